@@ -1,0 +1,35 @@
+// Inputs and result of building an image (the build-image action, `dbclone build`, the demo).
+import type { SourceSpec } from "../engine/types.js";
+import type { Reporter } from "../reporter.js";
+import type { Repository, PublishedImage } from "../repository/types.js";
+
+export interface BuildImageOptions {
+  repository: Repository;
+  name: string;
+  /** Explicit version; default: UTC timestamp yyyymmdd-hhmmss. */
+  version?: string;
+  sources: SourceSpec[];
+  /** Local state dir (DBCLONE_HOME); staging disks live under <home>/work. */
+  home: string;
+  reporter: Reporter;
+  /** Movable tags to point at the new version after publish (default ["latest"]). */
+  tags?: string[];
+  labels?: Record<string, string>;
+  git?: { repository?: string; commit?: string; ref?: string };
+  build?: { runUrl?: string; actor?: string };
+  access?: { users: string[]; teams: string[] };
+  /** Virtual size of the disk; default derived from the source size (thin: costs nothing). */
+  diskSizeBytes?: number;
+}
+
+export interface BuildTimings {
+  restoreSeconds: number;
+  sealSeconds: number;
+  publishSeconds: number;
+  totalSeconds: number;
+}
+
+export interface BuildResult {
+  image: PublishedImage;
+  timings: BuildTimings;
+}

@@ -1,0 +1,61 @@
+// Inputs and results of making and removing clones (clone-db / teardown actions, CLI, demo).
+import type { Durability, Credentials } from "../engine/types.js";
+import type { Reporter } from "../reporter.js";
+import type { Repository, PublishedImage } from "../repository/types.js";
+import type { CloneRecord } from "./types.js";
+
+export interface CreateCloneOptions {
+  repository: Repository;
+  /** name, name:version, name:tag or name@sha256:… */
+  ref: string;
+  home: string;
+  reporter: Reporter;
+  /** Reuse key: a live clone with this name is returned as is (created: false). */
+  name?: string;
+  /** Time to live in seconds; capped by the repository's maxTtl. */
+  ttlSeconds?: number;
+  labels?: Record<string, string>;
+  durability?: Durability;
+  /** Give up when not ready within this many ms (default 120 s). */
+  timeoutMs?: number;
+  /** Listen address (default 127.0.0.1). */
+  host?: string;
+  /** Discard a live named clone and make it again from the image. */
+  reset?: boolean;
+}
+
+export interface CloneResult {
+  created: boolean;
+  clone: CloneRecord;
+  credentials: Credentials;
+  image: PublishedImage;
+  /** Seconds from request to a query answered by the clone. */
+  readySeconds: number;
+  /** Bytes the child disk holds right after it became ready. */
+  childDiskBytes: number;
+}
+
+export interface TeardownOptions {
+  home: string;
+  reporter: Reporter;
+  /** Exactly one of id / name / labels. */
+  id?: string;
+  name?: string;
+  /** All clones whose labels include all of these (e.g. {pr: "42"} or {branch: "feature-x"}). */
+  labels?: Record<string, string>;
+  /** Audit log to record teardown in (the clone's repository), when reachable. */
+  repository?: Repository;
+}
+
+export interface TeardownResult {
+  /** Ids removed. Tearing down a clone already gone is a success with removed = []. */
+  removed: string[];
+  seconds: number;
+}
+
+export interface GcResult {
+  expired: string[];
+  orphans: string[];
+  /** Leftovers released: mounts, daemons, loop devices, files. */
+  released: string[];
+}

@@ -1,0 +1,36 @@
+// A live clone as the local registry records it. The registry file is mode 0600: it holds
+// the clone login's password so an idempotent second request can hand the same clone back.
+import type { DiskAttachment } from "../disk/types.js";
+
+export type CloneState = "creating" | "ready" | "stopping";
+
+export interface CloneRecord {
+  id: string;
+  /** Reuse key: asking again for this name returns this clone while it lives. */
+  name?: string;
+  state: CloneState;
+  image: { name: string; version: string; manifestDigest: string; diskDigest: string };
+  engine: "postgres" | "sqlserver";
+  /** Directory holding everything this clone made (child disk, mountpoint, run dir). */
+  dir: string;
+  childFile: string;
+  mountPath: string;
+  attachment?: DiskAttachment;
+  host: string;
+  port: number;
+  /** Database server process, when running as a host process. */
+  serverPid?: number;
+  /** Container id, when running in a container runtime. */
+  containerId?: string;
+  runtime: "host" | "docker";
+  user: string;
+  password: string;
+  databases: string[];
+  createdAt: string;
+  /** ISO time after which gc removes it. */
+  expiresAt?: string;
+  /** Free-form: branch, pr, run, job … (teardown by label). */
+  labels: Record<string, string>;
+  /** The repository it came from. */
+  repository: string;
+}

@@ -1,0 +1,71 @@
+// The contract every disk format implements (qcow2 on Linux, VHDX on Windows; later reflink/ZFS).
+// Callers (build pipeline, clones, gc) only ever see these types.
+
+/** A writable disk holding a fresh filesystem, mounted for the build to fill. */
+export interface StagingDisk {
+  /** The disk image file (qcow2 / vhdx). */
+  file: string;
+  /** Where its filesystem is mounted, writable. */
+  mountPath: string;
+  /** Everything needed to unmount it again (driver-private, JSON-serialisable). */
+  attachment: DiskAttachment;
+}
+
+/** A sealed, read-only base disk: the blob that gets published. */
+export interface SealedDisk {
+  file: string;
+  /** sha256:<hex> of the file's bytes. */
+  digest: string;
+  sizeBytes: number;
+  virtualSizeBytes: number;
+}
+
+/** A differencing child over a read-only parent chain. */
+export interface ChildDisk {
+  file: string;
+  /** Parent blob files, nearest first. */
+  parents: string[];
+}
+
+/** A mounted disk; JSON-serialisable so the clone registry can replay its undo after a crash. */
+export interface DiskAttachment {
+  driver: string;
+  file: string;
+  mountPath: string;
+  /** Driver-specific handles: daemon pid, fuse export file, loop device, … */
+  handles: Record<string, string | number | undefined>;
+}
+
+/** Something a driver made and left behind (for orphan recovery by gc). */
+export interface DiskResource {
+  kind: "mount" | "daemon" | "fuse-export" | "loop" | "file";
+  /** Path, pid or device. */
+  id: string;
+  /** The clone/staging directory it belongs to, when known. */
+  ownerDir?: string;
+  detail?: string;
+}
+
+export interface DiskDriver {
+  readonly name: string;
+  /** Extension for blob files, e.g. "qcow2". */
+  readonly format: string;
+  /** Throws MissingToolError / PrivilegeError naming what to install or allow. */
+  checkPrerequisites(): Promise<void>;
+  /** A new disk of `virtualSizeBytes` with a fresh filesystem, mounted writable at `mountPath`. */
+  createStaging(file: string, mountPath: string, virtualSizeBytes: number): Promise<StagingDisk>;
+  /** Unmount a staging disk and turn it into a compact read-only blob at `outFile`. */
+  seal(staging: StagingDisk, outFile: string): Promise<SealedDisk>;
+  /** A differencing child over `parentFile` (never written). `expectedDigest` is checked first. */
+  createChild(parentFile: string, childFile: string, expectedDigest?: string): Promise<ChildDisk>;
+  /** Mount a child (writable) at `mountPath`. */
+  mount(child: ChildDisk, mountPath: string): Promise<DiskAttachment>;
+  /** Unmount in the safe order; tolerant of parts already gone (a killed daemon, a dead FUSE mount). */
+  unmount(attachment: DiskAttachment): Promise<void>;
+  /** Delete a disk file (child or staging). Tolerates it being gone. */
+  destroy(file: string): Promise<void>;
+  /** Everything this driver made under `rootDir` and still present: mounts, daemons, loops, files. */
+  list(rootDir: string): Promise<DiskResource[]>;
+  /** Remove one leftover reported by list(). */
+  release(resource: DiskResource): Promise<void>;
+}

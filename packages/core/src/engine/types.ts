@@ -1,0 +1,90 @@
+// The contract every database engine implements (PostgreSQL here; SQL Server on Windows).
+import type { Reporter } from "../reporter.js";
+
+/** Where an image's data comes from. */
+export type SourceSpec =
+  | { kind: "dump"; path: string; database?: string }
+  | { kind: "datadir"; path: string }
+  | { kind: "server"; url: string }
+  | { kind: "backup-chain"; full: string; differential?: string; logs?: string[]; database?: string };
+
+export interface TableInfo {
+  schema: string;
+  name: string;
+  rowEstimate: number;
+  sizeBytes: number;
+  columns: { name: string; type: string; nullable: boolean }[];
+}
+
+export interface DatabaseInfo {
+  name: string;
+  sizeBytes: number;
+  tables: TableInfo[];
+}
+
+export interface EngineInfo {
+  kind: "postgres" | "sqlserver";
+  /** Full server version, e.g. "15.18". */
+  version: string;
+}
+
+/** A server running over a clone's (or staging) data. */
+export interface RunningServer {
+  pid: number;
+  host: string;
+  port: number;
+  /** Private unix-socket directory (PostgreSQL), when any. */
+  socketDir?: string;
+  /** The engine's own superuser name inside this data (never handed out). */
+  adminUser: string;
+}
+
+export interface Credentials {
+  user: string;
+  password: string;
+  host: string;
+  port: number;
+  databases: string[];
+  /** For the first database. */
+  connectionString: string;
+}
+
+export type Durability = "ephemeral" | "durable";
+
+export interface StartOptions {
+  port: number;
+  /** Private directory for the unix socket and runtime files. */
+  runDir: string;
+  /** Listen address, default 127.0.0.1. */
+  host?: string;
+  durability?: Durability;
+  /** Identity checked before a connection is handed out. */
+  cloneId?: string;
+  imageDigest?: string;
+  timeoutMs?: number;
+}
+
+export interface Engine {
+  readonly kind: EngineInfo["kind"];
+  /** Throws MissingToolError naming what to install. */
+  checkPrerequisites(): Promise<void>;
+  /** Check a source before anything is created: a clear SourceError when it is not usable. */
+  probeSource(source: SourceSpec): Promise<{ description: string; version?: string }>;
+  /** Restore the sources into a new data area under `mountPath`; leaves the server stopped. */
+  restore(sources: SourceSpec[], mountPath: string, reporter: Reporter): Promise<EngineInfo>;
+  /** Start the server over `mountPath`; resolves once it answered a query. */
+  start(mountPath: string, opts: StartOptions, reporter: Reporter): Promise<RunningServer>;
+  stop(server: RunningServer, opts?: { fast?: boolean }): Promise<void>;
+  /** Databases, tables, columns, row estimates and sizes, for the manifest. */
+  inventory(server: RunningServer): Promise<DatabaseInfo[]>;
+  /** Make the data fit to publish: stats recomputed, no dead tuples, no old WAL/log. Server stopped after. */
+  scrub(server: RunningServer, reporter: Reporter): Promise<void>;
+  /** Copy the data area from one mounted disk to another, leaving behind everything not needed. */
+  copyFresh(fromMount: string, toMount: string, reporter: Reporter): Promise<void>;
+  /** A login of the clone's own with a random password and no superuser rights. */
+  createLogin(server: RunningServer, databases: string[], opts: { user: string; password: string }): Promise<Credentials>;
+  /** Prove the server on host:port is this clone of this image, as the login. */
+  verifyIdentity(creds: Credentials, cloneId: string, imageDigest: string): Promise<void>;
+  /** Engine info of a data area already on disk (server not running). */
+  describe(mountPath: string): Promise<EngineInfo>;
+}

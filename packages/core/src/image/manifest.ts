@@ -1,0 +1,105 @@
+// The image manifest: schema, types and parsing. The sha256 of its canonical JSON is the image id.
+import { z } from "zod";
+import { ValidationError } from "../errors.js";
+
+const digest = z.string().regex(/^sha256:[0-9a-f]{64}$/, "must be sha256:<64 lowercase hex>");
+/** Image names: lowercase path segments like OCI repository names. */
+export const IMAGE_NAME_PATTERN = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/;
+/** Versions and tags: OCI tag grammar. */
+export const VERSION_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+const column = z.object({ name: z.string(), type: z.string(), nullable: z.boolean() }).strict();
+const table = z
+  .object({
+    schema: z.string(),
+    name: z.string(),
+    rowEstimate: z.number().int().nonnegative(),
+    sizeBytes: z.number().int().nonnegative(),
+    columns: z.array(column),
+  })
+  .strict();
+
+export const manifestSchema = z
+  .object({
+    schemaVersion: z.literal(1),
+    name: z.string().regex(IMAGE_NAME_PATTERN, "must be lowercase letters, digits, '.', '_', '-' and '/' segments"),
+    version: z.string().regex(VERSION_PATTERN, "must be 1-128 of A-Z a-z 0-9 _ . - and not start with . or -"),
+    created: z.iso.datetime(),
+    engine: z.object({ kind: z.enum(["postgres", "sqlserver"]), version: z.string().min(1) }).strict(),
+    platform: z
+      .object({ os: z.enum(["linux", "windows"]), diskFormat: z.enum(["qcow2", "vhdx"]), filesystem: z.string().optional() })
+      .strict(),
+    databases: z
+      .array(z.object({ name: z.string().min(1), sizeBytes: z.number().int().nonnegative(), tables: z.array(table) }).strict())
+      .min(1, "an image holds at least one database"),
+    disk: z
+      .object({
+        digest,
+        sizeBytes: z.number().int().nonnegative(),
+        virtualSizeBytes: z.number().int().nonnegative(),
+        /** Digest of the uncompressed bytes where a transport compresses the blob. */
+        uncompressedDigest: digest.optional(),
+      })
+      .strict(),
+    /** Manifest digest of the version this one layers on (promoted/layered versions). */
+    parent: digest.optional(),
+    source: z
+      .object({
+        kind: z.enum(["dump", "datadir", "server", "backup-chain", "clone"]),
+        description: z.string(),
+        capturedAt: z.iso.datetime(),
+        backupChain: z.record(z.string(), z.unknown()).optional(),
+      })
+      .strict(),
+    masking: z
+      .object({
+        policyDigest: digest,
+        variant: z.string().optional(),
+        rules: z.array(z.record(z.string(), z.unknown())),
+        rowsChanged: z.number().int().nonnegative(),
+        scan: z.object({ piiCandidates: z.array(z.record(z.string(), z.unknown())) }).optional(),
+        leakScan: z
+          .object({ bytesScanned: z.number().int().nonnegative(), probes: z.number().int().nonnegative(), hits: z.number().int().nonnegative() })
+          .optional(),
+      })
+      .optional(),
+    git: z
+      .object({ repository: z.string().optional(), commit: z.string().optional(), ref: z.string().optional(), tag: z.string().optional() })
+      .strict()
+      .optional(),
+    build: z
+      .object({
+        runUrl: z.string().optional(),
+        actor: z.string().optional(),
+        startedAt: z.iso.datetime(),
+        finishedAt: z.iso.datetime(),
+        toolVersion: z.string(),
+      })
+      .strict(),
+    access: z.object({ users: z.array(z.string()).default([]), teams: z.array(z.string()).default([]) }).strict().optional(),
+    labels: z.record(z.string(), z.string()).default({}),
+  })
+  .strict();
+
+export type ImageManifest = z.infer<typeof manifestSchema>;
+export type DatabaseEntry = ImageManifest["databases"][number];
+
+/** Validate a manifest object; `source` names the file or origin in the error. */
+export function validateManifest(value: unknown, source: string): ImageManifest {
+  const result = manifestSchema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const field = issue.path.length ? issue.path.map(String).join(".") : "(root)";
+  throw new ValidationError(`${source}: invalid manifest field '${field}': ${issue.message}`, source, field);
+}
+
+/** Parse manifest JSON text; a syntax error names the source too. */
+export function parseManifest(text: string, source: string): ImageManifest {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new ValidationError(`${source}: not valid JSON (${(e as Error).message})`, source);
+  }
+  return validateManifest(value, source);
+}

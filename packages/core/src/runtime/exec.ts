@@ -1,0 +1,120 @@
+// Every external command goes through here: arguments as an array (never a shell string),
+// stderr captured for the error, a timeout, debug logging with secrets redacted, and
+// privileged steps run through `sudo -n` when we are not root.
+import { spawn } from "node:child_process";
+import { CommandError, MissingToolError, PrivilegeError, TimeoutError } from "../errors.js";
+import { redact, silentReporter, type Reporter } from "../reporter.js";
+
+export interface ExecOptions {
+  /** Kill the command after this many milliseconds (default 10 minutes). */
+  timeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Written to the command's stdin. */
+  input?: string | Buffer;
+  /** Needs root (mount, losetup, FUSE): prefixed with `sudo -n` when not root. */
+  privileged?: boolean;
+  /** Run as this OS user (root only; via runuser). */
+  asUser?: string;
+  /** Values to redact from logs and error messages. */
+  secrets?: string[];
+  reporter?: Reporter;
+  /** Do not throw on a non-zero exit; the caller inspects `code`. */
+  allowFailure?: boolean;
+  /** Debian/Ubuntu package that provides the program, named in the error when it is missing. */
+  packageHint?: string;
+}
+
+export interface ExecResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export const isRoot = (): boolean => typeof process.getuid === "function" && process.getuid() === 0;
+
+/** The argv actually run: adds `sudo -n` for privileged steps and `runuser` for asUser. */
+export function commandLine(program: string, args: readonly string[], opts: ExecOptions = {}): string[] {
+  let argv = [program, ...args];
+  if (opts.asUser && isRoot()) argv = ["runuser", "-u", opts.asUser, "--", ...argv];
+  if (opts.privileged && !isRoot()) argv = ["sudo", "-n", "--", ...argv];
+  return argv;
+}
+
+const quoteForLog = (a: string): string => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+
+export async function run(program: string, args: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
+  const argv = commandLine(program, args, opts);
+  const reporter = opts.reporter ?? silentReporter;
+  const secrets = opts.secrets ?? [];
+  const shown = redact(argv.map(quoteForLog).join(" "), secrets);
+  reporter.debug(`$ ${shown}`);
+  const timeoutMs = opts.timeoutMs ?? 10 * 60_000;
+
+  return new Promise<ExecResult>((resolve, reject) => {
+    const child = spawn(argv[0]!, argv.slice(1), {
+      env: opts.env ?? process.env,
+      cwd: opts.cwd,
+      stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout!.on("data", (b: Buffer) => out.push(b));
+    child.stderr!.on("data", (b: Buffer) => err.push(b));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, timeoutMs);
+    if (opts.input !== undefined) child.stdin!.end(opts.input);
+    child.on("error", (e: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      if (e.code === "ENOENT") {
+        const hint = opts.packageHint ? ` Install it: apt-get install ${opts.packageHint}` : "";
+        reject(new MissingToolError(`${argv[0]} was not found on PATH.${hint}`));
+      } else reject(e);
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      const stdout = Buffer.concat(out).toString("utf8");
+      const stderr = redact(Buffer.concat(err).toString("utf8"), secrets);
+      if (timedOut) {
+        reject(new TimeoutError(`${shown} did not finish within ${Math.round(timeoutMs / 1000)} s.`));
+        return;
+      }
+      if (code !== 0 && !opts.allowFailure) {
+        if (argv[0] === "sudo" && /password is required|not allowed|may not run/i.test(stderr)) {
+          reject(
+            new PrivilegeError(
+              `${program} needs root and sudo -n was refused (${stderr.trim()}). Run as root or allow passwordless sudo for ${program}.`,
+            ),
+          );
+          return;
+        }
+        const tail = stderr.trim().split("\n").slice(-5).join("\n");
+        reject(new CommandError(`${shown} failed with exit ${code}: ${tail}`, shown, code, stderr));
+        return;
+      }
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Resolve when `pid` has exited, or false after timeoutMs. */
+export async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) return true;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return !isAlive(pid);
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

@@ -1,0 +1,14 @@
+import { defineConfig } from "vitest/config";
+
+// Integration and e2e tests start real PostgreSQL servers, qemu-storage-daemons and mounts:
+// they get generous timeouts, and at most two test files run at once (this machine has 2 cores).
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    pool: "forks",
+    maxWorkers: 2,
+    testTimeout: 180_000,
+    hookTimeout: 180_000,
+    reporters: ["default"],
+  },
+});
