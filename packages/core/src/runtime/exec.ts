@@ -2,6 +2,7 @@
 // stderr captured for the error, a timeout, debug logging with secrets redacted, and
 // privileged steps run through `sudo -n` when we are not root.
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { CommandError, MissingToolError, PrivilegeError, TimeoutError } from "../errors.js";
 import { redact, silentReporter, type Reporter } from "../reporter.js";
 
@@ -110,11 +111,22 @@ export async function waitForExit(pid: number, timeoutMs: number): Promise<boole
   return !isAlive(pid);
 }
 
+/**
+ * True while `pid` runs. A finished process that nobody has reaped yet (a zombie: daemons
+ * re-parented to a slow init stay so for seconds) counts as gone.
+ */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
+    if ((e as NodeJS.ErrnoException).code !== "EPERM") return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The state letter follows the command name, which is in parentheses and may hold spaces.
+    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    return state !== "Z" && state !== "X";
+  } catch {
+    return process.platform !== "linux";
   }
 }

@@ -1,0 +1,169 @@
+// The Linux disk driver: qcow2 files holding XFS, exported as raw files by qemu-storage-daemon
+// over FUSE and loop-mounted. Clones are qcow2 children whose base is only ever opened read-only.
+import { chmod, mkdir, open, rename, rm, stat } from "node:fs/promises";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import { CloneError, DigestMismatchError } from "../errors.js";
+import { run, isRoot } from "../runtime/exec.js";
+import { silentReporter, type Reporter } from "../reporter.js";
+import type { ChildDisk, DiskAttachment, DiskDriver, DiskResource, SealedDisk, StagingDisk } from "./types.js";
+import { exportPathsFor, startExport, stopExport, type ExportHandle } from "./qcow2/export.js";
+import { readLoopDevices, detachLoop, unmountPath } from "./qcow2/mounts.js";
+import { backingChain, convertCompact, createChildImage, createImage, imageInfo } from "./qcow2/qemu-img.js";
+import { VerifiedDigestCache, sha256File } from "./qcow2/verified-digests.js";
+import { checkQcow2Prerequisites } from "./qcow2/prerequisites.js";
+import { listLeftovers, releaseLeftover } from "./qcow2/leftovers.js";
+
+export interface Qcow2DriverOptions {
+  /** Where the driver keeps its own state (the verified-digest cache). */
+  stateDir: string;
+  reporter?: Reporter;
+  /** Report the whole backing chain as `parents` (one extra qemu-img call, ~10 ms). Default false. */
+  resolveParentChain?: boolean;
+}
+
+export class Qcow2Driver implements DiskDriver {
+  readonly name = "qcow2";
+  readonly format = "qcow2";
+  private readonly reporter: Reporter;
+  private readonly digests: VerifiedDigestCache;
+
+  constructor(private readonly options: Qcow2DriverOptions) {
+    this.reporter = options.reporter ?? silentReporter;
+    this.digests = new VerifiedDigestCache(options.stateDir);
+  }
+
+  checkPrerequisites(): Promise<void> {
+    return checkQcow2Prerequisites();
+  }
+
+  async createStaging(file: string, mountPath: string, virtualSizeBytes: number): Promise<StagingDisk> {
+    file = path.resolve(file);
+    await mkdir(path.dirname(file), { recursive: true });
+    await createImage(file, virtualSizeBytes, this.reporter);
+    const handle = await startExport(file, this.reporter);
+    try {
+      // -K: skip discarding the (already empty) device; defaults otherwise (crc, reflink, 4 KiB blocks).
+      await run("mkfs.xfs", ["-q", "-K", handle.exportFile], { privileged: true, reporter: this.reporter, packageHint: "xfsprogs" });
+      const attachment = await this.loopMount(file, handle, mountPath);
+      return { file, mountPath: attachment.mountPath, attachment };
+    } catch (e) {
+      await stopExport(handle, this.reporter);
+      throw e;
+    }
+  }
+
+  async seal(staging: StagingDisk, outFile: string): Promise<SealedDisk> {
+    outFile = path.resolve(outFile);
+    await this.trimFreeSpace(staging.mountPath);
+    await this.unmount(staging.attachment);
+    const tmp = `${outFile}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+    try {
+      await convertCompact(staging.file, tmp, this.reporter);
+      const fh = await open(tmp, "r");
+      await fh.sync().finally(() => fh.close());
+      await chmod(tmp, 0o444);
+      const digest = await sha256File(tmp);
+      await rename(tmp, outFile);
+      const info = await imageInfo(outFile, this.reporter);
+      const s = await stat(outFile);
+      await this.digests.remember(outFile, digest);
+      return { file: outFile, digest, sizeBytes: s.size, virtualSizeBytes: info["virtual-size"] };
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+
+  async createChild(parentFile: string, childFile: string, expectedDigest?: string): Promise<ChildDisk> {
+    parentFile = path.resolve(parentFile);
+    childFile = path.resolve(childFile);
+    const s = await stat(parentFile);
+    // A base others can write could change under live clones, silently corrupting them.
+    if (s.mode & 0o002) {
+      throw new CloneError(`Base disk ${parentFile} is writable by everyone; refusing to clone it. Make it read-only: chmod 0444 ${parentFile}`);
+    }
+    if (s.mode & 0o222) this.reporter.warn(`Base disk ${parentFile} is writable (mode ${(s.mode & 0o777).toString(8)}); sealed bases should be 0444.`);
+    if (expectedDigest) {
+      const { digest } = await this.digests.digestOf(parentFile);
+      if (digest !== expectedDigest) {
+        throw new DigestMismatchError(
+          `Base disk ${parentFile} has changed: its digest is ${digest}, the image says ${expectedDigest}. ` +
+            `The base must never be modified; delete it from the local cache and pull the image again.`,
+        );
+      }
+    }
+    await mkdir(path.dirname(childFile), { recursive: true });
+    await createChildImage(parentFile, childFile, this.reporter);
+    if (!this.options.resolveParentChain) return { file: childFile, parents: [parentFile] };
+    const chain = await backingChain(childFile, this.reporter);
+    return { file: childFile, parents: chain.slice(1).map((i) => i.filename) };
+  }
+
+  async mount(child: ChildDisk, mountPath: string): Promise<DiskAttachment> {
+    const file = path.resolve(child.file);
+    const handle = await startExport(file, this.reporter);
+    try {
+      return await this.loopMount(file, handle, mountPath);
+    } catch (e) {
+      await stopExport(handle, this.reporter);
+      throw e;
+    }
+  }
+
+  /** Safe order: filesystem → loop device → daemon → dead FUSE mount → export file. */
+  async unmount(attachment: DiskAttachment): Promise<void> {
+    const defaults = exportPathsFor(attachment.file);
+    const exportFile = String(attachment.handles.exportFile ?? defaults.exportFile);
+    const pidFile = String(attachment.handles.pidFile ?? defaults.pidFile);
+    await unmountPath(attachment.mountPath, this.reporter);
+    // `mount -o loop` sets autoclear, so the loop is normally gone with the unmount; detach leftovers.
+    for (const loop of await readLoopDevices()) if (loop.backingFile === exportFile) await detachLoop(loop.device, this.reporter);
+    const pid = typeof attachment.handles.daemonPid === "number" ? attachment.handles.daemonPid : undefined;
+    await stopExport({ pid, exportFile, pidFile }, this.reporter);
+  }
+
+  async destroy(file: string): Promise<void> {
+    await rm(path.resolve(file), { force: true });
+  }
+
+  list(rootDir: string): Promise<DiskResource[]> {
+    return listLeftovers(rootDir);
+  }
+
+  release(resource: DiskResource): Promise<void> {
+    return releaseLeftover(resource, this.reporter);
+  }
+
+  /**
+   * Give freed blocks back to the qcow2 (loop discard → FUSE fallocate → qcow2 discard) so deleted
+   * data is neither copied into nor published with the blob. XFS's FITRIM skips extents freed by
+   * transactions not yet checkpointed ("busy"); a freeze/thaw quiesces the log so none are left.
+   */
+  private async trimFreeSpace(mountPath: string): Promise<void> {
+    const opts = { privileged: true, allowFailure: true, reporter: this.reporter, packageHint: "util-linux" };
+    const frozen = await run("fsfreeze", ["-f", mountPath], opts);
+    if (frozen.code === 0) await run("fsfreeze", ["-u", mountPath], { ...opts, allowFailure: false });
+    const r = await run("fstrim", [mountPath], opts);
+    if (r.code !== 0) this.reporter.warn(`fstrim ${mountPath} failed (${r.stderr.trim()}); the sealed blob may still hold freed blocks.`);
+  }
+
+  private async loopMount(file: string, handle: ExportHandle, mountPath: string): Promise<DiskAttachment> {
+    mountPath = path.resolve(mountPath);
+    await mkdir(mountPath, { recursive: true });
+    // nouuid: every clone of a base carries the same XFS UUID, which XFS otherwise refuses to mount twice.
+    await run("mount", ["-t", "xfs", "-o", "loop,nouuid", handle.exportFile, mountPath], {
+      privileged: true,
+      reporter: this.reporter,
+      timeoutMs: 60_000,
+      packageHint: "mount",
+    });
+    const loop = (await readLoopDevices()).find((l) => l.backingFile === handle.exportFile);
+    if (!isRoot()) await run("chown", [`${process.getuid?.()}:${process.getgid?.()}`, mountPath], { privileged: true, reporter: this.reporter });
+    return {
+      driver: this.name,
+      file,
+      mountPath,
+      handles: { daemonPid: handle.pid, exportFile: handle.exportFile, pidFile: handle.pidFile, loopDevice: loop?.device },
+    };
+  }
+}

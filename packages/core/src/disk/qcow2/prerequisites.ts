@@ -1,0 +1,53 @@
+// What the qcow2 driver needs on the machine, and which Debian/Ubuntu package provides it.
+import { access, constants, stat } from "node:fs/promises";
+import path from "node:path";
+import { MissingToolError, PrivilegeError } from "../../errors.js";
+import { isRoot, run } from "../../runtime/exec.js";
+
+export const REQUIRED_TOOLS: ReadonlyArray<{ program: string; packageName: string }> = [
+  { program: "qemu-img", packageName: "qemu-utils" },
+  { program: "qemu-storage-daemon", packageName: "qemu-system-common" },
+  { program: "mkfs.xfs", packageName: "xfsprogs" },
+  { program: "mount", packageName: "mount" },
+  { program: "umount", packageName: "mount" },
+  { program: "losetup", packageName: "mount" },
+  { program: "fusermount3", packageName: "fuse3" },
+];
+
+async function onPath(program: string, env: NodeJS.ProcessEnv): Promise<boolean> {
+  for (const dir of (env.PATH ?? "").split(path.delimiter)) {
+    if (!dir) continue;
+    try {
+      await access(path.join(dir, program), constants.X_OK);
+      return true;
+    } catch {
+      // Not in this directory.
+    }
+  }
+  return false;
+}
+
+export async function checkQcow2Prerequisites(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  if (process.platform !== "linux") throw new MissingToolError("The qcow2 disk driver runs on Linux only (it needs FUSE and loop devices).");
+  const missing: typeof REQUIRED_TOOLS[number][] = [];
+  for (const tool of REQUIRED_TOOLS) if (!(await onPath(tool.program, env))) missing.push(tool);
+  if (missing.length > 0) {
+    const packages = [...new Set(missing.map((t) => t.packageName))];
+    throw new MissingToolError(
+      `Missing ${missing.map((t) => t.program).join(", ")} on PATH. Install: apt-get install ${packages.join(" ")}`,
+    );
+  }
+  try {
+    if (!(await stat("/dev/fuse")).isCharacterDevice()) throw new Error("not a character device");
+  } catch {
+    throw new MissingToolError("/dev/fuse is missing: load the fuse module (modprobe fuse) or, in a container, pass --device /dev/fuse.");
+  }
+  if (!isRoot()) {
+    const r = await run("sudo", ["-n", "true"], { env, allowFailure: true, packageHint: "sudo" });
+    if (r.code !== 0) {
+      throw new PrivilegeError(
+        "The qcow2 driver mounts filesystems and FUSE exports, which needs root. Run as root or allow passwordless sudo (sudo -n true failed).",
+      );
+    }
+  }
+}
