@@ -49,7 +49,7 @@ export interface DiskResource {
 export interface DiskDriver {
   readonly name: string;
   /** Extension for blob files, e.g. "qcow2". */
-  readonly format: string;
+  readonly format: "qcow2" | "vhdx";
   /** Throws MissingToolError / PrivilegeError naming what to install or allow. */
   checkPrerequisites(): Promise<void>;
   /** A new disk of `virtualSizeBytes` with a fresh filesystem, mounted writable at `mountPath`. */

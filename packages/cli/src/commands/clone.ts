@@ -1,0 +1,95 @@
+// `dbclone clone <ref>`: a writable clone of an image, ready to connect to.
+// The core machinery is loaded on use, so listing commands start fast and work even while it cannot load.
+import type { Command } from "commander";
+import type { CloneResult } from "../../../core/src/clones/lifecycle-types.js";
+import { parseDuration } from "../../../core/src/clones/ttl.js";
+import type { Durability } from "../../../core/src/engine/types.js";
+import { UsageError } from "../../../core/src/errors.js";
+import { parseImageRef } from "../../../core/src/image/reference.js";
+import type { CliContext } from "../context.js";
+import { collectLabel, examples } from "../options.js";
+import { writeJson } from "../output.js";
+import { connectionString } from "./clones.js";
+
+interface CloneOptions {
+  name?: string;
+  ttl?: string;
+  label?: Record<string, string>;
+  durability: string;
+  reset?: boolean;
+  timeout?: string;
+}
+
+/** The --json contract of `dbclone clone` (scripts read these fields; keep them stable). */
+export function cloneResultJson(result: CloneResult): Record<string, unknown> {
+  const { clone, credentials, image } = result;
+  return {
+    id: clone.id,
+    name: clone.name ?? null,
+    created: result.created,
+    host: credentials.host,
+    port: credentials.port,
+    databases: credentials.databases,
+    user: credentials.user,
+    password: credentials.password,
+    connectionString: credentials.connectionString,
+    imageDigest: image.manifestDigest,
+    image: `${image.name}:${image.version}`,
+    readySeconds: result.readySeconds,
+    expiresAt: clone.expiresAt ?? null,
+  };
+}
+
+export function registerClone(program: Command, ctx: CliContext): void {
+  program
+    .command("clone")
+    .description("make a writable clone of an image and print how to connect (--json includes the password)")
+    .argument("<ref>", "name, name:version, name:tag or name@sha256:<hex>")
+    .option("--name <name>", "reuse key: asking again for this name returns the same live clone")
+    .option("--ttl <duration>", "lifetime, e.g. 30m, 2h, 1d (capped by the repository's maxTtl)")
+    .option("--label <key=value>", "label for teardown --label (repeatable)", collectLabel)
+    .option("--durability <mode>", "ephemeral (fast, no fsync) or durable", "ephemeral")
+    .option("--reset", "discard a live clone of this --name and make it fresh from the image")
+    .option("--timeout <seconds>", "give up when not ready within this time (default 120s)")
+    .addHelpText(
+      "after",
+      examples("dbclone clone orders:latest", "dbclone clone orders:latest --name pr-42 --ttl 2h --label pr=42 --json", "dbclone clone orders --name dev --reset"),
+    )
+    .action(async (ref: string, opts: CloneOptions, cmd: Command) => {
+      parseImageRef(ref); // refuse a bad reference before touching anything
+      if (opts.durability !== "ephemeral" && opts.durability !== "durable") {
+        throw new UsageError(`--durability must be ephemeral or durable, got '${opts.durability}'`);
+      }
+      const ttlSeconds = opts.ttl !== undefined ? parseDuration(opts.ttl) : undefined;
+      const timeoutMs = opts.timeout !== undefined ? parseDuration(opts.timeout) * 1000 : undefined;
+      const { home, json } = ctx.globals(cmd);
+      const repository = await ctx.openRepository(cmd);
+      const { createClone } = await import("../../../core/src/clones/lifecycle.js");
+      const result = await createClone({
+        repository,
+        ref,
+        home,
+        reporter: ctx.reporter,
+        name: opts.name,
+        ttlSeconds,
+        labels: opts.label,
+        durability: opts.durability as Durability,
+        timeoutMs,
+        reset: opts.reset,
+      });
+      ctx.reporter.secret(result.credentials.password);
+      if (json) return writeJson(ctx.io.stdout, cloneResultJson(result));
+      const c = result.credentials;
+      ctx.print(
+        [
+          `Clone ${result.clone.id}${result.clone.name ? ` (${result.clone.name})` : ""} of ${result.image.name}:${result.image.version} ${result.created ? "ready" : "reused"} in ${result.readySeconds.toFixed(3)} s`,
+          `  host ${c.host}  port ${c.port}  user ${c.user}  databases ${c.databases.join(", ")}`,
+          `  ${connectionString({ ...c, password: "" }, false)}`,
+          `  password: run with --json, or dbclone clones --json --show-secrets`,
+          result.clone.expiresAt ? `  expires ${result.clone.expiresAt}` : "",
+        ]
+          .filter(Boolean)
+          .join("\n"),
+      );
+    });
+}

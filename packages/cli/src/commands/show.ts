@@ -1,0 +1,48 @@
+// `dbclone show <ref>`: what an image holds, from its manifest.
+import type { Command } from "commander";
+import { parseImageRef } from "../../../core/src/image/reference.js";
+import type { PublishedImage } from "../../../core/src/repository/types.js";
+import type { CliContext } from "../context.js";
+import { examples } from "../options.js";
+import { formatBytes, formatTable, writeJson } from "../output.js";
+
+export function registerShow(program: Command, ctx: CliContext): void {
+  program
+    .command("show")
+    .description("show an image version's manifest (--json: the whole manifest and its digest)")
+    .argument("<ref>", "name, name:version, name:tag or name@sha256:<hex>")
+    .addHelpText("after", examples("dbclone show orders:latest", "dbclone show orders:20260101-120000 --json"))
+    .action(async (ref: string, _opts: unknown, cmd: Command) => {
+      const parsed = parseImageRef(ref);
+      const repository = await ctx.openRepository(cmd);
+      const image = await repository.resolve(parsed);
+      if (ctx.globals(cmd).json) return writeJson(ctx.io.stdout, { digest: image.manifestDigest, manifest: image.manifest });
+      const tags = Object.entries(await repository.tags(image.name))
+        .filter(([, version]) => version === image.version)
+        .map(([tag]) => tag);
+      ctx.print(describeImage(image, tags));
+    });
+}
+
+export function describeImage(image: PublishedImage, tags: string[]): string {
+  const m = image.manifest;
+  const lines = [
+    `Image:     ${image.name}:${image.version}`,
+    `Digest:    ${image.manifestDigest}`,
+    `Tags:      ${tags.join(", ") || "-"}`,
+    `Created:   ${m.created}`,
+    `Engine:    ${m.engine.kind} ${m.engine.version} (${m.platform.os}, ${m.platform.diskFormat})`,
+    `Disk:      ${formatBytes(m.disk.sizeBytes)} stored, ${formatBytes(m.disk.virtualSizeBytes)} virtual, ${m.disk.digest}`,
+    `Source:    ${m.source.kind}: ${m.source.description} (captured ${m.source.capturedAt})`,
+  ];
+  if (m.parent) lines.push(`Parent:    ${m.parent}`);
+  if (m.masking) {
+    const leak = m.masking.leakScan ? `, leak scan ${m.masking.leakScan.hits} hits in ${formatBytes(m.masking.leakScan.bytesScanned)}` : "";
+    lines.push(`Masking:   ${m.masking.rules.length} rules, ${m.masking.rowsChanged} rows changed${leak}`);
+  } else lines.push("Masking:   none");
+  if (m.git?.commit) lines.push(`Git:       ${[m.git.repository, m.git.ref, m.git.commit].filter(Boolean).join(" ")}`);
+  const labels = Object.entries(m.labels ?? {});
+  if (labels.length) lines.push(`Labels:    ${labels.map(([k, v]) => `${k}=${v}`).join(", ")}`);
+  lines.push("", formatTable(["DATABASE", "SIZE", "TABLES"], m.databases.map((d) => [d.name, formatBytes(d.sizeBytes), String(d.tables.length)])));
+  return lines.join("\n");
+}

@@ -1,0 +1,62 @@
+// The command tree: global options, output routing for commander, and one file per command.
+import { Command, Option } from "commander";
+import type { CliContext } from "./context.js";
+import { registerAudit } from "./commands/audit.js";
+import { registerBuild } from "./commands/build.js";
+import { registerClone } from "./commands/clone.js";
+import { registerClones } from "./commands/clones.js";
+import { registerDemo } from "./commands/demo.js";
+import { registerGc } from "./commands/gc.js";
+import { registerImages } from "./commands/images.js";
+import { registerRm } from "./commands/rm.js";
+import { registerShow } from "./commands/show.js";
+import { registerTag, registerUntag } from "./commands/tag.js";
+import { registerTeardown } from "./commands/teardown.js";
+import { examples } from "./options.js";
+
+export const CLI_VERSION = "0.1.0";
+
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command("dbclone")
+    .description("Versioned, masked data images and sub-second writable database clones.")
+    .version(CLI_VERSION, "-V, --version")
+    .addOption(new Option("--repo <dir>", "image repository (default: $DBCLONE_REPO, else <home>/repository)"))
+    .addOption(new Option("--home <dir>", "local state: clone registry, clone disks (default: $DBCLONE_HOME, else ~/.dbclone)"))
+    .option("--json", "print results as JSON on stdout")
+    .option("--debug", "print debug messages and stacks (also DBCLONE_DEBUG=1)")
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => ctx.io.stdout.write(s),
+      writeErr: (s) => ctx.io.stderr.write(s),
+      // Errors are printed once, as one line, by main().
+      outputError: () => {},
+    })
+    .addHelpText(
+      "after",
+      examples(
+        "dbclone images",
+        "dbclone build orders --from-dump orders.dump --tag latest",
+        "dbclone clone orders:latest --name pr-42 --ttl 2h --json",
+        "dbclone teardown --name pr-42",
+      ),
+    );
+  // Subcommands inherit exitOverride and configureOutput from here on.
+  for (const register of [
+    registerImages,
+    registerShow,
+    registerTag,
+    registerUntag,
+    registerRm,
+    registerAudit,
+    registerClones,
+    registerBuild,
+    registerClone,
+    registerTeardown,
+    registerGc,
+    registerDemo,
+  ]) {
+    register(program, ctx);
+  }
+  return program;
+}

@@ -1,0 +1,230 @@
+// The local registry of live clones: <home>/clones/registry.json, mode 0600 (it holds passwords).
+// Every read-modify-write runs under an inter-process lock and writes atomically
+// (temp file + fsync + rename), so concurrent dbclone processes never lose or duplicate a record.
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import lockfile from "proper-lockfile";
+import { CloneError, CloneNotFoundError } from "../errors.js";
+import { cloneIdForIdentifier, newCloneId } from "./clone-id.js";
+import { pickFreePort, type PortOptions } from "./ports.js";
+import type { CloneRecord } from "./types.js";
+
+interface RegistryFile {
+  version: 1;
+  clones: CloneRecord[];
+}
+
+/**
+ * What the caller supplies to reserve(); id, port, state and createdAt are filled in, and the
+ * per-clone paths and login default to ones derived from the id (see clonePaths).
+ */
+export type CloneDraft = Omit<CloneRecord, "id" | "port" | "state" | "createdAt" | "dir" | "childFile" | "mountPath" | "user"> &
+  Partial<Pick<CloneRecord, "createdAt" | "dir" | "childFile" | "mountPath" | "user">>;
+
+export interface ReserveOptions extends PortOptions {
+  /** Refuse when a record with the draft's name exists (default true): names are reuse keys. */
+  uniqueName?: boolean;
+}
+
+// Enough retries for ~10 processes queuing on one lock, with jitter so they do not march in step.
+const LOCK_OPTIONS = {
+  stale: 15_000,
+  retries: { retries: 200, factor: 1.3, minTimeout: 10, maxTimeout: 250, randomize: true },
+  realpath: false,
+} as const;
+
+export class CloneRegistry {
+  readonly dir: string;
+  readonly file: string;
+  private readonly lockPath: string;
+
+  constructor(readonly home: string) {
+    this.dir = path.join(home, "clones");
+    this.file = path.join(this.dir, "registry.json");
+    this.lockPath = `${this.file}.lock`;
+  }
+
+  /** All records (a consistent snapshot; atomic renames mean no lock is needed to read). */
+  async list(): Promise<CloneRecord[]> {
+    return this.read();
+  }
+
+  /** A record by id, or by name when no id matches; undefined when absent. */
+  async get(idOrName: string): Promise<CloneRecord | undefined> {
+    const records = await this.read();
+    return records.find((r) => r.id === idOrName) ?? records.find((r) => r.name === idOrName);
+  }
+
+  async findByName(name: string): Promise<CloneRecord | undefined> {
+    return (await this.read()).find((r) => r.name === name);
+  }
+
+  /** Records whose labels include every given key=value (an empty filter matches none). */
+  async findByLabels(labels: Record<string, string>): Promise<CloneRecord[]> {
+    return (await this.read()).filter((r) => matchesLabels(r, labels));
+  }
+
+  /**
+   * A locked transaction: `fn` gets the current records and may change the array or its records
+   * in place; the result is written (only if something changed) before the lock is released.
+   */
+  async update<T>(fn: (records: CloneRecord[]) => T | Promise<T>): Promise<T> {
+    await this.ensureDir();
+    let compromised: Error | undefined;
+    let release: () => Promise<void>;
+    try {
+      release = await lockfile.lock(this.file, {
+        ...LOCK_OPTIONS,
+        lockfilePath: this.lockPath,
+        onCompromised: (err) => {
+          compromised = err;
+        },
+      });
+    } catch (e) {
+      throw new CloneError(
+        `could not lock the clone registry ${this.file}: ${(e as Error).message}. ` +
+          `If no dbclone process is running, remove ${this.lockPath} and retry.`,
+        { cause: e },
+      );
+    }
+    try {
+      const records = await this.read();
+      const before = JSON.stringify(records);
+      const result = await fn(records);
+      if (compromised) throw new CloneError(`lost the clone registry lock (${compromised.message}); nothing was written, retry`);
+      if (JSON.stringify(records) !== before) await this.write(records);
+      return result;
+    } finally {
+      await release().catch(() => {});
+    }
+  }
+
+  async add(record: CloneRecord): Promise<CloneRecord> {
+    return this.update((records) => {
+      if (records.some((r) => r.id === record.id)) throw new CloneError(`clone ${record.id} is already registered`);
+      records.push(record);
+      return record;
+    });
+  }
+
+  /** Merge `partial` into the record; CloneNotFoundError when it is gone. */
+  async patch(id: string, partial: Partial<Omit<CloneRecord, "id">>): Promise<CloneRecord> {
+    return this.update((records) => {
+      const i = records.findIndex((r) => r.id === id);
+      if (i < 0) throw new CloneNotFoundError(`clone ${id} is not in the registry ${this.file}; list clones with: dbclone clones`);
+      const next = { ...records[i]!, ...partial, id };
+      records[i] = next;
+      return next;
+    });
+  }
+
+  /** Remove a record; a record already gone is fine (teardown is idempotent). */
+  async remove(id: string): Promise<void> {
+    await this.update((records) => {
+      const i = records.findIndex((r) => r.id === id);
+      if (i >= 0) records.splice(i, 1);
+    });
+  }
+
+  /**
+   * Allocate an id and a port and write a 'creating' record, all in one locked transaction.
+   * `draft` may be a function of the new id (e.g. to put the clone's dir under <home>/clones/<id>).
+   */
+  async reserve(draft: CloneDraft | ((id: string) => CloneDraft), opts: ReserveOptions = {}): Promise<CloneRecord> {
+    return this.update(async (records) => {
+      let id = newCloneId();
+      while (records.some((r) => r.id === id)) id = newCloneId();
+      const d = typeof draft === "function" ? draft(id) : draft;
+      if (d.name !== undefined && opts.uniqueName !== false) {
+        const taken = records.find((r) => r.name === d.name);
+        if (taken) {
+          throw new CloneError(
+            `a clone named '${d.name}' already exists (${taken.id}, ${taken.state}); reuse it, or tear it down first: dbclone teardown --name ${d.name}`,
+          );
+        }
+      }
+      const port = await pickFreePort(records, { range: opts.range, host: opts.host ?? d.host });
+      const record: CloneRecord = {
+        ...clonePaths(this.home, id, d.engine),
+        ...stripUndefined(d),
+        id,
+        port,
+        state: "creating",
+        createdAt: d.createdAt ?? new Date().toISOString(),
+      };
+      records.push(record);
+      return record;
+    });
+  }
+
+  private async ensureDir(): Promise<void> {
+    await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+  }
+
+  private async read(): Promise<CloneRecord[]> {
+    let text: string;
+    try {
+      text = await fs.readFile(this.file, "utf8");
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
+      throw e;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (e) {
+      throw new CloneError(`the clone registry ${this.file} is not valid JSON (${(e as Error).message}); fix or move it aside`);
+    }
+    const clones = (parsed as Partial<RegistryFile> | null)?.clones;
+    if (!Array.isArray(clones)) {
+      throw new CloneError(`the clone registry ${this.file} has no 'clones' list; fix or move it aside`);
+    }
+    return clones;
+  }
+
+  private async write(records: CloneRecord[]): Promise<void> {
+    const body: RegistryFile = { version: 1, clones: records };
+    const tmp = `${this.file}.${process.pid}.${Date.now()}.tmp`;
+    const handle = await fs.open(tmp, "w", 0o600);
+    try {
+      await handle.writeFile(JSON.stringify(body, null, 2) + "\n");
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    try {
+      await fs.rename(tmp, this.file);
+    } catch (e) {
+      await fs.rm(tmp, { force: true });
+      throw e;
+    }
+    // Make the rename itself durable.
+    const dirHandle = await fs.open(this.dir, "r");
+    try {
+      await dirHandle.sync();
+    } finally {
+      await dirHandle.close();
+    }
+  }
+}
+
+/** Default places and login of a clone: <home>/clones/<id>/{child.<fmt>, mnt}, user clone_<id>. */
+export function clonePaths(
+  home: string,
+  id: string,
+  engine: CloneRecord["engine"],
+): Pick<CloneRecord, "dir" | "childFile" | "mountPath" | "user"> {
+  const dir = path.join(home, "clones", id);
+  const format = engine === "sqlserver" ? "vhdx" : "qcow2";
+  return { dir, childFile: path.join(dir, `child.${format}`), mountPath: path.join(dir, "mnt"), user: `clone_${cloneIdForIdentifier(id)}` };
+}
+
+// `{name: undefined}` must not override a default, and JSON would drop it anyway.
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+export function matchesLabels(record: CloneRecord, labels: Record<string, string>): boolean {
+  const wanted = Object.entries(labels);
+  return wanted.length > 0 && wanted.every(([k, v]) => record.labels?.[k] === v);
+}
