@@ -1,0 +1,2 @@
+export * from "./log.js";
+export { withFileLock, type FileLockOptions } from "./file-lock.js";

@@ -1,0 +1,3 @@
+export * from "./manifest.js";
+export * from "./reference.js";
+export * from "./digest.js";
