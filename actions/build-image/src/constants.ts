@@ -1,0 +1,19 @@
+// Names of the build-image action's inputs and outputs, exactly as in action.yml.
+export enum Inputs {
+  Image = "image",
+  Version = "version",
+  FromDump = "from-dump",
+  FromDatadir = "from-datadir",
+  FromServer = "from-server",
+  Repository = "repository",
+  Tags = "tags",
+  Labels = "labels",
+}
+
+export enum Outputs {
+  ImageRef = "image-ref",
+  Version = "version",
+  Digest = "digest",
+  DiskDigest = "disk-digest",
+  SizeBytes = "size-bytes",
+}

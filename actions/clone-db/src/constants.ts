@@ -1,0 +1,32 @@
+// Names of the clone-db action's inputs, outputs and saved state, exactly as in action.yml.
+export enum Inputs {
+  Image = "image",
+  Name = "name",
+  Ttl = "ttl",
+  Durability = "durability",
+  Keep = "keep",
+  Timeout = "timeout",
+  Repository = "repository",
+  Labels = "labels",
+  Reset = "reset",
+}
+
+export enum Outputs {
+  CloneId = "clone-id",
+  Host = "host",
+  Port = "port",
+  User = "user",
+  Password = "password",
+  Database = "database",
+  Databases = "databases",
+  ConnectionString = "connection-string",
+  ImageDigest = "image-digest",
+  Created = "created",
+  ReadySeconds = "ready-seconds",
+}
+
+/** Saved by the main step for the post step (read back from STATE_<name>). */
+export enum State {
+  CloneId = "clone-id",
+  Keep = "keep",
+}

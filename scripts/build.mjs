@@ -1,0 +1,116 @@
+// Bundle the actions and the CLI into dist/ with esbuild: one self-contained CommonJS file per entry.
+//
+// Why dist/<name>/ at the top and `main: ../../dist/<name>/index.cjs` in actions/<name>/action.yml:
+// the runner resolves runs.main/post with Path.Combine(<action dir>, main) and only checks that the
+// file exists (actions/runner src/Runner.Worker/Handlers/NodeScriptActionHandler.cs); for
+// `uses: owner/repo/actions/clone-db@v0` it downloads the whole repository, so ../../dist is inside it.
+// github/codeql-action relies on the same thing (init/action.yml: `main: '../lib/init-action.js'`).
+//
+// Why CJS: @actions/* are ESM packages that require('net') etc. at run time; an ESM bundle of them fails
+// with "Dynamic require of 'net' is not supported". CJS has require, and esbuild converts ESM to CJS.
+// Why no minify / sourcemap / timestamps: dist/ is committed; diffs must be readable and builds
+// byte-identical (check-dist.mjs rebuilds and compares).
+import { build } from "esbuild";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+/** Entry point → bundle path under dist/. The CLI is optional while it is being written. */
+export const bundles = [
+  { entry: "actions/build-image/src/main.ts", out: "build-image/index.cjs" },
+  { entry: "actions/clone-db/src/main.ts", out: "clone-db/index.cjs" },
+  { entry: "actions/clone-db/src/post.ts", out: "clone-db/post.cjs" },
+  { entry: "actions/teardown/src/main.ts", out: "teardown/index.cjs" },
+  { entry: "packages/cli/src/index.ts", out: "cli/index.cjs", cli: true, optional: true },
+];
+
+
+/** The esbuild options every bundle is built with (tests bundle their own probes with them too). */
+export function bundleOptions(entry, outfile, { cli = false } = {}) {
+  const hasHashbang = fs.readFileSync(entry, "utf8").startsWith("#!");
+  return {
+    absWorkingDir: repoRoot,
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    // pg loads pg-native only when asked for `pg.native`; we never ask, so leave it out of the bundle.
+    external: ["pg-native"],
+    // CJS has no import.meta: import.meta.url becomes the bundle's own file URL (see import-meta-url.mjs).
+    inject: [path.join(repoRoot, "scripts/import-meta-url.mjs")],
+    define: { "import.meta.url": "importMetaUrl" },
+    // Set as a banner so it stays the first line, before "use strict".
+    ...(cli && !hasHashbang ? { banner: { js: "#!/usr/bin/env node" } } : {}),
+    legalComments: "none",
+    minify: false,
+    sourcemap: false,
+    metafile: true,
+    logLevel: "warning",
+  };
+}
+
+/** Build every bundle into `outDir`; returns the files written, relative to outDir. */
+export async function buildAll(outDir, { log = console } = {}) {
+  // Start clean so a removed entry leaves no stale bundle behind.
+  fs.rmSync(outDir, { recursive: true, force: true });
+  const written = [];
+  const licensesByDir = new Map();
+  for (const b of bundles) {
+    const entry = path.join(repoRoot, b.entry);
+    if (!fs.existsSync(entry)) {
+      if (!b.optional) throw new Error(`${b.entry} is missing`);
+      log.warn(`warning: ${b.entry} does not exist yet; skipping dist/${b.out}. Re-run the build once it exists.`);
+      continue;
+    }
+    const outfile = path.join(outDir, b.out);
+    const result = await build(bundleOptions(entry, outfile, { cli: b.cli }));
+    if (b.cli) fs.chmodSync(outfile, 0o755);
+    written.push(b.out);
+    const dir = path.dirname(b.out);
+    const packages = licensesByDir.get(dir) ?? new Map();
+    for (const input of Object.keys(result.metafile.inputs)) collectPackage(input, packages);
+    licensesByDir.set(dir, packages);
+  }
+  for (const [dir, packages] of licensesByDir) {
+    const file = path.join(dir, "licenses.txt");
+    fs.writeFileSync(path.join(outDir, file), licensesText(packages));
+    written.push(file);
+  }
+  return written.sort();
+}
+
+/** node_modules/<pkg>/… or node_modules/@scope/pkg/… → that package's root, once. */
+function collectPackage(input, packages) {
+  const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input.replace(/\\/g, "/"));
+  if (!m || packages.has(m[1])) return;
+  packages.set(m[1], path.join(repoRoot, m[1]));
+}
+
+function licensesText(packages) {
+  const entries = [...packages.values()]
+    .map((dir) => {
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8"));
+      const licenseFile = fs.readdirSync(dir).sort().find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f));
+      const text = licenseFile ? fs.readFileSync(path.join(dir, licenseFile), "utf8").trim() : "(no license file in the package)";
+      return { id: `${pkg.name}@${pkg.version}`, license: pkg.license ?? "unknown", text };
+    })
+    .sort((a, b) => a.id.localeCompare(b.id));
+  const unique = entries.filter((e, i) => i === 0 || e.id !== entries[i - 1].id);
+  return unique.map((e) => `${e.id}\nlicense: ${e.license}\n\n${e.text}\n`).join("\n-----\n\n");
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const outDir = path.join(repoRoot, "dist");
+  try {
+    const files = await buildAll(outDir);
+    for (const f of files) console.log(`dist/${f}`);
+  } catch (e) {
+    // esbuild has already printed each error with its file and line.
+    console.error(`build failed: ${e.errors ? `${e.errors.length} error(s) above` : e.message}`);
+    process.exit(1);
+  }
+}
