@@ -77,8 +77,11 @@ export interface Engine {
   stop(server: RunningServer, opts?: { fast?: boolean }): Promise<void>;
   /** Databases, tables, columns, row estimates and sizes, for the manifest. */
   inventory(server: RunningServer): Promise<DatabaseInfo[]>;
-  /** Make the data fit to publish: stats recomputed, no dead tuples, no old WAL/log. Server stopped after. */
-  scrub(server: RunningServer, reporter: Reporter): Promise<void>;
+  /**
+   * Make the data fit to publish: stats recomputed, no dead tuples, no old WAL/log. Server stopped after.
+   * `full`: rewrite every table (VACUUM FULL) so no old row version survives — pass it after masking.
+   */
+  scrub(server: RunningServer, reporter: Reporter, opts?: { full?: boolean }): Promise<void>;
   /** Copy the data area from one mounted disk to another, leaving behind everything not needed. */
   copyFresh(fromMount: string, toMount: string, reporter: Reporter): Promise<void>;
   /** A login of the clone's own with a random password and no superuser rights. */

@@ -1,0 +1,71 @@
+// PostgreSQL behind the Engine contract; each method's work lives in its own module.
+import { existsSync } from "node:fs";
+import { MissingToolError } from "../../errors.js";
+import { silentReporter, type Reporter } from "../../reporter.js";
+import type { Credentials, DatabaseInfo, Engine, EngineInfo, RunningServer, SourceSpec, StartOptions } from "../types.js";
+import { findBinaries } from "./binaries.js";
+import { copyFresh } from "./copyFresh.js";
+import { readEngineFile } from "./engineFile.js";
+import { inventory } from "./inventory.js";
+import { createLogin, verifyIdentity } from "./login.js";
+import { serverUser } from "./osUser.js";
+import { probeSource } from "./probe.js";
+import { restoreSources } from "./restore.js";
+import { scrub, type ScrubOptions } from "./scrub.js";
+import { startServer, stopServer } from "./server.js";
+
+export class PostgresEngine implements Engine {
+  readonly kind = "postgres" as const;
+
+  async checkPrerequisites(): Promise<void> {
+    const bins = await findBinaries();
+    for (const p of ["initdb", "postgres", "pg_restore", "psql", "pg_resetwal", "pg_basebackup"]) {
+      if (!existsSync(bins.bin(p))) {
+        throw new MissingToolError(`${bins.bin(p)} is missing. Install it: apt-get install postgresql-${bins.major}.`);
+      }
+    }
+    serverUser(); // as root: the postgres OS user must exist
+  }
+
+  probeSource(source: SourceSpec): Promise<{ description: string; version?: string }> {
+    return probeSource(source);
+  }
+
+  restore(sources: SourceSpec[], mountPath: string, reporter: Reporter = silentReporter): Promise<EngineInfo> {
+    return restoreSources(sources, mountPath, reporter);
+  }
+
+  start(mountPath: string, opts: StartOptions, reporter: Reporter = silentReporter): Promise<RunningServer> {
+    return startServer(mountPath, opts, reporter);
+  }
+
+  stop(server: RunningServer, opts?: { fast?: boolean }): Promise<void> {
+    return stopServer(server, opts);
+  }
+
+  inventory(server: RunningServer): Promise<DatabaseInfo[]> {
+    return inventory(server);
+  }
+
+  /** `opts.full` (VACUUM FULL) is what the masking step passes: no old row version survives. */
+  scrub(server: RunningServer, reporter: Reporter = silentReporter, opts?: ScrubOptions): Promise<void> {
+    return scrub(server, reporter, opts);
+  }
+
+  copyFresh(fromMount: string, toMount: string, reporter: Reporter = silentReporter): Promise<void> {
+    return copyFresh(fromMount, toMount, reporter);
+  }
+
+  createLogin(server: RunningServer, databases: string[], opts: { user: string; password: string }): Promise<Credentials> {
+    return createLogin(server, databases, opts);
+  }
+
+  verifyIdentity(creds: Credentials, cloneId: string, imageDigest: string): Promise<void> {
+    return verifyIdentity(creds, cloneId, imageDigest);
+  }
+
+  async describe(mountPath: string): Promise<EngineInfo> {
+    const { kind, version } = await readEngineFile(mountPath);
+    return { kind, version };
+  }
+}

@@ -1,0 +1,8 @@
+// Public surface of the PostgreSQL engine.
+export { PostgresEngine } from "./engine.js";
+export { quoteIdent, qualifiedName } from "./sql.js";
+export { redactUrl } from "./probe.js";
+export { createSampleDump, type SampleDumpOptions } from "./sample.js";
+export { stopPostgres } from "./launch.js";
+export type { ScrubOptions } from "./scrub.js";
+export { ADMIN_USER, DATA_DIR, ENGINE_FILE, type EngineFile } from "./engineFile.js";

@@ -1,0 +1,103 @@
+// The clone's own login, and the identity check made before its connection is handed out.
+import pg from "pg";
+import { CloneError, UsageError } from "../../errors.js";
+import type { Credentials, RunningServer } from "../types.js";
+import { withAdmin } from "./client.js";
+import { SYSTEM_SCHEMA_FILTER } from "./sql.js";
+
+/** Run statements the server itself formatted (%I / %L), so no value is ever spliced in by us. */
+async function runFormatted(c: pg.Client, sql: string, params: unknown[]): Promise<void> {
+  const r = await c.query<{ stmt: string }>(sql, params);
+  for (const row of r.rows) await c.query(row.stmt);
+}
+
+export function connectionString(user: string, password: string, host: string, port: number, database: string): string {
+  const h = host.includes(":") ? `[${host}]` : host;
+  return `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${h}:${port}/${encodeURIComponent(database)}`;
+}
+
+/**
+ * Least privilege: the login is no superuser and cannot create roles or databases or replicate.
+ * It may do what an application and its migrations do: read/write every table, use sequences,
+ * create objects in every user schema. Where the restored data keeps its original owners
+ * (data-directory and server sources), it is made a member of those owner roles — only roles that
+ * are themselves harmless (no SUPERUSER, CREATEROLE, REPLICATION, BYPASSRLS) — so ALTER TABLE on
+ * owned tables works too.
+ */
+export async function createLogin(server: RunningServer, databases: string[], opts: { user: string; password: string }): Promise<Credentials> {
+  if (databases.length === 0) throw new UsageError("createLogin needs at least one database.");
+  const { user, password } = opts;
+  await withAdmin(server, databases[0]!, async (c) => {
+    const exists = await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [user]);
+    const verb = exists.rowCount ? "ALTER" : "CREATE";
+    await runFormatted(
+      c,
+      `SELECT format('${verb} ROLE %I LOGIN PASSWORD %L NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS', $1::text, $2::text) AS stmt`,
+      [user, password],
+    );
+  });
+  for (const db of databases) {
+    await withAdmin(server, db, async (c) => {
+      await runFormatted(c, "SELECT format('GRANT CONNECT, CREATE, TEMPORARY ON DATABASE %I TO %I', $1::text, $2::text) AS stmt", [db, user]);
+      await runFormatted(
+        c,
+        `SELECT unnest(ARRAY[
+           format('GRANT USAGE, CREATE ON SCHEMA %I TO %I', nspname, $1::text),
+           format('GRANT ALL ON ALL TABLES IN SCHEMA %I TO %I', nspname, $1::text),
+           format('GRANT ALL ON ALL SEQUENCES IN SCHEMA %I TO %I', nspname, $1::text),
+           format('GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA %I TO %I', nspname, $1::text),
+           format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT ALL ON TABLES TO %I', nspname, $1::text),
+           format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT ALL ON SEQUENCES TO %I', nspname, $1::text)]) AS stmt
+         FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}`,
+        [user],
+      );
+      await runFormatted(
+        c,
+        `SELECT DISTINCT format('GRANT %I TO %I', r.rolname, $1::text) AS stmt
+         FROM (SELECT relowner AS owner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${SYSTEM_SCHEMA_FILTER}
+               UNION SELECT nspowner FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}) o
+         JOIN pg_roles r ON r.oid = o.owner
+         WHERE NOT (r.rolsuper OR r.rolcreaterole OR r.rolreplication OR r.rolbypassrls)
+           AND r.rolname <> $1::text AND r.rolname NOT LIKE 'pg\\_%'`,
+        [user],
+      );
+    });
+  }
+  return {
+    user,
+    password,
+    host: server.host,
+    port: server.port,
+    databases,
+    connectionString: connectionString(user, password, server.host, server.port, databases[0]!),
+  };
+}
+
+/** Connect over TCP as the login and prove the server is this clone of this image. */
+export async function verifyIdentity(creds: Credentials, cloneId: string, imageDigest: string): Promise<void> {
+  const client = new pg.Client({
+    host: creds.host,
+    port: creds.port,
+    user: creds.user,
+    password: creds.password,
+    database: creds.databases[0],
+    connectionTimeoutMillis: 10_000,
+  });
+  let seen: { id: string | null; digest: string | null };
+  try {
+    await client.connect();
+    const r = await client.query<{ id: string | null; digest: string | null }>(
+      "SELECT current_setting('dbclone.clone_id', true) AS id, current_setting('dbclone.image_digest', true) AS digest",
+    );
+    seen = r.rows[0]!;
+  } catch (e) {
+    throw new CloneError(`Could not log in to the server on port ${creds.port} as ${creds.user}: ${(e as Error).message}. It is not clone ${cloneId}, or it is not running.`, { cause: e });
+  } finally {
+    await client.end().catch(() => {});
+  }
+  if (seen.id !== cloneId || seen.digest !== imageDigest) {
+    throw new CloneError(
+      `The server on port ${creds.port} is not clone ${cloneId} of image ${imageDigest} (it reports clone "${seen.id ?? "none"}", image "${seen.digest ?? "none"}"). Another process may have taken the port; recreate the clone.`,
+    );
+  }
+}

@@ -1,0 +1,102 @@
+// Builds <mountPath>/pgdata from sources: at most one physical source (data dir or live server)
+// as the base, then any number of dumps on top, each into its own database.
+import { BuildError, NotSupportedError, SourceError } from "../../errors.js";
+import type { Reporter } from "../../reporter.js";
+import type { EngineInfo, SourceSpec } from "../types.js";
+import { binariesVersion, findBinaries, type PgBinaries } from "./binaries.js";
+import { startBuildServer, stopBuildServer } from "./buildServer.js";
+import { userDatabases, withAdmin } from "./client.js";
+import { baseBackup, bootstrapSuperuser, copyDataDir, initDataDir } from "./dataDir.js";
+import { ADMIN_USER, dataDirOf, writeEngineFile } from "./engineFile.js";
+import { assertReachable } from "./osUser.js";
+import { probeDataDir, probeDump, probeServer } from "./probe.js";
+import { restoreDump } from "./restoreDump.js";
+
+type Physical = Extract<SourceSpec, { kind: "datadir" | "server" }>;
+type Dump = Extract<SourceSpec, { kind: "dump" }>;
+
+export async function restoreSources(sources: SourceSpec[], mountPath: string, reporter: Reporter): Promise<EngineInfo> {
+  if (sources.length === 0) throw new SourceError("No sources given: name at least one dump, data directory or server URL.");
+  const physical = sources.filter((s): s is Physical => s.kind === "datadir" || s.kind === "server");
+  const dumps = sources.filter((s): s is Dump => s.kind === "dump");
+  if (sources.some((s) => s.kind === "backup-chain")) {
+    throw new NotSupportedError("A backup chain is a SQL Server source; PostgreSQL images take dumps, data directories or server URLs.");
+  }
+  if (physical.length > 1) {
+    throw new SourceError("Only one data directory or live server can be the base of an image (each is a whole cluster); add the others as dumps.");
+  }
+
+  // Check everything before creating anything.
+  let major: number | undefined;
+  for (const s of physical) major = (s.kind === "datadir" ? await probeDataDir(s.path) : await probeServer(s.url)).major;
+  for (const s of dumps) await probeDump(s.path);
+  const bins = await findBinaries(major);
+  const dataDir = dataDirOf(mountPath);
+  await assertReachable(dataDir);
+
+  const progress = reporter.progress("Restoring PostgreSQL sources", sources.length + 2);
+  let step = 0;
+  let adminUser = ADMIN_USER;
+  const base = physical[0];
+  if (base?.kind === "datadir") {
+    reporter.info(`Copying data directory ${base.path}`);
+    await copyDataDir(base.path, dataDir);
+  } else if (base?.kind === "server") {
+    reporter.info("Taking a base backup of the live server");
+    await baseBackup(bins, base.url, dataDir);
+  } else {
+    await initDataDir(bins, dataDir, adminUser);
+  }
+  if (base) adminUser = await bootstrapSuperuser(bins, dataDir);
+  progress.update(++step);
+
+  const server = await startBuildServer(bins, dataDir, adminUser);
+  try {
+    for (const dump of dumps) {
+      reporter.info(`Restoring ${dump.path}`);
+      const dbs = await restoreDump(bins, server, dump);
+      reporter.debug(`${dump.path} → ${dbs.join(", ")}`);
+      progress.update(++step);
+    }
+    // Row estimates for the manifest and plans for the first clone queries; scrub redoes it later.
+    for (const db of await withAdmin(server, "template1", userDatabases)) await withAdmin(server, db, (c) => c.query("ANALYZE"));
+    await forgetSourcePasswords(server);
+  } catch (e) {
+    throw e instanceof SourceError || e instanceof NotSupportedError ? e : new BuildError(`Restore failed: ${(e as Error).message}`, { cause: e });
+  } finally {
+    await stopBuildServer(server);
+  }
+  const info = await finish(bins, mountPath, adminUser);
+  progress.update(sources.length + 2);
+  progress.finish(`Restored PostgreSQL ${info.version}`);
+  return { kind: "postgres", version: info.version };
+}
+
+async function finish(bins: PgBinaries, mountPath: string, adminUser: string) {
+  const version = await binariesVersion(bins.dir);
+  const info = { kind: "postgres" as const, version, adminUser };
+  await writeEngineFile(mountPath, info);
+  return info;
+}
+
+/**
+ * Password hashes of the source's roles must not travel inside a shared image (and must not let
+ * anyone log in to a clone): clones get their own login from createLogin.
+ */
+async function forgetSourcePasswords(server: { socketDir: string; port: number; adminUser: string }): Promise<void> {
+  // "postgres" may have been dropped in a copied cluster; template1 is there to fall back on.
+  for (const db of ["postgres", "template1"]) {
+    try {
+      await withAdmin(server, db, async (c) => {
+        const roles = await c.query<{ sql: string }>(
+          "SELECT format('ALTER ROLE %I PASSWORD NULL', rolname) AS sql FROM pg_authid WHERE rolpassword IS NOT NULL AND rolname <> $1",
+          [server.adminUser],
+        );
+        for (const r of roles.rows) await c.query(r.sql);
+      });
+      return;
+    } catch (e) {
+      if ((e as { code?: string }).code !== "3D000") throw e;
+    }
+  }
+}

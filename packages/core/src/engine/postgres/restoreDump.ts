@@ -1,0 +1,92 @@
+// Loads one dump into the build server: pg_restore for archives, psql for SQL scripts.
+import { createReadStream } from "node:fs";
+import { createInterface } from "node:readline";
+import type pg from "pg";
+import { SourceError } from "../../errors.js";
+import { run } from "../../runtime/exec.js";
+import type { PgBinaries } from "./binaries.js";
+import type { BuildServer } from "./buildServer.js";
+import { withAdmin } from "./client.js";
+import { databaseNameFromFile, detectDumpKind } from "./dumpFile.js";
+import { readToc } from "./probe.js";
+import { quoteIdent } from "./sql.js";
+
+const DAY_MS = 24 * 3600_000;
+
+const connArgs = (s: BuildServer, db: string): string[] => ["-h", s.socketDir, "-p", String(s.port), "-U", s.adminUser, "-d", db];
+
+async function createDatabase(s: BuildServer, name: string, file: string): Promise<void> {
+  await withAdmin(s, "postgres", async (c) => {
+    const exists = await c.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
+    if (exists.rowCount) {
+      throw new SourceError(`${file} would restore into database "${name}", which another source already filled. Give the sources distinct database names.`);
+    }
+    await c.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE template0 ENCODING 'UTF8'`);
+  });
+}
+
+/** Roles a plain dump names in OWNER TO / GRANT … TO, so its ALTER … OWNER lines succeed. */
+export async function rolesNamedInScript(file: string): Promise<Set<string>> {
+  const roles = new Set<string>();
+  const lines = createInterface({ input: createReadStream(file, "utf8"), crlfDelay: Infinity });
+  const pattern = /^(?:ALTER .+ OWNER TO|GRANT .+ TO) (.+);$/;
+  for await (const line of lines) {
+    const m = pattern.exec(line);
+    if (!m) continue;
+    for (const part of m[1]!.replace(/ WITH GRANT OPTION$/, "").split(/,\s*/)) {
+      const quoted = /^"((?:[^"]|"")+)"$/.exec(part);
+      const name = quoted ? quoted[1]!.replace(/""/g, '"') : /^[a-z_][a-z0-9_$]*$/.test(part) ? part : undefined;
+      if (name && name !== "PUBLIC" && name !== "public") roles.add(name);
+    }
+  }
+  return roles;
+}
+
+/** Create missing roles as NOLOGIN placeholders (formatted by the server: %I, no concatenation). */
+async function ensureRoles(c: pg.Client, roles: Iterable<string>): Promise<void> {
+  for (const role of roles) {
+    const exists = await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [role]);
+    if (exists.rowCount) continue;
+    const stmt = await c.query<{ sql: string }>("SELECT format('CREATE ROLE %I NOLOGIN', $1::text) AS sql", [role]);
+    await c.query(stmt.rows[0]!.sql);
+  }
+}
+
+/** Restore one dump; returns the database names it filled. */
+export async function restoreDump(
+  bins: PgBinaries,
+  s: BuildServer,
+  source: { path: string; database?: string },
+): Promise<string[]> {
+  const kind = await detectDumpKind(source.path);
+  if (kind === "dumpall") return [...(await restoreDumpall(bins, s, source.path))];
+
+  if (kind === "plain") {
+    const db = source.database ?? databaseNameFromFile(source.path);
+    await createDatabase(s, db, source.path);
+    await withAdmin(s, db, async (c) => ensureRoles(c, await rolesNamedInScript(source.path)));
+    await run(bins.bin("psql"), ["-X", "-q", "-v", "ON_ERROR_STOP=1", ...connArgs(s, db), "-f", source.path], { timeoutMs: DAY_MS });
+    return [db];
+  }
+
+  const db = source.database ?? (await readToc(source.path)).database ?? databaseNameFromFile(source.path);
+  await createDatabase(s, db, source.path);
+  // Owners and grants of production roles mean nothing in an image; the clone login gets its own.
+  const args = [...connArgs(s, db), "--no-owner", "--no-privileges", "--exit-on-error"];
+  if (kind !== "tar") args.push("-j", "2"); // tar archives cannot be restored in parallel
+  await run(bins.bin("pg_restore"), [...args, source.path], { timeoutMs: DAY_MS });
+  return [db];
+}
+
+/** pg_dumpall output creates its own roles and databases; only "our admin already exists" may fail. */
+async function restoreDumpall(bins: PgBinaries, s: BuildServer, file: string): Promise<Set<string>> {
+  const before = new Set(await withAdmin(s, "postgres", async (c) => (await c.query<{ datname: string }>("SELECT datname FROM pg_database")).rows.map((r) => r.datname)));
+  const { stderr } = await run(bins.bin("psql"), ["-X", "-q", ...connArgs(s, "postgres"), "-f", file], { timeoutMs: DAY_MS, allowFailure: true });
+  const allowed = `role "${s.adminUser}" already exists`;
+  const errors = stderr.split("\n").filter((l) => /\b(ERROR|FATAL):/.test(l) && !l.includes(allowed));
+  if (errors.length > 0) {
+    throw new SourceError(`Restoring the pg_dumpall script ${file} failed (${errors.length} errors):\n${errors.slice(0, 5).join("\n")}`);
+  }
+  const after = await withAdmin(s, "postgres", async (c) => (await c.query<{ datname: string }>("SELECT datname FROM pg_database WHERE NOT datistemplate")).rows.map((r) => r.datname));
+  return new Set(after.filter((d) => !before.has(d) || d === "postgres"));
+}

@@ -1,0 +1,63 @@
+// start()/stop() of a server over a clone's (or staging) data area.
+import { chmod, mkdir } from "node:fs/promises";
+import path from "node:path";
+import { UsageError } from "../../errors.js";
+import { silentReporter, type Reporter } from "../../reporter.js";
+import type { RunningServer, StartOptions } from "../types.js";
+import { findBinaries, majorOf } from "./binaries.js";
+import { commonSettings, durabilitySettings, ensureConfigFiles, hbaContents, writeServerFile } from "./config.js";
+import { dataDirOf, readEngineFile } from "./engineFile.js";
+import { launchPostgres, stopPostgres } from "./launch.js";
+import { assertReachable, giveToServerUser } from "./osUser.js";
+
+/** Linux limits a unix socket path to 107 bytes. */
+const MAX_SOCKET_PATH = 107;
+
+export async function startServer(mountPath: string, opts: StartOptions, reporter: Reporter = silentReporter): Promise<RunningServer> {
+  const info = await readEngineFile(mountPath);
+  const bins = await findBinaries(majorOf(info.version));
+  const dataDir = dataDirOf(mountPath);
+  const host = opts.host ?? "127.0.0.1";
+  const runDir = path.resolve(opts.runDir);
+  if (Buffer.byteLength(path.join(runDir, `.s.PGSQL.${opts.port}`)) > MAX_SOCKET_PATH) {
+    throw new UsageError(`The run directory ${runDir} is too long for a unix socket path (${MAX_SOCKET_PATH} bytes max); use a shorter one.`);
+  }
+  await mkdir(runDir, { recursive: true, mode: 0o700 });
+  await chmod(runDir, 0o700);
+  await giveToServerUser(runDir);
+  await assertReachable(path.join(dataDir, "PG_VERSION"));
+  await assertReachable(path.join(runDir, "postgres.log"));
+  await ensureConfigFiles(dataDir);
+  const hbaFile = path.join(runDir, "pg_hba.conf");
+  await writeServerFile(hbaFile, hbaContents(info.adminUser, host));
+
+  const settings: Record<string, string> = {
+    ...commonSettings(dataDir, runDir, hbaFile),
+    listen_addresses: host,
+    ...durabilitySettings(opts.durability ?? "ephemeral"),
+  };
+  if (opts.cloneId) {
+    settings.cluster_name = opts.cloneId.replace(/[^\x20-\x7e]/g, "_");
+    settings["dbclone.clone_id"] = opts.cloneId;
+  }
+  if (opts.imageDigest) settings["dbclone.image_digest"] = opts.imageDigest;
+
+  const started = performance.now();
+  const { pid } = await launchPostgres({
+    bins,
+    dataDir,
+    socketDir: runDir,
+    port: opts.port,
+    settings,
+    logFile: path.join(runDir, "postgres.log"),
+    connectUser: info.adminUser,
+    timeoutMs: opts.timeoutMs ?? 60_000,
+  });
+  reporter.debug(`PostgreSQL ${info.version} ready on ${host}:${opts.port} in ${Math.round(performance.now() - started)} ms (pid ${pid})`);
+  return { pid, host, port: opts.port, socketDir: runDir, adminUser: info.adminUser };
+}
+
+/** Fast shutdown by default (sessions rolled back); `fast: false` waits for sessions to end. */
+export async function stopServer(server: RunningServer, opts: { fast?: boolean } = {}): Promise<void> {
+  await stopPostgres(server.pid, { fast: opts.fast !== false });
+}

@@ -1,0 +1,110 @@
+// Test fixtures for the PostgreSQL engine: temp "mounts", free ports, a source server, cleanup.
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { findBinaries } from "../../../packages/core/src/engine/postgres/binaries.js";
+import { BUILD_SETTINGS, commonSettings, writeServerFile } from "../../../packages/core/src/engine/postgres/config.js";
+import { initDataDir } from "../../../packages/core/src/engine/postgres/dataDir.js";
+import { launchPostgres, stopPostgres } from "../../../packages/core/src/engine/postgres/launch.js";
+import { giveToServerUser } from "../../../packages/core/src/engine/postgres/osUser.js";
+import { run } from "../../../packages/core/src/runtime/exec.js";
+
+/** Everything a test file created; `cleanup()` stops every pid and removes every dir. */
+export class Tracker {
+  readonly pids = new Set<number>();
+  readonly dirs: string[] = [];
+
+  /** A directory standing in for a mounted disk (0755 like a fresh filesystem root). */
+  mount(prefix = "dbclone-eng-"): string {
+    const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+    chmodSync(dir, 0o755);
+    this.dirs.push(dir);
+    return dir;
+  }
+
+  async cleanup(): Promise<void> {
+    for (const pid of this.pids) await stopPostgres(pid, { graceMs: 10_000 }).catch(() => {});
+    this.pids.clear();
+    for (const d of this.dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface SourceServer {
+  pid: number;
+  port: number;
+  socketDir: string;
+  dataDir: string;
+  superuser: string;
+  /** postgres URL over TCP as a REPLICATION role with a password. */
+  replUrl: string;
+  psql(db: string, sql: string): Promise<string>;
+  dump(args: string[]): Promise<void>;
+}
+
+/**
+ * A "production" server to take sources from: its own superuser (srcadmin), a role that owns a
+ * table, a replication login with a password, two databases.
+ */
+export async function startSourceServer(t: Tracker): Promise<SourceServer> {
+  const bins = await findBinaries(15);
+  const root = t.mount("dbclone-src-");
+  const dataDir = path.join(root, "pgdata");
+  const socketDir = path.join(root, "run");
+  await initDataDir(bins, dataDir, "srcadmin");
+  await run("mkdir", ["-m", "0700", socketDir]);
+  await giveToServerUser(socketDir);
+  const hbaFile = path.join(socketDir, "pg_hba.conf");
+  await writeServerFile(
+    hbaFile,
+    "local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\nhost replication all 127.0.0.1/32 scram-sha-256\n",
+  );
+  const port = await freePort();
+  const { pid } = await launchPostgres({
+    bins,
+    dataDir,
+    socketDir,
+    port,
+    settings: { ...commonSettings(dataDir, socketDir, hbaFile), listen_addresses: "127.0.0.1", fsync: "off", autovacuum: "off", maintenance_work_mem: BUILD_SETTINGS.maintenance_work_mem! },
+    logFile: path.join(socketDir, "postgres.log"),
+    connectUser: "srcadmin",
+    timeoutMs: 60_000,
+  });
+  t.pids.add(pid);
+  const psql = async (db: string, sql: string): Promise<string> =>
+    (await run(bins.bin("psql"), ["-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-h", socketDir, "-p", String(port), "-U", "srcadmin", "-d", db, "-c", sql])).stdout.trim();
+  await psql("postgres", "CREATE ROLE app_owner NOLOGIN; CREATE ROLE repl LOGIN REPLICATION PASSWORD 'r3pl p@ss'");
+  await psql("postgres", "CREATE DATABASE inventory");
+  await psql("postgres", "CREATE DATABASE crm");
+  await psql(
+    "inventory",
+    `CREATE TABLE items (id int PRIMARY KEY, sku text NOT NULL, qty int);
+     INSERT INTO items SELECT g, 'SKU-' || g, g % 50 FROM generate_series(1, 2000) g;
+     CREATE TABLE owned_notes (id serial PRIMARY KEY, body text); ALTER TABLE owned_notes OWNER TO app_owner;
+     INSERT INTO owned_notes (body) VALUES ('hello'), ('world');`,
+  );
+  await psql("crm", "CREATE TABLE contacts (id int PRIMARY KEY, email text); INSERT INTO contacts SELECT g, 'c' || g || '@example.com' FROM generate_series(1, 300) g;");
+  return {
+    pid,
+    port,
+    socketDir,
+    dataDir,
+    superuser: "srcadmin",
+    replUrl: `postgresql://repl:${encodeURIComponent("r3pl p@ss")}@127.0.0.1:${port}/postgres`,
+    psql,
+    dump: async (args) => {
+      await run(bins.bin(args[0] === "pg_dumpall" ? "pg_dumpall" : "pg_dump"), [...args.slice(1), "-h", socketDir, "-p", String(port), "-U", "srcadmin"]);
+    },
+  };
+}
