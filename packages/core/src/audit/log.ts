@@ -50,12 +50,17 @@ export function defaultActor(env: NodeJS.ProcessEnv = process.env): string {
 export class AuditLog {
   readonly headPath: string;
 
-  constructor(readonly filePath: string) {
+  /** `prepare` runs before each append: a repository uses it to lay itself out on first write. */
+  constructor(
+    readonly filePath: string,
+    private readonly prepare?: () => Promise<void>,
+  ) {
     this.headPath = filePath.endsWith(".jsonl") ? filePath.slice(0, -".jsonl".length) + ".head" : `${filePath}.head`;
   }
 
   /** Append one event (fsynced) and move the head, under a cross-process lock. */
   async append(input: AuditEventInput): Promise<AuditEvent> {
+    await this.prepare?.();
     await mkdir(path.dirname(this.filePath), { recursive: true });
     return withFileLock(this.filePath, async () => {
       const prev = await this.currentTail();

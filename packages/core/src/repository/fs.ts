@@ -36,7 +36,9 @@ export class FsRepository implements Repository {
   constructor(root: string, opts: FsRepositoryOptions = {}) {
     this.location = path.resolve(root);
     this.layout = new FsLayout(this.location);
-    this.audit = new AuditLog(this.layout.auditFile);
+    // An event recorded before anything was published (a failed first build) must not leave a
+    // bare audit/ directory that later reads as "not a dbclone repository".
+    this.audit = new AuditLog(this.layout.auditFile, () => this.ensureLayout());
     this.cache = new VerifiedBlobCache(opts.cacheDir ?? path.join(dbcloneHome(), "cache"));
     this.staleTempMs = (opts.staleTempMinutes ?? 60) * 60_000;
   }

@@ -1,0 +1,157 @@
+// Build an image: sources → staging disk → scrub → fresh base disk → publish.
+// The published base is written fresh (a new filesystem holding only the live data files and a
+// reset WAL), so it carries no dead space and none of the staging disk's residue.
+import crypto from "node:crypto";
+import fs from "node:fs/promises";
+import path from "node:path";
+import { BuildError, DbcloneError, ImageNotFoundError, UsageError, VersionExistsError } from "../errors.js";
+import { manifestSchema, validateManifest, VERSION_PATTERN, type ImageManifest } from "../image/manifest.js";
+import { CleanupStack } from "../util/cleanup.js";
+import { freePort } from "../util/net.js";
+import { secondsSince, timestampVersion } from "../util/time.js";
+import { TOOL_VERSION } from "../util/version.js";
+import { platformFor } from "./platform.js";
+import type { BuildImageOptions, BuildResult } from "./types.js";
+import type { SourceSpec } from "../engine/types.js";
+
+const GiB = 1024 ** 3;
+
+export async function buildImage(opts: BuildImageOptions): Promise<BuildResult> {
+  const { repository, reporter } = opts;
+  const started = performance.now();
+  const startedAt = new Date().toISOString();
+  const version = opts.version ?? timestampVersion();
+  checkNameAndVersion(opts.name, version);
+  if (opts.sources.length === 0) throw new UsageError("build needs at least one source: --from-dump, --from-datadir or --from-server.");
+  await refuseExistingVersion(opts, version);
+
+  const { os: platformOs, driver, engine } = platformFor("postgres", opts.home);
+  await driver.checkPrerequisites();
+  await engine.checkPrerequisites();
+  const described = [];
+  for (const source of opts.sources) described.push(await engine.probeSource(source));
+
+  const workDir = path.join(opts.home, "work", `build-${crypto.randomBytes(5).toString("hex")}`);
+  await fs.mkdir(workDir, { recursive: true });
+  const cleanup = new CleanupStack(reporter);
+  cleanup.push("remove the build's work directory", () => fs.rm(workDir, { recursive: true, force: true }));
+  const virtualSize = opts.diskSizeBytes ?? (await defaultDiskSize(opts.sources));
+
+  try {
+    reporter.info(`Restoring ${opts.sources.length} source(s) onto a staging disk`);
+    const staging = await driver.createStaging(path.join(workDir, "staging.qcow2"), path.join(workDir, "staging"), virtualSize);
+    cleanup.push("remove the staging disk", async () => {
+      await driver.unmount(staging.attachment);
+      await driver.destroy(staging.file);
+    });
+    const engineInfo = await engine.restore(opts.sources, staging.mountPath, reporter);
+    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: path.join(workDir, "run") }, reporter);
+    cleanup.push("stop the build server", () => engine.stop(server, { fast: true }));
+    const databases = await engine.inventory(server);
+    await engine.scrub(server, reporter);
+    const restoreSeconds = secondsSince(started);
+
+    reporter.info("Writing the base disk fresh from the prepared data");
+    const sealStart = performance.now();
+    const fresh = await driver.createStaging(path.join(workDir, "fresh.qcow2"), path.join(workDir, "fresh"), virtualSize);
+    cleanup.push("remove the fresh disk", async () => {
+      await driver.unmount(fresh.attachment);
+      await driver.destroy(fresh.file);
+    });
+    await engine.copyFresh(staging.mountPath, fresh.mountPath, reporter);
+    await driver.unmount(staging.attachment);
+    await driver.destroy(staging.file);
+    const sealed = await driver.seal(fresh, path.join(workDir, `base.${driver.format}`));
+    const sealSeconds = secondsSince(sealStart);
+
+    const manifest: ImageManifest = validateManifest(
+      {
+        schemaVersion: 1,
+        name: opts.name,
+        version,
+        created: new Date().toISOString(),
+        engine: { kind: engineInfo.kind, version: engineInfo.version },
+        platform: { os: platformOs, diskFormat: driver.format, filesystem: "xfs" },
+        databases: databases.map((d) => ({ name: d.name, sizeBytes: d.sizeBytes, tables: d.tables })),
+        disk: { digest: sealed.digest, sizeBytes: sealed.sizeBytes, virtualSizeBytes: sealed.virtualSizeBytes },
+        source: {
+          kind: opts.sources[0]!.kind,
+          description: described.map((d) => d.description).join("; "),
+          capturedAt: startedAt,
+        },
+        git: opts.git,
+        build: { ...opts.build, startedAt, finishedAt: new Date().toISOString(), toolVersion: TOOL_VERSION },
+        access: opts.access,
+        labels: opts.labels ?? {},
+      } satisfies Partial<ImageManifest> as unknown,
+      `manifest of ${opts.name}:${version}`,
+    );
+
+    const publishStart = performance.now();
+    const progress = reporter.progress(`Publishing ${opts.name}:${version}`, sealed.sizeBytes);
+    const image = await repository.push(manifest, sealed.file, { onProgress: (done) => progress.update(done, sealed.sizeBytes) });
+    progress.finish();
+    for (const tag of opts.tags ?? ["latest"]) await repository.tag(image, tag);
+    const publishSeconds = secondsSince(publishStart);
+
+    await cleanup.unwind();
+    await repository.audit.append({
+      action: "build",
+      outcome: "success",
+      image: `${image.name}:${image.version}`,
+      digest: image.manifestDigest,
+      runUrl: opts.build?.runUrl,
+      commit: opts.git?.commit,
+      actor: opts.build?.actor,
+    });
+    return { image, timings: { restoreSeconds, sealSeconds, publishSeconds, totalSeconds: secondsSince(started) } };
+  } catch (e) {
+    await cleanup.unwind();
+    await repository.audit
+      .append({
+        action: "build",
+        outcome: "failure",
+        image: `${opts.name}:${version}`,
+        detail: (e as Error).message.slice(0, 500),
+        actor: opts.build?.actor,
+      })
+      .catch(() => undefined);
+    if (e instanceof DbcloneError) throw e;
+    throw new BuildError(`building ${opts.name}:${version} failed: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+function checkNameAndVersion(name: string, version: string): void {
+  const nameCheck = manifestSchema.shape.name.safeParse(name);
+  if (!nameCheck.success) throw new UsageError(`image name '${name}' ${nameCheck.error.issues[0]!.message}.`);
+  if (!VERSION_PATTERN.test(version)) {
+    throw new UsageError(`version '${version}' must be 1-128 of A-Z a-z 0-9 _ . - and not start with . or -.`);
+  }
+}
+
+/** Fail before any work when the version is taken (publish is atomic regardless). */
+async function refuseExistingVersion(opts: BuildImageOptions, version: string): Promise<void> {
+  try {
+    await opts.repository.resolve({ name: opts.name, version });
+  } catch (e) {
+    if (e instanceof ImageNotFoundError) return;
+    throw e;
+  }
+  throw new VersionExistsError(`image ${opts.name} version ${version} already exists; versions are immutable: choose a new version.`);
+}
+
+/** Thin disks cost only what is written, so be generous: 8 GiB or 4x the sources, whichever is larger. */
+async function defaultDiskSize(sources: SourceSpec[]): Promise<number> {
+  let bytes = 0;
+  for (const s of sources) if ("path" in s && s.path) bytes += await sizeOnDisk(s.path);
+  return Math.max(8 * GiB, Math.ceil((bytes * 4) / GiB) * GiB);
+}
+
+async function sizeOnDisk(p: string): Promise<number> {
+  const st = await fs.stat(p).catch(() => undefined);
+  if (!st) return 0;
+  if (!st.isDirectory()) return st.size;
+  let total = 0;
+  for (const entry of await fs.readdir(p, { withFileTypes: true })) total += await sizeOnDisk(path.join(p, entry.name));
+  return total;
+}

@@ -1,0 +1,2 @@
+export { buildImage } from "./build-image.js";
+export type { BuildImageOptions, BuildResult, BuildTimings } from "./types.js";

@@ -1,0 +1,155 @@
+// Make, find and remove clones. A clone is a differencing child disk over the image's read-only
+// base, mounted, with a database server of its own over it. Every step that acquires something
+// records it (in the registry and on a cleanup stack), so a failure at any step, or a crash that
+// gc recovers from later, leaves nothing behind.
+import crypto from "node:crypto";
+import fs from "node:fs/promises";
+import path from "node:path";
+import { platformFor } from "../build/platform.js";
+import { CloneError, DbcloneError } from "../errors.js";
+import type { Credentials, RunningServer } from "../engine/types.js";
+import { parseImageRef } from "../image/index.js";
+import { isAlive } from "../runtime/exec.js";
+import { CleanupStack } from "../util/cleanup.js";
+import { secondsSince } from "../util/time.js";
+import { readRepositoryConfig } from "../repository/index.js";
+import type { CloneResult, CreateCloneOptions } from "./lifecycle-types.js";
+import { CloneRegistry } from "./registry.js";
+import { capTtl } from "./ttl.js";
+import type { CloneRecord } from "./types.js";
+import { removeClone } from "./teardown.js";
+
+export { teardownClones } from "./teardown.js";
+export { collectGarbage } from "./gc.js";
+
+const DEFAULT_TIMEOUT_MS = 120_000;
+
+export async function createClone(opts: CreateCloneOptions): Promise<CloneResult> {
+  const started = performance.now();
+  const { repository, reporter } = opts;
+  const registry = new CloneRegistry(opts.home);
+  const image = await repository.resolve(parseImageRef(opts.ref));
+
+  if (opts.name) {
+    const existing = await registry.findByName(opts.name);
+    if (existing) {
+      if (!opts.reset && existing.state === "ready" && existing.serverPid && isAlive(existing.serverPid)) {
+        const reused = await reuseClone(existing, image.manifestDigest, platformFor(existing.engine, opts.home).engine);
+        if (reused) return { ...reused, image, readySeconds: secondsSince(started) };
+      }
+      reporter.info(opts.reset ? `Resetting clone ${existing.id} (${opts.name}) to the image` : `Replacing dead clone ${existing.id} (${opts.name})`);
+      await removeClone(existing, { home: opts.home, reporter, repository });
+    }
+  }
+
+  const { driver, engine } = platformFor(image.manifest.engine.kind, opts.home);
+  const blob = await repository.pull(image);
+  const config = await readRepositoryConfig(repository);
+  const ttlSeconds = capTtl(opts.ttlSeconds, config.maxTtlSeconds);
+  const password = crypto.randomBytes(24).toString("base64url");
+  reporter.secret(password);
+
+  const record = await registry.reserve({
+    name: opts.name,
+    image: { name: image.name, version: image.version, manifestDigest: image.manifestDigest, diskDigest: image.manifest.disk.digest },
+    engine: image.manifest.engine.kind,
+    host: opts.host ?? "127.0.0.1",
+    runtime: "host",
+    password,
+    databases: image.manifest.databases.map((d) => d.name),
+    labels: opts.labels ?? {},
+    repository: repository.location,
+    expiresAt: ttlSeconds ? new Date(Date.now() + ttlSeconds * 1000).toISOString() : undefined,
+  });
+  const cleanup = new CleanupStack(reporter);
+  cleanup.push("forget the clone record", () => registry.remove(record.id));
+  cleanup.push("remove the clone directory", () => fs.rm(record.dir, { recursive: true, force: true }));
+
+  try {
+    // 0711: the server's OS user must traverse to the mount inside; nobody else may list it.
+    await fs.mkdir(record.dir, { recursive: true, mode: 0o711 });
+    await fs.chmod(record.dir, 0o711);
+    const child = await driver.createChild(blob, record.childFile, image.manifest.disk.digest);
+    cleanup.push("delete the child disk", () => driver.destroy(child.file));
+    const attachment = await driver.mount(child, record.mountPath);
+    cleanup.push("unmount the child disk", () => driver.unmount(attachment));
+    await registry.patch(record.id, { attachment });
+
+    const server = await engine.start(
+      record.mountPath,
+      {
+        port: record.port,
+        host: record.host,
+        runDir: path.join(record.dir, "run"),
+        durability: opts.durability ?? "ephemeral",
+        cloneId: record.id,
+        imageDigest: image.manifestDigest,
+        timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      },
+      reporter,
+    );
+    cleanup.push("stop the clone's server", () => engine.stop(server, { fast: true }));
+    await registry.patch(record.id, { serverPid: server.pid });
+
+    const credentials = await engine.createLogin(server, record.databases, { user: record.user, password });
+    reporter.secret(credentials.connectionString);
+    // Fail closed: never hand out a connection that is not this clone of this image.
+    await engine.verifyIdentity(credentials, record.id, image.manifestDigest);
+    const clone = await registry.patch(record.id, { state: "ready" });
+    const readySeconds = secondsSince(started);
+    cleanup.dismiss();
+
+    await repository.audit.append({
+      action: "clone",
+      outcome: "success",
+      image: `${image.name}:${image.version}`,
+      digest: image.manifestDigest,
+      clone: record.id,
+      detail: opts.name ? `name=${opts.name}` : undefined,
+    });
+    const childDiskBytes = await allocatedBytes(child.file);
+    reporter.info(`Clone ${record.id} of ${image.name}:${image.version} ready in ${readySeconds.toFixed(3)} s on ${record.host}:${record.port}`);
+    return { created: true, clone, credentials, image, readySeconds, childDiskBytes };
+  } catch (e) {
+    await cleanup.unwind();
+    await repository.audit
+      .append({ action: "clone", outcome: "failure", image: `${image.name}:${image.version}`, digest: image.manifestDigest, clone: record.id, detail: (e as Error).message.slice(0, 500) })
+      .catch(() => undefined);
+    if (e instanceof DbcloneError) throw e;
+    throw new CloneError(`cloning ${image.name}:${image.version} failed: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/** A live named clone comes back as it is, after proving it is still that clone of that image. */
+async function reuseClone(
+  record: CloneRecord,
+  manifestDigest: string,
+  engine: { verifyIdentity(c: Credentials, id: string, digest: string): Promise<void> },
+): Promise<Omit<CloneResult, "image" | "readySeconds"> | undefined> {
+  if (record.image.manifestDigest !== manifestDigest) return undefined;
+  const credentials = credentialsOf(record);
+  try {
+    await engine.verifyIdentity(credentials, record.id, manifestDigest);
+  } catch {
+    return undefined;
+  }
+  return { created: false, clone: record, credentials, childDiskBytes: await allocatedBytes(record.childFile) };
+}
+
+export function credentialsOf(record: CloneRecord): Credentials {
+  const db = record.databases[0] ?? "postgres";
+  const url = new URL(`postgresql://${record.host}:${record.port}/${encodeURIComponent(db)}`);
+  url.username = record.user;
+  url.password = record.password;
+  return { user: record.user, password: record.password, host: record.host, port: record.port, databases: record.databases, connectionString: url.toString() };
+}
+
+export function serverOf(record: CloneRecord): RunningServer | undefined {
+  if (!record.serverPid) return undefined;
+  return { pid: record.serverPid, host: record.host, port: record.port, socketDir: path.join(record.dir, "run"), adminUser: "" };
+}
+
+async function allocatedBytes(file: string): Promise<number> {
+  const st = await fs.stat(file).catch(() => undefined);
+  return st ? st.blocks * 512 : 0;
+}

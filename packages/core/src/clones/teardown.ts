@@ -1,0 +1,62 @@
+// Remove clones in the safe order: stop the server, unmount, delete the child, forget the record.
+// Every step tolerates its part being gone already, so teardown is idempotent and gc can replay it.
+import fs from "node:fs/promises";
+import { platformFor } from "../build/platform.js";
+import { UsageError } from "../errors.js";
+import type { Reporter } from "../reporter.js";
+import { openRepository } from "../repository/index.js";
+import type { Repository } from "../repository/types.js";
+import { isAlive } from "../runtime/exec.js";
+import { secondsSince } from "../util/time.js";
+import type { TeardownOptions, TeardownResult } from "./lifecycle-types.js";
+import { CloneRegistry } from "./registry.js";
+import type { CloneRecord } from "./types.js";
+import { serverOf } from "./lifecycle.js";
+
+export async function teardownClones(opts: TeardownOptions): Promise<TeardownResult> {
+  const started = performance.now();
+  const chosen = [opts.id, opts.name, opts.labels && Object.keys(opts.labels).length ? opts.labels : undefined].filter((x) => x !== undefined);
+  if (chosen.length !== 1) throw new UsageError("teardown needs exactly one of: a clone id, --name, or labels (branch/pr).");
+  const registry = new CloneRegistry(opts.home);
+  let records: CloneRecord[];
+  if (opts.labels) records = await registry.findByLabels(opts.labels);
+  else {
+    const found = await registry.get((opts.id ?? opts.name)!);
+    records = found ? [found] : [];
+  }
+  if (records.length === 0) opts.reporter.info("No such clone: nothing to tear down.");
+  const removed: string[] = [];
+  for (const record of records) {
+    await removeClone(record, opts);
+    removed.push(record.id);
+  }
+  return { removed, seconds: secondsSince(started) };
+}
+
+/** Tear one clone down; tolerant of every part already gone. */
+export async function removeClone(
+  record: CloneRecord,
+  opts: { home: string; reporter: Reporter; repository?: Repository },
+  action: "teardown" | "gc" = "teardown",
+): Promise<void> {
+  const registry = new CloneRegistry(opts.home);
+  await registry.patch(record.id, { state: "stopping" }).catch(() => undefined);
+  const { driver, engine } = platformFor(record.engine, opts.home);
+  const server = serverOf(record);
+  if (server && isAlive(server.pid)) await engine.stop(server, { fast: true });
+  if (record.attachment) await driver.unmount(record.attachment);
+  await driver.destroy(record.childFile);
+  await fs.rm(record.dir, { recursive: true, force: true });
+  await registry.remove(record.id);
+  opts.reporter.info(`Removed clone ${record.id}${record.name ? ` (${record.name})` : ""}`);
+  const repository = opts.repository ?? (await openRepository(record.repository).catch(() => undefined));
+  await repository?.audit
+    .append({
+      action,
+      outcome: "success",
+      image: `${record.image.name}:${record.image.version}`,
+      digest: record.image.manifestDigest,
+      clone: record.id,
+    })
+    .catch((e: Error) => opts.reporter.warn(`could not record the teardown in the audit log: ${e.message}`));
+}

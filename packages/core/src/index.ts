@@ -1,0 +1,15 @@
+// The public surface of @dbclone/core: each area's index, plus the shared contracts.
+export * from "./errors.js";
+export * from "./reporter.js";
+export * from "./runtime/exec.js";
+export * from "./util/paths.js";
+export * from "./image/index.js";
+export * from "./repository/index.js";
+export * from "./audit/index.js";
+export * from "./clones/index.js";
+export * from "./build/index.js";
+export * from "./disk/index.js";
+export * from "./demo/index.js";
+// image/ and disk/ both export a sha256File; the image one (with progress) is the public one.
+export { sha256File } from "./image/index.js";
+export * from "./engine/index.js";
