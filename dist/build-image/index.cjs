@@ -48665,7 +48665,9 @@ init_import_meta_url();
 var import_node_os3 = __toESM(require("node:os"), 1);
 var import_node_path19 = __toESM(require("node:path"), 1);
 function dbcloneHome(env = process.env) {
-  return import_node_path19.default.resolve(env.DBCLONE_HOME || import_node_path19.default.join(import_node_os3.default.homedir(), ".dbclone"));
+  if (env.DBCLONE_HOME) return import_node_path19.default.resolve(env.DBCLONE_HOME);
+  const root = typeof process.getuid === "function" && process.getuid() === 0;
+  return root ? "/var/lib/dbclone" : import_node_path19.default.join(import_node_os3.default.homedir(), ".dbclone");
 }
 function defaultRepository(env = process.env) {
   return env.DBCLONE_REPO || import_node_path19.default.join(dbcloneHome(env), "repository");
@@ -48903,14 +48905,18 @@ function defaultActor(env = process.env) {
   }
 }
 var AuditLog = class {
-  constructor(filePath) {
+  /** `prepare` runs before each append: a repository uses it to lay itself out on first write. */
+  constructor(filePath, prepare) {
     this.filePath = filePath;
+    this.prepare = prepare;
     this.headPath = filePath.endsWith(".jsonl") ? filePath.slice(0, -".jsonl".length) + ".head" : `${filePath}.head`;
   }
   filePath;
+  prepare;
   headPath;
   /** Append one event (fsynced) and move the head, under a cross-process lock. */
   async append(input2) {
+    await this.prepare?.();
     await (0, import_promises18.mkdir)(import_node_path20.default.dirname(this.filePath), { recursive: true });
     return withFileLock(this.filePath, async () => {
       const prev = await this.currentTail();
@@ -49526,7 +49532,7 @@ var FsRepository = class {
   constructor(root, opts = {}) {
     this.location = import_node_path25.default.resolve(root);
     this.layout = new FsLayout(this.location);
-    this.audit = new AuditLog(this.layout.auditFile);
+    this.audit = new AuditLog(this.layout.auditFile, () => this.ensureLayout());
     this.cache = new VerifiedBlobCache(opts.cacheDir ?? import_node_path25.default.join(dbcloneHome(), "cache"));
     this.staleTempMs = (opts.staleTempMinutes ?? 60) * 6e4;
   }

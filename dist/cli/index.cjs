@@ -5345,7 +5345,7 @@ var init_registry = __esm({
         });
       }
       async ensureDir() {
-        await import_node_fs.promises.mkdir(this.dir, { recursive: true, mode: 448 });
+        await import_node_fs.promises.mkdir(this.dir, { recursive: true, mode: 457 });
       }
       async read() {
         let text;
@@ -5396,7 +5396,9 @@ var init_registry = __esm({
 
 // packages/core/src/util/paths.ts
 function dbcloneHome(env = process.env) {
-  return import_node_path2.default.resolve(env.DBCLONE_HOME || import_node_path2.default.join(import_node_os.default.homedir(), ".dbclone"));
+  if (env.DBCLONE_HOME) return import_node_path2.default.resolve(env.DBCLONE_HOME);
+  const root = typeof process.getuid === "function" && process.getuid() === 0;
+  return root ? "/var/lib/dbclone" : import_node_path2.default.join(import_node_os.default.homedir(), ".dbclone");
 }
 function defaultRepository(env = process.env) {
   return env.DBCLONE_REPO || import_node_path2.default.join(dbcloneHome(env), "repository");
@@ -5632,14 +5634,18 @@ var init_log = __esm({
     init_file_lock();
     init_chain();
     AuditLog = class {
-      constructor(filePath) {
+      /** `prepare` runs before each append: a repository uses it to lay itself out on first write. */
+      constructor(filePath, prepare) {
         this.filePath = filePath;
+        this.prepare = prepare;
         this.headPath = filePath.endsWith(".jsonl") ? filePath.slice(0, -".jsonl".length) + ".head" : `${filePath}.head`;
       }
       filePath;
+      prepare;
       headPath;
       /** Append one event (fsynced) and move the head, under a cross-process lock. */
       async append(input2) {
+        await this.prepare?.();
         await (0, import_promises2.mkdir)(import_node_path3.default.dirname(this.filePath), { recursive: true });
         return withFileLock(this.filePath, async () => {
           const prev = await this.currentTail();
@@ -26890,7 +26896,7 @@ var init_fs = __esm({
       constructor(root, opts = {}) {
         this.location = import_node_path8.default.resolve(root);
         this.layout = new FsLayout(this.location);
-        this.audit = new AuditLog(this.layout.auditFile);
+        this.audit = new AuditLog(this.layout.auditFile, () => this.ensureLayout());
         this.cache = new VerifiedBlobCache(opts.cacheDir ?? import_node_path8.default.join(dbcloneHome(), "cache"));
         this.staleTempMs = (opts.staleTempMinutes ?? 60) * 6e4;
       }
@@ -37922,7 +37928,8 @@ async function createClone(opts) {
   cleanup.push("forget the clone record", () => registry2.remove(record2.id));
   cleanup.push("remove the clone directory", () => import_promises28.default.rm(record2.dir, { recursive: true, force: true }));
   try {
-    await import_promises28.default.mkdir(record2.dir, { recursive: true, mode: 448 });
+    await import_promises28.default.mkdir(record2.dir, { recursive: true, mode: 457 });
+    await import_promises28.default.chmod(record2.dir, 457);
     const child = await driver.createChild(blob, record2.childFile, image.manifest.disk.digest);
     cleanup.push("delete the child disk", () => driver.destroy(child.file));
     const attachment = await driver.mount(child, record2.mountPath);
@@ -38021,6 +38028,7 @@ async function runDemo(opts) {
   const print = opts.print ?? ((line) => process.stdout.write(`${line}
 `));
   const tmp = await import_promises29.default.mkdtemp(import_node_path32.default.join(import_node_os7.default.tmpdir(), "dbclone-demo-"));
+  await import_promises29.default.chmod(tmp, 457);
   const home = opts.home ?? import_node_path32.default.join(tmp, "home");
   const repository = await openRepository(opts.repo ?? import_node_path32.default.join(tmp, "repository"));
   const clones = [];

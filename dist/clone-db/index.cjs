@@ -48719,14 +48719,18 @@ function defaultActor(env = process.env) {
   }
 }
 var AuditLog = class {
-  constructor(filePath) {
+  /** `prepare` runs before each append: a repository uses it to lay itself out on first write. */
+  constructor(filePath, prepare) {
     this.filePath = filePath;
+    this.prepare = prepare;
     this.headPath = filePath.endsWith(".jsonl") ? filePath.slice(0, -".jsonl".length) + ".head" : `${filePath}.head`;
   }
   filePath;
+  prepare;
   headPath;
   /** Append one event (fsynced) and move the head, under a cross-process lock. */
   async append(input2) {
+    await this.prepare?.();
     await (0, import_promises17.mkdir)(import_node_path18.default.dirname(this.filePath), { recursive: true });
     return withFileLock(this.filePath, async () => {
       const prev = await this.currentTail();
@@ -48927,7 +48931,9 @@ init_import_meta_url();
 var import_node_os4 = __toESM(require("node:os"), 1);
 var import_node_path19 = __toESM(require("node:path"), 1);
 function dbcloneHome(env = process.env) {
-  return import_node_path19.default.resolve(env.DBCLONE_HOME || import_node_path19.default.join(import_node_os4.default.homedir(), ".dbclone"));
+  if (env.DBCLONE_HOME) return import_node_path19.default.resolve(env.DBCLONE_HOME);
+  const root = typeof process.getuid === "function" && process.getuid() === 0;
+  return root ? "/var/lib/dbclone" : import_node_path19.default.join(import_node_os4.default.homedir(), ".dbclone");
 }
 function defaultRepository(env = process.env) {
   return env.DBCLONE_REPO || import_node_path19.default.join(dbcloneHome(env), "repository");
@@ -49347,7 +49353,7 @@ var FsRepository = class {
   constructor(root, opts = {}) {
     this.location = import_node_path24.default.resolve(root);
     this.layout = new FsLayout(this.location);
-    this.audit = new AuditLog(this.layout.auditFile);
+    this.audit = new AuditLog(this.layout.auditFile, () => this.ensureLayout());
     this.cache = new VerifiedBlobCache(opts.cacheDir ?? import_node_path24.default.join(dbcloneHome(), "cache"));
     this.staleTempMs = (opts.staleTempMinutes ?? 60) * 6e4;
   }
@@ -49756,7 +49762,7 @@ var CloneRegistry = class {
     });
   }
   async ensureDir() {
-    await import_node_fs16.promises.mkdir(this.dir, { recursive: true, mode: 448 });
+    await import_node_fs16.promises.mkdir(this.dir, { recursive: true, mode: 457 });
   }
   async read() {
     let text;
@@ -49892,7 +49898,8 @@ async function createClone(opts) {
   cleanup.push("forget the clone record", () => registry2.remove(record2.id));
   cleanup.push("remove the clone directory", () => import_promises25.default.rm(record2.dir, { recursive: true, force: true }));
   try {
-    await import_promises25.default.mkdir(record2.dir, { recursive: true, mode: 448 });
+    await import_promises25.default.mkdir(record2.dir, { recursive: true, mode: 457 });
+    await import_promises25.default.chmod(record2.dir, 457);
     const child = await driver.createChild(blob, record2.childFile, image.manifest.disk.digest);
     cleanup.push("delete the child disk", () => driver.destroy(child.file));
     const attachment = await driver.mount(child, record2.mountPath);

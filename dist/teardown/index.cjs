@@ -48696,14 +48696,18 @@ function defaultActor(env = process.env) {
   }
 }
 var AuditLog = class {
-  constructor(filePath) {
+  /** `prepare` runs before each append: a repository uses it to lay itself out on first write. */
+  constructor(filePath, prepare) {
     this.filePath = filePath;
+    this.prepare = prepare;
     this.headPath = filePath.endsWith(".jsonl") ? filePath.slice(0, -".jsonl".length) + ".head" : `${filePath}.head`;
   }
   filePath;
+  prepare;
   headPath;
   /** Append one event (fsynced) and move the head, under a cross-process lock. */
   async append(input2) {
+    await this.prepare?.();
     await (0, import_promises17.mkdir)(import_node_path18.default.dirname(this.filePath), { recursive: true });
     return withFileLock(this.filePath, async () => {
       const prev = await this.currentTail();
@@ -48904,7 +48908,9 @@ init_import_meta_url();
 var import_node_os4 = __toESM(require("node:os"), 1);
 var import_node_path19 = __toESM(require("node:path"), 1);
 function dbcloneHome(env = process.env) {
-  return import_node_path19.default.resolve(env.DBCLONE_HOME || import_node_path19.default.join(import_node_os4.default.homedir(), ".dbclone"));
+  if (env.DBCLONE_HOME) return import_node_path19.default.resolve(env.DBCLONE_HOME);
+  const root = typeof process.getuid === "function" && process.getuid() === 0;
+  return root ? "/var/lib/dbclone" : import_node_path19.default.join(import_node_os4.default.homedir(), ".dbclone");
 }
 
 // packages/core/src/repository/durable-files.ts
@@ -49321,7 +49327,7 @@ var FsRepository = class {
   constructor(root, opts = {}) {
     this.location = import_node_path24.default.resolve(root);
     this.layout = new FsLayout(this.location);
-    this.audit = new AuditLog(this.layout.auditFile);
+    this.audit = new AuditLog(this.layout.auditFile, () => this.ensureLayout());
     this.cache = new VerifiedBlobCache(opts.cacheDir ?? import_node_path24.default.join(dbcloneHome(), "cache"));
     this.staleTempMs = (opts.staleTempMinutes ?? 60) * 6e4;
   }
@@ -49722,7 +49728,7 @@ var CloneRegistry = class {
     });
   }
   async ensureDir() {
-    await import_node_fs16.promises.mkdir(this.dir, { recursive: true, mode: 448 });
+    await import_node_fs16.promises.mkdir(this.dir, { recursive: true, mode: 457 });
   }
   async read() {
     let text;

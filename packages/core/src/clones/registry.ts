@@ -158,7 +158,9 @@ export class CloneRegistry {
   }
 
   private async ensureDir(): Promise<void> {
-    await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+    // 0711: the database server's OS user must traverse to clones' mounts below; the registry
+    // file itself is 0600, and nobody else may list the directory.
+    await fs.mkdir(this.dir, { recursive: true, mode: 0o711 });
   }
 
   private async read(): Promise<CloneRecord[]> {

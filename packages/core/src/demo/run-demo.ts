@@ -38,6 +38,8 @@ export interface DemoReport {
 export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
   const print = opts.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), "dbclone-demo-"));
+  // The database server runs as its own OS user and must traverse to the mounts inside.
+  await fs.chmod(tmp, 0o711);
   const home = opts.home ?? path.join(tmp, "home");
   const repository = await openRepository(opts.repo ?? path.join(tmp, "repository"));
   const clones: CloneResult[] = [];
