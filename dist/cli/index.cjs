@@ -38534,7 +38534,7 @@ function registerClone(program2, ctx) {
 // packages/cli/src/commands/demo.ts
 init_import_meta_url();
 function registerDemo(program2, ctx) {
-  program2.command("demo").description("build a sample image, make two clones, show they are isolated, tear down (all timed)").option("--size <MB>", "approximate size of the sample database in MB", positiveInteger("--size"), 50).option("--keep", "use --home/--repo instead of a throwaway directory, so the demo image stays").addHelpText("after", examples("dbclone demo", "dbclone demo --size 200", "dbclone demo --keep --repo ./demo-repo")).action(async (opts, cmd) => {
+  program2.command("demo").description("build a sample image, make two clones, show they are isolated, tear down (all timed)").option("--size <MB>", "approximate size of the sample database in MB", positiveInteger("--size"), 100).option("--keep", "use --home/--repo instead of a throwaway directory, so the demo image stays").addHelpText("after", examples("dbclone demo", "dbclone demo --size 200", "dbclone demo --keep --repo ./demo-repo")).action(async (opts, cmd) => {
     const { home, repo, json: json2 } = ctx.globals(cmd);
     const print = (line) => (json2 ? ctx.io.stderr : ctx.io.stdout).write(`${line}
 `);
@@ -38682,7 +38682,7 @@ function registerTeardown(program2, ctx) {
 // packages/cli/src/program.ts
 var CLI_VERSION = "0.1.0";
 function buildProgram(ctx) {
-  const program2 = new Command("dbclone").description("Versioned, masked data images and sub-second writable database clones.").version(CLI_VERSION, "-V, --version").addOption(new Option("--repo <dir>", "image repository (default: $DBCLONE_REPO, else <home>/repository)")).addOption(new Option("--home <dir>", "local state: clone registry, clone disks (default: $DBCLONE_HOME, else ~/.dbclone)")).option("--json", "print results as JSON on stdout").option("--debug", "print debug messages and stacks (also DBCLONE_DEBUG=1)").showSuggestionAfterError(true).exitOverride().configureOutput({
+  const program2 = new Command("dbclone").description("Versioned, masked data images and sub-second writable database clones.").version(CLI_VERSION, "-V, --version").addOption(new Option("--repo <dir>", "image repository (default: $DBCLONE_REPO, else <home>/repository)")).addOption(new Option("--home <dir>", "local state: clone registry, clone disks (default: $DBCLONE_HOME, else /var/lib/dbclone as root, ~/.dbclone otherwise)")).option("--json", "print results as JSON on stdout").option("--debug", "print debug messages and stacks (also DBCLONE_DEBUG=1)").showSuggestionAfterError(true).exitOverride().configureOutput({
     writeOut: (s2) => ctx.io.stdout.write(s2),
     writeErr: (s2) => ctx.io.stderr.write(s2),
     // Errors are printed once, as one line, by main().

@@ -21,7 +21,7 @@ export function buildProgram(ctx: CliContext): Command {
     .description("Versioned, masked data images and sub-second writable database clones.")
     .version(CLI_VERSION, "-V, --version")
     .addOption(new Option("--repo <dir>", "image repository (default: $DBCLONE_REPO, else <home>/repository)"))
-    .addOption(new Option("--home <dir>", "local state: clone registry, clone disks (default: $DBCLONE_HOME, else ~/.dbclone)"))
+    .addOption(new Option("--home <dir>", "local state: clone registry, clone disks (default: $DBCLONE_HOME, else /var/lib/dbclone as root, ~/.dbclone otherwise)"))
     .option("--json", "print results as JSON on stdout")
     .option("--debug", "print debug messages and stacks (also DBCLONE_DEBUG=1)")
     .showSuggestionAfterError(true)

@@ -9,7 +9,7 @@ export function registerDemo(program: Command, ctx: CliContext): void {
   program
     .command("demo")
     .description("build a sample image, make two clones, show they are isolated, tear down (all timed)")
-    .option("--size <MB>", "approximate size of the sample database in MB", positiveInteger("--size"), 50)
+    .option("--size <MB>", "approximate size of the sample database in MB", positiveInteger("--size"), 100)
     .option("--keep", "use --home/--repo instead of a throwaway directory, so the demo image stays")
     .addHelpText("after", examples("dbclone demo", "dbclone demo --size 200", "dbclone demo --keep --repo ./demo-repo"))
     .action(async (opts: { size: number; keep?: boolean }, cmd: Command) => {
