@@ -2,3 +2,4 @@
 export type { ChildDisk, DiskAttachment, DiskDriver, DiskResource, SealedDisk, StagingDisk } from "./types.js";
 export { Qcow2Driver, type Qcow2DriverOptions } from "./qcow2.js";
 export { sha256File } from "./qcow2/verified-digests.js";
+export * from "./vhdx.js";

@@ -10,3 +10,4 @@ export function engineFor(kind: EngineInfo["kind"]): Engine {
   if (kind === "postgres") return new PostgresEngine();
   throw new NotSupportedError(`The ${kind} engine is not available in this build; only postgres is.`);
 }
+export * from "./sqlserver/index.js";

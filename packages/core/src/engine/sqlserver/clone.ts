@@ -1,0 +1,124 @@
+// A SQL Server clone: differencing child of the image disk, mounted to a folder, files granted to
+// the service account, every database attached FOR ATTACH under a unique name, and a login of its
+// own. Teardown undoes it all, each step even when an earlier one failed.
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import { CloneError } from "../../errors.js";
+import type { Reporter } from "../../reporter.js";
+import type { DiskAttachment, DiskDriver } from "../../disk/types.js";
+import type { WindowsScriptRunner } from "../../runtime/powershell.js";
+import { CleanupStack } from "../../util/cleanup.js";
+import { firstRow, type SqlExecutor } from "./executor.js";
+import { attachCloneSql, detachStatements } from "./attach-sql.js";
+import { DEFAULT_CLONE_ROLES, SERVICE_ACCOUNT, checkRoles, createLoginSql, createUserSql, dropLoginSql } from "./login-sql.js";
+import type { ImageLayout } from "./layout.js";
+
+export interface SqlServerCloneDeps {
+  exec: SqlExecutor;
+  disk: DiskDriver;
+  runner: WindowsScriptRunner;
+  reporter: Reporter;
+  /** Reads dbclone-layout.json from the mounted child (readImageLayout). */
+  readLayout: (mountPath: string) => Promise<ImageLayout>;
+}
+
+export interface CloneSqlServerOptions {
+  cloneId: string;
+  baseFile: string;
+  baseDigest?: string;
+  /** The clone's own folder: child.vhdx and the mount folder go here. */
+  cloneDir: string;
+  /** Database roles for the clone login (default db_datareader, db_datawriter, db_ddladmin). */
+  roles?: readonly string[];
+  /** Tests pass a fixed password; default 32 random characters. */
+  password?: string;
+}
+
+/** Everything teardown needs; JSON-serialisable for the clone registry. */
+export interface SqlServerCloneRecord {
+  cloneId: string;
+  childFile: string;
+  attachment?: DiskAttachment;
+  /** Image database name → attached name. */
+  databases: Record<string, string>;
+  login?: string;
+  password?: string;
+}
+
+/** Unique per clone, still readable: <db>__<cloneId>, cut to SQL Server's 128 characters. */
+export const cloneDatabaseName = (db: string, cloneId: string): string => `${db.slice(0, 120 - cloneId.length)}__${cloneId}`;
+
+export const randomPassword = (): string => randomBytes(24).toString("base64url").slice(0, 32);
+
+export async function cloneSqlServer(deps: SqlServerCloneDeps, opts: CloneSqlServerOptions): Promise<SqlServerCloneRecord> {
+  const { exec, disk, runner, reporter } = deps;
+  const roles = opts.roles ?? DEFAULT_CLONE_ROLES;
+  checkRoles(roles);
+  const childFile = path.win32.join(opts.cloneDir, "child.vhdx");
+  const mountPath = path.win32.join(opts.cloneDir, "mnt");
+  const record: SqlServerCloneRecord = { cloneId: opts.cloneId, childFile, databases: {} };
+  const cleanup = new CleanupStack(reporter);
+  try {
+    const child = await disk.createChild(opts.baseFile, childFile, opts.baseDigest);
+    cleanup.push("delete child disk", () => disk.destroy(child.file));
+    const attachment = await disk.mount(child, mountPath);
+    record.attachment = attachment;
+    cleanup.push("unmount child disk", () => disk.unmount(attachment));
+    const layout = await deps.readLayout(mountPath);
+    const account = String(firstRow(await exec.execute(SERVICE_ACCOUNT.sql, SERVICE_ACCOUNT.params))?.account ?? "");
+    if (!account) throw new CloneError("Could not read the SQL Server service account from sys.dm_server_services; the login needs VIEW SERVER STATE.");
+    // (OI)(CI)F: full control, inherited by every file and folder below, so attach can open them.
+    await runner.command("icacls", [mountPath, "/grant", `${account}:(OI)(CI)F`, "/T", "/C", "/Q"]);
+    for (const db of layout.databases) {
+      const name = cloneDatabaseName(db.name, opts.cloneId);
+      const files = db.files.map((f) => ({ logicalName: f.logicalName, path: path.win32.join(mountPath, f.path) }));
+      await exec.execute(attachCloneSql(name, files));
+      record.databases[db.name] = name;
+      cleanup.push(`detach ${name}`, async () => {
+        for (const s of detachStatements(name)) await exec.execute(s.sql, s.params);
+      });
+    }
+    const login = `dbclone_${opts.cloneId}`;
+    const password = opts.password ?? randomPassword();
+    reporter.secret(password);
+    const first = Object.values(record.databases)[0] ?? "master";
+    await exec.execute(createLoginSql(login, password, first));
+    record.login = login;
+    record.password = password;
+    cleanup.push(`drop login ${login}`, async () => void (await exec.execute(dropLoginSql(login))));
+    for (const name of Object.values(record.databases)) await exec.execute(createUserSql(name, login, roles));
+    cleanup.dismiss();
+    return record;
+  } catch (e) {
+    await cleanup.unwind();
+    throw e;
+  }
+}
+
+/**
+ * SINGLE_USER + detach each database, drop the login, remove the folder mount and dismount, delete
+ * the child (the driver retries while a handle is open). Every step runs; failures are collected.
+ */
+export async function teardownSqlServer(deps: Pick<SqlServerCloneDeps, "exec" | "disk" | "reporter">, record: SqlServerCloneRecord): Promise<void> {
+  const { exec, disk, reporter } = deps;
+  const failures: string[] = [];
+  const step = async (label: string, fn: () => Promise<unknown>): Promise<void> => {
+    try {
+      await fn();
+    } catch (e) {
+      failures.push(`${label}: ${(e as Error).message}`);
+      reporter.warn(`teardown of ${record.cloneId}: ${label} failed: ${(e as Error).message}`);
+    }
+  };
+  for (const name of Object.values(record.databases)) {
+    await step(`detach ${name}`, async () => {
+      for (const s of detachStatements(name)) await exec.execute(s.sql, s.params);
+    });
+  }
+  if (record.login) await step(`drop login ${record.login}`, () => exec.execute(dropLoginSql(record.login!)));
+  if (record.attachment) await step("unmount child disk", () => disk.unmount(record.attachment!));
+  await step("delete child disk", () => disk.destroy(record.childFile));
+  if (failures.length > 0) {
+    throw new CloneError(`Teardown of clone ${record.cloneId} left work undone:\n- ${failures.join("\n- ")}\nRun dbclone gc to retry.`);
+  }
+}

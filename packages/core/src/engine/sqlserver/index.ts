@@ -1,0 +1,20 @@
+// Public surface of the SQL Server engine (Windows). engine/index.ts re-exports it.
+export { quoteName, nString } from "./quote.js";
+export { splitBatches, type Batch } from "./batches.js";
+export { executeScript, firstRow, type ExecuteOptions, type InfoMessage, type Row, type SqlExecutor, type SqlValue } from "./executor.js";
+export { connectSqlServer } from "./mssql-executor.js";
+export { toMssqlConfig, describeConnection, type SqlServerAuth, type SqlServerConnection } from "./connection.js";
+export { parseBackupHeader, validateBackupChain, type BackupChain, type BackupHeader, type BackupKind } from "./backup-chain.js";
+export { buildSqlServerImage, planChains, realFileOps, type BuildSqlServerOptions, type FileOps, type SqlServerBuildDeps, type SqlServerBuildResult } from "./build.js";
+export {
+  cloneSqlServer,
+  teardownSqlServer,
+  cloneDatabaseName,
+  randomPassword,
+  type CloneSqlServerOptions,
+  type SqlServerCloneDeps,
+  type SqlServerCloneRecord,
+} from "./clone.js";
+export { DEFAULT_CLONE_ROLES } from "./login-sql.js";
+export { readImageLayout, LAYOUT_FILE, type ImageLayout } from "./layout.js";
+export { maskingScript } from "./masking.js";

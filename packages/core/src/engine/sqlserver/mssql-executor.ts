@@ -1,0 +1,35 @@
+// The real SqlExecutor over the mssql package. One connection (pool of 1) so session state such as
+// USE carries from batch to batch; each batch is its own request, never wrapped in a transaction.
+import sql from "mssql";
+import { CommandError } from "../../errors.js";
+import { toMssqlConfig, describeConnection, type ConnectionPurpose, type SqlServerConnection } from "./connection.js";
+import type { ExecuteOptions, Row, SqlExecutor, SqlValue } from "./executor.js";
+
+export async function connectSqlServer(c: SqlServerConnection, purpose: ConnectionPurpose): Promise<SqlExecutor> {
+  const pool = new sql.ConnectionPool(toMssqlConfig(c, purpose));
+  try {
+    await pool.connect();
+  } catch (e) {
+    throw new CommandError(
+      `Could not connect to SQL Server as ${describeConnection(c)}: ${(e as Error).message}. Check the server name, port or instance, the login, and encrypt/trustServerCertificate.`,
+      "mssql connect",
+      null,
+      String((e as Error).message),
+    );
+  }
+  return {
+    async execute(batch: string, params: Record<string, SqlValue> = {}, opts: ExecuteOptions = {}): Promise<Row[][]> {
+      const request = new sql.Request(pool);
+      for (const [name, value] of Object.entries(params)) {
+        if (typeof value === "string") request.input(name, sql.NVarChar(sql.MAX), value);
+        else if (typeof value === "number" && Number.isInteger(value)) request.input(name, sql.BigInt, value);
+        else request.input(name, value);
+      }
+      const onInfo = opts.onInfo;
+      if (onInfo) request.on("info", (m: { number: number; message: string }) => onInfo({ number: m.number, message: m.message }));
+      const result = await request.query(batch);
+      return (result.recordsets as unknown as Row[][]) ?? [];
+    },
+    close: () => pool.close(),
+  };
+}
