@@ -10,4 +10,5 @@ export function engineFor(kind: EngineInfo["kind"]): Engine {
   if (kind === "postgres") return new PostgresEngine();
   throw new NotSupportedError(`The ${kind} engine is not available in this build; only postgres is.`);
 }
-export * from "./sqlserver/index.js";
+// SQL Server (engine/sqlserver) is imported directly where it is used, not re-exported here: its
+// driver (mssql/tedious) would otherwise triple every Linux action bundle.
