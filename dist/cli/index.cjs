@@ -28858,6 +28858,111 @@ var init_qcow2 = __esm({
   }
 });
 
+// packages/core/src/runtime/powershell.ts
+var init_powershell = __esm({
+  "packages/core/src/runtime/powershell.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_errors();
+    init_reporter();
+    init_exec();
+  }
+});
+
+// packages/core/src/disk/vhdx/scripts.ts
+function indent(text) {
+  return text.trim().split("\n").map((l2) => `  ${l2}`).join("\n").concat("\n");
+}
+var GPT_BASIC_DATA, MOUNT_TO_FOLDER_PS, ATTACH_PS, DETACH_ON_ERROR_PS, FORMAT_AND_MOUNT_PS, ATTACH_AND_MOUNT_PS;
+var init_scripts = __esm({
+  "packages/core/src/disk/vhdx/scripts.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_errors();
+    GPT_BASIC_DATA = "{ebd0a0a2-b9e5-4433-87c0-68b6b72699c7}";
+    MOUNT_TO_FOLDER_PS = `
+[IO.Directory]::CreateDirectory($P.mountPath) | Out-Null
+if ([IO.Directory]::EnumerateFileSystemEntries($P.mountPath) | Select-Object -First 1) {
+  throw "The mount folder $($P.mountPath) is not empty; choose an empty folder or remove its contents."
+}
+$access = $P.mountPath.TrimEnd('\\') + '\\'
+Add-PartitionAccessPath -DiskNumber $disk.Number -PartitionNumber $part.PartitionNumber -AccessPath $access
+Write-DbcloneResult @{ diskNumber = $disk.Number; partitionNumber = $part.PartitionNumber; accessPath = $access }
+`;
+    ATTACH_PS = `
+$image = Mount-DiskImage -ImagePath $P.file -NoDriveLetter -PassThru
+try {
+  $disk = $image | Get-Disk
+  if ($disk.IsOffline) { Set-Disk -Number $disk.Number -IsOffline $false }
+  if ($disk.IsReadOnly) { Set-Disk -Number $disk.Number -IsReadOnly $false }
+`;
+    DETACH_ON_ERROR_PS = `
+} catch {
+  Dismount-DiskImage -ImagePath $P.file -ErrorAction SilentlyContinue | Out-Null
+  throw
+}
+`;
+    FORMAT_AND_MOUNT_PS = `${ATTACH_PS.trim()}
+  Initialize-Disk -Number $disk.Number -PartitionStyle GPT
+  $part = New-Partition -DiskNumber $disk.Number -UseMaximumSize -GptType '${GPT_BASIC_DATA}'
+  Format-Volume -Partition $part -FileSystem NTFS -AllocationUnitSize 65536 -NewFileSystemLabel $P.label -Confirm:$false | Out-Null
+  Set-Partition -DiskNumber $disk.Number -PartitionNumber $part.PartitionNumber -NoDefaultDriveLetter $true
+${indent(MOUNT_TO_FOLDER_PS)}${DETACH_ON_ERROR_PS.trim()}
+`;
+    ATTACH_AND_MOUNT_PS = `${ATTACH_PS.trim()}
+  $parts = @(Get-Partition -DiskNumber $disk.Number | Where-Object { $_.GptType -eq '${GPT_BASIC_DATA}' })
+  if ($parts.Count -ne 1) { throw "Expected one data partition on $($P.file), found $($parts.Count); is this a dbclone disk?" }
+  $part = $parts[0]
+${indent(MOUNT_TO_FOLDER_PS)}${DETACH_ON_ERROR_PS.trim()}
+`;
+  }
+});
+
+// packages/core/src/disk/vhdx/prerequisites.ts
+var init_prerequisites2 = __esm({
+  "packages/core/src/disk/vhdx/prerequisites.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_errors();
+    init_scripts();
+  }
+});
+
+// packages/core/src/disk/vhdx/retry.ts
+var init_retry = __esm({
+  "packages/core/src/disk/vhdx/retry.ts"() {
+    "use strict";
+    init_import_meta_url();
+  }
+});
+
+// packages/core/src/disk/vhdx/driver.ts
+var init_driver = __esm({
+  "packages/core/src/disk/vhdx/driver.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_errors();
+    init_reporter();
+    init_powershell();
+    init_verified_digests();
+    init_prerequisites2();
+    init_retry();
+    init_scripts();
+  }
+});
+
+// packages/core/src/disk/vhdx.ts
+var init_vhdx = __esm({
+  "packages/core/src/disk/vhdx.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_driver();
+    init_prerequisites2();
+    init_retry();
+    init_scripts();
+  }
+});
+
 // packages/core/src/disk/index.ts
 var init_disk = __esm({
   "packages/core/src/disk/index.ts"() {
@@ -28865,6 +28970,7 @@ var init_disk = __esm({
     init_import_meta_url();
     init_qcow2();
     init_verified_digests();
+    init_vhdx();
   }
 });
 

@@ -27487,6 +27487,63 @@ var Qcow2Driver = class {
   }
 };
 
+// packages/core/src/disk/vhdx.ts
+init_import_meta_url();
+
+// packages/core/src/disk/vhdx/driver.ts
+init_import_meta_url();
+
+// packages/core/src/runtime/powershell.ts
+init_import_meta_url();
+
+// packages/core/src/disk/vhdx/prerequisites.ts
+init_import_meta_url();
+
+// packages/core/src/disk/vhdx/scripts.ts
+init_import_meta_url();
+var GPT_BASIC_DATA = "{ebd0a0a2-b9e5-4433-87c0-68b6b72699c7}";
+var MOUNT_TO_FOLDER_PS = `
+[IO.Directory]::CreateDirectory($P.mountPath) | Out-Null
+if ([IO.Directory]::EnumerateFileSystemEntries($P.mountPath) | Select-Object -First 1) {
+  throw "The mount folder $($P.mountPath) is not empty; choose an empty folder or remove its contents."
+}
+$access = $P.mountPath.TrimEnd('\\') + '\\'
+Add-PartitionAccessPath -DiskNumber $disk.Number -PartitionNumber $part.PartitionNumber -AccessPath $access
+Write-DbcloneResult @{ diskNumber = $disk.Number; partitionNumber = $part.PartitionNumber; accessPath = $access }
+`;
+var ATTACH_PS = `
+$image = Mount-DiskImage -ImagePath $P.file -NoDriveLetter -PassThru
+try {
+  $disk = $image | Get-Disk
+  if ($disk.IsOffline) { Set-Disk -Number $disk.Number -IsOffline $false }
+  if ($disk.IsReadOnly) { Set-Disk -Number $disk.Number -IsReadOnly $false }
+`;
+var DETACH_ON_ERROR_PS = `
+} catch {
+  Dismount-DiskImage -ImagePath $P.file -ErrorAction SilentlyContinue | Out-Null
+  throw
+}
+`;
+var FORMAT_AND_MOUNT_PS = `${ATTACH_PS.trim()}
+  Initialize-Disk -Number $disk.Number -PartitionStyle GPT
+  $part = New-Partition -DiskNumber $disk.Number -UseMaximumSize -GptType '${GPT_BASIC_DATA}'
+  Format-Volume -Partition $part -FileSystem NTFS -AllocationUnitSize 65536 -NewFileSystemLabel $P.label -Confirm:$false | Out-Null
+  Set-Partition -DiskNumber $disk.Number -PartitionNumber $part.PartitionNumber -NoDefaultDriveLetter $true
+${indent(MOUNT_TO_FOLDER_PS)}${DETACH_ON_ERROR_PS.trim()}
+`;
+var ATTACH_AND_MOUNT_PS = `${ATTACH_PS.trim()}
+  $parts = @(Get-Partition -DiskNumber $disk.Number | Where-Object { $_.GptType -eq '${GPT_BASIC_DATA}' })
+  if ($parts.Count -ne 1) { throw "Expected one data partition on $($P.file), found $($parts.Count); is this a dbclone disk?" }
+  $part = $parts[0]
+${indent(MOUNT_TO_FOLDER_PS)}${DETACH_ON_ERROR_PS.trim()}
+`;
+function indent(text) {
+  return text.trim().split("\n").map((l) => `  ${l}`).join("\n").concat("\n");
+}
+
+// packages/core/src/disk/vhdx/retry.ts
+init_import_meta_url();
+
 // packages/core/src/engine/index.ts
 init_import_meta_url();
 
