@@ -3,8 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { NotSupportedError, RepositoryError, UsageError } from "../../../packages/core/src/errors.js";
-import { openRepository, readRepositoryConfig } from "../../../packages/core/src/repository/index.js";
+import { RepositoryError, UsageError } from "../../../packages/core/src/errors.js";
+import { OciRepository, openRepository, readRepositoryConfig } from "../../../packages/core/src/repository/index.js";
 import { makeDiskFile, manifestForDisk } from "../_helpers/manifest.js";
 import { snapshot } from "./snapshot.js";
 
@@ -48,9 +48,8 @@ describe("openRepository", () => {
     await expect(openRepository(file)).rejects.toThrow(/is a file, not a directory/);
   });
 
-  it("says OCI is not supported yet and rejects other schemes", async () => {
-    await expect(openRepository("oci://ghcr.io/acme/images")).rejects.toThrow(NotSupportedError);
-    await expect(openRepository("oci://ghcr.io/acme/images")).rejects.toThrow(/OCI repositories arrive with the OCI issue/);
+  it("opens oci:// as an OCI registry repository and rejects other schemes", async () => {
+    expect(await openRepository("oci://ghcr.io/acme/images", { cacheDir: path.join(dir, "cache") })).toBeInstanceOf(OciRepository);
     await expect(openRepository("s3://bucket/x")).rejects.toThrow(UsageError);
   });
 
@@ -67,7 +66,7 @@ it("reports bad input as a single line", async () => {
   await writeFile(file, "x");
   const errors = await Promise.all([
     openRepository(file).catch((e: Error) => e),
-    openRepository("oci://x/y").catch((e: Error) => e),
+    openRepository("s3://x/y").catch((e: Error) => e),
     openRepository("").catch((e: Error) => e),
   ]);
   for (const e of errors) {

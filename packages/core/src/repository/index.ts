@@ -2,3 +2,5 @@ export type * from "./types.js";
 export { FsRepository, type FsRepositoryOptions } from "./fs.js";
 export { openRepository, readRepositoryConfig, type OpenRepositoryOptions } from "./open.js";
 export { CONFIG_FILE, REPOSITORY_FORMAT, type RepositoryConfig } from "./layout.js";
+export { OciRepository, type OciRepositoryOptions, type OciPullOptions } from "./oci/index.js";
+export { BlobCache, defaultCacheDir, type BlobCacheOptions } from "./cache/index.js";

@@ -3,16 +3,17 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { NotSupportedError, UsageError } from "../errors.js";
 import { FsRepository, type FsRepositoryOptions } from "./fs.js";
+import { OciRepository, type OciRepositoryOptions } from "./oci/oci-repository.js";
 import { assertUsableRoot, configOf, FsLayout, readConfigFile, type RepositoryConfig } from "./layout.js";
 import type { Repository } from "./types.js";
 
-export type OpenRepositoryOptions = FsRepositoryOptions;
+export type OpenRepositoryOptions = FsRepositoryOptions & { oci?: Omit<OciRepositoryOptions, "cacheDir"> };
 
 /** Turn a location into a directory path, or throw for schemes this build does not handle. */
 function directoryOf(location: string): string {
   const s = location.trim();
   if (!s) throw new UsageError("repository location is empty; pass a directory path, a file:// URL or an oci:// reference");
-  if (s.startsWith("oci://")) throw new NotSupportedError("OCI repositories arrive with the OCI issue; use a directory or SMB share path for now");
+  if (s.startsWith("oci://")) throw new NotSupportedError(`'${location}' is an OCI registry, which has no directory or config file; open it with openRepository`);
   if (s.startsWith("file://")) {
     try {
       return fileURLToPath(s);
@@ -31,6 +32,9 @@ function directoryOf(location: string): string {
  * created on first write); a regular file or a non-empty foreign directory is refused.
  */
 export async function openRepository(location: string, opts: OpenRepositoryOptions = {}): Promise<Repository> {
+  if (location.trim().startsWith("oci://")) {
+    return new OciRepository(location.trim(), { ...opts.oci, ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}) });
+  }
   const dir = directoryOf(location);
   await assertUsableRoot(dir);
   await readConfigFile(new FsLayout(dir)); // a newer format or a damaged config fails now, not mid-publish
@@ -39,6 +43,8 @@ export async function openRepository(location: string, opts: OpenRepositoryOptio
 
 /** The repository's settings (e.g. the longest clone TTL it allows); {} when it has none yet. */
 export async function readRepositoryConfig(repository: string | Repository): Promise<RepositoryConfig> {
+  // An OCI registry holds no dbclone config (yet): no repository-wide limits.
+  if (typeof repository === "string" && repository.trim().startsWith("oci://")) return {};
   if (typeof repository !== "string") {
     const withConfig = repository as Repository & { readConfig?: () => Promise<RepositoryConfig> };
     return withConfig.readConfig ? withConfig.readConfig() : {};

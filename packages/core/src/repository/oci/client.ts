@@ -1,0 +1,109 @@
+// HTTP to one registry: auth (anonymous, basic, bearer challenge) and readable errors.
+// Request bodies are Buffers or empty, so a request can be replayed after an auth challenge.
+import { RepositoryError } from "../../errors.js";
+import type { Reporter } from "../../reporter.js";
+import { basicHeader, fetchBearerToken, parseChallenge } from "./auth.js";
+import type { RegistryCredentials } from "./credentials.js";
+import type { OciLocation } from "./location.js";
+
+export interface RegistryRequest {
+  method: string;
+  /** Path under the registry (`/v2/...`) or an absolute URL (an upload Location). */
+  path: string;
+  /** Auth scope, e.g. `repository:team/orders:pull,push`. */
+  scope: string;
+  headers?: Record<string, string>;
+  body?: Buffer;
+  signal?: AbortSignal;
+}
+
+export class RegistryClient {
+  private authScheme: "none" | "basic" | "bearer" = "none";
+  private readonly tokens = new Map<string, string>();
+
+  constructor(
+    readonly location: OciLocation,
+    private readonly creds: RegistryCredentials | undefined,
+    private readonly doFetch: typeof fetch,
+    private readonly reporter: Reporter,
+  ) {}
+
+  url(pathOrUrl: string): string {
+    return /^https?:\/\//.test(pathOrUrl) ? pathOrUrl : new URL(pathOrUrl, this.location.baseUrl).toString();
+  }
+
+  /** Send a request, answering one auth challenge; the caller checks the status. */
+  async send(req: RegistryRequest): Promise<Response> {
+    let res = await this.attempt(req);
+    if (res.status !== 401) return res;
+    const challenge = parseChallenge(res.headers.get("www-authenticate"));
+    await res.body?.cancel();
+    if (!challenge) throw this.denied(req, 401);
+    if (challenge.scheme === "basic") {
+      if (!this.creds) throw this.denied(req, 401);
+      this.authScheme = "basic";
+    } else {
+      this.authScheme = "bearer";
+      this.tokens.set(req.scope, await fetchBearerToken(challenge, req.scope, this.creds, this.doFetch, this.reporter));
+    }
+    res = await this.attempt(req);
+    if (res.status === 401) {
+      await res.body?.cancel();
+      throw this.denied(req, 401);
+    }
+    return res;
+  }
+
+  /** send(), then fail with a RepositoryError unless the status is one of `expected`. */
+  async expect(req: RegistryRequest, expected: number[], what: string): Promise<Response> {
+    const res = await this.send(req);
+    if (expected.includes(res.status)) return res;
+    const detail = await errorText(res);
+    if (res.status === 403) throw this.denied(req, 403, detail);
+    throw new RepositoryError(`${what} failed: ${req.method} ${this.location.display} answered HTTP ${res.status}${detail ? ` (${detail})` : ""}`);
+  }
+
+  private async attempt(req: RegistryRequest): Promise<Response> {
+    const headers: Record<string, string> = { ...req.headers };
+    const auth = this.authorization(req.scope);
+    if (auth) headers.authorization = auth;
+    try {
+      return await this.doFetch(this.url(req.path), { method: req.method, headers, body: req.body, signal: req.signal, redirect: "follow" });
+    } catch (e) {
+      if (req.signal?.aborted) throw e;
+      throw new RepositoryError(`could not reach the registry ${this.location.baseUrl} (${(e as Error).message}); check the host, port and network`, { cause: e });
+    }
+  }
+
+  private authorization(scope: string): string | undefined {
+    if (this.authScheme === "basic" && this.creds) return basicHeader(this.creds);
+    if (this.authScheme === "bearer") {
+      const token = this.tokens.get(scope);
+      return token ? `Bearer ${token}` : undefined;
+    }
+    return undefined;
+  }
+
+  private denied(req: RegistryRequest, status: number, detail = ""): RepositoryError {
+    const who = this.creds ? `user '${this.creds.username}'` : "anonymous access";
+    return new RepositoryError(
+      `${this.location.display} refused ${who} for ${req.scope} (HTTP ${status}${detail ? `: ${detail}` : ""}); ` +
+        "set DBCLONE_REGISTRY_USER / DBCLONE_REGISTRY_PASSWORD (or GITHUB_TOKEN for ghcr.io, or docker login) to credentials allowed to do this",
+    );
+  }
+}
+
+/** The registry's own words from an OCI error body ({errors:[{code,message}]}), short. */
+export async function errorText(res: Response): Promise<string> {
+  try {
+    const text = (await res.text()).slice(0, 2000);
+    const parsed = JSON.parse(text) as { errors?: { code?: string; message?: string }[] };
+    return (parsed.errors ?? []).map((e) => [e.code, e.message].filter(Boolean).join(": ")).join("; ") || text.slice(0, 200);
+  } catch {
+    return "";
+  }
+}
+
+export function scopeFor(repository: string, actions: "pull" | "pull,push" | "delete" | "*"): string {
+  return `repository:${repository}:${actions}`;
+}
