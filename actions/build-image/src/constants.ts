@@ -8,6 +8,13 @@ export enum Inputs {
   Repository = "repository",
   Tags = "tags",
   Labels = "labels",
+  Policy = "policy",
+  Variants = "variants",
+  MaskingKey = "masking-key",
+  InsecureRandomKey = "insecure-random-key",
+  AccessUsers = "access-users",
+  AccessTeams = "access-teams",
+  GithubToken = "github-token",
 }
 
 export enum Outputs {
@@ -16,4 +23,6 @@ export enum Outputs {
   Digest = "digest",
   DiskDigest = "disk-digest",
   SizeBytes = "size-bytes",
+  ImageRefs = "image-refs",
+  LeakScanHits = "leak-scan-hits",
 }

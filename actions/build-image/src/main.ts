@@ -11,6 +11,9 @@ import { Inputs, Outputs } from "./constants.js";
 import { readSources } from "./sources.js";
 import { writeBuildSummary } from "./summary.js";
 import { resolveVersion } from "./version.js";
+import { readMaskingInputs } from "./masking.js";
+import { actionGitHubClient, attachVerifiedClaims } from "../../shared/github.js";
+import { plannedVersionTag, publishAccess, readAccessInputs, tagPublishedVersion, writeTagSummary } from "../../shared/publish-github.js";
 
 async function main(): Promise<void> {
   const name = requiredInput(Inputs.Image);
@@ -19,27 +22,44 @@ async function main(): Promise<void> {
   const tags = multilineInput(Inputs.Tags).flatMap((l) => l.split(",").map((t) => t.trim()).filter(Boolean));
   const labels = parseLabels(optionalInput(Inputs.Labels), Inputs.Labels);
   const repository = await openRepository(repositoryLocation(optionalInput(Inputs.Repository)));
+  // GitHub: verified OIDC claims on every audit event, the actor's right to publish, the git tag.
+  await attachVerifiedClaims(repository);
+  const github = actionGitHubClient(actionsReporter(), "tagging the version in git");
+  const access = await publishAccess(repository, name, github, readAccessInputs(optionalInput(Inputs.AccessUsers), optionalInput(Inputs.AccessTeams)));
 
-  const result = await buildImage({
-    repository,
-    name,
-    version,
-    sources,
-    home: dbcloneHome(),
-    reporter: actionsReporter(),
-    tags: tags.length ? tags : ["latest"],
-    labels,
-    git: gitInfo(),
-    build: buildInfo(),
-  });
+  const masking = await readMaskingInputs();
+  const results = [];
+  for (const variant of masking?.variants ?? [undefined]) {
+    const gitTag = await plannedVersionTag(github, `${name}${variant ? `+${variant}` : ""}`, version);
+    const result = await buildImage({
+      repository,
+      name,
+      version,
+      sources,
+      home: dbcloneHome(),
+      reporter: actionsReporter(),
+      tags: tags.length ? tags : ["latest"],
+      labels,
+      git: { ...gitInfo(), ...(gitTag ? { tag: gitTag } : {}) },
+      ...(access ? { access } : {}),
+      build: buildInfo(),
+      ...(masking ? { masking: { policy: masking.policy, key: masking.key, ...(variant ? { variant } : {}) } } : {}),
+    });
+    results.push({ ref: `${name}${variant ? `+${variant}` : ""}:${result.image.version}`, result });
+    await writeBuildSummary(result);
+    if (github && gitTag) await writeTagSummary(result.image, await tagPublishedVersion(github, repository, result.image, gitTag));
+  }
 
+  // The first published image fills the single-image outputs; image-refs lists them all.
+  const { ref, result } = results[0]!;
   const { image } = result;
-  core.setOutput(Outputs.ImageRef, `${image.name}:${image.version}`);
+  core.setOutput(Outputs.ImageRef, ref);
   core.setOutput(Outputs.Version, image.version);
   core.setOutput(Outputs.Digest, image.manifestDigest);
   core.setOutput(Outputs.DiskDigest, image.manifest.disk.digest);
   core.setOutput(Outputs.SizeBytes, String(image.manifest.disk.sizeBytes));
-  await writeBuildSummary(result);
+  core.setOutput(Outputs.ImageRefs, results.map((r) => r.ref).join("\n"));
+  if (result.masking) core.setOutput(Outputs.LeakScanHits, String(results.reduce((n, r) => n + (r.result.masking?.leakScan.hits ?? 0), 0)));
 }
 
 void runStep(main);

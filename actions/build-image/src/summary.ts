@@ -15,6 +15,13 @@ export async function writeBuildSummary(result: BuildResult): Promise<void> {
     ["Seal", `${timings.sealSeconds} s`],
     ["Publish", `${timings.publishSeconds} s`],
     ["Total", `${timings.totalSeconds} s`],
+    ...(result.masking
+      ? ([
+          ["Masking", `${result.masking.variant ? `variant ${result.masking.variant}: ` : ""}${result.masking.columns} columns, ${result.masking.rowsChanged} rows, ${result.masking.maskSeconds.toFixed(1)} s`],
+          ["Leak scan", `${result.masking.leakScan.probes} original values in ${formatBytes(result.masking.leakScan.bytesScanned)}: ${result.masking.leakScan.hits} hits`],
+          ["Unmasked PII candidates", result.masking.piiCandidates.map((c) => `${c.table}.${c.column}`).join(", ") || "none"],
+        ] as [string, string][])
+      : []),
   ]);
   core.info(`Published ${image.name}:${image.version} (${image.manifestDigest}) in ${timings.totalSeconds} s.`);
 }

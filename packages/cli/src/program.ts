@@ -9,7 +9,12 @@ import { registerDemo } from "./commands/demo.js";
 import { registerGc } from "./commands/gc.js";
 import { registerImages } from "./commands/images.js";
 import { registerRm } from "./commands/rm.js";
+import { registerScan } from "./commands/scan.js";
 import { registerShow } from "./commands/show.js";
+import { registerDiff } from "./commands/diff.js";
+import { registerLog } from "./commands/log.js";
+import { registerPromote } from "./commands/promote.js";
+import { registerPrune } from "./commands/prune.js";
 import { registerTag, registerUntag } from "./commands/tag.js";
 import { registerTeardown } from "./commands/teardown.js";
 import { examples } from "./options.js";
@@ -45,12 +50,17 @@ export function buildProgram(ctx: CliContext): Command {
   for (const register of [
     registerImages,
     registerShow,
+    registerLog,
+    registerDiff,
+    registerPrune,
+    registerPromote,
     registerTag,
     registerUntag,
     registerRm,
     registerAudit,
     registerClones,
     registerBuild,
+    registerScan,
     registerClone,
     registerTeardown,
     registerGc,

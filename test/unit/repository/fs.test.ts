@@ -2,7 +2,7 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "n
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { DigestMismatchError, ImageInUseError, ImageNotFoundError, NotSupportedError, ValidationError, VersionExistsError } from "../../../packages/core/src/errors.js";
+import { DigestMismatchError, ImageInUseError, ImageNotFoundError, ValidationError, VersionExistsError } from "../../../packages/core/src/errors.js";
 import { manifestDigest } from "../../../packages/core/src/image/digest.js";
 import { parseImageRef } from "../../../packages/core/src/image/reference.js";
 import { FsRepository } from "../../../packages/core/src/repository/index.js";
@@ -53,7 +53,8 @@ describe("FsRepository publish and resolve", () => {
     expect((await repo.resolve(ref(`orders-db@${v2.manifestDigest}`))).version).toBe("1.1.0");
     await expect(repo.resolve(ref(`orders-db:1.0.0@${v2.manifestDigest}`))).rejects.toThrow(ImageNotFoundError);
     await expect(repo.resolve(ref("orders-db:9"))).rejects.toThrow(ImageNotFoundError);
-    await expect(repo.resolve(ref("orders-db+analysts:1.0.0"))).rejects.toThrow(NotSupportedError);
+    // A variant is its own image (orders-db/variants/analysts); none was published here.
+    await expect(repo.resolve(ref("orders-db+analysts:1.0.0"))).rejects.toThrow(ImageNotFoundError);
   });
 
   it("refuses to overwrite an existing version", async () => {

@@ -1,4 +1,4 @@
-// `dbclone build <image>`: make a new image version from a dump, a data directory or a server.
+// `dbclone build <image>`: make a new image version from a dump, a data directory, a server or a base backup + WAL archive.
 // The core machinery is loaded on use, so listing commands start fast and work even while it cannot load.
 import type { Command } from "commander";
 import type { SourceSpec } from "../../../core/src/engine/types.js";
@@ -12,23 +12,47 @@ interface BuildOptions {
   fromDump?: string[];
   fromDatadir?: string;
   fromServer?: string;
+  fromBasebackup?: string;
+  walArchive?: string;
+  recoveryTargetTime?: string;
+  recoveryTargetLsn?: string;
+  keepRecoveryState?: string;
   version?: string;
   tag?: string[];
   label?: Record<string, string>;
+  policy?: string;
+  variant?: string[];
+  insecureRandomKey?: boolean;
 }
 
 /** Exactly one kind of source; dumps may repeat (one per database). */
 export function sourcesFrom(opts: BuildOptions): SourceSpec[] {
-  const kinds = [opts.fromDump?.length ? "--from-dump" : "", opts.fromDatadir ? "--from-datadir" : "", opts.fromServer ? "--from-server" : ""].filter(Boolean);
+  const kinds = [
+    opts.fromDump?.length ? "--from-dump" : "",
+    opts.fromDatadir ? "--from-datadir" : "",
+    opts.fromServer ? "--from-server" : "",
+    opts.fromBasebackup ? "--from-basebackup" : "",
+  ].filter(Boolean);
+  const pitr = { walArchive: opts.walArchive, recoveryTargetTime: opts.recoveryTargetTime, recoveryTargetLsn: opts.recoveryTargetLsn, keepRecoveryState: opts.keepRecoveryState };
+  if (!opts.fromBasebackup && Object.values(pitr).some((v) => v !== undefined)) {
+    throw new UsageError("--wal-archive, --recovery-target-time, --recovery-target-lsn and --keep-recovery-state go with --from-basebackup DIR");
+  }
+  if (opts.recoveryTargetTime !== undefined && opts.recoveryTargetLsn !== undefined) {
+    throw new UsageError("give one recovery target: --recovery-target-time or --recovery-target-lsn");
+  }
   if (kinds.length !== 1) {
     throw new UsageError(
       kinds.length === 0
-        ? "build needs a source: --from-dump FILE (repeatable), --from-datadir DIR or --from-server URL"
+        ? "build needs a source: --from-dump FILE (repeatable), --from-datadir DIR, --from-server URL or --from-basebackup DIR"
         : `build takes one kind of source, got ${kinds.join(" and ")}`,
     );
   }
   if (opts.fromDump?.length) return opts.fromDump.map((path) => ({ kind: "dump", path }));
   if (opts.fromDatadir) return [{ kind: "datadir", path: opts.fromDatadir }];
+  if (opts.fromBasebackup) {
+    const defined = Object.fromEntries(Object.entries(pitr).filter(([, v]) => v !== undefined));
+    return [{ kind: "basebackup", path: opts.fromBasebackup, ...defined }];
+  }
   return [{ kind: "server", url: opts.fromServer! }];
 }
 
@@ -40,12 +64,25 @@ export function registerBuild(program: Command, ctx: CliContext): void {
     .option("--from-dump <file>", "a pg_dump file (repeatable: one per database)", collect)
     .option("--from-datadir <dir>", "a stopped PostgreSQL data directory")
     .option("--from-server <url>", "a live server to dump (postgresql://…)")
+    .option("--from-basebackup <dir>", "a pg_basebackup output directory (plain or tar format); see docs/refresh.md")
+    .option("--wal-archive <dir>", "with --from-basebackup: directory of archived WAL segments to replay")
+    .option("--recovery-target-time <time>", "replay WAL up to this time, with a zone (e.g. 2026-03-01T04:00:00Z); default: the archive's end")
+    .option("--recovery-target-lsn <lsn>", "replay WAL up to this WAL location (e.g. 0/3000148)")
+    .option("--keep-recovery-state <dir>", "keep the replayed, unpromoted state here and continue it next build (nightly refresh)")
     .option("--version <version>", "version to publish (default: UTC timestamp)")
     .option("--tag <tag>", "movable tag to point at the new version (repeatable; default latest)", collect)
     .option("--label <key=value>", "label stored in the manifest (repeatable)", collectLabel)
+    .option("--policy <file>", "masking policy: dbclone.yml (its masking: section) or a policy file; key from $DBCLONE_MASKING_KEY")
+    .option("--variant <name>", "publish only this variant of the policy (repeatable; default: all its variants)", collect)
+    .option("--insecure-random-key", "mask with a throw-away random key when DBCLONE_MASKING_KEY is not set (pseudonyms change every build)")
     .addHelpText(
       "after",
-      examples("dbclone build orders --from-dump orders.dump", "dbclone build orders --from-server postgresql://ro@db/orders --version 1.4.0 --tag latest --tag main"),
+      examples(
+        "dbclone build orders --from-dump orders.dump",
+        "dbclone build orders --from-server postgresql://ro@db/orders --version 1.4.0 --tag latest --tag main",
+        "dbclone build orders --from-basebackup /backups/base --wal-archive /backups/wal --recovery-target-time 2026-03-01T04:00:00Z",
+        "DBCLONE_MASKING_KEY=… dbclone build orders --from-dump orders.dump --policy dbclone.yml --variant dev",
+      ),
     )
     .action(async (name: string, opts: BuildOptions, cmd: Command) => {
       if (!IMAGE_NAME_PATTERN.test(name)) throw new UsageError(`bad image name '${name}': use lowercase letters, digits, '.', '_', '-' and '/' segments`);
@@ -57,18 +94,46 @@ export function registerBuild(program: Command, ctx: CliContext): void {
       const { home, json } = ctx.globals(cmd);
       const repository = await ctx.openRepository(cmd);
       const { buildImage } = await import("../../../core/src/build/index.js");
-      const result = await buildImage({
-        repository,
-        name,
-        version: opts.version,
-        sources,
-        home,
-        reporter: ctx.reporter,
-        tags: opts.tag,
-        labels: opts.label,
-      });
-      const { image, timings } = result;
-      if (json) return writeJson(ctx.io.stdout, { name: image.name, version: image.version, digest: image.manifestDigest, tags: opts.tag ?? ["latest"], timings });
-      ctx.print(`Built ${image.name}:${image.version} (${image.manifestDigest}) in ${timings.totalSeconds.toFixed(1)} s`);
+      if (!opts.policy && (opts.variant?.length || opts.insecureRandomKey)) throw new UsageError("--variant and --insecure-random-key need --policy");
+      const masking = opts.policy ? await import("../../../core/src/masking/index.js") : undefined;
+      const policy = masking && opts.policy ? await masking.loadPolicyFile(opts.policy) : undefined;
+      const key = masking && policy ? masking.resolveMaskingKey({ insecureRandomKey: opts.insecureRandomKey, reporter: ctx.reporter }) : undefined;
+      const variants = masking && policy ? masking.variantsToBuild(Object.keys(policy.variants), opts.variant) : [undefined];
+      const built = [];
+      for (const variant of variants) {
+        const result = await buildImage({
+          repository,
+          name,
+          version: opts.version,
+          sources,
+          home,
+          reporter: ctx.reporter,
+          tags: opts.tag,
+          labels: opts.label,
+          ...(policy && key ? { masking: { policy, key, ...(variant ? { variant } : {}) } } : {}),
+        });
+        const ref = `${name}${variant ? `+${variant}` : ""}:${result.image.version}`;
+        built.push({ ref, result });
+        if (!json) {
+          ctx.print(`Built ${ref} (${result.image.manifestDigest}) in ${result.timings.totalSeconds.toFixed(1)} s`);
+          if (result.masking) {
+            const m = result.masking;
+            ctx.print(`  masked ${m.columns} column(s), ${m.rowsChanged} rows; leak scan: ${m.leakScan.probes} values in ${m.leakScan.bytesScanned} bytes, ${m.leakScan.hits} hits`);
+            for (const c of m.piiCandidates) ctx.print(`  unmasked, looks like PII: ${c.database}.${c.schema}.${c.table}.${c.column} (${c.reasons.join("; ")})`);
+          }
+        }
+      }
+      if (json) {
+        const out = built.map(({ ref, result: { image, timings, masking: m } }) => ({
+          ref,
+          name: image.name,
+          version: image.version,
+          digest: image.manifestDigest,
+          tags: opts.tag ?? ["latest"],
+          timings,
+          ...(m ? { masking: { variant: m.variant, columns: m.columns, rowsChanged: m.rowsChanged, leakScan: m.leakScan, piiCandidates: m.piiCandidates } } : {}),
+        }));
+        return writeJson(ctx.io.stdout, out.length === 1 ? out[0] : out);
+      }
     });
 }

@@ -1,4 +1,4 @@
-// Build an image: sources → staging disk → scrub → fresh base disk → publish.
+// Build an image: sources → staging disk → [mask] → scrub → fresh base disk → [leak scan] → publish.
 // The published base is written fresh (a new filesystem holding only the live data files and a
 // reset WAL), so it carries no dead space and none of the staging disk's residue.
 import crypto from "node:crypto";
@@ -11,12 +11,17 @@ import { freePort } from "../util/net.js";
 import { secondsSince, timestampVersion } from "../util/time.js";
 import { TOOL_VERSION } from "../util/version.js";
 import { platformFor } from "./platform.js";
-import type { BuildImageOptions, BuildResult } from "./types.js";
+import type { BuildImageOptions, BuildMaskingReport, BuildResult } from "./types.js";
+import { leakScanOrFail, maskForBuild, policyDigest, type MaskingStepResult } from "../masking/build-step.js";
+import { variantImageName } from "../masking/variants.js";
 import type { SourceSpec } from "../engine/types.js";
 
 const GiB = 1024 ** 3;
 
-export async function buildImage(opts: BuildImageOptions): Promise<BuildResult> {
+export async function buildImage(input: BuildImageOptions): Promise<BuildResult> {
+  const variant = input.masking?.variant;
+  // A variant is its own image name, so versions and tags stay per variant.
+  const opts = variant ? { ...input, name: variantImageName(input.name, variant) } : input;
   const { repository, reporter } = opts;
   const started = performance.now();
   const startedAt = new Date().toISOString();
@@ -47,8 +52,14 @@ export async function buildImage(opts: BuildImageOptions): Promise<BuildResult> 
     const engineInfo = await engine.restore(opts.sources, staging.mountPath, reporter);
     const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: path.join(workDir, "run") }, reporter);
     cleanup.push("stop the build server", () => engine.stop(server, { fast: true }));
-    const databases = await engine.inventory(server);
-    await engine.scrub(server, reporter);
+    let databases = await engine.inventory(server);
+    let masked: MaskingStepResult | undefined;
+    if (opts.masking) {
+      masked = await maskForBuild(server, databases, opts.masking, reporter);
+      databases = await engine.inventory(server); // excluded tables are gone
+    }
+    // After masking, VACUUM FULL rewrites every table: no pre-masking row version survives in a data file.
+    await engine.scrub(server, reporter, { full: masked !== undefined });
     const restoreSeconds = secondsSince(started);
 
     reporter.info("Writing the base disk fresh from the prepared data");
@@ -63,6 +74,20 @@ export async function buildImage(opts: BuildImageOptions): Promise<BuildResult> 
     await driver.destroy(staging.file);
     const sealed = await driver.seal(fresh, path.join(workDir, `base.${driver.format}`));
     const sealSeconds = secondsSince(sealStart);
+    // Prove it: the final blob must hold none of the sampled original values (a hit throws; nothing is published).
+    const leakScan = masked ? await leakScanOrFail(sealed.file, masked.run, reporter) : undefined;
+    const maskingReport: BuildMaskingReport | undefined =
+      masked && leakScan
+        ? {
+            ...(variant ? { variant } : {}),
+            columns: masked.run.rules.length,
+            rowsChanged: masked.run.rowsChanged,
+            maskSeconds: masked.run.seconds,
+            piiCandidates: masked.piiCandidates,
+            leakScan: { bytesScanned: leakScan.bytesScanned, probes: leakScan.probes, hits: leakScan.hits, seconds: leakScan.seconds, mbPerSecond: leakScan.mbPerSecond },
+            ...(masked.run.preview ? { preview: masked.run.preview } : {}),
+          }
+        : undefined;
 
     const manifest: ImageManifest = validateManifest(
       {
@@ -78,10 +103,23 @@ export async function buildImage(opts: BuildImageOptions): Promise<BuildResult> 
           kind: opts.sources[0]!.kind,
           description: described.map((d) => d.description).join("; "),
           capturedAt: startedAt,
+          ...(engineInfo.backupChain ? { backupChain: engineInfo.backupChain } : {}),
         },
         git: opts.git,
         build: { ...opts.build, startedAt, finishedAt: new Date().toISOString(), toolVersion: TOOL_VERSION },
-        access: opts.access,
+        ...(masked && leakScan
+          ? {
+              masking: {
+                policyDigest: policyDigest(opts.masking!.policy, variant),
+                ...(variant ? { variant } : {}),
+                rules: masked.run.rules,
+                rowsChanged: masked.run.rowsChanged,
+                scan: { piiCandidates: masked.piiCandidates },
+                leakScan: { bytesScanned: leakScan.bytesScanned, probes: leakScan.probes, hits: leakScan.hits },
+              },
+            }
+          : {}),
+        access: opts.access ?? masked?.resolved.access,
         labels: opts.labels ?? {},
       } satisfies Partial<ImageManifest> as unknown,
       `manifest of ${opts.name}:${version}`,
@@ -104,7 +142,11 @@ export async function buildImage(opts: BuildImageOptions): Promise<BuildResult> 
       commit: opts.git?.commit,
       actor: opts.build?.actor,
     });
-    return { image, timings: { restoreSeconds, sealSeconds, publishSeconds, totalSeconds: secondsSince(started) } };
+    return {
+      image,
+      timings: { restoreSeconds, sealSeconds, publishSeconds, totalSeconds: secondsSince(started) },
+      ...(maskingReport ? { masking: maskingReport } : {}),
+    };
   } catch (e) {
     await cleanup.unwind();
     await repository.audit

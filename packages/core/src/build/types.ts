@@ -1,5 +1,8 @@
 // Inputs and result of building an image (the build-image action, `dbclone build`, the demo).
 import type { SourceSpec } from "../engine/types.js";
+import type { MaskingOptions } from "../masking/build-step.js";
+import type { LeakScanResult } from "../masking/leak-scan/scan-file.js";
+import type { PiiCandidate } from "../masking/pii/detect.js";
 import type { Reporter } from "../reporter.js";
 import type { Repository, PublishedImage } from "../repository/types.js";
 
@@ -15,11 +18,27 @@ export interface BuildImageOptions {
   /** Movable tags to point at the new version after publish (default ["latest"]). */
   tags?: string[];
   labels?: Record<string, string>;
-  git?: { repository?: string; commit?: string; ref?: string };
+  git?: { repository?: string; commit?: string; ref?: string; tag?: string };
   build?: { runUrl?: string; actor?: string };
   access?: { users: string[]; teams: string[] };
   /** Virtual size of the disk; default derived from the source size (thin: costs nothing). */
   diskSizeBytes?: number;
+  /**
+   * Mask before publishing: the policy, the key (from a secret or the environment) and the variant.
+   * A variant is published as the image `<name>/variants/<variant>` (reference `name+variant:version`).
+   */
+  masking?: MaskingOptions;
+}
+
+export interface BuildMaskingReport {
+  variant?: string;
+  columns: number;
+  rowsChanged: number;
+  maskSeconds: number;
+  piiCandidates: PiiCandidate[];
+  leakScan: Pick<LeakScanResult, "bytesScanned" | "probes" | "hits" | "seconds" | "mbPerSecond">;
+  /** One row before and after masking, when `masking.preview` asked for it (memory only, never stored). */
+  preview?: { table: string; before: Record<string, string | null>; after?: Record<string, string | null> };
 }
 
 export interface BuildTimings {
@@ -32,4 +51,5 @@ export interface BuildTimings {
 export interface BuildResult {
   image: PublishedImage;
   timings: BuildTimings;
+  masking?: BuildMaskingReport;
 }

@@ -13,6 +13,30 @@ import { openRepository } from "../repository/index.js";
 import { createClone, teardownClones } from "../clones/lifecycle.js";
 import type { CloneResult } from "../clones/lifecycle-types.js";
 import { secondsSince } from "../util/time.js";
+import { parsePolicy } from "../masking/policy/load-policy.js";
+
+/** A fixed key so the demo's pseudonyms are reproducible. It is printed: it is NOT a secret. */
+export const DEMO_MASKING_KEY = "dbclone-demo-key-not-a-secret";
+
+const DEMO_POLICY = `masking:
+  onUnmaskedPii: warn
+  databases:
+    shop:
+      tables:
+        customers:
+          columns:
+            first_name: firstName
+            last_name: lastName
+            email: email
+            phone: phone
+            street: { transformer: address, part: street }
+            city: { transformer: address, part: city }
+            postcode: { transformer: address, part: postcode }
+            birth_date: { transformer: dateShift, days: 90 }
+        orders:
+          columns:
+            shipping_address: { transformer: address, part: full }
+`;
 
 export interface DemoOptions {
   sizeMb: number;
@@ -33,6 +57,7 @@ export interface DemoReport {
   childBytes: number[];
   isolated: boolean;
   leftovers: string[];
+  masking?: { columns: number; rowsChanged: number; maskSeconds: number; leakScan: { bytesScanned: number; probes: number; hits: number; mbPerSecond: number } };
 }
 
 export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
@@ -50,10 +75,25 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
     await createSampleDump(dump, { sizeMb: opts.sizeMb, seed: 42, reporter: opts.reporter });
     print(`   pg_dump written in ${secondsSince(dumpStart).toFixed(1)} s (${mb((await fs.stat(dump)).size)})`);
 
-    print("2. Building image demo/shop:v1 (restore → scrub → fresh base disk → publish)…");
-    const build = await buildImage({ repository, name: "demo/shop", version: "v1", sources: [{ kind: "dump", path: dump }], home, reporter: opts.reporter });
+    print("2. Building image demo/shop:v1 (restore → mask → VACUUM FULL → fresh base disk → leak scan → publish)…");
+    print(`   masking customers' names, emails, phones, addresses and birth dates with the demo key "${DEMO_MASKING_KEY}" (demo key, not a secret)`);
+    const policy = parsePolicy(DEMO_POLICY, "demo policy");
+    const build = await buildImage({
+      repository,
+      name: "demo/shop",
+      version: "v1",
+      sources: [{ kind: "dump", path: dump }],
+      home,
+      reporter: opts.reporter,
+      masking: { policy, key: { bytes: Buffer.from(DEMO_MASKING_KEY), insecure: true }, preview: { database: "shop", schema: "public", table: "customers" } },
+    });
     const manifest = build.image.manifest;
     print(`   built in ${build.timings.totalSeconds.toFixed(1)} s; image ${build.image.manifestDigest.slice(0, 19)}…, base disk ${mb(manifest.disk.sizeBytes)}`);
+    const masking = build.masking!;
+    printPreview(print, masking.preview);
+    const leak = masking.leakScan;
+    print(`   masked ${masking.columns} columns in ${masking.rowsChanged} rows (${masking.maskSeconds.toFixed(1)} s)`);
+    print(`   leak scan: ${leak.probes} original values searched (UTF-8 and UTF-16LE) in all ${mb(leak.bytesScanned)} of the base disk at ${leak.mbPerSecond.toFixed(0)} MB/s → ${leak.hits} hits`);
 
     print("3. Making two clones…");
     for (const name of ["alice", "bob"]) {
@@ -91,6 +131,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
       childBytes,
       isolated,
       leftovers,
+      masking: { columns: masking.columns, rowsChanged: masking.rowsChanged, maskSeconds: masking.maskSeconds, leakScan: { bytesScanned: leak.bytesScanned, probes: leak.probes, hits: leak.hits, mbPerSecond: leak.mbPerSecond } },
     };
     printSummary(print, report);
     return report;
@@ -109,7 +150,18 @@ function printSummary(print: (line: string) => void, r: DemoReport): void {
   print(`  base disk                                ${mb(r.baseBytes)}`);
   print(`  child disks                              ${r.childBytes.map(mb).join(", ")}`);
   print(`  isolation                                ${r.isolated ? "yes" : "NO"}`);
+  if (r.masking) print(`  masking / leak scan                      ${r.masking.columns} columns, ${r.masking.maskSeconds.toFixed(1)} s / ${r.masking.leakScan.hits} hits in ${mb(r.masking.leakScan.bytesScanned)}`);
   print(`  left behind                              ${r.leftovers.length ? r.leftovers.join(", ") : "nothing"}`);
+}
+
+function printPreview(print: (line: string) => void, preview: { table: string; before: Record<string, string | null>; after?: Record<string, string | null> } | undefined): void {
+  if (!preview?.after) return;
+  print(`   one row of ${preview.table}, before → after masking:`);
+  for (const [column, before] of Object.entries(preview.before)) {
+    const after = preview.after[column] ?? null;
+    if (column === "created_at") continue;
+    print(`     ${column.padEnd(12)} ${String(before).padEnd(34)} ${before === after ? "(unchanged)" : `→ ${after}`}`);
+  }
 }
 
 function mb(bytes: number): string {

@@ -11,6 +11,7 @@ import { DbcloneError, DigestMismatchError, ImageInUseError, ImageNotFoundError,
 import { sha256File } from "../image/digest.js";
 import { validateManifest, VERSION_PATTERN, type ImageManifest } from "../image/manifest.js";
 import { formatImageRef, type ImageRef } from "../image/reference.js";
+import { variantImageName } from "../masking/variants.js";
 import { dbcloneHome } from "../util/paths.js";
 import { removeStaleTemps, syncDir, tempPath, unlinkQuietly, writeDurable } from "./durable-files.js";
 import { checkDiskFile, publishBlobAndManifest, versionExists } from "./fs-publish.js";
@@ -89,7 +90,13 @@ export class FsRepository implements Repository {
 
   async resolve(ref: ImageRef): Promise<PublishedImage> {
     if (ref.variant) {
-      throw new NotSupportedError(`'${formatImageRef(ref)}': masking variants (name+variant) are reserved syntax; this repository does not store variants yet`);
+      // Variant V of image N is stored as the image N/variants/V (see docs/masking.md).
+      const { variant, ...rest } = ref;
+      const found = await this.resolve({ ...rest, name: variantImageName(ref.name, variant) });
+      if (found.manifest.masking?.variant !== variant) {
+        throw new ImageNotFoundError(`image ${formatImageRef(ref)}: ${found.name}:${found.version} is not a masking variant '${variant}'; rebuild it with the policy's variant`);
+      }
+      return found;
     }
     if (ref.digest) {
       const found = (await allPublished(this.layout, ref.name)).find((i) => i.manifestDigest === ref.digest);

@@ -1,0 +1,28 @@
+// The build's masking inputs: policy file, variants, and the key (a secret input or the environment).
+import * as core from "@actions/core";
+import { loadPolicyFile, resolveMaskingKey, variantsToBuild, type MaskingKey, type MaskingPolicy } from "../../../packages/core/src/masking/index.js";
+import { UsageError } from "../../../packages/core/src/errors.js";
+import { multilineInput, optionalInput } from "../../shared/inputs.js";
+import { Inputs } from "./constants.js";
+
+export interface MaskingInputs {
+  policy: MaskingPolicy;
+  key: MaskingKey;
+  variants: (string | undefined)[];
+}
+
+export async function readMaskingInputs(): Promise<MaskingInputs | undefined> {
+  const file = optionalInput(Inputs.Policy);
+  const given = optionalInput(Inputs.MaskingKey);
+  if (given) core.setSecret(given);
+  const insecure = (optionalInput(Inputs.InsecureRandomKey) ?? "false").toLowerCase();
+  if (!["true", "false"].includes(insecure)) throw new UsageError(`Input '${Inputs.InsecureRandomKey}' must be true or false, got '${insecure}'.`);
+  const requested = multilineInput(Inputs.Variants).flatMap((l) => l.split(",").map((v) => v.trim()).filter(Boolean));
+  if (!file) {
+    if (requested.length) throw new UsageError(`Input '${Inputs.Variants}' needs '${Inputs.Policy}': variants are defined by a masking policy.`);
+    return undefined;
+  }
+  const policy = await loadPolicyFile(file);
+  const key = resolveMaskingKey({ given, insecureRandomKey: insecure === "true", reporter: { secret: core.setSecret, warn: core.warning, info: core.info, debug: core.debug, progress: () => ({ update() {}, finish() {} }) } });
+  return { policy, key, variants: variantsToBuild(Object.keys(policy.variants), requested) };
+}

@@ -1,0 +1,20 @@
+// Public surface of masking: policy (YAML + JSON Schema), keyed transformers, PII scan, leak scan.
+export * from "./policy/types.js";
+export { maskingPolicySchema } from "./policy/schema.js";
+export { loadPolicyFile, parsePolicy } from "./policy/load-policy.js";
+export { PolicyError } from "./policy/policy-error.js";
+export { resolvePolicy, type ResolvedPolicy, type SchemaFacts, type TableRef, type ColumnRef } from "./policy/resolve-policy.js";
+export { keyedDigest, DIGEST_DOMAIN } from "./keyed-digest.js";
+export { resolveMaskingKey, MASKING_KEY_ENV, type MaskingKey } from "./key.js";
+export { mapFamily, maskValue, defaultFamily } from "./transformers/family-mapping.js";
+export { valueTransformers } from "./transformers/value-transformers.js";
+export { isLuhnValid, isValidIban, luhnCheckDigit, ibanCheckDigits } from "./transformers/checksums.js";
+export { detectPii, type PiiCandidate, type PiiKind } from "./pii/detect.js";
+export { AhoCorasick } from "./leak-scan/aho-corasick.js";
+export { selectProbes, type Probe, type ProbeSource } from "./leak-scan/probes.js";
+export { scanFileForProbes, describeHits, type LeakScanResult } from "./leak-scan/scan-file.js";
+export { maskForBuild, leakScanOrFail, policyDigest, type MaskingOptions, type MaskingStepResult } from "./build-step.js";
+export { applyMasking, type MaskingRun, type AppliedRule } from "./postgres/apply-masking.js";
+export { scanSource, type ScanSourceOptions, type ScanReport } from "./scan-source.js";
+export { UnmaskedPiiError, LeakFoundError } from "./errors.js";
+export { variantImageName, splitVariantName, variantReference, variantsToBuild } from "./variants.js";

@@ -1,0 +1,25 @@
+// How masking code reaches a database: an admin connection (build) or a URL (dbclone scan --server).
+import pg from "pg";
+import { withAdmin } from "../../engine/postgres/client.js";
+import type { RunningServer } from "../../engine/types.js";
+
+export type WithDatabase = <T>(database: string, fn: (c: pg.Client) => Promise<T>) => Promise<T>;
+
+export function adminConnector(server: RunningServer): WithDatabase {
+  return (database, fn) => withAdmin(server, database, fn);
+}
+
+/** Connect with a URL, switching only the database name. */
+export function urlConnector(url: string): WithDatabase {
+  return async (database, fn) => {
+    const u = new URL(url);
+    u.pathname = `/${encodeURIComponent(database)}`;
+    const client = new pg.Client({ connectionString: u.toString() });
+    await client.connect();
+    try {
+      return await fn(client);
+    } finally {
+      await client.end().catch(() => {});
+    }
+  };
+}
