@@ -1,12 +1,19 @@
 // The contract every database engine implements (PostgreSQL here; SQL Server on Windows).
 import type { Reporter } from "../reporter.js";
+import type { Runtime } from "../runtime/types.js";
 
 /** Where an image's data comes from. */
 export type SourceSpec =
   | { kind: "dump"; path: string; database?: string }
   | { kind: "datadir"; path: string }
   | { kind: "server"; url: string }
-  | { kind: "backup-chain"; full: string; differential?: string; logs?: string[]; database?: string };
+  | { kind: "backup-chain"; full: string; differential?: string; logs?: string[]; database?: string }
+  /**
+   * PostgreSQL point-in-time recovery: a pg_basebackup directory (plain or tar format) plus a
+   * directory of archived WAL, replayed to at most one target and promoted. keepRecoveryState: a
+   * directory kept between builds holding the replayed, unpromoted state (continued next time).
+   */
+  | { kind: "basebackup"; path: string; walArchive?: string; recoveryTargetTime?: string; recoveryTargetLsn?: string; keepRecoveryState?: string };
 
 export interface TableInfo {
   schema: string;
@@ -26,11 +33,16 @@ export interface EngineInfo {
   kind: "postgres" | "sqlserver";
   /** Full server version, e.g. "15.18". */
   version: string;
+  /** From restore() of a backup source: backup LSNs, timeline, recovery target, archive range (manifest source.backupChain). */
+  backupChain?: Record<string, unknown>;
 }
 
 /** A server running over a clone's (or staging) data. */
 export interface RunningServer {
+  /** Host process id; for a container, its main process as the host sees it (0 when not visible). */
   pid: number;
+  /** Set when the server runs in a container (runtime/docker). */
+  containerId?: string;
   host: string;
   port: number;
   /** Private unix-socket directory (PostgreSQL), when any. */
@@ -62,6 +74,15 @@ export interface StartOptions {
   cloneId?: string;
   imageDigest?: string;
   timeoutMs?: number;
+  /** Where the server runs; default a host process. */
+  runtime?: Runtime;
+  /** Labels on what the runtime creates (a container): dbclone.clone=<id> etc. */
+  runtimeLabels?: Record<string, string>;
+  /**
+   * Listen on every address of the server's own network (a container with a bridge network,
+   * whose published port decides what is reachable) and accept password logins from any of them.
+   */
+  listenAll?: boolean;
 }
 
 export interface Engine {

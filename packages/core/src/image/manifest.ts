@@ -45,7 +45,7 @@ export const manifestSchema = z
     parent: digest.optional(),
     source: z
       .object({
-        kind: z.enum(["dump", "datadir", "server", "backup-chain", "clone"]),
+        kind: z.enum(["dump", "datadir", "server", "backup-chain", "basebackup", "clone"]),
         description: z.string(),
         capturedAt: z.iso.datetime(),
         backupChain: z.record(z.string(), z.unknown()).optional(),

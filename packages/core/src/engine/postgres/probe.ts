@@ -8,6 +8,7 @@ import { isAlive, run } from "../../runtime/exec.js";
 import type { SourceSpec } from "../types.js";
 import { findBinaries, majorOf } from "./binaries.js";
 import { detectDumpKind, parseTocHeader, type DumpKind } from "./dumpFile.js";
+import { probeBaseBackup } from "./pitr.js";
 
 export interface ProbeResult {
   description: string;
@@ -123,7 +124,11 @@ export async function probeSource(source: SourceSpec): Promise<ProbeResult> {
       const { description, version } = await probeServer(source.url);
       return { description, version };
     }
+    case "basebackup": {
+      const { description, version } = await probeBaseBackup(source);
+      return { description, version };
+    }
     case "backup-chain":
-      throw new NotSupportedError("A backup chain (.bak + differential + logs) is a SQL Server source; for PostgreSQL use a dump, a data directory or a server URL.");
+      throw new NotSupportedError("A backup chain (.bak + differential + logs) is a SQL Server source; for PostgreSQL use a dump, a data directory, a server URL or a base backup with a WAL archive.");
   }
 }

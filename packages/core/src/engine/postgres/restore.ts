@@ -9,26 +9,29 @@ import { userDatabases, withAdmin } from "./client.js";
 import { baseBackup, bootstrapSuperuser, copyDataDir, initDataDir } from "./dataDir.js";
 import { ADMIN_USER, dataDirOf, writeEngineFile } from "./engineFile.js";
 import { assertReachable } from "./osUser.js";
+import { probeBaseBackup, restoreBaseBackup } from "./pitr.js";
 import { probeDataDir, probeDump, probeServer } from "./probe.js";
 import { restoreDump } from "./restoreDump.js";
 
-type Physical = Extract<SourceSpec, { kind: "datadir" | "server" }>;
+type Physical = Extract<SourceSpec, { kind: "datadir" | "server" | "basebackup" }>;
 type Dump = Extract<SourceSpec, { kind: "dump" }>;
 
 export async function restoreSources(sources: SourceSpec[], mountPath: string, reporter: Reporter): Promise<EngineInfo> {
   if (sources.length === 0) throw new SourceError("No sources given: name at least one dump, data directory or server URL.");
-  const physical = sources.filter((s): s is Physical => s.kind === "datadir" || s.kind === "server");
+  const physical = sources.filter((s): s is Physical => s.kind === "datadir" || s.kind === "server" || s.kind === "basebackup");
   const dumps = sources.filter((s): s is Dump => s.kind === "dump");
   if (sources.some((s) => s.kind === "backup-chain")) {
     throw new NotSupportedError("A backup chain is a SQL Server source; PostgreSQL images take dumps, data directories or server URLs.");
   }
   if (physical.length > 1) {
-    throw new SourceError("Only one data directory or live server can be the base of an image (each is a whole cluster); add the others as dumps.");
+    throw new SourceError("Only one data directory, live server or base backup can be the base of an image (each is a whole cluster); add the others as dumps.");
   }
 
   // Check everything before creating anything.
   let major: number | undefined;
-  for (const s of physical) major = (s.kind === "datadir" ? await probeDataDir(s.path) : await probeServer(s.url)).major;
+  for (const s of physical) {
+    major = (s.kind === "datadir" ? await probeDataDir(s.path) : s.kind === "basebackup" ? await probeBaseBackup(s) : await probeServer(s.url)).major;
+  }
   for (const s of dumps) await probeDump(s.path);
   const bins = await findBinaries(major);
   const dataDir = dataDirOf(mountPath);
@@ -37,10 +40,14 @@ export async function restoreSources(sources: SourceSpec[], mountPath: string, r
   const progress = reporter.progress("Restoring PostgreSQL sources", sources.length + 2);
   let step = 0;
   let adminUser = ADMIN_USER;
+  let backupChain: Record<string, unknown> | undefined;
   const base = physical[0];
   if (base?.kind === "datadir") {
     reporter.info(`Copying data directory ${base.path}`);
     await copyDataDir(base.path, dataDir);
+  } else if (base?.kind === "basebackup") {
+    // Replayed to its target and promoted; the chain goes into the manifest.
+    backupChain = await restoreBaseBackup(bins, base, dataDir, reporter);
   } else if (base?.kind === "server") {
     reporter.info("Taking a base backup of the live server");
     await baseBackup(bins, base.url, dataDir);
@@ -69,7 +76,7 @@ export async function restoreSources(sources: SourceSpec[], mountPath: string, r
   const info = await finish(bins, mountPath, adminUser);
   progress.update(sources.length + 2);
   progress.finish(`Restored PostgreSQL ${info.version}`);
-  return { kind: "postgres", version: info.version };
+  return { kind: "postgres", version: info.version, ...(backupChain ? { backupChain } : {}) };
 }
 
 async function finish(bins: PgBinaries, mountPath: string, adminUser: string) {
