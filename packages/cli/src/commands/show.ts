@@ -20,7 +20,10 @@ export function registerShow(program: Command, ctx: CliContext): void {
       const tags = Object.entries(await repository.tags(image.name))
         .filter(([, version]) => version === image.version)
         .map(([tag]) => tag);
+      const { imageLog } = await import("../../../core/src/lineage/index.js");
+      const chain = await imageLog(repository, image);
       ctx.print(describeImage(image, tags));
+      if (chain.length > 1) ctx.print(`\nChain (${chain.length} layers, newest first):\n${chain.map((e) => `  ${e.name}:${e.version}  ${e.manifestDigest}`).join("\n")}`);
     });
 }
 

@@ -5,3 +5,4 @@ export { CloneRegistry, matchesLabels, clonePaths, type CloneDraft, type Reserve
 export { allocatePort, pickFreePort, isPortFree, DEFAULT_PORT_RANGE, type PortOptions } from "./ports.js";
 export { parseDuration, formatDuration, capTtl, expiryFrom, isExpired } from "./ttl.js";
 export { newCloneId, cloneIdForIdentifier, CLONE_ID_PATTERN } from "./clone-id.js";
+export { promoteClone, type PromoteCloneOptions, type PromoteResult } from "./promote.js";

@@ -6,10 +6,11 @@ import { randomBytes } from "node:crypto";
 import { CloneError, DigestMismatchError } from "../errors.js";
 import { run, isRoot } from "../runtime/exec.js";
 import { silentReporter, type Reporter } from "../reporter.js";
-import type { ChildDisk, DiskAttachment, DiskDriver, DiskResource, SealedDisk, StagingDisk } from "./types.js";
+import type { ChildDisk, DiskAttachment, DiskLayer, DiskResource, LayeredDiskDriver, SealedDisk, StagingDisk } from "./types.js";
 import { exportPathsFor, startExport, stopExport, type ExportHandle } from "./qcow2/export.js";
 import { readLoopDevices, detachLoop, unmountPath } from "./qcow2/mounts.js";
-import { backingChain, convertCompact, createChildImage, createImage, imageInfo } from "./qcow2/qemu-img.js";
+import { backingChain, convertCompact, createChildImage, createChildOverLayer, createImage, imageInfo } from "./qcow2/qemu-img.js";
+import { flattenChain, sealChildAsLayer } from "./qcow2/layers.js";
 import { VerifiedDigestCache, sha256File } from "./qcow2/verified-digests.js";
 import { checkQcow2Prerequisites } from "./qcow2/prerequisites.js";
 import { listLeftovers, releaseLeftover } from "./qcow2/leftovers.js";
@@ -22,7 +23,7 @@ export interface Qcow2DriverOptions {
   resolveParentChain?: boolean;
 }
 
-export class Qcow2Driver implements DiskDriver {
+export class Qcow2Driver implements LayeredDiskDriver {
   readonly name = "qcow2";
   readonly format = "qcow2";
   private readonly reporter: Reporter;
@@ -55,7 +56,7 @@ export class Qcow2Driver implements DiskDriver {
 
   async seal(staging: StagingDisk, outFile: string): Promise<SealedDisk> {
     outFile = path.resolve(outFile);
-    await this.trimFreeSpace(staging.mountPath);
+    await this.trim(staging.mountPath);
     await this.unmount(staging.attachment);
     const tmp = `${outFile}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
     try {
@@ -77,21 +78,7 @@ export class Qcow2Driver implements DiskDriver {
   async createChild(parentFile: string, childFile: string, expectedDigest?: string): Promise<ChildDisk> {
     parentFile = path.resolve(parentFile);
     childFile = path.resolve(childFile);
-    const s = await stat(parentFile);
-    // A base others can write could change under live clones, silently corrupting them.
-    if (s.mode & 0o002) {
-      throw new CloneError(`Base disk ${parentFile} is writable by everyone; refusing to clone it. Make it read-only: chmod 0444 ${parentFile}`);
-    }
-    if (s.mode & 0o222) this.reporter.warn(`Base disk ${parentFile} is writable (mode ${(s.mode & 0o777).toString(8)}); sealed bases should be 0444.`);
-    if (expectedDigest) {
-      const { digest } = await this.digests.digestOf(parentFile);
-      if (digest !== expectedDigest) {
-        throw new DigestMismatchError(
-          `Base disk ${parentFile} has changed: its digest is ${digest}, the image says ${expectedDigest}. ` +
-            `The base must never be modified; delete it from the local cache and pull the image again.`,
-        );
-      }
-    }
+    await this.checkLayer(parentFile, expectedDigest);
     await mkdir(path.dirname(childFile), { recursive: true });
     await createChildImage(parentFile, childFile, this.reporter);
     if (!this.options.resolveParentChain) return { file: childFile, parents: [parentFile] };
@@ -99,9 +86,47 @@ export class Qcow2Driver implements DiskDriver {
     return { file: childFile, parents: chain.slice(1).map((i) => i.filename) };
   }
 
+  /** A child over published layers (nearest first); mount() assembles the chain explicitly. */
+  async createLayeredChild(layers: DiskLayer[], childFile: string): Promise<ChildDisk> {
+    if (layers.length === 0) throw new CloneError("createLayeredChild needs at least one layer.");
+    const files = layers.map((l) => path.resolve(l.file));
+    childFile = path.resolve(childFile);
+    for (const [i, layer] of layers.entries()) await this.checkLayer(files[i]!, layer.digest);
+    const info = await imageInfo(files[0]!, this.reporter);
+    await mkdir(path.dirname(childFile), { recursive: true });
+    await createChildOverLayer(files[0]!, childFile, info["virtual-size"], this.reporter);
+    return { file: childFile, parents: files };
+  }
+
+  sealLayer(child: ChildDisk, outFile: string): Promise<SealedDisk> {
+    return sealChildAsLayer(child, outFile, this.reporter);
+  }
+
+  flatten(child: ChildDisk, outFile: string): Promise<SealedDisk> {
+    return flattenChain(child, outFile, this.reporter);
+  }
+
+  /** A layer others can write could change under live clones; one whose digest changed is refused. */
+  private async checkLayer(file: string, expectedDigest?: string): Promise<void> {
+    const s = await stat(file);
+    if (s.mode & 0o002) {
+      throw new CloneError(`Base disk ${file} is writable by everyone; refusing to clone it. Make it read-only: chmod 0444 ${file}`);
+    }
+    if (s.mode & 0o222) this.reporter.warn(`Base disk ${file} is writable (mode ${(s.mode & 0o777).toString(8)}); sealed bases should be 0444.`);
+    if (!expectedDigest) return;
+    const { digest } = await this.digests.digestOf(file);
+    if (digest !== expectedDigest) {
+      throw new DigestMismatchError(
+        `Base disk ${file} has changed: its digest is ${digest}, the image says ${expectedDigest}. ` +
+          `The base must never be modified; delete it from the local cache and pull the image again.`,
+      );
+    }
+  }
+
   async mount(child: ChildDisk, mountPath: string): Promise<DiskAttachment> {
     const file = path.resolve(child.file);
-    const handle = await startExport(file, this.reporter);
+    // The parents are opened explicitly (read-only), so layers need no backing path in their headers.
+    const handle = await startExport(file, this.reporter, child.parents.map((p) => path.resolve(p)));
     try {
       return await this.loopMount(file, handle, mountPath);
     } catch (e) {
@@ -139,7 +164,7 @@ export class Qcow2Driver implements DiskDriver {
    * data is neither copied into nor published with the blob. XFS's FITRIM skips extents freed by
    * transactions not yet checkpointed ("busy"); a freeze/thaw quiesces the log so none are left.
    */
-  private async trimFreeSpace(mountPath: string): Promise<void> {
+  async trim(mountPath: string): Promise<void> {
     const opts = { privileged: true, allowFailure: true, reporter: this.reporter, packageHint: "util-linux" };
     const frozen = await run("fsfreeze", ["-f", mountPath], opts);
     if (frozen.code === 0) await run("fsfreeze", ["-u", mountPath], { ...opts, allowFailure: false });

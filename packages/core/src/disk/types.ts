@@ -69,3 +69,29 @@ export interface DiskDriver {
   /** Remove one leftover reported by list(). */
   release(resource: DiskResource): Promise<void>;
 }
+
+/** One read-only layer of a layered image: its local blob file and the digest it must have. */
+export interface DiskLayer {
+  file: string;
+  digest?: string;
+}
+
+/**
+ * Drivers that stack published layers (qcow2): a clone of a promoted version reads
+ * child → promoted layer(s) → base. Layers are assembled explicitly, never through header paths.
+ */
+export interface LayeredDiskDriver extends DiskDriver {
+  /** A differencing child over `layers` (nearest first); every layer's digest is checked first. */
+  createLayeredChild(layers: DiskLayer[], childFile: string): Promise<ChildDisk>;
+  /** Give freed filesystem blocks back to the disk (before unmounting). */
+  trim(mountPath: string): Promise<void>;
+  /** An unmounted child's own clusters as a publishable read-only layer (no backing path in it). */
+  sealLayer(child: ChildDisk, outFile: string): Promise<SealedDisk>;
+  /** An unmounted child and all its parents flattened into one single-layer blob. */
+  flatten(child: ChildDisk, outFile: string): Promise<SealedDisk>;
+}
+
+export function supportsLayers(driver: DiskDriver): driver is LayeredDiskDriver {
+  const d = driver as Partial<LayeredDiskDriver>;
+  return typeof d.createLayeredChild === "function" && typeof d.sealLayer === "function" && typeof d.flatten === "function";
+}

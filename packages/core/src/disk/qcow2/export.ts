@@ -5,6 +5,7 @@ import { CommandError } from "../../errors.js";
 import { isAlive, isRoot, run } from "../../runtime/exec.js";
 import { silentReporter, type Reporter } from "../../reporter.js";
 import { isMountPoint, isUnder, unmountFuse } from "./mounts.js";
+import { chainBlockdevArgs } from "./chain-spec.js";
 
 export const STORAGE_DAEMON = "qemu-storage-daemon";
 
@@ -20,8 +21,9 @@ export const exportPathsFor = (diskFile: string) => ({ exportFile: `${diskFile}.
 /**
  * Start the daemon and return once the export is live. `--daemonize` makes the parent exit only
  * after startup (FUSE mount included) completes, so no sleep is needed; we still confirm it.
+ * `parents` (nearest first): open that read-only chain explicitly instead of the header's backing path.
  */
-export async function startExport(diskFile: string, reporter: Reporter = silentReporter): Promise<ExportHandle> {
+export async function startExport(diskFile: string, reporter: Reporter = silentReporter, parents: string[] = []): Promise<ExportHandle> {
   const { exportFile, pidFile } = exportPathsFor(diskFile);
   if (await isMountPoint(exportFile)) {
     throw new CommandError(
@@ -34,9 +36,11 @@ export async function startExport(diskFile: string, reporter: Reporter = silentR
   // The FUSE mountpoint must be an existing regular file.
   await (await open(exportFile, "w", 0o600)).close();
   // discard=unmap lets fstrim / deletes inside the filesystem free clusters in the qcow2.
+  const blockdevs = parents.length
+    ? chainBlockdevArgs(diskFile, parents)
+    : ["--blockdev", `driver=file,node-name=file0,filename=${escapeOpt(diskFile)},discard=unmap`, "--blockdev", "driver=qcow2,node-name=disk0,file=file0,discard=unmap"];
   const args = [
-    "--blockdev", `driver=file,node-name=file0,filename=${escapeOpt(diskFile)},discard=unmap`,
-    "--blockdev", "driver=qcow2,node-name=disk0,file=file0,discard=unmap",
+    ...blockdevs,
     "--export", `type=fuse,id=exp0,node-name=disk0,mountpoint=${escapeOpt(exportFile)},writable=on`,
     "--pidfile", pidFile,
     "--daemonize",

@@ -69,3 +69,48 @@ export async function backingChain(file: string, reporter: Reporter = silentRepo
   if (chain.length === 0) throw new CommandError(`qemu-img info returned nothing for ${file}.`, "qemu-img info", 0, "");
   return chain;
 }
+
+/**
+ * A child over a published layer. `-u`: the layer is not opened (its own parents are assembled
+ * explicitly at mount time), so the size is given; the header path is only a hint for tools.
+ */
+export async function createChildOverLayer(topLayer: string, childFile: string, virtualSizeBytes: number, reporter: Reporter = silentReporter): Promise<void> {
+  await run(
+    "qemu-img",
+    ["create", "-q", "-f", "qcow2", "-o", CHILD_CLUSTER_OPTS, "-u", "-b", topLayer, "-F", "qcow2", childFile, String(virtualSizeBytes)],
+    { reporter, timeoutMs: 60_000, packageHint: QEMU_IMG_PACKAGE },
+  );
+}
+
+/** Drop the backing reference from a layer's header (unsafe mode: data untouched), so the blob names no machine path. */
+export async function detachBacking(file: string, reporter: Reporter = silentReporter): Promise<void> {
+  await run("qemu-img", ["rebase", "-q", "-u", "-f", "qcow2", "-b", "", file], { reporter, timeoutMs: 60_000, packageHint: QEMU_IMG_PACKAGE });
+}
+
+/** Flatten: read `source` (a json: chain spec or a file) and write all its data into one fresh qcow2. */
+export async function convertFlat(source: string, target: string, reporter: Reporter = silentReporter): Promise<void> {
+  await run("qemu-img", ["convert", "-q", "-O", "qcow2", "-o", BASE_CLUSTER_OPTS, source, target], {
+    reporter,
+    timeoutMs: 60 * 60_000,
+    packageHint: QEMU_IMG_PACKAGE,
+  });
+}
+
+/**
+ * Promoted layers use 4 KiB clusters: a clone's writes are scattered 4 KiB sub-clusters, and a
+ * layer in 128 KiB clusters would store each as a whole cluster (measured: 13.7 MB → 0.8 MB for
+ * 100 scattered pages). Layers are small, so the extra metadata costs next to nothing.
+ */
+export const LAYER_CLUSTER_OPTS = "cluster_size=4096";
+
+/**
+ * Only the clusters allocated in the top of `source` (a json: chain spec), written into a fresh
+ * qcow2 over `backingFile`: explicit zeros stay zero flags, so they still hide the parent's data.
+ */
+export async function convertTopLayer(source: string, backingFile: string, target: string, reporter: Reporter = silentReporter): Promise<void> {
+  await run("qemu-img", ["convert", "-q", "-O", "qcow2", "-o", LAYER_CLUSTER_OPTS, "-B", backingFile, "-F", "qcow2", source, target], {
+    reporter,
+    timeoutMs: 60 * 60_000,
+    packageHint: QEMU_IMG_PACKAGE,
+  });
+}

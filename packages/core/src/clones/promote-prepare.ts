@@ -1,0 +1,35 @@
+// Before a clone's data becomes an image version (PostgreSQL): end the app's sessions, give
+// what the clone's login created to the image's admin, drop that login (it is the clone's, with
+// a password the registry knew), and recompute statistics so the manifest's row counts are true.
+import pg from "pg";
+import { quoteIdent } from "../engine/postgres/index.js";
+import type { RunningServer } from "../engine/types.js";
+
+async function withDb<T>(server: RunningServer, database: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ host: server.socketDir, port: server.port, user: server.adminUser, database });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export async function detachCloneLogin(server: RunningServer, databases: string[], login: string): Promise<void> {
+  const [first] = databases;
+  if (!first) return;
+  const role = quoteIdent(login);
+  const admin = quoteIdent(server.adminUser);
+  await withDb(server, first, (c) => c.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1 AND pid <> pg_backend_pid()", [login]));
+  const exists = await withDb(server, first, async (c) => (await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [login])).rowCount);
+  for (const db of databases) {
+    await withDb(server, db, async (c) => {
+      if (exists) {
+        await c.query(`REASSIGN OWNED BY ${role} TO ${admin}`);
+        await c.query(`DROP OWNED BY ${role}`);
+      }
+      await c.query("ANALYZE");
+    });
+  }
+  if (exists) await withDb(server, first, (c) => c.query(`DROP ROLE ${role}`));
+}
