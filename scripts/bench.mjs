@@ -16,7 +16,7 @@ if (!name || !available.includes(name)) {
 const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "dbclone-bench-"));
 const outfile = path.join(outDir, `${name}.cjs`);
 try {
-  await build({ entryPoints: [`bench/${name}.ts`], bundle: true, platform: "node", target: "node20", format: "cjs", outfile, external: ["pg-native"], logLevel: "error" });
+  await build({ entryPoints: [`bench/${name}.ts`], bundle: true, platform: "node", target: "node20", format: "cjs", outfile, external: ["pg-native", "cpu-features", "*.node"], logLevel: "error" });
   const result = spawnSync(process.execPath, [outfile, ...args], { stdio: "inherit" });
   process.exitCode = result.status ?? 1;
 } finally {

@@ -39,7 +39,9 @@ export function bundleOptions(entry, outfile, { cli = false } = {}) {
     format: "cjs",
     target: "node20",
     // pg loads pg-native only when asked for `pg.native`; we never ask, so leave it out of the bundle.
-    external: ["pg-native"],
+    // dockerode → docker-modem → ssh2 loads cpu-features and its own *.node addon inside try/catch
+    // (optional speed-ups for SSH transports, which we never use): left out, they fail soft at run time.
+    external: ["pg-native", "cpu-features", "*.node"],
     // CJS has no import.meta: import.meta.url becomes the bundle's own file URL (see import-meta-url.mjs).
     inject: [path.join(repoRoot, "scripts/import-meta-url.mjs")],
     define: { "import.meta.url": "importMetaUrl" },
@@ -105,10 +107,16 @@ function licensesText(packages) {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const outDir = path.join(repoRoot, "dist");
+  // Build beside dist/ and swap only on success: a failed build must not leave dist/ missing.
+  const staging = fs.mkdtempSync(path.join(repoRoot, ".dist-build-"));
   try {
-    const files = await buildAll(outDir);
+    const files = await buildAll(staging);
+    fs.rmSync(outDir, { recursive: true, force: true });
+    fs.renameSync(staging, outDir);
+    fs.chmodSync(outDir, 0o755);
     for (const f of files) console.log(`dist/${f}`);
   } catch (e) {
+    fs.rmSync(staging, { recursive: true, force: true });
     // esbuild has already printed each error with its file and line.
     console.error(`build failed: ${e.errors ? `${e.errors.length} error(s) above` : e.message}`);
     process.exit(1);

@@ -20,6 +20,8 @@ beforeAll(async () => {
     format: "cjs",
     target: "node20",
     outfile: bundle,
+    // As scripts/build.mjs: dockerode's optional native add-ons (ssh2, cpu-features) stay out.
+    external: ["pg-native", "cpu-features", "*.node"],
     logLevel: "silent",
   });
 }, 60_000);

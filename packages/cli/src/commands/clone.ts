@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import type { CloneResult } from "../../../core/src/clones/lifecycle-types.js";
 import { parseDuration } from "../../../core/src/clones/ttl.js";
 import type { Durability } from "../../../core/src/engine/types.js";
+import type { DockerRuntimeOptions } from "../../../core/src/runtime/types.js";
 import { UsageError } from "../../../core/src/errors.js";
 import { parseImageRef } from "../../../core/src/image/reference.js";
 import type { CliContext } from "../context.js";
@@ -18,6 +19,11 @@ interface CloneOptions {
   durability: string;
   reset?: boolean;
   timeout?: string;
+  runtime: string;
+  dockerImage?: string;
+  memory?: string;
+  cpus?: string;
+  dockerNetwork?: string;
 }
 
 /** The --json contract of `dbclone clone` (scripts read these fields; keep them stable). */
@@ -40,6 +46,24 @@ export function cloneResultJson(result: CloneResult): Record<string, unknown> {
   };
 }
 
+/** The --runtime docker options, checked; a docker-only flag with --runtime host is a usage error. */
+function dockerOptions(opts: CloneOptions): DockerRuntimeOptions | undefined {
+  const given = [opts.dockerImage && "--docker-image", opts.memory && "--memory", opts.cpus && "--cpus", opts.dockerNetwork && "--docker-network"].filter(Boolean);
+  if (opts.runtime !== "docker") {
+    if (given.length) throw new UsageError(`${given.join(", ")} ${given.length > 1 ? "apply" : "applies"} only with --runtime docker`);
+    return undefined;
+  }
+  if (opts.dockerNetwork !== undefined && opts.dockerNetwork !== "bridge" && opts.dockerNetwork !== "host") {
+    throw new UsageError(`--docker-network must be bridge or host, got '${opts.dockerNetwork}'`);
+  }
+  const cpus = opts.cpus !== undefined ? Number(opts.cpus) : undefined;
+  if (cpus !== undefined && !(cpus > 0)) throw new UsageError(`--cpus must be a positive number, got '${opts.cpus}'`);
+  if (opts.memory !== undefined && !/^\d+(\.\d+)?\s*[kmgt]?i?b?$/i.test(opts.memory)) {
+    throw new UsageError(`--memory must be a size such as 512m or 2g, got '${opts.memory}'`);
+  }
+  return { image: opts.dockerImage, memory: opts.memory, cpus, network: opts.dockerNetwork as "bridge" | "host" | undefined };
+}
+
 export function registerClone(program: Command, ctx: CliContext): void {
   program
     .command("clone")
@@ -51,15 +75,29 @@ export function registerClone(program: Command, ctx: CliContext): void {
     .option("--durability <mode>", "ephemeral (fast, no fsync) or durable", "ephemeral")
     .option("--reset", "discard a live clone of this --name and make it fresh from the image")
     .option("--timeout <seconds>", "give up when not ready within this time (default 120s)")
+    .option("--runtime <runtime>", "where the clone's server runs: host (a host process, fastest) or docker (a container)", "host")
+    .option("--docker-image <image>", "container image for --runtime docker (default postgres:<major> of the image's server)")
+    .option("--memory <size>", "memory limit of the container, e.g. 512m, 2g (--runtime docker)")
+    .option("--cpus <n>", "CPU limit of the container, e.g. 1.5 (--runtime docker)")
+    .option("--docker-network <mode>", "bridge (default: own network, port published on the clone's host) or host (--runtime docker)")
     .addHelpText(
       "after",
-      examples("dbclone clone orders:latest", "dbclone clone orders:latest --name pr-42 --ttl 2h --label pr=42 --json", "dbclone clone orders --name dev --reset"),
+      examples(
+        "dbclone clone orders:latest",
+        "dbclone clone orders:latest --name pr-42 --ttl 2h --label pr=42 --json",
+        "dbclone clone orders --name dev --reset",
+        "dbclone clone orders:latest --runtime docker --docker-image postgres:15 --memory 1g --cpus 1",
+      ),
     )
     .action(async (ref: string, opts: CloneOptions, cmd: Command) => {
       parseImageRef(ref); // refuse a bad reference before touching anything
       if (opts.durability !== "ephemeral" && opts.durability !== "durable") {
         throw new UsageError(`--durability must be ephemeral or durable, got '${opts.durability}'`);
       }
+      if (opts.runtime !== "host" && opts.runtime !== "docker") {
+        throw new UsageError(`--runtime must be host or docker, got '${opts.runtime}'`);
+      }
+      const docker = dockerOptions(opts);
       const ttlSeconds = opts.ttl !== undefined ? parseDuration(opts.ttl) : undefined;
       const timeoutMs = opts.timeout !== undefined ? parseDuration(opts.timeout) * 1000 : undefined;
       const { home, json } = ctx.globals(cmd);
@@ -76,6 +114,8 @@ export function registerClone(program: Command, ctx: CliContext): void {
         durability: opts.durability as Durability,
         timeoutMs,
         reset: opts.reset,
+        runtime: opts.runtime,
+        docker,
       });
       ctx.reporter.secret(result.credentials.password);
       if (json) return writeJson(ctx.io.stdout, cloneResultJson(result));

@@ -4,7 +4,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { platformFor } from "../build/platform.js";
 import type { Reporter } from "../reporter.js";
-import { isAlive } from "../runtime/exec.js";
+import { isServerRunning } from "../runtime/index.js";
 import type { GcResult } from "./lifecycle-types.js";
 import { CloneRegistry } from "./registry.js";
 import { removeClone } from "./teardown.js";
@@ -20,16 +20,29 @@ export async function collectGarbage(opts: { home: string; reporter: Reporter; n
   const result: GcResult = { expired: [], orphans: [], released: [] };
 
   for (const record of await registry.list()) {
-    const reason = whyCollect(record, now);
+    let reason: string | undefined;
+    try {
+      reason = await whyCollect(record, now);
+    } catch (e) {
+      // A docker clone whose engine does not answer: we cannot tell; leave it for a later gc.
+      opts.reporter.warn(`gc: skipping clone ${record.id}: ${(e as Error).message}`);
+      continue;
+    }
     if (!reason) continue;
     opts.reporter.info(`gc: removing clone ${record.id} (${reason})`);
     await removeClone(record, opts, "gc");
     (reason === "expired" ? result.expired : result.orphans).push(record.id);
   }
 
+  // Containers whose clone record is gone; before the disk leftovers, whose mounts they hold.
+  const records = await registry.list();
+  for (const id of await removeOrphanContainers(opts.home, new Set(records.map((r) => r.id)), opts.reporter)) {
+    result.released.push(`container ${id}`);
+  }
+
   // Leftovers nobody records: what the disk driver made under the clones directory.
   const clonesDir = path.join(opts.home, "clones");
-  const known = new Set((await registry.list()).map((r) => r.dir));
+  const known = new Set(records.map((r) => r.dir));
   const { driver } = platformFor("postgres", opts.home);
   for (const resource of await driver.list(clonesDir)) {
     if (resource.ownerDir && known.has(resource.ownerDir)) continue;
@@ -45,11 +58,27 @@ export async function collectGarbage(opts: { home: string; reporter: Reporter; n
   return result;
 }
 
-function whyCollect(record: CloneRecord, now: Date): string | undefined {
+async function whyCollect(record: CloneRecord, now: Date): Promise<string | undefined> {
   if (isExpired(record, now)) return "expired";
   if (record.state === "creating") {
     return now.getTime() - Date.parse(record.createdAt) > STALE_CREATING_MS ? "creation never finished" : undefined;
   }
-  if (!record.serverPid || !isAlive(record.serverPid)) return "its server is gone";
+  if (!(await isServerRunning(record))) return record.runtime === "docker" ? "its container is gone or stopped" : "its server is gone";
   return undefined;
+}
+
+/** Remove this home's containers whose clone has no record; nothing to do when no engine is configured. */
+async function removeOrphanContainers(home: string, liveIds: Set<string>, reporter: Reporter): Promise<string[]> {
+  const docker = await import("../runtime/docker/index.js");
+  if (!docker.dockerConfigured()) return [];
+  const client = docker.dockerClient();
+  try {
+    await docker.assertDockerReachable(client, 2000);
+  } catch (e) {
+    reporter.debug(`gc: no Docker engine to look for containers in: ${(e as Error).message}`);
+    return [];
+  }
+  const removed = await docker.removeOrphanContainers(client, path.resolve(home), liveIds);
+  for (const c of removed) reporter.info(`gc: removed container ${c.name || c.id.slice(0, 12)} of clone ${c.cloneId}, which has no record`);
+  return removed.map((c) => c.name || c.id.slice(0, 12));
 }

@@ -1,6 +1,7 @@
 // Inputs and results of making and removing clones (clone-db / teardown actions, CLI, demo).
 import type { Durability, Credentials } from "../engine/types.js";
 import type { Reporter } from "../reporter.js";
+import type { DockerRuntimeOptions } from "../runtime/types.js";
 import type { Repository, PublishedImage } from "../repository/types.js";
 import type { CloneRecord } from "./types.js";
 
@@ -22,6 +23,10 @@ export interface CreateCloneOptions {
   host?: string;
   /** Discard a live named clone and make it again from the image. */
   reset?: boolean;
+  /** Where the clone's server runs: a host process (default, fastest) or a Docker container. */
+  runtime?: "host" | "docker";
+  /** Image, limits and network of the container (runtime "docker" only). */
+  docker?: DockerRuntimeOptions;
 }
 
 export interface CloneResult {
@@ -56,6 +61,6 @@ export interface TeardownResult {
 export interface GcResult {
   expired: string[];
   orphans: string[];
-  /** Leftovers released: mounts, daemons, loop devices, files. */
+  /** Leftovers released: mounts, daemons, loop devices, files, containers. */
   released: string[];
 }

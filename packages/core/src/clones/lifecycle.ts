@@ -9,7 +9,8 @@ import { platformFor } from "../build/platform.js";
 import { CloneError, DbcloneError } from "../errors.js";
 import type { Credentials, RunningServer } from "../engine/types.js";
 import { parseImageRef } from "../image/index.js";
-import { isAlive } from "../runtime/exec.js";
+import { isServerRunning, runtimeFor } from "../runtime/index.js";
+import type { Runtime } from "../runtime/types.js";
 import { CleanupStack } from "../util/cleanup.js";
 import { secondsSince } from "../util/time.js";
 import { readRepositoryConfig } from "../repository/index.js";
@@ -18,6 +19,7 @@ import { CloneRegistry } from "./registry.js";
 import { capTtl } from "./ttl.js";
 import type { CloneRecord } from "./types.js";
 import { removeClone } from "./teardown.js";
+import { createChildDisk } from "./child-disk.js";
 
 export { teardownClones } from "./teardown.js";
 export { collectGarbage } from "./gc.js";
@@ -33,7 +35,7 @@ export async function createClone(opts: CreateCloneOptions): Promise<CloneResult
   if (opts.name) {
     const existing = await registry.findByName(opts.name);
     if (existing) {
-      if (!opts.reset && existing.state === "ready" && existing.serverPid && isAlive(existing.serverPid)) {
+      if (!opts.reset && existing.state === "ready" && (await isServerRunning(existing).catch(() => false))) {
         const reused = await reuseClone(existing, image.manifestDigest, platformFor(existing.engine, opts.home).engine);
         if (reused) return { ...reused, image, readySeconds: secondsSince(started) };
       }
@@ -43,6 +45,11 @@ export async function createClone(opts: CreateCloneOptions): Promise<CloneResult
   }
 
   const { driver, engine } = platformFor(image.manifest.engine.kind, opts.home);
+  const runtimeKind = opts.runtime ?? "host";
+  const host = opts.host ?? "127.0.0.1";
+  // Loaded before anything is made: a missing Docker engine fails here, not half-way.
+  const runtime: Runtime | undefined = runtimeKind === "docker" ? await runtimeFor("docker", { ...opts.docker, hostAddress: host }) : undefined;
+  await runtime?.checkAvailable();
   const blob = await repository.pull(image);
   const config = await readRepositoryConfig(repository);
   const ttlSeconds = capTtl(opts.ttlSeconds, config.maxTtlSeconds);
@@ -53,8 +60,8 @@ export async function createClone(opts: CreateCloneOptions): Promise<CloneResult
     name: opts.name,
     image: { name: image.name, version: image.version, manifestDigest: image.manifestDigest, diskDigest: image.manifest.disk.digest },
     engine: image.manifest.engine.kind,
-    host: opts.host ?? "127.0.0.1",
-    runtime: "host",
+    host,
+    runtime: runtimeKind,
     password,
     databases: image.manifest.databases.map((d) => d.name),
     labels: opts.labels ?? {},
@@ -69,7 +76,7 @@ export async function createClone(opts: CreateCloneOptions): Promise<CloneResult
     // 0711: the server's OS user must traverse to the mount inside; nobody else may list it.
     await fs.mkdir(record.dir, { recursive: true, mode: 0o711 });
     await fs.chmod(record.dir, 0o711);
-    const child = await driver.createChild(blob, record.childFile, image.manifest.disk.digest);
+    const child = await createChildDisk(driver, repository, image, blob, record.childFile);
     cleanup.push("delete the child disk", () => driver.destroy(child.file));
     const attachment = await driver.mount(child, record.mountPath);
     cleanup.push("unmount the child disk", () => driver.unmount(attachment));
@@ -85,11 +92,20 @@ export async function createClone(opts: CreateCloneOptions): Promise<CloneResult
         cloneId: record.id,
         imageDigest: image.manifestDigest,
         timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        runtime,
+        runtimeLabels: runtime ? await containerLabels(record.id, opts.home) : undefined,
+        // A bridged container listens on its own network; the published port decides who reaches it.
+        listenAll: runtime !== undefined && (opts.docker?.network ?? "bridge") === "bridge",
       },
       reporter,
     );
-    cleanup.push("stop the clone's server", () => engine.stop(server, { fast: true }));
-    await registry.patch(record.id, { serverPid: server.pid });
+    if (runtime) {
+      cleanup.push("remove the clone's container", () => runtime.stop({ containerId: server.containerId }, { fast: true }));
+      await registry.patch(record.id, { containerId: server.containerId });
+    } else {
+      cleanup.push("stop the clone's server", () => engine.stop(server, { fast: true }));
+      await registry.patch(record.id, { serverPid: server.pid });
+    }
 
     const credentials = await engine.createLogin(server, record.databases, { user: record.user, password });
     reporter.secret(credentials.connectionString);
@@ -108,7 +124,8 @@ export async function createClone(opts: CreateCloneOptions): Promise<CloneResult
       detail: opts.name ? `name=${opts.name}` : undefined,
     });
     const childDiskBytes = await allocatedBytes(child.file);
-    reporter.info(`Clone ${record.id} of ${image.name}:${image.version} ready in ${readySeconds.toFixed(3)} s on ${record.host}:${record.port}`);
+    const where = server.containerId ? ` (container ${server.containerId.slice(0, 12)})` : "";
+    reporter.info(`Clone ${record.id} of ${image.name}:${image.version} ready in ${readySeconds.toFixed(3)} s on ${record.host}:${record.port}${where}`);
     return { created: true, clone, credentials, image, readySeconds, childDiskBytes };
   } catch (e) {
     await cleanup.unwind();
@@ -147,6 +164,11 @@ export function credentialsOf(record: CloneRecord): Credentials {
 export function serverOf(record: CloneRecord): RunningServer | undefined {
   if (!record.serverPid) return undefined;
   return { pid: record.serverPid, host: record.host, port: record.port, socketDir: path.join(record.dir, "run"), adminUser: "" };
+}
+
+async function containerLabels(cloneId: string, home: string): Promise<Record<string, string>> {
+  const { cloneLabels } = await import("../runtime/docker/index.js");
+  return cloneLabels(cloneId, path.resolve(home));
 }
 
 async function allocatedBytes(file: string): Promise<number> {

@@ -1,6 +1,8 @@
-// Remove clones in the safe order: stop the server, unmount, delete the child, forget the record.
+// Remove clones in the safe order: stop the server (or remove its container), unmount, delete the
+// child, forget the record.
 // Every step tolerates its part being gone already, so teardown is idempotent and gc can replay it.
 import fs from "node:fs/promises";
+import path from "node:path";
 import { platformFor } from "../build/platform.js";
 import { UsageError } from "../errors.js";
 import type { Reporter } from "../reporter.js";
@@ -33,6 +35,20 @@ export async function teardownClones(opts: TeardownOptions): Promise<TeardownRes
   return { removed, seconds: secondsSince(started) };
 }
 
+/**
+ * Stop and remove the clone's container: the recorded one, and any other labelled with its id (a
+ * crash between create and record leaves one unrecorded). Must precede unmounting: the container
+ * holds a bind mount of the clone's filesystem.
+ */
+async function removeCloneContainers(record: CloneRecord, home: string): Promise<void> {
+  const { DockerRuntime, listCloneContainers } = await import("../runtime/docker/index.js");
+  const runtime = new DockerRuntime();
+  if (record.containerId) await runtime.stop({ containerId: record.containerId }, { fast: true });
+  for (const c of await listCloneContainers(runtime.docker, path.resolve(home))) {
+    if (c.cloneId === record.id) await runtime.stop({ containerId: c.id }, { fast: true });
+  }
+}
+
 /** Tear one clone down; tolerant of every part already gone. */
 export async function removeClone(
   record: CloneRecord,
@@ -42,8 +58,11 @@ export async function removeClone(
   const registry = new CloneRegistry(opts.home);
   await registry.patch(record.id, { state: "stopping" }).catch(() => undefined);
   const { driver, engine } = platformFor(record.engine, opts.home);
-  const server = serverOf(record);
-  if (server && isAlive(server.pid)) await engine.stop(server, { fast: true });
+  if (record.runtime === "docker") await removeCloneContainers(record, opts.home);
+  else {
+    const server = serverOf(record);
+    if (server && isAlive(server.pid)) await engine.stop(server, { fast: true });
+  }
   if (record.attachment) await driver.unmount(record.attachment);
   await driver.destroy(record.childFile);
   await fs.rm(record.dir, { recursive: true, force: true });

@@ -7,13 +7,20 @@ import type { RunningServer, StartOptions } from "../types.js";
 import { findBinaries, majorOf } from "./binaries.js";
 import { commonSettings, durabilitySettings, ensureConfigFiles, hbaContents, writeServerFile } from "./config.js";
 import { dataDirOf, readEngineFile } from "./engineFile.js";
-import { launchPostgres, stopPostgres } from "./launch.js";
+import { launchPostgres, serverLaunchOf, stopPostgres, type LaunchSpec } from "./launch.js";
 import { assertReachable, giveToServerUser } from "./osUser.js";
 
 /** Linux limits a unix socket path to 107 bytes. */
 const MAX_SOCKET_PATH = 107;
 
-export async function startServer(mountPath: string, opts: StartOptions, reporter: Reporter = silentReporter): Promise<RunningServer> {
+/** The server's argv, settings and files (hba, run dir), made once whatever runtime runs it. */
+export interface PreparedServer {
+  spec: LaunchSpec;
+  server: Omit<RunningServer, "pid">;
+  version: string;
+}
+
+export async function prepareServer(mountPath: string, opts: StartOptions): Promise<PreparedServer> {
   const info = await readEngineFile(mountPath);
   const bins = await findBinaries(majorOf(info.version));
   const dataDir = dataDirOf(mountPath);
@@ -29,11 +36,11 @@ export async function startServer(mountPath: string, opts: StartOptions, reporte
   await assertReachable(path.join(runDir, "postgres.log"));
   await ensureConfigFiles(dataDir);
   const hbaFile = path.join(runDir, "pg_hba.conf");
-  await writeServerFile(hbaFile, hbaContents(info.adminUser, host));
+  await writeServerFile(hbaFile, hbaContents(info.adminUser, host, opts.listenAll));
 
   const settings: Record<string, string> = {
     ...commonSettings(dataDir, runDir, hbaFile),
-    listen_addresses: host,
+    listen_addresses: opts.listenAll ? "*" : host,
     ...durabilitySettings(opts.durability ?? "ephemeral"),
   };
   if (opts.cloneId) {
@@ -41,9 +48,7 @@ export async function startServer(mountPath: string, opts: StartOptions, reporte
     settings["dbclone.clone_id"] = opts.cloneId;
   }
   if (opts.imageDigest) settings["dbclone.image_digest"] = opts.imageDigest;
-
-  const started = performance.now();
-  const { pid } = await launchPostgres({
+  const spec: LaunchSpec = {
     bins,
     dataDir,
     socketDir: runDir,
@@ -52,9 +57,25 @@ export async function startServer(mountPath: string, opts: StartOptions, reporte
     logFile: path.join(runDir, "postgres.log"),
     connectUser: info.adminUser,
     timeoutMs: opts.timeoutMs ?? 60_000,
-  });
-  reporter.debug(`PostgreSQL ${info.version} ready on ${host}:${opts.port} in ${Math.round(performance.now() - started)} ms (pid ${pid})`);
-  return { pid, host, port: opts.port, socketDir: runDir, adminUser: info.adminUser };
+  };
+  return { spec, server: { host, port: opts.port, socketDir: runDir, adminUser: info.adminUser }, version: info.version };
+}
+
+export async function startServer(mountPath: string, opts: StartOptions, reporter: Reporter = silentReporter): Promise<RunningServer> {
+  const { spec, server, version } = await prepareServer(mountPath, opts);
+  const started = performance.now();
+  let running: RunningServer;
+  if (!opts.runtime || opts.runtime.kind === "host") {
+    running = { ...server, pid: (await launchPostgres(spec)).pid };
+  } else {
+    // The container sees the mount (data + engine file) and the run dir at their host paths.
+    const launch = serverLaunchOf(spec, [path.resolve(mountPath), spec.socketDir]);
+    const handle = await opts.runtime.start(launch, { timeoutMs: spec.timeoutMs, labels: opts.runtimeLabels, name: opts.cloneId ? `dbclone-${opts.cloneId}` : undefined, reporter });
+    running = { ...server, pid: handle.pid ?? 0, containerId: handle.containerId };
+  }
+  const where = running.containerId ? `container ${running.containerId.slice(0, 12)}` : `pid ${running.pid}`;
+  reporter.debug(`PostgreSQL ${version} ready on ${server.host}:${opts.port} in ${Math.round(performance.now() - started)} ms (${where})`);
+  return running;
 }
 
 /** Fast shutdown by default (sessions rolled back); `fast: false` waits for sessions to end. */
