@@ -1,8 +1,11 @@
 // One teardown for two callers (the actions/cache StateProvider pattern): the teardown action, whose
 // clone comes from its inputs, and clone-db's post step, whose clone comes from the saved state.
 import type { Reporter } from "../../packages/core/src/reporter.js";
-import { teardownClones, type TeardownResult } from "../../packages/core/src/clones/index.js";
+import { CloneRegistry, teardownClones, type TeardownResult } from "../../packages/core/src/clones/index.js";
+import { attachAuditClaims } from "../../packages/core/src/github/index.js";
+import { openRepository } from "../../packages/core/src/repository/index.js";
 import { dbcloneHome } from "../../packages/core/src/util/paths.js";
+import { jobClaims } from "./github.js";
 
 /** Which clones to remove: exactly one of id, name or labels. */
 export interface CloneSelection {
@@ -21,7 +24,25 @@ export interface TeardownSource {
 export async function teardownImpl(source: TeardownSource, reporter: Reporter): Promise<TeardownResult | undefined> {
   const selection = source.selection();
   if (selection === undefined) return undefined;
-  const result = await teardownClones({ home: dbcloneHome(), reporter, ...selection });
+  const home = dbcloneHome();
+  const claims = await jobClaims();
+  const result = claims ? await teardownWithClaims(home, selection, reporter, claims as Record<string, string>) : await teardownClones({ home, reporter, ...selection });
   source.report(result);
   return result;
+}
+
+/** With OIDC claims: one clone at a time, each audited in its own repository with the claims attached. */
+async function teardownWithClaims(home: string, selection: CloneSelection, reporter: Reporter, claims: Record<string, string>): Promise<TeardownResult> {
+  const started = performance.now();
+  const registry = new CloneRegistry(home);
+  const one = selection.id ?? selection.name;
+  const records = one ? [await registry.get(one)].filter((r) => r !== undefined) : await registry.findByLabels(selection.labels ?? {});
+  if (records.length === 0) return teardownClones({ home, reporter, ...selection });
+  const removed: string[] = [];
+  for (const record of records) {
+    const repository = await openRepository(record.repository).catch(() => undefined);
+    if (repository) attachAuditClaims(repository, claims);
+    removed.push(...(await teardownClones({ home, reporter, id: record.id, repository })).removed);
+  }
+  return { removed, seconds: Math.round(performance.now() - started) / 1000 };
 }

@@ -9,6 +9,14 @@ export enum Inputs {
   Repository = "repository",
   Labels = "labels",
   Reset = "reset",
+  Runtime = "runtime",
+  DockerImage = "docker-image",
+  Memory = "memory",
+  Cpus = "cpus",
+  Version = "version",
+  Comment = "comment",
+  SchemaDiff = "schema-diff",
+  GithubToken = "github-token",
 }
 
 export enum Outputs {
@@ -23,10 +31,13 @@ export enum Outputs {
   ImageDigest = "image-digest",
   Created = "created",
   ReadySeconds = "ready-seconds",
+  Version = "version",
 }
 
 /** Saved by the main step for the post step (read back from STATE_<name>). */
 export enum State {
   CloneId = "clone-id",
   Keep = "keep",
+  ImageName = "image-name",
+  ImageRef = "image-ref",
 }

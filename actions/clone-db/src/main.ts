@@ -1,9 +1,13 @@
-// clone-db: inputs → createClone → outputs (secrets masked first), state for the post step, summary.
+// clone-db: inputs → (version auto, access check) → createClone → outputs (secrets masked first),
+// state for the post step, summary, and the optional PR comment.
 import * as core from "@actions/core";
 import { createClone } from "../../../packages/core/src/clones/index.js";
+import { actionGitHubClient, attachVerifiedClaims, checkActorAccess } from "../../shared/github.js";
+import { postCloneComment } from "../../shared/pr-comment.js";
 import { actionsReporter } from "../../shared/reporter.js";
 import { openRepository } from "../../shared/repository.js";
 import { runStep } from "../../shared/run-step.js";
+import { chooseImage } from "./choose-image.js";
 import { Outputs, State } from "./constants.js";
 import { readCloneInputs } from "./options.js";
 import { writeCloneSummary } from "./summary.js";
@@ -11,23 +15,34 @@ import { writeCloneSummary } from "./summary.js";
 async function main(): Promise<void> {
   const inputs = readCloneInputs();
   core.saveState(State.Keep, String(inputs.keep));
+  const reporter = actionsReporter();
   const repository = await openRepository(inputs.repositoryLocation);
+  await attachVerifiedClaims(repository);
+  const github = actionGitHubClient(reporter, "version auto by commit, team access checks and the PR comment");
+
+  const chosen = await chooseImage(repository, github, inputs, reporter);
+  const { image } = chosen;
+  await checkActorAccess({ access: image.manifest.access, operation: "clone", image: `${image.name}:${image.version}`, digest: image.manifestDigest, client: github, repository });
 
   const result = await createClone({
     repository,
-    ref: inputs.ref,
+    // The digest pins exactly the image that was checked, whatever a tag does meanwhile.
+    ref: `${image.name}@${image.manifestDigest}`,
     home: inputs.home,
-    reporter: actionsReporter(),
+    reporter,
     name: inputs.name,
     ttlSeconds: inputs.ttlSeconds,
     labels: inputs.labels,
     durability: inputs.durability,
     timeoutMs: inputs.timeoutMs,
     reset: inputs.reset,
+    runtime: inputs.runtime,
+    docker: inputs.docker,
   });
 
-  const { clone, credentials, image } = result;
+  const { clone, credentials } = result;
   core.saveState(State.CloneId, clone.id);
+  core.saveState(State.ImageName, image.name);
   // Mask before the values reach any output, log line or later step.
   core.setSecret(credentials.password);
   core.setSecret(encodeURIComponent(credentials.password));
@@ -43,7 +58,9 @@ async function main(): Promise<void> {
   core.setOutput(Outputs.ImageDigest, image.manifestDigest);
   core.setOutput(Outputs.Created, String(result.created));
   core.setOutput(Outputs.ReadySeconds, String(result.readySeconds));
-  await writeCloneSummary(result);
+  core.setOutput(Outputs.Version, image.version);
+  await writeCloneSummary(result, chosen.how);
+  if (inputs.comment) await postCloneComment(github, result, chosen.how);
 }
 
 void runStep(main);

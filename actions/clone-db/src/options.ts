@@ -1,37 +1,60 @@
 // clone-db's inputs, read and checked before anything is created.
+import { UsageError } from "../../../packages/core/src/errors.js";
+import { parseImageRef } from "../../../packages/core/src/image/index.js";
 import { dbcloneHome } from "../../../packages/core/src/util/paths.js";
 import type { Durability } from "../../../packages/core/src/engine/types.js";
 import { defaultCloneLabels } from "../../shared/github-context.js";
 import { optionalInput, parseBoolean, parseChoice, parseDuration, parseLabels, parseSeconds, requiredInput } from "../../shared/inputs.js";
 import { repositoryLocation } from "../../shared/repository.js";
 import { Inputs } from "./constants.js";
+import { readRuntimeInputs, type RuntimeInputs } from "./runtime-inputs.js";
 
-export interface CloneInputs {
+export interface CloneInputs extends RuntimeInputs {
   ref: string;
+  /** true when the version is to be chosen by commit (version: auto). */
+  autoVersion: boolean;
   name?: string;
   ttlSeconds: number;
   durability: Durability;
   keep: boolean;
   timeoutMs: number;
   reset: boolean;
+  comment: boolean;
+  schemaDiff: boolean;
   repositoryLocation: string;
   labels: Record<string, string>;
   home: string;
 }
 
 export function readCloneInputs(): CloneInputs {
+  const { ref, autoVersion } = imageAndVersion(requiredInput(Inputs.Image), optionalInput(Inputs.Version));
   return {
-    ref: requiredInput(Inputs.Image),
+    ref,
+    autoVersion,
     name: optionalInput(Inputs.Name),
     ttlSeconds: parseDuration(optionalInput(Inputs.Ttl) ?? "2h", Inputs.Ttl),
     durability: parseChoice(optionalInput(Inputs.Durability) ?? "ephemeral", Inputs.Durability, ["ephemeral", "durable"] as const),
     keep: parseBoolean(optionalInput(Inputs.Keep), Inputs.Keep, false),
     timeoutMs: parseSeconds(optionalInput(Inputs.Timeout) ?? "120", Inputs.Timeout) * 1000,
     reset: parseBoolean(optionalInput(Inputs.Reset), Inputs.Reset, false),
+    ...readRuntimeInputs(),
+    comment: parseBoolean(optionalInput(Inputs.Comment), Inputs.Comment, false),
+    schemaDiff: parseBoolean(optionalInput(Inputs.SchemaDiff), Inputs.SchemaDiff, false),
     repositoryLocation: repositoryLocation(optionalInput(Inputs.Repository)),
     // The run's branch / pr / run labels always apply (teardown on PR close finds clones by them);
     // labels given in the workflow add to them or override them.
     labels: { ...defaultCloneLabels(), ...parseLabels(optionalInput(Inputs.Labels), Inputs.Labels) },
     home: dbcloneHome(),
   };
+}
+
+/** `image: shop` + `version: auto|v1|latest`, or `image: shop:v1` alone; never both. */
+export function imageAndVersion(image: string, version: string | undefined): { ref: string; autoVersion: boolean } {
+  if (version === undefined) return { ref: image, autoVersion: false };
+  const parsed = parseImageRef(image);
+  if (parsed.version || parsed.digest) {
+    throw new UsageError(`Inputs '${Inputs.Image}' (${image}) and '${Inputs.Version}' (${version}) both name a version: give the bare image name with '${Inputs.Version}', or only '${Inputs.Image}'.`);
+  }
+  if (version === "auto") return { ref: image, autoVersion: true };
+  return { ref: `${image}:${version}`, autoVersion: false };
 }

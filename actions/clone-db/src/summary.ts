@@ -3,16 +3,23 @@ import * as core from "@actions/core";
 import type { CloneResult } from "../../../packages/core/src/clones/index.js";
 import { formatBytes, writeSummary } from "../../shared/summary.js";
 
-export async function writeCloneSummary(result: CloneResult): Promise<void> {
+export async function writeCloneSummary(result: CloneResult, chosen?: string): Promise<void> {
   const { clone, image } = result;
   await writeSummary(`dbclone clone ${clone.id}`, [
-    ["Image", `${image.name}:${image.version}`],
+    ["Image", `${image.name}:${image.version}${chosen ? ` (${chosen})` : ""}`],
     ["Digest", image.manifestDigest],
     ["Clone", `${clone.id}${clone.name ? ` (name ${clone.name})` : ""}, ${result.created ? "created" : "reused"}`],
     ["Server", `${clone.host}:${clone.port}, databases ${clone.databases.join(", ")}`],
     ["Ready in", `${result.readySeconds} s`],
     ["Child disk", formatBytes(result.childDiskBytes)],
     ["Expires", clone.expiresAt ?? "never"],
+    ...(image.manifest.git?.commit ? [["Built at commit", image.manifest.git.commit] as [string, string]] : []),
+    ...(image.manifest.access ? [["Access", describeAccess(image.manifest.access)] as [string, string]] : []),
   ]);
   core.info(`Clone ${clone.id} of ${image.name}:${image.version} ready on ${clone.host}:${clone.port} in ${result.readySeconds} s.`);
+}
+
+function describeAccess(access: { users?: string[]; teams?: string[] }): string {
+  const names = [...(access.users ?? []), ...(access.teams ?? [])];
+  return names.length ? names.join(", ") : "anyone in the repository";
 }

@@ -5,6 +5,9 @@ export enum Inputs {
   Branch = "branch",
   Pr = "pr",
   Labels = "labels",
+  SchemaDiff = "schema-diff",
+  Repository = "repository",
+  GithubToken = "github-token",
 }
 
 export enum Outputs {

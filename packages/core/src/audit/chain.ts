@@ -20,6 +20,8 @@ export interface AuditEventInput {
   runUrl?: string;
   commit?: string;
   detail?: string;
+  /** Verified claims of the job's OIDC token (repository, workflow, run_id, actor, sha), when it had one. */
+  claims?: Record<string, string>;
 }
 
 export interface AuditEvent extends AuditEventInput {
