@@ -64175,6 +64175,49 @@ async function probeSource(source) {
 init_import_meta_url();
 init_errors();
 
+// packages/core/src/engine/postgres/ownership.ts
+init_import_meta_url();
+var OWNER_ROLE = "dbclone_owner";
+async function ensureOwnerRole(c6) {
+  const exists3 = await c6.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [OWNER_ROLE]);
+  if (!exists3.rowCount) {
+    await c6.query(`CREATE ROLE ${OWNER_ROLE} NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS`);
+  }
+}
+var HAND_OVER = `
+DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT n.nspname FROM pg_namespace n JOIN pg_roles o ON o.oid = n.nspowner
+           WHERE o.rolsuper AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+             AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%' LOOP
+    EXECUTE format('ALTER SCHEMA %I OWNER TO ${OWNER_ROLE}', r.nspname);
+  END LOOP;
+  FOR r IN SELECT c.oid, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_roles o ON o.oid = c.relowner
+           WHERE o.rolsuper AND c.relkind IN ('r', 'p', 'f', 'v', 'm', 'S')
+             AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'
+           ORDER BY c.relkind = 'S', c.relkind IN ('v', 'm') LOOP
+    -- Re-check: a sequence owned by a column has moved with its table by now.
+    CONTINUE WHEN NOT EXISTS (SELECT 1 FROM pg_class c2 JOIN pg_roles o2 ON o2.oid = c2.relowner WHERE c2.oid = r.oid AND o2.rolsuper);
+    EXECUTE format('ALTER %s %s OWNER TO ${OWNER_ROLE}',
+      CASE r.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END,
+      r.oid::regclass);
+  END LOOP;
+  FOR r IN SELECT p.oid FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_roles o ON o.oid = p.proowner
+           WHERE o.rolsuper AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e') LOOP
+    EXECUTE format('ALTER ROUTINE %s OWNER TO ${OWNER_ROLE}', r.oid::regprocedure);
+  END LOOP;
+  FOR r IN SELECT t.oid FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_roles o ON o.oid = t.typowner
+           WHERE o.rolsuper AND t.typtype IN ('d', 'e', 'r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = t.oid AND d.deptype = 'e') LOOP
+    EXECUTE format('ALTER TYPE %s OWNER TO ${OWNER_ROLE}', r.oid::regtype);
+  END LOOP;
+END $$`;
+async function handOverOwnership(c6) {
+  await c6.query(HAND_OVER);
+}
+
 // packages/core/src/engine/postgres/buildServer.ts
 init_import_meta_url();
 var import_promises19 = require("node:fs/promises");
@@ -64328,7 +64371,10 @@ async function restoreSources(sources, mountPath, reporter) {
       reporter.debug(`${dump.path} \u2192 ${dbs.join(", ")}`);
       progress.update(++step);
     }
-    for (const db of await withAdmin(server, "template1", userDatabases)) await withAdmin(server, db, (c6) => c6.query("ANALYZE"));
+    const databases2 = await withAdmin(server, "template1", userDatabases);
+    for (const db of databases2) await withAdmin(server, db, (c6) => c6.query("ANALYZE"));
+    await withAdmin(server, "template1", ensureOwnerRole);
+    for (const db of databases2) await withAdmin(server, db, handOverOwnership);
     await forgetSourcePasswords(server);
   } catch (e8) {
     throw e8 instanceof SourceError || e8 instanceof NotSupportedError ? e8 : new BuildError(`Restore failed: ${e8.message}`, { cause: e8 });

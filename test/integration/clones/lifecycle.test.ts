@@ -55,6 +55,9 @@ describe("clones of a PostgreSQL image on qcow2", () => {
     expect(psql(b.credentials.connectionString, "SELECT to_regclass('scratch') IS NULL")).toBe("t");
     // The clone login is not a superuser, and the image's admin cannot log in over TCP.
     expect(psql(a.credentials.connectionString, "SELECT rolsuper FROM pg_roles WHERE rolname = current_user")).toBe("f");
+    // ...yet it can run the migrations a pull request brings: alter, index and drop the image's tables.
+    psql(a.credentials.connectionString, "ALTER TABLE customers ADD COLUMN loyalty int; CREATE INDEX ON customers (loyalty); ALTER TABLE products RENAME TO items");
+    expect(psql(b.credentials.connectionString, "SELECT count(*) FROM information_schema.columns WHERE column_name = 'loyalty'")).toBe("0");
 
     const { removed } = await teardownClones({ home: world.home, reporter, id: a.clone.id });
     await teardownClones({ home: world.home, reporter, id: b.clone.id });

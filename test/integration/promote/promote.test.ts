@@ -75,7 +75,7 @@ describe("promote a clone to a new image version", () => {
       expect(psql(a.credentials.connectionString, "SELECT note FROM promoted_marker")).toBe("from the clone");
       expect(psql(b.credentials.connectionString, "SELECT to_regclass('promoted_marker') IS NULL")).toBe("t");
       // The clone login of the promoted clone did not survive into v2.
-      expect(psql(a.credentials.connectionString, "SELECT count(*) FROM pg_roles WHERE rolname LIKE 'dbclone_%' AND rolname <> current_user AND rolname <> 'dbclone_admin'")).toBe("0");
+      expect(psql(a.credentials.connectionString, "SELECT count(*) FROM pg_roles WHERE (rolname LIKE 'dbclone\\_%' OR rolname LIKE 'clone\\_%') AND rolname <> current_user AND rolname NOT IN ('dbclone_admin', 'dbclone_owner')")).toBe("0");
     } finally {
       await teardown(a.clone.id);
       await teardown(b.clone.id);

@@ -3,6 +3,7 @@
 // a password the registry knew), and recompute statistics so the manifest's row counts are true.
 import pg from "pg";
 import { quoteIdent } from "../engine/postgres/index.js";
+import { OWNER_ROLE } from "../engine/postgres/ownership.js";
 import type { RunningServer } from "../engine/types.js";
 
 async function withDb<T>(server: RunningServer, database: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
@@ -25,7 +26,10 @@ export async function detachCloneLogin(server: RunningServer, databases: string[
   for (const db of databases) {
     await withDb(server, db, async (c) => {
       if (exists) {
-        await c.query(`REASSIGN OWNED BY ${role} TO ${admin}`);
+        // What the clone created goes to the image's owner role (see engine/postgres/ownership.ts),
+        // so the next version's clone logins can alter it too; the admin where there is none.
+        const owner = (await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [OWNER_ROLE])).rowCount ? quoteIdent(OWNER_ROLE) : admin;
+        await c.query(`REASSIGN OWNED BY ${role} TO ${owner}`);
         await c.query(`DROP OWNED BY ${role}`);
       }
       await c.query("ANALYZE");

@@ -1,6 +1,7 @@
 // Builds <mountPath>/pgdata from sources: at most one physical source (data dir or live server)
 // as the base, then any number of dumps on top, each into its own database.
 import { BuildError, NotSupportedError, SourceError } from "../../errors.js";
+import { ensureOwnerRole, handOverOwnership } from "./ownership.js";
 import type { Reporter } from "../../reporter.js";
 import type { EngineInfo, SourceSpec } from "../types.js";
 import { binariesVersion, findBinaries, type PgBinaries } from "./binaries.js";
@@ -66,7 +67,11 @@ export async function restoreSources(sources: SourceSpec[], mountPath: string, r
       progress.update(++step);
     }
     // Row estimates for the manifest and plans for the first clone queries; scrub redoes it later.
-    for (const db of await withAdmin(server, "template1", userDatabases)) await withAdmin(server, db, (c) => c.query("ANALYZE"));
+    const databases = await withAdmin(server, "template1", userDatabases);
+    for (const db of databases) await withAdmin(server, db, (c) => c.query("ANALYZE"));
+    // Clone logins must be able to run migrations: see ownership.ts.
+    await withAdmin(server, "template1", ensureOwnerRole);
+    for (const db of databases) await withAdmin(server, db, handOverOwnership);
     await forgetSourcePasswords(server);
   } catch (e) {
     throw e instanceof SourceError || e instanceof NotSupportedError ? e : new BuildError(`Restore failed: ${(e as Error).message}`, { cause: e });
