@@ -39,6 +39,13 @@ async function pgbenchTps(host: string, port: number, user: string, password: st
   return Number(m[1]);
 }
 
+/** Load every table and index of the bench database into shared buffers / the page cache. */
+async function prewarm(socketDir: string, port: number, adminUser: string): Promise<void> {
+  const bins = await findBinaries(15);
+  const sql = "CREATE EXTENSION IF NOT EXISTS pg_prewarm; SELECT sum(pg_prewarm(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind IN ('r', 'i')";
+  await run(bins.bin("psql"), ["-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-h", socketDir, "-p", String(port), "-U", adminUser, "-d", "bench", "-c", sql]);
+}
+
 async function benchScale(root: string, scale: number) {
   const dir = path.join(root, `s${scale}`);
   await fs.mkdir(dir, { recursive: true, mode: 0o711 });
@@ -78,16 +85,22 @@ async function benchScale(root: string, scale: number) {
       teardown.push(td);
     }
 
-    log(`scale ${scale}: pgbench TPS, ${tpsSeconds} s each …`);
+    log(`scale ${scale}: pgbench TPS, ${tpsSeconds} s each, cold then after pg_prewarm …`);
     const tps: Record<string, number> = {};
     for (const durability of ["ephemeral", "durable"] as Durability[]) {
-      // Both sides over TCP with a password login, so only the storage differs.
+      // Both sides over TCP with a password login, so only the storage differs. "cold" is right after
+      // start (a fresh CI clone); "warm" after pg_prewarm of every table and index (a long-lived
+      // per-branch clone), which takes the first-touch reads through the disk stack out.
       const s = await native.start(durability);
       const login = await native.engine.createLogin(s, ["bench"], { user: "bench_native", password: "bench-native-pw" });
+      tps[`native_${durability}_cold`] = await pgbenchTps("127.0.0.1", s.port, login.user, login.password, "bench");
+      await prewarm(s.socketDir!, s.port, s.adminUser);
       tps[`native_${durability}`] = await pgbenchTps("127.0.0.1", s.port, login.user, login.password, "bench");
       await native.stop();
       const c = await createClone({ repository, ref: `bench:s${scale}`, home, reporter, durability });
       live.push(c);
+      tps[`clone_${durability}_cold`] = await pgbenchTps("127.0.0.1", c.credentials.port, c.credentials.user, c.credentials.password, "bench");
+      await prewarm(path.join(c.clone.dir, "run"), c.credentials.port, "dbclone_admin");
       tps[`clone_${durability}`] = await pgbenchTps("127.0.0.1", c.credentials.port, c.credentials.user, c.credentials.password, "bench");
       await teardownClones({ home, reporter, id: c.clone.id });
       live.pop();
@@ -105,7 +118,12 @@ async function benchScale(root: string, scale: number) {
       baselines: { pgRestoreSeconds: round(restoreSeconds, 2), templateCopySeconds: round(templateSeconds, 2) },
       speedup: { vsPgRestore: round(restoreSeconds / p50, 1), vsTemplateCopy: round(templateSeconds / p50, 1) },
       tps: Object.fromEntries(Object.entries(tps).map(([k, v]) => [k, round(v, 1)])),
-      tpsRatio: { ephemeral: round(tps.clone_ephemeral! / tps.native_ephemeral!, 3), durable: round(tps.clone_durable! / tps.native_durable!, 3) },
+      tpsRatio: {
+        ephemeral: round(tps.clone_ephemeral! / tps.native_ephemeral!, 3),
+        durable: round(tps.clone_durable! / tps.native_durable!, 3),
+        ephemeralCold: round(tps.clone_ephemeral_cold! / tps.native_ephemeral_cold!, 3),
+        durableCold: round(tps.clone_durable_cold! / tps.native_durable_cold!, 3),
+      },
     };
   } finally {
     for (const c of live) await teardownClones({ home, reporter, id: c.clone.id }).catch(() => undefined);
@@ -124,9 +142,9 @@ async function main(): Promise<void> {
     const big = results[results.length - 1]!;
     const small = results[0]!;
     const summary = { readyRatioBigVsSmall: round(big.cloneReady.p50 / small.cloneReady.p50, 2) };
-    const rows: (string | number)[][] = [["scale", "db size", "base disk", "build s", "ready p50 s", "ready p95 s", "child disk", "pg_restore s", "template s", "x pg_restore", "x template", "TPS eph clone/native", "TPS dur clone/native"]];
+    const rows: (string | number)[][] = [["scale", "db size", "base disk", "build s", "ready p50 s", "ready p95 s", "child disk", "pg_restore s", "template s", "x pg_restore", "x template", "TPS eph clone/native (warm)", "TPS dur clone/native (warm)", "cold eph", "cold dur"]];
     for (const r of results) {
-      rows.push([r.scale, mb(r.databaseBytes), mb(r.baseDiskBytes), r.buildSeconds, r.cloneReady.p50, r.cloneReady.p95, mb(r.childDiskBytesP50), r.baselines.pgRestoreSeconds, r.baselines.templateCopySeconds, r.speedup.vsPgRestore, r.speedup.vsTemplateCopy, `${r.tps.clone_ephemeral}/${r.tps.native_ephemeral} = ${r.tpsRatio.ephemeral}`, `${r.tps.clone_durable}/${r.tps.native_durable} = ${r.tpsRatio.durable}`]);
+      rows.push([r.scale, mb(r.databaseBytes), mb(r.baseDiskBytes), r.buildSeconds, r.cloneReady.p50, r.cloneReady.p95, mb(r.childDiskBytesP50), r.baselines.pgRestoreSeconds, r.baselines.templateCopySeconds, r.speedup.vsPgRestore, r.speedup.vsTemplateCopy, `${r.tps.clone_ephemeral}/${r.tps.native_ephemeral} = ${r.tpsRatio.ephemeral}`, `${r.tps.clone_durable}/${r.tps.native_durable} = ${r.tpsRatio.durable}`, r.tpsRatio.ephemeralCold, r.tpsRatio.durableCold]);
     }
     process.stdout.write(`${table(rows)}\nclone-ready p50, largest vs smallest: ${summary.readyRatioBigVsSmall}x\n`);
     await fs.mkdir("bench/results", { recursive: true });
