@@ -3,7 +3,7 @@
 import { CommanderError } from "commander";
 import { DbcloneError } from "../../core/src/errors.js";
 import { CliContext, isDebugEnv, type CliIo } from "./context.js";
-import { buildProgram } from "./program.js";
+import { buildProgram, CLI_VERSION } from "./program.js";
 
 const EXIT_USAGE = 2;
 
@@ -12,6 +12,11 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   // --debug is read before parsing so that even a parse failure can show its stack.
   const debug = argv.slice(2).includes("--debug") || isDebugEnv(io.env);
   const ctx = new CliContext(io, debug);
+  // Only a leading --version is the tool's: `build … --version v1` is the image version.
+  if (argv[2] === "--version" || argv[2] === "-V") {
+    io.stdout.write(`${CLI_VERSION}\n`);
+    return 0;
+  }
   const program = buildProgram(ctx);
   try {
     await program.parseAsync(argv);

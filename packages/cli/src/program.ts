@@ -24,7 +24,8 @@ export const CLI_VERSION = "0.1.0";
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command("dbclone")
     .description("Versioned, masked data images and sub-second writable database clones.")
-    .version(CLI_VERSION, "-V, --version")
+    // No program-level --version: commander would take it from anywhere on the line, swallowing
+    // `dbclone build shop --version v1`. main() answers a leading --version / -V instead.
     .addOption(new Option("--repo <dir>", "image repository (default: $DBCLONE_REPO, else <home>/repository)"))
     .addOption(new Option("--home <dir>", "local state: clone registry, clone disks (default: $DBCLONE_HOME, else /var/lib/dbclone as root, ~/.dbclone otherwise)"))
     .option("--json", "print results as JSON on stdout")
@@ -44,6 +45,7 @@ export function buildProgram(ctx: CliContext): Command {
         "dbclone build orders --from-dump orders.dump --tag latest",
         "dbclone clone orders:latest --name pr-42 --ttl 2h --json",
         "dbclone teardown --name pr-42",
+        "dbclone --version",
       ),
     );
   // Subcommands inherit exitOverride and configureOutput from here on.

@@ -34,6 +34,20 @@ describe("dbclone usage and errors", () => {
     }
   });
 
+  it("prints its own version only for a leading --version; build's --version is the image version", async () => {
+    for (const flag of ["--version", "-V"]) {
+      const r = await runCli([flag], env);
+      expect(r.code).toBe(0);
+      expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    }
+    // Reaches the build, which refuses the missing dump by name (no version printed, nothing built).
+    const missing = path.join(tmp, "missing.dump");
+    const b = await runCli(["build", "shop", "--from-dump", missing, "--version", "v1"], env);
+    expect(b.stdout).not.toMatch(/^\d+\.\d+\.\d+$/m);
+    expect(b.code).not.toBe(0);
+    expect(b.stderr).toContain(missing);
+  });
+
   it("exits 2 with one line for an unknown command, an unknown option and a missing argument", async () => {
     for (const args of [["frobnicate"], ["images", "--nope"], ["show"], ["tag", "orders:1"]]) {
       const r = await runCli(args, env);
