@@ -7,9 +7,7 @@ import { databaseDir, moveTargets, parseFileList, restorePercent, restoreStateme
 import { scrubScript } from "../../../packages/core/src/engine/sqlserver/scrub-sql.js";
 import { attachCloneSql, attachRebuildLogSql, detachStatements } from "../../../packages/core/src/engine/sqlserver/attach-sql.js";
 import { createLoginSql, createUserSql, dropLoginSql } from "../../../packages/core/src/engine/sqlserver/login-sql.js";
-import { maskingScript } from "../../../packages/core/src/engine/sqlserver/masking.js";
 import { toMssqlConfig } from "../../../packages/core/src/engine/sqlserver/connection.js";
-import { NotSupportedError } from "../../../packages/core/src/errors.js";
 import { DIFF, FULL, LOG2, LOG3 } from "./headers.js";
 import { NASTY_DB, expectGolden, renderStatement } from "./golden.js";
 
@@ -89,9 +87,6 @@ describe("generated T-SQL (golden)", () => {
   it("reads RESTORE STATS progress by message number, not by its words", () => {
     expect(restorePercent({ number: 3211, message: "40 Prozent verarbeitet." })).toBe(40);
     expect(restorePercent({ number: 4035, message: "Processed 10 pages" })).toBeUndefined();
-  });
-  it("leaves masking as a clear seam", () => {
-    expect(() => maskingScript({})).toThrow(NotSupportedError);
   });
   it("connects with SQL auth or NTLM, TLS options, and no timeout for restores", () => {
     const sqlAuth = toMssqlConfig({ server: "localhost", instanceName: "SQLEXPRESS", auth: { kind: "sql", user: "sa", password: "x" }, trustServerCertificate: true }, "restore");

@@ -23,10 +23,32 @@ interface BuildOptions {
   policy?: string;
   variant?: string[];
   insecureRandomKey?: boolean;
+  engine?: string;
+  fromBackup?: string;
+  differential?: string;
+  log?: string[];
+  database?: string;
+}
+
+/** SQL Server: one full backup, an optional differential and log backups in any order (sorted by LSN). */
+function backupChainFrom(opts: BuildOptions): SourceSpec[] | undefined {
+  const chainFlags = [opts.differential && "--differential", opts.log?.length && "--log", opts.database && "--database"].filter(Boolean);
+  if (opts.engine !== undefined && opts.engine !== "postgres" && opts.engine !== "sqlserver") throw new UsageError(`--engine must be postgres or sqlserver, got '${opts.engine}'`);
+  if (opts.engine !== "sqlserver" && !opts.fromBackup) {
+    if (chainFlags.length) throw new UsageError(`${chainFlags.join(", ")} go with --engine sqlserver --from-backup FILE`);
+    return undefined;
+  }
+  const others = [opts.fromDump?.length && "--from-dump", opts.fromDatadir && "--from-datadir", opts.fromServer && "--from-server", opts.fromBasebackup && "--from-basebackup"].filter(Boolean);
+  if (opts.engine === "postgres") throw new UsageError("--from-backup is a SQL Server backup: use --engine sqlserver");
+  if (!opts.fromBackup) throw new UsageError("--engine sqlserver needs --from-backup FILE (a full .bak), optionally --differential FILE and --log FILE (repeatable)");
+  if (others.length) throw new UsageError(`--from-backup cannot be combined with ${others.join(", ")}: one image holds one engine`);
+  return [{ kind: "backup-chain", full: opts.fromBackup, ...(opts.differential ? { differential: opts.differential } : {}), ...(opts.log?.length ? { logs: opts.log } : {}), ...(opts.database ? { database: opts.database } : {}) }];
 }
 
 /** Exactly one kind of source; dumps may repeat (one per database). */
 export function sourcesFrom(opts: BuildOptions): SourceSpec[] {
+  const chain = backupChainFrom(opts);
+  if (chain) return chain;
   const kinds = [
     opts.fromDump?.length ? "--from-dump" : "",
     opts.fromDatadir ? "--from-datadir" : "",
@@ -65,6 +87,11 @@ export function registerBuild(program: Command, ctx: CliContext): void {
     .option("--from-datadir <dir>", "a stopped PostgreSQL data directory")
     .option("--from-server <url>", "a live server to dump (postgresql://…)")
     .option("--from-basebackup <dir>", "a pg_basebackup output directory (plain or tar format); see docs/refresh.md")
+    .option("--engine <engine>", "postgres (default) or sqlserver (Windows runner with SQL Server; see docs/windows.md)")
+    .option("--from-backup <file>", "SQL Server: a full database backup (.bak)")
+    .option("--differential <file>", "SQL Server: a differential backup based on --from-backup")
+    .option("--log <file>", "SQL Server: a transaction log backup (repeatable; any order)", collect)
+    .option("--database <name>", "SQL Server: restore under this database name (default: the backup's)")
     .option("--wal-archive <dir>", "with --from-basebackup: directory of archived WAL segments to replay")
     .option("--recovery-target-time <time>", "replay WAL up to this time, with a zone (e.g. 2026-03-01T04:00:00Z); default: the archive's end")
     .option("--recovery-target-lsn <lsn>", "replay WAL up to this WAL location (e.g. 0/3000148)")
@@ -82,6 +109,7 @@ export function registerBuild(program: Command, ctx: CliContext): void {
         "dbclone build orders --from-server postgresql://ro@db/orders --version 1.4.0 --tag latest --tag main",
         "dbclone build orders --from-basebackup /backups/base --wal-archive /backups/wal --recovery-target-time 2026-03-01T04:00:00Z",
         "DBCLONE_MASKING_KEY=… dbclone build orders --from-dump orders.dump --policy dbclone.yml --variant dev",
+        "dbclone build sales --engine sqlserver --from-backup C:\\bak\\full.bak --differential C:\\bak\\diff.bak --log C:\\bak\\1.trn",
       ),
     )
     .action(async (name: string, opts: BuildOptions, cmd: Command) => {

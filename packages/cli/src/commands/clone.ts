@@ -124,7 +124,8 @@ export function registerClone(program: Command, ctx: CliContext): void {
         [
           `Clone ${result.clone.id}${result.clone.name ? ` (${result.clone.name})` : ""} of ${result.image.name}:${result.image.version} ${result.created ? "ready" : "reused"} in ${result.readySeconds.toFixed(3)} s`,
           `  host ${c.host}  port ${c.port}  user ${c.user}  databases ${c.databases.join(", ")}`,
-          `  ${connectionString({ ...c, password: "" }, false)}`,
+          // SQL Server clones carry an ADO.NET-style string (Server=…;Database=…); the password stays hidden.
+          result.clone.engine === "sqlserver" ? `  ${c.connectionString.replace(/Password=[^;]*/, "Password=***")}` : `  ${connectionString({ ...c, password: "" }, false)}`,
           `  password: run with --json, or dbclone clones --json --show-secrets`,
           result.clone.expiresAt ? `  expires ${result.clone.expiresAt}` : "",
         ]

@@ -10,9 +10,10 @@ import { CleanupStack } from "../util/cleanup.js";
 import { freePort } from "../util/net.js";
 import { secondsSince, timestampVersion } from "../util/time.js";
 import { TOOL_VERSION } from "../util/version.js";
-import { platformFor } from "./platform.js";
-import type { BuildImageOptions, BuildMaskingReport, BuildResult } from "./types.js";
-import { leakScanOrFail, maskForBuild, policyDigest, type MaskingStepResult } from "../masking/build-step.js";
+import { engineForSources, platformFor } from "./platform.js";
+import type { BuildImageOptions, BuildResult } from "./types.js";
+import { leakScanOrFail, maskForBuild, type MaskingStepResult } from "../masking/build-step.js";
+import { maskingManifest, maskingReport, type MaskedBuild } from "./masking-record.js";
 import { variantImageName } from "../masking/variants.js";
 import type { SourceSpec } from "../engine/types.js";
 
@@ -28,6 +29,8 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
   const version = opts.version ?? timestampVersion();
   checkNameAndVersion(opts.name, version);
   if (opts.sources.length === 0) throw new UsageError("build needs at least one source: --from-dump, --from-datadir or --from-server.");
+  // SQL Server backup chains take their own path (Windows, VHDX); it refuses other hosts before any work.
+  if (engineForSources(opts.sources) === "sqlserver") return (await import("./build-sqlserver.js")).buildSqlServer(opts, version);
   await refuseExistingVersion(opts, version);
 
   const { os: platformOs, driver, engine } = platformFor("postgres", opts.home);
@@ -76,18 +79,7 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
     const sealSeconds = secondsSince(sealStart);
     // Prove it: the final blob must hold none of the sampled original values (a hit throws; nothing is published).
     const leakScan = masked ? await leakScanOrFail(sealed.file, masked.run, reporter) : undefined;
-    const maskingReport: BuildMaskingReport | undefined =
-      masked && leakScan
-        ? {
-            ...(variant ? { variant } : {}),
-            columns: masked.run.rules.length,
-            rowsChanged: masked.run.rowsChanged,
-            maskSeconds: masked.run.seconds,
-            piiCandidates: masked.piiCandidates,
-            leakScan: { bytesScanned: leakScan.bytesScanned, probes: leakScan.probes, hits: leakScan.hits, seconds: leakScan.seconds, mbPerSecond: leakScan.mbPerSecond },
-            ...(masked.run.preview ? { preview: masked.run.preview } : {}),
-          }
-        : undefined;
+    const record: MaskedBuild | undefined = masked && leakScan ? { run: masked.run, leakScan, piiCandidates: masked.piiCandidates, variant } : undefined;
 
     const manifest: ImageManifest = validateManifest(
       {
@@ -107,18 +99,7 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
         },
         git: opts.git,
         build: { ...opts.build, startedAt, finishedAt: new Date().toISOString(), toolVersion: TOOL_VERSION },
-        ...(masked && leakScan
-          ? {
-              masking: {
-                policyDigest: policyDigest(opts.masking!.policy, variant),
-                ...(variant ? { variant } : {}),
-                rules: masked.run.rules,
-                rowsChanged: masked.run.rowsChanged,
-                scan: { piiCandidates: masked.piiCandidates },
-                leakScan: { bytesScanned: leakScan.bytesScanned, probes: leakScan.probes, hits: leakScan.hits },
-              },
-            }
-          : {}),
+        ...(record ? { masking: maskingManifest(record, opts.masking!.policy) } : {}),
         access: opts.access ?? masked?.resolved.access,
         labels: opts.labels ?? {},
       } satisfies Partial<ImageManifest> as unknown,
@@ -145,7 +126,7 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
     return {
       image,
       timings: { restoreSeconds, sealSeconds, publishSeconds, totalSeconds: secondsSince(started) },
-      ...(maskingReport ? { masking: maskingReport } : {}),
+      ...(record ? { masking: maskingReport(record) } : {}),
     };
   } catch (e) {
     await cleanup.unwind();

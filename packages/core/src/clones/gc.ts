@@ -43,7 +43,9 @@ export async function collectGarbage(opts: { home: string; reporter: Reporter; n
   // Leftovers nobody records: what the disk driver made under the clones directory.
   const clonesDir = path.join(opts.home, "clones");
   const known = new Set(records.map((r) => r.dir));
-  const { driver } = platformFor("postgres", opts.home);
+  // On Windows the leftovers are VHDX children and folder mounts; elsewhere qcow2 exports and loops.
+  const sqlHost = (await import("../engine/sqlserver/host.js")).sqlServerHost();
+  const driver = sqlHost.platform === "win32" ? sqlHost.disk(path.join(opts.home, "state"), opts.reporter) : platformFor("postgres", opts.home).driver;
   for (const resource of await driver.list(clonesDir)) {
     if (resource.ownerDir && known.has(resource.ownerDir)) continue;
     await driver.release(resource);
@@ -63,6 +65,8 @@ async function whyCollect(record: CloneRecord, now: Date): Promise<string | unde
   if (record.state === "creating") {
     return now.getTime() - Date.parse(record.createdAt) > STALE_CREATING_MS ? "creation never finished" : undefined;
   }
+  // A SQL Server clone lives in the runner's SQL Server service, not in a process of ours: only its TTL ends it.
+  if (record.engine === "sqlserver") return undefined;
   if (!(await isServerRunning(record))) return record.runtime === "docker" ? "its container is gone or stopped" : "its server is gone";
   return undefined;
 }

@@ -31,6 +31,8 @@ export async function createClone(opts: CreateCloneOptions): Promise<CloneResult
   const { repository, reporter } = opts;
   const registry = new CloneRegistry(opts.home);
   const image = await repository.resolve(parseImageRef(opts.ref));
+  // SQL Server images (Windows, VHDX) take their own path; it refuses other hosts before any work.
+  if (image.manifest.engine.kind === "sqlserver") return (await import("./sqlserver-clone.js")).createSqlServerClone(opts, image, started);
 
   if (opts.name) {
     const existing = await registry.findByName(opts.name);

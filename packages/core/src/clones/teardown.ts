@@ -57,15 +57,20 @@ export async function removeClone(
 ): Promise<void> {
   const registry = new CloneRegistry(opts.home);
   await registry.patch(record.id, { state: "stopping" }).catch(() => undefined);
-  const { driver, engine } = platformFor(record.engine, opts.home);
-  if (record.runtime === "docker") await removeCloneContainers(record, opts.home);
-  else {
-    const server = serverOf(record);
-    if (server && isAlive(server.pid)) await engine.stop(server, { fast: true });
+  if (record.engine === "sqlserver") {
+    // Detach, drop the login, dismount and delete the child on the runner's SQL Server (Windows only).
+    await (await import("./sqlserver-clone.js")).removeSqlServerClone(record, opts.reporter);
+  } else {
+    const { driver, engine } = platformFor(record.engine, opts.home);
+    if (record.runtime === "docker") await removeCloneContainers(record, opts.home);
+    else {
+      const server = serverOf(record);
+      if (server && isAlive(server.pid)) await engine.stop(server, { fast: true });
+    }
+    if (record.attachment) await driver.unmount(record.attachment);
+    await driver.destroy(record.childFile);
+    await fs.rm(record.dir, { recursive: true, force: true });
   }
-  if (record.attachment) await driver.unmount(record.attachment);
-  await driver.destroy(record.childFile);
-  await fs.rm(record.dir, { recursive: true, force: true });
   await registry.remove(record.id);
   opts.reporter.info(`Removed clone ${record.id}${record.name ? ` (${record.name})` : ""}`);
   const repository = opts.repository ?? (await openRepository(record.repository).catch(() => undefined));

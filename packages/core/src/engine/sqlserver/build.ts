@@ -13,7 +13,12 @@ import { executeScript, firstRow, type SqlExecutor } from "./executor.js";
 import { DATABASE_EXISTS, FILELISTONLY, HEADERONLY, databaseDir, moveTargets, parseFileList, restorePercent, restoreStatements, type Statement } from "./restore-sql.js";
 import { MASTER_FILES, attachRebuildLogSql, detachStatements } from "./attach-sql.js";
 import { scrubScript } from "./scrub-sql.js";
-import { maskingScript } from "./masking.js";
+import { maskSqlServer } from "./masking.js";
+import { sqlServerSchemaFacts } from "./schema-facts.js";
+import { resolvePolicy, type ResolvedPolicy } from "../../masking/policy/resolve-policy.js";
+import type { MaskingPolicy } from "../../masking/policy/types.js";
+import type { MaskingRun } from "../../masking/postgres/apply-masking.js";
+import type { DatabaseInfo } from "../types.js";
 import { LAYOUT_FILE, type ImageLayout } from "./layout.js";
 
 export interface FileOps {
@@ -39,14 +44,17 @@ export interface BuildSqlServerOptions {
   workDir: string;
   outFile: string;
   diskSizeBytes: number;
-  /** A masking policy; masking T-SQL is not written yet (maskingScript throws NotSupportedError). */
-  maskingPolicy?: unknown;
+  /** Mask after restore, before scrub: the policy, the key bytes and the variant (masking.ts). */
+  masking?: { policy: MaskingPolicy; key: Buffer; variant?: string; probeTarget?: number };
 }
 
 export interface SqlServerBuildResult {
   sealed: SealedDisk;
   layout: ImageLayout;
   chains: BackupChain[];
+  /** Tables and columns after masking (excluded tables gone), for the manifest. */
+  databases: DatabaseInfo[];
+  masking?: { resolved: ResolvedPolicy; run: MaskingRun };
 }
 
 const run = (exec: SqlExecutor, s: Statement) => exec.execute(s.sql, s.params);
@@ -84,7 +92,6 @@ export async function buildSqlServerImage(deps: SqlServerBuildDeps, opts: BuildS
   const win = path.win32;
   if (opts.sources.length === 0) throw new SourceError("Give at least one backup chain (a full .bak) to build a SQL Server image.");
   const plans = await planChains(exec, opts.sources);
-  if (opts.maskingPolicy !== undefined) maskingScript(opts.maskingPolicy); // fail before any work
   for (const { db } of plans) {
     if (firstRow(await run(exec, DATABASE_EXISTS(db)))?.id != null) throw new BuildError(`Database '${db}' already exists on this server; drop it or restore under another name.`);
   }
@@ -111,6 +118,14 @@ export async function buildSqlServerImage(deps: SqlServerBuildDeps, opts: BuildS
       }
       progress.finish(`restored ${db}`);
     }
+    let masking: SqlServerBuildResult["masking"];
+    if (opts.masking) {
+      const facts = await sqlServerSchemaFacts(exec, plans.map((p) => p.db));
+      const resolved = resolvePolicy(opts.masking.policy, opts.masking.variant, facts);
+      reporter.info(`Masking ${resolved.rules.length} column(s)${opts.masking.variant ? ` for variant ${opts.masking.variant}` : ""}`);
+      masking = { resolved, run: await maskSqlServer({ exec, policy: resolved, key: opts.masking.key, reporter, probeTarget: opts.masking.probeTarget }) };
+    }
+    const databases = (await sqlServerSchemaFacts(exec, plans.map((p) => p.db))).databases;
     for (const { db } of plans) await executeScript(exec, scrubScript(db));
     for (const { db } of plans) for (const s of detachStatements(db)) await run(exec, s);
     const fresh = await disk.createStaging(freshFile, freshMount, opts.diskSizeBytes);
@@ -141,7 +156,7 @@ export async function buildSqlServerImage(deps: SqlServerBuildDeps, opts: BuildS
     await files.writeText(win.join(stagingMount, LAYOUT_FILE), JSON.stringify(layout, null, 2));
     const sealed = await disk.seal({ file: freshFile, mountPath: stagingMount, attachment: freshAttachment }, opts.outFile);
     cleanup.dismiss();
-    return { sealed, layout, chains: plans.map((p) => p.chain) };
+    return { sealed, layout, chains: plans.map((p) => p.chain), databases, ...(masking ? { masking } : {}) };
   } catch (e) {
     await cleanup.unwind();
     throw e;

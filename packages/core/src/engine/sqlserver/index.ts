@@ -17,4 +17,6 @@ export {
 } from "./clone.js";
 export { DEFAULT_CLONE_ROLES } from "./login-sql.js";
 export { readImageLayout, LAYOUT_FILE, type ImageLayout } from "./layout.js";
-export { maskingScript } from "./masking.js";
+export { maskSqlServer, type SqlServerMaskingOptions } from "./masking.js";
+export { sqlServerSchemaFacts } from "./schema-facts.js";
+export { tableUpdateStatement, distinctValuesSql, textForm } from "./masking-sql.js";

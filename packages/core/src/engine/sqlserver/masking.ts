@@ -1,8 +1,130 @@
-// The seam for masking T-SQL (a later issue): the build calls it when a policy is given.
-import { NotSupportedError } from "../../errors.js";
+// Mask a SQL Server's restored databases by a resolved policy, set-based, with the same keyed
+// mapping as PostgreSQL: distinct inputs are read, each family is mapped once in Node (mapFamily,
+// the very code PostgreSQL uses, so faker output is identical), the pairs are loaded into #temp
+// tables as parameters, and one UPDATE … LEFT JOIN #map per table rewrites the columns.
+import { BuildError, DbcloneError } from "../../errors.js";
+import type { Reporter } from "../../reporter.js";
+import { appliedRules, leakProbes, mapFamilies } from "../../masking/plan.js";
+import type { ResolvedPolicy } from "../../masking/policy/resolve-policy.js";
+import { VALUE_TRANSFORMERS, type ResolvedRule } from "../../masking/policy/types.js";
+import type { MaskingRun } from "../../masking/postgres/apply-masking.js";
+import type { SqlExecutor } from "./executor.js";
+import {
+  createMapIndexSql,
+  createMapTableSql,
+  disableForeignKeysSql,
+  distinctValuesSql,
+  dropMapTableSql,
+  dropTableSql,
+  emptyTableSql,
+  enableForeignKeysSql,
+  insertMapStatements,
+  tableUpdateStatement,
+} from "./masking-sql.js";
 
-export function maskingScript(_policy: unknown): never {
-  throw new NotSupportedError(
-    "Masking SQL Server images is not implemented yet: masking T-SQL generation is a later issue. Build without a masking policy, or mask with a PostgreSQL image.",
-  );
+export interface SqlServerMaskingOptions {
+  exec: SqlExecutor;
+  policy: ResolvedPolicy;
+  key: Buffer;
+  reporter: Reporter;
+  probeTarget?: number;
 }
+
+const isValueRule = (r: ResolvedRule) => (VALUE_TRANSFORMERS as readonly string[]).includes(r.transformer);
+const tableKey = (r: { database: string; schema: string; table: string }) => `${r.database}\u0000${r.schema}\u0000${r.table}`;
+const TEXT_TYPES = /^(n?varchar|n?char|n?text|sysname)/i;
+
+/** A family is one mapping: every column in it must use the same transformer. */
+function checkFamilies(rules: ResolvedRule[]): void {
+  const first = new Map<string, ResolvedRule>();
+  for (const r of rules) {
+    const f = first.get(r.family);
+    if (!f) first.set(r.family, r);
+    else if (f.transformer !== r.transformer) {
+      throw new BuildError(`masking family '${r.family}' is used by ${f.table}.${f.column} (${f.transformer}) and ${r.table}.${r.column} (${r.transformer}); a family needs one transformer`);
+    }
+  }
+}
+
+/** Every statement runs through here so a failure names the table and the `where` to check. */
+async function run(exec: SqlExecutor, label: string, sql: string, params: Record<string, string | number | boolean | null> = {}, where?: string) {
+  try {
+    return await exec.execute(sql, params);
+  } catch (e) {
+    if (e instanceof DbcloneError) throw e;
+    throw new BuildError(`masking ${label} failed: ${(e as Error).message}${where ? ` (the table's where is: ${where})` : ""}`, { cause: e });
+  }
+}
+
+export async function maskSqlServer(opts: SqlServerMaskingOptions): Promise<MaskingRun> {
+  const started = performance.now();
+  const { exec, policy, key, reporter } = opts;
+  const valueRules = policy.rules.filter(isValueRule);
+  const masking: MaskingRun = { rules: [], rowsChanged: 0, truncated: [], excluded: [], probes: [], seconds: 0 };
+  checkFamilies(valueRules);
+
+  // Shuffle and rules without a T-SQL expression fail here, before any table is touched.
+  const byTable = new Map<string, ResolvedRule[]>();
+  for (const r of policy.rules) byTable.set(tableKey(r), [...(byTable.get(tableKey(r)) ?? []), r]);
+  for (const rules of byTable.values()) {
+    const sqlRules = rules.filter((r) => !isValueRule(r));
+    if (sqlRules.length) tableUpdateStatement([], sqlRules);
+  }
+
+  // 1. Distinct inputs of every mapped column (rows matching the table's `where` only).
+  const distinct = new Map<ResolvedRule, Set<string>>();
+  for (const r of valueRules) {
+    const rows = (await run(exec, `${r.database}.${r.schema}.${r.table}.${r.column}`, distinctValuesSql(r), {}, r.where))[0] ?? [];
+    distinct.set(r, new Set(rows.map((row) => String(row.v))));
+  }
+
+  // 2-3. One mapping per family over all its inputs in all databases, and the leak-scan probes (plan.ts).
+  const familyMaps = mapFamilies(key, valueRules, distinct);
+  masking.probes = leakProbes(valueRules, distinct, familyMaps, TEXT_TYPES, opts.probeTarget);
+
+  // 4. Per database: drop excluded, foreign keys off, empty truncated, one UPDATE per table, keys back on WITH CHECK.
+  const databases = new Set([...policy.rules.map((r) => r.database), ...policy.truncate.map((t) => t.database), ...policy.exclude.map((t) => t.database)]);
+  let mapIndex = 0;
+  for (const db of databases) {
+    for (const t of policy.exclude.filter((x) => x.database === db)) {
+      const s = dropTableSql(db, t.schema, t.table);
+      await run(exec, `dropping ${db}.${t.schema}.${t.table}`, s.sql, s.params);
+      masking.excluded.push(`${db}.${t.schema}.${t.table}`);
+    }
+    await run(exec, `disabling foreign keys in ${db}`, disableForeignKeysSql(db));
+    for (const t of policy.truncate.filter((x) => x.database === db)) {
+      await run(exec, `emptying ${db}.${t.schema}.${t.table}`, emptyTableSql(db, t.schema, t.table));
+      masking.truncated.push(`${db}.${t.schema}.${t.table}`);
+    }
+    for (const [k, rules] of byTable) {
+      if (!k.startsWith(`${db}\u0000`)) continue;
+      const label = `${db}.${rules[0]!.schema}.${rules[0]!.table}`;
+      const mapped: { rule: ResolvedRule; mapIndex: number }[] = [];
+      try {
+        for (const rule of rules.filter(isValueRule)) {
+          const i = mapIndex++;
+          const family = familyMaps.get(rule.family)!;
+          await run(exec, label, createMapTableSql(i));
+          mapped.push({ rule, mapIndex: i });
+          const pairs = [...distinct.get(rule)!].map((o): [string, string] => [o, family.get(o)!]);
+          for (const s of insertMapStatements(i, pairs)) await run(exec, label, s.sql, s.params);
+          await run(exec, label, createMapIndexSql(i));
+        }
+        const update = tableUpdateStatement(mapped, rules.filter((r) => !isValueRule(r)));
+        reporter.debug(`masking ${label}: ${update.sql}`);
+        const sets = await run(exec, label, `${update.sql}\nSELECT @@ROWCOUNT AS n;`, update.params, rules[0]!.where);
+        const changed = Number(sets.at(-1)?.[0]?.n ?? 0);
+        masking.rowsChanged += changed;
+        reporter.info(`Masked ${label}: ${rules.map((r) => `${r.column} (${r.transformer})`).join(", ")} — ${changed} rows`);
+      } finally {
+        for (const m of mapped) await exec.execute(dropMapTableSql(m.mapIndex)).catch(() => undefined);
+      }
+    }
+    await run(exec, `re-enabling foreign keys in ${db} (a child table emptied or masked apart from its parent fails here; truncate or mask both)`, enableForeignKeysSql(db));
+  }
+
+  masking.rules = appliedRules(policy.rules, distinct);
+  masking.seconds = (performance.now() - started) / 1000;
+  return masking;
+}
+

@@ -1,11 +1,27 @@
 // The real SqlExecutor over the mssql package. One connection (pool of 1) so session state such as
 // USE carries from batch to batch; each batch is its own request, never wrapped in a transaction.
-import sql from "mssql";
-import { CommandError } from "../../errors.js";
+import type * as Mssql from "mssql";
+import { CommandError, NotSupportedError } from "../../errors.js";
 import { toMssqlConfig, describeConnection, type ConnectionPurpose, type SqlServerConnection } from "./connection.js";
 import type { ExecuteOptions, Row, SqlExecutor, SqlValue } from "./executor.js";
 
+/**
+ * mssql (tedious, Azure identity…) would double every bundle, and only Windows SQL Server runs need
+ * it: the module name is a variable, so esbuild leaves it out and Node resolves it from node_modules
+ * at run time (`npm ci` on the runner).
+ */
+async function loadMssql(): Promise<typeof Mssql> {
+  const name = "mssql";
+  try {
+    const m = (await import(name)) as typeof Mssql & { default?: typeof Mssql };
+    return m.default ?? m;
+  } catch (e) {
+    throw new NotSupportedError(`The SQL Server driver (npm package mssql) could not be loaded: ${(e as Error).message}. Run dbclone from a checkout with npm ci done.`);
+  }
+}
+
 export async function connectSqlServer(c: SqlServerConnection, purpose: ConnectionPurpose): Promise<SqlExecutor> {
+  const sql = await loadMssql();
   const pool = new sql.ConnectionPool(toMssqlConfig(c, purpose));
   try {
     await pool.connect();

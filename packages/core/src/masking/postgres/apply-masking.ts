@@ -8,11 +8,10 @@ import type pg from "pg";
 import { BuildError, DbcloneError } from "../../errors.js";
 import type { Reporter } from "../../reporter.js";
 import { qualifiedName, quoteIdent } from "../../engine/postgres/sql.js";
-import { selectProbes, type Probe, type ProbeCandidates } from "../leak-scan/probes.js";
+import type { Probe } from "../leak-scan/probes.js";
+import { appliedRules, leakProbes, mapFamilies, type AppliedRule } from "../plan.js";
 import type { ResolvedPolicy, TableRef } from "../policy/resolve-policy.js";
 import { VALUE_TRANSFORMERS, type ResolvedRule } from "../policy/types.js";
-import { mapFamily } from "../transformers/family-mapping.js";
-import { valueTransformers } from "../transformers/value-transformers.js";
 import type { WithDatabase } from "./connector.js";
 import { MAP_COLUMNS, shuffleUpdate, tableUpdate, type MappedColumn } from "./table-update.js";
 
@@ -26,16 +25,7 @@ export interface MaskingRunOptions {
   probeTarget?: number;
 }
 
-export interface AppliedRule {
-  database: string;
-  table: string;
-  column: string;
-  transformer: string;
-  family: string;
-  origin: string;
-  distinctValues?: number;
-  [key: string]: unknown;
-}
+export type { AppliedRule } from "../plan.js";
 
 export interface MaskingRun {
   rules: AppliedRule[];
@@ -79,22 +69,9 @@ export async function applyMasking(opts: MaskingRunOptions): Promise<MaskingRun>
   }
   progress.finish();
 
-  // 2. One mapping per family, over the inputs of all its columns in all databases.
-  const familyMaps = new Map<string, Map<string, string>>();
-  for (const family of new Set(valueRules.map((r) => r.family))) {
-    const members = valueRules.filter((r) => r.family === family);
-    const inputs = new Set<string>();
-    for (const r of members) for (const v of distinct.get(r)!) inputs.add(v);
-    familyMaps.set(family, mapFamily(key, family, members[0]!, inputs, members.some((r) => r.unique)));
-  }
-
-  // 3. Probes for the leak scan: original text values, never written anywhere.
-  const textual = valueRules.filter((r) => valueTransformers[r.transformer as keyof typeof valueTransformers].textual && TEXT_TYPES.test(r.type));
-  const candidates: ProbeCandidates[] = textual.map((r) => ({ source: r, values: distinct.get(r)! }));
-  const outputs = (function* () {
-    for (const r of textual) yield* familyMaps.get(r.family)!.values();
-  })();
-  run.probes = selectProbes(candidates, outputs, { target: opts.probeTarget });
+  // 2-3. One mapping per family over all its inputs in all databases, and the leak-scan probes (plan.ts).
+  const familyMaps = mapFamilies(key, valueRules, distinct);
+  run.probes = leakProbes(valueRules, distinct, familyMaps, TEXT_TYPES, opts.probeTarget);
 
   // 4. Per database: drop, truncate, then one UPDATE per table; shuffles; refresh views.
   for (const database of new Set([...policy.rules.map((r) => r.database), ...policy.truncate.map((t) => t.database), ...policy.exclude.map((t) => t.database)])) {
@@ -126,16 +103,7 @@ export async function applyMasking(opts: MaskingRunOptions): Promise<MaskingRun>
     const p = opts.preview!;
     run.preview.after = await previewRow(withDb, p, run.preview.before);
   }
-  run.rules = policy.rules.map((r) => ({
-    database: r.database,
-    table: `${r.schema}.${r.table}`,
-    column: r.column,
-    transformer: r.transformer,
-    family: r.family,
-    origin: r.origin,
-    ...(distinct.has(r) ? { distinctValues: distinct.get(r)!.size } : {}),
-    ...(r.where ? { where: r.where } : {}),
-  }));
+  run.rules = appliedRules(policy.rules, distinct);
   run.seconds = (performance.now() - started) / 1000;
   return run;
 }
