@@ -35,7 +35,7 @@ describe("build-image bundle", () => {
 
   it("fails naming the source inputs when none is given", async () => {
     const r = await runAction("build-image", { env, inputs: { image: "shop" } });
-    expectCleanFailure(r, /'from-dump', 'from-datadir' or 'from-server'/);
+    expectCleanFailure(r, /'from-dump', 'from-datadir', 'from-server' or 'from-backup'/);
   });
 
   it("masks a server URL's password before anything else happens", async () => {
