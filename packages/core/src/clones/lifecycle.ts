@@ -53,6 +53,9 @@ export async function createClone(opts: CreateCloneOptions): Promise<CloneResult
   const runtime: Runtime | undefined = runtimeKind === "docker" ? await runtimeFor("docker", { ...opts.docker, hostAddress: host }) : undefined;
   await runtime?.checkAvailable();
   const blob = await repository.pull(image);
+  // The pull verified the blob (by digest, or by an unchanged stamp of an earlier verification);
+  // tell the driver, or the first clone on a runner would hash the whole base again.
+  await driver.rememberVerified?.(blob, image.manifest.disk.digest);
   const config = await readRepositoryConfig(repository);
   const ttlSeconds = capTtl(opts.ttlSeconds, config.maxTtlSeconds);
   const password = crypto.randomBytes(24).toString("base64url");

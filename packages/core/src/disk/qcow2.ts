@@ -107,6 +107,10 @@ export class Qcow2Driver implements LayeredDiskDriver {
   }
 
   /** A layer others can write could change under live clones; one whose digest changed is refused. */
+  async rememberVerified(file: string, digest: string): Promise<void> {
+    await this.digests.remember(file, digest);
+  }
+
   private async checkLayer(file: string, expectedDigest?: string): Promise<void> {
     const s = await stat(file);
     if (s.mode & 0o002) {

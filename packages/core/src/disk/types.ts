@@ -56,6 +56,11 @@ export interface DiskDriver {
   createStaging(file: string, mountPath: string, virtualSizeBytes: number): Promise<StagingDisk>;
   /** Unmount a staging disk and turn it into a compact read-only blob at `outFile`. */
   seal(staging: StagingDisk, outFile: string): Promise<SealedDisk>;
+  /**
+   * The caller has just verified that `file` holds `digest` (a repository pull does): record it,
+   * so that createChild does not hash a GB base a second time. Optional for drivers.
+   */
+  rememberVerified?(file: string, digest: string): Promise<void>;
   /** A differencing child over `parentFile` (never written). `expectedDigest` is checked first. */
   createChild(parentFile: string, childFile: string, expectedDigest?: string): Promise<ChildDisk>;
   /** Mount a child (writable) at `mountPath`. */
