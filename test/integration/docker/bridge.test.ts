@@ -12,9 +12,10 @@ import { createSampleDump } from "../../../packages/core/src/engine/index.js";
 import { silentReporter } from "../../../packages/core/src/reporter.js";
 import { makeWorld, psql, type World } from "../clones/fixture.js";
 import { EMPTY_IMAGE, HOST_BINDS, startDockerd, type TestDockerd } from "./dockerd.js";
+import { requireOrSkip } from "../required.js";
 
 const started = await startDockerd({ bridge: true });
-const skip = "skip" in started ? started.skip : undefined;
+const skip = requireOrSkip("skip" in started ? started.skip : undefined);
 if (skip) console.warn(`[docker bridge test SKIPPED] ${skip}`);
 const dockerd = started as TestDockerd;
 const reporter = silentReporter;

@@ -15,9 +15,10 @@ import { DockerRuntime, LABEL_CLONE, LABEL_HOME } from "../../../packages/core/s
 import type { ServerLaunch } from "../../../packages/core/src/runtime/types.js";
 import { makeWorld, psql, type World } from "../clones/fixture.js";
 import { EMPTY_IMAGE, HOST_BINDS, startDockerd, type TestDockerd } from "./dockerd.js";
+import { requireOrSkip } from "../required.js";
 
 const started = await startDockerd();
-const skip = "skip" in started ? started.skip : undefined;
+const skip = requireOrSkip("skip" in started ? started.skip : undefined);
 if (skip) console.warn(`[docker integration tests SKIPPED] ${skip}`);
 const dockerd = started as TestDockerd;
 const reporter = silentReporter;

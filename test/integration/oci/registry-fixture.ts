@@ -5,10 +5,11 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { freePort } from "../../../packages/core/src/util/net.js";
+import { requireOrSkip } from "../required.js";
 
 export const REGISTRY_BINARY = "/usr/bin/docker-registry";
-export const canRunRegistry = process.platform === "linux" && existsSync(REGISTRY_BINARY);
-export const canUseHtpasswd = spawnSync("htpasswd", ["-h"], { stdio: "ignore" }).error === undefined;
+export const canRunRegistry = !requireOrSkip(process.platform === "linux" && existsSync(REGISTRY_BINARY) ? undefined : `${REGISTRY_BINARY} is missing (apt-get install docker-registry)`);
+export const canUseHtpasswd = !requireOrSkip(spawnSync("htpasswd", ["-h"], { stdio: "ignore" }).error === undefined ? undefined : "htpasswd is missing (apt-get install apache2-utils)");
 
 export interface TestRegistry {
   port: number;
