@@ -4,16 +4,16 @@
 import crypto from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { BuildError, DbcloneError, ImageNotFoundError, UsageError, VersionExistsError } from "../errors.js";
-import { manifestSchema, validateManifest, VERSION_PATTERN, type ImageManifest } from "../image/manifest.js";
+import { ImageNotFoundError, UsageError, VersionExistsError } from "../errors.js";
+import { manifestSchema, VERSION_PATTERN } from "../image/manifest.js";
 import { CleanupStack } from "../util/cleanup.js";
 import { freePort } from "../util/net.js";
 import { secondsSince, timestampVersion } from "../util/time.js";
-import { TOOL_VERSION } from "../util/version.js";
 import { engineForSources, platformFor } from "./platform.js";
 import type { BuildImageOptions, BuildResult } from "./types.js";
 import { leakScanOrFail, maskForBuild, type MaskingStepResult } from "../masking/build-step.js";
-import { maskingManifest, maskingReport, type MaskedBuild } from "./masking-record.js";
+import { maskingReport, type MaskedBuild } from "./masking-record.js";
+import { auditBuildSuccess, buildFailed, buildManifest, publishBuild } from "./publish-build.js";
 import { variantImageName } from "../masking/variants.js";
 import type { SourceSpec } from "../engine/types.js";
 
@@ -23,15 +23,15 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
   const variant = input.masking?.variant;
   // A variant is its own image name, so versions and tags stay per variant.
   const opts = variant ? { ...input, name: variantImageName(input.name, variant) } : input;
-  const { repository, reporter } = opts;
+  const { reporter } = opts;
   const started = performance.now();
   const startedAt = new Date().toISOString();
   const version = opts.version ?? timestampVersion();
   checkNameAndVersion(opts.name, version);
   if (opts.sources.length === 0) throw new UsageError("build needs at least one source: --from-dump, --from-datadir or --from-server.");
   // SQL Server backup chains take their own path (Windows, VHDX); it refuses other hosts before any work.
-  if (engineForSources(opts.sources) === "sqlserver") return (await import("./build-sqlserver.js")).buildSqlServer(opts, version);
   await refuseExistingVersion(opts, version);
+  if (engineForSources(opts.sources) === "sqlserver") return (await import("./build-sqlserver.js")).buildSqlServer(opts, version);
 
   const { os: platformOs, driver, engine } = platformFor("postgres", opts.home);
   await driver.checkPrerequisites();
@@ -81,15 +81,14 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
     const leakScan = masked ? await leakScanOrFail(sealed.file, masked.run, reporter) : undefined;
     const record: MaskedBuild | undefined = masked && leakScan ? { run: masked.run, leakScan, piiCandidates: masked.piiCandidates, variant } : undefined;
 
-    const manifest: ImageManifest = validateManifest(
+    const manifest = buildManifest(
+      opts,
+      version,
+      startedAt,
       {
-        schemaVersion: 1,
-        name: opts.name,
-        version,
-        created: new Date().toISOString(),
         engine: { kind: engineInfo.kind, version: engineInfo.version },
         platform: { os: platformOs, diskFormat: driver.format, filesystem: "xfs" },
-        databases: databases.map((d) => ({ name: d.name, sizeBytes: d.sizeBytes, tables: d.tables })),
+        databases,
         disk: { digest: sealed.digest, sizeBytes: sealed.sizeBytes, virtualSizeBytes: sealed.virtualSizeBytes },
         source: {
           kind: opts.sources[0]!.kind,
@@ -97,32 +96,14 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
           capturedAt: startedAt,
           ...(engineInfo.backupChain ? { backupChain: engineInfo.backupChain } : {}),
         },
-        git: opts.git,
-        build: { ...opts.build, startedAt, finishedAt: new Date().toISOString(), toolVersion: TOOL_VERSION },
-        ...(record ? { masking: maskingManifest(record, opts.masking!.policy) } : {}),
-        access: opts.access ?? masked?.resolved.access,
-        labels: opts.labels ?? {},
-      } satisfies Partial<ImageManifest> as unknown,
-      `manifest of ${opts.name}:${version}`,
+      },
+      record && { record, access: masked?.resolved.access },
     );
 
-    const publishStart = performance.now();
-    const progress = reporter.progress(`Publishing ${opts.name}:${version}`, sealed.sizeBytes);
-    const image = await repository.push(manifest, sealed.file, { onProgress: (done) => progress.update(done, sealed.sizeBytes) });
-    progress.finish();
-    for (const tag of opts.tags ?? ["latest"]) await repository.tag(image, tag);
-    const publishSeconds = secondsSince(publishStart);
+    const { image, seconds: publishSeconds } = await publishBuild(opts, manifest, sealed.file);
 
     await cleanup.unwind();
-    await repository.audit.append({
-      action: "build",
-      outcome: "success",
-      image: `${image.name}:${image.version}`,
-      digest: image.manifestDigest,
-      runUrl: opts.build?.runUrl,
-      commit: opts.git?.commit,
-      actor: opts.build?.actor,
-    });
+    await auditBuildSuccess(opts, image);
     return {
       image,
       timings: { restoreSeconds, sealSeconds, publishSeconds, totalSeconds: secondsSince(started) },
@@ -130,17 +111,7 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
     };
   } catch (e) {
     await cleanup.unwind();
-    await repository.audit
-      .append({
-        action: "build",
-        outcome: "failure",
-        image: `${opts.name}:${version}`,
-        detail: (e as Error).message.slice(0, 500),
-        actor: opts.build?.actor,
-      })
-      .catch(() => undefined);
-    if (e instanceof DbcloneError) throw e;
-    throw new BuildError(`building ${opts.name}:${version} failed: ${(e as Error).message}`, { cause: e });
+    throw await buildFailed(opts, version, e);
   }
 }
 
