@@ -1,6 +1,5 @@
 // Test fixtures for the PostgreSQL engine: temp "mounts", free ports, a source server, cleanup.
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { findBinaries } from "../../../packages/core/src/engine/postgres/binaries.js";
@@ -9,6 +8,7 @@ import { initDataDir } from "../../../packages/core/src/engine/postgres/dataDir.
 import { launchPostgres, stopPostgres } from "../../../packages/core/src/engine/postgres/launch.js";
 import { giveToServerUser } from "../../../packages/core/src/engine/postgres/osUser.js";
 import { run } from "../../../packages/core/src/runtime/exec.js";
+import { freePort } from "../../../packages/core/src/util/net.js";
 
 /** Everything a test file created; `cleanup()` stops every pid and removes every dir. */
 export class Tracker {
@@ -30,16 +30,7 @@ export class Tracker {
   }
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export interface SourceServer {
   pid: number;
