@@ -2,16 +2,14 @@
 // --json carries them (and full connection strings) only with --show-secrets.
 import type { Command } from "commander";
 import type { CloneRecord } from "../../../core/src/clones/types.js";
+import { connectionString as pgConnectionString } from "../../../core/src/engine/postgres/login.js";
 import type { CliContext } from "../context.js";
 import { examples } from "../options.js";
 import { formatTable, writeJson } from "../output.js";
 
 /** postgresql://user[:password]@host:port/db */
 export function connectionString(record: Pick<CloneRecord, "user" | "password" | "host" | "port" | "databases">, withPassword: boolean): string {
-  const url = new URL(`postgresql://${record.host}:${record.port}/${encodeURIComponent(record.databases[0] ?? "postgres")}`);
-  url.username = record.user;
-  if (withPassword) url.password = record.password;
-  return url.toString();
+  return pgConnectionString(record.user, withPassword ? record.password : undefined, record.host, record.port, record.databases[0] ?? "postgres");
 }
 
 export function cloneJson(record: CloneRecord, showSecrets: boolean): Record<string, unknown> {

@@ -20,6 +20,7 @@ import { capTtl } from "./ttl.js";
 import type { CloneRecord } from "./types.js";
 import { removeClone } from "./teardown.js";
 import { createChildDisk } from "./child-disk.js";
+import { connectionString } from "../engine/postgres/login.js";
 
 export { teardownClones } from "./teardown.js";
 export { collectGarbage } from "./gc.js";
@@ -160,10 +161,8 @@ async function reuseClone(
 
 export function credentialsOf(record: CloneRecord): Credentials {
   const db = record.databases[0] ?? "postgres";
-  const url = new URL(`postgresql://${record.host}:${record.port}/${encodeURIComponent(db)}`);
-  url.username = record.user;
-  url.password = record.password;
-  return { user: record.user, password: record.password, host: record.host, port: record.port, databases: record.databases, connectionString: url.toString() };
+  const url = connectionString(record.user, record.password, record.host, record.port, db);
+  return { user: record.user, password: record.password, host: record.host, port: record.port, databases: record.databases, connectionString: url };
 }
 
 export function serverOf(record: CloneRecord): RunningServer | undefined {

@@ -11,9 +11,11 @@ async function runFormatted(c: pg.Client, sql: string, params: unknown[]): Promi
   for (const row of r.rows) await c.query(row.stmt);
 }
 
-export function connectionString(user: string, password: string, host: string, port: number, database: string): string {
+/** postgresql://user[:password]@host:port/db; without a password when `password` is undefined (for display). */
+export function connectionString(user: string, password: string | undefined, host: string, port: number, database: string): string {
   const h = host.includes(":") ? `[${host}]` : host;
-  return `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${h}:${port}/${encodeURIComponent(database)}`;
+  const secret = password === undefined ? "" : `:${encodeURIComponent(password)}`;
+  return `postgresql://${encodeURIComponent(user)}${secret}@${h}:${port}/${encodeURIComponent(database)}`;
 }
 
 /**
