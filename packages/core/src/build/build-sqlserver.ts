@@ -16,7 +16,6 @@ import { secondsSince } from "../util/time.js";
 import { assertSqlServerHost } from "./platform.js";
 import type { BuildImageOptions, BuildResult } from "./types.js";
 
-const GiB = 1024 ** 3;
 type BackupChainSource = Extract<SourceSpec, { kind: "backup-chain" }>;
 
 /** `opts.name` is already the variant's image name; `version` is resolved. */
@@ -42,7 +41,8 @@ export async function buildSqlServer(opts: BuildImageOptions, version: string): 
         sources,
         workDir,
         outFile: path.join(workDir, "base.vhdx"),
-        diskSizeBytes: opts.diskSizeBytes ?? 64 * GiB,
+        // Sized from the backups (RESTORE FILELISTONLY) unless the caller asks for more.
+        ...(opts.diskSizeBytes ? { diskSizeBytes: opts.diskSizeBytes } : {}),
         ...(opts.masking ? { masking: { policy: opts.masking.policy, key: opts.masking.key.bytes, variant, probeTarget: opts.masking.probeTarget } } : {}),
       },
     );

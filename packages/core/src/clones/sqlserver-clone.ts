@@ -8,7 +8,7 @@ import { assertSqlServerHost } from "../build/platform.js";
 import { CloneError, DbcloneError, UsageError } from "../errors.js";
 import type { Credentials } from "../engine/types.js";
 import { cloneDatabaseName, cloneSqlServer, randomPassword, teardownSqlServer, type SqlServerCloneRecord } from "../engine/sqlserver/clone.js";
-import { adoConnectionString, sqlServerHost, sqlServerPort } from "../engine/sqlserver/host.js";
+import { adoConnectionString, sqlServerHost, sqlServerPort, windowsCaller } from "../engine/sqlserver/host.js";
 import type { Reporter } from "../reporter.js";
 import type { PublishedImage } from "../repository/types.js";
 import { readRepositoryConfig } from "../repository/index.js";
@@ -86,7 +86,7 @@ export async function createSqlServerClone(opts: CreateCloneOptions, image: Publ
     const disk = host.disk(path.join(opts.home, "state"), reporter);
     const made = await cloneSqlServer(
       { exec, disk, runner: host.runner(reporter), reporter, readLayout: host.readLayout },
-      { cloneId: record.id, baseFile: blob, baseDigest: image.manifest.disk.digest, cloneDir: record.dir, password },
+      { cloneId: record.id, baseFile: blob, baseDigest: image.manifest.disk.digest, cloneDir: record.dir, password, windowsCaller: windowsCaller(connection) },
     );
     const clone = await registry.patch(record.id, {
       state: "ready",

@@ -1,7 +1,7 @@
 // The Windows disk driver: a VHDX holding one NTFS partition (64K clusters, GPT, no drive letter)
 // mounted to an empty folder. Clones are diskpart differencing children of a read-only base.
 // All Windows work goes through a WindowsScriptRunner so tests can record every script.
-import { chmod, mkdir, rename, rm, stat } from "node:fs/promises";
+import { chmod, copyFile, link, mkdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { CloneError, DigestMismatchError } from "../../errors.js";
 import { silentReporter, type Reporter } from "../../reporter.js";
@@ -107,9 +107,36 @@ export class VhdxDriver implements DiskDriver {
         );
       }
     }
+    const parent = await this.withVhdxExtension(parentFile, expectedDigest);
     await mkdir(this.win.dirname(childFile), { recursive: true });
-    await this.runner.diskpart("create child vhdx", createChildDiskpart(childFile, parentFile));
-    return { file: childFile, parents: [parentFile] };
+    await this.runner.diskpart("create child vhdx", createChildDiskpart(childFile, parent));
+    return { file: childFile, parents: [parent] };
+  }
+
+  /**
+   * The virtual disk service picks the format by extension (.vhd or .vhdx), and a repository blob
+   * is named by its digest alone: such a parent gets a hard link <stateDir>/bases/<hex>.vhdx (the
+   * same read-only file; a copy when the cache is on another volume). Children keep this path.
+   */
+  private async withVhdxExtension(parentFile: string, digest?: string): Promise<string> {
+    if (/\.vhdx$/i.test(parentFile)) return parentFile;
+    const name = `${(digest ?? "").replace(/^sha256:/, "") || this.win.basename(parentFile)}.vhdx`;
+    const linked = this.win.join(this.options.stateDir, "bases", name);
+    await mkdir(this.win.dirname(linked), { recursive: true });
+    try {
+      await link(parentFile, linked);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "EEXIST") {
+        const [a, b] = await Promise.all([stat(parentFile), stat(linked)]);
+        if (a.ino === b.ino && a.dev === b.dev) return linked;
+        throw new CloneError(`${linked} exists and is not the base ${parentFile}; remove it (no clone may use it) and clone again.`);
+      }
+      if (code !== "EXDEV") throw e;
+      await copyFile(parentFile, linked);
+      await chmod(linked, 0o444);
+    }
+    return linked;
   }
 
   async mount(child: ChildDisk, mountPath: string): Promise<DiskAttachment> {

@@ -9,8 +9,10 @@ import type { DiskAttachment, DiskDriver } from "../../disk/types.js";
 import type { WindowsScriptRunner } from "../../runtime/powershell.js";
 import { CleanupStack } from "../../util/cleanup.js";
 import { firstRow, type SqlExecutor } from "./executor.js";
-import { attachCloneSql, detachStatements } from "./attach-sql.js";
-import { DEFAULT_CLONE_ROLES, SERVICE_ACCOUNT, checkRoles, createLoginSql, createUserSql, dropLoginSql } from "./login-sql.js";
+import { attachCloneSql, detachStatements, multiUserSql } from "./attach-sql.js";
+import { CONTAINED_AUTH_ENABLED, DEFAULT_CLONE_ROLES, SERVICE_ACCOUNT, checkRoles, createLoginSql, createUserSql, dropLoginSql } from "./login-sql.js";
+import { filePrincipals, icaclsGrantArgs } from "./icacls.js";
+import { quoteName } from "./quote.js";
 import type { ImageLayout } from "./layout.js";
 
 export interface SqlServerCloneDeps {
@@ -32,6 +34,11 @@ export interface CloneSqlServerOptions {
   roles?: readonly string[];
   /** Tests pass a fixed password; default 32 random characters. */
   password?: string;
+  /**
+   * DOMAIN\user when dbclone connects with Windows authentication: CREATE DATABASE … FOR ATTACH
+   * then opens the files as that caller, who needs rights on them too.
+   */
+  windowsCaller?: string;
 }
 
 /** Everything teardown needs; JSON-serialisable for the clone registry. */
@@ -65,18 +72,30 @@ export async function cloneSqlServer(deps: SqlServerCloneDeps, opts: CloneSqlSer
     record.attachment = attachment;
     cleanup.push("unmount child disk", () => disk.unmount(attachment));
     const layout = await deps.readLayout(mountPath);
-    const account = String(firstRow(await exec.execute(SERVICE_ACCOUNT.sql, SERVICE_ACCOUNT.params))?.account ?? "");
+    if (layout.databases.some((d) => d.contained)) {
+      const on = Number(firstRow(await exec.execute(CONTAINED_AUTH_ENABLED.sql, CONTAINED_AUTH_ENABLED.params))?.enabled ?? 0) === 1;
+      if (!on) {
+        throw new CloneError(
+          "This image holds a contained database, which SQL Server attaches only with contained database authentication on (Msg 12824). " +
+            "Run once on this server: EXEC sp_configure 'contained database authentication', 1; RECONFIGURE; (docs/windows.md).",
+        );
+      }
+    }
+    const service = firstRow(await exec.execute(SERVICE_ACCOUNT.sql, SERVICE_ACCOUNT.params));
+    const account = String(service?.account ?? "");
     if (!account) throw new CloneError("Could not read the SQL Server service account from sys.dm_server_services; the login needs VIEW SERVER STATE.");
-    // (OI)(CI)F: full control, inherited by every file and folder below, so attach can open them.
-    await runner.command("icacls", [mountPath, "/grant", `${account}:(OI)(CI)F`, "/T", "/C", "/Q"]);
-    for (const db of layout.databases) {
+    const instance = service?.instance == null ? null : String(service.instance);
+    await runner.command("icacls", icaclsGrantArgs(path.win32.join(mountPath, "databases"), filePrincipals(account, instance, opts.windowsCaller)));
+    for (const [i, db] of layout.databases.entries()) {
       const name = cloneDatabaseName(db.name, opts.cloneId);
       const files = db.files.map((f) => ({ logicalName: f.logicalName, path: path.win32.join(mountPath, f.path) }));
-      await exec.execute(attachCloneSql(name, files));
+      const filestream = db.files.some((f) => f.kind === "FILESTREAM") ? { filestreamDirectory: `dbclone_${opts.cloneId}_${i}` } : {};
+      await exec.execute(attachCloneSql(name, files, filestream));
       record.databases[db.name] = name;
       cleanup.push(`detach ${name}`, async () => {
         for (const s of detachStatements(name)) await exec.execute(s.sql, s.params);
       });
+      await exec.execute(multiUserSql(name));
     }
     const login = `dbclone_${opts.cloneId}`;
     const password = opts.password ?? randomPassword();
@@ -96,8 +115,9 @@ export async function cloneSqlServer(deps: SqlServerCloneDeps, opts: CloneSqlSer
 }
 
 /**
- * SINGLE_USER + detach each database, drop the login, remove the folder mount and dismount, delete
- * the child (the driver retries while a handle is open). Every step runs; failures are collected.
+ * SINGLE_USER + detach each database (DROP DATABASE when detach fails), drop the login, remove the
+ * folder mount and dismount, delete the child (the driver retries while a handle is open). Every
+ * step runs and failures are collected, except that a disk under a still-attached database stays.
  */
 export async function teardownSqlServer(deps: Pick<SqlServerCloneDeps, "exec" | "disk" | "reporter">, record: SqlServerCloneRecord): Promise<void> {
   const { exec, disk, reporter } = deps;
@@ -110,14 +130,28 @@ export async function teardownSqlServer(deps: Pick<SqlServerCloneDeps, "exec" | 
       reporter.warn(`teardown of ${record.cloneId}: ${label} failed: ${(e as Error).message}`);
     }
   };
+  const stillAttached: string[] = [];
   for (const name of Object.values(record.databases)) {
     await step(`detach ${name}`, async () => {
-      for (const s of detachStatements(name)) await exec.execute(s.sql, s.params);
+      try {
+        for (const s of detachStatements(name)) await exec.execute(s.sql, s.params);
+      } catch (e) {
+        // A clone's files are thrown away anyway: DROP DATABASE is the fallback for a failed detach.
+        reporter.warn(`teardown of ${record.cloneId}: detach ${name} failed (${(e as Error).message}); dropping it instead`);
+        await exec.execute(`USE [master];\nIF DB_ID(@db) IS NOT NULL DROP DATABASE ${quoteName(name)};`, { db: name });
+      }
     });
+    const left = await exec.execute("SELECT DB_ID(@db) AS id;", { db: name }).catch(() => [[{ id: -1 }]]);
+    if (firstRow(left)?.id != null) stillAttached.push(name);
   }
   if (record.login) await step(`drop login ${record.login}`, () => exec.execute(dropLoginSql(record.login!)));
-  if (record.attachment) await step("unmount child disk", () => disk.unmount(record.attachment!));
-  await step("delete child disk", () => disk.destroy(record.childFile));
+  if (stillAttached.length > 0) {
+    // Dismounting under an attached database leaves it suspect on the server: leave both for gc.
+    failures.push(`${stillAttached.join(", ")} still attached: the child disk stays mounted`);
+  } else {
+    if (record.attachment) await step("unmount child disk", () => disk.unmount(record.attachment!));
+    await step("delete child disk", () => disk.destroy(record.childFile));
+  }
   if (failures.length > 0) {
     throw new CloneError(`Teardown of clone ${record.cloneId} left work undone:\n- ${failures.join("\n- ")}\nRun dbclone gc to retry.`);
   }

@@ -6,7 +6,7 @@ import type { DiskDriver } from "../../disk/types.js";
 import { UsageError } from "../../errors.js";
 import type { Reporter } from "../../reporter.js";
 import { realWindowsRunner, type WindowsScriptRunner } from "../../runtime/powershell.js";
-import { realFileOps, type FileOps } from "./build.js";
+import { windowsFileOps, type FileOps } from "./file-ops.js";
 import type { ConnectionPurpose, SqlServerConnection } from "./connection.js";
 import type { SqlExecutor } from "./executor.js";
 import { readImageLayout, type ImageLayout } from "./layout.js";
@@ -62,7 +62,7 @@ export function realSqlServerHost(env: NodeJS.ProcessEnv = process.env): SqlServ
     connect: async (purpose) => (await import("./mssql-executor.js")).connectSqlServer(sqlServerConnectionFromEnv(env), purpose),
     disk: (stateDir, reporter) => new VhdxDriver({ stateDir, reporter }),
     runner: (reporter) => realWindowsRunner({ reporter }),
-    files: realFileOps,
+    files: windowsFileOps(),
     readLayout: readImageLayout,
   };
 }
@@ -96,4 +96,7 @@ export function adoConnectionString(c: SqlServerConnection, login: { user: strin
 }
 
 export const sqlServerPort = (c: SqlServerConnection): number => c.port ?? 1433;
+
+/** DOMAIN\user when dbclone signs in with Windows authentication (attach then opens files as them). */
+export const windowsCaller = (c: SqlServerConnection): string | undefined => (c.auth.kind === "ntlm" ? `${c.auth.domain}\\${c.auth.user}` : undefined);
 

@@ -8,7 +8,8 @@ export const LAYOUT_FILE = "dbclone-layout.json";
 
 export interface ImageLayout {
   version: 1;
-  databases: { name: string; dir: string; files: { logicalName: string; path: string; kind: string }[] }[];
+  /** `contained`: containment = PARTIAL, which attaches only with contained database authentication on. */
+  databases: { name: string; dir: string; files: { logicalName: string; path: string; kind: string }[]; contained?: boolean }[];
 }
 
 export async function readImageLayout(mountPath: string): Promise<ImageLayout> {

@@ -17,8 +17,11 @@ export function checkRoles(roles: readonly string[]): void {
   }
 }
 
+/** The engine's logon account, and the instance name (NULL on a default instance) for its service SID. */
 export const SERVICE_ACCOUNT: Statement = {
-  sql: "SELECT TOP (1) service_account AS account FROM sys.dm_server_services WHERE servicename LIKE N'SQL Server (%' ORDER BY servicename;",
+  sql:
+    "SELECT TOP (1) service_account AS account, CAST(SERVERPROPERTY('InstanceName') AS nvarchar(128)) AS instance " +
+    "FROM sys.dm_server_services WHERE servicename LIKE N'SQL Server (%' ORDER BY servicename;",
   params: {},
 };
 
@@ -27,10 +30,26 @@ export function createLoginSql(login: string, password: string, defaultDatabase:
   return `CREATE LOGIN ${quoteName(login)} WITH PASSWORD = ${nString(password)}, CHECK_POLICY = OFF, CHECK_EXPIRATION = OFF, DEFAULT_DATABASE = ${quoteName(defaultDatabase)};`;
 }
 
+/**
+ * The fixed roles grant no EXECUTE: without it a clone user cannot call the application's stored
+ * procedures or scalar functions, so it is granted on the database (not WITH GRANT OPTION).
+ */
 export function createUserSql(db: string, login: string, roles: readonly string[]): string {
   checkRoles(roles);
-  return [`USE ${quoteName(db)};`, `CREATE USER ${quoteName(login)} FOR LOGIN ${quoteName(login)};`, ...roles.map((r) => `ALTER ROLE ${quoteName(r)} ADD MEMBER ${quoteName(login)};`), "USE [master];"].join("\n");
+  return [
+    `USE ${quoteName(db)};`,
+    `CREATE USER ${quoteName(login)} FOR LOGIN ${quoteName(login)};`,
+    ...roles.map((r) => `ALTER ROLE ${quoteName(r)} ADD MEMBER ${quoteName(login)};`),
+    `GRANT EXECUTE TO ${quoteName(login)};`,
+    "USE [master];",
+  ].join("\n");
 }
+
+/** Contained databases attach only with this server option on (Msg 12824). */
+export const CONTAINED_AUTH_ENABLED: Statement = {
+  sql: "SELECT CAST(value_in_use AS int) AS enabled FROM sys.configurations WHERE name = N'contained database authentication';",
+  params: {},
+};
 
 /** Sessions of the login are ended first: DROP LOGIN fails while it is logged in. */
 export function dropLoginSql(login: string): string {

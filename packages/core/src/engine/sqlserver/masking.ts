@@ -21,6 +21,7 @@ import {
   insertMapStatements,
   tableUpdateStatement,
 } from "./masking-sql.js";
+import { enabledTriggersSql, setTriggersSql, versioningOffSql, versioningOnSql } from "./masking-guards-sql.js";
 
 export interface SqlServerMaskingOptions {
   exec: SqlExecutor;
@@ -44,6 +45,22 @@ function checkFamilies(rules: ResolvedRule[]): void {
       throw new BuildError(`masking family '${r.family}' is used by ${f.table}.${f.column} (${f.transformer}) and ${r.table}.${r.column} (${r.transformer}); a family needs one transformer`);
     }
   }
+}
+
+/**
+ * Triggers off and system-versioning off for one table before it is masked or emptied; the returned
+ * function puts both back (history emptied first: it holds the production values).
+ */
+async function guardTable(exec: SqlExecutor, db: string, schema: string, table: string): Promise<() => Promise<void>> {
+  const label = `${db}.${schema}.${table}`;
+  const triggers = ((await run(exec, `reading the triggers of ${label}`, enabledTriggersSql(db, schema, table)))[0] ?? []).map((r) => String(r.name));
+  if (triggers.length) await run(exec, `disabling the triggers of ${label}`, setTriggersSql(db, schema, table, triggers, false));
+  const h = (await run(exec, `turning system-versioning off on ${label}`, versioningOffSql(db, schema, table)))[0]?.[0];
+  const history = h?.historyTable ? { schema: String(h.historySchema), table: String(h.historyTable) } : undefined;
+  return async () => {
+    if (history) await run(exec, `emptying the history of ${label} and turning system-versioning on`, versioningOnSql(db, schema, table, history));
+    if (triggers.length) await run(exec, `re-enabling the triggers of ${label}`, setTriggersSql(db, schema, table, triggers, true));
+  };
 }
 
 /** Every statement runs through here so a failure names the table and the `where` to check. */
@@ -92,6 +109,13 @@ export async function maskSqlServer(opts: SqlServerMaskingOptions): Promise<Mask
       masking.excluded.push(`${db}.${t.schema}.${t.table}`);
     }
     await run(exec, `disabling foreign keys in ${db}`, disableForeignKeysSql(db));
+    const guarded = new Map<string, () => Promise<void>>();
+    const guard = async (t: { schema: string; table: string }): Promise<void> => {
+      const k = tableKey({ database: db, ...t });
+      if (!guarded.has(k)) guarded.set(k, await guardTable(exec, db, t.schema, t.table));
+    };
+    for (const t of policy.truncate.filter((x) => x.database === db)) await guard(t);
+    for (const [k, rules] of byTable) if (k.startsWith(`${db}\u0000`)) await guard(rules[0]!);
     for (const t of policy.truncate.filter((x) => x.database === db)) {
       await run(exec, `emptying ${db}.${t.schema}.${t.table}`, emptyTableSql(db, t.schema, t.table));
       masking.truncated.push(`${db}.${t.schema}.${t.table}`);
@@ -120,6 +144,7 @@ export async function maskSqlServer(opts: SqlServerMaskingOptions): Promise<Mask
         for (const m of mapped) await exec.execute(dropMapTableSql(m.mapIndex)).catch(() => undefined);
       }
     }
+    for (const release of guarded.values()) await release();
     await run(exec, `re-enabling foreign keys in ${db} (a child table emptied or masked apart from its parent fails here; truncate or mask both)`, enableForeignKeysSql(db));
   }
 
