@@ -5,10 +5,11 @@ GO
 CREATE DATABASE [Sales ]]DB' 販売 Ünïcode__c-1] ON
   (NAME = N'Sales]Data', FILENAME = N'C:\m\databases\0-x\f1-Sales]Data.mdf'),
   (NAME = N'Sales''Log', FILENAME = N'C:\m\O''Brien\f2.ldf')
-FOR ATTACH;
+FOR ATTACH WITH NEW_BROKER;
 GO
 -- @db = N'Sales ]DB'' 販売 Ünïcode'
-IF DB_ID(@db) IS NOT NULL ALTER DATABASE [Sales ]]DB' 販売 Ünïcode] SET SINGLE_USER WITH ROLLBACK IMMEDIATE;
+USE [master];
+IF DB_ID(@db) IS NOT NULL BEGIN ALTER DATABASE [Sales ]]DB' 販売 Ünïcode] SET SINGLE_USER WITH ROLLBACK IMMEDIATE; END;
 GO
 
 GO
@@ -24,6 +25,7 @@ CREATE USER [dbclone_c-1] FOR LOGIN [dbclone_c-1];
 ALTER ROLE [db_datareader] ADD MEMBER [dbclone_c-1];
 ALTER ROLE [db_datawriter] ADD MEMBER [dbclone_c-1];
 ALTER ROLE [db_ddladmin] ADD MEMBER [dbclone_c-1];
+GRANT EXECUTE TO [dbclone_c-1];
 USE [master];
 GO
 DECLARE @kill nvarchar(max) = N'';

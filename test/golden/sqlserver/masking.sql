@@ -36,6 +36,48 @@ EXEC sys.sp_executesql @sql;
 USE [master];
 GO
 
+USE [Sales ]]DB' 販売 Ünïcode];
+SELECT name FROM sys.triggers WHERE parent_id = OBJECT_ID(N'[dbo].[sessions]') AND is_disabled = 0 ORDER BY name;
+USE [master];
+GO
+
+USE [Sales ]]DB' 販売 Ünïcode];
+DECLARE @hs sysname, @ht sysname;
+SELECT @hs = SCHEMA_NAME(h.schema_id), @ht = h.name FROM sys.tables AS t JOIN sys.tables AS h ON h.object_id = t.history_table_id
+  WHERE t.object_id = OBJECT_ID(N'[dbo].[sessions]') AND t.temporal_type = 2;
+IF @ht IS NOT NULL ALTER TABLE [dbo].[sessions] SET (SYSTEM_VERSIONING = OFF);
+SELECT @hs AS historySchema, @ht AS historyTable;
+USE [master];
+GO
+
+USE [Sales ]]DB' 販売 Ünïcode];
+SELECT name FROM sys.triggers WHERE parent_id = OBJECT_ID(N'[dbo].[Cust]]omer''s tab 顧客]') AND is_disabled = 0 ORDER BY name;
+USE [master];
+GO
+
+USE [Sales ]]DB' 販売 Ünïcode];
+DECLARE @hs sysname, @ht sysname;
+SELECT @hs = SCHEMA_NAME(h.schema_id), @ht = h.name FROM sys.tables AS t JOIN sys.tables AS h ON h.object_id = t.history_table_id
+  WHERE t.object_id = OBJECT_ID(N'[dbo].[Cust]]omer''s tab 顧客]') AND t.temporal_type = 2;
+IF @ht IS NOT NULL ALTER TABLE [dbo].[Cust]]omer's tab 顧客] SET (SYSTEM_VERSIONING = OFF);
+SELECT @hs AS historySchema, @ht AS historyTable;
+USE [master];
+GO
+
+USE [Sales ]]DB' 販売 Ünïcode];
+SELECT name FROM sys.triggers WHERE parent_id = OBJECT_ID(N'[dbo].[orders]') AND is_disabled = 0 ORDER BY name;
+USE [master];
+GO
+
+USE [Sales ]]DB' 販売 Ünïcode];
+DECLARE @hs sysname, @ht sysname;
+SELECT @hs = SCHEMA_NAME(h.schema_id), @ht = h.name FROM sys.tables AS t JOIN sys.tables AS h ON h.object_id = t.history_table_id
+  WHERE t.object_id = OBJECT_ID(N'[dbo].[orders]') AND t.temporal_type = 2;
+IF @ht IS NOT NULL ALTER TABLE [dbo].[orders] SET (SYSTEM_VERSIONING = OFF);
+SELECT @hs AS historySchema, @ht AS historyTable;
+USE [master];
+GO
+
 DELETE FROM [Sales ]]DB' 販売 Ünïcode].[dbo].[sessions];
 GO
 

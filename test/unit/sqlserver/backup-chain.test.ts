@@ -56,7 +56,7 @@ describe("backup chain validation", () => {
       .on("HEADERONLY", [[LOG1]], "l1.trn")
       .on("HEADERONLY", [[LOG3]], "l3.trn")
       .on("HEADERONLY", [[header({ type: 2, first: "37000000013000001", last: "37000000015000001", db: "Other", family: "f2" })]], "other.trn");
-    const deps = { exec, disk: new FakeDisk(log), files: { copyDir: async () => {}, writeText: async () => {} }, reporter: silentReporter };
+    const deps = { exec, disk: new FakeDisk(log), files: { makeDir: async () => {}, copyTree: async () => {}, moveFile: async () => {}, writeText: async () => {} }, reporter: silentReporter };
     await expect(
       buildSqlServerImage(deps, { sources: [{ kind: "backup-chain", full: "full.bak", ...src }], workDir: "C:\\w", outFile: "C:\\out.vhdx", diskSizeBytes: 1 << 30 }),
     ).rejects.toThrow(SourceError);

@@ -7,9 +7,9 @@ import { NASTY_DB, expectGolden } from "./golden.js";
 
 const SECOND = header({ type: 1, first: "900", last: "901", db: "Ops", family: "ops-family" });
 const FILES = [
-  { LogicalName: "Sales_Data", Type: "D", FileId: 1 },
-  { LogicalName: "Sales_Log", Type: "L", FileId: 2 },
-  { LogicalName: "Sales FS", Type: "S", FileId: 65537 },
+  { LogicalName: "Sales_Data", Type: "D", FileID: 1 },
+  { LogicalName: "Sales_Log", Type: "L", FileID: 2 },
+  { LogicalName: "Sales FS", Type: "S", FileID: 65537 },
 ];
 
 function setup(failAt?: number) {
@@ -27,7 +27,9 @@ function setup(failAt?: number) {
     exec,
     disk: new FakeDisk(log),
     files: {
-      copyDir: async (a, b) => log.record(`files: copy ${a} -> ${b}`),
+      makeDir: async (d) => log.record(`files: mkdir ${d}`),
+      copyTree: async (a, b, o) => log.record(`files: copy ${a} -> ${b} except ${o?.excludeFiles?.join(", ")}`),
+      moveFile: async (a, b) => log.record(`files: move ${a} -> ${b}`),
       writeText: async (f) => log.record(`files: write ${f}`),
     },
     reporter: silentReporter,

@@ -7,7 +7,7 @@ import { NASTY_DB, expectGolden } from "./golden.js";
 function setup(failAt?: number) {
   const log = new StepLog();
   log.failAt = failAt;
-  const exec = new FakeExecutor(log).on("dm_server_services", [[{ account: "NT Service\\MSSQL$SQLEXPRESS" }]]);
+  const exec = new FakeExecutor(log).on("dm_server_services", [[{ account: "NT Service\\MSSQL$SQLEXPRESS", instance: "SQLEXPRESS" }]]);
   const deps: SqlServerCloneDeps = {
     exec,
     disk: new FakeDisk(log),
@@ -37,7 +37,8 @@ describe("SQL Server clone and teardown", () => {
     await teardownSqlServer(deps, record);
     expectGolden("clone-steps.txt", log.entries.slice(0, cloneSteps).join("\n") + "\n");
     expectGolden("teardown-steps.txt", log.entries.slice(cloneSteps).join("\n") + "\n");
-    expect(log.entries.slice(cloneSteps).map((e) => e.replace(/ .*/, ""))).toEqual(["sql:", "sql:", "sql:", "sql:", "sql:", "disk:", "disk:"]);
+    // Per database: two detach batches and a DB_ID check; then the login; the disk only after.
+    expect(log.entries.slice(cloneSteps).map((e) => e.replace(/ .*/, ""))).toEqual([...Array(7).fill("sql:"), "disk:", "disk:"]);
   });
 
   it("undoes a half-made clone in reverse, whichever step fails", async () => {
@@ -66,8 +67,8 @@ describe("SQL Server clone and teardown", () => {
   it("finishes every teardown step even when one fails, then reports what was left", async () => {
     const { log, clone, deps } = setup();
     const record = await clone();
-    log.failOn = "sp_detach_db";
-    await expect(teardownSqlServer(deps, record)).rejects.toThrow(/left work undone:\n- detach/);
+    log.failOn = "disk: unmount";
+    await expect(teardownSqlServer(deps, record)).rejects.toThrow(/left work undone:\n- unmount child disk/);
     expect(log.entries.at(-1)).toBe("disk: destroy C:\\clones\\c-abc23\\child.vhdx");
   });
 

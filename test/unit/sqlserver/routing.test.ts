@@ -32,7 +32,7 @@ function installHost(platform: NodeJS.Platform): FakeExecutor {
   const exec = new FakeExecutor(log)
     .on("HEADERONLY", [[header({ type: 1, first: "100", last: "200", db: "Sales" })]], "C:\\bak\\full.bak")
     .on("HEADERONLY", [[header({ type: 2, first: "150", last: "300", db: "Sales" })]], "C:\\bak\\1.trn")
-    .on("FILELISTONLY", [[{ LogicalName: "Sales_Data", Type: "D", FileId: 1 }, { LogicalName: "Sales_Log", Type: "L", FileId: 2 }]])
+    .on("FILELISTONLY", [[{ LogicalName: "Sales_Data", Type: "D", FileID: 1 }, { LogicalName: "Sales_Log", Type: "L", FileID: 2 }]])
     .on("SELECT s.name AS [schema]", [[{ schema: "dbo", table: "customers", column: "email", type: "nvarchar(200)", nullable: true, rows: 3 }], [], []])
     .on("ProductVersion", [[{ v: "16.0.1000.6" }]])
     .on("dm_server_services", [[{ account: "NT SERVICE\\MSSQLSERVER" }]]);
@@ -50,7 +50,12 @@ function installHost(platform: NodeJS.Platform): FakeExecutor {
     connect: async () => exec,
     disk: () => new SealingDisk(log),
     runner: () => new FakeRunner(log),
-    files: { copyDir: async (a, b) => log.record(`files: copy ${a} -> ${b}`), writeText: async (f) => log.record(`files: write ${f}`) },
+    files: {
+      makeDir: async () => {},
+      copyTree: async (a, b) => log.record(`files: copy ${a} -> ${b}`),
+      moveFile: async () => {},
+      writeText: async (f) => log.record(`files: write ${f}`),
+    },
     readLayout: async () => ({ version: 1, databases: [{ name: "Sales", dir: "databases\\0-Sales", files: [{ logicalName: "Sales_Data", path: "databases\\0-Sales\\f1.mdf", kind: "ROWS" }] }] }),
   };
   useSqlServerHost(host);
@@ -86,7 +91,7 @@ describe("SQL Server routing", () => {
     expect(r.stderr).not.toMatch(/^dbclone:/m);
     expect(r.code).toBe(0);
     const restore = exec.batches.filter((b) => b.sql.startsWith("RESTORE "));
-    expect(restore.map((b) => b.params.file ?? null)).toEqual(["C:\\bak\\full.bak", "C:\\bak\\1.trn", "C:\\bak\\full.bak", "C:\\bak\\full.bak", "C:\\bak\\1.trn", null]);
+    expect(restore.map((b) => b.params.file ?? null)).toEqual(["C:\\bak\\full.bak", "C:\\bak\\1.trn", "C:\\bak\\full.bak", "C:\\bak\\1.trn", "C:\\bak\\full.bak", "C:\\bak\\1.trn", null]);
     expect(log.entries.some((e) => e.startsWith("disk: seal"))).toBe(true);
     const repo = await openRepository(env.DBCLONE_REPO!);
     const image = await repo.resolve({ name: "sales", version: "latest" });

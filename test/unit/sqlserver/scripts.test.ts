@@ -48,11 +48,11 @@ describe("generated T-SQL (golden)", () => {
   ]);
   const files = parseFileList(
     [
-      { LogicalName: "Sales]Data", Type: "D", FileId: 1 },
-      { LogicalName: "Sales Data 2", Type: "D", FileId: 3 },
-      { LogicalName: "Sales'Log", Type: "L", FileId: 2 },
-      { LogicalName: "販売 FS", Type: "S", FileId: 65537 },
-      { LogicalName: "ftcat", Type: "F", FileId: 65538 },
+      { LogicalName: "Sales]Data", Type: "D", FileID: 1 },
+      { LogicalName: "Sales Data 2", Type: "D", FileID: 3 },
+      { LogicalName: "Sales'Log", Type: "L", FileID: 2 },
+      { LogicalName: "販売 FS", Type: "S", FileID: 65537 },
+      { LogicalName: "ftcat", Type: "F", FileID: 65538 },
     ],
     "full.bak",
   );
@@ -65,12 +65,27 @@ describe("generated T-SQL (golden)", () => {
   it("keeps every name out of the RESTORE text: all values are parameters", () => {
     for (const s of restoreStatements(NASTY_DB, chain, targets)) expect(s.sql).not.toMatch(/販売|Sales|bak/);
   });
-  it("scrubs with Query Store clear, rebuilds, stats, SIMPLE + CHECKPOINT, free-space clean last", () => {
+  it("scrubs Query Store, change tracking/CDC, rebuilds, full-text, stats, SIMPLE + CHECKPOINT, FILESTREAM GC, ADR, free space last", () => {
     const script = scrubScript(NASTY_DB);
     expectGolden("scrub.sql", script);
-    const order = ["QUERY_STORE CLEAR", "REBUILD", "UPDATE STATISTICS", "RECOVERY SIMPLE", "CHECKPOINT", "sp_clean_db_free_space"].map((t) => script.indexOf(t));
+    const steps = [
+      "QUERY_STORE CLEAR",
+      "DISABLE CHANGE_TRACKING",
+      "sp_cdc_disable_db",
+      "REBUILD;",
+      "ALTER FULLTEXT CATALOG",
+      "UPDATE STATISTICS",
+      "RECOVERY SIMPLE",
+      "CHECKPOINT;",
+      "sp_filestream_force_garbage_collection",
+      "sp_persistent_version_cleanup",
+      "sp_clean_db_free_space",
+    ];
+    const order = steps.map((t) => script.indexOf(t));
+    expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
-    expect(splitBatches(script)).toHaveLength(7);
+    expect(script.match(/is_memory_optimized = 0/g)).toHaveLength(2); // no REBUILD of a memory-optimized table (Msg 10794)
+    expect(splitBatches(script)).toHaveLength(11);
   });
   it("attaches, detaches, creates logins and users with quoted names", () => {
     const attach = [{ logicalName: "Sales]Data", path: "C:\\m\\databases\\0-x\\f1-Sales]Data.mdf" }, { logicalName: "Sales'Log", path: "C:\\m\\O'Brien\\f2.ldf" }];

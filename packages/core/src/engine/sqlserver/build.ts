@@ -117,7 +117,7 @@ export async function buildSqlServerImage(deps: SqlServerBuildDeps, opts: BuildS
     let freshAttachment = fresh.attachment;
     cleanup.push("unmount fresh disk", () => disk.unmount(freshAttachment));
     // The old log stays behind: ATTACH_REBUILD_LOG would attach a log it finds instead of rebuilding it.
-    await files.copyTree(win.join(stagingMount, "databases"), win.join(freshMount, "databases"), { excludeFiles: logNames });
+    await files.copyTree(win.join(stagingMount, "databases"), win.join(freshMount, "databases"), { excludeFiles: [...new Set(logNames)] });
     // The fresh disk takes the staging disk's mount folder, so every file path stays the same.
     await disk.unmount(staging.attachment);
     await disk.destroy(stagingFile);

@@ -11,7 +11,7 @@ import { CleanupStack } from "../../util/cleanup.js";
 import { firstRow, type SqlExecutor } from "./executor.js";
 import { attachCloneSql, detachStatements, multiUserSql } from "./attach-sql.js";
 import { CONTAINED_AUTH_ENABLED, DEFAULT_CLONE_ROLES, SERVICE_ACCOUNT, checkRoles, createLoginSql, createUserSql, dropLoginSql } from "./login-sql.js";
-import { filePrincipals, icaclsGrantArgs } from "./icacls.js";
+import { filePrincipals, icaclsGrantArgs, icaclsSetOwnerArgs } from "./icacls.js";
 import { quoteName } from "./quote.js";
 import type { ImageLayout } from "./layout.js";
 
@@ -85,7 +85,9 @@ export async function cloneSqlServer(deps: SqlServerCloneDeps, opts: CloneSqlSer
     const account = String(service?.account ?? "");
     if (!account) throw new CloneError("Could not read the SQL Server service account from sys.dm_server_services; the login needs VIEW SERVER STATE.");
     const instance = service?.instance == null ? null : String(service.instance);
-    await runner.command("icacls", icaclsGrantArgs(path.win32.join(mountPath, "databases"), filePrincipals(account, instance, opts.windowsCaller)));
+    const databasesDir = path.win32.join(mountPath, "databases");
+    await runner.command("icacls", icaclsSetOwnerArgs(databasesDir));
+    await runner.command("icacls", icaclsGrantArgs(databasesDir, filePrincipals(account, instance, opts.windowsCaller)));
     for (const [i, db] of layout.databases.entries()) {
       const name = cloneDatabaseName(db.name, opts.cloneId);
       const files = db.files.map((f) => ({ logicalName: f.logicalName, path: path.win32.join(mountPath, f.path) }));

@@ -25,6 +25,15 @@ export function filePrincipals(account: string, instance: string | null | undefi
 }
 
 /**
+ * Take ownership for the Administrators group first (/setowner uses SeRestorePrivilege; no prompt,
+ * unlike takeown's localized /D Y): the image's files carry the ACL sp_detach_db left, which may
+ * leave the elevated runner out, and only an owner may always rewrite a DACL.
+ */
+export function icaclsSetOwnerArgs(folder: string): string[] {
+  return [folder, "/setowner", "*S-1-5-32-544", "/T", "/C", "/Q"];
+}
+
+/**
  * Grant on the databases folder only, recursively: never /T over the mount root, which walks
  * "System Volume Information" (access denied, non-zero exit). (OI)(CI)F: inherited by new files too.
  */

@@ -26,7 +26,7 @@ EXEC sys.sp_executesql @sql;
 GO
 -- Rebuild every heap and every index: pages are rewritten, ghost records and old row versions go.
 -- Memory-optimized tables cannot be rebuilt (Msg 10794); their rows live in checkpoint files that
--- the CHECKPOINT below and the leak scan of the sealed disk cover.
+-- the checkpoint below and the leak scan of the sealed disk cover.
 DECLARE @sql nvarchar(max) = N'';
 SELECT @sql += N'ALTER TABLE ' + QUOTENAME(s.name) + N'.' + QUOTENAME(t.name) + N' REBUILD;' + NCHAR(10)
   FROM sys.tables AS t JOIN sys.schemas AS s ON s.schema_id = t.schema_id
