@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { chmod, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -10,6 +10,7 @@ import { retryWithBackoff } from "../../../packages/core/src/disk/vhdx/retry.js"
 import { buildPowerShellScript, psLiteral } from "../../../packages/core/src/runtime/powershell.js";
 import { NotSupportedError, PrivilegeError } from "../../../packages/core/src/errors.js";
 import { FakeRunner, StepLog } from "../sqlserver/fakes.js";
+import { FakeWindows } from "../sqlserver/fake-windows.js";
 import { expectGolden } from "../sqlserver/golden.js";
 import { ATTACH_AND_MOUNT_PS, FORMAT_AND_MOUNT_PS, LIST_DISKS_PS, UNMOUNT_PS } from "../../../packages/core/src/disk/vhdx/scripts.js";
 
@@ -52,7 +53,8 @@ describe("VhdxDriver (fake runner, real files)", () => {
     dir = await mkdtemp(path.join(os.tmpdir(), "vhdx-test-"));
     log = new StepLog();
     runner = new FakeRunner(log);
-    driver = new VhdxDriver({ stateDir: path.join(dir, "state"), runner, paths: path.posix, sleep: async () => {} });
+    // The host's own path semantics: real temp files are C:\… on Windows and /tmp/… here.
+    driver = new VhdxDriver({ stateDir: path.join(dir, "state"), runner, paths: path, sleep: async () => {} });
   });
   afterEach(async () => {
     await chmod(dir, 0o755).catch(() => {});
@@ -79,6 +81,21 @@ describe("VhdxDriver (fake runner, real files)", () => {
     await expect(driver.createChild(sealed.file, path.join(dir, "c2.vhdx"), "sha256:00")).rejects.toThrow(/has changed/);
     await chmod(sealed.file, 0o644);
     await expect(driver.createChild(sealed.file, path.join(dir, "c3.vhdx"))).rejects.toThrow(/writable; refusing/);
+  });
+
+  it("gives a digest-named blob a .vhdx hard link, since the virtual disk service picks the format by extension", async () => {
+    const blob = path.join(dir, "blobs", "sha256", "ab".repeat(32));
+    await mkdir(path.dirname(blob), { recursive: true });
+    await writeFile(blob, "vhdx bytes");
+    await chmod(blob, 0o444);
+    const digest = `sha256:${createHash("sha256").update("vhdx bytes").digest("hex")}`;
+    const child = await driver.createChild(blob, path.join(dir, "c", "child.vhdx"), digest);
+    const script = runner.scripts.at(-1)!.body;
+    expect(() => new FakeWindows().diskpart(script)).not.toThrow();
+    expect(child.parents[0]).toMatch(/\.vhdx$/);
+    expect((await stat(child.parents[0]!)).ino).toBe((await stat(blob)).ino);
+    // A second clone reuses the same link.
+    await expect(driver.createChild(blob, path.join(dir, "c2", "child.vhdx"), digest)).resolves.toMatchObject({ parents: child.parents });
   });
 
   it("lists attached disks as mounts before files, for gc to release in that order", async () => {
