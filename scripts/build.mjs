@@ -24,6 +24,8 @@ export const bundles = [
   { entry: "actions/clone-db/src/post.ts", out: "clone-db/post.cjs" },
   { entry: "actions/teardown/src/main.ts", out: "teardown/index.cjs" },
   { entry: "packages/cli/src/index.ts", out: "cli/index.cjs", cli: true, optional: true },
+  // The SQL Server driver, loaded at run time from beside the bundles (engine/sqlserver/mssql-executor.ts).
+  { entry: "packages/core/src/engine/sqlserver/mssql-driver.ts", out: "mssql/index.cjs" },
 ];
 
 

@@ -1,22 +1,34 @@
 // The real SqlExecutor over the mssql package. One connection (pool of 1) so session state such as
 // USE carries from batch to batch; each batch is its own request, never wrapped in a transaction.
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import type * as Mssql from "mssql";
 import { CommandError, NotSupportedError } from "../../errors.js";
 import { toMssqlConfig, describeConnection, type ConnectionPurpose, type SqlServerConnection } from "./connection.js";
 import type { ExecuteOptions, Row, SqlExecutor, SqlValue } from "./executor.js";
 
 /**
- * mssql (tedious, Azure identity…) would double every bundle, and only Windows SQL Server runs need
- * it: the module name is a variable, so esbuild leaves it out and Node resolves it from node_modules
- * at run time (`npm ci` on the runner).
+ * mssql (tedious, Azure identity…) would triple every bundle, and only Windows SQL Server runs need
+ * it: the module name is a variable, so esbuild leaves it out. Node resolves it from node_modules
+ * (a checkout after npm ci), else from dist/mssql/index.cjs beside the running bundle (the
+ * published actions and CLI, which have no node_modules).
  */
 async function loadMssql(): Promise<typeof Mssql> {
   const name = "mssql";
   try {
     const m = (await import(name)) as typeof Mssql & { default?: typeof Mssql };
     return m.default ?? m;
-  } catch (e) {
-    throw new NotSupportedError(`The SQL Server driver (npm package mssql) could not be loaded: ${(e as Error).message}. Run dbclone from a checkout with npm ci done.`);
+  } catch (first) {
+    const beside = fileURLToPath(new URL("../mssql/index.cjs", import.meta.url));
+    try {
+      const m = createRequire(import.meta.url)(beside) as typeof Mssql & { default?: typeof Mssql };
+      return m.default ?? m;
+    } catch {
+      throw new NotSupportedError(
+        `The SQL Server driver (npm package mssql) could not be loaded: ${(first as Error).message}, and ${beside} is missing. ` +
+          "Use the published actions or CLI (dist/ holds the driver), or npm ci in a checkout.",
+      );
+    }
   }
 }
 
