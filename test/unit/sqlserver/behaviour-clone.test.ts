@@ -38,6 +38,17 @@ describe("SQL Server clones against the behavioural fake", () => {
     expect(server.db(dbA)!.filestreamDirectory).not.toBe(server.db(dbB)!.filestreamDirectory);
   });
 
+  it("brings an image's databases back MULTI_USER even when its files say SINGLE_USER (images made before this fix)", async () => {
+    const { fw, server, clone } = await imageThenClones();
+    const image = fw.volumes.get(BASE.toLowerCase())!;
+    const primary = [...image.saved.values()].find((n) => (n.meta?.db as { userAccess?: string } | undefined)?.userAccess)!;
+    (primary.meta!.db as { userAccess: string }).userAccess = "SINGLE_USER";
+    const c = await clone("c-old");
+    const name = Object.values(c.databases)[0]!;
+    server.connectClient(name);
+    server.connectClient(name);
+  });
+
   it("grants by names icacls resolves when SQL Server logs on as LocalSystem, never /T over the volume root", async () => {
     const { fw, clone } = await imageThenClones({}, { edition: "Developer", serviceAccount: "LocalSystem" });
     await clone("c-sys");
