@@ -125,10 +125,11 @@ describe("workflows-examples/windows-sqlserver.yml", () => {
   });
 });
 
-it("golden files check out LF under core.autocrlf=true (.gitattributes), so the Windows unit step compares like Linux", () => {
+it("golden files check out as generated under core.autocrlf=true (.gitattributes), so the Windows unit step compares like Linux", () => {
   const r = spawnSync("git", ["check-attr", "eol", "text", "--", "test/golden/sqlserver/scrub.sql", "test/golden/sqlserver/vhdx-list.ps1"], { cwd: root, encoding: "utf8" });
   expect(r.stdout).toBe(
     "test/golden/sqlserver/scrub.sql: eol: lf\ntest/golden/sqlserver/scrub.sql: text: set\n" +
-      "test/golden/sqlserver/vhdx-list.ps1: eol: lf\ntest/golden/sqlserver/vhdx-list.ps1: text: set\n",
+      // Generated CRLF: never converted either way.
+      "test/golden/sqlserver/vhdx-list.ps1: eol: lf\ntest/golden/sqlserver/vhdx-list.ps1: text: unset\n",
   );
 });
