@@ -92,7 +92,8 @@ describe("SQL Server build against the behavioural fake", () => {
   it("masks with triggers off and system-versioning off, empties the history, and puts both back", async () => {
     const policy = parsePolicy(`databases:\n  "${DB.replace(/"/g, '\\"')}":\n    tables:\n      customers:\n        columns:\n          email: email\n`, "policy.yml");
     const { fw } = await build(productionServer(), { masking: { policy, key: Buffer.from("behaviour-test-key-0123456789abcdef") } });
-    const customers = (storedDb(fw).tables as { name: string; triggerFiredOnMask: boolean; historyHoldsOriginals: boolean; versioning: boolean; enabledTriggers: string[] }[]).find((t) => t.name === "customers")!;
+    const tables = storedDb(fw).tables as { name: string; triggerFiredOnMask: boolean; historyHoldsOriginals: boolean; versioning: boolean }[];
+    const customers = tables.find((t) => t.name === "customers")!;
     expect(customers).toMatchObject({ triggerFiredOnMask: false, historyHoldsOriginals: false, versioning: true, enabledTriggers: ["trg_customers_audit"] });
   });
 });

@@ -51,7 +51,9 @@ function scrub(server: FakeSqlServer, db: FakeDb, sql: string): Row[][] | undefi
     const mo = db.tables.find((t) => t.memoryOptimized);
     // Each generated list of REBUILDs must leave memory-optimized tables out on its own.
     const generators = sql.split("SELECT @sql += ").filter((g) => /N' REBUILD;'/.test(g));
-    if (mo && generators.some((g) => !/is_memory_optimized = 0/.test(g))) throw sqlError(10794, `The operation 'ALTER TABLE REBUILD' is not supported with memory optimized tables (${mo.schema}.${mo.name}).`);
+    if (mo && generators.some((g) => !/is_memory_optimized = 0/.test(g))) {
+      throw sqlError(10794, `The operation 'ALTER TABLE REBUILD' is not supported with memory optimized tables (${mo.schema}.${mo.name}).`);
+    }
     known = true;
   }
   if (/sp_filestream_force_garbage_collection/.test(sql)) {

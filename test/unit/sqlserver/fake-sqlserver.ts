@@ -111,7 +111,10 @@ export class FakeSqlServer implements SqlExecutor {
     if (sql.includes("FROM sys.master_files")) {
       return [this.need(String(p.db)).files.map((f) => ({ logicalName: f.logicalName, path: f.path, kind: f.kind }))];
     }
-    if (sql.includes("sys.dm_server_services")) return [[{ account: this.opts.serviceAccount ?? "NT Service\\MSSQL$SQLEXPRESS", instance: this.opts.instance === undefined ? "SQLEXPRESS" : this.opts.instance }]];
+    if (sql.includes("sys.dm_server_services")) {
+      const instance = this.opts.instance === undefined ? "SQLEXPRESS" : this.opts.instance;
+      return [[{ account: this.opts.serviceAccount ?? "NT Service\\MSSQL$SQLEXPRESS", instance }]];
+    }
     if (sql.includes("N'contained database authentication'")) return [[{ enabled: this.opts.containedAuth ? 1 : 0 }]];
     const useThenAlter = /^(?:USE \[master\];\n)?IF DB_ID\(@db\) IS NOT NULL (?:BEGIN )?ALTER DATABASE/.test(sql);
     if (useThenAlter || /^ALTER DATABASE \[.*\] SET MULTI_USER;$/.test(sql)) {
@@ -154,7 +157,11 @@ export class FakeSqlServer implements SqlExecutor {
   private placeFile(f: FakeBackupFile, target: string): void {
     const dir = win.dirname(target);
     if (!this.fs.isDir(dir)) {
-      throw sqlError(5133, `Directory lookup for the file "${target}" failed with the operating system error 3(The system cannot find the path specified.). RESTORE DATABASE is terminating abnormally (Msg 3156).`);
+      throw sqlError(
+        5133,
+        `Directory lookup for the file "${target}" failed with the operating system error 3(The system cannot find the path specified.). ` +
+          "RESTORE DATABASE is terminating abnormally (Msg 3156).",
+      );
     }
     if (this.fs.exists(target)) throw sqlError(1834, `The file '${target}' cannot be overwritten. It is being used by database or already exists.`);
     if (f.type === "S" || f.type === "F") this.fs.mkdirp(target);
@@ -231,7 +238,9 @@ export class FakeSqlServer implements SqlExecutor {
     for (const s of specs) if (!this.canOpen(s.path)) throw sqlError(5120, `Unable to open the physical file "${s.path}". Operating system error 5: "5(Access is denied.)".`);
     const stored = this.fs.get(specs[0]!.path)?.meta?.db as (FakeDb & { residue: string[]; tables: (FakeDb["tables"][number] & { enabledTriggers: string[] })[] }) | undefined;
     if (!stored) throw sqlError(5172, `The header for file '${specs[0]!.path}' is not a valid database file header.`);
-    if (stored.containment === 1 && !this.opts.containedAuth) throw sqlError(12824, "The sp_configure value 'contained database authentication' must be set to 1 in order to attach a contained database.");
+    if (stored.containment === 1 && !this.opts.containedAuth) {
+      throw sqlError(12824, "The sp_configure value 'contained database authentication' must be set to 1 in order to attach a contained database.");
+    }
     const files: FakeDbFile[] = [];
     for (const f of stored.files) {
       const given = specs.find((s) => s.logicalName === f.logicalName);
