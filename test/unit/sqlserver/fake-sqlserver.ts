@@ -164,8 +164,10 @@ export class FakeSqlServer implements SqlExecutor {
       );
     }
     if (this.fs.exists(target)) throw sqlError(1834, `The file '${target}' cannot be overwritten. It is being used by database or already exists.`);
-    if (f.type === "S" || f.type === "F") this.fs.mkdirp(target);
-    else this.fs.createFile(target, f.sizeBytes, this.serviceSid);
+    if (f.type === "S" || f.type === "F") {
+      this.fs.mkdirp(target);
+      this.fs.createFile(win.join(target, "filestream.hdr"), 0, this.serviceSid); // a container holds its header and blobs
+    } else this.fs.createFile(target, f.sizeBytes, this.serviceSid);
     this.fs.get(target)!.size = f.sizeBytes;
     const v = this.fs.volumeOf(target);
     if (v && v.used > v.volume.capacity) throw sqlError(3257, `There is insufficient free space on disk volume '${v.volume.mountedAt}' to create the database.`);

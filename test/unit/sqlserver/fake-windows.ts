@@ -92,7 +92,9 @@ export class FakeWindows {
   canAccess(p: string, principal: string): boolean {
     const acl = this.effectiveAcl(p);
     const who = principal.toLowerCase();
-    return acl.has(who) || (who !== SYSTEM.toLowerCase() && acl.has(AUTHENTICATED));
+    // The runner is an elevated member of Administrators: an ACE for the group lets it in.
+    const admin = who === RUNNER && acl.has(ADMINS.toLowerCase());
+    return admin || acl.has(who) || (who !== SYSTEM.toLowerCase() && acl.has(AUTHENTICATED));
   }
 
   /** Which volume holds `p`, and the bytes its files take. */
@@ -226,8 +228,11 @@ export class FakeWindows {
       if (!g.startsWith("*") && !this.accounts.has(g.toLowerCase())) throw new Error(`icacls exited 1332: ${g}: No mapping between account names and security IDs was done.`);
     }
     if (!this.exists(target!)) throw new Error(`icacls exited 2: ${target}: The system cannot find the file specified.`);
-    for (const p of [target!, ...(tree ? this.children(target!) : [])]) {
+    // Parents before children, the way icacls walks a tree.
+    for (const p of [target!, ...(tree ? this.children(target!).sort((a, b) => a.length - b.length) : [])]) {
       const n = this.get(p)!;
+      // Walking into a folder needs the right to list it (a FILESTREAM container the detach locked).
+      if (!setOwner && p !== target && !this.canAccess(win.dirname(p), RUNNER)) throw new Error(`icacls exited 5: ${win.dirname(p)}: Access is denied.`);
       if (setOwner) {
         n.owner = setOwner.toLowerCase(); // SeRestorePrivilege: an elevated administrator may set any owner
         continue;

@@ -10,9 +10,9 @@ describe("icacls arguments", () => {
   it("names the per-service SID of the instance, a well-known SID for LocalSystem, and the Windows caller", () => {
     expect(serviceSidName(null)).toBe("NT SERVICE\\MSSQLSERVER");
     expect(serviceSidName("SQLEXPRESS")).toBe("NT SERVICE\\MSSQL$SQLEXPRESS");
-    expect(filePrincipals("LocalSystem", "SQLEXPRESS")).toEqual(["NT SERVICE\\MSSQL$SQLEXPRESS", "*S-1-5-18"]);
-    expect(filePrincipals("NT AUTHORITY\\NETWORK SERVICE", null, "CORP\\builder")).toEqual(["NT SERVICE\\MSSQLSERVER", "*S-1-5-20", "CORP\\builder"]);
-    expect(filePrincipals("NT Service\\MSSQLSERVER", null)).toEqual(["NT SERVICE\\MSSQLSERVER"]);
+    expect(filePrincipals("LocalSystem", "SQLEXPRESS")).toEqual(["NT SERVICE\\MSSQL$SQLEXPRESS", "*S-1-5-18", "*S-1-5-32-544"]);
+    expect(filePrincipals("NT AUTHORITY\\NETWORK SERVICE", null, "CORP\\builder")).toEqual(["NT SERVICE\\MSSQLSERVER", "*S-1-5-20", "CORP\\builder", "*S-1-5-32-544"]);
+    expect(filePrincipals("NT Service\\MSSQLSERVER", null)).toEqual(["NT SERVICE\\MSSQLSERVER", "*S-1-5-32-544"]);
     expect(windowsCaller({ server: "db", auth: { kind: "ntlm", domain: "CORP", user: "builder", password: "x" } })).toBe("CORP\\builder");
     expect(windowsCaller({ server: "db", auth: { kind: "sql", user: "sa", password: "x" } })).toBeUndefined();
   });

@@ -15,10 +15,16 @@ const WELL_KNOWN: Record<string, string> = {
 
 export const serviceSidName = (instance: string | null | undefined): string => (instance ? `NT SERVICE\\MSSQL$${instance}` : "NT SERVICE\\MSSQLSERVER");
 
-/** The principals to grant: the service SID, the logon account, and (Windows authentication) the caller, whom attach impersonates. */
+/** Administrators: icacls /T must walk into folders (FILESTREAM containers) the detach locked, and gc deletes them. */
+export const ADMINISTRATORS = "*S-1-5-32-544";
+
+/**
+ * The principals to grant: the service SID, the logon account, (Windows authentication) the caller,
+ * whom attach impersonates, and Administrators.
+ */
 export function filePrincipals(account: string, instance: string | null | undefined, windowsCaller?: string): string[] {
   const out: string[] = [];
-  for (const p of [serviceSidName(instance), WELL_KNOWN[account.trim().toLowerCase()] ?? account.trim(), windowsCaller ?? ""]) {
+  for (const p of [serviceSidName(instance), WELL_KNOWN[account.trim().toLowerCase()] ?? account.trim(), windowsCaller ?? "", ADMINISTRATORS]) {
     if (p && !out.some((q) => q.toLowerCase() === p.toLowerCase())) out.push(p);
   }
   return out;
@@ -30,7 +36,7 @@ export function filePrincipals(account: string, instance: string | null | undefi
  * leave the elevated runner out, and only an owner may always rewrite a DACL.
  */
 export function icaclsSetOwnerArgs(folder: string): string[] {
-  return [folder, "/setowner", "*S-1-5-32-544", "/T", "/C", "/Q"];
+  return [folder, "/setowner", ADMINISTRATORS, "/T", "/C", "/Q"];
 }
 
 /**
