@@ -48,7 +48,7 @@ export async function createClone(opts: CreateCloneOptions): Promise<CloneResult
     if (decision.kind === "reuse") return reuseResult(decision.record, image, decision.newerImage, opts, started);
     previous = decision.previous;
     replaced = { id: previous.id, reason: decision.reason };
-    reporter.warn(`Replacing ${decision.reason}.`);
+    reporter.warn(`Replacing the clone named ${opts.name}: ${decision.reason}.`);
     await removeClone(previous, { home: opts.home, reporter, repository });
   }
 
