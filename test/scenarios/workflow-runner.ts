@@ -66,6 +66,10 @@ export interface StepRun {
 }
 
 export interface JobRun {
+  /** The job's `if:` was false: nothing ran. */
+  skippedJob: boolean;
+  /** runs-on, evaluated: the labels a runner must carry to take the job. */
+  runsOn: string[];
   steps: StepRun[];
   posts: StepRun[];
   failed: boolean;
@@ -94,7 +98,11 @@ export async function runJob(workflow: Workflow, jobId: string, opts: JobOptions
     };
     const exported: Record<string, string> = {};
     const jobEnv = evaluateMap(job.env, ctx, status);
-    const run: JobRun = { steps: [], posts: [], failed: false, byId: (id) => run.steps.find((s) => s.step.id === id)! };
+    const runsOn = [job["runs-on"]].flat().map((l) => interpolate(String(l), ctx, status));
+    const run: JobRun = { skippedJob: false, runsOn, steps: [], posts: [], failed: false, byId: (id) => run.steps.find((s) => s.step.id === id)! };
+    if (!stepCondition(job.if, ctx, status)) return { ...run, skippedJob: true };
+    // The runner that takes the job carries every label; a job pinned elsewhere would not land here.
+    if (runsOn.some((l) => /^dbclone-\d+$/.test(l) && l !== opts.runnerName)) throw new Error(`job ${jobId} is pinned to ${runsOn.join(", ")}, not ${opts.runnerName}`);
     const posts: { bundle: string; inputs: Record<string, string>; env: Record<string, string>; state: Record<string, string>; step: WorkflowStep }[] = [];
 
     for (const step of job.steps) {

@@ -30,7 +30,12 @@ export interface ScenarioWorld {
 export async function makeScenarioWorld(runnerNames: string[], gh: FakeGitHubOptions = {}): Promise<ScenarioWorld> {
   const tracker = new Tracker();
   const runners: Record<string, World> = {};
-  for (const name of runnerNames) runners[name] = await makeWorld(`dbclone-scenario-${name}-`);
+  for (const name of runnerNames) {
+    runners[name] = await makeWorld(`dbclone-scenario-${name}-`);
+    // A runner's DBCLONE_HOME as the operator sets it up: the database's OS user may traverse it.
+    fs.mkdirSync(runners[name]!.home, { recursive: true, mode: 0o711 });
+    fs.chmodSync(runners[name]!.home, 0o711);
+  }
   const repoDir = runners[runnerNames[0]!]!.repoDir;
   const fake = await startFakeGitHub({ owner: "acme", repo: "shop", ...gh });
   return {
