@@ -1,12 +1,12 @@
 // teardown: clone-id | name | branch / pr / labels → (schema diff) → teardownClones → outputs removed, count;
 // or sweep: true → the GitHub API says which PRs are closed and branches gone → those clones go.
 import * as core from "@actions/core";
-import { CloneRegistry, type CloneRecord } from "../../../packages/core/src/clones/index.js";
+import { CloneRegistry, matchesLabels, type CloneRecord } from "../../../packages/core/src/clones/index.js";
 import { UsageError } from "../../../packages/core/src/errors.js";
 import { sweepGitHubClones } from "../../../packages/core/src/github/index.js";
 import { dbcloneHome } from "../../../packages/core/src/util/paths.js";
 import { actionGitHubClient, attachVerifiedClaims } from "../../shared/github.js";
-import { pullRequestNumber } from "../../shared/github-context.js";
+import { pullRequestNumber, repositoryScope } from "../../shared/github-context.js";
 import { optionalInput, parseBoolean } from "../../shared/inputs.js";
 import { reportSchemaDiffs } from "../../shared/pr-comment.js";
 import { actionsReporter } from "../../shared/reporter.js";
@@ -51,10 +51,9 @@ async function sweep(): Promise<void> {
   core.info(`Sweep: removed ${result.removed.length}, kept ${result.kept.length} (PR open or branch present), unsure ${result.unknown.length}.`);
 }
 
+/** The clones the teardown will remove: ready ones of this repository (the diff must not read another's). */
 async function selectedClones(registry: CloneRegistry, s: CloneSelection): Promise<CloneRecord[]> {
-  if (s.id || s.name) {
-    const one = await registry.get((s.id ?? s.name)!);
-    return one && one.state === "ready" ? [one] : [];
-  }
-  return (await registry.findByLabels(s.labels ?? {})).filter((c) => c.state === "ready");
+  const scope = repositoryScope();
+  const found = s.id || s.name ? [await registry.get((s.id ?? s.name)!)].filter((c) => c !== undefined) : await registry.findByLabels(s.labels ?? {});
+  return found.filter((c) => c.state === "ready" && (!scope || matchesLabels(c, scope)));
 }
