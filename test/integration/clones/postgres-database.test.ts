@@ -72,4 +72,13 @@ describe("an image built from a pg_dump of the postgres database", () => {
     await expect(build).rejects.toThrow(/would restore into database "postgres", which another source already filled/);
     await expect(world.repository.resolve({ name: "bench", version: "v2" })).rejects.toThrow();
   });
+
+  it("refuses a dump of a template database, whose data an image would silently drop", async () => {
+    await source.psql("template1", "CREATE TABLE IF NOT EXISTS template_notes (id int)");
+    const template = path.join(path.dirname(dump), "template1.dump");
+    await source.dump(["pg_dump", "--format=custom", `--file=${template}`, "--dbname=template1"]);
+    const build = buildImage({ repository: world.repository, name: "tmpl", version: "v1", sources: [{ kind: "dump", path: template }], home: world.home, reporter: silentReporter });
+    await expect(build).rejects.toThrow(/would restore into the template database "template1", which an image does not carry/);
+    await expect(world.repository.resolve({ name: "tmpl", version: "v1" })).rejects.toThrow();
+  });
 });

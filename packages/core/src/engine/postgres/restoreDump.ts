@@ -24,11 +24,12 @@ async function prepareDatabase(s: BuildServer, name: string, file: string, fille
   if (filled.has(name)) {
     throw new SourceError(`${file} would restore into database "${name}", which another source already filled. Give the sources distinct database names.`);
   }
-  if (name === "template0") {
-    throw new SourceError(`${file} would restore into "template0", which PostgreSQL never lets anyone change. Give this source another database name.`);
+  const found = await withAdmin(s, "template1", async (c) => (await c.query<{ datistemplate: boolean }>("SELECT datistemplate FROM pg_database WHERE datname = $1", [name])).rows[0]);
+  if (found?.datistemplate) {
+    // An image carries user databases only: restored into a template, the data would silently vanish.
+    throw new SourceError(`${file} would restore into the template database "${name}", which an image does not carry. Dump the data from a database with another name.`);
   }
-  const exists = await withAdmin(s, "template1", async (c) => (await c.query("SELECT 1 FROM pg_database WHERE datname = $1", [name])).rowCount);
-  if (!exists) {
+  if (!found) {
     await withAdmin(s, "template1", (c) => c.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE template0 ENCODING 'UTF8'`));
   } else if (!(await isEmptyDatabase(s, name))) {
     throw new SourceError(`${file} would restore into database "${name}", which the base source already holds with objects of its own. Give this source another database name.`);
