@@ -89,7 +89,7 @@ describe("per-branch-db.yml with nightly-refresh.yml moving latest", () => {
       });
       const out = again.byId("db").result!;
       expect(out.outputs).toMatchObject({ created: "false", "clone-id": out1["clone-id"], version: v1, "image-changed": "true", "newer-version": newer, "connection-string": out1["connection-string"] });
-      expect(out.stdout).toMatch(new RegExp(`Kept clone ${out1["clone-id"]} \\(branch-feature-x\\) on runner ${RUNNER} with its data: it holds shop:${v1}`));
+      expect(out.stdout).toMatch(new RegExp(`Kept clone ${out1["clone-id"]} \\(branch-feature-x\\) on runner ${RUNNER} with its data: it holds shop:${v1}, and shop:${newer} was asked for`));
       expect(out.stdout).not.toMatch(/dead/i);
       expect(out.summary).toContain(`shop:${newer} exists; this named clone kept its data`);
       expect(again.steps.at(-1)!.log).toContain(`image-changed=true newer=${newer}`);

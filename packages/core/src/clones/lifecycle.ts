@@ -21,7 +21,7 @@ import type { CloneRecord } from "./types.js";
 import { removeClone } from "./teardown.js";
 import { createChildDisk } from "./child-disk.js";
 import { assertDatabaseChoice, credentialsOf, pointAt } from "./credentials.js";
-import { decideNamedClone, inheritedTtl } from "./named-clone.js";
+import { askedFor, decideNamedClone, inheritedTtl } from "./named-clone.js";
 import type { PublishedImage } from "../repository/types.js";
 
 export { teardownClones } from "./teardown.js";
@@ -164,7 +164,7 @@ async function reuseResult(
   if (newer) {
     opts.reporter.warn(
       `Kept clone ${record.id} (${record.name})${where} with its data: it holds ${record.image.name}:${record.image.version}, ` +
-        `and ${opts.ref} is now ${newer.name}:${newer.version}. To take the new version (losing the clone's data), use on-image-change: recreate or reset.`,
+        `and ${askedFor(opts.ref, newer)}. To take the new version (losing the clone's data), use on-image-change: recreate or reset.`,
     );
   } else opts.reporter.info(`Reusing clone ${record.id} (${record.name})${where} of ${record.image.name}:${record.image.version}`);
   return {

@@ -44,7 +44,7 @@ export async function decideNamedClone(existing: CloneRecord, image: PublishedIm
     };
   }
   throw new CloneError(
-    `${what} holds ${held}, but ${opts.ref} is now ${image.name}:${image.version}, and on-image-change is 'fail'. ` +
+    `${what} holds ${held}, but ${askedFor(opts.ref, image)}, and on-image-change is 'fail'. ` +
       "Keep the clone and its data (on-image-change: keep), take the new version (on-image-change: recreate, or reset), or tear it down first.",
   );
 }
@@ -66,4 +66,9 @@ export function inheritedTtl(previous: CloneRecord): number | undefined {
   if (!previous.expiresAt) return undefined;
   const seconds = Math.round((Date.parse(previous.expiresAt) - Date.parse(previous.createdAt)) / 1000);
   return Number.isFinite(seconds) && seconds > 0 ? seconds : undefined;
+}
+
+/** "shop:latest is now shop:v2", or for a digest-pinned request "shop:v2 was asked for". */
+export function askedFor(ref: string, image: { name: string; version: string }): string {
+  return ref.includes("@") ? `${image.name}:${image.version} was asked for` : `${ref} is now ${image.name}:${image.version}`;
 }
