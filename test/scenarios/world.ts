@@ -57,7 +57,9 @@ export async function makeScenarioWorld(runnerNames: string[], gh: FakeGitHubOpt
     },
     async cleanup() {
       await fake.stop();
-      for (const w of Object.values(runners)) await w.cleanup();
+      // The first runner's root holds the shared repository: clean it last, or the other runners'
+      // teardowns would write their audit events into a repository directory already removed.
+      for (const w of Object.values(runners).reverse()) await w.cleanup();
       await tracker.cleanup();
     },
   };
