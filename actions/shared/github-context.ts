@@ -50,6 +50,20 @@ export function defaultCloneLabels(env: Env = process.env): Record<string, strin
   return dropEmpty({ branch: branchName(env), pr: pullRequestNumber(env), run: env.GITHUB_RUN_ID }) as Record<string, string>;
 }
 
+/**
+ * Labels that say where a clone lives and who made it: runner=<runner name> and
+ * github-repository=<owner/name>. The workflow cannot override them: teardown, reuse and the
+ * sweep act only on clones of their own repository.
+ */
+export function ownershipLabels(env: Env = process.env): Record<string, string> {
+  return dropEmpty({ runner: env.RUNNER_NAME, "github-repository": env.GITHUB_REPOSITORY }) as Record<string, string>;
+}
+
+/** What an action may reuse or remove: clones labelled with this run's repository (none outside Actions). */
+export function repositoryScope(env: Env = process.env): Record<string, string> | undefined {
+  return env.GITHUB_REPOSITORY ? { "github-repository": env.GITHUB_REPOSITORY } : undefined;
+}
+
 function dropEmpty<T extends Record<string, string | undefined>>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== "")) as T;
 }

@@ -4,6 +4,7 @@ import * as core from "@actions/core";
 import type { CloneRecord, CloneResult } from "../../packages/core/src/clones/index.js";
 import {
   commentMarker,
+  commentRefusal,
   diffCloneSchema,
   findMarkedComment,
   renderCloneComment,
@@ -16,7 +17,7 @@ import type { Reporter } from "../../packages/core/src/reporter.js";
 import type { Repository } from "../../packages/core/src/repository/types.js";
 import { pullRequestNumber, runUrl } from "./github-context.js";
 
-export async function postCloneComment(client: GitHubClient | undefined, result: CloneResult, chosen: string | undefined): Promise<void> {
+export async function postCloneComment(client: GitHubClient | undefined, result: CloneResult, chosen: string | undefined, database?: string): Promise<void> {
   const pr = pullRequestNumber();
   if (!pr || !client) {
     core.info(`comment: true, but ${!pr ? "this run is not for a pull request" : "there is no GitHub token"}: no PR comment.`);
@@ -26,9 +27,12 @@ export async function postCloneComment(client: GitHubClient | undefined, result:
   const marker = commentMarker(image.name);
   const body = renderCloneComment(marker, {
     image: image.name,
-    version: image.version,
-    digest: image.manifestDigest,
-    chosen,
+    version: clone.image.version,
+    digest: clone.image.manifestDigest,
+    chosen: result.newerImage ? undefined : chosen,
+    newerVersion: result.newerImage?.version,
+    runner: clone.labels.runner,
+    database,
     cloneId: clone.id,
     created: result.created,
     readySeconds: result.readySeconds,
@@ -38,8 +42,15 @@ export async function postCloneComment(client: GitHubClient | undefined, result:
     databases: credentials.databases,
     runUrl: runUrl(),
   });
-  const posted = await upsertPullRequestComment(client, Number(pr), marker, body);
-  core.info(`${posted.created ? "Posted" : "Updated"} the dbclone comment on PR #${pr}.`);
+  try {
+    const posted = await upsertPullRequestComment(client, Number(pr), marker, body);
+    core.info(`${posted.created ? "Posted" : "Updated"} the dbclone comment on PR #${pr}.`);
+  } catch (e) {
+    // A fork PR's read-only token: the clone is ready, so the step still succeeds.
+    const refusal = commentRefusal(e, Number(pr));
+    if (!refusal) throw e;
+    core.warning(refusal);
+  }
 }
 
 export interface SchemaDiffContext {
@@ -60,8 +71,14 @@ export async function reportSchemaDiffs(clones: CloneRecord[], ctx: SchemaDiffCo
     if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(`\n${section}\n`).write();
     if (!ctx.client || !ctx.pr) continue;
     const marker = commentMarker(clone.image.name);
-    const existing = await findMarkedComment(ctx.client, Number(ctx.pr), marker);
-    await upsertPullRequestComment(ctx.client, Number(ctx.pr), marker, withSchemaDiffSection(existing?.body ?? marker, section));
-    core.info(`Added the schema diff to the dbclone comment on PR #${ctx.pr}.`);
+    try {
+      const existing = await findMarkedComment(ctx.client, Number(ctx.pr), marker);
+      await upsertPullRequestComment(ctx.client, Number(ctx.pr), marker, withSchemaDiffSection(existing?.body ?? marker, section));
+      core.info(`Added the schema diff to the dbclone comment on PR #${ctx.pr}.`);
+    } catch (e) {
+      const refusal = commentRefusal(e, Number(ctx.pr));
+      if (!refusal) throw e;
+      core.warning(refusal);
+    }
   }
 }

@@ -20,6 +20,7 @@ export const inputSource: TeardownSource = {
   report(result) {
     core.setOutput(TeardownOutputs.Removed, JSON.stringify(result.removed));
     core.setOutput(TeardownOutputs.Count, String(result.removed.length));
+    core.setOutput(TeardownOutputs.Skipped, JSON.stringify(result.skipped ?? []));
     core.info(result.removed.length ? `Removed ${result.removed.join(", ")} in ${result.seconds} s.` : "No clone matched: nothing to remove.");
   },
 };

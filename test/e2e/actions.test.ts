@@ -104,13 +104,13 @@ describe("teardown bundle", () => {
   it("treats a clone that is already gone as removed = [] (idempotent)", async () => {
     const r = await runAction("teardown", { env, inputs: { "clone-id": "c-does-not-exist" } });
     expect(r.exitCode, r.stdout).toBe(0);
-    expect(r.outputs).toEqual({ removed: "[]", count: "0" });
+    expect(r.outputs).toEqual({ removed: "[]", count: "0", skipped: "[]" });
   });
 
   it("tears down by pr label", async () => {
     const r = await runAction("teardown", { env, inputs: { pr: "42" } });
     expect(r.exitCode, r.stdout).toBe(0);
-    expect(r.outputs).toEqual({ removed: "[]", count: "0" });
+    expect(r.outputs).toEqual({ removed: "[]", count: "0", skipped: "[]" });
   });
 });
 

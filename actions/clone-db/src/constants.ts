@@ -9,6 +9,9 @@ export enum Inputs {
   Repository = "repository",
   Labels = "labels",
   Reset = "reset",
+  OnImageChange = "on-image-change",
+  Database = "database",
+  ExportEnv = "export-env",
   Runtime = "runtime",
   DockerImage = "docker-image",
   Memory = "memory",
@@ -32,6 +35,11 @@ export enum Outputs {
   Created = "created",
   ReadySeconds = "ready-seconds",
   Version = "version",
+  ExpiresAt = "expires-at",
+  Name = "name",
+  Runner = "runner",
+  ImageChanged = "image-changed",
+  NewerVersion = "newer-version",
 }
 
 /** Saved by the main step for the post step (read back from STATE_<name>). */

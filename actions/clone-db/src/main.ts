@@ -8,8 +8,9 @@ import { actionsReporter } from "../../shared/reporter.js";
 import { openRepository } from "../../shared/repository.js";
 import { runStep } from "../../shared/run-step.js";
 import { chooseImage } from "./choose-image.js";
-import { Outputs, State } from "./constants.js";
+import { State } from "./constants.js";
 import { readCloneInputs } from "./options.js";
+import { exportConnectionEnv, setCloneOutputs } from "./outputs.js";
 import { writeCloneSummary } from "./summary.js";
 
 async function main(): Promise<void> {
@@ -36,31 +37,19 @@ async function main(): Promise<void> {
     durability: inputs.durability,
     timeoutMs: inputs.timeoutMs,
     reset: inputs.reset,
+    onImageChange: inputs.onImageChange,
+    scope: inputs.scope,
+    database: inputs.database,
     runtime: inputs.runtime,
     docker: inputs.docker,
   });
 
-  const { clone, credentials } = result;
-  core.saveState(State.CloneId, clone.id);
+  core.saveState(State.CloneId, result.clone.id);
   core.saveState(State.ImageName, image.name);
-  // Mask before the values reach any output, log line or later step.
-  core.setSecret(credentials.password);
-  core.setSecret(encodeURIComponent(credentials.password));
-  core.setSecret(credentials.connectionString);
-  core.setOutput(Outputs.CloneId, clone.id);
-  core.setOutput(Outputs.Host, credentials.host);
-  core.setOutput(Outputs.Port, String(credentials.port));
-  core.setOutput(Outputs.User, credentials.user);
-  core.setOutput(Outputs.Password, credentials.password);
-  core.setOutput(Outputs.Database, credentials.databases[0] ?? "");
-  core.setOutput(Outputs.Databases, JSON.stringify(credentials.databases));
-  core.setOutput(Outputs.ConnectionString, credentials.connectionString);
-  core.setOutput(Outputs.ImageDigest, image.manifestDigest);
-  core.setOutput(Outputs.Created, String(result.created));
-  core.setOutput(Outputs.ReadySeconds, String(result.readySeconds));
-  core.setOutput(Outputs.Version, image.version);
+  setCloneOutputs(result, inputs.database);
+  if (inputs.exportEnv) exportConnectionEnv(result, inputs.database);
   await writeCloneSummary(result, chosen.how);
-  if (inputs.comment) await postCloneComment(github, result, chosen.how);
+  if (inputs.comment) await postCloneComment(github, result, chosen.how, inputs.database);
 }
 
 void runStep(main);

@@ -3,7 +3,8 @@ import { UsageError } from "../../../packages/core/src/errors.js";
 import { parseImageRef } from "../../../packages/core/src/image/index.js";
 import { dbcloneHome } from "../../../packages/core/src/util/paths.js";
 import type { Durability } from "../../../packages/core/src/engine/types.js";
-import { defaultCloneLabels } from "../../shared/github-context.js";
+import { ON_IMAGE_CHANGE, type OnImageChange } from "../../../packages/core/src/clones/index.js";
+import { defaultCloneLabels, ownershipLabels, repositoryScope } from "../../shared/github-context.js";
 import { optionalInput, parseBoolean, parseChoice, parseDuration, parseLabels, parseSeconds, requiredInput } from "../../shared/inputs.js";
 import { repositoryLocation } from "../../shared/repository.js";
 import { Inputs } from "./constants.js";
@@ -19,6 +20,13 @@ export interface CloneInputs extends RuntimeInputs {
   keep: boolean;
   timeoutMs: number;
   reset: boolean;
+  onImageChange: OnImageChange;
+  /** The database connection-string (and export-env) points at; default the image's first. */
+  database?: string;
+  /** Export DATABASE_URL and PG* to the job's later steps. */
+  exportEnv: boolean;
+  /** Labels a named clone must carry to be reused or replaced: this repository's. */
+  scope?: Record<string, string>;
   comment: boolean;
   schemaDiff: boolean;
   repositoryLocation: string;
@@ -37,13 +45,18 @@ export function readCloneInputs(): CloneInputs {
     keep: parseBoolean(optionalInput(Inputs.Keep), Inputs.Keep, false),
     timeoutMs: parseSeconds(optionalInput(Inputs.Timeout) ?? "120", Inputs.Timeout) * 1000,
     reset: parseBoolean(optionalInput(Inputs.Reset), Inputs.Reset, false),
+    onImageChange: parseChoice(optionalInput(Inputs.OnImageChange) ?? "keep", Inputs.OnImageChange, ON_IMAGE_CHANGE),
+    database: optionalInput(Inputs.Database),
+    exportEnv: parseBoolean(optionalInput(Inputs.ExportEnv), Inputs.ExportEnv, false),
+    scope: repositoryScope(),
     ...readRuntimeInputs(),
     comment: parseBoolean(optionalInput(Inputs.Comment), Inputs.Comment, false),
     schemaDiff: parseBoolean(optionalInput(Inputs.SchemaDiff), Inputs.SchemaDiff, false),
     repositoryLocation: repositoryLocation(optionalInput(Inputs.Repository)),
     // The run's branch / pr / run labels always apply (teardown on PR close finds clones by them);
     // labels given in the workflow add to them or override them.
-    labels: { ...defaultCloneLabels(), ...parseLabels(optionalInput(Inputs.Labels), Inputs.Labels) },
+    // runner and github-repository come last: they say where the clone lives and who may touch it.
+    labels: { ...defaultCloneLabels(), ...parseLabels(optionalInput(Inputs.Labels), Inputs.Labels), ...ownershipLabels() },
     home: dbcloneHome(),
   };
 }

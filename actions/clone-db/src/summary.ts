@@ -5,10 +5,16 @@ import { formatBytes, writeSummary } from "../../shared/summary.js";
 
 export async function writeCloneSummary(result: CloneResult, chosen?: string): Promise<void> {
   const { clone, image } = result;
+  const held = `${clone.image.name}:${clone.image.version}`;
+  const runner = clone.labels.runner ? ` on runner ${clone.labels.runner}` : "";
   await writeSummary(`dbclone clone ${clone.id}`, [
-    ["Image", `${image.name}:${image.version}${chosen ? ` (${chosen})` : ""}`],
-    ["Digest", image.manifestDigest],
-    ["Clone", `${clone.id}${clone.name ? ` (name ${clone.name})` : ""}, ${result.created ? "created" : "reused"}`],
+    ["Image", `${held}${chosen && !result.newerImage ? ` (${chosen})` : ""}`],
+    ...(result.newerImage
+      ? [["Newer version", `${image.name}:${result.newerImage.version} exists; this named clone kept its data (on-image-change: recreate or reset: true to take it)`] as [string, string]]
+      : []),
+    ...(result.replaced ? [["Replaced", `${result.replaced.id}: ${result.replaced.reason}`] as [string, string]] : []),
+    ["Digest", clone.image.manifestDigest],
+    ["Clone", `${clone.id}${clone.name ? ` (name ${clone.name})` : ""}, ${result.created ? "created" : "reused"}${runner}`],
     ["Server", `${clone.host}:${clone.port}, databases ${clone.databases.join(", ")}`],
     ["Ready in", `${result.readySeconds} s`],
     ["Child disk", formatBytes(result.childDiskBytes)],
@@ -16,7 +22,7 @@ export async function writeCloneSummary(result: CloneResult, chosen?: string): P
     ...(image.manifest.git?.commit ? [["Built at commit", image.manifest.git.commit] as [string, string]] : []),
     ...(image.manifest.access ? [["Access", describeAccess(image.manifest.access)] as [string, string]] : []),
   ]);
-  core.info(`Clone ${clone.id} of ${image.name}:${image.version} ready on ${clone.host}:${clone.port} in ${result.readySeconds} s.`);
+  core.info(`Clone ${clone.id} of ${held} ready on ${clone.host}:${clone.port}${runner} in ${result.readySeconds} s.`);
 }
 
 function describeAccess(access: { users?: string[]; teams?: string[] }): string {

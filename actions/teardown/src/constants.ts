@@ -5,6 +5,7 @@ export enum Inputs {
   Branch = "branch",
   Pr = "pr",
   Labels = "labels",
+  Sweep = "sweep",
   SchemaDiff = "schema-diff",
   Repository = "repository",
   GithubToken = "github-token",
@@ -13,4 +14,5 @@ export enum Inputs {
 export enum Outputs {
   Removed = "removed",
   Count = "count",
+  Skipped = "skipped",
 }

@@ -1,7 +1,7 @@
 // `dbclone clone <ref>`: a writable clone of an image, ready to connect to.
 // The core machinery is loaded on use, so listing commands start fast and work even while it cannot load.
 import type { Command } from "commander";
-import type { CloneResult } from "../../../core/src/clones/lifecycle-types.js";
+import { ON_IMAGE_CHANGE, type CloneResult, type OnImageChange } from "../../../core/src/clones/lifecycle-types.js";
 import { parseDuration } from "../../../core/src/clones/ttl.js";
 import type { Durability } from "../../../core/src/engine/types.js";
 import type { DockerRuntimeOptions } from "../../../core/src/runtime/types.js";
@@ -18,6 +18,8 @@ interface CloneOptions {
   label?: Record<string, string>;
   durability: string;
   reset?: boolean;
+  onImageChange: string;
+  database?: string;
   timeout?: string;
   runtime: string;
   dockerImage?: string;
@@ -28,7 +30,7 @@ interface CloneOptions {
 
 /** The --json contract of `dbclone clone` (scripts read these fields; keep them stable). */
 export function cloneResultJson(result: CloneResult): Record<string, unknown> {
-  const { clone, credentials, image } = result;
+  const { clone, credentials } = result;
   return {
     id: clone.id,
     name: clone.name ?? null,
@@ -39,10 +41,13 @@ export function cloneResultJson(result: CloneResult): Record<string, unknown> {
     user: credentials.user,
     password: credentials.password,
     connectionString: credentials.connectionString,
-    imageDigest: image.manifestDigest,
-    image: `${image.name}:${image.version}`,
+    // What the clone holds: a kept --name clone may hold an older version than the one asked for.
+    imageDigest: clone.image.manifestDigest,
+    image: `${clone.image.name}:${clone.image.version}`,
     readySeconds: result.readySeconds,
     expiresAt: clone.expiresAt ?? null,
+    imageChanged: result.newerImage !== undefined,
+    newerVersion: result.newerImage?.version ?? null,
   };
 }
 
@@ -73,7 +78,9 @@ export function registerClone(program: Command, ctx: CliContext): void {
     .option("--ttl <duration>", "lifetime, e.g. 30m, 2h, 1d (capped by the repository's maxTtl)")
     .option("--label <key=value>", "label for teardown --label (repeatable)", collectLabel)
     .option("--durability <mode>", "ephemeral (fast, no fsync) or durable", "ephemeral")
-    .option("--reset", "discard a live clone of this --name and make it fresh from the image")
+    .option("--reset", "discard a live clone of this --name and make it fresh from the image (same port, user, password)")
+    .option("--on-image-change <mode>", "a live --name clone of an older version: keep (its data), recreate or fail", "keep")
+    .option("--database <name>", "the database the connection string points at (default the image's first)")
     .option("--timeout <seconds>", "give up when not ready within this time (default 120s)")
     .option("--runtime <runtime>", "where the clone's server runs: host (a host process, fastest) or docker (a container)", "host")
     .option("--docker-image <image>", "container image for --runtime docker (default postgres:<major> of the image's server)")
@@ -97,6 +104,9 @@ export function registerClone(program: Command, ctx: CliContext): void {
       if (opts.runtime !== "host" && opts.runtime !== "docker") {
         throw new UsageError(`--runtime must be host or docker, got '${opts.runtime}'`);
       }
+      if (!(ON_IMAGE_CHANGE as readonly string[]).includes(opts.onImageChange)) {
+        throw new UsageError(`--on-image-change must be one of ${ON_IMAGE_CHANGE.join(", ")}, got '${opts.onImageChange}'`);
+      }
       const docker = dockerOptions(opts);
       const ttlSeconds = opts.ttl !== undefined ? parseDuration(opts.ttl) : undefined;
       const timeoutMs = opts.timeout !== undefined ? parseDuration(opts.timeout) * 1000 : undefined;
@@ -114,6 +124,8 @@ export function registerClone(program: Command, ctx: CliContext): void {
         durability: opts.durability as Durability,
         timeoutMs,
         reset: opts.reset,
+        onImageChange: opts.onImageChange as OnImageChange,
+        database: opts.database,
         runtime: opts.runtime,
         docker,
       });
@@ -122,7 +134,7 @@ export function registerClone(program: Command, ctx: CliContext): void {
       const c = result.credentials;
       ctx.print(
         [
-          `Clone ${result.clone.id}${result.clone.name ? ` (${result.clone.name})` : ""} of ${result.image.name}:${result.image.version} ${result.created ? "ready" : "reused"} in ${result.readySeconds.toFixed(3)} s`,
+          `Clone ${result.clone.id}${result.clone.name ? ` (${result.clone.name})` : ""} of ${result.clone.image.name}:${result.clone.image.version} ${result.created ? "ready" : "reused"} in ${result.readySeconds.toFixed(3)} s`,
           `  host ${c.host}  port ${c.port}  user ${c.user}  databases ${c.databases.join(", ")}`,
           // SQL Server clones carry an ADO.NET-style string (Server=…;Database=…); the password stays hidden.
           result.clone.engine === "sqlserver" ? `  ${c.connectionString.replace(/Password=[^;]*/, "Password=***")}` : `  ${connectionString({ ...c, password: "" }, false)}`,

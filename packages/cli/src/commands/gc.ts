@@ -9,14 +9,18 @@ export function registerGc(program: Command, ctx: CliContext): void {
   program
     .command("gc")
     .description("remove expired clones and orphans (processes gone, mounts left, disks without a record)")
-    .addHelpText("after", examples("dbclone gc", "dbclone gc --json"))
-    .action(async (_opts: unknown, cmd: Command) => {
+    .option("--github", "also remove clones whose pull request is closed or branch deleted (asks the GitHub API; GITHUB_TOKEN, GITHUB_REPOSITORY)")
+    .addHelpText("after", examples("dbclone gc", "dbclone gc --json", "GITHUB_REPOSITORY=acme/shop GITHUB_TOKEN=… dbclone gc --github"))
+    .action(async (opts: { github?: boolean }, cmd: Command) => {
       const { home, json } = ctx.globals(cmd);
+      // The sweep asks GitHub first, outside the registry lock that gc takes.
+      const swept = opts.github ? await (await import("./gc-github.js")).sweepFromEnv(home, ctx.reporter) : undefined;
       const { collectGarbage } = await import("../../../core/src/clones/lifecycle.js");
       const result = await collectGarbage({ home, reporter: ctx.reporter });
-      if (json) return writeJson(ctx.io.stdout, result);
+      if (json) return writeJson(ctx.io.stdout, swept ? { ...result, github: swept } : result);
       ctx.print(
-        `Expired clones removed: ${result.expired.length ? result.expired.join(", ") : "none"}\n` +
+        (swept ? `Closed PRs / deleted branches: ${swept.removed.length ? swept.removed.join(", ") : "none"}\n` : "") +
+          `Expired clones removed: ${result.expired.length ? result.expired.join(", ") : "none"}\n` +
           `Orphans recovered: ${result.orphans.length ? result.orphans.join(", ") : "none"}\n` +
           `Leftovers released: ${result.released.length}`,
       );

@@ -21,13 +21,31 @@ export interface CreateCloneOptions {
   timeoutMs?: number;
   /** Listen address (default 127.0.0.1). */
   host?: string;
-  /** Discard a live named clone and make it again from the image. */
+  /**
+   * Discard a live named clone and make it again from the image, with the same name, port, user
+   * and password (its TTL and labels carry over too).
+   */
   reset?: boolean;
+  /**
+   * A live named clone of an older version of the image: keep it (default; its data stays, the
+   * result says a newer version exists), recreate it from the new version, or fail.
+   */
+  onImageChange?: OnImageChange;
+  /**
+   * Labels a named clone must already carry to be reused or replaced (e.g. the GitHub repository
+   * that made it): a clone of the same name that lacks them is refused, never touched.
+   */
+  scope?: Record<string, string>;
+  /** The database the credentials' connection string points at (default: the image's first). */
+  database?: string;
   /** Where the clone's server runs: a host process (default, fastest) or a Docker container. */
   runtime?: "host" | "docker";
   /** Image, limits and network of the container (runtime "docker" only). */
   docker?: DockerRuntimeOptions;
 }
+
+export type OnImageChange = "keep" | "recreate" | "fail";
+export const ON_IMAGE_CHANGE: readonly OnImageChange[] = ["keep", "recreate", "fail"];
 
 export interface CloneResult {
   created: boolean;
@@ -38,6 +56,13 @@ export interface CloneResult {
   readySeconds: number;
   /** Bytes the child disk holds right after it became ready. */
   childDiskBytes: number;
+  /**
+   * A live named clone was kept although the requested image is now another version: the clone
+   * still holds `clone.image`; this is the version that was asked for.
+   */
+  newerImage?: { name: string; version: string; manifestDigest: string };
+  /** Set when an existing named clone was replaced: why, and what was lost. */
+  replaced?: { id: string; reason: string };
 }
 
 export interface TeardownOptions {
@@ -50,11 +75,18 @@ export interface TeardownOptions {
   labels?: Record<string, string>;
   /** Audit log to record teardown in (the clone's repository), when reachable. */
   repository?: Repository;
+  /**
+   * Only clones carrying all of these labels are removed (e.g. github-repository=owner/name);
+   * the others are left alone and reported as skipped.
+   */
+  scope?: Record<string, string>;
 }
 
 export interface TeardownResult {
   /** Ids removed. Tearing down a clone already gone is a success with removed = []. */
   removed: string[];
+  /** Ids that matched but lie outside the caller's scope, left alone. */
+  skipped?: string[];
   seconds: number;
 }
 

@@ -7,9 +7,9 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { platformFor } from "../build/platform.js";
 import { CloneError, DbcloneError } from "../errors.js";
-import type { Credentials, RunningServer } from "../engine/types.js";
+import type { RunningServer } from "../engine/types.js";
 import { parseImageRef } from "../image/index.js";
-import { isServerRunning, runtimeFor } from "../runtime/index.js";
+import { runtimeFor } from "../runtime/index.js";
 import type { Runtime } from "../runtime/types.js";
 import { CleanupStack } from "../util/cleanup.js";
 import { secondsSince } from "../util/time.js";
@@ -20,10 +20,13 @@ import { capTtl } from "./ttl.js";
 import type { CloneRecord } from "./types.js";
 import { removeClone } from "./teardown.js";
 import { createChildDisk } from "./child-disk.js";
-import { connectionString } from "../engine/postgres/login.js";
+import { assertDatabaseChoice, credentialsOf, pointAt } from "./credentials.js";
+import { askedFor, decideNamedClone, inheritedTtl } from "./named-clone.js";
+import type { PublishedImage } from "../repository/types.js";
 
 export { teardownClones } from "./teardown.js";
 export { collectGarbage } from "./gc.js";
+export { credentialsOf } from "./credentials.js";
 
 const DEFAULT_TIMEOUT_MS = 120_000;
 
@@ -35,16 +38,18 @@ export async function createClone(opts: CreateCloneOptions): Promise<CloneResult
   // SQL Server images (Windows, VHDX) take their own path; it refuses other hosts before any work.
   if (image.manifest.engine.kind === "sqlserver") return (await import("./sqlserver-clone.js")).createSqlServerClone(opts, image, started);
 
-  if (opts.name) {
-    const existing = await registry.findByName(opts.name);
-    if (existing) {
-      if (!opts.reset && existing.state === "ready" && (await isServerRunning(existing).catch(() => false))) {
-        const reused = await reuseClone(existing, image.manifestDigest, platformFor(existing.engine, opts.home).engine);
-        if (reused) return { ...reused, image, readySeconds: secondsSince(started) };
-      }
-      reporter.info(opts.reset ? `Resetting clone ${existing.id} (${opts.name}) to the image` : `Replacing dead clone ${existing.id} (${opts.name})`);
-      await removeClone(existing, { home: opts.home, reporter, repository });
-    }
+  assertDatabaseChoice(opts.database, image.manifest.databases.map((d) => d.name), `${image.name}:${image.version}`);
+
+  let previous: CloneRecord | undefined;
+  let replaced: CloneResult["replaced"];
+  const existing = opts.name ? await registry.findByName(opts.name) : undefined;
+  if (existing) {
+    const decision = await decideNamedClone(existing, image, opts);
+    if (decision.kind === "reuse") return reuseResult(decision.record, image, decision.newerImage, opts, started);
+    previous = decision.previous;
+    replaced = { id: previous.id, reason: decision.reason };
+    reporter.warn(`Replacing the clone named ${opts.name}: ${decision.reason}.`);
+    await removeClone(previous, { home: opts.home, reporter, repository });
   }
 
   const { driver, engine } = platformFor(image.manifest.engine.kind, opts.home);
@@ -58,8 +63,9 @@ export async function createClone(opts: CreateCloneOptions): Promise<CloneResult
   // tell the driver, or the first clone on a runner would hash the whole base again.
   await driver.rememberVerified?.(blob, image.manifest.disk.digest);
   const config = await readRepositoryConfig(repository);
-  const ttlSeconds = capTtl(opts.ttlSeconds, config.maxTtlSeconds);
-  const password = crypto.randomBytes(24).toString("base64url");
+  // A replacement keeps what the workflow holds of its predecessor: login, password, port, TTL, labels.
+  const ttlSeconds = capTtl(opts.ttlSeconds ?? (previous ? inheritedTtl(previous) : undefined), config.maxTtlSeconds);
+  const password = previous?.password ?? crypto.randomBytes(24).toString("base64url");
   reporter.secret(password);
 
   const record = await registry.reserve({
@@ -70,10 +76,12 @@ export async function createClone(opts: CreateCloneOptions): Promise<CloneResult
     runtime: runtimeKind,
     password,
     databases: image.manifest.databases.map((d) => d.name),
-    labels: opts.labels ?? {},
+    labels: { ...previous?.labels, ...opts.labels },
     repository: repository.location,
     expiresAt: ttlSeconds ? new Date(Date.now() + ttlSeconds * 1000).toISOString() : undefined,
-  });
+    ttlSeconds,
+    user: previous?.user,
+  }, { preferredPort: previous?.port });
   const cleanup = new CleanupStack(reporter);
   cleanup.push("forget the clone record", () => registry.remove(record.id));
   cleanup.push("remove the clone directory", () => fs.rm(record.dir, { recursive: true, force: true }));
@@ -113,7 +121,8 @@ export async function createClone(opts: CreateCloneOptions): Promise<CloneResult
       await registry.patch(record.id, { serverPid: server.pid });
     }
 
-    const credentials = await engine.createLogin(server, record.databases, { user: record.user, password });
+    const login = await engine.createLogin(server, record.databases, { user: record.user, password });
+    const credentials = pointAt(login, record.engine, opts.database);
     reporter.secret(credentials.connectionString);
     // Fail closed: never hand out a connection that is not this clone of this image.
     await engine.verifyIdentity(credentials, record.id, image.manifestDigest);
@@ -132,7 +141,7 @@ export async function createClone(opts: CreateCloneOptions): Promise<CloneResult
     const childDiskBytes = await allocatedBytes(child.file);
     const where = server.containerId ? ` (container ${server.containerId.slice(0, 12)})` : "";
     reporter.info(`Clone ${record.id} of ${image.name}:${image.version} ready in ${readySeconds.toFixed(3)} s on ${record.host}:${record.port}${where}`);
-    return { created: true, clone, credentials, image, readySeconds, childDiskBytes };
+    return { created: true, clone, credentials, image, readySeconds, childDiskBytes, replaced };
   } catch (e) {
     await cleanup.unwind();
     await repository.audit
@@ -143,26 +152,30 @@ export async function createClone(opts: CreateCloneOptions): Promise<CloneResult
   }
 }
 
-/** A live named clone comes back as it is, after proving it is still that clone of that image. */
-async function reuseClone(
+/** A live named clone comes back as it is (the caller proved it is still that clone). */
+async function reuseResult(
   record: CloneRecord,
-  manifestDigest: string,
-  engine: { verifyIdentity(c: Credentials, id: string, digest: string): Promise<void> },
-): Promise<Omit<CloneResult, "image" | "readySeconds"> | undefined> {
-  if (record.image.manifestDigest !== manifestDigest) return undefined;
-  const credentials = credentialsOf(record);
-  try {
-    await engine.verifyIdentity(credentials, record.id, manifestDigest);
-  } catch {
-    return undefined;
-  }
-  return { created: false, clone: record, credentials, childDiskBytes: await allocatedBytes(record.childFile) };
-}
-
-export function credentialsOf(record: CloneRecord): Credentials {
-  const db = record.databases[0] ?? "postgres";
-  const url = connectionString(record.user, record.password, record.host, record.port, db);
-  return { user: record.user, password: record.password, host: record.host, port: record.port, databases: record.databases, connectionString: url };
+  image: PublishedImage,
+  newer: PublishedImage | undefined,
+  opts: CreateCloneOptions,
+  started: number,
+): Promise<CloneResult> {
+  const where = record.labels.runner ? ` on runner ${record.labels.runner}` : "";
+  if (newer) {
+    opts.reporter.warn(
+      `Kept clone ${record.id} (${record.name})${where} with its data: it holds ${record.image.name}:${record.image.version}, ` +
+        `and ${askedFor(opts.ref, newer)}. To take the new version (losing the clone's data), use on-image-change: recreate or reset.`,
+    );
+  } else opts.reporter.info(`Reusing clone ${record.id} (${record.name})${where} of ${record.image.name}:${record.image.version}`);
+  return {
+    created: false,
+    clone: record,
+    credentials: credentialsOf(record, opts.database),
+    image,
+    readySeconds: secondsSince(started),
+    childDiskBytes: await allocatedBytes(record.childFile),
+    newerImage: newer ? { name: newer.name, version: newer.version, manifestDigest: newer.manifestDigest } : undefined,
+  };
 }
 
 export function serverOf(record: CloneRecord): RunningServer | undefined {

@@ -6,7 +6,7 @@ import path from "node:path";
 import lockfile from "proper-lockfile";
 import { CloneError, CloneNotFoundError } from "../errors.js";
 import { cloneIdForIdentifier, newCloneId } from "./clone-id.js";
-import { pickFreePort, type PortOptions } from "./ports.js";
+import { isPortFree, pickFreePort, type PortOptions } from "./ports.js";
 import type { CloneRecord } from "./types.js";
 
 interface RegistryFile {
@@ -24,6 +24,8 @@ export type CloneDraft = Omit<CloneRecord, "id" | "port" | "state" | "createdAt"
 export interface ReserveOptions extends PortOptions {
   /** Refuse when a record with the draft's name exists (default true): names are reuse keys. */
   uniqueName?: boolean;
+  /** Take this port when no record holds it and it is free (a replaced clone keeps its port). */
+  preferredPort?: number;
 }
 
 // Enough retries for ~10 processes queuing on one lock, with jitter so they do not march in step.
@@ -143,7 +145,10 @@ export class CloneRegistry {
           );
         }
       }
-      const port = await pickFreePort(records, { range: opts.range, host: opts.host ?? d.host });
+      const host = opts.host ?? d.host;
+      const preferred = opts.preferredPort;
+      const keepPort = preferred !== undefined && !records.some((r) => r.port === preferred) && (await isPortFree(preferred, host));
+      const port = keepPort ? preferred : await pickFreePort(records, { range: opts.range, host });
       const record: CloneRecord = {
         ...clonePaths(this.home, id, d.engine),
         ...stripUndefined(d),

@@ -11,7 +11,7 @@ import type { Repository } from "../repository/types.js";
 import { isAlive } from "../runtime/exec.js";
 import { secondsSince } from "../util/time.js";
 import type { TeardownOptions, TeardownResult } from "./lifecycle-types.js";
-import { CloneRegistry } from "./registry.js";
+import { CloneRegistry, matchesLabels } from "./registry.js";
 import type { CloneRecord } from "./types.js";
 import { serverOf } from "./lifecycle.js";
 
@@ -26,13 +26,29 @@ export async function teardownClones(opts: TeardownOptions): Promise<TeardownRes
     const found = await registry.get((opts.id ?? opts.name)!);
     records = found ? [found] : [];
   }
-  if (records.length === 0) opts.reporter.info("No such clone: nothing to tear down.");
+  const { inScope, skipped } = splitByScope(records, opts.scope);
+  for (const r of skipped) {
+    opts.reporter.warn(`Left clone ${r.id}${r.name ? ` (${r.name})` : ""} alone: it was not made by ${describeLabels(opts.scope ?? {})}.`);
+  }
+  if (inScope.length === 0) opts.reporter.info("No such clone: nothing to tear down.");
   const removed: string[] = [];
-  for (const record of records) {
+  for (const record of inScope) {
     await removeClone(record, opts);
     removed.push(record.id);
   }
-  return { removed, seconds: secondsSince(started) };
+  return { removed, ...(skipped.length ? { skipped: skipped.map((r) => r.id) } : {}), seconds: secondsSince(started) };
+}
+
+/** Clones outside the caller's scope (another repository's, or unlabelled ones) are never removed. */
+export function splitByScope(records: CloneRecord[], scope: Record<string, string> | undefined): { inScope: CloneRecord[]; skipped: CloneRecord[] } {
+  if (!scope || Object.keys(scope).length === 0) return { inScope: records, skipped: [] };
+  return { inScope: records.filter((r) => matchesLabels(r, scope)), skipped: records.filter((r) => !matchesLabels(r, scope)) };
+}
+
+function describeLabels(labels: Record<string, string>): string {
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(", ");
 }
 
 /**

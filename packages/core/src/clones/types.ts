@@ -29,6 +29,8 @@ export interface CloneRecord {
   createdAt: string;
   /** ISO time after which gc removes it. */
   expiresAt?: string;
+  /** The lifetime it was given, so a replacement (reset, recreate) gets the same one. */
+  ttlSeconds?: number;
   /** Free-form: branch, pr, run, job … (teardown by label). */
   labels: Record<string, string>;
   /** The repository it came from. */

@@ -13,6 +13,12 @@ export interface CloneCommentFacts {
   port: number;
   user: string;
   databases: string[];
+  /** The database the connection string points at (default the first). */
+  database?: string;
+  /** The runner the clone lives on (its clones are local to that runner). */
+  runner?: string;
+  /** The clone was kept with its data although the image moved on to this version. */
+  newerVersion?: string;
   runUrl?: string;
 }
 
@@ -20,7 +26,7 @@ export const SCHEMA_DIFF_BEGIN = "<!-- dbclone:schema-diff:begin -->";
 export const SCHEMA_DIFF_END = "<!-- dbclone:schema-diff:end -->";
 
 export function renderCloneComment(marker: string, f: CloneCommentFacts): string {
-  const db = f.databases[0] ?? "postgres";
+  const db = f.database ?? f.databases[0] ?? "postgres";
   const lines = [
     marker,
     `### dbclone: database clone of \`${f.image}:${f.version}\``,
@@ -29,7 +35,8 @@ export function renderCloneComment(marker: string, f: CloneCommentFacts): string
     "|---|---|",
     `| Image | \`${f.image}:${f.version}\`${f.chosen ? ` (${f.chosen})` : ""} |`,
     `| Digest | \`${f.digest}\` |`,
-    `| Clone | \`${f.cloneId}\` (${f.created ? "created" : "reused"}) |`,
+    `| Clone | \`${f.cloneId}\` (${f.created ? "created" : "reused"})${f.runner ? ` on runner \`${f.runner}\`` : ""} |`,
+    ...(f.newerVersion ? [`| Newer version | \`${f.image}:${f.newerVersion}\` exists; this clone kept its data (on-image-change: recreate or reset to take it) |`] : []),
     `| Ready in | ${f.readySeconds.toFixed(3)} s |`,
     `| Connect | host \`${f.host}\`, port \`${f.port}\`, user \`${f.user}\`, database \`${db}\` |`,
     ...(f.databases.length > 1 ? [`| Databases | ${f.databases.map((d) => `\`${d}\``).join(", ")} |`] : []),

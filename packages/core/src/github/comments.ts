@@ -1,5 +1,6 @@
 // One comment per pull request and image, updated in place: found again by a hidden HTML marker.
 import type { GitHubClient } from "./client.js";
+import { GitHubApiError, GitHubRateLimitError } from "./errors.js";
 
 export function commentMarker(image: string): string {
   return `<!-- dbclone:clone-db:${image} -->`;
@@ -35,4 +36,19 @@ export async function upsertPullRequestComment(client: GitHubClient, pr: number,
   }
   const { data } = await client.octokit.rest.issues.createComment({ owner: client.owner, repo: client.repo, issue_number: pr, body: full });
   return { id: data.id, created: true };
+}
+
+/**
+ * Why a PR comment was refused, with the permission to grant — for a 403/404, which is what a fork
+ * PR's read-only token or a job without `pull-requests: write` gets. Undefined for other failures.
+ */
+export function commentRefusal(e: unknown, pr: number): string | undefined {
+  if (!(e instanceof GitHubApiError) || e instanceof GitHubRateLimitError) return undefined;
+  if (e.status !== 403 && e.status !== 404) return undefined;
+  return (
+    `could not comment on pull request #${pr}: GitHub answered ${e.status}. ` +
+    "The token may not write pull request comments: a pull request from a fork gets a read-only token, and a job needs " +
+    "'permissions: pull-requests: write' (for fork PRs, comment from a pull_request_target or workflow_run workflow instead). " +
+    `GitHub said: ${e.message}`
+  );
 }

@@ -13,3 +13,4 @@ export * from "./audit-claims.js";
 export * from "./schema-snapshot.js";
 export * from "./schema-diff.js";
 export * from "./schema-diff-clone.js";
+export * from "./sweep.js";

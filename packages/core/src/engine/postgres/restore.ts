@@ -60,9 +60,10 @@ export async function restoreSources(sources: SourceSpec[], mountPath: string, r
 
   const server = await startBuildServer(bins, dataDir, adminUser);
   try {
+    const filled = new Set<string>();
     for (const dump of dumps) {
       reporter.info(`Restoring ${dump.path}`);
-      const dbs = await restoreDump(bins, server, dump);
+      const dbs = await restoreDump(bins, server, dump, filled);
       reporter.debug(`${dump.path} → ${dbs.join(", ")}`);
       progress.update(++step);
     }

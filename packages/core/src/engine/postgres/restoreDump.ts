@@ -15,13 +15,38 @@ const DAY_MS = 24 * 3600_000;
 
 const connArgs = (s: BuildServer, db: string): string[] => ["-h", s.socketDir, "-p", String(s.port), "-U", s.adminUser, "-d", db];
 
-async function createDatabase(s: BuildServer, name: string, file: string): Promise<void> {
-  await withAdmin(s, "postgres", async (c) => {
-    const exists = await c.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
-    if (exists.rowCount) {
-      throw new SourceError(`${file} would restore into database "${name}", which another source already filled. Give the sources distinct database names.`);
-    }
-    await c.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE template0 ENCODING 'UTF8'`);
+/**
+ * The database a dump restores into: made fresh, or — for a database the staging server already has
+ * (its own `postgres`, or an empty one of a physical base) — taken over while it holds nothing.
+ * Two sources may never fill one database: `filled` holds what earlier sources of this build filled.
+ */
+async function prepareDatabase(s: BuildServer, name: string, file: string, filled: Set<string>): Promise<void> {
+  if (filled.has(name)) {
+    throw new SourceError(`${file} would restore into database "${name}", which another source already filled. Give the sources distinct database names.`);
+  }
+  const found = await withAdmin(s, "template1", async (c) => (await c.query<{ datistemplate: boolean }>("SELECT datistemplate FROM pg_database WHERE datname = $1", [name])).rows[0]);
+  if (found?.datistemplate) {
+    // An image carries user databases only: restored into a template, the data would silently vanish.
+    throw new SourceError(`${file} would restore into the template database "${name}", which an image does not carry. Dump the data from a database with another name.`);
+  }
+  if (!found) {
+    await withAdmin(s, "template1", (c) => c.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE template0 ENCODING 'UTF8'`));
+  } else if (!(await isEmptyDatabase(s, name))) {
+    throw new SourceError(`${file} would restore into database "${name}", which the base source already holds with objects of its own. Give this source another database name.`);
+  }
+  filled.add(name);
+}
+
+/** No tables, views, sequences, functions or schemas of anyone's making (initdb's `postgres` database is empty). */
+async function isEmptyDatabase(s: BuildServer, name: string): Promise<boolean> {
+  return withAdmin(s, name, async (c) => {
+    const r = await c.query<{ n: string }>(
+      `SELECT (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%')
+            + (SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname NOT IN ('pg_catalog', 'information_schema'))
+            + (SELECT count(*) FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'public') AND nspname NOT LIKE 'pg\\_%') AS n`,
+    );
+    return Number(r.rows[0]!.n) === 0;
   });
 }
 
@@ -57,20 +82,25 @@ export async function restoreDump(
   bins: PgBinaries,
   s: BuildServer,
   source: { path: string; database?: string },
+  filled: Set<string> = new Set(),
 ): Promise<string[]> {
   const kind = await detectDumpKind(source.path);
-  if (kind === "dumpall") return [...(await restoreDumpall(bins, s, source.path))];
+  if (kind === "dumpall") {
+    const dbs = [...(await restoreDumpall(bins, s, source.path))];
+    for (const db of dbs) filled.add(db);
+    return dbs;
+  }
 
   if (kind === "plain") {
     const db = source.database ?? databaseNameFromFile(source.path);
-    await createDatabase(s, db, source.path);
+    await prepareDatabase(s, db, source.path, filled);
     await withAdmin(s, db, async (c) => ensureRoles(c, await rolesNamedInScript(source.path)));
     await run(bins.bin("psql"), ["-X", "-q", "-v", "ON_ERROR_STOP=1", ...connArgs(s, db), "-f", source.path], { timeoutMs: DAY_MS });
     return [db];
   }
 
   const db = source.database ?? (await readToc(source.path)).database ?? databaseNameFromFile(source.path);
-  await createDatabase(s, db, source.path);
+  await prepareDatabase(s, db, source.path, filled);
   // Owners and grants of production roles mean nothing in an image; the clone login gets its own.
   const args = [...connArgs(s, db), "--no-owner", "--no-privileges", "--exit-on-error"];
   if (kind !== "tar") args.push("-j", "2"); // tar archives cannot be restored in parallel
