@@ -11,6 +11,7 @@ import { createGunzip } from "node:zlib";
 import { DigestMismatchError, NotSupportedError, RepositoryError } from "../../errors.js";
 import { scopeFor, type RegistryClient } from "./client.js";
 import { layerCompression, type OciDescriptor } from "./media-types.js";
+import { pausePoint } from "../../util/pause-point.js";
 
 export interface LayerDownload {
   client: RegistryClient;
@@ -65,6 +66,7 @@ export async function downloadLayer(d: LayerDownload): Promise<DownloadStats> {
       const chunk = Buffer.from(c.buffer, c.byteOffset, c.byteLength);
       await partialOut.write(chunk);
       stats.received += chunk.length;
+      if (stats.received === chunk.length) await pausePoint("pull:downloading");
       yield chunk;
     }
   }
