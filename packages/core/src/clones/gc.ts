@@ -15,6 +15,7 @@ import { CloneRegistry } from "./registry.js";
 import { ownerAlive } from "../util/process-identity.js";
 import { removeStaleTemps } from "../repository/durable-files.js";
 import { defaultCacheDir } from "../repository/cache/cache-dir.js";
+import { removeDeadPartials } from "../repository/oci/partial-files.js";
 import { removeClone } from "./teardown.js";
 import { isExpired } from "./ttl.js";
 import type { CloneRecord } from "./types.js";
@@ -75,6 +76,7 @@ async function collectLocked(registry: CloneRegistry, opts: { home: string; repo
   let cacheTemps = 0;
   for (const cacheDir of new Set([path.join(opts.home, "cache"), defaultCacheDir()])) {
     cacheTemps += await removeStaleTemps(path.join(cacheDir, "blobs", "sha256"), 60 * 60_000);
+    cacheTemps += await removeDeadPartials(path.join(cacheDir, "partial"));
   }
   if (cacheTemps > 0) result.released.push(`${cacheTemps} partial cache blob(s)`);
   return result;

@@ -4,7 +4,6 @@
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { open, stat, truncate, unlink } from "node:fs/promises";
-import path from "node:path";
 import { PassThrough, type Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
@@ -12,6 +11,7 @@ import { DigestMismatchError, NotSupportedError, RepositoryError } from "../../e
 import { scopeFor, type RegistryClient } from "./client.js";
 import { layerCompression, type OciDescriptor } from "./media-types.js";
 import { pausePoint } from "../../util/pause-point.js";
+import { claimPartial } from "./partial-files.js";
 
 export interface LayerDownload {
   client: RegistryClient;
@@ -35,7 +35,7 @@ export interface DownloadStats {
 export async function downloadLayer(d: LayerDownload): Promise<DownloadStats> {
   const { client, repo, layer } = d;
   assertKnownLayer(layer.mediaType);
-  const partial = path.join(d.partialDir, layer.digest.replace(/^sha256:/, ""));
+  const partial = await claimPartial(d.partialDir, layer.digest);
   let have = (await stat(partial).catch(() => undefined))?.size ?? 0;
   if (have > layer.size) have = await restart(partial);
   const headers: Record<string, string> = {};
