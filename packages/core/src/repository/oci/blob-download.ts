@@ -12,6 +12,7 @@ import { scopeFor, type RegistryClient } from "./client.js";
 import { layerCompression, type OciDescriptor } from "./media-types.js";
 import { pausePoint } from "../../util/pause-point.js";
 import { claimPartial } from "./partial-files.js";
+import { TransientRegistryError } from "./retry-policy.js";
 
 export interface LayerDownload {
   client: RegistryClient;
@@ -94,6 +95,10 @@ export async function downloadLayer(d: LayerDownload): Promise<DownloadStats> {
     );
   } catch (e) {
     await partialOut.close();
+    if (isZlibError(e) && layerBytes < layer.size) {
+      // The stream ended early (a body cut short): not corruption. Keep the partial and resume.
+      throw new TransientRegistryError(`${client.location.display} sent ${layerBytes} of ${layer.size} bytes of ${layer.digest}`, "short body");
+    }
     if (isZlibError(e)) {
       await unlink(partial).catch(() => undefined);
       throw new DigestMismatchError(`layer ${layer.digest} of ${repo} from ${client.location.display} is corrupt: it does not decompress (${(e as Error).message}); nothing was cached: publish the image again`);
@@ -101,6 +106,10 @@ export async function downloadLayer(d: LayerDownload): Promise<DownloadStats> {
     throw e; // network or abort: the partial file stays for the next pull to resume
   }
   await partialOut.close();
+  if (layerBytes < layer.size) {
+    // A body cut short without an error: keep the partial file, the retry resumes after it.
+    throw new TransientRegistryError(`${client.location.display} sent ${layerBytes} of ${layer.size} bytes of ${layer.digest}`, "short body");
+  }
   await unlink(partial).catch(() => undefined);
   const gotLayer = `sha256:${layerHash.digest("hex")}`;
   const gotDisk = `sha256:${diskHash.digest("hex")}`;

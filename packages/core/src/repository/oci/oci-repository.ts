@@ -23,6 +23,8 @@ import { deleteManifest, getManifest, getSmallBlob, listCatalog, putManifest, ty
 import * as mt from "./media-types.js";
 import { pushImage } from "./push-image.js";
 import { isDbcloneManifest, movableTags, scanTags } from "./tag-scan.js";
+import { asRegistryOperation, retrySettingsFrom, withRetries, type RegistryOperation, type RetrySettings } from "./retry-policy.js";
+import { rm } from "node:fs/promises";
 
 export interface OciRepositoryOptions {
   /** The local image cache (default: RUNNER_TOOL_CACHE/dbclone in Actions, else <DBCLONE_HOME>/cache). */
@@ -41,6 +43,8 @@ export interface OciRepositoryOptions {
   reporter?: Reporter;
   /** The HTTP client (default: Node's fetch); tests wrap it to watch requests. */
   fetch?: typeof fetch;
+  /** Retries, backoff and the deadline of a push or pull (default: DEFAULT_RETRY, then DBCLONE_REGISTRY_* env). */
+  retry?: Partial<RetrySettings>;
 }
 
 export interface OciPullOptions extends PushOptions {
@@ -55,6 +59,8 @@ export class OciRepository implements Repository {
   readonly cache: BlobCache;
   /** How the last download went (for progress messages and tests). */
   lastDownload?: DownloadStats;
+  /** The retries the last push or pull needed, and why. */
+  lastOperation?: RegistryOperation;
   private readonly reporter: Reporter;
   private readonly knownLayers: KnownLayers;
   private client?: Promise<RegistryClient>;
@@ -76,7 +82,11 @@ export class OciRepository implements Repository {
     const label = `${manifest.name}:${manifest.version}`;
     const context = { runUrl: manifest.build.runUrl, commit: manifest.git?.commit };
     try {
-      const published = await pushImage(await this.registry(), this.repo(manifest.name), manifest, diskFile, this.pushSettings(), opts);
+      const client = await this.registry();
+      const published = await asRegistryOperation(`push of ${label}`, client.retry, this.reporter, (op) => {
+        this.lastOperation = op;
+        return pushImage(client, this.repo(manifest.name), manifest, diskFile, this.pushSettings(), opts);
+      });
       await this.record({ action: "publish", outcome: "success", image: label, digest: published.manifestDigest, detail: `to ${this.location}`, ...context });
       return published;
     } catch (e) {
@@ -105,7 +115,8 @@ export class OciRepository implements Repository {
     const label = `${image.name}:${image.version}`;
     const repo = this.repo(image.name);
     try {
-      const result = await this.cache.obtain(image.manifest.disk.digest, async (target) => {
+      const result = await this.cache.obtain(image.manifest.disk.digest, (target) => asRegistryOperation(`pull of ${label}`, this.retrySettings(), this.reporter, async (op) => {
+        this.lastOperation = op;
         const client = await this.registry();
         const fetched = await getManifest(client, repo, image.version);
         if (!fetched || (fetched.manifest.annotations?.[mt.ANNOTATION_IMAGE_ID] ?? fetched.manifest.config.digest) !== image.manifestDigest) {
@@ -113,9 +124,13 @@ export class OciRepository implements Repository {
         }
         const layer = fetched.manifest.layers.find((l) => mt.layerCompression(l.mediaType) !== undefined);
         if (!layer) throw new NotSupportedError(`${label} in ${this.location} has no dbclone disk layer; it was not pushed by dbclone`);
-        this.lastDownload = await downloadLayer({ client, repo, layer, expected: image.manifest.disk, ...target, onProgress: opts.onProgress, signal: opts.signal });
+        // A connection dropped mid-layer resumes with a Range request from the bytes kept so far.
+        this.lastDownload = await withRetries(`downloading ${layer.digest.slice(0, 19)}…`, client.retry, this.reporter, async () => {
+          await rm(target.tempFile, { force: true });
+          return downloadLayer({ client, repo, layer, expected: image.manifest.disk, ...target, onProgress: opts.onProgress, signal: opts.signal });
+        });
         await this.knownLayers.remember(image.manifest.disk.digest, layer, `${this.oci.registry}/${repo}`);
-      });
+      }));
       if (!result.downloaded) this.lastDownload = undefined;
       await this.record({ action: "pull", outcome: "success", image: label, digest: image.manifestDigest, detail: result.downloaded ? `downloaded from ${this.location}` : "from the local cache" });
       return result.path;
@@ -226,9 +241,13 @@ export class OciRepository implements Repository {
 
   private registry(): Promise<RegistryClient> {
     this.client ??= findCredentials(this.oci.registry, { credentials: this.opts.credentials, env: this.opts.env, dockerConfig: this.opts.dockerConfig }, this.reporter).then(
-      (creds) => new RegistryClient(this.oci, creds, this.opts.fetch ?? fetch, this.reporter),
+      (creds) => new RegistryClient(this.oci, creds, this.opts.fetch ?? fetch, this.reporter, this.retrySettings()),
     );
     return this.client;
+  }
+
+  private retrySettings(): RetrySettings {
+    return retrySettingsFrom(this.opts.env ?? process.env, this.opts.retry);
   }
 
   private pushSettings() {
