@@ -25,6 +25,7 @@ import { removeClone } from "./teardown.js";
 import { newBuildRecord, writeBuildRecord } from "../build/build-record.js";
 import { currentProcess } from "../util/process-identity.js";
 import { pausePoint } from "../util/pause-point.js";
+import { recordDoneWork } from "../repository/audit-after-work.js";
 
 export interface PromoteCloneOptions {
   repository: Repository;
@@ -130,7 +131,7 @@ export async function promoteClone(opts: PromoteCloneOptions): Promise<PromoteRe
     await pausePoint("promote:published");
     await removeClone({ ...record, attachment: undefined, serverPid: undefined }, { home: opts.home, reporter, repository });
     const chainDepth = opts.flatten ? 1 : layers.length + 1;
-    await repository.audit.append({
+    await recordDoneWork(repository.audit, {
       action: "promote",
       outcome: "success",
       image: label,
@@ -140,7 +141,7 @@ export async function promoteClone(opts: PromoteCloneOptions): Promise<PromoteRe
       runUrl: opts.build?.runUrl,
       commit: opts.git?.commit,
       detail: `from ${sourceLabel}; ${opts.flatten ? "flattened" : `layer of ${chainDepth}`}; blob ${sealed.sizeBytes} bytes`,
-    });
+    }, reporter);
     return { image, source, flattened: Boolean(opts.flatten), blobBytes: sealed.sizeBytes, chainDepth, seconds: secondsSince(started) };
   } catch (e) {
     await repository.audit

@@ -25,6 +25,7 @@ import { pushImage } from "./push-image.js";
 import { isDbcloneManifest, movableTags, scanTags } from "./tag-scan.js";
 import { asRegistryOperation, retrySettingsFrom, withRetries, type RegistryOperation, type RetrySettings } from "./retry-policy.js";
 import { rm } from "node:fs/promises";
+import { recordDoneWork } from "../audit-after-work.js";
 
 export interface OciRepositoryOptions {
   /** The local image cache (default: RUNNER_TOOL_CACHE/dbclone in Actions, else <DBCLONE_HOME>/cache). */
@@ -87,7 +88,7 @@ export class OciRepository implements Repository {
         this.lastOperation = op;
         return pushImage(client, this.repo(manifest.name), manifest, diskFile, this.pushSettings(), opts);
       });
-      await this.record({ action: "publish", outcome: "success", image: label, digest: published.manifestDigest, detail: `to ${this.location}`, ...context });
+      await recordDoneWork(this.audit, { action: "publish", outcome: "success", image: label, digest: published.manifestDigest, detail: `to ${this.location}`, ...context }, this.reporter);
       return published;
     } catch (e) {
       if (e instanceof VersionExistsError || e instanceof DigestMismatchError) await this.record({ action: "publish", outcome: "failure", image: label, detail: e.message, ...context });
