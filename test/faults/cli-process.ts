@@ -26,8 +26,8 @@ export interface CliProcess {
   done: Promise<CliRun>;
 }
 
-export function startCli(bundle: string, args: string[], env: NodeJS.ProcessEnv): CliProcess {
-  const child = spawn(process.execPath, [bundle, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+export function startCli(bundle: string, args: string[], env: NodeJS.ProcessEnv, cwd?: string): CliProcess {
+  const child = spawn(process.execPath, [bundle, ...args], { env: { ...process.env, ...env }, cwd, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (d) => (stdout += d));
@@ -36,8 +36,8 @@ export function startCli(bundle: string, args: string[], env: NodeJS.ProcessEnv)
   return { child, done };
 }
 
-export async function runCli(bundle: string, args: string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
-  return startCli(bundle, args, env).done;
+export async function runCli(bundle: string, args: string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<CliRun> {
+  return startCli(bundle, args, env, cwd).done;
 }
 
 /**

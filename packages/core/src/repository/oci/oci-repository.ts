@@ -25,6 +25,8 @@ import { pushImage } from "./push-image.js";
 import { isDbcloneManifest, movableTags, scanTags } from "./tag-scan.js";
 import { asRegistryOperation, retrySettingsFrom, withRetries, type RegistryOperation, type RetrySettings } from "./retry-policy.js";
 import { rm } from "node:fs/promises";
+import { AUDIT_REPOSITORY, OciAuditArtifacts } from "./audit-artifacts.js";
+import { RunnerChainPublisher } from "./audit-publisher.js";
 import { recordDoneWork } from "../audit-after-work.js";
 
 export interface OciRepositoryOptions {
@@ -46,6 +48,8 @@ export interface OciRepositoryOptions {
   fetch?: typeof fetch;
   /** Retries, backoff and the deadline of a push or pull (default: DEFAULT_RETRY, then DBCLONE_REGISTRY_* env). */
   retry?: Partial<RetrySettings>;
+  /** Publish this runner's audit chain to the registry after each event (default true; DBCLONE_AUDIT_PUBLISH=0 turns it off). */
+  publishAudit?: boolean;
 }
 
 export interface OciPullOptions extends PushOptions {
@@ -65,6 +69,7 @@ export class OciRepository implements Repository {
   private readonly reporter: Reporter;
   private readonly knownLayers: KnownLayers;
   private client?: Promise<RegistryClient>;
+  readonly auditChain: RunnerChainPublisher;
 
   constructor(location: string, private readonly opts: OciRepositoryOptions = {}) {
     this.oci = parseOciLocation(location, opts.plainHttp);
@@ -74,7 +79,10 @@ export class OciRepository implements Repository {
     this.cache = new BlobCache(cacheDir, { ...opts.cache, reporter: this.reporter });
     this.knownLayers = new KnownLayers(cacheDir);
     const logDir = path.join(cacheDir, "audit", this.oci.registry.replace(/[^A-Za-z0-9.-]/g, "_"), this.oci.namespace || "_root");
-    this.audit = new AuditLog(path.join(logDir, "events.jsonl"));
+    // Each runner keeps its own log and publishes it to the registry as its chain of segments.
+    const publish = opts.publishAudit ?? (opts.env ?? process.env).DBCLONE_AUDIT_PUBLISH !== "0";
+    this.audit = new AuditLog(path.join(logDir, "events.jsonl"), undefined, publish ? { afterAppend: () => this.publishAuditChain() } : {});
+    this.auditChain = new RunnerChainPublisher(logDir, this.audit, () => this.auditArtifacts());
   }
 
   async push(input: ImageManifest, diskFile: string, opts: PushOptions = {}): Promise<PublishedImage> {
@@ -233,7 +241,7 @@ export class OciRepository implements Repository {
     const repos = await listCatalog(await this.registry());
     if (!repos) throw new NotSupportedError(`${this.location} does not list its repositories (no /v2/_catalog for these credentials); name the image to list its versions`);
     const prefix = this.oci.namespace ? `${this.oci.namespace}/` : "";
-    return repos.filter((r) => r.startsWith(prefix)).map((r) => r.slice(prefix.length));
+    return repos.filter((r) => r.startsWith(prefix)).map((r) => r.slice(prefix.length)).filter((n) => n !== AUDIT_REPOSITORY);
   }
 
   private repo(name: string): string {
@@ -245,6 +253,20 @@ export class OciRepository implements Repository {
       (creds) => new RegistryClient(this.oci, creds, this.opts.fetch ?? fetch, this.reporter, this.retrySettings()),
     );
     return this.client;
+  }
+
+  /** The registry's audit artifacts: runner chains and anchors (`<namespace>/dbclone-audit`). */
+  async auditArtifacts(): Promise<OciAuditArtifacts> {
+    return new OciAuditArtifacts(await this.registry(), this.repo(AUDIT_REPOSITORY));
+  }
+
+  /** Push the events not yet published; a registry that fails is a warning (they go with the next segment). */
+  async publishAuditChain(): Promise<void> {
+    try {
+      await asRegistryOperation("audit chain publish", { ...this.retrySettings(), deadlineMs: 15_000 }, this.reporter, () => this.auditChain.publish());
+    } catch (e) {
+      this.reporter.warn(`could not publish this runner's audit events to ${this.location} (${(e as Error).message}); they will go with the next event`);
+    }
   }
 
   private retrySettings(): RetrySettings {
