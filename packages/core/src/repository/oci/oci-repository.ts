@@ -136,7 +136,8 @@ export class OciRepository implements Repository {
         // A connection dropped mid-layer resumes with a Range request from the bytes kept so far.
         this.lastDownload = await withRetries(`downloading ${layer.digest.slice(0, 19)}…`, client.retry, this.reporter, async () => {
           await rm(target.tempFile, { force: true });
-          return downloadLayer({ client, repo, layer, expected: image.manifest.disk, ...target, onProgress: opts.onProgress, signal: opts.signal });
+          const signal = opts.signal ? AbortSignal.any([opts.signal, target.signal]) : target.signal;
+          return downloadLayer({ client, repo, layer, expected: image.manifest.disk, tempFile: target.tempFile, partialDir: target.partialDir, onProgress: opts.onProgress, signal });
         });
         await this.knownLayers.remember(image.manifest.disk.digest, layer, `${this.oci.registry}/${repo}`);
       }));
