@@ -17,6 +17,7 @@ import { auditBuildSuccess, buildFailed, buildManifest, publishBuild } from "./p
 import { variantImageName } from "../masking/variants.js";
 import { pausePoint } from "../util/pause-point.js";
 import { newBuildRecord, writeBuildRecord } from "./build-record.js";
+import { diskFullError } from "../util/disk-full.js";
 import type { SourceSpec } from "../engine/types.js";
 
 const GiB = 1024 ** 3;
@@ -120,8 +121,10 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
       ...(record ? { masking: maskingReport(record) } : {}),
     };
   } catch (e) {
+    // Measured before the staging goes: which filesystem filled up (host, staging or fresh disk).
+    const full = await diskFullError(e, [path.join(workDir, "staging"), path.join(workDir, "fresh"), workDir], `building ${opts.name}:${version}`);
     await cleanup.unwind();
-    throw await buildFailed(opts, version, e);
+    throw await buildFailed(opts, version, full ?? e);
   }
 }
 

@@ -22,6 +22,7 @@ import { removeClone } from "./teardown.js";
 import { createChildDisk } from "./child-disk.js";
 import { connectionString } from "../engine/postgres/login.js";
 import { pausePoint } from "../util/pause-point.js";
+import { diskFullError } from "../util/disk-full.js";
 
 export { teardownClones } from "./teardown.js";
 export { collectGarbage } from "./gc.js";
@@ -140,7 +141,8 @@ export async function createClone(opts: CreateCloneOptions): Promise<CloneResult
     const where = server.containerId ? ` (container ${server.containerId.slice(0, 12)})` : "";
     reporter.info(`Clone ${record.id} of ${image.name}:${image.version} ready in ${readySeconds.toFixed(3)} s on ${record.host}:${record.port}${where}`);
     return { created: true, clone, credentials, image, readySeconds, childDiskBytes };
-  } catch (e) {
+  } catch (caught) {
+    const e = (await diskFullError(caught, [record.mountPath, record.dir], `cloning ${image.name}:${image.version}`)) ?? caught;
     await cleanup.unwind();
     await repository.audit
       .append({ action: "clone", outcome: "failure", image: `${image.name}:${image.version}`, digest: image.manifestDigest, clone: record.id, detail: (e as Error).message.slice(0, 500) })

@@ -20,6 +20,7 @@ import { assertUsableRoot, configOf, FsLayout, readConfigFile, REPOSITORY_FORMAT
 import type { ImageSummary, PublishedImage, PushOptions, Repository } from "./types.js";
 import { VerifiedBlobCache } from "./verified-blobs.js";
 import { recordDoneWork } from "./audit-after-work.js";
+import { diskFullError } from "../util/disk-full.js";
 import type { Reporter } from "../reporter.js";
 
 export interface FsRepositoryOptions {
@@ -90,7 +91,7 @@ export class FsRepository implements Repository {
       if (e instanceof VersionExistsError || e instanceof DigestMismatchError) {
         await this.record({ action: "publish", outcome: "failure", image: label, detail: e.message, ...context });
       }
-      throw e;
+      throw (await diskFullError(e, [this.layout.blobsDir], `publishing ${label} to ${this.location}`)) ?? e;
     }
   }
 

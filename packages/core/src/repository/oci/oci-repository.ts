@@ -28,6 +28,8 @@ import { rm } from "node:fs/promises";
 import { AUDIT_REPOSITORY, OciAuditArtifacts } from "./audit-artifacts.js";
 import { RunnerChainPublisher } from "./audit-publisher.js";
 import { recordDoneWork } from "../audit-after-work.js";
+import { diskFullError } from "../../util/disk-full.js";
+import { removeOwnPartials } from "./partial-files.js";
 
 export interface OciRepositoryOptions {
   /** The local image cache (default: RUNNER_TOOL_CACHE/dbclone in Actions, else <DBCLONE_HOME>/cache). */
@@ -146,7 +148,10 @@ export class OciRepository implements Repository {
       return result.path;
     } catch (e) {
       if (e instanceof DigestMismatchError) await this.record({ action: "pull", outcome: "failure", image: label, digest: image.manifestDigest, detail: e.message });
-      throw e;
+      const full = await diskFullError(e, [this.cache.dir], `pulling ${label} into the cache`);
+      // A full cache keeps no partial download either: the next pull starts clean.
+      if (full) await removeOwnPartials(this.cache.partialDir);
+      throw full ?? e;
     }
   }
 

@@ -29,6 +29,15 @@ export async function claimPartial(partialDir: string, digest: string): Promise<
   return mine;
 }
 
+/** Remove this process's partial downloads (after a failure that must leave nothing behind). */
+export async function removeOwnPartials(partialDir: string): Promise<void> {
+  const me = currentProcess();
+  for (const name of await readdir(partialDir).catch(() => [] as string[])) {
+    const found = ownerOf(name);
+    if (found && found.owner.pid === me.pid && found.owner.start === me.start) await rm(path.join(partialDir, name), { force: true });
+  }
+}
+
 /** Remove partial downloads whose writer is gone; returns how many. */
 export async function removeDeadPartials(partialDir: string): Promise<number> {
   let removed = 0;
