@@ -53,17 +53,32 @@ async function describeSpace(dir: string): Promise<{ where: string; free: number
   }
 }
 
+/** Less than this is full: a thin disk's host fills up while a write is in flight. */
+const NEARLY_FULL_BYTES = 1 << 20;
+const IO_ERROR = /Input\/output error|EIO\b|I\/O error/i;
+
+function mentionsIoError(e: unknown): boolean {
+  for (let err = e as { code?: unknown; message?: string; stderr?: string; cause?: unknown } | undefined, depth = 0; err && depth < 5; err = err.cause as typeof err, depth++) {
+    if (err.code === "EIO" || IO_ERROR.test(err.message ?? "") || IO_ERROR.test(err.stderr ?? "")) return true;
+  }
+  return false;
+}
+
 /**
  * When `e` is a full disk: a DiskFullError naming the fullest of `dirs`' filesystems, its free
- * space and what was being done; otherwise undefined (the caller keeps its own error).
+ * space and what was being done; otherwise undefined (the caller keeps its own error). An I/O
+ * error counts too when one of the filesystems is (nearly) full: that is how a thin disk whose
+ * host filled up fails inside it.
  */
 export async function diskFullError(e: unknown, dirs: string[], doing: string): Promise<DbcloneError | undefined> {
-  if (!isDiskFull(e)) return undefined;
+  const io = mentionsIoError(e);
+  if (!isDiskFull(e) && !io) return undefined;
   let fullest: { where: string; free: number; size: number } | undefined;
   for (const dir of dirs) {
     const space = await describeSpace(dir);
     if (space && (!fullest || space.free / Math.max(1, space.size) < fullest.free / Math.max(1, fullest.size))) fullest = space;
   }
+  if (!isDiskFull(e) && !(fullest && fullest.free < NEARLY_FULL_BYTES)) return undefined;
   const where = fullest ? `${fullest.where}: ${formatBytes(fullest.free)} free of ${formatBytes(fullest.size)}` : dirs.join(", ");
   return new DiskFullError(`no space left while ${doing}, on ${where}; nothing partial was kept. Free space there (or point DBCLONE_HOME / the cache elsewhere) and retry`, { cause: e });
 }
