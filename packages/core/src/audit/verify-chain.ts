@@ -42,8 +42,12 @@ export async function walkChain(lines: AsyncIterable<string> | Iterable<string>,
     if ("reason" in check) return fail(check.reason);
     const event: AuditEvent = check.event;
     if (opts.key) {
-      if (event.mac !== undefined && !macMatches(opts.key, event.hash, event.mac)) return fail("has a wrong HMAC: it was rewritten without the audit key");
-      if (event.mac === undefined && walk.keyed > 0) return fail("lacks the HMAC the lines before it carry: it was rewritten without the audit key");
+      if (event.mac !== undefined && !macMatches(opts.key, event.hash, event.mac)) {
+        return fail("has a wrong HMAC: it was rewritten without the audit key");
+      }
+      if (event.mac === undefined && walk.keyed > 0) {
+        return fail("lacks the HMAC the lines before it carry: it was rewritten without the audit key");
+      }
       if (event.mac === undefined) walk.unkeyed++;
       else walk.keyed++;
     }

@@ -21,7 +21,12 @@ export async function putGitAnchor(dir: string, anchor: AuditAnchor): Promise<st
   if (existing.code === 0) {
     // Anchoring the same head twice is fine; a different hash at an anchored seq is not.
     const had = parseAnchor(JSON.parse(await git(dir, ["cat-file", "blob", `refs/tags/${tag}`])), `git tag ${tag}`);
-    if (had.hash !== anchor.hash) throw new AuditError(`git tag ${tag} already anchors a different hash (${had.hash}) at event ${anchor.seq}: the log changed after it was anchored; run dbclone audit --verify`);
+    if (had.hash !== anchor.hash) {
+      throw new AuditError(
+        `git tag ${tag} already anchors a different hash (${had.hash}) at event ${anchor.seq}: ` +
+          "the log changed after it was anchored; run dbclone audit --verify",
+      );
+    }
     return tag;
   }
   await git(dir, ["tag", tag, blob]);

@@ -61,7 +61,10 @@ export async function verifyAudit(repository: Repository, opts: { gitDir?: strin
   }
   if (found.some((f) => f)) {
     const events = local.ok ? await repository.audit.read() : [];
-    for (const f of found) if (f) anchors.push(local.ok ? checkAgainstAnchor(events, f.anchor, f.source) : { ok: false, source: f.source, anchor: f.anchor, problem: "the log itself fails verification" });
+    for (const f of found) {
+      if (!f) continue;
+      anchors.push(local.ok ? checkAgainstAnchor(events, f.anchor, f.source) : { ok: false, source: f.source, anchor: f.anchor, problem: "the log itself fails verification" });
+    }
   }
   const runners = repository instanceof OciRepository ? await verifyRunnerChains(repository) : undefined;
   const ok = local.ok && anchors.every((a) => a.ok) && (runners ?? []).every((r) => r.ok);
@@ -87,7 +90,9 @@ async function verifyRunnerChains(repository: OciRepository): Promise<RunnerChai
       const walk = await walkChain(lines, { key });
       if (!walk.ok) throw new Error(walk.problem!.reason);
       const last = segments.at(-1);
-      if (last && (walk.last.seq !== last.toSeq || walk.last.hash !== last.headHash)) throw new Error(`the newest segment says it ends at event ${last.toSeq} (${last.headHash}) but its events end at ${walk.last.seq}`);
+      if (last && (walk.last.seq !== last.toSeq || walk.last.hash !== last.headHash)) {
+        throw new Error(`the newest segment says it ends at event ${last.toSeq} (${last.headHash}) but its events end at ${walk.last.seq}`);
+      }
       for (const line of lines) {
         const action = (JSON.parse(line) as AuditEvent).action;
         check.actions[action] = (check.actions[action] ?? 0) + 1;

@@ -47,7 +47,10 @@ export class RunnerChainPublisher {
       if (lines.length === 0) return 0;
       const walk = await walkChain(lines, { from: { seq: state.seq, hash: state.hash } });
       if (!walk.ok || walk.events === 0) {
-        throw new RepositoryError(`the local audit log ${this.audit.filePath} does not continue the chain this runner published (${walk.problem?.reason ?? "no events"}); run dbclone audit --verify`);
+        throw new RepositoryError(
+          `the local audit log ${this.audit.filePath} does not continue the chain this runner published ` +
+            `(${walk.problem?.reason ?? "no events"}); run dbclone audit --verify`,
+        );
       }
       const published = lines.slice(0, walk.events);
       const tag = await (await this.artifacts()).publishSegment(
