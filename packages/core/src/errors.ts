@@ -40,6 +40,8 @@ export class CloneError extends DbcloneError {}
 export class BuildError extends DbcloneError {}
 export class SourceError extends UsageError {}
 export class NotSupportedError extends DbcloneError {}
+/** A filesystem filled up; the message names it and its free space. */
+export class DiskFullError extends DbcloneError {}
 /** A needed program is missing; the message names the package that provides it. */
 export class MissingToolError extends DbcloneError {}
 /** A privileged step (mount, loop, FUSE) was needed and `sudo -n` was not allowed. */

@@ -2,7 +2,7 @@
 import { canonicalJson, sha256Of } from "../image/digest.js";
 
 export const AUDIT_ACTIONS = [
-  "build", "publish", "pull", "clone", "promote", "teardown", "delete", "tag", "untag", "denied", "gc",
+  "build", "publish", "pull", "clone", "promote", "teardown", "delete", "tag", "untag", "denied", "gc", "repair",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export type AuditOutcome = "success" | "failure" | "denied";
@@ -30,14 +30,17 @@ export interface AuditEvent extends AuditEventInput {
   actor: string;
   prevHash: string;
   hash: string;
+  /** HMAC of `hash` with the audit key, when one is configured (not covered by `hash`). */
+  mac?: string;
 }
 
 /** prevHash of the first event. */
 export const GENESIS_HASH = `sha256:${"0".repeat(64)}`;
 
-/** sha256 of prevHash + canonical JSON of the event without its hash. */
+/** sha256 of prevHash + canonical JSON of the event without its hash (and without its mac). */
 export function hashEvent(event: Omit<AuditEvent, "hash">): string {
-  return sha256Of(event.prevHash + canonicalJson(event));
+  const { mac: _mac, ...body } = event;
+  return sha256Of(body.prevHash + canonicalJson(body));
 }
 
 export type LineCheck = { event: AuditEvent } | { reason: string };
@@ -55,7 +58,7 @@ export function checkLine(line: string, prev: { seq: number; hash: string }): Li
   if (typeof value !== "object" || value === null || typeof event.seq !== "number" || typeof event.hash !== "string" || typeof event.prevHash !== "string") {
     return { reason: "lacks seq, prevHash or hash: it is not an audit event" };
   }
-  const { hash, ...rest } = event;
+  const { hash, mac: _mac, ...rest } = event;
   if (hashEvent(rest) !== hash) return { reason: "does not match its own hash: the line was edited" };
   if (event.seq !== prev.seq + 1) {
     return { reason: `has seq ${event.seq} where ${prev.seq + 1} was expected: a line was removed, inserted or moved` };

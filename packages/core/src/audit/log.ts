@@ -1,19 +1,28 @@
 // Append-only, hash-chained JSONL audit log. Each line holds one event whose hash covers the
 // previous line's hash, so editing, removing, inserting or reordering lines breaks the chain.
 // A small head file (`events.head` = {seq, hash}) written under the same lock records the last
-// event, so removing or truncating the LAST line is caught too. Without an external anchor an
-// attacker able to rewrite both files can still forge a history; the chain proves accidents and
-// naive edits, and the head can be copied elsewhere (job summary, git) for stronger proof.
+// event, so removing or truncating the LAST line is caught too. A torn last line (an append that
+// crashed or hit a full disk before it moved the head) is set aside in `<log>.torn` and recorded
+// as a `repair` event, so the chain continues. Rewriting the log and its head is caught by an
+// anchor kept elsewhere (git tag, OCI artifact: repository/audit-anchors) and, with an audit key,
+// by the HMAC each entry carries.
 import { createReadStream } from "node:fs";
 import { mkdir, open, readFile, rename, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { AuditError } from "../errors.js";
-import { checkLine, GENESIS_HASH, hashEvent, type AuditEvent, type AuditEventInput } from "./chain.js";
+import { GENESIS_HASH, hashEvent, type AuditEvent, type AuditEventInput } from "./chain.js";
 import { withFileLock } from "./file-lock.js";
+import { auditKeyFromEnv, macOf } from "./keyed.js";
+import { readLastLine, setAsideTornTail, type TornTailRepair } from "./tail.js";
+import { compareHead, walkChain, type ChainHead, type RepairNote } from "./verify-chain.js";
+import { matches, type AuditFilter } from "./filter.js";
 
 export * from "./chain.js";
+export type { AuditFilter } from "./filter.js";
+export { walkChain, type ChainHead, type ChainWalk, type RepairNote } from "./verify-chain.js";
+export { auditKeyFromEnv, macOf, AUDIT_KEY_ENV } from "./keyed.js";
 
 export interface AuditVerifyResult {
   ok: boolean;
@@ -21,22 +30,20 @@ export interface AuditVerifyResult {
   events: number;
   /** 1-based line of the first problem. */
   problem?: { line: number; reason: string };
+  /** Torn tails set aside (recorded in the chain), when there were any. */
+  repairs?: RepairNote[];
+  /** With an audit key: events with a valid HMAC, and older events written before the key. */
+  keyed?: { keyed: number; unkeyed: number };
 }
 
-export interface AuditFilter {
-  action?: AuditEventInput["action"];
-  outcome?: AuditEventInput["outcome"];
-  actor?: string;
-  /** Exact `name:version`, or a bare name matching all its versions. */
-  image?: string;
-  /** ISO time: only events at or after it. */
-  since?: string;
+export interface AuditLogOptions {
+  /** HMAC key for each entry (default: DBCLONE_AUDIT_KEY, read when first needed; null: none). */
+  key?: Buffer | null;
+  /** Runs after each append, outside the lock (e.g. publish the chain to a registry); must not throw. */
+  afterAppend?: (event: AuditEvent) => Promise<void>;
 }
 
-interface Head {
-  seq: number;
-  hash: string;
-}
+type Head = ChainHead;
 
 export function defaultActor(env: NodeJS.ProcessEnv = process.env): string {
   if (env.GITHUB_ACTOR) return env.GITHUB_ACTOR;
@@ -54,6 +61,7 @@ export class AuditLog {
   constructor(
     readonly filePath: string,
     private readonly prepare?: () => Promise<void>,
+    private readonly options: AuditLogOptions = {},
   ) {
     this.headPath = filePath.endsWith(".jsonl") ? filePath.slice(0, -".jsonl".length) + ".head" : `${filePath}.head`;
   }
@@ -62,33 +70,89 @@ export class AuditLog {
   async append(input: AuditEventInput): Promise<AuditEvent> {
     await this.prepare?.();
     await mkdir(path.dirname(this.filePath), { recursive: true });
-    return withFileLock(this.filePath, async () => {
-      const prev = await this.currentTail();
-      const body: Omit<AuditEvent, "hash"> = {
-        ...dropUndefined(input),
-        seq: prev.seq + 1,
-        time: new Date().toISOString(),
-        actor: input.actor || defaultActor(),
-        prevHash: prev.hash,
-      };
-      const event: AuditEvent = { ...body, hash: hashEvent(body) };
-      const fh = await open(this.filePath, "a", 0o644);
-      try {
-        await fh.write(JSON.stringify(event) + "\n");
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await this.writeHead({ seq: event.seq, hash: event.hash });
-      return event;
+    const event = await withFileLock(this.filePath, async () => {
+      let prev = await this.repairTornTail();
+      prev ??= await this.currentTail();
+      return this.writeEvent(input, prev);
     });
+    await this.options.afterAppend?.(event);
+    return event;
   }
 
-  /** Walk the whole chain; report the first problem with its line number. */
+  /** Walk the whole chain (setting aside a torn last line first); report the first problem. */
   async verify(): Promise<AuditVerifyResult> {
     // No audit directory: nothing was ever logged (the lock needs the directory to exist).
     if (!(await exists(path.dirname(this.filePath)))) return { ok: true, events: 0 };
-    return withFileLock(this.filePath, () => this.verifyUnlocked());
+    return withFileLock(this.filePath, async () => {
+      await this.repairTornTail();
+      return this.verifyUnlocked();
+    });
+  }
+
+  /** The head as the log records it (seq 0 and the genesis hash for an empty log). */
+  async head(): Promise<ChainHead> {
+    return (await this.readHead()) ?? { seq: 0, hash: GENESIS_HASH };
+  }
+
+  /** The raw lines of the log (for publishing segments of it). */
+  async *rawLines(): AsyncGenerator<string> {
+    yield* this.lines();
+  }
+
+  private key(): Buffer | undefined {
+    return this.options.key === undefined ? auditKeyFromEnv() : (this.options.key ?? undefined);
+  }
+
+  private async writeEvent(input: AuditEventInput, prev: Head): Promise<AuditEvent> {
+    const body: Omit<AuditEvent, "hash"> = {
+      ...dropUndefined(input),
+      seq: prev.seq + 1,
+      time: new Date().toISOString(),
+      actor: input.actor || defaultActor(),
+      prevHash: prev.hash,
+    };
+    const hash = hashEvent(body);
+    const key = this.key();
+    const event: AuditEvent = { ...body, hash, ...(key ? { mac: macOf(key, hash) } : {}) };
+    const fh = await open(this.filePath, "a", 0o644);
+    try {
+      await fh.write(JSON.stringify(event) + "\n");
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await this.writeHead({ seq: event.seq, hash: event.hash });
+    return event;
+  }
+
+  /**
+   * A torn last line whose event the head does not cover (the append died before moving the
+   * head) goes to `<log>.torn` and a `repair` event records it; returns the new tail, or
+   * undefined when there was nothing to repair. Anything else stays for verify to report.
+   */
+  private async repairTornTail(): Promise<Head | undefined> {
+    const last = await readLastLine(this.filePath);
+    if (!last || last.complete) return undefined;
+    const head = await this.readHead();
+    const before = await readLastLine(this.filePath, last.start);
+    let tail: Head = { seq: 0, hash: GENESIS_HASH };
+    if (before) {
+      try {
+        const e = JSON.parse(before.text) as AuditEvent;
+        tail = { seq: e.seq, hash: e.hash };
+      } catch {
+        return undefined;
+      }
+    }
+    const covered = head ? head.seq !== tail.seq || head.hash !== tail.hash : tail.seq !== 0 && tail.seq !== 1;
+    if (covered) return undefined;
+    const repair: TornTailRepair = await setAsideTornTail(this.filePath, last);
+    if (!head && tail.seq === 1) await this.writeHead(tail);
+    const event = await this.writeEvent(
+      { action: "repair", outcome: "success", detail: `a torn last line (${repair.bytes} bytes, an append that did not finish) was set aside in ${repair.tornFile}` },
+      tail,
+    );
+    return { seq: event.seq, hash: event.hash };
   }
 
   /** Events matching `filter`, oldest first. Throws AuditError on a line that does not parse. */
@@ -110,23 +174,20 @@ export class AuditLog {
   }
 
   private async verifyUnlocked(): Promise<AuditVerifyResult> {
-    let prev: Head = { seq: 0, hash: GENESIS_HASH };
-    let lineNo = 0;
-    let lastPrevHash = GENESIS_HASH;
-    for await (const line of this.lines()) {
-      lineNo++;
-      const check = checkLine(line, prev);
-      if ("reason" in check) return { ok: false, events: lineNo - 1, problem: { line: lineNo, reason: `line ${lineNo} ${check.reason}` } };
-      lastPrevHash = check.event.prevHash;
-      prev = { seq: check.event.seq, hash: check.event.hash };
-    }
-    const events = lineNo;
+    const key = this.key();
+    const walk = await walkChain(this.lines(), { key });
+    const extra = {
+      ...(walk.repairs.length ? { repairs: walk.repairs } : {}),
+      ...(key ? { keyed: { keyed: walk.keyed, unkeyed: walk.unkeyed } } : {}),
+    };
+    if (!walk.ok) return { ok: false, events: walk.events, problem: walk.problem, ...extra };
+    const events = walk.events;
     if (events > 0 && !(await endsWithNewline(this.filePath))) {
-      return { ok: false, events: events - 1, problem: { line: events, reason: `line ${events} is incomplete (no newline at the end): the log was truncated` } };
+      return { ok: false, events: events - 1, problem: { line: events, reason: `line ${events} is incomplete (no newline at the end): the log was truncated` }, ...extra };
     }
     const head = await this.readHead();
-    const headProblem = compareHead(head, prev, lastPrevHash, events);
-    return headProblem ? { ok: false, events, problem: headProblem } : { ok: true, events };
+    const headProblem = compareHead(head, walk.last, walk.lastPrevHash, events);
+    return headProblem ? { ok: false, events, problem: headProblem, ...extra } : { ok: true, events, ...extra };
   }
 
   /** The last event as the log and the head agree on it; refuses to extend a damaged log. */
@@ -144,7 +205,7 @@ export class AuditLog {
     } catch {
       throw this.damaged("its last line is not valid JSON");
     }
-    const { hash, ...rest } = event;
+    const { hash, mac: _mac, ...rest } = event;
     if (hashEvent(rest) !== hash) throw this.damaged("its last line does not match its hash");
     const agrees = head
       ? (head.seq === event.seq && head.hash === event.hash) ||
@@ -202,32 +263,6 @@ export class AuditLog {
   }
 }
 
-function compareHead(head: Head | undefined, last: Head, lastPrevHash: string, events: number): { line: number; reason: string } | undefined {
-  if (!head) {
-    return events === 0 ? undefined : { line: events, reason: `events.head is missing while the log holds ${events} events: it was deleted` };
-  }
-  if (head.seq > events) {
-    return { line: events + 1, reason: `line ${events + 1} is missing: events.head records ${head.seq} events but the log ends after ${events}; the last line(s) were removed` };
-  }
-  if (head.seq < events) {
-    const interrupted = head.seq === events - 1 && head.hash === lastPrevHash;
-    return {
-      line: head.seq + 1,
-      reason: `line ${head.seq + 1} is beyond the ${head.seq} events recorded in events.head: ${interrupted ? "an interrupted append, or a line added at the end" : "lines were added at the end"}`,
-    };
-  }
-  if (head.hash !== last.hash) return { line: events, reason: `line ${events} is not the last event recorded in events.head: the end of the log was replaced` };
-  return undefined;
-}
-
-function matches(e: AuditEvent, f: AuditFilter): boolean {
-  if (f.action && e.action !== f.action) return false;
-  if (f.outcome && e.outcome !== f.outcome) return false;
-  if (f.actor && e.actor !== f.actor) return false;
-  if (f.since && e.time < f.since) return false;
-  if (f.image && e.image !== f.image && !(e.image ?? "").startsWith(`${f.image}:`)) return false;
-  return true;
-}
 
 function dropUndefined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
@@ -246,32 +281,4 @@ async function exists(p: string): Promise<boolean> {
 async function endsWithNewline(file: string): Promise<boolean> {
   const last = await readLastLine(file);
   return last === undefined || last.complete;
-}
-
-/** The last line of a file, read backwards in chunks so a long log costs no more than its tail. */
-async function readLastLine(file: string): Promise<{ text: string; complete: boolean } | undefined> {
-  let fh;
-  try {
-    fh = await open(file, "r");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw e;
-  }
-  try {
-    const size = (await fh.stat()).size;
-    if (size === 0) return undefined;
-    let chunk = 4096;
-    for (;;) {
-      const start = Math.max(0, size - chunk);
-      const buf = Buffer.alloc(size - start);
-      await fh.read(buf, 0, buf.length, start);
-      const complete = buf[buf.length - 1] === 0x0a;
-      const body = complete ? buf.subarray(0, buf.length - 1) : buf;
-      const nl = body.lastIndexOf(0x0a);
-      if (nl >= 0 || start === 0) return { text: body.subarray(nl + 1).toString("utf8"), complete };
-      chunk *= 4;
-    }
-  } finally {
-    await fh.close();
-  }
 }

@@ -15,6 +15,9 @@ import { leakScanOrFail, maskForBuild, type MaskingStepResult } from "../masking
 import { maskingReport, type MaskedBuild } from "./masking-record.js";
 import { auditBuildSuccess, buildFailed, buildManifest, publishBuild } from "./publish-build.js";
 import { variantImageName } from "../masking/variants.js";
+import { pausePoint } from "../util/pause-point.js";
+import { newBuildRecord, writeBuildRecord } from "./build-record.js";
+import { diskFullError } from "../util/disk-full.js";
 import type { SourceSpec } from "../engine/types.js";
 
 const GiB = 1024 ** 3;
@@ -41,6 +44,9 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
 
   const workDir = path.join(opts.home, "work", `build-${crypto.randomBytes(5).toString("hex")}`);
   await fs.mkdir(workDir, { recursive: true });
+  // Recorded before anything is made in it: gc sweeps the dir of a build whose process is gone.
+  const buildRecord = newBuildRecord(workDir, `${opts.name}:${version}`);
+  await writeBuildRecord(workDir, buildRecord);
   const cleanup = new CleanupStack(reporter);
   cleanup.push("remove the build's work directory", () => fs.rm(workDir, { recursive: true, force: true }));
   const virtualSize = opts.diskSizeBytes ?? (await defaultDiskSize(opts.sources));
@@ -55,6 +61,8 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
     const engineInfo = await engine.restore(opts.sources, staging.mountPath, reporter);
     const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: path.join(workDir, "run") }, reporter);
     cleanup.push("stop the build server", () => engine.stop(server, { fast: true }));
+    await writeBuildRecord(workDir, { ...buildRecord, serverPid: server.pid });
+    await pausePoint("build:restored");
     let databases = await engine.inventory(server);
     let masked: MaskingStepResult | undefined;
     if (opts.masking) {
@@ -63,6 +71,7 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
     }
     // After masking, VACUUM FULL rewrites every table: no pre-masking row version survives in a data file.
     await engine.scrub(server, reporter, { full: masked !== undefined });
+    await pausePoint("build:masked");
     const restoreSeconds = secondsSince(started);
 
     reporter.info("Writing the base disk fresh from the prepared data");
@@ -73,10 +82,12 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
       await driver.destroy(fresh.file);
     });
     await engine.copyFresh(staging.mountPath, fresh.mountPath, reporter);
+    await pausePoint("build:fresh-written");
     await driver.unmount(staging.attachment);
     await driver.destroy(staging.file);
     const sealed = await driver.seal(fresh, path.join(workDir, `base.${driver.format}`));
     const sealSeconds = secondsSince(sealStart);
+    await pausePoint("build:sealed");
     // Prove it: the final blob must hold none of the sampled original values (a hit throws; nothing is published).
     const leakScan = masked ? await leakScanOrFail(sealed.file, masked.run, reporter) : undefined;
     const record: MaskedBuild | undefined = masked && leakScan ? { run: masked.run, leakScan, piiCandidates: masked.piiCandidates, variant } : undefined;
@@ -110,8 +121,10 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
       ...(record ? { masking: maskingReport(record) } : {}),
     };
   } catch (e) {
+    // Measured before the staging goes: which filesystem filled up (host, staging or fresh disk).
+    const full = await diskFullError(e, [path.join(workDir, "staging"), path.join(workDir, "fresh"), workDir], `building ${opts.name}:${version}`);
     await cleanup.unwind();
-    throw await buildFailed(opts, version, e);
+    throw await buildFailed(opts, version, full ?? e);
   }
 }
 

@@ -5,6 +5,7 @@ import { validateManifest, type ImageManifest } from "../image/manifest.js";
 import type { PublishedImage } from "../repository/types.js";
 import { secondsSince } from "../util/time.js";
 import { TOOL_VERSION } from "../util/version.js";
+import { recordDoneWork } from "../repository/audit-after-work.js";
 import { maskingManifest, type MaskedBuild } from "./masking-record.js";
 import type { BuildImageOptions } from "./types.js";
 
@@ -48,8 +49,9 @@ export async function publishBuild(opts: BuildImageOptions, manifest: ImageManif
   return { image, seconds: secondsSince(started) };
 }
 
+/** The build is published by now: an audit log that refuses the entry is a loud warning, not a failed build. */
 export async function auditBuildSuccess(opts: BuildImageOptions, image: PublishedImage): Promise<void> {
-  await opts.repository.audit.append({
+  await recordDoneWork(opts.repository.audit, {
     action: "build",
     outcome: "success",
     image: `${image.name}:${image.version}`,
@@ -57,7 +59,7 @@ export async function auditBuildSuccess(opts: BuildImageOptions, image: Publishe
     runUrl: opts.build?.runUrl,
     commit: opts.git?.commit,
     actor: opts.build?.actor,
-  });
+  }, opts.reporter);
 }
 
 /** Record the failure (best effort) and turn it into a DbcloneError for the caller to throw. */

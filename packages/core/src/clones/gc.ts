@@ -1,12 +1,21 @@
-// Garbage collection: expired clones, clones whose server died (a runner crash, a SIGKILL), and
-// orphans — mounts, daemons, loop devices and files under the clones directory with no record.
+// Garbage collection: expired clones, clones whose server died (a runner crash, a SIGKILL), clones
+// and builds whose process was killed mid-way, and orphans — mounts, daemons, loop devices and
+// files under the clones directory with no record. gc holds the registry lock for its whole run,
+// so no clone is reserved or recorded while it decides what is an orphan, and it touches only what
+// it can identify as its own: `c-*` clone directories and `build-*` work directories.
 import fs from "node:fs/promises";
 import path from "node:path";
 import { platformFor } from "../build/platform.js";
 import type { Reporter } from "../reporter.js";
 import { isServerRunning } from "../runtime/index.js";
 import type { GcResult } from "./lifecycle-types.js";
+import { sweepDeadBuilds } from "./build-sweep.js";
+import { CLONE_ID_PATTERN } from "./clone-id.js";
 import { CloneRegistry } from "./registry.js";
+import { ownerAlive } from "../util/process-identity.js";
+import { removeStaleTemps } from "../repository/durable-files.js";
+import { defaultCacheDir } from "../repository/cache/cache-dir.js";
+import { removeDeadPartials } from "../repository/oci/partial-files.js";
 import { removeClone } from "./teardown.js";
 import { isExpired } from "./ttl.js";
 import type { CloneRecord } from "./types.js";
@@ -15,8 +24,12 @@ import type { CloneRecord } from "./types.js";
 const STALE_CREATING_MS = 10 * 60_000;
 
 export async function collectGarbage(opts: { home: string; reporter: Reporter; now?: Date }): Promise<GcResult> {
-  const now = opts.now ?? new Date();
   const registry = new CloneRegistry(opts.home);
+  return registry.withLock(() => collectLocked(registry, opts));
+}
+
+async function collectLocked(registry: CloneRegistry, opts: { home: string; reporter: Reporter; now?: Date }): Promise<GcResult> {
+  const now = opts.now ?? new Date();
   const result: GcResult = { expired: [], orphans: [], released: [] };
 
   for (const record of await registry.list()) {
@@ -47,23 +60,39 @@ export async function collectGarbage(opts: { home: string; reporter: Reporter; n
   const sqlHost = (await import("../engine/sqlserver/host.js")).sqlServerHost();
   const driver = sqlHost.platform === "win32" ? sqlHost.disk(path.join(opts.home, "state"), opts.reporter) : platformFor("postgres", opts.home).driver;
   for (const resource of await driver.list(clonesDir)) {
-    if (resource.ownerDir && known.has(resource.ownerDir)) continue;
+    if (!resource.ownerDir || known.has(resource.ownerDir) || !isCloneDir(clonesDir, resource.ownerDir)) continue;
     await driver.release(resource);
     result.released.push(`${resource.kind} ${resource.id}`);
   }
   for (const entry of await fs.readdir(clonesDir, { withFileTypes: true }).catch(() => [])) {
     const dir = path.join(clonesDir, entry.name);
-    if (!entry.isDirectory() || known.has(dir)) continue;
+    // Only clone directories: registry.json, its lock and anything else there are not ours to judge.
+    if (!entry.isDirectory() || known.has(dir) || !CLONE_ID_PATTERN.test(entry.name)) continue;
     await fs.rm(dir, { recursive: true, force: true });
     result.released.push(`directory ${dir}`);
   }
+  result.released.push(...(await sweepDeadBuilds(opts.home, opts.reporter)));
+  // Blobs a killed pull was writing into the local cache (their writer's pid is in the name).
+  let cacheTemps = 0;
+  for (const cacheDir of new Set([path.join(opts.home, "cache"), defaultCacheDir()])) {
+    cacheTemps += await removeStaleTemps(path.join(cacheDir, "blobs", "sha256"), 60 * 60_000);
+    cacheTemps += await removeDeadPartials(path.join(cacheDir, "partial"));
+  }
+  if (cacheTemps > 0) result.released.push(`${cacheTemps} partial cache blob(s)`);
   return result;
+}
+
+/** A directory gc may release things for: <clonesDir>/c-<id>. */
+function isCloneDir(clonesDir: string, dir: string): boolean {
+  return path.dirname(dir) === clonesDir && CLONE_ID_PATTERN.test(path.basename(dir));
 }
 
 async function whyCollect(record: CloneRecord, now: Date): Promise<string | undefined> {
   if (isExpired(record, now)) return "expired";
-  if (record.state === "creating") {
-    return now.getTime() - Date.parse(record.createdAt) > STALE_CREATING_MS ? "creation never finished" : undefined;
+  if (record.state === "creating" || record.state === "stopping") {
+    const what = record.state === "creating" ? "creation" : "teardown";
+    if (record.owner) return ownerAlive(record.owner) ? undefined : `${what} never finished: its process ${record.owner.pid} is gone`;
+    return now.getTime() - Date.parse(record.createdAt) > STALE_CREATING_MS ? `${what} never finished` : undefined;
   }
   // A SQL Server clone lives in the runner's SQL Server service, not in a process of ours: only its TTL ends it.
   if (record.engine === "sqlserver") return undefined;

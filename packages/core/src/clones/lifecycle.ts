@@ -23,6 +23,8 @@ import { createChildDisk } from "./child-disk.js";
 import { assertDatabaseChoice, credentialsOf, pointAt } from "./credentials.js";
 import { askedFor, decideNamedClone, inheritedTtl } from "./named-clone.js";
 import type { PublishedImage } from "../repository/types.js";
+import { pausePoint } from "../util/pause-point.js";
+import { diskFullError } from "../util/disk-full.js";
 
 export { teardownClones } from "./teardown.js";
 export { collectGarbage } from "./gc.js";
@@ -85,6 +87,7 @@ export async function createClone(opts: CreateCloneOptions): Promise<CloneResult
   const cleanup = new CleanupStack(reporter);
   cleanup.push("forget the clone record", () => registry.remove(record.id));
   cleanup.push("remove the clone directory", () => fs.rm(record.dir, { recursive: true, force: true }));
+  await pausePoint("clone:reserved");
 
   try {
     // 0711: the server's OS user must traverse to the mount inside; nobody else may list it.
@@ -92,9 +95,11 @@ export async function createClone(opts: CreateCloneOptions): Promise<CloneResult
     await fs.chmod(record.dir, 0o711);
     const child = await createChildDisk(driver, repository, image, blob, record.childFile);
     cleanup.push("delete the child disk", () => driver.destroy(child.file));
+    await pausePoint("clone:child-created");
     const attachment = await driver.mount(child, record.mountPath);
     cleanup.push("unmount the child disk", () => driver.unmount(attachment));
     await registry.patch(record.id, { attachment });
+    await pausePoint("clone:mounted");
 
     const server = await engine.start(
       record.mountPath,
@@ -121,15 +126,14 @@ export async function createClone(opts: CreateCloneOptions): Promise<CloneResult
       await registry.patch(record.id, { serverPid: server.pid });
     }
 
+    await pausePoint("clone:server-started");
     const login = await engine.createLogin(server, record.databases, { user: record.user, password });
     const credentials = pointAt(login, record.engine, opts.database);
     reporter.secret(credentials.connectionString);
     // Fail closed: never hand out a connection that is not this clone of this image.
     await engine.verifyIdentity(credentials, record.id, image.manifestDigest);
-    const clone = await registry.patch(record.id, { state: "ready" });
-    const readySeconds = secondsSince(started);
-    cleanup.dismiss();
-
+    // The audit entry is part of the step it records: written while the cleanup stack still
+    // holds, so a log that refuses it undoes the clone instead of leaving one nobody recorded.
     await repository.audit.append({
       action: "clone",
       outcome: "success",
@@ -138,11 +142,16 @@ export async function createClone(opts: CreateCloneOptions): Promise<CloneResult
       clone: record.id,
       detail: opts.name ? `name=${opts.name}` : undefined,
     });
+    const clone = await registry.patch(record.id, { state: "ready", owner: undefined });
+    const readySeconds = secondsSince(started);
+    cleanup.dismiss();
+    await pausePoint("clone:ready");
     const childDiskBytes = await allocatedBytes(child.file);
     const where = server.containerId ? ` (container ${server.containerId.slice(0, 12)})` : "";
     reporter.info(`Clone ${record.id} of ${image.name}:${image.version} ready in ${readySeconds.toFixed(3)} s on ${record.host}:${record.port}${where}`);
     return { created: true, clone, credentials, image, readySeconds, childDiskBytes, replaced };
-  } catch (e) {
+  } catch (caught) {
+    const e = (await diskFullError(caught, [record.mountPath, record.dir], `cloning ${image.name}:${image.version}`)) ?? caught;
     await cleanup.unwind();
     await repository.audit
       .append({ action: "clone", outcome: "failure", image: `${image.name}:${image.version}`, digest: image.manifestDigest, clone: record.id, detail: (e as Error).message.slice(0, 500) })

@@ -22,6 +22,10 @@ import { detachCloneLogin } from "./promote-prepare.js";
 import { promotedMasking } from "./promote-privacy.js";
 import { CloneRegistry } from "./registry.js";
 import { removeClone } from "./teardown.js";
+import { newBuildRecord, writeBuildRecord } from "../build/build-record.js";
+import { currentProcess } from "../util/process-identity.js";
+import { pausePoint } from "../util/pause-point.js";
+import { recordDoneWork } from "../repository/audit-after-work.js";
 
 export interface PromoteCloneOptions {
   repository: Repository;
@@ -74,7 +78,9 @@ export async function promoteClone(opts: PromoteCloneOptions): Promise<PromoteRe
   const workDir = path.join(opts.home, "work", `promote-${crypto.randomBytes(5).toString("hex")}`);
   try {
     // From here the clone is being consumed: nobody may be handed it any more.
-    await registry.patch(record.id, { state: "stopping" });
+    await registry.patch(record.id, { state: "stopping", owner: currentProcess() });
+    await fs.mkdir(workDir, { recursive: true });
+    await writeBuildRecord(workDir, { ...newBuildRecord(workDir, label), mounts: [] });
     const server = { ...serverOf(record)!, adminUser: ADMIN_USER };
     reporter.info(`Promoting clone ${record.id} of ${sourceLabel} to ${label}${opts.flatten ? " (flattened)" : ""}`);
     await detachCloneLogin(server, record.databases, record.user);
@@ -83,14 +89,15 @@ export async function promoteClone(opts: PromoteCloneOptions): Promise<PromoteRe
     // A clean (fast) shutdown checkpoints: the data on disk is consistent without any WAL replay.
     await engine.stop(server, { fast: true });
     await assertCleanShutdown(record.mountPath, engineInfo.version);
+    await pausePoint("promote:stopped");
     if (opts.flatten) await driver.trim(record.mountPath);
     await driver.unmount(record.attachment);
 
     const layers = await pullLayers(repository, source);
     const child = { file: record.childFile, parents: layers.map((l) => l.file) };
-    await fs.mkdir(workDir, { recursive: true });
     const out = path.join(workDir, `disk.${driver.format}`);
     const sealed: SealedDisk = opts.flatten ? await driver.flatten(child, out) : await driver.sealLayer(child, out);
+    await pausePoint("promote:sealed");
 
     const masking = await promotedMasking(source, sealed, reporter);
     const manifest = validateManifest(
@@ -121,9 +128,10 @@ export async function promoteClone(opts: PromoteCloneOptions): Promise<PromoteRe
     );
     const image = await repository.push(manifest, sealed.file);
     for (const tag of opts.tags ?? []) await repository.tag(image, tag);
+    await pausePoint("promote:published");
     await removeClone({ ...record, attachment: undefined, serverPid: undefined }, { home: opts.home, reporter, repository });
     const chainDepth = opts.flatten ? 1 : layers.length + 1;
-    await repository.audit.append({
+    await recordDoneWork(repository.audit, {
       action: "promote",
       outcome: "success",
       image: label,
@@ -133,7 +141,7 @@ export async function promoteClone(opts: PromoteCloneOptions): Promise<PromoteRe
       runUrl: opts.build?.runUrl,
       commit: opts.git?.commit,
       detail: `from ${sourceLabel}; ${opts.flatten ? "flattened" : `layer of ${chainDepth}`}; blob ${sealed.sizeBytes} bytes`,
-    });
+    }, reporter);
     return { image, source, flattened: Boolean(opts.flatten), blobBytes: sealed.sizeBytes, chainDepth, seconds: secondsSince(started) };
   } catch (e) {
     await repository.audit

@@ -1,12 +1,14 @@
 // The local registry of live clones: <home>/clones/registry.json, mode 0600 (it holds passwords).
 // Every read-modify-write runs under an inter-process lock and writes atomically
 // (temp file + fsync + rename), so concurrent dbclone processes never lose or duplicate a record.
+import { AsyncLocalStorage } from "node:async_hooks";
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import lockfile from "proper-lockfile";
 import { CloneError, CloneNotFoundError } from "../errors.js";
 import { cloneIdForIdentifier, newCloneId } from "./clone-id.js";
 import { isPortFree, pickFreePort, type PortOptions } from "./ports.js";
+import { currentProcess } from "../util/process-identity.js";
 import type { CloneRecord } from "./types.js";
 
 interface RegistryFile {
@@ -34,6 +36,10 @@ const LOCK_OPTIONS = {
   retries: { retries: 200, factor: 1.3, minTimeout: 10, maxTimeout: 250, randomize: true },
   realpath: false,
 } as const;
+
+// Registry files whose lock the current async context holds: gc holds the lock for its whole run
+// and the teardowns it replays update records inside it without queuing on their own lock.
+const heldLocks = new AsyncLocalStorage<Map<string, { compromised?: Error }>>();
 
 export class CloneRegistry {
   readonly dir: string;
@@ -71,15 +77,40 @@ export class CloneRegistry {
    * in place; the result is written (only if something changed) before the lock is released.
    */
   async update<T>(fn: (records: CloneRecord[]) => T | Promise<T>): Promise<T> {
+    return this.withLock(async () => {
+      const records = await this.read();
+      const before = JSON.stringify(records);
+      const result = await fn(records);
+      if (JSON.stringify(records) !== before) {
+        this.assertLockHeld();
+        await this.write(records);
+      }
+      return result;
+    });
+  }
+
+  private assertLockHeld(): void {
+    const held = heldLocks.getStore()?.get(this.file);
+    if (held?.compromised) {
+      throw new CloneError(`lost the clone registry lock (${held.compromised.message}); nothing more was written, retry`);
+    }
+  }
+
+  /**
+   * Hold the registry lock while `fn` runs (re-entrant within `fn`'s async context). A lock that
+   * is compromised (taken over as stale while we held it) fails the call instead of writing on.
+   */
+  async withLock<T>(fn: () => Promise<T>): Promise<T> {
+    if (heldLocks.getStore()?.has(this.file)) return fn();
     await this.ensureDir();
-    let compromised: Error | undefined;
+    const state: { compromised?: Error } = {};
     let release: () => Promise<void>;
     try {
       release = await lockfile.lock(this.file, {
         ...LOCK_OPTIONS,
         lockfilePath: this.lockPath,
         onCompromised: (err) => {
-          compromised = err;
+          state.compromised = err;
         },
       });
     } catch (e) {
@@ -89,12 +120,11 @@ export class CloneRegistry {
         { cause: e },
       );
     }
+    const held = new Map(heldLocks.getStore() ?? []);
+    held.set(this.file, state);
     try {
-      const records = await this.read();
-      const before = JSON.stringify(records);
-      const result = await fn(records);
-      if (compromised) throw new CloneError(`lost the clone registry lock (${compromised.message}); nothing was written, retry`);
-      if (JSON.stringify(records) !== before) await this.write(records);
+      const result = await heldLocks.run(held, fn);
+      if (state.compromised) throw new CloneError(`lost the clone registry lock (${state.compromised.message}); retry`);
       return result;
     } finally {
       await release().catch(() => {});
@@ -156,6 +186,8 @@ export class CloneRegistry {
         port,
         state: "creating",
         createdAt: d.createdAt ?? new Date().toISOString(),
+        // gc sweeps a 'creating' record at once when this process is gone (a crash mid-creation).
+        owner: d.owner ?? currentProcess(),
       };
       records.push(record);
       return record;

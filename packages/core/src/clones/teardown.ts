@@ -14,6 +14,8 @@ import type { TeardownOptions, TeardownResult } from "./lifecycle-types.js";
 import { CloneRegistry, matchesLabels } from "./registry.js";
 import type { CloneRecord } from "./types.js";
 import { serverOf } from "./lifecycle.js";
+import { currentProcess } from "../util/process-identity.js";
+import { pausePoint } from "../util/pause-point.js";
 
 export async function teardownClones(opts: TeardownOptions): Promise<TeardownResult> {
   const started = performance.now();
@@ -72,7 +74,8 @@ export async function removeClone(
   action: "teardown" | "gc" = "teardown",
 ): Promise<void> {
   const registry = new CloneRegistry(opts.home);
-  await registry.patch(record.id, { state: "stopping" }).catch(() => undefined);
+  await registry.patch(record.id, { state: "stopping", owner: currentProcess() }).catch(() => undefined);
+  await pausePoint("teardown:stopping");
   if (record.engine === "sqlserver") {
     // Detach, drop the login, dismount and delete the child on the runner's SQL Server (Windows only).
     await (await import("./sqlserver-clone.js")).removeSqlServerClone(record, opts.reporter);
@@ -83,7 +86,9 @@ export async function removeClone(
       const server = serverOf(record);
       if (server && isAlive(server.pid)) await engine.stop(server, { fast: true });
     }
+    await pausePoint("teardown:server-stopped");
     if (record.attachment) await driver.unmount(record.attachment);
+    await pausePoint("teardown:unmounted");
     await driver.destroy(record.childFile);
     await fs.rm(record.dir, { recursive: true, force: true });
   }

@@ -1,6 +1,7 @@
 // A live clone as the local registry records it. The registry file is mode 0600: it holds
 // the clone login's password so an idempotent second request can hand the same clone back.
 import type { DiskAttachment } from "../disk/types.js";
+import type { ProcessIdentity } from "../util/process-identity.js";
 
 export type CloneState = "creating" | "ready" | "stopping";
 
@@ -27,6 +28,8 @@ export interface CloneRecord {
   password: string;
   databases: string[];
   createdAt: string;
+  /** The process creating or tearing down the clone; gc leaves the record alone while it lives. */
+  owner?: ProcessIdentity;
   /** ISO time after which gc removes it. */
   expiresAt?: string;
   /** The lifetime it was given, so a replacement (reset, recreate) gets the same one. */

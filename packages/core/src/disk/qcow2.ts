@@ -14,6 +14,7 @@ import { flattenChain, sealChildAsLayer } from "./qcow2/layers.js";
 import { VerifiedDigestCache, sha256File } from "./qcow2/verified-digests.js";
 import { checkQcow2Prerequisites } from "./qcow2/prerequisites.js";
 import { listLeftovers, releaseLeftover } from "./qcow2/leftovers.js";
+import { failFastOnWriteErrors } from "./qcow2/xfs-error-policy.js";
 
 export interface Qcow2DriverOptions {
   /** Where the driver keeps its own state (the verified-digest cache). */
@@ -187,6 +188,7 @@ export class Qcow2Driver implements LayeredDiskDriver {
       packageHint: "mount",
     });
     const loop = (await readLoopDevices()).find((l) => l.backingFile === handle.exportFile);
+    await failFastOnWriteErrors(loop?.device);
     if (!isRoot()) await run("chown", [`${process.getuid?.()}:${process.getgid?.()}`, mountPath], { privileged: true, reporter: this.reporter });
     return {
       driver: this.name,

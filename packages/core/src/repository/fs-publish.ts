@@ -4,6 +4,7 @@
 // LINKED to manifests/<name>/<version>.json, which fails if the version exists. Until that link
 // nothing refers to the new files, so readers never see a partial version and a killed publisher
 // leaves only `.tmp-*` files that later publishers remove.
+import { pausePoint } from "../util/pause-point.js";
 import { chmod, link, mkdir, readFile, rename, stat } from "node:fs/promises";
 import { DigestMismatchError, RepositoryError, UsageError, ValidationError, VersionExistsError } from "../errors.js";
 import { canonicalJson, manifestDigest } from "../image/digest.js";
@@ -65,6 +66,7 @@ export async function publishBlobAndManifest(
     // linked; the check under the lock catches that and we copy again.
     for (let attempt = 1; ; attempt++) {
       const addedBlob = await placeBlob(ctx, digest, diskFile, opts);
+      await pausePoint("publish:before-link");
       const linked = await ctx.locked(async () => {
         if (!(await stat(blob).catch(() => undefined))) return false;
         try {
@@ -100,6 +102,7 @@ async function placeBlob(ctx: PublishContext, digest: string, diskFile: string, 
       throw new DigestMismatchError(`${diskFile} has digest ${got} but the manifest's disk.digest is ${digest}; rebuild the manifest from this file`);
     }
     await chmod(tmp, 0o444);
+    await pausePoint("publish:blob-copied");
     await rename(tmp, blob); // replaces only a missing or corrupt copy of the same content
     await syncDir(ctx.layout.blobsDir);
   } finally {

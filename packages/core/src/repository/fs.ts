@@ -19,12 +19,17 @@ import { allPublished, isNotFound, readPublished, readTags } from "./fs-scan.js"
 import { assertUsableRoot, configOf, FsLayout, readConfigFile, REPOSITORY_FORMAT, type RepositoryConfig } from "./layout.js";
 import type { ImageSummary, PublishedImage, PushOptions, Repository } from "./types.js";
 import { VerifiedBlobCache } from "./verified-blobs.js";
+import { recordDoneWork } from "./audit-after-work.js";
+import { diskFullError } from "../util/disk-full.js";
+import type { Reporter } from "../reporter.js";
 
 export interface FsRepositoryOptions {
   /** Where verified-blob stamps are kept (default <DBCLONE_HOME>/cache). */
   cacheDir?: string;
   /** Temps untouched this long are a dead writer's leftovers (default 60). */
   staleTempMinutes?: number;
+  /** Where warnings go (an audit entry that could not be written after a publish). */
+  reporter?: Reporter;
 }
 
 export class FsRepository implements Repository {
@@ -33,6 +38,7 @@ export class FsRepository implements Repository {
   readonly layout: FsLayout;
   private readonly cache: VerifiedBlobCache;
   private readonly staleTempMs: number;
+  private readonly reporter?: Reporter;
 
   constructor(root: string, opts: FsRepositoryOptions = {}) {
     this.location = path.resolve(root);
@@ -42,6 +48,7 @@ export class FsRepository implements Repository {
     this.audit = new AuditLog(this.layout.auditFile, () => this.ensureLayout());
     this.cache = new VerifiedBlobCache(opts.cacheDir ?? path.join(dbcloneHome(), "cache"));
     this.staleTempMs = (opts.staleTempMinutes ?? 60) * 60_000;
+    this.reporter = opts.reporter;
   }
 
   async readConfig(): Promise<RepositoryConfig> {
@@ -78,13 +85,13 @@ export class FsRepository implements Repository {
         diskFile,
         opts,
       );
-      await this.record({ action: "publish", outcome: "success", image: label, digest: published.manifestDigest, ...context });
+      await recordDoneWork(this.audit, { action: "publish", outcome: "success", image: label, digest: published.manifestDigest, ...context }, this.reporter);
       return published;
     } catch (e) {
       if (e instanceof VersionExistsError || e instanceof DigestMismatchError) {
         await this.record({ action: "publish", outcome: "failure", image: label, detail: e.message, ...context });
       }
-      throw e;
+      throw (await diskFullError(e, [this.layout.blobsDir], `publishing ${label} to ${this.location}`)) ?? e;
     }
   }
 

@@ -6,3 +6,4 @@ export { OciRepository, type OciRepositoryOptions, type OciPullOptions } from ".
 export { BlobCache, defaultCacheDir, type BlobCacheOptions } from "./cache/index.js";
 export { imageChain, pullLayers, resolveParent, MAX_CHAIN_DEPTH, type PulledLayer } from "./layers.js";
 export { pruneImages, DEFAULT_KEEP_LAST, type PruneEntry, type PruneOptions, type PruneResult } from "./prune.js";
+export { anchorAudit, verifyAudit, auditLogId, type AuditReport, type RunnerChainCheck } from "./audit-report.js";

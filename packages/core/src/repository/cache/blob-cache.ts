@@ -30,6 +30,8 @@ export interface BlobCacheOptions {
 export interface BlobTarget {
   tempFile: string;
   partialDir: string;
+  /** Aborts when the blob's lock is lost: stop writing (the temp file is removed). */
+  signal: AbortSignal;
 }
 
 export class BlobCache {
@@ -80,13 +82,13 @@ export class BlobCache {
     await mkdir(this.partialDir, { recursive: true });
     const result = await withFileLock(
       file,
-      async () => {
+      async (signal) => {
         const hit = await this.lookup(digest);
         if (hit) return { path: hit, downloaded: false };
         await removeStaleTemps(this.blobsDir, 60 * 60_000);
         const tempFile = tempPath(this.blobsDir);
         try {
-          await produce({ tempFile, partialDir: this.partialDir });
+          await produce({ tempFile, partialDir: this.partialDir, signal });
           if ((await stat(tempFile)).size === 0 && digest !== EMPTY_DIGEST) {
             throw new DigestMismatchError(`download of ${digest} produced no bytes; pull again`);
           }

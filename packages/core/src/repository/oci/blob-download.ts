@@ -4,13 +4,15 @@
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { open, stat, truncate, unlink } from "node:fs/promises";
-import path from "node:path";
 import { PassThrough, type Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { DigestMismatchError, NotSupportedError, RepositoryError } from "../../errors.js";
 import { scopeFor, type RegistryClient } from "./client.js";
 import { layerCompression, type OciDescriptor } from "./media-types.js";
+import { pausePoint } from "../../util/pause-point.js";
+import { claimPartial } from "./partial-files.js";
+import { TransientRegistryError } from "./retry-policy.js";
 
 export interface LayerDownload {
   client: RegistryClient;
@@ -34,7 +36,7 @@ export interface DownloadStats {
 export async function downloadLayer(d: LayerDownload): Promise<DownloadStats> {
   const { client, repo, layer } = d;
   assertKnownLayer(layer.mediaType);
-  const partial = path.join(d.partialDir, layer.digest.replace(/^sha256:/, ""));
+  const partial = await claimPartial(d.partialDir, layer.digest);
   let have = (await stat(partial).catch(() => undefined))?.size ?? 0;
   if (have > layer.size) have = await restart(partial);
   const headers: Record<string, string> = {};
@@ -65,6 +67,7 @@ export async function downloadLayer(d: LayerDownload): Promise<DownloadStats> {
       const chunk = Buffer.from(c.buffer, c.byteOffset, c.byteLength);
       await partialOut.write(chunk);
       stats.received += chunk.length;
+      if (stats.received === chunk.length) await pausePoint("pull:downloading");
       yield chunk;
     }
   }
@@ -92,6 +95,10 @@ export async function downloadLayer(d: LayerDownload): Promise<DownloadStats> {
     );
   } catch (e) {
     await partialOut.close();
+    if (isZlibError(e) && layerBytes < layer.size) {
+      // The stream ended early (a body cut short): not corruption. Keep the partial and resume.
+      throw new TransientRegistryError(`${client.location.display} sent ${layerBytes} of ${layer.size} bytes of ${layer.digest}`, "short body");
+    }
     if (isZlibError(e)) {
       await unlink(partial).catch(() => undefined);
       throw new DigestMismatchError(`layer ${layer.digest} of ${repo} from ${client.location.display} is corrupt: it does not decompress (${(e as Error).message}); nothing was cached: publish the image again`);
@@ -99,6 +106,10 @@ export async function downloadLayer(d: LayerDownload): Promise<DownloadStats> {
     throw e; // network or abort: the partial file stays for the next pull to resume
   }
   await partialOut.close();
+  if (layerBytes < layer.size) {
+    // A body cut short without an error: keep the partial file, the retry resumes after it.
+    throw new TransientRegistryError(`${client.location.display} sent ${layerBytes} of ${layer.size} bytes of ${layer.digest}`, "short body");
+  }
   await unlink(partial).catch(() => undefined);
   const gotLayer = `sha256:${layerHash.digest("hex")}`;
   const gotDisk = `sha256:${diskHash.digest("hex")}`;

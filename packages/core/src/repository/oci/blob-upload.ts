@@ -3,7 +3,11 @@
 // Content-Range, and a final PUT ?digest=. Chunks are the only bytes held in memory.
 import { createHash } from "node:crypto";
 import { RepositoryError } from "../../errors.js";
-import { scopeFor, type RegistryClient } from "./client.js";
+import { errorText, scopeFor, type RegistryClient } from "./client.js";
+import { retryAfterMs, TransientRegistryError, withRetries } from "./retry-policy.js";
+
+/** The registry dropped the upload session (distribution does after a broken PATCH): start the blob again. */
+export class UploadSessionLostError extends TransientRegistryError {}
 
 export interface UploadedBlob {
   digest: string;
@@ -62,20 +66,41 @@ export async function uploadStream(
   let filled = 0;
   let sent = 0;
   let inFlight: Promise<void> = Promise.resolve();
+  // A chunk whose PATCH failed may have reached the registry in part: ask how far the upload got
+  // and send only the rest (chunk re-upload), within the operation's retries and deadline.
   const patch = async (body: Buffer, start: number) => {
-    const res = await client.expect(
-      {
+    let have = start;
+    const sendRest = async () => {
+      const part = body.subarray(have - start);
+      if (part.length === 0) return;
+      const res = await client.send({
         method: "PATCH",
         path: location,
         scope,
-        body,
-        headers: { "content-type": "application/octet-stream", "content-range": `${start}-${start + body.length - 1}`, "content-length": String(body.length) },
-      },
-      [202],
-      `uploading a chunk of ${repo}`,
-    );
-    await res.body?.cancel();
-    location = absolute(client, res.headers.get("location") ?? location);
+        body: part,
+        retry: false,
+        headers: { "content-type": "application/octet-stream", "content-range": `${have}-${have + part.length - 1}`, "content-length": String(part.length) },
+      });
+      if (res.status === 202) {
+        await res.body?.cancel();
+        location = absolute(client, res.headers.get("location") ?? location);
+        return;
+      }
+      const detail = await errorText(res);
+      if (res.status >= 500 || res.status === 429 || res.status === 416) {
+        throw new TransientRegistryError(`${client.location.display} answered HTTP ${res.status} to a chunk of ${repo}`, `HTTP ${res.status}`, retryAfterMs(res.headers.get("retry-after")));
+      }
+      throw new RepositoryError(`uploading a chunk of ${repo} failed: PATCH ${client.location.display} answered HTTP ${res.status}${detail ? ` (${detail})` : ""}`);
+    };
+    const resync = async () => {
+      const status = await uploadStatus(client, location, scope);
+      location = status.location;
+      if (status.offset < start || status.offset > start + body.length) {
+        throw new RepositoryError(`the registry's upload to ${repo} is at byte ${status.offset}, outside the chunk ${start}-${start + body.length - 1} being re-sent; push again`);
+      }
+      have = status.offset;
+    };
+    await withRetries(`uploading a chunk of ${repo}`, client.retry, client.reporter, sendRest, resync, (e) => e instanceof UploadSessionLostError);
     onBytes?.(start + body.length);
   };
   const flush = async () => {
@@ -102,9 +127,23 @@ export async function uploadStream(
   await flush();
   await inFlight;
   const digest = `sha256:${hash.digest("hex")}`;
-  const res = await client.expect({ method: "PUT", path: withDigest(location, digest), scope, headers: { "content-length": "0" } }, [201, 204], `finishing the upload of ${digest} to ${repo}`);
+  const res = await client.send({ method: "PUT", path: withDigest(location, digest), scope, headers: { "content-length": "0" } });
   await res.body?.cancel();
+  // A retried PUT whose first try completed finds the session gone: the blob is there all the same.
+  const done = res.status === 201 || res.status === 204 || (res.status === 404 && (await blobExists(client, repo, digest)));
+  if (!done) throw new RepositoryError(`finishing the upload of ${digest} to ${repo} failed: PUT ${client.location.display} answered HTTP ${res.status}`);
   return { digest, size: sent };
+}
+
+/** How many bytes the registry holds of an upload session (GET <location> → Range: 0-<last>). */
+async function uploadStatus(client: RegistryClient, location: string, scope: string): Promise<{ offset: number; location: string }> {
+  const res = await client.expect({ method: "GET", path: location, scope }, [204, 404], "asking the registry how far an upload got");
+  await res.body?.cancel();
+  if (res.status === 404) throw new UploadSessionLostError(`the registry dropped the upload session after a failed chunk`, "upload session lost");
+  const range = /^(?:bytes=)?0-(\d+)$/.exec(res.headers.get("range") ?? "");
+  // distribution writes "0-0" for an empty upload as well as for one byte; chunks are never one byte.
+  const last = range ? Number(range[1]) : 0;
+  return { offset: last > 0 ? last + 1 : 0, location: absolute(client, res.headers.get("location") ?? location) };
 }
 
 async function startUpload(client: RegistryClient, repo: string): Promise<string> {

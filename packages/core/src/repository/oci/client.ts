@@ -1,10 +1,12 @@
-// HTTP to one registry: auth (anonymous, basic, bearer challenge) and readable errors.
-// Request bodies are Buffers or empty, so a request can be replayed after an auth challenge.
+// HTTP to one registry: auth (anonymous, basic, bearer challenge), retries and readable errors.
+// Request bodies are Buffers or empty, so a request can be replayed after an auth challenge or a
+// transient failure (5xx, 429, a dropped connection: see retry-policy.ts).
 import { RepositoryError } from "../../errors.js";
 import type { Reporter } from "../../reporter.js";
 import { basicHeader, fetchBearerToken, parseChallenge } from "./auth.js";
 import type { RegistryCredentials } from "./credentials.js";
 import type { OciLocation } from "./location.js";
+import { currentOperation, retryAfterMs, retrySettingsFrom, TransientRegistryError, withRetries, type RetrySettings } from "./retry-policy.js";
 
 export interface RegistryRequest {
   method: string;
@@ -15,6 +17,11 @@ export interface RegistryRequest {
   headers?: Record<string, string>;
   body?: Buffer;
   signal?: AbortSignal;
+  /**
+   * Retry transient failures of this request (default true). A chunk PATCH sets false: whether a
+   * failed chunk reached the registry must be asked before it is sent again (blob-upload.ts).
+   */
+  retry?: boolean;
 }
 
 export class RegistryClient {
@@ -25,15 +32,31 @@ export class RegistryClient {
     readonly location: OciLocation,
     private readonly creds: RegistryCredentials | undefined,
     private readonly doFetch: typeof fetch,
-    private readonly reporter: Reporter,
+    readonly reporter: Reporter,
+    readonly retry: RetrySettings = retrySettingsFrom(),
   ) {}
 
   url(pathOrUrl: string): string {
     return /^https?:\/\//.test(pathOrUrl) ? pathOrUrl : new URL(pathOrUrl, this.location.baseUrl).toString();
   }
 
-  /** Send a request, answering one auth challenge; the caller checks the status. */
+  /**
+   * Send a request, answering one auth challenge; the caller checks the status. 5xx/429 answers
+   * and dropped connections are retried (unless req.retry is false) within the operation's deadline.
+   */
   async send(req: RegistryRequest): Promise<Response> {
+    if (req.retry === false) return this.sendOnce(req);
+    return withRetries(`${req.method} ${shortPath(req.path)}`, this.retry, this.reporter, async () => {
+      const res = await this.sendOnce(req);
+      if (res.status >= 500 || res.status === 429) {
+        await res.body?.cancel().catch(() => undefined);
+        throw new TransientRegistryError(`${this.location.display} answered HTTP ${res.status}`, `HTTP ${res.status}`, retryAfterMs(res.headers.get("retry-after")));
+      }
+      return res;
+    });
+  }
+
+  private async sendOnce(req: RegistryRequest): Promise<Response> {
     let res = await this.attempt(req);
     if (res.status !== 401) return res;
     const challenge = parseChallenge(res.headers.get("www-authenticate"));
@@ -67,11 +90,23 @@ export class RegistryClient {
     const headers: Record<string, string> = { ...req.headers };
     const auth = this.authorization(req.scope);
     if (auth) headers.authorization = auth;
+    // Abandon a request whose answer does not start in time; the operation's deadline also ends a slow body.
+    const headersTimer = new AbortController();
+    const timer = setTimeout(
+      () => headersTimer.abort(new DOMException(`no answer within ${this.retry.headersTimeoutMs} ms`, "TimeoutError")),
+      this.retry.headersTimeoutMs,
+    );
+    const op = currentOperation();
+    const signals = [headersTimer.signal, ...(req.signal ? [req.signal] : [])];
+    if (op) signals.push(AbortSignal.timeout(Math.max(1, Math.round(op.deadlineAt - performance.now()))));
     try {
-      return await this.doFetch(this.url(req.path), { method: req.method, headers, body: req.body, signal: req.signal, redirect: "follow" });
+      return await this.doFetch(this.url(req.path), { method: req.method, headers, body: req.body, signal: AbortSignal.any(signals), redirect: "follow" });
     } catch (e) {
       if (req.signal?.aborted) throw e;
-      throw new RepositoryError(`could not reach the registry ${this.location.baseUrl} (${(e as Error).message}); check the host, port and network`, { cause: e });
+      const why = (e as Error).message;
+      throw new TransientRegistryError(`could not reach the registry ${this.location.baseUrl} (${why}); check the host, port and network`, reasonFor(e), undefined, { cause: e });
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -102,6 +137,19 @@ export async function errorText(res: Response): Promise<string> {
   } catch {
     return "";
   }
+}
+
+function shortPath(p: string): string {
+  const path = /^https?:/.test(p) ? new URL(p).pathname : p.split("?")[0]!;
+  return path.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/g, "sha256:$1…").replace(/\/uploads\/[^/]+$/, "/uploads/…");
+}
+
+function reasonFor(e: unknown): string {
+  for (let err = e as { code?: string; name?: string; cause?: unknown } | undefined, depth = 0; err && depth < 4; err = err.cause as typeof err, depth++) {
+    if (err.name === "TimeoutError") return "timeout";
+    if (typeof err.code === "string") return err.code;
+  }
+  return "connection failed";
 }
 
 export function scopeFor(repository: string, actions: "pull" | "pull,push" | "delete" | "*"): string {

@@ -23,6 +23,13 @@ import { deleteManifest, getManifest, getSmallBlob, listCatalog, putManifest, ty
 import * as mt from "./media-types.js";
 import { pushImage } from "./push-image.js";
 import { isDbcloneManifest, movableTags, scanTags } from "./tag-scan.js";
+import { asRegistryOperation, retrySettingsFrom, withRetries, type RegistryOperation, type RetrySettings } from "./retry-policy.js";
+import { rm } from "node:fs/promises";
+import { AUDIT_REPOSITORY, OciAuditArtifacts } from "./audit-artifacts.js";
+import { RunnerChainPublisher } from "./audit-publisher.js";
+import { recordDoneWork } from "../audit-after-work.js";
+import { diskFullError } from "../../util/disk-full.js";
+import { removeOwnPartials } from "./partial-files.js";
 
 export interface OciRepositoryOptions {
   /** The local image cache (default: RUNNER_TOOL_CACHE/dbclone in Actions, else <DBCLONE_HOME>/cache). */
@@ -41,6 +48,10 @@ export interface OciRepositoryOptions {
   reporter?: Reporter;
   /** The HTTP client (default: Node's fetch); tests wrap it to watch requests. */
   fetch?: typeof fetch;
+  /** Retries, backoff and the deadline of a push or pull (default: DEFAULT_RETRY, then DBCLONE_REGISTRY_* env). */
+  retry?: Partial<RetrySettings>;
+  /** Publish this runner's audit chain to the registry after each event (default true; DBCLONE_AUDIT_PUBLISH=0 turns it off). */
+  publishAudit?: boolean;
 }
 
 export interface OciPullOptions extends PushOptions {
@@ -55,9 +66,12 @@ export class OciRepository implements Repository {
   readonly cache: BlobCache;
   /** How the last download went (for progress messages and tests). */
   lastDownload?: DownloadStats;
+  /** The retries the last push or pull needed, and why. */
+  lastOperation?: RegistryOperation;
   private readonly reporter: Reporter;
   private readonly knownLayers: KnownLayers;
   private client?: Promise<RegistryClient>;
+  readonly auditChain: RunnerChainPublisher;
 
   constructor(location: string, private readonly opts: OciRepositoryOptions = {}) {
     this.oci = parseOciLocation(location, opts.plainHttp);
@@ -67,7 +81,10 @@ export class OciRepository implements Repository {
     this.cache = new BlobCache(cacheDir, { ...opts.cache, reporter: this.reporter });
     this.knownLayers = new KnownLayers(cacheDir);
     const logDir = path.join(cacheDir, "audit", this.oci.registry.replace(/[^A-Za-z0-9.-]/g, "_"), this.oci.namespace || "_root");
-    this.audit = new AuditLog(path.join(logDir, "events.jsonl"));
+    // Each runner keeps its own log and publishes it to the registry as its chain of segments.
+    const publish = opts.publishAudit ?? (opts.env ?? process.env).DBCLONE_AUDIT_PUBLISH !== "0";
+    this.audit = new AuditLog(path.join(logDir, "events.jsonl"), undefined, publish ? { afterAppend: () => this.publishAuditChain() } : {});
+    this.auditChain = new RunnerChainPublisher(logDir, this.audit, () => this.auditArtifacts());
   }
 
   async push(input: ImageManifest, diskFile: string, opts: PushOptions = {}): Promise<PublishedImage> {
@@ -76,8 +93,12 @@ export class OciRepository implements Repository {
     const label = `${manifest.name}:${manifest.version}`;
     const context = { runUrl: manifest.build.runUrl, commit: manifest.git?.commit };
     try {
-      const published = await pushImage(await this.registry(), this.repo(manifest.name), manifest, diskFile, this.pushSettings(), opts);
-      await this.record({ action: "publish", outcome: "success", image: label, digest: published.manifestDigest, detail: `to ${this.location}`, ...context });
+      const client = await this.registry();
+      const published = await asRegistryOperation(`push of ${label}`, client.retry, this.reporter, (op) => {
+        this.lastOperation = op;
+        return pushImage(client, this.repo(manifest.name), manifest, diskFile, this.pushSettings(), opts);
+      });
+      await recordDoneWork(this.audit, { action: "publish", outcome: "success", image: label, digest: published.manifestDigest, detail: `to ${this.location}`, ...context }, this.reporter);
       return published;
     } catch (e) {
       if (e instanceof VersionExistsError || e instanceof DigestMismatchError) await this.record({ action: "publish", outcome: "failure", image: label, detail: e.message, ...context });
@@ -105,7 +126,8 @@ export class OciRepository implements Repository {
     const label = `${image.name}:${image.version}`;
     const repo = this.repo(image.name);
     try {
-      const result = await this.cache.obtain(image.manifest.disk.digest, async (target) => {
+      const result = await this.cache.obtain(image.manifest.disk.digest, (target) => asRegistryOperation(`pull of ${label}`, this.retrySettings(), this.reporter, async (op) => {
+        this.lastOperation = op;
         const client = await this.registry();
         const fetched = await getManifest(client, repo, image.version);
         if (!fetched || (fetched.manifest.annotations?.[mt.ANNOTATION_IMAGE_ID] ?? fetched.manifest.config.digest) !== image.manifestDigest) {
@@ -113,15 +135,23 @@ export class OciRepository implements Repository {
         }
         const layer = fetched.manifest.layers.find((l) => mt.layerCompression(l.mediaType) !== undefined);
         if (!layer) throw new NotSupportedError(`${label} in ${this.location} has no dbclone disk layer; it was not pushed by dbclone`);
-        this.lastDownload = await downloadLayer({ client, repo, layer, expected: image.manifest.disk, ...target, onProgress: opts.onProgress, signal: opts.signal });
+        // A connection dropped mid-layer resumes with a Range request from the bytes kept so far.
+        this.lastDownload = await withRetries(`downloading ${layer.digest.slice(0, 19)}…`, client.retry, this.reporter, async () => {
+          await rm(target.tempFile, { force: true });
+          const signal = opts.signal ? AbortSignal.any([opts.signal, target.signal]) : target.signal;
+          return downloadLayer({ client, repo, layer, expected: image.manifest.disk, tempFile: target.tempFile, partialDir: target.partialDir, onProgress: opts.onProgress, signal });
+        });
         await this.knownLayers.remember(image.manifest.disk.digest, layer, `${this.oci.registry}/${repo}`);
-      });
+      }));
       if (!result.downloaded) this.lastDownload = undefined;
       await this.record({ action: "pull", outcome: "success", image: label, digest: image.manifestDigest, detail: result.downloaded ? `downloaded from ${this.location}` : "from the local cache" });
       return result.path;
     } catch (e) {
       if (e instanceof DigestMismatchError) await this.record({ action: "pull", outcome: "failure", image: label, digest: image.manifestDigest, detail: e.message });
-      throw e;
+      const full = await diskFullError(e, [this.cache.dir], `pulling ${label} into the cache`);
+      // A full cache keeps no partial download either: the next pull starts clean.
+      if (full) await removeOwnPartials(this.cache.partialDir);
+      throw full ?? e;
     }
   }
 
@@ -217,7 +247,7 @@ export class OciRepository implements Repository {
     const repos = await listCatalog(await this.registry());
     if (!repos) throw new NotSupportedError(`${this.location} does not list its repositories (no /v2/_catalog for these credentials); name the image to list its versions`);
     const prefix = this.oci.namespace ? `${this.oci.namespace}/` : "";
-    return repos.filter((r) => r.startsWith(prefix)).map((r) => r.slice(prefix.length));
+    return repos.filter((r) => r.startsWith(prefix)).map((r) => r.slice(prefix.length)).filter((n) => n !== AUDIT_REPOSITORY);
   }
 
   private repo(name: string): string {
@@ -226,9 +256,27 @@ export class OciRepository implements Repository {
 
   private registry(): Promise<RegistryClient> {
     this.client ??= findCredentials(this.oci.registry, { credentials: this.opts.credentials, env: this.opts.env, dockerConfig: this.opts.dockerConfig }, this.reporter).then(
-      (creds) => new RegistryClient(this.oci, creds, this.opts.fetch ?? fetch, this.reporter),
+      (creds) => new RegistryClient(this.oci, creds, this.opts.fetch ?? fetch, this.reporter, this.retrySettings()),
     );
     return this.client;
+  }
+
+  /** The registry's audit artifacts: runner chains and anchors (`<namespace>/dbclone-audit`). */
+  async auditArtifacts(): Promise<OciAuditArtifacts> {
+    return new OciAuditArtifacts(await this.registry(), this.repo(AUDIT_REPOSITORY));
+  }
+
+  /** Push the events not yet published; a registry that fails is a warning (they go with the next segment). */
+  async publishAuditChain(): Promise<void> {
+    try {
+      await asRegistryOperation("audit chain publish", { ...this.retrySettings(), deadlineMs: 15_000 }, this.reporter, () => this.auditChain.publish());
+    } catch (e) {
+      this.reporter.warn(`could not publish this runner's audit events to ${this.location} (${(e as Error).message}); they will go with the next event`);
+    }
+  }
+
+  private retrySettings(): RetrySettings {
+    return retrySettingsFrom(this.opts.env ?? process.env, this.opts.retry);
   }
 
   private pushSettings() {

@@ -8,6 +8,7 @@ import { DigestMismatchError, VersionExistsError } from "../../errors.js";
 import { canonicalJson, manifestDigest } from "../../image/digest.js";
 import type { ImageManifest } from "../../image/manifest.js";
 import type { PublishedImage, PushOptions } from "../types.js";
+import { withRetries } from "./retry-policy.js";
 import { blobExists, mountBlob, uploadSmallBlob, uploadStream } from "./blob-upload.js";
 import type { RegistryClient } from "./client.js";
 import type { KnownLayers } from "./known-layers.js";
@@ -82,7 +83,7 @@ async function pushDiskLayer(
       }
     }
   }
-  const diskHash = createHash("sha256");
+  let diskHash = createHash("sha256");
   let read = 0;
   const total = manifest.disk.sizeBytes;
   async function* compressed(): AsyncGenerator<Buffer> {
@@ -95,9 +96,20 @@ async function pushDiskLayer(
     });
     input.on("error", (e) => gzip.destroy(e));
     input.pipe(gzip);
-    for await (const c of gzip) yield c as Buffer;
+    try {
+      for await (const c of gzip) yield c as Buffer;
+    } finally {
+      // An upload that failed part-way (and will start again) must not leave the file open.
+      input.destroy();
+      gzip.destroy();
+    }
   }
-  const uploaded = await uploadStream(client, repo, compressed(), settings.chunkSizeBytes);
+  // A registry that drops the session after a failed chunk gets the blob again from the start.
+  const uploaded = await withRetries(`uploading the disk layer of ${repo}`, client.retry, client.reporter, () => {
+    diskHash = createHash("sha256");
+    read = 0;
+    return uploadStream(client, repo, compressed(), settings.chunkSizeBytes);
+  });
   const got = `sha256:${diskHash.digest("hex")}`;
   if (got !== manifest.disk.digest || read !== total) {
     throw new DigestMismatchError(`disk file ${diskFile} hashes to ${got} (${read} bytes) but the manifest says ${manifest.disk.digest} (${total} bytes); rebuild the manifest from this file`);

@@ -1,0 +1,74 @@
+// What a crash may leave on the machine, looked up independently of dbclone's own code: mounts,
+// loop devices, processes and files under a test root.
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import path from "node:path";
+import { processesUnder } from "../integration/clones/fixture.js";
+
+const under = (p: string, root: string) => p === root || p.startsWith(root + "/");
+
+export function mountsUnder(root: string): string[] {
+  return readFileSync("/proc/self/mountinfo", "utf8")
+    .split("\n")
+    .map((l) => l.split(" ")[4]?.replace(/\\040/g, " "))
+    .filter((m): m is string => !!m && under(m, root));
+}
+
+export function loopsUnder(root: string): string[] {
+  const out: string[] = [];
+  for (const dev of readdirSync("/sys/block").filter((d) => d.startsWith("loop"))) {
+    try {
+      const backing = readFileSync(`/sys/block/${dev}/loop/backing_file`, "utf8").trim();
+      if (under(backing.replace(/ \(deleted\)$/, ""), root)) out.push(`/dev/${dev} ${backing}`);
+    } catch {
+      // not bound
+    }
+  }
+  return out;
+}
+
+/** Files and dirs under `dir` (recursively) whose name matches `pattern`; mounts are not entered. */
+export function filesMatching(dir: string, pattern: RegExp, skip: string[] = []): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    if (skip.some((s) => under(d, s))) return;
+    let entries;
+    try {
+      entries = readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = path.join(d, e.name);
+      if (pattern.test(e.name)) out.push(p);
+      if (e.isDirectory()) walk(p);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+export function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Everything left under root except what `keep` (a live clone's dir) legitimately holds. */
+export function leaksUnder(root: string, keepDirs: string[]): string[] {
+  const keep = (s: string) => keepDirs.some((k) => s.includes(k));
+  return [
+    ...mountsUnder(root).filter((m) => !keep(m)).map((m) => `mount ${m}`),
+    ...loopsUnder(root).filter((l) => !keep(l)).map((l) => `loop ${l}`),
+    ...processesUnder(root)
+      .filter((pid) => {
+        try {
+          return !keep(readFileSync(`/proc/${pid}/cmdline`, "utf8"));
+        } catch {
+          return false;
+        }
+      })
+      .map((pid) => `process ${pid} ${readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ").slice(0, 160)}`),
+  ];
+}
