@@ -209,7 +209,7 @@ export function importStatements(text) {
   const stmt = /^[ \t]*(import|export)\s+(type\s+)?([^;"'`]*?)\s*from\s*["']([^"']+)["']/gm;
   for (const m of text.matchAll(stmt)) {
     const braces = /^\{([^}]*)\}$/.exec(m[3].trim());
-    const inlineTypes = braces !== null && braces[1].split(",").map((s) => s.trim()).filter(Boolean).every((s) => /^type\s/.test(s));
+    const inlineTypes = braces?.[1].split(",").map((s) => s.trim()).filter(Boolean).every((s) => /^type\s/.test(s)) ?? false;
     out.push({ specifier: m[4], line: lineAt(m.index + m[0].length - m[4].length), typeOnly: Boolean(m[2]) || inlineTypes });
   }
   for (const m of text.matchAll(/^[ \t]*import\s*["']([^"']+)["']/gm)) out.push({ specifier: m[1], line: lineAt(m.index), typeOnly: false });
