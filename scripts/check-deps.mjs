@@ -8,7 +8,8 @@
 // start of a line, so comments and strings rarely match) and resolves their relative specifiers the
 // same way. Files reached only through a type import are read with the regex for all their imports.
 //
-// Usage: node scripts/check-deps.mjs [--json] [--allow-file baseline.txt]
+// Usage: node scripts/check-deps.mjs [--json | --print-keys] [--allow-file baseline.txt] [--root DIR]
+//   --print-keys prints the failing violations' keys, one a line: a new baseline file.
 //   The baseline file holds one violation key per line (# comments allowed); those are reported as
 //   "allowed", keys no longer seen as "fixed", and only new violations fail the run.
 import { build } from "esbuild";
@@ -321,7 +322,8 @@ function report({ failing, allowed, fixed }, cycles, files) {
 }
 
 async function main(argv) {
-  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+  const ri = argv.indexOf("--root"); // another checkout (e.g. to compare branches); default: this one
+  const root = ri >= 0 ? path.resolve(argv[ri + 1] ?? ".") : path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
   const json = argv.includes("--json");
   const ai = argv.indexOf("--allow-file");
   let baseline = [];
@@ -333,7 +335,8 @@ async function main(argv) {
   const { edges, files } = await collectGraph(root);
   const split = applyBaseline(checkGraph(edges), baseline);
   const cycles = fileCycles(edges);
-  if (json) process.stdout.write(`${JSON.stringify({ files, ...split, fileCycles: cycles }, null, 2)}\n`);
+  if (argv.includes("--print-keys")) process.stdout.write(split.failing.map((v) => `${v.key}\n`).join(""));
+  else if (json) process.stdout.write(`${JSON.stringify({ files, ...split, fileCycles: cycles }, null, 2)}\n`);
   else process.stdout.write(`${report(split, cycles, files)}\n`);
   return split.failing.length ? 1 : 0;
 }
