@@ -3,6 +3,7 @@
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync, statSync } from "node:fs";
 import { CommandError, TimeoutError } from "../errors.js";
+import { childEnv } from "./childEnv.js";
 import { isAlive, waitForExit } from "./exec.js";
 import type { Runtime, ServerHandle, ServerLaunch, StartServerOptions } from "./types.js";
 
@@ -32,7 +33,8 @@ export async function startHostProcess(launch: ServerLaunch, opts: StartServerOp
     child = spawn(launch.program, launch.args, {
       detached: true, // own process group: a Ctrl-C aimed at us does not hit the clone
       stdio: ["ignore", logFd, logFd],
-      env: launch.env,
+      // The allow-list plus what this server needs: the runner's secrets never reach it.
+      env: childEnv(launch.env),
       cwd: launch.cwd,
       ...(launch.switchUser ? { uid: launch.uid, gid: launch.gid } : {}),
     });

@@ -13,6 +13,7 @@ export interface ServerLaunch {
   /** The engine's official image for this server version, e.g. "postgres:15". */
   defaultImage: string;
   args: string[];
+  /** Variables this program needs beyond the allow-list of runtime/childEnv.ts (usually none). */
   env: Record<string, string>;
   cwd: string;
   /** The OS user a host process runs as (we are root: the server's own account). */

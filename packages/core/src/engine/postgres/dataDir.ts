@@ -3,6 +3,7 @@ import { existsSync, lstatSync } from "node:fs";
 import { chmod, mkdir, readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { BuildError } from "../../errors.js";
+import { childEnv } from "../../runtime/childEnv.js";
 import { run } from "../../runtime/exec.js";
 import type { PgBinaries } from "./binaries.js";
 import { ensureConfigFiles } from "./config.js";
@@ -61,8 +62,7 @@ export async function copyDataDir(source: string, dataDir: string): Promise<void
 export async function baseBackup(bins: PgBinaries, url: string, dataDir: string): Promise<void> {
   await makeEmptyDataDir(dataDir);
   const { url: safeUrl, password } = splitPassword(url);
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  if (password !== undefined) env.PGPASSWORD = password;
+  const env = childEnv(password !== undefined ? { PGPASSWORD: password } : {});
   await run(bins.bin("pg_basebackup"), ["-d", safeUrl, "-D", dataDir, "-X", "stream", "-c", "fast", "--no-sync"], {
     env,
     secrets: password ? [password] : [],

@@ -28,13 +28,6 @@ export interface LaunchSpec {
 
 const SIGNALS: ServerLaunch["signals"] = { fast: "SIGINT", smart: "SIGTERM" };
 
-/** The server's environment: ours minus libpq variables that could redirect it. */
-function serverEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (!/^PG/.test(k) && v !== undefined) env[k] = v;
-  return env;
-}
-
 /** `postgres -D … -p … -c k=v …`: the same argv on the host and in a container. */
 export function postgresArgs(spec: Pick<LaunchSpec, "dataDir" | "port" | "settings">): string[] {
   const args = ["-D", spec.dataDir, "-p", String(spec.port)];
@@ -53,7 +46,7 @@ export function serverLaunchOf(spec: LaunchSpec, paths: string[] = [spec.dataDir
     containerProgram: `/usr/lib/postgresql/${spec.bins.major}/bin/postgres`,
     defaultImage: `postgres:${spec.bins.major}`,
     args: postgresArgs(spec),
-    env: serverEnv(),
+    env: {}, // the runtime's allow-list only: no PG* that could redirect it, no runner secrets
     cwd: spec.dataDir,
     uid: user.uid,
     gid: user.gid,

@@ -10,6 +10,7 @@ import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { DigestMismatchError, NotSupportedError, RepositoryError } from "../../errors.js";
 import { scopeFor, type RegistryClient } from "./client.js";
+import { checkDescriptor } from "./descriptor.js";
 import { layerCompression, type OciDescriptor } from "./media-types.js";
 
 export interface LayerDownload {
@@ -32,9 +33,11 @@ export interface DownloadStats {
 }
 
 export async function downloadLayer(d: LayerDownload): Promise<DownloadStats> {
-  const { client, repo, layer } = d;
+  const { client, repo } = d;
+  // Before any path or request is made from it: digest, size and media type are the registry's words.
+  const layer = checkDescriptor(d.layer, "layer", `layer of ${repo} in ${client.location.display}`);
   assertKnownLayer(layer.mediaType);
-  const partial = path.join(d.partialDir, layer.digest.replace(/^sha256:/, ""));
+  const partial = path.join(d.partialDir, layer.digest.slice("sha256:".length));
   let have = (await stat(partial).catch(() => undefined))?.size ?? 0;
   if (have > layer.size) have = await restart(partial);
   const headers: Record<string, string> = {};

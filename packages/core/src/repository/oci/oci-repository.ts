@@ -15,6 +15,7 @@ import { defaultCacheDir } from "../cache/cache-dir.js";
 import { checkDiskFile } from "../fs-publish.js";
 import type { ImageSummary, PublishedImage, PushOptions, Repository } from "../types.js";
 import { downloadLayer, type DownloadStats } from "./blob-download.js";
+import { checkImageManifest } from "./descriptor.js";
 import { RegistryClient } from "./client.js";
 import { findCredentials, type RegistryCredentials } from "./credentials.js";
 import { KnownLayers } from "./known-layers.js";
@@ -111,7 +112,7 @@ export class OciRepository implements Repository {
         if (!fetched || (fetched.manifest.annotations?.[mt.ANNOTATION_IMAGE_ID] ?? fetched.manifest.config.digest) !== image.manifestDigest) {
           throw this.notFound(`${label}@${image.manifestDigest}`, "the version tag no longer points at this image; resolve it again");
         }
-        const layer = fetched.manifest.layers.find((l) => mt.layerCompression(l.mediaType) !== undefined);
+        const { layer } = checkImageManifest(fetched.manifest, `${label} in ${this.location}`);
         if (!layer) throw new NotSupportedError(`${label} in ${this.location} has no dbclone disk layer; it was not pushed by dbclone`);
         this.lastDownload = await downloadLayer({ client, repo, layer, expected: image.manifest.disk, ...target, onProgress: opts.onProgress, signal: opts.signal });
         await this.knownLayers.remember(image.manifest.disk.digest, layer, `${this.oci.registry}/${repo}`);
@@ -199,7 +200,8 @@ export class OciRepository implements Repository {
 
   private async published(repo: string, fetched: FetchedManifest): Promise<PublishedImage> {
     const client = await this.registry();
-    const config = await getSmallBlob(client, repo, fetched.manifest.config.digest);
+    const { config: configDescriptor } = checkImageManifest(fetched.manifest, `${repo} in ${this.location}`);
+    const config = await getSmallBlob(client, repo, configDescriptor.digest);
     const manifest = parseManifest(config.toString("utf8"), `${this.location}/${repo}@${fetched.manifest.config.digest}`);
     return { name: manifest.name, version: manifest.version, manifestDigest: manifestDigest(manifest), manifest };
   }
