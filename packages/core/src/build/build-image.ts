@@ -95,6 +95,7 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
           description: described.map((d) => d.description).join("; "),
           capturedAt: startedAt,
           ...(engineInfo.backupChain ? { backupChain: engineInfo.backupChain } : {}),
+          ...(engineInfo.rolePasswordsStripped ? { rolePasswordsStripped: true } : {}),
         },
       },
       record && { record, access: masked?.resolved.access },

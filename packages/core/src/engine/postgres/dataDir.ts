@@ -6,7 +6,7 @@ import { BuildError } from "../../errors.js";
 import { childEnv } from "../../runtime/childEnv.js";
 import { run } from "../../runtime/exec.js";
 import type { PgBinaries } from "./binaries.js";
-import { ensureConfigFiles } from "./config.js";
+import { HARDENED_SETTINGS, replaceSourceConfig } from "./config.js";
 import { giveToServerUser, serverUser } from "./osUser.js";
 import { splitPassword } from "./probe.js";
 
@@ -78,7 +78,13 @@ async function finishPhysicalCopy(dataDir: string): Promise<void> {
   }
   await run("chown", ["-R", `${serverUser().uid}:${serverUser().gid}`, dataDir]);
   await chmod(dataDir, 0o700);
-  await ensureConfigFiles(dataDir);
+  await replaceSourceConfig(dataDir);
+}
+
+/** A single-user server reads no file of the source's: an empty config_file, the hardened settings. */
+export function singleUserSettings(): string[] {
+  const settings = { config_file: "/dev/null", ...HARDENED_SETTINGS };
+  return Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`]);
 }
 
 /**
@@ -86,7 +92,7 @@ async function finishPhysicalCopy(dataDir: string): Promise<void> {
  * that role whatever it is called, so we can ask before knowing any role name.
  */
 export async function bootstrapSuperuser(bins: PgBinaries, dataDir: string): Promise<string> {
-  const { stdout } = await run(bins.bin("postgres"), ["--single", "-D", dataDir, "-c", "ssl=off", "template1"], {
+  const { stdout } = await run(bins.bin("postgres"), ["--single", "-D", dataDir, ...singleUserSettings(), "template1"], {
     asUser: serverUser().asUser,
     cwd: "/",
     input: "SELECT rolname FROM pg_authid WHERE oid = 10;\n",

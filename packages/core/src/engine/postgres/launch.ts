@@ -8,6 +8,7 @@ import pg from "pg";
 import { logTail, startHostProcess, stopHostProcess } from "../../runtime/host.js";
 import type { ServerLaunch } from "../../runtime/types.js";
 import type { PgBinaries } from "./binaries.js";
+import { CONFIG_FILE, writeRunConfig } from "./config.js";
 import { serverUser } from "./osUser.js";
 
 export { logTail };
@@ -67,6 +68,7 @@ export function serverLaunchOf(spec: LaunchSpec, paths: string[] = [spec.dataDir
 
 /** Start postgres as a host process; resolves with its pid once `SELECT 1` answered over the socket. */
 export async function launchPostgres(spec: LaunchSpec): Promise<{ pid: number }> {
+  if (spec.settings.config_file === path.join(spec.socketDir, CONFIG_FILE)) await writeRunConfig(spec.socketDir);
   return startHostProcess(serverLaunchOf(spec), { timeoutMs: spec.timeoutMs });
 }
 
