@@ -63,7 +63,7 @@ export function containerCreateOptions(input: ContainerSpecInput): Docker.Contai
     Entrypoint: [launch.containerProgram],
     Cmd: launch.args,
     // Only what the server needs; the host's environment (tokens, secrets) stays out.
-    Env: [...containerEnv(), ...Object.entries(launch.env).map(([k, v]) => `${k}=${v}`)],
+    Env: containerEnv(),
     WorkingDir: launch.cwd,
     // The uid:gid that owns the data files: the server must write them, and never runs as root.
     User: `${launch.dataOwner.uid}:${launch.dataOwner.gid}`,
