@@ -5,7 +5,6 @@
 // `\.` ending the data of a `COPY … FROM stdin`. A backslash psql would read as a command
 // anywhere else — mid-line, after a statement, outside quotes — refuses the file.
 import { createReadStream } from "node:fs";
-import { createInterface } from "node:readline";
 import { SourceError } from "../../errors.js";
 import { scanSqlLine, startOfScan, type SqlScanState } from "./sqlLexer.js";
 
@@ -22,6 +21,23 @@ const ALLOWED_COMMAND = new RegExp(`^\\\\(?:(restrict|unrestrict) ${KEY}|(connec
 /** pg_dump writes `COPY name (cols) FROM stdin;` and nothing after it on the line. */
 const COPY_FROM_STDIN = /^\s*COPY\s[\s\S]*\sFROM\s+STDIN\b[^;]*$/i;
 
+/**
+ * The script's lines as psql reads them: split at \n only (a \r stays in its line), bytes kept
+ * 1:1 as latin1 characters so any client encoding passes through unchanged.
+ */
+export async function* readScriptLines(file: string): AsyncGenerator<string> {
+  let rest = "";
+  for await (const chunk of createReadStream(file, { encoding: "latin1", highWaterMark: 1 << 20 })) {
+    const parts = (rest + (chunk as string)).split("\n");
+    rest = parts.pop()!;
+    yield* parts;
+  }
+  if (rest !== "") yield rest;
+}
+
+/** psql ends COPY data at `\.` alone on a line, with or without a carriage return. */
+export const isCopyEnd = (line: string): boolean => line === "\\." || line === "\\.\r";
+
 function refuse(file: string, line: number, what: string): never {
   throw new SourceError(
     `${file}, line ${line}: ${what}. dbclone refuses psql backslash commands in SQL dumps (only \\restrict, \\unrestrict, \\connect and the \\. ending COPY data, as pg_dump writes them); ` +
@@ -32,18 +48,17 @@ function refuse(file: string, line: number, what: string): never {
 /** One pass over the script under one reading of backslashes in '…' strings. */
 async function checkOnce(file: string, standardStrings: boolean): Promise<ScriptFacts> {
   const facts: ScriptFacts = { restricts: false, connects: false };
-  const lines = createInterface({ input: createReadStream(file, "utf8"), crlfDelay: Infinity });
   let state: SqlScanState = startOfScan(standardStrings);
   let inCopyData = false;
   let n = 0;
-  for await (const line of lines) {
+  for await (const line of readScriptLines(file)) {
     n++;
     if (inCopyData) {
       // psql hands these lines to the server untouched; `\.` alone ends them.
-      if (line === "\\.") inCopyData = false;
+      if (isCopyEnd(line)) inCopyData = false;
       continue;
     }
-    if (line.startsWith("\\")) {
+    if (state.mode === "code" && line.startsWith("\\")) {
       if (!state.atStatementStart) refuse(file, n, "a backslash command inside an unfinished SQL statement");
       const m = ALLOWED_COMMAND.exec(line);
       if (!m) refuse(file, n, `the psql command ${JSON.stringify(line.split(/\s/)[0]!.slice(0, 20))} is not one pg_dump writes`);

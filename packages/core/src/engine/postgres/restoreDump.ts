@@ -12,7 +12,7 @@ import type { PgBinaries } from "./binaries.js";
 import type { BuildServer } from "./buildServer.js";
 import { withAdmin } from "./client.js";
 import { databaseNameFromFile, detectDumpKind } from "./dumpFile.js";
-import { checkDumpScript } from "./dumpScript.js";
+import { checkDumpScript, isCopyEnd, readScriptLines } from "./dumpScript.js";
 import { withoutDataLines } from "./errorText.js";
 import { serverUser } from "./osUser.js";
 import { readToc } from "./probe.js";
@@ -76,6 +76,17 @@ async function runRestoreTool(file: string, program: string, args: string[], wha
   }
 }
 
+/** The script's lines for psql, without those `drop` names outside COPY data. */
+async function* scriptLines(file: string, drop: (line: string) => boolean): AsyncGenerator<Buffer> {
+  let inCopy = false;
+  for await (const line of readScriptLines(file)) {
+    if (!inCopy && drop(line)) continue;
+    if (!inCopy && /^COPY .* FROM stdin;$/.test(line)) inCopy = true;
+    else if (inCopy && isCopyEnd(line)) inCopy = false;
+    yield Buffer.from(line + "\n", "latin1");
+  }
+}
+
 /** Restore one dump; returns the database names it filled. */
 export async function restoreDump(
   bins: PgBinaries,
@@ -90,10 +101,13 @@ export async function restoreDump(
     const db = source.database ?? databaseNameFromFile(source.path);
     await createDatabase(s, db, source.path);
     await withAdmin(s, db, async (c) => ensureRoles(c, await rolesNamedInScript(source.path)));
-    // psql's own restricted mode is the second wall: no backslash command would run even if the
-    // check above missed one. A script that restricts itself or switches database cannot take it.
-    const wall = facts.restricts || facts.connects ? [] : ["-c", `\\restrict ${randomBytes(16).toString("hex")}`];
-    await runRestoreTool(source.path, bins.bin("psql"), ["-X", "-q", "-v", "ON_ERROR_STOP=1", ...connArgs(s, db), ...wall, "-f", "-"], "the SQL dump");
+    // psql's own restricted mode is the second wall: no backslash command runs even if the check
+    // above missed one. The dump's own \\restrict lines go (its key is the dump author's, so they
+    // guard nothing); a script that switches database cannot run restricted and keeps the check only.
+    const key = randomBytes(16).toString("hex");
+    const wall = facts.connects ? [] : ["-c", `\\restrict ${key}`];
+    const lines = facts.connects ? undefined : Readable.from(scriptLines(source.path, (l) => /^\\(?:un)?restrict [A-Za-z0-9]+$/.test(l)));
+    await runRestoreTool(source.path, bins.bin("psql"), ["-X", "-q", "-v", "ON_ERROR_STOP=1", ...connArgs(s, db), ...wall, "-f", "-"], "the SQL dump", lines);
     return [db];
   }
 
@@ -127,16 +141,8 @@ async function restoreDumpall(bins: PgBinaries, s: BuildServer, file: string): P
   await checkDumpScript(file);
   const before = new Set(await withAdmin(s, "postgres", async (c) => (await c.query<{ datname: string }>("SELECT datname FROM pg_database")).rows.map((r) => r.datname)));
   const ownAdmin = new Set([`CREATE ROLE ${s.adminUser};`, `CREATE ROLE ${quoteIdent(s.adminUser)};`]);
-  async function* withoutOwnAdmin(): AsyncGenerator<string> {
-    let inCopy = false;
-    for await (const line of createInterface({ input: createReadStream(file, "utf8"), crlfDelay: Infinity })) {
-      if (!inCopy && ownAdmin.has(line)) continue;
-      if (!inCopy && /^COPY .* FROM stdin;$/.test(line)) inCopy = true;
-      else if (inCopy && line === "\\.") inCopy = false;
-      yield line + "\n";
-    }
-  }
-  await runRestoreTool(file, bins.bin("psql"), ["-X", "-q", "-v", "ON_ERROR_STOP=1", ...connArgs(s, "postgres"), "-f", "-"], "the pg_dumpall script", Readable.from(withoutOwnAdmin()));
+  const lines = Readable.from(scriptLines(file, (l) => ownAdmin.has(l)));
+  await runRestoreTool(file, bins.bin("psql"), ["-X", "-q", "-v", "ON_ERROR_STOP=1", ...connArgs(s, "postgres"), "-f", "-"], "the pg_dumpall script", lines);
   const after = await withAdmin(s, "postgres", async (c) => (await c.query<{ datname: string }>("SELECT datname FROM pg_database WHERE NOT datistemplate")).rows.map((r) => r.datname));
   return new Set(after.filter((d) => !before.has(d) || d === "postgres"));
 }
