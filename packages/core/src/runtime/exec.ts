@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { CommandError, MissingToolError, PrivilegeError, TimeoutError } from "../errors.js";
 import { redact, silentReporter, type Reporter } from "../reporter.js";
 import { childEnv } from "./childEnv.js";
+import { withoutDataLines } from "./errorText.js";
 
 export interface ExecOptions {
   /** Kill the command after this many milliseconds (default 10 minutes). */
@@ -105,7 +106,8 @@ export async function run(program: string, args: readonly string[], opts: ExecOp
           );
           return;
         }
-        const tail = stderr.trim().split("\n").slice(-5).join("\n");
+        // The message may reach a log, a job summary or the audit chain: no echoed data values.
+        const tail = withoutDataLines(stderr.trim()).split("\n").slice(-5).join("\n");
         reject(new CommandError(`${shown} failed with exit ${code}: ${tail}`, shown, code, stderr));
         return;
       }

@@ -13,7 +13,7 @@ import type { BuildServer } from "./buildServer.js";
 import { withAdmin } from "./client.js";
 import { databaseNameFromFile, detectDumpKind } from "./dumpFile.js";
 import { checkDumpScript, isCopyEnd, readScriptLines } from "./dumpScript.js";
-import { withoutDataLines } from "./errorText.js";
+import { withoutDataLines } from "../../runtime/errorText.js";
 import { serverUser } from "./osUser.js";
 import { readToc } from "./probe.js";
 import { quoteIdent } from "./sql.js";
