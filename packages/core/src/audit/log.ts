@@ -72,7 +72,7 @@ export class AuditLog {
         prevHash: prev.hash,
       };
       const event: AuditEvent = { ...body, hash: hashEvent(body) };
-      const fh = await open(this.filePath, "a", 0o644);
+      const fh = await open(this.filePath, "a", 0o640);
       try {
         await fh.write(JSON.stringify(event) + "\n");
         await fh.sync();

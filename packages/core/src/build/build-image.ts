@@ -40,7 +40,9 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
   for (const source of opts.sources) described.push(await engine.probeSource(source));
 
   const workDir = path.join(opts.home, "work", `build-${crypto.randomBytes(5).toString("hex")}`);
-  await fs.mkdir(workDir, { recursive: true });
+  // Private to root; 0711 so the server user can traverse to the staging mount inside it.
+  await fs.mkdir(workDir, { recursive: true, mode: 0o711 });
+  await fs.chmod(workDir, 0o711);
   const cleanup = new CleanupStack(reporter);
   cleanup.push("remove the build's work directory", () => fs.rm(workDir, { recursive: true, force: true }));
   const virtualSize = opts.diskSizeBytes ?? (await defaultDiskSize(opts.sources));
