@@ -88,7 +88,7 @@ const hbaQuote = (name: string): string => `"${name.replace(/"/g, "")}"`;
  * Private socket: trust (the socket directory is 0700, only we and the server user get in).
  * TCP: password (SCRAM) for everyone except the admin, who may never log in over the network.
  */
-export function hbaContents(adminUser: string, host: string, listenAll = false): string {
+export function hbaContents(adminUser: string, host: string, listenAll = false, onlyPeer?: string): string {
   const lines = [
     "# Written by dbclone for this server; the data directory's own pg_hba.conf is not used.",
     "local all all trust",
@@ -96,8 +96,10 @@ export function hbaContents(adminUser: string, host: string, listenAll = false):
     "host all all 127.0.0.1/32 scram-sha-256",
     "host all all ::1/128 scram-sha-256",
   ];
-  // In a bridged container, connections through the published port come from the bridge's gateway.
-  if (listenAll || !["127.0.0.1", "::1", "localhost"].includes(host)) lines.push("host all all all scram-sha-256");
+  // In a bridged container, connections through the published port come from the bridge's gateway:
+  // only it is admitted, so another container on the same bridge cannot log in.
+  if (onlyPeer) lines.push(`host all all ${onlyPeer.includes(":") ? `${onlyPeer}/128` : `${onlyPeer}/32`} scram-sha-256`);
+  else if (listenAll || !["127.0.0.1", "::1", "localhost"].includes(host)) lines.push("host all all all scram-sha-256");
   return lines.join("\n") + "\n";
 }
 

@@ -8,7 +8,7 @@ import pg from "pg";
 import { logTail, startHostProcess, stopHostProcess } from "../../runtime/host.js";
 import type { ServerLaunch } from "../../runtime/types.js";
 import type { PgBinaries } from "./binaries.js";
-import { CONFIG_FILE, writeRunConfig } from "./config.js";
+import { CONFIG_FILE, hbaContents, writeRunConfig, writeServerFile } from "./config.js";
 import { serverUser } from "./osUser.js";
 
 export { logTail };
@@ -24,6 +24,8 @@ export interface LaunchSpec {
   logFile: string;
   /** Role used for the readiness query over the socket. */
   connectUser: string;
+  /** What the hba file was written from, so a bridged container can narrow it to its gateway. */
+  hba?: { adminUser: string; host: string };
   timeoutMs: number;
 }
 
@@ -47,6 +49,7 @@ export function serverLaunchOf(spec: LaunchSpec, paths: string[] = [spec.dataDir
     containerProgram: `/usr/lib/postgresql/${spec.bins.major}/bin/postgres`,
     defaultImage: `postgres:${spec.bins.major}`,
     args: postgresArgs(spec),
+    admitOnly: spec.hba ? async (peer) => writeServerFile(spec.settings.hba_file!, hbaContents(spec.hba!.adminUser, spec.hba!.host, true, peer)) : undefined,
     env: {}, // the runtime's allow-list only: no PG* that could redirect it, no runner secrets
     cwd: spec.dataDir,
     uid: user.uid,

@@ -58,6 +58,7 @@ export async function prepareServer(mountPath: string, opts: StartOptions): Prom
     settings,
     logFile: path.join(runDir, "postgres.log"),
     connectUser: info.adminUser,
+    hba: { adminUser: info.adminUser, host },
     timeoutMs: opts.timeoutMs ?? 60_000,
   };
   return { spec, server: { host, port: opts.port, socketDir: runDir, adminUser: info.adminUser }, version: info.version };
