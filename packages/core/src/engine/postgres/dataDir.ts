@@ -2,7 +2,7 @@
 import { existsSync, lstatSync } from "node:fs";
 import { chmod, mkdir, readdir, rm } from "node:fs/promises";
 import path from "node:path";
-import { BuildError } from "../../errors.js";
+import { BuildError, SourceError } from "../../errors.js";
 import { childEnv } from "../../runtime/childEnv.js";
 import { run } from "../../runtime/exec.js";
 import type { PgBinaries } from "./binaries.js";
@@ -52,8 +52,12 @@ export async function copyDataDir(source: string, dataDir: string): Promise<void
   // pg_wal may be a symlink to another disk: the image must hold the WAL itself.
   const wal = path.join(dataDir, "pg_wal");
   if (lstatSync(wal).isSymbolicLink()) {
+    // Followed as the server user, never as root: a link to /root/.ssh would otherwise be copied in.
     await rm(wal);
-    await run("cp", ["-a", "--", `${path.resolve(source, "pg_wal")}/.`, wal]);
+    await giveToServerUser(dataDir);
+    await run("cp", ["-a", "--", `${path.resolve(source, "pg_wal")}/.`, wal], { asUser: serverUser().asUser, cwd: "/" }).catch((e: Error) => {
+      throw new SourceError(`${source}/pg_wal links elsewhere and the server's OS user could not copy from there (${e.message.split("\n").pop()}); give it read access or copy the WAL into the data directory.`);
+    });
   }
   await finishPhysicalCopy(dataDir);
 }
@@ -65,6 +69,8 @@ export async function baseBackup(bins: PgBinaries, url: string, dataDir: string)
   const env = childEnv(password !== undefined ? { PGPASSWORD: password } : {});
   await run(bins.bin("pg_basebackup"), ["-d", safeUrl, "-D", dataDir, "-X", "stream", "-c", "fast", "--no-sync"], {
     env,
+    asUser: serverUser().asUser,
+    cwd: "/",
     secrets: password ? [password] : [],
     timeoutMs: 6 * 3600_000,
   });
