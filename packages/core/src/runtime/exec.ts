@@ -68,7 +68,10 @@ export async function run(program: string, args: readonly string[], opts: ExecOp
       stdio: [typeof opts.stdin === "number" ? opts.stdin : opts.input === undefined && !opts.stdin ? "ignore" : "pipe", "pipe", "pipe"],
     });
     if (opts.stdin && typeof opts.stdin !== "number") {
-      opts.stdin.on("error", (e) => child.kill("SIGKILL") && reject(e));
+      opts.stdin.on("error", (e) => {
+        child.kill("SIGKILL");
+        reject(e);
+      });
       child.stdin!.on("error", () => {}); // the child may exit before reading everything
       opts.stdin.pipe(child.stdin!);
     }
