@@ -1,6 +1,6 @@
 // Shared pieces of the hostile-input tests: victim files outside dbclone's directories (which
 // only root could write, so a write through a link would be root's), and a quick server check.
-import { chmodSync, existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -45,15 +45,6 @@ export function sharedDir(t: Tracker): string {
   t.dirs.push(dir);
   return dir;
 }
-
-export const isLink = (p: string): boolean => existsSync(path.dirname(p)) && (lstatSafe(p)?.isSymbolicLink() ?? false);
-const lstatSafe = (p: string) => {
-  try {
-    return lstatSync(p);
-  } catch {
-    return undefined;
-  }
-};
 
 export async function adminQuery<T extends pg.QueryResultRow>(s: Pick<RunningServer, "socketDir" | "port" | "adminUser">, db: string, sql: string): Promise<T[]> {
   const c = new pg.Client({ host: s.socketDir, port: s.port, user: s.adminUser, database: db });

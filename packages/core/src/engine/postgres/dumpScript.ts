@@ -5,6 +5,7 @@
 // `\.` ending the data of a `COPY … FROM stdin`. A backslash psql would read as a command
 // anywhere else — mid-line, after a statement, outside quotes — refuses the file.
 import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
 import { SourceError } from "../../errors.js";
 import { scanSqlLine, startOfScan, type SqlScanState } from "./sqlLexer.js";
 
@@ -26,13 +27,18 @@ const COPY_FROM_STDIN = /^\s*COPY\s[\s\S]*\sFROM\s+STDIN\b[^;]*$/i;
  * 1:1 as latin1 characters so any client encoding passes through unchanged.
  */
 export async function* readScriptLines(file: string): AsyncGenerator<string> {
+  for await (const batch of readScriptLineBatches(file)) yield* batch;
+}
+
+/** The same lines, a chunk's worth at a time (a per-line await would dominate on a large dump). */
+async function* readScriptLineBatches(file: string): AsyncGenerator<string[]> {
   let rest = "";
   for await (const chunk of createReadStream(file, { encoding: "latin1", highWaterMark: 1 << 20 })) {
     const parts = (rest + (chunk as string)).split("\n");
     rest = parts.pop()!;
-    yield* parts;
+    yield parts;
   }
-  if (rest !== "") yield rest;
+  if (rest !== "") yield [rest];
 }
 
 /** psql ends COPY data at `\.` alone on a line, with or without a carriage return. */
@@ -51,7 +57,7 @@ async function checkOnce(file: string, standardStrings: boolean): Promise<Script
   let state: SqlScanState = startOfScan(standardStrings);
   let inCopyData = false;
   let n = 0;
-  for await (const line of readScriptLines(file)) {
+  for await (const batch of readScriptLineBatches(file)) for (const line of batch) {
     n++;
     if (inCopyData) {
       // psql hands these lines to the server untouched; `\.` alone ends them.
@@ -86,7 +92,15 @@ async function checkOnce(file: string, standardStrings: boolean): Promise<Script
  * and we do not; a backslash that is a command under either reading refuses the file.
  */
 export async function checkDumpScript(file: string): Promise<ScriptFacts> {
+  // The build probes every source before it restores: the same unchanged file is read once.
+  const s = await stat(file);
+  const key = `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
+  const known = checked.get(key);
+  if (known) return known;
   const facts = await checkOnce(file, true);
   await checkOnce(file, false);
+  checked.set(key, facts);
   return facts;
 }
+
+const checked = new Map<string, ScriptFacts>();

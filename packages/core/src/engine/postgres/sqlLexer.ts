@@ -36,18 +36,32 @@ export const startOfScan = (standardStrings: boolean): SqlScanState => ({
 
 const isIdentChar = (c: string | undefined): boolean => c !== undefined && /[A-Za-z0-9_$\u0080-\uffff]/.test(c);
 const DOLLAR_TAG = /^\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/;
+/** Characters that matter in code; everything between them is skipped in one step. */
+const CODE_SPECIAL = /[\\\-/'"$;()]/g;
+const STRING_SPECIAL = /['\\]/g;
+const COMMENT_SPECIAL = /\/\*|\*\//g;
+/** Only a statement's start is needed (to see COPY … FROM stdin); longer code is not kept. */
+const MAX_STATEMENT_CODE = 1 << 20;
 
 export function scanSqlLine(line: string, start: SqlScanState): LineScan {
   let { mode, dollarTag, commentDepth, parenDepth, statement } = start;
   const finished: string[] = [];
-  let i = 0;
   const code = (s: string): void => {
-    statement += s;
+    if (statement.length < MAX_STATEMENT_CODE) statement += s;
   };
+  let i = 0;
   while (i < line.length) {
-    const c = line[i]!;
-    const next = line[i + 1];
     if (mode === "code") {
+      CODE_SPECIAL.lastIndex = i;
+      const m = CODE_SPECIAL.exec(line);
+      if (!m) {
+        code(line.slice(i));
+        break;
+      }
+      code(line.slice(i, m.index));
+      i = m.index;
+      const c = line[i]!;
+      const next = line[i + 1];
       if (c === "\\") return { state: { ...start, mode, statement }, finished, backslashAt: i };
       if (c === "-" && next === "-") break; // comment to the end of the line
       if (c === "/" && next === "*") {
@@ -65,7 +79,7 @@ export function scanSqlLine(line: string, start: SqlScanState): LineScan {
         mode = "identifier";
         code(" ");
       } else if (c === "$" && !isIdentChar(line[i - 1])) {
-        const tag = DOLLAR_TAG.exec(line.slice(i))?.[0];
+        const tag = DOLLAR_TAG.exec(line.slice(i, i + 256))?.[0];
         if (tag) {
           mode = "dollar";
           dollarTag = tag;
@@ -84,35 +98,41 @@ export function scanSqlLine(line: string, start: SqlScanState): LineScan {
       }
       i++;
     } else if (mode === "string" || mode === "escapeString") {
-      if (c === "\\" && (mode === "escapeString" || !start.standardStrings)) i += 2;
-      else if (c === "'" && next === "'") i += 2;
+      STRING_SPECIAL.lastIndex = i;
+      const m = STRING_SPECIAL.exec(line);
+      if (!m) break;
+      i = m.index;
+      if (line[i] === "\\") {
+        // A backslash escapes the next character in E'…', and in '…' when standard_conforming_strings is off.
+        i += mode === "escapeString" || !start.standardStrings ? 2 : 1;
+      } else if (line[i + 1] === "'") i += 2;
       else {
-        if (c === "'") mode = "code";
+        mode = "code";
         i++;
       }
     } else if (mode === "identifier") {
-      if (c === '"' && next === '"') i += 2;
+      const end = line.indexOf('"', i);
+      if (end < 0) break;
+      if (line[end + 1] === '"') i = end + 2;
       else {
-        if (c === '"') mode = "code";
-        i++;
+        mode = "code";
+        i = end + 1;
       }
     } else if (mode === "dollar") {
-      if (line.startsWith(dollarTag, i)) {
-        mode = "code";
-        i += dollarTag.length;
-      } else i++;
+      const end = line.indexOf(dollarTag, i);
+      if (end < 0) break;
+      mode = "code";
+      i = end + dollarTag.length;
     } else {
-      if (c === "/" && next === "*") {
-        commentDepth++;
-        i += 2;
-      } else if (c === "*" && next === "/") {
-        commentDepth--;
-        i += 2;
-        if (commentDepth === 0) mode = "code";
-      } else i++;
+      COMMENT_SPECIAL.lastIndex = i;
+      const m = COMMENT_SPECIAL.exec(line);
+      if (!m) break;
+      i = m.index + 2;
+      commentDepth += m[0] === "/*" ? 1 : -1;
+      if (commentDepth === 0) mode = "code";
     }
   }
-  statement += "\n";
+  code("\n");
   const state: SqlScanState = {
     mode,
     dollarTag,
