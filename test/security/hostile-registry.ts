@@ -1,11 +1,14 @@
 // A real HTTP server impersonating an OCI registry that lies: descriptors and tags are whatever
 // the test says, any layer request gets a few bytes and then a dropped connection.
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
+import { gzipSync } from "node:zlib";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { canonicalJson, manifestDigest } from "../../packages/core/src/image/digest.js";
 import type { ImageManifest } from "../../packages/core/src/image/manifest.js";
 import { IMAGE_ARTIFACT_TYPE, IMAGE_CONFIG_MEDIA_TYPE, OCI_MANIFEST_MEDIA_TYPE } from "../../packages/core/src/repository/oci/media-types.js";
+
+const LAYER_START = gzipSync(randomBytes(1 << 20)).subarray(0, 64 * 1024);
 
 export const sha256 = (b: Buffer | string): string => `sha256:${createHash("sha256").update(b).digest("hex")}`;
 
@@ -46,9 +49,10 @@ export async function startHostileRegistry(namespace = "team"): Promise<HostileR
       return;
     }
     if (path.includes("/blobs/")) {
-      // A layer: some bytes, then the connection drops (a client keeping "partial" files would keep them).
-      res.writeHead(200, { "content-length": "1000000" });
-      res.write(Buffer.alloc(4096, 0x41), () => req.socket.destroy());
+      // A layer: the start of a valid gzip stream, then the connection drops (a client keeps the
+      // bytes received in a "partial" file, to resume).
+      res.writeHead(200, { "content-length": String(LAYER_START.length * 4) });
+      res.write(LAYER_START, () => setTimeout(() => req.socket.destroy(), 100));
       return;
     }
     res.writeHead(404, { "content-type": "application/json" });

@@ -68,7 +68,7 @@ describe("a registry serving a traversal digest", () => {
     const digest = sha256("a layer that never fully arrives");
     registry.serveImage("orders-db", "1.0.0", makeManifest(), { layers: [{ mediaType: GZIP_LAYER, digest, size: 1_000_000 }] });
     const repo = open();
-    await expect(repo.pull(await repo.resolve(parseImageRef("orders-db:1.0.0")))).rejects.toThrow();
+    await expect(repo.pull(await repo.resolve(parseImageRef("orders-db:1.0.0")))).rejects.toThrow(/terminated|other side closed|socket/i);
     const partials = filesUnder(path.join(work, "cache")).filter((f) => f.startsWith("partial") && !f.endsWith(".lock"));
     // Kept for a resume, named by the validated hex digest and nothing else, inside the cache.
     expect(partials).toEqual([path.join("partial", digest.slice("sha256:".length))]);
