@@ -75,6 +75,7 @@ describe("build-image from each source kind", () => {
   it("from a live server (pg_basebackup), with source passwords not carried over", async () => {
     const { image } = await build("live", [{ kind: "server", url: source.replUrl }]);
     expect(image.manifest.source.description).not.toContain("r3pl");
+    expect(image.manifest.source.rolePasswordsStripped).toBe(true); // the superuser's hash included
     expect(image.manifest.databases.map((d) => d.name)).toEqual(expect.arrayContaining(["inventory", "crm"]));
     expect(await cloneAndCount("live", "crm", "contacts")).toBe("300");
     await expectNoBuildLeftovers();

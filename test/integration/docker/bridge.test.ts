@@ -3,7 +3,7 @@
 // password logins that arrive through the bridge. Needs an engine with a bridge: this file makes
 // its own (never docker0) and skips, saying why, only where a bridge cannot be made.
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildImage } from "../../../packages/core/src/build/index.js";
@@ -52,6 +52,12 @@ describe.skipIf(skip !== undefined)("a clone in a container on a bridge network"
       expect(psql(c.credentials.connectionString, "SELECT current_setting('dbclone.clone_id')")).toBe(c.clone.id);
       // The connection came through the bridge, not from the container's own loopback.
       expect(psql(c.credentials.connectionString, "SELECT inet_client_addr() <> '127.0.0.1'::inet")).toBe("t");
+      // Only the bridge's gateway (where the published port arrives) is admitted, not the whole bridge.
+      const gateway = (await dockerd.docker.getNetwork("bridge").inspect()).IPAM?.Config?.[0]?.Gateway as string;
+      const hba = readFileSync(path.join(c.clone.dir, "run", "pg_hba.conf"), "utf8");
+      expect(hba).toContain(`host all all ${gateway}/32 scram-sha-256`);
+      expect(hba).not.toContain("host all all all");
+      expect(psql(c.credentials.connectionString, "SELECT host(inet_client_addr())")).toBe(gateway);
       const admin = c.credentials.connectionString.replace(/\/\/[^@]+@/, "//dbclone_admin:x@");
       expect(() => psql(admin, "SELECT 1")).toThrow(/rejects connection|no pg_hba.conf entry|password authentication failed/);
     } finally {

@@ -57,7 +57,7 @@ describe("restore from each source kind", { timeout: 120_000 }, () => {
   it("restores a custom-format dump under the database name from its header", async () => {
     const mount = t.mount();
     const info = await engine.restore([{ kind: "dump", path: path.join(dumps, "inventory.dump") }], mount, silentReporter);
-    expect(info).toEqual({ kind: "postgres", version: expect.stringMatching(/^15\.\d+$/) });
+    expect(info).toEqual({ kind: "postgres", version: expect.stringMatching(/^15\.\d+$/), rolePasswordsStripped: true });
     const inv = await startAndInventory(mount);
     expect(inv.map((d) => d.name)).toEqual(["inventory"]);
     const items = table(inv, "inventory", "items")!;
@@ -69,7 +69,7 @@ describe("restore from each source kind", { timeout: 120_000 }, () => {
       { name: "qty", type: "integer", nullable: true },
     ]);
     expect(inv[0]!.sizeBytes).toBeGreaterThan(1_000_000);
-    expect(await engine.describe(mount)).toEqual(info);
+    expect(await engine.describe(mount)).toEqual({ kind: info.kind, version: info.version });
   });
 
   it("restores a directory dump", async () => {

@@ -14,6 +14,13 @@ describe("pg_hba.conf for a clone", () => {
     ]);
   });
 
+  it("admits only the bridge's gateway in a bridged container", () => {
+    const hba = hbaContents("dbclone_admin", "127.0.0.1", true, "172.18.0.1");
+    expect(hba).toContain("host all all 172.18.0.1/32 scram-sha-256");
+    expect(hba).not.toContain("host all all all");
+    expect(hba.indexOf('host all "dbclone_admin" all reject')).toBeLessThan(hba.indexOf("172.18.0.1"));
+  });
+
   it("accepts remote password logins only when listening beyond localhost", () => {
     expect(hbaContents("a", "0.0.0.0")).toContain("host all all all scram-sha-256");
     expect(hbaContents("a", "localhost")).not.toContain("host all all all");

@@ -32,7 +32,7 @@ describe("FsRepository publish and resolve", () => {
     expect(published.manifestDigest).toBe(manifestDigest(published.manifest));
     const hex = disk.digest.slice("sha256:".length);
     const blob = path.join(root, "blobs", "sha256", hex);
-    expect((await stat(blob)).mode & 0o777).toBe(0o444);
+    expect((await stat(blob)).mode & 0o777).toBe(0o440);
     const manifestFile = path.join(root, "manifests", "orders-db", "1.0.0.json");
     // The file is the canonical JSON, so its sha256 is the image id.
     expect(`sha256:${(await import("node:crypto")).createHash("sha256").update(await readFile(manifestFile)).digest("hex")}`).toBe(published.manifestDigest);

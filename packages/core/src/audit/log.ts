@@ -114,7 +114,7 @@ export class AuditLog {
     const hash = hashEvent(body);
     const key = this.key();
     const event: AuditEvent = { ...body, hash, ...(key ? { mac: macOf(key, hash) } : {}) };
-    const fh = await open(this.filePath, "a", 0o644);
+    const fh = await open(this.filePath, "a", 0o640);
     try {
       await fh.write(JSON.stringify(event) + "\n");
       await fh.sync();
@@ -241,7 +241,7 @@ export class AuditLog {
 
   private async writeHead(head: Head): Promise<void> {
     const tmp = `${this.headPath}.tmp-${process.pid}-${Date.now()}`;
-    const fh = await open(tmp, "w", 0o644);
+    const fh = await open(tmp, "w", 0o640);
     try {
       await fh.write(JSON.stringify(head) + "\n");
       await fh.sync();

@@ -43,7 +43,9 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
   for (const source of opts.sources) described.push(await engine.probeSource(source));
 
   const workDir = path.join(opts.home, "work", `build-${crypto.randomBytes(5).toString("hex")}`);
-  await fs.mkdir(workDir, { recursive: true });
+  // Private to root; 0711 so the server user can traverse to the staging mount inside it.
+  await fs.mkdir(workDir, { recursive: true, mode: 0o711 });
+  await fs.chmod(workDir, 0o711);
   // Recorded before anything is made in it: gc sweeps the dir of a build whose process is gone.
   const buildRecord = newBuildRecord(workDir, `${opts.name}:${version}`);
   await writeBuildRecord(workDir, buildRecord);
@@ -106,6 +108,7 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
           description: described.map((d) => d.description).join("; "),
           capturedAt: startedAt,
           ...(engineInfo.backupChain ? { backupChain: engineInfo.backupChain } : {}),
+          ...(engineInfo.rolePasswordsStripped ? { rolePasswordsStripped: true } : {}),
         },
       },
       record && { record, access: masked?.resolved.access },

@@ -35,6 +35,8 @@ export interface EngineInfo {
   version: string;
   /** From restore() of a backup source: backup LSNs, timeline, recovery target, archive range (manifest source.backupChain). */
   backupChain?: Record<string, unknown>;
+  /** restore() removed every role's password, the superuser's included (manifest source.rolePasswordsStripped). */
+  rolePasswordsStripped?: boolean;
 }
 
 /** A server running over a clone's (or staging) data. */

@@ -49,6 +49,8 @@ export const manifestSchema = z
         description: z.string(),
         capturedAt: z.iso.datetime(),
         backupChain: z.record(z.string(), z.unknown()).optional(),
+        /** Every role's password (the bootstrap superuser's included) was removed at build. Absent in older manifests. */
+        rolePasswordsStripped: z.boolean().optional(),
       })
       .strict(),
     masking: z

@@ -101,7 +101,7 @@ async function placeBlob(ctx: PublishContext, digest: string, diskFile: string, 
     if (got !== digest) {
       throw new DigestMismatchError(`${diskFile} has digest ${got} but the manifest's disk.digest is ${digest}; rebuild the manifest from this file`);
     }
-    await chmod(tmp, 0o444);
+    await chmod(tmp, 0o440); // image data: root (and the group an operator gives it) only
     await pausePoint("publish:blob-copied");
     await rename(tmp, blob); // replaces only a missing or corrupt copy of the same content
     await syncDir(ctx.layout.blobsDir);

@@ -2,17 +2,26 @@
 // stderr captured for the error, a timeout, debug logging with secrets redacted, and
 // privileged steps run through `sudo -n` when we are not root.
 import { spawn } from "node:child_process";
+import type { Readable } from "node:stream";
 import { readFileSync } from "node:fs";
 import { CommandError, MissingToolError, PrivilegeError, TimeoutError } from "../errors.js";
 import { redact, silentReporter, type Reporter } from "../reporter.js";
+import { childEnv } from "./childEnv.js";
+import { withoutDataLines } from "./errorText.js";
 
 export interface ExecOptions {
   /** Kill the command after this many milliseconds (default 10 minutes). */
   timeoutMs?: number;
+  /** The child's whole environment; default: the allow-list of childEnv.ts, never the runner's. */
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   /** Written to the command's stdin. */
   input?: string | Buffer;
+  /**
+   * The command's stdin: a file descriptor we opened (a less privileged child reads a file it
+   * could not open itself) or a stream piped in.
+   */
+  stdin?: number | Readable;
   /** Needs root (mount, losetup, FUSE): prefixed with `sudo -n` when not root. */
   privileged?: boolean;
   /** Run as this OS user (root only; via runuser). */
@@ -54,10 +63,18 @@ export async function run(program: string, args: readonly string[], opts: ExecOp
 
   return new Promise<ExecResult>((resolve, reject) => {
     const child = spawn(argv[0]!, argv.slice(1), {
-      env: opts.env ?? process.env,
+      env: opts.env ?? childEnv(),
       cwd: opts.cwd,
-      stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+      stdio: [typeof opts.stdin === "number" ? opts.stdin : opts.input === undefined && !opts.stdin ? "ignore" : "pipe", "pipe", "pipe"],
     });
+    if (opts.stdin && typeof opts.stdin !== "number") {
+      opts.stdin.on("error", (e) => {
+        child.kill("SIGKILL");
+        reject(e);
+      });
+      child.stdin!.on("error", () => {}); // the child may exit before reading everything
+      opts.stdin.pipe(child.stdin!);
+    }
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout!.on("data", (b: Buffer) => out.push(b));
@@ -92,7 +109,8 @@ export async function run(program: string, args: readonly string[], opts: ExecOp
           );
           return;
         }
-        const tail = stderr.trim().split("\n").slice(-5).join("\n");
+        // The message may reach a log, a job summary or the audit chain: no echoed data values.
+        const tail = withoutDataLines(stderr.trim()).split("\n").slice(-5).join("\n");
         reject(new CommandError(`${shown} failed with exit ${code}: ${tail}`, shown, code, stderr));
         return;
       }

@@ -1,8 +1,9 @@
 // The host runtime: the server is a detached host process, polled every 5 ms until it answers.
 // Why not runtime/exec.ts run(): that waits for a command to finish; a server must outlive us.
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, openSync, readFileSync, statSync } from "node:fs";
+import { closeSync, constants, existsSync, openSync, readFileSync, statSync } from "node:fs";
 import { CommandError, TimeoutError } from "../errors.js";
+import { childEnv } from "./childEnv.js";
 import { isAlive, waitForExit } from "./exec.js";
 import type { Runtime, ServerHandle, ServerLaunch, StartServerOptions } from "./types.js";
 
@@ -26,13 +27,15 @@ function startFailure(launch: ServerLaunch, tail: string, what: string): string 
 /** Start the program; resolves with its pid once launch.ready() said so. */
 export async function startHostProcess(launch: ServerLaunch, opts: StartServerOptions): Promise<{ pid: number }> {
   const offset = existsSync(launch.logFile) ? statSync(launch.logFile).size : 0;
-  const logFd = openSync(launch.logFile, "a", 0o640);
+  // The log lives in a directory the server user owns: never follow a link it may have left there.
+  const logFd = openSync(launch.logFile, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o640);
   let child;
   try {
     child = spawn(launch.program, launch.args, {
       detached: true, // own process group: a Ctrl-C aimed at us does not hit the clone
       stdio: ["ignore", logFd, logFd],
-      env: launch.env,
+      // The allow-list plus what this server needs: the runner's secrets never reach it.
+      env: childEnv(launch.env),
       cwd: launch.cwd,
       ...(launch.switchUser ? { uid: launch.uid, gid: launch.gid } : {}),
     });

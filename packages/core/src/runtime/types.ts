@@ -13,6 +13,12 @@ export interface ServerLaunch {
   /** The engine's official image for this server version, e.g. "postgres:15". */
   defaultImage: string;
   args: string[];
+  /**
+   * Bridged container: admit connections only from `peer` (the bridge's gateway, through which
+   * the published port arrives). Called before the container starts.
+   */
+  admitOnly?: (peer: string) => Promise<void>;
+  /** Variables this program needs beyond the allow-list of runtime/childEnv.ts (usually none). */
   env: Record<string, string>;
   cwd: string;
   /** The OS user a host process runs as (we are root: the server's own account). */

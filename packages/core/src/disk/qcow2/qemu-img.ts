@@ -1,4 +1,5 @@
 // Thin wrappers over qemu-img: create, convert, info.
+import { chmod } from "node:fs/promises";
 import { run } from "../../runtime/exec.js";
 import { CommandError } from "../../errors.js";
 import { silentReporter, type Reporter } from "../../reporter.js";
@@ -24,6 +25,7 @@ export async function createImage(file: string, virtualSizeBytes: number, report
     timeoutMs: 60_000,
     packageHint: QEMU_IMG_PACKAGE,
   });
+  await chmod(file, 0o600); // a staging disk holds unmasked data: root only
 }
 
 /** A child whose backing file is `parentFile` (absolute, so the child can be opened from anywhere). */

@@ -4,7 +4,7 @@ import { chmod, readFile, readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { SourceError } from "../../errors.js";
 import { run } from "../../runtime/exec.js";
-import { ensureConfigFiles } from "./config.js";
+import { replaceSourceConfig } from "./config.js";
 import { copyDataDir, makeEmptyDataDir } from "./dataDir.js";
 import { serverUser } from "./osUser.js";
 import { parseLabelLines } from "./walArchive.js";
@@ -99,7 +99,7 @@ export async function placeBaseBackup(backupDir: string, info: BaseBackupInfo, d
     for (const f of ["postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal"]) await rm(path.join(dataDir, f), { force: true });
     await run("chown", ["-R", `${serverUser().uid}:${serverUser().gid}`, dataDir]);
     await chmod(dataDir, 0o700);
-    await ensureConfigFiles(dataDir);
+    await replaceSourceConfig(dataDir);
   }
   // The backup's own manifest is not part of a data directory.
   await rm(path.join(dataDir, "backup_manifest"), { force: true });

@@ -3,7 +3,7 @@ import { chmod, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { PgBinaries } from "./binaries.js";
-import { BUILD_SETTINGS, LOCAL_TRUST_HBA, commonSettings, ensureConfigFiles, writeServerFile } from "./config.js";
+import { BUILD_SETTINGS, LOCAL_TRUST_HBA, commonSettings, writeServerFile } from "./config.js";
 import { launchPostgres, stopPostgres } from "./launch.js";
 import { giveToServerUser } from "./osUser.js";
 
@@ -26,7 +26,6 @@ export async function startBuildServer(bins: PgBinaries, dataDir: string, adminU
     await giveToServerUser(socketDir);
     const hbaFile = path.join(socketDir, "pg_hba.conf");
     await writeServerFile(hbaFile, LOCAL_TRUST_HBA);
-    await ensureConfigFiles(dataDir);
     const logFile = path.join(socketDir, "postgres.log");
     const { pid } = await launchPostgres({
       bins,

@@ -1,12 +1,13 @@
 // Copies a data directory onto a fresh disk, leaving behind everything that could hold old bytes
 // (WAL, statistics temp files, logs, replication slots), then gives it a new, empty WAL.
-import { existsSync, type Stats } from "node:fs";
-import { chmod, copyFile, lchown, lstat, mkdir, readdir, readlink, symlink, utimes } from "node:fs/promises";
+import { constants, existsSync, type Stats } from "node:fs";
+import { chmod, copyFile, lchown, lstat, mkdir, open, readdir, readlink, utimes, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { BuildError, CommandError } from "../../errors.js";
 import type { Reporter } from "../../reporter.js";
 import { isRoot, run } from "../../runtime/exec.js";
 import { findBinaries, majorOf } from "./binaries.js";
+import { replaceSourceConfig } from "./config.js";
 import { DATA_DIR, ENGINE_FILE, dataDirOf, readEngineFile } from "./engineFile.js";
 import { serverUser } from "./osUser.js";
 
@@ -30,31 +31,61 @@ export function isLeftBehind(relative: string): boolean {
 
 async function keepMetadata(target: string, s: Stats): Promise<void> {
   if (isRoot()) await lchown(target, s.uid, s.gid);
-  if (!s.isSymbolicLink()) {
-    await chmod(target, s.mode & 0o7777);
-    await utimes(target, s.atime, s.mtime);
+  await chmod(target, s.mode & 0o7777);
+  await utimes(target, s.atime, s.mtime);
+}
+
+/** A path that names exactly the object behind `fh`: no link in the source tree is walked again. */
+const byDescriptor = (fh: FileHandle): string => `/proc/self/fd/${fh.fd}`;
+
+/**
+ * Copy the tree as root without ever following a link in it: each entry is opened with
+ * O_NOFOLLOW relative to its parent's descriptor, so a link planted (or swapped in while we copy)
+ * by something running as the server user cannot make root read a file outside the data directory.
+ */
+async function copyTree(src: FileHandle, dst: string, relative: string, stats: { bytes: number }, onFile: () => void): Promise<void> {
+  const s = await src.stat();
+  await mkdir(dst, { recursive: true });
+  const entries = (await readdir(byDescriptor(src))).filter((e) => !isLeftBehind(path.join(relative, e)));
+  for (let i = 0; i < entries.length; i += 4) {
+    await Promise.all(entries.slice(i, i + 4).map((e) => copyEntry(src, e, path.join(dst, e), path.join(relative, e), stats, onFile)));
+  }
+  await keepMetadata(dst, s);
+}
+
+async function copyEntry(parent: FileHandle, name: string, dst: string, relative: string, stats: { bytes: number }, onFile: () => void): Promise<void> {
+  const where = `${byDescriptor(parent)}/${name}`;
+  const fh = await open(where, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(async (e: NodeJS.ErrnoException) => {
+    if (e.code === "ELOOP") return linkEntry(where, dst, relative);
+    if (e.code === "ENXIO") return undefined; // a socket: nothing a stopped data directory needs
+    throw e;
+  });
+  if (!fh) return;
+  try {
+    const s = await fh.stat();
+    if (s.isDirectory()) return await copyTree(fh, dst, relative, stats, onFile);
+    if (!s.isFile()) return; // fifos, devices: nothing PostgreSQL needs
+    await copyFile(byDescriptor(fh), dst, constants.COPYFILE_EXCL);
+    stats.bytes += s.size;
+    onFile();
+    await keepMetadata(dst, s);
+  } finally {
+    await fh.close();
   }
 }
 
-async function copyTree(src: string, dst: string, relative: string, stats: { bytes: number }, onFile: () => void): Promise<void> {
-  const s = await lstat(src);
-  if (s.isDirectory()) {
-    await mkdir(dst, { recursive: true });
-    const entries = await readdir(src);
-    const todo = entries.filter((e) => !isLeftBehind(path.join(relative, e)));
-    for (let i = 0; i < todo.length; i += 4) {
-      await Promise.all(todo.slice(i, i + 4).map((e) => copyTree(path.join(src, e), path.join(dst, e), path.join(relative, e), stats, onFile)));
-    }
-  } else if (s.isSymbolicLink()) {
-    await symlink(await readlink(src), dst);
-  } else if (s.isFile()) {
-    await copyFile(src, dst);
-    stats.bytes += s.size;
-    onFile();
-  } else {
-    return; // sockets, fifos: nothing PostgreSQL needs from a stopped data directory
+/**
+ * pg_wal may be a link (initdb -X); its contents stay behind anyway, so the copy gets a real,
+ * empty pg_wal. Any other link — a tablespace, or one a restore planted — refuses the copy.
+ */
+async function linkEntry(where: string, dst: string, relative: string): Promise<undefined> {
+  if (relative !== "pg_wal") {
+    throw new BuildError(`The data directory holds a symbolic link at ${relative} (to ${await readlink(where).catch(() => "?")}); dbclone images hold no links. It was planted by the source or a restore: nothing was copied through it.`);
   }
-  await keepMetadata(dst, s);
+  await mkdir(dst, { mode: 0o700 });
+  const owner = serverUser();
+  if (isRoot()) await lchown(dst, owner.uid, owner.gid);
+  return undefined;
 }
 
 export async function copyFresh(fromMount: string, toMount: string, reporter: Reporter): Promise<void> {
@@ -70,7 +101,15 @@ export async function copyFresh(fromMount: string, toMount: string, reporter: Re
   const progress = reporter.progress("Copying data to the fresh disk");
   const stats = { bytes: 0 };
   let files = 0;
-  await copyTree(from, to, "", stats, () => progress.update(++files));
+  const root = await open(from, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW).catch((e: NodeJS.ErrnoException) => {
+    throw new BuildError(`${from} cannot be opened as a directory (${e.code}); a data directory is never a link.`);
+  });
+  try {
+    await copyTree(root, to, "", stats, () => progress.update(++files));
+  } finally {
+    await root.close();
+  }
+  await replaceSourceConfig(to); // postgresql.auto.conf emptied: nothing ALTER SYSTEM wrote travels
   await mkdir(path.join(to, "pg_wal", "archive_status"), { recursive: true, mode: 0o700 });
   const walStat = await lstat(path.join(to, "pg_wal"));
   await keepMetadata(path.join(to, "pg_wal", "archive_status"), walStat);

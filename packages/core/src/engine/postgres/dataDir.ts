@@ -2,10 +2,11 @@
 import { existsSync, lstatSync } from "node:fs";
 import { chmod, mkdir, readdir, rm } from "node:fs/promises";
 import path from "node:path";
-import { BuildError } from "../../errors.js";
+import { BuildError, SourceError } from "../../errors.js";
+import { childEnv } from "../../runtime/childEnv.js";
 import { run } from "../../runtime/exec.js";
 import type { PgBinaries } from "./binaries.js";
-import { ensureConfigFiles } from "./config.js";
+import { HARDENED_SETTINGS, replaceSourceConfig } from "./config.js";
 import { giveToServerUser, serverUser } from "./osUser.js";
 import { splitPassword } from "./probe.js";
 
@@ -51,8 +52,12 @@ export async function copyDataDir(source: string, dataDir: string): Promise<void
   // pg_wal may be a symlink to another disk: the image must hold the WAL itself.
   const wal = path.join(dataDir, "pg_wal");
   if (lstatSync(wal).isSymbolicLink()) {
+    // Followed as the server user, never as root: a link to /root/.ssh would otherwise be copied in.
     await rm(wal);
-    await run("cp", ["-a", "--", `${path.resolve(source, "pg_wal")}/.`, wal]);
+    await giveToServerUser(dataDir);
+    await run("cp", ["-a", "--", `${path.resolve(source, "pg_wal")}/.`, wal], { asUser: serverUser().asUser, cwd: "/" }).catch((e: Error) => {
+      throw new SourceError(`${source}/pg_wal links elsewhere and the server's OS user could not copy from there (${e.message.split("\n").pop()}); give it read access or copy the WAL into the data directory.`);
+    });
   }
   await finishPhysicalCopy(dataDir);
 }
@@ -61,10 +66,11 @@ export async function copyDataDir(source: string, dataDir: string): Promise<void
 export async function baseBackup(bins: PgBinaries, url: string, dataDir: string): Promise<void> {
   await makeEmptyDataDir(dataDir);
   const { url: safeUrl, password } = splitPassword(url);
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  if (password !== undefined) env.PGPASSWORD = password;
+  const env = childEnv(password !== undefined ? { PGPASSWORD: password } : {});
   await run(bins.bin("pg_basebackup"), ["-d", safeUrl, "-D", dataDir, "-X", "stream", "-c", "fast", "--no-sync"], {
     env,
+    asUser: serverUser().asUser,
+    cwd: "/",
     secrets: password ? [password] : [],
     timeoutMs: 6 * 3600_000,
   });
@@ -78,7 +84,13 @@ async function finishPhysicalCopy(dataDir: string): Promise<void> {
   }
   await run("chown", ["-R", `${serverUser().uid}:${serverUser().gid}`, dataDir]);
   await chmod(dataDir, 0o700);
-  await ensureConfigFiles(dataDir);
+  await replaceSourceConfig(dataDir);
+}
+
+/** A single-user server reads no file of the source's: an empty config_file, the hardened settings. */
+export function singleUserSettings(): string[] {
+  const settings = { config_file: "/dev/null", ...HARDENED_SETTINGS };
+  return Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`]);
 }
 
 /**
@@ -86,7 +98,7 @@ async function finishPhysicalCopy(dataDir: string): Promise<void> {
  * that role whatever it is called, so we can ask before knowing any role name.
  */
 export async function bootstrapSuperuser(bins: PgBinaries, dataDir: string): Promise<string> {
-  const { stdout } = await run(bins.bin("postgres"), ["--single", "-D", dataDir, "-c", "ssl=off", "template1"], {
+  const { stdout } = await run(bins.bin("postgres"), ["--single", "-D", dataDir, ...singleUserSettings(), "template1"], {
     asUser: serverUser().asUser,
     cwd: "/",
     input: "SELECT rolname FROM pg_authid WHERE oid = 10;\n",

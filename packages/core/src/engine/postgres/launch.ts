@@ -8,6 +8,7 @@ import pg from "pg";
 import { logTail, startHostProcess, stopHostProcess } from "../../runtime/host.js";
 import type { ServerLaunch } from "../../runtime/types.js";
 import type { PgBinaries } from "./binaries.js";
+import { CONFIG_FILE, hbaContents, writeRunConfig, writeServerFile } from "./config.js";
 import { serverUser } from "./osUser.js";
 
 export { logTail };
@@ -23,17 +24,12 @@ export interface LaunchSpec {
   logFile: string;
   /** Role used for the readiness query over the socket. */
   connectUser: string;
+  /** What the hba file was written from, so a bridged container can narrow it to its gateway. */
+  hba?: { adminUser: string; host: string };
   timeoutMs: number;
 }
 
 const SIGNALS: ServerLaunch["signals"] = { fast: "SIGINT", smart: "SIGTERM" };
-
-/** The server's environment: ours minus libpq variables that could redirect it. */
-function serverEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (!/^PG/.test(k) && v !== undefined) env[k] = v;
-  return env;
-}
 
 /** `postgres -D … -p … -c k=v …`: the same argv on the host and in a container. */
 export function postgresArgs(spec: Pick<LaunchSpec, "dataDir" | "port" | "settings">): string[] {
@@ -53,7 +49,8 @@ export function serverLaunchOf(spec: LaunchSpec, paths: string[] = [spec.dataDir
     containerProgram: `/usr/lib/postgresql/${spec.bins.major}/bin/postgres`,
     defaultImage: `postgres:${spec.bins.major}`,
     args: postgresArgs(spec),
-    env: serverEnv(),
+    admitOnly: spec.hba ? async (peer) => writeServerFile(spec.settings.hba_file!, hbaContents(spec.hba!.adminUser, spec.hba!.host, true, peer)) : undefined,
+    env: {}, // the runtime's allow-list only: no PG* that could redirect it, no runner secrets
     cwd: spec.dataDir,
     uid: user.uid,
     gid: user.gid,
@@ -74,6 +71,7 @@ export function serverLaunchOf(spec: LaunchSpec, paths: string[] = [spec.dataDir
 
 /** Start postgres as a host process; resolves with its pid once `SELECT 1` answered over the socket. */
 export async function launchPostgres(spec: LaunchSpec): Promise<{ pid: number }> {
+  if (spec.settings.config_file === path.join(spec.socketDir, CONFIG_FILE)) await writeRunConfig(spec.socketDir);
   return startHostProcess(serverLaunchOf(spec), { timeoutMs: spec.timeoutMs });
 }
 

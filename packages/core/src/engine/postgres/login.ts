@@ -3,6 +3,7 @@ import pg from "pg";
 import { CloneError, UsageError } from "../../errors.js";
 import type { Credentials, RunningServer } from "../types.js";
 import { withAdmin } from "./client.js";
+import { scramVerifier } from "./scram.js";
 import { SYSTEM_SCHEMA_FILTER } from "./sql.js";
 
 /** Run statements the server itself formatted (%I / %L), so no value is ever spliced in by us. */
@@ -35,7 +36,7 @@ export async function createLogin(server: RunningServer, databases: string[], op
     await runFormatted(
       c,
       `SELECT format('${verb} ROLE %I LOGIN PASSWORD %L NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS', $1::text, $2::text) AS stmt`,
-      [user, password],
+      [user, scramVerifier(password)], // a verifier, never the password itself
     );
   });
   for (const db of databases) {

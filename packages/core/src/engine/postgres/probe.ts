@@ -8,6 +8,7 @@ import { isAlive, run } from "../../runtime/exec.js";
 import type { SourceSpec } from "../types.js";
 import { findBinaries, majorOf } from "./binaries.js";
 import { detectDumpKind, parseTocHeader, type DumpKind } from "./dumpFile.js";
+import { checkDumpScript } from "./dumpScript.js";
 import { probeBaseBackup } from "./pitr.js";
 
 export interface ProbeResult {
@@ -58,6 +59,7 @@ export async function probeDump(file: string): Promise<ProbeResult & { kind: Dum
     const db = toc.database ? `, database ${toc.database}` : "";
     return { kind, description: `${kind} pg_dump archive ${file}${db}`, version: toc.version };
   }
+  await checkDumpScript(file); // refused before the build creates anything
   return { kind, description: `${kind === "dumpall" ? "pg_dumpall script" : "plain SQL dump"} ${file}` };
 }
 

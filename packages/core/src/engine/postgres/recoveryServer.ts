@@ -7,7 +7,7 @@ import { BuildError, CommandError, NotSupportedError, SourceError } from "../../
 import type { Reporter } from "../../reporter.js";
 import { isAlive, run } from "../../runtime/exec.js";
 import type { PgBinaries } from "./binaries.js";
-import { BUILD_SETTINGS, LOCAL_TRUST_HBA, commonSettings, ensureConfigFiles, writeServerFile } from "./config.js";
+import { BUILD_SETTINGS, LOCAL_TRUST_HBA, commonSettings, writeServerFile } from "./config.js";
 import { launchPostgres, stopPostgres } from "./launch.js";
 import { giveToServerUser, serverUser } from "./osUser.js";
 import { describeTarget, targetSettings, type RecoveryTarget } from "./recoveryTarget.js";
@@ -109,7 +109,6 @@ export async function runRecovery(r: RecoveryRun): Promise<RecoveryOutcome> {
   const control = await controlData(r.bins, r.dataDir);
   // With an archive: archive recovery. Without: crash recovery from backup_label over the WAL the backup carries.
   if (r.archiveDir) await writeServerFile(path.join(r.dataDir, "recovery.signal"), "");
-  await ensureConfigFiles(r.dataDir);
   const socketDir = await mkdtemp(path.join(os.tmpdir(), "dbclone-rec-"));
   let pid: number | undefined;
   const logFile = path.join(socketDir, "postgres.log");

@@ -9,6 +9,7 @@ import { startBuildServer, stopBuildServer } from "./buildServer.js";
 import { userDatabases, withAdmin } from "./client.js";
 import { baseBackup, bootstrapSuperuser, copyDataDir, initDataDir } from "./dataDir.js";
 import { ADMIN_USER, dataDirOf, writeEngineFile } from "./engineFile.js";
+import { replaceSourceConfig } from "./config.js";
 import { assertReachable } from "./osUser.js";
 import { probeBaseBackup, restoreBaseBackup } from "./pitr.js";
 import { probeDataDir, probeDump, probeServer } from "./probe.js";
@@ -73,16 +74,18 @@ export async function restoreSources(sources: SourceSpec[], mountPath: string, r
     // Clone logins must be able to run migrations: see ownership.ts.
     await withAdmin(server, "template1", ensureOwnerRole);
     for (const db of databases) await withAdmin(server, db, handOverOwnership);
-    await forgetSourcePasswords(server);
+    await forgetRolePasswords(server);
   } catch (e) {
     throw e instanceof SourceError || e instanceof NotSupportedError ? e : new BuildError(`Restore failed: ${(e as Error).message}`, { cause: e });
   } finally {
     await stopBuildServer(server);
   }
+  // A dump restores as superuser and may have run ALTER SYSTEM: nothing of that travels.
+  await replaceSourceConfig(dataDir);
   const info = await finish(bins, mountPath, adminUser);
   progress.update(sources.length + 2);
   progress.finish(`Restored PostgreSQL ${info.version}`);
-  return { kind: "postgres", version: info.version, ...(backupChain ? { backupChain } : {}) };
+  return { kind: "postgres", version: info.version, rolePasswordsStripped: true, ...(backupChain ? { backupChain } : {}) };
 }
 
 async function finish(bins: PgBinaries, mountPath: string, adminUser: string) {
@@ -93,19 +96,19 @@ async function finish(bins: PgBinaries, mountPath: string, adminUser: string) {
 }
 
 /**
- * Password hashes of the source's roles must not travel inside a shared image (and must not let
- * anyone log in to a clone): clones get their own login from createLogin.
+ * Password hashes of the source's roles — the bootstrap superuser's included — must not travel
+ * inside a shared image (nor let anyone log in to a clone): clones get their own login from
+ * createLogin, and the admin only ever connects over the private socket, which needs none.
  */
-async function forgetSourcePasswords(server: { socketDir: string; port: number; adminUser: string }): Promise<void> {
+async function forgetRolePasswords(server: { socketDir: string; port: number; adminUser: string }): Promise<void> {
   // "postgres" may have been dropped in a copied cluster; template1 is there to fall back on.
   for (const db of ["postgres", "template1"]) {
     try {
       await withAdmin(server, db, async (c) => {
-        const roles = await c.query<{ sql: string }>(
-          "SELECT format('ALTER ROLE %I PASSWORD NULL', rolname) AS sql FROM pg_authid WHERE rolpassword IS NOT NULL AND rolname <> $1",
-          [server.adminUser],
-        );
+        const roles = await c.query<{ sql: string }>("SELECT format('ALTER ROLE %I PASSWORD NULL', rolname) AS sql FROM pg_authid WHERE rolpassword IS NOT NULL");
         for (const r of roles.rows) await c.query(r.sql);
+        const left = await c.query("SELECT 1 FROM pg_authid WHERE rolpassword IS NOT NULL");
+        if (left.rowCount) throw new BuildError(`${left.rowCount} role(s) still have a password after stripping; the image was not built.`);
       });
       return;
     } catch (e) {

@@ -1,13 +1,20 @@
 // Loads one dump into the build server: pg_restore for archives, psql for SQL scripts.
-import { createReadStream } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { constants, createReadStream } from "node:fs";
+import { open } from "node:fs/promises";
+import path from "node:path";
 import { createInterface } from "node:readline";
+import { Readable } from "node:stream";
 import type pg from "pg";
-import { SourceError } from "../../errors.js";
+import { CommandError, SourceError } from "../../errors.js";
 import { run } from "../../runtime/exec.js";
 import type { PgBinaries } from "./binaries.js";
 import type { BuildServer } from "./buildServer.js";
 import { withAdmin } from "./client.js";
 import { databaseNameFromFile, detectDumpKind } from "./dumpFile.js";
+import { checkDumpScript, isCopyEnd, readScriptLines } from "./dumpScript.js";
+import { withoutDataLines } from "../../runtime/errorText.js";
+import { serverUser } from "./osUser.js";
 import { readToc } from "./probe.js";
 import { quoteIdent } from "./sql.js";
 
@@ -77,6 +84,34 @@ async function ensureRoles(c: pg.Client, roles: Iterable<string>): Promise<void>
   }
 }
 
+/**
+ * Run a restore tool as the server's OS user with the allow-listed environment. We open the dump
+ * (it may sit where only root can read) and hand the child the descriptor as its stdin; the
+ * tool's error output loses the lines that echo data values before it becomes an error message.
+ */
+async function runRestoreTool(file: string, program: string, args: string[], what: string, stdin?: Readable): Promise<void> {
+  const fh = stdin ? undefined : await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    await run(program, args, { asUser: serverUser().asUser, cwd: "/", stdin: stdin ?? fh!.fd, timeoutMs: DAY_MS });
+  } catch (e) {
+    if (!(e instanceof CommandError)) throw e;
+    throw new SourceError(`Restoring ${what} ${file} failed: ${withoutDataLines(e.stderr.trim()).split("\n").slice(-8).join("\n")}`);
+  } finally {
+    await fh?.close();
+  }
+}
+
+/** The script's lines for psql, without those `drop` names outside COPY data. */
+async function* scriptLines(file: string, drop: (line: string) => boolean): AsyncGenerator<Buffer> {
+  let inCopy = false;
+  for await (const line of readScriptLines(file)) {
+    if (!inCopy && drop(line)) continue;
+    if (!inCopy && /^COPY .* FROM stdin;$/.test(line)) inCopy = true;
+    else if (inCopy && isCopyEnd(line)) inCopy = false;
+    yield Buffer.from(line + "\n", "latin1");
+  }
+}
+
 /** Restore one dump; returns the database names it filled. */
 export async function restoreDump(
   bins: PgBinaries,
@@ -92,10 +127,17 @@ export async function restoreDump(
   }
 
   if (kind === "plain") {
+    const facts = await checkDumpScript(source.path); // before anything is created
     const db = source.database ?? databaseNameFromFile(source.path);
     await prepareDatabase(s, db, source.path, filled);
     await withAdmin(s, db, async (c) => ensureRoles(c, await rolesNamedInScript(source.path)));
-    await run(bins.bin("psql"), ["-X", "-q", "-v", "ON_ERROR_STOP=1", ...connArgs(s, db), "-f", source.path], { timeoutMs: DAY_MS });
+    // psql's own restricted mode is the second wall: no backslash command runs even if the check
+    // above missed one. The dump's own \\restrict lines go (its key is the dump author's, so they
+    // guard nothing); a script that switches database cannot run restricted and keeps the check only.
+    const key = randomBytes(16).toString("hex");
+    const wall = facts.connects ? [] : ["-c", `\\restrict ${key}`];
+    const lines = facts.connects ? undefined : Readable.from(scriptLines(source.path, (l) => /^\\(?:un)?restrict [A-Za-z0-9]+$/.test(l)));
+    await runRestoreTool(source.path, bins.bin("psql"), ["-X", "-q", "-v", "ON_ERROR_STOP=1", ...connArgs(s, db), ...wall, "-f", "-"], "the SQL dump", lines);
     return [db];
   }
 
@@ -103,20 +145,34 @@ export async function restoreDump(
   await prepareDatabase(s, db, source.path, filled);
   // Owners and grants of production roles mean nothing in an image; the clone login gets its own.
   const args = [...connArgs(s, db), "--no-owner", "--no-privileges", "--exit-on-error"];
-  if (kind !== "tar") args.push("-j", "2"); // tar archives cannot be restored in parallel
-  await run(bins.bin("pg_restore"), [...args, source.path], { timeoutMs: DAY_MS });
+  if (kind === "directory") {
+    // A directory cannot travel as stdin: pg_restore (which runs no commands of its own) reads
+    // it as root, still with the allow-listed environment, when the server user cannot.
+    const readable = (await run("test", ["-r", path.join(source.path, "toc.dat")], { asUser: serverUser().asUser, cwd: "/", allowFailure: true })).code === 0;
+    try {
+      await run(bins.bin("pg_restore"), [...args, "-j", "2", source.path], { asUser: readable ? serverUser().asUser : undefined, cwd: "/", timeoutMs: DAY_MS });
+    } catch (e) {
+      if (!(e instanceof CommandError)) throw e;
+      throw new SourceError(`Restoring the archive ${source.path} failed: ${withoutDataLines(e.stderr.trim()).split("\n").slice(-8).join("\n")}`);
+    }
+    return [db];
+  }
+  // Custom and tar archives arrive on stdin (a seekable descriptor, so no parallel restore).
+  await runRestoreTool(source.path, bins.bin("pg_restore"), args, "the archive");
   return [db];
 }
 
-/** pg_dumpall output creates its own roles and databases; only "our admin already exists" may fail. */
+/**
+ * pg_dumpall output creates its own roles and databases. ON_ERROR_STOP as for any script: a
+ * failed COPY must stop psql before it reads that COPY's data lines as commands. The one statement
+ * that fails by design — creating our admin, when the source was a dbclone cluster — is left out.
+ */
 async function restoreDumpall(bins: PgBinaries, s: BuildServer, file: string): Promise<Set<string>> {
+  await checkDumpScript(file);
   const before = new Set(await withAdmin(s, "postgres", async (c) => (await c.query<{ datname: string }>("SELECT datname FROM pg_database")).rows.map((r) => r.datname)));
-  const { stderr } = await run(bins.bin("psql"), ["-X", "-q", ...connArgs(s, "postgres"), "-f", file], { timeoutMs: DAY_MS, allowFailure: true });
-  const allowed = `role "${s.adminUser}" already exists`;
-  const errors = stderr.split("\n").filter((l) => /\b(ERROR|FATAL):/.test(l) && !l.includes(allowed));
-  if (errors.length > 0) {
-    throw new SourceError(`Restoring the pg_dumpall script ${file} failed (${errors.length} errors):\n${errors.slice(0, 5).join("\n")}`);
-  }
+  const ownAdmin = new Set([`CREATE ROLE ${s.adminUser};`, `CREATE ROLE ${quoteIdent(s.adminUser)};`]);
+  const lines = Readable.from(scriptLines(file, (l) => ownAdmin.has(l)));
+  await runRestoreTool(file, bins.bin("psql"), ["-X", "-q", "-v", "ON_ERROR_STOP=1", ...connArgs(s, "postgres"), "-f", "-"], "the pg_dumpall script", lines);
   const after = await withAdmin(s, "postgres", async (c) => (await c.query<{ datname: string }>("SELECT datname FROM pg_database WHERE NOT datistemplate")).rows.map((r) => r.datname));
   return new Set(after.filter((d) => !before.has(d) || d === "postgres"));
 }

@@ -5,9 +5,10 @@ import { UsageError } from "../../errors.js";
 import { silentReporter, type Reporter } from "../../reporter.js";
 import type { RunningServer, StartOptions } from "../types.js";
 import { findBinaries, majorOf } from "./binaries.js";
-import { commonSettings, durabilitySettings, ensureConfigFiles, hbaContents, writeServerFile } from "./config.js";
+import { commonSettings, durabilitySettings, hbaContents, writeRunConfig, writeServerFile } from "./config.js";
 import { dataDirOf, readEngineFile } from "./engineFile.js";
 import { launchPostgres, serverLaunchOf, stopPostgres, type LaunchSpec } from "./launch.js";
+import { assertImageDataDir } from "./dataDirLinks.js";
 import { assertReachable, giveToServerUser } from "./osUser.js";
 
 /** Linux limits a unix socket path to 107 bytes. */
@@ -34,7 +35,8 @@ export async function prepareServer(mountPath: string, opts: StartOptions): Prom
   await giveToServerUser(runDir);
   await assertReachable(path.join(dataDir, "PG_VERSION"));
   await assertReachable(path.join(runDir, "postgres.log"));
-  await ensureConfigFiles(dataDir);
+  await assertImageDataDir(mountPath);
+  await writeRunConfig(runDir);
   const hbaFile = path.join(runDir, "pg_hba.conf");
   await writeServerFile(hbaFile, hbaContents(info.adminUser, host, opts.listenAll));
 
@@ -56,6 +58,7 @@ export async function prepareServer(mountPath: string, opts: StartOptions): Prom
     settings,
     logFile: path.join(runDir, "postgres.log"),
     connectUser: info.adminUser,
+    hba: { adminUser: info.adminUser, host },
     timeoutMs: opts.timeoutMs ?? 60_000,
   };
   return { spec, server: { host, port: opts.port, socketDir: runDir, adminUser: info.adminUser }, version: info.version };

@@ -9,6 +9,7 @@ import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { DigestMismatchError, NotSupportedError, RepositoryError } from "../../errors.js";
 import { scopeFor, type RegistryClient } from "./client.js";
+import { checkDescriptor } from "./descriptor.js";
 import { layerCompression, type OciDescriptor } from "./media-types.js";
 import { pausePoint } from "../../util/pause-point.js";
 import { claimPartial } from "./partial-files.js";
@@ -34,7 +35,9 @@ export interface DownloadStats {
 }
 
 export async function downloadLayer(d: LayerDownload): Promise<DownloadStats> {
-  const { client, repo, layer } = d;
+  const { client, repo } = d;
+  // Before any path or request is made from it: digest, size and media type are the registry's words.
+  const layer = checkDescriptor(d.layer, "layer", `layer of ${repo} in ${client.location.display}`);
   assertKnownLayer(layer.mediaType);
   const partial = await claimPartial(d.partialDir, layer.digest);
   let have = (await stat(partial).catch(() => undefined))?.size ?? 0;

@@ -2,6 +2,7 @@
 import { createHash } from "node:crypto";
 import { DigestMismatchError, ImageNotFoundError, NotSupportedError, RepositoryError } from "../../errors.js";
 import { errorText, scopeFor, type RegistryClient } from "./client.js";
+import { MAX_CONFIG_BYTES, MAX_MANIFEST_BYTES, MAX_TAG_PAGE_BYTES, checkManifestShape, isValidDigest, isValidTag, readCapped } from "./descriptor.js";
 import { OCI_MANIFEST_MEDIA_TYPE, type OciImageManifest } from "./media-types.js";
 
 export interface FetchedManifest {
@@ -15,23 +16,26 @@ const ACCEPT = [OCI_MANIFEST_MEDIA_TYPE, "application/vnd.docker.distribution.ma
 
 /** The manifest a tag or digest names, or undefined when the registry has none. */
 export async function getManifest(client: RegistryClient, repo: string, reference: string): Promise<FetchedManifest | undefined> {
+  if (!isValidTag(reference) && !isValidDigest(reference)) {
+    throw new RepositoryError(`'${reference.slice(0, 140)}' is neither a tag nor a sha256 digest; nothing was requested`);
+  }
   const res = await client.expect({ method: "GET", path: `/v2/${repo}/manifests/${reference}`, scope: scopeFor(repo, "pull"), headers: { accept: ACCEPT } }, [200, 404], `reading manifest ${repo}:${reference}`);
   if (res.status === 404) {
     await res.body?.cancel();
     return undefined;
   }
-  const bytes = Buffer.from(await res.arrayBuffer());
+  const bytes = await readCapped(res, MAX_MANIFEST_BYTES, `manifest ${repo}:${reference} in ${client.location.display}`);
   const digest = sha256(bytes);
   if (reference.startsWith("sha256:") && digest !== reference) {
     throw new DigestMismatchError(`manifest ${repo}@${reference} from ${client.location.display} hashes to ${digest}: the registry returned other bytes; do not use this registry copy`);
   }
-  let manifest: OciImageManifest;
+  let parsed: unknown;
   try {
-    manifest = JSON.parse(bytes.toString("utf8")) as OciImageManifest;
+    parsed = JSON.parse(bytes.toString("utf8"));
   } catch (e) {
     throw new RepositoryError(`manifest ${repo}:${reference} in ${client.location.display} is not JSON (${(e as Error).message}); it was not pushed by dbclone`);
   }
-  return { bytes, digest, manifest };
+  return { bytes, digest, manifest: checkManifestShape(parsed, `manifest ${repo}:${reference} in ${client.location.display}`) };
 }
 
 /** The digest a tag points at, or undefined. */
@@ -39,7 +43,8 @@ export async function headManifest(client: RegistryClient, repo: string, referen
   const res = await client.expect({ method: "HEAD", path: `/v2/${repo}/manifests/${reference}`, scope: scopeFor(repo, "pull"), headers: { accept: ACCEPT } }, [200, 404], `checking tag ${repo}:${reference}`);
   await res.body?.cancel();
   if (res.status === 404) return undefined;
-  return res.headers.get("docker-content-digest") ?? (await getManifest(client, repo, reference))?.digest;
+  const header = res.headers.get("docker-content-digest");
+  return header && isValidDigest(header) ? header : (await getManifest(client, repo, reference))?.digest;
 }
 
 export async function putManifest(client: RegistryClient, repo: string, tag: string, bytes: Buffer, mediaType = OCI_MANIFEST_MEDIA_TYPE): Promise<string> {
@@ -91,11 +96,20 @@ async function listPaged(client: RegistryClient, base: string, key: "tags" | "re
       await res.body?.cancel();
       return all;
     }
-    const page = ((await res.json()) as Record<string, string[] | null | undefined>)[key] ?? [];
-    all.push(...page);
+    const body = await readCapped(res, MAX_TAG_PAGE_BYTES, `the list at ${base}`);
+    let page: unknown;
+    try {
+      page = (JSON.parse(body.toString("utf8")) as Record<string, unknown>)[key] ?? [];
+    } catch (e) {
+      throw new RepositoryError(`the list at ${base} in ${client.location.display} is not JSON (${(e as Error).message})`);
+    }
+    if (!Array.isArray(page)) throw new RepositoryError(`the list at ${base} in ${client.location.display} has no ${key} array`);
+    // A name that is not a tag (or repository path) never becomes a request path.
+    const names = page.filter((n): n is string => typeof n === "string" && (key === "tags" ? isValidTag(n) : /^[a-z0-9]+(?:[._\/-][a-z0-9]+)*$/.test(n)));
+    all.push(...names);
     next = nextLink(res.headers.get("link"));
     // Registries without Link headers: ask for the page after the last entry seen.
-    if (!next && page.length === pageSize) next = `${base}?n=${pageSize}&last=${encodeURIComponent(page[page.length - 1]!)}`;
+    if (!next && page.length === pageSize && names.length > 0) next = `${base}?n=${pageSize}&last=${encodeURIComponent(names[names.length - 1]!)}`;
   }
   return all;
 }
@@ -106,18 +120,14 @@ function nextLink(header: string | null): string | undefined {
 }
 
 /** A small blob (the config), verified against its digest. */
-export async function getSmallBlob(client: RegistryClient, repo: string, digest: string, maxBytes = 16 << 20): Promise<Buffer> {
+export async function getSmallBlob(client: RegistryClient, repo: string, digest: string, maxBytes = MAX_CONFIG_BYTES): Promise<Buffer> {
+  if (!isValidDigest(digest)) throw new RepositoryError(`blob digest '${digest.slice(0, 80)}' of ${repo} is not sha256:<64 lowercase hex>; nothing was requested`);
   const res = await client.expect({ method: "GET", path: `/v2/${repo}/blobs/${digest}`, scope: scopeFor(repo, "pull") }, [200, 404], `reading blob ${digest}`);
   if (res.status === 404) {
     await res.body?.cancel();
     throw new RepositoryError(`blob ${digest} of ${repo} is missing from ${client.location.display}; the image is damaged: publish it again`);
   }
-  const length = Number(res.headers.get("content-length") ?? 0);
-  if (length > maxBytes) {
-    await res.body?.cancel();
-    throw new RepositoryError(`blob ${digest} of ${repo} is ${length} bytes, too big for a dbclone manifest; it was not pushed by dbclone`);
-  }
-  const bytes = Buffer.from(await res.arrayBuffer());
+  const bytes = await readCapped(res, maxBytes, `blob ${digest} of ${repo}`);
   if (sha256(bytes) !== digest) {
     throw new DigestMismatchError(`blob ${digest} of ${repo} in ${client.location.display} hashes to ${sha256(bytes)}: the registry copy is corrupt; publish the image again`);
   }

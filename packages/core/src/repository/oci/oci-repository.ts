@@ -15,6 +15,7 @@ import { defaultCacheDir } from "../cache/cache-dir.js";
 import { checkDiskFile } from "../fs-publish.js";
 import type { ImageSummary, PublishedImage, PushOptions, Repository } from "../types.js";
 import { downloadLayer, type DownloadStats } from "./blob-download.js";
+import { checkImageManifest } from "./descriptor.js";
 import { RegistryClient } from "./client.js";
 import { findCredentials, type RegistryCredentials } from "./credentials.js";
 import { KnownLayers } from "./known-layers.js";
@@ -133,7 +134,7 @@ export class OciRepository implements Repository {
         if (!fetched || (fetched.manifest.annotations?.[mt.ANNOTATION_IMAGE_ID] ?? fetched.manifest.config.digest) !== image.manifestDigest) {
           throw this.notFound(`${label}@${image.manifestDigest}`, "the version tag no longer points at this image; resolve it again");
         }
-        const layer = fetched.manifest.layers.find((l) => mt.layerCompression(l.mediaType) !== undefined);
+        const { layer } = checkImageManifest(fetched.manifest, `${label} in ${this.location}`);
         if (!layer) throw new NotSupportedError(`${label} in ${this.location} has no dbclone disk layer; it was not pushed by dbclone`);
         // A connection dropped mid-layer resumes with a Range request from the bytes kept so far.
         this.lastDownload = await withRetries(`downloading ${layer.digest.slice(0, 19)}…`, client.retry, this.reporter, async () => {
@@ -229,7 +230,8 @@ export class OciRepository implements Repository {
 
   private async published(repo: string, fetched: FetchedManifest): Promise<PublishedImage> {
     const client = await this.registry();
-    const config = await getSmallBlob(client, repo, fetched.manifest.config.digest);
+    const { config: configDescriptor } = checkImageManifest(fetched.manifest, `${repo} in ${this.location}`);
+    const config = await getSmallBlob(client, repo, configDescriptor.digest);
     const manifest = parseManifest(config.toString("utf8"), `${this.location}/${repo}@${fetched.manifest.config.digest}`);
     return { name: manifest.name, version: manifest.version, manifestDigest: manifestDigest(manifest), manifest };
   }

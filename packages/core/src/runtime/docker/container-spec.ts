@@ -1,6 +1,7 @@
 // The Docker Engine API body that creates a clone's server container: pure, so unit tests pin it.
 import type Docker from "dockerode";
 import { UsageError } from "../../errors.js";
+import { containerEnv } from "../childEnv.js";
 import type { DockerRuntimeOptions, ServerLaunch } from "../types.js";
 
 /** Every container dbclone makes carries these; gc finds containers by them. */
@@ -62,7 +63,7 @@ export function containerCreateOptions(input: ContainerSpecInput): Docker.Contai
     Entrypoint: [launch.containerProgram],
     Cmd: launch.args,
     // Only what the server needs; the host's environment (tokens, secrets) stays out.
-    Env: ["LANG=C.UTF-8", "LC_ALL=C.UTF-8"],
+    Env: containerEnv(),
     WorkingDir: launch.cwd,
     // The uid:gid that owns the data files: the server must write them, and never runs as root.
     User: `${launch.dataOwner.uid}:${launch.dataOwner.gid}`,

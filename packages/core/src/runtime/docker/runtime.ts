@@ -33,6 +33,11 @@ export class DockerRuntime implements Runtime {
     await assertDockerReachable(this.docker);
     const image = this.config.image ?? launch.defaultImage;
     await ensureImage(this.docker, image, { pull: this.config.pull !== false, reporter: opts.reporter });
+    if ((this.config.network ?? "bridge") === "bridge" && launch.admitOnly) {
+      const gateway = await this.bridgeGateway();
+      if (gateway) await launch.admitOnly(gateway);
+      else opts.reporter?.warn("Docker's bridge network reports no gateway: the clone's server admits password logins from any address on the bridge.");
+    }
     const body = containerCreateOptions({ launch, image, hostAddress: this.config.hostAddress ?? "127.0.0.1", labels: opts.labels, name: opts.name, options: this.config });
     const container = await this.docker.createContainer(body);
     const handle = { containerId: container.id };
@@ -69,6 +74,12 @@ export class DockerRuntime implements Runtime {
       await this.stop(handle, { graceMs: 2000 }).catch(() => undefined);
       throw e;
     }
+  }
+
+  /** The default bridge's gateway: the address connections through a published port come from. */
+  private async bridgeGateway(): Promise<string | undefined> {
+    const net = (await this.docker.getNetwork("bridge").inspect()) as { IPAM?: { Config?: { Gateway?: string }[] } };
+    return net.IPAM?.Config?.find((c) => c.Gateway)?.Gateway;
   }
 
   async stop(handle: ServerHandle, opts: { fast?: boolean; graceMs?: number } = {}): Promise<void> {

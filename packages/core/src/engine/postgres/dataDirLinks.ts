@@ -1,0 +1,60 @@
+// What a data directory from an image may hold before a server starts on it: no link except
+// pg_wal (PostgreSQL expects one there) pointing inside the disk, no recovery/standby signal,
+// no setting in postgresql.auto.conf. Checked at every clone start, cheaply (top level only):
+// the deep walk happens at build, in copyFresh, which refuses every other link in the tree.
+import { constants } from "node:fs";
+import { lstat, open, readdir, realpath } from "node:fs/promises";
+import path from "node:path";
+import { SourceError } from "../../errors.js";
+import { dataDirOf } from "./engineFile.js";
+
+/** Links PostgreSQL itself expects; only inside the disk. */
+const LINK_ALLOWED = new Set(["pg_wal"]);
+const SIGNALS = ["standby.signal", "recovery.signal"];
+
+function refuse(mountPath: string, what: string): never {
+  throw new SourceError(
+    `The data directory in ${mountPath} ${what}. dbclone builds images without it, so this image was altered or not made by dbclone; nothing was started. Rebuild or re-pull the image.`,
+  );
+}
+
+const isInside = (target: string, root: string): boolean => target === root || target.startsWith(root + path.sep);
+
+/** Refuse an image's data directory that could make a server (or us) read or write elsewhere. */
+export async function assertImageDataDir(mountPath: string): Promise<void> {
+  const root = await realpath(mountPath);
+  const dataDir = dataDirOf(mountPath);
+  const top = await lstat(dataDir).catch(() => undefined);
+  if (!top?.isDirectory()) refuse(mountPath, `(${dataDir}) is ${top?.isSymbolicLink() ? "a symbolic link" : "missing or not a directory"}`);
+  for (const name of await readdir(dataDir)) {
+    const s = await lstat(path.join(dataDir, name));
+    if (s.isSymbolicLink()) {
+      if (!LINK_ALLOWED.has(name)) refuse(mountPath, `has a symbolic link ${name}`);
+      const target = await realpath(path.join(dataDir, name)).catch(() => undefined);
+      if (!target || !isInside(target, root)) refuse(mountPath, `has ${name} linking outside its disk`);
+    }
+    if (SIGNALS.includes(name)) refuse(mountPath, `has ${name}, which would start recovery from elsewhere`);
+  }
+  for (const entry of await readdir(path.join(dataDir, "pg_tblspc")).catch(() => [] as string[])) {
+    refuse(mountPath, `has a tablespace link pg_tblspc/${entry}`);
+  }
+  await assertAutoConfEmpty(mountPath, path.join(dataDir, "postgresql.auto.conf"));
+}
+
+/** PostgreSQL reads postgresql.auto.conf whatever config_file says: it must hold no setting. */
+async function assertAutoConfEmpty(mountPath: string, file: string): Promise<void> {
+  const fh = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === "ENOENT") return undefined;
+    if (e.code === "ELOOP") refuse(mountPath, "has postgresql.auto.conf as a symbolic link");
+    throw e;
+  });
+  if (!fh) return;
+  try {
+    if (!(await fh.stat()).isFile()) refuse(mountPath, "has a postgresql.auto.conf that is not a file");
+    const text = (await fh.readFile()).subarray(0, 1 << 20).toString("utf8");
+    const line = text.split("\n").findIndex((l) => l.trim() !== "" && !l.trim().startsWith("#"));
+    if (line >= 0) refuse(mountPath, `has a setting in postgresql.auto.conf (line ${line + 1})`);
+  } finally {
+    await fh.close();
+  }
+}
