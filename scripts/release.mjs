@@ -29,7 +29,12 @@ export function checkVersions(version, root = repoRoot) {
     const found = JSON.parse(fs.readFileSync(path.join(root, file), "utf8")).version;
     if (found !== version) throw new ReleaseError(`${file} has version ${found}, the tag says ${version}: set it, rebuild, commit, tag again`);
   }
+  // The version the CLI prints and manifests record.
+  const source = fs.readFileSync(path.join(root, TOOL_VERSION_FILE), "utf8");
+  const found = /TOOL_VERSION = "([^"]+)"/.exec(source)?.[1];
+  if (found !== version) throw new ReleaseError(`${TOOL_VERSION_FILE} has TOOL_VERSION ${found}, the tag says ${version}: set it, rebuild, commit, tag again`);
 }
+const TOOL_VERSION_FILE = "packages/core/src/util/version.ts";
 
 /** The body of CHANGELOG.md's `## [version]` section, without its heading. */
 export function releaseNotes(changelog, version) {

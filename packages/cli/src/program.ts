@@ -18,8 +18,10 @@ import { registerPrune } from "./commands/prune.js";
 import { registerTag, registerUntag } from "./commands/tag.js";
 import { registerTeardown } from "./commands/teardown.js";
 import { examples } from "./options.js";
+import { TOOL_VERSION } from "../../core/src/util/version.js";
 
-export const CLI_VERSION = "0.1.0";
+/** One version for the CLI, the actions and manifests (scripts/release.mjs checks it against the tag). */
+export const CLI_VERSION = TOOL_VERSION;
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command("dbclone")

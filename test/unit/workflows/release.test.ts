@@ -65,6 +65,8 @@ describe("scripts/release.mjs", () => {
     fs.mkdirSync(bin);
     fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ version }));
     fs.writeFileSync(path.join(dir, "packages/cli/package.json"), JSON.stringify({ version }));
+    fs.mkdirSync(path.join(dir, "packages/core/src/util"), { recursive: true });
+    fs.writeFileSync(path.join(dir, "packages/core/src/util/version.ts"), `export const TOOL_VERSION = "${version}";\n`);
     fs.writeFileSync(path.join(dir, "CHANGELOG.md"), `# Changelog\n\n## [Unreleased]\n\n## [${version}] - 2026-11-30\n\n### Fixed\n- the thing\n\n## [0.0.1]\n\n- old\n`);
     // Stand-in for the GitHub CLI: records its arguments and the notes file it was given.
     fs.writeFileSync(
