@@ -23,6 +23,8 @@ export interface GlobalOptions {
 
 export class CliContext {
   readonly reporter: TerminalReporter;
+  /** Set by a command that succeeded in running but reports a failed outcome (doctor: something missing). */
+  exitCode?: number;
   private repository?: Promise<Repository>;
 
   constructor(

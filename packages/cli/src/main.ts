@@ -20,7 +20,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   const program = buildProgram(ctx);
   try {
     await program.parseAsync(argv);
-    return 0;
+    return ctx.exitCode ?? 0;
   } catch (e) {
     return reportFailure(e, ctx);
   }

@@ -12,6 +12,7 @@ import { registerRm } from "./commands/rm.js";
 import { registerScan } from "./commands/scan.js";
 import { registerShow } from "./commands/show.js";
 import { registerDiff } from "./commands/diff.js";
+import { registerDoctor } from "./commands/doctor.js";
 import { registerLog } from "./commands/log.js";
 import { registerPromote } from "./commands/promote.js";
 import { registerPrune } from "./commands/prune.js";
@@ -69,6 +70,7 @@ export function buildProgram(ctx: CliContext): Command {
     registerTeardown,
     registerGc,
     registerDemo,
+    registerDoctor,
   ]) {
     register(program, ctx);
   }
