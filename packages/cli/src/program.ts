@@ -34,6 +34,8 @@ export function buildProgram(ctx: CliContext): Command {
     .option("--json", "print results as JSON on stdout")
     .option("--debug", "print debug messages and stacks (also DBCLONE_DEBUG=1)")
     .showSuggestionAfterError(true)
+    // Every subcommand's --help lists --repo, --home, --json and --debug too (inherited by subcommands).
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({
       writeOut: (s) => ctx.io.stdout.write(s),

@@ -131,7 +131,8 @@ export async function createClone(opts: CreateCloneOptions): Promise<CloneResult
     });
     const childDiskBytes = await allocatedBytes(child.file);
     const where = server.containerId ? ` (container ${server.containerId.slice(0, 12)})` : "";
-    reporter.info(`Clone ${record.id} of ${image.name}:${image.version} ready in ${readySeconds.toFixed(3)} s on ${record.host}:${record.port}${where}`);
+    // The CLI and the action each print the ready line with how to connect: said once, there.
+    reporter.debug(`Clone ${record.id} of ${image.name}:${image.version} ready in ${readySeconds.toFixed(3)} s on ${record.host}:${record.port}${where}`);
     return { created: true, clone, credentials, image, readySeconds, childDiskBytes };
   } catch (e) {
     await cleanup.unwind();

@@ -1,6 +1,6 @@
 // HTTP to one registry: auth (anonymous, basic, bearer challenge) and readable errors.
 // Request bodies are Buffers or empty, so a request can be replayed after an auth challenge.
-import { RepositoryError } from "../../errors.js";
+import { RepositoryError, UnreachableError } from "../../errors.js";
 import type { Reporter } from "../../reporter.js";
 import { basicHeader, fetchBearerToken, parseChallenge } from "./auth.js";
 import type { RegistryCredentials } from "./credentials.js";
@@ -71,7 +71,7 @@ export class RegistryClient {
       return await this.doFetch(this.url(req.path), { method: req.method, headers, body: req.body, signal: req.signal, redirect: "follow" });
     } catch (e) {
       if (req.signal?.aborted) throw e;
-      throw new RepositoryError(`could not reach the registry ${this.location.baseUrl} (${(e as Error).message}); check the host, port and network`, { cause: e });
+      throw new UnreachableError(`could not reach ${new URL(this.location.baseUrl).host}: ${networkCause(e)}; check the host, port and network`, { cause: e });
     }
   }
 
@@ -91,6 +91,12 @@ export class RegistryClient {
         "set DBCLONE_REGISTRY_USER / DBCLONE_REGISTRY_PASSWORD (or GITHUB_TOKEN for ghcr.io, or docker login) to credentials allowed to do this",
     );
   }
+}
+
+/** fetch's "fetch failed" hides the reason in .cause: ECONNREFUSED 127.0.0.1:5000, ENOTFOUND host, … */
+export function networkCause(e: unknown): string {
+  const cause = (e as { cause?: { code?: string; message?: string } })?.cause;
+  return cause?.message || cause?.code || (e as Error)?.message || String(e);
 }
 
 /** The registry's own words from an OCI error body ({errors:[{code,message}]}), short. */
