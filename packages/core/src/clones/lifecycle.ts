@@ -7,6 +7,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { platformFor } from "../build/platform.js";
 import { CloneError, DbcloneError } from "../errors.js";
+import { progressOnDemand } from "../reporter.js";
 import type { Credentials, RunningServer } from "../engine/types.js";
 import { parseImageRef } from "../image/index.js";
 import { isServerRunning, runtimeFor } from "../runtime/index.js";
@@ -53,7 +54,10 @@ export async function createClone(opts: CreateCloneOptions): Promise<CloneResult
   // Loaded before anything is made: a missing Docker engine fails here, not half-way.
   const runtime: Runtime | undefined = runtimeKind === "docker" ? await runtimeFor("docker", { ...opts.docker, hostAddress: host }) : undefined;
   await runtime?.checkAvailable();
-  const blob = await repository.pull(image);
+  // The longest wait of a first clone on a runner: download and digest check of the base.
+  const pulling = progressOnDemand(reporter, `Pulling and verifying ${image.name}:${image.version}`, image.manifest.disk.sizeBytes, { unit: "bytes" });
+  const blob = await repository.pull(image, { onProgress: pulling.onProgress });
+  pulling.finish();
   // The pull verified the blob (by digest, or by an unchanged stamp of an earlier verification);
   // tell the driver, or the first clone on a runner would hash the whole base again.
   await driver.rememberVerified?.(blob, image.manifest.disk.digest);
