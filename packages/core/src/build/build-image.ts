@@ -16,6 +16,7 @@ import { maskingReport, type MaskedBuild } from "./masking-record.js";
 import { auditBuildSuccess, buildFailed, buildManifest, publishBuild } from "./publish-build.js";
 import { variantImageName } from "../masking/variants.js";
 import type { SourceSpec } from "../engine/types.js";
+import { sourceFileDigests } from "./source-files.js";
 
 const GiB = 1024 ** 3;
 
@@ -38,6 +39,7 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
   await engine.checkPrerequisites();
   const described = [];
   for (const source of opts.sources) described.push(await engine.probeSource(source));
+  const sourceFiles = await sourceFileDigests(opts.sources, reporter);
 
   const workDir = path.join(opts.home, "work", `build-${crypto.randomBytes(5).toString("hex")}`);
   await fs.mkdir(workDir, { recursive: true });
@@ -93,6 +95,7 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
         source: {
           kind: opts.sources[0]!.kind,
           description: described.map((d) => d.description).join("; "),
+          ...(sourceFiles.length ? { files: sourceFiles } : {}),
           capturedAt: startedAt,
           ...(engineInfo.backupChain ? { backupChain: engineInfo.backupChain } : {}),
         },
