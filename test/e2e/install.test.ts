@@ -62,6 +62,16 @@ describe("the published dbclone package", () => {
     expect(JSON.parse(r.stdout)).toEqual([]);
   });
 
+  it("`dbclone doctor` and `dbclone demo` work from the installed bin on a clean prefix", async () => {
+    const env = { PATH: `${path.dirname(bin)}:${path.dirname(process.execPath)}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`, HOME: tmp };
+    const doctor = await run(bin, ["doctor", "--json"], { env, cwd: tmp }).catch((e) => e);
+    expect(JSON.parse(doctor.stdout).ok, doctor.stderr).toBe(true);
+    const demo = await run(bin, ["demo", "--size", "10", "--json"], { env, cwd: tmp, timeout: 600_000, maxBuffer: 16 << 20 });
+    const report = JSON.parse(demo.stdout);
+    expect(report).toMatchObject({ isolated: true, leftovers: [] });
+    expect(report.cloneReadySeconds).toHaveLength(2);
+  }, 660_000);
+
   it("starts `dbclone --version` in a time we measure against `node -e 0` (reported, owned by the start-up issue)", async () => {
     const time = async (file: string, args: string[]) => {
       const samples: number[] = [];
