@@ -66,7 +66,7 @@ describe("the published dbclone package", () => {
     const env = { PATH: `${path.dirname(bin)}:${path.dirname(process.execPath)}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`, HOME: tmp };
     const doctor = await run(bin, ["doctor", "--json"], { env, cwd: tmp }).catch((e) => e);
     expect(JSON.parse(doctor.stdout).ok, doctor.stderr).toBe(true);
-    const demo = await run(bin, ["demo", "--size", "10", "--json"], { env, cwd: tmp, timeout: 600_000, maxBuffer: 16 << 20 });
+    const demo = await run(bin, ["demo", "--size", "20", "--json"], { env, cwd: tmp, timeout: 600_000, maxBuffer: 16 << 20 });
     const report = JSON.parse(demo.stdout);
     expect(report).toMatchObject({ isolated: true, leftovers: [] });
     expect(report.cloneReadySeconds).toHaveLength(2);
