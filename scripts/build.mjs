@@ -57,13 +57,16 @@ export function bundleOptions(entry, outfile, { cli = false } = {}) {
   };
 }
 
-/** Build every bundle into `outDir`; returns the files written, relative to outDir. */
-export async function buildAll(outDir, { log = console } = {}) {
+/**
+ * Build every bundle (or those whose `out` is in `only`) into `outDir`; returns the files written,
+ * relative to outDir.
+ */
+export async function buildAll(outDir, { log = console, only } = {}) {
   // Start clean so a removed entry leaves no stale bundle behind.
   fs.rmSync(outDir, { recursive: true, force: true });
   const written = [];
   const licensesByDir = new Map();
-  for (const b of bundles) {
+  for (const b of bundles.filter((b) => !only || only.includes(b.out))) {
     const entry = path.join(repoRoot, b.entry);
     if (!fs.existsSync(entry)) {
       if (!b.optional) throw new Error(`${b.entry} is missing`);

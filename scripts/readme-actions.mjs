@@ -4,12 +4,16 @@
 import fs from "node:fs";
 import YAML from "yaml";
 
+/** What runs.using node24 needs of a runner (docs/versioning.md). */
+export const MIN_RUNNER_VERSION = "2.327.1";
+const RUNNER_NOTE = `Runs on Node 24: needs runner ${MIN_RUNNER_VERSION} or newer.`;
+
 export function actionTables() {
   const parts = [];
   for (const name of ["build-image", "clone-db", "teardown"]) {
     const action = YAML.parse(fs.readFileSync(`actions/${name}/action.yml`, "utf8"));
     const cell = (s) => String(s).replace(/\|/g, "\\|").replace(/\n/g, " ").trim();
-    parts.push(`#### ${name}`, "", "| input | default | description |", "|---|---|---|");
+    parts.push(`#### ${name}`, "", `${action.description} ${RUNNER_NOTE}`, "", "| input | default | description |", "|---|---|---|");
     for (const [k, v] of Object.entries(action.inputs ?? {})) {
       const dflt = v.default !== undefined && v.default !== "" ? `\`${v.default}\`` : v.required ? "required" : "";
       parts.push(`| \`${k}\` | ${dflt} | ${cell(v.description)} |`);

@@ -1,6 +1,7 @@
 // Parsing of action inputs. Every error names the input, so a user knows which `with:` line to fix.
 import * as core from "@actions/core";
 import { UsageError } from "../../packages/core/src/errors.js";
+import { parseDuration as parseDurationText, parseTtl } from "../../packages/core/src/util/duration.js";
 
 /** An input's trimmed value, or undefined when empty or absent. */
 export function optionalInput(name: string): string | undefined {
@@ -43,30 +44,22 @@ export function parseLabels(text: string | undefined, input: string): Record<str
   return labels;
 }
 
-const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
-
-/** `90`, `90s`, `30m`, `2h`, `1d`, `1h30m` → seconds. A bare number is seconds. */
+/**
+ * A duration input (`90`, `1.5`, `30m`, `2h`, `1h30m`) → seconds, with the CLI's grammar
+ * (util/duration.ts): `1h1h` is refused here as there.
+ */
 export function parseDuration(text: string, input: string): number {
-  const value = text.trim().toLowerCase();
-  if (/^\d+$/.test(value)) return positive(Number(value), text, input);
-  const parts = [...value.matchAll(/(\d+)([smhd])/g)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== value) {
-    throw new UsageError(`Input '${input}': '${text}' is not a duration; use e.g. 90s, 30m, 2h, 1d or 1h30m.`);
-  }
-  const seconds = parts.reduce((sum, p) => sum + Number(p[1]) * UNIT_SECONDS[p[2]!]!, 0);
-  return positive(seconds, text, input);
+  return parseDurationText(text, `Input '${input}'`);
 }
 
-/** A whole number of seconds (e.g. a timeout). */
+/** A time to live: a duration, or `none` (until torn down) → undefined. */
+export function parseTtlInput(text: string, input: string): number | undefined {
+  return parseTtl(text, `Input '${input}'`);
+}
+
+/** A timeout in seconds; a duration is accepted too (`120`, `1.5`, `2m`). */
 export function parseSeconds(text: string, input: string): number {
-  const value = text.trim();
-  if (!/^\d+$/.test(value)) throw new UsageError(`Input '${input}': '${text}' is not a whole number of seconds.`);
-  return positive(Number(value), text, input);
-}
-
-function positive(n: number, text: string, input: string): number {
-  if (n <= 0) throw new UsageError(`Input '${input}': '${text}' must be greater than zero.`);
-  return n;
+  return parseDurationText(text, `Input '${input}'`);
 }
 
 /** YAML 1.2 core-schema booleans, as @actions/core accepts them, with an error naming the input. */

@@ -40,6 +40,10 @@ describe("build-image → clone-db (+post) → teardown, from the dist bundles",
     const printed = clone.stdout.split("\n").filter((l) => !l.startsWith("::add-mask::")).join("\n");
     expect(printed).not.toContain(out.password!);
     expect(clone.summary).not.toContain(out.password!);
+    // One message per outcome: the ready line is printed once (not by core and again by the action).
+    // (::debug:: lines show only with step debug logging.)
+    const shown = printed.split("\n").filter((l) => !l.startsWith("::debug::")).join("\n");
+    expect(shown.match(/Clone c-\S+ of shop:v1 ready/g)).toHaveLength(1);
     // The post step ran (post-if: always()) with the saved state and removed the clone...
     expect(clone.post?.exitCode, clone.post?.stdout).toBe(0);
     expect(await world.leftovers()).toEqual([]);

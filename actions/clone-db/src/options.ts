@@ -2,10 +2,11 @@
 import { UsageError } from "../../../packages/core/src/errors.js";
 import { parseImageRef } from "../../../packages/core/src/image/index.js";
 import { dbcloneHome } from "../../../packages/core/src/util/paths.js";
+import { DEFAULT_TTL } from "../../../packages/core/src/util/duration.js";
 import type { Durability } from "../../../packages/core/src/engine/types.js";
 import { ON_IMAGE_CHANGE, type OnImageChange } from "../../../packages/core/src/clones/index.js";
 import { defaultCloneLabels, ownershipLabels, repositoryScope } from "../../shared/github-context.js";
-import { optionalInput, parseBoolean, parseChoice, parseDuration, parseLabels, parseSeconds, requiredInput } from "../../shared/inputs.js";
+import { optionalInput, parseBoolean, parseChoice, parseLabels, parseSeconds, parseTtlInput, requiredInput } from "../../shared/inputs.js";
 import { repositoryLocation } from "../../shared/repository.js";
 import { Inputs } from "./constants.js";
 import { readRuntimeInputs, type RuntimeInputs } from "./runtime-inputs.js";
@@ -15,7 +16,8 @@ export interface CloneInputs extends RuntimeInputs {
   /** true when the version is to be chosen by commit (version: auto). */
   autoVersion: boolean;
   name?: string;
-  ttlSeconds: number;
+  /** undefined: ttl none, the clone lives until torn down. */
+  ttlSeconds: number | undefined;
   durability: Durability;
   keep: boolean;
   timeoutMs: number;
@@ -40,7 +42,7 @@ export function readCloneInputs(): CloneInputs {
     ref,
     autoVersion,
     name: optionalInput(Inputs.Name),
-    ttlSeconds: parseDuration(optionalInput(Inputs.Ttl) ?? "2h", Inputs.Ttl),
+    ttlSeconds: parseTtlInput(optionalInput(Inputs.Ttl) ?? DEFAULT_TTL, Inputs.Ttl),
     durability: parseChoice(optionalInput(Inputs.Durability) ?? "ephemeral", Inputs.Durability, ["ephemeral", "durable"] as const),
     keep: parseBoolean(optionalInput(Inputs.Keep), Inputs.Keep, false),
     timeoutMs: parseSeconds(optionalInput(Inputs.Timeout) ?? "120", Inputs.Timeout) * 1000,

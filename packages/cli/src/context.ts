@@ -23,6 +23,8 @@ export interface GlobalOptions {
 
 export class CliContext {
   readonly reporter: TerminalReporter;
+  /** Set by a command that succeeded in running but reports a failed outcome (doctor: something missing). */
+  exitCode?: number;
   private repository?: Promise<Repository>;
 
   constructor(
@@ -42,10 +44,14 @@ export class CliContext {
     };
   }
 
-  openRepository(cmd: Command): Promise<Repository> {
+  /**
+   * The repository of --repo / DBCLONE_REPO / the default. A directory that does not exist is an
+   * error (a typo must not read as "no images"), unless the command makes it (`create`: build, promote).
+   */
+  openRepository(cmd: Command, opts: { create?: boolean } = {}): Promise<Repository> {
     const { repo, home } = this.globals(cmd);
     // Verified-blob stamps belong to this --home, not to whatever DBCLONE_HOME the process has.
-    this.repository ??= openRepository(repo, { cacheDir: path.join(home, "cache") });
+    this.repository ??= openRepository(repo, { cacheDir: path.join(home, "cache"), mustExist: !opts.create });
     return this.repository;
   }
 

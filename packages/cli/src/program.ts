@@ -12,14 +12,17 @@ import { registerRm } from "./commands/rm.js";
 import { registerScan } from "./commands/scan.js";
 import { registerShow } from "./commands/show.js";
 import { registerDiff } from "./commands/diff.js";
+import { registerDoctor } from "./commands/doctor.js";
 import { registerLog } from "./commands/log.js";
 import { registerPromote } from "./commands/promote.js";
 import { registerPrune } from "./commands/prune.js";
 import { registerTag, registerUntag } from "./commands/tag.js";
 import { registerTeardown } from "./commands/teardown.js";
 import { examples } from "./options.js";
+import { TOOL_VERSION } from "../../core/src/util/version.js";
 
-export const CLI_VERSION = "0.1.0";
+/** One version for the CLI, the actions and manifests (scripts/release.mjs checks it against the tag). */
+export const CLI_VERSION = TOOL_VERSION;
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command("dbclone")
@@ -31,6 +34,8 @@ export function buildProgram(ctx: CliContext): Command {
     .option("--json", "print results as JSON on stdout")
     .option("--debug", "print debug messages and stacks (also DBCLONE_DEBUG=1)")
     .showSuggestionAfterError(true)
+    // Every subcommand's --help lists --repo, --home, --json and --debug too (inherited by subcommands).
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({
       writeOut: (s) => ctx.io.stdout.write(s),
@@ -67,6 +72,7 @@ export function buildProgram(ctx: CliContext): Command {
     registerTeardown,
     registerGc,
     registerDemo,
+    registerDoctor,
   ]) {
     register(program, ctx);
   }

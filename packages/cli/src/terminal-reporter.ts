@@ -1,7 +1,11 @@
 // The CLI's Reporter: messages to stderr (stdout is kept for results), debug only when asked,
 // every registered secret redacted, progress as a bar on a terminal and a periodic line elsewhere.
 import cliProgress from "cli-progress";
-import { redact, type Progress, type Reporter } from "../../core/src/reporter.js";
+import prettyBytes from "pretty-bytes";
+import { redact, type Progress, type ProgressOptions, type Reporter } from "../../core/src/reporter.js";
+
+/** Spinner frames for a progress whose total is unknown. */
+const SPINNER = ["|", "/", "-", "\\"];
 
 export interface TextSink {
   write(text: string): unknown;
@@ -46,29 +50,41 @@ export class TerminalReporter implements Reporter {
     return redact(text, this.secrets);
   }
 
-  progress(label: string, total?: number): Progress {
-    return this.stderr.isTTY ? this.barProgress(label, total) : this.lineProgress(label, total);
+  progress(label: string, total?: number, opts: ProgressOptions = {}): Progress {
+    const amount = opts.unit === "bytes" ? (n: number) => prettyBytes(n) : (n: number) => String(n);
+    return this.stderr.isTTY ? this.barProgress(label, total, amount) : this.lineProgress(label, total, amount);
   }
 
   private line(text: string): void {
     this.stderr.write(this.redact(text) + "\n");
   }
 
-  private barProgress(label: string, total = 0): Progress {
+  // A bar while the total is known; a spinner and the amount so far while it is not ("587 MB").
+  private barProgress(label: string, total: number | undefined, amount: (n: number) => string): Progress {
+    const shown = this.redact(label);
+    let knownTotal = total && total > 0 ? total : undefined;
+    let frame = 0;
     const bar = new cliProgress.SingleBar(
       {
         stream: this.stderr as NodeJS.WritableStream,
-        format: `${this.redact(label)} [{bar}] {percentage}% | {value}/{total}`,
+        format: (options, params, payload: { amount: string }) =>
+          knownTotal
+            ? `${shown} [${cliProgress.Format.BarFormat(params.progress, options)}] ${Math.floor(params.progress * 100)}% | ${payload.amount}`
+            : `${shown} ${SPINNER[frame++ % SPINNER.length]} ${payload.amount}`,
         hideCursor: true,
         clearOnComplete: true,
       },
       cliProgress.Presets.shades_classic,
     );
-    bar.start(total, 0);
+    const payload = (done: number) => ({ amount: knownTotal ? `${amount(done)} of ${amount(knownTotal)}` : `${amount(done)} so far` });
+    bar.start(knownTotal ?? 1, 0, payload(0));
     return {
       update: (done, newTotal) => {
-        if (newTotal !== undefined) bar.setTotal(newTotal);
-        bar.update(done);
+        if (newTotal !== undefined && newTotal > 0 && newTotal !== knownTotal) {
+          knownTotal = newTotal;
+          bar.setTotal(newTotal);
+        }
+        bar.update(knownTotal ? done : 0, payload(done));
       },
       finish: (message) => {
         bar.stop();
@@ -78,19 +94,22 @@ export class TerminalReporter implements Reporter {
   }
 
   // Logs in CI or a pipe: one line at the start, then at most one every interval, then the end.
-  private lineProgress(label: string, total?: number): Progress {
+  private lineProgress(label: string, total: number | undefined, amount: (n: number) => string): Progress {
     const interval = this.opts.progressIntervalMs ?? 5000;
     let last = this.now();
-    let knownTotal = total;
+    let knownTotal = total && total > 0 ? total : undefined;
     this.line(`${label}…`);
     return {
       update: (done, newTotal) => {
-        if (newTotal !== undefined) knownTotal = newTotal;
+        if (newTotal !== undefined && newTotal > 0) knownTotal = newTotal;
         const t = this.now();
         if (t - last < interval) return;
         last = t;
-        const pct = knownTotal ? ` ${Math.floor((done / knownTotal) * 100)}%` : "";
-        this.line(`${label}:${pct} (${done}${knownTotal ? `/${knownTotal}` : ""})`);
+        this.line(
+          knownTotal
+            ? `${label}: ${Math.floor((done / knownTotal) * 100)}% (${amount(done)} of ${amount(knownTotal)})`
+            : `${label}: ${amount(done)} so far`,
+        );
       },
       finish: (message) => this.line(message ?? `${label}: done`),
     };

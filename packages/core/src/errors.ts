@@ -34,6 +34,8 @@ export class VersionExistsError extends DbcloneError {}
 export class ImageInUseError extends DbcloneError {}
 export class DigestMismatchError extends DbcloneError {}
 export class RepositoryError extends DbcloneError {}
+/** A network failure before any answer: "could not reach <host>: <cause>". */
+export class UnreachableError extends RepositoryError {}
 export class AuditError extends DbcloneError {}
 export class CloneNotFoundError extends DbcloneError {}
 export class CloneError extends DbcloneError {}

@@ -13,8 +13,15 @@ export interface Reporter {
   warn(message: string): void;
   /** Register a value that must never be printed (passwords, connection strings). */
   secret(value: string): void;
-  /** Start a progress display for a long operation. */
-  progress(label: string, total?: number): Progress;
+  /**
+   * Start a progress display for a long operation. `total` may be unknown (undefined or 0); with
+   * unit "bytes" a display shows human sizes (1.2 GB), otherwise counts of steps.
+   */
+  progress(label: string, total?: number, opts?: ProgressOptions): Progress;
+}
+
+export interface ProgressOptions {
+  unit?: "bytes" | "steps";
 }
 
 const noProgress: Progress = { update() {}, finish() {} };
@@ -29,6 +36,21 @@ export const silentReporter: Reporter = {
     return noProgress;
   },
 };
+
+/**
+ * A progress display that appears only once there is progress to show: a cached, already
+ * verified blob reports none, and then nothing is printed at all.
+ */
+export function progressOnDemand(reporter: Reporter, label: string, total?: number, opts?: ProgressOptions) {
+  let progress: Progress | undefined;
+  return {
+    onProgress: (done: number, newTotal?: number) => {
+      progress ??= reporter.progress(label, newTotal ?? total, opts);
+      progress.update(done, newTotal);
+    },
+    finish: (message?: string) => progress?.finish(message),
+  };
+}
 
 /** Replace every registered secret in `text` with ***. */
 export function redact(text: string, secrets: Iterable<string>): string {

@@ -7,6 +7,7 @@ import { buildImage } from "../../../packages/core/src/build/index.js";
 import { createClone, teardownClones } from "../../../packages/core/src/clones/lifecycle.js";
 import type { SourceSpec } from "../../../packages/core/src/engine/types.js";
 import { SourceError, UsageError, VersionExistsError } from "../../../packages/core/src/errors.js";
+import { sha256File } from "../../../packages/core/src/image/index.js";
 import { silentReporter } from "../../../packages/core/src/reporter.js";
 import { run } from "../../../packages/core/src/runtime/exec.js";
 import { Tracker, startSourceServer, type SourceServer } from "../engine/fixtures.js";
@@ -60,6 +61,13 @@ describe("build-image from each source kind", () => {
       { kind: "dump", path: plain, database: "crm" },
     ]);
     expect(image.manifest.databases.map((d) => d.name).sort()).toEqual(["crm", "inventory"]);
+    // Sources by basename and digest: the builder's directory appears nowhere in the manifest.
+    expect(image.manifest.source.files).toEqual([
+      { name: "inventory.dump", digest: await sha256File(custom) },
+      { name: "crm.sql", digest: await sha256File(plain) },
+    ]);
+    expect(image.manifest.source.description).toMatch(/inventory\.dump.*crm\.sql/);
+    expect(JSON.stringify(image.manifest)).not.toContain(world.root);
     expect(await cloneAndCount("dumps", "inventory", "items")).toBe("2000");
     expect(await cloneAndCount("dumps", "crm", "contacts")).toBe("300");
     await expectNoBuildLeftovers();
@@ -87,7 +95,8 @@ describe("build-image from each source kind", () => {
     // A consistent copy of a running cluster, then used as a stopped data directory.
     await run("/usr/lib/postgresql/15/bin/pg_basebackup", ["-D", backup, "-X", "stream", "-c", "fast", "-d", source.replUrl], { env: { ...process.env } });
     cpSync(backup, copy, { recursive: true });
-    await build("datadir", [{ kind: "datadir", path: copy }]);
+    const { image } = await build("datadir", [{ kind: "datadir", path: copy }]);
+    expect(image.manifest.source.description).toBe("PostgreSQL 15 data directory datadir-copy");
     expect(await cloneAndCount("datadir", "inventory", "items")).toBe("2000");
   });
 });

@@ -71,7 +71,7 @@ describe("parseDuration", () => {
     expect(parseDuration(text, "ttl")).toBe(seconds);
   });
 
-  it.each(["forever", "2 hours", "h", "1h-5m", "0", "0m", "-5m", "1.5h"])("refuses %s naming the input", (text) => {
+  it.each(["forever", "2 hours", "h", "1h-5m", "0", "0m", "-5m", "1h1h", "30m1h"])("refuses %s naming the input", (text) => {
     expect(() => parseDuration(text, "ttl")).toThrowError(/Input 'ttl'/);
   });
 });
@@ -88,9 +88,11 @@ describe("parseBoolean / parseSeconds / parseChoice", () => {
     expect(() => parseBoolean("1", "reset", false)).toThrowError(/'reset'/);
   });
 
-  it("reads whole positive seconds only", () => {
+  it("reads seconds with the one duration grammar: 120, 1.5, 2m", () => {
     expect(parseSeconds("120", "timeout")).toBe(120);
-    expect(() => parseSeconds("2m", "timeout")).toThrowError(/Input 'timeout'/);
+    expect(parseSeconds("1.5", "timeout")).toBe(1.5);
+    expect(parseSeconds("2m", "timeout")).toBe(120);
+    expect(() => parseSeconds("1m1m", "timeout")).toThrowError(/Input 'timeout'/);
     expect(() => parseSeconds("0", "timeout")).toThrowError(/greater than zero/);
   });
 

@@ -1,6 +1,6 @@
 // The real binary: bundled like dist/ is, run as a child process, judged by exit code and output.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { build } from "esbuild";
@@ -47,6 +47,7 @@ describe("the bundled dbclone binary", () => {
   });
 
   it("exits 2 on a bad reference and 1 on a missing image, one line each, writing nothing", async () => {
+    mkdirSync(path.join(tmp, "repo"));
     const bad = dbclone("show", "bad::ref");
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^dbclone: bad image reference 'bad::ref'[^\n]*\n$/);

@@ -40,7 +40,36 @@ describe("TerminalReporter", () => {
     p.update(50);
     p.update(60);
     p.finish();
-    expect(c.text()).toBe("Copying…\nCopying: 50% (50/100)\nCopying: done\n");
+    expect(c.text()).toBe("Copying…\nCopying: 50% (50 of 100)\nCopying: done\n");
+  });
+
+  it("shows byte progress in human units, and an unknown total as the amount so far (never 587/0)", () => {
+    const known = capture(false);
+    const p = known.reporter.progress("Pulling shop:1", 3_000_000, { unit: "bytes" });
+    known.advance(1000);
+    p.update(1_500_000);
+    p.finish();
+    expect(known.text()).toBe("Pulling shop:1…\nPulling shop:1: 50% (1.5 MB of 3 MB)\nPulling shop:1: done\n");
+    const unknown = capture(false);
+    const q = unknown.reporter.progress("Copying data", undefined, { unit: "bytes" });
+    unknown.advance(1000);
+    q.update(587_000_000, 0);
+    expect(unknown.text()).toBe("Copying data…\nCopying data: 587 MB so far\n");
+  });
+
+  it("on a terminal, draws a bar with human sizes, or a spinner and bytes so far when the total is unknown", () => {
+    const bar = capture(false, true);
+    const p = bar.reporter.progress("Pulling shop:1", 2_000_000, { unit: "bytes" });
+    p.update(1_000_000);
+    p.finish();
+    expect(bar.text()).toMatch(/Pulling shop:1 \[.*\] 50% \| 1 MB of 2 MB/);
+    const spin = capture(false, true);
+    const q = spin.reporter.progress("Verifying", undefined, { unit: "bytes" });
+    q.update(1200);
+    q.finish();
+    expect(spin.text()).toMatch(/Verifying [|/\\-] 0 B so far/);
+    expect(spin.text()).toMatch(/1\.2 kB so far/);
+    expect(spin.text()).not.toMatch(/\d+\/0\b/);
   });
 });
 

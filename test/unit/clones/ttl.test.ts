@@ -16,7 +16,12 @@ describe("parseDuration", () => {
     expect(parseDuration(input)).toBe(seconds);
   });
 
-  it.each(["", "0", "0m", "2x", "h", "1.5h", "30m1h", "-5m", "1h 30m", "2hh"])("refuses %j with a UsageError that shows examples", (input) => {
+  it("reads decimals as the one duration grammar does: 1.5 seconds, 1.5h", () => {
+    expect(parseDuration("1.5")).toBe(1.5);
+    expect(parseDuration("1.5h")).toBe(5400);
+  });
+
+  it.each(["", "0", "0m", "2x", "h", "1h1h", "30m1h", "-5m", "1h 30m", "2hh", "1.h"])("refuses %j with a UsageError that shows examples", (input) => {
     let caught: unknown;
     try {
       parseDuration(input);
@@ -25,7 +30,7 @@ describe("parseDuration", () => {
     }
     expect(caught).toBeInstanceOf(UsageError);
     expect((caught as UsageError).exitCode).toBe(2);
-    expect((caught as Error).message).toMatch(/bad duration .*examples: 90s, 30m, 2h, 1h30m, 1d/);
+    expect((caught as Error).message).toMatch(/is not a duration: .*\(e\.g\. 90s, 1\.5, 30m, 2h, 1h30m, 1d\)/);
   });
 
   it("formats seconds back into the same notation", () => {

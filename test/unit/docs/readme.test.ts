@@ -1,7 +1,6 @@
 // README.md is the user's first stop: its set-up commands and action tables must stay true.
 import fs from "node:fs";
 import { describe, expect, it } from "vitest";
-// @ts-expect-error plain ESM script without types
 import { renderReadme } from "../../../scripts/readme-actions.mjs";
 
 const readme = fs.readFileSync("README.md", "utf8");

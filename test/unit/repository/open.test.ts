@@ -86,6 +86,6 @@ describe("readRepositoryConfig", () => {
     await writeFile(path.join(root, "dbclone-repository.json"), JSON.stringify({ format: 1, config: { maxTtlSeconds: 600 } }));
     expect(await readRepositoryConfig(root)).toEqual({ maxTtlSeconds: 600 });
     await writeFile(path.join(root, "dbclone-repository.json"), JSON.stringify({ format: 1, config: { maxTtl: "soon" } }));
-    await expect(readRepositoryConfig(root)).rejects.toThrow(/maxTtl 'soon' must be seconds or a duration/);
+    await expect(readRepositoryConfig(root)).rejects.toThrow(/maxTtl: 'soon' is not a duration/);
   });
 });

@@ -120,7 +120,7 @@ export function registerBuild(program: Command, ctx: CliContext): void {
       for (const t of opts.tag ?? []) if (!VERSION_PATTERN.test(t)) throw new UsageError(`bad tag '${t}': use 1-128 of A-Z a-z 0-9 _ . -`);
       const sources = sourcesFrom(opts);
       const { home, json } = ctx.globals(cmd);
-      const repository = await ctx.openRepository(cmd);
+      const repository = await ctx.openRepository(cmd, { create: true });
       const { buildImage } = await import("../../../core/src/build/index.js");
       if (!opts.policy && (opts.variant?.length || opts.insecureRandomKey)) throw new UsageError("--variant and --insecure-random-key need --policy");
       const masking = opts.policy ? await import("../../../core/src/masking/index.js") : undefined;
@@ -156,7 +156,7 @@ export function registerBuild(program: Command, ctx: CliContext): void {
           ref,
           name: image.name,
           version: image.version,
-          digest: image.manifestDigest,
+          imageDigest: image.manifestDigest,
           tags: opts.tag ?? ["latest"],
           timings,
           ...(m ? { masking: { variant: m.variant, columns: m.columns, rowsChanged: m.rowsChanged, leakScan: m.leakScan, piiCandidates: m.piiCandidates } } : {}),

@@ -2,7 +2,7 @@
 // The core machinery is loaded on use, so listing commands start fast and work even while it cannot load.
 import type { Command } from "commander";
 import { ON_IMAGE_CHANGE, type CloneResult, type OnImageChange } from "../../../core/src/clones/lifecycle-types.js";
-import { parseDuration } from "../../../core/src/clones/ttl.js";
+import { DEFAULT_TTL, parseDuration, parseTtl } from "../../../core/src/util/duration.js";
 import type { Durability } from "../../../core/src/engine/types.js";
 import type { DockerRuntimeOptions } from "../../../core/src/runtime/types.js";
 import { UsageError } from "../../../core/src/errors.js";
@@ -75,13 +75,13 @@ export function registerClone(program: Command, ctx: CliContext): void {
     .description("make a writable clone of an image and print how to connect (--json includes the password)")
     .argument("<ref>", "name, name:version, name:tag or name@sha256:<hex>")
     .option("--name <name>", "reuse key: asking again for this name returns the same live clone")
-    .option("--ttl <duration>", "lifetime, e.g. 30m, 2h, 1d (capped by the repository's maxTtl)")
+    .option("--ttl <duration>", "lifetime, e.g. 30m, 1h30m, 1d, or none to keep it until torn down (capped by the repository's maxTtl)", DEFAULT_TTL)
     .option("--label <key=value>", "label for teardown --label (repeatable)", collectLabel)
     .option("--durability <mode>", "ephemeral (fast, no fsync) or durable", "ephemeral")
     .option("--reset", "discard a live clone of this --name and make it fresh from the image (same port, user, password)")
     .option("--on-image-change <mode>", "a live --name clone of an older version: keep (its data), recreate or fail", "keep")
     .option("--database <name>", "the database the connection string points at (default the image's first)")
-    .option("--timeout <seconds>", "give up when not ready within this time (default 120s)")
+    .option("--timeout <duration>", "give up when not ready within this time: seconds (1.5) or a duration (2m); default 120")
     .option("--runtime <runtime>", "where the clone's server runs: host (a host process, fastest) or docker (a container)", "host")
     .option("--docker-image <image>", "container image for --runtime docker (default postgres:<major> of the image's server)")
     .option("--memory <size>", "memory limit of the container, e.g. 512m, 2g (--runtime docker)")
@@ -108,8 +108,8 @@ export function registerClone(program: Command, ctx: CliContext): void {
         throw new UsageError(`--on-image-change must be one of ${ON_IMAGE_CHANGE.join(", ")}, got '${opts.onImageChange}'`);
       }
       const docker = dockerOptions(opts);
-      const ttlSeconds = opts.ttl !== undefined ? parseDuration(opts.ttl) : undefined;
-      const timeoutMs = opts.timeout !== undefined ? parseDuration(opts.timeout) * 1000 : undefined;
+      const ttlSeconds = parseTtl(opts.ttl ?? DEFAULT_TTL, "--ttl");
+      const timeoutMs = opts.timeout !== undefined ? Math.round(parseDuration(opts.timeout, "--timeout") * 1000) : undefined;
       const { home, json } = ctx.globals(cmd);
       const repository = await ctx.openRepository(cmd);
       const { createClone } = await import("../../../core/src/clones/lifecycle.js");

@@ -17,7 +17,7 @@ export function registerPromote(program: Command, ctx: CliContext): void {
     .addHelpText("after", examples("dbclone promote pr-42 --as shop:v2", "dbclone promote c-abcdefgh23 --as shop:v3 --flatten --tag latest"))
     .action(async (clone: string, opts: { as: string; flatten?: boolean; tag?: string[]; label?: Record<string, string> }, cmd: Command) => {
       const { home, json } = ctx.globals(cmd);
-      const repository = await ctx.openRepository(cmd);
+      const repository = await ctx.openRepository(cmd, { create: true });
       const { promoteClone } = await import("../../../core/src/clones/promote.js");
       const result = await promoteClone({
         repository,
@@ -35,7 +35,7 @@ export function registerPromote(program: Command, ctx: CliContext): void {
         return writeJson(ctx.io.stdout, {
           name: image.name,
           version: image.version,
-          digest: image.manifestDigest,
+          imageDigest: image.manifestDigest,
           parent: image.manifest.parent ?? null,
           source: `${source.name}:${source.version}`,
           flattened: result.flattened,

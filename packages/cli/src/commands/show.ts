@@ -16,7 +16,7 @@ export function registerShow(program: Command, ctx: CliContext): void {
       const parsed = parseImageRef(ref);
       const repository = await ctx.openRepository(cmd);
       const image = await repository.resolve(parsed);
-      if (ctx.globals(cmd).json) return writeJson(ctx.io.stdout, { digest: image.manifestDigest, manifest: image.manifest });
+      if (ctx.globals(cmd).json) return writeJson(ctx.io.stdout, { imageDigest: image.manifestDigest, manifest: image.manifest });
       const tags = Object.entries(await repository.tags(image.name))
         .filter(([, version]) => version === image.version)
         .map(([tag]) => tag);

@@ -25,7 +25,7 @@ export function registerTag(program: Command, ctx: CliContext): void {
       const repository = await ctx.openRepository(cmd);
       const image = await repository.resolve(parsed);
       await repository.tag(image, tag);
-      if (ctx.globals(cmd).json) return writeJson(ctx.io.stdout, { name: image.name, version: image.version, tag, digest: image.manifestDigest });
+      if (ctx.globals(cmd).json) return writeJson(ctx.io.stdout, { name: image.name, version: image.version, tag, imageDigest: image.manifestDigest });
       ctx.print(`Tagged ${image.name}:${image.version} as ${image.name}:${tag}`);
     });
 }

@@ -21,6 +21,7 @@ export function registerTeardown(program: Command, ctx: CliContext): void {
       const { teardownClones } = await import("../../../core/src/clones/lifecycle.js");
       const result = await teardownClones({ home, reporter: ctx.reporter, id, name: opts.name, labels: opts.label });
       if (json) return writeJson(ctx.io.stdout, result);
-      ctx.print(result.removed.length ? `Removed ${result.removed.length} clone(s): ${result.removed.join(", ")}` : "No matching clone: nothing to remove");
+      // Nothing removed has been said once already, by core ("No such clone: nothing to tear down.").
+      if (result.removed.length) ctx.print(`Removed ${result.removed.length} clone(s): ${result.removed.join(", ")}`);
     });
 }

@@ -19,6 +19,7 @@ import { pausePoint } from "../util/pause-point.js";
 import { newBuildRecord, writeBuildRecord } from "./build-record.js";
 import { diskFullError } from "../util/disk-full.js";
 import type { SourceSpec } from "../engine/types.js";
+import { sourceFileDigests } from "./source-files.js";
 
 const GiB = 1024 ** 3;
 
@@ -41,6 +42,7 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
   await engine.checkPrerequisites();
   const described = [];
   for (const source of opts.sources) described.push(await engine.probeSource(source));
+  const sourceFiles = await sourceFileDigests(opts.sources, reporter);
 
   const workDir = path.join(opts.home, "work", `build-${crypto.randomBytes(5).toString("hex")}`);
   // Private to root; 0711 so the server user can traverse to the staging mount inside it.
@@ -106,6 +108,7 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
         source: {
           kind: opts.sources[0]!.kind,
           description: described.map((d) => d.description).join("; "),
+          ...(sourceFiles.length ? { files: sourceFiles } : {}),
           capturedAt: startedAt,
           ...(engineInfo.backupChain ? { backupChain: engineInfo.backupChain } : {}),
           ...(engineInfo.rolePasswordsStripped ? { rolePasswordsStripped: true } : {}),

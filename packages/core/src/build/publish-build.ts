@@ -42,7 +42,7 @@ export async function publishBuild(opts: BuildImageOptions, manifest: ImageManif
   const started = performance.now();
   const { repository, reporter } = opts;
   const size = manifest.disk.sizeBytes;
-  const progress = reporter.progress(`Publishing ${manifest.name}:${manifest.version}`, size);
+  const progress = reporter.progress(`Publishing ${manifest.name}:${manifest.version}`, size, { unit: "bytes" });
   const image = await repository.push(manifest, file, { onProgress: (done) => progress.update(done, size) });
   progress.finish();
   for (const tag of opts.tags ?? ["latest"]) await repository.tag(image, tag);

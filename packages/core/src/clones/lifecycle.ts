@@ -7,6 +7,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { platformFor } from "../build/platform.js";
 import { CloneError, DbcloneError } from "../errors.js";
+import { progressOnDemand } from "../reporter.js";
 import type { RunningServer } from "../engine/types.js";
 import { parseImageRef } from "../image/index.js";
 import { runtimeFor } from "../runtime/index.js";
@@ -60,7 +61,10 @@ export async function createClone(opts: CreateCloneOptions): Promise<CloneResult
   // Loaded before anything is made: a missing Docker engine fails here, not half-way.
   const runtime: Runtime | undefined = runtimeKind === "docker" ? await runtimeFor("docker", { ...opts.docker, hostAddress: host }) : undefined;
   await runtime?.checkAvailable();
-  const blob = await repository.pull(image);
+  // The longest wait of a first clone on a runner: download and digest check of the base.
+  const pulling = progressOnDemand(reporter, `Pulling and verifying ${image.name}:${image.version}`, image.manifest.disk.sizeBytes, { unit: "bytes" });
+  const blob = await repository.pull(image, { onProgress: pulling.onProgress });
+  pulling.finish();
   // The pull verified the blob (by digest, or by an unchanged stamp of an earlier verification);
   // tell the driver, or the first clone on a runner would hash the whole base again.
   await driver.rememberVerified?.(blob, image.manifest.disk.digest);
@@ -148,7 +152,8 @@ export async function createClone(opts: CreateCloneOptions): Promise<CloneResult
     await pausePoint("clone:ready");
     const childDiskBytes = await allocatedBytes(child.file);
     const where = server.containerId ? ` (container ${server.containerId.slice(0, 12)})` : "";
-    reporter.info(`Clone ${record.id} of ${image.name}:${image.version} ready in ${readySeconds.toFixed(3)} s on ${record.host}:${record.port}${where}`);
+    // The CLI and the action each print the ready line with how to connect: said once, there.
+    reporter.debug(`Clone ${record.id} of ${image.name}:${image.version} ready in ${readySeconds.toFixed(3)} s on ${record.host}:${record.port}${where}`);
     return { created: true, clone, credentials, image, readySeconds, childDiskBytes, replaced };
   } catch (caught) {
     const e = (await diskFullError(caught, [record.mountPath, record.dir], `cloning ${image.name}:${image.version}`)) ?? caught;

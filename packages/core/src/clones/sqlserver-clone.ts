@@ -100,7 +100,8 @@ export async function createSqlServerClone(opts: CreateCloneOptions, image: Publ
     reporter.secret(credentials.connectionString);
     await repository.audit.append({ action: "clone", outcome: "success", image: `${image.name}:${image.version}`, digest: image.manifestDigest, clone: record.id, detail: opts.name ? `name=${opts.name}` : undefined });
     const readySeconds = secondsSince(started);
-    reporter.info(`Clone ${record.id} of ${image.name}:${image.version} ready in ${readySeconds.toFixed(3)} s on ${clone.host}:${clone.port} (${clone.databases.join(", ")})`);
+    // The CLI and the action each print the ready line with how to connect: said once, there.
+    reporter.debug(`Clone ${record.id} of ${image.name}:${image.version} ready in ${readySeconds.toFixed(3)} s on ${clone.host}:${clone.port} (${clone.databases.join(", ")})`);
     return { created: true, clone, credentials, image, readySeconds, childDiskBytes: 0 };
   } catch (e) {
     await cleanup.unwind();

@@ -46,7 +46,10 @@ export const manifestSchema = z
     source: z
       .object({
         kind: z.enum(["dump", "datadir", "server", "backup-chain", "basebackup", "clone"]),
+        /** What the source was, by file or directory basename: never a builder's absolute path. */
         description: z.string(),
+        /** Source files by basename and sha256 (dump files), so a rebuild can be matched to its inputs. */
+        files: z.array(z.object({ name: z.string(), digest }).strict()).optional(),
         capturedAt: z.iso.datetime(),
         backupChain: z.record(z.string(), z.unknown()).optional(),
         /** Every role's password (the bootstrap superuser's included) was removed at build. Absent in older manifests. */

@@ -7,10 +7,12 @@ import { LeakFoundError, UnmaskedPiiError } from "./errors.js";
 import type { MaskingKey } from "./key.js";
 import { describeHits, scanFileForProbes, type LeakScanResult } from "./leak-scan/scan-file.js";
 import type { PiiCandidate } from "./pii/detect.js";
+import { checkPolicySql, checkTransformerTypes } from "./policy/check-against-schema.js";
 import { resolvePolicy, type ResolvedPolicy, type TableRef } from "./policy/resolve-policy.js";
 import type { MaskingPolicy } from "./policy/types.js";
 import { applyMasking, type MaskingRun } from "./postgres/apply-masking.js";
 import { adminConnector } from "./postgres/connector.js";
+import { explainPolicySql } from "./postgres/explain-policy.js";
 import { scanUnmaskedPii } from "./postgres/scan-pii.js";
 import { schemaFacts } from "./postgres/schema-facts.js";
 
@@ -40,6 +42,9 @@ export function policyDigest(policy: MaskingPolicy, variant?: string): string {
 export async function maskForBuild(server: RunningServer, databases: DatabaseInfo[], opts: MaskingOptions, reporter: Reporter): Promise<MaskingStepResult> {
   const withDb = adminConnector(server);
   const resolved = resolvePolicy(opts.policy, opts.variant, await schemaFacts(withDb, databases));
+  // Against the restored schema, before any row changes: a rule that cannot work is a policy error.
+  checkTransformerTypes(resolved, opts.policy);
+  await checkPolicySql(resolved, opts.policy, explainPolicySql(withDb));
   const gone = new Set([...resolved.exclude, ...resolved.truncate].map((t) => `${t.database}.${t.schema}.${t.table}`));
   const remaining = databases.map((d) => ({ ...d, tables: d.tables.filter((t) => !gone.has(`${d.name}.${t.schema}.${t.name}`)) }));
   const piiCandidates = await scanUnmaskedPii(withDb, remaining, resolved.rules);

@@ -3,6 +3,7 @@ export * from "./policy/types.js";
 export { maskingPolicySchema } from "./policy/schema.js";
 export { loadPolicyFile, parsePolicy } from "./policy/load-policy.js";
 export { PolicyError } from "./policy/policy-error.js";
+export { checkPolicySql, checkTransformerTypes, typeClass, type PolicySqlCheck } from "./policy/check-against-schema.js";
 export { resolvePolicy, type ResolvedPolicy, type SchemaFacts, type TableRef, type ColumnRef } from "./policy/resolve-policy.js";
 export { keyedDigest, DIGEST_DOMAIN } from "./keyed-digest.js";
 export { resolveMaskingKey, MASKING_KEY_ENV, type MaskingKey } from "./key.js";

@@ -2,6 +2,7 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { RepositoryError } from "../errors.js";
+import { parseWholeSeconds } from "../util/duration.js";
 
 /** Bumped when the on-disk layout changes incompatibly. */
 export const REPOSITORY_FORMAT = 1;
@@ -56,13 +57,10 @@ export class FsLayout {
 /** Temp names carry host and pid so a later publisher can tell a dead writer's leftovers. */
 export const TEMP_PREFIX = ".tmp-";
 
-/** Parse `maxTtl` given as seconds or as `90m`, `8h`, `2d`. */
+/** Parse `maxTtl` given as seconds or a duration (90m, 8h, 2d): the grammar of util/duration.ts. */
 export function parseTtlSeconds(value: string | number, source: string): number {
-  if (typeof value === "number" && Number.isFinite(value) && value > 0) return Math.floor(value);
-  const m = typeof value === "string" ? /^(\d+)\s*([smhd]?)$/.exec(value.trim()) : null;
-  if (!m) throw new RepositoryError(`${source}: maxTtl '${value}' must be seconds or a duration like 90m, 8h, 2d`);
-  const unit = { "": 1, s: 1, m: 60, h: 3600, d: 86400 }[m[2] as "" | "s" | "m" | "h" | "d"];
-  return Number(m[1]) * unit;
+  const text = typeof value === "number" ? String(value) : value;
+  return parseWholeSeconds(text, `${source}: maxTtl`, (m) => new RepositoryError(m));
 }
 
 /** The config file's contents, or undefined when the repository has not been written yet. */

@@ -1,13 +1,18 @@
 // Open a repository from a location string: a path or file:// URL (directory or SMB share), or oci://.
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { NotSupportedError, UsageError } from "../errors.js";
+import { NotSupportedError, RepositoryError, UsageError } from "../errors.js";
 import { FsRepository, type FsRepositoryOptions } from "./fs.js";
 import { OciRepository, type OciRepositoryOptions } from "./oci/oci-repository.js";
 import { assertUsableRoot, configOf, FsLayout, readConfigFile, type RepositoryConfig } from "./layout.js";
 import type { Repository } from "./types.js";
 
-export type OpenRepositoryOptions = FsRepositoryOptions & { oci?: Omit<OciRepositoryOptions, "cacheDir"> };
+export type OpenRepositoryOptions = FsRepositoryOptions & {
+  oci?: Omit<OciRepositoryOptions, "cacheDir">;
+  /** A directory that does not exist is an error (readers: a typo must not look like "no images"). */
+  mustExist?: boolean;
+};
 
 /** Turn a location into a directory path, or throw for schemes this build does not handle. */
 function directoryOf(location: string): string {
@@ -36,6 +41,9 @@ export async function openRepository(location: string, opts: OpenRepositoryOptio
     return new OciRepository(location.trim(), { ...opts.oci, ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}) });
   }
   const dir = directoryOf(location);
+  if (opts.mustExist && !existsSync(dir)) {
+    throw new RepositoryError(`repository ${dir} does not exist: check the path, or make it by publishing an image to it`);
+  }
   await assertUsableRoot(dir);
   await readConfigFile(new FsLayout(dir)); // a newer format or a damaged config fails now, not mid-publish
   return new FsRepository(dir, opts);

@@ -1,5 +1,6 @@
 // Point-in-time recovery as an image source: a pg_basebackup plus a WAL archive, replayed to a
 // target time or WAL location, promoted, and described for the manifest's source.backupChain.
+import path from "node:path";
 import { SourceError, UsageError } from "../../errors.js";
 import type { Reporter } from "../../reporter.js";
 import { run } from "../../runtime/exec.js";
@@ -60,9 +61,9 @@ export async function probeBaseBackup(source: BaseBackupSource, reporter?: Repor
   const backupEnd = { lsn: history?.stopLsn ?? backup.manifestEndLsn, time: history?.stopTime };
   refuseTargetBeforeBackupEnd(target, backup, backupEnd, (m) => reporter?.warn(m));
 
-  const range = archive ? `, WAL archive ${archive.dir} (${archive.segments[0]} … ${archive.segments.at(-1)})` : "";
+  const range = archive ? `, WAL archive ${path.basename(path.resolve(archive.dir))} (${archive.segments[0]} … ${archive.segments.at(-1)})` : "";
   return {
-    description: `PostgreSQL ${backup.major} base backup ${source.path} (${backup.format}, from ${backup.startLsn})${range}, recovered to ${describeTarget(target)}`,
+    description: `PostgreSQL ${backup.major} base backup ${path.basename(path.resolve(source.path))} (${backup.format}, from ${backup.startLsn})${range}, recovered to ${describeTarget(target)}`,
     version: String(backup.major),
     major: backup.major,
     backup,

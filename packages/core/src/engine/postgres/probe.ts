@@ -57,10 +57,10 @@ export async function probeDump(file: string): Promise<ProbeResult & { kind: Dum
   if (kind === "custom" || kind === "directory" || kind === "tar") {
     const toc = await readToc(file);
     const db = toc.database ? `, database ${toc.database}` : "";
-    return { kind, description: `${kind} pg_dump archive ${file}${db}`, version: toc.version };
+    return { kind, description: `${kind} pg_dump archive ${path.basename(file)}${db}`, version: toc.version };
   }
   await checkDumpScript(file); // refused before the build creates anything
-  return { kind, description: `${kind === "dumpall" ? "pg_dumpall script" : "plain SQL dump"} ${file}` };
+  return { kind, description: `${kind === "dumpall" ? "pg_dumpall script" : "plain SQL dump"} ${path.basename(file)}` };
 }
 
 export async function probeDataDir(dir: string): Promise<ProbeResult & { major: number }> {
@@ -85,7 +85,7 @@ export async function probeDataDir(dir: string): Promise<ProbeResult & { major: 
     throw new NotSupportedError(`${dir} uses tablespaces outside the data directory (${tablespaces.join(", ")}); dbclone images hold a single data directory. Use a dump instead.`);
   }
   await findBinaries(major); // a clear error naming postgresql-<major> when missing
-  return { description: `PostgreSQL ${major} data directory ${dir}`, version, major };
+  return { description: `PostgreSQL ${major} data directory ${path.basename(path.resolve(dir))}`, version, major };
 }
 
 export async function probeServer(url: string): Promise<ProbeResult & { major: number }> {

@@ -52,7 +52,7 @@ export function parsePolicy(text: string, file: string): MaskingPolicy {
       });
     }
   };
-  const root = doc.toJS() as unknown;
+  const root = toPlainValue(doc, file);
   // dbclone.yml holds other sections too: then only `masking:` is the policy.
   const inDbcloneYml = isObject(root) && "masking" in root;
   const value = inDbcloneYml ? (root as Record<string, unknown>).masking : root;
@@ -73,6 +73,19 @@ export function parsePolicy(text: string, file: string): MaskingPolicy {
   if (!isObject(value)) throw new PolicyError("the masking policy must be a mapping (databases:, defaults:, …)", file, rootPos.line, rootPos.column);
   if (!validate(value)) throw schemaError(validate.errors ?? [], value, origin);
   return normalise(value, origin);
+}
+
+/**
+ * The document as plain values. yaml refuses documents whose aliases expand past its resource
+ * limit (a "billion laughs" alias bomb): that is a policy error, not an unexpected one.
+ */
+function toPlainValue(doc: ReturnType<typeof parseDocument>, file: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    const reason = (e as Error).message.split("\n")[0];
+    throw new PolicyError(`the YAML is refused by a resource limit (${reason}); write the policy without deeply nested aliases`, file);
+  }
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -93,7 +93,7 @@ export function resolvePolicy(policy: MaskingPolicy, variant: string | undefined
           }
           const ref = { database: dbName, schema: t.schema, table: t.name, column };
           positionOf.set(refKey(ref), path);
-          byKey.set(refKey(ref), finish({ ...rule, ...ref, type: col.type, ...(tablePolicy.where ? { where: tablePolicy.where } : {}), origin: "policy" }, locale));
+          byKey.set(refKey(ref), finish({ ...rule, ...ref, type: col.type, ...(tablePolicy.where ? { where: tablePolicy.where } : {}), origin: "policy", policyPath: path }, locale));
         }
       }
     }
@@ -112,7 +112,7 @@ export function resolvePolicy(policy: MaskingPolicy, variant: string | undefined
         const match = ordered.find((d) => d.re.test(col.name));
         if (!match) continue;
         const { column: _pattern, ...rule } = match.rule;
-        byKey.set(refKey(ref), finish({ ...rule, ...ref, type: col.type, origin: "default" }, locale));
+        byKey.set(refKey(ref), finish({ ...rule, ...ref, type: col.type, origin: "default", policyPath: match.path }, locale));
       }
     }
   }

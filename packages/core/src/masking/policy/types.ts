@@ -105,4 +105,6 @@ export interface ResolvedRule extends ColumnRule {
   where?: string;
   /** Why the rule applies: written for this column, a default pattern, or inherited through a foreign key. */
   origin: "policy" | "default" | "foreign-key";
+  /** Where the rule was written in the policy (the column, the default, or the parent key's rule), for errors. */
+  policyPath?: (string | number)[];
 }

@@ -1,7 +1,7 @@
 // HTTP to one registry: auth (anonymous, basic, bearer challenge), retries and readable errors.
 // Request bodies are Buffers or empty, so a request can be replayed after an auth challenge or a
 // transient failure (5xx, 429, a dropped connection: see retry-policy.ts).
-import { RepositoryError } from "../../errors.js";
+import { RepositoryError, UnreachableError } from "../../errors.js";
 import type { Reporter } from "../../reporter.js";
 import { basicHeader, fetchBearerToken, parseChallenge } from "./auth.js";
 import type { RegistryCredentials } from "./credentials.js";
@@ -103,8 +103,10 @@ export class RegistryClient {
       return await this.doFetch(this.url(req.path), { method: req.method, headers, body: req.body, signal: AbortSignal.any(signals), redirect: "follow" });
     } catch (e) {
       if (req.signal?.aborted) throw e;
-      const why = (e as Error).message;
-      throw new TransientRegistryError(`could not reach the registry ${this.location.baseUrl} (${why}); check the host, port and network`, reasonFor(e), undefined, { cause: e });
+      const message = `could not reach ${new URL(this.location.baseUrl).host}: ${networkCause(e)}; check the host, port and network`;
+      // Nothing listens there or the name does not resolve: a wrong location, not a passing fault.
+      if (NOT_TRANSIENT.has(networkCode(e))) throw new UnreachableError(message, { cause: e });
+      throw new TransientRegistryError(message, reasonFor(e), undefined, { cause: e });
     } finally {
       clearTimeout(timer);
     }
@@ -126,6 +128,18 @@ export class RegistryClient {
         "set DBCLONE_REGISTRY_USER / DBCLONE_REGISTRY_PASSWORD (or GITHUB_TOKEN for ghcr.io, or docker login) to credentials allowed to do this",
     );
   }
+}
+
+/** fetch's "fetch failed" hides the reason in .cause: ECONNREFUSED 127.0.0.1:5000, ENOTFOUND host, … */
+const NOT_TRANSIENT = new Set(["ECONNREFUSED", "ENOTFOUND"]);
+
+function networkCode(e: unknown): string {
+  return (e as { cause?: { code?: string } })?.cause?.code ?? "";
+}
+
+export function networkCause(e: unknown): string {
+  const cause = (e as { cause?: { code?: string; message?: string } })?.cause;
+  return cause?.message || cause?.code || (e as Error)?.message || String(e);
 }
 
 /** The registry's own words from an OCI error body ({errors:[{code,message}]}), short. */

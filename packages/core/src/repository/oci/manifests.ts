@@ -1,6 +1,6 @@
 // OCI manifests, tags and small blobs: get, head, put, delete, and the paginated tag list.
 import { createHash } from "node:crypto";
-import { DigestMismatchError, ImageNotFoundError, NotSupportedError, RepositoryError } from "../../errors.js";
+import { DigestMismatchError, ImageNotFoundError, NotSupportedError, RepositoryError, UnreachableError } from "../../errors.js";
 import { errorText, scopeFor, type RegistryClient } from "./client.js";
 import { MAX_CONFIG_BYTES, MAX_MANIFEST_BYTES, MAX_TAG_PAGE_BYTES, checkManifestShape, isValidDigest, isValidTag, readCapped } from "./descriptor.js";
 import { OCI_MANIFEST_MEDIA_TYPE, type OciImageManifest } from "./media-types.js";
@@ -82,7 +82,8 @@ export async function listCatalog(client: RegistryClient, pageSize = 1000): Prom
   try {
     return await listPaged(client, "/v2/_catalog", "repositories", "registry:catalog:*", pageSize);
   } catch (e) {
-    if (e instanceof RepositoryError) return undefined;
+    // No catalog for these credentials: undefined; a registry that cannot be reached says so.
+    if (e instanceof RepositoryError && !(e instanceof UnreachableError)) return undefined;
     throw e;
   }
 }
