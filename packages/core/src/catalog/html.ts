@@ -1,0 +1,62 @@
+// Safe HTML building for the catalog: every interpolated value is escaped unless it is already
+// SafeHtml, so a hostile manifest string (label, description, rule field) can never become markup.
+
+export class SafeHtml {
+  constructor(readonly text: string) {}
+  toString(): string {
+    return this.text;
+  }
+}
+
+type Part = SafeHtml | string | number | boolean | null | undefined | readonly Part[];
+
+const ENTITIES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "`": "&#96;" };
+
+/** Escape text for element content and quoted attribute values. */
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"'`]/g, (c) => ENTITIES[c]!);
+}
+
+function render(part: Part): string {
+  if (part === null || part === undefined || part === false) return "";
+  if (part instanceof SafeHtml) return part.text;
+  if (Array.isArray(part)) return part.map(render).join("");
+  return escapeHtml(String(part));
+}
+
+/** Tagged template: `html\`<td>${value}</td>\`` escapes `value`; nested html`` stays markup. */
+export function html(strings: TemplateStringsArray, ...values: Part[]): SafeHtml {
+  let out = strings[0]!;
+  values.forEach((v, i) => {
+    out += render(v) + strings[i + 1]!;
+  });
+  return new SafeHtml(out);
+}
+
+/** Only http(s) links become hrefs: a manifest's `javascript:` or `data:` URL stays plain text. */
+export function safeHttpUrl(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  try {
+    const u = new URL(value);
+    if (u.protocol !== "https:" && u.protocol !== "http:") return undefined;
+    u.username = "";
+    u.password = "";
+    return u.toString();
+  } catch {
+    return undefined;
+  }
+}
+
+export function formatBytes(n: number): string {
+  if (!Number.isFinite(n)) return "-";
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
+}
+
+export const shortDigest = (d: string | undefined): string => (d ? `${d.slice(0, 19)}…` : "-");

@@ -1,0 +1,60 @@
+// index.html: every image and version in one table, unmasked versions flagged loudly, with a
+// search box and filters (plain JS in assets/catalog.js works on the data-* attributes).
+import type { CatalogData, CatalogVersion, MaskingState } from "./collect.js";
+import { formatBytes, html, type SafeHtml } from "./html.js";
+import { renderPage } from "./layout.js";
+import { redactSecrets } from "./redact.js";
+
+export const MASKING_LABELS: Record<MaskingState, string> = {
+  masked: "Masked, leak scan clean",
+  "masked-unscanned": "Masked, leak scan not run",
+  "leak-hits": "Masked, LEAK SCAN HITS",
+  unmasked: "UNMASKED",
+};
+
+export function maskingBadge(state: MaskingState): SafeHtml {
+  return html`<span class="badge badge-${state}">${state === "unmasked" ? html`<span aria-hidden="true">⚠ </span>` : ""}${MASKING_LABELS[state]}</span>`;
+}
+
+export function renderLibrary(data: CatalogData): string {
+  const names = [...new Set(data.versions.map((v) => v.image.name))];
+  const engines = [...new Set(data.versions.map((v) => v.image.manifest.engine.kind))].sort();
+  const byDigest = new Map(data.versions.map((v) => [v.image.manifestDigest, v]));
+  const unmasked = data.versions.filter((v) => v.masking === "unmasked");
+  const body = html`
+<h1>Image library</h1>
+${unmasked.length ? html`<div class="alert" role="alert"><h2>${unmasked.length} unmasked version${unmasked.length === 1 ? "" : "s"}</h2><p>These versions hold data exactly as the source had it:</p><ul>${unmasked.map((v) => html`<li><a href="${v.page}">${v.image.name}:${v.image.version}</a></li>`)}</ul></div>` : html`<p class="ok">Every version is masked.</p>`}
+<p>${names.length} images, ${data.versions.length} versions.</p>
+<form class="filters" role="search" data-filter-table="library-table">
+<label>Search <input type="search" data-filter="text" placeholder="name, version, tag, actor, label"></label>
+<label>Image <select data-filter="image"><option value="">all</option>${names.map((n) => html`<option>${n}</option>`)}</select></label>
+<label>Engine <select data-filter="engine"><option value="">all</option>${engines.map((e) => html`<option>${e}</option>`)}</select></label>
+<label>Masking <select data-filter="masking"><option value="">all</option>${Object.entries(MASKING_LABELS).map(([k, l]) => html`<option value="${k}">${l}</option>`)}</select></label>
+<output data-filter-count aria-live="polite"></output>
+</form>
+<table id="library-table" class="data">
+<caption>Every published version, grouped by image, oldest first</caption>
+<thead><tr><th scope="col">Image</th><th scope="col">Version</th><th scope="col">Tags</th><th scope="col">Masking</th><th scope="col">Engine</th><th scope="col">Size (disk / virtual)</th><th scope="col">Built</th><th scope="col">By</th><th scope="col">Parent</th></tr></thead>
+<tbody>
+${data.versions.map((v) => libraryRow(v, byDigest))}
+</tbody>
+</table>`;
+  return renderPage(data, { title: "Library", root: "", current: "library", body });
+}
+
+function libraryRow(v: CatalogVersion, byDigest: Map<string, CatalogVersion>): SafeHtml {
+  const m = v.image.manifest;
+  const parent = m.parent ? byDigest.get(m.parent) : undefined;
+  const search = [v.image.name, v.image.version, ...v.tags, m.build.actor ?? "", m.masking?.variant ?? "", ...Object.entries(m.labels).flat()].join(" ");
+  return html`<tr class="row-${v.masking}" data-image="${v.image.name}" data-engine="${m.engine.kind}" data-masking="${v.masking}" data-search="${redactSecrets(search).toLowerCase()}">
+<td>${v.image.name}</td>
+<th scope="row"><a href="${v.page}">${v.image.version}</a></th>
+<td>${v.tags.map((t) => html`<span class="tag">${t}</span> `)}</td>
+<td>${maskingBadge(v.masking)}${m.masking?.variant ? html` <span class="variant">variant ${m.masking.variant}</span>` : ""}</td>
+<td>${m.engine.kind} ${m.engine.version}</td>
+<td>${formatBytes(m.disk.sizeBytes)} / ${formatBytes(m.disk.virtualSizeBytes)}</td>
+<td><time datetime="${m.created}">${m.created.replace("T", " ").slice(0, 16)}</time></td>
+<td>${m.build.actor ? redactSecrets(m.build.actor) : "-"}</td>
+<td>${parent ? html`<a href="${parent.page}">${parent.image.name}:${parent.image.version}</a>` : m.parent ? "missing" : "-"}</td>
+</tr>`;
+}
