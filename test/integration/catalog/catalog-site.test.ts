@@ -7,13 +7,16 @@ import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { versionPagePath, writeCatalog } from "../../../packages/core/src/catalog/index.js";
 import { runCli } from "../../unit/cli/helpers.js";
+import { requireOrSkip } from "../required.js";
 import { CHROMIUM, openBrowser, type CatalogBrowser } from "./browser.js";
 import { HOSTILE, makeCatalogWorld, SAMPLED_VALUE, SECRET_PASSWORD, type CatalogWorld } from "./fixture.js";
 
 const SCREENSHOTS = path.resolve("test-output/catalog");
 const ALL_VERSIONS = ["billing:2026.11.01", "shop:v1", "shop:v2", "shop:v3", "shop:v4", "shop-analysts:v1"];
 
-describe.skipIf(!existsSync(CHROMIUM) && !process.env.DBCLONE_REQUIRE_ALL_TESTS)("catalog site in headless Chromium", () => {
+const noChromium = requireOrSkip(existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is missing (apt-get install chromium)`);
+
+describe.skipIf(noChromium)("catalog site in headless Chromium", () => {
   let world: CatalogWorld;
   let browser: CatalogBrowser;
   let site: string;

@@ -25,10 +25,11 @@ export interface CatalogWorld {
 
 type Extra = Partial<ImageManifest> & { minutes: number };
 
-export async function makeCatalogWorld(): Promise<CatalogWorld> {
+/** `location`: an oci:// registry; by default a directory repository inside the world's temp folder. */
+export async function makeCatalogWorld(location?: string): Promise<CatalogWorld> {
   const root = mkdtempSync(path.join(os.tmpdir(), "dbclone-catalog-"));
-  const repoDir = path.join(root, "repo");
-  const repository = await openRepository(repoDir, { cacheDir: path.join(root, "cache") });
+  const repoDir = location ?? path.join(root, "repo");
+  const repository = await openRepository(repoDir, { cacheDir: path.join(root, "cache"), oci: { env: {} } });
   let blobNo = 0;
   const publish = async (name: string, version: string, extra: Extra): Promise<PublishedImage> => {
     const disk = path.join(root, `blob-${blobNo++}`);
