@@ -2,9 +2,14 @@
 // data-filter-table="<table id>" filters that table's rows by the rows' data-* attributes.
 export const CATALOG_SCRIPT = `"use strict";
 (function () {
+  // A row's searchable text: its data-search attribute, else its own text (read once).
+  function searchText(row) {
+    if (row._search === undefined) row._search = (row.dataset.search || row.textContent || "").toLowerCase();
+    return row._search;
+  }
   function rowMatches(row, f) {
     var d = row.dataset;
-    if (f.text && (d.search || "").indexOf(f.text) < 0) return false;
+    if (f.text && searchText(row).indexOf(f.text) < 0) return false;
     var keys = ["image", "engine", "masking", "actor", "action"];
     for (var i = 0; i < keys.length; i++) {
       var k = keys[i];

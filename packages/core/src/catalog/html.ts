@@ -13,7 +13,11 @@ type Part = SafeHtml | string | number | boolean | null | undefined | readonly P
 const ENTITIES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "`": "&#96;" };
 
 /** Escape text for element content and quoted attribute values. */
+const SPECIAL = /[&<>"'`]/;
+
 export function escapeHtml(value: string): string {
+  // Most values (versions, digests, counts) hold nothing to escape: skip the replace for them.
+  if (!SPECIAL.test(value)) return value;
   return value.replace(/[&<>"'`]/g, (c) => ENTITIES[c]!);
 }
 

@@ -29,7 +29,7 @@ export interface LineageGraph {
 const PROMOTED_FROM = "dbclone.promoted-from";
 
 /** Parents of a version (digests), with how it derives from each. */
-function parentsOf(v: CatalogVersion): Array<{ digest: string; kind: EdgeKind }> {
+export function parentsOf(v: CatalogVersion): Array<{ digest: string; kind: EdgeKind }> {
   const out: Array<{ digest: string; kind: EdgeKind }> = [];
   const m = v.image.manifest;
   if (m.parent) out.push({ digest: m.parent, kind: "layer" });

@@ -48,8 +48,7 @@ function auditRow(r: AuditRow, pages: Map<string, CatalogVersion>): SafeHtml {
   const time = str(e.time) ?? "";
   const actor = str(e.actor);
   const run = safeHttpUrl(str(e.runUrl));
-  const search = [image, actor, str(e.action), str(e.detail), str(e.clone), str(e.digest), str(e.commit)].filter(Boolean).join(" ");
-  return html`<tr class="status-${r.status}" data-line="${r.line}" data-image="${image?.split(/[:@]/)[0] ?? ""}" data-image-ref="${image ?? ""}" data-actor="${actor ? redactSecrets(actor) : ""}" data-action="${str(e.action) ?? ""}" data-date="${time.slice(0, 10)}" data-search="${redactSecrets(search).toLowerCase()}">
+  return html`<tr class="status-${r.status}" data-line="${r.line}" data-image="${image?.split(/[:@]/)[0] ?? ""}" data-actor="${actor ? redactSecrets(actor) : ""}" data-action="${str(e.action) ?? ""}" data-date="${time.slice(0, 10)}">
 <td>${r.line}</td><td>${num(e.seq)}</td><td>${time.replace("T", " ").replace(/\.\d+Z$/, "Z")}</td><td>${str(e.action) ?? (r.event ? "-" : "(unreadable line)")}</td><td>${str(e.outcome) ?? "-"}</td><td>${actor ? redactSecrets(actor) : "-"}</td>
 <td>${page ? html`<a href="${page.page}">${image}</a>` : (image ?? "-")}</td><td>${str(e.digest) ? html`<code>${shortDigest(str(e.digest))}</code>` : "-"}</td><td>${str(e.clone) ?? "-"}</td>
 <td>${run ? html`<a href="${run}" rel="noreferrer noopener">run</a>` : "-"}</td><td>${str(e.detail) ? redactSecrets(str(e.detail)!) : ""}</td><td class="chain-cell">${STATUS_TEXT[r.status]}</td>

@@ -3,6 +3,7 @@
 import type { CatalogData, CatalogVersion, MaskingState } from "./collect.js";
 import { formatBytes, html, type SafeHtml } from "./html.js";
 import { renderPage } from "./layout.js";
+import { parentsOf } from "./lineage-graph.js";
 import { redactSecrets } from "./redact.js";
 
 export const MASKING_LABELS: Record<MaskingState, string> = {
@@ -34,7 +35,7 @@ ${unmasked.length ? html`<div class="alert" role="alert"><h2>${unmasked.length} 
 </form>
 <table id="library-table" class="data">
 <caption>Every published version, grouped by image, oldest first</caption>
-<thead><tr><th scope="col">Image</th><th scope="col">Version</th><th scope="col">Tags</th><th scope="col">Masking</th><th scope="col">Engine</th><th scope="col">Size (disk / virtual)</th><th scope="col">Built</th><th scope="col">By</th><th scope="col">Parent</th></tr></thead>
+<thead><tr><th scope="col">Image</th><th scope="col">Version</th><th scope="col">Tags</th><th scope="col">Masking</th><th scope="col">Engine</th><th scope="col">Size (disk / virtual)</th><th scope="col">Built</th><th scope="col">By</th><th scope="col">Made from</th></tr></thead>
 <tbody>
 ${data.versions.map((v) => libraryRow(v, byDigest))}
 </tbody>
@@ -44,7 +45,6 @@ ${data.versions.map((v) => libraryRow(v, byDigest))}
 
 function libraryRow(v: CatalogVersion, byDigest: Map<string, CatalogVersion>): SafeHtml {
   const m = v.image.manifest;
-  const parent = m.parent ? byDigest.get(m.parent) : undefined;
   const search = [v.image.name, v.image.version, ...v.tags, m.build.actor ?? "", m.masking?.variant ?? "", ...Object.entries(m.labels).flat()].join(" ");
   return html`<tr class="row-${v.masking}" data-image="${v.image.name}" data-engine="${m.engine.kind}" data-masking="${v.masking}" data-search="${redactSecrets(search).toLowerCase()}">
 <td>${v.image.name}</td>
@@ -55,6 +55,17 @@ function libraryRow(v: CatalogVersion, byDigest: Map<string, CatalogVersion>): S
 <td>${formatBytes(m.disk.sizeBytes)} / ${formatBytes(m.disk.virtualSizeBytes)}</td>
 <td><time datetime="${m.created}">${m.created.replace("T", " ").slice(0, 16)}</time></td>
 <td>${m.build.actor ? redactSecrets(m.build.actor) : "-"}</td>
-<td>${parent ? html`<a href="${parent.page}">${parent.image.name}:${parent.image.version}</a>` : m.parent ? "missing" : "-"}</td>
+<td>${derivedFrom(v, byDigest, "")}</td>
 </tr>`;
+}
+
+/** The versions `v` was made from (layer parent, flattened promote), as links; "-" for a base. */
+export function derivedFrom(v: CatalogVersion, byDigest: Map<string, CatalogVersion>, root: string): SafeHtml | string {
+  const parents = parentsOf(v);
+  if (!parents.length) return "-";
+  return html`${parents.map((p, i) => {
+    const found = byDigest.get(p.digest);
+    const how = p.kind === "layer" ? "layer on" : "promoted from";
+    return html`${i ? "; " : ""}${how} ${found ? html`<a href="${root}${found.page}">${found.image.name}:${found.image.version}</a>` : html`<code>${p.digest.slice(0, 19)}…</code> (not in this repository)`}`;
+  })}`;
 }

@@ -5,8 +5,9 @@ import type { ImageManifest } from "../image/manifest.js";
 import type { CatalogData, CatalogVersion } from "./collect.js";
 import { formatBytes, html, safeHttpUrl, shortDigest, type SafeHtml } from "./html.js";
 import { renderPage } from "./layout.js";
-import { maskingBadge } from "./page-library.js";
+import { derivedFrom, maskingBadge } from "./page-library.js";
 import { definitionList, fieldsAsRows } from "./definition-list.js";
+import { parentsOf } from "./lineage-graph.js";
 import { redactSecrets } from "./redact.js";
 import { leakScanSection, maskingSection } from "./version-masking.js";
 
@@ -15,11 +16,26 @@ const KNOWN_TOP_LEVEL = new Set([
   "source", "masking", "git", "build", "access", "labels",
 ]);
 
-export function renderVersion(data: CatalogData, v: CatalogVersion, byDigest: Map<string, CatalogVersion>): string {
+/** Versions by manifest digest, and the versions made from each (computed once per site). */
+export interface VersionLinks {
+  byDigest: Map<string, CatalogVersion>;
+  children: Map<string, CatalogVersion[]>;
+}
+
+export function versionLinks(versions: CatalogVersion[]): VersionLinks {
+  const byDigest = new Map(versions.map((v) => [v.image.manifestDigest, v]));
+  const children = new Map<string, CatalogVersion[]>();
+  for (const c of versions) {
+    for (const p of parentsOf(c)) children.set(p.digest, [...(children.get(p.digest) ?? []), c]);
+  }
+  return { byDigest, children };
+}
+
+export function renderVersion(data: CatalogData, v: CatalogVersion, links: VersionLinks): string {
+  const { byDigest } = links;
   const m = v.image.manifest;
   const label = `${v.image.name}:${v.image.version}`;
-  const parent = m.parent ? byDigest.get(m.parent) : undefined;
-  const children = data.versions.filter((c) => c.image.manifest.parent === v.image.manifestDigest);
+  const children = links.children.get(v.image.manifestDigest) ?? [];
   const body = html`
 <h1>${label} ${maskingBadge(v.masking)}</h1>
 ${v.masking === "unmasked" ? html`<div class="alert" role="alert"><p><strong>This version is not masked.</strong> It holds the source's data as it was; share it only where the source itself may go.</p></div>` : ""}
@@ -31,7 +47,7 @@ ${definitionList([
     ["Engine", `${m.engine.kind} ${m.engine.version}`],
     ["Platform", `${m.platform.os}, ${m.platform.diskFormat}${m.platform.filesystem ? `, ${m.platform.filesystem}` : ""}`],
     ["Disk", html`${formatBytes(m.disk.sizeBytes)} blob, ${formatBytes(m.disk.virtualSizeBytes)} virtual · <code>${shortDigest(m.disk.digest)}</code>`],
-    ["Parent", parent ? html`<a href="../${parent.page}">${parent.image.name}:${parent.image.version}</a>` : m.parent ? html`<code>${m.parent}</code> (not in this repository)` : "none (a base version)"],
+    ["Made from", m.parent || m.labels["dbclone.promoted-from"] ? derivedFrom(v, byDigest, "../") : "nothing (a base version)"],
     ["Children", children.length ? html`${children.map((c, i) => html`${i ? ", " : ""}<a href="../${c.page}">${c.image.name}:${c.image.version}</a>`)}` : "none"],
   ])}
 </section>

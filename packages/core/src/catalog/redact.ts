@@ -3,6 +3,7 @@
 // Manifests are written by builds, but the catalog treats them as hostile input all the same.
 
 const REDACTED = "***";
+const MAY_HOLD_SECRET = /pass|pwd|secret|token|api[_-]?key/i;
 
 /** Field names whose value is a secret or may be a data value (samples, originals, previews). */
 const WITHHELD_KEY = /pass(word|wd)?|pwd|secret|token|credential|api[-_]?key|private|sample|example|original|preview|before|after|plaintext|^values?$/i;
@@ -13,6 +14,8 @@ const WITHHELD_KEY = /pass(word|wd)?|pwd|secret|token|credential|api[-_]?key|pri
  * pairs (libpq `password=…`, ADO `Password=…;`, `PWD=…`).
  */
 export function redactSecrets(text: string): string {
+  // Cheap pre-checks: the full patterns only run on text that could hold a secret at all.
+  if (!text.includes("://") && !MAY_HOLD_SECRET.test(text)) return text;
   return text
     .replace(/([a-z][a-z0-9+.-]*:\/\/[^\s:@/]*):[^\s@/]*@/gi, `$1:${REDACTED}@`)
     .replace(/([?&;\s]|^)(password|passwd|pwd|pass|secret|token|access[_-]?token|api[_-]?key)(\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&;,]*)/gi, `$1$2$3${REDACTED}`);

@@ -8,11 +8,11 @@ import { UsageError } from "../errors.js";
 import type { Repository } from "../repository/types.js";
 import { CATALOG_SCRIPT } from "./asset-script.js";
 import { CATALOG_STYLE } from "./asset-style.js";
-import { collectCatalog, type CatalogData, type CatalogVersion } from "./collect.js";
+import { collectCatalog, mapLimit, type CatalogData } from "./collect.js";
 import { renderAudit } from "./page-audit.js";
 import { renderLibrary } from "./page-library.js";
 import { renderLineage } from "./page-lineage.js";
-import { renderVersion } from "./page-version.js";
+import { renderVersion, versionLinks } from "./page-version.js";
 
 /** Present in every catalog folder: proves a folder may be replaced by a newer catalog. */
 export const CATALOG_MARKER = ".dbclone-catalog";
@@ -41,16 +41,19 @@ export async function writeCatalog(repository: Repository, outDir: string, opts:
   }
 }
 
+/** Pages rendered and written at a time: keeps memory flat for large repositories. */
+const WRITE_CONCURRENCY = 16;
+
 /** Render every page of `data` into `dir` (which must not exist yet). */
 export async function writeSite(dir: string, data: CatalogData): Promise<string[]> {
   await mkdir(path.join(dir, "assets"), { recursive: true });
   await mkdir(path.join(dir, "versions"));
-  const byDigest = new Map<string, CatalogVersion>(data.versions.map((v) => [v.image.manifestDigest, v]));
-  const pages: Array<[string, string]> = [
-    ["index.html", renderLibrary(data)],
-    ["lineage.html", renderLineage(data)],
-    ["audit.html", renderAudit(data)],
-    ...data.versions.map((v): [string, string] => [v.page, renderVersion(data, v, byDigest)]),
+  const links = versionLinks(data.versions);
+  const pages: Array<[string, () => string]> = [
+    ["index.html", () => renderLibrary(data)],
+    ["lineage.html", () => renderLineage(data)],
+    ["audit.html", () => renderAudit(data)],
+    ...data.versions.map((v): [string, () => string] => [v.page, () => renderVersion(data, v, links)]),
   ];
   await Promise.all([
     writeFile(path.join(dir, "assets", "catalog.css"), CATALOG_STYLE),
@@ -58,7 +61,7 @@ export async function writeSite(dir: string, data: CatalogData): Promise<string[
     writeFile(path.join(dir, CATALOG_MARKER), `dbclone catalog of ${data.versions.length} versions, ${data.generatedAt}\n`),
     // GitHub Pages runs Jekyll unless told not to, and Jekyll hides files starting with "_" or ".".
     writeFile(path.join(dir, ".nojekyll"), ""),
-    ...pages.map(([file, text]) => writeFile(path.join(dir, file), text)),
+    mapLimit(pages, WRITE_CONCURRENCY, ([file, render]) => writeFile(path.join(dir, file), render())),
   ]);
   return pages.map(([file]) => file);
 }
