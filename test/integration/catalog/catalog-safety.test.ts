@@ -4,9 +4,9 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildLineage, CATALOG_MARKER, redactSecrets, writeCatalog, type CatalogVersion } from "../../../packages/core/src/catalog/index.js";
+import { buildLineage, CATALOG_MARKER, collectCatalog, redactSecrets, writeCatalog, writeSite, type CatalogVersion } from "../../../packages/core/src/catalog/index.js";
 import { runCli } from "../../unit/cli/helpers.js";
-import { makeCatalogWorld, type CatalogWorld } from "./fixture.js";
+import { HOSTILE, makeCatalogWorld, SAMPLED_VALUE, type CatalogWorld } from "./fixture.js";
 
 describe("redactSecrets", () => {
   it.each([
@@ -52,6 +52,28 @@ describe("writeCatalog", () => {
     expect(readdirSync(out)).toContain(CATALOG_MARKER);
     expect(readdirSync(world.root).filter((f) => f.includes(".tmp-"))).toEqual([]);
     expect(result.pages).toHaveLength(3 + 6);
+  });
+
+  it("renders leak-scan fields a newer build adds, withholding any that may hold a data value", async () => {
+    const data = await collectCatalog(world.repository);
+    const v = data.versions.find((x) => x.image.name === "shop-analysts")!;
+    // Fields the strict schema does not know yet (a newer build, or the leak-scan work in flight).
+    Object.assign(v.image.manifest.masking!.leakScan!, {
+      valuesSearched: 6180,
+      excluded: 12,
+      explained: 3,
+      copies: [{ column: "public.notes.body", values: 2, highCardinality: true, originals: [SAMPLED_VALUE] }],
+      note: HOSTILE,
+    });
+    const dir = path.join(world.root, "future");
+    await writeSite(dir, data);
+    const page = readFileSync(path.join(dir, v.page), "utf8");
+    expect(page).toMatch(/data-leak-field="excluded"><th scope="row">Values excluded<\/th><td>12<\/td>/);
+    expect(page).toMatch(/data-leak-field="explained"><th scope="row">Hits explained by published data<\/th><td>3<\/td>/);
+    expect(page).toMatch(/data-leak-field="copies"><th scope="row">Copies in unmasked columns<\/th><td>column: public.notes.body; values: 2; highCardinality: true; originals: \(withheld/);
+    expect(page).not.toContain(SAMPLED_VALUE);
+    expect(page).not.toContain(HOSTILE);
+    expect(page).toContain("&lt;script&gt;window.__pwned=1&lt;/script&gt;");
   });
 
   it("needs --out on the command line", async () => {

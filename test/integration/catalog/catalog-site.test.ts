@@ -52,6 +52,13 @@ describe.skipIf(noChromium)("catalog site in headless Chromium", () => {
     expect(await page.locator("#library-table tr[data-image='shop-analysts'] .variant").textContent()).toBe("variant analysts");
     expect(await page.locator("#library-table tbody tr:has-text('latest')").getAttribute("data-image")).toBe("shop");
     await page.screenshot({ path: path.join(SCREENSHOTS, "library.png"), fullPage: true });
+    // The print stylesheet: navigation and filters go, the unmasked badge keeps a black border.
+    await page.emulateMedia({ media: "print" });
+    expect(await page.locator("header nav").isVisible()).toBe(false);
+    expect(await page.locator("form.filters").isVisible()).toBe(false);
+    expect(await unmasked.locator(".badge-unmasked").evaluate((b) => (globalThis as unknown as { getComputedStyle(e: unknown): { borderTopColor: string } }).getComputedStyle(b).borderTopColor)).toBe("rgb(0, 0, 0)");
+    await page.emulateMedia({ media: "screen" });
+    expect(await page.locator("header nav").isVisible()).toBe(true);
   });
 
   it("filters the library with the search box and the selects", async () => {

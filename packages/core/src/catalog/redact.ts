@@ -21,8 +21,8 @@ export function redactSecrets(text: string): string {
     .replace(/([?&;\s]|^)(password|passwd|pwd|pass|secret|token|access[_-]?token|api[_-]?key)(\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&;,]*)/gi, `$1$2$3${REDACTED}`);
 }
 
-/** Counts about samples (`sampleSize`, `sampledRows`) are figures, not data: those stay visible. */
-const FIGURE_KEY = /(count|size|rows|bytes|seconds)$/i;
+/** Counts (`sampleSize`, `sampledRows`, a number of `values`) are figures, not data: those stay visible. */
+const FIGURE_KEY = /(count|size|rows|bytes|seconds)$|^values$/i;
 
 export function isWithheldKey(key: string, value?: unknown): boolean {
   if (typeof value === "number" && FIGURE_KEY.test(key)) return false;
@@ -56,6 +56,10 @@ function displayValue(value: unknown): DisplayValue {
     // Short lists of plain words (kinds, reasons) are shown; anything else only by its length.
     if (value.length <= 12 && value.every((v) => typeof v === "string" || typeof v === "number")) {
       return value.map((v) => redactSecrets(String(v))).join(", ");
+    }
+    // Lists of records (copies by column, findings): each as "key: value; …", never their raw values.
+    if (value.length <= 50 && value.every((v) => v !== null && typeof v === "object" && !Array.isArray(v))) {
+      return value.map((v) => displayFields(v as Record<string, unknown>).map(([k, x]) => `${k}: ${x}`).join("; ")).join(" | ");
     }
     return `${value.length} item${value.length === 1 ? "" : "s"}`;
   }

@@ -3,7 +3,7 @@
 // known ones under their own names and newer ones generically, never a sampled value.
 import type { ImageManifest } from "../image/manifest.js";
 import { html, type SafeHtml } from "./html.js";
-import { definitionList } from "./definition-list.js";
+import { definitionList, fieldsAsRows } from "./definition-list.js";
 import { displayFields, humanizeKey, isWithheldKey, type DisplayValue } from "./redact.js";
 
 const RULE_COLUMNS = ["database", "table", "column", "transformer", "family", "origin", "distinctValues"];
@@ -29,6 +29,7 @@ export function maskingSection(m: ImageManifest): SafeHtml {
     return html`<section aria-labelledby="s-masking"><h2 id="s-masking">Masking</h2><p class="alert">No masking policy was applied: this version is <strong>UNMASKED</strong>.</p></section>`;
   }
   const { policyDigest, variant, rules, rowsChanged, scan, leakScan: _leak, ...rest } = k as typeof k & Record<string, unknown>;
+  const { piiCandidates: _pii, ...scanRest } = (scan ?? {}) as Record<string, unknown>;
   return html`<section aria-labelledby="s-masking"><h2 id="s-masking">Masking</h2>
 ${definitionList([
     ["Policy digest", html`<code>${policyDigest}</code>`],
@@ -39,6 +40,7 @@ ${definitionList([
 <h3 id="s-rules">Rules applied per column</h3>
 ${recordTable(rules, RULE_COLUMNS, "Masking rules applied, one row per column", "No column rules (the policy masked nothing).")}
 <h3 id="s-pii">PII scan findings</h3>
+${Object.keys(scanRest).length ? definitionList(fieldsAsRows(scanRest)) : ""}
 ${scan ? recordTable(scan.piiCandidates, PII_COLUMNS, "Columns the PII scan flagged (names, types and reasons only; sampled values are never recorded here)", "The PII scan found no unmasked candidates.") : html`<p>No PII scan was recorded.</p>`}
 </section>`;
 }
