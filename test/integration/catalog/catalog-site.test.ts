@@ -101,6 +101,11 @@ describe.skipIf(noChromium)("catalog site in headless Chromium", () => {
     // A node is a link to its version page.
     await page.locator("svg.lineage a.node[data-version='shop:v3']").click();
     expect(page.url()).toBe(url(versionPagePath("shop", "v3")));
+    // And reachable from the keyboard.
+    await page.goto(url("lineage.html"));
+    await page.locator("svg.lineage a.node[data-version='shop-analysts:v1']").focus();
+    await page.keyboard.press("Enter");
+    await page.waitForURL(url(versionPagePath("shop-analysts", "v1")));
   });
 
   it("shows a version's masking evidence: leak-scan figures, rules, PII findings and access lists", async () => {

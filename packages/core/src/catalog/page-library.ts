@@ -24,7 +24,7 @@ export function renderLibrary(data: CatalogData): string {
   const unmasked = data.versions.filter((v) => v.masking === "unmasked");
   const body = html`
 <h1>Image library</h1>
-${unmasked.length ? html`<div class="alert" role="alert"><h2>${unmasked.length} unmasked version${unmasked.length === 1 ? "" : "s"}</h2><p>These versions hold data exactly as the source had it:</p><ul>${unmasked.map((v) => html`<li><a href="${v.page}">${v.image.name}:${v.image.version}</a></li>`)}</ul></div>` : html`<p class="ok">Every version is masked.</p>`}
+${unmasked.length ? html`<div class="alert" role="alert"><h2>${unmasked.length} unmasked version${unmasked.length === 1 ? "" : "s"}</h2><p>These versions hold data exactly as the source had it:</p><ul>${unmasked.map((v) => html`<li><a href="${v.page}">${v.image.name}:${v.image.version}</a></li>`)}</ul></div>` : data.versions.length ? html`<p class="ok">Every version is masked.</p>` : html`<p>No version has been published to this repository yet.</p>`}
 <p>${names.length} images, ${data.versions.length} versions.</p>
 <form class="filters" role="search" data-filter-table="library-table">
 <label>Search <input type="search" data-filter="text" placeholder="name, version, tag, actor, label"></label>

@@ -33,7 +33,7 @@ ${graph.edges.length ? edgeTable(graph.edges) : html`<p>No version derives from 
 function lineageSvg(g: LineageGraph): SafeHtml {
   const width = LEFT * 2 + g.lanes.length * LANE_WIDTH;
   const height = TOP + g.rows * ROW_HEIGHT + 10;
-  return html`<div class="graph-scroll"><svg class="lineage" role="img" aria-labelledby="lineage-title" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" xmlns="http://www.w3.org/2000/svg">
+  return html`<div class="graph-scroll"><svg class="lineage" role="group" aria-labelledby="lineage-title" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" xmlns="http://www.w3.org/2000/svg">
 <title id="lineage-title">Lineage of ${g.nodes.length} versions in ${g.lanes.length} images, ${g.edges.length} derivations</title>
 <defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" class="arrow-head"/></marker></defs>
 ${g.lanes.map((name, i) => html`<text class="lane-title" x="${LEFT + i * LANE_WIDTH}" y="24">${name}</text>`)}
