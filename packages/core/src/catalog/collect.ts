@@ -34,7 +34,12 @@ export async function collectCatalog(repository: Repository, now: Date = new Dat
     masking: maskingState(image),
     page: versionPagePath(image.name, image.version),
   }));
-  versions.sort((a, b) => a.image.name.localeCompare(b.image.name) || a.image.manifest.created.localeCompare(b.image.manifest.created) || a.image.version.localeCompare(b.image.version));
+  versions.sort(
+    (a, b) =>
+      a.image.name.localeCompare(b.image.name) ||
+      a.image.manifest.created.localeCompare(b.image.manifest.created) ||
+      a.image.version.localeCompare(b.image.version),
+  );
   return { location: repository.location, generatedAt: now.toISOString(), versions, audit: await readAuditTrail(repository.audit) };
 }
 

@@ -63,4 +63,9 @@ export function formatBytes(n: number): string {
   return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
 }
 
+/** A table header row of column headings. */
+export function headerRow(labels: string[]): SafeHtml {
+  return html`<thead><tr>${labels.map((l) => html`<th scope="col">${l}</th>`)}</tr></thead>`;
+}
+
 export const shortDigest = (d: string | undefined): string => (d ? `${d.slice(0, 19)}…` : "-");

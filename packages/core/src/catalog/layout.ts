@@ -53,10 +53,13 @@ ${frame.body}
 export function auditStatusLine(audit: AuditTrail, root: string): SafeHtml {
   const v = audit.verification;
   if (v.ok) {
-    return html`<p class="chain chain-ok" role="status" data-chain="ok"><a href="${root}audit.html">Audit chain verified up to event ${v.events}</a>${anchorText(audit)}</p>`;
+    const link = html`<a href="${root}audit.html">Audit chain verified up to event ${v.events}</a>`;
+    return html`<p class="chain chain-ok" role="status" data-chain="ok">${link}${anchorText(audit)}</p>`;
   }
   const reason = v.problem?.reason ?? "unknown problem";
-  return html`<p class="chain chain-broken" role="alert" data-chain="broken" data-broken-line="${v.problem?.line ?? ""}"><a href="${root}audit.html">Audit chain BROKEN at line ${v.problem?.line ?? "?"}</a>: ${redactSecrets(reason)}. Verified up to event ${v.events}.</p>`;
+  const line = v.problem?.line;
+  return html`<p class="chain chain-broken" role="alert" data-chain="broken" data-broken-line="${line ?? ""}">
+<a href="${root}audit.html">Audit chain BROKEN at line ${line ?? "?"}</a>: ${redactSecrets(reason)}. Verified up to event ${v.events}.</p>`;
 }
 
 function anchorText(audit: AuditTrail): SafeHtml | string {

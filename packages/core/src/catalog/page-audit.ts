@@ -2,7 +2,7 @@
 // where the chain breaks, or unverified after it), filterable by image, actor, action and date.
 import type { AuditRow } from "./audit-trail.js";
 import type { CatalogData, CatalogVersion } from "./collect.js";
-import { html, safeHttpUrl, shortDigest, type SafeHtml } from "./html.js";
+import { headerRow, html, safeHttpUrl, shortDigest, type SafeHtml } from "./html.js";
 import { auditStatusLine, renderPage } from "./layout.js";
 import { redactSecrets } from "./redact.js";
 
@@ -18,7 +18,7 @@ export function renderAudit(data: CatalogData): string {
 <h1>Audit trail</h1>
 <section aria-labelledby="s-chain"><h2 id="s-chain">Chain verification</h2>
 ${auditStatusLine(data.audit, "")}
-<p>${verification.ok ? `All ${verification.events} events chain from the first to the head: none was edited, removed, inserted or reordered.` : `Events up to ${verification.events} chain correctly; from line ${verification.problem?.line ?? "?"} on, the log cannot be trusted. Restore it from a copy and run \`dbclone audit verify\`.`}</p>
+<p>${verificationText(verification)}</p>
 </section>
 <section aria-labelledby="s-events"><h2 id="s-events">Events</h2>
 <form class="filters" role="search" data-filter-table="audit-table">
@@ -32,13 +32,19 @@ ${auditStatusLine(data.audit, "")}
 </form>
 <table id="audit-table" class="data audit">
 <caption>${rows.length} lines of the audit log, oldest first</caption>
-<thead><tr><th scope="col">Line</th><th scope="col">Seq</th><th scope="col">Time (UTC)</th><th scope="col">Action</th><th scope="col">Outcome</th><th scope="col">Actor</th><th scope="col">Image</th><th scope="col">Digest</th><th scope="col">Clone</th><th scope="col">Run</th><th scope="col">Detail</th><th scope="col">Chain</th></tr></thead>
+${headerRow(["Line", "Seq", "Time (UTC)", "Action", "Outcome", "Actor", "Image", "Digest", "Clone", "Run", "Detail", "Chain"])}
 <tbody>
 ${rows.map((r) => auditRow(r, pages))}
 </tbody>
 </table>
 </section>`;
   return renderPage(data, { title: "Audit trail", root: "", current: "audit", body });
+}
+
+function verificationText(v: CatalogData["audit"]["verification"]): string {
+  if (v.ok) return `All ${v.events} events chain from the first to the head: none was edited, removed, inserted or reordered.`;
+  const line = v.problem?.line ?? "?";
+  return `Events up to ${v.events} chain correctly; from line ${line} on, the log cannot be trusted. Restore it from a copy and run \`dbclone audit verify\`.`;
 }
 
 function auditRow(r: AuditRow, pages: Map<string, CatalogVersion>): SafeHtml {
@@ -48,10 +54,17 @@ function auditRow(r: AuditRow, pages: Map<string, CatalogVersion>): SafeHtml {
   const time = str(e.time) ?? "";
   const actor = str(e.actor);
   const run = safeHttpUrl(str(e.runUrl));
-  return html`<tr class="status-${r.status}" data-line="${r.line}" data-image="${image?.split(/[:@]/)[0] ?? ""}" data-actor="${actor ? redactSecrets(actor) : ""}" data-action="${str(e.action) ?? ""}" data-date="${time.slice(0, 10)}">
-<td>${r.line}</td><td>${num(e.seq)}</td><td>${time.replace("T", " ").replace(/\.\d+Z$/, "Z")}</td><td>${str(e.action) ?? (r.event ? "-" : "(unreadable line)")}</td><td>${str(e.outcome) ?? "-"}</td><td>${actor ? redactSecrets(actor) : "-"}</td>
-<td>${page ? html`<a href="${page.page}">${image}</a>` : (image ?? "-")}</td><td>${str(e.digest) ? html`<code>${shortDigest(str(e.digest))}</code>` : "-"}</td><td>${str(e.clone) ?? "-"}</td>
-<td>${run ? html`<a href="${run}" rel="noreferrer noopener">run</a>` : "-"}</td><td>${str(e.detail) ? redactSecrets(str(e.detail)!) : ""}</td><td class="chain-cell">${STATUS_TEXT[r.status]}</td>
+  const shownActor = actor ? redactSecrets(actor) : "";
+  const digest = str(e.digest);
+  const detail = str(e.detail);
+  return html`<tr class="status-${r.status}" data-line="${r.line}" data-image="${image?.split(/[:@]/)[0] ?? ""}" data-actor="${shownActor}"
+ data-action="${str(e.action) ?? ""}" data-date="${time.slice(0, 10)}">
+<td>${r.line}</td><td>${num(e.seq)}</td><td>${time.replace("T", " ").replace(/\.\d+Z$/, "Z")}</td>
+<td>${str(e.action) ?? (r.event ? "-" : "(unreadable line)")}</td><td>${str(e.outcome) ?? "-"}</td><td>${shownActor || "-"}</td>
+<td>${page ? html`<a href="${page.page}">${image}</a>` : (image ?? "-")}</td>
+<td>${digest ? html`<code>${shortDigest(digest)}</code>` : "-"}</td><td>${str(e.clone) ?? "-"}</td>
+<td>${run ? html`<a href="${run}" rel="noreferrer noopener">run</a>` : "-"}</td><td>${detail ? redactSecrets(detail) : ""}</td>
+<td class="chain-cell">${STATUS_TEXT[r.status]}</td>
 </tr>`;
 }
 

@@ -33,7 +33,8 @@ ${graph.edges.length ? edgeTable(graph.edges) : html`<p>No version derives from 
 function lineageSvg(g: LineageGraph): SafeHtml {
   const width = LEFT * 2 + g.lanes.length * LANE_WIDTH;
   const height = TOP + g.rows * ROW_HEIGHT + 10;
-  return html`<div class="graph-scroll"><svg class="lineage" role="group" aria-labelledby="lineage-title" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" xmlns="http://www.w3.org/2000/svg">
+  return html`<div class="graph-scroll">
+<svg class="lineage" role="group" aria-labelledby="lineage-title" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" xmlns="http://www.w3.org/2000/svg">
 <title id="lineage-title">Lineage of ${g.nodes.length} versions in ${g.lanes.length} images, ${g.edges.length} derivations</title>
 <defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" class="arrow-head"/></marker></defs>
 ${g.lanes.map((name, i) => html`<text class="lane-title" x="${LEFT + i * LANE_WIDTH}" y="24">${name}</text>`)}
@@ -49,7 +50,8 @@ function edgePath(e: LineageEdge): SafeHtml {
   const y2 = nodeY(e.to);
   const bend = Math.max(18, (y2 - y1) / 2);
   const d = x1 === x2 && y2 > y1 ? `M${x1},${y1} L${x2},${y2 - 2}` : `M${x1},${y1} C${x1},${y1 + bend} ${x2},${y2 - bend} ${x2},${y2 - 2}`;
-  return html`<path class="edge edge-${e.kind}" d="${d}" marker-end="url(#arrow)" data-from="${label(e.from)}" data-to="${label(e.to)}" data-kind="${e.kind}"><title>${label(e.from)} → ${label(e.to)} (${e.kind})</title></path>`;
+  return html`<path class="edge edge-${e.kind}" d="${d}" marker-end="url(#arrow)" data-from="${label(e.from)}" data-to="${label(e.to)}" data-kind="${e.kind}">
+<title>${label(e.from)} → ${label(e.to)} (${e.kind})</title></path>`;
 }
 
 function nodeGroup(n: LineageNode): SafeHtml {
@@ -70,7 +72,11 @@ function nodeGroup(n: LineageNode): SafeHtml {
 function edgeTable(edges: LineageEdge[]): SafeHtml {
   return html`<table class="data" id="edge-table"><caption>Each derived version and the version it was made from</caption>
 <thead><tr><th scope="col">Version</th><th scope="col">Made from</th><th scope="col">How</th></tr></thead>
-<tbody>${edges.map((e) => html`<tr><th scope="row"><a href="${e.to.version.page}">${label(e.to)}</a></th><td><a href="${e.from.version.page}">${label(e.from)}</a></td><td>${e.kind === "layer" ? "layer (promote or refresh on top of the parent)" : "flattened promote"}</td></tr>`)}</tbody></table>`;
+<tbody>${edges.map(
+    (e) => html`<tr><th scope="row"><a href="${e.to.version.page}">${label(e.to)}</a></th>
+<td><a href="${e.from.version.page}">${label(e.from)}</a></td>
+<td>${e.kind === "layer" ? "layer (promote or refresh on top of the parent)" : "flattened promote"}</td></tr>`,
+  )}</tbody></table>`;
 }
 
 const clip = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);

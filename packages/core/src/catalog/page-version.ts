@@ -3,7 +3,7 @@
 // fields that could hold data values (samples, previews) are withheld by name.
 import type { ImageManifest } from "../image/manifest.js";
 import type { CatalogData, CatalogVersion } from "./collect.js";
-import { formatBytes, html, safeHttpUrl, shortDigest, type SafeHtml } from "./html.js";
+import { formatBytes, headerRow, html, safeHttpUrl, shortDigest, type SafeHtml } from "./html.js";
 import { renderPage } from "./layout.js";
 import { derivedFrom, maskingBadge } from "./page-library.js";
 import { definitionList, fieldsAsRows } from "./definition-list.js";
@@ -17,6 +17,9 @@ const KNOWN_TOP_LEVEL = new Set([
 ]);
 
 /** Versions by manifest digest, and the versions made from each (computed once per site). */
+const UNMASKED_ALERT = html`<div class="alert" role="alert"><p><strong>This version is not masked.</strong>
+It holds the source's data as it was; share it only where the source itself may go.</p></div>`;
+
 export interface VersionLinks {
   byDigest: Map<string, CatalogVersion>;
   children: Map<string, CatalogVersion[]>;
@@ -38,7 +41,7 @@ export function renderVersion(data: CatalogData, v: CatalogVersion, links: Versi
   const children = links.children.get(v.image.manifestDigest) ?? [];
   const body = html`
 <h1>${label} ${maskingBadge(v.masking)}</h1>
-${v.masking === "unmasked" ? html`<div class="alert" role="alert"><p><strong>This version is not masked.</strong> It holds the source's data as it was; share it only where the source itself may go.</p></div>` : ""}
+${v.masking === "unmasked" ? UNMASKED_ALERT : ""}
 <section aria-labelledby="s-summary"><h2 id="s-summary">Summary</h2>
 ${definitionList([
     ["Image id (manifest digest)", html`<code>${v.image.manifestDigest}</code>`],
@@ -66,7 +69,8 @@ ${accessSection(m)}
 ${buildSection(m)}
 ${labelsSection(m)}
 ${otherFieldsSection(m)}
-<p><a href="../audit.html?image=${encodeURIComponent(label)}">Audit events of ${label}</a> · <a href="../lineage.html#node-${v.image.manifestDigest.slice(7, 19)}">Lineage</a></p>`;
+<p><a href="../audit.html?image=${encodeURIComponent(label)}">Audit events of ${label}</a> ·
+<a href="../lineage.html#node-${v.image.manifestDigest.slice(7, 19)}">Lineage</a></p>`;
   return renderPage(data, { title: label, root: "../", current: "version", body });
 }
 
@@ -75,7 +79,10 @@ function databasesSection(m: ImageManifest): SafeHtml {
 <table class="data"><caption>Databases and tables in this image (sizes from the build's inventory)</caption>
 <thead><tr><th scope="col">Database</th><th scope="col">Table</th><th scope="col">Rows (estimate)</th><th scope="col">Size</th><th scope="col">Columns</th></tr></thead>
 <tbody>${m.databases.map((d) => html`<tr class="db-row"><th scope="row">${d.name}</th><td>${d.tables.length} tables</td><td></td><td>${formatBytes(d.sizeBytes)}</td><td></td></tr>
-${d.tables.map((t) => html`<tr><td>${d.name}</td><td>${t.schema}.${t.name}</td><td>${t.rowEstimate}</td><td>${formatBytes(t.sizeBytes)}</td><td>${t.columns.map((c) => c.name).join(", ")}</td></tr>`)}`)}</tbody></table>
+${d.tables.map(
+  (t) => html`<tr><td>${d.name}</td><td>${t.schema}.${t.name}</td><td>${t.rowEstimate}</td><td>${formatBytes(t.sizeBytes)}</td>
+<td>${t.columns.map((c) => c.name).join(", ")}</td></tr>`,
+)}`)}</tbody></table>
 </section>`;
 }
 
@@ -84,7 +91,9 @@ function accessSection(m: ImageManifest): SafeHtml {
   const list = (items: string[]): SafeHtml | string =>
     items.length ? html`<ul class="inline">${items.map((i) => html`<li>${redactSecrets(i)}</li>`)}</ul>` : "none";
   return html`<section aria-labelledby="s-access"><h2 id="s-access">Access</h2>
-${a && (a.users.length || a.teams.length) ? definitionList([["Users", list(a.users)], ["Teams", list(a.teams)]]) : html`<p>No access list: anyone who can read the repository may clone this version.</p>`}
+${a && (a.users.length || a.teams.length)
+    ? definitionList([["Users", list(a.users)], ["Teams", list(a.teams)]])
+    : html`<p>No access list: anyone who can read the repository may clone this version.</p>`}
 </section>`;
 }
 
@@ -108,7 +117,10 @@ ${definitionList([
 function labelsSection(m: ImageManifest): SafeHtml {
   const entries = Object.entries(m.labels);
   return html`<section aria-labelledby="s-labels"><h2 id="s-labels">Labels</h2>
-${entries.length ? html`<table class="data"><thead><tr><th scope="col">Label</th><th scope="col">Value</th></tr></thead><tbody>${entries.map(([k, val]) => html`<tr><th scope="row">${k}</th><td>${redactSecrets(val)}</td></tr>`)}</tbody></table>` : html`<p>No labels.</p>`}
+${entries.length
+    ? html`<table class="data">${headerRow(["Label", "Value"])}
+<tbody>${entries.map(([k, val]) => html`<tr><th scope="row">${k}</th><td>${redactSecrets(val)}</td></tr>`)}</tbody></table>`
+    : html`<p>No labels.</p>`}
 </section>`;
 }
 

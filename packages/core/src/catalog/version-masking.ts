@@ -7,6 +7,7 @@ import { definitionList, fieldsAsRows } from "./definition-list.js";
 import { displayFields, humanizeKey, isWithheldKey, type DisplayValue } from "./redact.js";
 
 const RULE_COLUMNS = ["database", "table", "column", "transformer", "family", "origin", "distinctValues"];
+const PII_CAPTION = "Columns the PII scan flagged (names, types and reasons only; sampled values are never recorded here)";
 const PII_COLUMNS = ["database", "schema", "table", "column", "type", "kinds", "reasons"];
 
 /** Leak-scan figures under the names a compliance reviewer knows them by. */
@@ -26,7 +27,8 @@ const LEAK_LABELS: Record<string, string> = {
 export function maskingSection(m: ImageManifest): SafeHtml {
   const k = m.masking;
   if (!k) {
-    return html`<section aria-labelledby="s-masking"><h2 id="s-masking">Masking</h2><p class="alert">No masking policy was applied: this version is <strong>UNMASKED</strong>.</p></section>`;
+    return html`<section aria-labelledby="s-masking"><h2 id="s-masking">Masking</h2>
+<p class="alert">No masking policy was applied: this version is <strong>UNMASKED</strong>.</p></section>`;
   }
   const { policyDigest, variant, rules, rowsChanged, scan, leakScan: _leak, ...rest } = k as typeof k & Record<string, unknown>;
   const { piiCandidates: _pii, ...scanRest } = (scan ?? {}) as Record<string, unknown>;
@@ -41,7 +43,7 @@ ${definitionList([
 ${recordTable(rules, RULE_COLUMNS, "Masking rules applied, one row per column", "No column rules (the policy masked nothing).")}
 <h3 id="s-pii">PII scan findings</h3>
 ${Object.keys(scanRest).length ? definitionList(fieldsAsRows(scanRest)) : ""}
-${scan ? recordTable(scan.piiCandidates, PII_COLUMNS, "Columns the PII scan flagged (names, types and reasons only; sampled values are never recorded here)", "The PII scan found no unmasked candidates.") : html`<p>No PII scan was recorded.</p>`}
+${scan ? recordTable(scan.piiCandidates, PII_COLUMNS, PII_CAPTION, "The PII scan found no unmasked candidates.") : html`<p>No PII scan was recorded.</p>`}
 </section>`;
 }
 
@@ -62,7 +64,9 @@ export function leakScanSection(m: ImageManifest): SafeHtml {
 function leakRow(key: string, value: unknown): SafeHtml {
   const shown = isWithheldKey(key, value) ? "(withheld)" : displayFields({ [key]: value })[0]![1];
   const alarm = (key === "hits" || key === "copies") && typeof value === "number" && value > 0;
-  return html`<tr data-leak-field="${key}"${alarm ? html` class="alarm"` : ""}><th scope="row">${LEAK_LABELS[key] ?? humanizeKey(key)}</th><td>${typeof shown === "number" ? shown.toLocaleString("en-US") : shown}</td></tr>`;
+  const label = LEAK_LABELS[key] ?? humanizeKey(key);
+  const text = typeof shown === "number" ? shown.toLocaleString("en-US") : shown;
+  return html`<tr data-leak-field="${key}"${alarm ? html` class="alarm"` : ""}><th scope="row">${label}</th><td>${text}</td></tr>`;
 }
 
 /** Records as a table: the known columns first, then whatever else any record carries. */
