@@ -76,6 +76,13 @@ describe("writeCatalog", () => {
     expect(page).toContain("&lt;script&gt;window.__pwned=1&lt;/script&gt;");
   });
 
+  it("never writes a page outside the site folder, whatever the repository answered", async () => {
+    const data = await collectCatalog(world.repository);
+    data.versions[0]!.page = "../escaped.html";
+    await expect(writeSite(path.join(world.root, "contained"), data)).rejects.toThrow(/outside the site folder/);
+    expect(readdirSync(world.root)).not.toContain("escaped.html");
+  });
+
   it("needs --out on the command line", async () => {
     const run = await runCli(["--repo", world.repoDir, "--home", path.join(world.root, "home"), "catalog"], { PATH: process.env.PATH });
     expect(run.code).not.toBe(0);

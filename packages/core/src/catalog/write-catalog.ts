@@ -4,7 +4,7 @@
 // is a previous catalog (it holds our marker file), never a folder of something else.
 import { mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { UsageError } from "../errors.js";
+import { RepositoryError, UsageError } from "../errors.js";
 import type { Repository } from "../repository/types.js";
 import { CATALOG_SCRIPT } from "./asset-script.js";
 import { CATALOG_STYLE } from "./asset-style.js";
@@ -61,9 +61,21 @@ export async function writeSite(dir: string, data: CatalogData): Promise<string[
     writeFile(path.join(dir, CATALOG_MARKER), `dbclone catalog of ${data.versions.length} versions, ${data.generatedAt}\n`),
     // GitHub Pages runs Jekyll unless told not to, and Jekyll hides files starting with "_" or ".".
     writeFile(path.join(dir, ".nojekyll"), ""),
-    mapLimit(pages, WRITE_CONCURRENCY, ([file, render]) => writeFile(path.join(dir, file), render())),
+    mapLimit(pages, WRITE_CONCURRENCY, ([file, render]) => writeFile(insideSite(dir, file), render())),
   ]);
   return pages.map(([file]) => file);
+}
+
+/**
+ * A page path inside the site. Names and versions are validated by the manifest schema, so this
+ * never fails for a published image; it keeps a bad repository answer from writing elsewhere.
+ */
+function insideSite(dir: string, file: string): string {
+  const target = path.resolve(dir, file);
+  if (!target.startsWith(path.resolve(dir) + path.sep)) {
+    throw new RepositoryError(`catalog page '${file}' would land outside the site folder; the repository answered a bad image name or version`);
+  }
+  return target;
 }
 
 async function assertReplaceable(out: string): Promise<void> {
