@@ -2,7 +2,7 @@
 // scan's findings and the leak scan's figures. Sections render whatever fields the manifest has,
 // known ones under their own names and newer ones generically, never a sampled value.
 import type { ImageManifest } from "../image/manifest.js";
-import { html, type SafeHtml } from "./html.js";
+import { groupDigits, html, type SafeHtml } from "./html.js";
 import { definitionList, fieldsAsRows } from "./definition-list.js";
 import { displayFields, humanizeKey, isWithheldKey, type DisplayValue } from "./redact.js";
 
@@ -65,7 +65,7 @@ function leakRow(key: string, value: unknown): SafeHtml {
   const shown = isWithheldKey(key, value) ? "(withheld)" : displayFields({ [key]: value })[0]![1];
   const alarm = (key === "hits" || key === "copies") && typeof value === "number" && value > 0;
   const label = LEAK_LABELS[key] ?? humanizeKey(key);
-  const text = typeof shown === "number" ? shown.toLocaleString("en-US") : shown;
+  const text = typeof shown === "number" ? groupDigits(shown) : shown;
   return html`<tr data-leak-field="${key}"${alarm ? html` class="alarm"` : ""}><th scope="row">${label}</th><td>${text}</td></tr>`;
 }
 
