@@ -1,7 +1,6 @@
 // The audit trail as the catalog shows it: every line of the log (even ones that no longer parse)
 // with its line number, and the chain's own verification saying up to which line it holds.
-import { createReadStream } from "node:fs";
-import { createInterface } from "node:readline";
+import { readFile } from "node:fs/promises";
 import type { AuditEvent, AuditLog, AuditVerifyResult } from "../audit/index.js";
 
 export type AuditLineStatus = "verified" | "breaks" | "unverified";
@@ -22,15 +21,18 @@ export interface AuditTrail {
 }
 
 export async function readAuditTrail(log: AuditLog): Promise<AuditTrail> {
-  const verification = await log.verify();
+  // The chain's own verification is the authority on where it breaks; the lines are read beside it.
+  const [verification, lines] = await Promise.all([log.verify(), readLines(log.filePath)]);
   const { ok: _ok, events: _events, problem: _problem, ...extras } = verification as AuditVerifyResult & Record<string, unknown>;
   const brokenLine = verification.ok ? Infinity : (verification.problem?.line ?? verification.events + 1);
+  // Lines appended after the verification ran are shown, but not as verified.
+  const verifiedUpTo = verification.ok ? verification.events : brokenLine - 1;
   const rows: AuditRow[] = [];
   let line = 0;
-  for await (const text of readLines(log.filePath)) {
+  for (const text of lines) {
     line++;
     if (text.trim() === "" && line !== brokenLine) continue;
-    const status: AuditLineStatus = line < brokenLine ? "verified" : line === brokenLine ? "breaks" : "unverified";
+    const status: AuditLineStatus = line <= verifiedUpTo ? "verified" : line === brokenLine ? "breaks" : "unverified";
     rows.push({ line, status, ...eventOf(text) });
   }
   return { rows, verification, verificationExtras: extras };
@@ -45,12 +47,16 @@ function eventOf(text: string): { event?: Partial<AuditEvent> } {
   }
 }
 
-async function* readLines(file: string): AsyncGenerator<string> {
-  const input = createReadStream(file, "utf8");
-  const opened = await new Promise<boolean>((resolve, reject) => {
-    input.once("open", () => resolve(true));
-    input.once("error", (e: NodeJS.ErrnoException) => (e.code === "ENOENT" ? resolve(false) : reject(e)));
-  });
-  if (!opened) return;
-  yield* createInterface({ input, crlfDelay: Infinity });
+/** The log's lines (a missing log has none); a final newline does not make an extra line. */
+async function readLines(file: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw e;
+  }
+  const lines = text.split(/\r?\n/);
+  if (lines[lines.length - 1] === "") lines.pop();
+  return lines;
 }
