@@ -3,6 +3,7 @@ import { Command, Option } from "commander";
 import type { CliContext } from "./context.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerBuild } from "./commands/build.js";
+import { registerCatalog } from "./commands/catalog.js";
 import { registerClone } from "./commands/clone.js";
 import { registerClones } from "./commands/clones.js";
 import { registerDemo } from "./commands/demo.js";
@@ -65,6 +66,7 @@ export function buildProgram(ctx: CliContext): Command {
     registerUntag,
     registerRm,
     registerAudit,
+    registerCatalog,
     registerClones,
     registerBuild,
     registerScan,

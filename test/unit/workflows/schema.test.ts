@@ -92,8 +92,8 @@ describe.each(examples)("workflows-examples/%s", (file) => {
     const ours = Object.values(workflow.jobs)
       .flatMap((job) => job.steps ?? [])
       .filter((step) => step.uses?.startsWith("dbclone-org/dbclone/"));
-    // Every example uses dbclone: through our actions, or (the Windows preview) through the CLI.
-    expect(ours.length > 0 || /(\bdbclone|dist\/cli\/index\.cjs) (build|clone|teardown)\b/.test(content)).toBe(true);
+    // Every example uses dbclone: through our actions, or (the Windows preview, the catalog) through the CLI.
+    expect(ours.length > 0 || /(\bdbclone|dist\/cli\/index\.cjs) (build|clone|teardown|catalog)\b/.test(content)).toBe(true);
     for (const step of ours) {
       const m = /^dbclone-org\/dbclone\/actions\/([a-z-]+)@v0$/.exec(step.uses!);
       expect(m, `${step.uses} is not dbclone-org/dbclone/actions/<name>@v0`).not.toBeNull();

@@ -1,0 +1,73 @@
+// Everything the catalog shows, read through the Repository contract (directory or OCI alike):
+// every published version with its manifest and tags, and the audit trail with its verification.
+import type { PublishedImage, Repository } from "../repository/types.js";
+import { readAuditTrail, type AuditTrail } from "./audit-trail.js";
+
+export type MaskingState = "masked" | "masked-unscanned" | "leak-hits" | "unmasked";
+
+export interface CatalogVersion {
+  image: PublishedImage;
+  tags: string[];
+  masking: MaskingState;
+  /** Site-relative path of the version's page. */
+  page: string;
+}
+
+export interface CatalogData {
+  /** Repository location as the repository reports it (never with credentials). */
+  location: string;
+  generatedAt: string;
+  /** Sorted by image name, then creation time. */
+  versions: CatalogVersion[];
+  audit: AuditTrail;
+}
+
+/** Manifests are fetched this many at a time: a registry answers one request per version. */
+const READ_CONCURRENCY = 8;
+
+export async function collectCatalog(repository: Repository, now: Date = new Date()): Promise<CatalogData> {
+  const summaries = await repository.list();
+  const images = await mapLimit(summaries, READ_CONCURRENCY, (s) => repository.resolve({ name: s.name, version: s.version }));
+  const versions = images.map((image, i) => ({
+    image,
+    tags: [...summaries[i]!.tags].sort(),
+    masking: maskingState(image),
+    page: versionPagePath(image.name, image.version),
+  }));
+  versions.sort(
+    (a, b) =>
+      a.image.name.localeCompare(b.image.name) ||
+      a.image.manifest.created.localeCompare(b.image.manifest.created) ||
+      a.image.version.localeCompare(b.image.version),
+  );
+  return { location: repository.location, generatedAt: now.toISOString(), versions, audit: await readAuditTrail(repository.audit) };
+}
+
+export function maskingState(image: PublishedImage): MaskingState {
+  const m = image.manifest.masking;
+  if (!m) return "unmasked";
+  if (!m.leakScan) return "masked-unscanned";
+  return m.leakScan.hits > 0 ? "leak-hits" : "masked";
+}
+
+/**
+ * `versions/<name with / as -->@<version>.html`: names never hold "--" (IMAGE_NAME_PATTERN allows
+ * one separator between alphanumerics) and versions never hold "/", so paths cannot collide.
+ */
+export function versionPagePath(name: string, version: string): string {
+  return `versions/${name.replaceAll("/", "--")}@${version}.html`;
+}
+
+/** `fn` over `items`, at most `limit` at a time, results in order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
