@@ -7,7 +7,7 @@ export const gateTests = [
   "test/unit/audit/forged-history.test.ts",
   "test/unit/masking/policy.test.ts",
   "test/unit/masking/fk-family.test.ts",
-  "test/unit/masking/leak-scan-gate.test.ts",
+  "test/unit/sqlserver/leak-gate.test.ts",
   "test/unit/clones/ttl.test.ts",
   "test/unit/github/access.test.ts",
   "test/unit/actions/reporter.test.ts",
