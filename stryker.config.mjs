@@ -27,6 +27,8 @@ export default {
     "packages/core/src/masking/policy/resolve-policy.ts",
   ],
   ignorePatterns: ["dist", "bench", "coverage", "reports", ".stryker-tmp", "workflows-examples"],
+  // Static mutants (module-level constants) would rerun every test each: skipped, listed as ignored.
+  ignoreStatic: true,
   concurrency: 2,
   timeoutMS: 30_000,
   reporters: ["clear-text", "progress", "json", "html"],
