@@ -16,6 +16,8 @@ export interface StepOptions {
   /** STATE_* values, as the runner passes them to a post step. */
   state?: Record<string, string>;
   timeoutMs?: number;
+  /** Run bundles from this directory (built from source by bundleFromSource) instead of dist/. */
+  bundleDir?: string;
 }
 
 export interface WorkflowCommand {
@@ -50,9 +52,9 @@ export function inputEnvName(name: string): string {
   return `INPUT_${name.replace(/ /g, "_").toUpperCase()}`;
 }
 
-/** Run one bundle (path relative to the repo root) as a step. */
+/** Run one bundle (a path relative to the repo root, or absolute) as a step. */
 export async function runBundle(bundle: string, opts: StepOptions = {}): Promise<StepResult> {
-  const file = path.join(repoRoot, bundle);
+  const file = path.resolve(repoRoot, bundle);
   if (!fs.existsSync(file)) throw new Error(`${bundle} does not exist: run npm run build first.`);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "dbclone-e2e-step-"));
   try {
@@ -105,12 +107,30 @@ export async function runAction(name: string, opts: StepOptions = {}): Promise<A
   const action = YAML.parse(fs.readFileSync(path.join(actionDir, "action.yml"), "utf8")) as ActionYaml;
   const inputs = { ...actionDefaults(action), ...opts.inputs };
   const env = { GITHUB_ACTION_PATH: actionDir, ...opts.env };
-  const bundleOf = (p: string) => path.relative(repoRoot, path.resolve(actionDir, p));
+  const bundleOf = (p: string) => {
+    const inDist = path.relative(path.join(repoRoot, "dist"), path.resolve(actionDir, p));
+    return opts.bundleDir ? path.join(opts.bundleDir, inDist) : path.join("dist", inDist);
+  };
   const main = await runBundle(bundleOf(action.runs.main), { ...opts, inputs, env });
   if (!action.runs.post) return main;
   // Our post steps use post-if: always(), so the post step runs whether main passed or failed.
   const post = await runBundle(bundleOf(action.runs.post), { ...opts, inputs, env, state: { ...main.state, ...opts.state } });
   return { ...main, post };
+}
+
+/**
+ * Bundle the actions' entry points from source (the same esbuild options as dist/) into `outDir`,
+ * so an e2e run catches a source bug before anyone rebuilds dist/.
+ */
+export async function bundleFromSource(outDir: string): Promise<void> {
+  const { build } = await import("esbuild");
+  const { bundles, bundleOptions } = (await import("../../scripts/build.mjs")) as {
+    bundles: { entry: string; out: string; cli?: boolean }[];
+    bundleOptions: (entry: string, outfile: string, o?: { cli?: boolean }) => Parameters<typeof build>[0];
+  };
+  for (const b of bundles.filter((x) => x.entry.startsWith("actions/"))) {
+    await build({ ...bundleOptions(path.join(repoRoot, b.entry), path.join(outDir, b.out)), logLevel: "error" });
+  }
 }
 
 interface ActionYaml {

@@ -8,9 +8,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Qcow2Driver } from "../../../packages/core/src/disk/index.js";
 import type { DiskAttachment, SealedDisk } from "../../../packages/core/src/disk/index.js";
 import { DigestMismatchError } from "../../../packages/core/src/errors.js";
+import { requireOrSkip, qcow2Unavailable } from "../required.js";
 import { forceCleanup } from "./cleanup.js";
 
-const canRun = process.platform === "linux" && process.getuid?.() === 0 && existsSync("/dev/fuse");
+const skip = requireOrSkip(qcow2Unavailable());
 const MiB = 1024 * 1024;
 const sha256 = (file: string) => "sha256:" + createHash("sha256").update(readFileSync(file)).digest("hex");
 const mountsUnder = async (root: string) =>
@@ -26,7 +27,7 @@ const processGone = (pid: unknown) => {
 };
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-describe.skipIf(!canRun)("Qcow2Driver (real qemu, root)", () => {
+describe.skipIf(skip !== undefined)("Qcow2Driver (real qemu, root)", () => {
   const suiteRoot = mkdtempSync(path.join(os.tmpdir(), "dbclone-qcow2-"));
   let driver: Qcow2Driver;
   let base: SealedDisk;

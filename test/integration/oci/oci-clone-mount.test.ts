@@ -8,12 +8,13 @@ import { Qcow2Driver, type DiskAttachment } from "../../../packages/core/src/dis
 import { parseImageRef } from "../../../packages/core/src/image/reference.js";
 import { OciRepository } from "../../../packages/core/src/repository/oci/index.js";
 import { forceCleanup } from "../disk/cleanup.js";
+import { qcow2Unavailable, requireOrSkip } from "../required.js";
 import { manifestForDisk } from "../../unit/_helpers/manifest.js";
 import { canRunRegistry, startRegistry, type TestRegistry } from "./registry-fixture.js";
 
-const canRun = canRunRegistry && process.getuid?.() === 0 && existsSync("/dev/fuse");
+const skip = requireOrSkip(qcow2Unavailable());
 
-describe.skipIf(!canRun)("a pulled OCI image clone-mounts with the qcow2 driver", () => {
+describe.skipIf(!canRunRegistry || skip !== undefined)("a pulled OCI image clone-mounts with the qcow2 driver", () => {
   const root = mkdtempSync(path.join(os.tmpdir(), "dbclone-oci-clone-"));
   let registry: TestRegistry;
   let driver: Qcow2Driver;

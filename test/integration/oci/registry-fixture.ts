@@ -1,15 +1,16 @@
 // Starts Debian's docker-registry (distribution 2.8) on 127.0.0.1 on a free port with its own
 // storage dir and config (deletes enabled, optional htpasswd basic auth), and stops it by PID.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { freePort } from "../../../packages/core/src/util/net.js";
-import { requireOrSkip } from "../required.js";
+import { onPath, requireOrSkip } from "../required.js";
 
-export const REGISTRY_BINARY = "/usr/bin/docker-registry";
-export const canRunRegistry = !requireOrSkip(process.platform === "linux" && existsSync(REGISTRY_BINARY) ? undefined : `${REGISTRY_BINARY} is missing (apt-get install docker-registry)`);
-export const canUseHtpasswd = !requireOrSkip(spawnSync("htpasswd", ["-h"], { stdio: "ignore" }).error === undefined ? undefined : "htpasswd is missing (apt-get install apache2-utils)");
+/** Debian's docker-registry, found on PATH (so a run can hide it to prove a missing one fails CI). */
+export const REGISTRY_BINARY = onPath("docker-registry") ?? "docker-registry";
+export const canRunRegistry = !requireOrSkip(process.platform === "linux" && onPath("docker-registry") ? undefined : "docker-registry is not on PATH (apt-get install docker-registry)");
+export const canUseHtpasswd = !requireOrSkip(onPath("htpasswd") ? undefined : "htpasswd is not on PATH (apt-get install apache2-utils)");
 
 export interface TestRegistry {
   port: number;

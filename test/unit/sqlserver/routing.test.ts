@@ -6,60 +6,20 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { CloneRegistry } from "../../../packages/core/src/clones/registry.js";
-import type { SealedDisk, StagingDisk } from "../../../packages/core/src/disk/types.js";
-import { sqlServerConnectionFromEnv, useSqlServerHost, type SqlServerHost } from "../../../packages/core/src/engine/sqlserver/host.js";
-import { sha256File } from "../../../packages/core/src/image/digest.js";
+import { sqlServerConnectionFromEnv, useSqlServerHost } from "../../../packages/core/src/engine/sqlserver/host.js";
 import { openRepository } from "../../../packages/core/src/repository/index.js";
 import { listTree, runCli } from "../cli/helpers.js";
-import { FakeDisk, FakeExecutor, FakeRunner, StepLog } from "./fakes.js";
-import { header } from "./headers.js";
-
-/** A fake disk whose seal writes a real blob, so the repository can publish it. */
-class SealingDisk extends FakeDisk {
-  override async seal(staging: StagingDisk, outFile: string): Promise<SealedDisk> {
-    await super.seal(staging, outFile);
-    writeFileSync(outFile, "fake vhdx bytes");
-    return { file: outFile, digest: await sha256File(outFile), sizeBytes: 15, virtualSizeBytes: 1 << 30 };
-  }
-}
+import { installHost as installFakeHost } from "./routing-host.js";
+import type { StepLog } from "./fakes.js";
 
 let root: string;
 let env: NodeJS.ProcessEnv;
 let log: StepLog;
 
-function installHost(platform: NodeJS.Platform): FakeExecutor {
-  log = new StepLog();
-  const exec = new FakeExecutor(log)
-    .on("HEADERONLY", [[header({ type: 1, first: "100", last: "200", db: "Sales" })]], "C:\\bak\\full.bak")
-    .on("HEADERONLY", [[header({ type: 2, first: "150", last: "300", db: "Sales" })]], "C:\\bak\\1.trn")
-    .on("FILELISTONLY", [[{ LogicalName: "Sales_Data", Type: "D", FileID: 1 }, { LogicalName: "Sales_Log", Type: "L", FileID: 2 }]])
-    .on("SELECT s.name AS [schema]", [[{ schema: "dbo", table: "customers", column: "email", type: "nvarchar(200)", nullable: true, rows: 3 }], [], []])
-    .on("ProductVersion", [[{ v: "16.0.1000.6" }]])
-    .on("dm_server_services", [[{ account: "NT SERVICE\\MSSQLSERVER" }]]);
-  // sys.master_files answers where RESTORE … MOVE put the data file (under the build's staging mount).
-  const execute = exec.execute.bind(exec);
-  let moved = "";
-  exec.execute = async (sql, params = {}) => {
-    if (typeof params.move0_to === "string") moved = params.move0_to;
-    const result = await execute(sql, params);
-    return sql.includes("sys.master_files") ? [[{ logicalName: "Sales_Data", path: moved, kind: "ROWS" }]] : result;
-  };
-  const host: SqlServerHost = {
-    platform,
-    connection: { server: "localhost", port: 1433, auth: { kind: "sql", user: "sa", password: "x" }, trustServerCertificate: true },
-    connect: async () => exec,
-    disk: () => new SealingDisk(log),
-    runner: () => new FakeRunner(log),
-    files: {
-      makeDir: async () => {},
-      copyTree: async (a, b) => log.record(`files: copy ${a} -> ${b}`),
-      moveFile: async () => {},
-      writeText: async (f) => log.record(`files: write ${f}`),
-    },
-    readLayout: async () => ({ version: 1, databases: [{ name: "Sales", dir: "databases\\0-Sales", files: [{ logicalName: "Sales_Data", path: "databases\\0-Sales\\f1.mdf", kind: "ROWS" }] }] }),
-  };
-  useSqlServerHost(host);
-  return exec;
+function installHost(platform: NodeJS.Platform) {
+  const host = installFakeHost(platform);
+  log = host.log;
+  return host.exec;
 }
 
 beforeEach(() => {

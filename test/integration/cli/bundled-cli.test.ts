@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { listTree } from "./helpers.js";
+import { listTree } from "../../unit/cli/helpers.js";
 
 let tmp: string;
 let bundle: string;

@@ -1,0 +1,104 @@
+// The gates between a user and someone else's database: a clone is handed out (new or reused by
+// name) only after the server on its port proves it is that clone of that image; and a clone never
+// lives longer than its repository allows, whatever TTL was asked for.
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildImage } from "../../../packages/core/src/build/index.js";
+import { CloneRegistry } from "../../../packages/core/src/clones/index.js";
+import { createClone, teardownClones } from "../../../packages/core/src/clones/lifecycle.js";
+import { createSampleDump } from "../../../packages/core/src/engine/index.js";
+import { silentReporter, type Reporter } from "../../../packages/core/src/reporter.js";
+import { makeWorld, psql, type World } from "./fixture.js";
+import { clonePostmasterPid, killAndWait, WrongServer } from "./wrong-server.js";
+
+let world: World;
+let wrong: WrongServer;
+
+beforeAll(async () => {
+  world = await makeWorld("dbclone-identity-");
+  const dump = path.join(world.root, "shop.dump");
+  await createSampleDump(dump, { sizeMb: 2, seed: 11 });
+  await buildImage({ repository: world.repository, name: "shop", version: "v1", sources: [{ kind: "dump", path: dump }], home: world.home, reporter: silentReporter });
+  wrong = new WrongServer(path.join(world.root, "wrong-server"));
+});
+
+afterAll(async () => {
+  try {
+    wrong?.stop();
+  } finally {
+    await world?.cleanup();
+  }
+});
+
+const clone = (extra: Partial<Parameters<typeof createClone>[0]> = {}) =>
+  createClone({ repository: world.repository, ref: "shop:v1", home: world.home, reporter: silentReporter, ...extra });
+
+/** A reporter that, the moment the clone's login is registered as a secret (its server is up, not yet verified), lets another server take its port. */
+function hijackingReporter(): Reporter {
+  let done = false;
+  return {
+    ...silentReporter,
+    secret(value: string) {
+      if (done || !value.startsWith("postgresql://")) return;
+      done = true;
+      const port = Number(new URL(value).port);
+      killAndWait(clonePostmasterPid(world.home, port));
+      wrong.takeOver(value);
+    },
+  };
+}
+
+describe("clone identity", () => {
+  it("refuses to hand out a new clone when another server has taken its port, and leaves nothing behind", async () => {
+    try {
+      const attempt = clone({ reporter: hijackingReporter() });
+      await expect(attempt).rejects.toThrow(/The server on port \d+ is not clone c-\w+ of image sha256:[0-9a-f]{64} \(it reports clone "none", image "none"\)/);
+      expect(await new CloneRegistry(world.home).list()).toEqual([]);
+      expect(await world.leftovers()).toEqual([]);
+    } finally {
+      wrong.stop();
+    }
+  });
+
+  it("does not hand back a named clone whose port another server now answers (its recorded pid alive again): it makes the clone anew", async () => {
+    const first = await clone({ name: "branch-a" });
+    psql(first.credentials.connectionString, "CREATE TABLE mine (x int)");
+    try {
+      killAndWait(clonePostmasterPid(world.home, first.clone.port));
+      wrong.takeOver(first.credentials.connectionString);
+      // After a crash the recorded pid belongs to a live process again: the liveness check passes.
+      await new CloneRegistry(world.home).patch(first.clone.id, { serverPid: wrong.pid });
+      const again = await clone({ name: "branch-a" });
+      expect(again.created).toBe(true);
+      expect(again.clone.id).not.toBe(first.clone.id);
+      expect(psql(again.credentials.connectionString, "SELECT current_setting('dbclone.clone_id')")).toBe(again.clone.id);
+    } finally {
+      wrong.stop();
+      await teardownClones({ home: world.home, reporter: silentReporter, name: "branch-a" });
+    }
+  });
+});
+
+describe("clone lifetime", () => {
+  it("caps a requested TTL at the repository's maxTtl, and uses the cap when none is asked for", async () => {
+    const configFile = path.join(world.repoDir, "dbclone-repository.json");
+    const config = JSON.parse(readFileSync(configFile, "utf8"));
+    writeFileSync(configFile, JSON.stringify({ ...config, config: { ...config.config, maxTtl: "1h" } }));
+    const asked = await clone({ ttlSeconds: 2 * 86_400 });
+    const unasked = await clone();
+    const shorter = await clone({ ttlSeconds: 600 });
+    try {
+      const lifetime = (c: typeof asked) => (Date.parse(c.clone.expiresAt!) - Date.parse(c.clone.createdAt)) / 1000;
+      expect(lifetime(asked)).toBeGreaterThan(3600 - 120);
+      expect(lifetime(asked)).toBeLessThanOrEqual(3600);
+      expect(lifetime(unasked)).toBeGreaterThan(3600 - 120);
+      expect(lifetime(unasked)).toBeLessThanOrEqual(3600);
+      expect(lifetime(shorter)).toBeLessThanOrEqual(600);
+      expect(lifetime(shorter)).toBeGreaterThan(600 - 120);
+    } finally {
+      for (const c of [asked, unasked, shorter]) await teardownClones({ home: world.home, reporter: silentReporter, id: c.clone.id });
+      writeFileSync(configFile, JSON.stringify(config));
+    }
+  });
+});
