@@ -11,8 +11,8 @@ import { freePort } from "../util/net.js";
 import { secondsSince, timestampVersion } from "../util/time.js";
 import { engineForSources, platformFor } from "./platform.js";
 import type { BuildImageOptions, BuildResult } from "./types.js";
-import { leakScanOrFail, maskForBuild, type MaskingStepResult } from "../masking/build-step.js";
-import { maskingReport, type MaskedBuild } from "./masking-record.js";
+import { leakScanOrFail, maskForBuild, scanDataFilesForLeaks, skippedLeakScan, type MaskingStepResult } from "../masking/build-step.js";
+import { maskingReport, notPersonalRecord, type MaskedBuild } from "./masking-record.js";
 import { auditBuildSuccess, buildFailed, buildManifest, publishBuild } from "./publish-build.js";
 import { variantImageName } from "../masking/variants.js";
 import type { SourceSpec } from "../engine/types.js";
@@ -73,13 +73,15 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
       await driver.destroy(fresh.file);
     });
     await engine.copyFresh(staging.mountPath, fresh.mountPath, reporter);
+    // Before sealing, the data files one by one: a hit there is named by its channel (WAL, table, index).
+    if (masked?.leak) await scanDataFilesForLeaks(fresh.mountPath, masked.leak);
     await driver.unmount(staging.attachment);
     await driver.destroy(staging.file);
     const sealed = await driver.seal(fresh, path.join(workDir, `base.${driver.format}`));
     const sealSeconds = secondsSince(sealStart);
-    // Prove it: the final blob must hold none of the sampled original values (a hit throws; nothing is published).
-    const leakScan = masked ? await leakScanOrFail(sealed.file, masked.run, reporter) : undefined;
-    const record: MaskedBuild | undefined = masked && leakScan ? { run: masked.run, leakScan, piiCandidates: masked.piiCandidates, variant } : undefined;
+    // Prove it: no original may be stored anywhere on the final disk unless published data explains it (a hit throws).
+    const leakScan = masked ? (masked.leak ? await leakScanOrFail(sealed.file, masked.run, reporter, masked.leak) : skippedLeakScan(masked.resolved, masked.run)) : undefined;
+    const record: MaskedBuild | undefined = masked && leakScan ? { run: masked.run, leakScan, piiCandidates: masked.piiCandidates, variant, notPersonal: notPersonalRecord(masked.resolved) } : undefined;
 
     const manifest = buildManifest(
       opts,

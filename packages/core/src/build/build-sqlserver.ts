@@ -43,7 +43,7 @@ export async function buildSqlServer(opts: BuildImageOptions, version: string): 
         workDir,
         outFile: path.join(workDir, "base.vhdx"),
         diskSizeBytes: opts.diskSizeBytes ?? 64 * GiB,
-        ...(opts.masking ? { masking: { policy: opts.masking.policy, key: opts.masking.key.bytes, variant, probeTarget: opts.masking.probeTarget } } : {}),
+        ...(opts.masking ? { masking: { policy: opts.masking.policy, key: opts.masking.key.bytes, variant } } : {}),
       },
     );
     const restoreSeconds = secondsSince(started);

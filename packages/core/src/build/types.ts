@@ -1,7 +1,7 @@
 // Inputs and result of building an image (the build-image action, `dbclone build`, the demo).
 import type { SourceSpec } from "../engine/types.js";
 import type { MaskingOptions } from "../masking/build-step.js";
-import type { LeakScanResult } from "../masking/leak-scan/scan-file.js";
+import type { LeakScanResult } from "../masking/build-step.js";
 import type { PiiCandidate } from "../masking/pii/detect.js";
 import type { Reporter } from "../reporter.js";
 import type { Repository, PublishedImage } from "../repository/types.js";
@@ -36,7 +36,7 @@ export interface BuildMaskingReport {
   rowsChanged: number;
   maskSeconds: number;
   piiCandidates: PiiCandidate[];
-  leakScan: Pick<LeakScanResult, "bytesScanned" | "probes" | "hits" | "seconds" | "mbPerSecond">;
+  leakScan: LeakScanResult;
   /** One row before and after masking, when `masking.preview` asked for it (memory only, never stored). */
   preview?: { table: string; before: Record<string, string | null>; after?: Record<string, string | null> };
 }
