@@ -38,10 +38,10 @@ describe("PatternSet (rolling-hash prefix table, verified)", () => {
     }
   });
 
-  it("holds a million originals in well under 100 bytes each", () => {
-    const values = Array.from({ length: 1_000_000 }, (_, i) => `person.${i}@example.test`);
+  it("holds 200 k originals in under 200 bytes each (UTF-8 + UTF-16LE + tables)", () => {
+    const values = Array.from({ length: 200_000 }, (_, i) => `person.${i}@example.test`);
     const originals = collectOriginals([{ source: { database: "d", schema: "s", table: "t", column: "email", distinct: values.length, rows: values.length }, values }]);
-    expect(originals.searched).toBe(1_000_000);
+    expect(originals.searched).toBe(200_000);
     expect(originals.patterns.bytes / originals.searched).toBeLessThan(200); // UTF-8 + UTF-16LE + tables
   });
 
@@ -73,5 +73,41 @@ describe("originals", () => {
     expect(storedForm(Buffer.from(masked)).bytes[0]).toBe(((27 + 1) << 1) | 1);
     const thirtySeven = "x".repeat(37);
     expect(String.fromCharCode(storedForm(Buffer.from(thirtySeven)).bytes[0]!)).toBe("M"); // the issue's case
+  });
+});
+
+describe("residue scan: explained hits versus residue", () => {
+  it("a hit inside a published value's stored form is explained; the same original elsewhere is residue", async () => {
+    const { LogicalContent } = await import("../../../packages/core/src/masking/leak-scan/explain.js");
+    const { emptyTally, scanStream } = await import("../../../packages/core/src/masking/leak-scan/residue-scan.js");
+    const originals = collectOriginals([{ source: { database: "d", schema: "s", table: "t", column: "first_name", distinct: 2, rows: 2 }, values: ["Mellie", "Greenland"] }]);
+    const content = new LogicalContent(originals);
+    const masked = "x".repeat(37); // stored behind the byte "M", then "ellie…" is not there: use a real-looking one
+    const maskedEmail = `ellie.kozey${"0".repeat(26)}`; // 37 bytes: header 'M' + "ellie" spells the original
+    content.addValue([Buffer.from(maskedEmail)], { kind: "masked" });
+    content.addValue([Buffer.from(masked)], { kind: "masked" });
+    content.addValue([Buffer.from("Greenland")], { kind: "unmasked", column: { database: "d", schema: "s", table: "t", column: "country" } });
+    const set = content.scanSet();
+    const disk = Buffer.concat([
+      Buffer.alloc(100),
+      storedForm(Buffer.from(maskedEmail)).bytes, // explained: length header
+      Buffer.alloc(50),
+      storedForm(Buffer.from("Greenland")).bytes, // explained: a published (unmasked) value
+      Buffer.alloc(50),
+      Buffer.from("\u000fMellie\u0001dead tuple", "latin1"), // residue: the original itself, stored
+    ]);
+    for (const chunk of [3, 17, disk.length]) {
+      const tally = emptyTally();
+      const chunks = (async function* () {
+        for (let at = 0; at < disk.length; at += chunk) yield disk.subarray(at, at + chunk);
+      })();
+      await scanStream(chunks, set, tally, "disk", () => "test channel");
+      expect(tally.explained["length-header"], `chunk ${chunk}`).toBe(1);
+      expect(tally.explained["unmasked-value"]).toBe(1);
+      expect(tally.unexplainedCount).toBe(1);
+      expect(tally.unexplained[0]!.offset).toBe(disk.length - 17);
+      expect(tally.unexplained[0]!.channel).toBe("test channel");
+    }
+    expect([...content.copies.values()].map((c) => c.column)).toEqual(["country"]);
   });
 });

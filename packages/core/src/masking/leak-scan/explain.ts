@@ -16,13 +16,19 @@ export function storedForm(raw: Uint8Array): { bytes: Buffer; header: number } {
 }
 
 /** Why a raw-byte hit is explained: which kind of published bytes it lies inside. */
-export const CONTAINER_KINDS = ["length-header", "masked-value", "unmasked-value", "catalog"] as const;
+export const CONTAINER_KINDS = ["length-header", "masked-value", "unmasked-value", "catalog", "toast-chunk"] as const;
 export type ContainerKind = (typeof CONTAINER_KINDS)[number];
-export const tagOfContainer = (index: number, kind: ContainerKind) => -1 - (index * 4 + CONTAINER_KINDS.indexOf(kind));
-export const containerKindOfTag = (tag: number): ContainerKind => CONTAINER_KINDS[(-1 - tag) % 4]!;
+const KINDS = CONTAINER_KINDS.length;
+export const tagOfContainer = (index: number, kind: ContainerKind) => -1 - (index * KINDS + CONTAINER_KINDS.indexOf(kind));
+export const containerKindOfTag = (tag: number): ContainerKind => CONTAINER_KINDS[(-1 - tag) % KINDS]!;
 
-/** Where a published value comes from. */
-export type ValueOrigin = { kind: "masked" | "catalog" } | { kind: "unmasked"; column: Omit<CopyFinding, "bySource"> };
+/**
+ * Where a published value comes from: a masked or unmasked user column, a system catalog, or a
+ * live TOAST chunk (a long value's bytes split into ~2 KB pieces, which splits its stored form).
+ */
+export type ValueOrigin = { kind: "masked" | "catalog" | "toast" } | { kind: "unmasked"; column: Omit<CopyFinding, "bySource"> };
+
+const containerKindOf: Record<ValueOrigin["kind"], ContainerKind> = { masked: "masked-value", unmasked: "unmasked-value", catalog: "catalog", toast: "toast-chunk" };
 
 export interface CopyFinding {
   database: string;
@@ -57,7 +63,7 @@ export class LogicalContent {
           if (copyOf) this.recordCopy(copyOf, originalOfTag(m.tag).index);
         } else acrossHeader = true;
       });
-      if (inside) this.addContainer(Buffer.from(raw), origin.kind === "masked" ? "masked-value" : origin.kind === "catalog" ? "catalog" : "unmasked-value");
+      if (inside) this.addContainer(Buffer.from(raw), containerKindOf[origin.kind]);
       else if (acrossHeader) this.addContainer(form.bytes, "length-header");
     }
   }

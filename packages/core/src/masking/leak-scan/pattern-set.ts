@@ -58,11 +58,15 @@ export interface PatternMatch {
   /** Offset of the match's first byte in the whole stream. */
   offset: number;
   length: number;
+  /** Stream offset of the hashed window that found it (matches arrive in this order). */
+  anchor: number;
 }
 
 export class PatternSet {
   readonly maxLength: number;
   private readonly hashes: Uint32Array;
+  /** Per pattern: offset of the window it is indexed by (its least crowded one). */
+  private readonly gramAt: Uint16Array;
   private readonly heads: Int32Array;
   private readonly next: Int32Array;
   private readonly filter: Uint32Array;
@@ -83,19 +87,36 @@ export class PatternSet {
     this.heads = new Int32Array(1 << tableBits).fill(-1);
     this.next = new Int32Array(n).fill(-1);
     this.hashes = new Uint32Array(n);
+    this.gramAt = new Uint16Array(n);
     this.filter = new Uint32Array(Math.max(1, (1 << filterBits) >>> 5));
+    // Patterns sharing a prefix (emails of one format) would make one long chain: each pattern is
+    // indexed by whichever of its windows lands in the least crowded slot so far.
+    const load = new Uint16Array(1 << tableBits);
     let maxLength = 0;
     for (let i = 0; i < n; i++) {
       const start = offsets[i]!;
-      maxLength = Math.max(maxLength, offsets[i + 1]! - start);
+      const len = offsets[i + 1]! - start;
+      maxLength = Math.max(maxLength, len);
       let h = 0;
       for (let k = 0; k < WINDOW; k++) h = (Math.imul(h, BASE) + arena[start + k]!) | 0;
-      const m = mix(h);
-      this.hashes[i] = m;
-      const slot = m >>> this.tableShift;
+      let best = mix(h);
+      let bestAt = 0;
+      const lastGram = Math.min(len - WINDOW, 0xffff);
+      for (let at = 1; at <= lastGram && load[best >>> this.tableShift]! > 0; at++) {
+        h = (Math.imul((h - Math.imul(arena[start + at - 1]!, BASE_POW)) | 0, BASE) + arena[start + at + WINDOW - 1]!) | 0;
+        const m = mix(h);
+        if (load[m >>> this.tableShift]! < load[best >>> this.tableShift]!) {
+          best = m;
+          bestAt = at;
+        }
+      }
+      this.hashes[i] = best;
+      this.gramAt[i] = bestAt;
+      const slot = best >>> this.tableShift;
+      if (load[slot]! < 0xffff) load[slot]!++;
       this.next[i] = this.heads[slot]!;
       this.heads[slot] = i;
-      const f = m >>> this.filterShift;
+      const f = best >>> this.filterShift;
       this.filter[f >>> 5]! |= 1 << (f & 31);
     }
     this.maxLength = maxLength;
@@ -107,7 +128,10 @@ export class PatternSet {
 
   /** Bytes held by this set (arena and tables), for the memory report. */
   get bytes(): number {
-    return this.arena.byteLength + this.offsets.byteLength + this.tags.byteLength + this.hashes.byteLength + this.heads.byteLength + this.next.byteLength + this.filter.byteLength;
+    return (
+      this.arena.byteLength + this.offsets.byteLength + this.tags.byteLength + this.hashes.byteLength + this.gramAt.byteLength +
+      this.heads.byteLength + this.next.byteLength + this.filter.byteLength
+    );
   }
 
   pattern(i: number): Uint8Array {
@@ -115,17 +139,18 @@ export class PatternSet {
   }
 
   /**
-   * Every match starting at positions [0, lastStart] of `buf` (a match may run past lastStart but
-   * not past the buffer). `base` is the absolute offset of buf[0].
+   * Every match whose indexed window starts at a position in [from, to] of `buf`; a match must lie
+   * wholly inside `buf` (callers keep maxLength bytes of context on both sides). `base` is the
+   * absolute offset of buf[0].
    */
-  scan(buf: Uint8Array, lastStart: number, base: number, onMatch: (m: PatternMatch) => void): void {
-    if (this.tags.length === 0 || buf.length < WINDOW) return;
-    const { arena, offsets, heads, next, hashes, filter, tableShift, filterShift, tags } = this;
-    const end = Math.min(lastStart, buf.length - WINDOW);
+  scan(buf: Uint8Array, from: number, to: number, base: number, onMatch: (m: PatternMatch) => void): void {
+    const end = Math.min(to, buf.length - WINDOW);
+    if (this.tags.length === 0 || from > end) return;
+    const { arena, offsets, heads, next, hashes, gramAt, filter, tableShift, filterShift, tags } = this;
     let h = 0;
-    for (let k = 0; k < WINDOW; k++) h = (Math.imul(h, BASE) + buf[k]!) | 0;
-    for (let p = 0; p <= end; p++) {
-      if (p > 0) h = (Math.imul((h - Math.imul(buf[p - 1]!, BASE_POW)) | 0, BASE) + buf[p + WINDOW - 1]!) | 0;
+    for (let k = 0; k < WINDOW; k++) h = (Math.imul(h, BASE) + buf[from + k]!) | 0;
+    for (let p = from; p <= end; p++) {
+      if (p > from) h = (Math.imul((h - Math.imul(buf[p - 1]!, BASE_POW)) | 0, BASE) + buf[p + WINDOW - 1]!) | 0;
       const m = mix(h);
       const f = m >>> filterShift;
       if ((filter[f >>> 5]! & (1 << (f & 31))) === 0) continue;
@@ -133,27 +158,31 @@ export class PatternSet {
         if (hashes[i] !== m) continue;
         const start = offsets[i]!;
         const len = offsets[i + 1]! - start;
-        if (p + len > buf.length) continue;
+        const at = p - gramAt[i]!;
+        if (at < 0 || at + len > buf.length) continue;
         let k = 0;
-        while (k < len && arena[start + k] === buf[p + k]) k++;
-        if (k === len) onMatch({ pattern: i, tag: tags[i]!, offset: base + p, length: len });
+        while (k < len && arena[start + k] === buf[at + k]) k++;
+        if (k === len) onMatch({ pattern: i, tag: tags[i]!, offset: base + at, length: len, anchor: base + p });
       }
     }
   }
 
   /** Every match inside one whole buffer. */
   scanAll(buf: Uint8Array, onMatch: (m: PatternMatch) => void): void {
-    this.scan(buf, buf.length - 1, 0, onMatch);
+    this.scan(buf, 0, buf.length - WINDOW, 0, onMatch);
   }
 }
 
 /**
- * Feeds a stream chunk by chunk: matches that straddle a chunk boundary are found once, because
- * the last (maxLength - 1) bytes are carried into the next chunk and only fully-visible starts are tried.
+ * Feeds a stream chunk by chunk. Windows are tried once each, in stream order, and only where
+ * maxLength bytes are visible on both sides, so a match straddling a chunk boundary is found once.
  */
 export class StreamScanner {
-  private carry: Uint8Array = new Uint8Array(0);
-  private position = 0;
+  private buf: Uint8Array = new Uint8Array(0);
+  /** Absolute offset of buf[0]. */
+  private base = 0;
+  /** Index in buf of the next window to try. */
+  private from = 0;
 
   constructor(
     private readonly set: PatternSet,
@@ -161,27 +190,26 @@ export class StreamScanner {
   ) {}
 
   feed(chunk: Uint8Array): void {
-    const buf = this.carry.length ? concat(this.carry, chunk) : chunk;
-    const lastStart = buf.length - Math.max(this.set.maxLength, WINDOW);
-    if (lastStart >= 0) this.set.scan(buf, lastStart, this.position, this.onMatch);
-    const keep = Math.max(0, lastStart + 1);
-    this.carry = buf.slice(keep);
-    this.position += keep;
+    const buf = this.buf.length ? concat(this.buf, chunk) : chunk;
+    const reach = Math.max(this.set.maxLength, WINDOW);
+    const to = buf.length - reach;
+    if (to >= this.from) {
+      this.set.scan(buf, this.from, to, this.base, this.onMatch);
+      const keepFrom = Math.max(0, to + 1 - reach); // history for matches that begin before the next window
+      this.buf = new Uint8Array(buf.subarray(keepFrom)); // a copy: the chunk is not kept alive
+      this.base += keepFrom;
+      this.from = to + 1 - keepFrom;
+    } else this.buf = new Uint8Array(buf);
   }
 
-  /** End of stream: the carried tail's remaining starts. */
+  /** End of stream: the remaining windows. */
   finish(): void {
-    this.set.scan(this.carry, this.carry.length - 1, this.position, this.onMatch);
-    this.position += this.carry.length;
-    this.carry = new Uint8Array(0);
-  }
-
-  /** Bytes consumed so far (absolute offset of the next byte). */
-  get offset(): number {
-    return this.position + this.carry.length;
+    this.set.scan(this.buf, this.from, this.buf.length - WINDOW, this.base, this.onMatch);
+    this.base += this.buf.length;
+    this.buf = new Uint8Array(0);
+    this.from = 0;
   }
 }
-
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);
   out.set(a);

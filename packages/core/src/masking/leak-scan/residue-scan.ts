@@ -45,40 +45,44 @@ export async function scanStream(
   file: string,
   channelOf: (offset: number) => Promise<string> | string,
 ): Promise<void> {
-  // Containers are reported at their start, so when the scan has passed offset o every container
-  // that could cover a hit starting at o is known: the hit is explained iff the furthest end of
-  // those containers reaches the hit's end.
-  let coveredTo = -1;
-  let coveredKind: ContainerKind = "masked-value";
-  let pendingAt = -1;
-  const pending: { tag: number; offset: number; length: number }[] = [];
+  // A hit is explained when a container spans it. Matches arrive in window order, at most
+  // maxLength after their start, so a hit is settled once the scan is maxLength past it.
+  const reach = set.maxLength;
+  let containers: { s: number; e: number; kind: ContainerKind }[] = [];
+  const pending: { tag: number; s: number; e: number }[] = [];
   const unexplainedHere: { tag: number; offset: number }[] = [];
-  const settle = () => {
+  const settle = (anchor: number) => {
+    let kept = 0;
     for (const h of pending) {
+      if (h.s + reach >= anchor) {
+        pending[kept++] = h;
+        continue;
+      }
       tally.hits++;
-      if (coveredTo >= h.offset + h.length) tally.explained[coveredKind]++;
-      else unexplainedHere.push(h);
+      const cover = containers.find((c) => c.s <= h.s && c.e >= h.e);
+      if (cover) tally.explained[cover.kind]++;
+      else unexplainedHere.push({ tag: h.tag, offset: h.s });
     }
-    pending.length = 0;
+    pending.length = kept;
+  };
+  // Containers ending before any pending or future hit can start are dropped (memory stays bounded).
+  const prune = (anchor: number) => {
+    let needed = anchor - reach;
+    for (const h of pending) needed = Math.min(needed, h.s);
+    containers = containers.filter((c) => c.e >= needed);
   };
   const scanner = new StreamScanner(set, (m) => {
-    if (m.offset !== pendingAt) {
-      settle();
-      pendingAt = m.offset;
-    }
-    if (m.tag < 0) {
-      if (m.offset + m.length > coveredTo) {
-        coveredTo = m.offset + m.length;
-        coveredKind = containerKindOfTag(m.tag);
-      }
-    } else pending.push({ tag: m.tag, offset: m.offset, length: m.length });
+    if (pending.length) settle(m.anchor);
+    if (containers.length > 4096) prune(m.anchor);
+    if (m.tag < 0) containers.push({ s: m.offset, e: m.offset + m.length, kind: containerKindOfTag(m.tag) });
+    else pending.push({ tag: m.tag, s: m.offset, e: m.offset + m.length });
   });
   for await (const chunk of chunks) {
     scanner.feed(chunk);
     tally.bytesScanned += chunk.length;
   }
   scanner.finish();
-  settle();
+  settle(Number.MAX_SAFE_INTEGER);
   tally.unexplainedCount += unexplainedHere.length;
   for (const h of unexplainedHere.slice(0, Math.max(0, EXAMPLES - tally.unexplained.length))) {
     const { index, utf16 } = originalOfTag(h.tag);

@@ -11,22 +11,27 @@ const FETCH_ROWS = 2000;
 interface RelationColumns {
   schema: string;
   name: string;
+  /** System catalogs and information_schema: their text is read as text, never a copy. */
   catalog: boolean;
+  toast: boolean;
   columns: { name: string; type: string; composite: boolean }[];
 }
 
-// User tables (and materialized views): all columns. Catalogs: their text-like columns.
+// User tables and materialized views: every column. Catalogs and information_schema: their
+// text-like columns. TOAST relations: the chunks of live long values.
 const RELATIONS_SQL = `
-SELECT n.nspname AS schema, c.relname AS name, n.nspname = 'pg_catalog' AS catalog,
+SELECT n.nspname AS schema, c.relname AS name, n.nspname IN ('pg_catalog', 'information_schema') AS catalog, c.relkind = 't' AS toast,
        json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod), 'composite', t.typtype = 'c' OR et.typtype = 'c') ORDER BY a.attnum) AS columns
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
 JOIN pg_type t ON t.oid = a.atttypid LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typelem <> 0
-WHERE (c.relkind = 'r' OR c.relkind = 'm' AND c.relispopulated)
+WHERE (c.relkind = 'r' OR c.relkind = 'm' AND c.relispopulated OR c.relkind = 't' AND a.attname = 'chunk_data')
   AND (n.nspname = 'pg_catalog' AND t.typname IN ('text', 'name', 'varchar', 'bpchar', 'pg_node_tree', '_text', '_name')
+       OR n.nspname = 'information_schema'
+       OR c.relkind = 't'
        OR n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%')
   AND c.relname <> 'pg_statistic'
-GROUP BY 1, 2, 3 ORDER BY 1, 2`;
+GROUP BY 1, 2, 3, 4 ORDER BY 1, 2`;
 
 export interface PublishedColumnFilter {
   /** True when the column is masked by the policy (its values are explained, never copies). */
@@ -46,9 +51,11 @@ export async function readPublished(withDb: WithDatabase, content: LogicalConten
 
 async function readRelation(c: pg.Client, database: string, rel: RelationColumns, content: LogicalContent, filter: PublishedColumnFilter): Promise<void> {
   // Catalog types the driver does not parse (name[], pg_node_tree) are read as text or text[].
-  const select = rel.columns.map((col) => (rel.catalog ? `${quoteIdent(col.name)}${col.type.endsWith("[]") ? "::text[]" : "::text"}` : quoteIdent(col.name))).join(", ");
+  const select = rel.columns.map((col) => (rel.toast ? quoteIdent(col.name) : rel.catalog ? `${quoteIdent(col.name)}${col.type.endsWith("[]") ? "::text[]" : "::text"}` : quoteIdent(col.name))).join(", ");
   const origins: ValueOrigin[] = rel.columns.map((col) =>
-    rel.catalog
+    rel.toast
+      ? { kind: "toast" }
+      : rel.catalog
       ? { kind: "catalog" }
       : filter.isMasked(database, rel.schema, rel.name, col.name)
         ? { kind: "masked" }
