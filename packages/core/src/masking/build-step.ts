@@ -7,8 +7,7 @@ import type { Reporter } from "../reporter.js";
 import { LeakFoundError, NothingToScanError, UnmaskedPiiError } from "./errors.js";
 import type { MaskingKey } from "./key.js";
 import { LogicalContent } from "./leak-scan/explain.js";
-import type { PatternSet } from "./leak-scan/pattern-set.js";
-import { emptyTally, scanBlob, scanDataFiles, type ResidueTally } from "./leak-scan/residue-scan.js";
+import { emptyTally, scanBlob, scanDataFiles, type ResidueTally, type ScanPlan } from "./leak-scan/residue-scan.js";
 import { columnName, describeCopies, describeResidue, judgeCopies, leakScanRecord, type CopyRecord, type LeakScanRecord } from "./leak-scan/verdict.js";
 import type { OriginalSet } from "./leak-scan/originals.js";
 import type { PiiCandidate } from "./pii/detect.js";
@@ -32,8 +31,8 @@ export interface MaskingOptions {
 /** The leak scan prepared from the masked data: what to search and what explains a hit. */
 export interface PreparedLeakScan {
   originals: OriginalSet;
-  /** Originals and containers (stored forms of published values holding an original). */
-  set: PatternSet;
+  /** Originals and containers (stored forms of published values holding an original), and whole published originals. */
+  plan: ScanPlan;
   copies: CopyRecord[];
   publishedValuesRead: number;
   /** Hits in the data files, each named by its channel (scanDataFilesForLeaks). */
@@ -104,12 +103,12 @@ async function prepareLeakScan(server: RunningServer, resolved: ResolvedPolicy, 
   }
   const reported = copies.filter((c) => c.verdict !== "failed");
   if (reported.length) reporter.info(`Leak scan: values of masked columns also occur in unmasked columns (reported, not failing): ${describeCopies(reported)}`);
-  return { originals, set: content.scanSet(), copies, publishedValuesRead: content.valuesRead, files: emptyTally() };
+  return { originals, plan: { set: content.scanSet(), wholeValues: content.wholeValues }, copies, publishedValuesRead: content.valuesRead, files: emptyTally() };
 }
 
 /** The data files of the fresh disk, before sealing: hits here are named by file role (WAL, table, index). */
 export async function scanDataFilesForLeaks(dataRoot: string, leak: PreparedLeakScan): Promise<void> {
-  await scanDataFiles(dataRoot, leak.set, leak.files);
+  await scanDataFiles(dataRoot, leak.plan, leak.files);
 }
 
 /**
@@ -118,10 +117,10 @@ export async function scanDataFilesForLeaks(dataRoot: string, leak: PreparedLeak
  */
 export async function leakScanOrFail(file: string, run: MaskingRun, reporter: Reporter, prepared?: PreparedLeakScan): Promise<LeakScanResult> {
   const started = performance.now();
-  const leak = prepared ?? { originals: run.originals, set: run.originals.patterns, copies: [], publishedValuesRead: 0, files: emptyTally() };
+  const leak = prepared ?? { originals: run.originals, plan: { set: run.originals.patterns }, copies: [], publishedValuesRead: 0, files: emptyTally() };
   const progress = reporter.progress(`Leak scan: ${leak.originals.searched} original values in the base disk`);
   const blob = emptyTally();
-  await scanBlob(file, leak.set, blob, (done) => progress.update(done));
+  await scanBlob(file, leak.plan, blob, (done) => progress.update(done));
   const seconds = (performance.now() - started) / 1000;
   const record = leakScanRecord(leak.originals, leak.publishedValuesRead, blob, leak.copies);
   const mbPerSecond = blob.bytesScanned / 1048576 / Math.max(seconds, 1e-6);

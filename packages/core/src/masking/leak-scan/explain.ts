@@ -16,7 +16,7 @@ export function storedForm(raw: Uint8Array): { bytes: Buffer; header: number } {
 }
 
 /** Why a raw-byte hit is explained: which kind of published bytes it lies inside. */
-export const CONTAINER_KINDS = ["length-header", "masked-value", "unmasked-value", "catalog", "toast-chunk"] as const;
+export const CONTAINER_KINDS = ["length-header", "masked-value", "unmasked-value", "catalog", "toast-chunk", "published-value"] as const;
 export type ContainerKind = (typeof CONTAINER_KINDS)[number];
 const KINDS = CONTAINER_KINDS.length;
 export const tagOfContainer = (index: number, kind: ContainerKind) => -1 - (index * KINDS + CONTAINER_KINDS.indexOf(kind));
@@ -44,9 +44,13 @@ export class LogicalContent {
   private readonly containers = new PatternSetBuilder();
   private readonly seen = new Set<string>();
   readonly copies = new Map<string, CopyFinding>();
+  /** Per original: 1 when some published value is exactly that original (see ScanPlan). */
+  readonly wholeValues: Uint8Array;
   valuesRead = 0;
 
-  constructor(private readonly originals: OriginalSet) {}
+  constructor(private readonly originals: OriginalSet) {
+    this.wholeValues = new Uint8Array(originals.searched);
+  }
 
   /** One published value (already split into its text leaves); an unmasked column's may be a copy. */
   addValue(leaves: Iterable<Uint8Array>, origin: ValueOrigin): void {
@@ -60,6 +64,7 @@ export class LogicalContent {
       this.originals.patterns.scanAll(form.bytes, (m) => {
         if (m.offset >= form.header) {
           inside = true;
+          if (m.offset === form.header && m.length === raw.length) this.wholeValues[originalOfTag(m.tag).index] = 1;
           if (copyOf) this.recordCopy(copyOf, originalOfTag(m.tag).index);
         } else acrossHeader = true;
       });

@@ -37,16 +37,29 @@ export const emptyTally = (): ResidueTally => ({
 
 const EXAMPLES = 20;
 
+/**
+ * What to search for and what else explains a hit: `wholeValues` marks originals the image also
+ * publishes as a whole value (a fake first name that is also someone's real one). Such a value is
+ * in the image anyway, so a copy of it inside a compressed datum (pglz keeps literals) is no residue.
+ */
+export interface ScanPlan {
+  set: PatternSet;
+  wholeValues?: Uint8Array;
+}
+
+const planOf = (p: PatternSet | ScanPlan): ScanPlan => ("set" in p ? p : { set: p });
+
 /** Scan one byte stream; hits not inside a container go to the tally with the channel `channelOf` names. */
 export async function scanStream(
   chunks: AsyncIterable<Uint8Array>,
-  set: PatternSet,
+  plan: PatternSet | ScanPlan,
   tally: ResidueTally,
   file: string,
   channelOf: (offset: number) => Promise<string> | string,
 ): Promise<void> {
   // A hit is explained when a container spans it. Matches arrive in window order, at most
   // maxLength after their start, so a hit is settled once the scan is maxLength past it.
+  const { set, wholeValues } = planOf(plan);
   const reach = set.maxLength;
   let containers: { s: number; e: number; kind: ContainerKind }[] = [];
   const pending: { tag: number; s: number; e: number }[] = [];
@@ -59,21 +72,25 @@ export async function scanStream(
         continue;
       }
       tally.hits++;
-      const cover = containers.find((c) => c.s <= h.s && c.e >= h.e);
-      if (cover) tally.explained[cover.kind]++;
+      let cover: ContainerKind | undefined;
+      for (let i = containers.length - 1; i >= 0 && !cover; i--) if (containers[i]!.s <= h.s && containers[i]!.e >= h.e) cover = containers[i]!.kind;
+      if (cover) tally.explained[cover]++;
+      else if (wholeValues?.[originalOfTag(h.tag).index]) tally.explained["published-value"]++;
       else unexplainedHere.push({ tag: h.tag, offset: h.s });
     }
     pending.length = kept;
   };
   // Containers ending before any pending or future hit can start are dropped (memory stays bounded).
+  let pruneAt = 64;
   const prune = (anchor: number) => {
     let needed = anchor - reach;
     for (const h of pending) needed = Math.min(needed, h.s);
     containers = containers.filter((c) => c.e >= needed);
+    pruneAt = Math.max(64, containers.length * 2);
   };
   const scanner = new StreamScanner(set, (m) => {
     if (pending.length) settle(m.anchor);
-    if (containers.length > 4096) prune(m.anchor);
+    if (containers.length > pruneAt) prune(m.anchor);
     if (m.tag < 0) containers.push({ s: m.offset, e: m.offset + m.length, kind: containerKindOfTag(m.tag) });
     else pending.push({ tag: m.tag, s: m.offset, e: m.offset + m.length });
   });
@@ -93,7 +110,7 @@ export async function scanStream(
 const CHUNK = 4 * 1024 * 1024;
 
 /** The sealed disk blob, every byte of it (free space and filesystem metadata included). */
-export async function scanBlob(file: string, set: PatternSet, tally: ResidueTally, onProgress?: (done: number) => void): Promise<void> {
+export async function scanBlob(file: string, set: PatternSet | ScanPlan, tally: ResidueTally, onProgress?: (done: number) => void): Promise<void> {
   const stream = createReadStream(file, { highWaterMark: CHUNK });
   let done = 0;
   const chunks = (async function* () {
@@ -107,7 +124,7 @@ export async function scanBlob(file: string, set: PatternSet, tally: ResidueTall
 }
 
 /** Every regular file of a data directory, each hit named by the file's role (WAL, table, index …). */
-export async function scanDataFiles(root: string, set: PatternSet, tally: ResidueTally): Promise<void> {
+export async function scanDataFiles(root: string, set: PatternSet | ScanPlan, tally: ResidueTally): Promise<void> {
   for (const rel of await listFiles(root, "")) {
     const full = path.join(root, rel);
     await scanStream(createReadStream(full, { highWaterMark: CHUNK }) as AsyncIterable<Buffer>, set, tally, rel, (offset) => channelOfFile(full, rel, offset));
