@@ -101,7 +101,7 @@ describe("residue scan: explained hits versus residue", () => {
       const chunks = (async function* () {
         for (let at = 0; at < disk.length; at += chunk) yield disk.subarray(at, at + chunk);
       })();
-      await scanStream(chunks, set, tally, "disk", () => "test channel");
+      await scanStream(chunks, set, tally, { file: "disk", channelOf: () => "test channel" });
       expect(tally.explained["length-header"], `chunk ${chunk}`).toBe(1);
       expect(tally.explained["unmasked-value"]).toBe(1);
       expect(tally.unexplainedCount).toBe(1);

@@ -122,18 +122,33 @@ export async function leakScanOrFail(file: string, run: MaskingRun, reporter: Re
   const blob = emptyTally();
   await scanBlob(file, leak.plan, blob, (done) => progress.update(done));
   const seconds = (performance.now() - started) / 1000;
-  const record = leakScanRecord(leak.originals, leak.publishedValuesRead, blob, leak.copies);
+  // Matches are judged in the data files (page structure known); the disk pass covers every byte.
+  const record = { ...leakScanRecord(leak.originals, leak.publishedValuesRead, prepared ? leak.files : blob, leak.copies), bytesScanned: blob.bytesScanned };
   const mbPerSecond = blob.bytesScanned / 1048576 / Math.max(seconds, 1e-6);
-  progress.finish(`Leak scan: ${blob.bytesScanned} bytes, ${record.valuesSearched} values, ${record.matches - record.hits} explained, ${record.hits} residue (${mbPerSecond.toFixed(0)} MB/s)`);
-  const residue = leak.files.unexplainedCount > 0 ? leak.files : blob.unexplainedCount > 0 ? blob : undefined;
-  if (residue) {
-    throw new LeakFoundError(
-      `the leak scan found ${residue.unexplainedCount} original value(s) stored in the final disk that the published data does not explain, so nothing was published: ` +
-        `${describeResidue(leak.originals, residue.unexplained)}. A dead tuple, old index entry, kept WAL segment or free space still holds them: ` +
-        "mask every column holding these values (including copies in other tables) and build again.",
-    );
-  }
-  return { ...record, hits: Math.max(record.hits, leak.files.unexplainedCount), seconds, mbPerSecond };
+  const outside = prepared ? blobOnly(blob, leak.files) : blob.unexplainedCount;
+  progress.finish(
+    `Leak scan: ${blob.bytesScanned} bytes, ${record.valuesSearched} values, ${record.matches - leak.files.unexplainedCount} explained, ` +
+      `${leak.files.unexplainedCount + outside} residue (${mbPerSecond.toFixed(0)} MB/s)`,
+  );
+  if (leak.files.unexplainedCount > 0) throw residueError(leak.originals, leak.files);
+  // Every byte of a data file is on the disk too, so an original found on the disk more often
+  // than in the data files is stored outside them: free space or filesystem metadata.
+  if (outside > 0) throw residueError(leak.originals, { ...blob, unexplainedCount: outside, unexplained: blob.unexplained.filter((h) => (blob.counts.get(h.original) ?? 0) > (leak.files.counts.get(h.original) ?? 0)) });
+  return { ...record, hits: 0, seconds, mbPerSecond };
+}
+
+function blobOnly(blob: ResidueTally, files: ResidueTally): number {
+  let extra = 0;
+  for (const [original, n] of blob.counts) extra += Math.max(0, n - (files.counts.get(original) ?? 0));
+  return extra;
+}
+
+function residueError(originals: OriginalSet, residue: ResidueTally): LeakFoundError {
+  return new LeakFoundError(
+    `the leak scan found ${residue.unexplainedCount} original value(s) stored in the final disk that the published data does not explain, so nothing was published: ` +
+      `${describeResidue(originals, residue.unexplained) || "outside the data files (free space or filesystem metadata)"}. ` +
+      "A dead tuple, old index entry, kept WAL segment or free space still holds them: mask every column holding these values (including copies in other tables) and build again.",
+  );
 }
 
 /** The manifest's record of a scan the policy skipped. */

@@ -3,11 +3,12 @@
 // a value the image legitimately publishes) is explained; any other hit is residue — a dead
 // tuple, an old index entry, a kept WAL segment, free space — and fails the build.
 import { createReadStream } from "node:fs";
-import { open, readdir, lstat } from "node:fs/promises";
+import { readdir, lstat } from "node:fs/promises";
 import path from "node:path";
 import { containerKindOfTag, CONTAINER_KINDS, type ContainerKind } from "./explain.js";
 import { originalOfTag } from "./originals.js";
-import { StreamScanner, type PatternSet } from "./pattern-set.js";
+import { StreamScanner, WINDOW, type PatternSet } from "./pattern-set.js";
+import { channelOfFile, insideCompressedDatum, isRelationFile } from "./pg-page.js";
 
 export interface ResidueHit {
   /** Index of the original (never the value); its source column is in OriginalSet.sources. */
@@ -25,6 +26,8 @@ export interface ResidueTally {
   explained: Record<ContainerKind, number>;
   unexplained: ResidueHit[];
   unexplainedCount: number;
+  /** Hits per original (explained or not): the disk-wide pass compares them with the data files'. */
+  counts: Map<number, number>;
 }
 
 export const emptyTally = (): ResidueTally => ({
@@ -33,6 +36,7 @@ export const emptyTally = (): ResidueTally => ({
   explained: Object.fromEntries(CONTAINER_KINDS.map((k) => [k, 0])) as Record<ContainerKind, number>,
   unexplained: [],
   unexplainedCount: 0,
+  counts: new Map(),
 });
 
 const EXAMPLES = 20;
@@ -49,38 +53,60 @@ export interface ScanPlan {
 
 const planOf = (p: PatternSet | ScanPlan): ScanPlan => ("set" in p ? p : { set: p });
 
-/** Scan one byte stream; hits not inside a container go to the tally with the channel `channelOf` names. */
-export async function scanStream(
-  chunks: AsyncIterable<Uint8Array>,
-  plan: PatternSet | ScanPlan,
-  tally: ResidueTally,
-  file: string,
-  channelOf: (offset: number) => Promise<string> | string,
-): Promise<void> {
-  // A hit is explained when a container spans it. Matches arrive in window order, at most
-  // maxLength after their start, so a hit is settled once the scan is maxLength past it.
+/** The kind of the container covering most of the hit, when all but < WINDOW of its bytes are covered. */
+function coverOf(h: { s: number; e: number }, containers: { s: number; e: number; kind: ContainerKind }[]): ContainerKind | undefined {
+  const overlapping = containers.filter((c) => c.s < h.e && c.e > h.s).map((c) => ({ s: Math.max(c.s, h.s), e: Math.min(c.e, h.e), kind: c.kind }));
+  if (overlapping.length === 0) return undefined;
+  overlapping.sort((a, b) => a.s - b.s);
+  let covered = 0;
+  let at = h.s;
+  for (const c of overlapping) {
+    if (c.e <= at) continue;
+    covered += c.e - Math.max(c.s, at);
+    at = c.e;
+  }
+  if (h.e - h.s - covered >= WINDOW) return undefined;
+  return overlapping.reduce((best, c) => (c.e - c.s > best.e - best.s ? c : best)).kind;
+}
+
+export interface StreamSource {
+  /** File name in reports. */
+  file: string;
+  /** The channel a residue hit at `offset` is in (WAL, table page, index page …). */
+  channelOf(offset: number): Promise<string> | string;
+  /** A last look at a hit no container explains: the file's structure may (a compressed datum). */
+  explainByStructure?(offset: number, length: number): Promise<ContainerKind | undefined>;
+}
+
+/** Scan one byte stream; hits nothing explains go to the tally, named by their channel. */
+export async function scanStream(chunks: AsyncIterable<Uint8Array>, plan: PatternSet | ScanPlan, tally: ResidueTally, source: StreamSource): Promise<void> {
+  // A hit is explained when published values (containers) cover all but fewer than WINDOW of its
+  // bytes: the rest — a length byte before a value, the next tuple's header after it — is too
+  // short to be evidence of the original on its own, while residue holds ≥ WINDOW bytes of it
+  // outside any published value. Matches arrive in window order, at most maxLength after their
+  // start, so a hit is settled once the scan is maxLength past its end.
   const { set, wholeValues } = planOf(plan);
   const reach = set.maxLength;
   let containers: { s: number; e: number; kind: ContainerKind }[] = [];
   const pending: { tag: number; s: number; e: number }[] = [];
-  const unexplainedHere: { tag: number; offset: number }[] = [];
+  const unexplainedHere: { tag: number; offset: number; length: number }[] = [];
   const settle = (anchor: number) => {
     let kept = 0;
     for (const h of pending) {
-      if (h.s + reach >= anchor) {
+      if (h.e + reach >= anchor) {
         pending[kept++] = h;
         continue;
       }
       tally.hits++;
-      let cover: ContainerKind | undefined;
-      for (let i = containers.length - 1; i >= 0 && !cover; i--) if (containers[i]!.s <= h.s && containers[i]!.e >= h.e) cover = containers[i]!.kind;
+      const o = originalOfTag(h.tag).index;
+      tally.counts.set(o, (tally.counts.get(o) ?? 0) + 1);
+      const cover = coverOf(h, containers);
       if (cover) tally.explained[cover]++;
-      else if (wholeValues?.[originalOfTag(h.tag).index]) tally.explained["published-value"]++;
-      else unexplainedHere.push({ tag: h.tag, offset: h.s });
+      else if (wholeValues?.[o]) tally.explained["published-value"]++;
+      else unexplainedHere.push({ tag: h.tag, offset: h.s, length: h.e - h.s });
     }
     pending.length = kept;
   };
-  // Containers ending before any pending or future hit can start are dropped (memory stays bounded).
   let pruneAt = 64;
   const prune = (anchor: number) => {
     let needed = anchor - reach;
@@ -100,10 +126,16 @@ export async function scanStream(
   }
   scanner.finish();
   settle(Number.MAX_SAFE_INTEGER);
-  tally.unexplainedCount += unexplainedHere.length;
-  for (const h of unexplainedHere.slice(0, Math.max(0, EXAMPLES - tally.unexplained.length))) {
+  for (const h of unexplainedHere) {
+    const kind = await source.explainByStructure?.(h.offset, h.length);
+    if (kind) {
+      tally.explained[kind]++;
+      continue;
+    }
+    tally.unexplainedCount++;
+    if (tally.unexplained.length >= EXAMPLES) continue;
     const { index, utf16 } = originalOfTag(h.tag);
-    tally.unexplained.push({ original: index, utf16, file, offset: h.offset, channel: await channelOf(h.offset) });
+    tally.unexplained.push({ original: index, utf16, file: source.file, offset: h.offset, channel: await source.channelOf(h.offset) });
   }
 }
 
@@ -120,14 +152,19 @@ export async function scanBlob(file: string, set: PatternSet | ScanPlan, tally: 
       yield c as Buffer;
     }
   })();
-  await scanStream(chunks, set, tally, path.basename(file), () => "the disk outside the data files (free space or filesystem metadata)");
+  await scanStream(chunks, set, tally, { file: path.basename(file), channelOf: () => "the disk outside the data files (free space or filesystem metadata)" });
 }
 
 /** Every regular file of a data directory, each hit named by the file's role (WAL, table, index …). */
 export async function scanDataFiles(root: string, set: PatternSet | ScanPlan, tally: ResidueTally): Promise<void> {
   for (const rel of await listFiles(root, "")) {
     const full = path.join(root, rel);
-    await scanStream(createReadStream(full, { highWaterMark: CHUNK }) as AsyncIterable<Buffer>, set, tally, rel, (offset) => channelOfFile(full, rel, offset));
+    const relation = isRelationFile(rel);
+    await scanStream(createReadStream(full, { highWaterMark: CHUNK }) as AsyncIterable<Buffer>, set, tally, {
+      file: rel,
+      channelOf: (offset) => channelOfFile(full, rel, offset),
+      ...(relation ? { explainByStructure: async (offset: number, length: number) => ((await insideCompressedDatum(full, offset, length)) ? ("compressed" as const) : undefined) } : {}),
+    });
   }
 }
 
@@ -141,30 +178,3 @@ async function listFiles(root: string, rel: string): Promise<string[]> {
   return out;
 }
 
-/** A PostgreSQL data file's role, for the error: WAL, heap (table/TOAST) page or index page. */
-export async function channelOfFile(full: string, rel: string, offset: number): Promise<string> {
-  const parts = rel.split(path.sep);
-  const dataAt = parts.findIndex((p) => p === "pg_wal" || p === "base" || p === "global");
-  const inner = dataAt >= 0 ? parts.slice(dataAt) : parts;
-  if (inner[0] === "pg_wal") return `a kept WAL segment (${inner.join("/")})`;
-  if ((inner[0] === "base" || inner[0] === "global") && /^\d+(\.\d+)?$/.test(inner[inner.length - 1]!)) {
-    const page = await pageKind(full, offset);
-    return `${page} in relation file ${inner.join("/")}`;
-  }
-  return `file ${inner.join("/")}`;
-}
-
-/** Heap pages end at BLCKSZ (pd_special = 8192); index pages keep a special area before it. */
-async function pageKind(full: string, offset: number): Promise<string> {
-  const fh = await open(full, "r");
-  try {
-    const header = Buffer.alloc(24);
-    await fh.read(header, 0, 24, offset - (offset % 8192));
-    const special = header.readUInt16LE(16);
-    if (special === 8192) return "a table page (dead tuple or a row no longer published)";
-    if (special > 0 && special < 8192) return "an index page (old or extra index entry)";
-    return "an unrecognised page";
-  } finally {
-    await fh.close();
-  }
-}
