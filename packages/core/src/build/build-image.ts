@@ -11,7 +11,7 @@ import { freePort } from "../util/net.js";
 import { secondsSince, timestampVersion } from "../util/time.js";
 import { engineForSources, platformFor } from "./platform.js";
 import type { BuildImageOptions, BuildResult } from "./types.js";
-import { leakScanOrFail, maskForBuild, scanDataFilesForLeaks, skippedLeakScan, type MaskingStepResult } from "../masking/build-step.js";
+import { guardUnmaskedBuild, leakScanOrFail, maskForBuild, scanDataFilesForLeaks, skippedLeakScan, type MaskingStepResult } from "../masking/build-step.js";
 import { maskingReport, notPersonalRecord, type MaskedBuild } from "./masking-record.js";
 import { auditBuildSuccess, buildFailed, buildManifest, publishBuild } from "./publish-build.js";
 import { variantImageName } from "../masking/variants.js";
@@ -29,6 +29,8 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
   const version = opts.version ?? timestampVersion();
   checkNameAndVersion(opts.name, version);
   if (opts.sources.length === 0) throw new UsageError("build needs at least one source: --from-dump, --from-datadir or --from-server.");
+  if (opts.unmasked && opts.masking) throw new UsageError("--unmasked is for a build without a policy; this build has one: drop --unmasked or the policy.");
+  if (opts.unmasked && !opts.unmasked.reason.trim()) throw new UsageError("--unmasked needs a reason (why this personal data may be published unmasked); it is recorded in the manifest.");
   // SQL Server backup chains take their own path (Windows, VHDX); it refuses other hosts before any work.
   await refuseExistingVersion(opts, version);
   if (engineForSources(opts.sources) === "sqlserver") return (await import("./build-sqlserver.js")).buildSqlServer(opts, version);
@@ -57,6 +59,8 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
     cleanup.push("stop the build server", () => engine.stop(server, { fast: true }));
     let databases = await engine.inventory(server);
     let masked: MaskingStepResult | undefined;
+    let unmasked: Awaited<ReturnType<typeof guardUnmaskedBuild>>;
+    if (!opts.masking) unmasked = await guardUnmaskedBuild(server, databases, opts.unmasked, reporter);
     if (opts.masking) {
       masked = await maskForBuild(server, databases, opts.masking, reporter);
       databases = await engine.inventory(server); // excluded tables are gone
@@ -100,6 +104,7 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
         },
       },
       record && { record, access: masked?.resolved.access },
+      unmasked,
     );
 
     const { image, seconds: publishSeconds } = await publishBuild(opts, manifest, sealed.file);

@@ -28,6 +28,11 @@ export interface BuildImageOptions {
    * A variant is published as the image `<name>/variants/<variant>` (reference `name+variant:version`).
    */
   masking?: MaskingOptions;
+  /**
+   * Without a policy the PII scan still runs; personal data found stops the build unless this says
+   * why it may be published unmasked (recorded prominently in the manifest, summary and `show`).
+   */
+  unmasked?: { reason: string };
 }
 
 export interface BuildMaskingReport {

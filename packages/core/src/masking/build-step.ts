@@ -4,7 +4,7 @@
 import { sha256Of, canonicalJson } from "../image/digest.js";
 import type { DatabaseInfo, RunningServer } from "../engine/types.js";
 import type { Reporter } from "../reporter.js";
-import { LeakFoundError, NothingToScanError, UnmaskedPiiError } from "./errors.js";
+import { LeakFoundError, NothingToScanError, UnmaskedPiiError, UnmaskedPublishError } from "./errors.js";
 import type { MaskingKey } from "./key.js";
 import { LogicalContent } from "./leak-scan/explain.js";
 import { emptyTally, scanBlob, scanDataFiles, type ResidueTally, type ScanPlan } from "./leak-scan/residue-scan.js";
@@ -162,4 +162,27 @@ export function skippedLeakScan(resolved: ResolvedPolicy, run: MaskingRun): Leak
     seconds: 0,
     mbPerSecond: 0,
   };
+}
+
+/**
+ * The PII guard of a build without a policy: the same scan runs over every column. Personal data
+ * found stops the build unless the caller publishes it unmasked on purpose, with a reason (recorded).
+ */
+export async function guardUnmaskedBuild(
+  server: RunningServer,
+  databases: DatabaseInfo[],
+  unmasked: { reason: string } | undefined,
+  reporter: Reporter,
+): Promise<{ reason: string; piiCandidates: PiiCandidate[] } | undefined> {
+  const piiCandidates = await scanUnmaskedPii(adminConnector(server), databases, []);
+  if (piiCandidates.length === 0) return undefined;
+  const list = describePii(piiCandidates);
+  if (!unmasked) {
+    throw new UnmaskedPublishError(
+      `this build has no masking policy and these columns look like personal data: ${list}. Nothing was published. ` +
+        "Mask them with a policy (--policy / policy:), or, if publishing them unmasked is intended, say so with --unmasked \"<reason>\" (action input unmasked: true and unmasked-reason).",
+    );
+  }
+  reporter.warn(`Publishing UNMASKED personal data (${unmasked.reason}): ${list}`);
+  return { reason: unmasked.reason, piiCandidates };
 }

@@ -18,6 +18,7 @@ export { judgeCopies, type CopyRecord, type LeakScanRecord } from "./leak-scan/v
 export { readPublished } from "./postgres/read-published.js";
 export {
   maskForBuild,
+  guardUnmaskedBuild,
   leakScanOrFail,
   scanDataFilesForLeaks,
   skippedLeakScan,
