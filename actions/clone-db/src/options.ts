@@ -20,6 +20,8 @@ export interface CloneInputs extends RuntimeInputs {
   timeoutMs: number;
   reset: boolean;
   comment: boolean;
+  /** Clone an image published unmasked even on pull_request events. */
+  allowUnmasked: boolean;
   schemaDiff: boolean;
   repositoryLocation: string;
   labels: Record<string, string>;
@@ -39,6 +41,7 @@ export function readCloneInputs(): CloneInputs {
     reset: parseBoolean(optionalInput(Inputs.Reset), Inputs.Reset, false),
     ...readRuntimeInputs(),
     comment: parseBoolean(optionalInput(Inputs.Comment), Inputs.Comment, false),
+    allowUnmasked: parseBoolean(optionalInput(Inputs.AllowUnmasked), Inputs.AllowUnmasked, false),
     schemaDiff: parseBoolean(optionalInput(Inputs.SchemaDiff), Inputs.SchemaDiff, false),
     repositoryLocation: repositoryLocation(optionalInput(Inputs.Repository)),
     // The run's branch / pr / run labels always apply (teardown on PR close finds clones by them);

@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { platformFor } from "../../../packages/core/src/build/platform.js";
 import { emptyTally, scanBlob } from "../../../packages/core/src/masking/leak-scan/residue-scan.js";
-import { maskForBuild, scanDataFilesForLeaks, type LeakScanResult, type MaskingStepResult } from "../../../packages/core/src/masking/build-step.js";
+import { maskForBuild, scanDataFilesForLeaks, skippedLeakScan, type LeakScanResult, type MaskingStepResult } from "../../../packages/core/src/masking/build-step.js";
 import { leakScanRecord } from "../../../packages/core/src/masking/leak-scan/verdict.js";
 import type { MaskingPolicy } from "../../../packages/core/src/masking/policy/types.js";
 import type { RunningServer } from "../../../packages/core/src/engine/types.js";
@@ -58,7 +58,8 @@ export async function runMaskingPipeline(opts: PipelineOptions): Promise<Pipelin
     await engine.scrub(server, reporter, { full: opts.scrubFull ?? true });
     await engine.copyFresh(staging, fresh, reporter);
     if (opts.keepFiles) await opts.keepFiles(staging, fresh);
-    const leak = masked.leak!;
+    const leak = masked.leak;
+    if (!leak) return { masked, record: skippedLeakScan(masked.resolved, masked.run), freshRoot: fresh, cleanup };
     await scanDataFilesForLeaks(fresh, leak);
     const record = leakScanRecord(leak.originals, leak.publishedValuesRead, leak.files, leak.copies);
     return { masked, record: { ...record, seconds: 0, mbPerSecond: 0 }, freshRoot: fresh, cleanup };

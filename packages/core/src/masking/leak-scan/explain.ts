@@ -16,7 +16,7 @@ export function storedForm(raw: Uint8Array): { bytes: Buffer; header: number } {
 }
 
 /** Why a raw-byte hit is explained: which kind of published bytes it lies inside. */
-export const CONTAINER_KINDS = ["length-header", "masked-value", "unmasked-value", "catalog", "toast-chunk", "published-value", "compressed"] as const;
+export const CONTAINER_KINDS = ["length-header", "masked-value", "unmasked-value", "catalog", "toast-chunk", "published-value", "compressed", "live-tuple"] as const;
 export type ContainerKind = (typeof CONTAINER_KINDS)[number];
 const KINDS = CONTAINER_KINDS.length;
 export const tagOfContainer = (index: number, kind: ContainerKind) => -1 - (index * KINDS + CONTAINER_KINDS.indexOf(kind));

@@ -77,3 +77,45 @@ export async function insideCompressedDatum(full: string, offset: number, length
     await fh.close();
   }
 }
+
+const LP_NORMAL = 1;
+const HEAP_XMIN_INVALID = 0x0200;
+const HEAP_XMAX_INVALID = 0x0800;
+const HEAP_XMAX_LOCK_ONLY = 0x0080;
+
+/**
+ * How the page explains a hit no published value covered: inside a live heap tuple (after the
+ * fresh rewrite every live tuple is published data, its header and neighbours included) all but
+ * fewer than `window` bytes → "live-tuple"; inside a compressed datum → "compressed". A dead tuple
+ * (deleted or updated: xmax set), free space or an unused line pointer's bytes explain nothing.
+ */
+export async function explainInPage(full: string, offset: number, length: number, window: number): Promise<"live-tuple" | "compressed" | undefined> {
+  const fh = await open(full, "r");
+  let page: Buffer;
+  try {
+    page = Buffer.alloc(PAGE);
+    const { bytesRead } = await fh.read(page, 0, PAGE, offset - (offset % PAGE));
+    if (bytesRead < PAGE) return undefined;
+  } finally {
+    await fh.close();
+  }
+  const at = offset % PAGE;
+  const lower = page.readUInt16LE(12);
+  const special = page.readUInt16LE(16);
+  if (special === PAGE && lower >= 24 && lower <= PAGE) {
+    let covered = 0;
+    for (let lp = 24; lp + 4 <= lower; lp += 4) {
+      const word = page.readUInt32LE(lp);
+      const lpOff = word & 0x7fff;
+      const lpLen = word >>> 17;
+      if (((word >>> 15) & 3) !== LP_NORMAL || lpLen < 24 || lpOff + lpLen > PAGE) continue;
+      const infomask = page.readUInt16LE(lpOff + 20);
+      const xmax = page.readUInt32LE(lpOff + 4);
+      const live = (infomask & HEAP_XMIN_INVALID) === 0 && (xmax === 0 || (infomask & HEAP_XMAX_INVALID) !== 0 || (infomask & HEAP_XMAX_LOCK_ONLY) !== 0);
+      if (!live) continue;
+      covered += Math.max(0, Math.min(lpOff + lpLen, at + length) - Math.max(lpOff, at));
+    }
+    if (length - covered < window) return "live-tuple";
+  }
+  return (await insideCompressedDatum(full, offset, length)) ? "compressed" : undefined;
+}

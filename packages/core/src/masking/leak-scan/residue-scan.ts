@@ -8,7 +8,7 @@ import path from "node:path";
 import { containerKindOfTag, CONTAINER_KINDS, type ContainerKind } from "./explain.js";
 import { originalOfTag } from "./originals.js";
 import { StreamScanner, WINDOW, type PatternSet } from "./pattern-set.js";
-import { channelOfFile, insideCompressedDatum, isRelationFile } from "./pg-page.js";
+import { channelOfFile, explainInPage, isRelationFile } from "./pg-page.js";
 
 export interface ResidueHit {
   /** Index of the original (never the value); its source column is in OriginalSet.sources. */
@@ -163,7 +163,7 @@ export async function scanDataFiles(root: string, set: PatternSet | ScanPlan, ta
     await scanStream(createReadStream(full, { highWaterMark: CHUNK }) as AsyncIterable<Buffer>, set, tally, {
       file: rel,
       channelOf: (offset) => channelOfFile(full, rel, offset),
-      ...(relation ? { explainByStructure: async (offset: number, length: number) => ((await insideCompressedDatum(full, offset, length)) ? ("compressed" as const) : undefined) } : {}),
+      ...(relation ? { explainByStructure: (offset: number, length: number) => explainInPage(full, offset, length, WINDOW) } : {}),
     });
   }
 }
