@@ -33,10 +33,10 @@ INSERT INTO customers SELECT g, 'Customer Person' || g, 'person' || g || '@leak-
 CREATE TABLE products (id int PRIMARY KEY, name text NOT NULL);
 INSERT INTO products SELECT g, 'Product number ' || g FROM generate_series(1, 50) g;`;
 
-const POLICY = (extra = "") => `masking:
+const POLICY = (extra = "", database = "people") => `masking:
   onUnmaskedPii: warn
   databases:
-    people:
+    ${database}:
       tables:
         customers:
           columns:
@@ -95,7 +95,7 @@ describe("leak scan: no false verdicts", () => {
   }, 1_800_000);
 
   it("the same clean build passes twice in a row with the same verdict", async () => {
-    const policy = parsePolicy(POLICY(), "p.yml");
+    const policy = parsePolicy(POLICY("", "people_clean"), "p.yml");
     const first = await withPipeline(runMaskingPipeline({ dump: dumps.clean!, policy, key }), async (r) => verdict(r));
     const second = await withPipeline(runMaskingPipeline({ dump: dumps.clean!, policy, key }), async (r) => verdict(r));
     expect(first.hits).toBe(0);
@@ -106,7 +106,7 @@ describe("leak scan: no false verdicts", () => {
 
 describe("leak scan: planted leaks fail naming the channel", () => {
   it("a dead tuple, a kept WAL segment and an index of an unmasked table each fail; the unplanted copy passes", async () => {
-    const policy = parsePolicy(POLICY(), "p.yml");
+    const policy = parsePolicy(POLICY("", "people_clean"), "p.yml");
     const original = "person17@leak-test.example";
     await withPipeline(runMaskingPipeline({ dump: dumps.clean!, policy, key }), async (r) => {
       const plants: [string, string[], RegExp][] = [
@@ -171,7 +171,7 @@ describe("leak scan: copies of masked values in unmasked columns", () => {
 
 describe("fail closed", () => {
   it("a policy with only null rules fails (nothing to search) unless it says leakScan: none with a reason", async () => {
-    const onlyNull = `masking:\n  onUnmaskedPii: warn\n  databases:\n    people_clean:\n      tables:\n        customers:\n          columns:\n            email: "null"\n            full_name: "null"\n`;
+    const onlyNull = `masking:\n  onUnmaskedPii: warn\n  databases:\n    people_clean:\n      tables:\n        customers:\n          columns:\n            city: "null"\n`;
     await expect(runMaskingPipeline({ dump: dumps.clean!, policy: parsePolicy(onlyNull, "n.yml"), key })).rejects.toThrow(NothingToScanError);
     expect(() => parsePolicy(`${onlyNull}  leakScan: { mode: none }\n`, "n.yml")).toThrow(/needs 'reason'/);
     const withReason = parsePolicy(`${onlyNull}  leakScan: { mode: none, reason: "every personal column is nulled" }\n`, "n.yml");

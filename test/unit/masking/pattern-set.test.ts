@@ -60,8 +60,12 @@ describe("originals", () => {
     expect(Buffer.from(a.patterns.pattern(0))).toEqual(Buffer.from(b.patterns.pattern(0)));
   });
 
-  it("call a column high-cardinality at ≥ 90% distinct per row, or when unique", () => {
+  it("call a column high-cardinality when it identifies a person, is unique, or is ≥ 90% distinct per row", () => {
     const base = { database: "d", schema: "s", table: "t", column: "c" };
+    expect(isHighCardinality({ ...base, distinct: 3, rows: 1000, transformer: "email" })).toBe(true);
+    expect(isHighCardinality({ ...base, distinct: 990, rows: 1000, transformer: "address", part: "city" })).toBe(false);
+    expect(isHighCardinality({ ...base, distinct: 990, rows: 1000, transformer: "firstName" })).toBe(false);
+    expect(isHighCardinality({ ...base, distinct: 10, rows: 1000, transformer: "address", part: "street" })).toBe(true);
     expect(isHighCardinality({ ...base, distinct: 950, rows: 1000 })).toBe(true);
     expect(isHighCardinality({ ...base, distinct: 300, rows: 1000 })).toBe(false);
     expect(isHighCardinality({ ...base, distinct: 3, rows: 1000, unique: true })).toBe(true);

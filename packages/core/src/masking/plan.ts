@@ -28,7 +28,7 @@ export function mapFamilies(key: Buffer, valueRules: ResolvedRule[], distinct: M
 export function leakOriginals(valueRules: ResolvedRule[], distinct: Map<ResolvedRule, Set<string>>, textType: RegExp, rows?: Map<ResolvedRule, number>): OriginalSet {
   const textual = valueRules.filter((r) => valueTransformers[r.transformer as keyof typeof valueTransformers].textual && textType.test(r.type));
   const columns: OriginalColumn[] = textual.map((r) => ({
-    source: { database: r.database, schema: r.schema, table: r.table, column: r.column, distinct: distinct.get(r)!.size, rows: rows?.get(r), unique: r.unique },
+    source: { database: r.database, schema: r.schema, table: r.table, column: r.column, distinct: distinct.get(r)!.size, rows: rows?.get(r), unique: r.unique, transformer: r.transformer, part: r.part },
     values: distinct.get(r)!,
   }));
   return collectOriginals(columns);

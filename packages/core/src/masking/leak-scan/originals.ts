@@ -14,6 +14,9 @@ export interface OriginalSource {
   rows?: number;
   /** The policy declared the column unique (or a unique index says so). */
   unique?: boolean;
+  /** The masking transformer (and address part): what kind of data the column holds. */
+  transformer?: string;
+  part?: string;
 }
 
 export interface OriginalColumn {
@@ -56,11 +59,22 @@ export class OriginalSet {
   }
 }
 
-/** A column is high-cardinality (emails, phones, ids, full names) at ≥ 90% distinct values per row. */
+/**
+ * Whether copies of a column's originals in an unmasked column fail the build. High-cardinality
+ * (identifying on their own): unique columns, and what the transformer says identifies a person —
+ * email, phone, national id, IBAN, card, full name, street or full address. Low (reported, not
+ * failing): first and last names, company, city, postcode, country. Any other column by its data:
+ * ≥ 90 % distinct values per non-null row.
+ */
 export const HIGH_CARDINALITY_RATIO = 0.9;
+const IDENTIFYING = new Set(["email", "phone", "nationalId", "iban", "creditCard", "fullName"]);
+const LOW_BY_NATURE = new Set(["firstName", "lastName", "company"]);
 
 export function isHighCardinality(s: OriginalSource): boolean {
   if (s.unique) return true;
+  if (s.transformer && IDENTIFYING.has(s.transformer)) return true;
+  if (s.transformer === "address") return s.part === undefined || s.part === "street" || s.part === "full";
+  if (s.transformer && LOW_BY_NATURE.has(s.transformer)) return false;
   if (s.rows === undefined || s.rows === 0) return true; // unknown: assume the worst
   return s.distinct / s.rows >= HIGH_CARDINALITY_RATIO;
 }
