@@ -117,7 +117,7 @@ export async function scanDataFilesForLeaks(dataRoot: string, leak: PreparedLeak
  */
 export async function leakScanOrFail(file: string, run: MaskingRun, reporter: Reporter, prepared?: PreparedLeakScan): Promise<LeakScanResult> {
   const started = performance.now();
-  const leak = prepared ?? { originals: run.originals, plan: { set: run.originals.patterns }, copies: [], publishedValuesRead: 0, files: emptyTally() };
+  const leak = prepared ?? { originals: run.originals, plan: { set: run.originals.patterns, wholeValues: run.originals.insideOutputs }, copies: [], publishedValuesRead: 0, files: emptyTally() };
   const progress = reporter.progress(`Leak scan: ${leak.originals.searched} original values in the base disk`);
   const blob = emptyTally();
   await scanBlob(file, leak.plan, blob, (done) => progress.update(done));

@@ -25,13 +25,25 @@ export function mapFamilies(key: Buffer, valueRules: ResolvedRule[], distinct: M
  * `textType` tells which column types store text as bytes the scan can find (engine type names);
  * `rows` (non-null rows per rule, where the engine counted them) decides each column's cardinality.
  */
-export function leakOriginals(valueRules: ResolvedRule[], distinct: Map<ResolvedRule, Set<string>>, textType: RegExp, rows?: Map<ResolvedRule, number>): OriginalSet {
+export function leakOriginals(
+  valueRules: ResolvedRule[],
+  distinct: Map<ResolvedRule, Set<string>>,
+  textType: RegExp,
+  rows?: Map<ResolvedRule, number>,
+  familyMaps?: Map<string, Map<string, string>>,
+): OriginalSet {
   const textual = valueRules.filter((r) => valueTransformers[r.transformer as keyof typeof valueTransformers].textual && textType.test(r.type));
   const columns: OriginalColumn[] = textual.map((r) => ({
     source: { database: r.database, schema: r.schema, table: r.table, column: r.column, distinct: distinct.get(r)!.size, rows: rows?.get(r), unique: r.unique, transformer: r.transformer, part: r.part },
     values: distinct.get(r)!,
   }));
-  return collectOriginals(columns);
+  const originals = collectOriginals(columns);
+  // An engine that cannot read its published data back (SQL Server, for now) explains a hit only
+  // by the masked outputs held here: an original inside one is legitimately in the image.
+  if (familyMaps) {
+    for (const r of textual) for (const out of familyMaps.get(r.family)?.values() ?? []) originals.markInsideOutput(Buffer.from(out, "utf8"));
+  }
+  return originals;
 }
 
 /** The per-rule record kept in the manifest: what was masked how, never a value. */

@@ -80,7 +80,7 @@ export async function maskSqlServer(opts: SqlServerMaskingOptions): Promise<Mask
 
   // 2-3. One mapping per family over all its inputs in all databases, and the leak-scan probes (plan.ts).
   const familyMaps = mapFamilies(key, valueRules, distinct);
-  masking.originals = leakOriginals(valueRules, distinct, TEXT_TYPES);
+  masking.originals = leakOriginals(valueRules, distinct, TEXT_TYPES, undefined, familyMaps);
 
   // 4. Per database: drop excluded, foreign keys off, empty truncated, one UPDATE per table, keys back on WITH CHECK.
   const databases = new Set([...policy.rules.map((r) => r.database), ...policy.truncate.map((t) => t.database), ...policy.exclude.map((t) => t.database)]);

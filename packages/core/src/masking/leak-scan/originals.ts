@@ -57,6 +57,16 @@ export class OriginalSet {
   get searched(): number {
     return this.sourceOf.length;
   }
+
+  /** Per original: 1 when a masked output holds it (used where the published data cannot be read back). */
+  insideOutputs = new Uint8Array(0);
+
+  markInsideOutput(output: Uint8Array): void {
+    if (this.insideOutputs.length !== this.searched) this.insideOutputs = new Uint8Array(this.searched);
+    this.patterns.scanAll(output, (m) => {
+      if (!originalOfTag(m.tag).utf16) this.insideOutputs[originalOfTag(m.tag).index] = 1;
+    });
+  }
 }
 
 /**
