@@ -60,6 +60,12 @@ describe("originals", () => {
     expect(Buffer.from(a.patterns.pattern(0))).toEqual(Buffer.from(b.patterns.pattern(0)));
   });
 
+  it("a value of 6 UTF-8 bytes but 2 characters is searched in UTF-8 only", () => {
+    const o = collectOriginals([{ source: { database: "d", schema: "s", table: "t", column: "c", distinct: 1 }, values: ["東京"] }]);
+    expect(o.searched).toBe(1);
+    expect(o.patterns.size).toBe(1);
+  });
+
   it("call a column high-cardinality when it identifies a person, is unique, or is ≥ 90% distinct per row", () => {
     const base = { database: "d", schema: "s", table: "t", column: "c" };
     expect(isHighCardinality({ ...base, distinct: 3, rows: 1000, transformer: "email" })).toBe(true);

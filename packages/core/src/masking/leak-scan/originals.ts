@@ -115,7 +115,9 @@ export function collectOriginals(columns: OriginalColumn[], opts: OriginalsOptio
       sourceOf.push(sourceIndex);
       strongest.push(sourceIndex);
       builder.add(utf8, tagOfOriginal(id, false));
-      builder.add(Buffer.from(utf8.toString("utf8"), "utf16le"), tagOfOriginal(id, true));
+      const utf16 = Buffer.from(utf8.toString("utf8"), "utf16le");
+      if (utf16.length >= WINDOW) builder.add(utf16, tagOfOriginal(id, true)); // two CJK characters are 6 bytes of UTF-8, 4 of UTF-16
+
     }
   });
   return new OriginalSet(columns.map((c) => c.source), builder.build(), sourceOf, strongest, index.size + short.size);
