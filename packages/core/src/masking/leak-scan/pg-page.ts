@@ -115,7 +115,8 @@ export async function explainInPage(full: string, offset: number, length: number
       if (!live) continue;
       covered += Math.max(0, Math.min(lpOff + lpLen, at + length) - Math.max(lpOff, at));
     }
-    if (length - covered < window) return "live-tuple";
+    // In a table page anything outside live tuples (a dead tuple, compressed or not) is residue.
+    return length - covered < window ? "live-tuple" : undefined;
   }
   return (await insideCompressedDatum(full, offset, length)) ? "compressed" : undefined;
 }
