@@ -79,7 +79,8 @@ export async function insideCompressedDatum(full: string, offset: number, length
 }
 
 const LP_NORMAL = 1;
-const HEAP_XMIN_INVALID = 0x0200;
+const HEAP_XMIN_COMMITTED = 0x0100;
+const HEAP_XMIN_INVALID = 0x0200; // with COMMITTED as well it means frozen (VACUUM FREEZE), i.e. live
 const HEAP_XMAX_INVALID = 0x0800;
 const HEAP_XMAX_LOCK_ONLY = 0x0080;
 
@@ -111,7 +112,8 @@ export async function explainInPage(full: string, offset: number, length: number
       if (((word >>> 15) & 3) !== LP_NORMAL || lpLen < 24 || lpOff + lpLen > PAGE) continue;
       const infomask = page.readUInt16LE(lpOff + 20);
       const xmax = page.readUInt32LE(lpOff + 4);
-      const live = (infomask & HEAP_XMIN_INVALID) === 0 && (xmax === 0 || (infomask & HEAP_XMAX_INVALID) !== 0 || (infomask & HEAP_XMAX_LOCK_ONLY) !== 0);
+      const xminAborted = (infomask & (HEAP_XMIN_COMMITTED | HEAP_XMIN_INVALID)) === HEAP_XMIN_INVALID;
+      const live = !xminAborted && (xmax === 0 || (infomask & HEAP_XMAX_INVALID) !== 0 || (infomask & HEAP_XMAX_LOCK_ONLY) !== 0);
       if (!live) continue;
       covered += Math.max(0, Math.min(lpOff + lpLen, at + length) - Math.max(lpOff, at));
     }
