@@ -23,8 +23,8 @@ async function main(): Promise<void> {
 
   const chosen = await chooseImage(repository, github, inputs, reporter);
   const { image } = chosen;
-  refuseUnmaskedForEvent(image.manifest, process.env.GITHUB_EVENT_NAME, inputs.allowUnmasked, Inputs.AllowUnmasked);
   await checkActorAccess({ access: image.manifest.access, operation: "clone", image: `${image.name}:${image.version}`, digest: image.manifestDigest, client: github, repository });
+  refuseUnmaskedForEvent(image.manifest, process.env.GITHUB_EVENT_NAME, inputs.allowUnmasked, Inputs.AllowUnmasked);
 
   const result = await createClone({
     repository,
