@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     const dump = path.join(root, "shop.dump");
     await createSampleDump(dump, { sizeMb, seed: 3 });
     log(`building shop:v1 from a ${sizeMb} MB sample …`);
-    await buildImage({ repository, name: "shop", version: "v1", sources: [{ kind: "dump", path: dump }], home, reporter });
+    await buildImage({ repository, name: "shop", version: "v1", sources: [{ kind: "dump", path: dump }], home, reporter , unmasked: { reason: "synthetic benchmark data" } });
     const layerBytes: number[] = [];
     for (let v = 2; v <= depth; v++) {
       const c = await createClone({ repository, ref: `shop:v${v - 1}`, home, reporter });

@@ -13,7 +13,7 @@ import { applyMasking } from "../packages/core/src/masking/postgres/apply-maskin
 import { schemaFacts } from "../packages/core/src/masking/postgres/schema-facts.js";
 import { parsePolicy } from "../packages/core/src/masking/policy/load-policy.js";
 import { resolvePolicy } from "../packages/core/src/masking/policy/resolve-policy.js";
-import { scanFileForProbes } from "../packages/core/src/masking/leak-scan/scan-file.js";
+import { emptyTally, scanBlob } from "../packages/core/src/masking/leak-scan/residue-scan.js";
 import { silentReporter } from "../packages/core/src/reporter.js";
 import type { DatabaseInfo } from "../packages/core/src/engine/types.js";
 
@@ -61,7 +61,11 @@ async function main(): Promise<void> {
     // Leak scan throughput over the masked table's own data file (after a checkpoint).
     await q("CHECKPOINT");
     const rel = (await q("SELECT pg_relation_filepath('people') AS p")).rows[0].p as string;
-    const scan = await scanFileForProbes(path.join(dataDir, rel), run.probes);
+    const scanStart = performance.now();
+    const tally = emptyTally();
+    await scanBlob(path.join(dataDir, rel), run.originals.patterns, tally);
+    const seconds = (performance.now() - scanStart) / 1000;
+    const scan = { bytesScanned: tally.bytesScanned, probes: run.originals.searched, hits: tally.unexplainedCount, seconds, mbPerSecond: tally.bytesScanned / 1048576 / seconds };
     console.log(`leak scan: ${scan.probes} values × 2 encodings over ${(scan.bytesScanned / 1048576).toFixed(0)} MB: ${scan.mbPerSecond.toFixed(0)} MB/s, ${scan.hits} hits (dead tuples still hold originals: no VACUUM FULL here)`);
 
     const result = {

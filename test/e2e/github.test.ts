@@ -55,7 +55,7 @@ describe("GitHub-native flow from the dist bundles against the fake API", () => 
   it("build-image publishes v1 and tags dbclone/shop/v1 at GITHUB_SHA", async () => {
     const build = await runAction("build-image", {
       env: { ...env, GITHUB_SHA: C1 },
-      inputs: { image: "shop", version: "v1", "from-dump": dump, "access-users": "octocat", "access-teams": "acme/dba" },
+      inputs: { image: "shop", version: "v1", "from-dump": dump, unmasked: "true", "unmasked-reason": "synthetic test data", "access-users": "octocat", "access-teams": "acme/dba" },
     });
     expect(build.exitCode, build.stdout + build.stderr).toBe(0);
     expect(gh.refs.get("refs/tags/dbclone/shop/v1")).toBe(C1);
@@ -68,9 +68,13 @@ describe("GitHub-native flow from the dist bundles against the fake API", () => 
   });
 
   it("clone-db with version: auto picks v1 from an ancestor and comments on the PR without the password", async () => {
+    // The image was published unmasked: a pull_request job gets it only when the workflow opts in.
+    const refused = await runAction("clone-db", { env: { ...env, GITHUB_SHA: C3 }, inputs: { image: "shop", version: "auto" } });
+    expect(refused.exitCode).not.toBe(0);
+    expect(refused.stdout + refused.stderr).toMatch(/unmasked personal data \(synthetic test data\).*allow-unmasked: true/);
     const clone = await runAction("clone-db", {
       env: { ...env, GITHUB_SHA: C3 },
-      inputs: { image: "shop", version: "auto", comment: "true", keep: "true" },
+      inputs: { image: "shop", version: "auto", comment: "true", keep: "true", "allow-unmasked": "true" },
     });
     expect(clone.exitCode, clone.stdout + clone.stderr).toBe(0);
     expect(clone.outputs.version).toBe("v1");
@@ -89,7 +93,7 @@ describe("GitHub-native flow from the dist bundles against the fake API", () => 
   });
 
   it("a team member may clone too; the comment is updated in place, not duplicated", async () => {
-    const again = await runAction("clone-db", { env: { ...env, GITHUB_SHA: C3, GITHUB_ACTOR: "bob" }, inputs: { image: "shop", version: "auto", comment: "true" } });
+    const again = await runAction("clone-db", { env: { ...env, GITHUB_SHA: C3, GITHUB_ACTOR: "bob" }, inputs: { image: "shop", version: "auto", comment: "true", "allow-unmasked": "true" } });
     expect(again.exitCode, again.stdout + again.stderr).toBe(0);
     expect(again.post?.exitCode).toBe(0);
     expect(gh.callsTo("GET", /^\/orgs\/acme\/teams\/dba\/memberships\/bob$/)).toHaveLength(1);

@@ -15,6 +15,8 @@ export enum Inputs {
   Variants = "variants",
   MaskingKey = "masking-key",
   InsecureRandomKey = "insecure-random-key",
+  Unmasked = "unmasked",
+  UnmaskedReason = "unmasked-reason",
   AccessUsers = "access-users",
   AccessTeams = "access-teams",
   GithubToken = "github-token",

@@ -11,7 +11,7 @@ import { Inputs, Outputs } from "./constants.js";
 import { readSources } from "./sources.js";
 import { writeBuildSummary } from "./summary.js";
 import { resolveVersion } from "./version.js";
-import { readMaskingInputs } from "./masking.js";
+import { readMaskingInputs, readUnmaskedInput } from "./masking.js";
 import { actionGitHubClient, attachVerifiedClaims } from "../../shared/github.js";
 import { plannedVersionTag, publishAccess, readAccessInputs, tagPublishedVersion, writeTagSummary } from "../../shared/publish-github.js";
 
@@ -28,6 +28,7 @@ async function main(): Promise<void> {
   const access = await publishAccess(repository, name, github, readAccessInputs(optionalInput(Inputs.AccessUsers), optionalInput(Inputs.AccessTeams)));
 
   const masking = await readMaskingInputs();
+  const unmasked = readUnmaskedInput(masking !== undefined);
   const results = [];
   for (const variant of masking?.variants ?? [undefined]) {
     const gitTag = await plannedVersionTag(github, `${name}${variant ? `+${variant}` : ""}`, version);
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
       ...(access ? { access } : {}),
       build: buildInfo(),
       ...(masking ? { masking: { policy: masking.policy, key: masking.key, ...(variant ? { variant } : {}) } } : {}),
+      ...(unmasked ? { unmasked } : {}),
     });
     results.push({ ref: `${name}${variant ? `+${variant}` : ""}:${result.image.version}`, result });
     await writeBuildSummary(result);

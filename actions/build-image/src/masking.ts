@@ -26,3 +26,17 @@ export async function readMaskingInputs(): Promise<MaskingInputs | undefined> {
   const key = resolveMaskingKey({ given, insecureRandomKey: insecure === "true", reporter: { secret: core.setSecret, warn: core.warning, info: core.info, debug: core.debug, progress: () => ({ update() {}, finish() {} }) } });
   return { policy, key, variants: variantsToBuild(Object.keys(policy.variants), requested) };
 }
+
+/** `unmasked: true` + `unmasked-reason`: publish personal data found by the PII scan on purpose. */
+export function readUnmaskedInput(hasPolicy: boolean): { reason: string } | undefined {
+  const flag = (optionalInput(Inputs.Unmasked) ?? "false").toLowerCase();
+  if (!["true", "false"].includes(flag)) throw new UsageError(`Input '${Inputs.Unmasked}' must be true or false, got '${flag}'.`);
+  const reason = optionalInput(Inputs.UnmaskedReason)?.trim();
+  if (flag === "false") {
+    if (reason) throw new UsageError(`Input '${Inputs.UnmaskedReason}' goes with '${Inputs.Unmasked}: true'.`);
+    return undefined;
+  }
+  if (hasPolicy) throw new UsageError(`Input '${Inputs.Unmasked}' is for a build without a policy; this one has '${Inputs.Policy}'.`);
+  if (!reason) throw new UsageError(`Input '${Inputs.Unmasked}: true' needs '${Inputs.UnmaskedReason}': why this image may hold unmasked personal data (recorded in the manifest).`);
+  return { reason };
+}

@@ -20,6 +20,7 @@ export enum Inputs {
   Comment = "comment",
   SchemaDiff = "schema-diff",
   GithubToken = "github-token",
+  AllowUnmasked = "allow-unmasked",
 }
 
 export enum Outputs {

@@ -8,7 +8,8 @@ import { actionsReporter } from "../../shared/reporter.js";
 import { openRepository } from "../../shared/repository.js";
 import { runStep } from "../../shared/run-step.js";
 import { chooseImage } from "./choose-image.js";
-import { State } from "./constants.js";
+import { Inputs, Outputs, State } from "./constants.js";
+import { refuseUnmaskedForEvent } from "../../../packages/core/src/image/index.js";
 import { readCloneInputs } from "./options.js";
 import { exportConnectionEnv, setCloneOutputs } from "./outputs.js";
 import { writeCloneSummary } from "./summary.js";
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
   const chosen = await chooseImage(repository, github, inputs, reporter);
   const { image } = chosen;
   await checkActorAccess({ access: image.manifest.access, operation: "clone", image: `${image.name}:${image.version}`, digest: image.manifestDigest, client: github, repository });
+  refuseUnmaskedForEvent(image.manifest, process.env.GITHUB_EVENT_NAME, inputs.allowUnmasked, Inputs.AllowUnmasked);
 
   const result = await createClone({
     repository,

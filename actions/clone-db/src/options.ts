@@ -30,6 +30,8 @@ export interface CloneInputs extends RuntimeInputs {
   /** Labels a named clone must carry to be reused or replaced: this repository's. */
   scope?: Record<string, string>;
   comment: boolean;
+  /** Clone an image published unmasked even on pull_request events. */
+  allowUnmasked: boolean;
   schemaDiff: boolean;
   repositoryLocation: string;
   labels: Record<string, string>;
@@ -53,6 +55,7 @@ export function readCloneInputs(): CloneInputs {
     scope: repositoryScope(),
     ...readRuntimeInputs(),
     comment: parseBoolean(optionalInput(Inputs.Comment), Inputs.Comment, false),
+    allowUnmasked: parseBoolean(optionalInput(Inputs.AllowUnmasked), Inputs.AllowUnmasked, false),
     schemaDiff: parseBoolean(optionalInput(Inputs.SchemaDiff), Inputs.SchemaDiff, false),
     repositoryLocation: repositoryLocation(optionalInput(Inputs.Repository)),
     // The run's branch / pr / run labels always apply (teardown on PR close finds clones by them);

@@ -18,7 +18,7 @@ beforeAll(async () => {
   world = await makeWorld();
   const dump = path.join(world.root, "shop.dump");
   await createSampleDump(dump, { sizeMb: 5, seed: 7 });
-  await buildImage({ repository: world.repository, name: "shop", version: "v1", sources: [{ kind: "dump", path: dump }], home: world.home, reporter });
+  await buildImage({ repository: world.repository, name: "shop", version: "v1", sources: [{ kind: "dump", path: dump }], home: world.home, reporter , unmasked: { reason: "synthetic test data" } });
 });
 
 afterAll(async () => {

@@ -36,7 +36,7 @@ describe.skipIf(skip !== undefined)(`clones in containers (dockerd, ${skip ? "sk
     world = await makeWorld("dbclone-dk-");
     const dump = path.join(world.root, "shop.dump");
     await createSampleDump(dump, { sizeMb: 2, seed: 3 });
-    await buildImage({ repository: world.repository, name: "shop", version: "v1", sources: [{ kind: "dump", path: dump }], home: world.home, reporter });
+    await buildImage({ repository: world.repository, name: "shop", version: "v1", sources: [{ kind: "dump", path: dump }], home: world.home, reporter , unmasked: { reason: "synthetic test data" } });
   });
 
   afterAll(async () => {

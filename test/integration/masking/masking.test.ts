@@ -8,7 +8,7 @@ import pg from "pg";
 import { buildImage } from "../../../packages/core/src/build/index.js";
 import { createClone, teardownClones } from "../../../packages/core/src/clones/lifecycle.js";
 import type { CloneResult } from "../../../packages/core/src/clones/lifecycle-types.js";
-import { isLuhnValid, parsePolicy, PolicyError, scanFileForProbes, selectProbes } from "../../../packages/core/src/masking/index.js";
+import { collectOriginals, emptyTally, isLuhnValid, parsePolicy, PolicyError, scanBlob } from "../../../packages/core/src/masking/index.js";
 import { parseImageRef } from "../../../packages/core/src/image/reference.js";
 import { silentReporter } from "../../../packages/core/src/reporter.js";
 import { openRepository } from "../../../packages/core/src/repository/index.js";
@@ -60,11 +60,13 @@ describe("masking (PostgreSQL)", () => {
     await scratch.sql("inplace", "UPDATE people SET email = md5(email)"); // masking the naive way
     await scratch.sql("inplace", "CHECKPOINT");
     const rel = (await scratch.sql("inplace", "SELECT pg_relation_filepath('people') AS p")).rows[0].p as string;
-    const probes = selectProbes([{ source: { database: "inplace", schema: "public", table: "people", column: "email" }, values }], [], { target: 1000 });
-    const scan = await scanFileForProbes(path.join(scratch.dataDir, rel), probes);
-    expect(scan.probes).toBe(1000);
-    expect(scan.hits).toBeGreaterThanOrEqual(1000); // every sampled original is still in a dead tuple
-    expect(scan.examples[0]!.probe.source.column).toBe("email");
+    const originals = collectOriginals([{ source: { database: "inplace", schema: "public", table: "people", column: "email", distinct: values.length }, values }]);
+    const tally = emptyTally();
+    await scanBlob(path.join(scratch.dataDir, rel), originals.patterns, tally);
+    expect(originals.searched).toBe(2000);
+    expect(new Set(tally.unexplained.map((h) => h.original)).size).toBe(20); // the first examples, all distinct values
+    expect(tally.unexplainedCount).toBeGreaterThanOrEqual(2000); // every original is still in a dead tuple
+    expect(originals.sources[originals.sourceOf[tally.unexplained[0]!.original]!]!.column).toBe("email");
   });
 
   it("builds a masked image: consistent across tables and databases, checksums valid, NULL kept, zero leak-scan hits", async () => {
@@ -76,7 +78,8 @@ describe("masking (PostgreSQL)", () => {
       masking: { policy: parsePolicy(SHOP_POLICY, "policy.yml"), key },
     });
     expect(build.masking!.leakScan.hits).toBe(0);
-    expect(build.masking!.leakScan.probes).toBeGreaterThanOrEqual(600);
+    expect(build.masking!.leakScan.valuesSearched).toBeGreaterThanOrEqual(600);
+    expect(build.masking!.leakScan.valuesSearched).toBe(build.masking!.leakScan.valuesTotal);
     expect(build.image.manifest.masking!.leakScan!.bytesScanned).toBe(build.image.manifest.disk.sizeBytes);
     expect(build.image.manifest.masking!.rules.find((r) => r.column === "customer_email")!.origin).toBe("foreign-key");
 

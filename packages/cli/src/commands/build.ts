@@ -21,6 +21,7 @@ interface BuildOptions {
   tag?: string[];
   label?: Record<string, string>;
   policy?: string;
+  unmasked?: string;
   variant?: string[];
   insecureRandomKey?: boolean;
   engine?: string;
@@ -101,6 +102,7 @@ export function registerBuild(program: Command, ctx: CliContext): void {
     .option("--label <key=value>", "label stored in the manifest (repeatable)", collectLabel)
     .option("--policy <file>", "masking policy: dbclone.yml (its masking: section) or a policy file; key from $DBCLONE_MASKING_KEY")
     .option("--variant <name>", "publish only this variant of the policy (repeatable; default: all its variants)", collect)
+    .option("--unmasked <reason>", "without --policy: publish even though the PII scan found personal data, for this reason (recorded in the manifest)")
     .option("--insecure-random-key", "mask with a throw-away random key when DBCLONE_MASKING_KEY is not set (pseudonyms change every build)")
     .addHelpText(
       "after",
@@ -139,14 +141,23 @@ export function registerBuild(program: Command, ctx: CliContext): void {
           tags: opts.tag,
           labels: opts.label,
           ...(policy && key ? { masking: { policy, key, ...(variant ? { variant } : {}) } } : {}),
+          ...(opts.unmasked !== undefined ? { unmasked: { reason: opts.unmasked } } : {}),
         });
         const ref = `${name}${variant ? `+${variant}` : ""}:${result.image.version}`;
         built.push({ ref, result });
         if (!json) {
           ctx.print(`Built ${ref} (${result.image.manifestDigest}) in ${result.timings.totalSeconds.toFixed(1)} s`);
+          const un = result.image.manifest.unmasked;
+          if (un) ctx.print(`  UNMASKED: published with personal data (${un.reason}): ${un.piiCandidates.map((c) => `${c.table}.${c.column}`).join(", ")}`);
           if (result.masking) {
             const m = result.masking;
-            ctx.print(`  masked ${m.columns} column(s), ${m.rowsChanged} rows; leak scan: ${m.leakScan.probes} values in ${m.leakScan.bytesScanned} bytes, ${m.leakScan.hits} hits`);
+            const l = m.leakScan;
+            ctx.print(
+              l.mode === "none"
+                ? `  masked ${m.columns} column(s), ${m.rowsChanged} rows; leak scan SKIPPED by the policy: ${l.reason}`
+                : `  masked ${m.columns} column(s), ${m.rowsChanged} rows; leak scan: ${l.valuesSearched} of ${l.valuesTotal} values searched in ${l.bytesScanned} bytes, ${l.matches - l.hits} present legitimately, ${l.hits} hits`,
+            );
+            for (const c of l.copies) ctx.print(`  copy ${c.verdict}: ${c.column} holds ${c.originals} value(s) of masked ${c.source}`);
             for (const c of m.piiCandidates) ctx.print(`  unmasked, looks like PII: ${c.database}.${c.schema}.${c.table}.${c.column} (${c.reasons.join("; ")})`);
           }
         }

@@ -39,10 +39,21 @@ export function describeImage(image: PublishedImage, tags: string[]): string {
     `Source:    ${m.source.kind}: ${m.source.description} (captured ${m.source.capturedAt})`,
   ];
   if (m.parent) lines.push(`Parent:    ${m.parent}`);
+  if (m.unmasked) {
+    lines.push(`UNMASKED:  published with personal data on purpose: ${m.unmasked.reason}`);
+    lines.push(`           ${m.unmasked.piiCandidates.map((c) => `${String(c.table)}.${String(c.column)}`).join(", ")}`);
+  }
   if (m.masking) {
-    const leak = m.masking.leakScan ? `, leak scan ${m.masking.leakScan.hits} hits in ${formatBytes(m.masking.leakScan.bytesScanned)}` : "";
+    const l = m.masking.leakScan;
+    const leak = !l
+      ? ""
+      : l.mode === "none"
+        ? `, leak scan skipped: ${l.reason ?? "no reason recorded"}`
+        : `, leak scan ${l.valuesSearched ?? l.probes}${l.valuesTotal !== undefined ? ` of ${l.valuesTotal}` : ""} values, ${l.hits} hits in ${formatBytes(l.bytesScanned)}`;
     lines.push(`Masking:   ${m.masking.rules.length} rules, ${m.masking.rowsChanged} rows changed${leak}`);
-  } else lines.push("Masking:   none");
+    for (const c of l?.copies ?? []) lines.push(`           copy ${String(c.verdict)}: ${String(c.column)} holds ${String(c.originals)} value(s) of masked ${String(c.source)}`);
+    for (const n of m.masking.notPersonal ?? []) lines.push(`           not personal: ${n.column} (${n.reason})`);
+  } else if (!m.unmasked) lines.push("Masking:   none");
   if (m.git?.commit) lines.push(`Git:       ${[m.git.repository, m.git.ref, m.git.commit].filter(Boolean).join(" ")}`);
   const labels = Object.entries(m.labels ?? {});
   if (labels.length) lines.push(`Labels:    ${labels.map(([k, v]) => `${k}=${v}`).join(", ")}`);

@@ -11,8 +11,8 @@ import { freePort } from "../util/net.js";
 import { secondsSince, timestampVersion } from "../util/time.js";
 import { engineForSources, platformFor } from "./platform.js";
 import type { BuildImageOptions, BuildResult } from "./types.js";
-import { leakScanOrFail, maskForBuild, type MaskingStepResult } from "../masking/build-step.js";
-import { maskingReport, type MaskedBuild } from "./masking-record.js";
+import { guardUnmaskedBuild, leakScanOrFail, maskForBuild, scanDataFilesForLeaks, skippedLeakScan, type MaskingStepResult } from "../masking/build-step.js";
+import { maskingReport, notPersonalRecord, type MaskedBuild } from "./masking-record.js";
 import { auditBuildSuccess, buildFailed, buildManifest, publishBuild } from "./publish-build.js";
 import { variantImageName } from "../masking/variants.js";
 import { pausePoint } from "../util/pause-point.js";
@@ -33,6 +33,8 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
   const version = opts.version ?? timestampVersion();
   checkNameAndVersion(opts.name, version);
   if (opts.sources.length === 0) throw new UsageError("build needs at least one source: --from-dump, --from-datadir or --from-server.");
+  if (opts.unmasked && opts.masking) throw new UsageError("--unmasked is for a build without a policy; this build has one: drop --unmasked or the policy.");
+  if (opts.unmasked && !opts.unmasked.reason.trim()) throw new UsageError("--unmasked needs a reason (why this personal data may be published unmasked); it is recorded in the manifest.");
   // SQL Server backup chains take their own path (Windows, VHDX); it refuses other hosts before any work.
   await refuseExistingVersion(opts, version);
   if (engineForSources(opts.sources) === "sqlserver") return (await import("./build-sqlserver.js")).buildSqlServer(opts, version);
@@ -69,6 +71,8 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
     await pausePoint("build:restored");
     let databases = await engine.inventory(server);
     let masked: MaskingStepResult | undefined;
+    let unmasked: Awaited<ReturnType<typeof guardUnmaskedBuild>>;
+    if (!opts.masking) unmasked = await guardUnmaskedBuild(server, databases, opts.unmasked, reporter);
     if (opts.masking) {
       masked = await maskForBuild(server, databases, opts.masking, reporter);
       databases = await engine.inventory(server); // excluded tables are gone
@@ -86,15 +90,17 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
       await driver.destroy(fresh.file);
     });
     await engine.copyFresh(staging.mountPath, fresh.mountPath, reporter);
+    // Before sealing, the data files one by one: a hit there is named by its channel (WAL, table, index).
+    if (masked?.leak) await scanDataFilesForLeaks(fresh.mountPath, masked.leak);
     await pausePoint("build:fresh-written");
     await driver.unmount(staging.attachment);
     await driver.destroy(staging.file);
     const sealed = await driver.seal(fresh, path.join(workDir, `base.${driver.format}`));
     const sealSeconds = secondsSince(sealStart);
     await pausePoint("build:sealed");
-    // Prove it: the final blob must hold none of the sampled original values (a hit throws; nothing is published).
-    const leakScan = masked ? await leakScanOrFail(sealed.file, masked.run, reporter) : undefined;
-    const record: MaskedBuild | undefined = masked && leakScan ? { run: masked.run, leakScan, piiCandidates: masked.piiCandidates, variant } : undefined;
+    // Prove it: no original may be stored anywhere on the final disk unless published data explains it (a hit throws).
+    const leakScan = masked ? (masked.leak ? await leakScanOrFail(sealed.file, masked.run, reporter, masked.leak) : skippedLeakScan(masked.resolved, masked.run)) : undefined;
+    const record: MaskedBuild | undefined = masked && leakScan ? { run: masked.run, leakScan, piiCandidates: masked.piiCandidates, variant, notPersonal: notPersonalRecord(masked.resolved) } : undefined;
 
     const manifest = buildManifest(
       opts,
@@ -115,6 +121,7 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
         },
       },
       record && { record, access: masked?.resolved.access },
+      unmasked,
     );
 
     const { image, seconds: publishSeconds } = await publishBuild(opts, manifest, sealed.file);

@@ -43,7 +43,7 @@ export async function buildSqlServer(opts: BuildImageOptions, version: string): 
         outFile: path.join(workDir, "base.vhdx"),
         // Sized from the backups (RESTORE FILELISTONLY) unless the caller asks for more.
         ...(opts.diskSizeBytes ? { diskSizeBytes: opts.diskSizeBytes } : {}),
-        ...(opts.masking ? { masking: { policy: opts.masking.policy, key: opts.masking.key.bytes, variant, probeTarget: opts.masking.probeTarget } } : {}),
+        ...(opts.masking ? { masking: { policy: opts.masking.policy, key: opts.masking.key.bytes, variant } } : {}),
       },
     );
     const restoreSeconds = secondsSince(started);

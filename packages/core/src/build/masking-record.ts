@@ -2,9 +2,10 @@
 // section. Shared by the PostgreSQL and SQL Server builds so both say the same things.
 import type { ImageManifest } from "../image/manifest.js";
 import { policyDigest } from "../masking/build-step.js";
-import type { LeakScanResult } from "../masking/leak-scan/scan-file.js";
+import type { LeakScanResult } from "../masking/build-step.js";
 import type { PiiCandidate } from "../masking/pii/detect.js";
 import type { MaskingPolicy } from "../masking/policy/types.js";
+import type { ResolvedPolicy } from "../masking/policy/resolve-policy.js";
 import type { MaskingRun } from "../masking/postgres/apply-masking.js";
 import type { BuildMaskingReport } from "./types.js";
 
@@ -13,6 +14,7 @@ export interface MaskedBuild {
   leakScan: LeakScanResult;
   piiCandidates: PiiCandidate[];
   variant?: string;
+  notPersonal?: { column: string; reason: string }[];
 }
 
 export function maskingReport(m: MaskedBuild): BuildMaskingReport {
@@ -23,7 +25,7 @@ export function maskingReport(m: MaskedBuild): BuildMaskingReport {
     rowsChanged: run.rowsChanged,
     maskSeconds: run.seconds,
     piiCandidates: m.piiCandidates,
-    leakScan: { bytesScanned: leakScan.bytesScanned, probes: leakScan.probes, hits: leakScan.hits, seconds: leakScan.seconds, mbPerSecond: leakScan.mbPerSecond },
+    leakScan,
     ...(run.preview ? { preview: run.preview } : {}),
   };
 }
@@ -36,6 +38,11 @@ export function maskingManifest(m: MaskedBuild, policy: MaskingPolicy): NonNulla
     rules: run.rules,
     rowsChanged: run.rowsChanged,
     scan: { piiCandidates: m.piiCandidates },
-    leakScan: { bytesScanned: leakScan.bytesScanned, probes: leakScan.probes, hits: leakScan.hits },
+    ...(m.notPersonal?.length ? { notPersonal: m.notPersonal } : {}),
+    leakScan: (({ seconds: _s, mbPerSecond: _m, ...kept }) => kept)(leakScan),
   };
+}
+
+export function notPersonalRecord(resolved: ResolvedPolicy): { column: string; reason: string }[] {
+  return resolved.notPersonal.map((n) => ({ column: `${n.database}.${n.schema}.${n.table}.${n.column}`, reason: n.reason }));
 }

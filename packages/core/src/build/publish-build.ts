@@ -18,6 +18,7 @@ export function buildManifest(
   startedAt: string,
   parts: EngineManifestParts,
   masked?: { record: MaskedBuild; access?: ImageManifest["access"] },
+  unmasked?: ImageManifest["unmasked"],
 ): ImageManifest {
   return validateManifest(
     {
@@ -30,6 +31,7 @@ export function buildManifest(
       git: opts.git,
       build: { ...opts.build, startedAt, finishedAt: new Date().toISOString(), toolVersion: TOOL_VERSION },
       ...(masked ? { masking: maskingManifest(masked.record, opts.masking!.policy) } : {}),
+      ...(unmasked ? { unmasked } : {}),
       access: opts.access ?? masked?.access,
       labels: opts.labels ?? {},
     } satisfies Partial<ImageManifest> as unknown,

@@ -1,7 +1,7 @@
 // Inputs and result of building an image (the build-image action, `dbclone build`, the demo).
 import type { SourceSpec } from "../engine/types.js";
 import type { MaskingOptions } from "../masking/build-step.js";
-import type { LeakScanResult } from "../masking/leak-scan/scan-file.js";
+import type { LeakScanResult } from "../masking/build-step.js";
 import type { PiiCandidate } from "../masking/pii/detect.js";
 import type { Reporter } from "../reporter.js";
 import type { Repository, PublishedImage } from "../repository/types.js";
@@ -28,6 +28,11 @@ export interface BuildImageOptions {
    * A variant is published as the image `<name>/variants/<variant>` (reference `name+variant:version`).
    */
   masking?: MaskingOptions;
+  /**
+   * Without a policy the PII scan still runs; personal data found stops the build unless this says
+   * why it may be published unmasked (recorded prominently in the manifest, summary and `show`).
+   */
+  unmasked?: { reason: string };
 }
 
 export interface BuildMaskingReport {
@@ -36,7 +41,7 @@ export interface BuildMaskingReport {
   rowsChanged: number;
   maskSeconds: number;
   piiCandidates: PiiCandidate[];
-  leakScan: Pick<LeakScanResult, "bytesScanned" | "probes" | "hits" | "seconds" | "mbPerSecond">;
+  leakScan: LeakScanResult;
   /** One row before and after masking, when `masking.preview` asked for it (memory only, never stored). */
   preview?: { table: string; before: Record<string, string | null>; after?: Record<string, string | null> };
 }

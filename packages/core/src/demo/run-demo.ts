@@ -14,12 +14,13 @@ import { createClone, teardownClones } from "../clones/lifecycle.js";
 import type { CloneResult } from "../clones/lifecycle-types.js";
 import { secondsSince } from "../util/time.js";
 import { parsePolicy } from "../masking/policy/load-policy.js";
+import type { LeakScanResult } from "../masking/build-step.js";
 
 /** A fixed key so the demo's pseudonyms are reproducible. It is printed: it is NOT a secret. */
 export const DEMO_MASKING_KEY = "dbclone-demo-key-not-a-secret";
 
 const DEMO_POLICY = `masking:
-  onUnmaskedPii: warn
+  onUnmaskedPii: fail
   databases:
     shop:
       tables:
@@ -57,7 +58,7 @@ export interface DemoReport {
   childBytes: number[];
   isolated: boolean;
   leftovers: string[];
-  masking?: { columns: number; rowsChanged: number; maskSeconds: number; leakScan: { bytesScanned: number; probes: number; hits: number; mbPerSecond: number } };
+  masking?: { columns: number; rowsChanged: number; maskSeconds: number; leakScan: LeakScanResult };
 }
 
 export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
@@ -93,7 +94,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
     printPreview(print, masking.preview);
     const leak = masking.leakScan;
     print(`   masked ${masking.columns} columns in ${masking.rowsChanged} rows (${masking.maskSeconds.toFixed(1)} s)`);
-    print(`   leak scan: ${leak.probes} original values searched (UTF-8 and UTF-16LE) in all ${mb(leak.bytesScanned)} of the base disk at ${leak.mbPerSecond.toFixed(0)} MB/s → ${leak.hits} hits`);
+    print(`   leak scan: ${leakScanLine(leak)}`);
+    for (const c of leak.copies) print(`     copy ${c.verdict}: ${c.column} holds ${c.originals} value(s) of masked ${c.source}`);
 
     print("3. Making two clones…");
     for (const name of ["alice", "bob"]) {
@@ -131,7 +133,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
       childBytes,
       isolated,
       leftovers,
-      masking: { columns: masking.columns, rowsChanged: masking.rowsChanged, maskSeconds: masking.maskSeconds, leakScan: { bytesScanned: leak.bytesScanned, probes: leak.probes, hits: leak.hits, mbPerSecond: leak.mbPerSecond } },
+      masking: { columns: masking.columns, rowsChanged: masking.rowsChanged, maskSeconds: masking.maskSeconds, leakScan: leak },
     };
     printSummary(print, report);
     return report;
@@ -162,6 +164,15 @@ function printPreview(print: (line: string) => void, preview: { table: string; b
     if (column === "created_at") continue;
     print(`     ${column.padEnd(12)} ${String(before).padEnd(34)} ${before === after ? "(unchanged)" : `→ ${after}`}`);
   }
+}
+
+/** Values searched / hits the published data explains / residue: the three numbers a reader checks. */
+export function leakScanLine(l: LeakScanResult): string {
+  const legit = l.matches ?? 0;
+  return (
+    `${l.valuesSearched} of ${l.valuesTotal} distinct original values searched (UTF-8 and UTF-16LE) in all ${mb(l.bytesScanned)} of the base disk at ${l.mbPerSecond.toFixed(0)} MB/s → ` +
+    `${legit - l.hits} present legitimately (${Object.entries(l.explained).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(", ") || "none"}), ${l.hits} hits`
+  );
 }
 
 function mb(bytes: number): string {

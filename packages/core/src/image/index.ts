@@ -1,3 +1,4 @@
 export * from "./manifest.js";
 export * from "./reference.js";
 export * from "./digest.js";
+export * from "./unmasked.js";

@@ -19,6 +19,25 @@ const table = z
   })
   .strict();
 
+const count = z.number().int().nonnegative();
+
+/** The leak scan's record (masking.leakScan). Fields after `hits` came later: old manifests lack them. */
+const leakScanRecord = z.object({
+  bytesScanned: count,
+  probes: count,
+  hits: count,
+  mode: z.enum(["exhaustive", "none"]).optional(),
+  reason: z.string().optional(),
+  valuesSearched: count.optional(),
+  valuesTotal: count.optional(),
+  publishedValuesRead: count.optional(),
+  matches: count.optional(),
+  explained: z.record(z.string(), count).optional(),
+  copies: z.array(z.record(z.string(), z.unknown())).optional(),
+  copiesFailed: count.optional(),
+  highCardinalityRatio: z.number().optional(),
+});
+
 export const manifestSchema = z
   .object({
     schemaVersion: z.literal(1),
@@ -63,11 +82,13 @@ export const manifestSchema = z
         rules: z.array(z.record(z.string(), z.unknown())),
         rowsChanged: z.number().int().nonnegative(),
         scan: z.object({ piiCandidates: z.array(z.record(z.string(), z.unknown())) }).optional(),
-        leakScan: z
-          .object({ bytesScanned: z.number().int().nonnegative(), probes: z.number().int().nonnegative(), hits: z.number().int().nonnegative() })
-          .optional(),
+        /** Unmasked columns the policy declares not personal, with the reason. */
+        notPersonal: z.array(z.object({ column: z.string(), reason: z.string() })).optional(),
+        leakScan: leakScanRecord.optional(),
       })
       .optional(),
+    /** Published without masking although the PII scan found personal data: who said so and why. */
+    unmasked: z.object({ reason: z.string().min(1), piiCandidates: z.array(z.record(z.string(), z.unknown())) }).strict().optional(),
     git: z
       .object({ repository: z.string().optional(), commit: z.string().optional(), ref: z.string().optional(), tag: z.string().optional() })
       .strict()

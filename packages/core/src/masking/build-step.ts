@@ -1,11 +1,15 @@
 // The masking step of a build: resolve the policy against the restored data, scan what it leaves
-// unmasked, mask set-based; and after sealing, the leak scan of the final disk.
+// unmasked, mask set-based, read the published data for the leak scan (copies fail here, before
+// sealing); after sealing, the raw-byte leak scan of the data files and of the final disk.
 import { sha256Of, canonicalJson } from "../image/digest.js";
 import type { DatabaseInfo, RunningServer } from "../engine/types.js";
 import type { Reporter } from "../reporter.js";
-import { LeakFoundError, UnmaskedPiiError } from "./errors.js";
+import { LeakFoundError, NothingToScanError, UnmaskedPiiError, UnmaskedPublishError } from "./errors.js";
 import type { MaskingKey } from "./key.js";
-import { describeHits, scanFileForProbes, type LeakScanResult } from "./leak-scan/scan-file.js";
+import { LogicalContent } from "./leak-scan/explain.js";
+import { emptyTally, scanBlob, scanDataFiles, type ResidueTally, type ScanPlan } from "./leak-scan/residue-scan.js";
+import { columnName, describeCopies, describeResidue, judgeCopies, leakScanRecord, type CopyRecord, type LeakScanRecord } from "./leak-scan/verdict.js";
+import type { OriginalSet } from "./leak-scan/originals.js";
 import type { PiiCandidate } from "./pii/detect.js";
 import { checkPolicySql, checkTransformerTypes } from "./policy/check-against-schema.js";
 import { resolvePolicy, type ResolvedPolicy, type TableRef } from "./policy/resolve-policy.js";
@@ -13,6 +17,7 @@ import type { MaskingPolicy } from "./policy/types.js";
 import { applyMasking, type MaskingRun } from "./postgres/apply-masking.js";
 import { adminConnector } from "./postgres/connector.js";
 import { explainPolicySql } from "./postgres/explain-policy.js";
+import { readPublished } from "./postgres/read-published.js";
 import { scanUnmaskedPii } from "./postgres/scan-pii.js";
 import { schemaFacts } from "./postgres/schema-facts.js";
 
@@ -23,20 +28,37 @@ export interface MaskingOptions {
   variant?: string;
   /** Show this table's first row before/after (the demo). */
   preview?: TableRef;
-  /** Original values sampled for the leak scan (default 1200). */
-  probeTarget?: number;
+}
+
+/** The leak scan prepared from the masked data: what to search and what explains a hit. */
+export interface PreparedLeakScan {
+  originals: OriginalSet;
+  /** Originals and containers (stored forms of published values holding an original), and whole published originals. */
+  plan: ScanPlan;
+  copies: CopyRecord[];
+  publishedValuesRead: number;
+  /** Hits in the data files, each named by its channel (scanDataFilesForLeaks). */
+  files: ResidueTally;
 }
 
 export interface MaskingStepResult {
   resolved: ResolvedPolicy;
   run: MaskingRun;
   piiCandidates: PiiCandidate[];
+  /** Undefined when the policy says `leakScan: { mode: none, reason }`. */
+  leak?: PreparedLeakScan;
 }
+
+export type LeakScanResult = LeakScanRecord & { seconds: number; mbPerSecond: number };
 
 /** The digest recorded in the manifest: the policy's content (not where it was written) plus the variant. */
 export function policyDigest(policy: MaskingPolicy, variant?: string): string {
   const { origin: _origin, ...content } = policy;
   return sha256Of(canonicalJson({ policy: content, variant: variant ?? null }));
+}
+
+export function describePii(candidates: PiiCandidate[]): string {
+  return candidates.map((c) => `${c.database}.${c.schema}.${c.table}.${c.column} (${c.reasons.join("; ")})`).join(", ");
 }
 
 export async function maskForBuild(server: RunningServer, databases: DatabaseInfo[], opts: MaskingOptions, reporter: Reporter): Promise<MaskingStepResult> {
@@ -47,29 +69,125 @@ export async function maskForBuild(server: RunningServer, databases: DatabaseInf
   await checkPolicySql(resolved, opts.policy, explainPolicySql(withDb));
   const gone = new Set([...resolved.exclude, ...resolved.truncate].map((t) => `${t.database}.${t.schema}.${t.table}`));
   const remaining = databases.map((d) => ({ ...d, tables: d.tables.filter((t) => !gone.has(`${d.name}.${t.schema}.${t.name}`)) }));
-  const piiCandidates = await scanUnmaskedPii(withDb, remaining, resolved.rules);
+  const notPersonal = new Set(resolved.notPersonal.map(columnName));
+  const piiCandidates = (await scanUnmaskedPii(withDb, remaining, resolved.rules)).filter((c) => !notPersonal.has(columnName(c)));
   if (piiCandidates.length) {
-    const list = piiCandidates.map((c) => `${c.database}.${c.schema}.${c.table}.${c.column} (${c.reasons.join("; ")})`).join(", ");
+    const list = describePii(piiCandidates);
     if (resolved.onUnmaskedPii === "fail") {
-      throw new UnmaskedPiiError(`unmasked columns look like personal data: ${list}. Mask them in the policy (or set onUnmaskedPii: warn).`);
+      throw new UnmaskedPiiError(`unmasked columns look like personal data: ${list}. Mask them in the policy, declare them under the table's notPersonal with a reason, or set onUnmaskedPii: warn.`);
     }
     reporter.warn(`Unmasked columns look like personal data: ${list}`);
   }
   reporter.info(`Masking ${resolved.rules.length} column(s)${opts.key.insecure ? " with a throw-away key" : ""}${opts.variant ? ` for variant ${opts.variant}` : ""}`);
-  const run = await applyMasking({ withDb, policy: resolved, key: opts.key.bytes, reporter, preview: opts.preview, probeTarget: opts.probeTarget });
-  return { resolved, run, piiCandidates };
-}
-
-/** Scan the final disk for the sampled originals; any hit stops the build. */
-export async function leakScanOrFail(file: string, run: MaskingRun, reporter: Reporter): Promise<LeakScanResult> {
-  const progress = reporter.progress(`Leak scan: ${run.probes.length / 2} original values in the base disk`);
-  const result = await scanFileForProbes(file, run.probes, (done, total) => progress.update(done, total));
-  progress.finish(`Leak scan: ${result.bytesScanned} bytes, ${result.probes} values, ${result.hits} hits (${result.mbPerSecond.toFixed(0)} MB/s)`);
-  if (result.hits > 0) {
-    throw new LeakFoundError(
-      `the leak scan found ${result.hits} original value(s) in the final disk, so nothing was published: ${describeHits(result)}. ` +
-        "Mask every column holding these values (including copies in other tables), then build again.",
+  const run = await applyMasking({ withDb, policy: resolved, key: opts.key.bytes, reporter, preview: opts.preview });
+  if (resolved.leakScan.mode === "none") {
+    reporter.warn(`Leak scan skipped by the policy: ${resolved.leakScan.reason}`);
+    return { resolved, run, piiCandidates };
+  }
+  if (run.originals.searched === 0) {
+    throw new NothingToScanError(
+      "the policy leaves the leak scan no original value to search for (no masked text column with values of 6 bytes or more), so nothing would prove the image clean. " +
+        "Mask the personal text columns with a value transformer, or say why no scan is needed: leakScan: { mode: none, reason: \"…\" }.",
     );
   }
-  return result;
+  return { resolved, run, piiCandidates, leak: await prepareLeakScan(server, resolved, run.originals, reporter) };
+}
+
+/** Read the published data: containers for the residue scan, and copies (a failed copy stops the build here). */
+async function prepareLeakScan(server: RunningServer, resolved: ResolvedPolicy, originals: OriginalSet, reporter: Reporter): Promise<PreparedLeakScan> {
+  const masked = new Set(resolved.rules.map(columnName));
+  const content = new LogicalContent(originals);
+  await readPublished(adminConnector(server), content, { isMasked: (database, schema, table, column) => masked.has(columnName({ database, schema, table, column })) });
+  const copies = judgeCopies(originals, content.copies.values(), new Map(resolved.notPersonal.map((n) => [columnName(n), n.reason])));
+  const failed = copies.filter((c) => c.verdict === "failed");
+  if (failed.length) {
+    throw new LeakFoundError(
+      `unmasked columns hold copies of masked personal data, so nothing was published: ${describeCopies(failed)}. ` +
+        "Mask those columns too, or, if they are not personal data, list them under the table's notPersonal with a reason.",
+    );
+  }
+  const reported = copies.filter((c) => c.verdict !== "failed");
+  if (reported.length) reporter.info(`Leak scan: values of masked columns also occur in unmasked columns (reported, not failing): ${describeCopies(reported)}`);
+  return { originals, plan: { set: content.scanSet(), wholeValues: content.wholeValues }, copies, publishedValuesRead: content.valuesRead, files: emptyTally() };
+}
+
+/** The data files of the fresh disk, before sealing: hits here are named by file role (WAL, table, index). */
+export async function scanDataFilesForLeaks(dataRoot: string, leak: PreparedLeakScan): Promise<void> {
+  await scanDataFiles(dataRoot, leak.plan, leak.files);
+}
+
+/**
+ * The sealed disk, every byte. Any residue (in a data file or anywhere else on the disk) stops the
+ * build. Without a prepared scan (an engine that cannot read its published data yet), every hit counts.
+ */
+export async function leakScanOrFail(file: string, run: MaskingRun, reporter: Reporter, prepared?: PreparedLeakScan): Promise<LeakScanResult> {
+  const started = performance.now();
+  const leak = prepared ?? { originals: run.originals, plan: { set: run.originals.patterns, wholeValues: run.originals.insideOutputs }, copies: [], publishedValuesRead: 0, files: emptyTally() };
+  const progress = reporter.progress(`Leak scan: ${leak.originals.searched} original values in the base disk`);
+  const blob = emptyTally();
+  await scanBlob(file, leak.plan, blob, (done) => progress.update(done));
+  const seconds = (performance.now() - started) / 1000;
+  // Matches are judged in the data files (page structure known); the disk pass covers every byte.
+  const record = { ...leakScanRecord(leak.originals, leak.publishedValuesRead, prepared ? leak.files : blob, leak.copies), bytesScanned: blob.bytesScanned };
+  const mbPerSecond = blob.bytesScanned / 1048576 / Math.max(seconds, 1e-6);
+  const outside = prepared ? blobOnly(blob, leak.files) : blob.unexplainedCount;
+  progress.finish(
+    `Leak scan: ${blob.bytesScanned} bytes, ${record.valuesSearched} values, ${record.matches - leak.files.unexplainedCount} explained, ` +
+      `${leak.files.unexplainedCount + outside} residue (${mbPerSecond.toFixed(0)} MB/s)`,
+  );
+  if (leak.files.unexplainedCount > 0) throw residueError(leak.originals, leak.files);
+  // Every byte of a data file is on the disk too, so an original found on the disk more often
+  // than in the data files is stored outside them: free space or filesystem metadata.
+  if (outside > 0) throw residueError(leak.originals, { ...blob, unexplainedCount: outside, unexplained: blob.unexplained.filter((h) => (blob.counts.get(h.original) ?? 0) > (leak.files.counts.get(h.original) ?? 0)) });
+  return { ...record, hits: 0, seconds, mbPerSecond };
+}
+
+function blobOnly(blob: ResidueTally, files: ResidueTally): number {
+  let extra = 0;
+  for (const [original, n] of blob.counts) extra += Math.max(0, n - (files.counts.get(original) ?? 0));
+  return extra;
+}
+
+function residueError(originals: OriginalSet, residue: ResidueTally): LeakFoundError {
+  return new LeakFoundError(
+    `the leak scan found ${residue.unexplainedCount} original value(s) stored in the final disk that the published data does not explain, so nothing was published: ` +
+      `${describeResidue(originals, residue.unexplained) || "outside the data files (free space or filesystem metadata)"}. ` +
+      "A dead tuple, old index entry, kept WAL segment or free space still holds them: mask every column holding these values (including copies in other tables) and build again.",
+  );
+}
+
+/** The manifest's record of a scan the policy skipped. */
+export function skippedLeakScan(resolved: ResolvedPolicy, run: MaskingRun): LeakScanResult {
+  return {
+    ...leakScanRecord(run.originals, 0, emptyTally(), []),
+    valuesSearched: 0,
+    probes: 0,
+    mode: "none",
+    reason: resolved.leakScan.reason,
+    seconds: 0,
+    mbPerSecond: 0,
+  };
+}
+
+/**
+ * The PII guard of a build without a policy: the same scan runs over every column. Personal data
+ * found stops the build unless the caller publishes it unmasked on purpose, with a reason (recorded).
+ */
+export async function guardUnmaskedBuild(
+  server: RunningServer,
+  databases: DatabaseInfo[],
+  unmasked: { reason: string } | undefined,
+  reporter: Reporter,
+): Promise<{ reason: string; piiCandidates: PiiCandidate[] } | undefined> {
+  const piiCandidates = await scanUnmaskedPii(adminConnector(server), databases, []);
+  if (piiCandidates.length === 0) return undefined;
+  const list = describePii(piiCandidates);
+  if (!unmasked) {
+    throw new UnmaskedPublishError(
+      `this build has no masking policy and these columns look like personal data: ${list}. Nothing was published. ` +
+        "Mask them with a policy (--policy / policy:), or, if publishing them unmasked is intended, say so with --unmasked \"<reason>\" (action input unmasked: true and unmasked-reason).",
+    );
+  }
+  reporter.warn(`Publishing UNMASKED personal data (${unmasked.reason}): ${list}`);
+  return { reason: unmasked.reason, piiCandidates };
 }

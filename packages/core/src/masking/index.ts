@@ -11,11 +11,26 @@ export { mapFamily, maskValue, defaultFamily } from "./transformers/family-mappi
 export { valueTransformers } from "./transformers/value-transformers.js";
 export { isLuhnValid, isValidIban, luhnCheckDigit, ibanCheckDigits } from "./transformers/checksums.js";
 export { detectPii, type PiiCandidate, type PiiKind } from "./pii/detect.js";
-export { AhoCorasick } from "./leak-scan/aho-corasick.js";
-export { selectProbes, type Probe, type ProbeSource } from "./leak-scan/probes.js";
-export { scanFileForProbes, describeHits, type LeakScanResult } from "./leak-scan/scan-file.js";
-export { maskForBuild, leakScanOrFail, policyDigest, type MaskingOptions, type MaskingStepResult } from "./build-step.js";
+export { PatternSet, PatternSetBuilder, StreamScanner, WINDOW, type PatternMatch } from "./leak-scan/pattern-set.js";
+export { collectOriginals, isHighCardinality, HIGH_CARDINALITY_RATIO, type OriginalSet, type OriginalSource, type OriginalColumn } from "./leak-scan/originals.js";
+export { LogicalContent, textLeaves, storedForm, type ContainerKind } from "./leak-scan/explain.js";
+export { scanBlob, scanDataFiles, emptyTally, type ResidueTally, type ResidueHit } from "./leak-scan/residue-scan.js";
+export { judgeCopies, type CopyRecord, type LeakScanRecord } from "./leak-scan/verdict.js";
+export { readPublished } from "./postgres/read-published.js";
+export {
+  maskForBuild,
+  guardUnmaskedBuild,
+  leakScanOrFail,
+  scanDataFilesForLeaks,
+  skippedLeakScan,
+  policyDigest,
+  describePii,
+  type MaskingOptions,
+  type MaskingStepResult,
+  type PreparedLeakScan,
+  type LeakScanResult,
+} from "./build-step.js";
 export { applyMasking, type MaskingRun, type AppliedRule } from "./postgres/apply-masking.js";
 export { scanSource, type ScanSourceOptions, type ScanReport } from "./scan-source.js";
-export { UnmaskedPiiError, LeakFoundError } from "./errors.js";
+export { UnmaskedPiiError, LeakFoundError, NothingToScanError, UnmaskedPublishError } from "./errors.js";
 export { variantImageName, splitVariantName, variantReference, variantsToBuild } from "./variants.js";

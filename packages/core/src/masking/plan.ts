@@ -1,8 +1,9 @@
 // The engine-neutral middle of masking: one mapping per column family over the distinct inputs
-// of all its columns in all databases, and the leak-scan probes drawn from those originals. Each
+// of all its columns in all databases, and the originals the leak scan searches for. Each
 // engine reads the distinct values and applies the mappings in its own SQL; this part is shared
 // so PostgreSQL and SQL Server produce the same pseudonyms by construction.
-import { selectProbes, type Probe, type ProbeCandidates } from "./leak-scan/probes.js";
+import { collectOriginals, type OriginalColumn, type OriginalSet } from "./leak-scan/originals.js";
+export { emptyOriginals } from "./leak-scan/originals.js";
 import type { ResolvedRule } from "./policy/types.js";
 import { mapFamily } from "./transformers/family-mapping.js";
 import { valueTransformers } from "./transformers/value-transformers.js";
@@ -20,22 +21,29 @@ export function mapFamilies(key: Buffer, valueRules: ResolvedRule[], distinct: M
 }
 
 /**
- * Original text values to search the final disk for (held in memory only). `textType` tells which
- * column types store text as bytes the scan can find (engine-specific type names).
+ * Every distinct original of every masked text-like column, for the leak scan (memory only).
+ * `textType` tells which column types store text as bytes the scan can find (engine type names);
+ * `rows` (non-null rows per rule, where the engine counted them) decides each column's cardinality.
  */
-export function leakProbes(
+export function leakOriginals(
   valueRules: ResolvedRule[],
   distinct: Map<ResolvedRule, Set<string>>,
-  familyMaps: Map<string, Map<string, string>>,
   textType: RegExp,
-  target?: number,
-): Probe[] {
+  rows?: Map<ResolvedRule, number>,
+  familyMaps?: Map<string, Map<string, string>>,
+): OriginalSet {
   const textual = valueRules.filter((r) => valueTransformers[r.transformer as keyof typeof valueTransformers].textual && textType.test(r.type));
-  const candidates: ProbeCandidates[] = textual.map((r) => ({ source: r, values: distinct.get(r)! }));
-  const outputs = (function* () {
-    for (const r of textual) yield* familyMaps.get(r.family)!.values();
-  })();
-  return selectProbes(candidates, outputs, { target });
+  const columns: OriginalColumn[] = textual.map((r) => ({
+    source: { database: r.database, schema: r.schema, table: r.table, column: r.column, distinct: distinct.get(r)!.size, rows: rows?.get(r), unique: r.unique, transformer: r.transformer, part: r.part },
+    values: distinct.get(r)!,
+  }));
+  const originals = collectOriginals(columns);
+  // An engine that cannot read its published data back (SQL Server, for now) explains a hit only
+  // by the masked outputs held here: an original inside one is legitimately in the image.
+  if (familyMaps) {
+    for (const r of textual) for (const out of familyMaps.get(r.family)?.values() ?? []) originals.markInsideOutput(Buffer.from(out, "utf8"));
+  }
+  return originals;
 }
 
 /** The per-rule record kept in the manifest: what was masked how, never a value. */

@@ -17,7 +17,12 @@ export async function scrub(server: RunningServer, reporter: Reporter, opts: Scr
   const progress = reporter.progress(opts.full ? "VACUUM FULL + ANALYZE" : "VACUUM ANALYZE", databases.length);
   let done = 0;
   for (const db of databases) {
-    await withAdmin(server, db, (c) => c.query(opts.full ? "VACUUM (FULL, FREEZE, ANALYZE)" : "VACUUM (FREEZE, ANALYZE)"));
+    await withAdmin(server, db, async (c) => {
+      await c.query(opts.full ? "VACUUM (FULL, FREEZE, ANALYZE)" : "VACUUM (FREEZE, ANALYZE)");
+      // ANALYZE replaces each table's pg_statistic rows as it goes, leaving the previous ones —
+      // statistics of the unmasked data — as dead tuples: rewrite the statistics catalogs last.
+      if (opts.full) await c.query("VACUUM (FULL, FREEZE) pg_catalog.pg_statistic, pg_catalog.pg_statistic_ext_data");
+    });
     progress.update(++done);
   }
   await withAdmin(server, "template1", (c) => c.query("CHECKPOINT"));

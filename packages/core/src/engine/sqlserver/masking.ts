@@ -4,7 +4,7 @@
 // tables as parameters, and one UPDATE … LEFT JOIN #map per table rewrites the columns.
 import { BuildError, DbcloneError } from "../../errors.js";
 import type { Reporter } from "../../reporter.js";
-import { appliedRules, leakProbes, mapFamilies } from "../../masking/plan.js";
+import { appliedRules, emptyOriginals, leakOriginals, mapFamilies } from "../../masking/plan.js";
 import type { ResolvedPolicy } from "../../masking/policy/resolve-policy.js";
 import { VALUE_TRANSFORMERS, type ResolvedRule } from "../../masking/policy/types.js";
 import type { MaskingRun } from "../../masking/postgres/apply-masking.js";
@@ -77,7 +77,7 @@ export async function maskSqlServer(opts: SqlServerMaskingOptions): Promise<Mask
   const started = performance.now();
   const { exec, policy, key, reporter } = opts;
   const valueRules = policy.rules.filter(isValueRule);
-  const masking: MaskingRun = { rules: [], rowsChanged: 0, truncated: [], excluded: [], probes: [], seconds: 0 };
+  const masking: MaskingRun = { rules: [], rowsChanged: 0, truncated: [], excluded: [], originals: emptyOriginals(), seconds: 0 };
   checkFamilies(valueRules);
 
   // Shuffle and rules without a T-SQL expression fail here, before any table is touched.
@@ -97,7 +97,7 @@ export async function maskSqlServer(opts: SqlServerMaskingOptions): Promise<Mask
 
   // 2-3. One mapping per family over all its inputs in all databases, and the leak-scan probes (plan.ts).
   const familyMaps = mapFamilies(key, valueRules, distinct);
-  masking.probes = leakProbes(valueRules, distinct, familyMaps, TEXT_TYPES, opts.probeTarget);
+  masking.originals = leakOriginals(valueRules, distinct, TEXT_TYPES, undefined, familyMaps);
 
   // 4. Per database: drop excluded, foreign keys off, empty truncated, one UPDATE per table, keys back on WITH CHECK.
   const databases = new Set([...policy.rules.map((r) => r.database), ...policy.truncate.map((t) => t.database), ...policy.exclude.map((t) => t.database)]);

@@ -125,10 +125,10 @@ function databases(raw: unknown): Record<string, DatabasePolicy> {
   const out: Record<string, DatabasePolicy> = {};
   for (const [name, db] of Object.entries((raw ?? {}) as Record<string, Record<string, unknown>>)) {
     const tables: DatabasePolicy["tables"] = {};
-    for (const [t, spec] of Object.entries((db.tables ?? {}) as Record<string, { where?: string; columns: Record<string, unknown> }>)) {
+    for (const [t, spec] of Object.entries((db.tables ?? {}) as Record<string, { where?: string; columns: Record<string, unknown>; notPersonal?: Record<string, string> }>)) {
       const columns: Record<string, ColumnRule> = {};
       for (const [c, r] of Object.entries(spec.columns ?? {})) columns[c] = rule(r);
-      tables[t] = { ...(spec.where ? { where: spec.where } : {}), columns };
+      tables[t] = { ...(spec.where ? { where: spec.where } : {}), columns, ...(spec.notPersonal ? { notPersonal: { ...spec.notPersonal } } : {}) };
     }
     out[name] = { tables, truncate: (db.truncate as string[]) ?? [], exclude: (db.exclude as string[]) ?? [] };
   }
@@ -149,7 +149,8 @@ function normalise(raw: Record<string, unknown>, origin: PolicyOrigin): MaskingP
   return {
     version: 1,
     locale: (raw.locale as string) ?? "en",
-    onUnmaskedPii: (raw.onUnmaskedPii as "warn" | "fail") ?? "warn",
+    onUnmaskedPii: (raw.onUnmaskedPii as "warn" | "fail") ?? "fail",
+    leakScan: (raw.leakScan as MaskingPolicy["leakScan"] | undefined) ?? { mode: "exhaustive" },
     defaults: (raw.defaults as DefaultRule[] | undefined) ?? [],
     databases: databases(raw.databases),
     variants,

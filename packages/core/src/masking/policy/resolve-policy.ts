@@ -39,6 +39,9 @@ export interface ResolvedPolicy {
   truncate: TableRef[];
   exclude: TableRef[];
   onUnmaskedPii: "warn" | "fail";
+  leakScan: MaskingPolicy["leakScan"];
+  /** Unmasked columns the policy declares not personal, with the reason. */
+  notPersonal: (ColumnRef & { reason: string })[];
   access?: { users: string[]; teams: string[] };
 }
 
@@ -64,6 +67,7 @@ export function resolvePolicy(policy: MaskingPolicy, variant: string | undefined
   const truncate: TableRef[] = [];
   const exclude: TableRef[] = [];
   const positionOf = new Map<string, (string | number)[]>();
+  const notPersonal: ResolvedPolicy["notPersonal"] = [];
   for (const layer of layers) {
     for (const [dbName, db] of Object.entries(layer.databases)) {
       const at = [...layer.prefix, "databases", dbName];
@@ -84,6 +88,12 @@ export function resolvePolicy(policy: MaskingPolicy, variant: string | undefined
       }
       for (const [written, tablePolicy] of Object.entries(db.tables)) {
         const t = findTable(written, [...at, "tables", written]);
+        for (const [column, reason] of Object.entries(tablePolicy.notPersonal ?? {})) {
+          const path = [...at, "tables", written, "notPersonal", column];
+          if (!t.columns.some((c) => c.name === column)) throw policyErrorAt(origin, path, `column '${column}' does not exist in ${t.schema}.${t.name} (database '${dbName}')`);
+          if (tablePolicy.columns[column]) throw policyErrorAt(origin, path, `column '${column}' is masked by this policy; notPersonal is for unmasked columns`);
+          notPersonal.push({ database: dbName, schema: t.schema, table: t.name, column, reason });
+        }
         for (const [column, rule] of Object.entries(tablePolicy.columns)) {
           const path = [...at, "tables", written, "columns", column];
           const col = t.columns.find((c) => c.name === column);
@@ -127,7 +137,16 @@ export function resolvePolicy(policy: MaskingPolicy, variant: string | undefined
     if (isValueRule(r) && valueTransformers[r.transformer as keyof typeof valueTransformers].apply === "replace") r.unique = uniqueFamilies.has(r.family);
     else r.unique = false;
   }
-  return { ...(variant ? { variant } : {}), rules, truncate, exclude, onUnmaskedPii: policy.onUnmaskedPii, ...(access ? { access } : {}) };
+  return {
+    ...(variant ? { variant } : {}),
+    rules,
+    truncate,
+    exclude,
+    onUnmaskedPii: policy.onUnmaskedPii,
+    leakScan: policy.leakScan,
+    notPersonal,
+    ...(access ? { access } : {}),
+  };
 }
 
 function isSkippedTable(r: ResolvedRule, ...lists: TableRef[][]): boolean {

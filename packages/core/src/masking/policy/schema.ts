@@ -56,7 +56,15 @@ const database = {
       type: "object",
       additionalProperties: {
         type: "object",
-        properties: { where: { type: "string", minLength: 1 }, columns: { type: "object", additionalProperties: { $ref: "#/definitions/columnRule" } } },
+        properties: {
+          where: { type: "string", minLength: 1 },
+          columns: { type: "object", additionalProperties: { $ref: "#/definitions/columnRule" } },
+          notPersonal: {
+            type: "object",
+            additionalProperties: { type: "string", minLength: 1 },
+            description: "Unmasked columns that hold no personal data, each with the reason (recorded in the manifest).",
+          },
+        },
         required: ["columns"],
         additionalProperties: false,
       },
@@ -82,7 +90,18 @@ export const maskingPolicySchema = {
   properties: {
     version: { const: 1 },
     locale: { type: "string", pattern: "^[a-z]{2}(_[A-Z]{2})?$" },
-    onUnmaskedPii: { enum: ["warn", "fail"] },
+    onUnmaskedPii: { enum: ["warn", "fail"], description: "What an unmasked column that looks like personal data does to the build (default fail)." },
+    leakScan: {
+      type: "object",
+      properties: {
+        mode: { enum: ["exhaustive", "none"], description: "exhaustive (default): every original is searched for in the final disk." },
+        reason: { type: "string", minLength: 1, description: "Why the scan is skipped (required with mode none; recorded in the manifest)." },
+      },
+      required: ["mode"],
+      additionalProperties: false,
+      if: { properties: { mode: { const: "none" } } },
+      then: { required: ["reason"] },
+    },
     defaults: { type: "array", items: { $ref: "#/definitions/defaultRule" } },
     databases: { type: "object", additionalProperties: { $ref: "#/definitions/database" } },
     variants: {

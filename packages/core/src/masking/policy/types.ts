@@ -48,6 +48,11 @@ export interface TablePolicy {
   /** Only rows matching this condition (engine SQL) are masked. */
   where?: string;
   columns: Record<string, ColumnRule>;
+  /**
+   * Unmasked columns declared not personal, each with the reason (recorded in the manifest): a
+   * masked column's original found in them is reported, not a failed build.
+   */
+  notPersonal?: Record<string, string>;
 }
 
 export interface DatabasePolicy {
@@ -71,10 +76,18 @@ export interface VariantPolicy {
   databases: Record<string, DatabasePolicy>;
 }
 
+/** `exhaustive` (the default) searches the disk for every original; `none` needs a reason. */
+export interface LeakScanPolicy {
+  mode: "exhaustive" | "none";
+  reason?: string;
+}
+
 export interface MaskingPolicy {
   version: 1;
   locale: string;
+  /** Default `fail`: a build stops when an unmasked column looks like personal data. */
   onUnmaskedPii: "warn" | "fail";
+  leakScan: LeakScanPolicy;
   defaults: DefaultRule[];
   databases: Record<string, DatabasePolicy>;
   variants: Record<string, VariantPolicy>;

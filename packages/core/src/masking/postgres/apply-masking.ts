@@ -8,8 +8,8 @@ import type pg from "pg";
 import { BuildError, DbcloneError } from "../../errors.js";
 import type { Reporter } from "../../reporter.js";
 import { qualifiedName, quoteIdent } from "../../engine/postgres/sql.js";
-import type { Probe } from "../leak-scan/probes.js";
-import { appliedRules, leakProbes, mapFamilies, type AppliedRule } from "../plan.js";
+import type { OriginalSet } from "../leak-scan/originals.js";
+import { appliedRules, emptyOriginals, leakOriginals, mapFamilies, type AppliedRule } from "../plan.js";
 import type { ResolvedPolicy, TableRef } from "../policy/resolve-policy.js";
 import { VALUE_TRANSFORMERS, type ResolvedRule } from "../policy/types.js";
 import type { WithDatabase } from "./connector.js";
@@ -22,7 +22,6 @@ export interface MaskingRunOptions {
   reporter: Reporter;
   /** Show this table's first row before and after (by primary key), e.g. for the demo. */
   preview?: TableRef;
-  probeTarget?: number;
 }
 
 export type { AppliedRule } from "../plan.js";
@@ -32,8 +31,8 @@ export interface MaskingRun {
   rowsChanged: number;
   truncated: string[];
   excluded: string[];
-  /** Original values to search the final disk for (memory only). */
-  probes: Probe[];
+  /** Every original value the leak scan searches the final disk for (memory only). */
+  originals: OriginalSet;
   preview?: { table: string; before: Record<string, string | null>; after?: Record<string, string | null> };
   seconds: number;
 }
@@ -47,31 +46,34 @@ export async function applyMasking(opts: MaskingRunOptions): Promise<MaskingRun>
   const started = performance.now();
   const { withDb, policy, key, reporter } = opts;
   const valueRules = policy.rules.filter(isValueRule);
-  const run: MaskingRun = { rules: [], rowsChanged: 0, truncated: [], excluded: [], probes: [], seconds: 0 };
+  const run: MaskingRun = { rules: [], rowsChanged: 0, truncated: [], excluded: [], originals: emptyOriginals(), seconds: 0 };
   checkFamilies(valueRules);
 
   if (opts.preview) run.preview = { table: `${opts.preview.schema}.${opts.preview.table}`, before: await previewRow(withDb, opts.preview) };
 
   // 1. Distinct values of every mapped column (rows matching the table's `where` only).
   const distinct = new Map<ResolvedRule, Set<string>>();
+  const rows = new Map<ResolvedRule, number>(); // non-null rows: with distinct, the column's cardinality
   const progress = reporter.progress("Masking: reading distinct values", valueRules.length);
   for (const r of valueRules) {
-    const rows = await withDb(r.database, (c) =>
+    const result = await withDb(r.database, (c) =>
       c.query({
-        text: `SELECT DISTINCT ${quoteIdent(r.column)}::text FROM ${qualifiedName(r.schema, r.table)} WHERE ${quoteIdent(r.column)} IS NOT NULL${r.where ? ` AND (${r.where})` : ""}`,
+        text: `SELECT ${quoteIdent(r.column)}::text, count(*)::float8 FROM ${qualifiedName(r.schema, r.table)} WHERE ${quoteIdent(r.column)} IS NOT NULL${r.where ? ` AND (${r.where})` : ""} GROUP BY 1`,
         rowMode: "array",
       }),
     ).catch((e: Error) => {
       throw new BuildError(`masking ${r.database}.${r.schema}.${r.table}.${r.column}: ${e.message}${r.where ? ` (check the table's where: ${r.where})` : ""}`);
     });
-    distinct.set(r, new Set(rows.rows.map((row) => (row as string[])[0]!)));
+    const grouped = result.rows as [string, number][];
+    distinct.set(r, new Set(grouped.map((row) => row[0])));
+    rows.set(r, grouped.reduce((n, row) => n + row[1], 0));
     progress.update(distinct.size);
   }
   progress.finish();
 
-  // 2-3. One mapping per family over all its inputs in all databases, and the leak-scan probes (plan.ts).
+  // 2-3. One mapping per family over all its inputs in all databases, and every original for the leak scan (plan.ts).
   const familyMaps = mapFamilies(key, valueRules, distinct);
-  run.probes = leakProbes(valueRules, distinct, familyMaps, TEXT_TYPES, opts.probeTarget);
+  run.originals = leakOriginals(valueRules, distinct, TEXT_TYPES, rows);
 
   // 4. Per database: drop, truncate, then one UPDATE per table; shuffles; refresh views.
   for (const database of new Set([...policy.rules.map((r) => r.database), ...policy.truncate.map((t) => t.database), ...policy.exclude.map((t) => t.database)])) {

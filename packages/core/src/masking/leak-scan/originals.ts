@@ -1,0 +1,136 @@
+// The originals the leak scan searches for: every distinct value (≥ minBytes) of every masked
+// text-like column, no sample, each as UTF-8 and as UTF-16LE (how SQL Server stores nvarchar).
+// Held in a PatternSet (bytes + ~20 per pattern), never written anywhere.
+import { PatternSetBuilder, WINDOW, type PatternSet } from "./pattern-set.js";
+
+export interface OriginalSource {
+  database: string;
+  schema: string;
+  table: string;
+  column: string;
+  /** Distinct original values of the column (all of them, short ones included). */
+  distinct: number;
+  /** Non-null rows of the column, when known: with `distinct` it decides the column's cardinality. */
+  rows?: number;
+  /** The policy declared the column unique (or a unique index says so). */
+  unique?: boolean;
+  /** The masking transformer (and address part): what kind of data the column holds. */
+  transformer?: string;
+  part?: string;
+}
+
+export interface OriginalColumn {
+  source: OriginalSource;
+  values: Iterable<string>;
+}
+
+export interface OriginalsOptions {
+  /** Shorter values would match unrelated bytes by chance (default and minimum 6 bytes of UTF-8). */
+  minBytes?: number;
+  /** Longer values are searched by their first bytes (default 64 bytes of UTF-8). */
+  maxBytes?: number;
+}
+
+/** Pattern tags: originals are (index << 1) | encoding; containers (see explain) are negative. */
+export const tagOfOriginal = (index: number, utf16: boolean) => (index << 1) | (utf16 ? 1 : 0);
+export const originalOfTag = (tag: number) => ({ index: tag >>> 1, utf16: (tag & 1) === 1 });
+
+export class OriginalSet {
+  /** Per original: index into `sources` of the first column it came from. */
+  readonly sourceOf: Int32Array;
+  /** Per original: the highest-cardinality column it came from (copies of it count by that column). */
+  readonly strongestSourceOf: Int32Array;
+
+  constructor(
+    readonly sources: OriginalSource[],
+    /** Patterns: UTF-8 and UTF-16LE of every original (tags from tagOfOriginal). */
+    readonly patterns: PatternSet,
+    sourceOf: number[],
+    strongest: number[],
+    /** Distinct originals of all masked text columns, and how many were long enough to search. */
+    readonly distinctTotal: number,
+  ) {
+    this.sourceOf = Int32Array.from(sourceOf);
+    this.strongestSourceOf = Int32Array.from(strongest);
+  }
+
+  get searched(): number {
+    return this.sourceOf.length;
+  }
+
+  /** Per original: 1 when a masked output holds it (used where the published data cannot be read back). */
+  insideOutputs = new Uint8Array(0);
+
+  markInsideOutput(output: Uint8Array): void {
+    if (this.insideOutputs.length !== this.searched) this.insideOutputs = new Uint8Array(this.searched);
+    this.patterns.scanAll(output, (m) => {
+      if (!originalOfTag(m.tag).utf16) this.insideOutputs[originalOfTag(m.tag).index] = 1;
+    });
+  }
+}
+
+/**
+ * Whether copies of a column's originals in an unmasked column fail the build. High-cardinality
+ * (identifying on their own): unique columns, and what the transformer says identifies a person —
+ * email, phone, national id, IBAN, card, full name, street or full address. Low (reported, not
+ * failing): first and last names, company, city, postcode, country. Any other column by its data:
+ * ≥ 90 % distinct values per non-null row.
+ */
+export const HIGH_CARDINALITY_RATIO = 0.9;
+const IDENTIFYING = new Set(["email", "phone", "nationalId", "iban", "creditCard", "fullName"]);
+const LOW_BY_NATURE = new Set(["firstName", "lastName", "company"]);
+
+export function isHighCardinality(s: OriginalSource): boolean {
+  if (s.unique) return true;
+  if (s.transformer && IDENTIFYING.has(s.transformer)) return true;
+  if (s.transformer === "address") return s.part === undefined || s.part === "street" || s.part === "full";
+  if (s.transformer && LOW_BY_NATURE.has(s.transformer)) return false;
+  if (s.rows === undefined || s.rows === 0) return true; // unknown: assume the worst
+  return s.distinct / s.rows >= HIGH_CARDINALITY_RATIO;
+}
+
+export function collectOriginals(columns: OriginalColumn[], opts: OriginalsOptions = {}): OriginalSet {
+  const minBytes = Math.max(WINDOW, opts.minBytes ?? WINDOW);
+  const maxBytes = Math.max(minBytes, opts.maxBytes ?? 64);
+  const builder = new PatternSetBuilder();
+  const index = new Map<string, number>();
+  const sourceOf: number[] = [];
+  const strongest: number[] = [];
+  const short = new Set<string>(); // too short to search: counted, not searched
+  columns.forEach((col, sourceIndex) => {
+    for (const value of col.values) {
+      const utf8 = truncateUtf8(value, maxBytes);
+      if (utf8.length < minBytes) {
+        short.add(value);
+        continue;
+      }
+      const key = utf8.toString("latin1");
+      const known = index.get(key);
+      if (known !== undefined) {
+        if (isHighCardinality(col.source) && !isHighCardinality(columns[strongest[known]!]!.source)) strongest[known] = sourceIndex;
+        continue;
+      }
+      const id = sourceOf.length;
+      index.set(key, id);
+      sourceOf.push(sourceIndex);
+      strongest.push(sourceIndex);
+      builder.add(utf8, tagOfOriginal(id, false));
+      const utf16 = Buffer.from(utf8.toString("utf8"), "utf16le");
+      if (utf16.length >= WINDOW) builder.add(utf16, tagOfOriginal(id, true)); // two CJK characters are 6 bytes of UTF-8, 4 of UTF-16
+
+    }
+  });
+  return new OriginalSet(columns.map((c) => c.source), builder.build(), sourceOf, strongest, index.size + short.size);
+}
+
+/** The first maxBytes of UTF-8, cut on a character boundary. */
+export function truncateUtf8(value: string, maxBytes: number): Buffer {
+  const b = Buffer.from(value, "utf8");
+  if (b.length <= maxBytes) return b;
+  let end = maxBytes;
+  while (end > 0 && (b[end]! & 0xc0) === 0x80) end--; // not inside a multi-byte character
+  return b.subarray(0, end);
+}
+
+/** No originals (a build whose masking reads none, before it has read them). */
+export const emptyOriginals = (): OriginalSet => collectOriginals([]);

@@ -1,0 +1,218 @@
+// A compact multi-pattern matcher for millions of byte patterns in bounded memory: the patterns
+// live in one byte arena; their first WINDOW bytes are hashed into a typed-array hash table (with
+// a bit filter in front); a rolling hash over the stream finds candidate positions, and each
+// candidate is verified byte for byte. About (pattern bytes + 20) bytes per pattern, where an
+// Aho-Corasick automaton took ~31 KB per value.
+
+/** Bytes hashed per position: the shortest pattern allowed. */
+export const WINDOW = 6;
+const BASE = 0x01000193;
+const BASE_POW = powMod32(BASE, WINDOW - 1);
+
+function powMod32(b: number, e: number): number {
+  let r = 1;
+  for (let i = 0; i < e; i++) r = Math.imul(r, b);
+  return r;
+}
+
+function mix(h: number): number {
+  return Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) >>> 0;
+}
+
+export class PatternSetBuilder {
+  private arena = new Uint8Array(1 << 16);
+  private used = 0;
+  private offsets: number[] = [];
+  private tags: number[] = [];
+
+  get size(): number {
+    return this.offsets.length;
+  }
+
+  /** Add a pattern (at least WINDOW bytes) carrying `tag`, a caller-defined non-negative integer. */
+  add(bytes: Uint8Array, tag: number): void {
+    if (bytes.length < WINDOW) throw new Error(`a leak-scan pattern needs at least ${WINDOW} bytes`);
+    if (this.used + bytes.length > this.arena.length) {
+      const bigger = new Uint8Array(Math.max(this.arena.length * 2, this.used + bytes.length));
+      bigger.set(this.arena.subarray(0, this.used));
+      this.arena = bigger;
+    }
+    this.arena.set(bytes, this.used);
+    this.offsets.push(this.used);
+    this.used += bytes.length;
+    this.tags.push(tag);
+  }
+
+  build(): PatternSet {
+    const n = this.offsets.length;
+    const offsets = new Uint32Array(n + 1);
+    offsets.set(this.offsets);
+    offsets[n] = this.used;
+    return new PatternSet(this.arena.slice(0, this.used), offsets, Int32Array.from(this.tags));
+  }
+}
+
+export interface PatternMatch {
+  pattern: number;
+  tag: number;
+  /** Offset of the match's first byte in the whole stream. */
+  offset: number;
+  length: number;
+  /** Stream offset of the hashed window that found it (matches arrive in this order). */
+  anchor: number;
+}
+
+export class PatternSet {
+  readonly maxLength: number;
+  private readonly hashes: Uint32Array;
+  /** Per pattern: offset of the window it is indexed by (its least crowded one). */
+  private readonly gramAt: Uint16Array;
+  private readonly heads: Int32Array;
+  private readonly next: Int32Array;
+  private readonly filter: Uint32Array;
+  private readonly tableShift: number;
+  private readonly filterShift: number;
+
+  constructor(
+    private readonly arena: Uint8Array,
+    /** n + 1 entries: pattern i is arena[offsets[i], offsets[i + 1]). */
+    private readonly offsets: Uint32Array,
+    readonly tags: Int32Array,
+  ) {
+    const n = tags.length;
+    const tableBits = Math.max(4, Math.ceil(Math.log2(Math.max(2, n * 2))));
+    const filterBits = Math.min(31, tableBits + 3); // ~16 filter bits per pattern: few false candidates
+    this.tableShift = 32 - tableBits;
+    this.filterShift = 32 - filterBits;
+    this.heads = new Int32Array(1 << tableBits).fill(-1);
+    this.next = new Int32Array(n).fill(-1);
+    this.hashes = new Uint32Array(n);
+    this.gramAt = new Uint16Array(n);
+    this.filter = new Uint32Array(Math.max(1, (1 << filterBits) >>> 5));
+    // Patterns sharing a prefix (emails of one format) would make one long chain: each pattern is
+    // indexed by whichever of its windows lands in the least crowded slot so far.
+    const load = new Uint16Array(1 << tableBits);
+    let maxLength = 0;
+    for (let i = 0; i < n; i++) {
+      const start = offsets[i]!;
+      const len = offsets[i + 1]! - start;
+      maxLength = Math.max(maxLength, len);
+      let h = 0;
+      for (let k = 0; k < WINDOW; k++) h = (Math.imul(h, BASE) + arena[start + k]!) | 0;
+      let best = mix(h);
+      let bestAt = 0;
+      const lastGram = Math.min(len - WINDOW, 0xffff);
+      for (let at = 1; at <= lastGram && load[best >>> this.tableShift]! > 0; at++) {
+        h = (Math.imul((h - Math.imul(arena[start + at - 1]!, BASE_POW)) | 0, BASE) + arena[start + at + WINDOW - 1]!) | 0;
+        const m = mix(h);
+        if (load[m >>> this.tableShift]! < load[best >>> this.tableShift]!) {
+          best = m;
+          bestAt = at;
+        }
+      }
+      this.hashes[i] = best;
+      this.gramAt[i] = bestAt;
+      const slot = best >>> this.tableShift;
+      if (load[slot]! < 0xffff) load[slot]!++;
+      this.next[i] = this.heads[slot]!;
+      this.heads[slot] = i;
+      const f = best >>> this.filterShift;
+      this.filter[f >>> 5]! |= 1 << (f & 31);
+    }
+    this.maxLength = maxLength;
+  }
+
+  get size(): number {
+    return this.tags.length;
+  }
+
+  /** Bytes held by this set (arena and tables), for the memory report. */
+  get bytes(): number {
+    return (
+      this.arena.byteLength + this.offsets.byteLength + this.tags.byteLength + this.hashes.byteLength + this.gramAt.byteLength +
+      this.heads.byteLength + this.next.byteLength + this.filter.byteLength
+    );
+  }
+
+  pattern(i: number): Uint8Array {
+    return this.arena.subarray(this.offsets[i]!, this.offsets[i + 1]!);
+  }
+
+  /**
+   * Every match whose indexed window starts at a position in [from, to] of `buf`; a match must lie
+   * wholly inside `buf` (callers keep maxLength bytes of context on both sides). `base` is the
+   * absolute offset of buf[0].
+   */
+  scan(buf: Uint8Array, from: number, to: number, base: number, onMatch: (m: PatternMatch) => void): void {
+    const end = Math.min(to, buf.length - WINDOW);
+    if (this.tags.length === 0 || from > end) return;
+    const { arena, offsets, heads, next, hashes, gramAt, filter, tableShift, filterShift, tags } = this;
+    let h = 0;
+    for (let k = 0; k < WINDOW; k++) h = (Math.imul(h, BASE) + buf[from + k]!) | 0;
+    for (let p = from; p <= end; p++) {
+      if (p > from) h = (Math.imul((h - Math.imul(buf[p - 1]!, BASE_POW)) | 0, BASE) + buf[p + WINDOW - 1]!) | 0;
+      const m = mix(h);
+      const f = m >>> filterShift;
+      if ((filter[f >>> 5]! & (1 << (f & 31))) === 0) continue;
+      for (let i = heads[m >>> tableShift]!; i >= 0; i = next[i]!) {
+        if (hashes[i] !== m) continue;
+        const start = offsets[i]!;
+        const len = offsets[i + 1]! - start;
+        const at = p - gramAt[i]!;
+        if (at < 0 || at + len > buf.length) continue;
+        let k = 0;
+        while (k < len && arena[start + k] === buf[at + k]) k++;
+        if (k === len) onMatch({ pattern: i, tag: tags[i]!, offset: base + at, length: len, anchor: base + p });
+      }
+    }
+  }
+
+  /** Every match inside one whole buffer. */
+  scanAll(buf: Uint8Array, onMatch: (m: PatternMatch) => void): void {
+    this.scan(buf, 0, buf.length - WINDOW, 0, onMatch);
+  }
+}
+
+/**
+ * Feeds a stream chunk by chunk. Windows are tried once each, in stream order, and only where
+ * maxLength bytes are visible on both sides, so a match straddling a chunk boundary is found once.
+ */
+export class StreamScanner {
+  private buf: Uint8Array = new Uint8Array(0);
+  /** Absolute offset of buf[0]. */
+  private base = 0;
+  /** Index in buf of the next window to try. */
+  private from = 0;
+
+  constructor(
+    private readonly set: PatternSet,
+    private readonly onMatch: (m: PatternMatch) => void,
+  ) {}
+
+  feed(chunk: Uint8Array): void {
+    const buf = this.buf.length ? concat(this.buf, chunk) : chunk;
+    const reach = Math.max(this.set.maxLength, WINDOW);
+    const to = buf.length - reach;
+    if (to >= this.from) {
+      this.set.scan(buf, this.from, to, this.base, this.onMatch);
+      const keepFrom = Math.max(0, to + 1 - reach); // history for matches that begin before the next window
+      this.buf = new Uint8Array(buf.subarray(keepFrom)); // a copy: the chunk is not kept alive
+      this.base += keepFrom;
+      this.from = to + 1 - keepFrom;
+    } else this.buf = new Uint8Array(buf);
+  }
+
+  /** End of stream: the remaining windows. */
+  finish(): void {
+    this.set.scan(this.buf, this.from, this.buf.length - WINDOW, this.base, this.onMatch);
+    this.base += this.buf.length;
+    this.buf = new Uint8Array(0);
+    this.from = 0;
+  }
+}
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}

@@ -1,0 +1,77 @@
+// Stream everything a masked PostgreSQL server will publish through the leak scan's logical side
+// (explain.ts): every user table's every column and the text of the system catalogs, in every
+// database that accepts connections, through server-side cursors (bounded memory at any size).
+import type pg from "pg";
+import { qualifiedName, quoteIdent } from "../../engine/postgres/sql.js";
+import { textLeaves, type LogicalContent, type ValueOrigin } from "../leak-scan/explain.js";
+import type { WithDatabase } from "./connector.js";
+
+const FETCH_ROWS = 2000;
+
+interface RelationColumns {
+  schema: string;
+  name: string;
+  /** System catalogs and information_schema: their text is read as text, never a copy. */
+  catalog: boolean;
+  toast: boolean;
+  columns: { name: string; type: string; composite: boolean }[];
+}
+
+// User tables and materialized views: every column. Catalogs and information_schema: their
+// text-like columns. TOAST relations: the chunks of live long values.
+const RELATIONS_SQL = `
+SELECT n.nspname AS schema, c.relname AS name, n.nspname IN ('pg_catalog', 'information_schema') AS catalog, c.relkind = 't' AS toast,
+       json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod), 'composite', t.typtype = 'c' OR et.typtype = 'c') ORDER BY a.attnum) AS columns
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+JOIN pg_type t ON t.oid = a.atttypid LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typelem <> 0
+WHERE (c.relkind = 'r' OR c.relkind = 'm' AND c.relispopulated OR c.relkind = 't' AND a.attname = 'chunk_data')
+  AND (n.nspname = 'pg_catalog' AND t.typname IN ('text', 'name', 'varchar', 'bpchar', 'pg_node_tree', '_text', '_name')
+       OR n.nspname = 'information_schema'
+       OR c.relkind = 't'
+       OR n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%')
+  AND c.relname <> 'pg_statistic'
+GROUP BY 1, 2, 3, 4 ORDER BY 1, 2`;
+
+export interface PublishedColumnFilter {
+  /** True when the column is masked by the policy (its values are explained, never copies). */
+  isMasked(database: string, schema: string, table: string, column: string): boolean;
+}
+
+export async function readPublished(withDb: WithDatabase, content: LogicalContent, filter: PublishedColumnFilter): Promise<string[]> {
+  const databases = await withDb("postgres", async (c) => (await c.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datallowconn ORDER BY 1")).rows.map((r) => r.datname));
+  for (const database of databases) {
+    await withDb(database, async (c) => {
+      const relations = (await c.query<RelationColumns>(RELATIONS_SQL)).rows;
+      for (const rel of relations) await readRelation(c, database, rel, content, filter);
+    });
+  }
+  return databases;
+}
+
+async function readRelation(c: pg.Client, database: string, rel: RelationColumns, content: LogicalContent, filter: PublishedColumnFilter): Promise<void> {
+  // Catalog types the driver does not parse (name[], pg_node_tree) are read as text or text[].
+  const select = rel.columns.map((col) => (rel.toast ? quoteIdent(col.name) : rel.catalog ? `${quoteIdent(col.name)}${col.type.endsWith("[]") ? "::text[]" : "::text"}` : quoteIdent(col.name))).join(", ");
+  const origins: ValueOrigin[] = rel.columns.map((col) =>
+    rel.toast
+      ? { kind: "toast" }
+      : rel.catalog
+      ? { kind: "catalog" }
+      : filter.isMasked(database, rel.schema, rel.name, col.name)
+        ? { kind: "masked" }
+        : { kind: "unmasked", column: { database, schema: rel.schema, table: rel.name, column: col.name } },
+  );
+  await c.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+  try {
+    await c.query(`DECLARE dbclone_published NO SCROLL CURSOR FOR SELECT ${select} FROM ${qualifiedName(rel.schema, rel.name)}`);
+    for (;;) {
+      const batch = await c.query({ text: `FETCH ${FETCH_ROWS} FROM dbclone_published`, rowMode: "array" });
+      for (const row of batch.rows as unknown[][]) {
+        row.forEach((value, i) => content.addValue(textLeaves(value, rel.columns[i]!.composite), origins[i]!));
+      }
+      if (batch.rows.length < FETCH_ROWS) break;
+    }
+  } finally {
+    await c.query("COMMIT");
+  }
+}

@@ -1,0 +1,77 @@
+// The build pipeline's masking half on plain directories (no qcow2, no publish): restore a dump,
+// mask, read the published data, scrub (VACUUM FULL + ANALYZE, server stopped), copy fresh, and
+// run the raw-byte leak scan over the fresh data directory's files — the same functions a build calls.
+import { chmod, mkdir, mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { platformFor } from "../../../packages/core/src/build/platform.js";
+import { emptyTally, scanBlob } from "../../../packages/core/src/masking/leak-scan/residue-scan.js";
+import { maskForBuild, scanDataFilesForLeaks, skippedLeakScan, type LeakScanResult, type MaskingStepResult } from "../../../packages/core/src/masking/build-step.js";
+import { leakScanRecord } from "../../../packages/core/src/masking/leak-scan/verdict.js";
+import type { MaskingPolicy } from "../../../packages/core/src/masking/policy/types.js";
+import type { RunningServer } from "../../../packages/core/src/engine/types.js";
+import { silentReporter, type Reporter } from "../../../packages/core/src/reporter.js";
+import { freePort } from "../../../packages/core/src/util/net.js";
+
+export interface PipelineRun {
+  masked: MaskingStepResult;
+  record: LeakScanResult;
+  /** The fresh data directory's root (kept until cleanup) and the unexplained hits found in it. */
+  freshRoot: string;
+  cleanup(): Promise<void>;
+}
+
+export interface PipelineOptions {
+  dump: string;
+  policy: MaskingPolicy;
+  key: Buffer;
+  reporter?: Reporter;
+  /** Runs on the masked server after the published data was read, before scrub: plants a leak. */
+  plant?: (server: RunningServer) => Promise<void>;
+  /** Skip VACUUM FULL (a plant that must survive as a dead tuple). */
+  scrubFull?: boolean;
+  /** Also scan these extra files (e.g. a WAL segment kept by accident), as part of the fresh disk. */
+  keepFiles?: (stagingRoot: string, freshRoot: string) => Promise<void>;
+}
+
+export async function runMaskingPipeline(opts: PipelineOptions): Promise<PipelineRun> {
+  const reporter = opts.reporter ?? silentReporter;
+  const dir = await mkdtemp(path.join(os.tmpdir(), "dbclone-leak-it-"));
+  await chmod(dir, 0o711);
+  const cleanup = () => rm(dir, { recursive: true, force: true });
+  try {
+    const { engine } = platformFor("postgres", path.join(dir, "home"));
+    const staging = path.join(dir, "staging");
+    const fresh = path.join(dir, "fresh");
+    await mkdir(staging, { mode: 0o755 });
+    await mkdir(fresh, { mode: 0o755 });
+    await engine.restore([{ kind: "dump", path: opts.dump }], staging, reporter);
+    const server = await engine.start(staging, { port: await freePort(), runDir: path.join(dir, "run") }, reporter);
+    let masked: MaskingStepResult;
+    try {
+      masked = await maskForBuild(server, await engine.inventory(server), { policy: opts.policy, key: { bytes: opts.key, insecure: true } }, reporter);
+      if (opts.plant) await opts.plant(server);
+    } catch (e) {
+      await engine.stop(server, { fast: true });
+      throw e;
+    }
+    await engine.scrub(server, reporter, { full: opts.scrubFull ?? true });
+    await engine.copyFresh(staging, fresh, reporter);
+    if (opts.keepFiles) await opts.keepFiles(staging, fresh);
+    const leak = masked.leak;
+    if (!leak) return { masked, record: skippedLeakScan(masked.resolved, masked.run), freshRoot: fresh, cleanup };
+    await scanDataFilesForLeaks(fresh, leak);
+    const record = leakScanRecord(leak.originals, leak.publishedValuesRead, leak.files, leak.copies);
+    return { masked, record: { ...record, seconds: 0, mbPerSecond: 0 }, freshRoot: fresh, cleanup };
+  } catch (e) {
+    await cleanup();
+    throw e;
+  }
+}
+
+/** The raw scan of one file with a prepared plan (the blob half of the scan). */
+export async function scanOneFile(file: string, masked: MaskingStepResult) {
+  const tally = emptyTally();
+  await scanBlob(file, masked.leak!.plan, tally);
+  return tally;
+}
