@@ -21,7 +21,7 @@ export function registerCatalog(program: Command, ctx: CliContext): void {
       if (ctx.globals(cmd).json) return writeJson(ctx.io.stdout, result);
       ctx.print(
         `Catalog of ${result.versions} versions and ${result.auditEvents} audit events written to ${result.outDir}/index.html` +
-          (result.auditVerified ? "" : "\nWARNING: the audit chain does not verify; the catalog's audit page shows where it breaks"),
+          (result.auditVerified ? "" : "\nWARNING: an audit chain does not verify or contradicts its anchor; the catalog's audit page shows where it breaks"),
       );
     });
 }

@@ -22,43 +22,43 @@ const RUNNER_CONCURRENCY = 4;
 
 export async function readAuditTrail(repository: Repository, opts: AuditTrailOptions = {}): Promise<AuditTrail> {
   const gitDir = opts.anchorsGitDir ?? process.cwd();
-  const inputs: ChainInput[] = [];
   const oci = repository instanceof OciRepository ? repository : undefined;
   const artifacts = oci ? await oci.auditArtifacts() : undefined;
   const places: AnchorPlaces = { gitDir, artifacts, ociWhere: oci ? `${oci.location}/${AUDIT_REPOSITORY}` : undefined };
   const runners = artifacts ? await artifacts.runners() : [];
-  if (artifacts) inputs.push(...(await mapLimit(runners, RUNNER_CONCURRENCY, (runner) => runnerChain(artifacts, places, runner))));
-  const local = await localChain(repository, places, runners);
-  if (local) inputs.unshift(local);
-  const built = inputs.map(buildChain);
+  const [local, remote] = await Promise.all([
+    localChain(repository, places, runners),
+    artifacts ? mapLimit(runners, RUNNER_CONCURRENCY, (runner) => runnerChain(artifacts, places, runner)) : [],
+  ]);
+  const built = [...(local ? [local] : []), ...remote].map(buildChain);
   const chains = built.map((b) => b.chain);
   return { ok: chains.every((c) => c.ok), chains, rows: built.flatMap((b) => b.rows) };
 }
 
 /** The repository's own log; for an OCI repository only while its runner has no chain in the registry. */
 async function localChain(repository: Repository, places: AnchorPlaces, published: string[]): Promise<ChainInput | undefined> {
+  const oci = repository instanceof OciRepository;
+  // A directory repository's anchors are looked up while its log is verified (git runs meanwhile).
+  const early = oci ? undefined : auditLogId(repository).then((logId) => findAnchors(logId, places));
+  early?.catch(() => undefined); // awaited below
   // The chain's own verification is the authority on where it breaks; the lines are read beside it.
   const [check, lines] = await Promise.all([repository.audit.verify(), readLines(repository.audit.filePath)]);
-  const oci = repository instanceof OciRepository;
-  if (oci && lines.length === 0) return undefined;
+  if (early) return { id: "local", label: "Audit log", source: repository.audit.filePath, lines, check, anchors: await early };
+  // An OCI runner's own log: only when it has events its chain in the registry does not show.
+  if (lines.length === 0) return undefined;
   const logId = await auditLogId(repository);
-  if (oci && published.includes(logId)) return undefined;
-  return {
-    id: "local",
-    label: oci ? `Runner ${logId} (local log, not published)` : "Audit log",
-    source: repository.audit.filePath,
-    lines,
-    check,
-    anchors: await findAnchors(logId, places),
-  };
+  if (published.includes(logId)) return undefined;
+  const label = `Runner ${logId} (local log, not published)`;
+  return { id: "local", label, source: repository.audit.filePath, lines, check, anchors: await findAnchors(logId, places) };
 }
 
 async function runnerChain(artifacts: OciAuditArtifacts, places: AnchorPlaces, runner: string): Promise<ChainInput> {
   const source = `${places.ociWhere}:runner-${runner} and the segments before it`;
   const anchors = await findAnchors(runner, places);
+  const key = auditKeyFromEnv(); // a bad key is the caller's error, not a broken chain
   try {
     const { segments, lines } = await artifacts.readChain(runner);
-    const check = await verifySegmentedChain(segments, lines, { key: auditKeyFromEnv() });
+    const check = await verifySegmentedChain(segments, lines, { key });
     return { id: runner, label: `Runner ${runner}`, source, lines, check, anchors };
   } catch (e) {
     // A missing, malformed or looping segment is a broken chain to show; an unreachable registry is not.

@@ -67,7 +67,7 @@ export function buildChain(input: ChainInput): { chain: AuditChain; rows: AuditR
   let problem = check.ok ? undefined : { line: check.problem?.line ?? check.events + 1, reason: check.problem?.reason ?? "the chain does not verify" };
   let verifiedUpTo = check.ok ? check.events : problem!.line - 1;
   let anchor: AnchorView | undefined;
-  if (check.ok) {
+  if (check.ok && input.anchors.length) {
     const verified = parsed.slice(0, check.events).flatMap((p) => (typeof p.event?.seq === "number" && typeof p.event.hash === "string" ? [{ seq: p.event.seq, hash: p.event.hash }] : []));
     anchor = checkAnchors(verified, input.anchors);
     if (anchor && !anchor.ok) {
@@ -82,11 +82,14 @@ export function buildChain(input: ChainInput): { chain: AuditChain; rows: AuditR
     if (newest) anchor = { ...newest, ok: false, problem: "not checked: the chain itself breaks" };
   }
   const rows: AuditRow[] = [];
+  let events = 0;
   lines.forEach((text, i) => {
     const line = i + 1;
-    if (text.trim() === "" && line !== problem?.line) return;
+    const blank = text.trim() === "";
+    if (!blank) events++;
+    if (blank && line !== problem?.line) return;
     const status: AuditLineStatus = line === problem?.line ? "breaks" : line <= verifiedUpTo ? "verified" : "unverified";
-    rows.push({ chain: input.id, line, status, ...parsed[i]! });
+    rows.push({ chain: input.id, line, status, event: parsed[i]!.event });
   });
   const chain: AuditChain = {
     id: input.id,
@@ -94,7 +97,7 @@ export function buildChain(input: ChainInput): { chain: AuditChain; rows: AuditR
     source: input.source,
     ok: !problem,
     verifiedEvents: problem ? Math.min(verifiedUpTo, check.events) : check.events,
-    events: lines.filter((l) => l.trim() !== "").length,
+    events,
     ...(problem ? { problem } : {}),
     ...(anchor ? { anchor } : {}),
     repairs: check.repairs?.length ?? 0,

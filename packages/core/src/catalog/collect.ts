@@ -30,6 +30,9 @@ export interface CatalogData {
 const READ_CONCURRENCY = 8;
 
 export async function collectCatalog(repository: Repository, now: Date = new Date(), opts: AuditTrailOptions = {}): Promise<CatalogData> {
+  // The audit trail (a log to verify, or runner chains to fetch) is read while the manifests are.
+  const audit = readAuditTrail(repository, opts);
+  audit.catch(() => undefined); // awaited below; do not let an early failure go unhandled meanwhile
   const summaries = await repository.list();
   const images = await mapLimit(summaries, READ_CONCURRENCY, (s) => repository.resolve({ name: s.name, version: s.version }));
   const versions = images.map((image, i) => ({
@@ -44,7 +47,7 @@ export async function collectCatalog(repository: Repository, now: Date = new Dat
       a.image.manifest.created.localeCompare(b.image.manifest.created) ||
       a.image.version.localeCompare(b.image.version),
   );
-  return { location: repository.location, generatedAt: now.toISOString(), versions, audit: await readAuditTrail(repository, opts) };
+  return { location: repository.location, generatedAt: now.toISOString(), versions, audit: await audit };
 }
 
 export function maskingState(image: PublishedImage): MaskingState {

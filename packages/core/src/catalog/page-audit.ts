@@ -12,6 +12,8 @@ const STATUS_TEXT = { verified: "✓ verified", breaks: "✗ chain breaks here",
 export function renderAudit(data: CatalogData): string {
   const { rows, chains } = data.audit;
   const labels = new Map(chains.map((c) => [c.id, c.label]));
+  // One chain (a directory repository's log): no runner column or filter to repeat on every row.
+  const many = chains.length > 1;
   const pages = new Map<string, CatalogVersion>(data.versions.map((v) => [`${v.image.name}:${v.image.version}`, v]));
   const distinct = (pick: (r: AuditRow) => string | undefined): string[] =>
     [...new Set(rows.map(pick).filter((x): x is string => typeof x === "string" && x !== ""))].sort();
@@ -31,7 +33,7 @@ ${chains.map(chainRow)}
 <section aria-labelledby="s-events"><h2 id="s-events">Events</h2>
 <form class="filters" role="search" data-filter-table="audit-table">
 <label>Search <input type="search" data-filter="text" placeholder="detail, clone, digest"></label>
-<label>Runner <select data-filter="runner"><option value="">all</option>${chains.map((c) => html`<option value="${c.id}">${c.label}</option>`)}</select></label>
+${many ? html`<label>Runner <select data-filter="runner"><option value="">all</option>${chains.map((c) => html`<option value="${c.id}">${c.label}</option>`)}</select></label>` : ""}
 <label>Image <select data-filter="image" data-from-query="image"><option value="">all</option>${imageNames.map((n) => html`<option>${n}</option>`)}</select></label>
 <label>Actor <select data-filter="actor"><option value="">all</option>${distinct((r) => str(r.event?.actor)).map((a) => html`<option>${redactSecrets(a)}</option>`)}</select></label>
 <label>Action <select data-filter="action"><option value="">all</option>${distinct((r) => str(r.event?.action)).map((a) => html`<option>${a}</option>`)}</select></label>
@@ -41,9 +43,9 @@ ${chains.map(chainRow)}
 </form>
 <table id="audit-table" class="data audit">
 <caption>${rows.length} lines of ${chains.length > 1 ? `${chains.length} audit chains` : "the audit log"}, oldest first per chain</caption>
-${headerRow(["Chain", "Line", "Seq", "Time (UTC)", "Action", "Outcome", "Actor", "Image", "Digest", "Clone", "Run", "Detail", "Chain"])}
+${headerRow([...(many ? ["Runner"] : []), "Line", "Seq", "Time (UTC)", "Action", "Outcome", "Actor", "Image", "Digest", "Clone", "Run", "Detail", "Chain"])}
 <tbody>
-${rows.map((r) => auditRow(r, pages, labels.get(r.chain) ?? r.chain))}
+${rows.map((r) => auditRow(r, pages, many ? (labels.get(r.chain) ?? r.chain) : undefined))}
 </tbody>
 </table>
 </section>`;
@@ -63,7 +65,7 @@ function chainRow(c: AuditChain): SafeHtml {
 <th scope="row">${c.label}</th><td><code>${redactSecrets(c.source)}</code></td><td>${c.events}</td><td>${verdict}</td><td>${anchor}</td></tr>`;
 }
 
-function auditRow(r: AuditRow, pages: Map<string, CatalogVersion>, chainLabel: string): SafeHtml {
+function auditRow(r: AuditRow, pages: Map<string, CatalogVersion>, chainLabel: string | undefined): SafeHtml {
   const e = r.event ?? {};
   const image = str(e.image);
   const page = image ? pages.get(image) : undefined;
@@ -73,9 +75,9 @@ function auditRow(r: AuditRow, pages: Map<string, CatalogVersion>, chainLabel: s
   const shownActor = actor ? redactSecrets(actor) : "";
   const digest = str(e.digest);
   const detail = str(e.detail);
-  return html`<tr class="status-${r.status}" data-runner="${r.chain}" data-line="${r.line}" data-image="${image?.split(/[:@]/)[0] ?? ""}" data-actor="${shownActor}"
+  return html`<tr class="status-${r.status}"${chainLabel === undefined ? "" : html` data-runner="${r.chain}"`} data-line="${r.line}" data-image="${image?.split(/[:@]/)[0] ?? ""}" data-actor="${shownActor}"
  data-action="${str(e.action) ?? ""}" data-date="${time.slice(0, 10)}">
-<td>${chainLabel}</td><td>${r.line}</td><td>${num(e.seq)}</td><td>${time.replace("T", " ").replace(/\.\d+Z$/, "Z")}</td>
+${chainLabel === undefined ? "" : html`<td>${chainLabel}</td>`}<td>${r.line}</td><td>${num(e.seq)}</td><td>${time.replace("T", " ").replace(/\.\d+Z$/, "Z")}</td>
 <td>${str(e.action) ?? (r.event ? "-" : "(unreadable line)")}</td><td>${str(e.outcome) ?? "-"}</td><td>${shownActor || "-"}</td>
 <td>${page ? html`<a href="${page.page}">${image}</a>` : (image ?? "-")}</td>
 <td>${digest ? html`<code>${shortDigest(digest)}</code>` : "-"}</td><td>${str(e.clone) ?? "-"}</td>
