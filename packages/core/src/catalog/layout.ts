@@ -77,11 +77,11 @@ export function auditStatusLine(audit: AuditTrail, root: string): SafeHtml {
 const MAX_CHAINS_IN_HEADER = 6;
 
 /** ", anchored at <source> on <time>" for an anchor that holds (and which event it vouches for when older than the head). */
-export function anchorText(c: AuditChain): SafeHtml | string {
+export function anchorText(c: AuditChain, lead = ", anchored at "): SafeHtml | string {
   const a = c.anchor;
   if (!a?.ok) return "";
   const upTo = a.seq !== c.verifiedEvents ? html` (event ${a.seq})` : "";
-  return html`, anchored at <code>${redactSecrets(a.source).slice(0, 200)}</code>${upTo} on ${readableTime(a.time)}`;
+  return html`${lead}<code>${redactSecrets(a.source).slice(0, 200)}</code>${upTo} on ${readableTime(a.time)}`;
 }
 
 export function readableTime(iso: string): string {

@@ -59,7 +59,7 @@ function chainRow(c: AuditChain): SafeHtml {
   const anchor = !c.anchor
     ? "none (dbclone audit anchor --git DIR or --oci writes one)"
     : c.anchor.ok
-      ? html`✓${anchorText(c)}`
+      ? html`✓ ${anchorText(c, "anchored at ")}`
       : html`<strong>✗ ${redactSecrets(c.anchor.source)}</strong>${c.anchor.time ? html` (${readableTime(c.anchor.time)}, event ${c.anchor.seq})` : ""}: ${redactSecrets(c.anchor.problem ?? "")}`;
   return html`<tr class="${c.ok ? "status-verified" : "status-breaks"}" data-chain-id="${c.id}" data-chain-ok="${String(c.ok)}">
 <th scope="row">${c.label}</th><td><code>${redactSecrets(c.source)}</code></td><td>${c.events}</td><td>${verdict}</td><td>${anchor}</td></tr>`;
