@@ -10,7 +10,7 @@ export const CATALOG_SCRIPT = `"use strict";
   function rowMatches(row, f) {
     var d = row.dataset;
     if (f.text && searchText(row).indexOf(f.text) < 0) return false;
-    var keys = ["image", "engine", "masking", "actor", "action"];
+    var keys = ["runner", "image", "engine", "masking", "actor", "action"];
     for (var i = 0; i < keys.length; i++) {
       var k = keys[i];
       if (f[k] && d[k] !== f[k]) return false;

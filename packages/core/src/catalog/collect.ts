@@ -1,7 +1,11 @@
 // Everything the catalog shows, read through the Repository contract (directory or OCI alike):
 // every published version with its manifest and tags, and the audit trail with its verification.
 import type { PublishedImage, Repository } from "../repository/types.js";
-import { readAuditTrail, type AuditTrail } from "./audit-trail.js";
+import { readAuditTrail, type AuditTrailOptions } from "./audit-sources.js";
+import type { AuditTrail } from "./audit-trail.js";
+import { mapLimit } from "./map-limit.js";
+
+export { mapLimit };
 
 export type MaskingState = "masked" | "masked-unscanned" | "leak-hits" | "unmasked";
 
@@ -25,7 +29,10 @@ export interface CatalogData {
 /** Manifests are fetched this many at a time: a registry answers one request per version. */
 const READ_CONCURRENCY = 8;
 
-export async function collectCatalog(repository: Repository, now: Date = new Date()): Promise<CatalogData> {
+export async function collectCatalog(repository: Repository, now: Date = new Date(), opts: AuditTrailOptions = {}): Promise<CatalogData> {
+  // The audit trail (a log to verify, or runner chains to fetch) is read while the manifests are.
+  const audit = readAuditTrail(repository, opts);
+  audit.catch(() => undefined); // awaited below; do not let an early failure go unhandled meanwhile
   const summaries = await repository.list();
   const images = await mapLimit(summaries, READ_CONCURRENCY, (s) => repository.resolve({ name: s.name, version: s.version }));
   const versions = images.map((image, i) => ({
@@ -40,7 +47,7 @@ export async function collectCatalog(repository: Repository, now: Date = new Dat
       a.image.manifest.created.localeCompare(b.image.manifest.created) ||
       a.image.version.localeCompare(b.image.version),
   );
-  return { location: repository.location, generatedAt: now.toISOString(), versions, audit: await readAuditTrail(repository.audit) };
+  return { location: repository.location, generatedAt: now.toISOString(), versions, audit: await audit };
 }
 
 export function maskingState(image: PublishedImage): MaskingState {
@@ -56,18 +63,4 @@ export function maskingState(image: PublishedImage): MaskingState {
  */
 export function versionPagePath(name: string, version: string): string {
   return `versions/${name.replaceAll("/", "--")}@${version}.html`;
-}
-
-/** `fn` over `items`, at most `limit` at a time, results in order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }

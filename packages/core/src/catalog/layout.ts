@@ -1,5 +1,5 @@
 // The frame every catalog page shares: navigation, the audit chain's status line, and the footer.
-import type { AuditTrail } from "./audit-trail.js";
+import type { AuditChain, AuditTrail } from "./audit-trail.js";
 import type { CatalogData } from "./collect.js";
 import { html, type SafeHtml } from "./html.js";
 import { redactSecrets } from "./redact.js";
@@ -49,22 +49,41 @@ ${frame.body}
 `.text;
 }
 
-/** One line on every page: how far the audit chain verifies, or the exact line where it breaks. */
+/** One line on every page: how far each audit chain verifies and where it is anchored, or the exact line where one breaks. */
 export function auditStatusLine(audit: AuditTrail, root: string): SafeHtml {
-  const v = audit.verification;
-  if (v.ok) {
-    const link = html`<a href="${root}audit.html">Audit chain verified up to event ${v.events}</a>`;
-    return html`<p class="chain chain-ok" role="status" data-chain="ok">${link}${anchorText(audit)}</p>`;
+  const { chains } = audit;
+  const broken = chains.find((c) => !c.ok);
+  if (broken) {
+    const line = broken.problem?.line;
+    const others = chains.filter((c) => !c.ok).length - 1;
+    const of = chains.length > 1 ? html` (${broken.label})` : "";
+    return html`<p class="chain chain-broken" role="alert" data-chain="broken" data-broken-line="${line ?? ""}" data-broken-chain="${broken.id}">
+<a href="${root}audit.html">Audit chain BROKEN at line ${line ?? "?"}</a>${of}: ${redactSecrets(broken.problem?.reason ?? "unknown problem")}. Verified up to event ${broken.verifiedEvents}.${
+      others > 0 ? html` ${others} more chain(s) break too.` : ""
+    }</p>`;
   }
-  const reason = v.problem?.reason ?? "unknown problem";
-  const line = v.problem?.line;
-  return html`<p class="chain chain-broken" role="alert" data-chain="broken" data-broken-line="${line ?? ""}">
-<a href="${root}audit.html">Audit chain BROKEN at line ${line ?? "?"}</a>: ${redactSecrets(reason)}. Verified up to event ${v.events}.</p>`;
+  if (chains.length === 0) return html`<p class="chain chain-ok" role="status" data-chain="ok"><a href="${root}audit.html">No audit events recorded yet</a></p>`;
+  if (chains.length === 1) {
+    const c = chains[0]!;
+    return html`<p class="chain chain-ok" role="status" data-chain="ok"><a href="${root}audit.html">Audit chain verified up to event ${c.verifiedEvents}</a>${anchorText(c)}</p>`;
+  }
+  const shown = chains.slice(0, MAX_CHAINS_IN_HEADER);
+  const more = chains.length - shown.length;
+  return html`<p class="chain chain-ok" role="status" data-chain="ok"><a href="${root}audit.html">Audit chains of ${chains.length} runners verified</a>: ${shown.map(
+    (c, i) => html`${i ? "; " : ""}${c.label} up to event ${c.verifiedEvents}${anchorText(c)}`,
+  )}${more > 0 ? html`; and ${more} more` : ""}</p>`;
 }
 
-function anchorText(audit: AuditTrail): SafeHtml | string {
-  const anchor = audit.verificationExtras.anchor ?? audit.verificationExtras.anchoredAt;
-  if (anchor === undefined) return "";
-  const text = typeof anchor === "string" ? anchor : JSON.stringify(anchor);
-  return html`, anchored at <code>${redactSecrets(text).slice(0, 200)}</code>`;
+const MAX_CHAINS_IN_HEADER = 6;
+
+/** ", anchored at <source> on <time>" for an anchor that holds (and which event it vouches for when older than the head). */
+export function anchorText(c: AuditChain, lead = ", anchored at "): SafeHtml | string {
+  const a = c.anchor;
+  if (!a?.ok) return "";
+  const upTo = a.seq !== c.verifiedEvents ? html` (event ${a.seq})` : "";
+  return html`${lead}<code>${redactSecrets(a.source).slice(0, 200)}</code>${upTo} on ${readableTime(a.time)}`;
+}
+
+export function readableTime(iso: string): string {
+  return iso.replace("T", " ").replace(/\.\d+Z$/, "Z");
 }

@@ -21,21 +21,24 @@ export interface CatalogResult {
   outDir: string;
   versions: number;
   auditEvents: number;
+  /** Every chain verifies, and no anchor contradicts one. */
   auditVerified: boolean;
+  /** Chains shown: the log, or each runner's chain of an OCI repository. */
+  auditChains: number;
   /** Site-relative paths of the pages written. */
   pages: string[];
 }
 
-export async function writeCatalog(repository: Repository, outDir: string, opts: { now?: Date } = {}): Promise<CatalogResult> {
+export async function writeCatalog(repository: Repository, outDir: string, opts: { now?: Date; anchorsGitDir?: string } = {}): Promise<CatalogResult> {
   const out = path.resolve(outDir);
   await assertReplaceable(out);
-  const data = await collectCatalog(repository, opts.now);
+  const data = await collectCatalog(repository, opts.now, { anchorsGitDir: opts.anchorsGitDir });
   const tmp = `${out}.tmp-${process.pid}-${Date.now()}`;
   try {
     const pages = await writeSite(tmp, data);
     await rm(out, { recursive: true, force: true });
     await rename(tmp, out);
-    return { outDir: out, versions: data.versions.length, auditEvents: data.audit.rows.length, auditVerified: data.audit.verification.ok, pages };
+    return { outDir: out, versions: data.versions.length, auditEvents: data.audit.rows.length, auditVerified: data.audit.ok, auditChains: data.audit.chains.length, pages };
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
