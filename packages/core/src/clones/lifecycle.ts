@@ -5,7 +5,7 @@
 import crypto from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { platformFor } from "../build/platform.js";
+import { clonePlatformFor } from "../build/platform.js";
 import { CloneError, DbcloneError } from "../errors.js";
 import type { RunningServer } from "../engine/types.js";
 import { parseImageRef } from "../image/index.js";
@@ -54,7 +54,7 @@ export async function createClone(opts: CreateCloneOptions): Promise<CloneResult
     await removeClone(previous, { home: opts.home, reporter, repository });
   }
 
-  const { driver, engine } = platformFor(image.manifest.engine.kind, opts.home);
+  const { driver, engine, disk } = clonePlatformFor(image.manifest.engine.kind, opts.home, { disk: opts.disk, reporter });
   const runtimeKind = opts.runtime ?? "host";
   const host = opts.host ?? "127.0.0.1";
   // Loaded before anything is made: a missing Docker engine fails here, not half-way.
@@ -75,6 +75,7 @@ export async function createClone(opts: CreateCloneOptions): Promise<CloneResult
     image: { name: image.name, version: image.version, manifestDigest: image.manifestDigest, diskDigest: image.manifest.disk.digest },
     engine: image.manifest.engine.kind,
     host,
+    disk,
     runtime: runtimeKind,
     password,
     databases: image.manifest.databases.map((d) => d.name),
