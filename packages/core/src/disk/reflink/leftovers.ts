@@ -1,7 +1,7 @@
 // Orphan recovery for the reflink pool: the clone disks, their loop devices and mounts (listed
 // per clone directory, so gc releases only those whose clone has no record), and what a killed
 // expansion left in the images directory (its temp file, check mount and loop device).
-import { readdir, rm, rmdir } from "node:fs/promises";
+import { readdir, rm, rmdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { silentReporter, type Reporter } from "../../reporter.js";
 import { isAlive } from "../../runtime/exec.js";
@@ -9,6 +9,9 @@ import type { DiskResource } from "../types.js";
 import { detachLoop, isUnder, readLoopDevices, readMounts, unmountPath } from "../qcow2/mounts.js";
 import { readOwner } from "./expanded-index.js";
 import { EXPAND_TEMP, ownerFileOf, type PoolLayout } from "./pool-layout.js";
+
+/** proper-lockfile holders refresh every 5 s and are taken over after 10 s: older locks are dead. */
+const STALE_LOCK_MS = 12_000;
 
 const RELEASE_ORDER: DiskResource["kind"][] = ["mount", "loop", "file"];
 
@@ -75,6 +78,14 @@ export async function sweepDeadExpansions(layout: PoolLayout, reporter: Reporter
     if (name.endsWith(".mnt")) await rmdir(p).catch(() => undefined);
     else await rm(p, { force: true });
     released.push(`file ${p}`);
+  }
+  // Locks of dead holders (an image's, the index's, the pool's): others would take them over anyway.
+  const locks = (await readdir(layout.imagesDir).catch(() => [] as string[])).filter((n) => n.endsWith(".lock")).map((n) => path.join(layout.imagesDir, n));
+  for (const lock of [...locks, `${layout.poolFile}.lock`]) {
+    const s = await stat(lock).catch(() => undefined);
+    if (!s || Date.now() - s.mtimeMs < STALE_LOCK_MS) continue;
+    await rm(lock, { recursive: true, force: true });
+    released.push(`lock ${lock}`);
   }
   return released;
 }
