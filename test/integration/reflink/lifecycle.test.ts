@@ -131,6 +131,30 @@ describe.skipIf(!canRun)("reflink disk driver (real PostgreSQL, loop-mounted XFS
     }
   }, 600_000);
 
+  it("uses the host filesystem itself as the pool when it has reflinks (no pool file)", async () => {
+    // DBCLONE_HOME on an XFS with reflinks, as on a runner whose disk is XFS or btrfs.
+    const xfsFile = path.join(world.root, "host-xfs.raw");
+    const hostDir = path.join(world.root, "host-xfs");
+    execFileSync("truncate", ["-s", "1G", xfsFile]);
+    execFileSync("mkfs.xfs", ["-q", "-m", "reflink=1", xfsFile]);
+    mkdirSync(hostDir);
+    execFileSync("mount", ["-o", "loop", xfsFile, hostDir]);
+    try {
+      const home = path.join(hostDir, "home");
+      mkdirSync(home, { mode: 0o711 });
+      execFileSync("chmod", ["0711", hostDir]);
+      const c = await reflinkClone("shop:v1", home);
+      expect(existsSync(path.join(home, "pool.xfs"))).toBe(false);
+      expect(mountsUnder(path.join(home, "pool"))).toEqual([]);
+      expect(expandedImages(home)).toHaveLength(1);
+      expect(psql(c.credentials.connectionString, "SELECT count(*) > 0 FROM order_items")).toBe("t");
+      await teardown(c.clone.id, home);
+      expect(poolLeftovers(home)).toEqual([]);
+    } finally {
+      execFileSync("umount", [hostDir]);
+    }
+  }, 600_000);
+
   describe("gc after a SIGKILL", () => {
     let bundle: string;
     const env = (home: string) => ({ DBCLONE_HOME: home, DBCLONE_REPO: world.repoDir, DBCLONE_CACHE_DIR: path.join(home, "cache") });
