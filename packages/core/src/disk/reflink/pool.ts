@@ -37,14 +37,19 @@ export class ReflinkPool {
   readonly layout: PoolLayout;
   readonly index: ExpandedIndex;
   private readonly reporter: Reporter;
-  private readonly fixedSize?: number;
+  private readonly sizeOption?: number;
 
   constructor(home: string, opts: ReflinkPoolOptions = {}) {
     this.layout = poolLayout(home);
     this.index = new ExpandedIndex(this.layout);
     this.reporter = opts.reporter ?? silentReporter;
+    this.sizeOption = opts.sizeBytes;
+  }
+
+  /** Read when the pool is used, so a bad DBCLONE_POOL_SIZE never stops a teardown or gc. */
+  private get fixedSize(): number | undefined {
     const env = process.env.DBCLONE_POOL_SIZE;
-    this.fixedSize = opts.sizeBytes ?? (env ? parsePoolSize(env) : undefined);
+    return this.sizeOption ?? (env ? parsePoolSize(env) : undefined);
   }
 
   /** The pool is a mounted pool file (not the host's own filesystem). */
