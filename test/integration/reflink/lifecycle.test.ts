@@ -67,6 +67,8 @@ describe.skipIf(!canRun)("reflink disk driver (real PostgreSQL, loop-mounted XFS
       expect(c.clone.disk).toBe("reflink");
       expect(c.clone.attachment?.driver).toBe("reflink");
       expect(path.dirname(c.clone.attachment!.file)).toBe(path.join(world.home, "pool", "clones"));
+      // Reported size: only what the clone wrote itself, not the blocks it shares with the image.
+      expect(c.childDiskBytes).toBeLessThan(32 * 1024 * 1024);
     }
     // No qemu-storage-daemon serves any of them: writes go XFS → loop → XFS pool → host.
     expect(qsdUnder(world.root)).toEqual([]);

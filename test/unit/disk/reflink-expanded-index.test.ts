@@ -1,6 +1,6 @@
 // The pool's record of expanded versions: LRU order for eviction, never an image a live clone
 // was copied from (its owner file names the image) nor one the caller keeps.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -23,6 +23,8 @@ afterEach(() => rmSync(layout.home, { recursive: true, force: true }));
 
 async function expanded(k: string, lastUsedMs: number): Promise<void> {
   writeFileSync(imageFile(layout, k), "raw");
+  // The file's access time is the other record of a use (a clone's fast path sets it).
+  utimesSync(imageFile(layout, k), lastUsedMs / 1000, lastUsedMs / 1000);
   await index.update((e) => {
     e[k] = { layers: [`sha256:${k}`], bytes: 3, lastUsedMs };
   });
@@ -45,9 +47,11 @@ describe("ExpandedIndex", () => {
     expect(await index.read()).toEqual({});
   });
 
-  it("touch records a use", async () => {
-    await expanded(key("f"), 1);
-    await index.touch(key("f"));
-    expect((await index.read())[key("f")]!.lastUsedMs).toBeGreaterThan(1);
+  it("a use marked on the file (the lock-free clone path) moves an image to the back of the line", async () => {
+    await expanded(key("a"), 1000);
+    await expanded(key("b"), 2000);
+    expect(await index.markUsed(imageFile(layout, key("a")))).toBe(true);
+    expect(await index.markUsed(imageFile(layout, key("z")))).toBe(false);
+    expect(await index.evictionOrder(new Set())).toEqual([key("b"), key("a")]);
   });
 });

@@ -147,7 +147,7 @@ export async function createClone(opts: CreateCloneOptions): Promise<CloneResult
     const readySeconds = secondsSince(started);
     cleanup.dismiss();
     await pausePoint("clone:ready");
-    const childDiskBytes = await allocatedBytes(child.file);
+    const childDiskBytes = driver.ownBytes ? await driver.ownBytes(child.file) : await allocatedBytes(child.file);
     const where = server.containerId ? ` (container ${server.containerId.slice(0, 12)})` : "";
     reporter.info(`Clone ${record.id} of ${image.name}:${image.version} ready in ${readySeconds.toFixed(3)} s on ${record.host}:${record.port}${where}`);
     return { created: true, clone, credentials, image, readySeconds, childDiskBytes, replaced };

@@ -73,6 +73,8 @@ export interface DiskDriver {
   list(rootDir: string): Promise<DiskResource[]>;
   /** Remove one leftover reported by list(). */
   release(resource: DiskResource): Promise<void>;
+  /** Bytes a child disk holds of its own (default: its allocated blocks); reflink copies share the rest. */
+  ownBytes?(file: string): Promise<number>;
   /** Remove what killed processes left in the driver's own storage, owned by no clone (gc). */
   sweep?(): Promise<string[]>;
 }

@@ -7,7 +7,7 @@ import { CloneError, DigestMismatchError, NotSupportedError } from "../../errors
 import { silentReporter, type Reporter } from "../../reporter.js";
 import type { ChildDisk, DiskAttachment, DiskDriver, DiskLayer, DiskResource, SealedDisk, StagingDisk } from "../types.js";
 import { VerifiedDigestCache } from "../qcow2/verified-digests.js";
-import { attachClone, detachClone, reflinkCopy, removeCloneFile } from "./clone.js";
+import { attachClone, detachClone, ownBytes, reflinkCopy, removeCloneFile } from "./clone.js";
 import { expandImage, type VerifiedLayer } from "./expand.js";
 import { listPoolLeftovers, releasePoolLeftover, sweepDeadExpansions } from "./leftovers.js";
 import { ReflinkPool } from "./pool.js";
@@ -95,6 +95,11 @@ export class ReflinkDriver implements DiskDriver {
   /** `file`: the pool clone file, or the clone's own child path (what its record holds). */
   async destroy(file: string): Promise<void> {
     await removeCloneFile(cloneFileFor(this.pool.layout, file));
+  }
+
+  /** What the clone wrote: its extents not shared with the image. */
+  ownBytes(file: string): Promise<number> {
+    return ownBytes(file, this.reporter);
   }
 
   list(rootDir: string): Promise<DiskResource[]> {

@@ -34,16 +34,18 @@ export function expandedKey(layers: VerifiedLayer[]): string {
   return createHash("sha256").update(layers.map((l) => hexOf(l.digest)).join("\n")).digest("hex");
 }
 
-/** The expanded raw image of `layers` (nearest first), made now unless the pool has it. */
+/**
+ * The expanded raw image of `layers` (nearest first), made now unless the pool has it. Fast path
+ * without any lock: an image file only ever appears by rename once complete, and a copy that
+ * races an eviction either opened it first (and copies it whole) or fails and takes the slow path.
+ */
 export async function expandImage(pool: ReflinkPool, layers: VerifiedLayer[], reporter: Reporter): Promise<{ key: string; file: string }> {
   const key = expandedKey(layers);
   const file = imageFile(pool.layout, key);
+  if (await pool.index.markUsed(file)) return { key, file };
   await pool.prepare(0, new Set([key]));
   return withFileLock(file, async () => {
-    if (await stat(file).catch(() => undefined)) {
-      await pool.index.touch(key);
-      return { key, file };
-    }
+    if (await pool.index.markUsed(file)) return { key, file };
     const started = performance.now();
     let need = 0;
     for (const l of layers) need += (await stat(l.file)).size;

@@ -1,7 +1,7 @@
 // What the pool holds: expanded image versions (key → layer digests, bytes, last use), for reuse
 // and LRU eviction. An image a clone was copied from is never evicted while that clone lives
 // (its <clone>.json names the key), nor while its own expansion lock is held.
-import { readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { readFile, readdir, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { withFileLock } from "../../audit/file-lock.js";
 import type { Reporter } from "../../reporter.js";
@@ -53,6 +53,17 @@ export class ExpandedIndex {
     });
   }
 
+  /**
+   * Record a use of an expanded image, when it is there, as its access time: no lock and no index
+   * write on a clone's path. Eviction orders by the later of this and the index's time.
+   */
+  async markUsed(file: string): Promise<boolean> {
+    const s = await stat(file).catch(() => undefined);
+    if (!s) return false;
+    await utimes(file, new Date(), s.mtime).catch(() => undefined);
+    return true;
+  }
+
   /** Keys of images live clones were copied from. */
   async inUse(): Promise<Set<string>> {
     const keys = new Set<string>();
@@ -67,10 +78,13 @@ export class ExpandedIndex {
   /** Evictable images, least recently used first. */
   async evictionOrder(keep: Set<string>): Promise<string[]> {
     const used = await this.inUse();
-    return Object.entries(await this.read())
-      .filter(([key]) => !keep.has(key) && !used.has(key))
-      .sort((a, b) => a[1].lastUsedMs - b[1].lastUsedMs)
-      .map(([key]) => key);
+    const candidates: { key: string; lastUsedMs: number }[] = [];
+    for (const [key, e] of Object.entries(await this.read())) {
+      if (keep.has(key) || used.has(key)) continue;
+      const s = await stat(imageFile(this.layout, key)).catch(() => undefined);
+      candidates.push({ key, lastUsedMs: Math.max(e.lastUsedMs, s?.atimeMs ?? 0) });
+    }
+    return candidates.sort((a, b) => a.lastUsedMs - b.lastUsedMs).map((c) => c.key);
   }
 
   async evict(key: string, reporter: Reporter): Promise<void> {
