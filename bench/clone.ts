@@ -120,7 +120,13 @@ async function benchScale(root: string, scale: number) {
         const [, td] = await timed(() => teardownClones({ home, reporter, id: c.clone.id }));
         if (i > 0) teardown.push(td);
       }
-      perDriver[disk] = { firstCloneSeconds: round(firstSeconds, 2), cloneReady: summary(ready), teardownP50: round(percentile(teardown, 50)), childDiskBytesP50: percentile(childBytes, 50), tps: {} };
+      perDriver[disk] = {
+        firstCloneSeconds: round(firstSeconds, 2),
+        cloneReady: summary(ready),
+        teardownP50: round(percentile(teardown, 50)),
+        childDiskBytesP50: percentile(childBytes, 50),
+        tps: {},
+      };
     }
 
     log(`scale ${scale}: pgbench TPS, ${tpsSeconds} s each, cold (caches dropped) then after pg_prewarm …`);
@@ -183,18 +189,27 @@ async function main(): Promise<void> {
     for (const scale of scales) results.push(await benchScale(root, scale));
     const ratio = (d: Disk) => round(results[results.length - 1]!.drivers[d]!.cloneReady.p50 / results[0]!.drivers[d]!.cloneReady.p50, 2);
     const summaryOut = { readyRatioBigVsSmall: Object.fromEntries(drivers.map((d) => [d, ratio(d)])) };
-    const rows: (string | number)[][] = [["scale", "db size", "base disk", "driver", "1st clone s", "ready p50 s", "ready p95 s", "child disk", "x pg_restore", "x template", "eph cold", "eph warm", "dur cold", "dur warm"]];
+    const rows: (string | number)[][] = [
+      ["scale", "db size", "base disk", "driver", "1st clone s", "ready p50 s", "ready p95 s", "child disk", "x pg_restore", "x template"],
+    ];
+    rows[0]!.push("eph cold", "eph warm", "dur cold", "dur warm");
     for (const r of results) {
-      rows.push([r.scale, mb(r.databaseBytes), mb(r.baseDiskBytes), "native", "", "", "", "", `${r.baselines.pgRestoreSeconds} s`, `${r.baselines.templateCopySeconds} s`, r.nativeTps.ephemeral_cold!, r.nativeTps.ephemeral!, r.nativeTps.durable_cold!, r.nativeTps.durable!]);
+      const { pgRestoreSeconds: restore, templateCopySeconds: template } = r.baselines;
+      const n = r.nativeTps;
+      rows.push([r.scale, mb(r.databaseBytes), mb(r.baseDiskBytes), "native", "", "", "", "", `${restore} s`, `${template} s`, n.ephemeral_cold!, n.ephemeral!, n.durable_cold!, n.durable!]);
       for (const d of drivers) {
         const x = r.drivers[d]!;
         const t = (k: string) => `${x.tps[k]} (${x.tpsRatio![k]}x)`;
-        rows.push(["", "", "", d, x.firstCloneSeconds, x.cloneReady.p50, x.cloneReady.p95, mb(x.childDiskBytesP50), round(r.baselines.pgRestoreSeconds / x.cloneReady.p50, 1), round(r.baselines.templateCopySeconds / x.cloneReady.p50, 1), t("ephemeral_cold"), t("ephemeral"), t("durable_cold"), t("durable")]);
+        const p50 = x.cloneReady.p50;
+        rows.push(["", "", "", d, x.firstCloneSeconds, p50, x.cloneReady.p95, mb(x.childDiskBytesP50), round(restore / p50, 1), round(template / p50, 1)]);
+        rows[rows.length - 1]!.push(t("ephemeral_cold"), t("ephemeral"), t("durable_cold"), t("durable"));
       }
     }
-    process.stdout.write(`${table(rows)}\nTPS: per driver (ratio to the plain data directory, same run). clone-ready p50, largest vs smallest scale: ${JSON.stringify(summaryOut.readyRatioBigVsSmall)}\n`);
+    const readyRatios = JSON.stringify(summaryOut.readyRatioBigVsSmall);
+    process.stdout.write(`${table(rows)}\nTPS: per driver (ratio to the plain data directory, same run). clone-ready p50, largest vs smallest scale: ${readyRatios}\n`);
     await fs.mkdir("bench/results", { recursive: true });
-    const out = { benchmark: "clone", when: new Date().toISOString(), machine: { cpus: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30), loadAverage: os.loadavg().map((x) => round(x, 1)) }, clones: cloneCount, tpsSeconds, drivers, results, summary: summaryOut };
+    const machine = { cpus: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30), loadAverage: os.loadavg().map((x) => round(x, 1)) };
+    const out = { benchmark: "clone", when: new Date().toISOString(), machine, clones: cloneCount, tpsSeconds, drivers, results, summary: summaryOut };
     await fs.writeFile("bench/results/clone.json", `${JSON.stringify(out, null, 2)}\n`);
   } finally {
     await fs.rm(root, { recursive: true, force: true });

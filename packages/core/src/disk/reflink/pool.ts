@@ -94,7 +94,9 @@ export class ReflinkPool {
       free = await freeBytes(this.layout.dir);
       if (free >= want) return;
     }
-    const what = (await this.usesPoolFile()) ? `the pool file ${this.layout.poolFile} (fixed at ${mb(this.fixedSize ?? 0)} by DBCLONE_POOL_SIZE)` : `the host filesystem at ${this.layout.dir}`;
+    const what = (await this.usesPoolFile())
+      ? `the pool file ${this.layout.poolFile} (fixed at ${mb(this.fixedSize ?? 0)} by DBCLONE_POOL_SIZE)`
+      : `the host filesystem at ${this.layout.dir}`;
     throw new DiskFullError(
       `The reflink pool ${this.layout.dir} is full: ${mb(free)} free, expanding the image needs about ${mb(want)}; ` +
         `nothing was made. Images in use by clones are never evicted. Tear down clones, raise DBCLONE_POOL_SIZE, or clone with --disk qcow2. (Pool: ${what}.)`,
