@@ -59,6 +59,8 @@ export class ReflinkPool {
 
   /** Ready to take `needBytes` more: made or mounted the first time, then grown or evicted into. */
   async prepare(needBytes: number, keepKeys: Set<string>): Promise<void> {
+    // The lock lives beside the pool file, so its directory must exist before the first lock.
+    await mkdir(this.layout.home, { recursive: true });
     await withFileLock(this.layout.poolFile, async () => {
       if (!(await this.usesPoolFile()) && !(await isMountPoint(this.layout.dir)) && (await hostHasReflinks(this.layout.dir))) {
         await this.makeDirs();
