@@ -1,7 +1,9 @@
-// `npm run bench -- clone [--scales 5,50] [--clones 10] [--tps-seconds 10]`
-// Clone-ready time and child disk size for pgbench databases of two sizes, against baselines
-// measured in the same run: pg_restore into a fresh database, CREATE DATABASE … TEMPLATE …
-// STRATEGY FILE_COPY, and pgbench TPS on a plain data directory on the host filesystem.
+// `npm run bench -- clone [--scales 5,50] [--clones 10] [--tps-seconds 10] [--drivers qcow2,reflink] [--quick]`
+// Clone-ready time and child disk size for pgbench databases of two sizes, per disk driver
+// (qcow2 over FUSE, reflink copies in a local pool), against baselines measured in the same run:
+// pg_restore into a fresh database, CREATE DATABASE … TEMPLATE … STRATEGY FILE_COPY, and pgbench
+// TPS on a plain data directory on the host filesystem. "cold" runs start right after
+// `echo 3 > /proc/sys/vm/drop_caches`; "warm" ones after pg_prewarm. --quick: scales 2,8, 4 clones, 5 s.
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -12,15 +14,23 @@ import type { Durability } from "../packages/core/src/engine/types.js";
 import { findBinaries } from "../packages/core/src/engine/postgres/binaries.js";
 import { silentReporter } from "../packages/core/src/reporter.js";
 import { openRepository } from "../packages/core/src/repository/index.js";
+import { ReflinkDriver } from "../packages/core/src/disk/index.js";
 import { run } from "../packages/core/src/runtime/exec.js";
 import { NativeServer } from "./lib/source-server.js";
 import { percentile, round, table } from "./lib/stats.js";
 
 const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ""), process.argv[i + 1] ?? "");
-const scales = (args.get("scales") ?? "5,50").split(",").map(Number);
-const cloneCount = Number(args.get("clones") ?? 10);
-const tpsSeconds = Number(args.get("tps-seconds") ?? 10);
+for (let i = 2; i < process.argv.length; i++) {
+  const key = process.argv[i]!.replace(/^--/, "");
+  if (key === "quick") args.set(key, "true");
+  else args.set(key, process.argv[++i] ?? "");
+}
+const quick = args.has("quick");
+const scales = (args.get("scales") ?? (quick ? "2,8" : "5,50")).split(",").map(Number);
+const cloneCount = Number(args.get("clones") ?? (quick ? 4 : 10));
+const tpsSeconds = Number(args.get("tps-seconds") ?? (quick ? 5 : 10));
+const drivers = (args.get("drivers") ?? "qcow2,reflink").split(",") as Disk[];
+type Disk = "qcow2" | "reflink";
 const reporter = silentReporter;
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
@@ -44,6 +54,25 @@ async function prewarm(socketDir: string, port: number, adminUser: string): Prom
   const bins = await findBinaries(15);
   const sql = "CREATE EXTENSION IF NOT EXISTS pg_prewarm; SELECT sum(pg_prewarm(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind IN ('r', 'i')";
   await run(bins.bin("psql"), ["-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-h", socketDir, "-p", String(port), "-U", adminUser, "-d", "bench", "-c", sql]);
+}
+
+interface DriverResult {
+  firstCloneSeconds: number;
+  cloneReady: ReturnType<typeof summary>;
+  teardownP50: number;
+  childDiskBytesP50: number;
+  tps: Record<string, number>;
+  tpsRatio?: Record<string, number>;
+}
+
+function summary(xs: number[]) {
+  return { p50: round(percentile(xs, 50)), p95: round(percentile(xs, 95)), min: round(Math.min(...xs)), max: round(Math.max(...xs)), samples: xs.map((x) => round(x)) };
+}
+
+/** Cold runs start with an empty page cache. */
+async function dropCaches(): Promise<void> {
+  await run("sync", []);
+  await fs.writeFile("/proc/sys/vm/drop_caches", "3\n");
 }
 
 async function benchScale(root: string, scale: number) {
@@ -73,61 +102,80 @@ async function benchScale(root: string, scale: number) {
     log(`scale ${scale}: build image …`);
     const build = await buildImage({ repository, name: "bench", version: `s${scale}`, sources: [{ kind: "dump", path: dump }], home, reporter , unmasked: { reason: "synthetic benchmark data" } });
 
-    log(`scale ${scale}: ${cloneCount} clones …`);
-    const ready: number[] = [];
-    const teardown: number[] = [];
-    const childBytes: number[] = [];
-    for (let i = 0; i < cloneCount; i++) {
-      const c = await createClone({ repository, ref: `bench:s${scale}`, home, reporter });
-      ready.push(c.readySeconds);
-      childBytes.push(c.childDiskBytes);
-      const [, td] = await timed(() => teardownClones({ home, reporter, id: c.clone.id }));
-      teardown.push(td);
+    const perDriver: Record<string, DriverResult> = {};
+    for (const disk of drivers) {
+      log(`scale ${scale}: ${disk}: ${cloneCount} clones …`);
+      const ready: number[] = [];
+      const teardown: number[] = [];
+      const childBytes: number[] = [];
+      let firstSeconds = 0;
+      for (let i = 0; i < cloneCount + 1; i++) {
+        const c = await createClone({ repository, ref: `bench:s${scale}`, home, reporter, disk });
+        // The first reflink clone of a version also expands it into the pool: reported apart.
+        if (i === 0) firstSeconds = c.readySeconds;
+        else {
+          ready.push(c.readySeconds);
+          childBytes.push(c.childDiskBytes);
+        }
+        const [, td] = await timed(() => teardownClones({ home, reporter, id: c.clone.id }));
+        if (i > 0) teardown.push(td);
+      }
+      perDriver[disk] = {
+        firstCloneSeconds: round(firstSeconds, 2),
+        cloneReady: summary(ready),
+        teardownP50: round(percentile(teardown, 50)),
+        childDiskBytesP50: percentile(childBytes, 50),
+        tps: {},
+      };
     }
 
-    log(`scale ${scale}: pgbench TPS, ${tpsSeconds} s each, cold then after pg_prewarm …`);
-    const tps: Record<string, number> = {};
+    log(`scale ${scale}: pgbench TPS, ${tpsSeconds} s each, cold (caches dropped) then after pg_prewarm …`);
+    const nativeTps: Record<string, number> = {};
     for (const durability of ["ephemeral", "durable"] as Durability[]) {
       // Both sides over TCP with a password login, so only the storage differs. "cold" is right after
-      // start (a fresh CI clone); "warm" after pg_prewarm of every table and index (a long-lived
-      // per-branch clone), which takes the first-touch reads through the disk stack out.
+      // start with the page cache dropped (a fresh CI clone); "warm" after pg_prewarm of every table
+      // and index (a long-lived per-branch clone).
+      await native.stop();
+      await dropCaches();
       const s = await native.start(durability);
       const login = await native.engine.createLogin(s, ["bench"], { user: "bench_native", password: "bench-native-pw" });
-      tps[`native_${durability}_cold`] = await pgbenchTps("127.0.0.1", s.port, login.user, login.password, "bench");
+      nativeTps[`${durability}_cold`] = await pgbenchTps("127.0.0.1", s.port, login.user, login.password, "bench");
       await prewarm(s.socketDir!, s.port, s.adminUser);
-      tps[`native_${durability}`] = await pgbenchTps("127.0.0.1", s.port, login.user, login.password, "bench");
+      nativeTps[durability] = await pgbenchTps("127.0.0.1", s.port, login.user, login.password, "bench");
       await native.stop();
-      const c = await createClone({ repository, ref: `bench:s${scale}`, home, reporter, durability });
-      live.push(c);
-      tps[`clone_${durability}_cold`] = await pgbenchTps("127.0.0.1", c.credentials.port, c.credentials.user, c.credentials.password, "bench");
-      await prewarm(path.join(c.clone.dir, "run"), c.credentials.port, "dbclone_admin");
-      tps[`clone_${durability}`] = await pgbenchTps("127.0.0.1", c.credentials.port, c.credentials.user, c.credentials.password, "bench");
-      await teardownClones({ home, reporter, id: c.clone.id });
-      live.pop();
+      for (const disk of drivers) {
+        const c = await createClone({ repository, ref: `bench:s${scale}`, home, reporter, durability, disk });
+        live.push(c);
+        await dropCaches();
+        const tps = perDriver[disk]!.tps;
+        tps[`${durability}_cold`] = await pgbenchTps("127.0.0.1", c.credentials.port, c.credentials.user, c.credentials.password, "bench");
+        await prewarm(path.join(c.clone.dir, "run"), c.credentials.port, "dbclone_admin");
+        tps[durability] = await pgbenchTps("127.0.0.1", c.credentials.port, c.credentials.user, c.credentials.password, "bench");
+        await teardownClones({ home, reporter, id: c.clone.id });
+        live.pop();
+      }
     }
-    const p50 = percentile(ready, 50);
+    for (const d of Object.values(perDriver)) {
+      d.tpsRatio = Object.fromEntries(Object.entries(d.tps).map(([k, v]) => [k, round(v / nativeTps[k]!, 3)]));
+      d.tps = Object.fromEntries(Object.entries(d.tps).map(([k, v]) => [k, round(v, 1)]));
+    }
+    const fastest = Math.min(...Object.values(perDriver).map((d) => d.cloneReady.p50));
     return {
       scale,
       databaseBytes: dbBytes,
       dumpBytes: (await fs.stat(dump)).size,
       baseDiskBytes: build.image.manifest.disk.sizeBytes,
       buildSeconds: round(build.timings.totalSeconds, 2),
-      cloneReady: { p50: round(p50), p95: round(percentile(ready, 95)), min: round(Math.min(...ready)), max: round(Math.max(...ready)), samples: ready.map((x) => round(x)) },
-      teardownP50: round(percentile(teardown, 50)),
-      childDiskBytesP50: percentile(childBytes, 50),
       baselines: { pgRestoreSeconds: round(restoreSeconds, 2), templateCopySeconds: round(templateSeconds, 2) },
-      speedup: { vsPgRestore: round(restoreSeconds / p50, 1), vsTemplateCopy: round(templateSeconds / p50, 1) },
-      tps: Object.fromEntries(Object.entries(tps).map(([k, v]) => [k, round(v, 1)])),
-      tpsRatio: {
-        ephemeral: round(tps.clone_ephemeral! / tps.native_ephemeral!, 3),
-        durable: round(tps.clone_durable! / tps.native_durable!, 3),
-        ephemeralCold: round(tps.clone_ephemeral_cold! / tps.native_ephemeral_cold!, 3),
-        durableCold: round(tps.clone_durable_cold! / tps.native_durable_cold!, 3),
-      },
+      speedup: { vsPgRestore: round(restoreSeconds / fastest, 1), vsTemplateCopy: round(templateSeconds / fastest, 1) },
+      nativeTps: Object.fromEntries(Object.entries(nativeTps).map(([k, v]) => [k, round(v, 1)])),
+      drivers: perDriver,
     };
   } finally {
     for (const c of live) await teardownClones({ home, reporter, id: c.clone.id }).catch(() => undefined);
     await native.stop().catch(() => undefined);
+    // The reflink pool file and its loop mount go with the bench's home.
+    await new ReflinkDriver({ home, stateDir: path.join(home, "state") }).removePool().catch((e: Error) => log(`could not remove the reflink pool: ${e.message}`));
   }
 }
 
@@ -137,18 +185,31 @@ async function main(): Promise<void> {
   const root = await fs.mkdtemp(path.join(os.tmpdir(), "dbclone-bench-clone-"));
   await fs.chmod(root, 0o711);
   try {
-    const results = [];
+    const results: Awaited<ReturnType<typeof benchScale>>[] = [];
     for (const scale of scales) results.push(await benchScale(root, scale));
-    const big = results[results.length - 1]!;
-    const small = results[0]!;
-    const summary = { readyRatioBigVsSmall: round(big.cloneReady.p50 / small.cloneReady.p50, 2) };
-    const rows: (string | number)[][] = [["scale", "db size", "base disk", "build s", "ready p50 s", "ready p95 s", "child disk", "pg_restore s", "template s", "x pg_restore", "x template", "TPS eph clone/native (warm)", "TPS dur clone/native (warm)", "cold eph", "cold dur"]];
+    const ratio = (d: Disk) => round(results[results.length - 1]!.drivers[d]!.cloneReady.p50 / results[0]!.drivers[d]!.cloneReady.p50, 2);
+    const summaryOut = { readyRatioBigVsSmall: Object.fromEntries(drivers.map((d) => [d, ratio(d)])) };
+    const rows: (string | number)[][] = [
+      ["scale", "db size", "base disk", "driver", "1st clone s", "ready p50 s", "ready p95 s", "child disk", "x pg_restore", "x template"],
+    ];
+    rows[0]!.push("eph cold", "eph warm", "dur cold", "dur warm");
     for (const r of results) {
-      rows.push([r.scale, mb(r.databaseBytes), mb(r.baseDiskBytes), r.buildSeconds, r.cloneReady.p50, r.cloneReady.p95, mb(r.childDiskBytesP50), r.baselines.pgRestoreSeconds, r.baselines.templateCopySeconds, r.speedup.vsPgRestore, r.speedup.vsTemplateCopy, `${r.tps.clone_ephemeral}/${r.tps.native_ephemeral} = ${r.tpsRatio.ephemeral}`, `${r.tps.clone_durable}/${r.tps.native_durable} = ${r.tpsRatio.durable}`, r.tpsRatio.ephemeralCold, r.tpsRatio.durableCold]);
+      const { pgRestoreSeconds: restore, templateCopySeconds: template } = r.baselines;
+      const n = r.nativeTps;
+      rows.push([r.scale, mb(r.databaseBytes), mb(r.baseDiskBytes), "native", "", "", "", "", `${restore} s`, `${template} s`, n.ephemeral_cold!, n.ephemeral!, n.durable_cold!, n.durable!]);
+      for (const d of drivers) {
+        const x = r.drivers[d]!;
+        const t = (k: string) => `${x.tps[k]} (${x.tpsRatio![k]}x)`;
+        const p50 = x.cloneReady.p50;
+        rows.push(["", "", "", d, x.firstCloneSeconds, p50, x.cloneReady.p95, mb(x.childDiskBytesP50), round(restore / p50, 1), round(template / p50, 1)]);
+        rows[rows.length - 1]!.push(t("ephemeral_cold"), t("ephemeral"), t("durable_cold"), t("durable"));
+      }
     }
-    process.stdout.write(`${table(rows)}\nclone-ready p50, largest vs smallest: ${summary.readyRatioBigVsSmall}x\n`);
+    const readyRatios = JSON.stringify(summaryOut.readyRatioBigVsSmall);
+    process.stdout.write(`${table(rows)}\nTPS: per driver (ratio to the plain data directory, same run). clone-ready p50, largest vs smallest scale: ${readyRatios}\n`);
     await fs.mkdir("bench/results", { recursive: true });
-    const out = { benchmark: "clone", when: new Date().toISOString(), machine: { cpus: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30) }, clones: cloneCount, tpsSeconds, results, summary };
+    const machine = { cpus: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30), loadAverage: os.loadavg().map((x) => round(x, 1)) };
+    const out = { benchmark: "clone", when: new Date().toISOString(), machine, clones: cloneCount, tpsSeconds, drivers, results, summary: summaryOut };
     await fs.writeFile("bench/results/clone.json", `${JSON.stringify(out, null, 2)}\n`);
   } finally {
     await fs.rm(root, { recursive: true, force: true });

@@ -13,6 +13,7 @@ export enum Inputs {
   Database = "database",
   ExportEnv = "export-env",
   Runtime = "runtime",
+  Disk = "disk",
   DockerImage = "docker-image",
   Memory = "memory",
   Cpus = "cpus",

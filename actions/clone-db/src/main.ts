@@ -43,6 +43,7 @@ async function main(): Promise<void> {
     scope: inputs.scope,
     database: inputs.database,
     runtime: inputs.runtime,
+    disk: inputs.disk,
     docker: inputs.docker,
   });
 

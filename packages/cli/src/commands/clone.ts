@@ -22,6 +22,7 @@ interface CloneOptions {
   database?: string;
   timeout?: string;
   runtime: string;
+  disk?: string;
   dockerImage?: string;
   memory?: string;
   cpus?: string;
@@ -83,6 +84,7 @@ export function registerClone(program: Command, ctx: CliContext): void {
     .option("--database <name>", "the database the connection string points at (default the image's first)")
     .option("--timeout <duration>", "give up when not ready within this time: seconds (1.5) or a duration (2m); default 120")
     .option("--runtime <runtime>", "where the clone's server runs: host (a host process, fastest) or docker (a container)", "host")
+    .option("--disk <driver>", "clone disk driver: qcow2 (FUSE over the image) or reflink (a copy-on-write copy in a local pool); default qcow2, DBCLONE_DISK sets the preference")
     .option("--docker-image <image>", "container image for --runtime docker (default postgres:<major> of the image's server)")
     .option("--memory <size>", "memory limit of the container, e.g. 512m, 2g (--runtime docker)")
     .option("--cpus <n>", "CPU limit of the container, e.g. 1.5 (--runtime docker)")
@@ -103,6 +105,9 @@ export function registerClone(program: Command, ctx: CliContext): void {
       }
       if (opts.runtime !== "host" && opts.runtime !== "docker") {
         throw new UsageError(`--runtime must be host or docker, got '${opts.runtime}'`);
+      }
+      if (opts.disk !== undefined && opts.disk !== "qcow2" && opts.disk !== "reflink") {
+        throw new UsageError(`--disk must be qcow2 or reflink, got '${opts.disk}'`);
       }
       if (!(ON_IMAGE_CHANGE as readonly string[]).includes(opts.onImageChange)) {
         throw new UsageError(`--on-image-change must be one of ${ON_IMAGE_CHANGE.join(", ")}, got '${opts.onImageChange}'`);
@@ -127,6 +132,7 @@ export function registerClone(program: Command, ctx: CliContext): void {
         onImageChange: opts.onImageChange as OnImageChange,
         database: opts.database,
         runtime: opts.runtime,
+        disk: opts.disk as "qcow2" | "reflink" | undefined,
         docker,
       });
       ctx.reporter.secret(result.credentials.password);

@@ -5,7 +5,7 @@
 // it can identify as its own: `c-*` clone directories and `build-*` work directories.
 import fs from "node:fs/promises";
 import path from "node:path";
-import { platformFor } from "../build/platform.js";
+import { allCloneDiskDrivers } from "../build/platform.js";
 import type { Reporter } from "../reporter.js";
 import { isServerRunning } from "../runtime/index.js";
 import type { GcResult } from "./lifecycle-types.js";
@@ -58,11 +58,15 @@ async function collectLocked(registry: CloneRegistry, opts: { home: string; repo
   const known = new Set(records.map((r) => r.dir));
   // On Windows the leftovers are VHDX children and folder mounts; elsewhere qcow2 exports and loops.
   const sqlHost = (await import("../engine/sqlserver/host.js")).sqlServerHost();
-  const driver = sqlHost.platform === "win32" ? sqlHost.disk(path.join(opts.home, "state"), opts.reporter) : platformFor("postgres", opts.home).driver;
-  for (const resource of await driver.list(clonesDir)) {
-    if (!resource.ownerDir || known.has(resource.ownerDir) || !isCloneDir(clonesDir, resource.ownerDir)) continue;
-    await driver.release(resource);
-    result.released.push(`${resource.kind} ${resource.id}`);
+  const drivers = sqlHost.platform === "win32" ? [sqlHost.disk(path.join(opts.home, "state"), opts.reporter)] : allCloneDiskDrivers(opts.home, opts.reporter);
+  for (const driver of drivers) {
+    for (const resource of await driver.list(clonesDir)) {
+      if (!resource.ownerDir || known.has(resource.ownerDir) || !isCloneDir(clonesDir, resource.ownerDir)) continue;
+      await driver.release(resource);
+      result.released.push(`${resource.kind} ${resource.id}`);
+    }
+    // What a killed process left in the driver's own storage (a reflink expansion's temp file).
+    result.released.push(...((await driver.sweep?.()) ?? []));
   }
   for (const entry of await fs.readdir(clonesDir, { withFileTypes: true }).catch(() => [])) {
     const dir = path.join(clonesDir, entry.name);

@@ -38,6 +38,8 @@ export interface CreateCloneOptions {
   scope?: Record<string, string>;
   /** The database the credentials' connection string points at (default: the image's first). */
   database?: string;
+  /** The clone's disk driver: qcow2 (FUSE over the image) or reflink (a copy in the local pool); default per host. */
+  disk?: "qcow2" | "reflink";
   /** Where the clone's server runs: a host process (default, fastest) or a Docker container. */
   runtime?: "host" | "docker";
   /** Image, limits and network of the container (runtime "docker" only). */

@@ -5,7 +5,7 @@
 import crypto from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { platformFor } from "../build/platform.js";
+import { clonePlatformFor } from "../build/platform.js";
 import { CloneError, DbcloneError } from "../errors.js";
 import { progressOnDemand } from "../reporter.js";
 import type { RunningServer } from "../engine/types.js";
@@ -55,7 +55,7 @@ export async function createClone(opts: CreateCloneOptions): Promise<CloneResult
     await removeClone(previous, { home: opts.home, reporter, repository });
   }
 
-  const { driver, engine } = platformFor(image.manifest.engine.kind, opts.home);
+  const { driver, engine, disk } = clonePlatformFor(image.manifest.engine.kind, opts.home, { disk: opts.disk, reporter });
   const runtimeKind = opts.runtime ?? "host";
   const host = opts.host ?? "127.0.0.1";
   // Loaded before anything is made: a missing Docker engine fails here, not half-way.
@@ -79,6 +79,7 @@ export async function createClone(opts: CreateCloneOptions): Promise<CloneResult
     image: { name: image.name, version: image.version, manifestDigest: image.manifestDigest, diskDigest: image.manifest.disk.digest },
     engine: image.manifest.engine.kind,
     host,
+    disk,
     runtime: runtimeKind,
     password,
     databases: image.manifest.databases.map((d) => d.name),
@@ -150,7 +151,7 @@ export async function createClone(opts: CreateCloneOptions): Promise<CloneResult
     const readySeconds = secondsSince(started);
     cleanup.dismiss();
     await pausePoint("clone:ready");
-    const childDiskBytes = await allocatedBytes(child.file);
+    const childDiskBytes = driver.ownBytes ? await driver.ownBytes(child.file) : await allocatedBytes(child.file);
     const where = server.containerId ? ` (container ${server.containerId.slice(0, 12)})` : "";
     // The CLI and the action each print the ready line with how to connect: said once, there.
     reporter.debug(`Clone ${record.id} of ${image.name}:${image.version} ready in ${readySeconds.toFixed(3)} s on ${record.host}:${record.port}${where}`);

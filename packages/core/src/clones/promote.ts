@@ -21,7 +21,7 @@ import { assertCleanShutdown } from "./promote-shutdown.js";
 import { detachCloneLogin } from "./promote-prepare.js";
 import { promotedMasking } from "./promote-privacy.js";
 import { CloneRegistry } from "./registry.js";
-import { removeClone } from "./teardown.js";
+import { diskOf, removeClone } from "./teardown.js";
 import { newBuildRecord, writeBuildRecord } from "../build/build-record.js";
 import { currentProcess } from "../util/process-identity.js";
 import { pausePoint } from "../util/pause-point.js";
@@ -70,8 +70,8 @@ export async function promoteClone(opts: PromoteCloneOptions): Promise<PromoteRe
   if (record.engine !== "postgres") throw new NotSupportedError(`promoting ${record.engine} clones is not supported yet`);
   await refuseExisting(repository, target.name, target.version);
   const source = await repository.resolve({ name: record.image.name, digest: record.image.manifestDigest });
-  const { driver, engine } = platformFor(record.engine, opts.home);
-  if (!supportsLayers(driver)) throw new NotSupportedError(`the ${driver.name} disk driver cannot promote clones`);
+  const { driver, engine } = platformFor(record.engine, opts.home, diskOf(record), opts.reporter);
+  if (!supportsLayers(driver)) throw new NotSupportedError(`the ${driver.name} disk driver cannot promote clones yet; clone with --disk qcow2 to promote`);
   const label = `${target.name}:${target.version}`;
   const sourceLabel = `${source.name}:${source.version}`;
 

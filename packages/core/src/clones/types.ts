@@ -16,6 +16,8 @@ export interface CloneRecord {
   dir: string;
   childFile: string;
   mountPath: string;
+  /** The disk driver that made the clone's disk (absent: qcow2, the only one before reflink). */
+  disk?: "qcow2" | "reflink";
   attachment?: DiskAttachment;
   host: string;
   port: number;

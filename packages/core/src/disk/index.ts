@@ -1,7 +1,11 @@
 // Public surface of the disk area.
 export type { ChildDisk, DiskAttachment, DiskDriver, DiskLayer, DiskResource, LayeredDiskDriver, SealedDisk, StagingDisk } from "./types.js";
-export { supportsLayers } from "./types.js";
+export { clonesLayers, supportsLayers } from "./types.js";
 export { Qcow2Driver, type Qcow2DriverOptions } from "./qcow2.js";
 export { REQUIRED_TOOLS } from "./qcow2/prerequisites.js";
 export { sha256File } from "./qcow2/verified-digests.js";
 export * from "./vhdx.js";
+export { ReflinkDriver, type ReflinkDriverOptions } from "./reflink/driver.js";
+export { reflinkUnavailableReason } from "./reflink/prerequisites.js";
+export { parsePoolSize } from "./reflink/pool.js";
+export { qcow2UnavailableReason } from "./qcow2/prerequisites.js";

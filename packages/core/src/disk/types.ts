@@ -73,6 +73,10 @@ export interface DiskDriver {
   list(rootDir: string): Promise<DiskResource[]>;
   /** Remove one leftover reported by list(). */
   release(resource: DiskResource): Promise<void>;
+  /** Bytes a child disk holds of its own (default: its allocated blocks); reflink copies share the rest. */
+  ownBytes?(file: string): Promise<number>;
+  /** Remove what killed processes left in the driver's own storage, owned by no clone (gc). */
+  sweep?(): Promise<string[]>;
 }
 
 /** One read-only layer of a layered image: its local blob file and the digest it must have. */
@@ -99,4 +103,9 @@ export interface LayeredDiskDriver extends DiskDriver {
 export function supportsLayers(driver: DiskDriver): driver is LayeredDiskDriver {
   const d = driver as Partial<LayeredDiskDriver>;
   return typeof d.createLayeredChild === "function" && typeof d.sealLayer === "function" && typeof d.flatten === "function";
+}
+
+/** Drivers that can clone a layered version (qcow2 stacks the layers; reflink expands them). */
+export function clonesLayers(driver: DiskDriver): driver is DiskDriver & Pick<LayeredDiskDriver, "createLayeredChild"> {
+  return typeof (driver as Partial<LayeredDiskDriver>).createLayeredChild === "function";
 }

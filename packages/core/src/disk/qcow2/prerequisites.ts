@@ -1,8 +1,10 @@
 // What the qcow2 driver needs on the machine, and which Debian/Ubuntu package provides it.
+import { existsSync } from "node:fs";
 import { access, constants, stat } from "node:fs/promises";
 import path from "node:path";
 import { MissingToolError, PrivilegeError } from "../../errors.js";
 import { isRoot, run } from "../../runtime/exec.js";
+import { onPathSync } from "../host-tools.js";
 
 export const REQUIRED_TOOLS: ReadonlyArray<{ program: string; packageName: string }> = [
   { program: "qemu-img", packageName: "qemu-utils" },
@@ -50,4 +52,13 @@ export async function checkQcow2Prerequisites(env: NodeJS.ProcessEnv = process.e
       );
     }
   }
+}
+
+/** Why the qcow2 driver cannot run here, or undefined when it can (no process spawned). */
+export function qcow2UnavailableReason(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (process.platform !== "linux") return `it needs Linux (this is ${process.platform})`;
+  const missing = REQUIRED_TOOLS.filter((t) => !onPathSync(t.program, env));
+  if (missing.length) return `${missing.map((t) => t.program).join(", ")} not on PATH (apt-get install ${[...new Set(missing.map((t) => t.packageName))].join(" ")})`;
+  if (!existsSync("/dev/fuse")) return "/dev/fuse is missing";
+  return undefined;
 }

@@ -1,0 +1,66 @@
+// An image-level clone: a reflink copy of the expanded raw image (one FICLONE ioctl through
+// fs.copyFile, no process spawned), loop-mounted. The image's own size bounds what a runaway
+// clone can write; its blocks are shared with the image until written.
+import { constants } from "node:fs";
+import { copyFile, chmod, mkdir, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { CloneError } from "../../errors.js";
+import type { Reporter } from "../../reporter.js";
+import { isRoot, run } from "../../runtime/exec.js";
+import type { DiskAttachment } from "../types.js";
+import { detachLoop, readLoopDevices, unmountPath } from "../qcow2/mounts.js";
+import { failFastOnWriteErrors } from "../qcow2/xfs-error-policy.js";
+import type { PoolCloneOwner } from "./expanded-index.js";
+import { ownerFileOf } from "./pool-layout.js";
+
+/** Owner record first, then the copy: a crash in between leaves something gc can attribute. */
+export async function reflinkCopy(imageFile: string, cloneFile: string, owner: PoolCloneOwner): Promise<void> {
+  await writeFile(ownerFileOf(cloneFile), JSON.stringify(owner), { mode: 0o600, flag: "wx" }).catch((e: NodeJS.ErrnoException) => {
+    throw e.code === "EEXIST" ? new CloneError(`the reflink pool already holds a clone disk ${cloneFile}; run dbclone gc`) : e;
+  });
+  try {
+    await copyFile(imageFile, cloneFile, constants.COPYFILE_FICLONE_FORCE | constants.COPYFILE_EXCL);
+    await chmod(cloneFile, 0o600);
+  } catch (e) {
+    await rm(cloneFile, { force: true });
+    await rm(ownerFileOf(cloneFile), { force: true });
+    throw new CloneError(`reflink copy of ${imageFile} failed: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+export async function attachClone(driver: string, cloneFile: string, mountPath: string, reporter: Reporter): Promise<DiskAttachment> {
+  mountPath = path.resolve(mountPath);
+  await mkdir(mountPath, { recursive: true });
+  // nouuid: every clone of an image carries the image's XFS UUID.
+  await run("mount", ["-t", "xfs", "-o", "loop,nouuid", cloneFile, mountPath], { privileged: true, reporter, timeoutMs: 60_000, packageHint: "mount" });
+  const loop = (await readLoopDevices()).find((l) => l.backingFile === cloneFile);
+  await failFastOnWriteErrors(loop?.device);
+  if (!isRoot()) await run("chown", [`${process.getuid?.()}:${process.getgid?.()}`, mountPath], { privileged: true, reporter });
+  return { driver, file: cloneFile, mountPath, handles: { loopDevice: loop?.device } };
+}
+
+/** Filesystem first, then any loop device still on the clone's file (autoclear normally took it). */
+export async function detachClone(attachment: DiskAttachment, reporter: Reporter): Promise<void> {
+  await unmountPath(attachment.mountPath, reporter);
+  for (const loop of await readLoopDevices()) if (loop.backingFile === attachment.file) await detachLoop(loop.device, reporter);
+}
+
+export async function removeCloneFile(cloneFile: string): Promise<void> {
+  await rm(cloneFile, { force: true });
+  await rm(ownerFileOf(cloneFile), { force: true });
+}
+
+const FIEMAP_EXTENT_SHARED = 0x2000;
+
+/** Bytes of `file` not shared with any other file (its own writes), from the extent map. */
+export async function ownBytes(file: string, reporter: Reporter): Promise<number> {
+  const r = await run("xfs_io", ["-r", "-c", "fiemap -v", file], { reporter, packageHint: "xfsprogs", allowFailure: true });
+  if (r.code !== 0) return 0;
+  let sectors = 0;
+  for (const line of r.stdout.split("\n")) {
+    // "   1: [80..95]:        8464..8479          16   0x0"  (TOTAL in 512-byte sectors)
+    const m = /^\s*\d+: \[\d+\.\.\d+\]:\s+(\S+)\s+(\d+)\s+(0x[0-9a-f]+)/.exec(line);
+    if (m && m[1] !== "hole" && !(parseInt(m[3]!, 16) & FIEMAP_EXTENT_SHARED)) sectors += Number(m[2]);
+  }
+  return sectors * 512;
+}

@@ -1,0 +1,123 @@
+// The reflink disk driver: clones without FUSE on the write path. The qcow2 blob stays the
+// distribution format; each version is expanded once into a local pool as a raw XFS image, and a
+// clone is a reflink copy of it, loop-mounted (docs/disk-drivers.md says why image-level).
+import { stat } from "node:fs/promises";
+import path from "node:path";
+import { CloneError, DigestMismatchError, NotSupportedError } from "../../errors.js";
+import { silentReporter, type Reporter } from "../../reporter.js";
+import type { ChildDisk, DiskAttachment, DiskDriver, DiskLayer, DiskResource, SealedDisk, StagingDisk } from "../types.js";
+import { VerifiedDigestCache } from "../qcow2/verified-digests.js";
+import { attachClone, detachClone, ownBytes, reflinkCopy, removeCloneFile } from "./clone.js";
+import { expandImage, type VerifiedLayer } from "./expand.js";
+import { listPoolLeftovers, releasePoolLeftover, sweepDeadExpansions } from "./leftovers.js";
+import { ReflinkPool } from "./pool.js";
+import { cloneFileFor } from "./pool-layout.js";
+import { removePoolFile } from "./pool-file.js";
+import { checkReflinkPrerequisites } from "./prerequisites.js";
+
+export interface ReflinkDriverOptions {
+  /** DBCLONE_HOME: the pool lives in <home>/pool. */
+  home: string;
+  /** Where the verified-digest cache lives (shared with qcow2: <home>/state). */
+  stateDir: string;
+  /** A fixed pool-file size (default: DBCLONE_POOL_SIZE, else sized to the images and grown). */
+  poolSizeBytes?: number;
+  reporter?: Reporter;
+}
+
+export class ReflinkDriver implements DiskDriver {
+  readonly name = "reflink";
+  /** The blob format it clones from: published images stay qcow2. */
+  readonly format = "qcow2";
+  readonly pool: ReflinkPool;
+  private readonly reporter: Reporter;
+  private readonly digests: VerifiedDigestCache;
+
+  constructor(options: ReflinkDriverOptions) {
+    this.reporter = options.reporter ?? silentReporter;
+    this.pool = new ReflinkPool(options.home, { sizeBytes: options.poolSizeBytes, reporter: this.reporter });
+    this.digests = new VerifiedDigestCache(options.stateDir);
+  }
+
+  checkPrerequisites(): Promise<void> {
+    return checkReflinkPrerequisites();
+  }
+
+  createStaging(): Promise<StagingDisk> {
+    throw new NotSupportedError("the reflink disk driver only clones; images are built as qcow2 (the distribution format).");
+  }
+
+  seal(): Promise<SealedDisk> {
+    throw new NotSupportedError("the reflink disk driver only clones; images are sealed as qcow2 (the distribution format).");
+  }
+
+  async rememberVerified(file: string, digest: string): Promise<void> {
+    await this.digests.remember(file, digest);
+  }
+
+  createChild(parentFile: string, childFile: string, expectedDigest?: string): Promise<ChildDisk> {
+    return this.createLayeredChild([{ file: parentFile, digest: expectedDigest }], childFile);
+  }
+
+  /** A clone of a (possibly layered) version: expanded once per pool, then one reflink copy. */
+  async createLayeredChild(layers: DiskLayer[], childFile: string): Promise<ChildDisk> {
+    if (layers.length === 0) throw new CloneError("createLayeredChild needs at least one layer.");
+    const verified: VerifiedLayer[] = [];
+    for (const layer of layers) verified.push(await this.verifiedLayer(path.resolve(layer.file), layer.digest));
+    const image = await expandImage(this.pool, verified, this.reporter);
+    const cloneFile = cloneFileFor(this.pool.layout, childFile);
+    await reflinkCopy(image.file, cloneFile, { ownerDir: path.dirname(path.resolve(childFile)), key: image.key });
+    return { file: cloneFile, parents: [image.file] };
+  }
+
+  /** The layer's digest, checked (cheaply, when a pull just verified it) before it is expanded. */
+  private async verifiedLayer(file: string, expected?: string): Promise<VerifiedLayer> {
+    const s = await stat(file);
+    if (s.mode & 0o002) throw new CloneError(`Base disk ${file} is writable by everyone; refusing to clone it. Make it read-only: chmod 0444 ${file}`);
+    const { digest } = await this.digests.digestOf(file);
+    if (expected && digest !== expected) {
+      throw new DigestMismatchError(
+        `Base disk ${file} has changed: its digest is ${digest}, the image says ${expected}. ` +
+          `The base must never be modified; delete it from the local cache and pull the image again.`,
+      );
+    }
+    return { file, digest };
+  }
+
+  mount(child: ChildDisk, mountPath: string): Promise<DiskAttachment> {
+    return attachClone(this.name, child.file, mountPath, this.reporter);
+  }
+
+  unmount(attachment: DiskAttachment): Promise<void> {
+    return detachClone(attachment, this.reporter);
+  }
+
+  /** `file`: the pool clone file, or the clone's own child path (what its record holds). */
+  async destroy(file: string): Promise<void> {
+    await removeCloneFile(cloneFileFor(this.pool.layout, file));
+  }
+
+  /** What the clone wrote: its extents not shared with the image. */
+  ownBytes(file: string): Promise<number> {
+    return ownBytes(file, this.reporter);
+  }
+
+  list(rootDir: string): Promise<DiskResource[]> {
+    return listPoolLeftovers(this.pool.layout, rootDir);
+  }
+
+  release(resource: DiskResource): Promise<void> {
+    return releasePoolLeftover(resource, this.reporter);
+  }
+
+  /** Leftovers of killed expansions (no clone owns them); gc calls this. */
+  sweep(): Promise<string[]> {
+    return sweepDeadExpansions(this.pool.layout, this.reporter);
+  }
+
+  /** Unmount and delete the whole pool (tests, benches): only when no clone uses it. */
+  async removePool(): Promise<void> {
+    if ((await this.pool.index.inUse()).size > 0) throw new CloneError(`the reflink pool ${this.pool.layout.dir} still holds clones; tear them down first`);
+    await removePoolFile(this.pool.layout, this.reporter);
+  }
+}

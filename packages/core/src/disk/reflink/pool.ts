@@ -1,0 +1,123 @@
+// The reflink pool: a filesystem where a copy of a multi-GB image is a metadata operation. The
+// host's own filesystem under DBCLONE_HOME when it has reflinks (XFS with reflink, btrfs), else a
+// sparse XFS pool file dbclone makes, mounts and grows itself. Room is made for an expansion by
+// growing the pool (default) or, at a fixed size (DBCLONE_POOL_SIZE), by evicting unused images;
+// when neither is enough the error names the pool, its free space and what was needed.
+import { constants } from "node:fs";
+import { copyFile, mkdir, rm, stat, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { withFileLock } from "../../audit/file-lock.js";
+import { DiskFullError, UsageError } from "../../errors.js";
+import { silentReporter, type Reporter } from "../../reporter.js";
+import { isMountPoint } from "../qcow2/mounts.js";
+import { ExpandedIndex } from "./expanded-index.js";
+import { MIN_POOL_BYTES, createPoolFile, freeBytes, growPoolFile, mb, mountPoolFile } from "./pool-file.js";
+import { poolLayout, type PoolLayout } from "./pool-layout.js";
+
+const GiB = 1024 ** 3;
+/** Kept free beyond an expansion's own bytes: clones write into the pool too. */
+const HEADROOM_BYTES = 256 * 1024 * 1024;
+
+/** `512M`, `4G`, `1.5T` or plain bytes. */
+export function parsePoolSize(text: string, source = "DBCLONE_POOL_SIZE"): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$/i.exec(text);
+  if (!m) throw new UsageError(`${source} must be a size such as 4G or 512M, got '${text}'`);
+  const bytes = Math.floor(Number(m[1]) * 1024 ** " kmgt".indexOf((m[2] || " ").toLowerCase()));
+  if (bytes < MIN_POOL_BYTES) throw new UsageError(`${source} must be at least ${mb(MIN_POOL_BYTES)} (the smallest XFS), got '${text}'`);
+  return bytes;
+}
+
+export interface ReflinkPoolOptions {
+  /** A fixed pool-file size; default: sized to the images and grown as needed. */
+  sizeBytes?: number;
+  reporter?: Reporter;
+}
+
+export class ReflinkPool {
+  readonly layout: PoolLayout;
+  readonly index: ExpandedIndex;
+  private readonly reporter: Reporter;
+  private readonly sizeOption?: number;
+
+  constructor(home: string, opts: ReflinkPoolOptions = {}) {
+    this.layout = poolLayout(home);
+    this.index = new ExpandedIndex(this.layout);
+    this.reporter = opts.reporter ?? silentReporter;
+    this.sizeOption = opts.sizeBytes;
+  }
+
+  /** Read when the pool is used, so a bad DBCLONE_POOL_SIZE never stops a teardown or gc. */
+  private get fixedSize(): number | undefined {
+    const env = process.env.DBCLONE_POOL_SIZE;
+    return this.sizeOption ?? (env ? parsePoolSize(env) : undefined);
+  }
+
+  /** The pool is a mounted pool file (not the host's own filesystem). */
+  async usesPoolFile(): Promise<boolean> {
+    return (await stat(this.layout.poolFile).catch(() => undefined)) !== undefined;
+  }
+
+  /** Ready to take `needBytes` more: made or mounted the first time, then grown or evicted into. */
+  async prepare(needBytes: number, keepKeys: Set<string>): Promise<void> {
+    // The lock lives beside the pool file, so its directory must exist before the first lock.
+    await mkdir(this.layout.home, { recursive: true });
+    await withFileLock(this.layout.poolFile, async () => {
+      if (!(await this.usesPoolFile()) && !(await isMountPoint(this.layout.dir)) && (await hostHasReflinks(this.layout.dir))) {
+        await this.makeDirs();
+        if (needBytes > 0) await this.requireFree(needBytes, keepKeys, false);
+        return;
+      }
+      if (!(await this.usesPoolFile())) {
+        const size = this.fixedSize ?? Math.max(2 * GiB, 2 * (needBytes + HEADROOM_BYTES));
+        await createPoolFile(this.layout, size, this.reporter);
+      }
+      await mountPoolFile(this.layout, this.reporter);
+      await this.makeDirs();
+      if (needBytes > 0) await this.requireFree(needBytes, keepKeys, this.fixedSize === undefined);
+    }, { waitMs: 10 * 60_000 });
+  }
+
+  private async makeDirs(): Promise<void> {
+    await mkdir(this.layout.imagesDir, { recursive: true, mode: 0o700 });
+    await mkdir(this.layout.clonesDir, { recursive: true, mode: 0o700 });
+  }
+
+  private async requireFree(needBytes: number, keepKeys: Set<string>, canGrow: boolean): Promise<void> {
+    const want = needBytes + HEADROOM_BYTES;
+    let free = await freeBytes(this.layout.dir);
+    if (free >= want) return;
+    if (canGrow) {
+      const size = (await stat(this.layout.poolFile)).size;
+      await growPoolFile(this.layout, size + Math.max(want - free, size / 2), this.reporter);
+      return;
+    }
+    for (const key of await this.index.evictionOrder(keepKeys)) {
+      await this.index.evict(key, this.reporter);
+      free = await freeBytes(this.layout.dir);
+      if (free >= want) return;
+    }
+    const what = (await this.usesPoolFile())
+      ? `the pool file ${this.layout.poolFile} (fixed at ${mb(this.fixedSize ?? 0)} by DBCLONE_POOL_SIZE)`
+      : `the host filesystem at ${this.layout.dir}`;
+    throw new DiskFullError(
+      `The reflink pool ${this.layout.dir} is full: ${mb(free)} free, expanding the image needs about ${mb(want)}; ` +
+        `nothing was made. Images in use by clones are never evicted. Tear down clones, raise DBCLONE_POOL_SIZE, or clone with --disk qcow2. (Pool: ${what}.)`,
+    );
+  }
+}
+
+/** Reflinks work where `dir` lives: one tiny FICLONE copy, no process spawned. */
+export async function hostHasReflinks(dir: string): Promise<boolean> {
+  await mkdir(dir, { recursive: true, mode: 0o711 });
+  const probe = path.join(dir, `.reflink-probe-${process.pid}`);
+  try {
+    await writeFile(probe, "probe");
+    await copyFile(probe, `${probe}.copy`, constants.COPYFILE_FICLONE_FORCE);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await rm(probe, { force: true });
+    await rm(`${probe}.copy`, { force: true });
+  }
+}

@@ -1,0 +1,51 @@
+// What the reflink driver has on the machine for one DBCLONE_HOME, read straight from the kernel
+// and the filesystem (not through the driver), so a leak in the driver cannot hide itself.
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import path from "node:path";
+import { ReflinkDriver } from "../../../packages/core/src/disk/index.js";
+
+const under = (p: string, root: string) => p === root || p.startsWith(root + "/");
+
+export function loopsUnder(root: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync("/sys/block").filter((n) => n.startsWith("loop"))) {
+    try {
+      const backing = readFileSync(`/sys/block/${name}/loop/backing_file`, "utf8").trim();
+      if (under(backing, root)) out.push(`${name} ${backing}`);
+    } catch {
+      // not attached
+    }
+  }
+  return out;
+}
+
+export const mountsUnder = (root: string): string[] =>
+  readFileSync("/proc/self/mountinfo", "utf8")
+    .split("\n")
+    .map((l) => l.split(" ")[4])
+    .filter((m): m is string => !!m && under(m, root));
+
+/** Everything of the pool besides the pool itself (its mount and loop) and expanded images. */
+export function poolLeftovers(home: string): string[] {
+  const pool = path.join(home, "pool");
+  const left = [
+    ...loopsUnder(pool).map((l) => `loop ${l}`),
+    ...mountsUnder(path.join(home, "clones")).map((m) => `mount ${m}`),
+    ...mountsUnder(pool).filter((m) => m !== pool).map((m) => `mount ${m}`),
+  ];
+  const clones = path.join(pool, "clones");
+  if (existsSync(clones)) left.push(...readdirSync(clones).map((f) => `file ${path.join(clones, f)}`));
+  const images = path.join(pool, "images");
+  if (existsSync(images)) left.push(...readdirSync(images).filter((f) => !/^[0-9a-f]{64}\.raw$|^index\.json/.test(f)).map((f) => `file ${path.join(images, f)}`));
+  return left;
+}
+
+export const expandedImages = (home: string): string[] => {
+  const images = path.join(home, "pool", "images");
+  return existsSync(images) ? readdirSync(images).filter((f) => /^[0-9a-f]{64}\.raw$/.test(f)) : [];
+};
+
+/** Unmount and delete a home's pool (after its clones are gone); safe when there is none. */
+export async function removePool(home: string): Promise<void> {
+  await new ReflinkDriver({ home, stateDir: path.join(home, "state") }).removePool();
+}
