@@ -29,7 +29,7 @@ afterAll(async () => {
 
 describe("build-image → clone-db (+post) → teardown, from source", () => {
   it("publishes, hands out a working clone with its secrets masked, keeps it, and teardown removes it", async () => {
-    const build = await runAction("build-image", { env, bundleDir, inputs: { image: "shop", version: "v1", "from-dump": dump } });
+    const build = await runAction("build-image", { env, bundleDir, inputs: { image: "shop", version: "v1", "from-dump": dump, unmasked: "true", "unmasked-reason": "synthetic test data" } });
     expect(build.exitCode, build.stdout + build.stderr).toBe(0);
     expect(build.outputs.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
 

@@ -86,7 +86,7 @@ describe.skipIf(!canRun)("a SIGKILL at any step leaves nothing gc cannot sweep",
     bundle = await bundleCli(path.join(world.root, "dbclone.cjs"));
     dump = path.join(world.root, "shop.dump");
     await createSampleDump(dump, { sizeMb: 2, seed: 11 });
-    await buildImage({ repository: world.repository, name: "shop", version: "v1", sources: [{ kind: "dump", path: dump }], home: world.home, reporter });
+    await buildImage({ unmasked: { reason: "synthetic test data" }, repository: world.repository, name: "shop", version: "v1", sources: [{ kind: "dump", path: dump }], home: world.home, reporter });
     keeper = await createClone({ repository: world.repository, ref: "shop:v1", home: world.home, reporter, name: "keeper" });
     // The build server's socket dir goes under TMPDIR: a private one shows what a crash leaves there.
     env = { DBCLONE_HOME: world.home, DBCLONE_REPO: world.repoDir, DBCLONE_CACHE_DIR: path.join(world.home, "cache"), TMPDIR: tmp };
@@ -99,9 +99,9 @@ describe.skipIf(!canRun)("a SIGKILL at any step leaves nothing gc cannot sweep",
 
   it("build and publish: killed at every step, gc sweeps the staging (unmasked first) and the next build publishes", async () => {
     const steps = ["build:restored", "build:masked", "build:fresh-written", "build:sealed", "publish:blob-copied", "publish:before-link"];
-    for (const step of steps) await crashAt(step.split(":")[0]!, step, ["build", "shop", "--from-dump", dump, "--version", "v2"]);
+    for (const step of steps) await crashAt(step.split(":")[0]!, step, ["build", "shop", "--from-dump", dump, "--version", "v2", "--unmasked", "synthetic test data"]);
     // The killed publishes left the version unpublished: the same version builds and publishes now.
-    await cli(["build", "shop", "--from-dump", dump, "--version", "v2"]);
+    await cli(["build", "shop", "--from-dump", dump, "--version", "v2", "--unmasked", "synthetic test data"]);
     expect((await world.repository.resolve(parseImageRef("shop:v2"))).version).toBe("v2");
     expect(filesMatching(world.repoDir, /^\.tmp-/)).toEqual([]);
     noteNext("build", "build shop:v2 published after 6 kills; no .tmp-* left in the repository");

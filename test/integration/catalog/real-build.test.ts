@@ -40,7 +40,7 @@ describe("catalog of real builds (PostgreSQL)", () => {
       git: { repository: "acme/shop", commit: "0123456789abcdef0123456789abcdef01234567" },
       build: { runUrl: "https://github.com/acme/shop/actions/runs/7", actor: "nightly-bot" },
     });
-    await buildImage({ repository, name: "shop-raw", version: "r1", home, reporter: silentReporter, sources: [{ kind: "dump", path: shopDump }] });
+    await buildImage({ unmasked: { reason: "synthetic test data" }, repository, name: "shop-raw", version: "r1", home, reporter: silentReporter, sources: [{ kind: "dump", path: shopDump }] });
   });
 
   afterAll(async () => {

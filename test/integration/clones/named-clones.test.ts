@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 const publish = (version: string) =>
-  buildImage({ repository: world.repository, name: "shop", version, sources: [{ kind: "dump", path: dump }], home: world.home, reporter: silentReporter, tags: ["latest"] });
+  buildImage({ unmasked: { reason: "synthetic test data" }, repository: world.repository, name: "shop", version, sources: [{ kind: "dump", path: dump }], home: world.home, reporter: silentReporter, tags: ["latest"] });
 const clone = (extra: Partial<CreateCloneOptions> = {}) => createClone({ repository: world.repository, ref: "shop:latest", home: world.home, reporter, name: "branch-x", ...extra });
 const notes = (url: string) => psql(url, "SELECT string_agg(note, ',' ORDER BY note) FROM branch_notes");
 

@@ -35,11 +35,11 @@ describe("actionlint over the repository's workflows", () => {
     expect(stdout).toMatch(/no findings/);
   });
 
-  it("accepts the self-hosted labels dbclone and sqlserver only because the config lists them", async () => {
+  it("accepts the self-hosted labels (dbclone, the pool's dbclone-1/dbclone-2, sqlserver) only because the config lists them", async () => {
     const files = workflowFiles().filter((f) => f.startsWith("workflows-examples/"));
     const withoutConfig = await lintWorkflows(files, { config: { labels: new Set(), ignore: [] } });
     expect(withoutConfig.some((f) => f.kind === "runner-label" && /"dbclone"/.test(f.message))).toBe(true);
-    expect(readConfig().labels).toEqual(new Set(["dbclone", "sqlserver"]));
+    expect(readConfig().labels).toEqual(new Set(["dbclone", "dbclone-1", "dbclone-2", "sqlserver"]));
   });
 });
 
