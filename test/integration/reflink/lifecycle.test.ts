@@ -44,7 +44,7 @@ describe.skipIf(!canRun)("reflink disk driver (real PostgreSQL, loop-mounted XFS
     homes.push(world.home);
     const dump = path.join(world.root, "shop.dump");
     await createSampleDump(dump, { sizeMb: 20, seed: 16 });
-    await buildImage({ repository: world.repository, name: "shop", version: "v1", sources: [{ kind: "dump", path: dump }], home: world.home, reporter });
+    await buildImage({ unmasked: { reason: "synthetic test data" }, repository: world.repository, name: "shop", version: "v1", sources: [{ kind: "dump", path: dump }], home: world.home, reporter });
   }, 600_000);
 
   afterAll(async () => {
