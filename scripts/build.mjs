@@ -14,6 +14,7 @@ import { build } from "esbuild";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { buildVendorChunks, lazyVendorPlugin } from "./lazy-vendor.mjs";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -23,7 +24,10 @@ export const bundles = [
   { entry: "actions/clone-db/src/main.ts", out: "clone-db/index.cjs" },
   { entry: "actions/clone-db/src/post.ts", out: "clone-db/post.cjs" },
   { entry: "actions/teardown/src/main.ts", out: "teardown/index.cjs" },
-  { entry: "packages/cli/src/index.ts", out: "cli/index.cjs", cli: true, optional: true },
+  // The CLI: a tiny bin (answers --version) that requires main.cjs beside it, whose heavy dependencies
+  // are in vendor/*.cjs, loaded on first use (lazy-vendor.mjs). Both start `dbclone` fast.
+  { entry: "packages/cli/src/bin.ts", out: "cli/index.cjs", cli: true, optional: true },
+  { entry: "packages/cli/src/index.ts", out: "cli/main.cjs", lazyVendor: true, optional: true },
   // The SQL Server driver, loaded at run time from beside the bundles (engine/sqlserver/mssql-executor.ts).
   { entry: "packages/core/src/engine/sqlserver/mssql-driver.ts", out: "mssql/index.cjs" },
 ];
@@ -31,10 +35,10 @@ export const bundles = [
 
 /** The esbuild options every bundle is built with (tests bundle their own probes with them too). */
 export function bundleOptions(entry, outfile, { cli = false } = {}) {
-  const hasHashbang = fs.readFileSync(entry, "utf8").startsWith("#!");
+  const hasHashbang = cli && fs.readFileSync(entry, "utf8").startsWith("#!");
   return {
     absWorkingDir: repoRoot,
-    entryPoints: [entry],
+    ...(entry ? { entryPoints: [entry] } : {}),
     outfile,
     bundle: true,
     platform: "node",
@@ -74,12 +78,20 @@ export async function buildAll(outDir, { log = console, only } = {}) {
       continue;
     }
     const outfile = path.join(outDir, b.out);
-    const result = await build(bundleOptions(entry, outfile, { cli: b.cli }));
+    const dir = path.dirname(b.out);
+    const inputs = [];
+    const options = bundleOptions(entry, outfile, { cli: b.cli });
+    if (b.lazyVendor) {
+      const vendor = await buildVendorChunks(path.dirname(outfile), bundleOptions(null, null), repoRoot);
+      for (const f of fs.readdirSync(path.join(path.dirname(outfile), "vendor")).sort()) written.push(`${dir}/vendor/${f}`);
+      inputs.push(...vendor.inputs);
+      options.plugins = [lazyVendorPlugin(vendor.shapes)];
+    }
+    const result = await build(options);
     if (b.cli) fs.chmodSync(outfile, 0o755);
     written.push(b.out);
-    const dir = path.dirname(b.out);
     const packages = licensesByDir.get(dir) ?? new Map();
-    for (const input of Object.keys(result.metafile.inputs)) collectPackage(input, packages);
+    for (const input of [...inputs, ...Object.keys(result.metafile.inputs)]) collectPackage(input, packages);
     licensesByDir.set(dir, packages);
   }
   for (const [dir, packages] of licensesByDir) {
