@@ -15,6 +15,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { buildVendorChunks, lazyVendorPlugin } from "./lazy-vendor.mjs";
+import { zodNoLocalesPlugin } from "./zod-no-locales.mjs";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -85,7 +86,7 @@ export async function buildAll(outDir, { log = console, only } = {}) {
       const vendor = await buildVendorChunks(path.dirname(outfile), bundleOptions(null, null), repoRoot);
       for (const f of fs.readdirSync(path.join(path.dirname(outfile), "vendor")).sort()) written.push(`${dir}/vendor/${f}`);
       inputs.push(...vendor.inputs);
-      options.plugins = [lazyVendorPlugin(vendor.shapes)];
+      options.plugins = [lazyVendorPlugin(vendor.shapes), zodNoLocalesPlugin(repoRoot)];
     }
     const result = await build(options);
     if (b.cli) fs.chmodSync(outfile, 0o755);
