@@ -14,17 +14,17 @@ import { build } from "esbuild";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { buildVendorChunks, lazyVendorPlugin } from "./lazy-vendor.mjs";
+import { buildVendorChunks, dropUnusedVendorChunks, lazyVendorPlugin } from "./lazy-vendor.mjs";
 import { zodNoLocalesPlugin } from "./zod-no-locales.mjs";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 /** Entry point → bundle path under dist/. The CLI is optional while it is being written. */
 export const bundles = [
-  { entry: "actions/build-image/src/main.ts", out: "build-image/index.cjs" },
-  { entry: "actions/clone-db/src/main.ts", out: "clone-db/index.cjs" },
-  { entry: "actions/clone-db/src/post.ts", out: "clone-db/post.cjs" },
-  { entry: "actions/teardown/src/main.ts", out: "teardown/index.cjs" },
+  { entry: "actions/build-image/src/main.ts", out: "build-image/index.cjs", lazyVendor: true },
+  { entry: "actions/clone-db/src/main.ts", out: "clone-db/index.cjs", lazyVendor: true },
+  { entry: "actions/clone-db/src/post.ts", out: "clone-db/post.cjs", lazyVendor: true },
+  { entry: "actions/teardown/src/main.ts", out: "teardown/index.cjs", lazyVendor: true },
   // The CLI: a tiny bin (answers --version) that requires main.cjs beside it, whose heavy dependencies
   // are in vendor/*.cjs, loaded on first use (lazy-vendor.mjs). Both start `dbclone` fast.
   { entry: "packages/cli/src/bin.ts", out: "cli/index.cjs", cli: true, optional: true },
@@ -71,6 +71,8 @@ export async function buildAll(outDir, { log = console, only } = {}) {
   fs.rmSync(outDir, { recursive: true, force: true });
   const written = [];
   const licensesByDir = new Map();
+  // Lazy packages the bundles of each dir import: the other vendor files are dropped at the end.
+  const vendorUsedByDir = new Map();
   for (const b of bundles.filter((b) => !only || only.includes(b.out))) {
     const entry = path.join(repoRoot, b.entry);
     if (!fs.existsSync(entry)) {
@@ -82,18 +84,26 @@ export async function buildAll(outDir, { log = console, only } = {}) {
     const dir = path.dirname(b.out);
     const inputs = [];
     const options = bundleOptions(entry, outfile, { cli: b.cli });
-    if (b.lazyVendor) {
-      const vendor = await buildVendorChunks(path.dirname(outfile), bundleOptions(null, null), repoRoot);
-      for (const f of fs.readdirSync(path.join(path.dirname(outfile), "vendor")).sort()) written.push(`${dir}/vendor/${f}`);
-      inputs.push(...vendor.inputs);
-      options.plugins = [lazyVendorPlugin(vendor.shapes), zodNoLocalesPlugin(repoRoot)];
-    }
+    // Filled by the lazy-vendor plugin during build(): the lazy packages this bundle imports.
+    const used = new Set();
+    const vendor = b.lazyVendor ? await buildVendorChunks(path.dirname(outfile), bundleOptions(null, null), repoRoot) : undefined;
+    if (vendor) options.plugins = [lazyVendorPlugin(vendor.shapes, used), zodNoLocalesPlugin(repoRoot)];
     const result = await build(options);
+    if (vendor) {
+      vendorUsedByDir.set(dir, new Set([...(vendorUsedByDir.get(dir) ?? []), ...used]));
+      // Only the vendor files this bundle loads count for its licenses.
+      for (const pkg of used) inputs.push(...vendor.inputs.get(pkg));
+    }
     if (b.cli) fs.chmodSync(outfile, 0o755);
     written.push(b.out);
     const packages = licensesByDir.get(dir) ?? new Map();
     for (const input of [...inputs, ...Object.keys(result.metafile.inputs)]) collectPackage(input, packages);
     licensesByDir.set(dir, packages);
+  }
+  for (const [dir, used] of vendorUsedByDir) {
+    const vendorDir = path.join(outDir, dir, "vendor");
+    dropUnusedVendorChunks(vendorDir, used);
+    for (const f of fs.readdirSync(vendorDir).sort()) written.push(`${dir}/vendor/${f}`);
   }
   for (const [dir, packages] of licensesByDir) {
     const file = path.join(dir, "licenses.txt");

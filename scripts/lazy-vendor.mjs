@@ -22,11 +22,11 @@ const vendorFile = (pkg) => `vendor/${pkg.replace(/^@/, "").replace(/\//g, "-")}
 
 /**
  * Build one vendor file per lazy package into `dir` (the CLI's dist dir) with `options` (build.mjs's
- * bundle options minus the entry); returns { shapes, inputs } for the shims and the licenses.
+ * bundle options minus the entry); returns { shapes, inputs } for the shims and (per package) the licenses.
  */
 export async function buildVendorChunks(dir, options, repoRoot) {
   const shapes = new Map();
-  const inputs = [];
+  const inputs = new Map();
   const sources = sourceFiles(repoRoot);
   for (const pkg of lazyPackages) {
     const outfile = path.join(dir, vendorFile(pkg));
@@ -34,7 +34,7 @@ export async function buildVendorChunks(dir, options, repoRoot) {
     const names = namedImports(sources, pkg);
     const contents = names ? `export { ${names.join(", ")} } from ${JSON.stringify(pkg)};\n` : `module.exports = require(${JSON.stringify(pkg)});\n`;
     const result = await build({ ...options, stdin: { contents, resolveDir: repoRoot, sourcefile: `vendor:${pkg}`, loader: "js" }, outfile });
-    inputs.push(...Object.keys(result.metafile.inputs));
+    inputs.set(pkg, Object.keys(result.metafile.inputs));
     // Read the export names from the file we ship (not from node_modules), so shim and file agree.
     const real = createRequire(outfile)(outfile);
     shapes.set(pkg, { callable: typeof real === "function", esModule: real?.__esModule === true, keys: Object.keys(real).sort() });
@@ -42,12 +42,17 @@ export async function buildVendorChunks(dir, options, repoRoot) {
   return { shapes, inputs };
 }
 
-/** The CLI's and core's sources: the only importers of the lazy packages in the CLI bundle. */
+/** Delete the vendor files of `dir` whose package the bundles built beside them did not import. */
+export function dropUnusedVendorChunks(dir, used) {
+  for (const pkg of lazyPackages) if (!used.has(pkg)) fs.rmSync(path.join(dir, vendorFile(pkg)), { force: true });
+}
+
+/** The sources of every bundle built with the lazy packages: core, the CLI and the actions. */
 function sourceFiles(repoRoot) {
   const files = [];
-  for (const dir of ["packages/core/src", "packages/cli/src"]) {
-    for (const f of fs.readdirSync(path.join(repoRoot, dir), { recursive: true }).sort()) {
-      if (/\.ts$/.test(f)) files.push(fs.readFileSync(path.join(repoRoot, dir, f), "utf8"));
+  for (const dir of ["packages/core/src", "packages/cli/src", "actions"]) {
+    for (const f of fs.readdirSync(path.join(repoRoot, dir), { recursive: true }).map(String).sort()) {
+      if (/\.ts$/.test(f) && !f.includes("node_modules")) files.push(fs.readFileSync(path.join(repoRoot, dir, f), "utf8"));
     }
   }
   return files;
@@ -72,7 +77,7 @@ function namedImports(sources, pkg) {
 }
 
 /** esbuild plugin: every import of a lazy package resolves to its shim. */
-export function lazyVendorPlugin(shapes) {
+export function lazyVendorPlugin(shapes, used = new Set()) {
   const escape = (s) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
   const filter = new RegExp(`^(${[...shapes.keys()].map(escape).join("|")})$`);
   return {
@@ -82,7 +87,8 @@ export function lazyVendorPlugin(shapes) {
         // A name the vendor file does not export would read as undefined at run time: fail the build.
         const wanted = a.importer ? namedImports([fs.readFileSync(a.importer, "utf8")], a.path) ?? [] : [];
         const missing = wanted.filter((n) => !shapes.get(a.path).keys.includes(n));
-        if (missing.length) return { errors: [{ text: `${a.path}: ${missing.join(", ")} not in its vendor file (scripts/lazy-vendor.mjs scans packages/core/src and packages/cli/src)` }] };
+        if (missing.length) return { errors: [{ text: `${a.path}: ${missing.join(", ")} not in its vendor file (scripts/lazy-vendor.mjs scans packages/core/src, packages/cli/src and actions)` }] };
+        used.add(a.path);
         return { path: a.path, namespace: "lazy-vendor" };
       });
       b.onResolve({ filter: /^\.\/vendor\//, namespace: "lazy-vendor" }, (a) => ({ path: a.path, external: true }));

@@ -5,7 +5,7 @@
 import fs from "node:fs";
 import path from "node:path";
 
-const SOURCE_DIRS = ["packages/core/src", "packages/cli/src"];
+const SOURCE_DIRS = ["packages/core/src", "packages/cli/src", "actions"];
 
 export function zodNoLocalesPlugin(repoRoot) {
   return {
@@ -15,12 +15,12 @@ export function zodNoLocalesPlugin(repoRoot) {
         const users = [];
         for (const dir of SOURCE_DIRS) {
           for (const f of fs.readdirSync(path.join(repoRoot, dir), { recursive: true }).map(String).sort()) {
-            if (!f.endsWith(".ts")) continue;
+            if (!f.endsWith(".ts") || f.includes("node_modules")) continue;
             const text = fs.readFileSync(path.join(repoRoot, dir, f), "utf8");
             if (/\blocales\b/.test(text) && /["']zod(\/[^"']*)?["']/.test(text)) users.push(path.join(dir, f));
           }
         }
-        if (users.length) return { errors: [{ text: `${users.join(", ")} use zod's locales, which scripts/zod-no-locales.mjs leaves out of the CLI: drop that plugin` }] };
+        if (users.length) return { errors: [{ text: `${users.join(", ")} use zod's locales, which scripts/zod-no-locales.mjs leaves out of the bundles: drop that plugin` }] };
       });
       b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (a) =>
         /[\\/]node_modules[\\/]zod[\\/]v4[\\/](classic|core)[\\/]/.test(a.importer) ? { path: "zod/v4/locales (left out)", namespace: "zod-no-locales" } : undefined,
