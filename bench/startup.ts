@@ -1,18 +1,25 @@
-// `npm run bench -- startup [--runs 21] [--no-install]`
+// `npm run bench -- startup [--runs 21] [--no-install] [--clones 9 | --clones 0]`
 // Cold start of the CLI against `node -e 0`, interleaved in one run so every command sees the same
 // machine load: `--version`, `--help`, `images --json` on an empty repository from dist/cli, the
 // bin installed from `npm pack` of packages/cli (as a user gets it), and the whole CLI bundled into
-// one file as it was before the split (the baseline). Also lists the size of every dist/ file.
+// one file as it was before the split (the baseline). Then `dbclone clone` wall time (process start to
+// exit, clone ready) of dist and of the one-file baseline, alternating, on a small sample image
+// (needs what clones need: root, qemu, FUSE). Also lists the size of every dist/ file.
 // Needs a built dist/ (npm run build). Writes bench/results/startup.json.
 import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { buildImage } from "../packages/core/src/build/index.js";
+import { createSampleDump } from "../packages/core/src/engine/index.js";
+import { silentReporter } from "../packages/core/src/reporter.js";
+import { openRepository } from "../packages/core/src/repository/index.js";
 import { percentile, round, table } from "./lib/stats.js";
 
 const argv = process.argv.slice(2);
 const runs = Math.max(15, Number(argv[argv.indexOf("--runs") + 1] ?? 21) || 21);
 const install = !argv.includes("--no-install");
+const clones = argv.includes("--clones") ? Number(argv[argv.indexOf("--clones") + 1]) : 9;
 const repoRoot = process.cwd();
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
@@ -46,6 +53,40 @@ function timeOnce(c: Case, env: NodeJS.ProcessEnv): number {
   return ms;
 }
 
+/** `dbclone clone` then `dbclone teardown` per run, alternating the CLI files; wall ms of the clone. */
+async function cloneWall(tmp: string, files: Record<string, string>): Promise<Record<string, { p50Ms: number; minMs: number; maxMs: number }>> {
+  const repo = path.join(tmp, "clone-repository");
+  const home = path.join(tmp, "clone-home");
+  const dump = path.join(tmp, "shop.dump");
+  log("sample image for clone runs …");
+  await createSampleDump(dump, { sizeMb: 5, seed: 7 });
+  const repository = await openRepository(repo, { cacheDir: path.join(home, "cache") });
+  await buildImage({ repository, name: "shop", version: "v1", sources: [{ kind: "dump", path: dump }], home, reporter: silentReporter });
+  const env = { ...process.env, DBCLONE_REPO: repo, DBCLONE_HOME: home };
+  const samples = Object.fromEntries(Object.keys(files).map((k) => [k, [] as number[]]));
+  try {
+    await cloneRuns(files, env, samples);
+  } finally {
+    // A failed run may leave the clone behind: tear it down before the temp dir goes.
+    spawnSync(process.execPath, [files.dist!, "teardown", "--name", "bench"], { env, stdio: "ignore" });
+  }
+  return Object.fromEntries(Object.entries(samples).map(([k, xs]) => [k, { p50Ms: round(percentile(xs, 50), 1), minMs: round(Math.min(...xs), 1), maxMs: round(Math.max(...xs), 1) }]));
+}
+
+async function cloneRuns(files: Record<string, string>, env: NodeJS.ProcessEnv, samples: Record<string, number[]>): Promise<void> {
+  // One uncounted warm-up of each (page cache, first mount).
+  for (let i = -1; i < clones; i++) {
+    for (const [name, file] of Object.entries(files)) {
+      const t = process.hrtime.bigint();
+      const r = spawnSync(process.execPath, [file, "clone", "shop:v1", "--name", "bench", "--json"], { env, encoding: "utf8" });
+      const ms = Number(process.hrtime.bigint() - t) / 1e6;
+      const down = spawnSync(process.execPath, [file, "teardown", "--name", "bench"], { env, encoding: "utf8" });
+      if (r.status !== 0 || down.status !== 0) throw new Error(`${name}: clone exited ${r.status}, teardown ${down.status}: ${r.stderr}${down.stderr}`);
+      if (i >= 0) samples[name]!.push(ms);
+    }
+  }
+}
+
 function distSizes(): Record<string, number> {
   const sizes: Record<string, number> = {};
   for (const f of fs.readdirSync(path.join(repoRoot, "dist"), { recursive: true }).map(String).sort()) {
@@ -55,7 +96,7 @@ function distSizes(): Record<string, number> {
   return sizes;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "dbclone-bench-startup-"));
   try {
     const repo = path.join(tmp, "repository");
@@ -93,7 +134,9 @@ function main(): void {
     const sizes = distSizes();
     const target = results.find((r) => r.name === (install ? "installed --version" : "dist --version"))!;
     console.log(`\n--version target ≤ 1.3× node -e 0: ${target.name} ${target.ratioToNode}× → ${target.ratioToNode <= 1.3 ? "met" : "NOT met"}`);
-    const result = { date: new Date().toISOString(), runs, node: process.version, cores: os.cpus().length, loadavg: os.loadavg().map((x) => round(x, 2)), results, oneFileBytes: fs.statSync(monolith).size, distBytes: sizes };
+    const clone = clones > 0 ? await cloneWall(tmp, { dist: cli, "one-file (before)": monolith }) : undefined;
+    if (clone) console.log(`\n\`dbclone clone\` wall (${clones} runs, alternating):\n${table([["cli", "p50 ms", "min", "max"], ...Object.entries(clone).map(([k, v]) => [k, v.p50Ms, v.minMs, v.maxMs])])}`);
+    const result = { date: new Date().toISOString(), runs, node: process.version, cores: os.cpus().length, loadavg: os.loadavg().map((x) => round(x, 2)), results, ...(clone ? { cloneWall: { runs: clones, ...clone } } : {}), oneFileBytes: fs.statSync(monolith).size, distBytes: sizes };
     fs.mkdirSync("bench/results", { recursive: true });
     fs.writeFileSync("bench/results/startup.json", `${JSON.stringify(result, null, 2)}\n`);
   } finally {
@@ -101,4 +144,7 @@ function main(): void {
   }
 }
 
-main();
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});

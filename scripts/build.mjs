@@ -1,4 +1,6 @@
-// Bundle the actions and the CLI into dist/ with esbuild: one self-contained CommonJS file per entry.
+// Bundle the actions and the CLI into dist/ with esbuild: one self-contained CommonJS file per entry,
+// plus, beside the bundles that use them, vendor/*.cjs: heavy npm trees loaded on first use
+// (lazy-vendor.mjs), so that starting `dbclone` or an action parses only what the run needs.
 //
 // Why dist/<name>/ at the top and `main: ../../dist/<name>/index.cjs` in actions/<name>/action.yml:
 // the runner resolves runs.main/post with Path.Combine(<action dir>, main) and only checks that the
