@@ -16,7 +16,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { build } from "esbuild";
 
-export const lazyPackages = ["@faker-js/faker", "dockerode", "@octokit/rest", "jose", "ajv", "yaml", "pg"];
+export const lazyPackages = ["@faker-js/faker", "dockerode", "@octokit/rest", "jose", "ajv", "yaml", "pg", "proper-lockfile", "cli-progress"];
 
 const vendorFile = (pkg) => `vendor/${pkg.replace(/^@/, "").replace(/\//g, "-")}.cjs`;
 
