@@ -58,11 +58,17 @@ function sourceFiles(repoRoot) {
   return files;
 }
 
-/** Names imported from `pkg` as `import { a, b as c, type T }`; null if any import takes the default or namespace. */
+/**
+ * Names imported (or re-exported) from `pkg` as `import { a, b as c, type T }`; null if any import takes
+ * the default or the namespace, or is a dynamic import().
+ */
 function namedImports(sources, pkg) {
   const names = new Set();
-  const re = new RegExp(`import\\s+(type\\s+)?([^;]*?)\\s+from\\s+["']${pkg.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}["']`, "g");
+  const quoted = `["']${pkg.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}["']`;
+  const re = new RegExp(`(?:import|export)\\s+(type\\s+)?([^;]*?)\\s+from\\s+${quoted}`, "g");
+  const dynamic = new RegExp(`import\\(\\s*${quoted}\\s*\\)`);
   for (const text of sources) {
+    if (dynamic.test(text)) return null;
     for (const m of text.matchAll(re)) {
       if (m[1]) continue;
       const clause = m[2].trim();
