@@ -74,11 +74,12 @@ describe("the split CLI bundle", () => {
     expect(JSON.parse(r.stdout)).toEqual({ expired: [], orphans: [], released: [] });
     // The message comes from a request dockerode (docker-modem) really made to the socket.
     expect(r.stderr).toContain(`did not answer (connect ENOENT ${socket})`);
-    expect(r.loaded).toEqual(["main.cjs", "dockerode.cjs"]);
+    expect(r.loaded).toContain("dockerode.cjs");
+    expect(r.loaded).not.toContain("faker-js-faker.cjs");
     // Without DOCKER_HOST gc looks at /var/run/docker.sock (dockerConfigured): only then dockerode.
     const without = dbclone(["gc", "--json"]);
     expect(without.code).toBe(0);
-    expect(without.loaded).toEqual(fs.existsSync("/var/run/docker.sock") ? ["main.cjs", "dockerode.cjs"] : ["main.cjs"]);
+    expect(without.loaded.includes("dockerode.cjs")).toBe(fs.existsSync("/var/run/docker.sock"));
   });
 
   it("reports an invalid manifest with zod's English message, as the CLI run from source does (zod's other locales are left out)", async () => {
