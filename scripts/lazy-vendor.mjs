@@ -1,6 +1,7 @@
-// Heavy npm trees the CLI needs on few commands (faker when masking, dockerode for --runtime docker,
-// octokit/jose with GitHub features, ajv/yaml for masking policies) are bundled apart, one CJS file
-// each in dist/cli/vendor/, and loaded on first use.
+// Heavy npm trees few runs need (faker when masking, dockerode for --runtime docker, octokit/jose with
+// GitHub features, ajv/yaml for masking policies, pg, proper-lockfile, cli-progress) are bundled apart,
+// one CJS file each in vendor/ beside the bundle (dist/cli/vendor, dist/<action>/vendor), and loaded
+// on first use.
 //
 // Why not esbuild splitting: it splits only ESM output, and our bundles must stay CJS (build.mjs).
 // Why at the package boundary: the CLI's own code and packages/core stay one bundle, so one copy of
@@ -21,7 +22,7 @@ export const lazyPackages = ["@faker-js/faker", "dockerode", "@octokit/rest", "j
 const vendorFile = (pkg) => `vendor/${pkg.replace(/^@/, "").replace(/\//g, "-")}.cjs`;
 
 /**
- * Build one vendor file per lazy package into `dir` (the CLI's dist dir) with `options` (build.mjs's
+ * Build one vendor file per lazy package into `dir`/vendor (dir: where the bundle goes) with `options` (build.mjs's
  * bundle options minus the entry); returns { shapes, inputs } for the shims and (per package) the licenses.
  */
 export async function buildVendorChunks(dir, options, repoRoot) {
@@ -30,7 +31,7 @@ export async function buildVendorChunks(dir, options, repoRoot) {
   const sources = sourceFiles(repoRoot);
   for (const pkg of lazyPackages) {
     const outfile = path.join(dir, vendorFile(pkg));
-    // Only named imports: re-export just those, so esbuild drops the rest (faker's other 50 locales).
+    // Only named imports: re-export just those, so esbuild drops the rest (the faker locales we do not import).
     const names = namedImports(sources, pkg);
     const contents = names ? `export { ${names.join(", ")} } from ${JSON.stringify(pkg)};\n` : `module.exports = require(${JSON.stringify(pkg)});\n`;
     const result = await build({ ...options, stdin: { contents, resolveDir: repoRoot, sourcefile: `vendor:${pkg}`, loader: "js" }, outfile });
