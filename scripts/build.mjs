@@ -1,4 +1,6 @@
-// Bundle the actions and the CLI into dist/ with esbuild: one self-contained CommonJS file per entry.
+// Bundle the actions and the CLI into dist/ with esbuild: one self-contained CommonJS file per entry,
+// plus, beside the bundles that use them, vendor/*.cjs: heavy npm trees loaded on first use
+// (lazy-vendor.mjs), so that starting `dbclone` or an action parses only what the run needs.
 //
 // Why dist/<name>/ at the top and `main: ../../dist/<name>/index.cjs` in actions/<name>/action.yml:
 // the runner resolves runs.main/post with Path.Combine(<action dir>, main) and only checks that the
@@ -14,16 +16,21 @@ import { build } from "esbuild";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { buildVendorChunks, dropUnusedVendorChunks, lazyVendorPlugin } from "./lazy-vendor.mjs";
+import { zodNoLocalesPlugin } from "./zod-no-locales.mjs";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 /** Entry point → bundle path under dist/. The CLI is optional while it is being written. */
 export const bundles = [
-  { entry: "actions/build-image/src/main.ts", out: "build-image/index.cjs" },
-  { entry: "actions/clone-db/src/main.ts", out: "clone-db/index.cjs" },
-  { entry: "actions/clone-db/src/post.ts", out: "clone-db/post.cjs" },
-  { entry: "actions/teardown/src/main.ts", out: "teardown/index.cjs" },
-  { entry: "packages/cli/src/index.ts", out: "cli/index.cjs", cli: true, optional: true },
+  { entry: "actions/build-image/src/main.ts", out: "build-image/index.cjs", lazyVendor: true },
+  { entry: "actions/clone-db/src/main.ts", out: "clone-db/index.cjs", lazyVendor: true },
+  { entry: "actions/clone-db/src/post.ts", out: "clone-db/post.cjs", lazyVendor: true },
+  { entry: "actions/teardown/src/main.ts", out: "teardown/index.cjs", lazyVendor: true },
+  // The CLI: a tiny bin (answers --version) that requires main.cjs beside it, whose heavy dependencies
+  // are in vendor/*.cjs, loaded on first use (lazy-vendor.mjs). Both start `dbclone` fast.
+  { entry: "packages/cli/src/bin.ts", out: "cli/index.cjs", cli: true, optional: true },
+  { entry: "packages/cli/src/index.ts", out: "cli/main.cjs", lazyVendor: true, optional: true },
   // The SQL Server driver, loaded at run time from beside the bundles (engine/sqlserver/mssql-executor.ts).
   { entry: "packages/core/src/engine/sqlserver/mssql-driver.ts", out: "mssql/index.cjs" },
 ];
@@ -31,10 +38,10 @@ export const bundles = [
 
 /** The esbuild options every bundle is built with (tests bundle their own probes with them too). */
 export function bundleOptions(entry, outfile, { cli = false } = {}) {
-  const hasHashbang = fs.readFileSync(entry, "utf8").startsWith("#!");
+  const hasHashbang = cli && fs.readFileSync(entry, "utf8").startsWith("#!");
   return {
     absWorkingDir: repoRoot,
-    entryPoints: [entry],
+    ...(entry ? { entryPoints: [entry] } : {}),
     outfile,
     bundle: true,
     platform: "node",
@@ -66,6 +73,8 @@ export async function buildAll(outDir, { log = console, only } = {}) {
   fs.rmSync(outDir, { recursive: true, force: true });
   const written = [];
   const licensesByDir = new Map();
+  // Lazy packages the bundles of each dir import: the other vendor files are dropped at the end.
+  const vendorUsedByDir = new Map();
   for (const b of bundles.filter((b) => !only || only.includes(b.out))) {
     const entry = path.join(repoRoot, b.entry);
     if (!fs.existsSync(entry)) {
@@ -74,13 +83,29 @@ export async function buildAll(outDir, { log = console, only } = {}) {
       continue;
     }
     const outfile = path.join(outDir, b.out);
-    const result = await build(bundleOptions(entry, outfile, { cli: b.cli }));
+    const dir = path.dirname(b.out);
+    const inputs = [];
+    const options = bundleOptions(entry, outfile, { cli: b.cli });
+    // Filled by the lazy-vendor plugin during build(): the lazy packages this bundle imports.
+    const used = new Set();
+    const vendor = b.lazyVendor ? await buildVendorChunks(path.dirname(outfile), bundleOptions(null, null), repoRoot) : undefined;
+    if (vendor) options.plugins = [lazyVendorPlugin(vendor.shapes, used), zodNoLocalesPlugin(repoRoot)];
+    const result = await build(options);
+    if (vendor) {
+      vendorUsedByDir.set(dir, new Set([...(vendorUsedByDir.get(dir) ?? []), ...used]));
+      // Only the vendor files this bundle loads count for its licenses.
+      for (const pkg of used) inputs.push(...vendor.inputs.get(pkg));
+    }
     if (b.cli) fs.chmodSync(outfile, 0o755);
     written.push(b.out);
-    const dir = path.dirname(b.out);
     const packages = licensesByDir.get(dir) ?? new Map();
-    for (const input of Object.keys(result.metafile.inputs)) collectPackage(input, packages);
+    for (const input of [...inputs, ...Object.keys(result.metafile.inputs)]) collectPackage(input, packages);
     licensesByDir.set(dir, packages);
+  }
+  for (const [dir, used] of vendorUsedByDir) {
+    const vendorDir = path.join(outDir, dir, "vendor");
+    dropUnusedVendorChunks(vendorDir, used);
+    for (const f of fs.readdirSync(vendorDir).sort()) written.push(`${dir}/vendor/${f}`);
   }
   for (const [dir, packages] of licensesByDir) {
     const file = path.join(dir, "licenses.txt");

@@ -37,10 +37,18 @@ function dbclone(args: string[], extraEnv: Record<string, string> = {}) {
 }
 
 describe("the published dbclone package", () => {
-  it("ships the bundled CLI, its licenses and README, and nothing that needs the workspace", async () => {
+  it("ships the bundled CLI (bin, main and its lazily loaded vendor files), its licenses and README, and nothing that needs the workspace", async () => {
     const { stdout } = await run("tar", ["-tzf", tarball]);
     expect(stdout.trim().split("\n").sort()).toEqual(
-      ["package/README.md", "package/dist/dbclone.cjs", "package/dist/licenses.txt", "package/package.json"].sort(),
+      [
+        "package/README.md",
+        "package/dist/dbclone.cjs",
+        "package/dist/main.cjs",
+        "package/dist/licenses.txt",
+        "package/package.json",
+        // The bin requires main.cjs, which loads these on first use: the same files as dist/cli/vendor.
+        ...fs.readdirSync(path.join(repoRoot, "dist/cli/vendor")).map((f) => `package/dist/vendor/${f}`),
+      ].sort(),
     );
     expect(cliPackage.private).toBeUndefined();
     expect(cliPackage.bin).toEqual({ dbclone: "dist/dbclone.cjs" });

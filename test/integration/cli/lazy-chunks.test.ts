@@ -1,0 +1,99 @@
+// dist/cli as shipped: a tiny bin, main.cjs beside it, and vendor/*.cjs that main.cjs loads on first
+// use (scripts/lazy-vendor.mjs). Each file a run loads is traced with a --require hook, so these tests
+// fail both when a command loads a heavy tree it does not need and when a lazily loaded tree no
+// longer works through its shim (named exports, a constructor, a class's static methods).
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { listTree, publishFixture, runCli } from "../../unit/cli/helpers.js";
+
+const repoRoot = path.resolve(import.meta.dirname, "../../..");
+const bin = path.join(repoRoot, "dist/cli/index.cjs");
+let tmp: string;
+let trace: string;
+
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "dbclone-lazy-chunks-"));
+  trace = path.join(tmp, "trace.cjs");
+  fs.writeFileSync(
+    trace,
+    `const M = require("node:module"); const load = M._load;
+M._load = function (request) { if (/\\.cjs$/.test(request)) process.stderr.write("[load] " + request + "\\n"); return load.apply(this, arguments); };\n`,
+  );
+  fs.mkdirSync(path.join(tmp, "repo"));
+});
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function dbclone(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, ["--require", trace, bin, ...args], {
+    env: { PATH: process.env.PATH, DBCLONE_HOME: path.join(tmp, "home"), DBCLONE_REPO: path.join(tmp, "repo"), ...env },
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  const loaded = [...r.stderr.matchAll(/^\[load\] (.*)$/gm)].map((m) => path.basename(m[1]!)).filter((f) => f !== "index.cjs");
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr.replace(/^\[load\] .*\n/gm, ""), loaded };
+}
+
+describe("the split CLI bundle", () => {
+  it("answers --version from the bin alone, without main.cjs", () => {
+    const r = dbclone(["--version"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`${JSON.parse(fs.readFileSync(path.join(repoRoot, "packages/cli/package.json"), "utf8")).version}\n`);
+    expect(r.loaded).toEqual([]);
+  });
+
+  it("runs --help and images --json with main.cjs and no vendor file", () => {
+    const help = dbclone(["--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/Usage: dbclone/);
+    expect(help.loaded).toEqual(["main.cjs"]);
+    const images = dbclone(["images", "--json"]);
+    expect(images.stderr).toBe("");
+    expect(JSON.parse(images.stdout)).toEqual([]);
+    expect(images.loaded).toEqual(["main.cjs"]);
+  });
+
+  it("loads ajv and yaml when a policy is read, and their errors still name the file and line", () => {
+    const policy = path.join(tmp, "bad.yml");
+    fs.writeFileSync(policy, "# a comment\ndatabases: 5\n");
+    const dump = path.join(tmp, "any.dump");
+    fs.writeFileSync(dump, "");
+    const r = dbclone(["scan", dump, "--policy", policy, "--json"]);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout).error).toEqual({ code: "policy", message: `${policy}:2:1: databases: must be object; see dbclone scan --help` });
+    expect(r.loaded).toEqual(expect.arrayContaining(["main.cjs", "ajv.cjs", "yaml.cjs"]));
+    expect(r.loaded).not.toContain("dockerode.cjs");
+  });
+
+  it("loads dockerode only when a Docker engine is configured, and constructs a working client through the shim", () => {
+    const socket = path.join(tmp, "no-engine.sock");
+    const r = dbclone(["gc", "--json", "--debug"], { DOCKER_HOST: `unix://${socket}` });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ expired: [], orphans: [], released: [] });
+    // The message comes from a request dockerode (docker-modem) really made to the socket.
+    expect(r.stderr).toContain(`did not answer (connect ENOENT ${socket})`);
+    expect(r.loaded).toContain("dockerode.cjs");
+    expect(r.loaded).not.toContain("faker-js-faker.cjs");
+    // Without DOCKER_HOST gc looks at /var/run/docker.sock (dockerConfigured): only then dockerode.
+    const without = dbclone(["gc", "--json"]);
+    expect(without.code).toBe(0);
+    expect(without.loaded.includes("dockerode.cjs")).toBe(fs.existsSync("/var/run/docker.sock"));
+  });
+
+  it("reports an invalid manifest with zod's English message, as the CLI run from source does (zod's other locales are left out)", async () => {
+    const repo = path.join(tmp, "bad-repo");
+    const env = { DBCLONE_REPO: repo, DBCLONE_HOME: path.join(tmp, "home") };
+    await publishFixture(repo, env.DBCLONE_HOME, "shop", "v1");
+    const manifests = (await listTree(repo)).filter((f) => /shop.v1\.json$/.test(f));
+    expect(manifests).toHaveLength(1);
+    const file = path.join(repo, manifests[0]!);
+    fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, "utf8")), name: 5 }));
+    const bundled = dbclone(["show", "shop:v1", "--json"], env);
+    const source = await runCli(["show", "shop:v1", "--json"], env);
+    expect(source.code).toBe(1);
+    expect(JSON.parse(source.stdout).error.message).toMatch(/invalid manifest field 'name': Invalid input: expected string, received number/);
+    expect({ code: bundled.code, stdout: bundled.stdout }).toEqual({ code: source.code, stdout: source.stdout });
+  });
+});
