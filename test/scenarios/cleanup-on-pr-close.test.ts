@@ -2,6 +2,8 @@
 // image repository): the PR-close matrix removes the PR's and its branch's clones on each runner, the
 // scheduled sweep asks the API fake which PRs closed and branches went, and `dbclone gc --github`
 // does the same from a runner's cron. Other repositories' clones and unlabelled ones are never touched.
+// The image is masked with the repository's policy, as nightly-refresh.yml publishes it: clone-db
+// refuses an unmasked image on pull_request events.
 import { execFile } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -16,6 +18,7 @@ import { openRepository } from "../../packages/core/src/repository/index.js";
 import { repoRoot, runAction } from "../e2e/harness.js";
 import { loadExample, runJob, type JobRun } from "./workflow-runner.js";
 import { makeScenarioWorld, type ScenarioWorld } from "./world.js";
+import { shopMasking } from "./shop-policy.js";
 
 const RUNNERS = ["dbclone-1", "dbclone-2"];
 const workflow = loadExample("cleanup-on-pr-close.yml");
@@ -32,7 +35,7 @@ beforeAll(async () => {
   fs.mkdirSync(eventDir);
   const dump = path.join(first.root, "shop.dump");
   await createSampleDump(dump, { sizeMb: 3, seed: 9 });
-  await buildImage({ repository: first.repository, name: "shop", version: "v1", sources: [{ kind: "dump", path: dump }], home: first.home, reporter: silentReporter, tags: ["latest"] });
+  await buildImage({ repository: first.repository, name: "shop", version: "v1", sources: [{ kind: "dump", path: dump }], home: first.home, reporter: silentReporter, tags: ["latest"], masking: shopMasking() });
 });
 afterAll(async () => {
   await world?.cleanup();

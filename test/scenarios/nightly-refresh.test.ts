@@ -1,6 +1,7 @@
 // workflows-examples/nightly-refresh.yml, step by step: pg_dump of a real "production" server, the
-// build-image bundle (version auto, tags latest + nightly, git tag through the API fake), a smoke-test
-// clone, `psql` counting rows through its connection string, and the post step removing the clone.
+// build-image bundle (masking with the checkout's dbclone.yml and the key secret, version auto, tags
+// latest + nightly, git tag through the API fake), a smoke-test clone, `psql` counting rows through
+// its connection string, and the post step removing the clone.
 import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadExample, runJob } from "./workflow-runner.js";
@@ -31,6 +32,14 @@ describe("nightly-refresh.yml", () => {
     expect(`shop:${latest.version}`).toBe(ref);
     expect((await world.runners["dbclone-1"]!.repository.resolve({ name: "shop", version: "nightly" })).manifestDigest).toBe(latest.manifestDigest);
     expect(latest.manifest.labels).toMatchObject({ source: "production", schedule: "nightly" });
+    // Built with the checkout's policy (dbclone.yml) and the key secret: masked, leak scan clean, no key in the log.
+    const build = job.byId("image").result!;
+    expect(build.outputs["leak-scan-hits"]).toBe("0");
+    expect(latest.manifest.masking, "the manifest records the masking").toBeTruthy();
+    // (the runner hides a value registered with ::add-mask::, which is how the key is meant to appear)
+    const logLines = (build.stdout + build.stderr).split("\n").filter((l) => !l.startsWith("::add-mask::"));
+    expect(logLines.join("\n")).not.toContain(world.maskingKey);
+    expect(build.secrets).toContain(world.maskingKey);
     expect(world.gh.refs.get(`refs/tags/dbclone/shop/${latest.version}`)).toBe(nightlyJobOptions(world, production, 41).github.sha);
 
     // Count rows ran psql against the smoke-test clone: it printed the production row count.

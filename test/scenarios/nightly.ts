@@ -1,5 +1,6 @@
 // How a scenario runs nightly-refresh.yml's build job: a scheduled run on the pool's runner, with
-// the production URL (and any masking key the example asks for) as secrets.
+// the production URL and the masking key as secrets, and the shop repository's dbclone.yml (its
+// masking policy) as the checkout.
 import crypto from "node:crypto";
 import type { JobOptions } from "./workflow-runner.js";
 import type { Production, ScenarioWorld } from "./world.js";
@@ -20,6 +21,7 @@ export function nightlyJobOptions(world: ScenarioWorld, production: Production, 
       token: world.gh.token,
       event: { schedule: "17 3 * * *" },
     },
-    secrets: { SHOP_PROD_URL: production.url, DBCLONE_MASKING_KEY: "scenario-masking-key-0123456789abcdef" },
+    secrets: { SHOP_PROD_URL: production.url, DBCLONE_MASKING_KEY: world.maskingKey },
+    checkout: world.checkout,
   };
 }

@@ -48,6 +48,7 @@ async function branchRun(run: number, work: (databaseUrl: string) => void, dispa
       event: dispatch ? { inputs: dispatch } : { ref: "refs/heads/feature-x" },
     },
     inputs: dispatch ?? {},
+    checkout: world.checkout,
     standIns: {
       "Migrate and test": (env) => {
         url = env.DATABASE_URL!;

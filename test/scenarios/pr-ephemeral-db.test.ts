@@ -1,7 +1,9 @@
 // workflows-examples/pr-ephemeral-db.yml for a pull request of the repository and for one from a
 // fork: version auto through the API fake, the PR comment (or, with a fork's read-only token, a
 // warning that names the permission — the job still succeeds), the tests' migration, and the post
-// step adding the schema diff and removing the clone.
+// step adding the schema diff and removing the clone. The PR job clones the masked image the nightly
+// build publishes; a version published unmasked is refused there.
+import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSampleDump } from "../../packages/core/src/engine/index.js";
@@ -20,11 +22,16 @@ beforeAll(async () => {
   world = await makeScenarioWorld([RUNNER], { commits: [{ sha: C2, parent: C1 }, { sha: C1 }], pulls: { 5: { state: "open" }, 6: { state: "open", fork: true } } });
   const dump = path.join(world.runners[RUNNER]!.root, "shop.dump");
   await createSampleDump(dump, { sizeMb: 3, seed: 3 });
+  // The image as nightly-refresh.yml publishes it: masked with the repository's policy, so the PR
+  // job (which never sees the key, and keeps allow-unmasked off) may clone it.
+  const policy = path.join(world.runners[RUNNER]!.root, "dbclone.yml");
+  fs.writeFileSync(policy, world.checkout["dbclone.yml"]!);
   const build = await runAction("build-image", {
     env: { ...world.envFor(RUNNER), GITHUB_REPOSITORY: "acme/shop", GITHUB_TOKEN: world.gh.token, GITHUB_SHA: C1 },
-    inputs: { image: "shop", version: "v1", "from-dump": dump },
+    inputs: { image: "shop", version: "v1", "from-dump": dump, policy, "masking-key": world.maskingKey },
   });
   expect(build.exitCode, build.stdout).toBe(0);
+  expect(build.outputs["leak-scan-hits"]).toBe("0");
 });
 afterAll(async () => {
   await world?.cleanup();
@@ -47,6 +54,7 @@ function prJob(pr: number, opts: { fork: boolean; token: string }, migrated: str
       token: opts.token,
       event: { number: pr, pull_request: { number: pr, head: { ref: `feature-${pr}`, repo: { fork: opts.fork, full_name: opts.fork ? "mallory/shop" : "acme/shop" } } } },
     },
+    checkout: world.checkout,
     standIns: {
       // npm test of the application: its migration, through the PG* variables the example maps.
       "Run the tests against the clone": (env) => {
@@ -93,6 +101,24 @@ describe("pr-ephemeral-db.yml", () => {
     expect(post.stdout).toMatch(/Tore down clone c-/);
     expect(world.gh.comments.get(6) ?? []).toEqual([]);
     expect(world.gh.callsTo("POST", /\/issues\/6\/comments$/).length).toBeGreaterThan(0);
+    expect(await world.runners[RUNNER]!.leftovers()).toEqual([]);
+  });
+
+  it("a version published unmasked is refused on the PR (allow-unmasked stays off); no test runs, no clone is left", async () => {
+    const dump = path.join(world.runners[RUNNER]!.root, "shop.dump");
+    const build = await runAction("build-image", {
+      env: { ...world.envFor(RUNNER), GITHUB_REPOSITORY: "acme/shop", GITHUB_TOKEN: world.gh.token, GITHUB_SHA: C2 },
+      inputs: { image: "shop", version: "v2-raw", "from-dump": dump, unmasked: "true", "unmasked-reason": "scenario: raw copy for a debugging session" },
+    });
+    expect(build.exitCode, build.stdout).toBe(0);
+    const migrated: string[] = [];
+    const job = await runJob(workflow, "test", prJob(5, { fork: false, token: world.gh.token }, migrated));
+    expect(job.failed).toBe(true);
+    const db = job.byId("db").result!;
+    expect(db.exitCode).toBe(1);
+    expect(db.errors.join("\n")).toMatch(/shop:v2-raw was published with unmasked personal data .*set allow-unmasked: true/s);
+    expect(job.steps.find((s) => s.step.name === "Run the tests against the clone")!.skipped).toBe(true);
+    expect(migrated).toEqual([]);
     expect(await world.runners[RUNNER]!.leftovers()).toEqual([]);
   });
 });

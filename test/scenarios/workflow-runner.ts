@@ -2,6 +2,9 @@
 // runs their real dist bundle (main now, post steps at the end of the job in reverse order) with the
 // step's `with:` evaluated against the job's contexts; `run:` steps run in bash, unless the scenario
 // stands in for them (`npm test` of an application we do not have); GITHUB_ENV exports carry over.
+// Like the runner, every step starts in the job's workspace (GITHUB_WORKSPACE), where `actions/checkout`
+// places the files the scenario gives as the repository's checkout (or, for dbclone-org/dbclone
+// itself, this repository); other actions (uploads to GitHub) only run as a scenario's stand-in.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -41,8 +44,10 @@ export function loadExample(file: string): Workflow {
   return YAML.parse(fs.readFileSync(path.join(repoRoot, "workflows-examples", file), "utf8")) as Workflow;
 }
 
-/** What the scenario does instead of a run: step (by the step's name); the env is the step's, evaluated. */
-export type RunStandIn = (env: Record<string, string>) => Promise<void> | void;
+/** What the scenario does instead of a run: step or another party's action (by the step's name); env and `with:` are the step's, evaluated. */
+export type RunStandIn = (env: Record<string, string>, inputs: Record<string, string>) => Promise<void> | void;
+
+const DBCLONE_REPOSITORY = "dbclone-org/dbclone";
 
 export interface JobOptions {
   /** github context: event_name, ref_name, head_ref, event, run_id, run_number, sha, repository, token … */
@@ -54,6 +59,13 @@ export interface JobOptions {
   secrets?: Record<string, string>;
   matrix?: Record<string, unknown>;
   standIns?: Record<string, RunStandIn>;
+  /** The files of the workflow's repository (path → content) that actions/checkout writes into the workspace. */
+  checkout?: Record<string, string>;
+  /**
+   * The operator's machine-specific settings the example names in its job env (e.g. DBCLONE_REPO:
+   * /srv/dbclone/repository), as this world has them; each must be a variable the job env sets.
+   */
+  operatorEnv?: Record<string, string>;
 }
 
 export interface StepRun {
@@ -84,7 +96,9 @@ export async function runJob(workflow: Workflow, jobId: string, opts: JobOptions
     const eventPath = path.join(temp, "event.json");
     fs.writeFileSync(eventPath, JSON.stringify(opts.github.event ?? {}));
     const runnerTemp = path.join(temp, "runner-temp");
+    const workspace = path.join(temp, "workspace");
     fs.mkdirSync(runnerTemp);
+    fs.mkdirSync(workspace);
     const github = { ...opts.github, token: opts.github.token ?? opts.env.GITHUB_TOKEN };
     const steps: Record<string, { outputs: Record<string, string>; outcome: string }> = {};
     const ctx: Contexts = { github, inputs: opts.inputs ?? {}, secrets: opts.secrets ?? {}, matrix: opts.matrix ?? {}, runner: { temp: runnerTemp, name: opts.runnerName }, steps, env: {} };
@@ -95,9 +109,14 @@ export async function runJob(workflow: Workflow, jobId: string, opts: JobOptions
       GITHUB_EVENT_PATH: eventPath,
       RUNNER_NAME: opts.runnerName,
       RUNNER_TEMP: runnerTemp,
+      GITHUB_WORKSPACE: workspace,
     };
     const exported: Record<string, string> = {};
     const jobEnv = evaluateMap(job.env, ctx, status);
+    for (const [k, v] of Object.entries(opts.operatorEnv ?? {})) {
+      if (!(k in jobEnv)) throw new Error(`operatorEnv ${k}: job ${jobId} does not set it`);
+      jobEnv[k] = v;
+    }
     const runsOn = [job["runs-on"]].flat().map((l) => interpolate(String(l), ctx, status));
     const run: JobRun = { skippedJob: false, runsOn, steps: [], posts: [], failed: false, byId: (id) => run.steps.find((s) => s.step.id === id)! };
     if (!stepCondition(job.if, ctx, status)) return { ...run, skippedJob: true };
@@ -113,24 +132,29 @@ export async function runJob(workflow: Workflow, jobId: string, opts: JobOptions
       }
       const env = { ...baseEnv, ...jobEnv, ...exported, ...evaluateMap(step.env, ctx, status) };
       let record: StepRun;
-      if (step.uses?.startsWith("actions/checkout@")) record = { step, skipped: false, exitCode: 0 };
-      else if (step.uses) {
-        const name = OUR_ACTION.exec(step.uses)?.[1];
-        if (!name) throw new Error(`step ${step.name ?? step.uses}: only our actions and checkout run here`);
+      const standIn = opts.standIns?.[step.name ?? ""];
+      if (step.uses?.startsWith("actions/checkout@")) {
+        checkout(evaluateMap(step.with, ctx, status), workspace, opts.checkout ?? {});
+        record = { step, skipped: false, exitCode: 0 };
+      } else if (step.uses && !OUR_ACTION.test(step.uses)) {
+        if (!standIn) throw new Error(`step ${step.name ?? step.uses}: only our actions and checkout run here; give a stand-in for the others`);
+        await standIn(env, evaluateMap(step.with, ctx, status));
+        record = { step, skipped: false, exitCode: 0 };
+      } else if (step.uses) {
+        const name = OUR_ACTION.exec(step.uses)![1]!;
         const action = readAction(name);
         const inputs = { ...action.defaults, ...evaluateMap(step.with, ctx, status) };
-        const result = await runBundle(action.main, { inputs, env: { ...env, GITHUB_ACTION_PATH: action.dir }, timeoutMs: 180_000 });
+        const result = await runBundle(inWorkspace(action.main, temp), { inputs, env: { ...env, GITHUB_ACTION_PATH: action.dir }, timeoutMs: 180_000 });
         Object.assign(exported, result.env);
-        if (action.post) posts.push({ bundle: action.post, inputs, env: { ...env, GITHUB_ACTION_PATH: action.dir }, state: result.state, step });
+        if (action.post) posts.push({ bundle: inWorkspace(action.post, temp), inputs, env: { ...env, GITHUB_ACTION_PATH: action.dir }, state: result.state, step });
         record = { step, skipped: false, result, exitCode: result.exitCode };
         if (step.id) steps[step.id] = { outputs: result.outputs, outcome: result.exitCode === 0 ? "success" : "failure" };
       } else {
-        const standIn = opts.standIns?.[step.name ?? ""];
         if (standIn) {
-          await standIn(env);
+          await standIn(env, {});
           record = { step, skipped: false, exitCode: 0 };
         } else {
-          const { exitCode, output } = await bash(interpolate(step.run ?? "", ctx, status), env, runnerTemp);
+          const { exitCode, output } = await bash(interpolate(step.run ?? "", ctx, status), env, workspace);
           record = { step, skipped: false, log: output, exitCode };
         }
       }
@@ -148,6 +172,32 @@ export async function runJob(workflow: Workflow, jobId: string, opts: JobOptions
   } finally {
     fs.rmSync(temp, { recursive: true, force: true });
   }
+}
+
+/** actions/checkout: the scenario's files of the workflow's repository, or this repository for dbclone's own. */
+function checkout(withInputs: Record<string, string>, workspace: string, files: Record<string, string>): void {
+  const target = path.resolve(workspace, withInputs.path ?? ".");
+  if (path.relative(workspace, target).startsWith("..")) throw new Error(`checkout path ${withInputs.path} leaves the workspace`);
+  if (withInputs.repository === DBCLONE_REPOSITORY) {
+    fs.symlinkSync(repoRoot, target);
+    return;
+  }
+  if (withInputs.repository) throw new Error(`checkout of ${withInputs.repository}: only the workflow's repository and ${DBCLONE_REPOSITORY} are here`);
+  for (const [rel, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(target, rel)), { recursive: true });
+    fs.writeFileSync(path.join(target, rel), text);
+  }
+}
+
+/**
+ * The runner starts a node action in GITHUB_WORKSPACE (relative inputs such as `policy: dbclone.yml`
+ * are read from the checkout), while runBundle starts it in a scratch directory of its own: a two-line
+ * entry in the job's temp dir moves to the workspace, then loads the real bundle unchanged.
+ */
+function inWorkspace(bundle: string, temp: string): string {
+  const entry = path.join(temp, `${path.basename(path.dirname(bundle))}-${path.basename(bundle)}`);
+  fs.writeFileSync(entry, `process.chdir(process.env.GITHUB_WORKSPACE);\nrequire(${JSON.stringify(path.resolve(repoRoot, bundle))});\n`);
+  return entry;
 }
 
 function readAction(name: string) {

@@ -9,6 +9,7 @@ import { run } from "../../packages/core/src/runtime/exec.js";
 import { startFakeGitHub, type FakeGitHub, type FakeGitHubOptions } from "../fixtures/github-api/server.js";
 import { startSourceServer, Tracker, type SourceServer } from "../integration/engine/fixtures.js";
 import { makeWorld, type World } from "../integration/clones/fixture.js";
+import { SHOP_CHECKOUT, SHOP_MASKING_KEY } from "./shop-policy.js";
 
 export interface Production {
   server: SourceServer;
@@ -21,6 +22,10 @@ export interface ScenarioWorld {
   runners: Record<string, World>;
   gh: FakeGitHub;
   tracker: Tracker;
+  /** The shop repository's files a job's actions/checkout places in the workspace (dbclone.yml with its policy). */
+  checkout: Record<string, string>;
+  /** The repository's secret for the masking key (DBCLONE_MASKING_KEY), which only build steps are given. */
+  maskingKey: string;
   /** Environment every step gets on `runner`: its DBCLONE_HOME, the shared repository, the API fake. */
   envFor(runner: string): Record<string, string>;
   startProduction(): Promise<Production>;
@@ -42,6 +47,8 @@ export async function makeScenarioWorld(runnerNames: string[], gh: FakeGitHubOpt
     runners,
     gh: fake,
     tracker,
+    checkout: SHOP_CHECKOUT,
+    maskingKey: SHOP_MASKING_KEY,
     envFor: (runner) => ({ DBCLONE_HOME: runners[runner]!.home, DBCLONE_REPO: repoDir, GITHUB_API_URL: fake.url, GITHUB_SERVER_URL: fake.url }),
     async startProduction() {
       const server = await startSourceServer(tracker);
