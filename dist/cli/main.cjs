@@ -203,8 +203,8 @@ var init_ports = __esm({
 // packages/core/src/util/process-identity.ts
 function startTicks(pid) {
   try {
-    const stat25 = (0, import_node_fs.readFileSync)(`/proc/${pid}/stat`, "utf8");
-    const fields = stat25.slice(stat25.lastIndexOf(")") + 2).split(" ");
+    const stat30 = (0, import_node_fs.readFileSync)(`/proc/${pid}/stat`, "utf8");
+    const fields = stat30.slice(stat30.lastIndexOf(")") + 2).split(" ");
     if (fields[0] === "Z" || fields[0] === "X") return void 0;
     const ticks = Number(fields[19]);
     return Number.isFinite(ticks) ? ticks : void 0;
@@ -695,34 +695,34 @@ var init_tail = __esm({
 
 // packages/core/src/audit/verify-chain.ts
 async function walkChain(lines, opts = {}) {
-  const walk = { ok: true, events: 0, last: opts.from ?? { seq: 0, hash: GENESIS_HASH }, lastPrevHash: GENESIS_HASH, repairs: [], keyed: 0, unkeyed: 0 };
+  const walk2 = { ok: true, events: 0, last: opts.from ?? { seq: 0, hash: GENESIS_HASH }, lastPrevHash: GENESIS_HASH, repairs: [], keyed: 0, unkeyed: 0 };
   let lineNo = 0;
   const fail = (reason) => {
-    walk.ok = false;
-    walk.problem = { line: lineNo, reason: `line ${lineNo} ${reason}` };
-    return walk;
+    walk2.ok = false;
+    walk2.problem = { line: lineNo, reason: `line ${lineNo} ${reason}` };
+    return walk2;
   };
   for await (const line of lines) {
     lineNo++;
-    const check2 = checkLine(line, walk.last);
+    const check2 = checkLine(line, walk2.last);
     if ("reason" in check2) return fail(check2.reason);
     const event = check2.event;
     if (opts.key) {
       if (event.mac !== void 0 && !macMatches(opts.key, event.hash, event.mac)) {
         return fail("has a wrong HMAC: it was rewritten without the audit key");
       }
-      if (event.mac === void 0 && walk.keyed > 0) {
+      if (event.mac === void 0 && walk2.keyed > 0) {
         return fail("lacks the HMAC the lines before it carry: it was rewritten without the audit key");
       }
-      if (event.mac === void 0) walk.unkeyed++;
-      else walk.keyed++;
+      if (event.mac === void 0) walk2.unkeyed++;
+      else walk2.keyed++;
     }
-    if (event.action === "repair") walk.repairs.push({ seq: event.seq, time: event.time, detail: event.detail ?? "" });
-    walk.lastPrevHash = event.prevHash;
-    walk.last = { seq: event.seq, hash: event.hash };
-    walk.events = lineNo;
+    if (event.action === "repair") walk2.repairs.push({ seq: event.seq, time: event.time, detail: event.detail ?? "" });
+    walk2.lastPrevHash = event.prevHash;
+    walk2.last = { seq: event.seq, hash: event.hash };
+    walk2.events = lineNo;
   }
-  return walk;
+  return walk2;
 }
 function compareHead(head2, last, lastPrevHash, events) {
   if (!head2) {
@@ -923,18 +923,18 @@ var init_log = __esm({
       }
       async verifyUnlocked() {
         const key = this.key();
-        const walk = await walkChain(this.lines(), { key });
+        const walk2 = await walkChain(this.lines(), { key });
         const extra = {
-          ...walk.repairs.length ? { repairs: walk.repairs } : {},
-          ...key ? { keyed: { keyed: walk.keyed, unkeyed: walk.unkeyed } } : {}
+          ...walk2.repairs.length ? { repairs: walk2.repairs } : {},
+          ...key ? { keyed: { keyed: walk2.keyed, unkeyed: walk2.unkeyed } } : {}
         };
-        if (!walk.ok) return { ok: false, events: walk.events, problem: walk.problem, ...extra };
-        const events = walk.events;
+        if (!walk2.ok) return { ok: false, events: walk2.events, problem: walk2.problem, ...extra };
+        const events = walk2.events;
         if (events > 0 && !await endsWithNewline(this.filePath)) {
           return { ok: false, events: events - 1, problem: { line: events, reason: `line ${events} is incomplete (no newline at the end): the log was truncated` }, ...extra };
         }
         const head2 = await this.readHead();
-        const headProblem = compareHead(head2, walk.last, walk.lastPrevHash, events);
+        const headProblem = compareHead(head2, walk2.last, walk2.lastPrevHash, events);
         return headProblem ? { ok: false, events, problem: headProblem, ...extra } : { ok: true, events, ...extra };
       }
       /** The last event as the log and the head agree on it; refuses to extend a damaged log. */
@@ -1033,6 +1033,37 @@ var init_anchor = __esm({
   }
 });
 
+// packages/core/src/audit/segments.ts
+async function verifySegmentedChain(segments, lines, opts = {}) {
+  const walk2 = await walkChain(lines, { key: opts.key });
+  let expected = 1;
+  for (const s of segments) {
+    if (s.fromSeq !== expected) {
+      const line = Math.min(expected, lines.length + 1);
+      return { ok: false, events: Math.min(walk2.events, line - 1), last: walk2.last, problem: { line, reason: `segment ${s.fromSeq}-${s.toSeq} does not follow event ${expected - 1}: events are missing or repeated` } };
+    }
+    expected = s.toSeq + 1;
+  }
+  if (!walk2.ok) return { ok: false, events: walk2.events, last: walk2.last, problem: walk2.problem };
+  const newest2 = segments.at(-1);
+  if (newest2 && (walk2.last.seq !== newest2.toSeq || walk2.last.hash !== newest2.headHash)) {
+    return {
+      ok: false,
+      events: Math.max(0, walk2.events - 1),
+      last: walk2.last,
+      problem: { line: walk2.events, reason: `line ${walk2.events}: the newest segment says it ends at event ${newest2.toSeq} (${newest2.headHash}) but its events end at ${walk2.last.seq} (${walk2.last.hash})` }
+    };
+  }
+  return { ok: true, events: walk2.events, last: walk2.last };
+}
+var init_segments = __esm({
+  "packages/core/src/audit/segments.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_verify_chain();
+  }
+});
+
 // packages/core/src/audit/index.ts
 var init_audit = __esm({
   "packages/core/src/audit/index.ts"() {
@@ -1041,6 +1072,7 @@ var init_audit = __esm({
     init_log();
     init_file_lock();
     init_anchor();
+    init_segments();
   }
 });
 
@@ -1266,10 +1298,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path71) {
-  if (!path71)
+function getElementAtPath(obj, path83) {
+  if (!path83)
     return obj;
-  return path71.reduce((acc, key) => acc?.[key], obj);
+  return path83.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -1528,11 +1560,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path71, issues) {
+function prefixIssues(path83, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path71);
+    iss.path.unshift(path83);
     return iss;
   });
 }
@@ -1594,14 +1626,14 @@ function codePointLength(str2) {
   const units = str2.length;
   if (!highSurrogate.test(str2))
     return units;
-  let count = units;
+  let count2 = units;
   for (let i = 0; i < units - 1; i++) {
     if ((str2.charCodeAt(i) & 64512) === 55296 && (str2.charCodeAt(i + 1) & 64512) === 56320) {
-      count--;
+      count2--;
       i++;
     }
   }
-  return count;
+  return count2;
 }
 function getLengthableOrigin(input2) {
   if (Array.isArray(input2))
@@ -2067,16 +2099,16 @@ function flattenError(error2, mapper = (issue2) => issue2.message) {
 }
 function formatError(error2, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error3, path71 = []) => {
+  const processError = (error3, path83 = []) => {
     for (const issue2 of error3.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path71, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path83, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path71, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path83, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path71, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path83, ...issue2.path]);
       } else {
-        const fullpath = [...path71, ...issue2.path];
+        const fullpath = [...path83, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -2115,17 +2147,17 @@ function formatError(error2, mapper = (issue2) => issue2.message) {
 }
 function treeifyError(error2, mapper = (issue2) => issue2.message) {
   const result = { errors: [] };
-  const processError = (error3, path71 = []) => {
+  const processError = (error3, path83 = []) => {
     var _a3;
     for (const issue2 of error3.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path71, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path83, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path71, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path83, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path71, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path83, ...issue2.path]);
       } else {
-        const fullpath = [...path71, ...issue2.path];
+        const fullpath = [...path83, ...issue2.path];
         if (fullpath.length === 0) {
           result.errors.push(mapper(issue2));
           continue;
@@ -2164,8 +2196,8 @@ function treeifyError(error2, mapper = (issue2) => issue2.message) {
 }
 function toDotPath(_path) {
   const segs = [];
-  const path71 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
-  for (const seg of path71) {
+  const path83 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
+  for (const seg of path83) {
     if (typeof seg === "number")
       segs.push(`[${seg}]`);
     else if (typeof seg === "symbol")
@@ -12349,13 +12381,13 @@ function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
     throw new Error("External $ref is not supported, only local refs (#/...) are allowed");
   }
-  const path71 = ref.slice(1).split("/").filter(Boolean);
-  if (path71.length === 0) {
+  const path83 = ref.slice(1).split("/").filter(Boolean);
+  if (path83.length === 0) {
     return ctx.rootSchema;
   }
   const defsKey = ctx.version === "draft-2020-12" ? "$defs" : "definitions";
-  if (path71[0] === defsKey) {
-    const key = path71[1] === void 0 ? void 0 : decodeJSONPointerSegment(path71[1]);
+  if (path83[0] === defsKey) {
+    const key = path83[1] === void 0 ? void 0 : decodeJSONPointerSegment(path83[1]);
     if (!key || !ctx.defs[key]) {
       throw new Error(`Reference not found: ${ref}`);
     }
@@ -13630,7 +13662,7 @@ function parseManifest(text, source) {
   }
   return validateManifest(value, source);
 }
-var digest, IMAGE_NAME_PATTERN, VERSION_PATTERN, column, table, manifestSchema;
+var digest, IMAGE_NAME_PATTERN, VERSION_PATTERN, column, table, count, leakScanRecord, manifestSchema;
 var init_manifest = __esm({
   "packages/core/src/image/manifest.ts"() {
     "use strict";
@@ -13648,6 +13680,22 @@ var init_manifest = __esm({
       sizeBytes: external_exports.number().int().nonnegative(),
       columns: external_exports.array(column)
     }).strict();
+    count = external_exports.number().int().nonnegative();
+    leakScanRecord = external_exports.object({
+      bytesScanned: count,
+      probes: count,
+      hits: count,
+      mode: external_exports.enum(["exhaustive", "none"]).optional(),
+      reason: external_exports.string().optional(),
+      valuesSearched: count.optional(),
+      valuesTotal: count.optional(),
+      publishedValuesRead: count.optional(),
+      matches: count.optional(),
+      explained: external_exports.record(external_exports.string(), count).optional(),
+      copies: external_exports.array(external_exports.record(external_exports.string(), external_exports.unknown())).optional(),
+      copiesFailed: count.optional(),
+      highCardinalityRatio: external_exports.number().optional()
+    });
     manifestSchema = external_exports.object({
       schemaVersion: external_exports.literal(1),
       name: external_exports.string().regex(IMAGE_NAME_PATTERN, "must be lowercase letters, digits, '.', '_', '-' and '/' segments"),
@@ -13682,8 +13730,12 @@ var init_manifest = __esm({
         rules: external_exports.array(external_exports.record(external_exports.string(), external_exports.unknown())),
         rowsChanged: external_exports.number().int().nonnegative(),
         scan: external_exports.object({ piiCandidates: external_exports.array(external_exports.record(external_exports.string(), external_exports.unknown())) }).optional(),
-        leakScan: external_exports.object({ bytesScanned: external_exports.number().int().nonnegative(), probes: external_exports.number().int().nonnegative(), hits: external_exports.number().int().nonnegative() }).optional()
+        /** Unmasked columns the policy declares not personal, with the reason. */
+        notPersonal: external_exports.array(external_exports.object({ column: external_exports.string(), reason: external_exports.string() })).optional(),
+        leakScan: leakScanRecord.optional()
       }).optional(),
+      /** Published without masking although the PII scan found personal data: who said so and why. */
+      unmasked: external_exports.object({ reason: external_exports.string().min(1), piiCandidates: external_exports.array(external_exports.record(external_exports.string(), external_exports.unknown())) }).strict().optional(),
       git: external_exports.object({ repository: external_exports.string().optional(), commit: external_exports.string().optional(), ref: external_exports.string().optional(), tag: external_exports.string().optional() }).strict().optional(),
       build: external_exports.object({
         runUrl: external_exports.string().optional(),
@@ -14158,7 +14210,7 @@ async function versionsOf(layout, name) {
 }
 async function allNames(layout) {
   const names = [];
-  async function walk(dir, prefix) {
+  async function walk2(dir, prefix) {
     let entries;
     try {
       entries = await (0, import_promises7.readdir)(dir, { withFileTypes: true });
@@ -14169,9 +14221,9 @@ async function allNames(layout) {
     if (prefix.length && entries.some((d) => d.isFile() && d.name.endsWith(".json") && !d.name.startsWith(TEMP_PREFIX))) {
       names.push(prefix.join("/"));
     }
-    for (const d of entries) if (d.isDirectory()) await walk(import_node_path7.default.join(dir, d.name), [...prefix, d.name]);
+    for (const d of entries) if (d.isDirectory()) await walk2(import_node_path7.default.join(dir, d.name), [...prefix, d.name]);
   }
-  await walk(layout.manifestsDir, []);
+  await walk2(layout.manifestsDir, []);
   return names.sort();
 }
 async function allPublished(layout, name) {
@@ -15263,8 +15315,8 @@ async function errorText(res) {
   }
 }
 function shortPath(p) {
-  const path71 = /^https?:/.test(p) ? new URL(p).pathname : p.split("?")[0];
-  return path71.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/g, "sha256:$1\u2026").replace(/\/uploads\/[^/]+$/, "/uploads/\u2026");
+  const path83 = /^https?:/.test(p) ? new URL(p).pathname : p.split("?")[0];
+  return path83.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/g, "sha256:$1\u2026").replace(/\/uploads\/[^/]+$/, "/uploads/\u2026");
 }
 function reasonFor(e) {
   for (let err = e, depth = 0; err && depth < 4; err = err.cause, depth++) {
@@ -16335,18 +16387,18 @@ var init_audit_publisher = __esm({
             if (seq !== void 0 && seq > state.seq) lines.push(line);
           }
           if (lines.length === 0) return 0;
-          const walk = await walkChain(lines, { from: { seq: state.seq, hash: state.hash } });
-          if (!walk.ok || walk.events === 0) {
+          const walk2 = await walkChain(lines, { from: { seq: state.seq, hash: state.hash } });
+          if (!walk2.ok || walk2.events === 0) {
             throw new RepositoryError(
-              `the local audit log ${this.audit.filePath} does not continue the chain this runner published (${walk.problem?.reason ?? "no events"}); run dbclone audit --verify`
+              `the local audit log ${this.audit.filePath} does not continue the chain this runner published (${walk2.problem?.reason ?? "no events"}); run dbclone audit --verify`
             );
           }
-          const published = lines.slice(0, walk.events);
+          const published = lines.slice(0, walk2.events);
           const tag = await (await this.artifacts()).publishSegment(
-            { runner: await this.runnerId(), fromSeq: state.seq + 1, toSeq: walk.last.seq, headHash: walk.last.hash, ...state.tag ? { previous: state.tag } : {} },
+            { runner: await this.runnerId(), fromSeq: state.seq + 1, toSeq: walk2.last.seq, headHash: walk2.last.hash, ...state.tag ? { previous: state.tag } : {} },
             Buffer.from(published.join("\n") + "\n")
           );
-          await this.writeState({ seq: walk.last.seq, hash: walk.last.hash, tag });
+          await this.writeState({ seq: walk2.last.seq, hash: walk2.last.hash, tag });
           return published.length;
         });
       }
@@ -16954,8 +17006,8 @@ function isAlive(pid) {
     if (e.code !== "EPERM") return false;
   }
   try {
-    const stat25 = (0, import_node_fs10.readFileSync)(`/proc/${pid}/stat`, "utf8");
-    const state = stat25.slice(stat25.lastIndexOf(")") + 2, stat25.lastIndexOf(")") + 3);
+    const stat30 = (0, import_node_fs10.readFileSync)(`/proc/${pid}/stat`, "utf8");
+    const state = stat30.slice(stat30.lastIndexOf(")") + 2, stat30.lastIndexOf(")") + 3);
     return state !== "Z" && state !== "X";
   } catch {
     return process.platform !== "linux";
@@ -17082,17 +17134,17 @@ async function verifyRunnerChains(repository) {
         if (s.fromSeq !== expected) throw new Error(`segment ${s.fromSeq}-${s.toSeq} does not follow event ${expected - 1}: events are missing or repeated`);
         expected = s.toSeq + 1;
       }
-      const walk = await walkChain(lines, { key });
-      if (!walk.ok) throw new Error(walk.problem.reason);
+      const walk2 = await walkChain(lines, { key });
+      if (!walk2.ok) throw new Error(walk2.problem.reason);
       const last = segments.at(-1);
-      if (last && (walk.last.seq !== last.toSeq || walk.last.hash !== last.headHash)) {
-        throw new Error(`the newest segment says it ends at event ${last.toSeq} (${last.headHash}) but its events end at ${walk.last.seq}`);
+      if (last && (walk2.last.seq !== last.toSeq || walk2.last.hash !== last.headHash)) {
+        throw new Error(`the newest segment says it ends at event ${last.toSeq} (${last.headHash}) but its events end at ${walk2.last.seq}`);
       }
       for (const line of lines) {
         const action = JSON.parse(line).action;
         check2.actions[action] = (check2.actions[action] ?? 0) + 1;
       }
-      Object.assign(check2, { ok: true, events: walk.events, head: walk.last });
+      Object.assign(check2, { ok: true, events: walk2.events, head: walk2.last });
     } catch (e) {
       check2.problem = e.message;
     }
@@ -18332,7 +18384,7 @@ var require_command = __commonJS({
     init_import_meta_url();
     var EventEmitter = require("node:events").EventEmitter;
     var childProcess = require("node:child_process");
-    var path71 = require("node:path");
+    var path83 = require("node:path");
     var fs11 = require("node:fs");
     var process2 = require("node:process");
     var { Argument: Argument2, humanReadableArgName } = require_argument();
@@ -19345,9 +19397,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
         let launchWithNode = false;
         const sourceExt = [".js", ".ts", ".tsx", ".mjs", ".cjs"];
         function findFile(baseDir, baseName) {
-          const localBin = path71.resolve(baseDir, baseName);
+          const localBin = path83.resolve(baseDir, baseName);
           if (fs11.existsSync(localBin)) return localBin;
-          if (sourceExt.includes(path71.extname(baseName))) return void 0;
+          if (sourceExt.includes(path83.extname(baseName))) return void 0;
           const foundExt = sourceExt.find(
             (ext) => fs11.existsSync(`${localBin}${ext}`)
           );
@@ -19365,17 +19417,17 @@ Expecting one of '${allowedValues.join("', '")}'`);
           } catch {
             resolvedScriptPath = this._scriptPath;
           }
-          executableDir = path71.resolve(
-            path71.dirname(resolvedScriptPath),
+          executableDir = path83.resolve(
+            path83.dirname(resolvedScriptPath),
             executableDir
           );
         }
         if (executableDir) {
           let localFile = findFile(executableDir, executableFile);
           if (!localFile && !subcommand._executableFile && this._scriptPath) {
-            const legacyName = path71.basename(
+            const legacyName = path83.basename(
               this._scriptPath,
-              path71.extname(this._scriptPath)
+              path83.extname(this._scriptPath)
             );
             if (legacyName !== this._name) {
               localFile = findFile(
@@ -19386,7 +19438,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
           }
           executableFile = localFile || executableFile;
         }
-        launchWithNode = sourceExt.includes(path71.extname(executableFile));
+        launchWithNode = sourceExt.includes(path83.extname(executableFile));
         let proc;
         if (process2.platform !== "win32") {
           if (launchWithNode) {
@@ -20301,7 +20353,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @return {Command}
        */
       nameFromFilename(filename) {
-        this._name = path71.basename(filename, path71.extname(filename));
+        this._name = path83.basename(filename, path83.extname(filename));
         return this;
       }
       /**
@@ -20315,9 +20367,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} [path]
        * @return {(string|null|Command)}
        */
-      executableDir(path72) {
-        if (path72 === void 0) return this._executableDir;
-        this._executableDir = path72;
+      executableDir(path84) {
+        if (path84 === void 0) return this._executableDir;
+        this._executableDir = path84;
         return this;
       }
       /**
@@ -20673,6 +20725,9 @@ var init_time = __esm({
 function supportsLayers(driver) {
   const d = driver;
   return typeof d.createLayeredChild === "function" && typeof d.sealLayer === "function" && typeof d.flatten === "function";
+}
+function clonesLayers(driver) {
+  return typeof driver.createLayeredChild === "function";
 }
 var init_types = __esm({
   "packages/core/src/disk/types.ts"() {
@@ -21101,12 +21156,34 @@ var init_layers2 = __esm({
   }
 });
 
+// packages/core/src/disk/host-tools.ts
+function onPathSync(program2, env = process.env) {
+  return (env.PATH ?? "").split(import_node_path24.default.delimiter).some((dir) => {
+    if (!dir) return false;
+    try {
+      (0, import_node_fs12.accessSync)(import_node_path24.default.join(dir, program2), import_node_fs12.constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+var import_node_fs12, import_node_path24;
+var init_host_tools = __esm({
+  "packages/core/src/disk/host-tools.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_fs12 = require("node:fs");
+    import_node_path24 = __toESM(require("node:path"), 1);
+  }
+});
+
 // packages/core/src/disk/qcow2/prerequisites.ts
 async function onPath(program2, env) {
-  for (const dir of (env.PATH ?? "").split(import_node_path24.default.delimiter)) {
+  for (const dir of (env.PATH ?? "").split(import_node_path25.default.delimiter)) {
     if (!dir) continue;
     try {
-      await (0, import_promises25.access)(import_node_path24.default.join(dir, program2), import_promises25.constants.X_OK);
+      await (0, import_promises25.access)(import_node_path25.default.join(dir, program2), import_promises25.constants.X_OK);
       return true;
     } catch {
     }
@@ -21137,15 +21214,24 @@ async function checkQcow2Prerequisites(env = process.env) {
     }
   }
 }
-var import_promises25, import_node_path24, REQUIRED_TOOLS;
+function qcow2UnavailableReason(env = process.env) {
+  if (process.platform !== "linux") return `it needs Linux (this is ${process.platform})`;
+  const missing = REQUIRED_TOOLS.filter((t) => !onPathSync(t.program, env));
+  if (missing.length) return `${missing.map((t) => t.program).join(", ")} not on PATH (apt-get install ${[...new Set(missing.map((t) => t.packageName))].join(" ")})`;
+  if (!(0, import_node_fs13.existsSync)("/dev/fuse")) return "/dev/fuse is missing";
+  return void 0;
+}
+var import_node_fs13, import_promises25, import_node_path25, REQUIRED_TOOLS;
 var init_prerequisites = __esm({
   "packages/core/src/disk/qcow2/prerequisites.ts"() {
     "use strict";
     init_import_meta_url();
+    import_node_fs13 = require("node:fs");
     import_promises25 = require("node:fs/promises");
-    import_node_path24 = __toESM(require("node:path"), 1);
+    import_node_path25 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
+    init_host_tools();
     REQUIRED_TOOLS = [
       { program: "qemu-img", packageName: "qemu-utils" },
       { program: "qemu-storage-daemon", packageName: "qemu-system-common" },
@@ -21168,33 +21254,33 @@ async function ourFiles(dir, skip, depth, out) {
     return;
   }
   for (const e of entries) {
-    const p = import_node_path25.default.join(dir, e.name);
+    const p = import_node_path26.default.join(dir, e.name);
     if (e.isDirectory()) await ourFiles(p, skip, depth - 1, out);
     else if (OUR_FILE.test(e.name)) out.push(p);
   }
 }
 async function listLeftovers(rootDir) {
-  const root = import_node_path25.default.resolve(rootDir);
+  const root = import_node_path26.default.resolve(rootDir);
   const found = [];
   const mounts = (await readMounts()).filter((m) => isUnder(m.mountPoint, root));
   for (const m of mounts) {
     const isFuse = m.fsType === "fuse" || m.fsType.startsWith("fuse.");
-    found.push({ kind: isFuse ? "fuse-export" : "mount", id: m.mountPoint, ownerDir: import_node_path25.default.dirname(m.mountPoint), detail: `${m.fsType} ${m.source}` });
+    found.push({ kind: isFuse ? "fuse-export" : "mount", id: m.mountPoint, ownerDir: import_node_path26.default.dirname(m.mountPoint), detail: `${m.fsType} ${m.source}` });
   }
   for (const loop of await readLoopDevices()) {
     if (isUnder(loop.backingFile, root)) {
-      found.push({ kind: "loop", id: loop.device, ownerDir: import_node_path25.default.dirname(loop.backingFile), detail: loop.backingFile });
+      found.push({ kind: "loop", id: loop.device, ownerDir: import_node_path26.default.dirname(loop.backingFile), detail: loop.backingFile });
     }
   }
   for (const d of await findDaemonsUnder(root)) {
     const anchor2 = d.pidFile ?? d.exportFile;
-    found.push({ kind: "daemon", id: String(d.pid), ownerDir: anchor2 ? import_node_path25.default.dirname(anchor2) : void 0, detail: `pidfile ${d.pidFile ?? "?"}` });
+    found.push({ kind: "daemon", id: String(d.pid), ownerDir: anchor2 ? import_node_path26.default.dirname(anchor2) : void 0, detail: `pidfile ${d.pidFile ?? "?"}` });
   }
   const files = [];
   await ourFiles(root, new Set(mounts.filter((m) => m.mountPoint !== root).map((m) => m.mountPoint)), 6, files);
   for (const f of files) {
     if (mounts.some((m) => m.mountPoint === f)) continue;
-    found.push({ kind: "file", id: f, ownerDir: import_node_path25.default.dirname(f) });
+    found.push({ kind: "file", id: f, ownerDir: import_node_path26.default.dirname(f) });
   }
   return found.sort((a, b) => RELEASE_ORDER.indexOf(a.kind) - RELEASE_ORDER.indexOf(b.kind));
 }
@@ -21215,13 +21301,13 @@ async function releaseLeftover(resource, reporter = silentReporter) {
       return;
   }
 }
-var import_promises26, import_node_path25, RELEASE_ORDER, OUR_FILE;
+var import_promises26, import_node_path26, RELEASE_ORDER, OUR_FILE;
 var init_leftovers = __esm({
   "packages/core/src/disk/qcow2/leftovers.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises26 = require("node:fs/promises");
-    import_node_path25 = __toESM(require("node:path"), 1);
+    import_node_path26 = __toESM(require("node:path"), 1);
     init_reporter();
     init_export();
     init_mounts();
@@ -21233,30 +21319,30 @@ var init_leftovers = __esm({
 // packages/core/src/disk/qcow2/xfs-error-policy.ts
 async function failFastOnWriteErrors(loopDevice) {
   if (!loopDevice) return;
-  const dir = import_node_path26.default.join("/sys/fs/xfs", import_node_path26.default.basename(loopDevice), "error");
+  const dir = import_node_path27.default.join("/sys/fs/xfs", import_node_path27.default.basename(loopDevice), "error");
   for (const kind of ["ENOSPC", "EIO", "ENODEV", "default"]) {
-    await (0, import_promises27.writeFile)(import_node_path26.default.join(dir, "metadata", kind, "max_retries"), "0").catch(() => void 0);
+    await (0, import_promises27.writeFile)(import_node_path27.default.join(dir, "metadata", kind, "max_retries"), "0").catch(() => void 0);
   }
-  await (0, import_promises27.writeFile)(import_node_path26.default.join(dir, "fail_at_unmount"), "1").catch(() => void 0);
+  await (0, import_promises27.writeFile)(import_node_path27.default.join(dir, "fail_at_unmount"), "1").catch(() => void 0);
 }
-var import_promises27, import_node_path26;
+var import_promises27, import_node_path27;
 var init_xfs_error_policy = __esm({
   "packages/core/src/disk/qcow2/xfs-error-policy.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises27 = require("node:fs/promises");
-    import_node_path26 = __toESM(require("node:path"), 1);
+    import_node_path27 = __toESM(require("node:path"), 1);
   }
 });
 
 // packages/core/src/disk/qcow2.ts
-var import_promises28, import_node_path27, import_node_crypto16, Qcow2Driver;
+var import_promises28, import_node_path28, import_node_crypto16, Qcow2Driver;
 var init_qcow2 = __esm({
   "packages/core/src/disk/qcow2.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises28 = require("node:fs/promises");
-    import_node_path27 = __toESM(require("node:path"), 1);
+    import_node_path28 = __toESM(require("node:path"), 1);
     import_node_crypto16 = require("node:crypto");
     init_errors();
     init_exec();
@@ -21284,8 +21370,8 @@ var init_qcow2 = __esm({
         return checkQcow2Prerequisites();
       }
       async createStaging(file2, mountPath, virtualSizeBytes) {
-        file2 = import_node_path27.default.resolve(file2);
-        await (0, import_promises28.mkdir)(import_node_path27.default.dirname(file2), { recursive: true });
+        file2 = import_node_path28.default.resolve(file2);
+        await (0, import_promises28.mkdir)(import_node_path28.default.dirname(file2), { recursive: true });
         await createImage(file2, virtualSizeBytes, this.reporter);
         const handle = await startExport(file2, this.reporter);
         try {
@@ -21298,7 +21384,7 @@ var init_qcow2 = __esm({
         }
       }
       async seal(staging, outFile) {
-        outFile = import_node_path27.default.resolve(outFile);
+        outFile = import_node_path28.default.resolve(outFile);
         await this.trim(staging.mountPath);
         await this.unmount(staging.attachment);
         const tmp = `${outFile}.tmp-${process.pid}-${(0, import_node_crypto16.randomBytes)(4).toString("hex")}`;
@@ -21318,10 +21404,10 @@ var init_qcow2 = __esm({
         }
       }
       async createChild(parentFile, childFile, expectedDigest) {
-        parentFile = import_node_path27.default.resolve(parentFile);
-        childFile = import_node_path27.default.resolve(childFile);
+        parentFile = import_node_path28.default.resolve(parentFile);
+        childFile = import_node_path28.default.resolve(childFile);
         await this.checkLayer(parentFile, expectedDigest);
-        await (0, import_promises28.mkdir)(import_node_path27.default.dirname(childFile), { recursive: true });
+        await (0, import_promises28.mkdir)(import_node_path28.default.dirname(childFile), { recursive: true });
         await createChildImage(parentFile, childFile, this.reporter);
         if (!this.options.resolveParentChain) return { file: childFile, parents: [parentFile] };
         const chain = await backingChain(childFile, this.reporter);
@@ -21330,11 +21416,11 @@ var init_qcow2 = __esm({
       /** A child over published layers (nearest first); mount() assembles the chain explicitly. */
       async createLayeredChild(layers, childFile) {
         if (layers.length === 0) throw new CloneError("createLayeredChild needs at least one layer.");
-        const files = layers.map((l) => import_node_path27.default.resolve(l.file));
-        childFile = import_node_path27.default.resolve(childFile);
+        const files = layers.map((l) => import_node_path28.default.resolve(l.file));
+        childFile = import_node_path28.default.resolve(childFile);
         for (const [i, layer] of layers.entries()) await this.checkLayer(files[i], layer.digest);
         const info = await imageInfo(files[0], this.reporter);
-        await (0, import_promises28.mkdir)(import_node_path27.default.dirname(childFile), { recursive: true });
+        await (0, import_promises28.mkdir)(import_node_path28.default.dirname(childFile), { recursive: true });
         await createChildOverLayer(files[0], childFile, info["virtual-size"], this.reporter);
         return { file: childFile, parents: files };
       }
@@ -21363,8 +21449,8 @@ var init_qcow2 = __esm({
         }
       }
       async mount(child, mountPath) {
-        const file2 = import_node_path27.default.resolve(child.file);
-        const handle = await startExport(file2, this.reporter, child.parents.map((p) => import_node_path27.default.resolve(p)));
+        const file2 = import_node_path28.default.resolve(child.file);
+        const handle = await startExport(file2, this.reporter, child.parents.map((p) => import_node_path28.default.resolve(p)));
         try {
           return await this.loopMount(file2, handle, mountPath);
         } catch (e) {
@@ -21383,7 +21469,7 @@ var init_qcow2 = __esm({
         await stopExport({ pid, exportFile, pidFile }, this.reporter);
       }
       async destroy(file2) {
-        await (0, import_promises28.rm)(import_node_path27.default.resolve(file2), { force: true });
+        await (0, import_promises28.rm)(import_node_path28.default.resolve(file2), { force: true });
       }
       list(rootDir) {
         return listLeftovers(rootDir);
@@ -21404,7 +21490,7 @@ var init_qcow2 = __esm({
         if (r.code !== 0) this.reporter.warn(`fstrim ${mountPath} failed (${r.stderr.trim()}); the sealed blob may still hold freed blocks.`);
       }
       async loopMount(file2, handle, mountPath) {
-        mountPath = import_node_path27.default.resolve(mountPath);
+        mountPath = import_node_path28.default.resolve(mountPath);
         await (0, import_promises28.mkdir)(mountPath, { recursive: true });
         await run("mount", ["-t", "xfs", "-o", "loop,nouuid", handle.exportFile, mountPath], {
           privileged: true,
@@ -21452,11 +21538,11 @@ function buildPowerShellScript(body, paramsFile, resultFile) {
   ].join("\r\n");
 }
 async function runPowerShell(body, params, opts = {}) {
-  const dir = await (0, import_promises29.mkdtemp)(import_node_path28.default.join(import_node_os5.default.tmpdir(), "dbclone-ps-"));
+  const dir = await (0, import_promises29.mkdtemp)(import_node_path29.default.join(import_node_os5.default.tmpdir(), "dbclone-ps-"));
   try {
-    const scriptFile = import_node_path28.default.join(dir, "script.ps1");
-    const paramsFile = import_node_path28.default.join(dir, "params.json");
-    const resultFile = import_node_path28.default.join(dir, "result.json");
+    const scriptFile = import_node_path29.default.join(dir, "script.ps1");
+    const paramsFile = import_node_path29.default.join(dir, "params.json");
+    const resultFile = import_node_path29.default.join(dir, "result.json");
     await (0, import_promises29.writeFile)(scriptFile, BOM + buildPowerShellScript(body, paramsFile, resultFile), "utf8");
     await (0, import_promises29.writeFile)(paramsFile, JSON.stringify(params), "utf8");
     await run(opts.executable ?? "powershell.exe", powerShellArgs(scriptFile), {
@@ -21476,9 +21562,9 @@ async function runPowerShell(body, params, opts = {}) {
   }
 }
 async function runDiskpart(script, opts = {}) {
-  const dir = await (0, import_promises29.mkdtemp)(import_node_path28.default.join(import_node_os5.default.tmpdir(), "dbclone-diskpart-"));
+  const dir = await (0, import_promises29.mkdtemp)(import_node_path29.default.join(import_node_os5.default.tmpdir(), "dbclone-diskpart-"));
   try {
-    const file2 = import_node_path28.default.join(dir, "script.txt");
+    const file2 = import_node_path29.default.join(dir, "script.txt");
     await (0, import_promises29.writeFile)(file2, Buffer.concat([Buffer.from([255, 254]), Buffer.from(script.replace(/\r?\n/g, "\r\n"), "utf16le")]));
     const r = await run("diskpart", ["/s", file2], { allowFailure: true, reporter: opts.reporter, timeoutMs: opts.timeoutMs });
     if (r.code !== 0) {
@@ -21505,14 +21591,14 @@ function realWindowsRunner(opts = {}) {
     command: async (program2, args) => (await run(program2, args, { reporter, timeoutMs: opts.timeoutMs, secrets: opts.secrets })).stdout
   };
 }
-var import_promises29, import_node_os5, import_node_path28, PS_SINGLE_QUOTES, powerShellArgs, BOM;
+var import_promises29, import_node_os5, import_node_path29, PS_SINGLE_QUOTES, powerShellArgs, BOM;
 var init_powershell = __esm({
   "packages/core/src/runtime/powershell.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises29 = require("node:fs/promises");
     import_node_os5 = __toESM(require("node:os"), 1);
-    import_node_path28 = __toESM(require("node:path"), 1);
+    import_node_path29 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_exec();
@@ -21524,9 +21610,9 @@ var init_powershell = __esm({
 
 // packages/core/src/disk/vhdx/scripts.ts
 function diskpartPath(p) {
-  if (!import_node_path29.default.win32.isAbsolute(p) || /^[\\/]{2}[?.][\\/]/.test(p)) throw new UsageError(`diskpart needs an absolute local path like C:\\dbclone\\disk.vhdx, not ${JSON.stringify(p)}.`);
+  if (!import_node_path30.default.win32.isAbsolute(p) || /^[\\/]{2}[?.][\\/]/.test(p)) throw new UsageError(`diskpart needs an absolute local path like C:\\dbclone\\disk.vhdx, not ${JSON.stringify(p)}.`);
   if (/["\u0000-\u001f]/.test(p)) throw new UsageError(`The path ${JSON.stringify(p)} holds a double quote or a control character, which diskpart cannot take; choose another folder.`);
-  return `"${import_node_path29.default.win32.normalize(p)}"`;
+  return `"${import_node_path30.default.win32.normalize(p)}"`;
 }
 function createBaseDiskpart(file2, virtualSizeBytes) {
   const mib = Math.max(8, Math.ceil(virtualSizeBytes / (1024 * 1024)));
@@ -21540,12 +21626,12 @@ function createChildDiskpart(childFile, parentFile) {
 function indent(text) {
   return text.trim().split("\n").map((l) => `  ${l}`).join("\n").concat("\n");
 }
-var import_node_path29, GPT_BASIC_DATA, CHECK_ELEVATION_PS, MOUNT_TO_FOLDER_PS, ATTACH_PS, DETACH_ON_ERROR_PS, FORMAT_AND_MOUNT_PS, ATTACH_AND_MOUNT_PS, UNMOUNT_PS, LIST_DISKS_PS, DESCRIBE_PS;
+var import_node_path30, GPT_BASIC_DATA, CHECK_ELEVATION_PS, MOUNT_TO_FOLDER_PS, ATTACH_PS, DETACH_ON_ERROR_PS, FORMAT_AND_MOUNT_PS, ATTACH_AND_MOUNT_PS, UNMOUNT_PS, LIST_DISKS_PS, DESCRIBE_PS;
 var init_scripts = __esm({
   "packages/core/src/disk/vhdx/scripts.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path29 = __toESM(require("node:path"), 1);
+    import_node_path30 = __toESM(require("node:path"), 1);
     init_errors();
     GPT_BASIC_DATA = "{ebd0a0a2-b9e5-4433-87c0-68b6b72699c7}";
     CHECK_ELEVATION_PS = `
@@ -21680,13 +21766,13 @@ var init_retry = __esm({
 });
 
 // packages/core/src/disk/vhdx/driver.ts
-var import_promises30, import_node_path30, VhdxDriver;
+var import_promises30, import_node_path31, VhdxDriver;
 var init_driver = __esm({
   "packages/core/src/disk/vhdx/driver.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises30 = require("node:fs/promises");
-    import_node_path30 = __toESM(require("node:path"), 1);
+    import_node_path31 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_powershell();
@@ -21700,7 +21786,7 @@ var init_driver = __esm({
         this.reporter = options.reporter ?? silentReporter;
         this.runner = options.runner ?? realWindowsRunner({ reporter: this.reporter });
         this.digests = new VerifiedDigestCache(options.stateDir);
-        this.win = options.paths ?? import_node_path30.default.win32;
+        this.win = options.paths ?? import_node_path31.default.win32;
       }
       options;
       name = "vhdx";
@@ -21840,6 +21926,711 @@ var init_vhdx = __esm({
   }
 });
 
+// packages/core/src/disk/reflink/pool-layout.ts
+function poolLayout(home) {
+  const dir = import_node_path32.default.join(import_node_path32.default.resolve(home), "pool");
+  return { home: import_node_path32.default.resolve(home), dir, poolFile: `${dir}.xfs`, imagesDir: import_node_path32.default.join(dir, "images"), clonesDir: import_node_path32.default.join(dir, "clones") };
+}
+function cloneFileFor(layout, childFile) {
+  const resolved = import_node_path32.default.resolve(childFile);
+  if (import_node_path32.default.dirname(resolved) === layout.clonesDir) return resolved;
+  const owner = import_node_path32.default.basename(import_node_path32.default.dirname(resolved));
+  if (!/^[\w.-]+$/.test(owner)) throw new Error(`reflink: cannot name a pool clone after the directory '${owner}'`);
+  return import_node_path32.default.join(layout.clonesDir, `${owner}.raw`);
+}
+var import_node_path32, imageFile, EXPAND_TEMP, ownerFileOf;
+var init_pool_layout = __esm({
+  "packages/core/src/disk/reflink/pool-layout.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_path32 = __toESM(require("node:path"), 1);
+    imageFile = (layout, key) => import_node_path32.default.join(layout.imagesDir, `${key}.raw`);
+    EXPAND_TEMP = /^[0-9a-f]{64}\.raw\.tmp-(\d+)-[0-9a-f]+$/;
+    ownerFileOf = (cloneFile) => cloneFile.replace(/\.raw$/, ".json");
+  }
+});
+
+// packages/core/src/disk/reflink/clone.ts
+async function reflinkCopy(imageFile2, cloneFile, owner) {
+  await (0, import_promises31.writeFile)(ownerFileOf(cloneFile), JSON.stringify(owner), { mode: 384, flag: "wx" }).catch((e) => {
+    throw e.code === "EEXIST" ? new CloneError(`the reflink pool already holds a clone disk ${cloneFile}; run dbclone gc`) : e;
+  });
+  try {
+    await (0, import_promises31.copyFile)(imageFile2, cloneFile, import_node_fs14.constants.COPYFILE_FICLONE_FORCE | import_node_fs14.constants.COPYFILE_EXCL);
+    await (0, import_promises31.chmod)(cloneFile, 384);
+  } catch (e) {
+    await (0, import_promises31.rm)(cloneFile, { force: true });
+    await (0, import_promises31.rm)(ownerFileOf(cloneFile), { force: true });
+    throw new CloneError(`reflink copy of ${imageFile2} failed: ${e.message}`, { cause: e });
+  }
+}
+async function attachClone(driver, cloneFile, mountPath, reporter) {
+  mountPath = import_node_path33.default.resolve(mountPath);
+  await (0, import_promises31.mkdir)(mountPath, { recursive: true });
+  await run("mount", ["-t", "xfs", "-o", "loop,nouuid", cloneFile, mountPath], { privileged: true, reporter, timeoutMs: 6e4, packageHint: "mount" });
+  const loop = (await readLoopDevices()).find((l) => l.backingFile === cloneFile);
+  await failFastOnWriteErrors(loop?.device);
+  if (!isRoot()) await run("chown", [`${process.getuid?.()}:${process.getgid?.()}`, mountPath], { privileged: true, reporter });
+  return { driver, file: cloneFile, mountPath, handles: { loopDevice: loop?.device } };
+}
+async function detachClone(attachment, reporter) {
+  await unmountPath(attachment.mountPath, reporter);
+  for (const loop of await readLoopDevices()) if (loop.backingFile === attachment.file) await detachLoop(loop.device, reporter);
+}
+async function removeCloneFile(cloneFile) {
+  await (0, import_promises31.rm)(cloneFile, { force: true });
+  await (0, import_promises31.rm)(ownerFileOf(cloneFile), { force: true });
+}
+async function ownBytes(file2, reporter) {
+  const r = await run("xfs_io", ["-r", "-c", "fiemap -v", file2], { reporter, packageHint: "xfsprogs", allowFailure: true });
+  if (r.code !== 0) return 0;
+  let sectors = 0;
+  for (const line of r.stdout.split("\n")) {
+    const m = /^\s*\d+: \[\d+\.\.\d+\]:\s+(\S+)\s+(\d+)\s+(0x[0-9a-f]+)/.exec(line);
+    if (m && m[1] !== "hole" && !(parseInt(m[3], 16) & FIEMAP_EXTENT_SHARED)) sectors += Number(m[2]);
+  }
+  return sectors * 512;
+}
+var import_node_fs14, import_promises31, import_node_path33, FIEMAP_EXTENT_SHARED;
+var init_clone = __esm({
+  "packages/core/src/disk/reflink/clone.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_fs14 = require("node:fs");
+    import_promises31 = require("node:fs/promises");
+    import_node_path33 = __toESM(require("node:path"), 1);
+    init_errors();
+    init_exec();
+    init_mounts();
+    init_xfs_error_policy();
+    init_pool_layout();
+    FIEMAP_EXTENT_SHARED = 8192;
+  }
+});
+
+// packages/core/src/disk/reflink/data-check.ts
+async function checkExpandedImage(rawFile, what, reporter) {
+  const mnt = `${rawFile}.mnt`;
+  await (0, import_promises32.mkdir)(mnt, { mode: 448 });
+  try {
+    await run("mount", ["-t", "xfs", "-o", "loop,ro,norecovery,nouuid", rawFile, mnt], { privileged: true, reporter, packageHint: "mount", timeoutMs: 6e4 });
+    try {
+      return await walk(mnt, what);
+    } finally {
+      await unmountPath(mnt, reporter);
+    }
+  } finally {
+    await (0, import_promises32.rmdir)(mnt).catch(() => void 0);
+  }
+}
+async function walk(root, what) {
+  const owners = /* @__PURE__ */ new Set();
+  const topLevelFiles = [];
+  let entries = 0;
+  const refuse3 = (p, why) => {
+    throw new CloneError(`${what} holds ${import_node_path34.default.relative(root, p) || "/"}, ${why}; refusing to clone it. Rebuild the image with dbclone build.`);
+  };
+  const stack = [root];
+  while (stack.length) {
+    const dir = stack.pop();
+    const top = dir === root;
+    for await (const e of await (0, import_promises32.opendir)(dir)) {
+      const p = import_node_path34.default.join(dir, e.name);
+      const s = await (0, import_promises32.lstat)(p);
+      if (++entries > MAX_ENTRIES) refuse3(root, `more than ${MAX_ENTRIES} files`);
+      if (s.isSymbolicLink()) refuse3(p, "a symbolic link");
+      if (s.mode & 3072) refuse3(p, "a set-user/group-id file");
+      const owner = `${s.uid}:${s.gid}`;
+      if (top && s.isFile()) topLevelFiles.push({ p, owner });
+      else owners.add(owner);
+      if (s.isDirectory()) stack.push(p);
+      else if (!s.isFile()) refuse3(p, "neither a file nor a directory");
+      else if (s.nlink > 1) refuse3(p, `a file with ${s.nlink} hard links`);
+    }
+  }
+  if (owners.size > 1) refuse3(root, `files of ${owners.size} different owners (${[...owners].slice(0, 3).join(", ")})`);
+  for (const f of topLevelFiles) if (f.owner !== "0:0" && !owners.has(f.owner)) refuse3(f.p, `a file of another owner (${f.owner})`);
+  return { entries };
+}
+var import_promises32, import_node_path34, MAX_ENTRIES;
+var init_data_check = __esm({
+  "packages/core/src/disk/reflink/data-check.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_promises32 = require("node:fs/promises");
+    import_node_path34 = __toESM(require("node:path"), 1);
+    init_errors();
+    init_exec();
+    init_mounts();
+    MAX_ENTRIES = 2e6;
+  }
+});
+
+// packages/core/src/disk/reflink/expand.ts
+function expandedKey(layers) {
+  if (layers.length === 1) return hexOf(layers[0].digest);
+  return (0, import_node_crypto17.createHash)("sha256").update(layers.map((l) => hexOf(l.digest)).join("\n")).digest("hex");
+}
+async function expandImage(pool, layers, reporter) {
+  const key = expandedKey(layers);
+  const file2 = imageFile(pool.layout, key);
+  if (await pool.index.markUsed(file2)) return { key, file: file2 };
+  await pool.prepare(0, /* @__PURE__ */ new Set([key]));
+  return withFileLock(file2, async () => {
+    if (await pool.index.markUsed(file2)) return { key, file: file2 };
+    const started = performance.now();
+    let need = 0;
+    for (const l of layers) need += (await (0, import_promises33.stat)(l.file)).size;
+    await pool.prepare(need, /* @__PURE__ */ new Set([key]));
+    const tmp = `${file2}.tmp-${process.pid}-${(0, import_node_crypto17.randomBytes)(4).toString("hex")}`;
+    try {
+      await convertToRaw(layers, tmp, reporter);
+      await pausePoint("expand:converted");
+      const checked2 = await checkExpandedImage(tmp, `image ${layers[0].digest.slice(0, 19)}`, reporter);
+      const fh = await (0, import_promises33.open)(tmp, "r");
+      await fh.sync().finally(() => fh.close());
+      await (0, import_promises33.chmod)(tmp, 292);
+      await (0, import_promises33.rename)(tmp, file2);
+      const bytes = (await (0, import_promises33.stat)(file2)).blocks * 512;
+      await pool.index.touch(key, { layers: layers.map((l) => l.digest), bytes });
+      const seconds = (performance.now() - started) / 1e3;
+      reporter.info(`Expanded ${layers.length > 1 ? `${layers.length} layers` : "the image"} into the reflink pool in ${seconds.toFixed(1)} s (${checked2.entries} files checked).`);
+      return { key, file: file2 };
+    } catch (e) {
+      throw await diskFullError(e, [pool.layout.dir], `expanding an image into the reflink pool ${pool.layout.dir}`) ?? e;
+    } finally {
+      await (0, import_promises33.rm)(tmp, { force: true });
+    }
+  }, { waitMs: 60 * 6e4 });
+}
+async function convertToRaw(layers, out, reporter) {
+  const files = layers.map((l) => import_node_path35.default.resolve(l.file));
+  const source = chainJsonFilename(files[0], files.slice(1));
+  await run("qemu-img", ["convert", "-O", "raw", source, out], { reporter, packageHint: "qemu-utils", timeoutMs: 60 * 6e4 });
+}
+var import_node_crypto17, import_promises33, import_node_path35, hexOf;
+var init_expand = __esm({
+  "packages/core/src/disk/reflink/expand.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_crypto17 = require("node:crypto");
+    import_promises33 = require("node:fs/promises");
+    import_node_path35 = __toESM(require("node:path"), 1);
+    init_file_lock();
+    init_errors();
+    init_exec();
+    init_disk_full();
+    init_pause_point();
+    init_chain_spec();
+    init_data_check();
+    init_pool_layout();
+    hexOf = (digest2) => {
+      const m = /^sha256:([0-9a-f]{64})$/.exec(digest2);
+      if (!m) throw new CloneError(`'${digest2}' is not a sha256 digest`);
+      return m[1];
+    };
+  }
+});
+
+// packages/core/src/disk/reflink/expanded-index.ts
+async function readOwner(file2) {
+  try {
+    const o = JSON.parse(await (0, import_promises34.readFile)(file2, "utf8"));
+    return typeof o.ownerDir === "string" && typeof o.key === "string" ? { ownerDir: o.ownerDir, key: o.key } : void 0;
+  } catch {
+    return void 0;
+  }
+}
+var import_promises34, import_node_path36, ExpandedIndex;
+var init_expanded_index = __esm({
+  "packages/core/src/disk/reflink/expanded-index.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_promises34 = require("node:fs/promises");
+    import_node_path36 = __toESM(require("node:path"), 1);
+    init_file_lock();
+    init_pool_layout();
+    ExpandedIndex = class {
+      constructor(layout) {
+        this.layout = layout;
+        this.file = import_node_path36.default.join(layout.imagesDir, "index.json");
+      }
+      layout;
+      file;
+      async read() {
+        try {
+          return JSON.parse(await (0, import_promises34.readFile)(this.file, "utf8"));
+        } catch {
+          return {};
+        }
+      }
+      async update(fn) {
+        return withFileLock(this.file, async () => {
+          const entries = await this.read();
+          const result = await fn(entries);
+          const tmp = `${this.file}.tmp-${process.pid}`;
+          await (0, import_promises34.writeFile)(tmp, `${JSON.stringify(entries, null, 1)}
+`, { mode: 384 });
+          await (0, import_promises34.rename)(tmp, this.file);
+          return result;
+        });
+      }
+      async touch(key, entry) {
+        await this.update((entries) => {
+          const known = entry ?? entries[key];
+          if (known) entries[key] = { ...known, lastUsedMs: Date.now() };
+        });
+      }
+      /**
+       * Record a use of an expanded image, when it is there, as its access time: no lock and no index
+       * write on a clone's path. Eviction orders by the later of this and the index's time.
+       */
+      async markUsed(file2) {
+        const s = await (0, import_promises34.stat)(file2).catch(() => void 0);
+        if (!s) return false;
+        await (0, import_promises34.utimes)(file2, /* @__PURE__ */ new Date(), s.mtime).catch(() => void 0);
+        return true;
+      }
+      /** Keys of images live clones were copied from. */
+      async inUse() {
+        const keys = /* @__PURE__ */ new Set();
+        for (const name of await (0, import_promises34.readdir)(this.layout.clonesDir).catch(() => [])) {
+          if (!name.endsWith(".json")) continue;
+          const owner = await readOwner(import_node_path36.default.join(this.layout.clonesDir, name));
+          if (owner) keys.add(owner.key);
+        }
+        return keys;
+      }
+      /** Evictable images, least recently used first. */
+      async evictionOrder(keep) {
+        const used = await this.inUse();
+        const candidates = [];
+        for (const [key, e] of Object.entries(await this.read())) {
+          if (keep.has(key) || used.has(key)) continue;
+          const s = await (0, import_promises34.stat)(imageFile(this.layout, key)).catch(() => void 0);
+          candidates.push({ key, lastUsedMs: Math.max(e.lastUsedMs, s?.atimeMs ?? 0) });
+        }
+        return candidates.sort((a, b) => a.lastUsedMs - b.lastUsedMs).map((c) => c.key);
+      }
+      async evict(key, reporter) {
+        const file2 = imageFile(this.layout, key);
+        const gone = await withFileLock(file2, async () => {
+          await (0, import_promises34.rm)(file2, { force: true });
+          return true;
+        }, { waitMs: 200 }).catch(() => false);
+        if (!gone) return;
+        await this.update((entries) => {
+          delete entries[key];
+        });
+        reporter.info(`reflink pool: evicted the expanded image ${key.slice(0, 12)} (unused)`);
+      }
+    };
+  }
+});
+
+// packages/core/src/disk/reflink/leftovers.ts
+async function poolClones(layout) {
+  const owners = /* @__PURE__ */ new Map();
+  for (const name of await (0, import_promises35.readdir)(layout.clonesDir).catch(() => [])) {
+    const file2 = import_node_path37.default.join(layout.clonesDir, name);
+    if (name.endsWith(".json")) owners.set(file2, (await readOwner(file2))?.ownerDir);
+    else if (name.endsWith(".raw")) owners.set(file2, (await readOwner(ownerFileOf(file2)))?.ownerDir);
+  }
+  return owners;
+}
+async function listPoolLeftovers(layout, rootDir) {
+  const root = import_node_path37.default.resolve(rootDir);
+  const files = await poolClones(layout);
+  const found = [];
+  const loops = (await readLoopDevices()).filter((l) => import_node_path37.default.dirname(l.backingFile) === layout.clonesDir);
+  const ownerOf2 = (file2) => files.get(file2) ?? files.get(ownerFileOf(file2));
+  for (const m of await readMounts()) {
+    const loop = loops.find((l) => l.device === m.source);
+    const ownerDir = loop ? ownerOf2(loop.backingFile) : void 0;
+    if (loop && ownerDir && isUnder(ownerDir, root)) found.push({ kind: "mount", id: m.mountPoint, ownerDir, detail: `xfs on ${loop.backingFile}` });
+  }
+  for (const loop of loops) {
+    const ownerDir = ownerOf2(loop.backingFile);
+    if (ownerDir && isUnder(ownerDir, root)) found.push({ kind: "loop", id: loop.device, ownerDir, detail: loop.backingFile });
+  }
+  for (const [file2, ownerDir] of files) {
+    if (ownerDir && isUnder(ownerDir, root)) found.push({ kind: "file", id: file2, ownerDir });
+  }
+  return found.sort((a, b) => RELEASE_ORDER2.indexOf(a.kind) - RELEASE_ORDER2.indexOf(b.kind));
+}
+async function releasePoolLeftover(resource, reporter = silentReporter) {
+  if (resource.kind === "mount") return unmountPath(resource.id, reporter);
+  if (resource.kind === "loop") return detachLoop(resource.id, reporter);
+  if (resource.kind === "file") await (0, import_promises35.rm)(resource.id, { force: true });
+}
+async function sweepDeadExpansions(layout, reporter = silentReporter) {
+  const dead = (name) => {
+    const m = EXPAND_TEMP.exec(name.replace(/\.mnt$/, ""));
+    return m !== null && !isAlive(Number(m[1]));
+  };
+  const released = [];
+  for (const m of await readMounts()) {
+    if (import_node_path37.default.dirname(m.mountPoint) === layout.imagesDir && dead(import_node_path37.default.basename(m.mountPoint))) {
+      await unmountPath(m.mountPoint, reporter);
+      released.push(`mount ${m.mountPoint}`);
+    }
+  }
+  for (const loop of await readLoopDevices()) {
+    if (import_node_path37.default.dirname(loop.backingFile) === layout.imagesDir && dead(import_node_path37.default.basename(loop.backingFile))) {
+      await detachLoop(loop.device, reporter);
+      released.push(`loop ${loop.device}`);
+    }
+  }
+  for (const name of await (0, import_promises35.readdir)(layout.imagesDir).catch(() => [])) {
+    if (!dead(name)) continue;
+    const p = import_node_path37.default.join(layout.imagesDir, name);
+    if (name.endsWith(".mnt")) await (0, import_promises35.rmdir)(p).catch(() => void 0);
+    else await (0, import_promises35.rm)(p, { force: true });
+    released.push(`file ${p}`);
+  }
+  const locks = (await (0, import_promises35.readdir)(layout.imagesDir).catch(() => [])).filter((n) => n.endsWith(".lock")).map((n) => import_node_path37.default.join(layout.imagesDir, n));
+  for (const lock of [...locks, `${layout.poolFile}.lock`]) {
+    const s = await (0, import_promises35.stat)(lock).catch(() => void 0);
+    if (!s || Date.now() - s.mtimeMs < STALE_LOCK_MS) continue;
+    await (0, import_promises35.rm)(lock, { recursive: true, force: true });
+    released.push(`lock ${lock}`);
+  }
+  return released;
+}
+var import_promises35, import_node_path37, STALE_LOCK_MS, RELEASE_ORDER2;
+var init_leftovers2 = __esm({
+  "packages/core/src/disk/reflink/leftovers.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_promises35 = require("node:fs/promises");
+    import_node_path37 = __toESM(require("node:path"), 1);
+    init_reporter();
+    init_exec();
+    init_mounts();
+    init_expanded_index();
+    init_pool_layout();
+    STALE_LOCK_MS = 12e3;
+    RELEASE_ORDER2 = ["mount", "loop", "file"];
+  }
+});
+
+// packages/core/src/disk/reflink/pool-file.ts
+async function freeBytes(dir) {
+  for (let p = import_node_path38.default.resolve(dir); ; p = import_node_path38.default.dirname(p)) {
+    const s = await (0, import_promises36.statfs)(p).catch(() => void 0);
+    if (s) return s.bavail * s.bsize;
+    if (p === import_node_path38.default.dirname(p)) return 0;
+  }
+}
+async function poolLoopDevice(layout) {
+  return (await readLoopDevices()).find((l) => l.backingFile === layout.poolFile)?.device;
+}
+async function createPoolFile(layout, sizeBytes, reporter = silentReporter) {
+  const hostFree = await freeBytes(layout.home);
+  if (sizeBytes > hostFree) {
+    throw new DiskFullError(
+      `Cannot create the reflink pool ${layout.poolFile} of ${mb(sizeBytes)}: its filesystem has ${mb(hostFree)} free. Free space there, or set DBCLONE_POOL_SIZE to a smaller size.`
+    );
+  }
+  const tmp = `${layout.poolFile}.tmp-${process.pid}`;
+  await (0, import_promises36.mkdir)(layout.home, { recursive: true });
+  try {
+    const fh = await (0, import_promises36.open)(tmp, "wx", 384);
+    await fh.truncate(sizeBytes).finally(() => fh.close());
+    await run("mkfs.xfs", ["-q", "-K", "-m", "reflink=1", tmp], privileged(reporter, "xfsprogs"));
+    await (0, import_promises36.rename)(tmp, layout.poolFile);
+  } finally {
+    await (0, import_promises36.rm)(tmp, { force: true });
+  }
+  reporter.info(`Created the reflink pool ${layout.poolFile} (${mb(sizeBytes)}, sparse XFS): this host's filesystem has no reflinks.`);
+}
+async function mountPoolFile(layout, reporter = silentReporter) {
+  if (await isMountPoint(layout.dir)) return;
+  await (0, import_promises36.mkdir)(layout.dir, { recursive: true, mode: 457 });
+  await run("mount", ["-t", "xfs", "-o", "loop", layout.poolFile, layout.dir], privileged(reporter, "mount"));
+}
+async function growPoolFile(layout, sizeBytes, reporter = silentReporter) {
+  const current2 = (await (0, import_promises36.stat)(layout.poolFile)).size;
+  if (sizeBytes <= current2) return;
+  const hostFree = await freeBytes(layout.home);
+  if (sizeBytes - current2 > hostFree) {
+    throw new DiskFullError(
+      `The reflink pool ${layout.poolFile} needs to grow by ${mb(sizeBytes - current2)} but its filesystem has ${mb(hostFree)} free. Free space there, or evict images: dbclone gc.`
+    );
+  }
+  const device = await poolLoopDevice(layout);
+  if (!device) throw new DiskFullError(`The reflink pool ${layout.poolFile} is not attached to a loop device; cannot grow it.`);
+  const fh = await (0, import_promises36.open)(layout.poolFile, "r+");
+  await fh.truncate(sizeBytes).finally(() => fh.close());
+  await run("losetup", ["-c", device], privileged(reporter, "mount"));
+  await run("xfs_growfs", [layout.dir], privileged(reporter, "xfsprogs"));
+  reporter.info(`Grew the reflink pool ${layout.poolFile} to ${mb(sizeBytes)}.`);
+}
+async function removePoolFile(layout, reporter = silentReporter) {
+  await unmountPath(layout.dir, reporter);
+  for (const loop of await readLoopDevices()) if (loop.backingFile === layout.poolFile) await detachLoop(loop.device, reporter);
+  await (0, import_promises36.rm)(layout.poolFile, { force: true });
+  await (0, import_promises36.rm)(layout.dir, { recursive: true, force: true });
+}
+var import_promises36, import_node_path38, MIN_POOL_BYTES, MiB, privileged, mb;
+var init_pool_file = __esm({
+  "packages/core/src/disk/reflink/pool-file.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_promises36 = require("node:fs/promises");
+    import_node_path38 = __toESM(require("node:path"), 1);
+    init_errors();
+    init_reporter();
+    init_exec();
+    init_mounts();
+    MIN_POOL_BYTES = 320 * 1024 * 1024;
+    MiB = 1024 * 1024;
+    privileged = (reporter, packageHint) => ({ privileged: true, reporter, packageHint, timeoutMs: 12e4 });
+    mb = (bytes) => `${Math.round(bytes / MiB)} MB`;
+  }
+});
+
+// packages/core/src/disk/reflink/pool.ts
+function parsePoolSize(text, source = "DBCLONE_POOL_SIZE") {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$/i.exec(text);
+  if (!m) throw new UsageError(`${source} must be a size such as 4G or 512M, got '${text}'`);
+  const bytes = Math.floor(Number(m[1]) * 1024 ** " kmgt".indexOf((m[2] || " ").toLowerCase()));
+  if (bytes < MIN_POOL_BYTES) throw new UsageError(`${source} must be at least ${mb(MIN_POOL_BYTES)} (the smallest XFS), got '${text}'`);
+  return bytes;
+}
+async function hostHasReflinks(dir) {
+  await (0, import_promises37.mkdir)(dir, { recursive: true, mode: 457 });
+  const probe = import_node_path39.default.join(dir, `.reflink-probe-${process.pid}`);
+  try {
+    await (0, import_promises37.writeFile)(probe, "probe");
+    await (0, import_promises37.copyFile)(probe, `${probe}.copy`, import_node_fs15.constants.COPYFILE_FICLONE_FORCE);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await (0, import_promises37.rm)(probe, { force: true });
+    await (0, import_promises37.rm)(`${probe}.copy`, { force: true });
+  }
+}
+var import_node_fs15, import_promises37, import_node_path39, GiB, HEADROOM_BYTES, ReflinkPool;
+var init_pool = __esm({
+  "packages/core/src/disk/reflink/pool.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_fs15 = require("node:fs");
+    import_promises37 = require("node:fs/promises");
+    import_node_path39 = __toESM(require("node:path"), 1);
+    init_file_lock();
+    init_errors();
+    init_reporter();
+    init_mounts();
+    init_expanded_index();
+    init_pool_file();
+    init_pool_layout();
+    GiB = 1024 ** 3;
+    HEADROOM_BYTES = 256 * 1024 * 1024;
+    ReflinkPool = class {
+      layout;
+      index;
+      reporter;
+      sizeOption;
+      constructor(home, opts = {}) {
+        this.layout = poolLayout(home);
+        this.index = new ExpandedIndex(this.layout);
+        this.reporter = opts.reporter ?? silentReporter;
+        this.sizeOption = opts.sizeBytes;
+      }
+      /** Read when the pool is used, so a bad DBCLONE_POOL_SIZE never stops a teardown or gc. */
+      get fixedSize() {
+        const env = process.env.DBCLONE_POOL_SIZE;
+        return this.sizeOption ?? (env ? parsePoolSize(env) : void 0);
+      }
+      /** The pool is a mounted pool file (not the host's own filesystem). */
+      async usesPoolFile() {
+        return await (0, import_promises37.stat)(this.layout.poolFile).catch(() => void 0) !== void 0;
+      }
+      /** Ready to take `needBytes` more: made or mounted the first time, then grown or evicted into. */
+      async prepare(needBytes, keepKeys) {
+        await (0, import_promises37.mkdir)(this.layout.home, { recursive: true });
+        await withFileLock(this.layout.poolFile, async () => {
+          if (!await this.usesPoolFile() && !await isMountPoint(this.layout.dir) && await hostHasReflinks(this.layout.dir)) {
+            await this.makeDirs();
+            if (needBytes > 0) await this.requireFree(needBytes, keepKeys, false);
+            return;
+          }
+          if (!await this.usesPoolFile()) {
+            const size = this.fixedSize ?? Math.max(2 * GiB, 2 * (needBytes + HEADROOM_BYTES));
+            await createPoolFile(this.layout, size, this.reporter);
+          }
+          await mountPoolFile(this.layout, this.reporter);
+          await this.makeDirs();
+          if (needBytes > 0) await this.requireFree(needBytes, keepKeys, this.fixedSize === void 0);
+        }, { waitMs: 10 * 6e4 });
+      }
+      async makeDirs() {
+        await (0, import_promises37.mkdir)(this.layout.imagesDir, { recursive: true, mode: 448 });
+        await (0, import_promises37.mkdir)(this.layout.clonesDir, { recursive: true, mode: 448 });
+      }
+      async requireFree(needBytes, keepKeys, canGrow) {
+        const want = needBytes + HEADROOM_BYTES;
+        let free = await freeBytes(this.layout.dir);
+        if (free >= want) return;
+        if (canGrow) {
+          const size = (await (0, import_promises37.stat)(this.layout.poolFile)).size;
+          await growPoolFile(this.layout, size + Math.max(want - free, size / 2), this.reporter);
+          return;
+        }
+        for (const key of await this.index.evictionOrder(keepKeys)) {
+          await this.index.evict(key, this.reporter);
+          free = await freeBytes(this.layout.dir);
+          if (free >= want) return;
+        }
+        const what = await this.usesPoolFile() ? `the pool file ${this.layout.poolFile} (fixed at ${mb(this.fixedSize ?? 0)} by DBCLONE_POOL_SIZE)` : `the host filesystem at ${this.layout.dir}`;
+        throw new DiskFullError(
+          `The reflink pool ${this.layout.dir} is full: ${mb(free)} free, expanding the image needs about ${mb(want)}; nothing was made. Images in use by clones are never evicted. Tear down clones, raise DBCLONE_POOL_SIZE, or clone with --disk qcow2. (Pool: ${what}.)`
+        );
+      }
+    };
+  }
+});
+
+// packages/core/src/disk/reflink/prerequisites.ts
+function reflinkUnavailableReason(env = process.env) {
+  if (process.platform !== "linux") return `it needs Linux (this is ${process.platform})`;
+  const missing = TOOLS.filter((t) => !onPathSync(t.program, env));
+  if (missing.length) return `${missing.map((t) => t.program).join(", ")} not on PATH (apt-get install ${[...new Set(missing.map((t) => t.packageName))].join(" ")})`;
+  if (!(0, import_node_fs16.existsSync)("/dev/loop-control")) return "no loop devices (/dev/loop-control is missing)";
+  if (!isRoot() && !onPathSync("sudo", env)) return "it mounts loop devices, which needs root or sudo";
+  return void 0;
+}
+async function checkReflinkPrerequisites(env = process.env) {
+  const reason = reflinkUnavailableReason(env);
+  if (reason) throw new MissingToolError(`The reflink disk driver cannot run here: ${reason}.`);
+  if (!isRoot()) {
+    const r = await run("sudo", ["-n", "true"], { env, allowFailure: true, packageHint: "sudo" });
+    if (r.code !== 0) throw new PrivilegeError("The reflink driver mounts loop devices, which needs root. Run as root or allow passwordless sudo (sudo -n true failed).");
+  }
+}
+var import_node_fs16, TOOLS;
+var init_prerequisites3 = __esm({
+  "packages/core/src/disk/reflink/prerequisites.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_fs16 = require("node:fs");
+    init_errors();
+    init_exec();
+    init_host_tools();
+    TOOLS = [
+      { program: "qemu-img", packageName: "qemu-utils" },
+      { program: "mkfs.xfs", packageName: "xfsprogs" },
+      { program: "xfs_growfs", packageName: "xfsprogs" },
+      { program: "mount", packageName: "mount" },
+      { program: "umount", packageName: "mount" },
+      { program: "losetup", packageName: "mount" }
+    ];
+  }
+});
+
+// packages/core/src/disk/reflink/driver.ts
+var import_promises38, import_node_path40, ReflinkDriver;
+var init_driver2 = __esm({
+  "packages/core/src/disk/reflink/driver.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_promises38 = require("node:fs/promises");
+    import_node_path40 = __toESM(require("node:path"), 1);
+    init_errors();
+    init_reporter();
+    init_verified_digests();
+    init_clone();
+    init_expand();
+    init_leftovers2();
+    init_pool();
+    init_pool_layout();
+    init_pool_file();
+    init_prerequisites3();
+    ReflinkDriver = class {
+      name = "reflink";
+      /** The blob format it clones from: published images stay qcow2. */
+      format = "qcow2";
+      pool;
+      reporter;
+      digests;
+      constructor(options) {
+        this.reporter = options.reporter ?? silentReporter;
+        this.pool = new ReflinkPool(options.home, { sizeBytes: options.poolSizeBytes, reporter: this.reporter });
+        this.digests = new VerifiedDigestCache(options.stateDir);
+      }
+      checkPrerequisites() {
+        return checkReflinkPrerequisites();
+      }
+      createStaging() {
+        throw new NotSupportedError("the reflink disk driver only clones; images are built as qcow2 (the distribution format).");
+      }
+      seal() {
+        throw new NotSupportedError("the reflink disk driver only clones; images are sealed as qcow2 (the distribution format).");
+      }
+      async rememberVerified(file2, digest2) {
+        await this.digests.remember(file2, digest2);
+      }
+      createChild(parentFile, childFile, expectedDigest) {
+        return this.createLayeredChild([{ file: parentFile, digest: expectedDigest }], childFile);
+      }
+      /** A clone of a (possibly layered) version: expanded once per pool, then one reflink copy. */
+      async createLayeredChild(layers, childFile) {
+        if (layers.length === 0) throw new CloneError("createLayeredChild needs at least one layer.");
+        const verified = [];
+        for (const layer of layers) verified.push(await this.verifiedLayer(import_node_path40.default.resolve(layer.file), layer.digest));
+        const image = await expandImage(this.pool, verified, this.reporter);
+        const cloneFile = cloneFileFor(this.pool.layout, childFile);
+        await reflinkCopy(image.file, cloneFile, { ownerDir: import_node_path40.default.dirname(import_node_path40.default.resolve(childFile)), key: image.key });
+        return { file: cloneFile, parents: [image.file] };
+      }
+      /** The layer's digest, checked (cheaply, when a pull just verified it) before it is expanded. */
+      async verifiedLayer(file2, expected) {
+        const s = await (0, import_promises38.stat)(file2);
+        if (s.mode & 2) throw new CloneError(`Base disk ${file2} is writable by everyone; refusing to clone it. Make it read-only: chmod 0444 ${file2}`);
+        const { digest: digest2 } = await this.digests.digestOf(file2);
+        if (expected && digest2 !== expected) {
+          throw new DigestMismatchError(
+            `Base disk ${file2} has changed: its digest is ${digest2}, the image says ${expected}. The base must never be modified; delete it from the local cache and pull the image again.`
+          );
+        }
+        return { file: file2, digest: digest2 };
+      }
+      mount(child, mountPath) {
+        return attachClone(this.name, child.file, mountPath, this.reporter);
+      }
+      unmount(attachment) {
+        return detachClone(attachment, this.reporter);
+      }
+      /** `file`: the pool clone file, or the clone's own child path (what its record holds). */
+      async destroy(file2) {
+        await removeCloneFile(cloneFileFor(this.pool.layout, file2));
+      }
+      /** What the clone wrote: its extents not shared with the image. */
+      ownBytes(file2) {
+        return ownBytes(file2, this.reporter);
+      }
+      list(rootDir) {
+        return listPoolLeftovers(this.pool.layout, rootDir);
+      }
+      release(resource) {
+        return releasePoolLeftover(resource, this.reporter);
+      }
+      /** Leftovers of killed expansions (no clone owns them); gc calls this. */
+      sweep() {
+        return sweepDeadExpansions(this.pool.layout, this.reporter);
+      }
+      /** Unmount and delete the whole pool (tests, benches): only when no clone uses it. */
+      async removePool() {
+        if ((await this.pool.index.inUse()).size > 0) throw new CloneError(`the reflink pool ${this.pool.layout.dir} still holds clones; tear them down first`);
+        await removePoolFile(this.pool.layout, this.reporter);
+      }
+    };
+  }
+});
+
 // packages/core/src/disk/index.ts
 var init_disk = __esm({
   "packages/core/src/disk/index.ts"() {
@@ -21850,12 +22641,16 @@ var init_disk = __esm({
     init_prerequisites();
     init_verified_digests();
     init_vhdx();
+    init_driver2();
+    init_prerequisites3();
+    init_pool();
+    init_prerequisites();
   }
 });
 
 // packages/core/src/engine/postgres/binaries.ts
 async function binariesVersion(dir) {
-  const { stdout } = await run(import_node_path31.default.join(dir, "postgres"), ["--version"], { packageHint: "postgresql" });
+  const { stdout } = await run(import_node_path41.default.join(dir, "postgres"), ["--version"], { packageHint: "postgresql" });
   const m = /\(PostgreSQL\)\s+(\d+(?:\.\d+)?)/.exec(stdout);
   if (!m) throw new MissingToolError(`Could not read the version of ${dir}/postgres ("${stdout.trim()}").`);
   return m[1];
@@ -21866,12 +22661,12 @@ async function findBinaries(wanted, env = process.env) {
   if (hit) return hit;
   const found = [];
   const accept = (dir, major) => {
-    const bins = { dir, major, bin: (p) => import_node_path31.default.join(dir, p) };
+    const bins = { dir, major, bin: (p) => import_node_path41.default.join(dir, p) };
     cache.set(key, bins);
     return bins;
   };
   const tryDir = async (dir) => {
-    if (!(0, import_node_fs12.existsSync)(import_node_path31.default.join(dir, "postgres"))) return void 0;
+    if (!(0, import_node_fs17.existsSync)(import_node_path41.default.join(dir, "postgres"))) return void 0;
     const version2 = await binariesVersion(dir);
     found.push(`${dir} (${version2})`);
     return wanted === void 0 || majorOf(version2) === wanted ? accept(dir, majorOf(version2)) : void 0;
@@ -21883,7 +22678,7 @@ async function findBinaries(wanted, env = process.env) {
   const debianMajors = wanted !== void 0 ? [wanted] : [17, 16, 15, 14, 13];
   for (const m of debianMajors) {
     const dir = `/usr/lib/postgresql/${m}/bin`;
-    if ((0, import_node_fs12.existsSync)(import_node_path31.default.join(dir, "postgres"))) return accept(dir, m);
+    if ((0, import_node_fs17.existsSync)(import_node_path41.default.join(dir, "postgres"))) return accept(dir, m);
   }
   const cfg = await run("pg_config", ["--bindir"], { allowFailure: true }).catch(() => void 0);
   if (cfg?.code === 0 && cfg.stdout.trim()) {
@@ -21898,13 +22693,13 @@ async function findBinaries(wanted, env = process.env) {
     `The data needs PostgreSQL ${wanted}, but no PostgreSQL ${wanted} binaries were found.${seen} Install them (apt-get install postgresql-${wanted}, from apt.postgresql.org if your distribution lacks it) or set PG_BIN.`
   );
 }
-var import_node_fs12, import_node_path31, cache, majorOf;
+var import_node_fs17, import_node_path41, cache, majorOf;
 var init_binaries = __esm({
   "packages/core/src/engine/postgres/binaries.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs12 = require("node:fs");
-    import_node_path31 = __toESM(require("node:path"), 1);
+    import_node_fs17 = require("node:fs");
+    import_node_path41 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     cache = /* @__PURE__ */ new Map();
@@ -21936,21 +22731,21 @@ async function giveToServerUser(target, recursive2 = false) {
   const u = serverUser();
   if (!u.asUser) return;
   if (recursive2) await run("chown", ["-R", `${u.uid}:${u.gid}`, target]);
-  else await (0, import_promises31.chown)(target, u.uid, u.gid);
+  else await (0, import_promises39.chown)(target, u.uid, u.gid);
 }
 async function assertReachable(target) {
   const u = serverUser();
   if (!u.asUser) return;
-  let dir = import_node_path32.default.resolve(target);
+  let dir = import_node_path42.default.resolve(target);
   const chain = [];
   while (true) {
     chain.unshift(dir);
-    const parent = import_node_path32.default.dirname(dir);
+    const parent = import_node_path42.default.dirname(dir);
     if (parent === dir) break;
     dir = parent;
   }
   for (const d of chain.slice(0, -1)) {
-    const s = await (0, import_promises31.stat)(d);
+    const s = await (0, import_promises39.stat)(d);
     const bit = s.uid === u.uid ? 64 : s.gid === u.gid ? 8 : 1;
     if ((s.mode & bit) === 0) {
       throw new DbcloneError(
@@ -21959,15 +22754,15 @@ async function assertReachable(target) {
     }
   }
 }
-var import_node_child_process2, import_promises31, import_node_os6, import_node_path32, cached2;
+var import_node_child_process2, import_promises39, import_node_os6, import_node_path42, cached2;
 var init_osUser = __esm({
   "packages/core/src/engine/postgres/osUser.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_child_process2 = require("node:child_process");
-    import_promises31 = require("node:fs/promises");
+    import_promises39 = require("node:fs/promises");
     import_node_os6 = __toESM(require("node:os"), 1);
-    import_node_path32 = __toESM(require("node:path"), 1);
+    import_node_path42 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
   }
@@ -21976,17 +22771,17 @@ var init_osUser = __esm({
 // packages/core/src/engine/postgres/config.ts
 function commonSettings(_dataDir, socketDir, hbaFile) {
   return {
-    config_file: import_node_path33.default.join(socketDir, CONFIG_FILE2),
+    config_file: import_node_path43.default.join(socketDir, CONFIG_FILE2),
     ...HARDENED_SETTINGS,
     unix_socket_directories: socketDir,
     unix_socket_permissions: "0700",
     hba_file: hbaFile,
-    ident_file: import_node_path33.default.join(socketDir, IDENT_FILE)
+    ident_file: import_node_path43.default.join(socketDir, IDENT_FILE)
   };
 }
 async function writeRunConfig(socketDir) {
-  await writeServerFile(import_node_path33.default.join(socketDir, CONFIG_FILE2), "# Written by dbclone; every setting is passed on the command line. The data directory's postgresql.conf is not read.\n");
-  await writeServerFile(import_node_path33.default.join(socketDir, IDENT_FILE), "# Written by dbclone: no ident maps.\n");
+  await writeServerFile(import_node_path43.default.join(socketDir, CONFIG_FILE2), "# Written by dbclone; every setting is passed on the command line. The data directory's postgresql.conf is not read.\n");
+  await writeServerFile(import_node_path43.default.join(socketDir, IDENT_FILE), "# Written by dbclone: no ident maps.\n");
 }
 function durabilitySettings(d) {
   return d === "durable" ? {} : { fsync: "off", synchronous_commit: "off", full_page_writes: "off" };
@@ -22004,9 +22799,9 @@ function hbaContents(adminUser, host, listenAll = false, onlyPeer) {
   return lines.join("\n") + "\n";
 }
 async function writeServerFile(file2, text) {
-  const existing = await (0, import_promises32.lstat)(file2).catch(() => void 0);
-  if (existing) await (0, import_promises32.unlink)(file2);
-  const fh = await (0, import_promises32.open)(file2, import_node_fs13.constants.O_WRONLY | import_node_fs13.constants.O_CREAT | import_node_fs13.constants.O_EXCL | import_node_fs13.constants.O_NOFOLLOW, 384).catch((e) => {
+  const existing = await (0, import_promises40.lstat)(file2).catch(() => void 0);
+  if (existing) await (0, import_promises40.unlink)(file2);
+  const fh = await (0, import_promises40.open)(file2, import_node_fs18.constants.O_WRONLY | import_node_fs18.constants.O_CREAT | import_node_fs18.constants.O_EXCL | import_node_fs18.constants.O_NOFOLLOW, 384).catch((e) => {
     throw new BuildError(`Could not create ${file2} (${e.code}): something else created it meanwhile; nothing was written through it. Retry.`);
   });
   try {
@@ -22019,18 +22814,18 @@ async function writeServerFile(file2, text) {
 }
 async function replaceSourceConfig(dataDir) {
   for (const f of SOURCE_CONFIG_FILES) {
-    await writeServerFile(import_node_path33.default.join(dataDir, f), `# Replaced by dbclone at build: servers read dbclone's own ${f === "postgresql.auto.conf" ? "settings" : "configuration"}.
+    await writeServerFile(import_node_path43.default.join(dataDir, f), `# Replaced by dbclone at build: servers read dbclone's own ${f === "postgresql.auto.conf" ? "settings" : "configuration"}.
 `);
   }
 }
-var import_node_fs13, import_promises32, import_node_path33, CONFIG_FILE2, IDENT_FILE, HARDENED_SETTINGS, BUILD_SETTINGS, hbaQuote, LOCAL_TRUST_HBA, SOURCE_CONFIG_FILES;
+var import_node_fs18, import_promises40, import_node_path43, CONFIG_FILE2, IDENT_FILE, HARDENED_SETTINGS, BUILD_SETTINGS, hbaQuote, LOCAL_TRUST_HBA, SOURCE_CONFIG_FILES;
 var init_config = __esm({
   "packages/core/src/engine/postgres/config.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs13 = require("node:fs");
-    import_promises32 = require("node:fs/promises");
-    import_node_path33 = __toESM(require("node:path"), 1);
+    import_node_fs18 = require("node:fs");
+    import_promises40 = require("node:fs/promises");
+    import_node_path43 = __toESM(require("node:path"), 1);
     init_errors();
     init_osUser();
     CONFIG_FILE2 = "postgresql.conf";
@@ -22086,63 +22881,63 @@ var init_config = __esm({
 
 // packages/core/src/engine/postgres/engineFile.ts
 async function writeEngineFile(mountPath, info) {
-  await (0, import_promises33.writeFile)(import_node_path34.default.join(mountPath, ENGINE_FILE), JSON.stringify(info, null, 2) + "\n", { mode: 420 });
+  await (0, import_promises41.writeFile)(import_node_path44.default.join(mountPath, ENGINE_FILE), JSON.stringify(info, null, 2) + "\n", { mode: 420 });
 }
 async function readEngineFile(mountPath) {
-  const file2 = import_node_path34.default.join(mountPath, ENGINE_FILE);
-  if ((0, import_node_fs14.existsSync)(file2)) {
-    const parsed = JSON.parse(await (0, import_promises33.readFile)(file2, "utf8"));
+  const file2 = import_node_path44.default.join(mountPath, ENGINE_FILE);
+  if ((0, import_node_fs19.existsSync)(file2)) {
+    const parsed = JSON.parse(await (0, import_promises41.readFile)(file2, "utf8"));
     if (parsed.kind !== "postgres" || typeof parsed.version !== "string" || typeof parsed.adminUser !== "string") {
       throw new SourceError(`${file2} is not a PostgreSQL engine record (expected {kind:"postgres", version, adminUser}).`);
     }
     return parsed;
   }
-  const pgVersion = import_node_path34.default.join(dataDirOf(mountPath), "PG_VERSION");
-  if (!(0, import_node_fs14.existsSync)(pgVersion)) {
+  const pgVersion = import_node_path44.default.join(dataDirOf(mountPath), "PG_VERSION");
+  if (!(0, import_node_fs19.existsSync)(pgVersion)) {
     throw new SourceError(`${mountPath} holds no PostgreSQL data (no ${ENGINE_FILE} and no ${DATA_DIR}/PG_VERSION).`);
   }
-  return { kind: "postgres", version: (await (0, import_promises33.readFile)(pgVersion, "utf8")).trim(), adminUser: ADMIN_USER };
+  return { kind: "postgres", version: (await (0, import_promises41.readFile)(pgVersion, "utf8")).trim(), adminUser: ADMIN_USER };
 }
-var import_node_fs14, import_promises33, import_node_path34, ENGINE_FILE, DATA_DIR, ADMIN_USER, dataDirOf;
+var import_node_fs19, import_promises41, import_node_path44, ENGINE_FILE, DATA_DIR, ADMIN_USER, dataDirOf;
 var init_engineFile = __esm({
   "packages/core/src/engine/postgres/engineFile.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs14 = require("node:fs");
-    import_promises33 = require("node:fs/promises");
-    import_node_path34 = __toESM(require("node:path"), 1);
+    import_node_fs19 = require("node:fs");
+    import_promises41 = require("node:fs/promises");
+    import_node_path44 = __toESM(require("node:path"), 1);
     init_errors();
     ENGINE_FILE = "dbclone-engine.json";
     DATA_DIR = "pgdata";
     ADMIN_USER = "dbclone_admin";
-    dataDirOf = (mountPath) => import_node_path34.default.join(mountPath, DATA_DIR);
+    dataDirOf = (mountPath) => import_node_path44.default.join(mountPath, DATA_DIR);
   }
 });
 
 // packages/core/src/engine/postgres/copyFresh.ts
 function isLeftBehind(relative) {
-  const parts = relative.split(import_node_path35.default.sep);
+  const parts = relative.split(import_node_path45.default.sep);
   if (parts.length === 1 && SKIPPED_FILES.has(parts[0])) return true;
   if (parts.length >= 2 && EMPTIED_DIRS.has(parts[0])) return true;
   return parts[parts.length - 1] === "pg_internal.init";
 }
 async function keepMetadata(target, s) {
-  if (isRoot()) await (0, import_promises34.lchown)(target, s.uid, s.gid);
-  await (0, import_promises34.chmod)(target, s.mode & 4095);
-  await (0, import_promises34.utimes)(target, s.atime, s.mtime);
+  if (isRoot()) await (0, import_promises42.lchown)(target, s.uid, s.gid);
+  await (0, import_promises42.chmod)(target, s.mode & 4095);
+  await (0, import_promises42.utimes)(target, s.atime, s.mtime);
 }
 async function copyTree(src, dst, relative, stats, onFile) {
   const s = await src.stat();
-  await (0, import_promises34.mkdir)(dst, { recursive: true });
-  const entries = (await (0, import_promises34.readdir)(byDescriptor(src))).filter((e) => !isLeftBehind(import_node_path35.default.join(relative, e)));
+  await (0, import_promises42.mkdir)(dst, { recursive: true });
+  const entries = (await (0, import_promises42.readdir)(byDescriptor(src))).filter((e) => !isLeftBehind(import_node_path45.default.join(relative, e)));
   for (let i = 0; i < entries.length; i += 4) {
-    await Promise.all(entries.slice(i, i + 4).map((e) => copyEntry(src, e, import_node_path35.default.join(dst, e), import_node_path35.default.join(relative, e), stats, onFile)));
+    await Promise.all(entries.slice(i, i + 4).map((e) => copyEntry(src, e, import_node_path45.default.join(dst, e), import_node_path45.default.join(relative, e), stats, onFile)));
   }
   await keepMetadata(dst, s);
 }
 async function copyEntry(parent, name, dst, relative, stats, onFile) {
   const where2 = `${byDescriptor(parent)}/${name}`;
-  const fh = await (0, import_promises34.open)(where2, import_node_fs15.constants.O_RDONLY | import_node_fs15.constants.O_NOFOLLOW | import_node_fs15.constants.O_NONBLOCK).catch(async (e) => {
+  const fh = await (0, import_promises42.open)(where2, import_node_fs20.constants.O_RDONLY | import_node_fs20.constants.O_NOFOLLOW | import_node_fs20.constants.O_NONBLOCK).catch(async (e) => {
     if (e.code === "ELOOP") return linkEntry(where2, dst, relative);
     if (e.code === "ENXIO") return void 0;
     throw e;
@@ -22152,7 +22947,7 @@ async function copyEntry(parent, name, dst, relative, stats, onFile) {
     const s = await fh.stat();
     if (s.isDirectory()) return await copyTree(fh, dst, relative, stats, onFile);
     if (!s.isFile()) return;
-    await (0, import_promises34.copyFile)(byDescriptor(fh), dst, import_node_fs15.constants.COPYFILE_EXCL);
+    await (0, import_promises42.copyFile)(byDescriptor(fh), dst, import_node_fs20.constants.COPYFILE_EXCL);
     stats.bytes += s.size;
     onFile();
     await keepMetadata(dst, s);
@@ -22162,11 +22957,11 @@ async function copyEntry(parent, name, dst, relative, stats, onFile) {
 }
 async function linkEntry(where2, dst, relative) {
   if (relative !== "pg_wal") {
-    throw new BuildError(`The data directory holds a symbolic link at ${relative} (to ${await (0, import_promises34.readlink)(where2).catch(() => "?")}); dbclone images hold no links. It was planted by the source or a restore: nothing was copied through it.`);
+    throw new BuildError(`The data directory holds a symbolic link at ${relative} (to ${await (0, import_promises42.readlink)(where2).catch(() => "?")}); dbclone images hold no links. It was planted by the source or a restore: nothing was copied through it.`);
   }
-  await (0, import_promises34.mkdir)(dst, { mode: 448 });
+  await (0, import_promises42.mkdir)(dst, { mode: 448 });
   const owner = serverUser();
-  if (isRoot()) await (0, import_promises34.lchown)(dst, owner.uid, owner.gid);
+  if (isRoot()) await (0, import_promises42.lchown)(dst, owner.uid, owner.gid);
   return void 0;
 }
 async function copyFresh(fromMount, toMount, reporter) {
@@ -22174,14 +22969,14 @@ async function copyFresh(fromMount, toMount, reporter) {
   const to = dataDirOf(toMount);
   const info = await readEngineFile(fromMount);
   const bins = await findBinaries(majorOf(info.version));
-  if ((0, import_node_fs15.existsSync)(import_node_path35.default.join(from, "postmaster.pid"))) {
+  if ((0, import_node_fs20.existsSync)(import_node_path45.default.join(from, "postmaster.pid"))) {
     throw new BuildError(`${from} still has postmaster.pid: stop its server (scrub does) before copying it.`);
   }
-  if ((0, import_node_fs15.existsSync)(to)) throw new BuildError(`${to} already exists; copyFresh needs a fresh disk.`);
+  if ((0, import_node_fs20.existsSync)(to)) throw new BuildError(`${to} already exists; copyFresh needs a fresh disk.`);
   const progress = reporter.progress("Copying data to the fresh disk");
   const stats = { bytes: 0 };
   let files = 0;
-  const root = await (0, import_promises34.open)(from, import_node_fs15.constants.O_RDONLY | import_node_fs15.constants.O_DIRECTORY | import_node_fs15.constants.O_NOFOLLOW).catch((e) => {
+  const root = await (0, import_promises42.open)(from, import_node_fs20.constants.O_RDONLY | import_node_fs20.constants.O_DIRECTORY | import_node_fs20.constants.O_NOFOLLOW).catch((e) => {
     throw new BuildError(`${from} cannot be opened as a directory (${e.code}); a data directory is never a link.`);
   });
   try {
@@ -22190,9 +22985,9 @@ async function copyFresh(fromMount, toMount, reporter) {
     await root.close();
   }
   await replaceSourceConfig(to);
-  await (0, import_promises34.mkdir)(import_node_path35.default.join(to, "pg_wal", "archive_status"), { recursive: true, mode: 448 });
-  const walStat = await (0, import_promises34.lstat)(import_node_path35.default.join(to, "pg_wal"));
-  await keepMetadata(import_node_path35.default.join(to, "pg_wal", "archive_status"), walStat);
+  await (0, import_promises42.mkdir)(import_node_path45.default.join(to, "pg_wal", "archive_status"), { recursive: true, mode: 448 });
+  const walStat = await (0, import_promises42.lstat)(import_node_path45.default.join(to, "pg_wal"));
+  await keepMetadata(import_node_path45.default.join(to, "pg_wal", "archive_status"), walStat);
   progress.finish(`Copied ${files} files, ${Math.round(stats.bytes / 1048576)} MiB`);
   try {
     await run(bins.bin("pg_resetwal"), ["-D", to], { asUser: serverUser().asUser, cwd: "/" });
@@ -22202,17 +22997,17 @@ async function copyFresh(fromMount, toMount, reporter) {
     }
     throw e;
   }
-  await (0, import_promises34.copyFile)(import_node_path35.default.join(fromMount, ENGINE_FILE), import_node_path35.default.join(toMount, ENGINE_FILE));
+  await (0, import_promises42.copyFile)(import_node_path45.default.join(fromMount, ENGINE_FILE), import_node_path45.default.join(toMount, ENGINE_FILE));
   reporter.debug(`copyFresh ${fromMount}/${DATA_DIR} \u2192 ${toMount}/${DATA_DIR}: ${stats.bytes} bytes`);
 }
-var import_node_fs15, import_promises34, import_node_path35, SKIPPED_FILES, EMPTIED_DIRS, byDescriptor;
+var import_node_fs20, import_promises42, import_node_path45, SKIPPED_FILES, EMPTIED_DIRS, byDescriptor;
 var init_copyFresh = __esm({
   "packages/core/src/engine/postgres/copyFresh.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs15 = require("node:fs");
-    import_promises34 = require("node:fs/promises");
-    import_node_path35 = __toESM(require("node:path"), 1);
+    import_node_fs20 = require("node:fs");
+    import_promises42 = require("node:fs/promises");
+    import_node_path45 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_binaries();
@@ -22356,20 +23151,20 @@ ORDER BY 1, 2`;
 });
 
 // packages/core/src/engine/postgres/scram.ts
-function scramVerifier(password, salt = (0, import_node_crypto17.randomBytes)(16), iterations = ITERATIONS) {
-  const salted = (0, import_node_crypto17.pbkdf2Sync)(Buffer.from(password.normalize("NFKC"), "utf8"), salt, iterations, 32, "sha256");
-  const storedKey = (0, import_node_crypto17.createHash)("sha256").update(hmac(salted, "Client Key")).digest();
+function scramVerifier(password, salt = (0, import_node_crypto18.randomBytes)(16), iterations = ITERATIONS) {
+  const salted = (0, import_node_crypto18.pbkdf2Sync)(Buffer.from(password.normalize("NFKC"), "utf8"), salt, iterations, 32, "sha256");
+  const storedKey = (0, import_node_crypto18.createHash)("sha256").update(hmac(salted, "Client Key")).digest();
   const serverKey = hmac(salted, "Server Key");
   return `SCRAM-SHA-256$${iterations}:${salt.toString("base64")}$${storedKey.toString("base64")}:${serverKey.toString("base64")}`;
 }
-var import_node_crypto17, ITERATIONS, hmac;
+var import_node_crypto18, ITERATIONS, hmac;
 var init_scram = __esm({
   "packages/core/src/engine/postgres/scram.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto17 = require("node:crypto");
+    import_node_crypto18 = require("node:crypto");
     ITERATIONS = 4096;
-    hmac = (key, text) => (0, import_node_crypto17.createHmac)("sha256", key).update(text).digest();
+    hmac = (key, text) => (0, import_node_crypto18.createHmac)("sha256", key).update(text).digest();
   }
 });
 
@@ -22475,7 +23270,7 @@ var init_login = __esm({
 
 // packages/core/src/engine/postgres/dumpFile.ts
 async function head(file2, bytes) {
-  const fh = await (0, import_promises35.open)(file2, "r");
+  const fh = await (0, import_promises43.open)(file2, "r");
   try {
     const buf = Buffer.alloc(bytes);
     const { bytesRead } = await fh.read(buf, 0, bytes, 0);
@@ -22485,10 +23280,10 @@ async function head(file2, bytes) {
   }
 }
 async function detectDumpKind(file2) {
-  const s = await (0, import_promises35.stat)(file2).catch(() => void 0);
+  const s = await (0, import_promises43.stat)(file2).catch(() => void 0);
   if (!s) throw new SourceError(`${file2} does not exist.`);
   if (s.isDirectory()) {
-    if ((0, import_node_fs16.existsSync)(import_node_path36.default.join(file2, "toc.dat"))) return "directory";
+    if ((0, import_node_fs21.existsSync)(import_node_path46.default.join(file2, "toc.dat"))) return "directory";
     throw new SourceError(`${file2} is a directory without toc.dat, so not a PostgreSQL directory dump (${EXPECTED}).`);
   }
   const b = await head(file2, 8192);
@@ -22503,21 +23298,21 @@ async function detectDumpKind(file2) {
   throw new SourceError(`${file2} is not a PostgreSQL dump (${EXPECTED}).`);
 }
 function databaseNameFromFile(file2) {
-  return import_node_path36.default.basename(file2).replace(/\.(sql|dump|pgdump|backup|tar|dir)$/i, "") || "restored";
+  return import_node_path46.default.basename(file2).replace(/\.(sql|dump|pgdump|backup|tar|dir)$/i, "") || "restored";
 }
 function parseTocHeader(listing) {
   const database2 = /^;\s+dbname:\s*(.+)$/m.exec(listing)?.[1]?.trim();
   const version2 = /^;\s+Dumped from database version:\s*(\d+(?:\.\d+)?)/m.exec(listing)?.[1];
   return { database: database2, version: version2 };
 }
-var import_node_fs16, import_promises35, import_node_path36, EXPECTED;
+var import_node_fs21, import_promises43, import_node_path46, EXPECTED;
 var init_dumpFile = __esm({
   "packages/core/src/engine/postgres/dumpFile.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs16 = require("node:fs");
-    import_promises35 = require("node:fs/promises");
-    import_node_path36 = __toESM(require("node:path"), 1);
+    import_node_fs21 = require("node:fs");
+    import_promises43 = require("node:fs/promises");
+    import_node_path46 = __toESM(require("node:path"), 1);
     init_errors();
     EXPECTED = "expected a pg_dump custom archive (-Fc), a directory dump with toc.dat (-Fd), a tar dump (-Ft), a plain SQL dump (-Fp) or pg_dumpall output";
   }
@@ -22653,7 +23448,7 @@ async function* readScriptLines(file2) {
 }
 async function* readScriptLineBatches(file2) {
   let rest = "";
-  for await (const chunk of (0, import_node_fs17.createReadStream)(file2, { encoding: "latin1", highWaterMark: 1 << 20 })) {
+  for await (const chunk of (0, import_node_fs22.createReadStream)(file2, { encoding: "latin1", highWaterMark: 1 << 20 })) {
     const parts = (rest + chunk).split("\n");
     rest = parts.pop();
     yield parts;
@@ -22697,7 +23492,7 @@ async function checkOnce(file2, standardStrings) {
   return facts;
 }
 async function checkDumpScript(file2) {
-  const s = await (0, import_promises36.stat)(file2);
+  const s = await (0, import_promises44.stat)(file2);
   const key = `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
   const known = checked.get(key);
   if (known) return known;
@@ -22706,13 +23501,13 @@ async function checkDumpScript(file2) {
   checked.set(key, facts);
   return facts;
 }
-var import_node_fs17, import_promises36, KEY, DB_ARG, ALLOWED_COMMAND, COPY_FROM_STDIN, isCopyEnd, checked;
+var import_node_fs22, import_promises44, KEY, DB_ARG, ALLOWED_COMMAND, COPY_FROM_STDIN, isCopyEnd, checked;
 var init_dumpScript = __esm({
   "packages/core/src/engine/postgres/dumpScript.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs17 = require("node:fs");
-    import_promises36 = require("node:fs/promises");
+    import_node_fs22 = require("node:fs");
+    import_promises44 = require("node:fs/promises");
     init_errors();
     init_sqlLexer();
     KEY = "[A-Za-z0-9]+";
@@ -22726,11 +23521,11 @@ var init_dumpScript = __esm({
 
 // packages/core/src/engine/postgres/dataDir.ts
 async function makeEmptyDataDir(dataDir) {
-  if ((0, import_node_fs18.existsSync)(dataDir) && (await (0, import_promises37.readdir)(dataDir)).length > 0) {
+  if ((0, import_node_fs23.existsSync)(dataDir) && (await (0, import_promises45.readdir)(dataDir)).length > 0) {
     throw new BuildError(`${dataDir} already holds files; restore needs a fresh, empty disk.`);
   }
-  await (0, import_promises37.mkdir)(dataDir, { recursive: true, mode: 448 });
-  await (0, import_promises37.chmod)(dataDir, 448);
+  await (0, import_promises45.mkdir)(dataDir, { recursive: true, mode: 448 });
+  await (0, import_promises45.chmod)(dataDir, 448);
   await giveToServerUser(dataDir);
 }
 async function ctypeLocale() {
@@ -22750,11 +23545,11 @@ async function initDataDir(bins, dataDir, adminUser) {
 async function copyDataDir(source, dataDir) {
   await makeEmptyDataDir(dataDir);
   await run("cp", ["-a", "--", `${source}/.`, dataDir]);
-  const wal = import_node_path37.default.join(dataDir, "pg_wal");
-  if ((0, import_node_fs18.lstatSync)(wal).isSymbolicLink()) {
-    await (0, import_promises37.rm)(wal);
+  const wal = import_node_path47.default.join(dataDir, "pg_wal");
+  if ((0, import_node_fs23.lstatSync)(wal).isSymbolicLink()) {
+    await (0, import_promises45.rm)(wal);
     await giveToServerUser(dataDir);
-    await run("cp", ["-a", "--", `${import_node_path37.default.resolve(source, "pg_wal")}/.`, wal], { asUser: serverUser().asUser, cwd: "/" }).catch((e) => {
+    await run("cp", ["-a", "--", `${import_node_path47.default.resolve(source, "pg_wal")}/.`, wal], { asUser: serverUser().asUser, cwd: "/" }).catch((e) => {
       throw new SourceError(`${source}/pg_wal links elsewhere and the server's OS user could not copy from there (${e.message.split("\n").pop()}); give it read access or copy the WAL into the data directory.`);
     });
   }
@@ -22775,10 +23570,10 @@ async function baseBackup(bins, url2, dataDir) {
 }
 async function finishPhysicalCopy(dataDir) {
   for (const f of ["postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal"]) {
-    await (0, import_promises37.rm)(import_node_path37.default.join(dataDir, f), { force: true });
+    await (0, import_promises45.rm)(import_node_path47.default.join(dataDir, f), { force: true });
   }
   await run("chown", ["-R", `${serverUser().uid}:${serverUser().gid}`, dataDir]);
-  await (0, import_promises37.chmod)(dataDir, 448);
+  await (0, import_promises45.chmod)(dataDir, 448);
   await replaceSourceConfig(dataDir);
 }
 function singleUserSettings() {
@@ -22795,14 +23590,14 @@ async function bootstrapSuperuser(bins, dataDir) {
   if (!name) throw new BuildError(`Could not find the superuser of ${dataDir} (single-user mode said: ${stdout.slice(0, 300)}).`);
   return name;
 }
-var import_node_fs18, import_promises37, import_node_path37, localeChoice;
+var import_node_fs23, import_promises45, import_node_path47, localeChoice;
 var init_dataDir = __esm({
   "packages/core/src/engine/postgres/dataDir.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs18 = require("node:fs");
-    import_promises37 = require("node:fs/promises");
-    import_node_path37 = __toESM(require("node:path"), 1);
+    import_node_fs23 = require("node:fs");
+    import_promises45 = require("node:fs/promises");
+    import_node_path47 = __toESM(require("node:path"), 1);
     init_errors();
     init_childEnv();
     init_exec();
@@ -22846,10 +23641,10 @@ function parseBackupHistory(file2, text) {
   };
 }
 async function readWalArchive(dir) {
-  if (!(0, import_node_fs19.existsSync)(dir)) throw new SourceError(`The WAL archive ${dir} does not exist; pass the directory archive_command copies WAL segments into.`);
+  if (!(0, import_node_fs24.existsSync)(dir)) throw new SourceError(`The WAL archive ${dir} does not exist; pass the directory archive_command copies WAL segments into.`);
   let names;
   try {
-    names = await (0, import_promises38.readdir)(dir);
+    names = await (0, import_promises46.readdir)(dir);
   } catch (e) {
     throw new SourceError(`The WAL archive ${dir} cannot be read: ${e.message}.`);
   }
@@ -22862,7 +23657,7 @@ async function readWalArchive(dir) {
 }
 async function findBackupHistory(archive, startLsn) {
   for (const name of archive.backupHistoryFiles) {
-    const h = parseBackupHistory(name, await (0, import_promises38.readFile)(import_node_path38.default.join(archive.dir, name), "utf8"));
+    const h = parseBackupHistory(name, await (0, import_promises46.readFile)(import_node_path48.default.join(archive.dir, name), "utf8"));
     if (h.startLsn && lsnToBigInt(h.startLsn) === lsnToBigInt(startLsn)) return h;
   }
   return void 0;
@@ -22871,17 +23666,17 @@ function shellQuote(word) {
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 function restoreCommand(archiveDir) {
-  const source = shellQuote(import_node_path38.default.resolve(archiveDir) + "/").replace(/%/g, "%%");
+  const source = shellQuote(import_node_path48.default.resolve(archiveDir) + "/").replace(/%/g, "%%");
   return `cp -- ${source}%f %p`;
 }
-var import_node_fs19, import_promises38, import_node_path38, SEGMENT_NAME, BACKUP_HISTORY, LSN, isLsn, formatLsn, lsnOf, intOf;
+var import_node_fs24, import_promises46, import_node_path48, SEGMENT_NAME, BACKUP_HISTORY, LSN, isLsn, formatLsn, lsnOf, intOf;
 var init_walArchive = __esm({
   "packages/core/src/engine/postgres/walArchive.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs19 = require("node:fs");
-    import_promises38 = require("node:fs/promises");
-    import_node_path38 = __toESM(require("node:path"), 1);
+    import_node_fs24 = require("node:fs");
+    import_promises46 = require("node:fs/promises");
+    import_node_path48 = __toESM(require("node:path"), 1);
     init_errors();
     SEGMENT_NAME = /^[0-9A-F]{24}$/;
     BACKUP_HISTORY = /^([0-9A-F]{24})\.([0-9A-F]{8})\.backup$/;
@@ -22895,19 +23690,19 @@ var init_walArchive = __esm({
 
 // packages/core/src/engine/postgres/baseBackup.ts
 async function backupLabelText(dir, baseTar) {
-  if (!baseTar) return (0, import_promises39.readFile)(import_node_path39.default.join(dir, "backup_label"), "utf8");
+  if (!baseTar) return (0, import_promises47.readFile)(import_node_path49.default.join(dir, "backup_label"), "utf8");
   const { stdout } = await run("tar", ["-xOf", baseTar, "backup_label"], { packageHint: "tar" }).catch((e) => {
     throw new SourceError(`${baseTar} holds no backup_label (${e.message}); is it pg_basebackup's tar output?`);
   });
   return stdout;
 }
 async function pgVersionText(dir, baseTar) {
-  if (!baseTar) return (0, import_promises39.readFile)(import_node_path39.default.join(dir, "PG_VERSION"), "utf8");
+  if (!baseTar) return (0, import_promises47.readFile)(import_node_path49.default.join(dir, "PG_VERSION"), "utf8");
   return (await run("tar", ["-xOf", baseTar, "PG_VERSION"])).stdout;
 }
 async function readBaseBackup(dir) {
-  if (!(0, import_node_fs20.existsSync)(dir)) throw new SourceError(`The base backup ${dir} does not exist.`);
-  const names = await (0, import_promises39.readdir)(dir).catch(() => {
+  if (!(0, import_node_fs25.existsSync)(dir)) throw new SourceError(`The base backup ${dir} does not exist.`);
+  const names = await (0, import_promises47.readdir)(dir).catch(() => {
     throw new SourceError(`The base backup ${dir} is not a directory; pass pg_basebackup's -D directory.`);
   });
   const tarName = TAR_NAMES.find((n) => names.includes(n));
@@ -22917,8 +23712,8 @@ async function readBaseBackup(dir) {
       `${dir} is not a pg_basebackup output: it has neither backup_label (plain format) nor base.tar (tar format). A stopped data directory is --from-datadir; a backup taken by other tools must keep its backup_label.`
     );
   }
-  const baseTar = plain ? void 0 : import_node_path39.default.join(dir, tarName);
-  const walTar = plain ? void 0 : names.filter((n) => /^pg_wal\.tar(\.gz|\.lz4|\.zst)?$/.test(n)).map((n) => import_node_path39.default.join(dir, n))[0];
+  const baseTar = plain ? void 0 : import_node_path49.default.join(dir, tarName);
+  const walTar = plain ? void 0 : names.filter((n) => /^pg_wal\.tar(\.gz|\.lz4|\.zst)?$/.test(n)).map((n) => import_node_path49.default.join(dir, n))[0];
   if (!plain && names.some((n) => /^\d+\.tar/.test(n))) {
     throw new SourceError(`${dir} holds tablespace tars next to base.tar; dbclone images hold a single data directory. Use a dump instead.`);
   }
@@ -22929,7 +23724,7 @@ async function readBaseBackup(dir) {
   let manifestEndLsn;
   let manifestTimeline;
   if (names.includes("backup_manifest")) {
-    const m = JSON.parse(await (0, import_promises39.readFile)(import_node_path39.default.join(dir, "backup_manifest"), "utf8"));
+    const m = JSON.parse(await (0, import_promises47.readFile)(import_node_path49.default.join(dir, "backup_manifest"), "utf8"));
     const last = m["WAL-Ranges"]?.at(-1);
     manifestEndLsn = last?.["End-LSN"];
     manifestTimeline = last?.Timeline;
@@ -22954,22 +23749,22 @@ async function placeBaseBackup(backupDir, info, dataDir) {
   } else {
     await makeEmptyDataDir(dataDir);
     await run("tar", ["-xf", info.baseTar, "-C", dataDir], { timeoutMs: 6 * 36e5 });
-    if (info.walTar) await run("tar", ["-xf", info.walTar, "-C", import_node_path39.default.join(dataDir, "pg_wal")], { timeoutMs: 36e5 });
-    for (const f of ["postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal"]) await (0, import_promises39.rm)(import_node_path39.default.join(dataDir, f), { force: true });
+    if (info.walTar) await run("tar", ["-xf", info.walTar, "-C", import_node_path49.default.join(dataDir, "pg_wal")], { timeoutMs: 36e5 });
+    for (const f of ["postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal"]) await (0, import_promises47.rm)(import_node_path49.default.join(dataDir, f), { force: true });
     await run("chown", ["-R", `${serverUser().uid}:${serverUser().gid}`, dataDir]);
-    await (0, import_promises39.chmod)(dataDir, 448);
+    await (0, import_promises47.chmod)(dataDir, 448);
     await replaceSourceConfig(dataDir);
   }
-  await (0, import_promises39.rm)(import_node_path39.default.join(dataDir, "backup_manifest"), { force: true });
+  await (0, import_promises47.rm)(import_node_path49.default.join(dataDir, "backup_manifest"), { force: true });
 }
-var import_node_fs20, import_promises39, import_node_path39, TAR_NAMES;
+var import_node_fs25, import_promises47, import_node_path49, TAR_NAMES;
 var init_baseBackup = __esm({
   "packages/core/src/engine/postgres/baseBackup.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs20 = require("node:fs");
-    import_promises39 = require("node:fs/promises");
-    import_node_path39 = __toESM(require("node:path"), 1);
+    import_node_fs25 = require("node:fs");
+    import_promises47 = require("node:fs/promises");
+    import_node_path49 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_config();
@@ -22983,7 +23778,7 @@ var init_baseBackup = __esm({
 // packages/core/src/runtime/host.ts
 function logTail(logFile, offset = 0, lines = 15) {
   try {
-    const text = (0, import_node_fs21.readFileSync)(logFile).subarray(offset).toString("utf8");
+    const text = (0, import_node_fs26.readFileSync)(logFile).subarray(offset).toString("utf8");
     return text.trimEnd().split("\n").slice(-lines).join("\n");
   } catch {
     return "(no log)";
@@ -22995,8 +23790,8 @@ Last lines of ${launch.logFile}:
 ${tail}`;
 }
 async function startHostProcess(launch, opts) {
-  const offset = (0, import_node_fs21.existsSync)(launch.logFile) ? (0, import_node_fs21.statSync)(launch.logFile).size : 0;
-  const logFd = (0, import_node_fs21.openSync)(launch.logFile, import_node_fs21.constants.O_WRONLY | import_node_fs21.constants.O_APPEND | import_node_fs21.constants.O_CREAT | import_node_fs21.constants.O_NOFOLLOW, 416);
+  const offset = (0, import_node_fs26.existsSync)(launch.logFile) ? (0, import_node_fs26.statSync)(launch.logFile).size : 0;
+  const logFd = (0, import_node_fs26.openSync)(launch.logFile, import_node_fs26.constants.O_WRONLY | import_node_fs26.constants.O_APPEND | import_node_fs26.constants.O_CREAT | import_node_fs26.constants.O_NOFOLLOW, 416);
   let child;
   try {
     child = (0, import_node_child_process3.spawn)(launch.program, launch.args, {
@@ -23009,7 +23804,7 @@ async function startHostProcess(launch, opts) {
       ...launch.switchUser ? { uid: launch.uid, gid: launch.gid } : {}
     });
   } finally {
-    (0, import_node_fs21.closeSync)(logFd);
+    (0, import_node_fs26.closeSync)(logFd);
   }
   let exit;
   let spawnError;
@@ -23051,13 +23846,13 @@ async function stopHostProcess(pid, signals, opts = {}) {
   signal2("SIGKILL", -pid);
   await waitForExit(pid, 5e3);
 }
-var import_node_child_process3, import_node_fs21, POLL_MS, sleep2, DEFAULT_SIGNALS, HostRuntime;
+var import_node_child_process3, import_node_fs26, POLL_MS, sleep2, DEFAULT_SIGNALS, HostRuntime;
 var init_host = __esm({
   "packages/core/src/runtime/host.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_child_process3 = require("node:child_process");
-    import_node_fs21 = require("node:fs");
+    import_node_fs26 = require("node:fs");
     init_errors();
     init_childEnv();
     init_exec();
@@ -23089,8 +23884,8 @@ function postgresArgs(spec) {
 }
 function serverLaunchOf(spec, paths = [spec.dataDir, spec.socketDir]) {
   const user = serverUser();
-  const owner = (0, import_node_fs22.statSync)(spec.dataDir);
-  const socket = import_node_path40.default.join(spec.socketDir, `.s.PGSQL.${spec.port}`);
+  const owner = (0, import_node_fs27.statSync)(spec.dataDir);
+  const socket = import_node_path50.default.join(spec.socketDir, `.s.PGSQL.${spec.port}`);
   return {
     program: spec.bins.bin("postgres"),
     // The official postgres:<major> images (Debian-based) keep it where Debian does.
@@ -23108,14 +23903,14 @@ function serverLaunchOf(spec, paths = [spec.dataDir, spec.socketDir]) {
     paths,
     port: spec.port,
     logFile: spec.logFile,
-    ready: async () => (0, import_node_fs22.existsSync)(socket) && await answers(spec),
+    ready: async () => (0, import_node_fs27.existsSync)(socket) && await answers(spec),
     describe: `PostgreSQL over ${spec.dataDir}`,
     hintFor: (log2) => /Address already in use|could not create any TCP\/IP sockets/.test(log2) ? ` Port ${spec.port} is already in use on this host; choose another port or stop what holds it.` : "",
     signals: SIGNALS
   };
 }
 async function launchPostgres(spec) {
-  if (spec.settings.config_file === import_node_path40.default.join(spec.socketDir, CONFIG_FILE2)) await writeRunConfig(spec.socketDir);
+  if (spec.settings.config_file === import_node_path50.default.join(spec.socketDir, CONFIG_FILE2)) await writeRunConfig(spec.socketDir);
   return startHostProcess(serverLaunchOf(spec), { timeoutMs: spec.timeoutMs });
 }
 async function answers(spec) {
@@ -23134,13 +23929,13 @@ async function answers(spec) {
 async function stopPostgres(pid, opts = {}) {
   await stopHostProcess(pid, SIGNALS, opts);
 }
-var import_node_fs22, import_node_path40, import_pg3, SIGNALS;
+var import_node_fs27, import_node_path50, import_pg3, SIGNALS;
 var init_launch = __esm({
   "packages/core/src/engine/postgres/launch.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs22 = require("node:fs");
-    import_node_path40 = __toESM(require("node:path"), 1);
+    import_node_fs27 = require("node:fs");
+    import_node_path50 = __toESM(require("node:path"), 1);
     import_pg3 = __toESM(require_pg(), 1);
     init_host();
     init_config();
@@ -23265,17 +24060,17 @@ ${tail}`);
 }
 async function runRecovery(r) {
   const control = await controlData(r.bins, r.dataDir);
-  if (r.archiveDir) await writeServerFile(import_node_path41.default.join(r.dataDir, "recovery.signal"), "");
-  const socketDir = await (0, import_promises40.mkdtemp)(import_node_path41.default.join(import_node_os7.default.tmpdir(), "dbclone-rec-"));
+  if (r.archiveDir) await writeServerFile(import_node_path51.default.join(r.dataDir, "recovery.signal"), "");
+  const socketDir = await (0, import_promises48.mkdtemp)(import_node_path51.default.join(import_node_os7.default.tmpdir(), "dbclone-rec-"));
   let pid;
-  const logFile = import_node_path41.default.join(socketDir, "postgres.log");
-  const readLog = () => (0, import_promises40.readFile)(logFile, "utf8").catch(() => "");
+  const logFile = import_node_path51.default.join(socketDir, "postgres.log");
+  const readLog = () => (0, import_promises48.readFile)(logFile, "utf8").catch(() => "");
   try {
-    await (0, import_promises40.chmod)(socketDir, 448);
+    await (0, import_promises48.chmod)(socketDir, 448);
     await giveToServerUser(socketDir);
-    const hbaFile = import_node_path41.default.join(socketDir, "pg_hba.conf");
+    const hbaFile = import_node_path51.default.join(socketDir, "pg_hba.conf");
     await writeServerFile(hbaFile, LOCAL_TRUST_HBA);
-    await (0, import_promises40.writeFile)(logFile, "", { mode: 416 });
+    await (0, import_promises48.writeFile)(logFile, "", { mode: 416 });
     await giveToServerUser(logFile);
     const settings = {
       ...commonSettings(r.dataDir, socketDir, hbaFile),
@@ -23327,17 +24122,17 @@ async function runRecovery(r) {
     return outcome;
   } finally {
     if (pid !== void 0) await stopPostgres(pid, { fast: true, graceMs: 3e4 }).catch(() => void 0);
-    await (0, import_promises40.rm)(socketDir, { recursive: true, force: true });
+    await (0, import_promises48.rm)(socketDir, { recursive: true, force: true });
   }
 }
-var import_promises40, import_node_os7, import_node_path41, POLL_MS2, sleep3;
+var import_promises48, import_node_os7, import_node_path51, POLL_MS2, sleep3;
 var init_recoveryServer = __esm({
   "packages/core/src/engine/postgres/recoveryServer.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises40 = require("node:fs/promises");
+    import_promises48 = require("node:fs/promises");
     import_node_os7 = __toESM(require("node:os"), 1);
-    import_node_path41 = __toESM(require("node:path"), 1);
+    import_node_path51 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_config();
@@ -23357,18 +24152,18 @@ function isForward(last, next) {
   return last.target.kind !== "time" || next.at.getTime() >= new Date(last.target.at ?? last.target.value).getTime();
 }
 async function continueKeptState(a) {
-  const stateDir = import_node_path42.default.resolve(a.source.keepRecoveryState);
+  const stateDir = import_node_path52.default.resolve(a.source.keepRecoveryState);
   const target = a.probe.target;
   if (target.kind === "end" || !a.source.walArchive) {
     throw new UsageError("--keep-recovery-state needs --wal-archive and a recovery target (time or LSN): the kept state stops at that target, unpromoted.");
   }
-  const stateData = import_node_path42.default.join(stateDir, "pgdata");
-  const stateFile = import_node_path42.default.join(stateDir, STATE_FILE);
-  await (0, import_promises41.mkdir)(stateDir, { recursive: true, mode: 457 });
+  const stateData = import_node_path52.default.join(stateDir, "pgdata");
+  const stateFile = import_node_path52.default.join(stateDir, STATE_FILE);
+  await (0, import_promises49.mkdir)(stateDir, { recursive: true, mode: 457 });
   await assertReachable(stateData);
   let reused = false;
-  if ((0, import_node_fs23.existsSync)(stateFile)) {
-    const last = JSON.parse(await (0, import_promises41.readFile)(stateFile, "utf8"));
+  if ((0, import_node_fs28.existsSync)(stateFile)) {
+    const last = JSON.parse(await (0, import_promises49.readFile)(stateFile, "utf8"));
     if (last.backupStartLsn !== a.probe.backup.startLsn) {
       throw new SourceError(
         `The kept recovery state in ${stateDir} was restored from another base backup (started at ${last.backupStartLsn}, this one at ${a.probe.backup.startLsn}). Remove ${stateDir} to start over from this backup.`
@@ -23382,12 +24177,12 @@ async function continueKeptState(a) {
     reused = true;
     a.reporter.info(`Continuing the kept recovery state in ${stateDir} (last at ${last.target.kind} ${last.target.value})`);
   } else {
-    if ((0, import_node_fs23.existsSync)(stateData)) throw new SourceError(`${stateData} exists but ${stateFile} does not: not a state dbclone kept. Remove it or choose another directory.`);
+    if ((0, import_node_fs28.existsSync)(stateData)) throw new SourceError(`${stateData} exists but ${stateFile} does not: not a state dbclone kept. Remove it or choose another directory.`);
     a.reporter.info(`Restoring base backup ${a.source.path} into the kept recovery state ${stateDir}`);
     await placeBaseBackup(a.source.path, a.probe.backup, stateData);
   }
   const outcome = await runRecovery({ bins: a.bins, dataDir: stateData, archiveDir: a.source.walArchive, target, action: "shutdown", reporter: a.reporter, explain: a.explain });
-  await run("sync", ["-f", import_node_path42.default.join(stateData, "PG_VERSION")]);
+  await run("sync", ["-f", import_node_path52.default.join(stateData, "PG_VERSION")]);
   const control = await controlData(a.bins, stateData);
   const state = {
     systemIdentifier: control.get("Database system identifier") ?? "",
@@ -23396,18 +24191,18 @@ async function continueKeptState(a) {
     replayedLsn: control.get("Minimum recovery ending location"),
     updatedAt: (/* @__PURE__ */ new Date()).toISOString()
   };
-  await (0, import_promises41.writeFile)(stateFile, JSON.stringify(state, null, 2) + "\n");
+  await (0, import_promises49.writeFile)(stateFile, JSON.stringify(state, null, 2) + "\n");
   await copyDataDir(stateData, a.dataDir);
   return { dir: stateDir, reused, stateStoppedAt: outcome.stoppedAt, segmentsRestoredIntoState: outcome.restoredSegments.length };
 }
-var import_node_fs23, import_promises41, import_node_path42, STATE_FILE;
+var import_node_fs28, import_promises49, import_node_path52, STATE_FILE;
 var init_recoveryState = __esm({
   "packages/core/src/engine/postgres/recoveryState.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs23 = require("node:fs");
-    import_promises41 = require("node:fs/promises");
-    import_node_path42 = __toESM(require("node:path"), 1);
+    import_node_fs28 = require("node:fs");
+    import_promises49 = require("node:fs/promises");
+    import_node_path52 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_baseBackup();
@@ -23447,9 +24242,9 @@ async function probeBaseBackup(source, reporter) {
   }
   const backupEnd = { lsn: history?.stopLsn ?? backup.manifestEndLsn, time: history?.stopTime };
   refuseTargetBeforeBackupEnd(target, backup, backupEnd, (m) => reporter?.warn(m));
-  const range = archive ? `, WAL archive ${import_node_path43.default.basename(import_node_path43.default.resolve(archive.dir))} (${archive.segments[0]} \u2026 ${archive.segments.at(-1)})` : "";
+  const range = archive ? `, WAL archive ${import_node_path53.default.basename(import_node_path53.default.resolve(archive.dir))} (${archive.segments[0]} \u2026 ${archive.segments.at(-1)})` : "";
   return {
-    description: `PostgreSQL ${backup.major} base backup ${import_node_path43.default.basename(import_node_path43.default.resolve(source.path))} (${backup.format}, from ${backup.startLsn})${range}, recovered to ${describeTarget(target)}`,
+    description: `PostgreSQL ${backup.major} base backup ${import_node_path53.default.basename(import_node_path53.default.resolve(source.path))} (${backup.format}, from ${backup.startLsn})${range}, recovered to ${describeTarget(target)}`,
     version: String(backup.major),
     major: backup.major,
     backup,
@@ -23538,12 +24333,12 @@ function backupChainRecord(p, o, control, kept) {
   };
   return JSON.parse(JSON.stringify(record2));
 }
-var import_node_path43;
+var import_node_path53;
 var init_pitr = __esm({
   "packages/core/src/engine/postgres/pitr.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path43 = __toESM(require("node:path"), 1);
+    import_node_path53 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_binaries();
@@ -23591,34 +24386,34 @@ async function probeDump(file2) {
   if (kind === "custom" || kind === "directory" || kind === "tar") {
     const toc = await readToc(file2);
     const db = toc.database ? `, database ${toc.database}` : "";
-    return { kind, description: `${kind} pg_dump archive ${import_node_path44.default.basename(file2)}${db}`, version: toc.version };
+    return { kind, description: `${kind} pg_dump archive ${import_node_path54.default.basename(file2)}${db}`, version: toc.version };
   }
   await checkDumpScript(file2);
-  return { kind, description: `${kind === "dumpall" ? "pg_dumpall script" : "plain SQL dump"} ${import_node_path44.default.basename(file2)}` };
+  return { kind, description: `${kind === "dumpall" ? "pg_dumpall script" : "plain SQL dump"} ${import_node_path54.default.basename(file2)}` };
 }
 async function probeDataDir(dir) {
-  const pgVersion = import_node_path44.default.join(dir, "PG_VERSION");
-  if (!(0, import_node_fs24.existsSync)(pgVersion) || !(0, import_node_fs24.existsSync)(import_node_path44.default.join(dir, "global", "pg_control"))) {
+  const pgVersion = import_node_path54.default.join(dir, "PG_VERSION");
+  if (!(0, import_node_fs29.existsSync)(pgVersion) || !(0, import_node_fs29.existsSync)(import_node_path54.default.join(dir, "global", "pg_control"))) {
     throw new SourceError(`${dir} is not a PostgreSQL data directory (expected PG_VERSION and global/pg_control in it).`);
   }
-  const version2 = (await (0, import_promises42.readFile)(pgVersion, "utf8")).trim();
+  const version2 = (await (0, import_promises50.readFile)(pgVersion, "utf8")).trim();
   const major = majorOf(version2);
   if (!Number.isFinite(major)) throw new SourceError(`${pgVersion} holds "${version2}", which is not a PostgreSQL version.`);
-  const pidFile = import_node_path44.default.join(dir, "postmaster.pid");
-  if ((0, import_node_fs24.existsSync)(pidFile)) {
-    const pid = Number.parseInt((await (0, import_promises42.readFile)(pidFile, "utf8")).split("\n")[0] ?? "", 10);
+  const pidFile = import_node_path54.default.join(dir, "postmaster.pid");
+  if ((0, import_node_fs29.existsSync)(pidFile)) {
+    const pid = Number.parseInt((await (0, import_promises50.readFile)(pidFile, "utf8")).split("\n")[0] ?? "", 10);
     if (pid > 0 && isAlive(pid)) {
       throw new SourceError(
         `${dir} is in use by a running PostgreSQL (pid ${pid}). Stop it first (pg_ctl stop -D ${dir} -m fast) or use the live server as a source instead.`
       );
     }
   }
-  const tablespaces = (0, import_node_fs24.existsSync)(import_node_path44.default.join(dir, "pg_tblspc")) ? await (0, import_promises42.readdir)(import_node_path44.default.join(dir, "pg_tblspc")) : [];
+  const tablespaces = (0, import_node_fs29.existsSync)(import_node_path54.default.join(dir, "pg_tblspc")) ? await (0, import_promises50.readdir)(import_node_path54.default.join(dir, "pg_tblspc")) : [];
   if (tablespaces.length > 0) {
     throw new NotSupportedError(`${dir} uses tablespaces outside the data directory (${tablespaces.join(", ")}); dbclone images hold a single data directory. Use a dump instead.`);
   }
   await findBinaries(major);
-  return { description: `PostgreSQL ${major} data directory ${import_node_path44.default.basename(import_node_path44.default.resolve(dir))}`, version: version2, major };
+  return { description: `PostgreSQL ${major} data directory ${import_node_path54.default.basename(import_node_path54.default.resolve(dir))}`, version: version2, major };
 }
 async function probeServer(url2) {
   const shown = redactUrl(url2);
@@ -23666,14 +24461,14 @@ async function probeSource(source) {
       throw new NotSupportedError("A backup chain (.bak + differential + logs) is a SQL Server source; for PostgreSQL use a dump, a data directory, a server URL or a base backup with a WAL archive.");
   }
 }
-var import_node_fs24, import_promises42, import_node_path44, import_pg4;
+var import_node_fs29, import_promises50, import_node_path54, import_pg4;
 var init_probe = __esm({
   "packages/core/src/engine/postgres/probe.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs24 = require("node:fs");
-    import_promises42 = require("node:fs/promises");
-    import_node_path44 = __toESM(require("node:path"), 1);
+    import_node_fs29 = require("node:fs");
+    import_promises50 = require("node:fs/promises");
+    import_node_path54 = __toESM(require("node:path"), 1);
     import_pg4 = __toESM(require_pg(), 1);
     init_errors();
     init_exec();
@@ -23735,13 +24530,13 @@ END $$`;
 
 // packages/core/src/engine/postgres/buildServer.ts
 async function startBuildServer(bins, dataDir, adminUser, timeoutMs = 12e4) {
-  const socketDir = await (0, import_promises43.mkdtemp)(import_node_path45.default.join(import_node_os8.default.tmpdir(), "dbclone-pg-"));
+  const socketDir = await (0, import_promises51.mkdtemp)(import_node_path55.default.join(import_node_os8.default.tmpdir(), "dbclone-pg-"));
   try {
-    await (0, import_promises43.chmod)(socketDir, 448);
+    await (0, import_promises51.chmod)(socketDir, 448);
     await giveToServerUser(socketDir);
-    const hbaFile = import_node_path45.default.join(socketDir, "pg_hba.conf");
+    const hbaFile = import_node_path55.default.join(socketDir, "pg_hba.conf");
     await writeServerFile(hbaFile, LOCAL_TRUST_HBA);
-    const logFile = import_node_path45.default.join(socketDir, "postgres.log");
+    const logFile = import_node_path55.default.join(socketDir, "postgres.log");
     const { pid } = await launchPostgres({
       bins,
       dataDir,
@@ -23754,7 +24549,7 @@ async function startBuildServer(bins, dataDir, adminUser, timeoutMs = 12e4) {
     });
     return { pid, port: BUILD_PORT, socketDir, adminUser, logFile };
   } catch (e) {
-    await (0, import_promises43.rm)(socketDir, { recursive: true, force: true });
+    await (0, import_promises51.rm)(socketDir, { recursive: true, force: true });
     throw e;
   }
 }
@@ -23762,17 +24557,17 @@ async function stopBuildServer(s) {
   try {
     await stopPostgres(s.pid, { fast: true });
   } finally {
-    await (0, import_promises43.rm)(s.socketDir, { recursive: true, force: true });
+    await (0, import_promises51.rm)(s.socketDir, { recursive: true, force: true });
   }
 }
-var import_promises43, import_node_os8, import_node_path45, BUILD_PORT;
+var import_promises51, import_node_os8, import_node_path55, BUILD_PORT;
 var init_buildServer = __esm({
   "packages/core/src/engine/postgres/buildServer.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises43 = require("node:fs/promises");
+    import_promises51 = require("node:fs/promises");
     import_node_os8 = __toESM(require("node:os"), 1);
-    import_node_path45 = __toESM(require("node:path"), 1);
+    import_node_path55 = __toESM(require("node:path"), 1);
     init_config();
     init_launch();
     init_osUser();
@@ -23809,7 +24604,7 @@ async function isEmptyDatabase(s, name) {
 }
 async function rolesNamedInScript(file2) {
   const roles = /* @__PURE__ */ new Set();
-  const lines = (0, import_node_readline2.createInterface)({ input: (0, import_node_fs25.createReadStream)(file2, "utf8"), crlfDelay: Infinity });
+  const lines = (0, import_node_readline2.createInterface)({ input: (0, import_node_fs30.createReadStream)(file2, "utf8"), crlfDelay: Infinity });
   const pattern = /^(?:ALTER .+ OWNER TO|GRANT .+ TO) (.+);$/;
   for await (const line of lines) {
     const m = pattern.exec(line);
@@ -23831,7 +24626,7 @@ async function ensureRoles(c, roles) {
   }
 }
 async function runRestoreTool(file2, program2, args, what, stdin) {
-  const fh = stdin ? void 0 : await (0, import_promises44.open)(file2, import_node_fs25.constants.O_RDONLY | import_node_fs25.constants.O_NOFOLLOW);
+  const fh = stdin ? void 0 : await (0, import_promises52.open)(file2, import_node_fs30.constants.O_RDONLY | import_node_fs30.constants.O_NOFOLLOW);
   try {
     await run(program2, args, { asUser: serverUser().asUser, cwd: "/", stdin: stdin ?? fh.fd, timeoutMs: DAY_MS });
   } catch (e) {
@@ -23862,7 +24657,7 @@ async function restoreDump(bins, s, source, filled = /* @__PURE__ */ new Set()) 
     const db2 = source.database ?? databaseNameFromFile(source.path);
     await prepareDatabase(s, db2, source.path, filled);
     await withAdmin(s, db2, async (c) => ensureRoles(c, await rolesNamedInScript(source.path)));
-    const key = (0, import_node_crypto18.randomBytes)(16).toString("hex");
+    const key = (0, import_node_crypto19.randomBytes)(16).toString("hex");
     const wall = facts.connects ? [] : ["-c", `\\restrict ${key}`];
     const lines = facts.connects ? void 0 : import_node_stream2.Readable.from(scriptLines(source.path, (l) => /^\\(?:un)?restrict [A-Za-z0-9]+$/.test(l)));
     await runRestoreTool(source.path, bins.bin("psql"), ["-X", "-q", "-v", "ON_ERROR_STOP=1", ...connArgs(s, db2), ...wall, "-f", "-"], "the SQL dump", lines);
@@ -23872,7 +24667,7 @@ async function restoreDump(bins, s, source, filled = /* @__PURE__ */ new Set()) 
   await prepareDatabase(s, db, source.path, filled);
   const args = [...connArgs(s, db), "--no-owner", "--no-privileges", "--exit-on-error"];
   if (kind === "directory") {
-    const readable = (await run("test", ["-r", import_node_path46.default.join(source.path, "toc.dat")], { asUser: serverUser().asUser, cwd: "/", allowFailure: true })).code === 0;
+    const readable = (await run("test", ["-r", import_node_path56.default.join(source.path, "toc.dat")], { asUser: serverUser().asUser, cwd: "/", allowFailure: true })).code === 0;
     try {
       await run(bins.bin("pg_restore"), [...args, "-j", "2", source.path], { asUser: readable ? serverUser().asUser : void 0, cwd: "/", timeoutMs: DAY_MS });
     } catch (e) {
@@ -23893,15 +24688,15 @@ async function restoreDumpall(bins, s, file2) {
   const after = await withAdmin(s, "postgres", async (c) => (await c.query("SELECT datname FROM pg_database WHERE NOT datistemplate")).rows.map((r) => r.datname));
   return new Set(after.filter((d) => !before.has(d) || d === "postgres"));
 }
-var import_node_crypto18, import_node_fs25, import_promises44, import_node_path46, import_node_readline2, import_node_stream2, DAY_MS, connArgs;
+var import_node_crypto19, import_node_fs30, import_promises52, import_node_path56, import_node_readline2, import_node_stream2, DAY_MS, connArgs;
 var init_restoreDump = __esm({
   "packages/core/src/engine/postgres/restoreDump.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto18 = require("node:crypto");
-    import_node_fs25 = require("node:fs");
-    import_promises44 = require("node:fs/promises");
-    import_node_path46 = __toESM(require("node:path"), 1);
+    import_node_crypto19 = require("node:crypto");
+    import_node_fs30 = require("node:fs");
+    import_promises52 = require("node:fs/promises");
+    import_node_path56 = __toESM(require("node:path"), 1);
     import_node_readline2 = require("node:readline");
     import_node_stream2 = require("node:stream");
     init_errors();
@@ -24027,26 +24822,26 @@ function refuse2(mountPath, what) {
   );
 }
 async function assertImageDataDir(mountPath) {
-  const root = await (0, import_promises45.realpath)(mountPath);
+  const root = await (0, import_promises53.realpath)(mountPath);
   const dataDir = dataDirOf(mountPath);
-  const top = await (0, import_promises45.lstat)(dataDir).catch(() => void 0);
+  const top = await (0, import_promises53.lstat)(dataDir).catch(() => void 0);
   if (!top?.isDirectory()) refuse2(mountPath, `(${dataDir}) is ${top?.isSymbolicLink() ? "a symbolic link" : "missing or not a directory"}`);
-  for (const name of await (0, import_promises45.readdir)(dataDir)) {
-    const s = await (0, import_promises45.lstat)(import_node_path47.default.join(dataDir, name));
+  for (const name of await (0, import_promises53.readdir)(dataDir)) {
+    const s = await (0, import_promises53.lstat)(import_node_path57.default.join(dataDir, name));
     if (s.isSymbolicLink()) {
       if (!LINK_ALLOWED.has(name)) refuse2(mountPath, `has a symbolic link ${name}`);
-      const target = await (0, import_promises45.realpath)(import_node_path47.default.join(dataDir, name)).catch(() => void 0);
+      const target = await (0, import_promises53.realpath)(import_node_path57.default.join(dataDir, name)).catch(() => void 0);
       if (!target || !isInside(target, root)) refuse2(mountPath, `has ${name} linking outside its disk`);
     }
     if (SIGNALS2.includes(name)) refuse2(mountPath, `has ${name}, which would start recovery from elsewhere`);
   }
-  for (const entry of await (0, import_promises45.readdir)(import_node_path47.default.join(dataDir, "pg_tblspc")).catch(() => [])) {
+  for (const entry of await (0, import_promises53.readdir)(import_node_path57.default.join(dataDir, "pg_tblspc")).catch(() => [])) {
     refuse2(mountPath, `has a tablespace link pg_tblspc/${entry}`);
   }
-  await assertAutoConfEmpty(mountPath, import_node_path47.default.join(dataDir, "postgresql.auto.conf"));
+  await assertAutoConfEmpty(mountPath, import_node_path57.default.join(dataDir, "postgresql.auto.conf"));
 }
 async function assertAutoConfEmpty(mountPath, file2) {
-  const fh = await (0, import_promises45.open)(file2, import_node_fs26.constants.O_RDONLY | import_node_fs26.constants.O_NOFOLLOW).catch((e) => {
+  const fh = await (0, import_promises53.open)(file2, import_node_fs31.constants.O_RDONLY | import_node_fs31.constants.O_NOFOLLOW).catch((e) => {
     if (e.code === "ENOENT") return void 0;
     if (e.code === "ELOOP") refuse2(mountPath, "has postgresql.auto.conf as a symbolic link");
     throw e;
@@ -24061,19 +24856,19 @@ async function assertAutoConfEmpty(mountPath, file2) {
     await fh.close();
   }
 }
-var import_node_fs26, import_promises45, import_node_path47, LINK_ALLOWED, SIGNALS2, isInside;
+var import_node_fs31, import_promises53, import_node_path57, LINK_ALLOWED, SIGNALS2, isInside;
 var init_dataDirLinks = __esm({
   "packages/core/src/engine/postgres/dataDirLinks.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs26 = require("node:fs");
-    import_promises45 = require("node:fs/promises");
-    import_node_path47 = __toESM(require("node:path"), 1);
+    import_node_fs31 = require("node:fs");
+    import_promises53 = require("node:fs/promises");
+    import_node_path57 = __toESM(require("node:path"), 1);
     init_errors();
     init_engineFile();
     LINK_ALLOWED = /* @__PURE__ */ new Set(["pg_wal"]);
     SIGNALS2 = ["standby.signal", "recovery.signal"];
-    isInside = (target, root) => target === root || target.startsWith(root + import_node_path47.default.sep);
+    isInside = (target, root) => target === root || target.startsWith(root + import_node_path57.default.sep);
   }
 });
 
@@ -24083,18 +24878,18 @@ async function prepareServer(mountPath, opts) {
   const bins = await findBinaries(majorOf(info.version));
   const dataDir = dataDirOf(mountPath);
   const host = opts.host ?? "127.0.0.1";
-  const runDir = import_node_path48.default.resolve(opts.runDir);
-  if (Buffer.byteLength(import_node_path48.default.join(runDir, `.s.PGSQL.${opts.port}`)) > MAX_SOCKET_PATH) {
+  const runDir = import_node_path58.default.resolve(opts.runDir);
+  if (Buffer.byteLength(import_node_path58.default.join(runDir, `.s.PGSQL.${opts.port}`)) > MAX_SOCKET_PATH) {
     throw new UsageError(`The run directory ${runDir} is too long for a unix socket path (${MAX_SOCKET_PATH} bytes max); use a shorter one.`);
   }
-  await (0, import_promises46.mkdir)(runDir, { recursive: true, mode: 448 });
-  await (0, import_promises46.chmod)(runDir, 448);
+  await (0, import_promises54.mkdir)(runDir, { recursive: true, mode: 448 });
+  await (0, import_promises54.chmod)(runDir, 448);
   await giveToServerUser(runDir);
-  await assertReachable(import_node_path48.default.join(dataDir, "PG_VERSION"));
-  await assertReachable(import_node_path48.default.join(runDir, "postgres.log"));
+  await assertReachable(import_node_path58.default.join(dataDir, "PG_VERSION"));
+  await assertReachable(import_node_path58.default.join(runDir, "postgres.log"));
   await assertImageDataDir(mountPath);
   await writeRunConfig(runDir);
-  const hbaFile = import_node_path48.default.join(runDir, "pg_hba.conf");
+  const hbaFile = import_node_path58.default.join(runDir, "pg_hba.conf");
   await writeServerFile(hbaFile, hbaContents(info.adminUser, host, opts.listenAll));
   const settings = {
     ...commonSettings(dataDir, runDir, hbaFile),
@@ -24112,7 +24907,7 @@ async function prepareServer(mountPath, opts) {
     socketDir: runDir,
     port: opts.port,
     settings,
-    logFile: import_node_path48.default.join(runDir, "postgres.log"),
+    logFile: import_node_path58.default.join(runDir, "postgres.log"),
     connectUser: info.adminUser,
     hba: { adminUser: info.adminUser, host },
     timeoutMs: opts.timeoutMs ?? 6e4
@@ -24126,7 +24921,7 @@ async function startServer(mountPath, opts, reporter = silentReporter) {
   if (!opts.runtime || opts.runtime.kind === "host") {
     running = { ...server, pid: (await launchPostgres(spec)).pid };
   } else {
-    const launch = serverLaunchOf(spec, [import_node_path48.default.resolve(mountPath), spec.socketDir]);
+    const launch = serverLaunchOf(spec, [import_node_path58.default.resolve(mountPath), spec.socketDir]);
     const handle = await opts.runtime.start(launch, { timeoutMs: spec.timeoutMs, labels: opts.runtimeLabels, name: opts.cloneId ? `dbclone-${opts.cloneId}` : void 0, reporter });
     running = { ...server, pid: handle.pid ?? 0, containerId: handle.containerId };
   }
@@ -24137,13 +24932,13 @@ async function startServer(mountPath, opts, reporter = silentReporter) {
 async function stopServer(server, opts = {}) {
   await stopPostgres(server.pid, { fast: opts.fast !== false });
 }
-var import_promises46, import_node_path48, MAX_SOCKET_PATH;
+var import_promises54, import_node_path58, MAX_SOCKET_PATH;
 var init_server = __esm({
   "packages/core/src/engine/postgres/server.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises46 = require("node:fs/promises");
-    import_node_path48 = __toESM(require("node:path"), 1);
+    import_promises54 = require("node:fs/promises");
+    import_node_path58 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_binaries();
@@ -24162,7 +24957,10 @@ async function scrub(server, reporter, opts = {}) {
   const progress = reporter.progress(opts.full ? "VACUUM FULL + ANALYZE" : "VACUUM ANALYZE", databases2.length);
   let done = 0;
   for (const db of databases2) {
-    await withAdmin(server, db, (c) => c.query(opts.full ? "VACUUM (FULL, FREEZE, ANALYZE)" : "VACUUM (FREEZE, ANALYZE)"));
+    await withAdmin(server, db, async (c) => {
+      await c.query(opts.full ? "VACUUM (FULL, FREEZE, ANALYZE)" : "VACUUM (FREEZE, ANALYZE)");
+      if (opts.full) await c.query("VACUUM (FULL, FREEZE) pg_catalog.pg_statistic, pg_catalog.pg_statistic_ext_data");
+    });
     progress.update(++done);
   }
   await withAdmin(server, "template1", (c) => c.query("CHECKPOINT"));
@@ -24179,12 +24977,12 @@ var init_scrub = __esm({
 });
 
 // packages/core/src/engine/postgres/engine.ts
-var import_node_fs27, PostgresEngine;
+var import_node_fs32, PostgresEngine;
 var init_engine = __esm({
   "packages/core/src/engine/postgres/engine.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs27 = require("node:fs");
+    import_node_fs32 = require("node:fs");
     init_errors();
     init_reporter();
     init_binaries();
@@ -24202,7 +25000,7 @@ var init_engine = __esm({
       async checkPrerequisites() {
         const bins = await findBinaries();
         for (const p of ["initdb", "postgres", "pg_restore", "psql", "pg_resetwal", "pg_basebackup"]) {
-          if (!(0, import_node_fs27.existsSync)(bins.bin(p))) {
+          if (!(0, import_node_fs32.existsSync)(bins.bin(p))) {
             throw new MissingToolError(`${bins.bin(p)} is missing. Install it: apt-get install postgresql-${bins.major}.`);
           }
         }
@@ -24333,10 +25131,10 @@ async function createSampleDump(outFile, opts = {}) {
   const faker = new import_faker.Faker({ locale: [import_faker.en] });
   faker.seed(opts.seed ?? 42);
   const bins = await findBinaries();
-  const work = await (0, import_promises47.mkdtemp)(import_node_path49.default.join(import_node_os9.default.tmpdir(), "dbclone-sample-"));
+  const work = await (0, import_promises55.mkdtemp)(import_node_path59.default.join(import_node_os9.default.tmpdir(), "dbclone-sample-"));
   try {
-    await (0, import_promises47.chmod)(work, 493);
-    const dataDir = import_node_path49.default.join(work, "pgdata");
+    await (0, import_promises55.chmod)(work, 493);
+    const dataDir = import_node_path59.default.join(work, "pgdata");
     reporter.info(`Generating sample database "${database2}" (~${opts.sizeMb ?? 100} MB, ${customers} customers)`);
     await initDataDir(bins, dataDir, ADMIN_USER);
     const server = await startBuildServer(bins, dataDir, ADMIN_USER);
@@ -24356,18 +25154,18 @@ async function createSampleDump(outFile, opts = {}) {
       await stopBuildServer(server);
     }
   } finally {
-    await (0, import_promises47.rm)(work, { recursive: true, force: true });
+    await (0, import_promises55.rm)(work, { recursive: true, force: true });
   }
 }
-var import_faker, import_promises47, import_node_os9, import_node_path49, BYTES_PER_CUSTOMER, EMPTY_DATABASE_BYTES, POOL, PRODUCTS, SCHEMA, CONSTRAINTS;
+var import_faker, import_promises55, import_node_os9, import_node_path59, BYTES_PER_CUSTOMER, EMPTY_DATABASE_BYTES, POOL, PRODUCTS, SCHEMA, CONSTRAINTS;
 var init_sample = __esm({
   "packages/core/src/engine/postgres/sample.ts"() {
     "use strict";
     init_import_meta_url();
     import_faker = __toESM(require_faker(), 1);
-    import_promises47 = require("node:fs/promises");
+    import_promises55 = require("node:fs/promises");
     import_node_os9 = __toESM(require("node:os"), 1);
-    import_node_path49 = __toESM(require("node:path"), 1);
+    import_node_path59 = __toESM(require("node:path"), 1);
     init_reporter();
     init_exec();
     init_binaries();
@@ -24435,7 +25233,41 @@ function engineForSources(sources) {
   if (chains > 0 && chains < sources.length) throw new UsageError("SQL Server backups and PostgreSQL sources cannot go into one image; build them as two images.");
   return chains > 0 ? "sqlserver" : "postgres";
 }
-function platformFor(engineKind, home) {
+function asDiskName(name, source) {
+  if (CLONE_DISK_NAMES.includes(name)) return name;
+  throw new UsageError(`${source} must be one of ${CLONE_DISK_NAMES.join(", ")}, got '${name}'`);
+}
+function cloneDiskChoice(requested, env = process.env) {
+  let order;
+  if (requested) order = [asDiskName(requested, "--disk")];
+  else if (env.DBCLONE_DISK) {
+    const preferred = asDiskName(env.DBCLONE_DISK, "DBCLONE_DISK");
+    order = [preferred, ...DEFAULT_ORDER.filter((n) => n !== preferred)];
+  } else order = DEFAULT_ORDER;
+  const choice = { usable: [], skipped: [] };
+  for (const name of order) {
+    const reason = CLONE_DISKS[name].unavailable(env);
+    if (reason) choice.skipped.push({ name, reason });
+    else choice.usable.push(name);
+  }
+  if (requested && choice.usable.length === 0) {
+    throw new NotSupportedError(`--disk ${requested} cannot be used on this host: ${choice.skipped[0].reason}.`);
+  }
+  return choice;
+}
+function diskDriverNamed(name, home, reporter) {
+  return CLONE_DISKS[name].make(home, reporter);
+}
+function allCloneDiskDrivers(home, reporter) {
+  return CLONE_DISK_NAMES.map((n) => diskDriverNamed(n, home, reporter));
+}
+function clonePlatformFor(engineKind, home, opts) {
+  const choice = cloneDiskChoice(opts.disk);
+  const disk = choice.usable[0] ?? choice.skipped[0].name;
+  for (const s of choice.skipped) if (s.name !== disk) opts.reporter.info(`Disk driver ${s.name} skipped: ${s.reason}.`);
+  return { ...platformFor(engineKind, home, disk, opts.reporter), disk };
+}
+function platformFor(engineKind, home, disk = "qcow2", reporter) {
   if (engineKind === "sqlserver") assertSqlServerHost(process.platform);
   if (process.platform !== "linux") {
     throw new NotSupportedError(`dbclone on ${process.platform} is not supported yet: Linux runners with PostgreSQL work today.`);
@@ -24443,22 +25275,28 @@ function platformFor(engineKind, home) {
   if (engineKind !== "postgres") {
     throw new NotSupportedError(`${engineKind} images are built and cloned by their own path (build/build-sqlserver.ts, clones/sqlserver-clone.ts), not by platformFor.`);
   }
-  return { os: "linux", driver: new Qcow2Driver({ stateDir: import_node_path50.default.join(home, "state") }), engine: new PostgresEngine() };
+  return { os: "linux", driver: diskDriverNamed(disk, home, reporter), engine: new PostgresEngine() };
 }
-var import_node_path50;
+var import_node_path60, CLONE_DISKS, DEFAULT_ORDER, CLONE_DISK_NAMES;
 var init_platform = __esm({
   "packages/core/src/build/platform.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path50 = __toESM(require("node:path"), 1);
+    import_node_path60 = __toESM(require("node:path"), 1);
     init_disk();
     init_engine2();
     init_errors();
+    CLONE_DISKS = {
+      qcow2: { unavailable: qcow2UnavailableReason, make: (home) => new Qcow2Driver({ stateDir: import_node_path60.default.join(home, "state") }) },
+      reflink: { unavailable: reflinkUnavailableReason, make: (home, reporter) => new ReflinkDriver({ home, stateDir: import_node_path60.default.join(home, "state"), reporter }) }
+    };
+    DEFAULT_ORDER = ["qcow2", "reflink"];
+    CLONE_DISK_NAMES = Object.keys(CLONE_DISKS);
   }
 });
 
 // packages/core/src/masking/errors.ts
-var UnmaskedPiiError, LeakFoundError;
+var UnmaskedPiiError, LeakFoundError, NothingToScanError, UnmaskedPublishError;
 var init_errors4 = __esm({
   "packages/core/src/masking/errors.ts"() {
     "use strict";
@@ -24468,135 +25306,676 @@ var init_errors4 = __esm({
     };
     LeakFoundError = class extends BuildError {
     };
+    NothingToScanError = class extends BuildError {
+    };
+    UnmaskedPublishError = class extends BuildError {
+    };
   }
 });
 
-// packages/core/src/masking/leak-scan/aho-corasick.ts
-var AhoCorasick;
-var init_aho_corasick = __esm({
-  "packages/core/src/masking/leak-scan/aho-corasick.ts"() {
+// packages/core/src/masking/leak-scan/pattern-set.ts
+function powMod32(b, e) {
+  let r = 1;
+  for (let i = 0; i < e; i++) r = Math.imul(r, b);
+  return r;
+}
+function mix(h) {
+  return Math.imul(h ^ h >>> 15, 739982445) >>> 0;
+}
+function concat(a, b) {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+var WINDOW, BASE, BASE_POW, PatternSetBuilder, PatternSet, StreamScanner;
+var init_pattern_set = __esm({
+  "packages/core/src/masking/leak-scan/pattern-set.ts"() {
     "use strict";
     init_import_meta_url();
-    AhoCorasick = class {
-      classOf = new Uint8Array(256);
-      classes;
-      delta;
-      /** Per state: the pattern that ends here (or via suffix links), else -1. */
-      output;
-      /** Per state: the next state on the suffix chain that also ends a pattern, else -1. */
-      outputLink;
-      lengths;
-      state = 0;
-      position = 0;
-      constructor(patterns) {
-        this.lengths = patterns.map((p) => p.length);
-        let classes = 1;
-        for (const p of patterns) for (const b of p) if (this.classOf[b] === 0) this.classOf[b] = classes++;
-        this.classes = classes;
-        const children = [/* @__PURE__ */ new Map()];
-        const ends = [-1];
-        patterns.forEach((p, index) => {
-          if (p.length === 0) throw new Error("an empty leak-scan probe would match everywhere");
-          let s = 0;
-          for (const b of p) {
-            const c = this.classOf[b];
-            let next = children[s].get(c);
-            if (next === void 0) {
-              next = children.length;
-              children.push(/* @__PURE__ */ new Map());
-              ends.push(-1);
-              children[s].set(c, next);
-            }
-            s = next;
-          }
-          if (ends[s] === -1) ends[s] = index;
-        });
-        const n = children.length;
-        this.delta = new Int32Array(n * classes);
-        this.output = Int32Array.from(ends);
-        this.outputLink = new Int32Array(n).fill(-1);
-        const fail = new Int32Array(n);
-        const queue = [];
-        for (let c = 0; c < classes; c++) {
-          const next = children[0].get(c);
-          this.delta[c] = next ?? 0;
-          if (next !== void 0) queue.push(next);
+    WINDOW = 6;
+    BASE = 16777619;
+    BASE_POW = powMod32(BASE, WINDOW - 1);
+    PatternSetBuilder = class {
+      arena = new Uint8Array(1 << 16);
+      used = 0;
+      offsets = [];
+      tags = [];
+      get size() {
+        return this.offsets.length;
+      }
+      /** Add a pattern (at least WINDOW bytes) carrying `tag`, a caller-defined non-negative integer. */
+      add(bytes, tag) {
+        if (bytes.length < WINDOW) throw new Error(`a leak-scan pattern needs at least ${WINDOW} bytes`);
+        if (this.used + bytes.length > this.arena.length) {
+          const bigger = new Uint8Array(Math.max(this.arena.length * 2, this.used + bytes.length));
+          bigger.set(this.arena.subarray(0, this.used));
+          this.arena = bigger;
         }
-        for (let head2 = 0; head2 < queue.length; head2++) {
-          const s = queue[head2];
-          const f = fail[s];
-          this.outputLink[s] = this.output[f] >= 0 ? f : this.outputLink[f];
-          for (let c = 0; c < classes; c++) {
-            const next = children[s].get(c);
-            if (next !== void 0) {
-              fail[next] = this.delta[f * classes + c];
-              this.delta[s * classes + c] = next;
-              queue.push(next);
-            } else {
-              this.delta[s * classes + c] = this.delta[f * classes + c];
+        this.arena.set(bytes, this.used);
+        this.offsets.push(this.used);
+        this.used += bytes.length;
+        this.tags.push(tag);
+      }
+      build() {
+        const n = this.offsets.length;
+        const offsets = new Uint32Array(n + 1);
+        offsets.set(this.offsets);
+        offsets[n] = this.used;
+        return new PatternSet(this.arena.slice(0, this.used), offsets, Int32Array.from(this.tags));
+      }
+    };
+    PatternSet = class {
+      constructor(arena, offsets, tags) {
+        this.arena = arena;
+        this.offsets = offsets;
+        this.tags = tags;
+        const n = tags.length;
+        const tableBits = Math.max(4, Math.ceil(Math.log2(Math.max(2, n * 2))));
+        const filterBits = Math.min(31, tableBits + 3);
+        this.tableShift = 32 - tableBits;
+        this.filterShift = 32 - filterBits;
+        this.heads = new Int32Array(1 << tableBits).fill(-1);
+        this.next = new Int32Array(n).fill(-1);
+        this.hashes = new Uint32Array(n);
+        this.gramAt = new Uint16Array(n);
+        this.filter = new Uint32Array(Math.max(1, 1 << filterBits >>> 5));
+        const load = new Uint16Array(1 << tableBits);
+        let maxLength = 0;
+        for (let i = 0; i < n; i++) {
+          const start = offsets[i];
+          const len = offsets[i + 1] - start;
+          maxLength = Math.max(maxLength, len);
+          let h = 0;
+          for (let k = 0; k < WINDOW; k++) h = Math.imul(h, BASE) + arena[start + k] | 0;
+          let best = mix(h);
+          let bestAt = 0;
+          const lastGram = Math.min(len - WINDOW, 65535);
+          for (let at = 1; at <= lastGram && load[best >>> this.tableShift] > 0; at++) {
+            h = Math.imul(h - Math.imul(arena[start + at - 1], BASE_POW) | 0, BASE) + arena[start + at + WINDOW - 1] | 0;
+            const m = mix(h);
+            if (load[m >>> this.tableShift] < load[best >>> this.tableShift]) {
+              best = m;
+              bestAt = at;
             }
+          }
+          this.hashes[i] = best;
+          this.gramAt[i] = bestAt;
+          const slot = best >>> this.tableShift;
+          if (load[slot] < 65535) load[slot]++;
+          this.next[i] = this.heads[slot];
+          this.heads[slot] = i;
+          const f = best >>> this.filterShift;
+          this.filter[f >>> 5] |= 1 << (f & 31);
+        }
+        this.maxLength = maxLength;
+      }
+      arena;
+      offsets;
+      tags;
+      maxLength;
+      hashes;
+      /** Per pattern: offset of the window it is indexed by (its least crowded one). */
+      gramAt;
+      heads;
+      next;
+      filter;
+      tableShift;
+      filterShift;
+      get size() {
+        return this.tags.length;
+      }
+      /** Bytes held by this set (arena and tables), for the memory report. */
+      get bytes() {
+        return this.arena.byteLength + this.offsets.byteLength + this.tags.byteLength + this.hashes.byteLength + this.gramAt.byteLength + this.heads.byteLength + this.next.byteLength + this.filter.byteLength;
+      }
+      pattern(i) {
+        return this.arena.subarray(this.offsets[i], this.offsets[i + 1]);
+      }
+      /**
+       * Every match whose indexed window starts at a position in [from, to] of `buf`; a match must lie
+       * wholly inside `buf` (callers keep maxLength bytes of context on both sides). `base` is the
+       * absolute offset of buf[0].
+       */
+      scan(buf, from, to, base2, onMatch) {
+        const end = Math.min(to, buf.length - WINDOW);
+        if (this.tags.length === 0 || from > end) return;
+        const { arena, offsets, heads, next, hashes, gramAt, filter, tableShift, filterShift, tags } = this;
+        let h = 0;
+        for (let k = 0; k < WINDOW; k++) h = Math.imul(h, BASE) + buf[from + k] | 0;
+        for (let p = from; p <= end; p++) {
+          if (p > from) h = Math.imul(h - Math.imul(buf[p - 1], BASE_POW) | 0, BASE) + buf[p + WINDOW - 1] | 0;
+          const m = mix(h);
+          const f = m >>> filterShift;
+          if ((filter[f >>> 5] & 1 << (f & 31)) === 0) continue;
+          for (let i = heads[m >>> tableShift]; i >= 0; i = next[i]) {
+            if (hashes[i] !== m) continue;
+            const start = offsets[i];
+            const len = offsets[i + 1] - start;
+            const at = p - gramAt[i];
+            if (at < 0 || at + len > buf.length) continue;
+            let k = 0;
+            while (k < len && arena[start + k] === buf[at + k]) k++;
+            if (k === len) onMatch({ pattern: i, tag: tags[i], offset: base2 + at, length: len, anchor: base2 + p });
           }
         }
       }
-      get states() {
-        return this.output.length;
+      /** Every match inside one whole buffer. */
+      scanAll(buf, onMatch) {
+        this.scan(buf, 0, buf.length - WINDOW, 0, onMatch);
       }
-      /** Feed the next chunk; calls `onMatch` for every occurrence of every pattern. */
-      feed(chunk, onMatch) {
-        const { delta, classOf, classes, output: output2, outputLink } = this;
-        let s = this.state;
-        for (let i = 0; i < chunk.length; i++) {
-          s = delta[s * classes + classOf[chunk[i]]];
-          if (output2[s] >= 0 || outputLink[s] >= 0) {
-            for (let o = output2[s] >= 0 ? s : outputLink[s]; o >= 0; o = outputLink[o]) {
-              const p = output2[o];
-              onMatch({ pattern: p, offset: this.position + i + 1 - this.lengths[p] });
-            }
-          }
-        }
-        this.state = s;
-        this.position += chunk.length;
+    };
+    StreamScanner = class {
+      constructor(set2, onMatch) {
+        this.set = set2;
+        this.onMatch = onMatch;
       }
-      reset() {
-        this.state = 0;
-        this.position = 0;
+      set;
+      onMatch;
+      buf = new Uint8Array(0);
+      /** Absolute offset of buf[0]. */
+      base = 0;
+      /** Index in buf of the next window to try. */
+      from = 0;
+      feed(chunk) {
+        const buf = this.buf.length ? concat(this.buf, chunk) : chunk;
+        const reach = Math.max(this.set.maxLength, WINDOW);
+        const to = buf.length - reach;
+        if (to >= this.from) {
+          this.set.scan(buf, this.from, to, this.base, this.onMatch);
+          const keepFrom = Math.max(0, to + 1 - reach);
+          this.buf = new Uint8Array(buf.subarray(keepFrom));
+          this.base += keepFrom;
+          this.from = to + 1 - keepFrom;
+        } else this.buf = new Uint8Array(buf);
+      }
+      /** End of stream: the remaining windows. */
+      finish() {
+        this.set.scan(this.buf, this.from, this.buf.length - WINDOW, this.base, this.onMatch);
+        this.base += this.buf.length;
+        this.buf = new Uint8Array(0);
+        this.from = 0;
       }
     };
   }
 });
 
-// packages/core/src/masking/leak-scan/scan-file.ts
-async function scanFileForProbes(file2, probes, onProgress) {
-  const started = performance.now();
-  const total = (await (0, import_promises48.stat)(file2)).size;
-  const values = new Set(probes.map((p) => p.value)).size;
-  const result = { file: file2, bytesScanned: 0, probes: values, hits: 0, examples: [], seconds: 0, mbPerSecond: 0 };
-  if (probes.length > 0) {
-    const ac = new AhoCorasick(probes.map((p) => p.bytes));
-    for await (const chunk of (0, import_node_fs28.createReadStream)(file2, { highWaterMark: 4 * 1024 * 1024 })) {
-      ac.feed(chunk, (m) => {
-        result.hits++;
-        if (result.examples.length < 20) result.examples.push({ probe: probes[m.pattern], offset: m.offset });
-      });
-      result.bytesScanned += chunk.length;
-      onProgress?.(result.bytesScanned, total);
+// packages/core/src/masking/leak-scan/originals.ts
+function isHighCardinality(s) {
+  if (s.unique) return true;
+  if (s.transformer && IDENTIFYING.has(s.transformer)) return true;
+  if (s.transformer === "address") return s.part === void 0 || s.part === "street" || s.part === "full";
+  if (s.transformer && LOW_BY_NATURE.has(s.transformer)) return false;
+  if (s.rows === void 0 || s.rows === 0) return true;
+  return s.distinct / s.rows >= HIGH_CARDINALITY_RATIO;
+}
+function collectOriginals(columns, opts = {}) {
+  const minBytes = Math.max(WINDOW, opts.minBytes ?? WINDOW);
+  const maxBytes = Math.max(minBytes, opts.maxBytes ?? 64);
+  const builder = new PatternSetBuilder();
+  const index = /* @__PURE__ */ new Map();
+  const sourceOf = [];
+  const strongest = [];
+  const short = /* @__PURE__ */ new Set();
+  columns.forEach((col, sourceIndex) => {
+    for (const value of col.values) {
+      const utf8 = truncateUtf8(value, maxBytes);
+      if (utf8.length < minBytes) {
+        short.add(value);
+        continue;
+      }
+      const key = utf8.toString("latin1");
+      const known = index.get(key);
+      if (known !== void 0) {
+        if (isHighCardinality(col.source) && !isHighCardinality(columns[strongest[known]].source)) strongest[known] = sourceIndex;
+        continue;
+      }
+      const id = sourceOf.length;
+      index.set(key, id);
+      sourceOf.push(sourceIndex);
+      strongest.push(sourceIndex);
+      builder.add(utf8, tagOfOriginal(id, false));
+      const utf16 = Buffer.from(utf8.toString("utf8"), "utf16le");
+      if (utf16.length >= WINDOW) builder.add(utf16, tagOfOriginal(id, true));
     }
-  }
-  result.seconds = (performance.now() - started) / 1e3;
-  result.mbPerSecond = result.bytesScanned / 1048576 / Math.max(result.seconds, 1e-6);
-  return result;
+  });
+  return new OriginalSet(columns.map((c) => c.source), builder.build(), sourceOf, strongest, index.size + short.size);
 }
-function describeHits(r) {
-  return r.examples.map((h) => `${h.probe.source.database}.${h.probe.source.schema}.${h.probe.source.table}.${h.probe.source.column} (${h.probe.encoding}) at byte ${h.offset}`).join("; ");
+function truncateUtf8(value, maxBytes) {
+  const b = Buffer.from(value, "utf8");
+  if (b.length <= maxBytes) return b;
+  let end = maxBytes;
+  while (end > 0 && (b[end] & 192) === 128) end--;
+  return b.subarray(0, end);
 }
-var import_node_fs28, import_promises48;
-var init_scan_file = __esm({
-  "packages/core/src/masking/leak-scan/scan-file.ts"() {
+var tagOfOriginal, originalOfTag, OriginalSet, HIGH_CARDINALITY_RATIO, IDENTIFYING, LOW_BY_NATURE, emptyOriginals;
+var init_originals = __esm({
+  "packages/core/src/masking/leak-scan/originals.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs28 = require("node:fs");
-    import_promises48 = require("node:fs/promises");
-    init_aho_corasick();
+    init_pattern_set();
+    tagOfOriginal = (index, utf16) => index << 1 | (utf16 ? 1 : 0);
+    originalOfTag = (tag) => ({ index: tag >>> 1, utf16: (tag & 1) === 1 });
+    OriginalSet = class {
+      constructor(sources, patterns, sourceOf, strongest, distinctTotal) {
+        this.sources = sources;
+        this.patterns = patterns;
+        this.distinctTotal = distinctTotal;
+        this.sourceOf = Int32Array.from(sourceOf);
+        this.strongestSourceOf = Int32Array.from(strongest);
+      }
+      sources;
+      patterns;
+      distinctTotal;
+      /** Per original: index into `sources` of the first column it came from. */
+      sourceOf;
+      /** Per original: the highest-cardinality column it came from (copies of it count by that column). */
+      strongestSourceOf;
+      get searched() {
+        return this.sourceOf.length;
+      }
+      /** Per original: 1 when a masked output holds it (used where the published data cannot be read back). */
+      insideOutputs = new Uint8Array(0);
+      markInsideOutput(output2) {
+        if (this.insideOutputs.length !== this.searched) this.insideOutputs = new Uint8Array(this.searched);
+        this.patterns.scanAll(output2, (m) => {
+          if (!originalOfTag(m.tag).utf16) this.insideOutputs[originalOfTag(m.tag).index] = 1;
+        });
+      }
+    };
+    HIGH_CARDINALITY_RATIO = 0.9;
+    IDENTIFYING = /* @__PURE__ */ new Set(["email", "phone", "nationalId", "iban", "creditCard", "fullName"]);
+    LOW_BY_NATURE = /* @__PURE__ */ new Set(["firstName", "lastName", "company"]);
+    emptyOriginals = () => collectOriginals([]);
+  }
+});
+
+// packages/core/src/masking/leak-scan/explain.ts
+function storedForm(raw) {
+  if (raw.length + 1 <= 127) return { bytes: Buffer.concat([Buffer.from([raw.length + 1 << 1 | 1]), raw]), header: 1 };
+  const h = Buffer.alloc(4);
+  h.writeUInt32LE(raw.length + 4 << 2 >>> 0);
+  return { bytes: Buffer.concat([h, raw]), header: 4 };
+}
+function* textLeaves(value, composite = false) {
+  if (value === null || value === void 0) return;
+  if (typeof value === "string") {
+    const b = Buffer.from(value, "utf8");
+    yield b;
+    if (composite) {
+      for (const part of value.split(/[(),"\\]+/)) if (part) yield Buffer.from(part, "utf8");
+    }
+    return;
+  }
+  if (value instanceof Uint8Array) {
+    yield value;
+    return;
+  }
+  if (Array.isArray(value)) {
+    for (const v of value) yield* textLeaves(v, composite);
+    return;
+  }
+  if (value instanceof Date) return;
+  if (typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) {
+      yield Buffer.from(k, "utf8");
+      yield* textLeaves(v, composite);
+    }
+  }
+}
+var CONTAINER_KINDS, KINDS, tagOfContainer, containerKindOfTag, containerKindOf, LogicalContent;
+var init_explain = __esm({
+  "packages/core/src/masking/leak-scan/explain.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_pattern_set();
+    init_originals();
+    CONTAINER_KINDS = ["length-header", "masked-value", "unmasked-value", "catalog", "toast-chunk", "published-value", "compressed", "live-tuple"];
+    KINDS = CONTAINER_KINDS.length;
+    tagOfContainer = (index, kind) => -1 - (index * KINDS + CONTAINER_KINDS.indexOf(kind));
+    containerKindOfTag = (tag) => CONTAINER_KINDS[(-1 - tag) % KINDS];
+    containerKindOf = { masked: "masked-value", unmasked: "unmasked-value", catalog: "catalog", toast: "toast-chunk" };
+    LogicalContent = class {
+      constructor(originals) {
+        this.originals = originals;
+        this.wholeValues = new Uint8Array(originals.searched);
+      }
+      originals;
+      containers = new PatternSetBuilder();
+      seen = /* @__PURE__ */ new Set();
+      copies = /* @__PURE__ */ new Map();
+      /** Per original: 1 when some published value is exactly that original (see ScanPlan). */
+      wholeValues;
+      valuesRead = 0;
+      /** One published value (already split into its text leaves); an unmasked column's may be a copy. */
+      addValue(leaves, origin) {
+        const copyOf = origin.kind === "unmasked" ? origin.column : void 0;
+        this.valuesRead++;
+        for (const raw of leaves) {
+          if (raw.length === 0) continue;
+          const form = storedForm(raw);
+          let inside = false;
+          let acrossHeader = false;
+          this.originals.patterns.scanAll(form.bytes, (m) => {
+            if (m.offset >= form.header) {
+              inside = true;
+              if (m.offset === form.header && m.length === raw.length) this.wholeValues[originalOfTag(m.tag).index] = 1;
+              if (copyOf) this.recordCopy(copyOf, originalOfTag(m.tag).index);
+            } else acrossHeader = true;
+          });
+          if (inside) this.addContainer(Buffer.from(raw), containerKindOf[origin.kind]);
+          else if (acrossHeader) this.addContainer(form.bytes, "length-header");
+        }
+      }
+      addContainer(bytes, kind) {
+        const key = bytes.toString("latin1");
+        if (this.seen.has(key)) return;
+        this.seen.add(key);
+        this.containers.add(bytes, tagOfContainer(this.containers.size, kind));
+      }
+      recordCopy(col, original) {
+        const key = [col.database, col.schema, col.table, col.column].join("\0");
+        let f = this.copies.get(key);
+        if (!f) this.copies.set(key, f = { ...col, bySource: /* @__PURE__ */ new Map() });
+        const source = this.originals.strongestSourceOf[original];
+        let set2 = f.bySource.get(source);
+        if (!set2) f.bySource.set(source, set2 = /* @__PURE__ */ new Set());
+        set2.add(original);
+      }
+      get containerCount() {
+        return this.containers.size;
+      }
+      /** Originals and containers in one set, for the raw-byte scan. */
+      scanSet() {
+        const all = new PatternSetBuilder();
+        const { patterns } = this.originals;
+        for (let i = 0; i < patterns.size; i++) all.add(patterns.pattern(i), patterns.tags[i]);
+        const containers = this.containers.build();
+        for (let i = 0; i < containers.size; i++) all.add(containers.pattern(i), containers.tags[i]);
+        return all.build();
+      }
+    };
+  }
+});
+
+// packages/core/src/masking/leak-scan/pg-page.ts
+function isRelationFile(rel) {
+  const parts = rel.split(import_node_path61.default.sep);
+  const at = parts.findIndex((p) => p === "base" || p === "global");
+  return at >= 0 && /^\d+(\.\d+)?$/.test(parts[parts.length - 1]);
+}
+async function channelOfFile(full, rel, offset) {
+  const parts = rel.split(import_node_path61.default.sep);
+  const dataAt = parts.findIndex((p) => p === "pg_wal" || p === "base" || p === "global");
+  const inner = dataAt >= 0 ? parts.slice(dataAt) : parts;
+  if (inner[0] === "pg_wal") return `a kept WAL segment (${inner.join("/")})`;
+  if ((inner[0] === "base" || inner[0] === "global") && /^\d+(\.\d+)?$/.test(inner[inner.length - 1])) {
+    const page = await pageKind(full, offset);
+    return `${page} in relation file ${inner.join("/")}`;
+  }
+  return `file ${inner.join("/")}`;
+}
+async function pageKind(full, offset) {
+  const fh = await (0, import_promises56.open)(full, "r");
+  try {
+    const header = Buffer.alloc(24);
+    await fh.read(header, 0, 24, offset - offset % PAGE);
+    const special = header.readUInt16LE(16);
+    if (special === 8192) return "a table page (dead tuple or a row no longer published)";
+    if (special > 0 && special < 8192) return "an index page (old or extra index entry)";
+    return "an unrecognised page";
+  } finally {
+    await fh.close();
+  }
+}
+async function insideCompressedDatum(full, offset, length) {
+  const fh = await (0, import_promises56.open)(full, "r");
+  try {
+    const page = Buffer.alloc(PAGE);
+    const pageStart = offset - offset % PAGE;
+    const { bytesRead } = await fh.read(page, 0, PAGE, pageStart);
+    if (bytesRead < PAGE) return false;
+    const at = offset - pageStart;
+    const lower = page.readUInt16LE(12);
+    const special = page.readUInt16LE(16);
+    if (lower < 24 || lower > PAGE || special > PAGE) return false;
+    for (let lp = 24; lp + 4 <= lower; lp += 4) {
+      const word = page.readUInt32LE(lp);
+      const lpOff = word & 32767;
+      const lpLen = word >>> 17;
+      if (lpLen === 0 || lpOff < at - PAGE || lpOff > at || lpOff + lpLen < at + length || lpOff + lpLen > PAGE) continue;
+      const dataStart = special === PAGE ? lpOff + page[lpOff + 22] : lpOff + 8;
+      for (let q = dataStart + (4 - dataStart % 4) % 4; q + 8 <= at; q += 4) {
+        const header = page.readUInt32LE(q);
+        if ((header & 3) !== 2) continue;
+        const size = header >>> 2;
+        const rawSize = page.readUInt32LE(q + 4) & 1073741823;
+        if (q + size >= at + length && q + size <= lpOff + lpLen && rawSize > size - 8) return true;
+      }
+    }
+    return false;
+  } finally {
+    await fh.close();
+  }
+}
+async function explainInPage(full, offset, length, window) {
+  const fh = await (0, import_promises56.open)(full, "r");
+  let page;
+  try {
+    page = Buffer.alloc(PAGE);
+    const { bytesRead } = await fh.read(page, 0, PAGE, offset - offset % PAGE);
+    if (bytesRead < PAGE) return void 0;
+  } finally {
+    await fh.close();
+  }
+  const at = offset % PAGE;
+  const lower = page.readUInt16LE(12);
+  const special = page.readUInt16LE(16);
+  if (special === PAGE && lower >= 24 && lower <= PAGE) {
+    let covered = 0;
+    for (let lp = 24; lp + 4 <= lower; lp += 4) {
+      const word = page.readUInt32LE(lp);
+      const lpOff = word & 32767;
+      const lpLen = word >>> 17;
+      if ((word >>> 15 & 3) !== LP_NORMAL || lpLen < 24 || lpOff + lpLen > PAGE) continue;
+      const infomask = page.readUInt16LE(lpOff + 20);
+      const xmax = page.readUInt32LE(lpOff + 4);
+      const xminAborted = (infomask & (HEAP_XMIN_COMMITTED | HEAP_XMIN_INVALID)) === HEAP_XMIN_INVALID;
+      const live = !xminAborted && (xmax === 0 || (infomask & HEAP_XMAX_INVALID) !== 0 || (infomask & HEAP_XMAX_LOCK_ONLY) !== 0);
+      if (!live) continue;
+      covered += Math.max(0, Math.min(lpOff + lpLen, at + length) - Math.max(lpOff, at));
+    }
+    return length - covered < window ? "live-tuple" : void 0;
+  }
+  return await insideCompressedDatum(full, offset, length) ? "compressed" : void 0;
+}
+var import_promises56, import_node_path61, PAGE, LP_NORMAL, HEAP_XMIN_COMMITTED, HEAP_XMIN_INVALID, HEAP_XMAX_INVALID, HEAP_XMAX_LOCK_ONLY;
+var init_pg_page = __esm({
+  "packages/core/src/masking/leak-scan/pg-page.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_promises56 = require("node:fs/promises");
+    import_node_path61 = __toESM(require("node:path"), 1);
+    PAGE = 8192;
+    LP_NORMAL = 1;
+    HEAP_XMIN_COMMITTED = 256;
+    HEAP_XMIN_INVALID = 512;
+    HEAP_XMAX_INVALID = 2048;
+    HEAP_XMAX_LOCK_ONLY = 128;
+  }
+});
+
+// packages/core/src/masking/leak-scan/residue-scan.ts
+function coverOf(h, containers) {
+  const overlapping = containers.filter((c) => c.s < h.e && c.e > h.s).map((c) => ({ s: Math.max(c.s, h.s), e: Math.min(c.e, h.e), kind: c.kind }));
+  if (overlapping.length === 0) return void 0;
+  overlapping.sort((a, b) => a.s - b.s);
+  let covered = 0;
+  let at = h.s;
+  for (const c of overlapping) {
+    if (c.e <= at) continue;
+    covered += c.e - Math.max(c.s, at);
+    at = c.e;
+  }
+  if (h.e - h.s - covered >= WINDOW) return void 0;
+  return overlapping.reduce((best, c) => c.e - c.s > best.e - best.s ? c : best).kind;
+}
+async function scanStream(chunks, plan, tally, source) {
+  const { set: set2, wholeValues } = planOf(plan);
+  const reach = set2.maxLength;
+  let containers = [];
+  const pending = [];
+  const unexplainedHere = [];
+  const settle2 = (anchor2) => {
+    let kept = 0;
+    for (const h of pending) {
+      if (h.e + reach >= anchor2) {
+        pending[kept++] = h;
+        continue;
+      }
+      tally.hits++;
+      const o = originalOfTag(h.tag).index;
+      tally.counts.set(o, (tally.counts.get(o) ?? 0) + 1);
+      const cover = coverOf(h, containers);
+      if (cover) tally.explained[cover]++;
+      else if (wholeValues?.[o]) tally.explained["published-value"]++;
+      else unexplainedHere.push({ tag: h.tag, offset: h.s, length: h.e - h.s });
+    }
+    pending.length = kept;
+  };
+  let pruneAt = 64;
+  const prune = (anchor2) => {
+    let needed = anchor2 - reach;
+    for (const h of pending) needed = Math.min(needed, h.s);
+    containers = containers.filter((c) => c.e >= needed);
+    pruneAt = Math.max(64, containers.length * 2);
+  };
+  const scanner = new StreamScanner(set2, (m) => {
+    if (pending.length) settle2(m.anchor);
+    if (containers.length > pruneAt) prune(m.anchor);
+    if (m.tag < 0) containers.push({ s: m.offset, e: m.offset + m.length, kind: containerKindOfTag(m.tag) });
+    else pending.push({ tag: m.tag, s: m.offset, e: m.offset + m.length });
+  });
+  for await (const chunk of chunks) {
+    scanner.feed(chunk);
+    tally.bytesScanned += chunk.length;
+  }
+  scanner.finish();
+  settle2(Number.MAX_SAFE_INTEGER);
+  for (const h of unexplainedHere) {
+    const kind = await source.explainByStructure?.(h.offset, h.length);
+    if (kind) {
+      tally.explained[kind]++;
+      continue;
+    }
+    tally.unexplainedCount++;
+    if (tally.unexplained.length >= EXAMPLES2) continue;
+    const { index, utf16 } = originalOfTag(h.tag);
+    tally.unexplained.push({ original: index, utf16, file: source.file, offset: h.offset, channel: await source.channelOf(h.offset) });
+  }
+}
+async function scanBlob(file2, set2, tally, onProgress) {
+  const stream = (0, import_node_fs33.createReadStream)(file2, { highWaterMark: CHUNK });
+  let done = 0;
+  const chunks = (async function* () {
+    for await (const c of stream) {
+      done += c.length;
+      onProgress?.(done);
+      yield c;
+    }
+  })();
+  await scanStream(chunks, set2, tally, { file: import_node_path62.default.basename(file2), channelOf: () => "the disk outside the data files (free space or filesystem metadata)" });
+}
+async function scanDataFiles(root, set2, tally) {
+  for (const rel of await listFiles(root, "")) {
+    const full = import_node_path62.default.join(root, rel);
+    const relation = isRelationFile(rel);
+    await scanStream((0, import_node_fs33.createReadStream)(full, { highWaterMark: CHUNK }), set2, tally, {
+      file: rel,
+      channelOf: (offset) => channelOfFile(full, rel, offset),
+      ...relation ? { explainByStructure: (offset, length) => explainInPage(full, offset, length, WINDOW) } : {}
+    });
+  }
+}
+async function listFiles(root, rel) {
+  const out = [];
+  for (const e of (await (0, import_promises57.readdir)(import_node_path62.default.join(root, rel), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    const r = import_node_path62.default.join(rel, e.name);
+    if (e.isDirectory()) out.push(...await listFiles(root, r));
+    else if (e.isFile() && (await (0, import_promises57.lstat)(import_node_path62.default.join(root, r))).isFile()) out.push(r);
+  }
+  return out;
+}
+var import_node_fs33, import_promises57, import_node_path62, emptyTally, EXAMPLES2, planOf, CHUNK;
+var init_residue_scan = __esm({
+  "packages/core/src/masking/leak-scan/residue-scan.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_fs33 = require("node:fs");
+    import_promises57 = require("node:fs/promises");
+    import_node_path62 = __toESM(require("node:path"), 1);
+    init_explain();
+    init_originals();
+    init_pattern_set();
+    init_pg_page();
+    emptyTally = () => ({
+      bytesScanned: 0,
+      hits: 0,
+      explained: Object.fromEntries(CONTAINER_KINDS.map((k) => [k, 0])),
+      unexplained: [],
+      unexplainedCount: 0,
+      counts: /* @__PURE__ */ new Map()
+    });
+    EXAMPLES2 = 20;
+    planOf = (p) => "set" in p ? p : { set: p };
+    CHUNK = 4 * 1024 * 1024;
+  }
+});
+
+// packages/core/src/masking/leak-scan/verdict.ts
+function judgeCopies(originals, copies, notPersonal) {
+  const out = [];
+  for (const f of copies) {
+    const column2 = columnName(f);
+    for (const [sourceIndex, found] of f.bySource) {
+      const source = originals.sources[sourceIndex];
+      const high = isHighCardinality(source);
+      const reason = notPersonal.get(column2);
+      const verdict = !high ? "reported" : reason !== void 0 ? "not-personal" : "failed";
+      out.push({ column: column2, source: columnName(source), originals: found.size, highCardinality: high, verdict, ...reason !== void 0 ? { reason } : {} });
+    }
+  }
+  return out.sort((a, b) => a.column.localeCompare(b.column) || a.source.localeCompare(b.source));
+}
+function describeCopies(copies) {
+  return copies.map((c) => `${c.column} holds ${c.originals} value(s) of masked ${c.source}`).join("; ");
+}
+function describeResidue(originals, hits) {
+  return hits.map((h) => `${columnName(originals.sources[originals.sourceOf[h.original]])} (${h.utf16 ? "UTF-16LE" : "UTF-8"}) in ${h.channel} at byte ${h.offset} of ${h.file}`).join("; ");
+}
+function leakScanRecord2(originals, publishedValuesRead, tally, copies) {
+  return {
+    mode: "exhaustive",
+    valuesSearched: originals.searched,
+    valuesTotal: originals.distinctTotal,
+    publishedValuesRead,
+    bytesScanned: tally.bytesScanned,
+    matches: tally.hits,
+    explained: tally.explained,
+    hits: tally.unexplainedCount,
+    probes: originals.searched,
+    copies,
+    copiesFailed: copies.filter((c) => c.verdict === "failed").length,
+    highCardinalityRatio: HIGH_CARDINALITY_RATIO
+  };
+}
+var columnName;
+var init_verdict = __esm({
+  "packages/core/src/masking/leak-scan/verdict.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_originals();
+    columnName = (c) => `${c.database}.${c.schema}.${c.table}.${c.column}`;
   }
 });
 
@@ -24805,13 +26184,13 @@ async function checkPolicySql(resolved, policy, plan) {
   const seenWhere = /* @__PURE__ */ new Set();
   for (const rule2 of resolved.rules) {
     const checks = [];
-    const path71 = rule2.policyPath ?? [];
-    if (rule2.transformer === "sql") checks.push({ rule: rule2, path: path71, kind: "expression" });
-    if (rule2.transformer === "constant") checks.push({ rule: rule2, path: path71, kind: "constant" });
+    const path83 = rule2.policyPath ?? [];
+    if (rule2.transformer === "sql") checks.push({ rule: rule2, path: path83, kind: "expression" });
+    if (rule2.transformer === "constant") checks.push({ rule: rule2, path: path83, kind: "constant" });
     const table2 = `${rule2.database}\0${rule2.schema}\0${rule2.table}`;
     if (rule2.where && rule2.origin === "policy" && !seenWhere.has(table2)) {
       seenWhere.add(table2);
-      checks.push({ rule: rule2, path: [...path71.slice(0, -2), "where"], kind: "where" });
+      checks.push({ rule: rule2, path: [...path83.slice(0, -2), "where"], kind: "where" });
     }
     for (const check2 of checks) {
       const complaint = await plan(check2);
@@ -24840,17 +26219,17 @@ var init_check_against_schema = __esm({
 
 // packages/core/src/masking/keyed-digest.ts
 function keyedDigest(key, family, value, attempt = 0) {
-  const h = import_node_crypto19.default.createHmac("sha256", key);
+  const h = import_node_crypto20.default.createHmac("sha256", key);
   h.update(`${DIGEST_DOMAIN}\0${family}\0${value}`, "utf8");
   if (attempt > 0) h.update(`\0${attempt}`, "utf8");
   return h.digest();
 }
-var import_node_crypto19, DIGEST_DOMAIN;
+var import_node_crypto20, DIGEST_DOMAIN;
 var init_keyed_digest = __esm({
   "packages/core/src/masking/keyed-digest.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto19 = __toESM(require("node:crypto"), 1);
+    import_node_crypto20 = __toESM(require("node:crypto"), 1);
     DIGEST_DOMAIN = "dbclone/mask/v1";
   }
 });
@@ -25016,22 +26395,23 @@ function resolvePolicy(policy, variant, facts) {
     access4 = v.access;
   }
   const byKey = /* @__PURE__ */ new Map();
-  const truncate3 = [];
+  const truncate2 = [];
   const exclude = [];
   const positionOf = /* @__PURE__ */ new Map();
+  const notPersonal = [];
   for (const layer of layers) {
     for (const [dbName, db] of Object.entries(layer.databases)) {
       const at = [...layer.prefix, "databases", dbName];
       const info = facts.databases.find((d) => d.name === dbName);
       if (!info) throw policyErrorAt(origin, at, `database '${dbName}' is not in the image; it has: ${facts.databases.map((d) => d.name).join(", ")}`);
-      const findTable = (written, path71) => {
+      const findTable = (written, path83) => {
         const dot = written.indexOf(".");
         const [schema, table2] = dot > 0 ? [written.slice(0, dot), written.slice(dot + 1)] : [facts.defaultSchema, written];
         const t = info.tables.find((x) => x.schema === schema && x.name === table2);
-        if (!t) throw policyErrorAt(origin, path71, `table '${schema}.${table2}' does not exist in database '${dbName}'`);
+        if (!t) throw policyErrorAt(origin, path83, `table '${schema}.${table2}' does not exist in database '${dbName}'`);
         return t;
       };
-      for (const [kind, list, out] of [["truncate", db.truncate, truncate3], ["exclude", db.exclude, exclude]]) {
+      for (const [kind, list, out] of [["truncate", db.truncate, truncate2], ["exclude", db.exclude, exclude]]) {
         list.forEach((written, i) => {
           const t = findTable(written, [...at, kind, i]);
           out.push({ database: dbName, schema: t.schema, table: t.name });
@@ -25039,23 +26419,29 @@ function resolvePolicy(policy, variant, facts) {
       }
       for (const [written, tablePolicy] of Object.entries(db.tables)) {
         const t = findTable(written, [...at, "tables", written]);
+        for (const [column2, reason] of Object.entries(tablePolicy.notPersonal ?? {})) {
+          const path83 = [...at, "tables", written, "notPersonal", column2];
+          if (!t.columns.some((c) => c.name === column2)) throw policyErrorAt(origin, path83, `column '${column2}' does not exist in ${t.schema}.${t.name} (database '${dbName}')`);
+          if (tablePolicy.columns[column2]) throw policyErrorAt(origin, path83, `column '${column2}' is masked by this policy; notPersonal is for unmasked columns`);
+          notPersonal.push({ database: dbName, schema: t.schema, table: t.name, column: column2, reason });
+        }
         for (const [column2, rule2] of Object.entries(tablePolicy.columns)) {
-          const path71 = [...at, "tables", written, "columns", column2];
+          const path83 = [...at, "tables", written, "columns", column2];
           const col = t.columns.find((c) => c.name === column2);
-          if (!col) throw policyErrorAt(origin, path71, `column '${column2}' does not exist in ${t.schema}.${t.name} (database '${dbName}'); it has: ${t.columns.map((c) => c.name).join(", ")}`);
+          if (!col) throw policyErrorAt(origin, path83, `column '${column2}' does not exist in ${t.schema}.${t.name} (database '${dbName}'); it has: ${t.columns.map((c) => c.name).join(", ")}`);
           if (rule2.transformer === "sql" && typeof rule2.expression === "object" && !rule2.expression.postgres && !rule2.expression.sqlserver) {
-            throw policyErrorAt(origin, path71, "an sql rule needs an expression");
+            throw policyErrorAt(origin, path83, "an sql rule needs an expression");
           }
           const ref = { database: dbName, schema: t.schema, table: t.name, column: column2 };
-          positionOf.set(refKey(ref), path71);
-          byKey.set(refKey(ref), finish2({ ...rule2, ...ref, type: col.type, ...tablePolicy.where ? { where: tablePolicy.where } : {}, origin: "policy", policyPath: path71 }, locale));
+          positionOf.set(refKey(ref), path83);
+          byKey.set(refKey(ref), finish2({ ...rule2, ...ref, type: col.type, ...tablePolicy.where ? { where: tablePolicy.where } : {}, origin: "policy", policyPath: path83 }, locale));
         }
       }
     }
   }
   const defaults = layers.flatMap((l) => l.defaults.map((d, i) => ({ rule: d, path: [...l.prefix, "defaults", i], re: compile2(d, [...l.prefix, "defaults", i]) }))).reverse();
   const ordered = [...defaults.filter((d) => d.path[0] === "variants"), ...defaults.filter((d) => d.path[0] !== "variants")];
-  const skipped = new Set([...exclude, ...truncate3, ...facts.readOnlyTables ?? []].map((t) => `${t.database}\0${t.schema}\0${t.table}`));
+  const skipped = new Set([...exclude, ...truncate2, ...facts.readOnlyTables ?? []].map((t) => `${t.database}\0${t.schema}\0${t.table}`));
   for (const db of facts.databases) {
     for (const t of db.tables) {
       if (skipped.has(`${db.name}\0${t.schema}\0${t.name}`)) continue;
@@ -25071,13 +26457,22 @@ function resolvePolicy(policy, variant, facts) {
   }
   inheritThroughForeignKeys(byKey, facts, positionOf, policy);
   const unique = new Set(facts.uniqueColumns.map(refKey));
-  const rules = [...byKey.values()].filter((r) => !isSkippedTable(r, exclude, truncate3));
+  const rules = [...byKey.values()].filter((r) => !isSkippedTable(r, exclude, truncate2));
   const uniqueFamilies = new Set(rules.filter((r) => isValueRule(r) && (r.unique ?? unique.has(refKey(r)))).map((r) => r.family));
   for (const r of rules) {
     if (isValueRule(r) && valueTransformers[r.transformer].apply === "replace") r.unique = uniqueFamilies.has(r.family);
     else r.unique = false;
   }
-  return { ...variant ? { variant } : {}, rules, truncate: truncate3, exclude, onUnmaskedPii: policy.onUnmaskedPii, ...access4 ? { access: access4 } : {} };
+  return {
+    ...variant ? { variant } : {},
+    rules,
+    truncate: truncate2,
+    exclude,
+    onUnmaskedPii: policy.onUnmaskedPii,
+    leakScan: policy.leakScan,
+    notPersonal,
+    ...access4 ? { access: access4 } : {}
+  };
 }
 function isSkippedTable(r, ...lists) {
   return lists.some((l) => l.some((t) => t.database === r.database && t.schema === r.schema && t.table === r.table));
@@ -25086,11 +26481,11 @@ function finish2(rule2, locale) {
   const withLocale = { ...rule2, locale: rule2.locale ?? locale };
   return { ...withLocale, family: rule2.family ?? defaultFamily(withLocale) };
 }
-function compile2(d, path71) {
+function compile2(d, path83) {
   try {
     return new RegExp(d.column, "i");
   } catch (e) {
-    throw policyErrorAt(void 0, path71, `'${d.column}' is not a valid regular expression (${e.message})`);
+    throw policyErrorAt(void 0, path83, `'${d.column}' is not a valid regular expression (${e.message})`);
   }
 }
 function inheritThroughForeignKeys(byKey, facts, positionOf, policy) {
@@ -25129,87 +26524,6 @@ var init_resolve_policy = __esm({
   }
 });
 
-// packages/core/src/masking/leak-scan/probes.ts
-function selectProbes(candidates, maskedOutputs, opts = {}) {
-  const target = opts.target ?? 1200;
-  const minBytes = opts.minBytes ?? 6;
-  const maxBytes = opts.maxBytes ?? 32;
-  const perColumn = candidates.map((c) => {
-    const eligible = [];
-    for (const v of c.values) if (Buffer.byteLength(v) >= minBytes) eligible.push(v);
-    return { source: c.source, values: sample(eligible, Math.ceil(3 * target / Math.max(1, candidates.length))) };
-  });
-  const all = [...new Set(perColumn.flatMap((c) => c.values))].map((v) => truncate2(v, maxBytes));
-  const legitimate = occurringIn(all, maskedOutputs);
-  const chosen = [];
-  const seen = /* @__PURE__ */ new Set();
-  for (let i = 0; chosen.length < target; i++) {
-    let any2 = false;
-    for (const c of perColumn) {
-      const v = c.values[i];
-      if (v === void 0) continue;
-      any2 = true;
-      const t = truncate2(v, maxBytes);
-      if (legitimate.has(t) || seen.has(t) || chosen.length >= target) continue;
-      seen.add(t);
-      chosen.push({ value: t, source: c.source });
-    }
-    if (!any2) break;
-  }
-  return chosen.flatMap(({ value, source }) => [
-    { value, source, encoding: "utf8", bytes: Buffer.from(value, "utf8") },
-    { value, source, encoding: "utf16le", bytes: Buffer.from(value, "utf16le") }
-  ]);
-}
-function sample(values, n) {
-  if (values.length <= n) return shuffle(values);
-  return shuffle(values).slice(0, n);
-}
-function shuffle(a) {
-  const out = [...a];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = import_node_crypto20.default.randomInt(i + 1);
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
-}
-function truncate2(value, maxBytes) {
-  if (Buffer.byteLength(value) <= maxBytes) return value;
-  let out = "";
-  for (const ch of value) {
-    if (Buffer.byteLength(out + ch) > maxBytes) break;
-    out += ch;
-  }
-  return out;
-}
-function occurringIn(values, texts) {
-  const found = /* @__PURE__ */ new Set();
-  if (values.length === 0) return found;
-  const ac = new AhoCorasick(values.map((v) => Buffer.from(v, "utf8")));
-  const batch = [];
-  const flush = () => {
-    ac.feed(Buffer.from(batch.join("\0"), "utf8"), (m) => found.add(values[m.pattern]));
-    ac.feed(Buffer.from([0]), () => {
-    });
-    batch.length = 0;
-  };
-  for (const t of texts) {
-    batch.push(t);
-    if (batch.length >= 5e4) flush();
-  }
-  if (batch.length) flush();
-  return found;
-}
-var import_node_crypto20;
-var init_probes = __esm({
-  "packages/core/src/masking/leak-scan/probes.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_crypto20 = __toESM(require("node:crypto"), 1);
-    init_aho_corasick();
-  }
-});
-
 // packages/core/src/masking/plan.ts
 function mapFamilies(key, valueRules, distinct) {
   const familyMaps = /* @__PURE__ */ new Map();
@@ -25221,13 +26535,17 @@ function mapFamilies(key, valueRules, distinct) {
   }
   return familyMaps;
 }
-function leakProbes(valueRules, distinct, familyMaps, textType, target) {
+function leakOriginals(valueRules, distinct, textType, rows, familyMaps) {
   const textual = valueRules.filter((r) => valueTransformers[r.transformer].textual && textType.test(r.type));
-  const candidates = textual.map((r) => ({ source: r, values: distinct.get(r) }));
-  const outputs = (function* () {
-    for (const r of textual) yield* familyMaps.get(r.family).values();
-  })();
-  return selectProbes(candidates, outputs, { target });
+  const columns = textual.map((r) => ({
+    source: { database: r.database, schema: r.schema, table: r.table, column: r.column, distinct: distinct.get(r).size, rows: rows?.get(r), unique: r.unique, transformer: r.transformer, part: r.part },
+    values: distinct.get(r)
+  }));
+  const originals = collectOriginals(columns);
+  if (familyMaps) {
+    for (const r of textual) for (const out of familyMaps.get(r.family)?.values() ?? []) originals.markInsideOutput(Buffer.from(out, "utf8"));
+  }
+  return originals;
 }
 function appliedRules(rules, distinct) {
   return rules.map((r) => ({
@@ -25245,7 +26563,8 @@ var init_plan = __esm({
   "packages/core/src/masking/plan.ts"() {
     "use strict";
     init_import_meta_url();
-    init_probes();
+    init_originals();
+    init_originals();
     init_family_mapping();
     init_value_transformers();
   }
@@ -25320,27 +26639,30 @@ async function applyMasking(opts) {
   const started = performance.now();
   const { withDb: withDb2, policy, key, reporter } = opts;
   const valueRules = policy.rules.filter(isValueRule2);
-  const run5 = { rules: [], rowsChanged: 0, truncated: [], excluded: [], probes: [], seconds: 0 };
+  const run5 = { rules: [], rowsChanged: 0, truncated: [], excluded: [], originals: emptyOriginals(), seconds: 0 };
   checkFamilies(valueRules);
   if (opts.preview) run5.preview = { table: `${opts.preview.schema}.${opts.preview.table}`, before: await previewRow(withDb2, opts.preview) };
   const distinct = /* @__PURE__ */ new Map();
+  const rows = /* @__PURE__ */ new Map();
   const progress = reporter.progress("Masking: reading distinct values", valueRules.length);
   for (const r of valueRules) {
-    const rows = await withDb2(
+    const result = await withDb2(
       r.database,
       (c) => c.query({
-        text: `SELECT DISTINCT ${quoteIdent(r.column)}::text FROM ${qualifiedName(r.schema, r.table)} WHERE ${quoteIdent(r.column)} IS NOT NULL${r.where ? ` AND (${r.where})` : ""}`,
+        text: `SELECT ${quoteIdent(r.column)}::text, count(*)::float8 FROM ${qualifiedName(r.schema, r.table)} WHERE ${quoteIdent(r.column)} IS NOT NULL${r.where ? ` AND (${r.where})` : ""} GROUP BY 1`,
         rowMode: "array"
       })
     ).catch((e) => {
       throw new BuildError(`masking ${r.database}.${r.schema}.${r.table}.${r.column}: ${e.message}${r.where ? ` (check the table's where: ${r.where})` : ""}`);
     });
-    distinct.set(r, new Set(rows.rows.map((row) => row[0])));
+    const grouped = result.rows;
+    distinct.set(r, new Set(grouped.map((row) => row[0])));
+    rows.set(r, grouped.reduce((n, row) => n + row[1], 0));
     progress.update(distinct.size);
   }
   progress.finish();
   const familyMaps = mapFamilies(key, valueRules, distinct);
-  run5.probes = leakProbes(valueRules, distinct, familyMaps, TEXT_TYPES, opts.probeTarget);
+  run5.originals = leakOriginals(valueRules, distinct, TEXT_TYPES, rows);
   for (const database2 of /* @__PURE__ */ new Set([...policy.rules.map((r) => r.database), ...policy.truncate.map((t) => t.database), ...policy.exclude.map((t) => t.database)])) {
     await withDb2(database2, async (c) => {
       await c.query("SET session_replication_role = replica");
@@ -25383,8 +26705,8 @@ async function maskTable(c, rules, distinct, familyMaps, key, reporter) {
       await c.query(`CREATE TEMP TABLE ${quoteIdent(mapTable)} (${MAP_COLUMNS})`);
       const family = familyMaps.get(r.family);
       const olds = [...distinct.get(r)];
-      for (let at = 0; at < olds.length; at += CHUNK) {
-        const part = olds.slice(at, at + CHUNK);
+      for (let at = 0; at < olds.length; at += CHUNK2) {
+        const part = olds.slice(at, at + CHUNK2);
         await c.query(`INSERT INTO ${quoteIdent(mapTable)} SELECT false, o, n FROM unnest($1::text[], $2::text[]) AS u(o, n)`, [part, part.map((o) => family.get(o))]);
       }
       await c.query(`INSERT INTO ${quoteIdent(mapTable)} VALUES (true, '', NULL)`);
@@ -25438,7 +26760,7 @@ async function previewRow(withDb2, t, before) {
     return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v === null ? null : v instanceof Date ? v.toISOString() : String(v)]));
   });
 }
-var import_node_crypto21, TEXT_TYPES, CHUNK, isValueRule2, tableKey;
+var import_node_crypto21, TEXT_TYPES, CHUNK2, isValueRule2, tableKey;
 var init_apply_masking = __esm({
   "packages/core/src/masking/postgres/apply-masking.ts"() {
     "use strict";
@@ -25450,7 +26772,7 @@ var init_apply_masking = __esm({
     init_types2();
     init_table_update();
     TEXT_TYPES = /^(text|character varying|character|citext|name)/;
-    CHUNK = 5e4;
+    CHUNK2 = 5e4;
     isValueRule2 = (r) => VALUE_TRANSFORMERS.includes(r.transformer);
     tableKey = (r) => `${r.database}\0${r.schema}\0${r.table}`;
   }
@@ -25521,6 +26843,60 @@ var init_explain_policy = __esm({
   }
 });
 
+// packages/core/src/masking/postgres/read-published.ts
+async function readPublished2(withDb2, content, filter) {
+  const databases2 = await withDb2("postgres", async (c) => (await c.query("SELECT datname FROM pg_database WHERE datallowconn ORDER BY 1")).rows.map((r) => r.datname));
+  for (const database2 of databases2) {
+    await withDb2(database2, async (c) => {
+      const relations = (await c.query(RELATIONS_SQL)).rows;
+      for (const rel of relations) await readRelation(c, database2, rel, content, filter);
+    });
+  }
+  return databases2;
+}
+async function readRelation(c, database2, rel, content, filter) {
+  const select = rel.columns.map((col) => rel.toast ? quoteIdent(col.name) : rel.catalog ? `${quoteIdent(col.name)}${col.type.endsWith("[]") ? "::text[]" : "::text"}` : quoteIdent(col.name)).join(", ");
+  const origins = rel.columns.map(
+    (col) => rel.toast ? { kind: "toast" } : rel.catalog ? { kind: "catalog" } : filter.isMasked(database2, rel.schema, rel.name, col.name) ? { kind: "masked" } : { kind: "unmasked", column: { database: database2, schema: rel.schema, table: rel.name, column: col.name } }
+  );
+  await c.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+  try {
+    await c.query(`DECLARE dbclone_published NO SCROLL CURSOR FOR SELECT ${select} FROM ${qualifiedName(rel.schema, rel.name)}`);
+    for (; ; ) {
+      const batch = await c.query({ text: `FETCH ${FETCH_ROWS} FROM dbclone_published`, rowMode: "array" });
+      for (const row of batch.rows) {
+        row.forEach((value, i) => content.addValue(textLeaves(value, rel.columns[i].composite), origins[i]));
+      }
+      if (batch.rows.length < FETCH_ROWS) break;
+    }
+  } finally {
+    await c.query("COMMIT");
+  }
+}
+var FETCH_ROWS, RELATIONS_SQL;
+var init_read_published = __esm({
+  "packages/core/src/masking/postgres/read-published.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_sql();
+    init_explain();
+    FETCH_ROWS = 2e3;
+    RELATIONS_SQL = `
+SELECT n.nspname AS schema, c.relname AS name, n.nspname IN ('pg_catalog', 'information_schema') AS catalog, c.relkind = 't' AS toast,
+       json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod), 'composite', t.typtype = 'c' OR et.typtype = 'c') ORDER BY a.attnum) AS columns
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+JOIN pg_type t ON t.oid = a.atttypid LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typelem <> 0
+WHERE (c.relkind = 'r' OR c.relkind = 'm' AND c.relispopulated OR c.relkind = 't' AND a.attname = 'chunk_data')
+  AND (n.nspname = 'pg_catalog' AND t.typname IN ('text', 'name', 'varchar', 'bpchar', 'pg_node_tree', '_text', '_name')
+       OR n.nspname = 'information_schema'
+       OR c.relkind = 't'
+       OR n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%')
+  AND c.relname <> 'pg_statistic'
+GROUP BY 1, 2, 3, 4 ORDER BY 1, 2`;
+  }
+});
+
 // packages/core/src/masking/pii/detect.ts
 function valueKind(v) {
   const s = v.trim();
@@ -25534,7 +26910,7 @@ function valueKind(v) {
   if (words.length >= 1 && words.length <= 3 && words.every((w) => NAMES.has(w.toLowerCase().replace(/[.,]$/, "")))) return "person-name";
   return void 0;
 }
-function detectPii(column2, sample2) {
+function detectPii(column2, sample) {
   const kinds = /* @__PURE__ */ new Set();
   const reasons = [];
   for (const [kind, re] of NAME_PATTERNS) {
@@ -25544,16 +26920,16 @@ function detectPii(column2, sample2) {
       break;
     }
   }
-  if (sample2.length > 0) {
+  if (sample.length > 0) {
     const counts = /* @__PURE__ */ new Map();
-    for (const v of sample2) {
+    for (const v of sample) {
       const k = valueKind(v);
       if (k) counts.set(k, (counts.get(k) ?? 0) + 1);
     }
     for (const [k, n] of counts) {
-      if (n / sample2.length >= VALUE_THRESHOLD) {
+      if (n / sample.length >= VALUE_THRESHOLD) {
         kinds.add(k);
-        reasons.push(`${n}/${sample2.length} sampled values look like ${k}`);
+        reasons.push(`${n}/${sample.length} sampled values look like ${k}`);
       }
     }
   }
@@ -25591,26 +26967,39 @@ var init_detect = __esm({
 });
 
 // packages/core/src/masking/postgres/scan-pii.ts
+function sampleSeed(database2, schema, table2) {
+  return import_node_crypto22.default.createHash("sha256").update(`dbclone/pii-sample/v1\0${database2}\0${schema}\0${table2}`).digest().readUInt32BE(0) % 2147483647;
+}
 async function scanUnmaskedPii(withDb2, databases2, rules = [], sampleRows = 200) {
   const masked = new Set(rules.map((r) => [r.database, r.schema, r.table, r.column].join("\0")));
   const found = [];
   for (const db of databases2) {
     await withDb2(db.name, async (c) => {
+      const composites = new Set(
+        (await c.query("SELECT format_type(oid, NULL) AS t FROM pg_type WHERE typtype = 'c' AND typrelid IN (SELECT oid FROM pg_class WHERE relkind = 'c')")).rows.map((r) => r.t)
+      );
       for (const t of db.tables) {
-        const open15 = t.columns.filter((col) => !masked.has([db.name, t.schema, t.name, col.name].join("\0")));
-        if (open15.length === 0) continue;
-        const textual = open15.filter((col) => TEXT_TYPES2.test(col.type));
+        const open18 = t.columns.filter((col) => !masked.has([db.name, t.schema, t.name, col.name].join("\0")));
+        if (open18.length === 0) continue;
+        const sampled = open18.filter((col) => SAMPLED_TYPES.test(col.type) || composites.has(col.type));
         let rows = [];
-        if (textual.length > 0) {
-          const cols = textual.map((col) => `${quoteIdent(col.name)}::text`).join(", ");
-          const sampled = t.rowEstimate > 1e5 ? " TABLESAMPLE SYSTEM (1)" : "";
-          const r = await c.query({ text: `SELECT ${cols} FROM ${qualifiedName(t.schema, t.name)}${sampled} LIMIT ${sampleRows}`, rowMode: "array" });
+        if (sampled.length > 0) {
+          const cols = sampled.map((col) => composites.has(col.type) ? `${quoteIdent(col.name)}::text` : quoteIdent(col.name)).join(", ");
+          const sample = t.rowEstimate > 1e5 ? ` TABLESAMPLE SYSTEM (1) REPEATABLE (${sampleSeed(db.name, t.schema, t.name)})` : "";
+          const r = await c.query({ text: `SELECT ${cols} FROM ${qualifiedName(t.schema, t.name)}${sample} LIMIT ${sampleRows}`, rowMode: "array" });
           rows = r.rows;
         }
-        for (const col of open15) {
-          const i = textual.indexOf(col);
-          const sample2 = i >= 0 ? rows.map((r) => r[i]).filter((v) => typeof v === "string" && v.length > 0) : [];
-          const { kinds, reasons } = detectPii(col, sample2);
+        for (const col of open18) {
+          const i = sampled.indexOf(col);
+          const values = [];
+          if (i >= 0) {
+            for (const row of rows) {
+              const leaves = [...textLeaves(row[i], composites.has(col.type))].map((l) => Buffer.from(l).toString("utf8")).filter((l) => l.length > 0);
+              const telling = leaves.find((l) => detectPii({ name: "", type: col.type }, [l]).kinds.length > 0);
+              if (telling ?? leaves[0]) values.push(telling ?? leaves[0]);
+            }
+          }
+          const { kinds, reasons } = detectPii(col, values);
           if (kinds.length) found.push({ database: db.name, schema: t.schema, table: t.name, column: col.name, type: col.type, kinds, reasons });
         }
       }
@@ -25618,14 +27007,16 @@ async function scanUnmaskedPii(withDb2, databases2, rules = [], sampleRows = 200
   }
   return found;
 }
-var TEXT_TYPES2;
+var import_node_crypto22, SAMPLED_TYPES;
 var init_scan_pii = __esm({
   "packages/core/src/masking/postgres/scan-pii.ts"() {
     "use strict";
     init_import_meta_url();
+    import_node_crypto22 = __toESM(require("node:crypto"), 1);
     init_sql();
+    init_explain();
     init_detect();
-    TEXT_TYPES2 = /^(text|character varying|character|citext|name|varchar|char)/;
+    SAMPLED_TYPES = /^(text|character varying|character|citext|name|varchar|char|jsonb?|xml)\b|\[\]$/;
   }
 });
 
@@ -25680,6 +27071,9 @@ function policyDigest(policy, variant) {
   const { origin: _origin, ...content } = policy;
   return sha256Of(canonicalJson({ policy: content, variant: variant ?? null }));
 }
+function describePii(candidates) {
+  return candidates.map((c) => `${c.database}.${c.schema}.${c.table}.${c.column} (${c.reasons.join("; ")})`).join(", ");
+}
 async function maskForBuild(server, databases2, opts, reporter) {
   const withDb2 = adminConnector(server);
   const resolved = resolvePolicy(opts.policy, opts.variant, await schemaFacts(withDb2, databases2));
@@ -25687,28 +27081,95 @@ async function maskForBuild(server, databases2, opts, reporter) {
   await checkPolicySql(resolved, opts.policy, explainPolicySql(withDb2));
   const gone = new Set([...resolved.exclude, ...resolved.truncate].map((t) => `${t.database}.${t.schema}.${t.table}`));
   const remaining = databases2.map((d) => ({ ...d, tables: d.tables.filter((t) => !gone.has(`${d.name}.${t.schema}.${t.name}`)) }));
-  const piiCandidates = await scanUnmaskedPii(withDb2, remaining, resolved.rules);
+  const notPersonal = new Set(resolved.notPersonal.map(columnName));
+  const piiCandidates = (await scanUnmaskedPii(withDb2, remaining, resolved.rules)).filter((c) => !notPersonal.has(columnName(c)));
   if (piiCandidates.length) {
-    const list = piiCandidates.map((c) => `${c.database}.${c.schema}.${c.table}.${c.column} (${c.reasons.join("; ")})`).join(", ");
+    const list = describePii(piiCandidates);
     if (resolved.onUnmaskedPii === "fail") {
-      throw new UnmaskedPiiError(`unmasked columns look like personal data: ${list}. Mask them in the policy (or set onUnmaskedPii: warn).`);
+      throw new UnmaskedPiiError(`unmasked columns look like personal data: ${list}. Mask them in the policy, declare them under the table's notPersonal with a reason, or set onUnmaskedPii: warn.`);
     }
     reporter.warn(`Unmasked columns look like personal data: ${list}`);
   }
   reporter.info(`Masking ${resolved.rules.length} column(s)${opts.key.insecure ? " with a throw-away key" : ""}${opts.variant ? ` for variant ${opts.variant}` : ""}`);
-  const run5 = await applyMasking({ withDb: withDb2, policy: resolved, key: opts.key.bytes, reporter, preview: opts.preview, probeTarget: opts.probeTarget });
-  return { resolved, run: run5, piiCandidates };
-}
-async function leakScanOrFail(file2, run5, reporter) {
-  const progress = reporter.progress(`Leak scan: ${run5.probes.length / 2} original values in the base disk`);
-  const result = await scanFileForProbes(file2, run5.probes, (done, total) => progress.update(done, total));
-  progress.finish(`Leak scan: ${result.bytesScanned} bytes, ${result.probes} values, ${result.hits} hits (${result.mbPerSecond.toFixed(0)} MB/s)`);
-  if (result.hits > 0) {
-    throw new LeakFoundError(
-      `the leak scan found ${result.hits} original value(s) in the final disk, so nothing was published: ${describeHits(result)}. Mask every column holding these values (including copies in other tables), then build again.`
+  const run5 = await applyMasking({ withDb: withDb2, policy: resolved, key: opts.key.bytes, reporter, preview: opts.preview });
+  if (resolved.leakScan.mode === "none") {
+    reporter.warn(`Leak scan skipped by the policy: ${resolved.leakScan.reason}`);
+    return { resolved, run: run5, piiCandidates };
+  }
+  if (run5.originals.searched === 0) {
+    throw new NothingToScanError(
+      'the policy leaves the leak scan no original value to search for (no masked text column with values of 6 bytes or more), so nothing would prove the image clean. Mask the personal text columns with a value transformer, or say why no scan is needed: leakScan: { mode: none, reason: "\u2026" }.'
     );
   }
-  return result;
+  return { resolved, run: run5, piiCandidates, leak: await prepareLeakScan(server, resolved, run5.originals, reporter) };
+}
+async function prepareLeakScan(server, resolved, originals, reporter) {
+  const masked = new Set(resolved.rules.map(columnName));
+  const content = new LogicalContent(originals);
+  await readPublished2(adminConnector(server), content, { isMasked: (database2, schema, table2, column2) => masked.has(columnName({ database: database2, schema, table: table2, column: column2 })) });
+  const copies = judgeCopies(originals, content.copies.values(), new Map(resolved.notPersonal.map((n) => [columnName(n), n.reason])));
+  const failed = copies.filter((c) => c.verdict === "failed");
+  if (failed.length) {
+    throw new LeakFoundError(
+      `unmasked columns hold copies of masked personal data, so nothing was published: ${describeCopies(failed)}. Mask those columns too, or, if they are not personal data, list them under the table's notPersonal with a reason.`
+    );
+  }
+  const reported = copies.filter((c) => c.verdict !== "failed");
+  if (reported.length) reporter.info(`Leak scan: values of masked columns also occur in unmasked columns (reported, not failing): ${describeCopies(reported)}`);
+  return { originals, plan: { set: content.scanSet(), wholeValues: content.wholeValues }, copies, publishedValuesRead: content.valuesRead, files: emptyTally() };
+}
+async function scanDataFilesForLeaks(dataRoot, leak) {
+  await scanDataFiles(dataRoot, leak.plan, leak.files);
+}
+async function leakScanOrFail(file2, run5, reporter, prepared) {
+  const started = performance.now();
+  const leak = prepared ?? { originals: run5.originals, plan: { set: run5.originals.patterns, wholeValues: run5.originals.insideOutputs }, copies: [], publishedValuesRead: 0, files: emptyTally() };
+  const progress = reporter.progress(`Leak scan: ${leak.originals.searched} original values in the base disk`);
+  const blob = emptyTally();
+  await scanBlob(file2, leak.plan, blob, (done) => progress.update(done));
+  const seconds = (performance.now() - started) / 1e3;
+  const record2 = { ...leakScanRecord2(leak.originals, leak.publishedValuesRead, prepared ? leak.files : blob, leak.copies), bytesScanned: blob.bytesScanned };
+  const mbPerSecond = blob.bytesScanned / 1048576 / Math.max(seconds, 1e-6);
+  const outside = prepared ? blobOnly(blob, leak.files) : blob.unexplainedCount;
+  progress.finish(
+    `Leak scan: ${blob.bytesScanned} bytes, ${record2.valuesSearched} values, ${record2.matches - leak.files.unexplainedCount} explained, ${leak.files.unexplainedCount + outside} residue (${mbPerSecond.toFixed(0)} MB/s)`
+  );
+  if (leak.files.unexplainedCount > 0) throw residueError(leak.originals, leak.files);
+  if (outside > 0) throw residueError(leak.originals, { ...blob, unexplainedCount: outside, unexplained: blob.unexplained.filter((h) => (blob.counts.get(h.original) ?? 0) > (leak.files.counts.get(h.original) ?? 0)) });
+  return { ...record2, hits: 0, seconds, mbPerSecond };
+}
+function blobOnly(blob, files) {
+  let extra = 0;
+  for (const [original, n] of blob.counts) extra += Math.max(0, n - (files.counts.get(original) ?? 0));
+  return extra;
+}
+function residueError(originals, residue) {
+  return new LeakFoundError(
+    `the leak scan found ${residue.unexplainedCount} original value(s) stored in the final disk that the published data does not explain, so nothing was published: ${describeResidue(originals, residue.unexplained) || "outside the data files (free space or filesystem metadata)"}. A dead tuple, old index entry, kept WAL segment or free space still holds them: mask every column holding these values (including copies in other tables) and build again.`
+  );
+}
+function skippedLeakScan(resolved, run5) {
+  return {
+    ...leakScanRecord2(run5.originals, 0, emptyTally(), []),
+    valuesSearched: 0,
+    probes: 0,
+    mode: "none",
+    reason: resolved.leakScan.reason,
+    seconds: 0,
+    mbPerSecond: 0
+  };
+}
+async function guardUnmaskedBuild(server, databases2, unmasked, reporter) {
+  const piiCandidates = await scanUnmaskedPii(adminConnector(server), databases2, []);
+  if (piiCandidates.length === 0) return void 0;
+  const list = describePii(piiCandidates);
+  if (!unmasked) {
+    throw new UnmaskedPublishError(
+      `this build has no masking policy and these columns look like personal data: ${list}. Nothing was published. Mask them with a policy (--policy / policy:), or, if publishing them unmasked is intended, say so with --unmasked "<reason>" (action input unmasked: true and unmasked-reason).`
+    );
+  }
+  reporter.warn(`Publishing UNMASKED personal data (${unmasked.reason}): ${list}`);
+  return { reason: unmasked.reason, piiCandidates };
 }
 var init_build_step = __esm({
   "packages/core/src/masking/build-step.ts"() {
@@ -25716,12 +27177,15 @@ var init_build_step = __esm({
     init_import_meta_url();
     init_digest();
     init_errors4();
-    init_scan_file();
+    init_explain();
+    init_residue_scan();
+    init_verdict();
     init_check_against_schema();
     init_resolve_policy();
     init_apply_masking();
     init_connector();
     init_explain_policy();
+    init_read_published();
     init_scan_pii();
     init_schema_facts();
   }
@@ -25736,7 +27200,7 @@ function maskingReport(m) {
     rowsChanged: run5.rowsChanged,
     maskSeconds: run5.seconds,
     piiCandidates: m.piiCandidates,
-    leakScan: { bytesScanned: leakScan.bytesScanned, probes: leakScan.probes, hits: leakScan.hits, seconds: leakScan.seconds, mbPerSecond: leakScan.mbPerSecond },
+    leakScan,
     ...run5.preview ? { preview: run5.preview } : {}
   };
 }
@@ -25748,8 +27212,12 @@ function maskingManifest(m, policy) {
     rules: run5.rules,
     rowsChanged: run5.rowsChanged,
     scan: { piiCandidates: m.piiCandidates },
-    leakScan: { bytesScanned: leakScan.bytesScanned, probes: leakScan.probes, hits: leakScan.hits }
+    ...m.notPersonal?.length ? { notPersonal: m.notPersonal } : {},
+    leakScan: (({ seconds: _s, mbPerSecond: _m, ...kept }) => kept)(leakScan)
   };
+}
+function notPersonalRecord(resolved) {
+  return resolved.notPersonal.map((n) => ({ column: `${n.database}.${n.schema}.${n.table}.${n.column}`, reason: n.reason }));
 }
 var init_masking_record = __esm({
   "packages/core/src/build/masking-record.ts"() {
@@ -25770,7 +27238,7 @@ var init_version = __esm({
 });
 
 // packages/core/src/build/publish-build.ts
-function buildManifest(opts, version2, startedAt, parts, masked) {
+function buildManifest(opts, version2, startedAt, parts, masked, unmasked) {
   return validateManifest(
     {
       schemaVersion: 1,
@@ -25782,6 +27250,7 @@ function buildManifest(opts, version2, startedAt, parts, masked) {
       git: opts.git,
       build: { ...opts.build, startedAt, finishedAt: (/* @__PURE__ */ new Date()).toISOString(), toolVersion: TOOL_VERSION },
       ...masked ? { masking: maskingManifest(masked.record, opts.masking.policy) } : {},
+      ...unmasked ? { unmasked } : {},
       access: opts.access ?? masked?.access,
       labels: opts.labels ?? {}
     },
@@ -25829,39 +27298,48 @@ var init_publish_build = __esm({
 
 // packages/core/src/build/build-record.ts
 async function writeBuildRecord(workDir, record2) {
-  const file2 = import_node_path51.default.join(workDir, BUILD_RECORD);
+  const file2 = import_node_path63.default.join(workDir, BUILD_RECORD);
   const tmp = `${file2}.tmp`;
-  const fh = await (0, import_promises49.open)(tmp, "w", 384);
+  const fh = await (0, import_promises58.open)(tmp, "w", 384);
   try {
     await fh.writeFile(JSON.stringify(record2) + "\n");
     await fh.sync();
   } finally {
     await fh.close();
   }
-  await (0, import_promises49.rename)(tmp, file2);
+  await (0, import_promises58.rename)(tmp, file2);
 }
 function newBuildRecord(workDir, image) {
-  return { owner: currentProcess(), startedAt: (/* @__PURE__ */ new Date()).toISOString(), image, mounts: [import_node_path51.default.join(workDir, "staging"), import_node_path51.default.join(workDir, "fresh")] };
+  return { owner: currentProcess(), startedAt: (/* @__PURE__ */ new Date()).toISOString(), image, mounts: [import_node_path63.default.join(workDir, "staging"), import_node_path63.default.join(workDir, "fresh")] };
 }
 async function readBuildRecord(workDir) {
   try {
-    const parsed = JSON.parse(await (0, import_promises49.readFile)(import_node_path51.default.join(workDir, BUILD_RECORD), "utf8"));
+    const parsed = JSON.parse(await (0, import_promises58.readFile)(import_node_path63.default.join(workDir, BUILD_RECORD), "utf8"));
     if (!parsed.owner || typeof parsed.owner.pid !== "number" || !Array.isArray(parsed.mounts)) return void 0;
     return parsed;
   } catch {
     return void 0;
   }
 }
-var import_promises49, import_node_path51, BUILD_DIR_PATTERN, BUILD_RECORD;
+var import_promises58, import_node_path63, BUILD_DIR_PATTERN, BUILD_RECORD;
 var init_build_record = __esm({
   "packages/core/src/build/build-record.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises49 = require("node:fs/promises");
-    import_node_path51 = __toESM(require("node:path"), 1);
+    import_promises58 = require("node:fs/promises");
+    import_node_path63 = __toESM(require("node:path"), 1);
     init_process_identity();
     BUILD_DIR_PATTERN = /^(build|promote)-[0-9a-f]{10}$/;
     BUILD_RECORD = "build.json";
+  }
+});
+
+// packages/core/src/image/unmasked.ts
+var init_unmasked = __esm({
+  "packages/core/src/image/unmasked.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_errors();
   }
 });
 
@@ -25873,6 +27351,7 @@ var init_image = __esm({
     init_manifest();
     init_reference();
     init_digest();
+    init_unmasked();
   }
 });
 
@@ -25881,22 +27360,22 @@ async function sourceFileDigests(sources, reporter) {
   const files = [];
   for (const source of sources) {
     if (source.kind !== "dump") continue;
-    const info = await (0, import_promises50.stat)(source.path).catch(() => void 0);
+    const info = await (0, import_promises59.stat)(source.path).catch(() => void 0);
     if (!info?.isFile()) continue;
-    const name = import_node_path52.default.basename(source.path);
+    const name = import_node_path64.default.basename(source.path);
     const hashing = progressOnDemand(reporter, `Hashing ${name}`, info.size, { unit: "bytes" });
     files.push({ name, digest: await sha256File(source.path, hashing.onProgress) });
     hashing.finish();
   }
   return files;
 }
-var import_promises50, import_node_path52;
+var import_promises59, import_node_path64;
 var init_source_files = __esm({
   "packages/core/src/build/source-files.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises50 = require("node:fs/promises");
-    import_node_path52 = __toESM(require("node:path"), 1);
+    import_promises59 = require("node:fs/promises");
+    import_node_path64 = __toESM(require("node:path"), 1);
     init_image();
     init_reporter();
   }
@@ -25983,11 +27462,11 @@ function moveTargets(dir, files) {
     const stem = `f${f.fileId}-${safeFileName(f.logicalName)}`;
     const ext = f.kind === "L" ? ".ldf" : f.kind === "D" ? f.fileId === 1 ? ".mdf" : ".ndf" : "";
     const folder = f.kind === "S" ? "filestream" : f.kind === "F" ? "fulltext" : "";
-    return { logicalName: f.logicalName, kind: f.kind, target: import_node_path53.default.win32.join(dir, folder, stem + ext) };
+    return { logicalName: f.logicalName, kind: f.kind, target: import_node_path65.default.win32.join(dir, folder, stem + ext) };
   });
 }
 function foldersToCreate(targets) {
-  return [...new Set(targets.map((t) => import_node_path53.default.win32.dirname(t.target)))];
+  return [...new Set(targets.map((t) => import_node_path65.default.win32.dirname(t.target)))];
 }
 function withMoves(targets) {
   const params = {};
@@ -26024,12 +27503,12 @@ function restorePercent(m) {
   const n = /(\d+)/.exec(m.message);
   return n ? Number(n[1]) : void 0;
 }
-var import_node_path53, HEADERONLY, FILELISTONLY, DATABASE_EXISTS, safeFileName, databaseDir, backupKey;
+var import_node_path65, HEADERONLY, FILELISTONLY, DATABASE_EXISTS, safeFileName, databaseDir, backupKey;
 var init_restore_sql = __esm({
   "packages/core/src/engine/sqlserver/restore-sql.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path53 = __toESM(require("node:path"), 1);
+    import_node_path65 = __toESM(require("node:path"), 1);
     init_errors();
     HEADERONLY = (file2) => ({ sql: "RESTORE HEADERONLY FROM DISK = @file;", params: { file: file2 } });
     FILELISTONLY = (file2, position) => ({
@@ -26038,7 +27517,7 @@ var init_restore_sql = __esm({
     });
     DATABASE_EXISTS = (db) => ({ sql: "SELECT DB_ID(@db) AS id;", params: { db } });
     safeFileName = (name) => name.replace(/[<>:"/\\|?*\u0000-\u001f]/g, "_").replace(/[. ]+$/, "_") || "_";
-    databaseDir = (mountPath, index, db) => import_node_path53.default.win32.join(mountPath, "databases", `${index}-${safeFileName(db)}`);
+    databaseDir = (mountPath, index, db) => import_node_path65.default.win32.join(mountPath, "databases", `${index}-${safeFileName(db)}`);
     backupKey = (h) => `${h.file}#${h.position}`;
   }
 });
@@ -26433,7 +27912,7 @@ async function maskSqlServer(opts) {
   const started = performance.now();
   const { exec, policy, key, reporter } = opts;
   const valueRules = policy.rules.filter(isValueRule3);
-  const masking = { rules: [], rowsChanged: 0, truncated: [], excluded: [], probes: [], seconds: 0 };
+  const masking = { rules: [], rowsChanged: 0, truncated: [], excluded: [], originals: emptyOriginals(), seconds: 0 };
   checkFamilies2(valueRules);
   const byTable = /* @__PURE__ */ new Map();
   for (const r of policy.rules) byTable.set(tableKey2(r), [...byTable.get(tableKey2(r)) ?? [], r]);
@@ -26447,7 +27926,7 @@ async function maskSqlServer(opts) {
     distinct.set(r, new Set(rows.map((row) => String(row.v))));
   }
   const familyMaps = mapFamilies(key, valueRules, distinct);
-  masking.probes = leakProbes(valueRules, distinct, familyMaps, TEXT_TYPES3, opts.probeTarget);
+  masking.originals = leakOriginals(valueRules, distinct, TEXT_TYPES2, void 0, familyMaps);
   const databases2 = /* @__PURE__ */ new Set([...policy.rules.map((r) => r.database), ...policy.truncate.map((t) => t.database), ...policy.exclude.map((t) => t.database)]);
   let mapIndex = 0;
   for (const db of databases2) {
@@ -26500,7 +27979,7 @@ SELECT @@ROWCOUNT AS n;`, update.params, rules[0].where);
   masking.seconds = (performance.now() - started) / 1e3;
   return masking;
 }
-var isValueRule3, tableKey2, TEXT_TYPES3;
+var isValueRule3, tableKey2, TEXT_TYPES2;
 var init_masking = __esm({
   "packages/core/src/engine/sqlserver/masking.ts"() {
     "use strict";
@@ -26512,7 +27991,7 @@ var init_masking = __esm({
     init_masking_guards_sql();
     isValueRule3 = (r) => VALUE_TRANSFORMERS.includes(r.transformer);
     tableKey2 = (r) => `${r.database}\0${r.schema}\0${r.table}`;
-    TEXT_TYPES3 = /^(n?varchar|n?char|n?text|sysname)/i;
+    TEXT_TYPES2 = /^(n?varchar|n?char|n?text|sysname)/i;
   }
 });
 
@@ -26580,7 +28059,7 @@ var init_schema_facts2 = __esm({
 // packages/core/src/engine/sqlserver/sizing.ts
 function stagingDiskBytes(filesPerDatabase) {
   const total = filesPerDatabase.flat().reduce((sum, f) => sum + f.sizeBytes, 0);
-  return Math.ceil((total * 1.25 + GiB) / MiB) * MiB;
+  return Math.ceil((total * 1.25 + GiB2) / MiB2) * MiB2;
 }
 function checkEditionLimit(engineEdition, edition, databases2) {
   if (engineEdition !== EXPRESS_ENGINE_EDITION) return;
@@ -26588,20 +28067,20 @@ function checkEditionLimit(engineEdition, edition, databases2) {
     const data = files.filter((f) => f.kind === "D").reduce((sum, f) => sum + f.sizeBytes, 0);
     if (data > EXPRESS_DATABASE_LIMIT_BYTES) {
       throw new SourceError(
-        `Database '${db}' needs ${(data / GiB).toFixed(1)} GiB of data files, over the 10 GB per-database limit of ${edition}. Build on SQL Server Developer or Standard edition (docs/windows.md), or shrink the source database first.`
+        `Database '${db}' needs ${(data / GiB2).toFixed(1)} GiB of data files, over the 10 GB per-database limit of ${edition}. Build on SQL Server Developer or Standard edition (docs/windows.md), or shrink the source database first.`
       );
     }
   }
 }
-var GiB, MiB, EXPRESS_DATABASE_LIMIT_BYTES, EXPRESS_ENGINE_EDITION, EDITION_QUERY;
+var GiB2, MiB2, EXPRESS_DATABASE_LIMIT_BYTES, EXPRESS_ENGINE_EDITION, EDITION_QUERY;
 var init_sizing = __esm({
   "packages/core/src/engine/sqlserver/sizing.ts"() {
     "use strict";
     init_import_meta_url();
     init_errors();
-    GiB = 1024 ** 3;
-    MiB = 1024 ** 2;
-    EXPRESS_DATABASE_LIMIT_BYTES = 10240 * MiB;
+    GiB2 = 1024 ** 3;
+    MiB2 = 1024 ** 2;
+    EXPRESS_DATABASE_LIMIT_BYTES = 10240 * MiB2;
     EXPRESS_ENGINE_EDITION = 4;
     EDITION_QUERY = {
       sql: "SELECT CAST(SERVERPROPERTY('EngineEdition') AS int) AS engineEdition, CAST(SERVERPROPERTY('Edition') AS nvarchar(128)) AS edition;",
@@ -26619,7 +28098,7 @@ function lsn(v, field, file2) {
 }
 function parseBackupHeader(row, file2) {
   const type = Number(row.BackupType);
-  const kind = KINDS[type];
+  const kind = KINDS2[type];
   if (!kind) {
     throw new SourceError(`${file2} holds a backup of type ${type}; dbclone restores full (1), differential (5) and log (2) database backups only.`);
   }
@@ -26684,13 +28163,13 @@ function validateBackupChain(full, differential, logs) {
   }
   return { databaseName: full.databaseName, full, differential, logs: needed };
 }
-var KINDS, guid3, where;
+var KINDS2, guid3, where;
 var init_backup_chain = __esm({
   "packages/core/src/engine/sqlserver/backup-chain.ts"() {
     "use strict";
     init_import_meta_url();
     init_errors();
-    KINDS = { 1: "full", 5: "differential", 2: "log" };
+    KINDS2 = { 1: "full", 5: "differential", 2: "log" };
     guid3 = (v) => String(v ?? "").toLowerCase();
     where = (h) => `${h.file} (set ${h.position}, LSN ${h.firstLsn}\u2013${h.lastLsn})`;
   }
@@ -26752,23 +28231,23 @@ var init_restore_plan = __esm({
 
 // packages/core/src/engine/sqlserver/layout.ts
 async function readImageLayout(mountPath) {
-  const file2 = import_node_path54.default.win32.join(mountPath, LAYOUT_FILE);
+  const file2 = import_node_path66.default.win32.join(mountPath, LAYOUT_FILE);
   let layout;
   try {
-    layout = JSON.parse(await (0, import_promises51.readFile)(file2, "utf8"));
+    layout = JSON.parse(await (0, import_promises60.readFile)(file2, "utf8"));
   } catch (e) {
     throw new BuildError(`${file2} could not be read (${e.message}); this disk is not a dbclone SQL Server image.`);
   }
   if (layout.version !== 1 || !Array.isArray(layout.databases)) throw new BuildError(`${file2} has an unknown layout version ${String(layout.version)}; upgrade dbclone.`);
   return layout;
 }
-var import_promises51, import_node_path54, LAYOUT_FILE;
+var import_promises60, import_node_path66, LAYOUT_FILE;
 var init_layout2 = __esm({
   "packages/core/src/engine/sqlserver/layout.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises51 = require("node:fs/promises");
-    import_node_path54 = __toESM(require("node:path"), 1);
+    import_promises60 = require("node:fs/promises");
+    import_node_path66 = __toESM(require("node:path"), 1);
     init_errors();
     LAYOUT_FILE = "dbclone-layout.json";
   }
@@ -26782,7 +28261,7 @@ function targetsOf(dir, p) {
 }
 async function buildSqlServerImage(deps, opts) {
   const { exec, disk, files, reporter } = deps;
-  const win = import_node_path55.default.win32;
+  const win = import_node_path67.default.win32;
   if (opts.sources.length === 0) throw new SourceError("Give at least one backup chain (a full .bak) to build a SQL Server image.");
   const plans = await planFiles(exec, await planChains(exec, opts.sources));
   for (const { db } of plans) {
@@ -26870,12 +28349,12 @@ async function buildSqlServerImage(deps, opts) {
     throw e;
   }
 }
-var import_node_path55, run4;
+var import_node_path67, run4;
 var init_build = __esm({
   "packages/core/src/engine/sqlserver/build.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path55 = __toESM(require("node:path"), 1);
+    import_node_path67 = __toESM(require("node:path"), 1);
     init_errors();
     init_cleanup();
     init_executor();
@@ -26903,24 +28382,24 @@ async function robocopy(args, reporter) {
 }
 function windowsFileOps(reporter) {
   return {
-    makeDir: async (dir) => void await (0, import_promises52.mkdir)(dir, { recursive: true }),
+    makeDir: async (dir) => void await (0, import_promises61.mkdir)(dir, { recursive: true }),
     copyTree: (from, to, opts) => robocopy(robocopyTreeArgs(from, to, opts?.excludeFiles), reporter),
     moveFile: async (from, to) => {
-      const dir = import_node_path56.default.win32.dirname(to);
+      const dir = import_node_path68.default.win32.dirname(to);
       await robocopy(robocopyMoveArgs(from, dir), reporter);
-      const moved = import_node_path56.default.win32.join(dir, import_node_path56.default.win32.basename(from));
-      if (moved.toLowerCase() !== to.toLowerCase()) await (0, import_promises52.rename)(moved, to);
+      const moved = import_node_path68.default.win32.join(dir, import_node_path68.default.win32.basename(from));
+      if (moved.toLowerCase() !== to.toLowerCase()) await (0, import_promises61.rename)(moved, to);
     },
-    writeText: (file2, text) => (0, import_promises52.writeFile)(file2, text, "utf8")
+    writeText: (file2, text) => (0, import_promises61.writeFile)(file2, text, "utf8")
   };
 }
-var import_promises52, import_node_path56, QUIET, robocopyTreeArgs, robocopyMoveArgs, robocopySucceeded;
+var import_promises61, import_node_path68, QUIET, robocopyTreeArgs, robocopyMoveArgs, robocopySucceeded;
 var init_file_ops = __esm({
   "packages/core/src/engine/sqlserver/file-ops.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises52 = require("node:fs/promises");
-    import_node_path56 = __toESM(require("node:path"), 1);
+    import_promises61 = require("node:fs/promises");
+    import_node_path68 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     QUIET = ["/R:1", "/W:1", "/NP", "/NFL", "/NDL", "/NJH", "/NJS"];
@@ -26935,7 +28414,7 @@ var init_file_ops = __esm({
       ...excludeFiles.length ? ["/XF", ...excludeFiles] : [],
       ...QUIET
     ];
-    robocopyMoveArgs = (from, toDir) => [import_node_path56.default.win32.dirname(from), toDir, import_node_path56.default.win32.basename(from), "/B", "/MOV", "/COPY:DAT", ...QUIET];
+    robocopyMoveArgs = (from, toDir) => [import_node_path68.default.win32.dirname(from), toDir, import_node_path68.default.win32.basename(from), "/B", "/MOV", "/COPY:DAT", ...QUIET];
     robocopySucceeded = (code) => code !== null && code >= 0 && code < 8;
   }
 });
@@ -27132,12 +28611,12 @@ async function buildSqlServer(opts, version2) {
   const started = performance.now();
   const startedAt = (/* @__PURE__ */ new Date()).toISOString();
   const sources = opts.sources;
-  const disk = host.disk(import_node_path57.default.join(opts.home, "state"), reporter);
+  const disk = host.disk(import_node_path69.default.join(opts.home, "state"), reporter);
   await disk.checkPrerequisites();
   const exec = await host.connect("restore");
-  const workDir = import_node_path57.default.join(opts.home, "work", `build-${import_node_crypto22.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path69.default.join(opts.home, "work", `build-${import_node_crypto23.default.randomBytes(5).toString("hex")}`);
   try {
-    await import_promises53.default.mkdir(workDir, { recursive: true });
+    await import_promises62.default.mkdir(workDir, { recursive: true });
     const serverVersion = String(firstRow(await exec.execute("SELECT CAST(SERVERPROPERTY('ProductVersion') AS nvarchar(64)) AS v;"))?.v ?? "unknown");
     reporter.info(`Restoring ${sources.length} backup chain(s) onto a staging VHDX`);
     const built = await buildSqlServerImage(
@@ -27145,10 +28624,10 @@ async function buildSqlServer(opts, version2) {
       {
         sources,
         workDir,
-        outFile: import_node_path57.default.join(workDir, "base.vhdx"),
+        outFile: import_node_path69.default.join(workDir, "base.vhdx"),
         // Sized from the backups (RESTORE FILELISTONLY) unless the caller asks for more.
         ...opts.diskSizeBytes ? { diskSizeBytes: opts.diskSizeBytes } : {},
-        ...opts.masking ? { masking: { policy: opts.masking.policy, key: opts.masking.key.bytes, variant, probeTarget: opts.masking.probeTarget } } : {}
+        ...opts.masking ? { masking: { policy: opts.masking.policy, key: opts.masking.key.bytes, variant } } : {}
       }
     );
     const restoreSeconds = secondsSince(started);
@@ -27166,7 +28645,7 @@ async function buildSqlServer(opts, version2) {
         disk: { digest: built.sealed.digest, sizeBytes: built.sealed.sizeBytes, virtualSizeBytes: built.sealed.virtualSizeBytes },
         source: {
           kind: "backup-chain",
-          description: sources.map((s) => [s.full, s.differential, ...s.logs ?? []].filter(Boolean).map((f) => import_node_path57.default.win32.basename(f)).join(" + ")).join("; "),
+          description: sources.map((s) => [s.full, s.differential, ...s.logs ?? []].filter(Boolean).map((f) => import_node_path69.default.win32.basename(f)).join(" + ")).join("; "),
           capturedAt: startedAt,
           backupChain: {
             databases: built.chains.map((c) => ({
@@ -27192,17 +28671,17 @@ async function buildSqlServer(opts, version2) {
     throw await buildFailed(opts, version2, e);
   } finally {
     await exec.close().catch(() => void 0);
-    await import_promises53.default.rm(workDir, { recursive: true, force: true });
+    await import_promises62.default.rm(workDir, { recursive: true, force: true });
   }
 }
-var import_node_crypto22, import_promises53, import_node_path57;
+var import_node_crypto23, import_promises62, import_node_path69;
 var init_build_sqlserver = __esm({
   "packages/core/src/build/build-sqlserver.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto22 = __toESM(require("node:crypto"), 1);
-    import_promises53 = __toESM(require("node:fs/promises"), 1);
-    import_node_path57 = __toESM(require("node:path"), 1);
+    import_node_crypto23 = __toESM(require("node:crypto"), 1);
+    import_promises62 = __toESM(require("node:fs/promises"), 1);
+    import_node_path69 = __toESM(require("node:path"), 1);
     init_build();
     init_executor();
     init_host2();
@@ -27224,6 +28703,8 @@ async function buildImage(input2) {
   const version2 = opts.version ?? timestampVersion();
   checkNameAndVersion(opts.name, version2);
   if (opts.sources.length === 0) throw new UsageError("build needs at least one source: --from-dump, --from-datadir or --from-server.");
+  if (opts.unmasked && opts.masking) throw new UsageError("--unmasked is for a build without a policy; this build has one: drop --unmasked or the policy.");
+  if (opts.unmasked && !opts.unmasked.reason.trim()) throw new UsageError("--unmasked needs a reason (why this personal data may be published unmasked); it is recorded in the manifest.");
   await refuseExistingVersion(opts, version2);
   if (engineForSources(opts.sources) === "sqlserver") return (await Promise.resolve().then(() => (init_build_sqlserver(), build_sqlserver_exports))).buildSqlServer(opts, version2);
   const { os: platformOs, driver, engine } = platformFor("postgres", opts.home);
@@ -27232,28 +28713,30 @@ async function buildImage(input2) {
   const described = [];
   for (const source of opts.sources) described.push(await engine.probeSource(source));
   const sourceFiles = await sourceFileDigests(opts.sources, reporter);
-  const workDir = import_node_path58.default.join(opts.home, "work", `build-${import_node_crypto23.default.randomBytes(5).toString("hex")}`);
-  await import_promises54.default.mkdir(workDir, { recursive: true, mode: 457 });
-  await import_promises54.default.chmod(workDir, 457);
+  const workDir = import_node_path70.default.join(opts.home, "work", `build-${import_node_crypto24.default.randomBytes(5).toString("hex")}`);
+  await import_promises63.default.mkdir(workDir, { recursive: true, mode: 457 });
+  await import_promises63.default.chmod(workDir, 457);
   const buildRecord = newBuildRecord(workDir, `${opts.name}:${version2}`);
   await writeBuildRecord(workDir, buildRecord);
   const cleanup = new CleanupStack(reporter);
-  cleanup.push("remove the build's work directory", () => import_promises54.default.rm(workDir, { recursive: true, force: true }));
+  cleanup.push("remove the build's work directory", () => import_promises63.default.rm(workDir, { recursive: true, force: true }));
   const virtualSize = opts.diskSizeBytes ?? await defaultDiskSize(opts.sources);
   try {
     reporter.info(`Restoring ${opts.sources.length} source(s) onto a staging disk`);
-    const staging = await driver.createStaging(import_node_path58.default.join(workDir, "staging.qcow2"), import_node_path58.default.join(workDir, "staging"), virtualSize);
+    const staging = await driver.createStaging(import_node_path70.default.join(workDir, "staging.qcow2"), import_node_path70.default.join(workDir, "staging"), virtualSize);
     cleanup.push("remove the staging disk", async () => {
       await driver.unmount(staging.attachment);
       await driver.destroy(staging.file);
     });
     const engineInfo = await engine.restore(opts.sources, staging.mountPath, reporter);
-    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path58.default.join(workDir, "run") }, reporter);
+    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path70.default.join(workDir, "run") }, reporter);
     cleanup.push("stop the build server", () => engine.stop(server, { fast: true }));
     await writeBuildRecord(workDir, { ...buildRecord, serverPid: server.pid });
     await pausePoint("build:restored");
     let databases2 = await engine.inventory(server);
     let masked;
+    let unmasked;
+    if (!opts.masking) unmasked = await guardUnmaskedBuild(server, databases2, opts.unmasked, reporter);
     if (opts.masking) {
       masked = await maskForBuild(server, databases2, opts.masking, reporter);
       databases2 = await engine.inventory(server);
@@ -27263,20 +28746,21 @@ async function buildImage(input2) {
     const restoreSeconds = secondsSince(started);
     reporter.info("Writing the base disk fresh from the prepared data");
     const sealStart = performance.now();
-    const fresh = await driver.createStaging(import_node_path58.default.join(workDir, "fresh.qcow2"), import_node_path58.default.join(workDir, "fresh"), virtualSize);
+    const fresh = await driver.createStaging(import_node_path70.default.join(workDir, "fresh.qcow2"), import_node_path70.default.join(workDir, "fresh"), virtualSize);
     cleanup.push("remove the fresh disk", async () => {
       await driver.unmount(fresh.attachment);
       await driver.destroy(fresh.file);
     });
     await engine.copyFresh(staging.mountPath, fresh.mountPath, reporter);
+    if (masked?.leak) await scanDataFilesForLeaks(fresh.mountPath, masked.leak);
     await pausePoint("build:fresh-written");
     await driver.unmount(staging.attachment);
     await driver.destroy(staging.file);
-    const sealed = await driver.seal(fresh, import_node_path58.default.join(workDir, `base.${driver.format}`));
+    const sealed = await driver.seal(fresh, import_node_path70.default.join(workDir, `base.${driver.format}`));
     const sealSeconds = secondsSince(sealStart);
     await pausePoint("build:sealed");
-    const leakScan = masked ? await leakScanOrFail(sealed.file, masked.run, reporter) : void 0;
-    const record2 = masked && leakScan ? { run: masked.run, leakScan, piiCandidates: masked.piiCandidates, variant } : void 0;
+    const leakScan = masked ? masked.leak ? await leakScanOrFail(sealed.file, masked.run, reporter, masked.leak) : skippedLeakScan(masked.resolved, masked.run) : void 0;
+    const record2 = masked && leakScan ? { run: masked.run, leakScan, piiCandidates: masked.piiCandidates, variant, notPersonal: notPersonalRecord(masked.resolved) } : void 0;
     const manifest = buildManifest(
       opts,
       version2,
@@ -27295,7 +28779,8 @@ async function buildImage(input2) {
           ...engineInfo.rolePasswordsStripped ? { rolePasswordsStripped: true } : {}
         }
       },
-      record2 && { record: record2, access: masked?.resolved.access }
+      record2 && { record: record2, access: masked?.resolved.access },
+      unmasked
     );
     const { image, seconds: publishSeconds } = await publishBuild(opts, manifest, sealed.file);
     await cleanup.unwind();
@@ -27306,7 +28791,7 @@ async function buildImage(input2) {
       ...record2 ? { masking: maskingReport(record2) } : {}
     };
   } catch (e) {
-    const full = await diskFullError(e, [import_node_path58.default.join(workDir, "staging"), import_node_path58.default.join(workDir, "fresh"), workDir], `building ${opts.name}:${version2}`);
+    const full = await diskFullError(e, [import_node_path70.default.join(workDir, "staging"), import_node_path70.default.join(workDir, "fresh"), workDir], `building ${opts.name}:${version2}`);
     await cleanup.unwind();
     throw await buildFailed(opts, version2, full ?? e);
   }
@@ -27330,24 +28815,24 @@ async function refuseExistingVersion(opts, version2) {
 async function defaultDiskSize(sources) {
   let bytes = 0;
   for (const s of sources) if ("path" in s && s.path) bytes += await sizeOnDisk(s.path);
-  return Math.max(8 * GiB2, Math.ceil(bytes * 4 / GiB2) * GiB2);
+  return Math.max(8 * GiB3, Math.ceil(bytes * 4 / GiB3) * GiB3);
 }
 async function sizeOnDisk(p) {
-  const st = await import_promises54.default.stat(p).catch(() => void 0);
+  const st = await import_promises63.default.stat(p).catch(() => void 0);
   if (!st) return 0;
   if (!st.isDirectory()) return st.size;
   let total = 0;
-  for (const entry of await import_promises54.default.readdir(p, { withFileTypes: true })) total += await sizeOnDisk(import_node_path58.default.join(p, entry.name));
+  for (const entry of await import_promises63.default.readdir(p, { withFileTypes: true })) total += await sizeOnDisk(import_node_path70.default.join(p, entry.name));
   return total;
 }
-var import_node_crypto23, import_promises54, import_node_path58, GiB2;
+var import_node_crypto24, import_promises63, import_node_path70, GiB3;
 var init_build_image = __esm({
   "packages/core/src/build/build-image.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto23 = __toESM(require("node:crypto"), 1);
-    import_promises54 = __toESM(require("node:fs/promises"), 1);
-    import_node_path58 = __toESM(require("node:path"), 1);
+    import_node_crypto24 = __toESM(require("node:crypto"), 1);
+    import_promises63 = __toESM(require("node:fs/promises"), 1);
+    import_node_path70 = __toESM(require("node:path"), 1);
     init_errors();
     init_manifest();
     init_cleanup();
@@ -27362,7 +28847,7 @@ var init_build_image = __esm({
     init_build_record();
     init_disk_full();
     init_source_files();
-    GiB2 = 1024 ** 3;
+    GiB3 = 1024 ** 3;
   }
 });
 
@@ -27435,7 +28920,15 @@ var init_schema = __esm({
           type: "object",
           additionalProperties: {
             type: "object",
-            properties: { where: { type: "string", minLength: 1 }, columns: { type: "object", additionalProperties: { $ref: "#/definitions/columnRule" } } },
+            properties: {
+              where: { type: "string", minLength: 1 },
+              columns: { type: "object", additionalProperties: { $ref: "#/definitions/columnRule" } },
+              notPersonal: {
+                type: "object",
+                additionalProperties: { type: "string", minLength: 1 },
+                description: "Unmasked columns that hold no personal data, each with the reason (recorded in the manifest)."
+              }
+            },
             required: ["columns"],
             additionalProperties: false
           }
@@ -27459,7 +28952,18 @@ var init_schema = __esm({
       properties: {
         version: { const: 1 },
         locale: { type: "string", pattern: "^[a-z]{2}(_[A-Z]{2})?$" },
-        onUnmaskedPii: { enum: ["warn", "fail"] },
+        onUnmaskedPii: { enum: ["warn", "fail"], description: "What an unmasked column that looks like personal data does to the build (default fail)." },
+        leakScan: {
+          type: "object",
+          properties: {
+            mode: { enum: ["exhaustive", "none"], description: "exhaustive (default): every original is searched for in the final disk." },
+            reason: { type: "string", minLength: 1, description: "Why the scan is skipped (required with mode none; recorded in the manifest)." }
+          },
+          required: ["mode"],
+          additionalProperties: false,
+          if: { properties: { mode: { const: "none" } } },
+          then: { required: ["reason"] }
+        },
         defaults: { type: "array", items: { $ref: "#/definitions/defaultRule" } },
         databases: { type: "object", additionalProperties: { $ref: "#/definitions/database" } },
         variants: {
@@ -27516,7 +29020,7 @@ var require_yaml = __commonJS({
 async function loadPolicyFile(file2) {
   let text;
   try {
-    text = await (0, import_promises55.readFile)(file2, "utf8");
+    text = await (0, import_promises64.readFile)(file2, "utf8");
   } catch (e) {
     throw new PolicyError(`cannot read the policy file (${e.message}); check the path`, file2);
   }
@@ -27537,20 +29041,20 @@ function parsePolicy(text, file2) {
     const p = lineCounter.linePos(offset);
     return { line: p.line, column: p.col };
   };
-  const walk = (node2, segments) => {
+  const walk2 = (node2, segments) => {
     if ((0, import_yaml.isMap)(node2)) {
       for (const pair of node2.items) {
         if (!(0, import_yaml.isPair)(pair) || !(0, import_yaml.isScalar)(pair.key)) continue;
         const next = [...segments, String(pair.key.value)];
         const pos = at(pair.key);
         if (pos) positions.set(positionKey(next), pos);
-        walk(pair.value, next);
+        walk2(pair.value, next);
       }
     } else if ((0, import_yaml.isSeq)(node2)) {
       node2.items.forEach((item, i) => {
         const pos = at(item);
         if (pos) positions.set(positionKey([...segments, i]), pos);
-        walk(item, [...segments, i]);
+        walk2(item, [...segments, i]);
       });
     }
   };
@@ -27558,7 +29062,7 @@ function parsePolicy(text, file2) {
   const inDbcloneYml = isObject2(root) && "masking" in root;
   const value = inDbcloneYml ? root.masking : root;
   const base2 = inDbcloneYml ? ["masking"] : [];
-  walk(doc.contents, []);
+  walk2(doc.contents, []);
   const rootPos = positions.get(positionKey(base2)) ?? { line: 1, column: 1 };
   const relative = /* @__PURE__ */ new Map();
   const prefix = base2.length ? positionKey(base2) : "";
@@ -27616,7 +29120,7 @@ function databases(raw) {
     for (const [t, spec] of Object.entries(db.tables ?? {})) {
       const columns = {};
       for (const [c, r] of Object.entries(spec.columns ?? {})) columns[c] = rule(r);
-      tables[t] = { ...spec.where ? { where: spec.where } : {}, columns };
+      tables[t] = { ...spec.where ? { where: spec.where } : {}, columns, ...spec.notPersonal ? { notPersonal: { ...spec.notPersonal } } : {} };
     }
     out[name] = { tables, truncate: db.truncate ?? [], exclude: db.exclude ?? [] };
   }
@@ -27636,19 +29140,20 @@ function normalise(raw, origin) {
   return {
     version: 1,
     locale: raw.locale ?? "en",
-    onUnmaskedPii: raw.onUnmaskedPii ?? "warn",
+    onUnmaskedPii: raw.onUnmaskedPii ?? "fail",
+    leakScan: raw.leakScan ?? { mode: "exhaustive" },
     defaults: raw.defaults ?? [],
     databases: databases(raw.databases),
     variants,
     origin
   };
 }
-var import_promises55, import_ajv, import_yaml, validate2;
+var import_promises64, import_ajv, import_yaml, validate2;
 var init_load_policy = __esm({
   "packages/core/src/masking/policy/load-policy.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises55 = require("node:fs/promises");
+    import_promises64 = require("node:fs/promises");
     import_ajv = __toESM(require_ajv(), 1);
     import_yaml = __toESM(require_yaml(), 1);
     init_policy_error();
@@ -27673,14 +29178,14 @@ function resolveMaskingKey(opts) {
     );
   }
   opts.reporter?.warn("Masking with a random throw-away key (--insecure-random-key): pseudonyms will differ on the next build.");
-  return { bytes: import_node_crypto24.default.randomBytes(32), insecure: true };
+  return { bytes: import_node_crypto25.default.randomBytes(32), insecure: true };
 }
-var import_node_crypto24, MASKING_KEY_ENV, MIN_KEY_LENGTH;
+var import_node_crypto25, MASKING_KEY_ENV, MIN_KEY_LENGTH;
 var init_key = __esm({
   "packages/core/src/masking/key.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto24 = __toESM(require("node:crypto"), 1);
+    import_node_crypto25 = __toESM(require("node:crypto"), 1);
     init_errors();
     MASKING_KEY_ENV = "DBCLONE_MASKING_KEY";
     MIN_KEY_LENGTH = 16;
@@ -27711,33 +29216,33 @@ async function scanSource(opts) {
   await driver.checkPrerequisites();
   await engine.checkPrerequisites();
   await engine.probeSource(opts.source);
-  const workDir = import_node_path59.default.join(opts.home, "work", `scan-${import_node_crypto25.default.randomBytes(5).toString("hex")}`);
-  await import_promises56.default.mkdir(workDir, { recursive: true });
-  await import_promises56.default.chmod(workDir, 457);
+  const workDir = import_node_path71.default.join(opts.home, "work", `scan-${import_node_crypto26.default.randomBytes(5).toString("hex")}`);
+  await import_promises65.default.mkdir(workDir, { recursive: true });
+  await import_promises65.default.chmod(workDir, 457);
   const cleanup = new CleanupStack(opts.reporter);
-  cleanup.push("remove the scan's work directory", () => import_promises56.default.rm(workDir, { recursive: true, force: true }));
+  cleanup.push("remove the scan's work directory", () => import_promises65.default.rm(workDir, { recursive: true, force: true }));
   try {
-    const staging = await driver.createStaging(import_node_path59.default.join(workDir, "staging.qcow2"), import_node_path59.default.join(workDir, "staging"), 8 * 1024 ** 3);
+    const staging = await driver.createStaging(import_node_path71.default.join(workDir, "staging.qcow2"), import_node_path71.default.join(workDir, "staging"), 8 * 1024 ** 3);
     cleanup.push("remove the staging disk", async () => {
       await driver.unmount(staging.attachment);
       await driver.destroy(staging.file);
     });
     await engine.restore([opts.source], staging.mountPath, opts.reporter);
-    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path59.default.join(workDir, "run") }, opts.reporter);
+    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path71.default.join(workDir, "run") }, opts.reporter);
     cleanup.push("stop the scan server", () => engine.stop(server, { fast: true }));
     return await scanWith(adminConnector(server), await engine.inventory(server), opts);
   } finally {
     await cleanup.unwind();
   }
 }
-var import_node_crypto25, import_promises56, import_node_path59, COLUMNS_SQL;
+var import_node_crypto26, import_promises65, import_node_path71, COLUMNS_SQL;
 var init_scan_source = __esm({
   "packages/core/src/masking/scan-source.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto25 = __toESM(require("node:crypto"), 1);
-    import_promises56 = __toESM(require("node:fs/promises"), 1);
-    import_node_path59 = __toESM(require("node:path"), 1);
+    import_node_crypto26 = __toESM(require("node:crypto"), 1);
+    import_promises65 = __toESM(require("node:fs/promises"), 1);
+    import_node_path71 = __toESM(require("node:path"), 1);
     init_platform();
     init_sql();
     init_cleanup();
@@ -27758,24 +29263,36 @@ WHERE c.relkind IN ('r', 'p') AND ${SYSTEM_SCHEMA_FILTER} ORDER BY 1, 2`;
 // packages/core/src/masking/index.ts
 var masking_exports = {};
 __export(masking_exports, {
-  AhoCorasick: () => AhoCorasick,
   DIGEST_DOMAIN: () => DIGEST_DOMAIN,
+  HIGH_CARDINALITY_RATIO: () => HIGH_CARDINALITY_RATIO,
   LeakFoundError: () => LeakFoundError,
+  LogicalContent: () => LogicalContent,
   MASKING_KEY_ENV: () => MASKING_KEY_ENV,
+  NothingToScanError: () => NothingToScanError,
+  PatternSet: () => PatternSet,
+  PatternSetBuilder: () => PatternSetBuilder,
   PolicyError: () => PolicyError,
   SQL_TRANSFORMERS: () => SQL_TRANSFORMERS,
+  StreamScanner: () => StreamScanner,
   TRANSFORMERS: () => TRANSFORMERS,
   UnmaskedPiiError: () => UnmaskedPiiError,
+  UnmaskedPublishError: () => UnmaskedPublishError,
   VALUE_TRANSFORMERS: () => VALUE_TRANSFORMERS,
+  WINDOW: () => WINDOW,
   applyMasking: () => applyMasking,
   checkPolicySql: () => checkPolicySql,
   checkTransformerTypes: () => checkTransformerTypes,
+  collectOriginals: () => collectOriginals,
   defaultFamily: () => defaultFamily,
-  describeHits: () => describeHits,
+  describePii: () => describePii,
   detectPii: () => detectPii,
+  emptyTally: () => emptyTally,
+  guardUnmaskedBuild: () => guardUnmaskedBuild,
   ibanCheckDigits: () => ibanCheckDigits,
+  isHighCardinality: () => isHighCardinality,
   isLuhnValid: () => isLuhnValid,
   isValidIban: () => isValidIban,
+  judgeCopies: () => judgeCopies,
   keyedDigest: () => keyedDigest,
   leakScanOrFail: () => leakScanOrFail,
   loadPolicyFile: () => loadPolicyFile,
@@ -27786,12 +29303,17 @@ __export(masking_exports, {
   maskingPolicySchema: () => maskingPolicySchema,
   parsePolicy: () => parsePolicy,
   policyDigest: () => policyDigest,
+  readPublished: () => readPublished2,
   resolveMaskingKey: () => resolveMaskingKey,
   resolvePolicy: () => resolvePolicy,
-  scanFileForProbes: () => scanFileForProbes,
+  scanBlob: () => scanBlob,
+  scanDataFiles: () => scanDataFiles,
+  scanDataFilesForLeaks: () => scanDataFilesForLeaks,
   scanSource: () => scanSource,
-  selectProbes: () => selectProbes,
+  skippedLeakScan: () => skippedLeakScan,
   splitVariantName: () => splitVariantName,
+  storedForm: () => storedForm,
+  textLeaves: () => textLeaves,
   typeClass: () => typeClass,
   valueTransformers: () => valueTransformers,
   variantImageName: () => variantImageName,
@@ -27814,9 +29336,12 @@ var init_masking2 = __esm({
     init_value_transformers();
     init_checksums();
     init_detect();
-    init_aho_corasick();
-    init_probes();
-    init_scan_file();
+    init_pattern_set();
+    init_originals();
+    init_explain();
+    init_residue_scan();
+    init_verdict();
+    init_read_published();
     init_build_step();
     init_apply_masking();
     init_scan_source();
@@ -27841,7 +29366,7 @@ var init_asset_script = __esm({
   function rowMatches(row, f) {
     var d = row.dataset;
     if (f.text && searchText(row).indexOf(f.text) < 0) return false;
-    var keys = ["image", "engine", "masking", "actor", "action"];
+    var keys = ["runner", "image", "engine", "masking", "actor", "action"];
     for (var i = 0; i < keys.length; i++) {
       var k = keys[i];
       if (f[k] && d[k] !== f[k]) return false;
@@ -27988,21 +29513,90 @@ footer.site { padding: 12px 24px; color: var(--muted); font-size: 13px; border-t
   }
 });
 
-// packages/core/src/catalog/audit-trail.ts
-async function readAuditTrail(log2) {
-  const [verification, lines] = await Promise.all([log2.verify(), readLines(log2.filePath)]);
-  const { ok: _ok, events: _events, problem: _problem, ...extras } = verification;
-  const brokenLine = verification.ok ? Infinity : verification.problem?.line ?? verification.events + 1;
-  const verifiedUpTo = verification.ok ? verification.events : brokenLine - 1;
-  const rows = [];
-  let line = 0;
-  for (const text of lines) {
-    line++;
-    if (text.trim() === "" && line !== brokenLine) continue;
-    const status = line <= verifiedUpTo ? "verified" : line === brokenLine ? "breaks" : "unverified";
-    rows.push({ line, status, ...eventOf(text) });
+// packages/core/src/catalog/audit-anchors.ts
+async function findAnchors(logId, places) {
+  const found = [];
+  await readOne(found, `git tags dbclone-audit/${logId}/* in ${places.gitDir}`, async () => {
+    const git2 = await newestGitAnchor(places.gitDir, logId);
+    if (git2) found.push({ source: git2.source, anchor: git2.anchor });
+  });
+  if (places.artifacts) {
+    const artifacts = places.artifacts;
+    await readOne(found, `OCI artifacts ${places.ociWhere}:anchor-${logId}-*`, async () => {
+      const oci = await artifacts.newestAnchor(logId);
+      if (oci) found.push({ source: `OCI artifact ${places.ociWhere}:${oci.tag}`, anchor: oci.anchor });
+    });
   }
-  return { rows, verification, verificationExtras: extras };
+  return found;
+}
+async function readOne(found, where2, read) {
+  try {
+    await read();
+  } catch (e) {
+    if (e instanceof UnreachableError || !(e instanceof AuditError || e instanceof RepositoryError || e instanceof SyntaxError)) throw e;
+    found.push({ source: where2, unreadable: e.message });
+  }
+}
+function checkAnchors(events, found) {
+  const views = found.map((f) => {
+    if (!f.anchor) return { ok: false, source: f.source, seq: 0, time: "", problem: `the anchor cannot be read: ${f.unreadable ?? "unknown"}` };
+    const check2 = checkAgainstAnchor(events, f.anchor, f.source);
+    return { ok: check2.ok, source: f.source, seq: f.anchor.seq, time: f.anchor.time, ...check2.problem ? { problem: check2.problem } : {} };
+  });
+  return views.find((v) => !v.ok) ?? views.sort((a, b) => b.seq - a.seq)[0];
+}
+var init_audit_anchors = __esm({
+  "packages/core/src/catalog/audit-anchors.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_audit();
+    init_errors();
+    init_audit_anchor_git();
+  }
+});
+
+// packages/core/src/catalog/audit-trail.ts
+function buildChain(input2) {
+  const { check: check2, lines } = input2;
+  const parsed = lines.map(eventOf);
+  let problem = check2.ok ? void 0 : { line: check2.problem?.line ?? check2.events + 1, reason: check2.problem?.reason ?? "the chain does not verify" };
+  let verifiedUpTo = check2.ok ? check2.events : problem.line - 1;
+  let anchor2;
+  if (check2.ok && input2.anchors.length) {
+    const verified = parsed.slice(0, check2.events).flatMap((p) => typeof p.event?.seq === "number" && typeof p.event.hash === "string" ? [{ seq: p.event.seq, hash: p.event.hash }] : []);
+    anchor2 = checkAnchors(verified, input2.anchors);
+    if (anchor2 && !anchor2.ok) {
+      const at = parsed.findIndex((p) => p.event?.seq === anchor2.seq);
+      const line = at >= 0 ? at + 1 : Math.max(1, lines.length);
+      problem = { line, reason: `${anchor2.problem ?? "the anchor contradicts the log"}` };
+      verifiedUpTo = 0;
+    }
+  } else if (input2.anchors.length) {
+    const newest2 = checkAnchors([], input2.anchors);
+    if (newest2) anchor2 = { ...newest2, ok: false, problem: "not checked: the chain itself breaks" };
+  }
+  const rows = [];
+  let events = 0;
+  lines.forEach((text, i) => {
+    const line = i + 1;
+    const blank = text.trim() === "";
+    if (!blank) events++;
+    if (blank && line !== problem?.line) return;
+    const status = line === problem?.line ? "breaks" : line <= verifiedUpTo ? "verified" : "unverified";
+    rows.push({ chain: input2.id, line, status, event: parsed[i].event });
+  });
+  const chain = {
+    id: input2.id,
+    label: input2.label,
+    source: input2.source,
+    ok: !problem,
+    verifiedEvents: problem ? Math.min(verifiedUpTo, check2.events) : check2.events,
+    events,
+    ...problem ? { problem } : {},
+    ...anchor2 ? { anchor: anchor2 } : {},
+    repairs: check2.repairs?.length ?? 0
+  };
+  return { chain, rows };
 }
 function eventOf(text) {
   try {
@@ -28012,51 +29606,15 @@ function eventOf(text) {
     return {};
   }
 }
-async function readLines(file2) {
-  let text;
-  try {
-    text = await (0, import_promises57.readFile)(file2, "utf8");
-  } catch (e) {
-    if (e.code === "ENOENT") return [];
-    throw e;
-  }
-  const lines = text.split(/\r?\n/);
-  if (lines[lines.length - 1] === "") lines.pop();
-  return lines;
-}
-var import_promises57;
 var init_audit_trail = __esm({
   "packages/core/src/catalog/audit-trail.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises57 = require("node:fs/promises");
+    init_audit_anchors();
   }
 });
 
-// packages/core/src/catalog/collect.ts
-async function collectCatalog(repository, now = /* @__PURE__ */ new Date()) {
-  const summaries = await repository.list();
-  const images = await mapLimit(summaries, READ_CONCURRENCY, (s) => repository.resolve({ name: s.name, version: s.version }));
-  const versions = images.map((image, i) => ({
-    image,
-    tags: [...summaries[i].tags].sort(),
-    masking: maskingState(image),
-    page: versionPagePath(image.name, image.version)
-  }));
-  versions.sort(
-    (a, b) => a.image.name.localeCompare(b.image.name) || a.image.manifest.created.localeCompare(b.image.manifest.created) || a.image.version.localeCompare(b.image.version)
-  );
-  return { location: repository.location, generatedAt: now.toISOString(), versions, audit: await readAuditTrail(repository.audit) };
-}
-function maskingState(image) {
-  const m = image.manifest.masking;
-  if (!m) return "unmasked";
-  if (!m.leakScan) return "masked-unscanned";
-  return m.leakScan.hits > 0 ? "leak-hits" : "masked";
-}
-function versionPagePath(name, version2) {
-  return `versions/${name.replaceAll("/", "--")}@${version2}.html`;
-}
+// packages/core/src/catalog/map-limit.ts
 async function mapLimit(items, limit, fn) {
   const out = new Array(items.length);
   let next = 0;
@@ -28069,12 +29627,116 @@ async function mapLimit(items, limit, fn) {
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
 }
+var init_map_limit = __esm({
+  "packages/core/src/catalog/map-limit.ts"() {
+    "use strict";
+    init_import_meta_url();
+  }
+});
+
+// packages/core/src/catalog/audit-sources.ts
+async function readAuditTrail(repository, opts = {}) {
+  const gitDir = opts.anchorsGitDir ?? process.cwd();
+  const oci = repository instanceof OciRepository ? repository : void 0;
+  const artifacts = oci ? await oci.auditArtifacts() : void 0;
+  const places = { gitDir, artifacts, ociWhere: oci ? `${oci.location}/${AUDIT_REPOSITORY}` : void 0 };
+  const runners = artifacts ? await artifacts.runners() : [];
+  const [local, remote] = await Promise.all([
+    localChain(repository, places, runners),
+    artifacts ? mapLimit(runners, RUNNER_CONCURRENCY, (runner) => runnerChain(artifacts, places, runner)) : []
+  ]);
+  const built = [...local ? [local] : [], ...remote].map(buildChain);
+  const chains = built.map((b) => b.chain);
+  return { ok: chains.every((c) => c.ok), chains, rows: built.flatMap((b) => b.rows) };
+}
+async function localChain(repository, places, published) {
+  const oci = repository instanceof OciRepository;
+  const early = oci ? void 0 : auditLogId(repository).then((logId2) => findAnchors(logId2, places));
+  early?.catch(() => void 0);
+  const [check2, lines] = await Promise.all([repository.audit.verify(), readLines(repository.audit.filePath)]);
+  if (early) return { id: "local", label: "Audit log", source: repository.audit.filePath, lines, check: check2, anchors: await early };
+  if (lines.length === 0) return void 0;
+  const logId = await auditLogId(repository);
+  if (published.includes(logId)) return void 0;
+  const label2 = `Runner ${logId} (local log, not published)`;
+  return { id: "local", label: label2, source: repository.audit.filePath, lines, check: check2, anchors: await findAnchors(logId, places) };
+}
+async function runnerChain(artifacts, places, runner) {
+  const source = `${places.ociWhere}:runner-${runner} and the segments before it`;
+  const anchors = await findAnchors(runner, places);
+  const key = auditKeyFromEnv();
+  try {
+    const { segments, lines } = await artifacts.readChain(runner);
+    const check2 = await verifySegmentedChain(segments, lines, { key });
+    return { id: runner, label: `Runner ${runner}`, source, lines, check: check2, anchors };
+  } catch (e) {
+    if (e instanceof UnreachableError || !(e instanceof RepositoryError || e instanceof AuditError || e instanceof SyntaxError)) throw e;
+    return { id: runner, label: `Runner ${runner}`, source, lines: [], check: { ok: false, events: 0, problem: { line: 1, reason: e.message } }, anchors };
+  }
+}
+async function readLines(file2) {
+  let text;
+  try {
+    text = await (0, import_promises66.readFile)(file2, "utf8");
+  } catch (e) {
+    if (e.code === "ENOENT") return [];
+    throw e;
+  }
+  const lines = text.split(/\r?\n/);
+  if (lines[lines.length - 1] === "") lines.pop();
+  return lines;
+}
+var import_promises66, RUNNER_CONCURRENCY;
+var init_audit_sources = __esm({
+  "packages/core/src/catalog/audit-sources.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_promises66 = require("node:fs/promises");
+    init_audit();
+    init_errors();
+    init_audit_report();
+    init_audit_artifacts();
+    init_oci_repository();
+    init_audit_anchors();
+    init_audit_trail();
+    init_map_limit();
+    RUNNER_CONCURRENCY = 4;
+  }
+});
+
+// packages/core/src/catalog/collect.ts
+async function collectCatalog(repository, now = /* @__PURE__ */ new Date(), opts = {}) {
+  const audit = readAuditTrail(repository, opts);
+  audit.catch(() => void 0);
+  const summaries = await repository.list();
+  const images = await mapLimit(summaries, READ_CONCURRENCY, (s) => repository.resolve({ name: s.name, version: s.version }));
+  const versions = images.map((image, i) => ({
+    image,
+    tags: [...summaries[i].tags].sort(),
+    masking: maskingState(image),
+    page: versionPagePath(image.name, image.version)
+  }));
+  versions.sort(
+    (a, b) => a.image.name.localeCompare(b.image.name) || a.image.manifest.created.localeCompare(b.image.manifest.created) || a.image.version.localeCompare(b.image.version)
+  );
+  return { location: repository.location, generatedAt: now.toISOString(), versions, audit: await audit };
+}
+function maskingState(image) {
+  const m = image.manifest.masking;
+  if (!m) return "unmasked";
+  if (!m.leakScan) return "masked-unscanned";
+  return m.leakScan.hits > 0 ? "leak-hits" : "masked";
+}
+function versionPagePath(name, version2) {
+  return `versions/${name.replaceAll("/", "--")}@${version2}.html`;
+}
 var READ_CONCURRENCY;
 var init_collect = __esm({
   "packages/core/src/catalog/collect.ts"() {
     "use strict";
     init_import_meta_url();
-    init_audit_trail();
+    init_audit_sources();
+    init_map_limit();
     READ_CONCURRENCY = 8;
   }
 });
@@ -28240,34 +29902,51 @@ ${frame.body}
 `.text;
 }
 function auditStatusLine(audit, root) {
-  const v = audit.verification;
-  if (v.ok) {
-    const link4 = html`<a href="${root}audit.html">Audit chain verified up to event ${v.events}</a>`;
-    return html`<p class="chain chain-ok" role="status" data-chain="ok">${link4}${anchorText(audit)}</p>`;
+  const { chains } = audit;
+  const broken = chains.find((c) => !c.ok);
+  if (broken) {
+    const line = broken.problem?.line;
+    const others = chains.filter((c) => !c.ok).length - 1;
+    const of = chains.length > 1 ? html` (${broken.label})` : "";
+    return html`<p class="chain chain-broken" role="alert" data-chain="broken" data-broken-line="${line ?? ""}" data-broken-chain="${broken.id}">
+<a href="${root}audit.html">Audit chain BROKEN at line ${line ?? "?"}</a>${of}: ${redactSecrets(broken.problem?.reason ?? "unknown problem")}. Verified up to event ${broken.verifiedEvents}.${others > 0 ? html` ${others} more chain(s) break too.` : ""}</p>`;
   }
-  const reason = v.problem?.reason ?? "unknown problem";
-  const line = v.problem?.line;
-  return html`<p class="chain chain-broken" role="alert" data-chain="broken" data-broken-line="${line ?? ""}">
-<a href="${root}audit.html">Audit chain BROKEN at line ${line ?? "?"}</a>: ${redactSecrets(reason)}. Verified up to event ${v.events}.</p>`;
+  if (chains.length === 0) return html`<p class="chain chain-ok" role="status" data-chain="ok"><a href="${root}audit.html">No audit events recorded yet</a></p>`;
+  if (chains.length === 1) {
+    const c = chains[0];
+    return html`<p class="chain chain-ok" role="status" data-chain="ok"><a href="${root}audit.html">Audit chain verified up to event ${c.verifiedEvents}</a>${anchorText(c)}</p>`;
+  }
+  const shown = chains.slice(0, MAX_CHAINS_IN_HEADER);
+  const more = chains.length - shown.length;
+  return html`<p class="chain chain-ok" role="status" data-chain="ok"><a href="${root}audit.html">Audit chains of ${chains.length} runners verified</a>: ${shown.map(
+    (c, i) => html`${i ? "; " : ""}${c.label} up to event ${c.verifiedEvents}${anchorText(c)}`
+  )}${more > 0 ? html`; and ${more} more` : ""}</p>`;
 }
-function anchorText(audit) {
-  const anchor2 = audit.verificationExtras.anchor ?? audit.verificationExtras.anchoredAt;
-  if (anchor2 === void 0) return "";
-  const text = typeof anchor2 === "string" ? anchor2 : JSON.stringify(anchor2);
-  return html`, anchored at <code>${redactSecrets(text).slice(0, 200)}</code>`;
+function anchorText(c, lead = ", anchored at ") {
+  const a = c.anchor;
+  if (!a?.ok) return "";
+  const upTo = a.seq !== c.verifiedEvents ? html` (event ${a.seq})` : "";
+  return html`${lead}<code>${redactSecrets(a.source).slice(0, 200)}</code>${upTo} on ${readableTime(a.time)}`;
 }
+function readableTime(iso) {
+  return iso.replace("T", " ").replace(/\.\d+Z$/, "Z");
+}
+var MAX_CHAINS_IN_HEADER;
 var init_layout3 = __esm({
   "packages/core/src/catalog/layout.ts"() {
     "use strict";
     init_import_meta_url();
     init_html();
     init_redact();
+    MAX_CHAINS_IN_HEADER = 6;
   }
 });
 
 // packages/core/src/catalog/page-audit.ts
 function renderAudit(data) {
-  const { rows, verification } = data.audit;
+  const { rows, chains } = data.audit;
+  const labels = new Map(chains.map((c) => [c.id, c.label]));
+  const many = chains.length > 1;
   const pages = new Map(data.versions.map((v) => [`${v.image.name}:${v.image.version}`, v]));
   const distinct = (pick2) => [...new Set(rows.map(pick2).filter((x) => typeof x === "string" && x !== ""))].sort();
   const imageNames = distinct((r) => str(r.event?.image)?.split(/[:@]/)[0]);
@@ -28275,11 +29954,18 @@ function renderAudit(data) {
 <h1>Audit trail</h1>
 <section aria-labelledby="s-chain"><h2 id="s-chain">Chain verification</h2>
 ${auditStatusLine(data.audit, "")}
-<p>${verificationText(verification)}</p>
+<table id="chain-table" class="data chains">
+<caption>${chains.length} audit chain(s), each checked from its first event and against its newest anchor</caption>
+${headerRow(["Chain", "Read from", "Events", "Verification", "Anchor"])}
+<tbody>
+${chains.map(chainRow)}
+</tbody>
+</table>
 </section>
 <section aria-labelledby="s-events"><h2 id="s-events">Events</h2>
 <form class="filters" role="search" data-filter-table="audit-table">
 <label>Search <input type="search" data-filter="text" placeholder="detail, clone, digest"></label>
+${many ? html`<label>Runner <select data-filter="runner"><option value="">all</option>${chains.map((c) => html`<option value="${c.id}">${c.label}</option>`)}</select></label>` : ""}
 <label>Image <select data-filter="image" data-from-query="image"><option value="">all</option>${imageNames.map((n) => html`<option>${n}</option>`)}</select></label>
 <label>Actor <select data-filter="actor"><option value="">all</option>${distinct((r) => str(r.event?.actor)).map((a) => html`<option>${redactSecrets(a)}</option>`)}</select></label>
 <label>Action <select data-filter="action"><option value="">all</option>${distinct((r) => str(r.event?.action)).map((a) => html`<option>${a}</option>`)}</select></label>
@@ -28288,21 +29974,22 @@ ${auditStatusLine(data.audit, "")}
 <output data-filter-count aria-live="polite"></output>
 </form>
 <table id="audit-table" class="data audit">
-<caption>${rows.length} lines of the audit log, oldest first</caption>
-${headerRow(["Line", "Seq", "Time (UTC)", "Action", "Outcome", "Actor", "Image", "Digest", "Clone", "Run", "Detail", "Chain"])}
+<caption>${rows.length} lines of ${chains.length > 1 ? `${chains.length} audit chains` : "the audit log"}, oldest first per chain</caption>
+${headerRow([...many ? ["Runner"] : [], "Line", "Seq", "Time (UTC)", "Action", "Outcome", "Actor", "Image", "Digest", "Clone", "Run", "Detail", "Chain"])}
 <tbody>
-${rows.map((r) => auditRow(r, pages))}
+${rows.map((r) => auditRow(r, pages, many ? labels.get(r.chain) ?? r.chain : void 0))}
 </tbody>
 </table>
 </section>`;
   return renderPage(data, { title: "Audit trail", root: "", current: "audit", body });
 }
-function verificationText(v) {
-  if (v.ok) return `All ${v.events} events chain from the first to the head: none was edited, removed, inserted or reordered.`;
-  const line = v.problem?.line ?? "?";
-  return `Events up to ${v.events} chain correctly; from line ${line} on, the log cannot be trusted. Restore it from a copy and run \`dbclone audit verify\`.`;
+function chainRow(c) {
+  const verdict = c.ok ? html`✓ verified up to event ${c.verifiedEvents}${c.repairs ? html` (${c.repairs} torn tail(s) repaired)` : ""}` : html`<strong>✗ breaks at line ${c.problem?.line ?? "?"}</strong>: ${redactSecrets(c.problem?.reason ?? "")}. Verified up to event ${c.verifiedEvents}; restore it from a copy and run <code>dbclone audit --verify</code>.`;
+  const anchor2 = !c.anchor ? "none (dbclone audit anchor --git DIR or --oci writes one)" : c.anchor.ok ? html`✓ ${anchorText(c, "anchored at ")}` : html`<strong>✗ ${redactSecrets(c.anchor.source)}</strong>${c.anchor.time ? html` (${readableTime(c.anchor.time)}, event ${c.anchor.seq})` : ""}: ${redactSecrets(c.anchor.problem ?? "")}`;
+  return html`<tr class="${c.ok ? "status-verified" : "status-breaks"}" data-chain-id="${c.id}" data-chain-ok="${String(c.ok)}">
+<th scope="row">${c.label}</th><td><code>${redactSecrets(c.source)}</code></td><td>${c.events}</td><td>${verdict}</td><td>${anchor2}</td></tr>`;
 }
-function auditRow(r, pages) {
+function auditRow(r, pages, chainLabel) {
   const e = r.event ?? {};
   const image = str(e.image);
   const page = image ? pages.get(image) : void 0;
@@ -28312,9 +29999,9 @@ function auditRow(r, pages) {
   const shownActor = actor ? redactSecrets(actor) : "";
   const digest2 = str(e.digest);
   const detail = str(e.detail);
-  return html`<tr class="status-${r.status}" data-line="${r.line}" data-image="${image?.split(/[:@]/)[0] ?? ""}" data-actor="${shownActor}"
+  return html`<tr class="status-${r.status}"${chainLabel === void 0 ? "" : html` data-runner="${r.chain}"`} data-line="${r.line}" data-image="${image?.split(/[:@]/)[0] ?? ""}" data-actor="${shownActor}"
  data-action="${str(e.action) ?? ""}" data-date="${time3.slice(0, 10)}">
-<td>${r.line}</td><td>${num(e.seq)}</td><td>${time3.replace("T", " ").replace(/\.\d+Z$/, "Z")}</td>
+${chainLabel === void 0 ? "" : html`<td>${chainLabel}</td>`}<td>${r.line}</td><td>${num(e.seq)}</td><td>${time3.replace("T", " ").replace(/\.\d+Z$/, "Z")}</td>
 <td>${str(e.action) ?? (r.event ? "-" : "(unreadable line)")}</td><td>${str(e.outcome) ?? "-"}</td><td>${shownActor || "-"}</td>
 <td>${page ? html`<a href="${page.page}">${image}</a>` : image ?? "-"}</td>
 <td>${digest2 ? html`<code>${shortDigest2(digest2)}</code>` : "-"}</td><td>${str(e.clone) ?? "-"}</td>
@@ -28330,7 +30017,7 @@ var init_page_audit = __esm({
     init_html();
     init_layout3();
     init_redact();
-    STATUS_TEXT = { verified: "\u2713 verified", breaks: "\u2717 chain breaks here", unverified: "unverified (after the break)" };
+    STATUS_TEXT = { verified: "\u2713 verified", breaks: "\u2717 chain breaks here", unverified: "unverified" };
     str = (v) => typeof v === "string" ? v : void 0;
     num = (v) => typeof v === "number" ? String(v) : "-";
   }
@@ -28767,22 +30454,22 @@ It holds the source's data as it was; share it only where the source itself may 
 
 // packages/core/src/catalog/write-catalog.ts
 async function writeCatalog(repository, outDir, opts = {}) {
-  const out = import_node_path60.default.resolve(outDir);
+  const out = import_node_path72.default.resolve(outDir);
   await assertReplaceable(out);
-  const data = await collectCatalog(repository, opts.now);
+  const data = await collectCatalog(repository, opts.now, { anchorsGitDir: opts.anchorsGitDir });
   const tmp = `${out}.tmp-${process.pid}-${Date.now()}`;
   try {
     const pages = await writeSite(tmp, data);
-    await (0, import_promises58.rm)(out, { recursive: true, force: true });
-    await (0, import_promises58.rename)(tmp, out);
-    return { outDir: out, versions: data.versions.length, auditEvents: data.audit.rows.length, auditVerified: data.audit.verification.ok, pages };
+    await (0, import_promises67.rm)(out, { recursive: true, force: true });
+    await (0, import_promises67.rename)(tmp, out);
+    return { outDir: out, versions: data.versions.length, auditEvents: data.audit.rows.length, auditVerified: data.audit.ok, auditChains: data.audit.chains.length, pages };
   } finally {
-    await (0, import_promises58.rm)(tmp, { recursive: true, force: true });
+    await (0, import_promises67.rm)(tmp, { recursive: true, force: true });
   }
 }
 async function writeSite(dir, data) {
-  await (0, import_promises58.mkdir)(import_node_path60.default.join(dir, "assets"), { recursive: true });
-  await (0, import_promises58.mkdir)(import_node_path60.default.join(dir, "versions"));
+  await (0, import_promises67.mkdir)(import_node_path72.default.join(dir, "assets"), { recursive: true });
+  await (0, import_promises67.mkdir)(import_node_path72.default.join(dir, "versions"));
   const links = versionLinks(data.versions);
   const pages = [
     ["index.html", () => renderLibrary(data)],
@@ -28791,42 +30478,42 @@ async function writeSite(dir, data) {
     ...data.versions.map((v) => [v.page, () => renderVersion(data, v, links)])
   ];
   await Promise.all([
-    (0, import_promises58.writeFile)(import_node_path60.default.join(dir, "assets", "catalog.css"), CATALOG_STYLE),
-    (0, import_promises58.writeFile)(import_node_path60.default.join(dir, "assets", "catalog.js"), CATALOG_SCRIPT),
-    (0, import_promises58.writeFile)(import_node_path60.default.join(dir, CATALOG_MARKER), `dbclone catalog of ${data.versions.length} versions, ${data.generatedAt}
+    (0, import_promises67.writeFile)(import_node_path72.default.join(dir, "assets", "catalog.css"), CATALOG_STYLE),
+    (0, import_promises67.writeFile)(import_node_path72.default.join(dir, "assets", "catalog.js"), CATALOG_SCRIPT),
+    (0, import_promises67.writeFile)(import_node_path72.default.join(dir, CATALOG_MARKER), `dbclone catalog of ${data.versions.length} versions, ${data.generatedAt}
 `),
     // GitHub Pages runs Jekyll unless told not to, and Jekyll hides files starting with "_" or ".".
-    (0, import_promises58.writeFile)(import_node_path60.default.join(dir, ".nojekyll"), ""),
-    mapLimit(pages, WRITE_CONCURRENCY, ([file2, render2]) => (0, import_promises58.writeFile)(insideSite(dir, file2), render2()))
+    (0, import_promises67.writeFile)(import_node_path72.default.join(dir, ".nojekyll"), ""),
+    mapLimit(pages, WRITE_CONCURRENCY, ([file2, render2]) => (0, import_promises67.writeFile)(insideSite(dir, file2), render2()))
   ]);
   return pages.map(([file2]) => file2);
 }
 function insideSite(dir, file2) {
-  const target = import_node_path60.default.resolve(dir, file2);
-  if (!target.startsWith(import_node_path60.default.resolve(dir) + import_node_path60.default.sep)) {
+  const target = import_node_path72.default.resolve(dir, file2);
+  if (!target.startsWith(import_node_path72.default.resolve(dir) + import_node_path72.default.sep)) {
     throw new RepositoryError(`catalog page '${file2}' would land outside the site folder; the repository answered a bad image name or version`);
   }
   return target;
 }
 async function assertReplaceable(out) {
-  const info = await (0, import_promises58.stat)(out).catch((e) => {
+  const info = await (0, import_promises67.stat)(out).catch((e) => {
     if (e.code === "ENOENT") return void 0;
     throw e;
   });
   if (!info) return;
   if (!info.isDirectory()) throw new UsageError(`--out ${out} is a file; pass a folder for the catalog site`);
-  const entries = await (0, import_promises58.readdir)(out);
+  const entries = await (0, import_promises67.readdir)(out);
   if (entries.length && !entries.includes(CATALOG_MARKER)) {
     throw new UsageError(`--out ${out} is a non-empty folder that holds no dbclone catalog (no ${CATALOG_MARKER}); pass an empty or new folder`);
   }
 }
-var import_promises58, import_node_path60, CATALOG_MARKER, WRITE_CONCURRENCY;
+var import_promises67, import_node_path72, CATALOG_MARKER, WRITE_CONCURRENCY;
 var init_write_catalog = __esm({
   "packages/core/src/catalog/write-catalog.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises58 = require("node:fs/promises");
-    import_node_path60 = __toESM(require("node:path"), 1);
+    import_promises67 = require("node:fs/promises");
+    import_node_path72 = __toESM(require("node:path"), 1);
     init_errors();
     init_asset_script();
     init_asset_style();
@@ -28859,7 +30546,7 @@ var init_catalog = __esm({
     init_import_meta_url();
     init_write_catalog();
     init_collect();
-    init_audit_trail();
+    init_audit_sources();
     init_lineage_graph();
     init_redact();
   }
@@ -28929,14 +30616,14 @@ function apiStatus(e) {
 }
 function dockerConfigured(env = process.env) {
   if (env.DOCKER_HOST) return true;
-  return process.platform !== "win32" && (0, import_node_fs29.existsSync)("/var/run/docker.sock");
+  return process.platform !== "win32" && (0, import_node_fs34.existsSync)("/var/run/docker.sock");
 }
-var import_node_fs29, import_dockerode;
+var import_node_fs34, import_dockerode;
 var init_client3 = __esm({
   "packages/core/src/runtime/docker/client.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs29 = require("node:fs");
+    import_node_fs34 = require("node:fs");
     import_dockerode = __toESM(require_dockerode(), 1);
     init_errors();
   }
@@ -29359,8 +31046,8 @@ async function cloneSqlServer(deps, opts) {
   const { exec, disk, runner, reporter } = deps;
   const roles = opts.roles ?? DEFAULT_CLONE_ROLES;
   checkRoles(roles);
-  const childFile = import_node_path61.default.win32.join(opts.cloneDir, "child.vhdx");
-  const mountPath = import_node_path61.default.win32.join(opts.cloneDir, "mnt");
+  const childFile = import_node_path73.default.win32.join(opts.cloneDir, "child.vhdx");
+  const mountPath = import_node_path73.default.win32.join(opts.cloneDir, "mnt");
   const record2 = { cloneId: opts.cloneId, childFile, databases: {} };
   const cleanup = new CleanupStack(reporter);
   try {
@@ -29382,12 +31069,12 @@ async function cloneSqlServer(deps, opts) {
     const account = String(service?.account ?? "");
     if (!account) throw new CloneError("Could not read the SQL Server service account from sys.dm_server_services; the login needs VIEW SERVER STATE.");
     const instance = service?.instance == null ? null : String(service.instance);
-    const databasesDir = import_node_path61.default.win32.join(mountPath, "databases");
+    const databasesDir = import_node_path73.default.win32.join(mountPath, "databases");
     await runner.command("icacls", icaclsSetOwnerArgs(databasesDir));
     await runner.command("icacls", icaclsGrantArgs(databasesDir, filePrincipals(account, instance, opts.windowsCaller)));
     for (const [i, db] of layout.databases.entries()) {
       const name = cloneDatabaseName(db.name, opts.cloneId);
-      const files = db.files.map((f) => ({ logicalName: f.logicalName, path: import_node_path61.default.win32.join(mountPath, f.path) }));
+      const files = db.files.map((f) => ({ logicalName: f.logicalName, path: import_node_path73.default.win32.join(mountPath, f.path) }));
       const filestream = db.files.some((f) => f.kind === "FILESTREAM") ? { filestreamDirectory: `dbclone_${opts.cloneId}_${i}` } : {};
       await exec.execute(attachCloneSql(name, files, filestream));
       record2.databases[db.name] = name;
@@ -29450,13 +31137,13 @@ IF DB_ID(@db) IS NOT NULL DROP DATABASE ${quoteName(name)};`, { db: name });
 Run dbclone gc to retry.`);
   }
 }
-var import_node_crypto26, import_node_path61, cloneDatabaseName, randomPassword;
-var init_clone = __esm({
+var import_node_crypto27, import_node_path73, cloneDatabaseName, randomPassword;
+var init_clone2 = __esm({
   "packages/core/src/engine/sqlserver/clone.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto26 = require("node:crypto");
-    import_node_path61 = __toESM(require("node:path"), 1);
+    import_node_crypto27 = require("node:crypto");
+    import_node_path73 = __toESM(require("node:path"), 1);
     init_errors();
     init_cleanup();
     init_executor();
@@ -29465,7 +31152,7 @@ var init_clone = __esm({
     init_icacls();
     init_quote();
     cloneDatabaseName = (db, cloneId) => `${db.slice(0, 120 - cloneId.length)}__${cloneId}`;
-    randomPassword = () => (0, import_node_crypto26.randomBytes)(24).toString("base64url").slice(0, 32);
+    randomPassword = () => (0, import_node_crypto27.randomBytes)(24).toString("base64url").slice(0, 32);
   }
 });
 
@@ -29522,11 +31209,11 @@ async function createSqlServerClone(opts, image, started) {
   const record2 = await registry2.patch(reserved.id, { port: sqlServerPort(connection), user: `dbclone_${reserved.id}` });
   const cleanup = new CleanupStack(reporter);
   cleanup.push("forget the clone record", () => registry2.remove(record2.id));
-  cleanup.push("remove the clone directory", () => import_promises59.default.rm(record2.dir, { recursive: true, force: true }));
+  cleanup.push("remove the clone directory", () => import_promises68.default.rm(record2.dir, { recursive: true, force: true }));
   const exec = await host.connect("query");
   try {
-    await import_promises59.default.mkdir(record2.dir, { recursive: true });
-    const disk = host.disk(import_node_path62.default.join(opts.home, "state"), reporter);
+    await import_promises68.default.mkdir(record2.dir, { recursive: true });
+    const disk = host.disk(import_node_path74.default.join(opts.home, "state"), reporter);
     const made = await cloneSqlServer(
       { exec, disk, runner: host.runner(reporter), reporter, readLayout: host.readLayout },
       { cloneId: record2.id, baseFile: blob, baseDigest: image.manifest.disk.digest, cloneDir: record2.dir, password, windowsCaller: windowsCaller(connection) }
@@ -29559,22 +31246,22 @@ async function removeSqlServerClone(record2, reporter) {
   assertSqlServerHost(host.platform);
   const exec = await host.connect("query");
   try {
-    await teardownSqlServer({ exec, disk: host.disk(import_node_path62.default.join(import_node_path62.default.dirname(import_node_path62.default.dirname(record2.dir)), "state"), reporter), reporter }, engineRecord(record2));
+    await teardownSqlServer({ exec, disk: host.disk(import_node_path74.default.join(import_node_path74.default.dirname(import_node_path74.default.dirname(record2.dir)), "state"), reporter), reporter }, engineRecord(record2));
   } finally {
     await exec.close().catch(() => void 0);
   }
-  await import_promises59.default.rm(record2.dir, { recursive: true, force: true });
+  await import_promises68.default.rm(record2.dir, { recursive: true, force: true });
 }
-var import_promises59, import_node_path62, engineRecord;
+var import_promises68, import_node_path74, engineRecord;
 var init_sqlserver_clone = __esm({
   "packages/core/src/clones/sqlserver-clone.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises59 = __toESM(require("node:fs/promises"), 1);
-    import_node_path62 = __toESM(require("node:path"), 1);
+    import_promises68 = __toESM(require("node:fs/promises"), 1);
+    import_node_path74 = __toESM(require("node:path"), 1);
     init_platform();
     init_errors();
-    init_clone();
+    init_clone2();
     init_host2();
     init_repository();
     init_cleanup();
@@ -29626,7 +31313,7 @@ async function removeCloneContainers(record2, home) {
   const { DockerRuntime: DockerRuntime2, listCloneContainers: listCloneContainers2 } = await Promise.resolve().then(() => (init_docker(), docker_exports));
   const runtime = new DockerRuntime2();
   if (record2.containerId) await runtime.stop({ containerId: record2.containerId }, { fast: true });
-  for (const c of await listCloneContainers2(runtime.docker, import_node_path63.default.resolve(home))) {
+  for (const c of await listCloneContainers2(runtime.docker, import_node_path75.default.resolve(home))) {
     if (c.cloneId === record2.id) await runtime.stop({ containerId: c.id }, { fast: true });
   }
 }
@@ -29637,7 +31324,7 @@ async function removeClone(record2, opts, action = "teardown") {
   if (record2.engine === "sqlserver") {
     await (await Promise.resolve().then(() => (init_sqlserver_clone(), sqlserver_clone_exports))).removeSqlServerClone(record2, opts.reporter);
   } else {
-    const { driver, engine } = platformFor(record2.engine, opts.home);
+    const { driver, engine } = platformFor(record2.engine, opts.home, diskOf(record2), opts.reporter);
     if (record2.runtime === "docker") await removeCloneContainers(record2, opts.home);
     else {
       const server = serverOf(record2);
@@ -29647,7 +31334,7 @@ async function removeClone(record2, opts, action = "teardown") {
     if (record2.attachment) await driver.unmount(record2.attachment);
     await pausePoint("teardown:unmounted");
     await driver.destroy(record2.childFile);
-    await import_promises60.default.rm(record2.dir, { recursive: true, force: true });
+    await import_promises69.default.rm(record2.dir, { recursive: true, force: true });
   }
   await registry2.remove(record2.id);
   opts.reporter.info(`Removed clone ${record2.id}${record2.name ? ` (${record2.name})` : ""}`);
@@ -29660,13 +31347,16 @@ async function removeClone(record2, opts, action = "teardown") {
     clone: record2.id
   }).catch((e) => opts.reporter.warn(`could not record the teardown in the audit log: ${e.message}`));
 }
-var import_promises60, import_node_path63;
+function diskOf(record2) {
+  return record2.disk ?? (record2.attachment?.driver === "reflink" ? "reflink" : "qcow2");
+}
+var import_promises69, import_node_path75;
 var init_teardown = __esm({
   "packages/core/src/clones/teardown.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises60 = __toESM(require("node:fs/promises"), 1);
-    import_node_path63 = __toESM(require("node:path"), 1);
+    import_promises69 = __toESM(require("node:fs/promises"), 1);
+    import_node_path75 = __toESM(require("node:path"), 1);
     init_platform();
     init_errors();
     init_repository();
@@ -29682,7 +31372,7 @@ var init_teardown = __esm({
 // packages/core/src/clones/child-disk.ts
 async function createChildDisk(driver, repository, image, topBlob, childFile) {
   if (!image.manifest.parent) return driver.createChild(topBlob, childFile, image.manifest.disk.digest);
-  if (!supportsLayers(driver)) {
+  if (!clonesLayers(driver)) {
     throw new NotSupportedError(`${image.name}:${image.version} is a layered version, which the ${driver.name} disk driver cannot clone; publish it flattened (dbclone promote --flatten).`);
   }
   const layers = await pullLayers(repository, image);
@@ -29781,11 +31471,11 @@ var init_named_clone = __esm({
 
 // packages/core/src/clones/build-sweep.ts
 async function sweepDeadBuilds(home, reporter) {
-  const workRoot = import_node_path64.default.join(home, "work");
+  const workRoot = import_node_path76.default.join(home, "work");
   const released = [];
-  for (const entry of await (0, import_promises61.readdir)(workRoot, { withFileTypes: true }).catch(() => [])) {
+  for (const entry of await (0, import_promises70.readdir)(workRoot, { withFileTypes: true }).catch(() => [])) {
     if (!entry.isDirectory() || !BUILD_DIR_PATTERN.test(entry.name)) continue;
-    const dir = import_node_path64.default.join(workRoot, entry.name);
+    const dir = import_node_path76.default.join(workRoot, entry.name);
     const record2 = await readBuildRecord(dir);
     if (record2 ? ownerAlive(record2.owner) : await isRecent(dir)) continue;
     reporter.info(`gc: sweeping build work dir ${dir} (${record2 ? `its process ${record2.owner.pid} is gone` : "no build record"})`);
@@ -29799,7 +31489,7 @@ async function sweepBuildDir(home, dir, reporter) {
     await stopPostgres(server.pid, { fast: true });
     released.push(`server ${server.pid}`);
     if (server.socketDir) {
-      await (0, import_promises61.rm)(server.socketDir, { recursive: true, force: true });
+      await (0, import_promises70.rm)(server.socketDir, { recursive: true, force: true });
       released.push(`directory ${server.socketDir}`);
     }
   }
@@ -29809,23 +31499,23 @@ async function sweepBuildDir(home, dir, reporter) {
     await driver.release(resource);
     released.push(`${resource.kind} ${resource.id}`);
   }
-  await (0, import_promises61.rm)(dir, { recursive: true, force: true });
+  await (0, import_promises70.rm)(dir, { recursive: true, force: true });
   released.push(`directory ${dir}`);
   return released;
 }
 function unmaskedFirst(dir) {
-  const staging = import_node_path64.default.join(dir, "staging");
+  const staging = import_node_path76.default.join(dir, "staging");
   const rank = (r) => r.id.startsWith(staging) || (r.detail ?? "").includes(staging) ? 0 : 1;
   const kinds = ["mount", "loop", "daemon", "fuse-export", "file"];
   return (a, b) => kinds.indexOf(a.kind) - kinds.indexOf(b.kind) || rank(a) - rank(b);
 }
 async function postgresUnder(dir) {
   const found = [];
-  for (const entry of await (0, import_promises61.readdir)("/proc").catch(() => [])) {
+  for (const entry of await (0, import_promises70.readdir)("/proc").catch(() => [])) {
     if (!/^\d+$/.test(entry)) continue;
     let argv;
     try {
-      argv = (await (0, import_promises61.readFile)(`/proc/${entry}/cmdline`, "utf8")).split("\0");
+      argv = (await (0, import_promises70.readFile)(`/proc/${entry}/cmdline`, "utf8")).split("\0");
     } catch {
       continue;
     }
@@ -29835,27 +31525,27 @@ async function postgresUnder(dir) {
     if (!dataDir || !isInside2(dataDir, dir)) continue;
     const socketSetting = argv.find((a) => a.startsWith("unix_socket_directories="));
     const socketDir = socketSetting?.slice("unix_socket_directories=".length);
-    const ours = socketDir && import_node_path64.default.dirname(socketDir) === import_node_os10.default.tmpdir() && import_node_path64.default.basename(socketDir).startsWith("dbclone-pg-");
+    const ours = socketDir && import_node_path76.default.dirname(socketDir) === import_node_os10.default.tmpdir() && import_node_path76.default.basename(socketDir).startsWith("dbclone-pg-");
     found.push({ pid: Number(entry), socketDir: ours ? socketDir : void 0 });
   }
   return found;
 }
 function isInside2(p, dir) {
-  const rel = import_node_path64.default.relative(dir, import_node_path64.default.resolve(p));
-  return rel !== "" && !rel.startsWith("..") && !import_node_path64.default.isAbsolute(rel);
+  const rel = import_node_path76.default.relative(dir, import_node_path76.default.resolve(p));
+  return rel !== "" && !rel.startsWith("..") && !import_node_path76.default.isAbsolute(rel);
 }
 async function isRecent(dir) {
-  const st = await (0, import_promises61.stat)(dir).catch(() => void 0);
+  const st = await (0, import_promises70.stat)(dir).catch(() => void 0);
   return !!st && Date.now() - st.mtimeMs < UNRECORDED_GRACE_MS;
 }
-var import_promises61, import_node_os10, import_node_path64, UNRECORDED_GRACE_MS;
+var import_promises70, import_node_os10, import_node_path76, UNRECORDED_GRACE_MS;
 var init_build_sweep = __esm({
   "packages/core/src/clones/build-sweep.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises61 = require("node:fs/promises");
+    import_promises70 = require("node:fs/promises");
     import_node_os10 = __toESM(require("node:os"), 1);
-    import_node_path64 = __toESM(require("node:path"), 1);
+    import_node_path76 = __toESM(require("node:path"), 1);
     init_build_record();
     init_platform();
     init_launch();
@@ -29889,32 +31579,35 @@ async function collectLocked(registry2, opts) {
   for (const id of await removeOrphanContainers2(opts.home, new Set(records.map((r) => r.id)), opts.reporter)) {
     result.released.push(`container ${id}`);
   }
-  const clonesDir = import_node_path65.default.join(opts.home, "clones");
+  const clonesDir = import_node_path77.default.join(opts.home, "clones");
   const known = new Set(records.map((r) => r.dir));
   const sqlHost = (await Promise.resolve().then(() => (init_host2(), host_exports))).sqlServerHost();
-  const driver = sqlHost.platform === "win32" ? sqlHost.disk(import_node_path65.default.join(opts.home, "state"), opts.reporter) : platformFor("postgres", opts.home).driver;
-  for (const resource of await driver.list(clonesDir)) {
-    if (!resource.ownerDir || known.has(resource.ownerDir) || !isCloneDir(clonesDir, resource.ownerDir)) continue;
-    await driver.release(resource);
-    result.released.push(`${resource.kind} ${resource.id}`);
+  const drivers = sqlHost.platform === "win32" ? [sqlHost.disk(import_node_path77.default.join(opts.home, "state"), opts.reporter)] : allCloneDiskDrivers(opts.home, opts.reporter);
+  for (const driver of drivers) {
+    for (const resource of await driver.list(clonesDir)) {
+      if (!resource.ownerDir || known.has(resource.ownerDir) || !isCloneDir(clonesDir, resource.ownerDir)) continue;
+      await driver.release(resource);
+      result.released.push(`${resource.kind} ${resource.id}`);
+    }
+    result.released.push(...await driver.sweep?.() ?? []);
   }
-  for (const entry of await import_promises62.default.readdir(clonesDir, { withFileTypes: true }).catch(() => [])) {
-    const dir = import_node_path65.default.join(clonesDir, entry.name);
+  for (const entry of await import_promises71.default.readdir(clonesDir, { withFileTypes: true }).catch(() => [])) {
+    const dir = import_node_path77.default.join(clonesDir, entry.name);
     if (!entry.isDirectory() || known.has(dir) || !CLONE_ID_PATTERN.test(entry.name)) continue;
-    await import_promises62.default.rm(dir, { recursive: true, force: true });
+    await import_promises71.default.rm(dir, { recursive: true, force: true });
     result.released.push(`directory ${dir}`);
   }
   result.released.push(...await sweepDeadBuilds(opts.home, opts.reporter));
   let cacheTemps = 0;
-  for (const cacheDir of /* @__PURE__ */ new Set([import_node_path65.default.join(opts.home, "cache"), defaultCacheDir()])) {
-    cacheTemps += await removeStaleTemps(import_node_path65.default.join(cacheDir, "blobs", "sha256"), 60 * 6e4);
-    cacheTemps += await removeDeadPartials(import_node_path65.default.join(cacheDir, "partial"));
+  for (const cacheDir of /* @__PURE__ */ new Set([import_node_path77.default.join(opts.home, "cache"), defaultCacheDir()])) {
+    cacheTemps += await removeStaleTemps(import_node_path77.default.join(cacheDir, "blobs", "sha256"), 60 * 6e4);
+    cacheTemps += await removeDeadPartials(import_node_path77.default.join(cacheDir, "partial"));
   }
   if (cacheTemps > 0) result.released.push(`${cacheTemps} partial cache blob(s)`);
   return result;
 }
 function isCloneDir(clonesDir, dir) {
-  return import_node_path65.default.dirname(dir) === clonesDir && CLONE_ID_PATTERN.test(import_node_path65.default.basename(dir));
+  return import_node_path77.default.dirname(dir) === clonesDir && CLONE_ID_PATTERN.test(import_node_path77.default.basename(dir));
 }
 async function whyCollect(record2, now) {
   if (isExpired(record2, now)) return "expired";
@@ -29937,17 +31630,17 @@ async function removeOrphanContainers2(home, liveIds, reporter) {
     reporter.debug(`gc: no Docker engine to look for containers in: ${e.message}`);
     return [];
   }
-  const removed = await docker.removeOrphanContainers(client, import_node_path65.default.resolve(home), liveIds);
+  const removed = await docker.removeOrphanContainers(client, import_node_path77.default.resolve(home), liveIds);
   for (const c of removed) reporter.info(`gc: removed container ${c.name || c.id.slice(0, 12)} of clone ${c.cloneId}, which has no record`);
   return removed.map((c) => c.name || c.id.slice(0, 12));
 }
-var import_promises62, import_node_path65, STALE_CREATING_MS;
+var import_promises71, import_node_path77, STALE_CREATING_MS;
 var init_gc2 = __esm({
   "packages/core/src/clones/gc.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises62 = __toESM(require("node:fs/promises"), 1);
-    import_node_path65 = __toESM(require("node:path"), 1);
+    import_promises71 = __toESM(require("node:fs/promises"), 1);
+    import_node_path77 = __toESM(require("node:path"), 1);
     init_platform();
     init_runtime2();
     init_build_sweep();
@@ -29990,7 +31683,7 @@ async function createClone(opts) {
     reporter.warn(`Replacing the clone named ${opts.name}: ${decision.reason}.`);
     await removeClone(previous, { home: opts.home, reporter, repository });
   }
-  const { driver, engine } = platformFor(image.manifest.engine.kind, opts.home);
+  const { driver, engine, disk } = clonePlatformFor(image.manifest.engine.kind, opts.home, { disk: opts.disk, reporter });
   const runtimeKind = opts.runtime ?? "host";
   const host = opts.host ?? "127.0.0.1";
   const runtime = runtimeKind === "docker" ? await runtimeFor("docker", { ...opts.docker, hostAddress: host }) : void 0;
@@ -30001,13 +31694,14 @@ async function createClone(opts) {
   await driver.rememberVerified?.(blob, image.manifest.disk.digest);
   const config2 = await readRepositoryConfig(repository);
   const ttlSeconds = capTtl(opts.ttlSeconds ?? (previous ? inheritedTtl(previous) : void 0), config2.maxTtlSeconds);
-  const password = previous?.password ?? import_node_crypto27.default.randomBytes(24).toString("base64url");
+  const password = previous?.password ?? import_node_crypto28.default.randomBytes(24).toString("base64url");
   reporter.secret(password);
   const record2 = await registry2.reserve({
     name: opts.name,
     image: { name: image.name, version: image.version, manifestDigest: image.manifestDigest, diskDigest: image.manifest.disk.digest },
     engine: image.manifest.engine.kind,
     host,
+    disk,
     runtime: runtimeKind,
     password,
     databases: image.manifest.databases.map((d) => d.name),
@@ -30019,11 +31713,11 @@ async function createClone(opts) {
   }, { preferredPort: previous?.port });
   const cleanup = new CleanupStack(reporter);
   cleanup.push("forget the clone record", () => registry2.remove(record2.id));
-  cleanup.push("remove the clone directory", () => import_promises63.default.rm(record2.dir, { recursive: true, force: true }));
+  cleanup.push("remove the clone directory", () => import_promises72.default.rm(record2.dir, { recursive: true, force: true }));
   await pausePoint("clone:reserved");
   try {
-    await import_promises63.default.mkdir(record2.dir, { recursive: true, mode: 457 });
-    await import_promises63.default.chmod(record2.dir, 457);
+    await import_promises72.default.mkdir(record2.dir, { recursive: true, mode: 457 });
+    await import_promises72.default.chmod(record2.dir, 457);
     const child = await createChildDisk(driver, repository, image, blob, record2.childFile);
     cleanup.push("delete the child disk", () => driver.destroy(child.file));
     await pausePoint("clone:child-created");
@@ -30036,7 +31730,7 @@ async function createClone(opts) {
       {
         port: record2.port,
         host: record2.host,
-        runDir: import_node_path66.default.join(record2.dir, "run"),
+        runDir: import_node_path78.default.join(record2.dir, "run"),
         durability: opts.durability ?? "ephemeral",
         cloneId: record2.id,
         imageDigest: image.manifestDigest,
@@ -30072,7 +31766,7 @@ async function createClone(opts) {
     const readySeconds = secondsSince(started);
     cleanup.dismiss();
     await pausePoint("clone:ready");
-    const childDiskBytes = await allocatedBytes(child.file);
+    const childDiskBytes = driver.ownBytes ? await driver.ownBytes(child.file) : await allocatedBytes(child.file);
     const where2 = server.containerId ? ` (container ${server.containerId.slice(0, 12)})` : "";
     reporter.debug(`Clone ${record2.id} of ${image.name}:${image.version} ready in ${readySeconds.toFixed(3)} s on ${record2.host}:${record2.port}${where2}`);
     return { created: true, clone: clone2, credentials, image, readySeconds, childDiskBytes, replaced };
@@ -30103,24 +31797,24 @@ async function reuseResult(record2, image, newer, opts, started) {
 }
 function serverOf(record2) {
   if (!record2.serverPid) return void 0;
-  return { pid: record2.serverPid, host: record2.host, port: record2.port, socketDir: import_node_path66.default.join(record2.dir, "run"), adminUser: "" };
+  return { pid: record2.serverPid, host: record2.host, port: record2.port, socketDir: import_node_path78.default.join(record2.dir, "run"), adminUser: "" };
 }
 async function containerLabels(cloneId, home) {
   const { cloneLabels: cloneLabels2 } = await Promise.resolve().then(() => (init_docker(), docker_exports));
-  return cloneLabels2(cloneId, import_node_path66.default.resolve(home));
+  return cloneLabels2(cloneId, import_node_path78.default.resolve(home));
 }
 async function allocatedBytes(file2) {
-  const st = await import_promises63.default.stat(file2).catch(() => void 0);
+  const st = await import_promises72.default.stat(file2).catch(() => void 0);
   return st ? st.blocks * 512 : 0;
 }
-var import_node_crypto27, import_promises63, import_node_path66, DEFAULT_TIMEOUT_MS;
+var import_node_crypto28, import_promises72, import_node_path78, DEFAULT_TIMEOUT_MS;
 var init_lifecycle = __esm({
   "packages/core/src/clones/lifecycle.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto27 = __toESM(require("node:crypto"), 1);
-    import_promises63 = __toESM(require("node:fs/promises"), 1);
-    import_node_path66 = __toESM(require("node:path"), 1);
+    import_node_crypto28 = __toESM(require("node:crypto"), 1);
+    import_promises72 = __toESM(require("node:fs/promises"), 1);
+    import_node_path78 = __toESM(require("node:path"), 1);
     init_platform();
     init_errors();
     init_reporter();
@@ -30148,17 +31842,17 @@ var init_lifecycle = __esm({
 async function runDemo(opts) {
   const print = opts.print ?? ((line) => process.stdout.write(`${line}
 `));
-  const tmp = await import_promises64.default.mkdtemp(import_node_path67.default.join(import_node_os11.default.tmpdir(), "dbclone-demo-"));
-  await import_promises64.default.chmod(tmp, 457);
-  const home = opts.home ?? import_node_path67.default.join(tmp, "home");
-  const repository = await openRepository(opts.repo ?? import_node_path67.default.join(tmp, "repository"));
+  const tmp = await import_promises73.default.mkdtemp(import_node_path79.default.join(import_node_os11.default.tmpdir(), "dbclone-demo-"));
+  await import_promises73.default.chmod(tmp, 457);
+  const home = opts.home ?? import_node_path79.default.join(tmp, "home");
+  const repository = await openRepository(opts.repo ?? import_node_path79.default.join(tmp, "repository"));
   const clones = [];
   try {
     print(`1. Making a sample shop database of about ${opts.sizeMb} MB (customers, products, orders)\u2026`);
     const dumpStart = performance.now();
-    const dump = import_node_path67.default.join(tmp, "shop.dump");
+    const dump = import_node_path79.default.join(tmp, "shop.dump");
     await createSampleDump(dump, { sizeMb: opts.sizeMb, seed: 42, reporter: opts.reporter });
-    print(`   pg_dump written in ${secondsSince(dumpStart).toFixed(1)} s (${mb((await import_promises64.default.stat(dump)).size)})`);
+    print(`   pg_dump written in ${secondsSince(dumpStart).toFixed(1)} s (${mb2((await import_promises73.default.stat(dump)).size)})`);
     print("2. Building image demo/shop:v1 (restore \u2192 mask \u2192 VACUUM FULL \u2192 fresh base disk \u2192 leak scan \u2192 publish)\u2026");
     print(`   masking customers' names, emails, phones, addresses and birth dates with the demo key "${DEMO_MASKING_KEY}" (demo key, not a secret)`);
     const policy = parsePolicy(DEMO_POLICY, "demo policy");
@@ -30172,12 +31866,13 @@ async function runDemo(opts) {
       masking: { policy, key: { bytes: Buffer.from(DEMO_MASKING_KEY), insecure: true }, preview: { database: "shop", schema: "public", table: "customers" } }
     });
     const manifest = build.image.manifest;
-    print(`   built in ${build.timings.totalSeconds.toFixed(1)} s; image ${build.image.manifestDigest.slice(0, 19)}\u2026, base disk ${mb(manifest.disk.sizeBytes)}`);
+    print(`   built in ${build.timings.totalSeconds.toFixed(1)} s; image ${build.image.manifestDigest.slice(0, 19)}\u2026, base disk ${mb2(manifest.disk.sizeBytes)}`);
     const masking = build.masking;
     printPreview(print, masking.preview);
     const leak = masking.leakScan;
     print(`   masked ${masking.columns} columns in ${masking.rowsChanged} rows (${masking.maskSeconds.toFixed(1)} s)`);
-    print(`   leak scan: ${leak.probes} original values searched (UTF-8 and UTF-16LE) in all ${mb(leak.bytesScanned)} of the base disk at ${leak.mbPerSecond.toFixed(0)} MB/s \u2192 ${leak.hits} hits`);
+    print(`   leak scan: ${leakScanLine(leak)}`);
+    for (const c of leak.copies) print(`     copy ${c.verdict}: ${c.column} holds ${c.originals} value(s) of masked ${c.source}`);
     print("3. Making two clones\u2026");
     for (const name of ["alice", "bob"]) {
       const clone2 = await createClone({ repository, ref: "demo/shop:v1", home, reporter: opts.reporter, name: `demo-${name}`, ttlSeconds: 3600 });
@@ -30194,13 +31889,13 @@ async function runDemo(opts) {
     const isolated = aliceAfter === 0 && bobAfter === before && before > 0;
     print(`   orders: alice ${aliceAfter}, bob ${bobAfter} (was ${before}) \u2192 ${isolated ? "isolated" : "NOT ISOLATED"}`);
     const childBytes = [];
-    for (const c of clones) childBytes.push((await import_promises64.default.stat(c.clone.childFile)).blocks * 512);
+    for (const c of clones) childBytes.push((await import_promises73.default.stat(c.clone.childFile)).blocks * 512);
     const cloneReadySeconds = clones.map((c) => c.readySeconds);
     print("5. Tearing down\u2026");
     const tdStart = performance.now();
     for (const c of clones.splice(0)) await teardownClones({ home, reporter: opts.reporter, id: c.clone.id, repository });
     const teardownSeconds = secondsSince(tdStart);
-    const leftovers = (await platformFor("postgres", home).driver.list(import_node_path67.default.join(home, "clones"))).map((r) => `${r.kind} ${r.id}`);
+    const leftovers = (await platformFor("postgres", home).driver.list(import_node_path79.default.join(home, "clones"))).map((r) => `${r.kind} ${r.id}`);
     const report = {
       sampleMb: opts.sizeMb,
       buildSeconds: build.timings.totalSeconds,
@@ -30210,13 +31905,13 @@ async function runDemo(opts) {
       childBytes,
       isolated,
       leftovers,
-      masking: { columns: masking.columns, rowsChanged: masking.rowsChanged, maskSeconds: masking.maskSeconds, leakScan: { bytesScanned: leak.bytesScanned, probes: leak.probes, hits: leak.hits, mbPerSecond: leak.mbPerSecond } }
+      masking: { columns: masking.columns, rowsChanged: masking.rowsChanged, maskSeconds: masking.maskSeconds, leakScan: leak }
     };
     printSummary(print, report);
     return report;
   } finally {
     for (const c of clones) await teardownClones({ home, reporter: opts.reporter, id: c.clone.id, repository }).catch(() => void 0);
-    if (!opts.home) await import_promises64.default.rm(tmp, { recursive: true, force: true });
+    if (!opts.home) await import_promises73.default.rm(tmp, { recursive: true, force: true });
   }
 }
 function printSummary(print, r) {
@@ -30225,10 +31920,10 @@ function printSummary(print, r) {
   print(`  build (restore + fresh base + publish)   ${r.buildSeconds.toFixed(2)} s`);
   print(`  clone ready                              ${r.cloneReadySeconds.map((s) => `${s.toFixed(3)} s`).join(", ")}`);
   print(`  teardown (both clones)                   ${r.teardownSeconds.toFixed(3)} s`);
-  print(`  base disk                                ${mb(r.baseBytes)}`);
-  print(`  child disks                              ${r.childBytes.map(mb).join(", ")}`);
+  print(`  base disk                                ${mb2(r.baseBytes)}`);
+  print(`  child disks                              ${r.childBytes.map(mb2).join(", ")}`);
   print(`  isolation                                ${r.isolated ? "yes" : "NO"}`);
-  if (r.masking) print(`  masking / leak scan                      ${r.masking.columns} columns, ${r.masking.maskSeconds.toFixed(1)} s / ${r.masking.leakScan.hits} hits in ${mb(r.masking.leakScan.bytesScanned)}`);
+  if (r.masking) print(`  masking / leak scan                      ${r.masking.columns} columns, ${r.masking.maskSeconds.toFixed(1)} s / ${r.masking.leakScan.hits} hits in ${mb2(r.masking.leakScan.bytesScanned)}`);
   print(`  left behind                              ${r.leftovers.length ? r.leftovers.join(", ") : "nothing"}`);
 }
 function printPreview(print, preview) {
@@ -30240,7 +31935,11 @@ function printPreview(print, preview) {
     print(`     ${column2.padEnd(12)} ${String(before).padEnd(34)} ${before === after ? "(unchanged)" : `\u2192 ${after}`}`);
   }
 }
-function mb(bytes) {
+function leakScanLine(l) {
+  const legit = l.matches ?? 0;
+  return `${l.valuesSearched} of ${l.valuesTotal} distinct original values searched (UTF-8 and UTF-16LE) in all ${mb2(l.bytesScanned)} of the base disk at ${l.mbPerSecond.toFixed(0)} MB/s \u2192 ${legit - l.hits} present legitimately (${Object.entries(l.explained).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(", ") || "none"}), ${l.hits} hits`;
+}
+function mb2(bytes) {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 async function query(clone2, sql) {
@@ -30256,14 +31955,14 @@ async function countOrders(clone2) {
   const result = await query(clone2, "SELECT count(*)::int AS n FROM orders");
   return result.rows[0].n;
 }
-var import_promises64, import_node_os11, import_node_path67, import_pg6, DEMO_MASKING_KEY, DEMO_POLICY;
+var import_promises73, import_node_os11, import_node_path79, import_pg6, DEMO_MASKING_KEY, DEMO_POLICY;
 var init_run_demo = __esm({
   "packages/core/src/demo/run-demo.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises64 = __toESM(require("node:fs/promises"), 1);
+    import_promises73 = __toESM(require("node:fs/promises"), 1);
     import_node_os11 = __toESM(require("node:os"), 1);
-    import_node_path67 = __toESM(require("node:path"), 1);
+    import_node_path79 = __toESM(require("node:path"), 1);
     import_pg6 = __toESM(require_pg(), 1);
     init_build2();
     init_platform();
@@ -30274,7 +31973,7 @@ var init_run_demo = __esm({
     init_load_policy();
     DEMO_MASKING_KEY = "dbclone-demo-key-not-a-secret";
     DEMO_POLICY = `masking:
-  onUnmaskedPii: warn
+  onUnmaskedPii: fail
   databases:
     shop:
       tables:
@@ -30997,14 +32696,14 @@ async function promoteClone(opts) {
   if (record2.engine !== "postgres") throw new NotSupportedError(`promoting ${record2.engine} clones is not supported yet`);
   await refuseExisting(repository, target.name, target.version);
   const source = await repository.resolve({ name: record2.image.name, digest: record2.image.manifestDigest });
-  const { driver, engine } = platformFor(record2.engine, opts.home);
-  if (!supportsLayers(driver)) throw new NotSupportedError(`the ${driver.name} disk driver cannot promote clones`);
+  const { driver, engine } = platformFor(record2.engine, opts.home, diskOf(record2), opts.reporter);
+  if (!supportsLayers(driver)) throw new NotSupportedError(`the ${driver.name} disk driver cannot promote clones yet; clone with --disk qcow2 to promote`);
   const label2 = `${target.name}:${target.version}`;
   const sourceLabel = `${source.name}:${source.version}`;
-  const workDir = import_node_path68.default.join(opts.home, "work", `promote-${import_node_crypto28.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path80.default.join(opts.home, "work", `promote-${import_node_crypto29.default.randomBytes(5).toString("hex")}`);
   try {
     await registry2.patch(record2.id, { state: "stopping", owner: currentProcess() });
-    await import_promises65.default.mkdir(workDir, { recursive: true });
+    await import_promises74.default.mkdir(workDir, { recursive: true });
     await writeBuildRecord(workDir, { ...newBuildRecord(workDir, label2), mounts: [] });
     const server = { ...serverOf(record2), adminUser: ADMIN_USER };
     reporter.info(`Promoting clone ${record2.id} of ${sourceLabel} to ${label2}${opts.flatten ? " (flattened)" : ""}`);
@@ -31018,7 +32717,7 @@ async function promoteClone(opts) {
     await driver.unmount(record2.attachment);
     const layers = await pullLayers(repository, source);
     const child = { file: record2.childFile, parents: layers.map((l) => l.file) };
-    const out = import_node_path68.default.join(workDir, `disk.${driver.format}`);
+    const out = import_node_path80.default.join(workDir, `disk.${driver.format}`);
     const sealed = opts.flatten ? await driver.flatten(child, out) : await driver.sealLayer(child, out);
     await pausePoint("promote:sealed");
     const masking = await promotedMasking(source, sealed, reporter);
@@ -31071,7 +32770,7 @@ async function promoteClone(opts) {
     if (e instanceof DbcloneError) throw e;
     throw new CloneError(`promoting clone ${record2.id} to ${label2} failed: ${e.message}`, { cause: e });
   } finally {
-    await import_promises65.default.rm(workDir, { recursive: true, force: true });
+    await import_promises74.default.rm(workDir, { recursive: true, force: true });
   }
 }
 async function refuseExisting(repository, name, version2) {
@@ -31083,14 +32782,14 @@ async function refuseExisting(repository, name, version2) {
   }
   throw new VersionExistsError(`image ${name} version ${version2} already exists; versions are immutable: choose a new version`);
 }
-var import_node_crypto28, import_promises65, import_node_path68;
+var import_node_crypto29, import_promises74, import_node_path80;
 var init_promote = __esm({
   "packages/core/src/clones/promote.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto28 = __toESM(require("node:crypto"), 1);
-    import_promises65 = __toESM(require("node:fs/promises"), 1);
-    import_node_path68 = __toESM(require("node:path"), 1);
+    import_node_crypto29 = __toESM(require("node:crypto"), 1);
+    import_promises74 = __toESM(require("node:fs/promises"), 1);
+    import_node_path80 = __toESM(require("node:path"), 1);
     init_platform();
     init_disk();
     init_postgres();
@@ -32004,7 +33703,7 @@ function sourcesFrom(opts) {
       kinds.length === 0 ? "build needs a source: --from-dump FILE (repeatable), --from-datadir DIR, --from-server URL or --from-basebackup DIR" : `build takes one kind of source, got ${kinds.join(" and ")}`
     );
   }
-  if (opts.fromDump?.length) return opts.fromDump.map((path71) => ({ kind: "dump", path: path71 }));
+  if (opts.fromDump?.length) return opts.fromDump.map((path83) => ({ kind: "dump", path: path83 }));
   if (opts.fromDatadir) return [{ kind: "datadir", path: opts.fromDatadir }];
   if (opts.fromBasebackup) {
     const defined = Object.fromEntries(Object.entries(pitr).filter(([, v]) => v !== void 0));
@@ -32013,7 +33712,7 @@ function sourcesFrom(opts) {
   return [{ kind: "server", url: opts.fromServer }];
 }
 function registerBuild(program2, ctx) {
-  program2.command("build").description("build and publish a new image version").argument("<image>", "image name, e.g. orders").option("--from-dump <file>", "a pg_dump file (repeatable: one per database)", collect).option("--from-datadir <dir>", "a stopped PostgreSQL data directory").option("--from-server <url>", "a live server to dump (postgresql://\u2026)").option("--from-basebackup <dir>", "a pg_basebackup output directory (plain or tar format); see docs/refresh.md").option("--engine <engine>", "postgres (default) or sqlserver (Windows runner with SQL Server; see docs/windows.md)").option("--from-backup <file>", "SQL Server: a full database backup (.bak)").option("--differential <file>", "SQL Server: a differential backup based on --from-backup").option("--log <file>", "SQL Server: a transaction log backup (repeatable; any order)", collect).option("--database <name>", "SQL Server: restore under this database name (default: the backup's)").option("--wal-archive <dir>", "with --from-basebackup: directory of archived WAL segments to replay").option("--recovery-target-time <time>", "replay WAL up to this time, with a zone (e.g. 2026-03-01T04:00:00Z); default: the archive's end").option("--recovery-target-lsn <lsn>", "replay WAL up to this WAL location (e.g. 0/3000148)").option("--keep-recovery-state <dir>", "keep the replayed, unpromoted state here and continue it next build (nightly refresh)").option("--version <version>", "version to publish (default: UTC timestamp)").option("--tag <tag>", "movable tag to point at the new version (repeatable; default latest)", collect).option("--label <key=value>", "label stored in the manifest (repeatable)", collectLabel).option("--policy <file>", "masking policy: dbclone.yml (its masking: section) or a policy file; key from $DBCLONE_MASKING_KEY").option("--variant <name>", "publish only this variant of the policy (repeatable; default: all its variants)", collect).option("--insecure-random-key", "mask with a throw-away random key when DBCLONE_MASKING_KEY is not set (pseudonyms change every build)").addHelpText(
+  program2.command("build").description("build and publish a new image version").argument("<image>", "image name, e.g. orders").option("--from-dump <file>", "a pg_dump file (repeatable: one per database)", collect).option("--from-datadir <dir>", "a stopped PostgreSQL data directory").option("--from-server <url>", "a live server to dump (postgresql://\u2026)").option("--from-basebackup <dir>", "a pg_basebackup output directory (plain or tar format); see docs/refresh.md").option("--engine <engine>", "postgres (default) or sqlserver (Windows runner with SQL Server; see docs/windows.md)").option("--from-backup <file>", "SQL Server: a full database backup (.bak)").option("--differential <file>", "SQL Server: a differential backup based on --from-backup").option("--log <file>", "SQL Server: a transaction log backup (repeatable; any order)", collect).option("--database <name>", "SQL Server: restore under this database name (default: the backup's)").option("--wal-archive <dir>", "with --from-basebackup: directory of archived WAL segments to replay").option("--recovery-target-time <time>", "replay WAL up to this time, with a zone (e.g. 2026-03-01T04:00:00Z); default: the archive's end").option("--recovery-target-lsn <lsn>", "replay WAL up to this WAL location (e.g. 0/3000148)").option("--keep-recovery-state <dir>", "keep the replayed, unpromoted state here and continue it next build (nightly refresh)").option("--version <version>", "version to publish (default: UTC timestamp)").option("--tag <tag>", "movable tag to point at the new version (repeatable; default latest)", collect).option("--label <key=value>", "label stored in the manifest (repeatable)", collectLabel).option("--policy <file>", "masking policy: dbclone.yml (its masking: section) or a policy file; key from $DBCLONE_MASKING_KEY").option("--variant <name>", "publish only this variant of the policy (repeatable; default: all its variants)", collect).option("--unmasked <reason>", "without --policy: publish even though the PII scan found personal data, for this reason (recorded in the manifest)").option("--insecure-random-key", "mask with a throw-away random key when DBCLONE_MASKING_KEY is not set (pseudonyms change every build)").addHelpText(
     "after",
     examples(
       "dbclone build orders --from-dump orders.dump",
@@ -32048,15 +33747,22 @@ function registerBuild(program2, ctx) {
         reporter: ctx.reporter,
         tags: opts.tag,
         labels: opts.label,
-        ...policy && key ? { masking: { policy, key, ...variant ? { variant } : {} } } : {}
+        ...policy && key ? { masking: { policy, key, ...variant ? { variant } : {} } } : {},
+        ...opts.unmasked !== void 0 ? { unmasked: { reason: opts.unmasked } } : {}
       });
       const ref = `${name}${variant ? `+${variant}` : ""}:${result.image.version}`;
       built.push({ ref, result });
       if (!json2) {
         ctx.print(`Built ${ref} (${result.image.manifestDigest}) in ${result.timings.totalSeconds.toFixed(1)} s`);
+        const un = result.image.manifest.unmasked;
+        if (un) ctx.print(`  UNMASKED: published with personal data (${un.reason}): ${un.piiCandidates.map((c) => `${c.table}.${c.column}`).join(", ")}`);
         if (result.masking) {
           const m = result.masking;
-          ctx.print(`  masked ${m.columns} column(s), ${m.rowsChanged} rows; leak scan: ${m.leakScan.probes} values in ${m.leakScan.bytesScanned} bytes, ${m.leakScan.hits} hits`);
+          const l = m.leakScan;
+          ctx.print(
+            l.mode === "none" ? `  masked ${m.columns} column(s), ${m.rowsChanged} rows; leak scan SKIPPED by the policy: ${l.reason}` : `  masked ${m.columns} column(s), ${m.rowsChanged} rows; leak scan: ${l.valuesSearched} of ${l.valuesTotal} values searched in ${l.bytesScanned} bytes, ${l.matches - l.hits} present legitimately, ${l.hits} hits`
+          );
+          for (const c of l.copies) ctx.print(`  copy ${c.verdict}: ${c.column} holds ${c.originals} value(s) of masked ${c.source}`);
           for (const c of m.piiCandidates) ctx.print(`  unmasked, looks like PII: ${c.database}.${c.schema}.${c.table}.${c.column} (${c.reasons.join("; ")})`);
         }
       }
@@ -32080,14 +33786,14 @@ function registerBuild(program2, ctx) {
 init_import_meta_url();
 init_errors();
 function registerCatalog(program2, ctx) {
-  program2.command("catalog").description("write a static site of the repository: images, versions, lineage, masking evidence and the verified audit trail").option("--out <dir>", "folder to write the site into (created or replaced; refuses a non-empty folder that is not a catalog)").addHelpText("after", examples("dbclone catalog --out site", "dbclone --repo oci://ghcr.io/acme/images catalog --out site --json")).action(async (opts, cmd) => {
+  program2.command("catalog").description("write a static site of the repository: images, versions, lineage, masking evidence and the verified audit trail").option("--out <dir>", "folder to write the site into (created or replaced; refuses a non-empty folder that is not a catalog)").option("--git <dir>", "git repository holding audit anchor tags (default: the current directory, as audit --verify)").addHelpText("after", examples("dbclone catalog --out site", "dbclone --repo oci://ghcr.io/acme/images catalog --out site --json")).action(async (opts, cmd) => {
     if (!opts.out) throw new UsageError("catalog needs --out <dir>: the folder to write the site into");
     const { writeCatalog: writeCatalog2 } = await Promise.resolve().then(() => (init_catalog(), catalog_exports));
     const repository = await ctx.openRepository(cmd);
-    const result = await writeCatalog2(repository, opts.out);
+    const result = await writeCatalog2(repository, opts.out, { anchorsGitDir: opts.git });
     if (ctx.globals(cmd).json) return writeJson(ctx.io.stdout, result);
     ctx.print(
-      `Catalog of ${result.versions} versions and ${result.auditEvents} audit events written to ${result.outDir}/index.html` + (result.auditVerified ? "" : "\nWARNING: the audit chain does not verify; the catalog's audit page shows where it breaks")
+      `Catalog of ${result.versions} versions and ${result.auditEvents} audit events written to ${result.outDir}/index.html` + (result.auditVerified ? "" : "\nWARNING: an audit chain does not verify or contradicts its anchor; the catalog's audit page shows where it breaks")
     );
   });
 }
@@ -32183,7 +33889,7 @@ function dockerOptions(opts) {
   return { image: opts.dockerImage, memory: opts.memory, cpus, network: opts.dockerNetwork };
 }
 function registerClone(program2, ctx) {
-  program2.command("clone").description("make a writable clone of an image and print how to connect (--json includes the password)").argument("<ref>", "name, name:version, name:tag or name@sha256:<hex>").option("--name <name>", "reuse key: asking again for this name returns the same live clone").option("--ttl <duration>", "lifetime, e.g. 30m, 1h30m, 1d, or none to keep it until torn down (capped by the repository's maxTtl)", DEFAULT_TTL).option("--label <key=value>", "label for teardown --label (repeatable)", collectLabel).option("--durability <mode>", "ephemeral (fast, no fsync) or durable", "ephemeral").option("--reset", "discard a live clone of this --name and make it fresh from the image (same port, user, password)").option("--on-image-change <mode>", "a live --name clone of an older version: keep (its data), recreate or fail", "keep").option("--database <name>", "the database the connection string points at (default the image's first)").option("--timeout <duration>", "give up when not ready within this time: seconds (1.5) or a duration (2m); default 120").option("--runtime <runtime>", "where the clone's server runs: host (a host process, fastest) or docker (a container)", "host").option("--docker-image <image>", "container image for --runtime docker (default postgres:<major> of the image's server)").option("--memory <size>", "memory limit of the container, e.g. 512m, 2g (--runtime docker)").option("--cpus <n>", "CPU limit of the container, e.g. 1.5 (--runtime docker)").option("--docker-network <mode>", "bridge (default: own network, port published on the clone's host) or host (--runtime docker)").addHelpText(
+  program2.command("clone").description("make a writable clone of an image and print how to connect (--json includes the password)").argument("<ref>", "name, name:version, name:tag or name@sha256:<hex>").option("--name <name>", "reuse key: asking again for this name returns the same live clone").option("--ttl <duration>", "lifetime, e.g. 30m, 1h30m, 1d, or none to keep it until torn down (capped by the repository's maxTtl)", DEFAULT_TTL).option("--label <key=value>", "label for teardown --label (repeatable)", collectLabel).option("--durability <mode>", "ephemeral (fast, no fsync) or durable", "ephemeral").option("--reset", "discard a live clone of this --name and make it fresh from the image (same port, user, password)").option("--on-image-change <mode>", "a live --name clone of an older version: keep (its data), recreate or fail", "keep").option("--database <name>", "the database the connection string points at (default the image's first)").option("--timeout <duration>", "give up when not ready within this time: seconds (1.5) or a duration (2m); default 120").option("--runtime <runtime>", "where the clone's server runs: host (a host process, fastest) or docker (a container)", "host").option("--disk <driver>", "clone disk driver: qcow2 (FUSE over the image) or reflink (a copy-on-write copy in a local pool); default qcow2, DBCLONE_DISK sets the preference").option("--docker-image <image>", "container image for --runtime docker (default postgres:<major> of the image's server)").option("--memory <size>", "memory limit of the container, e.g. 512m, 2g (--runtime docker)").option("--cpus <n>", "CPU limit of the container, e.g. 1.5 (--runtime docker)").option("--docker-network <mode>", "bridge (default: own network, port published on the clone's host) or host (--runtime docker)").addHelpText(
     "after",
     examples(
       "dbclone clone orders:latest",
@@ -32198,6 +33904,9 @@ function registerClone(program2, ctx) {
     }
     if (opts.runtime !== "host" && opts.runtime !== "docker") {
       throw new UsageError(`--runtime must be host or docker, got '${opts.runtime}'`);
+    }
+    if (opts.disk !== void 0 && opts.disk !== "qcow2" && opts.disk !== "reflink") {
+      throw new UsageError(`--disk must be qcow2 or reflink, got '${opts.disk}'`);
     }
     if (!ON_IMAGE_CHANGE.includes(opts.onImageChange)) {
       throw new UsageError(`--on-image-change must be one of ${ON_IMAGE_CHANGE.join(", ")}, got '${opts.onImageChange}'`);
@@ -32222,6 +33931,7 @@ function registerClone(program2, ctx) {
       onImageChange: opts.onImageChange,
       database: opts.database,
       runtime: opts.runtime,
+      disk: opts.disk,
       docker
     });
     ctx.reporter.secret(result.credentials.password);
@@ -32312,8 +34022,8 @@ init_import_meta_url();
 init_errors();
 async function sourceFromArgument(arg) {
   if (/^postgres(ql)?:\/\//.test(arg)) return { kind: "server", url: arg };
-  const { stat: stat25 } = await import("node:fs/promises");
-  const s = await stat25(arg).catch(() => void 0);
+  const { stat: stat30 } = await import("node:fs/promises");
+  const s = await stat30(arg).catch(() => void 0);
   if (!s) throw new UsageError(`scan: '${arg}' is neither a postgresql:// URL nor an existing dump file or data directory`);
   return s.isDirectory() ? { kind: "datadir", path: arg } : { kind: "dump", path: arg };
 }
@@ -32365,10 +34075,17 @@ function describeImage(image, tags) {
     `Source:    ${m.source.kind}: ${m.source.description} (captured ${m.source.capturedAt})`
   ];
   if (m.parent) lines.push(`Parent:    ${m.parent}`);
+  if (m.unmasked) {
+    lines.push(`UNMASKED:  published with personal data on purpose: ${m.unmasked.reason}`);
+    lines.push(`           ${m.unmasked.piiCandidates.map((c) => `${String(c.table)}.${String(c.column)}`).join(", ")}`);
+  }
   if (m.masking) {
-    const leak = m.masking.leakScan ? `, leak scan ${m.masking.leakScan.hits} hits in ${formatBytes2(m.masking.leakScan.bytesScanned)}` : "";
+    const l = m.masking.leakScan;
+    const leak = !l ? "" : l.mode === "none" ? `, leak scan skipped: ${l.reason ?? "no reason recorded"}` : `, leak scan ${l.valuesSearched ?? l.probes}${l.valuesTotal !== void 0 ? ` of ${l.valuesTotal}` : ""} values, ${l.hits} hits in ${formatBytes2(l.bytesScanned)}`;
     lines.push(`Masking:   ${m.masking.rules.length} rules, ${m.masking.rowsChanged} rows changed${leak}`);
-  } else lines.push("Masking:   none");
+    for (const c of l?.copies ?? []) lines.push(`           copy ${String(c.verdict)}: ${String(c.column)} holds ${String(c.originals)} value(s) of masked ${String(c.source)}`);
+    for (const n of m.masking.notPersonal ?? []) lines.push(`           not personal: ${n.column} (${n.reason})`);
+  } else if (!m.unmasked) lines.push("Masking:   none");
   if (m.git?.commit) lines.push(`Git:       ${[m.git.repository, m.git.ref, m.git.commit].filter(Boolean).join(" ")}`);
   const labels = Object.entries(m.labels ?? {});
   if (labels.length) lines.push(`Labels:    ${labels.map(([k, v]) => `${k}=${v}`).join(", ")}`);
@@ -32421,8 +34138,8 @@ init_reporter();
 
 // packages/core/src/doctor/probe.ts
 init_import_meta_url();
-var import_promises66 = require("node:fs/promises");
-var import_node_path69 = __toESM(require("node:path"), 1);
+var import_promises75 = require("node:fs/promises");
+var import_node_path81 = __toESM(require("node:path"), 1);
 init_exec();
 function machineProbe(env = process.env, overrides = {}) {
   const probe = {
@@ -32431,12 +34148,12 @@ function machineProbe(env = process.env, overrides = {}) {
     devDir: "/dev",
     postgresRoot: "/usr/lib/postgresql",
     async which(program2) {
-      for (const dir of (probe.env.PATH ?? "").split(import_node_path69.default.delimiter)) {
+      for (const dir of (probe.env.PATH ?? "").split(import_node_path81.default.delimiter)) {
         if (!dir) continue;
-        const file2 = import_node_path69.default.join(dir, program2);
+        const file2 = import_node_path81.default.join(dir, program2);
         try {
-          await (0, import_promises66.access)(file2, import_promises66.constants.X_OK);
-          if ((await (0, import_promises66.stat)(file2)).isFile()) return file2;
+          await (0, import_promises75.access)(file2, import_promises75.constants.X_OK);
+          if ((await (0, import_promises75.stat)(file2)).isFile()) return file2;
         } catch {
         }
       }
@@ -32444,7 +34161,7 @@ function machineProbe(env = process.env, overrides = {}) {
     },
     async kind(file2) {
       try {
-        const s = await (0, import_promises66.stat)(file2);
+        const s = await (0, import_promises75.stat)(file2);
         return s.isCharacterDevice() ? "char" : s.isDirectory() ? "dir" : s.isFile() ? "file" : "other";
       } catch {
         return void 0;
@@ -32459,8 +34176,8 @@ function machineProbe(env = process.env, overrides = {}) {
 
 // packages/core/src/doctor/requirements.ts
 init_import_meta_url();
-var import_promises67 = require("node:fs/promises");
-var import_node_path70 = __toESM(require("node:path"), 1);
+var import_promises76 = require("node:fs/promises");
+var import_node_path82 = __toESM(require("node:path"), 1);
 init_disk();
 var ok = (detail) => ({ status: "ok", detail });
 var programRequirement = (program2, aptPackage) => ({
@@ -32475,7 +34192,7 @@ var deviceRequirement = (id, device, hint, aptPackages) => ({
   id,
   feature: "clones",
   async check(probe) {
-    const file2 = import_node_path70.default.join(probe.devDir, device);
+    const file2 = import_node_path82.default.join(probe.devDir, device);
     return await probe.kind(file2) === "char" ? ok(file2) : { status: "missing", detail: `${file2} is missing`, hint, aptPackages };
   }
 });
@@ -32498,13 +34215,13 @@ var postgresBinaries = {
     const candidates = [];
     if (probe.env.PG_BIN) candidates.push(probe.env.PG_BIN);
     for (const major of postgresMajor !== void 0 ? [postgresMajor] : [17, 16, 15, 14, 13]) {
-      candidates.push(import_node_path70.default.join(probe.postgresRoot, String(major), "bin"));
+      candidates.push(import_node_path82.default.join(probe.postgresRoot, String(major), "bin"));
     }
-    for (const dir of candidates) if (await probe.kind(import_node_path70.default.join(dir, "postgres")) === "file") return ok(dir);
+    for (const dir of candidates) if (await probe.kind(import_node_path82.default.join(dir, "postgres")) === "file") return ok(dir);
     const wanted = postgresMajor !== void 0 ? `PostgreSQL ${postgresMajor}` : "PostgreSQL";
     return {
       status: "missing",
-      detail: `no ${wanted} server binaries (postgres, pg_ctl) in ${import_node_path70.default.join(probe.postgresRoot, "<major>/bin")} or PG_BIN`,
+      detail: `no ${wanted} server binaries (postgres, pg_ctl) in ${import_node_path82.default.join(probe.postgresRoot, "<major>/bin")} or PG_BIN`,
       // Debian's `postgresql` is its default major (15 on Debian 12); a given major is postgresql-<N>.
       aptPackages: [postgresMajor !== void 0 ? `postgresql-${postgresMajor}` : "postgresql"]
     };
@@ -32527,14 +34244,14 @@ var reflinkHome = {
     if (await probe.kind(home) !== "dir") return { status: "advice", detail: `${home} does not exist yet; it is made on first use` };
     let dir;
     try {
-      dir = await (0, import_promises67.mkdtemp)(import_node_path70.default.join(home, ".doctor-"));
-      await (0, import_promises67.writeFile)(import_node_path70.default.join(dir, "a"), "reflink probe");
-      const r = await probe.run("cp", ["--reflink=always", import_node_path70.default.join(dir, "a"), import_node_path70.default.join(dir, "b")]);
+      dir = await (0, import_promises76.mkdtemp)(import_node_path82.default.join(home, ".doctor-"));
+      await (0, import_promises76.writeFile)(import_node_path82.default.join(dir, "a"), "reflink probe");
+      const r = await probe.run("cp", ["--reflink=always", import_node_path82.default.join(dir, "a"), import_node_path82.default.join(dir, "b")]);
       return r.code === 0 ? ok(`${home} supports reflinks`) : { status: "advice", detail: `${home} has no reflink support`, hint: "clones use qcow2 over FUSE; an XFS or btrfs DBCLONE_HOME makes reflink copies possible" };
     } catch (e) {
       return { status: "advice", detail: `could not test reflinks in ${home}: ${e.message}` };
     } finally {
-      if (dir) await (0, import_promises67.rm)(dir, { recursive: true, force: true });
+      if (dir) await (0, import_promises76.rm)(dir, { recursive: true, force: true });
     }
   }
 };
