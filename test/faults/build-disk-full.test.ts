@@ -1,5 +1,6 @@
 // A build whose home fills up mid-restore: the error names the filesystem and its free space, the
-// (unmasked) staging disk is removed, and nothing is published or left mounted or running.
+// (unmasked) staging disk is removed, and nothing is published or left mounted, running or alive
+// in the kernel (a frozen or lazily detached XFS on a loop device whose FUSE export is gone).
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import path from "node:path";
@@ -10,7 +11,7 @@ import { DiskFullError, ImageNotFoundError } from "../../packages/core/src/error
 import { parseImageRef } from "../../packages/core/src/image/reference.js";
 import { silentReporter } from "../../packages/core/src/reporter.js";
 import { makeWorld, type World } from "../integration/clones/fixture.js";
-import { leaksUnder } from "./leaks.js";
+import { leaksUnder, strandedFilesystems, strandedSince } from "./leaks.js";
 
 const canRun = process.getuid?.() === 0 && existsSync("/dev/fuse");
 
@@ -28,6 +29,8 @@ describe.skipIf(!canRun)("a build on a disk that fills up", () => {
   });
 
   it("fails with the filesystem and its free space named, and removes the staging", async () => {
+    // Before: filesystems earlier runs may have stranded (they need a reboot; this run must add none).
+    const strandedBefore = strandedFilesystems(world.root);
     const dump = path.join(world.root, "shop.dump");
     await createSampleDump(dump, { sizeMb: 2, seed: 9 });
     const failed = buildImage({ unmasked: { reason: "synthetic test data" }, repository: world.repository, name: "shop", version: "v1", sources: [{ kind: "dump", path: dump }], home, reporter: silentReporter });
@@ -37,5 +40,8 @@ describe.skipIf(!canRun)("a build on a disk that fills up", () => {
     await expect(world.repository.resolve(parseImageRef("shop:v1"))).rejects.toThrow(ImageNotFoundError);
     expect(leaksUnder(world.root, []).filter((l) => !l.includes(`mount ${home}`))).toEqual([]);
     expect(readdirSync(path.join(home, "work"))).toEqual([]);
+    // A disk whose host filled up must still be unmounted for real: no XFS left alive in the
+    // kernel on a loop device that lost its FUSE export (losetup shows it as "(/)").
+    expect(strandedSince(strandedBefore, world.root)).toEqual([]);
   }, 180_000);
 });

@@ -72,3 +72,36 @@ export function leaksUnder(root: string, keepDirs: string[]): string[] {
       .map((pid) => `process ${pid} ${readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ").slice(0, 160)}`),
   ];
 }
+
+const loopBacking = (dev: string): string | undefined => {
+  try {
+    return readFileSync(`/sys/block/${dev}/loop/backing_file`, "utf8").trim().replace(/ \(deleted\)$/, "");
+  } catch {
+    return undefined; // not bound
+  }
+};
+
+/**
+ * Filesystems stranded in the kernel: an XFS still alive (/sys/fs/xfs/loopN) or a loop device
+ * whose backing is "/" (the FUSE export it sat on is gone), unless its loop is bound to a live
+ * file outside `root` (another test's disk). Neither can be freed without a reboot, so a test
+ * compares the set after it with the set before.
+ */
+export function strandedFilesystems(root: string): Set<string> {
+  const out = new Set<string>();
+  const stranded = (backing: string | undefined) => backing === undefined || backing === "/" || under(backing, root);
+  let xfs: string[] = [];
+  try {
+    xfs = readdirSync("/sys/fs/xfs").filter((d) => d.startsWith("loop"));
+  } catch {
+    // no XFS loaded
+  }
+  for (const dev of xfs) if (stranded(loopBacking(dev))) out.add(`xfs ${dev}`);
+  for (const dev of readdirSync("/sys/block").filter((d) => d.startsWith("loop"))) {
+    if (loopBacking(dev) === "/") out.add(`loop /dev/${dev} (/)`);
+  }
+  return out;
+}
+
+/** What is stranded now and was not in `before`. */
+export const strandedSince = (before: Set<string>, root: string): string[] => [...strandedFilesystems(root)].filter((s) => !before.has(s));

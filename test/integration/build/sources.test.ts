@@ -12,6 +12,7 @@ import { silentReporter } from "../../../packages/core/src/reporter.js";
 import { run } from "../../../packages/core/src/runtime/exec.js";
 import { Tracker, startSourceServer, type SourceServer } from "../engine/fixtures.js";
 import { makeWorld, psql, type World } from "../clones/fixture.js";
+import { strandedFilesystems, strandedSince } from "../../faults/leaks.js";
 
 let world: World;
 let tracker: Tracker;
@@ -129,6 +130,7 @@ describe("build-image refuses bad input and publishes nothing", () => {
   });
 
   it("a staging disk that fills up: a clear error, staging removed, nothing published", async () => {
+    const strandedBefore = strandedFilesystems(world.root);
     // ~400 MB of rows into a 320 MiB disk (XFS's smallest is 300 MB).
     const big = path.join(world.root, "big.sql");
     writeFileSync(
@@ -142,5 +144,7 @@ describe("build-image refuses bad input and publishes nothing", () => {
     expect((await world.repository.list("src")).map((i) => i.version)).not.toContain("full");
     await expectNoBuildLeftovers();
     expect(await world.leftovers()).toEqual([]);
+    // Unmounted for real: no XFS left alive in the kernel, no loop device that lost its export.
+    expect(strandedSince(strandedBefore, world.root)).toEqual([]);
   });
 });

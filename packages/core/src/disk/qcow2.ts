@@ -3,18 +3,19 @@
 import { chmod, mkdir, open, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
-import { CloneError, DigestMismatchError } from "../errors.js";
+import { CloneError, CommandError, DigestMismatchError } from "../errors.js";
 import { run, isRoot } from "../runtime/exec.js";
 import { silentReporter, type Reporter } from "../reporter.js";
 import type { ChildDisk, DiskAttachment, DiskLayer, DiskResource, LayeredDiskDriver, SealedDisk, StagingDisk } from "./types.js";
 import { exportPathsFor, startExport, stopExport, type ExportHandle } from "./qcow2/export.js";
-import { readLoopDevices, detachLoop, unmountPath } from "./qcow2/mounts.js";
+import { readLoopDevices, detachLoop, unmountPath, waitForLoopRelease } from "./qcow2/mounts.js";
 import { backingChain, convertCompact, createChildImage, createChildOverLayer, createImage, imageInfo } from "./qcow2/qemu-img.js";
 import { flattenChain, sealChildAsLayer } from "./qcow2/layers.js";
 import { VerifiedDigestCache, sha256File } from "./qcow2/verified-digests.js";
 import { checkQcow2Prerequisites } from "./qcow2/prerequisites.js";
 import { listLeftovers, releaseLeftover } from "./qcow2/leftovers.js";
 import { failFastOnWriteErrors } from "./qcow2/xfs-error-policy.js";
+import { assertFilesystemAlive, freezeThaw } from "./qcow2/xfs-quiesce.js";
 
 export interface Qcow2DriverOptions {
   /** Where the driver keeps its own state (the verified-digest cache). */
@@ -58,6 +59,7 @@ export class Qcow2Driver implements LayeredDiskDriver {
   async seal(staging: StagingDisk, outFile: string): Promise<SealedDisk> {
     outFile = path.resolve(outFile);
     await this.trim(staging.mountPath);
+    await assertFilesystemAlive(staging.mountPath);
     await this.unmount(staging.attachment);
     const tmp = `${outFile}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
     try {
@@ -146,8 +148,20 @@ export class Qcow2Driver implements LayeredDiskDriver {
     const exportFile = String(attachment.handles.exportFile ?? defaults.exportFile);
     const pidFile = String(attachment.handles.pidFile ?? defaults.pidFile);
     await unmountPath(attachment.mountPath, this.reporter);
-    // `mount -o loop` sets autoclear, so the loop is normally gone with the unmount; detach leftovers.
-    for (const loop of await readLoopDevices()) if (loop.backingFile === exportFile) await detachLoop(loop.device, this.reporter);
+    // `mount -o loop` sets autoclear, so the loop goes when the filesystem is really gone. One
+    // still bound is a filesystem still alive: stopping the daemon now would pull its device away
+    // and leave it in the kernel for good, so the daemon stays until the holder lets go (then gc).
+    const held = await waitForLoopRelease(exportFile);
+    for (const loop of held) await detachLoop(loop.device, this.reporter);
+    const still = (await readLoopDevices()).filter((l) => l.backingFile === exportFile);
+    if (still.length > 0) {
+      throw new CommandError(
+        `The filesystem of ${attachment.mountPath} is still alive on ${still.map((l) => l.device).join(", ")} after unmounting (a process still uses it); its disk daemon is kept running so it can finish. Stop what uses it, then run gc.`,
+        "umount",
+        null,
+        "",
+      );
+    }
     const pid = typeof attachment.handles.daemonPid === "number" ? attachment.handles.daemonPid : undefined;
     await stopExport({ pid, exportFile, pidFile }, this.reporter);
   }
@@ -167,12 +181,12 @@ export class Qcow2Driver implements LayeredDiskDriver {
   /**
    * Give freed blocks back to the qcow2 (loop discard → FUSE fallocate → qcow2 discard) so deleted
    * data is neither copied into nor published with the blob. XFS's FITRIM skips extents freed by
-   * transactions not yet checkpointed ("busy"); a freeze/thaw quiesces the log so none are left.
+   * transactions not yet checkpointed ("busy"); a freeze/thaw quiesces the log so none are left
+   * (through one descriptor: see xfs-quiesce.ts for why a separate thaw could leave it frozen).
    */
   async trim(mountPath: string): Promise<void> {
+    await freezeThaw(mountPath, this.reporter);
     const opts = { privileged: true, allowFailure: true, reporter: this.reporter, packageHint: "util-linux" };
-    const frozen = await run("fsfreeze", ["-f", mountPath], opts);
-    if (frozen.code === 0) await run("fsfreeze", ["-u", mountPath], { ...opts, allowFailure: false });
     const r = await run("fstrim", [mountPath], opts);
     if (r.code !== 0) this.reporter.warn(`fstrim ${mountPath} failed (${r.stderr.trim()}); the sealed blob may still hold freed blocks.`);
   }

@@ -116,6 +116,12 @@ export async function findDaemonsUnder(rootDir: string): Promise<Array<{ pid: nu
   return found;
 }
 
+/** The export file a live qemu-storage-daemon serves, or undefined (gone, or not a daemon). */
+export async function daemonExportFile(pid: number): Promise<string | undefined> {
+  const argv = await processArgv(pid);
+  return isStorageDaemonArgv(argv) ? daemonPaths(argv).exportFile : undefined;
+}
+
 async function waitForDaemonExit(pid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (isAlive(pid)) {

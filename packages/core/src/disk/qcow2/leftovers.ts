@@ -3,8 +3,8 @@ import { readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import type { DiskResource } from "../types.js";
 import { silentReporter, type Reporter } from "../../reporter.js";
-import { findDaemonsUnder, stopDaemon } from "./export.js";
-import { detachLoop, isUnder, readLoopDevices, readMounts, unmountFuse, unmountPath } from "./mounts.js";
+import { STORAGE_DAEMON, daemonExportFile, findDaemonsUnder, stopDaemon } from "./export.js";
+import { detachLoop, isUnder, readLoopDevices, readMounts, unmountFuse, unmountPath, waitForLoopRelease } from "./mounts.js";
 
 // Releasing in this order never pulls a layer out from under one still in use:
 // filesystem mounts → loop devices → daemons → dead FUSE exports → files.
@@ -63,7 +63,7 @@ export async function releaseLeftover(resource: DiskResource, reporter: Reporter
     case "loop":
       return detachLoop(resource.id, reporter);
     case "daemon":
-      return stopDaemon(Number(resource.id), reporter);
+      return stopDaemonUnlessInUse(Number(resource.id), reporter);
     case "fuse-export":
       await unmountFuse(resource.id, reporter);
       await rm(resource.id, { force: true });
@@ -72,4 +72,19 @@ export async function releaseLeftover(resource: DiskResource, reporter: Reporter
       await rm(resource.id, { force: true });
       return;
   }
+}
+
+/**
+ * A daemon whose export still backs a loop device holds up a filesystem that has not finished
+ * unmounting (lazily detached, still in use): stopping it would strand that filesystem in the
+ * kernel for good, so it is kept for a later gc, once the filesystem's last user is gone.
+ */
+async function stopDaemonUnlessInUse(pid: number, reporter: Reporter): Promise<void> {
+  const exportFile = await daemonExportFile(pid);
+  const held = exportFile ? await waitForLoopRelease(exportFile, 2000) : [];
+  if (held.length > 0) {
+    reporter.warn(`${STORAGE_DAEMON} (pid ${pid}) still serves ${held.map((l) => l.device).join(", ")}, whose filesystem is still in use; kept running. Stop what uses it, then run gc again.`);
+    return;
+  }
+  await stopDaemon(pid, reporter);
 }

@@ -75,6 +75,20 @@ export async function detachLoop(device: string, reporter: Reporter = silentRepo
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
+ * Wait until no loop device is bound to `backingFile` any more: with `mount -o loop` (autoclear)
+ * that is the moment the filesystem on it has really finished unmounting. Returns the devices
+ * still bound after `timeoutMs` (a filesystem something still holds, lazily detached or frozen).
+ */
+export async function waitForLoopRelease(backingFile: string, timeoutMs = 10_000): Promise<LoopDevice[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const bound = (await readLoopDevices()).filter((l) => l.backingFile === backingFile);
+    if (bound.length === 0 || Date.now() >= deadline) return bound;
+    await sleep(20);
+  }
+}
+
+/**
  * Unmount `mountPoint`, retrying briefly while it is busy; a lazy unmount only as the last resort
  * (it hides the mount from new lookups but the filesystem lives on until its last user goes).
  */
