@@ -20777,6 +20777,14 @@ async function detachLoop(device, reporter = silentReporter) {
     reporter.warn(`Could not detach ${device}: ${r.stderr.trim()}`);
   }
 }
+async function waitForLoopRelease(backingFile, timeoutMs = 1e4) {
+  const deadline = Date.now() + timeoutMs;
+  for (; ; ) {
+    const bound = (await readLoopDevices()).filter((l) => l.backingFile === backingFile);
+    if (bound.length === 0 || Date.now() >= deadline) return bound;
+    await sleep(20);
+  }
+}
 async function unmountPath(mountPoint, reporter = silentReporter, busyRetryMs = 2e3) {
   const deadline = Date.now() + busyRetryMs;
   for (; ; ) {
@@ -20922,6 +20930,10 @@ async function findDaemonsUnder(rootDir) {
     }
   }
   return found;
+}
+async function daemonExportFile(pid) {
+  const argv = await processArgv(pid);
+  return isStorageDaemonArgv(argv) ? daemonPaths(argv).exportFile : void 0;
 }
 async function waitForDaemonExit(pid, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
@@ -21291,7 +21303,7 @@ async function releaseLeftover(resource, reporter = silentReporter) {
     case "loop":
       return detachLoop(resource.id, reporter);
     case "daemon":
-      return stopDaemon(Number(resource.id), reporter);
+      return stopDaemonUnlessInUse(Number(resource.id), reporter);
     case "fuse-export":
       await unmountFuse(resource.id, reporter);
       await (0, import_promises26.rm)(resource.id, { force: true });
@@ -21300,6 +21312,15 @@ async function releaseLeftover(resource, reporter = silentReporter) {
       await (0, import_promises26.rm)(resource.id, { force: true });
       return;
   }
+}
+async function stopDaemonUnlessInUse(pid, reporter) {
+  const exportFile = await daemonExportFile(pid);
+  const held = exportFile ? await waitForLoopRelease(exportFile, 2e3) : [];
+  if (held.length > 0) {
+    reporter.warn(`${STORAGE_DAEMON} (pid ${pid}) still serves ${held.map((l) => l.device).join(", ")}, whose filesystem is still in use; kept running. Stop what uses it, then run gc again.`);
+    return;
+  }
+  await stopDaemon(pid, reporter);
 }
 var import_promises26, import_node_path26, RELEASE_ORDER, OUR_FILE;
 var init_leftovers = __esm({
@@ -21335,13 +21356,44 @@ var init_xfs_error_policy = __esm({
   }
 });
 
+// packages/core/src/disk/qcow2/xfs-quiesce.ts
+async function freezeThaw(mountPath, reporter = silentReporter) {
+  const r = await run("xfs_io", ["-x", "-c", "freeze", "-c", "thaw", mountPath], {
+    privileged: true,
+    allowFailure: true,
+    reporter,
+    packageHint: "xfsprogs"
+  });
+  if (r.code === 0) return true;
+  reporter.warn(`Could not freeze/thaw ${mountPath} (${r.stderr.trim()}); freed blocks may stay in the sealed blob.`);
+  return false;
+}
+async function assertFilesystemAlive(mountPath) {
+  try {
+    await (await (0, import_promises28.open)(mountPath, "r")).close();
+  } catch (e) {
+    throw new BuildError(`The filesystem on ${mountPath} failed (${e.code ?? "error"}: its disk returned an I/O or space error); its contents are incomplete and are not sealed.`, { cause: e });
+  }
+}
+var import_promises28;
+var init_xfs_quiesce = __esm({
+  "packages/core/src/disk/qcow2/xfs-quiesce.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_promises28 = require("node:fs/promises");
+    init_errors();
+    init_exec();
+    init_reporter();
+  }
+});
+
 // packages/core/src/disk/qcow2.ts
-var import_promises28, import_node_path28, import_node_crypto16, Qcow2Driver;
+var import_promises29, import_node_path28, import_node_crypto16, Qcow2Driver;
 var init_qcow2 = __esm({
   "packages/core/src/disk/qcow2.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises28 = require("node:fs/promises");
+    import_promises29 = require("node:fs/promises");
     import_node_path28 = __toESM(require("node:path"), 1);
     import_node_crypto16 = require("node:crypto");
     init_errors();
@@ -21355,6 +21407,7 @@ var init_qcow2 = __esm({
     init_prerequisites();
     init_leftovers();
     init_xfs_error_policy();
+    init_xfs_quiesce();
     Qcow2Driver = class {
       constructor(options) {
         this.options = options;
@@ -21371,7 +21424,7 @@ var init_qcow2 = __esm({
       }
       async createStaging(file2, mountPath, virtualSizeBytes) {
         file2 = import_node_path28.default.resolve(file2);
-        await (0, import_promises28.mkdir)(import_node_path28.default.dirname(file2), { recursive: true });
+        await (0, import_promises29.mkdir)(import_node_path28.default.dirname(file2), { recursive: true });
         await createImage(file2, virtualSizeBytes, this.reporter);
         const handle = await startExport(file2, this.reporter);
         try {
@@ -21386,28 +21439,29 @@ var init_qcow2 = __esm({
       async seal(staging, outFile) {
         outFile = import_node_path28.default.resolve(outFile);
         await this.trim(staging.mountPath);
+        await assertFilesystemAlive(staging.mountPath);
         await this.unmount(staging.attachment);
         const tmp = `${outFile}.tmp-${process.pid}-${(0, import_node_crypto16.randomBytes)(4).toString("hex")}`;
         try {
           await convertCompact(staging.file, tmp, this.reporter);
-          const fh = await (0, import_promises28.open)(tmp, "r");
+          const fh = await (0, import_promises29.open)(tmp, "r");
           await fh.sync().finally(() => fh.close());
-          await (0, import_promises28.chmod)(tmp, 292);
+          await (0, import_promises29.chmod)(tmp, 292);
           const digest2 = await sha256File2(tmp);
-          await (0, import_promises28.rename)(tmp, outFile);
+          await (0, import_promises29.rename)(tmp, outFile);
           const info = await imageInfo(outFile, this.reporter);
-          const s = await (0, import_promises28.stat)(outFile);
+          const s = await (0, import_promises29.stat)(outFile);
           await this.digests.remember(outFile, digest2);
           return { file: outFile, digest: digest2, sizeBytes: s.size, virtualSizeBytes: info["virtual-size"] };
         } finally {
-          await (0, import_promises28.rm)(tmp, { force: true });
+          await (0, import_promises29.rm)(tmp, { force: true });
         }
       }
       async createChild(parentFile, childFile, expectedDigest) {
         parentFile = import_node_path28.default.resolve(parentFile);
         childFile = import_node_path28.default.resolve(childFile);
         await this.checkLayer(parentFile, expectedDigest);
-        await (0, import_promises28.mkdir)(import_node_path28.default.dirname(childFile), { recursive: true });
+        await (0, import_promises29.mkdir)(import_node_path28.default.dirname(childFile), { recursive: true });
         await createChildImage(parentFile, childFile, this.reporter);
         if (!this.options.resolveParentChain) return { file: childFile, parents: [parentFile] };
         const chain = await backingChain(childFile, this.reporter);
@@ -21420,7 +21474,7 @@ var init_qcow2 = __esm({
         childFile = import_node_path28.default.resolve(childFile);
         for (const [i, layer] of layers.entries()) await this.checkLayer(files[i], layer.digest);
         const info = await imageInfo(files[0], this.reporter);
-        await (0, import_promises28.mkdir)(import_node_path28.default.dirname(childFile), { recursive: true });
+        await (0, import_promises29.mkdir)(import_node_path28.default.dirname(childFile), { recursive: true });
         await createChildOverLayer(files[0], childFile, info["virtual-size"], this.reporter);
         return { file: childFile, parents: files };
       }
@@ -21435,7 +21489,7 @@ var init_qcow2 = __esm({
         await this.digests.remember(file2, digest2);
       }
       async checkLayer(file2, expectedDigest) {
-        const s = await (0, import_promises28.stat)(file2);
+        const s = await (0, import_promises29.stat)(file2);
         if (s.mode & 2) {
           throw new CloneError(`Base disk ${file2} is writable by everyone; refusing to clone it. Make it read-only: chmod 0444 ${file2}`);
         }
@@ -21464,12 +21518,22 @@ var init_qcow2 = __esm({
         const exportFile = String(attachment.handles.exportFile ?? defaults.exportFile);
         const pidFile = String(attachment.handles.pidFile ?? defaults.pidFile);
         await unmountPath(attachment.mountPath, this.reporter);
-        for (const loop of await readLoopDevices()) if (loop.backingFile === exportFile) await detachLoop(loop.device, this.reporter);
+        const held = await waitForLoopRelease(exportFile);
+        for (const loop of held) await detachLoop(loop.device, this.reporter);
+        const still = (await readLoopDevices()).filter((l) => l.backingFile === exportFile);
+        if (still.length > 0) {
+          throw new CommandError(
+            `The filesystem of ${attachment.mountPath} is still alive on ${still.map((l) => l.device).join(", ")} after unmounting (a process still uses it); its disk daemon is kept running so it can finish. Stop what uses it, then run gc.`,
+            "umount",
+            null,
+            ""
+          );
+        }
         const pid = typeof attachment.handles.daemonPid === "number" ? attachment.handles.daemonPid : void 0;
         await stopExport({ pid, exportFile, pidFile }, this.reporter);
       }
       async destroy(file2) {
-        await (0, import_promises28.rm)(import_node_path28.default.resolve(file2), { force: true });
+        await (0, import_promises29.rm)(import_node_path28.default.resolve(file2), { force: true });
       }
       list(rootDir) {
         return listLeftovers(rootDir);
@@ -21480,18 +21544,18 @@ var init_qcow2 = __esm({
       /**
        * Give freed blocks back to the qcow2 (loop discard → FUSE fallocate → qcow2 discard) so deleted
        * data is neither copied into nor published with the blob. XFS's FITRIM skips extents freed by
-       * transactions not yet checkpointed ("busy"); a freeze/thaw quiesces the log so none are left.
+       * transactions not yet checkpointed ("busy"); a freeze/thaw quiesces the log so none are left
+       * (through one descriptor: see xfs-quiesce.ts for why a separate thaw could leave it frozen).
        */
       async trim(mountPath) {
+        await freezeThaw(mountPath, this.reporter);
         const opts = { privileged: true, allowFailure: true, reporter: this.reporter, packageHint: "util-linux" };
-        const frozen = await run("fsfreeze", ["-f", mountPath], opts);
-        if (frozen.code === 0) await run("fsfreeze", ["-u", mountPath], { ...opts, allowFailure: false });
         const r = await run("fstrim", [mountPath], opts);
         if (r.code !== 0) this.reporter.warn(`fstrim ${mountPath} failed (${r.stderr.trim()}); the sealed blob may still hold freed blocks.`);
       }
       async loopMount(file2, handle, mountPath) {
         mountPath = import_node_path28.default.resolve(mountPath);
-        await (0, import_promises28.mkdir)(mountPath, { recursive: true });
+        await (0, import_promises29.mkdir)(mountPath, { recursive: true });
         await run("mount", ["-t", "xfs", "-o", "loop,nouuid", handle.exportFile, mountPath], {
           privileged: true,
           reporter: this.reporter,
@@ -21538,13 +21602,13 @@ function buildPowerShellScript(body, paramsFile, resultFile) {
   ].join("\r\n");
 }
 async function runPowerShell(body, params, opts = {}) {
-  const dir = await (0, import_promises29.mkdtemp)(import_node_path29.default.join(import_node_os5.default.tmpdir(), "dbclone-ps-"));
+  const dir = await (0, import_promises30.mkdtemp)(import_node_path29.default.join(import_node_os5.default.tmpdir(), "dbclone-ps-"));
   try {
     const scriptFile = import_node_path29.default.join(dir, "script.ps1");
     const paramsFile = import_node_path29.default.join(dir, "params.json");
     const resultFile = import_node_path29.default.join(dir, "result.json");
-    await (0, import_promises29.writeFile)(scriptFile, BOM + buildPowerShellScript(body, paramsFile, resultFile), "utf8");
-    await (0, import_promises29.writeFile)(paramsFile, JSON.stringify(params), "utf8");
+    await (0, import_promises30.writeFile)(scriptFile, BOM + buildPowerShellScript(body, paramsFile, resultFile), "utf8");
+    await (0, import_promises30.writeFile)(paramsFile, JSON.stringify(params), "utf8");
     await run(opts.executable ?? "powershell.exe", powerShellArgs(scriptFile), {
       timeoutMs: opts.timeoutMs,
       reporter: opts.reporter,
@@ -21552,20 +21616,20 @@ async function runPowerShell(body, params, opts = {}) {
     });
     let text;
     try {
-      text = await (0, import_promises29.readFile)(resultFile, "utf8");
+      text = await (0, import_promises30.readFile)(resultFile, "utf8");
     } catch {
       return null;
     }
     return JSON.parse(text.replace(/^\uFEFF/, ""));
   } finally {
-    await (0, import_promises29.rm)(dir, { recursive: true, force: true });
+    await (0, import_promises30.rm)(dir, { recursive: true, force: true });
   }
 }
 async function runDiskpart(script, opts = {}) {
-  const dir = await (0, import_promises29.mkdtemp)(import_node_path29.default.join(import_node_os5.default.tmpdir(), "dbclone-diskpart-"));
+  const dir = await (0, import_promises30.mkdtemp)(import_node_path29.default.join(import_node_os5.default.tmpdir(), "dbclone-diskpart-"));
   try {
     const file2 = import_node_path29.default.join(dir, "script.txt");
-    await (0, import_promises29.writeFile)(file2, Buffer.concat([Buffer.from([255, 254]), Buffer.from(script.replace(/\r?\n/g, "\r\n"), "utf16le")]));
+    await (0, import_promises30.writeFile)(file2, Buffer.concat([Buffer.from([255, 254]), Buffer.from(script.replace(/\r?\n/g, "\r\n"), "utf16le")]));
     const r = await run("diskpart", ["/s", file2], { allowFailure: true, reporter: opts.reporter, timeoutMs: opts.timeoutMs });
     if (r.code !== 0) {
       const tail = r.stdout.trim().split(/\r?\n/).slice(-5).join("\n");
@@ -21574,7 +21638,7 @@ ${script}
 ${tail}`, "diskpart /s", r.code, r.stdout + r.stderr);
     }
   } finally {
-    await (0, import_promises29.rm)(dir, { recursive: true, force: true });
+    await (0, import_promises30.rm)(dir, { recursive: true, force: true });
   }
 }
 function realWindowsRunner(opts = {}) {
@@ -21591,12 +21655,12 @@ function realWindowsRunner(opts = {}) {
     command: async (program2, args) => (await run(program2, args, { reporter, timeoutMs: opts.timeoutMs, secrets: opts.secrets })).stdout
   };
 }
-var import_promises29, import_node_os5, import_node_path29, PS_SINGLE_QUOTES, powerShellArgs, BOM;
+var import_promises30, import_node_os5, import_node_path29, PS_SINGLE_QUOTES, powerShellArgs, BOM;
 var init_powershell = __esm({
   "packages/core/src/runtime/powershell.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises29 = require("node:fs/promises");
+    import_promises30 = require("node:fs/promises");
     import_node_os5 = __toESM(require("node:os"), 1);
     import_node_path29 = __toESM(require("node:path"), 1);
     init_errors();
@@ -21766,12 +21830,12 @@ var init_retry = __esm({
 });
 
 // packages/core/src/disk/vhdx/driver.ts
-var import_promises30, import_node_path31, VhdxDriver;
+var import_promises31, import_node_path31, VhdxDriver;
 var init_driver = __esm({
   "packages/core/src/disk/vhdx/driver.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises30 = require("node:fs/promises");
+    import_promises31 = require("node:fs/promises");
     import_node_path31 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
@@ -21801,7 +21865,7 @@ var init_driver = __esm({
       async createStaging(file2, mountPath, virtualSizeBytes) {
         file2 = this.win.resolve(file2);
         mountPath = this.win.resolve(mountPath);
-        await (0, import_promises30.mkdir)(this.win.dirname(file2), { recursive: true });
+        await (0, import_promises31.mkdir)(this.win.dirname(file2), { recursive: true });
         await this.runner.diskpart("create staging vhdx", createBaseDiskpart(file2, virtualSizeBytes));
         try {
           const m = await this.runner.powershell("format and mount staging", FORMAT_AND_MOUNT_PS, { file: file2, mountPath, label: "dbclone" });
@@ -21817,20 +21881,20 @@ var init_driver = __esm({
         outFile = this.win.resolve(outFile);
         await this.unmount(staging.attachment);
         if (this.win.resolve(staging.file) !== outFile) {
-          await (0, import_promises30.mkdir)(this.win.dirname(outFile), { recursive: true });
-          await retryWithBackoff(() => (0, import_promises30.rename)(staging.file, outFile), { sleep: this.options.sleep });
+          await (0, import_promises31.mkdir)(this.win.dirname(outFile), { recursive: true });
+          await retryWithBackoff(() => (0, import_promises31.rename)(staging.file, outFile), { sleep: this.options.sleep });
         }
-        await (0, import_promises30.chmod)(outFile, 292);
+        await (0, import_promises31.chmod)(outFile, 292);
         const { digest: digest2 } = await this.digests.digestOf(outFile);
         const info = await this.runner.powershell("describe sealed vhdx", DESCRIBE_PS, { file: outFile });
-        const s = await (0, import_promises30.stat)(outFile);
+        const s = await (0, import_promises31.stat)(outFile);
         this.reporter.info(`Sealed ${outFile} (${digest2}); children refer to it by this path, so it must stay here.`);
         return { file: outFile, digest: digest2, sizeBytes: s.size, virtualSizeBytes: info.virtualSizeBytes };
       }
       async createChild(parentFile, childFile, expectedDigest) {
         parentFile = this.win.resolve(parentFile);
         childFile = this.win.resolve(childFile);
-        const s = await (0, import_promises30.stat)(parentFile);
+        const s = await (0, import_promises31.stat)(parentFile);
         if (s.mode & 146) {
           throw new CloneError(`Base disk ${parentFile} is writable; refusing to clone it. Mark it read-only: attrib +R "${parentFile}"`);
         }
@@ -21843,7 +21907,7 @@ var init_driver = __esm({
           }
         }
         const parent = await this.withVhdxExtension(parentFile, expectedDigest);
-        await (0, import_promises30.mkdir)(this.win.dirname(childFile), { recursive: true });
+        await (0, import_promises31.mkdir)(this.win.dirname(childFile), { recursive: true });
         await this.runner.diskpart("create child vhdx", createChildDiskpart(childFile, parent));
         return { file: childFile, parents: [parent] };
       }
@@ -21856,19 +21920,19 @@ var init_driver = __esm({
         if (/\.vhdx$/i.test(parentFile)) return parentFile;
         const name = `${(digest2 ?? "").replace(/^sha256:/, "") || this.win.basename(parentFile)}.vhdx`;
         const linked = this.win.join(this.options.stateDir, "bases", name);
-        await (0, import_promises30.mkdir)(this.win.dirname(linked), { recursive: true });
+        await (0, import_promises31.mkdir)(this.win.dirname(linked), { recursive: true });
         try {
-          await (0, import_promises30.link)(parentFile, linked);
+          await (0, import_promises31.link)(parentFile, linked);
         } catch (e) {
           const code = e.code;
           if (code === "EEXIST") {
-            const [a, b] = await Promise.all([(0, import_promises30.stat)(parentFile), (0, import_promises30.stat)(linked)]);
+            const [a, b] = await Promise.all([(0, import_promises31.stat)(parentFile), (0, import_promises31.stat)(linked)]);
             if (a.ino === b.ino && a.dev === b.dev) return linked;
             throw new CloneError(`${linked} exists and is not the base ${parentFile}; remove it (no clone may use it) and clone again.`);
           }
           if (code !== "EXDEV") throw e;
-          await (0, import_promises30.copyFile)(parentFile, linked);
-          await (0, import_promises30.chmod)(linked, 292);
+          await (0, import_promises31.copyFile)(parentFile, linked);
+          await (0, import_promises31.chmod)(linked, 292);
         }
         return linked;
       }
@@ -21883,7 +21947,7 @@ var init_driver = __esm({
       }
       /** Retries with backoff: a handle left open (SQL Server, antivirus, a slow detach) locks the file a while. */
       async destroy(file2) {
-        await retryWithBackoff(() => (0, import_promises30.rm)(this.win.resolve(file2), { force: true }), { sleep: this.options.sleep });
+        await retryWithBackoff(() => (0, import_promises31.rm)(this.win.resolve(file2), { force: true }), { sleep: this.options.sleep });
       }
       async list(rootDir) {
         const root = this.win.resolve(rootDir);
@@ -21952,21 +22016,21 @@ var init_pool_layout = __esm({
 
 // packages/core/src/disk/reflink/clone.ts
 async function reflinkCopy(imageFile2, cloneFile, owner) {
-  await (0, import_promises31.writeFile)(ownerFileOf(cloneFile), JSON.stringify(owner), { mode: 384, flag: "wx" }).catch((e) => {
+  await (0, import_promises32.writeFile)(ownerFileOf(cloneFile), JSON.stringify(owner), { mode: 384, flag: "wx" }).catch((e) => {
     throw e.code === "EEXIST" ? new CloneError(`the reflink pool already holds a clone disk ${cloneFile}; run dbclone gc`) : e;
   });
   try {
-    await (0, import_promises31.copyFile)(imageFile2, cloneFile, import_node_fs14.constants.COPYFILE_FICLONE_FORCE | import_node_fs14.constants.COPYFILE_EXCL);
-    await (0, import_promises31.chmod)(cloneFile, 384);
+    await (0, import_promises32.copyFile)(imageFile2, cloneFile, import_node_fs14.constants.COPYFILE_FICLONE_FORCE | import_node_fs14.constants.COPYFILE_EXCL);
+    await (0, import_promises32.chmod)(cloneFile, 384);
   } catch (e) {
-    await (0, import_promises31.rm)(cloneFile, { force: true });
-    await (0, import_promises31.rm)(ownerFileOf(cloneFile), { force: true });
+    await (0, import_promises32.rm)(cloneFile, { force: true });
+    await (0, import_promises32.rm)(ownerFileOf(cloneFile), { force: true });
     throw new CloneError(`reflink copy of ${imageFile2} failed: ${e.message}`, { cause: e });
   }
 }
 async function attachClone(driver, cloneFile, mountPath, reporter) {
   mountPath = import_node_path33.default.resolve(mountPath);
-  await (0, import_promises31.mkdir)(mountPath, { recursive: true });
+  await (0, import_promises32.mkdir)(mountPath, { recursive: true });
   await run("mount", ["-t", "xfs", "-o", "loop,nouuid", cloneFile, mountPath], { privileged: true, reporter, timeoutMs: 6e4, packageHint: "mount" });
   const loop = (await readLoopDevices()).find((l) => l.backingFile === cloneFile);
   await failFastOnWriteErrors(loop?.device);
@@ -21978,8 +22042,8 @@ async function detachClone(attachment, reporter) {
   for (const loop of await readLoopDevices()) if (loop.backingFile === attachment.file) await detachLoop(loop.device, reporter);
 }
 async function removeCloneFile(cloneFile) {
-  await (0, import_promises31.rm)(cloneFile, { force: true });
-  await (0, import_promises31.rm)(ownerFileOf(cloneFile), { force: true });
+  await (0, import_promises32.rm)(cloneFile, { force: true });
+  await (0, import_promises32.rm)(ownerFileOf(cloneFile), { force: true });
 }
 async function ownBytes(file2, reporter) {
   const r = await run("xfs_io", ["-r", "-c", "fiemap -v", file2], { reporter, packageHint: "xfsprogs", allowFailure: true });
@@ -21991,13 +22055,13 @@ async function ownBytes(file2, reporter) {
   }
   return sectors * 512;
 }
-var import_node_fs14, import_promises31, import_node_path33, FIEMAP_EXTENT_SHARED;
+var import_node_fs14, import_promises32, import_node_path33, FIEMAP_EXTENT_SHARED;
 var init_clone = __esm({
   "packages/core/src/disk/reflink/clone.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs14 = require("node:fs");
-    import_promises31 = require("node:fs/promises");
+    import_promises32 = require("node:fs/promises");
     import_node_path33 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
@@ -22011,7 +22075,7 @@ var init_clone = __esm({
 // packages/core/src/disk/reflink/data-check.ts
 async function checkExpandedImage(rawFile, what, reporter) {
   const mnt = `${rawFile}.mnt`;
-  await (0, import_promises32.mkdir)(mnt, { mode: 448 });
+  await (0, import_promises33.mkdir)(mnt, { mode: 448 });
   try {
     await run("mount", ["-t", "xfs", "-o", "loop,ro,norecovery,nouuid", rawFile, mnt], { privileged: true, reporter, packageHint: "mount", timeoutMs: 6e4 });
     try {
@@ -22020,7 +22084,7 @@ async function checkExpandedImage(rawFile, what, reporter) {
       await unmountPath(mnt, reporter);
     }
   } finally {
-    await (0, import_promises32.rmdir)(mnt).catch(() => void 0);
+    await (0, import_promises33.rmdir)(mnt).catch(() => void 0);
   }
 }
 async function walk(root, what) {
@@ -22034,9 +22098,9 @@ async function walk(root, what) {
   while (stack.length) {
     const dir = stack.pop();
     const top = dir === root;
-    for await (const e of await (0, import_promises32.opendir)(dir)) {
+    for await (const e of await (0, import_promises33.opendir)(dir)) {
       const p = import_node_path34.default.join(dir, e.name);
-      const s = await (0, import_promises32.lstat)(p);
+      const s = await (0, import_promises33.lstat)(p);
       if (++entries > MAX_ENTRIES) refuse3(root, `more than ${MAX_ENTRIES} files`);
       if (s.isSymbolicLink()) refuse3(p, "a symbolic link");
       if (s.mode & 3072) refuse3(p, "a set-user/group-id file");
@@ -22052,12 +22116,12 @@ async function walk(root, what) {
   for (const f of topLevelFiles) if (f.owner !== "0:0" && !owners.has(f.owner)) refuse3(f.p, `a file of another owner (${f.owner})`);
   return { entries };
 }
-var import_promises32, import_node_path34, MAX_ENTRIES;
+var import_promises33, import_node_path34, MAX_ENTRIES;
 var init_data_check = __esm({
   "packages/core/src/disk/reflink/data-check.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises32 = require("node:fs/promises");
+    import_promises33 = require("node:fs/promises");
     import_node_path34 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
@@ -22080,18 +22144,18 @@ async function expandImage(pool, layers, reporter) {
     if (await pool.index.markUsed(file2)) return { key, file: file2 };
     const started = performance.now();
     let need = 0;
-    for (const l of layers) need += (await (0, import_promises33.stat)(l.file)).size;
+    for (const l of layers) need += (await (0, import_promises34.stat)(l.file)).size;
     await pool.prepare(need, /* @__PURE__ */ new Set([key]));
     const tmp = `${file2}.tmp-${process.pid}-${(0, import_node_crypto17.randomBytes)(4).toString("hex")}`;
     try {
       await convertToRaw(layers, tmp, reporter);
       await pausePoint("expand:converted");
       const checked2 = await checkExpandedImage(tmp, `image ${layers[0].digest.slice(0, 19)}`, reporter);
-      const fh = await (0, import_promises33.open)(tmp, "r");
+      const fh = await (0, import_promises34.open)(tmp, "r");
       await fh.sync().finally(() => fh.close());
-      await (0, import_promises33.chmod)(tmp, 292);
-      await (0, import_promises33.rename)(tmp, file2);
-      const bytes = (await (0, import_promises33.stat)(file2)).blocks * 512;
+      await (0, import_promises34.chmod)(tmp, 292);
+      await (0, import_promises34.rename)(tmp, file2);
+      const bytes = (await (0, import_promises34.stat)(file2)).blocks * 512;
       await pool.index.touch(key, { layers: layers.map((l) => l.digest), bytes });
       const seconds = (performance.now() - started) / 1e3;
       reporter.info(`Expanded ${layers.length > 1 ? `${layers.length} layers` : "the image"} into the reflink pool in ${seconds.toFixed(1)} s (${checked2.entries} files checked).`);
@@ -22099,7 +22163,7 @@ async function expandImage(pool, layers, reporter) {
     } catch (e) {
       throw await diskFullError(e, [pool.layout.dir], `expanding an image into the reflink pool ${pool.layout.dir}`) ?? e;
     } finally {
-      await (0, import_promises33.rm)(tmp, { force: true });
+      await (0, import_promises34.rm)(tmp, { force: true });
     }
   }, { waitMs: 60 * 6e4 });
 }
@@ -22108,13 +22172,13 @@ async function convertToRaw(layers, out, reporter) {
   const source = chainJsonFilename(files[0], files.slice(1));
   await run("qemu-img", ["convert", "-O", "raw", source, out], { reporter, packageHint: "qemu-utils", timeoutMs: 60 * 6e4 });
 }
-var import_node_crypto17, import_promises33, import_node_path35, hexOf;
+var import_node_crypto17, import_promises34, import_node_path35, hexOf;
 var init_expand = __esm({
   "packages/core/src/disk/reflink/expand.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto17 = require("node:crypto");
-    import_promises33 = require("node:fs/promises");
+    import_promises34 = require("node:fs/promises");
     import_node_path35 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_errors();
@@ -22135,18 +22199,18 @@ var init_expand = __esm({
 // packages/core/src/disk/reflink/expanded-index.ts
 async function readOwner(file2) {
   try {
-    const o = JSON.parse(await (0, import_promises34.readFile)(file2, "utf8"));
+    const o = JSON.parse(await (0, import_promises35.readFile)(file2, "utf8"));
     return typeof o.ownerDir === "string" && typeof o.key === "string" ? { ownerDir: o.ownerDir, key: o.key } : void 0;
   } catch {
     return void 0;
   }
 }
-var import_promises34, import_node_path36, ExpandedIndex;
+var import_promises35, import_node_path36, ExpandedIndex;
 var init_expanded_index = __esm({
   "packages/core/src/disk/reflink/expanded-index.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises34 = require("node:fs/promises");
+    import_promises35 = require("node:fs/promises");
     import_node_path36 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_pool_layout();
@@ -22159,7 +22223,7 @@ var init_expanded_index = __esm({
       file;
       async read() {
         try {
-          return JSON.parse(await (0, import_promises34.readFile)(this.file, "utf8"));
+          return JSON.parse(await (0, import_promises35.readFile)(this.file, "utf8"));
         } catch {
           return {};
         }
@@ -22169,9 +22233,9 @@ var init_expanded_index = __esm({
           const entries = await this.read();
           const result = await fn(entries);
           const tmp = `${this.file}.tmp-${process.pid}`;
-          await (0, import_promises34.writeFile)(tmp, `${JSON.stringify(entries, null, 1)}
+          await (0, import_promises35.writeFile)(tmp, `${JSON.stringify(entries, null, 1)}
 `, { mode: 384 });
-          await (0, import_promises34.rename)(tmp, this.file);
+          await (0, import_promises35.rename)(tmp, this.file);
           return result;
         });
       }
@@ -22186,15 +22250,15 @@ var init_expanded_index = __esm({
        * write on a clone's path. Eviction orders by the later of this and the index's time.
        */
       async markUsed(file2) {
-        const s = await (0, import_promises34.stat)(file2).catch(() => void 0);
+        const s = await (0, import_promises35.stat)(file2).catch(() => void 0);
         if (!s) return false;
-        await (0, import_promises34.utimes)(file2, /* @__PURE__ */ new Date(), s.mtime).catch(() => void 0);
+        await (0, import_promises35.utimes)(file2, /* @__PURE__ */ new Date(), s.mtime).catch(() => void 0);
         return true;
       }
       /** Keys of images live clones were copied from. */
       async inUse() {
         const keys = /* @__PURE__ */ new Set();
-        for (const name of await (0, import_promises34.readdir)(this.layout.clonesDir).catch(() => [])) {
+        for (const name of await (0, import_promises35.readdir)(this.layout.clonesDir).catch(() => [])) {
           if (!name.endsWith(".json")) continue;
           const owner = await readOwner(import_node_path36.default.join(this.layout.clonesDir, name));
           if (owner) keys.add(owner.key);
@@ -22207,7 +22271,7 @@ var init_expanded_index = __esm({
         const candidates = [];
         for (const [key, e] of Object.entries(await this.read())) {
           if (keep.has(key) || used.has(key)) continue;
-          const s = await (0, import_promises34.stat)(imageFile(this.layout, key)).catch(() => void 0);
+          const s = await (0, import_promises35.stat)(imageFile(this.layout, key)).catch(() => void 0);
           candidates.push({ key, lastUsedMs: Math.max(e.lastUsedMs, s?.atimeMs ?? 0) });
         }
         return candidates.sort((a, b) => a.lastUsedMs - b.lastUsedMs).map((c) => c.key);
@@ -22215,7 +22279,7 @@ var init_expanded_index = __esm({
       async evict(key, reporter) {
         const file2 = imageFile(this.layout, key);
         const gone = await withFileLock(file2, async () => {
-          await (0, import_promises34.rm)(file2, { force: true });
+          await (0, import_promises35.rm)(file2, { force: true });
           return true;
         }, { waitMs: 200 }).catch(() => false);
         if (!gone) return;
@@ -22231,7 +22295,7 @@ var init_expanded_index = __esm({
 // packages/core/src/disk/reflink/leftovers.ts
 async function poolClones(layout) {
   const owners = /* @__PURE__ */ new Map();
-  for (const name of await (0, import_promises35.readdir)(layout.clonesDir).catch(() => [])) {
+  for (const name of await (0, import_promises36.readdir)(layout.clonesDir).catch(() => [])) {
     const file2 = import_node_path37.default.join(layout.clonesDir, name);
     if (name.endsWith(".json")) owners.set(file2, (await readOwner(file2))?.ownerDir);
     else if (name.endsWith(".raw")) owners.set(file2, (await readOwner(ownerFileOf(file2)))?.ownerDir);
@@ -22261,7 +22325,7 @@ async function listPoolLeftovers(layout, rootDir) {
 async function releasePoolLeftover(resource, reporter = silentReporter) {
   if (resource.kind === "mount") return unmountPath(resource.id, reporter);
   if (resource.kind === "loop") return detachLoop(resource.id, reporter);
-  if (resource.kind === "file") await (0, import_promises35.rm)(resource.id, { force: true });
+  if (resource.kind === "file") await (0, import_promises36.rm)(resource.id, { force: true });
 }
 async function sweepDeadExpansions(layout, reporter = silentReporter) {
   const dead = (name) => {
@@ -22281,28 +22345,28 @@ async function sweepDeadExpansions(layout, reporter = silentReporter) {
       released.push(`loop ${loop.device}`);
     }
   }
-  for (const name of await (0, import_promises35.readdir)(layout.imagesDir).catch(() => [])) {
+  for (const name of await (0, import_promises36.readdir)(layout.imagesDir).catch(() => [])) {
     if (!dead(name)) continue;
     const p = import_node_path37.default.join(layout.imagesDir, name);
-    if (name.endsWith(".mnt")) await (0, import_promises35.rmdir)(p).catch(() => void 0);
-    else await (0, import_promises35.rm)(p, { force: true });
+    if (name.endsWith(".mnt")) await (0, import_promises36.rmdir)(p).catch(() => void 0);
+    else await (0, import_promises36.rm)(p, { force: true });
     released.push(`file ${p}`);
   }
-  const locks = (await (0, import_promises35.readdir)(layout.imagesDir).catch(() => [])).filter((n) => n.endsWith(".lock")).map((n) => import_node_path37.default.join(layout.imagesDir, n));
+  const locks = (await (0, import_promises36.readdir)(layout.imagesDir).catch(() => [])).filter((n) => n.endsWith(".lock")).map((n) => import_node_path37.default.join(layout.imagesDir, n));
   for (const lock of [...locks, `${layout.poolFile}.lock`]) {
-    const s = await (0, import_promises35.stat)(lock).catch(() => void 0);
+    const s = await (0, import_promises36.stat)(lock).catch(() => void 0);
     if (!s || Date.now() - s.mtimeMs < STALE_LOCK_MS) continue;
-    await (0, import_promises35.rm)(lock, { recursive: true, force: true });
+    await (0, import_promises36.rm)(lock, { recursive: true, force: true });
     released.push(`lock ${lock}`);
   }
   return released;
 }
-var import_promises35, import_node_path37, STALE_LOCK_MS, RELEASE_ORDER2;
+var import_promises36, import_node_path37, STALE_LOCK_MS, RELEASE_ORDER2;
 var init_leftovers2 = __esm({
   "packages/core/src/disk/reflink/leftovers.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises35 = require("node:fs/promises");
+    import_promises36 = require("node:fs/promises");
     import_node_path37 = __toESM(require("node:path"), 1);
     init_reporter();
     init_exec();
@@ -22317,7 +22381,7 @@ var init_leftovers2 = __esm({
 // packages/core/src/disk/reflink/pool-file.ts
 async function freeBytes(dir) {
   for (let p = import_node_path38.default.resolve(dir); ; p = import_node_path38.default.dirname(p)) {
-    const s = await (0, import_promises36.statfs)(p).catch(() => void 0);
+    const s = await (0, import_promises37.statfs)(p).catch(() => void 0);
     if (s) return s.bavail * s.bsize;
     if (p === import_node_path38.default.dirname(p)) return 0;
   }
@@ -22333,24 +22397,24 @@ async function createPoolFile(layout, sizeBytes, reporter = silentReporter) {
     );
   }
   const tmp = `${layout.poolFile}.tmp-${process.pid}`;
-  await (0, import_promises36.mkdir)(layout.home, { recursive: true });
+  await (0, import_promises37.mkdir)(layout.home, { recursive: true });
   try {
-    const fh = await (0, import_promises36.open)(tmp, "wx", 384);
+    const fh = await (0, import_promises37.open)(tmp, "wx", 384);
     await fh.truncate(sizeBytes).finally(() => fh.close());
     await run("mkfs.xfs", ["-q", "-K", "-m", "reflink=1", tmp], privileged(reporter, "xfsprogs"));
-    await (0, import_promises36.rename)(tmp, layout.poolFile);
+    await (0, import_promises37.rename)(tmp, layout.poolFile);
   } finally {
-    await (0, import_promises36.rm)(tmp, { force: true });
+    await (0, import_promises37.rm)(tmp, { force: true });
   }
   reporter.info(`Created the reflink pool ${layout.poolFile} (${mb(sizeBytes)}, sparse XFS): this host's filesystem has no reflinks.`);
 }
 async function mountPoolFile(layout, reporter = silentReporter) {
   if (await isMountPoint(layout.dir)) return;
-  await (0, import_promises36.mkdir)(layout.dir, { recursive: true, mode: 457 });
+  await (0, import_promises37.mkdir)(layout.dir, { recursive: true, mode: 457 });
   await run("mount", ["-t", "xfs", "-o", "loop", layout.poolFile, layout.dir], privileged(reporter, "mount"));
 }
 async function growPoolFile(layout, sizeBytes, reporter = silentReporter) {
-  const current2 = (await (0, import_promises36.stat)(layout.poolFile)).size;
+  const current2 = (await (0, import_promises37.stat)(layout.poolFile)).size;
   if (sizeBytes <= current2) return;
   const hostFree = await freeBytes(layout.home);
   if (sizeBytes - current2 > hostFree) {
@@ -22360,7 +22424,7 @@ async function growPoolFile(layout, sizeBytes, reporter = silentReporter) {
   }
   const device = await poolLoopDevice(layout);
   if (!device) throw new DiskFullError(`The reflink pool ${layout.poolFile} is not attached to a loop device; cannot grow it.`);
-  const fh = await (0, import_promises36.open)(layout.poolFile, "r+");
+  const fh = await (0, import_promises37.open)(layout.poolFile, "r+");
   await fh.truncate(sizeBytes).finally(() => fh.close());
   await run("losetup", ["-c", device], privileged(reporter, "mount"));
   await run("xfs_growfs", [layout.dir], privileged(reporter, "xfsprogs"));
@@ -22369,15 +22433,15 @@ async function growPoolFile(layout, sizeBytes, reporter = silentReporter) {
 async function removePoolFile(layout, reporter = silentReporter) {
   await unmountPath(layout.dir, reporter);
   for (const loop of await readLoopDevices()) if (loop.backingFile === layout.poolFile) await detachLoop(loop.device, reporter);
-  await (0, import_promises36.rm)(layout.poolFile, { force: true });
-  await (0, import_promises36.rm)(layout.dir, { recursive: true, force: true });
+  await (0, import_promises37.rm)(layout.poolFile, { force: true });
+  await (0, import_promises37.rm)(layout.dir, { recursive: true, force: true });
 }
-var import_promises36, import_node_path38, MIN_POOL_BYTES, MiB, privileged, mb;
+var import_promises37, import_node_path38, MIN_POOL_BYTES, MiB, privileged, mb;
 var init_pool_file = __esm({
   "packages/core/src/disk/reflink/pool-file.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises36 = require("node:fs/promises");
+    import_promises37 = require("node:fs/promises");
     import_node_path38 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
@@ -22399,26 +22463,26 @@ function parsePoolSize(text, source = "DBCLONE_POOL_SIZE") {
   return bytes;
 }
 async function hostHasReflinks(dir) {
-  await (0, import_promises37.mkdir)(dir, { recursive: true, mode: 457 });
+  await (0, import_promises38.mkdir)(dir, { recursive: true, mode: 457 });
   const probe = import_node_path39.default.join(dir, `.reflink-probe-${process.pid}`);
   try {
-    await (0, import_promises37.writeFile)(probe, "probe");
-    await (0, import_promises37.copyFile)(probe, `${probe}.copy`, import_node_fs15.constants.COPYFILE_FICLONE_FORCE);
+    await (0, import_promises38.writeFile)(probe, "probe");
+    await (0, import_promises38.copyFile)(probe, `${probe}.copy`, import_node_fs15.constants.COPYFILE_FICLONE_FORCE);
     return true;
   } catch {
     return false;
   } finally {
-    await (0, import_promises37.rm)(probe, { force: true });
-    await (0, import_promises37.rm)(`${probe}.copy`, { force: true });
+    await (0, import_promises38.rm)(probe, { force: true });
+    await (0, import_promises38.rm)(`${probe}.copy`, { force: true });
   }
 }
-var import_node_fs15, import_promises37, import_node_path39, GiB, HEADROOM_BYTES, ReflinkPool;
+var import_node_fs15, import_promises38, import_node_path39, GiB, HEADROOM_BYTES, ReflinkPool;
 var init_pool = __esm({
   "packages/core/src/disk/reflink/pool.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs15 = require("node:fs");
-    import_promises37 = require("node:fs/promises");
+    import_promises38 = require("node:fs/promises");
     import_node_path39 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_errors();
@@ -22447,11 +22511,11 @@ var init_pool = __esm({
       }
       /** The pool is a mounted pool file (not the host's own filesystem). */
       async usesPoolFile() {
-        return await (0, import_promises37.stat)(this.layout.poolFile).catch(() => void 0) !== void 0;
+        return await (0, import_promises38.stat)(this.layout.poolFile).catch(() => void 0) !== void 0;
       }
       /** Ready to take `needBytes` more: made or mounted the first time, then grown or evicted into. */
       async prepare(needBytes, keepKeys) {
-        await (0, import_promises37.mkdir)(this.layout.home, { recursive: true });
+        await (0, import_promises38.mkdir)(this.layout.home, { recursive: true });
         await withFileLock(this.layout.poolFile, async () => {
           if (!await this.usesPoolFile() && !await isMountPoint(this.layout.dir) && await hostHasReflinks(this.layout.dir)) {
             await this.makeDirs();
@@ -22468,15 +22532,15 @@ var init_pool = __esm({
         }, { waitMs: 10 * 6e4 });
       }
       async makeDirs() {
-        await (0, import_promises37.mkdir)(this.layout.imagesDir, { recursive: true, mode: 448 });
-        await (0, import_promises37.mkdir)(this.layout.clonesDir, { recursive: true, mode: 448 });
+        await (0, import_promises38.mkdir)(this.layout.imagesDir, { recursive: true, mode: 448 });
+        await (0, import_promises38.mkdir)(this.layout.clonesDir, { recursive: true, mode: 448 });
       }
       async requireFree(needBytes, keepKeys, canGrow) {
         const want = needBytes + HEADROOM_BYTES;
         let free = await freeBytes(this.layout.dir);
         if (free >= want) return;
         if (canGrow) {
-          const size = (await (0, import_promises37.stat)(this.layout.poolFile)).size;
+          const size = (await (0, import_promises38.stat)(this.layout.poolFile)).size;
           await growPoolFile(this.layout, size + Math.max(want - free, size / 2), this.reporter);
           return;
         }
@@ -22532,12 +22596,12 @@ var init_prerequisites3 = __esm({
 });
 
 // packages/core/src/disk/reflink/driver.ts
-var import_promises38, import_node_path40, ReflinkDriver;
+var import_promises39, import_node_path40, ReflinkDriver;
 var init_driver2 = __esm({
   "packages/core/src/disk/reflink/driver.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises38 = require("node:fs/promises");
+    import_promises39 = require("node:fs/promises");
     import_node_path40 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
@@ -22588,7 +22652,7 @@ var init_driver2 = __esm({
       }
       /** The layer's digest, checked (cheaply, when a pull just verified it) before it is expanded. */
       async verifiedLayer(file2, expected) {
-        const s = await (0, import_promises38.stat)(file2);
+        const s = await (0, import_promises39.stat)(file2);
         if (s.mode & 2) throw new CloneError(`Base disk ${file2} is writable by everyone; refusing to clone it. Make it read-only: chmod 0444 ${file2}`);
         const { digest: digest2 } = await this.digests.digestOf(file2);
         if (expected && digest2 !== expected) {
@@ -22731,7 +22795,7 @@ async function giveToServerUser(target, recursive2 = false) {
   const u = serverUser();
   if (!u.asUser) return;
   if (recursive2) await run("chown", ["-R", `${u.uid}:${u.gid}`, target]);
-  else await (0, import_promises39.chown)(target, u.uid, u.gid);
+  else await (0, import_promises40.chown)(target, u.uid, u.gid);
 }
 async function assertReachable(target) {
   const u = serverUser();
@@ -22745,7 +22809,7 @@ async function assertReachable(target) {
     dir = parent;
   }
   for (const d of chain.slice(0, -1)) {
-    const s = await (0, import_promises39.stat)(d);
+    const s = await (0, import_promises40.stat)(d);
     const bit = s.uid === u.uid ? 64 : s.gid === u.gid ? 8 : 1;
     if ((s.mode & bit) === 0) {
       throw new DbcloneError(
@@ -22754,13 +22818,13 @@ async function assertReachable(target) {
     }
   }
 }
-var import_node_child_process2, import_promises39, import_node_os6, import_node_path42, cached2;
+var import_node_child_process2, import_promises40, import_node_os6, import_node_path42, cached2;
 var init_osUser = __esm({
   "packages/core/src/engine/postgres/osUser.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_child_process2 = require("node:child_process");
-    import_promises39 = require("node:fs/promises");
+    import_promises40 = require("node:fs/promises");
     import_node_os6 = __toESM(require("node:os"), 1);
     import_node_path42 = __toESM(require("node:path"), 1);
     init_errors();
@@ -22799,9 +22863,9 @@ function hbaContents(adminUser, host, listenAll = false, onlyPeer) {
   return lines.join("\n") + "\n";
 }
 async function writeServerFile(file2, text) {
-  const existing = await (0, import_promises40.lstat)(file2).catch(() => void 0);
-  if (existing) await (0, import_promises40.unlink)(file2);
-  const fh = await (0, import_promises40.open)(file2, import_node_fs18.constants.O_WRONLY | import_node_fs18.constants.O_CREAT | import_node_fs18.constants.O_EXCL | import_node_fs18.constants.O_NOFOLLOW, 384).catch((e) => {
+  const existing = await (0, import_promises41.lstat)(file2).catch(() => void 0);
+  if (existing) await (0, import_promises41.unlink)(file2);
+  const fh = await (0, import_promises41.open)(file2, import_node_fs18.constants.O_WRONLY | import_node_fs18.constants.O_CREAT | import_node_fs18.constants.O_EXCL | import_node_fs18.constants.O_NOFOLLOW, 384).catch((e) => {
     throw new BuildError(`Could not create ${file2} (${e.code}): something else created it meanwhile; nothing was written through it. Retry.`);
   });
   try {
@@ -22818,13 +22882,13 @@ async function replaceSourceConfig(dataDir) {
 `);
   }
 }
-var import_node_fs18, import_promises40, import_node_path43, CONFIG_FILE2, IDENT_FILE, HARDENED_SETTINGS, BUILD_SETTINGS, hbaQuote, LOCAL_TRUST_HBA, SOURCE_CONFIG_FILES;
+var import_node_fs18, import_promises41, import_node_path43, CONFIG_FILE2, IDENT_FILE, HARDENED_SETTINGS, BUILD_SETTINGS, hbaQuote, LOCAL_TRUST_HBA, SOURCE_CONFIG_FILES;
 var init_config = __esm({
   "packages/core/src/engine/postgres/config.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs18 = require("node:fs");
-    import_promises40 = require("node:fs/promises");
+    import_promises41 = require("node:fs/promises");
     import_node_path43 = __toESM(require("node:path"), 1);
     init_errors();
     init_osUser();
@@ -22881,12 +22945,12 @@ var init_config = __esm({
 
 // packages/core/src/engine/postgres/engineFile.ts
 async function writeEngineFile(mountPath, info) {
-  await (0, import_promises41.writeFile)(import_node_path44.default.join(mountPath, ENGINE_FILE), JSON.stringify(info, null, 2) + "\n", { mode: 420 });
+  await (0, import_promises42.writeFile)(import_node_path44.default.join(mountPath, ENGINE_FILE), JSON.stringify(info, null, 2) + "\n", { mode: 420 });
 }
 async function readEngineFile(mountPath) {
   const file2 = import_node_path44.default.join(mountPath, ENGINE_FILE);
   if ((0, import_node_fs19.existsSync)(file2)) {
-    const parsed = JSON.parse(await (0, import_promises41.readFile)(file2, "utf8"));
+    const parsed = JSON.parse(await (0, import_promises42.readFile)(file2, "utf8"));
     if (parsed.kind !== "postgres" || typeof parsed.version !== "string" || typeof parsed.adminUser !== "string") {
       throw new SourceError(`${file2} is not a PostgreSQL engine record (expected {kind:"postgres", version, adminUser}).`);
     }
@@ -22896,15 +22960,15 @@ async function readEngineFile(mountPath) {
   if (!(0, import_node_fs19.existsSync)(pgVersion)) {
     throw new SourceError(`${mountPath} holds no PostgreSQL data (no ${ENGINE_FILE} and no ${DATA_DIR}/PG_VERSION).`);
   }
-  return { kind: "postgres", version: (await (0, import_promises41.readFile)(pgVersion, "utf8")).trim(), adminUser: ADMIN_USER };
+  return { kind: "postgres", version: (await (0, import_promises42.readFile)(pgVersion, "utf8")).trim(), adminUser: ADMIN_USER };
 }
-var import_node_fs19, import_promises41, import_node_path44, ENGINE_FILE, DATA_DIR, ADMIN_USER, dataDirOf;
+var import_node_fs19, import_promises42, import_node_path44, ENGINE_FILE, DATA_DIR, ADMIN_USER, dataDirOf;
 var init_engineFile = __esm({
   "packages/core/src/engine/postgres/engineFile.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs19 = require("node:fs");
-    import_promises41 = require("node:fs/promises");
+    import_promises42 = require("node:fs/promises");
     import_node_path44 = __toESM(require("node:path"), 1);
     init_errors();
     ENGINE_FILE = "dbclone-engine.json";
@@ -22922,14 +22986,14 @@ function isLeftBehind(relative) {
   return parts[parts.length - 1] === "pg_internal.init";
 }
 async function keepMetadata(target, s) {
-  if (isRoot()) await (0, import_promises42.lchown)(target, s.uid, s.gid);
-  await (0, import_promises42.chmod)(target, s.mode & 4095);
-  await (0, import_promises42.utimes)(target, s.atime, s.mtime);
+  if (isRoot()) await (0, import_promises43.lchown)(target, s.uid, s.gid);
+  await (0, import_promises43.chmod)(target, s.mode & 4095);
+  await (0, import_promises43.utimes)(target, s.atime, s.mtime);
 }
 async function copyTree(src, dst, relative, stats, onFile) {
   const s = await src.stat();
-  await (0, import_promises42.mkdir)(dst, { recursive: true });
-  const entries = (await (0, import_promises42.readdir)(byDescriptor(src))).filter((e) => !isLeftBehind(import_node_path45.default.join(relative, e)));
+  await (0, import_promises43.mkdir)(dst, { recursive: true });
+  const entries = (await (0, import_promises43.readdir)(byDescriptor(src))).filter((e) => !isLeftBehind(import_node_path45.default.join(relative, e)));
   for (let i = 0; i < entries.length; i += 4) {
     await Promise.all(entries.slice(i, i + 4).map((e) => copyEntry(src, e, import_node_path45.default.join(dst, e), import_node_path45.default.join(relative, e), stats, onFile)));
   }
@@ -22937,7 +23001,7 @@ async function copyTree(src, dst, relative, stats, onFile) {
 }
 async function copyEntry(parent, name, dst, relative, stats, onFile) {
   const where2 = `${byDescriptor(parent)}/${name}`;
-  const fh = await (0, import_promises42.open)(where2, import_node_fs20.constants.O_RDONLY | import_node_fs20.constants.O_NOFOLLOW | import_node_fs20.constants.O_NONBLOCK).catch(async (e) => {
+  const fh = await (0, import_promises43.open)(where2, import_node_fs20.constants.O_RDONLY | import_node_fs20.constants.O_NOFOLLOW | import_node_fs20.constants.O_NONBLOCK).catch(async (e) => {
     if (e.code === "ELOOP") return linkEntry(where2, dst, relative);
     if (e.code === "ENXIO") return void 0;
     throw e;
@@ -22947,7 +23011,7 @@ async function copyEntry(parent, name, dst, relative, stats, onFile) {
     const s = await fh.stat();
     if (s.isDirectory()) return await copyTree(fh, dst, relative, stats, onFile);
     if (!s.isFile()) return;
-    await (0, import_promises42.copyFile)(byDescriptor(fh), dst, import_node_fs20.constants.COPYFILE_EXCL);
+    await (0, import_promises43.copyFile)(byDescriptor(fh), dst, import_node_fs20.constants.COPYFILE_EXCL);
     stats.bytes += s.size;
     onFile();
     await keepMetadata(dst, s);
@@ -22957,11 +23021,11 @@ async function copyEntry(parent, name, dst, relative, stats, onFile) {
 }
 async function linkEntry(where2, dst, relative) {
   if (relative !== "pg_wal") {
-    throw new BuildError(`The data directory holds a symbolic link at ${relative} (to ${await (0, import_promises42.readlink)(where2).catch(() => "?")}); dbclone images hold no links. It was planted by the source or a restore: nothing was copied through it.`);
+    throw new BuildError(`The data directory holds a symbolic link at ${relative} (to ${await (0, import_promises43.readlink)(where2).catch(() => "?")}); dbclone images hold no links. It was planted by the source or a restore: nothing was copied through it.`);
   }
-  await (0, import_promises42.mkdir)(dst, { mode: 448 });
+  await (0, import_promises43.mkdir)(dst, { mode: 448 });
   const owner = serverUser();
-  if (isRoot()) await (0, import_promises42.lchown)(dst, owner.uid, owner.gid);
+  if (isRoot()) await (0, import_promises43.lchown)(dst, owner.uid, owner.gid);
   return void 0;
 }
 async function copyFresh(fromMount, toMount, reporter) {
@@ -22976,7 +23040,7 @@ async function copyFresh(fromMount, toMount, reporter) {
   const progress = reporter.progress("Copying data to the fresh disk");
   const stats = { bytes: 0 };
   let files = 0;
-  const root = await (0, import_promises42.open)(from, import_node_fs20.constants.O_RDONLY | import_node_fs20.constants.O_DIRECTORY | import_node_fs20.constants.O_NOFOLLOW).catch((e) => {
+  const root = await (0, import_promises43.open)(from, import_node_fs20.constants.O_RDONLY | import_node_fs20.constants.O_DIRECTORY | import_node_fs20.constants.O_NOFOLLOW).catch((e) => {
     throw new BuildError(`${from} cannot be opened as a directory (${e.code}); a data directory is never a link.`);
   });
   try {
@@ -22985,8 +23049,8 @@ async function copyFresh(fromMount, toMount, reporter) {
     await root.close();
   }
   await replaceSourceConfig(to);
-  await (0, import_promises42.mkdir)(import_node_path45.default.join(to, "pg_wal", "archive_status"), { recursive: true, mode: 448 });
-  const walStat = await (0, import_promises42.lstat)(import_node_path45.default.join(to, "pg_wal"));
+  await (0, import_promises43.mkdir)(import_node_path45.default.join(to, "pg_wal", "archive_status"), { recursive: true, mode: 448 });
+  const walStat = await (0, import_promises43.lstat)(import_node_path45.default.join(to, "pg_wal"));
   await keepMetadata(import_node_path45.default.join(to, "pg_wal", "archive_status"), walStat);
   progress.finish(`Copied ${files} files, ${Math.round(stats.bytes / 1048576)} MiB`);
   try {
@@ -22997,16 +23061,16 @@ async function copyFresh(fromMount, toMount, reporter) {
     }
     throw e;
   }
-  await (0, import_promises42.copyFile)(import_node_path45.default.join(fromMount, ENGINE_FILE), import_node_path45.default.join(toMount, ENGINE_FILE));
+  await (0, import_promises43.copyFile)(import_node_path45.default.join(fromMount, ENGINE_FILE), import_node_path45.default.join(toMount, ENGINE_FILE));
   reporter.debug(`copyFresh ${fromMount}/${DATA_DIR} \u2192 ${toMount}/${DATA_DIR}: ${stats.bytes} bytes`);
 }
-var import_node_fs20, import_promises42, import_node_path45, SKIPPED_FILES, EMPTIED_DIRS, byDescriptor;
+var import_node_fs20, import_promises43, import_node_path45, SKIPPED_FILES, EMPTIED_DIRS, byDescriptor;
 var init_copyFresh = __esm({
   "packages/core/src/engine/postgres/copyFresh.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs20 = require("node:fs");
-    import_promises42 = require("node:fs/promises");
+    import_promises43 = require("node:fs/promises");
     import_node_path45 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
@@ -23270,7 +23334,7 @@ var init_login = __esm({
 
 // packages/core/src/engine/postgres/dumpFile.ts
 async function head(file2, bytes) {
-  const fh = await (0, import_promises43.open)(file2, "r");
+  const fh = await (0, import_promises44.open)(file2, "r");
   try {
     const buf = Buffer.alloc(bytes);
     const { bytesRead } = await fh.read(buf, 0, bytes, 0);
@@ -23280,7 +23344,7 @@ async function head(file2, bytes) {
   }
 }
 async function detectDumpKind(file2) {
-  const s = await (0, import_promises43.stat)(file2).catch(() => void 0);
+  const s = await (0, import_promises44.stat)(file2).catch(() => void 0);
   if (!s) throw new SourceError(`${file2} does not exist.`);
   if (s.isDirectory()) {
     if ((0, import_node_fs21.existsSync)(import_node_path46.default.join(file2, "toc.dat"))) return "directory";
@@ -23305,13 +23369,13 @@ function parseTocHeader(listing) {
   const version2 = /^;\s+Dumped from database version:\s*(\d+(?:\.\d+)?)/m.exec(listing)?.[1];
   return { database: database2, version: version2 };
 }
-var import_node_fs21, import_promises43, import_node_path46, EXPECTED;
+var import_node_fs21, import_promises44, import_node_path46, EXPECTED;
 var init_dumpFile = __esm({
   "packages/core/src/engine/postgres/dumpFile.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs21 = require("node:fs");
-    import_promises43 = require("node:fs/promises");
+    import_promises44 = require("node:fs/promises");
     import_node_path46 = __toESM(require("node:path"), 1);
     init_errors();
     EXPECTED = "expected a pg_dump custom archive (-Fc), a directory dump with toc.dat (-Fd), a tar dump (-Ft), a plain SQL dump (-Fp) or pg_dumpall output";
@@ -23492,7 +23556,7 @@ async function checkOnce(file2, standardStrings) {
   return facts;
 }
 async function checkDumpScript(file2) {
-  const s = await (0, import_promises44.stat)(file2);
+  const s = await (0, import_promises45.stat)(file2);
   const key = `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
   const known = checked.get(key);
   if (known) return known;
@@ -23501,13 +23565,13 @@ async function checkDumpScript(file2) {
   checked.set(key, facts);
   return facts;
 }
-var import_node_fs22, import_promises44, KEY, DB_ARG, ALLOWED_COMMAND, COPY_FROM_STDIN, isCopyEnd, checked;
+var import_node_fs22, import_promises45, KEY, DB_ARG, ALLOWED_COMMAND, COPY_FROM_STDIN, isCopyEnd, checked;
 var init_dumpScript = __esm({
   "packages/core/src/engine/postgres/dumpScript.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs22 = require("node:fs");
-    import_promises44 = require("node:fs/promises");
+    import_promises45 = require("node:fs/promises");
     init_errors();
     init_sqlLexer();
     KEY = "[A-Za-z0-9]+";
@@ -23521,11 +23585,11 @@ var init_dumpScript = __esm({
 
 // packages/core/src/engine/postgres/dataDir.ts
 async function makeEmptyDataDir(dataDir) {
-  if ((0, import_node_fs23.existsSync)(dataDir) && (await (0, import_promises45.readdir)(dataDir)).length > 0) {
+  if ((0, import_node_fs23.existsSync)(dataDir) && (await (0, import_promises46.readdir)(dataDir)).length > 0) {
     throw new BuildError(`${dataDir} already holds files; restore needs a fresh, empty disk.`);
   }
-  await (0, import_promises45.mkdir)(dataDir, { recursive: true, mode: 448 });
-  await (0, import_promises45.chmod)(dataDir, 448);
+  await (0, import_promises46.mkdir)(dataDir, { recursive: true, mode: 448 });
+  await (0, import_promises46.chmod)(dataDir, 448);
   await giveToServerUser(dataDir);
 }
 async function ctypeLocale() {
@@ -23547,7 +23611,7 @@ async function copyDataDir(source, dataDir) {
   await run("cp", ["-a", "--", `${source}/.`, dataDir]);
   const wal = import_node_path47.default.join(dataDir, "pg_wal");
   if ((0, import_node_fs23.lstatSync)(wal).isSymbolicLink()) {
-    await (0, import_promises45.rm)(wal);
+    await (0, import_promises46.rm)(wal);
     await giveToServerUser(dataDir);
     await run("cp", ["-a", "--", `${import_node_path47.default.resolve(source, "pg_wal")}/.`, wal], { asUser: serverUser().asUser, cwd: "/" }).catch((e) => {
       throw new SourceError(`${source}/pg_wal links elsewhere and the server's OS user could not copy from there (${e.message.split("\n").pop()}); give it read access or copy the WAL into the data directory.`);
@@ -23570,10 +23634,10 @@ async function baseBackup(bins, url2, dataDir) {
 }
 async function finishPhysicalCopy(dataDir) {
   for (const f of ["postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal"]) {
-    await (0, import_promises45.rm)(import_node_path47.default.join(dataDir, f), { force: true });
+    await (0, import_promises46.rm)(import_node_path47.default.join(dataDir, f), { force: true });
   }
   await run("chown", ["-R", `${serverUser().uid}:${serverUser().gid}`, dataDir]);
-  await (0, import_promises45.chmod)(dataDir, 448);
+  await (0, import_promises46.chmod)(dataDir, 448);
   await replaceSourceConfig(dataDir);
 }
 function singleUserSettings() {
@@ -23590,13 +23654,13 @@ async function bootstrapSuperuser(bins, dataDir) {
   if (!name) throw new BuildError(`Could not find the superuser of ${dataDir} (single-user mode said: ${stdout.slice(0, 300)}).`);
   return name;
 }
-var import_node_fs23, import_promises45, import_node_path47, localeChoice;
+var import_node_fs23, import_promises46, import_node_path47, localeChoice;
 var init_dataDir = __esm({
   "packages/core/src/engine/postgres/dataDir.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs23 = require("node:fs");
-    import_promises45 = require("node:fs/promises");
+    import_promises46 = require("node:fs/promises");
     import_node_path47 = __toESM(require("node:path"), 1);
     init_errors();
     init_childEnv();
@@ -23644,7 +23708,7 @@ async function readWalArchive(dir) {
   if (!(0, import_node_fs24.existsSync)(dir)) throw new SourceError(`The WAL archive ${dir} does not exist; pass the directory archive_command copies WAL segments into.`);
   let names;
   try {
-    names = await (0, import_promises46.readdir)(dir);
+    names = await (0, import_promises47.readdir)(dir);
   } catch (e) {
     throw new SourceError(`The WAL archive ${dir} cannot be read: ${e.message}.`);
   }
@@ -23657,7 +23721,7 @@ async function readWalArchive(dir) {
 }
 async function findBackupHistory(archive, startLsn) {
   for (const name of archive.backupHistoryFiles) {
-    const h = parseBackupHistory(name, await (0, import_promises46.readFile)(import_node_path48.default.join(archive.dir, name), "utf8"));
+    const h = parseBackupHistory(name, await (0, import_promises47.readFile)(import_node_path48.default.join(archive.dir, name), "utf8"));
     if (h.startLsn && lsnToBigInt(h.startLsn) === lsnToBigInt(startLsn)) return h;
   }
   return void 0;
@@ -23669,13 +23733,13 @@ function restoreCommand(archiveDir) {
   const source = shellQuote(import_node_path48.default.resolve(archiveDir) + "/").replace(/%/g, "%%");
   return `cp -- ${source}%f %p`;
 }
-var import_node_fs24, import_promises46, import_node_path48, SEGMENT_NAME, BACKUP_HISTORY, LSN, isLsn, formatLsn, lsnOf, intOf;
+var import_node_fs24, import_promises47, import_node_path48, SEGMENT_NAME, BACKUP_HISTORY, LSN, isLsn, formatLsn, lsnOf, intOf;
 var init_walArchive = __esm({
   "packages/core/src/engine/postgres/walArchive.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs24 = require("node:fs");
-    import_promises46 = require("node:fs/promises");
+    import_promises47 = require("node:fs/promises");
     import_node_path48 = __toESM(require("node:path"), 1);
     init_errors();
     SEGMENT_NAME = /^[0-9A-F]{24}$/;
@@ -23690,19 +23754,19 @@ var init_walArchive = __esm({
 
 // packages/core/src/engine/postgres/baseBackup.ts
 async function backupLabelText(dir, baseTar) {
-  if (!baseTar) return (0, import_promises47.readFile)(import_node_path49.default.join(dir, "backup_label"), "utf8");
+  if (!baseTar) return (0, import_promises48.readFile)(import_node_path49.default.join(dir, "backup_label"), "utf8");
   const { stdout } = await run("tar", ["-xOf", baseTar, "backup_label"], { packageHint: "tar" }).catch((e) => {
     throw new SourceError(`${baseTar} holds no backup_label (${e.message}); is it pg_basebackup's tar output?`);
   });
   return stdout;
 }
 async function pgVersionText(dir, baseTar) {
-  if (!baseTar) return (0, import_promises47.readFile)(import_node_path49.default.join(dir, "PG_VERSION"), "utf8");
+  if (!baseTar) return (0, import_promises48.readFile)(import_node_path49.default.join(dir, "PG_VERSION"), "utf8");
   return (await run("tar", ["-xOf", baseTar, "PG_VERSION"])).stdout;
 }
 async function readBaseBackup(dir) {
   if (!(0, import_node_fs25.existsSync)(dir)) throw new SourceError(`The base backup ${dir} does not exist.`);
-  const names = await (0, import_promises47.readdir)(dir).catch(() => {
+  const names = await (0, import_promises48.readdir)(dir).catch(() => {
     throw new SourceError(`The base backup ${dir} is not a directory; pass pg_basebackup's -D directory.`);
   });
   const tarName = TAR_NAMES.find((n) => names.includes(n));
@@ -23724,7 +23788,7 @@ async function readBaseBackup(dir) {
   let manifestEndLsn;
   let manifestTimeline;
   if (names.includes("backup_manifest")) {
-    const m = JSON.parse(await (0, import_promises47.readFile)(import_node_path49.default.join(dir, "backup_manifest"), "utf8"));
+    const m = JSON.parse(await (0, import_promises48.readFile)(import_node_path49.default.join(dir, "backup_manifest"), "utf8"));
     const last = m["WAL-Ranges"]?.at(-1);
     manifestEndLsn = last?.["End-LSN"];
     manifestTimeline = last?.Timeline;
@@ -23750,20 +23814,20 @@ async function placeBaseBackup(backupDir, info, dataDir) {
     await makeEmptyDataDir(dataDir);
     await run("tar", ["-xf", info.baseTar, "-C", dataDir], { timeoutMs: 6 * 36e5 });
     if (info.walTar) await run("tar", ["-xf", info.walTar, "-C", import_node_path49.default.join(dataDir, "pg_wal")], { timeoutMs: 36e5 });
-    for (const f of ["postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal"]) await (0, import_promises47.rm)(import_node_path49.default.join(dataDir, f), { force: true });
+    for (const f of ["postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal"]) await (0, import_promises48.rm)(import_node_path49.default.join(dataDir, f), { force: true });
     await run("chown", ["-R", `${serverUser().uid}:${serverUser().gid}`, dataDir]);
-    await (0, import_promises47.chmod)(dataDir, 448);
+    await (0, import_promises48.chmod)(dataDir, 448);
     await replaceSourceConfig(dataDir);
   }
-  await (0, import_promises47.rm)(import_node_path49.default.join(dataDir, "backup_manifest"), { force: true });
+  await (0, import_promises48.rm)(import_node_path49.default.join(dataDir, "backup_manifest"), { force: true });
 }
-var import_node_fs25, import_promises47, import_node_path49, TAR_NAMES;
+var import_node_fs25, import_promises48, import_node_path49, TAR_NAMES;
 var init_baseBackup = __esm({
   "packages/core/src/engine/postgres/baseBackup.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs25 = require("node:fs");
-    import_promises47 = require("node:fs/promises");
+    import_promises48 = require("node:fs/promises");
     import_node_path49 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
@@ -24061,16 +24125,16 @@ ${tail}`);
 async function runRecovery(r) {
   const control = await controlData(r.bins, r.dataDir);
   if (r.archiveDir) await writeServerFile(import_node_path51.default.join(r.dataDir, "recovery.signal"), "");
-  const socketDir = await (0, import_promises48.mkdtemp)(import_node_path51.default.join(import_node_os7.default.tmpdir(), "dbclone-rec-"));
+  const socketDir = await (0, import_promises49.mkdtemp)(import_node_path51.default.join(import_node_os7.default.tmpdir(), "dbclone-rec-"));
   let pid;
   const logFile = import_node_path51.default.join(socketDir, "postgres.log");
-  const readLog = () => (0, import_promises48.readFile)(logFile, "utf8").catch(() => "");
+  const readLog = () => (0, import_promises49.readFile)(logFile, "utf8").catch(() => "");
   try {
-    await (0, import_promises48.chmod)(socketDir, 448);
+    await (0, import_promises49.chmod)(socketDir, 448);
     await giveToServerUser(socketDir);
     const hbaFile = import_node_path51.default.join(socketDir, "pg_hba.conf");
     await writeServerFile(hbaFile, LOCAL_TRUST_HBA);
-    await (0, import_promises48.writeFile)(logFile, "", { mode: 416 });
+    await (0, import_promises49.writeFile)(logFile, "", { mode: 416 });
     await giveToServerUser(logFile);
     const settings = {
       ...commonSettings(r.dataDir, socketDir, hbaFile),
@@ -24122,15 +24186,15 @@ async function runRecovery(r) {
     return outcome;
   } finally {
     if (pid !== void 0) await stopPostgres(pid, { fast: true, graceMs: 3e4 }).catch(() => void 0);
-    await (0, import_promises48.rm)(socketDir, { recursive: true, force: true });
+    await (0, import_promises49.rm)(socketDir, { recursive: true, force: true });
   }
 }
-var import_promises48, import_node_os7, import_node_path51, POLL_MS2, sleep3;
+var import_promises49, import_node_os7, import_node_path51, POLL_MS2, sleep3;
 var init_recoveryServer = __esm({
   "packages/core/src/engine/postgres/recoveryServer.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises48 = require("node:fs/promises");
+    import_promises49 = require("node:fs/promises");
     import_node_os7 = __toESM(require("node:os"), 1);
     import_node_path51 = __toESM(require("node:path"), 1);
     init_errors();
@@ -24159,11 +24223,11 @@ async function continueKeptState(a) {
   }
   const stateData = import_node_path52.default.join(stateDir, "pgdata");
   const stateFile = import_node_path52.default.join(stateDir, STATE_FILE);
-  await (0, import_promises49.mkdir)(stateDir, { recursive: true, mode: 457 });
+  await (0, import_promises50.mkdir)(stateDir, { recursive: true, mode: 457 });
   await assertReachable(stateData);
   let reused = false;
   if ((0, import_node_fs28.existsSync)(stateFile)) {
-    const last = JSON.parse(await (0, import_promises49.readFile)(stateFile, "utf8"));
+    const last = JSON.parse(await (0, import_promises50.readFile)(stateFile, "utf8"));
     if (last.backupStartLsn !== a.probe.backup.startLsn) {
       throw new SourceError(
         `The kept recovery state in ${stateDir} was restored from another base backup (started at ${last.backupStartLsn}, this one at ${a.probe.backup.startLsn}). Remove ${stateDir} to start over from this backup.`
@@ -24191,17 +24255,17 @@ async function continueKeptState(a) {
     replayedLsn: control.get("Minimum recovery ending location"),
     updatedAt: (/* @__PURE__ */ new Date()).toISOString()
   };
-  await (0, import_promises49.writeFile)(stateFile, JSON.stringify(state, null, 2) + "\n");
+  await (0, import_promises50.writeFile)(stateFile, JSON.stringify(state, null, 2) + "\n");
   await copyDataDir(stateData, a.dataDir);
   return { dir: stateDir, reused, stateStoppedAt: outcome.stoppedAt, segmentsRestoredIntoState: outcome.restoredSegments.length };
 }
-var import_node_fs28, import_promises49, import_node_path52, STATE_FILE;
+var import_node_fs28, import_promises50, import_node_path52, STATE_FILE;
 var init_recoveryState = __esm({
   "packages/core/src/engine/postgres/recoveryState.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs28 = require("node:fs");
-    import_promises49 = require("node:fs/promises");
+    import_promises50 = require("node:fs/promises");
     import_node_path52 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
@@ -24396,19 +24460,19 @@ async function probeDataDir(dir) {
   if (!(0, import_node_fs29.existsSync)(pgVersion) || !(0, import_node_fs29.existsSync)(import_node_path54.default.join(dir, "global", "pg_control"))) {
     throw new SourceError(`${dir} is not a PostgreSQL data directory (expected PG_VERSION and global/pg_control in it).`);
   }
-  const version2 = (await (0, import_promises50.readFile)(pgVersion, "utf8")).trim();
+  const version2 = (await (0, import_promises51.readFile)(pgVersion, "utf8")).trim();
   const major = majorOf(version2);
   if (!Number.isFinite(major)) throw new SourceError(`${pgVersion} holds "${version2}", which is not a PostgreSQL version.`);
   const pidFile = import_node_path54.default.join(dir, "postmaster.pid");
   if ((0, import_node_fs29.existsSync)(pidFile)) {
-    const pid = Number.parseInt((await (0, import_promises50.readFile)(pidFile, "utf8")).split("\n")[0] ?? "", 10);
+    const pid = Number.parseInt((await (0, import_promises51.readFile)(pidFile, "utf8")).split("\n")[0] ?? "", 10);
     if (pid > 0 && isAlive(pid)) {
       throw new SourceError(
         `${dir} is in use by a running PostgreSQL (pid ${pid}). Stop it first (pg_ctl stop -D ${dir} -m fast) or use the live server as a source instead.`
       );
     }
   }
-  const tablespaces = (0, import_node_fs29.existsSync)(import_node_path54.default.join(dir, "pg_tblspc")) ? await (0, import_promises50.readdir)(import_node_path54.default.join(dir, "pg_tblspc")) : [];
+  const tablespaces = (0, import_node_fs29.existsSync)(import_node_path54.default.join(dir, "pg_tblspc")) ? await (0, import_promises51.readdir)(import_node_path54.default.join(dir, "pg_tblspc")) : [];
   if (tablespaces.length > 0) {
     throw new NotSupportedError(`${dir} uses tablespaces outside the data directory (${tablespaces.join(", ")}); dbclone images hold a single data directory. Use a dump instead.`);
   }
@@ -24461,13 +24525,13 @@ async function probeSource(source) {
       throw new NotSupportedError("A backup chain (.bak + differential + logs) is a SQL Server source; for PostgreSQL use a dump, a data directory, a server URL or a base backup with a WAL archive.");
   }
 }
-var import_node_fs29, import_promises50, import_node_path54, import_pg4;
+var import_node_fs29, import_promises51, import_node_path54, import_pg4;
 var init_probe = __esm({
   "packages/core/src/engine/postgres/probe.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs29 = require("node:fs");
-    import_promises50 = require("node:fs/promises");
+    import_promises51 = require("node:fs/promises");
     import_node_path54 = __toESM(require("node:path"), 1);
     import_pg4 = __toESM(require_pg(), 1);
     init_errors();
@@ -24530,9 +24594,9 @@ END $$`;
 
 // packages/core/src/engine/postgres/buildServer.ts
 async function startBuildServer(bins, dataDir, adminUser, timeoutMs = 12e4) {
-  const socketDir = await (0, import_promises51.mkdtemp)(import_node_path55.default.join(import_node_os8.default.tmpdir(), "dbclone-pg-"));
+  const socketDir = await (0, import_promises52.mkdtemp)(import_node_path55.default.join(import_node_os8.default.tmpdir(), "dbclone-pg-"));
   try {
-    await (0, import_promises51.chmod)(socketDir, 448);
+    await (0, import_promises52.chmod)(socketDir, 448);
     await giveToServerUser(socketDir);
     const hbaFile = import_node_path55.default.join(socketDir, "pg_hba.conf");
     await writeServerFile(hbaFile, LOCAL_TRUST_HBA);
@@ -24549,7 +24613,7 @@ async function startBuildServer(bins, dataDir, adminUser, timeoutMs = 12e4) {
     });
     return { pid, port: BUILD_PORT, socketDir, adminUser, logFile };
   } catch (e) {
-    await (0, import_promises51.rm)(socketDir, { recursive: true, force: true });
+    await (0, import_promises52.rm)(socketDir, { recursive: true, force: true });
     throw e;
   }
 }
@@ -24557,15 +24621,15 @@ async function stopBuildServer(s) {
   try {
     await stopPostgres(s.pid, { fast: true });
   } finally {
-    await (0, import_promises51.rm)(s.socketDir, { recursive: true, force: true });
+    await (0, import_promises52.rm)(s.socketDir, { recursive: true, force: true });
   }
 }
-var import_promises51, import_node_os8, import_node_path55, BUILD_PORT;
+var import_promises52, import_node_os8, import_node_path55, BUILD_PORT;
 var init_buildServer = __esm({
   "packages/core/src/engine/postgres/buildServer.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises51 = require("node:fs/promises");
+    import_promises52 = require("node:fs/promises");
     import_node_os8 = __toESM(require("node:os"), 1);
     import_node_path55 = __toESM(require("node:path"), 1);
     init_config();
@@ -24626,7 +24690,7 @@ async function ensureRoles(c, roles) {
   }
 }
 async function runRestoreTool(file2, program2, args, what, stdin) {
-  const fh = stdin ? void 0 : await (0, import_promises52.open)(file2, import_node_fs30.constants.O_RDONLY | import_node_fs30.constants.O_NOFOLLOW);
+  const fh = stdin ? void 0 : await (0, import_promises53.open)(file2, import_node_fs30.constants.O_RDONLY | import_node_fs30.constants.O_NOFOLLOW);
   try {
     await run(program2, args, { asUser: serverUser().asUser, cwd: "/", stdin: stdin ?? fh.fd, timeoutMs: DAY_MS });
   } catch (e) {
@@ -24688,14 +24752,14 @@ async function restoreDumpall(bins, s, file2) {
   const after = await withAdmin(s, "postgres", async (c) => (await c.query("SELECT datname FROM pg_database WHERE NOT datistemplate")).rows.map((r) => r.datname));
   return new Set(after.filter((d) => !before.has(d) || d === "postgres"));
 }
-var import_node_crypto19, import_node_fs30, import_promises52, import_node_path56, import_node_readline2, import_node_stream2, DAY_MS, connArgs;
+var import_node_crypto19, import_node_fs30, import_promises53, import_node_path56, import_node_readline2, import_node_stream2, DAY_MS, connArgs;
 var init_restoreDump = __esm({
   "packages/core/src/engine/postgres/restoreDump.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto19 = require("node:crypto");
     import_node_fs30 = require("node:fs");
-    import_promises52 = require("node:fs/promises");
+    import_promises53 = require("node:fs/promises");
     import_node_path56 = __toESM(require("node:path"), 1);
     import_node_readline2 = require("node:readline");
     import_node_stream2 = require("node:stream");
@@ -24822,26 +24886,26 @@ function refuse2(mountPath, what) {
   );
 }
 async function assertImageDataDir(mountPath) {
-  const root = await (0, import_promises53.realpath)(mountPath);
+  const root = await (0, import_promises54.realpath)(mountPath);
   const dataDir = dataDirOf(mountPath);
-  const top = await (0, import_promises53.lstat)(dataDir).catch(() => void 0);
+  const top = await (0, import_promises54.lstat)(dataDir).catch(() => void 0);
   if (!top?.isDirectory()) refuse2(mountPath, `(${dataDir}) is ${top?.isSymbolicLink() ? "a symbolic link" : "missing or not a directory"}`);
-  for (const name of await (0, import_promises53.readdir)(dataDir)) {
-    const s = await (0, import_promises53.lstat)(import_node_path57.default.join(dataDir, name));
+  for (const name of await (0, import_promises54.readdir)(dataDir)) {
+    const s = await (0, import_promises54.lstat)(import_node_path57.default.join(dataDir, name));
     if (s.isSymbolicLink()) {
       if (!LINK_ALLOWED.has(name)) refuse2(mountPath, `has a symbolic link ${name}`);
-      const target = await (0, import_promises53.realpath)(import_node_path57.default.join(dataDir, name)).catch(() => void 0);
+      const target = await (0, import_promises54.realpath)(import_node_path57.default.join(dataDir, name)).catch(() => void 0);
       if (!target || !isInside(target, root)) refuse2(mountPath, `has ${name} linking outside its disk`);
     }
     if (SIGNALS2.includes(name)) refuse2(mountPath, `has ${name}, which would start recovery from elsewhere`);
   }
-  for (const entry of await (0, import_promises53.readdir)(import_node_path57.default.join(dataDir, "pg_tblspc")).catch(() => [])) {
+  for (const entry of await (0, import_promises54.readdir)(import_node_path57.default.join(dataDir, "pg_tblspc")).catch(() => [])) {
     refuse2(mountPath, `has a tablespace link pg_tblspc/${entry}`);
   }
   await assertAutoConfEmpty(mountPath, import_node_path57.default.join(dataDir, "postgresql.auto.conf"));
 }
 async function assertAutoConfEmpty(mountPath, file2) {
-  const fh = await (0, import_promises53.open)(file2, import_node_fs31.constants.O_RDONLY | import_node_fs31.constants.O_NOFOLLOW).catch((e) => {
+  const fh = await (0, import_promises54.open)(file2, import_node_fs31.constants.O_RDONLY | import_node_fs31.constants.O_NOFOLLOW).catch((e) => {
     if (e.code === "ENOENT") return void 0;
     if (e.code === "ELOOP") refuse2(mountPath, "has postgresql.auto.conf as a symbolic link");
     throw e;
@@ -24856,13 +24920,13 @@ async function assertAutoConfEmpty(mountPath, file2) {
     await fh.close();
   }
 }
-var import_node_fs31, import_promises53, import_node_path57, LINK_ALLOWED, SIGNALS2, isInside;
+var import_node_fs31, import_promises54, import_node_path57, LINK_ALLOWED, SIGNALS2, isInside;
 var init_dataDirLinks = __esm({
   "packages/core/src/engine/postgres/dataDirLinks.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs31 = require("node:fs");
-    import_promises53 = require("node:fs/promises");
+    import_promises54 = require("node:fs/promises");
     import_node_path57 = __toESM(require("node:path"), 1);
     init_errors();
     init_engineFile();
@@ -24882,8 +24946,8 @@ async function prepareServer(mountPath, opts) {
   if (Buffer.byteLength(import_node_path58.default.join(runDir, `.s.PGSQL.${opts.port}`)) > MAX_SOCKET_PATH) {
     throw new UsageError(`The run directory ${runDir} is too long for a unix socket path (${MAX_SOCKET_PATH} bytes max); use a shorter one.`);
   }
-  await (0, import_promises54.mkdir)(runDir, { recursive: true, mode: 448 });
-  await (0, import_promises54.chmod)(runDir, 448);
+  await (0, import_promises55.mkdir)(runDir, { recursive: true, mode: 448 });
+  await (0, import_promises55.chmod)(runDir, 448);
   await giveToServerUser(runDir);
   await assertReachable(import_node_path58.default.join(dataDir, "PG_VERSION"));
   await assertReachable(import_node_path58.default.join(runDir, "postgres.log"));
@@ -24932,12 +24996,12 @@ async function startServer(mountPath, opts, reporter = silentReporter) {
 async function stopServer(server, opts = {}) {
   await stopPostgres(server.pid, { fast: opts.fast !== false });
 }
-var import_promises54, import_node_path58, MAX_SOCKET_PATH;
+var import_promises55, import_node_path58, MAX_SOCKET_PATH;
 var init_server = __esm({
   "packages/core/src/engine/postgres/server.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises54 = require("node:fs/promises");
+    import_promises55 = require("node:fs/promises");
     import_node_path58 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
@@ -25131,9 +25195,9 @@ async function createSampleDump(outFile, opts = {}) {
   const faker = new import_faker.Faker({ locale: [import_faker.en] });
   faker.seed(opts.seed ?? 42);
   const bins = await findBinaries();
-  const work = await (0, import_promises55.mkdtemp)(import_node_path59.default.join(import_node_os9.default.tmpdir(), "dbclone-sample-"));
+  const work = await (0, import_promises56.mkdtemp)(import_node_path59.default.join(import_node_os9.default.tmpdir(), "dbclone-sample-"));
   try {
-    await (0, import_promises55.chmod)(work, 493);
+    await (0, import_promises56.chmod)(work, 493);
     const dataDir = import_node_path59.default.join(work, "pgdata");
     reporter.info(`Generating sample database "${database2}" (~${opts.sizeMb ?? 100} MB, ${customers} customers)`);
     await initDataDir(bins, dataDir, ADMIN_USER);
@@ -25154,16 +25218,16 @@ async function createSampleDump(outFile, opts = {}) {
       await stopBuildServer(server);
     }
   } finally {
-    await (0, import_promises55.rm)(work, { recursive: true, force: true });
+    await (0, import_promises56.rm)(work, { recursive: true, force: true });
   }
 }
-var import_faker, import_promises55, import_node_os9, import_node_path59, BYTES_PER_CUSTOMER, EMPTY_DATABASE_BYTES, POOL, PRODUCTS, SCHEMA, CONSTRAINTS;
+var import_faker, import_promises56, import_node_os9, import_node_path59, BYTES_PER_CUSTOMER, EMPTY_DATABASE_BYTES, POOL, PRODUCTS, SCHEMA, CONSTRAINTS;
 var init_sample = __esm({
   "packages/core/src/engine/postgres/sample.ts"() {
     "use strict";
     init_import_meta_url();
     import_faker = __toESM(require_faker(), 1);
-    import_promises55 = require("node:fs/promises");
+    import_promises56 = require("node:fs/promises");
     import_node_os9 = __toESM(require("node:os"), 1);
     import_node_path59 = __toESM(require("node:path"), 1);
     init_reporter();
@@ -25716,7 +25780,7 @@ async function channelOfFile(full, rel, offset) {
   return `file ${inner.join("/")}`;
 }
 async function pageKind(full, offset) {
-  const fh = await (0, import_promises56.open)(full, "r");
+  const fh = await (0, import_promises57.open)(full, "r");
   try {
     const header = Buffer.alloc(24);
     await fh.read(header, 0, 24, offset - offset % PAGE);
@@ -25729,7 +25793,7 @@ async function pageKind(full, offset) {
   }
 }
 async function insideCompressedDatum(full, offset, length) {
-  const fh = await (0, import_promises56.open)(full, "r");
+  const fh = await (0, import_promises57.open)(full, "r");
   try {
     const page = Buffer.alloc(PAGE);
     const pageStart = offset - offset % PAGE;
@@ -25759,7 +25823,7 @@ async function insideCompressedDatum(full, offset, length) {
   }
 }
 async function explainInPage(full, offset, length, window) {
-  const fh = await (0, import_promises56.open)(full, "r");
+  const fh = await (0, import_promises57.open)(full, "r");
   let page;
   try {
     page = Buffer.alloc(PAGE);
@@ -25789,12 +25853,12 @@ async function explainInPage(full, offset, length, window) {
   }
   return await insideCompressedDatum(full, offset, length) ? "compressed" : void 0;
 }
-var import_promises56, import_node_path61, PAGE, LP_NORMAL, HEAP_XMIN_COMMITTED, HEAP_XMIN_INVALID, HEAP_XMAX_INVALID, HEAP_XMAX_LOCK_ONLY;
+var import_promises57, import_node_path61, PAGE, LP_NORMAL, HEAP_XMIN_COMMITTED, HEAP_XMIN_INVALID, HEAP_XMAX_INVALID, HEAP_XMAX_LOCK_ONLY;
 var init_pg_page = __esm({
   "packages/core/src/masking/leak-scan/pg-page.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises56 = require("node:fs/promises");
+    import_promises57 = require("node:fs/promises");
     import_node_path61 = __toESM(require("node:path"), 1);
     PAGE = 8192;
     LP_NORMAL = 1;
@@ -25899,20 +25963,20 @@ async function scanDataFiles(root, set2, tally) {
 }
 async function listFiles(root, rel) {
   const out = [];
-  for (const e of (await (0, import_promises57.readdir)(import_node_path62.default.join(root, rel), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const e of (await (0, import_promises58.readdir)(import_node_path62.default.join(root, rel), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
     const r = import_node_path62.default.join(rel, e.name);
     if (e.isDirectory()) out.push(...await listFiles(root, r));
-    else if (e.isFile() && (await (0, import_promises57.lstat)(import_node_path62.default.join(root, r))).isFile()) out.push(r);
+    else if (e.isFile() && (await (0, import_promises58.lstat)(import_node_path62.default.join(root, r))).isFile()) out.push(r);
   }
   return out;
 }
-var import_node_fs33, import_promises57, import_node_path62, emptyTally, EXAMPLES2, planOf, CHUNK;
+var import_node_fs33, import_promises58, import_node_path62, emptyTally, EXAMPLES2, planOf, CHUNK;
 var init_residue_scan = __esm({
   "packages/core/src/masking/leak-scan/residue-scan.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs33 = require("node:fs");
-    import_promises57 = require("node:fs/promises");
+    import_promises58 = require("node:fs/promises");
     import_node_path62 = __toESM(require("node:path"), 1);
     init_explain();
     init_originals();
@@ -26979,9 +27043,9 @@ async function scanUnmaskedPii(withDb2, databases2, rules = [], sampleRows = 200
         (await c.query("SELECT format_type(oid, NULL) AS t FROM pg_type WHERE typtype = 'c' AND typrelid IN (SELECT oid FROM pg_class WHERE relkind = 'c')")).rows.map((r) => r.t)
       );
       for (const t of db.tables) {
-        const open18 = t.columns.filter((col) => !masked.has([db.name, t.schema, t.name, col.name].join("\0")));
-        if (open18.length === 0) continue;
-        const sampled = open18.filter((col) => SAMPLED_TYPES.test(col.type) || composites.has(col.type));
+        const open19 = t.columns.filter((col) => !masked.has([db.name, t.schema, t.name, col.name].join("\0")));
+        if (open19.length === 0) continue;
+        const sampled = open19.filter((col) => SAMPLED_TYPES.test(col.type) || composites.has(col.type));
         let rows = [];
         if (sampled.length > 0) {
           const cols = sampled.map((col) => composites.has(col.type) ? `${quoteIdent(col.name)}::text` : quoteIdent(col.name)).join(", ");
@@ -26989,7 +27053,7 @@ async function scanUnmaskedPii(withDb2, databases2, rules = [], sampleRows = 200
           const r = await c.query({ text: `SELECT ${cols} FROM ${qualifiedName(t.schema, t.name)}${sample} LIMIT ${sampleRows}`, rowMode: "array" });
           rows = r.rows;
         }
-        for (const col of open18) {
+        for (const col of open19) {
           const i = sampled.indexOf(col);
           const values = [];
           if (i >= 0) {
@@ -27300,33 +27364,33 @@ var init_publish_build = __esm({
 async function writeBuildRecord(workDir, record2) {
   const file2 = import_node_path63.default.join(workDir, BUILD_RECORD);
   const tmp = `${file2}.tmp`;
-  const fh = await (0, import_promises58.open)(tmp, "w", 384);
+  const fh = await (0, import_promises59.open)(tmp, "w", 384);
   try {
     await fh.writeFile(JSON.stringify(record2) + "\n");
     await fh.sync();
   } finally {
     await fh.close();
   }
-  await (0, import_promises58.rename)(tmp, file2);
+  await (0, import_promises59.rename)(tmp, file2);
 }
 function newBuildRecord(workDir, image) {
   return { owner: currentProcess(), startedAt: (/* @__PURE__ */ new Date()).toISOString(), image, mounts: [import_node_path63.default.join(workDir, "staging"), import_node_path63.default.join(workDir, "fresh")] };
 }
 async function readBuildRecord(workDir) {
   try {
-    const parsed = JSON.parse(await (0, import_promises58.readFile)(import_node_path63.default.join(workDir, BUILD_RECORD), "utf8"));
+    const parsed = JSON.parse(await (0, import_promises59.readFile)(import_node_path63.default.join(workDir, BUILD_RECORD), "utf8"));
     if (!parsed.owner || typeof parsed.owner.pid !== "number" || !Array.isArray(parsed.mounts)) return void 0;
     return parsed;
   } catch {
     return void 0;
   }
 }
-var import_promises58, import_node_path63, BUILD_DIR_PATTERN, BUILD_RECORD;
+var import_promises59, import_node_path63, BUILD_DIR_PATTERN, BUILD_RECORD;
 var init_build_record = __esm({
   "packages/core/src/build/build-record.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises58 = require("node:fs/promises");
+    import_promises59 = require("node:fs/promises");
     import_node_path63 = __toESM(require("node:path"), 1);
     init_process_identity();
     BUILD_DIR_PATTERN = /^(build|promote)-[0-9a-f]{10}$/;
@@ -27360,7 +27424,7 @@ async function sourceFileDigests(sources, reporter) {
   const files = [];
   for (const source of sources) {
     if (source.kind !== "dump") continue;
-    const info = await (0, import_promises59.stat)(source.path).catch(() => void 0);
+    const info = await (0, import_promises60.stat)(source.path).catch(() => void 0);
     if (!info?.isFile()) continue;
     const name = import_node_path64.default.basename(source.path);
     const hashing = progressOnDemand(reporter, `Hashing ${name}`, info.size, { unit: "bytes" });
@@ -27369,12 +27433,12 @@ async function sourceFileDigests(sources, reporter) {
   }
   return files;
 }
-var import_promises59, import_node_path64;
+var import_promises60, import_node_path64;
 var init_source_files = __esm({
   "packages/core/src/build/source-files.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises59 = require("node:fs/promises");
+    import_promises60 = require("node:fs/promises");
     import_node_path64 = __toESM(require("node:path"), 1);
     init_image();
     init_reporter();
@@ -28234,19 +28298,19 @@ async function readImageLayout(mountPath) {
   const file2 = import_node_path66.default.win32.join(mountPath, LAYOUT_FILE);
   let layout;
   try {
-    layout = JSON.parse(await (0, import_promises60.readFile)(file2, "utf8"));
+    layout = JSON.parse(await (0, import_promises61.readFile)(file2, "utf8"));
   } catch (e) {
     throw new BuildError(`${file2} could not be read (${e.message}); this disk is not a dbclone SQL Server image.`);
   }
   if (layout.version !== 1 || !Array.isArray(layout.databases)) throw new BuildError(`${file2} has an unknown layout version ${String(layout.version)}; upgrade dbclone.`);
   return layout;
 }
-var import_promises60, import_node_path66, LAYOUT_FILE;
+var import_promises61, import_node_path66, LAYOUT_FILE;
 var init_layout2 = __esm({
   "packages/core/src/engine/sqlserver/layout.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises60 = require("node:fs/promises");
+    import_promises61 = require("node:fs/promises");
     import_node_path66 = __toESM(require("node:path"), 1);
     init_errors();
     LAYOUT_FILE = "dbclone-layout.json";
@@ -28382,23 +28446,23 @@ async function robocopy(args, reporter) {
 }
 function windowsFileOps(reporter) {
   return {
-    makeDir: async (dir) => void await (0, import_promises61.mkdir)(dir, { recursive: true }),
+    makeDir: async (dir) => void await (0, import_promises62.mkdir)(dir, { recursive: true }),
     copyTree: (from, to, opts) => robocopy(robocopyTreeArgs(from, to, opts?.excludeFiles), reporter),
     moveFile: async (from, to) => {
       const dir = import_node_path68.default.win32.dirname(to);
       await robocopy(robocopyMoveArgs(from, dir), reporter);
       const moved = import_node_path68.default.win32.join(dir, import_node_path68.default.win32.basename(from));
-      if (moved.toLowerCase() !== to.toLowerCase()) await (0, import_promises61.rename)(moved, to);
+      if (moved.toLowerCase() !== to.toLowerCase()) await (0, import_promises62.rename)(moved, to);
     },
-    writeText: (file2, text) => (0, import_promises61.writeFile)(file2, text, "utf8")
+    writeText: (file2, text) => (0, import_promises62.writeFile)(file2, text, "utf8")
   };
 }
-var import_promises61, import_node_path68, QUIET, robocopyTreeArgs, robocopyMoveArgs, robocopySucceeded;
+var import_promises62, import_node_path68, QUIET, robocopyTreeArgs, robocopyMoveArgs, robocopySucceeded;
 var init_file_ops = __esm({
   "packages/core/src/engine/sqlserver/file-ops.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises61 = require("node:fs/promises");
+    import_promises62 = require("node:fs/promises");
     import_node_path68 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
@@ -28616,7 +28680,7 @@ async function buildSqlServer(opts, version2) {
   const exec = await host.connect("restore");
   const workDir = import_node_path69.default.join(opts.home, "work", `build-${import_node_crypto23.default.randomBytes(5).toString("hex")}`);
   try {
-    await import_promises62.default.mkdir(workDir, { recursive: true });
+    await import_promises63.default.mkdir(workDir, { recursive: true });
     const serverVersion = String(firstRow(await exec.execute("SELECT CAST(SERVERPROPERTY('ProductVersion') AS nvarchar(64)) AS v;"))?.v ?? "unknown");
     reporter.info(`Restoring ${sources.length} backup chain(s) onto a staging VHDX`);
     const built = await buildSqlServerImage(
@@ -28671,16 +28735,16 @@ async function buildSqlServer(opts, version2) {
     throw await buildFailed(opts, version2, e);
   } finally {
     await exec.close().catch(() => void 0);
-    await import_promises62.default.rm(workDir, { recursive: true, force: true });
+    await import_promises63.default.rm(workDir, { recursive: true, force: true });
   }
 }
-var import_node_crypto23, import_promises62, import_node_path69;
+var import_node_crypto23, import_promises63, import_node_path69;
 var init_build_sqlserver = __esm({
   "packages/core/src/build/build-sqlserver.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto23 = __toESM(require("node:crypto"), 1);
-    import_promises62 = __toESM(require("node:fs/promises"), 1);
+    import_promises63 = __toESM(require("node:fs/promises"), 1);
     import_node_path69 = __toESM(require("node:path"), 1);
     init_build();
     init_executor();
@@ -28714,12 +28778,12 @@ async function buildImage(input2) {
   for (const source of opts.sources) described.push(await engine.probeSource(source));
   const sourceFiles = await sourceFileDigests(opts.sources, reporter);
   const workDir = import_node_path70.default.join(opts.home, "work", `build-${import_node_crypto24.default.randomBytes(5).toString("hex")}`);
-  await import_promises63.default.mkdir(workDir, { recursive: true, mode: 457 });
-  await import_promises63.default.chmod(workDir, 457);
+  await import_promises64.default.mkdir(workDir, { recursive: true, mode: 457 });
+  await import_promises64.default.chmod(workDir, 457);
   const buildRecord = newBuildRecord(workDir, `${opts.name}:${version2}`);
   await writeBuildRecord(workDir, buildRecord);
   const cleanup = new CleanupStack(reporter);
-  cleanup.push("remove the build's work directory", () => import_promises63.default.rm(workDir, { recursive: true, force: true }));
+  cleanup.push("remove the build's work directory", () => import_promises64.default.rm(workDir, { recursive: true, force: true }));
   const virtualSize = opts.diskSizeBytes ?? await defaultDiskSize(opts.sources);
   try {
     reporter.info(`Restoring ${opts.sources.length} source(s) onto a staging disk`);
@@ -28818,20 +28882,20 @@ async function defaultDiskSize(sources) {
   return Math.max(8 * GiB3, Math.ceil(bytes * 4 / GiB3) * GiB3);
 }
 async function sizeOnDisk(p) {
-  const st = await import_promises63.default.stat(p).catch(() => void 0);
+  const st = await import_promises64.default.stat(p).catch(() => void 0);
   if (!st) return 0;
   if (!st.isDirectory()) return st.size;
   let total = 0;
-  for (const entry of await import_promises63.default.readdir(p, { withFileTypes: true })) total += await sizeOnDisk(import_node_path70.default.join(p, entry.name));
+  for (const entry of await import_promises64.default.readdir(p, { withFileTypes: true })) total += await sizeOnDisk(import_node_path70.default.join(p, entry.name));
   return total;
 }
-var import_node_crypto24, import_promises63, import_node_path70, GiB3;
+var import_node_crypto24, import_promises64, import_node_path70, GiB3;
 var init_build_image = __esm({
   "packages/core/src/build/build-image.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto24 = __toESM(require("node:crypto"), 1);
-    import_promises63 = __toESM(require("node:fs/promises"), 1);
+    import_promises64 = __toESM(require("node:fs/promises"), 1);
     import_node_path70 = __toESM(require("node:path"), 1);
     init_errors();
     init_manifest();
@@ -29020,7 +29084,7 @@ var require_yaml = __commonJS({
 async function loadPolicyFile(file2) {
   let text;
   try {
-    text = await (0, import_promises64.readFile)(file2, "utf8");
+    text = await (0, import_promises65.readFile)(file2, "utf8");
   } catch (e) {
     throw new PolicyError(`cannot read the policy file (${e.message}); check the path`, file2);
   }
@@ -29148,12 +29212,12 @@ function normalise(raw, origin) {
     origin
   };
 }
-var import_promises64, import_ajv, import_yaml, validate2;
+var import_promises65, import_ajv, import_yaml, validate2;
 var init_load_policy = __esm({
   "packages/core/src/masking/policy/load-policy.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises64 = require("node:fs/promises");
+    import_promises65 = require("node:fs/promises");
     import_ajv = __toESM(require_ajv(), 1);
     import_yaml = __toESM(require_yaml(), 1);
     init_policy_error();
@@ -29217,10 +29281,10 @@ async function scanSource(opts) {
   await engine.checkPrerequisites();
   await engine.probeSource(opts.source);
   const workDir = import_node_path71.default.join(opts.home, "work", `scan-${import_node_crypto26.default.randomBytes(5).toString("hex")}`);
-  await import_promises65.default.mkdir(workDir, { recursive: true });
-  await import_promises65.default.chmod(workDir, 457);
+  await import_promises66.default.mkdir(workDir, { recursive: true });
+  await import_promises66.default.chmod(workDir, 457);
   const cleanup = new CleanupStack(opts.reporter);
-  cleanup.push("remove the scan's work directory", () => import_promises65.default.rm(workDir, { recursive: true, force: true }));
+  cleanup.push("remove the scan's work directory", () => import_promises66.default.rm(workDir, { recursive: true, force: true }));
   try {
     const staging = await driver.createStaging(import_node_path71.default.join(workDir, "staging.qcow2"), import_node_path71.default.join(workDir, "staging"), 8 * 1024 ** 3);
     cleanup.push("remove the staging disk", async () => {
@@ -29235,13 +29299,13 @@ async function scanSource(opts) {
     await cleanup.unwind();
   }
 }
-var import_node_crypto26, import_promises65, import_node_path71, COLUMNS_SQL;
+var import_node_crypto26, import_promises66, import_node_path71, COLUMNS_SQL;
 var init_scan_source = __esm({
   "packages/core/src/masking/scan-source.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto26 = __toESM(require("node:crypto"), 1);
-    import_promises65 = __toESM(require("node:fs/promises"), 1);
+    import_promises66 = __toESM(require("node:fs/promises"), 1);
     import_node_path71 = __toESM(require("node:path"), 1);
     init_platform();
     init_sql();
@@ -29677,7 +29741,7 @@ async function runnerChain(artifacts, places, runner) {
 async function readLines(file2) {
   let text;
   try {
-    text = await (0, import_promises66.readFile)(file2, "utf8");
+    text = await (0, import_promises67.readFile)(file2, "utf8");
   } catch (e) {
     if (e.code === "ENOENT") return [];
     throw e;
@@ -29686,12 +29750,12 @@ async function readLines(file2) {
   if (lines[lines.length - 1] === "") lines.pop();
   return lines;
 }
-var import_promises66, RUNNER_CONCURRENCY;
+var import_promises67, RUNNER_CONCURRENCY;
 var init_audit_sources = __esm({
   "packages/core/src/catalog/audit-sources.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises66 = require("node:fs/promises");
+    import_promises67 = require("node:fs/promises");
     init_audit();
     init_errors();
     init_audit_report();
@@ -30460,16 +30524,16 @@ async function writeCatalog(repository, outDir, opts = {}) {
   const tmp = `${out}.tmp-${process.pid}-${Date.now()}`;
   try {
     const pages = await writeSite(tmp, data);
-    await (0, import_promises67.rm)(out, { recursive: true, force: true });
-    await (0, import_promises67.rename)(tmp, out);
+    await (0, import_promises68.rm)(out, { recursive: true, force: true });
+    await (0, import_promises68.rename)(tmp, out);
     return { outDir: out, versions: data.versions.length, auditEvents: data.audit.rows.length, auditVerified: data.audit.ok, auditChains: data.audit.chains.length, pages };
   } finally {
-    await (0, import_promises67.rm)(tmp, { recursive: true, force: true });
+    await (0, import_promises68.rm)(tmp, { recursive: true, force: true });
   }
 }
 async function writeSite(dir, data) {
-  await (0, import_promises67.mkdir)(import_node_path72.default.join(dir, "assets"), { recursive: true });
-  await (0, import_promises67.mkdir)(import_node_path72.default.join(dir, "versions"));
+  await (0, import_promises68.mkdir)(import_node_path72.default.join(dir, "assets"), { recursive: true });
+  await (0, import_promises68.mkdir)(import_node_path72.default.join(dir, "versions"));
   const links = versionLinks(data.versions);
   const pages = [
     ["index.html", () => renderLibrary(data)],
@@ -30478,13 +30542,13 @@ async function writeSite(dir, data) {
     ...data.versions.map((v) => [v.page, () => renderVersion(data, v, links)])
   ];
   await Promise.all([
-    (0, import_promises67.writeFile)(import_node_path72.default.join(dir, "assets", "catalog.css"), CATALOG_STYLE),
-    (0, import_promises67.writeFile)(import_node_path72.default.join(dir, "assets", "catalog.js"), CATALOG_SCRIPT),
-    (0, import_promises67.writeFile)(import_node_path72.default.join(dir, CATALOG_MARKER), `dbclone catalog of ${data.versions.length} versions, ${data.generatedAt}
+    (0, import_promises68.writeFile)(import_node_path72.default.join(dir, "assets", "catalog.css"), CATALOG_STYLE),
+    (0, import_promises68.writeFile)(import_node_path72.default.join(dir, "assets", "catalog.js"), CATALOG_SCRIPT),
+    (0, import_promises68.writeFile)(import_node_path72.default.join(dir, CATALOG_MARKER), `dbclone catalog of ${data.versions.length} versions, ${data.generatedAt}
 `),
     // GitHub Pages runs Jekyll unless told not to, and Jekyll hides files starting with "_" or ".".
-    (0, import_promises67.writeFile)(import_node_path72.default.join(dir, ".nojekyll"), ""),
-    mapLimit(pages, WRITE_CONCURRENCY, ([file2, render2]) => (0, import_promises67.writeFile)(insideSite(dir, file2), render2()))
+    (0, import_promises68.writeFile)(import_node_path72.default.join(dir, ".nojekyll"), ""),
+    mapLimit(pages, WRITE_CONCURRENCY, ([file2, render2]) => (0, import_promises68.writeFile)(insideSite(dir, file2), render2()))
   ]);
   return pages.map(([file2]) => file2);
 }
@@ -30496,23 +30560,23 @@ function insideSite(dir, file2) {
   return target;
 }
 async function assertReplaceable(out) {
-  const info = await (0, import_promises67.stat)(out).catch((e) => {
+  const info = await (0, import_promises68.stat)(out).catch((e) => {
     if (e.code === "ENOENT") return void 0;
     throw e;
   });
   if (!info) return;
   if (!info.isDirectory()) throw new UsageError(`--out ${out} is a file; pass a folder for the catalog site`);
-  const entries = await (0, import_promises67.readdir)(out);
+  const entries = await (0, import_promises68.readdir)(out);
   if (entries.length && !entries.includes(CATALOG_MARKER)) {
     throw new UsageError(`--out ${out} is a non-empty folder that holds no dbclone catalog (no ${CATALOG_MARKER}); pass an empty or new folder`);
   }
 }
-var import_promises67, import_node_path72, CATALOG_MARKER, WRITE_CONCURRENCY;
+var import_promises68, import_node_path72, CATALOG_MARKER, WRITE_CONCURRENCY;
 var init_write_catalog = __esm({
   "packages/core/src/catalog/write-catalog.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises67 = require("node:fs/promises");
+    import_promises68 = require("node:fs/promises");
     import_node_path72 = __toESM(require("node:path"), 1);
     init_errors();
     init_asset_script();
@@ -31209,10 +31273,10 @@ async function createSqlServerClone(opts, image, started) {
   const record2 = await registry2.patch(reserved.id, { port: sqlServerPort(connection), user: `dbclone_${reserved.id}` });
   const cleanup = new CleanupStack(reporter);
   cleanup.push("forget the clone record", () => registry2.remove(record2.id));
-  cleanup.push("remove the clone directory", () => import_promises68.default.rm(record2.dir, { recursive: true, force: true }));
+  cleanup.push("remove the clone directory", () => import_promises69.default.rm(record2.dir, { recursive: true, force: true }));
   const exec = await host.connect("query");
   try {
-    await import_promises68.default.mkdir(record2.dir, { recursive: true });
+    await import_promises69.default.mkdir(record2.dir, { recursive: true });
     const disk = host.disk(import_node_path74.default.join(opts.home, "state"), reporter);
     const made = await cloneSqlServer(
       { exec, disk, runner: host.runner(reporter), reporter, readLayout: host.readLayout },
@@ -31250,14 +31314,14 @@ async function removeSqlServerClone(record2, reporter) {
   } finally {
     await exec.close().catch(() => void 0);
   }
-  await import_promises68.default.rm(record2.dir, { recursive: true, force: true });
+  await import_promises69.default.rm(record2.dir, { recursive: true, force: true });
 }
-var import_promises68, import_node_path74, engineRecord;
+var import_promises69, import_node_path74, engineRecord;
 var init_sqlserver_clone = __esm({
   "packages/core/src/clones/sqlserver-clone.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises68 = __toESM(require("node:fs/promises"), 1);
+    import_promises69 = __toESM(require("node:fs/promises"), 1);
     import_node_path74 = __toESM(require("node:path"), 1);
     init_platform();
     init_errors();
@@ -31334,7 +31398,7 @@ async function removeClone(record2, opts, action = "teardown") {
     if (record2.attachment) await driver.unmount(record2.attachment);
     await pausePoint("teardown:unmounted");
     await driver.destroy(record2.childFile);
-    await import_promises69.default.rm(record2.dir, { recursive: true, force: true });
+    await import_promises70.default.rm(record2.dir, { recursive: true, force: true });
   }
   await registry2.remove(record2.id);
   opts.reporter.info(`Removed clone ${record2.id}${record2.name ? ` (${record2.name})` : ""}`);
@@ -31350,12 +31414,12 @@ async function removeClone(record2, opts, action = "teardown") {
 function diskOf(record2) {
   return record2.disk ?? (record2.attachment?.driver === "reflink" ? "reflink" : "qcow2");
 }
-var import_promises69, import_node_path75;
+var import_promises70, import_node_path75;
 var init_teardown = __esm({
   "packages/core/src/clones/teardown.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises69 = __toESM(require("node:fs/promises"), 1);
+    import_promises70 = __toESM(require("node:fs/promises"), 1);
     import_node_path75 = __toESM(require("node:path"), 1);
     init_platform();
     init_errors();
@@ -31473,7 +31537,7 @@ var init_named_clone = __esm({
 async function sweepDeadBuilds(home, reporter) {
   const workRoot = import_node_path76.default.join(home, "work");
   const released = [];
-  for (const entry of await (0, import_promises70.readdir)(workRoot, { withFileTypes: true }).catch(() => [])) {
+  for (const entry of await (0, import_promises71.readdir)(workRoot, { withFileTypes: true }).catch(() => [])) {
     if (!entry.isDirectory() || !BUILD_DIR_PATTERN.test(entry.name)) continue;
     const dir = import_node_path76.default.join(workRoot, entry.name);
     const record2 = await readBuildRecord(dir);
@@ -31489,7 +31553,7 @@ async function sweepBuildDir(home, dir, reporter) {
     await stopPostgres(server.pid, { fast: true });
     released.push(`server ${server.pid}`);
     if (server.socketDir) {
-      await (0, import_promises70.rm)(server.socketDir, { recursive: true, force: true });
+      await (0, import_promises71.rm)(server.socketDir, { recursive: true, force: true });
       released.push(`directory ${server.socketDir}`);
     }
   }
@@ -31499,7 +31563,7 @@ async function sweepBuildDir(home, dir, reporter) {
     await driver.release(resource);
     released.push(`${resource.kind} ${resource.id}`);
   }
-  await (0, import_promises70.rm)(dir, { recursive: true, force: true });
+  await (0, import_promises71.rm)(dir, { recursive: true, force: true });
   released.push(`directory ${dir}`);
   return released;
 }
@@ -31511,11 +31575,11 @@ function unmaskedFirst(dir) {
 }
 async function postgresUnder(dir) {
   const found = [];
-  for (const entry of await (0, import_promises70.readdir)("/proc").catch(() => [])) {
+  for (const entry of await (0, import_promises71.readdir)("/proc").catch(() => [])) {
     if (!/^\d+$/.test(entry)) continue;
     let argv;
     try {
-      argv = (await (0, import_promises70.readFile)(`/proc/${entry}/cmdline`, "utf8")).split("\0");
+      argv = (await (0, import_promises71.readFile)(`/proc/${entry}/cmdline`, "utf8")).split("\0");
     } catch {
       continue;
     }
@@ -31535,15 +31599,15 @@ function isInside2(p, dir) {
   return rel !== "" && !rel.startsWith("..") && !import_node_path76.default.isAbsolute(rel);
 }
 async function isRecent(dir) {
-  const st = await (0, import_promises70.stat)(dir).catch(() => void 0);
+  const st = await (0, import_promises71.stat)(dir).catch(() => void 0);
   return !!st && Date.now() - st.mtimeMs < UNRECORDED_GRACE_MS;
 }
-var import_promises70, import_node_os10, import_node_path76, UNRECORDED_GRACE_MS;
+var import_promises71, import_node_os10, import_node_path76, UNRECORDED_GRACE_MS;
 var init_build_sweep = __esm({
   "packages/core/src/clones/build-sweep.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises70 = require("node:fs/promises");
+    import_promises71 = require("node:fs/promises");
     import_node_os10 = __toESM(require("node:os"), 1);
     import_node_path76 = __toESM(require("node:path"), 1);
     init_build_record();
@@ -31591,10 +31655,10 @@ async function collectLocked(registry2, opts) {
     }
     result.released.push(...await driver.sweep?.() ?? []);
   }
-  for (const entry of await import_promises71.default.readdir(clonesDir, { withFileTypes: true }).catch(() => [])) {
+  for (const entry of await import_promises72.default.readdir(clonesDir, { withFileTypes: true }).catch(() => [])) {
     const dir = import_node_path77.default.join(clonesDir, entry.name);
     if (!entry.isDirectory() || known.has(dir) || !CLONE_ID_PATTERN.test(entry.name)) continue;
-    await import_promises71.default.rm(dir, { recursive: true, force: true });
+    await import_promises72.default.rm(dir, { recursive: true, force: true });
     result.released.push(`directory ${dir}`);
   }
   result.released.push(...await sweepDeadBuilds(opts.home, opts.reporter));
@@ -31634,12 +31698,12 @@ async function removeOrphanContainers2(home, liveIds, reporter) {
   for (const c of removed) reporter.info(`gc: removed container ${c.name || c.id.slice(0, 12)} of clone ${c.cloneId}, which has no record`);
   return removed.map((c) => c.name || c.id.slice(0, 12));
 }
-var import_promises71, import_node_path77, STALE_CREATING_MS;
+var import_promises72, import_node_path77, STALE_CREATING_MS;
 var init_gc2 = __esm({
   "packages/core/src/clones/gc.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises71 = __toESM(require("node:fs/promises"), 1);
+    import_promises72 = __toESM(require("node:fs/promises"), 1);
     import_node_path77 = __toESM(require("node:path"), 1);
     init_platform();
     init_runtime2();
@@ -31713,11 +31777,11 @@ async function createClone(opts) {
   }, { preferredPort: previous?.port });
   const cleanup = new CleanupStack(reporter);
   cleanup.push("forget the clone record", () => registry2.remove(record2.id));
-  cleanup.push("remove the clone directory", () => import_promises72.default.rm(record2.dir, { recursive: true, force: true }));
+  cleanup.push("remove the clone directory", () => import_promises73.default.rm(record2.dir, { recursive: true, force: true }));
   await pausePoint("clone:reserved");
   try {
-    await import_promises72.default.mkdir(record2.dir, { recursive: true, mode: 457 });
-    await import_promises72.default.chmod(record2.dir, 457);
+    await import_promises73.default.mkdir(record2.dir, { recursive: true, mode: 457 });
+    await import_promises73.default.chmod(record2.dir, 457);
     const child = await createChildDisk(driver, repository, image, blob, record2.childFile);
     cleanup.push("delete the child disk", () => driver.destroy(child.file));
     await pausePoint("clone:child-created");
@@ -31804,16 +31868,16 @@ async function containerLabels(cloneId, home) {
   return cloneLabels2(cloneId, import_node_path78.default.resolve(home));
 }
 async function allocatedBytes(file2) {
-  const st = await import_promises72.default.stat(file2).catch(() => void 0);
+  const st = await import_promises73.default.stat(file2).catch(() => void 0);
   return st ? st.blocks * 512 : 0;
 }
-var import_node_crypto28, import_promises72, import_node_path78, DEFAULT_TIMEOUT_MS;
+var import_node_crypto28, import_promises73, import_node_path78, DEFAULT_TIMEOUT_MS;
 var init_lifecycle = __esm({
   "packages/core/src/clones/lifecycle.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto28 = __toESM(require("node:crypto"), 1);
-    import_promises72 = __toESM(require("node:fs/promises"), 1);
+    import_promises73 = __toESM(require("node:fs/promises"), 1);
     import_node_path78 = __toESM(require("node:path"), 1);
     init_platform();
     init_errors();
@@ -31842,8 +31906,8 @@ var init_lifecycle = __esm({
 async function runDemo(opts) {
   const print = opts.print ?? ((line) => process.stdout.write(`${line}
 `));
-  const tmp = await import_promises73.default.mkdtemp(import_node_path79.default.join(import_node_os11.default.tmpdir(), "dbclone-demo-"));
-  await import_promises73.default.chmod(tmp, 457);
+  const tmp = await import_promises74.default.mkdtemp(import_node_path79.default.join(import_node_os11.default.tmpdir(), "dbclone-demo-"));
+  await import_promises74.default.chmod(tmp, 457);
   const home = opts.home ?? import_node_path79.default.join(tmp, "home");
   const repository = await openRepository(opts.repo ?? import_node_path79.default.join(tmp, "repository"));
   const clones = [];
@@ -31852,7 +31916,7 @@ async function runDemo(opts) {
     const dumpStart = performance.now();
     const dump = import_node_path79.default.join(tmp, "shop.dump");
     await createSampleDump(dump, { sizeMb: opts.sizeMb, seed: 42, reporter: opts.reporter });
-    print(`   pg_dump written in ${secondsSince(dumpStart).toFixed(1)} s (${mb2((await import_promises73.default.stat(dump)).size)})`);
+    print(`   pg_dump written in ${secondsSince(dumpStart).toFixed(1)} s (${mb2((await import_promises74.default.stat(dump)).size)})`);
     print("2. Building image demo/shop:v1 (restore \u2192 mask \u2192 VACUUM FULL \u2192 fresh base disk \u2192 leak scan \u2192 publish)\u2026");
     print(`   masking customers' names, emails, phones, addresses and birth dates with the demo key "${DEMO_MASKING_KEY}" (demo key, not a secret)`);
     const policy = parsePolicy(DEMO_POLICY, "demo policy");
@@ -31889,7 +31953,7 @@ async function runDemo(opts) {
     const isolated = aliceAfter === 0 && bobAfter === before && before > 0;
     print(`   orders: alice ${aliceAfter}, bob ${bobAfter} (was ${before}) \u2192 ${isolated ? "isolated" : "NOT ISOLATED"}`);
     const childBytes = [];
-    for (const c of clones) childBytes.push((await import_promises73.default.stat(c.clone.childFile)).blocks * 512);
+    for (const c of clones) childBytes.push((await import_promises74.default.stat(c.clone.childFile)).blocks * 512);
     const cloneReadySeconds = clones.map((c) => c.readySeconds);
     print("5. Tearing down\u2026");
     const tdStart = performance.now();
@@ -31911,7 +31975,7 @@ async function runDemo(opts) {
     return report;
   } finally {
     for (const c of clones) await teardownClones({ home, reporter: opts.reporter, id: c.clone.id, repository }).catch(() => void 0);
-    if (!opts.home) await import_promises73.default.rm(tmp, { recursive: true, force: true });
+    if (!opts.home) await import_promises74.default.rm(tmp, { recursive: true, force: true });
   }
 }
 function printSummary(print, r) {
@@ -31955,12 +32019,12 @@ async function countOrders(clone2) {
   const result = await query(clone2, "SELECT count(*)::int AS n FROM orders");
   return result.rows[0].n;
 }
-var import_promises73, import_node_os11, import_node_path79, import_pg6, DEMO_MASKING_KEY, DEMO_POLICY;
+var import_promises74, import_node_os11, import_node_path79, import_pg6, DEMO_MASKING_KEY, DEMO_POLICY;
 var init_run_demo = __esm({
   "packages/core/src/demo/run-demo.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises73 = __toESM(require("node:fs/promises"), 1);
+    import_promises74 = __toESM(require("node:fs/promises"), 1);
     import_node_os11 = __toESM(require("node:os"), 1);
     import_node_path79 = __toESM(require("node:path"), 1);
     import_pg6 = __toESM(require_pg(), 1);
@@ -32703,7 +32767,7 @@ async function promoteClone(opts) {
   const workDir = import_node_path80.default.join(opts.home, "work", `promote-${import_node_crypto29.default.randomBytes(5).toString("hex")}`);
   try {
     await registry2.patch(record2.id, { state: "stopping", owner: currentProcess() });
-    await import_promises74.default.mkdir(workDir, { recursive: true });
+    await import_promises75.default.mkdir(workDir, { recursive: true });
     await writeBuildRecord(workDir, { ...newBuildRecord(workDir, label2), mounts: [] });
     const server = { ...serverOf(record2), adminUser: ADMIN_USER };
     reporter.info(`Promoting clone ${record2.id} of ${sourceLabel} to ${label2}${opts.flatten ? " (flattened)" : ""}`);
@@ -32770,7 +32834,7 @@ async function promoteClone(opts) {
     if (e instanceof DbcloneError) throw e;
     throw new CloneError(`promoting clone ${record2.id} to ${label2} failed: ${e.message}`, { cause: e });
   } finally {
-    await import_promises74.default.rm(workDir, { recursive: true, force: true });
+    await import_promises75.default.rm(workDir, { recursive: true, force: true });
   }
 }
 async function refuseExisting(repository, name, version2) {
@@ -32782,13 +32846,13 @@ async function refuseExisting(repository, name, version2) {
   }
   throw new VersionExistsError(`image ${name} version ${version2} already exists; versions are immutable: choose a new version`);
 }
-var import_node_crypto29, import_promises74, import_node_path80;
+var import_node_crypto29, import_promises75, import_node_path80;
 var init_promote = __esm({
   "packages/core/src/clones/promote.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto29 = __toESM(require("node:crypto"), 1);
-    import_promises74 = __toESM(require("node:fs/promises"), 1);
+    import_promises75 = __toESM(require("node:fs/promises"), 1);
     import_node_path80 = __toESM(require("node:path"), 1);
     init_platform();
     init_disk();
@@ -34138,7 +34202,7 @@ init_reporter();
 
 // packages/core/src/doctor/probe.ts
 init_import_meta_url();
-var import_promises75 = require("node:fs/promises");
+var import_promises76 = require("node:fs/promises");
 var import_node_path81 = __toESM(require("node:path"), 1);
 init_exec();
 function machineProbe(env = process.env, overrides = {}) {
@@ -34152,8 +34216,8 @@ function machineProbe(env = process.env, overrides = {}) {
         if (!dir) continue;
         const file2 = import_node_path81.default.join(dir, program2);
         try {
-          await (0, import_promises75.access)(file2, import_promises75.constants.X_OK);
-          if ((await (0, import_promises75.stat)(file2)).isFile()) return file2;
+          await (0, import_promises76.access)(file2, import_promises76.constants.X_OK);
+          if ((await (0, import_promises76.stat)(file2)).isFile()) return file2;
         } catch {
         }
       }
@@ -34161,7 +34225,7 @@ function machineProbe(env = process.env, overrides = {}) {
     },
     async kind(file2) {
       try {
-        const s = await (0, import_promises75.stat)(file2);
+        const s = await (0, import_promises76.stat)(file2);
         return s.isCharacterDevice() ? "char" : s.isDirectory() ? "dir" : s.isFile() ? "file" : "other";
       } catch {
         return void 0;
@@ -34176,7 +34240,7 @@ function machineProbe(env = process.env, overrides = {}) {
 
 // packages/core/src/doctor/requirements.ts
 init_import_meta_url();
-var import_promises76 = require("node:fs/promises");
+var import_promises77 = require("node:fs/promises");
 var import_node_path82 = __toESM(require("node:path"), 1);
 init_disk();
 var ok = (detail) => ({ status: "ok", detail });
@@ -34244,14 +34308,14 @@ var reflinkHome = {
     if (await probe.kind(home) !== "dir") return { status: "advice", detail: `${home} does not exist yet; it is made on first use` };
     let dir;
     try {
-      dir = await (0, import_promises76.mkdtemp)(import_node_path82.default.join(home, ".doctor-"));
-      await (0, import_promises76.writeFile)(import_node_path82.default.join(dir, "a"), "reflink probe");
+      dir = await (0, import_promises77.mkdtemp)(import_node_path82.default.join(home, ".doctor-"));
+      await (0, import_promises77.writeFile)(import_node_path82.default.join(dir, "a"), "reflink probe");
       const r = await probe.run("cp", ["--reflink=always", import_node_path82.default.join(dir, "a"), import_node_path82.default.join(dir, "b")]);
       return r.code === 0 ? ok(`${home} supports reflinks`) : { status: "advice", detail: `${home} has no reflink support`, hint: "clones use qcow2 over FUSE; an XFS or btrfs DBCLONE_HOME makes reflink copies possible" };
     } catch (e) {
       return { status: "advice", detail: `could not test reflinks in ${home}: ${e.message}` };
     } finally {
-      if (dir) await (0, import_promises76.rm)(dir, { recursive: true, force: true });
+      if (dir) await (0, import_promises77.rm)(dir, { recursive: true, force: true });
     }
   }
 };
