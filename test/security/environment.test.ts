@@ -83,7 +83,18 @@ describe("a canary secret in the runner's environment", { timeout: 180_000 }, ()
     try {
       const tree = processTree(server.pid);
       expect(tree.length).toBeGreaterThan(3); // postmaster + its background workers
-      environs = tree.map((pid) => readFileSync(`/proc/${pid}/environ`, "utf8") + readFileSync(`/proc/${pid}/cmdline`, "utf8"));
+      // A short-lived child (e.g. a startup backend) may exit between the listing and the read: skip
+      // only processes that are gone; the postmaster itself must be read.
+      const read = (pid: number): string | undefined => {
+        try {
+          return readFileSync(`/proc/${pid}/environ`, "utf8") + readFileSync(`/proc/${pid}/cmdline`, "utf8");
+        } catch (e) {
+          if (pid !== server.pid && ["ENOENT", "ESRCH"].includes((e as NodeJS.ErrnoException).code ?? "")) return undefined;
+          throw e;
+        }
+      };
+      environs = tree.map(read).filter((e): e is string => e !== undefined);
+      expect(environs.length).toBeGreaterThan(3);
     } finally {
       await engine.stop(server);
       t.pids.delete(server.pid);
