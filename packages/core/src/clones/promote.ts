@@ -23,7 +23,7 @@ import { promotedMasking } from "./promote-privacy.js";
 import { CloneRegistry } from "./registry.js";
 import { removeClone } from "./teardown.js";
 import { newBuildRecord, writeBuildRecord } from "../build/build-record.js";
-import { currentProcess } from "../util/process-identity.js";
+import { currentProcess, isPostgresOf } from "../util/process-identity.js";
 import { pausePoint } from "../util/pause-point.js";
 import { recordDoneWork } from "../repository/audit-after-work.js";
 
@@ -64,7 +64,7 @@ export async function promoteClone(opts: PromoteCloneOptions): Promise<PromoteRe
   const registry = new CloneRegistry(opts.home);
   const record = await registry.get(opts.clone);
   if (!record) throw new CloneNotFoundError(`no clone '${opts.clone}' on this machine; list them with dbclone clones`);
-  if (record.state !== "ready" || !record.serverPid || !isAlive(record.serverPid) || !record.attachment) {
+  if (record.state !== "ready" || !record.serverPid || !isAlive(record.serverPid) || !isPostgresOf(record.serverPid, record.mountPath) || !record.attachment) {
     throw new CloneError(`clone ${record.id} is not running (state ${record.state}); only a ready clone can be promoted: tear it down and clone again`);
   }
   if (record.engine !== "postgres") throw new NotSupportedError(`promoting ${record.engine} clones is not supported yet`);
