@@ -4,6 +4,7 @@
 import crypto from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
+import { makeDir, PRIVATE_DIR } from "../util/paths.js";
 import { platformFor } from "../build/platform.js";
 import { supportsLayers, type SealedDisk } from "../disk/index.js";
 import { ADMIN_USER } from "../engine/postgres/index.js";
@@ -79,7 +80,7 @@ export async function promoteClone(opts: PromoteCloneOptions): Promise<PromoteRe
   try {
     // From here the clone is being consumed: nobody may be handed it any more.
     await registry.patch(record.id, { state: "stopping", owner: currentProcess() });
-    await fs.mkdir(workDir, { recursive: true });
+    await makeDir(workDir, PRIVATE_DIR); // the sealed layer is made here: root's alone
     await writeBuildRecord(workDir, { ...newBuildRecord(workDir, label), mounts: [] });
     const server = { ...serverOf(record)!, adminUser: ADMIN_USER };
     reporter.info(`Promoting clone ${record.id} of ${sourceLabel} to ${label}${opts.flatten ? " (flattened)" : ""}`);
