@@ -18,8 +18,8 @@ import { isAlive } from "../runtime/exec.js";
 import { secondsSince } from "../util/time.js";
 import { TOOL_VERSION } from "../util/version.js";
 import { serverOf } from "./lifecycle.js";
-import { assertCleanShutdown } from "./promote-shutdown.js";
-import { detachCloneLogin } from "./promote-prepare.js";
+import { assertCleanShutdown, resetWal } from "./promote-shutdown.js";
+import { detachCloneLogin, stripRolePasswords } from "./promote-prepare.js";
 import { promotedMasking } from "./promote-privacy.js";
 import { CloneRegistry } from "./registry.js";
 import { removeClone } from "./teardown.js";
@@ -85,13 +85,17 @@ export async function promoteClone(opts: PromoteCloneOptions): Promise<PromoteRe
     const server = { ...serverOf(record)!, adminUser: ADMIN_USER };
     reporter.info(`Promoting clone ${record.id} of ${sourceLabel} to ${label}${opts.flatten ? " (flattened)" : ""}`);
     await detachCloneLogin(server, record.databases, record.user);
+    await stripRolePasswords(server, record.databases[0] ?? "postgres");
     const databases = await engine.inventory(server);
     const engineInfo = await engine.describe(record.mountPath);
     // A clean (fast) shutdown checkpoints: the data on disk is consistent without any WAL replay.
     await engine.stop(server, { fast: true });
     await assertCleanShutdown(record.mountPath, engineInfo.version);
+    await resetWal(record.mountPath, engineInfo.version);
     await pausePoint("promote:stopped");
-    if (opts.flatten) await driver.trim(record.mountPath);
+    // Discard freed blocks (old WAL segments, pg_authid's rewritten file): they would otherwise
+    // travel in the layer with the data and verifiers they held.
+    await driver.trim(record.mountPath);
     await driver.unmount(record.attachment);
 
     const layers = await pullLayers(repository, source);
@@ -112,7 +116,7 @@ export async function promoteClone(opts: PromoteCloneOptions): Promise<PromoteRe
         databases: databases.map((d) => ({ name: d.name, sizeBytes: d.sizeBytes, tables: d.tables })),
         disk: { digest: sealed.digest, sizeBytes: sealed.sizeBytes, virtualSizeBytes: sealed.virtualSizeBytes },
         ...(opts.flatten ? {} : { parent: source.manifestDigest }),
-        source: { kind: "clone", description: `clone ${record.id} of ${sourceLabel} (${source.manifestDigest})`, capturedAt: startedAt },
+        source: { kind: "clone", description: `clone ${record.id} of ${sourceLabel} (${source.manifestDigest})`, capturedAt: startedAt, rolePasswordsStripped: true },
         masking: masking.masking,
         git: opts.git,
         build: { ...opts.build, startedAt, finishedAt: new Date().toISOString(), toolVersion: TOOL_VERSION },

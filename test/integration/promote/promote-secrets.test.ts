@@ -1,0 +1,74 @@
+// A promoted version carries no password verifier: not the clone login's (dropped at promote), not
+// one the app gave a role it made. Found by searching the published blob's raw bytes (the layer,
+// and a flattened disk) for the exact verifier strings read from pg_authid before promoting.
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildImage } from "../../../packages/core/src/build/index.js";
+import { createClone } from "../../../packages/core/src/clones/lifecycle.js";
+import { promoteClone } from "../../../packages/core/src/clones/promote.js";
+import { ADMIN_USER, createSampleDump } from "../../../packages/core/src/engine/index.js";
+import { scanFileForProbes } from "../../../packages/core/src/masking/leak-scan/scan-file.js";
+import type { Probe } from "../../../packages/core/src/masking/leak-scan/probes.js";
+import { silentReporter } from "../../../packages/core/src/reporter.js";
+import type { FsRepository } from "../../../packages/core/src/repository/index.js";
+import { makeWorld, psql, type World } from "../clones/fixture.js";
+
+let world: World;
+const reporter = silentReporter;
+
+beforeAll(async () => {
+  world = await makeWorld("dbclone-promote-secrets-");
+  const dump = path.join(world.root, "shop.dump");
+  await createSampleDump(dump, { sizeMb: 2, seed: 5 });
+  await buildImage({ repository: world.repository, name: "shop", version: "v1", sources: [{ kind: "dump", path: dump }], home: world.home, reporter });
+}, 300_000);
+afterAll(async () => {
+  await world?.cleanup();
+});
+
+const probe = (value: string): Probe => ({ value, source: { database: "-", schema: "-", table: "pg_authid", column: "rolpassword" }, encoding: "utf8", bytes: Buffer.from(value) });
+
+/** A clone whose app made a role with a password; the verifiers pg_authid holds, and a marker row. */
+async function cloneWithPasswords() {
+  const c = await createClone({ repository: world.repository, ref: "shop:v1", home: world.home, reporter });
+  const marker = `promoted-marker-${randomBytes(6).toString("hex")}`;
+  psql(c.credentials.connectionString, `CREATE TABLE note (t text); INSERT INTO note SELECT '${marker}' FROM generate_series(1, 200)`);
+  // The app's migration (run by the image's admin over the clone's private socket) makes a role with a password.
+  const admin = new pg.Client({ host: path.join(c.clone.dir, "run"), port: c.clone.port, user: ADMIN_USER, database: c.clone.databases[0] });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE ROLE app_reporter LOGIN PASSWORD 'app-${randomBytes(8).toString("hex")}'`);
+    const rows = (await admin.query<{ rolname: string; rolpassword: string }>("SELECT rolname, rolpassword FROM pg_authid WHERE rolpassword IS NOT NULL")).rows;
+    return { c, marker, verifiers: rows };
+  } finally {
+    await admin.end();
+  }
+}
+
+async function scanBlob(digest: string, values: string[]) {
+  const blob = (world.repository as FsRepository).layout.blob(digest);
+  return scanFileForProbes(blob, values.map(probe));
+}
+
+describe("promote strips every role's password from the published data", () => {
+  for (const flatten of [false, true]) {
+    it(`${flatten ? "a flattened disk" : "a layer"} holds neither the clone login's nor the app role's verifier`, async () => {
+      const { c, marker, verifiers } = await cloneWithPasswords();
+      expect(verifiers.map((v) => v.rolname).sort()).toEqual(["app_reporter", c.clone.user].sort());
+      const secrets = verifiers.flatMap((v) => [v.rolpassword, v.rolpassword.split("$").pop()!]); // whole verifier, and its StoredKey:ServerKey
+      const result = await promoteClone({ repository: world.repository, home: world.home, reporter, clone: c.clone.id, as: `shop:${flatten ? "flat" : "layer"}`, flatten });
+      // The scan sees the clone's plain data (so a verifier would be seen too) ...
+      expect((await scanBlob(result.image.manifest.disk.digest, [marker])).hits).toBeGreaterThan(0);
+      // ... and finds no verifier, nor any part of one.
+      const scan = await scanBlob(result.image.manifest.disk.digest, secrets);
+      expect(scan.bytesScanned).toBe(result.image.manifest.disk.sizeBytes);
+      expect(scan.hits, `verifier bytes at offsets ${scan.examples.map((e) => e.offset).join(", ")}`).toBe(0);
+      expect(result.image.manifest.source.rolePasswordsStripped).toBe(true);
+      // A clone of the promoted version: the role is there, without a password.
+      const again = await createClone({ repository: world.repository, ref: `shop:${flatten ? "flat" : "layer"}`, home: world.home, reporter });
+      expect(psql(again.credentials.connectionString, "SELECT count(*) FROM pg_roles WHERE rolname = 'app_reporter'")).toBe("1");
+    }, 300_000);
+  }
+});
