@@ -40,6 +40,9 @@ async function cloneWithPasswords() {
   await admin.connect();
   try {
     await admin.query(`CREATE ROLE app_reporter LOGIN PASSWORD 'app-${randomBytes(8).toString("hex")}'`);
+    // As in a clone that lived a while: checkpoints put pg_authid's pages (with the verifiers) on disk.
+    await admin.query("ANALYZE pg_catalog.pg_authid");
+    await admin.query("CHECKPOINT");
     const rows = (await admin.query<{ rolname: string; rolpassword: string }>("SELECT rolname, rolpassword FROM pg_authid WHERE rolpassword IS NOT NULL")).rows;
     return { c, marker, verifiers: rows };
   } finally {

@@ -93,9 +93,9 @@ export async function promoteClone(opts: PromoteCloneOptions): Promise<PromoteRe
     await assertCleanShutdown(record.mountPath, engineInfo.version);
     await resetWal(record.mountPath, engineInfo.version);
     await pausePoint("promote:stopped");
-    // Discard freed blocks (old WAL segments, pg_authid's rewritten file): they would otherwise
-    // travel in the layer with the data and verifiers they held.
-    await driver.trim(record.mountPath);
+    // Flattened: freed blocks (old WAL segments, the rewritten catalogs' old files) are discarded.
+    // Not for a layer: a discard over the whole free space becomes zero clusters that quadruple it.
+    if (opts.flatten) await driver.trim(record.mountPath);
     await driver.unmount(record.attachment);
 
     const layers = await pullLayers(repository, source);
