@@ -36,10 +36,8 @@ export async function makeScenarioWorld(runnerNames: string[], gh: FakeGitHubOpt
   const tracker = new Tracker();
   const runners: Record<string, World> = {};
   for (const name of runnerNames) {
+    // The runner's DBCLONE_HOME does not exist yet: the first step's dbclone makes it (0711).
     runners[name] = await makeWorld(`dbclone-scenario-${name}-`);
-    // A runner's DBCLONE_HOME as the operator sets it up: the database's OS user may traverse it.
-    fs.mkdirSync(runners[name]!.home, { recursive: true, mode: 0o711 });
-    fs.chmodSync(runners[name]!.home, 0o711);
   }
   const repoDir = runners[runnerNames[0]!]!.repoDir;
   const fake = await startFakeGitHub({ owner: "acme", repo: "shop", ...gh });

@@ -70,10 +70,10 @@ describe("a registry serving a traversal digest", () => {
     const repo = open();
     await expect(repo.pull(await repo.resolve(parseImageRef("orders-db:1.0.0")))).rejects.toThrow(/terminated|other side closed|socket/i);
     const partials = filesUnder(path.join(work, "cache")).filter((f) => f.startsWith("partial") && !f.endsWith(".lock"));
-    // Kept for a resume, named by the validated hex digest and nothing else, inside the cache.
-    // One writer's partial file: <hex of the validated digest>.<pid>-<start> (repository/oci/partial-files.ts).
+    // Kept for a resume, named by the validated hex digest (plus the writer's pid-start, so a live
+    // writer's file is never adopted) and nothing else, inside the cache.
     expect(partials).toHaveLength(1);
-    expect(partials[0]).toMatch(new RegExp(`^partial/${digest.slice("sha256:".length)}\\.\\d+-\\d*$`));
+    expect(partials[0]).toMatch(new RegExp(`^partial/${digest.slice("sha256:".length)}\\.${process.pid}-\\d*$`));
     expect(statSync(path.join(work, "cache", partials[0]!)).size).toBeGreaterThan(0);
   });
 

@@ -45,13 +45,15 @@ export class CliContext {
   }
 
   /**
-   * The repository of --repo / DBCLONE_REPO / the default. A directory that does not exist is an
-   * error (a typo must not read as "no images"), unless the command makes it (`create`: build, promote).
+   * The repository of --repo / DBCLONE_REPO / the default. A named directory that does not exist is
+   * an error (a typo must not read as "no images"), unless the command makes it (`create`: build,
+   * promote); the default <home>/repository not made yet is simply empty (a fresh machine).
    */
   openRepository(cmd: Command, opts: { create?: boolean } = {}): Promise<Repository> {
     const { repo, home } = this.globals(cmd);
+    const named = cmd.optsWithGlobals<GlobalOptions>().repo !== undefined || !!this.io.env.DBCLONE_REPO;
     // Verified-blob stamps belong to this --home, not to whatever DBCLONE_HOME the process has.
-    this.repository ??= openRepository(repo, { cacheDir: path.join(home, "cache"), mustExist: !opts.create });
+    this.repository ??= openRepository(repo, { cacheDir: path.join(home, "cache"), mustExist: named && !opts.create });
     return this.repository;
   }
 

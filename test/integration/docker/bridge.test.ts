@@ -49,6 +49,11 @@ describe.skipIf(skip !== undefined)("a clone in a container on a bridge network"
       expect(info.HostConfig.NetworkMode).toBe("bridge");
       expect(info.NetworkSettings.Ports[`${c.clone.port}/tcp`]).toEqual([{ HostIp: "127.0.0.1", HostPort: String(c.clone.port) }]);
       expect(c.credentials.host).toBe("127.0.0.1");
+      // The server listens on the container's own bridge address only, not on every address ('*').
+      const containerIp = info.NetworkSettings.Networks.bridge?.IPAddress;
+      expect(containerIp).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+      expect(psql(c.credentials.connectionString, "SHOW listen_addresses").split(",")).toContain(containerIp);
+      expect(psql(c.credentials.connectionString, "SHOW listen_addresses")).not.toMatch(/\*|0\.0\.0\.0|::/);
       expect(psql(c.credentials.connectionString, "SELECT current_setting('dbclone.clone_id')")).toBe(c.clone.id);
       // The connection came through the bridge, not from the container's own loopback.
       expect(psql(c.credentials.connectionString, "SELECT inet_client_addr() <> '127.0.0.1'::inet")).toBe("t");

@@ -99,6 +99,20 @@ describe("repositories", () => {
     expect(build.stderr).not.toMatch(/repository .* does not exist/);
   });
 
+  it("the default repository (<home>/repository) not made yet reads as empty on a fresh machine (exit 0)", async () => {
+    const fresh = { DBCLONE_HOME: path.join(tmp, "fresh-home") }; // no DBCLONE_REPO, no --repo
+    const images = await runCli(["images"], fresh);
+    expect(images.stderr).toMatch(/^No images in .*fresh-home\/repository\.\n$/);
+    expect(images.code).toBe(0);
+    const json = await runCli(["images", "--json"], fresh);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual([]);
+    const log = await runCli(["audit"], fresh);
+    expect(log.code, log.stderr).toBe(0);
+    // Reading created nothing: the default repository still does not exist.
+    expect(await fs.stat(path.join(tmp, "fresh-home", "repository")).catch(() => null)).toBeNull();
+  });
+
   it("an OCI registry that cannot be reached says 'could not reach <host>: <cause>'", async () => {
     const port = await freePort();
     const r = await runCli(["--repo", `oci://127.0.0.1:${port}/acme`, "images"], env);

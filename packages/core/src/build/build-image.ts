@@ -4,6 +4,7 @@
 import crypto from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
+import { makeDir, TRAVERSABLE_DIR } from "../util/paths.js";
 import { ImageNotFoundError, UsageError, VersionExistsError } from "../errors.js";
 import { manifestSchema, VERSION_PATTERN } from "../image/manifest.js";
 import { CleanupStack } from "../util/cleanup.js";
@@ -48,8 +49,7 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
 
   const workDir = path.join(opts.home, "work", `build-${crypto.randomBytes(5).toString("hex")}`);
   // Private to root; 0711 so the server user can traverse to the staging mount inside it.
-  await fs.mkdir(workDir, { recursive: true, mode: 0o711 });
-  await fs.chmod(workDir, 0o711);
+  await makeDir(workDir, TRAVERSABLE_DIR);
   // Recorded before anything is made in it: gc sweeps the dir of a build whose process is gone.
   const buildRecord = newBuildRecord(workDir, `${opts.name}:${version}`);
   await writeBuildRecord(workDir, buildRecord);

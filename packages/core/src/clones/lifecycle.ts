@@ -5,6 +5,7 @@
 import crypto from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
+import { makeDir, TRAVERSABLE_DIR } from "../util/paths.js";
 import { clonePlatformFor } from "../build/platform.js";
 import { CloneError, DbcloneError } from "../errors.js";
 import { progressOnDemand } from "../reporter.js";
@@ -96,8 +97,7 @@ export async function createClone(opts: CreateCloneOptions): Promise<CloneResult
 
   try {
     // 0711: the server's OS user must traverse to the mount inside; nobody else may list it.
-    await fs.mkdir(record.dir, { recursive: true, mode: 0o711 });
-    await fs.chmod(record.dir, 0o711);
+    await makeDir(record.dir, TRAVERSABLE_DIR);
     const child = await createChildDisk(driver, repository, image, blob, record.childFile);
     cleanup.push("delete the child disk", () => driver.destroy(child.file));
     await pausePoint("clone:child-created");

@@ -5,6 +5,7 @@ import pg from "pg";
 import { quoteIdent } from "../engine/postgres/index.js";
 import { OWNER_ROLE } from "../engine/postgres/ownership.js";
 import type { RunningServer } from "../engine/types.js";
+import { CloneError } from "../errors.js";
 
 async function withDb<T>(server: RunningServer, database: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ host: server.socketDir, port: server.port, user: server.adminUser, database });
@@ -36,4 +37,29 @@ export async function detachCloneLogin(server: RunningServer, databases: string[
     });
   }
   if (exists) await withDb(server, first, (c) => c.query(`DROP ROLE ${role}`));
+}
+
+/**
+ * A promoted layer carries no password verifier: the app may have made roles with passwords.
+ * Every one is removed; pg_authid is rewritten so the old tuples (which still hold the verifiers,
+ * the dropped clone login's included) are not left in its pages; and in every database the
+ * statistics ANALYZE took of pg_authid (its most common values are verifiers) are recomputed and
+ * pg_statistic rewritten. Fails if any password remains.
+ */
+export async function stripRolePasswords(server: RunningServer, database: string): Promise<void> {
+  const databases = await withDb(server, database, async (c) => {
+    const roles = await c.query<{ sql: string }>("SELECT format('ALTER ROLE %I PASSWORD NULL', rolname) AS sql FROM pg_authid WHERE rolpassword IS NOT NULL");
+    for (const r of roles.rows) await c.query(r.sql);
+    await c.query("VACUUM FULL pg_authid");
+    return (await c.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datallowconn")).rows.map((r) => r.datname);
+  });
+  for (const db of databases) {
+    await withDb(server, db, async (c) => {
+      await c.query("DELETE FROM pg_statistic WHERE starelid = 'pg_catalog.pg_authid'::regclass");
+      await c.query("ANALYZE pg_catalog.pg_authid");
+      await c.query("VACUUM FULL pg_catalog.pg_statistic");
+    });
+  }
+  const left = await withDb(server, database, (c) => c.query("SELECT 1 FROM pg_authid WHERE rolpassword IS NOT NULL"));
+  if (left.rowCount) throw new CloneError(`${left.rowCount} role(s) still have a password after stripping; the clone was not promoted.`);
 }

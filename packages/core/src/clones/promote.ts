@@ -4,6 +4,7 @@
 import crypto from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
+import { makeDir, PRIVATE_DIR } from "../util/paths.js";
 import { platformFor } from "../build/platform.js";
 import { supportsLayers, type SealedDisk } from "../disk/index.js";
 import { ADMIN_USER } from "../engine/postgres/index.js";
@@ -17,13 +18,13 @@ import { isAlive } from "../runtime/exec.js";
 import { secondsSince } from "../util/time.js";
 import { TOOL_VERSION } from "../util/version.js";
 import { serverOf } from "./lifecycle.js";
-import { assertCleanShutdown } from "./promote-shutdown.js";
-import { detachCloneLogin } from "./promote-prepare.js";
+import { assertCleanShutdown, resetWal } from "./promote-shutdown.js";
+import { detachCloneLogin, stripRolePasswords } from "./promote-prepare.js";
 import { promotedMasking } from "./promote-privacy.js";
 import { CloneRegistry } from "./registry.js";
 import { diskOf, removeClone } from "./teardown.js";
 import { newBuildRecord, writeBuildRecord } from "../build/build-record.js";
-import { currentProcess } from "../util/process-identity.js";
+import { currentProcess, isPostgresOf } from "../util/process-identity.js";
 import { pausePoint } from "../util/pause-point.js";
 import { recordDoneWork } from "../repository/audit-after-work.js";
 
@@ -64,7 +65,7 @@ export async function promoteClone(opts: PromoteCloneOptions): Promise<PromoteRe
   const registry = new CloneRegistry(opts.home);
   const record = await registry.get(opts.clone);
   if (!record) throw new CloneNotFoundError(`no clone '${opts.clone}' on this machine; list them with dbclone clones`);
-  if (record.state !== "ready" || !record.serverPid || !isAlive(record.serverPid) || !record.attachment) {
+  if (record.state !== "ready" || !record.serverPid || !isAlive(record.serverPid) || !isPostgresOf(record.serverPid, record.mountPath) || !record.attachment) {
     throw new CloneError(`clone ${record.id} is not running (state ${record.state}); only a ready clone can be promoted: tear it down and clone again`);
   }
   if (record.engine !== "postgres") throw new NotSupportedError(`promoting ${record.engine} clones is not supported yet`);
@@ -79,17 +80,21 @@ export async function promoteClone(opts: PromoteCloneOptions): Promise<PromoteRe
   try {
     // From here the clone is being consumed: nobody may be handed it any more.
     await registry.patch(record.id, { state: "stopping", owner: currentProcess() });
-    await fs.mkdir(workDir, { recursive: true });
+    await makeDir(workDir, PRIVATE_DIR); // the sealed layer is made here: root's alone
     await writeBuildRecord(workDir, { ...newBuildRecord(workDir, label), mounts: [] });
     const server = { ...serverOf(record)!, adminUser: ADMIN_USER };
     reporter.info(`Promoting clone ${record.id} of ${sourceLabel} to ${label}${opts.flatten ? " (flattened)" : ""}`);
     await detachCloneLogin(server, record.databases, record.user);
+    await stripRolePasswords(server, record.databases[0] ?? "postgres");
     const databases = await engine.inventory(server);
     const engineInfo = await engine.describe(record.mountPath);
     // A clean (fast) shutdown checkpoints: the data on disk is consistent without any WAL replay.
     await engine.stop(server, { fast: true });
     await assertCleanShutdown(record.mountPath, engineInfo.version);
+    await resetWal(record.mountPath, engineInfo.version);
     await pausePoint("promote:stopped");
+    // Flattened: freed blocks (old WAL segments, the rewritten catalogs' old files) are discarded.
+    // Not for a layer: a discard over the whole free space becomes zero clusters that quadruple it.
     if (opts.flatten) await driver.trim(record.mountPath);
     await driver.unmount(record.attachment);
 
@@ -111,7 +116,7 @@ export async function promoteClone(opts: PromoteCloneOptions): Promise<PromoteRe
         databases: databases.map((d) => ({ name: d.name, sizeBytes: d.sizeBytes, tables: d.tables })),
         disk: { digest: sealed.digest, sizeBytes: sealed.sizeBytes, virtualSizeBytes: sealed.virtualSizeBytes },
         ...(opts.flatten ? {} : { parent: source.manifestDigest }),
-        source: { kind: "clone", description: `clone ${record.id} of ${sourceLabel} (${source.manifestDigest})`, capturedAt: startedAt },
+        source: { kind: "clone", description: `clone ${record.id} of ${sourceLabel} (${source.manifestDigest})`, capturedAt: startedAt, rolePasswordsStripped: true },
         masking: masking.masking,
         git: opts.git,
         build: { ...opts.build, startedAt, finishedAt: new Date().toISOString(), toolVersion: TOOL_VERSION },

@@ -4,6 +4,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { promises as fs } from "node:fs";
 import path from "node:path";
+import { makeDir, TRAVERSABLE_DIR } from "../util/paths.js";
 import lockfile from "proper-lockfile";
 import { CloneError, CloneNotFoundError } from "../errors.js";
 import { cloneIdForIdentifier, newCloneId } from "./clone-id.js";
@@ -197,7 +198,7 @@ export class CloneRegistry {
   private async ensureDir(): Promise<void> {
     // 0711: the database server's OS user must traverse to clones' mounts below; the registry
     // file itself is 0600, and nobody else may list the directory.
-    await fs.mkdir(this.dir, { recursive: true, mode: 0o711 });
+    await makeDir(this.dir, TRAVERSABLE_DIR);
   }
 
   private async read(): Promise<CloneRecord[]> {

@@ -14,7 +14,7 @@ import type { TeardownOptions, TeardownResult } from "./lifecycle-types.js";
 import { CloneRegistry, matchesLabels } from "./registry.js";
 import type { CloneRecord } from "./types.js";
 import { serverOf } from "./lifecycle.js";
-import { currentProcess } from "../util/process-identity.js";
+import { currentProcess, isPostgresOf } from "../util/process-identity.js";
 import { pausePoint } from "../util/pause-point.js";
 
 export async function teardownClones(opts: TeardownOptions): Promise<TeardownResult> {
@@ -84,7 +84,12 @@ export async function removeClone(
     if (record.runtime === "docker") await removeCloneContainers(record, opts.home);
     else {
       const server = serverOf(record);
-      if (server && isAlive(server.pid)) await engine.stop(server, { fast: true });
+      // A recorded pid may have been reused after a crash: signal it only when it is provably this
+      // clone's postgres (its data directory under the clone's mount); otherwise it is not ours.
+      if (server && isAlive(server.pid)) {
+        if (isPostgresOf(server.pid, record.mountPath)) await engine.stop(server, { fast: true });
+        else opts.reporter.warn(`Left process ${server.pid} alone: it is not clone ${record.id}'s server (its pid was reused).`);
+      }
     }
     await pausePoint("teardown:server-stopped");
     if (record.attachment) await driver.unmount(record.attachment);

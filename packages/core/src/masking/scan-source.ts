@@ -3,6 +3,7 @@
 import crypto from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
+import { makeDir, TRAVERSABLE_DIR } from "../util/paths.js";
 import { platformFor } from "../build/platform.js";
 import { SYSTEM_SCHEMA_FILTER } from "../engine/postgres/sql.js";
 import type { DatabaseInfo, SourceSpec } from "../engine/types.js";
@@ -64,8 +65,7 @@ export async function scanSource(opts: ScanSourceOptions): Promise<ScanReport> {
   await engine.checkPrerequisites();
   await engine.probeSource(opts.source);
   const workDir = path.join(opts.home, "work", `scan-${crypto.randomBytes(5).toString("hex")}`);
-  await fs.mkdir(workDir, { recursive: true });
-  await fs.chmod(workDir, 0o711); // the server's OS user traverses to the mount inside
+  await makeDir(workDir, TRAVERSABLE_DIR); // the server's OS user traverses to the mount inside
   const cleanup = new CleanupStack(opts.reporter);
   cleanup.push("remove the scan's work directory", () => fs.rm(workDir, { recursive: true, force: true }));
   try {

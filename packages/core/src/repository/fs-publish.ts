@@ -5,7 +5,8 @@
 // nothing refers to the new files, so readers never see a partial version and a killed publisher
 // leaves only `.tmp-*` files that later publishers remove.
 import { pausePoint } from "../util/pause-point.js";
-import { chmod, link, mkdir, readFile, rename, stat } from "node:fs/promises";
+import { chmod, chown, link, mkdir, readFile, rename, stat } from "node:fs/promises";
+import { blobGroupId } from "../util/blob-group.js";
 import { DigestMismatchError, RepositoryError, UsageError, ValidationError, VersionExistsError } from "../errors.js";
 import { canonicalJson, manifestDigest } from "../image/digest.js";
 import type { ImageManifest } from "../image/manifest.js";
@@ -102,6 +103,8 @@ async function placeBlob(ctx: PublishContext, digest: string, diskFile: string, 
       throw new DigestMismatchError(`${diskFile} has digest ${got} but the manifest's disk.digest is ${digest}; rebuild the manifest from this file`);
     }
     await chmod(tmp, 0o440); // image data: root (and the group an operator gives it) only
+    const gid = blobGroupId();
+    if (gid !== undefined) await chown(tmp, -1, gid);
     await pausePoint("publish:blob-copied");
     await rename(tmp, blob); // replaces only a missing or corrupt copy of the same content
     await syncDir(ctx.layout.blobsDir);

@@ -3,8 +3,9 @@
 // ctime ns): any write to the file changes mtime and ctime, and ctime cannot be set back from
 // user space, while a replaced file has a new inode. When the stamp differs we hash again.
 // The cache is a local per-user file; losing an entry (two writers racing) only costs a re-hash.
-import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { readFile, rename, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { makeDir, PRIVATE_DIR } from "../util/paths.js";
 import { randomBytes } from "node:crypto";
 
 interface Stamp {
@@ -36,7 +37,7 @@ export class VerifiedBlobCache {
     const stamp = await stampOf(blob, digest);
     const entries = await this.load();
     entries[path.resolve(blob)] = stamp;
-    await mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
+    await makeDir(path.dirname(this.file), PRIVATE_DIR);
     const tmp = `${this.file}.${process.pid}-${randomBytes(4).toString("hex")}`;
     await writeFile(tmp, JSON.stringify(entries), { mode: 0o600 });
     await rename(tmp, this.file);

@@ -18,6 +18,11 @@ export interface ServerLaunch {
    * the published port arrives). Called before the container starts.
    */
   admitOnly?: (peer: string) => Promise<void>;
+  /**
+   * The `-c` setting that names the addresses to listen on (PostgreSQL: listen_addresses). In a
+   * bridged container it is set to the container's own address, known only once it runs.
+   */
+  listenAddressSetting?: string;
   /** Variables this program needs beyond the allow-list of runtime/childEnv.ts (usually none). */
   env: Record<string, string>;
   cwd: string;

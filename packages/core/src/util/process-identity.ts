@@ -1,6 +1,7 @@
 // Who owns a record: a pid plus the process's start time, so a recycled pid is never mistaken
 // for the (dead) process that wrote the record.
 import { readFileSync } from "node:fs";
+import path from "node:path";
 
 export interface ProcessIdentity {
   pid: number;
@@ -38,4 +39,25 @@ export function ownerAlive(owner: ProcessIdentity | undefined): boolean {
   const now = startTicks(owner.pid);
   if (now === undefined) return false;
   return owner.start === undefined || owner.start === now;
+}
+
+/**
+ * True when `pid` is a postgres whose data directory (`-D`) lies under `dir`: the proof that a
+ * recorded server pid is still ours before we signal it (after a crash the pid may have been reused
+ * by an unrelated process). Off Linux there is no /proc to ask: the recorded pid is trusted.
+ */
+export function isPostgresOf(pid: number, dir: string): boolean {
+  if (process.platform !== "linux") return true;
+  let argv: string[];
+  try {
+    argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+  } catch {
+    return false;
+  }
+  if (!/(^|\/)postgres$/.test(argv[0] ?? "")) return false;
+  const d = argv.indexOf("-D");
+  const dataDir = d >= 0 ? argv[d + 1] : undefined;
+  if (!dataDir) return false;
+  const rel = path.relative(path.resolve(dir), path.resolve(dataDir));
+  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
 }

@@ -3,8 +3,9 @@
 // replacement changes the stamp and forces a re-hash. Lives in <stateDir>/verified-digests.json.
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { readFile, rename, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { makeDir, PRIVATE_DIR } from "../../util/paths.js";
 
 /** sha256:<hex> of a file, streamed. */
 export async function sha256File(file: string): Promise<string> {
@@ -61,7 +62,7 @@ export class VerifiedDigestCache {
     const key = path.resolve(file);
     const entries = await this.load();
     entries[key] = { ...(stamp ?? (await stampOf(key))), digest };
-    await mkdir(path.dirname(this.file), { recursive: true });
+    await makeDir(path.dirname(this.file), PRIVATE_DIR);
     // Write-then-rename: concurrent clones may race, but a reader never sees half a file.
     const tmp = `${this.file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
     await writeFile(tmp, JSON.stringify(entries, null, 1), { mode: 0o600 });

@@ -49,6 +49,7 @@ export function serverLaunchOf(spec: LaunchSpec, paths: string[] = [spec.dataDir
     containerProgram: `/usr/lib/postgresql/${spec.bins.major}/bin/postgres`,
     defaultImage: `postgres:${spec.bins.major}`,
     args: postgresArgs(spec),
+    listenAddressSetting: "listen_addresses",
     admitOnly: spec.hba ? async (peer) => writeServerFile(spec.settings.hba_file!, hbaContents(spec.hba!.adminUser, spec.hba!.host, true, peer)) : undefined,
     env: {}, // the runtime's allow-list only: no PG* that could redirect it, no runner secrets
     cwd: spec.dataDir,

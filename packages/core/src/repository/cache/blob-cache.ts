@@ -2,14 +2,14 @@
 // concurrent jobs of one runner. One lock per blob means one download per blob: a second job
 // waits, then finds the blob there. Size-limited with LRU eviction that never removes a blob a
 // live clone uses (its qcow2 children read it) nor one used in the last few minutes.
-import { chmod, mkdir, rename, stat, unlink } from "node:fs/promises";
+import { chmod, rename, stat, unlink } from "node:fs/promises";
 import path from "node:path";
 import { withFileLock } from "../../audit/file-lock.js";
 import { CloneRegistry } from "../../clones/registry.js";
 import { DigestMismatchError } from "../../errors.js";
 import { sha256File } from "../../image/digest.js";
 import { silentReporter, type Reporter } from "../../reporter.js";
-import { dbcloneHome } from "../../util/paths.js";
+import { dbcloneHome, makeDir, PRIVATE_DIR } from "../../util/paths.js";
 import { removeStaleTemps, syncDir, tempPath, unlinkQuietly } from "../durable-files.js";
 import { VerifiedBlobCache } from "../verified-blobs.js";
 import { CacheIndex } from "./cache-index.js";
@@ -78,8 +78,11 @@ export class BlobCache {
    */
   async obtain(digest: string, produce: (target: BlobTarget) => Promise<void>): Promise<{ path: string; downloaded: boolean }> {
     const file = this.blobPath(digest);
-    await mkdir(this.blobsDir, { recursive: true });
-    await mkdir(this.partialDir, { recursive: true });
+    // The cache holds pulled image data: dirs 0700, blobs 0440, root's alone.
+    await makeDir(this.dir, PRIVATE_DIR);
+    await makeDir(path.dirname(this.blobsDir), PRIVATE_DIR);
+    await makeDir(this.blobsDir, PRIVATE_DIR);
+    await makeDir(this.partialDir, PRIVATE_DIR);
     const result = await withFileLock(
       file,
       async (signal) => {
@@ -92,7 +95,7 @@ export class BlobCache {
           if ((await stat(tempFile)).size === 0 && digest !== EMPTY_DIGEST) {
             throw new DigestMismatchError(`download of ${digest} produced no bytes; pull again`);
           }
-          await chmod(tempFile, 0o444);
+          await chmod(tempFile, 0o440);
           await rename(tempFile, file);
           await syncDir(this.blobsDir);
         } finally {

@@ -1,8 +1,9 @@
 // The cache's index: size and last-used time of each blob, for LRU eviction. Written by
 // rename under a lock; a lost or damaged index is rebuilt from the blobs on disk.
 import { randomBytes } from "node:crypto";
-import { mkdir, readdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { readdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { makeDir, PRIVATE_DIR } from "../../util/paths.js";
 import { withFileLock } from "../../audit/file-lock.js";
 
 export interface CacheEntry {
@@ -34,7 +35,7 @@ export class CacheIndex {
 
   /** Change the entries under the index lock; `fn` edits them in place. */
   async update<T>(fn: (entries: CacheEntries) => Promise<T> | T): Promise<T> {
-    await mkdir(this.dir, { recursive: true });
+    await makeDir(this.dir, PRIVATE_DIR);
     return withFileLock(this.file, async () => {
       const entries = await this.read();
       const result = await fn(entries);

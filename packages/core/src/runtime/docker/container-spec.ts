@@ -60,8 +60,7 @@ export function containerCreateOptions(input: ContainerSpecInput): Docker.Contai
   return {
     name: input.name,
     Image: input.image,
-    Entrypoint: [launch.containerProgram],
-    Cmd: launch.args,
+    ...entrypoint(launch, network),
     // Only what the server needs; the host's environment (tokens, secrets) stays out.
     Env: containerEnv(),
     WorkingDir: launch.cwd,
@@ -72,6 +71,25 @@ export function containerCreateOptions(input: ContainerSpecInput): Docker.Contai
     ExposedPorts: network === "bridge" ? { [port]: {} } : undefined,
     HostConfig: hostConfig,
   };
+}
+
+/**
+ * The container's own addresses, from the /etc/hosts line Docker writes for its hostname, appended
+ * as the last `-c` (which wins): on a bridge the server listens there only, never on '*'.
+ */
+function listenOnOwnAddress(setting: string): string {
+  if (!/^[a-z_]+$/.test(setting)) throw new UsageError(`invalid listen setting name '${setting}'`); // ours, never data
+  return [
+    'h=$(cat /etc/hostname); a=""',
+    'while read -r ip name _; do [ "$name" = "$h" ] && a="${a:+$a,}$ip"; done < /etc/hosts',
+    '[ -n "$a" ] || { echo "dbclone: no address for $h in /etc/hosts; the server is not started" >&2; exit 1; }',
+    `exec "$0" "$@" -c "${setting}=$a"`,
+  ].join("\n");
+}
+
+function entrypoint(launch: ContainerSpecInput["launch"], network: string): Pick<Docker.ContainerCreateOptions, "Entrypoint" | "Cmd"> {
+  if (network !== "bridge" || !launch.listenAddressSetting) return { Entrypoint: [launch.containerProgram], Cmd: launch.args };
+  return { Entrypoint: ["/bin/sh", "-c", listenOnOwnAddress(launch.listenAddressSetting), launch.containerProgram], Cmd: launch.args };
 }
 
 /** A non-TTY container's log is framed: 8-byte header (stream, 0, 0, 0, size BE) then the payload. */
