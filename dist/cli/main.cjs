@@ -51,6 +51,43 @@ var init_import_meta_url = __esm({
   }
 });
 
+// packages/core/src/util/paths.ts
+function dbcloneHome(env = process.env) {
+  if (env.DBCLONE_HOME) return import_node_path.default.resolve(env.DBCLONE_HOME);
+  const root = typeof process.getuid === "function" && process.getuid() === 0;
+  return root ? "/var/lib/dbclone" : import_node_path.default.join(import_node_os.default.homedir(), ".dbclone");
+}
+function defaultRepository(env = process.env) {
+  return env.DBCLONE_REPO || import_node_path.default.join(dbcloneHome(env), "repository");
+}
+async function makeDir(dir, mode) {
+  dir = import_node_path.default.resolve(dir);
+  const parent = import_node_path.default.dirname(dir);
+  const first = await (0, import_promises.mkdir)(parent, { recursive: true, mode: TRAVERSABLE_DIR });
+  if (first) {
+    for (let p = parent; p.length >= first.length; p = import_node_path.default.dirname(p)) await (0, import_promises.chmod)(p, TRAVERSABLE_DIR);
+  }
+  try {
+    await (0, import_promises.mkdir)(dir, { mode });
+  } catch (e) {
+    if (e.code === "EEXIST") return;
+    throw e;
+  }
+  await (0, import_promises.chmod)(dir, mode);
+}
+var import_promises, import_node_os, import_node_path, TRAVERSABLE_DIR, PRIVATE_DIR;
+var init_paths = __esm({
+  "packages/core/src/util/paths.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_promises = require("node:fs/promises");
+    import_node_os = __toESM(require("node:os"), 1);
+    import_node_path = __toESM(require("node:path"), 1);
+    TRAVERSABLE_DIR = 457;
+    PRIVATE_DIR = 448;
+  }
+});
+
 // lazy-vendor:proper-lockfile
 var require_proper_lockfile = __commonJS({
   "lazy-vendor:proper-lockfile"(exports2, module2) {
@@ -228,20 +265,36 @@ function ownerAlive(owner) {
   if (now === void 0) return false;
   return owner.start === void 0 || owner.start === now;
 }
-var import_node_fs;
+function isPostgresOf(pid, dir) {
+  if (process.platform !== "linux") return true;
+  let argv;
+  try {
+    argv = (0, import_node_fs.readFileSync)(`/proc/${pid}/cmdline`, "utf8").split("\0");
+  } catch {
+    return false;
+  }
+  if (!/(^|\/)postgres$/.test(argv[0] ?? "")) return false;
+  const d = argv.indexOf("-D");
+  const dataDir = d >= 0 ? argv[d + 1] : void 0;
+  if (!dataDir) return false;
+  const rel = import_node_path2.default.relative(import_node_path2.default.resolve(dir), import_node_path2.default.resolve(dataDir));
+  return rel === "" || !rel.startsWith("..") && !import_node_path2.default.isAbsolute(rel);
+}
+var import_node_fs, import_node_path2;
 var init_process_identity = __esm({
   "packages/core/src/util/process-identity.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs = require("node:fs");
+    import_node_path2 = __toESM(require("node:path"), 1);
   }
 });
 
 // packages/core/src/clones/registry.ts
 function clonePaths(home, id, engine) {
-  const dir = import_node_path.default.join(home, "clones", id);
+  const dir = import_node_path3.default.join(home, "clones", id);
   const format = engine === "sqlserver" ? "vhdx" : "qcow2";
-  return { dir, childFile: import_node_path.default.join(dir, `child.${format}`), mountPath: import_node_path.default.join(dir, "mnt"), user: `clone_${cloneIdForIdentifier(id)}` };
+  return { dir, childFile: import_node_path3.default.join(dir, `child.${format}`), mountPath: import_node_path3.default.join(dir, "mnt"), user: `clone_${cloneIdForIdentifier(id)}` };
 }
 function stripUndefined(o) {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== void 0));
@@ -250,14 +303,15 @@ function matchesLabels(record2, labels) {
   const wanted = Object.entries(labels);
   return wanted.length > 0 && wanted.every(([k, v]) => record2.labels?.[k] === v);
 }
-var import_node_async_hooks, import_node_fs2, import_node_path, import_proper_lockfile, LOCK_OPTIONS, heldLocks, CloneRegistry;
+var import_node_async_hooks, import_node_fs2, import_node_path3, import_proper_lockfile, LOCK_OPTIONS, heldLocks, CloneRegistry;
 var init_registry = __esm({
   "packages/core/src/clones/registry.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_async_hooks = require("node:async_hooks");
     import_node_fs2 = require("node:fs");
-    import_node_path = __toESM(require("node:path"), 1);
+    import_node_path3 = __toESM(require("node:path"), 1);
+    init_paths();
     import_proper_lockfile = __toESM(require_proper_lockfile(), 1);
     init_errors();
     init_clone_id();
@@ -272,8 +326,8 @@ var init_registry = __esm({
     CloneRegistry = class {
       constructor(home) {
         this.home = home;
-        this.dir = import_node_path.default.join(home, "clones");
-        this.file = import_node_path.default.join(this.dir, "registry.json");
+        this.dir = import_node_path3.default.join(home, "clones");
+        this.file = import_node_path3.default.join(this.dir, "registry.json");
         this.lockPath = `${this.file}.lock`;
       }
       home;
@@ -412,7 +466,7 @@ var init_registry = __esm({
         });
       }
       async ensureDir() {
-        await import_node_fs2.promises.mkdir(this.dir, { recursive: true, mode: 457 });
+        await makeDir(this.dir, TRAVERSABLE_DIR);
       }
       async read() {
         let text;
@@ -461,28 +515,9 @@ var init_registry = __esm({
   }
 });
 
-// packages/core/src/util/paths.ts
-function dbcloneHome(env = process.env) {
-  if (env.DBCLONE_HOME) return import_node_path2.default.resolve(env.DBCLONE_HOME);
-  const root = typeof process.getuid === "function" && process.getuid() === 0;
-  return root ? "/var/lib/dbclone" : import_node_path2.default.join(import_node_os.default.homedir(), ".dbclone");
-}
-function defaultRepository(env = process.env) {
-  return env.DBCLONE_REPO || import_node_path2.default.join(dbcloneHome(env), "repository");
-}
-var import_node_os, import_node_path2;
-var init_paths = __esm({
-  "packages/core/src/util/paths.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_os = __toESM(require("node:os"), 1);
-    import_node_path2 = __toESM(require("node:path"), 1);
-  }
-});
-
 // packages/core/src/image/digest.ts
 async function sha256File(file2, onProgress) {
-  const total = (await (0, import_promises.stat)(file2)).size;
+  const total = (await (0, import_promises2.stat)(file2)).size;
   const hash2 = (0, import_node_crypto2.createHash)("sha256");
   let done = 0;
   for await (const chunk of (0, import_node_fs3.createReadStream)(file2, { highWaterMark: 1 << 20 })) {
@@ -529,14 +564,14 @@ function encode(value) {
 function manifestDigest(manifest) {
   return sha256Of(canonicalJson(manifest));
 }
-var import_node_crypto2, import_node_fs3, import_promises;
+var import_node_crypto2, import_node_fs3, import_promises2;
 var init_digest = __esm({
   "packages/core/src/image/digest.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto2 = require("node:crypto");
     import_node_fs3 = require("node:fs");
-    import_promises = require("node:fs/promises");
+    import_promises2 = require("node:fs/promises");
   }
 });
 
@@ -645,7 +680,7 @@ var init_keyed = __esm({
 async function readLastLine(file2, limit) {
   let fh;
   try {
-    fh = await (0, import_promises2.open)(file2, "r");
+    fh = await (0, import_promises3.open)(file2, "r");
   } catch (e) {
     if (e.code === "ENOENT") return void 0;
     throw e;
@@ -669,27 +704,27 @@ async function readLastLine(file2, limit) {
   }
 }
 async function setAsideTornTail(file2, last) {
-  const fh = await (0, import_promises2.open)(file2, "r+");
+  const fh = await (0, import_promises3.open)(file2, "r+");
   try {
     const size = (await fh.stat()).size;
     const torn = Buffer.alloc(size - last.start);
     await fh.read(torn, 0, torn.length, last.start);
     const tornFile = `${file2}.torn`;
-    await (0, import_promises2.appendFile)(tornFile, Buffer.concat([torn, Buffer.from("\n")]), { mode: 384 });
+    await (0, import_promises3.appendFile)(tornFile, Buffer.concat([torn, Buffer.from("\n")]), { mode: 384 });
     await fh.truncate(last.start);
     await fh.sync();
-    return { bytes: torn.length, tornFile: import_node_path3.default.basename(tornFile) };
+    return { bytes: torn.length, tornFile: import_node_path4.default.basename(tornFile) };
   } finally {
     await fh.close();
   }
 }
-var import_promises2, import_node_path3;
+var import_promises3, import_node_path4;
 var init_tail = __esm({
   "packages/core/src/audit/tail.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises2 = require("node:fs/promises");
-    import_node_path3 = __toESM(require("node:path"), 1);
+    import_promises3 = require("node:fs/promises");
+    import_node_path4 = __toESM(require("node:path"), 1);
   }
 });
 
@@ -780,7 +815,7 @@ function dropUndefined(o) {
 }
 async function exists(p) {
   try {
-    await (0, import_promises3.stat)(p);
+    await (0, import_promises4.stat)(p);
     return true;
   } catch (e) {
     if (e.code === "ENOENT") return false;
@@ -791,15 +826,15 @@ async function endsWithNewline(file2) {
   const last = await readLastLine(file2);
   return last === void 0 || last.complete;
 }
-var import_node_fs4, import_promises3, import_node_os2, import_node_path4, import_node_readline, AuditLog;
+var import_node_fs4, import_promises4, import_node_os2, import_node_path5, import_node_readline, AuditLog;
 var init_log = __esm({
   "packages/core/src/audit/log.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs4 = require("node:fs");
-    import_promises3 = require("node:fs/promises");
+    import_promises4 = require("node:fs/promises");
     import_node_os2 = __toESM(require("node:os"), 1);
-    import_node_path4 = __toESM(require("node:path"), 1);
+    import_node_path5 = __toESM(require("node:path"), 1);
     import_node_readline = require("node:readline");
     init_errors();
     init_chain();
@@ -826,7 +861,7 @@ var init_log = __esm({
       /** Append one event (fsynced) and move the head, under a cross-process lock. */
       async append(input2) {
         await this.prepare?.();
-        await (0, import_promises3.mkdir)(import_node_path4.default.dirname(this.filePath), { recursive: true });
+        await (0, import_promises4.mkdir)(import_node_path5.default.dirname(this.filePath), { recursive: true });
         const event = await withFileLock(this.filePath, async () => {
           let prev = await this.repairTornTail();
           prev ??= await this.currentTail();
@@ -837,7 +872,7 @@ var init_log = __esm({
       }
       /** Walk the whole chain (setting aside a torn last line first); report the first problem. */
       async verify() {
-        if (!await exists(import_node_path4.default.dirname(this.filePath))) return { ok: true, events: 0 };
+        if (!await exists(import_node_path5.default.dirname(this.filePath))) return { ok: true, events: 0 };
         return withFileLock(this.filePath, async () => {
           await this.repairTornTail();
           return this.verifyUnlocked();
@@ -865,7 +900,7 @@ var init_log = __esm({
         const hash2 = hashEvent(body);
         const key = this.key();
         const event = { ...body, hash: hash2, ...key ? { mac: macOf(key, hash2) } : {} };
-        const fh = await (0, import_promises3.open)(this.filePath, "a", 416);
+        const fh = await (0, import_promises4.open)(this.filePath, "a", 416);
         try {
           await fh.write(JSON.stringify(event) + "\n");
           await fh.sync();
@@ -942,7 +977,7 @@ var init_log = __esm({
         const head2 = await this.readHead();
         const last = await readLastLine(this.filePath);
         if (last === void 0) {
-          if (head2 && head2.seq > 0) throw this.damaged(`it is empty but ${import_node_path4.default.basename(this.headPath)} records ${head2.seq} events`);
+          if (head2 && head2.seq > 0) throw this.damaged(`it is empty but ${import_node_path5.default.basename(this.headPath)} records ${head2.seq} events`);
           return { seq: 0, hash: GENESIS_HASH };
         }
         if (!last.complete) throw this.damaged("its last line is incomplete");
@@ -956,7 +991,7 @@ var init_log = __esm({
         if (hashEvent(rest) !== hash2) throw this.damaged("its last line does not match its hash");
         const agrees = head2 ? head2.seq === event.seq && head2.hash === event.hash || // An append that died between the log write and the head write: the head catches up now.
         head2.seq === event.seq - 1 && head2.hash === event.prevHash : event.seq === 1 && event.prevHash === GENESIS_HASH;
-        if (!agrees) throw this.damaged(`its last line (seq ${event.seq}) does not match ${import_node_path4.default.basename(this.headPath)}`);
+        if (!agrees) throw this.damaged(`its last line (seq ${event.seq}) does not match ${import_node_path5.default.basename(this.headPath)}`);
         return { seq: event.seq, hash: event.hash };
       }
       damaged(what) {
@@ -967,7 +1002,7 @@ var init_log = __esm({
       async readHead() {
         let text;
         try {
-          text = await (0, import_promises3.readFile)(this.headPath, "utf8");
+          text = await (0, import_promises4.readFile)(this.headPath, "utf8");
         } catch (e) {
           if (e.code === "ENOENT") return void 0;
           throw e;
@@ -981,18 +1016,18 @@ var init_log = __esm({
       }
       async writeHead(head2) {
         const tmp = `${this.headPath}.tmp-${process.pid}-${Date.now()}`;
-        const fh = await (0, import_promises3.open)(tmp, "w", 416);
+        const fh = await (0, import_promises4.open)(tmp, "w", 416);
         try {
           await fh.write(JSON.stringify(head2) + "\n");
           await fh.sync();
         } finally {
           await fh.close();
         }
-        await (0, import_promises3.rename)(tmp, this.headPath);
+        await (0, import_promises4.rename)(tmp, this.headPath);
       }
       async *lines() {
         try {
-          await (0, import_promises3.stat)(this.filePath);
+          await (0, import_promises4.stat)(this.filePath);
         } catch (e) {
           if (e.code === "ENOENT") return;
           throw e;
@@ -1298,10 +1333,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path83) {
-  if (!path83)
+function getElementAtPath(obj, path84) {
+  if (!path84)
     return obj;
-  return path83.reduce((acc, key) => acc?.[key], obj);
+  return path84.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -1560,11 +1595,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path83, issues) {
+function prefixIssues(path84, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path83);
+    iss.path.unshift(path84);
     return iss;
   });
 }
@@ -2099,16 +2134,16 @@ function flattenError(error2, mapper = (issue2) => issue2.message) {
 }
 function formatError(error2, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error3, path83 = []) => {
+  const processError = (error3, path84 = []) => {
     for (const issue2 of error3.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path83, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path84, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path83, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path84, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path83, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path84, ...issue2.path]);
       } else {
-        const fullpath = [...path83, ...issue2.path];
+        const fullpath = [...path84, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -2147,17 +2182,17 @@ function formatError(error2, mapper = (issue2) => issue2.message) {
 }
 function treeifyError(error2, mapper = (issue2) => issue2.message) {
   const result = { errors: [] };
-  const processError = (error3, path83 = []) => {
+  const processError = (error3, path84 = []) => {
     var _a3;
     for (const issue2 of error3.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path83, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path84, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path83, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path84, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path83, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path84, ...issue2.path]);
       } else {
-        const fullpath = [...path83, ...issue2.path];
+        const fullpath = [...path84, ...issue2.path];
         if (fullpath.length === 0) {
           result.errors.push(mapper(issue2));
           continue;
@@ -2196,8 +2231,8 @@ function treeifyError(error2, mapper = (issue2) => issue2.message) {
 }
 function toDotPath(_path) {
   const segs = [];
-  const path83 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
-  for (const seg of path83) {
+  const path84 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
+  for (const seg of path84) {
     if (typeof seg === "number")
       segs.push(`[${seg}]`);
     else if (typeof seg === "symbol")
@@ -12381,13 +12416,13 @@ function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
     throw new Error("External $ref is not supported, only local refs (#/...) are allowed");
   }
-  const path83 = ref.slice(1).split("/").filter(Boolean);
-  if (path83.length === 0) {
+  const path84 = ref.slice(1).split("/").filter(Boolean);
+  if (path84.length === 0) {
     return ctx.rootSchema;
   }
   const defsKey = ctx.version === "draft-2020-12" ? "$defs" : "definitions";
-  if (path83[0] === defsKey) {
-    const key = path83[1] === void 0 ? void 0 : decodeJSONPointerSegment(path83[1]);
+  if (path84[0] === defsKey) {
+    const key = path84[1] === void 0 ? void 0 : decodeJSONPointerSegment(path84[1]);
     if (!key || !ctx.defs[key]) {
       throw new Error(`Reference not found: ${ref}`);
     }
@@ -13879,7 +13914,7 @@ function parseTtlSeconds(value, source) {
 async function readConfigFile(layout) {
   let text;
   try {
-    text = await (0, import_promises4.readFile)(layout.configFile, "utf8");
+    text = await (0, import_promises5.readFile)(layout.configFile, "utf8");
   } catch (e) {
     if (e.code === "ENOENT") return void 0;
     throw e;
@@ -13902,12 +13937,12 @@ function configOf(file2, source) {
   return raw === void 0 ? {} : { maxTtlSeconds: parseTtlSeconds(raw, source) };
 }
 async function assertUsableRoot(root) {
-  const st = await (0, import_promises4.stat)(root).catch((e) => e.code === "ENOENT" ? void 0 : Promise.reject(e));
+  const st = await (0, import_promises5.stat)(root).catch((e) => e.code === "ENOENT" ? void 0 : Promise.reject(e));
   if (!st) return;
   if (!st.isDirectory()) {
     throw new RepositoryError(`repository path ${root} is a file, not a directory; pass a directory (new, empty, or an existing dbclone repository)`);
   }
-  const entries = await (0, import_promises4.readdir)(root);
+  const entries = await (0, import_promises5.readdir)(root);
   if (entries.includes(CONFIG_FILE)) return;
   const foreign = entries.filter((e) => !e.startsWith(TEMP_PREFIX) && e !== `${CONFIG_FILE}.lock`);
   if (foreign.length) {
@@ -13916,13 +13951,13 @@ async function assertUsableRoot(root) {
     );
   }
 }
-var import_promises4, import_node_path5, REPOSITORY_FORMAT, CONFIG_FILE, FsLayout, TEMP_PREFIX;
+var import_promises5, import_node_path6, REPOSITORY_FORMAT, CONFIG_FILE, FsLayout, TEMP_PREFIX;
 var init_layout = __esm({
   "packages/core/src/repository/layout.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises4 = require("node:fs/promises");
-    import_node_path5 = __toESM(require("node:path"), 1);
+    import_promises5 = require("node:fs/promises");
+    import_node_path6 = __toESM(require("node:path"), 1);
     init_errors();
     init_duration();
     REPOSITORY_FORMAT = 1;
@@ -13933,35 +13968,35 @@ var init_layout = __esm({
       }
       root;
       get configFile() {
-        return import_node_path5.default.join(this.root, CONFIG_FILE);
+        return import_node_path6.default.join(this.root, CONFIG_FILE);
       }
       get blobsDir() {
-        return import_node_path5.default.join(this.root, "blobs", "sha256");
+        return import_node_path6.default.join(this.root, "blobs", "sha256");
       }
       get manifestsDir() {
-        return import_node_path5.default.join(this.root, "manifests");
+        return import_node_path6.default.join(this.root, "manifests");
       }
       get tagsDir() {
-        return import_node_path5.default.join(this.root, "tags");
+        return import_node_path6.default.join(this.root, "tags");
       }
       get auditFile() {
-        return import_node_path5.default.join(this.root, "audit", "events.jsonl");
+        return import_node_path6.default.join(this.root, "audit", "events.jsonl");
       }
       blob(digest2) {
-        return import_node_path5.default.join(this.blobsDir, digest2.replace(/^sha256:/, ""));
+        return import_node_path6.default.join(this.blobsDir, digest2.replace(/^sha256:/, ""));
       }
       /** Names are validated (lowercase segments, no `..`), so joining them is safe. */
       manifestDir(name) {
-        return import_node_path5.default.join(this.manifestsDir, ...name.split("/"));
+        return import_node_path6.default.join(this.manifestsDir, ...name.split("/"));
       }
       manifest(name, version2) {
-        return import_node_path5.default.join(this.manifestDir(name), `${version2}.json`);
+        return import_node_path6.default.join(this.manifestDir(name), `${version2}.json`);
       }
       tagDir(name) {
-        return import_node_path5.default.join(this.tagsDir, ...name.split("/"));
+        return import_node_path6.default.join(this.tagsDir, ...name.split("/"));
       }
       tag(name, tag) {
-        return import_node_path5.default.join(this.tagDir(name), tag);
+        return import_node_path6.default.join(this.tagDir(name), tag);
       }
     };
     TEMP_PREFIX = ".tmp-";
@@ -13970,10 +14005,10 @@ var init_layout = __esm({
 
 // packages/core/src/repository/durable-files.ts
 function tempPath(dir) {
-  return import_node_path6.default.join(dir, `${TEMP_PREFIX}${HOST}-${process.pid}-${(0, import_node_crypto4.randomBytes)(6).toString("hex")}`);
+  return import_node_path7.default.join(dir, `${TEMP_PREFIX}${HOST}-${process.pid}-${(0, import_node_crypto4.randomBytes)(6).toString("hex")}`);
 }
 async function writeDurable(file2, data, mode = 420) {
-  const fh = await (0, import_promises5.open)(file2, "wx", mode);
+  const fh = await (0, import_promises6.open)(file2, "wx", mode);
   try {
     await fh.writeFile(data);
     await fh.sync();
@@ -13982,9 +14017,9 @@ async function writeDurable(file2, data, mode = 420) {
   }
 }
 async function copyAndHash(src, dest, onProgress) {
-  const total = (await (0, import_promises5.stat)(src)).size;
+  const total = (await (0, import_promises6.stat)(src)).size;
   const hash2 = (0, import_node_crypto4.createHash)("sha256");
-  const out = await (0, import_promises5.open)(dest, "wx", 420);
+  const out = await (0, import_promises6.open)(dest, "wx", 420);
   try {
     let done = 0;
     for await (const chunk of (0, import_node_fs5.createReadStream)(src, { highWaterMark: 1 << 20 })) {
@@ -14002,7 +14037,7 @@ async function copyAndHash(src, dest, onProgress) {
 }
 async function syncDir(dir) {
   try {
-    const fh = await (0, import_promises5.open)(dir, "r");
+    const fh = await (0, import_promises6.open)(dir, "r");
     try {
       await fh.sync();
     } finally {
@@ -14012,19 +14047,19 @@ async function syncDir(dir) {
   }
 }
 async function unlinkQuietly(file2) {
-  await (0, import_promises5.unlink)(file2).catch(() => void 0);
+  await (0, import_promises6.unlink)(file2).catch(() => void 0);
 }
 async function removeStaleTemps(dir, staleMs) {
   let names;
   try {
-    names = await (0, import_promises5.readdir)(dir);
+    names = await (0, import_promises6.readdir)(dir);
   } catch {
     return 0;
   }
   let removed = 0;
   for (const name of names.filter((n) => n.startsWith(TEMP_PREFIX))) {
-    const file2 = import_node_path6.default.join(dir, name);
-    const st = await (0, import_promises5.stat)(file2).catch(() => void 0);
+    const file2 = import_node_path7.default.join(dir, name);
+    const st = await (0, import_promises6.stat)(file2).catch(() => void 0);
     if (!st) continue;
     const m = /^\.tmp-(.+)-(\d+)-[0-9a-f]+$/.exec(name);
     const deadHere = m !== null && m[1] === HOST && !pidAlive(Number(m[2]));
@@ -14044,16 +14079,16 @@ function pidAlive(pid) {
     return e.code === "EPERM";
   }
 }
-var import_node_crypto4, import_node_fs5, import_promises5, import_node_os3, import_node_path6, HOST;
+var import_node_crypto4, import_node_fs5, import_promises6, import_node_os3, import_node_path7, HOST;
 var init_durable_files = __esm({
   "packages/core/src/repository/durable-files.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto4 = require("node:crypto");
     import_node_fs5 = require("node:fs");
-    import_promises5 = require("node:fs/promises");
+    import_promises6 = require("node:fs/promises");
     import_node_os3 = __toESM(require("node:os"), 1);
-    import_node_path6 = __toESM(require("node:path"), 1);
+    import_node_path7 = __toESM(require("node:path"), 1);
     init_layout();
     HOST = import_node_os3.default.hostname().replace(/[^A-Za-z0-9.-]/g, "_");
   }
@@ -14076,12 +14111,38 @@ var init_pause_point = __esm({
   }
 });
 
+// packages/core/src/util/blob-group.ts
+function blobGroupId(env = process.env) {
+  const wanted = env.DBCLONE_BLOB_GROUP?.trim();
+  if (!wanted) return void 0;
+  if (/^\d+$/.test(wanted)) return Number(wanted);
+  let groups = "";
+  try {
+    groups = (0, import_node_fs6.readFileSync)("/etc/group", "utf8");
+  } catch {
+  }
+  for (const line of groups.split("\n")) {
+    const [name, , gid] = line.split(":");
+    if (name === wanted && gid && /^\d+$/.test(gid)) return Number(gid);
+  }
+  throw new UsageError(`DBCLONE_BLOB_GROUP names the group '${wanted}', which does not exist on this machine; create it or set a group name or gid that exists`);
+}
+var import_node_fs6;
+var init_blob_group = __esm({
+  "packages/core/src/util/blob-group.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_fs6 = require("node:fs");
+    init_errors();
+  }
+});
+
 // packages/core/src/repository/fs-publish.ts
 function versionExists(name, version2) {
   return new VersionExistsError(`image ${name} version ${version2} already exists; versions are immutable: choose a new version`);
 }
 async function checkDiskFile(manifest, diskFile) {
-  const st = await (0, import_promises6.stat)(diskFile).catch(() => void 0);
+  const st = await (0, import_promises7.stat)(diskFile).catch(() => void 0);
   if (!st?.isFile()) throw new UsageError(`disk file ${diskFile} does not exist or is not a regular file; pass the sealed disk blob`);
   if (st.size !== manifest.disk.sizeBytes) {
     throw new ValidationError(
@@ -14098,7 +14159,7 @@ async function publishBlobAndManifest(ctx, manifest, diskFile, opts) {
   const blob = layout.blob(digest2);
   await removeStaleTemps(layout.blobsDir, ctx.staleTempMs);
   const dir = layout.manifestDir(name);
-  await (0, import_promises6.mkdir)(dir, { recursive: true });
+  await (0, import_promises7.mkdir)(dir, { recursive: true });
   await removeStaleTemps(dir, ctx.staleTempMs);
   const tmp = tempPath(dir);
   await writeDurable(tmp, canonicalJson(manifest), 292);
@@ -14107,7 +14168,7 @@ async function publishBlobAndManifest(ctx, manifest, diskFile, opts) {
       const addedBlob = await placeBlob(ctx, digest2, diskFile, opts);
       await pausePoint("publish:before-link");
       const linked = await ctx.locked(async () => {
-        if (!await (0, import_promises6.stat)(blob).catch(() => void 0)) return false;
+        if (!await (0, import_promises7.stat)(blob).catch(() => void 0)) return false;
         try {
           await linkWithoutOverwrite(tmp, layout.manifest(name, version2), name, version2);
         } catch (e) {
@@ -14137,9 +14198,11 @@ async function placeBlob(ctx, digest2, diskFile, opts) {
     if (got !== digest2) {
       throw new DigestMismatchError(`${diskFile} has digest ${got} but the manifest's disk.digest is ${digest2}; rebuild the manifest from this file`);
     }
-    await (0, import_promises6.chmod)(tmp, 288);
+    await (0, import_promises7.chmod)(tmp, 288);
+    const gid = blobGroupId();
+    if (gid !== void 0) await (0, import_promises7.chown)(tmp, -1, gid);
     await pausePoint("publish:blob-copied");
-    await (0, import_promises6.rename)(tmp, blob);
+    await (0, import_promises7.rename)(tmp, blob);
     await syncDir(ctx.layout.blobsDir);
   } finally {
     await unlinkQuietly(tmp);
@@ -14149,13 +14212,13 @@ async function placeBlob(ctx, digest2, diskFile, opts) {
 }
 async function linkWithoutOverwrite(tmp, final, name, version2) {
   try {
-    await (0, import_promises6.link)(tmp, final);
+    await (0, import_promises7.link)(tmp, final);
   } catch (e) {
     const code = e.code;
     if (code === "EEXIST") throw versionExists(name, version2);
     if (code === "EPERM" || code === "ENOTSUP" || code === "EOPNOTSUPP" || code === "ENOSYS") {
       try {
-        await writeDurable(final, await (0, import_promises6.readFile)(tmp, "utf8"), 292);
+        await writeDurable(final, await (0, import_promises7.readFile)(tmp, "utf8"), 292);
       } catch (e2) {
         if (e2.code === "EEXIST") throw versionExists(name, version2);
         throw e2;
@@ -14165,13 +14228,14 @@ async function linkWithoutOverwrite(tmp, final, name, version2) {
     throw e;
   }
 }
-var import_promises6;
+var import_promises7;
 var init_fs_publish = __esm({
   "packages/core/src/repository/fs-publish.ts"() {
     "use strict";
     init_import_meta_url();
     init_pause_point();
-    import_promises6 = require("node:fs/promises");
+    import_promises7 = require("node:fs/promises");
+    init_blob_group();
     init_errors();
     init_digest();
     init_durable_files();
@@ -14187,7 +14251,7 @@ async function readPublished(layout, name, version2) {
   const file2 = layout.manifest(name, version2);
   let text;
   try {
-    text = await (0, import_promises7.readFile)(file2, "utf8");
+    text = await (0, import_promises8.readFile)(file2, "utf8");
   } catch (e) {
     if (isNotFound(e)) return void 0;
     throw e;
@@ -14201,7 +14265,7 @@ async function readPublished(layout, name, version2) {
 async function versionsOf(layout, name) {
   let entries;
   try {
-    entries = await (0, import_promises7.readdir)(layout.manifestDir(name), { withFileTypes: true });
+    entries = await (0, import_promises8.readdir)(layout.manifestDir(name), { withFileTypes: true });
   } catch (e) {
     if (isNotFound(e)) return [];
     throw e;
@@ -14213,7 +14277,7 @@ async function allNames(layout) {
   async function walk2(dir, prefix) {
     let entries;
     try {
-      entries = await (0, import_promises7.readdir)(dir, { withFileTypes: true });
+      entries = await (0, import_promises8.readdir)(dir, { withFileTypes: true });
     } catch (e) {
       if (isNotFound(e)) return;
       throw e;
@@ -14221,7 +14285,7 @@ async function allNames(layout) {
     if (prefix.length && entries.some((d) => d.isFile() && d.name.endsWith(".json") && !d.name.startsWith(TEMP_PREFIX))) {
       names.push(prefix.join("/"));
     }
-    for (const d of entries) if (d.isDirectory()) await walk2(import_node_path7.default.join(dir, d.name), [...prefix, d.name]);
+    for (const d of entries) if (d.isDirectory()) await walk2(import_node_path8.default.join(dir, d.name), [...prefix, d.name]);
   }
   await walk2(layout.manifestsDir, []);
   return names.sort();
@@ -14239,7 +14303,7 @@ async function allPublished(layout, name) {
 async function readTags(layout, name) {
   let entries;
   try {
-    entries = await (0, import_promises7.readdir)(layout.tagDir(name), { withFileTypes: true });
+    entries = await (0, import_promises8.readdir)(layout.tagDir(name), { withFileTypes: true });
   } catch (e) {
     if (isNotFound(e)) return {};
     throw e;
@@ -14247,18 +14311,18 @@ async function readTags(layout, name) {
   const tags = {};
   for (const d of entries) {
     if (!d.isFile() || d.name.startsWith(TEMP_PREFIX)) continue;
-    const version2 = (await (0, import_promises7.readFile)(import_node_path7.default.join(layout.tagDir(name), d.name), "utf8").catch(() => "")).trim();
+    const version2 = (await (0, import_promises8.readFile)(import_node_path8.default.join(layout.tagDir(name), d.name), "utf8").catch(() => "")).trim();
     if (version2) tags[d.name] = version2;
   }
   return tags;
 }
-var import_promises7, import_node_path7;
+var import_promises8, import_node_path8;
 var init_fs_scan = __esm({
   "packages/core/src/repository/fs-scan.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises7 = require("node:fs/promises");
-    import_node_path7 = __toESM(require("node:path"), 1);
+    import_promises8 = require("node:fs/promises");
+    import_node_path8 = __toESM(require("node:path"), 1);
     init_errors();
     init_digest();
     init_manifest();
@@ -14268,7 +14332,7 @@ var init_fs_scan = __esm({
 
 // packages/core/src/repository/verified-blobs.ts
 async function stampOf(blob, digest2) {
-  const st = await (0, import_promises8.stat)(blob, { bigint: true });
+  const st = await (0, import_promises9.stat)(blob, { bigint: true });
   return {
     dev: String(st.dev),
     ino: String(st.ino),
@@ -14281,23 +14345,24 @@ async function stampOf(blob, digest2) {
 function sameStamp(a, b) {
   return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs && a.digest === b.digest;
 }
-var import_promises8, import_node_path8, import_node_crypto5, VerifiedBlobCache;
+var import_promises9, import_node_path9, import_node_crypto5, VerifiedBlobCache;
 var init_verified_blobs = __esm({
   "packages/core/src/repository/verified-blobs.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises8 = require("node:fs/promises");
-    import_node_path8 = __toESM(require("node:path"), 1);
+    import_promises9 = require("node:fs/promises");
+    import_node_path9 = __toESM(require("node:path"), 1);
+    init_paths();
     import_node_crypto5 = require("node:crypto");
     VerifiedBlobCache = class {
       file;
       constructor(cacheDir) {
-        this.file = import_node_path8.default.join(cacheDir, "verified-blobs.json");
+        this.file = import_node_path9.default.join(cacheDir, "verified-blobs.json");
       }
       /** True when `blob` was verified to hold `digest` and has not changed since. */
       async isVerified(blob, digest2) {
         const entries = await this.load();
-        const known = entries[import_node_path8.default.resolve(blob)];
+        const known = entries[import_node_path9.default.resolve(blob)];
         if (!known || known.digest !== digest2) return false;
         const now = await stampOf(blob, digest2).catch(() => void 0);
         return now !== void 0 && sameStamp(known, now);
@@ -14305,23 +14370,23 @@ var init_verified_blobs = __esm({
       async remember(blob, digest2) {
         const stamp = await stampOf(blob, digest2);
         const entries = await this.load();
-        entries[import_node_path8.default.resolve(blob)] = stamp;
-        await (0, import_promises8.mkdir)(import_node_path8.default.dirname(this.file), { recursive: true, mode: 448 });
+        entries[import_node_path9.default.resolve(blob)] = stamp;
+        await makeDir(import_node_path9.default.dirname(this.file), PRIVATE_DIR);
         const tmp = `${this.file}.${process.pid}-${(0, import_node_crypto5.randomBytes)(4).toString("hex")}`;
-        await (0, import_promises8.writeFile)(tmp, JSON.stringify(entries), { mode: 384 });
-        await (0, import_promises8.rename)(tmp, this.file);
+        await (0, import_promises9.writeFile)(tmp, JSON.stringify(entries), { mode: 384 });
+        await (0, import_promises9.rename)(tmp, this.file);
       }
       async forget(blob) {
         const entries = await this.load();
-        if (!(import_node_path8.default.resolve(blob) in entries)) return;
-        delete entries[import_node_path8.default.resolve(blob)];
+        if (!(import_node_path9.default.resolve(blob) in entries)) return;
+        delete entries[import_node_path9.default.resolve(blob)];
         const tmp = `${this.file}.${process.pid}-${(0, import_node_crypto5.randomBytes)(4).toString("hex")}`;
-        await (0, import_promises8.writeFile)(tmp, JSON.stringify(entries), { mode: 384 });
-        await (0, import_promises8.rename)(tmp, this.file);
+        await (0, import_promises9.writeFile)(tmp, JSON.stringify(entries), { mode: 384 });
+        await (0, import_promises9.rename)(tmp, this.file);
       }
       async load() {
         try {
-          return JSON.parse(await (0, import_promises8.readFile)(this.file, "utf8"));
+          return JSON.parse(await (0, import_promises9.readFile)(this.file, "utf8"));
         } catch {
           return {};
         }
@@ -14359,7 +14424,7 @@ function mountOf(p) {
   let best;
   let text = "";
   try {
-    text = (0, import_node_fs6.readFileSync)("/proc/self/mountinfo", "utf8");
+    text = (0, import_node_fs7.readFileSync)("/proc/self/mountinfo", "utf8");
   } catch {
     return void 0;
   }
@@ -14374,13 +14439,13 @@ function mountOf(p) {
   return best;
 }
 async function describeSpace(dir) {
-  for (let p = import_node_path9.default.resolve(dir); ; p = import_node_path9.default.dirname(p)) {
-    const st = await (0, import_promises9.statfs)(p).catch(() => void 0);
+  for (let p = import_node_path10.default.resolve(dir); ; p = import_node_path10.default.dirname(p)) {
+    const st = await (0, import_promises10.statfs)(p).catch(() => void 0);
     if (st) {
       const m = mountOf(p);
       return { where: m ? `${m.mountPoint} (${m.fsType} on ${m.source})` : p, free: st.bavail * st.bsize, size: st.blocks * st.bsize };
     }
-    if (p === import_node_path9.default.dirname(p)) return void 0;
+    if (p === import_node_path10.default.dirname(p)) return void 0;
   }
 }
 function mentionsIoError(e) {
@@ -14411,14 +14476,14 @@ function formatBytes(n) {
   }
   return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
 }
-var import_node_fs6, import_promises9, import_node_path9, FULL_TEXT, NEARLY_FULL_BYTES, IO_ERROR;
+var import_node_fs7, import_promises10, import_node_path10, FULL_TEXT, NEARLY_FULL_BYTES, IO_ERROR;
 var init_disk_full = __esm({
   "packages/core/src/util/disk-full.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs6 = require("node:fs");
-    import_promises9 = require("node:fs/promises");
-    import_node_path9 = __toESM(require("node:path"), 1);
+    import_node_fs7 = require("node:fs");
+    import_promises10 = require("node:fs/promises");
+    import_node_path10 = __toESM(require("node:path"), 1);
     init_errors();
     FULL_TEXT = /No space left on device|Disk quota exceeded|ENOSPC|EDQUOT/i;
     NEARLY_FULL_BYTES = 1 << 20;
@@ -14427,13 +14492,13 @@ var init_disk_full = __esm({
 });
 
 // packages/core/src/repository/fs.ts
-var import_promises10, import_node_path10, FsRepository;
+var import_promises11, import_node_path11, FsRepository;
 var init_fs = __esm({
   "packages/core/src/repository/fs.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises10 = require("node:fs/promises");
-    import_node_path10 = __toESM(require("node:path"), 1);
+    import_promises11 = require("node:fs/promises");
+    import_node_path11 = __toESM(require("node:path"), 1);
     init_audit();
     init_errors();
     init_digest();
@@ -14456,10 +14521,10 @@ var init_fs = __esm({
       staleTempMs;
       reporter;
       constructor(root, opts = {}) {
-        this.location = import_node_path10.default.resolve(root);
+        this.location = import_node_path11.default.resolve(root);
         this.layout = new FsLayout(this.location);
         this.audit = new AuditLog(this.layout.auditFile, () => this.ensureLayout());
-        this.cache = new VerifiedBlobCache(opts.cacheDir ?? import_node_path10.default.join(dbcloneHome(), "cache"));
+        this.cache = new VerifiedBlobCache(opts.cacheDir ?? import_node_path11.default.join(dbcloneHome(), "cache"));
         this.staleTempMs = (opts.staleTempMinutes ?? 60) * 6e4;
         this.reporter = opts.reporter;
       }
@@ -14533,7 +14598,7 @@ var init_fs = __esm({
       async pull(image, opts = {}) {
         const digest2 = image.manifest.disk.digest;
         const blob = this.layout.blob(digest2);
-        if (!await (0, import_promises10.stat)(blob).catch(() => void 0)) {
+        if (!await (0, import_promises11.stat)(blob).catch(() => void 0)) {
           throw new RepositoryError(`blob ${digest2} of ${image.name}:${image.version} is missing from ${this.location}; the repository is damaged: republish the image`);
         }
         if (!await this.blobIsGood(blob, digest2, opts)) {
@@ -14569,13 +14634,13 @@ var init_fs = __esm({
             throw new UsageError(`'${tag}' is a version of image ${image.name}; a tag must not shadow a version: choose another tag`);
           }
           const dir = this.layout.tagDir(image.name);
-          await (0, import_promises10.mkdir)(dir, { recursive: true });
+          await (0, import_promises11.mkdir)(dir, { recursive: true });
           await removeStaleTemps(dir, this.staleTempMs);
           const tmp = tempPath(dir);
           await writeDurable(tmp, `${image.version}
 `);
-          await (0, import_promises10.rename)(tmp, this.layout.tag(image.name, tag)).catch(async (e) => {
-            await (0, import_promises10.unlink)(tmp).catch(() => void 0);
+          await (0, import_promises11.rename)(tmp, this.layout.tag(image.name, tag)).catch(async (e) => {
+            await (0, import_promises11.unlink)(tmp).catch(() => void 0);
             throw new RepositoryError(`cannot write tag ${tag} of ${image.name} (${e.message}); an image named ${image.name}/${tag} may use that path: choose another tag`);
           });
           await syncDir(dir);
@@ -14585,9 +14650,9 @@ var init_fs = __esm({
       async untag(name, tag) {
         await this.locked(async () => {
           try {
-            const st = await (0, import_promises10.stat)(this.layout.tag(name, tag));
+            const st = await (0, import_promises11.stat)(this.layout.tag(name, tag));
             if (!st.isFile()) throw Object.assign(new Error("not a tag"), { code: "ENOENT" });
-            await (0, import_promises10.unlink)(this.layout.tag(name, tag));
+            await (0, import_promises11.unlink)(this.layout.tag(name, tag));
           } catch (e) {
             if (isNotFound(e)) throw new ImageNotFoundError(`image ${name} has no tag '${tag}' in ${this.location}; nothing to untag`);
             throw e;
@@ -14608,13 +14673,13 @@ var init_fs = __esm({
             ...opts.liveCloneDigests.includes(image.manifestDigest) ? ["a live clone"] : []
           ];
           if (users.length) return { refused: users };
-          for (const t of tagsHere) await (0, import_promises10.unlink)(this.layout.tag(image.name, t));
-          await (0, import_promises10.unlink)(this.layout.manifest(image.name, image.version));
+          for (const t of tagsHere) await (0, import_promises11.unlink)(this.layout.tag(image.name, t));
+          await (0, import_promises11.unlink)(this.layout.manifest(image.name, image.version));
           await syncDir(this.layout.manifestDir(image.name));
           const digest2 = image.manifest.disk.digest;
           const shared = all.some((i) => i.manifestDigest !== image.manifestDigest && i.manifest.disk.digest === digest2);
           if (!shared) {
-            await (0, import_promises10.unlink)(this.layout.blob(digest2)).catch((e) => isNotFound(e) ? void 0 : Promise.reject(e));
+            await (0, import_promises11.unlink)(this.layout.blob(digest2)).catch((e) => isNotFound(e) ? void 0 : Promise.reject(e));
             await this.cache.forget(this.layout.blob(digest2));
           }
           return { refused: void 0, untagged: opts.force ? tagsHere : [] };
@@ -14634,7 +14699,7 @@ var init_fs = __esm({
         }
       }
       async blobIsGood(blob, digest2, opts) {
-        if (!await (0, import_promises10.stat)(blob).catch(() => void 0)) return false;
+        if (!await (0, import_promises11.stat)(blob).catch(() => void 0)) return false;
         if (await this.cache.isVerified(blob, digest2)) return true;
         if (await sha256File(blob, opts.onProgress) !== digest2) return false;
         await this.cache.remember(blob, digest2);
@@ -14644,14 +14709,14 @@ var init_fs = __esm({
       async ensureLayout() {
         if (!await readConfigFile(this.layout)) {
           await assertUsableRoot(this.location);
-          await (0, import_promises10.mkdir)(this.location, { recursive: true });
+          await (0, import_promises11.mkdir)(this.location, { recursive: true });
           const tmp = tempPath(this.location);
           await writeDurable(tmp, JSON.stringify({ format: REPOSITORY_FORMAT, config: {} }, null, 2) + "\n");
-          await (0, import_promises10.link)(tmp, this.layout.configFile).catch((e) => e.code === "EEXIST" ? void 0 : Promise.reject(e));
+          await (0, import_promises11.link)(tmp, this.layout.configFile).catch((e) => e.code === "EEXIST" ? void 0 : Promise.reject(e));
           await unlinkQuietly(tmp);
         }
-        for (const dir of [this.layout.blobsDir, this.layout.manifestsDir, this.layout.tagsDir, import_node_path10.default.dirname(this.layout.auditFile)]) {
-          await (0, import_promises10.mkdir)(dir, { recursive: true });
+        for (const dir of [this.layout.blobsDir, this.layout.manifestsDir, this.layout.tagsDir, import_node_path11.default.dirname(this.layout.auditFile)]) {
+          await (0, import_promises11.mkdir)(dir, { recursive: true });
         }
       }
       locked(fn) {
@@ -14709,27 +14774,28 @@ var init_reporter = __esm({
 });
 
 // packages/core/src/repository/cache/cache-index.ts
-var import_node_crypto6, import_promises11, import_node_path11, CacheIndex;
+var import_node_crypto6, import_promises12, import_node_path12, CacheIndex;
 var init_cache_index = __esm({
   "packages/core/src/repository/cache/cache-index.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto6 = require("node:crypto");
-    import_promises11 = require("node:fs/promises");
-    import_node_path11 = __toESM(require("node:path"), 1);
+    import_promises12 = require("node:fs/promises");
+    import_node_path12 = __toESM(require("node:path"), 1);
+    init_paths();
     init_file_lock();
     CacheIndex = class {
       constructor(dir, blobsDir) {
         this.dir = dir;
         this.blobsDir = blobsDir;
-        this.file = import_node_path11.default.join(dir, "index.json");
+        this.file = import_node_path12.default.join(dir, "index.json");
       }
       dir;
       blobsDir;
       file;
       async read() {
         try {
-          const parsed = JSON.parse(await (0, import_promises11.readFile)(this.file, "utf8"));
+          const parsed = JSON.parse(await (0, import_promises12.readFile)(this.file, "utf8"));
           return parsed.blobs ?? {};
         } catch {
           return this.rebuild();
@@ -14737,22 +14803,22 @@ var init_cache_index = __esm({
       }
       /** Change the entries under the index lock; `fn` edits them in place. */
       async update(fn) {
-        await (0, import_promises11.mkdir)(this.dir, { recursive: true });
+        await makeDir(this.dir, PRIVATE_DIR);
         return withFileLock(this.file, async () => {
           const entries = await this.read();
           const result = await fn(entries);
           const tmp = `${this.file}.${process.pid}-${(0, import_node_crypto6.randomBytes)(4).toString("hex")}`;
-          await (0, import_promises11.writeFile)(tmp, JSON.stringify({ format: 1, blobs: entries }));
-          await (0, import_promises11.rename)(tmp, this.file);
+          await (0, import_promises12.writeFile)(tmp, JSON.stringify({ format: 1, blobs: entries }));
+          await (0, import_promises12.rename)(tmp, this.file);
           return result;
         });
       }
       /** Entries for the blobs on disk, all as if last used at their mtime. */
       async rebuild() {
         const entries = {};
-        const names = await (0, import_promises11.readdir)(this.blobsDir).catch(() => []);
+        const names = await (0, import_promises12.readdir)(this.blobsDir).catch(() => []);
         for (const hex3 of names.filter((n) => /^[0-9a-f]{64}$/.test(n))) {
-          const st = await (0, import_promises11.stat)(import_node_path11.default.join(this.blobsDir, hex3)).catch(() => void 0);
+          const st = await (0, import_promises12.stat)(import_node_path12.default.join(this.blobsDir, hex3)).catch(() => void 0);
           if (st?.isFile()) entries[`sha256:${hex3}`] = { sizeBytes: st.size, lastUsedMs: st.mtimeMs };
         }
         return entries;
@@ -14762,13 +14828,13 @@ var init_cache_index = __esm({
 });
 
 // packages/core/src/repository/cache/blob-cache.ts
-var import_promises12, import_node_path12, BlobCache, EMPTY_DIGEST;
+var import_promises13, import_node_path13, BlobCache, EMPTY_DIGEST;
 var init_blob_cache = __esm({
   "packages/core/src/repository/cache/blob-cache.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises12 = require("node:fs/promises");
-    import_node_path12 = __toESM(require("node:path"), 1);
+    import_promises13 = require("node:fs/promises");
+    import_node_path13 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_registry();
     init_errors();
@@ -14782,8 +14848,8 @@ var init_blob_cache = __esm({
       constructor(dir, opts = {}) {
         this.dir = dir;
         this.opts = opts;
-        this.blobsDir = import_node_path12.default.join(dir, "blobs", "sha256");
-        this.partialDir = import_node_path12.default.join(dir, "partial");
+        this.blobsDir = import_node_path13.default.join(dir, "blobs", "sha256");
+        this.partialDir = import_node_path13.default.join(dir, "partial");
         this.index = new CacheIndex(dir, this.blobsDir);
         this.verified = new VerifiedBlobCache(dir);
         this.reporter = opts.reporter ?? silentReporter;
@@ -14796,12 +14862,12 @@ var init_blob_cache = __esm({
       verified;
       reporter;
       blobPath(digest2) {
-        return import_node_path12.default.join(this.blobsDir, digest2.replace(/^sha256:/, ""));
+        return import_node_path13.default.join(this.blobsDir, digest2.replace(/^sha256:/, ""));
       }
       /** The cached blob's path when it is present and still hashes to `digest`. */
       async lookup(digest2) {
         const file2 = this.blobPath(digest2);
-        if (!await (0, import_promises12.stat)(file2).catch(() => void 0)) return void 0;
+        if (!await (0, import_promises13.stat)(file2).catch(() => void 0)) return void 0;
         if (await this.verified.isVerified(file2, digest2)) return file2;
         if (await sha256File(file2) === digest2) {
           await this.verified.remember(file2, digest2);
@@ -14819,8 +14885,10 @@ var init_blob_cache = __esm({
        */
       async obtain(digest2, produce) {
         const file2 = this.blobPath(digest2);
-        await (0, import_promises12.mkdir)(this.blobsDir, { recursive: true });
-        await (0, import_promises12.mkdir)(this.partialDir, { recursive: true });
+        await makeDir(this.dir, PRIVATE_DIR);
+        await makeDir(import_node_path13.default.dirname(this.blobsDir), PRIVATE_DIR);
+        await makeDir(this.blobsDir, PRIVATE_DIR);
+        await makeDir(this.partialDir, PRIVATE_DIR);
         const result = await withFileLock(
           file2,
           async (signal2) => {
@@ -14830,11 +14898,11 @@ var init_blob_cache = __esm({
             const tempFile = tempPath(this.blobsDir);
             try {
               await produce({ tempFile, partialDir: this.partialDir, signal: signal2 });
-              if ((await (0, import_promises12.stat)(tempFile)).size === 0 && digest2 !== EMPTY_DIGEST) {
+              if ((await (0, import_promises13.stat)(tempFile)).size === 0 && digest2 !== EMPTY_DIGEST) {
                 throw new DigestMismatchError(`download of ${digest2} produced no bytes; pull again`);
               }
-              await (0, import_promises12.chmod)(tempFile, 292);
-              await (0, import_promises12.rename)(tempFile, file2);
+              await (0, import_promises13.chmod)(tempFile, 288);
+              await (0, import_promises13.rename)(tempFile, file2);
               await syncDir(this.blobsDir);
             } finally {
               await unlinkQuietly(tempFile);
@@ -14844,7 +14912,7 @@ var init_blob_cache = __esm({
           },
           { waitMs: this.opts.lockWaitMs ?? 6 * 36e5 }
         );
-        const size = (await (0, import_promises12.stat)(result.path)).size;
+        const size = (await (0, import_promises13.stat)(result.path)).size;
         await this.index.update((entries) => {
           entries[digest2] = { sizeBytes: size, lastUsedMs: Date.now() };
         });
@@ -14862,7 +14930,7 @@ var init_blob_cache = __esm({
         const protectedSet = /* @__PURE__ */ new Set([...await this.protectedDigests(), ...keep ? [keep] : []]);
         const graceMs = this.opts.graceMs ?? 15 * 6e4;
         return this.index.update(async (entries) => {
-          for (const [d] of Object.entries(entries)) if (!await (0, import_promises12.stat)(this.blobPath(d)).catch(() => void 0)) delete entries[d];
+          for (const [d] of Object.entries(entries)) if (!await (0, import_promises13.stat)(this.blobPath(d)).catch(() => void 0)) delete entries[d];
           let total = Object.values(entries).reduce((a, e) => a + e.sizeBytes, 0);
           const removed = [];
           const candidates = Object.entries(entries).filter(([d, e]) => !protectedSet.has(d) && Date.now() - e.lastUsedMs >= graceMs).sort((a, b) => a[1].lastUsedMs - b[1].lastUsedMs);
@@ -14870,7 +14938,7 @@ var init_blob_cache = __esm({
             if (total <= max) break;
             const gone = await withFileLock(this.blobPath(d), async () => {
               await this.verified.forget(this.blobPath(d));
-              await (0, import_promises12.unlink)(this.blobPath(d)).catch(() => void 0);
+              await (0, import_promises13.unlink)(this.blobPath(d)).catch(() => void 0);
               return true;
             }, { waitMs: 200 }).catch(() => false);
             if (!gone) continue;
@@ -14895,16 +14963,16 @@ var init_blob_cache = __esm({
 
 // packages/core/src/repository/cache/cache-dir.ts
 function defaultCacheDir(env = process.env) {
-  if (env.DBCLONE_CACHE_DIR) return import_node_path13.default.resolve(env.DBCLONE_CACHE_DIR);
-  if (env.GITHUB_ACTIONS === "true" && env.RUNNER_TOOL_CACHE) return import_node_path13.default.join(env.RUNNER_TOOL_CACHE, "dbclone");
-  return import_node_path13.default.join(dbcloneHome(env), "cache");
+  if (env.DBCLONE_CACHE_DIR) return import_node_path14.default.resolve(env.DBCLONE_CACHE_DIR);
+  if (env.GITHUB_ACTIONS === "true" && env.RUNNER_TOOL_CACHE) return import_node_path14.default.join(env.RUNNER_TOOL_CACHE, "dbclone");
+  return import_node_path14.default.join(dbcloneHome(env), "cache");
 }
-var import_node_path13;
+var import_node_path14;
 var init_cache_dir = __esm({
   "packages/core/src/repository/cache/cache-dir.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path13 = __toESM(require("node:path"), 1);
+    import_node_path14 = __toESM(require("node:path"), 1);
     init_paths();
   }
 });
@@ -15315,8 +15383,8 @@ async function errorText(res) {
   }
 }
 function shortPath(p) {
-  const path83 = /^https?:/.test(p) ? new URL(p).pathname : p.split("?")[0];
-  return path83.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/g, "sha256:$1\u2026").replace(/\/uploads\/[^/]+$/, "/uploads/\u2026");
+  const path84 = /^https?:/.test(p) ? new URL(p).pathname : p.split("?")[0];
+  return path84.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/g, "sha256:$1\u2026").replace(/\/uploads\/[^/]+$/, "/uploads/\u2026");
 }
 function reasonFor(e) {
   for (let err = e, depth = 0; err && depth < 4; err = err.cause, depth++) {
@@ -15546,40 +15614,40 @@ function ownerOf(name) {
 async function claimPartial(partialDir, digest2) {
   const hex3 = digest2.replace(/^sha256:/, "");
   const me = currentProcess();
-  const mine = import_node_path14.default.join(partialDir, `${hex3}.${me.pid}-${me.start ?? ""}`);
-  if (await (0, import_promises13.stat)(mine).catch(() => void 0)) return mine;
-  for (const name of await (0, import_promises13.readdir)(partialDir).catch(() => [])) {
+  const mine = import_node_path15.default.join(partialDir, `${hex3}.${me.pid}-${me.start ?? ""}`);
+  if (await (0, import_promises14.stat)(mine).catch(() => void 0)) return mine;
+  for (const name of await (0, import_promises14.readdir)(partialDir).catch(() => [])) {
     const found = ownerOf(name);
     const legacy = name === hex3;
     if (!legacy && (!found || found.hex !== hex3 || ownerAlive(found.owner))) continue;
-    if (await (0, import_promises13.rename)(import_node_path14.default.join(partialDir, name), mine).then(() => true, () => false)) return mine;
+    if (await (0, import_promises14.rename)(import_node_path15.default.join(partialDir, name), mine).then(() => true, () => false)) return mine;
   }
   return mine;
 }
 async function removeOwnPartials(partialDir) {
   const me = currentProcess();
-  for (const name of await (0, import_promises13.readdir)(partialDir).catch(() => [])) {
+  for (const name of await (0, import_promises14.readdir)(partialDir).catch(() => [])) {
     const found = ownerOf(name);
-    if (found && found.owner.pid === me.pid && found.owner.start === me.start) await (0, import_promises13.rm)(import_node_path14.default.join(partialDir, name), { force: true });
+    if (found && found.owner.pid === me.pid && found.owner.start === me.start) await (0, import_promises14.rm)(import_node_path15.default.join(partialDir, name), { force: true });
   }
 }
 async function removeDeadPartials(partialDir) {
   let removed = 0;
-  for (const name of await (0, import_promises13.readdir)(partialDir).catch(() => [])) {
+  for (const name of await (0, import_promises14.readdir)(partialDir).catch(() => [])) {
     const found = ownerOf(name);
     if (!found || ownerAlive(found.owner)) continue;
-    await (0, import_promises13.rm)(import_node_path14.default.join(partialDir, name), { force: true });
+    await (0, import_promises14.rm)(import_node_path15.default.join(partialDir, name), { force: true });
     removed++;
   }
   return removed;
 }
-var import_promises13, import_node_path14, PARTIAL_NAME;
+var import_promises14, import_node_path15, PARTIAL_NAME;
 var init_partial_files = __esm({
   "packages/core/src/repository/oci/partial-files.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises13 = require("node:fs/promises");
-    import_node_path14 = __toESM(require("node:path"), 1);
+    import_promises14 = require("node:fs/promises");
+    import_node_path15 = __toESM(require("node:path"), 1);
     init_process_identity();
     PARTIAL_NAME = /^([0-9a-f]{64})\.(\d+)-(\d*)$/;
   }
@@ -15591,7 +15659,7 @@ async function downloadLayer(d) {
   const layer = checkDescriptor(d.layer, "layer", `layer of ${repo} in ${client.location.display}`);
   assertKnownLayer(layer.mediaType);
   const partial2 = await claimPartial(d.partialDir, layer.digest);
-  let have = (await (0, import_promises14.stat)(partial2).catch(() => void 0))?.size ?? 0;
+  let have = (await (0, import_promises15.stat)(partial2).catch(() => void 0))?.size ?? 0;
   if (have > layer.size) have = await restart(partial2);
   const headers = {};
   if (have > 0) headers.range = `bytes=${have}-`;
@@ -15613,9 +15681,9 @@ async function downloadLayer(d) {
   let diskBytes = 0;
   let layerBytes = 0;
   const body = res.body;
-  const partialOut = await (0, import_promises14.open)(partial2, "a", 384);
+  const partialOut = await (0, import_promises15.open)(partial2, "a", 384);
   async function* layerBytesSource() {
-    if (have > 0) for await (const c of (0, import_node_fs7.createReadStream)(partial2, { end: have - 1, highWaterMark: 1 << 20 })) yield c;
+    if (have > 0) for await (const c of (0, import_node_fs8.createReadStream)(partial2, { end: have - 1, highWaterMark: 1 << 20 })) yield c;
     for await (const c of body) {
       const chunk = Buffer.from(c.buffer, c.byteOffset, c.byteLength);
       await partialOut.write(chunk);
@@ -15625,7 +15693,7 @@ async function downloadLayer(d) {
     }
   }
   try {
-    await (0, import_promises15.pipeline)(
+    await (0, import_promises16.pipeline)(
       layerBytesSource(),
       async function* (src) {
         for await (const c of src) {
@@ -15643,7 +15711,7 @@ async function downloadLayer(d) {
           yield c;
         }
       },
-      (0, import_node_fs7.createWriteStream)(d.tempFile, { flags: "wx", mode: 420 }),
+      (0, import_node_fs8.createWriteStream)(d.tempFile, { flags: "wx", mode: 420 }),
       { signal: d.signal }
     );
   } catch (e) {
@@ -15652,7 +15720,7 @@ async function downloadLayer(d) {
       throw new TransientRegistryError(`${client.location.display} sent ${layerBytes} of ${layer.size} bytes of ${layer.digest}`, "short body");
     }
     if (isZlibError(e)) {
-      await (0, import_promises14.unlink)(partial2).catch(() => void 0);
+      await (0, import_promises15.unlink)(partial2).catch(() => void 0);
       throw new DigestMismatchError(`layer ${layer.digest} of ${repo} from ${client.location.display} is corrupt: it does not decompress (${e.message}); nothing was cached: publish the image again`);
     }
     throw e;
@@ -15661,7 +15729,7 @@ async function downloadLayer(d) {
   if (layerBytes < layer.size) {
     throw new TransientRegistryError(`${client.location.display} sent ${layerBytes} of ${layer.size} bytes of ${layer.digest}`, "short body");
   }
-  await (0, import_promises14.unlink)(partial2).catch(() => void 0);
+  await (0, import_promises15.unlink)(partial2).catch(() => void 0);
   const gotLayer = `sha256:${layerHash.digest("hex")}`;
   const gotDisk = `sha256:${diskHash.digest("hex")}`;
   if (gotLayer !== layer.digest) {
@@ -15685,23 +15753,23 @@ function assertKnownLayer(mediaType) {
   throw new NotSupportedError(`disk layer media type '${mediaType}' is unknown to this dbclone; upgrade dbclone`);
 }
 async function restart(partial2) {
-  await (0, import_promises14.truncate)(partial2, 0).catch(() => void 0);
+  await (0, import_promises15.truncate)(partial2, 0).catch(() => void 0);
   return 0;
 }
 function isZlibError(e) {
   const code = e?.code ?? "";
   return typeof code === "string" && code.startsWith("Z_");
 }
-var import_node_crypto7, import_node_fs7, import_promises14, import_node_stream, import_promises15, import_node_zlib;
+var import_node_crypto7, import_node_fs8, import_promises15, import_node_stream, import_promises16, import_node_zlib;
 var init_blob_download = __esm({
   "packages/core/src/repository/oci/blob-download.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto7 = require("node:crypto");
-    import_node_fs7 = require("node:fs");
-    import_promises14 = require("node:fs/promises");
+    import_node_fs8 = require("node:fs");
+    import_promises15 = require("node:fs/promises");
     import_node_stream = require("node:stream");
-    import_promises15 = require("node:stream/promises");
+    import_promises16 = require("node:stream/promises");
     import_node_zlib = require("node:zlib");
     init_errors();
     init_client();
@@ -15729,12 +15797,12 @@ function fromEnv(registry2, env) {
   return void 0;
 }
 function dockerConfigPath(env) {
-  return import_node_path15.default.join(env.DOCKER_CONFIG || import_node_path15.default.join(import_node_os4.default.homedir(), ".docker"), "config.json");
+  return import_node_path16.default.join(env.DOCKER_CONFIG || import_node_path16.default.join(import_node_os4.default.homedir(), ".docker"), "config.json");
 }
 async function fromDockerConfig(registry2, file2) {
   let config2;
   try {
-    config2 = JSON.parse(await (0, import_promises16.readFile)(file2, "utf8"));
+    config2 = JSON.parse(await (0, import_promises17.readFile)(file2, "utf8"));
   } catch {
     return void 0;
   }
@@ -15752,50 +15820,50 @@ async function fromDockerConfig(registry2, file2) {
   }
   return void 0;
 }
-var import_promises16, import_node_os4, import_node_path15;
+var import_promises17, import_node_os4, import_node_path16;
 var init_credentials = __esm({
   "packages/core/src/repository/oci/credentials.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises16 = require("node:fs/promises");
+    import_promises17 = require("node:fs/promises");
     import_node_os4 = __toESM(require("node:os"), 1);
-    import_node_path15 = __toESM(require("node:path"), 1);
+    import_node_path16 = __toESM(require("node:path"), 1);
   }
 });
 
 // packages/core/src/repository/oci/known-layers.ts
-var import_node_crypto8, import_promises17, import_node_path16, KnownLayers;
+var import_node_crypto8, import_promises18, import_node_path17, KnownLayers;
 var init_known_layers = __esm({
   "packages/core/src/repository/oci/known-layers.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto8 = require("node:crypto");
-    import_promises17 = require("node:fs/promises");
-    import_node_path16 = __toESM(require("node:path"), 1);
+    import_promises18 = require("node:fs/promises");
+    import_node_path17 = __toESM(require("node:path"), 1);
     init_file_lock();
     KnownLayers = class {
       file;
       constructor(cacheDir) {
-        this.file = import_node_path16.default.join(cacheDir, "known-layers.json");
+        this.file = import_node_path17.default.join(cacheDir, "known-layers.json");
       }
       async get(diskDigest) {
         return (await this.load())[diskDigest];
       }
       async remember(diskDigest, layer, repository) {
-        await (0, import_promises17.mkdir)(import_node_path16.default.dirname(this.file), { recursive: true });
+        await (0, import_promises18.mkdir)(import_node_path17.default.dirname(this.file), { recursive: true });
         await withFileLock(this.file, async () => {
           const all = await this.load();
           const known = all[diskDigest]?.layer.digest === layer.digest ? all[diskDigest] : { layer, repositories: [] };
           known.repositories = [.../* @__PURE__ */ new Set([repository, ...known.repositories])].slice(0, 20);
           all[diskDigest] = known;
           const tmp = `${this.file}.${process.pid}-${(0, import_node_crypto8.randomBytes)(4).toString("hex")}`;
-          await (0, import_promises17.writeFile)(tmp, JSON.stringify(all));
-          await (0, import_promises17.rename)(tmp, this.file);
+          await (0, import_promises18.writeFile)(tmp, JSON.stringify(all));
+          await (0, import_promises18.rename)(tmp, this.file);
         });
       }
       async load() {
         try {
-          return JSON.parse(await (0, import_promises17.readFile)(this.file, "utf8"));
+          return JSON.parse(await (0, import_promises18.readFile)(this.file, "utf8"));
         } catch {
           return {};
         }
@@ -16142,7 +16210,7 @@ async function pushDiskLayer(client, repo, manifest, diskFile, settings, opts) {
   const total = manifest.disk.sizeBytes;
   async function* compressed() {
     const gzip = (0, import_node_zlib2.createGzip)({ level: settings.compressionLevel, chunkSize: 1 << 20 });
-    const input2 = (0, import_node_fs8.createReadStream)(diskFile, { highWaterMark: 1 << 20 });
+    const input2 = (0, import_node_fs9.createReadStream)(diskFile, { highWaterMark: 1 << 20 });
     input2.on("data", (c) => {
       diskHash.update(c);
       read += c.length;
@@ -16179,12 +16247,12 @@ async function pushDiskLayer(client, repo, manifest, diskFile, settings, opts) {
   await settings.knownLayers.remember(manifest.disk.digest, layer, here);
   return layer;
 }
-var import_node_fs8, import_node_crypto11, import_node_zlib2;
+var import_node_fs9, import_node_crypto11, import_node_zlib2;
 var init_push_image = __esm({
   "packages/core/src/repository/oci/push-image.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs8 = require("node:fs");
+    import_node_fs9 = require("node:fs");
     import_node_crypto11 = require("node:crypto");
     import_node_zlib2 = require("node:zlib");
     init_errors();
@@ -16346,14 +16414,14 @@ function seqOf(line) {
     return void 0;
   }
 }
-var import_node_crypto12, import_promises18, import_node_path17, RunnerChainPublisher;
+var import_node_crypto12, import_promises19, import_node_path18, RunnerChainPublisher;
 var init_audit_publisher = __esm({
   "packages/core/src/repository/oci/audit-publisher.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto12 = require("node:crypto");
-    import_promises18 = require("node:fs/promises");
-    import_node_path17 = __toESM(require("node:path"), 1);
+    import_promises19 = require("node:fs/promises");
+    import_node_path18 = __toESM(require("node:path"), 1);
     init_audit();
     init_errors();
     RunnerChainPublisher = class {
@@ -16367,19 +16435,19 @@ var init_audit_publisher = __esm({
       artifacts;
       /** This runner's id: 12 random hex characters, made once per cache directory and registry. */
       async runnerId() {
-        const file2 = import_node_path17.default.join(this.logDir, "runner-id");
-        const existing = (await (0, import_promises18.readFile)(file2, "utf8").catch(() => "")).trim();
+        const file2 = import_node_path18.default.join(this.logDir, "runner-id");
+        const existing = (await (0, import_promises19.readFile)(file2, "utf8").catch(() => "")).trim();
         if (/^[0-9a-f]{12}$/.test(existing)) return existing;
-        await (0, import_promises18.mkdir)(this.logDir, { recursive: true });
+        await (0, import_promises19.mkdir)(this.logDir, { recursive: true });
         const id = (0, import_node_crypto12.randomBytes)(6).toString("hex");
-        await (0, import_promises18.writeFile)(file2, `${id}
+        await (0, import_promises19.writeFile)(file2, `${id}
 `, { flag: "wx", mode: 420 }).catch(() => void 0);
-        return (await (0, import_promises18.readFile)(file2, "utf8")).trim();
+        return (await (0, import_promises19.readFile)(file2, "utf8")).trim();
       }
       /** Publish the events not yet in the registry as one segment; returns how many. */
       async publish() {
-        await (0, import_promises18.mkdir)(this.logDir, { recursive: true });
-        return withFileLock(import_node_path17.default.join(this.logDir, "published.json"), async () => {
+        await (0, import_promises19.mkdir)(this.logDir, { recursive: true });
+        return withFileLock(import_node_path18.default.join(this.logDir, "published.json"), async () => {
           const state = await this.readState();
           const lines = [];
           for await (const line of this.audit.rawLines()) {
@@ -16404,28 +16472,28 @@ var init_audit_publisher = __esm({
       }
       async readState() {
         try {
-          const s = JSON.parse(await (0, import_promises18.readFile)(import_node_path17.default.join(this.logDir, "published.json"), "utf8"));
+          const s = JSON.parse(await (0, import_promises19.readFile)(import_node_path18.default.join(this.logDir, "published.json"), "utf8"));
           if (Number.isSafeInteger(s.seq) && typeof s.hash === "string") return s;
         } catch {
         }
         return { seq: 0, hash: GENESIS_HASH };
       }
       async writeState(s) {
-        const file2 = import_node_path17.default.join(this.logDir, "published.json");
-        await (0, import_promises18.writeFile)(`${file2}.tmp`, JSON.stringify(s) + "\n");
-        await (0, import_promises18.rename)(`${file2}.tmp`, file2);
+        const file2 = import_node_path18.default.join(this.logDir, "published.json");
+        await (0, import_promises19.writeFile)(`${file2}.tmp`, JSON.stringify(s) + "\n");
+        await (0, import_promises19.rename)(`${file2}.tmp`, file2);
       }
     };
   }
 });
 
 // packages/core/src/repository/oci/oci-repository.ts
-var import_node_path18, import_promises19, OciRepository;
+var import_node_path19, import_promises20, OciRepository;
 var init_oci_repository = __esm({
   "packages/core/src/repository/oci/oci-repository.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path18 = __toESM(require("node:path"), 1);
+    import_node_path19 = __toESM(require("node:path"), 1);
     init_audit();
     init_errors();
     init_digest();
@@ -16446,7 +16514,7 @@ var init_oci_repository = __esm({
     init_push_image();
     init_tag_scan();
     init_retry_policy();
-    import_promises19 = require("node:fs/promises");
+    import_promises20 = require("node:fs/promises");
     init_audit_artifacts();
     init_audit_publisher();
     init_audit_after_work();
@@ -16458,12 +16526,12 @@ var init_oci_repository = __esm({
         this.oci = parseOciLocation(location, opts.plainHttp);
         this.location = this.oci.display;
         this.reporter = opts.reporter ?? silentReporter;
-        const cacheDir = import_node_path18.default.resolve(opts.cacheDir ?? defaultCacheDir(opts.env));
+        const cacheDir = import_node_path19.default.resolve(opts.cacheDir ?? defaultCacheDir(opts.env));
         this.cache = new BlobCache(cacheDir, { ...opts.cache, reporter: this.reporter });
         this.knownLayers = new KnownLayers(cacheDir);
-        const logDir = import_node_path18.default.join(cacheDir, "audit", this.oci.registry.replace(/[^A-Za-z0-9.-]/g, "_"), this.oci.namespace || "_root");
+        const logDir = import_node_path19.default.join(cacheDir, "audit", this.oci.registry.replace(/[^A-Za-z0-9.-]/g, "_"), this.oci.namespace || "_root");
         const publish = opts.publishAudit ?? (opts.env ?? process.env).DBCLONE_AUDIT_PUBLISH !== "0";
-        this.audit = new AuditLog(import_node_path18.default.join(logDir, "events.jsonl"), void 0, publish ? { afterAppend: () => this.publishAuditChain() } : {});
+        this.audit = new AuditLog(import_node_path19.default.join(logDir, "events.jsonl"), void 0, publish ? { afterAppend: () => this.publishAuditChain() } : {});
         this.auditChain = new RunnerChainPublisher(logDir, this.audit, () => this.auditArtifacts());
       }
       opts;
@@ -16526,7 +16594,7 @@ var init_oci_repository = __esm({
             const { layer } = checkImageManifest(fetched.manifest, `${label2} in ${this.location}`);
             if (!layer) throw new NotSupportedError(`${label2} in ${this.location} has no dbclone disk layer; it was not pushed by dbclone`);
             this.lastDownload = await withRetries(`downloading ${layer.digest.slice(0, 19)}\u2026`, client.retry, this.reporter, async () => {
-              await (0, import_promises19.rm)(target.tempFile, { force: true });
+              await (0, import_promises20.rm)(target.tempFile, { force: true });
               const signal2 = opts.signal ? AbortSignal.any([opts.signal, target.signal]) : target.signal;
               return downloadLayer({ client, repo, layer, expected: image.manifest.disk, tempFile: target.tempFile, partialDir: target.partialDir, onProgress: opts.onProgress, signal: signal2 });
             });
@@ -16685,14 +16753,14 @@ function directoryOf(location) {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s)) {
     throw new UsageError(`repository location '${location}' uses an unsupported scheme; pass a directory path, a file:// URL or an oci:// reference`);
   }
-  return import_node_path19.default.resolve(s);
+  return import_node_path20.default.resolve(s);
 }
 async function openRepository(location, opts = {}) {
   if (location.trim().startsWith("oci://")) {
     return new OciRepository(location.trim(), { ...opts.oci, ...opts.cacheDir ? { cacheDir: opts.cacheDir } : {} });
   }
   const dir = directoryOf(location);
-  if (opts.mustExist && !(0, import_node_fs9.existsSync)(dir)) {
+  if (opts.mustExist && !(0, import_node_fs10.existsSync)(dir)) {
     throw new RepositoryError(`repository ${dir} does not exist: check the path, or make it by publishing an image to it`);
   }
   await assertUsableRoot(dir);
@@ -16708,13 +16776,13 @@ async function readRepositoryConfig(repository) {
   const layout = new FsLayout(directoryOf(repository));
   return configOf(await readConfigFile(layout), layout.configFile);
 }
-var import_node_fs9, import_node_path19, import_node_url;
+var import_node_fs10, import_node_path20, import_node_url;
 var init_open = __esm({
   "packages/core/src/repository/open.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs9 = require("node:fs");
-    import_node_path19 = __toESM(require("node:path"), 1);
+    import_node_fs10 = require("node:fs");
+    import_node_path20 = __toESM(require("node:path"), 1);
     import_node_url = require("node:url");
     init_errors();
     init_fs();
@@ -17006,20 +17074,20 @@ function isAlive(pid) {
     if (e.code !== "EPERM") return false;
   }
   try {
-    const stat30 = (0, import_node_fs10.readFileSync)(`/proc/${pid}/stat`, "utf8");
+    const stat30 = (0, import_node_fs11.readFileSync)(`/proc/${pid}/stat`, "utf8");
     const state = stat30.slice(stat30.lastIndexOf(")") + 2, stat30.lastIndexOf(")") + 3);
     return state !== "Z" && state !== "X";
   } catch {
     return process.platform !== "linux";
   }
 }
-var import_node_child_process, import_node_fs10, isRoot, quoteForLog;
+var import_node_child_process, import_node_fs11, isRoot, quoteForLog;
 var init_exec = __esm({
   "packages/core/src/runtime/exec.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_child_process = require("node:child_process");
-    import_node_fs10 = require("node:fs");
+    import_node_fs11 = require("node:fs");
     init_errors();
     init_reporter();
     init_childEnv();
@@ -18384,7 +18452,7 @@ var require_command = __commonJS({
     init_import_meta_url();
     var EventEmitter = require("node:events").EventEmitter;
     var childProcess = require("node:child_process");
-    var path83 = require("node:path");
+    var path84 = require("node:path");
     var fs11 = require("node:fs");
     var process2 = require("node:process");
     var { Argument: Argument2, humanReadableArgName } = require_argument();
@@ -19397,9 +19465,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
         let launchWithNode = false;
         const sourceExt = [".js", ".ts", ".tsx", ".mjs", ".cjs"];
         function findFile(baseDir, baseName) {
-          const localBin = path83.resolve(baseDir, baseName);
+          const localBin = path84.resolve(baseDir, baseName);
           if (fs11.existsSync(localBin)) return localBin;
-          if (sourceExt.includes(path83.extname(baseName))) return void 0;
+          if (sourceExt.includes(path84.extname(baseName))) return void 0;
           const foundExt = sourceExt.find(
             (ext) => fs11.existsSync(`${localBin}${ext}`)
           );
@@ -19417,17 +19485,17 @@ Expecting one of '${allowedValues.join("', '")}'`);
           } catch {
             resolvedScriptPath = this._scriptPath;
           }
-          executableDir = path83.resolve(
-            path83.dirname(resolvedScriptPath),
+          executableDir = path84.resolve(
+            path84.dirname(resolvedScriptPath),
             executableDir
           );
         }
         if (executableDir) {
           let localFile = findFile(executableDir, executableFile);
           if (!localFile && !subcommand._executableFile && this._scriptPath) {
-            const legacyName = path83.basename(
+            const legacyName = path84.basename(
               this._scriptPath,
-              path83.extname(this._scriptPath)
+              path84.extname(this._scriptPath)
             );
             if (legacyName !== this._name) {
               localFile = findFile(
@@ -19438,7 +19506,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
           }
           executableFile = localFile || executableFile;
         }
-        launchWithNode = sourceExt.includes(path83.extname(executableFile));
+        launchWithNode = sourceExt.includes(path84.extname(executableFile));
         let proc;
         if (process2.platform !== "win32") {
           if (launchWithNode) {
@@ -20353,7 +20421,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @return {Command}
        */
       nameFromFilename(filename) {
-        this._name = path83.basename(filename, path83.extname(filename));
+        this._name = path84.basename(filename, path84.extname(filename));
         return this;
       }
       /**
@@ -20367,9 +20435,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} [path]
        * @return {(string|null|Command)}
        */
-      executableDir(path84) {
-        if (path84 === void 0) return this._executableDir;
-        this._executableDir = path84;
+      executableDir(path85) {
+        if (path85 === void 0) return this._executableDir;
+        this._executableDir = path85;
         return this;
       }
       /**
@@ -20738,7 +20806,7 @@ var init_types = __esm({
 
 // packages/core/src/disk/qcow2/mounts.ts
 async function readMounts() {
-  const text = await (0, import_promises20.readFile)("/proc/self/mountinfo", "utf8");
+  const text = await (0, import_promises21.readFile)("/proc/self/mountinfo", "utf8");
   const entries = [];
   for (const line of text.split("\n")) {
     if (!line) continue;
@@ -20751,20 +20819,20 @@ async function readMounts() {
   return entries;
 }
 async function isMountPoint(p) {
-  const target = import_node_path21.default.resolve(p);
+  const target = import_node_path22.default.resolve(p);
   return (await readMounts()).some((m) => m.mountPoint === target);
 }
 async function readLoopDevices() {
   let names;
   try {
-    names = (await (0, import_promises20.readdir)("/sys/block")).filter((n) => n.startsWith("loop"));
+    names = (await (0, import_promises21.readdir)("/sys/block")).filter((n) => n.startsWith("loop"));
   } catch {
     return [];
   }
   const out = [];
   for (const name of names) {
     try {
-      const backing = (await (0, import_promises20.readFile)(`/sys/block/${name}/loop/backing_file`, "utf8")).trim();
+      const backing = (await (0, import_promises21.readFile)(`/sys/block/${name}/loop/backing_file`, "utf8")).trim();
       out.push({ device: `/dev/${name}`, backingFile: backing.replace(/ \(deleted\)$/, "") });
     } catch {
     }
@@ -20807,19 +20875,19 @@ async function unmountFuse(mountPoint, reporter = silentReporter) {
   reporter.warn(`FUSE export ${mountPoint} would not unmount (${r.stderr.trim()}); detaching it lazily (umount -l).`);
   await run("umount", ["-l", mountPoint], { privileged: true, reporter, packageHint: "mount" });
 }
-var import_promises20, import_node_path21, unescapeMountinfo, isUnder, sleep;
+var import_promises21, import_node_path22, unescapeMountinfo, isUnder, sleep;
 var init_mounts = __esm({
   "packages/core/src/disk/qcow2/mounts.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises20 = require("node:fs/promises");
-    import_node_path21 = __toESM(require("node:path"), 1);
+    import_promises21 = require("node:fs/promises");
+    import_node_path22 = __toESM(require("node:path"), 1);
     init_exec();
     init_reporter();
     unescapeMountinfo = (s) => s.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
     isUnder = (p, rootDir) => {
-      const rel = import_node_path21.default.relative(import_node_path21.default.resolve(rootDir), import_node_path21.default.resolve(p));
-      return rel === "" || !rel.startsWith("..") && !import_node_path21.default.isAbsolute(rel);
+      const rel = import_node_path22.default.relative(import_node_path22.default.resolve(rootDir), import_node_path22.default.resolve(p));
+      return rel === "" || !rel.startsWith("..") && !import_node_path22.default.isAbsolute(rel);
     };
     sleep = (ms) => new Promise((r) => setTimeout(r, ms));
   }
@@ -20864,7 +20932,7 @@ async function startExport(diskFile, reporter = silentReporter, parents = []) {
       ""
     );
   }
-  await (await (0, import_promises21.open)(exportFile, "w", 384)).close();
+  await (await (0, import_promises22.open)(exportFile, "w", 384)).close();
   const blockdevs = parents.length ? chainBlockdevArgs(diskFile, parents) : ["--blockdev", `driver=file,node-name=file0,filename=${escapeOpt(diskFile)},discard=unmap`, "--blockdev", "driver=qcow2,node-name=disk0,file=file0,discard=unmap"];
   const args = [
     ...blockdevs,
@@ -20877,7 +20945,7 @@ async function startExport(diskFile, reporter = silentReporter, parents = []) {
   try {
     await run(STORAGE_DAEMON, args, { privileged: !isRoot(), reporter, timeoutMs: 3e4, packageHint: "qemu-system-common" });
   } catch (e) {
-    await (0, import_promises21.rm)(exportFile, { force: true }).catch(() => {
+    await (0, import_promises22.rm)(exportFile, { force: true }).catch(() => {
     });
     throw e;
   }
@@ -20897,7 +20965,7 @@ async function waitForFuseMount(exportFile, timeoutMs) {
 }
 async function readPidFile(pidFile) {
   try {
-    const pid = Number.parseInt((await (0, import_promises21.readFile)(pidFile, "utf8")).trim(), 10);
+    const pid = Number.parseInt((await (0, import_promises22.readFile)(pidFile, "utf8")).trim(), 10);
     return Number.isInteger(pid) && pid > 0 ? pid : void 0;
   } catch {
     return void 0;
@@ -20905,7 +20973,7 @@ async function readPidFile(pidFile) {
 }
 async function processArgv(pid) {
   try {
-    const raw = await (0, import_promises21.readFile)(`/proc/${pid}/cmdline`, "utf8");
+    const raw = await (0, import_promises22.readFile)(`/proc/${pid}/cmdline`, "utf8");
     return raw.split("\0").filter((a) => a.length > 0);
   } catch {
     return void 0;
@@ -20920,7 +20988,7 @@ function daemonPaths(argv) {
 }
 async function findDaemonsUnder(rootDir) {
   const found = [];
-  for (const entry of await (0, import_promises21.readdir)("/proc")) {
+  for (const entry of await (0, import_promises22.readdir)("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     const argv = await processArgv(Number(entry));
     if (!isStorageDaemonArgv(argv)) continue;
@@ -20967,15 +21035,15 @@ async function stopExport(handle, reporter = silentReporter) {
   const pid = handle.pid ?? await readPidFile(handle.pidFile);
   if (pid !== void 0) await stopDaemon(pid, reporter);
   await unmountFuse(handle.exportFile, reporter);
-  await (0, import_promises21.rm)(handle.exportFile, { force: true });
-  await (0, import_promises21.rm)(handle.pidFile, { force: true });
+  await (0, import_promises22.rm)(handle.exportFile, { force: true });
+  await (0, import_promises22.rm)(handle.pidFile, { force: true });
 }
-var import_promises21, STORAGE_DAEMON, exportPathsFor, escapeOpt, isStorageDaemonArgv;
+var import_promises22, STORAGE_DAEMON, exportPathsFor, escapeOpt, isStorageDaemonArgv;
 var init_export = __esm({
   "packages/core/src/disk/qcow2/export.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises21 = require("node:fs/promises");
+    import_promises22 = require("node:fs/promises");
     init_errors();
     init_exec();
     init_reporter();
@@ -20995,7 +21063,7 @@ async function createImage(file2, virtualSizeBytes, reporter = silentReporter) {
     timeoutMs: 6e4,
     packageHint: QEMU_IMG_PACKAGE
   });
-  await (0, import_promises22.chmod)(file2, 384);
+  await (0, import_promises23.chmod)(file2, 384);
 }
 async function createChildImage(parentFile, childFile, reporter = silentReporter) {
   await run("qemu-img", ["create", "-q", "-f", "qcow2", "-o", CHILD_CLUSTER_OPTS, "-b", parentFile, "-F", "qcow2", childFile], {
@@ -21050,12 +21118,12 @@ async function convertTopLayer(source, backingFile, target, reporter = silentRep
     packageHint: QEMU_IMG_PACKAGE
   });
 }
-var import_promises22, QEMU_IMG_PACKAGE, BASE_CLUSTER_OPTS, CHILD_CLUSTER_OPTS, LAYER_CLUSTER_OPTS;
+var import_promises23, QEMU_IMG_PACKAGE, BASE_CLUSTER_OPTS, CHILD_CLUSTER_OPTS, LAYER_CLUSTER_OPTS;
 var init_qemu_img = __esm({
   "packages/core/src/disk/qcow2/qemu-img.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises22 = require("node:fs/promises");
+    import_promises23 = require("node:fs/promises");
     init_exec();
     init_errors();
     init_reporter();
@@ -21069,38 +21137,39 @@ var init_qemu_img = __esm({
 // packages/core/src/disk/qcow2/verified-digests.ts
 async function sha256File2(file2) {
   const hash2 = (0, import_node_crypto14.createHash)("sha256");
-  for await (const chunk of (0, import_node_fs11.createReadStream)(file2, { highWaterMark: 1 << 20 })) hash2.update(chunk);
+  for await (const chunk of (0, import_node_fs12.createReadStream)(file2, { highWaterMark: 1 << 20 })) hash2.update(chunk);
   return `sha256:${hash2.digest("hex")}`;
 }
-var import_node_crypto14, import_node_fs11, import_promises23, import_node_path22, stampOf2, sameStamp2, VerifiedDigestCache;
+var import_node_crypto14, import_node_fs12, import_promises24, import_node_path23, stampOf2, sameStamp2, VerifiedDigestCache;
 var init_verified_digests = __esm({
   "packages/core/src/disk/qcow2/verified-digests.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto14 = require("node:crypto");
-    import_node_fs11 = require("node:fs");
-    import_promises23 = require("node:fs/promises");
-    import_node_path22 = __toESM(require("node:path"), 1);
+    import_node_fs12 = require("node:fs");
+    import_promises24 = require("node:fs/promises");
+    import_node_path23 = __toESM(require("node:path"), 1);
+    init_paths();
     stampOf2 = async (file2) => {
-      const s = await (0, import_promises23.stat)(file2);
+      const s = await (0, import_promises24.stat)(file2);
       return { size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, ino: s.ino, dev: s.dev };
     };
     sameStamp2 = (a, b) => a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino && a.dev === b.dev;
     VerifiedDigestCache = class {
       file;
       constructor(stateDir) {
-        this.file = import_node_path22.default.join(stateDir, "verified-digests.json");
+        this.file = import_node_path23.default.join(stateDir, "verified-digests.json");
       }
       async load() {
         try {
-          return JSON.parse(await (0, import_promises23.readFile)(this.file, "utf8"));
+          return JSON.parse(await (0, import_promises24.readFile)(this.file, "utf8"));
         } catch {
           return {};
         }
       }
       /** The file's digest: from the cache when its stamp is unchanged, else hashed (and cached). */
       async digestOf(file2) {
-        const key = import_node_path22.default.resolve(file2);
+        const key = import_node_path23.default.resolve(file2);
         const before = await stampOf2(key);
         const hit = (await this.load())[key];
         if (hit && sameStamp2(hit, before)) return { digest: hit.digest, cached: true };
@@ -21110,13 +21179,13 @@ var init_verified_digests = __esm({
       }
       /** Record a digest just computed elsewhere (e.g. at seal time) for the file as it is now. */
       async remember(file2, digest2, stamp) {
-        const key = import_node_path22.default.resolve(file2);
+        const key = import_node_path23.default.resolve(file2);
         const entries = await this.load();
         entries[key] = { ...stamp ?? await stampOf2(key), digest: digest2 };
-        await (0, import_promises23.mkdir)(import_node_path22.default.dirname(this.file), { recursive: true });
+        await makeDir(import_node_path23.default.dirname(this.file), PRIVATE_DIR);
         const tmp = `${this.file}.${process.pid}.${(0, import_node_crypto14.randomBytes)(4).toString("hex")}.tmp`;
-        await (0, import_promises23.writeFile)(tmp, JSON.stringify(entries, null, 1), { mode: 384 });
-        await (0, import_promises23.rename)(tmp, this.file);
+        await (0, import_promises24.writeFile)(tmp, JSON.stringify(entries, null, 1), { mode: 384 });
+        await (0, import_promises24.rename)(tmp, this.file);
       }
     };
   }
@@ -21125,40 +21194,40 @@ var init_verified_digests = __esm({
 // packages/core/src/disk/qcow2/layers.ts
 async function sealChildAsLayer(child, outFile, reporter = silentReporter) {
   if (child.parents.length === 0) throw new CloneError(`${child.file} has no parent layers; a layer needs the chain it was written over.`);
-  const parents = child.parents.map((p) => import_node_path23.default.resolve(p));
+  const parents = child.parents.map((p) => import_node_path24.default.resolve(p));
   return sealInto(outFile, reporter, async (tmp) => {
-    await convertTopLayer(chainJsonFilename(import_node_path23.default.resolve(child.file), parents), parents[0], tmp, reporter);
+    await convertTopLayer(chainJsonFilename(import_node_path24.default.resolve(child.file), parents), parents[0], tmp, reporter);
     await detachBacking(tmp, reporter);
   });
 }
 async function flattenChain(child, outFile, reporter = silentReporter) {
-  const source = child.parents.length ? chainJsonFilename(import_node_path23.default.resolve(child.file), child.parents.map((p) => import_node_path23.default.resolve(p))) : import_node_path23.default.resolve(child.file);
+  const source = child.parents.length ? chainJsonFilename(import_node_path24.default.resolve(child.file), child.parents.map((p) => import_node_path24.default.resolve(p))) : import_node_path24.default.resolve(child.file);
   return sealInto(outFile, reporter, (tmp) => convertFlat(source, tmp, reporter));
 }
 async function sealInto(outFile, reporter, make) {
-  outFile = import_node_path23.default.resolve(outFile);
+  outFile = import_node_path24.default.resolve(outFile);
   const tmp = `${outFile}.tmp-${process.pid}-${(0, import_node_crypto15.randomBytes)(4).toString("hex")}`;
   try {
     await make(tmp);
-    const fh = await (0, import_promises24.open)(tmp, "r");
+    const fh = await (0, import_promises25.open)(tmp, "r");
     await fh.sync().finally(() => fh.close());
-    await (0, import_promises24.chmod)(tmp, 292);
+    await (0, import_promises25.chmod)(tmp, 292);
     const digest2 = await sha256File2(tmp);
-    await (0, import_promises24.rename)(tmp, outFile);
+    await (0, import_promises25.rename)(tmp, outFile);
     const info = await imageInfo(outFile, reporter);
-    const s = await (0, import_promises24.stat)(outFile);
+    const s = await (0, import_promises25.stat)(outFile);
     return { file: outFile, digest: digest2, sizeBytes: s.size, virtualSizeBytes: info["virtual-size"] };
   } finally {
-    await (0, import_promises24.rm)(tmp, { force: true });
+    await (0, import_promises25.rm)(tmp, { force: true });
   }
 }
-var import_promises24, import_node_path23, import_node_crypto15;
+var import_promises25, import_node_path24, import_node_crypto15;
 var init_layers2 = __esm({
   "packages/core/src/disk/qcow2/layers.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises24 = require("node:fs/promises");
-    import_node_path23 = __toESM(require("node:path"), 1);
+    import_promises25 = require("node:fs/promises");
+    import_node_path24 = __toESM(require("node:path"), 1);
     import_node_crypto15 = require("node:crypto");
     init_reporter();
     init_chain_spec();
@@ -21170,32 +21239,32 @@ var init_layers2 = __esm({
 
 // packages/core/src/disk/host-tools.ts
 function onPathSync(program2, env = process.env) {
-  return (env.PATH ?? "").split(import_node_path24.default.delimiter).some((dir) => {
+  return (env.PATH ?? "").split(import_node_path25.default.delimiter).some((dir) => {
     if (!dir) return false;
     try {
-      (0, import_node_fs12.accessSync)(import_node_path24.default.join(dir, program2), import_node_fs12.constants.X_OK);
+      (0, import_node_fs13.accessSync)(import_node_path25.default.join(dir, program2), import_node_fs13.constants.X_OK);
       return true;
     } catch {
       return false;
     }
   });
 }
-var import_node_fs12, import_node_path24;
+var import_node_fs13, import_node_path25;
 var init_host_tools = __esm({
   "packages/core/src/disk/host-tools.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs12 = require("node:fs");
-    import_node_path24 = __toESM(require("node:path"), 1);
+    import_node_fs13 = require("node:fs");
+    import_node_path25 = __toESM(require("node:path"), 1);
   }
 });
 
 // packages/core/src/disk/qcow2/prerequisites.ts
 async function onPath(program2, env) {
-  for (const dir of (env.PATH ?? "").split(import_node_path25.default.delimiter)) {
+  for (const dir of (env.PATH ?? "").split(import_node_path26.default.delimiter)) {
     if (!dir) continue;
     try {
-      await (0, import_promises25.access)(import_node_path25.default.join(dir, program2), import_promises25.constants.X_OK);
+      await (0, import_promises26.access)(import_node_path26.default.join(dir, program2), import_promises26.constants.X_OK);
       return true;
     } catch {
     }
@@ -21213,7 +21282,7 @@ async function checkQcow2Prerequisites(env = process.env) {
     );
   }
   try {
-    if (!(await (0, import_promises25.stat)("/dev/fuse")).isCharacterDevice()) throw new Error("not a character device");
+    if (!(await (0, import_promises26.stat)("/dev/fuse")).isCharacterDevice()) throw new Error("not a character device");
   } catch {
     throw new MissingToolError("/dev/fuse is missing: load the fuse module (modprobe fuse) or, in a container, pass --device /dev/fuse.");
   }
@@ -21230,17 +21299,17 @@ function qcow2UnavailableReason(env = process.env) {
   if (process.platform !== "linux") return `it needs Linux (this is ${process.platform})`;
   const missing = REQUIRED_TOOLS.filter((t) => !onPathSync(t.program, env));
   if (missing.length) return `${missing.map((t) => t.program).join(", ")} not on PATH (apt-get install ${[...new Set(missing.map((t) => t.packageName))].join(" ")})`;
-  if (!(0, import_node_fs13.existsSync)("/dev/fuse")) return "/dev/fuse is missing";
+  if (!(0, import_node_fs14.existsSync)("/dev/fuse")) return "/dev/fuse is missing";
   return void 0;
 }
-var import_node_fs13, import_promises25, import_node_path25, REQUIRED_TOOLS;
+var import_node_fs14, import_promises26, import_node_path26, REQUIRED_TOOLS;
 var init_prerequisites = __esm({
   "packages/core/src/disk/qcow2/prerequisites.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs13 = require("node:fs");
-    import_promises25 = require("node:fs/promises");
-    import_node_path25 = __toESM(require("node:path"), 1);
+    import_node_fs14 = require("node:fs");
+    import_promises26 = require("node:fs/promises");
+    import_node_path26 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_host_tools();
@@ -21261,38 +21330,38 @@ async function ourFiles(dir, skip, depth, out) {
   if (depth < 0 || skip.has(dir)) return;
   let entries;
   try {
-    entries = await (0, import_promises26.readdir)(dir, { withFileTypes: true });
+    entries = await (0, import_promises27.readdir)(dir, { withFileTypes: true });
   } catch {
     return;
   }
   for (const e of entries) {
-    const p = import_node_path26.default.join(dir, e.name);
+    const p = import_node_path27.default.join(dir, e.name);
     if (e.isDirectory()) await ourFiles(p, skip, depth - 1, out);
     else if (OUR_FILE.test(e.name)) out.push(p);
   }
 }
 async function listLeftovers(rootDir) {
-  const root = import_node_path26.default.resolve(rootDir);
+  const root = import_node_path27.default.resolve(rootDir);
   const found = [];
   const mounts = (await readMounts()).filter((m) => isUnder(m.mountPoint, root));
   for (const m of mounts) {
     const isFuse = m.fsType === "fuse" || m.fsType.startsWith("fuse.");
-    found.push({ kind: isFuse ? "fuse-export" : "mount", id: m.mountPoint, ownerDir: import_node_path26.default.dirname(m.mountPoint), detail: `${m.fsType} ${m.source}` });
+    found.push({ kind: isFuse ? "fuse-export" : "mount", id: m.mountPoint, ownerDir: import_node_path27.default.dirname(m.mountPoint), detail: `${m.fsType} ${m.source}` });
   }
   for (const loop of await readLoopDevices()) {
     if (isUnder(loop.backingFile, root)) {
-      found.push({ kind: "loop", id: loop.device, ownerDir: import_node_path26.default.dirname(loop.backingFile), detail: loop.backingFile });
+      found.push({ kind: "loop", id: loop.device, ownerDir: import_node_path27.default.dirname(loop.backingFile), detail: loop.backingFile });
     }
   }
   for (const d of await findDaemonsUnder(root)) {
     const anchor2 = d.pidFile ?? d.exportFile;
-    found.push({ kind: "daemon", id: String(d.pid), ownerDir: anchor2 ? import_node_path26.default.dirname(anchor2) : void 0, detail: `pidfile ${d.pidFile ?? "?"}` });
+    found.push({ kind: "daemon", id: String(d.pid), ownerDir: anchor2 ? import_node_path27.default.dirname(anchor2) : void 0, detail: `pidfile ${d.pidFile ?? "?"}` });
   }
   const files = [];
   await ourFiles(root, new Set(mounts.filter((m) => m.mountPoint !== root).map((m) => m.mountPoint)), 6, files);
   for (const f of files) {
     if (mounts.some((m) => m.mountPoint === f)) continue;
-    found.push({ kind: "file", id: f, ownerDir: import_node_path26.default.dirname(f) });
+    found.push({ kind: "file", id: f, ownerDir: import_node_path27.default.dirname(f) });
   }
   return found.sort((a, b) => RELEASE_ORDER.indexOf(a.kind) - RELEASE_ORDER.indexOf(b.kind));
 }
@@ -21306,10 +21375,10 @@ async function releaseLeftover(resource, reporter = silentReporter) {
       return stopDaemonUnlessInUse(Number(resource.id), reporter);
     case "fuse-export":
       await unmountFuse(resource.id, reporter);
-      await (0, import_promises26.rm)(resource.id, { force: true });
+      await (0, import_promises27.rm)(resource.id, { force: true });
       return;
     case "file":
-      await (0, import_promises26.rm)(resource.id, { force: true });
+      await (0, import_promises27.rm)(resource.id, { force: true });
       return;
   }
 }
@@ -21322,13 +21391,13 @@ async function stopDaemonUnlessInUse(pid, reporter) {
   }
   await stopDaemon(pid, reporter);
 }
-var import_promises26, import_node_path26, RELEASE_ORDER, OUR_FILE;
+var import_promises27, import_node_path27, RELEASE_ORDER, OUR_FILE;
 var init_leftovers = __esm({
   "packages/core/src/disk/qcow2/leftovers.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises26 = require("node:fs/promises");
-    import_node_path26 = __toESM(require("node:path"), 1);
+    import_promises27 = require("node:fs/promises");
+    import_node_path27 = __toESM(require("node:path"), 1);
     init_reporter();
     init_export();
     init_mounts();
@@ -21340,19 +21409,19 @@ var init_leftovers = __esm({
 // packages/core/src/disk/qcow2/xfs-error-policy.ts
 async function failFastOnWriteErrors(loopDevice) {
   if (!loopDevice) return;
-  const dir = import_node_path27.default.join("/sys/fs/xfs", import_node_path27.default.basename(loopDevice), "error");
+  const dir = import_node_path28.default.join("/sys/fs/xfs", import_node_path28.default.basename(loopDevice), "error");
   for (const kind of ["ENOSPC", "EIO", "ENODEV", "default"]) {
-    await (0, import_promises27.writeFile)(import_node_path27.default.join(dir, "metadata", kind, "max_retries"), "0").catch(() => void 0);
+    await (0, import_promises28.writeFile)(import_node_path28.default.join(dir, "metadata", kind, "max_retries"), "0").catch(() => void 0);
   }
-  await (0, import_promises27.writeFile)(import_node_path27.default.join(dir, "fail_at_unmount"), "1").catch(() => void 0);
+  await (0, import_promises28.writeFile)(import_node_path28.default.join(dir, "fail_at_unmount"), "1").catch(() => void 0);
 }
-var import_promises27, import_node_path27;
+var import_promises28, import_node_path28;
 var init_xfs_error_policy = __esm({
   "packages/core/src/disk/qcow2/xfs-error-policy.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises27 = require("node:fs/promises");
-    import_node_path27 = __toESM(require("node:path"), 1);
+    import_promises28 = require("node:fs/promises");
+    import_node_path28 = __toESM(require("node:path"), 1);
   }
 });
 
@@ -21370,17 +21439,17 @@ async function freezeThaw(mountPath, reporter = silentReporter) {
 }
 async function assertFilesystemAlive(mountPath) {
   try {
-    await (await (0, import_promises28.open)(mountPath, "r")).close();
+    await (await (0, import_promises29.open)(mountPath, "r")).close();
   } catch (e) {
     throw new BuildError(`The filesystem on ${mountPath} failed (${e.code ?? "error"}: its disk returned an I/O or space error); its contents are incomplete and are not sealed.`, { cause: e });
   }
 }
-var import_promises28;
+var import_promises29;
 var init_xfs_quiesce = __esm({
   "packages/core/src/disk/qcow2/xfs-quiesce.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises28 = require("node:fs/promises");
+    import_promises29 = require("node:fs/promises");
     init_errors();
     init_exec();
     init_reporter();
@@ -21388,13 +21457,13 @@ var init_xfs_quiesce = __esm({
 });
 
 // packages/core/src/disk/qcow2.ts
-var import_promises29, import_node_path28, import_node_crypto16, Qcow2Driver;
+var import_promises30, import_node_path29, import_node_crypto16, Qcow2Driver;
 var init_qcow2 = __esm({
   "packages/core/src/disk/qcow2.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises29 = require("node:fs/promises");
-    import_node_path28 = __toESM(require("node:path"), 1);
+    import_promises30 = require("node:fs/promises");
+    import_node_path29 = __toESM(require("node:path"), 1);
     import_node_crypto16 = require("node:crypto");
     init_errors();
     init_exec();
@@ -21423,8 +21492,8 @@ var init_qcow2 = __esm({
         return checkQcow2Prerequisites();
       }
       async createStaging(file2, mountPath, virtualSizeBytes) {
-        file2 = import_node_path28.default.resolve(file2);
-        await (0, import_promises29.mkdir)(import_node_path28.default.dirname(file2), { recursive: true });
+        file2 = import_node_path29.default.resolve(file2);
+        await (0, import_promises30.mkdir)(import_node_path29.default.dirname(file2), { recursive: true });
         await createImage(file2, virtualSizeBytes, this.reporter);
         const handle = await startExport(file2, this.reporter);
         try {
@@ -21437,31 +21506,31 @@ var init_qcow2 = __esm({
         }
       }
       async seal(staging, outFile) {
-        outFile = import_node_path28.default.resolve(outFile);
+        outFile = import_node_path29.default.resolve(outFile);
         await this.trim(staging.mountPath);
         await assertFilesystemAlive(staging.mountPath);
         await this.unmount(staging.attachment);
         const tmp = `${outFile}.tmp-${process.pid}-${(0, import_node_crypto16.randomBytes)(4).toString("hex")}`;
         try {
           await convertCompact(staging.file, tmp, this.reporter);
-          const fh = await (0, import_promises29.open)(tmp, "r");
+          const fh = await (0, import_promises30.open)(tmp, "r");
           await fh.sync().finally(() => fh.close());
-          await (0, import_promises29.chmod)(tmp, 292);
+          await (0, import_promises30.chmod)(tmp, 292);
           const digest2 = await sha256File2(tmp);
-          await (0, import_promises29.rename)(tmp, outFile);
+          await (0, import_promises30.rename)(tmp, outFile);
           const info = await imageInfo(outFile, this.reporter);
-          const s = await (0, import_promises29.stat)(outFile);
+          const s = await (0, import_promises30.stat)(outFile);
           await this.digests.remember(outFile, digest2);
           return { file: outFile, digest: digest2, sizeBytes: s.size, virtualSizeBytes: info["virtual-size"] };
         } finally {
-          await (0, import_promises29.rm)(tmp, { force: true });
+          await (0, import_promises30.rm)(tmp, { force: true });
         }
       }
       async createChild(parentFile, childFile, expectedDigest) {
-        parentFile = import_node_path28.default.resolve(parentFile);
-        childFile = import_node_path28.default.resolve(childFile);
+        parentFile = import_node_path29.default.resolve(parentFile);
+        childFile = import_node_path29.default.resolve(childFile);
         await this.checkLayer(parentFile, expectedDigest);
-        await (0, import_promises29.mkdir)(import_node_path28.default.dirname(childFile), { recursive: true });
+        await (0, import_promises30.mkdir)(import_node_path29.default.dirname(childFile), { recursive: true });
         await createChildImage(parentFile, childFile, this.reporter);
         if (!this.options.resolveParentChain) return { file: childFile, parents: [parentFile] };
         const chain = await backingChain(childFile, this.reporter);
@@ -21470,11 +21539,11 @@ var init_qcow2 = __esm({
       /** A child over published layers (nearest first); mount() assembles the chain explicitly. */
       async createLayeredChild(layers, childFile) {
         if (layers.length === 0) throw new CloneError("createLayeredChild needs at least one layer.");
-        const files = layers.map((l) => import_node_path28.default.resolve(l.file));
-        childFile = import_node_path28.default.resolve(childFile);
+        const files = layers.map((l) => import_node_path29.default.resolve(l.file));
+        childFile = import_node_path29.default.resolve(childFile);
         for (const [i, layer] of layers.entries()) await this.checkLayer(files[i], layer.digest);
         const info = await imageInfo(files[0], this.reporter);
-        await (0, import_promises29.mkdir)(import_node_path28.default.dirname(childFile), { recursive: true });
+        await (0, import_promises30.mkdir)(import_node_path29.default.dirname(childFile), { recursive: true });
         await createChildOverLayer(files[0], childFile, info["virtual-size"], this.reporter);
         return { file: childFile, parents: files };
       }
@@ -21489,7 +21558,7 @@ var init_qcow2 = __esm({
         await this.digests.remember(file2, digest2);
       }
       async checkLayer(file2, expectedDigest) {
-        const s = await (0, import_promises29.stat)(file2);
+        const s = await (0, import_promises30.stat)(file2);
         if (s.mode & 2) {
           throw new CloneError(`Base disk ${file2} is writable by everyone; refusing to clone it. Make it read-only: chmod 0444 ${file2}`);
         }
@@ -21503,8 +21572,8 @@ var init_qcow2 = __esm({
         }
       }
       async mount(child, mountPath) {
-        const file2 = import_node_path28.default.resolve(child.file);
-        const handle = await startExport(file2, this.reporter, child.parents.map((p) => import_node_path28.default.resolve(p)));
+        const file2 = import_node_path29.default.resolve(child.file);
+        const handle = await startExport(file2, this.reporter, child.parents.map((p) => import_node_path29.default.resolve(p)));
         try {
           return await this.loopMount(file2, handle, mountPath);
         } catch (e) {
@@ -21533,7 +21602,7 @@ var init_qcow2 = __esm({
         await stopExport({ pid, exportFile, pidFile }, this.reporter);
       }
       async destroy(file2) {
-        await (0, import_promises29.rm)(import_node_path28.default.resolve(file2), { force: true });
+        await (0, import_promises30.rm)(import_node_path29.default.resolve(file2), { force: true });
       }
       list(rootDir) {
         return listLeftovers(rootDir);
@@ -21554,8 +21623,8 @@ var init_qcow2 = __esm({
         if (r.code !== 0) this.reporter.warn(`fstrim ${mountPath} failed (${r.stderr.trim()}); the sealed blob may still hold freed blocks.`);
       }
       async loopMount(file2, handle, mountPath) {
-        mountPath = import_node_path28.default.resolve(mountPath);
-        await (0, import_promises29.mkdir)(mountPath, { recursive: true });
+        mountPath = import_node_path29.default.resolve(mountPath);
+        await (0, import_promises30.mkdir)(mountPath, { recursive: true });
         await run("mount", ["-t", "xfs", "-o", "loop,nouuid", handle.exportFile, mountPath], {
           privileged: true,
           reporter: this.reporter,
@@ -21602,13 +21671,13 @@ function buildPowerShellScript(body, paramsFile, resultFile) {
   ].join("\r\n");
 }
 async function runPowerShell(body, params, opts = {}) {
-  const dir = await (0, import_promises30.mkdtemp)(import_node_path29.default.join(import_node_os5.default.tmpdir(), "dbclone-ps-"));
+  const dir = await (0, import_promises31.mkdtemp)(import_node_path30.default.join(import_node_os5.default.tmpdir(), "dbclone-ps-"));
   try {
-    const scriptFile = import_node_path29.default.join(dir, "script.ps1");
-    const paramsFile = import_node_path29.default.join(dir, "params.json");
-    const resultFile = import_node_path29.default.join(dir, "result.json");
-    await (0, import_promises30.writeFile)(scriptFile, BOM + buildPowerShellScript(body, paramsFile, resultFile), "utf8");
-    await (0, import_promises30.writeFile)(paramsFile, JSON.stringify(params), "utf8");
+    const scriptFile = import_node_path30.default.join(dir, "script.ps1");
+    const paramsFile = import_node_path30.default.join(dir, "params.json");
+    const resultFile = import_node_path30.default.join(dir, "result.json");
+    await (0, import_promises31.writeFile)(scriptFile, BOM + buildPowerShellScript(body, paramsFile, resultFile), "utf8");
+    await (0, import_promises31.writeFile)(paramsFile, JSON.stringify(params), "utf8");
     await run(opts.executable ?? "powershell.exe", powerShellArgs(scriptFile), {
       timeoutMs: opts.timeoutMs,
       reporter: opts.reporter,
@@ -21616,20 +21685,20 @@ async function runPowerShell(body, params, opts = {}) {
     });
     let text;
     try {
-      text = await (0, import_promises30.readFile)(resultFile, "utf8");
+      text = await (0, import_promises31.readFile)(resultFile, "utf8");
     } catch {
       return null;
     }
     return JSON.parse(text.replace(/^\uFEFF/, ""));
   } finally {
-    await (0, import_promises30.rm)(dir, { recursive: true, force: true });
+    await (0, import_promises31.rm)(dir, { recursive: true, force: true });
   }
 }
 async function runDiskpart(script, opts = {}) {
-  const dir = await (0, import_promises30.mkdtemp)(import_node_path29.default.join(import_node_os5.default.tmpdir(), "dbclone-diskpart-"));
+  const dir = await (0, import_promises31.mkdtemp)(import_node_path30.default.join(import_node_os5.default.tmpdir(), "dbclone-diskpart-"));
   try {
-    const file2 = import_node_path29.default.join(dir, "script.txt");
-    await (0, import_promises30.writeFile)(file2, Buffer.concat([Buffer.from([255, 254]), Buffer.from(script.replace(/\r?\n/g, "\r\n"), "utf16le")]));
+    const file2 = import_node_path30.default.join(dir, "script.txt");
+    await (0, import_promises31.writeFile)(file2, Buffer.concat([Buffer.from([255, 254]), Buffer.from(script.replace(/\r?\n/g, "\r\n"), "utf16le")]));
     const r = await run("diskpart", ["/s", file2], { allowFailure: true, reporter: opts.reporter, timeoutMs: opts.timeoutMs });
     if (r.code !== 0) {
       const tail = r.stdout.trim().split(/\r?\n/).slice(-5).join("\n");
@@ -21638,7 +21707,7 @@ ${script}
 ${tail}`, "diskpart /s", r.code, r.stdout + r.stderr);
     }
   } finally {
-    await (0, import_promises30.rm)(dir, { recursive: true, force: true });
+    await (0, import_promises31.rm)(dir, { recursive: true, force: true });
   }
 }
 function realWindowsRunner(opts = {}) {
@@ -21655,14 +21724,14 @@ function realWindowsRunner(opts = {}) {
     command: async (program2, args) => (await run(program2, args, { reporter, timeoutMs: opts.timeoutMs, secrets: opts.secrets })).stdout
   };
 }
-var import_promises30, import_node_os5, import_node_path29, PS_SINGLE_QUOTES, powerShellArgs, BOM;
+var import_promises31, import_node_os5, import_node_path30, PS_SINGLE_QUOTES, powerShellArgs, BOM;
 var init_powershell = __esm({
   "packages/core/src/runtime/powershell.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises30 = require("node:fs/promises");
+    import_promises31 = require("node:fs/promises");
     import_node_os5 = __toESM(require("node:os"), 1);
-    import_node_path29 = __toESM(require("node:path"), 1);
+    import_node_path30 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_exec();
@@ -21674,9 +21743,9 @@ var init_powershell = __esm({
 
 // packages/core/src/disk/vhdx/scripts.ts
 function diskpartPath(p) {
-  if (!import_node_path30.default.win32.isAbsolute(p) || /^[\\/]{2}[?.][\\/]/.test(p)) throw new UsageError(`diskpart needs an absolute local path like C:\\dbclone\\disk.vhdx, not ${JSON.stringify(p)}.`);
+  if (!import_node_path31.default.win32.isAbsolute(p) || /^[\\/]{2}[?.][\\/]/.test(p)) throw new UsageError(`diskpart needs an absolute local path like C:\\dbclone\\disk.vhdx, not ${JSON.stringify(p)}.`);
   if (/["\u0000-\u001f]/.test(p)) throw new UsageError(`The path ${JSON.stringify(p)} holds a double quote or a control character, which diskpart cannot take; choose another folder.`);
-  return `"${import_node_path30.default.win32.normalize(p)}"`;
+  return `"${import_node_path31.default.win32.normalize(p)}"`;
 }
 function createBaseDiskpart(file2, virtualSizeBytes) {
   const mib = Math.max(8, Math.ceil(virtualSizeBytes / (1024 * 1024)));
@@ -21690,12 +21759,12 @@ function createChildDiskpart(childFile, parentFile) {
 function indent(text) {
   return text.trim().split("\n").map((l) => `  ${l}`).join("\n").concat("\n");
 }
-var import_node_path30, GPT_BASIC_DATA, CHECK_ELEVATION_PS, MOUNT_TO_FOLDER_PS, ATTACH_PS, DETACH_ON_ERROR_PS, FORMAT_AND_MOUNT_PS, ATTACH_AND_MOUNT_PS, UNMOUNT_PS, LIST_DISKS_PS, DESCRIBE_PS;
+var import_node_path31, GPT_BASIC_DATA, CHECK_ELEVATION_PS, MOUNT_TO_FOLDER_PS, ATTACH_PS, DETACH_ON_ERROR_PS, FORMAT_AND_MOUNT_PS, ATTACH_AND_MOUNT_PS, UNMOUNT_PS, LIST_DISKS_PS, DESCRIBE_PS;
 var init_scripts = __esm({
   "packages/core/src/disk/vhdx/scripts.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path30 = __toESM(require("node:path"), 1);
+    import_node_path31 = __toESM(require("node:path"), 1);
     init_errors();
     GPT_BASIC_DATA = "{ebd0a0a2-b9e5-4433-87c0-68b6b72699c7}";
     CHECK_ELEVATION_PS = `
@@ -21830,13 +21899,13 @@ var init_retry = __esm({
 });
 
 // packages/core/src/disk/vhdx/driver.ts
-var import_promises31, import_node_path31, VhdxDriver;
+var import_promises32, import_node_path32, VhdxDriver;
 var init_driver = __esm({
   "packages/core/src/disk/vhdx/driver.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises31 = require("node:fs/promises");
-    import_node_path31 = __toESM(require("node:path"), 1);
+    import_promises32 = require("node:fs/promises");
+    import_node_path32 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_powershell();
@@ -21850,7 +21919,7 @@ var init_driver = __esm({
         this.reporter = options.reporter ?? silentReporter;
         this.runner = options.runner ?? realWindowsRunner({ reporter: this.reporter });
         this.digests = new VerifiedDigestCache(options.stateDir);
-        this.win = options.paths ?? import_node_path31.default.win32;
+        this.win = options.paths ?? import_node_path32.default.win32;
       }
       options;
       name = "vhdx";
@@ -21865,7 +21934,7 @@ var init_driver = __esm({
       async createStaging(file2, mountPath, virtualSizeBytes) {
         file2 = this.win.resolve(file2);
         mountPath = this.win.resolve(mountPath);
-        await (0, import_promises31.mkdir)(this.win.dirname(file2), { recursive: true });
+        await (0, import_promises32.mkdir)(this.win.dirname(file2), { recursive: true });
         await this.runner.diskpart("create staging vhdx", createBaseDiskpart(file2, virtualSizeBytes));
         try {
           const m = await this.runner.powershell("format and mount staging", FORMAT_AND_MOUNT_PS, { file: file2, mountPath, label: "dbclone" });
@@ -21881,20 +21950,20 @@ var init_driver = __esm({
         outFile = this.win.resolve(outFile);
         await this.unmount(staging.attachment);
         if (this.win.resolve(staging.file) !== outFile) {
-          await (0, import_promises31.mkdir)(this.win.dirname(outFile), { recursive: true });
-          await retryWithBackoff(() => (0, import_promises31.rename)(staging.file, outFile), { sleep: this.options.sleep });
+          await (0, import_promises32.mkdir)(this.win.dirname(outFile), { recursive: true });
+          await retryWithBackoff(() => (0, import_promises32.rename)(staging.file, outFile), { sleep: this.options.sleep });
         }
-        await (0, import_promises31.chmod)(outFile, 292);
+        await (0, import_promises32.chmod)(outFile, 292);
         const { digest: digest2 } = await this.digests.digestOf(outFile);
         const info = await this.runner.powershell("describe sealed vhdx", DESCRIBE_PS, { file: outFile });
-        const s = await (0, import_promises31.stat)(outFile);
+        const s = await (0, import_promises32.stat)(outFile);
         this.reporter.info(`Sealed ${outFile} (${digest2}); children refer to it by this path, so it must stay here.`);
         return { file: outFile, digest: digest2, sizeBytes: s.size, virtualSizeBytes: info.virtualSizeBytes };
       }
       async createChild(parentFile, childFile, expectedDigest) {
         parentFile = this.win.resolve(parentFile);
         childFile = this.win.resolve(childFile);
-        const s = await (0, import_promises31.stat)(parentFile);
+        const s = await (0, import_promises32.stat)(parentFile);
         if (s.mode & 146) {
           throw new CloneError(`Base disk ${parentFile} is writable; refusing to clone it. Mark it read-only: attrib +R "${parentFile}"`);
         }
@@ -21907,7 +21976,7 @@ var init_driver = __esm({
           }
         }
         const parent = await this.withVhdxExtension(parentFile, expectedDigest);
-        await (0, import_promises31.mkdir)(this.win.dirname(childFile), { recursive: true });
+        await (0, import_promises32.mkdir)(this.win.dirname(childFile), { recursive: true });
         await this.runner.diskpart("create child vhdx", createChildDiskpart(childFile, parent));
         return { file: childFile, parents: [parent] };
       }
@@ -21920,19 +21989,19 @@ var init_driver = __esm({
         if (/\.vhdx$/i.test(parentFile)) return parentFile;
         const name = `${(digest2 ?? "").replace(/^sha256:/, "") || this.win.basename(parentFile)}.vhdx`;
         const linked = this.win.join(this.options.stateDir, "bases", name);
-        await (0, import_promises31.mkdir)(this.win.dirname(linked), { recursive: true });
+        await (0, import_promises32.mkdir)(this.win.dirname(linked), { recursive: true });
         try {
-          await (0, import_promises31.link)(parentFile, linked);
+          await (0, import_promises32.link)(parentFile, linked);
         } catch (e) {
           const code = e.code;
           if (code === "EEXIST") {
-            const [a, b] = await Promise.all([(0, import_promises31.stat)(parentFile), (0, import_promises31.stat)(linked)]);
+            const [a, b] = await Promise.all([(0, import_promises32.stat)(parentFile), (0, import_promises32.stat)(linked)]);
             if (a.ino === b.ino && a.dev === b.dev) return linked;
             throw new CloneError(`${linked} exists and is not the base ${parentFile}; remove it (no clone may use it) and clone again.`);
           }
           if (code !== "EXDEV") throw e;
-          await (0, import_promises31.copyFile)(parentFile, linked);
-          await (0, import_promises31.chmod)(linked, 292);
+          await (0, import_promises32.copyFile)(parentFile, linked);
+          await (0, import_promises32.chmod)(linked, 292);
         }
         return linked;
       }
@@ -21947,7 +22016,7 @@ var init_driver = __esm({
       }
       /** Retries with backoff: a handle left open (SQL Server, antivirus, a slow detach) locks the file a while. */
       async destroy(file2) {
-        await retryWithBackoff(() => (0, import_promises31.rm)(this.win.resolve(file2), { force: true }), { sleep: this.options.sleep });
+        await retryWithBackoff(() => (0, import_promises32.rm)(this.win.resolve(file2), { force: true }), { sleep: this.options.sleep });
       }
       async list(rootDir) {
         const root = this.win.resolve(rootDir);
@@ -21992,23 +22061,23 @@ var init_vhdx = __esm({
 
 // packages/core/src/disk/reflink/pool-layout.ts
 function poolLayout(home) {
-  const dir = import_node_path32.default.join(import_node_path32.default.resolve(home), "pool");
-  return { home: import_node_path32.default.resolve(home), dir, poolFile: `${dir}.xfs`, imagesDir: import_node_path32.default.join(dir, "images"), clonesDir: import_node_path32.default.join(dir, "clones") };
+  const dir = import_node_path33.default.join(import_node_path33.default.resolve(home), "pool");
+  return { home: import_node_path33.default.resolve(home), dir, poolFile: `${dir}.xfs`, imagesDir: import_node_path33.default.join(dir, "images"), clonesDir: import_node_path33.default.join(dir, "clones") };
 }
 function cloneFileFor(layout, childFile) {
-  const resolved = import_node_path32.default.resolve(childFile);
-  if (import_node_path32.default.dirname(resolved) === layout.clonesDir) return resolved;
-  const owner = import_node_path32.default.basename(import_node_path32.default.dirname(resolved));
+  const resolved = import_node_path33.default.resolve(childFile);
+  if (import_node_path33.default.dirname(resolved) === layout.clonesDir) return resolved;
+  const owner = import_node_path33.default.basename(import_node_path33.default.dirname(resolved));
   if (!/^[\w.-]+$/.test(owner)) throw new Error(`reflink: cannot name a pool clone after the directory '${owner}'`);
-  return import_node_path32.default.join(layout.clonesDir, `${owner}.raw`);
+  return import_node_path33.default.join(layout.clonesDir, `${owner}.raw`);
 }
-var import_node_path32, imageFile, EXPAND_TEMP, ownerFileOf;
+var import_node_path33, imageFile, EXPAND_TEMP, ownerFileOf;
 var init_pool_layout = __esm({
   "packages/core/src/disk/reflink/pool-layout.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path32 = __toESM(require("node:path"), 1);
-    imageFile = (layout, key) => import_node_path32.default.join(layout.imagesDir, `${key}.raw`);
+    import_node_path33 = __toESM(require("node:path"), 1);
+    imageFile = (layout, key) => import_node_path33.default.join(layout.imagesDir, `${key}.raw`);
     EXPAND_TEMP = /^[0-9a-f]{64}\.raw\.tmp-(\d+)-[0-9a-f]+$/;
     ownerFileOf = (cloneFile) => cloneFile.replace(/\.raw$/, ".json");
   }
@@ -22016,21 +22085,21 @@ var init_pool_layout = __esm({
 
 // packages/core/src/disk/reflink/clone.ts
 async function reflinkCopy(imageFile2, cloneFile, owner) {
-  await (0, import_promises32.writeFile)(ownerFileOf(cloneFile), JSON.stringify(owner), { mode: 384, flag: "wx" }).catch((e) => {
+  await (0, import_promises33.writeFile)(ownerFileOf(cloneFile), JSON.stringify(owner), { mode: 384, flag: "wx" }).catch((e) => {
     throw e.code === "EEXIST" ? new CloneError(`the reflink pool already holds a clone disk ${cloneFile}; run dbclone gc`) : e;
   });
   try {
-    await (0, import_promises32.copyFile)(imageFile2, cloneFile, import_node_fs14.constants.COPYFILE_FICLONE_FORCE | import_node_fs14.constants.COPYFILE_EXCL);
-    await (0, import_promises32.chmod)(cloneFile, 384);
+    await (0, import_promises33.copyFile)(imageFile2, cloneFile, import_node_fs15.constants.COPYFILE_FICLONE_FORCE | import_node_fs15.constants.COPYFILE_EXCL);
+    await (0, import_promises33.chmod)(cloneFile, 384);
   } catch (e) {
-    await (0, import_promises32.rm)(cloneFile, { force: true });
-    await (0, import_promises32.rm)(ownerFileOf(cloneFile), { force: true });
+    await (0, import_promises33.rm)(cloneFile, { force: true });
+    await (0, import_promises33.rm)(ownerFileOf(cloneFile), { force: true });
     throw new CloneError(`reflink copy of ${imageFile2} failed: ${e.message}`, { cause: e });
   }
 }
 async function attachClone(driver, cloneFile, mountPath, reporter) {
-  mountPath = import_node_path33.default.resolve(mountPath);
-  await (0, import_promises32.mkdir)(mountPath, { recursive: true });
+  mountPath = import_node_path34.default.resolve(mountPath);
+  await (0, import_promises33.mkdir)(mountPath, { recursive: true });
   await run("mount", ["-t", "xfs", "-o", "loop,nouuid", cloneFile, mountPath], { privileged: true, reporter, timeoutMs: 6e4, packageHint: "mount" });
   const loop = (await readLoopDevices()).find((l) => l.backingFile === cloneFile);
   await failFastOnWriteErrors(loop?.device);
@@ -22042,8 +22111,8 @@ async function detachClone(attachment, reporter) {
   for (const loop of await readLoopDevices()) if (loop.backingFile === attachment.file) await detachLoop(loop.device, reporter);
 }
 async function removeCloneFile(cloneFile) {
-  await (0, import_promises32.rm)(cloneFile, { force: true });
-  await (0, import_promises32.rm)(ownerFileOf(cloneFile), { force: true });
+  await (0, import_promises33.rm)(cloneFile, { force: true });
+  await (0, import_promises33.rm)(ownerFileOf(cloneFile), { force: true });
 }
 async function ownBytes(file2, reporter) {
   const r = await run("xfs_io", ["-r", "-c", "fiemap -v", file2], { reporter, packageHint: "xfsprogs", allowFailure: true });
@@ -22055,14 +22124,14 @@ async function ownBytes(file2, reporter) {
   }
   return sectors * 512;
 }
-var import_node_fs14, import_promises32, import_node_path33, FIEMAP_EXTENT_SHARED;
+var import_node_fs15, import_promises33, import_node_path34, FIEMAP_EXTENT_SHARED;
 var init_clone = __esm({
   "packages/core/src/disk/reflink/clone.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs14 = require("node:fs");
-    import_promises32 = require("node:fs/promises");
-    import_node_path33 = __toESM(require("node:path"), 1);
+    import_node_fs15 = require("node:fs");
+    import_promises33 = require("node:fs/promises");
+    import_node_path34 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_mounts();
@@ -22075,7 +22144,7 @@ var init_clone = __esm({
 // packages/core/src/disk/reflink/data-check.ts
 async function checkExpandedImage(rawFile, what, reporter) {
   const mnt = `${rawFile}.mnt`;
-  await (0, import_promises33.mkdir)(mnt, { mode: 448 });
+  await (0, import_promises34.mkdir)(mnt, { mode: 448 });
   try {
     await run("mount", ["-t", "xfs", "-o", "loop,ro,norecovery,nouuid", rawFile, mnt], { privileged: true, reporter, packageHint: "mount", timeoutMs: 6e4 });
     try {
@@ -22084,7 +22153,7 @@ async function checkExpandedImage(rawFile, what, reporter) {
       await unmountPath(mnt, reporter);
     }
   } finally {
-    await (0, import_promises33.rmdir)(mnt).catch(() => void 0);
+    await (0, import_promises34.rmdir)(mnt).catch(() => void 0);
   }
 }
 async function walk(root, what) {
@@ -22092,15 +22161,15 @@ async function walk(root, what) {
   const topLevelFiles = [];
   let entries = 0;
   const refuse3 = (p, why) => {
-    throw new CloneError(`${what} holds ${import_node_path34.default.relative(root, p) || "/"}, ${why}; refusing to clone it. Rebuild the image with dbclone build.`);
+    throw new CloneError(`${what} holds ${import_node_path35.default.relative(root, p) || "/"}, ${why}; refusing to clone it. Rebuild the image with dbclone build.`);
   };
   const stack = [root];
   while (stack.length) {
     const dir = stack.pop();
     const top = dir === root;
-    for await (const e of await (0, import_promises33.opendir)(dir)) {
-      const p = import_node_path34.default.join(dir, e.name);
-      const s = await (0, import_promises33.lstat)(p);
+    for await (const e of await (0, import_promises34.opendir)(dir)) {
+      const p = import_node_path35.default.join(dir, e.name);
+      const s = await (0, import_promises34.lstat)(p);
       if (++entries > MAX_ENTRIES) refuse3(root, `more than ${MAX_ENTRIES} files`);
       if (s.isSymbolicLink()) refuse3(p, "a symbolic link");
       if (s.mode & 3072) refuse3(p, "a set-user/group-id file");
@@ -22116,13 +22185,13 @@ async function walk(root, what) {
   for (const f of topLevelFiles) if (f.owner !== "0:0" && !owners.has(f.owner)) refuse3(f.p, `a file of another owner (${f.owner})`);
   return { entries };
 }
-var import_promises33, import_node_path34, MAX_ENTRIES;
+var import_promises34, import_node_path35, MAX_ENTRIES;
 var init_data_check = __esm({
   "packages/core/src/disk/reflink/data-check.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises33 = require("node:fs/promises");
-    import_node_path34 = __toESM(require("node:path"), 1);
+    import_promises34 = require("node:fs/promises");
+    import_node_path35 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_mounts();
@@ -22144,18 +22213,18 @@ async function expandImage(pool, layers, reporter) {
     if (await pool.index.markUsed(file2)) return { key, file: file2 };
     const started = performance.now();
     let need = 0;
-    for (const l of layers) need += (await (0, import_promises34.stat)(l.file)).size;
+    for (const l of layers) need += (await (0, import_promises35.stat)(l.file)).size;
     await pool.prepare(need, /* @__PURE__ */ new Set([key]));
     const tmp = `${file2}.tmp-${process.pid}-${(0, import_node_crypto17.randomBytes)(4).toString("hex")}`;
     try {
       await convertToRaw(layers, tmp, reporter);
       await pausePoint("expand:converted");
       const checked2 = await checkExpandedImage(tmp, `image ${layers[0].digest.slice(0, 19)}`, reporter);
-      const fh = await (0, import_promises34.open)(tmp, "r");
+      const fh = await (0, import_promises35.open)(tmp, "r");
       await fh.sync().finally(() => fh.close());
-      await (0, import_promises34.chmod)(tmp, 292);
-      await (0, import_promises34.rename)(tmp, file2);
-      const bytes = (await (0, import_promises34.stat)(file2)).blocks * 512;
+      await (0, import_promises35.chmod)(tmp, 292);
+      await (0, import_promises35.rename)(tmp, file2);
+      const bytes = (await (0, import_promises35.stat)(file2)).blocks * 512;
       await pool.index.touch(key, { layers: layers.map((l) => l.digest), bytes });
       const seconds = (performance.now() - started) / 1e3;
       reporter.info(`Expanded ${layers.length > 1 ? `${layers.length} layers` : "the image"} into the reflink pool in ${seconds.toFixed(1)} s (${checked2.entries} files checked).`);
@@ -22163,23 +22232,23 @@ async function expandImage(pool, layers, reporter) {
     } catch (e) {
       throw await diskFullError(e, [pool.layout.dir], `expanding an image into the reflink pool ${pool.layout.dir}`) ?? e;
     } finally {
-      await (0, import_promises34.rm)(tmp, { force: true });
+      await (0, import_promises35.rm)(tmp, { force: true });
     }
   }, { waitMs: 60 * 6e4 });
 }
 async function convertToRaw(layers, out, reporter) {
-  const files = layers.map((l) => import_node_path35.default.resolve(l.file));
+  const files = layers.map((l) => import_node_path36.default.resolve(l.file));
   const source = chainJsonFilename(files[0], files.slice(1));
   await run("qemu-img", ["convert", "-O", "raw", source, out], { reporter, packageHint: "qemu-utils", timeoutMs: 60 * 6e4 });
 }
-var import_node_crypto17, import_promises34, import_node_path35, hexOf;
+var import_node_crypto17, import_promises35, import_node_path36, hexOf;
 var init_expand = __esm({
   "packages/core/src/disk/reflink/expand.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto17 = require("node:crypto");
-    import_promises34 = require("node:fs/promises");
-    import_node_path35 = __toESM(require("node:path"), 1);
+    import_promises35 = require("node:fs/promises");
+    import_node_path36 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_errors();
     init_exec();
@@ -22199,31 +22268,31 @@ var init_expand = __esm({
 // packages/core/src/disk/reflink/expanded-index.ts
 async function readOwner(file2) {
   try {
-    const o = JSON.parse(await (0, import_promises35.readFile)(file2, "utf8"));
+    const o = JSON.parse(await (0, import_promises36.readFile)(file2, "utf8"));
     return typeof o.ownerDir === "string" && typeof o.key === "string" ? { ownerDir: o.ownerDir, key: o.key } : void 0;
   } catch {
     return void 0;
   }
 }
-var import_promises35, import_node_path36, ExpandedIndex;
+var import_promises36, import_node_path37, ExpandedIndex;
 var init_expanded_index = __esm({
   "packages/core/src/disk/reflink/expanded-index.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises35 = require("node:fs/promises");
-    import_node_path36 = __toESM(require("node:path"), 1);
+    import_promises36 = require("node:fs/promises");
+    import_node_path37 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_pool_layout();
     ExpandedIndex = class {
       constructor(layout) {
         this.layout = layout;
-        this.file = import_node_path36.default.join(layout.imagesDir, "index.json");
+        this.file = import_node_path37.default.join(layout.imagesDir, "index.json");
       }
       layout;
       file;
       async read() {
         try {
-          return JSON.parse(await (0, import_promises35.readFile)(this.file, "utf8"));
+          return JSON.parse(await (0, import_promises36.readFile)(this.file, "utf8"));
         } catch {
           return {};
         }
@@ -22233,9 +22302,9 @@ var init_expanded_index = __esm({
           const entries = await this.read();
           const result = await fn(entries);
           const tmp = `${this.file}.tmp-${process.pid}`;
-          await (0, import_promises35.writeFile)(tmp, `${JSON.stringify(entries, null, 1)}
+          await (0, import_promises36.writeFile)(tmp, `${JSON.stringify(entries, null, 1)}
 `, { mode: 384 });
-          await (0, import_promises35.rename)(tmp, this.file);
+          await (0, import_promises36.rename)(tmp, this.file);
           return result;
         });
       }
@@ -22250,17 +22319,17 @@ var init_expanded_index = __esm({
        * write on a clone's path. Eviction orders by the later of this and the index's time.
        */
       async markUsed(file2) {
-        const s = await (0, import_promises35.stat)(file2).catch(() => void 0);
+        const s = await (0, import_promises36.stat)(file2).catch(() => void 0);
         if (!s) return false;
-        await (0, import_promises35.utimes)(file2, /* @__PURE__ */ new Date(), s.mtime).catch(() => void 0);
+        await (0, import_promises36.utimes)(file2, /* @__PURE__ */ new Date(), s.mtime).catch(() => void 0);
         return true;
       }
       /** Keys of images live clones were copied from. */
       async inUse() {
         const keys = /* @__PURE__ */ new Set();
-        for (const name of await (0, import_promises35.readdir)(this.layout.clonesDir).catch(() => [])) {
+        for (const name of await (0, import_promises36.readdir)(this.layout.clonesDir).catch(() => [])) {
           if (!name.endsWith(".json")) continue;
-          const owner = await readOwner(import_node_path36.default.join(this.layout.clonesDir, name));
+          const owner = await readOwner(import_node_path37.default.join(this.layout.clonesDir, name));
           if (owner) keys.add(owner.key);
         }
         return keys;
@@ -22271,7 +22340,7 @@ var init_expanded_index = __esm({
         const candidates = [];
         for (const [key, e] of Object.entries(await this.read())) {
           if (keep.has(key) || used.has(key)) continue;
-          const s = await (0, import_promises35.stat)(imageFile(this.layout, key)).catch(() => void 0);
+          const s = await (0, import_promises36.stat)(imageFile(this.layout, key)).catch(() => void 0);
           candidates.push({ key, lastUsedMs: Math.max(e.lastUsedMs, s?.atimeMs ?? 0) });
         }
         return candidates.sort((a, b) => a.lastUsedMs - b.lastUsedMs).map((c) => c.key);
@@ -22279,7 +22348,7 @@ var init_expanded_index = __esm({
       async evict(key, reporter) {
         const file2 = imageFile(this.layout, key);
         const gone = await withFileLock(file2, async () => {
-          await (0, import_promises35.rm)(file2, { force: true });
+          await (0, import_promises36.rm)(file2, { force: true });
           return true;
         }, { waitMs: 200 }).catch(() => false);
         if (!gone) return;
@@ -22295,18 +22364,18 @@ var init_expanded_index = __esm({
 // packages/core/src/disk/reflink/leftovers.ts
 async function poolClones(layout) {
   const owners = /* @__PURE__ */ new Map();
-  for (const name of await (0, import_promises36.readdir)(layout.clonesDir).catch(() => [])) {
-    const file2 = import_node_path37.default.join(layout.clonesDir, name);
+  for (const name of await (0, import_promises37.readdir)(layout.clonesDir).catch(() => [])) {
+    const file2 = import_node_path38.default.join(layout.clonesDir, name);
     if (name.endsWith(".json")) owners.set(file2, (await readOwner(file2))?.ownerDir);
     else if (name.endsWith(".raw")) owners.set(file2, (await readOwner(ownerFileOf(file2)))?.ownerDir);
   }
   return owners;
 }
 async function listPoolLeftovers(layout, rootDir) {
-  const root = import_node_path37.default.resolve(rootDir);
+  const root = import_node_path38.default.resolve(rootDir);
   const files = await poolClones(layout);
   const found = [];
-  const loops = (await readLoopDevices()).filter((l) => import_node_path37.default.dirname(l.backingFile) === layout.clonesDir);
+  const loops = (await readLoopDevices()).filter((l) => import_node_path38.default.dirname(l.backingFile) === layout.clonesDir);
   const ownerOf2 = (file2) => files.get(file2) ?? files.get(ownerFileOf(file2));
   for (const m of await readMounts()) {
     const loop = loops.find((l) => l.device === m.source);
@@ -22325,7 +22394,7 @@ async function listPoolLeftovers(layout, rootDir) {
 async function releasePoolLeftover(resource, reporter = silentReporter) {
   if (resource.kind === "mount") return unmountPath(resource.id, reporter);
   if (resource.kind === "loop") return detachLoop(resource.id, reporter);
-  if (resource.kind === "file") await (0, import_promises36.rm)(resource.id, { force: true });
+  if (resource.kind === "file") await (0, import_promises37.rm)(resource.id, { force: true });
 }
 async function sweepDeadExpansions(layout, reporter = silentReporter) {
   const dead = (name) => {
@@ -22334,40 +22403,40 @@ async function sweepDeadExpansions(layout, reporter = silentReporter) {
   };
   const released = [];
   for (const m of await readMounts()) {
-    if (import_node_path37.default.dirname(m.mountPoint) === layout.imagesDir && dead(import_node_path37.default.basename(m.mountPoint))) {
+    if (import_node_path38.default.dirname(m.mountPoint) === layout.imagesDir && dead(import_node_path38.default.basename(m.mountPoint))) {
       await unmountPath(m.mountPoint, reporter);
       released.push(`mount ${m.mountPoint}`);
     }
   }
   for (const loop of await readLoopDevices()) {
-    if (import_node_path37.default.dirname(loop.backingFile) === layout.imagesDir && dead(import_node_path37.default.basename(loop.backingFile))) {
+    if (import_node_path38.default.dirname(loop.backingFile) === layout.imagesDir && dead(import_node_path38.default.basename(loop.backingFile))) {
       await detachLoop(loop.device, reporter);
       released.push(`loop ${loop.device}`);
     }
   }
-  for (const name of await (0, import_promises36.readdir)(layout.imagesDir).catch(() => [])) {
+  for (const name of await (0, import_promises37.readdir)(layout.imagesDir).catch(() => [])) {
     if (!dead(name)) continue;
-    const p = import_node_path37.default.join(layout.imagesDir, name);
-    if (name.endsWith(".mnt")) await (0, import_promises36.rmdir)(p).catch(() => void 0);
-    else await (0, import_promises36.rm)(p, { force: true });
+    const p = import_node_path38.default.join(layout.imagesDir, name);
+    if (name.endsWith(".mnt")) await (0, import_promises37.rmdir)(p).catch(() => void 0);
+    else await (0, import_promises37.rm)(p, { force: true });
     released.push(`file ${p}`);
   }
-  const locks = (await (0, import_promises36.readdir)(layout.imagesDir).catch(() => [])).filter((n) => n.endsWith(".lock")).map((n) => import_node_path37.default.join(layout.imagesDir, n));
+  const locks = (await (0, import_promises37.readdir)(layout.imagesDir).catch(() => [])).filter((n) => n.endsWith(".lock")).map((n) => import_node_path38.default.join(layout.imagesDir, n));
   for (const lock of [...locks, `${layout.poolFile}.lock`]) {
-    const s = await (0, import_promises36.stat)(lock).catch(() => void 0);
+    const s = await (0, import_promises37.stat)(lock).catch(() => void 0);
     if (!s || Date.now() - s.mtimeMs < STALE_LOCK_MS) continue;
-    await (0, import_promises36.rm)(lock, { recursive: true, force: true });
+    await (0, import_promises37.rm)(lock, { recursive: true, force: true });
     released.push(`lock ${lock}`);
   }
   return released;
 }
-var import_promises36, import_node_path37, STALE_LOCK_MS, RELEASE_ORDER2;
+var import_promises37, import_node_path38, STALE_LOCK_MS, RELEASE_ORDER2;
 var init_leftovers2 = __esm({
   "packages/core/src/disk/reflink/leftovers.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises36 = require("node:fs/promises");
-    import_node_path37 = __toESM(require("node:path"), 1);
+    import_promises37 = require("node:fs/promises");
+    import_node_path38 = __toESM(require("node:path"), 1);
     init_reporter();
     init_exec();
     init_mounts();
@@ -22380,10 +22449,10 @@ var init_leftovers2 = __esm({
 
 // packages/core/src/disk/reflink/pool-file.ts
 async function freeBytes(dir) {
-  for (let p = import_node_path38.default.resolve(dir); ; p = import_node_path38.default.dirname(p)) {
-    const s = await (0, import_promises37.statfs)(p).catch(() => void 0);
+  for (let p = import_node_path39.default.resolve(dir); ; p = import_node_path39.default.dirname(p)) {
+    const s = await (0, import_promises38.statfs)(p).catch(() => void 0);
     if (s) return s.bavail * s.bsize;
-    if (p === import_node_path38.default.dirname(p)) return 0;
+    if (p === import_node_path39.default.dirname(p)) return 0;
   }
 }
 async function poolLoopDevice(layout) {
@@ -22397,24 +22466,24 @@ async function createPoolFile(layout, sizeBytes, reporter = silentReporter) {
     );
   }
   const tmp = `${layout.poolFile}.tmp-${process.pid}`;
-  await (0, import_promises37.mkdir)(layout.home, { recursive: true });
+  await (0, import_promises38.mkdir)(layout.home, { recursive: true });
   try {
-    const fh = await (0, import_promises37.open)(tmp, "wx", 384);
+    const fh = await (0, import_promises38.open)(tmp, "wx", 384);
     await fh.truncate(sizeBytes).finally(() => fh.close());
     await run("mkfs.xfs", ["-q", "-K", "-m", "reflink=1", tmp], privileged(reporter, "xfsprogs"));
-    await (0, import_promises37.rename)(tmp, layout.poolFile);
+    await (0, import_promises38.rename)(tmp, layout.poolFile);
   } finally {
-    await (0, import_promises37.rm)(tmp, { force: true });
+    await (0, import_promises38.rm)(tmp, { force: true });
   }
   reporter.info(`Created the reflink pool ${layout.poolFile} (${mb(sizeBytes)}, sparse XFS): this host's filesystem has no reflinks.`);
 }
 async function mountPoolFile(layout, reporter = silentReporter) {
   if (await isMountPoint(layout.dir)) return;
-  await (0, import_promises37.mkdir)(layout.dir, { recursive: true, mode: 457 });
+  await (0, import_promises38.mkdir)(layout.dir, { recursive: true, mode: 457 });
   await run("mount", ["-t", "xfs", "-o", "loop", layout.poolFile, layout.dir], privileged(reporter, "mount"));
 }
 async function growPoolFile(layout, sizeBytes, reporter = silentReporter) {
-  const current2 = (await (0, import_promises37.stat)(layout.poolFile)).size;
+  const current2 = (await (0, import_promises38.stat)(layout.poolFile)).size;
   if (sizeBytes <= current2) return;
   const hostFree = await freeBytes(layout.home);
   if (sizeBytes - current2 > hostFree) {
@@ -22424,7 +22493,7 @@ async function growPoolFile(layout, sizeBytes, reporter = silentReporter) {
   }
   const device = await poolLoopDevice(layout);
   if (!device) throw new DiskFullError(`The reflink pool ${layout.poolFile} is not attached to a loop device; cannot grow it.`);
-  const fh = await (0, import_promises37.open)(layout.poolFile, "r+");
+  const fh = await (0, import_promises38.open)(layout.poolFile, "r+");
   await fh.truncate(sizeBytes).finally(() => fh.close());
   await run("losetup", ["-c", device], privileged(reporter, "mount"));
   await run("xfs_growfs", [layout.dir], privileged(reporter, "xfsprogs"));
@@ -22433,16 +22502,16 @@ async function growPoolFile(layout, sizeBytes, reporter = silentReporter) {
 async function removePoolFile(layout, reporter = silentReporter) {
   await unmountPath(layout.dir, reporter);
   for (const loop of await readLoopDevices()) if (loop.backingFile === layout.poolFile) await detachLoop(loop.device, reporter);
-  await (0, import_promises37.rm)(layout.poolFile, { force: true });
-  await (0, import_promises37.rm)(layout.dir, { recursive: true, force: true });
+  await (0, import_promises38.rm)(layout.poolFile, { force: true });
+  await (0, import_promises38.rm)(layout.dir, { recursive: true, force: true });
 }
-var import_promises37, import_node_path38, MIN_POOL_BYTES, MiB, privileged, mb;
+var import_promises38, import_node_path39, MIN_POOL_BYTES, MiB, privileged, mb;
 var init_pool_file = __esm({
   "packages/core/src/disk/reflink/pool-file.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises37 = require("node:fs/promises");
-    import_node_path38 = __toESM(require("node:path"), 1);
+    import_promises38 = require("node:fs/promises");
+    import_node_path39 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_exec();
@@ -22463,27 +22532,27 @@ function parsePoolSize(text, source = "DBCLONE_POOL_SIZE") {
   return bytes;
 }
 async function hostHasReflinks(dir) {
-  await (0, import_promises38.mkdir)(dir, { recursive: true, mode: 457 });
-  const probe = import_node_path39.default.join(dir, `.reflink-probe-${process.pid}`);
+  await (0, import_promises39.mkdir)(dir, { recursive: true, mode: 457 });
+  const probe = import_node_path40.default.join(dir, `.reflink-probe-${process.pid}`);
   try {
-    await (0, import_promises38.writeFile)(probe, "probe");
-    await (0, import_promises38.copyFile)(probe, `${probe}.copy`, import_node_fs15.constants.COPYFILE_FICLONE_FORCE);
+    await (0, import_promises39.writeFile)(probe, "probe");
+    await (0, import_promises39.copyFile)(probe, `${probe}.copy`, import_node_fs16.constants.COPYFILE_FICLONE_FORCE);
     return true;
   } catch {
     return false;
   } finally {
-    await (0, import_promises38.rm)(probe, { force: true });
-    await (0, import_promises38.rm)(`${probe}.copy`, { force: true });
+    await (0, import_promises39.rm)(probe, { force: true });
+    await (0, import_promises39.rm)(`${probe}.copy`, { force: true });
   }
 }
-var import_node_fs15, import_promises38, import_node_path39, GiB, HEADROOM_BYTES, ReflinkPool;
+var import_node_fs16, import_promises39, import_node_path40, GiB, HEADROOM_BYTES, ReflinkPool;
 var init_pool = __esm({
   "packages/core/src/disk/reflink/pool.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs15 = require("node:fs");
-    import_promises38 = require("node:fs/promises");
-    import_node_path39 = __toESM(require("node:path"), 1);
+    import_node_fs16 = require("node:fs");
+    import_promises39 = require("node:fs/promises");
+    import_node_path40 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_errors();
     init_reporter();
@@ -22511,11 +22580,11 @@ var init_pool = __esm({
       }
       /** The pool is a mounted pool file (not the host's own filesystem). */
       async usesPoolFile() {
-        return await (0, import_promises38.stat)(this.layout.poolFile).catch(() => void 0) !== void 0;
+        return await (0, import_promises39.stat)(this.layout.poolFile).catch(() => void 0) !== void 0;
       }
       /** Ready to take `needBytes` more: made or mounted the first time, then grown or evicted into. */
       async prepare(needBytes, keepKeys) {
-        await (0, import_promises38.mkdir)(this.layout.home, { recursive: true });
+        await (0, import_promises39.mkdir)(this.layout.home, { recursive: true });
         await withFileLock(this.layout.poolFile, async () => {
           if (!await this.usesPoolFile() && !await isMountPoint(this.layout.dir) && await hostHasReflinks(this.layout.dir)) {
             await this.makeDirs();
@@ -22532,15 +22601,15 @@ var init_pool = __esm({
         }, { waitMs: 10 * 6e4 });
       }
       async makeDirs() {
-        await (0, import_promises38.mkdir)(this.layout.imagesDir, { recursive: true, mode: 448 });
-        await (0, import_promises38.mkdir)(this.layout.clonesDir, { recursive: true, mode: 448 });
+        await (0, import_promises39.mkdir)(this.layout.imagesDir, { recursive: true, mode: 448 });
+        await (0, import_promises39.mkdir)(this.layout.clonesDir, { recursive: true, mode: 448 });
       }
       async requireFree(needBytes, keepKeys, canGrow) {
         const want = needBytes + HEADROOM_BYTES;
         let free = await freeBytes(this.layout.dir);
         if (free >= want) return;
         if (canGrow) {
-          const size = (await (0, import_promises38.stat)(this.layout.poolFile)).size;
+          const size = (await (0, import_promises39.stat)(this.layout.poolFile)).size;
           await growPoolFile(this.layout, size + Math.max(want - free, size / 2), this.reporter);
           return;
         }
@@ -22563,7 +22632,7 @@ function reflinkUnavailableReason(env = process.env) {
   if (process.platform !== "linux") return `it needs Linux (this is ${process.platform})`;
   const missing = TOOLS.filter((t) => !onPathSync(t.program, env));
   if (missing.length) return `${missing.map((t) => t.program).join(", ")} not on PATH (apt-get install ${[...new Set(missing.map((t) => t.packageName))].join(" ")})`;
-  if (!(0, import_node_fs16.existsSync)("/dev/loop-control")) return "no loop devices (/dev/loop-control is missing)";
+  if (!(0, import_node_fs17.existsSync)("/dev/loop-control")) return "no loop devices (/dev/loop-control is missing)";
   if (!isRoot() && !onPathSync("sudo", env)) return "it mounts loop devices, which needs root or sudo";
   return void 0;
 }
@@ -22575,12 +22644,12 @@ async function checkReflinkPrerequisites(env = process.env) {
     if (r.code !== 0) throw new PrivilegeError("The reflink driver mounts loop devices, which needs root. Run as root or allow passwordless sudo (sudo -n true failed).");
   }
 }
-var import_node_fs16, TOOLS;
+var import_node_fs17, TOOLS;
 var init_prerequisites3 = __esm({
   "packages/core/src/disk/reflink/prerequisites.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs16 = require("node:fs");
+    import_node_fs17 = require("node:fs");
     init_errors();
     init_exec();
     init_host_tools();
@@ -22596,13 +22665,13 @@ var init_prerequisites3 = __esm({
 });
 
 // packages/core/src/disk/reflink/driver.ts
-var import_promises39, import_node_path40, ReflinkDriver;
+var import_promises40, import_node_path41, ReflinkDriver;
 var init_driver2 = __esm({
   "packages/core/src/disk/reflink/driver.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises39 = require("node:fs/promises");
-    import_node_path40 = __toESM(require("node:path"), 1);
+    import_promises40 = require("node:fs/promises");
+    import_node_path41 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_verified_digests();
@@ -22644,15 +22713,15 @@ var init_driver2 = __esm({
       async createLayeredChild(layers, childFile) {
         if (layers.length === 0) throw new CloneError("createLayeredChild needs at least one layer.");
         const verified = [];
-        for (const layer of layers) verified.push(await this.verifiedLayer(import_node_path40.default.resolve(layer.file), layer.digest));
+        for (const layer of layers) verified.push(await this.verifiedLayer(import_node_path41.default.resolve(layer.file), layer.digest));
         const image = await expandImage(this.pool, verified, this.reporter);
         const cloneFile = cloneFileFor(this.pool.layout, childFile);
-        await reflinkCopy(image.file, cloneFile, { ownerDir: import_node_path40.default.dirname(import_node_path40.default.resolve(childFile)), key: image.key });
+        await reflinkCopy(image.file, cloneFile, { ownerDir: import_node_path41.default.dirname(import_node_path41.default.resolve(childFile)), key: image.key });
         return { file: cloneFile, parents: [image.file] };
       }
       /** The layer's digest, checked (cheaply, when a pull just verified it) before it is expanded. */
       async verifiedLayer(file2, expected) {
-        const s = await (0, import_promises39.stat)(file2);
+        const s = await (0, import_promises40.stat)(file2);
         if (s.mode & 2) throw new CloneError(`Base disk ${file2} is writable by everyone; refusing to clone it. Make it read-only: chmod 0444 ${file2}`);
         const { digest: digest2 } = await this.digests.digestOf(file2);
         if (expected && digest2 !== expected) {
@@ -22714,7 +22783,7 @@ var init_disk = __esm({
 
 // packages/core/src/engine/postgres/binaries.ts
 async function binariesVersion(dir) {
-  const { stdout } = await run(import_node_path41.default.join(dir, "postgres"), ["--version"], { packageHint: "postgresql" });
+  const { stdout } = await run(import_node_path42.default.join(dir, "postgres"), ["--version"], { packageHint: "postgresql" });
   const m = /\(PostgreSQL\)\s+(\d+(?:\.\d+)?)/.exec(stdout);
   if (!m) throw new MissingToolError(`Could not read the version of ${dir}/postgres ("${stdout.trim()}").`);
   return m[1];
@@ -22725,12 +22794,12 @@ async function findBinaries(wanted, env = process.env) {
   if (hit) return hit;
   const found = [];
   const accept = (dir, major) => {
-    const bins = { dir, major, bin: (p) => import_node_path41.default.join(dir, p) };
+    const bins = { dir, major, bin: (p) => import_node_path42.default.join(dir, p) };
     cache.set(key, bins);
     return bins;
   };
   const tryDir = async (dir) => {
-    if (!(0, import_node_fs17.existsSync)(import_node_path41.default.join(dir, "postgres"))) return void 0;
+    if (!(0, import_node_fs18.existsSync)(import_node_path42.default.join(dir, "postgres"))) return void 0;
     const version2 = await binariesVersion(dir);
     found.push(`${dir} (${version2})`);
     return wanted === void 0 || majorOf(version2) === wanted ? accept(dir, majorOf(version2)) : void 0;
@@ -22742,7 +22811,7 @@ async function findBinaries(wanted, env = process.env) {
   const debianMajors = wanted !== void 0 ? [wanted] : [17, 16, 15, 14, 13];
   for (const m of debianMajors) {
     const dir = `/usr/lib/postgresql/${m}/bin`;
-    if ((0, import_node_fs17.existsSync)(import_node_path41.default.join(dir, "postgres"))) return accept(dir, m);
+    if ((0, import_node_fs18.existsSync)(import_node_path42.default.join(dir, "postgres"))) return accept(dir, m);
   }
   const cfg = await run("pg_config", ["--bindir"], { allowFailure: true }).catch(() => void 0);
   if (cfg?.code === 0 && cfg.stdout.trim()) {
@@ -22757,13 +22826,13 @@ async function findBinaries(wanted, env = process.env) {
     `The data needs PostgreSQL ${wanted}, but no PostgreSQL ${wanted} binaries were found.${seen} Install them (apt-get install postgresql-${wanted}, from apt.postgresql.org if your distribution lacks it) or set PG_BIN.`
   );
 }
-var import_node_fs17, import_node_path41, cache, majorOf;
+var import_node_fs18, import_node_path42, cache, majorOf;
 var init_binaries = __esm({
   "packages/core/src/engine/postgres/binaries.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs17 = require("node:fs");
-    import_node_path41 = __toESM(require("node:path"), 1);
+    import_node_fs18 = require("node:fs");
+    import_node_path42 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     cache = /* @__PURE__ */ new Map();
@@ -22795,21 +22864,21 @@ async function giveToServerUser(target, recursive2 = false) {
   const u = serverUser();
   if (!u.asUser) return;
   if (recursive2) await run("chown", ["-R", `${u.uid}:${u.gid}`, target]);
-  else await (0, import_promises40.chown)(target, u.uid, u.gid);
+  else await (0, import_promises41.chown)(target, u.uid, u.gid);
 }
 async function assertReachable(target) {
   const u = serverUser();
   if (!u.asUser) return;
-  let dir = import_node_path42.default.resolve(target);
+  let dir = import_node_path43.default.resolve(target);
   const chain = [];
   while (true) {
     chain.unshift(dir);
-    const parent = import_node_path42.default.dirname(dir);
+    const parent = import_node_path43.default.dirname(dir);
     if (parent === dir) break;
     dir = parent;
   }
   for (const d of chain.slice(0, -1)) {
-    const s = await (0, import_promises40.stat)(d);
+    const s = await (0, import_promises41.stat)(d);
     const bit = s.uid === u.uid ? 64 : s.gid === u.gid ? 8 : 1;
     if ((s.mode & bit) === 0) {
       throw new DbcloneError(
@@ -22818,15 +22887,15 @@ async function assertReachable(target) {
     }
   }
 }
-var import_node_child_process2, import_promises40, import_node_os6, import_node_path42, cached2;
+var import_node_child_process2, import_promises41, import_node_os6, import_node_path43, cached2;
 var init_osUser = __esm({
   "packages/core/src/engine/postgres/osUser.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_child_process2 = require("node:child_process");
-    import_promises40 = require("node:fs/promises");
+    import_promises41 = require("node:fs/promises");
     import_node_os6 = __toESM(require("node:os"), 1);
-    import_node_path42 = __toESM(require("node:path"), 1);
+    import_node_path43 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
   }
@@ -22835,17 +22904,17 @@ var init_osUser = __esm({
 // packages/core/src/engine/postgres/config.ts
 function commonSettings(_dataDir, socketDir, hbaFile) {
   return {
-    config_file: import_node_path43.default.join(socketDir, CONFIG_FILE2),
+    config_file: import_node_path44.default.join(socketDir, CONFIG_FILE2),
     ...HARDENED_SETTINGS,
     unix_socket_directories: socketDir,
     unix_socket_permissions: "0700",
     hba_file: hbaFile,
-    ident_file: import_node_path43.default.join(socketDir, IDENT_FILE)
+    ident_file: import_node_path44.default.join(socketDir, IDENT_FILE)
   };
 }
 async function writeRunConfig(socketDir) {
-  await writeServerFile(import_node_path43.default.join(socketDir, CONFIG_FILE2), "# Written by dbclone; every setting is passed on the command line. The data directory's postgresql.conf is not read.\n");
-  await writeServerFile(import_node_path43.default.join(socketDir, IDENT_FILE), "# Written by dbclone: no ident maps.\n");
+  await writeServerFile(import_node_path44.default.join(socketDir, CONFIG_FILE2), "# Written by dbclone; every setting is passed on the command line. The data directory's postgresql.conf is not read.\n");
+  await writeServerFile(import_node_path44.default.join(socketDir, IDENT_FILE), "# Written by dbclone: no ident maps.\n");
 }
 function durabilitySettings(d) {
   return d === "durable" ? {} : { fsync: "off", synchronous_commit: "off", full_page_writes: "off" };
@@ -22863,9 +22932,9 @@ function hbaContents(adminUser, host, listenAll = false, onlyPeer) {
   return lines.join("\n") + "\n";
 }
 async function writeServerFile(file2, text) {
-  const existing = await (0, import_promises41.lstat)(file2).catch(() => void 0);
-  if (existing) await (0, import_promises41.unlink)(file2);
-  const fh = await (0, import_promises41.open)(file2, import_node_fs18.constants.O_WRONLY | import_node_fs18.constants.O_CREAT | import_node_fs18.constants.O_EXCL | import_node_fs18.constants.O_NOFOLLOW, 384).catch((e) => {
+  const existing = await (0, import_promises42.lstat)(file2).catch(() => void 0);
+  if (existing) await (0, import_promises42.unlink)(file2);
+  const fh = await (0, import_promises42.open)(file2, import_node_fs19.constants.O_WRONLY | import_node_fs19.constants.O_CREAT | import_node_fs19.constants.O_EXCL | import_node_fs19.constants.O_NOFOLLOW, 384).catch((e) => {
     throw new BuildError(`Could not create ${file2} (${e.code}): something else created it meanwhile; nothing was written through it. Retry.`);
   });
   try {
@@ -22878,18 +22947,18 @@ async function writeServerFile(file2, text) {
 }
 async function replaceSourceConfig(dataDir) {
   for (const f of SOURCE_CONFIG_FILES) {
-    await writeServerFile(import_node_path43.default.join(dataDir, f), `# Replaced by dbclone at build: servers read dbclone's own ${f === "postgresql.auto.conf" ? "settings" : "configuration"}.
+    await writeServerFile(import_node_path44.default.join(dataDir, f), `# Replaced by dbclone at build: servers read dbclone's own ${f === "postgresql.auto.conf" ? "settings" : "configuration"}.
 `);
   }
 }
-var import_node_fs18, import_promises41, import_node_path43, CONFIG_FILE2, IDENT_FILE, HARDENED_SETTINGS, BUILD_SETTINGS, hbaQuote, LOCAL_TRUST_HBA, SOURCE_CONFIG_FILES;
+var import_node_fs19, import_promises42, import_node_path44, CONFIG_FILE2, IDENT_FILE, HARDENED_SETTINGS, BUILD_SETTINGS, hbaQuote, LOCAL_TRUST_HBA, SOURCE_CONFIG_FILES;
 var init_config = __esm({
   "packages/core/src/engine/postgres/config.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs18 = require("node:fs");
-    import_promises41 = require("node:fs/promises");
-    import_node_path43 = __toESM(require("node:path"), 1);
+    import_node_fs19 = require("node:fs");
+    import_promises42 = require("node:fs/promises");
+    import_node_path44 = __toESM(require("node:path"), 1);
     init_errors();
     init_osUser();
     CONFIG_FILE2 = "postgresql.conf";
@@ -22945,63 +23014,63 @@ var init_config = __esm({
 
 // packages/core/src/engine/postgres/engineFile.ts
 async function writeEngineFile(mountPath, info) {
-  await (0, import_promises42.writeFile)(import_node_path44.default.join(mountPath, ENGINE_FILE), JSON.stringify(info, null, 2) + "\n", { mode: 420 });
+  await (0, import_promises43.writeFile)(import_node_path45.default.join(mountPath, ENGINE_FILE), JSON.stringify(info, null, 2) + "\n", { mode: 420 });
 }
 async function readEngineFile(mountPath) {
-  const file2 = import_node_path44.default.join(mountPath, ENGINE_FILE);
-  if ((0, import_node_fs19.existsSync)(file2)) {
-    const parsed = JSON.parse(await (0, import_promises42.readFile)(file2, "utf8"));
+  const file2 = import_node_path45.default.join(mountPath, ENGINE_FILE);
+  if ((0, import_node_fs20.existsSync)(file2)) {
+    const parsed = JSON.parse(await (0, import_promises43.readFile)(file2, "utf8"));
     if (parsed.kind !== "postgres" || typeof parsed.version !== "string" || typeof parsed.adminUser !== "string") {
       throw new SourceError(`${file2} is not a PostgreSQL engine record (expected {kind:"postgres", version, adminUser}).`);
     }
     return parsed;
   }
-  const pgVersion = import_node_path44.default.join(dataDirOf(mountPath), "PG_VERSION");
-  if (!(0, import_node_fs19.existsSync)(pgVersion)) {
+  const pgVersion = import_node_path45.default.join(dataDirOf(mountPath), "PG_VERSION");
+  if (!(0, import_node_fs20.existsSync)(pgVersion)) {
     throw new SourceError(`${mountPath} holds no PostgreSQL data (no ${ENGINE_FILE} and no ${DATA_DIR}/PG_VERSION).`);
   }
-  return { kind: "postgres", version: (await (0, import_promises42.readFile)(pgVersion, "utf8")).trim(), adminUser: ADMIN_USER };
+  return { kind: "postgres", version: (await (0, import_promises43.readFile)(pgVersion, "utf8")).trim(), adminUser: ADMIN_USER };
 }
-var import_node_fs19, import_promises42, import_node_path44, ENGINE_FILE, DATA_DIR, ADMIN_USER, dataDirOf;
+var import_node_fs20, import_promises43, import_node_path45, ENGINE_FILE, DATA_DIR, ADMIN_USER, dataDirOf;
 var init_engineFile = __esm({
   "packages/core/src/engine/postgres/engineFile.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs19 = require("node:fs");
-    import_promises42 = require("node:fs/promises");
-    import_node_path44 = __toESM(require("node:path"), 1);
+    import_node_fs20 = require("node:fs");
+    import_promises43 = require("node:fs/promises");
+    import_node_path45 = __toESM(require("node:path"), 1);
     init_errors();
     ENGINE_FILE = "dbclone-engine.json";
     DATA_DIR = "pgdata";
     ADMIN_USER = "dbclone_admin";
-    dataDirOf = (mountPath) => import_node_path44.default.join(mountPath, DATA_DIR);
+    dataDirOf = (mountPath) => import_node_path45.default.join(mountPath, DATA_DIR);
   }
 });
 
 // packages/core/src/engine/postgres/copyFresh.ts
 function isLeftBehind(relative) {
-  const parts = relative.split(import_node_path45.default.sep);
+  const parts = relative.split(import_node_path46.default.sep);
   if (parts.length === 1 && SKIPPED_FILES.has(parts[0])) return true;
   if (parts.length >= 2 && EMPTIED_DIRS.has(parts[0])) return true;
   return parts[parts.length - 1] === "pg_internal.init";
 }
 async function keepMetadata(target, s) {
-  if (isRoot()) await (0, import_promises43.lchown)(target, s.uid, s.gid);
-  await (0, import_promises43.chmod)(target, s.mode & 4095);
-  await (0, import_promises43.utimes)(target, s.atime, s.mtime);
+  if (isRoot()) await (0, import_promises44.lchown)(target, s.uid, s.gid);
+  await (0, import_promises44.chmod)(target, s.mode & 4095);
+  await (0, import_promises44.utimes)(target, s.atime, s.mtime);
 }
 async function copyTree(src, dst, relative, stats, onFile) {
   const s = await src.stat();
-  await (0, import_promises43.mkdir)(dst, { recursive: true });
-  const entries = (await (0, import_promises43.readdir)(byDescriptor(src))).filter((e) => !isLeftBehind(import_node_path45.default.join(relative, e)));
+  await (0, import_promises44.mkdir)(dst, { recursive: true });
+  const entries = (await (0, import_promises44.readdir)(byDescriptor(src))).filter((e) => !isLeftBehind(import_node_path46.default.join(relative, e)));
   for (let i = 0; i < entries.length; i += 4) {
-    await Promise.all(entries.slice(i, i + 4).map((e) => copyEntry(src, e, import_node_path45.default.join(dst, e), import_node_path45.default.join(relative, e), stats, onFile)));
+    await Promise.all(entries.slice(i, i + 4).map((e) => copyEntry(src, e, import_node_path46.default.join(dst, e), import_node_path46.default.join(relative, e), stats, onFile)));
   }
   await keepMetadata(dst, s);
 }
 async function copyEntry(parent, name, dst, relative, stats, onFile) {
   const where2 = `${byDescriptor(parent)}/${name}`;
-  const fh = await (0, import_promises43.open)(where2, import_node_fs20.constants.O_RDONLY | import_node_fs20.constants.O_NOFOLLOW | import_node_fs20.constants.O_NONBLOCK).catch(async (e) => {
+  const fh = await (0, import_promises44.open)(where2, import_node_fs21.constants.O_RDONLY | import_node_fs21.constants.O_NOFOLLOW | import_node_fs21.constants.O_NONBLOCK).catch(async (e) => {
     if (e.code === "ELOOP") return linkEntry(where2, dst, relative);
     if (e.code === "ENXIO") return void 0;
     throw e;
@@ -23011,7 +23080,7 @@ async function copyEntry(parent, name, dst, relative, stats, onFile) {
     const s = await fh.stat();
     if (s.isDirectory()) return await copyTree(fh, dst, relative, stats, onFile);
     if (!s.isFile()) return;
-    await (0, import_promises43.copyFile)(byDescriptor(fh), dst, import_node_fs20.constants.COPYFILE_EXCL);
+    await (0, import_promises44.copyFile)(byDescriptor(fh), dst, import_node_fs21.constants.COPYFILE_EXCL);
     stats.bytes += s.size;
     onFile();
     await keepMetadata(dst, s);
@@ -23021,11 +23090,11 @@ async function copyEntry(parent, name, dst, relative, stats, onFile) {
 }
 async function linkEntry(where2, dst, relative) {
   if (relative !== "pg_wal") {
-    throw new BuildError(`The data directory holds a symbolic link at ${relative} (to ${await (0, import_promises43.readlink)(where2).catch(() => "?")}); dbclone images hold no links. It was planted by the source or a restore: nothing was copied through it.`);
+    throw new BuildError(`The data directory holds a symbolic link at ${relative} (to ${await (0, import_promises44.readlink)(where2).catch(() => "?")}); dbclone images hold no links. It was planted by the source or a restore: nothing was copied through it.`);
   }
-  await (0, import_promises43.mkdir)(dst, { mode: 448 });
+  await (0, import_promises44.mkdir)(dst, { mode: 448 });
   const owner = serverUser();
-  if (isRoot()) await (0, import_promises43.lchown)(dst, owner.uid, owner.gid);
+  if (isRoot()) await (0, import_promises44.lchown)(dst, owner.uid, owner.gid);
   return void 0;
 }
 async function copyFresh(fromMount, toMount, reporter) {
@@ -23033,14 +23102,14 @@ async function copyFresh(fromMount, toMount, reporter) {
   const to = dataDirOf(toMount);
   const info = await readEngineFile(fromMount);
   const bins = await findBinaries(majorOf(info.version));
-  if ((0, import_node_fs20.existsSync)(import_node_path45.default.join(from, "postmaster.pid"))) {
+  if ((0, import_node_fs21.existsSync)(import_node_path46.default.join(from, "postmaster.pid"))) {
     throw new BuildError(`${from} still has postmaster.pid: stop its server (scrub does) before copying it.`);
   }
-  if ((0, import_node_fs20.existsSync)(to)) throw new BuildError(`${to} already exists; copyFresh needs a fresh disk.`);
+  if ((0, import_node_fs21.existsSync)(to)) throw new BuildError(`${to} already exists; copyFresh needs a fresh disk.`);
   const progress = reporter.progress("Copying data to the fresh disk");
   const stats = { bytes: 0 };
   let files = 0;
-  const root = await (0, import_promises43.open)(from, import_node_fs20.constants.O_RDONLY | import_node_fs20.constants.O_DIRECTORY | import_node_fs20.constants.O_NOFOLLOW).catch((e) => {
+  const root = await (0, import_promises44.open)(from, import_node_fs21.constants.O_RDONLY | import_node_fs21.constants.O_DIRECTORY | import_node_fs21.constants.O_NOFOLLOW).catch((e) => {
     throw new BuildError(`${from} cannot be opened as a directory (${e.code}); a data directory is never a link.`);
   });
   try {
@@ -23049,9 +23118,9 @@ async function copyFresh(fromMount, toMount, reporter) {
     await root.close();
   }
   await replaceSourceConfig(to);
-  await (0, import_promises43.mkdir)(import_node_path45.default.join(to, "pg_wal", "archive_status"), { recursive: true, mode: 448 });
-  const walStat = await (0, import_promises43.lstat)(import_node_path45.default.join(to, "pg_wal"));
-  await keepMetadata(import_node_path45.default.join(to, "pg_wal", "archive_status"), walStat);
+  await (0, import_promises44.mkdir)(import_node_path46.default.join(to, "pg_wal", "archive_status"), { recursive: true, mode: 448 });
+  const walStat = await (0, import_promises44.lstat)(import_node_path46.default.join(to, "pg_wal"));
+  await keepMetadata(import_node_path46.default.join(to, "pg_wal", "archive_status"), walStat);
   progress.finish(`Copied ${files} files, ${Math.round(stats.bytes / 1048576)} MiB`);
   try {
     await run(bins.bin("pg_resetwal"), ["-D", to], { asUser: serverUser().asUser, cwd: "/" });
@@ -23061,17 +23130,17 @@ async function copyFresh(fromMount, toMount, reporter) {
     }
     throw e;
   }
-  await (0, import_promises43.copyFile)(import_node_path45.default.join(fromMount, ENGINE_FILE), import_node_path45.default.join(toMount, ENGINE_FILE));
+  await (0, import_promises44.copyFile)(import_node_path46.default.join(fromMount, ENGINE_FILE), import_node_path46.default.join(toMount, ENGINE_FILE));
   reporter.debug(`copyFresh ${fromMount}/${DATA_DIR} \u2192 ${toMount}/${DATA_DIR}: ${stats.bytes} bytes`);
 }
-var import_node_fs20, import_promises43, import_node_path45, SKIPPED_FILES, EMPTIED_DIRS, byDescriptor;
+var import_node_fs21, import_promises44, import_node_path46, SKIPPED_FILES, EMPTIED_DIRS, byDescriptor;
 var init_copyFresh = __esm({
   "packages/core/src/engine/postgres/copyFresh.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs20 = require("node:fs");
-    import_promises43 = require("node:fs/promises");
-    import_node_path45 = __toESM(require("node:path"), 1);
+    import_node_fs21 = require("node:fs");
+    import_promises44 = require("node:fs/promises");
+    import_node_path46 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_binaries();
@@ -23334,7 +23403,7 @@ var init_login = __esm({
 
 // packages/core/src/engine/postgres/dumpFile.ts
 async function head(file2, bytes) {
-  const fh = await (0, import_promises44.open)(file2, "r");
+  const fh = await (0, import_promises45.open)(file2, "r");
   try {
     const buf = Buffer.alloc(bytes);
     const { bytesRead } = await fh.read(buf, 0, bytes, 0);
@@ -23344,10 +23413,10 @@ async function head(file2, bytes) {
   }
 }
 async function detectDumpKind(file2) {
-  const s = await (0, import_promises44.stat)(file2).catch(() => void 0);
+  const s = await (0, import_promises45.stat)(file2).catch(() => void 0);
   if (!s) throw new SourceError(`${file2} does not exist.`);
   if (s.isDirectory()) {
-    if ((0, import_node_fs21.existsSync)(import_node_path46.default.join(file2, "toc.dat"))) return "directory";
+    if ((0, import_node_fs22.existsSync)(import_node_path47.default.join(file2, "toc.dat"))) return "directory";
     throw new SourceError(`${file2} is a directory without toc.dat, so not a PostgreSQL directory dump (${EXPECTED}).`);
   }
   const b = await head(file2, 8192);
@@ -23362,21 +23431,21 @@ async function detectDumpKind(file2) {
   throw new SourceError(`${file2} is not a PostgreSQL dump (${EXPECTED}).`);
 }
 function databaseNameFromFile(file2) {
-  return import_node_path46.default.basename(file2).replace(/\.(sql|dump|pgdump|backup|tar|dir)$/i, "") || "restored";
+  return import_node_path47.default.basename(file2).replace(/\.(sql|dump|pgdump|backup|tar|dir)$/i, "") || "restored";
 }
 function parseTocHeader(listing) {
   const database2 = /^;\s+dbname:\s*(.+)$/m.exec(listing)?.[1]?.trim();
   const version2 = /^;\s+Dumped from database version:\s*(\d+(?:\.\d+)?)/m.exec(listing)?.[1];
   return { database: database2, version: version2 };
 }
-var import_node_fs21, import_promises44, import_node_path46, EXPECTED;
+var import_node_fs22, import_promises45, import_node_path47, EXPECTED;
 var init_dumpFile = __esm({
   "packages/core/src/engine/postgres/dumpFile.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs21 = require("node:fs");
-    import_promises44 = require("node:fs/promises");
-    import_node_path46 = __toESM(require("node:path"), 1);
+    import_node_fs22 = require("node:fs");
+    import_promises45 = require("node:fs/promises");
+    import_node_path47 = __toESM(require("node:path"), 1);
     init_errors();
     EXPECTED = "expected a pg_dump custom archive (-Fc), a directory dump with toc.dat (-Fd), a tar dump (-Ft), a plain SQL dump (-Fp) or pg_dumpall output";
   }
@@ -23512,7 +23581,7 @@ async function* readScriptLines(file2) {
 }
 async function* readScriptLineBatches(file2) {
   let rest = "";
-  for await (const chunk of (0, import_node_fs22.createReadStream)(file2, { encoding: "latin1", highWaterMark: 1 << 20 })) {
+  for await (const chunk of (0, import_node_fs23.createReadStream)(file2, { encoding: "latin1", highWaterMark: 1 << 20 })) {
     const parts = (rest + chunk).split("\n");
     rest = parts.pop();
     yield parts;
@@ -23556,7 +23625,7 @@ async function checkOnce(file2, standardStrings) {
   return facts;
 }
 async function checkDumpScript(file2) {
-  const s = await (0, import_promises45.stat)(file2);
+  const s = await (0, import_promises46.stat)(file2);
   const key = `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
   const known = checked.get(key);
   if (known) return known;
@@ -23565,13 +23634,13 @@ async function checkDumpScript(file2) {
   checked.set(key, facts);
   return facts;
 }
-var import_node_fs22, import_promises45, KEY, DB_ARG, ALLOWED_COMMAND, COPY_FROM_STDIN, isCopyEnd, checked;
+var import_node_fs23, import_promises46, KEY, DB_ARG, ALLOWED_COMMAND, COPY_FROM_STDIN, isCopyEnd, checked;
 var init_dumpScript = __esm({
   "packages/core/src/engine/postgres/dumpScript.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs22 = require("node:fs");
-    import_promises45 = require("node:fs/promises");
+    import_node_fs23 = require("node:fs");
+    import_promises46 = require("node:fs/promises");
     init_errors();
     init_sqlLexer();
     KEY = "[A-Za-z0-9]+";
@@ -23585,11 +23654,11 @@ var init_dumpScript = __esm({
 
 // packages/core/src/engine/postgres/dataDir.ts
 async function makeEmptyDataDir(dataDir) {
-  if ((0, import_node_fs23.existsSync)(dataDir) && (await (0, import_promises46.readdir)(dataDir)).length > 0) {
+  if ((0, import_node_fs24.existsSync)(dataDir) && (await (0, import_promises47.readdir)(dataDir)).length > 0) {
     throw new BuildError(`${dataDir} already holds files; restore needs a fresh, empty disk.`);
   }
-  await (0, import_promises46.mkdir)(dataDir, { recursive: true, mode: 448 });
-  await (0, import_promises46.chmod)(dataDir, 448);
+  await (0, import_promises47.mkdir)(dataDir, { recursive: true, mode: 448 });
+  await (0, import_promises47.chmod)(dataDir, 448);
   await giveToServerUser(dataDir);
 }
 async function ctypeLocale() {
@@ -23609,11 +23678,11 @@ async function initDataDir(bins, dataDir, adminUser) {
 async function copyDataDir(source, dataDir) {
   await makeEmptyDataDir(dataDir);
   await run("cp", ["-a", "--", `${source}/.`, dataDir]);
-  const wal = import_node_path47.default.join(dataDir, "pg_wal");
-  if ((0, import_node_fs23.lstatSync)(wal).isSymbolicLink()) {
-    await (0, import_promises46.rm)(wal);
+  const wal = import_node_path48.default.join(dataDir, "pg_wal");
+  if ((0, import_node_fs24.lstatSync)(wal).isSymbolicLink()) {
+    await (0, import_promises47.rm)(wal);
     await giveToServerUser(dataDir);
-    await run("cp", ["-a", "--", `${import_node_path47.default.resolve(source, "pg_wal")}/.`, wal], { asUser: serverUser().asUser, cwd: "/" }).catch((e) => {
+    await run("cp", ["-a", "--", `${import_node_path48.default.resolve(source, "pg_wal")}/.`, wal], { asUser: serverUser().asUser, cwd: "/" }).catch((e) => {
       throw new SourceError(`${source}/pg_wal links elsewhere and the server's OS user could not copy from there (${e.message.split("\n").pop()}); give it read access or copy the WAL into the data directory.`);
     });
   }
@@ -23634,10 +23703,10 @@ async function baseBackup(bins, url2, dataDir) {
 }
 async function finishPhysicalCopy(dataDir) {
   for (const f of ["postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal"]) {
-    await (0, import_promises46.rm)(import_node_path47.default.join(dataDir, f), { force: true });
+    await (0, import_promises47.rm)(import_node_path48.default.join(dataDir, f), { force: true });
   }
   await run("chown", ["-R", `${serverUser().uid}:${serverUser().gid}`, dataDir]);
-  await (0, import_promises46.chmod)(dataDir, 448);
+  await (0, import_promises47.chmod)(dataDir, 448);
   await replaceSourceConfig(dataDir);
 }
 function singleUserSettings() {
@@ -23654,14 +23723,14 @@ async function bootstrapSuperuser(bins, dataDir) {
   if (!name) throw new BuildError(`Could not find the superuser of ${dataDir} (single-user mode said: ${stdout.slice(0, 300)}).`);
   return name;
 }
-var import_node_fs23, import_promises46, import_node_path47, localeChoice;
+var import_node_fs24, import_promises47, import_node_path48, localeChoice;
 var init_dataDir = __esm({
   "packages/core/src/engine/postgres/dataDir.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs23 = require("node:fs");
-    import_promises46 = require("node:fs/promises");
-    import_node_path47 = __toESM(require("node:path"), 1);
+    import_node_fs24 = require("node:fs");
+    import_promises47 = require("node:fs/promises");
+    import_node_path48 = __toESM(require("node:path"), 1);
     init_errors();
     init_childEnv();
     init_exec();
@@ -23705,10 +23774,10 @@ function parseBackupHistory(file2, text) {
   };
 }
 async function readWalArchive(dir) {
-  if (!(0, import_node_fs24.existsSync)(dir)) throw new SourceError(`The WAL archive ${dir} does not exist; pass the directory archive_command copies WAL segments into.`);
+  if (!(0, import_node_fs25.existsSync)(dir)) throw new SourceError(`The WAL archive ${dir} does not exist; pass the directory archive_command copies WAL segments into.`);
   let names;
   try {
-    names = await (0, import_promises47.readdir)(dir);
+    names = await (0, import_promises48.readdir)(dir);
   } catch (e) {
     throw new SourceError(`The WAL archive ${dir} cannot be read: ${e.message}.`);
   }
@@ -23721,7 +23790,7 @@ async function readWalArchive(dir) {
 }
 async function findBackupHistory(archive, startLsn) {
   for (const name of archive.backupHistoryFiles) {
-    const h = parseBackupHistory(name, await (0, import_promises47.readFile)(import_node_path48.default.join(archive.dir, name), "utf8"));
+    const h = parseBackupHistory(name, await (0, import_promises48.readFile)(import_node_path49.default.join(archive.dir, name), "utf8"));
     if (h.startLsn && lsnToBigInt(h.startLsn) === lsnToBigInt(startLsn)) return h;
   }
   return void 0;
@@ -23730,17 +23799,17 @@ function shellQuote(word) {
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 function restoreCommand(archiveDir) {
-  const source = shellQuote(import_node_path48.default.resolve(archiveDir) + "/").replace(/%/g, "%%");
+  const source = shellQuote(import_node_path49.default.resolve(archiveDir) + "/").replace(/%/g, "%%");
   return `cp -- ${source}%f %p`;
 }
-var import_node_fs24, import_promises47, import_node_path48, SEGMENT_NAME, BACKUP_HISTORY, LSN, isLsn, formatLsn, lsnOf, intOf;
+var import_node_fs25, import_promises48, import_node_path49, SEGMENT_NAME, BACKUP_HISTORY, LSN, isLsn, formatLsn, lsnOf, intOf;
 var init_walArchive = __esm({
   "packages/core/src/engine/postgres/walArchive.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs24 = require("node:fs");
-    import_promises47 = require("node:fs/promises");
-    import_node_path48 = __toESM(require("node:path"), 1);
+    import_node_fs25 = require("node:fs");
+    import_promises48 = require("node:fs/promises");
+    import_node_path49 = __toESM(require("node:path"), 1);
     init_errors();
     SEGMENT_NAME = /^[0-9A-F]{24}$/;
     BACKUP_HISTORY = /^([0-9A-F]{24})\.([0-9A-F]{8})\.backup$/;
@@ -23754,19 +23823,19 @@ var init_walArchive = __esm({
 
 // packages/core/src/engine/postgres/baseBackup.ts
 async function backupLabelText(dir, baseTar) {
-  if (!baseTar) return (0, import_promises48.readFile)(import_node_path49.default.join(dir, "backup_label"), "utf8");
+  if (!baseTar) return (0, import_promises49.readFile)(import_node_path50.default.join(dir, "backup_label"), "utf8");
   const { stdout } = await run("tar", ["-xOf", baseTar, "backup_label"], { packageHint: "tar" }).catch((e) => {
     throw new SourceError(`${baseTar} holds no backup_label (${e.message}); is it pg_basebackup's tar output?`);
   });
   return stdout;
 }
 async function pgVersionText(dir, baseTar) {
-  if (!baseTar) return (0, import_promises48.readFile)(import_node_path49.default.join(dir, "PG_VERSION"), "utf8");
+  if (!baseTar) return (0, import_promises49.readFile)(import_node_path50.default.join(dir, "PG_VERSION"), "utf8");
   return (await run("tar", ["-xOf", baseTar, "PG_VERSION"])).stdout;
 }
 async function readBaseBackup(dir) {
-  if (!(0, import_node_fs25.existsSync)(dir)) throw new SourceError(`The base backup ${dir} does not exist.`);
-  const names = await (0, import_promises48.readdir)(dir).catch(() => {
+  if (!(0, import_node_fs26.existsSync)(dir)) throw new SourceError(`The base backup ${dir} does not exist.`);
+  const names = await (0, import_promises49.readdir)(dir).catch(() => {
     throw new SourceError(`The base backup ${dir} is not a directory; pass pg_basebackup's -D directory.`);
   });
   const tarName = TAR_NAMES.find((n) => names.includes(n));
@@ -23776,8 +23845,8 @@ async function readBaseBackup(dir) {
       `${dir} is not a pg_basebackup output: it has neither backup_label (plain format) nor base.tar (tar format). A stopped data directory is --from-datadir; a backup taken by other tools must keep its backup_label.`
     );
   }
-  const baseTar = plain ? void 0 : import_node_path49.default.join(dir, tarName);
-  const walTar = plain ? void 0 : names.filter((n) => /^pg_wal\.tar(\.gz|\.lz4|\.zst)?$/.test(n)).map((n) => import_node_path49.default.join(dir, n))[0];
+  const baseTar = plain ? void 0 : import_node_path50.default.join(dir, tarName);
+  const walTar = plain ? void 0 : names.filter((n) => /^pg_wal\.tar(\.gz|\.lz4|\.zst)?$/.test(n)).map((n) => import_node_path50.default.join(dir, n))[0];
   if (!plain && names.some((n) => /^\d+\.tar/.test(n))) {
     throw new SourceError(`${dir} holds tablespace tars next to base.tar; dbclone images hold a single data directory. Use a dump instead.`);
   }
@@ -23788,7 +23857,7 @@ async function readBaseBackup(dir) {
   let manifestEndLsn;
   let manifestTimeline;
   if (names.includes("backup_manifest")) {
-    const m = JSON.parse(await (0, import_promises48.readFile)(import_node_path49.default.join(dir, "backup_manifest"), "utf8"));
+    const m = JSON.parse(await (0, import_promises49.readFile)(import_node_path50.default.join(dir, "backup_manifest"), "utf8"));
     const last = m["WAL-Ranges"]?.at(-1);
     manifestEndLsn = last?.["End-LSN"];
     manifestTimeline = last?.Timeline;
@@ -23813,22 +23882,22 @@ async function placeBaseBackup(backupDir, info, dataDir) {
   } else {
     await makeEmptyDataDir(dataDir);
     await run("tar", ["-xf", info.baseTar, "-C", dataDir], { timeoutMs: 6 * 36e5 });
-    if (info.walTar) await run("tar", ["-xf", info.walTar, "-C", import_node_path49.default.join(dataDir, "pg_wal")], { timeoutMs: 36e5 });
-    for (const f of ["postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal"]) await (0, import_promises48.rm)(import_node_path49.default.join(dataDir, f), { force: true });
+    if (info.walTar) await run("tar", ["-xf", info.walTar, "-C", import_node_path50.default.join(dataDir, "pg_wal")], { timeoutMs: 36e5 });
+    for (const f of ["postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal"]) await (0, import_promises49.rm)(import_node_path50.default.join(dataDir, f), { force: true });
     await run("chown", ["-R", `${serverUser().uid}:${serverUser().gid}`, dataDir]);
-    await (0, import_promises48.chmod)(dataDir, 448);
+    await (0, import_promises49.chmod)(dataDir, 448);
     await replaceSourceConfig(dataDir);
   }
-  await (0, import_promises48.rm)(import_node_path49.default.join(dataDir, "backup_manifest"), { force: true });
+  await (0, import_promises49.rm)(import_node_path50.default.join(dataDir, "backup_manifest"), { force: true });
 }
-var import_node_fs25, import_promises48, import_node_path49, TAR_NAMES;
+var import_node_fs26, import_promises49, import_node_path50, TAR_NAMES;
 var init_baseBackup = __esm({
   "packages/core/src/engine/postgres/baseBackup.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs25 = require("node:fs");
-    import_promises48 = require("node:fs/promises");
-    import_node_path49 = __toESM(require("node:path"), 1);
+    import_node_fs26 = require("node:fs");
+    import_promises49 = require("node:fs/promises");
+    import_node_path50 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_config();
@@ -23842,7 +23911,7 @@ var init_baseBackup = __esm({
 // packages/core/src/runtime/host.ts
 function logTail(logFile, offset = 0, lines = 15) {
   try {
-    const text = (0, import_node_fs26.readFileSync)(logFile).subarray(offset).toString("utf8");
+    const text = (0, import_node_fs27.readFileSync)(logFile).subarray(offset).toString("utf8");
     return text.trimEnd().split("\n").slice(-lines).join("\n");
   } catch {
     return "(no log)";
@@ -23854,8 +23923,8 @@ Last lines of ${launch.logFile}:
 ${tail}`;
 }
 async function startHostProcess(launch, opts) {
-  const offset = (0, import_node_fs26.existsSync)(launch.logFile) ? (0, import_node_fs26.statSync)(launch.logFile).size : 0;
-  const logFd = (0, import_node_fs26.openSync)(launch.logFile, import_node_fs26.constants.O_WRONLY | import_node_fs26.constants.O_APPEND | import_node_fs26.constants.O_CREAT | import_node_fs26.constants.O_NOFOLLOW, 416);
+  const offset = (0, import_node_fs27.existsSync)(launch.logFile) ? (0, import_node_fs27.statSync)(launch.logFile).size : 0;
+  const logFd = (0, import_node_fs27.openSync)(launch.logFile, import_node_fs27.constants.O_WRONLY | import_node_fs27.constants.O_APPEND | import_node_fs27.constants.O_CREAT | import_node_fs27.constants.O_NOFOLLOW, 416);
   let child;
   try {
     child = (0, import_node_child_process3.spawn)(launch.program, launch.args, {
@@ -23868,7 +23937,7 @@ async function startHostProcess(launch, opts) {
       ...launch.switchUser ? { uid: launch.uid, gid: launch.gid } : {}
     });
   } finally {
-    (0, import_node_fs26.closeSync)(logFd);
+    (0, import_node_fs27.closeSync)(logFd);
   }
   let exit;
   let spawnError;
@@ -23910,13 +23979,13 @@ async function stopHostProcess(pid, signals, opts = {}) {
   signal2("SIGKILL", -pid);
   await waitForExit(pid, 5e3);
 }
-var import_node_child_process3, import_node_fs26, POLL_MS, sleep2, DEFAULT_SIGNALS, HostRuntime;
+var import_node_child_process3, import_node_fs27, POLL_MS, sleep2, DEFAULT_SIGNALS, HostRuntime;
 var init_host = __esm({
   "packages/core/src/runtime/host.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_child_process3 = require("node:child_process");
-    import_node_fs26 = require("node:fs");
+    import_node_fs27 = require("node:fs");
     init_errors();
     init_childEnv();
     init_exec();
@@ -23948,14 +24017,15 @@ function postgresArgs(spec) {
 }
 function serverLaunchOf(spec, paths = [spec.dataDir, spec.socketDir]) {
   const user = serverUser();
-  const owner = (0, import_node_fs27.statSync)(spec.dataDir);
-  const socket = import_node_path50.default.join(spec.socketDir, `.s.PGSQL.${spec.port}`);
+  const owner = (0, import_node_fs28.statSync)(spec.dataDir);
+  const socket = import_node_path51.default.join(spec.socketDir, `.s.PGSQL.${spec.port}`);
   return {
     program: spec.bins.bin("postgres"),
     // The official postgres:<major> images (Debian-based) keep it where Debian does.
     containerProgram: `/usr/lib/postgresql/${spec.bins.major}/bin/postgres`,
     defaultImage: `postgres:${spec.bins.major}`,
     args: postgresArgs(spec),
+    listenAddressSetting: "listen_addresses",
     admitOnly: spec.hba ? async (peer) => writeServerFile(spec.settings.hba_file, hbaContents(spec.hba.adminUser, spec.hba.host, true, peer)) : void 0,
     env: {},
     // the runtime's allow-list only: no PG* that could redirect it, no runner secrets
@@ -23967,14 +24037,14 @@ function serverLaunchOf(spec, paths = [spec.dataDir, spec.socketDir]) {
     paths,
     port: spec.port,
     logFile: spec.logFile,
-    ready: async () => (0, import_node_fs27.existsSync)(socket) && await answers(spec),
+    ready: async () => (0, import_node_fs28.existsSync)(socket) && await answers(spec),
     describe: `PostgreSQL over ${spec.dataDir}`,
     hintFor: (log2) => /Address already in use|could not create any TCP\/IP sockets/.test(log2) ? ` Port ${spec.port} is already in use on this host; choose another port or stop what holds it.` : "",
     signals: SIGNALS
   };
 }
 async function launchPostgres(spec) {
-  if (spec.settings.config_file === import_node_path50.default.join(spec.socketDir, CONFIG_FILE2)) await writeRunConfig(spec.socketDir);
+  if (spec.settings.config_file === import_node_path51.default.join(spec.socketDir, CONFIG_FILE2)) await writeRunConfig(spec.socketDir);
   return startHostProcess(serverLaunchOf(spec), { timeoutMs: spec.timeoutMs });
 }
 async function answers(spec) {
@@ -23993,13 +24063,13 @@ async function answers(spec) {
 async function stopPostgres(pid, opts = {}) {
   await stopHostProcess(pid, SIGNALS, opts);
 }
-var import_node_fs27, import_node_path50, import_pg3, SIGNALS;
+var import_node_fs28, import_node_path51, import_pg3, SIGNALS;
 var init_launch = __esm({
   "packages/core/src/engine/postgres/launch.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs27 = require("node:fs");
-    import_node_path50 = __toESM(require("node:path"), 1);
+    import_node_fs28 = require("node:fs");
+    import_node_path51 = __toESM(require("node:path"), 1);
     import_pg3 = __toESM(require_pg(), 1);
     init_host();
     init_config();
@@ -24124,17 +24194,17 @@ ${tail}`);
 }
 async function runRecovery(r) {
   const control = await controlData(r.bins, r.dataDir);
-  if (r.archiveDir) await writeServerFile(import_node_path51.default.join(r.dataDir, "recovery.signal"), "");
-  const socketDir = await (0, import_promises49.mkdtemp)(import_node_path51.default.join(import_node_os7.default.tmpdir(), "dbclone-rec-"));
+  if (r.archiveDir) await writeServerFile(import_node_path52.default.join(r.dataDir, "recovery.signal"), "");
+  const socketDir = await (0, import_promises50.mkdtemp)(import_node_path52.default.join(import_node_os7.default.tmpdir(), "dbclone-rec-"));
   let pid;
-  const logFile = import_node_path51.default.join(socketDir, "postgres.log");
-  const readLog = () => (0, import_promises49.readFile)(logFile, "utf8").catch(() => "");
+  const logFile = import_node_path52.default.join(socketDir, "postgres.log");
+  const readLog = () => (0, import_promises50.readFile)(logFile, "utf8").catch(() => "");
   try {
-    await (0, import_promises49.chmod)(socketDir, 448);
+    await (0, import_promises50.chmod)(socketDir, 448);
     await giveToServerUser(socketDir);
-    const hbaFile = import_node_path51.default.join(socketDir, "pg_hba.conf");
+    const hbaFile = import_node_path52.default.join(socketDir, "pg_hba.conf");
     await writeServerFile(hbaFile, LOCAL_TRUST_HBA);
-    await (0, import_promises49.writeFile)(logFile, "", { mode: 416 });
+    await (0, import_promises50.writeFile)(logFile, "", { mode: 416 });
     await giveToServerUser(logFile);
     const settings = {
       ...commonSettings(r.dataDir, socketDir, hbaFile),
@@ -24186,17 +24256,17 @@ async function runRecovery(r) {
     return outcome;
   } finally {
     if (pid !== void 0) await stopPostgres(pid, { fast: true, graceMs: 3e4 }).catch(() => void 0);
-    await (0, import_promises49.rm)(socketDir, { recursive: true, force: true });
+    await (0, import_promises50.rm)(socketDir, { recursive: true, force: true });
   }
 }
-var import_promises49, import_node_os7, import_node_path51, POLL_MS2, sleep3;
+var import_promises50, import_node_os7, import_node_path52, POLL_MS2, sleep3;
 var init_recoveryServer = __esm({
   "packages/core/src/engine/postgres/recoveryServer.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises49 = require("node:fs/promises");
+    import_promises50 = require("node:fs/promises");
     import_node_os7 = __toESM(require("node:os"), 1);
-    import_node_path51 = __toESM(require("node:path"), 1);
+    import_node_path52 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_config();
@@ -24216,18 +24286,18 @@ function isForward(last, next) {
   return last.target.kind !== "time" || next.at.getTime() >= new Date(last.target.at ?? last.target.value).getTime();
 }
 async function continueKeptState(a) {
-  const stateDir = import_node_path52.default.resolve(a.source.keepRecoveryState);
+  const stateDir = import_node_path53.default.resolve(a.source.keepRecoveryState);
   const target = a.probe.target;
   if (target.kind === "end" || !a.source.walArchive) {
     throw new UsageError("--keep-recovery-state needs --wal-archive and a recovery target (time or LSN): the kept state stops at that target, unpromoted.");
   }
-  const stateData = import_node_path52.default.join(stateDir, "pgdata");
-  const stateFile = import_node_path52.default.join(stateDir, STATE_FILE);
-  await (0, import_promises50.mkdir)(stateDir, { recursive: true, mode: 457 });
+  const stateData = import_node_path53.default.join(stateDir, "pgdata");
+  const stateFile = import_node_path53.default.join(stateDir, STATE_FILE);
+  await (0, import_promises51.mkdir)(stateDir, { recursive: true, mode: 457 });
   await assertReachable(stateData);
   let reused = false;
-  if ((0, import_node_fs28.existsSync)(stateFile)) {
-    const last = JSON.parse(await (0, import_promises50.readFile)(stateFile, "utf8"));
+  if ((0, import_node_fs29.existsSync)(stateFile)) {
+    const last = JSON.parse(await (0, import_promises51.readFile)(stateFile, "utf8"));
     if (last.backupStartLsn !== a.probe.backup.startLsn) {
       throw new SourceError(
         `The kept recovery state in ${stateDir} was restored from another base backup (started at ${last.backupStartLsn}, this one at ${a.probe.backup.startLsn}). Remove ${stateDir} to start over from this backup.`
@@ -24241,12 +24311,12 @@ async function continueKeptState(a) {
     reused = true;
     a.reporter.info(`Continuing the kept recovery state in ${stateDir} (last at ${last.target.kind} ${last.target.value})`);
   } else {
-    if ((0, import_node_fs28.existsSync)(stateData)) throw new SourceError(`${stateData} exists but ${stateFile} does not: not a state dbclone kept. Remove it or choose another directory.`);
+    if ((0, import_node_fs29.existsSync)(stateData)) throw new SourceError(`${stateData} exists but ${stateFile} does not: not a state dbclone kept. Remove it or choose another directory.`);
     a.reporter.info(`Restoring base backup ${a.source.path} into the kept recovery state ${stateDir}`);
     await placeBaseBackup(a.source.path, a.probe.backup, stateData);
   }
   const outcome = await runRecovery({ bins: a.bins, dataDir: stateData, archiveDir: a.source.walArchive, target, action: "shutdown", reporter: a.reporter, explain: a.explain });
-  await run("sync", ["-f", import_node_path52.default.join(stateData, "PG_VERSION")]);
+  await run("sync", ["-f", import_node_path53.default.join(stateData, "PG_VERSION")]);
   const control = await controlData(a.bins, stateData);
   const state = {
     systemIdentifier: control.get("Database system identifier") ?? "",
@@ -24255,18 +24325,18 @@ async function continueKeptState(a) {
     replayedLsn: control.get("Minimum recovery ending location"),
     updatedAt: (/* @__PURE__ */ new Date()).toISOString()
   };
-  await (0, import_promises50.writeFile)(stateFile, JSON.stringify(state, null, 2) + "\n");
+  await (0, import_promises51.writeFile)(stateFile, JSON.stringify(state, null, 2) + "\n");
   await copyDataDir(stateData, a.dataDir);
   return { dir: stateDir, reused, stateStoppedAt: outcome.stoppedAt, segmentsRestoredIntoState: outcome.restoredSegments.length };
 }
-var import_node_fs28, import_promises50, import_node_path52, STATE_FILE;
+var import_node_fs29, import_promises51, import_node_path53, STATE_FILE;
 var init_recoveryState = __esm({
   "packages/core/src/engine/postgres/recoveryState.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs28 = require("node:fs");
-    import_promises50 = require("node:fs/promises");
-    import_node_path52 = __toESM(require("node:path"), 1);
+    import_node_fs29 = require("node:fs");
+    import_promises51 = require("node:fs/promises");
+    import_node_path53 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_baseBackup();
@@ -24306,9 +24376,9 @@ async function probeBaseBackup(source, reporter) {
   }
   const backupEnd = { lsn: history?.stopLsn ?? backup.manifestEndLsn, time: history?.stopTime };
   refuseTargetBeforeBackupEnd(target, backup, backupEnd, (m) => reporter?.warn(m));
-  const range = archive ? `, WAL archive ${import_node_path53.default.basename(import_node_path53.default.resolve(archive.dir))} (${archive.segments[0]} \u2026 ${archive.segments.at(-1)})` : "";
+  const range = archive ? `, WAL archive ${import_node_path54.default.basename(import_node_path54.default.resolve(archive.dir))} (${archive.segments[0]} \u2026 ${archive.segments.at(-1)})` : "";
   return {
-    description: `PostgreSQL ${backup.major} base backup ${import_node_path53.default.basename(import_node_path53.default.resolve(source.path))} (${backup.format}, from ${backup.startLsn})${range}, recovered to ${describeTarget(target)}`,
+    description: `PostgreSQL ${backup.major} base backup ${import_node_path54.default.basename(import_node_path54.default.resolve(source.path))} (${backup.format}, from ${backup.startLsn})${range}, recovered to ${describeTarget(target)}`,
     version: String(backup.major),
     major: backup.major,
     backup,
@@ -24397,12 +24467,12 @@ function backupChainRecord(p, o, control, kept) {
   };
   return JSON.parse(JSON.stringify(record2));
 }
-var import_node_path53;
+var import_node_path54;
 var init_pitr = __esm({
   "packages/core/src/engine/postgres/pitr.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path53 = __toESM(require("node:path"), 1);
+    import_node_path54 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_binaries();
@@ -24450,34 +24520,34 @@ async function probeDump(file2) {
   if (kind === "custom" || kind === "directory" || kind === "tar") {
     const toc = await readToc(file2);
     const db = toc.database ? `, database ${toc.database}` : "";
-    return { kind, description: `${kind} pg_dump archive ${import_node_path54.default.basename(file2)}${db}`, version: toc.version };
+    return { kind, description: `${kind} pg_dump archive ${import_node_path55.default.basename(file2)}${db}`, version: toc.version };
   }
   await checkDumpScript(file2);
-  return { kind, description: `${kind === "dumpall" ? "pg_dumpall script" : "plain SQL dump"} ${import_node_path54.default.basename(file2)}` };
+  return { kind, description: `${kind === "dumpall" ? "pg_dumpall script" : "plain SQL dump"} ${import_node_path55.default.basename(file2)}` };
 }
 async function probeDataDir(dir) {
-  const pgVersion = import_node_path54.default.join(dir, "PG_VERSION");
-  if (!(0, import_node_fs29.existsSync)(pgVersion) || !(0, import_node_fs29.existsSync)(import_node_path54.default.join(dir, "global", "pg_control"))) {
+  const pgVersion = import_node_path55.default.join(dir, "PG_VERSION");
+  if (!(0, import_node_fs30.existsSync)(pgVersion) || !(0, import_node_fs30.existsSync)(import_node_path55.default.join(dir, "global", "pg_control"))) {
     throw new SourceError(`${dir} is not a PostgreSQL data directory (expected PG_VERSION and global/pg_control in it).`);
   }
-  const version2 = (await (0, import_promises51.readFile)(pgVersion, "utf8")).trim();
+  const version2 = (await (0, import_promises52.readFile)(pgVersion, "utf8")).trim();
   const major = majorOf(version2);
   if (!Number.isFinite(major)) throw new SourceError(`${pgVersion} holds "${version2}", which is not a PostgreSQL version.`);
-  const pidFile = import_node_path54.default.join(dir, "postmaster.pid");
-  if ((0, import_node_fs29.existsSync)(pidFile)) {
-    const pid = Number.parseInt((await (0, import_promises51.readFile)(pidFile, "utf8")).split("\n")[0] ?? "", 10);
+  const pidFile = import_node_path55.default.join(dir, "postmaster.pid");
+  if ((0, import_node_fs30.existsSync)(pidFile)) {
+    const pid = Number.parseInt((await (0, import_promises52.readFile)(pidFile, "utf8")).split("\n")[0] ?? "", 10);
     if (pid > 0 && isAlive(pid)) {
       throw new SourceError(
         `${dir} is in use by a running PostgreSQL (pid ${pid}). Stop it first (pg_ctl stop -D ${dir} -m fast) or use the live server as a source instead.`
       );
     }
   }
-  const tablespaces = (0, import_node_fs29.existsSync)(import_node_path54.default.join(dir, "pg_tblspc")) ? await (0, import_promises51.readdir)(import_node_path54.default.join(dir, "pg_tblspc")) : [];
+  const tablespaces = (0, import_node_fs30.existsSync)(import_node_path55.default.join(dir, "pg_tblspc")) ? await (0, import_promises52.readdir)(import_node_path55.default.join(dir, "pg_tblspc")) : [];
   if (tablespaces.length > 0) {
     throw new NotSupportedError(`${dir} uses tablespaces outside the data directory (${tablespaces.join(", ")}); dbclone images hold a single data directory. Use a dump instead.`);
   }
   await findBinaries(major);
-  return { description: `PostgreSQL ${major} data directory ${import_node_path54.default.basename(import_node_path54.default.resolve(dir))}`, version: version2, major };
+  return { description: `PostgreSQL ${major} data directory ${import_node_path55.default.basename(import_node_path55.default.resolve(dir))}`, version: version2, major };
 }
 async function probeServer(url2) {
   const shown = redactUrl(url2);
@@ -24525,14 +24595,14 @@ async function probeSource(source) {
       throw new NotSupportedError("A backup chain (.bak + differential + logs) is a SQL Server source; for PostgreSQL use a dump, a data directory, a server URL or a base backup with a WAL archive.");
   }
 }
-var import_node_fs29, import_promises51, import_node_path54, import_pg4;
+var import_node_fs30, import_promises52, import_node_path55, import_pg4;
 var init_probe = __esm({
   "packages/core/src/engine/postgres/probe.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs29 = require("node:fs");
-    import_promises51 = require("node:fs/promises");
-    import_node_path54 = __toESM(require("node:path"), 1);
+    import_node_fs30 = require("node:fs");
+    import_promises52 = require("node:fs/promises");
+    import_node_path55 = __toESM(require("node:path"), 1);
     import_pg4 = __toESM(require_pg(), 1);
     init_errors();
     init_exec();
@@ -24594,13 +24664,13 @@ END $$`;
 
 // packages/core/src/engine/postgres/buildServer.ts
 async function startBuildServer(bins, dataDir, adminUser, timeoutMs = 12e4) {
-  const socketDir = await (0, import_promises52.mkdtemp)(import_node_path55.default.join(import_node_os8.default.tmpdir(), "dbclone-pg-"));
+  const socketDir = await (0, import_promises53.mkdtemp)(import_node_path56.default.join(import_node_os8.default.tmpdir(), "dbclone-pg-"));
   try {
-    await (0, import_promises52.chmod)(socketDir, 448);
+    await (0, import_promises53.chmod)(socketDir, 448);
     await giveToServerUser(socketDir);
-    const hbaFile = import_node_path55.default.join(socketDir, "pg_hba.conf");
+    const hbaFile = import_node_path56.default.join(socketDir, "pg_hba.conf");
     await writeServerFile(hbaFile, LOCAL_TRUST_HBA);
-    const logFile = import_node_path55.default.join(socketDir, "postgres.log");
+    const logFile = import_node_path56.default.join(socketDir, "postgres.log");
     const { pid } = await launchPostgres({
       bins,
       dataDir,
@@ -24613,7 +24683,7 @@ async function startBuildServer(bins, dataDir, adminUser, timeoutMs = 12e4) {
     });
     return { pid, port: BUILD_PORT, socketDir, adminUser, logFile };
   } catch (e) {
-    await (0, import_promises52.rm)(socketDir, { recursive: true, force: true });
+    await (0, import_promises53.rm)(socketDir, { recursive: true, force: true });
     throw e;
   }
 }
@@ -24621,17 +24691,17 @@ async function stopBuildServer(s) {
   try {
     await stopPostgres(s.pid, { fast: true });
   } finally {
-    await (0, import_promises52.rm)(s.socketDir, { recursive: true, force: true });
+    await (0, import_promises53.rm)(s.socketDir, { recursive: true, force: true });
   }
 }
-var import_promises52, import_node_os8, import_node_path55, BUILD_PORT;
+var import_promises53, import_node_os8, import_node_path56, BUILD_PORT;
 var init_buildServer = __esm({
   "packages/core/src/engine/postgres/buildServer.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises52 = require("node:fs/promises");
+    import_promises53 = require("node:fs/promises");
     import_node_os8 = __toESM(require("node:os"), 1);
-    import_node_path55 = __toESM(require("node:path"), 1);
+    import_node_path56 = __toESM(require("node:path"), 1);
     init_config();
     init_launch();
     init_osUser();
@@ -24668,7 +24738,7 @@ async function isEmptyDatabase(s, name) {
 }
 async function rolesNamedInScript(file2) {
   const roles = /* @__PURE__ */ new Set();
-  const lines = (0, import_node_readline2.createInterface)({ input: (0, import_node_fs30.createReadStream)(file2, "utf8"), crlfDelay: Infinity });
+  const lines = (0, import_node_readline2.createInterface)({ input: (0, import_node_fs31.createReadStream)(file2, "utf8"), crlfDelay: Infinity });
   const pattern = /^(?:ALTER .+ OWNER TO|GRANT .+ TO) (.+);$/;
   for await (const line of lines) {
     const m = pattern.exec(line);
@@ -24690,7 +24760,7 @@ async function ensureRoles(c, roles) {
   }
 }
 async function runRestoreTool(file2, program2, args, what, stdin) {
-  const fh = stdin ? void 0 : await (0, import_promises53.open)(file2, import_node_fs30.constants.O_RDONLY | import_node_fs30.constants.O_NOFOLLOW);
+  const fh = stdin ? void 0 : await (0, import_promises54.open)(file2, import_node_fs31.constants.O_RDONLY | import_node_fs31.constants.O_NOFOLLOW);
   try {
     await run(program2, args, { asUser: serverUser().asUser, cwd: "/", stdin: stdin ?? fh.fd, timeoutMs: DAY_MS });
   } catch (e) {
@@ -24731,7 +24801,7 @@ async function restoreDump(bins, s, source, filled = /* @__PURE__ */ new Set()) 
   await prepareDatabase(s, db, source.path, filled);
   const args = [...connArgs(s, db), "--no-owner", "--no-privileges", "--exit-on-error"];
   if (kind === "directory") {
-    const readable = (await run("test", ["-r", import_node_path56.default.join(source.path, "toc.dat")], { asUser: serverUser().asUser, cwd: "/", allowFailure: true })).code === 0;
+    const readable = (await run("test", ["-r", import_node_path57.default.join(source.path, "toc.dat")], { asUser: serverUser().asUser, cwd: "/", allowFailure: true })).code === 0;
     try {
       await run(bins.bin("pg_restore"), [...args, "-j", "2", source.path], { asUser: readable ? serverUser().asUser : void 0, cwd: "/", timeoutMs: DAY_MS });
     } catch (e) {
@@ -24752,15 +24822,15 @@ async function restoreDumpall(bins, s, file2) {
   const after = await withAdmin(s, "postgres", async (c) => (await c.query("SELECT datname FROM pg_database WHERE NOT datistemplate")).rows.map((r) => r.datname));
   return new Set(after.filter((d) => !before.has(d) || d === "postgres"));
 }
-var import_node_crypto19, import_node_fs30, import_promises53, import_node_path56, import_node_readline2, import_node_stream2, DAY_MS, connArgs;
+var import_node_crypto19, import_node_fs31, import_promises54, import_node_path57, import_node_readline2, import_node_stream2, DAY_MS, connArgs;
 var init_restoreDump = __esm({
   "packages/core/src/engine/postgres/restoreDump.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto19 = require("node:crypto");
-    import_node_fs30 = require("node:fs");
-    import_promises53 = require("node:fs/promises");
-    import_node_path56 = __toESM(require("node:path"), 1);
+    import_node_fs31 = require("node:fs");
+    import_promises54 = require("node:fs/promises");
+    import_node_path57 = __toESM(require("node:path"), 1);
     import_node_readline2 = require("node:readline");
     import_node_stream2 = require("node:stream");
     init_errors();
@@ -24886,26 +24956,26 @@ function refuse2(mountPath, what) {
   );
 }
 async function assertImageDataDir(mountPath) {
-  const root = await (0, import_promises54.realpath)(mountPath);
+  const root = await (0, import_promises55.realpath)(mountPath);
   const dataDir = dataDirOf(mountPath);
-  const top = await (0, import_promises54.lstat)(dataDir).catch(() => void 0);
+  const top = await (0, import_promises55.lstat)(dataDir).catch(() => void 0);
   if (!top?.isDirectory()) refuse2(mountPath, `(${dataDir}) is ${top?.isSymbolicLink() ? "a symbolic link" : "missing or not a directory"}`);
-  for (const name of await (0, import_promises54.readdir)(dataDir)) {
-    const s = await (0, import_promises54.lstat)(import_node_path57.default.join(dataDir, name));
+  for (const name of await (0, import_promises55.readdir)(dataDir)) {
+    const s = await (0, import_promises55.lstat)(import_node_path58.default.join(dataDir, name));
     if (s.isSymbolicLink()) {
       if (!LINK_ALLOWED.has(name)) refuse2(mountPath, `has a symbolic link ${name}`);
-      const target = await (0, import_promises54.realpath)(import_node_path57.default.join(dataDir, name)).catch(() => void 0);
+      const target = await (0, import_promises55.realpath)(import_node_path58.default.join(dataDir, name)).catch(() => void 0);
       if (!target || !isInside(target, root)) refuse2(mountPath, `has ${name} linking outside its disk`);
     }
     if (SIGNALS2.includes(name)) refuse2(mountPath, `has ${name}, which would start recovery from elsewhere`);
   }
-  for (const entry of await (0, import_promises54.readdir)(import_node_path57.default.join(dataDir, "pg_tblspc")).catch(() => [])) {
+  for (const entry of await (0, import_promises55.readdir)(import_node_path58.default.join(dataDir, "pg_tblspc")).catch(() => [])) {
     refuse2(mountPath, `has a tablespace link pg_tblspc/${entry}`);
   }
-  await assertAutoConfEmpty(mountPath, import_node_path57.default.join(dataDir, "postgresql.auto.conf"));
+  await assertAutoConfEmpty(mountPath, import_node_path58.default.join(dataDir, "postgresql.auto.conf"));
 }
 async function assertAutoConfEmpty(mountPath, file2) {
-  const fh = await (0, import_promises54.open)(file2, import_node_fs31.constants.O_RDONLY | import_node_fs31.constants.O_NOFOLLOW).catch((e) => {
+  const fh = await (0, import_promises55.open)(file2, import_node_fs32.constants.O_RDONLY | import_node_fs32.constants.O_NOFOLLOW).catch((e) => {
     if (e.code === "ENOENT") return void 0;
     if (e.code === "ELOOP") refuse2(mountPath, "has postgresql.auto.conf as a symbolic link");
     throw e;
@@ -24920,19 +24990,19 @@ async function assertAutoConfEmpty(mountPath, file2) {
     await fh.close();
   }
 }
-var import_node_fs31, import_promises54, import_node_path57, LINK_ALLOWED, SIGNALS2, isInside;
+var import_node_fs32, import_promises55, import_node_path58, LINK_ALLOWED, SIGNALS2, isInside;
 var init_dataDirLinks = __esm({
   "packages/core/src/engine/postgres/dataDirLinks.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs31 = require("node:fs");
-    import_promises54 = require("node:fs/promises");
-    import_node_path57 = __toESM(require("node:path"), 1);
+    import_node_fs32 = require("node:fs");
+    import_promises55 = require("node:fs/promises");
+    import_node_path58 = __toESM(require("node:path"), 1);
     init_errors();
     init_engineFile();
     LINK_ALLOWED = /* @__PURE__ */ new Set(["pg_wal"]);
     SIGNALS2 = ["standby.signal", "recovery.signal"];
-    isInside = (target, root) => target === root || target.startsWith(root + import_node_path57.default.sep);
+    isInside = (target, root) => target === root || target.startsWith(root + import_node_path58.default.sep);
   }
 });
 
@@ -24942,18 +25012,18 @@ async function prepareServer(mountPath, opts) {
   const bins = await findBinaries(majorOf(info.version));
   const dataDir = dataDirOf(mountPath);
   const host = opts.host ?? "127.0.0.1";
-  const runDir = import_node_path58.default.resolve(opts.runDir);
-  if (Buffer.byteLength(import_node_path58.default.join(runDir, `.s.PGSQL.${opts.port}`)) > MAX_SOCKET_PATH) {
+  const runDir = import_node_path59.default.resolve(opts.runDir);
+  if (Buffer.byteLength(import_node_path59.default.join(runDir, `.s.PGSQL.${opts.port}`)) > MAX_SOCKET_PATH) {
     throw new UsageError(`The run directory ${runDir} is too long for a unix socket path (${MAX_SOCKET_PATH} bytes max); use a shorter one.`);
   }
-  await (0, import_promises55.mkdir)(runDir, { recursive: true, mode: 448 });
-  await (0, import_promises55.chmod)(runDir, 448);
+  await (0, import_promises56.mkdir)(runDir, { recursive: true, mode: 448 });
+  await (0, import_promises56.chmod)(runDir, 448);
   await giveToServerUser(runDir);
-  await assertReachable(import_node_path58.default.join(dataDir, "PG_VERSION"));
-  await assertReachable(import_node_path58.default.join(runDir, "postgres.log"));
+  await assertReachable(import_node_path59.default.join(dataDir, "PG_VERSION"));
+  await assertReachable(import_node_path59.default.join(runDir, "postgres.log"));
   await assertImageDataDir(mountPath);
   await writeRunConfig(runDir);
-  const hbaFile = import_node_path58.default.join(runDir, "pg_hba.conf");
+  const hbaFile = import_node_path59.default.join(runDir, "pg_hba.conf");
   await writeServerFile(hbaFile, hbaContents(info.adminUser, host, opts.listenAll));
   const settings = {
     ...commonSettings(dataDir, runDir, hbaFile),
@@ -24971,7 +25041,7 @@ async function prepareServer(mountPath, opts) {
     socketDir: runDir,
     port: opts.port,
     settings,
-    logFile: import_node_path58.default.join(runDir, "postgres.log"),
+    logFile: import_node_path59.default.join(runDir, "postgres.log"),
     connectUser: info.adminUser,
     hba: { adminUser: info.adminUser, host },
     timeoutMs: opts.timeoutMs ?? 6e4
@@ -24985,7 +25055,7 @@ async function startServer(mountPath, opts, reporter = silentReporter) {
   if (!opts.runtime || opts.runtime.kind === "host") {
     running = { ...server, pid: (await launchPostgres(spec)).pid };
   } else {
-    const launch = serverLaunchOf(spec, [import_node_path58.default.resolve(mountPath), spec.socketDir]);
+    const launch = serverLaunchOf(spec, [import_node_path59.default.resolve(mountPath), spec.socketDir]);
     const handle = await opts.runtime.start(launch, { timeoutMs: spec.timeoutMs, labels: opts.runtimeLabels, name: opts.cloneId ? `dbclone-${opts.cloneId}` : void 0, reporter });
     running = { ...server, pid: handle.pid ?? 0, containerId: handle.containerId };
   }
@@ -24996,13 +25066,13 @@ async function startServer(mountPath, opts, reporter = silentReporter) {
 async function stopServer(server, opts = {}) {
   await stopPostgres(server.pid, { fast: opts.fast !== false });
 }
-var import_promises55, import_node_path58, MAX_SOCKET_PATH;
+var import_promises56, import_node_path59, MAX_SOCKET_PATH;
 var init_server = __esm({
   "packages/core/src/engine/postgres/server.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises55 = require("node:fs/promises");
-    import_node_path58 = __toESM(require("node:path"), 1);
+    import_promises56 = require("node:fs/promises");
+    import_node_path59 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_binaries();
@@ -25041,12 +25111,12 @@ var init_scrub = __esm({
 });
 
 // packages/core/src/engine/postgres/engine.ts
-var import_node_fs32, PostgresEngine;
+var import_node_fs33, PostgresEngine;
 var init_engine = __esm({
   "packages/core/src/engine/postgres/engine.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs32 = require("node:fs");
+    import_node_fs33 = require("node:fs");
     init_errors();
     init_reporter();
     init_binaries();
@@ -25064,7 +25134,7 @@ var init_engine = __esm({
       async checkPrerequisites() {
         const bins = await findBinaries();
         for (const p of ["initdb", "postgres", "pg_restore", "psql", "pg_resetwal", "pg_basebackup"]) {
-          if (!(0, import_node_fs32.existsSync)(bins.bin(p))) {
+          if (!(0, import_node_fs33.existsSync)(bins.bin(p))) {
             throw new MissingToolError(`${bins.bin(p)} is missing. Install it: apt-get install postgresql-${bins.major}.`);
           }
         }
@@ -25195,10 +25265,10 @@ async function createSampleDump(outFile, opts = {}) {
   const faker = new import_faker.Faker({ locale: [import_faker.en] });
   faker.seed(opts.seed ?? 42);
   const bins = await findBinaries();
-  const work = await (0, import_promises56.mkdtemp)(import_node_path59.default.join(import_node_os9.default.tmpdir(), "dbclone-sample-"));
+  const work = await (0, import_promises57.mkdtemp)(import_node_path60.default.join(import_node_os9.default.tmpdir(), "dbclone-sample-"));
   try {
-    await (0, import_promises56.chmod)(work, 493);
-    const dataDir = import_node_path59.default.join(work, "pgdata");
+    await (0, import_promises57.chmod)(work, 493);
+    const dataDir = import_node_path60.default.join(work, "pgdata");
     reporter.info(`Generating sample database "${database2}" (~${opts.sizeMb ?? 100} MB, ${customers} customers)`);
     await initDataDir(bins, dataDir, ADMIN_USER);
     const server = await startBuildServer(bins, dataDir, ADMIN_USER);
@@ -25218,18 +25288,18 @@ async function createSampleDump(outFile, opts = {}) {
       await stopBuildServer(server);
     }
   } finally {
-    await (0, import_promises56.rm)(work, { recursive: true, force: true });
+    await (0, import_promises57.rm)(work, { recursive: true, force: true });
   }
 }
-var import_faker, import_promises56, import_node_os9, import_node_path59, BYTES_PER_CUSTOMER, EMPTY_DATABASE_BYTES, POOL, PRODUCTS, SCHEMA, CONSTRAINTS;
+var import_faker, import_promises57, import_node_os9, import_node_path60, BYTES_PER_CUSTOMER, EMPTY_DATABASE_BYTES, POOL, PRODUCTS, SCHEMA, CONSTRAINTS;
 var init_sample = __esm({
   "packages/core/src/engine/postgres/sample.ts"() {
     "use strict";
     init_import_meta_url();
     import_faker = __toESM(require_faker(), 1);
-    import_promises56 = require("node:fs/promises");
+    import_promises57 = require("node:fs/promises");
     import_node_os9 = __toESM(require("node:os"), 1);
-    import_node_path59 = __toESM(require("node:path"), 1);
+    import_node_path60 = __toESM(require("node:path"), 1);
     init_reporter();
     init_exec();
     init_binaries();
@@ -25341,18 +25411,18 @@ function platformFor(engineKind, home, disk = "qcow2", reporter) {
   }
   return { os: "linux", driver: diskDriverNamed(disk, home, reporter), engine: new PostgresEngine() };
 }
-var import_node_path60, CLONE_DISKS, DEFAULT_ORDER, CLONE_DISK_NAMES;
+var import_node_path61, CLONE_DISKS, DEFAULT_ORDER, CLONE_DISK_NAMES;
 var init_platform = __esm({
   "packages/core/src/build/platform.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path60 = __toESM(require("node:path"), 1);
+    import_node_path61 = __toESM(require("node:path"), 1);
     init_disk();
     init_engine2();
     init_errors();
     CLONE_DISKS = {
-      qcow2: { unavailable: qcow2UnavailableReason, make: (home) => new Qcow2Driver({ stateDir: import_node_path60.default.join(home, "state") }) },
-      reflink: { unavailable: reflinkUnavailableReason, make: (home, reporter) => new ReflinkDriver({ home, stateDir: import_node_path60.default.join(home, "state"), reporter }) }
+      qcow2: { unavailable: qcow2UnavailableReason, make: (home) => new Qcow2Driver({ stateDir: import_node_path61.default.join(home, "state") }) },
+      reflink: { unavailable: reflinkUnavailableReason, make: (home, reporter) => new ReflinkDriver({ home, stateDir: import_node_path61.default.join(home, "state"), reporter }) }
     };
     DEFAULT_ORDER = ["qcow2", "reflink"];
     CLONE_DISK_NAMES = Object.keys(CLONE_DISKS);
@@ -25764,12 +25834,12 @@ var init_explain = __esm({
 
 // packages/core/src/masking/leak-scan/pg-page.ts
 function isRelationFile(rel) {
-  const parts = rel.split(import_node_path61.default.sep);
+  const parts = rel.split(import_node_path62.default.sep);
   const at = parts.findIndex((p) => p === "base" || p === "global");
   return at >= 0 && /^\d+(\.\d+)?$/.test(parts[parts.length - 1]);
 }
 async function channelOfFile(full, rel, offset) {
-  const parts = rel.split(import_node_path61.default.sep);
+  const parts = rel.split(import_node_path62.default.sep);
   const dataAt = parts.findIndex((p) => p === "pg_wal" || p === "base" || p === "global");
   const inner = dataAt >= 0 ? parts.slice(dataAt) : parts;
   if (inner[0] === "pg_wal") return `a kept WAL segment (${inner.join("/")})`;
@@ -25780,7 +25850,7 @@ async function channelOfFile(full, rel, offset) {
   return `file ${inner.join("/")}`;
 }
 async function pageKind(full, offset) {
-  const fh = await (0, import_promises57.open)(full, "r");
+  const fh = await (0, import_promises58.open)(full, "r");
   try {
     const header = Buffer.alloc(24);
     await fh.read(header, 0, 24, offset - offset % PAGE);
@@ -25793,7 +25863,7 @@ async function pageKind(full, offset) {
   }
 }
 async function insideCompressedDatum(full, offset, length) {
-  const fh = await (0, import_promises57.open)(full, "r");
+  const fh = await (0, import_promises58.open)(full, "r");
   try {
     const page = Buffer.alloc(PAGE);
     const pageStart = offset - offset % PAGE;
@@ -25823,7 +25893,7 @@ async function insideCompressedDatum(full, offset, length) {
   }
 }
 async function explainInPage(full, offset, length, window) {
-  const fh = await (0, import_promises57.open)(full, "r");
+  const fh = await (0, import_promises58.open)(full, "r");
   let page;
   try {
     page = Buffer.alloc(PAGE);
@@ -25853,13 +25923,13 @@ async function explainInPage(full, offset, length, window) {
   }
   return await insideCompressedDatum(full, offset, length) ? "compressed" : void 0;
 }
-var import_promises57, import_node_path61, PAGE, LP_NORMAL, HEAP_XMIN_COMMITTED, HEAP_XMIN_INVALID, HEAP_XMAX_INVALID, HEAP_XMAX_LOCK_ONLY;
+var import_promises58, import_node_path62, PAGE, LP_NORMAL, HEAP_XMIN_COMMITTED, HEAP_XMIN_INVALID, HEAP_XMAX_INVALID, HEAP_XMAX_LOCK_ONLY;
 var init_pg_page = __esm({
   "packages/core/src/masking/leak-scan/pg-page.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises57 = require("node:fs/promises");
-    import_node_path61 = __toESM(require("node:path"), 1);
+    import_promises58 = require("node:fs/promises");
+    import_node_path62 = __toESM(require("node:path"), 1);
     PAGE = 8192;
     LP_NORMAL = 1;
     HEAP_XMIN_COMMITTED = 256;
@@ -25939,7 +26009,7 @@ async function scanStream(chunks, plan, tally, source) {
   }
 }
 async function scanBlob(file2, set2, tally, onProgress) {
-  const stream = (0, import_node_fs33.createReadStream)(file2, { highWaterMark: CHUNK });
+  const stream = (0, import_node_fs34.createReadStream)(file2, { highWaterMark: CHUNK });
   let done = 0;
   const chunks = (async function* () {
     for await (const c of stream) {
@@ -25948,13 +26018,13 @@ async function scanBlob(file2, set2, tally, onProgress) {
       yield c;
     }
   })();
-  await scanStream(chunks, set2, tally, { file: import_node_path62.default.basename(file2), channelOf: () => "the disk outside the data files (free space or filesystem metadata)" });
+  await scanStream(chunks, set2, tally, { file: import_node_path63.default.basename(file2), channelOf: () => "the disk outside the data files (free space or filesystem metadata)" });
 }
 async function scanDataFiles(root, set2, tally) {
   for (const rel of await listFiles(root, "")) {
-    const full = import_node_path62.default.join(root, rel);
+    const full = import_node_path63.default.join(root, rel);
     const relation = isRelationFile(rel);
-    await scanStream((0, import_node_fs33.createReadStream)(full, { highWaterMark: CHUNK }), set2, tally, {
+    await scanStream((0, import_node_fs34.createReadStream)(full, { highWaterMark: CHUNK }), set2, tally, {
       file: rel,
       channelOf: (offset) => channelOfFile(full, rel, offset),
       ...relation ? { explainByStructure: (offset, length) => explainInPage(full, offset, length, WINDOW) } : {}
@@ -25963,21 +26033,21 @@ async function scanDataFiles(root, set2, tally) {
 }
 async function listFiles(root, rel) {
   const out = [];
-  for (const e of (await (0, import_promises58.readdir)(import_node_path62.default.join(root, rel), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
-    const r = import_node_path62.default.join(rel, e.name);
+  for (const e of (await (0, import_promises59.readdir)(import_node_path63.default.join(root, rel), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    const r = import_node_path63.default.join(rel, e.name);
     if (e.isDirectory()) out.push(...await listFiles(root, r));
-    else if (e.isFile() && (await (0, import_promises58.lstat)(import_node_path62.default.join(root, r))).isFile()) out.push(r);
+    else if (e.isFile() && (await (0, import_promises59.lstat)(import_node_path63.default.join(root, r))).isFile()) out.push(r);
   }
   return out;
 }
-var import_node_fs33, import_promises58, import_node_path62, emptyTally, EXAMPLES2, planOf, CHUNK;
+var import_node_fs34, import_promises59, import_node_path63, emptyTally, EXAMPLES2, planOf, CHUNK;
 var init_residue_scan = __esm({
   "packages/core/src/masking/leak-scan/residue-scan.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs33 = require("node:fs");
-    import_promises58 = require("node:fs/promises");
-    import_node_path62 = __toESM(require("node:path"), 1);
+    import_node_fs34 = require("node:fs");
+    import_promises59 = require("node:fs/promises");
+    import_node_path63 = __toESM(require("node:path"), 1);
     init_explain();
     init_originals();
     init_pattern_set();
@@ -26248,13 +26318,13 @@ async function checkPolicySql(resolved, policy, plan) {
   const seenWhere = /* @__PURE__ */ new Set();
   for (const rule2 of resolved.rules) {
     const checks = [];
-    const path83 = rule2.policyPath ?? [];
-    if (rule2.transformer === "sql") checks.push({ rule: rule2, path: path83, kind: "expression" });
-    if (rule2.transformer === "constant") checks.push({ rule: rule2, path: path83, kind: "constant" });
+    const path84 = rule2.policyPath ?? [];
+    if (rule2.transformer === "sql") checks.push({ rule: rule2, path: path84, kind: "expression" });
+    if (rule2.transformer === "constant") checks.push({ rule: rule2, path: path84, kind: "constant" });
     const table2 = `${rule2.database}\0${rule2.schema}\0${rule2.table}`;
     if (rule2.where && rule2.origin === "policy" && !seenWhere.has(table2)) {
       seenWhere.add(table2);
-      checks.push({ rule: rule2, path: [...path83.slice(0, -2), "where"], kind: "where" });
+      checks.push({ rule: rule2, path: [...path84.slice(0, -2), "where"], kind: "where" });
     }
     for (const check2 of checks) {
       const complaint = await plan(check2);
@@ -26468,11 +26538,11 @@ function resolvePolicy(policy, variant, facts) {
       const at = [...layer.prefix, "databases", dbName];
       const info = facts.databases.find((d) => d.name === dbName);
       if (!info) throw policyErrorAt(origin, at, `database '${dbName}' is not in the image; it has: ${facts.databases.map((d) => d.name).join(", ")}`);
-      const findTable = (written, path83) => {
+      const findTable = (written, path84) => {
         const dot = written.indexOf(".");
         const [schema, table2] = dot > 0 ? [written.slice(0, dot), written.slice(dot + 1)] : [facts.defaultSchema, written];
         const t = info.tables.find((x) => x.schema === schema && x.name === table2);
-        if (!t) throw policyErrorAt(origin, path83, `table '${schema}.${table2}' does not exist in database '${dbName}'`);
+        if (!t) throw policyErrorAt(origin, path84, `table '${schema}.${table2}' does not exist in database '${dbName}'`);
         return t;
       };
       for (const [kind, list, out] of [["truncate", db.truncate, truncate2], ["exclude", db.exclude, exclude]]) {
@@ -26484,21 +26554,21 @@ function resolvePolicy(policy, variant, facts) {
       for (const [written, tablePolicy] of Object.entries(db.tables)) {
         const t = findTable(written, [...at, "tables", written]);
         for (const [column2, reason] of Object.entries(tablePolicy.notPersonal ?? {})) {
-          const path83 = [...at, "tables", written, "notPersonal", column2];
-          if (!t.columns.some((c) => c.name === column2)) throw policyErrorAt(origin, path83, `column '${column2}' does not exist in ${t.schema}.${t.name} (database '${dbName}')`);
-          if (tablePolicy.columns[column2]) throw policyErrorAt(origin, path83, `column '${column2}' is masked by this policy; notPersonal is for unmasked columns`);
+          const path84 = [...at, "tables", written, "notPersonal", column2];
+          if (!t.columns.some((c) => c.name === column2)) throw policyErrorAt(origin, path84, `column '${column2}' does not exist in ${t.schema}.${t.name} (database '${dbName}')`);
+          if (tablePolicy.columns[column2]) throw policyErrorAt(origin, path84, `column '${column2}' is masked by this policy; notPersonal is for unmasked columns`);
           notPersonal.push({ database: dbName, schema: t.schema, table: t.name, column: column2, reason });
         }
         for (const [column2, rule2] of Object.entries(tablePolicy.columns)) {
-          const path83 = [...at, "tables", written, "columns", column2];
+          const path84 = [...at, "tables", written, "columns", column2];
           const col = t.columns.find((c) => c.name === column2);
-          if (!col) throw policyErrorAt(origin, path83, `column '${column2}' does not exist in ${t.schema}.${t.name} (database '${dbName}'); it has: ${t.columns.map((c) => c.name).join(", ")}`);
+          if (!col) throw policyErrorAt(origin, path84, `column '${column2}' does not exist in ${t.schema}.${t.name} (database '${dbName}'); it has: ${t.columns.map((c) => c.name).join(", ")}`);
           if (rule2.transformer === "sql" && typeof rule2.expression === "object" && !rule2.expression.postgres && !rule2.expression.sqlserver) {
-            throw policyErrorAt(origin, path83, "an sql rule needs an expression");
+            throw policyErrorAt(origin, path84, "an sql rule needs an expression");
           }
           const ref = { database: dbName, schema: t.schema, table: t.name, column: column2 };
-          positionOf.set(refKey(ref), path83);
-          byKey.set(refKey(ref), finish2({ ...rule2, ...ref, type: col.type, ...tablePolicy.where ? { where: tablePolicy.where } : {}, origin: "policy", policyPath: path83 }, locale));
+          positionOf.set(refKey(ref), path84);
+          byKey.set(refKey(ref), finish2({ ...rule2, ...ref, type: col.type, ...tablePolicy.where ? { where: tablePolicy.where } : {}, origin: "policy", policyPath: path84 }, locale));
         }
       }
     }
@@ -26545,11 +26615,11 @@ function finish2(rule2, locale) {
   const withLocale = { ...rule2, locale: rule2.locale ?? locale };
   return { ...withLocale, family: rule2.family ?? defaultFamily(withLocale) };
 }
-function compile2(d, path83) {
+function compile2(d, path84) {
   try {
     return new RegExp(d.column, "i");
   } catch (e) {
-    throw policyErrorAt(void 0, path83, `'${d.column}' is not a valid regular expression (${e.message})`);
+    throw policyErrorAt(void 0, path84, `'${d.column}' is not a valid regular expression (${e.message})`);
   }
 }
 function inheritThroughForeignKeys(byKey, facts, positionOf, policy) {
@@ -27362,36 +27432,36 @@ var init_publish_build = __esm({
 
 // packages/core/src/build/build-record.ts
 async function writeBuildRecord(workDir, record2) {
-  const file2 = import_node_path63.default.join(workDir, BUILD_RECORD);
+  const file2 = import_node_path64.default.join(workDir, BUILD_RECORD);
   const tmp = `${file2}.tmp`;
-  const fh = await (0, import_promises59.open)(tmp, "w", 384);
+  const fh = await (0, import_promises60.open)(tmp, "w", 384);
   try {
     await fh.writeFile(JSON.stringify(record2) + "\n");
     await fh.sync();
   } finally {
     await fh.close();
   }
-  await (0, import_promises59.rename)(tmp, file2);
+  await (0, import_promises60.rename)(tmp, file2);
 }
 function newBuildRecord(workDir, image) {
-  return { owner: currentProcess(), startedAt: (/* @__PURE__ */ new Date()).toISOString(), image, mounts: [import_node_path63.default.join(workDir, "staging"), import_node_path63.default.join(workDir, "fresh")] };
+  return { owner: currentProcess(), startedAt: (/* @__PURE__ */ new Date()).toISOString(), image, mounts: [import_node_path64.default.join(workDir, "staging"), import_node_path64.default.join(workDir, "fresh")] };
 }
 async function readBuildRecord(workDir) {
   try {
-    const parsed = JSON.parse(await (0, import_promises59.readFile)(import_node_path63.default.join(workDir, BUILD_RECORD), "utf8"));
+    const parsed = JSON.parse(await (0, import_promises60.readFile)(import_node_path64.default.join(workDir, BUILD_RECORD), "utf8"));
     if (!parsed.owner || typeof parsed.owner.pid !== "number" || !Array.isArray(parsed.mounts)) return void 0;
     return parsed;
   } catch {
     return void 0;
   }
 }
-var import_promises59, import_node_path63, BUILD_DIR_PATTERN, BUILD_RECORD;
+var import_promises60, import_node_path64, BUILD_DIR_PATTERN, BUILD_RECORD;
 var init_build_record = __esm({
   "packages/core/src/build/build-record.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises59 = require("node:fs/promises");
-    import_node_path63 = __toESM(require("node:path"), 1);
+    import_promises60 = require("node:fs/promises");
+    import_node_path64 = __toESM(require("node:path"), 1);
     init_process_identity();
     BUILD_DIR_PATTERN = /^(build|promote)-[0-9a-f]{10}$/;
     BUILD_RECORD = "build.json";
@@ -27424,22 +27494,22 @@ async function sourceFileDigests(sources, reporter) {
   const files = [];
   for (const source of sources) {
     if (source.kind !== "dump") continue;
-    const info = await (0, import_promises60.stat)(source.path).catch(() => void 0);
+    const info = await (0, import_promises61.stat)(source.path).catch(() => void 0);
     if (!info?.isFile()) continue;
-    const name = import_node_path64.default.basename(source.path);
+    const name = import_node_path65.default.basename(source.path);
     const hashing = progressOnDemand(reporter, `Hashing ${name}`, info.size, { unit: "bytes" });
     files.push({ name, digest: await sha256File(source.path, hashing.onProgress) });
     hashing.finish();
   }
   return files;
 }
-var import_promises60, import_node_path64;
+var import_promises61, import_node_path65;
 var init_source_files = __esm({
   "packages/core/src/build/source-files.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises60 = require("node:fs/promises");
-    import_node_path64 = __toESM(require("node:path"), 1);
+    import_promises61 = require("node:fs/promises");
+    import_node_path65 = __toESM(require("node:path"), 1);
     init_image();
     init_reporter();
   }
@@ -27526,11 +27596,11 @@ function moveTargets(dir, files) {
     const stem = `f${f.fileId}-${safeFileName(f.logicalName)}`;
     const ext = f.kind === "L" ? ".ldf" : f.kind === "D" ? f.fileId === 1 ? ".mdf" : ".ndf" : "";
     const folder = f.kind === "S" ? "filestream" : f.kind === "F" ? "fulltext" : "";
-    return { logicalName: f.logicalName, kind: f.kind, target: import_node_path65.default.win32.join(dir, folder, stem + ext) };
+    return { logicalName: f.logicalName, kind: f.kind, target: import_node_path66.default.win32.join(dir, folder, stem + ext) };
   });
 }
 function foldersToCreate(targets) {
-  return [...new Set(targets.map((t) => import_node_path65.default.win32.dirname(t.target)))];
+  return [...new Set(targets.map((t) => import_node_path66.default.win32.dirname(t.target)))];
 }
 function withMoves(targets) {
   const params = {};
@@ -27567,12 +27637,12 @@ function restorePercent(m) {
   const n = /(\d+)/.exec(m.message);
   return n ? Number(n[1]) : void 0;
 }
-var import_node_path65, HEADERONLY, FILELISTONLY, DATABASE_EXISTS, safeFileName, databaseDir, backupKey;
+var import_node_path66, HEADERONLY, FILELISTONLY, DATABASE_EXISTS, safeFileName, databaseDir, backupKey;
 var init_restore_sql = __esm({
   "packages/core/src/engine/sqlserver/restore-sql.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path65 = __toESM(require("node:path"), 1);
+    import_node_path66 = __toESM(require("node:path"), 1);
     init_errors();
     HEADERONLY = (file2) => ({ sql: "RESTORE HEADERONLY FROM DISK = @file;", params: { file: file2 } });
     FILELISTONLY = (file2, position) => ({
@@ -27581,7 +27651,7 @@ var init_restore_sql = __esm({
     });
     DATABASE_EXISTS = (db) => ({ sql: "SELECT DB_ID(@db) AS id;", params: { db } });
     safeFileName = (name) => name.replace(/[<>:"/\\|?*\u0000-\u001f]/g, "_").replace(/[. ]+$/, "_") || "_";
-    databaseDir = (mountPath, index, db) => import_node_path65.default.win32.join(mountPath, "databases", `${index}-${safeFileName(db)}`);
+    databaseDir = (mountPath, index, db) => import_node_path66.default.win32.join(mountPath, "databases", `${index}-${safeFileName(db)}`);
     backupKey = (h) => `${h.file}#${h.position}`;
   }
 });
@@ -28295,23 +28365,23 @@ var init_restore_plan = __esm({
 
 // packages/core/src/engine/sqlserver/layout.ts
 async function readImageLayout(mountPath) {
-  const file2 = import_node_path66.default.win32.join(mountPath, LAYOUT_FILE);
+  const file2 = import_node_path67.default.win32.join(mountPath, LAYOUT_FILE);
   let layout;
   try {
-    layout = JSON.parse(await (0, import_promises61.readFile)(file2, "utf8"));
+    layout = JSON.parse(await (0, import_promises62.readFile)(file2, "utf8"));
   } catch (e) {
     throw new BuildError(`${file2} could not be read (${e.message}); this disk is not a dbclone SQL Server image.`);
   }
   if (layout.version !== 1 || !Array.isArray(layout.databases)) throw new BuildError(`${file2} has an unknown layout version ${String(layout.version)}; upgrade dbclone.`);
   return layout;
 }
-var import_promises61, import_node_path66, LAYOUT_FILE;
+var import_promises62, import_node_path67, LAYOUT_FILE;
 var init_layout2 = __esm({
   "packages/core/src/engine/sqlserver/layout.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises61 = require("node:fs/promises");
-    import_node_path66 = __toESM(require("node:path"), 1);
+    import_promises62 = require("node:fs/promises");
+    import_node_path67 = __toESM(require("node:path"), 1);
     init_errors();
     LAYOUT_FILE = "dbclone-layout.json";
   }
@@ -28325,7 +28395,7 @@ function targetsOf(dir, p) {
 }
 async function buildSqlServerImage(deps, opts) {
   const { exec, disk, files, reporter } = deps;
-  const win = import_node_path67.default.win32;
+  const win = import_node_path68.default.win32;
   if (opts.sources.length === 0) throw new SourceError("Give at least one backup chain (a full .bak) to build a SQL Server image.");
   const plans = await planFiles(exec, await planChains(exec, opts.sources));
   for (const { db } of plans) {
@@ -28413,12 +28483,12 @@ async function buildSqlServerImage(deps, opts) {
     throw e;
   }
 }
-var import_node_path67, run4;
+var import_node_path68, run4;
 var init_build = __esm({
   "packages/core/src/engine/sqlserver/build.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path67 = __toESM(require("node:path"), 1);
+    import_node_path68 = __toESM(require("node:path"), 1);
     init_errors();
     init_cleanup();
     init_executor();
@@ -28446,24 +28516,24 @@ async function robocopy(args, reporter) {
 }
 function windowsFileOps(reporter) {
   return {
-    makeDir: async (dir) => void await (0, import_promises62.mkdir)(dir, { recursive: true }),
+    makeDir: async (dir) => void await (0, import_promises63.mkdir)(dir, { recursive: true }),
     copyTree: (from, to, opts) => robocopy(robocopyTreeArgs(from, to, opts?.excludeFiles), reporter),
     moveFile: async (from, to) => {
-      const dir = import_node_path68.default.win32.dirname(to);
+      const dir = import_node_path69.default.win32.dirname(to);
       await robocopy(robocopyMoveArgs(from, dir), reporter);
-      const moved = import_node_path68.default.win32.join(dir, import_node_path68.default.win32.basename(from));
-      if (moved.toLowerCase() !== to.toLowerCase()) await (0, import_promises62.rename)(moved, to);
+      const moved = import_node_path69.default.win32.join(dir, import_node_path69.default.win32.basename(from));
+      if (moved.toLowerCase() !== to.toLowerCase()) await (0, import_promises63.rename)(moved, to);
     },
-    writeText: (file2, text) => (0, import_promises62.writeFile)(file2, text, "utf8")
+    writeText: (file2, text) => (0, import_promises63.writeFile)(file2, text, "utf8")
   };
 }
-var import_promises62, import_node_path68, QUIET, robocopyTreeArgs, robocopyMoveArgs, robocopySucceeded;
+var import_promises63, import_node_path69, QUIET, robocopyTreeArgs, robocopyMoveArgs, robocopySucceeded;
 var init_file_ops = __esm({
   "packages/core/src/engine/sqlserver/file-ops.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises62 = require("node:fs/promises");
-    import_node_path68 = __toESM(require("node:path"), 1);
+    import_promises63 = require("node:fs/promises");
+    import_node_path69 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     QUIET = ["/R:1", "/W:1", "/NP", "/NFL", "/NDL", "/NJH", "/NJS"];
@@ -28478,7 +28548,7 @@ var init_file_ops = __esm({
       ...excludeFiles.length ? ["/XF", ...excludeFiles] : [],
       ...QUIET
     ];
-    robocopyMoveArgs = (from, toDir) => [import_node_path68.default.win32.dirname(from), toDir, import_node_path68.default.win32.basename(from), "/B", "/MOV", "/COPY:DAT", ...QUIET];
+    robocopyMoveArgs = (from, toDir) => [import_node_path69.default.win32.dirname(from), toDir, import_node_path69.default.win32.basename(from), "/B", "/MOV", "/COPY:DAT", ...QUIET];
     robocopySucceeded = (code) => code !== null && code >= 0 && code < 8;
   }
 });
@@ -28675,12 +28745,12 @@ async function buildSqlServer(opts, version2) {
   const started = performance.now();
   const startedAt = (/* @__PURE__ */ new Date()).toISOString();
   const sources = opts.sources;
-  const disk = host.disk(import_node_path69.default.join(opts.home, "state"), reporter);
+  const disk = host.disk(import_node_path70.default.join(opts.home, "state"), reporter);
   await disk.checkPrerequisites();
   const exec = await host.connect("restore");
-  const workDir = import_node_path69.default.join(opts.home, "work", `build-${import_node_crypto23.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path70.default.join(opts.home, "work", `build-${import_node_crypto23.default.randomBytes(5).toString("hex")}`);
   try {
-    await import_promises63.default.mkdir(workDir, { recursive: true });
+    await import_promises64.default.mkdir(workDir, { recursive: true });
     const serverVersion = String(firstRow(await exec.execute("SELECT CAST(SERVERPROPERTY('ProductVersion') AS nvarchar(64)) AS v;"))?.v ?? "unknown");
     reporter.info(`Restoring ${sources.length} backup chain(s) onto a staging VHDX`);
     const built = await buildSqlServerImage(
@@ -28688,7 +28758,7 @@ async function buildSqlServer(opts, version2) {
       {
         sources,
         workDir,
-        outFile: import_node_path69.default.join(workDir, "base.vhdx"),
+        outFile: import_node_path70.default.join(workDir, "base.vhdx"),
         // Sized from the backups (RESTORE FILELISTONLY) unless the caller asks for more.
         ...opts.diskSizeBytes ? { diskSizeBytes: opts.diskSizeBytes } : {},
         ...opts.masking ? { masking: { policy: opts.masking.policy, key: opts.masking.key.bytes, variant } } : {}
@@ -28709,7 +28779,7 @@ async function buildSqlServer(opts, version2) {
         disk: { digest: built.sealed.digest, sizeBytes: built.sealed.sizeBytes, virtualSizeBytes: built.sealed.virtualSizeBytes },
         source: {
           kind: "backup-chain",
-          description: sources.map((s) => [s.full, s.differential, ...s.logs ?? []].filter(Boolean).map((f) => import_node_path69.default.win32.basename(f)).join(" + ")).join("; "),
+          description: sources.map((s) => [s.full, s.differential, ...s.logs ?? []].filter(Boolean).map((f) => import_node_path70.default.win32.basename(f)).join(" + ")).join("; "),
           capturedAt: startedAt,
           backupChain: {
             databases: built.chains.map((c) => ({
@@ -28735,17 +28805,17 @@ async function buildSqlServer(opts, version2) {
     throw await buildFailed(opts, version2, e);
   } finally {
     await exec.close().catch(() => void 0);
-    await import_promises63.default.rm(workDir, { recursive: true, force: true });
+    await import_promises64.default.rm(workDir, { recursive: true, force: true });
   }
 }
-var import_node_crypto23, import_promises63, import_node_path69;
+var import_node_crypto23, import_promises64, import_node_path70;
 var init_build_sqlserver = __esm({
   "packages/core/src/build/build-sqlserver.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto23 = __toESM(require("node:crypto"), 1);
-    import_promises63 = __toESM(require("node:fs/promises"), 1);
-    import_node_path69 = __toESM(require("node:path"), 1);
+    import_promises64 = __toESM(require("node:fs/promises"), 1);
+    import_node_path70 = __toESM(require("node:path"), 1);
     init_build();
     init_executor();
     init_host2();
@@ -28777,23 +28847,22 @@ async function buildImage(input2) {
   const described = [];
   for (const source of opts.sources) described.push(await engine.probeSource(source));
   const sourceFiles = await sourceFileDigests(opts.sources, reporter);
-  const workDir = import_node_path70.default.join(opts.home, "work", `build-${import_node_crypto24.default.randomBytes(5).toString("hex")}`);
-  await import_promises64.default.mkdir(workDir, { recursive: true, mode: 457 });
-  await import_promises64.default.chmod(workDir, 457);
+  const workDir = import_node_path71.default.join(opts.home, "work", `build-${import_node_crypto24.default.randomBytes(5).toString("hex")}`);
+  await makeDir(workDir, TRAVERSABLE_DIR);
   const buildRecord = newBuildRecord(workDir, `${opts.name}:${version2}`);
   await writeBuildRecord(workDir, buildRecord);
   const cleanup = new CleanupStack(reporter);
-  cleanup.push("remove the build's work directory", () => import_promises64.default.rm(workDir, { recursive: true, force: true }));
+  cleanup.push("remove the build's work directory", () => import_promises65.default.rm(workDir, { recursive: true, force: true }));
   const virtualSize = opts.diskSizeBytes ?? await defaultDiskSize(opts.sources);
   try {
     reporter.info(`Restoring ${opts.sources.length} source(s) onto a staging disk`);
-    const staging = await driver.createStaging(import_node_path70.default.join(workDir, "staging.qcow2"), import_node_path70.default.join(workDir, "staging"), virtualSize);
+    const staging = await driver.createStaging(import_node_path71.default.join(workDir, "staging.qcow2"), import_node_path71.default.join(workDir, "staging"), virtualSize);
     cleanup.push("remove the staging disk", async () => {
       await driver.unmount(staging.attachment);
       await driver.destroy(staging.file);
     });
     const engineInfo = await engine.restore(opts.sources, staging.mountPath, reporter);
-    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path70.default.join(workDir, "run") }, reporter);
+    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path71.default.join(workDir, "run") }, reporter);
     cleanup.push("stop the build server", () => engine.stop(server, { fast: true }));
     await writeBuildRecord(workDir, { ...buildRecord, serverPid: server.pid });
     await pausePoint("build:restored");
@@ -28810,7 +28879,7 @@ async function buildImage(input2) {
     const restoreSeconds = secondsSince(started);
     reporter.info("Writing the base disk fresh from the prepared data");
     const sealStart = performance.now();
-    const fresh = await driver.createStaging(import_node_path70.default.join(workDir, "fresh.qcow2"), import_node_path70.default.join(workDir, "fresh"), virtualSize);
+    const fresh = await driver.createStaging(import_node_path71.default.join(workDir, "fresh.qcow2"), import_node_path71.default.join(workDir, "fresh"), virtualSize);
     cleanup.push("remove the fresh disk", async () => {
       await driver.unmount(fresh.attachment);
       await driver.destroy(fresh.file);
@@ -28820,7 +28889,7 @@ async function buildImage(input2) {
     await pausePoint("build:fresh-written");
     await driver.unmount(staging.attachment);
     await driver.destroy(staging.file);
-    const sealed = await driver.seal(fresh, import_node_path70.default.join(workDir, `base.${driver.format}`));
+    const sealed = await driver.seal(fresh, import_node_path71.default.join(workDir, `base.${driver.format}`));
     const sealSeconds = secondsSince(sealStart);
     await pausePoint("build:sealed");
     const leakScan = masked ? masked.leak ? await leakScanOrFail(sealed.file, masked.run, reporter, masked.leak) : skippedLeakScan(masked.resolved, masked.run) : void 0;
@@ -28855,7 +28924,7 @@ async function buildImage(input2) {
       ...record2 ? { masking: maskingReport(record2) } : {}
     };
   } catch (e) {
-    const full = await diskFullError(e, [import_node_path70.default.join(workDir, "staging"), import_node_path70.default.join(workDir, "fresh"), workDir], `building ${opts.name}:${version2}`);
+    const full = await diskFullError(e, [import_node_path71.default.join(workDir, "staging"), import_node_path71.default.join(workDir, "fresh"), workDir], `building ${opts.name}:${version2}`);
     await cleanup.unwind();
     throw await buildFailed(opts, version2, full ?? e);
   }
@@ -28882,21 +28951,22 @@ async function defaultDiskSize(sources) {
   return Math.max(8 * GiB3, Math.ceil(bytes * 4 / GiB3) * GiB3);
 }
 async function sizeOnDisk(p) {
-  const st = await import_promises64.default.stat(p).catch(() => void 0);
+  const st = await import_promises65.default.stat(p).catch(() => void 0);
   if (!st) return 0;
   if (!st.isDirectory()) return st.size;
   let total = 0;
-  for (const entry of await import_promises64.default.readdir(p, { withFileTypes: true })) total += await sizeOnDisk(import_node_path70.default.join(p, entry.name));
+  for (const entry of await import_promises65.default.readdir(p, { withFileTypes: true })) total += await sizeOnDisk(import_node_path71.default.join(p, entry.name));
   return total;
 }
-var import_node_crypto24, import_promises64, import_node_path70, GiB3;
+var import_node_crypto24, import_promises65, import_node_path71, GiB3;
 var init_build_image = __esm({
   "packages/core/src/build/build-image.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto24 = __toESM(require("node:crypto"), 1);
-    import_promises64 = __toESM(require("node:fs/promises"), 1);
-    import_node_path70 = __toESM(require("node:path"), 1);
+    import_promises65 = __toESM(require("node:fs/promises"), 1);
+    import_node_path71 = __toESM(require("node:path"), 1);
+    init_paths();
     init_errors();
     init_manifest();
     init_cleanup();
@@ -29084,7 +29154,7 @@ var require_yaml = __commonJS({
 async function loadPolicyFile(file2) {
   let text;
   try {
-    text = await (0, import_promises65.readFile)(file2, "utf8");
+    text = await (0, import_promises66.readFile)(file2, "utf8");
   } catch (e) {
     throw new PolicyError(`cannot read the policy file (${e.message}); check the path`, file2);
   }
@@ -29212,12 +29282,12 @@ function normalise(raw, origin) {
     origin
   };
 }
-var import_promises65, import_ajv, import_yaml, validate2;
+var import_promises66, import_ajv, import_yaml, validate2;
 var init_load_policy = __esm({
   "packages/core/src/masking/policy/load-policy.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises65 = require("node:fs/promises");
+    import_promises66 = require("node:fs/promises");
     import_ajv = __toESM(require_ajv(), 1);
     import_yaml = __toESM(require_yaml(), 1);
     init_policy_error();
@@ -29280,33 +29350,33 @@ async function scanSource(opts) {
   await driver.checkPrerequisites();
   await engine.checkPrerequisites();
   await engine.probeSource(opts.source);
-  const workDir = import_node_path71.default.join(opts.home, "work", `scan-${import_node_crypto26.default.randomBytes(5).toString("hex")}`);
-  await import_promises66.default.mkdir(workDir, { recursive: true });
-  await import_promises66.default.chmod(workDir, 457);
+  const workDir = import_node_path72.default.join(opts.home, "work", `scan-${import_node_crypto26.default.randomBytes(5).toString("hex")}`);
+  await makeDir(workDir, TRAVERSABLE_DIR);
   const cleanup = new CleanupStack(opts.reporter);
-  cleanup.push("remove the scan's work directory", () => import_promises66.default.rm(workDir, { recursive: true, force: true }));
+  cleanup.push("remove the scan's work directory", () => import_promises67.default.rm(workDir, { recursive: true, force: true }));
   try {
-    const staging = await driver.createStaging(import_node_path71.default.join(workDir, "staging.qcow2"), import_node_path71.default.join(workDir, "staging"), 8 * 1024 ** 3);
+    const staging = await driver.createStaging(import_node_path72.default.join(workDir, "staging.qcow2"), import_node_path72.default.join(workDir, "staging"), 8 * 1024 ** 3);
     cleanup.push("remove the staging disk", async () => {
       await driver.unmount(staging.attachment);
       await driver.destroy(staging.file);
     });
     await engine.restore([opts.source], staging.mountPath, opts.reporter);
-    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path71.default.join(workDir, "run") }, opts.reporter);
+    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path72.default.join(workDir, "run") }, opts.reporter);
     cleanup.push("stop the scan server", () => engine.stop(server, { fast: true }));
     return await scanWith(adminConnector(server), await engine.inventory(server), opts);
   } finally {
     await cleanup.unwind();
   }
 }
-var import_node_crypto26, import_promises66, import_node_path71, COLUMNS_SQL;
+var import_node_crypto26, import_promises67, import_node_path72, COLUMNS_SQL;
 var init_scan_source = __esm({
   "packages/core/src/masking/scan-source.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto26 = __toESM(require("node:crypto"), 1);
-    import_promises66 = __toESM(require("node:fs/promises"), 1);
-    import_node_path71 = __toESM(require("node:path"), 1);
+    import_promises67 = __toESM(require("node:fs/promises"), 1);
+    import_node_path72 = __toESM(require("node:path"), 1);
+    init_paths();
     init_platform();
     init_sql();
     init_cleanup();
@@ -29741,7 +29811,7 @@ async function runnerChain(artifacts, places, runner) {
 async function readLines(file2) {
   let text;
   try {
-    text = await (0, import_promises67.readFile)(file2, "utf8");
+    text = await (0, import_promises68.readFile)(file2, "utf8");
   } catch (e) {
     if (e.code === "ENOENT") return [];
     throw e;
@@ -29750,12 +29820,12 @@ async function readLines(file2) {
   if (lines[lines.length - 1] === "") lines.pop();
   return lines;
 }
-var import_promises67, RUNNER_CONCURRENCY;
+var import_promises68, RUNNER_CONCURRENCY;
 var init_audit_sources = __esm({
   "packages/core/src/catalog/audit-sources.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises67 = require("node:fs/promises");
+    import_promises68 = require("node:fs/promises");
     init_audit();
     init_errors();
     init_audit_report();
@@ -30518,22 +30588,22 @@ It holds the source's data as it was; share it only where the source itself may 
 
 // packages/core/src/catalog/write-catalog.ts
 async function writeCatalog(repository, outDir, opts = {}) {
-  const out = import_node_path72.default.resolve(outDir);
+  const out = import_node_path73.default.resolve(outDir);
   await assertReplaceable(out);
   const data = await collectCatalog(repository, opts.now, { anchorsGitDir: opts.anchorsGitDir });
   const tmp = `${out}.tmp-${process.pid}-${Date.now()}`;
   try {
     const pages = await writeSite(tmp, data);
-    await (0, import_promises68.rm)(out, { recursive: true, force: true });
-    await (0, import_promises68.rename)(tmp, out);
+    await (0, import_promises69.rm)(out, { recursive: true, force: true });
+    await (0, import_promises69.rename)(tmp, out);
     return { outDir: out, versions: data.versions.length, auditEvents: data.audit.rows.length, auditVerified: data.audit.ok, auditChains: data.audit.chains.length, pages };
   } finally {
-    await (0, import_promises68.rm)(tmp, { recursive: true, force: true });
+    await (0, import_promises69.rm)(tmp, { recursive: true, force: true });
   }
 }
 async function writeSite(dir, data) {
-  await (0, import_promises68.mkdir)(import_node_path72.default.join(dir, "assets"), { recursive: true });
-  await (0, import_promises68.mkdir)(import_node_path72.default.join(dir, "versions"));
+  await (0, import_promises69.mkdir)(import_node_path73.default.join(dir, "assets"), { recursive: true });
+  await (0, import_promises69.mkdir)(import_node_path73.default.join(dir, "versions"));
   const links = versionLinks(data.versions);
   const pages = [
     ["index.html", () => renderLibrary(data)],
@@ -30542,42 +30612,42 @@ async function writeSite(dir, data) {
     ...data.versions.map((v) => [v.page, () => renderVersion(data, v, links)])
   ];
   await Promise.all([
-    (0, import_promises68.writeFile)(import_node_path72.default.join(dir, "assets", "catalog.css"), CATALOG_STYLE),
-    (0, import_promises68.writeFile)(import_node_path72.default.join(dir, "assets", "catalog.js"), CATALOG_SCRIPT),
-    (0, import_promises68.writeFile)(import_node_path72.default.join(dir, CATALOG_MARKER), `dbclone catalog of ${data.versions.length} versions, ${data.generatedAt}
+    (0, import_promises69.writeFile)(import_node_path73.default.join(dir, "assets", "catalog.css"), CATALOG_STYLE),
+    (0, import_promises69.writeFile)(import_node_path73.default.join(dir, "assets", "catalog.js"), CATALOG_SCRIPT),
+    (0, import_promises69.writeFile)(import_node_path73.default.join(dir, CATALOG_MARKER), `dbclone catalog of ${data.versions.length} versions, ${data.generatedAt}
 `),
     // GitHub Pages runs Jekyll unless told not to, and Jekyll hides files starting with "_" or ".".
-    (0, import_promises68.writeFile)(import_node_path72.default.join(dir, ".nojekyll"), ""),
-    mapLimit(pages, WRITE_CONCURRENCY, ([file2, render2]) => (0, import_promises68.writeFile)(insideSite(dir, file2), render2()))
+    (0, import_promises69.writeFile)(import_node_path73.default.join(dir, ".nojekyll"), ""),
+    mapLimit(pages, WRITE_CONCURRENCY, ([file2, render2]) => (0, import_promises69.writeFile)(insideSite(dir, file2), render2()))
   ]);
   return pages.map(([file2]) => file2);
 }
 function insideSite(dir, file2) {
-  const target = import_node_path72.default.resolve(dir, file2);
-  if (!target.startsWith(import_node_path72.default.resolve(dir) + import_node_path72.default.sep)) {
+  const target = import_node_path73.default.resolve(dir, file2);
+  if (!target.startsWith(import_node_path73.default.resolve(dir) + import_node_path73.default.sep)) {
     throw new RepositoryError(`catalog page '${file2}' would land outside the site folder; the repository answered a bad image name or version`);
   }
   return target;
 }
 async function assertReplaceable(out) {
-  const info = await (0, import_promises68.stat)(out).catch((e) => {
+  const info = await (0, import_promises69.stat)(out).catch((e) => {
     if (e.code === "ENOENT") return void 0;
     throw e;
   });
   if (!info) return;
   if (!info.isDirectory()) throw new UsageError(`--out ${out} is a file; pass a folder for the catalog site`);
-  const entries = await (0, import_promises68.readdir)(out);
+  const entries = await (0, import_promises69.readdir)(out);
   if (entries.length && !entries.includes(CATALOG_MARKER)) {
     throw new UsageError(`--out ${out} is a non-empty folder that holds no dbclone catalog (no ${CATALOG_MARKER}); pass an empty or new folder`);
   }
 }
-var import_promises68, import_node_path72, CATALOG_MARKER, WRITE_CONCURRENCY;
+var import_promises69, import_node_path73, CATALOG_MARKER, WRITE_CONCURRENCY;
 var init_write_catalog = __esm({
   "packages/core/src/catalog/write-catalog.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises68 = require("node:fs/promises");
-    import_node_path72 = __toESM(require("node:path"), 1);
+    import_promises69 = require("node:fs/promises");
+    import_node_path73 = __toESM(require("node:path"), 1);
     init_errors();
     init_asset_script();
     init_asset_style();
@@ -30680,14 +30750,14 @@ function apiStatus(e) {
 }
 function dockerConfigured(env = process.env) {
   if (env.DOCKER_HOST) return true;
-  return process.platform !== "win32" && (0, import_node_fs34.existsSync)("/var/run/docker.sock");
+  return process.platform !== "win32" && (0, import_node_fs35.existsSync)("/var/run/docker.sock");
 }
-var import_node_fs34, import_dockerode;
+var import_node_fs35, import_dockerode;
 var init_client3 = __esm({
   "packages/core/src/runtime/docker/client.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs34 = require("node:fs");
+    import_node_fs35 = require("node:fs");
     import_dockerode = __toESM(require_dockerode(), 1);
     init_errors();
   }
@@ -30731,8 +30801,7 @@ function containerCreateOptions(input2) {
   return {
     name: input2.name,
     Image: input2.image,
-    Entrypoint: [launch.containerProgram],
-    Cmd: launch.args,
+    ...entrypoint(launch, network),
     // Only what the server needs; the host's environment (tokens, secrets) stays out.
     Env: containerEnv(),
     WorkingDir: launch.cwd,
@@ -30743,6 +30812,19 @@ function containerCreateOptions(input2) {
     ExposedPorts: network === "bridge" ? { [port]: {} } : void 0,
     HostConfig: hostConfig
   };
+}
+function listenOnOwnAddress(setting) {
+  if (!/^[a-z_]+$/.test(setting)) throw new UsageError(`invalid listen setting name '${setting}'`);
+  return [
+    'h=$(cat /etc/hostname); a=""',
+    'while read -r ip name _; do [ "$name" = "$h" ] && a="${a:+$a,}$ip"; done < /etc/hosts',
+    '[ -n "$a" ] || { echo "dbclone: no address for $h in /etc/hosts; the server is not started" >&2; exit 1; }',
+    `exec "$0" "$@" -c "${setting}=$a"`
+  ].join("\n");
+}
+function entrypoint(launch, network) {
+  if (network !== "bridge" || !launch.listenAddressSetting) return { Entrypoint: [launch.containerProgram], Cmd: launch.args };
+  return { Entrypoint: ["/bin/sh", "-c", listenOnOwnAddress(launch.listenAddressSetting), launch.containerProgram], Cmd: launch.args };
 }
 function demuxLog(buf) {
   let out = "";
@@ -31110,8 +31192,8 @@ async function cloneSqlServer(deps, opts) {
   const { exec, disk, runner, reporter } = deps;
   const roles = opts.roles ?? DEFAULT_CLONE_ROLES;
   checkRoles(roles);
-  const childFile = import_node_path73.default.win32.join(opts.cloneDir, "child.vhdx");
-  const mountPath = import_node_path73.default.win32.join(opts.cloneDir, "mnt");
+  const childFile = import_node_path74.default.win32.join(opts.cloneDir, "child.vhdx");
+  const mountPath = import_node_path74.default.win32.join(opts.cloneDir, "mnt");
   const record2 = { cloneId: opts.cloneId, childFile, databases: {} };
   const cleanup = new CleanupStack(reporter);
   try {
@@ -31133,12 +31215,12 @@ async function cloneSqlServer(deps, opts) {
     const account = String(service?.account ?? "");
     if (!account) throw new CloneError("Could not read the SQL Server service account from sys.dm_server_services; the login needs VIEW SERVER STATE.");
     const instance = service?.instance == null ? null : String(service.instance);
-    const databasesDir = import_node_path73.default.win32.join(mountPath, "databases");
+    const databasesDir = import_node_path74.default.win32.join(mountPath, "databases");
     await runner.command("icacls", icaclsSetOwnerArgs(databasesDir));
     await runner.command("icacls", icaclsGrantArgs(databasesDir, filePrincipals(account, instance, opts.windowsCaller)));
     for (const [i, db] of layout.databases.entries()) {
       const name = cloneDatabaseName(db.name, opts.cloneId);
-      const files = db.files.map((f) => ({ logicalName: f.logicalName, path: import_node_path73.default.win32.join(mountPath, f.path) }));
+      const files = db.files.map((f) => ({ logicalName: f.logicalName, path: import_node_path74.default.win32.join(mountPath, f.path) }));
       const filestream = db.files.some((f) => f.kind === "FILESTREAM") ? { filestreamDirectory: `dbclone_${opts.cloneId}_${i}` } : {};
       await exec.execute(attachCloneSql(name, files, filestream));
       record2.databases[db.name] = name;
@@ -31201,13 +31283,13 @@ IF DB_ID(@db) IS NOT NULL DROP DATABASE ${quoteName(name)};`, { db: name });
 Run dbclone gc to retry.`);
   }
 }
-var import_node_crypto27, import_node_path73, cloneDatabaseName, randomPassword;
+var import_node_crypto27, import_node_path74, cloneDatabaseName, randomPassword;
 var init_clone2 = __esm({
   "packages/core/src/engine/sqlserver/clone.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto27 = require("node:crypto");
-    import_node_path73 = __toESM(require("node:path"), 1);
+    import_node_path74 = __toESM(require("node:path"), 1);
     init_errors();
     init_cleanup();
     init_executor();
@@ -31273,11 +31355,11 @@ async function createSqlServerClone(opts, image, started) {
   const record2 = await registry2.patch(reserved.id, { port: sqlServerPort(connection), user: `dbclone_${reserved.id}` });
   const cleanup = new CleanupStack(reporter);
   cleanup.push("forget the clone record", () => registry2.remove(record2.id));
-  cleanup.push("remove the clone directory", () => import_promises69.default.rm(record2.dir, { recursive: true, force: true }));
+  cleanup.push("remove the clone directory", () => import_promises70.default.rm(record2.dir, { recursive: true, force: true }));
   const exec = await host.connect("query");
   try {
-    await import_promises69.default.mkdir(record2.dir, { recursive: true });
-    const disk = host.disk(import_node_path74.default.join(opts.home, "state"), reporter);
+    await import_promises70.default.mkdir(record2.dir, { recursive: true });
+    const disk = host.disk(import_node_path75.default.join(opts.home, "state"), reporter);
     const made = await cloneSqlServer(
       { exec, disk, runner: host.runner(reporter), reporter, readLayout: host.readLayout },
       { cloneId: record2.id, baseFile: blob, baseDigest: image.manifest.disk.digest, cloneDir: record2.dir, password, windowsCaller: windowsCaller(connection) }
@@ -31310,19 +31392,19 @@ async function removeSqlServerClone(record2, reporter) {
   assertSqlServerHost(host.platform);
   const exec = await host.connect("query");
   try {
-    await teardownSqlServer({ exec, disk: host.disk(import_node_path74.default.join(import_node_path74.default.dirname(import_node_path74.default.dirname(record2.dir)), "state"), reporter), reporter }, engineRecord(record2));
+    await teardownSqlServer({ exec, disk: host.disk(import_node_path75.default.join(import_node_path75.default.dirname(import_node_path75.default.dirname(record2.dir)), "state"), reporter), reporter }, engineRecord(record2));
   } finally {
     await exec.close().catch(() => void 0);
   }
-  await import_promises69.default.rm(record2.dir, { recursive: true, force: true });
+  await import_promises70.default.rm(record2.dir, { recursive: true, force: true });
 }
-var import_promises69, import_node_path74, engineRecord;
+var import_promises70, import_node_path75, engineRecord;
 var init_sqlserver_clone = __esm({
   "packages/core/src/clones/sqlserver-clone.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises69 = __toESM(require("node:fs/promises"), 1);
-    import_node_path74 = __toESM(require("node:path"), 1);
+    import_promises70 = __toESM(require("node:fs/promises"), 1);
+    import_node_path75 = __toESM(require("node:path"), 1);
     init_platform();
     init_errors();
     init_clone2();
@@ -31377,7 +31459,7 @@ async function removeCloneContainers(record2, home) {
   const { DockerRuntime: DockerRuntime2, listCloneContainers: listCloneContainers2 } = await Promise.resolve().then(() => (init_docker(), docker_exports));
   const runtime = new DockerRuntime2();
   if (record2.containerId) await runtime.stop({ containerId: record2.containerId }, { fast: true });
-  for (const c of await listCloneContainers2(runtime.docker, import_node_path75.default.resolve(home))) {
+  for (const c of await listCloneContainers2(runtime.docker, import_node_path76.default.resolve(home))) {
     if (c.cloneId === record2.id) await runtime.stop({ containerId: c.id }, { fast: true });
   }
 }
@@ -31392,13 +31474,16 @@ async function removeClone(record2, opts, action = "teardown") {
     if (record2.runtime === "docker") await removeCloneContainers(record2, opts.home);
     else {
       const server = serverOf(record2);
-      if (server && isAlive(server.pid)) await engine.stop(server, { fast: true });
+      if (server && isAlive(server.pid)) {
+        if (isPostgresOf(server.pid, record2.mountPath)) await engine.stop(server, { fast: true });
+        else opts.reporter.warn(`Left process ${server.pid} alone: it is not clone ${record2.id}'s server (its pid was reused).`);
+      }
     }
     await pausePoint("teardown:server-stopped");
     if (record2.attachment) await driver.unmount(record2.attachment);
     await pausePoint("teardown:unmounted");
     await driver.destroy(record2.childFile);
-    await import_promises70.default.rm(record2.dir, { recursive: true, force: true });
+    await import_promises71.default.rm(record2.dir, { recursive: true, force: true });
   }
   await registry2.remove(record2.id);
   opts.reporter.info(`Removed clone ${record2.id}${record2.name ? ` (${record2.name})` : ""}`);
@@ -31414,13 +31499,13 @@ async function removeClone(record2, opts, action = "teardown") {
 function diskOf(record2) {
   return record2.disk ?? (record2.attachment?.driver === "reflink" ? "reflink" : "qcow2");
 }
-var import_promises70, import_node_path75;
+var import_promises71, import_node_path76;
 var init_teardown = __esm({
   "packages/core/src/clones/teardown.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises70 = __toESM(require("node:fs/promises"), 1);
-    import_node_path75 = __toESM(require("node:path"), 1);
+    import_promises71 = __toESM(require("node:fs/promises"), 1);
+    import_node_path76 = __toESM(require("node:path"), 1);
     init_platform();
     init_errors();
     init_repository();
@@ -31535,11 +31620,11 @@ var init_named_clone = __esm({
 
 // packages/core/src/clones/build-sweep.ts
 async function sweepDeadBuilds(home, reporter) {
-  const workRoot = import_node_path76.default.join(home, "work");
+  const workRoot = import_node_path77.default.join(home, "work");
   const released = [];
-  for (const entry of await (0, import_promises71.readdir)(workRoot, { withFileTypes: true }).catch(() => [])) {
+  for (const entry of await (0, import_promises72.readdir)(workRoot, { withFileTypes: true }).catch(() => [])) {
     if (!entry.isDirectory() || !BUILD_DIR_PATTERN.test(entry.name)) continue;
-    const dir = import_node_path76.default.join(workRoot, entry.name);
+    const dir = import_node_path77.default.join(workRoot, entry.name);
     const record2 = await readBuildRecord(dir);
     if (record2 ? ownerAlive(record2.owner) : await isRecent(dir)) continue;
     reporter.info(`gc: sweeping build work dir ${dir} (${record2 ? `its process ${record2.owner.pid} is gone` : "no build record"})`);
@@ -31553,7 +31638,7 @@ async function sweepBuildDir(home, dir, reporter) {
     await stopPostgres(server.pid, { fast: true });
     released.push(`server ${server.pid}`);
     if (server.socketDir) {
-      await (0, import_promises71.rm)(server.socketDir, { recursive: true, force: true });
+      await (0, import_promises72.rm)(server.socketDir, { recursive: true, force: true });
       released.push(`directory ${server.socketDir}`);
     }
   }
@@ -31563,23 +31648,23 @@ async function sweepBuildDir(home, dir, reporter) {
     await driver.release(resource);
     released.push(`${resource.kind} ${resource.id}`);
   }
-  await (0, import_promises71.rm)(dir, { recursive: true, force: true });
+  await (0, import_promises72.rm)(dir, { recursive: true, force: true });
   released.push(`directory ${dir}`);
   return released;
 }
 function unmaskedFirst(dir) {
-  const staging = import_node_path76.default.join(dir, "staging");
+  const staging = import_node_path77.default.join(dir, "staging");
   const rank = (r) => r.id.startsWith(staging) || (r.detail ?? "").includes(staging) ? 0 : 1;
   const kinds = ["mount", "loop", "daemon", "fuse-export", "file"];
   return (a, b) => kinds.indexOf(a.kind) - kinds.indexOf(b.kind) || rank(a) - rank(b);
 }
 async function postgresUnder(dir) {
   const found = [];
-  for (const entry of await (0, import_promises71.readdir)("/proc").catch(() => [])) {
+  for (const entry of await (0, import_promises72.readdir)("/proc").catch(() => [])) {
     if (!/^\d+$/.test(entry)) continue;
     let argv;
     try {
-      argv = (await (0, import_promises71.readFile)(`/proc/${entry}/cmdline`, "utf8")).split("\0");
+      argv = (await (0, import_promises72.readFile)(`/proc/${entry}/cmdline`, "utf8")).split("\0");
     } catch {
       continue;
     }
@@ -31589,27 +31674,27 @@ async function postgresUnder(dir) {
     if (!dataDir || !isInside2(dataDir, dir)) continue;
     const socketSetting = argv.find((a) => a.startsWith("unix_socket_directories="));
     const socketDir = socketSetting?.slice("unix_socket_directories=".length);
-    const ours = socketDir && import_node_path76.default.dirname(socketDir) === import_node_os10.default.tmpdir() && import_node_path76.default.basename(socketDir).startsWith("dbclone-pg-");
+    const ours = socketDir && import_node_path77.default.dirname(socketDir) === import_node_os10.default.tmpdir() && import_node_path77.default.basename(socketDir).startsWith("dbclone-pg-");
     found.push({ pid: Number(entry), socketDir: ours ? socketDir : void 0 });
   }
   return found;
 }
 function isInside2(p, dir) {
-  const rel = import_node_path76.default.relative(dir, import_node_path76.default.resolve(p));
-  return rel !== "" && !rel.startsWith("..") && !import_node_path76.default.isAbsolute(rel);
+  const rel = import_node_path77.default.relative(dir, import_node_path77.default.resolve(p));
+  return rel !== "" && !rel.startsWith("..") && !import_node_path77.default.isAbsolute(rel);
 }
 async function isRecent(dir) {
-  const st = await (0, import_promises71.stat)(dir).catch(() => void 0);
+  const st = await (0, import_promises72.stat)(dir).catch(() => void 0);
   return !!st && Date.now() - st.mtimeMs < UNRECORDED_GRACE_MS;
 }
-var import_promises71, import_node_os10, import_node_path76, UNRECORDED_GRACE_MS;
+var import_promises72, import_node_os10, import_node_path77, UNRECORDED_GRACE_MS;
 var init_build_sweep = __esm({
   "packages/core/src/clones/build-sweep.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises71 = require("node:fs/promises");
+    import_promises72 = require("node:fs/promises");
     import_node_os10 = __toESM(require("node:os"), 1);
-    import_node_path76 = __toESM(require("node:path"), 1);
+    import_node_path77 = __toESM(require("node:path"), 1);
     init_build_record();
     init_platform();
     init_launch();
@@ -31643,10 +31728,10 @@ async function collectLocked(registry2, opts) {
   for (const id of await removeOrphanContainers2(opts.home, new Set(records.map((r) => r.id)), opts.reporter)) {
     result.released.push(`container ${id}`);
   }
-  const clonesDir = import_node_path77.default.join(opts.home, "clones");
+  const clonesDir = import_node_path78.default.join(opts.home, "clones");
   const known = new Set(records.map((r) => r.dir));
   const sqlHost = (await Promise.resolve().then(() => (init_host2(), host_exports))).sqlServerHost();
-  const drivers = sqlHost.platform === "win32" ? [sqlHost.disk(import_node_path77.default.join(opts.home, "state"), opts.reporter)] : allCloneDiskDrivers(opts.home, opts.reporter);
+  const drivers = sqlHost.platform === "win32" ? [sqlHost.disk(import_node_path78.default.join(opts.home, "state"), opts.reporter)] : allCloneDiskDrivers(opts.home, opts.reporter);
   for (const driver of drivers) {
     for (const resource of await driver.list(clonesDir)) {
       if (!resource.ownerDir || known.has(resource.ownerDir) || !isCloneDir(clonesDir, resource.ownerDir)) continue;
@@ -31655,23 +31740,23 @@ async function collectLocked(registry2, opts) {
     }
     result.released.push(...await driver.sweep?.() ?? []);
   }
-  for (const entry of await import_promises72.default.readdir(clonesDir, { withFileTypes: true }).catch(() => [])) {
-    const dir = import_node_path77.default.join(clonesDir, entry.name);
+  for (const entry of await import_promises73.default.readdir(clonesDir, { withFileTypes: true }).catch(() => [])) {
+    const dir = import_node_path78.default.join(clonesDir, entry.name);
     if (!entry.isDirectory() || known.has(dir) || !CLONE_ID_PATTERN.test(entry.name)) continue;
-    await import_promises72.default.rm(dir, { recursive: true, force: true });
+    await import_promises73.default.rm(dir, { recursive: true, force: true });
     result.released.push(`directory ${dir}`);
   }
   result.released.push(...await sweepDeadBuilds(opts.home, opts.reporter));
   let cacheTemps = 0;
-  for (const cacheDir of /* @__PURE__ */ new Set([import_node_path77.default.join(opts.home, "cache"), defaultCacheDir()])) {
-    cacheTemps += await removeStaleTemps(import_node_path77.default.join(cacheDir, "blobs", "sha256"), 60 * 6e4);
-    cacheTemps += await removeDeadPartials(import_node_path77.default.join(cacheDir, "partial"));
+  for (const cacheDir of /* @__PURE__ */ new Set([import_node_path78.default.join(opts.home, "cache"), defaultCacheDir()])) {
+    cacheTemps += await removeStaleTemps(import_node_path78.default.join(cacheDir, "blobs", "sha256"), 60 * 6e4);
+    cacheTemps += await removeDeadPartials(import_node_path78.default.join(cacheDir, "partial"));
   }
   if (cacheTemps > 0) result.released.push(`${cacheTemps} partial cache blob(s)`);
   return result;
 }
 function isCloneDir(clonesDir, dir) {
-  return import_node_path77.default.dirname(dir) === clonesDir && CLONE_ID_PATTERN.test(import_node_path77.default.basename(dir));
+  return import_node_path78.default.dirname(dir) === clonesDir && CLONE_ID_PATTERN.test(import_node_path78.default.basename(dir));
 }
 async function whyCollect(record2, now) {
   if (isExpired(record2, now)) return "expired";
@@ -31694,17 +31779,17 @@ async function removeOrphanContainers2(home, liveIds, reporter) {
     reporter.debug(`gc: no Docker engine to look for containers in: ${e.message}`);
     return [];
   }
-  const removed = await docker.removeOrphanContainers(client, import_node_path77.default.resolve(home), liveIds);
+  const removed = await docker.removeOrphanContainers(client, import_node_path78.default.resolve(home), liveIds);
   for (const c of removed) reporter.info(`gc: removed container ${c.name || c.id.slice(0, 12)} of clone ${c.cloneId}, which has no record`);
   return removed.map((c) => c.name || c.id.slice(0, 12));
 }
-var import_promises72, import_node_path77, STALE_CREATING_MS;
+var import_promises73, import_node_path78, STALE_CREATING_MS;
 var init_gc2 = __esm({
   "packages/core/src/clones/gc.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises72 = __toESM(require("node:fs/promises"), 1);
-    import_node_path77 = __toESM(require("node:path"), 1);
+    import_promises73 = __toESM(require("node:fs/promises"), 1);
+    import_node_path78 = __toESM(require("node:path"), 1);
     init_platform();
     init_runtime2();
     init_build_sweep();
@@ -31777,11 +31862,10 @@ async function createClone(opts) {
   }, { preferredPort: previous?.port });
   const cleanup = new CleanupStack(reporter);
   cleanup.push("forget the clone record", () => registry2.remove(record2.id));
-  cleanup.push("remove the clone directory", () => import_promises73.default.rm(record2.dir, { recursive: true, force: true }));
+  cleanup.push("remove the clone directory", () => import_promises74.default.rm(record2.dir, { recursive: true, force: true }));
   await pausePoint("clone:reserved");
   try {
-    await import_promises73.default.mkdir(record2.dir, { recursive: true, mode: 457 });
-    await import_promises73.default.chmod(record2.dir, 457);
+    await makeDir(record2.dir, TRAVERSABLE_DIR);
     const child = await createChildDisk(driver, repository, image, blob, record2.childFile);
     cleanup.push("delete the child disk", () => driver.destroy(child.file));
     await pausePoint("clone:child-created");
@@ -31794,7 +31878,7 @@ async function createClone(opts) {
       {
         port: record2.port,
         host: record2.host,
-        runDir: import_node_path78.default.join(record2.dir, "run"),
+        runDir: import_node_path79.default.join(record2.dir, "run"),
         durability: opts.durability ?? "ephemeral",
         cloneId: record2.id,
         imageDigest: image.manifestDigest,
@@ -31861,24 +31945,25 @@ async function reuseResult(record2, image, newer, opts, started) {
 }
 function serverOf(record2) {
   if (!record2.serverPid) return void 0;
-  return { pid: record2.serverPid, host: record2.host, port: record2.port, socketDir: import_node_path78.default.join(record2.dir, "run"), adminUser: "" };
+  return { pid: record2.serverPid, host: record2.host, port: record2.port, socketDir: import_node_path79.default.join(record2.dir, "run"), adminUser: "" };
 }
 async function containerLabels(cloneId, home) {
   const { cloneLabels: cloneLabels2 } = await Promise.resolve().then(() => (init_docker(), docker_exports));
-  return cloneLabels2(cloneId, import_node_path78.default.resolve(home));
+  return cloneLabels2(cloneId, import_node_path79.default.resolve(home));
 }
 async function allocatedBytes(file2) {
-  const st = await import_promises73.default.stat(file2).catch(() => void 0);
+  const st = await import_promises74.default.stat(file2).catch(() => void 0);
   return st ? st.blocks * 512 : 0;
 }
-var import_node_crypto28, import_promises73, import_node_path78, DEFAULT_TIMEOUT_MS;
+var import_node_crypto28, import_promises74, import_node_path79, DEFAULT_TIMEOUT_MS;
 var init_lifecycle = __esm({
   "packages/core/src/clones/lifecycle.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto28 = __toESM(require("node:crypto"), 1);
-    import_promises73 = __toESM(require("node:fs/promises"), 1);
-    import_node_path78 = __toESM(require("node:path"), 1);
+    import_promises74 = __toESM(require("node:fs/promises"), 1);
+    import_node_path79 = __toESM(require("node:path"), 1);
+    init_paths();
     init_platform();
     init_errors();
     init_reporter();
@@ -31906,17 +31991,17 @@ var init_lifecycle = __esm({
 async function runDemo(opts) {
   const print = opts.print ?? ((line) => process.stdout.write(`${line}
 `));
-  const tmp = await import_promises74.default.mkdtemp(import_node_path79.default.join(import_node_os11.default.tmpdir(), "dbclone-demo-"));
-  await import_promises74.default.chmod(tmp, 457);
-  const home = opts.home ?? import_node_path79.default.join(tmp, "home");
-  const repository = await openRepository(opts.repo ?? import_node_path79.default.join(tmp, "repository"));
+  const tmp = await import_promises75.default.mkdtemp(import_node_path80.default.join(import_node_os11.default.tmpdir(), "dbclone-demo-"));
+  await import_promises75.default.chmod(tmp, 457);
+  const home = opts.home ?? import_node_path80.default.join(tmp, "home");
+  const repository = await openRepository(opts.repo ?? import_node_path80.default.join(tmp, "repository"));
   const clones = [];
   try {
     print(`1. Making a sample shop database of about ${opts.sizeMb} MB (customers, products, orders)\u2026`);
     const dumpStart = performance.now();
-    const dump = import_node_path79.default.join(tmp, "shop.dump");
+    const dump = import_node_path80.default.join(tmp, "shop.dump");
     await createSampleDump(dump, { sizeMb: opts.sizeMb, seed: 42, reporter: opts.reporter });
-    print(`   pg_dump written in ${secondsSince(dumpStart).toFixed(1)} s (${mb2((await import_promises74.default.stat(dump)).size)})`);
+    print(`   pg_dump written in ${secondsSince(dumpStart).toFixed(1)} s (${mb2((await import_promises75.default.stat(dump)).size)})`);
     print("2. Building image demo/shop:v1 (restore \u2192 mask \u2192 VACUUM FULL \u2192 fresh base disk \u2192 leak scan \u2192 publish)\u2026");
     print(`   masking customers' names, emails, phones, addresses and birth dates with the demo key "${DEMO_MASKING_KEY}" (demo key, not a secret)`);
     const policy = parsePolicy(DEMO_POLICY, "demo policy");
@@ -31953,13 +32038,13 @@ async function runDemo(opts) {
     const isolated = aliceAfter === 0 && bobAfter === before && before > 0;
     print(`   orders: alice ${aliceAfter}, bob ${bobAfter} (was ${before}) \u2192 ${isolated ? "isolated" : "NOT ISOLATED"}`);
     const childBytes = [];
-    for (const c of clones) childBytes.push((await import_promises74.default.stat(c.clone.childFile)).blocks * 512);
+    for (const c of clones) childBytes.push((await import_promises75.default.stat(c.clone.childFile)).blocks * 512);
     const cloneReadySeconds = clones.map((c) => c.readySeconds);
     print("5. Tearing down\u2026");
     const tdStart = performance.now();
     for (const c of clones.splice(0)) await teardownClones({ home, reporter: opts.reporter, id: c.clone.id, repository });
     const teardownSeconds = secondsSince(tdStart);
-    const leftovers = (await platformFor("postgres", home).driver.list(import_node_path79.default.join(home, "clones"))).map((r) => `${r.kind} ${r.id}`);
+    const leftovers = (await platformFor("postgres", home).driver.list(import_node_path80.default.join(home, "clones"))).map((r) => `${r.kind} ${r.id}`);
     const report = {
       sampleMb: opts.sizeMb,
       buildSeconds: build.timings.totalSeconds,
@@ -31975,7 +32060,7 @@ async function runDemo(opts) {
     return report;
   } finally {
     for (const c of clones) await teardownClones({ home, reporter: opts.reporter, id: c.clone.id, repository }).catch(() => void 0);
-    if (!opts.home) await import_promises74.default.rm(tmp, { recursive: true, force: true });
+    if (!opts.home) await import_promises75.default.rm(tmp, { recursive: true, force: true });
   }
 }
 function printSummary(print, r) {
@@ -32019,14 +32104,14 @@ async function countOrders(clone2) {
   const result = await query(clone2, "SELECT count(*)::int AS n FROM orders");
   return result.rows[0].n;
 }
-var import_promises74, import_node_os11, import_node_path79, import_pg6, DEMO_MASKING_KEY, DEMO_POLICY;
+var import_promises75, import_node_os11, import_node_path80, import_pg6, DEMO_MASKING_KEY, DEMO_POLICY;
 var init_run_demo = __esm({
   "packages/core/src/demo/run-demo.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises74 = __toESM(require("node:fs/promises"), 1);
+    import_promises75 = __toESM(require("node:fs/promises"), 1);
     import_node_os11 = __toESM(require("node:os"), 1);
-    import_node_path79 = __toESM(require("node:path"), 1);
+    import_node_path80 = __toESM(require("node:path"), 1);
     import_pg6 = __toESM(require_pg(), 1);
     init_build2();
     init_platform();
@@ -32668,12 +32753,17 @@ async function assertCleanShutdown(mountPath, engineVersion) {
     throw new CloneError(`the clone's server did not shut down cleanly (cluster state '${state ?? "unknown"}'), so its data is not published; tear the clone down and try again`);
   }
 }
+async function resetWal(mountPath, engineVersion) {
+  const bins = await findBinaries(majorOf(engineVersion));
+  await run(bins.bin("pg_resetwal"), ["-D", dataDirOf(mountPath)], { asUser: serverUser().asUser, cwd: "/", env: childEnv({ LC_ALL: "C" }), timeoutMs: 6e4 });
+}
 var init_promote_shutdown = __esm({
   "packages/core/src/clones/promote-shutdown.ts"() {
     "use strict";
     init_import_meta_url();
     init_binaries();
     init_engineFile();
+    init_osUser();
     init_errors();
     init_childEnv();
     init_exec();
@@ -32709,6 +32799,23 @@ async function detachCloneLogin(server, databases2, login) {
   }
   if (exists2) await withDb(server, first, (c) => c.query(`DROP ROLE ${role}`));
 }
+async function stripRolePasswords(server, database2) {
+  const databases2 = await withDb(server, database2, async (c) => {
+    const roles = await c.query("SELECT format('ALTER ROLE %I PASSWORD NULL', rolname) AS sql FROM pg_authid WHERE rolpassword IS NOT NULL");
+    for (const r of roles.rows) await c.query(r.sql);
+    await c.query("VACUUM FULL pg_authid");
+    return (await c.query("SELECT datname FROM pg_database WHERE datallowconn")).rows.map((r) => r.datname);
+  });
+  for (const db of databases2) {
+    await withDb(server, db, async (c) => {
+      await c.query("DELETE FROM pg_statistic WHERE starelid = 'pg_catalog.pg_authid'::regclass");
+      await c.query("ANALYZE pg_catalog.pg_authid");
+      await c.query("VACUUM FULL pg_catalog.pg_statistic");
+    });
+  }
+  const left = await withDb(server, database2, (c) => c.query("SELECT 1 FROM pg_authid WHERE rolpassword IS NOT NULL"));
+  if (left.rowCount) throw new CloneError(`${left.rowCount} role(s) still have a password after stripping; the clone was not promoted.`);
+}
 var import_pg8;
 var init_promote_prepare = __esm({
   "packages/core/src/clones/promote-prepare.ts"() {
@@ -32717,6 +32824,7 @@ var init_promote_prepare = __esm({
     import_pg8 = __toESM(require_pg(), 1);
     init_postgres();
     init_ownership();
+    init_errors();
   }
 });
 
@@ -32754,7 +32862,7 @@ async function promoteClone(opts) {
   const registry2 = new CloneRegistry(opts.home);
   const record2 = await registry2.get(opts.clone);
   if (!record2) throw new CloneNotFoundError(`no clone '${opts.clone}' on this machine; list them with dbclone clones`);
-  if (record2.state !== "ready" || !record2.serverPid || !isAlive(record2.serverPid) || !record2.attachment) {
+  if (record2.state !== "ready" || !record2.serverPid || !isAlive(record2.serverPid) || !isPostgresOf(record2.serverPid, record2.mountPath) || !record2.attachment) {
     throw new CloneError(`clone ${record2.id} is not running (state ${record2.state}); only a ready clone can be promoted: tear it down and clone again`);
   }
   if (record2.engine !== "postgres") throw new NotSupportedError(`promoting ${record2.engine} clones is not supported yet`);
@@ -32764,24 +32872,26 @@ async function promoteClone(opts) {
   if (!supportsLayers(driver)) throw new NotSupportedError(`the ${driver.name} disk driver cannot promote clones yet; clone with --disk qcow2 to promote`);
   const label2 = `${target.name}:${target.version}`;
   const sourceLabel = `${source.name}:${source.version}`;
-  const workDir = import_node_path80.default.join(opts.home, "work", `promote-${import_node_crypto29.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path81.default.join(opts.home, "work", `promote-${import_node_crypto29.default.randomBytes(5).toString("hex")}`);
   try {
     await registry2.patch(record2.id, { state: "stopping", owner: currentProcess() });
-    await import_promises75.default.mkdir(workDir, { recursive: true });
+    await makeDir(workDir, PRIVATE_DIR);
     await writeBuildRecord(workDir, { ...newBuildRecord(workDir, label2), mounts: [] });
     const server = { ...serverOf(record2), adminUser: ADMIN_USER };
     reporter.info(`Promoting clone ${record2.id} of ${sourceLabel} to ${label2}${opts.flatten ? " (flattened)" : ""}`);
     await detachCloneLogin(server, record2.databases, record2.user);
+    await stripRolePasswords(server, record2.databases[0] ?? "postgres");
     const databases2 = await engine.inventory(server);
     const engineInfo = await engine.describe(record2.mountPath);
     await engine.stop(server, { fast: true });
     await assertCleanShutdown(record2.mountPath, engineInfo.version);
+    await resetWal(record2.mountPath, engineInfo.version);
     await pausePoint("promote:stopped");
     if (opts.flatten) await driver.trim(record2.mountPath);
     await driver.unmount(record2.attachment);
     const layers = await pullLayers(repository, source);
     const child = { file: record2.childFile, parents: layers.map((l) => l.file) };
-    const out = import_node_path80.default.join(workDir, `disk.${driver.format}`);
+    const out = import_node_path81.default.join(workDir, `disk.${driver.format}`);
     const sealed = opts.flatten ? await driver.flatten(child, out) : await driver.sealLayer(child, out);
     await pausePoint("promote:sealed");
     const masking = await promotedMasking(source, sealed, reporter);
@@ -32796,7 +32906,7 @@ async function promoteClone(opts) {
         databases: databases2.map((d) => ({ name: d.name, sizeBytes: d.sizeBytes, tables: d.tables })),
         disk: { digest: sealed.digest, sizeBytes: sealed.sizeBytes, virtualSizeBytes: sealed.virtualSizeBytes },
         ...opts.flatten ? {} : { parent: source.manifestDigest },
-        source: { kind: "clone", description: `clone ${record2.id} of ${sourceLabel} (${source.manifestDigest})`, capturedAt: startedAt },
+        source: { kind: "clone", description: `clone ${record2.id} of ${sourceLabel} (${source.manifestDigest})`, capturedAt: startedAt, rolePasswordsStripped: true },
         masking: masking.masking,
         git: opts.git,
         build: { ...opts.build, startedAt, finishedAt: (/* @__PURE__ */ new Date()).toISOString(), toolVersion: TOOL_VERSION },
@@ -32834,7 +32944,7 @@ async function promoteClone(opts) {
     if (e instanceof DbcloneError) throw e;
     throw new CloneError(`promoting clone ${record2.id} to ${label2} failed: ${e.message}`, { cause: e });
   } finally {
-    await import_promises75.default.rm(workDir, { recursive: true, force: true });
+    await import_promises76.default.rm(workDir, { recursive: true, force: true });
   }
 }
 async function refuseExisting(repository, name, version2) {
@@ -32846,14 +32956,15 @@ async function refuseExisting(repository, name, version2) {
   }
   throw new VersionExistsError(`image ${name} version ${version2} already exists; versions are immutable: choose a new version`);
 }
-var import_node_crypto29, import_promises75, import_node_path80;
+var import_node_crypto29, import_promises76, import_node_path81;
 var init_promote = __esm({
   "packages/core/src/clones/promote.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto29 = __toESM(require("node:crypto"), 1);
-    import_promises75 = __toESM(require("node:fs/promises"), 1);
-    import_node_path80 = __toESM(require("node:path"), 1);
+    import_promises76 = __toESM(require("node:fs/promises"), 1);
+    import_node_path81 = __toESM(require("node:path"), 1);
+    init_paths();
     init_platform();
     init_disk();
     init_postgres();
@@ -33212,7 +33323,7 @@ init_import_meta_url();
 
 // packages/cli/src/context.ts
 init_import_meta_url();
-var import_node_path20 = __toESM(require("node:path"), 1);
+var import_node_path21 = __toESM(require("node:path"), 1);
 init_registry();
 init_paths();
 init_repository();
@@ -33534,12 +33645,14 @@ var CliContext = class {
     };
   }
   /**
-   * The repository of --repo / DBCLONE_REPO / the default. A directory that does not exist is an
-   * error (a typo must not read as "no images"), unless the command makes it (`create`: build, promote).
+   * The repository of --repo / DBCLONE_REPO / the default. A named directory that does not exist is
+   * an error (a typo must not read as "no images"), unless the command makes it (`create`: build,
+   * promote); the default <home>/repository not made yet is simply empty (a fresh machine).
    */
   openRepository(cmd, opts = {}) {
     const { repo, home } = this.globals(cmd);
-    this.repository ??= openRepository(repo, { cacheDir: import_node_path20.default.join(home, "cache"), mustExist: !opts.create });
+    const named = cmd.optsWithGlobals().repo !== void 0 || !!this.io.env.DBCLONE_REPO;
+    this.repository ??= openRepository(repo, { cacheDir: import_node_path21.default.join(home, "cache"), mustExist: named && !opts.create });
     return this.repository;
   }
   registry(cmd) {
@@ -33767,7 +33880,7 @@ function sourcesFrom(opts) {
       kinds.length === 0 ? "build needs a source: --from-dump FILE (repeatable), --from-datadir DIR, --from-server URL or --from-basebackup DIR" : `build takes one kind of source, got ${kinds.join(" and ")}`
     );
   }
-  if (opts.fromDump?.length) return opts.fromDump.map((path83) => ({ kind: "dump", path: path83 }));
+  if (opts.fromDump?.length) return opts.fromDump.map((path84) => ({ kind: "dump", path: path84 }));
   if (opts.fromDatadir) return [{ kind: "datadir", path: opts.fromDatadir }];
   if (opts.fromBasebackup) {
     const defined = Object.fromEntries(Object.entries(pitr).filter(([, v]) => v !== void 0));
@@ -34202,8 +34315,8 @@ init_reporter();
 
 // packages/core/src/doctor/probe.ts
 init_import_meta_url();
-var import_promises76 = require("node:fs/promises");
-var import_node_path81 = __toESM(require("node:path"), 1);
+var import_promises77 = require("node:fs/promises");
+var import_node_path82 = __toESM(require("node:path"), 1);
 init_exec();
 function machineProbe(env = process.env, overrides = {}) {
   const probe = {
@@ -34212,12 +34325,12 @@ function machineProbe(env = process.env, overrides = {}) {
     devDir: "/dev",
     postgresRoot: "/usr/lib/postgresql",
     async which(program2) {
-      for (const dir of (probe.env.PATH ?? "").split(import_node_path81.default.delimiter)) {
+      for (const dir of (probe.env.PATH ?? "").split(import_node_path82.default.delimiter)) {
         if (!dir) continue;
-        const file2 = import_node_path81.default.join(dir, program2);
+        const file2 = import_node_path82.default.join(dir, program2);
         try {
-          await (0, import_promises76.access)(file2, import_promises76.constants.X_OK);
-          if ((await (0, import_promises76.stat)(file2)).isFile()) return file2;
+          await (0, import_promises77.access)(file2, import_promises77.constants.X_OK);
+          if ((await (0, import_promises77.stat)(file2)).isFile()) return file2;
         } catch {
         }
       }
@@ -34225,7 +34338,7 @@ function machineProbe(env = process.env, overrides = {}) {
     },
     async kind(file2) {
       try {
-        const s = await (0, import_promises76.stat)(file2);
+        const s = await (0, import_promises77.stat)(file2);
         return s.isCharacterDevice() ? "char" : s.isDirectory() ? "dir" : s.isFile() ? "file" : "other";
       } catch {
         return void 0;
@@ -34240,8 +34353,8 @@ function machineProbe(env = process.env, overrides = {}) {
 
 // packages/core/src/doctor/requirements.ts
 init_import_meta_url();
-var import_promises77 = require("node:fs/promises");
-var import_node_path82 = __toESM(require("node:path"), 1);
+var import_promises78 = require("node:fs/promises");
+var import_node_path83 = __toESM(require("node:path"), 1);
 init_disk();
 var ok = (detail) => ({ status: "ok", detail });
 var programRequirement = (program2, aptPackage) => ({
@@ -34256,7 +34369,7 @@ var deviceRequirement = (id, device, hint, aptPackages) => ({
   id,
   feature: "clones",
   async check(probe) {
-    const file2 = import_node_path82.default.join(probe.devDir, device);
+    const file2 = import_node_path83.default.join(probe.devDir, device);
     return await probe.kind(file2) === "char" ? ok(file2) : { status: "missing", detail: `${file2} is missing`, hint, aptPackages };
   }
 });
@@ -34279,13 +34392,13 @@ var postgresBinaries = {
     const candidates = [];
     if (probe.env.PG_BIN) candidates.push(probe.env.PG_BIN);
     for (const major of postgresMajor !== void 0 ? [postgresMajor] : [17, 16, 15, 14, 13]) {
-      candidates.push(import_node_path82.default.join(probe.postgresRoot, String(major), "bin"));
+      candidates.push(import_node_path83.default.join(probe.postgresRoot, String(major), "bin"));
     }
-    for (const dir of candidates) if (await probe.kind(import_node_path82.default.join(dir, "postgres")) === "file") return ok(dir);
+    for (const dir of candidates) if (await probe.kind(import_node_path83.default.join(dir, "postgres")) === "file") return ok(dir);
     const wanted = postgresMajor !== void 0 ? `PostgreSQL ${postgresMajor}` : "PostgreSQL";
     return {
       status: "missing",
-      detail: `no ${wanted} server binaries (postgres, pg_ctl) in ${import_node_path82.default.join(probe.postgresRoot, "<major>/bin")} or PG_BIN`,
+      detail: `no ${wanted} server binaries (postgres, pg_ctl) in ${import_node_path83.default.join(probe.postgresRoot, "<major>/bin")} or PG_BIN`,
       // Debian's `postgresql` is its default major (15 on Debian 12); a given major is postgresql-<N>.
       aptPackages: [postgresMajor !== void 0 ? `postgresql-${postgresMajor}` : "postgresql"]
     };
@@ -34308,14 +34421,14 @@ var reflinkHome = {
     if (await probe.kind(home) !== "dir") return { status: "advice", detail: `${home} does not exist yet; it is made on first use` };
     let dir;
     try {
-      dir = await (0, import_promises77.mkdtemp)(import_node_path82.default.join(home, ".doctor-"));
-      await (0, import_promises77.writeFile)(import_node_path82.default.join(dir, "a"), "reflink probe");
-      const r = await probe.run("cp", ["--reflink=always", import_node_path82.default.join(dir, "a"), import_node_path82.default.join(dir, "b")]);
+      dir = await (0, import_promises78.mkdtemp)(import_node_path83.default.join(home, ".doctor-"));
+      await (0, import_promises78.writeFile)(import_node_path83.default.join(dir, "a"), "reflink probe");
+      const r = await probe.run("cp", ["--reflink=always", import_node_path83.default.join(dir, "a"), import_node_path83.default.join(dir, "b")]);
       return r.code === 0 ? ok(`${home} supports reflinks`) : { status: "advice", detail: `${home} has no reflink support`, hint: "clones use qcow2 over FUSE; an XFS or btrfs DBCLONE_HOME makes reflink copies possible" };
     } catch (e) {
       return { status: "advice", detail: `could not test reflinks in ${home}: ${e.message}` };
     } finally {
-      if (dir) await (0, import_promises77.rm)(dir, { recursive: true, force: true });
+      if (dir) await (0, import_promises78.rm)(dir, { recursive: true, force: true });
     }
   }
 };
@@ -34626,6 +34739,12 @@ function processIo() {
 }
 
 // packages/cli/src/index.ts
+process.stdout.on("error", (e) => {
+  if (e.code === "EPIPE") process.exit(0);
+  process.stderr.write(`dbclone: cannot write the output: ${e.message}
+`);
+  process.exit(1);
+});
 main(process.argv).then(
   (code) => {
     process.exitCode = code;
