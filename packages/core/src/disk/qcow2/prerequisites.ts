@@ -1,7 +1,6 @@
 // What the qcow2 driver needs on the machine, and which Debian/Ubuntu package provides it.
 import { existsSync } from "node:fs";
-import { access, constants, stat } from "node:fs/promises";
-import path from "node:path";
+import { stat } from "node:fs/promises";
 import { MissingToolError, PrivilegeError } from "../../errors.js";
 import { isRoot, run } from "../../runtime/exec.js";
 import { onPathSync } from "../host-tools.js";
@@ -16,23 +15,9 @@ export const REQUIRED_TOOLS: ReadonlyArray<{ program: string; packageName: strin
   { program: "fusermount3", packageName: "fuse3" },
 ];
 
-async function onPath(program: string, env: NodeJS.ProcessEnv): Promise<boolean> {
-  for (const dir of (env.PATH ?? "").split(path.delimiter)) {
-    if (!dir) continue;
-    try {
-      await access(path.join(dir, program), constants.X_OK);
-      return true;
-    } catch {
-      // Not in this directory.
-    }
-  }
-  return false;
-}
-
 export async function checkQcow2Prerequisites(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   if (process.platform !== "linux") throw new MissingToolError("The qcow2 disk driver runs on Linux only (it needs FUSE and loop devices).");
-  const missing: typeof REQUIRED_TOOLS[number][] = [];
-  for (const tool of REQUIRED_TOOLS) if (!(await onPath(tool.program, env))) missing.push(tool);
+  const missing = REQUIRED_TOOLS.filter((t) => !onPathSync(t.program, env));
   if (missing.length > 0) {
     const packages = [...new Set(missing.map((t) => t.packageName))];
     throw new MissingToolError(
