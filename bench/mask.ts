@@ -9,8 +9,8 @@ import { startBuildServer, stopBuildServer } from "../packages/core/src/engine/p
 import { withAdmin } from "../packages/core/src/engine/postgres/client.js";
 import { initDataDir } from "../packages/core/src/engine/postgres/dataDir.js";
 import { ADMIN_USER } from "../packages/core/src/engine/postgres/engineFile.js";
-import { applyMasking } from "../packages/core/src/masking/postgres/apply-masking.js";
-import { schemaFacts } from "../packages/core/src/masking/postgres/schema-facts.js";
+import { applyMasking } from "../packages/core/src/engine/postgres/masking/apply-masking.js";
+import { schemaFacts } from "../packages/core/src/engine/postgres/masking/schema-facts.js";
 import { parsePolicy } from "../packages/core/src/masking/policy/load-policy.js";
 import { resolvePolicy } from "../packages/core/src/masking/policy/resolve-policy.js";
 import { emptyTally, scanBlob } from "../packages/core/src/masking/leak-scan/residue-scan.js";

@@ -26691,7 +26691,7 @@ var init_plan = __esm({
   }
 });
 
-// packages/core/src/masking/postgres/table-update.ts
+// packages/core/src/engine/postgres/masking/table-update.ts
 function applyExpression(rule2, alias) {
   const col = `t.${quoteIdent(rule2.column)}`;
   const mode = valueTransformers[rule2.transformer].apply;
@@ -26746,7 +26746,7 @@ function shuffleUpdate(schema, table2, column2, salt, where2) {
 }
 var MAP_COLUMNS;
 var init_table_update = __esm({
-  "packages/core/src/masking/postgres/table-update.ts"() {
+  "packages/core/src/engine/postgres/masking/table-update.ts"() {
     "use strict";
     init_import_meta_url();
     init_sql();
@@ -26755,7 +26755,7 @@ var init_table_update = __esm({
   }
 });
 
-// packages/core/src/masking/postgres/apply-masking.ts
+// packages/core/src/engine/postgres/masking/apply-masking.ts
 async function applyMasking(opts) {
   const started = performance.now();
   const { withDb: withDb2, policy, key, reporter } = opts;
@@ -26883,7 +26883,7 @@ async function previewRow(withDb2, t, before) {
 }
 var import_node_crypto21, TEXT_TYPES, CHUNK2, isValueRule2, tableKey;
 var init_apply_masking = __esm({
-  "packages/core/src/masking/postgres/apply-masking.ts"() {
+  "packages/core/src/engine/postgres/masking/apply-masking.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto21 = __toESM(require("node:crypto"), 1);
@@ -26899,7 +26899,7 @@ var init_apply_masking = __esm({
   }
 });
 
-// packages/core/src/masking/postgres/connector.ts
+// packages/core/src/engine/postgres/masking/connector.ts
 function adminConnector(server) {
   return (database2, fn) => withAdmin(server, database2, fn);
 }
@@ -26919,7 +26919,7 @@ function urlConnector(url2) {
 }
 var import_pg5;
 var init_connector = __esm({
-  "packages/core/src/masking/postgres/connector.ts"() {
+  "packages/core/src/engine/postgres/masking/connector.ts"() {
     "use strict";
     init_import_meta_url();
     import_pg5 = __toESM(require_pg(), 1);
@@ -26927,7 +26927,7 @@ var init_connector = __esm({
   }
 });
 
-// packages/core/src/masking/postgres/explain-policy.ts
+// packages/core/src/engine/postgres/masking/explain-policy.ts
 function explainPolicySql(withDb2) {
   return (check2) => withDb2(check2.rule.database, async (client) => {
     const r = check2.rule;
@@ -26957,14 +26957,14 @@ function explainPolicySql(withDb2) {
   });
 }
 var init_explain_policy = __esm({
-  "packages/core/src/masking/postgres/explain-policy.ts"() {
+  "packages/core/src/engine/postgres/masking/explain-policy.ts"() {
     "use strict";
     init_import_meta_url();
     init_sql();
   }
 });
 
-// packages/core/src/masking/postgres/read-published.ts
+// packages/core/src/engine/postgres/masking/read-published.ts
 async function readPublished2(withDb2, content, filter) {
   const databases2 = await withDb2("postgres", async (c) => (await c.query("SELECT datname FROM pg_database WHERE datallowconn ORDER BY 1")).rows.map((r) => r.datname));
   for (const database2 of databases2) {
@@ -26996,7 +26996,7 @@ async function readRelation(c, database2, rel, content, filter) {
 }
 var FETCH_ROWS, RELATIONS_SQL;
 var init_read_published = __esm({
-  "packages/core/src/masking/postgres/read-published.ts"() {
+  "packages/core/src/engine/postgres/masking/read-published.ts"() {
     "use strict";
     init_import_meta_url();
     init_sql();
@@ -27087,7 +27087,7 @@ var init_detect = __esm({
   }
 });
 
-// packages/core/src/masking/postgres/scan-pii.ts
+// packages/core/src/engine/postgres/masking/scan-pii.ts
 function sampleSeed(database2, schema, table2) {
   return import_node_crypto22.default.createHash("sha256").update(`dbclone/pii-sample/v1\0${database2}\0${schema}\0${table2}`).digest().readUInt32BE(0) % 2147483647;
 }
@@ -27130,7 +27130,7 @@ async function scanUnmaskedPii(withDb2, databases2, rules = [], sampleRows = 200
 }
 var import_node_crypto22, SAMPLED_TYPES;
 var init_scan_pii = __esm({
-  "packages/core/src/masking/postgres/scan-pii.ts"() {
+  "packages/core/src/engine/postgres/masking/scan-pii.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto22 = __toESM(require("node:crypto"), 1);
@@ -27141,7 +27141,7 @@ var init_scan_pii = __esm({
   }
 });
 
-// packages/core/src/masking/postgres/schema-facts.ts
+// packages/core/src/engine/postgres/masking/schema-facts.ts
 async function schemaFacts(withDb2, databases2) {
   const facts = { databases: databases2, uniqueColumns: [], foreignKeys: [], readOnlyTables: [], defaultSchema: "public" };
   for (const db of databases2) {
@@ -27163,7 +27163,7 @@ async function schemaFacts(withDb2, databases2) {
 }
 var UNIQUE_SQL, FOREIGN_KEYS_SQL, READ_ONLY_SQL;
 var init_schema_facts = __esm({
-  "packages/core/src/masking/postgres/schema-facts.ts"() {
+  "packages/core/src/engine/postgres/masking/schema-facts.ts"() {
     "use strict";
     init_import_meta_url();
     init_sql();

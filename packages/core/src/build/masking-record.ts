@@ -6,7 +6,7 @@ import type { LeakScanResult } from "../masking/build-step.js";
 import type { PiiCandidate } from "../masking/pii/detect.js";
 import type { MaskingPolicy } from "../masking/policy/types.js";
 import type { ResolvedPolicy } from "../masking/policy/resolve-policy.js";
-import type { MaskingRun } from "../masking/postgres/apply-masking.js";
+import type { MaskingRun } from "../masking/plan.js";
 import type { BuildMaskingReport } from "./types.js";
 
 export interface MaskedBuild {

@@ -14,12 +14,12 @@ import type { PiiCandidate } from "./pii/detect.js";
 import { checkPolicySql, checkTransformerTypes } from "./policy/check-against-schema.js";
 import { resolvePolicy, type ResolvedPolicy, type TableRef } from "./policy/resolve-policy.js";
 import type { MaskingPolicy } from "./policy/types.js";
-import { applyMasking, type MaskingRun } from "./postgres/apply-masking.js";
-import { adminConnector } from "./postgres/connector.js";
-import { explainPolicySql } from "./postgres/explain-policy.js";
-import { readPublished } from "./postgres/read-published.js";
-import { scanUnmaskedPii } from "./postgres/scan-pii.js";
-import { schemaFacts } from "./postgres/schema-facts.js";
+import { applyMasking, type MaskingRun } from "../engine/postgres/masking/apply-masking.js";
+import { adminConnector } from "../engine/postgres/masking/connector.js";
+import { explainPolicySql } from "../engine/postgres/masking/explain-policy.js";
+import { readPublished } from "../engine/postgres/masking/read-published.js";
+import { scanUnmaskedPii } from "../engine/postgres/masking/scan-pii.js";
+import { schemaFacts } from "../engine/postgres/masking/schema-facts.js";
 
 export interface MaskingOptions {
   policy: MaskingPolicy;

@@ -8,6 +8,18 @@ import type { ResolvedRule } from "./policy/types.js";
 import { mapFamily } from "./transformers/family-mapping.js";
 import { valueTransformers } from "./transformers/value-transformers.js";
 
+/** What one engine's masking step did: recorded in the manifest, originals kept for the leak scan. */
+export interface MaskingRun {
+  rules: AppliedRule[];
+  rowsChanged: number;
+  truncated: string[];
+  excluded: string[];
+  /** Every original value the leak scan searches the final disk for (memory only). */
+  originals: OriginalSet;
+  preview?: { table: string; before: Record<string, string | null>; after?: Record<string, string | null> };
+  seconds: number;
+}
+
 /** original → masked, per family. */
 export function mapFamilies(key: Buffer, valueRules: ResolvedRule[], distinct: Map<ResolvedRule, Set<string>>): Map<string, Map<string, string>> {
   const familyMaps = new Map<string, Map<string, string>>();

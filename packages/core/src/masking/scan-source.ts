@@ -13,9 +13,9 @@ import { freePort } from "../util/net.js";
 import type { PiiCandidate } from "./pii/detect.js";
 import { resolvePolicy } from "./policy/resolve-policy.js";
 import type { MaskingPolicy, ResolvedRule } from "./policy/types.js";
-import { adminConnector, urlConnector, type WithDatabase } from "./postgres/connector.js";
-import { scanUnmaskedPii } from "./postgres/scan-pii.js";
-import { schemaFacts } from "./postgres/schema-facts.js";
+import { adminConnector, urlConnector, type WithDatabase } from "../engine/postgres/masking/connector.js";
+import { scanUnmaskedPii } from "../engine/postgres/masking/scan-pii.js";
+import { schemaFacts } from "../engine/postgres/masking/schema-facts.js";
 
 export interface ScanSourceOptions {
   source: SourceSpec;

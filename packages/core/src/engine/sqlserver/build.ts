@@ -21,7 +21,7 @@ import { allFiles, planChains, planFiles, type BackupChainSource, type DatabaseP
 import type { FileOps } from "./file-ops.js";
 import { resolvePolicy, type ResolvedPolicy } from "../../masking/policy/resolve-policy.js";
 import type { MaskingPolicy } from "../../masking/policy/types.js";
-import type { MaskingRun } from "../../masking/postgres/apply-masking.js";
+import type { MaskingRun } from "../../masking/plan.js";
 import type { DatabaseInfo } from "../types.js";
 import { LAYOUT_FILE, type ImageLayout } from "./layout.js";
 

@@ -7,7 +7,7 @@ import type { Reporter } from "../../reporter.js";
 import { appliedRules, emptyOriginals, leakOriginals, mapFamilies } from "../../masking/plan.js";
 import type { ResolvedPolicy } from "../../masking/policy/resolve-policy.js";
 import { VALUE_TRANSFORMERS, type ResolvedRule } from "../../masking/policy/types.js";
-import type { MaskingRun } from "../../masking/postgres/apply-masking.js";
+import type { MaskingRun } from "../../masking/plan.js";
 import type { SqlExecutor } from "./executor.js";
 import {
   createMapIndexSql,

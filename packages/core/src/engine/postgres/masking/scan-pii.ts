@@ -2,11 +2,11 @@
 // json/jsonb (keys and string values), arrays and composites are all sampled: each value is split
 // into its text leaves, and a leaf that looks like PII counts for the column.
 import crypto from "node:crypto";
-import type { DatabaseInfo } from "../../engine/types.js";
-import { qualifiedName, quoteIdent } from "../../engine/postgres/sql.js";
-import { textLeaves } from "../leak-scan/explain.js";
-import { detectPii, type PiiCandidate } from "../pii/detect.js";
-import type { ResolvedRule } from "../policy/types.js";
+import type { DatabaseInfo } from "../../types.js";
+import { qualifiedName, quoteIdent } from "../sql.js";
+import { textLeaves } from "../../../masking/leak-scan/explain.js";
+import { detectPii, type PiiCandidate } from "../../../masking/pii/detect.js";
+import type { ResolvedRule } from "../../../masking/policy/types.js";
 import type { WithDatabase } from "./connector.js";
 
 /** Types whose values hold text: plain text, JSON, arrays of anything, composites (records). */

@@ -1,8 +1,8 @@
 // The SQL that masks one table in one statement: each mapped column joins its own temp mapping
 // table (hash joins, no per-row round trips); SQL-only rules are expressions in the same SET.
-import { qualifiedName, quoteIdent } from "../../engine/postgres/sql.js";
-import type { ResolvedRule } from "../policy/types.js";
-import { valueTransformers } from "../transformers/value-transformers.js";
+import { qualifiedName, quoteIdent } from "../sql.js";
+import type { ResolvedRule } from "../../../masking/policy/types.js";
+import { valueTransformers } from "../../../masking/transformers/value-transformers.js";
 
 export const MAP_COLUMNS = "dbclone_isnull boolean NOT NULL, dbclone_old text NOT NULL, dbclone_new text";
 

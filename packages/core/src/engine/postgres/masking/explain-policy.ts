@@ -1,8 +1,8 @@
 // PostgreSQL's half of the policy SQL check: EXPLAIN a SELECT that uses the policy's SQL exactly as
 // the masking UPDATE will (alias t, the same cast), in a read-only transaction. EXPLAIN plans without
 // running, so a missing function or column, a type error or a bad constant is found before masking.
-import { qualifiedName } from "../../engine/postgres/sql.js";
-import type { PolicySqlCheck } from "../policy/check-against-schema.js";
+import { qualifiedName } from "../sql.js";
+import type { PolicySqlCheck } from "../../../masking/policy/check-against-schema.js";
 import type { WithDatabase } from "./connector.js";
 
 export function explainPolicySql(withDb: WithDatabase): (check: PolicySqlCheck) => Promise<string | undefined> {

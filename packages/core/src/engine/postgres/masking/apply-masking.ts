@@ -5,13 +5,13 @@
 // because parent and child key columns are updated one after the other; both get the same mapping.
 import crypto from "node:crypto";
 import type pg from "pg";
-import { BuildError, DbcloneError } from "../../errors.js";
-import type { Reporter } from "../../reporter.js";
-import { qualifiedName, quoteIdent } from "../../engine/postgres/sql.js";
-import type { OriginalSet } from "../leak-scan/originals.js";
-import { appliedRules, emptyOriginals, leakOriginals, mapFamilies, type AppliedRule } from "../plan.js";
-import type { ResolvedPolicy, TableRef } from "../policy/resolve-policy.js";
-import { VALUE_TRANSFORMERS, type ResolvedRule } from "../policy/types.js";
+import { BuildError, DbcloneError } from "../../../errors.js";
+import type { Reporter } from "../../../reporter.js";
+import { qualifiedName, quoteIdent } from "../sql.js";
+import type { OriginalSet } from "../../../masking/leak-scan/originals.js";
+import { appliedRules, emptyOriginals, leakOriginals, mapFamilies, type AppliedRule, type MaskingRun } from "../../../masking/plan.js";
+import type { ResolvedPolicy, TableRef } from "../../../masking/policy/resolve-policy.js";
+import { VALUE_TRANSFORMERS, type ResolvedRule } from "../../../masking/policy/types.js";
 import type { WithDatabase } from "./connector.js";
 import { MAP_COLUMNS, shuffleUpdate, tableUpdate, type MappedColumn } from "./table-update.js";
 
@@ -24,18 +24,7 @@ export interface MaskingRunOptions {
   preview?: TableRef;
 }
 
-export type { AppliedRule } from "../plan.js";
-
-export interface MaskingRun {
-  rules: AppliedRule[];
-  rowsChanged: number;
-  truncated: string[];
-  excluded: string[];
-  /** Every original value the leak scan searches the final disk for (memory only). */
-  originals: OriginalSet;
-  preview?: { table: string; before: Record<string, string | null>; after?: Record<string, string | null> };
-  seconds: number;
-}
+export type { AppliedRule, MaskingRun } from "../../../masking/plan.js";
 
 const TEXT_TYPES = /^(text|character varying|character|citext|name)/;
 const CHUNK = 50_000;

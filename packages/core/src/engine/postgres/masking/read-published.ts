@@ -2,8 +2,8 @@
 // (explain.ts): every user table's every column and the text of the system catalogs, in every
 // database that accepts connections, through server-side cursors (bounded memory at any size).
 import type pg from "pg";
-import { qualifiedName, quoteIdent } from "../../engine/postgres/sql.js";
-import { textLeaves, type LogicalContent, type ValueOrigin } from "../leak-scan/explain.js";
+import { qualifiedName, quoteIdent } from "../sql.js";
+import { textLeaves, type LogicalContent, type ValueOrigin } from "../../../masking/leak-scan/explain.js";
 import type { WithDatabase } from "./connector.js";
 
 const FETCH_ROWS = 2000;

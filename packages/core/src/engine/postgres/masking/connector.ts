@@ -1,7 +1,7 @@
 // How masking code reaches a database: an admin connection (build) or a URL (dbclone scan --server).
 import pg from "pg";
-import { withAdmin } from "../../engine/postgres/client.js";
-import type { RunningServer } from "../../engine/types.js";
+import { withAdmin } from "../client.js";
+import type { RunningServer } from "../../types.js";
 
 export type WithDatabase = <T>(database: string, fn: (c: pg.Client) => Promise<T>) => Promise<T>;
 

@@ -1,7 +1,7 @@
 // What resolving a policy needs beyond the inventory: unique columns, foreign keys, read-only relations.
-import type { DatabaseInfo } from "../../engine/types.js";
-import { SYSTEM_SCHEMA_FILTER } from "../../engine/postgres/sql.js";
-import type { ColumnRef, SchemaFacts } from "../policy/resolve-policy.js";
+import type { DatabaseInfo } from "../../types.js";
+import { SYSTEM_SCHEMA_FILTER } from "../sql.js";
+import type { ColumnRef, SchemaFacts } from "../../../masking/policy/resolve-policy.js";
 import type { WithDatabase } from "./connector.js";
 
 const UNIQUE_SQL = `
