@@ -8,7 +8,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { buildImage } from "../packages/core/src/build/index.js";
-import { createClone, teardownClones } from "../packages/core/src/clones/lifecycle.js";
+import { createClone, teardownClones } from "../packages/core/src/clones/index.js";
 import type { CloneResult } from "../packages/core/src/clones/lifecycle-types.js";
 import type { Durability } from "../packages/core/src/engine/types.js";
 import { findBinaries } from "../packages/core/src/engine/postgres/binaries.js";

@@ -9,7 +9,7 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { buildImage } from "../../packages/core/src/build/index.js";
 import { CloneRegistry } from "../../packages/core/src/clones/index.js";
-import { createClone, teardownClones } from "../../packages/core/src/clones/lifecycle.js";
+import { createClone, teardownClones } from "../../packages/core/src/clones/index.js";
 import { VerifiedDigestCache } from "../../packages/core/src/disk/qcow2/verified-digests.js";
 import { createSampleDump } from "../../packages/core/src/engine/index.js";
 import { silentReporter } from "../../packages/core/src/reporter.js";

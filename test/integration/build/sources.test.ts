@@ -4,7 +4,7 @@ import { cpSync, existsSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildImage } from "../../../packages/core/src/build/index.js";
-import { createClone, teardownClones } from "../../../packages/core/src/clones/lifecycle.js";
+import { createClone, teardownClones } from "../../../packages/core/src/clones/index.js";
 import type { SourceSpec } from "../../../packages/core/src/engine/types.js";
 import { SourceError, UsageError, VersionExistsError } from "../../../packages/core/src/errors.js";
 import { sha256File } from "../../../packages/core/src/image/index.js";

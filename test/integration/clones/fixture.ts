@@ -5,7 +5,7 @@ import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:
 import os from "node:os";
 import path from "node:path";
 import { CloneRegistry } from "../../../packages/core/src/clones/index.js";
-import { teardownClones } from "../../../packages/core/src/clones/lifecycle.js";
+import { teardownClones } from "../../../packages/core/src/clones/index.js";
 import { Qcow2Driver } from "../../../packages/core/src/disk/index.js";
 import { silentReporter } from "../../../packages/core/src/reporter.js";
 import { openRepository } from "../../../packages/core/src/repository/index.js";

@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildImage } from "../../../packages/core/src/build/index.js";
 import { CloneRegistry } from "../../../packages/core/src/clones/index.js";
-import { collectGarbage, createClone, teardownClones } from "../../../packages/core/src/clones/lifecycle.js";
+import { collectGarbage, createClone, teardownClones } from "../../../packages/core/src/clones/index.js";
 import { createSampleDump } from "../../../packages/core/src/engine/index.js";
 import { ImageNotFoundError } from "../../../packages/core/src/errors.js";
 import { silentReporter } from "../../../packages/core/src/reporter.js";

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildImage } from "../../../packages/core/src/build/index.js";
-import { createClone, teardownClones } from "../../../packages/core/src/clones/lifecycle.js";
+import { createClone, teardownClones } from "../../../packages/core/src/clones/index.js";
 import { createSampleDump } from "../../../packages/core/src/engine/index.js";
 import { silentReporter } from "../../../packages/core/src/reporter.js";
 import { makeWorld, psql, type World } from "../clones/fixture.js";

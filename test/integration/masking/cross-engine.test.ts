@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import path from "node:path";
 import { buildImage } from "../../../packages/core/src/build/index.js";
-import { createClone, teardownClones } from "../../../packages/core/src/clones/lifecycle.js";
+import { createClone, teardownClones } from "../../../packages/core/src/clones/index.js";
 import { maskSqlServer } from "../../../packages/core/src/engine/sqlserver/masking.js";
 import { sqlServerSchemaFacts } from "../../../packages/core/src/engine/sqlserver/schema-facts.js";
 import { parsePolicy, resolvePolicy } from "../../../packages/core/src/masking/index.js";

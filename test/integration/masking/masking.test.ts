@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { buildImage } from "../../../packages/core/src/build/index.js";
-import { createClone, teardownClones } from "../../../packages/core/src/clones/lifecycle.js";
+import { createClone, teardownClones } from "../../../packages/core/src/clones/index.js";
 import type { CloneResult } from "../../../packages/core/src/clones/lifecycle-types.js";
 import { collectOriginals, emptyTally, isLuhnValid, parsePolicy, PolicyError, scanBlob } from "../../../packages/core/src/masking/index.js";
 import { parseImageRef } from "../../../packages/core/src/image/reference.js";

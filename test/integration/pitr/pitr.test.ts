@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildImage } from "../../../packages/core/src/build/index.js";
-import { createClone, teardownClones } from "../../../packages/core/src/clones/lifecycle.js";
+import { createClone, teardownClones } from "../../../packages/core/src/clones/index.js";
 import type { SourceSpec } from "../../../packages/core/src/engine/types.js";
 import { SourceError } from "../../../packages/core/src/errors.js";
 import { silentReporter } from "../../../packages/core/src/reporter.js";

@@ -7,7 +7,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildImage } from "../../../packages/core/src/build/index.js";
 import { CloneRegistry } from "../../../packages/core/src/clones/index.js";
-import { createClone, teardownClones } from "../../../packages/core/src/clones/lifecycle.js";
+import { createClone, teardownClones } from "../../../packages/core/src/clones/index.js";
 import { promoteClone } from "../../../packages/core/src/clones/promote.js";
 import { createSampleDump } from "../../../packages/core/src/engine/index.js";
 import { DigestMismatchError, ImageInUseError, VersionExistsError } from "../../../packages/core/src/errors.js";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { qualifiedName, quoteIdent } from "../../../packages/core/src/engine/postgres/sql.js";
 import { connectionString } from "../../../packages/core/src/engine/postgres/login.js";
-import { redactUrl, splitPassword } from "../../../packages/core/src/engine/postgres/probe.js";
+import { redactUrl, splitPassword } from "../../../packages/core/src/engine/postgres/url.js";
 
 describe("quoteIdent", () => {
   it("always quotes and doubles embedded quotes", () => {

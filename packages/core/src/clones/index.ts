@@ -1,8 +1,12 @@
 export * from "./types.js";
 export * from "./lifecycle-types.js";
-export { createClone, teardownClones, collectGarbage } from "./lifecycle.js";
-export { CloneRegistry, matchesLabels, clonePaths, type CloneDraft, type ReserveOptions } from "./registry.js";
-export { allocatePort, pickFreePort, isPortFree, DEFAULT_PORT_RANGE, type PortOptions } from "./ports.js";
+export { createClone } from "./lifecycle.js";
+export { teardownClones } from "./teardown.js";
+export { collectGarbage } from "./gc.js";
+export { credentialsOf, serverOf } from "./record.js";
+export { CloneRegistry, matchesLabels, type CloneDraft, type ReserveOptions } from "./registry.js";
+export { clonePaths } from "./record.js";
+export { allocatePort, pickFreePort, isPortFree, DEFAULT_PORT_RANGE, type PortOptions, type PortReservations } from "./ports.js";
 export { parseDuration, formatDuration, parseTtl, DEFAULT_TTL, capTtl, expiryFrom, isExpired } from "./ttl.js";
 export { newCloneId, cloneIdForIdentifier, CLONE_ID_PATTERN } from "./clone-id.js";
 export { promoteClone, type PromoteCloneOptions, type PromoteResult } from "./promote.js";

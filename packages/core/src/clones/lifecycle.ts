@@ -9,7 +9,6 @@ import { makeDir, TRAVERSABLE_DIR } from "../util/paths.js";
 import { clonePlatformFor } from "../build/platform.js";
 import { CloneError, DbcloneError } from "../errors.js";
 import { progressOnDemand } from "../reporter.js";
-import type { RunningServer } from "../engine/types.js";
 import { parseImageRef } from "../image/index.js";
 import { runtimeFor } from "../runtime/index.js";
 import type { Runtime } from "../runtime/types.js";
@@ -22,15 +21,11 @@ import { capTtl } from "./ttl.js";
 import type { CloneRecord } from "./types.js";
 import { removeClone } from "./teardown.js";
 import { createChildDisk } from "./child-disk.js";
-import { assertDatabaseChoice, credentialsOf, pointAt } from "./credentials.js";
+import { assertDatabaseChoice, credentialsOf, pointAt } from "./record.js";
 import { askedFor, decideNamedClone, inheritedTtl } from "./named-clone.js";
 import type { PublishedImage } from "../repository/types.js";
 import { pausePoint } from "../util/pause-point.js";
 import { diskFullError } from "../util/disk-full.js";
-
-export { teardownClones } from "./teardown.js";
-export { collectGarbage } from "./gc.js";
-export { credentialsOf } from "./credentials.js";
 
 const DEFAULT_TIMEOUT_MS = 120_000;
 
@@ -191,11 +186,6 @@ async function reuseResult(
     childDiskBytes: await allocatedBytes(record.childFile),
     newerImage: newer ? { name: newer.name, version: newer.version, manifestDigest: newer.manifestDigest } : undefined,
   };
-}
-
-export function serverOf(record: CloneRecord): RunningServer | undefined {
-  if (!record.serverPid) return undefined;
-  return { pid: record.serverPid, host: record.host, port: record.port, socketDir: path.join(record.dir, "run"), adminUser: "" };
 }
 
 async function containerLabels(cloneId: string, home: string): Promise<Record<string, string>> {

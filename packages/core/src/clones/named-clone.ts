@@ -8,7 +8,7 @@ import { isServerRunning } from "../runtime/index.js";
 import type { CreateCloneOptions, OnImageChange } from "./lifecycle-types.js";
 import { matchesLabels } from "./registry.js";
 import type { CloneRecord } from "./types.js";
-import { credentialsOf } from "./credentials.js";
+import { credentialsOf } from "./record.js";
 
 export type NamedCloneDecision =
   | { kind: "reuse"; record: CloneRecord; newerImage?: PublishedImage }

@@ -2,8 +2,12 @@
 // transaction, so two processes never hand out the same port.
 import net from "node:net";
 import { CloneError, UsageError } from "../errors.js";
-import type { CloneRegistry } from "./registry.js";
 import type { CloneRecord } from "./types.js";
+
+/** What allocatePort needs of the registry: a locked read-modify-write over its records. */
+export interface PortReservations {
+  update<T>(fn: (records: CloneRecord[]) => T | Promise<T>): Promise<T>;
+}
 
 export const DEFAULT_PORT_RANGE: readonly [number, number] = [15432, 16431];
 
@@ -52,6 +56,6 @@ export async function pickFreePort(records: readonly CloneRecord[], opts: PortOp
  * A free port, chosen under the registry lock. It is NOT held once this returns: to hold it,
  * use `registry.reserve()`, which picks the port and writes the record in one transaction.
  */
-export function allocatePort(registry: CloneRegistry, opts: PortOptions = {}): Promise<number> {
+export function allocatePort(registry: PortReservations, opts: PortOptions = {}): Promise<number> {
   return registry.update((records) => pickFreePort(records, opts));
 }

@@ -17,7 +17,7 @@ import type { PublishedImage, Repository } from "../repository/types.js";
 import { isAlive } from "../runtime/exec.js";
 import { secondsSince } from "../util/time.js";
 import { TOOL_VERSION } from "../util/version.js";
-import { serverOf } from "./lifecycle.js";
+import { serverOf } from "./record.js";
 import { assertCleanShutdown, resetWal } from "./promote-shutdown.js";
 import { detachCloneLogin, stripRolePasswords } from "./promote-prepare.js";
 import { promotedMasking } from "./promote-privacy.js";

@@ -7,7 +7,8 @@ import path from "node:path";
 import { makeDir, TRAVERSABLE_DIR } from "../util/paths.js";
 import lockfile from "proper-lockfile";
 import { CloneError, CloneNotFoundError } from "../errors.js";
-import { cloneIdForIdentifier, newCloneId } from "./clone-id.js";
+import { newCloneId } from "./clone-id.js";
+import { clonePaths } from "./record.js";
 import { isPortFree, pickFreePort, type PortOptions } from "./ports.js";
 import { currentProcess } from "../util/process-identity.js";
 import type { CloneRecord } from "./types.js";
@@ -181,7 +182,7 @@ export class CloneRegistry {
       const keepPort = preferred !== undefined && !records.some((r) => r.port === preferred) && (await isPortFree(preferred, host));
       const port = keepPort ? preferred : await pickFreePort(records, { range: opts.range, host });
       const record: CloneRecord = {
-        ...clonePaths(this.home, id, d.engine),
+        ...clonePaths(this.home, id, d.disk),
         ...stripUndefined(d),
         id,
         port,
@@ -246,17 +247,6 @@ export class CloneRegistry {
       await dirHandle.close();
     }
   }
-}
-
-/** Default places and login of a clone: <home>/clones/<id>/{child.<fmt>, mnt}, user clone_<id>. */
-export function clonePaths(
-  home: string,
-  id: string,
-  engine: CloneRecord["engine"],
-): Pick<CloneRecord, "dir" | "childFile" | "mountPath" | "user"> {
-  const dir = path.join(home, "clones", id);
-  const format = engine === "sqlserver" ? "vhdx" : "qcow2";
-  return { dir, childFile: path.join(dir, `child.${format}`), mountPath: path.join(dir, "mnt"), user: `clone_${cloneIdForIdentifier(id)}` };
 }
 
 // `{name: undefined}` must not override a default, and JSON would drop it anyway.

@@ -68,6 +68,7 @@ export async function createSqlServerClone(opts: CreateCloneOptions, image: Publ
     name: opts.name,
     image: { name: image.name, version: image.version, manifestDigest: image.manifestDigest, diskDigest: image.manifest.disk.digest },
     engine: "sqlserver",
+    disk: "vhdx",
     host: connection.server,
     runtime: "host",
     password,

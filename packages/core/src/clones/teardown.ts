@@ -13,7 +13,7 @@ import { secondsSince } from "../util/time.js";
 import type { TeardownOptions, TeardownResult } from "./lifecycle-types.js";
 import { CloneRegistry, matchesLabels } from "./registry.js";
 import type { CloneRecord } from "./types.js";
-import { serverOf } from "./lifecycle.js";
+import { serverOf } from "./record.js";
 import { currentProcess, isPostgresOf } from "../util/process-identity.js";
 import { pausePoint } from "../util/pause-point.js";
 
@@ -113,5 +113,6 @@ export async function removeClone(
 
 /** The driver that made a clone's disk: recorded at reserve time; older records are qcow2. */
 export function diskOf(record: CloneRecord): CloneDiskName {
-  return record.disk ?? (record.attachment?.driver === "reflink" ? "reflink" : "qcow2");
+  if (record.disk === "qcow2" || record.disk === "reflink") return record.disk;
+  return record.attachment?.driver === "reflink" ? "reflink" : "qcow2";
 }

@@ -17,7 +17,7 @@ export interface CloneRecord {
   childFile: string;
   mountPath: string;
   /** The disk driver that made the clone's disk (absent: qcow2, the only one before reflink). */
-  disk?: "qcow2" | "reflink";
+  disk?: "qcow2" | "reflink" | "vhdx";
   attachment?: DiskAttachment;
   host: string;
   port: number;

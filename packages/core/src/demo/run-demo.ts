@@ -10,7 +10,7 @@ import { platformFor } from "../build/platform.js";
 import { createSampleDump } from "../engine/index.js";
 import type { Reporter } from "../reporter.js";
 import { openRepository } from "../repository/index.js";
-import { createClone, teardownClones } from "../clones/lifecycle.js";
+import { createClone, teardownClones } from "../clones/index.js";
 import type { CloneResult } from "../clones/lifecycle-types.js";
 import { secondsSince } from "../util/time.js";
 import { parsePolicy } from "../masking/policy/load-policy.js";

@@ -8,7 +8,7 @@ import { run } from "../../runtime/exec.js";
 import type { PgBinaries } from "./binaries.js";
 import { HARDENED_SETTINGS, replaceSourceConfig } from "./config.js";
 import { giveToServerUser, serverUser } from "./osUser.js";
-import { splitPassword } from "./probe.js";
+import { splitPassword } from "./url.js";
 
 /** An empty data directory owned by the server user, mode 0700 (PostgreSQL insists). */
 export async function makeEmptyDataDir(dataDir: string): Promise<void> {

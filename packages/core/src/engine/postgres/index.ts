@@ -1,7 +1,7 @@
 // Public surface of the PostgreSQL engine.
 export { PostgresEngine } from "./engine.js";
 export { quoteIdent, qualifiedName } from "./sql.js";
-export { redactUrl } from "./probe.js";
+export { redactUrl } from "./url.js";
 export { createSampleDump, type SampleDumpOptions } from "./sample.js";
 export { stopPostgres } from "./launch.js";
 export type { ScrubOptions } from "./scrub.js";

@@ -9,23 +9,10 @@ import { findBinaries, type PgBinaries } from "./binaries.js";
 import { placeBaseBackup, readBaseBackup, type BaseBackupInfo } from "./baseBackup.js";
 import { serverUser } from "./osUser.js";
 import { continueKeptState } from "./recoveryState.js";
+import type { BaseBackupProbe, BaseBackupSource } from "./pitr-types.js";
 import { controlData, runRecovery, type RecoveryOutcome } from "./recoveryServer.js";
 import { describeTarget, recoveryTargetOf, type RecoveryTarget } from "./recoveryTarget.js";
 import { findBackupHistory, lsnToBigInt, readWalArchive, segmentEndLsn, type BackupHistory, type WalArchive } from "./walArchive.js";
-
-export type BaseBackupSource = Extract<SourceSpec, { kind: "basebackup" }>;
-
-export interface BaseBackupProbe {
-  description: string;
-  version?: string;
-  major: number;
-  backup: BaseBackupInfo;
-  archive?: WalArchive;
-  history?: BackupHistory;
-  target: RecoveryTarget;
-  /** Consistency point of the backup: replay must reach it before any target. */
-  backupEnd: { lsn?: string; time?: string };
-}
 
 /**
  * PostgreSQL prints backup times in the source's log_timezone: `2026-03-01 04:00:00 UTC`, or a

@@ -11,7 +11,7 @@ import type { PgBinaries } from "./binaries.js";
 import { placeBaseBackup } from "./baseBackup.js";
 import { copyDataDir } from "./dataDir.js";
 import { assertReachable } from "./osUser.js";
-import type { BaseBackupProbe, BaseBackupSource } from "./pitr.js";
+import type { BaseBackupProbe, BaseBackupSource } from "./pitr-types.js";
 import { controlData, runRecovery } from "./recoveryServer.js";
 import { describeTarget, type RecoveryTarget } from "./recoveryTarget.js";
 import { lsnToBigInt } from "./walArchive.js";

@@ -1,0 +1,48 @@
+// Pure helpers over a clone's registry record: its login as callers get it (pointed at the database
+// they chose), its server, and where its files live.
+import path from "node:path";
+import type { Credentials, RunningServer } from "../engine/types.js";
+import { connectionString } from "../engine/postgres/login.js";
+import { UsageError } from "../errors.js";
+import { cloneIdForIdentifier } from "./clone-id.js";
+import type { CloneRecord } from "./types.js";
+
+export function credentialsOf(record: CloneRecord, database?: string): Credentials {
+  const db = database ?? record.databases[0] ?? "postgres";
+  const url = connectionString(record.user, record.password, record.host, record.port, db);
+  return { user: record.user, password: record.password, host: record.host, port: record.port, databases: record.databases, connectionString: url };
+}
+
+/** Refuse a database the image does not hold, naming the ones it does (checked before anything is made). */
+export function assertDatabaseChoice(database: string | undefined, databases: readonly string[], image: string): void {
+  if (database === undefined || databases.includes(database)) return;
+  throw new UsageError(`database '${database}' is not in ${image}; it holds: ${databases.join(", ") || "no databases"}. Choose one of those.`);
+}
+
+/** The credentials with their connection string on `database` (PostgreSQL URLs; other engines keep theirs). */
+export function pointAt(credentials: Credentials, engine: CloneRecord["engine"], database: string | undefined): Credentials {
+  if (database === undefined || engine !== "postgres") return credentials;
+  return { ...credentials, connectionString: connectionString(credentials.user, credentials.password, credentials.host, credentials.port, database) };
+}
+
+/** The clone's host server process as teardown and promote address it (undefined: none recorded). */
+export function serverOf(record: CloneRecord): RunningServer | undefined {
+  if (!record.serverPid) return undefined;
+  return { pid: record.serverPid, host: record.host, port: record.port, socketDir: path.join(record.dir, "run"), adminUser: "" };
+}
+
+/** The file format a clone disk driver writes its children in (reflink copies keep the qcow2 name). */
+export function childFormatOf(disk: CloneRecord["disk"]): "qcow2" | "vhdx" {
+  return disk === "vhdx" ? "vhdx" : "qcow2";
+}
+
+/** <dir>/child.<format>: the extension is the disk driver's, whatever the engine. */
+export function childFileOf(dir: string, disk: CloneRecord["disk"]): string {
+  return path.join(dir, `child.${childFormatOf(disk)}`);
+}
+
+/** Default places and login of a clone: <home>/clones/<id>/{child.<fmt>, mnt}, user clone_<id>. */
+export function clonePaths(home: string, id: string, disk: CloneRecord["disk"]): Pick<CloneRecord, "dir" | "childFile" | "mountPath" | "user"> {
+  const dir = path.join(home, "clones", id);
+  return { dir, childFile: childFileOf(dir, disk), mountPath: path.join(dir, "mnt"), user: `clone_${cloneIdForIdentifier(id)}` };
+}
