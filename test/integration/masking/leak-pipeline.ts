@@ -4,7 +4,7 @@
 import { chmod, mkdir, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { platformFor } from "../../../packages/core/src/build/platform.js";
+import { platformForBuild } from "../../../packages/core/src/platform/index.js";
 import { emptyTally, scanBlob } from "../../../packages/core/src/masking/leak-scan/residue-scan.js";
 import { maskForBuild, scanDataFilesForLeaks, skippedLeakScan, type LeakScanResult, type MaskingStepResult } from "../../../packages/core/src/masking/build-step.js";
 import { leakScanRecord } from "../../../packages/core/src/masking/leak-scan/verdict.js";
@@ -40,7 +40,7 @@ export async function runMaskingPipeline(opts: PipelineOptions): Promise<Pipelin
   await chmod(dir, 0o711);
   const cleanup = () => rm(dir, { recursive: true, force: true });
   try {
-    const { engine } = platformFor("postgres", path.join(dir, "home"));
+    const { engine } = platformForBuild("postgres", path.join(dir, "home"));
     const staging = path.join(dir, "staging");
     const fresh = path.join(dir, "fresh");
     await mkdir(staging, { mode: 0o755 });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { platformFor } from "../../../packages/core/src/build/platform.js";
+import { platformForBuild } from "../../../packages/core/src/platform/index.js";
 import { DEMO_MASKING_KEY } from "../../../packages/core/src/demo/run-demo.js";
 import { createSampleDump } from "../../../packages/core/src/engine/index.js";
 import { withAdmin } from "../../../packages/core/src/engine/postgres/client.js";
@@ -119,7 +119,7 @@ describe("leak scan: planted leaks fail naming the channel", () => {
         const copy = path.join(tmp, `plant-${what.replace(/\W+/g, "-")}`);
         await run("cp", ["-a", r.freshRoot, copy]);
         try {
-          const { engine } = platformFor("postgres", path.join(tmp, "home"));
+          const { engine } = platformForBuild("postgres", path.join(tmp, "home"));
           const server = await engine.start(copy, { port: await freePort(), runDir: path.join(copy, "..", `${path.basename(copy)}-run`) }, silentReporter);
           try {
             await adminConnector(server)("people_clean", async (c) => {
@@ -188,7 +188,7 @@ describe("fail closed", () => {
   it("a build without a policy over emails refuses to publish unless told --unmasked with a reason", async () => {
     const dir = await mkdtemp(path.join(tmp, "guard-"));
     await chmod(dir, 0o711);
-    const { engine } = platformFor("postgres", path.join(dir, "home"));
+    const { engine } = platformForBuild("postgres", path.join(dir, "home"));
     await engine.restore([{ kind: "dump", path: dumps.clean! }], dir, silentReporter);
     const server = await engine.start(dir, { port: await freePort(), runDir: path.join(dir, "run") }, silentReporter);
     try {

@@ -2,7 +2,7 @@
 // driver is skipped; --disk allows only the driver asked for; DBCLONE_DISK only reorders.
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { cloneDiskChoice } from "../../../packages/core/src/build/platform.js";
+import { cloneDiskChoice } from "../../../packages/core/src/platform/index.js";
 import { parsePoolSize } from "../../../packages/core/src/disk/index.js";
 import { NotSupportedError, UsageError } from "../../../packages/core/src/errors.js";
 

@@ -28,7 +28,8 @@ export function registerScan(program: Command, ctx: CliContext): void {
     .action(async (arg: string, opts: { policy?: string; variant?: string; failOnPii?: boolean }, cmd: Command) => {
       const { home, json } = ctx.globals(cmd);
       const source = await sourceFromArgument(arg);
-      const { loadPolicyFile, scanSource, UnmaskedPiiError } = await import("../../../core/src/masking/index.js");
+      const { loadPolicyFile, UnmaskedPiiError } = await import("../../../core/src/masking/index.js");
+      const { scanSource } = await import("../../../core/src/build/index.js");
       const policy = opts.policy ? await loadPolicyFile(opts.policy) : undefined;
       const report = await scanSource({ source, home, reporter: ctx.reporter, ...(policy ? { policy } : {}), ...(opts.variant ? { variant: opts.variant } : {}) });
       if (json) writeJson(ctx.io.stdout, report);

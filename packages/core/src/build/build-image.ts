@@ -10,7 +10,7 @@ import { manifestSchema, VERSION_PATTERN } from "../image/manifest.js";
 import { CleanupStack } from "../util/cleanup.js";
 import { freePort } from "../util/net.js";
 import { secondsSince, timestampVersion } from "../util/time.js";
-import { engineForSources, platformFor } from "./platform.js";
+import { engineForSources, platformForBuild } from "../platform/index.js";
 import type { BuildImageOptions, BuildResult } from "./types.js";
 import { guardUnmaskedBuild, leakScanOrFail, maskForBuild, scanDataFilesForLeaks, skippedLeakScan, type MaskingStepResult } from "../masking/build-step.js";
 import { maskingReport, notPersonalRecord, type MaskedBuild } from "./masking-record.js";
@@ -40,7 +40,8 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
   await refuseExistingVersion(opts, version);
   if (engineForSources(opts.sources) === "sqlserver") return (await import("./build-sqlserver.js")).buildSqlServer(opts, version);
 
-  const { os: platformOs, driver, engine } = platformFor("postgres", opts.home);
+  const platform = platformForBuild(engineForSources(opts.sources), opts.home, reporter);
+  const { os: platformOs, driver, engine } = platform;
   await driver.checkPrerequisites();
   await engine.checkPrerequisites();
   const described = [];
@@ -59,7 +60,7 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
 
   try {
     reporter.info(`Restoring ${opts.sources.length} source(s) onto a staging disk`);
-    const staging = await driver.createStaging(path.join(workDir, "staging.qcow2"), path.join(workDir, "staging"), virtualSize);
+    const staging = await driver.createStaging(path.join(workDir, platform.entry.stagingName), path.join(workDir, "staging"), virtualSize);
     cleanup.push("remove the staging disk", async () => {
       await driver.unmount(staging.attachment);
       await driver.destroy(staging.file);
@@ -84,7 +85,7 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
 
     reporter.info("Writing the base disk fresh from the prepared data");
     const sealStart = performance.now();
-    const fresh = await driver.createStaging(path.join(workDir, "fresh.qcow2"), path.join(workDir, "fresh"), virtualSize);
+    const fresh = await driver.createStaging(path.join(workDir, `fresh.${driver.format}`), path.join(workDir, "fresh"), virtualSize);
     cleanup.push("remove the fresh disk", async () => {
       await driver.unmount(fresh.attachment);
       await driver.destroy(fresh.file);
@@ -108,7 +109,7 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
       startedAt,
       {
         engine: { kind: engineInfo.kind, version: engineInfo.version },
-        platform: { os: platformOs, diskFormat: driver.format, filesystem: "xfs" },
+        platform: { os: platformOs, diskFormat: driver.format, filesystem: platform.entry.filesystem },
         databases,
         disk: { digest: sealed.digest, sizeBytes: sealed.sizeBytes, virtualSizeBytes: sealed.virtualSizeBytes },
         source: {

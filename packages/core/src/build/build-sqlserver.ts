@@ -8,26 +8,27 @@ import path from "node:path";
 import { buildSqlServerImage } from "../engine/sqlserver/build.js";
 import { firstRow } from "../engine/sqlserver/executor.js";
 import { sqlServerHost } from "../engine/sqlserver/host.js";
+import { assertHostFor, diskDriverNamed, platformEntry } from "../platform/index.js";
 import type { SourceSpec } from "../engine/types.js";
 import { leakScanOrFail } from "../masking/build-step.js";
 import { maskingReport, type MaskedBuild } from "./masking-record.js";
 import { auditBuildSuccess, buildFailed, buildManifest, publishBuild } from "./publish-build.js";
 import { secondsSince } from "../util/time.js";
-import { assertSqlServerHost } from "./platform.js";
 import type { BuildImageOptions, BuildResult } from "./types.js";
 
 type BackupChainSource = Extract<SourceSpec, { kind: "backup-chain" }>;
 
 /** `opts.name` is already the variant's image name; `version` is resolved. */
 export async function buildSqlServer(opts: BuildImageOptions, version: string): Promise<BuildResult> {
+  assertHostFor("sqlserver"); // before anything is read, created or connected
   const host = sqlServerHost();
-  assertSqlServerHost(host.platform); // before anything is read, created or connected
+  const platform = platformEntry("sqlserver");
   const { reporter } = opts;
   const variant = opts.masking?.variant;
   const started = performance.now();
   const startedAt = new Date().toISOString();
   const sources = opts.sources as BackupChainSource[];
-  const disk = host.disk(path.join(opts.home, "state"), reporter);
+  const disk = diskDriverNamed(platform.buildDriver, opts.home, reporter);
   await disk.checkPrerequisites();
   const exec = await host.connect("restore");
   const workDir = path.join(opts.home, "work", `build-${crypto.randomBytes(5).toString("hex")}`);
@@ -40,7 +41,7 @@ export async function buildSqlServer(opts: BuildImageOptions, version: string): 
       {
         sources,
         workDir,
-        outFile: path.join(workDir, "base.vhdx"),
+        outFile: path.join(workDir, `base.${disk.format}`),
         // Sized from the backups (RESTORE FILELISTONLY) unless the caller asks for more.
         ...(opts.diskSizeBytes ? { diskSizeBytes: opts.diskSizeBytes } : {}),
         ...(opts.masking ? { masking: { policy: opts.masking.policy, key: opts.masking.key.bytes, variant } } : {}),
@@ -57,7 +58,7 @@ export async function buildSqlServer(opts: BuildImageOptions, version: string): 
       startedAt,
       {
         engine: { kind: "sqlserver", version: serverVersion },
-        platform: { os: "windows", diskFormat: "vhdx", filesystem: "ntfs" },
+        platform: { os: platform.os, diskFormat: disk.format, filesystem: platform.filesystem },
         databases: built.databases,
         disk: { digest: built.sealed.digest, sizeBytes: built.sealed.sizeBytes, virtualSizeBytes: built.sealed.virtualSizeBytes },
         source: {

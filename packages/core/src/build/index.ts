@@ -1,2 +1,3 @@
 export { buildImage } from "./build-image.js";
 export type { BuildImageOptions, BuildResult, BuildTimings } from "./types.js";
+export { scanSource, type ScanSourceOptions, type ScanReport } from "./scan-source.js";

@@ -5,7 +5,7 @@
 // it can identify as its own: `c-*` clone directories and `build-*` work directories.
 import fs from "node:fs/promises";
 import path from "node:path";
-import { allCloneDiskDrivers } from "../build/platform.js";
+import { allCloneDiskDrivers } from "../platform/index.js";
 import type { Reporter } from "../reporter.js";
 import { isServerRunning } from "../runtime/index.js";
 import type { GcResult } from "./lifecycle-types.js";
@@ -56,10 +56,8 @@ async function collectLocked(registry: CloneRegistry, opts: { home: string; repo
   // Leftovers nobody records: what the disk driver made under the clones directory.
   const clonesDir = path.join(opts.home, "clones");
   const known = new Set(records.map((r) => r.dir));
-  // On Windows the leftovers are VHDX children and folder mounts; elsewhere qcow2 exports and loops.
-  const sqlHost = (await import("../engine/sqlserver/host.js")).sqlServerHost();
-  const drivers = sqlHost.platform === "win32" ? [sqlHost.disk(path.join(opts.home, "state"), opts.reporter)] : allCloneDiskDrivers(opts.home, opts.reporter);
-  for (const driver of drivers) {
+  // Every clone driver of the engines this host serves: qcow2 exports and loops, reflink pool copies, VHDX children.
+  for (const driver of allCloneDiskDrivers(opts.home, opts.reporter)) {
     for (const resource of await driver.list(clonesDir)) {
       if (!resource.ownerDir || known.has(resource.ownerDir) || !isCloneDir(clonesDir, resource.ownerDir)) continue;
       await driver.release(resource);

@@ -6,7 +6,7 @@ import crypto from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { makeDir, TRAVERSABLE_DIR } from "../util/paths.js";
-import { clonePlatformFor } from "../build/platform.js";
+import { platformForImage } from "../platform/index.js";
 import { CloneError, DbcloneError } from "../errors.js";
 import { progressOnDemand } from "../reporter.js";
 import { parseImageRef } from "../image/index.js";
@@ -51,7 +51,7 @@ export async function createClone(opts: CreateCloneOptions): Promise<CloneResult
     await removeClone(previous, { home: opts.home, reporter, repository });
   }
 
-  const { driver, engine, disk } = clonePlatformFor(image.manifest.engine.kind, opts.home, { disk: opts.disk, reporter });
+  const { driver, engine, disk } = platformForImage(image.manifest.engine.kind, opts.home, { disk: opts.disk, reporter });
   const runtimeKind = opts.runtime ?? "host";
   const host = opts.host ?? "127.0.0.1";
   // Loaded before anything is made: a missing Docker engine fails here, not half-way.

@@ -1,7 +1,7 @@
 // Asking again for a named clone: hand the live one back (by default even when the image has moved
 // on, so a branch's database never loses its data to a nightly refresh), or replace it — and a
 // replacement keeps the name, port, login, password, TTL and labels of the clone it replaces.
-import { platformFor } from "../build/platform.js";
+import { platformForRecord } from "../platform/index.js";
 import { CloneError } from "../errors.js";
 import type { PublishedImage } from "../repository/types.js";
 import { isServerRunning } from "../runtime/index.js";
@@ -28,7 +28,7 @@ export async function decideNamedClone(existing: CloneRecord, image: PublishedIm
   }
   try {
     // Prove the server on its port is still that clone of its image before handing it out.
-    await platformFor(existing.engine, opts.home).engine.verifyIdentity(credentialsOf(existing), existing.id, existing.image.manifestDigest);
+    await platformForRecord(existing, opts.home).engine.verifyIdentity(credentialsOf(existing), existing.id, existing.image.manifestDigest);
   } catch (e) {
     return { kind: "replace", previous: existing, reason: `${what} does not answer as itself (${(e as Error).message}); making it again` };
   }

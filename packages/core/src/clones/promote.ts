@@ -5,7 +5,7 @@ import crypto from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { makeDir, PRIVATE_DIR } from "../util/paths.js";
-import { platformFor } from "../build/platform.js";
+import { platformEntry, platformForRecord } from "../platform/index.js";
 import { supportsLayers, type SealedDisk } from "../disk/index.js";
 import { ADMIN_USER } from "../engine/postgres/index.js";
 import { CloneError, CloneNotFoundError, DbcloneError, ImageNotFoundError, NotSupportedError, UsageError, VersionExistsError } from "../errors.js";
@@ -22,7 +22,7 @@ import { assertCleanShutdown, resetWal } from "./promote-shutdown.js";
 import { detachCloneLogin, stripRolePasswords } from "./promote-prepare.js";
 import { promotedMasking } from "./promote-privacy.js";
 import { CloneRegistry } from "./registry.js";
-import { diskOf, removeClone } from "./teardown.js";
+import { removeClone } from "./teardown.js";
 import { newBuildRecord, writeBuildRecord } from "../build/build-record.js";
 import { currentProcess, isPostgresOf } from "../util/process-identity.js";
 import { pausePoint } from "../util/pause-point.js";
@@ -68,10 +68,10 @@ export async function promoteClone(opts: PromoteCloneOptions): Promise<PromoteRe
   if (record.state !== "ready" || !record.serverPid || !isAlive(record.serverPid) || !isPostgresOf(record.serverPid, record.mountPath) || !record.attachment) {
     throw new CloneError(`clone ${record.id} is not running (state ${record.state}); only a ready clone can be promoted: tear it down and clone again`);
   }
-  if (record.engine !== "postgres") throw new NotSupportedError(`promoting ${record.engine} clones is not supported yet`);
+  if (!platformEntry(record.engine).promotable) throw new NotSupportedError(`promoting ${record.engine} clones is not supported yet`);
   await refuseExisting(repository, target.name, target.version);
   const source = await repository.resolve({ name: record.image.name, digest: record.image.manifestDigest });
-  const { driver, engine } = platformFor(record.engine, opts.home, diskOf(record), opts.reporter);
+  const { driver, engine } = platformForRecord(record, opts.home, opts.reporter);
   if (!supportsLayers(driver)) throw new NotSupportedError(`the ${driver.name} disk driver cannot promote clones yet; clone with --disk qcow2 to promote`);
   const label = `${target.name}:${target.version}`;
   const sourceLabel = `${source.name}:${source.version}`;

@@ -4,6 +4,7 @@ import path from "node:path";
 import type { Credentials, RunningServer } from "../engine/types.js";
 import { connectionString } from "../engine/postgres/login.js";
 import { UsageError } from "../errors.js";
+import { CLONE_DISKS } from "../platform/index.js";
 import { cloneIdForIdentifier } from "./clone-id.js";
 import type { CloneRecord } from "./types.js";
 
@@ -31,14 +32,9 @@ export function serverOf(record: CloneRecord): RunningServer | undefined {
   return { pid: record.serverPid, host: record.host, port: record.port, socketDir: path.join(record.dir, "run"), adminUser: "" };
 }
 
-/** The file format a clone disk driver writes its children in (reflink copies keep the qcow2 name). */
-export function childFormatOf(disk: CloneRecord["disk"]): "qcow2" | "vhdx" {
-  return disk === "vhdx" ? "vhdx" : "qcow2";
-}
-
-/** <dir>/child.<format>: the extension is the disk driver's, whatever the engine. */
+/** <dir>/child.<format>: the extension is the disk driver's (reflink copies keep qcow2's), whatever the engine. */
 export function childFileOf(dir: string, disk: CloneRecord["disk"]): string {
-  return path.join(dir, `child.${childFormatOf(disk)}`);
+  return path.join(dir, `child.${CLONE_DISKS[disk ?? "qcow2"].format}`);
 }
 
 /** Default places and login of a clone: <home>/clones/<id>/{child.<fmt>, mnt}, user clone_<id>. */

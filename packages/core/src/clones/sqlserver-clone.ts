@@ -4,7 +4,7 @@
 // refused before anything is pulled, reserved or created.
 import fs from "node:fs/promises";
 import path from "node:path";
-import { assertSqlServerHost } from "../build/platform.js";
+import { assertHostFor, diskDriverNamed } from "../platform/index.js";
 import { CloneError, DbcloneError, UsageError } from "../errors.js";
 import type { Credentials } from "../engine/types.js";
 import { cloneDatabaseName, cloneSqlServer, randomPassword, teardownSqlServer, type SqlServerCloneRecord } from "../engine/sqlserver/clone.js";
@@ -45,8 +45,8 @@ const engineRecord = (r: CloneRecord): SqlServerCloneRecord => ({
 });
 
 export async function createSqlServerClone(opts: CreateCloneOptions, image: PublishedImage, started: number): Promise<CloneResult> {
+  assertHostFor("sqlserver");
   const host = sqlServerHost();
-  assertSqlServerHost(host.platform);
   if ((opts.runtime ?? "host") !== "host") throw new UsageError("SQL Server clones are attached to the runner's SQL Server: --runtime docker is not available for them.");
   const { repository, reporter } = opts;
   const registry = new CloneRegistry(opts.home);
@@ -84,7 +84,7 @@ export async function createSqlServerClone(opts: CreateCloneOptions, image: Publ
   const exec = await host.connect("query");
   try {
     await fs.mkdir(record.dir, { recursive: true });
-    const disk = host.disk(path.join(opts.home, "state"), reporter);
+    const disk = diskDriverNamed("vhdx", opts.home, reporter);
     const made = await cloneSqlServer(
       { exec, disk, runner: host.runner(reporter), reporter, readLayout: host.readLayout },
       { cloneId: record.id, baseFile: blob, baseDigest: image.manifest.disk.digest, cloneDir: record.dir, password, windowsCaller: windowsCaller(connection) },
@@ -118,8 +118,8 @@ export async function createSqlServerClone(opts: CreateCloneOptions, image: Publ
 
 /** Detach the databases, drop the login, unmount and delete the child; the registry entry is the caller's. */
 export async function removeSqlServerClone(record: CloneRecord, reporter: Reporter): Promise<void> {
+  assertHostFor("sqlserver");
   const host = sqlServerHost();
-  assertSqlServerHost(host.platform);
   const exec = await host.connect("query");
   try {
     await teardownSqlServer({ exec, disk: host.disk(path.join(path.dirname(path.dirname(record.dir)), "state"), reporter), reporter }, engineRecord(record));

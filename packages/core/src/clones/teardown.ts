@@ -3,7 +3,7 @@
 // Every step tolerates its part being gone already, so teardown is idempotent and gc can replay it.
 import fs from "node:fs/promises";
 import path from "node:path";
-import { platformFor, type CloneDiskName } from "../build/platform.js";
+import { platformForRecord } from "../platform/index.js";
 import { UsageError } from "../errors.js";
 import type { Reporter } from "../reporter.js";
 import { openRepository } from "../repository/index.js";
@@ -80,7 +80,7 @@ export async function removeClone(
     // Detach, drop the login, dismount and delete the child on the runner's SQL Server (Windows only).
     await (await import("./sqlserver-clone.js")).removeSqlServerClone(record, opts.reporter);
   } else {
-    const { driver, engine } = platformFor(record.engine, opts.home, diskOf(record), opts.reporter);
+    const { driver, engine } = platformForRecord(record, opts.home, opts.reporter);
     if (record.runtime === "docker") await removeCloneContainers(record, opts.home);
     else {
       const server = serverOf(record);
@@ -109,10 +109,4 @@ export async function removeClone(
       clone: record.id,
     })
     .catch((e: Error) => opts.reporter.warn(`could not record the teardown in the audit log: ${e.message}`));
-}
-
-/** The driver that made a clone's disk: recorded at reserve time; older records are qcow2. */
-export function diskOf(record: CloneRecord): CloneDiskName {
-  if (record.disk === "qcow2" || record.disk === "reflink") return record.disk;
-  return record.attachment?.driver === "reflink" ? "reflink" : "qcow2";
 }

@@ -1,6 +1,7 @@
 // A live clone as the local registry records it. The registry file is mode 0600: it holds
 // the clone login's password so an idempotent second request can hand the same clone back.
 import type { DiskAttachment } from "../disk/types.js";
+import type { CloneDiskName, EngineKind } from "../platform/index.js";
 import type { ProcessIdentity } from "../util/process-identity.js";
 
 export type CloneState = "creating" | "ready" | "stopping";
@@ -11,13 +12,13 @@ export interface CloneRecord {
   name?: string;
   state: CloneState;
   image: { name: string; version: string; manifestDigest: string; diskDigest: string };
-  engine: "postgres" | "sqlserver";
+  engine: EngineKind;
   /** Directory holding everything this clone made (child disk, mountpoint, run dir). */
   dir: string;
   childFile: string;
   mountPath: string;
   /** The disk driver that made the clone's disk (absent: qcow2, the only one before reflink). */
-  disk?: "qcow2" | "reflink" | "vhdx";
+  disk?: CloneDiskName;
   attachment?: DiskAttachment;
   host: string;
   port: number;

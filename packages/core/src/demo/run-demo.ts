@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { buildImage } from "../build/index.js";
-import { platformFor } from "../build/platform.js";
+import { platformForBuild } from "../platform/index.js";
 import { createSampleDump } from "../engine/index.js";
 import type { Reporter } from "../reporter.js";
 import { openRepository } from "../repository/index.js";
@@ -122,7 +122,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
     const tdStart = performance.now();
     for (const c of clones.splice(0)) await teardownClones({ home, reporter: opts.reporter, id: c.clone.id, repository });
     const teardownSeconds = secondsSince(tdStart);
-    const leftovers = (await platformFor("postgres", home).driver.list(path.join(home, "clones"))).map((r) => `${r.kind} ${r.id}`);
+    const leftovers = (await platformForBuild(build.image.manifest.engine.kind, home).driver.list(path.join(home, "clones"))).map((r) => `${r.kind} ${r.id}`);
 
     const report: DemoReport = {
       sampleMb: opts.sizeMb,

@@ -46,6 +46,22 @@ export interface DiskResource {
   detail?: string;
 }
 
+/** An image version made ready for cloning on this runner (a reflink driver's expanded raw image). */
+export interface PreparedBase {
+  /** The version's key in the driver's store: its disk digest, or the digest of its layer digests. */
+  key: string;
+  /** The local file clones are made from. */
+  file: string;
+}
+
+/** What a driver's prepare() keeps on this runner, for gc and prune. */
+export interface PreparedEntry extends PreparedBase {
+  bytes: number;
+  lastUsedMs: number;
+  /** A live clone was made from it: evict() leaves it alone. */
+  inUse: boolean;
+}
+
 export interface DiskDriver {
   readonly name: string;
   /** Extension for blob files, e.g. "qcow2". */
@@ -61,6 +77,16 @@ export interface DiskDriver {
    * so that createChild does not hash a GB base a second time. Optional for drivers.
    */
   rememberVerified?(file: string, digest: string): Promise<void>;
+  /**
+   * Optional per-image-version step, once per version on a runner, before its first clone: e.g.
+   * expand the verified qcow2 layers (nearest first) into a raw image on a reflink filesystem.
+   * Idempotent; createChild of a driver that has it calls it itself.
+   */
+  prepare?(layers: DiskLayer[]): Promise<PreparedBase>;
+  /** What prepare() keeps on this runner (gc and prune weigh it against the driver's own quota). */
+  listPrepared?(): Promise<PreparedEntry[]>;
+  /** Drop one prepared version; one a live clone was made from, or one being prepared now, is kept. */
+  evict?(key: string, reason: string): Promise<void>;
   /** A differencing child over `parentFile` (never written). `expectedDigest` is checked first. */
   createChild(parentFile: string, childFile: string, expectedDigest?: string): Promise<ChildDisk>;
   /** Mount a child (writable) at `mountPath`. */

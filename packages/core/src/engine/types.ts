@@ -1,4 +1,5 @@
 // The contract every database engine implements (PostgreSQL here; SQL Server on Windows).
+import type { ImageManifest } from "../image/manifest.js";
 import type { Reporter } from "../reporter.js";
 import type { Runtime } from "../runtime/types.js";
 
@@ -30,7 +31,7 @@ export interface DatabaseInfo {
 }
 
 export interface EngineInfo {
-  kind: "postgres" | "sqlserver";
+  kind: ImageManifest["engine"]["kind"];
   /** Full server version, e.g. "15.18". */
   version: string;
   /** From restore() of a backup source: backup LSNs, timeline, recovery target, archive range (manifest source.backupChain). */

@@ -31,6 +31,5 @@ export {
   type LeakScanResult,
 } from "./build-step.js";
 export { applyMasking, type MaskingRun, type AppliedRule } from "../engine/postgres/masking/apply-masking.js";
-export { scanSource, type ScanSourceOptions, type ScanReport } from "./scan-source.js";
 export { UnmaskedPiiError, LeakFoundError, NothingToScanError, UnmaskedPublishError } from "./errors.js";
 export { variantImageName, splitVariantName, variantReference, variantsToBuild } from "./variants.js";

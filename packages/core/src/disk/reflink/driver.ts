@@ -5,13 +5,13 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import { CloneError, DigestMismatchError, NotSupportedError } from "../../errors.js";
 import { silentReporter, type Reporter } from "../../reporter.js";
-import type { ChildDisk, DiskAttachment, DiskDriver, DiskLayer, DiskResource, SealedDisk, StagingDisk } from "../types.js";
+import type { ChildDisk, DiskAttachment, DiskDriver, DiskLayer, DiskResource, PreparedBase, PreparedEntry, SealedDisk, StagingDisk } from "../types.js";
 import { VerifiedDigestCache } from "../qcow2/verified-digests.js";
 import { attachClone, detachClone, ownBytes, reflinkCopy, removeCloneFile } from "./clone.js";
 import { expandImage, type VerifiedLayer } from "./expand.js";
 import { listPoolLeftovers, releasePoolLeftover, sweepDeadExpansions } from "./leftovers.js";
 import { ReflinkPool } from "./pool.js";
-import { cloneFileFor } from "./pool-layout.js";
+import { cloneFileFor, imageFile } from "./pool-layout.js";
 import { removePoolFile } from "./pool-file.js";
 import { checkReflinkPrerequisites } from "./prerequisites.js";
 
@@ -59,12 +59,28 @@ export class ReflinkDriver implements DiskDriver {
     return this.createLayeredChild([{ file: parentFile, digest: expectedDigest }], childFile);
   }
 
-  /** A clone of a (possibly layered) version: expanded once per pool, then one reflink copy. */
-  async createLayeredChild(layers: DiskLayer[], childFile: string): Promise<ChildDisk> {
-    if (layers.length === 0) throw new CloneError("createLayeredChild needs at least one layer.");
+  /** The version expanded once into the pool (its layers' digests checked first); reused after. */
+  async prepare(layers: DiskLayer[]): Promise<PreparedBase> {
+    if (layers.length === 0) throw new CloneError("a reflink clone needs at least one layer.");
     const verified: VerifiedLayer[] = [];
     for (const layer of layers) verified.push(await this.verifiedLayer(path.resolve(layer.file), layer.digest));
-    const image = await expandImage(this.pool, verified, this.reporter);
+    return expandImage(this.pool, verified, this.reporter);
+  }
+
+  async listPrepared(): Promise<PreparedEntry[]> {
+    const used = await this.pool.index.inUse();
+    return Object.entries(await this.pool.index.read()).map(([key, e]) => ({ key, file: imageFile(this.pool.layout, key), bytes: e.bytes, lastUsedMs: e.lastUsedMs, inUse: used.has(key) }));
+  }
+
+  async evict(key: string, reason: string): Promise<void> {
+    if ((await this.pool.index.inUse()).has(key)) return;
+    this.reporter.debug(`reflink pool: evicting ${key.slice(0, 12)} (${reason})`);
+    await this.pool.index.evict(key, this.reporter);
+  }
+
+  /** A clone of a (possibly layered) version: expanded once per pool, then one reflink copy. */
+  async createLayeredChild(layers: DiskLayer[], childFile: string): Promise<ChildDisk> {
+    const image = await this.prepare(layers);
     const cloneFile = cloneFileFor(this.pool.layout, childFile);
     await reflinkCopy(image.file, cloneFile, { ownerDir: path.dirname(path.resolve(childFile)), key: image.key });
     return { file: cloneFile, parents: [image.file] };

@@ -4,15 +4,15 @@ import crypto from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { makeDir, TRAVERSABLE_DIR } from "../util/paths.js";
-import { platformFor } from "../build/platform.js";
+import { platformForBuild } from "../platform/index.js";
 import { SYSTEM_SCHEMA_FILTER } from "../engine/postgres/sql.js";
 import type { DatabaseInfo, SourceSpec } from "../engine/types.js";
 import type { Reporter } from "../reporter.js";
 import { CleanupStack } from "../util/cleanup.js";
 import { freePort } from "../util/net.js";
-import type { PiiCandidate } from "./pii/detect.js";
-import { resolvePolicy } from "./policy/resolve-policy.js";
-import type { MaskingPolicy, ResolvedRule } from "./policy/types.js";
+import type { PiiCandidate } from "../masking/pii/detect.js";
+import { resolvePolicy } from "../masking/policy/resolve-policy.js";
+import type { MaskingPolicy, ResolvedRule } from "../masking/policy/types.js";
 import { adminConnector, urlConnector, type WithDatabase } from "../engine/postgres/masking/connector.js";
 import { scanUnmaskedPii } from "../engine/postgres/masking/scan-pii.js";
 import { schemaFacts } from "../engine/postgres/masking/schema-facts.js";
@@ -60,7 +60,7 @@ export async function scanSource(opts: ScanSourceOptions): Promise<ScanReport> {
     const info: DatabaseInfo = { name: database, sizeBytes: 0, tables: tables.map((t) => ({ schema: t.schema, name: t.name, rowEstimate: Math.round(t.rows), sizeBytes: 0, columns: t.columns })) };
     return scanWith(withDb, [info], opts);
   }
-  const { driver, engine } = platformFor("postgres", opts.home);
+  const { driver, engine } = platformForBuild("postgres", opts.home);
   await driver.checkPrerequisites();
   await engine.checkPrerequisites();
   await engine.probeSource(opts.source);

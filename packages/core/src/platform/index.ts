@@ -1,0 +1,14 @@
+// Public surface of the platform area: the registry and the choices made from it.
+export { CLONE_DISKS, CLONE_DISK_NAMES, PLATFORMS, assertHostFor, engineKinds, platformEntry, type CloneDiskName, type DiskFormat, type EngineKind, type PlatformEntry } from "./registry.js";
+export {
+  allCloneDiskDrivers,
+  cloneDiskChoice,
+  diskDriverNamed,
+  diskOf,
+  engineForSources,
+  platformForBuild,
+  platformForImage,
+  platformForRecord,
+  type CloneDiskChoice,
+  type Platform,
+} from "./choose.js";

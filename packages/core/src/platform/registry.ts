@@ -1,0 +1,110 @@
+// The one registry: which engine an image kind runs on, on which OS and filesystem, which disk
+// driver builds and seals its images and which drivers can make its clones, in order of
+// preference. Nothing else chooses; a new engine or disk driver is one entry here.
+import path from "node:path";
+import { Qcow2Driver, ReflinkDriver, qcow2UnavailableReason, reflinkUnavailableReason } from "../disk/index.js";
+import type { DiskDriver } from "../disk/types.js";
+import { PostgresEngine } from "../engine/index.js";
+import { sqlServerHost } from "../engine/sqlserver/host.js";
+import type { Engine } from "../engine/types.js";
+import { NotSupportedError } from "../errors.js";
+import type { ImageManifest } from "../image/manifest.js";
+import { silentReporter, type Reporter } from "../reporter.js";
+
+export interface CloneDriverEntry {
+  /** The blob format it clones from (what a build driver of that format publishes). */
+  format: ImageManifest["platform"]["diskFormat"];
+  /** Why it cannot run on this host (undefined: it can). */
+  unavailable(env: NodeJS.ProcessEnv): string | undefined;
+  make(home: string, reporter?: Reporter): DiskDriver;
+}
+
+const stateDir = (home: string): string => path.join(home, "state");
+
+/** Every clone disk driver, by the name a clone record keeps (`record.disk`) and --disk takes. */
+export const CLONE_DISKS = {
+  qcow2: { format: "qcow2", unavailable: qcow2UnavailableReason, make: (home) => new Qcow2Driver({ stateDir: stateDir(home) }) },
+  reflink: {
+    format: "qcow2",
+    unavailable: reflinkUnavailableReason,
+    make: (home, reporter) => new ReflinkDriver({ home, stateDir: stateDir(home), reporter }),
+  },
+  // The runner's own VHDX tooling, through the SQL Server host (tests inject a fake one).
+  vhdx: {
+    format: "vhdx",
+    unavailable: () => (sqlServerHost().platform === "win32" ? undefined : "VHDX disks need a Windows runner"),
+    make: (home, reporter) => sqlServerHost().disk(stateDir(home), reporter ?? silentReporter),
+  },
+} as const satisfies Record<string, CloneDriverEntry>;
+
+export type CloneDiskName = keyof typeof CLONE_DISKS;
+export const CLONE_DISK_NAMES = Object.keys(CLONE_DISKS) as CloneDiskName[];
+
+export interface PlatformEntry {
+  /** The OS the image's manifest records, and the host platforms that can serve it. */
+  os: ImageManifest["platform"]["os"];
+  hosts: readonly NodeJS.Platform[];
+  /** The platform this engine's work runs on (SQL Server: the injected host's). */
+  hostPlatform(): NodeJS.Platform;
+  /** The refusal on any other host, naming what to run instead. */
+  wrongHost(platform: NodeJS.Platform): string;
+  /** The engine; undefined while an engine still has its own build and clone path. */
+  engine?(home: string): Engine;
+  filesystem: string;
+  /** The driver that makes staging disks and seals images (the distribution format). */
+  buildDriver: CloneDiskName;
+  /** Drivers that can make clones of its images, in order of preference when nobody asks. */
+  cloneDrivers: readonly CloneDiskName[];
+  /** The staging disk's file name in a build's work directory. */
+  stagingName: string;
+  /** Whether a clone can be promoted to a new image version. */
+  promotable: boolean;
+}
+
+/** Preference when nobody asks: qcow2 stays the default until the engine seam lands. */
+const DEFAULT_ORDER: CloneDiskName[] = ["qcow2", "reflink"];
+
+export const PLATFORMS = {
+  postgres: {
+    os: "linux",
+    hosts: ["linux"],
+    hostPlatform: () => process.platform,
+    wrongHost: (p) => `dbclone on ${p} is not supported yet: Linux runners with PostgreSQL work today.`,
+    engine: () => new PostgresEngine(),
+    filesystem: "xfs",
+    buildDriver: "qcow2",
+    cloneDrivers: DEFAULT_ORDER,
+    stagingName: "staging.qcow2",
+    promotable: true,
+  },
+  sqlserver: {
+    os: "windows",
+    hosts: ["win32"],
+    hostPlatform: () => sqlServerHost().platform,
+    wrongHost: (p) => `SQL Server images need a Windows runner with SQL Server; this is ${p}. Run this on windows-latest (docs/windows.md).`,
+    filesystem: "ntfs",
+    buildDriver: "vhdx",
+    cloneDrivers: ["vhdx"],
+    stagingName: "staging.vhdx",
+    promotable: false,
+  },
+} as const satisfies Record<ImageManifest["engine"]["kind"], PlatformEntry>;
+
+export type EngineKind = keyof typeof PLATFORMS;
+export type DiskFormat = (typeof CLONE_DISKS)[CloneDiskName]["format"];
+
+/** Every engine kind, for the manifest's enum check and the CLI's --engine choices. */
+export function engineKinds(): EngineKind[] {
+  return Object.keys(PLATFORMS) as EngineKind[];
+}
+
+export function platformEntry(kind: EngineKind): PlatformEntry {
+  return PLATFORMS[kind];
+}
+
+/** Refuse an engine on a host it cannot run on, before anything is read, created or connected. */
+export function assertHostFor(kind: EngineKind): void {
+  const entry = platformEntry(kind);
+  const platform = entry.hostPlatform();
+  if (!entry.hosts.includes(platform)) throw new NotSupportedError(entry.wrongHost(platform));
+}
