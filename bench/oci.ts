@@ -26,7 +26,7 @@ const log = (s: string) => process.stderr.write(`${s}\n`);
 
 /** Runs in the child: resolve + pull, then report time and peak RSS as one JSON line. */
 async function pullChild(location: string, cacheDir: string, ref: string): Promise<void> {
-  const repo = new OciRepository(location, { cacheDir, env: {}, cache: { protectedDigests: () => [] } });
+  const repo = new OciRepository(location, { cacheDir, env: {}, cache: {} });
   const t = performance.now();
   const blob = await repo.pull(await repo.resolve(parseImageRef(ref)));
   const seconds = (performance.now() - t) / 1000;

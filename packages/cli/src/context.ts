@@ -2,7 +2,7 @@
 // concrete values, a reporter, and lazy access to the repository and the clone registry.
 import path from "node:path";
 import type { Command } from "commander";
-import { CloneRegistry } from "../../core/src/clones/registry.js";
+import { CloneRegistry, diskDigestsInUse } from "../../core/src/clones/registry.js";
 import type { Repository } from "../../core/src/repository/types.js";
 import { dbcloneHome, defaultRepository } from "../../core/src/util/paths.js";
 import { openRepository } from "../../core/src/repository/index.js";
@@ -53,7 +53,8 @@ export class CliContext {
     const { repo, home } = this.globals(cmd);
     const named = cmd.optsWithGlobals<GlobalOptions>().repo !== undefined || !!this.io.env.DBCLONE_REPO;
     // Verified-blob stamps belong to this --home, not to whatever DBCLONE_HOME the process has.
-    this.repository ??= openRepository(repo, { cacheDir: path.join(home, "cache"), mustExist: named && !opts.create });
+    // The image cache never evicts a base this --home's clones read (not those of the default home).
+    this.repository ??= openRepository(repo, { cacheDir: path.join(home, "cache"), mustExist: named && !opts.create, oci: { cache: { inUse: diskDigestsInUse(home) } } });
     return this.repository;
   }
 

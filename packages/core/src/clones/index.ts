@@ -4,7 +4,7 @@ export { createClone } from "./lifecycle.js";
 export { teardownClones } from "./teardown.js";
 export { collectGarbage } from "./gc.js";
 export { credentialsOf, serverOf } from "./record.js";
-export { CloneRegistry, matchesLabels, type CloneDraft, type ReserveOptions } from "./registry.js";
+export { CloneRegistry, diskDigestsInUse, matchesLabels, type CloneDraft, type ReserveOptions } from "./registry.js";
 export { clonePaths } from "./record.js";
 export { allocatePort, pickFreePort, isPortFree, DEFAULT_PORT_RANGE, type PortOptions, type PortReservations } from "./ports.js";
 export { parseDuration, formatDuration, parseTtl, DEFAULT_TTL, capTtl, expiryFrom, isExpired } from "./ttl.js";

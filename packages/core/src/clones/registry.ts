@@ -254,6 +254,11 @@ function stripUndefined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
+/** The disk digests the clones registered under `home` read: what an image cache must not evict. */
+export function diskDigestsInUse(home: string): () => Promise<ReadonlySet<string>> {
+  return async () => new Set((await new CloneRegistry(home).list()).map((r) => r.image.diskDigest));
+}
+
 export function matchesLabels(record: CloneRecord, labels: Record<string, string>): boolean {
   const wanted = Object.entries(labels);
   return wanted.length > 0 && wanted.every(([k, v]) => record.labels?.[k] === v);

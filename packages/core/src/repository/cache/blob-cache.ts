@@ -1,15 +1,16 @@
 // A content-addressed local cache of disk blobs (`<dir>/blobs/sha256/<hex>`), shared by the
 // concurrent jobs of one runner. One lock per blob means one download per blob: a second job
 // waits, then finds the blob there. Size-limited with LRU eviction that never removes a blob a
-// live clone uses (its qcow2 children read it) nor one used in the last few minutes.
+// live clone uses (its qcow2 children read it) nor one used in the last few minutes. Which blobs
+// live clones use is the caller's to say (`inUse`, from the clone registry of the --home in use):
+// the cache cannot know which home's clones read it.
 import { chmod, rename, stat, unlink } from "node:fs/promises";
 import path from "node:path";
 import { withFileLock } from "../../audit/file-lock.js";
-import { CloneRegistry } from "../../clones/registry.js";
-import { DigestMismatchError } from "../../errors.js";
+import { DigestMismatchError, UsageError } from "../../errors.js";
 import { sha256File } from "../../image/digest.js";
 import { silentReporter, type Reporter } from "../../reporter.js";
-import { dbcloneHome, makeDir, PRIVATE_DIR } from "../../util/paths.js";
+import { makeDir, PRIVATE_DIR } from "../../util/paths.js";
 import { removeStaleTemps, syncDir, tempPath, unlinkQuietly } from "../durable-files.js";
 import { VerifiedBlobCache } from "../verified-blobs.js";
 import { CacheIndex } from "./cache-index.js";
@@ -17,8 +18,8 @@ import { CacheIndex } from "./cache-index.js";
 export interface BlobCacheOptions {
   /** Evict least-recently-used blobs beyond this many bytes (default: no limit). */
   maxBytes?: number;
-  /** Disk digests a live clone uses: never evicted. Default: the local clone registry's clones. */
-  protectedDigests?: () => Promise<string[]> | string[];
+  /** Disk digests live clones use: never evicted. Required with maxBytes. */
+  inUse?: () => Promise<ReadonlySet<string>>;
   /** Blobs used more recently than this are never evicted (default 15 min): a job may be about to clone it. */
   graceMs?: number;
   /** How long to wait for another job's download of the same blob (default 6 h). */
@@ -50,6 +51,9 @@ export class BlobCache {
     this.index = new CacheIndex(dir, this.blobsDir);
     this.verified = new VerifiedBlobCache(dir);
     this.reporter = opts.reporter ?? silentReporter;
+    if (opts.maxBytes !== undefined && !opts.inUse) {
+      throw new UsageError("a size-limited image cache needs inUse(): the disk digests live clones use, which it must never evict");
+    }
   }
 
   blobPath(digest: string): string {
@@ -123,7 +127,7 @@ export class BlobCache {
   async evict(keep?: string): Promise<string[]> {
     const max = this.opts.maxBytes;
     if (max === undefined) return [];
-    const protectedSet = new Set([...(await this.protectedDigests()), ...(keep ? [keep] : [])]);
+    const protectedSet = new Set([...(await this.opts.inUse!()), ...(keep ? [keep] : [])]);
     const graceMs = this.opts.graceMs ?? 15 * 60_000;
     return this.index.update(async (entries) => {
       for (const [d] of Object.entries(entries)) if (!(await stat(this.blobPath(d)).catch(() => undefined))) delete entries[d];
@@ -149,12 +153,6 @@ export class BlobCache {
       if (total > max) this.reporter.warn(`image cache ${this.dir} holds ${total} bytes, over its ${max} byte limit: the rest is in use by live clones or recent pulls`);
       return removed;
     });
-  }
-
-  private async protectedDigests(): Promise<string[]> {
-    if (this.opts.protectedDigests) return this.opts.protectedDigests();
-    const records = await new CloneRegistry(dbcloneHome()).list().catch(() => []);
-    return records.map((r) => r.image.diskDigest);
   }
 }
 
