@@ -10,7 +10,6 @@ import { parseImageRef } from "../../../core/src/image/reference.js";
 import type { CliContext } from "../context.js";
 import { collectLabel, examples } from "../options.js";
 import { writeJson } from "../output.js";
-import { connectionString } from "./clones.js";
 
 interface CloneOptions {
   name?: string;
@@ -117,7 +116,7 @@ export function registerClone(program: Command, ctx: CliContext): void {
       const timeoutMs = opts.timeout !== undefined ? Math.round(parseDuration(opts.timeout, "--timeout") * 1000) : undefined;
       const { home, json } = ctx.globals(cmd);
       const repository = await ctx.openRepository(cmd);
-      const { createClone } = await import("../../../core/src/clones/lifecycle.js");
+      const { createClone, connectionStringOf } = await import("../../../core/src/clones/index.js");
       const result = await createClone({
         repository,
         ref,
@@ -142,8 +141,8 @@ export function registerClone(program: Command, ctx: CliContext): void {
         [
           `Clone ${result.clone.id}${result.clone.name ? ` (${result.clone.name})` : ""} of ${result.clone.image.name}:${result.clone.image.version} ${result.created ? "ready" : "reused"} in ${result.readySeconds.toFixed(3)} s`,
           `  host ${c.host}  port ${c.port}  user ${c.user}  databases ${c.databases.join(", ")}`,
-          // SQL Server clones carry an ADO.NET-style string (Server=…;Database=…); the password stays hidden.
-          result.clone.engine === "sqlserver" ? `  ${c.connectionString.replace(/Password=[^;]*/, "Password=***")}` : `  ${connectionString({ ...c, password: "" }, false)}`,
+          // The engine's own form (postgresql://…, or Server=…;Database=… for SQL Server); the password stays hidden.
+          `  ${connectionStringOf(result.clone, { withPassword: false })}`,
           `  password: run with --json, or dbclone clones --json --show-secrets`,
           result.clone.expiresAt ? `  expires ${result.clone.expiresAt}` : "",
         ]

@@ -2,17 +2,14 @@
 // --json carries them (and full connection strings) only with --show-secrets.
 import type { Command } from "commander";
 import type { CloneRecord } from "../../../core/src/clones/types.js";
-import { connectionString as pgConnectionString } from "../../../core/src/engine/postgres/login.js";
 import type { CliContext } from "../context.js";
 import { examples } from "../options.js";
 import { formatTable, writeJson } from "../output.js";
 
-/** postgresql://user[:password]@host:port/db */
-export function connectionString(record: Pick<CloneRecord, "user" | "password" | "host" | "port" | "databases">, withPassword: boolean): string {
-  return pgConnectionString(record.user, withPassword ? record.password : undefined, record.host, record.port, record.databases[0] ?? "postgres");
-}
+/** The engine's connection string of a record (loaded with core, on use). */
+type ConnectionStringOf = (record: CloneRecord, opts: { withPassword: boolean }) => string;
 
-export function cloneJson(record: CloneRecord, showSecrets: boolean): Record<string, unknown> {
+export function cloneJson(record: CloneRecord, showSecrets: boolean, connectionStringOf: ConnectionStringOf): Record<string, unknown> {
   return {
     id: record.id,
     name: record.name ?? null,
@@ -24,7 +21,7 @@ export function cloneJson(record: CloneRecord, showSecrets: boolean): Record<str
     user: record.user,
     databases: record.databases,
     ...(showSecrets ? { password: record.password } : {}),
-    connectionString: connectionString(record, showSecrets),
+    connectionString: connectionStringOf(record, { withPassword: showSecrets }),
     createdAt: record.createdAt,
     expiresAt: record.expiresAt ?? null,
     labels: record.labels,
@@ -40,7 +37,10 @@ export function registerClones(program: Command, ctx: CliContext): void {
     .addHelpText("after", examples("dbclone clones", "dbclone clones --json --show-secrets"))
     .action(async (opts: { showSecrets?: boolean }, cmd: Command) => {
       const records = await ctx.registry(cmd).list();
-      if (ctx.globals(cmd).json) return writeJson(ctx.io.stdout, records.map((r) => cloneJson(r, Boolean(opts.showSecrets))));
+      if (ctx.globals(cmd).json) {
+        const { connectionStringOf } = await import("../../../core/src/clones/index.js");
+        return writeJson(ctx.io.stdout, records.map((r) => cloneJson(r, Boolean(opts.showSecrets), connectionStringOf)));
+      }
       if (records.length === 0) return ctx.reporter.info("No live clones.");
       const rows = records.map((r) => [
         r.id,

@@ -3,7 +3,7 @@ export * from "./lifecycle-types.js";
 export { createClone } from "./lifecycle.js";
 export { teardownClones } from "./teardown.js";
 export { collectGarbage } from "./gc.js";
-export { credentialsOf, serverOf } from "./record.js";
+export { connectionStringOf, credentialsOf, serverOf } from "./record.js";
 export { CloneRegistry, diskDigestsInUse, matchesLabels, type CloneDraft, type ReserveOptions } from "./registry.js";
 export { clonePaths } from "./record.js";
 export { allocatePort, pickFreePort, isPortFree, DEFAULT_PORT_RANGE, type PortOptions, type PortReservations } from "./ports.js";

@@ -21,7 +21,7 @@ import { capTtl } from "./ttl.js";
 import type { CloneRecord } from "./types.js";
 import { removeClone } from "./teardown.js";
 import { createChildDisk } from "./child-disk.js";
-import { assertDatabaseChoice, credentialsOf, pointAt } from "./record.js";
+import { assertDatabaseChoice, credentialsOf } from "./record.js";
 import { askedFor, decideNamedClone, inheritedTtl } from "./named-clone.js";
 import type { PublishedImage } from "../repository/types.js";
 import { pausePoint } from "../util/pause-point.js";
@@ -128,7 +128,7 @@ export async function createClone(opts: CreateCloneOptions): Promise<CloneResult
 
     await pausePoint("clone:server-started");
     const login = await engine.createLogin(server, record.databases, { user: record.user, password });
-    const credentials = pointAt(login, record.engine, opts.database);
+    const credentials = engine.credentials(login, opts.database);
     reporter.secret(credentials.connectionString);
     // Fail closed: never hand out a connection that is not this clone of this image.
     await engine.verifyIdentity(credentials, record.id, image.manifestDigest);

@@ -2,28 +2,25 @@
 // they chose), its server, and where its files live.
 import path from "node:path";
 import type { Credentials, RunningServer } from "../engine/types.js";
-import { connectionString } from "../engine/postgres/login.js";
 import { UsageError } from "../errors.js";
-import { CLONE_DISKS } from "../platform/index.js";
+import { CLONE_DISKS, engineConnection } from "../platform/index.js";
 import { cloneIdForIdentifier } from "./clone-id.js";
 import type { CloneRecord } from "./types.js";
 
+/** The clone's login as its engine spells it, pointed at `database` (default: the first). */
 export function credentialsOf(record: CloneRecord, database?: string): Credentials {
-  const db = database ?? record.databases[0] ?? "postgres";
-  const url = connectionString(record.user, record.password, record.host, record.port, db);
-  return { user: record.user, password: record.password, host: record.host, port: record.port, databases: record.databases, connectionString: url };
+  return engineConnection(record.engine).credentials(record, database);
+}
+
+/** The clone's connection string; without the password for display. */
+export function connectionStringOf(record: CloneRecord, opts: { withPassword: boolean; database?: string }): string {
+  return engineConnection(record.engine).connectionString(record, opts);
 }
 
 /** Refuse a database the image does not hold, naming the ones it does (checked before anything is made). */
 export function assertDatabaseChoice(database: string | undefined, databases: readonly string[], image: string): void {
   if (database === undefined || databases.includes(database)) return;
   throw new UsageError(`database '${database}' is not in ${image}; it holds: ${databases.join(", ") || "no databases"}. Choose one of those.`);
-}
-
-/** The credentials with their connection string on `database` (PostgreSQL URLs; other engines keep theirs). */
-export function pointAt(credentials: Credentials, engine: CloneRecord["engine"], database: string | undefined): Credentials {
-  if (database === undefined || engine !== "postgres") return credentials;
-  return { ...credentials, connectionString: connectionString(credentials.user, credentials.password, credentials.host, credentials.port, database) };
 }
 
 /** The clone's host server process as teardown and promote address it (undefined: none recorded). */

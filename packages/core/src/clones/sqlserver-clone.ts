@@ -6,9 +6,8 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { assertHostFor, diskDriverNamed } from "../platform/index.js";
 import { CloneError, DbcloneError, UsageError } from "../errors.js";
-import type { Credentials } from "../engine/types.js";
 import { cloneDatabaseName, cloneSqlServer, randomPassword, teardownSqlServer, type SqlServerCloneRecord } from "../engine/sqlserver/clone.js";
-import { adoConnectionString, sqlServerHost, sqlServerPort, windowsCaller } from "../engine/sqlserver/host.js";
+import { sqlServerHost, sqlServerPort, windowsCaller } from "../engine/sqlserver/host.js";
 import type { Reporter } from "../reporter.js";
 import type { PublishedImage } from "../repository/types.js";
 import { readRepositoryConfig } from "../repository/index.js";
@@ -17,20 +16,9 @@ import { secondsSince } from "../util/time.js";
 import type { CloneResult, CreateCloneOptions } from "./lifecycle-types.js";
 import { CloneRegistry } from "./registry.js";
 import { capTtl } from "./ttl.js";
+import { credentialsOf } from "./record.js";
 import type { CloneRecord } from "./types.js";
 
-/** Connection details of a SQL Server clone: an ADO.NET-style connection string (docs/windows.md). */
-export function sqlServerCredentials(record: CloneRecord): Credentials {
-  const connection = sqlServerHost().connection;
-  return {
-    user: record.user,
-    password: record.password,
-    host: record.host,
-    port: record.port,
-    databases: record.databases,
-    connectionString: adoConnectionString(connection, record, record.databases[0] ?? "master", record.port),
-  };
-}
 
 /**
  * What engine/sqlserver teardown needs, rebuilt from the registry record. A record that never became
@@ -53,7 +41,7 @@ export async function createSqlServerClone(opts: CreateCloneOptions, image: Publ
   if (opts.name) {
     const existing = await registry.findByName(opts.name);
     if (existing && !opts.reset && existing.state === "ready" && existing.image.manifestDigest === image.manifestDigest) {
-      return { created: false, clone: existing, credentials: sqlServerCredentials(existing), image, readySeconds: secondsSince(started), childDiskBytes: 0 };
+      return { created: false, clone: existing, credentials: credentialsOf(existing), image, readySeconds: secondsSince(started), childDiskBytes: 0 };
     }
     if (existing) await removeSqlServerClone(existing, reporter);
     if (existing) await registry.remove(existing.id);
@@ -97,7 +85,7 @@ export async function createSqlServerClone(opts: CreateCloneOptions, image: Publ
       user: made.login ?? record.user,
     });
     cleanup.dismiss();
-    const credentials = sqlServerCredentials(clone);
+    const credentials = credentialsOf(clone);
     reporter.secret(credentials.connectionString);
     await repository.audit.append({ action: "clone", outcome: "success", image: `${image.name}:${image.version}`, digest: image.manifestDigest, clone: record.id, detail: opts.name ? `name=${opts.name}` : undefined });
     const readySeconds = secondsSince(started);

@@ -64,6 +64,32 @@ export interface Credentials {
   connectionString: string;
 }
 
+/** A clone's login as its record keeps it: enough to connect. */
+export interface CloneLogin {
+  user: string;
+  password: string;
+  host: string;
+  port: number;
+  databases: string[];
+}
+
+/** Where a schema snapshot connects, as the clone's own login. */
+export type SchemaConnection = Pick<CloneLogin, "host" | "port" | "user" | "password">;
+
+/**
+ * How callers reach an engine's clones: what every engine answers without running anything of its
+ * own (SQL Server's lifecycle is still engine/sqlserver's own path; PostgreSQL's is Engine below).
+ */
+export interface EngineConnection {
+  readonly kind: EngineInfo["kind"];
+  /** The login's credentials, the connection string on `database` (default: the first). */
+  credentials(login: CloneLogin, database?: string): Credentials;
+  /** The engine's connection string for the login; without the password for display. */
+  connectionString(login: CloneLogin, opts: { withPassword: boolean; database?: string }): string;
+  /** The schema as sorted, normalized lines (tables, columns, indexes, constraints) per database; absent: not supported. */
+  schemaSnapshot?(conn: SchemaConnection, databases: string[]): Promise<string[]>;
+}
+
 export type Durability = "ephemeral" | "durable";
 
 export interface StartOptions {
@@ -88,8 +114,7 @@ export interface StartOptions {
   listenAll?: boolean;
 }
 
-export interface Engine {
-  readonly kind: EngineInfo["kind"];
+export interface Engine extends EngineConnection {
   /** Throws MissingToolError naming what to install. */
   checkPrerequisites(): Promise<void>;
   /** Check a source before anything is created: a clear SourceError when it is not usable. */

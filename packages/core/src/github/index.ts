@@ -10,7 +10,6 @@ export * from "./comments.js";
 export * from "./comment-body.js";
 export * from "./oidc.js";
 export * from "./audit-claims.js";
-export * from "./schema-snapshot.js";
 export * from "./schema-diff.js";
 export * from "./schema-diff-clone.js";
 export * from "./sweep.js";

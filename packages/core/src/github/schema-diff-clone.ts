@@ -5,7 +5,8 @@ import { createClone, teardownClones, type CloneRecord } from "../clones/index.j
 import type { Reporter } from "../reporter.js";
 import type { Repository } from "../repository/types.js";
 import { diffSchemas, type SchemaDiff } from "./schema-diff.js";
-import { snapshotSchema } from "./schema-snapshot.js";
+import { engineConnection } from "../platform/index.js";
+import { NotSupportedError } from "../errors.js";
 
 export interface CloneSchemaDiffOptions {
   clone: CloneRecord;
@@ -16,7 +17,9 @@ export interface CloneSchemaDiffOptions {
 
 export async function diffCloneSchema(opts: CloneSchemaDiffOptions): Promise<SchemaDiff> {
   const { clone } = opts;
-  const after = await snapshotSchema(clone, clone.databases);
+  const engine = engineConnection(clone.engine);
+  if (!engine.schemaSnapshot) throw new NotSupportedError(`schema diffs of ${clone.engine} clones are not supported yet`);
+  const after = await engine.schemaSnapshot(clone, clone.databases);
   const baseline = await createClone({
     repository: opts.repository,
     ref: `${clone.image.name}@${clone.image.manifestDigest}`,
@@ -26,7 +29,7 @@ export async function diffCloneSchema(opts: CloneSchemaDiffOptions): Promise<Sch
     labels: { purpose: "schema-diff", of: clone.id },
   });
   try {
-    const before = await snapshotSchema(baseline.clone, baseline.clone.databases);
+    const before = await engine.schemaSnapshot(baseline.clone, baseline.clone.databases);
     return diffSchemas(before, after, { from: `${clone.image.name}:${clone.image.version}`, to: `clone ${clone.id}` });
   } finally {
     await teardownClones({ home: opts.home, reporter: opts.reporter, id: baseline.clone.id, repository: opts.repository });

@@ -1,5 +1,5 @@
 // Public surface of the platform area: the registry and the choices made from it.
-export { CLONE_DISKS, CLONE_DISK_NAMES, PLATFORMS, assertHostFor, engineKinds, platformEntry, type CloneDiskName, type DiskFormat, type EngineKind, type PlatformEntry } from "./registry.js";
+export { CLONE_DISKS, CLONE_DISK_NAMES, PLATFORMS, assertHostFor, engineConnection, engineKinds, platformEntry, type CloneDiskName, type DiskFormat, type EngineKind, type PlatformEntry } from "./registry.js";
 export {
   allCloneDiskDrivers,
   cloneDiskChoice,

@@ -6,7 +6,8 @@ import { Qcow2Driver, ReflinkDriver, qcow2UnavailableReason, reflinkUnavailableR
 import type { DiskDriver } from "../disk/types.js";
 import { PostgresEngine } from "../engine/index.js";
 import { sqlServerHost } from "../engine/sqlserver/host.js";
-import type { Engine } from "../engine/types.js";
+import { SqlServerEngine } from "../engine/sqlserver/engine.js";
+import type { Engine, EngineConnection } from "../engine/types.js";
 import { NotSupportedError } from "../errors.js";
 import type { ImageManifest } from "../image/manifest.js";
 import { silentReporter, type Reporter } from "../reporter.js";
@@ -48,6 +49,8 @@ export interface PlatformEntry {
   hostPlatform(): NodeJS.Platform;
   /** The refusal on any other host, naming what to run instead. */
   wrongHost(platform: NodeJS.Platform): string;
+  /** How its clones are reached (credentials, connection strings, schema snapshots). */
+  connection(): EngineConnection;
   /** The engine; undefined while an engine still has its own build and clone path. */
   engine?(home: string): Engine;
   filesystem: string;
@@ -70,6 +73,7 @@ export const PLATFORMS = {
     hosts: ["linux"],
     hostPlatform: () => process.platform,
     wrongHost: (p) => `dbclone on ${p} is not supported yet: Linux runners with PostgreSQL work today.`,
+    connection: () => new PostgresEngine(),
     engine: () => new PostgresEngine(),
     filesystem: "xfs",
     buildDriver: "qcow2",
@@ -82,6 +86,7 @@ export const PLATFORMS = {
     hosts: ["win32"],
     hostPlatform: () => sqlServerHost().platform,
     wrongHost: (p) => `SQL Server images need a Windows runner with SQL Server; this is ${p}. Run this on windows-latest (docs/windows.md).`,
+    connection: () => new SqlServerEngine(sqlServerHost()),
     filesystem: "ntfs",
     buildDriver: "vhdx",
     cloneDrivers: ["vhdx"],
@@ -107,4 +112,9 @@ export function assertHostFor(kind: EngineKind): void {
   const entry = platformEntry(kind);
   const platform = entry.hostPlatform();
   if (!entry.hosts.includes(platform)) throw new NotSupportedError(entry.wrongHost(platform));
+}
+
+/** How the clones of an engine kind are reached. */
+export function engineConnection(kind: EngineKind): EngineConnection {
+  return platformEntry(kind).connection();
 }

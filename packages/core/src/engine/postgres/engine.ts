@@ -2,12 +2,13 @@
 import { existsSync } from "node:fs";
 import { MissingToolError } from "../../errors.js";
 import { silentReporter, type Reporter } from "../../reporter.js";
-import type { Credentials, DatabaseInfo, Engine, EngineInfo, RunningServer, SourceSpec, StartOptions } from "../types.js";
+import type { CloneLogin, Credentials, DatabaseInfo, Engine, EngineInfo, RunningServer, SchemaConnection, SourceSpec, StartOptions } from "../types.js";
 import { findBinaries } from "./binaries.js";
 import { copyFresh } from "./copyFresh.js";
 import { readEngineFile } from "./engineFile.js";
 import { inventory } from "./inventory.js";
-import { createLogin, verifyIdentity } from "./login.js";
+import { connectionString, createLogin, verifyIdentity } from "./login.js";
+import { snapshotSchema } from "./schema-snapshot.js";
 import { serverUser } from "./osUser.js";
 import { probeSource } from "./probe.js";
 import { restoreSources } from "./restore.js";
@@ -62,6 +63,21 @@ export class PostgresEngine implements Engine {
 
   verifyIdentity(creds: Credentials, cloneId: string, imageDigest: string): Promise<void> {
     return verifyIdentity(creds, cloneId, imageDigest);
+  }
+
+  credentials(login: CloneLogin, database?: string): Credentials {
+    const { user, password, host, port, databases } = login;
+    return { user, password, host, port, databases, connectionString: this.connectionString(login, { withPassword: true, database }) };
+  }
+
+  /** postgresql://user[:password]@host:port/db; the first database when none is named ("postgres" when there is none). */
+  connectionString(login: CloneLogin, opts: { withPassword: boolean; database?: string }): string {
+    const database = opts.database ?? login.databases[0] ?? "postgres";
+    return connectionString(login.user, opts.withPassword ? login.password : undefined, login.host, login.port, database);
+  }
+
+  schemaSnapshot(conn: SchemaConnection, databases: string[]): Promise<string[]> {
+    return snapshotSchema(conn, databases);
   }
 
   async describe(mountPath: string): Promise<EngineInfo> {

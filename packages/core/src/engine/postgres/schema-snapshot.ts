@@ -2,13 +2,7 @@
 // the PostgreSQL catalogs with the clone's own login. Sorted lines diff cleanly and stably, unlike
 // pg_dump text whose order and comments shift between versions.
 import pg from "pg";
-
-export interface SchemaConnection {
-  host: string;
-  port: number;
-  user: string;
-  password: string;
-}
+import type { SchemaConnection } from "../types.js";
 
 const USER_SCHEMAS = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'";
 
