@@ -49,7 +49,7 @@ export async function runMaskingPipeline(opts: PipelineOptions): Promise<Pipelin
     const server = await engine.start(staging, { port: await freePort(), runDir: path.join(dir, "run") }, reporter);
     let masked: MaskingStepResult;
     try {
-      masked = await maskForBuild(server, await engine.inventory(server), { policy: opts.policy, key: { bytes: opts.key, insecure: true } }, reporter);
+      masked = await maskForBuild(engine.masking(server), await engine.inventory(server), { policy: opts.policy, key: { bytes: opts.key, insecure: true } }, reporter);
       if (opts.plant) await opts.plant(server);
     } catch (e) {
       await engine.stop(server, { fast: true });

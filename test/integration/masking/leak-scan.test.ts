@@ -193,9 +193,9 @@ describe("fail closed", () => {
     const server = await engine.start(dir, { port: await freePort(), runDir: path.join(dir, "run") }, silentReporter);
     try {
       const databases = await engine.inventory(server);
-      await expect(guardUnmaskedBuild(server, databases, undefined, silentReporter)).rejects.toThrow(UnmaskedPublishError);
-      await expect(guardUnmaskedBuild(server, databases, undefined, silentReporter)).rejects.toThrow(/people_clean\.public\.customers\.email/);
-      const ok = await guardUnmaskedBuild(server, databases, { reason: "synthetic test data" }, silentReporter);
+      await expect(guardUnmaskedBuild(engine.masking(server), databases, undefined, silentReporter)).rejects.toThrow(UnmaskedPublishError);
+      await expect(guardUnmaskedBuild(engine.masking(server), databases, undefined, silentReporter)).rejects.toThrow(/people_clean\.public\.customers\.email/);
+      const ok = await guardUnmaskedBuild(engine.masking(server), databases, { reason: "synthetic test data" }, silentReporter);
       expect(ok!.reason).toBe("synthetic test data");
       expect(ok!.piiCandidates.map((c) => c.column)).toContain("email");
     } finally {

@@ -2,6 +2,7 @@
 // column's type cannot take and SQL that does not plan are PolicyErrors at file:line:column.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inventory } from "../../../packages/core/src/engine/postgres/inventory.js";
+import { postgresMasking } from "../../../packages/core/src/engine/postgres/masking/target.js";
 import { maskForBuild, parsePolicy, PolicyError } from "../../../packages/core/src/masking/index.js";
 import { silentReporter } from "../../../packages/core/src/reporter.js";
 import { scratchServer, type Scratch } from "./fixture.js";
@@ -28,7 +29,7 @@ const policyWith = (columns: string, extra = "") =>
 async function attempt(text: string) {
   const policy = parsePolicy(text, "policy.yml");
   const server = { ...scratch.server, host: "127.0.0.1" };
-  return maskForBuild(server, await inventory(server), { policy, key }, silentReporter);
+  return maskForBuild(postgresMasking(server), await inventory(server), { policy, key }, silentReporter);
 }
 
 async function expectUnchanged(): Promise<void> {

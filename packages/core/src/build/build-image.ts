@@ -73,9 +73,9 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
     let databases = await engine.inventory(server);
     let masked: MaskingStepResult | undefined;
     let unmasked: Awaited<ReturnType<typeof guardUnmaskedBuild>>;
-    if (!opts.masking) unmasked = await guardUnmaskedBuild(server, databases, opts.unmasked, reporter);
+    if (!opts.masking) unmasked = await guardUnmaskedBuild(engine.masking(server), databases, opts.unmasked, reporter);
     if (opts.masking) {
-      masked = await maskForBuild(server, databases, opts.masking, reporter);
+      masked = await maskForBuild(engine.masking(server), databases, opts.masking, reporter);
       databases = await engine.inventory(server); // excluded tables are gone
     }
     // After masking, VACUUM FULL rewrites every table: no pre-masking row version survives in a data file.

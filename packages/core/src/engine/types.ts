@@ -1,5 +1,7 @@
 // The contract every database engine implements (PostgreSQL here; SQL Server on Windows).
+import type { DatabaseInfo } from "../image/inventory.js";
 import type { ImageManifest } from "../image/manifest.js";
+import type { MaskingTarget } from "../masking/port.js";
 import type { Reporter } from "../reporter.js";
 import type { Runtime } from "../runtime/types.js";
 
@@ -16,19 +18,7 @@ export type SourceSpec =
    */
   | { kind: "basebackup"; path: string; walArchive?: string; recoveryTargetTime?: string; recoveryTargetLsn?: string; keepRecoveryState?: string };
 
-export interface TableInfo {
-  schema: string;
-  name: string;
-  rowEstimate: number;
-  sizeBytes: number;
-  columns: { name: string; type: string; nullable: boolean }[];
-}
-
-export interface DatabaseInfo {
-  name: string;
-  sizeBytes: number;
-  tables: TableInfo[];
-}
+export type { DatabaseInfo, TableInfo } from "../image/inventory.js";
 
 export interface EngineInfo {
   kind: ImageManifest["engine"]["kind"];
@@ -137,6 +127,8 @@ export interface Engine extends EngineConnection {
   createLogin(server: RunningServer, databases: string[], opts: { user: string; password: string }): Promise<Credentials>;
   /** Prove the server on host:port is this clone of this image, as the login. */
   verifyIdentity(creds: Credentials, cloneId: string, imageDigest: string): Promise<void>;
+  /** The engine's side of masking a running server: the build's masking step (masking/build-step.ts) drives it. */
+  masking(server: RunningServer): MaskingTarget;
   /** Engine info of a data area already on disk (server not running). */
   describe(mountPath: string): Promise<EngineInfo>;
 }

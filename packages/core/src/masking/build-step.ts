@@ -2,7 +2,7 @@
 // unmasked, mask set-based, read the published data for the leak scan (copies fail here, before
 // sealing); after sealing, the raw-byte leak scan of the data files and of the final disk.
 import { sha256Of, canonicalJson } from "../image/digest.js";
-import type { DatabaseInfo, RunningServer } from "../engine/types.js";
+import type { DatabaseInfo } from "../image/inventory.js";
 import type { Reporter } from "../reporter.js";
 import { LeakFoundError, NothingToScanError, UnmaskedPiiError, UnmaskedPublishError } from "./errors.js";
 import type { MaskingKey } from "./key.js";
@@ -14,12 +14,8 @@ import type { PiiCandidate } from "./pii/detect.js";
 import { checkPolicySql, checkTransformerTypes } from "./policy/check-against-schema.js";
 import { resolvePolicy, type ResolvedPolicy, type TableRef } from "./policy/resolve-policy.js";
 import type { MaskingPolicy } from "./policy/types.js";
-import { applyMasking, type MaskingRun } from "../engine/postgres/masking/apply-masking.js";
-import { adminConnector } from "../engine/postgres/masking/connector.js";
-import { explainPolicySql } from "../engine/postgres/masking/explain-policy.js";
-import { readPublished } from "../engine/postgres/masking/read-published.js";
-import { scanUnmaskedPii } from "../engine/postgres/masking/scan-pii.js";
-import { schemaFacts } from "../engine/postgres/masking/schema-facts.js";
+import type { MaskingRun } from "./plan.js";
+import type { MaskingTarget } from "./port.js";
 
 export interface MaskingOptions {
   policy: MaskingPolicy;
@@ -61,16 +57,16 @@ export function describePii(candidates: PiiCandidate[]): string {
   return candidates.map((c) => `${c.database}.${c.schema}.${c.table}.${c.column} (${c.reasons.join("; ")})`).join(", ");
 }
 
-export async function maskForBuild(server: RunningServer, databases: DatabaseInfo[], opts: MaskingOptions, reporter: Reporter): Promise<MaskingStepResult> {
-  const withDb = adminConnector(server);
-  const resolved = resolvePolicy(opts.policy, opts.variant, await schemaFacts(withDb, databases));
+/** `target`: the engine's side of masking the build's running server (Engine.masking). */
+export async function maskForBuild(target: MaskingTarget, databases: DatabaseInfo[], opts: MaskingOptions, reporter: Reporter): Promise<MaskingStepResult> {
+  const resolved = resolvePolicy(opts.policy, opts.variant, await target.schemaFacts(databases));
   // Against the restored schema, before any row changes: a rule that cannot work is a policy error.
   checkTransformerTypes(resolved, opts.policy);
-  await checkPolicySql(resolved, opts.policy, explainPolicySql(withDb));
+  await checkPolicySql(resolved, opts.policy, (check) => target.explainSql(check));
   const gone = new Set([...resolved.exclude, ...resolved.truncate].map((t) => `${t.database}.${t.schema}.${t.table}`));
   const remaining = databases.map((d) => ({ ...d, tables: d.tables.filter((t) => !gone.has(`${d.name}.${t.schema}.${t.name}`)) }));
   const notPersonal = new Set(resolved.notPersonal.map(columnName));
-  const piiCandidates = (await scanUnmaskedPii(withDb, remaining, resolved.rules)).filter((c) => !notPersonal.has(columnName(c)));
+  const piiCandidates = (await target.scanUnmaskedPii(remaining, resolved.rules)).filter((c) => !notPersonal.has(columnName(c)));
   if (piiCandidates.length) {
     const list = describePii(piiCandidates);
     if (resolved.onUnmaskedPii === "fail") {
@@ -79,7 +75,7 @@ export async function maskForBuild(server: RunningServer, databases: DatabaseInf
     reporter.warn(`Unmasked columns look like personal data: ${list}`);
   }
   reporter.info(`Masking ${resolved.rules.length} column(s)${opts.key.insecure ? " with a throw-away key" : ""}${opts.variant ? ` for variant ${opts.variant}` : ""}`);
-  const run = await applyMasking({ withDb, policy: resolved, key: opts.key.bytes, reporter, preview: opts.preview });
+  const run = await target.mask(resolved, opts.key.bytes, reporter, { preview: opts.preview });
   if (resolved.leakScan.mode === "none") {
     reporter.warn(`Leak scan skipped by the policy: ${resolved.leakScan.reason}`);
     return { resolved, run, piiCandidates };
@@ -90,14 +86,14 @@ export async function maskForBuild(server: RunningServer, databases: DatabaseInf
         "Mask the personal text columns with a value transformer, or say why no scan is needed: leakScan: { mode: none, reason: \"…\" }.",
     );
   }
-  return { resolved, run, piiCandidates, leak: await prepareLeakScan(server, resolved, run.originals, reporter) };
+  return { resolved, run, piiCandidates, leak: await prepareLeakScan(target, resolved, run.originals, reporter) };
 }
 
 /** Read the published data: containers for the residue scan, and copies (a failed copy stops the build here). */
-async function prepareLeakScan(server: RunningServer, resolved: ResolvedPolicy, originals: OriginalSet, reporter: Reporter): Promise<PreparedLeakScan> {
+async function prepareLeakScan(target: MaskingTarget, resolved: ResolvedPolicy, originals: OriginalSet, reporter: Reporter): Promise<PreparedLeakScan> {
   const masked = new Set(resolved.rules.map(columnName));
   const content = new LogicalContent(originals);
-  await readPublished(adminConnector(server), content, { isMasked: (database, schema, table, column) => masked.has(columnName({ database, schema, table, column })) });
+  await target.readPublished(content, (database, schema, table, column) => masked.has(columnName({ database, schema, table, column })));
   const copies = judgeCopies(originals, content.copies.values(), new Map(resolved.notPersonal.map((n) => [columnName(n), n.reason])));
   const failed = copies.filter((c) => c.verdict === "failed");
   if (failed.length) {
@@ -174,12 +170,12 @@ export function skippedLeakScan(resolved: ResolvedPolicy, run: MaskingRun): Leak
  * found stops the build unless the caller publishes it unmasked on purpose, with a reason (recorded).
  */
 export async function guardUnmaskedBuild(
-  server: RunningServer,
+  target: MaskingTarget,
   databases: DatabaseInfo[],
   unmasked: { reason: string } | undefined,
   reporter: Reporter,
 ): Promise<{ reason: string; piiCandidates: PiiCandidate[] } | undefined> {
-  const piiCandidates = await scanUnmaskedPii(adminConnector(server), databases, []);
+  const piiCandidates = await target.scanUnmaskedPii(databases, []);
   if (piiCandidates.length === 0) return undefined;
   const list = describePii(piiCandidates);
   if (!unmasked) {

@@ -16,7 +16,6 @@ export { collectOriginals, isHighCardinality, HIGH_CARDINALITY_RATIO, type Origi
 export { LogicalContent, textLeaves, storedForm, type ContainerKind } from "./leak-scan/explain.js";
 export { scanBlob, scanDataFiles, emptyTally, type ResidueTally, type ResidueHit } from "./leak-scan/residue-scan.js";
 export { judgeCopies, type CopyRecord, type LeakScanRecord } from "./leak-scan/verdict.js";
-export { readPublished } from "../engine/postgres/masking/read-published.js";
 export {
   maskForBuild,
   guardUnmaskedBuild,
@@ -30,6 +29,7 @@ export {
   type PreparedLeakScan,
   type LeakScanResult,
 } from "./build-step.js";
-export { applyMasking, type MaskingRun, type AppliedRule } from "../engine/postgres/masking/apply-masking.js";
+export { checkFamilies, isValueRule, tableKey, type MaskingRun, type AppliedRule } from "./plan.js";
+export type { MaskingTarget } from "./port.js";
 export { UnmaskedPiiError, LeakFoundError, NothingToScanError, UnmaskedPublishError } from "./errors.js";
 export { variantImageName, splitVariantName, variantReference, variantsToBuild } from "./variants.js";

@@ -4,7 +4,8 @@
 // so PostgreSQL and SQL Server produce the same pseudonyms by construction.
 import { collectOriginals, type OriginalColumn, type OriginalSet } from "./leak-scan/originals.js";
 export { emptyOriginals } from "./leak-scan/originals.js";
-import type { ResolvedRule } from "./policy/types.js";
+import { BuildError } from "../errors.js";
+import { VALUE_TRANSFORMERS, type ResolvedRule } from "./policy/types.js";
 import { mapFamily } from "./transformers/family-mapping.js";
 import { valueTransformers } from "./transformers/value-transformers.js";
 
@@ -18,6 +19,24 @@ export interface MaskingRun {
   originals: OriginalSet;
   preview?: { table: string; before: Record<string, string | null>; after?: Record<string, string | null> };
   seconds: number;
+}
+
+/** A rule whose transformer maps each distinct value in Node (the rest are SQL or shuffles). */
+export const isValueRule = (r: { transformer: string }): boolean => (VALUE_TRANSFORMERS as readonly string[]).includes(r.transformer);
+
+/** One key per table across databases (NUL cannot occur in a name). */
+export const tableKey = (r: { database: string; schema: string; table: string }): string => `${r.database}\u0000${r.schema}\u0000${r.table}`;
+
+/** A family is one mapping: every column in it must use the same transformer and options. */
+export function checkFamilies(rules: ResolvedRule[]): void {
+  const first = new Map<string, ResolvedRule>();
+  for (const r of rules) {
+    const f = first.get(r.family);
+    if (!f) first.set(r.family, r);
+    else if (f.transformer !== r.transformer) {
+      throw new BuildError(`masking family '${r.family}' is used by ${f.table}.${f.column} (${f.transformer}) and ${r.table}.${r.column} (${r.transformer}); a family needs one transformer`);
+    }
+  }
 }
 
 /** original → masked, per family. */

@@ -4,9 +4,9 @@
 // tables as parameters, and one UPDATE … LEFT JOIN #map per table rewrites the columns.
 import { BuildError, DbcloneError } from "../../errors.js";
 import type { Reporter } from "../../reporter.js";
-import { appliedRules, emptyOriginals, leakOriginals, mapFamilies } from "../../masking/plan.js";
+import { appliedRules, checkFamilies, emptyOriginals, isValueRule, leakOriginals, mapFamilies, tableKey } from "../../masking/plan.js";
 import type { ResolvedPolicy } from "../../masking/policy/resolve-policy.js";
-import { VALUE_TRANSFORMERS, type ResolvedRule } from "../../masking/policy/types.js";
+import type { ResolvedRule } from "../../masking/policy/types.js";
 import type { MaskingRun } from "../../masking/plan.js";
 import type { SqlExecutor } from "./executor.js";
 import {
@@ -31,21 +31,7 @@ export interface SqlServerMaskingOptions {
   probeTarget?: number;
 }
 
-const isValueRule = (r: ResolvedRule) => (VALUE_TRANSFORMERS as readonly string[]).includes(r.transformer);
-const tableKey = (r: { database: string; schema: string; table: string }) => `${r.database}\u0000${r.schema}\u0000${r.table}`;
 const TEXT_TYPES = /^(n?varchar|n?char|n?text|sysname)/i;
-
-/** A family is one mapping: every column in it must use the same transformer. */
-function checkFamilies(rules: ResolvedRule[]): void {
-  const first = new Map<string, ResolvedRule>();
-  for (const r of rules) {
-    const f = first.get(r.family);
-    if (!f) first.set(r.family, r);
-    else if (f.transformer !== r.transformer) {
-      throw new BuildError(`masking family '${r.family}' is used by ${f.table}.${f.column} (${f.transformer}) and ${r.table}.${r.column} (${r.transformer}); a family needs one transformer`);
-    }
-  }
-}
 
 /**
  * Triggers off and system-versioning off for one table before it is masked or emptied; the returned

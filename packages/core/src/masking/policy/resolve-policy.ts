@@ -1,11 +1,12 @@
 // Resolve a policy (and variant) against the databases really restored: every rule names an
 // existing database, table and column, defaults by column-name pattern are applied, foreign keys
 // inherit their parent's rule, and each rule gets its family. Errors point into the policy file.
-import type { DatabaseInfo } from "../../engine/types.js";
+import type { DatabaseInfo } from "../../image/inventory.js";
 import { defaultFamily } from "../transformers/family-mapping.js";
 import { valueTransformers } from "../transformers/value-transformers.js";
 import { policyErrorAt } from "./policy-error.js";
-import { VALUE_TRANSFORMERS, type ColumnRule, type DatabasePolicy, type DefaultRule, type MaskingPolicy, type ResolvedRule } from "./types.js";
+import { isValueRule } from "../plan.js";
+import { type ColumnRule, type DatabasePolicy, type DefaultRule, type MaskingPolicy, type ResolvedRule } from "./types.js";
 
 export interface ColumnRef {
   database: string;
@@ -46,7 +47,6 @@ export interface ResolvedPolicy {
 }
 
 const refKey = (r: ColumnRef) => [r.database, r.schema, r.table, r.column].join("\u0000");
-const isValueRule = (r: ColumnRule) => (VALUE_TRANSFORMERS as readonly string[]).includes(r.transformer);
 
 export function resolvePolicy(policy: MaskingPolicy, variant: string | undefined, facts: SchemaFacts): ResolvedPolicy {
   const origin = policy.origin;

@@ -9,9 +9,9 @@ import { BuildError, DbcloneError } from "../../../errors.js";
 import type { Reporter } from "../../../reporter.js";
 import { qualifiedName, quoteIdent } from "../sql.js";
 import type { OriginalSet } from "../../../masking/leak-scan/originals.js";
-import { appliedRules, emptyOriginals, leakOriginals, mapFamilies, type AppliedRule, type MaskingRun } from "../../../masking/plan.js";
+import { appliedRules, checkFamilies, emptyOriginals, isValueRule, leakOriginals, mapFamilies, tableKey, type AppliedRule, type MaskingRun } from "../../../masking/plan.js";
 import type { ResolvedPolicy, TableRef } from "../../../masking/policy/resolve-policy.js";
-import { VALUE_TRANSFORMERS, type ResolvedRule } from "../../../masking/policy/types.js";
+import type { ResolvedRule } from "../../../masking/policy/types.js";
 import type { WithDatabase } from "./connector.js";
 import { MAP_COLUMNS, shuffleUpdate, tableUpdate, type MappedColumn } from "./table-update.js";
 
@@ -28,8 +28,6 @@ export type { AppliedRule, MaskingRun } from "../../../masking/plan.js";
 
 const TEXT_TYPES = /^(text|character varying|character|citext|name)/;
 const CHUNK = 50_000;
-const isValueRule = (r: ResolvedRule) => (VALUE_TRANSFORMERS as readonly string[]).includes(r.transformer);
-const tableKey = (r: { database: string; schema: string; table: string }) => `${r.database}\u0000${r.schema}\u0000${r.table}`;
 
 export async function applyMasking(opts: MaskingRunOptions): Promise<MaskingRun> {
   const started = performance.now();
@@ -136,18 +134,6 @@ async function maskTable(c: pg.Client, rules: ResolvedRule[], distinct: Map<Reso
     throw new BuildError(`masking ${label} failed: ${(e as Error).message}${where ? ` (the table's where is: ${where})` : ""}`, { cause: e });
   } finally {
     for (const m of mapped) await c.query(`DROP TABLE IF EXISTS ${quoteIdent(m.mapTable)}`).catch(() => undefined);
-  }
-}
-
-/** A family is one mapping: every column in it must use the same transformer and options. */
-function checkFamilies(rules: ResolvedRule[]): void {
-  const first = new Map<string, ResolvedRule>();
-  for (const r of rules) {
-    const f = first.get(r.family);
-    if (!f) first.set(r.family, r);
-    else if (f.transformer !== r.transformer) {
-      throw new BuildError(`masking family '${r.family}' is used by ${f.table}.${f.column} (${f.transformer}) and ${r.table}.${r.column} (${r.transformer}); a family needs one transformer`);
-    }
   }
 }
 

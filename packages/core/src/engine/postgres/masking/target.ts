@@ -1,0 +1,20 @@
+// PostgreSQL's side of masking one running server, through its admin connection.
+import type { MaskingTarget } from "../../../masking/port.js";
+import type { RunningServer } from "../../types.js";
+import { applyMasking } from "./apply-masking.js";
+import { adminConnector } from "./connector.js";
+import { explainPolicySql } from "./explain-policy.js";
+import { readPublished } from "./read-published.js";
+import { scanUnmaskedPii } from "./scan-pii.js";
+import { schemaFacts } from "./schema-facts.js";
+
+export function postgresMasking(server: RunningServer): MaskingTarget {
+  const withDb = adminConnector(server);
+  return {
+    schemaFacts: (databases) => schemaFacts(withDb, databases),
+    explainSql: explainPolicySql(withDb),
+    scanUnmaskedPii: (databases, rules) => scanUnmaskedPii(withDb, databases, rules),
+    mask: (policy, key, reporter, opts) => applyMasking({ withDb, policy, key, reporter, preview: opts?.preview }),
+    readPublished: async (content, isMasked) => void (await readPublished(withDb, content, { isMasked })),
+  };
+}
