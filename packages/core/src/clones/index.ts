@@ -5,7 +5,7 @@ export { teardownClones } from "./teardown.js";
 export { collectGarbage } from "./gc.js";
 export { connectionStringOf, credentialsOf, serverOf } from "./record.js";
 export { CloneRegistry, diskDigestsInUse, matchesLabels, type CloneDraft, type ReserveOptions } from "./registry.js";
-export { clonePaths } from "./record.js";
+export { childFileOf, clonePaths } from "./clone-paths.js";
 export { allocatePort, pickFreePort, isPortFree, DEFAULT_PORT_RANGE, type PortOptions, type PortReservations } from "./ports.js";
 export { parseDuration, formatDuration, parseTtl, DEFAULT_TTL, capTtl, expiryFrom, isExpired } from "./ttl.js";
 export { newCloneId, cloneIdForIdentifier, CLONE_ID_PATTERN } from "./clone-id.js";

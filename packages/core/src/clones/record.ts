@@ -3,8 +3,7 @@
 import path from "node:path";
 import type { Credentials, RunningServer } from "../engine/types.js";
 import { UsageError } from "../errors.js";
-import { CLONE_DISKS, engineConnection } from "../platform/index.js";
-import { cloneIdForIdentifier } from "./clone-id.js";
+import { engineConnection } from "../platform/index.js";
 import type { CloneRecord } from "./types.js";
 
 /** The clone's login as its engine spells it, pointed at `database` (default: the first). */
@@ -27,15 +26,4 @@ export function assertDatabaseChoice(database: string | undefined, databases: re
 export function serverOf(record: CloneRecord): RunningServer | undefined {
   if (!record.serverPid) return undefined;
   return { pid: record.serverPid, host: record.host, port: record.port, socketDir: path.join(record.dir, "run"), adminUser: "" };
-}
-
-/** <dir>/child.<format>: the extension is the disk driver's (reflink copies keep qcow2's), whatever the engine. */
-export function childFileOf(dir: string, disk: CloneRecord["disk"]): string {
-  return path.join(dir, `child.${CLONE_DISKS[disk ?? "qcow2"].format}`);
-}
-
-/** Default places and login of a clone: <home>/clones/<id>/{child.<fmt>, mnt}, user clone_<id>. */
-export function clonePaths(home: string, id: string, disk: CloneRecord["disk"]): Pick<CloneRecord, "dir" | "childFile" | "mountPath" | "user"> {
-  const dir = path.join(home, "clones", id);
-  return { dir, childFile: childFileOf(dir, disk), mountPath: path.join(dir, "mnt"), user: `clone_${cloneIdForIdentifier(id)}` };
 }

@@ -8,7 +8,7 @@ import { makeDir, TRAVERSABLE_DIR } from "../util/paths.js";
 import lockfile from "proper-lockfile";
 import { CloneError, CloneNotFoundError } from "../errors.js";
 import { newCloneId } from "./clone-id.js";
-import { clonePaths } from "./record.js";
+import { clonePaths } from "./clone-paths.js";
 import { isPortFree, pickFreePort, type PortOptions } from "./ports.js";
 import { currentProcess } from "../util/process-identity.js";
 import type { CloneRecord } from "./types.js";

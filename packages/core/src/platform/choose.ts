@@ -5,7 +5,8 @@ import type { DiskDriver } from "../disk/types.js";
 import type { Engine, SourceSpec } from "../engine/types.js";
 import { NotSupportedError, UsageError } from "../errors.js";
 import type { Reporter } from "../reporter.js";
-import { assertHostFor, CLONE_DISKS, engineKinds, platformEntry, type CloneDiskName, type EngineKind, type PlatformEntry } from "./registry.js";
+import type { CloneDiskName } from "./disk-names.js";
+import { assertHostFor, CLONE_DISKS, engineKinds, platformEntry, type EngineKind, type PlatformEntry } from "./registry.js";
 
 export interface Platform {
   kind: EngineKind;

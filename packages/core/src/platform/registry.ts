@@ -9,6 +9,7 @@ import { sqlServerHost } from "../engine/sqlserver/host.js";
 import { SqlServerEngine } from "../engine/sqlserver/engine.js";
 import type { Engine, EngineConnection } from "../engine/types.js";
 import { NotSupportedError } from "../errors.js";
+import { CLONE_DISK_FORMATS, type CloneDiskName } from "./disk-names.js";
 import type { ImageManifest } from "../image/manifest.js";
 import { silentReporter, type Reporter } from "../reporter.js";
 
@@ -24,21 +25,20 @@ const stateDir = (home: string): string => path.join(home, "state");
 
 /** Every clone disk driver, by the name a clone record keeps (`record.disk`) and --disk takes. */
 export const CLONE_DISKS = {
-  qcow2: { format: "qcow2", unavailable: qcow2UnavailableReason, make: (home) => new Qcow2Driver({ stateDir: stateDir(home) }) },
+  qcow2: { format: CLONE_DISK_FORMATS.qcow2, unavailable: qcow2UnavailableReason, make: (home) => new Qcow2Driver({ stateDir: stateDir(home) }) },
   reflink: {
-    format: "qcow2",
+    format: CLONE_DISK_FORMATS.reflink,
     unavailable: reflinkUnavailableReason,
     make: (home, reporter) => new ReflinkDriver({ home, stateDir: stateDir(home), reporter }),
   },
   // The runner's own VHDX tooling, through the SQL Server host (tests inject a fake one).
   vhdx: {
-    format: "vhdx",
+    format: CLONE_DISK_FORMATS.vhdx,
     unavailable: () => (sqlServerHost().platform === "win32" ? undefined : "VHDX disks need a Windows runner"),
     make: (home, reporter) => sqlServerHost().disk(stateDir(home), reporter ?? silentReporter),
   },
-} as const satisfies Record<string, CloneDriverEntry>;
+} as const satisfies Record<CloneDiskName, CloneDriverEntry>;
 
-export type CloneDiskName = keyof typeof CLONE_DISKS;
 export const CLONE_DISK_NAMES = Object.keys(CLONE_DISKS) as CloneDiskName[];
 
 export interface PlatformEntry {
@@ -96,7 +96,6 @@ export const PLATFORMS = {
 } as const satisfies Record<ImageManifest["engine"]["kind"], PlatformEntry>;
 
 export type EngineKind = keyof typeof PLATFORMS;
-export type DiskFormat = (typeof CLONE_DISKS)[CloneDiskName]["format"];
 
 /** Every engine kind, for the manifest's enum check and the CLI's --engine choices. */
 export function engineKinds(): EngineKind[] {

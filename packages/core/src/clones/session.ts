@@ -1,0 +1,235 @@
+// One clone, made in one visible sequence, the same for every engine and runtime the platform
+// registry serves: reserve → child → mount → start → login → verify → audit → ready. Each step
+// that acquires something pushes its undo on the cleanup stack, so a failure at any step unwinds
+// the ones before it; the registry is written only here (and by teardown), so gc can replay the
+// undo of a clone whose process died half-way.
+import crypto from "node:crypto";
+import fs from "node:fs/promises";
+import path from "node:path";
+import type { ChildDisk, DiskDriver } from "../disk/types.js";
+import type { Credentials, Engine, RunningServer } from "../engine/types.js";
+import { CloneError, DbcloneError } from "../errors.js";
+import { progressOnDemand } from "../reporter.js";
+import type { Platform } from "../platform/index.js";
+import { readRepositoryConfig } from "../repository/index.js";
+import type { PublishedImage } from "../repository/types.js";
+import { runtimeFor } from "../runtime/index.js";
+import type { Runtime } from "../runtime/types.js";
+import { CleanupStack } from "../util/cleanup.js";
+import { diskFullError } from "../util/disk-full.js";
+import { makeDir, TRAVERSABLE_DIR } from "../util/paths.js";
+import { pausePoint } from "../util/pause-point.js";
+import { secondsSince } from "../util/time.js";
+import { createChildDisk } from "./child-disk.js";
+import type { CloneResult, CreateCloneOptions } from "./lifecycle-types.js";
+import { inheritedTtl } from "./named-clone.js";
+import { CloneRegistry } from "./registry.js";
+import { capTtl } from "./ttl.js";
+import type { CloneRecord } from "./types.js";
+
+const DEFAULT_TIMEOUT_MS = 120_000;
+
+export interface SessionInput {
+  opts: CreateCloneOptions;
+  image: PublishedImage;
+  platform: Platform;
+  /** The named clone this one replaces (already removed): its login, password, port, TTL and labels carry over. */
+  previous?: CloneRecord;
+  replaced?: CloneResult["replaced"];
+  started: number;
+}
+
+/** Everything a session holds while it runs; each step adds to it. */
+interface SessionState {
+  input: SessionInput;
+  registry: CloneRegistry;
+  cleanup: CleanupStack;
+  runtime?: Runtime;
+  blob: string;
+  record: CloneRecord;
+}
+
+export async function runSession(input: SessionInput): Promise<CloneResult> {
+  const { opts, image } = input;
+  const { driver } = input.platform;
+  const runtime = await loadRuntime(opts);
+  const blob = await pullBase(opts, image, driver);
+  const registry = new CloneRegistry(opts.home);
+  const cleanup = new CleanupStack(opts.reporter);
+  const state: SessionState = { input, registry, cleanup, runtime, blob, record: await reserve(input, registry, cleanup) };
+  const { record } = state;
+  try {
+    const child = await makeChild(state);
+    await mount(state, child);
+    const server = await start(state);
+    const credentials = await login(state, server);
+    await verify(state, credentials);
+    await audit(state);
+    const clone = await ready(state);
+    const readySeconds = secondsSince(input.started);
+    cleanup.dismiss();
+    await pausePoint("clone:ready");
+    const childDiskBytes = driver.ownBytes ? await driver.ownBytes(child.file) : await allocatedBytes(child.file);
+    const where = server.containerId ? ` (container ${server.containerId.slice(0, 12)})` : "";
+    // The CLI and the action each print the ready line with how to connect: said once, there.
+    opts.reporter.debug(`Clone ${record.id} of ${image.name}:${image.version} ready in ${readySeconds.toFixed(3)} s on ${record.host}:${record.port}${where}`);
+    return { created: true, clone, credentials, image, readySeconds, childDiskBytes, replaced: input.replaced };
+  } catch (caught) {
+    const e = (await diskFullError(caught, [record.mountPath, record.dir], `cloning ${image.name}:${image.version}`)) ?? caught;
+    await cleanup.unwind();
+    await opts.repository.audit
+      .append({ action: "clone", outcome: "failure", image: `${image.name}:${image.version}`, digest: image.manifestDigest, clone: record.id, detail: (e as Error).message.slice(0, 500) })
+      .catch(() => undefined);
+    if (e instanceof DbcloneError) throw e;
+    throw new CloneError(`cloning ${image.name}:${image.version} failed: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/** Loaded before anything is made: a missing Docker engine fails here, not half-way. */
+async function loadRuntime(opts: CreateCloneOptions): Promise<Runtime | undefined> {
+  if ((opts.runtime ?? "host") !== "docker") return undefined;
+  const runtime = await runtimeFor("docker", { ...opts.docker, hostAddress: opts.host ?? "127.0.0.1" });
+  await runtime.checkAvailable();
+  return runtime;
+}
+
+/** The longest wait of a first clone on a runner: download and digest check of the base. */
+async function pullBase(opts: CreateCloneOptions, image: PublishedImage, driver: DiskDriver): Promise<string> {
+  const pulling = progressOnDemand(opts.reporter, `Pulling and verifying ${image.name}:${image.version}`, image.manifest.disk.sizeBytes, { unit: "bytes" });
+  const blob = await opts.repository.pull(image, { onProgress: pulling.onProgress });
+  pulling.finish();
+  // The pull verified the blob (by digest, or by an unchanged stamp of an earlier verification);
+  // tell the driver, or the first clone on a runner would hash the whole base again.
+  await driver.rememberVerified?.(blob, image.manifest.disk.digest);
+  return blob;
+}
+
+/** reserve: id, port and a 'creating' record in one locked transaction; undo: forget it, remove its directory. */
+async function reserve(input: SessionInput, registry: CloneRegistry, cleanup: CleanupStack): Promise<CloneRecord> {
+  const { opts, image, previous } = input;
+  const config = await readRepositoryConfig(opts.repository);
+  // A replacement keeps what the workflow holds of its predecessor: login, password, port, TTL, labels.
+  const ttlSeconds = capTtl(opts.ttlSeconds ?? (previous ? inheritedTtl(previous) : undefined), config.maxTtlSeconds);
+  const password = previous?.password ?? crypto.randomBytes(24).toString("base64url");
+  opts.reporter.secret(password);
+  const record = await registry.reserve(
+    {
+      name: opts.name,
+      image: { name: image.name, version: image.version, manifestDigest: image.manifestDigest, diskDigest: image.manifest.disk.digest },
+      engine: image.manifest.engine.kind,
+      host: opts.host ?? "127.0.0.1",
+      disk: input.platform.disk,
+      runtime: opts.runtime ?? "host",
+      password,
+      databases: image.manifest.databases.map((d) => d.name),
+      labels: { ...previous?.labels, ...opts.labels },
+      repository: opts.repository.location,
+      expiresAt: ttlSeconds ? new Date(Date.now() + ttlSeconds * 1000).toISOString() : undefined,
+      ttlSeconds,
+      user: previous?.user,
+    },
+    { preferredPort: previous?.port },
+  );
+  cleanup.push("forget the clone record", () => registry.remove(record.id));
+  cleanup.push("remove the clone directory", () => fs.rm(record.dir, { recursive: true, force: true }));
+  await pausePoint("clone:reserved");
+  return record;
+}
+
+/** child: the differencing child (or reflink copy) over the verified base; undo: delete it. */
+async function makeChild(s: SessionState): Promise<ChildDisk> {
+  const { driver } = s.input.platform;
+  // 0711: the server's OS user must traverse to the mount inside; nobody else may list it.
+  await makeDir(s.record.dir, TRAVERSABLE_DIR);
+  const child = await createChildDisk(driver, s.input.opts.repository, s.input.image, s.blob, s.record.childFile);
+  s.cleanup.push("delete the child disk", () => driver.destroy(child.file));
+  await pausePoint("clone:child-created");
+  return child;
+}
+
+/** mount: writable at the clone's mountpoint, recorded for gc; undo: unmount. */
+async function mount(s: SessionState, child: ChildDisk): Promise<void> {
+  const { driver } = s.input.platform;
+  const attachment = await driver.mount(child, s.record.mountPath);
+  s.cleanup.push("unmount the child disk", () => driver.unmount(attachment));
+  s.record = await s.registry.patch(s.record.id, { attachment });
+  await pausePoint("clone:mounted");
+}
+
+/** start: the engine's server over the mount (host process or container), recorded for gc; undo: stop it. */
+async function start(s: SessionState): Promise<RunningServer> {
+  const { opts, image } = s.input;
+  const engine: Engine = s.input.platform.engine;
+  const { record, runtime } = s;
+  const server = await engine.start(
+    record.mountPath,
+    {
+      port: record.port,
+      host: record.host,
+      runDir: path.join(record.dir, "run"),
+      durability: opts.durability ?? "ephemeral",
+      cloneId: record.id,
+      imageDigest: image.manifestDigest,
+      timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      runtime,
+      runtimeLabels: runtime ? await containerLabels(record.id, opts.home) : undefined,
+      // A bridged container listens on its own network; the published port decides who reaches it.
+      listenAll: runtime !== undefined && (opts.docker?.network ?? "bridge") === "bridge",
+    },
+    opts.reporter,
+  );
+  if (runtime) {
+    s.cleanup.push("remove the clone's container", () => runtime.stop({ containerId: server.containerId }, { fast: true }));
+    s.record = await s.registry.patch(record.id, { containerId: server.containerId });
+  } else {
+    s.cleanup.push("stop the clone's server", () => engine.stop(server, { fast: true }));
+    s.record = await s.registry.patch(record.id, { serverPid: server.pid });
+  }
+  await pausePoint("clone:server-started");
+  return server;
+}
+
+/** login: the clone's own login (no superuser), pointed at the database asked for. */
+async function login(s: SessionState, server: RunningServer): Promise<Credentials> {
+  const { engine } = s.input.platform;
+  const created = await engine.createLogin(server, s.record.databases, { user: s.record.user, password: s.record.password });
+  const credentials = engine.credentials(created, s.input.opts.database);
+  s.input.opts.reporter.secret(credentials.connectionString);
+  return credentials;
+}
+
+/** verify: fail closed — never hand out a connection that is not this clone of this image. */
+async function verify(s: SessionState, credentials: Credentials): Promise<void> {
+  await s.input.platform.engine.verifyIdentity(credentials, s.record.id, s.input.image.manifestDigest);
+}
+
+/**
+ * audit: part of the step it records, written while the cleanup stack still holds, so a log that
+ * refuses it undoes the clone instead of leaving one nobody recorded.
+ */
+async function audit(s: SessionState): Promise<void> {
+  const { opts, image } = s.input;
+  await opts.repository.audit.append({
+    action: "clone",
+    outcome: "success",
+    image: `${image.name}:${image.version}`,
+    digest: image.manifestDigest,
+    clone: s.record.id,
+    detail: opts.name ? `name=${opts.name}` : undefined,
+  });
+}
+
+/** ready: the record is the clone's from now on (no owner: gc judges it by its server). */
+function ready(s: SessionState): Promise<CloneRecord> {
+  return s.registry.patch(s.record.id, { state: "ready", owner: undefined });
+}
+
+async function containerLabels(cloneId: string, home: string): Promise<Record<string, string>> {
+  const { cloneLabels } = await import("../runtime/docker/index.js");
+  return cloneLabels(cloneId, path.resolve(home));
+}
+
+export async function allocatedBytes(file: string): Promise<number> {
+  const st = await fs.stat(file).catch(() => undefined);
+  return st ? st.blocks * 512 : 0;
+}
