@@ -4,7 +4,7 @@ import crypto from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { makeDir, TRAVERSABLE_DIR } from "../util/paths.js";
-import { platformForBuild } from "../platform/index.js";
+import { engineForSources, platformForBuild } from "../platform/index.js";
 import { SYSTEM_SCHEMA_FILTER } from "../engine/postgres/sql.js";
 import type { DatabaseInfo, SourceSpec } from "../engine/types.js";
 import type { Reporter } from "../reporter.js";
@@ -60,7 +60,7 @@ export async function scanSource(opts: ScanSourceOptions): Promise<ScanReport> {
     const info: DatabaseInfo = { name: database, sizeBytes: 0, tables: tables.map((t) => ({ schema: t.schema, name: t.name, rowEstimate: Math.round(t.rows), sizeBytes: 0, columns: t.columns })) };
     return scanWith(withDb, [info], opts);
   }
-  const { driver, engine } = platformForBuild("postgres", opts.home);
+  const { driver, engine } = platformForBuild(engineForSources([opts.source]), opts.home);
   await driver.checkPrerequisites();
   await engine.checkPrerequisites();
   await engine.probeSource(opts.source);

@@ -4,7 +4,7 @@ import { readdir, readFile, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { BUILD_DIR_PATTERN, readBuildRecord } from "../build/build-record.js";
-import { platformForBuild } from "../platform/index.js";
+import { hostBuildDrivers } from "../platform/index.js";
 import type { DiskResource } from "../disk/index.js";
 import { stopPostgres } from "../engine/postgres/launch.js";
 import type { Reporter } from "../reporter.js";
@@ -38,11 +38,12 @@ async function sweepBuildDir(home: string, dir: string, reporter: Reporter): Pro
       released.push(`directory ${server.socketDir}`);
     }
   }
-  const { driver } = platformForBuild("postgres", home);
-  const resources = (await driver.list(dir)).sort(unmaskedFirst(dir));
-  for (const resource of resources) {
-    await driver.release(resource);
-    released.push(`${resource.kind} ${resource.id}`);
+  for (const driver of hostBuildDrivers(home)) {
+    const resources = (await driver.list(dir)).sort(unmaskedFirst(dir));
+    for (const resource of resources) {
+      await driver.release(resource);
+      released.push(`${resource.kind} ${resource.id}`);
+    }
   }
   await rm(dir, { recursive: true, force: true });
   released.push(`directory ${dir}`);

@@ -5,7 +5,7 @@
 // it can identify as its own: `c-*` clone directories and `build-*` work directories.
 import fs from "node:fs/promises";
 import path from "node:path";
-import { allCloneDiskDrivers } from "../platform/index.js";
+import { allCloneDiskDrivers, platformEntry } from "../platform/index.js";
 import type { Reporter } from "../reporter.js";
 import { isServerRunning } from "../runtime/index.js";
 import type { GcResult } from "./lifecycle-types.js";
@@ -96,8 +96,8 @@ async function whyCollect(record: CloneRecord, now: Date): Promise<string | unde
     if (record.owner) return ownerAlive(record.owner) ? undefined : `${what} never finished: its process ${record.owner.pid} is gone`;
     return now.getTime() - Date.parse(record.createdAt) > STALE_CREATING_MS ? `${what} never finished` : undefined;
   }
-  // A SQL Server clone lives in the runner's SQL Server service, not in a process of ours: only its TTL ends it.
-  if (record.engine === "sqlserver") return undefined;
+  // A clone attached to a shared server (SQL Server's service), not a process of ours: only its TTL ends it.
+  if (!platformEntry(record.engine).serverPerClone) return undefined;
   if (!(await isServerRunning(record))) return record.runtime === "docker" ? "its container is gone or stopped" : "its server is gone";
   return undefined;
 }

@@ -70,12 +70,20 @@ export function diskDriverNamed(name: CloneDiskName, home: string, reporter?: Re
   return CLONE_DISKS[name].make(home, reporter);
 }
 
+/** The build drivers of the engines this host serves: what a dead build's work directory may hold. */
+export function hostBuildDrivers(home: string, reporter?: Reporter): DiskDriver[] {
+  const names = new Set(engineKinds().filter(servedHere).map((k) => platformEntry(k).buildDriver));
+  return [...names].map((n) => diskDriverNamed(n, home, reporter));
+}
+
+const servedHere = (k: EngineKind): boolean => platformEntry(k).hosts.includes(platformEntry(k).hostPlatform());
+
 /**
  * Every clone disk driver of the engines this host serves, for gc's orphan search: a clone may
  * have been made by any of them (usable now or not: a driver's leftovers outlive its tools).
  */
 export function allCloneDiskDrivers(home: string, reporter?: Reporter): DiskDriver[] {
-  const served = engineKinds().filter((k) => platformEntry(k).hosts.includes(platformEntry(k).hostPlatform()));
+  const served = engineKinds().filter(servedHere);
   const names = new Set(served.flatMap((k) => platformEntry(k).cloneDrivers));
   return [...names].map((n) => diskDriverNamed(n, home, reporter));
 }

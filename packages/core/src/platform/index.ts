@@ -3,6 +3,7 @@ export { CLONE_DISKS, CLONE_DISK_NAMES, PLATFORMS, assertHostFor, engineConnecti
 export { CLONE_DISK_FORMATS, type CloneDiskName, type DiskFormat } from "./disk-names.js";
 export {
   allCloneDiskDrivers,
+  hostBuildDrivers,
   cloneDiskChoice,
   diskDriverNamed,
   diskOf,

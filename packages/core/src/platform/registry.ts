@@ -62,6 +62,8 @@ export interface PlatformEntry {
   stagingName: string;
   /** Whether a clone can be promoted to a new image version. */
   promotable: boolean;
+  /** A clone's server is a process (or container) of its own, so gc ends a clone whose server is gone; else only its TTL ends it. */
+  serverPerClone: boolean;
 }
 
 /** Preference when nobody asks: qcow2 stays the default until the engine seam lands. */
@@ -80,6 +82,7 @@ export const PLATFORMS = {
     cloneDrivers: DEFAULT_ORDER,
     stagingName: "staging.qcow2",
     promotable: true,
+    serverPerClone: true,
   },
   sqlserver: {
     os: "windows",
@@ -92,6 +95,8 @@ export const PLATFORMS = {
     cloneDrivers: ["vhdx"],
     stagingName: "staging.vhdx",
     promotable: false,
+    // Its clones are databases attached to the runner's SQL Server service, not processes of ours.
+    serverPerClone: false,
   },
 } as const satisfies Record<ImageManifest["engine"]["kind"], PlatformEntry>;
 
