@@ -5,6 +5,7 @@ import { chmod, mkdir, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { platformForBuild } from "../../../packages/core/src/platform/index.js";
+import { maskingFor } from "../../../packages/core/src/platform/masking.js";
 import { emptyTally, scanBlob } from "../../../packages/core/src/masking/leak-scan/residue-scan.js";
 import { maskForBuild, scanDataFilesForLeaks, skippedLeakScan, type LeakScanResult, type MaskingStepResult } from "../../../packages/core/src/masking/build-step.js";
 import { leakScanRecord } from "../../../packages/core/src/masking/leak-scan/verdict.js";
@@ -49,7 +50,7 @@ export async function runMaskingPipeline(opts: PipelineOptions): Promise<Pipelin
     const server = await engine.start(staging, { port: await freePort(), runDir: path.join(dir, "run") }, reporter);
     let masked: MaskingStepResult;
     try {
-      masked = await maskForBuild(engine.masking(server), await engine.inventory(server), { policy: opts.policy, key: { bytes: opts.key, insecure: true } }, reporter);
+      masked = await maskForBuild(maskingFor("postgres", server), await engine.inventory(server), { policy: opts.policy, key: { bytes: opts.key, insecure: true } }, reporter);
       if (opts.plant) await opts.plant(server);
     } catch (e) {
       await engine.stop(server, { fast: true });

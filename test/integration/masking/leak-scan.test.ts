@@ -6,6 +6,7 @@ import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { platformForBuild } from "../../../packages/core/src/platform/index.js";
+import { maskingFor } from "../../../packages/core/src/platform/masking.js";
 import { DEMO_MASKING_KEY } from "../../../packages/core/src/demo/run-demo.js";
 import { createSampleDump } from "../../../packages/core/src/engine/index.js";
 import { withAdmin } from "../../../packages/core/src/engine/postgres/client.js";
@@ -193,9 +194,9 @@ describe("fail closed", () => {
     const server = await engine.start(dir, { port: await freePort(), runDir: path.join(dir, "run") }, silentReporter);
     try {
       const databases = await engine.inventory(server);
-      await expect(guardUnmaskedBuild(engine.masking(server), databases, undefined, silentReporter)).rejects.toThrow(UnmaskedPublishError);
-      await expect(guardUnmaskedBuild(engine.masking(server), databases, undefined, silentReporter)).rejects.toThrow(/people_clean\.public\.customers\.email/);
-      const ok = await guardUnmaskedBuild(engine.masking(server), databases, { reason: "synthetic test data" }, silentReporter);
+      await expect(guardUnmaskedBuild(maskingFor("postgres", server), databases, undefined, silentReporter)).rejects.toThrow(UnmaskedPublishError);
+      await expect(guardUnmaskedBuild(maskingFor("postgres", server), databases, undefined, silentReporter)).rejects.toThrow(/people_clean\.public\.customers\.email/);
+      const ok = await guardUnmaskedBuild(maskingFor("postgres", server), databases, { reason: "synthetic test data" }, silentReporter);
       expect(ok!.reason).toBe("synthetic test data");
       expect(ok!.piiCandidates.map((c) => c.column)).toContain("email");
     } finally {

@@ -11,6 +11,7 @@ import { CleanupStack } from "../util/cleanup.js";
 import { freePort } from "../util/net.js";
 import { secondsSince, timestampVersion } from "../util/time.js";
 import { engineForSources, platformForBuild } from "../platform/index.js";
+import { maskingFor } from "../platform/masking.js";
 import type { BuildImageOptions, BuildResult } from "./types.js";
 import { guardUnmaskedBuild, leakScanOrFail, maskForBuild, scanDataFilesForLeaks, skippedLeakScan, type MaskingStepResult } from "../masking/build-step.js";
 import { maskingReport, notPersonalRecord, type MaskedBuild } from "./masking-record.js";
@@ -73,9 +74,9 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
     let databases = await engine.inventory(server);
     let masked: MaskingStepResult | undefined;
     let unmasked: Awaited<ReturnType<typeof guardUnmaskedBuild>>;
-    if (!opts.masking) unmasked = await guardUnmaskedBuild(engine.masking(server), databases, opts.unmasked, reporter);
+    if (!opts.masking) unmasked = await guardUnmaskedBuild(maskingFor(platform.kind, server), databases, opts.unmasked, reporter);
     if (opts.masking) {
-      masked = await maskForBuild(engine.masking(server), databases, opts.masking, reporter);
+      masked = await maskForBuild(maskingFor(platform.kind, server), databases, opts.masking, reporter);
       databases = await engine.inventory(server); // excluded tables are gone
     }
     // After masking, VACUUM FULL rewrites every table: no pre-masking row version survives in a data file.

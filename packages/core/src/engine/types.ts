@@ -1,7 +1,6 @@
 // The contract every database engine implements (PostgreSQL here; SQL Server on Windows).
 import type { DatabaseInfo } from "../image/inventory.js";
 import type { ImageManifest } from "../image/manifest.js";
-import type { MaskingTarget } from "../masking/port.js";
 import type { Reporter } from "../reporter.js";
 import type { Runtime } from "../runtime/types.js";
 
@@ -127,8 +126,6 @@ export interface Engine extends EngineConnection {
   createLogin(server: RunningServer, databases: string[], opts: { user: string; password: string }): Promise<Credentials>;
   /** Prove the server on host:port is this clone of this image, as the login. */
   verifyIdentity(creds: Credentials, cloneId: string, imageDigest: string): Promise<void>;
-  /** The engine's side of masking a running server: the build's masking step (masking/build-step.ts) drives it. */
-  masking(server: RunningServer): MaskingTarget;
   /** Engine info of a data area already on disk (server not running). */
   describe(mountPath: string): Promise<EngineInfo>;
 }

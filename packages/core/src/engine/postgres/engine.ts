@@ -9,8 +9,6 @@ import { readEngineFile } from "./engineFile.js";
 import { inventory } from "./inventory.js";
 import { connectionString, createLogin, verifyIdentity } from "./login.js";
 import { snapshotSchema } from "./schema-snapshot.js";
-import { postgresMasking } from "./masking/target.js";
-import type { MaskingTarget } from "../../masking/port.js";
 import { serverUser } from "./osUser.js";
 import { probeSource } from "./probe.js";
 import { restoreSources } from "./restore.js";
@@ -80,10 +78,6 @@ export class PostgresEngine implements Engine {
 
   schemaSnapshot(conn: SchemaConnection, databases: string[]): Promise<string[]> {
     return snapshotSchema(conn, databases);
-  }
-
-  masking(server: RunningServer): MaskingTarget {
-    return postgresMasking(server);
   }
 
   async describe(mountPath: string): Promise<EngineInfo> {
