@@ -200,6 +200,35 @@ var init_clone_id = __esm({
   }
 });
 
+// packages/core/src/platform/disk-names.ts
+var CLONE_DISK_FORMATS;
+var init_disk_names = __esm({
+  "packages/core/src/platform/disk-names.ts"() {
+    "use strict";
+    init_import_meta_url();
+    CLONE_DISK_FORMATS = { qcow2: "qcow2", reflink: "qcow2", vhdx: "vhdx" };
+  }
+});
+
+// packages/core/src/clones/clone-paths.ts
+function childFileOf(dir, disk) {
+  return import_node_path2.default.join(dir, `child.${CLONE_DISK_FORMATS[disk ?? "qcow2"]}`);
+}
+function clonePaths(home, id, disk) {
+  const dir = import_node_path2.default.join(home, "clones", id);
+  return { dir, childFile: childFileOf(dir, disk), mountPath: import_node_path2.default.join(dir, "mnt"), user: `clone_${cloneIdForIdentifier(id)}` };
+}
+var import_node_path2;
+var init_clone_paths = __esm({
+  "packages/core/src/clones/clone-paths.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_path2 = __toESM(require("node:path"), 1);
+    init_disk_names();
+    init_clone_id();
+  }
+});
+
 // packages/core/src/clones/ports.ts
 function isPortFree(port, host = "127.0.0.1") {
   return new Promise((resolve) => {
@@ -216,15 +245,18 @@ async function pickFreePort(records, opts = {}) {
   }
   const held = new Set(records.map((r) => r.port));
   const size = max - min + 1;
-  const start = Math.floor(Math.random() * size);
+  const start2 = Math.floor(Math.random() * size);
   for (let i = 0; i < size; i++) {
-    const port = min + (start + i) % size;
+    const port = min + (start2 + i) % size;
     if (held.has(port)) continue;
     if (await isPortFree(port, opts.host ?? "127.0.0.1")) return port;
   }
   throw new CloneError(
     `no free port in ${min}-${max} on ${opts.host ?? "127.0.0.1"}: ${held.size} are held by clones. Tear down clones you no longer need (dbclone teardown / dbclone gc) or widen the port range.`
   );
+}
+function allocatePort(registry2, opts = {}) {
+  return registry2.update((records) => pickFreePort(records, opts));
 }
 var import_node_net, DEFAULT_PORT_RANGE;
 var init_ports = __esm({
@@ -277,44 +309,43 @@ function isPostgresOf(pid, dir) {
   const d = argv.indexOf("-D");
   const dataDir = d >= 0 ? argv[d + 1] : void 0;
   if (!dataDir) return false;
-  const rel = import_node_path2.default.relative(import_node_path2.default.resolve(dir), import_node_path2.default.resolve(dataDir));
-  return rel === "" || !rel.startsWith("..") && !import_node_path2.default.isAbsolute(rel);
+  const rel = import_node_path3.default.relative(import_node_path3.default.resolve(dir), import_node_path3.default.resolve(dataDir));
+  return rel === "" || !rel.startsWith("..") && !import_node_path3.default.isAbsolute(rel);
 }
-var import_node_fs, import_node_path2;
+var import_node_fs, import_node_path3;
 var init_process_identity = __esm({
   "packages/core/src/util/process-identity.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs = require("node:fs");
-    import_node_path2 = __toESM(require("node:path"), 1);
+    import_node_path3 = __toESM(require("node:path"), 1);
   }
 });
 
 // packages/core/src/clones/registry.ts
-function clonePaths(home, id, engine) {
-  const dir = import_node_path3.default.join(home, "clones", id);
-  const format = engine === "sqlserver" ? "vhdx" : "qcow2";
-  return { dir, childFile: import_node_path3.default.join(dir, `child.${format}`), mountPath: import_node_path3.default.join(dir, "mnt"), user: `clone_${cloneIdForIdentifier(id)}` };
-}
 function stripUndefined(o) {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== void 0));
+}
+function diskDigestsInUse(home) {
+  return async () => new Set((await new CloneRegistry(home).list()).map((r) => r.image.diskDigest));
 }
 function matchesLabels(record2, labels) {
   const wanted = Object.entries(labels);
   return wanted.length > 0 && wanted.every(([k, v]) => record2.labels?.[k] === v);
 }
-var import_node_async_hooks, import_node_fs2, import_node_path3, import_proper_lockfile, LOCK_OPTIONS, heldLocks, CloneRegistry;
+var import_node_async_hooks, import_node_fs2, import_node_path4, import_proper_lockfile, LOCK_OPTIONS, heldLocks, CloneRegistry;
 var init_registry = __esm({
   "packages/core/src/clones/registry.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_async_hooks = require("node:async_hooks");
     import_node_fs2 = require("node:fs");
-    import_node_path3 = __toESM(require("node:path"), 1);
+    import_node_path4 = __toESM(require("node:path"), 1);
     init_paths();
     import_proper_lockfile = __toESM(require_proper_lockfile(), 1);
     init_errors();
     init_clone_id();
+    init_clone_paths();
     init_ports();
     init_process_identity();
     LOCK_OPTIONS = {
@@ -326,8 +357,8 @@ var init_registry = __esm({
     CloneRegistry = class {
       constructor(home) {
         this.home = home;
-        this.dir = import_node_path3.default.join(home, "clones");
-        this.file = import_node_path3.default.join(this.dir, "registry.json");
+        this.dir = import_node_path4.default.join(home, "clones");
+        this.file = import_node_path4.default.join(this.dir, "registry.json");
         this.lockPath = `${this.file}.lock`;
       }
       home;
@@ -452,7 +483,7 @@ var init_registry = __esm({
           const keepPort = preferred !== void 0 && !records.some((r) => r.port === preferred) && await isPortFree(preferred, host);
           const port = keepPort ? preferred : await pickFreePort(records, { range: opts.range, host });
           const record2 = {
-            ...clonePaths(this.home, id, d.engine),
+            ...clonePaths(this.home, id, d.disk),
             ...stripUndefined(d),
             id,
             port,
@@ -690,13 +721,13 @@ async function readLastLine(file2, limit) {
     if (size === 0) return void 0;
     let chunk = 4096;
     for (; ; ) {
-      const start = Math.max(0, size - chunk);
-      const buf = Buffer.alloc(size - start);
-      await fh.read(buf, 0, buf.length, start);
+      const start2 = Math.max(0, size - chunk);
+      const buf = Buffer.alloc(size - start2);
+      await fh.read(buf, 0, buf.length, start2);
       const complete = buf[buf.length - 1] === 10;
       const body = complete ? buf.subarray(0, buf.length - 1) : buf;
       const nl2 = body.lastIndexOf(10);
-      if (nl2 >= 0 || start === 0) return { text: body.subarray(nl2 + 1).toString("utf8"), complete, start: start + nl2 + 1 };
+      if (nl2 >= 0 || start2 === 0) return { text: body.subarray(nl2 + 1).toString("utf8"), complete, start: start2 + nl2 + 1 };
       chunk *= 4;
     }
   } finally {
@@ -713,18 +744,18 @@ async function setAsideTornTail(file2, last) {
     await (0, import_promises3.appendFile)(tornFile, Buffer.concat([torn, Buffer.from("\n")]), { mode: 384 });
     await fh.truncate(last.start);
     await fh.sync();
-    return { bytes: torn.length, tornFile: import_node_path4.default.basename(tornFile) };
+    return { bytes: torn.length, tornFile: import_node_path5.default.basename(tornFile) };
   } finally {
     await fh.close();
   }
 }
-var import_promises3, import_node_path4;
+var import_promises3, import_node_path5;
 var init_tail = __esm({
   "packages/core/src/audit/tail.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises3 = require("node:fs/promises");
-    import_node_path4 = __toESM(require("node:path"), 1);
+    import_node_path5 = __toESM(require("node:path"), 1);
   }
 });
 
@@ -826,7 +857,7 @@ async function endsWithNewline(file2) {
   const last = await readLastLine(file2);
   return last === void 0 || last.complete;
 }
-var import_node_fs4, import_promises4, import_node_os2, import_node_path5, import_node_readline, AuditLog;
+var import_node_fs4, import_promises4, import_node_os2, import_node_path6, import_node_readline, AuditLog;
 var init_log = __esm({
   "packages/core/src/audit/log.ts"() {
     "use strict";
@@ -834,7 +865,7 @@ var init_log = __esm({
     import_node_fs4 = require("node:fs");
     import_promises4 = require("node:fs/promises");
     import_node_os2 = __toESM(require("node:os"), 1);
-    import_node_path5 = __toESM(require("node:path"), 1);
+    import_node_path6 = __toESM(require("node:path"), 1);
     import_node_readline = require("node:readline");
     init_errors();
     init_chain();
@@ -861,7 +892,7 @@ var init_log = __esm({
       /** Append one event (fsynced) and move the head, under a cross-process lock. */
       async append(input2) {
         await this.prepare?.();
-        await (0, import_promises4.mkdir)(import_node_path5.default.dirname(this.filePath), { recursive: true });
+        await (0, import_promises4.mkdir)(import_node_path6.default.dirname(this.filePath), { recursive: true });
         const event = await withFileLock(this.filePath, async () => {
           let prev = await this.repairTornTail();
           prev ??= await this.currentTail();
@@ -872,7 +903,7 @@ var init_log = __esm({
       }
       /** Walk the whole chain (setting aside a torn last line first); report the first problem. */
       async verify() {
-        if (!await exists(import_node_path5.default.dirname(this.filePath))) return { ok: true, events: 0 };
+        if (!await exists(import_node_path6.default.dirname(this.filePath))) return { ok: true, events: 0 };
         return withFileLock(this.filePath, async () => {
           await this.repairTornTail();
           return this.verifyUnlocked();
@@ -977,7 +1008,7 @@ var init_log = __esm({
         const head2 = await this.readHead();
         const last = await readLastLine(this.filePath);
         if (last === void 0) {
-          if (head2 && head2.seq > 0) throw this.damaged(`it is empty but ${import_node_path5.default.basename(this.headPath)} records ${head2.seq} events`);
+          if (head2 && head2.seq > 0) throw this.damaged(`it is empty but ${import_node_path6.default.basename(this.headPath)} records ${head2.seq} events`);
           return { seq: 0, hash: GENESIS_HASH };
         }
         if (!last.complete) throw this.damaged("its last line is incomplete");
@@ -991,7 +1022,7 @@ var init_log = __esm({
         if (hashEvent(rest) !== hash2) throw this.damaged("its last line does not match its hash");
         const agrees = head2 ? head2.seq === event.seq && head2.hash === event.hash || // An append that died between the log write and the head write: the head catches up now.
         head2.seq === event.seq - 1 && head2.hash === event.prevHash : event.seq === 1 && event.prevHash === GENESIS_HASH;
-        if (!agrees) throw this.damaged(`its last line (seq ${event.seq}) does not match ${import_node_path5.default.basename(this.headPath)}`);
+        if (!agrees) throw this.damaged(`its last line (seq ${event.seq}) does not match ${import_node_path6.default.basename(this.headPath)}`);
         return { seq: event.seq, hash: event.hash };
       }
       damaged(what) {
@@ -1227,9 +1258,9 @@ function nullish(input2) {
   return input2 === null || input2 === void 0;
 }
 function cleanRegex(source) {
-  const start = source.startsWith("^") ? 1 : 0;
+  const start2 = source.startsWith("^") ? 1 : 0;
   const end = source.endsWith("$") ? source.length - 1 : source.length;
-  return source.slice(start, end);
+  return source.slice(start2, end);
 }
 function floatSafeRemainder(val, step) {
   const ratio = val / step;
@@ -1333,10 +1364,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path83) {
-  if (!path83)
+function getElementAtPath(obj, path85) {
+  if (!path85)
     return obj;
-  return path83.reduce((acc, key) => acc?.[key], obj);
+  return path85.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -1595,11 +1626,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path83, issues) {
+function prefixIssues(path85, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path83);
+    iss.path.unshift(path85);
     return iss;
   });
 }
@@ -1618,9 +1649,9 @@ function sizeCaps(defChecks) {
   }
   return caps;
 }
-function attachSchema(issues, start, inst) {
+function attachSchema(issues, start2, inst) {
   var _a3;
-  for (let i = start; i < issues.length; i++) {
+  for (let i = start2; i < issues.length; i++) {
     (_a3 = issues[i]).schema ?? (_a3.schema = inst);
   }
 }
@@ -2134,16 +2165,16 @@ function flattenError(error2, mapper = (issue2) => issue2.message) {
 }
 function formatError(error2, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error3, path83 = []) => {
+  const processError = (error3, path85 = []) => {
     for (const issue2 of error3.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path83, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path85, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path83, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path85, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path83, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path85, ...issue2.path]);
       } else {
-        const fullpath = [...path83, ...issue2.path];
+        const fullpath = [...path85, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -2182,17 +2213,17 @@ function formatError(error2, mapper = (issue2) => issue2.message) {
 }
 function treeifyError(error2, mapper = (issue2) => issue2.message) {
   const result = { errors: [] };
-  const processError = (error3, path83 = []) => {
+  const processError = (error3, path85 = []) => {
     var _a3;
     for (const issue2 of error3.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path83, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path85, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path83, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path85, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path83, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path85, ...issue2.path]);
       } else {
-        const fullpath = [...path83, ...issue2.path];
+        const fullpath = [...path85, ...issue2.path];
         if (fullpath.length === 0) {
           result.errors.push(mapper(issue2));
           continue;
@@ -2231,8 +2262,8 @@ function treeifyError(error2, mapper = (issue2) => issue2.message) {
 }
 function toDotPath(_path) {
   const segs = [];
-  const path83 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
-  for (const seg of path83) {
+  const path85 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
+  for (const seg of path85) {
     if (typeof seg === "number")
       segs.push(`[${seg}]`);
     else if (typeof seg === "symbol")
@@ -3362,10 +3393,10 @@ function capSize(inst, size) {
     if (n > cap && !ctx?.skipChecks && ctx?.direction !== "backward") {
       for (const [max, ch] of sizeCaps(inst._zod.def.checks)) {
         if (n > max && ch._zod.def.when(payload)) {
-          const start = payload.issues.length;
+          const start2 = payload.issues.length;
           ch._zod.check(payload);
-          payload.issues[start].continue = false;
-          attachSchema(payload.issues, start, inst);
+          payload.issues[start2].continue = false;
+          attachSchema(payload.issues, start2, inst);
           return payload;
         }
       }
@@ -12416,13 +12447,13 @@ function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
     throw new Error("External $ref is not supported, only local refs (#/...) are allowed");
   }
-  const path83 = ref.slice(1).split("/").filter(Boolean);
-  if (path83.length === 0) {
+  const path85 = ref.slice(1).split("/").filter(Boolean);
+  if (path85.length === 0) {
     return ctx.rootSchema;
   }
   const defsKey = ctx.version === "draft-2020-12" ? "$defs" : "definitions";
-  if (path83[0] === defsKey) {
-    const key = path83[1] === void 0 ? void 0 : decodeJSONPointerSegment(path83[1]);
+  if (path85[0] === defsKey) {
+    const key = path85[1] === void 0 ? void 0 : decodeJSONPointerSegment(path85[1]);
     if (!key || !ctx.defs[key]) {
       throw new Error(`Reference not found: ${ref}`);
     }
@@ -13888,6 +13919,16 @@ function parseDuration(input2, what = "duration", makeError = (m) => new UsageEr
   if (!Number.isSafeInteger(Math.ceil(seconds))) fail("it is too large");
   return seconds;
 }
+function formatDuration(seconds) {
+  let rest = Math.max(0, Math.round(seconds));
+  let out = "";
+  for (const [unit, size] of Object.entries(UNIT_SECONDS)) {
+    const n = Math.floor(rest / size);
+    rest -= n * size;
+    if (n > 0) out += `${n}${unit}`;
+  }
+  return out || "0s";
+}
 function parseTtl(input2, what = "--ttl", makeError) {
   return input2.trim().toLowerCase() === "none" ? void 0 : parseWholeSeconds(input2, what, makeError);
 }
@@ -13951,13 +13992,13 @@ async function assertUsableRoot(root) {
     );
   }
 }
-var import_promises5, import_node_path6, REPOSITORY_FORMAT, CONFIG_FILE, FsLayout, TEMP_PREFIX;
+var import_promises5, import_node_path7, REPOSITORY_FORMAT, CONFIG_FILE, FsLayout, TEMP_PREFIX;
 var init_layout = __esm({
   "packages/core/src/repository/layout.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises5 = require("node:fs/promises");
-    import_node_path6 = __toESM(require("node:path"), 1);
+    import_node_path7 = __toESM(require("node:path"), 1);
     init_errors();
     init_duration();
     REPOSITORY_FORMAT = 1;
@@ -13968,35 +14009,35 @@ var init_layout = __esm({
       }
       root;
       get configFile() {
-        return import_node_path6.default.join(this.root, CONFIG_FILE);
+        return import_node_path7.default.join(this.root, CONFIG_FILE);
       }
       get blobsDir() {
-        return import_node_path6.default.join(this.root, "blobs", "sha256");
+        return import_node_path7.default.join(this.root, "blobs", "sha256");
       }
       get manifestsDir() {
-        return import_node_path6.default.join(this.root, "manifests");
+        return import_node_path7.default.join(this.root, "manifests");
       }
       get tagsDir() {
-        return import_node_path6.default.join(this.root, "tags");
+        return import_node_path7.default.join(this.root, "tags");
       }
       get auditFile() {
-        return import_node_path6.default.join(this.root, "audit", "events.jsonl");
+        return import_node_path7.default.join(this.root, "audit", "events.jsonl");
       }
       blob(digest2) {
-        return import_node_path6.default.join(this.blobsDir, digest2.replace(/^sha256:/, ""));
+        return import_node_path7.default.join(this.blobsDir, digest2.replace(/^sha256:/, ""));
       }
       /** Names are validated (lowercase segments, no `..`), so joining them is safe. */
       manifestDir(name) {
-        return import_node_path6.default.join(this.manifestsDir, ...name.split("/"));
+        return import_node_path7.default.join(this.manifestsDir, ...name.split("/"));
       }
       manifest(name, version2) {
-        return import_node_path6.default.join(this.manifestDir(name), `${version2}.json`);
+        return import_node_path7.default.join(this.manifestDir(name), `${version2}.json`);
       }
       tagDir(name) {
-        return import_node_path6.default.join(this.tagsDir, ...name.split("/"));
+        return import_node_path7.default.join(this.tagsDir, ...name.split("/"));
       }
       tag(name, tag) {
-        return import_node_path6.default.join(this.tagDir(name), tag);
+        return import_node_path7.default.join(this.tagDir(name), tag);
       }
     };
     TEMP_PREFIX = ".tmp-";
@@ -14005,7 +14046,7 @@ var init_layout = __esm({
 
 // packages/core/src/repository/durable-files.ts
 function tempPath(dir) {
-  return import_node_path7.default.join(dir, `${TEMP_PREFIX}${HOST}-${process.pid}-${(0, import_node_crypto4.randomBytes)(6).toString("hex")}`);
+  return import_node_path8.default.join(dir, `${TEMP_PREFIX}${HOST}-${process.pid}-${(0, import_node_crypto4.randomBytes)(6).toString("hex")}`);
 }
 async function writeDurable(file2, data, mode = 420) {
   const fh = await (0, import_promises6.open)(file2, "wx", mode);
@@ -14058,7 +14099,7 @@ async function removeStaleTemps(dir, staleMs) {
   }
   let removed = 0;
   for (const name of names.filter((n) => n.startsWith(TEMP_PREFIX))) {
-    const file2 = import_node_path7.default.join(dir, name);
+    const file2 = import_node_path8.default.join(dir, name);
     const st = await (0, import_promises6.stat)(file2).catch(() => void 0);
     if (!st) continue;
     const m = /^\.tmp-(.+)-(\d+)-[0-9a-f]+$/.exec(name);
@@ -14079,7 +14120,7 @@ function pidAlive(pid) {
     return e.code === "EPERM";
   }
 }
-var import_node_crypto4, import_node_fs5, import_promises6, import_node_os3, import_node_path7, HOST;
+var import_node_crypto4, import_node_fs5, import_promises6, import_node_os3, import_node_path8, HOST;
 var init_durable_files = __esm({
   "packages/core/src/repository/durable-files.ts"() {
     "use strict";
@@ -14088,7 +14129,7 @@ var init_durable_files = __esm({
     import_node_fs5 = require("node:fs");
     import_promises6 = require("node:fs/promises");
     import_node_os3 = __toESM(require("node:os"), 1);
-    import_node_path7 = __toESM(require("node:path"), 1);
+    import_node_path8 = __toESM(require("node:path"), 1);
     init_layout();
     HOST = import_node_os3.default.hostname().replace(/[^A-Za-z0-9.-]/g, "_");
   }
@@ -14285,7 +14326,7 @@ async function allNames(layout) {
     if (prefix.length && entries.some((d) => d.isFile() && d.name.endsWith(".json") && !d.name.startsWith(TEMP_PREFIX))) {
       names.push(prefix.join("/"));
     }
-    for (const d of entries) if (d.isDirectory()) await walk2(import_node_path8.default.join(dir, d.name), [...prefix, d.name]);
+    for (const d of entries) if (d.isDirectory()) await walk2(import_node_path9.default.join(dir, d.name), [...prefix, d.name]);
   }
   await walk2(layout.manifestsDir, []);
   return names.sort();
@@ -14311,18 +14352,18 @@ async function readTags(layout, name) {
   const tags = {};
   for (const d of entries) {
     if (!d.isFile() || d.name.startsWith(TEMP_PREFIX)) continue;
-    const version2 = (await (0, import_promises8.readFile)(import_node_path8.default.join(layout.tagDir(name), d.name), "utf8").catch(() => "")).trim();
+    const version2 = (await (0, import_promises8.readFile)(import_node_path9.default.join(layout.tagDir(name), d.name), "utf8").catch(() => "")).trim();
     if (version2) tags[d.name] = version2;
   }
   return tags;
 }
-var import_promises8, import_node_path8;
+var import_promises8, import_node_path9;
 var init_fs_scan = __esm({
   "packages/core/src/repository/fs-scan.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises8 = require("node:fs/promises");
-    import_node_path8 = __toESM(require("node:path"), 1);
+    import_node_path9 = __toESM(require("node:path"), 1);
     init_errors();
     init_digest();
     init_manifest();
@@ -14345,24 +14386,24 @@ async function stampOf(blob, digest2) {
 function sameStamp(a, b) {
   return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs && a.digest === b.digest;
 }
-var import_promises9, import_node_path9, import_node_crypto5, VerifiedBlobCache;
+var import_promises9, import_node_path10, import_node_crypto5, VerifiedBlobCache;
 var init_verified_blobs = __esm({
   "packages/core/src/repository/verified-blobs.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises9 = require("node:fs/promises");
-    import_node_path9 = __toESM(require("node:path"), 1);
+    import_node_path10 = __toESM(require("node:path"), 1);
     init_paths();
     import_node_crypto5 = require("node:crypto");
     VerifiedBlobCache = class {
       file;
       constructor(cacheDir) {
-        this.file = import_node_path9.default.join(cacheDir, "verified-blobs.json");
+        this.file = import_node_path10.default.join(cacheDir, "verified-blobs.json");
       }
       /** True when `blob` was verified to hold `digest` and has not changed since. */
       async isVerified(blob, digest2) {
         const entries = await this.load();
-        const known = entries[import_node_path9.default.resolve(blob)];
+        const known = entries[import_node_path10.default.resolve(blob)];
         if (!known || known.digest !== digest2) return false;
         const now = await stampOf(blob, digest2).catch(() => void 0);
         return now !== void 0 && sameStamp(known, now);
@@ -14370,16 +14411,16 @@ var init_verified_blobs = __esm({
       async remember(blob, digest2) {
         const stamp = await stampOf(blob, digest2);
         const entries = await this.load();
-        entries[import_node_path9.default.resolve(blob)] = stamp;
-        await makeDir(import_node_path9.default.dirname(this.file), PRIVATE_DIR);
+        entries[import_node_path10.default.resolve(blob)] = stamp;
+        await makeDir(import_node_path10.default.dirname(this.file), PRIVATE_DIR);
         const tmp = `${this.file}.${process.pid}-${(0, import_node_crypto5.randomBytes)(4).toString("hex")}`;
         await (0, import_promises9.writeFile)(tmp, JSON.stringify(entries), { mode: 384 });
         await (0, import_promises9.rename)(tmp, this.file);
       }
       async forget(blob) {
         const entries = await this.load();
-        if (!(import_node_path9.default.resolve(blob) in entries)) return;
-        delete entries[import_node_path9.default.resolve(blob)];
+        if (!(import_node_path10.default.resolve(blob) in entries)) return;
+        delete entries[import_node_path10.default.resolve(blob)];
         const tmp = `${this.file}.${process.pid}-${(0, import_node_crypto5.randomBytes)(4).toString("hex")}`;
         await (0, import_promises9.writeFile)(tmp, JSON.stringify(entries), { mode: 384 });
         await (0, import_promises9.rename)(tmp, this.file);
@@ -14396,11 +14437,11 @@ var init_verified_blobs = __esm({
 });
 
 // packages/core/src/repository/audit-after-work.ts
-async function recordDoneWork(audit, event, reporter) {
+async function recordDoneWork(audit2, event, reporter) {
   try {
-    await audit.append(event);
+    await audit2.append(event);
   } catch (e) {
-    const message = `WARNING: ${event.action} of ${event.image ?? "?"} succeeded but could not be recorded in the audit log ${audit.filePath} (${e.message}); the ${event.action} stands. Check the log: dbclone audit --verify`;
+    const message = `WARNING: ${event.action} of ${event.image ?? "?"} succeeded but could not be recorded in the audit log ${audit2.filePath} (${e.message}); the ${event.action} stands. Check the log: dbclone audit --verify`;
     if (reporter) reporter.warn(message);
     else process.emitWarning(message, "DbcloneAuditWarning");
   }
@@ -14439,13 +14480,13 @@ function mountOf(p) {
   return best;
 }
 async function describeSpace(dir) {
-  for (let p = import_node_path10.default.resolve(dir); ; p = import_node_path10.default.dirname(p)) {
+  for (let p = import_node_path11.default.resolve(dir); ; p = import_node_path11.default.dirname(p)) {
     const st = await (0, import_promises10.statfs)(p).catch(() => void 0);
     if (st) {
       const m = mountOf(p);
       return { where: m ? `${m.mountPoint} (${m.fsType} on ${m.source})` : p, free: st.bavail * st.bsize, size: st.blocks * st.bsize };
     }
-    if (p === import_node_path10.default.dirname(p)) return void 0;
+    if (p === import_node_path11.default.dirname(p)) return void 0;
   }
 }
 function mentionsIoError(e) {
@@ -14476,14 +14517,14 @@ function formatBytes(n) {
   }
   return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
 }
-var import_node_fs7, import_promises10, import_node_path10, FULL_TEXT, NEARLY_FULL_BYTES, IO_ERROR;
+var import_node_fs7, import_promises10, import_node_path11, FULL_TEXT, NEARLY_FULL_BYTES, IO_ERROR;
 var init_disk_full = __esm({
   "packages/core/src/util/disk-full.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs7 = require("node:fs");
     import_promises10 = require("node:fs/promises");
-    import_node_path10 = __toESM(require("node:path"), 1);
+    import_node_path11 = __toESM(require("node:path"), 1);
     init_errors();
     FULL_TEXT = /No space left on device|Disk quota exceeded|ENOSPC|EDQUOT/i;
     NEARLY_FULL_BYTES = 1 << 20;
@@ -14492,13 +14533,13 @@ var init_disk_full = __esm({
 });
 
 // packages/core/src/repository/fs.ts
-var import_promises11, import_node_path11, FsRepository;
+var import_promises11, import_node_path12, FsRepository;
 var init_fs = __esm({
   "packages/core/src/repository/fs.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises11 = require("node:fs/promises");
-    import_node_path11 = __toESM(require("node:path"), 1);
+    import_node_path12 = __toESM(require("node:path"), 1);
     init_audit();
     init_errors();
     init_digest();
@@ -14521,10 +14562,10 @@ var init_fs = __esm({
       staleTempMs;
       reporter;
       constructor(root, opts = {}) {
-        this.location = import_node_path11.default.resolve(root);
+        this.location = import_node_path12.default.resolve(root);
         this.layout = new FsLayout(this.location);
         this.audit = new AuditLog(this.layout.auditFile, () => this.ensureLayout());
-        this.cache = new VerifiedBlobCache(opts.cacheDir ?? import_node_path11.default.join(dbcloneHome(), "cache"));
+        this.cache = new VerifiedBlobCache(opts.cacheDir ?? import_node_path12.default.join(dbcloneHome(), "cache"));
         this.staleTempMs = (opts.staleTempMinutes ?? 60) * 6e4;
         this.reporter = opts.reporter;
       }
@@ -14715,7 +14756,7 @@ var init_fs = __esm({
           await (0, import_promises11.link)(tmp, this.layout.configFile).catch((e) => e.code === "EEXIST" ? void 0 : Promise.reject(e));
           await unlinkQuietly(tmp);
         }
-        for (const dir of [this.layout.blobsDir, this.layout.manifestsDir, this.layout.tagsDir, import_node_path11.default.dirname(this.layout.auditFile)]) {
+        for (const dir of [this.layout.blobsDir, this.layout.manifestsDir, this.layout.tagsDir, import_node_path12.default.dirname(this.layout.auditFile)]) {
           await (0, import_promises11.mkdir)(dir, { recursive: true });
         }
       }
@@ -14774,21 +14815,21 @@ var init_reporter = __esm({
 });
 
 // packages/core/src/repository/cache/cache-index.ts
-var import_node_crypto6, import_promises12, import_node_path12, CacheIndex;
+var import_node_crypto6, import_promises12, import_node_path13, CacheIndex;
 var init_cache_index = __esm({
   "packages/core/src/repository/cache/cache-index.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto6 = require("node:crypto");
     import_promises12 = require("node:fs/promises");
-    import_node_path12 = __toESM(require("node:path"), 1);
+    import_node_path13 = __toESM(require("node:path"), 1);
     init_paths();
     init_file_lock();
     CacheIndex = class {
       constructor(dir, blobsDir) {
         this.dir = dir;
         this.blobsDir = blobsDir;
-        this.file = import_node_path12.default.join(dir, "index.json");
+        this.file = import_node_path13.default.join(dir, "index.json");
       }
       dir;
       blobsDir;
@@ -14818,7 +14859,7 @@ var init_cache_index = __esm({
         const entries = {};
         const names = await (0, import_promises12.readdir)(this.blobsDir).catch(() => []);
         for (const hex3 of names.filter((n) => /^[0-9a-f]{64}$/.test(n))) {
-          const st = await (0, import_promises12.stat)(import_node_path12.default.join(this.blobsDir, hex3)).catch(() => void 0);
+          const st = await (0, import_promises12.stat)(import_node_path13.default.join(this.blobsDir, hex3)).catch(() => void 0);
           if (st?.isFile()) entries[`sha256:${hex3}`] = { sizeBytes: st.size, lastUsedMs: st.mtimeMs };
         }
         return entries;
@@ -14828,15 +14869,14 @@ var init_cache_index = __esm({
 });
 
 // packages/core/src/repository/cache/blob-cache.ts
-var import_promises13, import_node_path13, BlobCache, EMPTY_DIGEST;
+var import_promises13, import_node_path14, BlobCache, EMPTY_DIGEST;
 var init_blob_cache = __esm({
   "packages/core/src/repository/cache/blob-cache.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises13 = require("node:fs/promises");
-    import_node_path13 = __toESM(require("node:path"), 1);
+    import_node_path14 = __toESM(require("node:path"), 1);
     init_file_lock();
-    init_registry();
     init_errors();
     init_digest();
     init_reporter();
@@ -14848,11 +14888,14 @@ var init_blob_cache = __esm({
       constructor(dir, opts = {}) {
         this.dir = dir;
         this.opts = opts;
-        this.blobsDir = import_node_path13.default.join(dir, "blobs", "sha256");
-        this.partialDir = import_node_path13.default.join(dir, "partial");
+        this.blobsDir = import_node_path14.default.join(dir, "blobs", "sha256");
+        this.partialDir = import_node_path14.default.join(dir, "partial");
         this.index = new CacheIndex(dir, this.blobsDir);
         this.verified = new VerifiedBlobCache(dir);
         this.reporter = opts.reporter ?? silentReporter;
+        if (opts.maxBytes !== void 0 && !opts.inUse) {
+          throw new UsageError("a size-limited image cache needs inUse(): the disk digests live clones use, which it must never evict");
+        }
       }
       dir;
       opts;
@@ -14862,7 +14905,7 @@ var init_blob_cache = __esm({
       verified;
       reporter;
       blobPath(digest2) {
-        return import_node_path13.default.join(this.blobsDir, digest2.replace(/^sha256:/, ""));
+        return import_node_path14.default.join(this.blobsDir, digest2.replace(/^sha256:/, ""));
       }
       /** The cached blob's path when it is present and still hashes to `digest`. */
       async lookup(digest2) {
@@ -14886,7 +14929,7 @@ var init_blob_cache = __esm({
       async obtain(digest2, produce) {
         const file2 = this.blobPath(digest2);
         await makeDir(this.dir, PRIVATE_DIR);
-        await makeDir(import_node_path13.default.dirname(this.blobsDir), PRIVATE_DIR);
+        await makeDir(import_node_path14.default.dirname(this.blobsDir), PRIVATE_DIR);
         await makeDir(this.blobsDir, PRIVATE_DIR);
         await makeDir(this.partialDir, PRIVATE_DIR);
         const result = await withFileLock(
@@ -14927,7 +14970,7 @@ var init_blob_cache = __esm({
       async evict(keep) {
         const max = this.opts.maxBytes;
         if (max === void 0) return [];
-        const protectedSet = /* @__PURE__ */ new Set([...await this.protectedDigests(), ...keep ? [keep] : []]);
+        const protectedSet = /* @__PURE__ */ new Set([...await this.opts.inUse(), ...keep ? [keep] : []]);
         const graceMs = this.opts.graceMs ?? 15 * 6e4;
         return this.index.update(async (entries) => {
           for (const [d] of Object.entries(entries)) if (!await (0, import_promises13.stat)(this.blobPath(d)).catch(() => void 0)) delete entries[d];
@@ -14951,11 +14994,6 @@ var init_blob_cache = __esm({
           return removed;
         });
       }
-      async protectedDigests() {
-        if (this.opts.protectedDigests) return this.opts.protectedDigests();
-        const records = await new CloneRegistry(dbcloneHome()).list().catch(() => []);
-        return records.map((r) => r.image.diskDigest);
-      }
     };
     EMPTY_DIGEST = "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
   }
@@ -14963,16 +15001,16 @@ var init_blob_cache = __esm({
 
 // packages/core/src/repository/cache/cache-dir.ts
 function defaultCacheDir(env = process.env) {
-  if (env.DBCLONE_CACHE_DIR) return import_node_path14.default.resolve(env.DBCLONE_CACHE_DIR);
-  if (env.GITHUB_ACTIONS === "true" && env.RUNNER_TOOL_CACHE) return import_node_path14.default.join(env.RUNNER_TOOL_CACHE, "dbclone");
-  return import_node_path14.default.join(dbcloneHome(env), "cache");
+  if (env.DBCLONE_CACHE_DIR) return import_node_path15.default.resolve(env.DBCLONE_CACHE_DIR);
+  if (env.GITHUB_ACTIONS === "true" && env.RUNNER_TOOL_CACHE) return import_node_path15.default.join(env.RUNNER_TOOL_CACHE, "dbclone");
+  return import_node_path15.default.join(dbcloneHome(env), "cache");
 }
-var import_node_path14;
+var import_node_path15;
 var init_cache_dir = __esm({
   "packages/core/src/repository/cache/cache-dir.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path14 = __toESM(require("node:path"), 1);
+    import_node_path15 = __toESM(require("node:path"), 1);
     init_paths();
   }
 });
@@ -15106,11 +15144,11 @@ function calculateDelay(retriesConsumed, options) {
   timeout = Math.min(timeout, options.maxTimeout);
   return timeout;
 }
-function calculateRemainingTime(start, max) {
+function calculateRemainingTime(start2, max) {
   if (!Number.isFinite(max)) {
     return max;
   }
-  return max - (performance.now() - start);
+  return max - (performance.now() - start2);
 }
 async function onAttemptFailure({ error: error2, attemptNumber, retriesConsumed, startTime, options }) {
   const normalizedError = error2 instanceof Error ? error2 : new TypeError(`Non-error was thrown: "${error2}". You should only throw errors.`);
@@ -15383,8 +15421,8 @@ async function errorText(res) {
   }
 }
 function shortPath(p) {
-  const path83 = /^https?:/.test(p) ? new URL(p).pathname : p.split("?")[0];
-  return path83.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/g, "sha256:$1\u2026").replace(/\/uploads\/[^/]+$/, "/uploads/\u2026");
+  const path85 = /^https?:/.test(p) ? new URL(p).pathname : p.split("?")[0];
+  return path85.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/g, "sha256:$1\u2026").replace(/\/uploads\/[^/]+$/, "/uploads/\u2026");
 }
 function reasonFor(e) {
   for (let err = e, depth = 0; err && depth < 4; err = err.cause, depth++) {
@@ -15614,13 +15652,13 @@ function ownerOf(name) {
 async function claimPartial(partialDir, digest2) {
   const hex3 = digest2.replace(/^sha256:/, "");
   const me = currentProcess();
-  const mine = import_node_path15.default.join(partialDir, `${hex3}.${me.pid}-${me.start ?? ""}`);
+  const mine = import_node_path16.default.join(partialDir, `${hex3}.${me.pid}-${me.start ?? ""}`);
   if (await (0, import_promises14.stat)(mine).catch(() => void 0)) return mine;
   for (const name of await (0, import_promises14.readdir)(partialDir).catch(() => [])) {
     const found = ownerOf(name);
     const legacy = name === hex3;
     if (!legacy && (!found || found.hex !== hex3 || ownerAlive(found.owner))) continue;
-    if (await (0, import_promises14.rename)(import_node_path15.default.join(partialDir, name), mine).then(() => true, () => false)) return mine;
+    if (await (0, import_promises14.rename)(import_node_path16.default.join(partialDir, name), mine).then(() => true, () => false)) return mine;
   }
   return mine;
 }
@@ -15628,7 +15666,7 @@ async function removeOwnPartials(partialDir) {
   const me = currentProcess();
   for (const name of await (0, import_promises14.readdir)(partialDir).catch(() => [])) {
     const found = ownerOf(name);
-    if (found && found.owner.pid === me.pid && found.owner.start === me.start) await (0, import_promises14.rm)(import_node_path15.default.join(partialDir, name), { force: true });
+    if (found && found.owner.pid === me.pid && found.owner.start === me.start) await (0, import_promises14.rm)(import_node_path16.default.join(partialDir, name), { force: true });
   }
 }
 async function removeDeadPartials(partialDir) {
@@ -15636,18 +15674,18 @@ async function removeDeadPartials(partialDir) {
   for (const name of await (0, import_promises14.readdir)(partialDir).catch(() => [])) {
     const found = ownerOf(name);
     if (!found || ownerAlive(found.owner)) continue;
-    await (0, import_promises14.rm)(import_node_path15.default.join(partialDir, name), { force: true });
+    await (0, import_promises14.rm)(import_node_path16.default.join(partialDir, name), { force: true });
     removed++;
   }
   return removed;
 }
-var import_promises14, import_node_path15, PARTIAL_NAME;
+var import_promises14, import_node_path16, PARTIAL_NAME;
 var init_partial_files = __esm({
   "packages/core/src/repository/oci/partial-files.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises14 = require("node:fs/promises");
-    import_node_path15 = __toESM(require("node:path"), 1);
+    import_node_path16 = __toESM(require("node:path"), 1);
     init_process_identity();
     PARTIAL_NAME = /^([0-9a-f]{64})\.(\d+)-(\d*)$/;
   }
@@ -15797,7 +15835,7 @@ function fromEnv(registry2, env) {
   return void 0;
 }
 function dockerConfigPath(env) {
-  return import_node_path16.default.join(env.DOCKER_CONFIG || import_node_path16.default.join(import_node_os4.default.homedir(), ".docker"), "config.json");
+  return import_node_path17.default.join(env.DOCKER_CONFIG || import_node_path17.default.join(import_node_os4.default.homedir(), ".docker"), "config.json");
 }
 async function fromDockerConfig(registry2, file2) {
   let config2;
@@ -15820,37 +15858,37 @@ async function fromDockerConfig(registry2, file2) {
   }
   return void 0;
 }
-var import_promises17, import_node_os4, import_node_path16;
+var import_promises17, import_node_os4, import_node_path17;
 var init_credentials = __esm({
   "packages/core/src/repository/oci/credentials.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises17 = require("node:fs/promises");
     import_node_os4 = __toESM(require("node:os"), 1);
-    import_node_path16 = __toESM(require("node:path"), 1);
+    import_node_path17 = __toESM(require("node:path"), 1);
   }
 });
 
 // packages/core/src/repository/oci/known-layers.ts
-var import_node_crypto8, import_promises18, import_node_path17, KnownLayers;
+var import_node_crypto8, import_promises18, import_node_path18, KnownLayers;
 var init_known_layers = __esm({
   "packages/core/src/repository/oci/known-layers.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto8 = require("node:crypto");
     import_promises18 = require("node:fs/promises");
-    import_node_path17 = __toESM(require("node:path"), 1);
+    import_node_path18 = __toESM(require("node:path"), 1);
     init_file_lock();
     KnownLayers = class {
       file;
       constructor(cacheDir) {
-        this.file = import_node_path17.default.join(cacheDir, "known-layers.json");
+        this.file = import_node_path18.default.join(cacheDir, "known-layers.json");
       }
       async get(diskDigest) {
         return (await this.load())[diskDigest];
       }
       async remember(diskDigest, layer, repository) {
-        await (0, import_promises18.mkdir)(import_node_path17.default.dirname(this.file), { recursive: true });
+        await (0, import_promises18.mkdir)(import_node_path18.default.dirname(this.file), { recursive: true });
         await withFileLock(this.file, async () => {
           const all = await this.load();
           const known = all[diskDigest]?.layer.digest === layer.digest ? all[diskDigest] : { layer, repositories: [] };
@@ -16059,10 +16097,10 @@ async function uploadStream(client, repo, source, chunkSize, onBytes) {
   let filled = 0;
   let sent = 0;
   let inFlight = Promise.resolve();
-  const patch = async (body, start) => {
-    let have = start;
+  const patch = async (body, start2) => {
+    let have = start2;
     const sendRest = async () => {
-      const part = body.subarray(have - start);
+      const part = body.subarray(have - start2);
       if (part.length === 0) return;
       const res2 = await client.send({
         method: "PATCH",
@@ -16086,13 +16124,13 @@ async function uploadStream(client, repo, source, chunkSize, onBytes) {
     const resync = async () => {
       const status = await uploadStatus(client, location, scope);
       location = status.location;
-      if (status.offset < start || status.offset > start + body.length) {
-        throw new RepositoryError(`the registry's upload to ${repo} is at byte ${status.offset}, outside the chunk ${start}-${start + body.length - 1} being re-sent; push again`);
+      if (status.offset < start2 || status.offset > start2 + body.length) {
+        throw new RepositoryError(`the registry's upload to ${repo} is at byte ${status.offset}, outside the chunk ${start2}-${start2 + body.length - 1} being re-sent; push again`);
       }
       have = status.offset;
     };
     await withRetries(`uploading a chunk of ${repo}`, client.retry, client.reporter, sendRest, resync, (e) => e instanceof UploadSessionLostError);
-    onBytes?.(start + body.length);
+    onBytes?.(start2 + body.length);
   };
   const flush = async () => {
     await inFlight;
@@ -16414,20 +16452,20 @@ function seqOf(line) {
     return void 0;
   }
 }
-var import_node_crypto12, import_promises19, import_node_path18, RunnerChainPublisher;
+var import_node_crypto12, import_promises19, import_node_path19, RunnerChainPublisher;
 var init_audit_publisher = __esm({
   "packages/core/src/repository/oci/audit-publisher.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto12 = require("node:crypto");
     import_promises19 = require("node:fs/promises");
-    import_node_path18 = __toESM(require("node:path"), 1);
+    import_node_path19 = __toESM(require("node:path"), 1);
     init_audit();
     init_errors();
     RunnerChainPublisher = class {
-      constructor(logDir, audit, artifacts) {
+      constructor(logDir, audit2, artifacts) {
         this.logDir = logDir;
-        this.audit = audit;
+        this.audit = audit2;
         this.artifacts = artifacts;
       }
       logDir;
@@ -16435,7 +16473,7 @@ var init_audit_publisher = __esm({
       artifacts;
       /** This runner's id: 12 random hex characters, made once per cache directory and registry. */
       async runnerId() {
-        const file2 = import_node_path18.default.join(this.logDir, "runner-id");
+        const file2 = import_node_path19.default.join(this.logDir, "runner-id");
         const existing = (await (0, import_promises19.readFile)(file2, "utf8").catch(() => "")).trim();
         if (/^[0-9a-f]{12}$/.test(existing)) return existing;
         await (0, import_promises19.mkdir)(this.logDir, { recursive: true });
@@ -16447,7 +16485,7 @@ var init_audit_publisher = __esm({
       /** Publish the events not yet in the registry as one segment; returns how many. */
       async publish() {
         await (0, import_promises19.mkdir)(this.logDir, { recursive: true });
-        return withFileLock(import_node_path18.default.join(this.logDir, "published.json"), async () => {
+        return withFileLock(import_node_path19.default.join(this.logDir, "published.json"), async () => {
           const state = await this.readState();
           const lines = [];
           for await (const line of this.audit.rawLines()) {
@@ -16472,14 +16510,14 @@ var init_audit_publisher = __esm({
       }
       async readState() {
         try {
-          const s = JSON.parse(await (0, import_promises19.readFile)(import_node_path18.default.join(this.logDir, "published.json"), "utf8"));
+          const s = JSON.parse(await (0, import_promises19.readFile)(import_node_path19.default.join(this.logDir, "published.json"), "utf8"));
           if (Number.isSafeInteger(s.seq) && typeof s.hash === "string") return s;
         } catch {
         }
         return { seq: 0, hash: GENESIS_HASH };
       }
       async writeState(s) {
-        const file2 = import_node_path18.default.join(this.logDir, "published.json");
+        const file2 = import_node_path19.default.join(this.logDir, "published.json");
         await (0, import_promises19.writeFile)(`${file2}.tmp`, JSON.stringify(s) + "\n");
         await (0, import_promises19.rename)(`${file2}.tmp`, file2);
       }
@@ -16488,12 +16526,12 @@ var init_audit_publisher = __esm({
 });
 
 // packages/core/src/repository/oci/oci-repository.ts
-var import_node_path19, import_promises20, OciRepository;
+var import_node_path20, import_promises20, OciRepository;
 var init_oci_repository = __esm({
   "packages/core/src/repository/oci/oci-repository.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path19 = __toESM(require("node:path"), 1);
+    import_node_path20 = __toESM(require("node:path"), 1);
     init_audit();
     init_errors();
     init_digest();
@@ -16526,12 +16564,12 @@ var init_oci_repository = __esm({
         this.oci = parseOciLocation(location, opts.plainHttp);
         this.location = this.oci.display;
         this.reporter = opts.reporter ?? silentReporter;
-        const cacheDir = import_node_path19.default.resolve(opts.cacheDir ?? defaultCacheDir(opts.env));
+        const cacheDir = import_node_path20.default.resolve(opts.cacheDir ?? defaultCacheDir(opts.env));
         this.cache = new BlobCache(cacheDir, { ...opts.cache, reporter: this.reporter });
         this.knownLayers = new KnownLayers(cacheDir);
-        const logDir = import_node_path19.default.join(cacheDir, "audit", this.oci.registry.replace(/[^A-Za-z0-9.-]/g, "_"), this.oci.namespace || "_root");
+        const logDir = import_node_path20.default.join(cacheDir, "audit", this.oci.registry.replace(/[^A-Za-z0-9.-]/g, "_"), this.oci.namespace || "_root");
         const publish = opts.publishAudit ?? (opts.env ?? process.env).DBCLONE_AUDIT_PUBLISH !== "0";
-        this.audit = new AuditLog(import_node_path19.default.join(logDir, "events.jsonl"), void 0, publish ? { afterAppend: () => this.publishAuditChain() } : {});
+        this.audit = new AuditLog(import_node_path20.default.join(logDir, "events.jsonl"), void 0, publish ? { afterAppend: () => this.publishAuditChain() } : {});
         this.auditChain = new RunnerChainPublisher(logDir, this.audit, () => this.auditArtifacts());
       }
       opts;
@@ -16753,7 +16791,7 @@ function directoryOf(location) {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s)) {
     throw new UsageError(`repository location '${location}' uses an unsupported scheme; pass a directory path, a file:// URL or an oci:// reference`);
   }
-  return import_node_path20.default.resolve(s);
+  return import_node_path21.default.resolve(s);
 }
 async function openRepository(location, opts = {}) {
   if (location.trim().startsWith("oci://")) {
@@ -16776,13 +16814,13 @@ async function readRepositoryConfig(repository) {
   const layout = new FsLayout(directoryOf(repository));
   return configOf(await readConfigFile(layout), layout.configFile);
 }
-var import_node_fs10, import_node_path20, import_node_url;
+var import_node_fs10, import_node_path21, import_node_url;
 var init_open = __esm({
   "packages/core/src/repository/open.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs10 = require("node:fs");
-    import_node_path20 = __toESM(require("node:path"), 1);
+    import_node_path21 = __toESM(require("node:path"), 1);
     import_node_url = require("node:url");
     init_errors();
     init_fs();
@@ -18452,7 +18490,7 @@ var require_command = __commonJS({
     init_import_meta_url();
     var EventEmitter = require("node:events").EventEmitter;
     var childProcess = require("node:child_process");
-    var path83 = require("node:path");
+    var path85 = require("node:path");
     var fs11 = require("node:fs");
     var process2 = require("node:process");
     var { Argument: Argument2, humanReadableArgName } = require_argument();
@@ -19465,9 +19503,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
         let launchWithNode = false;
         const sourceExt = [".js", ".ts", ".tsx", ".mjs", ".cjs"];
         function findFile(baseDir, baseName) {
-          const localBin = path83.resolve(baseDir, baseName);
+          const localBin = path85.resolve(baseDir, baseName);
           if (fs11.existsSync(localBin)) return localBin;
-          if (sourceExt.includes(path83.extname(baseName))) return void 0;
+          if (sourceExt.includes(path85.extname(baseName))) return void 0;
           const foundExt = sourceExt.find(
             (ext) => fs11.existsSync(`${localBin}${ext}`)
           );
@@ -19485,17 +19523,17 @@ Expecting one of '${allowedValues.join("', '")}'`);
           } catch {
             resolvedScriptPath = this._scriptPath;
           }
-          executableDir = path83.resolve(
-            path83.dirname(resolvedScriptPath),
+          executableDir = path85.resolve(
+            path85.dirname(resolvedScriptPath),
             executableDir
           );
         }
         if (executableDir) {
           let localFile = findFile(executableDir, executableFile);
           if (!localFile && !subcommand._executableFile && this._scriptPath) {
-            const legacyName = path83.basename(
+            const legacyName = path85.basename(
               this._scriptPath,
-              path83.extname(this._scriptPath)
+              path85.extname(this._scriptPath)
             );
             if (legacyName !== this._name) {
               localFile = findFile(
@@ -19506,7 +19544,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
           }
           executableFile = localFile || executableFile;
         }
-        launchWithNode = sourceExt.includes(path83.extname(executableFile));
+        launchWithNode = sourceExt.includes(path85.extname(executableFile));
         let proc;
         if (process2.platform !== "win32") {
           if (launchWithNode) {
@@ -20421,7 +20459,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @return {Command}
        */
       nameFromFilename(filename) {
-        this._name = path83.basename(filename, path83.extname(filename));
+        this._name = path85.basename(filename, path85.extname(filename));
         return this;
       }
       /**
@@ -20435,9 +20473,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} [path]
        * @return {(string|null|Command)}
        */
-      executableDir(path84) {
-        if (path84 === void 0) return this._executableDir;
-        this._executableDir = path84;
+      executableDir(path86) {
+        if (path86 === void 0) return this._executableDir;
+        this._executableDir = path86;
         return this;
       }
       /**
@@ -20785,7 +20823,7 @@ var init_time = __esm({
   "packages/core/src/util/time.ts"() {
     "use strict";
     init_import_meta_url();
-    secondsSince = (start) => Math.round(performance.now() - start) / 1e3;
+    secondsSince = (start2) => Math.round(performance.now() - start2) / 1e3;
   }
 });
 
@@ -20819,7 +20857,7 @@ async function readMounts() {
   return entries;
 }
 async function isMountPoint(p) {
-  const target = import_node_path22.default.resolve(p);
+  const target = import_node_path23.default.resolve(p);
   return (await readMounts()).some((m) => m.mountPoint === target);
 }
 async function readLoopDevices() {
@@ -20875,19 +20913,19 @@ async function unmountFuse(mountPoint, reporter = silentReporter) {
   reporter.warn(`FUSE export ${mountPoint} would not unmount (${r.stderr.trim()}); detaching it lazily (umount -l).`);
   await run("umount", ["-l", mountPoint], { privileged: true, reporter, packageHint: "mount" });
 }
-var import_promises21, import_node_path22, unescapeMountinfo, isUnder, sleep;
+var import_promises21, import_node_path23, unescapeMountinfo, isUnder, sleep;
 var init_mounts = __esm({
   "packages/core/src/disk/qcow2/mounts.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises21 = require("node:fs/promises");
-    import_node_path22 = __toESM(require("node:path"), 1);
+    import_node_path23 = __toESM(require("node:path"), 1);
     init_exec();
     init_reporter();
     unescapeMountinfo = (s) => s.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
     isUnder = (p, rootDir) => {
-      const rel = import_node_path22.default.relative(import_node_path22.default.resolve(rootDir), import_node_path22.default.resolve(p));
-      return rel === "" || !rel.startsWith("..") && !import_node_path22.default.isAbsolute(rel);
+      const rel = import_node_path23.default.relative(import_node_path23.default.resolve(rootDir), import_node_path23.default.resolve(p));
+      return rel === "" || !rel.startsWith("..") && !import_node_path23.default.isAbsolute(rel);
     };
     sleep = (ms) => new Promise((r) => setTimeout(r, ms));
   }
@@ -21140,7 +21178,7 @@ async function sha256File2(file2) {
   for await (const chunk of (0, import_node_fs12.createReadStream)(file2, { highWaterMark: 1 << 20 })) hash2.update(chunk);
   return `sha256:${hash2.digest("hex")}`;
 }
-var import_node_crypto14, import_node_fs12, import_promises24, import_node_path23, stampOf2, sameStamp2, VerifiedDigestCache;
+var import_node_crypto14, import_node_fs12, import_promises24, import_node_path24, stampOf2, sameStamp2, VerifiedDigestCache;
 var init_verified_digests = __esm({
   "packages/core/src/disk/qcow2/verified-digests.ts"() {
     "use strict";
@@ -21148,7 +21186,7 @@ var init_verified_digests = __esm({
     import_node_crypto14 = require("node:crypto");
     import_node_fs12 = require("node:fs");
     import_promises24 = require("node:fs/promises");
-    import_node_path23 = __toESM(require("node:path"), 1);
+    import_node_path24 = __toESM(require("node:path"), 1);
     init_paths();
     stampOf2 = async (file2) => {
       const s = await (0, import_promises24.stat)(file2);
@@ -21157,8 +21195,8 @@ var init_verified_digests = __esm({
     sameStamp2 = (a, b) => a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino && a.dev === b.dev;
     VerifiedDigestCache = class {
       file;
-      constructor(stateDir) {
-        this.file = import_node_path23.default.join(stateDir, "verified-digests.json");
+      constructor(stateDir2) {
+        this.file = import_node_path24.default.join(stateDir2, "verified-digests.json");
       }
       async load() {
         try {
@@ -21169,7 +21207,7 @@ var init_verified_digests = __esm({
       }
       /** The file's digest: from the cache when its stamp is unchanged, else hashed (and cached). */
       async digestOf(file2) {
-        const key = import_node_path23.default.resolve(file2);
+        const key = import_node_path24.default.resolve(file2);
         const before = await stampOf2(key);
         const hit = (await this.load())[key];
         if (hit && sameStamp2(hit, before)) return { digest: hit.digest, cached: true };
@@ -21179,10 +21217,10 @@ var init_verified_digests = __esm({
       }
       /** Record a digest just computed elsewhere (e.g. at seal time) for the file as it is now. */
       async remember(file2, digest2, stamp) {
-        const key = import_node_path23.default.resolve(file2);
+        const key = import_node_path24.default.resolve(file2);
         const entries = await this.load();
         entries[key] = { ...stamp ?? await stampOf2(key), digest: digest2 };
-        await makeDir(import_node_path23.default.dirname(this.file), PRIVATE_DIR);
+        await makeDir(import_node_path24.default.dirname(this.file), PRIVATE_DIR);
         const tmp = `${this.file}.${process.pid}.${(0, import_node_crypto14.randomBytes)(4).toString("hex")}.tmp`;
         await (0, import_promises24.writeFile)(tmp, JSON.stringify(entries, null, 1), { mode: 384 });
         await (0, import_promises24.rename)(tmp, this.file);
@@ -21194,18 +21232,18 @@ var init_verified_digests = __esm({
 // packages/core/src/disk/qcow2/layers.ts
 async function sealChildAsLayer(child, outFile, reporter = silentReporter) {
   if (child.parents.length === 0) throw new CloneError(`${child.file} has no parent layers; a layer needs the chain it was written over.`);
-  const parents = child.parents.map((p) => import_node_path24.default.resolve(p));
+  const parents = child.parents.map((p) => import_node_path25.default.resolve(p));
   return sealInto(outFile, reporter, async (tmp) => {
-    await convertTopLayer(chainJsonFilename(import_node_path24.default.resolve(child.file), parents), parents[0], tmp, reporter);
+    await convertTopLayer(chainJsonFilename(import_node_path25.default.resolve(child.file), parents), parents[0], tmp, reporter);
     await detachBacking(tmp, reporter);
   });
 }
 async function flattenChain(child, outFile, reporter = silentReporter) {
-  const source = child.parents.length ? chainJsonFilename(import_node_path24.default.resolve(child.file), child.parents.map((p) => import_node_path24.default.resolve(p))) : import_node_path24.default.resolve(child.file);
+  const source = child.parents.length ? chainJsonFilename(import_node_path25.default.resolve(child.file), child.parents.map((p) => import_node_path25.default.resolve(p))) : import_node_path25.default.resolve(child.file);
   return sealInto(outFile, reporter, (tmp) => convertFlat(source, tmp, reporter));
 }
 async function sealInto(outFile, reporter, make) {
-  outFile = import_node_path24.default.resolve(outFile);
+  outFile = import_node_path25.default.resolve(outFile);
   const tmp = `${outFile}.tmp-${process.pid}-${(0, import_node_crypto15.randomBytes)(4).toString("hex")}`;
   try {
     await make(tmp);
@@ -21221,13 +21259,13 @@ async function sealInto(outFile, reporter, make) {
     await (0, import_promises25.rm)(tmp, { force: true });
   }
 }
-var import_promises25, import_node_path24, import_node_crypto15;
+var import_promises25, import_node_path25, import_node_crypto15;
 var init_layers2 = __esm({
   "packages/core/src/disk/qcow2/layers.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises25 = require("node:fs/promises");
-    import_node_path24 = __toESM(require("node:path"), 1);
+    import_node_path25 = __toESM(require("node:path"), 1);
     import_node_crypto15 = require("node:crypto");
     init_reporter();
     init_chain_spec();
@@ -21239,23 +21277,23 @@ var init_layers2 = __esm({
 
 // packages/core/src/disk/host-tools.ts
 function onPathSync(program2, env = process.env) {
-  return (env.PATH ?? "").split(import_node_path25.default.delimiter).some((dir) => {
+  return (env.PATH ?? "").split(import_node_path26.default.delimiter).some((dir) => {
     if (!dir) return false;
     try {
-      (0, import_node_fs13.accessSync)(import_node_path25.default.join(dir, program2), import_node_fs13.constants.X_OK);
+      (0, import_node_fs13.accessSync)(import_node_path26.default.join(dir, program2), import_node_fs13.constants.X_OK);
       return true;
     } catch {
       return false;
     }
   });
 }
-var import_node_fs13, import_node_path25;
+var import_node_fs13, import_node_path26;
 var init_host_tools = __esm({
   "packages/core/src/disk/host-tools.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs13 = require("node:fs");
-    import_node_path25 = __toESM(require("node:path"), 1);
+    import_node_path26 = __toESM(require("node:path"), 1);
   }
 });
 
@@ -21322,33 +21360,33 @@ async function ourFiles(dir, skip, depth, out) {
     return;
   }
   for (const e of entries) {
-    const p = import_node_path26.default.join(dir, e.name);
+    const p = import_node_path27.default.join(dir, e.name);
     if (e.isDirectory()) await ourFiles(p, skip, depth - 1, out);
     else if (OUR_FILE.test(e.name)) out.push(p);
   }
 }
 async function listLeftovers(rootDir) {
-  const root = import_node_path26.default.resolve(rootDir);
+  const root = import_node_path27.default.resolve(rootDir);
   const found = [];
   const mounts = (await readMounts()).filter((m) => isUnder(m.mountPoint, root));
   for (const m of mounts) {
     const isFuse = m.fsType === "fuse" || m.fsType.startsWith("fuse.");
-    found.push({ kind: isFuse ? "fuse-export" : "mount", id: m.mountPoint, ownerDir: import_node_path26.default.dirname(m.mountPoint), detail: `${m.fsType} ${m.source}` });
+    found.push({ kind: isFuse ? "fuse-export" : "mount", id: m.mountPoint, ownerDir: import_node_path27.default.dirname(m.mountPoint), detail: `${m.fsType} ${m.source}` });
   }
   for (const loop of await readLoopDevices()) {
     if (isUnder(loop.backingFile, root)) {
-      found.push({ kind: "loop", id: loop.device, ownerDir: import_node_path26.default.dirname(loop.backingFile), detail: loop.backingFile });
+      found.push({ kind: "loop", id: loop.device, ownerDir: import_node_path27.default.dirname(loop.backingFile), detail: loop.backingFile });
     }
   }
   for (const d of await findDaemonsUnder(root)) {
     const anchor2 = d.pidFile ?? d.exportFile;
-    found.push({ kind: "daemon", id: String(d.pid), ownerDir: anchor2 ? import_node_path26.default.dirname(anchor2) : void 0, detail: `pidfile ${d.pidFile ?? "?"}` });
+    found.push({ kind: "daemon", id: String(d.pid), ownerDir: anchor2 ? import_node_path27.default.dirname(anchor2) : void 0, detail: `pidfile ${d.pidFile ?? "?"}` });
   }
   const files = [];
   await ourFiles(root, new Set(mounts.filter((m) => m.mountPoint !== root).map((m) => m.mountPoint)), 6, files);
   for (const f of files) {
     if (mounts.some((m) => m.mountPoint === f)) continue;
-    found.push({ kind: "file", id: f, ownerDir: import_node_path26.default.dirname(f) });
+    found.push({ kind: "file", id: f, ownerDir: import_node_path27.default.dirname(f) });
   }
   return found.sort((a, b) => RELEASE_ORDER.indexOf(a.kind) - RELEASE_ORDER.indexOf(b.kind));
 }
@@ -21378,13 +21416,13 @@ async function stopDaemonUnlessInUse(pid, reporter) {
   }
   await stopDaemon(pid, reporter);
 }
-var import_promises27, import_node_path26, RELEASE_ORDER, OUR_FILE;
+var import_promises27, import_node_path27, RELEASE_ORDER, OUR_FILE;
 var init_leftovers = __esm({
   "packages/core/src/disk/qcow2/leftovers.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises27 = require("node:fs/promises");
-    import_node_path26 = __toESM(require("node:path"), 1);
+    import_node_path27 = __toESM(require("node:path"), 1);
     init_reporter();
     init_export();
     init_mounts();
@@ -21396,19 +21434,19 @@ var init_leftovers = __esm({
 // packages/core/src/disk/qcow2/xfs-error-policy.ts
 async function failFastOnWriteErrors(loopDevice) {
   if (!loopDevice) return;
-  const dir = import_node_path27.default.join("/sys/fs/xfs", import_node_path27.default.basename(loopDevice), "error");
+  const dir = import_node_path28.default.join("/sys/fs/xfs", import_node_path28.default.basename(loopDevice), "error");
   for (const kind of ["ENOSPC", "EIO", "ENODEV", "default"]) {
-    await (0, import_promises28.writeFile)(import_node_path27.default.join(dir, "metadata", kind, "max_retries"), "0").catch(() => void 0);
+    await (0, import_promises28.writeFile)(import_node_path28.default.join(dir, "metadata", kind, "max_retries"), "0").catch(() => void 0);
   }
-  await (0, import_promises28.writeFile)(import_node_path27.default.join(dir, "fail_at_unmount"), "1").catch(() => void 0);
+  await (0, import_promises28.writeFile)(import_node_path28.default.join(dir, "fail_at_unmount"), "1").catch(() => void 0);
 }
-var import_promises28, import_node_path27;
+var import_promises28, import_node_path28;
 var init_xfs_error_policy = __esm({
   "packages/core/src/disk/qcow2/xfs-error-policy.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises28 = require("node:fs/promises");
-    import_node_path27 = __toESM(require("node:path"), 1);
+    import_node_path28 = __toESM(require("node:path"), 1);
   }
 });
 
@@ -21444,13 +21482,13 @@ var init_xfs_quiesce = __esm({
 });
 
 // packages/core/src/disk/qcow2.ts
-var import_promises30, import_node_path28, import_node_crypto16, Qcow2Driver;
+var import_promises30, import_node_path29, import_node_crypto16, Qcow2Driver;
 var init_qcow2 = __esm({
   "packages/core/src/disk/qcow2.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises30 = require("node:fs/promises");
-    import_node_path28 = __toESM(require("node:path"), 1);
+    import_node_path29 = __toESM(require("node:path"), 1);
     import_node_crypto16 = require("node:crypto");
     init_errors();
     init_exec();
@@ -21479,8 +21517,8 @@ var init_qcow2 = __esm({
         return checkQcow2Prerequisites();
       }
       async createStaging(file2, mountPath, virtualSizeBytes) {
-        file2 = import_node_path28.default.resolve(file2);
-        await (0, import_promises30.mkdir)(import_node_path28.default.dirname(file2), { recursive: true });
+        file2 = import_node_path29.default.resolve(file2);
+        await (0, import_promises30.mkdir)(import_node_path29.default.dirname(file2), { recursive: true });
         await createImage(file2, virtualSizeBytes, this.reporter);
         const handle = await startExport(file2, this.reporter);
         try {
@@ -21493,7 +21531,7 @@ var init_qcow2 = __esm({
         }
       }
       async seal(staging, outFile) {
-        outFile = import_node_path28.default.resolve(outFile);
+        outFile = import_node_path29.default.resolve(outFile);
         await this.trim(staging.mountPath);
         await assertFilesystemAlive(staging.mountPath);
         await this.unmount(staging.attachment);
@@ -21514,10 +21552,10 @@ var init_qcow2 = __esm({
         }
       }
       async createChild(parentFile, childFile, expectedDigest) {
-        parentFile = import_node_path28.default.resolve(parentFile);
-        childFile = import_node_path28.default.resolve(childFile);
+        parentFile = import_node_path29.default.resolve(parentFile);
+        childFile = import_node_path29.default.resolve(childFile);
         await this.checkLayer(parentFile, expectedDigest);
-        await (0, import_promises30.mkdir)(import_node_path28.default.dirname(childFile), { recursive: true });
+        await (0, import_promises30.mkdir)(import_node_path29.default.dirname(childFile), { recursive: true });
         await createChildImage(parentFile, childFile, this.reporter);
         if (!this.options.resolveParentChain) return { file: childFile, parents: [parentFile] };
         const chain = await backingChain(childFile, this.reporter);
@@ -21526,11 +21564,11 @@ var init_qcow2 = __esm({
       /** A child over published layers (nearest first); mount() assembles the chain explicitly. */
       async createLayeredChild(layers, childFile) {
         if (layers.length === 0) throw new CloneError("createLayeredChild needs at least one layer.");
-        const files = layers.map((l) => import_node_path28.default.resolve(l.file));
-        childFile = import_node_path28.default.resolve(childFile);
+        const files = layers.map((l) => import_node_path29.default.resolve(l.file));
+        childFile = import_node_path29.default.resolve(childFile);
         for (const [i, layer] of layers.entries()) await this.checkLayer(files[i], layer.digest);
         const info = await imageInfo(files[0], this.reporter);
-        await (0, import_promises30.mkdir)(import_node_path28.default.dirname(childFile), { recursive: true });
+        await (0, import_promises30.mkdir)(import_node_path29.default.dirname(childFile), { recursive: true });
         await createChildOverLayer(files[0], childFile, info["virtual-size"], this.reporter);
         return { file: childFile, parents: files };
       }
@@ -21559,8 +21597,8 @@ var init_qcow2 = __esm({
         }
       }
       async mount(child, mountPath) {
-        const file2 = import_node_path28.default.resolve(child.file);
-        const handle = await startExport(file2, this.reporter, child.parents.map((p) => import_node_path28.default.resolve(p)));
+        const file2 = import_node_path29.default.resolve(child.file);
+        const handle = await startExport(file2, this.reporter, child.parents.map((p) => import_node_path29.default.resolve(p)));
         try {
           return await this.loopMount(file2, handle, mountPath);
         } catch (e) {
@@ -21589,7 +21627,7 @@ var init_qcow2 = __esm({
         await stopExport({ pid, exportFile, pidFile }, this.reporter);
       }
       async destroy(file2) {
-        await (0, import_promises30.rm)(import_node_path28.default.resolve(file2), { force: true });
+        await (0, import_promises30.rm)(import_node_path29.default.resolve(file2), { force: true });
       }
       list(rootDir) {
         return listLeftovers(rootDir);
@@ -21610,7 +21648,7 @@ var init_qcow2 = __esm({
         if (r.code !== 0) this.reporter.warn(`fstrim ${mountPath} failed (${r.stderr.trim()}); the sealed blob may still hold freed blocks.`);
       }
       async loopMount(file2, handle, mountPath) {
-        mountPath = import_node_path28.default.resolve(mountPath);
+        mountPath = import_node_path29.default.resolve(mountPath);
         await (0, import_promises30.mkdir)(mountPath, { recursive: true });
         await run("mount", ["-t", "xfs", "-o", "loop,nouuid", handle.exportFile, mountPath], {
           privileged: true,
@@ -21658,11 +21696,11 @@ function buildPowerShellScript(body, paramsFile, resultFile) {
   ].join("\r\n");
 }
 async function runPowerShell(body, params, opts = {}) {
-  const dir = await (0, import_promises31.mkdtemp)(import_node_path29.default.join(import_node_os5.default.tmpdir(), "dbclone-ps-"));
+  const dir = await (0, import_promises31.mkdtemp)(import_node_path30.default.join(import_node_os5.default.tmpdir(), "dbclone-ps-"));
   try {
-    const scriptFile = import_node_path29.default.join(dir, "script.ps1");
-    const paramsFile = import_node_path29.default.join(dir, "params.json");
-    const resultFile = import_node_path29.default.join(dir, "result.json");
+    const scriptFile = import_node_path30.default.join(dir, "script.ps1");
+    const paramsFile = import_node_path30.default.join(dir, "params.json");
+    const resultFile = import_node_path30.default.join(dir, "result.json");
     await (0, import_promises31.writeFile)(scriptFile, BOM + buildPowerShellScript(body, paramsFile, resultFile), "utf8");
     await (0, import_promises31.writeFile)(paramsFile, JSON.stringify(params), "utf8");
     await run(opts.executable ?? "powershell.exe", powerShellArgs(scriptFile), {
@@ -21682,9 +21720,9 @@ async function runPowerShell(body, params, opts = {}) {
   }
 }
 async function runDiskpart(script, opts = {}) {
-  const dir = await (0, import_promises31.mkdtemp)(import_node_path29.default.join(import_node_os5.default.tmpdir(), "dbclone-diskpart-"));
+  const dir = await (0, import_promises31.mkdtemp)(import_node_path30.default.join(import_node_os5.default.tmpdir(), "dbclone-diskpart-"));
   try {
-    const file2 = import_node_path29.default.join(dir, "script.txt");
+    const file2 = import_node_path30.default.join(dir, "script.txt");
     await (0, import_promises31.writeFile)(file2, Buffer.concat([Buffer.from([255, 254]), Buffer.from(script.replace(/\r?\n/g, "\r\n"), "utf16le")]));
     const r = await run("diskpart", ["/s", file2], { allowFailure: true, reporter: opts.reporter, timeoutMs: opts.timeoutMs });
     if (r.code !== 0) {
@@ -21711,14 +21749,14 @@ function realWindowsRunner(opts = {}) {
     command: async (program2, args) => (await run(program2, args, { reporter, timeoutMs: opts.timeoutMs, secrets: opts.secrets })).stdout
   };
 }
-var import_promises31, import_node_os5, import_node_path29, PS_SINGLE_QUOTES, powerShellArgs, BOM;
+var import_promises31, import_node_os5, import_node_path30, PS_SINGLE_QUOTES, powerShellArgs, BOM;
 var init_powershell = __esm({
   "packages/core/src/runtime/powershell.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises31 = require("node:fs/promises");
     import_node_os5 = __toESM(require("node:os"), 1);
-    import_node_path29 = __toESM(require("node:path"), 1);
+    import_node_path30 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_exec();
@@ -21730,9 +21768,9 @@ var init_powershell = __esm({
 
 // packages/core/src/disk/vhdx/scripts.ts
 function diskpartPath(p) {
-  if (!import_node_path30.default.win32.isAbsolute(p) || /^[\\/]{2}[?.][\\/]/.test(p)) throw new UsageError(`diskpart needs an absolute local path like C:\\dbclone\\disk.vhdx, not ${JSON.stringify(p)}.`);
+  if (!import_node_path31.default.win32.isAbsolute(p) || /^[\\/]{2}[?.][\\/]/.test(p)) throw new UsageError(`diskpart needs an absolute local path like C:\\dbclone\\disk.vhdx, not ${JSON.stringify(p)}.`);
   if (/["\u0000-\u001f]/.test(p)) throw new UsageError(`The path ${JSON.stringify(p)} holds a double quote or a control character, which diskpart cannot take; choose another folder.`);
-  return `"${import_node_path30.default.win32.normalize(p)}"`;
+  return `"${import_node_path31.default.win32.normalize(p)}"`;
 }
 function createBaseDiskpart(file2, virtualSizeBytes) {
   const mib = Math.max(8, Math.ceil(virtualSizeBytes / (1024 * 1024)));
@@ -21746,12 +21784,12 @@ function createChildDiskpart(childFile, parentFile) {
 function indent(text) {
   return text.trim().split("\n").map((l) => `  ${l}`).join("\n").concat("\n");
 }
-var import_node_path30, GPT_BASIC_DATA, CHECK_ELEVATION_PS, MOUNT_TO_FOLDER_PS, ATTACH_PS, DETACH_ON_ERROR_PS, FORMAT_AND_MOUNT_PS, ATTACH_AND_MOUNT_PS, UNMOUNT_PS, LIST_DISKS_PS, DESCRIBE_PS;
+var import_node_path31, GPT_BASIC_DATA, CHECK_ELEVATION_PS, MOUNT_TO_FOLDER_PS, ATTACH_PS, DETACH_ON_ERROR_PS, FORMAT_AND_MOUNT_PS, ATTACH_AND_MOUNT_PS, UNMOUNT_PS, LIST_DISKS_PS, DESCRIBE_PS;
 var init_scripts = __esm({
   "packages/core/src/disk/vhdx/scripts.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path30 = __toESM(require("node:path"), 1);
+    import_node_path31 = __toESM(require("node:path"), 1);
     init_errors();
     GPT_BASIC_DATA = "{ebd0a0a2-b9e5-4433-87c0-68b6b72699c7}";
     CHECK_ELEVATION_PS = `
@@ -21886,13 +21924,13 @@ var init_retry = __esm({
 });
 
 // packages/core/src/disk/vhdx/driver.ts
-var import_promises32, import_node_path31, VhdxDriver;
+var import_promises32, import_node_path32, VhdxDriver;
 var init_driver = __esm({
   "packages/core/src/disk/vhdx/driver.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises32 = require("node:fs/promises");
-    import_node_path31 = __toESM(require("node:path"), 1);
+    import_node_path32 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_powershell();
@@ -21906,7 +21944,7 @@ var init_driver = __esm({
         this.reporter = options.reporter ?? silentReporter;
         this.runner = options.runner ?? realWindowsRunner({ reporter: this.reporter });
         this.digests = new VerifiedDigestCache(options.stateDir);
-        this.win = options.paths ?? import_node_path31.default.win32;
+        this.win = options.paths ?? import_node_path32.default.win32;
       }
       options;
       name = "vhdx";
@@ -22048,23 +22086,23 @@ var init_vhdx = __esm({
 
 // packages/core/src/disk/reflink/pool-layout.ts
 function poolLayout(home) {
-  const dir = import_node_path32.default.join(import_node_path32.default.resolve(home), "pool");
-  return { home: import_node_path32.default.resolve(home), dir, poolFile: `${dir}.xfs`, imagesDir: import_node_path32.default.join(dir, "images"), clonesDir: import_node_path32.default.join(dir, "clones") };
+  const dir = import_node_path33.default.join(import_node_path33.default.resolve(home), "pool");
+  return { home: import_node_path33.default.resolve(home), dir, poolFile: `${dir}.xfs`, imagesDir: import_node_path33.default.join(dir, "images"), clonesDir: import_node_path33.default.join(dir, "clones") };
 }
 function cloneFileFor(layout, childFile) {
-  const resolved = import_node_path32.default.resolve(childFile);
-  if (import_node_path32.default.dirname(resolved) === layout.clonesDir) return resolved;
-  const owner = import_node_path32.default.basename(import_node_path32.default.dirname(resolved));
+  const resolved = import_node_path33.default.resolve(childFile);
+  if (import_node_path33.default.dirname(resolved) === layout.clonesDir) return resolved;
+  const owner = import_node_path33.default.basename(import_node_path33.default.dirname(resolved));
   if (!/^[\w.-]+$/.test(owner)) throw new Error(`reflink: cannot name a pool clone after the directory '${owner}'`);
-  return import_node_path32.default.join(layout.clonesDir, `${owner}.raw`);
+  return import_node_path33.default.join(layout.clonesDir, `${owner}.raw`);
 }
-var import_node_path32, imageFile, EXPAND_TEMP, ownerFileOf;
+var import_node_path33, imageFile, EXPAND_TEMP, ownerFileOf;
 var init_pool_layout = __esm({
   "packages/core/src/disk/reflink/pool-layout.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path32 = __toESM(require("node:path"), 1);
-    imageFile = (layout, key) => import_node_path32.default.join(layout.imagesDir, `${key}.raw`);
+    import_node_path33 = __toESM(require("node:path"), 1);
+    imageFile = (layout, key) => import_node_path33.default.join(layout.imagesDir, `${key}.raw`);
     EXPAND_TEMP = /^[0-9a-f]{64}\.raw\.tmp-(\d+)-[0-9a-f]+$/;
     ownerFileOf = (cloneFile) => cloneFile.replace(/\.raw$/, ".json");
   }
@@ -22085,7 +22123,7 @@ async function reflinkCopy(imageFile2, cloneFile, owner) {
   }
 }
 async function attachClone(driver, cloneFile, mountPath, reporter) {
-  mountPath = import_node_path33.default.resolve(mountPath);
+  mountPath = import_node_path34.default.resolve(mountPath);
   await (0, import_promises33.mkdir)(mountPath, { recursive: true });
   await run("mount", ["-t", "xfs", "-o", "loop,nouuid", cloneFile, mountPath], { privileged: true, reporter, timeoutMs: 6e4, packageHint: "mount" });
   const loop = (await readLoopDevices()).find((l) => l.backingFile === cloneFile);
@@ -22111,14 +22149,14 @@ async function ownBytes(file2, reporter) {
   }
   return sectors * 512;
 }
-var import_node_fs15, import_promises33, import_node_path33, FIEMAP_EXTENT_SHARED;
+var import_node_fs15, import_promises33, import_node_path34, FIEMAP_EXTENT_SHARED;
 var init_clone = __esm({
   "packages/core/src/disk/reflink/clone.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs15 = require("node:fs");
     import_promises33 = require("node:fs/promises");
-    import_node_path33 = __toESM(require("node:path"), 1);
+    import_node_path34 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_mounts();
@@ -22148,14 +22186,14 @@ async function walk(root, what) {
   const topLevelFiles = [];
   let entries = 0;
   const refuse3 = (p, why) => {
-    throw new CloneError(`${what} holds ${import_node_path34.default.relative(root, p) || "/"}, ${why}; refusing to clone it. Rebuild the image with dbclone build.`);
+    throw new CloneError(`${what} holds ${import_node_path35.default.relative(root, p) || "/"}, ${why}; refusing to clone it. Rebuild the image with dbclone build.`);
   };
   const stack = [root];
   while (stack.length) {
     const dir = stack.pop();
     const top = dir === root;
     for await (const e of await (0, import_promises34.opendir)(dir)) {
-      const p = import_node_path34.default.join(dir, e.name);
+      const p = import_node_path35.default.join(dir, e.name);
       const s = await (0, import_promises34.lstat)(p);
       if (++entries > MAX_ENTRIES) refuse3(root, `more than ${MAX_ENTRIES} files`);
       if (s.isSymbolicLink()) refuse3(p, "a symbolic link");
@@ -22172,13 +22210,13 @@ async function walk(root, what) {
   for (const f of topLevelFiles) if (f.owner !== "0:0" && !owners.has(f.owner)) refuse3(f.p, `a file of another owner (${f.owner})`);
   return { entries };
 }
-var import_promises34, import_node_path34, MAX_ENTRIES;
+var import_promises34, import_node_path35, MAX_ENTRIES;
 var init_data_check = __esm({
   "packages/core/src/disk/reflink/data-check.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises34 = require("node:fs/promises");
-    import_node_path34 = __toESM(require("node:path"), 1);
+    import_node_path35 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_mounts();
@@ -22224,18 +22262,18 @@ async function expandImage(pool, layers, reporter) {
   }, { waitMs: 60 * 6e4 });
 }
 async function convertToRaw(layers, out, reporter) {
-  const files = layers.map((l) => import_node_path35.default.resolve(l.file));
+  const files = layers.map((l) => import_node_path36.default.resolve(l.file));
   const source = chainJsonFilename(files[0], files.slice(1));
   await run("qemu-img", ["convert", "-O", "raw", source, out], { reporter, packageHint: "qemu-utils", timeoutMs: 60 * 6e4 });
 }
-var import_node_crypto17, import_promises35, import_node_path35, hexOf;
+var import_node_crypto17, import_promises35, import_node_path36, hexOf;
 var init_expand = __esm({
   "packages/core/src/disk/reflink/expand.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto17 = require("node:crypto");
     import_promises35 = require("node:fs/promises");
-    import_node_path35 = __toESM(require("node:path"), 1);
+    import_node_path36 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_errors();
     init_exec();
@@ -22261,19 +22299,19 @@ async function readOwner(file2) {
     return void 0;
   }
 }
-var import_promises36, import_node_path36, ExpandedIndex;
+var import_promises36, import_node_path37, ExpandedIndex;
 var init_expanded_index = __esm({
   "packages/core/src/disk/reflink/expanded-index.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises36 = require("node:fs/promises");
-    import_node_path36 = __toESM(require("node:path"), 1);
+    import_node_path37 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_pool_layout();
     ExpandedIndex = class {
       constructor(layout) {
         this.layout = layout;
-        this.file = import_node_path36.default.join(layout.imagesDir, "index.json");
+        this.file = import_node_path37.default.join(layout.imagesDir, "index.json");
       }
       layout;
       file;
@@ -22316,7 +22354,7 @@ var init_expanded_index = __esm({
         const keys = /* @__PURE__ */ new Set();
         for (const name of await (0, import_promises36.readdir)(this.layout.clonesDir).catch(() => [])) {
           if (!name.endsWith(".json")) continue;
-          const owner = await readOwner(import_node_path36.default.join(this.layout.clonesDir, name));
+          const owner = await readOwner(import_node_path37.default.join(this.layout.clonesDir, name));
           if (owner) keys.add(owner.key);
         }
         return keys;
@@ -22352,17 +22390,17 @@ var init_expanded_index = __esm({
 async function poolClones(layout) {
   const owners = /* @__PURE__ */ new Map();
   for (const name of await (0, import_promises37.readdir)(layout.clonesDir).catch(() => [])) {
-    const file2 = import_node_path37.default.join(layout.clonesDir, name);
+    const file2 = import_node_path38.default.join(layout.clonesDir, name);
     if (name.endsWith(".json")) owners.set(file2, (await readOwner(file2))?.ownerDir);
     else if (name.endsWith(".raw")) owners.set(file2, (await readOwner(ownerFileOf(file2)))?.ownerDir);
   }
   return owners;
 }
 async function listPoolLeftovers(layout, rootDir) {
-  const root = import_node_path37.default.resolve(rootDir);
+  const root = import_node_path38.default.resolve(rootDir);
   const files = await poolClones(layout);
   const found = [];
-  const loops = (await readLoopDevices()).filter((l) => import_node_path37.default.dirname(l.backingFile) === layout.clonesDir);
+  const loops = (await readLoopDevices()).filter((l) => import_node_path38.default.dirname(l.backingFile) === layout.clonesDir);
   const ownerOf2 = (file2) => files.get(file2) ?? files.get(ownerFileOf(file2));
   for (const m of await readMounts()) {
     const loop = loops.find((l) => l.device === m.source);
@@ -22390,25 +22428,25 @@ async function sweepDeadExpansions(layout, reporter = silentReporter) {
   };
   const released = [];
   for (const m of await readMounts()) {
-    if (import_node_path37.default.dirname(m.mountPoint) === layout.imagesDir && dead(import_node_path37.default.basename(m.mountPoint))) {
+    if (import_node_path38.default.dirname(m.mountPoint) === layout.imagesDir && dead(import_node_path38.default.basename(m.mountPoint))) {
       await unmountPath(m.mountPoint, reporter);
       released.push(`mount ${m.mountPoint}`);
     }
   }
   for (const loop of await readLoopDevices()) {
-    if (import_node_path37.default.dirname(loop.backingFile) === layout.imagesDir && dead(import_node_path37.default.basename(loop.backingFile))) {
+    if (import_node_path38.default.dirname(loop.backingFile) === layout.imagesDir && dead(import_node_path38.default.basename(loop.backingFile))) {
       await detachLoop(loop.device, reporter);
       released.push(`loop ${loop.device}`);
     }
   }
   for (const name of await (0, import_promises37.readdir)(layout.imagesDir).catch(() => [])) {
     if (!dead(name)) continue;
-    const p = import_node_path37.default.join(layout.imagesDir, name);
+    const p = import_node_path38.default.join(layout.imagesDir, name);
     if (name.endsWith(".mnt")) await (0, import_promises37.rmdir)(p).catch(() => void 0);
     else await (0, import_promises37.rm)(p, { force: true });
     released.push(`file ${p}`);
   }
-  const locks = (await (0, import_promises37.readdir)(layout.imagesDir).catch(() => [])).filter((n) => n.endsWith(".lock")).map((n) => import_node_path37.default.join(layout.imagesDir, n));
+  const locks = (await (0, import_promises37.readdir)(layout.imagesDir).catch(() => [])).filter((n) => n.endsWith(".lock")).map((n) => import_node_path38.default.join(layout.imagesDir, n));
   for (const lock of [...locks, `${layout.poolFile}.lock`]) {
     const s = await (0, import_promises37.stat)(lock).catch(() => void 0);
     if (!s || Date.now() - s.mtimeMs < STALE_LOCK_MS) continue;
@@ -22417,13 +22455,13 @@ async function sweepDeadExpansions(layout, reporter = silentReporter) {
   }
   return released;
 }
-var import_promises37, import_node_path37, STALE_LOCK_MS, RELEASE_ORDER2;
+var import_promises37, import_node_path38, STALE_LOCK_MS, RELEASE_ORDER2;
 var init_leftovers2 = __esm({
   "packages/core/src/disk/reflink/leftovers.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises37 = require("node:fs/promises");
-    import_node_path37 = __toESM(require("node:path"), 1);
+    import_node_path38 = __toESM(require("node:path"), 1);
     init_reporter();
     init_exec();
     init_mounts();
@@ -22436,10 +22474,10 @@ var init_leftovers2 = __esm({
 
 // packages/core/src/disk/reflink/pool-file.ts
 async function freeBytes(dir) {
-  for (let p = import_node_path38.default.resolve(dir); ; p = import_node_path38.default.dirname(p)) {
+  for (let p = import_node_path39.default.resolve(dir); ; p = import_node_path39.default.dirname(p)) {
     const s = await (0, import_promises38.statfs)(p).catch(() => void 0);
     if (s) return s.bavail * s.bsize;
-    if (p === import_node_path38.default.dirname(p)) return 0;
+    if (p === import_node_path39.default.dirname(p)) return 0;
   }
 }
 async function poolLoopDevice(layout) {
@@ -22492,13 +22530,13 @@ async function removePoolFile(layout, reporter = silentReporter) {
   await (0, import_promises38.rm)(layout.poolFile, { force: true });
   await (0, import_promises38.rm)(layout.dir, { recursive: true, force: true });
 }
-var import_promises38, import_node_path38, MIN_POOL_BYTES, MiB, privileged, mb;
+var import_promises38, import_node_path39, MIN_POOL_BYTES, MiB, privileged, mb;
 var init_pool_file = __esm({
   "packages/core/src/disk/reflink/pool-file.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises38 = require("node:fs/promises");
-    import_node_path38 = __toESM(require("node:path"), 1);
+    import_node_path39 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_exec();
@@ -22520,7 +22558,7 @@ function parsePoolSize(text, source = "DBCLONE_POOL_SIZE") {
 }
 async function hostHasReflinks(dir) {
   await (0, import_promises39.mkdir)(dir, { recursive: true, mode: 457 });
-  const probe = import_node_path39.default.join(dir, `.reflink-probe-${process.pid}`);
+  const probe = import_node_path40.default.join(dir, `.reflink-probe-${process.pid}`);
   try {
     await (0, import_promises39.writeFile)(probe, "probe");
     await (0, import_promises39.copyFile)(probe, `${probe}.copy`, import_node_fs16.constants.COPYFILE_FICLONE_FORCE);
@@ -22532,14 +22570,14 @@ async function hostHasReflinks(dir) {
     await (0, import_promises39.rm)(`${probe}.copy`, { force: true });
   }
 }
-var import_node_fs16, import_promises39, import_node_path39, GiB, HEADROOM_BYTES, ReflinkPool;
+var import_node_fs16, import_promises39, import_node_path40, GiB, HEADROOM_BYTES, ReflinkPool;
 var init_pool = __esm({
   "packages/core/src/disk/reflink/pool.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs16 = require("node:fs");
     import_promises39 = require("node:fs/promises");
-    import_node_path39 = __toESM(require("node:path"), 1);
+    import_node_path40 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_errors();
     init_reporter();
@@ -22652,13 +22690,13 @@ var init_prerequisites3 = __esm({
 });
 
 // packages/core/src/disk/reflink/driver.ts
-var import_promises40, import_node_path40, ReflinkDriver;
+var import_promises40, import_node_path41, ReflinkDriver;
 var init_driver2 = __esm({
   "packages/core/src/disk/reflink/driver.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises40 = require("node:fs/promises");
-    import_node_path40 = __toESM(require("node:path"), 1);
+    import_node_path41 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_verified_digests();
@@ -22696,14 +22734,27 @@ var init_driver2 = __esm({
       createChild(parentFile, childFile, expectedDigest) {
         return this.createLayeredChild([{ file: parentFile, digest: expectedDigest }], childFile);
       }
+      /** The version expanded once into the pool (its layers' digests checked first); reused after. */
+      async prepare(layers) {
+        if (layers.length === 0) throw new CloneError("a reflink clone needs at least one layer.");
+        const verified = [];
+        for (const layer of layers) verified.push(await this.verifiedLayer(import_node_path41.default.resolve(layer.file), layer.digest));
+        return expandImage(this.pool, verified, this.reporter);
+      }
+      async listPrepared() {
+        const used = await this.pool.index.inUse();
+        return Object.entries(await this.pool.index.read()).map(([key, e]) => ({ key, file: imageFile(this.pool.layout, key), bytes: e.bytes, lastUsedMs: e.lastUsedMs, inUse: used.has(key) }));
+      }
+      async evict(key, reason) {
+        if ((await this.pool.index.inUse()).has(key)) return;
+        this.reporter.debug(`reflink pool: evicting ${key.slice(0, 12)} (${reason})`);
+        await this.pool.index.evict(key, this.reporter);
+      }
       /** A clone of a (possibly layered) version: expanded once per pool, then one reflink copy. */
       async createLayeredChild(layers, childFile) {
-        if (layers.length === 0) throw new CloneError("createLayeredChild needs at least one layer.");
-        const verified = [];
-        for (const layer of layers) verified.push(await this.verifiedLayer(import_node_path40.default.resolve(layer.file), layer.digest));
-        const image = await expandImage(this.pool, verified, this.reporter);
+        const image = await this.prepare(layers);
         const cloneFile = cloneFileFor(this.pool.layout, childFile);
-        await reflinkCopy(image.file, cloneFile, { ownerDir: import_node_path40.default.dirname(import_node_path40.default.resolve(childFile)), key: image.key });
+        await reflinkCopy(image.file, cloneFile, { ownerDir: import_node_path41.default.dirname(import_node_path41.default.resolve(childFile)), key: image.key });
         return { file: cloneFile, parents: [image.file] };
       }
       /** The layer's digest, checked (cheaply, when a pull just verified it) before it is expanded. */
@@ -22770,7 +22821,7 @@ var init_disk = __esm({
 
 // packages/core/src/engine/postgres/binaries.ts
 async function binariesVersion(dir) {
-  const { stdout } = await run(import_node_path41.default.join(dir, "postgres"), ["--version"], { packageHint: "postgresql" });
+  const { stdout } = await run(import_node_path42.default.join(dir, "postgres"), ["--version"], { packageHint: "postgresql" });
   const m = /\(PostgreSQL\)\s+(\d+(?:\.\d+)?)/.exec(stdout);
   if (!m) throw new MissingToolError(`Could not read the version of ${dir}/postgres ("${stdout.trim()}").`);
   return m[1];
@@ -22781,12 +22832,12 @@ async function findBinaries(wanted, env = process.env) {
   if (hit) return hit;
   const found = [];
   const accept = (dir, major) => {
-    const bins = { dir, major, bin: (p) => import_node_path41.default.join(dir, p) };
+    const bins = { dir, major, bin: (p) => import_node_path42.default.join(dir, p) };
     cache.set(key, bins);
     return bins;
   };
   const tryDir = async (dir) => {
-    if (!(0, import_node_fs18.existsSync)(import_node_path41.default.join(dir, "postgres"))) return void 0;
+    if (!(0, import_node_fs18.existsSync)(import_node_path42.default.join(dir, "postgres"))) return void 0;
     const version2 = await binariesVersion(dir);
     found.push(`${dir} (${version2})`);
     return wanted === void 0 || majorOf(version2) === wanted ? accept(dir, majorOf(version2)) : void 0;
@@ -22798,7 +22849,7 @@ async function findBinaries(wanted, env = process.env) {
   const debianMajors = wanted !== void 0 ? [wanted] : [17, 16, 15, 14, 13];
   for (const m of debianMajors) {
     const dir = `/usr/lib/postgresql/${m}/bin`;
-    if ((0, import_node_fs18.existsSync)(import_node_path41.default.join(dir, "postgres"))) return accept(dir, m);
+    if ((0, import_node_fs18.existsSync)(import_node_path42.default.join(dir, "postgres"))) return accept(dir, m);
   }
   const cfg = await run("pg_config", ["--bindir"], { allowFailure: true }).catch(() => void 0);
   if (cfg?.code === 0 && cfg.stdout.trim()) {
@@ -22813,13 +22864,13 @@ async function findBinaries(wanted, env = process.env) {
     `The data needs PostgreSQL ${wanted}, but no PostgreSQL ${wanted} binaries were found.${seen} Install them (apt-get install postgresql-${wanted}, from apt.postgresql.org if your distribution lacks it) or set PG_BIN.`
   );
 }
-var import_node_fs18, import_node_path41, cache, majorOf;
+var import_node_fs18, import_node_path42, cache, majorOf;
 var init_binaries = __esm({
   "packages/core/src/engine/postgres/binaries.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs18 = require("node:fs");
-    import_node_path41 = __toESM(require("node:path"), 1);
+    import_node_path42 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     cache = /* @__PURE__ */ new Map();
@@ -22856,11 +22907,11 @@ async function giveToServerUser(target, recursive2 = false) {
 async function assertReachable(target) {
   const u = serverUser();
   if (!u.asUser) return;
-  let dir = import_node_path42.default.resolve(target);
+  let dir = import_node_path43.default.resolve(target);
   const chain = [];
   while (true) {
     chain.unshift(dir);
-    const parent = import_node_path42.default.dirname(dir);
+    const parent = import_node_path43.default.dirname(dir);
     if (parent === dir) break;
     dir = parent;
   }
@@ -22874,7 +22925,7 @@ async function assertReachable(target) {
     }
   }
 }
-var import_node_child_process2, import_promises41, import_node_os6, import_node_path42, cached2;
+var import_node_child_process2, import_promises41, import_node_os6, import_node_path43, cached2;
 var init_osUser = __esm({
   "packages/core/src/engine/postgres/osUser.ts"() {
     "use strict";
@@ -22882,7 +22933,7 @@ var init_osUser = __esm({
     import_node_child_process2 = require("node:child_process");
     import_promises41 = require("node:fs/promises");
     import_node_os6 = __toESM(require("node:os"), 1);
-    import_node_path42 = __toESM(require("node:path"), 1);
+    import_node_path43 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
   }
@@ -22891,17 +22942,17 @@ var init_osUser = __esm({
 // packages/core/src/engine/postgres/config.ts
 function commonSettings(_dataDir, socketDir, hbaFile) {
   return {
-    config_file: import_node_path43.default.join(socketDir, CONFIG_FILE2),
+    config_file: import_node_path44.default.join(socketDir, CONFIG_FILE2),
     ...HARDENED_SETTINGS,
     unix_socket_directories: socketDir,
     unix_socket_permissions: "0700",
     hba_file: hbaFile,
-    ident_file: import_node_path43.default.join(socketDir, IDENT_FILE)
+    ident_file: import_node_path44.default.join(socketDir, IDENT_FILE)
   };
 }
 async function writeRunConfig(socketDir) {
-  await writeServerFile(import_node_path43.default.join(socketDir, CONFIG_FILE2), "# Written by dbclone; every setting is passed on the command line. The data directory's postgresql.conf is not read.\n");
-  await writeServerFile(import_node_path43.default.join(socketDir, IDENT_FILE), "# Written by dbclone: no ident maps.\n");
+  await writeServerFile(import_node_path44.default.join(socketDir, CONFIG_FILE2), "# Written by dbclone; every setting is passed on the command line. The data directory's postgresql.conf is not read.\n");
+  await writeServerFile(import_node_path44.default.join(socketDir, IDENT_FILE), "# Written by dbclone: no ident maps.\n");
 }
 function durabilitySettings(d) {
   return d === "durable" ? {} : { fsync: "off", synchronous_commit: "off", full_page_writes: "off" };
@@ -22934,18 +22985,18 @@ async function writeServerFile(file2, text) {
 }
 async function replaceSourceConfig(dataDir) {
   for (const f of SOURCE_CONFIG_FILES) {
-    await writeServerFile(import_node_path43.default.join(dataDir, f), `# Replaced by dbclone at build: servers read dbclone's own ${f === "postgresql.auto.conf" ? "settings" : "configuration"}.
+    await writeServerFile(import_node_path44.default.join(dataDir, f), `# Replaced by dbclone at build: servers read dbclone's own ${f === "postgresql.auto.conf" ? "settings" : "configuration"}.
 `);
   }
 }
-var import_node_fs19, import_promises42, import_node_path43, CONFIG_FILE2, IDENT_FILE, HARDENED_SETTINGS, BUILD_SETTINGS, hbaQuote, LOCAL_TRUST_HBA, SOURCE_CONFIG_FILES;
+var import_node_fs19, import_promises42, import_node_path44, CONFIG_FILE2, IDENT_FILE, HARDENED_SETTINGS, BUILD_SETTINGS, hbaQuote, LOCAL_TRUST_HBA, SOURCE_CONFIG_FILES;
 var init_config = __esm({
   "packages/core/src/engine/postgres/config.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs19 = require("node:fs");
     import_promises42 = require("node:fs/promises");
-    import_node_path43 = __toESM(require("node:path"), 1);
+    import_node_path44 = __toESM(require("node:path"), 1);
     init_errors();
     init_osUser();
     CONFIG_FILE2 = "postgresql.conf";
@@ -23001,10 +23052,10 @@ var init_config = __esm({
 
 // packages/core/src/engine/postgres/engineFile.ts
 async function writeEngineFile(mountPath, info) {
-  await (0, import_promises43.writeFile)(import_node_path44.default.join(mountPath, ENGINE_FILE), JSON.stringify(info, null, 2) + "\n", { mode: 420 });
+  await (0, import_promises43.writeFile)(import_node_path45.default.join(mountPath, ENGINE_FILE), JSON.stringify(info, null, 2) + "\n", { mode: 420 });
 }
 async function readEngineFile(mountPath) {
-  const file2 = import_node_path44.default.join(mountPath, ENGINE_FILE);
+  const file2 = import_node_path45.default.join(mountPath, ENGINE_FILE);
   if ((0, import_node_fs20.existsSync)(file2)) {
     const parsed = JSON.parse(await (0, import_promises43.readFile)(file2, "utf8"));
     if (parsed.kind !== "postgres" || typeof parsed.version !== "string" || typeof parsed.adminUser !== "string") {
@@ -23012,31 +23063,31 @@ async function readEngineFile(mountPath) {
     }
     return parsed;
   }
-  const pgVersion = import_node_path44.default.join(dataDirOf(mountPath), "PG_VERSION");
+  const pgVersion = import_node_path45.default.join(dataDirOf(mountPath), "PG_VERSION");
   if (!(0, import_node_fs20.existsSync)(pgVersion)) {
     throw new SourceError(`${mountPath} holds no PostgreSQL data (no ${ENGINE_FILE} and no ${DATA_DIR}/PG_VERSION).`);
   }
   return { kind: "postgres", version: (await (0, import_promises43.readFile)(pgVersion, "utf8")).trim(), adminUser: ADMIN_USER };
 }
-var import_node_fs20, import_promises43, import_node_path44, ENGINE_FILE, DATA_DIR, ADMIN_USER, dataDirOf;
+var import_node_fs20, import_promises43, import_node_path45, ENGINE_FILE, DATA_DIR, ADMIN_USER, dataDirOf;
 var init_engineFile = __esm({
   "packages/core/src/engine/postgres/engineFile.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs20 = require("node:fs");
     import_promises43 = require("node:fs/promises");
-    import_node_path44 = __toESM(require("node:path"), 1);
+    import_node_path45 = __toESM(require("node:path"), 1);
     init_errors();
     ENGINE_FILE = "dbclone-engine.json";
     DATA_DIR = "pgdata";
     ADMIN_USER = "dbclone_admin";
-    dataDirOf = (mountPath) => import_node_path44.default.join(mountPath, DATA_DIR);
+    dataDirOf = (mountPath) => import_node_path45.default.join(mountPath, DATA_DIR);
   }
 });
 
 // packages/core/src/engine/postgres/copyFresh.ts
 function isLeftBehind(relative) {
-  const parts = relative.split(import_node_path45.default.sep);
+  const parts = relative.split(import_node_path46.default.sep);
   if (parts.length === 1 && SKIPPED_FILES.has(parts[0])) return true;
   if (parts.length >= 2 && EMPTIED_DIRS.has(parts[0])) return true;
   return parts[parts.length - 1] === "pg_internal.init";
@@ -23049,9 +23100,9 @@ async function keepMetadata(target, s) {
 async function copyTree(src, dst, relative, stats, onFile) {
   const s = await src.stat();
   await (0, import_promises44.mkdir)(dst, { recursive: true });
-  const entries = (await (0, import_promises44.readdir)(byDescriptor(src))).filter((e) => !isLeftBehind(import_node_path45.default.join(relative, e)));
+  const entries = (await (0, import_promises44.readdir)(byDescriptor(src))).filter((e) => !isLeftBehind(import_node_path46.default.join(relative, e)));
   for (let i = 0; i < entries.length; i += 4) {
-    await Promise.all(entries.slice(i, i + 4).map((e) => copyEntry(src, e, import_node_path45.default.join(dst, e), import_node_path45.default.join(relative, e), stats, onFile)));
+    await Promise.all(entries.slice(i, i + 4).map((e) => copyEntry(src, e, import_node_path46.default.join(dst, e), import_node_path46.default.join(relative, e), stats, onFile)));
   }
   await keepMetadata(dst, s);
 }
@@ -23089,7 +23140,7 @@ async function copyFresh(fromMount, toMount, reporter) {
   const to = dataDirOf(toMount);
   const info = await readEngineFile(fromMount);
   const bins = await findBinaries(majorOf(info.version));
-  if ((0, import_node_fs21.existsSync)(import_node_path45.default.join(from, "postmaster.pid"))) {
+  if ((0, import_node_fs21.existsSync)(import_node_path46.default.join(from, "postmaster.pid"))) {
     throw new BuildError(`${from} still has postmaster.pid: stop its server (scrub does) before copying it.`);
   }
   if ((0, import_node_fs21.existsSync)(to)) throw new BuildError(`${to} already exists; copyFresh needs a fresh disk.`);
@@ -23105,9 +23156,9 @@ async function copyFresh(fromMount, toMount, reporter) {
     await root.close();
   }
   await replaceSourceConfig(to);
-  await (0, import_promises44.mkdir)(import_node_path45.default.join(to, "pg_wal", "archive_status"), { recursive: true, mode: 448 });
-  const walStat = await (0, import_promises44.lstat)(import_node_path45.default.join(to, "pg_wal"));
-  await keepMetadata(import_node_path45.default.join(to, "pg_wal", "archive_status"), walStat);
+  await (0, import_promises44.mkdir)(import_node_path46.default.join(to, "pg_wal", "archive_status"), { recursive: true, mode: 448 });
+  const walStat = await (0, import_promises44.lstat)(import_node_path46.default.join(to, "pg_wal"));
+  await keepMetadata(import_node_path46.default.join(to, "pg_wal", "archive_status"), walStat);
   progress.finish(`Copied ${files} files, ${Math.round(stats.bytes / 1048576)} MiB`);
   try {
     await run(bins.bin("pg_resetwal"), ["-D", to], { asUser: serverUser().asUser, cwd: "/" });
@@ -23117,17 +23168,17 @@ async function copyFresh(fromMount, toMount, reporter) {
     }
     throw e;
   }
-  await (0, import_promises44.copyFile)(import_node_path45.default.join(fromMount, ENGINE_FILE), import_node_path45.default.join(toMount, ENGINE_FILE));
+  await (0, import_promises44.copyFile)(import_node_path46.default.join(fromMount, ENGINE_FILE), import_node_path46.default.join(toMount, ENGINE_FILE));
   reporter.debug(`copyFresh ${fromMount}/${DATA_DIR} \u2192 ${toMount}/${DATA_DIR}: ${stats.bytes} bytes`);
 }
-var import_node_fs21, import_promises44, import_node_path45, SKIPPED_FILES, EMPTIED_DIRS, byDescriptor;
+var import_node_fs21, import_promises44, import_node_path46, SKIPPED_FILES, EMPTIED_DIRS, byDescriptor;
 var init_copyFresh = __esm({
   "packages/core/src/engine/postgres/copyFresh.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs21 = require("node:fs");
     import_promises44 = require("node:fs/promises");
-    import_node_path45 = __toESM(require("node:path"), 1);
+    import_node_path46 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_binaries();
@@ -23388,6 +23439,60 @@ var init_login = __esm({
   }
 });
 
+// packages/core/src/engine/postgres/schema-snapshot.ts
+async function snapshotSchema(conn, databases2) {
+  const lines = [];
+  for (const database2 of databases2) {
+    const client = new import_pg3.default.Client({ ...conn, database: database2, connectionTimeoutMillis: 15e3 });
+    await client.connect();
+    try {
+      lines.push(...await databaseLines(client, database2));
+    } finally {
+      await client.end().catch(() => void 0);
+    }
+  }
+  return lines.sort();
+}
+async function databaseLines(c, db) {
+  const out = [];
+  const tables = await c.query(
+    `SELECT format('%I.%I', n.nspname, r.relname) AS t FROM pg_class r JOIN pg_namespace n ON n.oid = r.relnamespace
+      WHERE r.relkind IN ('r', 'p') AND ${USER_SCHEMAS}`
+  );
+  for (const row of tables.rows) out.push(`${db}: table ${row.t}`);
+  const columns = await c.query(
+    `SELECT format('%I.%I', n.nspname, r.relname) AS t, quote_ident(a.attname) AS col, format_type(a.atttypid, a.atttypmod) AS type,
+            a.attnotnull AS notnull, pg_get_expr(d.adbin, d.adrelid) AS def
+       FROM pg_attribute a JOIN pg_class r ON r.oid = a.attrelid JOIN pg_namespace n ON n.oid = r.relnamespace
+       LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+      WHERE r.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND ${USER_SCHEMAS}`
+  );
+  for (const r of columns.rows) {
+    out.push(`${db}: table ${r.t} column ${r.col} ${r.type}${r.notnull ? " not null" : ""}${r.def ? ` default ${r.def}` : ""}`);
+  }
+  const indexes = await c.query(
+    `SELECT format('%I.%I', i.schemaname, i.tablename) AS t, i.indexdef AS def FROM pg_indexes i
+      WHERE i.schemaname NOT IN ('pg_catalog', 'information_schema')`
+  );
+  for (const r of indexes.rows) out.push(`${db}: table ${r.t} index ${r.def}`);
+  const constraints = await c.query(
+    `SELECT format('%I.%I', n.nspname, r.relname) AS t, quote_ident(k.conname) AS name, pg_get_constraintdef(k.oid) AS def
+       FROM pg_constraint k JOIN pg_class r ON r.oid = k.conrelid JOIN pg_namespace n ON n.oid = r.relnamespace
+      WHERE ${USER_SCHEMAS}`
+  );
+  for (const r of constraints.rows) out.push(`${db}: table ${r.t} constraint ${r.name} ${r.def}`);
+  return out;
+}
+var import_pg3, USER_SCHEMAS;
+var init_schema_snapshot = __esm({
+  "packages/core/src/engine/postgres/schema-snapshot.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_pg3 = __toESM(require_pg(), 1);
+    USER_SCHEMAS = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'";
+  }
+});
+
 // packages/core/src/engine/postgres/dumpFile.ts
 async function head(file2, bytes) {
   const fh = await (0, import_promises45.open)(file2, "r");
@@ -23403,7 +23508,7 @@ async function detectDumpKind(file2) {
   const s = await (0, import_promises45.stat)(file2).catch(() => void 0);
   if (!s) throw new SourceError(`${file2} does not exist.`);
   if (s.isDirectory()) {
-    if ((0, import_node_fs22.existsSync)(import_node_path46.default.join(file2, "toc.dat"))) return "directory";
+    if ((0, import_node_fs22.existsSync)(import_node_path47.default.join(file2, "toc.dat"))) return "directory";
     throw new SourceError(`${file2} is a directory without toc.dat, so not a PostgreSQL directory dump (${EXPECTED}).`);
   }
   const b = await head(file2, 8192);
@@ -23418,29 +23523,29 @@ async function detectDumpKind(file2) {
   throw new SourceError(`${file2} is not a PostgreSQL dump (${EXPECTED}).`);
 }
 function databaseNameFromFile(file2) {
-  return import_node_path46.default.basename(file2).replace(/\.(sql|dump|pgdump|backup|tar|dir)$/i, "") || "restored";
+  return import_node_path47.default.basename(file2).replace(/\.(sql|dump|pgdump|backup|tar|dir)$/i, "") || "restored";
 }
 function parseTocHeader(listing) {
   const database2 = /^;\s+dbname:\s*(.+)$/m.exec(listing)?.[1]?.trim();
   const version2 = /^;\s+Dumped from database version:\s*(\d+(?:\.\d+)?)/m.exec(listing)?.[1];
   return { database: database2, version: version2 };
 }
-var import_node_fs22, import_promises45, import_node_path46, EXPECTED;
+var import_node_fs22, import_promises45, import_node_path47, EXPECTED;
 var init_dumpFile = __esm({
   "packages/core/src/engine/postgres/dumpFile.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs22 = require("node:fs");
     import_promises45 = require("node:fs/promises");
-    import_node_path46 = __toESM(require("node:path"), 1);
+    import_node_path47 = __toESM(require("node:path"), 1);
     init_errors();
     EXPECTED = "expected a pg_dump custom archive (-Fc), a directory dump with toc.dat (-Fd), a tar dump (-Ft), a plain SQL dump (-Fp) or pg_dumpall output";
   }
 });
 
 // packages/core/src/engine/postgres/sqlLexer.ts
-function scanSqlLine(line, start) {
-  let { mode, dollarTag, commentDepth, parenDepth, statement } = start;
+function scanSqlLine(line, start2) {
+  let { mode, dollarTag, commentDepth, parenDepth, statement } = start2;
   const finished = [];
   const code = (s) => {
     if (statement.length < MAX_STATEMENT_CODE) statement += s;
@@ -23458,7 +23563,7 @@ function scanSqlLine(line, start) {
       i = m.index;
       const c = line[i];
       const next = line[i + 1];
-      if (c === "\\") return { state: { ...start, mode, statement }, finished, backslashAt: i };
+      if (c === "\\") return { state: { ...start2, mode, statement }, finished, backslashAt: i };
       if (c === "-" && next === "-") break;
       if (c === "/" && next === "*") {
         mode = "comment";
@@ -23499,7 +23604,7 @@ function scanSqlLine(line, start) {
       if (!m) break;
       i = m.index;
       if (line[i] === "\\") {
-        i += mode === "escapeString" || !start.standardStrings ? 2 : 1;
+        i += mode === "escapeString" || !start2.standardStrings ? 2 : 1;
       } else if (line[i + 1] === "'") i += 2;
       else {
         mode = "code";
@@ -23535,7 +23640,7 @@ function scanSqlLine(line, start) {
     parenDepth: finished.length > 0 && statement.trim() === "" ? 0 : parenDepth,
     statement,
     atStatementStart: mode === "code" && statement.trim() === "",
-    standardStrings: start.standardStrings
+    standardStrings: start2.standardStrings
   };
   return { state, finished };
 }
@@ -23639,6 +23744,29 @@ var init_dumpScript = __esm({
   }
 });
 
+// packages/core/src/engine/postgres/url.ts
+function redactUrl(url2) {
+  try {
+    const u = new URL(url2);
+    if (u.password) u.password = "";
+    u.searchParams.delete("password");
+    return u.toString();
+  } catch {
+    return "(unparseable URL)";
+  }
+}
+function splitPassword(url2) {
+  const u = new URL(url2);
+  const password = u.password ? decodeURIComponent(u.password) : u.searchParams.get("password") ?? void 0;
+  return { url: redactUrl(url2), password };
+}
+var init_url = __esm({
+  "packages/core/src/engine/postgres/url.ts"() {
+    "use strict";
+    init_import_meta_url();
+  }
+});
+
 // packages/core/src/engine/postgres/dataDir.ts
 async function makeEmptyDataDir(dataDir) {
   if ((0, import_node_fs24.existsSync)(dataDir) && (await (0, import_promises47.readdir)(dataDir)).length > 0) {
@@ -23665,11 +23793,11 @@ async function initDataDir(bins, dataDir, adminUser) {
 async function copyDataDir(source, dataDir) {
   await makeEmptyDataDir(dataDir);
   await run("cp", ["-a", "--", `${source}/.`, dataDir]);
-  const wal = import_node_path47.default.join(dataDir, "pg_wal");
+  const wal = import_node_path48.default.join(dataDir, "pg_wal");
   if ((0, import_node_fs24.lstatSync)(wal).isSymbolicLink()) {
     await (0, import_promises47.rm)(wal);
     await giveToServerUser(dataDir);
-    await run("cp", ["-a", "--", `${import_node_path47.default.resolve(source, "pg_wal")}/.`, wal], { asUser: serverUser().asUser, cwd: "/" }).catch((e) => {
+    await run("cp", ["-a", "--", `${import_node_path48.default.resolve(source, "pg_wal")}/.`, wal], { asUser: serverUser().asUser, cwd: "/" }).catch((e) => {
       throw new SourceError(`${source}/pg_wal links elsewhere and the server's OS user could not copy from there (${e.message.split("\n").pop()}); give it read access or copy the WAL into the data directory.`);
     });
   }
@@ -23690,7 +23818,7 @@ async function baseBackup(bins, url2, dataDir) {
 }
 async function finishPhysicalCopy(dataDir) {
   for (const f of ["postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal"]) {
-    await (0, import_promises47.rm)(import_node_path47.default.join(dataDir, f), { force: true });
+    await (0, import_promises47.rm)(import_node_path48.default.join(dataDir, f), { force: true });
   }
   await run("chown", ["-R", `${serverUser().uid}:${serverUser().gid}`, dataDir]);
   await (0, import_promises47.chmod)(dataDir, 448);
@@ -23710,20 +23838,20 @@ async function bootstrapSuperuser(bins, dataDir) {
   if (!name) throw new BuildError(`Could not find the superuser of ${dataDir} (single-user mode said: ${stdout.slice(0, 300)}).`);
   return name;
 }
-var import_node_fs24, import_promises47, import_node_path47, localeChoice;
+var import_node_fs24, import_promises47, import_node_path48, localeChoice;
 var init_dataDir = __esm({
   "packages/core/src/engine/postgres/dataDir.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs24 = require("node:fs");
     import_promises47 = require("node:fs/promises");
-    import_node_path47 = __toESM(require("node:path"), 1);
+    import_node_path48 = __toESM(require("node:path"), 1);
     init_errors();
     init_childEnv();
     init_exec();
     init_config();
     init_osUser();
-    init_probe();
+    init_url();
   }
 });
 
@@ -23777,7 +23905,7 @@ async function readWalArchive(dir) {
 }
 async function findBackupHistory(archive, startLsn) {
   for (const name of archive.backupHistoryFiles) {
-    const h = parseBackupHistory(name, await (0, import_promises48.readFile)(import_node_path48.default.join(archive.dir, name), "utf8"));
+    const h = parseBackupHistory(name, await (0, import_promises48.readFile)(import_node_path49.default.join(archive.dir, name), "utf8"));
     if (h.startLsn && lsnToBigInt(h.startLsn) === lsnToBigInt(startLsn)) return h;
   }
   return void 0;
@@ -23786,17 +23914,17 @@ function shellQuote(word) {
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 function restoreCommand(archiveDir) {
-  const source = shellQuote(import_node_path48.default.resolve(archiveDir) + "/").replace(/%/g, "%%");
+  const source = shellQuote(import_node_path49.default.resolve(archiveDir) + "/").replace(/%/g, "%%");
   return `cp -- ${source}%f %p`;
 }
-var import_node_fs25, import_promises48, import_node_path48, SEGMENT_NAME, BACKUP_HISTORY, LSN, isLsn, formatLsn, lsnOf, intOf;
+var import_node_fs25, import_promises48, import_node_path49, SEGMENT_NAME, BACKUP_HISTORY, LSN, isLsn, formatLsn, lsnOf, intOf;
 var init_walArchive = __esm({
   "packages/core/src/engine/postgres/walArchive.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs25 = require("node:fs");
     import_promises48 = require("node:fs/promises");
-    import_node_path48 = __toESM(require("node:path"), 1);
+    import_node_path49 = __toESM(require("node:path"), 1);
     init_errors();
     SEGMENT_NAME = /^[0-9A-F]{24}$/;
     BACKUP_HISTORY = /^([0-9A-F]{24})\.([0-9A-F]{8})\.backup$/;
@@ -23810,14 +23938,14 @@ var init_walArchive = __esm({
 
 // packages/core/src/engine/postgres/baseBackup.ts
 async function backupLabelText(dir, baseTar) {
-  if (!baseTar) return (0, import_promises49.readFile)(import_node_path49.default.join(dir, "backup_label"), "utf8");
+  if (!baseTar) return (0, import_promises49.readFile)(import_node_path50.default.join(dir, "backup_label"), "utf8");
   const { stdout } = await run("tar", ["-xOf", baseTar, "backup_label"], { packageHint: "tar" }).catch((e) => {
     throw new SourceError(`${baseTar} holds no backup_label (${e.message}); is it pg_basebackup's tar output?`);
   });
   return stdout;
 }
 async function pgVersionText(dir, baseTar) {
-  if (!baseTar) return (0, import_promises49.readFile)(import_node_path49.default.join(dir, "PG_VERSION"), "utf8");
+  if (!baseTar) return (0, import_promises49.readFile)(import_node_path50.default.join(dir, "PG_VERSION"), "utf8");
   return (await run("tar", ["-xOf", baseTar, "PG_VERSION"])).stdout;
 }
 async function readBaseBackup(dir) {
@@ -23832,8 +23960,8 @@ async function readBaseBackup(dir) {
       `${dir} is not a pg_basebackup output: it has neither backup_label (plain format) nor base.tar (tar format). A stopped data directory is --from-datadir; a backup taken by other tools must keep its backup_label.`
     );
   }
-  const baseTar = plain ? void 0 : import_node_path49.default.join(dir, tarName);
-  const walTar = plain ? void 0 : names.filter((n) => /^pg_wal\.tar(\.gz|\.lz4|\.zst)?$/.test(n)).map((n) => import_node_path49.default.join(dir, n))[0];
+  const baseTar = plain ? void 0 : import_node_path50.default.join(dir, tarName);
+  const walTar = plain ? void 0 : names.filter((n) => /^pg_wal\.tar(\.gz|\.lz4|\.zst)?$/.test(n)).map((n) => import_node_path50.default.join(dir, n))[0];
   if (!plain && names.some((n) => /^\d+\.tar/.test(n))) {
     throw new SourceError(`${dir} holds tablespace tars next to base.tar; dbclone images hold a single data directory. Use a dump instead.`);
   }
@@ -23844,7 +23972,7 @@ async function readBaseBackup(dir) {
   let manifestEndLsn;
   let manifestTimeline;
   if (names.includes("backup_manifest")) {
-    const m = JSON.parse(await (0, import_promises49.readFile)(import_node_path49.default.join(dir, "backup_manifest"), "utf8"));
+    const m = JSON.parse(await (0, import_promises49.readFile)(import_node_path50.default.join(dir, "backup_manifest"), "utf8"));
     const last = m["WAL-Ranges"]?.at(-1);
     manifestEndLsn = last?.["End-LSN"];
     manifestTimeline = last?.Timeline;
@@ -23869,22 +23997,22 @@ async function placeBaseBackup(backupDir, info, dataDir) {
   } else {
     await makeEmptyDataDir(dataDir);
     await run("tar", ["-xf", info.baseTar, "-C", dataDir], { timeoutMs: 6 * 36e5 });
-    if (info.walTar) await run("tar", ["-xf", info.walTar, "-C", import_node_path49.default.join(dataDir, "pg_wal")], { timeoutMs: 36e5 });
-    for (const f of ["postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal"]) await (0, import_promises49.rm)(import_node_path49.default.join(dataDir, f), { force: true });
+    if (info.walTar) await run("tar", ["-xf", info.walTar, "-C", import_node_path50.default.join(dataDir, "pg_wal")], { timeoutMs: 36e5 });
+    for (const f of ["postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal"]) await (0, import_promises49.rm)(import_node_path50.default.join(dataDir, f), { force: true });
     await run("chown", ["-R", `${serverUser().uid}:${serverUser().gid}`, dataDir]);
     await (0, import_promises49.chmod)(dataDir, 448);
     await replaceSourceConfig(dataDir);
   }
-  await (0, import_promises49.rm)(import_node_path49.default.join(dataDir, "backup_manifest"), { force: true });
+  await (0, import_promises49.rm)(import_node_path50.default.join(dataDir, "backup_manifest"), { force: true });
 }
-var import_node_fs26, import_promises49, import_node_path49, TAR_NAMES;
+var import_node_fs26, import_promises49, import_node_path50, TAR_NAMES;
 var init_baseBackup = __esm({
   "packages/core/src/engine/postgres/baseBackup.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs26 = require("node:fs");
     import_promises49 = require("node:fs/promises");
-    import_node_path49 = __toESM(require("node:path"), 1);
+    import_node_path50 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_config();
@@ -24005,7 +24133,7 @@ function postgresArgs(spec) {
 function serverLaunchOf(spec, paths = [spec.dataDir, spec.socketDir]) {
   const user = serverUser();
   const owner = (0, import_node_fs28.statSync)(spec.dataDir);
-  const socket = import_node_path50.default.join(spec.socketDir, `.s.PGSQL.${spec.port}`);
+  const socket = import_node_path51.default.join(spec.socketDir, `.s.PGSQL.${spec.port}`);
   return {
     program: spec.bins.bin("postgres"),
     // The official postgres:<major> images (Debian-based) keep it where Debian does.
@@ -24031,17 +24159,17 @@ function serverLaunchOf(spec, paths = [spec.dataDir, spec.socketDir]) {
   };
 }
 async function launchPostgres(spec) {
-  if (spec.settings.config_file === import_node_path50.default.join(spec.socketDir, CONFIG_FILE2)) await writeRunConfig(spec.socketDir);
+  if (spec.settings.config_file === import_node_path51.default.join(spec.socketDir, CONFIG_FILE2)) await writeRunConfig(spec.socketDir);
   return startHostProcess(serverLaunchOf(spec), { timeoutMs: spec.timeoutMs });
 }
 async function answers(spec) {
-  const client = new import_pg3.default.Client({ host: spec.socketDir, port: spec.port, user: spec.connectUser, database: "postgres" });
+  const client = new import_pg4.default.Client({ host: spec.socketDir, port: spec.port, user: spec.connectUser, database: "postgres" });
   try {
     await client.connect();
     await client.query("SELECT 1");
     return true;
   } catch (e) {
-    return e instanceof import_pg3.default.DatabaseError && e.code !== "57P03";
+    return e instanceof import_pg4.default.DatabaseError && e.code !== "57P03";
   } finally {
     await client.end().catch(() => {
     });
@@ -24050,14 +24178,14 @@ async function answers(spec) {
 async function stopPostgres(pid, opts = {}) {
   await stopHostProcess(pid, SIGNALS, opts);
 }
-var import_node_fs28, import_node_path50, import_pg3, SIGNALS;
+var import_node_fs28, import_node_path51, import_pg4, SIGNALS;
 var init_launch = __esm({
   "packages/core/src/engine/postgres/launch.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs28 = require("node:fs");
-    import_node_path50 = __toESM(require("node:path"), 1);
-    import_pg3 = __toESM(require_pg(), 1);
+    import_node_path51 = __toESM(require("node:path"), 1);
+    import_pg4 = __toESM(require_pg(), 1);
     init_host();
     init_config();
     init_osUser();
@@ -24181,15 +24309,15 @@ ${tail}`);
 }
 async function runRecovery(r) {
   const control = await controlData(r.bins, r.dataDir);
-  if (r.archiveDir) await writeServerFile(import_node_path51.default.join(r.dataDir, "recovery.signal"), "");
-  const socketDir = await (0, import_promises50.mkdtemp)(import_node_path51.default.join(import_node_os7.default.tmpdir(), "dbclone-rec-"));
+  if (r.archiveDir) await writeServerFile(import_node_path52.default.join(r.dataDir, "recovery.signal"), "");
+  const socketDir = await (0, import_promises50.mkdtemp)(import_node_path52.default.join(import_node_os7.default.tmpdir(), "dbclone-rec-"));
   let pid;
-  const logFile = import_node_path51.default.join(socketDir, "postgres.log");
+  const logFile = import_node_path52.default.join(socketDir, "postgres.log");
   const readLog = () => (0, import_promises50.readFile)(logFile, "utf8").catch(() => "");
   try {
     await (0, import_promises50.chmod)(socketDir, 448);
     await giveToServerUser(socketDir);
-    const hbaFile = import_node_path51.default.join(socketDir, "pg_hba.conf");
+    const hbaFile = import_node_path52.default.join(socketDir, "pg_hba.conf");
     await writeServerFile(hbaFile, LOCAL_TRUST_HBA);
     await (0, import_promises50.writeFile)(logFile, "", { mode: 416 });
     await giveToServerUser(logFile);
@@ -24246,14 +24374,14 @@ async function runRecovery(r) {
     await (0, import_promises50.rm)(socketDir, { recursive: true, force: true });
   }
 }
-var import_promises50, import_node_os7, import_node_path51, POLL_MS2, sleep3;
+var import_promises50, import_node_os7, import_node_path52, POLL_MS2, sleep3;
 var init_recoveryServer = __esm({
   "packages/core/src/engine/postgres/recoveryServer.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises50 = require("node:fs/promises");
     import_node_os7 = __toESM(require("node:os"), 1);
-    import_node_path51 = __toESM(require("node:path"), 1);
+    import_node_path52 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_config();
@@ -24273,37 +24401,37 @@ function isForward(last, next) {
   return last.target.kind !== "time" || next.at.getTime() >= new Date(last.target.at ?? last.target.value).getTime();
 }
 async function continueKeptState(a) {
-  const stateDir = import_node_path52.default.resolve(a.source.keepRecoveryState);
+  const stateDir2 = import_node_path53.default.resolve(a.source.keepRecoveryState);
   const target = a.probe.target;
   if (target.kind === "end" || !a.source.walArchive) {
     throw new UsageError("--keep-recovery-state needs --wal-archive and a recovery target (time or LSN): the kept state stops at that target, unpromoted.");
   }
-  const stateData = import_node_path52.default.join(stateDir, "pgdata");
-  const stateFile = import_node_path52.default.join(stateDir, STATE_FILE);
-  await (0, import_promises51.mkdir)(stateDir, { recursive: true, mode: 457 });
+  const stateData = import_node_path53.default.join(stateDir2, "pgdata");
+  const stateFile = import_node_path53.default.join(stateDir2, STATE_FILE);
+  await (0, import_promises51.mkdir)(stateDir2, { recursive: true, mode: 457 });
   await assertReachable(stateData);
   let reused = false;
   if ((0, import_node_fs29.existsSync)(stateFile)) {
     const last = JSON.parse(await (0, import_promises51.readFile)(stateFile, "utf8"));
     if (last.backupStartLsn !== a.probe.backup.startLsn) {
       throw new SourceError(
-        `The kept recovery state in ${stateDir} was restored from another base backup (started at ${last.backupStartLsn}, this one at ${a.probe.backup.startLsn}). Remove ${stateDir} to start over from this backup.`
+        `The kept recovery state in ${stateDir2} was restored from another base backup (started at ${last.backupStartLsn}, this one at ${a.probe.backup.startLsn}). Remove ${stateDir2} to start over from this backup.`
       );
     }
     if (!isForward(last, target)) {
       throw new SourceError(
-        `The kept recovery state in ${stateDir} has already replayed to ${last.target.kind} ${last.target.value}, past ${describeTarget(target)}; replay cannot go back. Remove ${stateDir} for a full restore.`
+        `The kept recovery state in ${stateDir2} has already replayed to ${last.target.kind} ${last.target.value}, past ${describeTarget(target)}; replay cannot go back. Remove ${stateDir2} for a full restore.`
       );
     }
     reused = true;
-    a.reporter.info(`Continuing the kept recovery state in ${stateDir} (last at ${last.target.kind} ${last.target.value})`);
+    a.reporter.info(`Continuing the kept recovery state in ${stateDir2} (last at ${last.target.kind} ${last.target.value})`);
   } else {
     if ((0, import_node_fs29.existsSync)(stateData)) throw new SourceError(`${stateData} exists but ${stateFile} does not: not a state dbclone kept. Remove it or choose another directory.`);
-    a.reporter.info(`Restoring base backup ${a.source.path} into the kept recovery state ${stateDir}`);
+    a.reporter.info(`Restoring base backup ${a.source.path} into the kept recovery state ${stateDir2}`);
     await placeBaseBackup(a.source.path, a.probe.backup, stateData);
   }
   const outcome = await runRecovery({ bins: a.bins, dataDir: stateData, archiveDir: a.source.walArchive, target, action: "shutdown", reporter: a.reporter, explain: a.explain });
-  await run("sync", ["-f", import_node_path52.default.join(stateData, "PG_VERSION")]);
+  await run("sync", ["-f", import_node_path53.default.join(stateData, "PG_VERSION")]);
   const control = await controlData(a.bins, stateData);
   const state = {
     systemIdentifier: control.get("Database system identifier") ?? "",
@@ -24314,16 +24442,16 @@ async function continueKeptState(a) {
   };
   await (0, import_promises51.writeFile)(stateFile, JSON.stringify(state, null, 2) + "\n");
   await copyDataDir(stateData, a.dataDir);
-  return { dir: stateDir, reused, stateStoppedAt: outcome.stoppedAt, segmentsRestoredIntoState: outcome.restoredSegments.length };
+  return { dir: stateDir2, reused, stateStoppedAt: outcome.stoppedAt, segmentsRestoredIntoState: outcome.restoredSegments.length };
 }
-var import_node_fs29, import_promises51, import_node_path52, STATE_FILE;
+var import_node_fs29, import_promises51, import_node_path53, STATE_FILE;
 var init_recoveryState = __esm({
   "packages/core/src/engine/postgres/recoveryState.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs29 = require("node:fs");
     import_promises51 = require("node:fs/promises");
-    import_node_path52 = __toESM(require("node:path"), 1);
+    import_node_path53 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_baseBackup();
@@ -24363,9 +24491,9 @@ async function probeBaseBackup(source, reporter) {
   }
   const backupEnd = { lsn: history?.stopLsn ?? backup.manifestEndLsn, time: history?.stopTime };
   refuseTargetBeforeBackupEnd(target, backup, backupEnd, (m) => reporter?.warn(m));
-  const range = archive ? `, WAL archive ${import_node_path53.default.basename(import_node_path53.default.resolve(archive.dir))} (${archive.segments[0]} \u2026 ${archive.segments.at(-1)})` : "";
+  const range = archive ? `, WAL archive ${import_node_path54.default.basename(import_node_path54.default.resolve(archive.dir))} (${archive.segments[0]} \u2026 ${archive.segments.at(-1)})` : "";
   return {
-    description: `PostgreSQL ${backup.major} base backup ${import_node_path53.default.basename(import_node_path53.default.resolve(source.path))} (${backup.format}, from ${backup.startLsn})${range}, recovered to ${describeTarget(target)}`,
+    description: `PostgreSQL ${backup.major} base backup ${import_node_path54.default.basename(import_node_path54.default.resolve(source.path))} (${backup.format}, from ${backup.startLsn})${range}, recovered to ${describeTarget(target)}`,
     version: String(backup.major),
     major: backup.major,
     backup,
@@ -24454,12 +24582,12 @@ function backupChainRecord(p, o, control, kept) {
   };
   return JSON.parse(JSON.stringify(record2));
 }
-var import_node_path53;
+var import_node_path54;
 var init_pitr = __esm({
   "packages/core/src/engine/postgres/pitr.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path53 = __toESM(require("node:path"), 1);
+    import_node_path54 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_binaries();
@@ -24473,21 +24601,6 @@ var init_pitr = __esm({
 });
 
 // packages/core/src/engine/postgres/probe.ts
-function redactUrl(url2) {
-  try {
-    const u = new URL(url2);
-    if (u.password) u.password = "";
-    u.searchParams.delete("password");
-    return u.toString();
-  } catch {
-    return "(unparseable URL)";
-  }
-}
-function splitPassword(url2) {
-  const u = new URL(url2);
-  const password = u.password ? decodeURIComponent(u.password) : u.searchParams.get("password") ?? void 0;
-  return { url: redactUrl(url2), password };
-}
 async function readToc(file2) {
   const bins = await findBinaries();
   try {
@@ -24507,20 +24620,20 @@ async function probeDump(file2) {
   if (kind === "custom" || kind === "directory" || kind === "tar") {
     const toc = await readToc(file2);
     const db = toc.database ? `, database ${toc.database}` : "";
-    return { kind, description: `${kind} pg_dump archive ${import_node_path54.default.basename(file2)}${db}`, version: toc.version };
+    return { kind, description: `${kind} pg_dump archive ${import_node_path55.default.basename(file2)}${db}`, version: toc.version };
   }
   await checkDumpScript(file2);
-  return { kind, description: `${kind === "dumpall" ? "pg_dumpall script" : "plain SQL dump"} ${import_node_path54.default.basename(file2)}` };
+  return { kind, description: `${kind === "dumpall" ? "pg_dumpall script" : "plain SQL dump"} ${import_node_path55.default.basename(file2)}` };
 }
 async function probeDataDir(dir) {
-  const pgVersion = import_node_path54.default.join(dir, "PG_VERSION");
-  if (!(0, import_node_fs30.existsSync)(pgVersion) || !(0, import_node_fs30.existsSync)(import_node_path54.default.join(dir, "global", "pg_control"))) {
+  const pgVersion = import_node_path55.default.join(dir, "PG_VERSION");
+  if (!(0, import_node_fs30.existsSync)(pgVersion) || !(0, import_node_fs30.existsSync)(import_node_path55.default.join(dir, "global", "pg_control"))) {
     throw new SourceError(`${dir} is not a PostgreSQL data directory (expected PG_VERSION and global/pg_control in it).`);
   }
   const version2 = (await (0, import_promises52.readFile)(pgVersion, "utf8")).trim();
   const major = majorOf(version2);
   if (!Number.isFinite(major)) throw new SourceError(`${pgVersion} holds "${version2}", which is not a PostgreSQL version.`);
-  const pidFile = import_node_path54.default.join(dir, "postmaster.pid");
+  const pidFile = import_node_path55.default.join(dir, "postmaster.pid");
   if ((0, import_node_fs30.existsSync)(pidFile)) {
     const pid = Number.parseInt((await (0, import_promises52.readFile)(pidFile, "utf8")).split("\n")[0] ?? "", 10);
     if (pid > 0 && isAlive(pid)) {
@@ -24529,16 +24642,16 @@ async function probeDataDir(dir) {
       );
     }
   }
-  const tablespaces = (0, import_node_fs30.existsSync)(import_node_path54.default.join(dir, "pg_tblspc")) ? await (0, import_promises52.readdir)(import_node_path54.default.join(dir, "pg_tblspc")) : [];
+  const tablespaces = (0, import_node_fs30.existsSync)(import_node_path55.default.join(dir, "pg_tblspc")) ? await (0, import_promises52.readdir)(import_node_path55.default.join(dir, "pg_tblspc")) : [];
   if (tablespaces.length > 0) {
     throw new NotSupportedError(`${dir} uses tablespaces outside the data directory (${tablespaces.join(", ")}); dbclone images hold a single data directory. Use a dump instead.`);
   }
   await findBinaries(major);
-  return { description: `PostgreSQL ${major} data directory ${import_node_path54.default.basename(import_node_path54.default.resolve(dir))}`, version: version2, major };
+  return { description: `PostgreSQL ${major} data directory ${import_node_path55.default.basename(import_node_path55.default.resolve(dir))}`, version: version2, major };
 }
 async function probeServer(url2) {
   const shown = redactUrl(url2);
-  const client = new import_pg4.default.Client({ connectionString: url2, connectionTimeoutMillis: 15e3 });
+  const client = new import_pg5.default.Client({ connectionString: url2, connectionTimeoutMillis: 15e3 });
   let version2;
   let canReplicate;
   try {
@@ -24582,21 +24695,22 @@ async function probeSource(source) {
       throw new NotSupportedError("A backup chain (.bak + differential + logs) is a SQL Server source; for PostgreSQL use a dump, a data directory, a server URL or a base backup with a WAL archive.");
   }
 }
-var import_node_fs30, import_promises52, import_node_path54, import_pg4;
+var import_node_fs30, import_promises52, import_node_path55, import_pg5;
 var init_probe = __esm({
   "packages/core/src/engine/postgres/probe.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs30 = require("node:fs");
     import_promises52 = require("node:fs/promises");
-    import_node_path54 = __toESM(require("node:path"), 1);
-    import_pg4 = __toESM(require_pg(), 1);
+    import_node_path55 = __toESM(require("node:path"), 1);
+    import_pg5 = __toESM(require_pg(), 1);
     init_errors();
     init_exec();
     init_binaries();
     init_dumpFile();
     init_dumpScript();
     init_pitr();
+    init_url();
   }
 });
 
@@ -24651,13 +24765,13 @@ END $$`;
 
 // packages/core/src/engine/postgres/buildServer.ts
 async function startBuildServer(bins, dataDir, adminUser, timeoutMs = 12e4) {
-  const socketDir = await (0, import_promises53.mkdtemp)(import_node_path55.default.join(import_node_os8.default.tmpdir(), "dbclone-pg-"));
+  const socketDir = await (0, import_promises53.mkdtemp)(import_node_path56.default.join(import_node_os8.default.tmpdir(), "dbclone-pg-"));
   try {
     await (0, import_promises53.chmod)(socketDir, 448);
     await giveToServerUser(socketDir);
-    const hbaFile = import_node_path55.default.join(socketDir, "pg_hba.conf");
+    const hbaFile = import_node_path56.default.join(socketDir, "pg_hba.conf");
     await writeServerFile(hbaFile, LOCAL_TRUST_HBA);
-    const logFile = import_node_path55.default.join(socketDir, "postgres.log");
+    const logFile = import_node_path56.default.join(socketDir, "postgres.log");
     const { pid } = await launchPostgres({
       bins,
       dataDir,
@@ -24681,14 +24795,14 @@ async function stopBuildServer(s) {
     await (0, import_promises53.rm)(s.socketDir, { recursive: true, force: true });
   }
 }
-var import_promises53, import_node_os8, import_node_path55, BUILD_PORT;
+var import_promises53, import_node_os8, import_node_path56, BUILD_PORT;
 var init_buildServer = __esm({
   "packages/core/src/engine/postgres/buildServer.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises53 = require("node:fs/promises");
     import_node_os8 = __toESM(require("node:os"), 1);
-    import_node_path55 = __toESM(require("node:path"), 1);
+    import_node_path56 = __toESM(require("node:path"), 1);
     init_config();
     init_launch();
     init_osUser();
@@ -24788,7 +24902,7 @@ async function restoreDump(bins, s, source, filled = /* @__PURE__ */ new Set()) 
   await prepareDatabase(s, db, source.path, filled);
   const args = [...connArgs(s, db), "--no-owner", "--no-privileges", "--exit-on-error"];
   if (kind === "directory") {
-    const readable = (await run("test", ["-r", import_node_path56.default.join(source.path, "toc.dat")], { asUser: serverUser().asUser, cwd: "/", allowFailure: true })).code === 0;
+    const readable = (await run("test", ["-r", import_node_path57.default.join(source.path, "toc.dat")], { asUser: serverUser().asUser, cwd: "/", allowFailure: true })).code === 0;
     try {
       await run(bins.bin("pg_restore"), [...args, "-j", "2", source.path], { asUser: readable ? serverUser().asUser : void 0, cwd: "/", timeoutMs: DAY_MS });
     } catch (e) {
@@ -24809,7 +24923,7 @@ async function restoreDumpall(bins, s, file2) {
   const after = await withAdmin(s, "postgres", async (c) => (await c.query("SELECT datname FROM pg_database WHERE NOT datistemplate")).rows.map((r) => r.datname));
   return new Set(after.filter((d) => !before.has(d) || d === "postgres"));
 }
-var import_node_crypto19, import_node_fs31, import_promises54, import_node_path56, import_node_readline2, import_node_stream2, DAY_MS, connArgs;
+var import_node_crypto19, import_node_fs31, import_promises54, import_node_path57, import_node_readline2, import_node_stream2, DAY_MS, connArgs;
 var init_restoreDump = __esm({
   "packages/core/src/engine/postgres/restoreDump.ts"() {
     "use strict";
@@ -24817,7 +24931,7 @@ var init_restoreDump = __esm({
     import_node_crypto19 = require("node:crypto");
     import_node_fs31 = require("node:fs");
     import_promises54 = require("node:fs/promises");
-    import_node_path56 = __toESM(require("node:path"), 1);
+    import_node_path57 = __toESM(require("node:path"), 1);
     import_node_readline2 = require("node:readline");
     import_node_stream2 = require("node:stream");
     init_errors();
@@ -24948,18 +25062,18 @@ async function assertImageDataDir(mountPath) {
   const top = await (0, import_promises55.lstat)(dataDir).catch(() => void 0);
   if (!top?.isDirectory()) refuse2(mountPath, `(${dataDir}) is ${top?.isSymbolicLink() ? "a symbolic link" : "missing or not a directory"}`);
   for (const name of await (0, import_promises55.readdir)(dataDir)) {
-    const s = await (0, import_promises55.lstat)(import_node_path57.default.join(dataDir, name));
+    const s = await (0, import_promises55.lstat)(import_node_path58.default.join(dataDir, name));
     if (s.isSymbolicLink()) {
       if (!LINK_ALLOWED.has(name)) refuse2(mountPath, `has a symbolic link ${name}`);
-      const target = await (0, import_promises55.realpath)(import_node_path57.default.join(dataDir, name)).catch(() => void 0);
+      const target = await (0, import_promises55.realpath)(import_node_path58.default.join(dataDir, name)).catch(() => void 0);
       if (!target || !isInside(target, root)) refuse2(mountPath, `has ${name} linking outside its disk`);
     }
     if (SIGNALS2.includes(name)) refuse2(mountPath, `has ${name}, which would start recovery from elsewhere`);
   }
-  for (const entry of await (0, import_promises55.readdir)(import_node_path57.default.join(dataDir, "pg_tblspc")).catch(() => [])) {
+  for (const entry of await (0, import_promises55.readdir)(import_node_path58.default.join(dataDir, "pg_tblspc")).catch(() => [])) {
     refuse2(mountPath, `has a tablespace link pg_tblspc/${entry}`);
   }
-  await assertAutoConfEmpty(mountPath, import_node_path57.default.join(dataDir, "postgresql.auto.conf"));
+  await assertAutoConfEmpty(mountPath, import_node_path58.default.join(dataDir, "postgresql.auto.conf"));
 }
 async function assertAutoConfEmpty(mountPath, file2) {
   const fh = await (0, import_promises55.open)(file2, import_node_fs32.constants.O_RDONLY | import_node_fs32.constants.O_NOFOLLOW).catch((e) => {
@@ -24977,19 +25091,19 @@ async function assertAutoConfEmpty(mountPath, file2) {
     await fh.close();
   }
 }
-var import_node_fs32, import_promises55, import_node_path57, LINK_ALLOWED, SIGNALS2, isInside;
+var import_node_fs32, import_promises55, import_node_path58, LINK_ALLOWED, SIGNALS2, isInside;
 var init_dataDirLinks = __esm({
   "packages/core/src/engine/postgres/dataDirLinks.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs32 = require("node:fs");
     import_promises55 = require("node:fs/promises");
-    import_node_path57 = __toESM(require("node:path"), 1);
+    import_node_path58 = __toESM(require("node:path"), 1);
     init_errors();
     init_engineFile();
     LINK_ALLOWED = /* @__PURE__ */ new Set(["pg_wal"]);
     SIGNALS2 = ["standby.signal", "recovery.signal"];
-    isInside = (target, root) => target === root || target.startsWith(root + import_node_path57.default.sep);
+    isInside = (target, root) => target === root || target.startsWith(root + import_node_path58.default.sep);
   }
 });
 
@@ -24999,18 +25113,18 @@ async function prepareServer(mountPath, opts) {
   const bins = await findBinaries(majorOf(info.version));
   const dataDir = dataDirOf(mountPath);
   const host = opts.host ?? "127.0.0.1";
-  const runDir = import_node_path58.default.resolve(opts.runDir);
-  if (Buffer.byteLength(import_node_path58.default.join(runDir, `.s.PGSQL.${opts.port}`)) > MAX_SOCKET_PATH) {
+  const runDir = import_node_path59.default.resolve(opts.runDir);
+  if (Buffer.byteLength(import_node_path59.default.join(runDir, `.s.PGSQL.${opts.port}`)) > MAX_SOCKET_PATH) {
     throw new UsageError(`The run directory ${runDir} is too long for a unix socket path (${MAX_SOCKET_PATH} bytes max); use a shorter one.`);
   }
   await (0, import_promises56.mkdir)(runDir, { recursive: true, mode: 448 });
   await (0, import_promises56.chmod)(runDir, 448);
   await giveToServerUser(runDir);
-  await assertReachable(import_node_path58.default.join(dataDir, "PG_VERSION"));
-  await assertReachable(import_node_path58.default.join(runDir, "postgres.log"));
+  await assertReachable(import_node_path59.default.join(dataDir, "PG_VERSION"));
+  await assertReachable(import_node_path59.default.join(runDir, "postgres.log"));
   await assertImageDataDir(mountPath);
   await writeRunConfig(runDir);
-  const hbaFile = import_node_path58.default.join(runDir, "pg_hba.conf");
+  const hbaFile = import_node_path59.default.join(runDir, "pg_hba.conf");
   await writeServerFile(hbaFile, hbaContents(info.adminUser, host, opts.listenAll));
   const settings = {
     ...commonSettings(dataDir, runDir, hbaFile),
@@ -25028,7 +25142,7 @@ async function prepareServer(mountPath, opts) {
     socketDir: runDir,
     port: opts.port,
     settings,
-    logFile: import_node_path58.default.join(runDir, "postgres.log"),
+    logFile: import_node_path59.default.join(runDir, "postgres.log"),
     connectUser: info.adminUser,
     hba: { adminUser: info.adminUser, host },
     timeoutMs: opts.timeoutMs ?? 6e4
@@ -25042,7 +25156,7 @@ async function startServer(mountPath, opts, reporter = silentReporter) {
   if (!opts.runtime || opts.runtime.kind === "host") {
     running = { ...server, pid: (await launchPostgres(spec)).pid };
   } else {
-    const launch = serverLaunchOf(spec, [import_node_path58.default.resolve(mountPath), spec.socketDir]);
+    const launch = serverLaunchOf(spec, [import_node_path59.default.resolve(mountPath), spec.socketDir]);
     const handle = await opts.runtime.start(launch, { timeoutMs: spec.timeoutMs, labels: opts.runtimeLabels, name: opts.cloneId ? `dbclone-${opts.cloneId}` : void 0, reporter });
     running = { ...server, pid: handle.pid ?? 0, containerId: handle.containerId };
   }
@@ -25053,13 +25167,13 @@ async function startServer(mountPath, opts, reporter = silentReporter) {
 async function stopServer(server, opts = {}) {
   await stopPostgres(server.pid, { fast: opts.fast !== false });
 }
-var import_promises56, import_node_path58, MAX_SOCKET_PATH;
+var import_promises56, import_node_path59, MAX_SOCKET_PATH;
 var init_server = __esm({
   "packages/core/src/engine/postgres/server.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises56 = require("node:fs/promises");
-    import_node_path58 = __toESM(require("node:path"), 1);
+    import_node_path59 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_binaries();
@@ -25111,6 +25225,7 @@ var init_engine = __esm({
     init_engineFile();
     init_inventory();
     init_login();
+    init_schema_snapshot();
     init_osUser();
     init_probe();
     init_restore();
@@ -25154,6 +25269,18 @@ var init_engine = __esm({
       }
       verifyIdentity(creds, cloneId, imageDigest) {
         return verifyIdentity(creds, cloneId, imageDigest);
+      }
+      credentials(login2, database2) {
+        const { user, password, host, port, databases: databases2 } = login2;
+        return { user, password, host, port, databases: databases2, connectionString: this.connectionString(login2, { withPassword: true, database: database2 }) };
+      }
+      /** postgresql://user[:password]@host:port/db; the first database when none is named ("postgres" when there is none). */
+      connectionString(login2, opts) {
+        const database2 = opts.database ?? login2.databases[0] ?? "postgres";
+        return connectionString(login2.user, opts.withPassword ? login2.password : void 0, login2.host, login2.port, database2);
+      }
+      schemaSnapshot(conn, databases2) {
+        return snapshotSchema(conn, databases2);
       }
       async describe(mountPath) {
         const { kind, version: version2 } = await readEngineFile(mountPath);
@@ -25252,10 +25379,10 @@ async function createSampleDump(outFile, opts = {}) {
   const faker = new import_faker.Faker({ locale: [import_faker.en] });
   faker.seed(opts.seed ?? 42);
   const bins = await findBinaries();
-  const work = await (0, import_promises57.mkdtemp)(import_node_path59.default.join(import_node_os9.default.tmpdir(), "dbclone-sample-"));
+  const work = await (0, import_promises57.mkdtemp)(import_node_path60.default.join(import_node_os9.default.tmpdir(), "dbclone-sample-"));
   try {
     await (0, import_promises57.chmod)(work, 493);
-    const dataDir = import_node_path59.default.join(work, "pgdata");
+    const dataDir = import_node_path60.default.join(work, "pgdata");
     reporter.info(`Generating sample database "${database2}" (~${opts.sizeMb ?? 100} MB, ${customers} customers)`);
     await initDataDir(bins, dataDir, ADMIN_USER);
     const server = await startBuildServer(bins, dataDir, ADMIN_USER);
@@ -25278,7 +25405,7 @@ async function createSampleDump(outFile, opts = {}) {
     await (0, import_promises57.rm)(work, { recursive: true, force: true });
   }
 }
-var import_faker, import_promises57, import_node_os9, import_node_path59, BYTES_PER_CUSTOMER, EMPTY_DATABASE_BYTES, POOL, PRODUCTS, SCHEMA, CONSTRAINTS;
+var import_faker, import_promises57, import_node_os9, import_node_path60, BYTES_PER_CUSTOMER, EMPTY_DATABASE_BYTES, POOL, PRODUCTS, SCHEMA, CONSTRAINTS;
 var init_sample = __esm({
   "packages/core/src/engine/postgres/sample.ts"() {
     "use strict";
@@ -25286,7 +25413,7 @@ var init_sample = __esm({
     import_faker = __toESM(require_faker(), 1);
     import_promises57 = require("node:fs/promises");
     import_node_os9 = __toESM(require("node:os"), 1);
-    import_node_path59 = __toESM(require("node:path"), 1);
+    import_node_path60 = __toESM(require("node:path"), 1);
     init_reporter();
     init_exec();
     init_binaries();
@@ -25323,7 +25450,7 @@ var init_postgres = __esm({
     init_import_meta_url();
     init_engine();
     init_sql();
-    init_probe();
+    init_url();
     init_sample();
     init_launch();
     init_engineFile();
@@ -25335,36 +25462,368 @@ var init_engine2 = __esm({
   "packages/core/src/engine/index.ts"() {
     "use strict";
     init_import_meta_url();
-    init_errors();
-    init_postgres();
     init_postgres();
   }
 });
 
-// packages/core/src/build/platform.ts
-function assertSqlServerHost(platform) {
-  if (platform !== "win32") {
-    throw new NotSupportedError(
-      `SQL Server images need a Windows runner with SQL Server; this is ${platform}. Run this on windows-latest (docs/windows.md).`
-    );
+// packages/core/src/engine/sqlserver/file-ops.ts
+async function robocopy(args, reporter) {
+  const r = await run("robocopy", args, { allowFailure: true, reporter, timeoutMs: 6 * 60 * 6e4 });
+  if (!robocopySucceeded(r.code)) {
+    throw new CommandError(`robocopy ${args.slice(0, 2).join(" -> ")} failed with exit ${r.code}; is the process elevated (backup privilege)?`, "robocopy", r.code, r.stdout + r.stderr);
   }
 }
+function windowsFileOps(reporter) {
+  return {
+    makeDir: async (dir) => void await (0, import_promises58.mkdir)(dir, { recursive: true }),
+    copyTree: (from, to, opts) => robocopy(robocopyTreeArgs(from, to, opts?.excludeFiles), reporter),
+    moveFile: async (from, to) => {
+      const dir = import_node_path61.default.win32.dirname(to);
+      await robocopy(robocopyMoveArgs(from, dir), reporter);
+      const moved = import_node_path61.default.win32.join(dir, import_node_path61.default.win32.basename(from));
+      if (moved.toLowerCase() !== to.toLowerCase()) await (0, import_promises58.rename)(moved, to);
+    },
+    writeText: (file2, text) => (0, import_promises58.writeFile)(file2, text, "utf8")
+  };
+}
+var import_promises58, import_node_path61, QUIET, robocopyTreeArgs, robocopyMoveArgs, robocopySucceeded;
+var init_file_ops = __esm({
+  "packages/core/src/engine/sqlserver/file-ops.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_promises58 = require("node:fs/promises");
+    import_node_path61 = __toESM(require("node:path"), 1);
+    init_errors();
+    init_exec();
+    QUIET = ["/R:1", "/W:1", "/NP", "/NFL", "/NDL", "/NJH", "/NJS"];
+    robocopyTreeArgs = (from, to, excludeFiles = []) => [
+      from,
+      to,
+      "/E",
+      "/B",
+      "/COPY:DAT",
+      "/DCOPY:DAT",
+      "/XJ",
+      ...excludeFiles.length ? ["/XF", ...excludeFiles] : [],
+      ...QUIET
+    ];
+    robocopyMoveArgs = (from, toDir) => [import_node_path61.default.win32.dirname(from), toDir, import_node_path61.default.win32.basename(from), "/B", "/MOV", "/COPY:DAT", ...QUIET];
+    robocopySucceeded = (code) => code !== null && code >= 0 && code < 8;
+  }
+});
+
+// packages/core/src/engine/sqlserver/layout.ts
+async function readImageLayout(mountPath) {
+  const file2 = import_node_path62.default.win32.join(mountPath, LAYOUT_FILE);
+  let layout;
+  try {
+    layout = JSON.parse(await (0, import_promises59.readFile)(file2, "utf8"));
+  } catch (e) {
+    throw new BuildError(`${file2} could not be read (${e.message}); this disk is not a dbclone SQL Server image.`);
+  }
+  if (layout.version !== 1 || !Array.isArray(layout.databases)) throw new BuildError(`${file2} has an unknown layout version ${String(layout.version)}; upgrade dbclone.`);
+  return layout;
+}
+var import_promises59, import_node_path62, LAYOUT_FILE;
+var init_layout2 = __esm({
+  "packages/core/src/engine/sqlserver/layout.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_promises59 = require("node:fs/promises");
+    import_node_path62 = __toESM(require("node:path"), 1);
+    init_errors();
+    LAYOUT_FILE = "dbclone-layout.json";
+  }
+});
+
+// packages/core/src/engine/sqlserver/connection.ts
+function toMssqlConfig(c, purpose) {
+  const base2 = {
+    server: c.server,
+    port: c.port,
+    database: c.database ?? "master",
+    // 0: no timeout. RESTORE, CHECKPOINT and index rebuilds of big databases run long.
+    requestTimeout: purpose === "restore" ? 0 : 12e4,
+    connectionTimeout: 3e4,
+    pool: { max: 1, min: 0 },
+    options: {
+      encrypt: c.encrypt ?? true,
+      trustServerCertificate: c.trustServerCertificate ?? false,
+      instanceName: c.instanceName,
+      appName: "dbclone"
+    }
+  };
+  if (c.auth.kind === "sql") return { ...base2, user: c.auth.user, password: c.auth.password };
+  return {
+    ...base2,
+    authentication: { type: "ntlm", options: { domain: c.auth.domain, userName: c.auth.user, password: c.auth.password } }
+  };
+}
+function describeConnection(c) {
+  const where2 = c.instanceName ? `${c.server}\\${c.instanceName}` : `${c.server}${c.port ? `,${c.port}` : ""}`;
+  const who = c.auth.kind === "sql" ? c.auth.user : `${c.auth.domain}\\${c.auth.user} (NTLM)`;
+  return `${who}@${where2}`;
+}
+var init_connection = __esm({
+  "packages/core/src/engine/sqlserver/connection.ts"() {
+    "use strict";
+    init_import_meta_url();
+  }
+});
+
+// packages/core/src/engine/sqlserver/mssql-executor.ts
+var mssql_executor_exports = {};
+__export(mssql_executor_exports, {
+  connectSqlServer: () => connectSqlServer
+});
+async function loadMssql() {
+  const name = "mssql";
+  try {
+    const m = await import(name);
+    return m.default ?? m;
+  } catch (first) {
+    const beside = (0, import_node_url2.fileURLToPath)(new URL("../mssql/index.cjs", importMetaUrl));
+    try {
+      const m = (0, import_node_module.createRequire)(importMetaUrl)(beside);
+      return m.default ?? m;
+    } catch {
+      throw new NotSupportedError(
+        `The SQL Server driver (npm package mssql) could not be loaded: ${first.message}, and ${beside} is missing. Use the published actions or CLI (dist/ holds the driver), or npm ci in a checkout.`
+      );
+    }
+  }
+}
+async function connectSqlServer(c, purpose) {
+  const sql = await loadMssql();
+  const pool = new sql.ConnectionPool(toMssqlConfig(c, purpose));
+  try {
+    await pool.connect();
+  } catch (e) {
+    throw new CommandError(
+      `Could not connect to SQL Server as ${describeConnection(c)}: ${e.message}. Check the server name, port or instance, the login, and encrypt/trustServerCertificate.`,
+      "mssql connect",
+      null,
+      String(e.message)
+    );
+  }
+  return {
+    async execute(batch, params = {}, opts = {}) {
+      const request = new sql.Request(pool);
+      for (const [name, value] of Object.entries(params)) {
+        if (typeof value === "string") request.input(name, sql.NVarChar(sql.MAX), value);
+        else if (typeof value === "number" && Number.isInteger(value)) request.input(name, sql.BigInt, value);
+        else request.input(name, value);
+      }
+      const onInfo = opts.onInfo;
+      if (onInfo) request.on("info", (m) => onInfo({ number: m.number, message: m.message }));
+      const result = await request.query(batch);
+      return result.recordsets ?? [];
+    },
+    close: () => pool.close()
+  };
+}
+var import_node_module, import_node_url2;
+var init_mssql_executor = __esm({
+  "packages/core/src/engine/sqlserver/mssql-executor.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_module = require("node:module");
+    import_node_url2 = require("node:url");
+    init_errors();
+    init_connection();
+  }
+});
+
+// packages/core/src/engine/sqlserver/host.ts
+function sqlServerConnectionFromEnv(env = process.env) {
+  const where2 = env.DBCLONE_SQLSERVER?.trim() || "localhost";
+  const m = /^([^,\\]+)(?:\\([^,]+))?(?:,(\d+))?$/.exec(where2);
+  if (!m) throw new UsageError(`DBCLONE_SQLSERVER='${where2}' is not host, host,port or host\\INSTANCE.`);
+  const user = env.DBCLONE_SQLSERVER_USER;
+  const password = env.DBCLONE_SQLSERVER_PASSWORD ?? "";
+  if (!user) {
+    throw new UsageError(
+      "Set DBCLONE_SQLSERVER_USER and DBCLONE_SQLSERVER_PASSWORD: a SQL login (e.g. sa), or DOMAIN\\user for Windows authentication over NTLM. The mssql driver cannot use the runner's own Windows identity (SSPI) without a password."
+    );
+  }
+  const ntlm = /^([^\\]+)\\(.+)$/.exec(user);
+  return {
+    server: m[1],
+    ...m[2] ? { instanceName: m[2] } : {},
+    ...m[3] ? { port: Number(m[3]) } : {},
+    auth: ntlm ? { kind: "ntlm", domain: ntlm[1], user: ntlm[2], password } : { kind: "sql", user, password },
+    encrypt: isTrue(env.DBCLONE_SQLSERVER_ENCRYPT, true),
+    trustServerCertificate: isTrue(env.DBCLONE_SQLSERVER_TRUST_CERT, false)
+  };
+}
+function realSqlServerHost(env = process.env) {
+  return {
+    platform: process.platform,
+    // Read on use, so a missing setting is reported only after the platform check.
+    get connection() {
+      return sqlServerConnectionFromEnv(env);
+    },
+    // Loaded on use: the mssql driver is only needed once a SQL Server is really reached.
+    connect: async (purpose) => (await Promise.resolve().then(() => (init_mssql_executor(), mssql_executor_exports))).connectSqlServer(sqlServerConnectionFromEnv(env), purpose),
+    disk: (stateDir2, reporter) => new VhdxDriver({ stateDir: stateDir2, reporter }),
+    runner: (reporter) => realWindowsRunner({ reporter }),
+    files: windowsFileOps(),
+    readLayout: readImageLayout
+  };
+}
+function sqlServerHost(env = process.env) {
+  return installed ?? realSqlServerHost(env);
+}
+function adoConnectionString(c, login2, database2, port) {
+  const server = `${c.server}${c.instanceName ? `\\${c.instanceName}` : ""}${c.instanceName && !c.port ? "" : `,${port}`}`;
+  return [
+    `Server=${adoValue(server)}`,
+    `Database=${adoValue(database2)}`,
+    `User Id=${adoValue(login2.user)}`,
+    `Password=${adoValue(login2.password)}`,
+    `Encrypt=${c.encrypt ?? true ? "True" : "False"}`,
+    `TrustServerCertificate=${c.trustServerCertificate ? "True" : "False"}`
+  ].join(";");
+}
+var isTrue, installed, adoValue, sqlServerPort, windowsCaller;
+var init_host2 = __esm({
+  "packages/core/src/engine/sqlserver/host.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_vhdx();
+    init_errors();
+    init_powershell();
+    init_file_ops();
+    init_layout2();
+    isTrue = (v, dflt) => v === void 0 || v === "" ? dflt : /^(1|true|yes|on)$/i.test(v);
+    adoValue = (v) => /[;='"]|^\s|\s$/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+    sqlServerPort = (c) => c.port ?? 1433;
+    windowsCaller = (c) => c.auth.kind === "ntlm" ? `${c.auth.domain}\\${c.auth.user}` : void 0;
+  }
+});
+
+// packages/core/src/engine/sqlserver/engine.ts
+var SqlServerEngine;
+var init_engine3 = __esm({
+  "packages/core/src/engine/sqlserver/engine.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_host2();
+    SqlServerEngine = class {
+      constructor(host = sqlServerHost()) {
+        this.host = host;
+      }
+      host;
+      kind = "sqlserver";
+      credentials(login2, database2) {
+        const { user, password, host, port, databases: databases2 } = login2;
+        return { user, password, host, port, databases: databases2, connectionString: this.connectionString(login2, { withPassword: true, database: database2 }) };
+      }
+      /** An ADO.NET-style string (Server=…;Database=…); without the password it shows Password=*** (docs/windows.md). */
+      connectionString(login2, opts) {
+        const database2 = opts.database ?? login2.databases[0] ?? "master";
+        const text = adoConnectionString(this.host.connection, login2, database2, login2.port);
+        return opts.withPassword ? text : text.replace(/Password=("(?:[^"]|"")*"|[^;]*)/, "Password=***");
+      }
+    };
+  }
+});
+
+// packages/core/src/platform/registry.ts
+function engineKinds() {
+  return Object.keys(PLATFORMS);
+}
+function platformEntry(kind) {
+  return PLATFORMS[kind];
+}
+function assertHostFor(kind) {
+  const entry = platformEntry(kind);
+  const platform = entry.hostPlatform();
+  if (!entry.hosts.includes(platform)) throw new NotSupportedError(entry.wrongHost(platform));
+}
+function engineConnection(kind) {
+  return platformEntry(kind).connection();
+}
+var import_node_path63, stateDir, CLONE_DISKS, CLONE_DISK_NAMES, DEFAULT_ORDER, PLATFORMS;
+var init_registry2 = __esm({
+  "packages/core/src/platform/registry.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_path63 = __toESM(require("node:path"), 1);
+    init_disk();
+    init_engine2();
+    init_host2();
+    init_engine3();
+    init_errors();
+    init_disk_names();
+    init_reporter();
+    stateDir = (home) => import_node_path63.default.join(home, "state");
+    CLONE_DISKS = {
+      qcow2: { format: CLONE_DISK_FORMATS.qcow2, unavailable: qcow2UnavailableReason, make: (home) => new Qcow2Driver({ stateDir: stateDir(home) }) },
+      reflink: {
+        format: CLONE_DISK_FORMATS.reflink,
+        unavailable: reflinkUnavailableReason,
+        make: (home, reporter) => new ReflinkDriver({ home, stateDir: stateDir(home), reporter })
+      },
+      // The runner's own VHDX tooling, through the SQL Server host (tests inject a fake one).
+      vhdx: {
+        format: CLONE_DISK_FORMATS.vhdx,
+        unavailable: () => sqlServerHost().platform === "win32" ? void 0 : "VHDX disks need a Windows runner",
+        make: (home, reporter) => sqlServerHost().disk(stateDir(home), reporter ?? silentReporter)
+      }
+    };
+    CLONE_DISK_NAMES = Object.keys(CLONE_DISKS);
+    DEFAULT_ORDER = ["qcow2", "reflink"];
+    PLATFORMS = {
+      postgres: {
+        os: "linux",
+        hosts: ["linux"],
+        hostPlatform: () => process.platform,
+        wrongHost: (p) => `dbclone on ${p} is not supported yet: Linux runners with PostgreSQL work today.`,
+        connection: () => new PostgresEngine(),
+        engine: () => new PostgresEngine(),
+        filesystem: "xfs",
+        buildDriver: "qcow2",
+        cloneDrivers: DEFAULT_ORDER,
+        stagingName: "staging.qcow2",
+        promotable: true,
+        serverPerClone: true
+      },
+      sqlserver: {
+        os: "windows",
+        hosts: ["win32"],
+        hostPlatform: () => sqlServerHost().platform,
+        wrongHost: (p) => `SQL Server images need a Windows runner with SQL Server; this is ${p}. Run this on windows-latest (docs/windows.md).`,
+        connection: () => new SqlServerEngine(sqlServerHost()),
+        filesystem: "ntfs",
+        buildDriver: "vhdx",
+        cloneDrivers: ["vhdx"],
+        stagingName: "staging.vhdx",
+        promotable: false,
+        // Its clones are databases attached to the runner's SQL Server service, not processes of ours.
+        serverPerClone: false
+      }
+    };
+  }
+});
+
+// packages/core/src/platform/choose.ts
 function engineForSources(sources) {
   const chains = sources.filter((s) => s.kind === "backup-chain").length;
   if (chains > 0 && chains < sources.length) throw new UsageError("SQL Server backups and PostgreSQL sources cannot go into one image; build them as two images.");
   return chains > 0 ? "sqlserver" : "postgres";
 }
-function asDiskName(name, source) {
-  if (CLONE_DISK_NAMES.includes(name)) return name;
-  throw new UsageError(`${source} must be one of ${CLONE_DISK_NAMES.join(", ")}, got '${name}'`);
+function asDiskName(name, source, allowed) {
+  if (allowed.includes(name)) return name;
+  throw new UsageError(`${source} must be one of ${allowed.join(", ")}, got '${name}'`);
 }
-function cloneDiskChoice(requested, env = process.env) {
+function cloneDiskChoice(requested, env = process.env, preference = platformEntry("postgres").cloneDrivers) {
   let order;
-  if (requested) order = [asDiskName(requested, "--disk")];
-  else if (env.DBCLONE_DISK) {
-    const preferred = asDiskName(env.DBCLONE_DISK, "DBCLONE_DISK");
-    order = [preferred, ...DEFAULT_ORDER.filter((n) => n !== preferred)];
-  } else order = DEFAULT_ORDER;
+  if (requested) order = [asDiskName(requested, "--disk", preference)];
+  else if (env.DBCLONE_DISK && preference.length > 1) {
+    const preferred = asDiskName(env.DBCLONE_DISK, "DBCLONE_DISK", preference);
+    order = [preferred, ...preference.filter((n) => n !== preferred)];
+  } else order = [...preference];
   const choice = { usable: [], skipped: [] };
   for (const name of order) {
     const reason = CLONE_DISKS[name].unavailable(env);
@@ -25379,58 +25838,62 @@ function cloneDiskChoice(requested, env = process.env) {
 function diskDriverNamed(name, home, reporter) {
   return CLONE_DISKS[name].make(home, reporter);
 }
-function allCloneDiskDrivers(home, reporter) {
-  return CLONE_DISK_NAMES.map((n) => diskDriverNamed(n, home, reporter));
+function hostBuildDrivers(home, reporter) {
+  const names = new Set(engineKinds().filter(servedHere).map((k) => platformEntry(k).buildDriver));
+  return [...names].map((n) => diskDriverNamed(n, home, reporter));
 }
-function clonePlatformFor(engineKind, home, opts) {
-  const choice = cloneDiskChoice(opts.disk);
+function allCloneDiskDrivers(home, reporter) {
+  const served = engineKinds().filter(servedHere);
+  const names = new Set(served.flatMap((k) => platformEntry(k).cloneDrivers));
+  return [...names].map((n) => diskDriverNamed(n, home, reporter));
+}
+function engineOf(kind, home) {
+  const make = platformEntry(kind).engine;
+  if (!make) throw new NotSupportedError(`${kind} images are built and cloned by their own path (build/build-sqlserver.ts, clones/sqlserver-clone.ts).`);
+  return make(home);
+}
+function platformWith(kind, home, disk, reporter) {
+  assertHostFor(kind);
+  const entry = platformEntry(kind);
+  return { kind, entry, os: entry.os, driver: diskDriverNamed(disk, home, reporter), disk, engine: engineOf(kind, home) };
+}
+function platformForBuild(kind, home, reporter) {
+  return platformWith(kind, home, platformEntry(kind).buildDriver, reporter);
+}
+function platformForImage(kind, home, opts) {
+  assertHostFor(kind);
+  const choice = cloneDiskChoice(opts.disk, process.env, platformEntry(kind).cloneDrivers);
   const disk = choice.usable[0] ?? choice.skipped[0].name;
   for (const s of choice.skipped) if (s.name !== disk) opts.reporter.info(`Disk driver ${s.name} skipped: ${s.reason}.`);
-  return { ...platformFor(engineKind, home, disk, opts.reporter), disk };
+  return platformWith(kind, home, disk, opts.reporter);
 }
-function platformFor(engineKind, home, disk = "qcow2", reporter) {
-  if (engineKind === "sqlserver") assertSqlServerHost(process.platform);
-  if (process.platform !== "linux") {
-    throw new NotSupportedError(`dbclone on ${process.platform} is not supported yet: Linux runners with PostgreSQL work today.`);
-  }
-  if (engineKind !== "postgres") {
-    throw new NotSupportedError(`${engineKind} images are built and cloned by their own path (build/build-sqlserver.ts, clones/sqlserver-clone.ts), not by platformFor.`);
-  }
-  return { os: "linux", driver: diskDriverNamed(disk, home, reporter), engine: new PostgresEngine() };
+function diskOf(record2) {
+  if (record2.disk) return record2.disk;
+  if (record2.engine === "sqlserver") return "vhdx";
+  return record2.attachment?.driver === "reflink" ? "reflink" : "qcow2";
 }
-var import_node_path60, CLONE_DISKS, DEFAULT_ORDER, CLONE_DISK_NAMES;
-var init_platform = __esm({
-  "packages/core/src/build/platform.ts"() {
+function platformForRecord(record2, home, reporter) {
+  return platformWith(record2.engine, home, diskOf(record2), reporter);
+}
+var servedHere;
+var init_choose = __esm({
+  "packages/core/src/platform/choose.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path60 = __toESM(require("node:path"), 1);
-    init_disk();
-    init_engine2();
     init_errors();
-    CLONE_DISKS = {
-      qcow2: { unavailable: qcow2UnavailableReason, make: (home) => new Qcow2Driver({ stateDir: import_node_path60.default.join(home, "state") }) },
-      reflink: { unavailable: reflinkUnavailableReason, make: (home, reporter) => new ReflinkDriver({ home, stateDir: import_node_path60.default.join(home, "state"), reporter }) }
-    };
-    DEFAULT_ORDER = ["qcow2", "reflink"];
-    CLONE_DISK_NAMES = Object.keys(CLONE_DISKS);
+    init_registry2();
+    servedHere = (k) => platformEntry(k).hosts.includes(platformEntry(k).hostPlatform());
   }
 });
 
-// packages/core/src/masking/errors.ts
-var UnmaskedPiiError, LeakFoundError, NothingToScanError, UnmaskedPublishError;
-var init_errors4 = __esm({
-  "packages/core/src/masking/errors.ts"() {
+// packages/core/src/platform/index.ts
+var init_platform = __esm({
+  "packages/core/src/platform/index.ts"() {
     "use strict";
     init_import_meta_url();
-    init_errors();
-    UnmaskedPiiError = class extends BuildError {
-    };
-    LeakFoundError = class extends BuildError {
-    };
-    NothingToScanError = class extends BuildError {
-    };
-    UnmaskedPublishError = class extends BuildError {
-    };
+    init_registry2();
+    init_disk_names();
+    init_choose();
   }
 });
 
@@ -25504,16 +25967,16 @@ var init_pattern_set = __esm({
         const load = new Uint16Array(1 << tableBits);
         let maxLength = 0;
         for (let i = 0; i < n; i++) {
-          const start = offsets[i];
-          const len = offsets[i + 1] - start;
+          const start2 = offsets[i];
+          const len = offsets[i + 1] - start2;
           maxLength = Math.max(maxLength, len);
           let h = 0;
-          for (let k = 0; k < WINDOW; k++) h = Math.imul(h, BASE) + arena[start + k] | 0;
+          for (let k = 0; k < WINDOW; k++) h = Math.imul(h, BASE) + arena[start2 + k] | 0;
           let best = mix(h);
           let bestAt = 0;
           const lastGram = Math.min(len - WINDOW, 65535);
           for (let at = 1; at <= lastGram && load[best >>> this.tableShift] > 0; at++) {
-            h = Math.imul(h - Math.imul(arena[start + at - 1], BASE_POW) | 0, BASE) + arena[start + at + WINDOW - 1] | 0;
+            h = Math.imul(h - Math.imul(arena[start2 + at - 1], BASE_POW) | 0, BASE) + arena[start2 + at + WINDOW - 1] | 0;
             const m = mix(h);
             if (load[m >>> this.tableShift] < load[best >>> this.tableShift]) {
               best = m;
@@ -25571,12 +26034,12 @@ var init_pattern_set = __esm({
           if ((filter[f >>> 5] & 1 << (f & 31)) === 0) continue;
           for (let i = heads[m >>> tableShift]; i >= 0; i = next[i]) {
             if (hashes[i] !== m) continue;
-            const start = offsets[i];
-            const len = offsets[i + 1] - start;
+            const start2 = offsets[i];
+            const len = offsets[i + 1] - start2;
             const at = p - gramAt[i];
             if (at < 0 || at + len > buf.length) continue;
             let k = 0;
-            while (k < len && arena[start + k] === buf[at + k]) k++;
+            while (k < len && arena[start2 + k] === buf[at + k]) k++;
             if (k === len) onMatch({ pattern: i, tag: tags[i], offset: base2 + at, length: len, anchor: base2 + p });
           }
         }
@@ -25711,392 +26174,115 @@ var init_originals = __esm({
   }
 });
 
-// packages/core/src/masking/leak-scan/explain.ts
-function storedForm(raw) {
-  if (raw.length + 1 <= 127) return { bytes: Buffer.concat([Buffer.from([raw.length + 1 << 1 | 1]), raw]), header: 1 };
-  const h = Buffer.alloc(4);
-  h.writeUInt32LE(raw.length + 4 << 2 >>> 0);
-  return { bytes: Buffer.concat([h, raw]), header: 4 };
-}
-function* textLeaves(value, composite = false) {
-  if (value === null || value === void 0) return;
-  if (typeof value === "string") {
-    const b = Buffer.from(value, "utf8");
-    yield b;
-    if (composite) {
-      for (const part of value.split(/[(),"\\]+/)) if (part) yield Buffer.from(part, "utf8");
-    }
-    return;
-  }
-  if (value instanceof Uint8Array) {
-    yield value;
-    return;
-  }
-  if (Array.isArray(value)) {
-    for (const v of value) yield* textLeaves(v, composite);
-    return;
-  }
-  if (value instanceof Date) return;
-  if (typeof value === "object") {
-    for (const [k, v] of Object.entries(value)) {
-      yield Buffer.from(k, "utf8");
-      yield* textLeaves(v, composite);
-    }
-  }
-}
-var CONTAINER_KINDS, KINDS, tagOfContainer, containerKindOfTag, containerKindOf, LogicalContent;
-var init_explain = __esm({
-  "packages/core/src/masking/leak-scan/explain.ts"() {
+// packages/core/src/masking/policy/types.ts
+var VALUE_TRANSFORMERS, SQL_TRANSFORMERS, TRANSFORMERS;
+var init_types2 = __esm({
+  "packages/core/src/masking/policy/types.ts"() {
     "use strict";
     init_import_meta_url();
-    init_pattern_set();
-    init_originals();
-    CONTAINER_KINDS = ["length-header", "masked-value", "unmasked-value", "catalog", "toast-chunk", "published-value", "compressed", "live-tuple"];
-    KINDS = CONTAINER_KINDS.length;
-    tagOfContainer = (index, kind) => -1 - (index * KINDS + CONTAINER_KINDS.indexOf(kind));
-    containerKindOfTag = (tag) => CONTAINER_KINDS[(-1 - tag) % KINDS];
-    containerKindOf = { masked: "masked-value", unmasked: "unmasked-value", catalog: "catalog", toast: "toast-chunk" };
-    LogicalContent = class {
-      constructor(originals) {
-        this.originals = originals;
-        this.wholeValues = new Uint8Array(originals.searched);
+    VALUE_TRANSFORMERS = [
+      "firstName",
+      "lastName",
+      "fullName",
+      "email",
+      "phone",
+      "address",
+      "company",
+      "iban",
+      "creditCard",
+      "nationalId",
+      "text",
+      "hash",
+      "redact",
+      "dateShift",
+      "noise"
+    ];
+    SQL_TRANSFORMERS = ["null", "constant", "shuffle", "sql"];
+    TRANSFORMERS = [...VALUE_TRANSFORMERS, ...SQL_TRANSFORMERS];
+  }
+});
+
+// packages/core/src/masking/keyed-digest.ts
+function keyedDigest(key, family, value, attempt = 0) {
+  const h = import_node_crypto20.default.createHmac("sha256", key);
+  h.update(`${DIGEST_DOMAIN}\0${family}\0${value}`, "utf8");
+  if (attempt > 0) h.update(`\0${attempt}`, "utf8");
+  return h.digest();
+}
+var import_node_crypto20, DIGEST_DOMAIN;
+var init_keyed_digest = __esm({
+  "packages/core/src/masking/keyed-digest.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_crypto20 = __toESM(require("node:crypto"), 1);
+    DIGEST_DOMAIN = "dbclone/mask/v1";
+  }
+});
+
+// packages/core/src/masking/transformers/keyed-randomizer.ts
+var KeyedRandomizer;
+var init_keyed_randomizer = __esm({
+  "packages/core/src/masking/transformers/keyed-randomizer.ts"() {
+    "use strict";
+    init_import_meta_url();
+    KeyedRandomizer = class {
+      a = 0;
+      b = 0;
+      c = 0;
+      d = 1;
+      /** Seed from the first 16 bytes of a digest. */
+      seedFromDigest(digest2) {
+        this.a = digest2.readUInt32LE(0);
+        this.b = digest2.readUInt32LE(4);
+        this.c = digest2.readUInt32LE(8);
+        this.d = digest2.readUInt32LE(12) | 1;
+        for (let i = 0; i < 12; i++) this.nextUint32();
       }
-      originals;
-      containers = new PatternSetBuilder();
-      seen = /* @__PURE__ */ new Set();
-      copies = /* @__PURE__ */ new Map();
-      /** Per original: 1 when some published value is exactly that original (see ScanPlan). */
-      wholeValues;
-      valuesRead = 0;
-      /** One published value (already split into its text leaves); an unmasked column's may be a copy. */
-      addValue(leaves, origin) {
-        const copyOf = origin.kind === "unmasked" ? origin.column : void 0;
-        this.valuesRead++;
-        for (const raw of leaves) {
-          if (raw.length === 0) continue;
-          const form = storedForm(raw);
-          let inside = false;
-          let acrossHeader = false;
-          this.originals.patterns.scanAll(form.bytes, (m) => {
-            if (m.offset >= form.header) {
-              inside = true;
-              if (m.offset === form.header && m.length === raw.length) this.wholeValues[originalOfTag(m.tag).index] = 1;
-              if (copyOf) this.recordCopy(copyOf, originalOfTag(m.tag).index);
-            } else acrossHeader = true;
-          });
-          if (inside) this.addContainer(Buffer.from(raw), containerKindOf[origin.kind]);
-          else if (acrossHeader) this.addContainer(form.bytes, "length-header");
-        }
+      seed(seed) {
+        const words = Array.isArray(seed) ? seed : [seed];
+        [this.a, this.b, this.c, this.d] = [words[0] ?? 0, words[1] ?? 0, words[2] ?? 0, (words[3] ?? 0) | 1].map((w) => w >>> 0);
+        for (let i = 0; i < 12; i++) this.nextUint32();
       }
-      addContainer(bytes, kind) {
-        const key = bytes.toString("latin1");
-        if (this.seen.has(key)) return;
-        this.seen.add(key);
-        this.containers.add(bytes, tagOfContainer(this.containers.size, kind));
-      }
-      recordCopy(col, original) {
-        const key = [col.database, col.schema, col.table, col.column].join("\0");
-        let f = this.copies.get(key);
-        if (!f) this.copies.set(key, f = { ...col, bySource: /* @__PURE__ */ new Map() });
-        const source = this.originals.strongestSourceOf[original];
-        let set2 = f.bySource.get(source);
-        if (!set2) f.bySource.set(source, set2 = /* @__PURE__ */ new Set());
-        set2.add(original);
-      }
-      get containerCount() {
-        return this.containers.size;
-      }
-      /** Originals and containers in one set, for the raw-byte scan. */
-      scanSet() {
-        const all = new PatternSetBuilder();
-        const { patterns } = this.originals;
-        for (let i = 0; i < patterns.size; i++) all.add(patterns.pattern(i), patterns.tags[i]);
-        const containers = this.containers.build();
-        for (let i = 0; i < containers.size; i++) all.add(containers.pattern(i), containers.tags[i]);
-        return all.build();
-      }
+      // Arrow fields: faker calls next() detached from the object.
+      nextUint32 = () => {
+        const t = (this.a + this.b >>> 0) + this.d >>> 0;
+        this.d = this.d + 1 >>> 0;
+        this.a = this.b ^ this.b >>> 9;
+        this.b = this.c + (this.c << 3) >>> 0;
+        this.c = (this.c << 21 | this.c >>> 11) >>> 0;
+        this.c = this.c + t >>> 0;
+        return t;
+      };
+      next = () => {
+        return ((this.nextUint32() >>> 5) * 67108864 + (this.nextUint32() >>> 6)) / 9007199254740992;
+      };
     };
   }
 });
 
-// packages/core/src/masking/leak-scan/pg-page.ts
-function isRelationFile(rel) {
-  const parts = rel.split(import_node_path61.default.sep);
-  const at = parts.findIndex((p) => p === "base" || p === "global");
-  return at >= 0 && /^\d+(\.\d+)?$/.test(parts[parts.length - 1]);
-}
-async function channelOfFile(full, rel, offset) {
-  const parts = rel.split(import_node_path61.default.sep);
-  const dataAt = parts.findIndex((p) => p === "pg_wal" || p === "base" || p === "global");
-  const inner = dataAt >= 0 ? parts.slice(dataAt) : parts;
-  if (inner[0] === "pg_wal") return `a kept WAL segment (${inner.join("/")})`;
-  if ((inner[0] === "base" || inner[0] === "global") && /^\d+(\.\d+)?$/.test(inner[inner.length - 1])) {
-    const page = await pageKind(full, offset);
-    return `${page} in relation file ${inner.join("/")}`;
+// packages/core/src/masking/transformers/faker-locales.ts
+function keyedFaker(locale) {
+  let found = cache2.get(locale);
+  if (!found) {
+    const definition = LOCALES[locale];
+    if (!definition) throw new UsageError(`masking locale '${locale}' is not available; use one of ${SUPPORTED_LOCALES.join(", ")}.`);
+    const randomizer = new KeyedRandomizer();
+    found = { faker: new import_faker2.Faker({ locale: [definition, import_faker2.en, import_faker2.base], randomizer }), randomizer };
+    cache2.set(locale, found);
   }
-  return `file ${inner.join("/")}`;
+  return found;
 }
-async function pageKind(full, offset) {
-  const fh = await (0, import_promises58.open)(full, "r");
-  try {
-    const header = Buffer.alloc(24);
-    await fh.read(header, 0, 24, offset - offset % PAGE);
-    const special = header.readUInt16LE(16);
-    if (special === 8192) return "a table page (dead tuple or a row no longer published)";
-    if (special > 0 && special < 8192) return "an index page (old or extra index entry)";
-    return "an unrecognised page";
-  } finally {
-    await fh.close();
-  }
-}
-async function insideCompressedDatum(full, offset, length) {
-  const fh = await (0, import_promises58.open)(full, "r");
-  try {
-    const page = Buffer.alloc(PAGE);
-    const pageStart = offset - offset % PAGE;
-    const { bytesRead } = await fh.read(page, 0, PAGE, pageStart);
-    if (bytesRead < PAGE) return false;
-    const at = offset - pageStart;
-    const lower = page.readUInt16LE(12);
-    const special = page.readUInt16LE(16);
-    if (lower < 24 || lower > PAGE || special > PAGE) return false;
-    for (let lp = 24; lp + 4 <= lower; lp += 4) {
-      const word = page.readUInt32LE(lp);
-      const lpOff = word & 32767;
-      const lpLen = word >>> 17;
-      if (lpLen === 0 || lpOff < at - PAGE || lpOff > at || lpOff + lpLen < at + length || lpOff + lpLen > PAGE) continue;
-      const dataStart = special === PAGE ? lpOff + page[lpOff + 22] : lpOff + 8;
-      for (let q = dataStart + (4 - dataStart % 4) % 4; q + 8 <= at; q += 4) {
-        const header = page.readUInt32LE(q);
-        if ((header & 3) !== 2) continue;
-        const size = header >>> 2;
-        const rawSize = page.readUInt32LE(q + 4) & 1073741823;
-        if (q + size >= at + length && q + size <= lpOff + lpLen && rawSize > size - 8) return true;
-      }
-    }
-    return false;
-  } finally {
-    await fh.close();
-  }
-}
-async function explainInPage(full, offset, length, window) {
-  const fh = await (0, import_promises58.open)(full, "r");
-  let page;
-  try {
-    page = Buffer.alloc(PAGE);
-    const { bytesRead } = await fh.read(page, 0, PAGE, offset - offset % PAGE);
-    if (bytesRead < PAGE) return void 0;
-  } finally {
-    await fh.close();
-  }
-  const at = offset % PAGE;
-  const lower = page.readUInt16LE(12);
-  const special = page.readUInt16LE(16);
-  if (special === PAGE && lower >= 24 && lower <= PAGE) {
-    let covered = 0;
-    for (let lp = 24; lp + 4 <= lower; lp += 4) {
-      const word = page.readUInt32LE(lp);
-      const lpOff = word & 32767;
-      const lpLen = word >>> 17;
-      if ((word >>> 15 & 3) !== LP_NORMAL || lpLen < 24 || lpOff + lpLen > PAGE) continue;
-      const infomask = page.readUInt16LE(lpOff + 20);
-      const xmax = page.readUInt32LE(lpOff + 4);
-      const xminAborted = (infomask & (HEAP_XMIN_COMMITTED | HEAP_XMIN_INVALID)) === HEAP_XMIN_INVALID;
-      const live = !xminAborted && (xmax === 0 || (infomask & HEAP_XMAX_INVALID) !== 0 || (infomask & HEAP_XMAX_LOCK_ONLY) !== 0);
-      if (!live) continue;
-      covered += Math.max(0, Math.min(lpOff + lpLen, at + length) - Math.max(lpOff, at));
-    }
-    return length - covered < window ? "live-tuple" : void 0;
-  }
-  return await insideCompressedDatum(full, offset, length) ? "compressed" : void 0;
-}
-var import_promises58, import_node_path61, PAGE, LP_NORMAL, HEAP_XMIN_COMMITTED, HEAP_XMIN_INVALID, HEAP_XMAX_INVALID, HEAP_XMAX_LOCK_ONLY;
-var init_pg_page = __esm({
-  "packages/core/src/masking/leak-scan/pg-page.ts"() {
+var import_faker2, LOCALES, SUPPORTED_LOCALES, cache2;
+var init_faker_locales = __esm({
+  "packages/core/src/masking/transformers/faker-locales.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises58 = require("node:fs/promises");
-    import_node_path61 = __toESM(require("node:path"), 1);
-    PAGE = 8192;
-    LP_NORMAL = 1;
-    HEAP_XMIN_COMMITTED = 256;
-    HEAP_XMIN_INVALID = 512;
-    HEAP_XMAX_INVALID = 2048;
-    HEAP_XMAX_LOCK_ONLY = 128;
-  }
-});
-
-// packages/core/src/masking/leak-scan/residue-scan.ts
-function coverOf(h, containers) {
-  const overlapping = containers.filter((c) => c.s < h.e && c.e > h.s).map((c) => ({ s: Math.max(c.s, h.s), e: Math.min(c.e, h.e), kind: c.kind }));
-  if (overlapping.length === 0) return void 0;
-  overlapping.sort((a, b) => a.s - b.s);
-  let covered = 0;
-  let at = h.s;
-  for (const c of overlapping) {
-    if (c.e <= at) continue;
-    covered += c.e - Math.max(c.s, at);
-    at = c.e;
-  }
-  if (h.e - h.s - covered >= WINDOW) return void 0;
-  return overlapping.reduce((best, c) => c.e - c.s > best.e - best.s ? c : best).kind;
-}
-async function scanStream(chunks, plan, tally, source) {
-  const { set: set2, wholeValues } = planOf(plan);
-  const reach = set2.maxLength;
-  let containers = [];
-  const pending = [];
-  const unexplainedHere = [];
-  const settle2 = (anchor2) => {
-    let kept = 0;
-    for (const h of pending) {
-      if (h.e + reach >= anchor2) {
-        pending[kept++] = h;
-        continue;
-      }
-      tally.hits++;
-      const o = originalOfTag(h.tag).index;
-      tally.counts.set(o, (tally.counts.get(o) ?? 0) + 1);
-      const cover = coverOf(h, containers);
-      if (cover) tally.explained[cover]++;
-      else if (wholeValues?.[o]) tally.explained["published-value"]++;
-      else unexplainedHere.push({ tag: h.tag, offset: h.s, length: h.e - h.s });
-    }
-    pending.length = kept;
-  };
-  let pruneAt = 64;
-  const prune = (anchor2) => {
-    let needed = anchor2 - reach;
-    for (const h of pending) needed = Math.min(needed, h.s);
-    containers = containers.filter((c) => c.e >= needed);
-    pruneAt = Math.max(64, containers.length * 2);
-  };
-  const scanner = new StreamScanner(set2, (m) => {
-    if (pending.length) settle2(m.anchor);
-    if (containers.length > pruneAt) prune(m.anchor);
-    if (m.tag < 0) containers.push({ s: m.offset, e: m.offset + m.length, kind: containerKindOfTag(m.tag) });
-    else pending.push({ tag: m.tag, s: m.offset, e: m.offset + m.length });
-  });
-  for await (const chunk of chunks) {
-    scanner.feed(chunk);
-    tally.bytesScanned += chunk.length;
-  }
-  scanner.finish();
-  settle2(Number.MAX_SAFE_INTEGER);
-  for (const h of unexplainedHere) {
-    const kind = await source.explainByStructure?.(h.offset, h.length);
-    if (kind) {
-      tally.explained[kind]++;
-      continue;
-    }
-    tally.unexplainedCount++;
-    if (tally.unexplained.length >= EXAMPLES2) continue;
-    const { index, utf16 } = originalOfTag(h.tag);
-    tally.unexplained.push({ original: index, utf16, file: source.file, offset: h.offset, channel: await source.channelOf(h.offset) });
-  }
-}
-async function scanBlob(file2, set2, tally, onProgress) {
-  const stream = (0, import_node_fs34.createReadStream)(file2, { highWaterMark: CHUNK });
-  let done = 0;
-  const chunks = (async function* () {
-    for await (const c of stream) {
-      done += c.length;
-      onProgress?.(done);
-      yield c;
-    }
-  })();
-  await scanStream(chunks, set2, tally, { file: import_node_path62.default.basename(file2), channelOf: () => "the disk outside the data files (free space or filesystem metadata)" });
-}
-async function scanDataFiles(root, set2, tally) {
-  for (const rel of await listFiles(root, "")) {
-    const full = import_node_path62.default.join(root, rel);
-    const relation = isRelationFile(rel);
-    await scanStream((0, import_node_fs34.createReadStream)(full, { highWaterMark: CHUNK }), set2, tally, {
-      file: rel,
-      channelOf: (offset) => channelOfFile(full, rel, offset),
-      ...relation ? { explainByStructure: (offset, length) => explainInPage(full, offset, length, WINDOW) } : {}
-    });
-  }
-}
-async function listFiles(root, rel) {
-  const out = [];
-  for (const e of (await (0, import_promises59.readdir)(import_node_path62.default.join(root, rel), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
-    const r = import_node_path62.default.join(rel, e.name);
-    if (e.isDirectory()) out.push(...await listFiles(root, r));
-    else if (e.isFile() && (await (0, import_promises59.lstat)(import_node_path62.default.join(root, r))).isFile()) out.push(r);
-  }
-  return out;
-}
-var import_node_fs34, import_promises59, import_node_path62, emptyTally, EXAMPLES2, planOf, CHUNK;
-var init_residue_scan = __esm({
-  "packages/core/src/masking/leak-scan/residue-scan.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_fs34 = require("node:fs");
-    import_promises59 = require("node:fs/promises");
-    import_node_path62 = __toESM(require("node:path"), 1);
-    init_explain();
-    init_originals();
-    init_pattern_set();
-    init_pg_page();
-    emptyTally = () => ({
-      bytesScanned: 0,
-      hits: 0,
-      explained: Object.fromEntries(CONTAINER_KINDS.map((k) => [k, 0])),
-      unexplained: [],
-      unexplainedCount: 0,
-      counts: /* @__PURE__ */ new Map()
-    });
-    EXAMPLES2 = 20;
-    planOf = (p) => "set" in p ? p : { set: p };
-    CHUNK = 4 * 1024 * 1024;
-  }
-});
-
-// packages/core/src/masking/leak-scan/verdict.ts
-function judgeCopies(originals, copies, notPersonal) {
-  const out = [];
-  for (const f of copies) {
-    const column2 = columnName(f);
-    for (const [sourceIndex, found] of f.bySource) {
-      const source = originals.sources[sourceIndex];
-      const high = isHighCardinality(source);
-      const reason = notPersonal.get(column2);
-      const verdict = !high ? "reported" : reason !== void 0 ? "not-personal" : "failed";
-      out.push({ column: column2, source: columnName(source), originals: found.size, highCardinality: high, verdict, ...reason !== void 0 ? { reason } : {} });
-    }
-  }
-  return out.sort((a, b) => a.column.localeCompare(b.column) || a.source.localeCompare(b.source));
-}
-function describeCopies(copies) {
-  return copies.map((c) => `${c.column} holds ${c.originals} value(s) of masked ${c.source}`).join("; ");
-}
-function describeResidue(originals, hits) {
-  return hits.map((h) => `${columnName(originals.sources[originals.sourceOf[h.original]])} (${h.utf16 ? "UTF-16LE" : "UTF-8"}) in ${h.channel} at byte ${h.offset} of ${h.file}`).join("; ");
-}
-function leakScanRecord2(originals, publishedValuesRead, tally, copies) {
-  return {
-    mode: "exhaustive",
-    valuesSearched: originals.searched,
-    valuesTotal: originals.distinctTotal,
-    publishedValuesRead,
-    bytesScanned: tally.bytesScanned,
-    matches: tally.hits,
-    explained: tally.explained,
-    hits: tally.unexplainedCount,
-    probes: originals.searched,
-    copies,
-    copiesFailed: copies.filter((c) => c.verdict === "failed").length,
-    highCardinalityRatio: HIGH_CARDINALITY_RATIO
-  };
-}
-var columnName;
-var init_verdict = __esm({
-  "packages/core/src/masking/leak-scan/verdict.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_originals();
-    columnName = (c) => `${c.database}.${c.schema}.${c.table}.${c.column}`;
+    import_faker2 = __toESM(require_faker(), 1);
+    init_errors();
+    init_keyed_randomizer();
+    LOCALES = { de: import_faker2.de, de_AT: import_faker2.de_AT, de_CH: import_faker2.de_CH, en: import_faker2.en, en_AU: import_faker2.en_AU, en_CA: import_faker2.en_CA, en_GB: import_faker2.en_GB, en_IE: import_faker2.en_IE, en_US: import_faker2.en_US, es: import_faker2.es, fr: import_faker2.fr, it: import_faker2.it, nl: import_faker2.nl, pl: import_faker2.pl, pt_BR: import_faker2.pt_BR, pt_PT: import_faker2.pt_PT, sv: import_faker2.sv };
+    SUPPORTED_LOCALES = Object.keys(LOCALES);
+    cache2 = /* @__PURE__ */ new Map();
   }
 });
 
@@ -26240,188 +26426,6 @@ var init_value_transformers = __esm({
   }
 });
 
-// packages/core/src/masking/policy/policy-error.ts
-function positionKey(segments) {
-  return segments.map(String).join("\0");
-}
-function policyErrorAt(origin, segments, message) {
-  const field = segments.map(String).join(".") || "(root)";
-  if (!origin) return new PolicyError(`${field}: ${message}`, "masking policy", void 0, void 0, field);
-  for (let n = segments.length; n >= 0; n--) {
-    const pos = origin.positions.get(positionKey(segments.slice(0, n)));
-    if (pos) return new PolicyError(`${field}: ${message}`, origin.file, pos.line, pos.column, field);
-  }
-  return new PolicyError(`${field}: ${message}`, origin.file, void 0, void 0, field);
-}
-var PolicyError;
-var init_policy_error = __esm({
-  "packages/core/src/masking/policy/policy-error.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_errors();
-    PolicyError = class extends UsageError {
-      constructor(message, file2, line, column2, field) {
-        super(`${file2}${line ? `:${line}:${column2 ?? 1}` : ""}: ${message}`);
-        this.file = file2;
-        this.line = line;
-        this.column = column2;
-        this.field = field;
-      }
-      file;
-      line;
-      column;
-      field;
-    };
-  }
-});
-
-// packages/core/src/masking/policy/check-against-schema.ts
-function typeClass(type) {
-  if (/\[\]$/.test(type.trim())) return "other";
-  return TYPE_CLASSES.find(([, re]) => re.test(type.trim()))?.[0] ?? "unknown";
-}
-function needs(rule2) {
-  if (!(rule2.transformer in valueTransformers)) return void 0;
-  const apply = valueTransformers[rule2.transformer].apply;
-  if (apply === "shift-days") return { classes: ["time"], advice: "dateShift works on date and timestamp columns" };
-  if (apply === "scale") return { classes: ["number"], advice: "noise works on numeric columns" };
-  if (digitsOnly(rule2)) return { classes: ["text", "number"], advice: `${rule2.transformer} writes digits, for text or numeric columns` };
-  return { classes: ["text"], advice: `${rule2.transformer} writes text; for a ${rule2.type} column use noise, constant, null or sql` };
-}
-function checkTransformerTypes(resolved, policy) {
-  for (const rule2 of resolved.rules) {
-    const need = needs(rule2);
-    const cls = typeClass(rule2.type);
-    if (!need || cls === "unknown" || need.classes.includes(cls)) continue;
-    const where2 = rule2.origin === "foreign-key" ? ` (inherited by the foreign key ${rule2.table}.${rule2.column})` : "";
-    throw policyErrorAt(
-      policy.origin,
-      rule2.policyPath ?? [],
-      `transformer '${rule2.transformer}' cannot produce ${rule2.schema}.${rule2.table}.${rule2.column} (${rule2.type})${where2}: ${need.advice}`
-    );
-  }
-}
-async function checkPolicySql(resolved, policy, plan) {
-  const seenWhere = /* @__PURE__ */ new Set();
-  for (const rule2 of resolved.rules) {
-    const checks = [];
-    const path83 = rule2.policyPath ?? [];
-    if (rule2.transformer === "sql") checks.push({ rule: rule2, path: path83, kind: "expression" });
-    if (rule2.transformer === "constant") checks.push({ rule: rule2, path: path83, kind: "constant" });
-    const table2 = `${rule2.database}\0${rule2.schema}\0${rule2.table}`;
-    if (rule2.where && rule2.origin === "policy" && !seenWhere.has(table2)) {
-      seenWhere.add(table2);
-      checks.push({ rule: rule2, path: [...path83.slice(0, -2), "where"], kind: "where" });
-    }
-    for (const check2 of checks) {
-      const complaint = await plan(check2);
-      if (complaint === void 0) continue;
-      const what = check2.kind === "where" ? `the where of ${rule2.schema}.${rule2.table}` : `the ${check2.kind} for ${rule2.schema}.${rule2.table}.${rule2.column} (${rule2.type})`;
-      throw policyErrorAt(policy.origin, check2.path, `${what} does not work on the restored schema: ${complaint}`);
-    }
-  }
-}
-var TYPE_CLASSES, digitsOnly;
-var init_check_against_schema = __esm({
-  "packages/core/src/masking/policy/check-against-schema.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_value_transformers();
-    init_policy_error();
-    TYPE_CLASSES = [
-      ["text", /^(text|character varying|character|varchar|char|bpchar|citext|name|nvarchar|nchar|ntext|sysname)\b/i],
-      ["number", /^(smallint|integer|int|bigint|tinyint|numeric|decimal|real|double precision|float|money|smallmoney)\b/i],
-      ["time", /^(date|timestamp|time|datetime|datetime2|smalldatetime|datetimeoffset)\b/i],
-      ["other", /^(boolean|bit|uuid|uniqueidentifier|json|jsonb|xml|bytea|varbinary|binary|image|inet|cidr|macaddr|interval|point|tsvector)\b/i]
-    ];
-    digitsOnly = (r) => r.transformer === "creditCard" || r.transformer === "nationalId" && r.format === "digits";
-  }
-});
-
-// packages/core/src/masking/keyed-digest.ts
-function keyedDigest(key, family, value, attempt = 0) {
-  const h = import_node_crypto20.default.createHmac("sha256", key);
-  h.update(`${DIGEST_DOMAIN}\0${family}\0${value}`, "utf8");
-  if (attempt > 0) h.update(`\0${attempt}`, "utf8");
-  return h.digest();
-}
-var import_node_crypto20, DIGEST_DOMAIN;
-var init_keyed_digest = __esm({
-  "packages/core/src/masking/keyed-digest.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_crypto20 = __toESM(require("node:crypto"), 1);
-    DIGEST_DOMAIN = "dbclone/mask/v1";
-  }
-});
-
-// packages/core/src/masking/transformers/keyed-randomizer.ts
-var KeyedRandomizer;
-var init_keyed_randomizer = __esm({
-  "packages/core/src/masking/transformers/keyed-randomizer.ts"() {
-    "use strict";
-    init_import_meta_url();
-    KeyedRandomizer = class {
-      a = 0;
-      b = 0;
-      c = 0;
-      d = 1;
-      /** Seed from the first 16 bytes of a digest. */
-      seedFromDigest(digest2) {
-        this.a = digest2.readUInt32LE(0);
-        this.b = digest2.readUInt32LE(4);
-        this.c = digest2.readUInt32LE(8);
-        this.d = digest2.readUInt32LE(12) | 1;
-        for (let i = 0; i < 12; i++) this.nextUint32();
-      }
-      seed(seed) {
-        const words = Array.isArray(seed) ? seed : [seed];
-        [this.a, this.b, this.c, this.d] = [words[0] ?? 0, words[1] ?? 0, words[2] ?? 0, (words[3] ?? 0) | 1].map((w) => w >>> 0);
-        for (let i = 0; i < 12; i++) this.nextUint32();
-      }
-      // Arrow fields: faker calls next() detached from the object.
-      nextUint32 = () => {
-        const t = (this.a + this.b >>> 0) + this.d >>> 0;
-        this.d = this.d + 1 >>> 0;
-        this.a = this.b ^ this.b >>> 9;
-        this.b = this.c + (this.c << 3) >>> 0;
-        this.c = (this.c << 21 | this.c >>> 11) >>> 0;
-        this.c = this.c + t >>> 0;
-        return t;
-      };
-      next = () => {
-        return ((this.nextUint32() >>> 5) * 67108864 + (this.nextUint32() >>> 6)) / 9007199254740992;
-      };
-    };
-  }
-});
-
-// packages/core/src/masking/transformers/faker-locales.ts
-function keyedFaker(locale) {
-  let found = cache2.get(locale);
-  if (!found) {
-    const definition = LOCALES[locale];
-    if (!definition) throw new UsageError(`masking locale '${locale}' is not available; use one of ${SUPPORTED_LOCALES.join(", ")}.`);
-    const randomizer = new KeyedRandomizer();
-    found = { faker: new import_faker2.Faker({ locale: [definition, import_faker2.en, import_faker2.base], randomizer }), randomizer };
-    cache2.set(locale, found);
-  }
-  return found;
-}
-var import_faker2, LOCALES, SUPPORTED_LOCALES, cache2;
-var init_faker_locales = __esm({
-  "packages/core/src/masking/transformers/faker-locales.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_faker2 = __toESM(require_faker(), 1);
-    init_errors();
-    init_keyed_randomizer();
-    LOCALES = { de: import_faker2.de, de_AT: import_faker2.de_AT, de_CH: import_faker2.de_CH, en: import_faker2.en, en_AU: import_faker2.en_AU, en_CA: import_faker2.en_CA, en_GB: import_faker2.en_GB, en_IE: import_faker2.en_IE, en_US: import_faker2.en_US, es: import_faker2.es, fr: import_faker2.fr, it: import_faker2.it, nl: import_faker2.nl, pl: import_faker2.pl, pt_BR: import_faker2.pt_BR, pt_PT: import_faker2.pt_PT, sv: import_faker2.sv };
-    SUPPORTED_LOCALES = Object.keys(LOCALES);
-    cache2 = /* @__PURE__ */ new Map();
-  }
-});
-
 // packages/core/src/masking/transformers/family-mapping.ts
 function defaultFamily(rule2) {
   const opts = OUTPUT_OPTIONS.filter((k) => rule2[k] !== void 0 && !(k === "locale" && rule2.locale === "en")).map((k) => `${k}=${String(rule2[k])}`);
@@ -26472,180 +26476,17 @@ var init_family_mapping = __esm({
   }
 });
 
-// packages/core/src/masking/policy/types.ts
-var VALUE_TRANSFORMERS, SQL_TRANSFORMERS, TRANSFORMERS;
-var init_types2 = __esm({
-  "packages/core/src/masking/policy/types.ts"() {
-    "use strict";
-    init_import_meta_url();
-    VALUE_TRANSFORMERS = [
-      "firstName",
-      "lastName",
-      "fullName",
-      "email",
-      "phone",
-      "address",
-      "company",
-      "iban",
-      "creditCard",
-      "nationalId",
-      "text",
-      "hash",
-      "redact",
-      "dateShift",
-      "noise"
-    ];
-    SQL_TRANSFORMERS = ["null", "constant", "shuffle", "sql"];
-    TRANSFORMERS = [...VALUE_TRANSFORMERS, ...SQL_TRANSFORMERS];
-  }
-});
-
-// packages/core/src/masking/policy/resolve-policy.ts
-function resolvePolicy(policy, variant, facts) {
-  const origin = policy.origin;
-  const layers = [
-    { prefix: [], databases: policy.databases, defaults: policy.defaults }
-  ];
-  let locale = policy.locale;
-  let access3;
-  if (variant !== void 0) {
-    const v = policy.variants[variant];
-    if (!v) throw policyErrorAt(origin, ["variants"], `no variant '${variant}' in the policy; it has: ${Object.keys(policy.variants).join(", ") || "none"}`);
-    layers.push({ prefix: ["variants", variant], databases: v.databases, defaults: v.defaults });
-    locale = v.locale ?? locale;
-    access3 = v.access;
-  }
-  const byKey = /* @__PURE__ */ new Map();
-  const truncate2 = [];
-  const exclude = [];
-  const positionOf = /* @__PURE__ */ new Map();
-  const notPersonal = [];
-  for (const layer of layers) {
-    for (const [dbName, db] of Object.entries(layer.databases)) {
-      const at = [...layer.prefix, "databases", dbName];
-      const info = facts.databases.find((d) => d.name === dbName);
-      if (!info) throw policyErrorAt(origin, at, `database '${dbName}' is not in the image; it has: ${facts.databases.map((d) => d.name).join(", ")}`);
-      const findTable = (written, path83) => {
-        const dot = written.indexOf(".");
-        const [schema, table2] = dot > 0 ? [written.slice(0, dot), written.slice(dot + 1)] : [facts.defaultSchema, written];
-        const t = info.tables.find((x) => x.schema === schema && x.name === table2);
-        if (!t) throw policyErrorAt(origin, path83, `table '${schema}.${table2}' does not exist in database '${dbName}'`);
-        return t;
-      };
-      for (const [kind, list, out] of [["truncate", db.truncate, truncate2], ["exclude", db.exclude, exclude]]) {
-        list.forEach((written, i) => {
-          const t = findTable(written, [...at, kind, i]);
-          out.push({ database: dbName, schema: t.schema, table: t.name });
-        });
-      }
-      for (const [written, tablePolicy] of Object.entries(db.tables)) {
-        const t = findTable(written, [...at, "tables", written]);
-        for (const [column2, reason] of Object.entries(tablePolicy.notPersonal ?? {})) {
-          const path83 = [...at, "tables", written, "notPersonal", column2];
-          if (!t.columns.some((c) => c.name === column2)) throw policyErrorAt(origin, path83, `column '${column2}' does not exist in ${t.schema}.${t.name} (database '${dbName}')`);
-          if (tablePolicy.columns[column2]) throw policyErrorAt(origin, path83, `column '${column2}' is masked by this policy; notPersonal is for unmasked columns`);
-          notPersonal.push({ database: dbName, schema: t.schema, table: t.name, column: column2, reason });
-        }
-        for (const [column2, rule2] of Object.entries(tablePolicy.columns)) {
-          const path83 = [...at, "tables", written, "columns", column2];
-          const col = t.columns.find((c) => c.name === column2);
-          if (!col) throw policyErrorAt(origin, path83, `column '${column2}' does not exist in ${t.schema}.${t.name} (database '${dbName}'); it has: ${t.columns.map((c) => c.name).join(", ")}`);
-          if (rule2.transformer === "sql" && typeof rule2.expression === "object" && !rule2.expression.postgres && !rule2.expression.sqlserver) {
-            throw policyErrorAt(origin, path83, "an sql rule needs an expression");
-          }
-          const ref = { database: dbName, schema: t.schema, table: t.name, column: column2 };
-          positionOf.set(refKey(ref), path83);
-          byKey.set(refKey(ref), finish2({ ...rule2, ...ref, type: col.type, ...tablePolicy.where ? { where: tablePolicy.where } : {}, origin: "policy", policyPath: path83 }, locale));
-        }
-      }
-    }
-  }
-  const defaults = layers.flatMap((l) => l.defaults.map((d, i) => ({ rule: d, path: [...l.prefix, "defaults", i], re: compile2(d, [...l.prefix, "defaults", i]) }))).reverse();
-  const ordered = [...defaults.filter((d) => d.path[0] === "variants"), ...defaults.filter((d) => d.path[0] !== "variants")];
-  const skipped = new Set([...exclude, ...truncate2, ...facts.readOnlyTables ?? []].map((t) => `${t.database}\0${t.schema}\0${t.table}`));
-  for (const db of facts.databases) {
-    for (const t of db.tables) {
-      if (skipped.has(`${db.name}\0${t.schema}\0${t.name}`)) continue;
-      for (const col of t.columns) {
-        const ref = { database: db.name, schema: t.schema, table: t.name, column: col.name };
-        if (byKey.has(refKey(ref))) continue;
-        const match = ordered.find((d) => d.re.test(col.name));
-        if (!match) continue;
-        const { column: _pattern, ...rule2 } = match.rule;
-        byKey.set(refKey(ref), finish2({ ...rule2, ...ref, type: col.type, origin: "default", policyPath: match.path }, locale));
-      }
-    }
-  }
-  inheritThroughForeignKeys(byKey, facts, positionOf, policy);
-  const unique = new Set(facts.uniqueColumns.map(refKey));
-  const rules = [...byKey.values()].filter((r) => !isSkippedTable(r, exclude, truncate2));
-  const uniqueFamilies = new Set(rules.filter((r) => isValueRule(r) && (r.unique ?? unique.has(refKey(r)))).map((r) => r.family));
-  for (const r of rules) {
-    if (isValueRule(r) && valueTransformers[r.transformer].apply === "replace") r.unique = uniqueFamilies.has(r.family);
-    else r.unique = false;
-  }
-  return {
-    ...variant ? { variant } : {},
-    rules,
-    truncate: truncate2,
-    exclude,
-    onUnmaskedPii: policy.onUnmaskedPii,
-    leakScan: policy.leakScan,
-    notPersonal,
-    ...access3 ? { access: access3 } : {}
-  };
-}
-function isSkippedTable(r, ...lists) {
-  return lists.some((l) => l.some((t) => t.database === r.database && t.schema === r.schema && t.table === r.table));
-}
-function finish2(rule2, locale) {
-  const withLocale = { ...rule2, locale: rule2.locale ?? locale };
-  return { ...withLocale, family: rule2.family ?? defaultFamily(withLocale) };
-}
-function compile2(d, path83) {
-  try {
-    return new RegExp(d.column, "i");
-  } catch (e) {
-    throw policyErrorAt(void 0, path83, `'${d.column}' is not a valid regular expression (${e.message})`);
-  }
-}
-function inheritThroughForeignKeys(byKey, facts, positionOf, policy) {
-  for (let changed = true, rounds = 0; changed && rounds < 10; rounds++) {
-    changed = false;
-    for (const fk of facts.foreignKeys) {
-      const parent = byKey.get(refKey(fk.to));
-      const child = byKey.get(refKey(fk.from));
-      const where2 = `${fk.from.table}.${fk.from.column} references ${fk.to.table}.${fk.to.column}`;
-      if (parent && isValueRule(parent)) {
-        if (!child) {
-          const type = facts.databases.find((d) => d.name === fk.from.database)?.tables.find((t) => t.schema === fk.from.schema && t.name === fk.from.table)?.columns.find((c) => c.name === fk.from.column)?.type ?? parent.type;
-          const { where: _w, origin: _o, ...rule2 } = parent;
-          byKey.set(refKey(fk.from), { ...rule2, ...fk.from, type, origin: "foreign-key" });
-          changed = true;
-        } else if (child.family !== parent.family || child.transformer !== parent.transformer) {
-          throw policyErrorAt(policy.origin, positionOf.get(refKey(fk.from)) ?? [], `${where2}, which is masked as family '${parent.family}': mask it the same way (same transformer and family) or leave it out to inherit`);
-        }
-      } else if (child && isValueRule(child) && !parent) {
-        throw policyErrorAt(policy.origin, positionOf.get(refKey(fk.from)) ?? [], `${where2}, which is not masked: mask ${fk.to.table}.${fk.to.column} with the same rule, or the foreign key breaks`);
-      }
-    }
-  }
-}
-var refKey, isValueRule;
-var init_resolve_policy = __esm({
-  "packages/core/src/masking/policy/resolve-policy.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_family_mapping();
-    init_value_transformers();
-    init_policy_error();
-    init_types2();
-    refKey = (r) => [r.database, r.schema, r.table, r.column].join("\0");
-    isValueRule = (r) => VALUE_TRANSFORMERS.includes(r.transformer);
-  }
-});
-
 // packages/core/src/masking/plan.ts
+function checkFamilies(rules) {
+  const first = /* @__PURE__ */ new Map();
+  for (const r of rules) {
+    const f = first.get(r.family);
+    if (!f) first.set(r.family, r);
+    else if (f.transformer !== r.transformer) {
+      throw new BuildError(`masking family '${r.family}' is used by ${f.table}.${f.column} (${f.transformer}) and ${r.table}.${r.column} (${r.transformer}); a family needs one transformer`);
+    }
+  }
+}
 function mapFamilies(key, valueRules, distinct) {
   const familyMaps = /* @__PURE__ */ new Map();
   for (const family of new Set(valueRules.map((r) => r.family))) {
@@ -26680,14 +26521,19 @@ function appliedRules(rules, distinct) {
     ...r.where ? { where: r.where } : {}
   }));
 }
+var isValueRule, tableKey;
 var init_plan = __esm({
   "packages/core/src/masking/plan.ts"() {
     "use strict";
     init_import_meta_url();
     init_originals();
     init_originals();
+    init_errors();
+    init_types2();
     init_family_mapping();
     init_value_transformers();
+    isValueRule = (r) => VALUE_TRANSFORMERS.includes(r.transformer);
+    tableKey = (r) => `${r.database}\0${r.schema}\0${r.table}`;
   }
 });
 
@@ -26759,7 +26605,7 @@ var init_table_update = __esm({
 async function applyMasking(opts) {
   const started = performance.now();
   const { withDb: withDb2, policy, key, reporter } = opts;
-  const valueRules = policy.rules.filter(isValueRule2);
+  const valueRules = policy.rules.filter(isValueRule);
   const run5 = { rules: [], rowsChanged: 0, truncated: [], excluded: [], originals: emptyOriginals(), seconds: 0 };
   checkFamilies(valueRules);
   if (opts.preview) run5.preview = { table: `${opts.preview.schema}.${opts.preview.table}`, before: await previewRow(withDb2, opts.preview) };
@@ -26821,20 +26667,20 @@ async function maskTable(c, rules, distinct, familyMaps, key, reporter) {
   const label2 = `${database2}.${schema}.${table2}`;
   const mapped = [];
   try {
-    for (const [i, r] of rules.filter(isValueRule2).entries()) {
+    for (const [i, r] of rules.filter(isValueRule).entries()) {
       const mapTable = `dbclone_map_${i}`;
       await c.query(`CREATE TEMP TABLE ${quoteIdent(mapTable)} (${MAP_COLUMNS})`);
       const family = familyMaps.get(r.family);
       const olds = [...distinct.get(r)];
-      for (let at = 0; at < olds.length; at += CHUNK2) {
-        const part = olds.slice(at, at + CHUNK2);
+      for (let at = 0; at < olds.length; at += CHUNK) {
+        const part = olds.slice(at, at + CHUNK);
         await c.query(`INSERT INTO ${quoteIdent(mapTable)} SELECT false, o, n FROM unnest($1::text[], $2::text[]) AS u(o, n)`, [part, part.map((o) => family.get(o))]);
       }
       await c.query(`INSERT INTO ${quoteIdent(mapTable)} VALUES (true, '', NULL)`);
       await c.query(`ANALYZE ${quoteIdent(mapTable)}`);
       mapped.push({ rule: r, mapTable });
     }
-    const sqlRules = rules.filter((r) => !isValueRule2(r) && r.transformer !== "shuffle");
+    const sqlRules = rules.filter((r) => !isValueRule(r) && r.transformer !== "shuffle");
     let changed = 0;
     if (mapped.length || sqlRules.length) {
       const statement = tableUpdate(schema, table2, mapped, sqlRules, where2);
@@ -26855,16 +26701,6 @@ async function maskTable(c, rules, distinct, familyMaps, key, reporter) {
     for (const m of mapped) await c.query(`DROP TABLE IF EXISTS ${quoteIdent(m.mapTable)}`).catch(() => void 0);
   }
 }
-function checkFamilies(rules) {
-  const first = /* @__PURE__ */ new Map();
-  for (const r of rules) {
-    const f = first.get(r.family);
-    if (!f) first.set(r.family, r);
-    else if (f.transformer !== r.transformer) {
-      throw new BuildError(`masking family '${r.family}' is used by ${f.table}.${f.column} (${f.transformer}) and ${r.table}.${r.column} (${r.transformer}); a family needs one transformer`);
-    }
-  }
-}
 async function previewRow(withDb2, t, before) {
   return withDb2(t.database, async (c) => {
     const pk = await c.query(
@@ -26881,7 +26717,7 @@ async function previewRow(withDb2, t, before) {
     return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v === null ? null : v instanceof Date ? v.toISOString() : String(v)]));
   });
 }
-var import_node_crypto21, TEXT_TYPES, CHUNK2, isValueRule2, tableKey;
+var import_node_crypto21, TEXT_TYPES, CHUNK;
 var init_apply_masking = __esm({
   "packages/core/src/engine/postgres/masking/apply-masking.ts"() {
     "use strict";
@@ -26890,12 +26726,9 @@ var init_apply_masking = __esm({
     init_errors();
     init_sql();
     init_plan();
-    init_types2();
     init_table_update();
     TEXT_TYPES = /^(text|character varying|character|citext|name)/;
-    CHUNK2 = 5e4;
-    isValueRule2 = (r) => VALUE_TRANSFORMERS.includes(r.transformer);
-    tableKey = (r) => `${r.database}\0${r.schema}\0${r.table}`;
+    CHUNK = 5e4;
   }
 });
 
@@ -26907,7 +26740,7 @@ function urlConnector(url2) {
   return async (database2, fn) => {
     const u = new URL(url2);
     u.pathname = `/${encodeURIComponent(database2)}`;
-    const client = new import_pg5.default.Client({ connectionString: u.toString() });
+    const client = new import_pg6.default.Client({ connectionString: u.toString() });
     await client.connect();
     try {
       return await fn(client);
@@ -26917,12 +26750,12 @@ function urlConnector(url2) {
     }
   };
 }
-var import_pg5;
+var import_pg6;
 var init_connector = __esm({
   "packages/core/src/engine/postgres/masking/connector.ts"() {
     "use strict";
     init_import_meta_url();
-    import_pg5 = __toESM(require_pg(), 1);
+    import_pg6 = __toESM(require_pg(), 1);
     init_client2();
   }
 });
@@ -26961,6 +26794,114 @@ var init_explain_policy = __esm({
     "use strict";
     init_import_meta_url();
     init_sql();
+  }
+});
+
+// packages/core/src/masking/leak-scan/explain.ts
+function storedForm(raw) {
+  if (raw.length + 1 <= 127) return { bytes: Buffer.concat([Buffer.from([raw.length + 1 << 1 | 1]), raw]), header: 1 };
+  const h = Buffer.alloc(4);
+  h.writeUInt32LE(raw.length + 4 << 2 >>> 0);
+  return { bytes: Buffer.concat([h, raw]), header: 4 };
+}
+function* textLeaves(value, composite = false) {
+  if (value === null || value === void 0) return;
+  if (typeof value === "string") {
+    const b = Buffer.from(value, "utf8");
+    yield b;
+    if (composite) {
+      for (const part of value.split(/[(),"\\]+/)) if (part) yield Buffer.from(part, "utf8");
+    }
+    return;
+  }
+  if (value instanceof Uint8Array) {
+    yield value;
+    return;
+  }
+  if (Array.isArray(value)) {
+    for (const v of value) yield* textLeaves(v, composite);
+    return;
+  }
+  if (value instanceof Date) return;
+  if (typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) {
+      yield Buffer.from(k, "utf8");
+      yield* textLeaves(v, composite);
+    }
+  }
+}
+var CONTAINER_KINDS, KINDS, tagOfContainer, containerKindOfTag, containerKindOf, LogicalContent;
+var init_explain = __esm({
+  "packages/core/src/masking/leak-scan/explain.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_pattern_set();
+    init_originals();
+    CONTAINER_KINDS = ["length-header", "masked-value", "unmasked-value", "catalog", "toast-chunk", "published-value", "compressed", "live-tuple"];
+    KINDS = CONTAINER_KINDS.length;
+    tagOfContainer = (index, kind) => -1 - (index * KINDS + CONTAINER_KINDS.indexOf(kind));
+    containerKindOfTag = (tag) => CONTAINER_KINDS[(-1 - tag) % KINDS];
+    containerKindOf = { masked: "masked-value", unmasked: "unmasked-value", catalog: "catalog", toast: "toast-chunk" };
+    LogicalContent = class {
+      constructor(originals) {
+        this.originals = originals;
+        this.wholeValues = new Uint8Array(originals.searched);
+      }
+      originals;
+      containers = new PatternSetBuilder();
+      seen = /* @__PURE__ */ new Set();
+      copies = /* @__PURE__ */ new Map();
+      /** Per original: 1 when some published value is exactly that original (see ScanPlan). */
+      wholeValues;
+      valuesRead = 0;
+      /** One published value (already split into its text leaves); an unmasked column's may be a copy. */
+      addValue(leaves, origin) {
+        const copyOf = origin.kind === "unmasked" ? origin.column : void 0;
+        this.valuesRead++;
+        for (const raw of leaves) {
+          if (raw.length === 0) continue;
+          const form = storedForm(raw);
+          let inside = false;
+          let acrossHeader = false;
+          this.originals.patterns.scanAll(form.bytes, (m) => {
+            if (m.offset >= form.header) {
+              inside = true;
+              if (m.offset === form.header && m.length === raw.length) this.wholeValues[originalOfTag(m.tag).index] = 1;
+              if (copyOf) this.recordCopy(copyOf, originalOfTag(m.tag).index);
+            } else acrossHeader = true;
+          });
+          if (inside) this.addContainer(Buffer.from(raw), containerKindOf[origin.kind]);
+          else if (acrossHeader) this.addContainer(form.bytes, "length-header");
+        }
+      }
+      addContainer(bytes, kind) {
+        const key = bytes.toString("latin1");
+        if (this.seen.has(key)) return;
+        this.seen.add(key);
+        this.containers.add(bytes, tagOfContainer(this.containers.size, kind));
+      }
+      recordCopy(col, original) {
+        const key = [col.database, col.schema, col.table, col.column].join("\0");
+        let f = this.copies.get(key);
+        if (!f) this.copies.set(key, f = { ...col, bySource: /* @__PURE__ */ new Map() });
+        const source = this.originals.strongestSourceOf[original];
+        let set2 = f.bySource.get(source);
+        if (!set2) f.bySource.set(source, set2 = /* @__PURE__ */ new Set());
+        set2.add(original);
+      }
+      get containerCount() {
+        return this.containers.size;
+      }
+      /** Originals and containers in one set, for the raw-byte scan. */
+      scanSet() {
+        const all = new PatternSetBuilder();
+        const { patterns } = this.originals;
+        for (let i = 0; i < patterns.size; i++) all.add(patterns.pattern(i), patterns.tags[i]);
+        const containers = this.containers.build();
+        for (let i = 0; i < containers.size; i++) all.add(containers.pattern(i), containers.tags[i]);
+        return all.build();
+      }
+    };
   }
 });
 
@@ -27187,6 +27128,593 @@ WHERE c.relkind IN ('m', 'v') AND ${SYSTEM_SCHEMA_FILTER}`;
   }
 });
 
+// packages/core/src/engine/postgres/masking/target.ts
+function postgresMasking(server) {
+  const withDb2 = adminConnector(server);
+  return {
+    schemaFacts: (databases2) => schemaFacts(withDb2, databases2),
+    explainSql: explainPolicySql(withDb2),
+    scanUnmaskedPii: (databases2, rules) => scanUnmaskedPii(withDb2, databases2, rules),
+    mask: (policy, key, reporter, opts) => applyMasking({ withDb: withDb2, policy, key, reporter, preview: opts?.preview }),
+    readPublished: async (content, isMasked) => void await readPublished2(withDb2, content, { isMasked })
+  };
+}
+var init_target = __esm({
+  "packages/core/src/engine/postgres/masking/target.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_apply_masking();
+    init_connector();
+    init_explain_policy();
+    init_read_published();
+    init_scan_pii();
+    init_schema_facts();
+  }
+});
+
+// packages/core/src/platform/masking.ts
+function maskingFor(kind, server) {
+  const make = MASKING[kind];
+  if (!make) throw new NotSupportedError(`${kind} images are masked by their own build path (engine/sqlserver/build.ts).`);
+  return make(server);
+}
+var MASKING;
+var init_masking = __esm({
+  "packages/core/src/platform/masking.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_target();
+    init_errors();
+    MASKING = {
+      postgres: postgresMasking,
+      // SQL Server masks inside its own build (engine/sqlserver/build.ts → masking.ts) until it runs this pipeline.
+      sqlserver: void 0
+    };
+  }
+});
+
+// packages/core/src/masking/errors.ts
+var UnmaskedPiiError, LeakFoundError, NothingToScanError, UnmaskedPublishError;
+var init_errors4 = __esm({
+  "packages/core/src/masking/errors.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_errors();
+    UnmaskedPiiError = class extends BuildError {
+    };
+    LeakFoundError = class extends BuildError {
+    };
+    NothingToScanError = class extends BuildError {
+    };
+    UnmaskedPublishError = class extends BuildError {
+    };
+  }
+});
+
+// packages/core/src/masking/leak-scan/pg-page.ts
+function isRelationFile(rel) {
+  const parts = rel.split(import_node_path64.default.sep);
+  const at = parts.findIndex((p) => p === "base" || p === "global");
+  return at >= 0 && /^\d+(\.\d+)?$/.test(parts[parts.length - 1]);
+}
+async function channelOfFile(full, rel, offset) {
+  const parts = rel.split(import_node_path64.default.sep);
+  const dataAt = parts.findIndex((p) => p === "pg_wal" || p === "base" || p === "global");
+  const inner = dataAt >= 0 ? parts.slice(dataAt) : parts;
+  if (inner[0] === "pg_wal") return `a kept WAL segment (${inner.join("/")})`;
+  if ((inner[0] === "base" || inner[0] === "global") && /^\d+(\.\d+)?$/.test(inner[inner.length - 1])) {
+    const page = await pageKind(full, offset);
+    return `${page} in relation file ${inner.join("/")}`;
+  }
+  return `file ${inner.join("/")}`;
+}
+async function pageKind(full, offset) {
+  const fh = await (0, import_promises60.open)(full, "r");
+  try {
+    const header = Buffer.alloc(24);
+    await fh.read(header, 0, 24, offset - offset % PAGE);
+    const special = header.readUInt16LE(16);
+    if (special === 8192) return "a table page (dead tuple or a row no longer published)";
+    if (special > 0 && special < 8192) return "an index page (old or extra index entry)";
+    return "an unrecognised page";
+  } finally {
+    await fh.close();
+  }
+}
+async function insideCompressedDatum(full, offset, length) {
+  const fh = await (0, import_promises60.open)(full, "r");
+  try {
+    const page = Buffer.alloc(PAGE);
+    const pageStart = offset - offset % PAGE;
+    const { bytesRead } = await fh.read(page, 0, PAGE, pageStart);
+    if (bytesRead < PAGE) return false;
+    const at = offset - pageStart;
+    const lower = page.readUInt16LE(12);
+    const special = page.readUInt16LE(16);
+    if (lower < 24 || lower > PAGE || special > PAGE) return false;
+    for (let lp = 24; lp + 4 <= lower; lp += 4) {
+      const word = page.readUInt32LE(lp);
+      const lpOff = word & 32767;
+      const lpLen = word >>> 17;
+      if (lpLen === 0 || lpOff < at - PAGE || lpOff > at || lpOff + lpLen < at + length || lpOff + lpLen > PAGE) continue;
+      const dataStart = special === PAGE ? lpOff + page[lpOff + 22] : lpOff + 8;
+      for (let q = dataStart + (4 - dataStart % 4) % 4; q + 8 <= at; q += 4) {
+        const header = page.readUInt32LE(q);
+        if ((header & 3) !== 2) continue;
+        const size = header >>> 2;
+        const rawSize = page.readUInt32LE(q + 4) & 1073741823;
+        if (q + size >= at + length && q + size <= lpOff + lpLen && rawSize > size - 8) return true;
+      }
+    }
+    return false;
+  } finally {
+    await fh.close();
+  }
+}
+async function explainInPage(full, offset, length, window) {
+  const fh = await (0, import_promises60.open)(full, "r");
+  let page;
+  try {
+    page = Buffer.alloc(PAGE);
+    const { bytesRead } = await fh.read(page, 0, PAGE, offset - offset % PAGE);
+    if (bytesRead < PAGE) return void 0;
+  } finally {
+    await fh.close();
+  }
+  const at = offset % PAGE;
+  const lower = page.readUInt16LE(12);
+  const special = page.readUInt16LE(16);
+  if (special === PAGE && lower >= 24 && lower <= PAGE) {
+    let covered = 0;
+    for (let lp = 24; lp + 4 <= lower; lp += 4) {
+      const word = page.readUInt32LE(lp);
+      const lpOff = word & 32767;
+      const lpLen = word >>> 17;
+      if ((word >>> 15 & 3) !== LP_NORMAL || lpLen < 24 || lpOff + lpLen > PAGE) continue;
+      const infomask = page.readUInt16LE(lpOff + 20);
+      const xmax = page.readUInt32LE(lpOff + 4);
+      const xminAborted = (infomask & (HEAP_XMIN_COMMITTED | HEAP_XMIN_INVALID)) === HEAP_XMIN_INVALID;
+      const live = !xminAborted && (xmax === 0 || (infomask & HEAP_XMAX_INVALID) !== 0 || (infomask & HEAP_XMAX_LOCK_ONLY) !== 0);
+      if (!live) continue;
+      covered += Math.max(0, Math.min(lpOff + lpLen, at + length) - Math.max(lpOff, at));
+    }
+    return length - covered < window ? "live-tuple" : void 0;
+  }
+  return await insideCompressedDatum(full, offset, length) ? "compressed" : void 0;
+}
+var import_promises60, import_node_path64, PAGE, LP_NORMAL, HEAP_XMIN_COMMITTED, HEAP_XMIN_INVALID, HEAP_XMAX_INVALID, HEAP_XMAX_LOCK_ONLY;
+var init_pg_page = __esm({
+  "packages/core/src/masking/leak-scan/pg-page.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_promises60 = require("node:fs/promises");
+    import_node_path64 = __toESM(require("node:path"), 1);
+    PAGE = 8192;
+    LP_NORMAL = 1;
+    HEAP_XMIN_COMMITTED = 256;
+    HEAP_XMIN_INVALID = 512;
+    HEAP_XMAX_INVALID = 2048;
+    HEAP_XMAX_LOCK_ONLY = 128;
+  }
+});
+
+// packages/core/src/masking/leak-scan/residue-scan.ts
+function coverOf(h, containers) {
+  const overlapping = containers.filter((c) => c.s < h.e && c.e > h.s).map((c) => ({ s: Math.max(c.s, h.s), e: Math.min(c.e, h.e), kind: c.kind }));
+  if (overlapping.length === 0) return void 0;
+  overlapping.sort((a, b) => a.s - b.s);
+  let covered = 0;
+  let at = h.s;
+  for (const c of overlapping) {
+    if (c.e <= at) continue;
+    covered += c.e - Math.max(c.s, at);
+    at = c.e;
+  }
+  if (h.e - h.s - covered >= WINDOW) return void 0;
+  return overlapping.reduce((best, c) => c.e - c.s > best.e - best.s ? c : best).kind;
+}
+async function scanStream(chunks, plan, tally, source) {
+  const { set: set2, wholeValues } = planOf(plan);
+  const reach = set2.maxLength;
+  let containers = [];
+  const pending = [];
+  const unexplainedHere = [];
+  const settle2 = (anchor2) => {
+    let kept = 0;
+    for (const h of pending) {
+      if (h.e + reach >= anchor2) {
+        pending[kept++] = h;
+        continue;
+      }
+      tally.hits++;
+      const o = originalOfTag(h.tag).index;
+      tally.counts.set(o, (tally.counts.get(o) ?? 0) + 1);
+      const cover = coverOf(h, containers);
+      if (cover) tally.explained[cover]++;
+      else if (wholeValues?.[o]) tally.explained["published-value"]++;
+      else unexplainedHere.push({ tag: h.tag, offset: h.s, length: h.e - h.s });
+    }
+    pending.length = kept;
+  };
+  let pruneAt = 64;
+  const prune = (anchor2) => {
+    let needed = anchor2 - reach;
+    for (const h of pending) needed = Math.min(needed, h.s);
+    containers = containers.filter((c) => c.e >= needed);
+    pruneAt = Math.max(64, containers.length * 2);
+  };
+  const scanner = new StreamScanner(set2, (m) => {
+    if (pending.length) settle2(m.anchor);
+    if (containers.length > pruneAt) prune(m.anchor);
+    if (m.tag < 0) containers.push({ s: m.offset, e: m.offset + m.length, kind: containerKindOfTag(m.tag) });
+    else pending.push({ tag: m.tag, s: m.offset, e: m.offset + m.length });
+  });
+  for await (const chunk of chunks) {
+    scanner.feed(chunk);
+    tally.bytesScanned += chunk.length;
+  }
+  scanner.finish();
+  settle2(Number.MAX_SAFE_INTEGER);
+  for (const h of unexplainedHere) {
+    const kind = await source.explainByStructure?.(h.offset, h.length);
+    if (kind) {
+      tally.explained[kind]++;
+      continue;
+    }
+    tally.unexplainedCount++;
+    if (tally.unexplained.length >= EXAMPLES2) continue;
+    const { index, utf16 } = originalOfTag(h.tag);
+    tally.unexplained.push({ original: index, utf16, file: source.file, offset: h.offset, channel: await source.channelOf(h.offset) });
+  }
+}
+async function scanBlob(file2, set2, tally, onProgress) {
+  const stream = (0, import_node_fs34.createReadStream)(file2, { highWaterMark: CHUNK2 });
+  let done = 0;
+  const chunks = (async function* () {
+    for await (const c of stream) {
+      done += c.length;
+      onProgress?.(done);
+      yield c;
+    }
+  })();
+  await scanStream(chunks, set2, tally, { file: import_node_path65.default.basename(file2), channelOf: () => "the disk outside the data files (free space or filesystem metadata)" });
+}
+async function scanDataFiles(root, set2, tally) {
+  for (const rel of await listFiles(root, "")) {
+    const full = import_node_path65.default.join(root, rel);
+    const relation = isRelationFile(rel);
+    await scanStream((0, import_node_fs34.createReadStream)(full, { highWaterMark: CHUNK2 }), set2, tally, {
+      file: rel,
+      channelOf: (offset) => channelOfFile(full, rel, offset),
+      ...relation ? { explainByStructure: (offset, length) => explainInPage(full, offset, length, WINDOW) } : {}
+    });
+  }
+}
+async function listFiles(root, rel) {
+  const out = [];
+  for (const e of (await (0, import_promises61.readdir)(import_node_path65.default.join(root, rel), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    const r = import_node_path65.default.join(rel, e.name);
+    if (e.isDirectory()) out.push(...await listFiles(root, r));
+    else if (e.isFile() && (await (0, import_promises61.lstat)(import_node_path65.default.join(root, r))).isFile()) out.push(r);
+  }
+  return out;
+}
+var import_node_fs34, import_promises61, import_node_path65, emptyTally, EXAMPLES2, planOf, CHUNK2;
+var init_residue_scan = __esm({
+  "packages/core/src/masking/leak-scan/residue-scan.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_fs34 = require("node:fs");
+    import_promises61 = require("node:fs/promises");
+    import_node_path65 = __toESM(require("node:path"), 1);
+    init_explain();
+    init_originals();
+    init_pattern_set();
+    init_pg_page();
+    emptyTally = () => ({
+      bytesScanned: 0,
+      hits: 0,
+      explained: Object.fromEntries(CONTAINER_KINDS.map((k) => [k, 0])),
+      unexplained: [],
+      unexplainedCount: 0,
+      counts: /* @__PURE__ */ new Map()
+    });
+    EXAMPLES2 = 20;
+    planOf = (p) => "set" in p ? p : { set: p };
+    CHUNK2 = 4 * 1024 * 1024;
+  }
+});
+
+// packages/core/src/masking/leak-scan/verdict.ts
+function judgeCopies(originals, copies, notPersonal) {
+  const out = [];
+  for (const f of copies) {
+    const column2 = columnName(f);
+    for (const [sourceIndex, found] of f.bySource) {
+      const source = originals.sources[sourceIndex];
+      const high = isHighCardinality(source);
+      const reason = notPersonal.get(column2);
+      const verdict = !high ? "reported" : reason !== void 0 ? "not-personal" : "failed";
+      out.push({ column: column2, source: columnName(source), originals: found.size, highCardinality: high, verdict, ...reason !== void 0 ? { reason } : {} });
+    }
+  }
+  return out.sort((a, b) => a.column.localeCompare(b.column) || a.source.localeCompare(b.source));
+}
+function describeCopies(copies) {
+  return copies.map((c) => `${c.column} holds ${c.originals} value(s) of masked ${c.source}`).join("; ");
+}
+function describeResidue(originals, hits) {
+  return hits.map((h) => `${columnName(originals.sources[originals.sourceOf[h.original]])} (${h.utf16 ? "UTF-16LE" : "UTF-8"}) in ${h.channel} at byte ${h.offset} of ${h.file}`).join("; ");
+}
+function leakScanRecord2(originals, publishedValuesRead, tally, copies) {
+  return {
+    mode: "exhaustive",
+    valuesSearched: originals.searched,
+    valuesTotal: originals.distinctTotal,
+    publishedValuesRead,
+    bytesScanned: tally.bytesScanned,
+    matches: tally.hits,
+    explained: tally.explained,
+    hits: tally.unexplainedCount,
+    probes: originals.searched,
+    copies,
+    copiesFailed: copies.filter((c) => c.verdict === "failed").length,
+    highCardinalityRatio: HIGH_CARDINALITY_RATIO
+  };
+}
+var columnName;
+var init_verdict = __esm({
+  "packages/core/src/masking/leak-scan/verdict.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_originals();
+    columnName = (c) => `${c.database}.${c.schema}.${c.table}.${c.column}`;
+  }
+});
+
+// packages/core/src/masking/policy/policy-error.ts
+function positionKey(segments) {
+  return segments.map(String).join("\0");
+}
+function policyErrorAt(origin, segments, message) {
+  const field = segments.map(String).join(".") || "(root)";
+  if (!origin) return new PolicyError(`${field}: ${message}`, "masking policy", void 0, void 0, field);
+  for (let n = segments.length; n >= 0; n--) {
+    const pos = origin.positions.get(positionKey(segments.slice(0, n)));
+    if (pos) return new PolicyError(`${field}: ${message}`, origin.file, pos.line, pos.column, field);
+  }
+  return new PolicyError(`${field}: ${message}`, origin.file, void 0, void 0, field);
+}
+var PolicyError;
+var init_policy_error = __esm({
+  "packages/core/src/masking/policy/policy-error.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_errors();
+    PolicyError = class extends UsageError {
+      constructor(message, file2, line, column2, field) {
+        super(`${file2}${line ? `:${line}:${column2 ?? 1}` : ""}: ${message}`);
+        this.file = file2;
+        this.line = line;
+        this.column = column2;
+        this.field = field;
+      }
+      file;
+      line;
+      column;
+      field;
+    };
+  }
+});
+
+// packages/core/src/masking/policy/check-against-schema.ts
+function typeClass(type) {
+  if (/\[\]$/.test(type.trim())) return "other";
+  return TYPE_CLASSES.find(([, re]) => re.test(type.trim()))?.[0] ?? "unknown";
+}
+function needs(rule2) {
+  if (!(rule2.transformer in valueTransformers)) return void 0;
+  const apply = valueTransformers[rule2.transformer].apply;
+  if (apply === "shift-days") return { classes: ["time"], advice: "dateShift works on date and timestamp columns" };
+  if (apply === "scale") return { classes: ["number"], advice: "noise works on numeric columns" };
+  if (digitsOnly(rule2)) return { classes: ["text", "number"], advice: `${rule2.transformer} writes digits, for text or numeric columns` };
+  return { classes: ["text"], advice: `${rule2.transformer} writes text; for a ${rule2.type} column use noise, constant, null or sql` };
+}
+function checkTransformerTypes(resolved, policy) {
+  for (const rule2 of resolved.rules) {
+    const need = needs(rule2);
+    const cls = typeClass(rule2.type);
+    if (!need || cls === "unknown" || need.classes.includes(cls)) continue;
+    const where2 = rule2.origin === "foreign-key" ? ` (inherited by the foreign key ${rule2.table}.${rule2.column})` : "";
+    throw policyErrorAt(
+      policy.origin,
+      rule2.policyPath ?? [],
+      `transformer '${rule2.transformer}' cannot produce ${rule2.schema}.${rule2.table}.${rule2.column} (${rule2.type})${where2}: ${need.advice}`
+    );
+  }
+}
+async function checkPolicySql(resolved, policy, plan) {
+  const seenWhere = /* @__PURE__ */ new Set();
+  for (const rule2 of resolved.rules) {
+    const checks = [];
+    const path85 = rule2.policyPath ?? [];
+    if (rule2.transformer === "sql") checks.push({ rule: rule2, path: path85, kind: "expression" });
+    if (rule2.transformer === "constant") checks.push({ rule: rule2, path: path85, kind: "constant" });
+    const table2 = `${rule2.database}\0${rule2.schema}\0${rule2.table}`;
+    if (rule2.where && rule2.origin === "policy" && !seenWhere.has(table2)) {
+      seenWhere.add(table2);
+      checks.push({ rule: rule2, path: [...path85.slice(0, -2), "where"], kind: "where" });
+    }
+    for (const check2 of checks) {
+      const complaint = await plan(check2);
+      if (complaint === void 0) continue;
+      const what = check2.kind === "where" ? `the where of ${rule2.schema}.${rule2.table}` : `the ${check2.kind} for ${rule2.schema}.${rule2.table}.${rule2.column} (${rule2.type})`;
+      throw policyErrorAt(policy.origin, check2.path, `${what} does not work on the restored schema: ${complaint}`);
+    }
+  }
+}
+var TYPE_CLASSES, digitsOnly;
+var init_check_against_schema = __esm({
+  "packages/core/src/masking/policy/check-against-schema.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_value_transformers();
+    init_policy_error();
+    TYPE_CLASSES = [
+      ["text", /^(text|character varying|character|varchar|char|bpchar|citext|name|nvarchar|nchar|ntext|sysname)\b/i],
+      ["number", /^(smallint|integer|int|bigint|tinyint|numeric|decimal|real|double precision|float|money|smallmoney)\b/i],
+      ["time", /^(date|timestamp|time|datetime|datetime2|smalldatetime|datetimeoffset)\b/i],
+      ["other", /^(boolean|bit|uuid|uniqueidentifier|json|jsonb|xml|bytea|varbinary|binary|image|inet|cidr|macaddr|interval|point|tsvector)\b/i]
+    ];
+    digitsOnly = (r) => r.transformer === "creditCard" || r.transformer === "nationalId" && r.format === "digits";
+  }
+});
+
+// packages/core/src/masking/policy/resolve-policy.ts
+function resolvePolicy(policy, variant, facts) {
+  const origin = policy.origin;
+  const layers = [
+    { prefix: [], databases: policy.databases, defaults: policy.defaults }
+  ];
+  let locale = policy.locale;
+  let access3;
+  if (variant !== void 0) {
+    const v = policy.variants[variant];
+    if (!v) throw policyErrorAt(origin, ["variants"], `no variant '${variant}' in the policy; it has: ${Object.keys(policy.variants).join(", ") || "none"}`);
+    layers.push({ prefix: ["variants", variant], databases: v.databases, defaults: v.defaults });
+    locale = v.locale ?? locale;
+    access3 = v.access;
+  }
+  const byKey = /* @__PURE__ */ new Map();
+  const truncate2 = [];
+  const exclude = [];
+  const positionOf = /* @__PURE__ */ new Map();
+  const notPersonal = [];
+  for (const layer of layers) {
+    for (const [dbName, db] of Object.entries(layer.databases)) {
+      const at = [...layer.prefix, "databases", dbName];
+      const info = facts.databases.find((d) => d.name === dbName);
+      if (!info) throw policyErrorAt(origin, at, `database '${dbName}' is not in the image; it has: ${facts.databases.map((d) => d.name).join(", ")}`);
+      const findTable = (written, path85) => {
+        const dot = written.indexOf(".");
+        const [schema, table2] = dot > 0 ? [written.slice(0, dot), written.slice(dot + 1)] : [facts.defaultSchema, written];
+        const t = info.tables.find((x) => x.schema === schema && x.name === table2);
+        if (!t) throw policyErrorAt(origin, path85, `table '${schema}.${table2}' does not exist in database '${dbName}'`);
+        return t;
+      };
+      for (const [kind, list, out] of [["truncate", db.truncate, truncate2], ["exclude", db.exclude, exclude]]) {
+        list.forEach((written, i) => {
+          const t = findTable(written, [...at, kind, i]);
+          out.push({ database: dbName, schema: t.schema, table: t.name });
+        });
+      }
+      for (const [written, tablePolicy] of Object.entries(db.tables)) {
+        const t = findTable(written, [...at, "tables", written]);
+        for (const [column2, reason] of Object.entries(tablePolicy.notPersonal ?? {})) {
+          const path85 = [...at, "tables", written, "notPersonal", column2];
+          if (!t.columns.some((c) => c.name === column2)) throw policyErrorAt(origin, path85, `column '${column2}' does not exist in ${t.schema}.${t.name} (database '${dbName}')`);
+          if (tablePolicy.columns[column2]) throw policyErrorAt(origin, path85, `column '${column2}' is masked by this policy; notPersonal is for unmasked columns`);
+          notPersonal.push({ database: dbName, schema: t.schema, table: t.name, column: column2, reason });
+        }
+        for (const [column2, rule2] of Object.entries(tablePolicy.columns)) {
+          const path85 = [...at, "tables", written, "columns", column2];
+          const col = t.columns.find((c) => c.name === column2);
+          if (!col) throw policyErrorAt(origin, path85, `column '${column2}' does not exist in ${t.schema}.${t.name} (database '${dbName}'); it has: ${t.columns.map((c) => c.name).join(", ")}`);
+          if (rule2.transformer === "sql" && typeof rule2.expression === "object" && !rule2.expression.postgres && !rule2.expression.sqlserver) {
+            throw policyErrorAt(origin, path85, "an sql rule needs an expression");
+          }
+          const ref = { database: dbName, schema: t.schema, table: t.name, column: column2 };
+          positionOf.set(refKey(ref), path85);
+          byKey.set(refKey(ref), finish2({ ...rule2, ...ref, type: col.type, ...tablePolicy.where ? { where: tablePolicy.where } : {}, origin: "policy", policyPath: path85 }, locale));
+        }
+      }
+    }
+  }
+  const defaults = layers.flatMap((l) => l.defaults.map((d, i) => ({ rule: d, path: [...l.prefix, "defaults", i], re: compile2(d, [...l.prefix, "defaults", i]) }))).reverse();
+  const ordered = [...defaults.filter((d) => d.path[0] === "variants"), ...defaults.filter((d) => d.path[0] !== "variants")];
+  const skipped = new Set([...exclude, ...truncate2, ...facts.readOnlyTables ?? []].map((t) => `${t.database}\0${t.schema}\0${t.table}`));
+  for (const db of facts.databases) {
+    for (const t of db.tables) {
+      if (skipped.has(`${db.name}\0${t.schema}\0${t.name}`)) continue;
+      for (const col of t.columns) {
+        const ref = { database: db.name, schema: t.schema, table: t.name, column: col.name };
+        if (byKey.has(refKey(ref))) continue;
+        const match = ordered.find((d) => d.re.test(col.name));
+        if (!match) continue;
+        const { column: _pattern, ...rule2 } = match.rule;
+        byKey.set(refKey(ref), finish2({ ...rule2, ...ref, type: col.type, origin: "default", policyPath: match.path }, locale));
+      }
+    }
+  }
+  inheritThroughForeignKeys(byKey, facts, positionOf, policy);
+  const unique = new Set(facts.uniqueColumns.map(refKey));
+  const rules = [...byKey.values()].filter((r) => !isSkippedTable(r, exclude, truncate2));
+  const uniqueFamilies = new Set(rules.filter((r) => isValueRule(r) && (r.unique ?? unique.has(refKey(r)))).map((r) => r.family));
+  for (const r of rules) {
+    if (isValueRule(r) && valueTransformers[r.transformer].apply === "replace") r.unique = uniqueFamilies.has(r.family);
+    else r.unique = false;
+  }
+  return {
+    ...variant ? { variant } : {},
+    rules,
+    truncate: truncate2,
+    exclude,
+    onUnmaskedPii: policy.onUnmaskedPii,
+    leakScan: policy.leakScan,
+    notPersonal,
+    ...access3 ? { access: access3 } : {}
+  };
+}
+function isSkippedTable(r, ...lists) {
+  return lists.some((l) => l.some((t) => t.database === r.database && t.schema === r.schema && t.table === r.table));
+}
+function finish2(rule2, locale) {
+  const withLocale = { ...rule2, locale: rule2.locale ?? locale };
+  return { ...withLocale, family: rule2.family ?? defaultFamily(withLocale) };
+}
+function compile2(d, path85) {
+  try {
+    return new RegExp(d.column, "i");
+  } catch (e) {
+    throw policyErrorAt(void 0, path85, `'${d.column}' is not a valid regular expression (${e.message})`);
+  }
+}
+function inheritThroughForeignKeys(byKey, facts, positionOf, policy) {
+  for (let changed = true, rounds = 0; changed && rounds < 10; rounds++) {
+    changed = false;
+    for (const fk of facts.foreignKeys) {
+      const parent = byKey.get(refKey(fk.to));
+      const child = byKey.get(refKey(fk.from));
+      const where2 = `${fk.from.table}.${fk.from.column} references ${fk.to.table}.${fk.to.column}`;
+      if (parent && isValueRule(parent)) {
+        if (!child) {
+          const type = facts.databases.find((d) => d.name === fk.from.database)?.tables.find((t) => t.schema === fk.from.schema && t.name === fk.from.table)?.columns.find((c) => c.name === fk.from.column)?.type ?? parent.type;
+          const { where: _w, origin: _o, ...rule2 } = parent;
+          byKey.set(refKey(fk.from), { ...rule2, ...fk.from, type, origin: "foreign-key" });
+          changed = true;
+        } else if (child.family !== parent.family || child.transformer !== parent.transformer) {
+          throw policyErrorAt(policy.origin, positionOf.get(refKey(fk.from)) ?? [], `${where2}, which is masked as family '${parent.family}': mask it the same way (same transformer and family) or leave it out to inherit`);
+        }
+      } else if (child && isValueRule(child) && !parent) {
+        throw policyErrorAt(policy.origin, positionOf.get(refKey(fk.from)) ?? [], `${where2}, which is not masked: mask ${fk.to.table}.${fk.to.column} with the same rule, or the foreign key breaks`);
+      }
+    }
+  }
+}
+var refKey;
+var init_resolve_policy = __esm({
+  "packages/core/src/masking/policy/resolve-policy.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_family_mapping();
+    init_value_transformers();
+    init_policy_error();
+    init_plan();
+    init_types2();
+    refKey = (r) => [r.database, r.schema, r.table, r.column].join("\0");
+  }
+});
+
 // packages/core/src/masking/build-step.ts
 function policyDigest(policy, variant) {
   const { origin: _origin, ...content } = policy;
@@ -27195,15 +27723,14 @@ function policyDigest(policy, variant) {
 function describePii(candidates) {
   return candidates.map((c) => `${c.database}.${c.schema}.${c.table}.${c.column} (${c.reasons.join("; ")})`).join(", ");
 }
-async function maskForBuild(server, databases2, opts, reporter) {
-  const withDb2 = adminConnector(server);
-  const resolved = resolvePolicy(opts.policy, opts.variant, await schemaFacts(withDb2, databases2));
+async function maskForBuild(target, databases2, opts, reporter) {
+  const resolved = resolvePolicy(opts.policy, opts.variant, await target.schemaFacts(databases2));
   checkTransformerTypes(resolved, opts.policy);
-  await checkPolicySql(resolved, opts.policy, explainPolicySql(withDb2));
+  await checkPolicySql(resolved, opts.policy, (check2) => target.explainSql(check2));
   const gone = new Set([...resolved.exclude, ...resolved.truncate].map((t) => `${t.database}.${t.schema}.${t.table}`));
   const remaining = databases2.map((d) => ({ ...d, tables: d.tables.filter((t) => !gone.has(`${d.name}.${t.schema}.${t.name}`)) }));
   const notPersonal = new Set(resolved.notPersonal.map(columnName));
-  const piiCandidates = (await scanUnmaskedPii(withDb2, remaining, resolved.rules)).filter((c) => !notPersonal.has(columnName(c)));
+  const piiCandidates = (await target.scanUnmaskedPii(remaining, resolved.rules)).filter((c) => !notPersonal.has(columnName(c)));
   if (piiCandidates.length) {
     const list = describePii(piiCandidates);
     if (resolved.onUnmaskedPii === "fail") {
@@ -27212,7 +27739,7 @@ async function maskForBuild(server, databases2, opts, reporter) {
     reporter.warn(`Unmasked columns look like personal data: ${list}`);
   }
   reporter.info(`Masking ${resolved.rules.length} column(s)${opts.key.insecure ? " with a throw-away key" : ""}${opts.variant ? ` for variant ${opts.variant}` : ""}`);
-  const run5 = await applyMasking({ withDb: withDb2, policy: resolved, key: opts.key.bytes, reporter, preview: opts.preview });
+  const run5 = await target.mask(resolved, opts.key.bytes, reporter, { preview: opts.preview });
   if (resolved.leakScan.mode === "none") {
     reporter.warn(`Leak scan skipped by the policy: ${resolved.leakScan.reason}`);
     return { resolved, run: run5, piiCandidates };
@@ -27222,12 +27749,12 @@ async function maskForBuild(server, databases2, opts, reporter) {
       'the policy leaves the leak scan no original value to search for (no masked text column with values of 6 bytes or more), so nothing would prove the image clean. Mask the personal text columns with a value transformer, or say why no scan is needed: leakScan: { mode: none, reason: "\u2026" }.'
     );
   }
-  return { resolved, run: run5, piiCandidates, leak: await prepareLeakScan(server, resolved, run5.originals, reporter) };
+  return { resolved, run: run5, piiCandidates, leak: await prepareLeakScan(target, resolved, run5.originals, reporter) };
 }
-async function prepareLeakScan(server, resolved, originals, reporter) {
+async function prepareLeakScan(target, resolved, originals, reporter) {
   const masked = new Set(resolved.rules.map(columnName));
   const content = new LogicalContent(originals);
-  await readPublished2(adminConnector(server), content, { isMasked: (database2, schema, table2, column2) => masked.has(columnName({ database: database2, schema, table: table2, column: column2 })) });
+  await target.readPublished(content, (database2, schema, table2, column2) => masked.has(columnName({ database: database2, schema, table: table2, column: column2 })));
   const copies = judgeCopies(originals, content.copies.values(), new Map(resolved.notPersonal.map((n) => [columnName(n), n.reason])));
   const failed = copies.filter((c) => c.verdict === "failed");
   if (failed.length) {
@@ -27280,8 +27807,8 @@ function skippedLeakScan(resolved, run5) {
     mbPerSecond: 0
   };
 }
-async function guardUnmaskedBuild(server, databases2, unmasked, reporter) {
-  const piiCandidates = await scanUnmaskedPii(adminConnector(server), databases2, []);
+async function guardUnmaskedBuild(target, databases2, unmasked, reporter) {
+  const piiCandidates = await target.scanUnmaskedPii(databases2, []);
   if (piiCandidates.length === 0) return void 0;
   const list = describePii(piiCandidates);
   if (!unmasked) {
@@ -27303,12 +27830,6 @@ var init_build_step = __esm({
     init_verdict();
     init_check_against_schema();
     init_resolve_policy();
-    init_apply_masking();
-    init_connector();
-    init_explain_policy();
-    init_read_published();
-    init_scan_pii();
-    init_schema_facts();
   }
 });
 
@@ -27419,36 +27940,36 @@ var init_publish_build = __esm({
 
 // packages/core/src/build/build-record.ts
 async function writeBuildRecord(workDir, record2) {
-  const file2 = import_node_path63.default.join(workDir, BUILD_RECORD);
+  const file2 = import_node_path66.default.join(workDir, BUILD_RECORD);
   const tmp = `${file2}.tmp`;
-  const fh = await (0, import_promises60.open)(tmp, "w", 384);
+  const fh = await (0, import_promises62.open)(tmp, "w", 384);
   try {
     await fh.writeFile(JSON.stringify(record2) + "\n");
     await fh.sync();
   } finally {
     await fh.close();
   }
-  await (0, import_promises60.rename)(tmp, file2);
+  await (0, import_promises62.rename)(tmp, file2);
 }
 function newBuildRecord(workDir, image) {
-  return { owner: currentProcess(), startedAt: (/* @__PURE__ */ new Date()).toISOString(), image, mounts: [import_node_path63.default.join(workDir, "staging"), import_node_path63.default.join(workDir, "fresh")] };
+  return { owner: currentProcess(), startedAt: (/* @__PURE__ */ new Date()).toISOString(), image, mounts: [import_node_path66.default.join(workDir, "staging"), import_node_path66.default.join(workDir, "fresh")] };
 }
 async function readBuildRecord(workDir) {
   try {
-    const parsed = JSON.parse(await (0, import_promises60.readFile)(import_node_path63.default.join(workDir, BUILD_RECORD), "utf8"));
+    const parsed = JSON.parse(await (0, import_promises62.readFile)(import_node_path66.default.join(workDir, BUILD_RECORD), "utf8"));
     if (!parsed.owner || typeof parsed.owner.pid !== "number" || !Array.isArray(parsed.mounts)) return void 0;
     return parsed;
   } catch {
     return void 0;
   }
 }
-var import_promises60, import_node_path63, BUILD_DIR_PATTERN, BUILD_RECORD;
+var import_promises62, import_node_path66, BUILD_DIR_PATTERN, BUILD_RECORD;
 var init_build_record = __esm({
   "packages/core/src/build/build-record.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises60 = require("node:fs/promises");
-    import_node_path63 = __toESM(require("node:path"), 1);
+    import_promises62 = require("node:fs/promises");
+    import_node_path66 = __toESM(require("node:path"), 1);
     init_process_identity();
     BUILD_DIR_PATTERN = /^(build|promote)-[0-9a-f]{10}$/;
     BUILD_RECORD = "build.json";
@@ -27481,22 +28002,22 @@ async function sourceFileDigests(sources, reporter) {
   const files = [];
   for (const source of sources) {
     if (source.kind !== "dump") continue;
-    const info = await (0, import_promises61.stat)(source.path).catch(() => void 0);
+    const info = await (0, import_promises63.stat)(source.path).catch(() => void 0);
     if (!info?.isFile()) continue;
-    const name = import_node_path64.default.basename(source.path);
+    const name = import_node_path67.default.basename(source.path);
     const hashing = progressOnDemand(reporter, `Hashing ${name}`, info.size, { unit: "bytes" });
     files.push({ name, digest: await sha256File(source.path, hashing.onProgress) });
     hashing.finish();
   }
   return files;
 }
-var import_promises61, import_node_path64;
+var import_promises63, import_node_path67;
 var init_source_files = __esm({
   "packages/core/src/build/source-files.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises61 = require("node:fs/promises");
-    import_node_path64 = __toESM(require("node:path"), 1);
+    import_promises63 = require("node:fs/promises");
+    import_node_path67 = __toESM(require("node:path"), 1);
     init_image();
     init_reporter();
   }
@@ -27583,11 +28104,11 @@ function moveTargets(dir, files) {
     const stem = `f${f.fileId}-${safeFileName(f.logicalName)}`;
     const ext = f.kind === "L" ? ".ldf" : f.kind === "D" ? f.fileId === 1 ? ".mdf" : ".ndf" : "";
     const folder = f.kind === "S" ? "filestream" : f.kind === "F" ? "fulltext" : "";
-    return { logicalName: f.logicalName, kind: f.kind, target: import_node_path65.default.win32.join(dir, folder, stem + ext) };
+    return { logicalName: f.logicalName, kind: f.kind, target: import_node_path68.default.win32.join(dir, folder, stem + ext) };
   });
 }
 function foldersToCreate(targets) {
-  return [...new Set(targets.map((t) => import_node_path65.default.win32.dirname(t.target)))];
+  return [...new Set(targets.map((t) => import_node_path68.default.win32.dirname(t.target)))];
 }
 function withMoves(targets) {
   const params = {};
@@ -27624,12 +28145,12 @@ function restorePercent(m) {
   const n = /(\d+)/.exec(m.message);
   return n ? Number(n[1]) : void 0;
 }
-var import_node_path65, HEADERONLY, FILELISTONLY, DATABASE_EXISTS, safeFileName, databaseDir, backupKey;
+var import_node_path68, HEADERONLY, FILELISTONLY, DATABASE_EXISTS, safeFileName, databaseDir, backupKey;
 var init_restore_sql = __esm({
   "packages/core/src/engine/sqlserver/restore-sql.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path65 = __toESM(require("node:path"), 1);
+    import_node_path68 = __toESM(require("node:path"), 1);
     init_errors();
     HEADERONLY = (file2) => ({ sql: "RESTORE HEADERONLY FROM DISK = @file;", params: { file: file2 } });
     FILELISTONLY = (file2, position) => ({
@@ -27638,7 +28159,7 @@ var init_restore_sql = __esm({
     });
     DATABASE_EXISTS = (db) => ({ sql: "SELECT DB_ID(@db) AS id;", params: { db } });
     safeFileName = (name) => name.replace(/[<>:"/\\|?*\u0000-\u001f]/g, "_").replace(/[. ]+$/, "_") || "_";
-    databaseDir = (mountPath, index, db) => import_node_path65.default.win32.join(mountPath, "databases", `${index}-${safeFileName(db)}`);
+    databaseDir = (mountPath, index, db) => import_node_path68.default.win32.join(mountPath, "databases", `${index}-${safeFileName(db)}`);
     backupKey = (h) => `${h.file}#${h.position}`;
   }
 });
@@ -28000,16 +28521,6 @@ SELECT @hs AS historySchema, @ht AS historyTable;`
 });
 
 // packages/core/src/engine/sqlserver/masking.ts
-function checkFamilies2(rules) {
-  const first = /* @__PURE__ */ new Map();
-  for (const r of rules) {
-    const f = first.get(r.family);
-    if (!f) first.set(r.family, r);
-    else if (f.transformer !== r.transformer) {
-      throw new BuildError(`masking family '${r.family}' is used by ${f.table}.${f.column} (${f.transformer}) and ${r.table}.${r.column} (${r.transformer}); a family needs one transformer`);
-    }
-  }
-}
 async function guardTable(exec, db, schema, table2) {
   const label2 = `${db}.${schema}.${table2}`;
   const triggers = ((await run2(exec, `reading the triggers of ${label2}`, enabledTriggersSql(db, schema, table2)))[0] ?? []).map((r) => String(r.name));
@@ -28032,13 +28543,13 @@ async function run2(exec, label2, sql, params = {}, where2) {
 async function maskSqlServer(opts) {
   const started = performance.now();
   const { exec, policy, key, reporter } = opts;
-  const valueRules = policy.rules.filter(isValueRule3);
+  const valueRules = policy.rules.filter(isValueRule);
   const masking = { rules: [], rowsChanged: 0, truncated: [], excluded: [], originals: emptyOriginals(), seconds: 0 };
-  checkFamilies2(valueRules);
+  checkFamilies(valueRules);
   const byTable = /* @__PURE__ */ new Map();
-  for (const r of policy.rules) byTable.set(tableKey2(r), [...byTable.get(tableKey2(r)) ?? [], r]);
+  for (const r of policy.rules) byTable.set(tableKey(r), [...byTable.get(tableKey(r)) ?? [], r]);
   for (const rules of byTable.values()) {
-    const sqlRules = rules.filter((r) => !isValueRule3(r));
+    const sqlRules = rules.filter((r) => !isValueRule(r));
     if (sqlRules.length) tableUpdateStatement([], sqlRules);
   }
   const distinct = /* @__PURE__ */ new Map();
@@ -28059,7 +28570,7 @@ async function maskSqlServer(opts) {
     await run2(exec, `disabling foreign keys in ${db}`, disableForeignKeysSql(db));
     const guarded = /* @__PURE__ */ new Map();
     const guard = async (t) => {
-      const k = tableKey2({ database: db, ...t });
+      const k = tableKey({ database: db, ...t });
       if (!guarded.has(k)) guarded.set(k, await guardTable(exec, db, t.schema, t.table));
     };
     for (const t of policy.truncate.filter((x) => x.database === db)) await guard(t);
@@ -28073,7 +28584,7 @@ async function maskSqlServer(opts) {
       const label2 = `${db}.${rules[0].schema}.${rules[0].table}`;
       const mapped = [];
       try {
-        for (const rule2 of rules.filter(isValueRule3)) {
+        for (const rule2 of rules.filter(isValueRule)) {
           const i = mapIndex++;
           const family = familyMaps.get(rule2.family);
           await run2(exec, label2, createMapTableSql(i));
@@ -28082,7 +28593,7 @@ async function maskSqlServer(opts) {
           for (const s of insertMapStatements(i, pairs)) await run2(exec, label2, s.sql, s.params);
           await run2(exec, label2, createMapIndexSql(i));
         }
-        const update = tableUpdateStatement(mapped, rules.filter((r) => !isValueRule3(r)));
+        const update = tableUpdateStatement(mapped, rules.filter((r) => !isValueRule(r)));
         reporter.debug(`masking ${label2}: ${update.sql}`);
         const sets = await run2(exec, label2, `${update.sql}
 SELECT @@ROWCOUNT AS n;`, update.params, rules[0].where);
@@ -28100,18 +28611,15 @@ SELECT @@ROWCOUNT AS n;`, update.params, rules[0].where);
   masking.seconds = (performance.now() - started) / 1e3;
   return masking;
 }
-var isValueRule3, tableKey2, TEXT_TYPES2;
-var init_masking = __esm({
+var TEXT_TYPES2;
+var init_masking2 = __esm({
   "packages/core/src/engine/sqlserver/masking.ts"() {
     "use strict";
     init_import_meta_url();
     init_errors();
     init_plan();
-    init_types2();
     init_masking_sql();
     init_masking_guards_sql();
-    isValueRule3 = (r) => VALUE_TRANSFORMERS.includes(r.transformer);
-    tableKey2 = (r) => `${r.database}\0${r.schema}\0${r.table}`;
     TEXT_TYPES2 = /^(n?varchar|n?char|n?text|sysname)/i;
   }
 });
@@ -28350,30 +28858,6 @@ var init_restore_plan = __esm({
   }
 });
 
-// packages/core/src/engine/sqlserver/layout.ts
-async function readImageLayout(mountPath) {
-  const file2 = import_node_path66.default.win32.join(mountPath, LAYOUT_FILE);
-  let layout;
-  try {
-    layout = JSON.parse(await (0, import_promises62.readFile)(file2, "utf8"));
-  } catch (e) {
-    throw new BuildError(`${file2} could not be read (${e.message}); this disk is not a dbclone SQL Server image.`);
-  }
-  if (layout.version !== 1 || !Array.isArray(layout.databases)) throw new BuildError(`${file2} has an unknown layout version ${String(layout.version)}; upgrade dbclone.`);
-  return layout;
-}
-var import_promises62, import_node_path66, LAYOUT_FILE;
-var init_layout2 = __esm({
-  "packages/core/src/engine/sqlserver/layout.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_promises62 = require("node:fs/promises");
-    import_node_path66 = __toESM(require("node:path"), 1);
-    init_errors();
-    LAYOUT_FILE = "dbclone-layout.json";
-  }
-});
-
 // packages/core/src/engine/sqlserver/build.ts
 function targetsOf(dir, p) {
   const full = moveTargets(dir, p.files);
@@ -28382,7 +28866,7 @@ function targetsOf(dir, p) {
 }
 async function buildSqlServerImage(deps, opts) {
   const { exec, disk, files, reporter } = deps;
-  const win = import_node_path67.default.win32;
+  const win = import_node_path69.default.win32;
   if (opts.sources.length === 0) throw new SourceError("Give at least one backup chain (a full .bak) to build a SQL Server image.");
   const plans = await planFiles(exec, await planChains(exec, opts.sources));
   for (const { db } of plans) {
@@ -28470,12 +28954,12 @@ async function buildSqlServerImage(deps, opts) {
     throw e;
   }
 }
-var import_node_path67, run4;
+var import_node_path69, run4;
 var init_build = __esm({
   "packages/core/src/engine/sqlserver/build.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path67 = __toESM(require("node:path"), 1);
+    import_node_path69 = __toESM(require("node:path"), 1);
     init_errors();
     init_cleanup();
     init_executor();
@@ -28483,7 +28967,7 @@ var init_build = __esm({
     init_attach_sql();
     init_scrub_sql();
     init_principals_sql();
-    init_masking();
+    init_masking2();
     init_schema_facts2();
     init_sizing();
     init_restore_plan();
@@ -28494,248 +28978,24 @@ var init_build = __esm({
   }
 });
 
-// packages/core/src/engine/sqlserver/file-ops.ts
-async function robocopy(args, reporter) {
-  const r = await run("robocopy", args, { allowFailure: true, reporter, timeoutMs: 6 * 60 * 6e4 });
-  if (!robocopySucceeded(r.code)) {
-    throw new CommandError(`robocopy ${args.slice(0, 2).join(" -> ")} failed with exit ${r.code}; is the process elevated (backup privilege)?`, "robocopy", r.code, r.stdout + r.stderr);
-  }
-}
-function windowsFileOps(reporter) {
-  return {
-    makeDir: async (dir) => void await (0, import_promises63.mkdir)(dir, { recursive: true }),
-    copyTree: (from, to, opts) => robocopy(robocopyTreeArgs(from, to, opts?.excludeFiles), reporter),
-    moveFile: async (from, to) => {
-      const dir = import_node_path68.default.win32.dirname(to);
-      await robocopy(robocopyMoveArgs(from, dir), reporter);
-      const moved = import_node_path68.default.win32.join(dir, import_node_path68.default.win32.basename(from));
-      if (moved.toLowerCase() !== to.toLowerCase()) await (0, import_promises63.rename)(moved, to);
-    },
-    writeText: (file2, text) => (0, import_promises63.writeFile)(file2, text, "utf8")
-  };
-}
-var import_promises63, import_node_path68, QUIET, robocopyTreeArgs, robocopyMoveArgs, robocopySucceeded;
-var init_file_ops = __esm({
-  "packages/core/src/engine/sqlserver/file-ops.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_promises63 = require("node:fs/promises");
-    import_node_path68 = __toESM(require("node:path"), 1);
-    init_errors();
-    init_exec();
-    QUIET = ["/R:1", "/W:1", "/NP", "/NFL", "/NDL", "/NJH", "/NJS"];
-    robocopyTreeArgs = (from, to, excludeFiles = []) => [
-      from,
-      to,
-      "/E",
-      "/B",
-      "/COPY:DAT",
-      "/DCOPY:DAT",
-      "/XJ",
-      ...excludeFiles.length ? ["/XF", ...excludeFiles] : [],
-      ...QUIET
-    ];
-    robocopyMoveArgs = (from, toDir) => [import_node_path68.default.win32.dirname(from), toDir, import_node_path68.default.win32.basename(from), "/B", "/MOV", "/COPY:DAT", ...QUIET];
-    robocopySucceeded = (code) => code !== null && code >= 0 && code < 8;
-  }
-});
-
-// packages/core/src/engine/sqlserver/connection.ts
-function toMssqlConfig(c, purpose) {
-  const base2 = {
-    server: c.server,
-    port: c.port,
-    database: c.database ?? "master",
-    // 0: no timeout. RESTORE, CHECKPOINT and index rebuilds of big databases run long.
-    requestTimeout: purpose === "restore" ? 0 : 12e4,
-    connectionTimeout: 3e4,
-    pool: { max: 1, min: 0 },
-    options: {
-      encrypt: c.encrypt ?? true,
-      trustServerCertificate: c.trustServerCertificate ?? false,
-      instanceName: c.instanceName,
-      appName: "dbclone"
-    }
-  };
-  if (c.auth.kind === "sql") return { ...base2, user: c.auth.user, password: c.auth.password };
-  return {
-    ...base2,
-    authentication: { type: "ntlm", options: { domain: c.auth.domain, userName: c.auth.user, password: c.auth.password } }
-  };
-}
-function describeConnection(c) {
-  const where2 = c.instanceName ? `${c.server}\\${c.instanceName}` : `${c.server}${c.port ? `,${c.port}` : ""}`;
-  const who = c.auth.kind === "sql" ? c.auth.user : `${c.auth.domain}\\${c.auth.user} (NTLM)`;
-  return `${who}@${where2}`;
-}
-var init_connection = __esm({
-  "packages/core/src/engine/sqlserver/connection.ts"() {
-    "use strict";
-    init_import_meta_url();
-  }
-});
-
-// packages/core/src/engine/sqlserver/mssql-executor.ts
-var mssql_executor_exports = {};
-__export(mssql_executor_exports, {
-  connectSqlServer: () => connectSqlServer
-});
-async function loadMssql() {
-  const name = "mssql";
-  try {
-    const m = await import(name);
-    return m.default ?? m;
-  } catch (first) {
-    const beside = (0, import_node_url2.fileURLToPath)(new URL("../mssql/index.cjs", importMetaUrl));
-    try {
-      const m = (0, import_node_module.createRequire)(importMetaUrl)(beside);
-      return m.default ?? m;
-    } catch {
-      throw new NotSupportedError(
-        `The SQL Server driver (npm package mssql) could not be loaded: ${first.message}, and ${beside} is missing. Use the published actions or CLI (dist/ holds the driver), or npm ci in a checkout.`
-      );
-    }
-  }
-}
-async function connectSqlServer(c, purpose) {
-  const sql = await loadMssql();
-  const pool = new sql.ConnectionPool(toMssqlConfig(c, purpose));
-  try {
-    await pool.connect();
-  } catch (e) {
-    throw new CommandError(
-      `Could not connect to SQL Server as ${describeConnection(c)}: ${e.message}. Check the server name, port or instance, the login, and encrypt/trustServerCertificate.`,
-      "mssql connect",
-      null,
-      String(e.message)
-    );
-  }
-  return {
-    async execute(batch, params = {}, opts = {}) {
-      const request = new sql.Request(pool);
-      for (const [name, value] of Object.entries(params)) {
-        if (typeof value === "string") request.input(name, sql.NVarChar(sql.MAX), value);
-        else if (typeof value === "number" && Number.isInteger(value)) request.input(name, sql.BigInt, value);
-        else request.input(name, value);
-      }
-      const onInfo = opts.onInfo;
-      if (onInfo) request.on("info", (m) => onInfo({ number: m.number, message: m.message }));
-      const result = await request.query(batch);
-      return result.recordsets ?? [];
-    },
-    close: () => pool.close()
-  };
-}
-var import_node_module, import_node_url2;
-var init_mssql_executor = __esm({
-  "packages/core/src/engine/sqlserver/mssql-executor.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_module = require("node:module");
-    import_node_url2 = require("node:url");
-    init_errors();
-    init_connection();
-  }
-});
-
-// packages/core/src/engine/sqlserver/host.ts
-var host_exports = {};
-__export(host_exports, {
-  adoConnectionString: () => adoConnectionString,
-  realSqlServerHost: () => realSqlServerHost,
-  sqlServerConnectionFromEnv: () => sqlServerConnectionFromEnv,
-  sqlServerHost: () => sqlServerHost,
-  sqlServerPort: () => sqlServerPort,
-  useSqlServerHost: () => useSqlServerHost,
-  windowsCaller: () => windowsCaller
-});
-function sqlServerConnectionFromEnv(env = process.env) {
-  const where2 = env.DBCLONE_SQLSERVER?.trim() || "localhost";
-  const m = /^([^,\\]+)(?:\\([^,]+))?(?:,(\d+))?$/.exec(where2);
-  if (!m) throw new UsageError(`DBCLONE_SQLSERVER='${where2}' is not host, host,port or host\\INSTANCE.`);
-  const user = env.DBCLONE_SQLSERVER_USER;
-  const password = env.DBCLONE_SQLSERVER_PASSWORD ?? "";
-  if (!user) {
-    throw new UsageError(
-      "Set DBCLONE_SQLSERVER_USER and DBCLONE_SQLSERVER_PASSWORD: a SQL login (e.g. sa), or DOMAIN\\user for Windows authentication over NTLM. The mssql driver cannot use the runner's own Windows identity (SSPI) without a password."
-    );
-  }
-  const ntlm = /^([^\\]+)\\(.+)$/.exec(user);
-  return {
-    server: m[1],
-    ...m[2] ? { instanceName: m[2] } : {},
-    ...m[3] ? { port: Number(m[3]) } : {},
-    auth: ntlm ? { kind: "ntlm", domain: ntlm[1], user: ntlm[2], password } : { kind: "sql", user, password },
-    encrypt: isTrue(env.DBCLONE_SQLSERVER_ENCRYPT, true),
-    trustServerCertificate: isTrue(env.DBCLONE_SQLSERVER_TRUST_CERT, false)
-  };
-}
-function realSqlServerHost(env = process.env) {
-  return {
-    platform: process.platform,
-    // Read on use, so a missing setting is reported only after the platform check.
-    get connection() {
-      return sqlServerConnectionFromEnv(env);
-    },
-    // Loaded on use: the mssql driver is only needed once a SQL Server is really reached.
-    connect: async (purpose) => (await Promise.resolve().then(() => (init_mssql_executor(), mssql_executor_exports))).connectSqlServer(sqlServerConnectionFromEnv(env), purpose),
-    disk: (stateDir, reporter) => new VhdxDriver({ stateDir, reporter }),
-    runner: (reporter) => realWindowsRunner({ reporter }),
-    files: windowsFileOps(),
-    readLayout: readImageLayout
-  };
-}
-function sqlServerHost(env = process.env) {
-  return installed ?? realSqlServerHost(env);
-}
-function useSqlServerHost(host) {
-  installed = host;
-}
-function adoConnectionString(c, login, database2, port) {
-  const server = `${c.server}${c.instanceName ? `\\${c.instanceName}` : ""}${c.instanceName && !c.port ? "" : `,${port}`}`;
-  return [
-    `Server=${adoValue(server)}`,
-    `Database=${adoValue(database2)}`,
-    `User Id=${adoValue(login.user)}`,
-    `Password=${adoValue(login.password)}`,
-    `Encrypt=${c.encrypt ?? true ? "True" : "False"}`,
-    `TrustServerCertificate=${c.trustServerCertificate ? "True" : "False"}`
-  ].join(";");
-}
-var isTrue, installed, adoValue, sqlServerPort, windowsCaller;
-var init_host2 = __esm({
-  "packages/core/src/engine/sqlserver/host.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_vhdx();
-    init_errors();
-    init_powershell();
-    init_file_ops();
-    init_layout2();
-    isTrue = (v, dflt) => v === void 0 || v === "" ? dflt : /^(1|true|yes|on)$/i.test(v);
-    adoValue = (v) => /[;='"]|^\s|\s$/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-    sqlServerPort = (c) => c.port ?? 1433;
-    windowsCaller = (c) => c.auth.kind === "ntlm" ? `${c.auth.domain}\\${c.auth.user}` : void 0;
-  }
-});
-
 // packages/core/src/build/build-sqlserver.ts
 var build_sqlserver_exports = {};
 __export(build_sqlserver_exports, {
   buildSqlServer: () => buildSqlServer
 });
 async function buildSqlServer(opts, version2) {
+  assertHostFor("sqlserver");
   const host = sqlServerHost();
-  assertSqlServerHost(host.platform);
+  const platform = platformEntry("sqlserver");
   const { reporter } = opts;
   const variant = opts.masking?.variant;
   const started = performance.now();
   const startedAt = (/* @__PURE__ */ new Date()).toISOString();
   const sources = opts.sources;
-  const disk = host.disk(import_node_path69.default.join(opts.home, "state"), reporter);
+  const disk = diskDriverNamed(platform.buildDriver, opts.home, reporter);
   await disk.checkPrerequisites();
   const exec = await host.connect("restore");
-  const workDir = import_node_path69.default.join(opts.home, "work", `build-${import_node_crypto23.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path70.default.join(opts.home, "work", `build-${import_node_crypto23.default.randomBytes(5).toString("hex")}`);
   try {
     await import_promises64.default.mkdir(workDir, { recursive: true });
     const serverVersion = String(firstRow(await exec.execute("SELECT CAST(SERVERPROPERTY('ProductVersion') AS nvarchar(64)) AS v;"))?.v ?? "unknown");
@@ -28745,7 +29005,7 @@ async function buildSqlServer(opts, version2) {
       {
         sources,
         workDir,
-        outFile: import_node_path69.default.join(workDir, "base.vhdx"),
+        outFile: import_node_path70.default.join(workDir, `base.${disk.format}`),
         // Sized from the backups (RESTORE FILELISTONLY) unless the caller asks for more.
         ...opts.diskSizeBytes ? { diskSizeBytes: opts.diskSizeBytes } : {},
         ...opts.masking ? { masking: { policy: opts.masking.policy, key: opts.masking.key.bytes, variant } } : {}
@@ -28761,12 +29021,12 @@ async function buildSqlServer(opts, version2) {
       startedAt,
       {
         engine: { kind: "sqlserver", version: serverVersion },
-        platform: { os: "windows", diskFormat: "vhdx", filesystem: "ntfs" },
+        platform: { os: platform.os, diskFormat: disk.format, filesystem: platform.filesystem },
         databases: built.databases,
         disk: { digest: built.sealed.digest, sizeBytes: built.sealed.sizeBytes, virtualSizeBytes: built.sealed.virtualSizeBytes },
         source: {
           kind: "backup-chain",
-          description: sources.map((s) => [s.full, s.differential, ...s.logs ?? []].filter(Boolean).map((f) => import_node_path69.default.win32.basename(f)).join(" + ")).join("; "),
+          description: sources.map((s) => [s.full, s.differential, ...s.logs ?? []].filter(Boolean).map((f) => import_node_path70.default.win32.basename(f)).join(" + ")).join("; "),
           capturedAt: startedAt,
           backupChain: {
             databases: built.chains.map((c) => ({
@@ -28795,22 +29055,22 @@ async function buildSqlServer(opts, version2) {
     await import_promises64.default.rm(workDir, { recursive: true, force: true });
   }
 }
-var import_node_crypto23, import_promises64, import_node_path69;
+var import_node_crypto23, import_promises64, import_node_path70;
 var init_build_sqlserver = __esm({
   "packages/core/src/build/build-sqlserver.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto23 = __toESM(require("node:crypto"), 1);
     import_promises64 = __toESM(require("node:fs/promises"), 1);
-    import_node_path69 = __toESM(require("node:path"), 1);
+    import_node_path70 = __toESM(require("node:path"), 1);
     init_build();
     init_executor();
     init_host2();
+    init_platform();
     init_build_step();
     init_masking_record();
     init_publish_build();
     init_time();
-    init_platform();
   }
 });
 
@@ -28828,13 +29088,14 @@ async function buildImage(input2) {
   if (opts.unmasked && !opts.unmasked.reason.trim()) throw new UsageError("--unmasked needs a reason (why this personal data may be published unmasked); it is recorded in the manifest.");
   await refuseExistingVersion(opts, version2);
   if (engineForSources(opts.sources) === "sqlserver") return (await Promise.resolve().then(() => (init_build_sqlserver(), build_sqlserver_exports))).buildSqlServer(opts, version2);
-  const { os: platformOs, driver, engine } = platformFor("postgres", opts.home);
+  const platform = platformForBuild(engineForSources(opts.sources), opts.home, reporter);
+  const { os: platformOs, driver, engine } = platform;
   await driver.checkPrerequisites();
   await engine.checkPrerequisites();
   const described = [];
   for (const source of opts.sources) described.push(await engine.probeSource(source));
   const sourceFiles = await sourceFileDigests(opts.sources, reporter);
-  const workDir = import_node_path70.default.join(opts.home, "work", `build-${import_node_crypto24.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path71.default.join(opts.home, "work", `build-${import_node_crypto24.default.randomBytes(5).toString("hex")}`);
   await makeDir(workDir, TRAVERSABLE_DIR);
   const buildRecord = newBuildRecord(workDir, `${opts.name}:${version2}`);
   await writeBuildRecord(workDir, buildRecord);
@@ -28843,22 +29104,22 @@ async function buildImage(input2) {
   const virtualSize = opts.diskSizeBytes ?? await defaultDiskSize(opts.sources);
   try {
     reporter.info(`Restoring ${opts.sources.length} source(s) onto a staging disk`);
-    const staging = await driver.createStaging(import_node_path70.default.join(workDir, "staging.qcow2"), import_node_path70.default.join(workDir, "staging"), virtualSize);
+    const staging = await driver.createStaging(import_node_path71.default.join(workDir, platform.entry.stagingName), import_node_path71.default.join(workDir, "staging"), virtualSize);
     cleanup.push("remove the staging disk", async () => {
       await driver.unmount(staging.attachment);
       await driver.destroy(staging.file);
     });
     const engineInfo = await engine.restore(opts.sources, staging.mountPath, reporter);
-    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path70.default.join(workDir, "run") }, reporter);
+    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path71.default.join(workDir, "run") }, reporter);
     cleanup.push("stop the build server", () => engine.stop(server, { fast: true }));
     await writeBuildRecord(workDir, { ...buildRecord, serverPid: server.pid });
     await pausePoint("build:restored");
     let databases2 = await engine.inventory(server);
     let masked;
     let unmasked;
-    if (!opts.masking) unmasked = await guardUnmaskedBuild(server, databases2, opts.unmasked, reporter);
+    if (!opts.masking) unmasked = await guardUnmaskedBuild(maskingFor(platform.kind, server), databases2, opts.unmasked, reporter);
     if (opts.masking) {
-      masked = await maskForBuild(server, databases2, opts.masking, reporter);
+      masked = await maskForBuild(maskingFor(platform.kind, server), databases2, opts.masking, reporter);
       databases2 = await engine.inventory(server);
     }
     await engine.scrub(server, reporter, { full: masked !== void 0 });
@@ -28866,7 +29127,7 @@ async function buildImage(input2) {
     const restoreSeconds = secondsSince(started);
     reporter.info("Writing the base disk fresh from the prepared data");
     const sealStart = performance.now();
-    const fresh = await driver.createStaging(import_node_path70.default.join(workDir, "fresh.qcow2"), import_node_path70.default.join(workDir, "fresh"), virtualSize);
+    const fresh = await driver.createStaging(import_node_path71.default.join(workDir, `fresh.${driver.format}`), import_node_path71.default.join(workDir, "fresh"), virtualSize);
     cleanup.push("remove the fresh disk", async () => {
       await driver.unmount(fresh.attachment);
       await driver.destroy(fresh.file);
@@ -28876,7 +29137,7 @@ async function buildImage(input2) {
     await pausePoint("build:fresh-written");
     await driver.unmount(staging.attachment);
     await driver.destroy(staging.file);
-    const sealed = await driver.seal(fresh, import_node_path70.default.join(workDir, `base.${driver.format}`));
+    const sealed = await driver.seal(fresh, import_node_path71.default.join(workDir, `base.${driver.format}`));
     const sealSeconds = secondsSince(sealStart);
     await pausePoint("build:sealed");
     const leakScan = masked ? masked.leak ? await leakScanOrFail(sealed.file, masked.run, reporter, masked.leak) : skippedLeakScan(masked.resolved, masked.run) : void 0;
@@ -28887,7 +29148,7 @@ async function buildImage(input2) {
       startedAt,
       {
         engine: { kind: engineInfo.kind, version: engineInfo.version },
-        platform: { os: platformOs, diskFormat: driver.format, filesystem: "xfs" },
+        platform: { os: platformOs, diskFormat: driver.format, filesystem: platform.entry.filesystem },
         databases: databases2,
         disk: { digest: sealed.digest, sizeBytes: sealed.sizeBytes, virtualSizeBytes: sealed.virtualSizeBytes },
         source: {
@@ -28911,7 +29172,7 @@ async function buildImage(input2) {
       ...record2 ? { masking: maskingReport(record2) } : {}
     };
   } catch (e) {
-    const full = await diskFullError(e, [import_node_path70.default.join(workDir, "staging"), import_node_path70.default.join(workDir, "fresh"), workDir], `building ${opts.name}:${version2}`);
+    const full = await diskFullError(e, [import_node_path71.default.join(workDir, "staging"), import_node_path71.default.join(workDir, "fresh"), workDir], `building ${opts.name}:${version2}`);
     await cleanup.unwind();
     throw await buildFailed(opts, version2, full ?? e);
   }
@@ -28942,17 +29203,17 @@ async function sizeOnDisk(p) {
   if (!st) return 0;
   if (!st.isDirectory()) return st.size;
   let total = 0;
-  for (const entry of await import_promises65.default.readdir(p, { withFileTypes: true })) total += await sizeOnDisk(import_node_path70.default.join(p, entry.name));
+  for (const entry of await import_promises65.default.readdir(p, { withFileTypes: true })) total += await sizeOnDisk(import_node_path71.default.join(p, entry.name));
   return total;
 }
-var import_node_crypto24, import_promises65, import_node_path70, GiB3;
+var import_node_crypto24, import_promises65, import_node_path71, GiB3;
 var init_build_image = __esm({
   "packages/core/src/build/build-image.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto24 = __toESM(require("node:crypto"), 1);
     import_promises65 = __toESM(require("node:fs/promises"), 1);
-    import_node_path70 = __toESM(require("node:path"), 1);
+    import_node_path71 = __toESM(require("node:path"), 1);
     init_paths();
     init_errors();
     init_manifest();
@@ -28960,6 +29221,7 @@ var init_build_image = __esm({
     init_net();
     init_time();
     init_platform();
+    init_masking();
     init_build_step();
     init_masking_record();
     init_publish_build();
@@ -28972,16 +29234,86 @@ var init_build_image = __esm({
   }
 });
 
+// packages/core/src/build/scan-source.ts
+async function scanWith(withDb2, databases2, opts) {
+  let rules = [];
+  if (opts.policy) rules = resolvePolicy(opts.policy, opts.variant, await schemaFacts(withDb2, databases2)).rules;
+  const piiCandidates = await scanUnmaskedPii(withDb2, databases2, rules);
+  return {
+    databases: databases2.map((d) => d.name),
+    columnsScanned: databases2.reduce((n, d) => n + d.tables.reduce((m, t) => m + t.columns.length, 0), 0),
+    maskedByPolicy: rules.length,
+    piiCandidates
+  };
+}
+async function scanSource(opts) {
+  if (opts.source.kind === "server") {
+    const withDb2 = urlConnector(opts.source.url);
+    const database2 = decodeURIComponent(new URL(opts.source.url).pathname.slice(1)) || "postgres";
+    const tables = await withDb2(database2, async (c) => (await c.query(COLUMNS_SQL)).rows);
+    const info = { name: database2, sizeBytes: 0, tables: tables.map((t) => ({ schema: t.schema, name: t.name, rowEstimate: Math.round(t.rows), sizeBytes: 0, columns: t.columns })) };
+    return scanWith(withDb2, [info], opts);
+  }
+  const { driver, engine } = platformForBuild(engineForSources([opts.source]), opts.home);
+  await driver.checkPrerequisites();
+  await engine.checkPrerequisites();
+  await engine.probeSource(opts.source);
+  const workDir = import_node_path72.default.join(opts.home, "work", `scan-${import_node_crypto25.default.randomBytes(5).toString("hex")}`);
+  await makeDir(workDir, TRAVERSABLE_DIR);
+  const cleanup = new CleanupStack(opts.reporter);
+  cleanup.push("remove the scan's work directory", () => import_promises66.default.rm(workDir, { recursive: true, force: true }));
+  try {
+    const staging = await driver.createStaging(import_node_path72.default.join(workDir, "staging.qcow2"), import_node_path72.default.join(workDir, "staging"), 8 * 1024 ** 3);
+    cleanup.push("remove the staging disk", async () => {
+      await driver.unmount(staging.attachment);
+      await driver.destroy(staging.file);
+    });
+    await engine.restore([opts.source], staging.mountPath, opts.reporter);
+    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path72.default.join(workDir, "run") }, opts.reporter);
+    cleanup.push("stop the scan server", () => engine.stop(server, { fast: true }));
+    return await scanWith(adminConnector(server), await engine.inventory(server), opts);
+  } finally {
+    await cleanup.unwind();
+  }
+}
+var import_node_crypto25, import_promises66, import_node_path72, COLUMNS_SQL;
+var init_scan_source = __esm({
+  "packages/core/src/build/scan-source.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_crypto25 = __toESM(require("node:crypto"), 1);
+    import_promises66 = __toESM(require("node:fs/promises"), 1);
+    import_node_path72 = __toESM(require("node:path"), 1);
+    init_paths();
+    init_platform();
+    init_sql();
+    init_cleanup();
+    init_net();
+    init_resolve_policy();
+    init_connector();
+    init_scan_pii();
+    init_schema_facts();
+    COLUMNS_SQL = `
+SELECT n.nspname AS schema, c.relname AS name, greatest(c.reltuples, 0)::float8 AS rows,
+       coalesce((SELECT json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod), 'nullable', NOT a.attnotnull) ORDER BY a.attnum)
+                 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '[]') AS columns
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p') AND ${SYSTEM_SCHEMA_FILTER} ORDER BY 1, 2`;
+  }
+});
+
 // packages/core/src/build/index.ts
 var build_exports = {};
 __export(build_exports, {
-  buildImage: () => buildImage
+  buildImage: () => buildImage,
+  scanSource: () => scanSource
 });
 var init_build2 = __esm({
   "packages/core/src/build/index.ts"() {
     "use strict";
     init_import_meta_url();
     init_build_image();
+    init_scan_source();
   }
 });
 
@@ -29141,7 +29473,7 @@ var require_yaml = __commonJS({
 async function loadPolicyFile(file2) {
   let text;
   try {
-    text = await (0, import_promises66.readFile)(file2, "utf8");
+    text = await (0, import_promises67.readFile)(file2, "utf8");
   } catch (e) {
     throw new PolicyError(`cannot read the policy file (${e.message}); check the path`, file2);
   }
@@ -29269,12 +29601,12 @@ function normalise(raw, origin) {
     origin
   };
 }
-var import_promises66, import_ajv, import_yaml, validate2;
+var import_promises67, import_ajv, import_yaml, validate2;
 var init_load_policy = __esm({
   "packages/core/src/masking/policy/load-policy.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises66 = require("node:fs/promises");
+    import_promises67 = require("node:fs/promises");
     import_ajv = __toESM(require_ajv(), 1);
     import_yaml = __toESM(require_yaml(), 1);
     init_policy_error();
@@ -29299,85 +29631,17 @@ function resolveMaskingKey(opts) {
     );
   }
   opts.reporter?.warn("Masking with a random throw-away key (--insecure-random-key): pseudonyms will differ on the next build.");
-  return { bytes: import_node_crypto25.default.randomBytes(32), insecure: true };
+  return { bytes: import_node_crypto26.default.randomBytes(32), insecure: true };
 }
-var import_node_crypto25, MASKING_KEY_ENV, MIN_KEY_LENGTH;
+var import_node_crypto26, MASKING_KEY_ENV, MIN_KEY_LENGTH;
 var init_key = __esm({
   "packages/core/src/masking/key.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto25 = __toESM(require("node:crypto"), 1);
+    import_node_crypto26 = __toESM(require("node:crypto"), 1);
     init_errors();
     MASKING_KEY_ENV = "DBCLONE_MASKING_KEY";
     MIN_KEY_LENGTH = 16;
-  }
-});
-
-// packages/core/src/masking/scan-source.ts
-async function scanWith(withDb2, databases2, opts) {
-  let rules = [];
-  if (opts.policy) rules = resolvePolicy(opts.policy, opts.variant, await schemaFacts(withDb2, databases2)).rules;
-  const piiCandidates = await scanUnmaskedPii(withDb2, databases2, rules);
-  return {
-    databases: databases2.map((d) => d.name),
-    columnsScanned: databases2.reduce((n, d) => n + d.tables.reduce((m, t) => m + t.columns.length, 0), 0),
-    maskedByPolicy: rules.length,
-    piiCandidates
-  };
-}
-async function scanSource(opts) {
-  if (opts.source.kind === "server") {
-    const withDb2 = urlConnector(opts.source.url);
-    const database2 = decodeURIComponent(new URL(opts.source.url).pathname.slice(1)) || "postgres";
-    const tables = await withDb2(database2, async (c) => (await c.query(COLUMNS_SQL)).rows);
-    const info = { name: database2, sizeBytes: 0, tables: tables.map((t) => ({ schema: t.schema, name: t.name, rowEstimate: Math.round(t.rows), sizeBytes: 0, columns: t.columns })) };
-    return scanWith(withDb2, [info], opts);
-  }
-  const { driver, engine } = platformFor("postgres", opts.home);
-  await driver.checkPrerequisites();
-  await engine.checkPrerequisites();
-  await engine.probeSource(opts.source);
-  const workDir = import_node_path71.default.join(opts.home, "work", `scan-${import_node_crypto26.default.randomBytes(5).toString("hex")}`);
-  await makeDir(workDir, TRAVERSABLE_DIR);
-  const cleanup = new CleanupStack(opts.reporter);
-  cleanup.push("remove the scan's work directory", () => import_promises67.default.rm(workDir, { recursive: true, force: true }));
-  try {
-    const staging = await driver.createStaging(import_node_path71.default.join(workDir, "staging.qcow2"), import_node_path71.default.join(workDir, "staging"), 8 * 1024 ** 3);
-    cleanup.push("remove the staging disk", async () => {
-      await driver.unmount(staging.attachment);
-      await driver.destroy(staging.file);
-    });
-    await engine.restore([opts.source], staging.mountPath, opts.reporter);
-    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path71.default.join(workDir, "run") }, opts.reporter);
-    cleanup.push("stop the scan server", () => engine.stop(server, { fast: true }));
-    return await scanWith(adminConnector(server), await engine.inventory(server), opts);
-  } finally {
-    await cleanup.unwind();
-  }
-}
-var import_node_crypto26, import_promises67, import_node_path71, COLUMNS_SQL;
-var init_scan_source = __esm({
-  "packages/core/src/masking/scan-source.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_crypto26 = __toESM(require("node:crypto"), 1);
-    import_promises67 = __toESM(require("node:fs/promises"), 1);
-    import_node_path71 = __toESM(require("node:path"), 1);
-    init_paths();
-    init_platform();
-    init_sql();
-    init_cleanup();
-    init_net();
-    init_resolve_policy();
-    init_connector();
-    init_scan_pii();
-    init_schema_facts();
-    COLUMNS_SQL = `
-SELECT n.nspname AS schema, c.relname AS name, greatest(c.reltuples, 0)::float8 AS rows,
-       coalesce((SELECT json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod), 'nullable', NOT a.attnotnull) ORDER BY a.attnum)
-                 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '[]') AS columns
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p') AND ${SYSTEM_SCHEMA_FILTER} ORDER BY 1, 2`;
   }
 });
 
@@ -29400,7 +29664,7 @@ __export(masking_exports, {
   UnmaskedPublishError: () => UnmaskedPublishError,
   VALUE_TRANSFORMERS: () => VALUE_TRANSFORMERS,
   WINDOW: () => WINDOW,
-  applyMasking: () => applyMasking,
+  checkFamilies: () => checkFamilies,
   checkPolicySql: () => checkPolicySql,
   checkTransformerTypes: () => checkTransformerTypes,
   collectOriginals: () => collectOriginals,
@@ -29413,6 +29677,7 @@ __export(masking_exports, {
   isHighCardinality: () => isHighCardinality,
   isLuhnValid: () => isLuhnValid,
   isValidIban: () => isValidIban,
+  isValueRule: () => isValueRule,
   judgeCopies: () => judgeCopies,
   keyedDigest: () => keyedDigest,
   leakScanOrFail: () => leakScanOrFail,
@@ -29424,16 +29689,15 @@ __export(masking_exports, {
   maskingPolicySchema: () => maskingPolicySchema,
   parsePolicy: () => parsePolicy,
   policyDigest: () => policyDigest,
-  readPublished: () => readPublished2,
   resolveMaskingKey: () => resolveMaskingKey,
   resolvePolicy: () => resolvePolicy,
   scanBlob: () => scanBlob,
   scanDataFiles: () => scanDataFiles,
   scanDataFilesForLeaks: () => scanDataFilesForLeaks,
-  scanSource: () => scanSource,
   skippedLeakScan: () => skippedLeakScan,
   splitVariantName: () => splitVariantName,
   storedForm: () => storedForm,
+  tableKey: () => tableKey,
   textLeaves: () => textLeaves,
   typeClass: () => typeClass,
   valueTransformers: () => valueTransformers,
@@ -29441,7 +29705,7 @@ __export(masking_exports, {
   variantReference: () => variantReference,
   variantsToBuild: () => variantsToBuild
 });
-var init_masking2 = __esm({
+var init_masking3 = __esm({
   "packages/core/src/masking/index.ts"() {
     "use strict";
     init_import_meta_url();
@@ -29462,10 +29726,8 @@ var init_masking2 = __esm({
     init_explain();
     init_residue_scan();
     init_verdict();
-    init_read_published();
     init_build_step();
-    init_apply_masking();
-    init_scan_source();
+    init_plan();
     init_errors4();
     init_variants();
   }
@@ -29827,8 +30089,8 @@ var init_audit_sources = __esm({
 
 // packages/core/src/catalog/collect.ts
 async function collectCatalog(repository, now = /* @__PURE__ */ new Date(), opts = {}) {
-  const audit = readAuditTrail(repository, opts);
-  audit.catch(() => void 0);
+  const audit2 = readAuditTrail(repository, opts);
+  audit2.catch(() => void 0);
   const summaries = await repository.list();
   const images = await mapLimit(summaries, READ_CONCURRENCY, (s) => repository.resolve({ name: s.name, version: s.version }));
   const versions = images.map((image, i) => ({
@@ -29840,7 +30102,7 @@ async function collectCatalog(repository, now = /* @__PURE__ */ new Date(), opts
   versions.sort(
     (a, b) => a.image.name.localeCompare(b.image.name) || a.image.manifest.created.localeCompare(b.image.manifest.created) || a.image.version.localeCompare(b.image.version)
   );
-  return { location: repository.location, generatedAt: now.toISOString(), versions, audit: await audit };
+  return { location: repository.location, generatedAt: now.toISOString(), versions, audit: await audit2 };
 }
 function maskingState(image) {
   const m = image.manifest.masking;
@@ -30022,8 +30284,8 @@ ${frame.body}
 </html>
 `.text;
 }
-function auditStatusLine(audit, root) {
-  const { chains } = audit;
+function auditStatusLine(audit2, root) {
+  const { chains } = audit2;
   const broken = chains.find((c) => !c.ok);
   if (broken) {
     const line = broken.problem?.line;
@@ -30575,7 +30837,7 @@ It holds the source's data as it was; share it only where the source itself may 
 
 // packages/core/src/catalog/write-catalog.ts
 async function writeCatalog(repository, outDir, opts = {}) {
-  const out = import_node_path72.default.resolve(outDir);
+  const out = import_node_path73.default.resolve(outDir);
   await assertReplaceable(out);
   const data = await collectCatalog(repository, opts.now, { anchorsGitDir: opts.anchorsGitDir });
   const tmp = `${out}.tmp-${process.pid}-${Date.now()}`;
@@ -30589,8 +30851,8 @@ async function writeCatalog(repository, outDir, opts = {}) {
   }
 }
 async function writeSite(dir, data) {
-  await (0, import_promises69.mkdir)(import_node_path72.default.join(dir, "assets"), { recursive: true });
-  await (0, import_promises69.mkdir)(import_node_path72.default.join(dir, "versions"));
+  await (0, import_promises69.mkdir)(import_node_path73.default.join(dir, "assets"), { recursive: true });
+  await (0, import_promises69.mkdir)(import_node_path73.default.join(dir, "versions"));
   const links = versionLinks(data.versions);
   const pages = [
     ["index.html", () => renderLibrary(data)],
@@ -30599,19 +30861,19 @@ async function writeSite(dir, data) {
     ...data.versions.map((v) => [v.page, () => renderVersion(data, v, links)])
   ];
   await Promise.all([
-    (0, import_promises69.writeFile)(import_node_path72.default.join(dir, "assets", "catalog.css"), CATALOG_STYLE),
-    (0, import_promises69.writeFile)(import_node_path72.default.join(dir, "assets", "catalog.js"), CATALOG_SCRIPT),
-    (0, import_promises69.writeFile)(import_node_path72.default.join(dir, CATALOG_MARKER), `dbclone catalog of ${data.versions.length} versions, ${data.generatedAt}
+    (0, import_promises69.writeFile)(import_node_path73.default.join(dir, "assets", "catalog.css"), CATALOG_STYLE),
+    (0, import_promises69.writeFile)(import_node_path73.default.join(dir, "assets", "catalog.js"), CATALOG_SCRIPT),
+    (0, import_promises69.writeFile)(import_node_path73.default.join(dir, CATALOG_MARKER), `dbclone catalog of ${data.versions.length} versions, ${data.generatedAt}
 `),
     // GitHub Pages runs Jekyll unless told not to, and Jekyll hides files starting with "_" or ".".
-    (0, import_promises69.writeFile)(import_node_path72.default.join(dir, ".nojekyll"), ""),
+    (0, import_promises69.writeFile)(import_node_path73.default.join(dir, ".nojekyll"), ""),
     mapLimit(pages, WRITE_CONCURRENCY, ([file2, render2]) => (0, import_promises69.writeFile)(insideSite(dir, file2), render2()))
   ]);
   return pages.map(([file2]) => file2);
 }
 function insideSite(dir, file2) {
-  const target = import_node_path72.default.resolve(dir, file2);
-  if (!target.startsWith(import_node_path72.default.resolve(dir) + import_node_path72.default.sep)) {
+  const target = import_node_path73.default.resolve(dir, file2);
+  if (!target.startsWith(import_node_path73.default.resolve(dir) + import_node_path73.default.sep)) {
     throw new RepositoryError(`catalog page '${file2}' would land outside the site folder; the repository answered a bad image name or version`);
   }
   return target;
@@ -30628,13 +30890,13 @@ async function assertReplaceable(out) {
     throw new UsageError(`--out ${out} is a non-empty folder that holds no dbclone catalog (no ${CATALOG_MARKER}); pass an empty or new folder`);
   }
 }
-var import_promises69, import_node_path72, CATALOG_MARKER, WRITE_CONCURRENCY;
+var import_promises69, import_node_path73, CATALOG_MARKER, WRITE_CONCURRENCY;
 var init_write_catalog = __esm({
   "packages/core/src/catalog/write-catalog.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises69 = require("node:fs/promises");
-    import_node_path72 = __toESM(require("node:path"), 1);
+    import_node_path73 = __toESM(require("node:path"), 1);
     init_errors();
     init_asset_script();
     init_asset_style();
@@ -30680,6 +30942,40 @@ var init_lifecycle_types = __esm({
     "use strict";
     init_import_meta_url();
     ON_IMAGE_CHANGE = ["keep", "recreate", "fail"];
+  }
+});
+
+// packages/core/src/clones/types.ts
+var init_types3 = __esm({
+  "packages/core/src/clones/types.ts"() {
+    "use strict";
+    init_import_meta_url();
+  }
+});
+
+// packages/core/src/clones/record.ts
+function credentialsOf(record2, database2) {
+  return engineConnection(record2.engine).credentials(record2, database2);
+}
+function connectionStringOf(record2, opts) {
+  return engineConnection(record2.engine).connectionString(record2, opts);
+}
+function assertDatabaseChoice(database2, databases2, image) {
+  if (database2 === void 0 || databases2.includes(database2)) return;
+  throw new UsageError(`database '${database2}' is not in ${image}; it holds: ${databases2.join(", ") || "no databases"}. Choose one of those.`);
+}
+function serverOf(record2) {
+  if (!record2.serverPid) return void 0;
+  return { pid: record2.serverPid, host: record2.host, port: record2.port, socketDir: import_node_path74.default.join(record2.dir, "run"), adminUser: "" };
+}
+var import_node_path74;
+var init_record = __esm({
+  "packages/core/src/clones/record.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_path74 = __toESM(require("node:path"), 1);
+    init_errors();
+    init_platform();
   }
 });
 
@@ -31049,50 +31345,6 @@ var init_docker = __esm({
   }
 });
 
-// packages/core/src/runtime/index.ts
-async function runtimeFor(kind, docker = {}) {
-  if (kind === "host") return new HostRuntime();
-  const { DockerRuntime: DockerRuntime2 } = await loadDockerRuntime();
-  return new DockerRuntime2(docker);
-}
-async function isServerRunning(r) {
-  if (r.runtime === "host") return r.serverPid !== void 0 && isAlive(r.serverPid);
-  if (!r.containerId) return false;
-  return (await runtimeFor("docker")).isRunning({ containerId: r.containerId });
-}
-var loadDockerRuntime;
-var init_runtime2 = __esm({
-  "packages/core/src/runtime/index.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_host();
-    init_exec();
-    init_host();
-    loadDockerRuntime = () => Promise.resolve().then(() => (init_docker(), docker_exports));
-  }
-});
-
-// packages/core/src/clones/ttl.ts
-function capTtl(requested, maxTtlSeconds) {
-  const cap = maxTtlSeconds !== void 0 && maxTtlSeconds > 0 ? maxTtlSeconds : void 0;
-  if (requested === void 0) return cap;
-  if (!(requested > 0)) throw new UsageError(`ttl must be greater than zero seconds, got ${requested}`);
-  return cap === void 0 ? requested : Math.min(requested, cap);
-}
-function isExpired(record2, now = /* @__PURE__ */ new Date()) {
-  if (!record2.expiresAt) return false;
-  const t = Date.parse(record2.expiresAt);
-  return Number.isFinite(t) && t <= now.getTime();
-}
-var init_ttl = __esm({
-  "packages/core/src/clones/ttl.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_errors();
-    init_duration();
-  }
-});
-
 // packages/core/src/engine/sqlserver/login-sql.ts
 function checkRoles(roles) {
   for (const r of roles) {
@@ -31101,25 +31353,25 @@ function checkRoles(roles) {
     }
   }
 }
-function createLoginSql(login, password, defaultDatabase) {
-  return `CREATE LOGIN ${quoteName(login)} WITH PASSWORD = ${nString(password)}, CHECK_POLICY = OFF, CHECK_EXPIRATION = OFF, DEFAULT_DATABASE = ${quoteName(defaultDatabase)};`;
+function createLoginSql(login2, password, defaultDatabase) {
+  return `CREATE LOGIN ${quoteName(login2)} WITH PASSWORD = ${nString(password)}, CHECK_POLICY = OFF, CHECK_EXPIRATION = OFF, DEFAULT_DATABASE = ${quoteName(defaultDatabase)};`;
 }
-function createUserSql(db, login, roles) {
+function createUserSql(db, login2, roles) {
   checkRoles(roles);
   return [
     `USE ${quoteName(db)};`,
-    `CREATE USER ${quoteName(login)} FOR LOGIN ${quoteName(login)};`,
-    ...roles.map((r) => `ALTER ROLE ${quoteName(r)} ADD MEMBER ${quoteName(login)};`),
-    `GRANT EXECUTE TO ${quoteName(login)};`,
+    `CREATE USER ${quoteName(login2)} FOR LOGIN ${quoteName(login2)};`,
+    ...roles.map((r) => `ALTER ROLE ${quoteName(r)} ADD MEMBER ${quoteName(login2)};`),
+    `GRANT EXECUTE TO ${quoteName(login2)};`,
     "USE [master];"
   ].join("\n");
 }
-function dropLoginSql(login) {
+function dropLoginSql(login2) {
   return [
     "DECLARE @kill nvarchar(max) = N'';",
-    `SELECT @kill += N'KILL ' + CAST(session_id AS nvarchar(10)) + N';' FROM sys.dm_exec_sessions WHERE login_name = ${nString(login)};`,
+    `SELECT @kill += N'KILL ' + CAST(session_id AS nvarchar(10)) + N';' FROM sys.dm_exec_sessions WHERE login_name = ${nString(login2)};`,
     "EXEC sys.sp_executesql @kill;",
-    `IF SUSER_ID(${nString(login)}) IS NOT NULL DROP LOGIN ${quoteName(login)};`
+    `IF SUSER_ID(${nString(login2)}) IS NOT NULL DROP LOGIN ${quoteName(login2)};`
   ].join("\n");
 }
 var DEFAULT_CLONE_ROLES, ALLOWED_ROLES, SERVICE_ACCOUNT, CONTAINED_AUTH_ENABLED;
@@ -31179,8 +31431,8 @@ async function cloneSqlServer(deps, opts) {
   const { exec, disk, runner, reporter } = deps;
   const roles = opts.roles ?? DEFAULT_CLONE_ROLES;
   checkRoles(roles);
-  const childFile = import_node_path73.default.win32.join(opts.cloneDir, "child.vhdx");
-  const mountPath = import_node_path73.default.win32.join(opts.cloneDir, "mnt");
+  const childFile = import_node_path75.default.win32.join(opts.cloneDir, "child.vhdx");
+  const mountPath = import_node_path75.default.win32.join(opts.cloneDir, "mnt");
   const record2 = { cloneId: opts.cloneId, childFile, databases: {} };
   const cleanup = new CleanupStack(reporter);
   try {
@@ -31202,12 +31454,12 @@ async function cloneSqlServer(deps, opts) {
     const account = String(service?.account ?? "");
     if (!account) throw new CloneError("Could not read the SQL Server service account from sys.dm_server_services; the login needs VIEW SERVER STATE.");
     const instance = service?.instance == null ? null : String(service.instance);
-    const databasesDir = import_node_path73.default.win32.join(mountPath, "databases");
+    const databasesDir = import_node_path75.default.win32.join(mountPath, "databases");
     await runner.command("icacls", icaclsSetOwnerArgs(databasesDir));
     await runner.command("icacls", icaclsGrantArgs(databasesDir, filePrincipals(account, instance, opts.windowsCaller)));
     for (const [i, db] of layout.databases.entries()) {
       const name = cloneDatabaseName(db.name, opts.cloneId);
-      const files = db.files.map((f) => ({ logicalName: f.logicalName, path: import_node_path73.default.win32.join(mountPath, f.path) }));
+      const files = db.files.map((f) => ({ logicalName: f.logicalName, path: import_node_path75.default.win32.join(mountPath, f.path) }));
       const filestream = db.files.some((f) => f.kind === "FILESTREAM") ? { filestreamDirectory: `dbclone_${opts.cloneId}_${i}` } : {};
       await exec.execute(attachCloneSql(name, files, filestream));
       record2.databases[db.name] = name;
@@ -31216,15 +31468,15 @@ async function cloneSqlServer(deps, opts) {
       });
       await exec.execute(multiUserSql(name));
     }
-    const login = `dbclone_${opts.cloneId}`;
+    const login2 = `dbclone_${opts.cloneId}`;
     const password = opts.password ?? randomPassword();
     reporter.secret(password);
     const first = Object.values(record2.databases)[0] ?? "master";
-    await exec.execute(createLoginSql(login, password, first));
-    record2.login = login;
+    await exec.execute(createLoginSql(login2, password, first));
+    record2.login = login2;
     record2.password = password;
-    cleanup.push(`drop login ${login}`, async () => void await exec.execute(dropLoginSql(login)));
-    for (const name of Object.values(record2.databases)) await exec.execute(createUserSql(name, login, roles));
+    cleanup.push(`drop login ${login2}`, async () => void await exec.execute(dropLoginSql(login2)));
+    for (const name of Object.values(record2.databases)) await exec.execute(createUserSql(name, login2, roles));
     cleanup.dismiss();
     return record2;
   } catch (e) {
@@ -31270,13 +31522,13 @@ IF DB_ID(@db) IS NOT NULL DROP DATABASE ${quoteName(name)};`, { db: name });
 Run dbclone gc to retry.`);
   }
 }
-var import_node_crypto27, import_node_path73, cloneDatabaseName, randomPassword;
+var import_node_crypto27, import_node_path75, cloneDatabaseName, randomPassword;
 var init_clone2 = __esm({
   "packages/core/src/engine/sqlserver/clone.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto27 = require("node:crypto");
-    import_node_path73 = __toESM(require("node:path"), 1);
+    import_node_path75 = __toESM(require("node:path"), 1);
     init_errors();
     init_cleanup();
     init_executor();
@@ -31289,34 +31541,46 @@ var init_clone2 = __esm({
   }
 });
 
+// packages/core/src/clones/ttl.ts
+function capTtl(requested, maxTtlSeconds) {
+  const cap = maxTtlSeconds !== void 0 && maxTtlSeconds > 0 ? maxTtlSeconds : void 0;
+  if (requested === void 0) return cap;
+  if (!(requested > 0)) throw new UsageError(`ttl must be greater than zero seconds, got ${requested}`);
+  return cap === void 0 ? requested : Math.min(requested, cap);
+}
+function expiryFrom(ttlSeconds, from = /* @__PURE__ */ new Date()) {
+  return ttlSeconds === void 0 ? void 0 : new Date(from.getTime() + ttlSeconds * 1e3).toISOString();
+}
+function isExpired(record2, now = /* @__PURE__ */ new Date()) {
+  if (!record2.expiresAt) return false;
+  const t = Date.parse(record2.expiresAt);
+  return Number.isFinite(t) && t <= now.getTime();
+}
+var init_ttl = __esm({
+  "packages/core/src/clones/ttl.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_errors();
+    init_duration();
+  }
+});
+
 // packages/core/src/clones/sqlserver-clone.ts
 var sqlserver_clone_exports = {};
 __export(sqlserver_clone_exports, {
   createSqlServerClone: () => createSqlServerClone,
-  removeSqlServerClone: () => removeSqlServerClone,
-  sqlServerCredentials: () => sqlServerCredentials
+  removeSqlServerClone: () => removeSqlServerClone
 });
-function sqlServerCredentials(record2) {
-  const connection = sqlServerHost().connection;
-  return {
-    user: record2.user,
-    password: record2.password,
-    host: record2.host,
-    port: record2.port,
-    databases: record2.databases,
-    connectionString: adoConnectionString(connection, record2, record2.databases[0] ?? "master", record2.port)
-  };
-}
 async function createSqlServerClone(opts, image, started) {
+  assertHostFor("sqlserver");
   const host = sqlServerHost();
-  assertSqlServerHost(host.platform);
   if ((opts.runtime ?? "host") !== "host") throw new UsageError("SQL Server clones are attached to the runner's SQL Server: --runtime docker is not available for them.");
   const { repository, reporter } = opts;
   const registry2 = new CloneRegistry(opts.home);
   if (opts.name) {
     const existing = await registry2.findByName(opts.name);
     if (existing && !opts.reset && existing.state === "ready" && existing.image.manifestDigest === image.manifestDigest) {
-      return { created: false, clone: existing, credentials: sqlServerCredentials(existing), image, readySeconds: secondsSince(started), childDiskBytes: 0 };
+      return { created: false, clone: existing, credentials: credentialsOf(existing), image, readySeconds: secondsSince(started), childDiskBytes: 0 };
     }
     if (existing) await removeSqlServerClone(existing, reporter);
     if (existing) await registry2.remove(existing.id);
@@ -31331,6 +31595,7 @@ async function createSqlServerClone(opts, image, started) {
     name: opts.name,
     image: { name: image.name, version: image.version, manifestDigest: image.manifestDigest, diskDigest: image.manifest.disk.digest },
     engine: "sqlserver",
+    disk: "vhdx",
     host: connection.server,
     runtime: "host",
     password,
@@ -31346,7 +31611,7 @@ async function createSqlServerClone(opts, image, started) {
   const exec = await host.connect("query");
   try {
     await import_promises70.default.mkdir(record2.dir, { recursive: true });
-    const disk = host.disk(import_node_path74.default.join(opts.home, "state"), reporter);
+    const disk = diskDriverNamed("vhdx", opts.home, reporter);
     const made = await cloneSqlServer(
       { exec, disk, runner: host.runner(reporter), reporter, readLayout: host.readLayout },
       { cloneId: record2.id, baseFile: blob, baseDigest: image.manifest.disk.digest, cloneDir: record2.dir, password, windowsCaller: windowsCaller(connection) }
@@ -31359,7 +31624,7 @@ async function createSqlServerClone(opts, image, started) {
       user: made.login ?? record2.user
     });
     cleanup.dismiss();
-    const credentials = sqlServerCredentials(clone2);
+    const credentials = credentialsOf(clone2);
     reporter.secret(credentials.connectionString);
     await repository.audit.append({ action: "clone", outcome: "success", image: `${image.name}:${image.version}`, digest: image.manifestDigest, clone: record2.id, detail: opts.name ? `name=${opts.name}` : void 0 });
     const readySeconds = secondsSince(started);
@@ -31375,23 +31640,23 @@ async function createSqlServerClone(opts, image, started) {
   }
 }
 async function removeSqlServerClone(record2, reporter) {
+  assertHostFor("sqlserver");
   const host = sqlServerHost();
-  assertSqlServerHost(host.platform);
   const exec = await host.connect("query");
   try {
-    await teardownSqlServer({ exec, disk: host.disk(import_node_path74.default.join(import_node_path74.default.dirname(import_node_path74.default.dirname(record2.dir)), "state"), reporter), reporter }, engineRecord(record2));
+    await teardownSqlServer({ exec, disk: host.disk(import_node_path76.default.join(import_node_path76.default.dirname(import_node_path76.default.dirname(record2.dir)), "state"), reporter), reporter }, engineRecord(record2));
   } finally {
     await exec.close().catch(() => void 0);
   }
   await import_promises70.default.rm(record2.dir, { recursive: true, force: true });
 }
-var import_promises70, import_node_path74, engineRecord;
+var import_promises70, import_node_path76, engineRecord;
 var init_sqlserver_clone = __esm({
   "packages/core/src/clones/sqlserver-clone.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises70 = __toESM(require("node:fs/promises"), 1);
-    import_node_path74 = __toESM(require("node:path"), 1);
+    import_node_path76 = __toESM(require("node:path"), 1);
     init_platform();
     init_errors();
     init_clone2();
@@ -31401,6 +31666,7 @@ var init_sqlserver_clone = __esm({
     init_time();
     init_registry();
     init_ttl();
+    init_record();
     engineRecord = (r) => ({
       cloneId: r.id,
       childFile: r.childFile,
@@ -31446,7 +31712,7 @@ async function removeCloneContainers(record2, home) {
   const { DockerRuntime: DockerRuntime2, listCloneContainers: listCloneContainers2 } = await Promise.resolve().then(() => (init_docker(), docker_exports));
   const runtime = new DockerRuntime2();
   if (record2.containerId) await runtime.stop({ containerId: record2.containerId }, { fast: true });
-  for (const c of await listCloneContainers2(runtime.docker, import_node_path75.default.resolve(home))) {
+  for (const c of await listCloneContainers2(runtime.docker, import_node_path77.default.resolve(home))) {
     if (c.cloneId === record2.id) await runtime.stop({ containerId: c.id }, { fast: true });
   }
 }
@@ -31457,7 +31723,7 @@ async function removeClone(record2, opts, action = "teardown") {
   if (record2.engine === "sqlserver") {
     await (await Promise.resolve().then(() => (init_sqlserver_clone(), sqlserver_clone_exports))).removeSqlServerClone(record2, opts.reporter);
   } else {
-    const { driver, engine } = platformFor(record2.engine, opts.home, diskOf(record2), opts.reporter);
+    const { driver, engine } = platformForRecord(record2, opts.home, opts.reporter);
     if (record2.runtime === "docker") await removeCloneContainers(record2, opts.home);
     else {
       const server = serverOf(record2);
@@ -31483,67 +31749,45 @@ async function removeClone(record2, opts, action = "teardown") {
     clone: record2.id
   }).catch((e) => opts.reporter.warn(`could not record the teardown in the audit log: ${e.message}`));
 }
-function diskOf(record2) {
-  return record2.disk ?? (record2.attachment?.driver === "reflink" ? "reflink" : "qcow2");
-}
-var import_promises71, import_node_path75;
+var import_promises71, import_node_path77;
 var init_teardown = __esm({
   "packages/core/src/clones/teardown.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises71 = __toESM(require("node:fs/promises"), 1);
-    import_node_path75 = __toESM(require("node:path"), 1);
+    import_node_path77 = __toESM(require("node:path"), 1);
     init_platform();
     init_errors();
     init_repository();
     init_exec();
     init_time();
     init_registry();
-    init_lifecycle();
+    init_record();
     init_process_identity();
     init_pause_point();
   }
 });
 
-// packages/core/src/clones/child-disk.ts
-async function createChildDisk(driver, repository, image, topBlob, childFile) {
-  if (!image.manifest.parent) return driver.createChild(topBlob, childFile, image.manifest.disk.digest);
-  if (!clonesLayers(driver)) {
-    throw new NotSupportedError(`${image.name}:${image.version} is a layered version, which the ${driver.name} disk driver cannot clone; publish it flattened (dbclone promote --flatten).`);
-  }
-  const layers = await pullLayers(repository, image);
-  return driver.createLayeredChild(layers.map((l) => ({ file: l.file, digest: l.digest })), childFile);
+// packages/core/src/runtime/index.ts
+async function runtimeFor(kind, docker = {}) {
+  if (kind === "host") return new HostRuntime();
+  const { DockerRuntime: DockerRuntime2 } = await loadDockerRuntime();
+  return new DockerRuntime2(docker);
 }
-var init_child_disk = __esm({
-  "packages/core/src/clones/child-disk.ts"() {
+async function isServerRunning(r) {
+  if (r.runtime === "host") return r.serverPid !== void 0 && isAlive(r.serverPid);
+  if (!r.containerId) return false;
+  return (await runtimeFor("docker")).isRunning({ containerId: r.containerId });
+}
+var loadDockerRuntime;
+var init_runtime2 = __esm({
+  "packages/core/src/runtime/index.ts"() {
     "use strict";
     init_import_meta_url();
-    init_disk();
-    init_errors();
-    init_layers();
-  }
-});
-
-// packages/core/src/clones/credentials.ts
-function credentialsOf(record2, database2) {
-  const db = database2 ?? record2.databases[0] ?? "postgres";
-  const url2 = connectionString(record2.user, record2.password, record2.host, record2.port, db);
-  return { user: record2.user, password: record2.password, host: record2.host, port: record2.port, databases: record2.databases, connectionString: url2 };
-}
-function assertDatabaseChoice(database2, databases2, image) {
-  if (database2 === void 0 || databases2.includes(database2)) return;
-  throw new UsageError(`database '${database2}' is not in ${image}; it holds: ${databases2.join(", ") || "no databases"}. Choose one of those.`);
-}
-function pointAt(credentials, engine, database2) {
-  if (database2 === void 0 || engine !== "postgres") return credentials;
-  return { ...credentials, connectionString: connectionString(credentials.user, credentials.password, credentials.host, credentials.port, database2) };
-}
-var init_credentials2 = __esm({
-  "packages/core/src/clones/credentials.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_login();
-    init_errors();
+    init_host();
+    init_exec();
+    init_host();
+    loadDockerRuntime = () => Promise.resolve().then(() => (init_docker(), docker_exports));
   }
 });
 
@@ -31559,7 +31803,7 @@ async function decideNamedClone(existing, image, opts) {
     return { kind: "replace", previous: existing, reason: `${what} cannot be reused: ${why}; making it again from ${image.name}:${image.version}` };
   }
   try {
-    await platformFor(existing.engine, opts.home).engine.verifyIdentity(credentialsOf(existing), existing.id, existing.image.manifestDigest);
+    await platformForRecord(existing, opts.home).engine.verifyIdentity(credentialsOf(existing), existing.id, existing.image.manifestDigest);
   } catch (e) {
     return { kind: "replace", previous: existing, reason: `${what} does not answer as itself (${e.message}); making it again` };
   }
@@ -31601,17 +31845,268 @@ var init_named_clone = __esm({
     init_errors();
     init_runtime2();
     init_registry();
-    init_credentials2();
+    init_record();
+  }
+});
+
+// packages/core/src/clones/child-disk.ts
+async function createChildDisk(driver, repository, image, topBlob, childFile) {
+  if (!image.manifest.parent) return driver.createChild(topBlob, childFile, image.manifest.disk.digest);
+  if (!clonesLayers(driver)) {
+    throw new NotSupportedError(`${image.name}:${image.version} is a layered version, which the ${driver.name} disk driver cannot clone; publish it flattened (dbclone promote --flatten).`);
+  }
+  const layers = await pullLayers(repository, image);
+  return driver.createLayeredChild(layers.map((l) => ({ file: l.file, digest: l.digest })), childFile);
+}
+var init_child_disk = __esm({
+  "packages/core/src/clones/child-disk.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_disk();
+    init_errors();
+    init_layers();
+  }
+});
+
+// packages/core/src/clones/session.ts
+async function runSession(input2) {
+  const { opts, image } = input2;
+  const { driver } = input2.platform;
+  const runtime = await loadRuntime(opts);
+  const blob = await pullBase(opts, image, driver);
+  const registry2 = new CloneRegistry(opts.home);
+  const cleanup = new CleanupStack(opts.reporter);
+  const state = { input: input2, registry: registry2, cleanup, runtime, blob, record: await reserve(input2, registry2, cleanup) };
+  const { record: record2 } = state;
+  try {
+    const child = await makeChild(state);
+    await mount(state, child);
+    const server = await start(state);
+    const credentials = await login(state, server);
+    await verify(state, credentials);
+    await audit(state);
+    const clone2 = await ready(state);
+    const readySeconds = secondsSince(input2.started);
+    cleanup.dismiss();
+    await pausePoint("clone:ready");
+    const childDiskBytes = driver.ownBytes ? await driver.ownBytes(child.file) : await allocatedBytes(child.file);
+    const where2 = server.containerId ? ` (container ${server.containerId.slice(0, 12)})` : "";
+    opts.reporter.debug(`Clone ${record2.id} of ${image.name}:${image.version} ready in ${readySeconds.toFixed(3)} s on ${record2.host}:${record2.port}${where2}`);
+    return { created: true, clone: clone2, credentials, image, readySeconds, childDiskBytes, replaced: input2.replaced };
+  } catch (caught) {
+    const e = await diskFullError(caught, [record2.mountPath, record2.dir], `cloning ${image.name}:${image.version}`) ?? caught;
+    await cleanup.unwind();
+    await opts.repository.audit.append({ action: "clone", outcome: "failure", image: `${image.name}:${image.version}`, digest: image.manifestDigest, clone: record2.id, detail: e.message.slice(0, 500) }).catch(() => void 0);
+    if (e instanceof DbcloneError) throw e;
+    throw new CloneError(`cloning ${image.name}:${image.version} failed: ${e.message}`, { cause: e });
+  }
+}
+async function loadRuntime(opts) {
+  if ((opts.runtime ?? "host") !== "docker") return void 0;
+  const runtime = await runtimeFor("docker", { ...opts.docker, hostAddress: opts.host ?? "127.0.0.1" });
+  await runtime.checkAvailable();
+  return runtime;
+}
+async function pullBase(opts, image, driver) {
+  const pulling = progressOnDemand(opts.reporter, `Pulling and verifying ${image.name}:${image.version}`, image.manifest.disk.sizeBytes, { unit: "bytes" });
+  const blob = await opts.repository.pull(image, { onProgress: pulling.onProgress });
+  pulling.finish();
+  await driver.rememberVerified?.(blob, image.manifest.disk.digest);
+  return blob;
+}
+async function reserve(input2, registry2, cleanup) {
+  const { opts, image, previous } = input2;
+  const config2 = await readRepositoryConfig(opts.repository);
+  const ttlSeconds = capTtl(opts.ttlSeconds ?? (previous ? inheritedTtl(previous) : void 0), config2.maxTtlSeconds);
+  const password = previous?.password ?? import_node_crypto28.default.randomBytes(24).toString("base64url");
+  opts.reporter.secret(password);
+  const record2 = await registry2.reserve(
+    {
+      name: opts.name,
+      image: { name: image.name, version: image.version, manifestDigest: image.manifestDigest, diskDigest: image.manifest.disk.digest },
+      engine: image.manifest.engine.kind,
+      host: opts.host ?? "127.0.0.1",
+      disk: input2.platform.disk,
+      runtime: opts.runtime ?? "host",
+      password,
+      databases: image.manifest.databases.map((d) => d.name),
+      labels: { ...previous?.labels, ...opts.labels },
+      repository: opts.repository.location,
+      expiresAt: ttlSeconds ? new Date(Date.now() + ttlSeconds * 1e3).toISOString() : void 0,
+      ttlSeconds,
+      user: previous?.user
+    },
+    { preferredPort: previous?.port }
+  );
+  cleanup.push("forget the clone record", () => registry2.remove(record2.id));
+  cleanup.push("remove the clone directory", () => import_promises72.default.rm(record2.dir, { recursive: true, force: true }));
+  await pausePoint("clone:reserved");
+  return record2;
+}
+async function makeChild(s) {
+  const { driver } = s.input.platform;
+  await makeDir(s.record.dir, TRAVERSABLE_DIR);
+  const child = await createChildDisk(driver, s.input.opts.repository, s.input.image, s.blob, s.record.childFile);
+  s.cleanup.push("delete the child disk", () => driver.destroy(child.file));
+  await pausePoint("clone:child-created");
+  return child;
+}
+async function mount(s, child) {
+  const { driver } = s.input.platform;
+  const attachment = await driver.mount(child, s.record.mountPath);
+  s.cleanup.push("unmount the child disk", () => driver.unmount(attachment));
+  s.record = await s.registry.patch(s.record.id, { attachment });
+  await pausePoint("clone:mounted");
+}
+async function start(s) {
+  const { opts, image } = s.input;
+  const engine = s.input.platform.engine;
+  const { record: record2, runtime } = s;
+  const server = await engine.start(
+    record2.mountPath,
+    {
+      port: record2.port,
+      host: record2.host,
+      runDir: import_node_path78.default.join(record2.dir, "run"),
+      durability: opts.durability ?? "ephemeral",
+      cloneId: record2.id,
+      imageDigest: image.manifestDigest,
+      timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      runtime,
+      runtimeLabels: runtime ? await containerLabels(record2.id, opts.home) : void 0,
+      // A bridged container listens on its own network; the published port decides who reaches it.
+      listenAll: runtime !== void 0 && (opts.docker?.network ?? "bridge") === "bridge"
+    },
+    opts.reporter
+  );
+  if (runtime) {
+    s.cleanup.push("remove the clone's container", () => runtime.stop({ containerId: server.containerId }, { fast: true }));
+    s.record = await s.registry.patch(record2.id, { containerId: server.containerId });
+  } else {
+    s.cleanup.push("stop the clone's server", () => engine.stop(server, { fast: true }));
+    s.record = await s.registry.patch(record2.id, { serverPid: server.pid });
+  }
+  await pausePoint("clone:server-started");
+  return server;
+}
+async function login(s, server) {
+  const { engine } = s.input.platform;
+  const created = await engine.createLogin(server, s.record.databases, { user: s.record.user, password: s.record.password });
+  const credentials = engine.credentials(created, s.input.opts.database);
+  s.input.opts.reporter.secret(credentials.connectionString);
+  return credentials;
+}
+async function verify(s, credentials) {
+  await s.input.platform.engine.verifyIdentity(credentials, s.record.id, s.input.image.manifestDigest);
+}
+async function audit(s) {
+  const { opts, image } = s.input;
+  await opts.repository.audit.append({
+    action: "clone",
+    outcome: "success",
+    image: `${image.name}:${image.version}`,
+    digest: image.manifestDigest,
+    clone: s.record.id,
+    detail: opts.name ? `name=${opts.name}` : void 0
+  });
+}
+function ready(s) {
+  return s.registry.patch(s.record.id, { state: "ready", owner: void 0 });
+}
+async function containerLabels(cloneId, home) {
+  const { cloneLabels: cloneLabels2 } = await Promise.resolve().then(() => (init_docker(), docker_exports));
+  return cloneLabels2(cloneId, import_node_path78.default.resolve(home));
+}
+async function allocatedBytes(file2) {
+  const st = await import_promises72.default.stat(file2).catch(() => void 0);
+  return st ? st.blocks * 512 : 0;
+}
+var import_node_crypto28, import_promises72, import_node_path78, DEFAULT_TIMEOUT_MS;
+var init_session = __esm({
+  "packages/core/src/clones/session.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_crypto28 = __toESM(require("node:crypto"), 1);
+    import_promises72 = __toESM(require("node:fs/promises"), 1);
+    import_node_path78 = __toESM(require("node:path"), 1);
+    init_errors();
+    init_reporter();
+    init_repository();
+    init_runtime2();
+    init_cleanup();
+    init_disk_full();
+    init_paths();
+    init_pause_point();
+    init_time();
+    init_child_disk();
+    init_named_clone();
+    init_registry();
+    init_ttl();
+    DEFAULT_TIMEOUT_MS = 12e4;
+  }
+});
+
+// packages/core/src/clones/lifecycle.ts
+async function createClone(opts) {
+  const started = performance.now();
+  const { repository, reporter } = opts;
+  const registry2 = new CloneRegistry(opts.home);
+  const image = await repository.resolve(parseImageRef(opts.ref));
+  if (image.manifest.engine.kind === "sqlserver") return (await Promise.resolve().then(() => (init_sqlserver_clone(), sqlserver_clone_exports))).createSqlServerClone(opts, image, started);
+  assertDatabaseChoice(opts.database, image.manifest.databases.map((d) => d.name), `${image.name}:${image.version}`);
+  let previous;
+  let replaced;
+  const existing = opts.name ? await registry2.findByName(opts.name) : void 0;
+  if (existing) {
+    const decision = await decideNamedClone(existing, image, opts);
+    if (decision.kind === "reuse") return reuseResult(decision.record, image, decision.newerImage, opts, started);
+    previous = decision.previous;
+    replaced = { id: previous.id, reason: decision.reason };
+    reporter.warn(`Replacing the clone named ${opts.name}: ${decision.reason}.`);
+    await removeClone(previous, { home: opts.home, reporter, repository });
+  }
+  const platform = platformForImage(image.manifest.engine.kind, opts.home, { disk: opts.disk, reporter });
+  return runSession({ opts, image, platform, previous, replaced, started });
+}
+async function reuseResult(record2, image, newer, opts, started) {
+  const where2 = record2.labels.runner ? ` on runner ${record2.labels.runner}` : "";
+  if (newer) {
+    opts.reporter.warn(
+      `Kept clone ${record2.id} (${record2.name})${where2} with its data: it holds ${record2.image.name}:${record2.image.version}, and ${askedFor(opts.ref, newer)}. To take the new version (losing the clone's data), use on-image-change: recreate or reset.`
+    );
+  } else opts.reporter.info(`Reusing clone ${record2.id} (${record2.name})${where2} of ${record2.image.name}:${record2.image.version}`);
+  return {
+    created: false,
+    clone: record2,
+    credentials: credentialsOf(record2, opts.database),
+    image,
+    readySeconds: secondsSince(started),
+    childDiskBytes: await allocatedBytes(record2.childFile),
+    newerImage: newer ? { name: newer.name, version: newer.version, manifestDigest: newer.manifestDigest } : void 0
+  };
+}
+var init_lifecycle = __esm({
+  "packages/core/src/clones/lifecycle.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_platform();
+    init_image();
+    init_time();
+    init_registry();
+    init_teardown();
+    init_record();
+    init_named_clone();
+    init_session();
   }
 });
 
 // packages/core/src/clones/build-sweep.ts
 async function sweepDeadBuilds(home, reporter) {
-  const workRoot = import_node_path76.default.join(home, "work");
+  const workRoot = import_node_path79.default.join(home, "work");
   const released = [];
-  for (const entry of await (0, import_promises72.readdir)(workRoot, { withFileTypes: true }).catch(() => [])) {
+  for (const entry of await (0, import_promises73.readdir)(workRoot, { withFileTypes: true }).catch(() => [])) {
     if (!entry.isDirectory() || !BUILD_DIR_PATTERN.test(entry.name)) continue;
-    const dir = import_node_path76.default.join(workRoot, entry.name);
+    const dir = import_node_path79.default.join(workRoot, entry.name);
     const record2 = await readBuildRecord(dir);
     if (record2 ? ownerAlive(record2.owner) : await isRecent(dir)) continue;
     reporter.info(`gc: sweeping build work dir ${dir} (${record2 ? `its process ${record2.owner.pid} is gone` : "no build record"})`);
@@ -31625,33 +32120,34 @@ async function sweepBuildDir(home, dir, reporter) {
     await stopPostgres(server.pid, { fast: true });
     released.push(`server ${server.pid}`);
     if (server.socketDir) {
-      await (0, import_promises72.rm)(server.socketDir, { recursive: true, force: true });
+      await (0, import_promises73.rm)(server.socketDir, { recursive: true, force: true });
       released.push(`directory ${server.socketDir}`);
     }
   }
-  const { driver } = platformFor("postgres", home);
-  const resources = (await driver.list(dir)).sort(unmaskedFirst(dir));
-  for (const resource of resources) {
-    await driver.release(resource);
-    released.push(`${resource.kind} ${resource.id}`);
+  for (const driver of hostBuildDrivers(home)) {
+    const resources = (await driver.list(dir)).sort(unmaskedFirst(dir));
+    for (const resource of resources) {
+      await driver.release(resource);
+      released.push(`${resource.kind} ${resource.id}`);
+    }
   }
-  await (0, import_promises72.rm)(dir, { recursive: true, force: true });
+  await (0, import_promises73.rm)(dir, { recursive: true, force: true });
   released.push(`directory ${dir}`);
   return released;
 }
 function unmaskedFirst(dir) {
-  const staging = import_node_path76.default.join(dir, "staging");
+  const staging = import_node_path79.default.join(dir, "staging");
   const rank = (r) => r.id.startsWith(staging) || (r.detail ?? "").includes(staging) ? 0 : 1;
   const kinds = ["mount", "loop", "daemon", "fuse-export", "file"];
   return (a, b) => kinds.indexOf(a.kind) - kinds.indexOf(b.kind) || rank(a) - rank(b);
 }
 async function postgresUnder(dir) {
   const found = [];
-  for (const entry of await (0, import_promises72.readdir)("/proc").catch(() => [])) {
+  for (const entry of await (0, import_promises73.readdir)("/proc").catch(() => [])) {
     if (!/^\d+$/.test(entry)) continue;
     let argv;
     try {
-      argv = (await (0, import_promises72.readFile)(`/proc/${entry}/cmdline`, "utf8")).split("\0");
+      argv = (await (0, import_promises73.readFile)(`/proc/${entry}/cmdline`, "utf8")).split("\0");
     } catch {
       continue;
     }
@@ -31661,27 +32157,27 @@ async function postgresUnder(dir) {
     if (!dataDir || !isInside2(dataDir, dir)) continue;
     const socketSetting = argv.find((a) => a.startsWith("unix_socket_directories="));
     const socketDir = socketSetting?.slice("unix_socket_directories=".length);
-    const ours = socketDir && import_node_path76.default.dirname(socketDir) === import_node_os10.default.tmpdir() && import_node_path76.default.basename(socketDir).startsWith("dbclone-pg-");
+    const ours = socketDir && import_node_path79.default.dirname(socketDir) === import_node_os10.default.tmpdir() && import_node_path79.default.basename(socketDir).startsWith("dbclone-pg-");
     found.push({ pid: Number(entry), socketDir: ours ? socketDir : void 0 });
   }
   return found;
 }
 function isInside2(p, dir) {
-  const rel = import_node_path76.default.relative(dir, import_node_path76.default.resolve(p));
-  return rel !== "" && !rel.startsWith("..") && !import_node_path76.default.isAbsolute(rel);
+  const rel = import_node_path79.default.relative(dir, import_node_path79.default.resolve(p));
+  return rel !== "" && !rel.startsWith("..") && !import_node_path79.default.isAbsolute(rel);
 }
 async function isRecent(dir) {
-  const st = await (0, import_promises72.stat)(dir).catch(() => void 0);
+  const st = await (0, import_promises73.stat)(dir).catch(() => void 0);
   return !!st && Date.now() - st.mtimeMs < UNRECORDED_GRACE_MS;
 }
-var import_promises72, import_node_os10, import_node_path76, UNRECORDED_GRACE_MS;
+var import_promises73, import_node_os10, import_node_path79, UNRECORDED_GRACE_MS;
 var init_build_sweep = __esm({
   "packages/core/src/clones/build-sweep.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises72 = require("node:fs/promises");
+    import_promises73 = require("node:fs/promises");
     import_node_os10 = __toESM(require("node:os"), 1);
-    import_node_path76 = __toESM(require("node:path"), 1);
+    import_node_path79 = __toESM(require("node:path"), 1);
     init_build_record();
     init_platform();
     init_launch();
@@ -31715,11 +32211,9 @@ async function collectLocked(registry2, opts) {
   for (const id of await removeOrphanContainers2(opts.home, new Set(records.map((r) => r.id)), opts.reporter)) {
     result.released.push(`container ${id}`);
   }
-  const clonesDir = import_node_path77.default.join(opts.home, "clones");
+  const clonesDir = import_node_path80.default.join(opts.home, "clones");
   const known = new Set(records.map((r) => r.dir));
-  const sqlHost = (await Promise.resolve().then(() => (init_host2(), host_exports))).sqlServerHost();
-  const drivers = sqlHost.platform === "win32" ? [sqlHost.disk(import_node_path77.default.join(opts.home, "state"), opts.reporter)] : allCloneDiskDrivers(opts.home, opts.reporter);
-  for (const driver of drivers) {
+  for (const driver of allCloneDiskDrivers(opts.home, opts.reporter)) {
     for (const resource of await driver.list(clonesDir)) {
       if (!resource.ownerDir || known.has(resource.ownerDir) || !isCloneDir(clonesDir, resource.ownerDir)) continue;
       await driver.release(resource);
@@ -31727,23 +32221,23 @@ async function collectLocked(registry2, opts) {
     }
     result.released.push(...await driver.sweep?.() ?? []);
   }
-  for (const entry of await import_promises73.default.readdir(clonesDir, { withFileTypes: true }).catch(() => [])) {
-    const dir = import_node_path77.default.join(clonesDir, entry.name);
+  for (const entry of await import_promises74.default.readdir(clonesDir, { withFileTypes: true }).catch(() => [])) {
+    const dir = import_node_path80.default.join(clonesDir, entry.name);
     if (!entry.isDirectory() || known.has(dir) || !CLONE_ID_PATTERN.test(entry.name)) continue;
-    await import_promises73.default.rm(dir, { recursive: true, force: true });
+    await import_promises74.default.rm(dir, { recursive: true, force: true });
     result.released.push(`directory ${dir}`);
   }
   result.released.push(...await sweepDeadBuilds(opts.home, opts.reporter));
   let cacheTemps = 0;
-  for (const cacheDir of /* @__PURE__ */ new Set([import_node_path77.default.join(opts.home, "cache"), defaultCacheDir()])) {
-    cacheTemps += await removeStaleTemps(import_node_path77.default.join(cacheDir, "blobs", "sha256"), 60 * 6e4);
-    cacheTemps += await removeDeadPartials(import_node_path77.default.join(cacheDir, "partial"));
+  for (const cacheDir of /* @__PURE__ */ new Set([import_node_path80.default.join(opts.home, "cache"), defaultCacheDir()])) {
+    cacheTemps += await removeStaleTemps(import_node_path80.default.join(cacheDir, "blobs", "sha256"), 60 * 6e4);
+    cacheTemps += await removeDeadPartials(import_node_path80.default.join(cacheDir, "partial"));
   }
   if (cacheTemps > 0) result.released.push(`${cacheTemps} partial cache blob(s)`);
   return result;
 }
 function isCloneDir(clonesDir, dir) {
-  return import_node_path77.default.dirname(dir) === clonesDir && CLONE_ID_PATTERN.test(import_node_path77.default.basename(dir));
+  return import_node_path80.default.dirname(dir) === clonesDir && CLONE_ID_PATTERN.test(import_node_path80.default.basename(dir));
 }
 async function whyCollect(record2, now) {
   if (isExpired(record2, now)) return "expired";
@@ -31752,7 +32246,7 @@ async function whyCollect(record2, now) {
     if (record2.owner) return ownerAlive(record2.owner) ? void 0 : `${what} never finished: its process ${record2.owner.pid} is gone`;
     return now.getTime() - Date.parse(record2.createdAt) > STALE_CREATING_MS ? `${what} never finished` : void 0;
   }
-  if (record2.engine === "sqlserver") return void 0;
+  if (!platformEntry(record2.engine).serverPerClone) return void 0;
   if (!await isServerRunning(record2)) return record2.runtime === "docker" ? "its container is gone or stopped" : "its server is gone";
   return void 0;
 }
@@ -31766,17 +32260,17 @@ async function removeOrphanContainers2(home, liveIds, reporter) {
     reporter.debug(`gc: no Docker engine to look for containers in: ${e.message}`);
     return [];
   }
-  const removed = await docker.removeOrphanContainers(client, import_node_path77.default.resolve(home), liveIds);
+  const removed = await docker.removeOrphanContainers(client, import_node_path80.default.resolve(home), liveIds);
   for (const c of removed) reporter.info(`gc: removed container ${c.name || c.id.slice(0, 12)} of clone ${c.cloneId}, which has no record`);
   return removed.map((c) => c.name || c.id.slice(0, 12));
 }
-var import_promises73, import_node_path77, STALE_CREATING_MS;
+var import_promises74, import_node_path80, STALE_CREATING_MS;
 var init_gc2 = __esm({
   "packages/core/src/clones/gc.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises73 = __toESM(require("node:fs/promises"), 1);
-    import_node_path77 = __toESM(require("node:path"), 1);
+    import_promises74 = __toESM(require("node:fs/promises"), 1);
+    import_node_path80 = __toESM(require("node:path"), 1);
     init_platform();
     init_runtime2();
     init_build_sweep();
@@ -31792,185 +32286,297 @@ var init_gc2 = __esm({
   }
 });
 
-// packages/core/src/clones/lifecycle.ts
-var lifecycle_exports = {};
-__export(lifecycle_exports, {
+// packages/core/src/clones/promote-shutdown.ts
+async function assertCleanShutdown(mountPath, engineVersion) {
+  const bins = await findBinaries(majorOf(engineVersion));
+  const { stdout } = await run(bins.bin("pg_controldata"), [dataDirOf(mountPath)], { env: childEnv({ LC_ALL: "C" }), timeoutMs: 3e4 });
+  const state = /Database cluster state:\s*(.+)/.exec(stdout)?.[1]?.trim();
+  if (state !== "shut down") {
+    throw new CloneError(`the clone's server did not shut down cleanly (cluster state '${state ?? "unknown"}'), so its data is not published; tear the clone down and try again`);
+  }
+}
+async function resetWal(mountPath, engineVersion) {
+  const bins = await findBinaries(majorOf(engineVersion));
+  await run(bins.bin("pg_resetwal"), ["-D", dataDirOf(mountPath)], { asUser: serverUser().asUser, cwd: "/", env: childEnv({ LC_ALL: "C" }), timeoutMs: 6e4 });
+}
+var init_promote_shutdown = __esm({
+  "packages/core/src/clones/promote-shutdown.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_binaries();
+    init_engineFile();
+    init_osUser();
+    init_errors();
+    init_childEnv();
+    init_exec();
+  }
+});
+
+// packages/core/src/clones/promote-prepare.ts
+async function withDb(server, database2, fn) {
+  const client = new import_pg7.default.Client({ host: server.socketDir, port: server.port, user: server.adminUser, database: database2 });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => void 0);
+  }
+}
+async function detachCloneLogin(server, databases2, login2) {
+  const [first] = databases2;
+  if (!first) return;
+  const role = quoteIdent(login2);
+  const admin = quoteIdent(server.adminUser);
+  await withDb(server, first, (c) => c.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1 AND pid <> pg_backend_pid()", [login2]));
+  const exists2 = await withDb(server, first, async (c) => (await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [login2])).rowCount);
+  for (const db of databases2) {
+    await withDb(server, db, async (c) => {
+      if (exists2) {
+        const owner = (await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [OWNER_ROLE])).rowCount ? quoteIdent(OWNER_ROLE) : admin;
+        await c.query(`REASSIGN OWNED BY ${role} TO ${owner}`);
+        await c.query(`DROP OWNED BY ${role}`);
+      }
+      await c.query("ANALYZE");
+    });
+  }
+  if (exists2) await withDb(server, first, (c) => c.query(`DROP ROLE ${role}`));
+}
+async function stripRolePasswords(server, database2) {
+  const databases2 = await withDb(server, database2, async (c) => {
+    const roles = await c.query("SELECT format('ALTER ROLE %I PASSWORD NULL', rolname) AS sql FROM pg_authid WHERE rolpassword IS NOT NULL");
+    for (const r of roles.rows) await c.query(r.sql);
+    await c.query("VACUUM FULL pg_authid");
+    return (await c.query("SELECT datname FROM pg_database WHERE datallowconn")).rows.map((r) => r.datname);
+  });
+  for (const db of databases2) {
+    await withDb(server, db, async (c) => {
+      await c.query("DELETE FROM pg_statistic WHERE starelid = 'pg_catalog.pg_authid'::regclass");
+      await c.query("ANALYZE pg_catalog.pg_authid");
+      await c.query("VACUUM FULL pg_catalog.pg_statistic");
+    });
+  }
+  const left = await withDb(server, database2, (c) => c.query("SELECT 1 FROM pg_authid WHERE rolpassword IS NOT NULL"));
+  if (left.rowCount) throw new CloneError(`${left.rowCount} role(s) still have a password after stripping; the clone was not promoted.`);
+}
+var import_pg7;
+var init_promote_prepare = __esm({
+  "packages/core/src/clones/promote-prepare.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_pg7 = __toESM(require_pg(), 1);
+    init_postgres();
+    init_ownership();
+    init_errors();
+  }
+});
+
+// packages/core/src/clones/promote-privacy.ts
+async function promotedMasking(source, _disk, reporter) {
+  const m = source.manifest.masking;
+  if (!m) return { labels: {} };
+  reporter.warn(
+    `${source.name}:${source.version} is masked; the promoted version keeps its policy ${m.policyDigest.slice(0, 19)}\u2026, but its layer was not leak-scanned (no original values are available at promote time). Do not promote clones that received unmasked data.`
+  );
+  return {
+    // Same policy and rules: the data under the clone's writes is the masked data. No leakScan: this blob was not scanned.
+    masking: { policyDigest: m.policyDigest, ...m.variant ? { variant: m.variant } : {}, rules: m.rules, rowsChanged: 0 },
+    labels: { "dbclone.leak-scan": "not-run (promoted layer)" }
+  };
+}
+var init_promote_privacy = __esm({
+  "packages/core/src/clones/promote-privacy.ts"() {
+    "use strict";
+    init_import_meta_url();
+  }
+});
+
+// packages/core/src/clones/promote.ts
+var promote_exports = {};
+__export(promote_exports, {
+  promoteClone: () => promoteClone
+});
+async function promoteClone(opts) {
+  const started = performance.now();
+  const startedAt = (/* @__PURE__ */ new Date()).toISOString();
+  const { repository, reporter } = opts;
+  const target = parseImageRef(opts.as);
+  if (!target.version || target.digest || target.variant) throw new UsageError(`--as '${opts.as}' must be name:version (no digest or variant), e.g. shop:v2`);
+  const registry2 = new CloneRegistry(opts.home);
+  const record2 = await registry2.get(opts.clone);
+  if (!record2) throw new CloneNotFoundError(`no clone '${opts.clone}' on this machine; list them with dbclone clones`);
+  if (record2.state !== "ready" || !record2.serverPid || !isAlive(record2.serverPid) || !isPostgresOf(record2.serverPid, record2.mountPath) || !record2.attachment) {
+    throw new CloneError(`clone ${record2.id} is not running (state ${record2.state}); only a ready clone can be promoted: tear it down and clone again`);
+  }
+  if (!platformEntry(record2.engine).promotable) throw new NotSupportedError(`promoting ${record2.engine} clones is not supported yet`);
+  await refuseExisting(repository, target.name, target.version);
+  const source = await repository.resolve({ name: record2.image.name, digest: record2.image.manifestDigest });
+  const { driver, engine } = platformForRecord(record2, opts.home, opts.reporter);
+  if (!supportsLayers(driver)) throw new NotSupportedError(`the ${driver.name} disk driver cannot promote clones yet; clone with --disk qcow2 to promote`);
+  const label2 = `${target.name}:${target.version}`;
+  const sourceLabel = `${source.name}:${source.version}`;
+  const workDir = import_node_path81.default.join(opts.home, "work", `promote-${import_node_crypto29.default.randomBytes(5).toString("hex")}`);
+  try {
+    await registry2.patch(record2.id, { state: "stopping", owner: currentProcess() });
+    await makeDir(workDir, PRIVATE_DIR);
+    await writeBuildRecord(workDir, { ...newBuildRecord(workDir, label2), mounts: [] });
+    const server = { ...serverOf(record2), adminUser: ADMIN_USER };
+    reporter.info(`Promoting clone ${record2.id} of ${sourceLabel} to ${label2}${opts.flatten ? " (flattened)" : ""}`);
+    await detachCloneLogin(server, record2.databases, record2.user);
+    await stripRolePasswords(server, record2.databases[0] ?? "postgres");
+    const databases2 = await engine.inventory(server);
+    const engineInfo = await engine.describe(record2.mountPath);
+    await engine.stop(server, { fast: true });
+    await assertCleanShutdown(record2.mountPath, engineInfo.version);
+    await resetWal(record2.mountPath, engineInfo.version);
+    await pausePoint("promote:stopped");
+    if (opts.flatten) await driver.trim(record2.mountPath);
+    await driver.unmount(record2.attachment);
+    const layers = await pullLayers(repository, source);
+    const child = { file: record2.childFile, parents: layers.map((l) => l.file) };
+    const out = import_node_path81.default.join(workDir, `disk.${driver.format}`);
+    const sealed = opts.flatten ? await driver.flatten(child, out) : await driver.sealLayer(child, out);
+    await pausePoint("promote:sealed");
+    const masking = await promotedMasking(source, sealed, reporter);
+    const manifest = validateManifest(
+      {
+        schemaVersion: 1,
+        name: target.name,
+        version: target.version,
+        created: (/* @__PURE__ */ new Date()).toISOString(),
+        engine: { kind: engineInfo.kind, version: engineInfo.version },
+        platform: source.manifest.platform,
+        databases: databases2.map((d) => ({ name: d.name, sizeBytes: d.sizeBytes, tables: d.tables })),
+        disk: { digest: sealed.digest, sizeBytes: sealed.sizeBytes, virtualSizeBytes: sealed.virtualSizeBytes },
+        ...opts.flatten ? {} : { parent: source.manifestDigest },
+        source: { kind: "clone", description: `clone ${record2.id} of ${sourceLabel} (${source.manifestDigest})`, capturedAt: startedAt, rolePasswordsStripped: true },
+        masking: masking.masking,
+        git: opts.git,
+        build: { ...opts.build, startedAt, finishedAt: (/* @__PURE__ */ new Date()).toISOString(), toolVersion: TOOL_VERSION },
+        access: source.manifest.access,
+        labels: {
+          ...source.manifest.labels,
+          ...masking.labels,
+          "dbclone.promoted-from": `${sourceLabel}@${source.manifestDigest}`,
+          ...opts.flatten ? { "dbclone.flattened": "true" } : {},
+          ...opts.labels
+        }
+      },
+      `manifest of ${label2}`
+    );
+    const image = await repository.push(manifest, sealed.file);
+    for (const tag of opts.tags ?? []) await repository.tag(image, tag);
+    await pausePoint("promote:published");
+    await removeClone({ ...record2, attachment: void 0, serverPid: void 0 }, { home: opts.home, reporter, repository });
+    const chainDepth = opts.flatten ? 1 : layers.length + 1;
+    await recordDoneWork(repository.audit, {
+      action: "promote",
+      outcome: "success",
+      image: label2,
+      digest: image.manifestDigest,
+      clone: record2.id,
+      actor: opts.build?.actor,
+      runUrl: opts.build?.runUrl,
+      commit: opts.git?.commit,
+      detail: `from ${sourceLabel}; ${opts.flatten ? "flattened" : `layer of ${chainDepth}`}; blob ${sealed.sizeBytes} bytes`
+    }, reporter);
+    return { image, source, flattened: Boolean(opts.flatten), blobBytes: sealed.sizeBytes, chainDepth, seconds: secondsSince(started) };
+  } catch (e) {
+    await repository.audit.append({ action: "promote", outcome: "failure", image: label2, clone: record2.id, detail: e.message.slice(0, 500), actor: opts.build?.actor }).catch(() => void 0);
+    reporter.warn(`Clone ${record2.id} may be stopped now; remove it with: dbclone teardown ${record2.id}`);
+    if (e instanceof DbcloneError) throw e;
+    throw new CloneError(`promoting clone ${record2.id} to ${label2} failed: ${e.message}`, { cause: e });
+  } finally {
+    await import_promises75.default.rm(workDir, { recursive: true, force: true });
+  }
+}
+async function refuseExisting(repository, name, version2) {
+  try {
+    await repository.resolve({ name, version: version2 });
+  } catch (e) {
+    if (e instanceof ImageNotFoundError) return;
+    throw e;
+  }
+  throw new VersionExistsError(`image ${name} version ${version2} already exists; versions are immutable: choose a new version`);
+}
+var import_node_crypto29, import_promises75, import_node_path81;
+var init_promote = __esm({
+  "packages/core/src/clones/promote.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_crypto29 = __toESM(require("node:crypto"), 1);
+    import_promises75 = __toESM(require("node:fs/promises"), 1);
+    import_node_path81 = __toESM(require("node:path"), 1);
+    init_paths();
+    init_platform();
+    init_disk();
+    init_postgres();
+    init_errors();
+    init_reference();
+    init_manifest();
+    init_layers();
+    init_exec();
+    init_time();
+    init_version();
+    init_record();
+    init_promote_shutdown();
+    init_promote_prepare();
+    init_promote_privacy();
+    init_registry();
+    init_teardown();
+    init_build_record();
+    init_process_identity();
+    init_pause_point();
+    init_audit_after_work();
+  }
+});
+
+// packages/core/src/clones/index.ts
+var clones_exports = {};
+__export(clones_exports, {
+  CLONE_ID_PATTERN: () => CLONE_ID_PATTERN,
+  CloneRegistry: () => CloneRegistry,
+  DEFAULT_PORT_RANGE: () => DEFAULT_PORT_RANGE,
+  DEFAULT_TTL: () => DEFAULT_TTL,
+  ON_IMAGE_CHANGE: () => ON_IMAGE_CHANGE,
+  allocatePort: () => allocatePort,
+  capTtl: () => capTtl,
+  childFileOf: () => childFileOf,
+  cloneIdForIdentifier: () => cloneIdForIdentifier,
+  clonePaths: () => clonePaths,
   collectGarbage: () => collectGarbage,
+  connectionStringOf: () => connectionStringOf,
   createClone: () => createClone,
   credentialsOf: () => credentialsOf,
+  diskDigestsInUse: () => diskDigestsInUse,
+  expiryFrom: () => expiryFrom,
+  formatDuration: () => formatDuration,
+  isExpired: () => isExpired,
+  isPortFree: () => isPortFree,
+  matchesLabels: () => matchesLabels,
+  newCloneId: () => newCloneId,
+  parseDuration: () => parseDuration,
+  parseTtl: () => parseTtl,
+  pickFreePort: () => pickFreePort,
+  promoteClone: () => promoteClone,
   serverOf: () => serverOf,
   teardownClones: () => teardownClones
 });
-async function createClone(opts) {
-  const started = performance.now();
-  const { repository, reporter } = opts;
-  const registry2 = new CloneRegistry(opts.home);
-  const image = await repository.resolve(parseImageRef(opts.ref));
-  if (image.manifest.engine.kind === "sqlserver") return (await Promise.resolve().then(() => (init_sqlserver_clone(), sqlserver_clone_exports))).createSqlServerClone(opts, image, started);
-  assertDatabaseChoice(opts.database, image.manifest.databases.map((d) => d.name), `${image.name}:${image.version}`);
-  let previous;
-  let replaced;
-  const existing = opts.name ? await registry2.findByName(opts.name) : void 0;
-  if (existing) {
-    const decision = await decideNamedClone(existing, image, opts);
-    if (decision.kind === "reuse") return reuseResult(decision.record, image, decision.newerImage, opts, started);
-    previous = decision.previous;
-    replaced = { id: previous.id, reason: decision.reason };
-    reporter.warn(`Replacing the clone named ${opts.name}: ${decision.reason}.`);
-    await removeClone(previous, { home: opts.home, reporter, repository });
-  }
-  const { driver, engine, disk } = clonePlatformFor(image.manifest.engine.kind, opts.home, { disk: opts.disk, reporter });
-  const runtimeKind = opts.runtime ?? "host";
-  const host = opts.host ?? "127.0.0.1";
-  const runtime = runtimeKind === "docker" ? await runtimeFor("docker", { ...opts.docker, hostAddress: host }) : void 0;
-  await runtime?.checkAvailable();
-  const pulling = progressOnDemand(reporter, `Pulling and verifying ${image.name}:${image.version}`, image.manifest.disk.sizeBytes, { unit: "bytes" });
-  const blob = await repository.pull(image, { onProgress: pulling.onProgress });
-  pulling.finish();
-  await driver.rememberVerified?.(blob, image.manifest.disk.digest);
-  const config2 = await readRepositoryConfig(repository);
-  const ttlSeconds = capTtl(opts.ttlSeconds ?? (previous ? inheritedTtl(previous) : void 0), config2.maxTtlSeconds);
-  const password = previous?.password ?? import_node_crypto28.default.randomBytes(24).toString("base64url");
-  reporter.secret(password);
-  const record2 = await registry2.reserve({
-    name: opts.name,
-    image: { name: image.name, version: image.version, manifestDigest: image.manifestDigest, diskDigest: image.manifest.disk.digest },
-    engine: image.manifest.engine.kind,
-    host,
-    disk,
-    runtime: runtimeKind,
-    password,
-    databases: image.manifest.databases.map((d) => d.name),
-    labels: { ...previous?.labels, ...opts.labels },
-    repository: repository.location,
-    expiresAt: ttlSeconds ? new Date(Date.now() + ttlSeconds * 1e3).toISOString() : void 0,
-    ttlSeconds,
-    user: previous?.user
-  }, { preferredPort: previous?.port });
-  const cleanup = new CleanupStack(reporter);
-  cleanup.push("forget the clone record", () => registry2.remove(record2.id));
-  cleanup.push("remove the clone directory", () => import_promises74.default.rm(record2.dir, { recursive: true, force: true }));
-  await pausePoint("clone:reserved");
-  try {
-    await makeDir(record2.dir, TRAVERSABLE_DIR);
-    const child = await createChildDisk(driver, repository, image, blob, record2.childFile);
-    cleanup.push("delete the child disk", () => driver.destroy(child.file));
-    await pausePoint("clone:child-created");
-    const attachment = await driver.mount(child, record2.mountPath);
-    cleanup.push("unmount the child disk", () => driver.unmount(attachment));
-    await registry2.patch(record2.id, { attachment });
-    await pausePoint("clone:mounted");
-    const server = await engine.start(
-      record2.mountPath,
-      {
-        port: record2.port,
-        host: record2.host,
-        runDir: import_node_path78.default.join(record2.dir, "run"),
-        durability: opts.durability ?? "ephemeral",
-        cloneId: record2.id,
-        imageDigest: image.manifestDigest,
-        timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-        runtime,
-        runtimeLabels: runtime ? await containerLabels(record2.id, opts.home) : void 0,
-        // A bridged container listens on its own network; the published port decides who reaches it.
-        listenAll: runtime !== void 0 && (opts.docker?.network ?? "bridge") === "bridge"
-      },
-      reporter
-    );
-    if (runtime) {
-      cleanup.push("remove the clone's container", () => runtime.stop({ containerId: server.containerId }, { fast: true }));
-      await registry2.patch(record2.id, { containerId: server.containerId });
-    } else {
-      cleanup.push("stop the clone's server", () => engine.stop(server, { fast: true }));
-      await registry2.patch(record2.id, { serverPid: server.pid });
-    }
-    await pausePoint("clone:server-started");
-    const login = await engine.createLogin(server, record2.databases, { user: record2.user, password });
-    const credentials = pointAt(login, record2.engine, opts.database);
-    reporter.secret(credentials.connectionString);
-    await engine.verifyIdentity(credentials, record2.id, image.manifestDigest);
-    await repository.audit.append({
-      action: "clone",
-      outcome: "success",
-      image: `${image.name}:${image.version}`,
-      digest: image.manifestDigest,
-      clone: record2.id,
-      detail: opts.name ? `name=${opts.name}` : void 0
-    });
-    const clone2 = await registry2.patch(record2.id, { state: "ready", owner: void 0 });
-    const readySeconds = secondsSince(started);
-    cleanup.dismiss();
-    await pausePoint("clone:ready");
-    const childDiskBytes = driver.ownBytes ? await driver.ownBytes(child.file) : await allocatedBytes(child.file);
-    const where2 = server.containerId ? ` (container ${server.containerId.slice(0, 12)})` : "";
-    reporter.debug(`Clone ${record2.id} of ${image.name}:${image.version} ready in ${readySeconds.toFixed(3)} s on ${record2.host}:${record2.port}${where2}`);
-    return { created: true, clone: clone2, credentials, image, readySeconds, childDiskBytes, replaced };
-  } catch (caught) {
-    const e = await diskFullError(caught, [record2.mountPath, record2.dir], `cloning ${image.name}:${image.version}`) ?? caught;
-    await cleanup.unwind();
-    await repository.audit.append({ action: "clone", outcome: "failure", image: `${image.name}:${image.version}`, digest: image.manifestDigest, clone: record2.id, detail: e.message.slice(0, 500) }).catch(() => void 0);
-    if (e instanceof DbcloneError) throw e;
-    throw new CloneError(`cloning ${image.name}:${image.version} failed: ${e.message}`, { cause: e });
-  }
-}
-async function reuseResult(record2, image, newer, opts, started) {
-  const where2 = record2.labels.runner ? ` on runner ${record2.labels.runner}` : "";
-  if (newer) {
-    opts.reporter.warn(
-      `Kept clone ${record2.id} (${record2.name})${where2} with its data: it holds ${record2.image.name}:${record2.image.version}, and ${askedFor(opts.ref, newer)}. To take the new version (losing the clone's data), use on-image-change: recreate or reset.`
-    );
-  } else opts.reporter.info(`Reusing clone ${record2.id} (${record2.name})${where2} of ${record2.image.name}:${record2.image.version}`);
-  return {
-    created: false,
-    clone: record2,
-    credentials: credentialsOf(record2, opts.database),
-    image,
-    readySeconds: secondsSince(started),
-    childDiskBytes: await allocatedBytes(record2.childFile),
-    newerImage: newer ? { name: newer.name, version: newer.version, manifestDigest: newer.manifestDigest } : void 0
-  };
-}
-function serverOf(record2) {
-  if (!record2.serverPid) return void 0;
-  return { pid: record2.serverPid, host: record2.host, port: record2.port, socketDir: import_node_path78.default.join(record2.dir, "run"), adminUser: "" };
-}
-async function containerLabels(cloneId, home) {
-  const { cloneLabels: cloneLabels2 } = await Promise.resolve().then(() => (init_docker(), docker_exports));
-  return cloneLabels2(cloneId, import_node_path78.default.resolve(home));
-}
-async function allocatedBytes(file2) {
-  const st = await import_promises74.default.stat(file2).catch(() => void 0);
-  return st ? st.blocks * 512 : 0;
-}
-var import_node_crypto28, import_promises74, import_node_path78, DEFAULT_TIMEOUT_MS;
-var init_lifecycle = __esm({
-  "packages/core/src/clones/lifecycle.ts"() {
+var init_clones = __esm({
+  "packages/core/src/clones/index.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto28 = __toESM(require("node:crypto"), 1);
-    import_promises74 = __toESM(require("node:fs/promises"), 1);
-    import_node_path78 = __toESM(require("node:path"), 1);
-    init_paths();
-    init_platform();
-    init_errors();
-    init_reporter();
-    init_image();
-    init_runtime2();
-    init_cleanup();
-    init_time();
-    init_repository();
-    init_registry();
-    init_ttl();
-    init_teardown();
-    init_child_disk();
-    init_credentials2();
-    init_named_clone();
-    init_pause_point();
-    init_disk_full();
+    init_types3();
+    init_lifecycle_types();
+    init_lifecycle();
     init_teardown();
     init_gc2();
-    init_credentials2();
-    DEFAULT_TIMEOUT_MS = 12e4;
+    init_record();
+    init_registry();
+    init_clone_paths();
+    init_ports();
+    init_ttl();
+    init_clone_id();
+    init_promote();
   }
 });
 
@@ -31978,17 +32584,17 @@ var init_lifecycle = __esm({
 async function runDemo(opts) {
   const print = opts.print ?? ((line) => process.stdout.write(`${line}
 `));
-  const tmp = await import_promises75.default.mkdtemp(import_node_path79.default.join(import_node_os11.default.tmpdir(), "dbclone-demo-"));
-  await import_promises75.default.chmod(tmp, 457);
-  const home = opts.home ?? import_node_path79.default.join(tmp, "home");
-  const repository = await openRepository(opts.repo ?? import_node_path79.default.join(tmp, "repository"));
+  const tmp = await import_promises76.default.mkdtemp(import_node_path82.default.join(import_node_os11.default.tmpdir(), "dbclone-demo-"));
+  await import_promises76.default.chmod(tmp, 457);
+  const home = opts.home ?? import_node_path82.default.join(tmp, "home");
+  const repository = await openRepository(opts.repo ?? import_node_path82.default.join(tmp, "repository"));
   const clones = [];
   try {
     print(`1. Making a sample shop database of about ${opts.sizeMb} MB (customers, products, orders)\u2026`);
     const dumpStart = performance.now();
-    const dump = import_node_path79.default.join(tmp, "shop.dump");
+    const dump = import_node_path82.default.join(tmp, "shop.dump");
     await createSampleDump(dump, { sizeMb: opts.sizeMb, seed: 42, reporter: opts.reporter });
-    print(`   pg_dump written in ${secondsSince(dumpStart).toFixed(1)} s (${mb2((await import_promises75.default.stat(dump)).size)})`);
+    print(`   pg_dump written in ${secondsSince(dumpStart).toFixed(1)} s (${mb2((await import_promises76.default.stat(dump)).size)})`);
     print("2. Building image demo/shop:v1 (restore \u2192 mask \u2192 VACUUM FULL \u2192 fresh base disk \u2192 leak scan \u2192 publish)\u2026");
     print(`   masking customers' names, emails, phones, addresses and birth dates with the demo key "${DEMO_MASKING_KEY}" (demo key, not a secret)`);
     const policy = parsePolicy(DEMO_POLICY, "demo policy");
@@ -32025,13 +32631,13 @@ async function runDemo(opts) {
     const isolated = aliceAfter === 0 && bobAfter === before && before > 0;
     print(`   orders: alice ${aliceAfter}, bob ${bobAfter} (was ${before}) \u2192 ${isolated ? "isolated" : "NOT ISOLATED"}`);
     const childBytes = [];
-    for (const c of clones) childBytes.push((await import_promises75.default.stat(c.clone.childFile)).blocks * 512);
+    for (const c of clones) childBytes.push((await import_promises76.default.stat(c.clone.childFile)).blocks * 512);
     const cloneReadySeconds = clones.map((c) => c.readySeconds);
     print("5. Tearing down\u2026");
     const tdStart = performance.now();
     for (const c of clones.splice(0)) await teardownClones({ home, reporter: opts.reporter, id: c.clone.id, repository });
     const teardownSeconds = secondsSince(tdStart);
-    const leftovers = (await platformFor("postgres", home).driver.list(import_node_path79.default.join(home, "clones"))).map((r) => `${r.kind} ${r.id}`);
+    const leftovers = (await platformForBuild(build.image.manifest.engine.kind, home).driver.list(import_node_path82.default.join(home, "clones"))).map((r) => `${r.kind} ${r.id}`);
     const report = {
       sampleMb: opts.sizeMb,
       buildSeconds: build.timings.totalSeconds,
@@ -32047,7 +32653,7 @@ async function runDemo(opts) {
     return report;
   } finally {
     for (const c of clones) await teardownClones({ home, reporter: opts.reporter, id: c.clone.id, repository }).catch(() => void 0);
-    if (!opts.home) await import_promises75.default.rm(tmp, { recursive: true, force: true });
+    if (!opts.home) await import_promises76.default.rm(tmp, { recursive: true, force: true });
   }
 }
 function printSummary(print, r) {
@@ -32079,7 +32685,7 @@ function mb2(bytes) {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 async function query(clone2, sql) {
-  const client = new import_pg6.default.Client({ connectionString: clone2.credentials.connectionString });
+  const client = new import_pg8.default.Client({ connectionString: clone2.credentials.connectionString });
   await client.connect();
   try {
     return await client.query(sql);
@@ -32091,20 +32697,20 @@ async function countOrders(clone2) {
   const result = await query(clone2, "SELECT count(*)::int AS n FROM orders");
   return result.rows[0].n;
 }
-var import_promises75, import_node_os11, import_node_path79, import_pg6, DEMO_MASKING_KEY, DEMO_POLICY;
+var import_promises76, import_node_os11, import_node_path82, import_pg8, DEMO_MASKING_KEY, DEMO_POLICY;
 var init_run_demo = __esm({
   "packages/core/src/demo/run-demo.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises75 = __toESM(require("node:fs/promises"), 1);
+    import_promises76 = __toESM(require("node:fs/promises"), 1);
     import_node_os11 = __toESM(require("node:os"), 1);
-    import_node_path79 = __toESM(require("node:path"), 1);
-    import_pg6 = __toESM(require_pg(), 1);
+    import_node_path82 = __toESM(require("node:path"), 1);
+    import_pg8 = __toESM(require_pg(), 1);
     init_build2();
     init_platform();
     init_engine2();
     init_repository();
-    init_lifecycle();
+    init_clones();
     init_time();
     init_load_policy();
     DEMO_MASKING_KEY = "dbclone-demo-key-not-a-secret";
@@ -32490,9 +33096,9 @@ function renderCloneComment(marker, f) {
   return lines.join("\n");
 }
 function withSchemaDiffSection(body, diffMarkdown) {
-  const start = body.indexOf(SCHEMA_DIFF_BEGIN);
+  const start2 = body.indexOf(SCHEMA_DIFF_BEGIN);
   const end = body.indexOf(SCHEMA_DIFF_END);
-  const base2 = start >= 0 && end > start ? body.slice(0, start).trimEnd() + body.slice(end + SCHEMA_DIFF_END.length) : body;
+  const base2 = start2 >= 0 && end > start2 ? body.slice(0, start2).trimEnd() + body.slice(end + SCHEMA_DIFF_END.length) : body;
   return `${base2.trimEnd()}
 
 ${SCHEMA_DIFF_BEGIN}
@@ -32605,60 +33211,6 @@ var init_audit_claims = __esm({
   }
 });
 
-// packages/core/src/github/schema-snapshot.ts
-async function snapshotSchema(conn, databases2) {
-  const lines = [];
-  for (const database2 of databases2) {
-    const client = new import_pg7.default.Client({ ...conn, database: database2, connectionTimeoutMillis: 15e3 });
-    await client.connect();
-    try {
-      lines.push(...await databaseLines(client, database2));
-    } finally {
-      await client.end().catch(() => void 0);
-    }
-  }
-  return lines.sort();
-}
-async function databaseLines(c, db) {
-  const out = [];
-  const tables = await c.query(
-    `SELECT format('%I.%I', n.nspname, r.relname) AS t FROM pg_class r JOIN pg_namespace n ON n.oid = r.relnamespace
-      WHERE r.relkind IN ('r', 'p') AND ${USER_SCHEMAS}`
-  );
-  for (const row of tables.rows) out.push(`${db}: table ${row.t}`);
-  const columns = await c.query(
-    `SELECT format('%I.%I', n.nspname, r.relname) AS t, quote_ident(a.attname) AS col, format_type(a.atttypid, a.atttypmod) AS type,
-            a.attnotnull AS notnull, pg_get_expr(d.adbin, d.adrelid) AS def
-       FROM pg_attribute a JOIN pg_class r ON r.oid = a.attrelid JOIN pg_namespace n ON n.oid = r.relnamespace
-       LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-      WHERE r.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND ${USER_SCHEMAS}`
-  );
-  for (const r of columns.rows) {
-    out.push(`${db}: table ${r.t} column ${r.col} ${r.type}${r.notnull ? " not null" : ""}${r.def ? ` default ${r.def}` : ""}`);
-  }
-  const indexes = await c.query(
-    `SELECT format('%I.%I', i.schemaname, i.tablename) AS t, i.indexdef AS def FROM pg_indexes i
-      WHERE i.schemaname NOT IN ('pg_catalog', 'information_schema')`
-  );
-  for (const r of indexes.rows) out.push(`${db}: table ${r.t} index ${r.def}`);
-  const constraints = await c.query(
-    `SELECT format('%I.%I', n.nspname, r.relname) AS t, quote_ident(k.conname) AS name, pg_get_constraintdef(k.oid) AS def
-       FROM pg_constraint k JOIN pg_class r ON r.oid = k.conrelid JOIN pg_namespace n ON n.oid = r.relnamespace
-      WHERE ${USER_SCHEMAS}`
-  );
-  for (const r of constraints.rows) out.push(`${db}: table ${r.t} constraint ${r.name} ${r.def}`);
-  return out;
-}
-var import_pg7, USER_SCHEMAS;
-var init_schema_snapshot = __esm({
-  "packages/core/src/github/schema-snapshot.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_pg7 = __toESM(require_pg(), 1);
-    USER_SCHEMAS = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'";
-  }
-});
-
 // packages/core/src/github/schema-diff.ts
 function diffSchemas(image, clone2, labels = { from: "image", to: "clone" }, context = 2) {
   const a = [...image].sort();
@@ -32689,9 +33241,9 @@ function diffSchemas(image, clone2, labels = { from: "image", to: "clone" }, con
       k++;
       continue;
     }
-    const start = k;
+    const start2 = k;
     while (k < ops.length && keep[k]) k++;
-    const hunk = ops.slice(start, k);
+    const hunk = ops.slice(start2, k);
     const aCount = hunk.filter((o) => o.op !== "+").length;
     const bCount = hunk.filter((o) => o.op !== "-").length;
     lines.push(`@@ -${aLine},${aCount} +${bLine},${bCount} @@`);
@@ -32723,278 +33275,12 @@ var init_schema_diff = __esm({
   }
 });
 
-// packages/core/src/clones/types.ts
-var init_types3 = __esm({
-  "packages/core/src/clones/types.ts"() {
-    "use strict";
-    init_import_meta_url();
-  }
-});
-
-// packages/core/src/clones/promote-shutdown.ts
-async function assertCleanShutdown(mountPath, engineVersion) {
-  const bins = await findBinaries(majorOf(engineVersion));
-  const { stdout } = await run(bins.bin("pg_controldata"), [dataDirOf(mountPath)], { env: childEnv({ LC_ALL: "C" }), timeoutMs: 3e4 });
-  const state = /Database cluster state:\s*(.+)/.exec(stdout)?.[1]?.trim();
-  if (state !== "shut down") {
-    throw new CloneError(`the clone's server did not shut down cleanly (cluster state '${state ?? "unknown"}'), so its data is not published; tear the clone down and try again`);
-  }
-}
-async function resetWal(mountPath, engineVersion) {
-  const bins = await findBinaries(majorOf(engineVersion));
-  await run(bins.bin("pg_resetwal"), ["-D", dataDirOf(mountPath)], { asUser: serverUser().asUser, cwd: "/", env: childEnv({ LC_ALL: "C" }), timeoutMs: 6e4 });
-}
-var init_promote_shutdown = __esm({
-  "packages/core/src/clones/promote-shutdown.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_binaries();
-    init_engineFile();
-    init_osUser();
-    init_errors();
-    init_childEnv();
-    init_exec();
-  }
-});
-
-// packages/core/src/clones/promote-prepare.ts
-async function withDb(server, database2, fn) {
-  const client = new import_pg8.default.Client({ host: server.socketDir, port: server.port, user: server.adminUser, database: database2 });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end().catch(() => void 0);
-  }
-}
-async function detachCloneLogin(server, databases2, login) {
-  const [first] = databases2;
-  if (!first) return;
-  const role = quoteIdent(login);
-  const admin = quoteIdent(server.adminUser);
-  await withDb(server, first, (c) => c.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1 AND pid <> pg_backend_pid()", [login]));
-  const exists2 = await withDb(server, first, async (c) => (await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [login])).rowCount);
-  for (const db of databases2) {
-    await withDb(server, db, async (c) => {
-      if (exists2) {
-        const owner = (await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [OWNER_ROLE])).rowCount ? quoteIdent(OWNER_ROLE) : admin;
-        await c.query(`REASSIGN OWNED BY ${role} TO ${owner}`);
-        await c.query(`DROP OWNED BY ${role}`);
-      }
-      await c.query("ANALYZE");
-    });
-  }
-  if (exists2) await withDb(server, first, (c) => c.query(`DROP ROLE ${role}`));
-}
-async function stripRolePasswords(server, database2) {
-  const databases2 = await withDb(server, database2, async (c) => {
-    const roles = await c.query("SELECT format('ALTER ROLE %I PASSWORD NULL', rolname) AS sql FROM pg_authid WHERE rolpassword IS NOT NULL");
-    for (const r of roles.rows) await c.query(r.sql);
-    await c.query("VACUUM FULL pg_authid");
-    return (await c.query("SELECT datname FROM pg_database WHERE datallowconn")).rows.map((r) => r.datname);
-  });
-  for (const db of databases2) {
-    await withDb(server, db, async (c) => {
-      await c.query("DELETE FROM pg_statistic WHERE starelid = 'pg_catalog.pg_authid'::regclass");
-      await c.query("ANALYZE pg_catalog.pg_authid");
-      await c.query("VACUUM FULL pg_catalog.pg_statistic");
-    });
-  }
-  const left = await withDb(server, database2, (c) => c.query("SELECT 1 FROM pg_authid WHERE rolpassword IS NOT NULL"));
-  if (left.rowCount) throw new CloneError(`${left.rowCount} role(s) still have a password after stripping; the clone was not promoted.`);
-}
-var import_pg8;
-var init_promote_prepare = __esm({
-  "packages/core/src/clones/promote-prepare.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_pg8 = __toESM(require_pg(), 1);
-    init_postgres();
-    init_ownership();
-    init_errors();
-  }
-});
-
-// packages/core/src/clones/promote-privacy.ts
-async function promotedMasking(source, _disk, reporter) {
-  const m = source.manifest.masking;
-  if (!m) return { labels: {} };
-  reporter.warn(
-    `${source.name}:${source.version} is masked; the promoted version keeps its policy ${m.policyDigest.slice(0, 19)}\u2026, but its layer was not leak-scanned (no original values are available at promote time). Do not promote clones that received unmasked data.`
-  );
-  return {
-    // Same policy and rules: the data under the clone's writes is the masked data. No leakScan: this blob was not scanned.
-    masking: { policyDigest: m.policyDigest, ...m.variant ? { variant: m.variant } : {}, rules: m.rules, rowsChanged: 0 },
-    labels: { "dbclone.leak-scan": "not-run (promoted layer)" }
-  };
-}
-var init_promote_privacy = __esm({
-  "packages/core/src/clones/promote-privacy.ts"() {
-    "use strict";
-    init_import_meta_url();
-  }
-});
-
-// packages/core/src/clones/promote.ts
-var promote_exports = {};
-__export(promote_exports, {
-  promoteClone: () => promoteClone
-});
-async function promoteClone(opts) {
-  const started = performance.now();
-  const startedAt = (/* @__PURE__ */ new Date()).toISOString();
-  const { repository, reporter } = opts;
-  const target = parseImageRef(opts.as);
-  if (!target.version || target.digest || target.variant) throw new UsageError(`--as '${opts.as}' must be name:version (no digest or variant), e.g. shop:v2`);
-  const registry2 = new CloneRegistry(opts.home);
-  const record2 = await registry2.get(opts.clone);
-  if (!record2) throw new CloneNotFoundError(`no clone '${opts.clone}' on this machine; list them with dbclone clones`);
-  if (record2.state !== "ready" || !record2.serverPid || !isAlive(record2.serverPid) || !isPostgresOf(record2.serverPid, record2.mountPath) || !record2.attachment) {
-    throw new CloneError(`clone ${record2.id} is not running (state ${record2.state}); only a ready clone can be promoted: tear it down and clone again`);
-  }
-  if (record2.engine !== "postgres") throw new NotSupportedError(`promoting ${record2.engine} clones is not supported yet`);
-  await refuseExisting(repository, target.name, target.version);
-  const source = await repository.resolve({ name: record2.image.name, digest: record2.image.manifestDigest });
-  const { driver, engine } = platformFor(record2.engine, opts.home, diskOf(record2), opts.reporter);
-  if (!supportsLayers(driver)) throw new NotSupportedError(`the ${driver.name} disk driver cannot promote clones yet; clone with --disk qcow2 to promote`);
-  const label2 = `${target.name}:${target.version}`;
-  const sourceLabel = `${source.name}:${source.version}`;
-  const workDir = import_node_path80.default.join(opts.home, "work", `promote-${import_node_crypto29.default.randomBytes(5).toString("hex")}`);
-  try {
-    await registry2.patch(record2.id, { state: "stopping", owner: currentProcess() });
-    await makeDir(workDir, PRIVATE_DIR);
-    await writeBuildRecord(workDir, { ...newBuildRecord(workDir, label2), mounts: [] });
-    const server = { ...serverOf(record2), adminUser: ADMIN_USER };
-    reporter.info(`Promoting clone ${record2.id} of ${sourceLabel} to ${label2}${opts.flatten ? " (flattened)" : ""}`);
-    await detachCloneLogin(server, record2.databases, record2.user);
-    await stripRolePasswords(server, record2.databases[0] ?? "postgres");
-    const databases2 = await engine.inventory(server);
-    const engineInfo = await engine.describe(record2.mountPath);
-    await engine.stop(server, { fast: true });
-    await assertCleanShutdown(record2.mountPath, engineInfo.version);
-    await resetWal(record2.mountPath, engineInfo.version);
-    await pausePoint("promote:stopped");
-    if (opts.flatten) await driver.trim(record2.mountPath);
-    await driver.unmount(record2.attachment);
-    const layers = await pullLayers(repository, source);
-    const child = { file: record2.childFile, parents: layers.map((l) => l.file) };
-    const out = import_node_path80.default.join(workDir, `disk.${driver.format}`);
-    const sealed = opts.flatten ? await driver.flatten(child, out) : await driver.sealLayer(child, out);
-    await pausePoint("promote:sealed");
-    const masking = await promotedMasking(source, sealed, reporter);
-    const manifest = validateManifest(
-      {
-        schemaVersion: 1,
-        name: target.name,
-        version: target.version,
-        created: (/* @__PURE__ */ new Date()).toISOString(),
-        engine: { kind: engineInfo.kind, version: engineInfo.version },
-        platform: source.manifest.platform,
-        databases: databases2.map((d) => ({ name: d.name, sizeBytes: d.sizeBytes, tables: d.tables })),
-        disk: { digest: sealed.digest, sizeBytes: sealed.sizeBytes, virtualSizeBytes: sealed.virtualSizeBytes },
-        ...opts.flatten ? {} : { parent: source.manifestDigest },
-        source: { kind: "clone", description: `clone ${record2.id} of ${sourceLabel} (${source.manifestDigest})`, capturedAt: startedAt, rolePasswordsStripped: true },
-        masking: masking.masking,
-        git: opts.git,
-        build: { ...opts.build, startedAt, finishedAt: (/* @__PURE__ */ new Date()).toISOString(), toolVersion: TOOL_VERSION },
-        access: source.manifest.access,
-        labels: {
-          ...source.manifest.labels,
-          ...masking.labels,
-          "dbclone.promoted-from": `${sourceLabel}@${source.manifestDigest}`,
-          ...opts.flatten ? { "dbclone.flattened": "true" } : {},
-          ...opts.labels
-        }
-      },
-      `manifest of ${label2}`
-    );
-    const image = await repository.push(manifest, sealed.file);
-    for (const tag of opts.tags ?? []) await repository.tag(image, tag);
-    await pausePoint("promote:published");
-    await removeClone({ ...record2, attachment: void 0, serverPid: void 0 }, { home: opts.home, reporter, repository });
-    const chainDepth = opts.flatten ? 1 : layers.length + 1;
-    await recordDoneWork(repository.audit, {
-      action: "promote",
-      outcome: "success",
-      image: label2,
-      digest: image.manifestDigest,
-      clone: record2.id,
-      actor: opts.build?.actor,
-      runUrl: opts.build?.runUrl,
-      commit: opts.git?.commit,
-      detail: `from ${sourceLabel}; ${opts.flatten ? "flattened" : `layer of ${chainDepth}`}; blob ${sealed.sizeBytes} bytes`
-    }, reporter);
-    return { image, source, flattened: Boolean(opts.flatten), blobBytes: sealed.sizeBytes, chainDepth, seconds: secondsSince(started) };
-  } catch (e) {
-    await repository.audit.append({ action: "promote", outcome: "failure", image: label2, clone: record2.id, detail: e.message.slice(0, 500), actor: opts.build?.actor }).catch(() => void 0);
-    reporter.warn(`Clone ${record2.id} may be stopped now; remove it with: dbclone teardown ${record2.id}`);
-    if (e instanceof DbcloneError) throw e;
-    throw new CloneError(`promoting clone ${record2.id} to ${label2} failed: ${e.message}`, { cause: e });
-  } finally {
-    await import_promises76.default.rm(workDir, { recursive: true, force: true });
-  }
-}
-async function refuseExisting(repository, name, version2) {
-  try {
-    await repository.resolve({ name, version: version2 });
-  } catch (e) {
-    if (e instanceof ImageNotFoundError) return;
-    throw e;
-  }
-  throw new VersionExistsError(`image ${name} version ${version2} already exists; versions are immutable: choose a new version`);
-}
-var import_node_crypto29, import_promises76, import_node_path80;
-var init_promote = __esm({
-  "packages/core/src/clones/promote.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_crypto29 = __toESM(require("node:crypto"), 1);
-    import_promises76 = __toESM(require("node:fs/promises"), 1);
-    import_node_path80 = __toESM(require("node:path"), 1);
-    init_paths();
-    init_platform();
-    init_disk();
-    init_postgres();
-    init_errors();
-    init_reference();
-    init_manifest();
-    init_layers();
-    init_exec();
-    init_time();
-    init_version();
-    init_lifecycle();
-    init_promote_shutdown();
-    init_promote_prepare();
-    init_promote_privacy();
-    init_registry();
-    init_teardown();
-    init_build_record();
-    init_process_identity();
-    init_pause_point();
-    init_audit_after_work();
-  }
-});
-
-// packages/core/src/clones/index.ts
-var init_clones = __esm({
-  "packages/core/src/clones/index.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_types3();
-    init_lifecycle_types();
-    init_lifecycle();
-    init_registry();
-    init_ports();
-    init_ttl();
-    init_clone_id();
-    init_promote();
-  }
-});
-
 // packages/core/src/github/schema-diff-clone.ts
 async function diffCloneSchema(opts) {
   const { clone: clone2 } = opts;
-  const after = await snapshotSchema(clone2, clone2.databases);
+  const engine = engineConnection(clone2.engine);
+  if (!engine.schemaSnapshot) throw new NotSupportedError(`schema diffs of ${clone2.engine} clones are not supported yet`);
+  const after = await engine.schemaSnapshot(clone2, clone2.databases);
   const baseline = await createClone({
     repository: opts.repository,
     ref: `${clone2.image.name}@${clone2.image.manifestDigest}`,
@@ -33004,7 +33290,7 @@ async function diffCloneSchema(opts) {
     labels: { purpose: "schema-diff", of: clone2.id }
   });
   try {
-    const before = await snapshotSchema(baseline.clone, baseline.clone.databases);
+    const before = await engine.schemaSnapshot(baseline.clone, baseline.clone.databases);
     return diffSchemas(before, after, { from: `${clone2.image.name}:${clone2.image.version}`, to: `clone ${clone2.id}` });
   } finally {
     await teardownClones({ home: opts.home, reporter: opts.reporter, id: baseline.clone.id, repository: opts.repository });
@@ -33016,7 +33302,8 @@ var init_schema_diff_clone = __esm({
     init_import_meta_url();
     init_clones();
     init_schema_diff();
-    init_schema_snapshot();
+    init_platform();
+    init_errors();
   }
 });
 
@@ -33126,7 +33413,6 @@ __export(github_exports, {
   renderSchemaDiff: () => renderSchemaDiff,
   resolveAutoVersion: () => resolveAutoVersion,
   retryingRequest: () => retryingRequest,
-  snapshotSchema: () => snapshotSchema,
   sweepGitHubClones: () => sweepGitHubClones,
   tagSha: () => tagSha,
   teamLookup: () => teamLookup,
@@ -33149,7 +33435,6 @@ var init_github = __esm({
     init_comment_body();
     init_oidc();
     init_audit_claims();
-    init_schema_snapshot();
     init_schema_diff();
     init_schema_diff_clone();
     init_sweep();
@@ -33310,7 +33595,7 @@ init_import_meta_url();
 
 // packages/cli/src/context.ts
 init_import_meta_url();
-var import_node_path21 = __toESM(require("node:path"), 1);
+var import_node_path22 = __toESM(require("node:path"), 1);
 init_registry();
 init_paths();
 init_repository();
@@ -33639,7 +33924,7 @@ var CliContext = class {
   openRepository(cmd, opts = {}) {
     const { repo, home } = this.globals(cmd);
     const named = cmd.optsWithGlobals().repo !== void 0 || !!this.io.env.DBCLONE_REPO;
-    this.repository ??= openRepository(repo, { cacheDir: import_node_path21.default.join(home, "cache"), mustExist: named && !opts.create });
+    this.repository ??= openRepository(repo, { cacheDir: import_node_path22.default.join(home, "cache"), mustExist: named && !opts.create, oci: { cache: { inUse: diskDigestsInUse(home) } } });
     return this.repository;
   }
   registry(cmd) {
@@ -33867,7 +34152,7 @@ function sourcesFrom(opts) {
       kinds.length === 0 ? "build needs a source: --from-dump FILE (repeatable), --from-datadir DIR, --from-server URL or --from-basebackup DIR" : `build takes one kind of source, got ${kinds.join(" and ")}`
     );
   }
-  if (opts.fromDump?.length) return opts.fromDump.map((path83) => ({ kind: "dump", path: path83 }));
+  if (opts.fromDump?.length) return opts.fromDump.map((path85) => ({ kind: "dump", path: path85 }));
   if (opts.fromDatadir) return [{ kind: "datadir", path: opts.fromDatadir }];
   if (opts.fromBasebackup) {
     const defined = Object.fromEntries(Object.entries(pitr).filter(([, v]) => v !== void 0));
@@ -33896,7 +34181,7 @@ function registerBuild(program2, ctx) {
     const repository = await ctx.openRepository(cmd, { create: true });
     const { buildImage: buildImage2 } = await Promise.resolve().then(() => (init_build2(), build_exports));
     if (!opts.policy && (opts.variant?.length || opts.insecureRandomKey)) throw new UsageError("--variant and --insecure-random-key need --policy");
-    const masking = opts.policy ? await Promise.resolve().then(() => (init_masking2(), masking_exports)) : void 0;
+    const masking = opts.policy ? await Promise.resolve().then(() => (init_masking3(), masking_exports)) : void 0;
     const policy = masking && opts.policy ? await masking.loadPolicyFile(opts.policy) : void 0;
     const key = masking && policy ? masking.resolveMaskingKey({ insecureRandomKey: opts.insecureRandomKey, reporter: ctx.reporter }) : void 0;
     const variants = masking && policy ? masking.variantsToBuild(Object.keys(policy.variants), opts.variant) : [void 0];
@@ -33968,53 +34253,6 @@ init_lifecycle_types();
 init_duration();
 init_errors();
 init_reference();
-
-// packages/cli/src/commands/clones.ts
-init_import_meta_url();
-init_login();
-function connectionString2(record2, withPassword) {
-  return connectionString(record2.user, withPassword ? record2.password : void 0, record2.host, record2.port, record2.databases[0] ?? "postgres");
-}
-function cloneJson(record2, showSecrets) {
-  return {
-    id: record2.id,
-    name: record2.name ?? null,
-    state: record2.state,
-    image: `${record2.image.name}:${record2.image.version}`,
-    imageDigest: record2.image.manifestDigest,
-    host: record2.host,
-    port: record2.port,
-    user: record2.user,
-    databases: record2.databases,
-    ...showSecrets ? { password: record2.password } : {},
-    connectionString: connectionString2(record2, showSecrets),
-    createdAt: record2.createdAt,
-    expiresAt: record2.expiresAt ?? null,
-    labels: record2.labels,
-    repository: record2.repository
-  };
-}
-function registerClones(program2, ctx) {
-  program2.command("clones").description("list live clones on this machine").option("--show-secrets", "with --json: include passwords and full connection strings").addHelpText("after", examples("dbclone clones", "dbclone clones --json --show-secrets")).action(async (opts, cmd) => {
-    const records = await ctx.registry(cmd).list();
-    if (ctx.globals(cmd).json) return writeJson(ctx.io.stdout, records.map((r) => cloneJson(r, Boolean(opts.showSecrets))));
-    if (records.length === 0) return ctx.reporter.info("No live clones.");
-    const rows = records.map((r) => [
-      r.id,
-      r.name ?? "-",
-      r.state,
-      `${r.image.name}:${r.image.version}`,
-      `${r.host}:${r.port}`,
-      r.user,
-      r.databases.join(",") || "-",
-      r.expiresAt ?? "never",
-      Object.entries(r.labels).map(([k, v]) => `${k}=${v}`).join(",") || "-"
-    ]);
-    ctx.print(formatTable(["ID", "NAME", "STATE", "IMAGE", "ADDRESS", "USER", "DATABASES", "EXPIRES", "LABELS"], rows));
-  });
-}
-
-// packages/cli/src/commands/clone.ts
 function cloneResultJson(result) {
   const { clone: clone2, credentials } = result;
   return {
@@ -34080,7 +34318,7 @@ function registerClone(program2, ctx) {
     const timeoutMs = opts.timeout !== void 0 ? Math.round(parseDuration(opts.timeout, "--timeout") * 1e3) : void 0;
     const { home, json: json2 } = ctx.globals(cmd);
     const repository = await ctx.openRepository(cmd);
-    const { createClone: createClone2 } = await Promise.resolve().then(() => (init_lifecycle(), lifecycle_exports));
+    const { createClone: createClone2, connectionStringOf: connectionStringOf2 } = await Promise.resolve().then(() => (init_clones(), clones_exports));
     const result = await createClone2({
       repository,
       ref,
@@ -34105,12 +34343,56 @@ function registerClone(program2, ctx) {
       [
         `Clone ${result.clone.id}${result.clone.name ? ` (${result.clone.name})` : ""} of ${result.clone.image.name}:${result.clone.image.version} ${result.created ? "ready" : "reused"} in ${result.readySeconds.toFixed(3)} s`,
         `  host ${c.host}  port ${c.port}  user ${c.user}  databases ${c.databases.join(", ")}`,
-        // SQL Server clones carry an ADO.NET-style string (Server=…;Database=…); the password stays hidden.
-        result.clone.engine === "sqlserver" ? `  ${c.connectionString.replace(/Password=[^;]*/, "Password=***")}` : `  ${connectionString2({ ...c, password: "" }, false)}`,
+        // The engine's own form (postgresql://…, or Server=…;Database=… for SQL Server); the password stays hidden.
+        `  ${connectionStringOf2(result.clone, { withPassword: false })}`,
         `  password: run with --json, or dbclone clones --json --show-secrets`,
         result.clone.expiresAt ? `  expires ${result.clone.expiresAt}` : ""
       ].filter(Boolean).join("\n")
     );
+  });
+}
+
+// packages/cli/src/commands/clones.ts
+init_import_meta_url();
+function cloneJson(record2, showSecrets, connectionStringOf2) {
+  return {
+    id: record2.id,
+    name: record2.name ?? null,
+    state: record2.state,
+    image: `${record2.image.name}:${record2.image.version}`,
+    imageDigest: record2.image.manifestDigest,
+    host: record2.host,
+    port: record2.port,
+    user: record2.user,
+    databases: record2.databases,
+    ...showSecrets ? { password: record2.password } : {},
+    connectionString: connectionStringOf2(record2, { withPassword: showSecrets }),
+    createdAt: record2.createdAt,
+    expiresAt: record2.expiresAt ?? null,
+    labels: record2.labels,
+    repository: record2.repository
+  };
+}
+function registerClones(program2, ctx) {
+  program2.command("clones").description("list live clones on this machine").option("--show-secrets", "with --json: include passwords and full connection strings").addHelpText("after", examples("dbclone clones", "dbclone clones --json --show-secrets")).action(async (opts, cmd) => {
+    const records = await ctx.registry(cmd).list();
+    if (ctx.globals(cmd).json) {
+      const { connectionStringOf: connectionStringOf2 } = await Promise.resolve().then(() => (init_clones(), clones_exports));
+      return writeJson(ctx.io.stdout, records.map((r) => cloneJson(r, Boolean(opts.showSecrets), connectionStringOf2)));
+    }
+    if (records.length === 0) return ctx.reporter.info("No live clones.");
+    const rows = records.map((r) => [
+      r.id,
+      r.name ?? "-",
+      r.state,
+      `${r.image.name}:${r.image.version}`,
+      `${r.host}:${r.port}`,
+      r.user,
+      r.databases.join(",") || "-",
+      r.expiresAt ?? "never",
+      Object.entries(r.labels).map(([k, v]) => `${k}=${v}`).join(",") || "-"
+    ]);
+    ctx.print(formatTable(["ID", "NAME", "STATE", "IMAGE", "ADDRESS", "USER", "DATABASES", "EXPIRES", "LABELS"], rows));
   });
 }
 
@@ -34138,7 +34420,7 @@ function registerGc(program2, ctx) {
   program2.command("gc").description("remove expired clones and orphans (processes gone, mounts left, disks without a record)").option("--github", "also remove clones whose pull request is closed or branch deleted (asks the GitHub API; GITHUB_TOKEN, GITHUB_REPOSITORY)").addHelpText("after", examples("dbclone gc", "dbclone gc --json", "GITHUB_REPOSITORY=acme/shop GITHUB_TOKEN=\u2026 dbclone gc --github")).action(async (opts, cmd) => {
     const { home, json: json2 } = ctx.globals(cmd);
     const swept = opts.github ? await (await Promise.resolve().then(() => (init_gc_github(), gc_github_exports))).sweepFromEnv(home, ctx.reporter) : void 0;
-    const { collectGarbage: collectGarbage2 } = await Promise.resolve().then(() => (init_lifecycle(), lifecycle_exports));
+    const { collectGarbage: collectGarbage2 } = await Promise.resolve().then(() => (init_clones(), clones_exports));
     const result = await collectGarbage2({ home, reporter: ctx.reporter });
     if (json2) return writeJson(ctx.io.stdout, swept ? { ...result, github: swept } : result);
     ctx.print(
@@ -34195,7 +34477,8 @@ function registerScan(program2, ctx) {
   program2.command("scan").description("scan a source for columns that look like personal data (and that a policy leaves unmasked)").argument("<source>", "a pg_dump file, a stopped data directory, or a postgresql:// URL").option("--policy <file>", "only report columns this masking policy does not mask").option("--variant <name>", "the policy variant to check against").option("--fail-on-pii", "exit 1 when anything is found (default: follow the policy's onUnmaskedPii, else 0)").addHelpText("after", examples("dbclone scan shop.dump", "dbclone scan postgresql://ro@db/shop --policy dbclone.yml --json")).action(async (arg, opts, cmd) => {
     const { home, json: json2 } = ctx.globals(cmd);
     const source = await sourceFromArgument(arg);
-    const { loadPolicyFile: loadPolicyFile2, scanSource: scanSource2, UnmaskedPiiError: UnmaskedPiiError2 } = await Promise.resolve().then(() => (init_masking2(), masking_exports));
+    const { loadPolicyFile: loadPolicyFile2, UnmaskedPiiError: UnmaskedPiiError2 } = await Promise.resolve().then(() => (init_masking3(), masking_exports));
+    const { scanSource: scanSource2 } = await Promise.resolve().then(() => (init_build2(), build_exports));
     const policy = opts.policy ? await loadPolicyFile2(opts.policy) : void 0;
     const report = await scanSource2({ source, home, reporter: ctx.reporter, ...policy ? { policy } : {}, ...opts.variant ? { variant: opts.variant } : {} });
     if (json2) writeJson(ctx.io.stdout, report);
@@ -34303,7 +34586,7 @@ init_reporter();
 // packages/core/src/doctor/probe.ts
 init_import_meta_url();
 var import_promises77 = require("node:fs/promises");
-var import_node_path81 = __toESM(require("node:path"), 1);
+var import_node_path83 = __toESM(require("node:path"), 1);
 init_exec();
 function machineProbe(env = process.env, overrides = {}) {
   const probe = {
@@ -34312,9 +34595,9 @@ function machineProbe(env = process.env, overrides = {}) {
     devDir: "/dev",
     postgresRoot: "/usr/lib/postgresql",
     async which(program2) {
-      for (const dir of (probe.env.PATH ?? "").split(import_node_path81.default.delimiter)) {
+      for (const dir of (probe.env.PATH ?? "").split(import_node_path83.default.delimiter)) {
         if (!dir) continue;
-        const file2 = import_node_path81.default.join(dir, program2);
+        const file2 = import_node_path83.default.join(dir, program2);
         try {
           await (0, import_promises77.access)(file2, import_promises77.constants.X_OK);
           if ((await (0, import_promises77.stat)(file2)).isFile()) return file2;
@@ -34341,7 +34624,7 @@ function machineProbe(env = process.env, overrides = {}) {
 // packages/core/src/doctor/requirements.ts
 init_import_meta_url();
 var import_promises78 = require("node:fs/promises");
-var import_node_path82 = __toESM(require("node:path"), 1);
+var import_node_path84 = __toESM(require("node:path"), 1);
 init_disk();
 var ok = (detail) => ({ status: "ok", detail });
 var programRequirement = (program2, aptPackage) => ({
@@ -34356,7 +34639,7 @@ var deviceRequirement = (id, device, hint, aptPackages) => ({
   id,
   feature: "clones",
   async check(probe) {
-    const file2 = import_node_path82.default.join(probe.devDir, device);
+    const file2 = import_node_path84.default.join(probe.devDir, device);
     return await probe.kind(file2) === "char" ? ok(file2) : { status: "missing", detail: `${file2} is missing`, hint, aptPackages };
   }
 });
@@ -34379,13 +34662,13 @@ var postgresBinaries = {
     const candidates = [];
     if (probe.env.PG_BIN) candidates.push(probe.env.PG_BIN);
     for (const major of postgresMajor !== void 0 ? [postgresMajor] : [17, 16, 15, 14, 13]) {
-      candidates.push(import_node_path82.default.join(probe.postgresRoot, String(major), "bin"));
+      candidates.push(import_node_path84.default.join(probe.postgresRoot, String(major), "bin"));
     }
-    for (const dir of candidates) if (await probe.kind(import_node_path82.default.join(dir, "postgres")) === "file") return ok(dir);
+    for (const dir of candidates) if (await probe.kind(import_node_path84.default.join(dir, "postgres")) === "file") return ok(dir);
     const wanted = postgresMajor !== void 0 ? `PostgreSQL ${postgresMajor}` : "PostgreSQL";
     return {
       status: "missing",
-      detail: `no ${wanted} server binaries (postgres, pg_ctl) in ${import_node_path82.default.join(probe.postgresRoot, "<major>/bin")} or PG_BIN`,
+      detail: `no ${wanted} server binaries (postgres, pg_ctl) in ${import_node_path84.default.join(probe.postgresRoot, "<major>/bin")} or PG_BIN`,
       // Debian's `postgresql` is its default major (15 on Debian 12); a given major is postgresql-<N>.
       aptPackages: [postgresMajor !== void 0 ? `postgresql-${postgresMajor}` : "postgresql"]
     };
@@ -34408,9 +34691,9 @@ var reflinkHome = {
     if (await probe.kind(home) !== "dir") return { status: "advice", detail: `${home} does not exist yet; it is made on first use` };
     let dir;
     try {
-      dir = await (0, import_promises78.mkdtemp)(import_node_path82.default.join(home, ".doctor-"));
-      await (0, import_promises78.writeFile)(import_node_path82.default.join(dir, "a"), "reflink probe");
-      const r = await probe.run("cp", ["--reflink=always", import_node_path82.default.join(dir, "a"), import_node_path82.default.join(dir, "b")]);
+      dir = await (0, import_promises78.mkdtemp)(import_node_path84.default.join(home, ".doctor-"));
+      await (0, import_promises78.writeFile)(import_node_path84.default.join(dir, "a"), "reflink probe");
+      const r = await probe.run("cp", ["--reflink=always", import_node_path84.default.join(dir, "a"), import_node_path84.default.join(dir, "b")]);
       return r.code === 0 ? ok(`${home} supports reflinks`) : { status: "advice", detail: `${home} has no reflink support`, hint: "clones use qcow2 over FUSE; an XFS or btrfs DBCLONE_HOME makes reflink copies possible" };
     } catch (e) {
       return { status: "advice", detail: `could not test reflinks in ${home}: ${e.message}` };
@@ -34649,7 +34932,7 @@ function registerTeardown(program2, ctx) {
     const given = [id !== void 0, opts.name !== void 0, opts.label !== void 0].filter(Boolean).length;
     if (given !== 1) throw new UsageError("teardown needs exactly one of: a clone id, --name NAME, or --label key=value");
     const { home, json: json2 } = ctx.globals(cmd);
-    const { teardownClones: teardownClones2 } = await Promise.resolve().then(() => (init_lifecycle(), lifecycle_exports));
+    const { teardownClones: teardownClones2 } = await Promise.resolve().then(() => (init_clones(), clones_exports));
     const result = await teardownClones2({ home, reporter: ctx.reporter, id, name: opts.name, labels: opts.label });
     if (json2) return writeJson(ctx.io.stdout, result);
     if (result.removed.length) ctx.print(`Removed ${result.removed.length} clone(s): ${result.removed.join(", ")}`);
