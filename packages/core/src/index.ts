@@ -12,6 +12,5 @@ export * from "./disk/index.js";
 export * from "./demo/index.js";
 export * from "./lineage/index.js";
 export * from "./catalog/index.js";
-// image/ and disk/ both export a sha256File; the image one (with progress) is the public one.
 export { sha256File } from "./image/index.js";
 export * from "./engine/index.js";

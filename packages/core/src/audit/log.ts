@@ -7,11 +7,12 @@
 // anchor kept elsewhere (git tag, OCI artifact: repository/audit-anchors) and, with an audit key,
 // by the HMAC each entry carries.
 import { createReadStream } from "node:fs";
-import { mkdir, open, readFile, rename, stat } from "node:fs/promises";
+import { mkdir, open, readFile, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { AuditError } from "../errors.js";
+import { writeFileAtomic } from "../util/durable-write.js";
 import { GENESIS_HASH, hashEvent, type AuditEvent, type AuditEventInput } from "./chain.js";
 import { withFileLock } from "./file-lock.js";
 import { auditKeyFromEnv, macOf } from "./keyed.js";
@@ -240,15 +241,7 @@ export class AuditLog {
   }
 
   private async writeHead(head: Head): Promise<void> {
-    const tmp = `${this.headPath}.tmp-${process.pid}-${Date.now()}`;
-    const fh = await open(tmp, "w", 0o640);
-    try {
-      await fh.write(JSON.stringify(head) + "\n");
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, this.headPath);
+    await writeFileAtomic(this.headPath, `${JSON.stringify(head)}\n`, 0o640);
   }
 
   private async *lines(): AsyncGenerator<string> {

@@ -5,7 +5,8 @@ import { RepositoryError } from "../errors.js";
 import { manifestDigest } from "../image/digest.js";
 import { parseManifest } from "../image/manifest.js";
 import type { PublishedImage } from "./types.js";
-import { TEMP_PREFIX, type FsLayout } from "./layout.js";
+import type { FsLayout } from "./layout.js";
+import { TEMP_PREFIX } from "../util/durable-write.js";
 
 export function isNotFound(e: unknown): boolean {
   const code = (e as NodeJS.ErrnoException).code;

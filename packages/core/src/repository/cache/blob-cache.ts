@@ -10,8 +10,10 @@ import { DigestMismatchError } from "../../errors.js";
 import { sha256File } from "../../image/digest.js";
 import { silentReporter, type Reporter } from "../../reporter.js";
 import { dbcloneHome, makeDir, PRIVATE_DIR } from "../../util/paths.js";
-import { removeStaleTemps, syncDir, tempPath, unlinkQuietly } from "../durable-files.js";
-import { VerifiedBlobCache } from "../verified-blobs.js";
+import { removeStaleTemps } from "../durable-files.js";
+import { syncDir, tempPath, unlinkQuietly } from "../../util/durable-write.js";
+import type { StampedDigestCache } from "../../util/stamped-digests.js";
+import { verifiedBlobCache } from "../verified-blobs.js";
 import { CacheIndex } from "./cache-index.js";
 
 export interface BlobCacheOptions {
@@ -38,7 +40,7 @@ export class BlobCache {
   readonly blobsDir: string;
   readonly partialDir: string;
   readonly index: CacheIndex;
-  private readonly verified: VerifiedBlobCache;
+  private readonly verified: StampedDigestCache;
   private readonly reporter: Reporter;
 
   constructor(
@@ -48,7 +50,7 @@ export class BlobCache {
     this.blobsDir = path.join(dir, "blobs", "sha256");
     this.partialDir = path.join(dir, "partial");
     this.index = new CacheIndex(dir, this.blobsDir);
-    this.verified = new VerifiedBlobCache(dir);
+    this.verified = verifiedBlobCache(dir);
     this.reporter = opts.reporter ?? silentReporter;
   }
 

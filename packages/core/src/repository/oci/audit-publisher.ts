@@ -3,10 +3,11 @@
 // audit-artifacts.ts). Publishing never fails the work it records: a registry that is down gets
 // the events with the next segment.
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { walkChain, withFileLock, GENESIS_HASH, type AuditLog } from "../../audit/index.js";
 import { RepositoryError } from "../../errors.js";
+import { writeFileAtomic } from "../../util/durable-write.js";
 import type { OciAuditArtifacts } from "./audit-artifacts.js";
 
 interface Published {
@@ -74,8 +75,7 @@ export class RunnerChainPublisher {
 
   private async writeState(s: Published): Promise<void> {
     const file = path.join(this.logDir, "published.json");
-    await writeFile(`${file}.tmp`, JSON.stringify(s) + "\n");
-    await rename(`${file}.tmp`, file);
+    await writeFileAtomic(file, `${JSON.stringify(s)}\n`, 0o644);
   }
 }
 
