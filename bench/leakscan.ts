@@ -8,8 +8,7 @@ import { createWriteStream } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { collectOriginals } from "../packages/core/src/masking/leak-scan/originals.js";
-import { emptyTally, scanBlob } from "../packages/core/src/masking/leak-scan/residue-scan.js";
+import { collectOriginals, emptyTally, scanBlob } from "../packages/core/src/masking/index.js";
 
 const original = (i: number) => `person.${i.toString(36)}.${(i * 7919) % 100_003}@mail${i % 97}.example`;
 

@@ -1,7 +1,7 @@
 // Parsing of action inputs. Every error names the input, so a user knows which `with:` line to fix.
 import * as core from "@actions/core";
 import { UsageError } from "../../packages/core/src/errors.js";
-import { parseDuration as parseDurationText, parseTtl } from "../../packages/core/src/util/duration.js";
+import { parseDuration as parseDurationText, parseTtl } from "../../packages/core/src/util/index.js";
 
 /** An input's trimmed value, or undefined when empty or absent. */
 export function optionalInput(name: string): string | undefined {

@@ -1,7 +1,7 @@
 // The build's sources from from-dump / from-datadir / from-server / from-backup: exactly one kind.
 import * as core from "@actions/core";
 import { UsageError } from "../../../packages/core/src/errors.js";
-import type { SourceSpec } from "../../../packages/core/src/engine/types.js";
+import type { SourceSpec } from "../../../packages/core/src/engine/index.js";
 import { multilineInput } from "../../shared/inputs.js";
 import { Inputs } from "./constants.js";
 

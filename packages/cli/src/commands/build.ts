@@ -1,9 +1,9 @@
 // `dbclone build <image>`: make a new image version from a dump, a data directory, a server or a base backup + WAL archive.
 // The core machinery is loaded on use, so listing commands start fast and work even while it cannot load.
 import type { Command } from "commander";
-import type { SourceSpec } from "../../../core/src/engine/types.js";
+import type { SourceSpec } from "../../../core/src/engine/index.js";
 import { UsageError } from "../../../core/src/errors.js";
-import { IMAGE_NAME_PATTERN, VERSION_PATTERN } from "../../../core/src/image/manifest.js";
+import { IMAGE_NAME_PATTERN, VERSION_PATTERN } from "../../../core/src/image/index.js";
 import type { CliContext } from "../context.js";
 import { collect, collectLabel, examples } from "../options.js";
 import { writeJson } from "../output.js";

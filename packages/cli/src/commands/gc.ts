@@ -15,7 +15,7 @@ export function registerGc(program: Command, ctx: CliContext): void {
       const { home, json } = ctx.globals(cmd);
       // The sweep asks GitHub first, outside the registry lock that gc takes.
       const swept = opts.github ? await (await import("./gc-github.js")).sweepFromEnv(home, ctx.reporter) : undefined;
-      const { collectGarbage } = await import("../../../core/src/clones/lifecycle.js");
+      const { collectGarbage } = await import("../../../core/src/clones/index.js");
       const result = await collectGarbage({ home, reporter: ctx.reporter });
       if (json) return writeJson(ctx.io.stdout, swept ? { ...result, github: swept } : result);
       ctx.print(

@@ -18,7 +18,7 @@ export function registerTeardown(program: Command, ctx: CliContext): void {
       const given = [id !== undefined, opts.name !== undefined, opts.label !== undefined].filter(Boolean).length;
       if (given !== 1) throw new UsageError("teardown needs exactly one of: a clone id, --name NAME, or --label key=value");
       const { home, json } = ctx.globals(cmd);
-      const { teardownClones } = await import("../../../core/src/clones/lifecycle.js");
+      const { teardownClones } = await import("../../../core/src/clones/index.js");
       const result = await teardownClones({ home, reporter: ctx.reporter, id, name: opts.name, labels: opts.label });
       if (json) return writeJson(ctx.io.stdout, result);
       // Nothing removed has been said once already, by core ("No such clone: nothing to tear down.").

@@ -31,6 +31,8 @@ export {
   type LeakScanResult,
 } from "./build-step.js";
 export { applyMasking, type MaskingRun, type AppliedRule } from "../engine/postgres/masking/apply-masking.js";
+// For bench/mask.ts until masking sits behind Engine.mask (issue 15, plan step 6).
+export { schemaFacts } from "../engine/postgres/masking/schema-facts.js";
 export { scanSource, type ScanSourceOptions, type ScanReport } from "./scan-source.js";
 export { UnmaskedPiiError, LeakFoundError, NothingToScanError, UnmaskedPublishError } from "./errors.js";
 export { variantImageName, splitVariantName, variantReference, variantsToBuild } from "./variants.js";

@@ -6,3 +6,9 @@ export { createSampleDump, type SampleDumpOptions } from "./sample.js";
 export { stopPostgres } from "./launch.js";
 export type { ScrubOptions } from "./scrub.js";
 export { ADMIN_USER, DATA_DIR, ENGINE_FILE, type EngineFile } from "./engineFile.js";
+// Lower-level steps the CLI and the benchmarks drive directly.
+export { connectionString } from "./login.js";
+export { findBinaries, type PgBinaries } from "./binaries.js";
+export { startBuildServer, stopBuildServer, type BuildServer } from "./buildServer.js";
+export { withAdmin } from "./client.js";
+export { initDataDir } from "./dataDir.js";
