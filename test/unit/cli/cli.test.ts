@@ -83,7 +83,7 @@ describe("dbclone usage and errors", () => {
     const cases: [string[], RegExp][] = [
       [["clone", "orders:1", "--ttl", "soon"], /--ttl: 'soon' is not a duration/],
       [["clone", "orders:1", "--durability", "forever"], /--durability must be ephemeral or durable/],
-      [["clone", "orders:1", "--label", "novalue"], /bad label 'novalue'/],
+      [["clone", "orders:1", "--label", "novalue"], /--label: 'novalue' is not a label/],
       [["teardown"], /exactly one of/],
       [["teardown", "c-abcdefgh23", "--name", "x"], /exactly one of/],
       [["build", "orders"], /build needs a source/],
