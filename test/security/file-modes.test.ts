@@ -40,7 +40,7 @@ describe("a fresh DBCLONE_HOME gets the same modes whichever part makes it first
     const home = path.join(tmp, "home");
     const file = path.join(tmp, "disk");
     await fs.writeFile(file, "x");
-    await baseDigestCache(path.join(home, "state")).remember(file, "sha256:" + "0".repeat(64));
+    await baseDigestCache(path.join(home, "state")).remember(file, `sha256:${"0".repeat(64)}`);
     expect(modeOf(home)).toBe("711");
     expect(modeOf(path.join(home, "state"))).toBe("700");
     expect(modeOf(path.join(home, "state", "verified-digests.json"))).toBe("600");

@@ -62,7 +62,7 @@ export class CliContext {
   }
 
   print(text: string): void {
-    this.io.stdout.write(text.endsWith("\n") ? text : text + "\n");
+    this.io.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
   }
 }
 

@@ -3,6 +3,7 @@ export * from "./errors.js";
 export * from "./reporter.js";
 export * from "./runtime/exec.js";
 export * from "./util/paths.js";
+export { withFileLock, type FileLockOptions } from "./util/file-lock.js";
 export * from "./image/index.js";
 export * from "./repository/index.js";
 export * from "./audit/index.js";

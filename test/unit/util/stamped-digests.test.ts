@@ -8,7 +8,7 @@ import { sha256File } from "../../../packages/core/src/image/digest.js";
 import { verifiedBlobCache } from "../../../packages/core/src/repository/verified-blobs.js";
 import { StampedDigestCache } from "../../../packages/core/src/util/stamped-digests.js";
 
-const sha = (b: Buffer | string) => "sha256:" + createHash("sha256").update(b).digest("hex");
+const sha = (b: Buffer | string) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
 
 describe("StampedDigestCache", () => {
   let dir: string;

@@ -14,7 +14,7 @@ import { createInterface } from "node:readline";
 import { AuditError } from "../errors.js";
 import { writeFileAtomic } from "../util/durable-write.js";
 import { GENESIS_HASH, hashEvent, type AuditEvent, type AuditEventInput } from "./chain.js";
-import { withFileLock } from "./file-lock.js";
+import { withFileLock } from "../util/file-lock.js";
 import { auditKeyFromEnv, macOf } from "./keyed.js";
 import { readLastLine, setAsideTornTail, type TornTailRepair } from "./tail.js";
 import { compareHead, walkChain, type ChainHead, type RepairNote } from "./verify-chain.js";
@@ -64,7 +64,7 @@ export class AuditLog {
     private readonly prepare?: () => Promise<void>,
     private readonly options: AuditLogOptions = {},
   ) {
-    this.headPath = filePath.endsWith(".jsonl") ? filePath.slice(0, -".jsonl".length) + ".head" : `${filePath}.head`;
+    this.headPath = filePath.endsWith(".jsonl") ? `${filePath.slice(0, -".jsonl".length)}.head` : `${filePath}.head`;
   }
 
   /** Append one event (fsynced) and move the head, under a cross-process lock. */
@@ -117,7 +117,7 @@ export class AuditLog {
     const event: AuditEvent = { ...body, hash, ...(key ? { mac: macOf(key, hash) } : {}) };
     const fh = await open(this.filePath, "a", 0o640);
     try {
-      await fh.write(JSON.stringify(event) + "\n");
+      await fh.write(`${JSON.stringify(event)}\n`);
       await fh.sync();
     } finally {
       await fh.close();

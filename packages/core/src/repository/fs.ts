@@ -6,8 +6,9 @@
 //   audit/events.jsonl        hash-chained audit log (+ events.head)
 import { link, mkdir, rename, stat, unlink } from "node:fs/promises";
 import path from "node:path";
-import { AuditLog, withFileLock, type AuditEventInput } from "../audit/index.js";
-import { DbcloneError, DigestMismatchError, ImageInUseError, ImageNotFoundError, NotSupportedError, RepositoryError, UsageError, VersionExistsError } from "../errors.js";
+import { AuditLog, type AuditEventInput } from "../audit/index.js";
+import { withFileLock } from "../util/file-lock.js";
+import { DbcloneError, DigestMismatchError, ImageInUseError, ImageNotFoundError, RepositoryError, UsageError, VersionExistsError } from "../errors.js";
 import { sha256File } from "../image/digest.js";
 import { validateManifest, VERSION_PATTERN, type ImageManifest } from "../image/manifest.js";
 import { formatImageRef, type ImageRef } from "../image/reference.js";
@@ -250,7 +251,7 @@ export class FsRepository implements Repository {
       await assertUsableRoot(this.location);
       await mkdir(this.location, { recursive: true });
       const tmp = tempPath(this.location);
-      await writeDurable(tmp, JSON.stringify({ format: REPOSITORY_FORMAT, config: {} }, null, 2) + "\n");
+      await writeDurable(tmp, `${JSON.stringify({ format: REPOSITORY_FORMAT, config: {} }, null, 2)}\n`);
       // link, not rename: a concurrent first writer may have created it already, and readers must never see it half written.
       await link(tmp, this.layout.configFile).catch((e) => ((e as NodeJS.ErrnoException).code === "EEXIST" ? undefined : Promise.reject(e)));
       await unlinkQuietly(tmp);

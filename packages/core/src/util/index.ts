@@ -8,4 +8,5 @@ export { dbcloneHome, defaultRepository, makeDir, PRIVATE_DIR, TRAVERSABLE_DIR }
 export { currentProcess, ownerAlive, type ProcessIdentity } from "./process-identity.js";
 export { type FileStamp, sameStamp, StampedDigestCache, stampOf } from "./stamped-digests.js";
 export { secondsSince, timestampVersion } from "./time.js";
+export { type FileLockOptions, withFileLock } from "./file-lock.js";
 export { TOOL_VERSION } from "./version.js";

@@ -3,7 +3,7 @@
 // (its <clone>.json names the key), nor while its own expansion lock is held.
 import { readFile, readdir, rm, stat, utimes } from "node:fs/promises";
 import path from "node:path";
-import { withFileLock } from "../../audit/file-lock.js";
+import { withFileLock } from "../../util/file-lock.js";
 import type { Reporter } from "../../reporter.js";
 import { writeFileAtomic } from "../../util/durable-write.js";
 import { imageFile, type PoolLayout } from "./pool-layout.js";

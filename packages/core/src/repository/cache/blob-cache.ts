@@ -4,7 +4,7 @@
 // live clone uses (its qcow2 children read it) nor one used in the last few minutes.
 import { chmod, rename, stat, unlink } from "node:fs/promises";
 import path from "node:path";
-import { withFileLock } from "../../audit/file-lock.js";
+import { withFileLock } from "../../util/file-lock.js";
 import { CloneRegistry } from "../../clones/registry.js";
 import { DigestMismatchError } from "../../errors.js";
 import { sha256File } from "../../image/digest.js";

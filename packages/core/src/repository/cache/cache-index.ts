@@ -4,7 +4,7 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { writeFileAtomic } from "../../util/durable-write.js";
 import { makeDir, PRIVATE_DIR } from "../../util/paths.js";
-import { withFileLock } from "../../audit/file-lock.js";
+import { withFileLock } from "../../util/file-lock.js";
 
 export interface CacheEntry {
   sizeBytes: number;

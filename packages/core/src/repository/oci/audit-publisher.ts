@@ -5,7 +5,8 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { walkChain, withFileLock, GENESIS_HASH, type AuditLog } from "../../audit/index.js";
+import { walkChain, GENESIS_HASH, type AuditLog } from "../../audit/index.js";
+import { withFileLock } from "../../util/file-lock.js";
 import { RepositoryError } from "../../errors.js";
 import { writeFileAtomic } from "../../util/durable-write.js";
 import type { OciAuditArtifacts } from "./audit-artifacts.js";
@@ -56,7 +57,7 @@ export class RunnerChainPublisher {
       const published = lines.slice(0, walk.events);
       const tag = await (await this.artifacts()).publishSegment(
         { runner: await this.runnerId(), fromSeq: state.seq + 1, toSeq: walk.last.seq, headHash: walk.last.hash, ...(state.tag ? { previous: state.tag } : {}) },
-        Buffer.from(published.join("\n") + "\n"),
+        Buffer.from(`${published.join("\n")}\n`),
       );
       await this.writeState({ seq: walk.last.seq, hash: walk.last.hash, tag });
       return published.length;

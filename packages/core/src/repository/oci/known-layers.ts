@@ -3,7 +3,7 @@
 // cross-repository mount) when the same disk is published again, e.g. as another variant.
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { withFileLock } from "../../audit/file-lock.js";
+import { withFileLock } from "../../util/file-lock.js";
 import { writeFileAtomic } from "../../util/durable-write.js";
 import type { OciDescriptor } from "./media-types.js";
 
