@@ -51,6 +51,24 @@ var init_import_meta_url = __esm({
   }
 });
 
+// packages/core/src/clones/types.ts
+var init_types = __esm({
+  "packages/core/src/clones/types.ts"() {
+    "use strict";
+    init_import_meta_url();
+  }
+});
+
+// packages/core/src/clones/lifecycle-types.ts
+var ON_IMAGE_CHANGE;
+var init_lifecycle_types = __esm({
+  "packages/core/src/clones/lifecycle-types.ts"() {
+    "use strict";
+    init_import_meta_url();
+    ON_IMAGE_CHANGE = ["keep", "recreate", "fail"];
+  }
+});
+
 // packages/core/src/util/paths.ts
 function dbcloneHome(env = process.env) {
   if (env.DBCLONE_HOME) return import_node_path.default.resolve(env.DBCLONE_HOME);
@@ -88,21 +106,18 @@ var init_paths = __esm({
   }
 });
 
-// lazy-vendor:proper-lockfile
-var require_proper_lockfile = __commonJS({
-  "lazy-vendor:proper-lockfile"(exports2, module2) {
+// packages/core/src/disk/types.ts
+function supportsLayers(driver) {
+  const d = driver;
+  return typeof d.createLayeredChild === "function" && typeof d.sealLayer === "function" && typeof d.flatten === "function";
+}
+function clonesLayers(driver) {
+  return typeof driver.createLayeredChild === "function";
+}
+var init_types2 = __esm({
+  "packages/core/src/disk/types.ts"() {
+    "use strict";
     init_import_meta_url();
-    var real;
-    var load = () => real ??= require("./vendor/proper-lockfile.cjs");
-    module2.exports = function(...args) {
-      return new.target ? Reflect.construct(load(), args) : load().apply(this, args);
-    };
-    Object.defineProperty(module2.exports, "check", { enumerable: true, configurable: true, get: () => load()["check"] });
-    Object.defineProperty(module2.exports, "checkSync", { enumerable: true, configurable: true, get: () => load()["checkSync"] });
-    Object.defineProperty(module2.exports, "lock", { enumerable: true, configurable: true, get: () => load()["lock"] });
-    Object.defineProperty(module2.exports, "lockSync", { enumerable: true, configurable: true, get: () => load()["lockSync"] });
-    Object.defineProperty(module2.exports, "unlock", { enumerable: true, configurable: true, get: () => load()["unlock"] });
-    Object.defineProperty(module2.exports, "unlockSync", { enumerable: true, configurable: true, get: () => load()["unlockSync"] });
   }
 });
 
@@ -179,348 +194,541 @@ var init_errors = __esm({
   }
 });
 
-// packages/core/src/clones/clone-id.ts
-function newCloneId() {
-  const bytes = (0, import_node_crypto.randomBytes)(10);
-  let id = "c-";
-  for (const b of bytes) id += BASE32[b & 31];
-  return id;
+// packages/core/src/reporter.ts
+function progressOnDemand(reporter, label2, total, opts) {
+  let progress;
+  return {
+    onProgress: (done, newTotal) => {
+      progress ??= reporter.progress(label2, newTotal ?? total, opts);
+      progress.update(done, newTotal);
+    },
+    finish: (message) => progress?.finish(message)
+  };
 }
-function cloneIdForIdentifier(id) {
-  return id.replace(/-/g, "_");
+function redact(text, secrets) {
+  let out = text;
+  for (const s of secrets) if (s.length > 0) out = out.split(s).join("***");
+  return out;
 }
-var import_node_crypto, BASE32, CLONE_ID_PATTERN;
-var init_clone_id = __esm({
-  "packages/core/src/clones/clone-id.ts"() {
+var noProgress, silentReporter;
+var init_reporter = __esm({
+  "packages/core/src/reporter.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto = require("node:crypto");
-    BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
-    CLONE_ID_PATTERN = /^c-[a-z2-7]{10}$/;
+    noProgress = { update() {
+    }, finish() {
+    } };
+    silentReporter = {
+      debug() {
+      },
+      info() {
+      },
+      warn() {
+      },
+      secret() {
+      },
+      progress() {
+        return noProgress;
+      }
+    };
   }
 });
 
-// packages/core/src/clones/ports.ts
-function isPortFree(port, host = "127.0.0.1") {
-  return new Promise((resolve) => {
-    const server = import_node_net.default.createServer();
-    server.unref();
-    server.once("error", () => resolve(false));
-    server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
+// packages/core/src/runtime/childEnv.ts
+function childEnv(extra = {}, from = process.env) {
+  const env = {};
+  for (const [k, v] of Object.entries(from)) if (v !== void 0 && isPassedToChildren(k)) env[k] = v;
+  return { ...env, ...extra };
+}
+function containerEnv(from = process.env) {
+  const env = { LANG: "C.UTF-8", LC_ALL: "C.UTF-8" };
+  for (const [k, v] of Object.entries(childEnv({}, from))) if (k === "TZ") env[k] = v;
+  return Object.entries(env).map(([k, v]) => `${k}=${v}`);
+}
+var PASSED, isPassedToChildren;
+var init_childEnv = __esm({
+  "packages/core/src/runtime/childEnv.ts"() {
+    "use strict";
+    init_import_meta_url();
+    PASSED = /* @__PURE__ */ new Set(["PATH", "LANG", "LANGUAGE", "TZ", "HOME", "TMPDIR", "TERM"]);
+    isPassedToChildren = (name) => PASSED.has(name) || /^LC_[A-Z_]+$/.test(name);
+  }
+});
+
+// packages/core/src/runtime/errorText.ts
+function withoutDataLines(text) {
+  const kept = [];
+  let skipping = false;
+  let cut = 0;
+  for (const line of text.split("\n")) {
+    if (DATA_LINE.test(line)) {
+      skipping = true;
+      cut++;
+    } else if (KEEP_LINE.test(line)) skipping = false;
+    else if (skipping || /^\s*\^\s*$/.test(line)) {
+      cut++;
+      continue;
+    }
+    if (!skipping) kept.push(line);
+  }
+  return cut > 0 ? `${kept.join("\n").trimEnd()}
+(${cut} line(s) of detail that may echo data values left out)` : text;
+}
+var DATA_LINE, KEEP_LINE;
+var init_errorText = __esm({
+  "packages/core/src/runtime/errorText.ts"() {
+    "use strict";
+    init_import_meta_url();
+    DATA_LINE = /^(?:\S+:\S*:\d+:\s*)?(?:DETAIL|CONTEXT|QUERY|STATEMENT|LINE \d+|Command was):/;
+    KEEP_LINE = /^(?:pg_restore|pg_dump|pg_dumpall|psql|pg_basebackup|initdb|postgres)[:\s]|^(?:\S+:\S*:\d+:\s*)?(?:ERROR|FATAL|PANIC|WARNING|HINT|NOTICE):/;
+  }
+});
+
+// packages/core/src/runtime/exec.ts
+function commandLine(program2, args, opts = {}) {
+  let argv = [program2, ...args];
+  if (opts.asUser && isRoot()) argv = ["runuser", "-u", opts.asUser, "--", ...argv];
+  if (opts.privileged && !isRoot()) argv = ["sudo", "-n", "--", ...argv];
+  return argv;
+}
+async function run(program2, args, opts = {}) {
+  const argv = commandLine(program2, args, opts);
+  const reporter = opts.reporter ?? silentReporter;
+  const secrets = opts.secrets ?? [];
+  const shown = redact(argv.map(quoteForLog).join(" "), secrets);
+  reporter.debug(`$ ${shown}`);
+  const timeoutMs = opts.timeoutMs ?? 10 * 6e4;
+  return new Promise((resolve, reject) => {
+    const child = (0, import_node_child_process.spawn)(argv[0], argv.slice(1), {
+      env: opts.env ?? childEnv(),
+      cwd: opts.cwd,
+      stdio: [typeof opts.stdin === "number" ? opts.stdin : opts.input === void 0 && !opts.stdin ? "ignore" : "pipe", "pipe", "pipe"]
+    });
+    if (opts.stdin && typeof opts.stdin !== "number") {
+      opts.stdin.on("error", (e) => {
+        child.kill("SIGKILL");
+        reject(e);
+      });
+      child.stdin.on("error", () => {
+      });
+      opts.stdin.pipe(child.stdin);
+    }
+    const out = [];
+    const err = [];
+    child.stdout.on("data", (b) => out.push(b));
+    child.stderr.on("data", (b) => err.push(b));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, timeoutMs);
+    if (opts.input !== void 0) child.stdin.end(opts.input);
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      if (e.code === "ENOENT") {
+        const hint = opts.packageHint ? ` Install it: apt-get install ${opts.packageHint}` : "";
+        reject(new MissingToolError(`${argv[0]} was not found on PATH.${hint}`));
+      } else reject(e);
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      const stdout = Buffer.concat(out).toString("utf8");
+      const stderr = redact(Buffer.concat(err).toString("utf8"), secrets);
+      if (timedOut) {
+        reject(new TimeoutError(`${shown} did not finish within ${Math.round(timeoutMs / 1e3)} s.`));
+        return;
+      }
+      if (code !== 0 && !opts.allowFailure) {
+        if (argv[0] === "sudo" && /password is required|not allowed|may not run/i.test(stderr)) {
+          reject(
+            new PrivilegeError(
+              `${program2} needs root and sudo -n was refused (${stderr.trim()}). Run as root or allow passwordless sudo for ${program2}.`
+            )
+          );
+          return;
+        }
+        const tail = withoutDataLines(stderr.trim()).split("\n").slice(-5).join("\n");
+        reject(new CommandError(`${shown} failed with exit ${code}: ${tail}`, shown, code, stderr));
+        return;
+      }
+      resolve({ code, stdout, stderr });
+    });
   });
 }
-async function pickFreePort(records, opts = {}) {
-  const [min, max] = opts.range ?? DEFAULT_PORT_RANGE;
-  if (!Number.isInteger(min) || !Number.isInteger(max) || min < 1 || max > 65535 || min > max) {
-    throw new UsageError(`port range [${min}, ${max}] is not valid: give two integers 1-65535 with min <= max`);
+async function waitForExit(pid, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) return true;
+    await new Promise((r) => setTimeout(r, 10));
   }
-  const held = new Set(records.map((r) => r.port));
-  const size = max - min + 1;
-  const start = Math.floor(Math.random() * size);
-  for (let i = 0; i < size; i++) {
-    const port = min + (start + i) % size;
-    if (held.has(port)) continue;
-    if (await isPortFree(port, opts.host ?? "127.0.0.1")) return port;
-  }
-  throw new CloneError(
-    `no free port in ${min}-${max} on ${opts.host ?? "127.0.0.1"}: ${held.size} are held by clones. Tear down clones you no longer need (dbclone teardown / dbclone gc) or widen the port range.`
-  );
+  return !isAlive(pid);
 }
-var import_node_net, DEFAULT_PORT_RANGE;
-var init_ports = __esm({
-  "packages/core/src/clones/ports.ts"() {
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    if (e.code !== "EPERM") return false;
+  }
+  try {
+    const stat29 = (0, import_node_fs.readFileSync)(`/proc/${pid}/stat`, "utf8");
+    const state = stat29.slice(stat29.lastIndexOf(")") + 2, stat29.lastIndexOf(")") + 3);
+    return state !== "Z" && state !== "X";
+  } catch {
+    return process.platform !== "linux";
+  }
+}
+var import_node_child_process, import_node_fs, isRoot, quoteForLog;
+var init_exec = __esm({
+  "packages/core/src/runtime/exec.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_net = __toESM(require("node:net"), 1);
+    import_node_child_process = require("node:child_process");
+    import_node_fs = require("node:fs");
     init_errors();
-    DEFAULT_PORT_RANGE = [15432, 16431];
+    init_reporter();
+    init_childEnv();
+    init_errorText();
+    isRoot = () => typeof process.getuid === "function" && process.getuid() === 0;
+    quoteForLog = (a) => /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
   }
 });
 
-// packages/core/src/util/process-identity.ts
-function startTicks(pid) {
+// packages/core/src/disk/qcow2/mounts.ts
+async function readMounts() {
+  const text = await (0, import_promises2.readFile)("/proc/self/mountinfo", "utf8");
+  const entries = [];
+  for (const line of text.split("\n")) {
+    if (!line) continue;
+    const [left, right] = line.split(" - ");
+    const fields = left?.split(" ") ?? [];
+    const tail = right?.split(" ") ?? [];
+    if (fields.length < 5 || tail.length < 2) continue;
+    entries.push({ mountPoint: unescapeMountinfo(fields[4]), fsType: tail[0], source: unescapeMountinfo(tail[1]) });
+  }
+  return entries;
+}
+async function isMountPoint(p) {
+  const target = import_node_path2.default.resolve(p);
+  return (await readMounts()).some((m) => m.mountPoint === target);
+}
+async function readLoopDevices() {
+  let names;
   try {
-    const stat30 = (0, import_node_fs.readFileSync)(`/proc/${pid}/stat`, "utf8");
-    const fields = stat30.slice(stat30.lastIndexOf(")") + 2).split(" ");
-    if (fields[0] === "Z" || fields[0] === "X") return void 0;
-    const ticks = Number(fields[19]);
-    return Number.isFinite(ticks) ? ticks : void 0;
+    names = (await (0, import_promises2.readdir)("/sys/block")).filter((n) => n.startsWith("loop"));
+  } catch {
+    return [];
+  }
+  const out = [];
+  for (const name of names) {
+    try {
+      const backing = (await (0, import_promises2.readFile)(`/sys/block/${name}/loop/backing_file`, "utf8")).trim();
+      out.push({ device: `/dev/${name}`, backingFile: backing.replace(/ \(deleted\)$/, "") });
+    } catch {
+    }
+  }
+  return out;
+}
+async function detachLoop(device, reporter = silentReporter) {
+  const r = await run("losetup", ["-d", device], { privileged: true, allowFailure: true, reporter, packageHint: "mount" });
+  if (r.code !== 0 && !/No such device|No such device or address|not a block device/i.test(r.stderr)) {
+    reporter.warn(`Could not detach ${device}: ${r.stderr.trim()}`);
+  }
+}
+async function waitForLoopRelease(backingFile, timeoutMs = 1e4) {
+  const deadline = Date.now() + timeoutMs;
+  for (; ; ) {
+    const bound = (await readLoopDevices()).filter((l) => l.backingFile === backingFile);
+    if (bound.length === 0 || Date.now() >= deadline) return bound;
+    await sleep(20);
+  }
+}
+async function unmountPath(mountPoint, reporter = silentReporter, busyRetryMs = 2e3) {
+  const deadline = Date.now() + busyRetryMs;
+  for (; ; ) {
+    if (!await isMountPoint(mountPoint)) return;
+    const r = await run("umount", [mountPoint], { privileged: true, allowFailure: true, reporter, packageHint: "mount" });
+    if (r.code === 0) return;
+    if (/not mounted|no mount point/i.test(r.stderr)) return;
+    if (Date.now() >= deadline) break;
+    await sleep(25);
+  }
+  reporter.warn(`${mountPoint} stayed busy for ${busyRetryMs} ms; detaching it lazily (umount -l).`);
+  await run("umount", ["-l", mountPoint], { privileged: true, reporter, packageHint: "mount" });
+}
+async function unmountFuse(mountPoint, reporter = silentReporter) {
+  if (!await isMountPoint(mountPoint)) return;
+  const r = await run("umount", [mountPoint], { privileged: true, allowFailure: true, reporter, packageHint: "mount" });
+  if (r.code === 0 || !await isMountPoint(mountPoint)) return;
+  const f = await run("fusermount3", ["-u", mountPoint], { privileged: true, allowFailure: true, reporter, packageHint: "fuse3" });
+  if (f.code === 0 || !await isMountPoint(mountPoint)) return;
+  reporter.warn(`FUSE export ${mountPoint} would not unmount (${r.stderr.trim()}); detaching it lazily (umount -l).`);
+  await run("umount", ["-l", mountPoint], { privileged: true, reporter, packageHint: "mount" });
+}
+var import_promises2, import_node_path2, unescapeMountinfo, isUnder, sleep;
+var init_mounts = __esm({
+  "packages/core/src/disk/qcow2/mounts.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_promises2 = require("node:fs/promises");
+    import_node_path2 = __toESM(require("node:path"), 1);
+    init_exec();
+    init_reporter();
+    unescapeMountinfo = (s) => s.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
+    isUnder = (p, rootDir) => {
+      const rel = import_node_path2.default.relative(import_node_path2.default.resolve(rootDir), import_node_path2.default.resolve(p));
+      return rel === "" || !rel.startsWith("..") && !import_node_path2.default.isAbsolute(rel);
+    };
+    sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  }
+});
+
+// packages/core/src/disk/qcow2/chain-spec.ts
+function chainBlockdevArgs(diskFile, parentsNearestFirst) {
+  const args = [];
+  const bottomUp = [...parentsNearestFirst].reverse();
+  let below = null;
+  bottomUp.forEach((file2, i) => {
+    const node2 = `layer${i}`;
+    args.push("--blockdev", JSON.stringify({ driver: "file", "node-name": `${node2}-file`, filename: file2, "read-only": true }));
+    args.push("--blockdev", JSON.stringify({ driver: "qcow2", "node-name": node2, file: `${node2}-file`, "read-only": true, backing: below }));
+    below = node2;
+  });
+  args.push("--blockdev", JSON.stringify({ driver: "file", "node-name": "file0", filename: diskFile, discard: "unmap" }));
+  args.push("--blockdev", JSON.stringify({ driver: "qcow2", "node-name": "disk0", file: "file0", discard: "unmap", "detect-zeroes": "unmap", backing: below }));
+  return args;
+}
+function chainJsonFilename(top, parentsNearestFirst) {
+  let node2 = null;
+  for (const file2 of [...parentsNearestFirst].reverse()) node2 = { driver: "qcow2", file: { driver: "file", filename: file2 }, backing: node2 };
+  const spec = { driver: "qcow2", file: { driver: "file", filename: top }, backing: node2 };
+  return `json:${JSON.stringify(spec)}`;
+}
+var init_chain_spec = __esm({
+  "packages/core/src/disk/qcow2/chain-spec.ts"() {
+    "use strict";
+    init_import_meta_url();
+  }
+});
+
+// packages/core/src/disk/qcow2/export.ts
+async function startExport(diskFile, reporter = silentReporter, parents = []) {
+  const { exportFile, pidFile } = exportPathsFor(diskFile);
+  if (await isMountPoint(exportFile)) {
+    throw new CommandError(
+      `${exportFile} is still a FUSE mount from an earlier export. Unmount the disk first (or run gc to release leftovers).`,
+      STORAGE_DAEMON,
+      null,
+      ""
+    );
+  }
+  await (await (0, import_promises3.open)(exportFile, "w", 384)).close();
+  const blockdevs = parents.length ? chainBlockdevArgs(diskFile, parents) : ["--blockdev", `driver=file,node-name=file0,filename=${escapeOpt(diskFile)},discard=unmap`, "--blockdev", "driver=qcow2,node-name=disk0,file=file0,discard=unmap"];
+  const args = [
+    ...blockdevs,
+    "--export",
+    `type=fuse,id=exp0,node-name=disk0,mountpoint=${escapeOpt(exportFile)},writable=on`,
+    "--pidfile",
+    pidFile,
+    "--daemonize"
+  ];
+  try {
+    await run(STORAGE_DAEMON, args, { privileged: !isRoot(), reporter, timeoutMs: 3e4, packageHint: "qemu-system-common" });
+  } catch (e) {
+    await (0, import_promises3.rm)(exportFile, { force: true }).catch(() => {
+    });
+    throw e;
+  }
+  const pid = await readPidFile(pidFile);
+  if (pid === void 0) throw new CommandError(`${STORAGE_DAEMON} started but wrote no pid to ${pidFile}.`, STORAGE_DAEMON, null, "");
+  await waitForFuseMount(exportFile, 2e3);
+  return { pid, exportFile, pidFile };
+}
+async function waitForFuseMount(exportFile, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (!await isMountPoint(exportFile)) {
+    if (Date.now() > deadline) {
+      throw new CommandError(`${STORAGE_DAEMON} did not mount its FUSE export on ${exportFile} within ${timeoutMs} ms.`, STORAGE_DAEMON, null, "");
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+async function readPidFile(pidFile) {
+  try {
+    const pid = Number.parseInt((await (0, import_promises3.readFile)(pidFile, "utf8")).trim(), 10);
+    return Number.isInteger(pid) && pid > 0 ? pid : void 0;
   } catch {
     return void 0;
   }
 }
-function currentProcess() {
-  return { pid: process.pid, start: startTicks(process.pid) };
-}
-function ownerAlive(owner) {
-  if (!owner) return false;
-  if (owner.pid === process.pid) return owner.start === void 0 || owner.start === startTicks(process.pid);
+async function processArgv(pid) {
   try {
-    process.kill(owner.pid, 0);
-  } catch (e) {
-    if (e.code !== "EPERM") return false;
-  }
-  if (process.platform !== "linux") return true;
-  const now = startTicks(owner.pid);
-  if (now === void 0) return false;
-  return owner.start === void 0 || owner.start === now;
-}
-function isPostgresOf(pid, dir) {
-  if (process.platform !== "linux") return true;
-  let argv;
-  try {
-    argv = (0, import_node_fs.readFileSync)(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    const raw = await (0, import_promises3.readFile)(`/proc/${pid}/cmdline`, "utf8");
+    return raw.split("\0").filter((a) => a.length > 0);
   } catch {
-    return false;
+    return void 0;
   }
-  if (!/(^|\/)postgres$/.test(argv[0] ?? "")) return false;
-  const d = argv.indexOf("-D");
-  const dataDir = d >= 0 ? argv[d + 1] : void 0;
-  if (!dataDir) return false;
-  const rel = import_node_path2.default.relative(import_node_path2.default.resolve(dir), import_node_path2.default.resolve(dataDir));
-  return rel === "" || !rel.startsWith("..") && !import_node_path2.default.isAbsolute(rel);
 }
-var import_node_fs, import_node_path2;
-var init_process_identity = __esm({
-  "packages/core/src/util/process-identity.ts"() {
+function daemonPaths(argv) {
+  const i = argv.indexOf("--pidfile");
+  const pidFile = i >= 0 ? argv[i + 1] : void 0;
+  const exp = argv.find((a) => a.includes("mountpoint="));
+  const m = exp?.match(/mountpoint=((?:[^,]|,,)*)/);
+  return { pidFile, exportFile: m?.[1]?.replace(/,,/g, ",") };
+}
+async function findDaemonsUnder(rootDir) {
+  const found = [];
+  for (const entry of await (0, import_promises3.readdir)("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const argv = await processArgv(Number(entry));
+    if (!isStorageDaemonArgv(argv)) continue;
+    const paths = daemonPaths(argv);
+    if (paths.pidFile && isUnder(paths.pidFile, rootDir) || paths.exportFile && isUnder(paths.exportFile, rootDir)) {
+      found.push({ pid: Number(entry), ...paths });
+    }
+  }
+  return found;
+}
+async function daemonExportFile(pid) {
+  const argv = await processArgv(pid);
+  return isStorageDaemonArgv(argv) ? daemonPaths(argv).exportFile : void 0;
+}
+async function waitForDaemonExit(pid, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (isAlive(pid)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return true;
+}
+async function signal(pid, sig, reporter) {
+  if (isRoot()) {
+    try {
+      process.kill(pid, sig);
+    } catch {
+    }
+    return;
+  }
+  await run("kill", [`-${sig.slice(3)}`, String(pid)], { privileged: true, allowFailure: true, reporter });
+}
+async function stopDaemon(pid, reporter = silentReporter, timeoutMs = 5e3) {
+  if (!isStorageDaemonArgv(await processArgv(pid))) return;
+  await signal(pid, "SIGTERM", reporter);
+  if (await waitForDaemonExit(pid, timeoutMs)) return;
+  reporter.warn(`${STORAGE_DAEMON} (pid ${pid}) ignored SIGTERM for ${timeoutMs} ms; killing it.`);
+  await signal(pid, "SIGKILL", reporter);
+  if (!await waitForDaemonExit(pid, 2e3)) {
+    reporter.warn(`${STORAGE_DAEMON} (pid ${pid}) is still alive after SIGKILL (stuck in the kernel?).`);
+  }
+}
+async function stopExport(handle, reporter = silentReporter) {
+  const pid = handle.pid ?? await readPidFile(handle.pidFile);
+  if (pid !== void 0) await stopDaemon(pid, reporter);
+  await unmountFuse(handle.exportFile, reporter);
+  await (0, import_promises3.rm)(handle.exportFile, { force: true });
+  await (0, import_promises3.rm)(handle.pidFile, { force: true });
+}
+var import_promises3, STORAGE_DAEMON, exportPathsFor, escapeOpt, isStorageDaemonArgv;
+var init_export = __esm({
+  "packages/core/src/disk/qcow2/export.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs = require("node:fs");
-    import_node_path2 = __toESM(require("node:path"), 1);
+    import_promises3 = require("node:fs/promises");
+    init_errors();
+    init_exec();
+    init_reporter();
+    init_mounts();
+    init_chain_spec();
+    STORAGE_DAEMON = "qemu-storage-daemon";
+    exportPathsFor = (diskFile) => ({ exportFile: `${diskFile}.export.raw`, pidFile: `${diskFile}.qsd.pid` });
+    escapeOpt = (v) => v.replace(/,/g, ",,");
+    isStorageDaemonArgv = (argv) => !!argv && argv.length > 0 && /(^|\/)qemu-storage-daemon$/.test(argv[0]);
   }
 });
 
-// packages/core/src/clones/registry.ts
-function clonePaths(home, id, engine) {
-  const dir = import_node_path3.default.join(home, "clones", id);
-  const format = engine === "sqlserver" ? "vhdx" : "qcow2";
-  return { dir, childFile: import_node_path3.default.join(dir, `child.${format}`), mountPath: import_node_path3.default.join(dir, "mnt"), user: `clone_${cloneIdForIdentifier(id)}` };
+// packages/core/src/disk/qcow2/qemu-img.ts
+async function createImage(file2, virtualSizeBytes, reporter = silentReporter) {
+  await run("qemu-img", ["create", "-q", "-f", "qcow2", "-o", BASE_CLUSTER_OPTS, file2, String(virtualSizeBytes)], {
+    reporter,
+    timeoutMs: 6e4,
+    packageHint: QEMU_IMG_PACKAGE
+  });
+  await (0, import_promises4.chmod)(file2, 384);
 }
-function stripUndefined(o) {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== void 0));
+async function createChildImage(parentFile, childFile, reporter = silentReporter) {
+  await run("qemu-img", ["create", "-q", "-f", "qcow2", "-o", CHILD_CLUSTER_OPTS, "-b", parentFile, "-F", "qcow2", childFile], {
+    reporter,
+    timeoutMs: 6e4,
+    packageHint: QEMU_IMG_PACKAGE
+  });
 }
-function matchesLabels(record2, labels) {
-  const wanted = Object.entries(labels);
-  return wanted.length > 0 && wanted.every(([k, v]) => record2.labels?.[k] === v);
+async function convertCompact(source, target, reporter = silentReporter) {
+  await run("qemu-img", ["convert", "-q", "-f", "qcow2", "-O", "qcow2", "-o", BASE_CLUSTER_OPTS, source, target], {
+    reporter,
+    timeoutMs: 60 * 6e4,
+    packageHint: QEMU_IMG_PACKAGE
+  });
 }
-var import_node_async_hooks, import_node_fs2, import_node_path3, import_proper_lockfile, LOCK_OPTIONS, heldLocks, CloneRegistry;
-var init_registry = __esm({
-  "packages/core/src/clones/registry.ts"() {
+async function imageInfo(file2, reporter = silentReporter) {
+  const r = await run("qemu-img", ["info", "--output=json", "-U", file2], { reporter, timeoutMs: 6e4, packageHint: QEMU_IMG_PACKAGE });
+  return JSON.parse(r.stdout);
+}
+async function backingChain(file2, reporter = silentReporter) {
+  const r = await run("qemu-img", ["info", "--backing-chain", "--output=json", "-U", file2], {
+    reporter,
+    timeoutMs: 6e4,
+    packageHint: QEMU_IMG_PACKAGE
+  });
+  const parsed = JSON.parse(r.stdout);
+  const chain = Array.isArray(parsed) ? parsed : [parsed];
+  if (chain.length === 0) throw new CommandError(`qemu-img info returned nothing for ${file2}.`, "qemu-img info", 0, "");
+  return chain;
+}
+async function createChildOverLayer(topLayer, childFile, virtualSizeBytes, reporter = silentReporter) {
+  await run(
+    "qemu-img",
+    ["create", "-q", "-f", "qcow2", "-o", CHILD_CLUSTER_OPTS, "-u", "-b", topLayer, "-F", "qcow2", childFile, String(virtualSizeBytes)],
+    { reporter, timeoutMs: 6e4, packageHint: QEMU_IMG_PACKAGE }
+  );
+}
+async function detachBacking(file2, reporter = silentReporter) {
+  await run("qemu-img", ["rebase", "-q", "-u", "-f", "qcow2", "-b", "", file2], { reporter, timeoutMs: 6e4, packageHint: QEMU_IMG_PACKAGE });
+}
+async function convertFlat(source, target, reporter = silentReporter) {
+  await run("qemu-img", ["convert", "-q", "-O", "qcow2", "-o", BASE_CLUSTER_OPTS, source, target], {
+    reporter,
+    timeoutMs: 60 * 6e4,
+    packageHint: QEMU_IMG_PACKAGE
+  });
+}
+async function convertTopLayer(source, backingFile, target, reporter = silentReporter) {
+  await run("qemu-img", ["convert", "-q", "-O", "qcow2", "-o", LAYER_CLUSTER_OPTS, "-B", backingFile, "-F", "qcow2", source, target], {
+    reporter,
+    timeoutMs: 60 * 6e4,
+    packageHint: QEMU_IMG_PACKAGE
+  });
+}
+var import_promises4, QEMU_IMG_PACKAGE, BASE_CLUSTER_OPTS, CHILD_CLUSTER_OPTS, LAYER_CLUSTER_OPTS;
+var init_qemu_img = __esm({
+  "packages/core/src/disk/qcow2/qemu-img.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_async_hooks = require("node:async_hooks");
-    import_node_fs2 = require("node:fs");
-    import_node_path3 = __toESM(require("node:path"), 1);
-    init_paths();
-    import_proper_lockfile = __toESM(require_proper_lockfile(), 1);
+    import_promises4 = require("node:fs/promises");
+    init_exec();
     init_errors();
-    init_clone_id();
-    init_ports();
-    init_process_identity();
-    LOCK_OPTIONS = {
-      stale: 15e3,
-      retries: { retries: 200, factor: 1.3, minTimeout: 10, maxTimeout: 250, randomize: true },
-      realpath: false
-    };
-    heldLocks = new import_node_async_hooks.AsyncLocalStorage();
-    CloneRegistry = class {
-      constructor(home) {
-        this.home = home;
-        this.dir = import_node_path3.default.join(home, "clones");
-        this.file = import_node_path3.default.join(this.dir, "registry.json");
-        this.lockPath = `${this.file}.lock`;
-      }
-      home;
-      dir;
-      file;
-      lockPath;
-      /** All records (a consistent snapshot; atomic renames mean no lock is needed to read). */
-      async list() {
-        return this.read();
-      }
-      /** A record by id, or by name when no id matches; undefined when absent. */
-      async get(idOrName) {
-        const records = await this.read();
-        return records.find((r) => r.id === idOrName) ?? records.find((r) => r.name === idOrName);
-      }
-      async findByName(name) {
-        return (await this.read()).find((r) => r.name === name);
-      }
-      /** Records whose labels include every given key=value (an empty filter matches none). */
-      async findByLabels(labels) {
-        return (await this.read()).filter((r) => matchesLabels(r, labels));
-      }
-      /**
-       * A locked transaction: `fn` gets the current records and may change the array or its records
-       * in place; the result is written (only if something changed) before the lock is released.
-       */
-      async update(fn) {
-        return this.withLock(async () => {
-          const records = await this.read();
-          const before = JSON.stringify(records);
-          const result = await fn(records);
-          if (JSON.stringify(records) !== before) {
-            this.assertLockHeld();
-            await this.write(records);
-          }
-          return result;
-        });
-      }
-      assertLockHeld() {
-        const held = heldLocks.getStore()?.get(this.file);
-        if (held?.compromised) {
-          throw new CloneError(`lost the clone registry lock (${held.compromised.message}); nothing more was written, retry`);
-        }
-      }
-      /**
-       * Hold the registry lock while `fn` runs (re-entrant within `fn`'s async context). A lock that
-       * is compromised (taken over as stale while we held it) fails the call instead of writing on.
-       */
-      async withLock(fn) {
-        if (heldLocks.getStore()?.has(this.file)) return fn();
-        await this.ensureDir();
-        const state = {};
-        let release;
-        try {
-          release = await import_proper_lockfile.default.lock(this.file, {
-            ...LOCK_OPTIONS,
-            lockfilePath: this.lockPath,
-            onCompromised: (err) => {
-              state.compromised = err;
-            }
-          });
-        } catch (e) {
-          throw new CloneError(
-            `could not lock the clone registry ${this.file}: ${e.message}. If no dbclone process is running, remove ${this.lockPath} and retry.`,
-            { cause: e }
-          );
-        }
-        const held = new Map(heldLocks.getStore() ?? []);
-        held.set(this.file, state);
-        try {
-          const result = await heldLocks.run(held, fn);
-          if (state.compromised) throw new CloneError(`lost the clone registry lock (${state.compromised.message}); retry`);
-          return result;
-        } finally {
-          await release().catch(() => {
-          });
-        }
-      }
-      async add(record2) {
-        return this.update((records) => {
-          if (records.some((r) => r.id === record2.id)) throw new CloneError(`clone ${record2.id} is already registered`);
-          records.push(record2);
-          return record2;
-        });
-      }
-      /** Merge `partial` into the record; CloneNotFoundError when it is gone. */
-      async patch(id, partial2) {
-        return this.update((records) => {
-          const i = records.findIndex((r) => r.id === id);
-          if (i < 0) throw new CloneNotFoundError(`clone ${id} is not in the registry ${this.file}; list clones with: dbclone clones`);
-          const next = { ...records[i], ...partial2, id };
-          records[i] = next;
-          return next;
-        });
-      }
-      /** Remove a record; a record already gone is fine (teardown is idempotent). */
-      async remove(id) {
-        await this.update((records) => {
-          const i = records.findIndex((r) => r.id === id);
-          if (i >= 0) records.splice(i, 1);
-        });
-      }
-      /**
-       * Allocate an id and a port and write a 'creating' record, all in one locked transaction.
-       * `draft` may be a function of the new id (e.g. to put the clone's dir under <home>/clones/<id>).
-       */
-      async reserve(draft, opts = {}) {
-        return this.update(async (records) => {
-          let id = newCloneId();
-          while (records.some((r) => r.id === id)) id = newCloneId();
-          const d = typeof draft === "function" ? draft(id) : draft;
-          if (d.name !== void 0 && opts.uniqueName !== false) {
-            const taken = records.find((r) => r.name === d.name);
-            if (taken) {
-              throw new CloneError(
-                `a clone named '${d.name}' already exists (${taken.id}, ${taken.state}); reuse it, or tear it down first: dbclone teardown --name ${d.name}`
-              );
-            }
-          }
-          const host = opts.host ?? d.host;
-          const preferred = opts.preferredPort;
-          const keepPort = preferred !== void 0 && !records.some((r) => r.port === preferred) && await isPortFree(preferred, host);
-          const port = keepPort ? preferred : await pickFreePort(records, { range: opts.range, host });
-          const record2 = {
-            ...clonePaths(this.home, id, d.engine),
-            ...stripUndefined(d),
-            id,
-            port,
-            state: "creating",
-            createdAt: d.createdAt ?? (/* @__PURE__ */ new Date()).toISOString(),
-            // gc sweeps a 'creating' record at once when this process is gone (a crash mid-creation).
-            owner: d.owner ?? currentProcess()
-          };
-          records.push(record2);
-          return record2;
-        });
-      }
-      async ensureDir() {
-        await makeDir(this.dir, TRAVERSABLE_DIR);
-      }
-      async read() {
-        let text;
-        try {
-          text = await import_node_fs2.promises.readFile(this.file, "utf8");
-        } catch (e) {
-          if (e.code === "ENOENT") return [];
-          throw e;
-        }
-        let parsed;
-        try {
-          parsed = JSON.parse(text);
-        } catch (e) {
-          throw new CloneError(`the clone registry ${this.file} is not valid JSON (${e.message}); fix or move it aside`);
-        }
-        const clones = parsed?.clones;
-        if (!Array.isArray(clones)) {
-          throw new CloneError(`the clone registry ${this.file} has no 'clones' list; fix or move it aside`);
-        }
-        return clones;
-      }
-      async write(records) {
-        const body = { version: 1, clones: records };
-        const tmp = `${this.file}.${process.pid}.${Date.now()}.tmp`;
-        const handle = await import_node_fs2.promises.open(tmp, "w", 384);
-        try {
-          await handle.writeFile(JSON.stringify(body, null, 2) + "\n");
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
-        try {
-          await import_node_fs2.promises.rename(tmp, this.file);
-        } catch (e) {
-          await import_node_fs2.promises.rm(tmp, { force: true });
-          throw e;
-        }
-        const dirHandle = await import_node_fs2.promises.open(this.dir, "r");
-        try {
-          await dirHandle.sync();
-        } finally {
-          await dirHandle.close();
-        }
-      }
-    };
+    init_reporter();
+    QEMU_IMG_PACKAGE = "qemu-utils";
+    BASE_CLUSTER_OPTS = "cluster_size=65536";
+    CHILD_CLUSTER_OPTS = "cluster_size=131072,extended_l2=on";
+    LAYER_CLUSTER_OPTS = "cluster_size=4096";
   }
 });
 
 // packages/core/src/image/digest.ts
 async function sha256File(file2, onProgress) {
-  const total = (await (0, import_promises2.stat)(file2)).size;
-  const hash2 = (0, import_node_crypto2.createHash)("sha256");
+  const total = (await (0, import_promises5.stat)(file2)).size;
+  const hash2 = (0, import_node_crypto.createHash)("sha256");
   let done = 0;
-  for await (const chunk of (0, import_node_fs3.createReadStream)(file2, { highWaterMark: 1 << 20 })) {
+  for await (const chunk of (0, import_node_fs2.createReadStream)(file2, { highWaterMark: 1 << 20 })) {
     hash2.update(chunk);
     done += chunk.length;
     onProgress?.(done, total);
@@ -528,7 +736,7 @@ async function sha256File(file2, onProgress) {
   return `sha256:${hash2.digest("hex")}`;
 }
 function sha256Of(data) {
-  return `sha256:${(0, import_node_crypto2.createHash)("sha256").update(data).digest("hex")}`;
+  return `sha256:${(0, import_node_crypto.createHash)("sha256").update(data).digest("hex")}`;
 }
 function canonicalJson(value) {
   const out = encode(value);
@@ -564,59 +772,1127 @@ function encode(value) {
 function manifestDigest(manifest) {
   return sha256Of(canonicalJson(manifest));
 }
-var import_node_crypto2, import_node_fs3, import_promises2;
+var import_node_crypto, import_node_fs2, import_promises5;
 var init_digest = __esm({
   "packages/core/src/image/digest.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto2 = require("node:crypto");
-    import_node_fs3 = require("node:fs");
-    import_promises2 = require("node:fs/promises");
+    import_node_crypto = require("node:crypto");
+    import_node_fs2 = require("node:fs");
+    import_promises5 = require("node:fs/promises");
   }
 });
 
-// packages/core/src/audit/chain.ts
-function hashEvent(event) {
-  const { mac: _mac2, ...body } = event;
-  return sha256Of(body.prevHash + canonicalJson(body));
+// packages/core/src/disk/qcow2/layers.ts
+async function sealChildAsLayer(child, outFile, reporter = silentReporter) {
+  if (child.parents.length === 0) throw new CloneError(`${child.file} has no parent layers; a layer needs the chain it was written over.`);
+  const parents = child.parents.map((p) => import_node_path3.default.resolve(p));
+  return sealInto(outFile, reporter, async (tmp) => {
+    await convertTopLayer(chainJsonFilename(import_node_path3.default.resolve(child.file), parents), parents[0], tmp, reporter);
+    await detachBacking(tmp, reporter);
+  });
 }
-function checkLine(line, prev) {
-  if (line.trim() === "") return { reason: "is empty" };
-  let value;
+async function flattenChain(child, outFile, reporter = silentReporter) {
+  const source = child.parents.length ? chainJsonFilename(import_node_path3.default.resolve(child.file), child.parents.map((p) => import_node_path3.default.resolve(p))) : import_node_path3.default.resolve(child.file);
+  return sealInto(outFile, reporter, (tmp) => convertFlat(source, tmp, reporter));
+}
+async function sealInto(outFile, reporter, make) {
+  outFile = import_node_path3.default.resolve(outFile);
+  const tmp = `${outFile}.tmp-${process.pid}-${(0, import_node_crypto2.randomBytes)(4).toString("hex")}`;
   try {
-    value = JSON.parse(line);
-  } catch {
-    return { reason: "is not valid JSON: the line was truncated or edited" };
+    await make(tmp);
+    const fh = await (0, import_promises6.open)(tmp, "r");
+    await fh.sync().finally(() => fh.close());
+    await (0, import_promises6.chmod)(tmp, 292);
+    const digest2 = await sha256File(tmp);
+    await (0, import_promises6.rename)(tmp, outFile);
+    const info = await imageInfo(outFile, reporter);
+    const s = await (0, import_promises6.stat)(outFile);
+    return { file: outFile, digest: digest2, sizeBytes: s.size, virtualSizeBytes: info["virtual-size"] };
+  } finally {
+    await (0, import_promises6.rm)(tmp, { force: true });
   }
-  const event = value;
-  if (typeof value !== "object" || value === null || typeof event.seq !== "number" || typeof event.hash !== "string" || typeof event.prevHash !== "string") {
-    return { reason: "lacks seq, prevHash or hash: it is not an audit event" };
-  }
-  const { hash: hash2, mac: _mac2, ...rest } = event;
-  if (hashEvent(rest) !== hash2) return { reason: "does not match its own hash: the line was edited" };
-  if (event.seq !== prev.seq + 1) {
-    return { reason: `has seq ${event.seq} where ${prev.seq + 1} was expected: a line was removed, inserted or moved` };
-  }
-  if (event.prevHash !== prev.hash) return { reason: "does not chain to the line before it: a line was removed, inserted or moved" };
-  return { event };
 }
-var GENESIS_HASH;
-var init_chain = __esm({
-  "packages/core/src/audit/chain.ts"() {
+var import_promises6, import_node_path3, import_node_crypto2;
+var init_layers = __esm({
+  "packages/core/src/disk/qcow2/layers.ts"() {
     "use strict";
     init_import_meta_url();
+    import_promises6 = require("node:fs/promises");
+    import_node_path3 = __toESM(require("node:path"), 1);
+    import_node_crypto2 = require("node:crypto");
+    init_reporter();
+    init_chain_spec();
+    init_qemu_img();
+    init_errors();
     init_digest();
-    GENESIS_HASH = `sha256:${"0".repeat(64)}`;
   }
 });
 
-// packages/core/src/audit/file-lock.ts
+// packages/core/src/util/durable-write.ts
+function tempPath(dir) {
+  return import_node_path4.default.join(dir, `${TEMP_PREFIX}${TEMP_HOST}-${process.pid}-${(0, import_node_crypto3.randomBytes)(6).toString("hex")}`);
+}
+async function writeDurable(file2, data, mode = 420) {
+  const fh = await (0, import_promises7.open)(file2, "wx", mode);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+async function syncDir(dir) {
+  try {
+    const fh = await (0, import_promises7.open)(dir, "r");
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch {
+  }
+}
+async function unlinkQuietly(file2) {
+  await (0, import_promises7.unlink)(file2).catch(() => void 0);
+}
+async function writeFileAtomic(file2, data, mode) {
+  const dir = import_node_path4.default.dirname(file2);
+  const tmp = tempPath(dir);
+  try {
+    await writeDurable(tmp, data, mode);
+    await (0, import_promises7.rename)(tmp, file2);
+  } catch (e) {
+    await unlinkQuietly(tmp);
+    throw e;
+  }
+  await syncDir(dir);
+}
+var import_node_crypto3, import_promises7, import_node_os2, import_node_path4, TEMP_PREFIX, TEMP_HOST;
+var init_durable_write = __esm({
+  "packages/core/src/util/durable-write.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_crypto3 = require("node:crypto");
+    import_promises7 = require("node:fs/promises");
+    import_node_os2 = __toESM(require("node:os"), 1);
+    import_node_path4 = __toESM(require("node:path"), 1);
+    TEMP_PREFIX = ".tmp-";
+    TEMP_HOST = import_node_os2.default.hostname().replace(/[^A-Za-z0-9.-]/g, "_");
+  }
+});
+
+// packages/core/src/util/stamped-digests.ts
+async function stampOf(file2) {
+  const st = await (0, import_promises8.stat)(file2, { bigint: true });
+  return { dev: String(st.dev), ino: String(st.ino), size: String(st.size), mtimeNs: String(st.mtimeNs), ctimeNs: String(st.ctimeNs) };
+}
+function sameStamp(a, b) {
+  return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs;
+}
+var import_promises8, import_node_path5, StampedDigestCache;
+var init_stamped_digests = __esm({
+  "packages/core/src/util/stamped-digests.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_promises8 = require("node:fs/promises");
+    import_node_path5 = __toESM(require("node:path"), 1);
+    init_durable_write();
+    init_paths();
+    StampedDigestCache = class {
+      /** `file`: the cache's JSON file, e.g. `<cacheDir>/verified-blobs.json`. */
+      constructor(file2) {
+        this.file = file2;
+      }
+      file;
+      /** The digest recorded for `file`, when the file has not changed since; else undefined. */
+      async known(file2) {
+        const key = import_node_path5.default.resolve(file2);
+        const hit = (await this.load())[key];
+        if (!hit) return void 0;
+        const now = await stampOf(key).catch(() => void 0);
+        return now !== void 0 && sameStamp(hit, now) ? hit.digest : void 0;
+      }
+      /** True when `file` was found to hold `digest` and has not changed since. */
+      async isVerified(file2, digest2) {
+        return await this.known(file2) === digest2;
+      }
+      /**
+       * The file's digest: from the cache when its stamp is unchanged, else from `hash` (and cached,
+       * but only when the file did not change while it was read).
+       */
+      async digestOf(file2, hash2) {
+        const key = import_node_path5.default.resolve(file2);
+        const before = await stampOf(key);
+        const hit = (await this.load())[key];
+        if (hit && sameStamp(hit, before)) return { digest: hit.digest, cached: true };
+        const digest2 = await hash2(key);
+        if (sameStamp(before, await stampOf(key))) await this.remember(key, digest2, before);
+        return { digest: digest2, cached: false };
+      }
+      /** Record `digest` for the file as it is now (or as it was at `stamp`, taken before hashing). */
+      async remember(file2, digest2, stamp) {
+        const key = import_node_path5.default.resolve(file2);
+        const entry = { ...stamp ?? await stampOf(key), digest: digest2 };
+        const entries = await this.load();
+        entries[key] = entry;
+        await this.save(entries);
+      }
+      async forget(file2) {
+        const key = import_node_path5.default.resolve(file2);
+        const entries = await this.load();
+        if (!(key in entries)) return;
+        delete entries[key];
+        await this.save(entries);
+      }
+      async save(entries) {
+        await makeDir(import_node_path5.default.dirname(this.file), PRIVATE_DIR);
+        await writeFileAtomic(this.file, JSON.stringify(entries), 384);
+      }
+      async load() {
+        try {
+          const parsed = JSON.parse(await (0, import_promises8.readFile)(this.file, "utf8"));
+          return parsed !== null && typeof parsed === "object" ? parsed : {};
+        } catch {
+          return {};
+        }
+      }
+    };
+  }
+});
+
+// packages/core/src/disk/base-digests.ts
+function baseDigestCache(stateDir) {
+  return new StampedDigestCache(import_node_path6.default.join(stateDir, "verified-digests.json"));
+}
+var import_node_path6;
+var init_base_digests = __esm({
+  "packages/core/src/disk/base-digests.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_path6 = __toESM(require("node:path"), 1);
+    init_stamped_digests();
+  }
+});
+
+// packages/core/src/disk/host-tools.ts
+function onPathSync(program2, env = process.env) {
+  return (env.PATH ?? "").split(import_node_path7.default.delimiter).some((dir) => {
+    if (!dir) return false;
+    try {
+      (0, import_node_fs3.accessSync)(import_node_path7.default.join(dir, program2), import_node_fs3.constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+var import_node_fs3, import_node_path7;
+var init_host_tools = __esm({
+  "packages/core/src/disk/host-tools.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_fs3 = require("node:fs");
+    import_node_path7 = __toESM(require("node:path"), 1);
+  }
+});
+
+// packages/core/src/disk/qcow2/prerequisites.ts
+async function checkQcow2Prerequisites(env = process.env) {
+  if (process.platform !== "linux") throw new MissingToolError("The qcow2 disk driver runs on Linux only (it needs FUSE and loop devices).");
+  const missing = REQUIRED_TOOLS.filter((t) => !onPathSync(t.program, env));
+  if (missing.length > 0) {
+    const packages = [...new Set(missing.map((t) => t.packageName))];
+    throw new MissingToolError(
+      `Missing ${missing.map((t) => t.program).join(", ")} on PATH. Install: apt-get install ${packages.join(" ")}`
+    );
+  }
+  try {
+    if (!(await (0, import_promises9.stat)("/dev/fuse")).isCharacterDevice()) throw new Error("not a character device");
+  } catch {
+    throw new MissingToolError("/dev/fuse is missing: load the fuse module (modprobe fuse) or, in a container, pass --device /dev/fuse.");
+  }
+  if (!isRoot()) {
+    const r = await run("sudo", ["-n", "true"], { env, allowFailure: true, packageHint: "sudo" });
+    if (r.code !== 0) {
+      throw new PrivilegeError(
+        "The qcow2 driver mounts filesystems and FUSE exports, which needs root. Run as root or allow passwordless sudo (sudo -n true failed)."
+      );
+    }
+  }
+}
+function qcow2UnavailableReason(env = process.env) {
+  if (process.platform !== "linux") return `it needs Linux (this is ${process.platform})`;
+  const missing = REQUIRED_TOOLS.filter((t) => !onPathSync(t.program, env));
+  if (missing.length) return `${missing.map((t) => t.program).join(", ")} not on PATH (apt-get install ${[...new Set(missing.map((t) => t.packageName))].join(" ")})`;
+  if (!(0, import_node_fs4.existsSync)("/dev/fuse")) return "/dev/fuse is missing";
+  return void 0;
+}
+var import_node_fs4, import_promises9, REQUIRED_TOOLS;
+var init_prerequisites = __esm({
+  "packages/core/src/disk/qcow2/prerequisites.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_fs4 = require("node:fs");
+    import_promises9 = require("node:fs/promises");
+    init_errors();
+    init_exec();
+    init_host_tools();
+    REQUIRED_TOOLS = [
+      { program: "qemu-img", packageName: "qemu-utils" },
+      { program: "qemu-storage-daemon", packageName: "qemu-system-common" },
+      { program: "mkfs.xfs", packageName: "xfsprogs" },
+      { program: "mount", packageName: "mount" },
+      { program: "umount", packageName: "mount" },
+      { program: "losetup", packageName: "mount" },
+      { program: "fusermount3", packageName: "fuse3" }
+    ];
+  }
+});
+
+// packages/core/src/disk/qcow2/leftovers.ts
+async function ourFiles(dir, skip, depth, out) {
+  if (depth < 0 || skip.has(dir)) return;
+  let entries;
+  try {
+    entries = await (0, import_promises10.readdir)(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const e of entries) {
+    const p = import_node_path8.default.join(dir, e.name);
+    if (e.isDirectory()) await ourFiles(p, skip, depth - 1, out);
+    else if (OUR_FILE.test(e.name)) out.push(p);
+  }
+}
+async function listLeftovers(rootDir) {
+  const root = import_node_path8.default.resolve(rootDir);
+  const found = [];
+  const mounts = (await readMounts()).filter((m) => isUnder(m.mountPoint, root));
+  for (const m of mounts) {
+    const isFuse = m.fsType === "fuse" || m.fsType.startsWith("fuse.");
+    found.push({ kind: isFuse ? "fuse-export" : "mount", id: m.mountPoint, ownerDir: import_node_path8.default.dirname(m.mountPoint), detail: `${m.fsType} ${m.source}` });
+  }
+  for (const loop of await readLoopDevices()) {
+    if (isUnder(loop.backingFile, root)) {
+      found.push({ kind: "loop", id: loop.device, ownerDir: import_node_path8.default.dirname(loop.backingFile), detail: loop.backingFile });
+    }
+  }
+  for (const d of await findDaemonsUnder(root)) {
+    const anchor2 = d.pidFile ?? d.exportFile;
+    found.push({ kind: "daemon", id: String(d.pid), ownerDir: anchor2 ? import_node_path8.default.dirname(anchor2) : void 0, detail: `pidfile ${d.pidFile ?? "?"}` });
+  }
+  const files = [];
+  await ourFiles(root, new Set(mounts.filter((m) => m.mountPoint !== root).map((m) => m.mountPoint)), 6, files);
+  for (const f of files) {
+    if (mounts.some((m) => m.mountPoint === f)) continue;
+    found.push({ kind: "file", id: f, ownerDir: import_node_path8.default.dirname(f) });
+  }
+  return found.sort((a, b) => RELEASE_ORDER.indexOf(a.kind) - RELEASE_ORDER.indexOf(b.kind));
+}
+async function releaseLeftover(resource, reporter = silentReporter) {
+  switch (resource.kind) {
+    case "mount":
+      return unmountPath(resource.id, reporter);
+    case "loop":
+      return detachLoop(resource.id, reporter);
+    case "daemon":
+      return stopDaemonUnlessInUse(Number(resource.id), reporter);
+    case "fuse-export":
+      await unmountFuse(resource.id, reporter);
+      await (0, import_promises10.rm)(resource.id, { force: true });
+      return;
+    case "file":
+      await (0, import_promises10.rm)(resource.id, { force: true });
+      return;
+  }
+}
+async function stopDaemonUnlessInUse(pid, reporter) {
+  const exportFile = await daemonExportFile(pid);
+  const held = exportFile ? await waitForLoopRelease(exportFile, 2e3) : [];
+  if (held.length > 0) {
+    reporter.warn(`${STORAGE_DAEMON} (pid ${pid}) still serves ${held.map((l) => l.device).join(", ")}, whose filesystem is still in use; kept running. Stop what uses it, then run gc again.`);
+    return;
+  }
+  await stopDaemon(pid, reporter);
+}
+var import_promises10, import_node_path8, RELEASE_ORDER, OUR_FILE;
+var init_leftovers = __esm({
+  "packages/core/src/disk/qcow2/leftovers.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_promises10 = require("node:fs/promises");
+    import_node_path8 = __toESM(require("node:path"), 1);
+    init_reporter();
+    init_export();
+    init_mounts();
+    RELEASE_ORDER = ["mount", "loop", "daemon", "fuse-export", "file"];
+    OUR_FILE = /\.(qcow2|qcow2\.tmp-[\w.-]+|export\.raw|qsd\.pid)$/;
+  }
+});
+
+// packages/core/src/disk/qcow2/xfs-error-policy.ts
+async function failFastOnWriteErrors(loopDevice) {
+  if (!loopDevice) return;
+  const dir = import_node_path9.default.join("/sys/fs/xfs", import_node_path9.default.basename(loopDevice), "error");
+  for (const kind of ["ENOSPC", "EIO", "ENODEV", "default"]) {
+    await (0, import_promises11.writeFile)(import_node_path9.default.join(dir, "metadata", kind, "max_retries"), "0").catch(() => void 0);
+  }
+  await (0, import_promises11.writeFile)(import_node_path9.default.join(dir, "fail_at_unmount"), "1").catch(() => void 0);
+}
+var import_promises11, import_node_path9;
+var init_xfs_error_policy = __esm({
+  "packages/core/src/disk/qcow2/xfs-error-policy.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_promises11 = require("node:fs/promises");
+    import_node_path9 = __toESM(require("node:path"), 1);
+  }
+});
+
+// packages/core/src/disk/qcow2/xfs-quiesce.ts
+async function freezeThaw(mountPath, reporter = silentReporter) {
+  const r = await run("xfs_io", ["-x", "-c", "freeze", "-c", "thaw", mountPath], {
+    privileged: true,
+    allowFailure: true,
+    reporter,
+    packageHint: "xfsprogs"
+  });
+  if (r.code === 0) return true;
+  reporter.warn(`Could not freeze/thaw ${mountPath} (${r.stderr.trim()}); freed blocks may stay in the sealed blob.`);
+  return false;
+}
+async function assertFilesystemAlive(mountPath) {
+  try {
+    await (await (0, import_promises12.open)(mountPath, "r")).close();
+  } catch (e) {
+    throw new BuildError(`The filesystem on ${mountPath} failed (${e.code ?? "error"}: its disk returned an I/O or space error); its contents are incomplete and are not sealed.`, { cause: e });
+  }
+}
+var import_promises12;
+var init_xfs_quiesce = __esm({
+  "packages/core/src/disk/qcow2/xfs-quiesce.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_promises12 = require("node:fs/promises");
+    init_errors();
+    init_exec();
+    init_reporter();
+  }
+});
+
+// packages/core/src/disk/qcow2.ts
+var import_promises13, import_node_path10, import_node_crypto4, Qcow2Driver;
+var init_qcow2 = __esm({
+  "packages/core/src/disk/qcow2.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_promises13 = require("node:fs/promises");
+    import_node_path10 = __toESM(require("node:path"), 1);
+    import_node_crypto4 = require("node:crypto");
+    init_errors();
+    init_exec();
+    init_reporter();
+    init_export();
+    init_mounts();
+    init_qemu_img();
+    init_layers();
+    init_digest();
+    init_base_digests();
+    init_prerequisites();
+    init_leftovers();
+    init_xfs_error_policy();
+    init_xfs_quiesce();
+    Qcow2Driver = class {
+      constructor(options) {
+        this.options = options;
+        this.reporter = options.reporter ?? silentReporter;
+        this.digests = baseDigestCache(options.stateDir);
+      }
+      options;
+      name = "qcow2";
+      format = "qcow2";
+      reporter;
+      digests;
+      checkPrerequisites() {
+        return checkQcow2Prerequisites();
+      }
+      async createStaging(file2, mountPath, virtualSizeBytes) {
+        file2 = import_node_path10.default.resolve(file2);
+        await (0, import_promises13.mkdir)(import_node_path10.default.dirname(file2), { recursive: true });
+        await createImage(file2, virtualSizeBytes, this.reporter);
+        const handle = await startExport(file2, this.reporter);
+        try {
+          await run("mkfs.xfs", ["-q", "-K", handle.exportFile], { privileged: true, reporter: this.reporter, packageHint: "xfsprogs" });
+          const attachment = await this.loopMount(file2, handle, mountPath);
+          return { file: file2, mountPath: attachment.mountPath, attachment };
+        } catch (e) {
+          await stopExport(handle, this.reporter);
+          throw e;
+        }
+      }
+      async seal(staging, outFile) {
+        outFile = import_node_path10.default.resolve(outFile);
+        await this.trim(staging.mountPath);
+        await assertFilesystemAlive(staging.mountPath);
+        await this.unmount(staging.attachment);
+        const tmp = `${outFile}.tmp-${process.pid}-${(0, import_node_crypto4.randomBytes)(4).toString("hex")}`;
+        try {
+          await convertCompact(staging.file, tmp, this.reporter);
+          const fh = await (0, import_promises13.open)(tmp, "r");
+          await fh.sync().finally(() => fh.close());
+          await (0, import_promises13.chmod)(tmp, 292);
+          const digest2 = await sha256File(tmp);
+          await (0, import_promises13.rename)(tmp, outFile);
+          const info = await imageInfo(outFile, this.reporter);
+          const s = await (0, import_promises13.stat)(outFile);
+          await this.digests.remember(outFile, digest2);
+          return { file: outFile, digest: digest2, sizeBytes: s.size, virtualSizeBytes: info["virtual-size"] };
+        } finally {
+          await (0, import_promises13.rm)(tmp, { force: true });
+        }
+      }
+      async createChild(parentFile, childFile, expectedDigest) {
+        parentFile = import_node_path10.default.resolve(parentFile);
+        childFile = import_node_path10.default.resolve(childFile);
+        await this.checkLayer(parentFile, expectedDigest);
+        await (0, import_promises13.mkdir)(import_node_path10.default.dirname(childFile), { recursive: true });
+        await createChildImage(parentFile, childFile, this.reporter);
+        if (!this.options.resolveParentChain) return { file: childFile, parents: [parentFile] };
+        const chain = await backingChain(childFile, this.reporter);
+        return { file: childFile, parents: chain.slice(1).map((i) => i.filename) };
+      }
+      /** A child over published layers (nearest first); mount() assembles the chain explicitly. */
+      async createLayeredChild(layers, childFile) {
+        if (layers.length === 0) throw new CloneError("createLayeredChild needs at least one layer.");
+        const files = layers.map((l) => import_node_path10.default.resolve(l.file));
+        childFile = import_node_path10.default.resolve(childFile);
+        for (const [i, layer] of layers.entries()) await this.checkLayer(files[i], layer.digest);
+        const info = await imageInfo(files[0], this.reporter);
+        await (0, import_promises13.mkdir)(import_node_path10.default.dirname(childFile), { recursive: true });
+        await createChildOverLayer(files[0], childFile, info["virtual-size"], this.reporter);
+        return { file: childFile, parents: files };
+      }
+      sealLayer(child, outFile) {
+        return sealChildAsLayer(child, outFile, this.reporter);
+      }
+      flatten(child, outFile) {
+        return flattenChain(child, outFile, this.reporter);
+      }
+      /** A layer others can write could change under live clones; one whose digest changed is refused. */
+      async rememberVerified(file2, digest2) {
+        await this.digests.remember(file2, digest2);
+      }
+      async checkLayer(file2, expectedDigest) {
+        const s = await (0, import_promises13.stat)(file2);
+        if (s.mode & 2) {
+          throw new CloneError(`Base disk ${file2} is writable by everyone; refusing to clone it. Make it read-only: chmod 0444 ${file2}`);
+        }
+        if (s.mode & 146) this.reporter.warn(`Base disk ${file2} is writable (mode ${(s.mode & 511).toString(8)}); sealed bases should be 0444.`);
+        if (!expectedDigest) return;
+        const { digest: digest2 } = await this.digests.digestOf(file2, sha256File);
+        if (digest2 !== expectedDigest) {
+          throw new DigestMismatchError(
+            `Base disk ${file2} has changed: its digest is ${digest2}, the image says ${expectedDigest}. The base must never be modified; delete it from the local cache and pull the image again.`
+          );
+        }
+      }
+      async mount(child, mountPath) {
+        const file2 = import_node_path10.default.resolve(child.file);
+        const handle = await startExport(file2, this.reporter, child.parents.map((p) => import_node_path10.default.resolve(p)));
+        try {
+          return await this.loopMount(file2, handle, mountPath);
+        } catch (e) {
+          await stopExport(handle, this.reporter);
+          throw e;
+        }
+      }
+      /** Safe order: filesystem → loop device → daemon → dead FUSE mount → export file. */
+      async unmount(attachment) {
+        const defaults = exportPathsFor(attachment.file);
+        const exportFile = String(attachment.handles.exportFile ?? defaults.exportFile);
+        const pidFile = String(attachment.handles.pidFile ?? defaults.pidFile);
+        await unmountPath(attachment.mountPath, this.reporter);
+        const held = await waitForLoopRelease(exportFile);
+        for (const loop of held) await detachLoop(loop.device, this.reporter);
+        const still = (await readLoopDevices()).filter((l) => l.backingFile === exportFile);
+        if (still.length > 0) {
+          throw new CommandError(
+            `The filesystem of ${attachment.mountPath} is still alive on ${still.map((l) => l.device).join(", ")} after unmounting (a process still uses it); its disk daemon is kept running so it can finish. Stop what uses it, then run gc.`,
+            "umount",
+            null,
+            ""
+          );
+        }
+        const pid = typeof attachment.handles.daemonPid === "number" ? attachment.handles.daemonPid : void 0;
+        await stopExport({ pid, exportFile, pidFile }, this.reporter);
+      }
+      async destroy(file2) {
+        await (0, import_promises13.rm)(import_node_path10.default.resolve(file2), { force: true });
+      }
+      list(rootDir) {
+        return listLeftovers(rootDir);
+      }
+      release(resource) {
+        return releaseLeftover(resource, this.reporter);
+      }
+      /**
+       * Give freed blocks back to the qcow2 (loop discard → FUSE fallocate → qcow2 discard) so deleted
+       * data is neither copied into nor published with the blob. XFS's FITRIM skips extents freed by
+       * transactions not yet checkpointed ("busy"); a freeze/thaw quiesces the log so none are left
+       * (through one descriptor: see xfs-quiesce.ts for why a separate thaw could leave it frozen).
+       */
+      async trim(mountPath) {
+        await freezeThaw(mountPath, this.reporter);
+        const opts = { privileged: true, allowFailure: true, reporter: this.reporter, packageHint: "util-linux" };
+        const r = await run("fstrim", [mountPath], opts);
+        if (r.code !== 0) this.reporter.warn(`fstrim ${mountPath} failed (${r.stderr.trim()}); the sealed blob may still hold freed blocks.`);
+      }
+      async loopMount(file2, handle, mountPath) {
+        mountPath = import_node_path10.default.resolve(mountPath);
+        await (0, import_promises13.mkdir)(mountPath, { recursive: true });
+        await run("mount", ["-t", "xfs", "-o", "loop,nouuid", handle.exportFile, mountPath], {
+          privileged: true,
+          reporter: this.reporter,
+          timeoutMs: 6e4,
+          packageHint: "mount"
+        });
+        const loop = (await readLoopDevices()).find((l) => l.backingFile === handle.exportFile);
+        await failFastOnWriteErrors(loop?.device);
+        if (!isRoot()) await run("chown", [`${process.getuid?.()}:${process.getgid?.()}`, mountPath], { privileged: true, reporter: this.reporter });
+        return {
+          driver: this.name,
+          file: file2,
+          mountPath,
+          handles: { daemonPid: handle.pid, exportFile: handle.exportFile, pidFile: handle.pidFile, loopDevice: loop?.device }
+        };
+      }
+    };
+  }
+});
+
+// packages/core/src/runtime/powershell.ts
+function psLiteral(value) {
+  if (/[\0]/.test(value)) throw new UsageError(`A PowerShell string may not hold a NUL character: ${JSON.stringify(value)}`);
+  return `'${value.replace(PS_SINGLE_QUOTES, (q) => q + q)}'`;
+}
+function buildPowerShellScript(body, paramsFile, resultFile) {
+  return [
+    "$ErrorActionPreference = 'Stop'",
+    "$ProgressPreference = 'SilentlyContinue'",
+    "Set-StrictMode -Version 3.0",
+    `$P = [IO.File]::ReadAllText(${psLiteral(paramsFile)}, [Text.Encoding]::UTF8) | ConvertFrom-Json`,
+    "function Write-DbcloneResult($Value) {",
+    "  $json = ConvertTo-Json -InputObject $Value -Depth 8 -Compress",
+    `  [IO.File]::WriteAllText(${psLiteral(resultFile)}, $json, (New-Object Text.UTF8Encoding $false))`,
+    "}",
+    "try {",
+    ...body.trimEnd().split("\n").map((l) => l.length ? `  ${l}` : l),
+    "} catch {",
+    "  [Console]::Error.WriteLine(($_ | Out-String))",
+    "  exit 1",
+    "}",
+    "exit 0",
+    ""
+  ].join("\r\n");
+}
+async function runPowerShell(body, params, opts = {}) {
+  const dir = await (0, import_promises14.mkdtemp)(import_node_path11.default.join(import_node_os3.default.tmpdir(), "dbclone-ps-"));
+  try {
+    const scriptFile = import_node_path11.default.join(dir, "script.ps1");
+    const paramsFile = import_node_path11.default.join(dir, "params.json");
+    const resultFile = import_node_path11.default.join(dir, "result.json");
+    await (0, import_promises14.writeFile)(scriptFile, BOM + buildPowerShellScript(body, paramsFile, resultFile), "utf8");
+    await (0, import_promises14.writeFile)(paramsFile, JSON.stringify(params), "utf8");
+    await run(opts.executable ?? "powershell.exe", powerShellArgs(scriptFile), {
+      timeoutMs: opts.timeoutMs,
+      reporter: opts.reporter,
+      secrets: opts.secrets
+    });
+    let text;
+    try {
+      text = await (0, import_promises14.readFile)(resultFile, "utf8");
+    } catch {
+      return null;
+    }
+    return JSON.parse(text.replace(/^\uFEFF/, ""));
+  } finally {
+    await (0, import_promises14.rm)(dir, { recursive: true, force: true });
+  }
+}
+async function runDiskpart(script, opts = {}) {
+  const dir = await (0, import_promises14.mkdtemp)(import_node_path11.default.join(import_node_os3.default.tmpdir(), "dbclone-diskpart-"));
+  try {
+    const file2 = import_node_path11.default.join(dir, "script.txt");
+    await (0, import_promises14.writeFile)(file2, Buffer.concat([Buffer.from([255, 254]), Buffer.from(script.replace(/\r?\n/g, "\r\n"), "utf16le")]));
+    const r = await run("diskpart", ["/s", file2], { allowFailure: true, reporter: opts.reporter, timeoutMs: opts.timeoutMs });
+    if (r.code !== 0) {
+      const tail = r.stdout.trim().split(/\r?\n/).slice(-5).join("\n");
+      throw new CommandError(`diskpart /s failed with exit ${r.code}:
+${script}
+${tail}`, "diskpart /s", r.code, r.stdout + r.stderr);
+    }
+  } finally {
+    await (0, import_promises14.rm)(dir, { recursive: true, force: true });
+  }
+}
+function realWindowsRunner(opts = {}) {
+  const reporter = opts.reporter ?? silentReporter;
+  return {
+    powershell: (label2, body, params) => {
+      reporter.debug(`powershell: ${label2}`);
+      return runPowerShell(body, params, opts);
+    },
+    diskpart: (label2, script) => {
+      reporter.debug(`diskpart: ${label2}`);
+      return runDiskpart(script, { reporter, timeoutMs: opts.timeoutMs });
+    },
+    command: async (program2, args) => (await run(program2, args, { reporter, timeoutMs: opts.timeoutMs, secrets: opts.secrets })).stdout
+  };
+}
+var import_promises14, import_node_os3, import_node_path11, PS_SINGLE_QUOTES, powerShellArgs, BOM;
+var init_powershell = __esm({
+  "packages/core/src/runtime/powershell.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_promises14 = require("node:fs/promises");
+    import_node_os3 = __toESM(require("node:os"), 1);
+    import_node_path11 = __toESM(require("node:path"), 1);
+    init_errors();
+    init_reporter();
+    init_exec();
+    PS_SINGLE_QUOTES = /['\u2018\u2019\u201A\u201B]/g;
+    powerShellArgs = (scriptFile) => ["-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass", "-File", scriptFile];
+    BOM = "\uFEFF";
+  }
+});
+
+// packages/core/src/disk/vhdx/scripts.ts
+function diskpartPath(p) {
+  if (!import_node_path12.default.win32.isAbsolute(p) || /^[\\/]{2}[?.][\\/]/.test(p)) throw new UsageError(`diskpart needs an absolute local path like C:\\dbclone\\disk.vhdx, not ${JSON.stringify(p)}.`);
+  if (/["\u0000-\u001f]/.test(p)) throw new UsageError(`The path ${JSON.stringify(p)} holds a double quote or a control character, which diskpart cannot take; choose another folder.`);
+  return `"${import_node_path12.default.win32.normalize(p)}"`;
+}
+function createBaseDiskpart(file2, virtualSizeBytes) {
+  const mib = Math.max(8, Math.ceil(virtualSizeBytes / (1024 * 1024)));
+  return `create vdisk file=${diskpartPath(file2)} maximum=${mib} type=expandable
+`;
+}
+function createChildDiskpart(childFile, parentFile) {
+  return `create vdisk file=${diskpartPath(childFile)} parent=${diskpartPath(parentFile)}
+`;
+}
+function indent(text) {
+  return text.trim().split("\n").map((l) => `  ${l}`).join("\n").concat("\n");
+}
+var import_node_path12, GPT_BASIC_DATA, CHECK_ELEVATION_PS, MOUNT_TO_FOLDER_PS, ATTACH_PS, DETACH_ON_ERROR_PS, FORMAT_AND_MOUNT_PS, ATTACH_AND_MOUNT_PS, UNMOUNT_PS, LIST_DISKS_PS, DESCRIBE_PS;
+var init_scripts = __esm({
+  "packages/core/src/disk/vhdx/scripts.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_path12 = __toESM(require("node:path"), 1);
+    init_errors();
+    GPT_BASIC_DATA = "{ebd0a0a2-b9e5-4433-87c0-68b6b72699c7}";
+    CHECK_ELEVATION_PS = `
+$id = [Security.Principal.WindowsIdentity]::GetCurrent()
+$admin = (New-Object Security.Principal.WindowsPrincipal $id).IsInRole([Security.Principal.WindowsBuiltInRole]::Administrator)
+$storage = [bool](Get-Command Mount-DiskImage -ErrorAction SilentlyContinue)
+Write-DbcloneResult @{ admin = $admin; storageModule = $storage; user = $id.Name }
+`;
+    MOUNT_TO_FOLDER_PS = `
+[IO.Directory]::CreateDirectory($P.mountPath) | Out-Null
+if ([IO.Directory]::EnumerateFileSystemEntries($P.mountPath) | Select-Object -First 1) {
+  throw "The mount folder $($P.mountPath) is not empty; choose an empty folder or remove its contents."
+}
+$access = $P.mountPath.TrimEnd('\\') + '\\'
+Add-PartitionAccessPath -DiskNumber $disk.Number -PartitionNumber $part.PartitionNumber -AccessPath $access
+Write-DbcloneResult @{ diskNumber = $disk.Number; partitionNumber = $part.PartitionNumber; accessPath = $access }
+`;
+    ATTACH_PS = `
+$image = Mount-DiskImage -ImagePath $P.file -NoDriveLetter -PassThru
+try {
+  $disk = $image | Get-Disk
+  if ($disk.IsOffline) { Set-Disk -Number $disk.Number -IsOffline $false }
+  if ($disk.IsReadOnly) { Set-Disk -Number $disk.Number -IsReadOnly $false }
+`;
+    DETACH_ON_ERROR_PS = `
+} catch {
+  Dismount-DiskImage -ImagePath $P.file -ErrorAction SilentlyContinue | Out-Null
+  throw
+}
+`;
+    FORMAT_AND_MOUNT_PS = `${ATTACH_PS.trim()}
+  Initialize-Disk -Number $disk.Number -PartitionStyle GPT
+  $part = New-Partition -DiskNumber $disk.Number -UseMaximumSize -GptType '${GPT_BASIC_DATA}'
+  Format-Volume -Partition $part -FileSystem NTFS -AllocationUnitSize 65536 -NewFileSystemLabel $P.label -Confirm:$false | Out-Null
+  Set-Partition -DiskNumber $disk.Number -PartitionNumber $part.PartitionNumber -NoDefaultDriveLetter $true
+${indent(MOUNT_TO_FOLDER_PS)}${DETACH_ON_ERROR_PS.trim()}
+`;
+    ATTACH_AND_MOUNT_PS = `${ATTACH_PS.trim()}
+  $parts = @(Get-Partition -DiskNumber $disk.Number | Where-Object { $_.GptType -eq '${GPT_BASIC_DATA}' })
+  if ($parts.Count -ne 1) { throw "Expected one data partition on $($P.file), found $($parts.Count); is this a dbclone disk?" }
+  $part = $parts[0]
+${indent(MOUNT_TO_FOLDER_PS)}${DETACH_ON_ERROR_PS.trim()}
+`;
+    UNMOUNT_PS = `
+$result = @{ attached = $false }
+if (Test-Path -LiteralPath $P.file) {
+  $image = Get-DiskImage -ImagePath $P.file
+  if ($image.Attached) {
+    $result.attached = $true
+    foreach ($part in @(Get-Partition -DiskNumber $image.Number)) {
+      foreach ($access in @($part.AccessPaths | Where-Object { $_ -and -not $_.StartsWith('\\\\?\\') })) {
+        Remove-PartitionAccessPath -DiskNumber $image.Number -PartitionNumber $part.PartitionNumber -AccessPath $access
+      }
+    }
+    Dismount-DiskImage -ImagePath $P.file | Out-Null
+  }
+}
+if ($P.mountPath -and (Test-Path -LiteralPath $P.mountPath) -and -not ([IO.Directory]::EnumerateFileSystemEntries($P.mountPath) | Select-Object -First 1)) {
+  [IO.Directory]::Delete($P.mountPath)
+}
+Write-DbcloneResult $result
+`;
+    LIST_DISKS_PS = `
+$out = @()
+if (Test-Path -LiteralPath $P.root) {
+  foreach ($f in @(Get-ChildItem -LiteralPath $P.root -Recurse -File -Filter '*.vhdx')) {
+    $image = Get-DiskImage -ImagePath $f.FullName
+    $paths = @()
+    if ($image.Attached) {
+      $paths = @(Get-Partition -DiskNumber $image.Number | ForEach-Object { $_.AccessPaths } | Where-Object { $_ -and -not $_.StartsWith('\\\\?\\') })
+    }
+    $out += @{ file = $f.FullName; attached = [bool]$image.Attached; accessPaths = $paths }
+  }
+}
+Write-DbcloneResult -Value $out
+`;
+    DESCRIBE_PS = `
+$image = Get-DiskImage -ImagePath $P.file
+Write-DbcloneResult @{ virtualSizeBytes = [int64]$image.Size; fileSizeBytes = [int64]$image.FileSize }
+`;
+  }
+});
+
+// packages/core/src/disk/vhdx/prerequisites.ts
+async function checkVhdxPrerequisites(runner, platform = process.platform) {
+  if (platform !== "win32") {
+    throw new NotSupportedError(`The vhdx disk driver runs only on Windows (this is ${platform}); use the qcow2 driver on Linux.`);
+  }
+  const r = await runner.powershell("check elevation", CHECK_ELEVATION_PS, {});
+  if (!r?.storageModule) {
+    throw new MissingToolError("Mount-DiskImage was not found: the Windows Storage module is needed (Windows 8 / Server 2012 or later, Windows PowerShell 5.1).");
+  }
+  if (!r.admin) {
+    throw new PrivilegeError(
+      `${r.user} is not running elevated: attaching VHDX files and mounting partitions needs Administrator rights. Run the terminal as Administrator; on a self-hosted runner, run the runner service as an administrator (GitHub-hosted windows-latest jobs already are).`
+    );
+  }
+}
+var init_prerequisites2 = __esm({
+  "packages/core/src/disk/vhdx/prerequisites.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_errors();
+    init_scripts();
+  }
+});
+
+// packages/core/src/disk/vhdx/retry.ts
+async function retryWithBackoff(fn, opts = {}) {
+  const attempts = opts.attempts ?? 6;
+  const sleep5 = opts.sleep ?? realSleep;
+  const retryable = opts.retryable ?? isFileInUse;
+  let delay = opts.firstDelayMs ?? 250;
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (i >= attempts || !retryable(e)) throw e;
+      await sleep5(delay);
+      delay *= 2;
+    }
+  }
+}
+var isFileInUse, realSleep;
+var init_retry = __esm({
+  "packages/core/src/disk/vhdx/retry.ts"() {
+    "use strict";
+    init_import_meta_url();
+    isFileInUse = (e) => ["EBUSY", "EPERM", "EACCES", "ENOTEMPTY"].includes(e?.code ?? "");
+    realSleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  }
+});
+
+// packages/core/src/disk/vhdx/driver.ts
+var import_promises15, import_node_path13, VhdxDriver;
+var init_driver = __esm({
+  "packages/core/src/disk/vhdx/driver.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_promises15 = require("node:fs/promises");
+    import_node_path13 = __toESM(require("node:path"), 1);
+    init_errors();
+    init_reporter();
+    init_powershell();
+    init_digest();
+    init_base_digests();
+    init_prerequisites2();
+    init_retry();
+    init_scripts();
+    VhdxDriver = class {
+      constructor(options) {
+        this.options = options;
+        this.reporter = options.reporter ?? silentReporter;
+        this.runner = options.runner ?? realWindowsRunner({ reporter: this.reporter });
+        this.digests = baseDigestCache(options.stateDir);
+        this.win = options.paths ?? import_node_path13.default.win32;
+      }
+      options;
+      name = "vhdx";
+      format = "vhdx";
+      reporter;
+      runner;
+      digests;
+      win;
+      checkPrerequisites() {
+        return checkVhdxPrerequisites(this.runner, this.options.platform);
+      }
+      async createStaging(file2, mountPath, virtualSizeBytes) {
+        file2 = this.win.resolve(file2);
+        mountPath = this.win.resolve(mountPath);
+        await (0, import_promises15.mkdir)(this.win.dirname(file2), { recursive: true });
+        await this.runner.diskpart("create staging vhdx", createBaseDiskpart(file2, virtualSizeBytes));
+        try {
+          const m = await this.runner.powershell("format and mount staging", FORMAT_AND_MOUNT_PS, { file: file2, mountPath, label: "dbclone" });
+          const attachment = this.attachmentFor(file2, mountPath, m);
+          return { file: file2, mountPath, attachment };
+        } catch (e) {
+          await this.destroy(file2);
+          throw e;
+        }
+      }
+      /** Detach, move to `outFile`, mark read-only (children keep the parent's path: it must not move again). */
+      async seal(staging, outFile) {
+        outFile = this.win.resolve(outFile);
+        await this.unmount(staging.attachment);
+        if (this.win.resolve(staging.file) !== outFile) {
+          await (0, import_promises15.mkdir)(this.win.dirname(outFile), { recursive: true });
+          await retryWithBackoff(() => (0, import_promises15.rename)(staging.file, outFile), { sleep: this.options.sleep });
+        }
+        await (0, import_promises15.chmod)(outFile, 292);
+        const { digest: digest2 } = await this.digests.digestOf(outFile, sha256File);
+        const info = await this.runner.powershell("describe sealed vhdx", DESCRIBE_PS, { file: outFile });
+        const s = await (0, import_promises15.stat)(outFile);
+        this.reporter.info(`Sealed ${outFile} (${digest2}); children refer to it by this path, so it must stay here.`);
+        return { file: outFile, digest: digest2, sizeBytes: s.size, virtualSizeBytes: info.virtualSizeBytes };
+      }
+      async createChild(parentFile, childFile, expectedDigest) {
+        parentFile = this.win.resolve(parentFile);
+        childFile = this.win.resolve(childFile);
+        const s = await (0, import_promises15.stat)(parentFile);
+        if (s.mode & 146) {
+          throw new CloneError(`Base disk ${parentFile} is writable; refusing to clone it. Mark it read-only: attrib +R "${parentFile}"`);
+        }
+        if (expectedDigest) {
+          const { digest: digest2 } = await this.digests.digestOf(parentFile, sha256File);
+          if (digest2 !== expectedDigest) {
+            throw new DigestMismatchError(
+              `Base disk ${parentFile} has changed: its digest is ${digest2}, the image says ${expectedDigest}. Delete it from the local cache and pull the image again.`
+            );
+          }
+        }
+        const parent = await this.withVhdxExtension(parentFile, expectedDigest);
+        await (0, import_promises15.mkdir)(this.win.dirname(childFile), { recursive: true });
+        await this.runner.diskpart("create child vhdx", createChildDiskpart(childFile, parent));
+        return { file: childFile, parents: [parent] };
+      }
+      /**
+       * The virtual disk service picks the format by extension (.vhd or .vhdx), and a repository blob
+       * is named by its digest alone: such a parent gets a hard link <stateDir>/bases/<hex>.vhdx (the
+       * same read-only file; a copy when the cache is on another volume). Children keep this path.
+       */
+      async withVhdxExtension(parentFile, digest2) {
+        if (/\.vhdx$/i.test(parentFile)) return parentFile;
+        const name = `${(digest2 ?? "").replace(/^sha256:/, "") || this.win.basename(parentFile)}.vhdx`;
+        const linked = this.win.join(this.options.stateDir, "bases", name);
+        await (0, import_promises15.mkdir)(this.win.dirname(linked), { recursive: true });
+        try {
+          await (0, import_promises15.link)(parentFile, linked);
+        } catch (e) {
+          const code = e.code;
+          if (code === "EEXIST") {
+            const [a, b] = await Promise.all([(0, import_promises15.stat)(parentFile), (0, import_promises15.stat)(linked)]);
+            if (a.ino === b.ino && a.dev === b.dev) return linked;
+            throw new CloneError(`${linked} exists and is not the base ${parentFile}; remove it (no clone may use it) and clone again.`);
+          }
+          if (code !== "EXDEV") throw e;
+          await (0, import_promises15.copyFile)(parentFile, linked);
+          await (0, import_promises15.chmod)(linked, 292);
+        }
+        return linked;
+      }
+      async mount(child, mountPath) {
+        const file2 = this.win.resolve(child.file);
+        mountPath = this.win.resolve(mountPath);
+        const m = await this.runner.powershell("attach and mount child", ATTACH_AND_MOUNT_PS, { file: file2, mountPath });
+        return this.attachmentFor(file2, mountPath, m);
+      }
+      async unmount(attachment) {
+        await this.runner.powershell("unmount and detach", UNMOUNT_PS, { file: attachment.file, mountPath: attachment.mountPath });
+      }
+      /** Retries with backoff: a handle left open (SQL Server, antivirus, a slow detach) locks the file a while. */
+      async destroy(file2) {
+        await retryWithBackoff(() => (0, import_promises15.rm)(this.win.resolve(file2), { force: true }), { sleep: this.options.sleep });
+      }
+      async list(rootDir) {
+        const root = this.win.resolve(rootDir);
+        const disks = await this.runner.powershell("list disks", LIST_DISKS_PS, { root }) ?? [];
+        const mounts = [];
+        const files = [];
+        for (const d of disks) {
+          const ownerDir = this.win.dirname(d.file);
+          if (d.attached) mounts.push({ kind: "mount", id: d.file, ownerDir, detail: (d.accessPaths ?? []).join(";") });
+          files.push({ kind: "file", id: d.file, ownerDir });
+        }
+        return [...mounts, ...files];
+      }
+      async release(resource) {
+        if (resource.kind === "mount") {
+          const mountPath = (resource.detail ?? "").split(";")[0] ?? "";
+          await this.runner.powershell("unmount and detach", UNMOUNT_PS, { file: resource.id, mountPath });
+        } else if (resource.kind === "file") {
+          await this.destroy(resource.id);
+        } else {
+          throw new CloneError(`The vhdx driver makes no ${resource.kind} resources; ${resource.id} is not ours to release.`);
+        }
+      }
+      attachmentFor(file2, mountPath, m) {
+        return { driver: this.name, file: file2, mountPath, handles: { diskNumber: m.diskNumber, partitionNumber: m.partitionNumber } };
+      }
+    };
+  }
+});
+
+// packages/core/src/disk/vhdx.ts
+var init_vhdx = __esm({
+  "packages/core/src/disk/vhdx.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_driver();
+    init_prerequisites2();
+    init_retry();
+    init_scripts();
+  }
+});
+
+// packages/core/src/disk/reflink/pool-layout.ts
+function poolLayout(home) {
+  const dir = import_node_path14.default.join(import_node_path14.default.resolve(home), "pool");
+  return { home: import_node_path14.default.resolve(home), dir, poolFile: `${dir}.xfs`, imagesDir: import_node_path14.default.join(dir, "images"), clonesDir: import_node_path14.default.join(dir, "clones") };
+}
+function cloneFileFor(layout, childFile) {
+  const resolved = import_node_path14.default.resolve(childFile);
+  if (import_node_path14.default.dirname(resolved) === layout.clonesDir) return resolved;
+  const owner = import_node_path14.default.basename(import_node_path14.default.dirname(resolved));
+  if (!/^[\w.-]+$/.test(owner)) throw new Error(`reflink: cannot name a pool clone after the directory '${owner}'`);
+  return import_node_path14.default.join(layout.clonesDir, `${owner}.raw`);
+}
+var import_node_path14, imageFile, EXPAND_TEMP, ownerFileOf;
+var init_pool_layout = __esm({
+  "packages/core/src/disk/reflink/pool-layout.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_path14 = __toESM(require("node:path"), 1);
+    imageFile = (layout, key) => import_node_path14.default.join(layout.imagesDir, `${key}.raw`);
+    EXPAND_TEMP = /^[0-9a-f]{64}\.raw\.tmp-(\d+)-[0-9a-f]+$/;
+    ownerFileOf = (cloneFile) => cloneFile.replace(/\.raw$/, ".json");
+  }
+});
+
+// packages/core/src/disk/reflink/clone.ts
+async function reflinkCopy(imageFile2, cloneFile, owner) {
+  await (0, import_promises16.writeFile)(ownerFileOf(cloneFile), JSON.stringify(owner), { mode: 384, flag: "wx" }).catch((e) => {
+    throw e.code === "EEXIST" ? new CloneError(`the reflink pool already holds a clone disk ${cloneFile}; run dbclone gc`) : e;
+  });
+  try {
+    await (0, import_promises16.copyFile)(imageFile2, cloneFile, import_node_fs5.constants.COPYFILE_FICLONE_FORCE | import_node_fs5.constants.COPYFILE_EXCL);
+    await (0, import_promises16.chmod)(cloneFile, 384);
+  } catch (e) {
+    await (0, import_promises16.rm)(cloneFile, { force: true });
+    await (0, import_promises16.rm)(ownerFileOf(cloneFile), { force: true });
+    throw new CloneError(`reflink copy of ${imageFile2} failed: ${e.message}`, { cause: e });
+  }
+}
+async function attachClone(driver, cloneFile, mountPath, reporter) {
+  mountPath = import_node_path15.default.resolve(mountPath);
+  await (0, import_promises16.mkdir)(mountPath, { recursive: true });
+  await run("mount", ["-t", "xfs", "-o", "loop,nouuid", cloneFile, mountPath], { privileged: true, reporter, timeoutMs: 6e4, packageHint: "mount" });
+  const loop = (await readLoopDevices()).find((l) => l.backingFile === cloneFile);
+  await failFastOnWriteErrors(loop?.device);
+  if (!isRoot()) await run("chown", [`${process.getuid?.()}:${process.getgid?.()}`, mountPath], { privileged: true, reporter });
+  return { driver, file: cloneFile, mountPath, handles: { loopDevice: loop?.device } };
+}
+async function detachClone(attachment, reporter) {
+  await unmountPath(attachment.mountPath, reporter);
+  for (const loop of await readLoopDevices()) if (loop.backingFile === attachment.file) await detachLoop(loop.device, reporter);
+}
+async function removeCloneFile(cloneFile) {
+  await (0, import_promises16.rm)(cloneFile, { force: true });
+  await (0, import_promises16.rm)(ownerFileOf(cloneFile), { force: true });
+}
+async function ownBytes(file2, reporter) {
+  const r = await run("xfs_io", ["-r", "-c", "fiemap -v", file2], { reporter, packageHint: "xfsprogs", allowFailure: true });
+  if (r.code !== 0) return 0;
+  let sectors = 0;
+  for (const line of r.stdout.split("\n")) {
+    const m = /^\s*\d+: \[\d+\.\.\d+\]:\s+(\S+)\s+(\d+)\s+(0x[0-9a-f]+)/.exec(line);
+    if (m && m[1] !== "hole" && !(parseInt(m[3], 16) & FIEMAP_EXTENT_SHARED)) sectors += Number(m[2]);
+  }
+  return sectors * 512;
+}
+var import_node_fs5, import_promises16, import_node_path15, FIEMAP_EXTENT_SHARED;
+var init_clone = __esm({
+  "packages/core/src/disk/reflink/clone.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_fs5 = require("node:fs");
+    import_promises16 = require("node:fs/promises");
+    import_node_path15 = __toESM(require("node:path"), 1);
+    init_errors();
+    init_exec();
+    init_mounts();
+    init_xfs_error_policy();
+    init_pool_layout();
+    FIEMAP_EXTENT_SHARED = 8192;
+  }
+});
+
+// lazy-vendor:proper-lockfile
+var require_proper_lockfile = __commonJS({
+  "lazy-vendor:proper-lockfile"(exports2, module2) {
+    init_import_meta_url();
+    var real;
+    var load = () => real ??= require("./vendor/proper-lockfile.cjs");
+    module2.exports = function(...args) {
+      return new.target ? Reflect.construct(load(), args) : load().apply(this, args);
+    };
+    Object.defineProperty(module2.exports, "check", { enumerable: true, configurable: true, get: () => load()["check"] });
+    Object.defineProperty(module2.exports, "checkSync", { enumerable: true, configurable: true, get: () => load()["checkSync"] });
+    Object.defineProperty(module2.exports, "lock", { enumerable: true, configurable: true, get: () => load()["lock"] });
+    Object.defineProperty(module2.exports, "lockSync", { enumerable: true, configurable: true, get: () => load()["lockSync"] });
+    Object.defineProperty(module2.exports, "unlock", { enumerable: true, configurable: true, get: () => load()["unlock"] });
+    Object.defineProperty(module2.exports, "unlockSync", { enumerable: true, configurable: true, get: () => load()["unlockSync"] });
+  }
+});
+
+// packages/core/src/util/file-lock.ts
 async function withFileLock(target, fn, opts = {}) {
   const waitMs = opts.waitMs ?? 6e4;
   const lost = new AbortController();
   let release;
   try {
-    release = await import_proper_lockfile2.default.lock(target, {
+    release = await import_proper_lockfile.default.lock(target, {
       realpath: false,
       // A holder that was SIGKILLed stops refreshing the lock's mtime; after `stale` ms others take it.
       stale: opts.staleMs ?? 1e4,
@@ -640,474 +1916,3409 @@ async function withFileLock(target, fn, opts = {}) {
     await release().catch(() => void 0);
   }
 }
-var import_proper_lockfile2;
+var import_proper_lockfile;
 var init_file_lock = __esm({
-  "packages/core/src/audit/file-lock.ts"() {
+  "packages/core/src/util/file-lock.ts"() {
     "use strict";
     init_import_meta_url();
-    import_proper_lockfile2 = __toESM(require_proper_lockfile(), 1);
+    import_proper_lockfile = __toESM(require_proper_lockfile(), 1);
     init_errors();
   }
 });
 
-// packages/core/src/audit/keyed.ts
-function auditKeyFromEnv(env = process.env) {
-  const raw = env[AUDIT_KEY_ENV];
-  if (!raw) return void 0;
-  if (raw.length < 32) throw new AuditError(`${AUDIT_KEY_ENV} must be at least 32 characters (e.g. openssl rand -hex 32); it is shorter`);
-  return Buffer.from(raw, "utf8");
+// packages/core/src/util/disk-full.ts
+function isDiskFull(e) {
+  for (let err = e, depth = 0; err && depth < 5; err = err.cause, depth++) {
+    if (err.code === "ENOSPC" || err.code === "EDQUOT") return true;
+    if (FULL_TEXT.test(err.message ?? "") || FULL_TEXT.test(err.stderr ?? "")) return true;
+  }
+  return false;
 }
-function macOf(key, hash2) {
-  return `hmac-sha256:${(0, import_node_crypto3.createHmac)("sha256", key).update(hash2).digest("hex")}`;
+function mountOf(p) {
+  let best;
+  let text = "";
+  try {
+    text = (0, import_node_fs6.readFileSync)("/proc/self/mountinfo", "utf8");
+  } catch {
+    return void 0;
+  }
+  for (const line of text.split("\n")) {
+    const f = line.split(" ");
+    const sep = f.indexOf("-");
+    if (sep < 0 || !f[4]) continue;
+    const mountPoint = f[4].replace(/\\040/g, " ");
+    const inside = p === mountPoint || p.startsWith(mountPoint.endsWith("/") ? mountPoint : `${mountPoint}/`);
+    if (inside && (!best || mountPoint.length > best.mountPoint.length)) best = { mountPoint, fsType: f[sep + 1] ?? "?", source: f[sep + 2] ?? "?" };
+  }
+  return best;
 }
-function macMatches(key, hash2, mac3) {
-  const want = Buffer.from(macOf(key, hash2));
-  const got = Buffer.from(mac3);
-  return want.length === got.length && (0, import_node_crypto3.timingSafeEqual)(want, got);
+async function describeSpace(dir) {
+  for (let p = import_node_path16.default.resolve(dir); ; p = import_node_path16.default.dirname(p)) {
+    const st = await (0, import_promises17.statfs)(p).catch(() => void 0);
+    if (st) {
+      const m = mountOf(p);
+      return { where: m ? `${m.mountPoint} (${m.fsType} on ${m.source})` : p, free: st.bavail * st.bsize, size: st.blocks * st.bsize };
+    }
+    if (p === import_node_path16.default.dirname(p)) return void 0;
+  }
 }
-var import_node_crypto3, AUDIT_KEY_ENV;
-var init_keyed = __esm({
-  "packages/core/src/audit/keyed.ts"() {
+function mentionsIoError(e) {
+  for (let err = e, depth = 0; err && depth < 5; err = err.cause, depth++) {
+    if (err.code === "EIO" || IO_ERROR.test(err.message ?? "") || IO_ERROR.test(err.stderr ?? "")) return true;
+  }
+  return false;
+}
+async function diskFullError(e, dirs, doing) {
+  const io = mentionsIoError(e);
+  if (!isDiskFull(e) && !io) return void 0;
+  let fullest;
+  for (const dir of dirs) {
+    const space = await describeSpace(dir);
+    if (space && (!fullest || space.free / Math.max(1, space.size) < fullest.free / Math.max(1, fullest.size))) fullest = space;
+  }
+  if (!isDiskFull(e) && !(fullest && fullest.free < NEARLY_FULL_BYTES)) return void 0;
+  const where2 = fullest ? `${fullest.where}: ${formatBytes(fullest.free)} free of ${formatBytes(fullest.size)}` : dirs.join(", ");
+  return new DiskFullError(`no space left while ${doing}, on ${where2}; nothing partial was kept. Free space there (or point DBCLONE_HOME / the cache elsewhere) and retry`, { cause: e });
+}
+function formatBytes(n) {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
+}
+var import_node_fs6, import_promises17, import_node_path16, FULL_TEXT, NEARLY_FULL_BYTES, IO_ERROR;
+var init_disk_full = __esm({
+  "packages/core/src/util/disk-full.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto3 = require("node:crypto");
+    import_node_fs6 = require("node:fs");
+    import_promises17 = require("node:fs/promises");
+    import_node_path16 = __toESM(require("node:path"), 1);
     init_errors();
-    AUDIT_KEY_ENV = "DBCLONE_AUDIT_KEY";
+    FULL_TEXT = /No space left on device|Disk quota exceeded|ENOSPC|EDQUOT/i;
+    NEARLY_FULL_BYTES = 1 << 20;
+    IO_ERROR = /Input\/output error|EIO\b|I\/O error/i;
   }
 });
 
-// packages/core/src/audit/tail.ts
-async function readLastLine(file2, limit) {
-  let fh;
-  try {
-    fh = await (0, import_promises3.open)(file2, "r");
-  } catch (e) {
-    if (e.code === "ENOENT") return void 0;
-    throw e;
+// packages/core/src/util/pause-point.ts
+async function pausePoint(step) {
+  const at = process.env.DBCLONE_TEST_PAUSE_AT;
+  const file2 = process.env.DBCLONE_TEST_PAUSE_FILE;
+  if (!at || !file2 || at !== step) return;
+  const { writeFileSync } = await import("node:fs");
+  writeFileSync(file2, `${process.pid} ${step}
+`);
+  await new Promise(() => setInterval(() => void 0, 6e4));
+}
+var init_pause_point = __esm({
+  "packages/core/src/util/pause-point.ts"() {
+    "use strict";
+    init_import_meta_url();
   }
+});
+
+// packages/core/src/disk/reflink/data-check.ts
+async function checkExpandedImage(rawFile, what, reporter) {
+  const mnt = `${rawFile}.mnt`;
+  await (0, import_promises18.mkdir)(mnt, { mode: 448 });
   try {
-    const size = Math.min(limit ?? Infinity, (await fh.stat()).size);
-    if (size === 0) return void 0;
-    let chunk = 4096;
-    for (; ; ) {
-      const start = Math.max(0, size - chunk);
-      const buf = Buffer.alloc(size - start);
-      await fh.read(buf, 0, buf.length, start);
-      const complete = buf[buf.length - 1] === 10;
-      const body = complete ? buf.subarray(0, buf.length - 1) : buf;
-      const nl2 = body.lastIndexOf(10);
-      if (nl2 >= 0 || start === 0) return { text: body.subarray(nl2 + 1).toString("utf8"), complete, start: start + nl2 + 1 };
-      chunk *= 4;
+    await run("mount", ["-t", "xfs", "-o", "loop,ro,norecovery,nouuid", rawFile, mnt], { privileged: true, reporter, packageHint: "mount", timeoutMs: 6e4 });
+    try {
+      return await walk(mnt, what);
+    } finally {
+      await unmountPath(mnt, reporter);
     }
   } finally {
-    await fh.close();
+    await (0, import_promises18.rmdir)(mnt).catch(() => void 0);
   }
 }
-async function setAsideTornTail(file2, last) {
-  const fh = await (0, import_promises3.open)(file2, "r+");
-  try {
-    const size = (await fh.stat()).size;
-    const torn = Buffer.alloc(size - last.start);
-    await fh.read(torn, 0, torn.length, last.start);
-    const tornFile = `${file2}.torn`;
-    await (0, import_promises3.appendFile)(tornFile, Buffer.concat([torn, Buffer.from("\n")]), { mode: 384 });
-    await fh.truncate(last.start);
-    await fh.sync();
-    return { bytes: torn.length, tornFile: import_node_path4.default.basename(tornFile) };
-  } finally {
-    await fh.close();
-  }
-}
-var import_promises3, import_node_path4;
-var init_tail = __esm({
-  "packages/core/src/audit/tail.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_promises3 = require("node:fs/promises");
-    import_node_path4 = __toESM(require("node:path"), 1);
-  }
-});
-
-// packages/core/src/audit/verify-chain.ts
-async function walkChain(lines, opts = {}) {
-  const walk2 = { ok: true, events: 0, last: opts.from ?? { seq: 0, hash: GENESIS_HASH }, lastPrevHash: GENESIS_HASH, repairs: [], keyed: 0, unkeyed: 0 };
-  let lineNo = 0;
-  const fail = (reason) => {
-    walk2.ok = false;
-    walk2.problem = { line: lineNo, reason: `line ${lineNo} ${reason}` };
-    return walk2;
+async function walk(root, what) {
+  const owners = /* @__PURE__ */ new Set();
+  const topLevelFiles = [];
+  let entries = 0;
+  const refuse3 = (p, why) => {
+    throw new CloneError(`${what} holds ${import_node_path17.default.relative(root, p) || "/"}, ${why}; refusing to clone it. Rebuild the image with dbclone build.`);
   };
-  for await (const line of lines) {
-    lineNo++;
-    const check2 = checkLine(line, walk2.last);
-    if ("reason" in check2) return fail(check2.reason);
-    const event = check2.event;
-    if (opts.key) {
-      if (event.mac !== void 0 && !macMatches(opts.key, event.hash, event.mac)) {
-        return fail("has a wrong HMAC: it was rewritten without the audit key");
-      }
-      if (event.mac === void 0 && walk2.keyed > 0) {
-        return fail("lacks the HMAC the lines before it carry: it was rewritten without the audit key");
-      }
-      if (event.mac === void 0) walk2.unkeyed++;
-      else walk2.keyed++;
+  const stack = [root];
+  while (stack.length) {
+    const dir = stack.pop();
+    const top = dir === root;
+    for await (const e of await (0, import_promises18.opendir)(dir)) {
+      const p = import_node_path17.default.join(dir, e.name);
+      const s = await (0, import_promises18.lstat)(p);
+      if (++entries > MAX_ENTRIES) refuse3(root, `more than ${MAX_ENTRIES} files`);
+      if (s.isSymbolicLink()) refuse3(p, "a symbolic link");
+      if (s.mode & 3072) refuse3(p, "a set-user/group-id file");
+      const owner = `${s.uid}:${s.gid}`;
+      if (top && s.isFile()) topLevelFiles.push({ p, owner });
+      else owners.add(owner);
+      if (s.isDirectory()) stack.push(p);
+      else if (!s.isFile()) refuse3(p, "neither a file nor a directory");
+      else if (s.nlink > 1) refuse3(p, `a file with ${s.nlink} hard links`);
     }
-    if (event.action === "repair") walk2.repairs.push({ seq: event.seq, time: event.time, detail: event.detail ?? "" });
-    walk2.lastPrevHash = event.prevHash;
-    walk2.last = { seq: event.seq, hash: event.hash };
-    walk2.events = lineNo;
   }
-  return walk2;
+  if (owners.size > 1) refuse3(root, `files of ${owners.size} different owners (${[...owners].slice(0, 3).join(", ")})`);
+  for (const f of topLevelFiles) if (f.owner !== "0:0" && !owners.has(f.owner)) refuse3(f.p, `a file of another owner (${f.owner})`);
+  return { entries };
 }
-function compareHead(head2, last, lastPrevHash, events) {
-  if (!head2) {
-    return events === 0 ? void 0 : { line: events, reason: `events.head is missing while the log holds ${events} events: it was deleted` };
+var import_promises18, import_node_path17, MAX_ENTRIES;
+var init_data_check = __esm({
+  "packages/core/src/disk/reflink/data-check.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_promises18 = require("node:fs/promises");
+    import_node_path17 = __toESM(require("node:path"), 1);
+    init_errors();
+    init_exec();
+    init_mounts();
+    MAX_ENTRIES = 2e6;
   }
-  if (head2.seq > events) {
-    return { line: events + 1, reason: `line ${events + 1} is missing: events.head records ${head2.seq} events but the log ends after ${events}; the last line(s) were removed` };
-  }
-  if (head2.seq < events) {
-    const interrupted = head2.seq === events - 1 && head2.hash === lastPrevHash;
-    return {
-      line: head2.seq + 1,
-      reason: `line ${head2.seq + 1} is beyond the ${head2.seq} events recorded in events.head: ${interrupted ? "an interrupted append, or a line added at the end" : "lines were added at the end"}`
+});
+
+// packages/core/src/disk/reflink/expand.ts
+function expandedKey(layers) {
+  if (layers.length === 1) return hexOf(layers[0].digest);
+  return (0, import_node_crypto5.createHash)("sha256").update(layers.map((l) => hexOf(l.digest)).join("\n")).digest("hex");
+}
+async function expandImage(pool, layers, reporter) {
+  const key = expandedKey(layers);
+  const file2 = imageFile(pool.layout, key);
+  if (await pool.index.markUsed(file2)) return { key, file: file2 };
+  await pool.prepare(0, /* @__PURE__ */ new Set([key]));
+  return withFileLock(file2, async () => {
+    if (await pool.index.markUsed(file2)) return { key, file: file2 };
+    const started = performance.now();
+    let need = 0;
+    for (const l of layers) need += (await (0, import_promises19.stat)(l.file)).size;
+    await pool.prepare(need, /* @__PURE__ */ new Set([key]));
+    const tmp = `${file2}.tmp-${process.pid}-${(0, import_node_crypto5.randomBytes)(4).toString("hex")}`;
+    try {
+      await convertToRaw(layers, tmp, reporter);
+      await pausePoint("expand:converted");
+      const checked2 = await checkExpandedImage(tmp, `image ${layers[0].digest.slice(0, 19)}`, reporter);
+      const fh = await (0, import_promises19.open)(tmp, "r");
+      await fh.sync().finally(() => fh.close());
+      await (0, import_promises19.chmod)(tmp, 292);
+      await (0, import_promises19.rename)(tmp, file2);
+      const bytes = (await (0, import_promises19.stat)(file2)).blocks * 512;
+      await pool.index.touch(key, { layers: layers.map((l) => l.digest), bytes });
+      const seconds = (performance.now() - started) / 1e3;
+      reporter.info(`Expanded ${layers.length > 1 ? `${layers.length} layers` : "the image"} into the reflink pool in ${seconds.toFixed(1)} s (${checked2.entries} files checked).`);
+      return { key, file: file2 };
+    } catch (e) {
+      throw await diskFullError(e, [pool.layout.dir], `expanding an image into the reflink pool ${pool.layout.dir}`) ?? e;
+    } finally {
+      await (0, import_promises19.rm)(tmp, { force: true });
+    }
+  }, { waitMs: 60 * 6e4 });
+}
+async function convertToRaw(layers, out, reporter) {
+  const files = layers.map((l) => import_node_path18.default.resolve(l.file));
+  const source = chainJsonFilename(files[0], files.slice(1));
+  await run("qemu-img", ["convert", "-O", "raw", source, out], { reporter, packageHint: "qemu-utils", timeoutMs: 60 * 6e4 });
+}
+var import_node_crypto5, import_promises19, import_node_path18, hexOf;
+var init_expand = __esm({
+  "packages/core/src/disk/reflink/expand.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_crypto5 = require("node:crypto");
+    import_promises19 = require("node:fs/promises");
+    import_node_path18 = __toESM(require("node:path"), 1);
+    init_file_lock();
+    init_errors();
+    init_exec();
+    init_disk_full();
+    init_pause_point();
+    init_chain_spec();
+    init_data_check();
+    init_pool_layout();
+    hexOf = (digest2) => {
+      const m = /^sha256:([0-9a-f]{64})$/.exec(digest2);
+      if (!m) throw new CloneError(`'${digest2}' is not a sha256 digest`);
+      return m[1];
     };
   }
-  if (head2.hash !== last.hash) return { line: events, reason: `line ${events} is not the last event recorded in events.head: the end of the log was replaced` };
-  return void 0;
-}
-var init_verify_chain = __esm({
-  "packages/core/src/audit/verify-chain.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_chain();
-    init_keyed();
-  }
 });
 
-// packages/core/src/audit/filter.ts
-function matches(e, f) {
-  if (f.action && e.action !== f.action) return false;
-  if (f.outcome && e.outcome !== f.outcome) return false;
-  if (f.actor && e.actor !== f.actor) return false;
-  if (f.since && e.time < f.since) return false;
-  if (f.image && e.image !== f.image && !(e.image ?? "").startsWith(`${f.image}:`)) return false;
-  return true;
-}
-var init_filter = __esm({
-  "packages/core/src/audit/filter.ts"() {
-    "use strict";
-    init_import_meta_url();
-  }
-});
-
-// packages/core/src/audit/log.ts
-function defaultActor(env = process.env) {
-  if (env.GITHUB_ACTOR) return env.GITHUB_ACTOR;
+// packages/core/src/disk/reflink/expanded-index.ts
+async function readOwner(file2) {
   try {
-    return import_node_os2.default.userInfo().username;
+    const o = JSON.parse(await (0, import_promises20.readFile)(file2, "utf8"));
+    return typeof o.ownerDir === "string" && typeof o.key === "string" ? { ownerDir: o.ownerDir, key: o.key } : void 0;
   } catch {
-    return env.USER || "unknown";
+    return void 0;
   }
 }
-function dropUndefined(o) {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== void 0));
-}
-async function exists(p) {
-  try {
-    await (0, import_promises4.stat)(p);
-    return true;
-  } catch (e) {
-    if (e.code === "ENOENT") return false;
-    throw e;
-  }
-}
-async function endsWithNewline(file2) {
-  const last = await readLastLine(file2);
-  return last === void 0 || last.complete;
-}
-var import_node_fs4, import_promises4, import_node_os2, import_node_path5, import_node_readline, AuditLog;
-var init_log = __esm({
-  "packages/core/src/audit/log.ts"() {
+var import_promises20, import_node_path19, ExpandedIndex;
+var init_expanded_index = __esm({
+  "packages/core/src/disk/reflink/expanded-index.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs4 = require("node:fs");
-    import_promises4 = require("node:fs/promises");
-    import_node_os2 = __toESM(require("node:os"), 1);
-    import_node_path5 = __toESM(require("node:path"), 1);
-    import_node_readline = require("node:readline");
-    init_errors();
-    init_chain();
+    import_promises20 = require("node:fs/promises");
+    import_node_path19 = __toESM(require("node:path"), 1);
     init_file_lock();
-    init_keyed();
-    init_tail();
-    init_verify_chain();
-    init_filter();
-    init_chain();
-    init_verify_chain();
-    init_keyed();
-    AuditLog = class {
-      /** `prepare` runs before each append: a repository uses it to lay itself out on first write. */
-      constructor(filePath, prepare, options = {}) {
-        this.filePath = filePath;
-        this.prepare = prepare;
-        this.options = options;
-        this.headPath = filePath.endsWith(".jsonl") ? filePath.slice(0, -".jsonl".length) + ".head" : `${filePath}.head`;
+    init_durable_write();
+    init_pool_layout();
+    ExpandedIndex = class {
+      constructor(layout) {
+        this.layout = layout;
+        this.file = import_node_path19.default.join(layout.imagesDir, "index.json");
       }
-      filePath;
-      prepare;
-      options;
-      headPath;
-      /** Append one event (fsynced) and move the head, under a cross-process lock. */
-      async append(input2) {
-        await this.prepare?.();
-        await (0, import_promises4.mkdir)(import_node_path5.default.dirname(this.filePath), { recursive: true });
-        const event = await withFileLock(this.filePath, async () => {
-          let prev = await this.repairTornTail();
-          prev ??= await this.currentTail();
-          return this.writeEvent(input2, prev);
-        });
-        await this.options.afterAppend?.(event);
-        return event;
-      }
-      /** Walk the whole chain (setting aside a torn last line first); report the first problem. */
-      async verify() {
-        if (!await exists(import_node_path5.default.dirname(this.filePath))) return { ok: true, events: 0 };
-        return withFileLock(this.filePath, async () => {
-          await this.repairTornTail();
-          return this.verifyUnlocked();
-        });
-      }
-      /** The head as the log records it (seq 0 and the genesis hash for an empty log). */
-      async head() {
-        return await this.readHead() ?? { seq: 0, hash: GENESIS_HASH };
-      }
-      /** The raw lines of the log (for publishing segments of it). */
-      async *rawLines() {
-        yield* this.lines();
-      }
-      key() {
-        return this.options.key === void 0 ? auditKeyFromEnv() : this.options.key ?? void 0;
-      }
-      async writeEvent(input2, prev) {
-        const body = {
-          ...dropUndefined(input2),
-          seq: prev.seq + 1,
-          time: (/* @__PURE__ */ new Date()).toISOString(),
-          actor: input2.actor || defaultActor(),
-          prevHash: prev.hash
-        };
-        const hash2 = hashEvent(body);
-        const key = this.key();
-        const event = { ...body, hash: hash2, ...key ? { mac: macOf(key, hash2) } : {} };
-        const fh = await (0, import_promises4.open)(this.filePath, "a", 416);
+      layout;
+      file;
+      async read() {
         try {
-          await fh.write(JSON.stringify(event) + "\n");
-          await fh.sync();
-        } finally {
-          await fh.close();
+          return JSON.parse(await (0, import_promises20.readFile)(this.file, "utf8"));
+        } catch {
+          return {};
         }
-        await this.writeHead({ seq: event.seq, hash: event.hash });
-        return event;
+      }
+      async update(fn) {
+        return withFileLock(this.file, async () => {
+          const entries = await this.read();
+          const result = await fn(entries);
+          await writeFileAtomic(this.file, `${JSON.stringify(entries, null, 1)}
+`, 384);
+          return result;
+        });
+      }
+      async touch(key, entry) {
+        await this.update((entries) => {
+          const known = entry ?? entries[key];
+          if (known) entries[key] = { ...known, lastUsedMs: Date.now() };
+        });
       }
       /**
-       * A torn last line whose event the head does not cover (the append died before moving the
-       * head) goes to `<log>.torn` and a `repair` event records it; returns the new tail, or
-       * undefined when there was nothing to repair. Anything else stays for verify to report.
+       * Record a use of an expanded image, when it is there, as its access time: no lock and no index
+       * write on a clone's path. Eviction orders by the later of this and the index's time.
        */
-      async repairTornTail() {
-        const last = await readLastLine(this.filePath);
-        if (!last || last.complete) return void 0;
-        const head2 = await this.readHead();
-        const before = await readLastLine(this.filePath, last.start);
-        let tail = { seq: 0, hash: GENESIS_HASH };
-        if (before) {
-          try {
-            const e = JSON.parse(before.text);
-            tail = { seq: e.seq, hash: e.hash };
-          } catch {
-            return void 0;
-          }
-        }
-        const covered = head2 ? head2.seq !== tail.seq || head2.hash !== tail.hash : tail.seq !== 0 && tail.seq !== 1;
-        if (covered) return void 0;
-        const repair = await setAsideTornTail(this.filePath, last);
-        if (!head2 && tail.seq === 1) await this.writeHead(tail);
-        const event = await this.writeEvent(
-          { action: "repair", outcome: "success", detail: `a torn last line (${repair.bytes} bytes, an append that did not finish) was set aside in ${repair.tornFile}` },
-          tail
-        );
-        return { seq: event.seq, hash: event.hash };
+      async markUsed(file2) {
+        const s = await (0, import_promises20.stat)(file2).catch(() => void 0);
+        if (!s) return false;
+        await (0, import_promises20.utimes)(file2, /* @__PURE__ */ new Date(), s.mtime).catch(() => void 0);
+        return true;
       }
-      /** Events matching `filter`, oldest first. Throws AuditError on a line that does not parse. */
-      async read(filter = {}) {
-        const out = [];
-        let lineNo = 0;
-        for await (const line of this.lines()) {
-          lineNo++;
-          if (!line.trim()) continue;
-          let event;
-          try {
-            event = JSON.parse(line);
-          } catch {
-            throw new AuditError(`${this.filePath} line ${lineNo} is not valid JSON; run \`dbclone audit verify\``);
-          }
-          if (matches(event, filter)) out.push(event);
+      /** Keys of images live clones were copied from. */
+      async inUse() {
+        const keys = /* @__PURE__ */ new Set();
+        for (const name of await (0, import_promises20.readdir)(this.layout.clonesDir).catch(() => [])) {
+          if (!name.endsWith(".json")) continue;
+          const owner = await readOwner(import_node_path19.default.join(this.layout.clonesDir, name));
+          if (owner) keys.add(owner.key);
         }
-        return out;
+        return keys;
       }
-      async verifyUnlocked() {
-        const key = this.key();
-        const walk2 = await walkChain(this.lines(), { key });
-        const extra = {
-          ...walk2.repairs.length ? { repairs: walk2.repairs } : {},
-          ...key ? { keyed: { keyed: walk2.keyed, unkeyed: walk2.unkeyed } } : {}
-        };
-        if (!walk2.ok) return { ok: false, events: walk2.events, problem: walk2.problem, ...extra };
-        const events = walk2.events;
-        if (events > 0 && !await endsWithNewline(this.filePath)) {
-          return { ok: false, events: events - 1, problem: { line: events, reason: `line ${events} is incomplete (no newline at the end): the log was truncated` }, ...extra };
+      /** Evictable images, least recently used first. */
+      async evictionOrder(keep) {
+        const used = await this.inUse();
+        const candidates = [];
+        for (const [key, e] of Object.entries(await this.read())) {
+          if (keep.has(key) || used.has(key)) continue;
+          const s = await (0, import_promises20.stat)(imageFile(this.layout, key)).catch(() => void 0);
+          candidates.push({ key, lastUsedMs: Math.max(e.lastUsedMs, s?.atimeMs ?? 0) });
         }
-        const head2 = await this.readHead();
-        const headProblem = compareHead(head2, walk2.last, walk2.lastPrevHash, events);
-        return headProblem ? { ok: false, events, problem: headProblem, ...extra } : { ok: true, events, ...extra };
+        return candidates.sort((a, b) => a.lastUsedMs - b.lastUsedMs).map((c) => c.key);
       }
-      /** The last event as the log and the head agree on it; refuses to extend a damaged log. */
-      async currentTail() {
-        const head2 = await this.readHead();
-        const last = await readLastLine(this.filePath);
-        if (last === void 0) {
-          if (head2 && head2.seq > 0) throw this.damaged(`it is empty but ${import_node_path5.default.basename(this.headPath)} records ${head2.seq} events`);
-          return { seq: 0, hash: GENESIS_HASH };
-        }
-        if (!last.complete) throw this.damaged("its last line is incomplete");
-        let event;
-        try {
-          event = JSON.parse(last.text);
-        } catch {
-          throw this.damaged("its last line is not valid JSON");
-        }
-        const { hash: hash2, mac: _mac2, ...rest } = event;
-        if (hashEvent(rest) !== hash2) throw this.damaged("its last line does not match its hash");
-        const agrees = head2 ? head2.seq === event.seq && head2.hash === event.hash || // An append that died between the log write and the head write: the head catches up now.
-        head2.seq === event.seq - 1 && head2.hash === event.prevHash : event.seq === 1 && event.prevHash === GENESIS_HASH;
-        if (!agrees) throw this.damaged(`its last line (seq ${event.seq}) does not match ${import_node_path5.default.basename(this.headPath)}`);
-        return { seq: event.seq, hash: event.hash };
-      }
-      damaged(what) {
-        return new AuditError(
-          `audit log ${this.filePath} is damaged: ${what}. Nothing was appended; run \`dbclone audit verify\` and restore the log from a copy`
-        );
-      }
-      async readHead() {
-        let text;
-        try {
-          text = await (0, import_promises4.readFile)(this.headPath, "utf8");
-        } catch (e) {
-          if (e.code === "ENOENT") return void 0;
-          throw e;
-        }
-        try {
-          const head2 = JSON.parse(text);
-          if (typeof head2.seq === "number" && typeof head2.hash === "string") return head2;
-        } catch {
-        }
-        throw new AuditError(`audit head ${this.headPath} is not valid; restore it from a copy`);
-      }
-      async writeHead(head2) {
-        const tmp = `${this.headPath}.tmp-${process.pid}-${Date.now()}`;
-        const fh = await (0, import_promises4.open)(tmp, "w", 416);
-        try {
-          await fh.write(JSON.stringify(head2) + "\n");
-          await fh.sync();
-        } finally {
-          await fh.close();
-        }
-        await (0, import_promises4.rename)(tmp, this.headPath);
-      }
-      async *lines() {
-        try {
-          await (0, import_promises4.stat)(this.filePath);
-        } catch (e) {
-          if (e.code === "ENOENT") return;
-          throw e;
-        }
-        const rl = (0, import_node_readline.createInterface)({ input: (0, import_node_fs4.createReadStream)(this.filePath, "utf8"), crlfDelay: Infinity });
-        for await (const line of rl) yield line;
+      async evict(key, reporter) {
+        const file2 = imageFile(this.layout, key);
+        const gone = await withFileLock(file2, async () => {
+          await (0, import_promises20.rm)(file2, { force: true });
+          return true;
+        }, { waitMs: 200 }).catch(() => false);
+        if (!gone) return;
+        await this.update((entries) => {
+          delete entries[key];
+        });
+        reporter.info(`reflink pool: evicted the expanded image ${key.slice(0, 12)} (unused)`);
       }
     };
   }
 });
 
-// packages/core/src/audit/anchor.ts
-function parseAnchor(raw, where2) {
-  const a = raw;
-  const ok2 = !!a && typeof a.logId === "string" && LOG_ID.test(a.logId) && Number.isSafeInteger(a.seq) && a.seq >= 0 && typeof a.hash === "string" && /^sha256:[0-9a-f]{64}$/.test(a.hash) && typeof a.time === "string";
-  if (!ok2) throw new AuditError(`audit anchor ${where2} is not valid (logId, seq, hash, time); it was not written by dbclone audit anchor`);
-  return { logId: a.logId, log: typeof a.log === "string" ? a.log.slice(0, 500) : "", seq: a.seq, hash: a.hash, time: a.time };
-}
-function checkAgainstAnchor(events, anchor2, source) {
-  if (anchor2.seq === 0) return { ok: true, source, anchor: anchor2 };
-  const at = events.find((e) => e.seq === anchor2.seq);
-  if (!at) {
-    const last = events.at(-1)?.seq ?? 0;
-    return { ok: false, source, anchor: anchor2, problem: `the log ends at event ${last}, but ${source} anchored event ${anchor2.seq}: events were removed after it was anchored` };
+// packages/core/src/disk/reflink/leftovers.ts
+async function poolClones(layout) {
+  const owners = /* @__PURE__ */ new Map();
+  for (const name of await (0, import_promises21.readdir)(layout.clonesDir).catch(() => [])) {
+    const file2 = import_node_path20.default.join(layout.clonesDir, name);
+    if (name.endsWith(".json")) owners.set(file2, (await readOwner(file2))?.ownerDir);
+    else if (name.endsWith(".raw")) owners.set(file2, (await readOwner(ownerFileOf(file2)))?.ownerDir);
   }
-  if (at.hash !== anchor2.hash) {
-    return { ok: false, source, anchor: anchor2, problem: `event ${anchor2.seq} hashes to ${at.hash}, but ${source} anchored ${anchor2.hash}: the log was rewritten after it was anchored` };
-  }
-  return { ok: true, source, anchor: anchor2 };
+  return owners;
 }
-var LOG_ID;
-var init_anchor = __esm({
-  "packages/core/src/audit/anchor.ts"() {
+async function listPoolLeftovers(layout, rootDir) {
+  const root = import_node_path20.default.resolve(rootDir);
+  const files = await poolClones(layout);
+  const found = [];
+  const loops = (await readLoopDevices()).filter((l) => import_node_path20.default.dirname(l.backingFile) === layout.clonesDir);
+  const ownerOf2 = (file2) => files.get(file2) ?? files.get(ownerFileOf(file2));
+  for (const m of await readMounts()) {
+    const loop = loops.find((l) => l.device === m.source);
+    const ownerDir = loop ? ownerOf2(loop.backingFile) : void 0;
+    if (loop && ownerDir && isUnder(ownerDir, root)) found.push({ kind: "mount", id: m.mountPoint, ownerDir, detail: `xfs on ${loop.backingFile}` });
+  }
+  for (const loop of loops) {
+    const ownerDir = ownerOf2(loop.backingFile);
+    if (ownerDir && isUnder(ownerDir, root)) found.push({ kind: "loop", id: loop.device, ownerDir, detail: loop.backingFile });
+  }
+  for (const [file2, ownerDir] of files) {
+    if (ownerDir && isUnder(ownerDir, root)) found.push({ kind: "file", id: file2, ownerDir });
+  }
+  return found.sort((a, b) => RELEASE_ORDER2.indexOf(a.kind) - RELEASE_ORDER2.indexOf(b.kind));
+}
+async function releasePoolLeftover(resource, reporter = silentReporter) {
+  if (resource.kind === "mount") return unmountPath(resource.id, reporter);
+  if (resource.kind === "loop") return detachLoop(resource.id, reporter);
+  if (resource.kind === "file") await (0, import_promises21.rm)(resource.id, { force: true });
+}
+async function sweepDeadExpansions(layout, reporter = silentReporter) {
+  const dead = (name) => {
+    const m = EXPAND_TEMP.exec(name.replace(/\.mnt$/, ""));
+    return m !== null && !isAlive(Number(m[1]));
+  };
+  const released = [];
+  for (const m of await readMounts()) {
+    if (import_node_path20.default.dirname(m.mountPoint) === layout.imagesDir && dead(import_node_path20.default.basename(m.mountPoint))) {
+      await unmountPath(m.mountPoint, reporter);
+      released.push(`mount ${m.mountPoint}`);
+    }
+  }
+  for (const loop of await readLoopDevices()) {
+    if (import_node_path20.default.dirname(loop.backingFile) === layout.imagesDir && dead(import_node_path20.default.basename(loop.backingFile))) {
+      await detachLoop(loop.device, reporter);
+      released.push(`loop ${loop.device}`);
+    }
+  }
+  for (const name of await (0, import_promises21.readdir)(layout.imagesDir).catch(() => [])) {
+    if (!dead(name)) continue;
+    const p = import_node_path20.default.join(layout.imagesDir, name);
+    if (name.endsWith(".mnt")) await (0, import_promises21.rmdir)(p).catch(() => void 0);
+    else await (0, import_promises21.rm)(p, { force: true });
+    released.push(`file ${p}`);
+  }
+  const locks = (await (0, import_promises21.readdir)(layout.imagesDir).catch(() => [])).filter((n) => n.endsWith(".lock")).map((n) => import_node_path20.default.join(layout.imagesDir, n));
+  for (const lock of [...locks, `${layout.poolFile}.lock`]) {
+    const s = await (0, import_promises21.stat)(lock).catch(() => void 0);
+    if (!s || Date.now() - s.mtimeMs < STALE_LOCK_MS) continue;
+    await (0, import_promises21.rm)(lock, { recursive: true, force: true });
+    released.push(`lock ${lock}`);
+  }
+  return released;
+}
+var import_promises21, import_node_path20, STALE_LOCK_MS, RELEASE_ORDER2;
+var init_leftovers2 = __esm({
+  "packages/core/src/disk/reflink/leftovers.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_promises21 = require("node:fs/promises");
+    import_node_path20 = __toESM(require("node:path"), 1);
+    init_reporter();
+    init_exec();
+    init_mounts();
+    init_expanded_index();
+    init_pool_layout();
+    STALE_LOCK_MS = 12e3;
+    RELEASE_ORDER2 = ["mount", "loop", "file"];
+  }
+});
+
+// packages/core/src/disk/reflink/pool-file.ts
+async function freeBytes(dir) {
+  for (let p = import_node_path21.default.resolve(dir); ; p = import_node_path21.default.dirname(p)) {
+    const s = await (0, import_promises22.statfs)(p).catch(() => void 0);
+    if (s) return s.bavail * s.bsize;
+    if (p === import_node_path21.default.dirname(p)) return 0;
+  }
+}
+async function poolLoopDevice(layout) {
+  return (await readLoopDevices()).find((l) => l.backingFile === layout.poolFile)?.device;
+}
+async function createPoolFile(layout, sizeBytes, reporter = silentReporter) {
+  const hostFree = await freeBytes(layout.home);
+  if (sizeBytes > hostFree) {
+    throw new DiskFullError(
+      `Cannot create the reflink pool ${layout.poolFile} of ${mb(sizeBytes)}: its filesystem has ${mb(hostFree)} free. Free space there, or set DBCLONE_POOL_SIZE to a smaller size.`
+    );
+  }
+  const tmp = `${layout.poolFile}.tmp-${process.pid}`;
+  await (0, import_promises22.mkdir)(layout.home, { recursive: true });
+  try {
+    const fh = await (0, import_promises22.open)(tmp, "wx", 384);
+    await fh.truncate(sizeBytes).finally(() => fh.close());
+    await run("mkfs.xfs", ["-q", "-K", "-m", "reflink=1", tmp], privileged(reporter, "xfsprogs"));
+    await (0, import_promises22.rename)(tmp, layout.poolFile);
+  } finally {
+    await (0, import_promises22.rm)(tmp, { force: true });
+  }
+  reporter.info(`Created the reflink pool ${layout.poolFile} (${mb(sizeBytes)}, sparse XFS): this host's filesystem has no reflinks.`);
+}
+async function mountPoolFile(layout, reporter = silentReporter) {
+  if (await isMountPoint(layout.dir)) return;
+  await (0, import_promises22.mkdir)(layout.dir, { recursive: true, mode: 457 });
+  await run("mount", ["-t", "xfs", "-o", "loop", layout.poolFile, layout.dir], privileged(reporter, "mount"));
+}
+async function growPoolFile(layout, sizeBytes, reporter = silentReporter) {
+  const current2 = (await (0, import_promises22.stat)(layout.poolFile)).size;
+  if (sizeBytes <= current2) return;
+  const hostFree = await freeBytes(layout.home);
+  if (sizeBytes - current2 > hostFree) {
+    throw new DiskFullError(
+      `The reflink pool ${layout.poolFile} needs to grow by ${mb(sizeBytes - current2)} but its filesystem has ${mb(hostFree)} free. Free space there, or evict images: dbclone gc.`
+    );
+  }
+  const device = await poolLoopDevice(layout);
+  if (!device) throw new DiskFullError(`The reflink pool ${layout.poolFile} is not attached to a loop device; cannot grow it.`);
+  const fh = await (0, import_promises22.open)(layout.poolFile, "r+");
+  await fh.truncate(sizeBytes).finally(() => fh.close());
+  await run("losetup", ["-c", device], privileged(reporter, "mount"));
+  await run("xfs_growfs", [layout.dir], privileged(reporter, "xfsprogs"));
+  reporter.info(`Grew the reflink pool ${layout.poolFile} to ${mb(sizeBytes)}.`);
+}
+async function removePoolFile(layout, reporter = silentReporter) {
+  await unmountPath(layout.dir, reporter);
+  for (const loop of await readLoopDevices()) if (loop.backingFile === layout.poolFile) await detachLoop(loop.device, reporter);
+  await (0, import_promises22.rm)(layout.poolFile, { force: true });
+  await (0, import_promises22.rm)(layout.dir, { recursive: true, force: true });
+}
+var import_promises22, import_node_path21, MIN_POOL_BYTES, MiB, privileged, mb;
+var init_pool_file = __esm({
+  "packages/core/src/disk/reflink/pool-file.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_promises22 = require("node:fs/promises");
+    import_node_path21 = __toESM(require("node:path"), 1);
+    init_errors();
+    init_reporter();
+    init_exec();
+    init_mounts();
+    MIN_POOL_BYTES = 320 * 1024 * 1024;
+    MiB = 1024 * 1024;
+    privileged = (reporter, packageHint) => ({ privileged: true, reporter, packageHint, timeoutMs: 12e4 });
+    mb = (bytes) => `${Math.round(bytes / MiB)} MB`;
+  }
+});
+
+// packages/core/src/disk/reflink/pool.ts
+function parsePoolSize(text, source = "DBCLONE_POOL_SIZE") {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$/i.exec(text);
+  if (!m) throw new UsageError(`${source} must be a size such as 4G or 512M, got '${text}'`);
+  const bytes = Math.floor(Number(m[1]) * 1024 ** " kmgt".indexOf((m[2] || " ").toLowerCase()));
+  if (bytes < MIN_POOL_BYTES) throw new UsageError(`${source} must be at least ${mb(MIN_POOL_BYTES)} (the smallest XFS), got '${text}'`);
+  return bytes;
+}
+async function hostHasReflinks(dir) {
+  await (0, import_promises23.mkdir)(dir, { recursive: true, mode: 457 });
+  const probe = import_node_path22.default.join(dir, `.reflink-probe-${process.pid}`);
+  try {
+    await (0, import_promises23.writeFile)(probe, "probe");
+    await (0, import_promises23.copyFile)(probe, `${probe}.copy`, import_node_fs7.constants.COPYFILE_FICLONE_FORCE);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await (0, import_promises23.rm)(probe, { force: true });
+    await (0, import_promises23.rm)(`${probe}.copy`, { force: true });
+  }
+}
+var import_node_fs7, import_promises23, import_node_path22, GiB, HEADROOM_BYTES, ReflinkPool;
+var init_pool = __esm({
+  "packages/core/src/disk/reflink/pool.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_fs7 = require("node:fs");
+    import_promises23 = require("node:fs/promises");
+    import_node_path22 = __toESM(require("node:path"), 1);
+    init_file_lock();
+    init_errors();
+    init_reporter();
+    init_mounts();
+    init_expanded_index();
+    init_pool_file();
+    init_pool_layout();
+    GiB = 1024 ** 3;
+    HEADROOM_BYTES = 256 * 1024 * 1024;
+    ReflinkPool = class {
+      layout;
+      index;
+      reporter;
+      sizeOption;
+      constructor(home, opts = {}) {
+        this.layout = poolLayout(home);
+        this.index = new ExpandedIndex(this.layout);
+        this.reporter = opts.reporter ?? silentReporter;
+        this.sizeOption = opts.sizeBytes;
+      }
+      /** Read when the pool is used, so a bad DBCLONE_POOL_SIZE never stops a teardown or gc. */
+      get fixedSize() {
+        const env = process.env.DBCLONE_POOL_SIZE;
+        return this.sizeOption ?? (env ? parsePoolSize(env) : void 0);
+      }
+      /** The pool is a mounted pool file (not the host's own filesystem). */
+      async usesPoolFile() {
+        return await (0, import_promises23.stat)(this.layout.poolFile).catch(() => void 0) !== void 0;
+      }
+      /** Ready to take `needBytes` more: made or mounted the first time, then grown or evicted into. */
+      async prepare(needBytes, keepKeys) {
+        await (0, import_promises23.mkdir)(this.layout.home, { recursive: true });
+        await withFileLock(this.layout.poolFile, async () => {
+          if (!await this.usesPoolFile() && !await isMountPoint(this.layout.dir) && await hostHasReflinks(this.layout.dir)) {
+            await this.makeDirs();
+            if (needBytes > 0) await this.requireFree(needBytes, keepKeys, false);
+            return;
+          }
+          if (!await this.usesPoolFile()) {
+            const size = this.fixedSize ?? Math.max(2 * GiB, 2 * (needBytes + HEADROOM_BYTES));
+            await createPoolFile(this.layout, size, this.reporter);
+          }
+          await mountPoolFile(this.layout, this.reporter);
+          await this.makeDirs();
+          if (needBytes > 0) await this.requireFree(needBytes, keepKeys, this.fixedSize === void 0);
+        }, { waitMs: 10 * 6e4 });
+      }
+      async makeDirs() {
+        await (0, import_promises23.mkdir)(this.layout.imagesDir, { recursive: true, mode: 448 });
+        await (0, import_promises23.mkdir)(this.layout.clonesDir, { recursive: true, mode: 448 });
+      }
+      async requireFree(needBytes, keepKeys, canGrow) {
+        const want = needBytes + HEADROOM_BYTES;
+        let free = await freeBytes(this.layout.dir);
+        if (free >= want) return;
+        if (canGrow) {
+          const size = (await (0, import_promises23.stat)(this.layout.poolFile)).size;
+          await growPoolFile(this.layout, size + Math.max(want - free, size / 2), this.reporter);
+          return;
+        }
+        for (const key of await this.index.evictionOrder(keepKeys)) {
+          await this.index.evict(key, this.reporter);
+          free = await freeBytes(this.layout.dir);
+          if (free >= want) return;
+        }
+        const what = await this.usesPoolFile() ? `the pool file ${this.layout.poolFile} (fixed at ${mb(this.fixedSize ?? 0)} by DBCLONE_POOL_SIZE)` : `the host filesystem at ${this.layout.dir}`;
+        throw new DiskFullError(
+          `The reflink pool ${this.layout.dir} is full: ${mb(free)} free, expanding the image needs about ${mb(want)}; nothing was made. Images in use by clones are never evicted. Tear down clones, raise DBCLONE_POOL_SIZE, or clone with --disk qcow2. (Pool: ${what}.)`
+        );
+      }
+    };
+  }
+});
+
+// packages/core/src/disk/reflink/prerequisites.ts
+function reflinkUnavailableReason(env = process.env) {
+  if (process.platform !== "linux") return `it needs Linux (this is ${process.platform})`;
+  const missing = TOOLS.filter((t) => !onPathSync(t.program, env));
+  if (missing.length) return `${missing.map((t) => t.program).join(", ")} not on PATH (apt-get install ${[...new Set(missing.map((t) => t.packageName))].join(" ")})`;
+  if (!(0, import_node_fs8.existsSync)("/dev/loop-control")) return "no loop devices (/dev/loop-control is missing)";
+  if (!isRoot() && !onPathSync("sudo", env)) return "it mounts loop devices, which needs root or sudo";
+  return void 0;
+}
+async function checkReflinkPrerequisites(env = process.env) {
+  const reason = reflinkUnavailableReason(env);
+  if (reason) throw new MissingToolError(`The reflink disk driver cannot run here: ${reason}.`);
+  if (!isRoot()) {
+    const r = await run("sudo", ["-n", "true"], { env, allowFailure: true, packageHint: "sudo" });
+    if (r.code !== 0) throw new PrivilegeError("The reflink driver mounts loop devices, which needs root. Run as root or allow passwordless sudo (sudo -n true failed).");
+  }
+}
+var import_node_fs8, TOOLS;
+var init_prerequisites3 = __esm({
+  "packages/core/src/disk/reflink/prerequisites.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_fs8 = require("node:fs");
+    init_errors();
+    init_exec();
+    init_host_tools();
+    TOOLS = [
+      { program: "qemu-img", packageName: "qemu-utils" },
+      { program: "mkfs.xfs", packageName: "xfsprogs" },
+      { program: "xfs_growfs", packageName: "xfsprogs" },
+      { program: "mount", packageName: "mount" },
+      { program: "umount", packageName: "mount" },
+      { program: "losetup", packageName: "mount" }
+    ];
+  }
+});
+
+// packages/core/src/disk/reflink/driver.ts
+var import_promises24, import_node_path23, ReflinkDriver;
+var init_driver2 = __esm({
+  "packages/core/src/disk/reflink/driver.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_promises24 = require("node:fs/promises");
+    import_node_path23 = __toESM(require("node:path"), 1);
+    init_errors();
+    init_reporter();
+    init_digest();
+    init_base_digests();
+    init_clone();
+    init_expand();
+    init_leftovers2();
+    init_pool();
+    init_pool_layout();
+    init_pool_file();
+    init_prerequisites3();
+    ReflinkDriver = class {
+      name = "reflink";
+      /** The blob format it clones from: published images stay qcow2. */
+      format = "qcow2";
+      pool;
+      reporter;
+      digests;
+      constructor(options) {
+        this.reporter = options.reporter ?? silentReporter;
+        this.pool = new ReflinkPool(options.home, { sizeBytes: options.poolSizeBytes, reporter: this.reporter });
+        this.digests = baseDigestCache(options.stateDir);
+      }
+      checkPrerequisites() {
+        return checkReflinkPrerequisites();
+      }
+      createStaging() {
+        throw new NotSupportedError("the reflink disk driver only clones; images are built as qcow2 (the distribution format).");
+      }
+      seal() {
+        throw new NotSupportedError("the reflink disk driver only clones; images are sealed as qcow2 (the distribution format).");
+      }
+      async rememberVerified(file2, digest2) {
+        await this.digests.remember(file2, digest2);
+      }
+      createChild(parentFile, childFile, expectedDigest) {
+        return this.createLayeredChild([{ file: parentFile, digest: expectedDigest }], childFile);
+      }
+      /** A clone of a (possibly layered) version: expanded once per pool, then one reflink copy. */
+      async createLayeredChild(layers, childFile) {
+        if (layers.length === 0) throw new CloneError("createLayeredChild needs at least one layer.");
+        const verified = [];
+        for (const layer of layers) verified.push(await this.verifiedLayer(import_node_path23.default.resolve(layer.file), layer.digest));
+        const image = await expandImage(this.pool, verified, this.reporter);
+        const cloneFile = cloneFileFor(this.pool.layout, childFile);
+        await reflinkCopy(image.file, cloneFile, { ownerDir: import_node_path23.default.dirname(import_node_path23.default.resolve(childFile)), key: image.key });
+        return { file: cloneFile, parents: [image.file] };
+      }
+      /** The layer's digest, checked (cheaply, when a pull just verified it) before it is expanded. */
+      async verifiedLayer(file2, expected) {
+        const s = await (0, import_promises24.stat)(file2);
+        if (s.mode & 2) throw new CloneError(`Base disk ${file2} is writable by everyone; refusing to clone it. Make it read-only: chmod 0444 ${file2}`);
+        const { digest: digest2 } = await this.digests.digestOf(file2, sha256File);
+        if (expected && digest2 !== expected) {
+          throw new DigestMismatchError(
+            `Base disk ${file2} has changed: its digest is ${digest2}, the image says ${expected}. The base must never be modified; delete it from the local cache and pull the image again.`
+          );
+        }
+        return { file: file2, digest: digest2 };
+      }
+      mount(child, mountPath) {
+        return attachClone(this.name, child.file, mountPath, this.reporter);
+      }
+      unmount(attachment) {
+        return detachClone(attachment, this.reporter);
+      }
+      /** `file`: the pool clone file, or the clone's own child path (what its record holds). */
+      async destroy(file2) {
+        await removeCloneFile(cloneFileFor(this.pool.layout, file2));
+      }
+      /** What the clone wrote: its extents not shared with the image. */
+      ownBytes(file2) {
+        return ownBytes(file2, this.reporter);
+      }
+      list(rootDir) {
+        return listPoolLeftovers(this.pool.layout, rootDir);
+      }
+      release(resource) {
+        return releasePoolLeftover(resource, this.reporter);
+      }
+      /** Leftovers of killed expansions (no clone owns them); gc calls this. */
+      sweep() {
+        return sweepDeadExpansions(this.pool.layout, this.reporter);
+      }
+      /** Unmount and delete the whole pool (tests, benches): only when no clone uses it. */
+      async removePool() {
+        if ((await this.pool.index.inUse()).size > 0) throw new CloneError(`the reflink pool ${this.pool.layout.dir} still holds clones; tear them down first`);
+        await removePoolFile(this.pool.layout, this.reporter);
+      }
+    };
+  }
+});
+
+// packages/core/src/disk/index.ts
+var init_disk = __esm({
+  "packages/core/src/disk/index.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_types2();
+    init_qcow2();
+    init_prerequisites();
+    init_vhdx();
+    init_driver2();
+    init_prerequisites3();
+    init_pool();
+    init_prerequisites();
+  }
+});
+
+// packages/core/src/engine/postgres/binaries.ts
+async function binariesVersion(dir) {
+  const { stdout } = await run(import_node_path24.default.join(dir, "postgres"), ["--version"], { packageHint: "postgresql" });
+  const m = /\(PostgreSQL\)\s+(\d+(?:\.\d+)?)/.exec(stdout);
+  if (!m) throw new MissingToolError(`Could not read the version of ${dir}/postgres ("${stdout.trim()}").`);
+  return m[1];
+}
+async function findBinaries(wanted, env = process.env) {
+  const key = `${wanted ?? "any"}|${env.PG_BIN ?? ""}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const found = [];
+  const accept = (dir, major) => {
+    const bins = { dir, major, bin: (p) => import_node_path24.default.join(dir, p) };
+    cache.set(key, bins);
+    return bins;
+  };
+  const tryDir = async (dir) => {
+    if (!(0, import_node_fs9.existsSync)(import_node_path24.default.join(dir, "postgres"))) return void 0;
+    const version2 = await binariesVersion(dir);
+    found.push(`${dir} (${version2})`);
+    return wanted === void 0 || majorOf(version2) === wanted ? accept(dir, majorOf(version2)) : void 0;
+  };
+  if (env.PG_BIN) {
+    const bins = await tryDir(env.PG_BIN);
+    if (bins) return bins;
+  }
+  const debianMajors = wanted !== void 0 ? [wanted] : [17, 16, 15, 14, 13];
+  for (const m of debianMajors) {
+    const dir = `/usr/lib/postgresql/${m}/bin`;
+    if ((0, import_node_fs9.existsSync)(import_node_path24.default.join(dir, "postgres"))) return accept(dir, m);
+  }
+  const cfg = await run("pg_config", ["--bindir"], { allowFailure: true }).catch(() => void 0);
+  if (cfg?.code === 0 && cfg.stdout.trim()) {
+    const bins = await tryDir(cfg.stdout.trim());
+    if (bins) return bins;
+  }
+  if (wanted === void 0) {
+    throw new MissingToolError("No PostgreSQL server binaries were found. Install them: apt-get install postgresql (or set PG_BIN).");
+  }
+  const seen = found.length ? ` Found only: ${found.join(", ")}.` : "";
+  throw new SourceError(
+    `The data needs PostgreSQL ${wanted}, but no PostgreSQL ${wanted} binaries were found.${seen} Install them (apt-get install postgresql-${wanted}, from apt.postgresql.org if your distribution lacks it) or set PG_BIN.`
+  );
+}
+var import_node_fs9, import_node_path24, cache, majorOf;
+var init_binaries = __esm({
+  "packages/core/src/engine/postgres/binaries.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_fs9 = require("node:fs");
+    import_node_path24 = __toESM(require("node:path"), 1);
+    init_errors();
+    init_exec();
+    cache = /* @__PURE__ */ new Map();
+    majorOf = (version2) => Number.parseInt(version2, 10);
+  }
+});
+
+// packages/core/src/engine/postgres/osUser.ts
+function serverUser() {
+  if (cached) return cached;
+  if (!isRoot()) {
+    const me = import_node_os4.default.userInfo();
+    cached = { name: me.username, uid: me.uid, gid: me.gid };
+    return cached;
+  }
+  let ids;
+  try {
+    ids = (0, import_node_child_process2.execFileSync)("id", ["-u", "postgres"], { encoding: "utf8" }).trim().split("\n");
+    ids.push((0, import_node_child_process2.execFileSync)("id", ["-g", "postgres"], { encoding: "utf8" }).trim());
+  } catch {
+    throw new MissingToolError(
+      "PostgreSQL cannot run as root and there is no `postgres` OS user. Install the server package (apt-get install postgresql) or run dbclone as a non-root user."
+    );
+  }
+  cached = { name: "postgres", uid: Number(ids[0]), gid: Number(ids[1]), asUser: "postgres" };
+  return cached;
+}
+async function giveToServerUser(target, recursive2 = false) {
+  const u = serverUser();
+  if (!u.asUser) return;
+  if (recursive2) await run("chown", ["-R", `${u.uid}:${u.gid}`, target]);
+  else await (0, import_promises25.chown)(target, u.uid, u.gid);
+}
+async function assertReachable(target) {
+  const u = serverUser();
+  if (!u.asUser) return;
+  let dir = import_node_path25.default.resolve(target);
+  const chain = [];
+  while (true) {
+    chain.unshift(dir);
+    const parent = import_node_path25.default.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  for (const d of chain.slice(0, -1)) {
+    const s = await (0, import_promises25.stat)(d);
+    const bit = s.uid === u.uid ? 64 : s.gid === u.gid ? 8 : 1;
+    if ((s.mode & bit) === 0) {
+      throw new DbcloneError(
+        `PostgreSQL runs as the OS user "${u.name}", which cannot enter ${d} (mode ${(s.mode & 511).toString(8)}, owner uid ${s.uid}) on the way to ${target}. Make it traversable (chmod o+x ${d}) or keep dbclone's data elsewhere (DBCLONE_HOME).`
+      );
+    }
+  }
+}
+var import_node_child_process2, import_promises25, import_node_os4, import_node_path25, cached;
+var init_osUser = __esm({
+  "packages/core/src/engine/postgres/osUser.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_child_process2 = require("node:child_process");
+    import_promises25 = require("node:fs/promises");
+    import_node_os4 = __toESM(require("node:os"), 1);
+    import_node_path25 = __toESM(require("node:path"), 1);
+    init_errors();
+    init_exec();
+  }
+});
+
+// packages/core/src/engine/postgres/config.ts
+function commonSettings(_dataDir, socketDir, hbaFile) {
+  return {
+    config_file: import_node_path26.default.join(socketDir, CONFIG_FILE),
+    ...HARDENED_SETTINGS,
+    unix_socket_directories: socketDir,
+    unix_socket_permissions: "0700",
+    hba_file: hbaFile,
+    ident_file: import_node_path26.default.join(socketDir, IDENT_FILE)
+  };
+}
+async function writeRunConfig(socketDir) {
+  await writeServerFile(import_node_path26.default.join(socketDir, CONFIG_FILE), "# Written by dbclone; every setting is passed on the command line. The data directory's postgresql.conf is not read.\n");
+  await writeServerFile(import_node_path26.default.join(socketDir, IDENT_FILE), "# Written by dbclone: no ident maps.\n");
+}
+function durabilitySettings(d) {
+  return d === "durable" ? {} : { fsync: "off", synchronous_commit: "off", full_page_writes: "off" };
+}
+function hbaContents(adminUser, host, listenAll = false, onlyPeer) {
+  const lines = [
+    "# Written by dbclone for this server; the data directory's own pg_hba.conf is not used.",
+    "local all all trust",
+    `host all ${hbaQuote(adminUser)} all reject`,
+    "host all all 127.0.0.1/32 scram-sha-256",
+    "host all all ::1/128 scram-sha-256"
+  ];
+  if (onlyPeer) lines.push(`host all all ${onlyPeer.includes(":") ? `${onlyPeer}/128` : `${onlyPeer}/32`} scram-sha-256`);
+  else if (listenAll || !["127.0.0.1", "::1", "localhost"].includes(host)) lines.push("host all all all scram-sha-256");
+  return `${lines.join("\n")}
+`;
+}
+async function writeServerFile(file2, text) {
+  const existing = await (0, import_promises26.lstat)(file2).catch(() => void 0);
+  if (existing) await (0, import_promises26.unlink)(file2);
+  const fh = await (0, import_promises26.open)(file2, import_node_fs10.constants.O_WRONLY | import_node_fs10.constants.O_CREAT | import_node_fs10.constants.O_EXCL | import_node_fs10.constants.O_NOFOLLOW, 384).catch((e) => {
+    throw new BuildError(`Could not create ${file2} (${e.code}): something else created it meanwhile; nothing was written through it. Retry.`);
+  });
+  try {
+    await fh.writeFile(text);
+    const u = serverUser();
+    if (u.asUser) await fh.chown(u.uid, u.gid);
+  } finally {
+    await fh.close();
+  }
+}
+async function replaceSourceConfig(dataDir) {
+  for (const f of SOURCE_CONFIG_FILES) {
+    await writeServerFile(import_node_path26.default.join(dataDir, f), `# Replaced by dbclone at build: servers read dbclone's own ${f === "postgresql.auto.conf" ? "settings" : "configuration"}.
+`);
+  }
+}
+var import_node_fs10, import_promises26, import_node_path26, CONFIG_FILE, IDENT_FILE, HARDENED_SETTINGS, BUILD_SETTINGS, hbaQuote, LOCAL_TRUST_HBA, SOURCE_CONFIG_FILES;
+var init_config = __esm({
+  "packages/core/src/engine/postgres/config.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_fs10 = require("node:fs");
+    import_promises26 = require("node:fs/promises");
+    import_node_path26 = __toESM(require("node:path"), 1);
+    init_errors();
+    init_osUser();
+    CONFIG_FILE = "postgresql.conf";
+    IDENT_FILE = "pg_ident.conf";
+    HARDENED_SETTINGS = {
+      archive_mode: "off",
+      archive_command: "",
+      archive_library: "",
+      restore_command: "",
+      archive_cleanup_command: "",
+      recovery_end_command: "",
+      primary_conninfo: "",
+      shared_preload_libraries: "",
+      local_preload_libraries: "",
+      session_preload_libraries: "",
+      dynamic_library_path: "$libdir",
+      jit: "off",
+      jit_provider: "llvmjit",
+      ssl: "off",
+      ssl_passphrase_command: "",
+      logging_collector: "off",
+      log_destination: "stderr",
+      log_statement: "none",
+      log_min_duration_statement: "-1",
+      log_min_duration_sample: "-1",
+      log_transaction_sample_rate: "0",
+      log_min_error_statement: "panic",
+      // the failing statement would carry its values into the log
+      log_error_verbosity: "terse",
+      // no DETAIL/CONTEXT lines, which echo row values
+      log_parameter_max_length: "0",
+      log_parameter_max_length_on_error: "0",
+      password_encryption: "scram-sha-256",
+      external_pid_file: ""
+    };
+    BUILD_SETTINGS = {
+      listen_addresses: "",
+      wal_level: "minimal",
+      max_wal_senders: "0",
+      archive_mode: "off",
+      fsync: "off",
+      synchronous_commit: "off",
+      full_page_writes: "off",
+      autovacuum: "off",
+      maintenance_work_mem: "256MB",
+      max_wal_size: "4GB"
+    };
+    hbaQuote = (name) => `"${name.replace(/"/g, "")}"`;
+    LOCAL_TRUST_HBA = "# dbclone build server: private socket only\nlocal all all trust\n";
+    SOURCE_CONFIG_FILES = ["postgresql.conf", "postgresql.auto.conf", "pg_hba.conf", "pg_ident.conf"];
+  }
+});
+
+// packages/core/src/engine/postgres/engineFile.ts
+async function writeEngineFile(mountPath, info) {
+  await (0, import_promises27.writeFile)(import_node_path27.default.join(mountPath, ENGINE_FILE), `${JSON.stringify(info, null, 2)}
+`, { mode: 420 });
+}
+async function readEngineFile(mountPath) {
+  const file2 = import_node_path27.default.join(mountPath, ENGINE_FILE);
+  if ((0, import_node_fs11.existsSync)(file2)) {
+    const parsed = JSON.parse(await (0, import_promises27.readFile)(file2, "utf8"));
+    if (parsed.kind !== "postgres" || typeof parsed.version !== "string" || typeof parsed.adminUser !== "string") {
+      throw new SourceError(`${file2} is not a PostgreSQL engine record (expected {kind:"postgres", version, adminUser}).`);
+    }
+    return parsed;
+  }
+  const pgVersion = import_node_path27.default.join(dataDirOf(mountPath), "PG_VERSION");
+  if (!(0, import_node_fs11.existsSync)(pgVersion)) {
+    throw new SourceError(`${mountPath} holds no PostgreSQL data (no ${ENGINE_FILE} and no ${DATA_DIR}/PG_VERSION).`);
+  }
+  return { kind: "postgres", version: (await (0, import_promises27.readFile)(pgVersion, "utf8")).trim(), adminUser: ADMIN_USER };
+}
+var import_node_fs11, import_promises27, import_node_path27, ENGINE_FILE, DATA_DIR, ADMIN_USER, dataDirOf;
+var init_engineFile = __esm({
+  "packages/core/src/engine/postgres/engineFile.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_fs11 = require("node:fs");
+    import_promises27 = require("node:fs/promises");
+    import_node_path27 = __toESM(require("node:path"), 1);
+    init_errors();
+    ENGINE_FILE = "dbclone-engine.json";
+    DATA_DIR = "pgdata";
+    ADMIN_USER = "dbclone_admin";
+    dataDirOf = (mountPath) => import_node_path27.default.join(mountPath, DATA_DIR);
+  }
+});
+
+// packages/core/src/engine/postgres/copyFresh.ts
+function isLeftBehind(relative) {
+  const parts = relative.split(import_node_path28.default.sep);
+  if (parts.length === 1 && SKIPPED_FILES.has(parts[0])) return true;
+  if (parts.length >= 2 && EMPTIED_DIRS.has(parts[0])) return true;
+  return parts[parts.length - 1] === "pg_internal.init";
+}
+async function keepMetadata(target, s) {
+  if (isRoot()) await (0, import_promises28.lchown)(target, s.uid, s.gid);
+  await (0, import_promises28.chmod)(target, s.mode & 4095);
+  await (0, import_promises28.utimes)(target, s.atime, s.mtime);
+}
+async function copyTree(src, dst, relative, stats, onFile) {
+  const s = await src.stat();
+  await (0, import_promises28.mkdir)(dst, { recursive: true });
+  const entries = (await (0, import_promises28.readdir)(byDescriptor(src))).filter((e) => !isLeftBehind(import_node_path28.default.join(relative, e)));
+  for (let i = 0; i < entries.length; i += 4) {
+    await Promise.all(entries.slice(i, i + 4).map((e) => copyEntry(src, e, import_node_path28.default.join(dst, e), import_node_path28.default.join(relative, e), stats, onFile)));
+  }
+  await keepMetadata(dst, s);
+}
+async function copyEntry(parent, name, dst, relative, stats, onFile) {
+  const where2 = `${byDescriptor(parent)}/${name}`;
+  const fh = await (0, import_promises28.open)(where2, import_node_fs12.constants.O_RDONLY | import_node_fs12.constants.O_NOFOLLOW | import_node_fs12.constants.O_NONBLOCK).catch(async (e) => {
+    if (e.code === "ELOOP") return linkEntry(where2, dst, relative);
+    if (e.code === "ENXIO") return void 0;
+    throw e;
+  });
+  if (!fh) return;
+  try {
+    const s = await fh.stat();
+    if (s.isDirectory()) return await copyTree(fh, dst, relative, stats, onFile);
+    if (!s.isFile()) return;
+    await (0, import_promises28.copyFile)(byDescriptor(fh), dst, import_node_fs12.constants.COPYFILE_EXCL);
+    stats.bytes += s.size;
+    onFile();
+    await keepMetadata(dst, s);
+  } finally {
+    await fh.close();
+  }
+}
+async function linkEntry(where2, dst, relative) {
+  if (relative !== "pg_wal") {
+    throw new BuildError(`The data directory holds a symbolic link at ${relative} (to ${await (0, import_promises28.readlink)(where2).catch(() => "?")}); dbclone images hold no links. It was planted by the source or a restore: nothing was copied through it.`);
+  }
+  await (0, import_promises28.mkdir)(dst, { mode: 448 });
+  const owner = serverUser();
+  if (isRoot()) await (0, import_promises28.lchown)(dst, owner.uid, owner.gid);
+  return void 0;
+}
+async function copyFresh(fromMount, toMount, reporter) {
+  const from = dataDirOf(fromMount);
+  const to = dataDirOf(toMount);
+  const info = await readEngineFile(fromMount);
+  const bins = await findBinaries(majorOf(info.version));
+  if ((0, import_node_fs12.existsSync)(import_node_path28.default.join(from, "postmaster.pid"))) {
+    throw new BuildError(`${from} still has postmaster.pid: stop its server (scrub does) before copying it.`);
+  }
+  if ((0, import_node_fs12.existsSync)(to)) throw new BuildError(`${to} already exists; copyFresh needs a fresh disk.`);
+  const progress = reporter.progress("Copying data to the fresh disk");
+  const stats = { bytes: 0 };
+  let files = 0;
+  const root = await (0, import_promises28.open)(from, import_node_fs12.constants.O_RDONLY | import_node_fs12.constants.O_DIRECTORY | import_node_fs12.constants.O_NOFOLLOW).catch((e) => {
+    throw new BuildError(`${from} cannot be opened as a directory (${e.code}); a data directory is never a link.`);
+  });
+  try {
+    await copyTree(root, to, "", stats, () => progress.update(++files));
+  } finally {
+    await root.close();
+  }
+  await replaceSourceConfig(to);
+  await (0, import_promises28.mkdir)(import_node_path28.default.join(to, "pg_wal", "archive_status"), { recursive: true, mode: 448 });
+  const walStat = await (0, import_promises28.lstat)(import_node_path28.default.join(to, "pg_wal"));
+  await keepMetadata(import_node_path28.default.join(to, "pg_wal", "archive_status"), walStat);
+  progress.finish(`Copied ${files} files, ${Math.round(stats.bytes / 1048576)} MiB`);
+  try {
+    await run(bins.bin("pg_resetwal"), ["-D", to], { asUser: serverUser().asUser, cwd: "/" });
+  } catch (e) {
+    if (e instanceof CommandError && /not shut down cleanly/i.test(e.stderr)) {
+      throw new BuildError(`${from} was not shut down cleanly, so its WAL is still needed; start and stop it (scrub does) before copying. ${e.stderr.trim()}`);
+    }
+    throw e;
+  }
+  await (0, import_promises28.copyFile)(import_node_path28.default.join(fromMount, ENGINE_FILE), import_node_path28.default.join(toMount, ENGINE_FILE));
+  reporter.debug(`copyFresh ${fromMount}/${DATA_DIR} \u2192 ${toMount}/${DATA_DIR}: ${stats.bytes} bytes`);
+}
+var import_node_fs12, import_promises28, import_node_path28, SKIPPED_FILES, EMPTIED_DIRS, byDescriptor;
+var init_copyFresh = __esm({
+  "packages/core/src/engine/postgres/copyFresh.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_fs12 = require("node:fs");
+    import_promises28 = require("node:fs/promises");
+    import_node_path28 = __toESM(require("node:path"), 1);
+    init_errors();
+    init_exec();
+    init_binaries();
+    init_config();
+    init_engineFile();
+    init_osUser();
+    SKIPPED_FILES = /* @__PURE__ */ new Set(["postmaster.pid", "postmaster.opts", "postgresql.auto.conf.tmp", "current_logfiles", "backup_label.old"]);
+    EMPTIED_DIRS = /* @__PURE__ */ new Set([
+      "pg_wal",
+      "pg_stat_tmp",
+      "pg_stat",
+      "pg_replslot",
+      "pg_dynshmem",
+      "pg_notify",
+      "pg_serial",
+      "pg_snapshots",
+      "pg_subtrans",
+      "log",
+      "pg_log"
+    ]);
+    byDescriptor = (fh) => `/proc/self/fd/${fh.fd}`;
+  }
+});
+
+// lazy-vendor:pg
+var require_pg = __commonJS({
+  "lazy-vendor:pg"(exports2, module2) {
+    init_import_meta_url();
+    var real;
+    var load = () => real ??= require("./vendor/pg.cjs");
+    module2.exports = {};
+    Object.defineProperty(module2.exports, "Client", { enumerable: true, configurable: true, get: () => load()["Client"] });
+    Object.defineProperty(module2.exports, "Connection", { enumerable: true, configurable: true, get: () => load()["Connection"] });
+    Object.defineProperty(module2.exports, "DatabaseError", { enumerable: true, configurable: true, get: () => load()["DatabaseError"] });
+    Object.defineProperty(module2.exports, "Pool", { enumerable: true, configurable: true, get: () => load()["Pool"] });
+    Object.defineProperty(module2.exports, "Query", { enumerable: true, configurable: true, get: () => load()["Query"] });
+    Object.defineProperty(module2.exports, "Result", { enumerable: true, configurable: true, get: () => load()["Result"] });
+    Object.defineProperty(module2.exports, "TypeOverrides", { enumerable: true, configurable: true, get: () => load()["TypeOverrides"] });
+    Object.defineProperty(module2.exports, "_pools", { enumerable: true, configurable: true, get: () => load()["_pools"] });
+    Object.defineProperty(module2.exports, "defaults", { enumerable: true, configurable: true, get: () => load()["defaults"] });
+    Object.defineProperty(module2.exports, "escapeIdentifier", { enumerable: true, configurable: true, get: () => load()["escapeIdentifier"] });
+    Object.defineProperty(module2.exports, "escapeLiteral", { enumerable: true, configurable: true, get: () => load()["escapeLiteral"] });
+    Object.defineProperty(module2.exports, "types", { enumerable: true, configurable: true, get: () => load()["types"] });
+    Object.defineProperty(module2.exports, "utils", { enumerable: true, configurable: true, get: () => load()["utils"] });
+  }
+});
+
+// packages/core/src/engine/postgres/client.ts
+async function adminClient(server, database2 = "postgres") {
+  if (!server.socketDir) throw new Error("This PostgreSQL server has no private socket directory; admin access needs it.");
+  const client = new import_pg.default.Client({ host: server.socketDir, port: server.port, user: server.adminUser, database: database2 });
+  await client.connect();
+  return client;
+}
+async function withAdmin(server, database2, fn) {
+  const client = await adminClient(server, database2);
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => {
+    });
+  }
+}
+async function userDatabases(c) {
+  const r = await c.query(
+    "SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY datname"
+  );
+  return r.rows.map((row) => row.datname);
+}
+var import_pg;
+var init_client = __esm({
+  "packages/core/src/engine/postgres/client.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_pg = __toESM(require_pg(), 1);
+  }
+});
+
+// packages/core/src/engine/postgres/sql.ts
+function quoteIdent(name) {
+  if (name.length === 0) throw new Error("An SQL identifier cannot be empty.");
+  if (name.includes("\0")) throw new Error("An SQL identifier cannot contain a NUL character.");
+  return `"${name.replace(/"/g, '""')}"`;
+}
+function qualifiedName(schema, name) {
+  return `${quoteIdent(schema)}.${quoteIdent(name)}`;
+}
+var SYSTEM_SCHEMA_FILTER;
+var init_sql = __esm({
+  "packages/core/src/engine/postgres/sql.ts"() {
+    "use strict";
+    init_import_meta_url();
+    SYSTEM_SCHEMA_FILTER = `nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_toast%' AND nspname NOT LIKE 'pg\\_temp\\_%'`;
+  }
+});
+
+// packages/core/src/engine/postgres/inventory.ts
+async function describeDatabase(c, name) {
+  const size = await c.query("SELECT pg_database_size(current_database())::int8 AS size");
+  const rows = await c.query(TABLES_SQL);
+  return {
+    name,
+    sizeBytes: Number(size.rows[0].size),
+    tables: rows.rows.map((r) => ({
+      schema: r.schema,
+      name: r.name,
+      // -1 means "never analysed" (PostgreSQL 14+): report 0 rather than a negative count.
+      rowEstimate: Math.max(0, Math.round(r.reltuples)),
+      sizeBytes: Number(r.size),
+      columns: r.columns
+    }))
+  };
+}
+async function inventory(server) {
+  const names = await withAdmin(server, "template1", userDatabases);
+  const result = [];
+  for (const name of names) {
+    const info = await withAdmin(server, name, (c) => describeDatabase(c, name));
+    if (name === "postgres" && info.tables.length === 0) continue;
+    result.push(info);
+  }
+  return result;
+}
+var TABLES_SQL;
+var init_inventory = __esm({
+  "packages/core/src/engine/postgres/inventory.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_client();
+    init_sql();
+    TABLES_SQL = `
+SELECT n.nspname AS schema, c.relname AS name, c.reltuples::float8 AS reltuples,
+       pg_total_relation_size(c.oid)::int8 AS size,
+       coalesce((SELECT json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod),
+                                                   'nullable', NOT a.attnotnull) ORDER BY a.attnum)
+                 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '[]') AS columns
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p', 'm') AND ${SYSTEM_SCHEMA_FILTER}
+ORDER BY 1, 2`;
+  }
+});
+
+// packages/core/src/engine/postgres/scram.ts
+function scramVerifier(password, salt = (0, import_node_crypto6.randomBytes)(16), iterations = ITERATIONS) {
+  const salted = (0, import_node_crypto6.pbkdf2Sync)(Buffer.from(password.normalize("NFKC"), "utf8"), salt, iterations, 32, "sha256");
+  const storedKey = (0, import_node_crypto6.createHash)("sha256").update(hmac(salted, "Client Key")).digest();
+  const serverKey = hmac(salted, "Server Key");
+  return `SCRAM-SHA-256$${iterations}:${salt.toString("base64")}$${storedKey.toString("base64")}:${serverKey.toString("base64")}`;
+}
+var import_node_crypto6, ITERATIONS, hmac;
+var init_scram = __esm({
+  "packages/core/src/engine/postgres/scram.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_crypto6 = require("node:crypto");
+    ITERATIONS = 4096;
+    hmac = (key, text) => (0, import_node_crypto6.createHmac)("sha256", key).update(text).digest();
+  }
+});
+
+// packages/core/src/engine/postgres/login.ts
+async function runFormatted(c, sql, params) {
+  const r = await c.query(sql, params);
+  for (const row of r.rows) await c.query(row.stmt);
+}
+function connectionString(user, password, host, port, database2) {
+  const h = host.includes(":") ? `[${host}]` : host;
+  const secret = password === void 0 ? "" : `:${encodeURIComponent(password)}`;
+  return `postgresql://${encodeURIComponent(user)}${secret}@${h}:${port}/${encodeURIComponent(database2)}`;
+}
+async function createLogin(server, databases2, opts) {
+  if (databases2.length === 0) throw new UsageError("createLogin needs at least one database.");
+  const { user, password } = opts;
+  await withAdmin(server, databases2[0], async (c) => {
+    const exists2 = await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [user]);
+    const verb = exists2.rowCount ? "ALTER" : "CREATE";
+    await runFormatted(
+      c,
+      `SELECT format('${verb} ROLE %I LOGIN PASSWORD %L NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS', $1::text, $2::text) AS stmt`,
+      [user, scramVerifier(password)]
+      // a verifier, never the password itself
+    );
+  });
+  for (const db of databases2) {
+    await withAdmin(server, db, async (c) => {
+      await runFormatted(c, "SELECT format('GRANT CONNECT, CREATE, TEMPORARY ON DATABASE %I TO %I', $1::text, $2::text) AS stmt", [db, user]);
+      await runFormatted(
+        c,
+        `SELECT unnest(ARRAY[
+           format('GRANT USAGE, CREATE ON SCHEMA %I TO %I', nspname, $1::text),
+           format('GRANT ALL ON ALL TABLES IN SCHEMA %I TO %I', nspname, $1::text),
+           format('GRANT ALL ON ALL SEQUENCES IN SCHEMA %I TO %I', nspname, $1::text),
+           format('GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA %I TO %I', nspname, $1::text),
+           format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT ALL ON TABLES TO %I', nspname, $1::text),
+           format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT ALL ON SEQUENCES TO %I', nspname, $1::text)]) AS stmt
+         FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}`,
+        [user]
+      );
+      await runFormatted(
+        c,
+        `SELECT DISTINCT format('GRANT %I TO %I', r.rolname, $1::text) AS stmt
+         FROM (SELECT relowner AS owner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${SYSTEM_SCHEMA_FILTER}
+               UNION SELECT nspowner FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}) o
+         JOIN pg_roles r ON r.oid = o.owner
+         WHERE NOT (r.rolsuper OR r.rolcreaterole OR r.rolreplication OR r.rolbypassrls)
+           AND r.rolname <> $1::text AND r.rolname NOT LIKE 'pg\\_%'`,
+        [user]
+      );
+    });
+  }
+  return {
+    user,
+    password,
+    host: server.host,
+    port: server.port,
+    databases: databases2,
+    connectionString: connectionString(user, password, server.host, server.port, databases2[0])
+  };
+}
+async function verifyIdentity(creds, cloneId, imageDigest) {
+  const client = new import_pg2.default.Client({
+    host: creds.host,
+    port: creds.port,
+    user: creds.user,
+    password: creds.password,
+    database: creds.databases[0],
+    connectionTimeoutMillis: 1e4
+  });
+  let seen;
+  try {
+    await client.connect();
+    const r = await client.query(
+      "SELECT current_setting('dbclone.clone_id', true) AS id, current_setting('dbclone.image_digest', true) AS digest"
+    );
+    seen = r.rows[0];
+  } catch (e) {
+    throw new CloneError(`Could not log in to the server on port ${creds.port} as ${creds.user}: ${e.message}. It is not clone ${cloneId}, or it is not running.`, { cause: e });
+  } finally {
+    await client.end().catch(() => {
+    });
+  }
+  if (seen.id !== cloneId || seen.digest !== imageDigest) {
+    throw new CloneError(
+      `The server on port ${creds.port} is not clone ${cloneId} of image ${imageDigest} (it reports clone "${seen.id ?? "none"}", image "${seen.digest ?? "none"}"). Another process may have taken the port; recreate the clone.`
+    );
+  }
+}
+var import_pg2;
+var init_login = __esm({
+  "packages/core/src/engine/postgres/login.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_pg2 = __toESM(require_pg(), 1);
+    init_errors();
+    init_client();
+    init_scram();
+    init_sql();
+  }
+});
+
+// packages/core/src/engine/postgres/dumpFile.ts
+async function head(file2, bytes) {
+  const fh = await (0, import_promises29.open)(file2, "r");
+  try {
+    const buf = Buffer.alloc(bytes);
+    const { bytesRead } = await fh.read(buf, 0, bytes, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+async function detectDumpKind(file2) {
+  const s = await (0, import_promises29.stat)(file2).catch(() => void 0);
+  if (!s) throw new SourceError(`${file2} does not exist.`);
+  if (s.isDirectory()) {
+    if ((0, import_node_fs13.existsSync)(import_node_path29.default.join(file2, "toc.dat"))) return "directory";
+    throw new SourceError(`${file2} is a directory without toc.dat, so not a PostgreSQL directory dump (${EXPECTED}).`);
+  }
+  const b = await head(file2, 8192);
+  if (b.subarray(0, 5).toString("latin1") === "PGDMP") return "custom";
+  if (b.length >= 262 && b.subarray(257, 262).toString("latin1") === "ustar" && b.includes("toc.dat")) return "tar";
+  if (b[0] === 31 && b[1] === 139) {
+    throw new SourceError(`${file2} is gzip-compressed; decompress it first (gunzip) \u2014 ${EXPECTED}.`);
+  }
+  const text = b.toString("utf8");
+  if (text.includes("-- PostgreSQL database cluster dump")) return "dumpall";
+  if (text.includes("-- PostgreSQL database dump")) return "plain";
+  throw new SourceError(`${file2} is not a PostgreSQL dump (${EXPECTED}).`);
+}
+function databaseNameFromFile(file2) {
+  return import_node_path29.default.basename(file2).replace(/\.(sql|dump|pgdump|backup|tar|dir)$/i, "") || "restored";
+}
+function parseTocHeader(listing) {
+  const database2 = /^;\s+dbname:\s*(.+)$/m.exec(listing)?.[1]?.trim();
+  const version2 = /^;\s+Dumped from database version:\s*(\d+(?:\.\d+)?)/m.exec(listing)?.[1];
+  return { database: database2, version: version2 };
+}
+var import_node_fs13, import_promises29, import_node_path29, EXPECTED;
+var init_dumpFile = __esm({
+  "packages/core/src/engine/postgres/dumpFile.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_fs13 = require("node:fs");
+    import_promises29 = require("node:fs/promises");
+    import_node_path29 = __toESM(require("node:path"), 1);
+    init_errors();
+    EXPECTED = "expected a pg_dump custom archive (-Fc), a directory dump with toc.dat (-Fd), a tar dump (-Ft), a plain SQL dump (-Fp) or pg_dumpall output";
+  }
+});
+
+// packages/core/src/engine/postgres/sqlLexer.ts
+function scanSqlLine(line, start) {
+  let { mode, dollarTag, commentDepth, parenDepth, statement } = start;
+  const finished = [];
+  const code = (s) => {
+    if (statement.length < MAX_STATEMENT_CODE) statement += s;
+  };
+  let i = 0;
+  while (i < line.length) {
+    if (mode === "code") {
+      CODE_SPECIAL.lastIndex = i;
+      const m = CODE_SPECIAL.exec(line);
+      if (!m) {
+        code(line.slice(i));
+        break;
+      }
+      code(line.slice(i, m.index));
+      i = m.index;
+      const c = line[i];
+      const next = line[i + 1];
+      if (c === "\\") return { state: { ...start, mode, statement }, finished, backslashAt: i };
+      if (c === "-" && next === "-") break;
+      if (c === "/" && next === "*") {
+        mode = "comment";
+        commentDepth = 1;
+        i += 2;
+        continue;
+      }
+      if (c === "'") {
+        const prefix = line[i - 1];
+        const eString = (prefix === "e" || prefix === "E") && !isIdentChar(line[i - 2]);
+        mode = eString ? "escapeString" : "string";
+        code(" ");
+      } else if (c === '"') {
+        mode = "identifier";
+        code(" ");
+      } else if (c === "$" && !isIdentChar(line[i - 1])) {
+        const tag = DOLLAR_TAG.exec(line.slice(i, i + 256))?.[0];
+        if (tag) {
+          mode = "dollar";
+          dollarTag = tag;
+          code(" ");
+          i += tag.length;
+          continue;
+        }
+        code(c);
+      } else if (c === ";" && parenDepth === 0) {
+        finished.push(statement);
+        statement = "";
+      } else {
+        if (c === "(") parenDepth++;
+        if (c === ")" && parenDepth > 0) parenDepth--;
+        code(c);
+      }
+      i++;
+    } else if (mode === "string" || mode === "escapeString") {
+      STRING_SPECIAL.lastIndex = i;
+      const m = STRING_SPECIAL.exec(line);
+      if (!m) break;
+      i = m.index;
+      if (line[i] === "\\") {
+        i += mode === "escapeString" || !start.standardStrings ? 2 : 1;
+      } else if (line[i + 1] === "'") i += 2;
+      else {
+        mode = "code";
+        i++;
+      }
+    } else if (mode === "identifier") {
+      const end = line.indexOf('"', i);
+      if (end < 0) break;
+      if (line[end + 1] === '"') i = end + 2;
+      else {
+        mode = "code";
+        i = end + 1;
+      }
+    } else if (mode === "dollar") {
+      const end = line.indexOf(dollarTag, i);
+      if (end < 0) break;
+      mode = "code";
+      i = end + dollarTag.length;
+    } else {
+      COMMENT_SPECIAL.lastIndex = i;
+      const m = COMMENT_SPECIAL.exec(line);
+      if (!m) break;
+      i = m.index + 2;
+      commentDepth += m[0] === "/*" ? 1 : -1;
+      if (commentDepth === 0) mode = "code";
+    }
+  }
+  code("\n");
+  const state = {
+    mode,
+    dollarTag,
+    commentDepth,
+    parenDepth: finished.length > 0 && statement.trim() === "" ? 0 : parenDepth,
+    statement,
+    atStatementStart: mode === "code" && statement.trim() === "",
+    standardStrings: start.standardStrings
+  };
+  return { state, finished };
+}
+var startOfScan, isIdentChar, DOLLAR_TAG, CODE_SPECIAL, STRING_SPECIAL, COMMENT_SPECIAL, MAX_STATEMENT_CODE;
+var init_sqlLexer = __esm({
+  "packages/core/src/engine/postgres/sqlLexer.ts"() {
+    "use strict";
+    init_import_meta_url();
+    startOfScan = (standardStrings) => ({
+      mode: "code",
+      dollarTag: "",
+      commentDepth: 0,
+      parenDepth: 0,
+      statement: "",
+      atStatementStart: true,
+      standardStrings
+    });
+    isIdentChar = (c) => c !== void 0 && /[A-Za-z0-9_$\u0080-\uffff]/.test(c);
+    DOLLAR_TAG = /^\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/;
+    CODE_SPECIAL = /[\\\-/'"$;()]/g;
+    STRING_SPECIAL = /['\\]/g;
+    COMMENT_SPECIAL = /\/\*|\*\//g;
+    MAX_STATEMENT_CODE = 1 << 20;
+  }
+});
+
+// packages/core/src/engine/postgres/dumpScript.ts
+async function* readScriptLines(file2) {
+  for await (const batch of readScriptLineBatches(file2)) yield* batch;
+}
+async function* readScriptLineBatches(file2) {
+  let rest = "";
+  for await (const chunk of (0, import_node_fs14.createReadStream)(file2, { encoding: "latin1", highWaterMark: 1 << 20 })) {
+    const parts = (rest + chunk).split("\n");
+    rest = parts.pop();
+    yield parts;
+  }
+  if (rest !== "") yield [rest];
+}
+function refuse(file2, line, what) {
+  throw new SourceError(
+    `${file2}, line ${line}: ${what}. dbclone refuses psql backslash commands in SQL dumps (only \\restrict, \\unrestrict, \\connect and the \\. ending COPY data, as pg_dump writes them); re-create the dump with pg_dump/pg_dumpall, or remove that line.`
+  );
+}
+async function checkOnce(file2, standardStrings) {
+  const facts = { restricts: false, connects: false };
+  let state = startOfScan(standardStrings);
+  let inCopyData = false;
+  let n = 0;
+  for await (const batch of readScriptLineBatches(file2)) for (const line of batch) {
+    n++;
+    if (inCopyData) {
+      if (isCopyEnd(line)) inCopyData = false;
+      continue;
+    }
+    if (state.mode === "code" && line.startsWith("\\")) {
+      if (!state.atStatementStart) refuse(file2, n, "a backslash command inside an unfinished SQL statement");
+      const m = ALLOWED_COMMAND.exec(line);
+      if (!m) refuse(file2, n, `the psql command ${JSON.stringify(line.split(/\s/)[0].slice(0, 20))} is not one pg_dump writes`);
+      if (m[1] === "restrict") facts.restricts = true;
+      if (m[2] === "connect") facts.connects = true;
+      continue;
+    }
+    const result = scanSqlLine(line, state);
+    if (result.backslashAt !== void 0) refuse(file2, n, `a backslash outside quotes at column ${result.backslashAt + 1}, which psql would run as a command`);
+    state = result.state;
+    const copy = result.finished.find((stmt) => COPY_FROM_STDIN.test(stmt));
+    if (copy !== void 0) {
+      if (result.finished.at(-1) !== copy || !state.atStatementStart) refuse(file2, n, "text after COPY \u2026 FROM stdin on the same line");
+      inCopyData = true;
+    }
+  }
+  if (inCopyData) refuse(file2, n, "the file ends inside COPY data (no \\. line)");
+  return facts;
+}
+async function checkDumpScript(file2) {
+  const s = await (0, import_promises30.stat)(file2);
+  const key = `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
+  const known = checked.get(key);
+  if (known) return known;
+  const facts = await checkOnce(file2, true);
+  await checkOnce(file2, false);
+  checked.set(key, facts);
+  return facts;
+}
+var import_node_fs14, import_promises30, KEY, DB_ARG, ALLOWED_COMMAND, COPY_FROM_STDIN, isCopyEnd, checked;
+var init_dumpScript = __esm({
+  "packages/core/src/engine/postgres/dumpScript.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_fs14 = require("node:fs");
+    import_promises30 = require("node:fs/promises");
+    init_errors();
+    init_sqlLexer();
+    KEY = "[A-Za-z0-9]+";
+    DB_ARG = `(?:"(?:[^"\\\\\`]|"")*"|[A-Za-z0-9_.$-]+)`;
+    ALLOWED_COMMAND = new RegExp(`^\\\\(?:(restrict|unrestrict) ${KEY}|(connect) (?:-reuse-previous=on )?${DB_ARG})$`);
+    COPY_FROM_STDIN = /^\s*COPY\s[\s\S]*\sFROM\s+STDIN\b[^;]*$/i;
+    isCopyEnd = (line) => line === "\\." || line === "\\.\r";
+    checked = /* @__PURE__ */ new Map();
+  }
+});
+
+// packages/core/src/engine/postgres/dataDir.ts
+async function makeEmptyDataDir(dataDir) {
+  if ((0, import_node_fs15.existsSync)(dataDir) && (await (0, import_promises31.readdir)(dataDir)).length > 0) {
+    throw new BuildError(`${dataDir} already holds files; restore needs a fresh, empty disk.`);
+  }
+  await (0, import_promises31.mkdir)(dataDir, { recursive: true, mode: 448 });
+  await (0, import_promises31.chmod)(dataDir, 448);
+  await giveToServerUser(dataDir);
+}
+async function ctypeLocale() {
+  if (localeChoice) return localeChoice;
+  const r = await run("locale", ["-a"], { allowFailure: true }).catch(() => void 0);
+  localeChoice = r && /^c\.utf-?8$/im.test(r.stdout) ? "C.UTF-8" : "C";
+  return localeChoice;
+}
+async function initDataDir(bins, dataDir, adminUser) {
+  await makeEmptyDataDir(dataDir);
+  await run(
+    bins.bin("initdb"),
+    ["-D", dataDir, "-U", adminUser, "--auth=trust", "-E", "UTF8", `--locale=${await ctypeLocale()}`, "--lc-collate=C", "--no-sync", "--no-instructions"],
+    { asUser: serverUser().asUser, cwd: "/" }
+  );
+}
+async function copyDataDir(source, dataDir) {
+  await makeEmptyDataDir(dataDir);
+  await run("cp", ["-a", "--", `${source}/.`, dataDir]);
+  const wal = import_node_path30.default.join(dataDir, "pg_wal");
+  if ((0, import_node_fs15.lstatSync)(wal).isSymbolicLink()) {
+    await (0, import_promises31.rm)(wal);
+    await giveToServerUser(dataDir);
+    await run("cp", ["-a", "--", `${import_node_path30.default.resolve(source, "pg_wal")}/.`, wal], { asUser: serverUser().asUser, cwd: "/" }).catch((e) => {
+      throw new SourceError(`${source}/pg_wal links elsewhere and the server's OS user could not copy from there (${e.message.split("\n").pop()}); give it read access or copy the WAL into the data directory.`);
+    });
+  }
+  await finishPhysicalCopy(dataDir);
+}
+async function baseBackup(bins, url2, dataDir) {
+  await makeEmptyDataDir(dataDir);
+  const { url: safeUrl, password } = splitPassword(url2);
+  const env = childEnv(password !== void 0 ? { PGPASSWORD: password } : {});
+  await run(bins.bin("pg_basebackup"), ["-d", safeUrl, "-D", dataDir, "-X", "stream", "-c", "fast", "--no-sync"], {
+    env,
+    asUser: serverUser().asUser,
+    cwd: "/",
+    secrets: password ? [password] : [],
+    timeoutMs: 6 * 36e5
+  });
+  await finishPhysicalCopy(dataDir);
+}
+async function finishPhysicalCopy(dataDir) {
+  for (const f of ["postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal"]) {
+    await (0, import_promises31.rm)(import_node_path30.default.join(dataDir, f), { force: true });
+  }
+  await run("chown", ["-R", `${serverUser().uid}:${serverUser().gid}`, dataDir]);
+  await (0, import_promises31.chmod)(dataDir, 448);
+  await replaceSourceConfig(dataDir);
+}
+function singleUserSettings() {
+  const settings = { config_file: "/dev/null", ...HARDENED_SETTINGS };
+  return Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`]);
+}
+async function bootstrapSuperuser(bins, dataDir) {
+  const { stdout } = await run(bins.bin("postgres"), ["--single", "-D", dataDir, ...singleUserSettings(), "template1"], {
+    asUser: serverUser().asUser,
+    cwd: "/",
+    input: "SELECT rolname FROM pg_authid WHERE oid = 10;\n"
+  });
+  const name = /rolname = "([^"]+)"/.exec(stdout)?.[1];
+  if (!name) throw new BuildError(`Could not find the superuser of ${dataDir} (single-user mode said: ${stdout.slice(0, 300)}).`);
+  return name;
+}
+var import_node_fs15, import_promises31, import_node_path30, localeChoice;
+var init_dataDir = __esm({
+  "packages/core/src/engine/postgres/dataDir.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_fs15 = require("node:fs");
+    import_promises31 = require("node:fs/promises");
+    import_node_path30 = __toESM(require("node:path"), 1);
+    init_errors();
+    init_childEnv();
+    init_exec();
+    init_config();
+    init_osUser();
+    init_probe();
+  }
+});
+
+// packages/core/src/engine/postgres/walArchive.ts
+function lsnToBigInt(lsn2) {
+  if (!isLsn(lsn2)) throw new SourceError(`"${lsn2}" is not a WAL location; write it as PostgreSQL prints it, e.g. 0/3000148.`);
+  const [hi, lo] = lsn2.split("/");
+  return BigInt(`0x${hi}`) << 32n | BigInt(`0x${lo}`);
+}
+function segmentEndLsn(name, segmentBytes) {
+  const log2 = BigInt(`0x${name.slice(8, 16)}`);
+  const seg = BigInt(`0x${name.slice(16, 24)}`);
+  const perLog = 0x100000000n / BigInt(segmentBytes);
+  return formatLsn((log2 * perLog + seg + 1n) * BigInt(segmentBytes));
+}
+function parseLabelLines(text) {
+  const fields = /* @__PURE__ */ new Map();
+  for (const line of text.split("\n")) {
+    const m = /^([A-Z][A-Z ]+):\s?(.*)$/.exec(line.trim());
+    if (m) fields.set(m[1], m[2]);
+  }
+  return fields;
+}
+function parseBackupHistory(file2, text) {
+  const f = parseLabelLines(text);
+  return {
+    file: file2,
+    startLsn: lsnOf(f.get("START WAL LOCATION")),
+    stopLsn: lsnOf(f.get("STOP WAL LOCATION")),
+    startTime: f.get("START TIME"),
+    stopTime: f.get("STOP TIME"),
+    startTimeline: intOf(f.get("START TIMELINE")),
+    stopTimeline: intOf(f.get("STOP TIMELINE")),
+    label: f.get("LABEL")
+  };
+}
+async function readWalArchive(dir) {
+  if (!(0, import_node_fs16.existsSync)(dir)) throw new SourceError(`The WAL archive ${dir} does not exist; pass the directory archive_command copies WAL segments into.`);
+  let names;
+  try {
+    names = await (0, import_promises32.readdir)(dir);
+  } catch (e) {
+    throw new SourceError(`The WAL archive ${dir} cannot be read: ${e.message}.`);
+  }
+  return {
+    dir,
+    segments: names.filter((n) => SEGMENT_NAME.test(n)).sort(),
+    histories: names.filter((n) => /^[0-9A-F]{8}\.history$/.test(n)).sort(),
+    backupHistoryFiles: names.filter((n) => BACKUP_HISTORY.test(n)).sort()
+  };
+}
+async function findBackupHistory(archive, startLsn) {
+  for (const name of archive.backupHistoryFiles) {
+    const h = parseBackupHistory(name, await (0, import_promises32.readFile)(import_node_path31.default.join(archive.dir, name), "utf8"));
+    if (h.startLsn && lsnToBigInt(h.startLsn) === lsnToBigInt(startLsn)) return h;
+  }
+  return void 0;
+}
+function shellQuote(word) {
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+function restoreCommand(archiveDir) {
+  const source = shellQuote(`${import_node_path31.default.resolve(archiveDir)}/`).replace(/%/g, "%%");
+  return `cp -- ${source}%f %p`;
+}
+var import_node_fs16, import_promises32, import_node_path31, SEGMENT_NAME, BACKUP_HISTORY, LSN, isLsn, formatLsn, lsnOf, intOf;
+var init_walArchive = __esm({
+  "packages/core/src/engine/postgres/walArchive.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_fs16 = require("node:fs");
+    import_promises32 = require("node:fs/promises");
+    import_node_path31 = __toESM(require("node:path"), 1);
+    init_errors();
+    SEGMENT_NAME = /^[0-9A-F]{24}$/;
+    BACKUP_HISTORY = /^([0-9A-F]{24})\.([0-9A-F]{8})\.backup$/;
+    LSN = /^[0-9A-Fa-f]{1,8}\/[0-9A-Fa-f]{1,8}$/;
+    isLsn = (text) => LSN.test(text);
+    formatLsn = (n) => `${(n >> 32n).toString(16).toUpperCase()}/${(n & 0xffffffffn).toString(16).toUpperCase()}`;
+    lsnOf = (v) => v ? /^([0-9A-F]+\/[0-9A-F]+)/i.exec(v)?.[1] : void 0;
+    intOf = (v) => v && /^\d+$/.test(v.trim()) ? Number(v.trim()) : void 0;
+  }
+});
+
+// packages/core/src/engine/postgres/baseBackup.ts
+async function backupLabelText(dir, baseTar) {
+  if (!baseTar) return (0, import_promises33.readFile)(import_node_path32.default.join(dir, "backup_label"), "utf8");
+  const { stdout } = await run("tar", ["-xOf", baseTar, "backup_label"], { packageHint: "tar" }).catch((e) => {
+    throw new SourceError(`${baseTar} holds no backup_label (${e.message}); is it pg_basebackup's tar output?`);
+  });
+  return stdout;
+}
+async function pgVersionText(dir, baseTar) {
+  if (!baseTar) return (0, import_promises33.readFile)(import_node_path32.default.join(dir, "PG_VERSION"), "utf8");
+  return (await run("tar", ["-xOf", baseTar, "PG_VERSION"])).stdout;
+}
+async function readBaseBackup(dir) {
+  if (!(0, import_node_fs17.existsSync)(dir)) throw new SourceError(`The base backup ${dir} does not exist.`);
+  const names = await (0, import_promises33.readdir)(dir).catch(() => {
+    throw new SourceError(`The base backup ${dir} is not a directory; pass pg_basebackup's -D directory.`);
+  });
+  const tarName = TAR_NAMES.find((n) => names.includes(n));
+  const plain = names.includes("backup_label");
+  if (!plain && !tarName) {
+    throw new SourceError(
+      `${dir} is not a pg_basebackup output: it has neither backup_label (plain format) nor base.tar (tar format). A stopped data directory is --from-datadir; a backup taken by other tools must keep its backup_label.`
+    );
+  }
+  const baseTar = plain ? void 0 : import_node_path32.default.join(dir, tarName);
+  const walTar = plain ? void 0 : names.filter((n) => /^pg_wal\.tar(\.gz|\.lz4|\.zst)?$/.test(n)).map((n) => import_node_path32.default.join(dir, n))[0];
+  if (!plain && names.some((n) => /^\d+\.tar/.test(n))) {
+    throw new SourceError(`${dir} holds tablespace tars next to base.tar; dbclone images hold a single data directory. Use a dump instead.`);
+  }
+  const label2 = parseLabelLines(await backupLabelText(dir, baseTar));
+  const startLsn = /^([0-9A-F]+\/[0-9A-F]+)/i.exec(label2.get("START WAL LOCATION") ?? "")?.[1];
+  if (!startLsn) throw new SourceError(`The backup_label of ${dir} has no START WAL LOCATION; the backup is damaged.`);
+  const major = Number.parseInt((await pgVersionText(dir, baseTar)).trim(), 10);
+  let manifestEndLsn;
+  let manifestTimeline;
+  if (names.includes("backup_manifest")) {
+    const m = JSON.parse(await (0, import_promises33.readFile)(import_node_path32.default.join(dir, "backup_manifest"), "utf8"));
+    const last = m["WAL-Ranges"]?.at(-1);
+    manifestEndLsn = last?.["End-LSN"];
+    manifestTimeline = last?.Timeline;
+  }
+  return {
+    format: plain ? "plain" : "tar",
+    baseTar,
+    walTar,
+    major,
+    startLsn,
+    checkpointLsn: label2.get("CHECKPOINT LOCATION"),
+    startTimeline: Number(label2.get("START TIMELINE") ?? "1"),
+    startTime: label2.get("START TIME"),
+    label: label2.get("LABEL"),
+    manifestEndLsn,
+    manifestTimeline
+  };
+}
+async function placeBaseBackup(backupDir, info, dataDir) {
+  if (info.format === "plain") {
+    await copyDataDir(backupDir, dataDir);
+  } else {
+    await makeEmptyDataDir(dataDir);
+    await run("tar", ["-xf", info.baseTar, "-C", dataDir], { timeoutMs: 6 * 36e5 });
+    if (info.walTar) await run("tar", ["-xf", info.walTar, "-C", import_node_path32.default.join(dataDir, "pg_wal")], { timeoutMs: 36e5 });
+    for (const f of ["postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal"]) await (0, import_promises33.rm)(import_node_path32.default.join(dataDir, f), { force: true });
+    await run("chown", ["-R", `${serverUser().uid}:${serverUser().gid}`, dataDir]);
+    await (0, import_promises33.chmod)(dataDir, 448);
+    await replaceSourceConfig(dataDir);
+  }
+  await (0, import_promises33.rm)(import_node_path32.default.join(dataDir, "backup_manifest"), { force: true });
+}
+var import_node_fs17, import_promises33, import_node_path32, TAR_NAMES;
+var init_baseBackup = __esm({
+  "packages/core/src/engine/postgres/baseBackup.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_fs17 = require("node:fs");
+    import_promises33 = require("node:fs/promises");
+    import_node_path32 = __toESM(require("node:path"), 1);
+    init_errors();
+    init_exec();
+    init_config();
+    init_dataDir();
+    init_osUser();
+    init_walArchive();
+    TAR_NAMES = ["base.tar", "base.tar.gz", "base.tgz", "base.tar.lz4", "base.tar.zst"];
+  }
+});
+
+// packages/core/src/runtime/host.ts
+function logTail(logFile, offset = 0, lines = 15) {
+  try {
+    const text = (0, import_node_fs18.readFileSync)(logFile).subarray(offset).toString("utf8");
+    return text.trimEnd().split("\n").slice(-lines).join("\n");
+  } catch {
+    return "(no log)";
+  }
+}
+function startFailure(launch, tail, what) {
+  return `${launch.describe} did not start: ${what}.${launch.hintFor(tail)}
+Last lines of ${launch.logFile}:
+${tail}`;
+}
+async function startHostProcess(launch, opts) {
+  const offset = (0, import_node_fs18.existsSync)(launch.logFile) ? (0, import_node_fs18.statSync)(launch.logFile).size : 0;
+  const logFd = (0, import_node_fs18.openSync)(launch.logFile, import_node_fs18.constants.O_WRONLY | import_node_fs18.constants.O_APPEND | import_node_fs18.constants.O_CREAT | import_node_fs18.constants.O_NOFOLLOW, 416);
+  let child;
+  try {
+    child = (0, import_node_child_process3.spawn)(launch.program, launch.args, {
+      detached: true,
+      // own process group: a Ctrl-C aimed at us does not hit the clone
+      stdio: ["ignore", logFd, logFd],
+      // The allow-list plus what this server needs: the runner's secrets never reach it.
+      env: childEnv(launch.env),
+      cwd: launch.cwd,
+      ...launch.switchUser ? { uid: launch.uid, gid: launch.gid } : {}
+    });
+  } finally {
+    (0, import_node_fs18.closeSync)(logFd);
+  }
+  let exit;
+  let spawnError;
+  child.once("error", (e) => spawnError = e);
+  child.once("exit", (code, signal2) => exit = signal2 ? `killed by ${signal2}` : `exited with code ${code}`);
+  child.unref();
+  await sleep2(0);
+  if (spawnError || child.pid === void 0) {
+    throw new CommandError(`Could not run ${launch.program}: ${spawnError?.message}`, launch.program, null, "");
+  }
+  const pid = child.pid;
+  const deadline = Date.now() + opts.timeoutMs;
+  while (true) {
+    if (exit) {
+      const tail = logTail(launch.logFile, offset);
+      throw new CommandError(startFailure(launch, tail, `the server ${exit}`), launch.program, null, tail);
+    }
+    if (Date.now() > deadline) {
+      await stopHostProcess(pid, launch.signals, { graceMs: 2e3 });
+      throw new TimeoutError(startFailure(launch, logTail(launch.logFile, offset), `not ready after ${Math.round(opts.timeoutMs / 1e3)} s`));
+    }
+    if (await launch.ready()) return { pid };
+    await sleep2(POLL_MS);
+  }
+}
+async function stopHostProcess(pid, signals, opts = {}) {
+  const signal2 = (sig, target = pid) => {
+    try {
+      process.kill(target, sig);
+    } catch (e) {
+      if (e.code !== "ESRCH") throw e;
+    }
+  };
+  if (!isAlive(pid)) return;
+  signal2(opts.fast === false ? signals.smart : signals.fast);
+  if (await waitForExit(pid, opts.graceMs ?? 6e4)) return;
+  signal2("SIGQUIT");
+  if (await waitForExit(pid, 5e3)) return;
+  signal2("SIGKILL", -pid);
+  await waitForExit(pid, 5e3);
+}
+var import_node_child_process3, import_node_fs18, POLL_MS, sleep2, DEFAULT_SIGNALS, HostRuntime;
+var init_host = __esm({
+  "packages/core/src/runtime/host.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_child_process3 = require("node:child_process");
+    import_node_fs18 = require("node:fs");
+    init_errors();
+    init_childEnv();
+    init_exec();
+    POLL_MS = 5;
+    sleep2 = (ms) => new Promise((r) => setTimeout(r, ms));
+    DEFAULT_SIGNALS = { fast: "SIGINT", smart: "SIGTERM" };
+    HostRuntime = class {
+      kind = "host";
+      async start(launch, opts) {
+        return startHostProcess(launch, opts);
+      }
+      async stop(handle, opts = {}) {
+        if (handle.pid) await stopHostProcess(handle.pid, DEFAULT_SIGNALS, { fast: opts.fast !== false, graceMs: opts.graceMs });
+      }
+      async isRunning(handle) {
+        return handle.pid !== void 0 && isAlive(handle.pid);
+      }
+      async checkAvailable() {
+      }
+    };
+  }
+});
+
+// packages/core/src/engine/postgres/launch.ts
+function postgresArgs(spec) {
+  const args = ["-D", spec.dataDir, "-p", String(spec.port)];
+  for (const [k, v] of Object.entries(spec.settings)) args.push("-c", `${k}=${v}`);
+  return args;
+}
+function serverLaunchOf(spec, paths = [spec.dataDir, spec.socketDir]) {
+  const user = serverUser();
+  const owner = (0, import_node_fs19.statSync)(spec.dataDir);
+  const socket = import_node_path33.default.join(spec.socketDir, `.s.PGSQL.${spec.port}`);
+  return {
+    program: spec.bins.bin("postgres"),
+    // The official postgres:<major> images (Debian-based) keep it where Debian does.
+    containerProgram: `/usr/lib/postgresql/${spec.bins.major}/bin/postgres`,
+    defaultImage: `postgres:${spec.bins.major}`,
+    args: postgresArgs(spec),
+    listenAddressSetting: "listen_addresses",
+    admitOnly: spec.hba ? async (peer) => writeServerFile(spec.settings.hba_file, hbaContents(spec.hba.adminUser, spec.hba.host, true, peer)) : void 0,
+    env: {},
+    // the runtime's allow-list only: no PG* that could redirect it, no runner secrets
+    cwd: spec.dataDir,
+    uid: user.uid,
+    gid: user.gid,
+    switchUser: Boolean(user.asUser),
+    dataOwner: { uid: owner.uid, gid: owner.gid },
+    paths,
+    port: spec.port,
+    logFile: spec.logFile,
+    ready: async () => (0, import_node_fs19.existsSync)(socket) && await answers(spec),
+    describe: `PostgreSQL over ${spec.dataDir}`,
+    hintFor: (log2) => /Address already in use|could not create any TCP\/IP sockets/.test(log2) ? ` Port ${spec.port} is already in use on this host; choose another port or stop what holds it.` : "",
+    signals: SIGNALS
+  };
+}
+async function launchPostgres(spec) {
+  if (spec.settings.config_file === import_node_path33.default.join(spec.socketDir, CONFIG_FILE)) await writeRunConfig(spec.socketDir);
+  return startHostProcess(serverLaunchOf(spec), { timeoutMs: spec.timeoutMs });
+}
+async function answers(spec) {
+  const client = new import_pg3.default.Client({ host: spec.socketDir, port: spec.port, user: spec.connectUser, database: "postgres" });
+  try {
+    await client.connect();
+    await client.query("SELECT 1");
+    return true;
+  } catch (e) {
+    return e instanceof import_pg3.default.DatabaseError && e.code !== "57P03";
+  } finally {
+    await client.end().catch(() => {
+    });
+  }
+}
+async function stopPostgres(pid, opts = {}) {
+  await stopHostProcess(pid, SIGNALS, opts);
+}
+var import_node_fs19, import_node_path33, import_pg3, SIGNALS;
+var init_launch = __esm({
+  "packages/core/src/engine/postgres/launch.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_fs19 = require("node:fs");
+    import_node_path33 = __toESM(require("node:path"), 1);
+    import_pg3 = __toESM(require_pg(), 1);
+    init_host();
+    init_config();
+    init_osUser();
+    SIGNALS = { fast: "SIGINT", smart: "SIGTERM" };
+  }
+});
+
+// packages/core/src/engine/postgres/recoveryTarget.ts
+function parseTargetTime(text) {
+  const m = TIME.exec(text.trim());
+  if (!m) return void 0;
+  let zone = m[3].toUpperCase();
+  if (zone === "UTC") zone = "Z";
+  else if (/^[+-]\d{2}$/.test(zone)) zone += ":00";
+  else if (/^[+-]\d{4}$/.test(zone)) zone = `${zone.slice(0, 3)}:${zone.slice(3)}`;
+  const time3 = m[2].length === 5 ? `${m[2]}:00` : m[2];
+  const at = /* @__PURE__ */ new Date(`${m[1]}T${time3.replace(/(\.\d{3})\d+/, "$1")}${zone}`);
+  return Number.isNaN(at.getTime()) ? void 0 : at;
+}
+function toServerTime(text) {
+  const m = TIME.exec(text.trim());
+  const zone = m[3].toUpperCase();
+  return `${m[1]} ${m[2]}${zone === "Z" || zone === "UTC" ? "+00" : zone}`;
+}
+function recoveryTargetOf(spec) {
+  if (spec.recoveryTargetTime !== void 0 && spec.recoveryTargetLsn !== void 0) {
+    throw new UsageError("Give one recovery target: --recovery-target-time or --recovery-target-lsn, not both.");
+  }
+  if (spec.recoveryTargetTime !== void 0) {
+    const at = parseTargetTime(spec.recoveryTargetTime);
+    if (!at) {
+      throw new UsageError(
+        `--recovery-target-time "${spec.recoveryTargetTime}" is not a timestamp with a time zone; write e.g. 2026-03-01T04:00:00Z or "2026-03-01 04:00:00+01".`
+      );
+    }
+    return { kind: "time", value: spec.recoveryTargetTime.trim(), at, setting: toServerTime(spec.recoveryTargetTime) };
+  }
+  if (spec.recoveryTargetLsn !== void 0) {
+    if (!isLsn(spec.recoveryTargetLsn.trim())) {
+      throw new UsageError(`--recovery-target-lsn "${spec.recoveryTargetLsn}" is not a WAL location; write it as PostgreSQL prints it, e.g. 0/3000148.`);
+    }
+    return { kind: "lsn", value: spec.recoveryTargetLsn.trim().toUpperCase() };
+  }
+  return { kind: "end" };
+}
+function targetSettings(t, action) {
+  if (t.kind === "end") return {};
+  const settings = { recovery_target_inclusive: "on", recovery_target_action: action };
+  if (t.kind === "time") settings.recovery_target_time = t.setting;
+  else settings.recovery_target_lsn = t.value;
+  return settings;
+}
+var TIME, describeTarget;
+var init_recoveryTarget = __esm({
+  "packages/core/src/engine/postgres/recoveryTarget.ts"() {
     "use strict";
     init_import_meta_url();
     init_errors();
-    LOG_ID = /^[0-9a-f]{12,16}$/;
+    init_walArchive();
+    TIME = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)\s*(Z|UTC|[+-]\d{2}(?::?\d{2})?)$/i;
+    describeTarget = (t) => t.kind === "time" ? `time ${t.value}` : t.kind === "lsn" ? `WAL location ${t.value}` : "the end of the WAL archive";
   }
 });
 
-// packages/core/src/audit/segments.ts
-async function verifySegmentedChain(segments, lines, opts = {}) {
-  const walk2 = await walkChain(lines, { key: opts.key });
-  let expected = 1;
-  for (const s of segments) {
-    if (s.fromSeq !== expected) {
-      const line = Math.min(expected, lines.length + 1);
-      return { ok: false, events: Math.min(walk2.events, line - 1), last: walk2.last, problem: { line, reason: `segment ${s.fromSeq}-${s.toSeq} does not follow event ${expected - 1}: events are missing or repeated` } };
-    }
-    expected = s.toSeq + 1;
+// packages/core/src/engine/postgres/recoveryServer.ts
+async function controlData(bins, dataDir) {
+  const { stdout } = await run(bins.bin("pg_controldata"), ["-D", dataDir], { asUser: serverUser().asUser, cwd: "/" });
+  const fields = /* @__PURE__ */ new Map();
+  for (const line of stdout.split("\n")) {
+    const i = line.indexOf(":");
+    if (i > 0) fields.set(line.slice(0, i).trim(), line.slice(i + 1).trim());
   }
-  if (!walk2.ok) return { ok: false, events: walk2.events, last: walk2.last, problem: walk2.problem };
-  const newest2 = segments.at(-1);
-  if (newest2 && (walk2.last.seq !== newest2.toSeq || walk2.last.hash !== newest2.headHash)) {
-    return {
-      ok: false,
-      events: Math.max(0, walk2.events - 1),
-      last: walk2.last,
-      problem: { line: walk2.events, reason: `line ${walk2.events}: the newest segment says it ends at event ${newest2.toSeq} (${newest2.headHash}) but its events end at ${walk2.last.seq} (${walk2.last.hash})` }
+  return fields;
+}
+function hotStandbySettings(control) {
+  const pairs = [
+    ["max_connections", "max_connections setting"],
+    ["max_worker_processes", "max_worker_processes setting"],
+    ["max_wal_senders", "max_wal_senders setting"],
+    ["max_prepared_transactions", "max_prepared_xacts setting"],
+    ["max_locks_per_transaction", "max_locks_per_xact setting"]
+  ];
+  const out = {};
+  for (const [setting, field] of pairs) {
+    const v = control.get(field);
+    if (v && /^\d+$/.test(v)) out[setting] = v;
+  }
+  return out;
+}
+function parseRecoveryLog(log2) {
+  const restoredSegments = [...log2.matchAll(/restored log file "([0-9A-F]{24})" from archive/g)].map((m) => m[1]);
+  const stoppedAt = /LOG:\s+(recovery stopping [^\n]*)/.exec(log2)?.[1];
+  const redo = [...log2.matchAll(/redo done at ([0-9A-F]+\/[0-9A-F]+)/g)].at(-1)?.[1];
+  const lastTx = [...log2.matchAll(/last completed transaction was at log time ([^\n]+?)\.?$/gim)].at(-1)?.[1];
+  const tli = [...log2.matchAll(/selected new timeline ID: (\d+)/g)].at(-1)?.[1];
+  return { stoppedAt, lastReplayedLsn: redo, lastTransactionTime: lastTx, restoredSegments, timeline: tli ? Number(tli) : void 0 };
+}
+function failure(r, log2) {
+  const tail = log2.trimEnd().split("\n").slice(-12).join("\n");
+  const target = describeTarget(r.target);
+  if (/recovery ended before configured recovery target was reached/.test(log2)) {
+    return new SourceError(
+      `The recovery target ${target} is past the end of the WAL archive (${r.explain.archiveEnd}). Archive newer WAL first (on the source, SELECT pg_switch_wal() closes the current segment) or choose an earlier target.`
+    );
+  }
+  if (/requested recovery stop point is before consistent recovery point/.test(log2)) {
+    return new SourceError(`The recovery target ${target} is before the end of the base backup (${r.explain.backupEnd}); choose a later target or an older base backup.`);
+  }
+  if (/WAL ends before consistent recovery point|could not locate required checkpoint record|could not find redo location/.test(log2)) {
+    return new SourceError(
+      `The WAL archive lacks WAL the base backup needs to become consistent (${r.explain.backupEnd}; archive: ${r.explain.archiveEnd}). Point --wal-archive at the archive the source wrote while the backup ran.
+${tail}`
+    );
+  }
+  if (/insufficient parameter settings|recovery has paused/.test(log2)) {
+    return new NotSupportedError(`Recovery paused: the source raised a server limit during the replayed period, which a replay cannot follow.
+${tail}`);
+  }
+  return new BuildError(`Recovery to ${target} failed.
+${tail}`);
+}
+async function runRecovery(r) {
+  const control = await controlData(r.bins, r.dataDir);
+  if (r.archiveDir) await writeServerFile(import_node_path34.default.join(r.dataDir, "recovery.signal"), "");
+  const socketDir = await (0, import_promises34.mkdtemp)(import_node_path34.default.join(import_node_os5.default.tmpdir(), "dbclone-rec-"));
+  let pid;
+  const logFile = import_node_path34.default.join(socketDir, "postgres.log");
+  const readLog = () => (0, import_promises34.readFile)(logFile, "utf8").catch(() => "");
+  try {
+    await (0, import_promises34.chmod)(socketDir, 448);
+    await giveToServerUser(socketDir);
+    const hbaFile = import_node_path34.default.join(socketDir, "pg_hba.conf");
+    await writeServerFile(hbaFile, LOCAL_TRUST_HBA);
+    await (0, import_promises34.writeFile)(logFile, "", { mode: 416 });
+    await giveToServerUser(logFile);
+    const settings = {
+      ...commonSettings(r.dataDir, socketDir, hbaFile),
+      ...BUILD_SETTINGS,
+      wal_level: "replica",
+      // what the source wrote; minimal would end a hot standby
+      hot_standby: "on",
+      ...hotStandbySettings(control),
+      recovery_target_timeline: "latest",
+      cluster_name: "dbclone-recovery",
+      ...r.archiveDir ? { restore_command: restoreCommand(r.archiveDir) } : {},
+      ...r.archiveDir ? targetSettings(r.target, r.action) : {}
+    };
+    r.reporter.info(`Replaying WAL to ${describeTarget(r.target)}`);
+    try {
+      ({ pid } = await launchPostgres({
+        bins: r.bins,
+        dataDir: r.dataDir,
+        socketDir,
+        port: 5432,
+        settings,
+        logFile,
+        connectUser: "dbclone_recovery_probe",
+        timeoutMs: r.timeoutMs ?? 6 * 36e5
+      }));
+    } catch (e) {
+      const log2 = await readLog();
+      if (r.action === "shutdown" && /shutdown at recovery target/.test(log2)) return parseRecoveryLog(log2);
+      if (e instanceof CommandError) throw failure(r, log2);
+      throw e;
+    }
+    while (true) {
+      const log2 = await readLog();
+      if (!isAlive(pid)) {
+        if (r.action === "shutdown" && /shutdown at recovery target/.test(log2)) return parseRecoveryLog(log2);
+        throw failure(r, log2);
+      }
+      if (/recovery has paused|insufficient parameter settings/.test(log2)) throw failure(r, log2);
+      if (r.action === "promote") {
+        const state = (await controlData(r.bins, r.dataDir).catch(() => void 0))?.get("Database cluster state");
+        if (state === "in production") break;
+      }
+      await sleep3(POLL_MS2);
+    }
+    await stopPostgres(pid, { fast: true });
+    pid = void 0;
+    const outcome = parseRecoveryLog(await readLog());
+    r.reporter.debug(`Recovery ${outcome.stoppedAt ?? "reached the end of the WAL"}; redo done at ${outcome.lastReplayedLsn ?? "?"}`);
+    return outcome;
+  } finally {
+    if (pid !== void 0) await stopPostgres(pid, { fast: true, graceMs: 3e4 }).catch(() => void 0);
+    await (0, import_promises34.rm)(socketDir, { recursive: true, force: true });
+  }
+}
+var import_promises34, import_node_os5, import_node_path34, POLL_MS2, sleep3;
+var init_recoveryServer = __esm({
+  "packages/core/src/engine/postgres/recoveryServer.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_promises34 = require("node:fs/promises");
+    import_node_os5 = __toESM(require("node:os"), 1);
+    import_node_path34 = __toESM(require("node:path"), 1);
+    init_errors();
+    init_exec();
+    init_config();
+    init_launch();
+    init_osUser();
+    init_recoveryTarget();
+    init_walArchive();
+    POLL_MS2 = 200;
+    sleep3 = (ms) => new Promise((r) => setTimeout(r, ms));
+  }
+});
+
+// packages/core/src/engine/postgres/recoveryState.ts
+function isForward(last, next) {
+  if (next.kind === "end") return false;
+  if (next.kind === "lsn") return lsnToBigInt(next.value) >= lsnToBigInt(last.replayedLsn ?? (last.target.kind === "lsn" ? last.target.value : "0/0"));
+  return last.target.kind !== "time" || next.at.getTime() >= new Date(last.target.at ?? last.target.value).getTime();
+}
+async function continueKeptState(a) {
+  const stateDir = import_node_path35.default.resolve(a.source.keepRecoveryState);
+  const target = a.probe.target;
+  if (target.kind === "end" || !a.source.walArchive) {
+    throw new UsageError("--keep-recovery-state needs --wal-archive and a recovery target (time or LSN): the kept state stops at that target, unpromoted.");
+  }
+  const stateData = import_node_path35.default.join(stateDir, "pgdata");
+  const stateFile = import_node_path35.default.join(stateDir, STATE_FILE);
+  await (0, import_promises35.mkdir)(stateDir, { recursive: true, mode: 457 });
+  await assertReachable(stateData);
+  let reused = false;
+  if ((0, import_node_fs20.existsSync)(stateFile)) {
+    const last = JSON.parse(await (0, import_promises35.readFile)(stateFile, "utf8"));
+    if (last.backupStartLsn !== a.probe.backup.startLsn) {
+      throw new SourceError(
+        `The kept recovery state in ${stateDir} was restored from another base backup (started at ${last.backupStartLsn}, this one at ${a.probe.backup.startLsn}). Remove ${stateDir} to start over from this backup.`
+      );
+    }
+    if (!isForward(last, target)) {
+      throw new SourceError(
+        `The kept recovery state in ${stateDir} has already replayed to ${last.target.kind} ${last.target.value}, past ${describeTarget(target)}; replay cannot go back. Remove ${stateDir} for a full restore.`
+      );
+    }
+    reused = true;
+    a.reporter.info(`Continuing the kept recovery state in ${stateDir} (last at ${last.target.kind} ${last.target.value})`);
+  } else {
+    if ((0, import_node_fs20.existsSync)(stateData)) throw new SourceError(`${stateData} exists but ${stateFile} does not: not a state dbclone kept. Remove it or choose another directory.`);
+    a.reporter.info(`Restoring base backup ${a.source.path} into the kept recovery state ${stateDir}`);
+    await placeBaseBackup(a.source.path, a.probe.backup, stateData);
+  }
+  const outcome = await runRecovery({ bins: a.bins, dataDir: stateData, archiveDir: a.source.walArchive, target, action: "shutdown", reporter: a.reporter, explain: a.explain });
+  await run("sync", ["-f", import_node_path35.default.join(stateData, "PG_VERSION")]);
+  const control = await controlData(a.bins, stateData);
+  const state = {
+    systemIdentifier: control.get("Database system identifier") ?? "",
+    backupStartLsn: a.probe.backup.startLsn,
+    target: target.kind === "time" ? { kind: "time", value: target.value, at: target.at.toISOString() } : { kind: "lsn", value: target.value },
+    replayedLsn: control.get("Minimum recovery ending location"),
+    updatedAt: (/* @__PURE__ */ new Date()).toISOString()
+  };
+  await (0, import_promises35.writeFile)(stateFile, `${JSON.stringify(state, null, 2)}
+`);
+  await copyDataDir(stateData, a.dataDir);
+  return { dir: stateDir, reused, stateStoppedAt: outcome.stoppedAt, segmentsRestoredIntoState: outcome.restoredSegments.length };
+}
+var import_node_fs20, import_promises35, import_node_path35, STATE_FILE;
+var init_recoveryState = __esm({
+  "packages/core/src/engine/postgres/recoveryState.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_fs20 = require("node:fs");
+    import_promises35 = require("node:fs/promises");
+    import_node_path35 = __toESM(require("node:path"), 1);
+    init_errors();
+    init_exec();
+    init_baseBackup();
+    init_dataDir();
+    init_osUser();
+    init_recoveryServer();
+    init_recoveryTarget();
+    init_walArchive();
+    STATE_FILE = "dbclone-recovery-state.json";
+  }
+});
+
+// packages/core/src/engine/postgres/pitr.ts
+function backupTime(text) {
+  const m = text ? /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}) (UTC|GMT|[+-]\d{2}(?::?\d{2})?)$/.exec(text) : void 0;
+  if (!m) return void 0;
+  const z2 = m[3];
+  const zone = z2 === "UTC" || z2 === "GMT" ? "Z" : z2.length === 3 ? `${z2}:00` : `${z2.slice(0, 3)}:${z2.slice(-2)}`;
+  const at = /* @__PURE__ */ new Date(`${m[1]}T${m[2]}${zone}`);
+  return Number.isNaN(at.getTime()) ? void 0 : at;
+}
+async function probeBaseBackup(source, reporter) {
+  const target = recoveryTargetOf(source);
+  if (target.kind !== "end" && !source.walArchive) {
+    throw new UsageError(`A recovery target needs the WAL archive to replay: add --wal-archive DIR.`);
+  }
+  const backup = await readBaseBackup(source.path);
+  if (!Number.isFinite(backup.major)) throw new SourceError(`${source.path} has no readable PG_VERSION; the backup is damaged.`);
+  await findBinaries(backup.major);
+  let archive;
+  let history;
+  if (source.walArchive) {
+    archive = await readWalArchive(source.walArchive);
+    await assertServerUserReads(source.walArchive);
+    history = await findBackupHistory(archive, backup.startLsn);
+    if (archive.segments.length === 0) throw new SourceError(`The WAL archive ${source.walArchive} holds no WAL segments; is archive_command copying into it?`);
+  }
+  const backupEnd = { lsn: history?.stopLsn ?? backup.manifestEndLsn, time: history?.stopTime };
+  refuseTargetBeforeBackupEnd(target, backup, backupEnd, (m) => reporter?.warn(m));
+  const range = archive ? `, WAL archive ${import_node_path36.default.basename(import_node_path36.default.resolve(archive.dir))} (${archive.segments[0]} \u2026 ${archive.segments.at(-1)})` : "";
+  return {
+    description: `PostgreSQL ${backup.major} base backup ${import_node_path36.default.basename(import_node_path36.default.resolve(source.path))} (${backup.format}, from ${backup.startLsn})${range}, recovered to ${describeTarget(target)}`,
+    version: String(backup.major),
+    major: backup.major,
+    backup,
+    archive,
+    history,
+    target,
+    backupEnd
+  };
+}
+function refuseTargetBeforeBackupEnd(target, backup, end, warn) {
+  const shown = end.lsn ? `it ends at WAL location ${end.lsn}${end.time ? `, ${end.time}` : ""}` : `it started at ${backup.startLsn}`;
+  const tooEarly = () => new SourceError(`The recovery target ${describeTarget(target)} is before the end of the base backup (${shown}); choose a later target or an older base backup.`);
+  if (target.kind === "lsn" && lsnToBigInt(target.value) < lsnToBigInt(end.lsn ?? backup.startLsn)) throw tooEarly();
+  if (target.kind === "time") {
+    const limit = backupTime(end.time) ?? backupTime(backup.startTime);
+    if (limit && target.at.getTime() < limit.getTime()) throw tooEarly();
+    if (!backupTime(end.time)) warn(`Could not read the base backup's end time ("${end.time ?? backup.startTime ?? "none"}"); make sure ${target.value} is after it.`);
+  }
+}
+async function assertServerUserReads(dir) {
+  const user = serverUser();
+  if (!user.asUser) return;
+  const r = await run("test", ["-r", dir, "-a", "-x", dir], { asUser: user.asUser, allowFailure: true, cwd: "/" });
+  if (r.code !== 0) {
+    throw new SourceError(`The WAL archive ${dir} is not readable by the OS user "${user.name}" that replays it; make it (and its parents) readable, e.g. chmod o+rx.`);
+  }
+}
+async function restoreBaseBackup(bins, source, dataDir, reporter) {
+  const probe = await probeBaseBackup(source, reporter);
+  const explain = {
+    backupEnd: probe.backupEnd.lsn ? `consistent from WAL location ${probe.backupEnd.lsn}${probe.backupEnd.time ? `, ${probe.backupEnd.time}` : ""}` : `started at ${probe.backup.startLsn}`,
+    archiveEnd: probe.archive ? `its last segment is ${probe.archive.segments.at(-1)} in ${probe.archive.dir}` : "no archive given"
+  };
+  let outcome;
+  let fromKeptState;
+  if (source.keepRecoveryState) {
+    fromKeptState = await continueKeptState({ bins, source, probe, dataDir, reporter, explain });
+    outcome = await runRecovery({ bins, dataDir, archiveDir: source.walArchive, target: probe.target, action: "promote", reporter, explain });
+  } else {
+    reporter.info(`Restoring base backup ${source.path}`);
+    await placeBaseBackup(source.path, probe.backup, dataDir);
+    refuseTargetPastArchive(probe, Number((await controlData(bins, dataDir)).get("Bytes per WAL segment")), explain);
+    outcome = await runRecovery({ bins, dataDir, archiveDir: source.walArchive, target: probe.target, action: "promote", reporter, explain });
+  }
+  const control = await controlData(bins, dataDir);
+  return backupChainRecord(probe, outcome, control, fromKeptState);
+}
+function refuseTargetPastArchive(p, segmentBytes, explain) {
+  const last = p.archive?.segments.at(-1);
+  if (!last || !Number.isInteger(segmentBytes) || segmentBytes <= 0) return;
+  const end = segmentEndLsn(last, segmentBytes);
+  explain.archiveEnd = `its last segment is ${last}, ending at WAL location ${end}`;
+  if (p.target.kind === "lsn" && lsnToBigInt(p.target.value) > lsnToBigInt(end)) {
+    throw new SourceError(
+      `The recovery target ${describeTarget(p.target)} is past the end of the WAL archive (${explain.archiveEnd}). Archive newer WAL first (on the source, SELECT pg_switch_wal() closes the current segment) or choose an earlier target.`
+    );
+  }
+}
+function backupChainRecord(p, o, control, kept) {
+  const t = p.target;
+  const record2 = {
+    method: "pg_basebackup + WAL archive (point-in-time recovery)",
+    format: p.backup.format,
+    label: p.backup.label,
+    systemIdentifier: control.get("Database system identifier"),
+    startLsn: p.backup.startLsn,
+    checkpointLsn: p.backup.checkpointLsn,
+    stopLsn: p.backupEnd.lsn,
+    startTimeline: p.backup.startTimeline,
+    stopTimeline: p.history?.stopTimeline ?? p.backup.manifestTimeline,
+    startTime: p.backup.startTime,
+    stopTime: p.backupEnd.time,
+    recoveryTarget: t.kind === "end" ? { kind: "end-of-archive" } : { kind: t.kind, value: t.value, inclusive: true, action: "promote" },
+    recoveryStopped: o.stoppedAt,
+    lastReplayedLsn: o.lastReplayedLsn,
+    lastTransactionTime: o.lastTransactionTime,
+    timelineAfterPromotion: o.timeline ?? Number(control.get("Latest checkpoint's TimeLineID")),
+    archive: p.archive ? {
+      firstSegmentUsed: o.restoredSegments[0],
+      lastSegmentUsed: o.restoredSegments.at(-1),
+      segmentsRestored: o.restoredSegments.length,
+      archiveFirstSegment: p.archive.segments[0],
+      archiveLastSegment: p.archive.segments.at(-1)
+    } : void 0,
+    keptRecoveryState: kept
+  };
+  return JSON.parse(JSON.stringify(record2));
+}
+var import_node_path36;
+var init_pitr = __esm({
+  "packages/core/src/engine/postgres/pitr.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_path36 = __toESM(require("node:path"), 1);
+    init_errors();
+    init_exec();
+    init_binaries();
+    init_baseBackup();
+    init_osUser();
+    init_recoveryState();
+    init_recoveryServer();
+    init_recoveryTarget();
+    init_walArchive();
+  }
+});
+
+// packages/core/src/engine/postgres/probe.ts
+function redactUrl(url2) {
+  try {
+    const u = new URL(url2);
+    if (u.password) u.password = "";
+    u.searchParams.delete("password");
+    return u.toString();
+  } catch {
+    return "(unparseable URL)";
+  }
+}
+function splitPassword(url2) {
+  const u = new URL(url2);
+  const password = u.password ? decodeURIComponent(u.password) : u.searchParams.get("password") ?? void 0;
+  return { url: redactUrl(url2), password };
+}
+async function readToc(file2) {
+  const bins = await findBinaries();
+  try {
+    const { stdout } = await run(bins.bin("pg_restore"), ["-l", file2]);
+    return parseTocHeader(stdout);
+  } catch (e) {
+    if (e instanceof CommandError) {
+      throw new SourceError(
+        `${file2} cannot be read by ${bins.bin("pg_restore")} (PostgreSQL ${bins.major}): ${e.stderr.trim()}. A dump made by a newer pg_dump needs newer client binaries (apt-get install postgresql-client-<major>, or set PG_BIN).`
+      );
+    }
+    throw e;
+  }
+}
+async function probeDump(file2) {
+  const kind = await detectDumpKind(file2);
+  if (kind === "custom" || kind === "directory" || kind === "tar") {
+    const toc = await readToc(file2);
+    const db = toc.database ? `, database ${toc.database}` : "";
+    return { kind, description: `${kind} pg_dump archive ${import_node_path37.default.basename(file2)}${db}`, version: toc.version };
+  }
+  await checkDumpScript(file2);
+  return { kind, description: `${kind === "dumpall" ? "pg_dumpall script" : "plain SQL dump"} ${import_node_path37.default.basename(file2)}` };
+}
+async function probeDataDir(dir) {
+  const pgVersion = import_node_path37.default.join(dir, "PG_VERSION");
+  if (!(0, import_node_fs21.existsSync)(pgVersion) || !(0, import_node_fs21.existsSync)(import_node_path37.default.join(dir, "global", "pg_control"))) {
+    throw new SourceError(`${dir} is not a PostgreSQL data directory (expected PG_VERSION and global/pg_control in it).`);
+  }
+  const version2 = (await (0, import_promises36.readFile)(pgVersion, "utf8")).trim();
+  const major = majorOf(version2);
+  if (!Number.isFinite(major)) throw new SourceError(`${pgVersion} holds "${version2}", which is not a PostgreSQL version.`);
+  const pidFile = import_node_path37.default.join(dir, "postmaster.pid");
+  if ((0, import_node_fs21.existsSync)(pidFile)) {
+    const pid = Number.parseInt((await (0, import_promises36.readFile)(pidFile, "utf8")).split("\n")[0] ?? "", 10);
+    if (pid > 0 && isAlive(pid)) {
+      throw new SourceError(
+        `${dir} is in use by a running PostgreSQL (pid ${pid}). Stop it first (pg_ctl stop -D ${dir} -m fast) or use the live server as a source instead.`
+      );
+    }
+  }
+  const tablespaces = (0, import_node_fs21.existsSync)(import_node_path37.default.join(dir, "pg_tblspc")) ? await (0, import_promises36.readdir)(import_node_path37.default.join(dir, "pg_tblspc")) : [];
+  if (tablespaces.length > 0) {
+    throw new NotSupportedError(`${dir} uses tablespaces outside the data directory (${tablespaces.join(", ")}); dbclone images hold a single data directory. Use a dump instead.`);
+  }
+  await findBinaries(major);
+  return { description: `PostgreSQL ${major} data directory ${import_node_path37.default.basename(import_node_path37.default.resolve(dir))}`, version: version2, major };
+}
+async function probeServer(url2) {
+  const shown = redactUrl(url2);
+  const client = new import_pg4.default.Client({ connectionString: url2, connectionTimeoutMillis: 15e3 });
+  let version2;
+  let canReplicate;
+  try {
+    await client.connect();
+    version2 = (await client.query("SELECT current_setting('server_version') AS v")).rows[0].v;
+    const r = await client.query("SELECT rolreplication OR rolsuper AS ok FROM pg_roles WHERE rolname = current_user");
+    canReplicate = r.rows[0]?.ok === true;
+  } catch (e) {
+    throw new SourceError(`Could not connect to ${shown}: ${e.message}. Check host, port, user and password.`);
+  } finally {
+    await client.end().catch(() => {
+    });
+  }
+  if (!canReplicate) {
+    throw new SourceError(`The user of ${shown} may not take a base backup: grant it REPLICATION (ALTER ROLE \u2026 REPLICATION) and allow it in pg_hba.conf for "replication".`);
+  }
+  const clean = /^(\d+(?:\.\d+)?)/.exec(version2)?.[1] ?? version2;
+  const major = majorOf(clean);
+  await findBinaries(major);
+  return { description: `PostgreSQL ${clean} server ${shown}`, version: clean, major };
+}
+async function probeSource(source) {
+  switch (source.kind) {
+    case "dump": {
+      const { description, version: version2 } = await probeDump(source.path);
+      return { description, version: version2 };
+    }
+    case "datadir": {
+      const { description, version: version2 } = await probeDataDir(source.path);
+      return { description, version: version2 };
+    }
+    case "server": {
+      const { description, version: version2 } = await probeServer(source.url);
+      return { description, version: version2 };
+    }
+    case "basebackup": {
+      const { description, version: version2 } = await probeBaseBackup(source);
+      return { description, version: version2 };
+    }
+    case "backup-chain":
+      throw new NotSupportedError("A backup chain (.bak + differential + logs) is a SQL Server source; for PostgreSQL use a dump, a data directory, a server URL or a base backup with a WAL archive.");
+  }
+}
+var import_node_fs21, import_promises36, import_node_path37, import_pg4;
+var init_probe = __esm({
+  "packages/core/src/engine/postgres/probe.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_fs21 = require("node:fs");
+    import_promises36 = require("node:fs/promises");
+    import_node_path37 = __toESM(require("node:path"), 1);
+    import_pg4 = __toESM(require_pg(), 1);
+    init_errors();
+    init_exec();
+    init_binaries();
+    init_dumpFile();
+    init_dumpScript();
+    init_pitr();
+  }
+});
+
+// packages/core/src/engine/postgres/ownership.ts
+async function ensureOwnerRole(c) {
+  const exists2 = await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [OWNER_ROLE]);
+  if (!exists2.rowCount) {
+    await c.query(`CREATE ROLE ${OWNER_ROLE} NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS`);
+  }
+}
+async function handOverOwnership(c) {
+  await c.query(HAND_OVER);
+}
+var OWNER_ROLE, HAND_OVER;
+var init_ownership = __esm({
+  "packages/core/src/engine/postgres/ownership.ts"() {
+    "use strict";
+    init_import_meta_url();
+    OWNER_ROLE = "dbclone_owner";
+    HAND_OVER = `
+DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT n.nspname FROM pg_namespace n JOIN pg_roles o ON o.oid = n.nspowner
+           WHERE o.rolsuper AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+             AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%' LOOP
+    EXECUTE format('ALTER SCHEMA %I OWNER TO ${OWNER_ROLE}', r.nspname);
+  END LOOP;
+  FOR r IN SELECT c.oid, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_roles o ON o.oid = c.relowner
+           WHERE o.rolsuper AND c.relkind IN ('r', 'p', 'f', 'v', 'm', 'S')
+             AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'
+           ORDER BY c.relkind = 'S', c.relkind IN ('v', 'm') LOOP
+    -- Re-check: a sequence owned by a column has moved with its table by now.
+    CONTINUE WHEN NOT EXISTS (SELECT 1 FROM pg_class c2 JOIN pg_roles o2 ON o2.oid = c2.relowner WHERE c2.oid = r.oid AND o2.rolsuper);
+    EXECUTE format('ALTER %s %s OWNER TO ${OWNER_ROLE}',
+      CASE r.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END,
+      r.oid::regclass);
+  END LOOP;
+  FOR r IN SELECT p.oid FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_roles o ON o.oid = p.proowner
+           WHERE o.rolsuper AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e') LOOP
+    EXECUTE format('ALTER ROUTINE %s OWNER TO ${OWNER_ROLE}', r.oid::regprocedure);
+  END LOOP;
+  FOR r IN SELECT t.oid FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_roles o ON o.oid = t.typowner
+           WHERE o.rolsuper AND t.typtype IN ('d', 'e', 'r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = t.oid AND d.deptype = 'e') LOOP
+    EXECUTE format('ALTER TYPE %s OWNER TO ${OWNER_ROLE}', r.oid::regtype);
+  END LOOP;
+END $$`;
+  }
+});
+
+// packages/core/src/engine/postgres/buildServer.ts
+async function startBuildServer(bins, dataDir, adminUser, timeoutMs = 12e4) {
+  const socketDir = await (0, import_promises37.mkdtemp)(import_node_path38.default.join(import_node_os6.default.tmpdir(), "dbclone-pg-"));
+  try {
+    await (0, import_promises37.chmod)(socketDir, 448);
+    await giveToServerUser(socketDir);
+    const hbaFile = import_node_path38.default.join(socketDir, "pg_hba.conf");
+    await writeServerFile(hbaFile, LOCAL_TRUST_HBA);
+    const logFile = import_node_path38.default.join(socketDir, "postgres.log");
+    const { pid } = await launchPostgres({
+      bins,
+      dataDir,
+      socketDir,
+      port: BUILD_PORT,
+      settings: { ...commonSettings(dataDir, socketDir, hbaFile), ...BUILD_SETTINGS, cluster_name: "dbclone-build" },
+      logFile,
+      connectUser: adminUser,
+      timeoutMs
+    });
+    return { pid, port: BUILD_PORT, socketDir, adminUser, logFile };
+  } catch (e) {
+    await (0, import_promises37.rm)(socketDir, { recursive: true, force: true });
+    throw e;
+  }
+}
+async function stopBuildServer(s) {
+  try {
+    await stopPostgres(s.pid, { fast: true });
+  } finally {
+    await (0, import_promises37.rm)(s.socketDir, { recursive: true, force: true });
+  }
+}
+var import_promises37, import_node_os6, import_node_path38, BUILD_PORT;
+var init_buildServer = __esm({
+  "packages/core/src/engine/postgres/buildServer.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_promises37 = require("node:fs/promises");
+    import_node_os6 = __toESM(require("node:os"), 1);
+    import_node_path38 = __toESM(require("node:path"), 1);
+    init_config();
+    init_launch();
+    init_osUser();
+    BUILD_PORT = 5432;
+  }
+});
+
+// packages/core/src/engine/postgres/restoreDump.ts
+async function prepareDatabase(s, name, file2, filled) {
+  if (filled.has(name)) {
+    throw new SourceError(`${file2} would restore into database "${name}", which another source already filled. Give the sources distinct database names.`);
+  }
+  const found = await withAdmin(s, "template1", async (c) => (await c.query("SELECT datistemplate FROM pg_database WHERE datname = $1", [name])).rows[0]);
+  if (found?.datistemplate) {
+    throw new SourceError(`${file2} would restore into the template database "${name}", which an image does not carry. Dump the data from a database with another name.`);
+  }
+  if (!found) {
+    await withAdmin(s, "template1", (c) => c.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE template0 ENCODING 'UTF8'`));
+  } else if (!await isEmptyDatabase(s, name)) {
+    throw new SourceError(`${file2} would restore into database "${name}", which the base source already holds with objects of its own. Give this source another database name.`);
+  }
+  filled.add(name);
+}
+async function isEmptyDatabase(s, name) {
+  return withAdmin(s, name, async (c) => {
+    const r = await c.query(
+      `SELECT (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%')
+            + (SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname NOT IN ('pg_catalog', 'information_schema'))
+            + (SELECT count(*) FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'public') AND nspname NOT LIKE 'pg\\_%') AS n`
+    );
+    return Number(r.rows[0].n) === 0;
+  });
+}
+async function rolesNamedInScript(file2) {
+  const roles = /* @__PURE__ */ new Set();
+  const lines = (0, import_node_readline.createInterface)({ input: (0, import_node_fs22.createReadStream)(file2, "utf8"), crlfDelay: Infinity });
+  const pattern = /^(?:ALTER .+ OWNER TO|GRANT .+ TO) (.+);$/;
+  for await (const line of lines) {
+    const m = pattern.exec(line);
+    if (!m) continue;
+    for (const part of m[1].replace(/ WITH GRANT OPTION$/, "").split(/,\s*/)) {
+      const quoted = /^"((?:[^"]|"")+)"$/.exec(part);
+      const name = quoted ? quoted[1].replace(/""/g, '"') : /^[a-z_][a-z0-9_$]*$/.test(part) ? part : void 0;
+      if (name && name !== "PUBLIC" && name !== "public") roles.add(name);
+    }
+  }
+  return roles;
+}
+async function ensureRoles(c, roles) {
+  for (const role of roles) {
+    const exists2 = await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [role]);
+    if (exists2.rowCount) continue;
+    const stmt = await c.query("SELECT format('CREATE ROLE %I NOLOGIN', $1::text) AS sql", [role]);
+    await c.query(stmt.rows[0].sql);
+  }
+}
+async function runRestoreTool(file2, program2, args, what, stdin) {
+  const fh = stdin ? void 0 : await (0, import_promises38.open)(file2, import_node_fs22.constants.O_RDONLY | import_node_fs22.constants.O_NOFOLLOW);
+  try {
+    await run(program2, args, { asUser: serverUser().asUser, cwd: "/", stdin: stdin ?? fh.fd, timeoutMs: DAY_MS });
+  } catch (e) {
+    if (!(e instanceof CommandError)) throw e;
+    throw new SourceError(`Restoring ${what} ${file2} failed: ${withoutDataLines(e.stderr.trim()).split("\n").slice(-8).join("\n")}`);
+  } finally {
+    await fh?.close();
+  }
+}
+async function* scriptLines(file2, drop) {
+  let inCopy = false;
+  for await (const line of readScriptLines(file2)) {
+    if (!inCopy && drop(line)) continue;
+    if (!inCopy && /^COPY .* FROM stdin;$/.test(line)) inCopy = true;
+    else if (inCopy && isCopyEnd(line)) inCopy = false;
+    yield Buffer.from(`${line}
+`, "latin1");
+  }
+}
+async function restoreDump(bins, s, source, filled = /* @__PURE__ */ new Set()) {
+  const kind = await detectDumpKind(source.path);
+  if (kind === "dumpall") {
+    const dbs = [...await restoreDumpall(bins, s, source.path)];
+    for (const db2 of dbs) filled.add(db2);
+    return dbs;
+  }
+  if (kind === "plain") {
+    const facts = await checkDumpScript(source.path);
+    const db2 = source.database ?? databaseNameFromFile(source.path);
+    await prepareDatabase(s, db2, source.path, filled);
+    await withAdmin(s, db2, async (c) => ensureRoles(c, await rolesNamedInScript(source.path)));
+    const key = (0, import_node_crypto7.randomBytes)(16).toString("hex");
+    const wall = facts.connects ? [] : ["-c", `\\restrict ${key}`];
+    const lines = facts.connects ? void 0 : import_node_stream.Readable.from(scriptLines(source.path, (l) => /^\\(?:un)?restrict [A-Za-z0-9]+$/.test(l)));
+    await runRestoreTool(source.path, bins.bin("psql"), ["-X", "-q", "-v", "ON_ERROR_STOP=1", ...connArgs(s, db2), ...wall, "-f", "-"], "the SQL dump", lines);
+    return [db2];
+  }
+  const db = source.database ?? (await readToc(source.path)).database ?? databaseNameFromFile(source.path);
+  await prepareDatabase(s, db, source.path, filled);
+  const args = [...connArgs(s, db), "--no-owner", "--no-privileges", "--exit-on-error"];
+  if (kind === "directory") {
+    const readable = (await run("test", ["-r", import_node_path39.default.join(source.path, "toc.dat")], { asUser: serverUser().asUser, cwd: "/", allowFailure: true })).code === 0;
+    try {
+      await run(bins.bin("pg_restore"), [...args, "-j", "2", source.path], { asUser: readable ? serverUser().asUser : void 0, cwd: "/", timeoutMs: DAY_MS });
+    } catch (e) {
+      if (!(e instanceof CommandError)) throw e;
+      throw new SourceError(`Restoring the archive ${source.path} failed: ${withoutDataLines(e.stderr.trim()).split("\n").slice(-8).join("\n")}`);
+    }
+    return [db];
+  }
+  await runRestoreTool(source.path, bins.bin("pg_restore"), args, "the archive");
+  return [db];
+}
+async function restoreDumpall(bins, s, file2) {
+  await checkDumpScript(file2);
+  const before = new Set(await withAdmin(s, "postgres", async (c) => (await c.query("SELECT datname FROM pg_database")).rows.map((r) => r.datname)));
+  const ownAdmin = /* @__PURE__ */ new Set([`CREATE ROLE ${s.adminUser};`, `CREATE ROLE ${quoteIdent(s.adminUser)};`]);
+  const lines = import_node_stream.Readable.from(scriptLines(file2, (l) => ownAdmin.has(l)));
+  await runRestoreTool(file2, bins.bin("psql"), ["-X", "-q", "-v", "ON_ERROR_STOP=1", ...connArgs(s, "postgres"), "-f", "-"], "the pg_dumpall script", lines);
+  const after = await withAdmin(s, "postgres", async (c) => (await c.query("SELECT datname FROM pg_database WHERE NOT datistemplate")).rows.map((r) => r.datname));
+  return new Set(after.filter((d) => !before.has(d) || d === "postgres"));
+}
+var import_node_crypto7, import_node_fs22, import_promises38, import_node_path39, import_node_readline, import_node_stream, DAY_MS, connArgs;
+var init_restoreDump = __esm({
+  "packages/core/src/engine/postgres/restoreDump.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_crypto7 = require("node:crypto");
+    import_node_fs22 = require("node:fs");
+    import_promises38 = require("node:fs/promises");
+    import_node_path39 = __toESM(require("node:path"), 1);
+    import_node_readline = require("node:readline");
+    import_node_stream = require("node:stream");
+    init_errors();
+    init_exec();
+    init_client();
+    init_dumpFile();
+    init_dumpScript();
+    init_errorText();
+    init_osUser();
+    init_probe();
+    init_sql();
+    DAY_MS = 24 * 36e5;
+    connArgs = (s, db) => ["-h", s.socketDir, "-p", String(s.port), "-U", s.adminUser, "-d", db];
+  }
+});
+
+// packages/core/src/engine/postgres/restore.ts
+async function restoreSources(sources, mountPath, reporter) {
+  if (sources.length === 0) throw new SourceError("No sources given: name at least one dump, data directory or server URL.");
+  const physical = sources.filter((s) => s.kind === "datadir" || s.kind === "server" || s.kind === "basebackup");
+  const dumps = sources.filter((s) => s.kind === "dump");
+  if (sources.some((s) => s.kind === "backup-chain")) {
+    throw new NotSupportedError("A backup chain is a SQL Server source; PostgreSQL images take dumps, data directories or server URLs.");
+  }
+  if (physical.length > 1) {
+    throw new SourceError("Only one data directory, live server or base backup can be the base of an image (each is a whole cluster); add the others as dumps.");
+  }
+  let major;
+  for (const s of physical) {
+    major = (s.kind === "datadir" ? await probeDataDir(s.path) : s.kind === "basebackup" ? await probeBaseBackup(s) : await probeServer(s.url)).major;
+  }
+  for (const s of dumps) await probeDump(s.path);
+  const bins = await findBinaries(major);
+  const dataDir = dataDirOf(mountPath);
+  await assertReachable(dataDir);
+  const progress = reporter.progress("Restoring PostgreSQL sources", sources.length + 2);
+  let step = 0;
+  let adminUser = ADMIN_USER;
+  let backupChain;
+  const base2 = physical[0];
+  if (base2?.kind === "datadir") {
+    reporter.info(`Copying data directory ${base2.path}`);
+    await copyDataDir(base2.path, dataDir);
+  } else if (base2?.kind === "basebackup") {
+    backupChain = await restoreBaseBackup(bins, base2, dataDir, reporter);
+  } else if (base2?.kind === "server") {
+    reporter.info("Taking a base backup of the live server");
+    await baseBackup(bins, base2.url, dataDir);
+  } else {
+    await initDataDir(bins, dataDir, adminUser);
+  }
+  if (base2) adminUser = await bootstrapSuperuser(bins, dataDir);
+  progress.update(++step);
+  const server = await startBuildServer(bins, dataDir, adminUser);
+  try {
+    const filled = /* @__PURE__ */ new Set();
+    for (const dump of dumps) {
+      reporter.info(`Restoring ${dump.path}`);
+      const dbs = await restoreDump(bins, server, dump, filled);
+      reporter.debug(`${dump.path} \u2192 ${dbs.join(", ")}`);
+      progress.update(++step);
+    }
+    const databases2 = await withAdmin(server, "template1", userDatabases);
+    for (const db of databases2) await withAdmin(server, db, (c) => c.query("ANALYZE"));
+    await withAdmin(server, "template1", ensureOwnerRole);
+    for (const db of databases2) await withAdmin(server, db, handOverOwnership);
+    await forgetRolePasswords(server);
+  } catch (e) {
+    throw e instanceof SourceError || e instanceof NotSupportedError ? e : new BuildError(`Restore failed: ${e.message}`, { cause: e });
+  } finally {
+    await stopBuildServer(server);
+  }
+  await replaceSourceConfig(dataDir);
+  const info = await finish(bins, mountPath, adminUser);
+  progress.update(sources.length + 2);
+  progress.finish(`Restored PostgreSQL ${info.version}`);
+  return { kind: "postgres", version: info.version, rolePasswordsStripped: true, ...backupChain ? { backupChain } : {} };
+}
+async function finish(bins, mountPath, adminUser) {
+  const version2 = await binariesVersion(bins.dir);
+  const info = { kind: "postgres", version: version2, adminUser };
+  await writeEngineFile(mountPath, info);
+  return info;
+}
+async function forgetRolePasswords(server) {
+  for (const db of ["postgres", "template1"]) {
+    try {
+      await withAdmin(server, db, async (c) => {
+        const roles = await c.query("SELECT format('ALTER ROLE %I PASSWORD NULL', rolname) AS sql FROM pg_authid WHERE rolpassword IS NOT NULL");
+        for (const r of roles.rows) await c.query(r.sql);
+        const left = await c.query("SELECT 1 FROM pg_authid WHERE rolpassword IS NOT NULL");
+        if (left.rowCount) throw new BuildError(`${left.rowCount} role(s) still have a password after stripping; the image was not built.`);
+      });
+      return;
+    } catch (e) {
+      if (e.code !== "3D000") throw e;
+    }
+  }
+}
+var init_restore = __esm({
+  "packages/core/src/engine/postgres/restore.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_errors();
+    init_ownership();
+    init_binaries();
+    init_buildServer();
+    init_client();
+    init_dataDir();
+    init_engineFile();
+    init_config();
+    init_osUser();
+    init_pitr();
+    init_probe();
+    init_restoreDump();
+  }
+});
+
+// packages/core/src/engine/postgres/dataDirLinks.ts
+function refuse2(mountPath, what) {
+  throw new SourceError(
+    `The data directory in ${mountPath} ${what}. dbclone builds images without it, so this image was altered or not made by dbclone; nothing was started. Rebuild or re-pull the image.`
+  );
+}
+async function assertImageDataDir(mountPath) {
+  const root = await (0, import_promises39.realpath)(mountPath);
+  const dataDir = dataDirOf(mountPath);
+  const top = await (0, import_promises39.lstat)(dataDir).catch(() => void 0);
+  if (!top?.isDirectory()) refuse2(mountPath, `(${dataDir}) is ${top?.isSymbolicLink() ? "a symbolic link" : "missing or not a directory"}`);
+  for (const name of await (0, import_promises39.readdir)(dataDir)) {
+    const s = await (0, import_promises39.lstat)(import_node_path40.default.join(dataDir, name));
+    if (s.isSymbolicLink()) {
+      if (!LINK_ALLOWED.has(name)) refuse2(mountPath, `has a symbolic link ${name}`);
+      const target = await (0, import_promises39.realpath)(import_node_path40.default.join(dataDir, name)).catch(() => void 0);
+      if (!target || !isInside(target, root)) refuse2(mountPath, `has ${name} linking outside its disk`);
+    }
+    if (SIGNALS2.includes(name)) refuse2(mountPath, `has ${name}, which would start recovery from elsewhere`);
+  }
+  for (const entry of await (0, import_promises39.readdir)(import_node_path40.default.join(dataDir, "pg_tblspc")).catch(() => [])) {
+    refuse2(mountPath, `has a tablespace link pg_tblspc/${entry}`);
+  }
+  await assertAutoConfEmpty(mountPath, import_node_path40.default.join(dataDir, "postgresql.auto.conf"));
+}
+async function assertAutoConfEmpty(mountPath, file2) {
+  const fh = await (0, import_promises39.open)(file2, import_node_fs23.constants.O_RDONLY | import_node_fs23.constants.O_NOFOLLOW).catch((e) => {
+    if (e.code === "ENOENT") return void 0;
+    if (e.code === "ELOOP") refuse2(mountPath, "has postgresql.auto.conf as a symbolic link");
+    throw e;
+  });
+  if (!fh) return;
+  try {
+    if (!(await fh.stat()).isFile()) refuse2(mountPath, "has a postgresql.auto.conf that is not a file");
+    const text = (await fh.readFile()).subarray(0, 1 << 20).toString("utf8");
+    const line = text.split("\n").findIndex((l) => l.trim() !== "" && !l.trim().startsWith("#"));
+    if (line >= 0) refuse2(mountPath, `has a setting in postgresql.auto.conf (line ${line + 1})`);
+  } finally {
+    await fh.close();
+  }
+}
+var import_node_fs23, import_promises39, import_node_path40, LINK_ALLOWED, SIGNALS2, isInside;
+var init_dataDirLinks = __esm({
+  "packages/core/src/engine/postgres/dataDirLinks.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_fs23 = require("node:fs");
+    import_promises39 = require("node:fs/promises");
+    import_node_path40 = __toESM(require("node:path"), 1);
+    init_errors();
+    init_engineFile();
+    LINK_ALLOWED = /* @__PURE__ */ new Set(["pg_wal"]);
+    SIGNALS2 = ["standby.signal", "recovery.signal"];
+    isInside = (target, root) => target === root || target.startsWith(root + import_node_path40.default.sep);
+  }
+});
+
+// packages/core/src/engine/postgres/server.ts
+async function prepareServer(mountPath, opts) {
+  const info = await readEngineFile(mountPath);
+  const bins = await findBinaries(majorOf(info.version));
+  const dataDir = dataDirOf(mountPath);
+  const host = opts.host ?? "127.0.0.1";
+  const runDir = import_node_path41.default.resolve(opts.runDir);
+  if (Buffer.byteLength(import_node_path41.default.join(runDir, `.s.PGSQL.${opts.port}`)) > MAX_SOCKET_PATH) {
+    throw new UsageError(`The run directory ${runDir} is too long for a unix socket path (${MAX_SOCKET_PATH} bytes max); use a shorter one.`);
+  }
+  await (0, import_promises40.mkdir)(runDir, { recursive: true, mode: 448 });
+  await (0, import_promises40.chmod)(runDir, 448);
+  await giveToServerUser(runDir);
+  await assertReachable(import_node_path41.default.join(dataDir, "PG_VERSION"));
+  await assertReachable(import_node_path41.default.join(runDir, "postgres.log"));
+  await assertImageDataDir(mountPath);
+  await writeRunConfig(runDir);
+  const hbaFile = import_node_path41.default.join(runDir, "pg_hba.conf");
+  await writeServerFile(hbaFile, hbaContents(info.adminUser, host, opts.listenAll));
+  const settings = {
+    ...commonSettings(dataDir, runDir, hbaFile),
+    listen_addresses: opts.listenAll ? "*" : host,
+    ...durabilitySettings(opts.durability ?? "ephemeral")
+  };
+  if (opts.cloneId) {
+    settings.cluster_name = opts.cloneId.replace(/[^\x20-\x7e]/g, "_");
+    settings["dbclone.clone_id"] = opts.cloneId;
+  }
+  if (opts.imageDigest) settings["dbclone.image_digest"] = opts.imageDigest;
+  const spec = {
+    bins,
+    dataDir,
+    socketDir: runDir,
+    port: opts.port,
+    settings,
+    logFile: import_node_path41.default.join(runDir, "postgres.log"),
+    connectUser: info.adminUser,
+    hba: { adminUser: info.adminUser, host },
+    timeoutMs: opts.timeoutMs ?? 6e4
+  };
+  return { spec, server: { host, port: opts.port, socketDir: runDir, adminUser: info.adminUser }, version: info.version };
+}
+async function startServer(mountPath, opts, reporter = silentReporter) {
+  const { spec, server, version: version2 } = await prepareServer(mountPath, opts);
+  const started = performance.now();
+  let running;
+  if (!opts.runtime || opts.runtime.kind === "host") {
+    running = { ...server, pid: (await launchPostgres(spec)).pid };
+  } else {
+    const launch = serverLaunchOf(spec, [import_node_path41.default.resolve(mountPath), spec.socketDir]);
+    const handle = await opts.runtime.start(launch, { timeoutMs: spec.timeoutMs, labels: opts.runtimeLabels, name: opts.cloneId ? `dbclone-${opts.cloneId}` : void 0, reporter });
+    running = { ...server, pid: handle.pid ?? 0, containerId: handle.containerId };
+  }
+  const where2 = running.containerId ? `container ${running.containerId.slice(0, 12)}` : `pid ${running.pid}`;
+  reporter.debug(`PostgreSQL ${version2} ready on ${server.host}:${opts.port} in ${Math.round(performance.now() - started)} ms (${where2})`);
+  return running;
+}
+async function stopServer(server, opts = {}) {
+  await stopPostgres(server.pid, { fast: opts.fast !== false });
+}
+var import_promises40, import_node_path41, MAX_SOCKET_PATH;
+var init_server = __esm({
+  "packages/core/src/engine/postgres/server.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_promises40 = require("node:fs/promises");
+    import_node_path41 = __toESM(require("node:path"), 1);
+    init_errors();
+    init_reporter();
+    init_binaries();
+    init_config();
+    init_engineFile();
+    init_launch();
+    init_dataDirLinks();
+    init_osUser();
+    MAX_SOCKET_PATH = 107;
+  }
+});
+
+// packages/core/src/engine/postgres/scrub.ts
+async function scrub(server, reporter, opts = {}) {
+  const databases2 = await withAdmin(server, "template1", userDatabases);
+  const progress = reporter.progress(opts.full ? "VACUUM FULL + ANALYZE" : "VACUUM ANALYZE", databases2.length);
+  let done = 0;
+  for (const db of databases2) {
+    await withAdmin(server, db, async (c) => {
+      await c.query(opts.full ? "VACUUM (FULL, FREEZE, ANALYZE)" : "VACUUM (FREEZE, ANALYZE)");
+      if (opts.full) await c.query("VACUUM (FULL, FREEZE) pg_catalog.pg_statistic, pg_catalog.pg_statistic_ext_data");
+    });
+    progress.update(++done);
+  }
+  await withAdmin(server, "template1", (c) => c.query("CHECKPOINT"));
+  progress.finish();
+  await stopServer(server, { fast: true });
+}
+var init_scrub = __esm({
+  "packages/core/src/engine/postgres/scrub.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_client();
+    init_server();
+  }
+});
+
+// packages/core/src/engine/postgres/engine.ts
+var import_node_fs24, PostgresEngine;
+var init_engine = __esm({
+  "packages/core/src/engine/postgres/engine.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_fs24 = require("node:fs");
+    init_errors();
+    init_reporter();
+    init_binaries();
+    init_copyFresh();
+    init_engineFile();
+    init_inventory();
+    init_login();
+    init_osUser();
+    init_probe();
+    init_restore();
+    init_scrub();
+    init_server();
+    PostgresEngine = class {
+      kind = "postgres";
+      async checkPrerequisites() {
+        const bins = await findBinaries();
+        for (const p of ["initdb", "postgres", "pg_restore", "psql", "pg_resetwal", "pg_basebackup"]) {
+          if (!(0, import_node_fs24.existsSync)(bins.bin(p))) {
+            throw new MissingToolError(`${bins.bin(p)} is missing. Install it: apt-get install postgresql-${bins.major}.`);
+          }
+        }
+        serverUser();
+      }
+      probeSource(source) {
+        return probeSource(source);
+      }
+      restore(sources, mountPath, reporter = silentReporter) {
+        return restoreSources(sources, mountPath, reporter);
+      }
+      start(mountPath, opts, reporter = silentReporter) {
+        return startServer(mountPath, opts, reporter);
+      }
+      stop(server, opts) {
+        return stopServer(server, opts);
+      }
+      inventory(server) {
+        return inventory(server);
+      }
+      /** `opts.full` (VACUUM FULL) is what the masking step passes: no old row version survives. */
+      scrub(server, reporter = silentReporter, opts) {
+        return scrub(server, reporter, opts);
+      }
+      copyFresh(fromMount, toMount, reporter = silentReporter) {
+        return copyFresh(fromMount, toMount, reporter);
+      }
+      createLogin(server, databases2, opts) {
+        return createLogin(server, databases2, opts);
+      }
+      verifyIdentity(creds, cloneId, imageDigest) {
+        return verifyIdentity(creds, cloneId, imageDigest);
+      }
+      async describe(mountPath) {
+        const { kind, version: version2 } = await readEngineFile(mountPath);
+        return { kind, version: version2 };
+      }
     };
   }
-  return { ok: true, events: walk2.events, last: walk2.last };
-}
-var init_segments = __esm({
-  "packages/core/src/audit/segments.ts"() {
-    "use strict";
+});
+
+// lazy-vendor:@faker-js/faker
+var require_faker = __commonJS({
+  "lazy-vendor:@faker-js/faker"(exports2, module2) {
     init_import_meta_url();
-    init_verify_chain();
+    var real;
+    var load = () => real ??= require("./vendor/faker-js-faker.cjs");
+    module2.exports = {};
+    Object.defineProperty(module2.exports, "__esModule", { value: true });
+    Object.defineProperty(module2.exports, "Faker", { enumerable: true, configurable: true, get: () => load()["Faker"] });
+    Object.defineProperty(module2.exports, "base", { enumerable: true, configurable: true, get: () => load()["base"] });
+    Object.defineProperty(module2.exports, "de", { enumerable: true, configurable: true, get: () => load()["de"] });
+    Object.defineProperty(module2.exports, "de_AT", { enumerable: true, configurable: true, get: () => load()["de_AT"] });
+    Object.defineProperty(module2.exports, "de_CH", { enumerable: true, configurable: true, get: () => load()["de_CH"] });
+    Object.defineProperty(module2.exports, "en", { enumerable: true, configurable: true, get: () => load()["en"] });
+    Object.defineProperty(module2.exports, "en_AU", { enumerable: true, configurable: true, get: () => load()["en_AU"] });
+    Object.defineProperty(module2.exports, "en_CA", { enumerable: true, configurable: true, get: () => load()["en_CA"] });
+    Object.defineProperty(module2.exports, "en_GB", { enumerable: true, configurable: true, get: () => load()["en_GB"] });
+    Object.defineProperty(module2.exports, "en_IE", { enumerable: true, configurable: true, get: () => load()["en_IE"] });
+    Object.defineProperty(module2.exports, "en_US", { enumerable: true, configurable: true, get: () => load()["en_US"] });
+    Object.defineProperty(module2.exports, "es", { enumerable: true, configurable: true, get: () => load()["es"] });
+    Object.defineProperty(module2.exports, "fr", { enumerable: true, configurable: true, get: () => load()["fr"] });
+    Object.defineProperty(module2.exports, "it", { enumerable: true, configurable: true, get: () => load()["it"] });
+    Object.defineProperty(module2.exports, "nl", { enumerable: true, configurable: true, get: () => load()["nl"] });
+    Object.defineProperty(module2.exports, "pl", { enumerable: true, configurable: true, get: () => load()["pl"] });
+    Object.defineProperty(module2.exports, "pt_BR", { enumerable: true, configurable: true, get: () => load()["pt_BR"] });
+    Object.defineProperty(module2.exports, "pt_PT", { enumerable: true, configurable: true, get: () => load()["pt_PT"] });
+    Object.defineProperty(module2.exports, "sv", { enumerable: true, configurable: true, get: () => load()["sv"] });
   }
 });
 
-// packages/core/src/audit/index.ts
-var init_audit = __esm({
-  "packages/core/src/audit/index.ts"() {
+// packages/core/src/engine/postgres/sample.ts
+async function loadPools(c, faker) {
+  const cols = Array.from({ length: 10 }, () => []);
+  for (let i = 0; i < POOL; i++) {
+    const first = faker.person.firstName();
+    const last = faker.person.lastName();
+    const row = [
+      i,
+      first,
+      last,
+      faker.internet.domainName(),
+      faker.phone.number(),
+      faker.location.streetAddress(),
+      faker.location.city(),
+      faker.location.zipCode(),
+      faker.location.country(),
+      faker.date.birthdate({ min: 18, max: 90, mode: "age" }).toISOString().slice(0, 10)
+    ];
+    row.forEach((v, k) => {
+      cols[k].push(v);
+    });
+  }
+  await c.query(
+    "INSERT INTO people_pool SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::date[])",
+    cols
+  );
+  const p = [[], [], [], [], []];
+  for (let i = 1; i <= PRODUCTS; i++) {
+    [i, faker.commerce.productName(), faker.commerce.department(), faker.commerce.price({ min: 1, max: 500 }), faker.commerce.productDescription()].forEach((v, k) => {
+      p[k].push(v);
+    });
+  }
+  await c.query("INSERT INTO products SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::numeric[], $5::text[])", p);
+}
+async function generateRows(c, customers) {
+  await c.query(
+    `INSERT INTO customers
+     SELECT g, p.first_name, p.last_name, lower(p.first_name || '.' || p.last_name || '.' || g || '@' || p.domain),
+            p.phone, p.street, p.city, p.postcode, p.country, p.birth_date, timestamptz '2019-01-01' + g * interval '97 seconds'
+     FROM generate_series(1::bigint, $1::bigint) g JOIN people_pool p ON p.i = (g * 7919) % ${POOL}`,
+    [customers]
+  );
+  await c.query(
+    `INSERT INTO orders
+     SELECT g, 1 + (g * 31) % $1::bigint, timestamptz '2020-01-01' + g * interval '41 seconds',
+            (ARRAY['new','paid','shipped','delivered','cancelled'])[1 + g % 5], p.street || ', ' || p.postcode || ' ' || p.city
+     FROM generate_series(1::bigint, $1::bigint * 3) g JOIN people_pool p ON p.i = (g * 104729) % ${POOL}`,
+    [customers]
+  );
+  await c.query(
+    `INSERT INTO order_items
+     SELECT o, l, 1 + (o * 13 + l * 7) % ${PRODUCTS}, 1 + (o + l) % 4, 1 + ((o * l) % 50000) / 100.0
+     FROM generate_series(1::bigint, $1::bigint * 3) o CROSS JOIN generate_series(1, 3) l`,
+    [customers]
+  );
+}
+async function createSampleDump(outFile, opts = {}) {
+  const reporter = opts.reporter ?? silentReporter;
+  const database2 = opts.database ?? "shop";
+  const customers = Math.max(10, Math.round(((opts.sizeMb ?? 100) * 1048576 - EMPTY_DATABASE_BYTES) / BYTES_PER_CUSTOMER));
+  const faker = new import_faker.Faker({ locale: [import_faker.en] });
+  faker.seed(opts.seed ?? 42);
+  const bins = await findBinaries();
+  const work = await (0, import_promises41.mkdtemp)(import_node_path42.default.join(import_node_os7.default.tmpdir(), "dbclone-sample-"));
+  try {
+    await (0, import_promises41.chmod)(work, 493);
+    const dataDir = import_node_path42.default.join(work, "pgdata");
+    reporter.info(`Generating sample database "${database2}" (~${opts.sizeMb ?? 100} MB, ${customers} customers)`);
+    await initDataDir(bins, dataDir, ADMIN_USER);
+    const server = await startBuildServer(bins, dataDir, ADMIN_USER);
+    try {
+      await withAdmin(server, "postgres", (c) => c.query(`CREATE DATABASE ${quoteIdent(database2)} TEMPLATE template0 ENCODING 'UTF8'`));
+      const sizeBytes = await withAdmin(server, database2, async (c) => {
+        await c.query(SCHEMA);
+        await loadPools(c, faker);
+        await generateRows(c, customers);
+        await c.query(CONSTRAINTS);
+        await c.query("VACUUM ANALYZE");
+        return Number((await c.query("SELECT pg_database_size(current_database()) AS s")).rows[0].s);
+      });
+      await run(bins.bin("pg_dump"), ["-h", server.socketDir, "-p", String(server.port), "-U", ADMIN_USER, "-Fc", "-Z", "1", "-f", outFile, database2]);
+      return { sizeBytes, customers };
+    } finally {
+      await stopBuildServer(server);
+    }
+  } finally {
+    await (0, import_promises41.rm)(work, { recursive: true, force: true });
+  }
+}
+var import_faker, import_promises41, import_node_os7, import_node_path42, BYTES_PER_CUSTOMER, EMPTY_DATABASE_BYTES, POOL, PRODUCTS, SCHEMA, CONSTRAINTS;
+var init_sample = __esm({
+  "packages/core/src/engine/postgres/sample.ts"() {
     "use strict";
     init_import_meta_url();
-    init_log();
-    init_file_lock();
-    init_anchor();
-    init_segments();
+    import_faker = __toESM(require_faker(), 1);
+    import_promises41 = require("node:fs/promises");
+    import_node_os7 = __toESM(require("node:os"), 1);
+    import_node_path42 = __toESM(require("node:path"), 1);
+    init_reporter();
+    init_exec();
+    init_binaries();
+    init_buildServer();
+    init_client();
+    init_dataDir();
+    init_engineFile();
+    init_sql();
+    BYTES_PER_CUSTOMER = 1600;
+    EMPTY_DATABASE_BYTES = 7.5 * 1048576;
+    POOL = 5e3;
+    PRODUCTS = 1e3;
+    SCHEMA = `
+CREATE TABLE customers (id bigint NOT NULL, first_name text NOT NULL, last_name text NOT NULL, email text NOT NULL,
+  phone text, street text, city text, postcode text, country text, birth_date date, created_at timestamptz NOT NULL);
+CREATE TABLE products (id int NOT NULL, name text NOT NULL, department text NOT NULL, price numeric(10,2) NOT NULL, description text);
+CREATE TABLE orders (id bigint NOT NULL, customer_id bigint NOT NULL, ordered_at timestamptz NOT NULL, status text NOT NULL, shipping_address text);
+CREATE TABLE order_items (order_id bigint NOT NULL, line int NOT NULL, product_id int NOT NULL, quantity int NOT NULL, unit_price numeric(10,2) NOT NULL);
+CREATE UNLOGGED TABLE people_pool (i int, first_name text, last_name text, domain text, phone text, street text, city text, postcode text, country text, birth_date date);`;
+    CONSTRAINTS = `
+ALTER TABLE customers ADD PRIMARY KEY (id), ADD UNIQUE (email);
+ALTER TABLE products ADD PRIMARY KEY (id);
+ALTER TABLE orders ADD PRIMARY KEY (id), ADD FOREIGN KEY (customer_id) REFERENCES customers;
+ALTER TABLE order_items ADD PRIMARY KEY (order_id, line), ADD FOREIGN KEY (order_id) REFERENCES orders, ADD FOREIGN KEY (product_id) REFERENCES products;
+CREATE INDEX orders_customer_id_idx ON orders (customer_id);
+DROP TABLE people_pool;`;
+  }
+});
+
+// packages/core/src/engine/postgres/index.ts
+var init_postgres = __esm({
+  "packages/core/src/engine/postgres/index.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_engine();
+    init_sql();
+    init_probe();
+    init_sample();
+    init_launch();
+    init_engineFile();
+    init_login();
+    init_binaries();
+    init_buildServer();
+    init_client();
+    init_dataDir();
+  }
+});
+
+// packages/core/src/engine/index.ts
+var init_engine2 = __esm({
+  "packages/core/src/engine/index.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_errors();
+    init_postgres();
+    init_postgres();
+  }
+});
+
+// packages/core/src/build/platform.ts
+function assertSqlServerHost(platform) {
+  if (platform !== "win32") {
+    throw new NotSupportedError(
+      `SQL Server images need a Windows runner with SQL Server; this is ${platform}. Run this on windows-latest (docs/windows.md).`
+    );
+  }
+}
+function engineForSources(sources) {
+  const chains = sources.filter((s) => s.kind === "backup-chain").length;
+  if (chains > 0 && chains < sources.length) throw new UsageError("SQL Server backups and PostgreSQL sources cannot go into one image; build them as two images.");
+  return chains > 0 ? "sqlserver" : "postgres";
+}
+function asDiskName(name, source) {
+  if (CLONE_DISK_NAMES.includes(name)) return name;
+  throw new UsageError(`${source} must be one of ${CLONE_DISK_NAMES.join(", ")}, got '${name}'`);
+}
+function cloneDiskChoice(requested, env = process.env) {
+  let order;
+  if (requested) order = [asDiskName(requested, "--disk")];
+  else if (env.DBCLONE_DISK) {
+    const preferred = asDiskName(env.DBCLONE_DISK, "DBCLONE_DISK");
+    order = [preferred, ...DEFAULT_ORDER.filter((n) => n !== preferred)];
+  } else order = DEFAULT_ORDER;
+  const choice = { usable: [], skipped: [] };
+  for (const name of order) {
+    const reason = CLONE_DISKS[name].unavailable(env);
+    if (reason) choice.skipped.push({ name, reason });
+    else choice.usable.push(name);
+  }
+  if (requested && choice.usable.length === 0) {
+    throw new NotSupportedError(`--disk ${requested} cannot be used on this host: ${choice.skipped[0].reason}.`);
+  }
+  return choice;
+}
+function diskDriverNamed(name, home, reporter) {
+  return CLONE_DISKS[name].make(home, reporter);
+}
+function allCloneDiskDrivers(home, reporter) {
+  return CLONE_DISK_NAMES.map((n) => diskDriverNamed(n, home, reporter));
+}
+function clonePlatformFor(engineKind, home, opts) {
+  const choice = cloneDiskChoice(opts.disk);
+  const disk = choice.usable[0] ?? choice.skipped[0].name;
+  for (const s of choice.skipped) if (s.name !== disk) opts.reporter.info(`Disk driver ${s.name} skipped: ${s.reason}.`);
+  return { ...platformFor(engineKind, home, disk, opts.reporter), disk };
+}
+function platformFor(engineKind, home, disk = "qcow2", reporter) {
+  if (engineKind === "sqlserver") assertSqlServerHost(process.platform);
+  if (process.platform !== "linux") {
+    throw new NotSupportedError(`dbclone on ${process.platform} is not supported yet: Linux runners with PostgreSQL work today.`);
+  }
+  if (engineKind !== "postgres") {
+    throw new NotSupportedError(`${engineKind} images are built and cloned by their own path (build/build-sqlserver.ts, clones/sqlserver-clone.ts), not by platformFor.`);
+  }
+  return { os: "linux", driver: diskDriverNamed(disk, home, reporter), engine: new PostgresEngine() };
+}
+var import_node_path43, CLONE_DISKS, DEFAULT_ORDER, CLONE_DISK_NAMES;
+var init_platform = __esm({
+  "packages/core/src/build/platform.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_path43 = __toESM(require("node:path"), 1);
+    init_disk();
+    init_engine2();
+    init_errors();
+    CLONE_DISKS = {
+      qcow2: { unavailable: qcow2UnavailableReason, make: (home) => new Qcow2Driver({ stateDir: import_node_path43.default.join(home, "state") }) },
+      reflink: { unavailable: reflinkUnavailableReason, make: (home, reporter) => new ReflinkDriver({ home, stateDir: import_node_path43.default.join(home, "state"), reporter }) }
+    };
+    DEFAULT_ORDER = ["qcow2", "reflink"];
+    CLONE_DISK_NAMES = Object.keys(CLONE_DISKS);
   }
 });
 
@@ -1129,7 +5340,7 @@ __export(util_exports, {
   attachSchema: () => attachSchema,
   base64ToUint8Array: () => base64ToUint8Array,
   base64urlToUint8Array: () => base64urlToUint8Array,
-  cached: () => cached,
+  cached: () => cached2,
   captureStackTrace: () => captureStackTrace,
   cleanEnum: () => cleanEnum,
   cleanRegex: () => cleanRegex,
@@ -1220,7 +5431,7 @@ function jsonStringifyReplacer(_, value) {
     return value.toString();
   return value;
 }
-function cached(getter) {
+function cached2(getter) {
   return new Cached(getter);
 }
 function nullish(input2) {
@@ -1333,10 +5544,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path83) {
-  if (!path83)
+function getElementAtPath(obj, path85) {
+  if (!path85)
     return obj;
-  return path83.reduce((acc, key) => acc?.[key], obj);
+  return path85.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -1595,11 +5806,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path83, issues) {
+function prefixIssues(path85, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path83);
+    iss.path.unshift(path85);
     return iss;
   });
 }
@@ -1877,7 +6088,7 @@ var init_util = __esm({
     EVALUATING = /* @__PURE__ */ Symbol("evaluating");
     captureStackTrace = "captureStackTrace" in Error ? Error.captureStackTrace : (..._args) => {
     };
-    allowsEval = /* @__PURE__ */ cached(() => {
+    allowsEval = /* @__PURE__ */ cached2(() => {
       if (globalConfig.jitless) {
         return false;
       }
@@ -2134,16 +6345,16 @@ function flattenError(error2, mapper = (issue2) => issue2.message) {
 }
 function formatError(error2, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error3, path83 = []) => {
+  const processError = (error3, path85 = []) => {
     for (const issue2 of error3.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path83, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path85, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path83, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path85, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path83, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path85, ...issue2.path]);
       } else {
-        const fullpath = [...path83, ...issue2.path];
+        const fullpath = [...path85, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -2182,17 +6393,17 @@ function formatError(error2, mapper = (issue2) => issue2.message) {
 }
 function treeifyError(error2, mapper = (issue2) => issue2.message) {
   const result = { errors: [] };
-  const processError = (error3, path83 = []) => {
+  const processError = (error3, path85 = []) => {
     var _a3;
     for (const issue2 of error3.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path83, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path85, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path83, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path85, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path83, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path85, ...issue2.path]);
       } else {
-        const fullpath = [...path83, ...issue2.path];
+        const fullpath = [...path85, ...issue2.path];
         if (fullpath.length === 0) {
           result.errors.push(mapper(issue2));
           continue;
@@ -2231,8 +6442,8 @@ function treeifyError(error2, mapper = (issue2) => issue2.message) {
 }
 function toDotPath(_path) {
   const segs = [];
-  const path83 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
-  for (const seg of path83) {
+  const path85 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
+  for (const seg of path85) {
     if (typeof seg === "number")
       segs.push(`[${seg}]`);
     else if (typeof seg === "symbol")
@@ -2305,7 +6516,7 @@ var init_errors2 = __esm({
 function finalizeParams(callee, params) {
   return { callee: params?.callee ?? callee, Err: params?.Err };
 }
-function failure(Err, issues, ctx) {
+function failure2(Err, issues, ctx) {
   let error2;
   return {
     success: false,
@@ -2385,7 +6596,7 @@ var init_parse = __esm({
       if (result instanceof Promise) {
         throw new $ZodAsyncError();
       }
-      return result.issues.length ? failure(_Err, result.issues, ctx) : { success: true, data: result.value };
+      return result.issues.length ? failure2(_Err, result.issues, ctx) : { success: true, data: result.value };
     };
     safeParse = /* @__PURE__ */ _safeParse($ZodRealError);
     _safeParseAsync = (_Err) => async (schema, value, _ctx) => {
@@ -2393,7 +6604,7 @@ var init_parse = __esm({
       let result = schema._zod.run({ value, issues: [] }, ctx);
       if (result instanceof Promise)
         result = await result;
-      return result.issues.length ? failure(_Err, result.issues, ctx) : { success: true, data: result.value };
+      return result.issues.length ? failure2(_Err, result.issues, ctx) : { success: true, data: result.value };
     };
     safeParseAsync = /* @__PURE__ */ _safeParseAsync($ZodRealError);
     COMPILE_INVALID = /* @__PURE__ */ Symbol.for("zod.compile.invalid");
@@ -4538,7 +8749,7 @@ var init_schemas = __esm({
         get.raw = sh;
         Object.defineProperty(def, "shape", { get });
       }
-      const _normalized = cached(() => normalizeDef(def));
+      const _normalized = cached2(() => normalizeDef(def));
       defineLazyInternal(inst, "propValues", (zod) => {
         const shape = zod.def.shape;
         const propValues = {};
@@ -4605,7 +8816,7 @@ var init_schemas = __esm({
     $ZodObjectJIT = /* @__PURE__ */ $constructor("$ZodObjectJIT", (inst, def) => {
       $ZodObject.init(inst, def);
       const superParse = inst._zod.parse;
-      const _normalized = cached(() => normalizeDef(def));
+      const _normalized = cached2(() => normalizeDef(def));
       const memo2 = globalConfig.memoizer;
       const generateFastpass = (shape) => {
         const normalized = _normalized.value;
@@ -4835,7 +9046,7 @@ var init_schemas = __esm({
           throw new Error(`Invalid discriminated union option at index "${i}"`);
         }
       });
-      const disc = cached(() => discriminatorMap(def));
+      const disc = cached2(() => discriminatorMap(def));
       inst._zod.parse = (payload, ctx) => {
         const input2 = payload.value;
         if (!isObject(input2)) {
@@ -5812,7 +10023,7 @@ function isBackEdge(ctx, value) {
   const backEdges = ctx[STATE]?.backEdges;
   return backEdges !== void 0 && isRef(value) && backEdges.has(value);
 }
-var $ZodCyclicError, STATE, NO_ISSUES, recursive, NONE, ASSUMED, PROVEN, handoff, open3, memo;
+var $ZodCyclicError, STATE, NO_ISSUES, recursive, NONE, ASSUMED, PROVEN, handoff, open13, memo;
 var init_memoizer = __esm({
   "node_modules/zod/v4/core/memoizer.js"() {
     init_import_meta_url();
@@ -5829,7 +10040,7 @@ var init_memoizer = __esm({
     NONE = 0;
     ASSUMED = 1;
     PROVEN = 2;
-    open3 = [];
+    open13 = [];
     memo = {
       alloc(_inst, payload, empty) {
         const bucket = handoff;
@@ -5838,7 +10049,7 @@ var init_memoizer = __esm({
         handoff = void 0;
         const entry = { value: empty, issues: null };
         bucket.set(payload.value, entry);
-        open3.push(entry);
+        open13.push(entry);
         return empty;
       },
       guard(inst) {
@@ -5909,10 +10120,10 @@ var init_memoizer = __esm({
               return payload;
             }
             handoff = bucket;
-            const depth = open3.length;
+            const depth = open13.length;
             const result = base2(payload, ctx);
             handoff = void 0;
-            const entry = open3.length > depth ? open3.pop() : void 0;
+            const entry = open13.length > depth ? open13.pop() : void 0;
             if (result instanceof Promise) {
               return result.then((r) => {
                 if (entry)
@@ -12416,13 +16627,13 @@ function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
     throw new Error("External $ref is not supported, only local refs (#/...) are allowed");
   }
-  const path83 = ref.slice(1).split("/").filter(Boolean);
-  if (path83.length === 0) {
+  const path85 = ref.slice(1).split("/").filter(Boolean);
+  if (path85.length === 0) {
     return ctx.rootSchema;
   }
   const defsKey = ctx.version === "draft-2020-12" ? "$defs" : "definitions";
-  if (path83[0] === defsKey) {
-    const key = path83[1] === void 0 ? void 0 : decodeJSONPointerSegment(path83[1]);
+  if (path85[0] === defsKey) {
+    const key = path85[1] === void 0 ? void 0 : decodeJSONPointerSegment(path85[1]);
     if (!key || !ctx.defs[key]) {
       throw new Error(`Reference not found: ${ref}`);
     }
@@ -13843,6 +18054,980 @@ var init_reference = __esm({
   }
 });
 
+// packages/core/src/image/unmasked.ts
+var init_unmasked = __esm({
+  "packages/core/src/image/unmasked.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_errors();
+  }
+});
+
+// packages/core/src/image/labels.ts
+function parseLabel(pair, field, example = "branch=main") {
+  const eq = pair.indexOf("=");
+  const key = eq > 0 ? pair.slice(0, eq).trim() : "";
+  if (!LABEL_KEY_PATTERN.test(key)) {
+    throw new UsageError(`${field}: '${pair}' is not a label; write key=value with a key of letters, digits and _ . / - (e.g. ${example})`);
+  }
+  return [key, pair.slice(eq + 1).trim()];
+}
+var LABEL_KEY_PATTERN;
+var init_labels = __esm({
+  "packages/core/src/image/labels.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_errors();
+    LABEL_KEY_PATTERN = /^[A-Za-z0-9_./-]+$/;
+  }
+});
+
+// packages/core/src/image/index.ts
+var init_image = __esm({
+  "packages/core/src/image/index.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_manifest();
+    init_reference();
+    init_digest();
+    init_unmasked();
+    init_labels();
+  }
+});
+
+// lazy-vendor:dockerode
+var require_dockerode = __commonJS({
+  "lazy-vendor:dockerode"(exports2, module2) {
+    init_import_meta_url();
+    var real;
+    var load = () => real ??= require("./vendor/dockerode.cjs");
+    module2.exports = function(...args) {
+      return new.target ? Reflect.construct(load(), args) : load().apply(this, args);
+    };
+    Object.defineProperty(module2.exports, "Container", { enumerable: true, configurable: true, get: () => load()["Container"] });
+    Object.defineProperty(module2.exports, "Exec", { enumerable: true, configurable: true, get: () => load()["Exec"] });
+    Object.defineProperty(module2.exports, "Image", { enumerable: true, configurable: true, get: () => load()["Image"] });
+    Object.defineProperty(module2.exports, "Network", { enumerable: true, configurable: true, get: () => load()["Network"] });
+    Object.defineProperty(module2.exports, "Node", { enumerable: true, configurable: true, get: () => load()["Node"] });
+    Object.defineProperty(module2.exports, "Plugin", { enumerable: true, configurable: true, get: () => load()["Plugin"] });
+    Object.defineProperty(module2.exports, "Secret", { enumerable: true, configurable: true, get: () => load()["Secret"] });
+    Object.defineProperty(module2.exports, "Service", { enumerable: true, configurable: true, get: () => load()["Service"] });
+    Object.defineProperty(module2.exports, "Task", { enumerable: true, configurable: true, get: () => load()["Task"] });
+    Object.defineProperty(module2.exports, "Volume", { enumerable: true, configurable: true, get: () => load()["Volume"] });
+  }
+});
+
+// packages/core/src/runtime/docker/client.ts
+function dockerEndpoint(env = process.env) {
+  if (env.DOCKER_HOST) return env.DOCKER_HOST;
+  return process.platform === "win32" ? "npipe:////./pipe/docker_engine" : "unix:///var/run/docker.sock";
+}
+function dockerClient() {
+  return new import_dockerode.default();
+}
+async function assertDockerReachable(docker, timeoutMs = 5e3) {
+  let timer;
+  try {
+    await Promise.race([
+      docker.ping(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1e3} s`)), timeoutMs);
+      })
+    ]);
+  } catch (e) {
+    throw new MissingToolError(
+      `The Docker engine at ${dockerEndpoint()} did not answer (${e.message}). Start dockerd (or Docker Desktop), set DOCKER_HOST to its socket, or use runtime: host.`,
+      { cause: e }
+    );
+  } finally {
+    clearTimeout(timer);
+  }
+}
+function apiStatus(e) {
+  const code = e.statusCode;
+  return typeof code === "number" ? code : void 0;
+}
+function dockerConfigured(env = process.env) {
+  if (env.DOCKER_HOST) return true;
+  return process.platform !== "win32" && (0, import_node_fs25.existsSync)("/var/run/docker.sock");
+}
+var import_node_fs25, import_dockerode;
+var init_client2 = __esm({
+  "packages/core/src/runtime/docker/client.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_fs25 = require("node:fs");
+    import_dockerode = __toESM(require_dockerode(), 1);
+    init_errors();
+  }
+});
+
+// packages/core/src/runtime/docker/container-spec.ts
+function parseMemory(value) {
+  if (typeof value === "number") return Math.floor(value);
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([bkmgt]?)i?b?\s*$/i.exec(value);
+  if (!m) throw new UsageError(`memory '${value}' is not a size: use bytes or a number with k, m, g or t (e.g. 512m, 2g).`);
+  const power = "bkmgt".indexOf((m[2] || "b").toLowerCase());
+  const bytes = Math.floor(Number(m[1]) * 1024 ** power);
+  if (bytes < 6 * 1024 * 1024) throw new UsageError(`memory '${value}' is too small for a database server; give at least 64m.`);
+  return bytes;
+}
+function parseCpus(value) {
+  const n = typeof value === "number" ? value : Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`cpus '${value}' must be a positive number, e.g. 1 or 1.5.`);
+  return n;
+}
+function containerCreateOptions(input2) {
+  const { launch, options } = input2;
+  const network = options.network ?? "bridge";
+  const port = `${launch.port}/tcp`;
+  const binds = [
+    ...launch.paths.map((p) => `${p}:${p}`),
+    ...(options.readOnlyPaths ?? []).map((p) => `${p}:${p}:ro`)
+  ];
+  const hostConfig = {
+    Binds: binds,
+    NetworkMode: network,
+    // No restart: a clone whose server dies is gc's to remove, not Docker's to revive.
+    RestartPolicy: { Name: "no" },
+    // The server's shared memory (parallel query) needs more than Docker's 64 MB default on big images.
+    ShmSize: 256 * 1024 * 1024,
+    Init: false
+  };
+  if (network === "bridge") hostConfig.PortBindings = { [port]: [{ HostIp: input2.hostAddress, HostPort: String(launch.port) }] };
+  if (options.memory !== void 0) hostConfig.Memory = parseMemory(options.memory);
+  if (options.cpus !== void 0) hostConfig.NanoCpus = Math.round(parseCpus(options.cpus) * 1e9);
+  return {
+    name: input2.name,
+    Image: input2.image,
+    ...entrypoint(launch, network),
+    // Only what the server needs; the host's environment (tokens, secrets) stays out.
+    Env: containerEnv(),
+    WorkingDir: launch.cwd,
+    // The uid:gid that owns the data files: the server must write them, and never runs as root.
+    User: `${launch.dataOwner.uid}:${launch.dataOwner.gid}`,
+    Labels: { [LABEL_MANAGED]: "true", ...input2.labels ?? {} },
+    StopSignal: launch.signals.fast,
+    ExposedPorts: network === "bridge" ? { [port]: {} } : void 0,
+    HostConfig: hostConfig
+  };
+}
+function listenOnOwnAddress(setting) {
+  if (!/^[a-z_]+$/.test(setting)) throw new UsageError(`invalid listen setting name '${setting}'`);
+  return [
+    'h=$(cat /etc/hostname); a=""',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
+    'while read -r ip name _; do [ "$name" = "$h" ] && a="${a:+$a,}$ip"; done < /etc/hosts',
+    '[ -n "$a" ] || { echo "dbclone: no address for $h in /etc/hosts; the server is not started" >&2; exit 1; }',
+    `exec "$0" "$@" -c "${setting}=$a"`
+  ].join("\n");
+}
+function entrypoint(launch, network) {
+  if (network !== "bridge" || !launch.listenAddressSetting) return { Entrypoint: [launch.containerProgram], Cmd: launch.args };
+  return { Entrypoint: ["/bin/sh", "-c", listenOnOwnAddress(launch.listenAddressSetting), launch.containerProgram], Cmd: launch.args };
+}
+function demuxLog(buf) {
+  let out = "";
+  let i = 0;
+  while (i + 8 <= buf.length && buf[i] <= 2 && buf[i + 1] === 0 && buf[i + 2] === 0 && buf[i + 3] === 0) {
+    const size = buf.readUInt32BE(i + 4);
+    out += buf.subarray(i + 8, i + 8 + size).toString("utf8");
+    i += 8 + size;
+  }
+  if (i < buf.length) out += buf.subarray(i).toString("utf8");
+  return out;
+}
+var LABEL_CLONE, LABEL_HOME, LABEL_MANAGED;
+var init_container_spec = __esm({
+  "packages/core/src/runtime/docker/container-spec.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_errors();
+    init_childEnv();
+    LABEL_CLONE = "dbclone.clone";
+    LABEL_HOME = "dbclone.home";
+    LABEL_MANAGED = "dbclone.managed";
+  }
+});
+
+// packages/core/src/runtime/docker/image.ts
+async function ensureImage(docker, image, opts) {
+  try {
+    await docker.getImage(image).inspect();
+    return;
+  } catch (e) {
+    if (apiStatus(e) !== 404) throw e;
+  }
+  if (!opts.pull) {
+    throw new DbcloneError(`The Docker image ${image} is not on this engine and pulling is off. Pull or build it first, or choose another image.`);
+  }
+  opts.reporter?.info(`Pulling ${image} (once per runner) \u2026`);
+  try {
+    const stream = await docker.pull(image);
+    await new Promise((resolve, reject) => {
+      docker.modem.followProgress(stream, (err) => err ? reject(err) : resolve());
+    });
+  } catch (e) {
+    throw new DbcloneError(`Could not pull the Docker image ${image}: ${e.message}. Check the name and the registry's reachability, or set docker-image.`, { cause: e });
+  }
+}
+var init_image2 = __esm({
+  "packages/core/src/runtime/docker/image.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_errors();
+    init_client2();
+  }
+});
+
+// packages/core/src/runtime/docker/runtime.ts
+async function removeContainer(docker, id) {
+  try {
+    await docker.getContainer(id).remove({ force: true, v: true });
+  } catch (e) {
+    if (apiStatus(e) !== 404 && apiStatus(e) !== 409) throw e;
+  }
+}
+async function containerLog(container, lines = 30) {
+  try {
+    const raw = await container.logs({ stdout: true, stderr: true, tail: lines, follow: false });
+    return demuxLog(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw))).trimEnd() || "(empty log)";
+  } catch (e) {
+    return `(could not read the container's log: ${e.message})`;
+  }
+}
+var POLL_MS3, INSPECT_EVERY_MS, sleep4, DockerRuntime;
+var init_runtime = __esm({
+  "packages/core/src/runtime/docker/runtime.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_errors();
+    init_client2();
+    init_container_spec();
+    init_image2();
+    POLL_MS3 = 5;
+    INSPECT_EVERY_MS = 100;
+    sleep4 = (ms) => new Promise((r) => setTimeout(r, ms));
+    DockerRuntime = class {
+      constructor(config2 = {}, docker) {
+        this.config = config2;
+        this.docker = docker ?? dockerClient();
+      }
+      config;
+      kind = "docker";
+      docker;
+      async start(launch, opts) {
+        await assertDockerReachable(this.docker);
+        const image = this.config.image ?? launch.defaultImage;
+        await ensureImage(this.docker, image, { pull: this.config.pull !== false, reporter: opts.reporter });
+        if ((this.config.network ?? "bridge") === "bridge" && launch.admitOnly) {
+          const gateway = await this.bridgeGateway();
+          if (gateway) await launch.admitOnly(gateway);
+          else opts.reporter?.warn("Docker's bridge network reports no gateway: the clone's server admits password logins from any address on the bridge.");
+        }
+        const body = containerCreateOptions({ launch, image, hostAddress: this.config.hostAddress ?? "127.0.0.1", labels: opts.labels, name: opts.name, options: this.config });
+        const container = await this.docker.createContainer(body);
+        const handle = { containerId: container.id };
+        try {
+          await container.start();
+          const deadline = Date.now() + opts.timeoutMs;
+          let lastInspect = Date.now();
+          while (true) {
+            if (await launch.ready()) break;
+            if (Date.now() - lastInspect >= INSPECT_EVERY_MS) {
+              lastInspect = Date.now();
+              const state = (await container.inspect()).State;
+              if (!state.Running) {
+                const log2 = await containerLog(container);
+                throw new CommandError(
+                  `${launch.describe} did not start in container ${container.id.slice(0, 12)} (image ${image}): the server exited with code ${state.ExitCode}${state.Error ? ` (${state.Error})` : ""}.${launch.hintFor(log2)}
+Last lines of the container's log:
+${log2}`,
+                  launch.containerProgram,
+                  state.ExitCode,
+                  log2
+                );
+              }
+            }
+            if (Date.now() > deadline) {
+              const log2 = await containerLog(container);
+              throw new TimeoutError(
+                `${launch.describe} in container ${container.id.slice(0, 12)} (image ${image}) was not ready after ${Math.round(opts.timeoutMs / 1e3)} s.
+Last lines of the container's log:
+${log2}`
+              );
+            }
+            await sleep4(POLL_MS3);
+          }
+          const pid = (await container.inspect()).State.Pid;
+          return { ...handle, pid: pid > 0 ? pid : void 0 };
+        } catch (e) {
+          await this.stop(handle, { graceMs: 2e3 }).catch(() => void 0);
+          throw e;
+        }
+      }
+      /** The default bridge's gateway: the address connections through a published port come from. */
+      async bridgeGateway() {
+        const net3 = await this.docker.getNetwork("bridge").inspect();
+        return net3.IPAM?.Config?.find((c) => c.Gateway)?.Gateway;
+      }
+      async stop(handle, opts = {}) {
+        if (!handle.containerId) return;
+        const container = this.docker.getContainer(handle.containerId);
+        try {
+          await container.stop({ t: Math.max(1, Math.round((opts.graceMs ?? 6e4) / 1e3)) });
+        } catch (e) {
+          if (apiStatus(e) !== 304 && apiStatus(e) !== 404) throw e;
+        }
+        await removeContainer(this.docker, handle.containerId);
+      }
+      async checkAvailable() {
+        await assertDockerReachable(this.docker);
+      }
+      async isRunning(handle) {
+        if (!handle.containerId) return false;
+        try {
+          return (await this.docker.getContainer(handle.containerId).inspect()).State.Running;
+        } catch (e) {
+          if (apiStatus(e) === 404) return false;
+          throw e;
+        }
+      }
+    };
+  }
+});
+
+// packages/core/src/runtime/docker/gc.ts
+async function listCloneContainers(docker, home) {
+  const found = await docker.listContainers({ all: true, filters: { label: [LABEL_CLONE, `${LABEL_HOME}=${home}`] } });
+  return found.map((c) => ({
+    id: c.Id,
+    cloneId: c.Labels[LABEL_CLONE] ?? "",
+    running: c.State === "running",
+    name: (c.Names[0] ?? "").replace(/^\//, "")
+  }));
+}
+async function removeOrphanContainers(docker, home, liveCloneIds) {
+  const removed = [];
+  for (const c of await listCloneContainers(docker, home)) {
+    if (liveCloneIds.has(c.cloneId)) continue;
+    await removeContainer(docker, c.id);
+    removed.push(c);
+  }
+  return removed;
+}
+function cloneLabels(cloneId, home) {
+  return { [LABEL_CLONE]: cloneId, [LABEL_HOME]: home };
+}
+var init_gc = __esm({
+  "packages/core/src/runtime/docker/gc.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_container_spec();
+    init_runtime();
+  }
+});
+
+// packages/core/src/runtime/docker/index.ts
+var docker_exports = {};
+__export(docker_exports, {
+  DockerRuntime: () => DockerRuntime,
+  LABEL_CLONE: () => LABEL_CLONE,
+  LABEL_HOME: () => LABEL_HOME,
+  LABEL_MANAGED: () => LABEL_MANAGED,
+  assertDockerReachable: () => assertDockerReachable,
+  cloneLabels: () => cloneLabels,
+  containerCreateOptions: () => containerCreateOptions,
+  containerLog: () => containerLog,
+  demuxLog: () => demuxLog,
+  dockerClient: () => dockerClient,
+  dockerConfigured: () => dockerConfigured,
+  dockerEndpoint: () => dockerEndpoint,
+  ensureImage: () => ensureImage,
+  listCloneContainers: () => listCloneContainers,
+  parseCpus: () => parseCpus,
+  parseMemory: () => parseMemory,
+  removeContainer: () => removeContainer,
+  removeOrphanContainers: () => removeOrphanContainers
+});
+var init_docker = __esm({
+  "packages/core/src/runtime/docker/index.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_runtime();
+    init_client2();
+    init_container_spec();
+    init_gc();
+    init_image2();
+  }
+});
+
+// packages/core/src/runtime/index.ts
+async function runtimeFor(kind, docker = {}) {
+  if (kind === "host") return new HostRuntime();
+  const { DockerRuntime: DockerRuntime2 } = await loadDockerRuntime();
+  return new DockerRuntime2(docker);
+}
+async function isServerRunning(r) {
+  if (r.runtime === "host") return r.serverPid !== void 0 && isAlive(r.serverPid);
+  if (!r.containerId) return false;
+  return (await runtimeFor("docker")).isRunning({ containerId: r.containerId });
+}
+var loadDockerRuntime;
+var init_runtime2 = __esm({
+  "packages/core/src/runtime/index.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_host();
+    init_exec();
+    init_exec();
+    init_host();
+    loadDockerRuntime = () => Promise.resolve().then(() => (init_docker(), docker_exports));
+  }
+});
+
+// packages/core/src/util/cleanup.ts
+var CleanupStack;
+var init_cleanup = __esm({
+  "packages/core/src/util/cleanup.ts"() {
+    "use strict";
+    init_import_meta_url();
+    CleanupStack = class {
+      constructor(reporter) {
+        this.reporter = reporter;
+      }
+      reporter;
+      steps = [];
+      push(label2, release) {
+        this.steps.push({ label: label2, release });
+      }
+      /** Forget everything pushed so far: the work succeeded and now owns its resources. */
+      dismiss() {
+        this.steps.length = 0;
+      }
+      /** Release everything in reverse order; returns the failures (already reported as warnings). */
+      async unwind() {
+        const failures = [];
+        while (this.steps.length > 0) {
+          const step = this.steps.pop();
+          try {
+            await step.release();
+          } catch (e) {
+            const err = e;
+            failures.push(err);
+            this.reporter.warn(`cleanup: ${step.label} failed: ${err.message}`);
+          }
+        }
+        return failures;
+      }
+    };
+  }
+});
+
+// packages/core/src/util/time.ts
+function timestampVersion(date5 = /* @__PURE__ */ new Date()) {
+  const iso = date5.toISOString();
+  return `${iso.slice(0, 10).replace(/-/g, "")}-${iso.slice(11, 19).replace(/:/g, "")}`;
+}
+var secondsSince;
+var init_time = __esm({
+  "packages/core/src/util/time.ts"() {
+    "use strict";
+    init_import_meta_url();
+    secondsSince = (start) => Math.round(performance.now() - start) / 1e3;
+  }
+});
+
+// packages/core/src/audit/chain.ts
+function hashEvent(event) {
+  const { mac: _mac2, ...body } = event;
+  return sha256Of(body.prevHash + canonicalJson(body));
+}
+function checkLine(line, prev) {
+  if (line.trim() === "") return { reason: "is empty" };
+  let value;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return { reason: "is not valid JSON: the line was truncated or edited" };
+  }
+  const event = value;
+  if (typeof value !== "object" || value === null || typeof event.seq !== "number" || typeof event.hash !== "string" || typeof event.prevHash !== "string") {
+    return { reason: "lacks seq, prevHash or hash: it is not an audit event" };
+  }
+  const { hash: hash2, mac: _mac2, ...rest } = event;
+  if (hashEvent(rest) !== hash2) return { reason: "does not match its own hash: the line was edited" };
+  if (event.seq !== prev.seq + 1) {
+    return { reason: `has seq ${event.seq} where ${prev.seq + 1} was expected: a line was removed, inserted or moved` };
+  }
+  if (event.prevHash !== prev.hash) return { reason: "does not chain to the line before it: a line was removed, inserted or moved" };
+  return { event };
+}
+var GENESIS_HASH;
+var init_chain = __esm({
+  "packages/core/src/audit/chain.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_digest();
+    GENESIS_HASH = `sha256:${"0".repeat(64)}`;
+  }
+});
+
+// packages/core/src/audit/keyed.ts
+function auditKeyFromEnv(env = process.env) {
+  const raw = env[AUDIT_KEY_ENV];
+  if (!raw) return void 0;
+  if (raw.length < 32) throw new AuditError(`${AUDIT_KEY_ENV} must be at least 32 characters (e.g. openssl rand -hex 32); it is shorter`);
+  return Buffer.from(raw, "utf8");
+}
+function macOf(key, hash2) {
+  return `hmac-sha256:${(0, import_node_crypto8.createHmac)("sha256", key).update(hash2).digest("hex")}`;
+}
+function macMatches(key, hash2, mac3) {
+  const want = Buffer.from(macOf(key, hash2));
+  const got = Buffer.from(mac3);
+  return want.length === got.length && (0, import_node_crypto8.timingSafeEqual)(want, got);
+}
+var import_node_crypto8, AUDIT_KEY_ENV;
+var init_keyed = __esm({
+  "packages/core/src/audit/keyed.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_crypto8 = require("node:crypto");
+    init_errors();
+    AUDIT_KEY_ENV = "DBCLONE_AUDIT_KEY";
+  }
+});
+
+// packages/core/src/audit/tail.ts
+async function readLastLine(file2, limit) {
+  let fh;
+  try {
+    fh = await (0, import_promises42.open)(file2, "r");
+  } catch (e) {
+    if (e.code === "ENOENT") return void 0;
+    throw e;
+  }
+  try {
+    const size = Math.min(limit ?? Infinity, (await fh.stat()).size);
+    if (size === 0) return void 0;
+    let chunk = 4096;
+    for (; ; ) {
+      const start = Math.max(0, size - chunk);
+      const buf = Buffer.alloc(size - start);
+      await fh.read(buf, 0, buf.length, start);
+      const complete = buf[buf.length - 1] === 10;
+      const body = complete ? buf.subarray(0, buf.length - 1) : buf;
+      const nl2 = body.lastIndexOf(10);
+      if (nl2 >= 0 || start === 0) return { text: body.subarray(nl2 + 1).toString("utf8"), complete, start: start + nl2 + 1 };
+      chunk *= 4;
+    }
+  } finally {
+    await fh.close();
+  }
+}
+async function setAsideTornTail(file2, last) {
+  const fh = await (0, import_promises42.open)(file2, "r+");
+  try {
+    const size = (await fh.stat()).size;
+    const torn = Buffer.alloc(size - last.start);
+    await fh.read(torn, 0, torn.length, last.start);
+    const tornFile = `${file2}.torn`;
+    await (0, import_promises42.appendFile)(tornFile, Buffer.concat([torn, Buffer.from("\n")]), { mode: 384 });
+    await fh.truncate(last.start);
+    await fh.sync();
+    return { bytes: torn.length, tornFile: import_node_path44.default.basename(tornFile) };
+  } finally {
+    await fh.close();
+  }
+}
+var import_promises42, import_node_path44;
+var init_tail = __esm({
+  "packages/core/src/audit/tail.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_promises42 = require("node:fs/promises");
+    import_node_path44 = __toESM(require("node:path"), 1);
+  }
+});
+
+// packages/core/src/audit/verify-chain.ts
+async function walkChain(lines, opts = {}) {
+  const walk2 = { ok: true, events: 0, last: opts.from ?? { seq: 0, hash: GENESIS_HASH }, lastPrevHash: GENESIS_HASH, repairs: [], keyed: 0, unkeyed: 0 };
+  let lineNo = 0;
+  const fail = (reason) => {
+    walk2.ok = false;
+    walk2.problem = { line: lineNo, reason: `line ${lineNo} ${reason}` };
+    return walk2;
+  };
+  for await (const line of lines) {
+    lineNo++;
+    const check2 = checkLine(line, walk2.last);
+    if ("reason" in check2) return fail(check2.reason);
+    const event = check2.event;
+    if (opts.key) {
+      if (event.mac !== void 0 && !macMatches(opts.key, event.hash, event.mac)) {
+        return fail("has a wrong HMAC: it was rewritten without the audit key");
+      }
+      if (event.mac === void 0 && walk2.keyed > 0) {
+        return fail("lacks the HMAC the lines before it carry: it was rewritten without the audit key");
+      }
+      if (event.mac === void 0) walk2.unkeyed++;
+      else walk2.keyed++;
+    }
+    if (event.action === "repair") walk2.repairs.push({ seq: event.seq, time: event.time, detail: event.detail ?? "" });
+    walk2.lastPrevHash = event.prevHash;
+    walk2.last = { seq: event.seq, hash: event.hash };
+    walk2.events = lineNo;
+  }
+  return walk2;
+}
+function compareHead(head2, last, lastPrevHash, events) {
+  if (!head2) {
+    return events === 0 ? void 0 : { line: events, reason: `events.head is missing while the log holds ${events} events: it was deleted` };
+  }
+  if (head2.seq > events) {
+    return { line: events + 1, reason: `line ${events + 1} is missing: events.head records ${head2.seq} events but the log ends after ${events}; the last line(s) were removed` };
+  }
+  if (head2.seq < events) {
+    const interrupted = head2.seq === events - 1 && head2.hash === lastPrevHash;
+    return {
+      line: head2.seq + 1,
+      reason: `line ${head2.seq + 1} is beyond the ${head2.seq} events recorded in events.head: ${interrupted ? "an interrupted append, or a line added at the end" : "lines were added at the end"}`
+    };
+  }
+  if (head2.hash !== last.hash) return { line: events, reason: `line ${events} is not the last event recorded in events.head: the end of the log was replaced` };
+  return void 0;
+}
+var init_verify_chain = __esm({
+  "packages/core/src/audit/verify-chain.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_chain();
+    init_keyed();
+  }
+});
+
+// packages/core/src/audit/filter.ts
+function matches(e, f) {
+  if (f.action && e.action !== f.action) return false;
+  if (f.outcome && e.outcome !== f.outcome) return false;
+  if (f.actor && e.actor !== f.actor) return false;
+  if (f.since && e.time < f.since) return false;
+  if (f.image && e.image !== f.image && !(e.image ?? "").startsWith(`${f.image}:`)) return false;
+  return true;
+}
+var init_filter = __esm({
+  "packages/core/src/audit/filter.ts"() {
+    "use strict";
+    init_import_meta_url();
+  }
+});
+
+// packages/core/src/audit/log.ts
+function defaultActor(env = process.env) {
+  if (env.GITHUB_ACTOR) return env.GITHUB_ACTOR;
+  try {
+    return import_node_os8.default.userInfo().username;
+  } catch {
+    return env.USER || "unknown";
+  }
+}
+function dropUndefined(o) {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== void 0));
+}
+async function exists(p) {
+  try {
+    await (0, import_promises43.stat)(p);
+    return true;
+  } catch (e) {
+    if (e.code === "ENOENT") return false;
+    throw e;
+  }
+}
+async function endsWithNewline(file2) {
+  const last = await readLastLine(file2);
+  return last === void 0 || last.complete;
+}
+var import_node_fs26, import_promises43, import_node_os8, import_node_path45, import_node_readline2, AuditLog;
+var init_log = __esm({
+  "packages/core/src/audit/log.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_fs26 = require("node:fs");
+    import_promises43 = require("node:fs/promises");
+    import_node_os8 = __toESM(require("node:os"), 1);
+    import_node_path45 = __toESM(require("node:path"), 1);
+    import_node_readline2 = require("node:readline");
+    init_errors();
+    init_durable_write();
+    init_chain();
+    init_file_lock();
+    init_keyed();
+    init_tail();
+    init_verify_chain();
+    init_filter();
+    init_chain();
+    init_verify_chain();
+    init_keyed();
+    AuditLog = class {
+      /** `prepare` runs before each append: a repository uses it to lay itself out on first write. */
+      constructor(filePath, prepare, options = {}) {
+        this.filePath = filePath;
+        this.prepare = prepare;
+        this.options = options;
+        this.headPath = filePath.endsWith(".jsonl") ? `${filePath.slice(0, -".jsonl".length)}.head` : `${filePath}.head`;
+      }
+      filePath;
+      prepare;
+      options;
+      headPath;
+      /** Append one event (fsynced) and move the head, under a cross-process lock. */
+      async append(input2) {
+        await this.prepare?.();
+        await (0, import_promises43.mkdir)(import_node_path45.default.dirname(this.filePath), { recursive: true });
+        const event = await withFileLock(this.filePath, async () => {
+          let prev = await this.repairTornTail();
+          prev ??= await this.currentTail();
+          return this.writeEvent(input2, prev);
+        });
+        await this.options.afterAppend?.(event);
+        return event;
+      }
+      /** Walk the whole chain (setting aside a torn last line first); report the first problem. */
+      async verify() {
+        if (!await exists(import_node_path45.default.dirname(this.filePath))) return { ok: true, events: 0 };
+        return withFileLock(this.filePath, async () => {
+          await this.repairTornTail();
+          return this.verifyUnlocked();
+        });
+      }
+      /** The head as the log records it (seq 0 and the genesis hash for an empty log). */
+      async head() {
+        return await this.readHead() ?? { seq: 0, hash: GENESIS_HASH };
+      }
+      /** The raw lines of the log (for publishing segments of it). */
+      async *rawLines() {
+        yield* this.lines();
+      }
+      key() {
+        return this.options.key === void 0 ? auditKeyFromEnv() : this.options.key ?? void 0;
+      }
+      async writeEvent(input2, prev) {
+        const body = {
+          ...dropUndefined(input2),
+          seq: prev.seq + 1,
+          time: (/* @__PURE__ */ new Date()).toISOString(),
+          actor: input2.actor || defaultActor(),
+          prevHash: prev.hash
+        };
+        const hash2 = hashEvent(body);
+        const key = this.key();
+        const event = { ...body, hash: hash2, ...key ? { mac: macOf(key, hash2) } : {} };
+        const fh = await (0, import_promises43.open)(this.filePath, "a", 416);
+        try {
+          await fh.write(`${JSON.stringify(event)}
+`);
+          await fh.sync();
+        } finally {
+          await fh.close();
+        }
+        await this.writeHead({ seq: event.seq, hash: event.hash });
+        return event;
+      }
+      /**
+       * A torn last line whose event the head does not cover (the append died before moving the
+       * head) goes to `<log>.torn` and a `repair` event records it; returns the new tail, or
+       * undefined when there was nothing to repair. Anything else stays for verify to report.
+       */
+      async repairTornTail() {
+        const last = await readLastLine(this.filePath);
+        if (!last || last.complete) return void 0;
+        const head2 = await this.readHead();
+        const before = await readLastLine(this.filePath, last.start);
+        let tail = { seq: 0, hash: GENESIS_HASH };
+        if (before) {
+          try {
+            const e = JSON.parse(before.text);
+            tail = { seq: e.seq, hash: e.hash };
+          } catch {
+            return void 0;
+          }
+        }
+        const covered = head2 ? head2.seq !== tail.seq || head2.hash !== tail.hash : tail.seq !== 0 && tail.seq !== 1;
+        if (covered) return void 0;
+        const repair = await setAsideTornTail(this.filePath, last);
+        if (!head2 && tail.seq === 1) await this.writeHead(tail);
+        const event = await this.writeEvent(
+          { action: "repair", outcome: "success", detail: `a torn last line (${repair.bytes} bytes, an append that did not finish) was set aside in ${repair.tornFile}` },
+          tail
+        );
+        return { seq: event.seq, hash: event.hash };
+      }
+      /** Events matching `filter`, oldest first. Throws AuditError on a line that does not parse. */
+      async read(filter = {}) {
+        const out = [];
+        let lineNo = 0;
+        for await (const line of this.lines()) {
+          lineNo++;
+          if (!line.trim()) continue;
+          let event;
+          try {
+            event = JSON.parse(line);
+          } catch {
+            throw new AuditError(`${this.filePath} line ${lineNo} is not valid JSON; run \`dbclone audit verify\``);
+          }
+          if (matches(event, filter)) out.push(event);
+        }
+        return out;
+      }
+      async verifyUnlocked() {
+        const key = this.key();
+        const walk2 = await walkChain(this.lines(), { key });
+        const extra = {
+          ...walk2.repairs.length ? { repairs: walk2.repairs } : {},
+          ...key ? { keyed: { keyed: walk2.keyed, unkeyed: walk2.unkeyed } } : {}
+        };
+        if (!walk2.ok) return { ok: false, events: walk2.events, problem: walk2.problem, ...extra };
+        const events = walk2.events;
+        if (events > 0 && !await endsWithNewline(this.filePath)) {
+          return { ok: false, events: events - 1, problem: { line: events, reason: `line ${events} is incomplete (no newline at the end): the log was truncated` }, ...extra };
+        }
+        const head2 = await this.readHead();
+        const headProblem = compareHead(head2, walk2.last, walk2.lastPrevHash, events);
+        return headProblem ? { ok: false, events, problem: headProblem, ...extra } : { ok: true, events, ...extra };
+      }
+      /** The last event as the log and the head agree on it; refuses to extend a damaged log. */
+      async currentTail() {
+        const head2 = await this.readHead();
+        const last = await readLastLine(this.filePath);
+        if (last === void 0) {
+          if (head2 && head2.seq > 0) throw this.damaged(`it is empty but ${import_node_path45.default.basename(this.headPath)} records ${head2.seq} events`);
+          return { seq: 0, hash: GENESIS_HASH };
+        }
+        if (!last.complete) throw this.damaged("its last line is incomplete");
+        let event;
+        try {
+          event = JSON.parse(last.text);
+        } catch {
+          throw this.damaged("its last line is not valid JSON");
+        }
+        const { hash: hash2, mac: _mac2, ...rest } = event;
+        if (hashEvent(rest) !== hash2) throw this.damaged("its last line does not match its hash");
+        const agrees = head2 ? head2.seq === event.seq && head2.hash === event.hash || // An append that died between the log write and the head write: the head catches up now.
+        head2.seq === event.seq - 1 && head2.hash === event.prevHash : event.seq === 1 && event.prevHash === GENESIS_HASH;
+        if (!agrees) throw this.damaged(`its last line (seq ${event.seq}) does not match ${import_node_path45.default.basename(this.headPath)}`);
+        return { seq: event.seq, hash: event.hash };
+      }
+      damaged(what) {
+        return new AuditError(
+          `audit log ${this.filePath} is damaged: ${what}. Nothing was appended; run \`dbclone audit verify\` and restore the log from a copy`
+        );
+      }
+      async readHead() {
+        let text;
+        try {
+          text = await (0, import_promises43.readFile)(this.headPath, "utf8");
+        } catch (e) {
+          if (e.code === "ENOENT") return void 0;
+          throw e;
+        }
+        try {
+          const head2 = JSON.parse(text);
+          if (typeof head2.seq === "number" && typeof head2.hash === "string") return head2;
+        } catch {
+        }
+        throw new AuditError(`audit head ${this.headPath} is not valid; restore it from a copy`);
+      }
+      async writeHead(head2) {
+        await writeFileAtomic(this.headPath, `${JSON.stringify(head2)}
+`, 416);
+      }
+      async *lines() {
+        try {
+          await (0, import_promises43.stat)(this.filePath);
+        } catch (e) {
+          if (e.code === "ENOENT") return;
+          throw e;
+        }
+        const rl = (0, import_node_readline2.createInterface)({ input: (0, import_node_fs26.createReadStream)(this.filePath, "utf8"), crlfDelay: Infinity });
+        for await (const line of rl) yield line;
+      }
+    };
+  }
+});
+
+// packages/core/src/audit/anchor.ts
+function parseAnchor(raw, where2) {
+  const a = raw;
+  const ok2 = !!a && typeof a.logId === "string" && LOG_ID.test(a.logId) && Number.isSafeInteger(a.seq) && a.seq >= 0 && typeof a.hash === "string" && /^sha256:[0-9a-f]{64}$/.test(a.hash) && typeof a.time === "string";
+  if (!ok2) throw new AuditError(`audit anchor ${where2} is not valid (logId, seq, hash, time); it was not written by dbclone audit anchor`);
+  return { logId: a.logId, log: typeof a.log === "string" ? a.log.slice(0, 500) : "", seq: a.seq, hash: a.hash, time: a.time };
+}
+function checkAgainstAnchor(events, anchor2, source) {
+  if (anchor2.seq === 0) return { ok: true, source, anchor: anchor2 };
+  const at = events.find((e) => e.seq === anchor2.seq);
+  if (!at) {
+    const last = events.at(-1)?.seq ?? 0;
+    return { ok: false, source, anchor: anchor2, problem: `the log ends at event ${last}, but ${source} anchored event ${anchor2.seq}: events were removed after it was anchored` };
+  }
+  if (at.hash !== anchor2.hash) {
+    return { ok: false, source, anchor: anchor2, problem: `event ${anchor2.seq} hashes to ${at.hash}, but ${source} anchored ${anchor2.hash}: the log was rewritten after it was anchored` };
+  }
+  return { ok: true, source, anchor: anchor2 };
+}
+var LOG_ID;
+var init_anchor = __esm({
+  "packages/core/src/audit/anchor.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_errors();
+    LOG_ID = /^[0-9a-f]{12,16}$/;
+  }
+});
+
+// packages/core/src/audit/segments.ts
+async function verifySegmentedChain(segments, lines, opts = {}) {
+  const walk2 = await walkChain(lines, { key: opts.key });
+  let expected = 1;
+  for (const s of segments) {
+    if (s.fromSeq !== expected) {
+      const line = Math.min(expected, lines.length + 1);
+      return { ok: false, events: Math.min(walk2.events, line - 1), last: walk2.last, problem: { line, reason: `segment ${s.fromSeq}-${s.toSeq} does not follow event ${expected - 1}: events are missing or repeated` } };
+    }
+    expected = s.toSeq + 1;
+  }
+  if (!walk2.ok) return { ok: false, events: walk2.events, last: walk2.last, problem: walk2.problem };
+  const newest2 = segments.at(-1);
+  if (newest2 && (walk2.last.seq !== newest2.toSeq || walk2.last.hash !== newest2.headHash)) {
+    return {
+      ok: false,
+      events: Math.max(0, walk2.events - 1),
+      last: walk2.last,
+      problem: { line: walk2.events, reason: `line ${walk2.events}: the newest segment says it ends at event ${newest2.toSeq} (${newest2.headHash}) but its events end at ${walk2.last.seq} (${walk2.last.hash})` }
+    };
+  }
+  return { ok: true, events: walk2.events, last: walk2.last };
+}
+var init_segments = __esm({
+  "packages/core/src/audit/segments.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_verify_chain();
+  }
+});
+
+// packages/core/src/audit/index.ts
+var init_audit = __esm({
+  "packages/core/src/audit/index.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_log();
+    init_anchor();
+    init_segments();
+  }
+});
+
 // packages/core/src/masking/variants.ts
 function variantImageName(name, variant) {
   return `${name}/${VARIANT_SEGMENT}/${variant}`;
@@ -13873,156 +19058,14 @@ var init_variants = __esm({
   }
 });
 
-// packages/core/src/util/duration.ts
-function parseDuration(input2, what = "duration", makeError = (m) => new UsageError(m)) {
-  const s = String(input2).trim().toLowerCase();
-  const fail = (why) => {
-    throw makeError(`${what}: '${input2}' is not a duration: ${why} (e.g. ${DURATION_EXAMPLES})`);
-  };
-  if (!s) fail("it is empty");
-  const bare = new RegExp(`^${NUMBER}$`).exec(s);
-  const m = bare ? void 0 : DURATION_PATTERN.exec(s);
-  if (!bare && (!m || m.slice(1).every((g) => g === void 0))) fail("write a number of seconds, or numbers with units d, h, m, s, each once and in that order");
-  const seconds = bare ? Number(bare[1]) : ["d", "h", "m", "s"].reduce((sum, unit, i) => sum + Number(m[i + 1] ?? 0) * UNIT_SECONDS[unit], 0);
-  if (!(seconds > 0)) fail("it must be greater than zero");
-  if (!Number.isSafeInteger(Math.ceil(seconds))) fail("it is too large");
-  return seconds;
-}
-function parseTtl(input2, what = "--ttl", makeError) {
-  return input2.trim().toLowerCase() === "none" ? void 0 : parseWholeSeconds(input2, what, makeError);
-}
-var UNIT_SECONDS, NUMBER, DURATION_PATTERN, DURATION_EXAMPLES, parseWholeSeconds, DEFAULT_TTL;
-var init_duration = __esm({
-  "packages/core/src/util/duration.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_errors();
-    UNIT_SECONDS = { d: 86400, h: 3600, m: 60, s: 1 };
-    NUMBER = String.raw`(\d+(?:\.\d+)?)`;
-    DURATION_PATTERN = new RegExp(`^(?:${NUMBER}d)?(?:${NUMBER}h)?(?:${NUMBER}m)?(?:${NUMBER}s)?$`);
-    DURATION_EXAMPLES = "90s, 1.5, 30m, 2h, 1h30m, 1d";
-    parseWholeSeconds = (input2, what, makeError) => Math.ceil(parseDuration(input2, what, makeError));
-    DEFAULT_TTL = "2h";
-  }
-});
-
-// packages/core/src/repository/layout.ts
-function parseTtlSeconds(value, source) {
-  const text = typeof value === "number" ? String(value) : value;
-  return parseWholeSeconds(text, `${source}: maxTtl`, (m) => new RepositoryError(m));
-}
-async function readConfigFile(layout) {
-  let text;
-  try {
-    text = await (0, import_promises5.readFile)(layout.configFile, "utf8");
-  } catch (e) {
-    if (e.code === "ENOENT") return void 0;
-    throw e;
-  }
-  let parsed;
-  try {
-    parsed = JSON.parse(text);
-  } catch (e) {
-    throw new RepositoryError(`${layout.configFile} is not valid JSON (${e.message}); fix or restore it`);
-  }
-  if (typeof parsed.format !== "number") throw new RepositoryError(`${layout.configFile} lacks a numeric "format"; fix or restore it`);
-  if (parsed.format > REPOSITORY_FORMAT) {
-    throw new RepositoryError(`${layout.root} uses repository format ${parsed.format}, newer than this dbclone understands (${REPOSITORY_FORMAT}); upgrade dbclone`);
-  }
-  return { format: parsed.format, config: parsed.config ?? {} };
-}
-function configOf(file2, source) {
-  const c = file2?.config ?? {};
-  const raw = c.maxTtlSeconds ?? c.maxTtl;
-  return raw === void 0 ? {} : { maxTtlSeconds: parseTtlSeconds(raw, source) };
-}
-async function assertUsableRoot(root) {
-  const st = await (0, import_promises5.stat)(root).catch((e) => e.code === "ENOENT" ? void 0 : Promise.reject(e));
-  if (!st) return;
-  if (!st.isDirectory()) {
-    throw new RepositoryError(`repository path ${root} is a file, not a directory; pass a directory (new, empty, or an existing dbclone repository)`);
-  }
-  const entries = await (0, import_promises5.readdir)(root);
-  if (entries.includes(CONFIG_FILE)) return;
-  const foreign = entries.filter((e) => !e.startsWith(TEMP_PREFIX) && e !== `${CONFIG_FILE}.lock`);
-  if (foreign.length) {
-    throw new RepositoryError(
-      `${root} is not a dbclone repository (no ${CONFIG_FILE}) and is not empty (${foreign.slice(0, 3).join(", ")}${foreign.length > 3 ? ", \u2026" : ""}); pass an empty or new directory, or an existing repository`
-    );
-  }
-}
-var import_promises5, import_node_path6, REPOSITORY_FORMAT, CONFIG_FILE, FsLayout, TEMP_PREFIX;
-var init_layout = __esm({
-  "packages/core/src/repository/layout.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_promises5 = require("node:fs/promises");
-    import_node_path6 = __toESM(require("node:path"), 1);
-    init_errors();
-    init_duration();
-    REPOSITORY_FORMAT = 1;
-    CONFIG_FILE = "dbclone-repository.json";
-    FsLayout = class {
-      constructor(root) {
-        this.root = root;
-      }
-      root;
-      get configFile() {
-        return import_node_path6.default.join(this.root, CONFIG_FILE);
-      }
-      get blobsDir() {
-        return import_node_path6.default.join(this.root, "blobs", "sha256");
-      }
-      get manifestsDir() {
-        return import_node_path6.default.join(this.root, "manifests");
-      }
-      get tagsDir() {
-        return import_node_path6.default.join(this.root, "tags");
-      }
-      get auditFile() {
-        return import_node_path6.default.join(this.root, "audit", "events.jsonl");
-      }
-      blob(digest2) {
-        return import_node_path6.default.join(this.blobsDir, digest2.replace(/^sha256:/, ""));
-      }
-      /** Names are validated (lowercase segments, no `..`), so joining them is safe. */
-      manifestDir(name) {
-        return import_node_path6.default.join(this.manifestsDir, ...name.split("/"));
-      }
-      manifest(name, version2) {
-        return import_node_path6.default.join(this.manifestDir(name), `${version2}.json`);
-      }
-      tagDir(name) {
-        return import_node_path6.default.join(this.tagsDir, ...name.split("/"));
-      }
-      tag(name, tag) {
-        return import_node_path6.default.join(this.tagDir(name), tag);
-      }
-    };
-    TEMP_PREFIX = ".tmp-";
-  }
-});
-
 // packages/core/src/repository/durable-files.ts
-function tempPath(dir) {
-  return import_node_path7.default.join(dir, `${TEMP_PREFIX}${HOST}-${process.pid}-${(0, import_node_crypto4.randomBytes)(6).toString("hex")}`);
-}
-async function writeDurable(file2, data, mode = 420) {
-  const fh = await (0, import_promises6.open)(file2, "wx", mode);
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
 async function copyAndHash(src, dest, onProgress) {
-  const total = (await (0, import_promises6.stat)(src)).size;
-  const hash2 = (0, import_node_crypto4.createHash)("sha256");
-  const out = await (0, import_promises6.open)(dest, "wx", 420);
+  const total = (await (0, import_promises44.stat)(src)).size;
+  const hash2 = (0, import_node_crypto9.createHash)("sha256");
+  const out = await (0, import_promises44.open)(dest, "wx", 420);
   try {
     let done = 0;
-    for await (const chunk of (0, import_node_fs5.createReadStream)(src, { highWaterMark: 1 << 20 })) {
+    for await (const chunk of (0, import_node_fs27.createReadStream)(src, { highWaterMark: 1 << 20 })) {
       const buf = chunk;
       hash2.update(buf);
       await out.write(buf);
@@ -14035,34 +19078,20 @@ async function copyAndHash(src, dest, onProgress) {
   }
   return `sha256:${hash2.digest("hex")}`;
 }
-async function syncDir(dir) {
-  try {
-    const fh = await (0, import_promises6.open)(dir, "r");
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  } catch {
-  }
-}
-async function unlinkQuietly(file2) {
-  await (0, import_promises6.unlink)(file2).catch(() => void 0);
-}
 async function removeStaleTemps(dir, staleMs) {
   let names;
   try {
-    names = await (0, import_promises6.readdir)(dir);
+    names = await (0, import_promises44.readdir)(dir);
   } catch {
     return 0;
   }
   let removed = 0;
   for (const name of names.filter((n) => n.startsWith(TEMP_PREFIX))) {
-    const file2 = import_node_path7.default.join(dir, name);
-    const st = await (0, import_promises6.stat)(file2).catch(() => void 0);
+    const file2 = import_node_path46.default.join(dir, name);
+    const st = await (0, import_promises44.stat)(file2).catch(() => void 0);
     if (!st) continue;
     const m = /^\.tmp-(.+)-(\d+)-[0-9a-f]+$/.exec(name);
-    const deadHere = m !== null && m[1] === HOST && !pidAlive(Number(m[2]));
+    const deadHere = m !== null && m[1] === TEMP_HOST && !pidAlive(Number(m[2]));
     if (deadHere || Date.now() - st.mtimeMs > staleMs) {
       await unlinkQuietly(file2);
       removed++;
@@ -14079,35 +19108,16 @@ function pidAlive(pid) {
     return e.code === "EPERM";
   }
 }
-var import_node_crypto4, import_node_fs5, import_promises6, import_node_os3, import_node_path7, HOST;
+var import_node_crypto9, import_node_fs27, import_promises44, import_node_path46;
 var init_durable_files = __esm({
   "packages/core/src/repository/durable-files.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto4 = require("node:crypto");
-    import_node_fs5 = require("node:fs");
-    import_promises6 = require("node:fs/promises");
-    import_node_os3 = __toESM(require("node:os"), 1);
-    import_node_path7 = __toESM(require("node:path"), 1);
-    init_layout();
-    HOST = import_node_os3.default.hostname().replace(/[^A-Za-z0-9.-]/g, "_");
-  }
-});
-
-// packages/core/src/util/pause-point.ts
-async function pausePoint(step) {
-  const at = process.env.DBCLONE_TEST_PAUSE_AT;
-  const file2 = process.env.DBCLONE_TEST_PAUSE_FILE;
-  if (!at || !file2 || at !== step) return;
-  const { writeFileSync } = await import("node:fs");
-  writeFileSync(file2, `${process.pid} ${step}
-`);
-  await new Promise(() => setInterval(() => void 0, 6e4));
-}
-var init_pause_point = __esm({
-  "packages/core/src/util/pause-point.ts"() {
-    "use strict";
-    init_import_meta_url();
+    import_node_crypto9 = require("node:crypto");
+    import_node_fs27 = require("node:fs");
+    import_promises44 = require("node:fs/promises");
+    import_node_path46 = __toESM(require("node:path"), 1);
+    init_durable_write();
   }
 });
 
@@ -14118,7 +19128,7 @@ function blobGroupId(env = process.env) {
   if (/^\d+$/.test(wanted)) return Number(wanted);
   let groups = "";
   try {
-    groups = (0, import_node_fs6.readFileSync)("/etc/group", "utf8");
+    groups = (0, import_node_fs28.readFileSync)("/etc/group", "utf8");
   } catch {
   }
   for (const line of groups.split("\n")) {
@@ -14127,12 +19137,12 @@ function blobGroupId(env = process.env) {
   }
   throw new UsageError(`DBCLONE_BLOB_GROUP names the group '${wanted}', which does not exist on this machine; create it or set a group name or gid that exists`);
 }
-var import_node_fs6;
+var import_node_fs28;
 var init_blob_group = __esm({
   "packages/core/src/util/blob-group.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs6 = require("node:fs");
+    import_node_fs28 = require("node:fs");
     init_errors();
   }
 });
@@ -14142,7 +19152,7 @@ function versionExists(name, version2) {
   return new VersionExistsError(`image ${name} version ${version2} already exists; versions are immutable: choose a new version`);
 }
 async function checkDiskFile(manifest, diskFile) {
-  const st = await (0, import_promises7.stat)(diskFile).catch(() => void 0);
+  const st = await (0, import_promises45.stat)(diskFile).catch(() => void 0);
   if (!st?.isFile()) throw new UsageError(`disk file ${diskFile} does not exist or is not a regular file; pass the sealed disk blob`);
   if (st.size !== manifest.disk.sizeBytes) {
     throw new ValidationError(
@@ -14159,7 +19169,7 @@ async function publishBlobAndManifest(ctx, manifest, diskFile, opts) {
   const blob = layout.blob(digest2);
   await removeStaleTemps(layout.blobsDir, ctx.staleTempMs);
   const dir = layout.manifestDir(name);
-  await (0, import_promises7.mkdir)(dir, { recursive: true });
+  await (0, import_promises45.mkdir)(dir, { recursive: true });
   await removeStaleTemps(dir, ctx.staleTempMs);
   const tmp = tempPath(dir);
   await writeDurable(tmp, canonicalJson(manifest), 292);
@@ -14168,7 +19178,7 @@ async function publishBlobAndManifest(ctx, manifest, diskFile, opts) {
       const addedBlob = await placeBlob(ctx, digest2, diskFile, opts);
       await pausePoint("publish:before-link");
       const linked = await ctx.locked(async () => {
-        if (!await (0, import_promises7.stat)(blob).catch(() => void 0)) return false;
+        if (!await (0, import_promises45.stat)(blob).catch(() => void 0)) return false;
         try {
           await linkWithoutOverwrite(tmp, layout.manifest(name, version2), name, version2);
         } catch (e) {
@@ -14198,11 +19208,11 @@ async function placeBlob(ctx, digest2, diskFile, opts) {
     if (got !== digest2) {
       throw new DigestMismatchError(`${diskFile} has digest ${got} but the manifest's disk.digest is ${digest2}; rebuild the manifest from this file`);
     }
-    await (0, import_promises7.chmod)(tmp, 288);
+    await (0, import_promises45.chmod)(tmp, 288);
     const gid = blobGroupId();
-    if (gid !== void 0) await (0, import_promises7.chown)(tmp, -1, gid);
+    if (gid !== void 0) await (0, import_promises45.chown)(tmp, -1, gid);
     await pausePoint("publish:blob-copied");
-    await (0, import_promises7.rename)(tmp, blob);
+    await (0, import_promises45.rename)(tmp, blob);
     await syncDir(ctx.layout.blobsDir);
   } finally {
     await unlinkQuietly(tmp);
@@ -14212,13 +19222,13 @@ async function placeBlob(ctx, digest2, diskFile, opts) {
 }
 async function linkWithoutOverwrite(tmp, final, name, version2) {
   try {
-    await (0, import_promises7.link)(tmp, final);
+    await (0, import_promises45.link)(tmp, final);
   } catch (e) {
     const code = e.code;
     if (code === "EEXIST") throw versionExists(name, version2);
     if (code === "EPERM" || code === "ENOTSUP" || code === "EOPNOTSUPP" || code === "ENOSYS") {
       try {
-        await writeDurable(final, await (0, import_promises7.readFile)(tmp, "utf8"), 292);
+        await writeDurable(final, await (0, import_promises45.readFile)(tmp, "utf8"), 292);
       } catch (e2) {
         if (e2.code === "EEXIST") throw versionExists(name, version2);
         throw e2;
@@ -14228,17 +19238,18 @@ async function linkWithoutOverwrite(tmp, final, name, version2) {
     throw e;
   }
 }
-var import_promises7;
+var import_promises45;
 var init_fs_publish = __esm({
   "packages/core/src/repository/fs-publish.ts"() {
     "use strict";
     init_import_meta_url();
     init_pause_point();
-    import_promises7 = require("node:fs/promises");
+    import_promises45 = require("node:fs/promises");
     init_blob_group();
     init_errors();
     init_digest();
     init_durable_files();
+    init_durable_write();
   }
 });
 
@@ -14251,7 +19262,7 @@ async function readPublished(layout, name, version2) {
   const file2 = layout.manifest(name, version2);
   let text;
   try {
-    text = await (0, import_promises8.readFile)(file2, "utf8");
+    text = await (0, import_promises46.readFile)(file2, "utf8");
   } catch (e) {
     if (isNotFound(e)) return void 0;
     throw e;
@@ -14265,7 +19276,7 @@ async function readPublished(layout, name, version2) {
 async function versionsOf(layout, name) {
   let entries;
   try {
-    entries = await (0, import_promises8.readdir)(layout.manifestDir(name), { withFileTypes: true });
+    entries = await (0, import_promises46.readdir)(layout.manifestDir(name), { withFileTypes: true });
   } catch (e) {
     if (isNotFound(e)) return [];
     throw e;
@@ -14277,7 +19288,7 @@ async function allNames(layout) {
   async function walk2(dir, prefix) {
     let entries;
     try {
-      entries = await (0, import_promises8.readdir)(dir, { withFileTypes: true });
+      entries = await (0, import_promises46.readdir)(dir, { withFileTypes: true });
     } catch (e) {
       if (isNotFound(e)) return;
       throw e;
@@ -14285,7 +19296,7 @@ async function allNames(layout) {
     if (prefix.length && entries.some((d) => d.isFile() && d.name.endsWith(".json") && !d.name.startsWith(TEMP_PREFIX))) {
       names.push(prefix.join("/"));
     }
-    for (const d of entries) if (d.isDirectory()) await walk2(import_node_path8.default.join(dir, d.name), [...prefix, d.name]);
+    for (const d of entries) if (d.isDirectory()) await walk2(import_node_path47.default.join(dir, d.name), [...prefix, d.name]);
   }
   await walk2(layout.manifestsDir, []);
   return names.sort();
@@ -14303,7 +19314,7 @@ async function allPublished(layout, name) {
 async function readTags(layout, name) {
   let entries;
   try {
-    entries = await (0, import_promises8.readdir)(layout.tagDir(name), { withFileTypes: true });
+    entries = await (0, import_promises46.readdir)(layout.tagDir(name), { withFileTypes: true });
   } catch (e) {
     if (isNotFound(e)) return {};
     throw e;
@@ -14311,87 +19322,176 @@ async function readTags(layout, name) {
   const tags = {};
   for (const d of entries) {
     if (!d.isFile() || d.name.startsWith(TEMP_PREFIX)) continue;
-    const version2 = (await (0, import_promises8.readFile)(import_node_path8.default.join(layout.tagDir(name), d.name), "utf8").catch(() => "")).trim();
+    const version2 = (await (0, import_promises46.readFile)(import_node_path47.default.join(layout.tagDir(name), d.name), "utf8").catch(() => "")).trim();
     if (version2) tags[d.name] = version2;
   }
   return tags;
 }
-var import_promises8, import_node_path8;
+var import_promises46, import_node_path47;
 var init_fs_scan = __esm({
   "packages/core/src/repository/fs-scan.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises8 = require("node:fs/promises");
-    import_node_path8 = __toESM(require("node:path"), 1);
+    import_promises46 = require("node:fs/promises");
+    import_node_path47 = __toESM(require("node:path"), 1);
     init_errors();
     init_digest();
     init_manifest();
-    init_layout();
+    init_durable_write();
+  }
+});
+
+// packages/core/src/util/duration.ts
+function parseDuration(input2, what = "duration", makeError = (m) => new UsageError(m)) {
+  const s = String(input2).trim().toLowerCase();
+  const fail = (why) => {
+    throw makeError(`${what}: '${input2}' is not a duration: ${why} (e.g. ${DURATION_EXAMPLES})`);
+  };
+  if (!s) fail("it is empty");
+  const bare = new RegExp(`^${NUMBER}$`).exec(s);
+  const m = bare ? void 0 : DURATION_PATTERN.exec(s);
+  if (!bare && (!m || m.slice(1).every((g) => g === void 0))) fail("write a number of seconds, or numbers with units d, h, m, s, each once and in that order");
+  const seconds = bare ? Number(bare[1]) : ["d", "h", "m", "s"].reduce((sum, unit, i) => sum + Number(m[i + 1] ?? 0) * UNIT_SECONDS[unit], 0);
+  if (!(seconds > 0)) fail("it must be greater than zero");
+  if (!Number.isSafeInteger(Math.ceil(seconds))) fail("it is too large");
+  return seconds;
+}
+function formatDuration(seconds) {
+  let rest = Math.max(0, Math.round(seconds));
+  let out = "";
+  for (const [unit, size] of Object.entries(UNIT_SECONDS)) {
+    const n = Math.floor(rest / size);
+    rest -= n * size;
+    if (n > 0) out += `${n}${unit}`;
+  }
+  return out || "0s";
+}
+function parseTtl(input2, what = "--ttl", makeError) {
+  return input2.trim().toLowerCase() === "none" ? void 0 : parseWholeSeconds(input2, what, makeError);
+}
+var UNIT_SECONDS, NUMBER, DURATION_PATTERN, DURATION_EXAMPLES, parseWholeSeconds, DEFAULT_TTL;
+var init_duration = __esm({
+  "packages/core/src/util/duration.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_errors();
+    UNIT_SECONDS = { d: 86400, h: 3600, m: 60, s: 1 };
+    NUMBER = String.raw`(\d+(?:\.\d+)?)`;
+    DURATION_PATTERN = new RegExp(`^(?:${NUMBER}d)?(?:${NUMBER}h)?(?:${NUMBER}m)?(?:${NUMBER}s)?$`);
+    DURATION_EXAMPLES = "90s, 1.5, 30m, 2h, 1h30m, 1d";
+    parseWholeSeconds = (input2, what, makeError) => Math.ceil(parseDuration(input2, what, makeError));
+    DEFAULT_TTL = "2h";
+  }
+});
+
+// packages/core/src/repository/layout.ts
+function parseTtlSeconds(value, source) {
+  const text = typeof value === "number" ? String(value) : value;
+  return parseWholeSeconds(text, `${source}: maxTtl`, (m) => new RepositoryError(m));
+}
+async function readConfigFile(layout) {
+  let text;
+  try {
+    text = await (0, import_promises47.readFile)(layout.configFile, "utf8");
+  } catch (e) {
+    if (e.code === "ENOENT") return void 0;
+    throw e;
+  }
+  let parsed;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new RepositoryError(`${layout.configFile} is not valid JSON (${e.message}); fix or restore it`);
+  }
+  if (typeof parsed.format !== "number") throw new RepositoryError(`${layout.configFile} lacks a numeric "format"; fix or restore it`);
+  if (parsed.format > REPOSITORY_FORMAT) {
+    throw new RepositoryError(`${layout.root} uses repository format ${parsed.format}, newer than this dbclone understands (${REPOSITORY_FORMAT}); upgrade dbclone`);
+  }
+  return { format: parsed.format, config: parsed.config ?? {} };
+}
+function configOf(file2, source) {
+  const c = file2?.config ?? {};
+  const raw = c.maxTtlSeconds ?? c.maxTtl;
+  return raw === void 0 ? {} : { maxTtlSeconds: parseTtlSeconds(raw, source) };
+}
+async function assertUsableRoot(root) {
+  const st = await (0, import_promises47.stat)(root).catch((e) => e.code === "ENOENT" ? void 0 : Promise.reject(e));
+  if (!st) return;
+  if (!st.isDirectory()) {
+    throw new RepositoryError(`repository path ${root} is a file, not a directory; pass a directory (new, empty, or an existing dbclone repository)`);
+  }
+  const entries = await (0, import_promises47.readdir)(root);
+  if (entries.includes(CONFIG_FILE2)) return;
+  const foreign = entries.filter((e) => !e.startsWith(TEMP_PREFIX) && e !== `${CONFIG_FILE2}.lock`);
+  if (foreign.length) {
+    throw new RepositoryError(
+      `${root} is not a dbclone repository (no ${CONFIG_FILE2}) and is not empty (${foreign.slice(0, 3).join(", ")}${foreign.length > 3 ? ", \u2026" : ""}); pass an empty or new directory, or an existing repository`
+    );
+  }
+}
+var import_promises47, import_node_path48, REPOSITORY_FORMAT, CONFIG_FILE2, FsLayout;
+var init_layout = __esm({
+  "packages/core/src/repository/layout.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_promises47 = require("node:fs/promises");
+    import_node_path48 = __toESM(require("node:path"), 1);
+    init_errors();
+    init_duration();
+    init_durable_write();
+    REPOSITORY_FORMAT = 1;
+    CONFIG_FILE2 = "dbclone-repository.json";
+    FsLayout = class {
+      constructor(root) {
+        this.root = root;
+      }
+      root;
+      get configFile() {
+        return import_node_path48.default.join(this.root, CONFIG_FILE2);
+      }
+      get blobsDir() {
+        return import_node_path48.default.join(this.root, "blobs", "sha256");
+      }
+      get manifestsDir() {
+        return import_node_path48.default.join(this.root, "manifests");
+      }
+      get tagsDir() {
+        return import_node_path48.default.join(this.root, "tags");
+      }
+      get auditFile() {
+        return import_node_path48.default.join(this.root, "audit", "events.jsonl");
+      }
+      blob(digest2) {
+        return import_node_path48.default.join(this.blobsDir, digest2.replace(/^sha256:/, ""));
+      }
+      /** Names are validated (lowercase segments, no `..`), so joining them is safe. */
+      manifestDir(name) {
+        return import_node_path48.default.join(this.manifestsDir, ...name.split("/"));
+      }
+      manifest(name, version2) {
+        return import_node_path48.default.join(this.manifestDir(name), `${version2}.json`);
+      }
+      tagDir(name) {
+        return import_node_path48.default.join(this.tagsDir, ...name.split("/"));
+      }
+      tag(name, tag) {
+        return import_node_path48.default.join(this.tagDir(name), tag);
+      }
+    };
   }
 });
 
 // packages/core/src/repository/verified-blobs.ts
-async function stampOf(blob, digest2) {
-  const st = await (0, import_promises9.stat)(blob, { bigint: true });
-  return {
-    dev: String(st.dev),
-    ino: String(st.ino),
-    size: String(st.size),
-    mtimeNs: String(st.mtimeNs),
-    ctimeNs: String(st.ctimeNs),
-    digest: digest2
-  };
+function verifiedBlobCache(cacheDir) {
+  return new StampedDigestCache(import_node_path49.default.join(cacheDir, "verified-blobs.json"));
 }
-function sameStamp(a, b) {
-  return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs && a.digest === b.digest;
-}
-var import_promises9, import_node_path9, import_node_crypto5, VerifiedBlobCache;
+var import_node_path49;
 var init_verified_blobs = __esm({
   "packages/core/src/repository/verified-blobs.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises9 = require("node:fs/promises");
-    import_node_path9 = __toESM(require("node:path"), 1);
-    init_paths();
-    import_node_crypto5 = require("node:crypto");
-    VerifiedBlobCache = class {
-      file;
-      constructor(cacheDir) {
-        this.file = import_node_path9.default.join(cacheDir, "verified-blobs.json");
-      }
-      /** True when `blob` was verified to hold `digest` and has not changed since. */
-      async isVerified(blob, digest2) {
-        const entries = await this.load();
-        const known = entries[import_node_path9.default.resolve(blob)];
-        if (!known || known.digest !== digest2) return false;
-        const now = await stampOf(blob, digest2).catch(() => void 0);
-        return now !== void 0 && sameStamp(known, now);
-      }
-      async remember(blob, digest2) {
-        const stamp = await stampOf(blob, digest2);
-        const entries = await this.load();
-        entries[import_node_path9.default.resolve(blob)] = stamp;
-        await makeDir(import_node_path9.default.dirname(this.file), PRIVATE_DIR);
-        const tmp = `${this.file}.${process.pid}-${(0, import_node_crypto5.randomBytes)(4).toString("hex")}`;
-        await (0, import_promises9.writeFile)(tmp, JSON.stringify(entries), { mode: 384 });
-        await (0, import_promises9.rename)(tmp, this.file);
-      }
-      async forget(blob) {
-        const entries = await this.load();
-        if (!(import_node_path9.default.resolve(blob) in entries)) return;
-        delete entries[import_node_path9.default.resolve(blob)];
-        const tmp = `${this.file}.${process.pid}-${(0, import_node_crypto5.randomBytes)(4).toString("hex")}`;
-        await (0, import_promises9.writeFile)(tmp, JSON.stringify(entries), { mode: 384 });
-        await (0, import_promises9.rename)(tmp, this.file);
-      }
-      async load() {
-        try {
-          return JSON.parse(await (0, import_promises9.readFile)(this.file, "utf8"));
-        } catch {
-          return {};
-        }
-      }
-    };
+    import_node_path49 = __toESM(require("node:path"), 1);
+    init_stamped_digests();
   }
 });
 
@@ -14412,94 +19512,16 @@ var init_audit_after_work = __esm({
   }
 });
 
-// packages/core/src/util/disk-full.ts
-function isDiskFull(e) {
-  for (let err = e, depth = 0; err && depth < 5; err = err.cause, depth++) {
-    if (err.code === "ENOSPC" || err.code === "EDQUOT") return true;
-    if (FULL_TEXT.test(err.message ?? "") || FULL_TEXT.test(err.stderr ?? "")) return true;
-  }
-  return false;
-}
-function mountOf(p) {
-  let best;
-  let text = "";
-  try {
-    text = (0, import_node_fs7.readFileSync)("/proc/self/mountinfo", "utf8");
-  } catch {
-    return void 0;
-  }
-  for (const line of text.split("\n")) {
-    const f = line.split(" ");
-    const sep = f.indexOf("-");
-    if (sep < 0 || !f[4]) continue;
-    const mountPoint = f[4].replace(/\\040/g, " ");
-    const inside = p === mountPoint || p.startsWith(mountPoint.endsWith("/") ? mountPoint : `${mountPoint}/`);
-    if (inside && (!best || mountPoint.length > best.mountPoint.length)) best = { mountPoint, fsType: f[sep + 1] ?? "?", source: f[sep + 2] ?? "?" };
-  }
-  return best;
-}
-async function describeSpace(dir) {
-  for (let p = import_node_path10.default.resolve(dir); ; p = import_node_path10.default.dirname(p)) {
-    const st = await (0, import_promises10.statfs)(p).catch(() => void 0);
-    if (st) {
-      const m = mountOf(p);
-      return { where: m ? `${m.mountPoint} (${m.fsType} on ${m.source})` : p, free: st.bavail * st.bsize, size: st.blocks * st.bsize };
-    }
-    if (p === import_node_path10.default.dirname(p)) return void 0;
-  }
-}
-function mentionsIoError(e) {
-  for (let err = e, depth = 0; err && depth < 5; err = err.cause, depth++) {
-    if (err.code === "EIO" || IO_ERROR.test(err.message ?? "") || IO_ERROR.test(err.stderr ?? "")) return true;
-  }
-  return false;
-}
-async function diskFullError(e, dirs, doing) {
-  const io = mentionsIoError(e);
-  if (!isDiskFull(e) && !io) return void 0;
-  let fullest;
-  for (const dir of dirs) {
-    const space = await describeSpace(dir);
-    if (space && (!fullest || space.free / Math.max(1, space.size) < fullest.free / Math.max(1, fullest.size))) fullest = space;
-  }
-  if (!isDiskFull(e) && !(fullest && fullest.free < NEARLY_FULL_BYTES)) return void 0;
-  const where2 = fullest ? `${fullest.where}: ${formatBytes(fullest.free)} free of ${formatBytes(fullest.size)}` : dirs.join(", ");
-  return new DiskFullError(`no space left while ${doing}, on ${where2}; nothing partial was kept. Free space there (or point DBCLONE_HOME / the cache elsewhere) and retry`, { cause: e });
-}
-function formatBytes(n) {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let i = 0;
-  let v = n;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
-}
-var import_node_fs7, import_promises10, import_node_path10, FULL_TEXT, NEARLY_FULL_BYTES, IO_ERROR;
-var init_disk_full = __esm({
-  "packages/core/src/util/disk-full.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_fs7 = require("node:fs");
-    import_promises10 = require("node:fs/promises");
-    import_node_path10 = __toESM(require("node:path"), 1);
-    init_errors();
-    FULL_TEXT = /No space left on device|Disk quota exceeded|ENOSPC|EDQUOT/i;
-    NEARLY_FULL_BYTES = 1 << 20;
-    IO_ERROR = /Input\/output error|EIO\b|I\/O error/i;
-  }
-});
-
 // packages/core/src/repository/fs.ts
-var import_promises11, import_node_path11, FsRepository;
+var import_promises48, import_node_path50, FsRepository;
 var init_fs = __esm({
   "packages/core/src/repository/fs.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises11 = require("node:fs/promises");
-    import_node_path11 = __toESM(require("node:path"), 1);
+    import_promises48 = require("node:fs/promises");
+    import_node_path50 = __toESM(require("node:path"), 1);
     init_audit();
+    init_file_lock();
     init_errors();
     init_digest();
     init_manifest();
@@ -14507,6 +19529,7 @@ var init_fs = __esm({
     init_variants();
     init_paths();
     init_durable_files();
+    init_durable_write();
     init_fs_publish();
     init_fs_scan();
     init_layout();
@@ -14521,10 +19544,10 @@ var init_fs = __esm({
       staleTempMs;
       reporter;
       constructor(root, opts = {}) {
-        this.location = import_node_path11.default.resolve(root);
+        this.location = import_node_path50.default.resolve(root);
         this.layout = new FsLayout(this.location);
         this.audit = new AuditLog(this.layout.auditFile, () => this.ensureLayout());
-        this.cache = new VerifiedBlobCache(opts.cacheDir ?? import_node_path11.default.join(dbcloneHome(), "cache"));
+        this.cache = verifiedBlobCache(opts.cacheDir ?? import_node_path50.default.join(dbcloneHome(), "cache"));
         this.staleTempMs = (opts.staleTempMinutes ?? 60) * 6e4;
         this.reporter = opts.reporter;
       }
@@ -14598,7 +19621,7 @@ var init_fs = __esm({
       async pull(image, opts = {}) {
         const digest2 = image.manifest.disk.digest;
         const blob = this.layout.blob(digest2);
-        if (!await (0, import_promises11.stat)(blob).catch(() => void 0)) {
+        if (!await (0, import_promises48.stat)(blob).catch(() => void 0)) {
           throw new RepositoryError(`blob ${digest2} of ${image.name}:${image.version} is missing from ${this.location}; the repository is damaged: republish the image`);
         }
         if (!await this.blobIsGood(blob, digest2, opts)) {
@@ -14634,13 +19657,13 @@ var init_fs = __esm({
             throw new UsageError(`'${tag}' is a version of image ${image.name}; a tag must not shadow a version: choose another tag`);
           }
           const dir = this.layout.tagDir(image.name);
-          await (0, import_promises11.mkdir)(dir, { recursive: true });
+          await (0, import_promises48.mkdir)(dir, { recursive: true });
           await removeStaleTemps(dir, this.staleTempMs);
           const tmp = tempPath(dir);
           await writeDurable(tmp, `${image.version}
 `);
-          await (0, import_promises11.rename)(tmp, this.layout.tag(image.name, tag)).catch(async (e) => {
-            await (0, import_promises11.unlink)(tmp).catch(() => void 0);
+          await (0, import_promises48.rename)(tmp, this.layout.tag(image.name, tag)).catch(async (e) => {
+            await (0, import_promises48.unlink)(tmp).catch(() => void 0);
             throw new RepositoryError(`cannot write tag ${tag} of ${image.name} (${e.message}); an image named ${image.name}/${tag} may use that path: choose another tag`);
           });
           await syncDir(dir);
@@ -14650,9 +19673,9 @@ var init_fs = __esm({
       async untag(name, tag) {
         await this.locked(async () => {
           try {
-            const st = await (0, import_promises11.stat)(this.layout.tag(name, tag));
+            const st = await (0, import_promises48.stat)(this.layout.tag(name, tag));
             if (!st.isFile()) throw Object.assign(new Error("not a tag"), { code: "ENOENT" });
-            await (0, import_promises11.unlink)(this.layout.tag(name, tag));
+            await (0, import_promises48.unlink)(this.layout.tag(name, tag));
           } catch (e) {
             if (isNotFound(e)) throw new ImageNotFoundError(`image ${name} has no tag '${tag}' in ${this.location}; nothing to untag`);
             throw e;
@@ -14673,13 +19696,13 @@ var init_fs = __esm({
             ...opts.liveCloneDigests.includes(image.manifestDigest) ? ["a live clone"] : []
           ];
           if (users.length) return { refused: users };
-          for (const t of tagsHere) await (0, import_promises11.unlink)(this.layout.tag(image.name, t));
-          await (0, import_promises11.unlink)(this.layout.manifest(image.name, image.version));
+          for (const t of tagsHere) await (0, import_promises48.unlink)(this.layout.tag(image.name, t));
+          await (0, import_promises48.unlink)(this.layout.manifest(image.name, image.version));
           await syncDir(this.layout.manifestDir(image.name));
           const digest2 = image.manifest.disk.digest;
           const shared = all.some((i) => i.manifestDigest !== image.manifestDigest && i.manifest.disk.digest === digest2);
           if (!shared) {
-            await (0, import_promises11.unlink)(this.layout.blob(digest2)).catch((e) => isNotFound(e) ? void 0 : Promise.reject(e));
+            await (0, import_promises48.unlink)(this.layout.blob(digest2)).catch((e) => isNotFound(e) ? void 0 : Promise.reject(e));
             await this.cache.forget(this.layout.blob(digest2));
           }
           return { refused: void 0, untagged: opts.force ? tagsHere : [] };
@@ -14699,7 +19722,7 @@ var init_fs = __esm({
         }
       }
       async blobIsGood(blob, digest2, opts) {
-        if (!await (0, import_promises11.stat)(blob).catch(() => void 0)) return false;
+        if (!await (0, import_promises48.stat)(blob).catch(() => void 0)) return false;
         if (await this.cache.isVerified(blob, digest2)) return true;
         if (await sha256File(blob, opts.onProgress) !== digest2) return false;
         await this.cache.remember(blob, digest2);
@@ -14709,14 +19732,15 @@ var init_fs = __esm({
       async ensureLayout() {
         if (!await readConfigFile(this.layout)) {
           await assertUsableRoot(this.location);
-          await (0, import_promises11.mkdir)(this.location, { recursive: true });
+          await (0, import_promises48.mkdir)(this.location, { recursive: true });
           const tmp = tempPath(this.location);
-          await writeDurable(tmp, JSON.stringify({ format: REPOSITORY_FORMAT, config: {} }, null, 2) + "\n");
-          await (0, import_promises11.link)(tmp, this.layout.configFile).catch((e) => e.code === "EEXIST" ? void 0 : Promise.reject(e));
+          await writeDurable(tmp, `${JSON.stringify({ format: REPOSITORY_FORMAT, config: {} }, null, 2)}
+`);
+          await (0, import_promises48.link)(tmp, this.layout.configFile).catch((e) => e.code === "EEXIST" ? void 0 : Promise.reject(e));
           await unlinkQuietly(tmp);
         }
-        for (const dir of [this.layout.blobsDir, this.layout.manifestsDir, this.layout.tagsDir, import_node_path11.default.dirname(this.layout.auditFile)]) {
-          await (0, import_promises11.mkdir)(dir, { recursive: true });
+        for (const dir of [this.layout.blobsDir, this.layout.manifestsDir, this.layout.tagsDir, import_node_path50.default.dirname(this.layout.auditFile)]) {
+          await (0, import_promises48.mkdir)(dir, { recursive: true });
         }
       }
       locked(fn) {
@@ -14733,69 +19757,351 @@ var init_fs = __esm({
   }
 });
 
-// packages/core/src/reporter.ts
-function progressOnDemand(reporter, label2, total, opts) {
-  let progress;
-  return {
-    onProgress: (done, newTotal) => {
-      progress ??= reporter.progress(label2, newTotal ?? total, opts);
-      progress.update(done, newTotal);
-    },
-    finish: (message) => progress?.finish(message)
-  };
+// packages/core/src/clones/clone-id.ts
+function newCloneId() {
+  const bytes = (0, import_node_crypto10.randomBytes)(10);
+  let id = "c-";
+  for (const b of bytes) id += BASE32[b & 31];
+  return id;
 }
-function redact(text, secrets) {
-  let out = text;
-  for (const s of secrets) if (s.length > 0) out = out.split(s).join("***");
-  return out;
+function cloneIdForIdentifier(id) {
+  return id.replace(/-/g, "_");
 }
-var noProgress, silentReporter;
-var init_reporter = __esm({
-  "packages/core/src/reporter.ts"() {
+var import_node_crypto10, BASE32, CLONE_ID_PATTERN;
+var init_clone_id = __esm({
+  "packages/core/src/clones/clone-id.ts"() {
     "use strict";
     init_import_meta_url();
-    noProgress = { update() {
-    }, finish() {
-    } };
-    silentReporter = {
-      debug() {
-      },
-      info() {
-      },
-      warn() {
-      },
-      secret() {
-      },
-      progress() {
-        return noProgress;
+    import_node_crypto10 = require("node:crypto");
+    BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
+    CLONE_ID_PATTERN = /^c-[a-z2-7]{10}$/;
+  }
+});
+
+// packages/core/src/clones/ports.ts
+function isPortFree(port, host = "127.0.0.1") {
+  return new Promise((resolve) => {
+    const server = import_node_net.default.createServer();
+    server.unref();
+    server.once("error", () => resolve(false));
+    server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+async function pickFreePort(records, opts = {}) {
+  const [min, max] = opts.range ?? DEFAULT_PORT_RANGE;
+  if (!Number.isInteger(min) || !Number.isInteger(max) || min < 1 || max > 65535 || min > max) {
+    throw new UsageError(`port range [${min}, ${max}] is not valid: give two integers 1-65535 with min <= max`);
+  }
+  const held = new Set(records.map((r) => r.port));
+  const size = max - min + 1;
+  const start = Math.floor(Math.random() * size);
+  for (let i = 0; i < size; i++) {
+    const port = min + (start + i) % size;
+    if (held.has(port)) continue;
+    if (await isPortFree(port, opts.host ?? "127.0.0.1")) return port;
+  }
+  throw new CloneError(
+    `no free port in ${min}-${max} on ${opts.host ?? "127.0.0.1"}: ${held.size} are held by clones. Tear down clones you no longer need (dbclone teardown / dbclone gc) or widen the port range.`
+  );
+}
+function allocatePort(registry2, opts = {}) {
+  return registry2.update((records) => pickFreePort(records, opts));
+}
+var import_node_net, DEFAULT_PORT_RANGE;
+var init_ports = __esm({
+  "packages/core/src/clones/ports.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_net = __toESM(require("node:net"), 1);
+    init_errors();
+    DEFAULT_PORT_RANGE = [15432, 16431];
+  }
+});
+
+// packages/core/src/util/process-identity.ts
+function startTicks(pid) {
+  try {
+    const stat29 = (0, import_node_fs29.readFileSync)(`/proc/${pid}/stat`, "utf8");
+    const fields = stat29.slice(stat29.lastIndexOf(")") + 2).split(" ");
+    if (fields[0] === "Z" || fields[0] === "X") return void 0;
+    const ticks = Number(fields[19]);
+    return Number.isFinite(ticks) ? ticks : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function currentProcess() {
+  return { pid: process.pid, start: startTicks(process.pid) };
+}
+function ownerAlive(owner) {
+  if (!owner) return false;
+  if (owner.pid === process.pid) return owner.start === void 0 || owner.start === startTicks(process.pid);
+  try {
+    process.kill(owner.pid, 0);
+  } catch (e) {
+    if (e.code !== "EPERM") return false;
+  }
+  if (process.platform !== "linux") return true;
+  const now = startTicks(owner.pid);
+  if (now === void 0) return false;
+  return owner.start === void 0 || owner.start === now;
+}
+function isPostgresOf(pid, dir) {
+  if (process.platform !== "linux") return true;
+  let argv;
+  try {
+    argv = (0, import_node_fs29.readFileSync)(`/proc/${pid}/cmdline`, "utf8").split("\0");
+  } catch {
+    return false;
+  }
+  if (!/(^|\/)postgres$/.test(argv[0] ?? "")) return false;
+  const d = argv.indexOf("-D");
+  const dataDir = d >= 0 ? argv[d + 1] : void 0;
+  if (!dataDir) return false;
+  const rel = import_node_path51.default.relative(import_node_path51.default.resolve(dir), import_node_path51.default.resolve(dataDir));
+  return rel === "" || !rel.startsWith("..") && !import_node_path51.default.isAbsolute(rel);
+}
+var import_node_fs29, import_node_path51;
+var init_process_identity = __esm({
+  "packages/core/src/util/process-identity.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_fs29 = require("node:fs");
+    import_node_path51 = __toESM(require("node:path"), 1);
+  }
+});
+
+// packages/core/src/clones/registry.ts
+function clonePaths(home, id, engine) {
+  const dir = import_node_path52.default.join(home, "clones", id);
+  const format = engine === "sqlserver" ? "vhdx" : "qcow2";
+  return { dir, childFile: import_node_path52.default.join(dir, `child.${format}`), mountPath: import_node_path52.default.join(dir, "mnt"), user: `clone_${cloneIdForIdentifier(id)}` };
+}
+function stripUndefined(o) {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== void 0));
+}
+function matchesLabels(record2, labels) {
+  const wanted = Object.entries(labels);
+  return wanted.length > 0 && wanted.every(([k, v]) => record2.labels?.[k] === v);
+}
+var import_node_async_hooks, import_node_fs30, import_node_path52, import_proper_lockfile2, LOCK_OPTIONS, heldLocks, CloneRegistry;
+var init_registry = __esm({
+  "packages/core/src/clones/registry.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_async_hooks = require("node:async_hooks");
+    import_node_fs30 = require("node:fs");
+    import_node_path52 = __toESM(require("node:path"), 1);
+    init_paths();
+    init_durable_write();
+    import_proper_lockfile2 = __toESM(require_proper_lockfile(), 1);
+    init_errors();
+    init_clone_id();
+    init_ports();
+    init_process_identity();
+    LOCK_OPTIONS = {
+      stale: 15e3,
+      retries: { retries: 200, factor: 1.3, minTimeout: 10, maxTimeout: 250, randomize: true },
+      realpath: false
+    };
+    heldLocks = new import_node_async_hooks.AsyncLocalStorage();
+    CloneRegistry = class {
+      constructor(home) {
+        this.home = home;
+        this.dir = import_node_path52.default.join(home, "clones");
+        this.file = import_node_path52.default.join(this.dir, "registry.json");
+        this.lockPath = `${this.file}.lock`;
+      }
+      home;
+      dir;
+      file;
+      lockPath;
+      /** All records (a consistent snapshot; atomic renames mean no lock is needed to read). */
+      async list() {
+        return this.read();
+      }
+      /** A record by id, or by name when no id matches; undefined when absent. */
+      async get(idOrName) {
+        const records = await this.read();
+        return records.find((r) => r.id === idOrName) ?? records.find((r) => r.name === idOrName);
+      }
+      async findByName(name) {
+        return (await this.read()).find((r) => r.name === name);
+      }
+      /** Records whose labels include every given key=value (an empty filter matches none). */
+      async findByLabels(labels) {
+        return (await this.read()).filter((r) => matchesLabels(r, labels));
+      }
+      /**
+       * A locked transaction: `fn` gets the current records and may change the array or its records
+       * in place; the result is written (only if something changed) before the lock is released.
+       */
+      async update(fn) {
+        return this.withLock(async () => {
+          const records = await this.read();
+          const before = JSON.stringify(records);
+          const result = await fn(records);
+          if (JSON.stringify(records) !== before) {
+            this.assertLockHeld();
+            await this.write(records);
+          }
+          return result;
+        });
+      }
+      assertLockHeld() {
+        const held = heldLocks.getStore()?.get(this.file);
+        if (held?.compromised) {
+          throw new CloneError(`lost the clone registry lock (${held.compromised.message}); nothing more was written, retry`);
+        }
+      }
+      /**
+       * Hold the registry lock while `fn` runs (re-entrant within `fn`'s async context). A lock that
+       * is compromised (taken over as stale while we held it) fails the call instead of writing on.
+       */
+      async withLock(fn) {
+        if (heldLocks.getStore()?.has(this.file)) return fn();
+        await this.ensureDir();
+        const state = {};
+        let release;
+        try {
+          release = await import_proper_lockfile2.default.lock(this.file, {
+            ...LOCK_OPTIONS,
+            lockfilePath: this.lockPath,
+            onCompromised: (err) => {
+              state.compromised = err;
+            }
+          });
+        } catch (e) {
+          throw new CloneError(
+            `could not lock the clone registry ${this.file}: ${e.message}. If no dbclone process is running, remove ${this.lockPath} and retry.`,
+            { cause: e }
+          );
+        }
+        const held = new Map(heldLocks.getStore() ?? []);
+        held.set(this.file, state);
+        try {
+          const result = await heldLocks.run(held, fn);
+          if (state.compromised) throw new CloneError(`lost the clone registry lock (${state.compromised.message}); retry`);
+          return result;
+        } finally {
+          await release().catch(() => {
+          });
+        }
+      }
+      async add(record2) {
+        return this.update((records) => {
+          if (records.some((r) => r.id === record2.id)) throw new CloneError(`clone ${record2.id} is already registered`);
+          records.push(record2);
+          return record2;
+        });
+      }
+      /** Merge `partial` into the record; CloneNotFoundError when it is gone. */
+      async patch(id, partial2) {
+        return this.update((records) => {
+          const i = records.findIndex((r) => r.id === id);
+          if (i < 0) throw new CloneNotFoundError(`clone ${id} is not in the registry ${this.file}; list clones with: dbclone clones`);
+          const next = { ...records[i], ...partial2, id };
+          records[i] = next;
+          return next;
+        });
+      }
+      /** Remove a record; a record already gone is fine (teardown is idempotent). */
+      async remove(id) {
+        await this.update((records) => {
+          const i = records.findIndex((r) => r.id === id);
+          if (i >= 0) records.splice(i, 1);
+        });
+      }
+      /**
+       * Allocate an id and a port and write a 'creating' record, all in one locked transaction.
+       * `draft` may be a function of the new id (e.g. to put the clone's dir under <home>/clones/<id>).
+       */
+      async reserve(draft, opts = {}) {
+        return this.update(async (records) => {
+          let id = newCloneId();
+          while (records.some((r) => r.id === id)) id = newCloneId();
+          const d = typeof draft === "function" ? draft(id) : draft;
+          if (d.name !== void 0 && opts.uniqueName !== false) {
+            const taken = records.find((r) => r.name === d.name);
+            if (taken) {
+              throw new CloneError(
+                `a clone named '${d.name}' already exists (${taken.id}, ${taken.state}); reuse it, or tear it down first: dbclone teardown --name ${d.name}`
+              );
+            }
+          }
+          const host = opts.host ?? d.host;
+          const preferred = opts.preferredPort;
+          const keepPort = preferred !== void 0 && !records.some((r) => r.port === preferred) && await isPortFree(preferred, host);
+          const port = keepPort ? preferred : await pickFreePort(records, { range: opts.range, host });
+          const record2 = {
+            ...clonePaths(this.home, id, d.engine),
+            ...stripUndefined(d),
+            id,
+            port,
+            state: "creating",
+            createdAt: d.createdAt ?? (/* @__PURE__ */ new Date()).toISOString(),
+            // gc sweeps a 'creating' record at once when this process is gone (a crash mid-creation).
+            owner: d.owner ?? currentProcess()
+          };
+          records.push(record2);
+          return record2;
+        });
+      }
+      async ensureDir() {
+        await makeDir(this.dir, TRAVERSABLE_DIR);
+      }
+      async read() {
+        let text;
+        try {
+          text = await import_node_fs30.promises.readFile(this.file, "utf8");
+        } catch (e) {
+          if (e.code === "ENOENT") return [];
+          throw e;
+        }
+        let parsed;
+        try {
+          parsed = JSON.parse(text);
+        } catch (e) {
+          throw new CloneError(`the clone registry ${this.file} is not valid JSON (${e.message}); fix or move it aside`);
+        }
+        const clones = parsed?.clones;
+        if (!Array.isArray(clones)) {
+          throw new CloneError(`the clone registry ${this.file} has no 'clones' list; fix or move it aside`);
+        }
+        return clones;
+      }
+      async write(records) {
+        const body = { version: 1, clones: records };
+        await writeFileAtomic(this.file, `${JSON.stringify(body, null, 2)}
+`, 384);
       }
     };
   }
 });
 
 // packages/core/src/repository/cache/cache-index.ts
-var import_node_crypto6, import_promises12, import_node_path12, CacheIndex;
+var import_promises49, import_node_path53, CacheIndex;
 var init_cache_index = __esm({
   "packages/core/src/repository/cache/cache-index.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto6 = require("node:crypto");
-    import_promises12 = require("node:fs/promises");
-    import_node_path12 = __toESM(require("node:path"), 1);
+    import_promises49 = require("node:fs/promises");
+    import_node_path53 = __toESM(require("node:path"), 1);
+    init_durable_write();
     init_paths();
     init_file_lock();
     CacheIndex = class {
       constructor(dir, blobsDir) {
         this.dir = dir;
         this.blobsDir = blobsDir;
-        this.file = import_node_path12.default.join(dir, "index.json");
+        this.file = import_node_path53.default.join(dir, "index.json");
       }
       dir;
       blobsDir;
       file;
       async read() {
         try {
-          const parsed = JSON.parse(await (0, import_promises12.readFile)(this.file, "utf8"));
+          const parsed = JSON.parse(await (0, import_promises49.readFile)(this.file, "utf8"));
           return parsed.blobs ?? {};
         } catch {
           return this.rebuild();
@@ -14807,18 +20113,16 @@ var init_cache_index = __esm({
         return withFileLock(this.file, async () => {
           const entries = await this.read();
           const result = await fn(entries);
-          const tmp = `${this.file}.${process.pid}-${(0, import_node_crypto6.randomBytes)(4).toString("hex")}`;
-          await (0, import_promises12.writeFile)(tmp, JSON.stringify({ format: 1, blobs: entries }));
-          await (0, import_promises12.rename)(tmp, this.file);
+          await writeFileAtomic(this.file, JSON.stringify({ format: 1, blobs: entries }), 420);
           return result;
         });
       }
       /** Entries for the blobs on disk, all as if last used at their mtime. */
       async rebuild() {
         const entries = {};
-        const names = await (0, import_promises12.readdir)(this.blobsDir).catch(() => []);
+        const names = await (0, import_promises49.readdir)(this.blobsDir).catch(() => []);
         for (const hex3 of names.filter((n) => /^[0-9a-f]{64}$/.test(n))) {
-          const st = await (0, import_promises12.stat)(import_node_path12.default.join(this.blobsDir, hex3)).catch(() => void 0);
+          const st = await (0, import_promises49.stat)(import_node_path53.default.join(this.blobsDir, hex3)).catch(() => void 0);
           if (st?.isFile()) entries[`sha256:${hex3}`] = { sizeBytes: st.size, lastUsedMs: st.mtimeMs };
         }
         return entries;
@@ -14828,13 +20132,13 @@ var init_cache_index = __esm({
 });
 
 // packages/core/src/repository/cache/blob-cache.ts
-var import_promises13, import_node_path13, BlobCache, EMPTY_DIGEST;
+var import_promises50, import_node_path54, BlobCache, EMPTY_DIGEST;
 var init_blob_cache = __esm({
   "packages/core/src/repository/cache/blob-cache.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises13 = require("node:fs/promises");
-    import_node_path13 = __toESM(require("node:path"), 1);
+    import_promises50 = require("node:fs/promises");
+    import_node_path54 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_registry();
     init_errors();
@@ -14842,16 +20146,17 @@ var init_blob_cache = __esm({
     init_reporter();
     init_paths();
     init_durable_files();
+    init_durable_write();
     init_verified_blobs();
     init_cache_index();
     BlobCache = class {
       constructor(dir, opts = {}) {
         this.dir = dir;
         this.opts = opts;
-        this.blobsDir = import_node_path13.default.join(dir, "blobs", "sha256");
-        this.partialDir = import_node_path13.default.join(dir, "partial");
+        this.blobsDir = import_node_path54.default.join(dir, "blobs", "sha256");
+        this.partialDir = import_node_path54.default.join(dir, "partial");
         this.index = new CacheIndex(dir, this.blobsDir);
-        this.verified = new VerifiedBlobCache(dir);
+        this.verified = verifiedBlobCache(dir);
         this.reporter = opts.reporter ?? silentReporter;
       }
       dir;
@@ -14862,12 +20167,12 @@ var init_blob_cache = __esm({
       verified;
       reporter;
       blobPath(digest2) {
-        return import_node_path13.default.join(this.blobsDir, digest2.replace(/^sha256:/, ""));
+        return import_node_path54.default.join(this.blobsDir, digest2.replace(/^sha256:/, ""));
       }
       /** The cached blob's path when it is present and still hashes to `digest`. */
       async lookup(digest2) {
         const file2 = this.blobPath(digest2);
-        if (!await (0, import_promises13.stat)(file2).catch(() => void 0)) return void 0;
+        if (!await (0, import_promises50.stat)(file2).catch(() => void 0)) return void 0;
         if (await this.verified.isVerified(file2, digest2)) return file2;
         if (await sha256File(file2) === digest2) {
           await this.verified.remember(file2, digest2);
@@ -14886,7 +20191,7 @@ var init_blob_cache = __esm({
       async obtain(digest2, produce) {
         const file2 = this.blobPath(digest2);
         await makeDir(this.dir, PRIVATE_DIR);
-        await makeDir(import_node_path13.default.dirname(this.blobsDir), PRIVATE_DIR);
+        await makeDir(import_node_path54.default.dirname(this.blobsDir), PRIVATE_DIR);
         await makeDir(this.blobsDir, PRIVATE_DIR);
         await makeDir(this.partialDir, PRIVATE_DIR);
         const result = await withFileLock(
@@ -14898,11 +20203,11 @@ var init_blob_cache = __esm({
             const tempFile = tempPath(this.blobsDir);
             try {
               await produce({ tempFile, partialDir: this.partialDir, signal: signal2 });
-              if ((await (0, import_promises13.stat)(tempFile)).size === 0 && digest2 !== EMPTY_DIGEST) {
+              if ((await (0, import_promises50.stat)(tempFile)).size === 0 && digest2 !== EMPTY_DIGEST) {
                 throw new DigestMismatchError(`download of ${digest2} produced no bytes; pull again`);
               }
-              await (0, import_promises13.chmod)(tempFile, 288);
-              await (0, import_promises13.rename)(tempFile, file2);
+              await (0, import_promises50.chmod)(tempFile, 288);
+              await (0, import_promises50.rename)(tempFile, file2);
               await syncDir(this.blobsDir);
             } finally {
               await unlinkQuietly(tempFile);
@@ -14912,7 +20217,7 @@ var init_blob_cache = __esm({
           },
           { waitMs: this.opts.lockWaitMs ?? 6 * 36e5 }
         );
-        const size = (await (0, import_promises13.stat)(result.path)).size;
+        const size = (await (0, import_promises50.stat)(result.path)).size;
         await this.index.update((entries) => {
           entries[digest2] = { sizeBytes: size, lastUsedMs: Date.now() };
         });
@@ -14930,7 +20235,7 @@ var init_blob_cache = __esm({
         const protectedSet = /* @__PURE__ */ new Set([...await this.protectedDigests(), ...keep ? [keep] : []]);
         const graceMs = this.opts.graceMs ?? 15 * 6e4;
         return this.index.update(async (entries) => {
-          for (const [d] of Object.entries(entries)) if (!await (0, import_promises13.stat)(this.blobPath(d)).catch(() => void 0)) delete entries[d];
+          for (const [d] of Object.entries(entries)) if (!await (0, import_promises50.stat)(this.blobPath(d)).catch(() => void 0)) delete entries[d];
           let total = Object.values(entries).reduce((a, e) => a + e.sizeBytes, 0);
           const removed = [];
           const candidates = Object.entries(entries).filter(([d, e]) => !protectedSet.has(d) && Date.now() - e.lastUsedMs >= graceMs).sort((a, b) => a[1].lastUsedMs - b[1].lastUsedMs);
@@ -14938,7 +20243,7 @@ var init_blob_cache = __esm({
             if (total <= max) break;
             const gone = await withFileLock(this.blobPath(d), async () => {
               await this.verified.forget(this.blobPath(d));
-              await (0, import_promises13.unlink)(this.blobPath(d)).catch(() => void 0);
+              await (0, import_promises50.unlink)(this.blobPath(d)).catch(() => void 0);
               return true;
             }, { waitMs: 200 }).catch(() => false);
             if (!gone) continue;
@@ -14963,16 +20268,16 @@ var init_blob_cache = __esm({
 
 // packages/core/src/repository/cache/cache-dir.ts
 function defaultCacheDir(env = process.env) {
-  if (env.DBCLONE_CACHE_DIR) return import_node_path14.default.resolve(env.DBCLONE_CACHE_DIR);
-  if (env.GITHUB_ACTIONS === "true" && env.RUNNER_TOOL_CACHE) return import_node_path14.default.join(env.RUNNER_TOOL_CACHE, "dbclone");
-  return import_node_path14.default.join(dbcloneHome(env), "cache");
+  if (env.DBCLONE_CACHE_DIR) return import_node_path55.default.resolve(env.DBCLONE_CACHE_DIR);
+  if (env.GITHUB_ACTIONS === "true" && env.RUNNER_TOOL_CACHE) return import_node_path55.default.join(env.RUNNER_TOOL_CACHE, "dbclone");
+  return import_node_path55.default.join(dbcloneHome(env), "cache");
 }
-var import_node_path14;
+var import_node_path55;
 var init_cache_dir = __esm({
   "packages/core/src/repository/cache/cache-dir.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path14 = __toESM(require("node:path"), 1);
+    import_node_path55 = __toESM(require("node:path"), 1);
     init_paths();
   }
 });
@@ -15383,8 +20688,8 @@ async function errorText(res) {
   }
 }
 function shortPath(p) {
-  const path83 = /^https?:/.test(p) ? new URL(p).pathname : p.split("?")[0];
-  return path83.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/g, "sha256:$1\u2026").replace(/\/uploads\/[^/]+$/, "/uploads/\u2026");
+  const path85 = /^https?:/.test(p) ? new URL(p).pathname : p.split("?")[0];
+  return path85.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/g, "sha256:$1\u2026").replace(/\/uploads\/[^/]+$/, "/uploads/\u2026");
 }
 function reasonFor(e) {
   for (let err = e, depth = 0; err && depth < 4; err = err.cause, depth++) {
@@ -15397,7 +20702,7 @@ function scopeFor(repository, actions) {
   return `repository:${repository}:${actions}`;
 }
 var RegistryClient, NOT_TRANSIENT;
-var init_client = __esm({
+var init_client3 = __esm({
   "packages/core/src/repository/oci/client.ts"() {
     "use strict";
     init_import_meta_url();
@@ -15614,40 +20919,40 @@ function ownerOf(name) {
 async function claimPartial(partialDir, digest2) {
   const hex3 = digest2.replace(/^sha256:/, "");
   const me = currentProcess();
-  const mine = import_node_path15.default.join(partialDir, `${hex3}.${me.pid}-${me.start ?? ""}`);
-  if (await (0, import_promises14.stat)(mine).catch(() => void 0)) return mine;
-  for (const name of await (0, import_promises14.readdir)(partialDir).catch(() => [])) {
+  const mine = import_node_path56.default.join(partialDir, `${hex3}.${me.pid}-${me.start ?? ""}`);
+  if (await (0, import_promises51.stat)(mine).catch(() => void 0)) return mine;
+  for (const name of await (0, import_promises51.readdir)(partialDir).catch(() => [])) {
     const found = ownerOf(name);
     const legacy = name === hex3;
     if (!legacy && (!found || found.hex !== hex3 || ownerAlive(found.owner))) continue;
-    if (await (0, import_promises14.rename)(import_node_path15.default.join(partialDir, name), mine).then(() => true, () => false)) return mine;
+    if (await (0, import_promises51.rename)(import_node_path56.default.join(partialDir, name), mine).then(() => true, () => false)) return mine;
   }
   return mine;
 }
 async function removeOwnPartials(partialDir) {
   const me = currentProcess();
-  for (const name of await (0, import_promises14.readdir)(partialDir).catch(() => [])) {
+  for (const name of await (0, import_promises51.readdir)(partialDir).catch(() => [])) {
     const found = ownerOf(name);
-    if (found && found.owner.pid === me.pid && found.owner.start === me.start) await (0, import_promises14.rm)(import_node_path15.default.join(partialDir, name), { force: true });
+    if (found && found.owner.pid === me.pid && found.owner.start === me.start) await (0, import_promises51.rm)(import_node_path56.default.join(partialDir, name), { force: true });
   }
 }
 async function removeDeadPartials(partialDir) {
   let removed = 0;
-  for (const name of await (0, import_promises14.readdir)(partialDir).catch(() => [])) {
+  for (const name of await (0, import_promises51.readdir)(partialDir).catch(() => [])) {
     const found = ownerOf(name);
     if (!found || ownerAlive(found.owner)) continue;
-    await (0, import_promises14.rm)(import_node_path15.default.join(partialDir, name), { force: true });
+    await (0, import_promises51.rm)(import_node_path56.default.join(partialDir, name), { force: true });
     removed++;
   }
   return removed;
 }
-var import_promises14, import_node_path15, PARTIAL_NAME;
+var import_promises51, import_node_path56, PARTIAL_NAME;
 var init_partial_files = __esm({
   "packages/core/src/repository/oci/partial-files.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises14 = require("node:fs/promises");
-    import_node_path15 = __toESM(require("node:path"), 1);
+    import_promises51 = require("node:fs/promises");
+    import_node_path56 = __toESM(require("node:path"), 1);
     init_process_identity();
     PARTIAL_NAME = /^([0-9a-f]{64})\.(\d+)-(\d*)$/;
   }
@@ -15659,7 +20964,7 @@ async function downloadLayer(d) {
   const layer = checkDescriptor(d.layer, "layer", `layer of ${repo} in ${client.location.display}`);
   assertKnownLayer(layer.mediaType);
   const partial2 = await claimPartial(d.partialDir, layer.digest);
-  let have = (await (0, import_promises15.stat)(partial2).catch(() => void 0))?.size ?? 0;
+  let have = (await (0, import_promises52.stat)(partial2).catch(() => void 0))?.size ?? 0;
   if (have > layer.size) have = await restart(partial2);
   const headers = {};
   if (have > 0) headers.range = `bytes=${have}-`;
@@ -15676,14 +20981,14 @@ async function downloadLayer(d) {
   if (res.status === 200 && have > 0) have = await restart(partial2);
   if (!res.body) throw new RepositoryError(`the registry sent no body for ${layer.digest}; pull again`);
   const stats = { resumedFrom: have, received: 0 };
-  const layerHash = (0, import_node_crypto7.createHash)("sha256");
-  const diskHash = (0, import_node_crypto7.createHash)("sha256");
+  const layerHash = (0, import_node_crypto11.createHash)("sha256");
+  const diskHash = (0, import_node_crypto11.createHash)("sha256");
   let diskBytes = 0;
   let layerBytes = 0;
   const body = res.body;
-  const partialOut = await (0, import_promises15.open)(partial2, "a", 384);
+  const partialOut = await (0, import_promises52.open)(partial2, "a", 384);
   async function* layerBytesSource() {
-    if (have > 0) for await (const c of (0, import_node_fs8.createReadStream)(partial2, { end: have - 1, highWaterMark: 1 << 20 })) yield c;
+    if (have > 0) for await (const c of (0, import_node_fs31.createReadStream)(partial2, { end: have - 1, highWaterMark: 1 << 20 })) yield c;
     for await (const c of body) {
       const chunk = Buffer.from(c.buffer, c.byteOffset, c.byteLength);
       await partialOut.write(chunk);
@@ -15693,7 +20998,7 @@ async function downloadLayer(d) {
     }
   }
   try {
-    await (0, import_promises16.pipeline)(
+    await (0, import_promises53.pipeline)(
       layerBytesSource(),
       async function* (src) {
         for await (const c of src) {
@@ -15711,7 +21016,7 @@ async function downloadLayer(d) {
           yield c;
         }
       },
-      (0, import_node_fs8.createWriteStream)(d.tempFile, { flags: "wx", mode: 420 }),
+      (0, import_node_fs31.createWriteStream)(d.tempFile, { flags: "wx", mode: 420 }),
       { signal: d.signal }
     );
   } catch (e) {
@@ -15720,7 +21025,7 @@ async function downloadLayer(d) {
       throw new TransientRegistryError(`${client.location.display} sent ${layerBytes} of ${layer.size} bytes of ${layer.digest}`, "short body");
     }
     if (isZlibError(e)) {
-      await (0, import_promises15.unlink)(partial2).catch(() => void 0);
+      await (0, import_promises52.unlink)(partial2).catch(() => void 0);
       throw new DigestMismatchError(`layer ${layer.digest} of ${repo} from ${client.location.display} is corrupt: it does not decompress (${e.message}); nothing was cached: publish the image again`);
     }
     throw e;
@@ -15729,7 +21034,7 @@ async function downloadLayer(d) {
   if (layerBytes < layer.size) {
     throw new TransientRegistryError(`${client.location.display} sent ${layerBytes} of ${layer.size} bytes of ${layer.digest}`, "short body");
   }
-  await (0, import_promises15.unlink)(partial2).catch(() => void 0);
+  await (0, import_promises52.unlink)(partial2).catch(() => void 0);
   const gotLayer = `sha256:${layerHash.digest("hex")}`;
   const gotDisk = `sha256:${diskHash.digest("hex")}`;
   if (gotLayer !== layer.digest) {
@@ -15744,7 +21049,7 @@ async function downloadLayer(d) {
 }
 function decompressorFor(mediaType) {
   assertKnownLayer(mediaType);
-  return layerCompression(mediaType) === "gzip" ? (0, import_node_zlib.createGunzip)({ chunkSize: 1 << 20 }) : new import_node_stream.PassThrough();
+  return layerCompression(mediaType) === "gzip" ? (0, import_node_zlib.createGunzip)({ chunkSize: 1 << 20 }) : new import_node_stream2.PassThrough();
 }
 function assertKnownLayer(mediaType) {
   const compression = layerCompression(mediaType);
@@ -15753,26 +21058,26 @@ function assertKnownLayer(mediaType) {
   throw new NotSupportedError(`disk layer media type '${mediaType}' is unknown to this dbclone; upgrade dbclone`);
 }
 async function restart(partial2) {
-  await (0, import_promises15.truncate)(partial2, 0).catch(() => void 0);
+  await (0, import_promises52.truncate)(partial2, 0).catch(() => void 0);
   return 0;
 }
 function isZlibError(e) {
   const code = e?.code ?? "";
   return typeof code === "string" && code.startsWith("Z_");
 }
-var import_node_crypto7, import_node_fs8, import_promises15, import_node_stream, import_promises16, import_node_zlib;
+var import_node_crypto11, import_node_fs31, import_promises52, import_node_stream2, import_promises53, import_node_zlib;
 var init_blob_download = __esm({
   "packages/core/src/repository/oci/blob-download.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto7 = require("node:crypto");
-    import_node_fs8 = require("node:fs");
-    import_promises15 = require("node:fs/promises");
-    import_node_stream = require("node:stream");
-    import_promises16 = require("node:stream/promises");
+    import_node_crypto11 = require("node:crypto");
+    import_node_fs31 = require("node:fs");
+    import_promises52 = require("node:fs/promises");
+    import_node_stream2 = require("node:stream");
+    import_promises53 = require("node:stream/promises");
     import_node_zlib = require("node:zlib");
     init_errors();
-    init_client();
+    init_client3();
     init_descriptor();
     init_media_types();
     init_pause_point();
@@ -15797,12 +21102,12 @@ function fromEnv(registry2, env) {
   return void 0;
 }
 function dockerConfigPath(env) {
-  return import_node_path16.default.join(env.DOCKER_CONFIG || import_node_path16.default.join(import_node_os4.default.homedir(), ".docker"), "config.json");
+  return import_node_path57.default.join(env.DOCKER_CONFIG || import_node_path57.default.join(import_node_os9.default.homedir(), ".docker"), "config.json");
 }
 async function fromDockerConfig(registry2, file2) {
   let config2;
   try {
-    config2 = JSON.parse(await (0, import_promises17.readFile)(file2, "utf8"));
+    config2 = JSON.parse(await (0, import_promises54.readFile)(file2, "utf8"));
   } catch {
     return void 0;
   }
@@ -15820,50 +21125,48 @@ async function fromDockerConfig(registry2, file2) {
   }
   return void 0;
 }
-var import_promises17, import_node_os4, import_node_path16;
+var import_promises54, import_node_os9, import_node_path57;
 var init_credentials = __esm({
   "packages/core/src/repository/oci/credentials.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises17 = require("node:fs/promises");
-    import_node_os4 = __toESM(require("node:os"), 1);
-    import_node_path16 = __toESM(require("node:path"), 1);
+    import_promises54 = require("node:fs/promises");
+    import_node_os9 = __toESM(require("node:os"), 1);
+    import_node_path57 = __toESM(require("node:path"), 1);
   }
 });
 
 // packages/core/src/repository/oci/known-layers.ts
-var import_node_crypto8, import_promises18, import_node_path17, KnownLayers;
+var import_promises55, import_node_path58, KnownLayers;
 var init_known_layers = __esm({
   "packages/core/src/repository/oci/known-layers.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto8 = require("node:crypto");
-    import_promises18 = require("node:fs/promises");
-    import_node_path17 = __toESM(require("node:path"), 1);
+    import_promises55 = require("node:fs/promises");
+    import_node_path58 = __toESM(require("node:path"), 1);
     init_file_lock();
+    init_durable_write();
     KnownLayers = class {
       file;
       constructor(cacheDir) {
-        this.file = import_node_path17.default.join(cacheDir, "known-layers.json");
+        this.file = import_node_path58.default.join(cacheDir, "known-layers.json");
       }
       async get(diskDigest) {
         return (await this.load())[diskDigest];
       }
       async remember(diskDigest, layer, repository) {
-        await (0, import_promises18.mkdir)(import_node_path17.default.dirname(this.file), { recursive: true });
+        await (0, import_promises55.mkdir)(import_node_path58.default.dirname(this.file), { recursive: true });
         await withFileLock(this.file, async () => {
           const all = await this.load();
           const known = all[diskDigest]?.layer.digest === layer.digest ? all[diskDigest] : { layer, repositories: [] };
           known.repositories = [.../* @__PURE__ */ new Set([repository, ...known.repositories])].slice(0, 20);
           all[diskDigest] = known;
-          const tmp = `${this.file}.${process.pid}-${(0, import_node_crypto8.randomBytes)(4).toString("hex")}`;
-          await (0, import_promises18.writeFile)(tmp, JSON.stringify(all));
-          await (0, import_promises18.rename)(tmp, this.file);
+          await writeFileAtomic(this.file, JSON.stringify(all), 420);
         });
       }
       async load() {
         try {
-          return JSON.parse(await (0, import_promises18.readFile)(this.file, "utf8"));
+          return JSON.parse(await (0, import_promises55.readFile)(this.file, "utf8"));
         } catch {
           return {};
         }
@@ -15983,7 +21286,7 @@ async function listPaged(client, base2, key, scope, pageSize) {
       throw new RepositoryError(`the list at ${base2} in ${client.location.display} is not JSON (${e.message})`);
     }
     if (!Array.isArray(page)) throw new RepositoryError(`the list at ${base2} in ${client.location.display} has no ${key} array`);
-    const names = page.filter((n) => typeof n === "string" && (key === "tags" ? isValidTag(n) : /^[a-z0-9]+(?:[._\/-][a-z0-9]+)*$/.test(n)));
+    const names = page.filter((n) => typeof n === "string" && (key === "tags" ? isValidTag(n) : /^[a-z0-9]+(?:[._/-][a-z0-9]+)*$/.test(n)));
     all.push(...names);
     next = nextLink(res.headers.get("link"));
     if (!next && page.length === pageSize && names.length > 0) next = `${base2}?n=${pageSize}&last=${encodeURIComponent(names[names.length - 1])}`;
@@ -16008,16 +21311,16 @@ async function getSmallBlob(client, repo, digest2, maxBytes = MAX_CONFIG_BYTES) 
   return bytes;
 }
 function sha256(bytes) {
-  return `sha256:${(0, import_node_crypto9.createHash)("sha256").update(bytes).digest("hex")}`;
+  return `sha256:${(0, import_node_crypto12.createHash)("sha256").update(bytes).digest("hex")}`;
 }
-var import_node_crypto9, ACCEPT;
+var import_node_crypto12, ACCEPT;
 var init_manifests = __esm({
   "packages/core/src/repository/oci/manifests.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto9 = require("node:crypto");
+    import_node_crypto12 = require("node:crypto");
     init_errors();
-    init_client();
+    init_client3();
     init_descriptor();
     init_media_types();
     ACCEPT = [OCI_MANIFEST_MEDIA_TYPE, "application/vnd.docker.distribution.manifest.v2+json"].join(", ");
@@ -16053,7 +21356,7 @@ async function uploadSmallBlob(client, repo, data, digest2) {
 async function uploadStream(client, repo, source, chunkSize, onBytes) {
   const scope = scopeFor(repo, "pull,push");
   let location = absolute(client, await startUpload(client, repo));
-  const hash2 = (0, import_node_crypto10.createHash)("sha256");
+  const hash2 = (0, import_node_crypto13.createHash)("sha256");
   let chunk = Buffer.allocUnsafe(chunkSize);
   let spare = Buffer.allocUnsafe(chunkSize);
   let filled = 0;
@@ -16147,14 +21450,14 @@ function withDigest(location, digest2) {
   url2.searchParams.set("digest", digest2);
   return url2.toString();
 }
-var import_node_crypto10, UploadSessionLostError;
+var import_node_crypto13, UploadSessionLostError;
 var init_blob_upload = __esm({
   "packages/core/src/repository/oci/blob-upload.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto10 = require("node:crypto");
+    import_node_crypto13 = require("node:crypto");
     init_errors();
-    init_client();
+    init_client3();
     init_retry_policy();
     UploadSessionLostError = class extends TransientRegistryError {
     };
@@ -16205,12 +21508,12 @@ async function pushDiskLayer(client, repo, manifest, diskFile, settings, opts) {
       }
     }
   }
-  let diskHash = (0, import_node_crypto11.createHash)("sha256");
+  let diskHash = (0, import_node_crypto14.createHash)("sha256");
   let read = 0;
   const total = manifest.disk.sizeBytes;
   async function* compressed() {
     const gzip = (0, import_node_zlib2.createGzip)({ level: settings.compressionLevel, chunkSize: 1 << 20 });
-    const input2 = (0, import_node_fs9.createReadStream)(diskFile, { highWaterMark: 1 << 20 });
+    const input2 = (0, import_node_fs32.createReadStream)(diskFile, { highWaterMark: 1 << 20 });
     input2.on("data", (c) => {
       diskHash.update(c);
       read += c.length;
@@ -16226,7 +21529,7 @@ async function pushDiskLayer(client, repo, manifest, diskFile, settings, opts) {
     }
   }
   const uploaded = await withRetries(`uploading the disk layer of ${repo}`, client.retry, client.reporter, () => {
-    diskHash = (0, import_node_crypto11.createHash)("sha256");
+    diskHash = (0, import_node_crypto14.createHash)("sha256");
     read = 0;
     return uploadStream(client, repo, compressed(), settings.chunkSizeBytes);
   });
@@ -16247,13 +21550,13 @@ async function pushDiskLayer(client, repo, manifest, diskFile, settings, opts) {
   await settings.knownLayers.remember(manifest.disk.digest, layer, here);
   return layer;
 }
-var import_node_fs9, import_node_crypto11, import_node_zlib2;
+var import_node_fs32, import_node_crypto14, import_node_zlib2;
 var init_push_image = __esm({
   "packages/core/src/repository/oci/push-image.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs9 = require("node:fs");
-    import_node_crypto11 = require("node:crypto");
+    import_node_fs32 = require("node:fs");
+    import_node_crypto14 = require("node:crypto");
     import_node_zlib2 = require("node:zlib");
     init_errors();
     init_digest();
@@ -16414,16 +21717,18 @@ function seqOf(line) {
     return void 0;
   }
 }
-var import_node_crypto12, import_promises19, import_node_path18, RunnerChainPublisher;
+var import_node_crypto15, import_promises56, import_node_path59, RunnerChainPublisher;
 var init_audit_publisher = __esm({
   "packages/core/src/repository/oci/audit-publisher.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto12 = require("node:crypto");
-    import_promises19 = require("node:fs/promises");
-    import_node_path18 = __toESM(require("node:path"), 1);
+    import_node_crypto15 = require("node:crypto");
+    import_promises56 = require("node:fs/promises");
+    import_node_path59 = __toESM(require("node:path"), 1);
     init_audit();
+    init_file_lock();
     init_errors();
+    init_durable_write();
     RunnerChainPublisher = class {
       constructor(logDir, audit, artifacts) {
         this.logDir = logDir;
@@ -16435,19 +21740,19 @@ var init_audit_publisher = __esm({
       artifacts;
       /** This runner's id: 12 random hex characters, made once per cache directory and registry. */
       async runnerId() {
-        const file2 = import_node_path18.default.join(this.logDir, "runner-id");
-        const existing = (await (0, import_promises19.readFile)(file2, "utf8").catch(() => "")).trim();
+        const file2 = import_node_path59.default.join(this.logDir, "runner-id");
+        const existing = (await (0, import_promises56.readFile)(file2, "utf8").catch(() => "")).trim();
         if (/^[0-9a-f]{12}$/.test(existing)) return existing;
-        await (0, import_promises19.mkdir)(this.logDir, { recursive: true });
-        const id = (0, import_node_crypto12.randomBytes)(6).toString("hex");
-        await (0, import_promises19.writeFile)(file2, `${id}
+        await (0, import_promises56.mkdir)(this.logDir, { recursive: true });
+        const id = (0, import_node_crypto15.randomBytes)(6).toString("hex");
+        await (0, import_promises56.writeFile)(file2, `${id}
 `, { flag: "wx", mode: 420 }).catch(() => void 0);
-        return (await (0, import_promises19.readFile)(file2, "utf8")).trim();
+        return (await (0, import_promises56.readFile)(file2, "utf8")).trim();
       }
       /** Publish the events not yet in the registry as one segment; returns how many. */
       async publish() {
-        await (0, import_promises19.mkdir)(this.logDir, { recursive: true });
-        return withFileLock(import_node_path18.default.join(this.logDir, "published.json"), async () => {
+        await (0, import_promises56.mkdir)(this.logDir, { recursive: true });
+        return withFileLock(import_node_path59.default.join(this.logDir, "published.json"), async () => {
           const state = await this.readState();
           const lines = [];
           for await (const line of this.audit.rawLines()) {
@@ -16464,7 +21769,8 @@ var init_audit_publisher = __esm({
           const published = lines.slice(0, walk2.events);
           const tag = await (await this.artifacts()).publishSegment(
             { runner: await this.runnerId(), fromSeq: state.seq + 1, toSeq: walk2.last.seq, headHash: walk2.last.hash, ...state.tag ? { previous: state.tag } : {} },
-            Buffer.from(published.join("\n") + "\n")
+            Buffer.from(`${published.join("\n")}
+`)
           );
           await this.writeState({ seq: walk2.last.seq, hash: walk2.last.hash, tag });
           return published.length;
@@ -16472,28 +21778,28 @@ var init_audit_publisher = __esm({
       }
       async readState() {
         try {
-          const s = JSON.parse(await (0, import_promises19.readFile)(import_node_path18.default.join(this.logDir, "published.json"), "utf8"));
+          const s = JSON.parse(await (0, import_promises56.readFile)(import_node_path59.default.join(this.logDir, "published.json"), "utf8"));
           if (Number.isSafeInteger(s.seq) && typeof s.hash === "string") return s;
         } catch {
         }
         return { seq: 0, hash: GENESIS_HASH };
       }
       async writeState(s) {
-        const file2 = import_node_path18.default.join(this.logDir, "published.json");
-        await (0, import_promises19.writeFile)(`${file2}.tmp`, JSON.stringify(s) + "\n");
-        await (0, import_promises19.rename)(`${file2}.tmp`, file2);
+        const file2 = import_node_path59.default.join(this.logDir, "published.json");
+        await writeFileAtomic(file2, `${JSON.stringify(s)}
+`, 420);
       }
     };
   }
 });
 
 // packages/core/src/repository/oci/oci-repository.ts
-var import_node_path19, import_promises20, OciRepository;
+var import_node_path60, import_promises57, OciRepository;
 var init_oci_repository = __esm({
   "packages/core/src/repository/oci/oci-repository.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path19 = __toESM(require("node:path"), 1);
+    import_node_path60 = __toESM(require("node:path"), 1);
     init_audit();
     init_errors();
     init_digest();
@@ -16505,7 +21811,7 @@ var init_oci_repository = __esm({
     init_fs_publish();
     init_blob_download();
     init_descriptor();
-    init_client();
+    init_client3();
     init_credentials();
     init_known_layers();
     init_location();
@@ -16514,7 +21820,7 @@ var init_oci_repository = __esm({
     init_push_image();
     init_tag_scan();
     init_retry_policy();
-    import_promises20 = require("node:fs/promises");
+    import_promises57 = require("node:fs/promises");
     init_audit_artifacts();
     init_audit_publisher();
     init_audit_after_work();
@@ -16526,12 +21832,12 @@ var init_oci_repository = __esm({
         this.oci = parseOciLocation(location, opts.plainHttp);
         this.location = this.oci.display;
         this.reporter = opts.reporter ?? silentReporter;
-        const cacheDir = import_node_path19.default.resolve(opts.cacheDir ?? defaultCacheDir(opts.env));
+        const cacheDir = import_node_path60.default.resolve(opts.cacheDir ?? defaultCacheDir(opts.env));
         this.cache = new BlobCache(cacheDir, { ...opts.cache, reporter: this.reporter });
         this.knownLayers = new KnownLayers(cacheDir);
-        const logDir = import_node_path19.default.join(cacheDir, "audit", this.oci.registry.replace(/[^A-Za-z0-9.-]/g, "_"), this.oci.namespace || "_root");
+        const logDir = import_node_path60.default.join(cacheDir, "audit", this.oci.registry.replace(/[^A-Za-z0-9.-]/g, "_"), this.oci.namespace || "_root");
         const publish = opts.publishAudit ?? (opts.env ?? process.env).DBCLONE_AUDIT_PUBLISH !== "0";
-        this.audit = new AuditLog(import_node_path19.default.join(logDir, "events.jsonl"), void 0, publish ? { afterAppend: () => this.publishAuditChain() } : {});
+        this.audit = new AuditLog(import_node_path60.default.join(logDir, "events.jsonl"), void 0, publish ? { afterAppend: () => this.publishAuditChain() } : {});
         this.auditChain = new RunnerChainPublisher(logDir, this.audit, () => this.auditArtifacts());
       }
       opts;
@@ -16594,7 +21900,7 @@ var init_oci_repository = __esm({
             const { layer } = checkImageManifest(fetched.manifest, `${label2} in ${this.location}`);
             if (!layer) throw new NotSupportedError(`${label2} in ${this.location} has no dbclone disk layer; it was not pushed by dbclone`);
             this.lastDownload = await withRetries(`downloading ${layer.digest.slice(0, 19)}\u2026`, client.retry, this.reporter, async () => {
-              await (0, import_promises20.rm)(target.tempFile, { force: true });
+              await (0, import_promises57.rm)(target.tempFile, { force: true });
               const signal2 = opts.signal ? AbortSignal.any([opts.signal, target.signal]) : target.signal;
               return downloadLayer({ client, repo, layer, expected: image.manifest.disk, tempFile: target.tempFile, partialDir: target.partialDir, onProgress: opts.onProgress, signal: signal2 });
             });
@@ -16753,14 +22059,14 @@ function directoryOf(location) {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s)) {
     throw new UsageError(`repository location '${location}' uses an unsupported scheme; pass a directory path, a file:// URL or an oci:// reference`);
   }
-  return import_node_path20.default.resolve(s);
+  return import_node_path61.default.resolve(s);
 }
 async function openRepository(location, opts = {}) {
   if (location.trim().startsWith("oci://")) {
     return new OciRepository(location.trim(), { ...opts.oci, ...opts.cacheDir ? { cacheDir: opts.cacheDir } : {} });
   }
   const dir = directoryOf(location);
-  if (opts.mustExist && !(0, import_node_fs10.existsSync)(dir)) {
+  if (opts.mustExist && !(0, import_node_fs33.existsSync)(dir)) {
     throw new RepositoryError(`repository ${dir} does not exist: check the path, or make it by publishing an image to it`);
   }
   await assertUsableRoot(dir);
@@ -16776,13 +22082,13 @@ async function readRepositoryConfig(repository) {
   const layout = new FsLayout(directoryOf(repository));
   return configOf(await readConfigFile(layout), layout.configFile);
 }
-var import_node_fs10, import_node_path20, import_node_url;
+var import_node_fs33, import_node_path61, import_node_url;
 var init_open = __esm({
   "packages/core/src/repository/open.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs10 = require("node:fs");
-    import_node_path20 = __toESM(require("node:path"), 1);
+    import_node_fs33 = require("node:fs");
+    import_node_path61 = __toESM(require("node:path"), 1);
     import_node_url = require("node:url");
     init_errors();
     init_fs();
@@ -16848,7 +22154,7 @@ async function pullLayers(repository, image, opts = {}) {
   return layers;
 }
 var MAX_CHAIN_DEPTH;
-var init_layers = __esm({
+var init_layers2 = __esm({
   "packages/core/src/repository/layers.ts"() {
     "use strict";
     init_import_meta_url();
@@ -16874,8 +22180,8 @@ async function pruneImages(repository, opts) {
   for (const name of names) {
     const versions = all.filter((i) => i.name === name).sort((a, b) => b.manifest.created.localeCompare(a.manifest.created) || b.version.localeCompare(a.version));
     versions.forEach((image, index) => {
-      if (opts.name && name !== opts.name) return why(image.manifestDigest, `not image ${opts.name}`);
-      if (index < keepLast) why(image.manifestDigest, `one of the newest ${keepLast}`);
+      if (opts.name && name !== opts.name) why(image.manifestDigest, `not image ${opts.name}`);
+      else if (index < keepLast) why(image.manifestDigest, `one of the newest ${keepLast}`);
     });
   }
   for (const image of all) {
@@ -16938,165 +22244,6 @@ var init_prune = __esm({
   }
 });
 
-// packages/core/src/runtime/childEnv.ts
-function childEnv(extra = {}, from = process.env) {
-  const env = {};
-  for (const [k, v] of Object.entries(from)) if (v !== void 0 && isPassedToChildren(k)) env[k] = v;
-  return { ...env, ...extra };
-}
-function containerEnv(from = process.env) {
-  const env = { LANG: "C.UTF-8", LC_ALL: "C.UTF-8" };
-  for (const [k, v] of Object.entries(childEnv({}, from))) if (k === "TZ") env[k] = v;
-  return Object.entries(env).map(([k, v]) => `${k}=${v}`);
-}
-var PASSED, isPassedToChildren;
-var init_childEnv = __esm({
-  "packages/core/src/runtime/childEnv.ts"() {
-    "use strict";
-    init_import_meta_url();
-    PASSED = /* @__PURE__ */ new Set(["PATH", "LANG", "LANGUAGE", "TZ", "HOME", "TMPDIR", "TERM"]);
-    isPassedToChildren = (name) => PASSED.has(name) || /^LC_[A-Z_]+$/.test(name);
-  }
-});
-
-// packages/core/src/runtime/errorText.ts
-function withoutDataLines(text) {
-  const kept = [];
-  let skipping = false;
-  let cut = 0;
-  for (const line of text.split("\n")) {
-    if (DATA_LINE.test(line)) {
-      skipping = true;
-      cut++;
-    } else if (KEEP_LINE.test(line)) skipping = false;
-    else if (skipping || /^\s*\^\s*$/.test(line)) {
-      cut++;
-      continue;
-    }
-    if (!skipping) kept.push(line);
-  }
-  return cut > 0 ? `${kept.join("\n").trimEnd()}
-(${cut} line(s) of detail that may echo data values left out)` : text;
-}
-var DATA_LINE, KEEP_LINE;
-var init_errorText = __esm({
-  "packages/core/src/runtime/errorText.ts"() {
-    "use strict";
-    init_import_meta_url();
-    DATA_LINE = /^(?:\S+:\S*:\d+:\s*)?(?:DETAIL|CONTEXT|QUERY|STATEMENT|LINE \d+|Command was):/;
-    KEEP_LINE = /^(?:pg_restore|pg_dump|pg_dumpall|psql|pg_basebackup|initdb|postgres)[:\s]|^(?:\S+:\S*:\d+:\s*)?(?:ERROR|FATAL|PANIC|WARNING|HINT|NOTICE):/;
-  }
-});
-
-// packages/core/src/runtime/exec.ts
-function commandLine(program2, args, opts = {}) {
-  let argv = [program2, ...args];
-  if (opts.asUser && isRoot()) argv = ["runuser", "-u", opts.asUser, "--", ...argv];
-  if (opts.privileged && !isRoot()) argv = ["sudo", "-n", "--", ...argv];
-  return argv;
-}
-async function run(program2, args, opts = {}) {
-  const argv = commandLine(program2, args, opts);
-  const reporter = opts.reporter ?? silentReporter;
-  const secrets = opts.secrets ?? [];
-  const shown = redact(argv.map(quoteForLog).join(" "), secrets);
-  reporter.debug(`$ ${shown}`);
-  const timeoutMs = opts.timeoutMs ?? 10 * 6e4;
-  return new Promise((resolve, reject) => {
-    const child = (0, import_node_child_process.spawn)(argv[0], argv.slice(1), {
-      env: opts.env ?? childEnv(),
-      cwd: opts.cwd,
-      stdio: [typeof opts.stdin === "number" ? opts.stdin : opts.input === void 0 && !opts.stdin ? "ignore" : "pipe", "pipe", "pipe"]
-    });
-    if (opts.stdin && typeof opts.stdin !== "number") {
-      opts.stdin.on("error", (e) => {
-        child.kill("SIGKILL");
-        reject(e);
-      });
-      child.stdin.on("error", () => {
-      });
-      opts.stdin.pipe(child.stdin);
-    }
-    const out = [];
-    const err = [];
-    child.stdout.on("data", (b) => out.push(b));
-    child.stderr.on("data", (b) => err.push(b));
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill("SIGKILL");
-    }, timeoutMs);
-    if (opts.input !== void 0) child.stdin.end(opts.input);
-    child.on("error", (e) => {
-      clearTimeout(timer);
-      if (e.code === "ENOENT") {
-        const hint = opts.packageHint ? ` Install it: apt-get install ${opts.packageHint}` : "";
-        reject(new MissingToolError(`${argv[0]} was not found on PATH.${hint}`));
-      } else reject(e);
-    });
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      const stdout = Buffer.concat(out).toString("utf8");
-      const stderr = redact(Buffer.concat(err).toString("utf8"), secrets);
-      if (timedOut) {
-        reject(new TimeoutError(`${shown} did not finish within ${Math.round(timeoutMs / 1e3)} s.`));
-        return;
-      }
-      if (code !== 0 && !opts.allowFailure) {
-        if (argv[0] === "sudo" && /password is required|not allowed|may not run/i.test(stderr)) {
-          reject(
-            new PrivilegeError(
-              `${program2} needs root and sudo -n was refused (${stderr.trim()}). Run as root or allow passwordless sudo for ${program2}.`
-            )
-          );
-          return;
-        }
-        const tail = withoutDataLines(stderr.trim()).split("\n").slice(-5).join("\n");
-        reject(new CommandError(`${shown} failed with exit ${code}: ${tail}`, shown, code, stderr));
-        return;
-      }
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-async function waitForExit(pid, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (!isAlive(pid)) return true;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return !isAlive(pid);
-}
-function isAlive(pid) {
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    if (e.code !== "EPERM") return false;
-  }
-  try {
-    const stat30 = (0, import_node_fs11.readFileSync)(`/proc/${pid}/stat`, "utf8");
-    const state = stat30.slice(stat30.lastIndexOf(")") + 2, stat30.lastIndexOf(")") + 3);
-    return state !== "Z" && state !== "X";
-  } catch {
-    return process.platform !== "linux";
-  }
-}
-var import_node_child_process, import_node_fs11, isRoot, quoteForLog;
-var init_exec = __esm({
-  "packages/core/src/runtime/exec.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_child_process = require("node:child_process");
-    import_node_fs11 = require("node:fs");
-    init_errors();
-    init_reporter();
-    init_childEnv();
-    init_errorText();
-    isRoot = () => typeof process.getuid === "function" && process.getuid() === 0;
-    quoteForLog = (a) => /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
-  }
-});
-
 // packages/core/src/repository/audit-anchor-git.ts
 async function git(dir, args, input2) {
   const r = await run("git", ["-C", dir, ...args], { input: input2, allowFailure: true, timeoutMs: 3e4, packageHint: "git" });
@@ -17150,7 +22297,7 @@ var init_audit_anchor_git = __esm({
 // packages/core/src/repository/audit-report.ts
 async function auditLogId(repository) {
   if (repository instanceof OciRepository) return repository.auditChain.runnerId();
-  return (0, import_node_crypto13.createHash)("sha256").update(repository.location).digest("hex").slice(0, 16);
+  return (0, import_node_crypto16.createHash)("sha256").update(repository.location).digest("hex").slice(0, 16);
 }
 async function anchorAudit(repository, target) {
   if (!target.gitDir && !target.oci) throw new UsageError("audit anchor needs a place: --git <dir> (a tag in that repository) and/or --oci (an artifact in the registry)");
@@ -17219,12 +22366,12 @@ async function verifyRunnerChains(repository) {
   }
   return out;
 }
-var import_node_crypto13;
+var import_node_crypto16;
 var init_audit_report = __esm({
   "packages/core/src/repository/audit-report.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto13 = require("node:crypto");
+    import_node_crypto16 = require("node:crypto");
     init_audit();
     init_errors();
     init_audit_anchor_git();
@@ -17236,7 +22383,7 @@ var init_audit_report = __esm({
 var repository_exports = {};
 __export(repository_exports, {
   BlobCache: () => BlobCache,
-  CONFIG_FILE: () => CONFIG_FILE,
+  CONFIG_FILE: () => CONFIG_FILE2,
   DEFAULT_KEEP_LAST: () => DEFAULT_KEEP_LAST,
   FsRepository: () => FsRepository,
   MAX_CHAIN_DEPTH: () => MAX_CHAIN_DEPTH,
@@ -17262,9 +22409,1622 @@ var init_repository = __esm({
     init_layout();
     init_oci();
     init_cache();
-    init_layers();
+    init_layers2();
     init_prune();
     init_audit_report();
+  }
+});
+
+// packages/core/src/clones/ttl.ts
+function capTtl(requested, maxTtlSeconds) {
+  const cap = maxTtlSeconds !== void 0 && maxTtlSeconds > 0 ? maxTtlSeconds : void 0;
+  if (requested === void 0) return cap;
+  if (!(requested > 0)) throw new UsageError(`ttl must be greater than zero seconds, got ${requested}`);
+  return cap === void 0 ? requested : Math.min(requested, cap);
+}
+function expiryFrom(ttlSeconds, from = /* @__PURE__ */ new Date()) {
+  return ttlSeconds === void 0 ? void 0 : new Date(from.getTime() + ttlSeconds * 1e3).toISOString();
+}
+function isExpired(record2, now = /* @__PURE__ */ new Date()) {
+  if (!record2.expiresAt) return false;
+  const t = Date.parse(record2.expiresAt);
+  return Number.isFinite(t) && t <= now.getTime();
+}
+var init_ttl = __esm({
+  "packages/core/src/clones/ttl.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_errors();
+    init_duration();
+  }
+});
+
+// packages/core/src/engine/sqlserver/batches.ts
+function splitBatches(script) {
+  const batches = [];
+  let current2 = "";
+  let close = null;
+  let commentDepth = 0;
+  const lines = script.replace(/\r\n?/g, "\n").split("\n");
+  for (const line of lines) {
+    const m = close === null && commentDepth === 0 ? GO_LINE.exec(line) : null;
+    if (m) {
+      if (current2.trim().length > 0) batches.push({ sql: current2.replace(/\n$/, ""), repeat: m[1] ? Number(m[1]) : 1 });
+      current2 = "";
+      continue;
+    }
+    for (let i = 0; i < line.length; i++) {
+      const c = line[i];
+      const next = line[i + 1];
+      if (commentDepth > 0) {
+        if (c === "/" && next === "*") {
+          commentDepth++;
+          i++;
+        } else if (c === "*" && next === "/") {
+          commentDepth--;
+          i++;
+        }
+      } else if (close !== null) {
+        if (c === close) {
+          if (next === close) i++;
+          else close = null;
+        }
+      } else if (c === "-" && next === "-") {
+        break;
+      } else if (c === "/" && next === "*") {
+        commentDepth = 1;
+        i++;
+      } else if (c === "'") close = "'";
+      else if (c === "[") close = "]";
+      else if (c === '"') close = '"';
+    }
+    current2 += `${line}
+`;
+  }
+  if (current2.trim().length > 0) batches.push({ sql: current2.replace(/\n+$/, ""), repeat: 1 });
+  return batches;
+}
+var GO_LINE;
+var init_batches = __esm({
+  "packages/core/src/engine/sqlserver/batches.ts"() {
+    "use strict";
+    init_import_meta_url();
+    GO_LINE = /^[ \t]*go(?:[ \t]+(\d+))?[ \t]*(?:--.*)?$/i;
+  }
+});
+
+// packages/core/src/engine/sqlserver/executor.ts
+async function executeScript(exec, script, opts) {
+  for (const b of splitBatches(script)) for (let i = 0; i < b.repeat; i++) await exec.execute(b.sql, {}, opts);
+}
+var firstRow;
+var init_executor = __esm({
+  "packages/core/src/engine/sqlserver/executor.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_batches();
+    firstRow = (sets) => sets[0]?.[0];
+  }
+});
+
+// packages/core/src/engine/sqlserver/quote.ts
+function quoteName(name) {
+  if (name.length === 0) throw new UsageError("An empty SQL Server identifier is not allowed.");
+  if (name.length > 128) throw new UsageError(`SQL Server identifiers hold at most 128 characters: ${name.slice(0, 40)}\u2026 has ${name.length}.`);
+  if (name.includes("\0")) throw new UsageError(`A SQL Server identifier may not hold a NUL character: ${JSON.stringify(name)}.`);
+  return `[${name.replace(/]/g, "]]")}]`;
+}
+function nString(value) {
+  if (value.includes("\0")) throw new UsageError(`A T-SQL string literal may not hold a NUL character: ${JSON.stringify(value)}.`);
+  return `N'${value.replace(/'/g, "''")}'`;
+}
+var init_quote = __esm({
+  "packages/core/src/engine/sqlserver/quote.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_errors();
+  }
+});
+
+// packages/core/src/engine/sqlserver/attach-sql.ts
+function detachStatements(db, opts = {}) {
+  const q = quoteName(db);
+  const exclusive = `ALTER DATABASE ${q} SET SINGLE_USER WITH ROLLBACK IMMEDIATE;${opts.forImage ? ` ALTER DATABASE ${q} SET MULTI_USER;` : ""}`;
+  return [
+    { sql: `USE [master];
+IF DB_ID(@db) IS NOT NULL BEGIN ${exclusive} END;`, params: { db } },
+    { sql: "IF DB_ID(@db) IS NOT NULL EXEC master.sys.sp_detach_db @dbname = @db, @skipchecks = N'true';", params: { db } }
+  ];
+}
+function attachRebuildLogSql(db, dataFiles) {
+  return `CREATE DATABASE ${quoteName(db)} ON
+${fileSpecs(dataFiles)}
+FOR ATTACH_REBUILD_LOG;`;
+}
+function attachCloneSql(db, files, opts = {}) {
+  const options = ["NEW_BROKER", ...opts.filestreamDirectory ? [`FILESTREAM (DIRECTORY_NAME = ${nString(opts.filestreamDirectory)})`] : []];
+  return `CREATE DATABASE ${quoteName(db)} ON
+${fileSpecs(files)}
+FOR ATTACH WITH ${options.join(", ")};`;
+}
+var multiUserSql, fileSpecs, MASTER_FILES;
+var init_attach_sql = __esm({
+  "packages/core/src/engine/sqlserver/attach-sql.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_quote();
+    multiUserSql = (db) => `ALTER DATABASE ${quoteName(db)} SET MULTI_USER;`;
+    fileSpecs = (files) => files.map((f) => `  (NAME = ${nString(f.logicalName)}, FILENAME = ${nString(f.path)})`).join(",\n");
+    MASTER_FILES = (db) => ({
+      sql: "SELECT name AS logicalName, physical_name AS path, type_desc AS kind FROM sys.master_files WHERE database_id = DB_ID(@db) ORDER BY file_id;",
+      params: { db }
+    });
+  }
+});
+
+// packages/core/src/engine/sqlserver/login-sql.ts
+function checkRoles(roles) {
+  for (const r of roles) {
+    if (!ALLOWED_ROLES.has(r)) {
+      throw new UsageError(`Role '${r}' may not be given to a clone login; allowed: ${[...ALLOWED_ROLES].join(", ")}. db_owner would let a clone user change security.`);
+    }
+  }
+}
+function createLoginSql(login, password, defaultDatabase) {
+  return `CREATE LOGIN ${quoteName(login)} WITH PASSWORD = ${nString(password)}, CHECK_POLICY = OFF, CHECK_EXPIRATION = OFF, DEFAULT_DATABASE = ${quoteName(defaultDatabase)};`;
+}
+function createUserSql(db, login, roles) {
+  checkRoles(roles);
+  return [
+    `USE ${quoteName(db)};`,
+    `CREATE USER ${quoteName(login)} FOR LOGIN ${quoteName(login)};`,
+    ...roles.map((r) => `ALTER ROLE ${quoteName(r)} ADD MEMBER ${quoteName(login)};`),
+    `GRANT EXECUTE TO ${quoteName(login)};`,
+    "USE [master];"
+  ].join("\n");
+}
+function dropLoginSql(login) {
+  return [
+    "DECLARE @kill nvarchar(max) = N'';",
+    `SELECT @kill += N'KILL ' + CAST(session_id AS nvarchar(10)) + N';' FROM sys.dm_exec_sessions WHERE login_name = ${nString(login)};`,
+    "EXEC sys.sp_executesql @kill;",
+    `IF SUSER_ID(${nString(login)}) IS NOT NULL DROP LOGIN ${quoteName(login)};`
+  ].join("\n");
+}
+var DEFAULT_CLONE_ROLES, ALLOWED_ROLES, SERVICE_ACCOUNT, CONTAINED_AUTH_ENABLED;
+var init_login_sql = __esm({
+  "packages/core/src/engine/sqlserver/login-sql.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_errors();
+    init_quote();
+    DEFAULT_CLONE_ROLES = ["db_datareader", "db_datawriter", "db_ddladmin"];
+    ALLOWED_ROLES = /* @__PURE__ */ new Set(["db_datareader", "db_datawriter", "db_ddladmin", "db_backupoperator", "db_denydatareader", "db_denydatawriter"]);
+    SERVICE_ACCOUNT = {
+      sql: "SELECT TOP (1) service_account AS account, CAST(SERVERPROPERTY('InstanceName') AS nvarchar(128)) AS instance FROM sys.dm_server_services WHERE servicename LIKE N'SQL Server (%' ORDER BY servicename;",
+      params: {}
+    };
+    CONTAINED_AUTH_ENABLED = {
+      sql: "SELECT CAST(value_in_use AS int) AS enabled FROM sys.configurations WHERE name = N'contained database authentication';",
+      params: {}
+    };
+  }
+});
+
+// packages/core/src/engine/sqlserver/icacls.ts
+function filePrincipals(account, instance, windowsCaller2) {
+  const out = [];
+  for (const p of [serviceSidName(instance), WELL_KNOWN[account.trim().toLowerCase()] ?? account.trim(), windowsCaller2 ?? "", ADMINISTRATORS]) {
+    if (p && !out.some((q) => q.toLowerCase() === p.toLowerCase())) out.push(p);
+  }
+  return out;
+}
+function icaclsSetOwnerArgs(folder) {
+  return [folder, "/setowner", ADMINISTRATORS, "/T", "/C", "/Q"];
+}
+function icaclsGrantArgs(folder, principals) {
+  return [folder, "/grant", ...principals.map((p) => `${p}:(OI)(CI)F`), "/T", "/C", "/Q"];
+}
+var WELL_KNOWN, serviceSidName, ADMINISTRATORS;
+var init_icacls = __esm({
+  "packages/core/src/engine/sqlserver/icacls.ts"() {
+    "use strict";
+    init_import_meta_url();
+    WELL_KNOWN = {
+      localsystem: "*S-1-5-18",
+      "nt authority\\system": "*S-1-5-18",
+      "nt authority\\localservice": "*S-1-5-19",
+      "nt authority\\local service": "*S-1-5-19",
+      "nt authority\\networkservice": "*S-1-5-20",
+      "nt authority\\network service": "*S-1-5-20"
+    };
+    serviceSidName = (instance) => instance ? `NT SERVICE\\MSSQL$${instance}` : "NT SERVICE\\MSSQLSERVER";
+    ADMINISTRATORS = "*S-1-5-32-544";
+  }
+});
+
+// packages/core/src/engine/sqlserver/clone.ts
+async function cloneSqlServer(deps, opts) {
+  const { exec, disk, runner, reporter } = deps;
+  const roles = opts.roles ?? DEFAULT_CLONE_ROLES;
+  checkRoles(roles);
+  const childFile = import_node_path62.default.win32.join(opts.cloneDir, "child.vhdx");
+  const mountPath = import_node_path62.default.win32.join(opts.cloneDir, "mnt");
+  const record2 = { cloneId: opts.cloneId, childFile, databases: {} };
+  const cleanup = new CleanupStack(reporter);
+  try {
+    const child = await disk.createChild(opts.baseFile, childFile, opts.baseDigest);
+    cleanup.push("delete child disk", () => disk.destroy(child.file));
+    const attachment = await disk.mount(child, mountPath);
+    record2.attachment = attachment;
+    cleanup.push("unmount child disk", () => disk.unmount(attachment));
+    const layout = await deps.readLayout(mountPath);
+    if (layout.databases.some((d) => d.contained)) {
+      const on = Number(firstRow(await exec.execute(CONTAINED_AUTH_ENABLED.sql, CONTAINED_AUTH_ENABLED.params))?.enabled ?? 0) === 1;
+      if (!on) {
+        throw new CloneError(
+          "This image holds a contained database, which SQL Server attaches only with contained database authentication on (Msg 12824). Run once on this server: EXEC sp_configure 'contained database authentication', 1; RECONFIGURE; (docs/windows.md)."
+        );
+      }
+    }
+    const service = firstRow(await exec.execute(SERVICE_ACCOUNT.sql, SERVICE_ACCOUNT.params));
+    const account = String(service?.account ?? "");
+    if (!account) throw new CloneError("Could not read the SQL Server service account from sys.dm_server_services; the login needs VIEW SERVER STATE.");
+    const instance = service?.instance == null ? null : String(service.instance);
+    const databasesDir = import_node_path62.default.win32.join(mountPath, "databases");
+    await runner.command("icacls", icaclsSetOwnerArgs(databasesDir));
+    await runner.command("icacls", icaclsGrantArgs(databasesDir, filePrincipals(account, instance, opts.windowsCaller)));
+    for (const [i, db] of layout.databases.entries()) {
+      const name = cloneDatabaseName(db.name, opts.cloneId);
+      const files = db.files.map((f) => ({ logicalName: f.logicalName, path: import_node_path62.default.win32.join(mountPath, f.path) }));
+      const filestream = db.files.some((f) => f.kind === "FILESTREAM") ? { filestreamDirectory: `dbclone_${opts.cloneId}_${i}` } : {};
+      await exec.execute(attachCloneSql(name, files, filestream));
+      record2.databases[db.name] = name;
+      cleanup.push(`detach ${name}`, async () => {
+        for (const s of detachStatements(name)) await exec.execute(s.sql, s.params);
+      });
+      await exec.execute(multiUserSql(name));
+    }
+    const login = `dbclone_${opts.cloneId}`;
+    const password = opts.password ?? randomPassword();
+    reporter.secret(password);
+    const first = Object.values(record2.databases)[0] ?? "master";
+    await exec.execute(createLoginSql(login, password, first));
+    record2.login = login;
+    record2.password = password;
+    cleanup.push(`drop login ${login}`, async () => void await exec.execute(dropLoginSql(login)));
+    for (const name of Object.values(record2.databases)) await exec.execute(createUserSql(name, login, roles));
+    cleanup.dismiss();
+    return record2;
+  } catch (e) {
+    await cleanup.unwind();
+    throw e;
+  }
+}
+async function teardownSqlServer(deps, record2) {
+  const { exec, disk, reporter } = deps;
+  const failures = [];
+  const step = async (label2, fn) => {
+    try {
+      await fn();
+    } catch (e) {
+      failures.push(`${label2}: ${e.message}`);
+      reporter.warn(`teardown of ${record2.cloneId}: ${label2} failed: ${e.message}`);
+    }
+  };
+  const stillAttached = [];
+  for (const name of Object.values(record2.databases)) {
+    await step(`detach ${name}`, async () => {
+      try {
+        for (const s of detachStatements(name)) await exec.execute(s.sql, s.params);
+      } catch (e) {
+        reporter.warn(`teardown of ${record2.cloneId}: detach ${name} failed (${e.message}); dropping it instead`);
+        await exec.execute(`USE [master];
+IF DB_ID(@db) IS NOT NULL DROP DATABASE ${quoteName(name)};`, { db: name });
+      }
+    });
+    const left = await exec.execute("SELECT DB_ID(@db) AS id;", { db: name }).catch(() => [[{ id: -1 }]]);
+    if (firstRow(left)?.id != null) stillAttached.push(name);
+  }
+  if (record2.login) await step(`drop login ${record2.login}`, () => exec.execute(dropLoginSql(record2.login)));
+  if (stillAttached.length > 0) {
+    failures.push(`${stillAttached.join(", ")} still attached: the child disk stays mounted`);
+  } else {
+    if (record2.attachment) await step("unmount child disk", () => disk.unmount(record2.attachment));
+    await step("delete child disk", () => disk.destroy(record2.childFile));
+  }
+  if (failures.length > 0) {
+    throw new CloneError(`Teardown of clone ${record2.cloneId} left work undone:
+- ${failures.join("\n- ")}
+Run dbclone gc to retry.`);
+  }
+}
+var import_node_crypto17, import_node_path62, cloneDatabaseName, randomPassword;
+var init_clone2 = __esm({
+  "packages/core/src/engine/sqlserver/clone.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_crypto17 = require("node:crypto");
+    import_node_path62 = __toESM(require("node:path"), 1);
+    init_errors();
+    init_cleanup();
+    init_executor();
+    init_attach_sql();
+    init_login_sql();
+    init_icacls();
+    init_quote();
+    cloneDatabaseName = (db, cloneId) => `${db.slice(0, 120 - cloneId.length)}__${cloneId}`;
+    randomPassword = () => (0, import_node_crypto17.randomBytes)(24).toString("base64url").slice(0, 32);
+  }
+});
+
+// packages/core/src/engine/sqlserver/file-ops.ts
+async function robocopy(args, reporter) {
+  const r = await run("robocopy", args, { allowFailure: true, reporter, timeoutMs: 6 * 60 * 6e4 });
+  if (!robocopySucceeded(r.code)) {
+    throw new CommandError(`robocopy ${args.slice(0, 2).join(" -> ")} failed with exit ${r.code}; is the process elevated (backup privilege)?`, "robocopy", r.code, r.stdout + r.stderr);
+  }
+}
+function windowsFileOps(reporter) {
+  return {
+    makeDir: async (dir) => void await (0, import_promises58.mkdir)(dir, { recursive: true }),
+    copyTree: (from, to, opts) => robocopy(robocopyTreeArgs(from, to, opts?.excludeFiles), reporter),
+    moveFile: async (from, to) => {
+      const dir = import_node_path63.default.win32.dirname(to);
+      await robocopy(robocopyMoveArgs(from, dir), reporter);
+      const moved = import_node_path63.default.win32.join(dir, import_node_path63.default.win32.basename(from));
+      if (moved.toLowerCase() !== to.toLowerCase()) await (0, import_promises58.rename)(moved, to);
+    },
+    writeText: (file2, text) => (0, import_promises58.writeFile)(file2, text, "utf8")
+  };
+}
+var import_promises58, import_node_path63, QUIET, robocopyTreeArgs, robocopyMoveArgs, robocopySucceeded;
+var init_file_ops = __esm({
+  "packages/core/src/engine/sqlserver/file-ops.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_promises58 = require("node:fs/promises");
+    import_node_path63 = __toESM(require("node:path"), 1);
+    init_errors();
+    init_exec();
+    QUIET = ["/R:1", "/W:1", "/NP", "/NFL", "/NDL", "/NJH", "/NJS"];
+    robocopyTreeArgs = (from, to, excludeFiles = []) => [
+      from,
+      to,
+      "/E",
+      "/B",
+      "/COPY:DAT",
+      "/DCOPY:DAT",
+      "/XJ",
+      ...excludeFiles.length ? ["/XF", ...excludeFiles] : [],
+      ...QUIET
+    ];
+    robocopyMoveArgs = (from, toDir) => [import_node_path63.default.win32.dirname(from), toDir, import_node_path63.default.win32.basename(from), "/B", "/MOV", "/COPY:DAT", ...QUIET];
+    robocopySucceeded = (code) => code !== null && code >= 0 && code < 8;
+  }
+});
+
+// packages/core/src/engine/sqlserver/layout.ts
+async function readImageLayout(mountPath) {
+  const file2 = import_node_path64.default.win32.join(mountPath, LAYOUT_FILE);
+  let layout;
+  try {
+    layout = JSON.parse(await (0, import_promises59.readFile)(file2, "utf8"));
+  } catch (e) {
+    throw new BuildError(`${file2} could not be read (${e.message}); this disk is not a dbclone SQL Server image.`);
+  }
+  if (layout.version !== 1 || !Array.isArray(layout.databases)) throw new BuildError(`${file2} has an unknown layout version ${String(layout.version)}; upgrade dbclone.`);
+  return layout;
+}
+var import_promises59, import_node_path64, LAYOUT_FILE;
+var init_layout2 = __esm({
+  "packages/core/src/engine/sqlserver/layout.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_promises59 = require("node:fs/promises");
+    import_node_path64 = __toESM(require("node:path"), 1);
+    init_errors();
+    LAYOUT_FILE = "dbclone-layout.json";
+  }
+});
+
+// packages/core/src/engine/sqlserver/connection.ts
+function toMssqlConfig(c, purpose) {
+  const base2 = {
+    server: c.server,
+    port: c.port,
+    database: c.database ?? "master",
+    // 0: no timeout. RESTORE, CHECKPOINT and index rebuilds of big databases run long.
+    requestTimeout: purpose === "restore" ? 0 : 12e4,
+    connectionTimeout: 3e4,
+    pool: { max: 1, min: 0 },
+    options: {
+      encrypt: c.encrypt ?? true,
+      trustServerCertificate: c.trustServerCertificate ?? false,
+      instanceName: c.instanceName,
+      appName: "dbclone"
+    }
+  };
+  if (c.auth.kind === "sql") return { ...base2, user: c.auth.user, password: c.auth.password };
+  return {
+    ...base2,
+    authentication: { type: "ntlm", options: { domain: c.auth.domain, userName: c.auth.user, password: c.auth.password } }
+  };
+}
+function describeConnection(c) {
+  const where2 = c.instanceName ? `${c.server}\\${c.instanceName}` : `${c.server}${c.port ? `,${c.port}` : ""}`;
+  const who = c.auth.kind === "sql" ? c.auth.user : `${c.auth.domain}\\${c.auth.user} (NTLM)`;
+  return `${who}@${where2}`;
+}
+var init_connection = __esm({
+  "packages/core/src/engine/sqlserver/connection.ts"() {
+    "use strict";
+    init_import_meta_url();
+  }
+});
+
+// packages/core/src/engine/sqlserver/mssql-executor.ts
+var mssql_executor_exports = {};
+__export(mssql_executor_exports, {
+  connectSqlServer: () => connectSqlServer
+});
+async function loadMssql() {
+  const name = "mssql";
+  try {
+    const m = await import(name);
+    return m.default ?? m;
+  } catch (first) {
+    const beside = (0, import_node_url2.fileURLToPath)(new URL("../mssql/index.cjs", importMetaUrl));
+    try {
+      const m = (0, import_node_module.createRequire)(importMetaUrl)(beside);
+      return m.default ?? m;
+    } catch {
+      throw new NotSupportedError(
+        `The SQL Server driver (npm package mssql) could not be loaded: ${first.message}, and ${beside} is missing. Use the published actions or CLI (dist/ holds the driver), or npm ci in a checkout.`
+      );
+    }
+  }
+}
+async function connectSqlServer(c, purpose) {
+  const sql = await loadMssql();
+  const pool = new sql.ConnectionPool(toMssqlConfig(c, purpose));
+  try {
+    await pool.connect();
+  } catch (e) {
+    throw new CommandError(
+      `Could not connect to SQL Server as ${describeConnection(c)}: ${e.message}. Check the server name, port or instance, the login, and encrypt/trustServerCertificate.`,
+      "mssql connect",
+      null,
+      String(e.message)
+    );
+  }
+  return {
+    async execute(batch, params = {}, opts = {}) {
+      const request = new sql.Request(pool);
+      for (const [name, value] of Object.entries(params)) {
+        if (typeof value === "string") request.input(name, sql.NVarChar(sql.MAX), value);
+        else if (typeof value === "number" && Number.isInteger(value)) request.input(name, sql.BigInt, value);
+        else request.input(name, value);
+      }
+      const onInfo = opts.onInfo;
+      if (onInfo) request.on("info", (m) => onInfo({ number: m.number, message: m.message }));
+      const result = await request.query(batch);
+      return result.recordsets ?? [];
+    },
+    close: () => pool.close()
+  };
+}
+var import_node_module, import_node_url2;
+var init_mssql_executor = __esm({
+  "packages/core/src/engine/sqlserver/mssql-executor.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_module = require("node:module");
+    import_node_url2 = require("node:url");
+    init_errors();
+    init_connection();
+  }
+});
+
+// packages/core/src/engine/sqlserver/host.ts
+var host_exports = {};
+__export(host_exports, {
+  adoConnectionString: () => adoConnectionString,
+  realSqlServerHost: () => realSqlServerHost,
+  sqlServerConnectionFromEnv: () => sqlServerConnectionFromEnv,
+  sqlServerHost: () => sqlServerHost,
+  sqlServerPort: () => sqlServerPort,
+  useSqlServerHost: () => useSqlServerHost,
+  windowsCaller: () => windowsCaller
+});
+function sqlServerConnectionFromEnv(env = process.env) {
+  const where2 = env.DBCLONE_SQLSERVER?.trim() || "localhost";
+  const m = /^([^,\\]+)(?:\\([^,]+))?(?:,(\d+))?$/.exec(where2);
+  if (!m) throw new UsageError(`DBCLONE_SQLSERVER='${where2}' is not host, host,port or host\\INSTANCE.`);
+  const user = env.DBCLONE_SQLSERVER_USER;
+  const password = env.DBCLONE_SQLSERVER_PASSWORD ?? "";
+  if (!user) {
+    throw new UsageError(
+      "Set DBCLONE_SQLSERVER_USER and DBCLONE_SQLSERVER_PASSWORD: a SQL login (e.g. sa), or DOMAIN\\user for Windows authentication over NTLM. The mssql driver cannot use the runner's own Windows identity (SSPI) without a password."
+    );
+  }
+  const ntlm = /^([^\\]+)\\(.+)$/.exec(user);
+  return {
+    server: m[1],
+    ...m[2] ? { instanceName: m[2] } : {},
+    ...m[3] ? { port: Number(m[3]) } : {},
+    auth: ntlm ? { kind: "ntlm", domain: ntlm[1], user: ntlm[2], password } : { kind: "sql", user, password },
+    encrypt: isTrue(env.DBCLONE_SQLSERVER_ENCRYPT, true),
+    trustServerCertificate: isTrue(env.DBCLONE_SQLSERVER_TRUST_CERT, false)
+  };
+}
+function realSqlServerHost(env = process.env) {
+  return {
+    platform: process.platform,
+    // Read on use, so a missing setting is reported only after the platform check.
+    get connection() {
+      return sqlServerConnectionFromEnv(env);
+    },
+    // Loaded on use: the mssql driver is only needed once a SQL Server is really reached.
+    connect: async (purpose) => (await Promise.resolve().then(() => (init_mssql_executor(), mssql_executor_exports))).connectSqlServer(sqlServerConnectionFromEnv(env), purpose),
+    disk: (stateDir, reporter) => new VhdxDriver({ stateDir, reporter }),
+    runner: (reporter) => realWindowsRunner({ reporter }),
+    files: windowsFileOps(),
+    readLayout: readImageLayout
+  };
+}
+function sqlServerHost(env = process.env) {
+  return installed ?? realSqlServerHost(env);
+}
+function useSqlServerHost(host) {
+  installed = host;
+}
+function adoConnectionString(c, login, database2, port) {
+  const server = `${c.server}${c.instanceName ? `\\${c.instanceName}` : ""}${c.instanceName && !c.port ? "" : `,${port}`}`;
+  return [
+    `Server=${adoValue(server)}`,
+    `Database=${adoValue(database2)}`,
+    `User Id=${adoValue(login.user)}`,
+    `Password=${adoValue(login.password)}`,
+    `Encrypt=${c.encrypt ?? true ? "True" : "False"}`,
+    `TrustServerCertificate=${c.trustServerCertificate ? "True" : "False"}`
+  ].join(";");
+}
+var isTrue, installed, adoValue, sqlServerPort, windowsCaller;
+var init_host2 = __esm({
+  "packages/core/src/engine/sqlserver/host.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_vhdx();
+    init_errors();
+    init_powershell();
+    init_file_ops();
+    init_layout2();
+    isTrue = (v, dflt) => v === void 0 || v === "" ? dflt : /^(1|true|yes|on)$/i.test(v);
+    adoValue = (v) => /[;='"]|^\s|\s$/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+    sqlServerPort = (c) => c.port ?? 1433;
+    windowsCaller = (c) => c.auth.kind === "ntlm" ? `${c.auth.domain}\\${c.auth.user}` : void 0;
+  }
+});
+
+// packages/core/src/clones/sqlserver-clone.ts
+var sqlserver_clone_exports = {};
+__export(sqlserver_clone_exports, {
+  createSqlServerClone: () => createSqlServerClone,
+  removeSqlServerClone: () => removeSqlServerClone,
+  sqlServerCredentials: () => sqlServerCredentials
+});
+function sqlServerCredentials(record2) {
+  const connection = sqlServerHost().connection;
+  return {
+    user: record2.user,
+    password: record2.password,
+    host: record2.host,
+    port: record2.port,
+    databases: record2.databases,
+    connectionString: adoConnectionString(connection, record2, record2.databases[0] ?? "master", record2.port)
+  };
+}
+async function createSqlServerClone(opts, image, started) {
+  const host = sqlServerHost();
+  assertSqlServerHost(host.platform);
+  if ((opts.runtime ?? "host") !== "host") throw new UsageError("SQL Server clones are attached to the runner's SQL Server: --runtime docker is not available for them.");
+  const { repository, reporter } = opts;
+  const registry2 = new CloneRegistry(opts.home);
+  if (opts.name) {
+    const existing = await registry2.findByName(opts.name);
+    if (existing && !opts.reset && existing.state === "ready" && existing.image.manifestDigest === image.manifestDigest) {
+      return { created: false, clone: existing, credentials: sqlServerCredentials(existing), image, readySeconds: secondsSince(started), childDiskBytes: 0 };
+    }
+    if (existing) await removeSqlServerClone(existing, reporter);
+    if (existing) await registry2.remove(existing.id);
+  }
+  const connection = host.connection;
+  const blob = await repository.pull(image);
+  const config2 = await readRepositoryConfig(repository);
+  const ttlSeconds = capTtl(opts.ttlSeconds, config2.maxTtlSeconds);
+  const password = randomPassword();
+  reporter.secret(password);
+  const reserved = await registry2.reserve({
+    name: opts.name,
+    image: { name: image.name, version: image.version, manifestDigest: image.manifestDigest, diskDigest: image.manifest.disk.digest },
+    engine: "sqlserver",
+    host: connection.server,
+    runtime: "host",
+    password,
+    databases: image.manifest.databases.map((d) => d.name),
+    labels: opts.labels ?? {},
+    repository: repository.location,
+    expiresAt: ttlSeconds ? new Date(Date.now() + ttlSeconds * 1e3).toISOString() : void 0
+  });
+  const record2 = await registry2.patch(reserved.id, { port: sqlServerPort(connection), user: `dbclone_${reserved.id}` });
+  const cleanup = new CleanupStack(reporter);
+  cleanup.push("forget the clone record", () => registry2.remove(record2.id));
+  cleanup.push("remove the clone directory", () => import_promises60.default.rm(record2.dir, { recursive: true, force: true }));
+  const exec = await host.connect("query");
+  try {
+    await import_promises60.default.mkdir(record2.dir, { recursive: true });
+    const disk = host.disk(import_node_path65.default.join(opts.home, "state"), reporter);
+    const made = await cloneSqlServer(
+      { exec, disk, runner: host.runner(reporter), reporter, readLayout: host.readLayout },
+      { cloneId: record2.id, baseFile: blob, baseDigest: image.manifest.disk.digest, cloneDir: record2.dir, password, windowsCaller: windowsCaller(connection) }
+    );
+    const clone2 = await registry2.patch(record2.id, {
+      state: "ready",
+      childFile: made.childFile,
+      ...made.attachment ? { attachment: made.attachment, mountPath: made.attachment.mountPath } : {},
+      databases: Object.values(made.databases),
+      user: made.login ?? record2.user
+    });
+    cleanup.dismiss();
+    const credentials = sqlServerCredentials(clone2);
+    reporter.secret(credentials.connectionString);
+    await repository.audit.append({ action: "clone", outcome: "success", image: `${image.name}:${image.version}`, digest: image.manifestDigest, clone: record2.id, detail: opts.name ? `name=${opts.name}` : void 0 });
+    const readySeconds = secondsSince(started);
+    reporter.debug(`Clone ${record2.id} of ${image.name}:${image.version} ready in ${readySeconds.toFixed(3)} s on ${clone2.host}:${clone2.port} (${clone2.databases.join(", ")})`);
+    return { created: true, clone: clone2, credentials, image, readySeconds, childDiskBytes: 0 };
+  } catch (e) {
+    await cleanup.unwind();
+    await repository.audit.append({ action: "clone", outcome: "failure", image: `${image.name}:${image.version}`, digest: image.manifestDigest, clone: record2.id, detail: e.message.slice(0, 500) }).catch(() => void 0);
+    if (e instanceof DbcloneError) throw e;
+    throw new CloneError(`cloning ${image.name}:${image.version} failed: ${e.message}`, { cause: e });
+  } finally {
+    await exec.close().catch(() => void 0);
+  }
+}
+async function removeSqlServerClone(record2, reporter) {
+  const host = sqlServerHost();
+  assertSqlServerHost(host.platform);
+  const exec = await host.connect("query");
+  try {
+    await teardownSqlServer({ exec, disk: host.disk(import_node_path65.default.join(import_node_path65.default.dirname(import_node_path65.default.dirname(record2.dir)), "state"), reporter), reporter }, engineRecord(record2));
+  } finally {
+    await exec.close().catch(() => void 0);
+  }
+  await import_promises60.default.rm(record2.dir, { recursive: true, force: true });
+}
+var import_promises60, import_node_path65, engineRecord;
+var init_sqlserver_clone = __esm({
+  "packages/core/src/clones/sqlserver-clone.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_promises60 = __toESM(require("node:fs/promises"), 1);
+    import_node_path65 = __toESM(require("node:path"), 1);
+    init_platform();
+    init_errors();
+    init_clone2();
+    init_host2();
+    init_repository();
+    init_cleanup();
+    init_time();
+    init_registry();
+    init_ttl();
+    engineRecord = (r) => ({
+      cloneId: r.id,
+      childFile: r.childFile,
+      ...r.attachment ? { attachment: r.attachment } : {},
+      databases: Object.fromEntries(r.databases.map((d) => d.endsWith(`__${r.id}`) ? d : cloneDatabaseName(d, r.id)).map((d) => [d, d])),
+      login: `dbclone_${r.id}`
+    });
+  }
+});
+
+// packages/core/src/clones/teardown.ts
+async function teardownClones(opts) {
+  const started = performance.now();
+  const chosen = [opts.id, opts.name, opts.labels && Object.keys(opts.labels).length ? opts.labels : void 0].filter((x) => x !== void 0);
+  if (chosen.length !== 1) throw new UsageError("teardown needs exactly one of: a clone id, --name, or labels (branch/pr).");
+  const registry2 = new CloneRegistry(opts.home);
+  let records;
+  if (opts.labels) records = await registry2.findByLabels(opts.labels);
+  else {
+    const found = await registry2.get(opts.id ?? opts.name);
+    records = found ? [found] : [];
+  }
+  const { inScope, skipped } = splitByScope(records, opts.scope);
+  for (const r of skipped) {
+    opts.reporter.warn(`Left clone ${r.id}${r.name ? ` (${r.name})` : ""} alone: it was not made by ${describeLabels(opts.scope ?? {})}.`);
+  }
+  if (inScope.length === 0) opts.reporter.info("No such clone: nothing to tear down.");
+  const removed = [];
+  for (const record2 of inScope) {
+    await removeClone(record2, opts);
+    removed.push(record2.id);
+  }
+  return { removed, ...skipped.length ? { skipped: skipped.map((r) => r.id) } : {}, seconds: secondsSince(started) };
+}
+function splitByScope(records, scope) {
+  if (!scope || Object.keys(scope).length === 0) return { inScope: records, skipped: [] };
+  return { inScope: records.filter((r) => matchesLabels(r, scope)), skipped: records.filter((r) => !matchesLabels(r, scope)) };
+}
+function describeLabels(labels) {
+  return Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(", ");
+}
+async function removeCloneContainers(record2, home) {
+  const { DockerRuntime: DockerRuntime2, listCloneContainers: listCloneContainers2 } = await Promise.resolve().then(() => (init_docker(), docker_exports));
+  const runtime = new DockerRuntime2();
+  if (record2.containerId) await runtime.stop({ containerId: record2.containerId }, { fast: true });
+  for (const c of await listCloneContainers2(runtime.docker, import_node_path66.default.resolve(home))) {
+    if (c.cloneId === record2.id) await runtime.stop({ containerId: c.id }, { fast: true });
+  }
+}
+async function removeClone(record2, opts, action = "teardown") {
+  const registry2 = new CloneRegistry(opts.home);
+  await registry2.patch(record2.id, { state: "stopping", owner: currentProcess() }).catch(() => void 0);
+  await pausePoint("teardown:stopping");
+  if (record2.engine === "sqlserver") {
+    await (await Promise.resolve().then(() => (init_sqlserver_clone(), sqlserver_clone_exports))).removeSqlServerClone(record2, opts.reporter);
+  } else {
+    const { driver, engine } = platformFor(record2.engine, opts.home, diskOf(record2), opts.reporter);
+    if (record2.runtime === "docker") await removeCloneContainers(record2, opts.home);
+    else {
+      const server = serverOf(record2);
+      if (server && isAlive(server.pid)) {
+        if (isPostgresOf(server.pid, record2.mountPath)) await engine.stop(server, { fast: true });
+        else opts.reporter.warn(`Left process ${server.pid} alone: it is not clone ${record2.id}'s server (its pid was reused).`);
+      }
+    }
+    await pausePoint("teardown:server-stopped");
+    if (record2.attachment) await driver.unmount(record2.attachment);
+    await pausePoint("teardown:unmounted");
+    await driver.destroy(record2.childFile);
+    await import_promises61.default.rm(record2.dir, { recursive: true, force: true });
+  }
+  await registry2.remove(record2.id);
+  opts.reporter.info(`Removed clone ${record2.id}${record2.name ? ` (${record2.name})` : ""}`);
+  const repository = opts.repository ?? await openRepository(record2.repository).catch(() => void 0);
+  await repository?.audit.append({
+    action,
+    outcome: "success",
+    image: `${record2.image.name}:${record2.image.version}`,
+    digest: record2.image.manifestDigest,
+    clone: record2.id
+  }).catch((e) => opts.reporter.warn(`could not record the teardown in the audit log: ${e.message}`));
+}
+function diskOf(record2) {
+  return record2.disk ?? (record2.attachment?.driver === "reflink" ? "reflink" : "qcow2");
+}
+var import_promises61, import_node_path66;
+var init_teardown = __esm({
+  "packages/core/src/clones/teardown.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_promises61 = __toESM(require("node:fs/promises"), 1);
+    import_node_path66 = __toESM(require("node:path"), 1);
+    init_platform();
+    init_errors();
+    init_repository();
+    init_exec();
+    init_time();
+    init_registry();
+    init_lifecycle();
+    init_process_identity();
+    init_pause_point();
+  }
+});
+
+// packages/core/src/clones/child-disk.ts
+async function createChildDisk(driver, repository, image, topBlob, childFile) {
+  if (!image.manifest.parent) return driver.createChild(topBlob, childFile, image.manifest.disk.digest);
+  if (!clonesLayers(driver)) {
+    throw new NotSupportedError(`${image.name}:${image.version} is a layered version, which the ${driver.name} disk driver cannot clone; publish it flattened (dbclone promote --flatten).`);
+  }
+  const layers = await pullLayers(repository, image);
+  return driver.createLayeredChild(layers.map((l) => ({ file: l.file, digest: l.digest })), childFile);
+}
+var init_child_disk = __esm({
+  "packages/core/src/clones/child-disk.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_disk();
+    init_errors();
+    init_layers2();
+  }
+});
+
+// packages/core/src/clones/credentials.ts
+function credentialsOf(record2, database2) {
+  const db = database2 ?? record2.databases[0] ?? "postgres";
+  const url2 = connectionString(record2.user, record2.password, record2.host, record2.port, db);
+  return { user: record2.user, password: record2.password, host: record2.host, port: record2.port, databases: record2.databases, connectionString: url2 };
+}
+function assertDatabaseChoice(database2, databases2, image) {
+  if (database2 === void 0 || databases2.includes(database2)) return;
+  throw new UsageError(`database '${database2}' is not in ${image}; it holds: ${databases2.join(", ") || "no databases"}. Choose one of those.`);
+}
+function pointAt(credentials, engine, database2) {
+  if (database2 === void 0 || engine !== "postgres") return credentials;
+  return { ...credentials, connectionString: connectionString(credentials.user, credentials.password, credentials.host, credentials.port, database2) };
+}
+var init_credentials2 = __esm({
+  "packages/core/src/clones/credentials.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_login();
+    init_errors();
+  }
+});
+
+// packages/core/src/clones/named-clone.ts
+async function decideNamedClone(existing, image, opts) {
+  assertInScope(existing, opts.scope);
+  const what = `clone ${existing.id} (${existing.name})`;
+  const held = `${existing.image.name}:${existing.image.version}`;
+  if (opts.reset) return { kind: "replace", previous: existing, reason: `reset requested: the data of ${what} is discarded and it is made again from ${image.name}:${image.version}` };
+  const running = existing.state === "ready" && await isServerRunning(existing).catch(() => false);
+  if (!running) {
+    const why = existing.state === "ready" ? "its server is not running" : `it is still '${existing.state}' (an earlier run stopped half-way)`;
+    return { kind: "replace", previous: existing, reason: `${what} cannot be reused: ${why}; making it again from ${image.name}:${image.version}` };
+  }
+  try {
+    await platformFor(existing.engine, opts.home).engine.verifyIdentity(credentialsOf(existing), existing.id, existing.image.manifestDigest);
+  } catch (e) {
+    return { kind: "replace", previous: existing, reason: `${what} does not answer as itself (${e.message}); making it again` };
+  }
+  if (existing.image.manifestDigest === image.manifestDigest) return { kind: "reuse", record: existing };
+  const mode = opts.onImageChange ?? "keep";
+  if (mode === "keep") return { kind: "reuse", record: existing, newerImage: image };
+  if (mode === "recreate") {
+    return {
+      kind: "replace",
+      previous: existing,
+      reason: `on-image-change recreate: ${what} held ${held}; its data and every change made since ${existing.createdAt} are discarded for ${image.name}:${image.version}`
+    };
+  }
+  throw new CloneError(
+    `${what} holds ${held}, but ${askedFor(opts.ref, image)}, and on-image-change is 'fail'. Keep the clone and its data (on-image-change: keep), take the new version (on-image-change: recreate, or reset), or tear it down first.`
+  );
+}
+function assertInScope(existing, scope) {
+  if (!scope || Object.keys(scope).length === 0 || matchesLabels(existing, scope)) return;
+  const wanted = Object.entries(scope).map(([k, v]) => `${k}=${v}`).join(", ");
+  throw new CloneError(
+    `a clone named '${existing.name}' already exists on this runner, but it was not made with ${wanted}: it is neither reused nor replaced. Choose another name.`
+  );
+}
+function inheritedTtl(previous) {
+  if (previous.ttlSeconds !== void 0) return previous.ttlSeconds;
+  if (!previous.expiresAt) return void 0;
+  const seconds = Math.round((Date.parse(previous.expiresAt) - Date.parse(previous.createdAt)) / 1e3);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds : void 0;
+}
+function askedFor(ref, image) {
+  return ref.includes("@") ? `${image.name}:${image.version} was asked for` : `${ref} is now ${image.name}:${image.version}`;
+}
+var init_named_clone = __esm({
+  "packages/core/src/clones/named-clone.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_platform();
+    init_errors();
+    init_runtime2();
+    init_registry();
+    init_credentials2();
+  }
+});
+
+// packages/core/src/build/build-record.ts
+async function writeBuildRecord(workDir, record2) {
+  const file2 = import_node_path67.default.join(workDir, BUILD_RECORD);
+  await writeFileAtomic(file2, `${JSON.stringify(record2)}
+`, 384);
+}
+function newBuildRecord(workDir, image) {
+  return { owner: currentProcess(), startedAt: (/* @__PURE__ */ new Date()).toISOString(), image, mounts: [import_node_path67.default.join(workDir, "staging"), import_node_path67.default.join(workDir, "fresh")] };
+}
+async function readBuildRecord(workDir) {
+  try {
+    const parsed = JSON.parse(await (0, import_promises62.readFile)(import_node_path67.default.join(workDir, BUILD_RECORD), "utf8"));
+    if (!parsed.owner || typeof parsed.owner.pid !== "number" || !Array.isArray(parsed.mounts)) return void 0;
+    return parsed;
+  } catch {
+    return void 0;
+  }
+}
+var import_promises62, import_node_path67, BUILD_DIR_PATTERN, BUILD_RECORD;
+var init_build_record = __esm({
+  "packages/core/src/build/build-record.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_promises62 = require("node:fs/promises");
+    import_node_path67 = __toESM(require("node:path"), 1);
+    init_durable_write();
+    init_process_identity();
+    BUILD_DIR_PATTERN = /^(build|promote)-[0-9a-f]{10}$/;
+    BUILD_RECORD = "build.json";
+  }
+});
+
+// packages/core/src/clones/build-sweep.ts
+async function sweepDeadBuilds(home, reporter) {
+  const workRoot = import_node_path68.default.join(home, "work");
+  const released = [];
+  for (const entry of await (0, import_promises63.readdir)(workRoot, { withFileTypes: true }).catch(() => [])) {
+    if (!entry.isDirectory() || !BUILD_DIR_PATTERN.test(entry.name)) continue;
+    const dir = import_node_path68.default.join(workRoot, entry.name);
+    const record2 = await readBuildRecord(dir);
+    if (record2 ? ownerAlive(record2.owner) : await isRecent(dir)) continue;
+    reporter.info(`gc: sweeping build work dir ${dir} (${record2 ? `its process ${record2.owner.pid} is gone` : "no build record"})`);
+    released.push(...await sweepBuildDir(home, dir));
+  }
+  return released;
+}
+async function sweepBuildDir(home, dir) {
+  const released = [];
+  for (const server of await postgresUnder(dir)) {
+    await stopPostgres(server.pid, { fast: true });
+    released.push(`server ${server.pid}`);
+    if (server.socketDir) {
+      await (0, import_promises63.rm)(server.socketDir, { recursive: true, force: true });
+      released.push(`directory ${server.socketDir}`);
+    }
+  }
+  const { driver } = platformFor("postgres", home);
+  const resources = (await driver.list(dir)).sort(unmaskedFirst(dir));
+  for (const resource of resources) {
+    await driver.release(resource);
+    released.push(`${resource.kind} ${resource.id}`);
+  }
+  await (0, import_promises63.rm)(dir, { recursive: true, force: true });
+  released.push(`directory ${dir}`);
+  return released;
+}
+function unmaskedFirst(dir) {
+  const staging = import_node_path68.default.join(dir, "staging");
+  const rank = (r) => r.id.startsWith(staging) || (r.detail ?? "").includes(staging) ? 0 : 1;
+  const kinds = ["mount", "loop", "daemon", "fuse-export", "file"];
+  return (a, b) => kinds.indexOf(a.kind) - kinds.indexOf(b.kind) || rank(a) - rank(b);
+}
+async function postgresUnder(dir) {
+  const found = [];
+  for (const entry of await (0, import_promises63.readdir)("/proc").catch(() => [])) {
+    if (!/^\d+$/.test(entry)) continue;
+    let argv;
+    try {
+      argv = (await (0, import_promises63.readFile)(`/proc/${entry}/cmdline`, "utf8")).split("\0");
+    } catch {
+      continue;
+    }
+    if (!/(^|\/)postgres$/.test(argv[0] ?? "")) continue;
+    const d = argv.indexOf("-D");
+    const dataDir = d >= 0 ? argv[d + 1] : void 0;
+    if (!dataDir || !isInside2(dataDir, dir)) continue;
+    const socketSetting = argv.find((a) => a.startsWith("unix_socket_directories="));
+    const socketDir = socketSetting?.slice("unix_socket_directories=".length);
+    const ours = socketDir && import_node_path68.default.dirname(socketDir) === import_node_os10.default.tmpdir() && import_node_path68.default.basename(socketDir).startsWith("dbclone-pg-");
+    found.push({ pid: Number(entry), socketDir: ours ? socketDir : void 0 });
+  }
+  return found;
+}
+function isInside2(p, dir) {
+  const rel = import_node_path68.default.relative(dir, import_node_path68.default.resolve(p));
+  return rel !== "" && !rel.startsWith("..") && !import_node_path68.default.isAbsolute(rel);
+}
+async function isRecent(dir) {
+  const st = await (0, import_promises63.stat)(dir).catch(() => void 0);
+  return !!st && Date.now() - st.mtimeMs < UNRECORDED_GRACE_MS;
+}
+var import_promises63, import_node_os10, import_node_path68, UNRECORDED_GRACE_MS;
+var init_build_sweep = __esm({
+  "packages/core/src/clones/build-sweep.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_promises63 = require("node:fs/promises");
+    import_node_os10 = __toESM(require("node:os"), 1);
+    import_node_path68 = __toESM(require("node:path"), 1);
+    init_build_record();
+    init_platform();
+    init_launch();
+    init_process_identity();
+    UNRECORDED_GRACE_MS = 6e4;
+  }
+});
+
+// packages/core/src/clones/gc.ts
+async function collectGarbage(opts) {
+  const registry2 = new CloneRegistry(opts.home);
+  return registry2.withLock(() => collectLocked(registry2, opts));
+}
+async function collectLocked(registry2, opts) {
+  const now = opts.now ?? /* @__PURE__ */ new Date();
+  const result = { expired: [], orphans: [], released: [] };
+  for (const record2 of await registry2.list()) {
+    let reason;
+    try {
+      reason = await whyCollect(record2, now);
+    } catch (e) {
+      opts.reporter.warn(`gc: skipping clone ${record2.id}: ${e.message}`);
+      continue;
+    }
+    if (!reason) continue;
+    opts.reporter.info(`gc: removing clone ${record2.id} (${reason})`);
+    await removeClone(record2, opts, "gc");
+    (reason === "expired" ? result.expired : result.orphans).push(record2.id);
+  }
+  const records = await registry2.list();
+  for (const id of await removeOrphanContainers2(opts.home, new Set(records.map((r) => r.id)), opts.reporter)) {
+    result.released.push(`container ${id}`);
+  }
+  const clonesDir = import_node_path69.default.join(opts.home, "clones");
+  const known = new Set(records.map((r) => r.dir));
+  const sqlHost = (await Promise.resolve().then(() => (init_host2(), host_exports))).sqlServerHost();
+  const drivers = sqlHost.platform === "win32" ? [sqlHost.disk(import_node_path69.default.join(opts.home, "state"), opts.reporter)] : allCloneDiskDrivers(opts.home, opts.reporter);
+  for (const driver of drivers) {
+    for (const resource of await driver.list(clonesDir)) {
+      if (!resource.ownerDir || known.has(resource.ownerDir) || !isCloneDir(clonesDir, resource.ownerDir)) continue;
+      await driver.release(resource);
+      result.released.push(`${resource.kind} ${resource.id}`);
+    }
+    result.released.push(...await driver.sweep?.() ?? []);
+  }
+  for (const entry of await import_promises64.default.readdir(clonesDir, { withFileTypes: true }).catch(() => [])) {
+    const dir = import_node_path69.default.join(clonesDir, entry.name);
+    if (!entry.isDirectory() || known.has(dir) || !CLONE_ID_PATTERN.test(entry.name)) continue;
+    await import_promises64.default.rm(dir, { recursive: true, force: true });
+    result.released.push(`directory ${dir}`);
+  }
+  result.released.push(...await sweepDeadBuilds(opts.home, opts.reporter));
+  let cacheTemps = 0;
+  for (const cacheDir of /* @__PURE__ */ new Set([import_node_path69.default.join(opts.home, "cache"), defaultCacheDir()])) {
+    cacheTemps += await removeStaleTemps(import_node_path69.default.join(cacheDir, "blobs", "sha256"), 60 * 6e4);
+    cacheTemps += await removeDeadPartials(import_node_path69.default.join(cacheDir, "partial"));
+  }
+  if (cacheTemps > 0) result.released.push(`${cacheTemps} partial cache blob(s)`);
+  return result;
+}
+function isCloneDir(clonesDir, dir) {
+  return import_node_path69.default.dirname(dir) === clonesDir && CLONE_ID_PATTERN.test(import_node_path69.default.basename(dir));
+}
+async function whyCollect(record2, now) {
+  if (isExpired(record2, now)) return "expired";
+  if (record2.state === "creating" || record2.state === "stopping") {
+    const what = record2.state === "creating" ? "creation" : "teardown";
+    if (record2.owner) return ownerAlive(record2.owner) ? void 0 : `${what} never finished: its process ${record2.owner.pid} is gone`;
+    return now.getTime() - Date.parse(record2.createdAt) > STALE_CREATING_MS ? `${what} never finished` : void 0;
+  }
+  if (record2.engine === "sqlserver") return void 0;
+  if (!await isServerRunning(record2)) return record2.runtime === "docker" ? "its container is gone or stopped" : "its server is gone";
+  return void 0;
+}
+async function removeOrphanContainers2(home, liveIds, reporter) {
+  const docker = await Promise.resolve().then(() => (init_docker(), docker_exports));
+  if (!docker.dockerConfigured()) return [];
+  const client = docker.dockerClient();
+  try {
+    await docker.assertDockerReachable(client, 2e3);
+  } catch (e) {
+    reporter.debug(`gc: no Docker engine to look for containers in: ${e.message}`);
+    return [];
+  }
+  const removed = await docker.removeOrphanContainers(client, import_node_path69.default.resolve(home), liveIds);
+  for (const c of removed) reporter.info(`gc: removed container ${c.name || c.id.slice(0, 12)} of clone ${c.cloneId}, which has no record`);
+  return removed.map((c) => c.name || c.id.slice(0, 12));
+}
+var import_promises64, import_node_path69, STALE_CREATING_MS;
+var init_gc2 = __esm({
+  "packages/core/src/clones/gc.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_promises64 = __toESM(require("node:fs/promises"), 1);
+    import_node_path69 = __toESM(require("node:path"), 1);
+    init_platform();
+    init_runtime2();
+    init_build_sweep();
+    init_clone_id();
+    init_registry();
+    init_process_identity();
+    init_durable_files();
+    init_cache_dir();
+    init_partial_files();
+    init_teardown();
+    init_ttl();
+    STALE_CREATING_MS = 10 * 6e4;
+  }
+});
+
+// packages/core/src/clones/lifecycle.ts
+async function createClone(opts) {
+  const started = performance.now();
+  const { repository, reporter } = opts;
+  const registry2 = new CloneRegistry(opts.home);
+  const image = await repository.resolve(parseImageRef(opts.ref));
+  if (image.manifest.engine.kind === "sqlserver") return (await Promise.resolve().then(() => (init_sqlserver_clone(), sqlserver_clone_exports))).createSqlServerClone(opts, image, started);
+  assertDatabaseChoice(opts.database, image.manifest.databases.map((d) => d.name), `${image.name}:${image.version}`);
+  let previous;
+  let replaced;
+  const existing = opts.name ? await registry2.findByName(opts.name) : void 0;
+  if (existing) {
+    const decision = await decideNamedClone(existing, image, opts);
+    if (decision.kind === "reuse") return reuseResult(decision.record, image, decision.newerImage, opts, started);
+    previous = decision.previous;
+    replaced = { id: previous.id, reason: decision.reason };
+    reporter.warn(`Replacing the clone named ${opts.name}: ${decision.reason}.`);
+    await removeClone(previous, { home: opts.home, reporter, repository });
+  }
+  const { driver, engine, disk } = clonePlatformFor(image.manifest.engine.kind, opts.home, { disk: opts.disk, reporter });
+  const runtimeKind = opts.runtime ?? "host";
+  const host = opts.host ?? "127.0.0.1";
+  const runtime = runtimeKind === "docker" ? await runtimeFor("docker", { ...opts.docker, hostAddress: host }) : void 0;
+  await runtime?.checkAvailable();
+  const pulling = progressOnDemand(reporter, `Pulling and verifying ${image.name}:${image.version}`, image.manifest.disk.sizeBytes, { unit: "bytes" });
+  const blob = await repository.pull(image, { onProgress: pulling.onProgress });
+  pulling.finish();
+  await driver.rememberVerified?.(blob, image.manifest.disk.digest);
+  const config2 = await readRepositoryConfig(repository);
+  const ttlSeconds = capTtl(opts.ttlSeconds ?? (previous ? inheritedTtl(previous) : void 0), config2.maxTtlSeconds);
+  const password = previous?.password ?? import_node_crypto18.default.randomBytes(24).toString("base64url");
+  reporter.secret(password);
+  const record2 = await registry2.reserve({
+    name: opts.name,
+    image: { name: image.name, version: image.version, manifestDigest: image.manifestDigest, diskDigest: image.manifest.disk.digest },
+    engine: image.manifest.engine.kind,
+    host,
+    disk,
+    runtime: runtimeKind,
+    password,
+    databases: image.manifest.databases.map((d) => d.name),
+    labels: { ...previous?.labels, ...opts.labels },
+    repository: repository.location,
+    expiresAt: ttlSeconds ? new Date(Date.now() + ttlSeconds * 1e3).toISOString() : void 0,
+    ttlSeconds,
+    user: previous?.user
+  }, { preferredPort: previous?.port });
+  const cleanup = new CleanupStack(reporter);
+  cleanup.push("forget the clone record", () => registry2.remove(record2.id));
+  cleanup.push("remove the clone directory", () => import_promises65.default.rm(record2.dir, { recursive: true, force: true }));
+  await pausePoint("clone:reserved");
+  try {
+    await makeDir(record2.dir, TRAVERSABLE_DIR);
+    const child = await createChildDisk(driver, repository, image, blob, record2.childFile);
+    cleanup.push("delete the child disk", () => driver.destroy(child.file));
+    await pausePoint("clone:child-created");
+    const attachment = await driver.mount(child, record2.mountPath);
+    cleanup.push("unmount the child disk", () => driver.unmount(attachment));
+    await registry2.patch(record2.id, { attachment });
+    await pausePoint("clone:mounted");
+    const server = await engine.start(
+      record2.mountPath,
+      {
+        port: record2.port,
+        host: record2.host,
+        runDir: import_node_path70.default.join(record2.dir, "run"),
+        durability: opts.durability ?? "ephemeral",
+        cloneId: record2.id,
+        imageDigest: image.manifestDigest,
+        timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        runtime,
+        runtimeLabels: runtime ? await containerLabels(record2.id, opts.home) : void 0,
+        // A bridged container listens on its own network; the published port decides who reaches it.
+        listenAll: runtime !== void 0 && (opts.docker?.network ?? "bridge") === "bridge"
+      },
+      reporter
+    );
+    if (runtime) {
+      cleanup.push("remove the clone's container", () => runtime.stop({ containerId: server.containerId }, { fast: true }));
+      await registry2.patch(record2.id, { containerId: server.containerId });
+    } else {
+      cleanup.push("stop the clone's server", () => engine.stop(server, { fast: true }));
+      await registry2.patch(record2.id, { serverPid: server.pid });
+    }
+    await pausePoint("clone:server-started");
+    const login = await engine.createLogin(server, record2.databases, { user: record2.user, password });
+    const credentials = pointAt(login, record2.engine, opts.database);
+    reporter.secret(credentials.connectionString);
+    await engine.verifyIdentity(credentials, record2.id, image.manifestDigest);
+    await repository.audit.append({
+      action: "clone",
+      outcome: "success",
+      image: `${image.name}:${image.version}`,
+      digest: image.manifestDigest,
+      clone: record2.id,
+      detail: opts.name ? `name=${opts.name}` : void 0
+    });
+    const clone2 = await registry2.patch(record2.id, { state: "ready", owner: void 0 });
+    const readySeconds = secondsSince(started);
+    cleanup.dismiss();
+    await pausePoint("clone:ready");
+    const childDiskBytes = driver.ownBytes ? await driver.ownBytes(child.file) : await allocatedBytes(child.file);
+    const where2 = server.containerId ? ` (container ${server.containerId.slice(0, 12)})` : "";
+    reporter.debug(`Clone ${record2.id} of ${image.name}:${image.version} ready in ${readySeconds.toFixed(3)} s on ${record2.host}:${record2.port}${where2}`);
+    return { created: true, clone: clone2, credentials, image, readySeconds, childDiskBytes, replaced };
+  } catch (caught) {
+    const e = await diskFullError(caught, [record2.mountPath, record2.dir], `cloning ${image.name}:${image.version}`) ?? caught;
+    await cleanup.unwind();
+    await repository.audit.append({ action: "clone", outcome: "failure", image: `${image.name}:${image.version}`, digest: image.manifestDigest, clone: record2.id, detail: e.message.slice(0, 500) }).catch(() => void 0);
+    if (e instanceof DbcloneError) throw e;
+    throw new CloneError(`cloning ${image.name}:${image.version} failed: ${e.message}`, { cause: e });
+  }
+}
+async function reuseResult(record2, image, newer, opts, started) {
+  const where2 = record2.labels.runner ? ` on runner ${record2.labels.runner}` : "";
+  if (newer) {
+    opts.reporter.warn(
+      `Kept clone ${record2.id} (${record2.name})${where2} with its data: it holds ${record2.image.name}:${record2.image.version}, and ${askedFor(opts.ref, newer)}. To take the new version (losing the clone's data), use on-image-change: recreate or reset.`
+    );
+  } else opts.reporter.info(`Reusing clone ${record2.id} (${record2.name})${where2} of ${record2.image.name}:${record2.image.version}`);
+  return {
+    created: false,
+    clone: record2,
+    credentials: credentialsOf(record2, opts.database),
+    image,
+    readySeconds: secondsSince(started),
+    childDiskBytes: await allocatedBytes(record2.childFile),
+    newerImage: newer ? { name: newer.name, version: newer.version, manifestDigest: newer.manifestDigest } : void 0
+  };
+}
+function serverOf(record2) {
+  if (!record2.serverPid) return void 0;
+  return { pid: record2.serverPid, host: record2.host, port: record2.port, socketDir: import_node_path70.default.join(record2.dir, "run"), adminUser: "" };
+}
+async function containerLabels(cloneId, home) {
+  const { cloneLabels: cloneLabels2 } = await Promise.resolve().then(() => (init_docker(), docker_exports));
+  return cloneLabels2(cloneId, import_node_path70.default.resolve(home));
+}
+async function allocatedBytes(file2) {
+  const st = await import_promises65.default.stat(file2).catch(() => void 0);
+  return st ? st.blocks * 512 : 0;
+}
+var import_node_crypto18, import_promises65, import_node_path70, DEFAULT_TIMEOUT_MS;
+var init_lifecycle = __esm({
+  "packages/core/src/clones/lifecycle.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_crypto18 = __toESM(require("node:crypto"), 1);
+    import_promises65 = __toESM(require("node:fs/promises"), 1);
+    import_node_path70 = __toESM(require("node:path"), 1);
+    init_paths();
+    init_platform();
+    init_errors();
+    init_reporter();
+    init_image();
+    init_runtime2();
+    init_cleanup();
+    init_time();
+    init_repository();
+    init_registry();
+    init_ttl();
+    init_teardown();
+    init_child_disk();
+    init_credentials2();
+    init_named_clone();
+    init_pause_point();
+    init_disk_full();
+    init_teardown();
+    init_gc2();
+    init_credentials2();
+    DEFAULT_TIMEOUT_MS = 12e4;
+  }
+});
+
+// packages/core/src/util/version.ts
+var TOOL_VERSION;
+var init_version = __esm({
+  "packages/core/src/util/version.ts"() {
+    "use strict";
+    init_import_meta_url();
+    TOOL_VERSION = "0.1.0";
+  }
+});
+
+// packages/core/src/clones/promote-shutdown.ts
+async function assertCleanShutdown(mountPath, engineVersion) {
+  const bins = await findBinaries(majorOf(engineVersion));
+  const { stdout } = await run(bins.bin("pg_controldata"), [dataDirOf(mountPath)], { env: childEnv({ LC_ALL: "C" }), timeoutMs: 3e4 });
+  const state = /Database cluster state:\s*(.+)/.exec(stdout)?.[1]?.trim();
+  if (state !== "shut down") {
+    throw new CloneError(`the clone's server did not shut down cleanly (cluster state '${state ?? "unknown"}'), so its data is not published; tear the clone down and try again`);
+  }
+}
+async function resetWal(mountPath, engineVersion) {
+  const bins = await findBinaries(majorOf(engineVersion));
+  await run(bins.bin("pg_resetwal"), ["-D", dataDirOf(mountPath)], { asUser: serverUser().asUser, cwd: "/", env: childEnv({ LC_ALL: "C" }), timeoutMs: 6e4 });
+}
+var init_promote_shutdown = __esm({
+  "packages/core/src/clones/promote-shutdown.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_binaries();
+    init_engineFile();
+    init_osUser();
+    init_errors();
+    init_childEnv();
+    init_exec();
+  }
+});
+
+// packages/core/src/clones/promote-prepare.ts
+async function withDb(server, database2, fn) {
+  const client = new import_pg5.default.Client({ host: server.socketDir, port: server.port, user: server.adminUser, database: database2 });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => void 0);
+  }
+}
+async function detachCloneLogin(server, databases2, login) {
+  const [first] = databases2;
+  if (!first) return;
+  const role = quoteIdent(login);
+  const admin = quoteIdent(server.adminUser);
+  await withDb(server, first, (c) => c.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1 AND pid <> pg_backend_pid()", [login]));
+  const exists2 = await withDb(server, first, async (c) => (await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [login])).rowCount);
+  for (const db of databases2) {
+    await withDb(server, db, async (c) => {
+      if (exists2) {
+        const owner = (await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [OWNER_ROLE])).rowCount ? quoteIdent(OWNER_ROLE) : admin;
+        await c.query(`REASSIGN OWNED BY ${role} TO ${owner}`);
+        await c.query(`DROP OWNED BY ${role}`);
+      }
+      await c.query("ANALYZE");
+    });
+  }
+  if (exists2) await withDb(server, first, (c) => c.query(`DROP ROLE ${role}`));
+}
+async function stripRolePasswords(server, database2) {
+  const databases2 = await withDb(server, database2, async (c) => {
+    const roles = await c.query("SELECT format('ALTER ROLE %I PASSWORD NULL', rolname) AS sql FROM pg_authid WHERE rolpassword IS NOT NULL");
+    for (const r of roles.rows) await c.query(r.sql);
+    await c.query("VACUUM FULL pg_authid");
+    return (await c.query("SELECT datname FROM pg_database WHERE datallowconn")).rows.map((r) => r.datname);
+  });
+  for (const db of databases2) {
+    await withDb(server, db, async (c) => {
+      await c.query("DELETE FROM pg_statistic WHERE starelid = 'pg_catalog.pg_authid'::regclass");
+      await c.query("ANALYZE pg_catalog.pg_authid");
+      await c.query("VACUUM FULL pg_catalog.pg_statistic");
+    });
+  }
+  const left = await withDb(server, database2, (c) => c.query("SELECT 1 FROM pg_authid WHERE rolpassword IS NOT NULL"));
+  if (left.rowCount) throw new CloneError(`${left.rowCount} role(s) still have a password after stripping; the clone was not promoted.`);
+}
+var import_pg5;
+var init_promote_prepare = __esm({
+  "packages/core/src/clones/promote-prepare.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_pg5 = __toESM(require_pg(), 1);
+    init_postgres();
+    init_ownership();
+    init_errors();
+  }
+});
+
+// packages/core/src/clones/promote-privacy.ts
+async function promotedMasking(source, _disk, reporter) {
+  const m = source.manifest.masking;
+  if (!m) return { labels: {} };
+  reporter.warn(
+    `${source.name}:${source.version} is masked; the promoted version keeps its policy ${m.policyDigest.slice(0, 19)}\u2026, but its layer was not leak-scanned (no original values are available at promote time). Do not promote clones that received unmasked data.`
+  );
+  return {
+    // Same policy and rules: the data under the clone's writes is the masked data. No leakScan: this blob was not scanned.
+    masking: { policyDigest: m.policyDigest, ...m.variant ? { variant: m.variant } : {}, rules: m.rules, rowsChanged: 0 },
+    labels: { "dbclone.leak-scan": "not-run (promoted layer)" }
+  };
+}
+var init_promote_privacy = __esm({
+  "packages/core/src/clones/promote-privacy.ts"() {
+    "use strict";
+    init_import_meta_url();
+  }
+});
+
+// packages/core/src/clones/promote.ts
+async function promoteClone(opts) {
+  const started = performance.now();
+  const startedAt = (/* @__PURE__ */ new Date()).toISOString();
+  const { repository, reporter } = opts;
+  const target = parseImageRef(opts.as);
+  if (!target.version || target.digest || target.variant) throw new UsageError(`--as '${opts.as}' must be name:version (no digest or variant), e.g. shop:v2`);
+  const registry2 = new CloneRegistry(opts.home);
+  const record2 = await registry2.get(opts.clone);
+  if (!record2) throw new CloneNotFoundError(`no clone '${opts.clone}' on this machine; list them with dbclone clones`);
+  if (record2.state !== "ready" || !record2.serverPid || !isAlive(record2.serverPid) || !isPostgresOf(record2.serverPid, record2.mountPath) || !record2.attachment) {
+    throw new CloneError(`clone ${record2.id} is not running (state ${record2.state}); only a ready clone can be promoted: tear it down and clone again`);
+  }
+  if (record2.engine !== "postgres") throw new NotSupportedError(`promoting ${record2.engine} clones is not supported yet`);
+  await refuseExisting(repository, target.name, target.version);
+  const source = await repository.resolve({ name: record2.image.name, digest: record2.image.manifestDigest });
+  const { driver, engine } = platformFor(record2.engine, opts.home, diskOf(record2), opts.reporter);
+  if (!supportsLayers(driver)) throw new NotSupportedError(`the ${driver.name} disk driver cannot promote clones yet; clone with --disk qcow2 to promote`);
+  const label2 = `${target.name}:${target.version}`;
+  const sourceLabel = `${source.name}:${source.version}`;
+  const workDir = import_node_path71.default.join(opts.home, "work", `promote-${import_node_crypto19.default.randomBytes(5).toString("hex")}`);
+  try {
+    await registry2.patch(record2.id, { state: "stopping", owner: currentProcess() });
+    await makeDir(workDir, PRIVATE_DIR);
+    await writeBuildRecord(workDir, { ...newBuildRecord(workDir, label2), mounts: [] });
+    const server = { ...serverOf(record2), adminUser: ADMIN_USER };
+    reporter.info(`Promoting clone ${record2.id} of ${sourceLabel} to ${label2}${opts.flatten ? " (flattened)" : ""}`);
+    await detachCloneLogin(server, record2.databases, record2.user);
+    await stripRolePasswords(server, record2.databases[0] ?? "postgres");
+    const databases2 = await engine.inventory(server);
+    const engineInfo = await engine.describe(record2.mountPath);
+    await engine.stop(server, { fast: true });
+    await assertCleanShutdown(record2.mountPath, engineInfo.version);
+    await resetWal(record2.mountPath, engineInfo.version);
+    await pausePoint("promote:stopped");
+    if (opts.flatten) await driver.trim(record2.mountPath);
+    await driver.unmount(record2.attachment);
+    const layers = await pullLayers(repository, source);
+    const child = { file: record2.childFile, parents: layers.map((l) => l.file) };
+    const out = import_node_path71.default.join(workDir, `disk.${driver.format}`);
+    const sealed = opts.flatten ? await driver.flatten(child, out) : await driver.sealLayer(child, out);
+    await pausePoint("promote:sealed");
+    const masking = await promotedMasking(source, sealed, reporter);
+    const manifest = validateManifest(
+      {
+        schemaVersion: 1,
+        name: target.name,
+        version: target.version,
+        created: (/* @__PURE__ */ new Date()).toISOString(),
+        engine: { kind: engineInfo.kind, version: engineInfo.version },
+        platform: source.manifest.platform,
+        databases: databases2.map((d) => ({ name: d.name, sizeBytes: d.sizeBytes, tables: d.tables })),
+        disk: { digest: sealed.digest, sizeBytes: sealed.sizeBytes, virtualSizeBytes: sealed.virtualSizeBytes },
+        ...opts.flatten ? {} : { parent: source.manifestDigest },
+        source: { kind: "clone", description: `clone ${record2.id} of ${sourceLabel} (${source.manifestDigest})`, capturedAt: startedAt, rolePasswordsStripped: true },
+        masking: masking.masking,
+        git: opts.git,
+        build: { ...opts.build, startedAt, finishedAt: (/* @__PURE__ */ new Date()).toISOString(), toolVersion: TOOL_VERSION },
+        access: source.manifest.access,
+        labels: {
+          ...source.manifest.labels,
+          ...masking.labels,
+          "dbclone.promoted-from": `${sourceLabel}@${source.manifestDigest}`,
+          ...opts.flatten ? { "dbclone.flattened": "true" } : {},
+          ...opts.labels
+        }
+      },
+      `manifest of ${label2}`
+    );
+    const image = await repository.push(manifest, sealed.file);
+    for (const tag of opts.tags ?? []) await repository.tag(image, tag);
+    await pausePoint("promote:published");
+    await removeClone({ ...record2, attachment: void 0, serverPid: void 0 }, { home: opts.home, reporter, repository });
+    const chainDepth = opts.flatten ? 1 : layers.length + 1;
+    await recordDoneWork(repository.audit, {
+      action: "promote",
+      outcome: "success",
+      image: label2,
+      digest: image.manifestDigest,
+      clone: record2.id,
+      actor: opts.build?.actor,
+      runUrl: opts.build?.runUrl,
+      commit: opts.git?.commit,
+      detail: `from ${sourceLabel}; ${opts.flatten ? "flattened" : `layer of ${chainDepth}`}; blob ${sealed.sizeBytes} bytes`
+    }, reporter);
+    return { image, source, flattened: Boolean(opts.flatten), blobBytes: sealed.sizeBytes, chainDepth, seconds: secondsSince(started) };
+  } catch (e) {
+    await repository.audit.append({ action: "promote", outcome: "failure", image: label2, clone: record2.id, detail: e.message.slice(0, 500), actor: opts.build?.actor }).catch(() => void 0);
+    reporter.warn(`Clone ${record2.id} may be stopped now; remove it with: dbclone teardown ${record2.id}`);
+    if (e instanceof DbcloneError) throw e;
+    throw new CloneError(`promoting clone ${record2.id} to ${label2} failed: ${e.message}`, { cause: e });
+  } finally {
+    await import_promises66.default.rm(workDir, { recursive: true, force: true });
+  }
+}
+async function refuseExisting(repository, name, version2) {
+  try {
+    await repository.resolve({ name, version: version2 });
+  } catch (e) {
+    if (e instanceof ImageNotFoundError) return;
+    throw e;
+  }
+  throw new VersionExistsError(`image ${name} version ${version2} already exists; versions are immutable: choose a new version`);
+}
+var import_node_crypto19, import_promises66, import_node_path71;
+var init_promote = __esm({
+  "packages/core/src/clones/promote.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_crypto19 = __toESM(require("node:crypto"), 1);
+    import_promises66 = __toESM(require("node:fs/promises"), 1);
+    import_node_path71 = __toESM(require("node:path"), 1);
+    init_paths();
+    init_platform();
+    init_disk();
+    init_postgres();
+    init_errors();
+    init_reference();
+    init_manifest();
+    init_layers2();
+    init_exec();
+    init_time();
+    init_version();
+    init_lifecycle();
+    init_promote_shutdown();
+    init_promote_prepare();
+    init_promote_privacy();
+    init_registry();
+    init_teardown();
+    init_build_record();
+    init_process_identity();
+    init_pause_point();
+    init_audit_after_work();
+  }
+});
+
+// packages/core/src/clones/index.ts
+var clones_exports = {};
+__export(clones_exports, {
+  CLONE_ID_PATTERN: () => CLONE_ID_PATTERN,
+  CloneRegistry: () => CloneRegistry,
+  DEFAULT_PORT_RANGE: () => DEFAULT_PORT_RANGE,
+  DEFAULT_TTL: () => DEFAULT_TTL,
+  ON_IMAGE_CHANGE: () => ON_IMAGE_CHANGE,
+  allocatePort: () => allocatePort,
+  capTtl: () => capTtl,
+  cloneIdForIdentifier: () => cloneIdForIdentifier,
+  clonePaths: () => clonePaths,
+  collectGarbage: () => collectGarbage,
+  createClone: () => createClone,
+  expiryFrom: () => expiryFrom,
+  formatDuration: () => formatDuration,
+  isExpired: () => isExpired,
+  isPortFree: () => isPortFree,
+  matchesLabels: () => matchesLabels,
+  newCloneId: () => newCloneId,
+  parseDuration: () => parseDuration,
+  parseTtl: () => parseTtl,
+  pickFreePort: () => pickFreePort,
+  promoteClone: () => promoteClone,
+  teardownClones: () => teardownClones
+});
+var init_clones = __esm({
+  "packages/core/src/clones/index.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_types();
+    init_lifecycle_types();
+    init_lifecycle();
+    init_registry();
+    init_ports();
+    init_ttl();
+    init_clone_id();
+    init_promote();
+  }
+});
+
+// packages/core/src/util/net.ts
+function freePort(host = "127.0.0.1") {
+  return new Promise((resolve, reject) => {
+    const server = import_node_net2.default.createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, host, () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+var import_node_net2;
+var init_net = __esm({
+  "packages/core/src/util/net.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_net2 = __toESM(require("node:net"), 1);
   }
 });
 
@@ -18452,7 +25212,7 @@ var require_command = __commonJS({
     init_import_meta_url();
     var EventEmitter = require("node:events").EventEmitter;
     var childProcess = require("node:child_process");
-    var path83 = require("node:path");
+    var path85 = require("node:path");
     var fs11 = require("node:fs");
     var process2 = require("node:process");
     var { Argument: Argument2, humanReadableArgName } = require_argument();
@@ -19465,9 +26225,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
         let launchWithNode = false;
         const sourceExt = [".js", ".ts", ".tsx", ".mjs", ".cjs"];
         function findFile(baseDir, baseName) {
-          const localBin = path83.resolve(baseDir, baseName);
+          const localBin = path85.resolve(baseDir, baseName);
           if (fs11.existsSync(localBin)) return localBin;
-          if (sourceExt.includes(path83.extname(baseName))) return void 0;
+          if (sourceExt.includes(path85.extname(baseName))) return void 0;
           const foundExt = sourceExt.find(
             (ext) => fs11.existsSync(`${localBin}${ext}`)
           );
@@ -19485,17 +26245,17 @@ Expecting one of '${allowedValues.join("', '")}'`);
           } catch {
             resolvedScriptPath = this._scriptPath;
           }
-          executableDir = path83.resolve(
-            path83.dirname(resolvedScriptPath),
+          executableDir = path85.resolve(
+            path85.dirname(resolvedScriptPath),
             executableDir
           );
         }
         if (executableDir) {
           let localFile = findFile(executableDir, executableFile);
           if (!localFile && !subcommand._executableFile && this._scriptPath) {
-            const legacyName = path83.basename(
+            const legacyName = path85.basename(
               this._scriptPath,
-              path83.extname(this._scriptPath)
+              path85.extname(this._scriptPath)
             );
             if (legacyName !== this._name) {
               localFile = findFile(
@@ -19506,7 +26266,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
           }
           executableFile = localFile || executableFile;
         }
-        launchWithNode = sourceExt.includes(path83.extname(executableFile));
+        launchWithNode = sourceExt.includes(path85.extname(executableFile));
         let proc;
         if (process2.platform !== "win32") {
           if (launchWithNode) {
@@ -20421,7 +27181,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @return {Command}
        */
       nameFromFilename(filename) {
-        this._name = path83.basename(filename, path83.extname(filename));
+        this._name = path85.basename(filename, path85.extname(filename));
         return this;
       }
       /**
@@ -20435,9 +27195,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} [path]
        * @return {(string|null|Command)}
        */
-      executableDir(path84) {
-        if (path84 === void 0) return this._executableDir;
-        this._executableDir = path84;
+      executableDir(path86) {
+        if (path86 === void 0) return this._executableDir;
+        this._executableDir = path86;
         return this;
       }
       /**
@@ -20713,4706 +27473,6 @@ var require_commander = __commonJS({
     exports2.CommanderError = CommanderError2;
     exports2.InvalidArgumentError = InvalidArgumentError2;
     exports2.InvalidOptionArgumentError = InvalidArgumentError2;
-  }
-});
-
-// packages/core/src/util/cleanup.ts
-var CleanupStack;
-var init_cleanup = __esm({
-  "packages/core/src/util/cleanup.ts"() {
-    "use strict";
-    init_import_meta_url();
-    CleanupStack = class {
-      constructor(reporter) {
-        this.reporter = reporter;
-      }
-      reporter;
-      steps = [];
-      push(label2, release) {
-        this.steps.push({ label: label2, release });
-      }
-      /** Forget everything pushed so far: the work succeeded and now owns its resources. */
-      dismiss() {
-        this.steps.length = 0;
-      }
-      /** Release everything in reverse order; returns the failures (already reported as warnings). */
-      async unwind() {
-        const failures = [];
-        while (this.steps.length > 0) {
-          const step = this.steps.pop();
-          try {
-            await step.release();
-          } catch (e) {
-            const err = e;
-            failures.push(err);
-            this.reporter.warn(`cleanup: ${step.label} failed: ${err.message}`);
-          }
-        }
-        return failures;
-      }
-    };
-  }
-});
-
-// packages/core/src/util/net.ts
-function freePort(host = "127.0.0.1") {
-  return new Promise((resolve, reject) => {
-    const server = import_node_net2.default.createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, host, () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-var import_node_net2;
-var init_net = __esm({
-  "packages/core/src/util/net.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_net2 = __toESM(require("node:net"), 1);
-  }
-});
-
-// packages/core/src/util/time.ts
-function timestampVersion(date5 = /* @__PURE__ */ new Date()) {
-  const iso = date5.toISOString();
-  return `${iso.slice(0, 10).replace(/-/g, "")}-${iso.slice(11, 19).replace(/:/g, "")}`;
-}
-var secondsSince;
-var init_time = __esm({
-  "packages/core/src/util/time.ts"() {
-    "use strict";
-    init_import_meta_url();
-    secondsSince = (start) => Math.round(performance.now() - start) / 1e3;
-  }
-});
-
-// packages/core/src/disk/types.ts
-function supportsLayers(driver) {
-  const d = driver;
-  return typeof d.createLayeredChild === "function" && typeof d.sealLayer === "function" && typeof d.flatten === "function";
-}
-function clonesLayers(driver) {
-  return typeof driver.createLayeredChild === "function";
-}
-var init_types = __esm({
-  "packages/core/src/disk/types.ts"() {
-    "use strict";
-    init_import_meta_url();
-  }
-});
-
-// packages/core/src/disk/qcow2/mounts.ts
-async function readMounts() {
-  const text = await (0, import_promises21.readFile)("/proc/self/mountinfo", "utf8");
-  const entries = [];
-  for (const line of text.split("\n")) {
-    if (!line) continue;
-    const [left, right] = line.split(" - ");
-    const fields = left?.split(" ") ?? [];
-    const tail = right?.split(" ") ?? [];
-    if (fields.length < 5 || tail.length < 2) continue;
-    entries.push({ mountPoint: unescapeMountinfo(fields[4]), fsType: tail[0], source: unescapeMountinfo(tail[1]) });
-  }
-  return entries;
-}
-async function isMountPoint(p) {
-  const target = import_node_path22.default.resolve(p);
-  return (await readMounts()).some((m) => m.mountPoint === target);
-}
-async function readLoopDevices() {
-  let names;
-  try {
-    names = (await (0, import_promises21.readdir)("/sys/block")).filter((n) => n.startsWith("loop"));
-  } catch {
-    return [];
-  }
-  const out = [];
-  for (const name of names) {
-    try {
-      const backing = (await (0, import_promises21.readFile)(`/sys/block/${name}/loop/backing_file`, "utf8")).trim();
-      out.push({ device: `/dev/${name}`, backingFile: backing.replace(/ \(deleted\)$/, "") });
-    } catch {
-    }
-  }
-  return out;
-}
-async function detachLoop(device, reporter = silentReporter) {
-  const r = await run("losetup", ["-d", device], { privileged: true, allowFailure: true, reporter, packageHint: "mount" });
-  if (r.code !== 0 && !/No such device|No such device or address|not a block device/i.test(r.stderr)) {
-    reporter.warn(`Could not detach ${device}: ${r.stderr.trim()}`);
-  }
-}
-async function waitForLoopRelease(backingFile, timeoutMs = 1e4) {
-  const deadline = Date.now() + timeoutMs;
-  for (; ; ) {
-    const bound = (await readLoopDevices()).filter((l) => l.backingFile === backingFile);
-    if (bound.length === 0 || Date.now() >= deadline) return bound;
-    await sleep(20);
-  }
-}
-async function unmountPath(mountPoint, reporter = silentReporter, busyRetryMs = 2e3) {
-  const deadline = Date.now() + busyRetryMs;
-  for (; ; ) {
-    if (!await isMountPoint(mountPoint)) return;
-    const r = await run("umount", [mountPoint], { privileged: true, allowFailure: true, reporter, packageHint: "mount" });
-    if (r.code === 0) return;
-    if (/not mounted|no mount point/i.test(r.stderr)) return;
-    if (Date.now() >= deadline) break;
-    await sleep(25);
-  }
-  reporter.warn(`${mountPoint} stayed busy for ${busyRetryMs} ms; detaching it lazily (umount -l).`);
-  await run("umount", ["-l", mountPoint], { privileged: true, reporter, packageHint: "mount" });
-}
-async function unmountFuse(mountPoint, reporter = silentReporter) {
-  if (!await isMountPoint(mountPoint)) return;
-  const r = await run("umount", [mountPoint], { privileged: true, allowFailure: true, reporter, packageHint: "mount" });
-  if (r.code === 0 || !await isMountPoint(mountPoint)) return;
-  const f = await run("fusermount3", ["-u", mountPoint], { privileged: true, allowFailure: true, reporter, packageHint: "fuse3" });
-  if (f.code === 0 || !await isMountPoint(mountPoint)) return;
-  reporter.warn(`FUSE export ${mountPoint} would not unmount (${r.stderr.trim()}); detaching it lazily (umount -l).`);
-  await run("umount", ["-l", mountPoint], { privileged: true, reporter, packageHint: "mount" });
-}
-var import_promises21, import_node_path22, unescapeMountinfo, isUnder, sleep;
-var init_mounts = __esm({
-  "packages/core/src/disk/qcow2/mounts.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_promises21 = require("node:fs/promises");
-    import_node_path22 = __toESM(require("node:path"), 1);
-    init_exec();
-    init_reporter();
-    unescapeMountinfo = (s) => s.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
-    isUnder = (p, rootDir) => {
-      const rel = import_node_path22.default.relative(import_node_path22.default.resolve(rootDir), import_node_path22.default.resolve(p));
-      return rel === "" || !rel.startsWith("..") && !import_node_path22.default.isAbsolute(rel);
-    };
-    sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-  }
-});
-
-// packages/core/src/disk/qcow2/chain-spec.ts
-function chainBlockdevArgs(diskFile, parentsNearestFirst) {
-  const args = [];
-  const bottomUp = [...parentsNearestFirst].reverse();
-  let below = null;
-  bottomUp.forEach((file2, i) => {
-    const node2 = `layer${i}`;
-    args.push("--blockdev", JSON.stringify({ driver: "file", "node-name": `${node2}-file`, filename: file2, "read-only": true }));
-    args.push("--blockdev", JSON.stringify({ driver: "qcow2", "node-name": node2, file: `${node2}-file`, "read-only": true, backing: below }));
-    below = node2;
-  });
-  args.push("--blockdev", JSON.stringify({ driver: "file", "node-name": "file0", filename: diskFile, discard: "unmap" }));
-  args.push("--blockdev", JSON.stringify({ driver: "qcow2", "node-name": "disk0", file: "file0", discard: "unmap", "detect-zeroes": "unmap", backing: below }));
-  return args;
-}
-function chainJsonFilename(top, parentsNearestFirst) {
-  let node2 = null;
-  for (const file2 of [...parentsNearestFirst].reverse()) node2 = { driver: "qcow2", file: { driver: "file", filename: file2 }, backing: node2 };
-  const spec = { driver: "qcow2", file: { driver: "file", filename: top }, backing: node2 };
-  return `json:${JSON.stringify(spec)}`;
-}
-var init_chain_spec = __esm({
-  "packages/core/src/disk/qcow2/chain-spec.ts"() {
-    "use strict";
-    init_import_meta_url();
-  }
-});
-
-// packages/core/src/disk/qcow2/export.ts
-async function startExport(diskFile, reporter = silentReporter, parents = []) {
-  const { exportFile, pidFile } = exportPathsFor(diskFile);
-  if (await isMountPoint(exportFile)) {
-    throw new CommandError(
-      `${exportFile} is still a FUSE mount from an earlier export. Unmount the disk first (or run gc to release leftovers).`,
-      STORAGE_DAEMON,
-      null,
-      ""
-    );
-  }
-  await (await (0, import_promises22.open)(exportFile, "w", 384)).close();
-  const blockdevs = parents.length ? chainBlockdevArgs(diskFile, parents) : ["--blockdev", `driver=file,node-name=file0,filename=${escapeOpt(diskFile)},discard=unmap`, "--blockdev", "driver=qcow2,node-name=disk0,file=file0,discard=unmap"];
-  const args = [
-    ...blockdevs,
-    "--export",
-    `type=fuse,id=exp0,node-name=disk0,mountpoint=${escapeOpt(exportFile)},writable=on`,
-    "--pidfile",
-    pidFile,
-    "--daemonize"
-  ];
-  try {
-    await run(STORAGE_DAEMON, args, { privileged: !isRoot(), reporter, timeoutMs: 3e4, packageHint: "qemu-system-common" });
-  } catch (e) {
-    await (0, import_promises22.rm)(exportFile, { force: true }).catch(() => {
-    });
-    throw e;
-  }
-  const pid = await readPidFile(pidFile);
-  if (pid === void 0) throw new CommandError(`${STORAGE_DAEMON} started but wrote no pid to ${pidFile}.`, STORAGE_DAEMON, null, "");
-  await waitForFuseMount(exportFile, 2e3);
-  return { pid, exportFile, pidFile };
-}
-async function waitForFuseMount(exportFile, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  while (!await isMountPoint(exportFile)) {
-    if (Date.now() > deadline) {
-      throw new CommandError(`${STORAGE_DAEMON} did not mount its FUSE export on ${exportFile} within ${timeoutMs} ms.`, STORAGE_DAEMON, null, "");
-    }
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-async function readPidFile(pidFile) {
-  try {
-    const pid = Number.parseInt((await (0, import_promises22.readFile)(pidFile, "utf8")).trim(), 10);
-    return Number.isInteger(pid) && pid > 0 ? pid : void 0;
-  } catch {
-    return void 0;
-  }
-}
-async function processArgv(pid) {
-  try {
-    const raw = await (0, import_promises22.readFile)(`/proc/${pid}/cmdline`, "utf8");
-    return raw.split("\0").filter((a) => a.length > 0);
-  } catch {
-    return void 0;
-  }
-}
-function daemonPaths(argv) {
-  const i = argv.indexOf("--pidfile");
-  const pidFile = i >= 0 ? argv[i + 1] : void 0;
-  const exp = argv.find((a) => a.includes("mountpoint="));
-  const m = exp?.match(/mountpoint=((?:[^,]|,,)*)/);
-  return { pidFile, exportFile: m?.[1]?.replace(/,,/g, ",") };
-}
-async function findDaemonsUnder(rootDir) {
-  const found = [];
-  for (const entry of await (0, import_promises22.readdir)("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const argv = await processArgv(Number(entry));
-    if (!isStorageDaemonArgv(argv)) continue;
-    const paths = daemonPaths(argv);
-    if (paths.pidFile && isUnder(paths.pidFile, rootDir) || paths.exportFile && isUnder(paths.exportFile, rootDir)) {
-      found.push({ pid: Number(entry), ...paths });
-    }
-  }
-  return found;
-}
-async function daemonExportFile(pid) {
-  const argv = await processArgv(pid);
-  return isStorageDaemonArgv(argv) ? daemonPaths(argv).exportFile : void 0;
-}
-async function waitForDaemonExit(pid, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  while (isAlive(pid)) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  return true;
-}
-async function signal(pid, sig, reporter) {
-  if (isRoot()) {
-    try {
-      process.kill(pid, sig);
-    } catch {
-    }
-    return;
-  }
-  await run("kill", [`-${sig.slice(3)}`, String(pid)], { privileged: true, allowFailure: true, reporter });
-}
-async function stopDaemon(pid, reporter = silentReporter, timeoutMs = 5e3) {
-  if (!isStorageDaemonArgv(await processArgv(pid))) return;
-  await signal(pid, "SIGTERM", reporter);
-  if (await waitForDaemonExit(pid, timeoutMs)) return;
-  reporter.warn(`${STORAGE_DAEMON} (pid ${pid}) ignored SIGTERM for ${timeoutMs} ms; killing it.`);
-  await signal(pid, "SIGKILL", reporter);
-  if (!await waitForDaemonExit(pid, 2e3)) {
-    reporter.warn(`${STORAGE_DAEMON} (pid ${pid}) is still alive after SIGKILL (stuck in the kernel?).`);
-  }
-}
-async function stopExport(handle, reporter = silentReporter) {
-  const pid = handle.pid ?? await readPidFile(handle.pidFile);
-  if (pid !== void 0) await stopDaemon(pid, reporter);
-  await unmountFuse(handle.exportFile, reporter);
-  await (0, import_promises22.rm)(handle.exportFile, { force: true });
-  await (0, import_promises22.rm)(handle.pidFile, { force: true });
-}
-var import_promises22, STORAGE_DAEMON, exportPathsFor, escapeOpt, isStorageDaemonArgv;
-var init_export = __esm({
-  "packages/core/src/disk/qcow2/export.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_promises22 = require("node:fs/promises");
-    init_errors();
-    init_exec();
-    init_reporter();
-    init_mounts();
-    init_chain_spec();
-    STORAGE_DAEMON = "qemu-storage-daemon";
-    exportPathsFor = (diskFile) => ({ exportFile: `${diskFile}.export.raw`, pidFile: `${diskFile}.qsd.pid` });
-    escapeOpt = (v) => v.replace(/,/g, ",,");
-    isStorageDaemonArgv = (argv) => !!argv && argv.length > 0 && /(^|\/)qemu-storage-daemon$/.test(argv[0]);
-  }
-});
-
-// packages/core/src/disk/qcow2/qemu-img.ts
-async function createImage(file2, virtualSizeBytes, reporter = silentReporter) {
-  await run("qemu-img", ["create", "-q", "-f", "qcow2", "-o", BASE_CLUSTER_OPTS, file2, String(virtualSizeBytes)], {
-    reporter,
-    timeoutMs: 6e4,
-    packageHint: QEMU_IMG_PACKAGE
-  });
-  await (0, import_promises23.chmod)(file2, 384);
-}
-async function createChildImage(parentFile, childFile, reporter = silentReporter) {
-  await run("qemu-img", ["create", "-q", "-f", "qcow2", "-o", CHILD_CLUSTER_OPTS, "-b", parentFile, "-F", "qcow2", childFile], {
-    reporter,
-    timeoutMs: 6e4,
-    packageHint: QEMU_IMG_PACKAGE
-  });
-}
-async function convertCompact(source, target, reporter = silentReporter) {
-  await run("qemu-img", ["convert", "-q", "-f", "qcow2", "-O", "qcow2", "-o", BASE_CLUSTER_OPTS, source, target], {
-    reporter,
-    timeoutMs: 60 * 6e4,
-    packageHint: QEMU_IMG_PACKAGE
-  });
-}
-async function imageInfo(file2, reporter = silentReporter) {
-  const r = await run("qemu-img", ["info", "--output=json", "-U", file2], { reporter, timeoutMs: 6e4, packageHint: QEMU_IMG_PACKAGE });
-  return JSON.parse(r.stdout);
-}
-async function backingChain(file2, reporter = silentReporter) {
-  const r = await run("qemu-img", ["info", "--backing-chain", "--output=json", "-U", file2], {
-    reporter,
-    timeoutMs: 6e4,
-    packageHint: QEMU_IMG_PACKAGE
-  });
-  const parsed = JSON.parse(r.stdout);
-  const chain = Array.isArray(parsed) ? parsed : [parsed];
-  if (chain.length === 0) throw new CommandError(`qemu-img info returned nothing for ${file2}.`, "qemu-img info", 0, "");
-  return chain;
-}
-async function createChildOverLayer(topLayer, childFile, virtualSizeBytes, reporter = silentReporter) {
-  await run(
-    "qemu-img",
-    ["create", "-q", "-f", "qcow2", "-o", CHILD_CLUSTER_OPTS, "-u", "-b", topLayer, "-F", "qcow2", childFile, String(virtualSizeBytes)],
-    { reporter, timeoutMs: 6e4, packageHint: QEMU_IMG_PACKAGE }
-  );
-}
-async function detachBacking(file2, reporter = silentReporter) {
-  await run("qemu-img", ["rebase", "-q", "-u", "-f", "qcow2", "-b", "", file2], { reporter, timeoutMs: 6e4, packageHint: QEMU_IMG_PACKAGE });
-}
-async function convertFlat(source, target, reporter = silentReporter) {
-  await run("qemu-img", ["convert", "-q", "-O", "qcow2", "-o", BASE_CLUSTER_OPTS, source, target], {
-    reporter,
-    timeoutMs: 60 * 6e4,
-    packageHint: QEMU_IMG_PACKAGE
-  });
-}
-async function convertTopLayer(source, backingFile, target, reporter = silentReporter) {
-  await run("qemu-img", ["convert", "-q", "-O", "qcow2", "-o", LAYER_CLUSTER_OPTS, "-B", backingFile, "-F", "qcow2", source, target], {
-    reporter,
-    timeoutMs: 60 * 6e4,
-    packageHint: QEMU_IMG_PACKAGE
-  });
-}
-var import_promises23, QEMU_IMG_PACKAGE, BASE_CLUSTER_OPTS, CHILD_CLUSTER_OPTS, LAYER_CLUSTER_OPTS;
-var init_qemu_img = __esm({
-  "packages/core/src/disk/qcow2/qemu-img.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_promises23 = require("node:fs/promises");
-    init_exec();
-    init_errors();
-    init_reporter();
-    QEMU_IMG_PACKAGE = "qemu-utils";
-    BASE_CLUSTER_OPTS = "cluster_size=65536";
-    CHILD_CLUSTER_OPTS = "cluster_size=131072,extended_l2=on";
-    LAYER_CLUSTER_OPTS = "cluster_size=4096";
-  }
-});
-
-// packages/core/src/disk/qcow2/verified-digests.ts
-async function sha256File2(file2) {
-  const hash2 = (0, import_node_crypto14.createHash)("sha256");
-  for await (const chunk of (0, import_node_fs12.createReadStream)(file2, { highWaterMark: 1 << 20 })) hash2.update(chunk);
-  return `sha256:${hash2.digest("hex")}`;
-}
-var import_node_crypto14, import_node_fs12, import_promises24, import_node_path23, stampOf2, sameStamp2, VerifiedDigestCache;
-var init_verified_digests = __esm({
-  "packages/core/src/disk/qcow2/verified-digests.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_crypto14 = require("node:crypto");
-    import_node_fs12 = require("node:fs");
-    import_promises24 = require("node:fs/promises");
-    import_node_path23 = __toESM(require("node:path"), 1);
-    init_paths();
-    stampOf2 = async (file2) => {
-      const s = await (0, import_promises24.stat)(file2);
-      return { size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, ino: s.ino, dev: s.dev };
-    };
-    sameStamp2 = (a, b) => a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino && a.dev === b.dev;
-    VerifiedDigestCache = class {
-      file;
-      constructor(stateDir) {
-        this.file = import_node_path23.default.join(stateDir, "verified-digests.json");
-      }
-      async load() {
-        try {
-          return JSON.parse(await (0, import_promises24.readFile)(this.file, "utf8"));
-        } catch {
-          return {};
-        }
-      }
-      /** The file's digest: from the cache when its stamp is unchanged, else hashed (and cached). */
-      async digestOf(file2) {
-        const key = import_node_path23.default.resolve(file2);
-        const before = await stampOf2(key);
-        const hit = (await this.load())[key];
-        if (hit && sameStamp2(hit, before)) return { digest: hit.digest, cached: true };
-        const digest2 = await sha256File2(key);
-        if (sameStamp2(before, await stampOf2(key))) await this.remember(key, digest2, before);
-        return { digest: digest2, cached: false };
-      }
-      /** Record a digest just computed elsewhere (e.g. at seal time) for the file as it is now. */
-      async remember(file2, digest2, stamp) {
-        const key = import_node_path23.default.resolve(file2);
-        const entries = await this.load();
-        entries[key] = { ...stamp ?? await stampOf2(key), digest: digest2 };
-        await makeDir(import_node_path23.default.dirname(this.file), PRIVATE_DIR);
-        const tmp = `${this.file}.${process.pid}.${(0, import_node_crypto14.randomBytes)(4).toString("hex")}.tmp`;
-        await (0, import_promises24.writeFile)(tmp, JSON.stringify(entries, null, 1), { mode: 384 });
-        await (0, import_promises24.rename)(tmp, this.file);
-      }
-    };
-  }
-});
-
-// packages/core/src/disk/qcow2/layers.ts
-async function sealChildAsLayer(child, outFile, reporter = silentReporter) {
-  if (child.parents.length === 0) throw new CloneError(`${child.file} has no parent layers; a layer needs the chain it was written over.`);
-  const parents = child.parents.map((p) => import_node_path24.default.resolve(p));
-  return sealInto(outFile, reporter, async (tmp) => {
-    await convertTopLayer(chainJsonFilename(import_node_path24.default.resolve(child.file), parents), parents[0], tmp, reporter);
-    await detachBacking(tmp, reporter);
-  });
-}
-async function flattenChain(child, outFile, reporter = silentReporter) {
-  const source = child.parents.length ? chainJsonFilename(import_node_path24.default.resolve(child.file), child.parents.map((p) => import_node_path24.default.resolve(p))) : import_node_path24.default.resolve(child.file);
-  return sealInto(outFile, reporter, (tmp) => convertFlat(source, tmp, reporter));
-}
-async function sealInto(outFile, reporter, make) {
-  outFile = import_node_path24.default.resolve(outFile);
-  const tmp = `${outFile}.tmp-${process.pid}-${(0, import_node_crypto15.randomBytes)(4).toString("hex")}`;
-  try {
-    await make(tmp);
-    const fh = await (0, import_promises25.open)(tmp, "r");
-    await fh.sync().finally(() => fh.close());
-    await (0, import_promises25.chmod)(tmp, 292);
-    const digest2 = await sha256File2(tmp);
-    await (0, import_promises25.rename)(tmp, outFile);
-    const info = await imageInfo(outFile, reporter);
-    const s = await (0, import_promises25.stat)(outFile);
-    return { file: outFile, digest: digest2, sizeBytes: s.size, virtualSizeBytes: info["virtual-size"] };
-  } finally {
-    await (0, import_promises25.rm)(tmp, { force: true });
-  }
-}
-var import_promises25, import_node_path24, import_node_crypto15;
-var init_layers2 = __esm({
-  "packages/core/src/disk/qcow2/layers.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_promises25 = require("node:fs/promises");
-    import_node_path24 = __toESM(require("node:path"), 1);
-    import_node_crypto15 = require("node:crypto");
-    init_reporter();
-    init_chain_spec();
-    init_qemu_img();
-    init_errors();
-    init_verified_digests();
-  }
-});
-
-// packages/core/src/disk/host-tools.ts
-function onPathSync(program2, env = process.env) {
-  return (env.PATH ?? "").split(import_node_path25.default.delimiter).some((dir) => {
-    if (!dir) return false;
-    try {
-      (0, import_node_fs13.accessSync)(import_node_path25.default.join(dir, program2), import_node_fs13.constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
-var import_node_fs13, import_node_path25;
-var init_host_tools = __esm({
-  "packages/core/src/disk/host-tools.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_fs13 = require("node:fs");
-    import_node_path25 = __toESM(require("node:path"), 1);
-  }
-});
-
-// packages/core/src/disk/qcow2/prerequisites.ts
-async function checkQcow2Prerequisites(env = process.env) {
-  if (process.platform !== "linux") throw new MissingToolError("The qcow2 disk driver runs on Linux only (it needs FUSE and loop devices).");
-  const missing = REQUIRED_TOOLS.filter((t) => !onPathSync(t.program, env));
-  if (missing.length > 0) {
-    const packages = [...new Set(missing.map((t) => t.packageName))];
-    throw new MissingToolError(
-      `Missing ${missing.map((t) => t.program).join(", ")} on PATH. Install: apt-get install ${packages.join(" ")}`
-    );
-  }
-  try {
-    if (!(await (0, import_promises26.stat)("/dev/fuse")).isCharacterDevice()) throw new Error("not a character device");
-  } catch {
-    throw new MissingToolError("/dev/fuse is missing: load the fuse module (modprobe fuse) or, in a container, pass --device /dev/fuse.");
-  }
-  if (!isRoot()) {
-    const r = await run("sudo", ["-n", "true"], { env, allowFailure: true, packageHint: "sudo" });
-    if (r.code !== 0) {
-      throw new PrivilegeError(
-        "The qcow2 driver mounts filesystems and FUSE exports, which needs root. Run as root or allow passwordless sudo (sudo -n true failed)."
-      );
-    }
-  }
-}
-function qcow2UnavailableReason(env = process.env) {
-  if (process.platform !== "linux") return `it needs Linux (this is ${process.platform})`;
-  const missing = REQUIRED_TOOLS.filter((t) => !onPathSync(t.program, env));
-  if (missing.length) return `${missing.map((t) => t.program).join(", ")} not on PATH (apt-get install ${[...new Set(missing.map((t) => t.packageName))].join(" ")})`;
-  if (!(0, import_node_fs14.existsSync)("/dev/fuse")) return "/dev/fuse is missing";
-  return void 0;
-}
-var import_node_fs14, import_promises26, REQUIRED_TOOLS;
-var init_prerequisites = __esm({
-  "packages/core/src/disk/qcow2/prerequisites.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_fs14 = require("node:fs");
-    import_promises26 = require("node:fs/promises");
-    init_errors();
-    init_exec();
-    init_host_tools();
-    REQUIRED_TOOLS = [
-      { program: "qemu-img", packageName: "qemu-utils" },
-      { program: "qemu-storage-daemon", packageName: "qemu-system-common" },
-      { program: "mkfs.xfs", packageName: "xfsprogs" },
-      { program: "mount", packageName: "mount" },
-      { program: "umount", packageName: "mount" },
-      { program: "losetup", packageName: "mount" },
-      { program: "fusermount3", packageName: "fuse3" }
-    ];
-  }
-});
-
-// packages/core/src/disk/qcow2/leftovers.ts
-async function ourFiles(dir, skip, depth, out) {
-  if (depth < 0 || skip.has(dir)) return;
-  let entries;
-  try {
-    entries = await (0, import_promises27.readdir)(dir, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  for (const e of entries) {
-    const p = import_node_path26.default.join(dir, e.name);
-    if (e.isDirectory()) await ourFiles(p, skip, depth - 1, out);
-    else if (OUR_FILE.test(e.name)) out.push(p);
-  }
-}
-async function listLeftovers(rootDir) {
-  const root = import_node_path26.default.resolve(rootDir);
-  const found = [];
-  const mounts = (await readMounts()).filter((m) => isUnder(m.mountPoint, root));
-  for (const m of mounts) {
-    const isFuse = m.fsType === "fuse" || m.fsType.startsWith("fuse.");
-    found.push({ kind: isFuse ? "fuse-export" : "mount", id: m.mountPoint, ownerDir: import_node_path26.default.dirname(m.mountPoint), detail: `${m.fsType} ${m.source}` });
-  }
-  for (const loop of await readLoopDevices()) {
-    if (isUnder(loop.backingFile, root)) {
-      found.push({ kind: "loop", id: loop.device, ownerDir: import_node_path26.default.dirname(loop.backingFile), detail: loop.backingFile });
-    }
-  }
-  for (const d of await findDaemonsUnder(root)) {
-    const anchor2 = d.pidFile ?? d.exportFile;
-    found.push({ kind: "daemon", id: String(d.pid), ownerDir: anchor2 ? import_node_path26.default.dirname(anchor2) : void 0, detail: `pidfile ${d.pidFile ?? "?"}` });
-  }
-  const files = [];
-  await ourFiles(root, new Set(mounts.filter((m) => m.mountPoint !== root).map((m) => m.mountPoint)), 6, files);
-  for (const f of files) {
-    if (mounts.some((m) => m.mountPoint === f)) continue;
-    found.push({ kind: "file", id: f, ownerDir: import_node_path26.default.dirname(f) });
-  }
-  return found.sort((a, b) => RELEASE_ORDER.indexOf(a.kind) - RELEASE_ORDER.indexOf(b.kind));
-}
-async function releaseLeftover(resource, reporter = silentReporter) {
-  switch (resource.kind) {
-    case "mount":
-      return unmountPath(resource.id, reporter);
-    case "loop":
-      return detachLoop(resource.id, reporter);
-    case "daemon":
-      return stopDaemonUnlessInUse(Number(resource.id), reporter);
-    case "fuse-export":
-      await unmountFuse(resource.id, reporter);
-      await (0, import_promises27.rm)(resource.id, { force: true });
-      return;
-    case "file":
-      await (0, import_promises27.rm)(resource.id, { force: true });
-      return;
-  }
-}
-async function stopDaemonUnlessInUse(pid, reporter) {
-  const exportFile = await daemonExportFile(pid);
-  const held = exportFile ? await waitForLoopRelease(exportFile, 2e3) : [];
-  if (held.length > 0) {
-    reporter.warn(`${STORAGE_DAEMON} (pid ${pid}) still serves ${held.map((l) => l.device).join(", ")}, whose filesystem is still in use; kept running. Stop what uses it, then run gc again.`);
-    return;
-  }
-  await stopDaemon(pid, reporter);
-}
-var import_promises27, import_node_path26, RELEASE_ORDER, OUR_FILE;
-var init_leftovers = __esm({
-  "packages/core/src/disk/qcow2/leftovers.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_promises27 = require("node:fs/promises");
-    import_node_path26 = __toESM(require("node:path"), 1);
-    init_reporter();
-    init_export();
-    init_mounts();
-    RELEASE_ORDER = ["mount", "loop", "daemon", "fuse-export", "file"];
-    OUR_FILE = /\.(qcow2|qcow2\.tmp-[\w.-]+|export\.raw|qsd\.pid)$/;
-  }
-});
-
-// packages/core/src/disk/qcow2/xfs-error-policy.ts
-async function failFastOnWriteErrors(loopDevice) {
-  if (!loopDevice) return;
-  const dir = import_node_path27.default.join("/sys/fs/xfs", import_node_path27.default.basename(loopDevice), "error");
-  for (const kind of ["ENOSPC", "EIO", "ENODEV", "default"]) {
-    await (0, import_promises28.writeFile)(import_node_path27.default.join(dir, "metadata", kind, "max_retries"), "0").catch(() => void 0);
-  }
-  await (0, import_promises28.writeFile)(import_node_path27.default.join(dir, "fail_at_unmount"), "1").catch(() => void 0);
-}
-var import_promises28, import_node_path27;
-var init_xfs_error_policy = __esm({
-  "packages/core/src/disk/qcow2/xfs-error-policy.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_promises28 = require("node:fs/promises");
-    import_node_path27 = __toESM(require("node:path"), 1);
-  }
-});
-
-// packages/core/src/disk/qcow2/xfs-quiesce.ts
-async function freezeThaw(mountPath, reporter = silentReporter) {
-  const r = await run("xfs_io", ["-x", "-c", "freeze", "-c", "thaw", mountPath], {
-    privileged: true,
-    allowFailure: true,
-    reporter,
-    packageHint: "xfsprogs"
-  });
-  if (r.code === 0) return true;
-  reporter.warn(`Could not freeze/thaw ${mountPath} (${r.stderr.trim()}); freed blocks may stay in the sealed blob.`);
-  return false;
-}
-async function assertFilesystemAlive(mountPath) {
-  try {
-    await (await (0, import_promises29.open)(mountPath, "r")).close();
-  } catch (e) {
-    throw new BuildError(`The filesystem on ${mountPath} failed (${e.code ?? "error"}: its disk returned an I/O or space error); its contents are incomplete and are not sealed.`, { cause: e });
-  }
-}
-var import_promises29;
-var init_xfs_quiesce = __esm({
-  "packages/core/src/disk/qcow2/xfs-quiesce.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_promises29 = require("node:fs/promises");
-    init_errors();
-    init_exec();
-    init_reporter();
-  }
-});
-
-// packages/core/src/disk/qcow2.ts
-var import_promises30, import_node_path28, import_node_crypto16, Qcow2Driver;
-var init_qcow2 = __esm({
-  "packages/core/src/disk/qcow2.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_promises30 = require("node:fs/promises");
-    import_node_path28 = __toESM(require("node:path"), 1);
-    import_node_crypto16 = require("node:crypto");
-    init_errors();
-    init_exec();
-    init_reporter();
-    init_export();
-    init_mounts();
-    init_qemu_img();
-    init_layers2();
-    init_verified_digests();
-    init_prerequisites();
-    init_leftovers();
-    init_xfs_error_policy();
-    init_xfs_quiesce();
-    Qcow2Driver = class {
-      constructor(options) {
-        this.options = options;
-        this.reporter = options.reporter ?? silentReporter;
-        this.digests = new VerifiedDigestCache(options.stateDir);
-      }
-      options;
-      name = "qcow2";
-      format = "qcow2";
-      reporter;
-      digests;
-      checkPrerequisites() {
-        return checkQcow2Prerequisites();
-      }
-      async createStaging(file2, mountPath, virtualSizeBytes) {
-        file2 = import_node_path28.default.resolve(file2);
-        await (0, import_promises30.mkdir)(import_node_path28.default.dirname(file2), { recursive: true });
-        await createImage(file2, virtualSizeBytes, this.reporter);
-        const handle = await startExport(file2, this.reporter);
-        try {
-          await run("mkfs.xfs", ["-q", "-K", handle.exportFile], { privileged: true, reporter: this.reporter, packageHint: "xfsprogs" });
-          const attachment = await this.loopMount(file2, handle, mountPath);
-          return { file: file2, mountPath: attachment.mountPath, attachment };
-        } catch (e) {
-          await stopExport(handle, this.reporter);
-          throw e;
-        }
-      }
-      async seal(staging, outFile) {
-        outFile = import_node_path28.default.resolve(outFile);
-        await this.trim(staging.mountPath);
-        await assertFilesystemAlive(staging.mountPath);
-        await this.unmount(staging.attachment);
-        const tmp = `${outFile}.tmp-${process.pid}-${(0, import_node_crypto16.randomBytes)(4).toString("hex")}`;
-        try {
-          await convertCompact(staging.file, tmp, this.reporter);
-          const fh = await (0, import_promises30.open)(tmp, "r");
-          await fh.sync().finally(() => fh.close());
-          await (0, import_promises30.chmod)(tmp, 292);
-          const digest2 = await sha256File2(tmp);
-          await (0, import_promises30.rename)(tmp, outFile);
-          const info = await imageInfo(outFile, this.reporter);
-          const s = await (0, import_promises30.stat)(outFile);
-          await this.digests.remember(outFile, digest2);
-          return { file: outFile, digest: digest2, sizeBytes: s.size, virtualSizeBytes: info["virtual-size"] };
-        } finally {
-          await (0, import_promises30.rm)(tmp, { force: true });
-        }
-      }
-      async createChild(parentFile, childFile, expectedDigest) {
-        parentFile = import_node_path28.default.resolve(parentFile);
-        childFile = import_node_path28.default.resolve(childFile);
-        await this.checkLayer(parentFile, expectedDigest);
-        await (0, import_promises30.mkdir)(import_node_path28.default.dirname(childFile), { recursive: true });
-        await createChildImage(parentFile, childFile, this.reporter);
-        if (!this.options.resolveParentChain) return { file: childFile, parents: [parentFile] };
-        const chain = await backingChain(childFile, this.reporter);
-        return { file: childFile, parents: chain.slice(1).map((i) => i.filename) };
-      }
-      /** A child over published layers (nearest first); mount() assembles the chain explicitly. */
-      async createLayeredChild(layers, childFile) {
-        if (layers.length === 0) throw new CloneError("createLayeredChild needs at least one layer.");
-        const files = layers.map((l) => import_node_path28.default.resolve(l.file));
-        childFile = import_node_path28.default.resolve(childFile);
-        for (const [i, layer] of layers.entries()) await this.checkLayer(files[i], layer.digest);
-        const info = await imageInfo(files[0], this.reporter);
-        await (0, import_promises30.mkdir)(import_node_path28.default.dirname(childFile), { recursive: true });
-        await createChildOverLayer(files[0], childFile, info["virtual-size"], this.reporter);
-        return { file: childFile, parents: files };
-      }
-      sealLayer(child, outFile) {
-        return sealChildAsLayer(child, outFile, this.reporter);
-      }
-      flatten(child, outFile) {
-        return flattenChain(child, outFile, this.reporter);
-      }
-      /** A layer others can write could change under live clones; one whose digest changed is refused. */
-      async rememberVerified(file2, digest2) {
-        await this.digests.remember(file2, digest2);
-      }
-      async checkLayer(file2, expectedDigest) {
-        const s = await (0, import_promises30.stat)(file2);
-        if (s.mode & 2) {
-          throw new CloneError(`Base disk ${file2} is writable by everyone; refusing to clone it. Make it read-only: chmod 0444 ${file2}`);
-        }
-        if (s.mode & 146) this.reporter.warn(`Base disk ${file2} is writable (mode ${(s.mode & 511).toString(8)}); sealed bases should be 0444.`);
-        if (!expectedDigest) return;
-        const { digest: digest2 } = await this.digests.digestOf(file2);
-        if (digest2 !== expectedDigest) {
-          throw new DigestMismatchError(
-            `Base disk ${file2} has changed: its digest is ${digest2}, the image says ${expectedDigest}. The base must never be modified; delete it from the local cache and pull the image again.`
-          );
-        }
-      }
-      async mount(child, mountPath) {
-        const file2 = import_node_path28.default.resolve(child.file);
-        const handle = await startExport(file2, this.reporter, child.parents.map((p) => import_node_path28.default.resolve(p)));
-        try {
-          return await this.loopMount(file2, handle, mountPath);
-        } catch (e) {
-          await stopExport(handle, this.reporter);
-          throw e;
-        }
-      }
-      /** Safe order: filesystem → loop device → daemon → dead FUSE mount → export file. */
-      async unmount(attachment) {
-        const defaults = exportPathsFor(attachment.file);
-        const exportFile = String(attachment.handles.exportFile ?? defaults.exportFile);
-        const pidFile = String(attachment.handles.pidFile ?? defaults.pidFile);
-        await unmountPath(attachment.mountPath, this.reporter);
-        const held = await waitForLoopRelease(exportFile);
-        for (const loop of held) await detachLoop(loop.device, this.reporter);
-        const still = (await readLoopDevices()).filter((l) => l.backingFile === exportFile);
-        if (still.length > 0) {
-          throw new CommandError(
-            `The filesystem of ${attachment.mountPath} is still alive on ${still.map((l) => l.device).join(", ")} after unmounting (a process still uses it); its disk daemon is kept running so it can finish. Stop what uses it, then run gc.`,
-            "umount",
-            null,
-            ""
-          );
-        }
-        const pid = typeof attachment.handles.daemonPid === "number" ? attachment.handles.daemonPid : void 0;
-        await stopExport({ pid, exportFile, pidFile }, this.reporter);
-      }
-      async destroy(file2) {
-        await (0, import_promises30.rm)(import_node_path28.default.resolve(file2), { force: true });
-      }
-      list(rootDir) {
-        return listLeftovers(rootDir);
-      }
-      release(resource) {
-        return releaseLeftover(resource, this.reporter);
-      }
-      /**
-       * Give freed blocks back to the qcow2 (loop discard → FUSE fallocate → qcow2 discard) so deleted
-       * data is neither copied into nor published with the blob. XFS's FITRIM skips extents freed by
-       * transactions not yet checkpointed ("busy"); a freeze/thaw quiesces the log so none are left
-       * (through one descriptor: see xfs-quiesce.ts for why a separate thaw could leave it frozen).
-       */
-      async trim(mountPath) {
-        await freezeThaw(mountPath, this.reporter);
-        const opts = { privileged: true, allowFailure: true, reporter: this.reporter, packageHint: "util-linux" };
-        const r = await run("fstrim", [mountPath], opts);
-        if (r.code !== 0) this.reporter.warn(`fstrim ${mountPath} failed (${r.stderr.trim()}); the sealed blob may still hold freed blocks.`);
-      }
-      async loopMount(file2, handle, mountPath) {
-        mountPath = import_node_path28.default.resolve(mountPath);
-        await (0, import_promises30.mkdir)(mountPath, { recursive: true });
-        await run("mount", ["-t", "xfs", "-o", "loop,nouuid", handle.exportFile, mountPath], {
-          privileged: true,
-          reporter: this.reporter,
-          timeoutMs: 6e4,
-          packageHint: "mount"
-        });
-        const loop = (await readLoopDevices()).find((l) => l.backingFile === handle.exportFile);
-        await failFastOnWriteErrors(loop?.device);
-        if (!isRoot()) await run("chown", [`${process.getuid?.()}:${process.getgid?.()}`, mountPath], { privileged: true, reporter: this.reporter });
-        return {
-          driver: this.name,
-          file: file2,
-          mountPath,
-          handles: { daemonPid: handle.pid, exportFile: handle.exportFile, pidFile: handle.pidFile, loopDevice: loop?.device }
-        };
-      }
-    };
-  }
-});
-
-// packages/core/src/runtime/powershell.ts
-function psLiteral(value) {
-  if (/[\0]/.test(value)) throw new UsageError(`A PowerShell string may not hold a NUL character: ${JSON.stringify(value)}`);
-  return `'${value.replace(PS_SINGLE_QUOTES, (q) => q + q)}'`;
-}
-function buildPowerShellScript(body, paramsFile, resultFile) {
-  return [
-    "$ErrorActionPreference = 'Stop'",
-    "$ProgressPreference = 'SilentlyContinue'",
-    "Set-StrictMode -Version 3.0",
-    `$P = [IO.File]::ReadAllText(${psLiteral(paramsFile)}, [Text.Encoding]::UTF8) | ConvertFrom-Json`,
-    "function Write-DbcloneResult($Value) {",
-    "  $json = ConvertTo-Json -InputObject $Value -Depth 8 -Compress",
-    `  [IO.File]::WriteAllText(${psLiteral(resultFile)}, $json, (New-Object Text.UTF8Encoding $false))`,
-    "}",
-    "try {",
-    ...body.trimEnd().split("\n").map((l) => l.length ? `  ${l}` : l),
-    "} catch {",
-    "  [Console]::Error.WriteLine(($_ | Out-String))",
-    "  exit 1",
-    "}",
-    "exit 0",
-    ""
-  ].join("\r\n");
-}
-async function runPowerShell(body, params, opts = {}) {
-  const dir = await (0, import_promises31.mkdtemp)(import_node_path29.default.join(import_node_os5.default.tmpdir(), "dbclone-ps-"));
-  try {
-    const scriptFile = import_node_path29.default.join(dir, "script.ps1");
-    const paramsFile = import_node_path29.default.join(dir, "params.json");
-    const resultFile = import_node_path29.default.join(dir, "result.json");
-    await (0, import_promises31.writeFile)(scriptFile, BOM + buildPowerShellScript(body, paramsFile, resultFile), "utf8");
-    await (0, import_promises31.writeFile)(paramsFile, JSON.stringify(params), "utf8");
-    await run(opts.executable ?? "powershell.exe", powerShellArgs(scriptFile), {
-      timeoutMs: opts.timeoutMs,
-      reporter: opts.reporter,
-      secrets: opts.secrets
-    });
-    let text;
-    try {
-      text = await (0, import_promises31.readFile)(resultFile, "utf8");
-    } catch {
-      return null;
-    }
-    return JSON.parse(text.replace(/^\uFEFF/, ""));
-  } finally {
-    await (0, import_promises31.rm)(dir, { recursive: true, force: true });
-  }
-}
-async function runDiskpart(script, opts = {}) {
-  const dir = await (0, import_promises31.mkdtemp)(import_node_path29.default.join(import_node_os5.default.tmpdir(), "dbclone-diskpart-"));
-  try {
-    const file2 = import_node_path29.default.join(dir, "script.txt");
-    await (0, import_promises31.writeFile)(file2, Buffer.concat([Buffer.from([255, 254]), Buffer.from(script.replace(/\r?\n/g, "\r\n"), "utf16le")]));
-    const r = await run("diskpart", ["/s", file2], { allowFailure: true, reporter: opts.reporter, timeoutMs: opts.timeoutMs });
-    if (r.code !== 0) {
-      const tail = r.stdout.trim().split(/\r?\n/).slice(-5).join("\n");
-      throw new CommandError(`diskpart /s failed with exit ${r.code}:
-${script}
-${tail}`, "diskpart /s", r.code, r.stdout + r.stderr);
-    }
-  } finally {
-    await (0, import_promises31.rm)(dir, { recursive: true, force: true });
-  }
-}
-function realWindowsRunner(opts = {}) {
-  const reporter = opts.reporter ?? silentReporter;
-  return {
-    powershell: (label2, body, params) => {
-      reporter.debug(`powershell: ${label2}`);
-      return runPowerShell(body, params, opts);
-    },
-    diskpart: (label2, script) => {
-      reporter.debug(`diskpart: ${label2}`);
-      return runDiskpart(script, { reporter, timeoutMs: opts.timeoutMs });
-    },
-    command: async (program2, args) => (await run(program2, args, { reporter, timeoutMs: opts.timeoutMs, secrets: opts.secrets })).stdout
-  };
-}
-var import_promises31, import_node_os5, import_node_path29, PS_SINGLE_QUOTES, powerShellArgs, BOM;
-var init_powershell = __esm({
-  "packages/core/src/runtime/powershell.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_promises31 = require("node:fs/promises");
-    import_node_os5 = __toESM(require("node:os"), 1);
-    import_node_path29 = __toESM(require("node:path"), 1);
-    init_errors();
-    init_reporter();
-    init_exec();
-    PS_SINGLE_QUOTES = /['\u2018\u2019\u201A\u201B]/g;
-    powerShellArgs = (scriptFile) => ["-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass", "-File", scriptFile];
-    BOM = "\uFEFF";
-  }
-});
-
-// packages/core/src/disk/vhdx/scripts.ts
-function diskpartPath(p) {
-  if (!import_node_path30.default.win32.isAbsolute(p) || /^[\\/]{2}[?.][\\/]/.test(p)) throw new UsageError(`diskpart needs an absolute local path like C:\\dbclone\\disk.vhdx, not ${JSON.stringify(p)}.`);
-  if (/["\u0000-\u001f]/.test(p)) throw new UsageError(`The path ${JSON.stringify(p)} holds a double quote or a control character, which diskpart cannot take; choose another folder.`);
-  return `"${import_node_path30.default.win32.normalize(p)}"`;
-}
-function createBaseDiskpart(file2, virtualSizeBytes) {
-  const mib = Math.max(8, Math.ceil(virtualSizeBytes / (1024 * 1024)));
-  return `create vdisk file=${diskpartPath(file2)} maximum=${mib} type=expandable
-`;
-}
-function createChildDiskpart(childFile, parentFile) {
-  return `create vdisk file=${diskpartPath(childFile)} parent=${diskpartPath(parentFile)}
-`;
-}
-function indent(text) {
-  return text.trim().split("\n").map((l) => `  ${l}`).join("\n").concat("\n");
-}
-var import_node_path30, GPT_BASIC_DATA, CHECK_ELEVATION_PS, MOUNT_TO_FOLDER_PS, ATTACH_PS, DETACH_ON_ERROR_PS, FORMAT_AND_MOUNT_PS, ATTACH_AND_MOUNT_PS, UNMOUNT_PS, LIST_DISKS_PS, DESCRIBE_PS;
-var init_scripts = __esm({
-  "packages/core/src/disk/vhdx/scripts.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_path30 = __toESM(require("node:path"), 1);
-    init_errors();
-    GPT_BASIC_DATA = "{ebd0a0a2-b9e5-4433-87c0-68b6b72699c7}";
-    CHECK_ELEVATION_PS = `
-$id = [Security.Principal.WindowsIdentity]::GetCurrent()
-$admin = (New-Object Security.Principal.WindowsPrincipal $id).IsInRole([Security.Principal.WindowsBuiltInRole]::Administrator)
-$storage = [bool](Get-Command Mount-DiskImage -ErrorAction SilentlyContinue)
-Write-DbcloneResult @{ admin = $admin; storageModule = $storage; user = $id.Name }
-`;
-    MOUNT_TO_FOLDER_PS = `
-[IO.Directory]::CreateDirectory($P.mountPath) | Out-Null
-if ([IO.Directory]::EnumerateFileSystemEntries($P.mountPath) | Select-Object -First 1) {
-  throw "The mount folder $($P.mountPath) is not empty; choose an empty folder or remove its contents."
-}
-$access = $P.mountPath.TrimEnd('\\') + '\\'
-Add-PartitionAccessPath -DiskNumber $disk.Number -PartitionNumber $part.PartitionNumber -AccessPath $access
-Write-DbcloneResult @{ diskNumber = $disk.Number; partitionNumber = $part.PartitionNumber; accessPath = $access }
-`;
-    ATTACH_PS = `
-$image = Mount-DiskImage -ImagePath $P.file -NoDriveLetter -PassThru
-try {
-  $disk = $image | Get-Disk
-  if ($disk.IsOffline) { Set-Disk -Number $disk.Number -IsOffline $false }
-  if ($disk.IsReadOnly) { Set-Disk -Number $disk.Number -IsReadOnly $false }
-`;
-    DETACH_ON_ERROR_PS = `
-} catch {
-  Dismount-DiskImage -ImagePath $P.file -ErrorAction SilentlyContinue | Out-Null
-  throw
-}
-`;
-    FORMAT_AND_MOUNT_PS = `${ATTACH_PS.trim()}
-  Initialize-Disk -Number $disk.Number -PartitionStyle GPT
-  $part = New-Partition -DiskNumber $disk.Number -UseMaximumSize -GptType '${GPT_BASIC_DATA}'
-  Format-Volume -Partition $part -FileSystem NTFS -AllocationUnitSize 65536 -NewFileSystemLabel $P.label -Confirm:$false | Out-Null
-  Set-Partition -DiskNumber $disk.Number -PartitionNumber $part.PartitionNumber -NoDefaultDriveLetter $true
-${indent(MOUNT_TO_FOLDER_PS)}${DETACH_ON_ERROR_PS.trim()}
-`;
-    ATTACH_AND_MOUNT_PS = `${ATTACH_PS.trim()}
-  $parts = @(Get-Partition -DiskNumber $disk.Number | Where-Object { $_.GptType -eq '${GPT_BASIC_DATA}' })
-  if ($parts.Count -ne 1) { throw "Expected one data partition on $($P.file), found $($parts.Count); is this a dbclone disk?" }
-  $part = $parts[0]
-${indent(MOUNT_TO_FOLDER_PS)}${DETACH_ON_ERROR_PS.trim()}
-`;
-    UNMOUNT_PS = `
-$result = @{ attached = $false }
-if (Test-Path -LiteralPath $P.file) {
-  $image = Get-DiskImage -ImagePath $P.file
-  if ($image.Attached) {
-    $result.attached = $true
-    foreach ($part in @(Get-Partition -DiskNumber $image.Number)) {
-      foreach ($access in @($part.AccessPaths | Where-Object { $_ -and -not $_.StartsWith('\\\\?\\') })) {
-        Remove-PartitionAccessPath -DiskNumber $image.Number -PartitionNumber $part.PartitionNumber -AccessPath $access
-      }
-    }
-    Dismount-DiskImage -ImagePath $P.file | Out-Null
-  }
-}
-if ($P.mountPath -and (Test-Path -LiteralPath $P.mountPath) -and -not ([IO.Directory]::EnumerateFileSystemEntries($P.mountPath) | Select-Object -First 1)) {
-  [IO.Directory]::Delete($P.mountPath)
-}
-Write-DbcloneResult $result
-`;
-    LIST_DISKS_PS = `
-$out = @()
-if (Test-Path -LiteralPath $P.root) {
-  foreach ($f in @(Get-ChildItem -LiteralPath $P.root -Recurse -File -Filter '*.vhdx')) {
-    $image = Get-DiskImage -ImagePath $f.FullName
-    $paths = @()
-    if ($image.Attached) {
-      $paths = @(Get-Partition -DiskNumber $image.Number | ForEach-Object { $_.AccessPaths } | Where-Object { $_ -and -not $_.StartsWith('\\\\?\\') })
-    }
-    $out += @{ file = $f.FullName; attached = [bool]$image.Attached; accessPaths = $paths }
-  }
-}
-Write-DbcloneResult -Value $out
-`;
-    DESCRIBE_PS = `
-$image = Get-DiskImage -ImagePath $P.file
-Write-DbcloneResult @{ virtualSizeBytes = [int64]$image.Size; fileSizeBytes = [int64]$image.FileSize }
-`;
-  }
-});
-
-// packages/core/src/disk/vhdx/prerequisites.ts
-async function checkVhdxPrerequisites(runner, platform = process.platform) {
-  if (platform !== "win32") {
-    throw new NotSupportedError(`The vhdx disk driver runs only on Windows (this is ${platform}); use the qcow2 driver on Linux.`);
-  }
-  const r = await runner.powershell("check elevation", CHECK_ELEVATION_PS, {});
-  if (!r?.storageModule) {
-    throw new MissingToolError("Mount-DiskImage was not found: the Windows Storage module is needed (Windows 8 / Server 2012 or later, Windows PowerShell 5.1).");
-  }
-  if (!r.admin) {
-    throw new PrivilegeError(
-      `${r.user} is not running elevated: attaching VHDX files and mounting partitions needs Administrator rights. Run the terminal as Administrator; on a self-hosted runner, run the runner service as an administrator (GitHub-hosted windows-latest jobs already are).`
-    );
-  }
-}
-var init_prerequisites2 = __esm({
-  "packages/core/src/disk/vhdx/prerequisites.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_errors();
-    init_scripts();
-  }
-});
-
-// packages/core/src/disk/vhdx/retry.ts
-async function retryWithBackoff(fn, opts = {}) {
-  const attempts = opts.attempts ?? 6;
-  const sleep5 = opts.sleep ?? realSleep;
-  const retryable = opts.retryable ?? isFileInUse;
-  let delay = opts.firstDelayMs ?? 250;
-  for (let i = 1; ; i++) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (i >= attempts || !retryable(e)) throw e;
-      await sleep5(delay);
-      delay *= 2;
-    }
-  }
-}
-var isFileInUse, realSleep;
-var init_retry = __esm({
-  "packages/core/src/disk/vhdx/retry.ts"() {
-    "use strict";
-    init_import_meta_url();
-    isFileInUse = (e) => ["EBUSY", "EPERM", "EACCES", "ENOTEMPTY"].includes(e?.code ?? "");
-    realSleep = (ms) => new Promise((r) => setTimeout(r, ms));
-  }
-});
-
-// packages/core/src/disk/vhdx/driver.ts
-var import_promises32, import_node_path31, VhdxDriver;
-var init_driver = __esm({
-  "packages/core/src/disk/vhdx/driver.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_promises32 = require("node:fs/promises");
-    import_node_path31 = __toESM(require("node:path"), 1);
-    init_errors();
-    init_reporter();
-    init_powershell();
-    init_verified_digests();
-    init_prerequisites2();
-    init_retry();
-    init_scripts();
-    VhdxDriver = class {
-      constructor(options) {
-        this.options = options;
-        this.reporter = options.reporter ?? silentReporter;
-        this.runner = options.runner ?? realWindowsRunner({ reporter: this.reporter });
-        this.digests = new VerifiedDigestCache(options.stateDir);
-        this.win = options.paths ?? import_node_path31.default.win32;
-      }
-      options;
-      name = "vhdx";
-      format = "vhdx";
-      reporter;
-      runner;
-      digests;
-      win;
-      checkPrerequisites() {
-        return checkVhdxPrerequisites(this.runner, this.options.platform);
-      }
-      async createStaging(file2, mountPath, virtualSizeBytes) {
-        file2 = this.win.resolve(file2);
-        mountPath = this.win.resolve(mountPath);
-        await (0, import_promises32.mkdir)(this.win.dirname(file2), { recursive: true });
-        await this.runner.diskpart("create staging vhdx", createBaseDiskpart(file2, virtualSizeBytes));
-        try {
-          const m = await this.runner.powershell("format and mount staging", FORMAT_AND_MOUNT_PS, { file: file2, mountPath, label: "dbclone" });
-          const attachment = this.attachmentFor(file2, mountPath, m);
-          return { file: file2, mountPath, attachment };
-        } catch (e) {
-          await this.destroy(file2);
-          throw e;
-        }
-      }
-      /** Detach, move to `outFile`, mark read-only (children keep the parent's path: it must not move again). */
-      async seal(staging, outFile) {
-        outFile = this.win.resolve(outFile);
-        await this.unmount(staging.attachment);
-        if (this.win.resolve(staging.file) !== outFile) {
-          await (0, import_promises32.mkdir)(this.win.dirname(outFile), { recursive: true });
-          await retryWithBackoff(() => (0, import_promises32.rename)(staging.file, outFile), { sleep: this.options.sleep });
-        }
-        await (0, import_promises32.chmod)(outFile, 292);
-        const { digest: digest2 } = await this.digests.digestOf(outFile);
-        const info = await this.runner.powershell("describe sealed vhdx", DESCRIBE_PS, { file: outFile });
-        const s = await (0, import_promises32.stat)(outFile);
-        this.reporter.info(`Sealed ${outFile} (${digest2}); children refer to it by this path, so it must stay here.`);
-        return { file: outFile, digest: digest2, sizeBytes: s.size, virtualSizeBytes: info.virtualSizeBytes };
-      }
-      async createChild(parentFile, childFile, expectedDigest) {
-        parentFile = this.win.resolve(parentFile);
-        childFile = this.win.resolve(childFile);
-        const s = await (0, import_promises32.stat)(parentFile);
-        if (s.mode & 146) {
-          throw new CloneError(`Base disk ${parentFile} is writable; refusing to clone it. Mark it read-only: attrib +R "${parentFile}"`);
-        }
-        if (expectedDigest) {
-          const { digest: digest2 } = await this.digests.digestOf(parentFile);
-          if (digest2 !== expectedDigest) {
-            throw new DigestMismatchError(
-              `Base disk ${parentFile} has changed: its digest is ${digest2}, the image says ${expectedDigest}. Delete it from the local cache and pull the image again.`
-            );
-          }
-        }
-        const parent = await this.withVhdxExtension(parentFile, expectedDigest);
-        await (0, import_promises32.mkdir)(this.win.dirname(childFile), { recursive: true });
-        await this.runner.diskpart("create child vhdx", createChildDiskpart(childFile, parent));
-        return { file: childFile, parents: [parent] };
-      }
-      /**
-       * The virtual disk service picks the format by extension (.vhd or .vhdx), and a repository blob
-       * is named by its digest alone: such a parent gets a hard link <stateDir>/bases/<hex>.vhdx (the
-       * same read-only file; a copy when the cache is on another volume). Children keep this path.
-       */
-      async withVhdxExtension(parentFile, digest2) {
-        if (/\.vhdx$/i.test(parentFile)) return parentFile;
-        const name = `${(digest2 ?? "").replace(/^sha256:/, "") || this.win.basename(parentFile)}.vhdx`;
-        const linked = this.win.join(this.options.stateDir, "bases", name);
-        await (0, import_promises32.mkdir)(this.win.dirname(linked), { recursive: true });
-        try {
-          await (0, import_promises32.link)(parentFile, linked);
-        } catch (e) {
-          const code = e.code;
-          if (code === "EEXIST") {
-            const [a, b] = await Promise.all([(0, import_promises32.stat)(parentFile), (0, import_promises32.stat)(linked)]);
-            if (a.ino === b.ino && a.dev === b.dev) return linked;
-            throw new CloneError(`${linked} exists and is not the base ${parentFile}; remove it (no clone may use it) and clone again.`);
-          }
-          if (code !== "EXDEV") throw e;
-          await (0, import_promises32.copyFile)(parentFile, linked);
-          await (0, import_promises32.chmod)(linked, 292);
-        }
-        return linked;
-      }
-      async mount(child, mountPath) {
-        const file2 = this.win.resolve(child.file);
-        mountPath = this.win.resolve(mountPath);
-        const m = await this.runner.powershell("attach and mount child", ATTACH_AND_MOUNT_PS, { file: file2, mountPath });
-        return this.attachmentFor(file2, mountPath, m);
-      }
-      async unmount(attachment) {
-        await this.runner.powershell("unmount and detach", UNMOUNT_PS, { file: attachment.file, mountPath: attachment.mountPath });
-      }
-      /** Retries with backoff: a handle left open (SQL Server, antivirus, a slow detach) locks the file a while. */
-      async destroy(file2) {
-        await retryWithBackoff(() => (0, import_promises32.rm)(this.win.resolve(file2), { force: true }), { sleep: this.options.sleep });
-      }
-      async list(rootDir) {
-        const root = this.win.resolve(rootDir);
-        const disks = await this.runner.powershell("list disks", LIST_DISKS_PS, { root }) ?? [];
-        const mounts = [];
-        const files = [];
-        for (const d of disks) {
-          const ownerDir = this.win.dirname(d.file);
-          if (d.attached) mounts.push({ kind: "mount", id: d.file, ownerDir, detail: (d.accessPaths ?? []).join(";") });
-          files.push({ kind: "file", id: d.file, ownerDir });
-        }
-        return [...mounts, ...files];
-      }
-      async release(resource) {
-        if (resource.kind === "mount") {
-          const mountPath = (resource.detail ?? "").split(";")[0] ?? "";
-          await this.runner.powershell("unmount and detach", UNMOUNT_PS, { file: resource.id, mountPath });
-        } else if (resource.kind === "file") {
-          await this.destroy(resource.id);
-        } else {
-          throw new CloneError(`The vhdx driver makes no ${resource.kind} resources; ${resource.id} is not ours to release.`);
-        }
-      }
-      attachmentFor(file2, mountPath, m) {
-        return { driver: this.name, file: file2, mountPath, handles: { diskNumber: m.diskNumber, partitionNumber: m.partitionNumber } };
-      }
-    };
-  }
-});
-
-// packages/core/src/disk/vhdx.ts
-var init_vhdx = __esm({
-  "packages/core/src/disk/vhdx.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_driver();
-    init_prerequisites2();
-    init_retry();
-    init_scripts();
-  }
-});
-
-// packages/core/src/disk/reflink/pool-layout.ts
-function poolLayout(home) {
-  const dir = import_node_path32.default.join(import_node_path32.default.resolve(home), "pool");
-  return { home: import_node_path32.default.resolve(home), dir, poolFile: `${dir}.xfs`, imagesDir: import_node_path32.default.join(dir, "images"), clonesDir: import_node_path32.default.join(dir, "clones") };
-}
-function cloneFileFor(layout, childFile) {
-  const resolved = import_node_path32.default.resolve(childFile);
-  if (import_node_path32.default.dirname(resolved) === layout.clonesDir) return resolved;
-  const owner = import_node_path32.default.basename(import_node_path32.default.dirname(resolved));
-  if (!/^[\w.-]+$/.test(owner)) throw new Error(`reflink: cannot name a pool clone after the directory '${owner}'`);
-  return import_node_path32.default.join(layout.clonesDir, `${owner}.raw`);
-}
-var import_node_path32, imageFile, EXPAND_TEMP, ownerFileOf;
-var init_pool_layout = __esm({
-  "packages/core/src/disk/reflink/pool-layout.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_path32 = __toESM(require("node:path"), 1);
-    imageFile = (layout, key) => import_node_path32.default.join(layout.imagesDir, `${key}.raw`);
-    EXPAND_TEMP = /^[0-9a-f]{64}\.raw\.tmp-(\d+)-[0-9a-f]+$/;
-    ownerFileOf = (cloneFile) => cloneFile.replace(/\.raw$/, ".json");
-  }
-});
-
-// packages/core/src/disk/reflink/clone.ts
-async function reflinkCopy(imageFile2, cloneFile, owner) {
-  await (0, import_promises33.writeFile)(ownerFileOf(cloneFile), JSON.stringify(owner), { mode: 384, flag: "wx" }).catch((e) => {
-    throw e.code === "EEXIST" ? new CloneError(`the reflink pool already holds a clone disk ${cloneFile}; run dbclone gc`) : e;
-  });
-  try {
-    await (0, import_promises33.copyFile)(imageFile2, cloneFile, import_node_fs15.constants.COPYFILE_FICLONE_FORCE | import_node_fs15.constants.COPYFILE_EXCL);
-    await (0, import_promises33.chmod)(cloneFile, 384);
-  } catch (e) {
-    await (0, import_promises33.rm)(cloneFile, { force: true });
-    await (0, import_promises33.rm)(ownerFileOf(cloneFile), { force: true });
-    throw new CloneError(`reflink copy of ${imageFile2} failed: ${e.message}`, { cause: e });
-  }
-}
-async function attachClone(driver, cloneFile, mountPath, reporter) {
-  mountPath = import_node_path33.default.resolve(mountPath);
-  await (0, import_promises33.mkdir)(mountPath, { recursive: true });
-  await run("mount", ["-t", "xfs", "-o", "loop,nouuid", cloneFile, mountPath], { privileged: true, reporter, timeoutMs: 6e4, packageHint: "mount" });
-  const loop = (await readLoopDevices()).find((l) => l.backingFile === cloneFile);
-  await failFastOnWriteErrors(loop?.device);
-  if (!isRoot()) await run("chown", [`${process.getuid?.()}:${process.getgid?.()}`, mountPath], { privileged: true, reporter });
-  return { driver, file: cloneFile, mountPath, handles: { loopDevice: loop?.device } };
-}
-async function detachClone(attachment, reporter) {
-  await unmountPath(attachment.mountPath, reporter);
-  for (const loop of await readLoopDevices()) if (loop.backingFile === attachment.file) await detachLoop(loop.device, reporter);
-}
-async function removeCloneFile(cloneFile) {
-  await (0, import_promises33.rm)(cloneFile, { force: true });
-  await (0, import_promises33.rm)(ownerFileOf(cloneFile), { force: true });
-}
-async function ownBytes(file2, reporter) {
-  const r = await run("xfs_io", ["-r", "-c", "fiemap -v", file2], { reporter, packageHint: "xfsprogs", allowFailure: true });
-  if (r.code !== 0) return 0;
-  let sectors = 0;
-  for (const line of r.stdout.split("\n")) {
-    const m = /^\s*\d+: \[\d+\.\.\d+\]:\s+(\S+)\s+(\d+)\s+(0x[0-9a-f]+)/.exec(line);
-    if (m && m[1] !== "hole" && !(parseInt(m[3], 16) & FIEMAP_EXTENT_SHARED)) sectors += Number(m[2]);
-  }
-  return sectors * 512;
-}
-var import_node_fs15, import_promises33, import_node_path33, FIEMAP_EXTENT_SHARED;
-var init_clone = __esm({
-  "packages/core/src/disk/reflink/clone.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_fs15 = require("node:fs");
-    import_promises33 = require("node:fs/promises");
-    import_node_path33 = __toESM(require("node:path"), 1);
-    init_errors();
-    init_exec();
-    init_mounts();
-    init_xfs_error_policy();
-    init_pool_layout();
-    FIEMAP_EXTENT_SHARED = 8192;
-  }
-});
-
-// packages/core/src/disk/reflink/data-check.ts
-async function checkExpandedImage(rawFile, what, reporter) {
-  const mnt = `${rawFile}.mnt`;
-  await (0, import_promises34.mkdir)(mnt, { mode: 448 });
-  try {
-    await run("mount", ["-t", "xfs", "-o", "loop,ro,norecovery,nouuid", rawFile, mnt], { privileged: true, reporter, packageHint: "mount", timeoutMs: 6e4 });
-    try {
-      return await walk(mnt, what);
-    } finally {
-      await unmountPath(mnt, reporter);
-    }
-  } finally {
-    await (0, import_promises34.rmdir)(mnt).catch(() => void 0);
-  }
-}
-async function walk(root, what) {
-  const owners = /* @__PURE__ */ new Set();
-  const topLevelFiles = [];
-  let entries = 0;
-  const refuse3 = (p, why) => {
-    throw new CloneError(`${what} holds ${import_node_path34.default.relative(root, p) || "/"}, ${why}; refusing to clone it. Rebuild the image with dbclone build.`);
-  };
-  const stack = [root];
-  while (stack.length) {
-    const dir = stack.pop();
-    const top = dir === root;
-    for await (const e of await (0, import_promises34.opendir)(dir)) {
-      const p = import_node_path34.default.join(dir, e.name);
-      const s = await (0, import_promises34.lstat)(p);
-      if (++entries > MAX_ENTRIES) refuse3(root, `more than ${MAX_ENTRIES} files`);
-      if (s.isSymbolicLink()) refuse3(p, "a symbolic link");
-      if (s.mode & 3072) refuse3(p, "a set-user/group-id file");
-      const owner = `${s.uid}:${s.gid}`;
-      if (top && s.isFile()) topLevelFiles.push({ p, owner });
-      else owners.add(owner);
-      if (s.isDirectory()) stack.push(p);
-      else if (!s.isFile()) refuse3(p, "neither a file nor a directory");
-      else if (s.nlink > 1) refuse3(p, `a file with ${s.nlink} hard links`);
-    }
-  }
-  if (owners.size > 1) refuse3(root, `files of ${owners.size} different owners (${[...owners].slice(0, 3).join(", ")})`);
-  for (const f of topLevelFiles) if (f.owner !== "0:0" && !owners.has(f.owner)) refuse3(f.p, `a file of another owner (${f.owner})`);
-  return { entries };
-}
-var import_promises34, import_node_path34, MAX_ENTRIES;
-var init_data_check = __esm({
-  "packages/core/src/disk/reflink/data-check.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_promises34 = require("node:fs/promises");
-    import_node_path34 = __toESM(require("node:path"), 1);
-    init_errors();
-    init_exec();
-    init_mounts();
-    MAX_ENTRIES = 2e6;
-  }
-});
-
-// packages/core/src/disk/reflink/expand.ts
-function expandedKey(layers) {
-  if (layers.length === 1) return hexOf(layers[0].digest);
-  return (0, import_node_crypto17.createHash)("sha256").update(layers.map((l) => hexOf(l.digest)).join("\n")).digest("hex");
-}
-async function expandImage(pool, layers, reporter) {
-  const key = expandedKey(layers);
-  const file2 = imageFile(pool.layout, key);
-  if (await pool.index.markUsed(file2)) return { key, file: file2 };
-  await pool.prepare(0, /* @__PURE__ */ new Set([key]));
-  return withFileLock(file2, async () => {
-    if (await pool.index.markUsed(file2)) return { key, file: file2 };
-    const started = performance.now();
-    let need = 0;
-    for (const l of layers) need += (await (0, import_promises35.stat)(l.file)).size;
-    await pool.prepare(need, /* @__PURE__ */ new Set([key]));
-    const tmp = `${file2}.tmp-${process.pid}-${(0, import_node_crypto17.randomBytes)(4).toString("hex")}`;
-    try {
-      await convertToRaw(layers, tmp, reporter);
-      await pausePoint("expand:converted");
-      const checked2 = await checkExpandedImage(tmp, `image ${layers[0].digest.slice(0, 19)}`, reporter);
-      const fh = await (0, import_promises35.open)(tmp, "r");
-      await fh.sync().finally(() => fh.close());
-      await (0, import_promises35.chmod)(tmp, 292);
-      await (0, import_promises35.rename)(tmp, file2);
-      const bytes = (await (0, import_promises35.stat)(file2)).blocks * 512;
-      await pool.index.touch(key, { layers: layers.map((l) => l.digest), bytes });
-      const seconds = (performance.now() - started) / 1e3;
-      reporter.info(`Expanded ${layers.length > 1 ? `${layers.length} layers` : "the image"} into the reflink pool in ${seconds.toFixed(1)} s (${checked2.entries} files checked).`);
-      return { key, file: file2 };
-    } catch (e) {
-      throw await diskFullError(e, [pool.layout.dir], `expanding an image into the reflink pool ${pool.layout.dir}`) ?? e;
-    } finally {
-      await (0, import_promises35.rm)(tmp, { force: true });
-    }
-  }, { waitMs: 60 * 6e4 });
-}
-async function convertToRaw(layers, out, reporter) {
-  const files = layers.map((l) => import_node_path35.default.resolve(l.file));
-  const source = chainJsonFilename(files[0], files.slice(1));
-  await run("qemu-img", ["convert", "-O", "raw", source, out], { reporter, packageHint: "qemu-utils", timeoutMs: 60 * 6e4 });
-}
-var import_node_crypto17, import_promises35, import_node_path35, hexOf;
-var init_expand = __esm({
-  "packages/core/src/disk/reflink/expand.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_crypto17 = require("node:crypto");
-    import_promises35 = require("node:fs/promises");
-    import_node_path35 = __toESM(require("node:path"), 1);
-    init_file_lock();
-    init_errors();
-    init_exec();
-    init_disk_full();
-    init_pause_point();
-    init_chain_spec();
-    init_data_check();
-    init_pool_layout();
-    hexOf = (digest2) => {
-      const m = /^sha256:([0-9a-f]{64})$/.exec(digest2);
-      if (!m) throw new CloneError(`'${digest2}' is not a sha256 digest`);
-      return m[1];
-    };
-  }
-});
-
-// packages/core/src/disk/reflink/expanded-index.ts
-async function readOwner(file2) {
-  try {
-    const o = JSON.parse(await (0, import_promises36.readFile)(file2, "utf8"));
-    return typeof o.ownerDir === "string" && typeof o.key === "string" ? { ownerDir: o.ownerDir, key: o.key } : void 0;
-  } catch {
-    return void 0;
-  }
-}
-var import_promises36, import_node_path36, ExpandedIndex;
-var init_expanded_index = __esm({
-  "packages/core/src/disk/reflink/expanded-index.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_promises36 = require("node:fs/promises");
-    import_node_path36 = __toESM(require("node:path"), 1);
-    init_file_lock();
-    init_pool_layout();
-    ExpandedIndex = class {
-      constructor(layout) {
-        this.layout = layout;
-        this.file = import_node_path36.default.join(layout.imagesDir, "index.json");
-      }
-      layout;
-      file;
-      async read() {
-        try {
-          return JSON.parse(await (0, import_promises36.readFile)(this.file, "utf8"));
-        } catch {
-          return {};
-        }
-      }
-      async update(fn) {
-        return withFileLock(this.file, async () => {
-          const entries = await this.read();
-          const result = await fn(entries);
-          const tmp = `${this.file}.tmp-${process.pid}`;
-          await (0, import_promises36.writeFile)(tmp, `${JSON.stringify(entries, null, 1)}
-`, { mode: 384 });
-          await (0, import_promises36.rename)(tmp, this.file);
-          return result;
-        });
-      }
-      async touch(key, entry) {
-        await this.update((entries) => {
-          const known = entry ?? entries[key];
-          if (known) entries[key] = { ...known, lastUsedMs: Date.now() };
-        });
-      }
-      /**
-       * Record a use of an expanded image, when it is there, as its access time: no lock and no index
-       * write on a clone's path. Eviction orders by the later of this and the index's time.
-       */
-      async markUsed(file2) {
-        const s = await (0, import_promises36.stat)(file2).catch(() => void 0);
-        if (!s) return false;
-        await (0, import_promises36.utimes)(file2, /* @__PURE__ */ new Date(), s.mtime).catch(() => void 0);
-        return true;
-      }
-      /** Keys of images live clones were copied from. */
-      async inUse() {
-        const keys = /* @__PURE__ */ new Set();
-        for (const name of await (0, import_promises36.readdir)(this.layout.clonesDir).catch(() => [])) {
-          if (!name.endsWith(".json")) continue;
-          const owner = await readOwner(import_node_path36.default.join(this.layout.clonesDir, name));
-          if (owner) keys.add(owner.key);
-        }
-        return keys;
-      }
-      /** Evictable images, least recently used first. */
-      async evictionOrder(keep) {
-        const used = await this.inUse();
-        const candidates = [];
-        for (const [key, e] of Object.entries(await this.read())) {
-          if (keep.has(key) || used.has(key)) continue;
-          const s = await (0, import_promises36.stat)(imageFile(this.layout, key)).catch(() => void 0);
-          candidates.push({ key, lastUsedMs: Math.max(e.lastUsedMs, s?.atimeMs ?? 0) });
-        }
-        return candidates.sort((a, b) => a.lastUsedMs - b.lastUsedMs).map((c) => c.key);
-      }
-      async evict(key, reporter) {
-        const file2 = imageFile(this.layout, key);
-        const gone = await withFileLock(file2, async () => {
-          await (0, import_promises36.rm)(file2, { force: true });
-          return true;
-        }, { waitMs: 200 }).catch(() => false);
-        if (!gone) return;
-        await this.update((entries) => {
-          delete entries[key];
-        });
-        reporter.info(`reflink pool: evicted the expanded image ${key.slice(0, 12)} (unused)`);
-      }
-    };
-  }
-});
-
-// packages/core/src/disk/reflink/leftovers.ts
-async function poolClones(layout) {
-  const owners = /* @__PURE__ */ new Map();
-  for (const name of await (0, import_promises37.readdir)(layout.clonesDir).catch(() => [])) {
-    const file2 = import_node_path37.default.join(layout.clonesDir, name);
-    if (name.endsWith(".json")) owners.set(file2, (await readOwner(file2))?.ownerDir);
-    else if (name.endsWith(".raw")) owners.set(file2, (await readOwner(ownerFileOf(file2)))?.ownerDir);
-  }
-  return owners;
-}
-async function listPoolLeftovers(layout, rootDir) {
-  const root = import_node_path37.default.resolve(rootDir);
-  const files = await poolClones(layout);
-  const found = [];
-  const loops = (await readLoopDevices()).filter((l) => import_node_path37.default.dirname(l.backingFile) === layout.clonesDir);
-  const ownerOf2 = (file2) => files.get(file2) ?? files.get(ownerFileOf(file2));
-  for (const m of await readMounts()) {
-    const loop = loops.find((l) => l.device === m.source);
-    const ownerDir = loop ? ownerOf2(loop.backingFile) : void 0;
-    if (loop && ownerDir && isUnder(ownerDir, root)) found.push({ kind: "mount", id: m.mountPoint, ownerDir, detail: `xfs on ${loop.backingFile}` });
-  }
-  for (const loop of loops) {
-    const ownerDir = ownerOf2(loop.backingFile);
-    if (ownerDir && isUnder(ownerDir, root)) found.push({ kind: "loop", id: loop.device, ownerDir, detail: loop.backingFile });
-  }
-  for (const [file2, ownerDir] of files) {
-    if (ownerDir && isUnder(ownerDir, root)) found.push({ kind: "file", id: file2, ownerDir });
-  }
-  return found.sort((a, b) => RELEASE_ORDER2.indexOf(a.kind) - RELEASE_ORDER2.indexOf(b.kind));
-}
-async function releasePoolLeftover(resource, reporter = silentReporter) {
-  if (resource.kind === "mount") return unmountPath(resource.id, reporter);
-  if (resource.kind === "loop") return detachLoop(resource.id, reporter);
-  if (resource.kind === "file") await (0, import_promises37.rm)(resource.id, { force: true });
-}
-async function sweepDeadExpansions(layout, reporter = silentReporter) {
-  const dead = (name) => {
-    const m = EXPAND_TEMP.exec(name.replace(/\.mnt$/, ""));
-    return m !== null && !isAlive(Number(m[1]));
-  };
-  const released = [];
-  for (const m of await readMounts()) {
-    if (import_node_path37.default.dirname(m.mountPoint) === layout.imagesDir && dead(import_node_path37.default.basename(m.mountPoint))) {
-      await unmountPath(m.mountPoint, reporter);
-      released.push(`mount ${m.mountPoint}`);
-    }
-  }
-  for (const loop of await readLoopDevices()) {
-    if (import_node_path37.default.dirname(loop.backingFile) === layout.imagesDir && dead(import_node_path37.default.basename(loop.backingFile))) {
-      await detachLoop(loop.device, reporter);
-      released.push(`loop ${loop.device}`);
-    }
-  }
-  for (const name of await (0, import_promises37.readdir)(layout.imagesDir).catch(() => [])) {
-    if (!dead(name)) continue;
-    const p = import_node_path37.default.join(layout.imagesDir, name);
-    if (name.endsWith(".mnt")) await (0, import_promises37.rmdir)(p).catch(() => void 0);
-    else await (0, import_promises37.rm)(p, { force: true });
-    released.push(`file ${p}`);
-  }
-  const locks = (await (0, import_promises37.readdir)(layout.imagesDir).catch(() => [])).filter((n) => n.endsWith(".lock")).map((n) => import_node_path37.default.join(layout.imagesDir, n));
-  for (const lock of [...locks, `${layout.poolFile}.lock`]) {
-    const s = await (0, import_promises37.stat)(lock).catch(() => void 0);
-    if (!s || Date.now() - s.mtimeMs < STALE_LOCK_MS) continue;
-    await (0, import_promises37.rm)(lock, { recursive: true, force: true });
-    released.push(`lock ${lock}`);
-  }
-  return released;
-}
-var import_promises37, import_node_path37, STALE_LOCK_MS, RELEASE_ORDER2;
-var init_leftovers2 = __esm({
-  "packages/core/src/disk/reflink/leftovers.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_promises37 = require("node:fs/promises");
-    import_node_path37 = __toESM(require("node:path"), 1);
-    init_reporter();
-    init_exec();
-    init_mounts();
-    init_expanded_index();
-    init_pool_layout();
-    STALE_LOCK_MS = 12e3;
-    RELEASE_ORDER2 = ["mount", "loop", "file"];
-  }
-});
-
-// packages/core/src/disk/reflink/pool-file.ts
-async function freeBytes(dir) {
-  for (let p = import_node_path38.default.resolve(dir); ; p = import_node_path38.default.dirname(p)) {
-    const s = await (0, import_promises38.statfs)(p).catch(() => void 0);
-    if (s) return s.bavail * s.bsize;
-    if (p === import_node_path38.default.dirname(p)) return 0;
-  }
-}
-async function poolLoopDevice(layout) {
-  return (await readLoopDevices()).find((l) => l.backingFile === layout.poolFile)?.device;
-}
-async function createPoolFile(layout, sizeBytes, reporter = silentReporter) {
-  const hostFree = await freeBytes(layout.home);
-  if (sizeBytes > hostFree) {
-    throw new DiskFullError(
-      `Cannot create the reflink pool ${layout.poolFile} of ${mb(sizeBytes)}: its filesystem has ${mb(hostFree)} free. Free space there, or set DBCLONE_POOL_SIZE to a smaller size.`
-    );
-  }
-  const tmp = `${layout.poolFile}.tmp-${process.pid}`;
-  await (0, import_promises38.mkdir)(layout.home, { recursive: true });
-  try {
-    const fh = await (0, import_promises38.open)(tmp, "wx", 384);
-    await fh.truncate(sizeBytes).finally(() => fh.close());
-    await run("mkfs.xfs", ["-q", "-K", "-m", "reflink=1", tmp], privileged(reporter, "xfsprogs"));
-    await (0, import_promises38.rename)(tmp, layout.poolFile);
-  } finally {
-    await (0, import_promises38.rm)(tmp, { force: true });
-  }
-  reporter.info(`Created the reflink pool ${layout.poolFile} (${mb(sizeBytes)}, sparse XFS): this host's filesystem has no reflinks.`);
-}
-async function mountPoolFile(layout, reporter = silentReporter) {
-  if (await isMountPoint(layout.dir)) return;
-  await (0, import_promises38.mkdir)(layout.dir, { recursive: true, mode: 457 });
-  await run("mount", ["-t", "xfs", "-o", "loop", layout.poolFile, layout.dir], privileged(reporter, "mount"));
-}
-async function growPoolFile(layout, sizeBytes, reporter = silentReporter) {
-  const current2 = (await (0, import_promises38.stat)(layout.poolFile)).size;
-  if (sizeBytes <= current2) return;
-  const hostFree = await freeBytes(layout.home);
-  if (sizeBytes - current2 > hostFree) {
-    throw new DiskFullError(
-      `The reflink pool ${layout.poolFile} needs to grow by ${mb(sizeBytes - current2)} but its filesystem has ${mb(hostFree)} free. Free space there, or evict images: dbclone gc.`
-    );
-  }
-  const device = await poolLoopDevice(layout);
-  if (!device) throw new DiskFullError(`The reflink pool ${layout.poolFile} is not attached to a loop device; cannot grow it.`);
-  const fh = await (0, import_promises38.open)(layout.poolFile, "r+");
-  await fh.truncate(sizeBytes).finally(() => fh.close());
-  await run("losetup", ["-c", device], privileged(reporter, "mount"));
-  await run("xfs_growfs", [layout.dir], privileged(reporter, "xfsprogs"));
-  reporter.info(`Grew the reflink pool ${layout.poolFile} to ${mb(sizeBytes)}.`);
-}
-async function removePoolFile(layout, reporter = silentReporter) {
-  await unmountPath(layout.dir, reporter);
-  for (const loop of await readLoopDevices()) if (loop.backingFile === layout.poolFile) await detachLoop(loop.device, reporter);
-  await (0, import_promises38.rm)(layout.poolFile, { force: true });
-  await (0, import_promises38.rm)(layout.dir, { recursive: true, force: true });
-}
-var import_promises38, import_node_path38, MIN_POOL_BYTES, MiB, privileged, mb;
-var init_pool_file = __esm({
-  "packages/core/src/disk/reflink/pool-file.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_promises38 = require("node:fs/promises");
-    import_node_path38 = __toESM(require("node:path"), 1);
-    init_errors();
-    init_reporter();
-    init_exec();
-    init_mounts();
-    MIN_POOL_BYTES = 320 * 1024 * 1024;
-    MiB = 1024 * 1024;
-    privileged = (reporter, packageHint) => ({ privileged: true, reporter, packageHint, timeoutMs: 12e4 });
-    mb = (bytes) => `${Math.round(bytes / MiB)} MB`;
-  }
-});
-
-// packages/core/src/disk/reflink/pool.ts
-function parsePoolSize(text, source = "DBCLONE_POOL_SIZE") {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$/i.exec(text);
-  if (!m) throw new UsageError(`${source} must be a size such as 4G or 512M, got '${text}'`);
-  const bytes = Math.floor(Number(m[1]) * 1024 ** " kmgt".indexOf((m[2] || " ").toLowerCase()));
-  if (bytes < MIN_POOL_BYTES) throw new UsageError(`${source} must be at least ${mb(MIN_POOL_BYTES)} (the smallest XFS), got '${text}'`);
-  return bytes;
-}
-async function hostHasReflinks(dir) {
-  await (0, import_promises39.mkdir)(dir, { recursive: true, mode: 457 });
-  const probe = import_node_path39.default.join(dir, `.reflink-probe-${process.pid}`);
-  try {
-    await (0, import_promises39.writeFile)(probe, "probe");
-    await (0, import_promises39.copyFile)(probe, `${probe}.copy`, import_node_fs16.constants.COPYFILE_FICLONE_FORCE);
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await (0, import_promises39.rm)(probe, { force: true });
-    await (0, import_promises39.rm)(`${probe}.copy`, { force: true });
-  }
-}
-var import_node_fs16, import_promises39, import_node_path39, GiB, HEADROOM_BYTES, ReflinkPool;
-var init_pool = __esm({
-  "packages/core/src/disk/reflink/pool.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_fs16 = require("node:fs");
-    import_promises39 = require("node:fs/promises");
-    import_node_path39 = __toESM(require("node:path"), 1);
-    init_file_lock();
-    init_errors();
-    init_reporter();
-    init_mounts();
-    init_expanded_index();
-    init_pool_file();
-    init_pool_layout();
-    GiB = 1024 ** 3;
-    HEADROOM_BYTES = 256 * 1024 * 1024;
-    ReflinkPool = class {
-      layout;
-      index;
-      reporter;
-      sizeOption;
-      constructor(home, opts = {}) {
-        this.layout = poolLayout(home);
-        this.index = new ExpandedIndex(this.layout);
-        this.reporter = opts.reporter ?? silentReporter;
-        this.sizeOption = opts.sizeBytes;
-      }
-      /** Read when the pool is used, so a bad DBCLONE_POOL_SIZE never stops a teardown or gc. */
-      get fixedSize() {
-        const env = process.env.DBCLONE_POOL_SIZE;
-        return this.sizeOption ?? (env ? parsePoolSize(env) : void 0);
-      }
-      /** The pool is a mounted pool file (not the host's own filesystem). */
-      async usesPoolFile() {
-        return await (0, import_promises39.stat)(this.layout.poolFile).catch(() => void 0) !== void 0;
-      }
-      /** Ready to take `needBytes` more: made or mounted the first time, then grown or evicted into. */
-      async prepare(needBytes, keepKeys) {
-        await (0, import_promises39.mkdir)(this.layout.home, { recursive: true });
-        await withFileLock(this.layout.poolFile, async () => {
-          if (!await this.usesPoolFile() && !await isMountPoint(this.layout.dir) && await hostHasReflinks(this.layout.dir)) {
-            await this.makeDirs();
-            if (needBytes > 0) await this.requireFree(needBytes, keepKeys, false);
-            return;
-          }
-          if (!await this.usesPoolFile()) {
-            const size = this.fixedSize ?? Math.max(2 * GiB, 2 * (needBytes + HEADROOM_BYTES));
-            await createPoolFile(this.layout, size, this.reporter);
-          }
-          await mountPoolFile(this.layout, this.reporter);
-          await this.makeDirs();
-          if (needBytes > 0) await this.requireFree(needBytes, keepKeys, this.fixedSize === void 0);
-        }, { waitMs: 10 * 6e4 });
-      }
-      async makeDirs() {
-        await (0, import_promises39.mkdir)(this.layout.imagesDir, { recursive: true, mode: 448 });
-        await (0, import_promises39.mkdir)(this.layout.clonesDir, { recursive: true, mode: 448 });
-      }
-      async requireFree(needBytes, keepKeys, canGrow) {
-        const want = needBytes + HEADROOM_BYTES;
-        let free = await freeBytes(this.layout.dir);
-        if (free >= want) return;
-        if (canGrow) {
-          const size = (await (0, import_promises39.stat)(this.layout.poolFile)).size;
-          await growPoolFile(this.layout, size + Math.max(want - free, size / 2), this.reporter);
-          return;
-        }
-        for (const key of await this.index.evictionOrder(keepKeys)) {
-          await this.index.evict(key, this.reporter);
-          free = await freeBytes(this.layout.dir);
-          if (free >= want) return;
-        }
-        const what = await this.usesPoolFile() ? `the pool file ${this.layout.poolFile} (fixed at ${mb(this.fixedSize ?? 0)} by DBCLONE_POOL_SIZE)` : `the host filesystem at ${this.layout.dir}`;
-        throw new DiskFullError(
-          `The reflink pool ${this.layout.dir} is full: ${mb(free)} free, expanding the image needs about ${mb(want)}; nothing was made. Images in use by clones are never evicted. Tear down clones, raise DBCLONE_POOL_SIZE, or clone with --disk qcow2. (Pool: ${what}.)`
-        );
-      }
-    };
-  }
-});
-
-// packages/core/src/disk/reflink/prerequisites.ts
-function reflinkUnavailableReason(env = process.env) {
-  if (process.platform !== "linux") return `it needs Linux (this is ${process.platform})`;
-  const missing = TOOLS.filter((t) => !onPathSync(t.program, env));
-  if (missing.length) return `${missing.map((t) => t.program).join(", ")} not on PATH (apt-get install ${[...new Set(missing.map((t) => t.packageName))].join(" ")})`;
-  if (!(0, import_node_fs17.existsSync)("/dev/loop-control")) return "no loop devices (/dev/loop-control is missing)";
-  if (!isRoot() && !onPathSync("sudo", env)) return "it mounts loop devices, which needs root or sudo";
-  return void 0;
-}
-async function checkReflinkPrerequisites(env = process.env) {
-  const reason = reflinkUnavailableReason(env);
-  if (reason) throw new MissingToolError(`The reflink disk driver cannot run here: ${reason}.`);
-  if (!isRoot()) {
-    const r = await run("sudo", ["-n", "true"], { env, allowFailure: true, packageHint: "sudo" });
-    if (r.code !== 0) throw new PrivilegeError("The reflink driver mounts loop devices, which needs root. Run as root or allow passwordless sudo (sudo -n true failed).");
-  }
-}
-var import_node_fs17, TOOLS;
-var init_prerequisites3 = __esm({
-  "packages/core/src/disk/reflink/prerequisites.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_fs17 = require("node:fs");
-    init_errors();
-    init_exec();
-    init_host_tools();
-    TOOLS = [
-      { program: "qemu-img", packageName: "qemu-utils" },
-      { program: "mkfs.xfs", packageName: "xfsprogs" },
-      { program: "xfs_growfs", packageName: "xfsprogs" },
-      { program: "mount", packageName: "mount" },
-      { program: "umount", packageName: "mount" },
-      { program: "losetup", packageName: "mount" }
-    ];
-  }
-});
-
-// packages/core/src/disk/reflink/driver.ts
-var import_promises40, import_node_path40, ReflinkDriver;
-var init_driver2 = __esm({
-  "packages/core/src/disk/reflink/driver.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_promises40 = require("node:fs/promises");
-    import_node_path40 = __toESM(require("node:path"), 1);
-    init_errors();
-    init_reporter();
-    init_verified_digests();
-    init_clone();
-    init_expand();
-    init_leftovers2();
-    init_pool();
-    init_pool_layout();
-    init_pool_file();
-    init_prerequisites3();
-    ReflinkDriver = class {
-      name = "reflink";
-      /** The blob format it clones from: published images stay qcow2. */
-      format = "qcow2";
-      pool;
-      reporter;
-      digests;
-      constructor(options) {
-        this.reporter = options.reporter ?? silentReporter;
-        this.pool = new ReflinkPool(options.home, { sizeBytes: options.poolSizeBytes, reporter: this.reporter });
-        this.digests = new VerifiedDigestCache(options.stateDir);
-      }
-      checkPrerequisites() {
-        return checkReflinkPrerequisites();
-      }
-      createStaging() {
-        throw new NotSupportedError("the reflink disk driver only clones; images are built as qcow2 (the distribution format).");
-      }
-      seal() {
-        throw new NotSupportedError("the reflink disk driver only clones; images are sealed as qcow2 (the distribution format).");
-      }
-      async rememberVerified(file2, digest2) {
-        await this.digests.remember(file2, digest2);
-      }
-      createChild(parentFile, childFile, expectedDigest) {
-        return this.createLayeredChild([{ file: parentFile, digest: expectedDigest }], childFile);
-      }
-      /** A clone of a (possibly layered) version: expanded once per pool, then one reflink copy. */
-      async createLayeredChild(layers, childFile) {
-        if (layers.length === 0) throw new CloneError("createLayeredChild needs at least one layer.");
-        const verified = [];
-        for (const layer of layers) verified.push(await this.verifiedLayer(import_node_path40.default.resolve(layer.file), layer.digest));
-        const image = await expandImage(this.pool, verified, this.reporter);
-        const cloneFile = cloneFileFor(this.pool.layout, childFile);
-        await reflinkCopy(image.file, cloneFile, { ownerDir: import_node_path40.default.dirname(import_node_path40.default.resolve(childFile)), key: image.key });
-        return { file: cloneFile, parents: [image.file] };
-      }
-      /** The layer's digest, checked (cheaply, when a pull just verified it) before it is expanded. */
-      async verifiedLayer(file2, expected) {
-        const s = await (0, import_promises40.stat)(file2);
-        if (s.mode & 2) throw new CloneError(`Base disk ${file2} is writable by everyone; refusing to clone it. Make it read-only: chmod 0444 ${file2}`);
-        const { digest: digest2 } = await this.digests.digestOf(file2);
-        if (expected && digest2 !== expected) {
-          throw new DigestMismatchError(
-            `Base disk ${file2} has changed: its digest is ${digest2}, the image says ${expected}. The base must never be modified; delete it from the local cache and pull the image again.`
-          );
-        }
-        return { file: file2, digest: digest2 };
-      }
-      mount(child, mountPath) {
-        return attachClone(this.name, child.file, mountPath, this.reporter);
-      }
-      unmount(attachment) {
-        return detachClone(attachment, this.reporter);
-      }
-      /** `file`: the pool clone file, or the clone's own child path (what its record holds). */
-      async destroy(file2) {
-        await removeCloneFile(cloneFileFor(this.pool.layout, file2));
-      }
-      /** What the clone wrote: its extents not shared with the image. */
-      ownBytes(file2) {
-        return ownBytes(file2, this.reporter);
-      }
-      list(rootDir) {
-        return listPoolLeftovers(this.pool.layout, rootDir);
-      }
-      release(resource) {
-        return releasePoolLeftover(resource, this.reporter);
-      }
-      /** Leftovers of killed expansions (no clone owns them); gc calls this. */
-      sweep() {
-        return sweepDeadExpansions(this.pool.layout, this.reporter);
-      }
-      /** Unmount and delete the whole pool (tests, benches): only when no clone uses it. */
-      async removePool() {
-        if ((await this.pool.index.inUse()).size > 0) throw new CloneError(`the reflink pool ${this.pool.layout.dir} still holds clones; tear them down first`);
-        await removePoolFile(this.pool.layout, this.reporter);
-      }
-    };
-  }
-});
-
-// packages/core/src/disk/index.ts
-var init_disk = __esm({
-  "packages/core/src/disk/index.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_types();
-    init_qcow2();
-    init_prerequisites();
-    init_verified_digests();
-    init_vhdx();
-    init_driver2();
-    init_prerequisites3();
-    init_pool();
-    init_prerequisites();
-  }
-});
-
-// packages/core/src/engine/postgres/binaries.ts
-async function binariesVersion(dir) {
-  const { stdout } = await run(import_node_path41.default.join(dir, "postgres"), ["--version"], { packageHint: "postgresql" });
-  const m = /\(PostgreSQL\)\s+(\d+(?:\.\d+)?)/.exec(stdout);
-  if (!m) throw new MissingToolError(`Could not read the version of ${dir}/postgres ("${stdout.trim()}").`);
-  return m[1];
-}
-async function findBinaries(wanted, env = process.env) {
-  const key = `${wanted ?? "any"}|${env.PG_BIN ?? ""}`;
-  const hit = cache.get(key);
-  if (hit) return hit;
-  const found = [];
-  const accept = (dir, major) => {
-    const bins = { dir, major, bin: (p) => import_node_path41.default.join(dir, p) };
-    cache.set(key, bins);
-    return bins;
-  };
-  const tryDir = async (dir) => {
-    if (!(0, import_node_fs18.existsSync)(import_node_path41.default.join(dir, "postgres"))) return void 0;
-    const version2 = await binariesVersion(dir);
-    found.push(`${dir} (${version2})`);
-    return wanted === void 0 || majorOf(version2) === wanted ? accept(dir, majorOf(version2)) : void 0;
-  };
-  if (env.PG_BIN) {
-    const bins = await tryDir(env.PG_BIN);
-    if (bins) return bins;
-  }
-  const debianMajors = wanted !== void 0 ? [wanted] : [17, 16, 15, 14, 13];
-  for (const m of debianMajors) {
-    const dir = `/usr/lib/postgresql/${m}/bin`;
-    if ((0, import_node_fs18.existsSync)(import_node_path41.default.join(dir, "postgres"))) return accept(dir, m);
-  }
-  const cfg = await run("pg_config", ["--bindir"], { allowFailure: true }).catch(() => void 0);
-  if (cfg?.code === 0 && cfg.stdout.trim()) {
-    const bins = await tryDir(cfg.stdout.trim());
-    if (bins) return bins;
-  }
-  if (wanted === void 0) {
-    throw new MissingToolError("No PostgreSQL server binaries were found. Install them: apt-get install postgresql (or set PG_BIN).");
-  }
-  const seen = found.length ? ` Found only: ${found.join(", ")}.` : "";
-  throw new SourceError(
-    `The data needs PostgreSQL ${wanted}, but no PostgreSQL ${wanted} binaries were found.${seen} Install them (apt-get install postgresql-${wanted}, from apt.postgresql.org if your distribution lacks it) or set PG_BIN.`
-  );
-}
-var import_node_fs18, import_node_path41, cache, majorOf;
-var init_binaries = __esm({
-  "packages/core/src/engine/postgres/binaries.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_fs18 = require("node:fs");
-    import_node_path41 = __toESM(require("node:path"), 1);
-    init_errors();
-    init_exec();
-    cache = /* @__PURE__ */ new Map();
-    majorOf = (version2) => Number.parseInt(version2, 10);
-  }
-});
-
-// packages/core/src/engine/postgres/osUser.ts
-function serverUser() {
-  if (cached2) return cached2;
-  if (!isRoot()) {
-    const me = import_node_os6.default.userInfo();
-    cached2 = { name: me.username, uid: me.uid, gid: me.gid };
-    return cached2;
-  }
-  let ids;
-  try {
-    ids = (0, import_node_child_process2.execFileSync)("id", ["-u", "postgres"], { encoding: "utf8" }).trim().split("\n");
-    ids.push((0, import_node_child_process2.execFileSync)("id", ["-g", "postgres"], { encoding: "utf8" }).trim());
-  } catch {
-    throw new MissingToolError(
-      "PostgreSQL cannot run as root and there is no `postgres` OS user. Install the server package (apt-get install postgresql) or run dbclone as a non-root user."
-    );
-  }
-  cached2 = { name: "postgres", uid: Number(ids[0]), gid: Number(ids[1]), asUser: "postgres" };
-  return cached2;
-}
-async function giveToServerUser(target, recursive2 = false) {
-  const u = serverUser();
-  if (!u.asUser) return;
-  if (recursive2) await run("chown", ["-R", `${u.uid}:${u.gid}`, target]);
-  else await (0, import_promises41.chown)(target, u.uid, u.gid);
-}
-async function assertReachable(target) {
-  const u = serverUser();
-  if (!u.asUser) return;
-  let dir = import_node_path42.default.resolve(target);
-  const chain = [];
-  while (true) {
-    chain.unshift(dir);
-    const parent = import_node_path42.default.dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  for (const d of chain.slice(0, -1)) {
-    const s = await (0, import_promises41.stat)(d);
-    const bit = s.uid === u.uid ? 64 : s.gid === u.gid ? 8 : 1;
-    if ((s.mode & bit) === 0) {
-      throw new DbcloneError(
-        `PostgreSQL runs as the OS user "${u.name}", which cannot enter ${d} (mode ${(s.mode & 511).toString(8)}, owner uid ${s.uid}) on the way to ${target}. Make it traversable (chmod o+x ${d}) or keep dbclone's data elsewhere (DBCLONE_HOME).`
-      );
-    }
-  }
-}
-var import_node_child_process2, import_promises41, import_node_os6, import_node_path42, cached2;
-var init_osUser = __esm({
-  "packages/core/src/engine/postgres/osUser.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_child_process2 = require("node:child_process");
-    import_promises41 = require("node:fs/promises");
-    import_node_os6 = __toESM(require("node:os"), 1);
-    import_node_path42 = __toESM(require("node:path"), 1);
-    init_errors();
-    init_exec();
-  }
-});
-
-// packages/core/src/engine/postgres/config.ts
-function commonSettings(_dataDir, socketDir, hbaFile) {
-  return {
-    config_file: import_node_path43.default.join(socketDir, CONFIG_FILE2),
-    ...HARDENED_SETTINGS,
-    unix_socket_directories: socketDir,
-    unix_socket_permissions: "0700",
-    hba_file: hbaFile,
-    ident_file: import_node_path43.default.join(socketDir, IDENT_FILE)
-  };
-}
-async function writeRunConfig(socketDir) {
-  await writeServerFile(import_node_path43.default.join(socketDir, CONFIG_FILE2), "# Written by dbclone; every setting is passed on the command line. The data directory's postgresql.conf is not read.\n");
-  await writeServerFile(import_node_path43.default.join(socketDir, IDENT_FILE), "# Written by dbclone: no ident maps.\n");
-}
-function durabilitySettings(d) {
-  return d === "durable" ? {} : { fsync: "off", synchronous_commit: "off", full_page_writes: "off" };
-}
-function hbaContents(adminUser, host, listenAll = false, onlyPeer) {
-  const lines = [
-    "# Written by dbclone for this server; the data directory's own pg_hba.conf is not used.",
-    "local all all trust",
-    `host all ${hbaQuote(adminUser)} all reject`,
-    "host all all 127.0.0.1/32 scram-sha-256",
-    "host all all ::1/128 scram-sha-256"
-  ];
-  if (onlyPeer) lines.push(`host all all ${onlyPeer.includes(":") ? `${onlyPeer}/128` : `${onlyPeer}/32`} scram-sha-256`);
-  else if (listenAll || !["127.0.0.1", "::1", "localhost"].includes(host)) lines.push("host all all all scram-sha-256");
-  return lines.join("\n") + "\n";
-}
-async function writeServerFile(file2, text) {
-  const existing = await (0, import_promises42.lstat)(file2).catch(() => void 0);
-  if (existing) await (0, import_promises42.unlink)(file2);
-  const fh = await (0, import_promises42.open)(file2, import_node_fs19.constants.O_WRONLY | import_node_fs19.constants.O_CREAT | import_node_fs19.constants.O_EXCL | import_node_fs19.constants.O_NOFOLLOW, 384).catch((e) => {
-    throw new BuildError(`Could not create ${file2} (${e.code}): something else created it meanwhile; nothing was written through it. Retry.`);
-  });
-  try {
-    await fh.writeFile(text);
-    const u = serverUser();
-    if (u.asUser) await fh.chown(u.uid, u.gid);
-  } finally {
-    await fh.close();
-  }
-}
-async function replaceSourceConfig(dataDir) {
-  for (const f of SOURCE_CONFIG_FILES) {
-    await writeServerFile(import_node_path43.default.join(dataDir, f), `# Replaced by dbclone at build: servers read dbclone's own ${f === "postgresql.auto.conf" ? "settings" : "configuration"}.
-`);
-  }
-}
-var import_node_fs19, import_promises42, import_node_path43, CONFIG_FILE2, IDENT_FILE, HARDENED_SETTINGS, BUILD_SETTINGS, hbaQuote, LOCAL_TRUST_HBA, SOURCE_CONFIG_FILES;
-var init_config = __esm({
-  "packages/core/src/engine/postgres/config.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_fs19 = require("node:fs");
-    import_promises42 = require("node:fs/promises");
-    import_node_path43 = __toESM(require("node:path"), 1);
-    init_errors();
-    init_osUser();
-    CONFIG_FILE2 = "postgresql.conf";
-    IDENT_FILE = "pg_ident.conf";
-    HARDENED_SETTINGS = {
-      archive_mode: "off",
-      archive_command: "",
-      archive_library: "",
-      restore_command: "",
-      archive_cleanup_command: "",
-      recovery_end_command: "",
-      primary_conninfo: "",
-      shared_preload_libraries: "",
-      local_preload_libraries: "",
-      session_preload_libraries: "",
-      dynamic_library_path: "$libdir",
-      jit: "off",
-      jit_provider: "llvmjit",
-      ssl: "off",
-      ssl_passphrase_command: "",
-      logging_collector: "off",
-      log_destination: "stderr",
-      log_statement: "none",
-      log_min_duration_statement: "-1",
-      log_min_duration_sample: "-1",
-      log_transaction_sample_rate: "0",
-      log_min_error_statement: "panic",
-      // the failing statement would carry its values into the log
-      log_error_verbosity: "terse",
-      // no DETAIL/CONTEXT lines, which echo row values
-      log_parameter_max_length: "0",
-      log_parameter_max_length_on_error: "0",
-      password_encryption: "scram-sha-256",
-      external_pid_file: ""
-    };
-    BUILD_SETTINGS = {
-      listen_addresses: "",
-      wal_level: "minimal",
-      max_wal_senders: "0",
-      archive_mode: "off",
-      fsync: "off",
-      synchronous_commit: "off",
-      full_page_writes: "off",
-      autovacuum: "off",
-      maintenance_work_mem: "256MB",
-      max_wal_size: "4GB"
-    };
-    hbaQuote = (name) => `"${name.replace(/"/g, "")}"`;
-    LOCAL_TRUST_HBA = "# dbclone build server: private socket only\nlocal all all trust\n";
-    SOURCE_CONFIG_FILES = ["postgresql.conf", "postgresql.auto.conf", "pg_hba.conf", "pg_ident.conf"];
-  }
-});
-
-// packages/core/src/engine/postgres/engineFile.ts
-async function writeEngineFile(mountPath, info) {
-  await (0, import_promises43.writeFile)(import_node_path44.default.join(mountPath, ENGINE_FILE), JSON.stringify(info, null, 2) + "\n", { mode: 420 });
-}
-async function readEngineFile(mountPath) {
-  const file2 = import_node_path44.default.join(mountPath, ENGINE_FILE);
-  if ((0, import_node_fs20.existsSync)(file2)) {
-    const parsed = JSON.parse(await (0, import_promises43.readFile)(file2, "utf8"));
-    if (parsed.kind !== "postgres" || typeof parsed.version !== "string" || typeof parsed.adminUser !== "string") {
-      throw new SourceError(`${file2} is not a PostgreSQL engine record (expected {kind:"postgres", version, adminUser}).`);
-    }
-    return parsed;
-  }
-  const pgVersion = import_node_path44.default.join(dataDirOf(mountPath), "PG_VERSION");
-  if (!(0, import_node_fs20.existsSync)(pgVersion)) {
-    throw new SourceError(`${mountPath} holds no PostgreSQL data (no ${ENGINE_FILE} and no ${DATA_DIR}/PG_VERSION).`);
-  }
-  return { kind: "postgres", version: (await (0, import_promises43.readFile)(pgVersion, "utf8")).trim(), adminUser: ADMIN_USER };
-}
-var import_node_fs20, import_promises43, import_node_path44, ENGINE_FILE, DATA_DIR, ADMIN_USER, dataDirOf;
-var init_engineFile = __esm({
-  "packages/core/src/engine/postgres/engineFile.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_fs20 = require("node:fs");
-    import_promises43 = require("node:fs/promises");
-    import_node_path44 = __toESM(require("node:path"), 1);
-    init_errors();
-    ENGINE_FILE = "dbclone-engine.json";
-    DATA_DIR = "pgdata";
-    ADMIN_USER = "dbclone_admin";
-    dataDirOf = (mountPath) => import_node_path44.default.join(mountPath, DATA_DIR);
-  }
-});
-
-// packages/core/src/engine/postgres/copyFresh.ts
-function isLeftBehind(relative) {
-  const parts = relative.split(import_node_path45.default.sep);
-  if (parts.length === 1 && SKIPPED_FILES.has(parts[0])) return true;
-  if (parts.length >= 2 && EMPTIED_DIRS.has(parts[0])) return true;
-  return parts[parts.length - 1] === "pg_internal.init";
-}
-async function keepMetadata(target, s) {
-  if (isRoot()) await (0, import_promises44.lchown)(target, s.uid, s.gid);
-  await (0, import_promises44.chmod)(target, s.mode & 4095);
-  await (0, import_promises44.utimes)(target, s.atime, s.mtime);
-}
-async function copyTree(src, dst, relative, stats, onFile) {
-  const s = await src.stat();
-  await (0, import_promises44.mkdir)(dst, { recursive: true });
-  const entries = (await (0, import_promises44.readdir)(byDescriptor(src))).filter((e) => !isLeftBehind(import_node_path45.default.join(relative, e)));
-  for (let i = 0; i < entries.length; i += 4) {
-    await Promise.all(entries.slice(i, i + 4).map((e) => copyEntry(src, e, import_node_path45.default.join(dst, e), import_node_path45.default.join(relative, e), stats, onFile)));
-  }
-  await keepMetadata(dst, s);
-}
-async function copyEntry(parent, name, dst, relative, stats, onFile) {
-  const where2 = `${byDescriptor(parent)}/${name}`;
-  const fh = await (0, import_promises44.open)(where2, import_node_fs21.constants.O_RDONLY | import_node_fs21.constants.O_NOFOLLOW | import_node_fs21.constants.O_NONBLOCK).catch(async (e) => {
-    if (e.code === "ELOOP") return linkEntry(where2, dst, relative);
-    if (e.code === "ENXIO") return void 0;
-    throw e;
-  });
-  if (!fh) return;
-  try {
-    const s = await fh.stat();
-    if (s.isDirectory()) return await copyTree(fh, dst, relative, stats, onFile);
-    if (!s.isFile()) return;
-    await (0, import_promises44.copyFile)(byDescriptor(fh), dst, import_node_fs21.constants.COPYFILE_EXCL);
-    stats.bytes += s.size;
-    onFile();
-    await keepMetadata(dst, s);
-  } finally {
-    await fh.close();
-  }
-}
-async function linkEntry(where2, dst, relative) {
-  if (relative !== "pg_wal") {
-    throw new BuildError(`The data directory holds a symbolic link at ${relative} (to ${await (0, import_promises44.readlink)(where2).catch(() => "?")}); dbclone images hold no links. It was planted by the source or a restore: nothing was copied through it.`);
-  }
-  await (0, import_promises44.mkdir)(dst, { mode: 448 });
-  const owner = serverUser();
-  if (isRoot()) await (0, import_promises44.lchown)(dst, owner.uid, owner.gid);
-  return void 0;
-}
-async function copyFresh(fromMount, toMount, reporter) {
-  const from = dataDirOf(fromMount);
-  const to = dataDirOf(toMount);
-  const info = await readEngineFile(fromMount);
-  const bins = await findBinaries(majorOf(info.version));
-  if ((0, import_node_fs21.existsSync)(import_node_path45.default.join(from, "postmaster.pid"))) {
-    throw new BuildError(`${from} still has postmaster.pid: stop its server (scrub does) before copying it.`);
-  }
-  if ((0, import_node_fs21.existsSync)(to)) throw new BuildError(`${to} already exists; copyFresh needs a fresh disk.`);
-  const progress = reporter.progress("Copying data to the fresh disk");
-  const stats = { bytes: 0 };
-  let files = 0;
-  const root = await (0, import_promises44.open)(from, import_node_fs21.constants.O_RDONLY | import_node_fs21.constants.O_DIRECTORY | import_node_fs21.constants.O_NOFOLLOW).catch((e) => {
-    throw new BuildError(`${from} cannot be opened as a directory (${e.code}); a data directory is never a link.`);
-  });
-  try {
-    await copyTree(root, to, "", stats, () => progress.update(++files));
-  } finally {
-    await root.close();
-  }
-  await replaceSourceConfig(to);
-  await (0, import_promises44.mkdir)(import_node_path45.default.join(to, "pg_wal", "archive_status"), { recursive: true, mode: 448 });
-  const walStat = await (0, import_promises44.lstat)(import_node_path45.default.join(to, "pg_wal"));
-  await keepMetadata(import_node_path45.default.join(to, "pg_wal", "archive_status"), walStat);
-  progress.finish(`Copied ${files} files, ${Math.round(stats.bytes / 1048576)} MiB`);
-  try {
-    await run(bins.bin("pg_resetwal"), ["-D", to], { asUser: serverUser().asUser, cwd: "/" });
-  } catch (e) {
-    if (e instanceof CommandError && /not shut down cleanly/i.test(e.stderr)) {
-      throw new BuildError(`${from} was not shut down cleanly, so its WAL is still needed; start and stop it (scrub does) before copying. ${e.stderr.trim()}`);
-    }
-    throw e;
-  }
-  await (0, import_promises44.copyFile)(import_node_path45.default.join(fromMount, ENGINE_FILE), import_node_path45.default.join(toMount, ENGINE_FILE));
-  reporter.debug(`copyFresh ${fromMount}/${DATA_DIR} \u2192 ${toMount}/${DATA_DIR}: ${stats.bytes} bytes`);
-}
-var import_node_fs21, import_promises44, import_node_path45, SKIPPED_FILES, EMPTIED_DIRS, byDescriptor;
-var init_copyFresh = __esm({
-  "packages/core/src/engine/postgres/copyFresh.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_fs21 = require("node:fs");
-    import_promises44 = require("node:fs/promises");
-    import_node_path45 = __toESM(require("node:path"), 1);
-    init_errors();
-    init_exec();
-    init_binaries();
-    init_config();
-    init_engineFile();
-    init_osUser();
-    SKIPPED_FILES = /* @__PURE__ */ new Set(["postmaster.pid", "postmaster.opts", "postgresql.auto.conf.tmp", "current_logfiles", "backup_label.old"]);
-    EMPTIED_DIRS = /* @__PURE__ */ new Set([
-      "pg_wal",
-      "pg_stat_tmp",
-      "pg_stat",
-      "pg_replslot",
-      "pg_dynshmem",
-      "pg_notify",
-      "pg_serial",
-      "pg_snapshots",
-      "pg_subtrans",
-      "log",
-      "pg_log"
-    ]);
-    byDescriptor = (fh) => `/proc/self/fd/${fh.fd}`;
-  }
-});
-
-// lazy-vendor:pg
-var require_pg = __commonJS({
-  "lazy-vendor:pg"(exports2, module2) {
-    init_import_meta_url();
-    var real;
-    var load = () => real ??= require("./vendor/pg.cjs");
-    module2.exports = {};
-    Object.defineProperty(module2.exports, "Client", { enumerable: true, configurable: true, get: () => load()["Client"] });
-    Object.defineProperty(module2.exports, "Connection", { enumerable: true, configurable: true, get: () => load()["Connection"] });
-    Object.defineProperty(module2.exports, "DatabaseError", { enumerable: true, configurable: true, get: () => load()["DatabaseError"] });
-    Object.defineProperty(module2.exports, "Pool", { enumerable: true, configurable: true, get: () => load()["Pool"] });
-    Object.defineProperty(module2.exports, "Query", { enumerable: true, configurable: true, get: () => load()["Query"] });
-    Object.defineProperty(module2.exports, "Result", { enumerable: true, configurable: true, get: () => load()["Result"] });
-    Object.defineProperty(module2.exports, "TypeOverrides", { enumerable: true, configurable: true, get: () => load()["TypeOverrides"] });
-    Object.defineProperty(module2.exports, "_pools", { enumerable: true, configurable: true, get: () => load()["_pools"] });
-    Object.defineProperty(module2.exports, "defaults", { enumerable: true, configurable: true, get: () => load()["defaults"] });
-    Object.defineProperty(module2.exports, "escapeIdentifier", { enumerable: true, configurable: true, get: () => load()["escapeIdentifier"] });
-    Object.defineProperty(module2.exports, "escapeLiteral", { enumerable: true, configurable: true, get: () => load()["escapeLiteral"] });
-    Object.defineProperty(module2.exports, "types", { enumerable: true, configurable: true, get: () => load()["types"] });
-    Object.defineProperty(module2.exports, "utils", { enumerable: true, configurable: true, get: () => load()["utils"] });
-  }
-});
-
-// packages/core/src/engine/postgres/client.ts
-async function adminClient(server, database2 = "postgres") {
-  if (!server.socketDir) throw new Error("This PostgreSQL server has no private socket directory; admin access needs it.");
-  const client = new import_pg.default.Client({ host: server.socketDir, port: server.port, user: server.adminUser, database: database2 });
-  await client.connect();
-  return client;
-}
-async function withAdmin(server, database2, fn) {
-  const client = await adminClient(server, database2);
-  try {
-    return await fn(client);
-  } finally {
-    await client.end().catch(() => {
-    });
-  }
-}
-async function userDatabases(c) {
-  const r = await c.query(
-    "SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY datname"
-  );
-  return r.rows.map((row) => row.datname);
-}
-var import_pg;
-var init_client2 = __esm({
-  "packages/core/src/engine/postgres/client.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_pg = __toESM(require_pg(), 1);
-  }
-});
-
-// packages/core/src/engine/postgres/sql.ts
-function quoteIdent(name) {
-  if (name.length === 0) throw new Error("An SQL identifier cannot be empty.");
-  if (name.includes("\0")) throw new Error("An SQL identifier cannot contain a NUL character.");
-  return `"${name.replace(/"/g, '""')}"`;
-}
-function qualifiedName(schema, name) {
-  return `${quoteIdent(schema)}.${quoteIdent(name)}`;
-}
-var SYSTEM_SCHEMA_FILTER;
-var init_sql = __esm({
-  "packages/core/src/engine/postgres/sql.ts"() {
-    "use strict";
-    init_import_meta_url();
-    SYSTEM_SCHEMA_FILTER = `nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_toast%' AND nspname NOT LIKE 'pg\\_temp\\_%'`;
-  }
-});
-
-// packages/core/src/engine/postgres/inventory.ts
-async function describeDatabase(c, name) {
-  const size = await c.query("SELECT pg_database_size(current_database())::int8 AS size");
-  const rows = await c.query(TABLES_SQL);
-  return {
-    name,
-    sizeBytes: Number(size.rows[0].size),
-    tables: rows.rows.map((r) => ({
-      schema: r.schema,
-      name: r.name,
-      // -1 means "never analysed" (PostgreSQL 14+): report 0 rather than a negative count.
-      rowEstimate: Math.max(0, Math.round(r.reltuples)),
-      sizeBytes: Number(r.size),
-      columns: r.columns
-    }))
-  };
-}
-async function inventory(server) {
-  const names = await withAdmin(server, "template1", userDatabases);
-  const result = [];
-  for (const name of names) {
-    const info = await withAdmin(server, name, (c) => describeDatabase(c, name));
-    if (name === "postgres" && info.tables.length === 0) continue;
-    result.push(info);
-  }
-  return result;
-}
-var TABLES_SQL;
-var init_inventory = __esm({
-  "packages/core/src/engine/postgres/inventory.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_client2();
-    init_sql();
-    TABLES_SQL = `
-SELECT n.nspname AS schema, c.relname AS name, c.reltuples::float8 AS reltuples,
-       pg_total_relation_size(c.oid)::int8 AS size,
-       coalesce((SELECT json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod),
-                                                   'nullable', NOT a.attnotnull) ORDER BY a.attnum)
-                 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '[]') AS columns
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p', 'm') AND ${SYSTEM_SCHEMA_FILTER}
-ORDER BY 1, 2`;
-  }
-});
-
-// packages/core/src/engine/postgres/scram.ts
-function scramVerifier(password, salt = (0, import_node_crypto18.randomBytes)(16), iterations = ITERATIONS) {
-  const salted = (0, import_node_crypto18.pbkdf2Sync)(Buffer.from(password.normalize("NFKC"), "utf8"), salt, iterations, 32, "sha256");
-  const storedKey = (0, import_node_crypto18.createHash)("sha256").update(hmac(salted, "Client Key")).digest();
-  const serverKey = hmac(salted, "Server Key");
-  return `SCRAM-SHA-256$${iterations}:${salt.toString("base64")}$${storedKey.toString("base64")}:${serverKey.toString("base64")}`;
-}
-var import_node_crypto18, ITERATIONS, hmac;
-var init_scram = __esm({
-  "packages/core/src/engine/postgres/scram.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_crypto18 = require("node:crypto");
-    ITERATIONS = 4096;
-    hmac = (key, text) => (0, import_node_crypto18.createHmac)("sha256", key).update(text).digest();
-  }
-});
-
-// packages/core/src/engine/postgres/login.ts
-async function runFormatted(c, sql, params) {
-  const r = await c.query(sql, params);
-  for (const row of r.rows) await c.query(row.stmt);
-}
-function connectionString(user, password, host, port, database2) {
-  const h = host.includes(":") ? `[${host}]` : host;
-  const secret = password === void 0 ? "" : `:${encodeURIComponent(password)}`;
-  return `postgresql://${encodeURIComponent(user)}${secret}@${h}:${port}/${encodeURIComponent(database2)}`;
-}
-async function createLogin(server, databases2, opts) {
-  if (databases2.length === 0) throw new UsageError("createLogin needs at least one database.");
-  const { user, password } = opts;
-  await withAdmin(server, databases2[0], async (c) => {
-    const exists2 = await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [user]);
-    const verb = exists2.rowCount ? "ALTER" : "CREATE";
-    await runFormatted(
-      c,
-      `SELECT format('${verb} ROLE %I LOGIN PASSWORD %L NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS', $1::text, $2::text) AS stmt`,
-      [user, scramVerifier(password)]
-      // a verifier, never the password itself
-    );
-  });
-  for (const db of databases2) {
-    await withAdmin(server, db, async (c) => {
-      await runFormatted(c, "SELECT format('GRANT CONNECT, CREATE, TEMPORARY ON DATABASE %I TO %I', $1::text, $2::text) AS stmt", [db, user]);
-      await runFormatted(
-        c,
-        `SELECT unnest(ARRAY[
-           format('GRANT USAGE, CREATE ON SCHEMA %I TO %I', nspname, $1::text),
-           format('GRANT ALL ON ALL TABLES IN SCHEMA %I TO %I', nspname, $1::text),
-           format('GRANT ALL ON ALL SEQUENCES IN SCHEMA %I TO %I', nspname, $1::text),
-           format('GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA %I TO %I', nspname, $1::text),
-           format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT ALL ON TABLES TO %I', nspname, $1::text),
-           format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT ALL ON SEQUENCES TO %I', nspname, $1::text)]) AS stmt
-         FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}`,
-        [user]
-      );
-      await runFormatted(
-        c,
-        `SELECT DISTINCT format('GRANT %I TO %I', r.rolname, $1::text) AS stmt
-         FROM (SELECT relowner AS owner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${SYSTEM_SCHEMA_FILTER}
-               UNION SELECT nspowner FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}) o
-         JOIN pg_roles r ON r.oid = o.owner
-         WHERE NOT (r.rolsuper OR r.rolcreaterole OR r.rolreplication OR r.rolbypassrls)
-           AND r.rolname <> $1::text AND r.rolname NOT LIKE 'pg\\_%'`,
-        [user]
-      );
-    });
-  }
-  return {
-    user,
-    password,
-    host: server.host,
-    port: server.port,
-    databases: databases2,
-    connectionString: connectionString(user, password, server.host, server.port, databases2[0])
-  };
-}
-async function verifyIdentity(creds, cloneId, imageDigest) {
-  const client = new import_pg2.default.Client({
-    host: creds.host,
-    port: creds.port,
-    user: creds.user,
-    password: creds.password,
-    database: creds.databases[0],
-    connectionTimeoutMillis: 1e4
-  });
-  let seen;
-  try {
-    await client.connect();
-    const r = await client.query(
-      "SELECT current_setting('dbclone.clone_id', true) AS id, current_setting('dbclone.image_digest', true) AS digest"
-    );
-    seen = r.rows[0];
-  } catch (e) {
-    throw new CloneError(`Could not log in to the server on port ${creds.port} as ${creds.user}: ${e.message}. It is not clone ${cloneId}, or it is not running.`, { cause: e });
-  } finally {
-    await client.end().catch(() => {
-    });
-  }
-  if (seen.id !== cloneId || seen.digest !== imageDigest) {
-    throw new CloneError(
-      `The server on port ${creds.port} is not clone ${cloneId} of image ${imageDigest} (it reports clone "${seen.id ?? "none"}", image "${seen.digest ?? "none"}"). Another process may have taken the port; recreate the clone.`
-    );
-  }
-}
-var import_pg2;
-var init_login = __esm({
-  "packages/core/src/engine/postgres/login.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_pg2 = __toESM(require_pg(), 1);
-    init_errors();
-    init_client2();
-    init_scram();
-    init_sql();
-  }
-});
-
-// packages/core/src/engine/postgres/dumpFile.ts
-async function head(file2, bytes) {
-  const fh = await (0, import_promises45.open)(file2, "r");
-  try {
-    const buf = Buffer.alloc(bytes);
-    const { bytesRead } = await fh.read(buf, 0, bytes, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-}
-async function detectDumpKind(file2) {
-  const s = await (0, import_promises45.stat)(file2).catch(() => void 0);
-  if (!s) throw new SourceError(`${file2} does not exist.`);
-  if (s.isDirectory()) {
-    if ((0, import_node_fs22.existsSync)(import_node_path46.default.join(file2, "toc.dat"))) return "directory";
-    throw new SourceError(`${file2} is a directory without toc.dat, so not a PostgreSQL directory dump (${EXPECTED}).`);
-  }
-  const b = await head(file2, 8192);
-  if (b.subarray(0, 5).toString("latin1") === "PGDMP") return "custom";
-  if (b.length >= 262 && b.subarray(257, 262).toString("latin1") === "ustar" && b.includes("toc.dat")) return "tar";
-  if (b[0] === 31 && b[1] === 139) {
-    throw new SourceError(`${file2} is gzip-compressed; decompress it first (gunzip) \u2014 ${EXPECTED}.`);
-  }
-  const text = b.toString("utf8");
-  if (text.includes("-- PostgreSQL database cluster dump")) return "dumpall";
-  if (text.includes("-- PostgreSQL database dump")) return "plain";
-  throw new SourceError(`${file2} is not a PostgreSQL dump (${EXPECTED}).`);
-}
-function databaseNameFromFile(file2) {
-  return import_node_path46.default.basename(file2).replace(/\.(sql|dump|pgdump|backup|tar|dir)$/i, "") || "restored";
-}
-function parseTocHeader(listing) {
-  const database2 = /^;\s+dbname:\s*(.+)$/m.exec(listing)?.[1]?.trim();
-  const version2 = /^;\s+Dumped from database version:\s*(\d+(?:\.\d+)?)/m.exec(listing)?.[1];
-  return { database: database2, version: version2 };
-}
-var import_node_fs22, import_promises45, import_node_path46, EXPECTED;
-var init_dumpFile = __esm({
-  "packages/core/src/engine/postgres/dumpFile.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_fs22 = require("node:fs");
-    import_promises45 = require("node:fs/promises");
-    import_node_path46 = __toESM(require("node:path"), 1);
-    init_errors();
-    EXPECTED = "expected a pg_dump custom archive (-Fc), a directory dump with toc.dat (-Fd), a tar dump (-Ft), a plain SQL dump (-Fp) or pg_dumpall output";
-  }
-});
-
-// packages/core/src/engine/postgres/sqlLexer.ts
-function scanSqlLine(line, start) {
-  let { mode, dollarTag, commentDepth, parenDepth, statement } = start;
-  const finished = [];
-  const code = (s) => {
-    if (statement.length < MAX_STATEMENT_CODE) statement += s;
-  };
-  let i = 0;
-  while (i < line.length) {
-    if (mode === "code") {
-      CODE_SPECIAL.lastIndex = i;
-      const m = CODE_SPECIAL.exec(line);
-      if (!m) {
-        code(line.slice(i));
-        break;
-      }
-      code(line.slice(i, m.index));
-      i = m.index;
-      const c = line[i];
-      const next = line[i + 1];
-      if (c === "\\") return { state: { ...start, mode, statement }, finished, backslashAt: i };
-      if (c === "-" && next === "-") break;
-      if (c === "/" && next === "*") {
-        mode = "comment";
-        commentDepth = 1;
-        i += 2;
-        continue;
-      }
-      if (c === "'") {
-        const prefix = line[i - 1];
-        const escape = (prefix === "e" || prefix === "E") && !isIdentChar(line[i - 2]);
-        mode = escape ? "escapeString" : "string";
-        code(" ");
-      } else if (c === '"') {
-        mode = "identifier";
-        code(" ");
-      } else if (c === "$" && !isIdentChar(line[i - 1])) {
-        const tag = DOLLAR_TAG.exec(line.slice(i, i + 256))?.[0];
-        if (tag) {
-          mode = "dollar";
-          dollarTag = tag;
-          code(" ");
-          i += tag.length;
-          continue;
-        }
-        code(c);
-      } else if (c === ";" && parenDepth === 0) {
-        finished.push(statement);
-        statement = "";
-      } else {
-        if (c === "(") parenDepth++;
-        if (c === ")" && parenDepth > 0) parenDepth--;
-        code(c);
-      }
-      i++;
-    } else if (mode === "string" || mode === "escapeString") {
-      STRING_SPECIAL.lastIndex = i;
-      const m = STRING_SPECIAL.exec(line);
-      if (!m) break;
-      i = m.index;
-      if (line[i] === "\\") {
-        i += mode === "escapeString" || !start.standardStrings ? 2 : 1;
-      } else if (line[i + 1] === "'") i += 2;
-      else {
-        mode = "code";
-        i++;
-      }
-    } else if (mode === "identifier") {
-      const end = line.indexOf('"', i);
-      if (end < 0) break;
-      if (line[end + 1] === '"') i = end + 2;
-      else {
-        mode = "code";
-        i = end + 1;
-      }
-    } else if (mode === "dollar") {
-      const end = line.indexOf(dollarTag, i);
-      if (end < 0) break;
-      mode = "code";
-      i = end + dollarTag.length;
-    } else {
-      COMMENT_SPECIAL.lastIndex = i;
-      const m = COMMENT_SPECIAL.exec(line);
-      if (!m) break;
-      i = m.index + 2;
-      commentDepth += m[0] === "/*" ? 1 : -1;
-      if (commentDepth === 0) mode = "code";
-    }
-  }
-  code("\n");
-  const state = {
-    mode,
-    dollarTag,
-    commentDepth,
-    parenDepth: finished.length > 0 && statement.trim() === "" ? 0 : parenDepth,
-    statement,
-    atStatementStart: mode === "code" && statement.trim() === "",
-    standardStrings: start.standardStrings
-  };
-  return { state, finished };
-}
-var startOfScan, isIdentChar, DOLLAR_TAG, CODE_SPECIAL, STRING_SPECIAL, COMMENT_SPECIAL, MAX_STATEMENT_CODE;
-var init_sqlLexer = __esm({
-  "packages/core/src/engine/postgres/sqlLexer.ts"() {
-    "use strict";
-    init_import_meta_url();
-    startOfScan = (standardStrings) => ({
-      mode: "code",
-      dollarTag: "",
-      commentDepth: 0,
-      parenDepth: 0,
-      statement: "",
-      atStatementStart: true,
-      standardStrings
-    });
-    isIdentChar = (c) => c !== void 0 && /[A-Za-z0-9_$\u0080-\uffff]/.test(c);
-    DOLLAR_TAG = /^\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/;
-    CODE_SPECIAL = /[\\\-/'"$;()]/g;
-    STRING_SPECIAL = /['\\]/g;
-    COMMENT_SPECIAL = /\/\*|\*\//g;
-    MAX_STATEMENT_CODE = 1 << 20;
-  }
-});
-
-// packages/core/src/engine/postgres/dumpScript.ts
-async function* readScriptLines(file2) {
-  for await (const batch of readScriptLineBatches(file2)) yield* batch;
-}
-async function* readScriptLineBatches(file2) {
-  let rest = "";
-  for await (const chunk of (0, import_node_fs23.createReadStream)(file2, { encoding: "latin1", highWaterMark: 1 << 20 })) {
-    const parts = (rest + chunk).split("\n");
-    rest = parts.pop();
-    yield parts;
-  }
-  if (rest !== "") yield [rest];
-}
-function refuse(file2, line, what) {
-  throw new SourceError(
-    `${file2}, line ${line}: ${what}. dbclone refuses psql backslash commands in SQL dumps (only \\restrict, \\unrestrict, \\connect and the \\. ending COPY data, as pg_dump writes them); re-create the dump with pg_dump/pg_dumpall, or remove that line.`
-  );
-}
-async function checkOnce(file2, standardStrings) {
-  const facts = { restricts: false, connects: false };
-  let state = startOfScan(standardStrings);
-  let inCopyData = false;
-  let n = 0;
-  for await (const batch of readScriptLineBatches(file2)) for (const line of batch) {
-    n++;
-    if (inCopyData) {
-      if (isCopyEnd(line)) inCopyData = false;
-      continue;
-    }
-    if (state.mode === "code" && line.startsWith("\\")) {
-      if (!state.atStatementStart) refuse(file2, n, "a backslash command inside an unfinished SQL statement");
-      const m = ALLOWED_COMMAND.exec(line);
-      if (!m) refuse(file2, n, `the psql command ${JSON.stringify(line.split(/\s/)[0].slice(0, 20))} is not one pg_dump writes`);
-      if (m[1] === "restrict") facts.restricts = true;
-      if (m[2] === "connect") facts.connects = true;
-      continue;
-    }
-    const result = scanSqlLine(line, state);
-    if (result.backslashAt !== void 0) refuse(file2, n, `a backslash outside quotes at column ${result.backslashAt + 1}, which psql would run as a command`);
-    state = result.state;
-    const copy = result.finished.find((stmt) => COPY_FROM_STDIN.test(stmt));
-    if (copy !== void 0) {
-      if (result.finished.at(-1) !== copy || !state.atStatementStart) refuse(file2, n, "text after COPY \u2026 FROM stdin on the same line");
-      inCopyData = true;
-    }
-  }
-  if (inCopyData) refuse(file2, n, "the file ends inside COPY data (no \\. line)");
-  return facts;
-}
-async function checkDumpScript(file2) {
-  const s = await (0, import_promises46.stat)(file2);
-  const key = `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
-  const known = checked.get(key);
-  if (known) return known;
-  const facts = await checkOnce(file2, true);
-  await checkOnce(file2, false);
-  checked.set(key, facts);
-  return facts;
-}
-var import_node_fs23, import_promises46, KEY, DB_ARG, ALLOWED_COMMAND, COPY_FROM_STDIN, isCopyEnd, checked;
-var init_dumpScript = __esm({
-  "packages/core/src/engine/postgres/dumpScript.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_fs23 = require("node:fs");
-    import_promises46 = require("node:fs/promises");
-    init_errors();
-    init_sqlLexer();
-    KEY = "[A-Za-z0-9]+";
-    DB_ARG = `(?:"(?:[^"\\\\\`]|"")*"|[A-Za-z0-9_.$-]+)`;
-    ALLOWED_COMMAND = new RegExp(`^\\\\(?:(restrict|unrestrict) ${KEY}|(connect) (?:-reuse-previous=on )?${DB_ARG})$`);
-    COPY_FROM_STDIN = /^\s*COPY\s[\s\S]*\sFROM\s+STDIN\b[^;]*$/i;
-    isCopyEnd = (line) => line === "\\." || line === "\\.\r";
-    checked = /* @__PURE__ */ new Map();
-  }
-});
-
-// packages/core/src/engine/postgres/dataDir.ts
-async function makeEmptyDataDir(dataDir) {
-  if ((0, import_node_fs24.existsSync)(dataDir) && (await (0, import_promises47.readdir)(dataDir)).length > 0) {
-    throw new BuildError(`${dataDir} already holds files; restore needs a fresh, empty disk.`);
-  }
-  await (0, import_promises47.mkdir)(dataDir, { recursive: true, mode: 448 });
-  await (0, import_promises47.chmod)(dataDir, 448);
-  await giveToServerUser(dataDir);
-}
-async function ctypeLocale() {
-  if (localeChoice) return localeChoice;
-  const r = await run("locale", ["-a"], { allowFailure: true }).catch(() => void 0);
-  localeChoice = r && /^c\.utf-?8$/im.test(r.stdout) ? "C.UTF-8" : "C";
-  return localeChoice;
-}
-async function initDataDir(bins, dataDir, adminUser) {
-  await makeEmptyDataDir(dataDir);
-  await run(
-    bins.bin("initdb"),
-    ["-D", dataDir, "-U", adminUser, "--auth=trust", "-E", "UTF8", `--locale=${await ctypeLocale()}`, "--lc-collate=C", "--no-sync", "--no-instructions"],
-    { asUser: serverUser().asUser, cwd: "/" }
-  );
-}
-async function copyDataDir(source, dataDir) {
-  await makeEmptyDataDir(dataDir);
-  await run("cp", ["-a", "--", `${source}/.`, dataDir]);
-  const wal = import_node_path47.default.join(dataDir, "pg_wal");
-  if ((0, import_node_fs24.lstatSync)(wal).isSymbolicLink()) {
-    await (0, import_promises47.rm)(wal);
-    await giveToServerUser(dataDir);
-    await run("cp", ["-a", "--", `${import_node_path47.default.resolve(source, "pg_wal")}/.`, wal], { asUser: serverUser().asUser, cwd: "/" }).catch((e) => {
-      throw new SourceError(`${source}/pg_wal links elsewhere and the server's OS user could not copy from there (${e.message.split("\n").pop()}); give it read access or copy the WAL into the data directory.`);
-    });
-  }
-  await finishPhysicalCopy(dataDir);
-}
-async function baseBackup(bins, url2, dataDir) {
-  await makeEmptyDataDir(dataDir);
-  const { url: safeUrl, password } = splitPassword(url2);
-  const env = childEnv(password !== void 0 ? { PGPASSWORD: password } : {});
-  await run(bins.bin("pg_basebackup"), ["-d", safeUrl, "-D", dataDir, "-X", "stream", "-c", "fast", "--no-sync"], {
-    env,
-    asUser: serverUser().asUser,
-    cwd: "/",
-    secrets: password ? [password] : [],
-    timeoutMs: 6 * 36e5
-  });
-  await finishPhysicalCopy(dataDir);
-}
-async function finishPhysicalCopy(dataDir) {
-  for (const f of ["postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal"]) {
-    await (0, import_promises47.rm)(import_node_path47.default.join(dataDir, f), { force: true });
-  }
-  await run("chown", ["-R", `${serverUser().uid}:${serverUser().gid}`, dataDir]);
-  await (0, import_promises47.chmod)(dataDir, 448);
-  await replaceSourceConfig(dataDir);
-}
-function singleUserSettings() {
-  const settings = { config_file: "/dev/null", ...HARDENED_SETTINGS };
-  return Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`]);
-}
-async function bootstrapSuperuser(bins, dataDir) {
-  const { stdout } = await run(bins.bin("postgres"), ["--single", "-D", dataDir, ...singleUserSettings(), "template1"], {
-    asUser: serverUser().asUser,
-    cwd: "/",
-    input: "SELECT rolname FROM pg_authid WHERE oid = 10;\n"
-  });
-  const name = /rolname = "([^"]+)"/.exec(stdout)?.[1];
-  if (!name) throw new BuildError(`Could not find the superuser of ${dataDir} (single-user mode said: ${stdout.slice(0, 300)}).`);
-  return name;
-}
-var import_node_fs24, import_promises47, import_node_path47, localeChoice;
-var init_dataDir = __esm({
-  "packages/core/src/engine/postgres/dataDir.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_fs24 = require("node:fs");
-    import_promises47 = require("node:fs/promises");
-    import_node_path47 = __toESM(require("node:path"), 1);
-    init_errors();
-    init_childEnv();
-    init_exec();
-    init_config();
-    init_osUser();
-    init_probe();
-  }
-});
-
-// packages/core/src/engine/postgres/walArchive.ts
-function lsnToBigInt(lsn2) {
-  if (!isLsn(lsn2)) throw new SourceError(`"${lsn2}" is not a WAL location; write it as PostgreSQL prints it, e.g. 0/3000148.`);
-  const [hi, lo] = lsn2.split("/");
-  return BigInt(`0x${hi}`) << 32n | BigInt(`0x${lo}`);
-}
-function segmentEndLsn(name, segmentBytes) {
-  const log2 = BigInt(`0x${name.slice(8, 16)}`);
-  const seg = BigInt(`0x${name.slice(16, 24)}`);
-  const perLog = 0x100000000n / BigInt(segmentBytes);
-  return formatLsn((log2 * perLog + seg + 1n) * BigInt(segmentBytes));
-}
-function parseLabelLines(text) {
-  const fields = /* @__PURE__ */ new Map();
-  for (const line of text.split("\n")) {
-    const m = /^([A-Z][A-Z ]+):\s?(.*)$/.exec(line.trim());
-    if (m) fields.set(m[1], m[2]);
-  }
-  return fields;
-}
-function parseBackupHistory(file2, text) {
-  const f = parseLabelLines(text);
-  return {
-    file: file2,
-    startLsn: lsnOf(f.get("START WAL LOCATION")),
-    stopLsn: lsnOf(f.get("STOP WAL LOCATION")),
-    startTime: f.get("START TIME"),
-    stopTime: f.get("STOP TIME"),
-    startTimeline: intOf(f.get("START TIMELINE")),
-    stopTimeline: intOf(f.get("STOP TIMELINE")),
-    label: f.get("LABEL")
-  };
-}
-async function readWalArchive(dir) {
-  if (!(0, import_node_fs25.existsSync)(dir)) throw new SourceError(`The WAL archive ${dir} does not exist; pass the directory archive_command copies WAL segments into.`);
-  let names;
-  try {
-    names = await (0, import_promises48.readdir)(dir);
-  } catch (e) {
-    throw new SourceError(`The WAL archive ${dir} cannot be read: ${e.message}.`);
-  }
-  return {
-    dir,
-    segments: names.filter((n) => SEGMENT_NAME.test(n)).sort(),
-    histories: names.filter((n) => /^[0-9A-F]{8}\.history$/.test(n)).sort(),
-    backupHistoryFiles: names.filter((n) => BACKUP_HISTORY.test(n)).sort()
-  };
-}
-async function findBackupHistory(archive, startLsn) {
-  for (const name of archive.backupHistoryFiles) {
-    const h = parseBackupHistory(name, await (0, import_promises48.readFile)(import_node_path48.default.join(archive.dir, name), "utf8"));
-    if (h.startLsn && lsnToBigInt(h.startLsn) === lsnToBigInt(startLsn)) return h;
-  }
-  return void 0;
-}
-function shellQuote(word) {
-  return `'${word.replace(/'/g, `'\\''`)}'`;
-}
-function restoreCommand(archiveDir) {
-  const source = shellQuote(import_node_path48.default.resolve(archiveDir) + "/").replace(/%/g, "%%");
-  return `cp -- ${source}%f %p`;
-}
-var import_node_fs25, import_promises48, import_node_path48, SEGMENT_NAME, BACKUP_HISTORY, LSN, isLsn, formatLsn, lsnOf, intOf;
-var init_walArchive = __esm({
-  "packages/core/src/engine/postgres/walArchive.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_fs25 = require("node:fs");
-    import_promises48 = require("node:fs/promises");
-    import_node_path48 = __toESM(require("node:path"), 1);
-    init_errors();
-    SEGMENT_NAME = /^[0-9A-F]{24}$/;
-    BACKUP_HISTORY = /^([0-9A-F]{24})\.([0-9A-F]{8})\.backup$/;
-    LSN = /^[0-9A-Fa-f]{1,8}\/[0-9A-Fa-f]{1,8}$/;
-    isLsn = (text) => LSN.test(text);
-    formatLsn = (n) => `${(n >> 32n).toString(16).toUpperCase()}/${(n & 0xffffffffn).toString(16).toUpperCase()}`;
-    lsnOf = (v) => v ? /^([0-9A-F]+\/[0-9A-F]+)/i.exec(v)?.[1] : void 0;
-    intOf = (v) => v && /^\d+$/.test(v.trim()) ? Number(v.trim()) : void 0;
-  }
-});
-
-// packages/core/src/engine/postgres/baseBackup.ts
-async function backupLabelText(dir, baseTar) {
-  if (!baseTar) return (0, import_promises49.readFile)(import_node_path49.default.join(dir, "backup_label"), "utf8");
-  const { stdout } = await run("tar", ["-xOf", baseTar, "backup_label"], { packageHint: "tar" }).catch((e) => {
-    throw new SourceError(`${baseTar} holds no backup_label (${e.message}); is it pg_basebackup's tar output?`);
-  });
-  return stdout;
-}
-async function pgVersionText(dir, baseTar) {
-  if (!baseTar) return (0, import_promises49.readFile)(import_node_path49.default.join(dir, "PG_VERSION"), "utf8");
-  return (await run("tar", ["-xOf", baseTar, "PG_VERSION"])).stdout;
-}
-async function readBaseBackup(dir) {
-  if (!(0, import_node_fs26.existsSync)(dir)) throw new SourceError(`The base backup ${dir} does not exist.`);
-  const names = await (0, import_promises49.readdir)(dir).catch(() => {
-    throw new SourceError(`The base backup ${dir} is not a directory; pass pg_basebackup's -D directory.`);
-  });
-  const tarName = TAR_NAMES.find((n) => names.includes(n));
-  const plain = names.includes("backup_label");
-  if (!plain && !tarName) {
-    throw new SourceError(
-      `${dir} is not a pg_basebackup output: it has neither backup_label (plain format) nor base.tar (tar format). A stopped data directory is --from-datadir; a backup taken by other tools must keep its backup_label.`
-    );
-  }
-  const baseTar = plain ? void 0 : import_node_path49.default.join(dir, tarName);
-  const walTar = plain ? void 0 : names.filter((n) => /^pg_wal\.tar(\.gz|\.lz4|\.zst)?$/.test(n)).map((n) => import_node_path49.default.join(dir, n))[0];
-  if (!plain && names.some((n) => /^\d+\.tar/.test(n))) {
-    throw new SourceError(`${dir} holds tablespace tars next to base.tar; dbclone images hold a single data directory. Use a dump instead.`);
-  }
-  const label2 = parseLabelLines(await backupLabelText(dir, baseTar));
-  const startLsn = /^([0-9A-F]+\/[0-9A-F]+)/i.exec(label2.get("START WAL LOCATION") ?? "")?.[1];
-  if (!startLsn) throw new SourceError(`The backup_label of ${dir} has no START WAL LOCATION; the backup is damaged.`);
-  const major = Number.parseInt((await pgVersionText(dir, baseTar)).trim(), 10);
-  let manifestEndLsn;
-  let manifestTimeline;
-  if (names.includes("backup_manifest")) {
-    const m = JSON.parse(await (0, import_promises49.readFile)(import_node_path49.default.join(dir, "backup_manifest"), "utf8"));
-    const last = m["WAL-Ranges"]?.at(-1);
-    manifestEndLsn = last?.["End-LSN"];
-    manifestTimeline = last?.Timeline;
-  }
-  return {
-    format: plain ? "plain" : "tar",
-    baseTar,
-    walTar,
-    major,
-    startLsn,
-    checkpointLsn: label2.get("CHECKPOINT LOCATION"),
-    startTimeline: Number(label2.get("START TIMELINE") ?? "1"),
-    startTime: label2.get("START TIME"),
-    label: label2.get("LABEL"),
-    manifestEndLsn,
-    manifestTimeline
-  };
-}
-async function placeBaseBackup(backupDir, info, dataDir) {
-  if (info.format === "plain") {
-    await copyDataDir(backupDir, dataDir);
-  } else {
-    await makeEmptyDataDir(dataDir);
-    await run("tar", ["-xf", info.baseTar, "-C", dataDir], { timeoutMs: 6 * 36e5 });
-    if (info.walTar) await run("tar", ["-xf", info.walTar, "-C", import_node_path49.default.join(dataDir, "pg_wal")], { timeoutMs: 36e5 });
-    for (const f of ["postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal"]) await (0, import_promises49.rm)(import_node_path49.default.join(dataDir, f), { force: true });
-    await run("chown", ["-R", `${serverUser().uid}:${serverUser().gid}`, dataDir]);
-    await (0, import_promises49.chmod)(dataDir, 448);
-    await replaceSourceConfig(dataDir);
-  }
-  await (0, import_promises49.rm)(import_node_path49.default.join(dataDir, "backup_manifest"), { force: true });
-}
-var import_node_fs26, import_promises49, import_node_path49, TAR_NAMES;
-var init_baseBackup = __esm({
-  "packages/core/src/engine/postgres/baseBackup.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_fs26 = require("node:fs");
-    import_promises49 = require("node:fs/promises");
-    import_node_path49 = __toESM(require("node:path"), 1);
-    init_errors();
-    init_exec();
-    init_config();
-    init_dataDir();
-    init_osUser();
-    init_walArchive();
-    TAR_NAMES = ["base.tar", "base.tar.gz", "base.tgz", "base.tar.lz4", "base.tar.zst"];
-  }
-});
-
-// packages/core/src/runtime/host.ts
-function logTail(logFile, offset = 0, lines = 15) {
-  try {
-    const text = (0, import_node_fs27.readFileSync)(logFile).subarray(offset).toString("utf8");
-    return text.trimEnd().split("\n").slice(-lines).join("\n");
-  } catch {
-    return "(no log)";
-  }
-}
-function startFailure(launch, tail, what) {
-  return `${launch.describe} did not start: ${what}.${launch.hintFor(tail)}
-Last lines of ${launch.logFile}:
-${tail}`;
-}
-async function startHostProcess(launch, opts) {
-  const offset = (0, import_node_fs27.existsSync)(launch.logFile) ? (0, import_node_fs27.statSync)(launch.logFile).size : 0;
-  const logFd = (0, import_node_fs27.openSync)(launch.logFile, import_node_fs27.constants.O_WRONLY | import_node_fs27.constants.O_APPEND | import_node_fs27.constants.O_CREAT | import_node_fs27.constants.O_NOFOLLOW, 416);
-  let child;
-  try {
-    child = (0, import_node_child_process3.spawn)(launch.program, launch.args, {
-      detached: true,
-      // own process group: a Ctrl-C aimed at us does not hit the clone
-      stdio: ["ignore", logFd, logFd],
-      // The allow-list plus what this server needs: the runner's secrets never reach it.
-      env: childEnv(launch.env),
-      cwd: launch.cwd,
-      ...launch.switchUser ? { uid: launch.uid, gid: launch.gid } : {}
-    });
-  } finally {
-    (0, import_node_fs27.closeSync)(logFd);
-  }
-  let exit;
-  let spawnError;
-  child.once("error", (e) => spawnError = e);
-  child.once("exit", (code, signal2) => exit = signal2 ? `killed by ${signal2}` : `exited with code ${code}`);
-  child.unref();
-  await sleep2(0);
-  if (spawnError || child.pid === void 0) {
-    throw new CommandError(`Could not run ${launch.program}: ${spawnError?.message}`, launch.program, null, "");
-  }
-  const pid = child.pid;
-  const deadline = Date.now() + opts.timeoutMs;
-  while (true) {
-    if (exit) {
-      const tail = logTail(launch.logFile, offset);
-      throw new CommandError(startFailure(launch, tail, `the server ${exit}`), launch.program, null, tail);
-    }
-    if (Date.now() > deadline) {
-      await stopHostProcess(pid, launch.signals, { graceMs: 2e3 });
-      throw new TimeoutError(startFailure(launch, logTail(launch.logFile, offset), `not ready after ${Math.round(opts.timeoutMs / 1e3)} s`));
-    }
-    if (await launch.ready()) return { pid };
-    await sleep2(POLL_MS);
-  }
-}
-async function stopHostProcess(pid, signals, opts = {}) {
-  const signal2 = (sig, target = pid) => {
-    try {
-      process.kill(target, sig);
-    } catch (e) {
-      if (e.code !== "ESRCH") throw e;
-    }
-  };
-  if (!isAlive(pid)) return;
-  signal2(opts.fast === false ? signals.smart : signals.fast);
-  if (await waitForExit(pid, opts.graceMs ?? 6e4)) return;
-  signal2("SIGQUIT");
-  if (await waitForExit(pid, 5e3)) return;
-  signal2("SIGKILL", -pid);
-  await waitForExit(pid, 5e3);
-}
-var import_node_child_process3, import_node_fs27, POLL_MS, sleep2, DEFAULT_SIGNALS, HostRuntime;
-var init_host = __esm({
-  "packages/core/src/runtime/host.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_child_process3 = require("node:child_process");
-    import_node_fs27 = require("node:fs");
-    init_errors();
-    init_childEnv();
-    init_exec();
-    POLL_MS = 5;
-    sleep2 = (ms) => new Promise((r) => setTimeout(r, ms));
-    DEFAULT_SIGNALS = { fast: "SIGINT", smart: "SIGTERM" };
-    HostRuntime = class {
-      kind = "host";
-      async start(launch, opts) {
-        return startHostProcess(launch, opts);
-      }
-      async stop(handle, opts = {}) {
-        if (handle.pid) await stopHostProcess(handle.pid, DEFAULT_SIGNALS, { fast: opts.fast !== false, graceMs: opts.graceMs });
-      }
-      async isRunning(handle) {
-        return handle.pid !== void 0 && isAlive(handle.pid);
-      }
-      async checkAvailable() {
-      }
-    };
-  }
-});
-
-// packages/core/src/engine/postgres/launch.ts
-function postgresArgs(spec) {
-  const args = ["-D", spec.dataDir, "-p", String(spec.port)];
-  for (const [k, v] of Object.entries(spec.settings)) args.push("-c", `${k}=${v}`);
-  return args;
-}
-function serverLaunchOf(spec, paths = [spec.dataDir, spec.socketDir]) {
-  const user = serverUser();
-  const owner = (0, import_node_fs28.statSync)(spec.dataDir);
-  const socket = import_node_path50.default.join(spec.socketDir, `.s.PGSQL.${spec.port}`);
-  return {
-    program: spec.bins.bin("postgres"),
-    // The official postgres:<major> images (Debian-based) keep it where Debian does.
-    containerProgram: `/usr/lib/postgresql/${spec.bins.major}/bin/postgres`,
-    defaultImage: `postgres:${spec.bins.major}`,
-    args: postgresArgs(spec),
-    listenAddressSetting: "listen_addresses",
-    admitOnly: spec.hba ? async (peer) => writeServerFile(spec.settings.hba_file, hbaContents(spec.hba.adminUser, spec.hba.host, true, peer)) : void 0,
-    env: {},
-    // the runtime's allow-list only: no PG* that could redirect it, no runner secrets
-    cwd: spec.dataDir,
-    uid: user.uid,
-    gid: user.gid,
-    switchUser: Boolean(user.asUser),
-    dataOwner: { uid: owner.uid, gid: owner.gid },
-    paths,
-    port: spec.port,
-    logFile: spec.logFile,
-    ready: async () => (0, import_node_fs28.existsSync)(socket) && await answers(spec),
-    describe: `PostgreSQL over ${spec.dataDir}`,
-    hintFor: (log2) => /Address already in use|could not create any TCP\/IP sockets/.test(log2) ? ` Port ${spec.port} is already in use on this host; choose another port or stop what holds it.` : "",
-    signals: SIGNALS
-  };
-}
-async function launchPostgres(spec) {
-  if (spec.settings.config_file === import_node_path50.default.join(spec.socketDir, CONFIG_FILE2)) await writeRunConfig(spec.socketDir);
-  return startHostProcess(serverLaunchOf(spec), { timeoutMs: spec.timeoutMs });
-}
-async function answers(spec) {
-  const client = new import_pg3.default.Client({ host: spec.socketDir, port: spec.port, user: spec.connectUser, database: "postgres" });
-  try {
-    await client.connect();
-    await client.query("SELECT 1");
-    return true;
-  } catch (e) {
-    return e instanceof import_pg3.default.DatabaseError && e.code !== "57P03";
-  } finally {
-    await client.end().catch(() => {
-    });
-  }
-}
-async function stopPostgres(pid, opts = {}) {
-  await stopHostProcess(pid, SIGNALS, opts);
-}
-var import_node_fs28, import_node_path50, import_pg3, SIGNALS;
-var init_launch = __esm({
-  "packages/core/src/engine/postgres/launch.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_fs28 = require("node:fs");
-    import_node_path50 = __toESM(require("node:path"), 1);
-    import_pg3 = __toESM(require_pg(), 1);
-    init_host();
-    init_config();
-    init_osUser();
-    SIGNALS = { fast: "SIGINT", smart: "SIGTERM" };
-  }
-});
-
-// packages/core/src/engine/postgres/recoveryTarget.ts
-function parseTargetTime(text) {
-  const m = TIME.exec(text.trim());
-  if (!m) return void 0;
-  let zone = m[3].toUpperCase();
-  if (zone === "UTC") zone = "Z";
-  else if (/^[+-]\d{2}$/.test(zone)) zone += ":00";
-  else if (/^[+-]\d{4}$/.test(zone)) zone = `${zone.slice(0, 3)}:${zone.slice(3)}`;
-  const time3 = m[2].length === 5 ? `${m[2]}:00` : m[2];
-  const at = /* @__PURE__ */ new Date(`${m[1]}T${time3.replace(/(\.\d{3})\d+/, "$1")}${zone}`);
-  return Number.isNaN(at.getTime()) ? void 0 : at;
-}
-function toServerTime(text) {
-  const m = TIME.exec(text.trim());
-  const zone = m[3].toUpperCase();
-  return `${m[1]} ${m[2]}${zone === "Z" || zone === "UTC" ? "+00" : zone}`;
-}
-function recoveryTargetOf(spec) {
-  if (spec.recoveryTargetTime !== void 0 && spec.recoveryTargetLsn !== void 0) {
-    throw new UsageError("Give one recovery target: --recovery-target-time or --recovery-target-lsn, not both.");
-  }
-  if (spec.recoveryTargetTime !== void 0) {
-    const at = parseTargetTime(spec.recoveryTargetTime);
-    if (!at) {
-      throw new UsageError(
-        `--recovery-target-time "${spec.recoveryTargetTime}" is not a timestamp with a time zone; write e.g. 2026-03-01T04:00:00Z or "2026-03-01 04:00:00+01".`
-      );
-    }
-    return { kind: "time", value: spec.recoveryTargetTime.trim(), at, setting: toServerTime(spec.recoveryTargetTime) };
-  }
-  if (spec.recoveryTargetLsn !== void 0) {
-    if (!isLsn(spec.recoveryTargetLsn.trim())) {
-      throw new UsageError(`--recovery-target-lsn "${spec.recoveryTargetLsn}" is not a WAL location; write it as PostgreSQL prints it, e.g. 0/3000148.`);
-    }
-    return { kind: "lsn", value: spec.recoveryTargetLsn.trim().toUpperCase() };
-  }
-  return { kind: "end" };
-}
-function targetSettings(t, action) {
-  if (t.kind === "end") return {};
-  const settings = { recovery_target_inclusive: "on", recovery_target_action: action };
-  if (t.kind === "time") settings.recovery_target_time = t.setting;
-  else settings.recovery_target_lsn = t.value;
-  return settings;
-}
-var TIME, describeTarget;
-var init_recoveryTarget = __esm({
-  "packages/core/src/engine/postgres/recoveryTarget.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_errors();
-    init_walArchive();
-    TIME = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)\s*(Z|UTC|[+-]\d{2}(?::?\d{2})?)$/i;
-    describeTarget = (t) => t.kind === "time" ? `time ${t.value}` : t.kind === "lsn" ? `WAL location ${t.value}` : "the end of the WAL archive";
-  }
-});
-
-// packages/core/src/engine/postgres/recoveryServer.ts
-async function controlData(bins, dataDir) {
-  const { stdout } = await run(bins.bin("pg_controldata"), ["-D", dataDir], { asUser: serverUser().asUser, cwd: "/" });
-  const fields = /* @__PURE__ */ new Map();
-  for (const line of stdout.split("\n")) {
-    const i = line.indexOf(":");
-    if (i > 0) fields.set(line.slice(0, i).trim(), line.slice(i + 1).trim());
-  }
-  return fields;
-}
-function hotStandbySettings(control) {
-  const pairs = [
-    ["max_connections", "max_connections setting"],
-    ["max_worker_processes", "max_worker_processes setting"],
-    ["max_wal_senders", "max_wal_senders setting"],
-    ["max_prepared_transactions", "max_prepared_xacts setting"],
-    ["max_locks_per_transaction", "max_locks_per_xact setting"]
-  ];
-  const out = {};
-  for (const [setting, field] of pairs) {
-    const v = control.get(field);
-    if (v && /^\d+$/.test(v)) out[setting] = v;
-  }
-  return out;
-}
-function parseRecoveryLog(log2) {
-  const restoredSegments = [...log2.matchAll(/restored log file "([0-9A-F]{24})" from archive/g)].map((m) => m[1]);
-  const stoppedAt = /LOG:\s+(recovery stopping [^\n]*)/.exec(log2)?.[1];
-  const redo = [...log2.matchAll(/redo done at ([0-9A-F]+\/[0-9A-F]+)/g)].at(-1)?.[1];
-  const lastTx = [...log2.matchAll(/last completed transaction was at log time ([^\n]+?)\.?$/gim)].at(-1)?.[1];
-  const tli = [...log2.matchAll(/selected new timeline ID: (\d+)/g)].at(-1)?.[1];
-  return { stoppedAt, lastReplayedLsn: redo, lastTransactionTime: lastTx, restoredSegments, timeline: tli ? Number(tli) : void 0 };
-}
-function failure2(r, log2) {
-  const tail = log2.trimEnd().split("\n").slice(-12).join("\n");
-  const target = describeTarget(r.target);
-  if (/recovery ended before configured recovery target was reached/.test(log2)) {
-    return new SourceError(
-      `The recovery target ${target} is past the end of the WAL archive (${r.explain.archiveEnd}). Archive newer WAL first (on the source, SELECT pg_switch_wal() closes the current segment) or choose an earlier target.`
-    );
-  }
-  if (/requested recovery stop point is before consistent recovery point/.test(log2)) {
-    return new SourceError(`The recovery target ${target} is before the end of the base backup (${r.explain.backupEnd}); choose a later target or an older base backup.`);
-  }
-  if (/WAL ends before consistent recovery point|could not locate required checkpoint record|could not find redo location/.test(log2)) {
-    return new SourceError(
-      `The WAL archive lacks WAL the base backup needs to become consistent (${r.explain.backupEnd}; archive: ${r.explain.archiveEnd}). Point --wal-archive at the archive the source wrote while the backup ran.
-${tail}`
-    );
-  }
-  if (/insufficient parameter settings|recovery has paused/.test(log2)) {
-    return new NotSupportedError(`Recovery paused: the source raised a server limit during the replayed period, which a replay cannot follow.
-${tail}`);
-  }
-  return new BuildError(`Recovery to ${target} failed.
-${tail}`);
-}
-async function runRecovery(r) {
-  const control = await controlData(r.bins, r.dataDir);
-  if (r.archiveDir) await writeServerFile(import_node_path51.default.join(r.dataDir, "recovery.signal"), "");
-  const socketDir = await (0, import_promises50.mkdtemp)(import_node_path51.default.join(import_node_os7.default.tmpdir(), "dbclone-rec-"));
-  let pid;
-  const logFile = import_node_path51.default.join(socketDir, "postgres.log");
-  const readLog = () => (0, import_promises50.readFile)(logFile, "utf8").catch(() => "");
-  try {
-    await (0, import_promises50.chmod)(socketDir, 448);
-    await giveToServerUser(socketDir);
-    const hbaFile = import_node_path51.default.join(socketDir, "pg_hba.conf");
-    await writeServerFile(hbaFile, LOCAL_TRUST_HBA);
-    await (0, import_promises50.writeFile)(logFile, "", { mode: 416 });
-    await giveToServerUser(logFile);
-    const settings = {
-      ...commonSettings(r.dataDir, socketDir, hbaFile),
-      ...BUILD_SETTINGS,
-      wal_level: "replica",
-      // what the source wrote; minimal would end a hot standby
-      hot_standby: "on",
-      ...hotStandbySettings(control),
-      recovery_target_timeline: "latest",
-      cluster_name: "dbclone-recovery",
-      ...r.archiveDir ? { restore_command: restoreCommand(r.archiveDir) } : {},
-      ...r.archiveDir ? targetSettings(r.target, r.action) : {}
-    };
-    r.reporter.info(`Replaying WAL to ${describeTarget(r.target)}`);
-    try {
-      ({ pid } = await launchPostgres({
-        bins: r.bins,
-        dataDir: r.dataDir,
-        socketDir,
-        port: 5432,
-        settings,
-        logFile,
-        connectUser: "dbclone_recovery_probe",
-        timeoutMs: r.timeoutMs ?? 6 * 36e5
-      }));
-    } catch (e) {
-      const log2 = await readLog();
-      if (r.action === "shutdown" && /shutdown at recovery target/.test(log2)) return parseRecoveryLog(log2);
-      if (e instanceof CommandError) throw failure2(r, log2);
-      throw e;
-    }
-    while (true) {
-      const log2 = await readLog();
-      if (!isAlive(pid)) {
-        if (r.action === "shutdown" && /shutdown at recovery target/.test(log2)) return parseRecoveryLog(log2);
-        throw failure2(r, log2);
-      }
-      if (/recovery has paused|insufficient parameter settings/.test(log2)) throw failure2(r, log2);
-      if (r.action === "promote") {
-        const state = (await controlData(r.bins, r.dataDir).catch(() => void 0))?.get("Database cluster state");
-        if (state === "in production") break;
-      }
-      await sleep3(POLL_MS2);
-    }
-    await stopPostgres(pid, { fast: true });
-    pid = void 0;
-    const outcome = parseRecoveryLog(await readLog());
-    r.reporter.debug(`Recovery ${outcome.stoppedAt ?? "reached the end of the WAL"}; redo done at ${outcome.lastReplayedLsn ?? "?"}`);
-    return outcome;
-  } finally {
-    if (pid !== void 0) await stopPostgres(pid, { fast: true, graceMs: 3e4 }).catch(() => void 0);
-    await (0, import_promises50.rm)(socketDir, { recursive: true, force: true });
-  }
-}
-var import_promises50, import_node_os7, import_node_path51, POLL_MS2, sleep3;
-var init_recoveryServer = __esm({
-  "packages/core/src/engine/postgres/recoveryServer.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_promises50 = require("node:fs/promises");
-    import_node_os7 = __toESM(require("node:os"), 1);
-    import_node_path51 = __toESM(require("node:path"), 1);
-    init_errors();
-    init_exec();
-    init_config();
-    init_launch();
-    init_osUser();
-    init_recoveryTarget();
-    init_walArchive();
-    POLL_MS2 = 200;
-    sleep3 = (ms) => new Promise((r) => setTimeout(r, ms));
-  }
-});
-
-// packages/core/src/engine/postgres/recoveryState.ts
-function isForward(last, next) {
-  if (next.kind === "end") return false;
-  if (next.kind === "lsn") return lsnToBigInt(next.value) >= lsnToBigInt(last.replayedLsn ?? (last.target.kind === "lsn" ? last.target.value : "0/0"));
-  return last.target.kind !== "time" || next.at.getTime() >= new Date(last.target.at ?? last.target.value).getTime();
-}
-async function continueKeptState(a) {
-  const stateDir = import_node_path52.default.resolve(a.source.keepRecoveryState);
-  const target = a.probe.target;
-  if (target.kind === "end" || !a.source.walArchive) {
-    throw new UsageError("--keep-recovery-state needs --wal-archive and a recovery target (time or LSN): the kept state stops at that target, unpromoted.");
-  }
-  const stateData = import_node_path52.default.join(stateDir, "pgdata");
-  const stateFile = import_node_path52.default.join(stateDir, STATE_FILE);
-  await (0, import_promises51.mkdir)(stateDir, { recursive: true, mode: 457 });
-  await assertReachable(stateData);
-  let reused = false;
-  if ((0, import_node_fs29.existsSync)(stateFile)) {
-    const last = JSON.parse(await (0, import_promises51.readFile)(stateFile, "utf8"));
-    if (last.backupStartLsn !== a.probe.backup.startLsn) {
-      throw new SourceError(
-        `The kept recovery state in ${stateDir} was restored from another base backup (started at ${last.backupStartLsn}, this one at ${a.probe.backup.startLsn}). Remove ${stateDir} to start over from this backup.`
-      );
-    }
-    if (!isForward(last, target)) {
-      throw new SourceError(
-        `The kept recovery state in ${stateDir} has already replayed to ${last.target.kind} ${last.target.value}, past ${describeTarget(target)}; replay cannot go back. Remove ${stateDir} for a full restore.`
-      );
-    }
-    reused = true;
-    a.reporter.info(`Continuing the kept recovery state in ${stateDir} (last at ${last.target.kind} ${last.target.value})`);
-  } else {
-    if ((0, import_node_fs29.existsSync)(stateData)) throw new SourceError(`${stateData} exists but ${stateFile} does not: not a state dbclone kept. Remove it or choose another directory.`);
-    a.reporter.info(`Restoring base backup ${a.source.path} into the kept recovery state ${stateDir}`);
-    await placeBaseBackup(a.source.path, a.probe.backup, stateData);
-  }
-  const outcome = await runRecovery({ bins: a.bins, dataDir: stateData, archiveDir: a.source.walArchive, target, action: "shutdown", reporter: a.reporter, explain: a.explain });
-  await run("sync", ["-f", import_node_path52.default.join(stateData, "PG_VERSION")]);
-  const control = await controlData(a.bins, stateData);
-  const state = {
-    systemIdentifier: control.get("Database system identifier") ?? "",
-    backupStartLsn: a.probe.backup.startLsn,
-    target: target.kind === "time" ? { kind: "time", value: target.value, at: target.at.toISOString() } : { kind: "lsn", value: target.value },
-    replayedLsn: control.get("Minimum recovery ending location"),
-    updatedAt: (/* @__PURE__ */ new Date()).toISOString()
-  };
-  await (0, import_promises51.writeFile)(stateFile, JSON.stringify(state, null, 2) + "\n");
-  await copyDataDir(stateData, a.dataDir);
-  return { dir: stateDir, reused, stateStoppedAt: outcome.stoppedAt, segmentsRestoredIntoState: outcome.restoredSegments.length };
-}
-var import_node_fs29, import_promises51, import_node_path52, STATE_FILE;
-var init_recoveryState = __esm({
-  "packages/core/src/engine/postgres/recoveryState.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_fs29 = require("node:fs");
-    import_promises51 = require("node:fs/promises");
-    import_node_path52 = __toESM(require("node:path"), 1);
-    init_errors();
-    init_exec();
-    init_baseBackup();
-    init_dataDir();
-    init_osUser();
-    init_recoveryServer();
-    init_recoveryTarget();
-    init_walArchive();
-    STATE_FILE = "dbclone-recovery-state.json";
-  }
-});
-
-// packages/core/src/engine/postgres/pitr.ts
-function backupTime(text) {
-  const m = text ? /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}) (UTC|GMT|[+-]\d{2}(?::?\d{2})?)$/.exec(text) : void 0;
-  if (!m) return void 0;
-  const z2 = m[3];
-  const zone = z2 === "UTC" || z2 === "GMT" ? "Z" : z2.length === 3 ? `${z2}:00` : `${z2.slice(0, 3)}:${z2.slice(-2)}`;
-  const at = /* @__PURE__ */ new Date(`${m[1]}T${m[2]}${zone}`);
-  return Number.isNaN(at.getTime()) ? void 0 : at;
-}
-async function probeBaseBackup(source, reporter) {
-  const target = recoveryTargetOf(source);
-  if (target.kind !== "end" && !source.walArchive) {
-    throw new UsageError(`A recovery target needs the WAL archive to replay: add --wal-archive DIR.`);
-  }
-  const backup = await readBaseBackup(source.path);
-  if (!Number.isFinite(backup.major)) throw new SourceError(`${source.path} has no readable PG_VERSION; the backup is damaged.`);
-  await findBinaries(backup.major);
-  let archive;
-  let history;
-  if (source.walArchive) {
-    archive = await readWalArchive(source.walArchive);
-    await assertServerUserReads(source.walArchive);
-    history = await findBackupHistory(archive, backup.startLsn);
-    if (archive.segments.length === 0) throw new SourceError(`The WAL archive ${source.walArchive} holds no WAL segments; is archive_command copying into it?`);
-  }
-  const backupEnd = { lsn: history?.stopLsn ?? backup.manifestEndLsn, time: history?.stopTime };
-  refuseTargetBeforeBackupEnd(target, backup, backupEnd, (m) => reporter?.warn(m));
-  const range = archive ? `, WAL archive ${import_node_path53.default.basename(import_node_path53.default.resolve(archive.dir))} (${archive.segments[0]} \u2026 ${archive.segments.at(-1)})` : "";
-  return {
-    description: `PostgreSQL ${backup.major} base backup ${import_node_path53.default.basename(import_node_path53.default.resolve(source.path))} (${backup.format}, from ${backup.startLsn})${range}, recovered to ${describeTarget(target)}`,
-    version: String(backup.major),
-    major: backup.major,
-    backup,
-    archive,
-    history,
-    target,
-    backupEnd
-  };
-}
-function refuseTargetBeforeBackupEnd(target, backup, end, warn) {
-  const shown = end.lsn ? `it ends at WAL location ${end.lsn}${end.time ? `, ${end.time}` : ""}` : `it started at ${backup.startLsn}`;
-  const tooEarly = () => new SourceError(`The recovery target ${describeTarget(target)} is before the end of the base backup (${shown}); choose a later target or an older base backup.`);
-  if (target.kind === "lsn" && lsnToBigInt(target.value) < lsnToBigInt(end.lsn ?? backup.startLsn)) throw tooEarly();
-  if (target.kind === "time") {
-    const limit = backupTime(end.time) ?? backupTime(backup.startTime);
-    if (limit && target.at.getTime() < limit.getTime()) throw tooEarly();
-    if (!backupTime(end.time)) warn(`Could not read the base backup's end time ("${end.time ?? backup.startTime ?? "none"}"); make sure ${target.value} is after it.`);
-  }
-}
-async function assertServerUserReads(dir) {
-  const user = serverUser();
-  if (!user.asUser) return;
-  const r = await run("test", ["-r", dir, "-a", "-x", dir], { asUser: user.asUser, allowFailure: true, cwd: "/" });
-  if (r.code !== 0) {
-    throw new SourceError(`The WAL archive ${dir} is not readable by the OS user "${user.name}" that replays it; make it (and its parents) readable, e.g. chmod o+rx.`);
-  }
-}
-async function restoreBaseBackup(bins, source, dataDir, reporter) {
-  const probe = await probeBaseBackup(source, reporter);
-  const explain = {
-    backupEnd: probe.backupEnd.lsn ? `consistent from WAL location ${probe.backupEnd.lsn}${probe.backupEnd.time ? `, ${probe.backupEnd.time}` : ""}` : `started at ${probe.backup.startLsn}`,
-    archiveEnd: probe.archive ? `its last segment is ${probe.archive.segments.at(-1)} in ${probe.archive.dir}` : "no archive given"
-  };
-  let outcome;
-  let fromKeptState;
-  if (source.keepRecoveryState) {
-    fromKeptState = await continueKeptState({ bins, source, probe, dataDir, reporter, explain });
-    outcome = await runRecovery({ bins, dataDir, archiveDir: source.walArchive, target: probe.target, action: "promote", reporter, explain });
-  } else {
-    reporter.info(`Restoring base backup ${source.path}`);
-    await placeBaseBackup(source.path, probe.backup, dataDir);
-    refuseTargetPastArchive(probe, Number((await controlData(bins, dataDir)).get("Bytes per WAL segment")), explain);
-    outcome = await runRecovery({ bins, dataDir, archiveDir: source.walArchive, target: probe.target, action: "promote", reporter, explain });
-  }
-  const control = await controlData(bins, dataDir);
-  return backupChainRecord(probe, outcome, control, fromKeptState);
-}
-function refuseTargetPastArchive(p, segmentBytes, explain) {
-  const last = p.archive?.segments.at(-1);
-  if (!last || !Number.isInteger(segmentBytes) || segmentBytes <= 0) return;
-  const end = segmentEndLsn(last, segmentBytes);
-  explain.archiveEnd = `its last segment is ${last}, ending at WAL location ${end}`;
-  if (p.target.kind === "lsn" && lsnToBigInt(p.target.value) > lsnToBigInt(end)) {
-    throw new SourceError(
-      `The recovery target ${describeTarget(p.target)} is past the end of the WAL archive (${explain.archiveEnd}). Archive newer WAL first (on the source, SELECT pg_switch_wal() closes the current segment) or choose an earlier target.`
-    );
-  }
-}
-function backupChainRecord(p, o, control, kept) {
-  const t = p.target;
-  const record2 = {
-    method: "pg_basebackup + WAL archive (point-in-time recovery)",
-    format: p.backup.format,
-    label: p.backup.label,
-    systemIdentifier: control.get("Database system identifier"),
-    startLsn: p.backup.startLsn,
-    checkpointLsn: p.backup.checkpointLsn,
-    stopLsn: p.backupEnd.lsn,
-    startTimeline: p.backup.startTimeline,
-    stopTimeline: p.history?.stopTimeline ?? p.backup.manifestTimeline,
-    startTime: p.backup.startTime,
-    stopTime: p.backupEnd.time,
-    recoveryTarget: t.kind === "end" ? { kind: "end-of-archive" } : { kind: t.kind, value: t.value, inclusive: true, action: "promote" },
-    recoveryStopped: o.stoppedAt,
-    lastReplayedLsn: o.lastReplayedLsn,
-    lastTransactionTime: o.lastTransactionTime,
-    timelineAfterPromotion: o.timeline ?? Number(control.get("Latest checkpoint's TimeLineID")),
-    archive: p.archive ? {
-      firstSegmentUsed: o.restoredSegments[0],
-      lastSegmentUsed: o.restoredSegments.at(-1),
-      segmentsRestored: o.restoredSegments.length,
-      archiveFirstSegment: p.archive.segments[0],
-      archiveLastSegment: p.archive.segments.at(-1)
-    } : void 0,
-    keptRecoveryState: kept
-  };
-  return JSON.parse(JSON.stringify(record2));
-}
-var import_node_path53;
-var init_pitr = __esm({
-  "packages/core/src/engine/postgres/pitr.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_path53 = __toESM(require("node:path"), 1);
-    init_errors();
-    init_exec();
-    init_binaries();
-    init_baseBackup();
-    init_osUser();
-    init_recoveryState();
-    init_recoveryServer();
-    init_recoveryTarget();
-    init_walArchive();
-  }
-});
-
-// packages/core/src/engine/postgres/probe.ts
-function redactUrl(url2) {
-  try {
-    const u = new URL(url2);
-    if (u.password) u.password = "";
-    u.searchParams.delete("password");
-    return u.toString();
-  } catch {
-    return "(unparseable URL)";
-  }
-}
-function splitPassword(url2) {
-  const u = new URL(url2);
-  const password = u.password ? decodeURIComponent(u.password) : u.searchParams.get("password") ?? void 0;
-  return { url: redactUrl(url2), password };
-}
-async function readToc(file2) {
-  const bins = await findBinaries();
-  try {
-    const { stdout } = await run(bins.bin("pg_restore"), ["-l", file2]);
-    return parseTocHeader(stdout);
-  } catch (e) {
-    if (e instanceof CommandError) {
-      throw new SourceError(
-        `${file2} cannot be read by ${bins.bin("pg_restore")} (PostgreSQL ${bins.major}): ${e.stderr.trim()}. A dump made by a newer pg_dump needs newer client binaries (apt-get install postgresql-client-<major>, or set PG_BIN).`
-      );
-    }
-    throw e;
-  }
-}
-async function probeDump(file2) {
-  const kind = await detectDumpKind(file2);
-  if (kind === "custom" || kind === "directory" || kind === "tar") {
-    const toc = await readToc(file2);
-    const db = toc.database ? `, database ${toc.database}` : "";
-    return { kind, description: `${kind} pg_dump archive ${import_node_path54.default.basename(file2)}${db}`, version: toc.version };
-  }
-  await checkDumpScript(file2);
-  return { kind, description: `${kind === "dumpall" ? "pg_dumpall script" : "plain SQL dump"} ${import_node_path54.default.basename(file2)}` };
-}
-async function probeDataDir(dir) {
-  const pgVersion = import_node_path54.default.join(dir, "PG_VERSION");
-  if (!(0, import_node_fs30.existsSync)(pgVersion) || !(0, import_node_fs30.existsSync)(import_node_path54.default.join(dir, "global", "pg_control"))) {
-    throw new SourceError(`${dir} is not a PostgreSQL data directory (expected PG_VERSION and global/pg_control in it).`);
-  }
-  const version2 = (await (0, import_promises52.readFile)(pgVersion, "utf8")).trim();
-  const major = majorOf(version2);
-  if (!Number.isFinite(major)) throw new SourceError(`${pgVersion} holds "${version2}", which is not a PostgreSQL version.`);
-  const pidFile = import_node_path54.default.join(dir, "postmaster.pid");
-  if ((0, import_node_fs30.existsSync)(pidFile)) {
-    const pid = Number.parseInt((await (0, import_promises52.readFile)(pidFile, "utf8")).split("\n")[0] ?? "", 10);
-    if (pid > 0 && isAlive(pid)) {
-      throw new SourceError(
-        `${dir} is in use by a running PostgreSQL (pid ${pid}). Stop it first (pg_ctl stop -D ${dir} -m fast) or use the live server as a source instead.`
-      );
-    }
-  }
-  const tablespaces = (0, import_node_fs30.existsSync)(import_node_path54.default.join(dir, "pg_tblspc")) ? await (0, import_promises52.readdir)(import_node_path54.default.join(dir, "pg_tblspc")) : [];
-  if (tablespaces.length > 0) {
-    throw new NotSupportedError(`${dir} uses tablespaces outside the data directory (${tablespaces.join(", ")}); dbclone images hold a single data directory. Use a dump instead.`);
-  }
-  await findBinaries(major);
-  return { description: `PostgreSQL ${major} data directory ${import_node_path54.default.basename(import_node_path54.default.resolve(dir))}`, version: version2, major };
-}
-async function probeServer(url2) {
-  const shown = redactUrl(url2);
-  const client = new import_pg4.default.Client({ connectionString: url2, connectionTimeoutMillis: 15e3 });
-  let version2;
-  let canReplicate;
-  try {
-    await client.connect();
-    version2 = (await client.query("SELECT current_setting('server_version') AS v")).rows[0].v;
-    const r = await client.query("SELECT rolreplication OR rolsuper AS ok FROM pg_roles WHERE rolname = current_user");
-    canReplicate = r.rows[0]?.ok === true;
-  } catch (e) {
-    throw new SourceError(`Could not connect to ${shown}: ${e.message}. Check host, port, user and password.`);
-  } finally {
-    await client.end().catch(() => {
-    });
-  }
-  if (!canReplicate) {
-    throw new SourceError(`The user of ${shown} may not take a base backup: grant it REPLICATION (ALTER ROLE \u2026 REPLICATION) and allow it in pg_hba.conf for "replication".`);
-  }
-  const clean = /^(\d+(?:\.\d+)?)/.exec(version2)?.[1] ?? version2;
-  const major = majorOf(clean);
-  await findBinaries(major);
-  return { description: `PostgreSQL ${clean} server ${shown}`, version: clean, major };
-}
-async function probeSource(source) {
-  switch (source.kind) {
-    case "dump": {
-      const { description, version: version2 } = await probeDump(source.path);
-      return { description, version: version2 };
-    }
-    case "datadir": {
-      const { description, version: version2 } = await probeDataDir(source.path);
-      return { description, version: version2 };
-    }
-    case "server": {
-      const { description, version: version2 } = await probeServer(source.url);
-      return { description, version: version2 };
-    }
-    case "basebackup": {
-      const { description, version: version2 } = await probeBaseBackup(source);
-      return { description, version: version2 };
-    }
-    case "backup-chain":
-      throw new NotSupportedError("A backup chain (.bak + differential + logs) is a SQL Server source; for PostgreSQL use a dump, a data directory, a server URL or a base backup with a WAL archive.");
-  }
-}
-var import_node_fs30, import_promises52, import_node_path54, import_pg4;
-var init_probe = __esm({
-  "packages/core/src/engine/postgres/probe.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_fs30 = require("node:fs");
-    import_promises52 = require("node:fs/promises");
-    import_node_path54 = __toESM(require("node:path"), 1);
-    import_pg4 = __toESM(require_pg(), 1);
-    init_errors();
-    init_exec();
-    init_binaries();
-    init_dumpFile();
-    init_dumpScript();
-    init_pitr();
-  }
-});
-
-// packages/core/src/engine/postgres/ownership.ts
-async function ensureOwnerRole(c) {
-  const exists2 = await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [OWNER_ROLE]);
-  if (!exists2.rowCount) {
-    await c.query(`CREATE ROLE ${OWNER_ROLE} NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS`);
-  }
-}
-async function handOverOwnership(c) {
-  await c.query(HAND_OVER);
-}
-var OWNER_ROLE, HAND_OVER;
-var init_ownership = __esm({
-  "packages/core/src/engine/postgres/ownership.ts"() {
-    "use strict";
-    init_import_meta_url();
-    OWNER_ROLE = "dbclone_owner";
-    HAND_OVER = `
-DO $$
-DECLARE r record;
-BEGIN
-  FOR r IN SELECT n.nspname FROM pg_namespace n JOIN pg_roles o ON o.oid = n.nspowner
-           WHERE o.rolsuper AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-             AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%' LOOP
-    EXECUTE format('ALTER SCHEMA %I OWNER TO ${OWNER_ROLE}', r.nspname);
-  END LOOP;
-  FOR r IN SELECT c.oid, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_roles o ON o.oid = c.relowner
-           WHERE o.rolsuper AND c.relkind IN ('r', 'p', 'f', 'v', 'm', 'S')
-             AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'
-           ORDER BY c.relkind = 'S', c.relkind IN ('v', 'm') LOOP
-    -- Re-check: a sequence owned by a column has moved with its table by now.
-    CONTINUE WHEN NOT EXISTS (SELECT 1 FROM pg_class c2 JOIN pg_roles o2 ON o2.oid = c2.relowner WHERE c2.oid = r.oid AND o2.rolsuper);
-    EXECUTE format('ALTER %s %s OWNER TO ${OWNER_ROLE}',
-      CASE r.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END,
-      r.oid::regclass);
-  END LOOP;
-  FOR r IN SELECT p.oid FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_roles o ON o.oid = p.proowner
-           WHERE o.rolsuper AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e') LOOP
-    EXECUTE format('ALTER ROUTINE %s OWNER TO ${OWNER_ROLE}', r.oid::regprocedure);
-  END LOOP;
-  FOR r IN SELECT t.oid FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_roles o ON o.oid = t.typowner
-           WHERE o.rolsuper AND t.typtype IN ('d', 'e', 'r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = t.oid AND d.deptype = 'e') LOOP
-    EXECUTE format('ALTER TYPE %s OWNER TO ${OWNER_ROLE}', r.oid::regtype);
-  END LOOP;
-END $$`;
-  }
-});
-
-// packages/core/src/engine/postgres/buildServer.ts
-async function startBuildServer(bins, dataDir, adminUser, timeoutMs = 12e4) {
-  const socketDir = await (0, import_promises53.mkdtemp)(import_node_path55.default.join(import_node_os8.default.tmpdir(), "dbclone-pg-"));
-  try {
-    await (0, import_promises53.chmod)(socketDir, 448);
-    await giveToServerUser(socketDir);
-    const hbaFile = import_node_path55.default.join(socketDir, "pg_hba.conf");
-    await writeServerFile(hbaFile, LOCAL_TRUST_HBA);
-    const logFile = import_node_path55.default.join(socketDir, "postgres.log");
-    const { pid } = await launchPostgres({
-      bins,
-      dataDir,
-      socketDir,
-      port: BUILD_PORT,
-      settings: { ...commonSettings(dataDir, socketDir, hbaFile), ...BUILD_SETTINGS, cluster_name: "dbclone-build" },
-      logFile,
-      connectUser: adminUser,
-      timeoutMs
-    });
-    return { pid, port: BUILD_PORT, socketDir, adminUser, logFile };
-  } catch (e) {
-    await (0, import_promises53.rm)(socketDir, { recursive: true, force: true });
-    throw e;
-  }
-}
-async function stopBuildServer(s) {
-  try {
-    await stopPostgres(s.pid, { fast: true });
-  } finally {
-    await (0, import_promises53.rm)(s.socketDir, { recursive: true, force: true });
-  }
-}
-var import_promises53, import_node_os8, import_node_path55, BUILD_PORT;
-var init_buildServer = __esm({
-  "packages/core/src/engine/postgres/buildServer.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_promises53 = require("node:fs/promises");
-    import_node_os8 = __toESM(require("node:os"), 1);
-    import_node_path55 = __toESM(require("node:path"), 1);
-    init_config();
-    init_launch();
-    init_osUser();
-    BUILD_PORT = 5432;
-  }
-});
-
-// packages/core/src/engine/postgres/restoreDump.ts
-async function prepareDatabase(s, name, file2, filled) {
-  if (filled.has(name)) {
-    throw new SourceError(`${file2} would restore into database "${name}", which another source already filled. Give the sources distinct database names.`);
-  }
-  const found = await withAdmin(s, "template1", async (c) => (await c.query("SELECT datistemplate FROM pg_database WHERE datname = $1", [name])).rows[0]);
-  if (found?.datistemplate) {
-    throw new SourceError(`${file2} would restore into the template database "${name}", which an image does not carry. Dump the data from a database with another name.`);
-  }
-  if (!found) {
-    await withAdmin(s, "template1", (c) => c.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE template0 ENCODING 'UTF8'`));
-  } else if (!await isEmptyDatabase(s, name)) {
-    throw new SourceError(`${file2} would restore into database "${name}", which the base source already holds with objects of its own. Give this source another database name.`);
-  }
-  filled.add(name);
-}
-async function isEmptyDatabase(s, name) {
-  return withAdmin(s, name, async (c) => {
-    const r = await c.query(
-      `SELECT (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%')
-            + (SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname NOT IN ('pg_catalog', 'information_schema'))
-            + (SELECT count(*) FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'public') AND nspname NOT LIKE 'pg\\_%') AS n`
-    );
-    return Number(r.rows[0].n) === 0;
-  });
-}
-async function rolesNamedInScript(file2) {
-  const roles = /* @__PURE__ */ new Set();
-  const lines = (0, import_node_readline2.createInterface)({ input: (0, import_node_fs31.createReadStream)(file2, "utf8"), crlfDelay: Infinity });
-  const pattern = /^(?:ALTER .+ OWNER TO|GRANT .+ TO) (.+);$/;
-  for await (const line of lines) {
-    const m = pattern.exec(line);
-    if (!m) continue;
-    for (const part of m[1].replace(/ WITH GRANT OPTION$/, "").split(/,\s*/)) {
-      const quoted = /^"((?:[^"]|"")+)"$/.exec(part);
-      const name = quoted ? quoted[1].replace(/""/g, '"') : /^[a-z_][a-z0-9_$]*$/.test(part) ? part : void 0;
-      if (name && name !== "PUBLIC" && name !== "public") roles.add(name);
-    }
-  }
-  return roles;
-}
-async function ensureRoles(c, roles) {
-  for (const role of roles) {
-    const exists2 = await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [role]);
-    if (exists2.rowCount) continue;
-    const stmt = await c.query("SELECT format('CREATE ROLE %I NOLOGIN', $1::text) AS sql", [role]);
-    await c.query(stmt.rows[0].sql);
-  }
-}
-async function runRestoreTool(file2, program2, args, what, stdin) {
-  const fh = stdin ? void 0 : await (0, import_promises54.open)(file2, import_node_fs31.constants.O_RDONLY | import_node_fs31.constants.O_NOFOLLOW);
-  try {
-    await run(program2, args, { asUser: serverUser().asUser, cwd: "/", stdin: stdin ?? fh.fd, timeoutMs: DAY_MS });
-  } catch (e) {
-    if (!(e instanceof CommandError)) throw e;
-    throw new SourceError(`Restoring ${what} ${file2} failed: ${withoutDataLines(e.stderr.trim()).split("\n").slice(-8).join("\n")}`);
-  } finally {
-    await fh?.close();
-  }
-}
-async function* scriptLines(file2, drop) {
-  let inCopy = false;
-  for await (const line of readScriptLines(file2)) {
-    if (!inCopy && drop(line)) continue;
-    if (!inCopy && /^COPY .* FROM stdin;$/.test(line)) inCopy = true;
-    else if (inCopy && isCopyEnd(line)) inCopy = false;
-    yield Buffer.from(line + "\n", "latin1");
-  }
-}
-async function restoreDump(bins, s, source, filled = /* @__PURE__ */ new Set()) {
-  const kind = await detectDumpKind(source.path);
-  if (kind === "dumpall") {
-    const dbs = [...await restoreDumpall(bins, s, source.path)];
-    for (const db2 of dbs) filled.add(db2);
-    return dbs;
-  }
-  if (kind === "plain") {
-    const facts = await checkDumpScript(source.path);
-    const db2 = source.database ?? databaseNameFromFile(source.path);
-    await prepareDatabase(s, db2, source.path, filled);
-    await withAdmin(s, db2, async (c) => ensureRoles(c, await rolesNamedInScript(source.path)));
-    const key = (0, import_node_crypto19.randomBytes)(16).toString("hex");
-    const wall = facts.connects ? [] : ["-c", `\\restrict ${key}`];
-    const lines = facts.connects ? void 0 : import_node_stream2.Readable.from(scriptLines(source.path, (l) => /^\\(?:un)?restrict [A-Za-z0-9]+$/.test(l)));
-    await runRestoreTool(source.path, bins.bin("psql"), ["-X", "-q", "-v", "ON_ERROR_STOP=1", ...connArgs(s, db2), ...wall, "-f", "-"], "the SQL dump", lines);
-    return [db2];
-  }
-  const db = source.database ?? (await readToc(source.path)).database ?? databaseNameFromFile(source.path);
-  await prepareDatabase(s, db, source.path, filled);
-  const args = [...connArgs(s, db), "--no-owner", "--no-privileges", "--exit-on-error"];
-  if (kind === "directory") {
-    const readable = (await run("test", ["-r", import_node_path56.default.join(source.path, "toc.dat")], { asUser: serverUser().asUser, cwd: "/", allowFailure: true })).code === 0;
-    try {
-      await run(bins.bin("pg_restore"), [...args, "-j", "2", source.path], { asUser: readable ? serverUser().asUser : void 0, cwd: "/", timeoutMs: DAY_MS });
-    } catch (e) {
-      if (!(e instanceof CommandError)) throw e;
-      throw new SourceError(`Restoring the archive ${source.path} failed: ${withoutDataLines(e.stderr.trim()).split("\n").slice(-8).join("\n")}`);
-    }
-    return [db];
-  }
-  await runRestoreTool(source.path, bins.bin("pg_restore"), args, "the archive");
-  return [db];
-}
-async function restoreDumpall(bins, s, file2) {
-  await checkDumpScript(file2);
-  const before = new Set(await withAdmin(s, "postgres", async (c) => (await c.query("SELECT datname FROM pg_database")).rows.map((r) => r.datname)));
-  const ownAdmin = /* @__PURE__ */ new Set([`CREATE ROLE ${s.adminUser};`, `CREATE ROLE ${quoteIdent(s.adminUser)};`]);
-  const lines = import_node_stream2.Readable.from(scriptLines(file2, (l) => ownAdmin.has(l)));
-  await runRestoreTool(file2, bins.bin("psql"), ["-X", "-q", "-v", "ON_ERROR_STOP=1", ...connArgs(s, "postgres"), "-f", "-"], "the pg_dumpall script", lines);
-  const after = await withAdmin(s, "postgres", async (c) => (await c.query("SELECT datname FROM pg_database WHERE NOT datistemplate")).rows.map((r) => r.datname));
-  return new Set(after.filter((d) => !before.has(d) || d === "postgres"));
-}
-var import_node_crypto19, import_node_fs31, import_promises54, import_node_path56, import_node_readline2, import_node_stream2, DAY_MS, connArgs;
-var init_restoreDump = __esm({
-  "packages/core/src/engine/postgres/restoreDump.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_crypto19 = require("node:crypto");
-    import_node_fs31 = require("node:fs");
-    import_promises54 = require("node:fs/promises");
-    import_node_path56 = __toESM(require("node:path"), 1);
-    import_node_readline2 = require("node:readline");
-    import_node_stream2 = require("node:stream");
-    init_errors();
-    init_exec();
-    init_client2();
-    init_dumpFile();
-    init_dumpScript();
-    init_errorText();
-    init_osUser();
-    init_probe();
-    init_sql();
-    DAY_MS = 24 * 36e5;
-    connArgs = (s, db) => ["-h", s.socketDir, "-p", String(s.port), "-U", s.adminUser, "-d", db];
-  }
-});
-
-// packages/core/src/engine/postgres/restore.ts
-async function restoreSources(sources, mountPath, reporter) {
-  if (sources.length === 0) throw new SourceError("No sources given: name at least one dump, data directory or server URL.");
-  const physical = sources.filter((s) => s.kind === "datadir" || s.kind === "server" || s.kind === "basebackup");
-  const dumps = sources.filter((s) => s.kind === "dump");
-  if (sources.some((s) => s.kind === "backup-chain")) {
-    throw new NotSupportedError("A backup chain is a SQL Server source; PostgreSQL images take dumps, data directories or server URLs.");
-  }
-  if (physical.length > 1) {
-    throw new SourceError("Only one data directory, live server or base backup can be the base of an image (each is a whole cluster); add the others as dumps.");
-  }
-  let major;
-  for (const s of physical) {
-    major = (s.kind === "datadir" ? await probeDataDir(s.path) : s.kind === "basebackup" ? await probeBaseBackup(s) : await probeServer(s.url)).major;
-  }
-  for (const s of dumps) await probeDump(s.path);
-  const bins = await findBinaries(major);
-  const dataDir = dataDirOf(mountPath);
-  await assertReachable(dataDir);
-  const progress = reporter.progress("Restoring PostgreSQL sources", sources.length + 2);
-  let step = 0;
-  let adminUser = ADMIN_USER;
-  let backupChain;
-  const base2 = physical[0];
-  if (base2?.kind === "datadir") {
-    reporter.info(`Copying data directory ${base2.path}`);
-    await copyDataDir(base2.path, dataDir);
-  } else if (base2?.kind === "basebackup") {
-    backupChain = await restoreBaseBackup(bins, base2, dataDir, reporter);
-  } else if (base2?.kind === "server") {
-    reporter.info("Taking a base backup of the live server");
-    await baseBackup(bins, base2.url, dataDir);
-  } else {
-    await initDataDir(bins, dataDir, adminUser);
-  }
-  if (base2) adminUser = await bootstrapSuperuser(bins, dataDir);
-  progress.update(++step);
-  const server = await startBuildServer(bins, dataDir, adminUser);
-  try {
-    const filled = /* @__PURE__ */ new Set();
-    for (const dump of dumps) {
-      reporter.info(`Restoring ${dump.path}`);
-      const dbs = await restoreDump(bins, server, dump, filled);
-      reporter.debug(`${dump.path} \u2192 ${dbs.join(", ")}`);
-      progress.update(++step);
-    }
-    const databases2 = await withAdmin(server, "template1", userDatabases);
-    for (const db of databases2) await withAdmin(server, db, (c) => c.query("ANALYZE"));
-    await withAdmin(server, "template1", ensureOwnerRole);
-    for (const db of databases2) await withAdmin(server, db, handOverOwnership);
-    await forgetRolePasswords(server);
-  } catch (e) {
-    throw e instanceof SourceError || e instanceof NotSupportedError ? e : new BuildError(`Restore failed: ${e.message}`, { cause: e });
-  } finally {
-    await stopBuildServer(server);
-  }
-  await replaceSourceConfig(dataDir);
-  const info = await finish(bins, mountPath, adminUser);
-  progress.update(sources.length + 2);
-  progress.finish(`Restored PostgreSQL ${info.version}`);
-  return { kind: "postgres", version: info.version, rolePasswordsStripped: true, ...backupChain ? { backupChain } : {} };
-}
-async function finish(bins, mountPath, adminUser) {
-  const version2 = await binariesVersion(bins.dir);
-  const info = { kind: "postgres", version: version2, adminUser };
-  await writeEngineFile(mountPath, info);
-  return info;
-}
-async function forgetRolePasswords(server) {
-  for (const db of ["postgres", "template1"]) {
-    try {
-      await withAdmin(server, db, async (c) => {
-        const roles = await c.query("SELECT format('ALTER ROLE %I PASSWORD NULL', rolname) AS sql FROM pg_authid WHERE rolpassword IS NOT NULL");
-        for (const r of roles.rows) await c.query(r.sql);
-        const left = await c.query("SELECT 1 FROM pg_authid WHERE rolpassword IS NOT NULL");
-        if (left.rowCount) throw new BuildError(`${left.rowCount} role(s) still have a password after stripping; the image was not built.`);
-      });
-      return;
-    } catch (e) {
-      if (e.code !== "3D000") throw e;
-    }
-  }
-}
-var init_restore = __esm({
-  "packages/core/src/engine/postgres/restore.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_errors();
-    init_ownership();
-    init_binaries();
-    init_buildServer();
-    init_client2();
-    init_dataDir();
-    init_engineFile();
-    init_config();
-    init_osUser();
-    init_pitr();
-    init_probe();
-    init_restoreDump();
-  }
-});
-
-// packages/core/src/engine/postgres/dataDirLinks.ts
-function refuse2(mountPath, what) {
-  throw new SourceError(
-    `The data directory in ${mountPath} ${what}. dbclone builds images without it, so this image was altered or not made by dbclone; nothing was started. Rebuild or re-pull the image.`
-  );
-}
-async function assertImageDataDir(mountPath) {
-  const root = await (0, import_promises55.realpath)(mountPath);
-  const dataDir = dataDirOf(mountPath);
-  const top = await (0, import_promises55.lstat)(dataDir).catch(() => void 0);
-  if (!top?.isDirectory()) refuse2(mountPath, `(${dataDir}) is ${top?.isSymbolicLink() ? "a symbolic link" : "missing or not a directory"}`);
-  for (const name of await (0, import_promises55.readdir)(dataDir)) {
-    const s = await (0, import_promises55.lstat)(import_node_path57.default.join(dataDir, name));
-    if (s.isSymbolicLink()) {
-      if (!LINK_ALLOWED.has(name)) refuse2(mountPath, `has a symbolic link ${name}`);
-      const target = await (0, import_promises55.realpath)(import_node_path57.default.join(dataDir, name)).catch(() => void 0);
-      if (!target || !isInside(target, root)) refuse2(mountPath, `has ${name} linking outside its disk`);
-    }
-    if (SIGNALS2.includes(name)) refuse2(mountPath, `has ${name}, which would start recovery from elsewhere`);
-  }
-  for (const entry of await (0, import_promises55.readdir)(import_node_path57.default.join(dataDir, "pg_tblspc")).catch(() => [])) {
-    refuse2(mountPath, `has a tablespace link pg_tblspc/${entry}`);
-  }
-  await assertAutoConfEmpty(mountPath, import_node_path57.default.join(dataDir, "postgresql.auto.conf"));
-}
-async function assertAutoConfEmpty(mountPath, file2) {
-  const fh = await (0, import_promises55.open)(file2, import_node_fs32.constants.O_RDONLY | import_node_fs32.constants.O_NOFOLLOW).catch((e) => {
-    if (e.code === "ENOENT") return void 0;
-    if (e.code === "ELOOP") refuse2(mountPath, "has postgresql.auto.conf as a symbolic link");
-    throw e;
-  });
-  if (!fh) return;
-  try {
-    if (!(await fh.stat()).isFile()) refuse2(mountPath, "has a postgresql.auto.conf that is not a file");
-    const text = (await fh.readFile()).subarray(0, 1 << 20).toString("utf8");
-    const line = text.split("\n").findIndex((l) => l.trim() !== "" && !l.trim().startsWith("#"));
-    if (line >= 0) refuse2(mountPath, `has a setting in postgresql.auto.conf (line ${line + 1})`);
-  } finally {
-    await fh.close();
-  }
-}
-var import_node_fs32, import_promises55, import_node_path57, LINK_ALLOWED, SIGNALS2, isInside;
-var init_dataDirLinks = __esm({
-  "packages/core/src/engine/postgres/dataDirLinks.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_fs32 = require("node:fs");
-    import_promises55 = require("node:fs/promises");
-    import_node_path57 = __toESM(require("node:path"), 1);
-    init_errors();
-    init_engineFile();
-    LINK_ALLOWED = /* @__PURE__ */ new Set(["pg_wal"]);
-    SIGNALS2 = ["standby.signal", "recovery.signal"];
-    isInside = (target, root) => target === root || target.startsWith(root + import_node_path57.default.sep);
-  }
-});
-
-// packages/core/src/engine/postgres/server.ts
-async function prepareServer(mountPath, opts) {
-  const info = await readEngineFile(mountPath);
-  const bins = await findBinaries(majorOf(info.version));
-  const dataDir = dataDirOf(mountPath);
-  const host = opts.host ?? "127.0.0.1";
-  const runDir = import_node_path58.default.resolve(opts.runDir);
-  if (Buffer.byteLength(import_node_path58.default.join(runDir, `.s.PGSQL.${opts.port}`)) > MAX_SOCKET_PATH) {
-    throw new UsageError(`The run directory ${runDir} is too long for a unix socket path (${MAX_SOCKET_PATH} bytes max); use a shorter one.`);
-  }
-  await (0, import_promises56.mkdir)(runDir, { recursive: true, mode: 448 });
-  await (0, import_promises56.chmod)(runDir, 448);
-  await giveToServerUser(runDir);
-  await assertReachable(import_node_path58.default.join(dataDir, "PG_VERSION"));
-  await assertReachable(import_node_path58.default.join(runDir, "postgres.log"));
-  await assertImageDataDir(mountPath);
-  await writeRunConfig(runDir);
-  const hbaFile = import_node_path58.default.join(runDir, "pg_hba.conf");
-  await writeServerFile(hbaFile, hbaContents(info.adminUser, host, opts.listenAll));
-  const settings = {
-    ...commonSettings(dataDir, runDir, hbaFile),
-    listen_addresses: opts.listenAll ? "*" : host,
-    ...durabilitySettings(opts.durability ?? "ephemeral")
-  };
-  if (opts.cloneId) {
-    settings.cluster_name = opts.cloneId.replace(/[^\x20-\x7e]/g, "_");
-    settings["dbclone.clone_id"] = opts.cloneId;
-  }
-  if (opts.imageDigest) settings["dbclone.image_digest"] = opts.imageDigest;
-  const spec = {
-    bins,
-    dataDir,
-    socketDir: runDir,
-    port: opts.port,
-    settings,
-    logFile: import_node_path58.default.join(runDir, "postgres.log"),
-    connectUser: info.adminUser,
-    hba: { adminUser: info.adminUser, host },
-    timeoutMs: opts.timeoutMs ?? 6e4
-  };
-  return { spec, server: { host, port: opts.port, socketDir: runDir, adminUser: info.adminUser }, version: info.version };
-}
-async function startServer(mountPath, opts, reporter = silentReporter) {
-  const { spec, server, version: version2 } = await prepareServer(mountPath, opts);
-  const started = performance.now();
-  let running;
-  if (!opts.runtime || opts.runtime.kind === "host") {
-    running = { ...server, pid: (await launchPostgres(spec)).pid };
-  } else {
-    const launch = serverLaunchOf(spec, [import_node_path58.default.resolve(mountPath), spec.socketDir]);
-    const handle = await opts.runtime.start(launch, { timeoutMs: spec.timeoutMs, labels: opts.runtimeLabels, name: opts.cloneId ? `dbclone-${opts.cloneId}` : void 0, reporter });
-    running = { ...server, pid: handle.pid ?? 0, containerId: handle.containerId };
-  }
-  const where2 = running.containerId ? `container ${running.containerId.slice(0, 12)}` : `pid ${running.pid}`;
-  reporter.debug(`PostgreSQL ${version2} ready on ${server.host}:${opts.port} in ${Math.round(performance.now() - started)} ms (${where2})`);
-  return running;
-}
-async function stopServer(server, opts = {}) {
-  await stopPostgres(server.pid, { fast: opts.fast !== false });
-}
-var import_promises56, import_node_path58, MAX_SOCKET_PATH;
-var init_server = __esm({
-  "packages/core/src/engine/postgres/server.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_promises56 = require("node:fs/promises");
-    import_node_path58 = __toESM(require("node:path"), 1);
-    init_errors();
-    init_reporter();
-    init_binaries();
-    init_config();
-    init_engineFile();
-    init_launch();
-    init_dataDirLinks();
-    init_osUser();
-    MAX_SOCKET_PATH = 107;
-  }
-});
-
-// packages/core/src/engine/postgres/scrub.ts
-async function scrub(server, reporter, opts = {}) {
-  const databases2 = await withAdmin(server, "template1", userDatabases);
-  const progress = reporter.progress(opts.full ? "VACUUM FULL + ANALYZE" : "VACUUM ANALYZE", databases2.length);
-  let done = 0;
-  for (const db of databases2) {
-    await withAdmin(server, db, async (c) => {
-      await c.query(opts.full ? "VACUUM (FULL, FREEZE, ANALYZE)" : "VACUUM (FREEZE, ANALYZE)");
-      if (opts.full) await c.query("VACUUM (FULL, FREEZE) pg_catalog.pg_statistic, pg_catalog.pg_statistic_ext_data");
-    });
-    progress.update(++done);
-  }
-  await withAdmin(server, "template1", (c) => c.query("CHECKPOINT"));
-  progress.finish();
-  await stopServer(server, { fast: true });
-}
-var init_scrub = __esm({
-  "packages/core/src/engine/postgres/scrub.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_client2();
-    init_server();
-  }
-});
-
-// packages/core/src/engine/postgres/engine.ts
-var import_node_fs33, PostgresEngine;
-var init_engine = __esm({
-  "packages/core/src/engine/postgres/engine.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_fs33 = require("node:fs");
-    init_errors();
-    init_reporter();
-    init_binaries();
-    init_copyFresh();
-    init_engineFile();
-    init_inventory();
-    init_login();
-    init_osUser();
-    init_probe();
-    init_restore();
-    init_scrub();
-    init_server();
-    PostgresEngine = class {
-      kind = "postgres";
-      async checkPrerequisites() {
-        const bins = await findBinaries();
-        for (const p of ["initdb", "postgres", "pg_restore", "psql", "pg_resetwal", "pg_basebackup"]) {
-          if (!(0, import_node_fs33.existsSync)(bins.bin(p))) {
-            throw new MissingToolError(`${bins.bin(p)} is missing. Install it: apt-get install postgresql-${bins.major}.`);
-          }
-        }
-        serverUser();
-      }
-      probeSource(source) {
-        return probeSource(source);
-      }
-      restore(sources, mountPath, reporter = silentReporter) {
-        return restoreSources(sources, mountPath, reporter);
-      }
-      start(mountPath, opts, reporter = silentReporter) {
-        return startServer(mountPath, opts, reporter);
-      }
-      stop(server, opts) {
-        return stopServer(server, opts);
-      }
-      inventory(server) {
-        return inventory(server);
-      }
-      /** `opts.full` (VACUUM FULL) is what the masking step passes: no old row version survives. */
-      scrub(server, reporter = silentReporter, opts) {
-        return scrub(server, reporter, opts);
-      }
-      copyFresh(fromMount, toMount, reporter = silentReporter) {
-        return copyFresh(fromMount, toMount, reporter);
-      }
-      createLogin(server, databases2, opts) {
-        return createLogin(server, databases2, opts);
-      }
-      verifyIdentity(creds, cloneId, imageDigest) {
-        return verifyIdentity(creds, cloneId, imageDigest);
-      }
-      async describe(mountPath) {
-        const { kind, version: version2 } = await readEngineFile(mountPath);
-        return { kind, version: version2 };
-      }
-    };
-  }
-});
-
-// lazy-vendor:@faker-js/faker
-var require_faker = __commonJS({
-  "lazy-vendor:@faker-js/faker"(exports2, module2) {
-    init_import_meta_url();
-    var real;
-    var load = () => real ??= require("./vendor/faker-js-faker.cjs");
-    module2.exports = {};
-    Object.defineProperty(module2.exports, "__esModule", { value: true });
-    Object.defineProperty(module2.exports, "Faker", { enumerable: true, configurable: true, get: () => load()["Faker"] });
-    Object.defineProperty(module2.exports, "base", { enumerable: true, configurable: true, get: () => load()["base"] });
-    Object.defineProperty(module2.exports, "de", { enumerable: true, configurable: true, get: () => load()["de"] });
-    Object.defineProperty(module2.exports, "de_AT", { enumerable: true, configurable: true, get: () => load()["de_AT"] });
-    Object.defineProperty(module2.exports, "de_CH", { enumerable: true, configurable: true, get: () => load()["de_CH"] });
-    Object.defineProperty(module2.exports, "en", { enumerable: true, configurable: true, get: () => load()["en"] });
-    Object.defineProperty(module2.exports, "en_AU", { enumerable: true, configurable: true, get: () => load()["en_AU"] });
-    Object.defineProperty(module2.exports, "en_CA", { enumerable: true, configurable: true, get: () => load()["en_CA"] });
-    Object.defineProperty(module2.exports, "en_GB", { enumerable: true, configurable: true, get: () => load()["en_GB"] });
-    Object.defineProperty(module2.exports, "en_IE", { enumerable: true, configurable: true, get: () => load()["en_IE"] });
-    Object.defineProperty(module2.exports, "en_US", { enumerable: true, configurable: true, get: () => load()["en_US"] });
-    Object.defineProperty(module2.exports, "es", { enumerable: true, configurable: true, get: () => load()["es"] });
-    Object.defineProperty(module2.exports, "fr", { enumerable: true, configurable: true, get: () => load()["fr"] });
-    Object.defineProperty(module2.exports, "it", { enumerable: true, configurable: true, get: () => load()["it"] });
-    Object.defineProperty(module2.exports, "nl", { enumerable: true, configurable: true, get: () => load()["nl"] });
-    Object.defineProperty(module2.exports, "pl", { enumerable: true, configurable: true, get: () => load()["pl"] });
-    Object.defineProperty(module2.exports, "pt_BR", { enumerable: true, configurable: true, get: () => load()["pt_BR"] });
-    Object.defineProperty(module2.exports, "pt_PT", { enumerable: true, configurable: true, get: () => load()["pt_PT"] });
-    Object.defineProperty(module2.exports, "sv", { enumerable: true, configurable: true, get: () => load()["sv"] });
-  }
-});
-
-// packages/core/src/engine/postgres/sample.ts
-async function loadPools(c, faker) {
-  const cols = Array.from({ length: 10 }, () => []);
-  for (let i = 0; i < POOL; i++) {
-    const first = faker.person.firstName();
-    const last = faker.person.lastName();
-    const row = [
-      i,
-      first,
-      last,
-      faker.internet.domainName(),
-      faker.phone.number(),
-      faker.location.streetAddress(),
-      faker.location.city(),
-      faker.location.zipCode(),
-      faker.location.country(),
-      faker.date.birthdate({ min: 18, max: 90, mode: "age" }).toISOString().slice(0, 10)
-    ];
-    row.forEach((v, k) => cols[k].push(v));
-  }
-  await c.query(
-    "INSERT INTO people_pool SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::date[])",
-    cols
-  );
-  const p = [[], [], [], [], []];
-  for (let i = 1; i <= PRODUCTS; i++) {
-    [i, faker.commerce.productName(), faker.commerce.department(), faker.commerce.price({ min: 1, max: 500 }), faker.commerce.productDescription()].forEach((v, k) => p[k].push(v));
-  }
-  await c.query("INSERT INTO products SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::numeric[], $5::text[])", p);
-}
-async function generateRows(c, customers) {
-  await c.query(
-    `INSERT INTO customers
-     SELECT g, p.first_name, p.last_name, lower(p.first_name || '.' || p.last_name || '.' || g || '@' || p.domain),
-            p.phone, p.street, p.city, p.postcode, p.country, p.birth_date, timestamptz '2019-01-01' + g * interval '97 seconds'
-     FROM generate_series(1::bigint, $1::bigint) g JOIN people_pool p ON p.i = (g * 7919) % ${POOL}`,
-    [customers]
-  );
-  await c.query(
-    `INSERT INTO orders
-     SELECT g, 1 + (g * 31) % $1::bigint, timestamptz '2020-01-01' + g * interval '41 seconds',
-            (ARRAY['new','paid','shipped','delivered','cancelled'])[1 + g % 5], p.street || ', ' || p.postcode || ' ' || p.city
-     FROM generate_series(1::bigint, $1::bigint * 3) g JOIN people_pool p ON p.i = (g * 104729) % ${POOL}`,
-    [customers]
-  );
-  await c.query(
-    `INSERT INTO order_items
-     SELECT o, l, 1 + (o * 13 + l * 7) % ${PRODUCTS}, 1 + (o + l) % 4, 1 + ((o * l) % 50000) / 100.0
-     FROM generate_series(1::bigint, $1::bigint * 3) o CROSS JOIN generate_series(1, 3) l`,
-    [customers]
-  );
-}
-async function createSampleDump(outFile, opts = {}) {
-  const reporter = opts.reporter ?? silentReporter;
-  const database2 = opts.database ?? "shop";
-  const customers = Math.max(10, Math.round(((opts.sizeMb ?? 100) * 1048576 - EMPTY_DATABASE_BYTES) / BYTES_PER_CUSTOMER));
-  const faker = new import_faker.Faker({ locale: [import_faker.en] });
-  faker.seed(opts.seed ?? 42);
-  const bins = await findBinaries();
-  const work = await (0, import_promises57.mkdtemp)(import_node_path59.default.join(import_node_os9.default.tmpdir(), "dbclone-sample-"));
-  try {
-    await (0, import_promises57.chmod)(work, 493);
-    const dataDir = import_node_path59.default.join(work, "pgdata");
-    reporter.info(`Generating sample database "${database2}" (~${opts.sizeMb ?? 100} MB, ${customers} customers)`);
-    await initDataDir(bins, dataDir, ADMIN_USER);
-    const server = await startBuildServer(bins, dataDir, ADMIN_USER);
-    try {
-      await withAdmin(server, "postgres", (c) => c.query(`CREATE DATABASE ${quoteIdent(database2)} TEMPLATE template0 ENCODING 'UTF8'`));
-      const sizeBytes = await withAdmin(server, database2, async (c) => {
-        await c.query(SCHEMA);
-        await loadPools(c, faker);
-        await generateRows(c, customers);
-        await c.query(CONSTRAINTS);
-        await c.query("VACUUM ANALYZE");
-        return Number((await c.query("SELECT pg_database_size(current_database()) AS s")).rows[0].s);
-      });
-      await run(bins.bin("pg_dump"), ["-h", server.socketDir, "-p", String(server.port), "-U", ADMIN_USER, "-Fc", "-Z", "1", "-f", outFile, database2]);
-      return { sizeBytes, customers };
-    } finally {
-      await stopBuildServer(server);
-    }
-  } finally {
-    await (0, import_promises57.rm)(work, { recursive: true, force: true });
-  }
-}
-var import_faker, import_promises57, import_node_os9, import_node_path59, BYTES_PER_CUSTOMER, EMPTY_DATABASE_BYTES, POOL, PRODUCTS, SCHEMA, CONSTRAINTS;
-var init_sample = __esm({
-  "packages/core/src/engine/postgres/sample.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_faker = __toESM(require_faker(), 1);
-    import_promises57 = require("node:fs/promises");
-    import_node_os9 = __toESM(require("node:os"), 1);
-    import_node_path59 = __toESM(require("node:path"), 1);
-    init_reporter();
-    init_exec();
-    init_binaries();
-    init_buildServer();
-    init_client2();
-    init_dataDir();
-    init_engineFile();
-    init_sql();
-    BYTES_PER_CUSTOMER = 1600;
-    EMPTY_DATABASE_BYTES = 7.5 * 1048576;
-    POOL = 5e3;
-    PRODUCTS = 1e3;
-    SCHEMA = `
-CREATE TABLE customers (id bigint NOT NULL, first_name text NOT NULL, last_name text NOT NULL, email text NOT NULL,
-  phone text, street text, city text, postcode text, country text, birth_date date, created_at timestamptz NOT NULL);
-CREATE TABLE products (id int NOT NULL, name text NOT NULL, department text NOT NULL, price numeric(10,2) NOT NULL, description text);
-CREATE TABLE orders (id bigint NOT NULL, customer_id bigint NOT NULL, ordered_at timestamptz NOT NULL, status text NOT NULL, shipping_address text);
-CREATE TABLE order_items (order_id bigint NOT NULL, line int NOT NULL, product_id int NOT NULL, quantity int NOT NULL, unit_price numeric(10,2) NOT NULL);
-CREATE UNLOGGED TABLE people_pool (i int, first_name text, last_name text, domain text, phone text, street text, city text, postcode text, country text, birth_date date);`;
-    CONSTRAINTS = `
-ALTER TABLE customers ADD PRIMARY KEY (id), ADD UNIQUE (email);
-ALTER TABLE products ADD PRIMARY KEY (id);
-ALTER TABLE orders ADD PRIMARY KEY (id), ADD FOREIGN KEY (customer_id) REFERENCES customers;
-ALTER TABLE order_items ADD PRIMARY KEY (order_id, line), ADD FOREIGN KEY (order_id) REFERENCES orders, ADD FOREIGN KEY (product_id) REFERENCES products;
-CREATE INDEX orders_customer_id_idx ON orders (customer_id);
-DROP TABLE people_pool;`;
-  }
-});
-
-// packages/core/src/engine/postgres/index.ts
-var init_postgres = __esm({
-  "packages/core/src/engine/postgres/index.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_engine();
-    init_sql();
-    init_probe();
-    init_sample();
-    init_launch();
-    init_engineFile();
-  }
-});
-
-// packages/core/src/engine/index.ts
-var init_engine2 = __esm({
-  "packages/core/src/engine/index.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_errors();
-    init_postgres();
-    init_postgres();
-  }
-});
-
-// packages/core/src/build/platform.ts
-function assertSqlServerHost(platform) {
-  if (platform !== "win32") {
-    throw new NotSupportedError(
-      `SQL Server images need a Windows runner with SQL Server; this is ${platform}. Run this on windows-latest (docs/windows.md).`
-    );
-  }
-}
-function engineForSources(sources) {
-  const chains = sources.filter((s) => s.kind === "backup-chain").length;
-  if (chains > 0 && chains < sources.length) throw new UsageError("SQL Server backups and PostgreSQL sources cannot go into one image; build them as two images.");
-  return chains > 0 ? "sqlserver" : "postgres";
-}
-function asDiskName(name, source) {
-  if (CLONE_DISK_NAMES.includes(name)) return name;
-  throw new UsageError(`${source} must be one of ${CLONE_DISK_NAMES.join(", ")}, got '${name}'`);
-}
-function cloneDiskChoice(requested, env = process.env) {
-  let order;
-  if (requested) order = [asDiskName(requested, "--disk")];
-  else if (env.DBCLONE_DISK) {
-    const preferred = asDiskName(env.DBCLONE_DISK, "DBCLONE_DISK");
-    order = [preferred, ...DEFAULT_ORDER.filter((n) => n !== preferred)];
-  } else order = DEFAULT_ORDER;
-  const choice = { usable: [], skipped: [] };
-  for (const name of order) {
-    const reason = CLONE_DISKS[name].unavailable(env);
-    if (reason) choice.skipped.push({ name, reason });
-    else choice.usable.push(name);
-  }
-  if (requested && choice.usable.length === 0) {
-    throw new NotSupportedError(`--disk ${requested} cannot be used on this host: ${choice.skipped[0].reason}.`);
-  }
-  return choice;
-}
-function diskDriverNamed(name, home, reporter) {
-  return CLONE_DISKS[name].make(home, reporter);
-}
-function allCloneDiskDrivers(home, reporter) {
-  return CLONE_DISK_NAMES.map((n) => diskDriverNamed(n, home, reporter));
-}
-function clonePlatformFor(engineKind, home, opts) {
-  const choice = cloneDiskChoice(opts.disk);
-  const disk = choice.usable[0] ?? choice.skipped[0].name;
-  for (const s of choice.skipped) if (s.name !== disk) opts.reporter.info(`Disk driver ${s.name} skipped: ${s.reason}.`);
-  return { ...platformFor(engineKind, home, disk, opts.reporter), disk };
-}
-function platformFor(engineKind, home, disk = "qcow2", reporter) {
-  if (engineKind === "sqlserver") assertSqlServerHost(process.platform);
-  if (process.platform !== "linux") {
-    throw new NotSupportedError(`dbclone on ${process.platform} is not supported yet: Linux runners with PostgreSQL work today.`);
-  }
-  if (engineKind !== "postgres") {
-    throw new NotSupportedError(`${engineKind} images are built and cloned by their own path (build/build-sqlserver.ts, clones/sqlserver-clone.ts), not by platformFor.`);
-  }
-  return { os: "linux", driver: diskDriverNamed(disk, home, reporter), engine: new PostgresEngine() };
-}
-var import_node_path60, CLONE_DISKS, DEFAULT_ORDER, CLONE_DISK_NAMES;
-var init_platform = __esm({
-  "packages/core/src/build/platform.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_path60 = __toESM(require("node:path"), 1);
-    init_disk();
-    init_engine2();
-    init_errors();
-    CLONE_DISKS = {
-      qcow2: { unavailable: qcow2UnavailableReason, make: (home) => new Qcow2Driver({ stateDir: import_node_path60.default.join(home, "state") }) },
-      reflink: { unavailable: reflinkUnavailableReason, make: (home, reporter) => new ReflinkDriver({ home, stateDir: import_node_path60.default.join(home, "state"), reporter }) }
-    };
-    DEFAULT_ORDER = ["qcow2", "reflink"];
-    CLONE_DISK_NAMES = Object.keys(CLONE_DISKS);
   }
 });
 
@@ -25797,10 +27857,16 @@ var init_explain = __esm({
       recordCopy(col, original) {
         const key = [col.database, col.schema, col.table, col.column].join("\0");
         let f = this.copies.get(key);
-        if (!f) this.copies.set(key, f = { ...col, bySource: /* @__PURE__ */ new Map() });
+        if (!f) {
+          f = { ...col, bySource: /* @__PURE__ */ new Map() };
+          this.copies.set(key, f);
+        }
         const source = this.originals.strongestSourceOf[original];
         let set2 = f.bySource.get(source);
-        if (!set2) f.bySource.set(source, set2 = /* @__PURE__ */ new Set());
+        if (!set2) {
+          set2 = /* @__PURE__ */ new Set();
+          f.bySource.set(source, set2);
+        }
         set2.add(original);
       }
       get containerCount() {
@@ -25821,12 +27887,12 @@ var init_explain = __esm({
 
 // packages/core/src/masking/leak-scan/pg-page.ts
 function isRelationFile(rel) {
-  const parts = rel.split(import_node_path61.default.sep);
+  const parts = rel.split(import_node_path73.default.sep);
   const at = parts.findIndex((p) => p === "base" || p === "global");
   return at >= 0 && /^\d+(\.\d+)?$/.test(parts[parts.length - 1]);
 }
 async function channelOfFile(full, rel, offset) {
-  const parts = rel.split(import_node_path61.default.sep);
+  const parts = rel.split(import_node_path73.default.sep);
   const dataAt = parts.findIndex((p) => p === "pg_wal" || p === "base" || p === "global");
   const inner = dataAt >= 0 ? parts.slice(dataAt) : parts;
   if (inner[0] === "pg_wal") return `a kept WAL segment (${inner.join("/")})`;
@@ -25837,7 +27903,7 @@ async function channelOfFile(full, rel, offset) {
   return `file ${inner.join("/")}`;
 }
 async function pageKind(full, offset) {
-  const fh = await (0, import_promises58.open)(full, "r");
+  const fh = await (0, import_promises67.open)(full, "r");
   try {
     const header = Buffer.alloc(24);
     await fh.read(header, 0, 24, offset - offset % PAGE);
@@ -25850,7 +27916,7 @@ async function pageKind(full, offset) {
   }
 }
 async function insideCompressedDatum(full, offset, length) {
-  const fh = await (0, import_promises58.open)(full, "r");
+  const fh = await (0, import_promises67.open)(full, "r");
   try {
     const page = Buffer.alloc(PAGE);
     const pageStart = offset - offset % PAGE;
@@ -25880,7 +27946,7 @@ async function insideCompressedDatum(full, offset, length) {
   }
 }
 async function explainInPage(full, offset, length, window) {
-  const fh = await (0, import_promises58.open)(full, "r");
+  const fh = await (0, import_promises67.open)(full, "r");
   let page;
   try {
     page = Buffer.alloc(PAGE);
@@ -25910,13 +27976,13 @@ async function explainInPage(full, offset, length, window) {
   }
   return await insideCompressedDatum(full, offset, length) ? "compressed" : void 0;
 }
-var import_promises58, import_node_path61, PAGE, LP_NORMAL, HEAP_XMIN_COMMITTED, HEAP_XMIN_INVALID, HEAP_XMAX_INVALID, HEAP_XMAX_LOCK_ONLY;
+var import_promises67, import_node_path73, PAGE, LP_NORMAL, HEAP_XMIN_COMMITTED, HEAP_XMIN_INVALID, HEAP_XMAX_INVALID, HEAP_XMAX_LOCK_ONLY;
 var init_pg_page = __esm({
   "packages/core/src/masking/leak-scan/pg-page.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises58 = require("node:fs/promises");
-    import_node_path61 = __toESM(require("node:path"), 1);
+    import_promises67 = require("node:fs/promises");
+    import_node_path73 = __toESM(require("node:path"), 1);
     PAGE = 8192;
     LP_NORMAL = 1;
     HEAP_XMIN_COMMITTED = 256;
@@ -26005,11 +28071,11 @@ async function scanBlob(file2, set2, tally, onProgress) {
       yield c;
     }
   })();
-  await scanStream(chunks, set2, tally, { file: import_node_path62.default.basename(file2), channelOf: () => "the disk outside the data files (free space or filesystem metadata)" });
+  await scanStream(chunks, set2, tally, { file: import_node_path74.default.basename(file2), channelOf: () => "the disk outside the data files (free space or filesystem metadata)" });
 }
 async function scanDataFiles(root, set2, tally) {
   for (const rel of await listFiles(root, "")) {
-    const full = import_node_path62.default.join(root, rel);
+    const full = import_node_path74.default.join(root, rel);
     const relation = isRelationFile(rel);
     await scanStream((0, import_node_fs34.createReadStream)(full, { highWaterMark: CHUNK }), set2, tally, {
       file: rel,
@@ -26020,21 +28086,21 @@ async function scanDataFiles(root, set2, tally) {
 }
 async function listFiles(root, rel) {
   const out = [];
-  for (const e of (await (0, import_promises59.readdir)(import_node_path62.default.join(root, rel), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
-    const r = import_node_path62.default.join(rel, e.name);
+  for (const e of (await (0, import_promises68.readdir)(import_node_path74.default.join(root, rel), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    const r = import_node_path74.default.join(rel, e.name);
     if (e.isDirectory()) out.push(...await listFiles(root, r));
-    else if (e.isFile() && (await (0, import_promises59.lstat)(import_node_path62.default.join(root, r))).isFile()) out.push(r);
+    else if (e.isFile() && (await (0, import_promises68.lstat)(import_node_path74.default.join(root, r))).isFile()) out.push(r);
   }
   return out;
 }
-var import_node_fs34, import_promises59, import_node_path62, emptyTally, EXAMPLES2, planOf, CHUNK;
+var import_node_fs34, import_promises68, import_node_path74, emptyTally, EXAMPLES2, planOf, CHUNK;
 var init_residue_scan = __esm({
   "packages/core/src/masking/leak-scan/residue-scan.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs34 = require("node:fs");
-    import_promises59 = require("node:fs/promises");
-    import_node_path62 = __toESM(require("node:path"), 1);
+    import_promises68 = require("node:fs/promises");
+    import_node_path74 = __toESM(require("node:path"), 1);
     init_explain();
     init_originals();
     init_pattern_set();
@@ -26305,13 +28371,13 @@ async function checkPolicySql(resolved, policy, plan) {
   const seenWhere = /* @__PURE__ */ new Set();
   for (const rule2 of resolved.rules) {
     const checks = [];
-    const path83 = rule2.policyPath ?? [];
-    if (rule2.transformer === "sql") checks.push({ rule: rule2, path: path83, kind: "expression" });
-    if (rule2.transformer === "constant") checks.push({ rule: rule2, path: path83, kind: "constant" });
+    const path85 = rule2.policyPath ?? [];
+    if (rule2.transformer === "sql") checks.push({ rule: rule2, path: path85, kind: "expression" });
+    if (rule2.transformer === "constant") checks.push({ rule: rule2, path: path85, kind: "constant" });
     const table2 = `${rule2.database}\0${rule2.schema}\0${rule2.table}`;
     if (rule2.where && rule2.origin === "policy" && !seenWhere.has(table2)) {
       seenWhere.add(table2);
-      checks.push({ rule: rule2, path: [...path83.slice(0, -2), "where"], kind: "where" });
+      checks.push({ rule: rule2, path: [...path85.slice(0, -2), "where"], kind: "where" });
     }
     for (const check2 of checks) {
       const complaint = await plan(check2);
@@ -26474,7 +28540,7 @@ var init_family_mapping = __esm({
 
 // packages/core/src/masking/policy/types.ts
 var VALUE_TRANSFORMERS, SQL_TRANSFORMERS, TRANSFORMERS;
-var init_types2 = __esm({
+var init_types3 = __esm({
   "packages/core/src/masking/policy/types.ts"() {
     "use strict";
     init_import_meta_url();
@@ -26525,11 +28591,11 @@ function resolvePolicy(policy, variant, facts) {
       const at = [...layer.prefix, "databases", dbName];
       const info = facts.databases.find((d) => d.name === dbName);
       if (!info) throw policyErrorAt(origin, at, `database '${dbName}' is not in the image; it has: ${facts.databases.map((d) => d.name).join(", ")}`);
-      const findTable = (written, path83) => {
+      const findTable = (written, path85) => {
         const dot = written.indexOf(".");
         const [schema, table2] = dot > 0 ? [written.slice(0, dot), written.slice(dot + 1)] : [facts.defaultSchema, written];
         const t = info.tables.find((x) => x.schema === schema && x.name === table2);
-        if (!t) throw policyErrorAt(origin, path83, `table '${schema}.${table2}' does not exist in database '${dbName}'`);
+        if (!t) throw policyErrorAt(origin, path85, `table '${schema}.${table2}' does not exist in database '${dbName}'`);
         return t;
       };
       for (const [kind, list, out] of [["truncate", db.truncate, truncate2], ["exclude", db.exclude, exclude]]) {
@@ -26541,21 +28607,21 @@ function resolvePolicy(policy, variant, facts) {
       for (const [written, tablePolicy] of Object.entries(db.tables)) {
         const t = findTable(written, [...at, "tables", written]);
         for (const [column2, reason] of Object.entries(tablePolicy.notPersonal ?? {})) {
-          const path83 = [...at, "tables", written, "notPersonal", column2];
-          if (!t.columns.some((c) => c.name === column2)) throw policyErrorAt(origin, path83, `column '${column2}' does not exist in ${t.schema}.${t.name} (database '${dbName}')`);
-          if (tablePolicy.columns[column2]) throw policyErrorAt(origin, path83, `column '${column2}' is masked by this policy; notPersonal is for unmasked columns`);
+          const path85 = [...at, "tables", written, "notPersonal", column2];
+          if (!t.columns.some((c) => c.name === column2)) throw policyErrorAt(origin, path85, `column '${column2}' does not exist in ${t.schema}.${t.name} (database '${dbName}')`);
+          if (tablePolicy.columns[column2]) throw policyErrorAt(origin, path85, `column '${column2}' is masked by this policy; notPersonal is for unmasked columns`);
           notPersonal.push({ database: dbName, schema: t.schema, table: t.name, column: column2, reason });
         }
         for (const [column2, rule2] of Object.entries(tablePolicy.columns)) {
-          const path83 = [...at, "tables", written, "columns", column2];
+          const path85 = [...at, "tables", written, "columns", column2];
           const col = t.columns.find((c) => c.name === column2);
-          if (!col) throw policyErrorAt(origin, path83, `column '${column2}' does not exist in ${t.schema}.${t.name} (database '${dbName}'); it has: ${t.columns.map((c) => c.name).join(", ")}`);
+          if (!col) throw policyErrorAt(origin, path85, `column '${column2}' does not exist in ${t.schema}.${t.name} (database '${dbName}'); it has: ${t.columns.map((c) => c.name).join(", ")}`);
           if (rule2.transformer === "sql" && typeof rule2.expression === "object" && !rule2.expression.postgres && !rule2.expression.sqlserver) {
-            throw policyErrorAt(origin, path83, "an sql rule needs an expression");
+            throw policyErrorAt(origin, path85, "an sql rule needs an expression");
           }
           const ref = { database: dbName, schema: t.schema, table: t.name, column: column2 };
-          positionOf.set(refKey(ref), path83);
-          byKey.set(refKey(ref), finish2({ ...rule2, ...ref, type: col.type, ...tablePolicy.where ? { where: tablePolicy.where } : {}, origin: "policy", policyPath: path83 }, locale));
+          positionOf.set(refKey(ref), path85);
+          byKey.set(refKey(ref), finish2({ ...rule2, ...ref, type: col.type, ...tablePolicy.where ? { where: tablePolicy.where } : {}, origin: "policy", policyPath: path85 }, locale));
         }
       }
     }
@@ -26602,11 +28668,11 @@ function finish2(rule2, locale) {
   const withLocale = { ...rule2, locale: rule2.locale ?? locale };
   return { ...withLocale, family: rule2.family ?? defaultFamily(withLocale) };
 }
-function compile2(d, path83) {
+function compile2(d, path85) {
   try {
     return new RegExp(d.column, "i");
   } catch (e) {
-    throw policyErrorAt(void 0, path83, `'${d.column}' is not a valid regular expression (${e.message})`);
+    throw policyErrorAt(void 0, path85, `'${d.column}' is not a valid regular expression (${e.message})`);
   }
 }
 function inheritThroughForeignKeys(byKey, facts, positionOf, policy) {
@@ -26639,7 +28705,7 @@ var init_resolve_policy = __esm({
     init_family_mapping();
     init_value_transformers();
     init_policy_error();
-    init_types2();
+    init_types3();
     refKey = (r) => [r.database, r.schema, r.table, r.column].join("\0");
     isValueRule = (r) => VALUE_TRANSFORMERS.includes(r.transformer);
   }
@@ -26890,7 +28956,7 @@ var init_apply_masking = __esm({
     init_errors();
     init_sql();
     init_plan();
-    init_types2();
+    init_types3();
     init_table_update();
     TEXT_TYPES = /^(text|character varying|character|citext|name)/;
     CHUNK2 = 5e4;
@@ -26907,7 +28973,7 @@ function urlConnector(url2) {
   return async (database2, fn) => {
     const u = new URL(url2);
     u.pathname = `/${encodeURIComponent(database2)}`;
-    const client = new import_pg5.default.Client({ connectionString: u.toString() });
+    const client = new import_pg6.default.Client({ connectionString: u.toString() });
     await client.connect();
     try {
       return await fn(client);
@@ -26917,13 +28983,13 @@ function urlConnector(url2) {
     }
   };
 }
-var import_pg5;
+var import_pg6;
 var init_connector = __esm({
   "packages/core/src/engine/postgres/masking/connector.ts"() {
     "use strict";
     init_import_meta_url();
-    import_pg5 = __toESM(require_pg(), 1);
-    init_client2();
+    import_pg6 = __toESM(require_pg(), 1);
+    init_client();
   }
 });
 
@@ -26986,7 +29052,9 @@ async function readRelation(c, database2, rel, content, filter) {
     for (; ; ) {
       const batch = await c.query({ text: `FETCH ${FETCH_ROWS} FROM dbclone_published`, rowMode: "array" });
       for (const row of batch.rows) {
-        row.forEach((value, i) => content.addValue(textLeaves(value, rel.columns[i].composite), origins[i]));
+        row.forEach((value, i) => {
+          content.addValue(textLeaves(value, rel.columns[i].composite), origins[i]);
+        });
       }
       if (batch.rows.length < FETCH_ROWS) break;
     }
@@ -27348,16 +29416,6 @@ var init_masking_record = __esm({
   }
 });
 
-// packages/core/src/util/version.ts
-var TOOL_VERSION;
-var init_version = __esm({
-  "packages/core/src/util/version.ts"() {
-    "use strict";
-    init_import_meta_url();
-    TOOL_VERSION = "0.1.0";
-  }
-});
-
 // packages/core/src/build/publish-build.ts
 function buildManifest(opts, version2, startedAt, parts, masked, unmasked) {
   return validateManifest(
@@ -27417,150 +29475,29 @@ var init_publish_build = __esm({
   }
 });
 
-// packages/core/src/build/build-record.ts
-async function writeBuildRecord(workDir, record2) {
-  const file2 = import_node_path63.default.join(workDir, BUILD_RECORD);
-  const tmp = `${file2}.tmp`;
-  const fh = await (0, import_promises60.open)(tmp, "w", 384);
-  try {
-    await fh.writeFile(JSON.stringify(record2) + "\n");
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await (0, import_promises60.rename)(tmp, file2);
-}
-function newBuildRecord(workDir, image) {
-  return { owner: currentProcess(), startedAt: (/* @__PURE__ */ new Date()).toISOString(), image, mounts: [import_node_path63.default.join(workDir, "staging"), import_node_path63.default.join(workDir, "fresh")] };
-}
-async function readBuildRecord(workDir) {
-  try {
-    const parsed = JSON.parse(await (0, import_promises60.readFile)(import_node_path63.default.join(workDir, BUILD_RECORD), "utf8"));
-    if (!parsed.owner || typeof parsed.owner.pid !== "number" || !Array.isArray(parsed.mounts)) return void 0;
-    return parsed;
-  } catch {
-    return void 0;
-  }
-}
-var import_promises60, import_node_path63, BUILD_DIR_PATTERN, BUILD_RECORD;
-var init_build_record = __esm({
-  "packages/core/src/build/build-record.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_promises60 = require("node:fs/promises");
-    import_node_path63 = __toESM(require("node:path"), 1);
-    init_process_identity();
-    BUILD_DIR_PATTERN = /^(build|promote)-[0-9a-f]{10}$/;
-    BUILD_RECORD = "build.json";
-  }
-});
-
-// packages/core/src/image/unmasked.ts
-var init_unmasked = __esm({
-  "packages/core/src/image/unmasked.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_errors();
-  }
-});
-
-// packages/core/src/image/index.ts
-var init_image = __esm({
-  "packages/core/src/image/index.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_manifest();
-    init_reference();
-    init_digest();
-    init_unmasked();
-  }
-});
-
 // packages/core/src/build/source-files.ts
 async function sourceFileDigests(sources, reporter) {
   const files = [];
   for (const source of sources) {
     if (source.kind !== "dump") continue;
-    const info = await (0, import_promises61.stat)(source.path).catch(() => void 0);
+    const info = await (0, import_promises69.stat)(source.path).catch(() => void 0);
     if (!info?.isFile()) continue;
-    const name = import_node_path64.default.basename(source.path);
+    const name = import_node_path75.default.basename(source.path);
     const hashing = progressOnDemand(reporter, `Hashing ${name}`, info.size, { unit: "bytes" });
     files.push({ name, digest: await sha256File(source.path, hashing.onProgress) });
     hashing.finish();
   }
   return files;
 }
-var import_promises61, import_node_path64;
+var import_promises69, import_node_path75;
 var init_source_files = __esm({
   "packages/core/src/build/source-files.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises61 = require("node:fs/promises");
-    import_node_path64 = __toESM(require("node:path"), 1);
+    import_promises69 = require("node:fs/promises");
+    import_node_path75 = __toESM(require("node:path"), 1);
     init_image();
     init_reporter();
-  }
-});
-
-// packages/core/src/engine/sqlserver/batches.ts
-function splitBatches(script) {
-  const batches = [];
-  let current2 = "";
-  let close = null;
-  let commentDepth = 0;
-  const lines = script.replace(/\r\n?/g, "\n").split("\n");
-  for (const line of lines) {
-    const m = close === null && commentDepth === 0 ? GO_LINE.exec(line) : null;
-    if (m) {
-      if (current2.trim().length > 0) batches.push({ sql: current2.replace(/\n$/, ""), repeat: m[1] ? Number(m[1]) : 1 });
-      current2 = "";
-      continue;
-    }
-    for (let i = 0; i < line.length; i++) {
-      const c = line[i];
-      const next = line[i + 1];
-      if (commentDepth > 0) {
-        if (c === "/" && next === "*") commentDepth++, i++;
-        else if (c === "*" && next === "/") commentDepth--, i++;
-      } else if (close !== null) {
-        if (c === close) {
-          if (next === close) i++;
-          else close = null;
-        }
-      } else if (c === "-" && next === "-") {
-        break;
-      } else if (c === "/" && next === "*") {
-        commentDepth = 1;
-        i++;
-      } else if (c === "'") close = "'";
-      else if (c === "[") close = "]";
-      else if (c === '"') close = '"';
-    }
-    current2 += line + "\n";
-  }
-  if (current2.trim().length > 0) batches.push({ sql: current2.replace(/\n+$/, ""), repeat: 1 });
-  return batches;
-}
-var GO_LINE;
-var init_batches = __esm({
-  "packages/core/src/engine/sqlserver/batches.ts"() {
-    "use strict";
-    init_import_meta_url();
-    GO_LINE = /^[ \t]*go(?:[ \t]+(\d+))?[ \t]*(?:--.*)?$/i;
-  }
-});
-
-// packages/core/src/engine/sqlserver/executor.ts
-async function executeScript(exec, script, opts) {
-  for (const b of splitBatches(script)) for (let i = 0; i < b.repeat; i++) await exec.execute(b.sql, {}, opts);
-}
-var firstRow;
-var init_executor = __esm({
-  "packages/core/src/engine/sqlserver/executor.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_batches();
-    firstRow = (sets) => sets[0]?.[0];
   }
 });
 
@@ -27583,11 +29520,11 @@ function moveTargets(dir, files) {
     const stem = `f${f.fileId}-${safeFileName(f.logicalName)}`;
     const ext = f.kind === "L" ? ".ldf" : f.kind === "D" ? f.fileId === 1 ? ".mdf" : ".ndf" : "";
     const folder = f.kind === "S" ? "filestream" : f.kind === "F" ? "fulltext" : "";
-    return { logicalName: f.logicalName, kind: f.kind, target: import_node_path65.default.win32.join(dir, folder, stem + ext) };
+    return { logicalName: f.logicalName, kind: f.kind, target: import_node_path76.default.win32.join(dir, folder, stem + ext) };
   });
 }
 function foldersToCreate(targets) {
-  return [...new Set(targets.map((t) => import_node_path65.default.win32.dirname(t.target)))];
+  return [...new Set(targets.map((t) => import_node_path76.default.win32.dirname(t.target)))];
 }
 function withMoves(targets) {
   const params = {};
@@ -27624,12 +29561,12 @@ function restorePercent(m) {
   const n = /(\d+)/.exec(m.message);
   return n ? Number(n[1]) : void 0;
 }
-var import_node_path65, HEADERONLY, FILELISTONLY, DATABASE_EXISTS, safeFileName, databaseDir, backupKey;
+var import_node_path76, HEADERONLY, FILELISTONLY, DATABASE_EXISTS, safeFileName, databaseDir, backupKey;
 var init_restore_sql = __esm({
   "packages/core/src/engine/sqlserver/restore-sql.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path65 = __toESM(require("node:path"), 1);
+    import_node_path76 = __toESM(require("node:path"), 1);
     init_errors();
     HEADERONLY = (file2) => ({ sql: "RESTORE HEADERONLY FROM DISK = @file;", params: { file: file2 } });
     FILELISTONLY = (file2, position) => ({
@@ -27638,63 +29575,8 @@ var init_restore_sql = __esm({
     });
     DATABASE_EXISTS = (db) => ({ sql: "SELECT DB_ID(@db) AS id;", params: { db } });
     safeFileName = (name) => name.replace(/[<>:"/\\|?*\u0000-\u001f]/g, "_").replace(/[. ]+$/, "_") || "_";
-    databaseDir = (mountPath, index, db) => import_node_path65.default.win32.join(mountPath, "databases", `${index}-${safeFileName(db)}`);
+    databaseDir = (mountPath, index, db) => import_node_path76.default.win32.join(mountPath, "databases", `${index}-${safeFileName(db)}`);
     backupKey = (h) => `${h.file}#${h.position}`;
-  }
-});
-
-// packages/core/src/engine/sqlserver/quote.ts
-function quoteName(name) {
-  if (name.length === 0) throw new UsageError("An empty SQL Server identifier is not allowed.");
-  if (name.length > 128) throw new UsageError(`SQL Server identifiers hold at most 128 characters: ${name.slice(0, 40)}\u2026 has ${name.length}.`);
-  if (name.includes("\0")) throw new UsageError(`A SQL Server identifier may not hold a NUL character: ${JSON.stringify(name)}.`);
-  return `[${name.replace(/]/g, "]]")}]`;
-}
-function nString(value) {
-  if (value.includes("\0")) throw new UsageError(`A T-SQL string literal may not hold a NUL character: ${JSON.stringify(value)}.`);
-  return `N'${value.replace(/'/g, "''")}'`;
-}
-var init_quote = __esm({
-  "packages/core/src/engine/sqlserver/quote.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_errors();
-  }
-});
-
-// packages/core/src/engine/sqlserver/attach-sql.ts
-function detachStatements(db, opts = {}) {
-  const q = quoteName(db);
-  const exclusive = `ALTER DATABASE ${q} SET SINGLE_USER WITH ROLLBACK IMMEDIATE;${opts.forImage ? ` ALTER DATABASE ${q} SET MULTI_USER;` : ""}`;
-  return [
-    { sql: `USE [master];
-IF DB_ID(@db) IS NOT NULL BEGIN ${exclusive} END;`, params: { db } },
-    { sql: "IF DB_ID(@db) IS NOT NULL EXEC master.sys.sp_detach_db @dbname = @db, @skipchecks = N'true';", params: { db } }
-  ];
-}
-function attachRebuildLogSql(db, dataFiles) {
-  return `CREATE DATABASE ${quoteName(db)} ON
-${fileSpecs(dataFiles)}
-FOR ATTACH_REBUILD_LOG;`;
-}
-function attachCloneSql(db, files, opts = {}) {
-  const options = ["NEW_BROKER", ...opts.filestreamDirectory ? [`FILESTREAM (DIRECTORY_NAME = ${nString(opts.filestreamDirectory)})`] : []];
-  return `CREATE DATABASE ${quoteName(db)} ON
-${fileSpecs(files)}
-FOR ATTACH WITH ${options.join(", ")};`;
-}
-var multiUserSql, fileSpecs, MASTER_FILES;
-var init_attach_sql = __esm({
-  "packages/core/src/engine/sqlserver/attach-sql.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_quote();
-    multiUserSql = (db) => `ALTER DATABASE ${quoteName(db)} SET MULTI_USER;`;
-    fileSpecs = (files) => files.map((f) => `  (NAME = ${nString(f.logicalName)}, FILENAME = ${nString(f.path)})`).join(",\n");
-    MASTER_FILES = (db) => ({
-      sql: "SELECT name AS logicalName, physical_name AS path, type_desc AS kind FROM sys.master_files WHERE database_id = DB_ID(@db) ORDER BY file_id;",
-      params: { db }
-    });
   }
 });
 
@@ -27913,7 +29795,7 @@ function tableUpdateStatement(mapped, sqlRules) {
   for (const r of sqlRules) sets.push(`${quoteName(r.column)} = ${sqlRuleExpression2(r, params)}`);
   const lines = [`UPDATE t SET`, `  ${sets.join(",\n  ")}`, `FROM ${tableName(first.database, first.schema, first.table)} AS t`, ...joins];
   if (first.where) lines.push(`WHERE (${first.where})`);
-  return { sql: lines.join("\n") + ";", params };
+  return { sql: `${lines.join("\n")};`, params };
 }
 function disableForeignKeysSql(db) {
   return `USE ${quoteName(db)};
@@ -28107,7 +29989,7 @@ var init_masking = __esm({
     init_import_meta_url();
     init_errors();
     init_plan();
-    init_types2();
+    init_types3();
     init_masking_sql();
     init_masking_guards_sql();
     isValueRule3 = (r) => VALUE_TRANSFORMERS.includes(r.transformer);
@@ -28350,30 +30232,6 @@ var init_restore_plan = __esm({
   }
 });
 
-// packages/core/src/engine/sqlserver/layout.ts
-async function readImageLayout(mountPath) {
-  const file2 = import_node_path66.default.win32.join(mountPath, LAYOUT_FILE);
-  let layout;
-  try {
-    layout = JSON.parse(await (0, import_promises62.readFile)(file2, "utf8"));
-  } catch (e) {
-    throw new BuildError(`${file2} could not be read (${e.message}); this disk is not a dbclone SQL Server image.`);
-  }
-  if (layout.version !== 1 || !Array.isArray(layout.databases)) throw new BuildError(`${file2} has an unknown layout version ${String(layout.version)}; upgrade dbclone.`);
-  return layout;
-}
-var import_promises62, import_node_path66, LAYOUT_FILE;
-var init_layout2 = __esm({
-  "packages/core/src/engine/sqlserver/layout.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_promises62 = require("node:fs/promises");
-    import_node_path66 = __toESM(require("node:path"), 1);
-    init_errors();
-    LAYOUT_FILE = "dbclone-layout.json";
-  }
-});
-
 // packages/core/src/engine/sqlserver/build.ts
 function targetsOf(dir, p) {
   const full = moveTargets(dir, p.files);
@@ -28382,7 +30240,7 @@ function targetsOf(dir, p) {
 }
 async function buildSqlServerImage(deps, opts) {
   const { exec, disk, files, reporter } = deps;
-  const win = import_node_path67.default.win32;
+  const win = import_node_path77.default.win32;
   if (opts.sources.length === 0) throw new SourceError("Give at least one backup chain (a full .bak) to build a SQL Server image.");
   const plans = await planFiles(exec, await planChains(exec, opts.sources));
   for (const { db } of plans) {
@@ -28442,7 +30300,7 @@ async function buildSqlServerImage(deps, opts) {
       await exec.execute(attachRebuildLogSql(db, dataFiles.get(db)));
       const dir = databaseDir(stagingMount, i, db);
       const rows = (await run4(exec, MASTER_FILES(db)))[0] ?? [];
-      const onDisk = (p) => p.toLowerCase().startsWith(stagingMount.toLowerCase() + "\\");
+      const onDisk = (p) => p.toLowerCase().startsWith(`${stagingMount.toLowerCase()}\\`);
       const moves = [];
       const filesOfDb = rows.map((r, k) => {
         const f = { logicalName: String(r.logicalName), path: String(r.path), kind: String(r.kind) };
@@ -28470,12 +30328,12 @@ async function buildSqlServerImage(deps, opts) {
     throw e;
   }
 }
-var import_node_path67, run4;
+var import_node_path77, run4;
 var init_build = __esm({
   "packages/core/src/engine/sqlserver/build.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path67 = __toESM(require("node:path"), 1);
+    import_node_path77 = __toESM(require("node:path"), 1);
     init_errors();
     init_cleanup();
     init_executor();
@@ -28494,231 +30352,6 @@ var init_build = __esm({
   }
 });
 
-// packages/core/src/engine/sqlserver/file-ops.ts
-async function robocopy(args, reporter) {
-  const r = await run("robocopy", args, { allowFailure: true, reporter, timeoutMs: 6 * 60 * 6e4 });
-  if (!robocopySucceeded(r.code)) {
-    throw new CommandError(`robocopy ${args.slice(0, 2).join(" -> ")} failed with exit ${r.code}; is the process elevated (backup privilege)?`, "robocopy", r.code, r.stdout + r.stderr);
-  }
-}
-function windowsFileOps(reporter) {
-  return {
-    makeDir: async (dir) => void await (0, import_promises63.mkdir)(dir, { recursive: true }),
-    copyTree: (from, to, opts) => robocopy(robocopyTreeArgs(from, to, opts?.excludeFiles), reporter),
-    moveFile: async (from, to) => {
-      const dir = import_node_path68.default.win32.dirname(to);
-      await robocopy(robocopyMoveArgs(from, dir), reporter);
-      const moved = import_node_path68.default.win32.join(dir, import_node_path68.default.win32.basename(from));
-      if (moved.toLowerCase() !== to.toLowerCase()) await (0, import_promises63.rename)(moved, to);
-    },
-    writeText: (file2, text) => (0, import_promises63.writeFile)(file2, text, "utf8")
-  };
-}
-var import_promises63, import_node_path68, QUIET, robocopyTreeArgs, robocopyMoveArgs, robocopySucceeded;
-var init_file_ops = __esm({
-  "packages/core/src/engine/sqlserver/file-ops.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_promises63 = require("node:fs/promises");
-    import_node_path68 = __toESM(require("node:path"), 1);
-    init_errors();
-    init_exec();
-    QUIET = ["/R:1", "/W:1", "/NP", "/NFL", "/NDL", "/NJH", "/NJS"];
-    robocopyTreeArgs = (from, to, excludeFiles = []) => [
-      from,
-      to,
-      "/E",
-      "/B",
-      "/COPY:DAT",
-      "/DCOPY:DAT",
-      "/XJ",
-      ...excludeFiles.length ? ["/XF", ...excludeFiles] : [],
-      ...QUIET
-    ];
-    robocopyMoveArgs = (from, toDir) => [import_node_path68.default.win32.dirname(from), toDir, import_node_path68.default.win32.basename(from), "/B", "/MOV", "/COPY:DAT", ...QUIET];
-    robocopySucceeded = (code) => code !== null && code >= 0 && code < 8;
-  }
-});
-
-// packages/core/src/engine/sqlserver/connection.ts
-function toMssqlConfig(c, purpose) {
-  const base2 = {
-    server: c.server,
-    port: c.port,
-    database: c.database ?? "master",
-    // 0: no timeout. RESTORE, CHECKPOINT and index rebuilds of big databases run long.
-    requestTimeout: purpose === "restore" ? 0 : 12e4,
-    connectionTimeout: 3e4,
-    pool: { max: 1, min: 0 },
-    options: {
-      encrypt: c.encrypt ?? true,
-      trustServerCertificate: c.trustServerCertificate ?? false,
-      instanceName: c.instanceName,
-      appName: "dbclone"
-    }
-  };
-  if (c.auth.kind === "sql") return { ...base2, user: c.auth.user, password: c.auth.password };
-  return {
-    ...base2,
-    authentication: { type: "ntlm", options: { domain: c.auth.domain, userName: c.auth.user, password: c.auth.password } }
-  };
-}
-function describeConnection(c) {
-  const where2 = c.instanceName ? `${c.server}\\${c.instanceName}` : `${c.server}${c.port ? `,${c.port}` : ""}`;
-  const who = c.auth.kind === "sql" ? c.auth.user : `${c.auth.domain}\\${c.auth.user} (NTLM)`;
-  return `${who}@${where2}`;
-}
-var init_connection = __esm({
-  "packages/core/src/engine/sqlserver/connection.ts"() {
-    "use strict";
-    init_import_meta_url();
-  }
-});
-
-// packages/core/src/engine/sqlserver/mssql-executor.ts
-var mssql_executor_exports = {};
-__export(mssql_executor_exports, {
-  connectSqlServer: () => connectSqlServer
-});
-async function loadMssql() {
-  const name = "mssql";
-  try {
-    const m = await import(name);
-    return m.default ?? m;
-  } catch (first) {
-    const beside = (0, import_node_url2.fileURLToPath)(new URL("../mssql/index.cjs", importMetaUrl));
-    try {
-      const m = (0, import_node_module.createRequire)(importMetaUrl)(beside);
-      return m.default ?? m;
-    } catch {
-      throw new NotSupportedError(
-        `The SQL Server driver (npm package mssql) could not be loaded: ${first.message}, and ${beside} is missing. Use the published actions or CLI (dist/ holds the driver), or npm ci in a checkout.`
-      );
-    }
-  }
-}
-async function connectSqlServer(c, purpose) {
-  const sql = await loadMssql();
-  const pool = new sql.ConnectionPool(toMssqlConfig(c, purpose));
-  try {
-    await pool.connect();
-  } catch (e) {
-    throw new CommandError(
-      `Could not connect to SQL Server as ${describeConnection(c)}: ${e.message}. Check the server name, port or instance, the login, and encrypt/trustServerCertificate.`,
-      "mssql connect",
-      null,
-      String(e.message)
-    );
-  }
-  return {
-    async execute(batch, params = {}, opts = {}) {
-      const request = new sql.Request(pool);
-      for (const [name, value] of Object.entries(params)) {
-        if (typeof value === "string") request.input(name, sql.NVarChar(sql.MAX), value);
-        else if (typeof value === "number" && Number.isInteger(value)) request.input(name, sql.BigInt, value);
-        else request.input(name, value);
-      }
-      const onInfo = opts.onInfo;
-      if (onInfo) request.on("info", (m) => onInfo({ number: m.number, message: m.message }));
-      const result = await request.query(batch);
-      return result.recordsets ?? [];
-    },
-    close: () => pool.close()
-  };
-}
-var import_node_module, import_node_url2;
-var init_mssql_executor = __esm({
-  "packages/core/src/engine/sqlserver/mssql-executor.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_module = require("node:module");
-    import_node_url2 = require("node:url");
-    init_errors();
-    init_connection();
-  }
-});
-
-// packages/core/src/engine/sqlserver/host.ts
-var host_exports = {};
-__export(host_exports, {
-  adoConnectionString: () => adoConnectionString,
-  realSqlServerHost: () => realSqlServerHost,
-  sqlServerConnectionFromEnv: () => sqlServerConnectionFromEnv,
-  sqlServerHost: () => sqlServerHost,
-  sqlServerPort: () => sqlServerPort,
-  useSqlServerHost: () => useSqlServerHost,
-  windowsCaller: () => windowsCaller
-});
-function sqlServerConnectionFromEnv(env = process.env) {
-  const where2 = env.DBCLONE_SQLSERVER?.trim() || "localhost";
-  const m = /^([^,\\]+)(?:\\([^,]+))?(?:,(\d+))?$/.exec(where2);
-  if (!m) throw new UsageError(`DBCLONE_SQLSERVER='${where2}' is not host, host,port or host\\INSTANCE.`);
-  const user = env.DBCLONE_SQLSERVER_USER;
-  const password = env.DBCLONE_SQLSERVER_PASSWORD ?? "";
-  if (!user) {
-    throw new UsageError(
-      "Set DBCLONE_SQLSERVER_USER and DBCLONE_SQLSERVER_PASSWORD: a SQL login (e.g. sa), or DOMAIN\\user for Windows authentication over NTLM. The mssql driver cannot use the runner's own Windows identity (SSPI) without a password."
-    );
-  }
-  const ntlm = /^([^\\]+)\\(.+)$/.exec(user);
-  return {
-    server: m[1],
-    ...m[2] ? { instanceName: m[2] } : {},
-    ...m[3] ? { port: Number(m[3]) } : {},
-    auth: ntlm ? { kind: "ntlm", domain: ntlm[1], user: ntlm[2], password } : { kind: "sql", user, password },
-    encrypt: isTrue(env.DBCLONE_SQLSERVER_ENCRYPT, true),
-    trustServerCertificate: isTrue(env.DBCLONE_SQLSERVER_TRUST_CERT, false)
-  };
-}
-function realSqlServerHost(env = process.env) {
-  return {
-    platform: process.platform,
-    // Read on use, so a missing setting is reported only after the platform check.
-    get connection() {
-      return sqlServerConnectionFromEnv(env);
-    },
-    // Loaded on use: the mssql driver is only needed once a SQL Server is really reached.
-    connect: async (purpose) => (await Promise.resolve().then(() => (init_mssql_executor(), mssql_executor_exports))).connectSqlServer(sqlServerConnectionFromEnv(env), purpose),
-    disk: (stateDir, reporter) => new VhdxDriver({ stateDir, reporter }),
-    runner: (reporter) => realWindowsRunner({ reporter }),
-    files: windowsFileOps(),
-    readLayout: readImageLayout
-  };
-}
-function sqlServerHost(env = process.env) {
-  return installed ?? realSqlServerHost(env);
-}
-function useSqlServerHost(host) {
-  installed = host;
-}
-function adoConnectionString(c, login, database2, port) {
-  const server = `${c.server}${c.instanceName ? `\\${c.instanceName}` : ""}${c.instanceName && !c.port ? "" : `,${port}`}`;
-  return [
-    `Server=${adoValue(server)}`,
-    `Database=${adoValue(database2)}`,
-    `User Id=${adoValue(login.user)}`,
-    `Password=${adoValue(login.password)}`,
-    `Encrypt=${c.encrypt ?? true ? "True" : "False"}`,
-    `TrustServerCertificate=${c.trustServerCertificate ? "True" : "False"}`
-  ].join(";");
-}
-var isTrue, installed, adoValue, sqlServerPort, windowsCaller;
-var init_host2 = __esm({
-  "packages/core/src/engine/sqlserver/host.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_vhdx();
-    init_errors();
-    init_powershell();
-    init_file_ops();
-    init_layout2();
-    isTrue = (v, dflt) => v === void 0 || v === "" ? dflt : /^(1|true|yes|on)$/i.test(v);
-    adoValue = (v) => /[;='"]|^\s|\s$/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-    sqlServerPort = (c) => c.port ?? 1433;
-    windowsCaller = (c) => c.auth.kind === "ntlm" ? `${c.auth.domain}\\${c.auth.user}` : void 0;
-  }
-});
-
 // packages/core/src/build/build-sqlserver.ts
 var build_sqlserver_exports = {};
 __export(build_sqlserver_exports, {
@@ -28732,12 +30365,12 @@ async function buildSqlServer(opts, version2) {
   const started = performance.now();
   const startedAt = (/* @__PURE__ */ new Date()).toISOString();
   const sources = opts.sources;
-  const disk = host.disk(import_node_path69.default.join(opts.home, "state"), reporter);
+  const disk = host.disk(import_node_path78.default.join(opts.home, "state"), reporter);
   await disk.checkPrerequisites();
   const exec = await host.connect("restore");
-  const workDir = import_node_path69.default.join(opts.home, "work", `build-${import_node_crypto23.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path78.default.join(opts.home, "work", `build-${import_node_crypto23.default.randomBytes(5).toString("hex")}`);
   try {
-    await import_promises64.default.mkdir(workDir, { recursive: true });
+    await import_promises70.default.mkdir(workDir, { recursive: true });
     const serverVersion = String(firstRow(await exec.execute("SELECT CAST(SERVERPROPERTY('ProductVersion') AS nvarchar(64)) AS v;"))?.v ?? "unknown");
     reporter.info(`Restoring ${sources.length} backup chain(s) onto a staging VHDX`);
     const built = await buildSqlServerImage(
@@ -28745,7 +30378,7 @@ async function buildSqlServer(opts, version2) {
       {
         sources,
         workDir,
-        outFile: import_node_path69.default.join(workDir, "base.vhdx"),
+        outFile: import_node_path78.default.join(workDir, "base.vhdx"),
         // Sized from the backups (RESTORE FILELISTONLY) unless the caller asks for more.
         ...opts.diskSizeBytes ? { diskSizeBytes: opts.diskSizeBytes } : {},
         ...opts.masking ? { masking: { policy: opts.masking.policy, key: opts.masking.key.bytes, variant } } : {}
@@ -28766,7 +30399,7 @@ async function buildSqlServer(opts, version2) {
         disk: { digest: built.sealed.digest, sizeBytes: built.sealed.sizeBytes, virtualSizeBytes: built.sealed.virtualSizeBytes },
         source: {
           kind: "backup-chain",
-          description: sources.map((s) => [s.full, s.differential, ...s.logs ?? []].filter(Boolean).map((f) => import_node_path69.default.win32.basename(f)).join(" + ")).join("; "),
+          description: sources.map((s) => [s.full, s.differential, ...s.logs ?? []].filter(Boolean).map((f) => import_node_path78.default.win32.basename(f)).join(" + ")).join("; "),
           capturedAt: startedAt,
           backupChain: {
             databases: built.chains.map((c) => ({
@@ -28792,17 +30425,17 @@ async function buildSqlServer(opts, version2) {
     throw await buildFailed(opts, version2, e);
   } finally {
     await exec.close().catch(() => void 0);
-    await import_promises64.default.rm(workDir, { recursive: true, force: true });
+    await import_promises70.default.rm(workDir, { recursive: true, force: true });
   }
 }
-var import_node_crypto23, import_promises64, import_node_path69;
+var import_node_crypto23, import_promises70, import_node_path78;
 var init_build_sqlserver = __esm({
   "packages/core/src/build/build-sqlserver.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto23 = __toESM(require("node:crypto"), 1);
-    import_promises64 = __toESM(require("node:fs/promises"), 1);
-    import_node_path69 = __toESM(require("node:path"), 1);
+    import_promises70 = __toESM(require("node:fs/promises"), 1);
+    import_node_path78 = __toESM(require("node:path"), 1);
     init_build();
     init_executor();
     init_host2();
@@ -28834,22 +30467,22 @@ async function buildImage(input2) {
   const described = [];
   for (const source of opts.sources) described.push(await engine.probeSource(source));
   const sourceFiles = await sourceFileDigests(opts.sources, reporter);
-  const workDir = import_node_path70.default.join(opts.home, "work", `build-${import_node_crypto24.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path79.default.join(opts.home, "work", `build-${import_node_crypto24.default.randomBytes(5).toString("hex")}`);
   await makeDir(workDir, TRAVERSABLE_DIR);
   const buildRecord = newBuildRecord(workDir, `${opts.name}:${version2}`);
   await writeBuildRecord(workDir, buildRecord);
   const cleanup = new CleanupStack(reporter);
-  cleanup.push("remove the build's work directory", () => import_promises65.default.rm(workDir, { recursive: true, force: true }));
+  cleanup.push("remove the build's work directory", () => import_promises71.default.rm(workDir, { recursive: true, force: true }));
   const virtualSize = opts.diskSizeBytes ?? await defaultDiskSize(opts.sources);
   try {
     reporter.info(`Restoring ${opts.sources.length} source(s) onto a staging disk`);
-    const staging = await driver.createStaging(import_node_path70.default.join(workDir, "staging.qcow2"), import_node_path70.default.join(workDir, "staging"), virtualSize);
+    const staging = await driver.createStaging(import_node_path79.default.join(workDir, "staging.qcow2"), import_node_path79.default.join(workDir, "staging"), virtualSize);
     cleanup.push("remove the staging disk", async () => {
       await driver.unmount(staging.attachment);
       await driver.destroy(staging.file);
     });
     const engineInfo = await engine.restore(opts.sources, staging.mountPath, reporter);
-    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path70.default.join(workDir, "run") }, reporter);
+    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path79.default.join(workDir, "run") }, reporter);
     cleanup.push("stop the build server", () => engine.stop(server, { fast: true }));
     await writeBuildRecord(workDir, { ...buildRecord, serverPid: server.pid });
     await pausePoint("build:restored");
@@ -28866,7 +30499,7 @@ async function buildImage(input2) {
     const restoreSeconds = secondsSince(started);
     reporter.info("Writing the base disk fresh from the prepared data");
     const sealStart = performance.now();
-    const fresh = await driver.createStaging(import_node_path70.default.join(workDir, "fresh.qcow2"), import_node_path70.default.join(workDir, "fresh"), virtualSize);
+    const fresh = await driver.createStaging(import_node_path79.default.join(workDir, "fresh.qcow2"), import_node_path79.default.join(workDir, "fresh"), virtualSize);
     cleanup.push("remove the fresh disk", async () => {
       await driver.unmount(fresh.attachment);
       await driver.destroy(fresh.file);
@@ -28876,7 +30509,7 @@ async function buildImage(input2) {
     await pausePoint("build:fresh-written");
     await driver.unmount(staging.attachment);
     await driver.destroy(staging.file);
-    const sealed = await driver.seal(fresh, import_node_path70.default.join(workDir, `base.${driver.format}`));
+    const sealed = await driver.seal(fresh, import_node_path79.default.join(workDir, `base.${driver.format}`));
     const sealSeconds = secondsSince(sealStart);
     await pausePoint("build:sealed");
     const leakScan = masked ? masked.leak ? await leakScanOrFail(sealed.file, masked.run, reporter, masked.leak) : skippedLeakScan(masked.resolved, masked.run) : void 0;
@@ -28911,7 +30544,7 @@ async function buildImage(input2) {
       ...record2 ? { masking: maskingReport(record2) } : {}
     };
   } catch (e) {
-    const full = await diskFullError(e, [import_node_path70.default.join(workDir, "staging"), import_node_path70.default.join(workDir, "fresh"), workDir], `building ${opts.name}:${version2}`);
+    const full = await diskFullError(e, [import_node_path79.default.join(workDir, "staging"), import_node_path79.default.join(workDir, "fresh"), workDir], `building ${opts.name}:${version2}`);
     await cleanup.unwind();
     throw await buildFailed(opts, version2, full ?? e);
   }
@@ -28938,21 +30571,21 @@ async function defaultDiskSize(sources) {
   return Math.max(8 * GiB3, Math.ceil(bytes * 4 / GiB3) * GiB3);
 }
 async function sizeOnDisk(p) {
-  const st = await import_promises65.default.stat(p).catch(() => void 0);
+  const st = await import_promises71.default.stat(p).catch(() => void 0);
   if (!st) return 0;
   if (!st.isDirectory()) return st.size;
   let total = 0;
-  for (const entry of await import_promises65.default.readdir(p, { withFileTypes: true })) total += await sizeOnDisk(import_node_path70.default.join(p, entry.name));
+  for (const entry of await import_promises71.default.readdir(p, { withFileTypes: true })) total += await sizeOnDisk(import_node_path79.default.join(p, entry.name));
   return total;
 }
-var import_node_crypto24, import_promises65, import_node_path70, GiB3;
+var import_node_crypto24, import_promises71, import_node_path79, GiB3;
 var init_build_image = __esm({
   "packages/core/src/build/build-image.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto24 = __toESM(require("node:crypto"), 1);
-    import_promises65 = __toESM(require("node:fs/promises"), 1);
-    import_node_path70 = __toESM(require("node:path"), 1);
+    import_promises71 = __toESM(require("node:fs/promises"), 1);
+    import_node_path79 = __toESM(require("node:path"), 1);
     init_paths();
     init_errors();
     init_manifest();
@@ -28972,16 +30605,84 @@ var init_build_image = __esm({
   }
 });
 
+// packages/core/src/build/source-inputs.ts
+function sourcesFromInputs(given, names) {
+  const name = (k) => names[k] ?? k;
+  const fail = (message) => {
+    throw new UsageError(message);
+  };
+  if (given.engine !== void 0 && !ENGINES.includes(given.engine)) fail(`${name("engine")} must be ${orList(ENGINES)}, got '${given.engine}'`);
+  const chain = CHAIN.filter((k) => present(given[k])).map(name);
+  if (chain.length && !present(given.fromBackup)) fail(`${chain.join(", ")} go with ${names.fromBackup} (a SQL Server full backup)`);
+  if (given.engine === "postgres" && present(given.fromBackup)) fail(`${names.fromBackup} is a SQL Server backup: use ${name("engine")} sqlserver`);
+  if (given.engine === "sqlserver" && !present(given.fromBackup)) fail(`${name("engine")} sqlserver needs ${names.fromBackup} (a full .bak)`);
+  const pitr = PITR.filter((k) => present(given[k])).map(name);
+  if (pitr.length && !present(given.fromBasebackup)) fail(`${pitr.join(", ")} go with ${name("fromBasebackup")}`);
+  if (present(given.recoveryTargetTime) && present(given.recoveryTargetLsn)) {
+    fail(`give one recovery target: ${name("recoveryTargetTime")} or ${name("recoveryTargetLsn")}`);
+  }
+  const kinds = KINDS3.filter((k) => present(given[k]));
+  const all = orList(KINDS3.flatMap((k) => names[k] ?? []));
+  if (kinds.length === 0) fail(`build needs a source: set one of ${all}`);
+  if (kinds.length > 1) {
+    fail(`set only one of ${all}: an image is built from one kind of source, got ${kinds.map(name).join(" and ")}; several dumps go in ${names.fromDump}`);
+  }
+  const kind = kinds[0];
+  const values = given[kind];
+  if (kind !== "fromDump" && values.length > 1) {
+    fail(`${name(kind)}: one per image (each is a whole database cluster or backup chain); add other databases as dumps (${names.fromDump})`);
+  }
+  const one = values[0];
+  switch (kind) {
+    case "fromDump":
+      return values.map((path85) => ({ kind: "dump", path: path85 }));
+    case "fromDatadir":
+      return [{ kind: "datadir", path: one }];
+    case "fromServer":
+      return [{ kind: "server", url: one }];
+    case "fromBasebackup": {
+      const pitrValues = Object.fromEntries(PITR.filter((k) => present(given[k])).map((k) => [k, given[k]]));
+      return [{ kind: "basebackup", path: one, ...pitrValues }];
+    }
+    case "fromBackup":
+      return [
+        {
+          kind: "backup-chain",
+          full: one,
+          ...present(given.differential) ? { differential: given.differential } : {},
+          ...present(given.logs) ? { logs: given.logs } : {},
+          ...present(given.database) ? { database: given.database } : {}
+        }
+      ];
+  }
+}
+var KINDS3, CHAIN, PITR, ENGINES, present, orList;
+var init_source_inputs = __esm({
+  "packages/core/src/build/source-inputs.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_errors();
+    KINDS3 = ["fromDump", "fromDatadir", "fromServer", "fromBasebackup", "fromBackup"];
+    CHAIN = ["differential", "logs", "database"];
+    PITR = ["walArchive", "recoveryTargetTime", "recoveryTargetLsn", "keepRecoveryState"];
+    ENGINES = ["postgres", "sqlserver"];
+    present = (v) => Array.isArray(v) ? v.length > 0 : v !== void 0 && v !== "";
+    orList = (names) => names.length < 2 ? names.join("") : `${names.slice(0, -1).join(", ")} or ${names.at(-1)}`;
+  }
+});
+
 // packages/core/src/build/index.ts
 var build_exports = {};
 __export(build_exports, {
-  buildImage: () => buildImage
+  buildImage: () => buildImage,
+  sourcesFromInputs: () => sourcesFromInputs
 });
 var init_build2 = __esm({
   "packages/core/src/build/index.ts"() {
     "use strict";
     init_import_meta_url();
     init_build_image();
+    init_source_inputs();
   }
 });
 
@@ -28991,7 +30692,7 @@ var init_schema = __esm({
   "packages/core/src/masking/policy/schema.ts"() {
     "use strict";
     init_import_meta_url();
-    init_types2();
+    init_types3();
     identifierList = { type: "array", items: { type: "string", minLength: 1 } };
     ruleProperties = {
       transformer: { enum: [...TRANSFORMERS], description: "How the column is masked." },
@@ -29141,7 +30842,7 @@ var require_yaml = __commonJS({
 async function loadPolicyFile(file2) {
   let text;
   try {
-    text = await (0, import_promises66.readFile)(file2, "utf8");
+    text = await (0, import_promises72.readFile)(file2, "utf8");
   } catch (e) {
     throw new PolicyError(`cannot read the policy file (${e.message}); check the path`, file2);
   }
@@ -29269,12 +30970,12 @@ function normalise(raw, origin) {
     origin
   };
 }
-var import_promises66, import_ajv, import_yaml, validate2;
+var import_promises72, import_ajv, import_yaml, validate2;
 var init_load_policy = __esm({
   "packages/core/src/masking/policy/load-policy.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises66 = require("node:fs/promises");
+    import_promises72 = require("node:fs/promises");
     import_ajv = __toESM(require_ajv(), 1);
     import_yaml = __toESM(require_yaml(), 1);
     init_policy_error();
@@ -29337,32 +31038,32 @@ async function scanSource(opts) {
   await driver.checkPrerequisites();
   await engine.checkPrerequisites();
   await engine.probeSource(opts.source);
-  const workDir = import_node_path71.default.join(opts.home, "work", `scan-${import_node_crypto26.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path80.default.join(opts.home, "work", `scan-${import_node_crypto26.default.randomBytes(5).toString("hex")}`);
   await makeDir(workDir, TRAVERSABLE_DIR);
   const cleanup = new CleanupStack(opts.reporter);
-  cleanup.push("remove the scan's work directory", () => import_promises67.default.rm(workDir, { recursive: true, force: true }));
+  cleanup.push("remove the scan's work directory", () => import_promises73.default.rm(workDir, { recursive: true, force: true }));
   try {
-    const staging = await driver.createStaging(import_node_path71.default.join(workDir, "staging.qcow2"), import_node_path71.default.join(workDir, "staging"), 8 * 1024 ** 3);
+    const staging = await driver.createStaging(import_node_path80.default.join(workDir, "staging.qcow2"), import_node_path80.default.join(workDir, "staging"), 8 * 1024 ** 3);
     cleanup.push("remove the staging disk", async () => {
       await driver.unmount(staging.attachment);
       await driver.destroy(staging.file);
     });
     await engine.restore([opts.source], staging.mountPath, opts.reporter);
-    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path71.default.join(workDir, "run") }, opts.reporter);
+    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path80.default.join(workDir, "run") }, opts.reporter);
     cleanup.push("stop the scan server", () => engine.stop(server, { fast: true }));
     return await scanWith(adminConnector(server), await engine.inventory(server), opts);
   } finally {
     await cleanup.unwind();
   }
 }
-var import_node_crypto26, import_promises67, import_node_path71, COLUMNS_SQL;
+var import_node_crypto26, import_promises73, import_node_path80, COLUMNS_SQL;
 var init_scan_source = __esm({
   "packages/core/src/masking/scan-source.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto26 = __toESM(require("node:crypto"), 1);
-    import_promises67 = __toESM(require("node:fs/promises"), 1);
-    import_node_path71 = __toESM(require("node:path"), 1);
+    import_promises73 = __toESM(require("node:fs/promises"), 1);
+    import_node_path80 = __toESM(require("node:path"), 1);
     init_paths();
     init_platform();
     init_sql();
@@ -29431,6 +31132,7 @@ __export(masking_exports, {
   scanDataFiles: () => scanDataFiles,
   scanDataFilesForLeaks: () => scanDataFilesForLeaks,
   scanSource: () => scanSource,
+  schemaFacts: () => schemaFacts,
   skippedLeakScan: () => skippedLeakScan,
   splitVariantName: () => splitVariantName,
   storedForm: () => storedForm,
@@ -29445,7 +31147,7 @@ var init_masking2 = __esm({
   "packages/core/src/masking/index.ts"() {
     "use strict";
     init_import_meta_url();
-    init_types2();
+    init_types3();
     init_schema();
     init_load_policy();
     init_policy_error();
@@ -29465,6 +31167,7 @@ var init_masking2 = __esm({
     init_read_published();
     init_build_step();
     init_apply_masking();
+    init_schema_facts();
     init_scan_source();
     init_errors4();
     init_variants();
@@ -29798,7 +31501,7 @@ async function runnerChain(artifacts, places, runner) {
 async function readLines(file2) {
   let text;
   try {
-    text = await (0, import_promises68.readFile)(file2, "utf8");
+    text = await (0, import_promises74.readFile)(file2, "utf8");
   } catch (e) {
     if (e.code === "ENOENT") return [];
     throw e;
@@ -29807,12 +31510,12 @@ async function readLines(file2) {
   if (lines[lines.length - 1] === "") lines.pop();
   return lines;
 }
-var import_promises68, RUNNER_CONCURRENCY;
+var import_promises74, RUNNER_CONCURRENCY;
 var init_audit_sources = __esm({
   "packages/core/src/catalog/audit-sources.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises68 = require("node:fs/promises");
+    import_promises74 = require("node:fs/promises");
     init_audit();
     init_errors();
     init_audit_report();
@@ -30575,22 +32278,22 @@ It holds the source's data as it was; share it only where the source itself may 
 
 // packages/core/src/catalog/write-catalog.ts
 async function writeCatalog(repository, outDir, opts = {}) {
-  const out = import_node_path72.default.resolve(outDir);
+  const out = import_node_path81.default.resolve(outDir);
   await assertReplaceable(out);
   const data = await collectCatalog(repository, opts.now, { anchorsGitDir: opts.anchorsGitDir });
   const tmp = `${out}.tmp-${process.pid}-${Date.now()}`;
   try {
     const pages = await writeSite(tmp, data);
-    await (0, import_promises69.rm)(out, { recursive: true, force: true });
-    await (0, import_promises69.rename)(tmp, out);
+    await (0, import_promises75.rm)(out, { recursive: true, force: true });
+    await (0, import_promises75.rename)(tmp, out);
     return { outDir: out, versions: data.versions.length, auditEvents: data.audit.rows.length, auditVerified: data.audit.ok, auditChains: data.audit.chains.length, pages };
   } finally {
-    await (0, import_promises69.rm)(tmp, { recursive: true, force: true });
+    await (0, import_promises75.rm)(tmp, { recursive: true, force: true });
   }
 }
 async function writeSite(dir, data) {
-  await (0, import_promises69.mkdir)(import_node_path72.default.join(dir, "assets"), { recursive: true });
-  await (0, import_promises69.mkdir)(import_node_path72.default.join(dir, "versions"));
+  await (0, import_promises75.mkdir)(import_node_path81.default.join(dir, "assets"), { recursive: true });
+  await (0, import_promises75.mkdir)(import_node_path81.default.join(dir, "versions"));
   const links = versionLinks(data.versions);
   const pages = [
     ["index.html", () => renderLibrary(data)],
@@ -30599,42 +32302,42 @@ async function writeSite(dir, data) {
     ...data.versions.map((v) => [v.page, () => renderVersion(data, v, links)])
   ];
   await Promise.all([
-    (0, import_promises69.writeFile)(import_node_path72.default.join(dir, "assets", "catalog.css"), CATALOG_STYLE),
-    (0, import_promises69.writeFile)(import_node_path72.default.join(dir, "assets", "catalog.js"), CATALOG_SCRIPT),
-    (0, import_promises69.writeFile)(import_node_path72.default.join(dir, CATALOG_MARKER), `dbclone catalog of ${data.versions.length} versions, ${data.generatedAt}
+    (0, import_promises75.writeFile)(import_node_path81.default.join(dir, "assets", "catalog.css"), CATALOG_STYLE),
+    (0, import_promises75.writeFile)(import_node_path81.default.join(dir, "assets", "catalog.js"), CATALOG_SCRIPT),
+    (0, import_promises75.writeFile)(import_node_path81.default.join(dir, CATALOG_MARKER), `dbclone catalog of ${data.versions.length} versions, ${data.generatedAt}
 `),
     // GitHub Pages runs Jekyll unless told not to, and Jekyll hides files starting with "_" or ".".
-    (0, import_promises69.writeFile)(import_node_path72.default.join(dir, ".nojekyll"), ""),
-    mapLimit(pages, WRITE_CONCURRENCY, ([file2, render2]) => (0, import_promises69.writeFile)(insideSite(dir, file2), render2()))
+    (0, import_promises75.writeFile)(import_node_path81.default.join(dir, ".nojekyll"), ""),
+    mapLimit(pages, WRITE_CONCURRENCY, ([file2, render2]) => (0, import_promises75.writeFile)(insideSite(dir, file2), render2()))
   ]);
   return pages.map(([file2]) => file2);
 }
 function insideSite(dir, file2) {
-  const target = import_node_path72.default.resolve(dir, file2);
-  if (!target.startsWith(import_node_path72.default.resolve(dir) + import_node_path72.default.sep)) {
+  const target = import_node_path81.default.resolve(dir, file2);
+  if (!target.startsWith(import_node_path81.default.resolve(dir) + import_node_path81.default.sep)) {
     throw new RepositoryError(`catalog page '${file2}' would land outside the site folder; the repository answered a bad image name or version`);
   }
   return target;
 }
 async function assertReplaceable(out) {
-  const info = await (0, import_promises69.stat)(out).catch((e) => {
+  const info = await (0, import_promises75.stat)(out).catch((e) => {
     if (e.code === "ENOENT") return void 0;
     throw e;
   });
   if (!info) return;
   if (!info.isDirectory()) throw new UsageError(`--out ${out} is a file; pass a folder for the catalog site`);
-  const entries = await (0, import_promises69.readdir)(out);
+  const entries = await (0, import_promises75.readdir)(out);
   if (entries.length && !entries.includes(CATALOG_MARKER)) {
     throw new UsageError(`--out ${out} is a non-empty folder that holds no dbclone catalog (no ${CATALOG_MARKER}); pass an empty or new folder`);
   }
 }
-var import_promises69, import_node_path72, CATALOG_MARKER, WRITE_CONCURRENCY;
+var import_promises75, import_node_path81, CATALOG_MARKER, WRITE_CONCURRENCY;
 var init_write_catalog = __esm({
   "packages/core/src/catalog/write-catalog.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises69 = require("node:fs/promises");
-    import_node_path72 = __toESM(require("node:path"), 1);
+    import_promises75 = require("node:fs/promises");
+    import_node_path81 = __toESM(require("node:path"), 1);
     init_errors();
     init_asset_script();
     init_asset_style();
@@ -30673,1322 +32376,21 @@ var init_catalog = __esm({
   }
 });
 
-// packages/core/src/clones/lifecycle-types.ts
-var ON_IMAGE_CHANGE;
-var init_lifecycle_types = __esm({
-  "packages/core/src/clones/lifecycle-types.ts"() {
-    "use strict";
-    init_import_meta_url();
-    ON_IMAGE_CHANGE = ["keep", "recreate", "fail"];
-  }
-});
-
-// lazy-vendor:dockerode
-var require_dockerode = __commonJS({
-  "lazy-vendor:dockerode"(exports2, module2) {
-    init_import_meta_url();
-    var real;
-    var load = () => real ??= require("./vendor/dockerode.cjs");
-    module2.exports = function(...args) {
-      return new.target ? Reflect.construct(load(), args) : load().apply(this, args);
-    };
-    Object.defineProperty(module2.exports, "Container", { enumerable: true, configurable: true, get: () => load()["Container"] });
-    Object.defineProperty(module2.exports, "Exec", { enumerable: true, configurable: true, get: () => load()["Exec"] });
-    Object.defineProperty(module2.exports, "Image", { enumerable: true, configurable: true, get: () => load()["Image"] });
-    Object.defineProperty(module2.exports, "Network", { enumerable: true, configurable: true, get: () => load()["Network"] });
-    Object.defineProperty(module2.exports, "Node", { enumerable: true, configurable: true, get: () => load()["Node"] });
-    Object.defineProperty(module2.exports, "Plugin", { enumerable: true, configurable: true, get: () => load()["Plugin"] });
-    Object.defineProperty(module2.exports, "Secret", { enumerable: true, configurable: true, get: () => load()["Secret"] });
-    Object.defineProperty(module2.exports, "Service", { enumerable: true, configurable: true, get: () => load()["Service"] });
-    Object.defineProperty(module2.exports, "Task", { enumerable: true, configurable: true, get: () => load()["Task"] });
-    Object.defineProperty(module2.exports, "Volume", { enumerable: true, configurable: true, get: () => load()["Volume"] });
-  }
-});
-
-// packages/core/src/runtime/docker/client.ts
-function dockerEndpoint(env = process.env) {
-  if (env.DOCKER_HOST) return env.DOCKER_HOST;
-  return process.platform === "win32" ? "npipe:////./pipe/docker_engine" : "unix:///var/run/docker.sock";
-}
-function dockerClient() {
-  return new import_dockerode.default();
-}
-async function assertDockerReachable(docker, timeoutMs = 5e3) {
-  let timer;
-  try {
-    await Promise.race([
-      docker.ping(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1e3} s`)), timeoutMs);
-      })
-    ]);
-  } catch (e) {
-    throw new MissingToolError(
-      `The Docker engine at ${dockerEndpoint()} did not answer (${e.message}). Start dockerd (or Docker Desktop), set DOCKER_HOST to its socket, or use runtime: host.`,
-      { cause: e }
-    );
-  } finally {
-    clearTimeout(timer);
-  }
-}
-function apiStatus(e) {
-  const code = e.statusCode;
-  return typeof code === "number" ? code : void 0;
-}
-function dockerConfigured(env = process.env) {
-  if (env.DOCKER_HOST) return true;
-  return process.platform !== "win32" && (0, import_node_fs35.existsSync)("/var/run/docker.sock");
-}
-var import_node_fs35, import_dockerode;
-var init_client3 = __esm({
-  "packages/core/src/runtime/docker/client.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_fs35 = require("node:fs");
-    import_dockerode = __toESM(require_dockerode(), 1);
-    init_errors();
-  }
-});
-
-// packages/core/src/runtime/docker/container-spec.ts
-function parseMemory(value) {
-  if (typeof value === "number") return Math.floor(value);
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([bkmgt]?)i?b?\s*$/i.exec(value);
-  if (!m) throw new UsageError(`memory '${value}' is not a size: use bytes or a number with k, m, g or t (e.g. 512m, 2g).`);
-  const power = "bkmgt".indexOf((m[2] || "b").toLowerCase());
-  const bytes = Math.floor(Number(m[1]) * 1024 ** power);
-  if (bytes < 6 * 1024 * 1024) throw new UsageError(`memory '${value}' is too small for a database server; give at least 64m.`);
-  return bytes;
-}
-function parseCpus(value) {
-  const n = typeof value === "number" ? value : Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`cpus '${value}' must be a positive number, e.g. 1 or 1.5.`);
-  return n;
-}
-function containerCreateOptions(input2) {
-  const { launch, options } = input2;
-  const network = options.network ?? "bridge";
-  const port = `${launch.port}/tcp`;
-  const binds = [
-    ...launch.paths.map((p) => `${p}:${p}`),
-    ...(options.readOnlyPaths ?? []).map((p) => `${p}:${p}:ro`)
-  ];
-  const hostConfig = {
-    Binds: binds,
-    NetworkMode: network,
-    // No restart: a clone whose server dies is gc's to remove, not Docker's to revive.
-    RestartPolicy: { Name: "no" },
-    // The server's shared memory (parallel query) needs more than Docker's 64 MB default on big images.
-    ShmSize: 256 * 1024 * 1024,
-    Init: false
-  };
-  if (network === "bridge") hostConfig.PortBindings = { [port]: [{ HostIp: input2.hostAddress, HostPort: String(launch.port) }] };
-  if (options.memory !== void 0) hostConfig.Memory = parseMemory(options.memory);
-  if (options.cpus !== void 0) hostConfig.NanoCpus = Math.round(parseCpus(options.cpus) * 1e9);
-  return {
-    name: input2.name,
-    Image: input2.image,
-    ...entrypoint(launch, network),
-    // Only what the server needs; the host's environment (tokens, secrets) stays out.
-    Env: containerEnv(),
-    WorkingDir: launch.cwd,
-    // The uid:gid that owns the data files: the server must write them, and never runs as root.
-    User: `${launch.dataOwner.uid}:${launch.dataOwner.gid}`,
-    Labels: { [LABEL_MANAGED]: "true", ...input2.labels ?? {} },
-    StopSignal: launch.signals.fast,
-    ExposedPorts: network === "bridge" ? { [port]: {} } : void 0,
-    HostConfig: hostConfig
-  };
-}
-function listenOnOwnAddress(setting) {
-  if (!/^[a-z_]+$/.test(setting)) throw new UsageError(`invalid listen setting name '${setting}'`);
-  return [
-    'h=$(cat /etc/hostname); a=""',
-    'while read -r ip name _; do [ "$name" = "$h" ] && a="${a:+$a,}$ip"; done < /etc/hosts',
-    '[ -n "$a" ] || { echo "dbclone: no address for $h in /etc/hosts; the server is not started" >&2; exit 1; }',
-    `exec "$0" "$@" -c "${setting}=$a"`
-  ].join("\n");
-}
-function entrypoint(launch, network) {
-  if (network !== "bridge" || !launch.listenAddressSetting) return { Entrypoint: [launch.containerProgram], Cmd: launch.args };
-  return { Entrypoint: ["/bin/sh", "-c", listenOnOwnAddress(launch.listenAddressSetting), launch.containerProgram], Cmd: launch.args };
-}
-function demuxLog(buf) {
-  let out = "";
-  let i = 0;
-  while (i + 8 <= buf.length && buf[i] <= 2 && buf[i + 1] === 0 && buf[i + 2] === 0 && buf[i + 3] === 0) {
-    const size = buf.readUInt32BE(i + 4);
-    out += buf.subarray(i + 8, i + 8 + size).toString("utf8");
-    i += 8 + size;
-  }
-  if (i < buf.length) out += buf.subarray(i).toString("utf8");
-  return out;
-}
-var LABEL_CLONE, LABEL_HOME, LABEL_MANAGED;
-var init_container_spec = __esm({
-  "packages/core/src/runtime/docker/container-spec.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_errors();
-    init_childEnv();
-    LABEL_CLONE = "dbclone.clone";
-    LABEL_HOME = "dbclone.home";
-    LABEL_MANAGED = "dbclone.managed";
-  }
-});
-
-// packages/core/src/runtime/docker/image.ts
-async function ensureImage(docker, image, opts) {
-  try {
-    await docker.getImage(image).inspect();
-    return;
-  } catch (e) {
-    if (apiStatus(e) !== 404) throw e;
-  }
-  if (!opts.pull) {
-    throw new DbcloneError(`The Docker image ${image} is not on this engine and pulling is off. Pull or build it first, or choose another image.`);
-  }
-  opts.reporter?.info(`Pulling ${image} (once per runner) \u2026`);
-  try {
-    const stream = await docker.pull(image);
-    await new Promise((resolve, reject) => {
-      docker.modem.followProgress(stream, (err) => err ? reject(err) : resolve());
-    });
-  } catch (e) {
-    throw new DbcloneError(`Could not pull the Docker image ${image}: ${e.message}. Check the name and the registry's reachability, or set docker-image.`, { cause: e });
-  }
-}
-var init_image2 = __esm({
-  "packages/core/src/runtime/docker/image.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_errors();
-    init_client3();
-  }
-});
-
-// packages/core/src/runtime/docker/runtime.ts
-async function removeContainer(docker, id) {
-  try {
-    await docker.getContainer(id).remove({ force: true, v: true });
-  } catch (e) {
-    if (apiStatus(e) !== 404 && apiStatus(e) !== 409) throw e;
-  }
-}
-async function containerLog(container, lines = 30) {
-  try {
-    const raw = await container.logs({ stdout: true, stderr: true, tail: lines, follow: false });
-    return demuxLog(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw))).trimEnd() || "(empty log)";
-  } catch (e) {
-    return `(could not read the container's log: ${e.message})`;
-  }
-}
-var POLL_MS3, INSPECT_EVERY_MS, sleep4, DockerRuntime;
-var init_runtime = __esm({
-  "packages/core/src/runtime/docker/runtime.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_errors();
-    init_client3();
-    init_container_spec();
-    init_image2();
-    POLL_MS3 = 5;
-    INSPECT_EVERY_MS = 100;
-    sleep4 = (ms) => new Promise((r) => setTimeout(r, ms));
-    DockerRuntime = class {
-      constructor(config2 = {}, docker) {
-        this.config = config2;
-        this.docker = docker ?? dockerClient();
-      }
-      config;
-      kind = "docker";
-      docker;
-      async start(launch, opts) {
-        await assertDockerReachable(this.docker);
-        const image = this.config.image ?? launch.defaultImage;
-        await ensureImage(this.docker, image, { pull: this.config.pull !== false, reporter: opts.reporter });
-        if ((this.config.network ?? "bridge") === "bridge" && launch.admitOnly) {
-          const gateway = await this.bridgeGateway();
-          if (gateway) await launch.admitOnly(gateway);
-          else opts.reporter?.warn("Docker's bridge network reports no gateway: the clone's server admits password logins from any address on the bridge.");
-        }
-        const body = containerCreateOptions({ launch, image, hostAddress: this.config.hostAddress ?? "127.0.0.1", labels: opts.labels, name: opts.name, options: this.config });
-        const container = await this.docker.createContainer(body);
-        const handle = { containerId: container.id };
-        try {
-          await container.start();
-          const deadline = Date.now() + opts.timeoutMs;
-          let lastInspect = Date.now();
-          while (true) {
-            if (await launch.ready()) break;
-            if (Date.now() - lastInspect >= INSPECT_EVERY_MS) {
-              lastInspect = Date.now();
-              const state = (await container.inspect()).State;
-              if (!state.Running) {
-                const log2 = await containerLog(container);
-                throw new CommandError(
-                  `${launch.describe} did not start in container ${container.id.slice(0, 12)} (image ${image}): the server exited with code ${state.ExitCode}${state.Error ? ` (${state.Error})` : ""}.${launch.hintFor(log2)}
-Last lines of the container's log:
-${log2}`,
-                  launch.containerProgram,
-                  state.ExitCode,
-                  log2
-                );
-              }
-            }
-            if (Date.now() > deadline) {
-              const log2 = await containerLog(container);
-              throw new TimeoutError(
-                `${launch.describe} in container ${container.id.slice(0, 12)} (image ${image}) was not ready after ${Math.round(opts.timeoutMs / 1e3)} s.
-Last lines of the container's log:
-${log2}`
-              );
-            }
-            await sleep4(POLL_MS3);
-          }
-          const pid = (await container.inspect()).State.Pid;
-          return { ...handle, pid: pid > 0 ? pid : void 0 };
-        } catch (e) {
-          await this.stop(handle, { graceMs: 2e3 }).catch(() => void 0);
-          throw e;
-        }
-      }
-      /** The default bridge's gateway: the address connections through a published port come from. */
-      async bridgeGateway() {
-        const net3 = await this.docker.getNetwork("bridge").inspect();
-        return net3.IPAM?.Config?.find((c) => c.Gateway)?.Gateway;
-      }
-      async stop(handle, opts = {}) {
-        if (!handle.containerId) return;
-        const container = this.docker.getContainer(handle.containerId);
-        try {
-          await container.stop({ t: Math.max(1, Math.round((opts.graceMs ?? 6e4) / 1e3)) });
-        } catch (e) {
-          if (apiStatus(e) !== 304 && apiStatus(e) !== 404) throw e;
-        }
-        await removeContainer(this.docker, handle.containerId);
-      }
-      async checkAvailable() {
-        await assertDockerReachable(this.docker);
-      }
-      async isRunning(handle) {
-        if (!handle.containerId) return false;
-        try {
-          return (await this.docker.getContainer(handle.containerId).inspect()).State.Running;
-        } catch (e) {
-          if (apiStatus(e) === 404) return false;
-          throw e;
-        }
-      }
-    };
-  }
-});
-
-// packages/core/src/runtime/docker/gc.ts
-async function listCloneContainers(docker, home) {
-  const found = await docker.listContainers({ all: true, filters: { label: [LABEL_CLONE, `${LABEL_HOME}=${home}`] } });
-  return found.map((c) => ({
-    id: c.Id,
-    cloneId: c.Labels[LABEL_CLONE] ?? "",
-    running: c.State === "running",
-    name: (c.Names[0] ?? "").replace(/^\//, "")
-  }));
-}
-async function removeOrphanContainers(docker, home, liveCloneIds) {
-  const removed = [];
-  for (const c of await listCloneContainers(docker, home)) {
-    if (liveCloneIds.has(c.cloneId)) continue;
-    await removeContainer(docker, c.id);
-    removed.push(c);
-  }
-  return removed;
-}
-function cloneLabels(cloneId, home) {
-  return { [LABEL_CLONE]: cloneId, [LABEL_HOME]: home };
-}
-var init_gc = __esm({
-  "packages/core/src/runtime/docker/gc.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_container_spec();
-    init_runtime();
-  }
-});
-
-// packages/core/src/runtime/docker/index.ts
-var docker_exports = {};
-__export(docker_exports, {
-  DockerRuntime: () => DockerRuntime,
-  LABEL_CLONE: () => LABEL_CLONE,
-  LABEL_HOME: () => LABEL_HOME,
-  LABEL_MANAGED: () => LABEL_MANAGED,
-  assertDockerReachable: () => assertDockerReachable,
-  cloneLabels: () => cloneLabels,
-  containerCreateOptions: () => containerCreateOptions,
-  containerLog: () => containerLog,
-  demuxLog: () => demuxLog,
-  dockerClient: () => dockerClient,
-  dockerConfigured: () => dockerConfigured,
-  dockerEndpoint: () => dockerEndpoint,
-  ensureImage: () => ensureImage,
-  listCloneContainers: () => listCloneContainers,
-  parseCpus: () => parseCpus,
-  parseMemory: () => parseMemory,
-  removeContainer: () => removeContainer,
-  removeOrphanContainers: () => removeOrphanContainers
-});
-var init_docker = __esm({
-  "packages/core/src/runtime/docker/index.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_runtime();
-    init_client3();
-    init_container_spec();
-    init_gc();
-    init_image2();
-  }
-});
-
-// packages/core/src/runtime/index.ts
-async function runtimeFor(kind, docker = {}) {
-  if (kind === "host") return new HostRuntime();
-  const { DockerRuntime: DockerRuntime2 } = await loadDockerRuntime();
-  return new DockerRuntime2(docker);
-}
-async function isServerRunning(r) {
-  if (r.runtime === "host") return r.serverPid !== void 0 && isAlive(r.serverPid);
-  if (!r.containerId) return false;
-  return (await runtimeFor("docker")).isRunning({ containerId: r.containerId });
-}
-var loadDockerRuntime;
-var init_runtime2 = __esm({
-  "packages/core/src/runtime/index.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_host();
-    init_exec();
-    init_host();
-    loadDockerRuntime = () => Promise.resolve().then(() => (init_docker(), docker_exports));
-  }
-});
-
-// packages/core/src/clones/ttl.ts
-function capTtl(requested, maxTtlSeconds) {
-  const cap = maxTtlSeconds !== void 0 && maxTtlSeconds > 0 ? maxTtlSeconds : void 0;
-  if (requested === void 0) return cap;
-  if (!(requested > 0)) throw new UsageError(`ttl must be greater than zero seconds, got ${requested}`);
-  return cap === void 0 ? requested : Math.min(requested, cap);
-}
-function isExpired(record2, now = /* @__PURE__ */ new Date()) {
-  if (!record2.expiresAt) return false;
-  const t = Date.parse(record2.expiresAt);
-  return Number.isFinite(t) && t <= now.getTime();
-}
-var init_ttl = __esm({
-  "packages/core/src/clones/ttl.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_errors();
-    init_duration();
-  }
-});
-
-// packages/core/src/engine/sqlserver/login-sql.ts
-function checkRoles(roles) {
-  for (const r of roles) {
-    if (!ALLOWED_ROLES.has(r)) {
-      throw new UsageError(`Role '${r}' may not be given to a clone login; allowed: ${[...ALLOWED_ROLES].join(", ")}. db_owner would let a clone user change security.`);
-    }
-  }
-}
-function createLoginSql(login, password, defaultDatabase) {
-  return `CREATE LOGIN ${quoteName(login)} WITH PASSWORD = ${nString(password)}, CHECK_POLICY = OFF, CHECK_EXPIRATION = OFF, DEFAULT_DATABASE = ${quoteName(defaultDatabase)};`;
-}
-function createUserSql(db, login, roles) {
-  checkRoles(roles);
-  return [
-    `USE ${quoteName(db)};`,
-    `CREATE USER ${quoteName(login)} FOR LOGIN ${quoteName(login)};`,
-    ...roles.map((r) => `ALTER ROLE ${quoteName(r)} ADD MEMBER ${quoteName(login)};`),
-    `GRANT EXECUTE TO ${quoteName(login)};`,
-    "USE [master];"
-  ].join("\n");
-}
-function dropLoginSql(login) {
-  return [
-    "DECLARE @kill nvarchar(max) = N'';",
-    `SELECT @kill += N'KILL ' + CAST(session_id AS nvarchar(10)) + N';' FROM sys.dm_exec_sessions WHERE login_name = ${nString(login)};`,
-    "EXEC sys.sp_executesql @kill;",
-    `IF SUSER_ID(${nString(login)}) IS NOT NULL DROP LOGIN ${quoteName(login)};`
-  ].join("\n");
-}
-var DEFAULT_CLONE_ROLES, ALLOWED_ROLES, SERVICE_ACCOUNT, CONTAINED_AUTH_ENABLED;
-var init_login_sql = __esm({
-  "packages/core/src/engine/sqlserver/login-sql.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_errors();
-    init_quote();
-    DEFAULT_CLONE_ROLES = ["db_datareader", "db_datawriter", "db_ddladmin"];
-    ALLOWED_ROLES = /* @__PURE__ */ new Set(["db_datareader", "db_datawriter", "db_ddladmin", "db_backupoperator", "db_denydatareader", "db_denydatawriter"]);
-    SERVICE_ACCOUNT = {
-      sql: "SELECT TOP (1) service_account AS account, CAST(SERVERPROPERTY('InstanceName') AS nvarchar(128)) AS instance FROM sys.dm_server_services WHERE servicename LIKE N'SQL Server (%' ORDER BY servicename;",
-      params: {}
-    };
-    CONTAINED_AUTH_ENABLED = {
-      sql: "SELECT CAST(value_in_use AS int) AS enabled FROM sys.configurations WHERE name = N'contained database authentication';",
-      params: {}
-    };
-  }
-});
-
-// packages/core/src/engine/sqlserver/icacls.ts
-function filePrincipals(account, instance, windowsCaller2) {
-  const out = [];
-  for (const p of [serviceSidName(instance), WELL_KNOWN[account.trim().toLowerCase()] ?? account.trim(), windowsCaller2 ?? "", ADMINISTRATORS]) {
-    if (p && !out.some((q) => q.toLowerCase() === p.toLowerCase())) out.push(p);
-  }
-  return out;
-}
-function icaclsSetOwnerArgs(folder) {
-  return [folder, "/setowner", ADMINISTRATORS, "/T", "/C", "/Q"];
-}
-function icaclsGrantArgs(folder, principals) {
-  return [folder, "/grant", ...principals.map((p) => `${p}:(OI)(CI)F`), "/T", "/C", "/Q"];
-}
-var WELL_KNOWN, serviceSidName, ADMINISTRATORS;
-var init_icacls = __esm({
-  "packages/core/src/engine/sqlserver/icacls.ts"() {
-    "use strict";
-    init_import_meta_url();
-    WELL_KNOWN = {
-      localsystem: "*S-1-5-18",
-      "nt authority\\system": "*S-1-5-18",
-      "nt authority\\localservice": "*S-1-5-19",
-      "nt authority\\local service": "*S-1-5-19",
-      "nt authority\\networkservice": "*S-1-5-20",
-      "nt authority\\network service": "*S-1-5-20"
-    };
-    serviceSidName = (instance) => instance ? `NT SERVICE\\MSSQL$${instance}` : "NT SERVICE\\MSSQLSERVER";
-    ADMINISTRATORS = "*S-1-5-32-544";
-  }
-});
-
-// packages/core/src/engine/sqlserver/clone.ts
-async function cloneSqlServer(deps, opts) {
-  const { exec, disk, runner, reporter } = deps;
-  const roles = opts.roles ?? DEFAULT_CLONE_ROLES;
-  checkRoles(roles);
-  const childFile = import_node_path73.default.win32.join(opts.cloneDir, "child.vhdx");
-  const mountPath = import_node_path73.default.win32.join(opts.cloneDir, "mnt");
-  const record2 = { cloneId: opts.cloneId, childFile, databases: {} };
-  const cleanup = new CleanupStack(reporter);
-  try {
-    const child = await disk.createChild(opts.baseFile, childFile, opts.baseDigest);
-    cleanup.push("delete child disk", () => disk.destroy(child.file));
-    const attachment = await disk.mount(child, mountPath);
-    record2.attachment = attachment;
-    cleanup.push("unmount child disk", () => disk.unmount(attachment));
-    const layout = await deps.readLayout(mountPath);
-    if (layout.databases.some((d) => d.contained)) {
-      const on = Number(firstRow(await exec.execute(CONTAINED_AUTH_ENABLED.sql, CONTAINED_AUTH_ENABLED.params))?.enabled ?? 0) === 1;
-      if (!on) {
-        throw new CloneError(
-          "This image holds a contained database, which SQL Server attaches only with contained database authentication on (Msg 12824). Run once on this server: EXEC sp_configure 'contained database authentication', 1; RECONFIGURE; (docs/windows.md)."
-        );
-      }
-    }
-    const service = firstRow(await exec.execute(SERVICE_ACCOUNT.sql, SERVICE_ACCOUNT.params));
-    const account = String(service?.account ?? "");
-    if (!account) throw new CloneError("Could not read the SQL Server service account from sys.dm_server_services; the login needs VIEW SERVER STATE.");
-    const instance = service?.instance == null ? null : String(service.instance);
-    const databasesDir = import_node_path73.default.win32.join(mountPath, "databases");
-    await runner.command("icacls", icaclsSetOwnerArgs(databasesDir));
-    await runner.command("icacls", icaclsGrantArgs(databasesDir, filePrincipals(account, instance, opts.windowsCaller)));
-    for (const [i, db] of layout.databases.entries()) {
-      const name = cloneDatabaseName(db.name, opts.cloneId);
-      const files = db.files.map((f) => ({ logicalName: f.logicalName, path: import_node_path73.default.win32.join(mountPath, f.path) }));
-      const filestream = db.files.some((f) => f.kind === "FILESTREAM") ? { filestreamDirectory: `dbclone_${opts.cloneId}_${i}` } : {};
-      await exec.execute(attachCloneSql(name, files, filestream));
-      record2.databases[db.name] = name;
-      cleanup.push(`detach ${name}`, async () => {
-        for (const s of detachStatements(name)) await exec.execute(s.sql, s.params);
-      });
-      await exec.execute(multiUserSql(name));
-    }
-    const login = `dbclone_${opts.cloneId}`;
-    const password = opts.password ?? randomPassword();
-    reporter.secret(password);
-    const first = Object.values(record2.databases)[0] ?? "master";
-    await exec.execute(createLoginSql(login, password, first));
-    record2.login = login;
-    record2.password = password;
-    cleanup.push(`drop login ${login}`, async () => void await exec.execute(dropLoginSql(login)));
-    for (const name of Object.values(record2.databases)) await exec.execute(createUserSql(name, login, roles));
-    cleanup.dismiss();
-    return record2;
-  } catch (e) {
-    await cleanup.unwind();
-    throw e;
-  }
-}
-async function teardownSqlServer(deps, record2) {
-  const { exec, disk, reporter } = deps;
-  const failures = [];
-  const step = async (label2, fn) => {
-    try {
-      await fn();
-    } catch (e) {
-      failures.push(`${label2}: ${e.message}`);
-      reporter.warn(`teardown of ${record2.cloneId}: ${label2} failed: ${e.message}`);
-    }
-  };
-  const stillAttached = [];
-  for (const name of Object.values(record2.databases)) {
-    await step(`detach ${name}`, async () => {
-      try {
-        for (const s of detachStatements(name)) await exec.execute(s.sql, s.params);
-      } catch (e) {
-        reporter.warn(`teardown of ${record2.cloneId}: detach ${name} failed (${e.message}); dropping it instead`);
-        await exec.execute(`USE [master];
-IF DB_ID(@db) IS NOT NULL DROP DATABASE ${quoteName(name)};`, { db: name });
-      }
-    });
-    const left = await exec.execute("SELECT DB_ID(@db) AS id;", { db: name }).catch(() => [[{ id: -1 }]]);
-    if (firstRow(left)?.id != null) stillAttached.push(name);
-  }
-  if (record2.login) await step(`drop login ${record2.login}`, () => exec.execute(dropLoginSql(record2.login)));
-  if (stillAttached.length > 0) {
-    failures.push(`${stillAttached.join(", ")} still attached: the child disk stays mounted`);
-  } else {
-    if (record2.attachment) await step("unmount child disk", () => disk.unmount(record2.attachment));
-    await step("delete child disk", () => disk.destroy(record2.childFile));
-  }
-  if (failures.length > 0) {
-    throw new CloneError(`Teardown of clone ${record2.cloneId} left work undone:
-- ${failures.join("\n- ")}
-Run dbclone gc to retry.`);
-  }
-}
-var import_node_crypto27, import_node_path73, cloneDatabaseName, randomPassword;
-var init_clone2 = __esm({
-  "packages/core/src/engine/sqlserver/clone.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_crypto27 = require("node:crypto");
-    import_node_path73 = __toESM(require("node:path"), 1);
-    init_errors();
-    init_cleanup();
-    init_executor();
-    init_attach_sql();
-    init_login_sql();
-    init_icacls();
-    init_quote();
-    cloneDatabaseName = (db, cloneId) => `${db.slice(0, 120 - cloneId.length)}__${cloneId}`;
-    randomPassword = () => (0, import_node_crypto27.randomBytes)(24).toString("base64url").slice(0, 32);
-  }
-});
-
-// packages/core/src/clones/sqlserver-clone.ts
-var sqlserver_clone_exports = {};
-__export(sqlserver_clone_exports, {
-  createSqlServerClone: () => createSqlServerClone,
-  removeSqlServerClone: () => removeSqlServerClone,
-  sqlServerCredentials: () => sqlServerCredentials
-});
-function sqlServerCredentials(record2) {
-  const connection = sqlServerHost().connection;
-  return {
-    user: record2.user,
-    password: record2.password,
-    host: record2.host,
-    port: record2.port,
-    databases: record2.databases,
-    connectionString: adoConnectionString(connection, record2, record2.databases[0] ?? "master", record2.port)
-  };
-}
-async function createSqlServerClone(opts, image, started) {
-  const host = sqlServerHost();
-  assertSqlServerHost(host.platform);
-  if ((opts.runtime ?? "host") !== "host") throw new UsageError("SQL Server clones are attached to the runner's SQL Server: --runtime docker is not available for them.");
-  const { repository, reporter } = opts;
-  const registry2 = new CloneRegistry(opts.home);
-  if (opts.name) {
-    const existing = await registry2.findByName(opts.name);
-    if (existing && !opts.reset && existing.state === "ready" && existing.image.manifestDigest === image.manifestDigest) {
-      return { created: false, clone: existing, credentials: sqlServerCredentials(existing), image, readySeconds: secondsSince(started), childDiskBytes: 0 };
-    }
-    if (existing) await removeSqlServerClone(existing, reporter);
-    if (existing) await registry2.remove(existing.id);
-  }
-  const connection = host.connection;
-  const blob = await repository.pull(image);
-  const config2 = await readRepositoryConfig(repository);
-  const ttlSeconds = capTtl(opts.ttlSeconds, config2.maxTtlSeconds);
-  const password = randomPassword();
-  reporter.secret(password);
-  const reserved = await registry2.reserve({
-    name: opts.name,
-    image: { name: image.name, version: image.version, manifestDigest: image.manifestDigest, diskDigest: image.manifest.disk.digest },
-    engine: "sqlserver",
-    host: connection.server,
-    runtime: "host",
-    password,
-    databases: image.manifest.databases.map((d) => d.name),
-    labels: opts.labels ?? {},
-    repository: repository.location,
-    expiresAt: ttlSeconds ? new Date(Date.now() + ttlSeconds * 1e3).toISOString() : void 0
-  });
-  const record2 = await registry2.patch(reserved.id, { port: sqlServerPort(connection), user: `dbclone_${reserved.id}` });
-  const cleanup = new CleanupStack(reporter);
-  cleanup.push("forget the clone record", () => registry2.remove(record2.id));
-  cleanup.push("remove the clone directory", () => import_promises70.default.rm(record2.dir, { recursive: true, force: true }));
-  const exec = await host.connect("query");
-  try {
-    await import_promises70.default.mkdir(record2.dir, { recursive: true });
-    const disk = host.disk(import_node_path74.default.join(opts.home, "state"), reporter);
-    const made = await cloneSqlServer(
-      { exec, disk, runner: host.runner(reporter), reporter, readLayout: host.readLayout },
-      { cloneId: record2.id, baseFile: blob, baseDigest: image.manifest.disk.digest, cloneDir: record2.dir, password, windowsCaller: windowsCaller(connection) }
-    );
-    const clone2 = await registry2.patch(record2.id, {
-      state: "ready",
-      childFile: made.childFile,
-      ...made.attachment ? { attachment: made.attachment, mountPath: made.attachment.mountPath } : {},
-      databases: Object.values(made.databases),
-      user: made.login ?? record2.user
-    });
-    cleanup.dismiss();
-    const credentials = sqlServerCredentials(clone2);
-    reporter.secret(credentials.connectionString);
-    await repository.audit.append({ action: "clone", outcome: "success", image: `${image.name}:${image.version}`, digest: image.manifestDigest, clone: record2.id, detail: opts.name ? `name=${opts.name}` : void 0 });
-    const readySeconds = secondsSince(started);
-    reporter.debug(`Clone ${record2.id} of ${image.name}:${image.version} ready in ${readySeconds.toFixed(3)} s on ${clone2.host}:${clone2.port} (${clone2.databases.join(", ")})`);
-    return { created: true, clone: clone2, credentials, image, readySeconds, childDiskBytes: 0 };
-  } catch (e) {
-    await cleanup.unwind();
-    await repository.audit.append({ action: "clone", outcome: "failure", image: `${image.name}:${image.version}`, digest: image.manifestDigest, clone: record2.id, detail: e.message.slice(0, 500) }).catch(() => void 0);
-    if (e instanceof DbcloneError) throw e;
-    throw new CloneError(`cloning ${image.name}:${image.version} failed: ${e.message}`, { cause: e });
-  } finally {
-    await exec.close().catch(() => void 0);
-  }
-}
-async function removeSqlServerClone(record2, reporter) {
-  const host = sqlServerHost();
-  assertSqlServerHost(host.platform);
-  const exec = await host.connect("query");
-  try {
-    await teardownSqlServer({ exec, disk: host.disk(import_node_path74.default.join(import_node_path74.default.dirname(import_node_path74.default.dirname(record2.dir)), "state"), reporter), reporter }, engineRecord(record2));
-  } finally {
-    await exec.close().catch(() => void 0);
-  }
-  await import_promises70.default.rm(record2.dir, { recursive: true, force: true });
-}
-var import_promises70, import_node_path74, engineRecord;
-var init_sqlserver_clone = __esm({
-  "packages/core/src/clones/sqlserver-clone.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_promises70 = __toESM(require("node:fs/promises"), 1);
-    import_node_path74 = __toESM(require("node:path"), 1);
-    init_platform();
-    init_errors();
-    init_clone2();
-    init_host2();
-    init_repository();
-    init_cleanup();
-    init_time();
-    init_registry();
-    init_ttl();
-    engineRecord = (r) => ({
-      cloneId: r.id,
-      childFile: r.childFile,
-      ...r.attachment ? { attachment: r.attachment } : {},
-      databases: Object.fromEntries(r.databases.map((d) => d.endsWith(`__${r.id}`) ? d : cloneDatabaseName(d, r.id)).map((d) => [d, d])),
-      login: `dbclone_${r.id}`
-    });
-  }
-});
-
-// packages/core/src/clones/teardown.ts
-async function teardownClones(opts) {
-  const started = performance.now();
-  const chosen = [opts.id, opts.name, opts.labels && Object.keys(opts.labels).length ? opts.labels : void 0].filter((x) => x !== void 0);
-  if (chosen.length !== 1) throw new UsageError("teardown needs exactly one of: a clone id, --name, or labels (branch/pr).");
-  const registry2 = new CloneRegistry(opts.home);
-  let records;
-  if (opts.labels) records = await registry2.findByLabels(opts.labels);
-  else {
-    const found = await registry2.get(opts.id ?? opts.name);
-    records = found ? [found] : [];
-  }
-  const { inScope, skipped } = splitByScope(records, opts.scope);
-  for (const r of skipped) {
-    opts.reporter.warn(`Left clone ${r.id}${r.name ? ` (${r.name})` : ""} alone: it was not made by ${describeLabels(opts.scope ?? {})}.`);
-  }
-  if (inScope.length === 0) opts.reporter.info("No such clone: nothing to tear down.");
-  const removed = [];
-  for (const record2 of inScope) {
-    await removeClone(record2, opts);
-    removed.push(record2.id);
-  }
-  return { removed, ...skipped.length ? { skipped: skipped.map((r) => r.id) } : {}, seconds: secondsSince(started) };
-}
-function splitByScope(records, scope) {
-  if (!scope || Object.keys(scope).length === 0) return { inScope: records, skipped: [] };
-  return { inScope: records.filter((r) => matchesLabels(r, scope)), skipped: records.filter((r) => !matchesLabels(r, scope)) };
-}
-function describeLabels(labels) {
-  return Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(", ");
-}
-async function removeCloneContainers(record2, home) {
-  const { DockerRuntime: DockerRuntime2, listCloneContainers: listCloneContainers2 } = await Promise.resolve().then(() => (init_docker(), docker_exports));
-  const runtime = new DockerRuntime2();
-  if (record2.containerId) await runtime.stop({ containerId: record2.containerId }, { fast: true });
-  for (const c of await listCloneContainers2(runtime.docker, import_node_path75.default.resolve(home))) {
-    if (c.cloneId === record2.id) await runtime.stop({ containerId: c.id }, { fast: true });
-  }
-}
-async function removeClone(record2, opts, action = "teardown") {
-  const registry2 = new CloneRegistry(opts.home);
-  await registry2.patch(record2.id, { state: "stopping", owner: currentProcess() }).catch(() => void 0);
-  await pausePoint("teardown:stopping");
-  if (record2.engine === "sqlserver") {
-    await (await Promise.resolve().then(() => (init_sqlserver_clone(), sqlserver_clone_exports))).removeSqlServerClone(record2, opts.reporter);
-  } else {
-    const { driver, engine } = platformFor(record2.engine, opts.home, diskOf(record2), opts.reporter);
-    if (record2.runtime === "docker") await removeCloneContainers(record2, opts.home);
-    else {
-      const server = serverOf(record2);
-      if (server && isAlive(server.pid)) {
-        if (isPostgresOf(server.pid, record2.mountPath)) await engine.stop(server, { fast: true });
-        else opts.reporter.warn(`Left process ${server.pid} alone: it is not clone ${record2.id}'s server (its pid was reused).`);
-      }
-    }
-    await pausePoint("teardown:server-stopped");
-    if (record2.attachment) await driver.unmount(record2.attachment);
-    await pausePoint("teardown:unmounted");
-    await driver.destroy(record2.childFile);
-    await import_promises71.default.rm(record2.dir, { recursive: true, force: true });
-  }
-  await registry2.remove(record2.id);
-  opts.reporter.info(`Removed clone ${record2.id}${record2.name ? ` (${record2.name})` : ""}`);
-  const repository = opts.repository ?? await openRepository(record2.repository).catch(() => void 0);
-  await repository?.audit.append({
-    action,
-    outcome: "success",
-    image: `${record2.image.name}:${record2.image.version}`,
-    digest: record2.image.manifestDigest,
-    clone: record2.id
-  }).catch((e) => opts.reporter.warn(`could not record the teardown in the audit log: ${e.message}`));
-}
-function diskOf(record2) {
-  return record2.disk ?? (record2.attachment?.driver === "reflink" ? "reflink" : "qcow2");
-}
-var import_promises71, import_node_path75;
-var init_teardown = __esm({
-  "packages/core/src/clones/teardown.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_promises71 = __toESM(require("node:fs/promises"), 1);
-    import_node_path75 = __toESM(require("node:path"), 1);
-    init_platform();
-    init_errors();
-    init_repository();
-    init_exec();
-    init_time();
-    init_registry();
-    init_lifecycle();
-    init_process_identity();
-    init_pause_point();
-  }
-});
-
-// packages/core/src/clones/child-disk.ts
-async function createChildDisk(driver, repository, image, topBlob, childFile) {
-  if (!image.manifest.parent) return driver.createChild(topBlob, childFile, image.manifest.disk.digest);
-  if (!clonesLayers(driver)) {
-    throw new NotSupportedError(`${image.name}:${image.version} is a layered version, which the ${driver.name} disk driver cannot clone; publish it flattened (dbclone promote --flatten).`);
-  }
-  const layers = await pullLayers(repository, image);
-  return driver.createLayeredChild(layers.map((l) => ({ file: l.file, digest: l.digest })), childFile);
-}
-var init_child_disk = __esm({
-  "packages/core/src/clones/child-disk.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_disk();
-    init_errors();
-    init_layers();
-  }
-});
-
-// packages/core/src/clones/credentials.ts
-function credentialsOf(record2, database2) {
-  const db = database2 ?? record2.databases[0] ?? "postgres";
-  const url2 = connectionString(record2.user, record2.password, record2.host, record2.port, db);
-  return { user: record2.user, password: record2.password, host: record2.host, port: record2.port, databases: record2.databases, connectionString: url2 };
-}
-function assertDatabaseChoice(database2, databases2, image) {
-  if (database2 === void 0 || databases2.includes(database2)) return;
-  throw new UsageError(`database '${database2}' is not in ${image}; it holds: ${databases2.join(", ") || "no databases"}. Choose one of those.`);
-}
-function pointAt(credentials, engine, database2) {
-  if (database2 === void 0 || engine !== "postgres") return credentials;
-  return { ...credentials, connectionString: connectionString(credentials.user, credentials.password, credentials.host, credentials.port, database2) };
-}
-var init_credentials2 = __esm({
-  "packages/core/src/clones/credentials.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_login();
-    init_errors();
-  }
-});
-
-// packages/core/src/clones/named-clone.ts
-async function decideNamedClone(existing, image, opts) {
-  assertInScope(existing, opts.scope);
-  const what = `clone ${existing.id} (${existing.name})`;
-  const held = `${existing.image.name}:${existing.image.version}`;
-  if (opts.reset) return { kind: "replace", previous: existing, reason: `reset requested: the data of ${what} is discarded and it is made again from ${image.name}:${image.version}` };
-  const running = existing.state === "ready" && await isServerRunning(existing).catch(() => false);
-  if (!running) {
-    const why = existing.state === "ready" ? "its server is not running" : `it is still '${existing.state}' (an earlier run stopped half-way)`;
-    return { kind: "replace", previous: existing, reason: `${what} cannot be reused: ${why}; making it again from ${image.name}:${image.version}` };
-  }
-  try {
-    await platformFor(existing.engine, opts.home).engine.verifyIdentity(credentialsOf(existing), existing.id, existing.image.manifestDigest);
-  } catch (e) {
-    return { kind: "replace", previous: existing, reason: `${what} does not answer as itself (${e.message}); making it again` };
-  }
-  if (existing.image.manifestDigest === image.manifestDigest) return { kind: "reuse", record: existing };
-  const mode = opts.onImageChange ?? "keep";
-  if (mode === "keep") return { kind: "reuse", record: existing, newerImage: image };
-  if (mode === "recreate") {
-    return {
-      kind: "replace",
-      previous: existing,
-      reason: `on-image-change recreate: ${what} held ${held}; its data and every change made since ${existing.createdAt} are discarded for ${image.name}:${image.version}`
-    };
-  }
-  throw new CloneError(
-    `${what} holds ${held}, but ${askedFor(opts.ref, image)}, and on-image-change is 'fail'. Keep the clone and its data (on-image-change: keep), take the new version (on-image-change: recreate, or reset), or tear it down first.`
-  );
-}
-function assertInScope(existing, scope) {
-  if (!scope || Object.keys(scope).length === 0 || matchesLabels(existing, scope)) return;
-  const wanted = Object.entries(scope).map(([k, v]) => `${k}=${v}`).join(", ");
-  throw new CloneError(
-    `a clone named '${existing.name}' already exists on this runner, but it was not made with ${wanted}: it is neither reused nor replaced. Choose another name.`
-  );
-}
-function inheritedTtl(previous) {
-  if (previous.ttlSeconds !== void 0) return previous.ttlSeconds;
-  if (!previous.expiresAt) return void 0;
-  const seconds = Math.round((Date.parse(previous.expiresAt) - Date.parse(previous.createdAt)) / 1e3);
-  return Number.isFinite(seconds) && seconds > 0 ? seconds : void 0;
-}
-function askedFor(ref, image) {
-  return ref.includes("@") ? `${image.name}:${image.version} was asked for` : `${ref} is now ${image.name}:${image.version}`;
-}
-var init_named_clone = __esm({
-  "packages/core/src/clones/named-clone.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_platform();
-    init_errors();
-    init_runtime2();
-    init_registry();
-    init_credentials2();
-  }
-});
-
-// packages/core/src/clones/build-sweep.ts
-async function sweepDeadBuilds(home, reporter) {
-  const workRoot = import_node_path76.default.join(home, "work");
-  const released = [];
-  for (const entry of await (0, import_promises72.readdir)(workRoot, { withFileTypes: true }).catch(() => [])) {
-    if (!entry.isDirectory() || !BUILD_DIR_PATTERN.test(entry.name)) continue;
-    const dir = import_node_path76.default.join(workRoot, entry.name);
-    const record2 = await readBuildRecord(dir);
-    if (record2 ? ownerAlive(record2.owner) : await isRecent(dir)) continue;
-    reporter.info(`gc: sweeping build work dir ${dir} (${record2 ? `its process ${record2.owner.pid} is gone` : "no build record"})`);
-    released.push(...await sweepBuildDir(home, dir, reporter));
-  }
-  return released;
-}
-async function sweepBuildDir(home, dir, reporter) {
-  const released = [];
-  for (const server of await postgresUnder(dir)) {
-    await stopPostgres(server.pid, { fast: true });
-    released.push(`server ${server.pid}`);
-    if (server.socketDir) {
-      await (0, import_promises72.rm)(server.socketDir, { recursive: true, force: true });
-      released.push(`directory ${server.socketDir}`);
-    }
-  }
-  const { driver } = platformFor("postgres", home);
-  const resources = (await driver.list(dir)).sort(unmaskedFirst(dir));
-  for (const resource of resources) {
-    await driver.release(resource);
-    released.push(`${resource.kind} ${resource.id}`);
-  }
-  await (0, import_promises72.rm)(dir, { recursive: true, force: true });
-  released.push(`directory ${dir}`);
-  return released;
-}
-function unmaskedFirst(dir) {
-  const staging = import_node_path76.default.join(dir, "staging");
-  const rank = (r) => r.id.startsWith(staging) || (r.detail ?? "").includes(staging) ? 0 : 1;
-  const kinds = ["mount", "loop", "daemon", "fuse-export", "file"];
-  return (a, b) => kinds.indexOf(a.kind) - kinds.indexOf(b.kind) || rank(a) - rank(b);
-}
-async function postgresUnder(dir) {
-  const found = [];
-  for (const entry of await (0, import_promises72.readdir)("/proc").catch(() => [])) {
-    if (!/^\d+$/.test(entry)) continue;
-    let argv;
-    try {
-      argv = (await (0, import_promises72.readFile)(`/proc/${entry}/cmdline`, "utf8")).split("\0");
-    } catch {
-      continue;
-    }
-    if (!/(^|\/)postgres$/.test(argv[0] ?? "")) continue;
-    const d = argv.indexOf("-D");
-    const dataDir = d >= 0 ? argv[d + 1] : void 0;
-    if (!dataDir || !isInside2(dataDir, dir)) continue;
-    const socketSetting = argv.find((a) => a.startsWith("unix_socket_directories="));
-    const socketDir = socketSetting?.slice("unix_socket_directories=".length);
-    const ours = socketDir && import_node_path76.default.dirname(socketDir) === import_node_os10.default.tmpdir() && import_node_path76.default.basename(socketDir).startsWith("dbclone-pg-");
-    found.push({ pid: Number(entry), socketDir: ours ? socketDir : void 0 });
-  }
-  return found;
-}
-function isInside2(p, dir) {
-  const rel = import_node_path76.default.relative(dir, import_node_path76.default.resolve(p));
-  return rel !== "" && !rel.startsWith("..") && !import_node_path76.default.isAbsolute(rel);
-}
-async function isRecent(dir) {
-  const st = await (0, import_promises72.stat)(dir).catch(() => void 0);
-  return !!st && Date.now() - st.mtimeMs < UNRECORDED_GRACE_MS;
-}
-var import_promises72, import_node_os10, import_node_path76, UNRECORDED_GRACE_MS;
-var init_build_sweep = __esm({
-  "packages/core/src/clones/build-sweep.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_promises72 = require("node:fs/promises");
-    import_node_os10 = __toESM(require("node:os"), 1);
-    import_node_path76 = __toESM(require("node:path"), 1);
-    init_build_record();
-    init_platform();
-    init_launch();
-    init_process_identity();
-    UNRECORDED_GRACE_MS = 6e4;
-  }
-});
-
-// packages/core/src/clones/gc.ts
-async function collectGarbage(opts) {
-  const registry2 = new CloneRegistry(opts.home);
-  return registry2.withLock(() => collectLocked(registry2, opts));
-}
-async function collectLocked(registry2, opts) {
-  const now = opts.now ?? /* @__PURE__ */ new Date();
-  const result = { expired: [], orphans: [], released: [] };
-  for (const record2 of await registry2.list()) {
-    let reason;
-    try {
-      reason = await whyCollect(record2, now);
-    } catch (e) {
-      opts.reporter.warn(`gc: skipping clone ${record2.id}: ${e.message}`);
-      continue;
-    }
-    if (!reason) continue;
-    opts.reporter.info(`gc: removing clone ${record2.id} (${reason})`);
-    await removeClone(record2, opts, "gc");
-    (reason === "expired" ? result.expired : result.orphans).push(record2.id);
-  }
-  const records = await registry2.list();
-  for (const id of await removeOrphanContainers2(opts.home, new Set(records.map((r) => r.id)), opts.reporter)) {
-    result.released.push(`container ${id}`);
-  }
-  const clonesDir = import_node_path77.default.join(opts.home, "clones");
-  const known = new Set(records.map((r) => r.dir));
-  const sqlHost = (await Promise.resolve().then(() => (init_host2(), host_exports))).sqlServerHost();
-  const drivers = sqlHost.platform === "win32" ? [sqlHost.disk(import_node_path77.default.join(opts.home, "state"), opts.reporter)] : allCloneDiskDrivers(opts.home, opts.reporter);
-  for (const driver of drivers) {
-    for (const resource of await driver.list(clonesDir)) {
-      if (!resource.ownerDir || known.has(resource.ownerDir) || !isCloneDir(clonesDir, resource.ownerDir)) continue;
-      await driver.release(resource);
-      result.released.push(`${resource.kind} ${resource.id}`);
-    }
-    result.released.push(...await driver.sweep?.() ?? []);
-  }
-  for (const entry of await import_promises73.default.readdir(clonesDir, { withFileTypes: true }).catch(() => [])) {
-    const dir = import_node_path77.default.join(clonesDir, entry.name);
-    if (!entry.isDirectory() || known.has(dir) || !CLONE_ID_PATTERN.test(entry.name)) continue;
-    await import_promises73.default.rm(dir, { recursive: true, force: true });
-    result.released.push(`directory ${dir}`);
-  }
-  result.released.push(...await sweepDeadBuilds(opts.home, opts.reporter));
-  let cacheTemps = 0;
-  for (const cacheDir of /* @__PURE__ */ new Set([import_node_path77.default.join(opts.home, "cache"), defaultCacheDir()])) {
-    cacheTemps += await removeStaleTemps(import_node_path77.default.join(cacheDir, "blobs", "sha256"), 60 * 6e4);
-    cacheTemps += await removeDeadPartials(import_node_path77.default.join(cacheDir, "partial"));
-  }
-  if (cacheTemps > 0) result.released.push(`${cacheTemps} partial cache blob(s)`);
-  return result;
-}
-function isCloneDir(clonesDir, dir) {
-  return import_node_path77.default.dirname(dir) === clonesDir && CLONE_ID_PATTERN.test(import_node_path77.default.basename(dir));
-}
-async function whyCollect(record2, now) {
-  if (isExpired(record2, now)) return "expired";
-  if (record2.state === "creating" || record2.state === "stopping") {
-    const what = record2.state === "creating" ? "creation" : "teardown";
-    if (record2.owner) return ownerAlive(record2.owner) ? void 0 : `${what} never finished: its process ${record2.owner.pid} is gone`;
-    return now.getTime() - Date.parse(record2.createdAt) > STALE_CREATING_MS ? `${what} never finished` : void 0;
-  }
-  if (record2.engine === "sqlserver") return void 0;
-  if (!await isServerRunning(record2)) return record2.runtime === "docker" ? "its container is gone or stopped" : "its server is gone";
-  return void 0;
-}
-async function removeOrphanContainers2(home, liveIds, reporter) {
-  const docker = await Promise.resolve().then(() => (init_docker(), docker_exports));
-  if (!docker.dockerConfigured()) return [];
-  const client = docker.dockerClient();
-  try {
-    await docker.assertDockerReachable(client, 2e3);
-  } catch (e) {
-    reporter.debug(`gc: no Docker engine to look for containers in: ${e.message}`);
-    return [];
-  }
-  const removed = await docker.removeOrphanContainers(client, import_node_path77.default.resolve(home), liveIds);
-  for (const c of removed) reporter.info(`gc: removed container ${c.name || c.id.slice(0, 12)} of clone ${c.cloneId}, which has no record`);
-  return removed.map((c) => c.name || c.id.slice(0, 12));
-}
-var import_promises73, import_node_path77, STALE_CREATING_MS;
-var init_gc2 = __esm({
-  "packages/core/src/clones/gc.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_promises73 = __toESM(require("node:fs/promises"), 1);
-    import_node_path77 = __toESM(require("node:path"), 1);
-    init_platform();
-    init_runtime2();
-    init_build_sweep();
-    init_clone_id();
-    init_registry();
-    init_process_identity();
-    init_durable_files();
-    init_cache_dir();
-    init_partial_files();
-    init_teardown();
-    init_ttl();
-    STALE_CREATING_MS = 10 * 6e4;
-  }
-});
-
-// packages/core/src/clones/lifecycle.ts
-var lifecycle_exports = {};
-__export(lifecycle_exports, {
-  collectGarbage: () => collectGarbage,
-  createClone: () => createClone,
-  credentialsOf: () => credentialsOf,
-  serverOf: () => serverOf,
-  teardownClones: () => teardownClones
-});
-async function createClone(opts) {
-  const started = performance.now();
-  const { repository, reporter } = opts;
-  const registry2 = new CloneRegistry(opts.home);
-  const image = await repository.resolve(parseImageRef(opts.ref));
-  if (image.manifest.engine.kind === "sqlserver") return (await Promise.resolve().then(() => (init_sqlserver_clone(), sqlserver_clone_exports))).createSqlServerClone(opts, image, started);
-  assertDatabaseChoice(opts.database, image.manifest.databases.map((d) => d.name), `${image.name}:${image.version}`);
-  let previous;
-  let replaced;
-  const existing = opts.name ? await registry2.findByName(opts.name) : void 0;
-  if (existing) {
-    const decision = await decideNamedClone(existing, image, opts);
-    if (decision.kind === "reuse") return reuseResult(decision.record, image, decision.newerImage, opts, started);
-    previous = decision.previous;
-    replaced = { id: previous.id, reason: decision.reason };
-    reporter.warn(`Replacing the clone named ${opts.name}: ${decision.reason}.`);
-    await removeClone(previous, { home: opts.home, reporter, repository });
-  }
-  const { driver, engine, disk } = clonePlatformFor(image.manifest.engine.kind, opts.home, { disk: opts.disk, reporter });
-  const runtimeKind = opts.runtime ?? "host";
-  const host = opts.host ?? "127.0.0.1";
-  const runtime = runtimeKind === "docker" ? await runtimeFor("docker", { ...opts.docker, hostAddress: host }) : void 0;
-  await runtime?.checkAvailable();
-  const pulling = progressOnDemand(reporter, `Pulling and verifying ${image.name}:${image.version}`, image.manifest.disk.sizeBytes, { unit: "bytes" });
-  const blob = await repository.pull(image, { onProgress: pulling.onProgress });
-  pulling.finish();
-  await driver.rememberVerified?.(blob, image.manifest.disk.digest);
-  const config2 = await readRepositoryConfig(repository);
-  const ttlSeconds = capTtl(opts.ttlSeconds ?? (previous ? inheritedTtl(previous) : void 0), config2.maxTtlSeconds);
-  const password = previous?.password ?? import_node_crypto28.default.randomBytes(24).toString("base64url");
-  reporter.secret(password);
-  const record2 = await registry2.reserve({
-    name: opts.name,
-    image: { name: image.name, version: image.version, manifestDigest: image.manifestDigest, diskDigest: image.manifest.disk.digest },
-    engine: image.manifest.engine.kind,
-    host,
-    disk,
-    runtime: runtimeKind,
-    password,
-    databases: image.manifest.databases.map((d) => d.name),
-    labels: { ...previous?.labels, ...opts.labels },
-    repository: repository.location,
-    expiresAt: ttlSeconds ? new Date(Date.now() + ttlSeconds * 1e3).toISOString() : void 0,
-    ttlSeconds,
-    user: previous?.user
-  }, { preferredPort: previous?.port });
-  const cleanup = new CleanupStack(reporter);
-  cleanup.push("forget the clone record", () => registry2.remove(record2.id));
-  cleanup.push("remove the clone directory", () => import_promises74.default.rm(record2.dir, { recursive: true, force: true }));
-  await pausePoint("clone:reserved");
-  try {
-    await makeDir(record2.dir, TRAVERSABLE_DIR);
-    const child = await createChildDisk(driver, repository, image, blob, record2.childFile);
-    cleanup.push("delete the child disk", () => driver.destroy(child.file));
-    await pausePoint("clone:child-created");
-    const attachment = await driver.mount(child, record2.mountPath);
-    cleanup.push("unmount the child disk", () => driver.unmount(attachment));
-    await registry2.patch(record2.id, { attachment });
-    await pausePoint("clone:mounted");
-    const server = await engine.start(
-      record2.mountPath,
-      {
-        port: record2.port,
-        host: record2.host,
-        runDir: import_node_path78.default.join(record2.dir, "run"),
-        durability: opts.durability ?? "ephemeral",
-        cloneId: record2.id,
-        imageDigest: image.manifestDigest,
-        timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-        runtime,
-        runtimeLabels: runtime ? await containerLabels(record2.id, opts.home) : void 0,
-        // A bridged container listens on its own network; the published port decides who reaches it.
-        listenAll: runtime !== void 0 && (opts.docker?.network ?? "bridge") === "bridge"
-      },
-      reporter
-    );
-    if (runtime) {
-      cleanup.push("remove the clone's container", () => runtime.stop({ containerId: server.containerId }, { fast: true }));
-      await registry2.patch(record2.id, { containerId: server.containerId });
-    } else {
-      cleanup.push("stop the clone's server", () => engine.stop(server, { fast: true }));
-      await registry2.patch(record2.id, { serverPid: server.pid });
-    }
-    await pausePoint("clone:server-started");
-    const login = await engine.createLogin(server, record2.databases, { user: record2.user, password });
-    const credentials = pointAt(login, record2.engine, opts.database);
-    reporter.secret(credentials.connectionString);
-    await engine.verifyIdentity(credentials, record2.id, image.manifestDigest);
-    await repository.audit.append({
-      action: "clone",
-      outcome: "success",
-      image: `${image.name}:${image.version}`,
-      digest: image.manifestDigest,
-      clone: record2.id,
-      detail: opts.name ? `name=${opts.name}` : void 0
-    });
-    const clone2 = await registry2.patch(record2.id, { state: "ready", owner: void 0 });
-    const readySeconds = secondsSince(started);
-    cleanup.dismiss();
-    await pausePoint("clone:ready");
-    const childDiskBytes = driver.ownBytes ? await driver.ownBytes(child.file) : await allocatedBytes(child.file);
-    const where2 = server.containerId ? ` (container ${server.containerId.slice(0, 12)})` : "";
-    reporter.debug(`Clone ${record2.id} of ${image.name}:${image.version} ready in ${readySeconds.toFixed(3)} s on ${record2.host}:${record2.port}${where2}`);
-    return { created: true, clone: clone2, credentials, image, readySeconds, childDiskBytes, replaced };
-  } catch (caught) {
-    const e = await diskFullError(caught, [record2.mountPath, record2.dir], `cloning ${image.name}:${image.version}`) ?? caught;
-    await cleanup.unwind();
-    await repository.audit.append({ action: "clone", outcome: "failure", image: `${image.name}:${image.version}`, digest: image.manifestDigest, clone: record2.id, detail: e.message.slice(0, 500) }).catch(() => void 0);
-    if (e instanceof DbcloneError) throw e;
-    throw new CloneError(`cloning ${image.name}:${image.version} failed: ${e.message}`, { cause: e });
-  }
-}
-async function reuseResult(record2, image, newer, opts, started) {
-  const where2 = record2.labels.runner ? ` on runner ${record2.labels.runner}` : "";
-  if (newer) {
-    opts.reporter.warn(
-      `Kept clone ${record2.id} (${record2.name})${where2} with its data: it holds ${record2.image.name}:${record2.image.version}, and ${askedFor(opts.ref, newer)}. To take the new version (losing the clone's data), use on-image-change: recreate or reset.`
-    );
-  } else opts.reporter.info(`Reusing clone ${record2.id} (${record2.name})${where2} of ${record2.image.name}:${record2.image.version}`);
-  return {
-    created: false,
-    clone: record2,
-    credentials: credentialsOf(record2, opts.database),
-    image,
-    readySeconds: secondsSince(started),
-    childDiskBytes: await allocatedBytes(record2.childFile),
-    newerImage: newer ? { name: newer.name, version: newer.version, manifestDigest: newer.manifestDigest } : void 0
-  };
-}
-function serverOf(record2) {
-  if (!record2.serverPid) return void 0;
-  return { pid: record2.serverPid, host: record2.host, port: record2.port, socketDir: import_node_path78.default.join(record2.dir, "run"), adminUser: "" };
-}
-async function containerLabels(cloneId, home) {
-  const { cloneLabels: cloneLabels2 } = await Promise.resolve().then(() => (init_docker(), docker_exports));
-  return cloneLabels2(cloneId, import_node_path78.default.resolve(home));
-}
-async function allocatedBytes(file2) {
-  const st = await import_promises74.default.stat(file2).catch(() => void 0);
-  return st ? st.blocks * 512 : 0;
-}
-var import_node_crypto28, import_promises74, import_node_path78, DEFAULT_TIMEOUT_MS;
-var init_lifecycle = __esm({
-  "packages/core/src/clones/lifecycle.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_crypto28 = __toESM(require("node:crypto"), 1);
-    import_promises74 = __toESM(require("node:fs/promises"), 1);
-    import_node_path78 = __toESM(require("node:path"), 1);
-    init_paths();
-    init_platform();
-    init_errors();
-    init_reporter();
-    init_image();
-    init_runtime2();
-    init_cleanup();
-    init_time();
-    init_repository();
-    init_registry();
-    init_ttl();
-    init_teardown();
-    init_child_disk();
-    init_credentials2();
-    init_named_clone();
-    init_pause_point();
-    init_disk_full();
-    init_teardown();
-    init_gc2();
-    init_credentials2();
-    DEFAULT_TIMEOUT_MS = 12e4;
-  }
-});
-
 // packages/core/src/demo/run-demo.ts
 async function runDemo(opts) {
   const print = opts.print ?? ((line) => process.stdout.write(`${line}
 `));
-  const tmp = await import_promises75.default.mkdtemp(import_node_path79.default.join(import_node_os11.default.tmpdir(), "dbclone-demo-"));
-  await import_promises75.default.chmod(tmp, 457);
-  const home = opts.home ?? import_node_path79.default.join(tmp, "home");
-  const repository = await openRepository(opts.repo ?? import_node_path79.default.join(tmp, "repository"));
+  const tmp = await import_promises76.default.mkdtemp(import_node_path82.default.join(import_node_os11.default.tmpdir(), "dbclone-demo-"));
+  await import_promises76.default.chmod(tmp, 457);
+  const home = opts.home ?? import_node_path82.default.join(tmp, "home");
+  const repository = await openRepository(opts.repo ?? import_node_path82.default.join(tmp, "repository"));
   const clones = [];
   try {
     print(`1. Making a sample shop database of about ${opts.sizeMb} MB (customers, products, orders)\u2026`);
     const dumpStart = performance.now();
-    const dump = import_node_path79.default.join(tmp, "shop.dump");
+    const dump = import_node_path82.default.join(tmp, "shop.dump");
     await createSampleDump(dump, { sizeMb: opts.sizeMb, seed: 42, reporter: opts.reporter });
-    print(`   pg_dump written in ${secondsSince(dumpStart).toFixed(1)} s (${mb2((await import_promises75.default.stat(dump)).size)})`);
+    print(`   pg_dump written in ${secondsSince(dumpStart).toFixed(1)} s (${mb2((await import_promises76.default.stat(dump)).size)})`);
     print("2. Building image demo/shop:v1 (restore \u2192 mask \u2192 VACUUM FULL \u2192 fresh base disk \u2192 leak scan \u2192 publish)\u2026");
     print(`   masking customers' names, emails, phones, addresses and birth dates with the demo key "${DEMO_MASKING_KEY}" (demo key, not a secret)`);
     const policy = parsePolicy(DEMO_POLICY, "demo policy");
@@ -32025,13 +32427,13 @@ async function runDemo(opts) {
     const isolated = aliceAfter === 0 && bobAfter === before && before > 0;
     print(`   orders: alice ${aliceAfter}, bob ${bobAfter} (was ${before}) \u2192 ${isolated ? "isolated" : "NOT ISOLATED"}`);
     const childBytes = [];
-    for (const c of clones) childBytes.push((await import_promises75.default.stat(c.clone.childFile)).blocks * 512);
+    for (const c of clones) childBytes.push((await import_promises76.default.stat(c.clone.childFile)).blocks * 512);
     const cloneReadySeconds = clones.map((c) => c.readySeconds);
     print("5. Tearing down\u2026");
     const tdStart = performance.now();
     for (const c of clones.splice(0)) await teardownClones({ home, reporter: opts.reporter, id: c.clone.id, repository });
     const teardownSeconds = secondsSince(tdStart);
-    const leftovers = (await platformFor("postgres", home).driver.list(import_node_path79.default.join(home, "clones"))).map((r) => `${r.kind} ${r.id}`);
+    const leftovers = (await platformFor("postgres", home).driver.list(import_node_path82.default.join(home, "clones"))).map((r) => `${r.kind} ${r.id}`);
     const report = {
       sampleMb: opts.sizeMb,
       buildSeconds: build.timings.totalSeconds,
@@ -32047,7 +32449,7 @@ async function runDemo(opts) {
     return report;
   } finally {
     for (const c of clones) await teardownClones({ home, reporter: opts.reporter, id: c.clone.id, repository }).catch(() => void 0);
-    if (!opts.home) await import_promises75.default.rm(tmp, { recursive: true, force: true });
+    if (!opts.home) await import_promises76.default.rm(tmp, { recursive: true, force: true });
   }
 }
 function printSummary(print, r) {
@@ -32079,7 +32481,7 @@ function mb2(bytes) {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 async function query(clone2, sql) {
-  const client = new import_pg6.default.Client({ connectionString: clone2.credentials.connectionString });
+  const client = new import_pg7.default.Client({ connectionString: clone2.credentials.connectionString });
   await client.connect();
   try {
     return await client.query(sql);
@@ -32091,15 +32493,15 @@ async function countOrders(clone2) {
   const result = await query(clone2, "SELECT count(*)::int AS n FROM orders");
   return result.rows[0].n;
 }
-var import_promises75, import_node_os11, import_node_path79, import_pg6, DEMO_MASKING_KEY, DEMO_POLICY;
+var import_promises76, import_node_os11, import_node_path82, import_pg7, DEMO_MASKING_KEY, DEMO_POLICY;
 var init_run_demo = __esm({
   "packages/core/src/demo/run-demo.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises75 = __toESM(require("node:fs/promises"), 1);
+    import_promises76 = __toESM(require("node:fs/promises"), 1);
     import_node_os11 = __toESM(require("node:os"), 1);
-    import_node_path79 = __toESM(require("node:path"), 1);
-    import_pg6 = __toESM(require_pg(), 1);
+    import_node_path82 = __toESM(require("node:path"), 1);
+    import_pg7 = __toESM(require_pg(), 1);
     init_build2();
     init_platform();
     init_engine2();
@@ -32609,7 +33011,7 @@ var init_audit_claims = __esm({
 async function snapshotSchema(conn, databases2) {
   const lines = [];
   for (const database2 of databases2) {
-    const client = new import_pg7.default.Client({ ...conn, database: database2, connectionTimeoutMillis: 15e3 });
+    const client = new import_pg8.default.Client({ ...conn, database: database2, connectionTimeoutMillis: 15e3 });
     await client.connect();
     try {
       lines.push(...await databaseLines(client, database2));
@@ -32649,12 +33051,12 @@ async function databaseLines(c, db) {
   for (const r of constraints.rows) out.push(`${db}: table ${r.t} constraint ${r.name} ${r.def}`);
   return out;
 }
-var import_pg7, USER_SCHEMAS;
+var import_pg8, USER_SCHEMAS;
 var init_schema_snapshot = __esm({
   "packages/core/src/github/schema-snapshot.ts"() {
     "use strict";
     init_import_meta_url();
-    import_pg7 = __toESM(require_pg(), 1);
+    import_pg8 = __toESM(require_pg(), 1);
     USER_SCHEMAS = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'";
   }
 });
@@ -32667,8 +33069,10 @@ function diffSchemas(image, clone2, labels = { from: "image", to: "clone" }, con
   let i = 0;
   let j = 0;
   while (i < a.length || j < b.length) {
-    if (i < a.length && j < b.length && a[i] === b[j]) ops.push({ op: " ", line: a[i++] }), j++;
-    else if (j >= b.length || i < a.length && a[i] < b[j]) ops.push({ op: "-", line: a[i++] });
+    if (i < a.length && j < b.length && a[i] === b[j]) {
+      ops.push({ op: " ", line: a[i++] });
+      j++;
+    } else if (j >= b.length || i < a.length && a[i] < b[j]) ops.push({ op: "-", line: a[i++] });
     else ops.push({ op: "+", line: b[j++] });
   }
   const added = ops.filter((o) => o.op === "+").length;
@@ -32720,274 +33124,6 @@ var init_schema_diff = __esm({
   "packages/core/src/github/schema-diff.ts"() {
     "use strict";
     init_import_meta_url();
-  }
-});
-
-// packages/core/src/clones/types.ts
-var init_types3 = __esm({
-  "packages/core/src/clones/types.ts"() {
-    "use strict";
-    init_import_meta_url();
-  }
-});
-
-// packages/core/src/clones/promote-shutdown.ts
-async function assertCleanShutdown(mountPath, engineVersion) {
-  const bins = await findBinaries(majorOf(engineVersion));
-  const { stdout } = await run(bins.bin("pg_controldata"), [dataDirOf(mountPath)], { env: childEnv({ LC_ALL: "C" }), timeoutMs: 3e4 });
-  const state = /Database cluster state:\s*(.+)/.exec(stdout)?.[1]?.trim();
-  if (state !== "shut down") {
-    throw new CloneError(`the clone's server did not shut down cleanly (cluster state '${state ?? "unknown"}'), so its data is not published; tear the clone down and try again`);
-  }
-}
-async function resetWal(mountPath, engineVersion) {
-  const bins = await findBinaries(majorOf(engineVersion));
-  await run(bins.bin("pg_resetwal"), ["-D", dataDirOf(mountPath)], { asUser: serverUser().asUser, cwd: "/", env: childEnv({ LC_ALL: "C" }), timeoutMs: 6e4 });
-}
-var init_promote_shutdown = __esm({
-  "packages/core/src/clones/promote-shutdown.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_binaries();
-    init_engineFile();
-    init_osUser();
-    init_errors();
-    init_childEnv();
-    init_exec();
-  }
-});
-
-// packages/core/src/clones/promote-prepare.ts
-async function withDb(server, database2, fn) {
-  const client = new import_pg8.default.Client({ host: server.socketDir, port: server.port, user: server.adminUser, database: database2 });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end().catch(() => void 0);
-  }
-}
-async function detachCloneLogin(server, databases2, login) {
-  const [first] = databases2;
-  if (!first) return;
-  const role = quoteIdent(login);
-  const admin = quoteIdent(server.adminUser);
-  await withDb(server, first, (c) => c.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1 AND pid <> pg_backend_pid()", [login]));
-  const exists2 = await withDb(server, first, async (c) => (await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [login])).rowCount);
-  for (const db of databases2) {
-    await withDb(server, db, async (c) => {
-      if (exists2) {
-        const owner = (await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [OWNER_ROLE])).rowCount ? quoteIdent(OWNER_ROLE) : admin;
-        await c.query(`REASSIGN OWNED BY ${role} TO ${owner}`);
-        await c.query(`DROP OWNED BY ${role}`);
-      }
-      await c.query("ANALYZE");
-    });
-  }
-  if (exists2) await withDb(server, first, (c) => c.query(`DROP ROLE ${role}`));
-}
-async function stripRolePasswords(server, database2) {
-  const databases2 = await withDb(server, database2, async (c) => {
-    const roles = await c.query("SELECT format('ALTER ROLE %I PASSWORD NULL', rolname) AS sql FROM pg_authid WHERE rolpassword IS NOT NULL");
-    for (const r of roles.rows) await c.query(r.sql);
-    await c.query("VACUUM FULL pg_authid");
-    return (await c.query("SELECT datname FROM pg_database WHERE datallowconn")).rows.map((r) => r.datname);
-  });
-  for (const db of databases2) {
-    await withDb(server, db, async (c) => {
-      await c.query("DELETE FROM pg_statistic WHERE starelid = 'pg_catalog.pg_authid'::regclass");
-      await c.query("ANALYZE pg_catalog.pg_authid");
-      await c.query("VACUUM FULL pg_catalog.pg_statistic");
-    });
-  }
-  const left = await withDb(server, database2, (c) => c.query("SELECT 1 FROM pg_authid WHERE rolpassword IS NOT NULL"));
-  if (left.rowCount) throw new CloneError(`${left.rowCount} role(s) still have a password after stripping; the clone was not promoted.`);
-}
-var import_pg8;
-var init_promote_prepare = __esm({
-  "packages/core/src/clones/promote-prepare.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_pg8 = __toESM(require_pg(), 1);
-    init_postgres();
-    init_ownership();
-    init_errors();
-  }
-});
-
-// packages/core/src/clones/promote-privacy.ts
-async function promotedMasking(source, _disk, reporter) {
-  const m = source.manifest.masking;
-  if (!m) return { labels: {} };
-  reporter.warn(
-    `${source.name}:${source.version} is masked; the promoted version keeps its policy ${m.policyDigest.slice(0, 19)}\u2026, but its layer was not leak-scanned (no original values are available at promote time). Do not promote clones that received unmasked data.`
-  );
-  return {
-    // Same policy and rules: the data under the clone's writes is the masked data. No leakScan: this blob was not scanned.
-    masking: { policyDigest: m.policyDigest, ...m.variant ? { variant: m.variant } : {}, rules: m.rules, rowsChanged: 0 },
-    labels: { "dbclone.leak-scan": "not-run (promoted layer)" }
-  };
-}
-var init_promote_privacy = __esm({
-  "packages/core/src/clones/promote-privacy.ts"() {
-    "use strict";
-    init_import_meta_url();
-  }
-});
-
-// packages/core/src/clones/promote.ts
-var promote_exports = {};
-__export(promote_exports, {
-  promoteClone: () => promoteClone
-});
-async function promoteClone(opts) {
-  const started = performance.now();
-  const startedAt = (/* @__PURE__ */ new Date()).toISOString();
-  const { repository, reporter } = opts;
-  const target = parseImageRef(opts.as);
-  if (!target.version || target.digest || target.variant) throw new UsageError(`--as '${opts.as}' must be name:version (no digest or variant), e.g. shop:v2`);
-  const registry2 = new CloneRegistry(opts.home);
-  const record2 = await registry2.get(opts.clone);
-  if (!record2) throw new CloneNotFoundError(`no clone '${opts.clone}' on this machine; list them with dbclone clones`);
-  if (record2.state !== "ready" || !record2.serverPid || !isAlive(record2.serverPid) || !isPostgresOf(record2.serverPid, record2.mountPath) || !record2.attachment) {
-    throw new CloneError(`clone ${record2.id} is not running (state ${record2.state}); only a ready clone can be promoted: tear it down and clone again`);
-  }
-  if (record2.engine !== "postgres") throw new NotSupportedError(`promoting ${record2.engine} clones is not supported yet`);
-  await refuseExisting(repository, target.name, target.version);
-  const source = await repository.resolve({ name: record2.image.name, digest: record2.image.manifestDigest });
-  const { driver, engine } = platformFor(record2.engine, opts.home, diskOf(record2), opts.reporter);
-  if (!supportsLayers(driver)) throw new NotSupportedError(`the ${driver.name} disk driver cannot promote clones yet; clone with --disk qcow2 to promote`);
-  const label2 = `${target.name}:${target.version}`;
-  const sourceLabel = `${source.name}:${source.version}`;
-  const workDir = import_node_path80.default.join(opts.home, "work", `promote-${import_node_crypto29.default.randomBytes(5).toString("hex")}`);
-  try {
-    await registry2.patch(record2.id, { state: "stopping", owner: currentProcess() });
-    await makeDir(workDir, PRIVATE_DIR);
-    await writeBuildRecord(workDir, { ...newBuildRecord(workDir, label2), mounts: [] });
-    const server = { ...serverOf(record2), adminUser: ADMIN_USER };
-    reporter.info(`Promoting clone ${record2.id} of ${sourceLabel} to ${label2}${opts.flatten ? " (flattened)" : ""}`);
-    await detachCloneLogin(server, record2.databases, record2.user);
-    await stripRolePasswords(server, record2.databases[0] ?? "postgres");
-    const databases2 = await engine.inventory(server);
-    const engineInfo = await engine.describe(record2.mountPath);
-    await engine.stop(server, { fast: true });
-    await assertCleanShutdown(record2.mountPath, engineInfo.version);
-    await resetWal(record2.mountPath, engineInfo.version);
-    await pausePoint("promote:stopped");
-    if (opts.flatten) await driver.trim(record2.mountPath);
-    await driver.unmount(record2.attachment);
-    const layers = await pullLayers(repository, source);
-    const child = { file: record2.childFile, parents: layers.map((l) => l.file) };
-    const out = import_node_path80.default.join(workDir, `disk.${driver.format}`);
-    const sealed = opts.flatten ? await driver.flatten(child, out) : await driver.sealLayer(child, out);
-    await pausePoint("promote:sealed");
-    const masking = await promotedMasking(source, sealed, reporter);
-    const manifest = validateManifest(
-      {
-        schemaVersion: 1,
-        name: target.name,
-        version: target.version,
-        created: (/* @__PURE__ */ new Date()).toISOString(),
-        engine: { kind: engineInfo.kind, version: engineInfo.version },
-        platform: source.manifest.platform,
-        databases: databases2.map((d) => ({ name: d.name, sizeBytes: d.sizeBytes, tables: d.tables })),
-        disk: { digest: sealed.digest, sizeBytes: sealed.sizeBytes, virtualSizeBytes: sealed.virtualSizeBytes },
-        ...opts.flatten ? {} : { parent: source.manifestDigest },
-        source: { kind: "clone", description: `clone ${record2.id} of ${sourceLabel} (${source.manifestDigest})`, capturedAt: startedAt, rolePasswordsStripped: true },
-        masking: masking.masking,
-        git: opts.git,
-        build: { ...opts.build, startedAt, finishedAt: (/* @__PURE__ */ new Date()).toISOString(), toolVersion: TOOL_VERSION },
-        access: source.manifest.access,
-        labels: {
-          ...source.manifest.labels,
-          ...masking.labels,
-          "dbclone.promoted-from": `${sourceLabel}@${source.manifestDigest}`,
-          ...opts.flatten ? { "dbclone.flattened": "true" } : {},
-          ...opts.labels
-        }
-      },
-      `manifest of ${label2}`
-    );
-    const image = await repository.push(manifest, sealed.file);
-    for (const tag of opts.tags ?? []) await repository.tag(image, tag);
-    await pausePoint("promote:published");
-    await removeClone({ ...record2, attachment: void 0, serverPid: void 0 }, { home: opts.home, reporter, repository });
-    const chainDepth = opts.flatten ? 1 : layers.length + 1;
-    await recordDoneWork(repository.audit, {
-      action: "promote",
-      outcome: "success",
-      image: label2,
-      digest: image.manifestDigest,
-      clone: record2.id,
-      actor: opts.build?.actor,
-      runUrl: opts.build?.runUrl,
-      commit: opts.git?.commit,
-      detail: `from ${sourceLabel}; ${opts.flatten ? "flattened" : `layer of ${chainDepth}`}; blob ${sealed.sizeBytes} bytes`
-    }, reporter);
-    return { image, source, flattened: Boolean(opts.flatten), blobBytes: sealed.sizeBytes, chainDepth, seconds: secondsSince(started) };
-  } catch (e) {
-    await repository.audit.append({ action: "promote", outcome: "failure", image: label2, clone: record2.id, detail: e.message.slice(0, 500), actor: opts.build?.actor }).catch(() => void 0);
-    reporter.warn(`Clone ${record2.id} may be stopped now; remove it with: dbclone teardown ${record2.id}`);
-    if (e instanceof DbcloneError) throw e;
-    throw new CloneError(`promoting clone ${record2.id} to ${label2} failed: ${e.message}`, { cause: e });
-  } finally {
-    await import_promises76.default.rm(workDir, { recursive: true, force: true });
-  }
-}
-async function refuseExisting(repository, name, version2) {
-  try {
-    await repository.resolve({ name, version: version2 });
-  } catch (e) {
-    if (e instanceof ImageNotFoundError) return;
-    throw e;
-  }
-  throw new VersionExistsError(`image ${name} version ${version2} already exists; versions are immutable: choose a new version`);
-}
-var import_node_crypto29, import_promises76, import_node_path80;
-var init_promote = __esm({
-  "packages/core/src/clones/promote.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_crypto29 = __toESM(require("node:crypto"), 1);
-    import_promises76 = __toESM(require("node:fs/promises"), 1);
-    import_node_path80 = __toESM(require("node:path"), 1);
-    init_paths();
-    init_platform();
-    init_disk();
-    init_postgres();
-    init_errors();
-    init_reference();
-    init_manifest();
-    init_layers();
-    init_exec();
-    init_time();
-    init_version();
-    init_lifecycle();
-    init_promote_shutdown();
-    init_promote_prepare();
-    init_promote_privacy();
-    init_registry();
-    init_teardown();
-    init_build_record();
-    init_process_identity();
-    init_pause_point();
-    init_audit_after_work();
-  }
-});
-
-// packages/core/src/clones/index.ts
-var init_clones = __esm({
-  "packages/core/src/clones/index.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_types3();
-    init_lifecycle_types();
-    init_lifecycle();
-    init_registry();
-    init_ports();
-    init_ttl();
-    init_clone_id();
-    init_promote();
   }
 });
 
@@ -33202,7 +33338,7 @@ var init_log2 = __esm({
   "packages/core/src/lineage/log.ts"() {
     "use strict";
     init_import_meta_url();
-    init_layers();
+    init_layers2();
   }
 });
 
@@ -33267,7 +33403,7 @@ async function gitTaggedCommits(cwd = process.cwd()) {
     allowFailure: true,
     timeoutMs: 3e4
   }).catch(() => void 0);
-  if (!r || r.code !== 0) return [];
+  if (r?.code !== 0) return [];
   const commits = /* @__PURE__ */ new Set();
   for (const line of r.stdout.split("\n")) {
     const [tag, object2, peeled] = line.trim().split(/\s+/);
@@ -33310,9 +33446,24 @@ init_import_meta_url();
 
 // packages/cli/src/context.ts
 init_import_meta_url();
-var import_node_path21 = __toESM(require("node:path"), 1);
-init_registry();
+var import_node_path72 = __toESM(require("node:path"), 1);
+init_clones();
+
+// packages/core/src/util/index.ts
+init_import_meta_url();
+init_cleanup();
+init_disk_full();
+init_duration();
+init_durable_write();
+init_net();
 init_paths();
+init_process_identity();
+init_stamped_digests();
+init_time();
+init_file_lock();
+init_version();
+
+// packages/cli/src/context.ts
 init_repository();
 
 // packages/cli/src/terminal-reporter.ts
@@ -33556,7 +33707,8 @@ var TerminalReporter = class {
     return this.stderr.isTTY ? this.barProgress(label2, total, amount) : this.lineProgress(label2, total, amount);
   }
   line(text) {
-    this.stderr.write(this.redact(text) + "\n");
+    this.stderr.write(`${this.redact(text)}
+`);
   }
   // A bar while the total is known; a spinner and the amount so far while it is not ("587 MB").
   barProgress(label2, total, amount) {
@@ -33639,14 +33791,15 @@ var CliContext = class {
   openRepository(cmd, opts = {}) {
     const { repo, home } = this.globals(cmd);
     const named = cmd.optsWithGlobals().repo !== void 0 || !!this.io.env.DBCLONE_REPO;
-    this.repository ??= openRepository(repo, { cacheDir: import_node_path21.default.join(home, "cache"), mustExist: named && !opts.create });
+    this.repository ??= openRepository(repo, { cacheDir: import_node_path72.default.join(home, "cache"), mustExist: named && !opts.create });
     return this.repository;
   }
   registry(cmd) {
     return new CloneRegistry(this.globals(cmd).home);
   }
   print(text) {
-    this.io.stdout.write(text.endsWith("\n") ? text : text + "\n");
+    this.io.stdout.write(text.endsWith("\n") ? text : `${text}
+`);
   }
 };
 var isDebugEnv = (env) => !!env.DBCLONE_DEBUG && !/^(0|false|no)$/i.test(env.DBCLONE_DEBUG);
@@ -33678,12 +33831,14 @@ init_errors();
 // packages/cli/src/output.ts
 init_import_meta_url();
 function writeJson(out, value) {
-  out.write(JSON.stringify(value, null, 2) + "\n");
+  out.write(`${JSON.stringify(value, null, 2)}
+`);
 }
 function formatTable(headers, rows) {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells) => cells.map((c, i) => i === cells.length - 1 ? c : c.padEnd(widths[i])).join("  ").trimEnd();
-  return [line(headers), ...rows.map(line)].join("\n") + "\n";
+  return `${[line(headers), ...rows.map(line)].join("\n")}
+`;
 }
 function formatBytes2(bytes) {
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
@@ -33736,12 +33891,14 @@ function reportFailure(e, ctx, opts) {
     return finish3(withHelpPointer(message, opts.commandPath), EXIT_USAGE);
   }
   if (e instanceof DbcloneError) {
-    if (ctx.debug && e.stack) ctx.io.stderr.write(ctx.reporter.redact(e.stack) + "\n");
+    if (ctx.debug && e.stack) ctx.io.stderr.write(`${ctx.reporter.redact(e.stack)}
+`);
     const message = e.exitCode === EXIT_USAGE ? withHelpPointer(e.message, opts.commandPath) : e.message;
     return finish3(message, e.exitCode);
   }
   const err = e instanceof Error ? e : new Error(String(e));
-  if (ctx.debug && err.stack) ctx.io.stderr.write(ctx.reporter.redact(err.stack) + "\n");
+  if (ctx.debug && err.stack) ctx.io.stderr.write(`${ctx.reporter.redact(err.stack)}
+`);
   return finish3(`unexpected error: ${err.message}${ctx.debug ? "" : " (run with --debug for details)"}`, 1);
 }
 var oneLine = (s) => s.split(/\r?\n/).map((l) => l.trim()).filter(Boolean).join(" | ");
@@ -33756,12 +33913,11 @@ init_errors();
 // packages/cli/src/options.ts
 init_import_meta_url();
 init_errors();
+init_image();
 var collect = (value, previous = []) => [...previous, value];
 function collectLabel(value, previous = {}) {
-  const eq = value.indexOf("=");
-  const key = eq > 0 ? value.slice(0, eq).trim() : "";
-  if (!key) throw new UsageError(`bad label '${value}': write it as key=value, e.g. --label pr=42`);
-  return { ...previous, [key]: value.slice(eq + 1) };
+  const [key, label2] = parseLabel(value, "--label", "--label pr=42");
+  return { ...previous, [key]: label2 };
 }
 function positiveInteger(what) {
   return (value) => {
@@ -33832,48 +33988,39 @@ function describeReport(r) {
 // packages/cli/src/commands/build.ts
 init_import_meta_url();
 init_errors();
-init_manifest();
-function backupChainFrom(opts) {
-  const chainFlags = [opts.differential && "--differential", opts.log?.length && "--log", opts.database && "--database"].filter(Boolean);
-  if (opts.engine !== void 0 && opts.engine !== "postgres" && opts.engine !== "sqlserver") throw new UsageError(`--engine must be postgres or sqlserver, got '${opts.engine}'`);
-  if (opts.engine !== "sqlserver" && !opts.fromBackup) {
-    if (chainFlags.length) throw new UsageError(`${chainFlags.join(", ")} go with --engine sqlserver --from-backup FILE`);
-    return void 0;
-  }
-  const others = [opts.fromDump?.length && "--from-dump", opts.fromDatadir && "--from-datadir", opts.fromServer && "--from-server", opts.fromBasebackup && "--from-basebackup"].filter(Boolean);
-  if (opts.engine === "postgres") throw new UsageError("--from-backup is a SQL Server backup: use --engine sqlserver");
-  if (!opts.fromBackup) throw new UsageError("--engine sqlserver needs --from-backup FILE (a full .bak), optionally --differential FILE and --log FILE (repeatable)");
-  if (others.length) throw new UsageError(`--from-backup cannot be combined with ${others.join(", ")}: one image holds one engine`);
-  return [{ kind: "backup-chain", full: opts.fromBackup, ...opts.differential ? { differential: opts.differential } : {}, ...opts.log?.length ? { logs: opts.log } : {}, ...opts.database ? { database: opts.database } : {} }];
-}
-function sourcesFrom(opts) {
-  const chain = backupChainFrom(opts);
-  if (chain) return chain;
-  const kinds = [
-    opts.fromDump?.length ? "--from-dump" : "",
-    opts.fromDatadir ? "--from-datadir" : "",
-    opts.fromServer ? "--from-server" : "",
-    opts.fromBasebackup ? "--from-basebackup" : ""
-  ].filter(Boolean);
-  const pitr = { walArchive: opts.walArchive, recoveryTargetTime: opts.recoveryTargetTime, recoveryTargetLsn: opts.recoveryTargetLsn, keepRecoveryState: opts.keepRecoveryState };
-  if (!opts.fromBasebackup && Object.values(pitr).some((v) => v !== void 0)) {
-    throw new UsageError("--wal-archive, --recovery-target-time, --recovery-target-lsn and --keep-recovery-state go with --from-basebackup DIR");
-  }
-  if (opts.recoveryTargetTime !== void 0 && opts.recoveryTargetLsn !== void 0) {
-    throw new UsageError("give one recovery target: --recovery-target-time or --recovery-target-lsn");
-  }
-  if (kinds.length !== 1) {
-    throw new UsageError(
-      kinds.length === 0 ? "build needs a source: --from-dump FILE (repeatable), --from-datadir DIR, --from-server URL or --from-basebackup DIR" : `build takes one kind of source, got ${kinds.join(" and ")}`
-    );
-  }
-  if (opts.fromDump?.length) return opts.fromDump.map((path83) => ({ kind: "dump", path: path83 }));
-  if (opts.fromDatadir) return [{ kind: "datadir", path: opts.fromDatadir }];
-  if (opts.fromBasebackup) {
-    const defined = Object.fromEntries(Object.entries(pitr).filter(([, v]) => v !== void 0));
-    return [{ kind: "basebackup", path: opts.fromBasebackup, ...defined }];
-  }
-  return [{ kind: "server", url: opts.fromServer }];
+init_image();
+var CLI_SOURCE_NAMES = {
+  fromDump: "--from-dump",
+  fromDatadir: "--from-datadir",
+  fromServer: "--from-server",
+  fromBasebackup: "--from-basebackup",
+  fromBackup: "--from-backup",
+  differential: "--differential",
+  logs: "--log",
+  database: "--database",
+  engine: "--engine",
+  walArchive: "--wal-archive",
+  recoveryTargetTime: "--recovery-target-time",
+  recoveryTargetLsn: "--recovery-target-lsn",
+  keepRecoveryState: "--keep-recovery-state"
+};
+function sourceInputsOf(opts) {
+  const list = (v) => v === void 0 ? void 0 : [v];
+  return {
+    fromDump: opts.fromDump,
+    fromDatadir: list(opts.fromDatadir),
+    fromServer: list(opts.fromServer),
+    fromBasebackup: list(opts.fromBasebackup),
+    fromBackup: list(opts.fromBackup),
+    differential: opts.differential,
+    logs: opts.log,
+    database: opts.database,
+    engine: opts.engine,
+    walArchive: opts.walArchive,
+    recoveryTargetTime: opts.recoveryTargetTime,
+    recoveryTargetLsn: opts.recoveryTargetLsn,
+    keepRecoveryState: opts.keepRecoveryState
+  };
 }
 function registerBuild(program2, ctx) {
   program2.command("build").description("build and publish a new image version").argument("<image>", "image name, e.g. orders").option("--from-dump <file>", "a pg_dump file (repeatable: one per database)", collect).option("--from-datadir <dir>", "a stopped PostgreSQL data directory").option("--from-server <url>", "a live server to dump (postgresql://\u2026)").option("--from-basebackup <dir>", "a pg_basebackup output directory (plain or tar format); see docs/refresh.md").option("--engine <engine>", "postgres (default) or sqlserver (Windows runner with SQL Server; see docs/windows.md)").option("--from-backup <file>", "SQL Server: a full database backup (.bak)").option("--differential <file>", "SQL Server: a differential backup based on --from-backup").option("--log <file>", "SQL Server: a transaction log backup (repeatable; any order)", collect).option("--database <name>", "SQL Server: restore under this database name (default: the backup's)").option("--wal-archive <dir>", "with --from-basebackup: directory of archived WAL segments to replay").option("--recovery-target-time <time>", "replay WAL up to this time, with a zone (e.g. 2026-03-01T04:00:00Z); default: the archive's end").option("--recovery-target-lsn <lsn>", "replay WAL up to this WAL location (e.g. 0/3000148)").option("--keep-recovery-state <dir>", "keep the replayed, unpromoted state here and continue it next build (nightly refresh)").option("--version <version>", "version to publish (default: UTC timestamp)").option("--tag <tag>", "movable tag to point at the new version (repeatable; default latest)", collect).option("--label <key=value>", "label stored in the manifest (repeatable)", collectLabel).option("--policy <file>", "masking policy: dbclone.yml (its masking: section) or a policy file; key from $DBCLONE_MASKING_KEY").option("--variant <name>", "publish only this variant of the policy (repeatable; default: all its variants)", collect).option("--unmasked <reason>", "without --policy: publish even though the PII scan found personal data, for this reason (recorded in the manifest)").option("--insecure-random-key", "mask with a throw-away random key when DBCLONE_MASKING_KEY is not set (pseudonyms change every build)").addHelpText(
@@ -33891,10 +34038,10 @@ function registerBuild(program2, ctx) {
       throw new UsageError(`bad version '${opts.version}': use 1-128 of A-Z a-z 0-9 _ . - not starting with . or -`);
     }
     for (const t of opts.tag ?? []) if (!VERSION_PATTERN.test(t)) throw new UsageError(`bad tag '${t}': use 1-128 of A-Z a-z 0-9 _ . -`);
-    const sources = sourcesFrom(opts);
+    const { buildImage: buildImage2, sourcesFromInputs: sourcesFromInputs2 } = await Promise.resolve().then(() => (init_build2(), build_exports));
+    const sources = sourcesFromInputs2(sourceInputsOf(opts), CLI_SOURCE_NAMES);
     const { home, json: json2 } = ctx.globals(cmd);
     const repository = await ctx.openRepository(cmd, { create: true });
-    const { buildImage: buildImage2 } = await Promise.resolve().then(() => (init_build2(), build_exports));
     if (!opts.policy && (opts.variant?.length || opts.insecureRandomKey)) throw new UsageError("--variant and --insecure-random-key need --policy");
     const masking = opts.policy ? await Promise.resolve().then(() => (init_masking2(), masking_exports)) : void 0;
     const policy = masking && opts.policy ? await masking.loadPolicyFile(opts.policy) : void 0;
@@ -33964,14 +34111,13 @@ function registerCatalog(program2, ctx) {
 
 // packages/cli/src/commands/clone.ts
 init_import_meta_url();
-init_lifecycle_types();
-init_duration();
+init_clones();
 init_errors();
-init_reference();
+init_image();
 
 // packages/cli/src/commands/clones.ts
 init_import_meta_url();
-init_login();
+init_engine2();
 function connectionString2(record2, withPassword) {
   return connectionString(record2.user, withPassword ? record2.password : void 0, record2.host, record2.port, record2.databases[0] ?? "postgres");
 }
@@ -34080,7 +34226,7 @@ function registerClone(program2, ctx) {
     const timeoutMs = opts.timeout !== void 0 ? Math.round(parseDuration(opts.timeout, "--timeout") * 1e3) : void 0;
     const { home, json: json2 } = ctx.globals(cmd);
     const repository = await ctx.openRepository(cmd);
-    const { createClone: createClone2 } = await Promise.resolve().then(() => (init_lifecycle(), lifecycle_exports));
+    const { createClone: createClone2 } = await Promise.resolve().then(() => (init_clones(), clones_exports));
     const result = await createClone2({
       repository,
       ref,
@@ -34138,7 +34284,7 @@ function registerGc(program2, ctx) {
   program2.command("gc").description("remove expired clones and orphans (processes gone, mounts left, disks without a record)").option("--github", "also remove clones whose pull request is closed or branch deleted (asks the GitHub API; GITHUB_TOKEN, GITHUB_REPOSITORY)").addHelpText("after", examples("dbclone gc", "dbclone gc --json", "GITHUB_REPOSITORY=acme/shop GITHUB_TOKEN=\u2026 dbclone gc --github")).action(async (opts, cmd) => {
     const { home, json: json2 } = ctx.globals(cmd);
     const swept = opts.github ? await (await Promise.resolve().then(() => (init_gc_github(), gc_github_exports))).sweepFromEnv(home, ctx.reporter) : void 0;
-    const { collectGarbage: collectGarbage2 } = await Promise.resolve().then(() => (init_lifecycle(), lifecycle_exports));
+    const { collectGarbage: collectGarbage2 } = await Promise.resolve().then(() => (init_clones(), clones_exports));
     const result = await collectGarbage2({ home, reporter: ctx.reporter });
     if (json2) return writeJson(ctx.io.stdout, swept ? { ...result, github: swept } : result);
     ctx.print(
@@ -34168,7 +34314,7 @@ function registerImages(program2, ctx) {
 
 // packages/cli/src/commands/rm.ts
 init_import_meta_url();
-init_reference();
+init_image();
 function registerRm(program2, ctx) {
   program2.command("rm").description("delete an image version (refused while a tag, child version or live clone uses it)").argument("<ref>", "name:version, name:tag or name@sha256:<hex>").option("--force", "delete even though tags or live clones reference it").addHelpText("after", examples("dbclone rm orders:20260101-120000", "dbclone rm orders@sha256:<hex> --force")).action(async (ref, opts, cmd) => {
     const parsed = parseImageRef(ref);
@@ -34186,8 +34332,8 @@ init_import_meta_url();
 init_errors();
 async function sourceFromArgument(arg) {
   if (/^postgres(ql)?:\/\//.test(arg)) return { kind: "server", url: arg };
-  const { stat: stat30 } = await import("node:fs/promises");
-  const s = await stat30(arg).catch(() => void 0);
+  const { stat: stat29 } = await import("node:fs/promises");
+  const s = await stat29(arg).catch(() => void 0);
   if (!s) throw new UsageError(`scan: '${arg}' is neither a postgresql:// URL nor an existing dump file or data directory`);
   return s.isDirectory() ? { kind: "datadir", path: arg } : { kind: "dump", path: arg };
 }
@@ -34211,7 +34357,7 @@ function registerScan(program2, ctx) {
 
 // packages/cli/src/commands/show.ts
 init_import_meta_url();
-init_reference();
+init_image();
 function registerShow(program2, ctx) {
   program2.command("show").description("show an image version's manifest (--json: the whole manifest and its digest)").argument("<ref>", "name, name:version, name:tag or name@sha256:<hex>").addHelpText("after", examples("dbclone show orders:latest", "dbclone show orders:20260101-120000 --json")).action(async (ref, _opts, cmd) => {
     const parsed = parseImageRef(ref);
@@ -34259,7 +34405,7 @@ function describeImage(image, tags) {
 
 // packages/cli/src/commands/diff.ts
 init_import_meta_url();
-init_reference();
+init_image();
 init_lineage();
 function registerDiff(program2, ctx) {
   program2.command("diff").description("list databases and tables whose row counts or columns differ between two versions (from their manifests)").argument("<from>", "the older version").argument("<to>", "the newer version").addHelpText("after", examples("dbclone diff shop:v1 shop:v2", "dbclone diff shop:v1 shop:latest --json")).action(async (from, to, _opts, cmd) => {
@@ -34303,7 +34449,7 @@ init_reporter();
 // packages/core/src/doctor/probe.ts
 init_import_meta_url();
 var import_promises77 = require("node:fs/promises");
-var import_node_path81 = __toESM(require("node:path"), 1);
+var import_node_path83 = __toESM(require("node:path"), 1);
 init_exec();
 function machineProbe(env = process.env, overrides = {}) {
   const probe = {
@@ -34312,9 +34458,9 @@ function machineProbe(env = process.env, overrides = {}) {
     devDir: "/dev",
     postgresRoot: "/usr/lib/postgresql",
     async which(program2) {
-      for (const dir of (probe.env.PATH ?? "").split(import_node_path81.default.delimiter)) {
+      for (const dir of (probe.env.PATH ?? "").split(import_node_path83.default.delimiter)) {
         if (!dir) continue;
-        const file2 = import_node_path81.default.join(dir, program2);
+        const file2 = import_node_path83.default.join(dir, program2);
         try {
           await (0, import_promises77.access)(file2, import_promises77.constants.X_OK);
           if ((await (0, import_promises77.stat)(file2)).isFile()) return file2;
@@ -34341,7 +34487,7 @@ function machineProbe(env = process.env, overrides = {}) {
 // packages/core/src/doctor/requirements.ts
 init_import_meta_url();
 var import_promises78 = require("node:fs/promises");
-var import_node_path82 = __toESM(require("node:path"), 1);
+var import_node_path84 = __toESM(require("node:path"), 1);
 init_disk();
 var ok = (detail) => ({ status: "ok", detail });
 var programRequirement = (program2, aptPackage) => ({
@@ -34356,7 +34502,7 @@ var deviceRequirement = (id, device, hint, aptPackages) => ({
   id,
   feature: "clones",
   async check(probe) {
-    const file2 = import_node_path82.default.join(probe.devDir, device);
+    const file2 = import_node_path84.default.join(probe.devDir, device);
     return await probe.kind(file2) === "char" ? ok(file2) : { status: "missing", detail: `${file2} is missing`, hint, aptPackages };
   }
 });
@@ -34379,13 +34525,13 @@ var postgresBinaries = {
     const candidates = [];
     if (probe.env.PG_BIN) candidates.push(probe.env.PG_BIN);
     for (const major of postgresMajor !== void 0 ? [postgresMajor] : [17, 16, 15, 14, 13]) {
-      candidates.push(import_node_path82.default.join(probe.postgresRoot, String(major), "bin"));
+      candidates.push(import_node_path84.default.join(probe.postgresRoot, String(major), "bin"));
     }
-    for (const dir of candidates) if (await probe.kind(import_node_path82.default.join(dir, "postgres")) === "file") return ok(dir);
+    for (const dir of candidates) if (await probe.kind(import_node_path84.default.join(dir, "postgres")) === "file") return ok(dir);
     const wanted = postgresMajor !== void 0 ? `PostgreSQL ${postgresMajor}` : "PostgreSQL";
     return {
       status: "missing",
-      detail: `no ${wanted} server binaries (postgres, pg_ctl) in ${import_node_path82.default.join(probe.postgresRoot, "<major>/bin")} or PG_BIN`,
+      detail: `no ${wanted} server binaries (postgres, pg_ctl) in ${import_node_path84.default.join(probe.postgresRoot, "<major>/bin")} or PG_BIN`,
       // Debian's `postgresql` is its default major (15 on Debian 12); a given major is postgresql-<N>.
       aptPackages: [postgresMajor !== void 0 ? `postgresql-${postgresMajor}` : "postgresql"]
     };
@@ -34408,9 +34554,9 @@ var reflinkHome = {
     if (await probe.kind(home) !== "dir") return { status: "advice", detail: `${home} does not exist yet; it is made on first use` };
     let dir;
     try {
-      dir = await (0, import_promises78.mkdtemp)(import_node_path82.default.join(home, ".doctor-"));
-      await (0, import_promises78.writeFile)(import_node_path82.default.join(dir, "a"), "reflink probe");
-      const r = await probe.run("cp", ["--reflink=always", import_node_path82.default.join(dir, "a"), import_node_path82.default.join(dir, "b")]);
+      dir = await (0, import_promises78.mkdtemp)(import_node_path84.default.join(home, ".doctor-"));
+      await (0, import_promises78.writeFile)(import_node_path84.default.join(dir, "a"), "reflink probe");
+      const r = await probe.run("cp", ["--reflink=always", import_node_path84.default.join(dir, "a"), import_node_path84.default.join(dir, "b")]);
       return r.code === 0 ? ok(`${home} supports reflinks`) : { status: "advice", detail: `${home} has no reflink support`, hint: "clones use qcow2 over FUSE; an XFS or btrfs DBCLONE_HOME makes reflink copies possible" };
     } catch (e) {
       return { status: "advice", detail: `could not test reflinks in ${home}: ${e.message}` };
@@ -34513,7 +34659,7 @@ function registerDoctor(program2, ctx) {
 
 // packages/cli/src/commands/log.ts
 init_import_meta_url();
-init_reference();
+init_image();
 init_lineage();
 function registerLog(program2, ctx) {
   program2.command("log").description("print the chain of versions an image version derives from (parent, commit, who, when, masking policy)").argument("<ref>", "name, name:version, name:tag or name@sha256:<hex>").addHelpText("after", examples("dbclone log shop:v3", "dbclone log shop:latest --json")).action(async (ref, _opts, cmd) => {
@@ -34545,7 +34691,7 @@ function registerPromote(program2, ctx) {
   program2.command("promote").description("stop a clone cleanly and publish its data as a new image version (a layer over its source); the clone is consumed").argument("<clone>", "clone id (c-\u2026) or name").requiredOption("--as <image:version>", "the new version, e.g. shop:v2").option("--flatten", "write a single-layer version (the whole chain) instead of a layer over the source").option("--tag <tag>", "point this tag at the new version (repeatable)", collect).option("--label <key=value>", "label recorded in the manifest (repeatable)", collectLabel).addHelpText("after", examples("dbclone promote pr-42 --as shop:v2", "dbclone promote c-abcdefgh23 --as shop:v3 --flatten --tag latest")).action(async (clone2, opts, cmd) => {
     const { home, json: json2 } = ctx.globals(cmd);
     const repository = await ctx.openRepository(cmd, { create: true });
-    const { promoteClone: promoteClone2 } = await Promise.resolve().then(() => (init_promote(), promote_exports));
+    const { promoteClone: promoteClone2 } = await Promise.resolve().then(() => (init_clones(), clones_exports));
     const result = await promoteClone2({
       repository,
       home,
@@ -34612,8 +34758,7 @@ function registerPrune(program2, ctx) {
 // packages/cli/src/commands/tag.ts
 init_import_meta_url();
 init_errors();
-init_manifest();
-init_reference();
+init_image();
 function checkTag(tag) {
   if (!VERSION_PATTERN.test(tag)) throw new UsageError(`bad tag '${tag}': use 1-128 of A-Z a-z 0-9 _ . - not starting with . or -`);
   return tag;
@@ -34649,7 +34794,7 @@ function registerTeardown(program2, ctx) {
     const given = [id !== void 0, opts.name !== void 0, opts.label !== void 0].filter(Boolean).length;
     if (given !== 1) throw new UsageError("teardown needs exactly one of: a clone id, --name NAME, or --label key=value");
     const { home, json: json2 } = ctx.globals(cmd);
-    const { teardownClones: teardownClones2 } = await Promise.resolve().then(() => (init_lifecycle(), lifecycle_exports));
+    const { teardownClones: teardownClones2 } = await Promise.resolve().then(() => (init_clones(), clones_exports));
     const result = await teardownClones2({ home, reporter: ctx.reporter, id, name: opts.name, labels: opts.label });
     if (json2) return writeJson(ctx.io.stdout, result);
     if (result.removed.length) ctx.print(`Removed ${result.removed.length} clone(s): ${result.removed.join(", ")}`);
@@ -34657,7 +34802,6 @@ function registerTeardown(program2, ctx) {
 }
 
 // packages/cli/src/program.ts
-init_version();
 var CLI_VERSION = TOOL_VERSION;
 function buildProgram(ctx) {
   const program2 = new Command("dbclone").description("Versioned, masked data images and sub-second writable database clones.").addOption(new Option("--repo <dir>", "image repository (default: $DBCLONE_REPO, else <home>/repository)")).addOption(new Option("--home <dir>", "local state: clone registry, clone disks (default: $DBCLONE_HOME, else /var/lib/dbclone as root, ~/.dbclone otherwise)")).option("--json", "print results as JSON on stdout").option("--debug", "print debug messages and stacks (also DBCLONE_DEBUG=1)").showSuggestionAfterError(true).configureHelp({ showGlobalOptions: true }).exitOverride().configureOutput({
