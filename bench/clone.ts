@@ -9,13 +9,13 @@ import os from "node:os";
 import path from "node:path";
 import { buildImage } from "../packages/core/src/build/index.js";
 import { createClone, teardownClones } from "../packages/core/src/clones/index.js";
-import type { CloneResult } from "../packages/core/src/clones/lifecycle-types.js";
-import type { Durability } from "../packages/core/src/engine/types.js";
-import { findBinaries } from "../packages/core/src/engine/postgres/binaries.js";
+import type { CloneResult } from "../packages/core/src/clones/index.js";
+import type { Durability } from "../packages/core/src/engine/index.js";
+import { findBinaries } from "../packages/core/src/engine/index.js";
 import { silentReporter } from "../packages/core/src/reporter.js";
 import { openRepository } from "../packages/core/src/repository/index.js";
 import { ReflinkDriver } from "../packages/core/src/disk/index.js";
-import { run } from "../packages/core/src/runtime/exec.js";
+import { run } from "../packages/core/src/runtime/index.js";
 import { NativeServer } from "./lib/source-server.js";
 import { percentile, round, table } from "./lib/stats.js";
 

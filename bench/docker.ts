@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { buildImage } from "../packages/core/src/build/index.js";
 import { createClone, teardownClones } from "../packages/core/src/clones/index.js";
-import type { CreateCloneOptions } from "../packages/core/src/clones/lifecycle-types.js";
+import type { CreateCloneOptions } from "../packages/core/src/clones/index.js";
 import { createSampleDump } from "../packages/core/src/engine/index.js";
 import { silentReporter } from "../packages/core/src/reporter.js";
 import { openRepository } from "../packages/core/src/repository/index.js";

@@ -8,15 +8,19 @@ import { createWriteStream } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { collectOriginals } from "../packages/core/src/masking/leak-scan/originals.js";
-import { emptyTally, scanBlob } from "../packages/core/src/masking/leak-scan/residue-scan.js";
+import { collectOriginals, emptyTally, scanBlob } from "../packages/core/src/masking/index.js";
 
 const original = (i: number) => `person.${i.toString(36)}.${(i * 7919) % 100_003}@mail${i % 97}.example`;
 
 /** Seeded xorshift: the disk's bytes are the same on every run. */
 function* diskChunks(bytes: number, plantEvery: number): Generator<Buffer> {
   let s = 0x9e3779b9;
-  const next = () => ((s ^= s << 13), (s ^= s >>> 17), (s ^= s << 5), s >>> 0);
+  const next = () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return s >>> 0;
+  };
   const words = ["order", "shipped", "Main St", "london", "Paris", "invoice", "2024-01-", "status", "paid", "\u0000\u0000\u0000\u0000"];
   let written = 0;
   let planted = 0;

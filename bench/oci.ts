@@ -8,9 +8,9 @@ import { createReadStream } from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { parseImageRef } from "../packages/core/src/image/reference.js";
-import { OciRepository } from "../packages/core/src/repository/oci/index.js";
-import { run } from "../packages/core/src/runtime/exec.js";
+import { parseImageRef } from "../packages/core/src/image/index.js";
+import { OciRepository } from "../packages/core/src/repository/index.js";
+import { run } from "../packages/core/src/runtime/index.js";
 import { startRegistry } from "../test/integration/oci/registry-fixture.js";
 import { makeManifest } from "../test/unit/_helpers/manifest.js";
 import { round, table } from "./lib/stats.js";
@@ -32,7 +32,7 @@ async function pullChild(location: string, cacheDir: string, ref: string): Promi
   const seconds = (performance.now() - t) / 1000;
   const status = await fs.readFile("/proc/self/status", "utf8");
   const hwmKb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  process.stdout.write(JSON.stringify({ blob, seconds, maxRssKb: process.resourceUsage().maxRSS, vmHwmKb: hwmKb }) + "\n");
+  process.stdout.write(`${JSON.stringify({ blob, seconds, maxRssKb: process.resourceUsage().maxRSS, vmHwmKb: hwmKb })}\n`);
 }
 
 async function main(): Promise<void> {
@@ -95,7 +95,7 @@ async function main(): Promise<void> {
     );
     console.log(`disk ${round(mb, 1)} MiB, layer ${round(layerBytes / MiB, 1)} MiB; pull peak RSS ${result.pullPeakRssMB} MB (target < 200)`);
     await fs.mkdir("bench/results", { recursive: true });
-    await fs.writeFile("bench/results/oci.json", JSON.stringify(result, null, 2) + "\n");
+    await fs.writeFile("bench/results/oci.json", `${JSON.stringify(result, null, 2)}\n`);
   } finally {
     await registry.stop();
     await fs.rm(work, { recursive: true, force: true });

@@ -20,12 +20,15 @@ import { fileURLToPath } from "node:url";
 /**
  * The layer order of shared/DESIGN.md, top first; an import may only go to a strictly lower line.
  * platform/ picks the engine and the disk driver, so it sits just above engine (engine is above disk);
- * catalog/ goes with lineage. "core-index" is packages/core/src/index.ts, the library's public root.
+ * catalog/ (the static site of a repository) goes with lineage, and doctor/ (the prerequisites check
+ * the CLI runs) with them: both are features on top that only read lower areas. "core-index" is
+ * packages/core/src/index.ts, the library's public root. docs/dev/layers.md states the same order
+ * (test/unit/scripts/check-deps.test.ts keeps the two equal).
  */
 export const LAYERS = [
   ["actions", "cli", "bench"],
   ["core-index"],
-  ["demo", "github", "lineage", "catalog"],
+  ["demo", "github", "lineage", "catalog", "doctor"],
   ["build", "clones"],
   ["repository", "access"],
   ["platform"],

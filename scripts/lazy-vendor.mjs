@@ -85,8 +85,8 @@ function namedImports(sources, pkg) {
 
 /** esbuild plugin: every import of a lazy package resolves to its shim. */
 export function lazyVendorPlugin(shapes, used = new Set()) {
-  const escape = (s) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
-  const filter = new RegExp(`^(${[...shapes.keys()].map(escape).join("|")})$`);
+  const escapeRegex = (s) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+  const filter = new RegExp(`^(${[...shapes.keys()].map(escapeRegex).join("|")})$`);
   return {
     name: "lazy-vendor",
     setup(b) {
@@ -117,5 +117,5 @@ function shimSource(pkg, { callable, esModule, keys }) {
   for (const key of keys) {
     lines.push(`Object.defineProperty(module.exports, ${JSON.stringify(key)}, { enumerable: true, configurable: true, get: () => load()[${JSON.stringify(key)}] });`);
   }
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }

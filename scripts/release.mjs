@@ -45,7 +45,7 @@ export function releaseNotes(changelog, version) {
   const end = lines.findIndex((l, i) => i > start && /^##\s/.test(l));
   const body = lines.slice(start + 1, end < 0 ? undefined : end).join("\n").trim();
   if (!body) throw new ReleaseError(`CHANGELOG.md's section for ${version} is empty: say what changed`);
-  return body + "\n";
+  return `${body}\n`;
 }
 
 /** The commands that publish the release, in order: [program, ...args]. */

@@ -4,7 +4,7 @@ import * as core from "@actions/core";
 import { enforceAccess, type AccessList } from "../../packages/core/src/access/index.js";
 import { attachAuditClaims, expectedIssuer, gitHubClientFromEnv, OIDC_AUDIENCE, teamLookup, verifyActionsIdToken, type GitHubClient, type VerifiedClaims } from "../../packages/core/src/github/index.js";
 import type { Reporter } from "../../packages/core/src/reporter.js";
-import type { Repository } from "../../packages/core/src/repository/types.js";
+import type { Repository } from "../../packages/core/src/repository/index.js";
 import { runUrl } from "./github-context.js";
 import { optionalInput } from "./inputs.js";
 

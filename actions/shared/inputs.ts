@@ -1,7 +1,8 @@
 // Parsing of action inputs. Every error names the input, so a user knows which `with:` line to fix.
 import * as core from "@actions/core";
 import { UsageError } from "../../packages/core/src/errors.js";
-import { parseDuration as parseDurationText, parseTtl } from "../../packages/core/src/util/duration.js";
+import { parseLabel } from "../../packages/core/src/image/index.js";
+import { parseDuration as parseDurationText, parseTtl } from "../../packages/core/src/util/index.js";
 
 /** An input's trimmed value, or undefined when empty or absent. */
 export function optionalInput(name: string): string | undefined {
@@ -34,12 +35,8 @@ export function parseLabels(text: string | undefined, input: string): Record<str
   for (const item of parseLines(text).flatMap((l) => l.split(","))) {
     const pair = item.trim();
     if (pair === "") continue;
-    const eq = pair.indexOf("=");
-    const key = eq > 0 ? pair.slice(0, eq).trim() : "";
-    if (key === "" || !/^[A-Za-z0-9_.\/-]+$/.test(key)) {
-      throw new UsageError(`Input '${input}': '${pair}' is not a label; write one key=value per line, e.g. 'branch=main'.`);
-    }
-    labels[key] = pair.slice(eq + 1).trim();
+    const [key, value] = parseLabel(pair, `Input '${input}'`, "'branch=main', one per line");
+    labels[key] = value;
   }
   return labels;
 }

@@ -14,7 +14,7 @@ import {
   type GitHubClient,
 } from "../../packages/core/src/github/index.js";
 import type { Reporter } from "../../packages/core/src/reporter.js";
-import type { Repository } from "../../packages/core/src/repository/types.js";
+import type { Repository } from "../../packages/core/src/repository/index.js";
 import { pullRequestNumber, runUrl } from "./github-context.js";
 
 export async function postCloneComment(client: GitHubClient | undefined, result: CloneResult, chosen: string | undefined, database?: string): Promise<void> {

@@ -4,7 +4,7 @@
 import * as core from "@actions/core";
 import { parseTeam, type AccessList } from "../../packages/core/src/access/index.js";
 import { checkTagFree, createVersionTag, versionTagName, type GitHubClient, type TagResult } from "../../packages/core/src/github/index.js";
-import type { PublishedImage, Repository } from "../../packages/core/src/repository/types.js";
+import type { PublishedImage, Repository } from "../../packages/core/src/repository/index.js";
 import { runUrl } from "./github-context.js";
 import { checkActorAccess } from "./github.js";
 import { writeSummary } from "./summary.js";

@@ -4,7 +4,7 @@ import type { Reporter } from "../../packages/core/src/reporter.js";
 import { CloneRegistry, teardownClones, type TeardownResult } from "../../packages/core/src/clones/index.js";
 import { attachAuditClaims } from "../../packages/core/src/github/index.js";
 import { openRepository } from "../../packages/core/src/repository/index.js";
-import { dbcloneHome } from "../../packages/core/src/util/paths.js";
+import { dbcloneHome } from "../../packages/core/src/util/index.js";
 import { jobClaims } from "./github.js";
 import { repositoryScope } from "./github-context.js";
 

@@ -1,12 +1,11 @@
 // A plain PostgreSQL server on the host filesystem for benchmark baselines: the "native" side.
 import fs from "node:fs/promises";
 import path from "node:path";
-import { PostgresEngine } from "../../packages/core/src/engine/index.js";
-import type { Durability, RunningServer } from "../../packages/core/src/engine/types.js";
-import { findBinaries } from "../../packages/core/src/engine/postgres/binaries.js";
+import { PostgresEngine, findBinaries } from "../../packages/core/src/engine/index.js";
+import type { Durability, RunningServer } from "../../packages/core/src/engine/index.js";
 import { silentReporter } from "../../packages/core/src/reporter.js";
-import { run } from "../../packages/core/src/runtime/exec.js";
-import { freePort } from "../../packages/core/src/util/net.js";
+import { run } from "../../packages/core/src/runtime/index.js";
+import { freePort } from "../../packages/core/src/util/index.js";
 
 export class NativeServer {
   readonly engine = new PostgresEngine();

@@ -170,11 +170,11 @@ export function parseFileCommand(text: string): Record<string, string> {
 
 /** `::command props::message` lines on stdout, with the runner's %-escapes undone. */
 export function parseWorkflowCommands(stdout: string): WorkflowCommand[] {
-  const unescape = (s: string) => s.replace(/%0D/g, "\r").replace(/%0A/g, "\n").replace(/%3A/g, ":").replace(/%2C/g, ",").replace(/%25/g, "%");
+  const undoEscapes = (s: string) => s.replace(/%0D/g, "\r").replace(/%0A/g, "\n").replace(/%3A/g, ":").replace(/%2C/g, ",").replace(/%25/g, "%");
   const out: WorkflowCommand[] = [];
   for (const line of stdout.split(/\r?\n/)) {
     const m = /^::([a-z-]+)( [^:]*)?::(.*)$/.exec(line);
-    if (m) out.push({ command: m[1]!, properties: (m[2] ?? "").trim(), message: unescape(m[3]!) });
+    if (m) out.push({ command: m[1]!, properties: (m[2] ?? "").trim(), message: undoEscapes(m[3]!) });
   }
   return out;
 }

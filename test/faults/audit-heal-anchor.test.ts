@@ -72,8 +72,8 @@ describe.skipIf(!canRun)("an audit log that heals and anchors", () => {
       prevHash = hash;
       return { ...body, hash };
     });
-    writeFileSync(log, forged.map((e) => JSON.stringify(e) + "\n").join(""));
-    writeFileSync(path.join(world.repoDir, "audit", "events.head"), JSON.stringify({ seq: forged.at(-1)!.seq, hash: prevHash }) + "\n");
+    writeFileSync(log, forged.map((e) => `${JSON.stringify(e)}\n`).join(""));
+    writeFileSync(path.join(world.repoDir, "audit", "events.head"), `${JSON.stringify({ seq: forged.at(-1)!.seq, hash: prevHash })}\n`);
     // The chain alone cannot tell (no anchor in this directory)...
     const chainOnly = await cli(["audit", "--verify", "--git", world.root], env);
     expect(chainOnly.code, chainOnly.stderr).toBe(0);
@@ -123,7 +123,7 @@ describe.skipIf(!canRun)("an audit log that heals and anchors", () => {
       const { segments, lines } = await artifacts.readChain(runners[0]!);
       const last = segments.at(-1)!;
       const tail = lines.slice(last.fromSeq - 1).map((l) => l.replace('"outcome":"success"', '"outcome":"failure"'));
-      await artifacts.publishSegment({ runner: last.runner, fromSeq: last.fromSeq, toSeq: last.toSeq, headHash: last.headHash, previous: last.previous }, Buffer.from(tail.join("\n") + "\n"));
+      await artifacts.publishSegment({ runner: last.runner, fromSeq: last.fromSeq, toSeq: last.toSeq, headHash: last.headHash, previous: last.previous }, Buffer.from(`${tail.join("\n")}\n`));
       const caught = await cli(["audit", "--verify"], third);
       expect(caught.code).toBe(1);
       expect(caught.stdout).toMatch(new RegExp(`Runner ${runners[0]} FAILS: line \\d+ does not match its own hash`));

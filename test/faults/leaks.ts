@@ -1,10 +1,10 @@
 // What a crash may leave on the machine, looked up independently of dbclone's own code: mounts,
 // loop devices, processes and files under a test root.
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { type Dirent, readFileSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { processesUnder } from "../integration/clones/fixture.js";
 
-const under = (p: string, root: string) => p === root || p.startsWith(root + "/");
+const under = (p: string, root: string) => p === root || p.startsWith(`${root}/`);
 
 export function mountsUnder(root: string): string[] {
   return readFileSync("/proc/self/mountinfo", "utf8")
@@ -31,7 +31,7 @@ export function filesMatching(dir: string, pattern: RegExp, skip: string[] = [])
   const out: string[] = [];
   const walk = (d: string) => {
     if (skip.some((s) => under(d, s))) return;
-    let entries;
+    let entries: Dirent[];
     try {
       entries = readdirSync(d, { withFileTypes: true });
     } catch {

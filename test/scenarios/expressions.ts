@@ -19,8 +19,10 @@ function tokenize(src: string): Token[] {
       let j = i + 1;
       let text = "";
       for (; j < src.length; j++) {
-        if (src[j] === "'" && src[j + 1] === "'") (text += "'"), j++;
-        else if (src[j] === "'") break;
+        if (src[j] === "'" && src[j + 1] === "'") {
+          text += "'";
+          j++;
+        } else if (src[j] === "'") break;
         else text += src[j];
       }
       if (j >= src.length) throw new Error(`expression ${src}: unclosed string`);
@@ -36,9 +38,13 @@ function tokenize(src: string): Token[] {
       i += m[0].length;
     } else {
       const two = src.slice(i, i + 2);
-      if (["==", "!=", "&&", "||"].includes(two)) (out.push({ kind: "op", text: two }), (i += 2));
-      else if ("!()".includes(c)) (out.push({ kind: "op", text: c }), i++);
-      else throw new Error(`expression ${src}: unsupported character '${c}'`);
+      if (["==", "!=", "&&", "||"].includes(two)) {
+        out.push({ kind: "op", text: two });
+        i += 2;
+      } else if ("!()".includes(c)) {
+        out.push({ kind: "op", text: c });
+        i++;
+      } else throw new Error(`expression ${src}: unsupported character '${c}'`);
     }
   }
   return out;
@@ -59,12 +65,20 @@ export function evaluate(src: string, ctx: Contexts, status: JobStatus = { faile
   };
   const or = (): unknown => {
     let v = and();
-    while (peek()?.text === "||") (take(), (v = ((r) => (truthy(v) ? v : r))(and())));
+    while (peek()?.text === "||") {
+      take();
+      const r = and(); // evaluated either way, as the runner parses the whole expression
+      v = truthy(v) ? v : r;
+    }
     return v;
   };
   const and = (): unknown => {
     let v = cmp();
-    while (peek()?.text === "&&") (take(), (v = ((r) => (truthy(v) ? r : v))(cmp())));
+    while (peek()?.text === "&&") {
+      take();
+      const r = cmp();
+      v = truthy(v) ? r : v;
+    }
     return v;
   };
   const cmp = (): unknown => {
@@ -77,7 +91,10 @@ export function evaluate(src: string, ctx: Contexts, status: JobStatus = { faile
     return op === "==" ? eq : !eq;
   };
   const unary = (): unknown => {
-    if (peek()?.text === "!") return take(), !truthy(unary());
+    if (peek()?.text === "!") {
+      take();
+      return !truthy(unary());
+    }
     return primary();
   };
   const primary = (): unknown => {

@@ -49,6 +49,6 @@ describe("nightly-refresh.yml", () => {
     // The clone was removed by clone-db's post step; the dump by the last step.
     expect(job.posts[0]!.result!.stdout).toMatch(/Tore down clone c-/);
     expect(await world.runners["dbclone-1"]!.leftovers()).toEqual([]);
-    expect(fs.readdirSync(world.runners["dbclone-1"]!.home + "/clones").filter((f) => f.startsWith("c-"))).toEqual([]);
+    expect(fs.readdirSync(`${world.runners["dbclone-1"]!.home}/clones`).filter((f) => f.startsWith("c-"))).toEqual([]);
   });
 });

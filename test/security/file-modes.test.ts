@@ -10,11 +10,11 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { buildImage } from "../../packages/core/src/build/index.js";
 import { CloneRegistry } from "../../packages/core/src/clones/index.js";
 import { createClone, teardownClones } from "../../packages/core/src/clones/index.js";
-import { VerifiedDigestCache } from "../../packages/core/src/disk/qcow2/verified-digests.js";
+import { baseDigestCache } from "../../packages/core/src/disk/base-digests.js";
 import { createSampleDump } from "../../packages/core/src/engine/index.js";
 import { silentReporter } from "../../packages/core/src/reporter.js";
 import { BlobCache } from "../../packages/core/src/repository/cache/blob-cache.js";
-import { VerifiedBlobCache } from "../../packages/core/src/repository/verified-blobs.js";
+import { verifiedBlobCache } from "../../packages/core/src/repository/verified-blobs.js";
 import { makeWorld, psql, type World } from "../integration/clones/fixture.js";
 
 const modeOf = (p: string) => (statSync(p).mode & 0o7777).toString(8);
@@ -30,7 +30,7 @@ describe("a fresh DBCLONE_HOME gets the same modes whichever part makes it first
     const home = path.join(tmp, "home");
     const blob = path.join(tmp, "blob");
     await fs.writeFile(blob, "x");
-    await new VerifiedBlobCache(path.join(home, "cache")).remember(blob, `sha256:${createHash("sha256").update("x").digest("hex")}`);
+    await verifiedBlobCache(path.join(home, "cache")).remember(blob, `sha256:${createHash("sha256").update("x").digest("hex")}`);
     expect(modeOf(home)).toBe("711");
     expect(modeOf(path.join(home, "cache"))).toBe("700");
     for (const f of await fs.readdir(path.join(home, "cache"))) expect(modeOf(path.join(home, "cache", f)), f).toBe("600");
@@ -40,7 +40,7 @@ describe("a fresh DBCLONE_HOME gets the same modes whichever part makes it first
     const home = path.join(tmp, "home");
     const file = path.join(tmp, "disk");
     await fs.writeFile(file, "x");
-    await new VerifiedDigestCache(path.join(home, "state")).remember(file, "sha256:" + "0".repeat(64));
+    await baseDigestCache(path.join(home, "state")).remember(file, `sha256:${"0".repeat(64)}`);
     expect(modeOf(home)).toBe("711");
     expect(modeOf(path.join(home, "state"))).toBe("700");
     expect(modeOf(path.join(home, "state", "verified-digests.json"))).toBe("600");

@@ -1,7 +1,7 @@
 // build-image: inputs → buildImage → outputs and a job summary.
 import * as core from "@actions/core";
 import { buildImage } from "../../../packages/core/src/build/index.js";
-import { dbcloneHome } from "../../../packages/core/src/util/paths.js";
+import { dbcloneHome } from "../../../packages/core/src/util/index.js";
 import { buildInfo, gitInfo } from "../../shared/github-context.js";
 import { multilineInput, optionalInput, parseLabels, requiredInput } from "../../shared/inputs.js";
 import { actionsReporter } from "../../shared/reporter.js";

@@ -1,34 +1,36 @@
-// The build's sources from from-dump / from-datadir / from-server / from-backup: exactly one kind.
+// The build's sources from from-dump / from-datadir / from-server / from-backup, by the one grammar in
+// core (build/source-inputs.ts); server URLs are masked before anything can print them.
 import * as core from "@actions/core";
-import { UsageError } from "../../../packages/core/src/errors.js";
-import type { SourceSpec } from "../../../packages/core/src/engine/types.js";
+import { sourcesFromInputs, type SourceInputNames } from "../../../packages/core/src/build/index.js";
+import type { SourceSpec } from "../../../packages/core/src/engine/index.js";
 import { multilineInput } from "../../shared/inputs.js";
 import { Inputs } from "./constants.js";
 
+/** The action's spelling of each source field: its input names (it has no engine or PITR inputs). */
+const ACTION_SOURCE_NAMES: SourceInputNames = {
+  fromDump: `'${Inputs.FromDump}'`,
+  fromDatadir: `'${Inputs.FromDatadir}'`,
+  fromServer: `'${Inputs.FromServer}'`,
+  fromBackup: `'${Inputs.FromBackup}'`,
+  differential: `'${Inputs.DifferentialBackup}'`,
+  logs: `'${Inputs.LogBackups}'`,
+};
+
 export function readSources(): SourceSpec[] {
-  const given = {
-    dump: multilineInput(Inputs.FromDump),
-    datadir: multilineInput(Inputs.FromDatadir),
-    server: multilineInput(Inputs.FromServer),
-    backup: multilineInput(Inputs.FromBackup),
-  };
   const differential = core.getInput(Inputs.DifferentialBackup).trim();
-  const logs = multilineInput(Inputs.LogBackups);
-  if ((differential || logs.length) && given.backup.length === 0) {
-    throw new UsageError(`Inputs: '${Inputs.DifferentialBackup}' and '${Inputs.LogBackups}' go with '${Inputs.FromBackup}' (a SQL Server full backup).`);
-  }
-  const kinds = Object.entries(given).filter(([, lines]) => lines.length > 0);
-  const names = `'${Inputs.FromDump}', '${Inputs.FromDatadir}', '${Inputs.FromServer}' or '${Inputs.FromBackup}'`;
-  if (kinds.length === 0) throw new UsageError(`Input: set one of ${names} to say what the image is built from.`);
-  if (kinds.length > 1) throw new UsageError(`Inputs: set only one of ${names}; several dumps go on separate lines of '${Inputs.FromDump}'.`);
-  given.server.forEach(maskServerUrl);
-  if (given.backup.length > 1) throw new UsageError(`Input '${Inputs.FromBackup}': one full backup per image build.`);
-  return [
-    ...given.dump.map((path): SourceSpec => ({ kind: "dump", path })),
-    ...given.datadir.map((path): SourceSpec => ({ kind: "datadir", path })),
-    ...given.server.map((url): SourceSpec => ({ kind: "server", url })),
-    ...given.backup.map((full): SourceSpec => ({ kind: "backup-chain", full, ...(differential ? { differential } : {}), ...(logs.length ? { logs } : {}) })),
-  ];
+  const servers = multilineInput(Inputs.FromServer);
+  servers.forEach(maskServerUrl); // before any check: nothing may print one unmasked
+  return sourcesFromInputs(
+    {
+      fromDump: multilineInput(Inputs.FromDump),
+      fromDatadir: multilineInput(Inputs.FromDatadir),
+      fromServer: servers,
+      fromBackup: multilineInput(Inputs.FromBackup),
+      ...(differential ? { differential } : {}),
+      logs: multilineInput(Inputs.LogBackups),
+    },
+    ACTION_SOURCE_NAMES,
+  );
 }
 
 /** A server URL may carry a password: keep it out of every log line before anything prints it. */

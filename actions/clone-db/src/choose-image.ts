@@ -4,7 +4,7 @@ import * as core from "@actions/core";
 import { resolveAutoVersion, type GitHubClient } from "../../../packages/core/src/github/index.js";
 import { parseImageRef } from "../../../packages/core/src/image/index.js";
 import type { Reporter } from "../../../packages/core/src/reporter.js";
-import type { PublishedImage, Repository } from "../../../packages/core/src/repository/types.js";
+import type { PublishedImage, Repository } from "../../../packages/core/src/repository/index.js";
 import type { CloneInputs } from "./options.js";
 
 export interface ChosenImage {

@@ -8,7 +8,7 @@ import { actionsReporter } from "../../shared/reporter.js";
 import { openRepository } from "../../shared/repository.js";
 import { runStep } from "../../shared/run-step.js";
 import { chooseImage } from "./choose-image.js";
-import { Inputs, Outputs, State } from "./constants.js";
+import { Inputs, State } from "./constants.js";
 import { refuseUnmaskedForEvent } from "../../../packages/core/src/image/index.js";
 import { readCloneInputs } from "./options.js";
 import { exportConnectionEnv, setCloneOutputs } from "./outputs.js";

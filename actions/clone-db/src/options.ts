@@ -1,9 +1,8 @@
 // clone-db's inputs, read and checked before anything is created.
 import { UsageError } from "../../../packages/core/src/errors.js";
 import { parseImageRef } from "../../../packages/core/src/image/index.js";
-import { dbcloneHome } from "../../../packages/core/src/util/paths.js";
-import { DEFAULT_TTL } from "../../../packages/core/src/util/duration.js";
-import type { Durability } from "../../../packages/core/src/engine/types.js";
+import { dbcloneHome, DEFAULT_TTL } from "../../../packages/core/src/util/index.js";
+import type { Durability } from "../../../packages/core/src/engine/index.js";
 import { ON_IMAGE_CHANGE, type OnImageChange } from "../../../packages/core/src/clones/index.js";
 import { defaultCloneLabels, ownershipLabels, repositoryScope } from "../../shared/github-context.js";
 import { optionalInput, parseBoolean, parseChoice, parseLabels, parseSeconds, parseTtlInput, requiredInput } from "../../shared/inputs.js";

@@ -2,7 +2,7 @@
 // the main step saved in state — unless keep was set. With schema-diff: true, the clone's schema is
 // compared with its image's first, and the diff added to the PR comment.
 import { CloneRegistry } from "../../../packages/core/src/clones/index.js";
-import { dbcloneHome } from "../../../packages/core/src/util/paths.js";
+import { dbcloneHome } from "../../../packages/core/src/util/index.js";
 import { actionGitHubClient, attachVerifiedClaims } from "../../shared/github.js";
 import { pullRequestNumber } from "../../shared/github-context.js";
 import { optionalInput, parseBoolean } from "../../shared/inputs.js";

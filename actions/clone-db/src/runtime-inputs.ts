@@ -1,6 +1,6 @@
 // clone-db's runtime inputs: where the clone's server runs (host process or Docker container).
 import { UsageError } from "../../../packages/core/src/errors.js";
-import type { DockerRuntimeOptions } from "../../../packages/core/src/runtime/types.js";
+import type { DockerRuntimeOptions } from "../../../packages/core/src/runtime/index.js";
 import { optionalInput, parseChoice } from "../../shared/inputs.js";
 import { Inputs } from "./constants.js";
 

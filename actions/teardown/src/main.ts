@@ -4,7 +4,7 @@ import * as core from "@actions/core";
 import { CloneRegistry, matchesLabels, type CloneRecord } from "../../../packages/core/src/clones/index.js";
 import { UsageError } from "../../../packages/core/src/errors.js";
 import { sweepGitHubClones } from "../../../packages/core/src/github/index.js";
-import { dbcloneHome } from "../../../packages/core/src/util/paths.js";
+import { dbcloneHome } from "../../../packages/core/src/util/index.js";
 import { actionGitHubClient, attachVerifiedClaims } from "../../shared/github.js";
 import { pullRequestNumber, repositoryScope } from "../../shared/github-context.js";
 import { optionalInput, parseBoolean } from "../../shared/inputs.js";

@@ -2,9 +2,9 @@
 // concrete values, a reporter, and lazy access to the repository and the clone registry.
 import path from "node:path";
 import type { Command } from "commander";
-import { CloneRegistry, diskDigestsInUse } from "../../core/src/clones/registry.js";
-import type { Repository } from "../../core/src/repository/types.js";
-import { dbcloneHome, defaultRepository } from "../../core/src/util/paths.js";
+import { CloneRegistry, diskDigestsInUse } from "../../core/src/clones/index.js";
+import type { Repository } from "../../core/src/repository/index.js";
+import { dbcloneHome, defaultRepository } from "../../core/src/util/index.js";
 import { openRepository } from "../../core/src/repository/index.js";
 import { TerminalReporter, type TextSink } from "./terminal-reporter.js";
 
@@ -63,7 +63,7 @@ export class CliContext {
   }
 
   print(text: string): void {
-    this.io.stdout.write(text.endsWith("\n") ? text : text + "\n");
+    this.io.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
   }
 }
 

@@ -51,12 +51,12 @@ export function reportFailure(e: unknown, ctx: CliContext, opts: { json: boolean
     return finish(withHelpPointer(message, opts.commandPath), EXIT_USAGE);
   }
   if (e instanceof DbcloneError) {
-    if (ctx.debug && e.stack) ctx.io.stderr.write(ctx.reporter.redact(e.stack) + "\n");
+    if (ctx.debug && e.stack) ctx.io.stderr.write(`${ctx.reporter.redact(e.stack)}\n`);
     const message = e.exitCode === EXIT_USAGE ? withHelpPointer(e.message, opts.commandPath) : e.message;
     return finish(message, e.exitCode);
   }
   const err = e instanceof Error ? e : new Error(String(e));
-  if (ctx.debug && err.stack) ctx.io.stderr.write(ctx.reporter.redact(err.stack) + "\n");
+  if (ctx.debug && err.stack) ctx.io.stderr.write(`${ctx.reporter.redact(err.stack)}\n`);
   return finish(`unexpected error: ${err.message}${ctx.debug ? "" : " (run with --debug for details)"}`, 1);
 }
 

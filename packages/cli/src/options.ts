@@ -1,15 +1,14 @@
 // Parsers for option values shared by several commands.
 import { UsageError } from "../../core/src/errors.js";
+import { parseLabel } from "../../core/src/image/index.js";
 
 /** Collect a repeatable option into an array. */
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 /** Repeatable `--label key=value` into a record. */
 export function collectLabel(value: string, previous: Record<string, string> = {}): Record<string, string> {
-  const eq = value.indexOf("=");
-  const key = eq > 0 ? value.slice(0, eq).trim() : "";
-  if (!key) throw new UsageError(`bad label '${value}': write it as key=value, e.g. --label pr=42`);
-  return { ...previous, [key]: value.slice(eq + 1) };
+  const [key, label] = parseLabel(value, "--label", "--label pr=42");
+  return { ...previous, [key]: label };
 }
 
 export function positiveInteger(what: string): (value: string) => number {

@@ -2,7 +2,7 @@
 import type { TextSink } from "./terminal-reporter.js";
 
 export function writeJson(out: TextSink, value: unknown): void {
-  out.write(JSON.stringify(value, null, 2) + "\n");
+  out.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
 /** Columns padded to their widest cell; the last column is not padded. */
@@ -13,7 +13,7 @@ export function formatTable(headers: string[], rows: string[][]): string {
       .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
       .join("  ")
       .trimEnd();
-  return [line(headers), ...rows.map(line)].join("\n") + "\n";
+  return `${[line(headers), ...rows.map(line)].join("\n")}\n`;
 }
 
 export function formatBytes(bytes: number): string {

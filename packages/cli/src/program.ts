@@ -20,7 +20,7 @@ import { registerPrune } from "./commands/prune.js";
 import { registerTag, registerUntag } from "./commands/tag.js";
 import { registerTeardown } from "./commands/teardown.js";
 import { examples } from "./options.js";
-import { TOOL_VERSION } from "../../core/src/util/version.js";
+import { TOOL_VERSION } from "../../core/src/util/index.js";
 
 /** One version for the CLI, the actions and manifests (scripts/release.mjs checks it against the tag). */
 export const CLI_VERSION = TOOL_VERSION;

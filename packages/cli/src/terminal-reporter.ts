@@ -56,7 +56,7 @@ export class TerminalReporter implements Reporter {
   }
 
   private line(text: string): void {
-    this.stderr.write(this.redact(text) + "\n");
+    this.stderr.write(`${this.redact(text)}\n`);
   }
 
   // A bar while the total is known; a spinner and the amount so far while it is not ("587 MB").

@@ -3,6 +3,7 @@ export * from "./errors.js";
 export * from "./reporter.js";
 export * from "./runtime/exec.js";
 export * from "./util/paths.js";
+export { withFileLock, type FileLockOptions } from "./util/file-lock.js";
 export * from "./image/index.js";
 export * from "./repository/index.js";
 export * from "./audit/index.js";
@@ -12,6 +13,5 @@ export * from "./disk/index.js";
 export * from "./demo/index.js";
 export * from "./lineage/index.js";
 export * from "./catalog/index.js";
-// image/ and disk/ both export a sha256File; the image one (with progress) is the public one.
 export { sha256File } from "./image/index.js";
 export * from "./engine/index.js";

@@ -63,7 +63,7 @@ describe.skipIf(noChromium)("catalog of an anchored audit log", () => {
     const log = world.repository.audit.filePath;
     const forged = rewriteWithRecomputedHashes(readFileSync(log, "utf8").split("\n"), 2, (e) => ({ ...e, actor: "someone-else" }));
     writeFileSync(log, jsonl(forged));
-    writeFileSync(world.repository.audit.headPath, JSON.stringify({ seq: forged.at(-1)!.seq, hash: forged.at(-1)!.hash }) + "\n");
+    writeFileSync(world.repository.audit.headPath, `${JSON.stringify({ seq: forged.at(-1)!.seq, hash: forged.at(-1)!.hash })}\n`);
     expect((await world.repository.audit.verify()).ok).toBe(true);
 
     // Without the anchor, nothing can tell.

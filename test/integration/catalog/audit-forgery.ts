@@ -15,4 +15,4 @@ export function rewriteWithRecomputedHashes(lines: string[], seq: number, edit: 
   });
 }
 
-export const jsonl = (events: AuditEvent[]): string => events.map((e) => JSON.stringify(e) + "\n").join("");
+export const jsonl = (events: AuditEvent[]): string => events.map((e) => `${JSON.stringify(e)}\n`).join("");

@@ -184,7 +184,7 @@ describe.skipIf(noChromium)("catalog site in headless Chromium", () => {
     const edited = JSON.parse(lines[2]!) as { actor: string };
     edited.actor = "someone-else";
     lines[2] = JSON.stringify(edited);
-    writeFileSync(log, lines.join("\n") + "\n");
+    writeFileSync(log, `${lines.join("\n")}\n`);
     const tampered = path.join(world.root, "site-tampered");
     const result = await writeCatalog(world.repository, tampered);
     expect(result.auditVerified).toBe(false);

@@ -91,7 +91,7 @@ describe.skipIf(!canRunRegistry || noChromium)("catalog audit trail of a runner 
     const { segments, lines } = await artifacts.readChain(ids.b);
     const last = segments.at(-1)!;
     const tail = lines.slice(last.fromSeq - 1).map((l) => l.replace('"outcome":"success"', '"outcome":"failure"'));
-    await artifacts.publishSegment({ runner: last.runner, fromSeq: last.fromSeq, toSeq: last.toSeq, headHash: last.headHash, previous: last.previous }, Buffer.from(tail.join("\n") + "\n"));
+    await artifacts.publishSegment({ runner: last.runner, fromSeq: last.fromSeq, toSeq: last.toSeq, headHash: last.headHash, previous: last.previous }, Buffer.from(`${tail.join("\n")}\n`));
     const { site, result } = await catalog("site-forged-segment");
     expect(result.auditVerified).toBe(false);
     const { page } = browser;
@@ -117,9 +117,9 @@ describe.skipIf(!canRunRegistry || noChromium)("catalog audit trail of a runner 
     const headless = "c0ffee0c0ffee0";
     const tail = lines.slice(1);
     const lastHash = (JSON.parse(tail.at(-1)!) as { hash: string }).hash;
-    await artifacts.publishSegment({ runner: headless, fromSeq: 2, toSeq: 3, headHash: lastHash }, Buffer.from(tail.join("\n") + "\n"));
+    await artifacts.publishSegment({ runner: headless, fromSeq: 2, toSeq: 3, headHash: lastHash }, Buffer.from(`${tail.join("\n")}\n`));
     const dangling = "deadbeefdead";
-    await artifacts.publishSegment({ runner: dangling, fromSeq: 2, toSeq: 3, headHash: lastHash, previous: `seg-${dangling}-1` }, Buffer.from(tail.join("\n") + "\n"));
+    await artifacts.publishSegment({ runner: dangling, fromSeq: 2, toSeq: 3, headHash: lastHash, previous: `seg-${dangling}-1` }, Buffer.from(`${tail.join("\n")}\n`));
     const { site, result } = await catalog("site-gaps");
     expect(result.auditVerified).toBe(false);
     const { page } = browser;

@@ -38,7 +38,7 @@ afterEach(() => {
 async function recordWithServerPid(pid: number, expiresAt?: string) {
   const registry = new CloneRegistry(home);
   const record = await registry.reserve({
-    image: { name: "shop", version: "1", manifestDigest: "sha256:" + "a".repeat(64), diskDigest: "sha256:" + "b".repeat(64) },
+    image: { name: "shop", version: "1", manifestDigest: `sha256:${"a".repeat(64)}`, diskDigest: `sha256:${"b".repeat(64)}` },
     engine: "postgres",
     host: "127.0.0.1",
     runtime: "host",

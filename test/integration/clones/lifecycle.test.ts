@@ -123,7 +123,7 @@ describe("clones of a PostgreSQL image on qcow2", () => {
     const results = await Promise.all(Array.from({ length: 10 }, () => clone()));
     const ports = new Set(results.map((r) => r.credentials.port));
     expect(ports.size).toBe(10);
-    results.forEach((r, i) => psql(r.credentials.connectionString, `CREATE TABLE mine_${i} (x int)`));
+    for (const [i, r] of results.entries()) psql(r.credentials.connectionString, `CREATE TABLE mine_${i} (x int)`);
     for (const [i, r] of results.entries()) {
       expect(psql(r.credentials.connectionString, "SELECT count(*) FROM pg_tables WHERE tablename LIKE 'mine_%'")).toBe("1");
       expect(psql(r.credentials.connectionString, `SELECT to_regclass('mine_${i}') IS NOT NULL`)).toBe("t");

@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 
-const under = (p: string, root: string) => p === root || p.startsWith(root + "/");
+const under = (p: string, root: string) => p === root || p.startsWith(`${root}/`);
 
 function daemonPidsUnder(root: string): number[] {
   const pids: number[] = [];

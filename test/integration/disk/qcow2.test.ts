@@ -13,7 +13,7 @@ import { forceCleanup } from "./cleanup.js";
 
 const skip = requireOrSkip(qcow2Unavailable());
 const MiB = 1024 * 1024;
-const sha256 = (file: string) => "sha256:" + createHash("sha256").update(readFileSync(file)).digest("hex");
+const sha256 = (file: string) => `sha256:${createHash("sha256").update(readFileSync(file)).digest("hex")}`;
 const mountsUnder = async (root: string) =>
   (await readFile("/proc/self/mountinfo", "utf8")).split("\n").filter((l) => (l.split(" ")[4] ?? "").startsWith(root));
 // A daemon re-parented to PID 1 may linger as a zombie until init reaps it: that counts as gone.

@@ -27,7 +27,7 @@ export const EMPTY_IMAGE = "dbclone-test/empty:1";
 export const HOST_BINDS = ["/usr", "/lib", "/lib64", "/bin", "/etc"].filter((p) => existsSync(p));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const under = (p: string, root: string) => p === root || p.startsWith(root + "/");
+const under = (p: string, root: string) => p === root || p.startsWith(`${root}/`);
 
 export function mountsUnder(root: string): string[] {
   return readFileSync("/proc/self/mountinfo", "utf8")

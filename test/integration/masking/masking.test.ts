@@ -140,7 +140,7 @@ describe("masking (PostgreSQL)", () => {
     const repository = await openRepository(path.join(tmp, "repo-pii"));
     const partial = SHOP_POLICY.replace("            phone: phone\n", "");
     await expect(
-      buildImage({ repository, name: "shop", version: "pii", home, reporter: silentReporter, sources: [{ kind: "dump", path: shopDump }], masking: { policy: parsePolicy(partial.replace(/    crm:[\s\S]*$/, ""), "p.yml"), key } }),
+      buildImage({ repository, name: "shop", version: "pii", home, reporter: silentReporter, sources: [{ kind: "dump", path: shopDump }], masking: { policy: parsePolicy(partial.replace(/ {4}crm:[\s\S]*$/, ""), "p.yml"), key } }),
     ).rejects.toThrow(/customers\.phone/);
     expect(await repository.list()).toEqual([]);
   });

@@ -91,7 +91,7 @@ describe("build from a base backup and a WAL archive (point-in-time recovery)", 
 
     const m = image.manifest;
     expect(m.source.kind).toBe("basebackup");
-    const chain = m.source.backupChain as Record<string, any>;
+    const chain = m.source.backupChain as Record<string, unknown> & { archive: { firstSegmentUsed: string; segmentsRestored: number; lastSegmentUsed: string; archiveLastSegment: string } };
     expect(chain.format).toBe("plain");
     expect(chain.startLsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
     expect(chain.stopLsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
@@ -109,7 +109,7 @@ describe("build from a base backup and a WAL archive (point-in-time recovery)", 
   it("image B (tar backup, target WAL location at T2) holds exactly the rows as of T2", async () => {
     const { image } = await build("b", { path: tarBackup, walArchive: src.archiveDir, recoveryTargetLsn: lsn2 });
     expect(await cloneQuery("b", "SELECT count(*) || ' ' || max(id) FROM orders")).toBe("250 250");
-    const chain = image.manifest.source.backupChain as Record<string, any>;
+    const chain = image.manifest.source.backupChain as Record<string, unknown>;
     expect(chain.format).toBe("tar");
     expect(chain.recoveryTarget).toMatchObject({ kind: "lsn", value: lsn2 });
     // The time target T2 gives the same data as the LSN target taken at T2.
@@ -144,11 +144,11 @@ describe("build from a base backup and a WAL archive (point-in-time recovery)", 
   it("keeps an unpromoted recovery state between builds and continues it with newer WAL", async () => {
     const state = path.join(world.root, "recovery-state");
     const first = await build("kept-1", { path: plainBackup, walArchive: src.archiveDir, recoveryTargetTime: t1, keepRecoveryState: state });
-    expect((first.image.manifest.source.backupChain as any).keptRecoveryState).toMatchObject({ reused: false });
+    expect((first.image.manifest.source.backupChain as Record<string, unknown>).keptRecoveryState).toMatchObject({ reused: false });
     expect(await cloneQuery("kept-1", "SELECT count(*) FROM orders")).toBe("100");
 
     const second = await build("kept-2", { path: plainBackup, walArchive: src.archiveDir, recoveryTargetTime: t2, keepRecoveryState: state });
-    expect((second.image.manifest.source.backupChain as any).keptRecoveryState).toMatchObject({ reused: true });
+    expect((second.image.manifest.source.backupChain as Record<string, unknown>).keptRecoveryState).toMatchObject({ reused: true });
     expect(await cloneQuery("kept-2", "SELECT count(*) FROM orders")).toBe("250");
 
     await expect(build("kept-back", { path: plainBackup, walArchive: src.archiveDir, recoveryTargetTime: t1, keepRecoveryState: state })).rejects.toThrow(

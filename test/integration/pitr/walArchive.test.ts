@@ -5,7 +5,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { sourcesFrom } from "../../../packages/cli/src/commands/build.js";
+import { CLI_SOURCE_NAMES, sourceInputsOf, type BuildOptions } from "../../../packages/cli/src/commands/build.js";
+import { sourcesFromInputs } from "../../../packages/core/src/build/index.js";
+
+const sourcesFrom = (opts: BuildOptions) => sourcesFromInputs(sourceInputsOf(opts), CLI_SOURCE_NAMES);
 import { recoveryTargetOf, toServerTime } from "../../../packages/core/src/engine/postgres/recoveryTarget.js";
 import { backupTime } from "../../../packages/core/src/engine/postgres/pitr.js";
 import { archiveCommand, lsnToBigInt, restoreCommand, segmentEndLsn } from "../../../packages/core/src/engine/postgres/walArchive.js";

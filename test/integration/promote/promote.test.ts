@@ -13,7 +13,7 @@ import { createSampleDump } from "../../../packages/core/src/engine/index.js";
 import { DigestMismatchError, ImageInUseError, VersionExistsError } from "../../../packages/core/src/errors.js";
 import { diffManifests, imageLog } from "../../../packages/core/src/lineage/index.js";
 import { silentReporter } from "../../../packages/core/src/reporter.js";
-import { FsRepository, pruneImages } from "../../../packages/core/src/repository/index.js";
+import { type FsRepository, pruneImages } from "../../../packages/core/src/repository/index.js";
 import { makeWorld, psql, type World } from "../clones/fixture.js";
 
 let world: World;

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { ReflinkDriver } from "../../../packages/core/src/disk/index.js";
 
-const under = (p: string, root: string) => p === root || p.startsWith(root + "/");
+const under = (p: string, root: string) => p === root || p.startsWith(`${root}/`);
 
 export function loopsUnder(root: string): string[] {
   const out: string[] = [];

@@ -72,7 +72,7 @@ describe.skipIf(!canRun)("reflink disk driver (real PostgreSQL, loop-mounted XFS
     }
     // No qemu-storage-daemon serves any of them: writes go XFS → loop → XFS pool → host.
     expect(qsdUnder(world.root)).toEqual([]);
-    clones.forEach((c, i) => psql(c.credentials.connectionString, `CREATE TABLE mine (n int); INSERT INTO mine VALUES (${i}); DELETE FROM order_items`));
+    for (const [i, c] of clones.entries()) psql(c.credentials.connectionString, `CREATE TABLE mine (n int); INSERT INTO mine VALUES (${i}); DELETE FROM order_items`);
     clones.forEach((c, i) => {
       expect(psql(c.credentials.connectionString, "SELECT string_agg(n::text, ',') FROM mine")).toBe(String(i));
       expect(psql(c.credentials.connectionString, "SELECT count(*) FROM order_items")).toBe("0");

@@ -47,6 +47,7 @@ describe("a planted workflow error", () => {
   const good = fs.readFileSync(path.join(repoRoot, "workflows-examples/pr-ephemeral-db.yml"), "utf8");
 
   it("fails the lint with exit 1 and names the file and line (a typo in a context property)", async () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a template
     const bad = good.replace("${{ github.token }}", "${{ github.tokn }}");
     expect(bad).not.toBe(good);
     const dir = plant("planted.yml", bad);

@@ -70,8 +70,8 @@ describe("keyed entries (DBCLONE_AUDIT_KEY)", () => {
       rewritten.push({ ...body, hash, ...(mac ? { mac } : {}) });
       prevHash = hash;
     }
-    await writeFile(file, rewritten.map((e) => JSON.stringify(e) + "\n").join(""));
-    await writeFile(log.headPath, JSON.stringify({ seq: 3, hash: prevHash }) + "\n");
+    await writeFile(file, rewritten.map((e) => `${JSON.stringify(e)}\n`).join(""));
+    await writeFile(log.headPath, `${JSON.stringify({ seq: 3, hash: prevHash })}\n`);
     expect(await new AuditLog(file, undefined, { key: null }).verify()).toMatchObject({ ok: true });
     expect(await log.verify()).toMatchObject({ ok: false, problem: { line: 2, reason: expect.stringMatching(/wrong HMAC/) } });
   });

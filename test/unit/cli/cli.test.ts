@@ -30,7 +30,7 @@ describe("dbclone usage and errors", () => {
       const r = await runCli([cmd, "--help"], env);
       expect(r.code, cmd).toBe(0);
       expect(r.stdout, cmd).toMatch(new RegExp(`Usage: dbclone ${cmd}`));
-      expect(r.stdout, cmd).toMatch(/Examples:\n  \$ dbclone /);
+      expect(r.stdout, cmd).toMatch(/Examples:\n {2}\$ dbclone /);
     }
   });
 
@@ -83,7 +83,7 @@ describe("dbclone usage and errors", () => {
     const cases: [string[], RegExp][] = [
       [["clone", "orders:1", "--ttl", "soon"], /--ttl: 'soon' is not a duration/],
       [["clone", "orders:1", "--durability", "forever"], /--durability must be ephemeral or durable/],
-      [["clone", "orders:1", "--label", "novalue"], /bad label 'novalue'/],
+      [["clone", "orders:1", "--label", "novalue"], /--label: 'novalue' is not a label/],
       [["teardown"], /exactly one of/],
       [["teardown", "c-abcdefgh23", "--name", "x"], /exactly one of/],
       [["build", "orders"], /build needs a source/],
@@ -144,7 +144,7 @@ describe("dbclone image commands", () => {
     const target = JSON.parse((await runCli(["show", "billing:1", "--json"], env)).stdout) as { imageDigest: string };
     const registry = new CloneRegistry(home);
     const clone = await registry.reserve({
-      image: { name: "billing", version: "1", manifestDigest: target.imageDigest, diskDigest: "sha256:" + "0".repeat(64) },
+      image: { name: "billing", version: "1", manifestDigest: target.imageDigest, diskDigest: `sha256:${"0".repeat(64)}` },
       engine: "postgres",
       host: "127.0.0.1",
       runtime: "host",
@@ -184,7 +184,7 @@ describe("dbclone clones", () => {
     const password = "Sup3r-Secret-pw";
     const rec = await new CloneRegistry(home).reserve({
       name: "pr-42",
-      image: { name: "orders", version: "1", manifestDigest: "sha256:" + "1".repeat(64), diskDigest: "sha256:" + "2".repeat(64) },
+      image: { name: "orders", version: "1", manifestDigest: `sha256:${"1".repeat(64)}`, diskDigest: `sha256:${"2".repeat(64)}` },
       engine: "postgres",
       host: "127.0.0.1",
       runtime: "host",
@@ -212,15 +212,15 @@ describe("dbclone clone --json", () => {
     const { cloneResultJson } = await import("../../../packages/cli/src/commands/clone.js");
     const json = cloneResultJson({
       created: true,
-      clone: { id: "c-abcdefgh23", name: "pr-42", expiresAt: "2030-01-01T00:00:00.000Z", image: { name: "orders", version: "1", manifestDigest: "sha256:" + "a".repeat(64) } } as never,
+      clone: { id: "c-abcdefgh23", name: "pr-42", expiresAt: "2030-01-01T00:00:00.000Z", image: { name: "orders", version: "1", manifestDigest: `sha256:${"a".repeat(64)}` } } as never,
       credentials: { user: "u", password: "p", host: "127.0.0.1", port: 15432, databases: ["orders"], connectionString: "postgresql://u:p@127.0.0.1:15432/orders" },
-      image: { name: "orders", version: "1", manifestDigest: "sha256:" + "a".repeat(64), manifest: {} as never },
+      image: { name: "orders", version: "1", manifestDigest: `sha256:${"a".repeat(64)}`, manifest: {} as never },
       readySeconds: 0.42,
       childDiskBytes: 0,
     });
     expect(Object.keys(json).sort()).toEqual(
       ["id", "name", "created", "host", "port", "databases", "user", "password", "connectionString", "imageDigest", "image", "readySeconds", "expiresAt", "imageChanged", "newerVersion"].sort(),
     );
-    expect(json).toMatchObject({ image: "orders:1", imageDigest: "sha256:" + "a".repeat(64), password: "p", port: 15432, imageChanged: false, newerVersion: null });
+    expect(json).toMatchObject({ image: "orders:1", imageDigest: `sha256:${"a".repeat(64)}`, password: "p", port: 15432, imageChanged: false, newerVersion: null });
   });
 });

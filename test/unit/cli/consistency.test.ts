@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import YAML from "yaml";
-import { parseDuration as parseActionDuration } from "../../../actions/shared/inputs.js";
+import { parseDuration as parseActionDuration, parseLabels as parseActionLabels } from "../../../actions/shared/inputs.js";
 import { buildProgram } from "../../../packages/cli/src/program.js";
 import { CliContext } from "../../../packages/cli/src/context.js";
 import { parseTtlSeconds } from "../../../packages/core/src/repository/layout.js";
@@ -80,6 +80,20 @@ describe("durations", () => {
     expect(action.inputs.ttl.default).toBe(DEFAULT_TTL);
     const help = await runCli(["clone", "--help"], env);
     expect(help.stdout).toMatch(/--ttl <duration>[\s\S]*or none[\s\S]*\(default: "2h"\)/);
+  });
+});
+
+describe("labels", () => {
+  it("the CLI and the actions share one label grammar: the same keys pass and fail, each error naming its field", async () => {
+    for (const bad of ["a b=1", "=x", "novalue", "pr#1=2"]) {
+      const r = await runCli(["clone", "shop:1", "--label", bad], env);
+      expect(r.code, bad).toBe(2);
+      expect(r.stderr, bad).toContain(`--label: '${bad}' is not a label`);
+      expect(() => parseActionLabels(bad, "labels"), bad).toThrow(`Input 'labels': '${bad}' is not a label`);
+    }
+    const good = ["team/app.x-1_2=data", "q=a=b", "pr= 42 "];
+    for (const pair of good) expect((await runCli(["clone", "shop:1", "--label", pair], env)).stderr, pair).toMatch(/image shop:1 not found/);
+    expect(parseActionLabels(good.join("\n"), "labels")).toEqual({ "team/app.x-1_2": "data", q: "a=b", pr: "42" });
   });
 });
 

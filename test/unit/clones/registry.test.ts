@@ -9,7 +9,7 @@ import { allocatePort } from "../../../packages/core/src/clones/ports.js";
 import { freePort } from "../../../packages/core/src/util/net.js";
 
 const draft = (over: Partial<CloneDraft> = {}): CloneDraft => ({
-  image: { name: "orders", version: "1", manifestDigest: "sha256:" + "a".repeat(64), diskDigest: "sha256:" + "b".repeat(64) },
+  image: { name: "orders", version: "1", manifestDigest: `sha256:${"a".repeat(64)}`, diskDigest: `sha256:${"b".repeat(64)}` },
   engine: "postgres",
   host: "127.0.0.1",
   runtime: "host",

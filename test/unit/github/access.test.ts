@@ -40,7 +40,10 @@ describe("enforceAccess", () => {
     dir = mkdtempSync(path.join(os.tmpdir(), "dbclone-access-"));
     const audit = new AuditLog(path.join(dir, "events.jsonl"));
     const lookups: string[] = [];
-    const lookupTeam = async (org: string, slug: string, user: string) => (lookups.push(`${org}/${slug}/${user}`), false);
+    const lookupTeam = async (org: string, slug: string, user: string) => {
+      lookups.push(`${org}/${slug}/${user}`);
+      return false;
+    };
     const err = await enforceAccess({ access, actor: "mallory", operation: "clone", image: "shop:v1", digest: `sha256:${"1".repeat(64)}`, lookupTeam, audit }).catch((e) => e);
     expect(err).toBeInstanceOf(AccessDeniedError);
     expect(err.message).toMatch(/^access denied: mallory may not clone shop:v1: mallory is not among/);

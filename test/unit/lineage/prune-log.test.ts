@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { ImageInUseError } from "../../../packages/core/src/errors.js";
 import { imageLog } from "../../../packages/core/src/lineage/index.js";
-import { FsRepository, imageChain, pruneImages } from "../../../packages/core/src/repository/index.js";
+import { type FsRepository, imageChain, pruneImages } from "../../../packages/core/src/repository/index.js";
 import { makeLineageWorld, type LineageWorld } from "./fixture.js";
 
 let world: LineageWorld | undefined;

@@ -6,7 +6,10 @@ import { storedForm } from "../../../packages/core/src/masking/leak-scan/explain
 /** A tiny seeded generator so the test is the same on every run. */
 function rng(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
 }
 
 function naive(hay: Buffer, patterns: Buffer[]): string[] {
@@ -25,7 +28,7 @@ describe("PatternSet (rolling-hash prefix table, verified)", () => {
     const patterns = Array.from({ length: 300 }, () => Buffer.from(word(WINDOW + Math.floor(r() * 12))));
     const hay = Buffer.from(word(40_000));
     const b = new PatternSetBuilder();
-    patterns.forEach((p, i) => b.add(p, i));
+    for (const [i, p] of patterns.entries()) b.add(p, i);
     const set = b.build();
     const expected = naive(hay, patterns);
     expect(expected.length).toBeGreaterThan(50);

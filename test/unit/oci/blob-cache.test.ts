@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync, utimesSync, writeFileSync, chmodSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync, chmodSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -10,7 +10,9 @@ import { BlobCache } from "../../../packages/core/src/repository/cache/index.js"
 import { defaultCacheDir } from "../../../packages/core/src/repository/cache/cache-dir.js";
 
 let dir: string;
-beforeEach(() => void (dir = mkdtempSync(path.join(os.tmpdir(), "dbclone-cache-"))));
+beforeEach(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), "dbclone-cache-"));
+});
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const blobOf = (bytes: Buffer) => ({ bytes, digest: `sha256:${createHash("sha256").update(bytes).digest("hex")}` });
@@ -46,7 +48,7 @@ describe("BlobCache", () => {
     for (const b of blobs.slice(0, 3)) await cache.obtain(b.digest, async (t) => writeFile(t.tempFile, b.bytes));
     // Pretend blobs 0..2 were last used an hour ago, 0 the longest.
     await cache.index.update((e) => {
-      blobs.slice(0, 3).forEach((b, i) => (e[b.digest]!.lastUsedMs = Date.now() - 3600_000 + i * 1000));
+      for (const [i, b] of blobs.slice(0, 3).entries()) e[b.digest]!.lastUsedMs = Date.now() - 3600_000 + i * 1000;
     });
     await cache.obtain(blobs[3]!.digest, async (t) => writeFile(t.tempFile, blobs[3]!.bytes));
     const present = blobs.map((b) => existsSync(cache.blobPath(b.digest)));

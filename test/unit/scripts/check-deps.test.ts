@@ -1,6 +1,8 @@
 // The dependency gate's rules, run on small synthetic graphs (no esbuild, no files, no processes).
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { applyBaseline, areaOf, checkGraph, fileCycles, importStatements, parseBaseline, type Edge } from "../../../scripts/check-deps.mjs";
+import { applyBaseline, areaOf, checkGraph, fileCycles, importStatements, LAYERS, parseBaseline, type Edge } from "../../../scripts/check-deps.mjs";
 
 const core = (p: string) => `packages/core/src/${p}`;
 const edge = (from: string, to: string, line = 1, kind = "import-statement"): Edge => ({ from, to, line, kind });
@@ -111,5 +113,15 @@ describe("check-deps rules", () => {
   it("lists file-level cycles inside core for information", () => {
     const edges = [edge(core("engine/postgres/a.ts"), core("engine/postgres/b.ts")), edge(core("engine/postgres/b.ts"), core("engine/postgres/a.ts"))];
     expect(fileCycles(edges)).toEqual([[core("engine/postgres/a.ts"), core("engine/postgres/b.ts")]]);
+  });
+});
+
+describe("the layer table", () => {
+  it("is the layer line of docs/dev/layers.md, line by line", () => {
+    const doc = readFileSync(path.resolve(import.meta.dirname, "../../../docs/dev/layers.md"), "utf8");
+    const line = /```layers\n(.+)\n```/.exec(doc)?.[1];
+    expect(line, "docs/dev/layers.md has a ```layers block").toBeDefined();
+    const documented = line!.split("→").map((group) => group.split(",").map((area) => area.trim()));
+    expect(documented).toEqual(LAYERS);
   });
 });

@@ -51,7 +51,7 @@ describe("SQL Server image build", () => {
   it("runs validate → restore → scrub → detach → fresh disk → rebuild log → seal, in this order", async () => {
     const { log, run, exec } = setup();
     const result = await run();
-    expectGolden("build-steps.txt", log.entries.join("\n") + "\n");
+    expectGolden("build-steps.txt", `${log.entries.join("\n")}\n`);
     const at = (text: string) => log.entries.findIndex((e) => e.includes(text));
     expect(at("RESTORE HEADERONLY")).toBe(0);
     expect(at("createStaging C:\\w\\staging.vhdx")).toBeGreaterThan(log.entries.findLastIndex((e) => e.includes("HEADERONLY")));
@@ -84,6 +84,6 @@ describe("SQL Server image build", () => {
       }
       expect(undo.every((u) => /sp_detach_db|SINGLE_USER|disk: (unmount|destroy)/.test(u))).toBe(true);
     }
-    expectGolden("build-undo.txt", report.join("\n") + "\n");
+    expectGolden("build-undo.txt", `${report.join("\n")}\n`);
   });
 });

@@ -35,8 +35,8 @@ describe("SQL Server clone and teardown", () => {
     expect(record.databases).toEqual({ [NASTY_DB]: `${NASTY_DB}__c-abc23`, Ops: "Ops__c-abc23" });
     const cloneSteps = log.entries.length;
     await teardownSqlServer(deps, record);
-    expectGolden("clone-steps.txt", log.entries.slice(0, cloneSteps).join("\n") + "\n");
-    expectGolden("teardown-steps.txt", log.entries.slice(cloneSteps).join("\n") + "\n");
+    expectGolden("clone-steps.txt", `${log.entries.slice(0, cloneSteps).join("\n")}\n`);
+    expectGolden("teardown-steps.txt", `${log.entries.slice(cloneSteps).join("\n")}\n`);
     // Per database: two detach batches and a DB_ID check; then the login; the disk only after.
     expect(log.entries.slice(cloneSteps).map((e) => e.replace(/ .*/, ""))).toEqual([...Array(7).fill("sql:"), "disk:", "disk:"]);
   });
@@ -61,7 +61,7 @@ describe("SQL Server clone and teardown", () => {
         }
       }
     }
-    expectGolden("clone-undo.txt", report.join("\n") + "\n");
+    expectGolden("clone-undo.txt", `${report.join("\n")}\n`);
   });
 
   it("finishes every teardown step even when one fails, then reports what was left", async () => {

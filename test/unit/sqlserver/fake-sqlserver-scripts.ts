@@ -44,9 +44,13 @@ const SCRUB_CLEARS: [RegExp, string][] = [
   [/sp_persistent_version_cleanup/, "adr version store"],
 ];
 
-function scrub(server: FakeSqlServer, db: FakeDb, sql: string): Row[][] | undefined {
+function scrub(db: FakeDb, sql: string): Row[][] | undefined {
   let known = false;
-  for (const [re, residue] of SCRUB_CLEARS) if (re.test(sql)) (db.residue.delete(residue), (known = true));
+  for (const [re, residue] of SCRUB_CLEARS) {
+    if (!re.test(sql)) continue;
+    db.residue.delete(residue);
+    known = true;
+  }
   if (/N' REBUILD;'/.test(sql) && /ALTER INDEX ALL|ALTER TABLE/.test(sql)) {
     const mo = db.tables.find((t) => t.memoryOptimized);
     // Each generated list of REBUILDs must leave memory-optimized tables out on its own.
@@ -61,7 +65,10 @@ function scrub(server: FakeSqlServer, db: FakeDb, sql: string): Row[][] | undefi
     if (db.checkpointed) db.residue.delete("filestream garbage");
     known = true;
   }
-  if (/^USE .*;\nCHECKPOINT;$/.test(sql)) (db.checkpointed = true), (known = true);
+  if (/^USE .*;\nCHECKPOINT;$/.test(sql)) {
+    db.checkpointed = true;
+    known = true;
+  }
   if (/DROP STATISTICS|UPDATE STATISTICS|SET RECOVERY SIMPLE|sp_clean_db_free_space|^USE (\[(?:[^\]]|\]\])*\]);$/.test(sql)) known = true;
   return known ? [] : undefined;
 }
@@ -106,7 +113,7 @@ function masking(server: FakeSqlServer, sql: string): Row[][] | undefined {
   if (changed) {
     const t = table(server.need(changed.db), changed.schema, changed.name);
     if (t?.versioning) t.historyHoldsOriginals = true; // pre-update rows go to the history table
-    if (t && t.enabledTriggers.size) t.triggerFiredOnMask = true;
+    if (t?.enabledTriggers.size) t.triggerFiredOnMask = true;
     return [[{ n: 0 }]];
   }
   if (/#dbclone_map_|#dbclone_fks|NOCHECK CONSTRAINT|WITH CHECK CHECK CONSTRAINT|^SELECT DISTINCT|^DROP TABLE|^IF OBJECT_ID/.test(sql)) return [[]];
@@ -122,14 +129,20 @@ export function runScriptBatch(server: FakeSqlServer, sql: string, params: Recor
     const columns = db!.tables.flatMap((t) => (t.columns ?? []).map((c) => ({ schema: t.schema, table: t.name, column: c.name, type: c.type, nullable: true, rows: 3 })));
     result = [columns, [], []];
   }
-  else if (/^CREATE LOGIN \[/.test(sql)) (server.logins.add(bracketed(sql)[0]!), (result = []));
+  else if (/^CREATE LOGIN \[/.test(sql)) {
+    server.logins.add(bracketed(sql)[0]!);
+    result = [];
+  }
   else if (/CREATE USER \[/.test(sql)) {
     const user = { name: bracketed(sql)[1]!, type: "S", authenticationType: 1, principalId: 100 + db!.users.length, roles: [] as string[], execute: /GRANT EXECUTE TO/.test(sql) };
     for (const m of sql.matchAll(/ALTER ROLE (\[(?:[^\]]|\]\])*\]) ADD MEMBER/g)) user.roles.push(bracketed(m[1]!)[0]!);
     db!.users.push(user);
     result = [];
-  } else if (/DROP LOGIN/.test(sql)) (server.logins.delete(nLiterals(sql).at(-1)!), (result = []));
-  else if (db) result = scrub(server, db, sql) ?? masking(server, sql);
+  } else if (/DROP LOGIN/.test(sql)) {
+    server.logins.delete(nLiterals(sql).at(-1)!);
+    result = [];
+  }
+  else if (db) result = scrub(db, sql) ?? masking(server, sql);
   else result = masking(server, sql);
   if (!result) throw new Error(`the fake SQL Server does not understand this batch (params ${JSON.stringify(params)}):\n${sql}`);
   trackUse(server, sql);

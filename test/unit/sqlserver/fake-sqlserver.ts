@@ -78,7 +78,7 @@ export class FakeSqlServer implements SqlExecutor {
     if (!this.network.tcpEnabled) throw new Error("Failed to connect to localhost:1433 - Could not connect (sequence)");
     if (login.sql && this.network.loginMode !== 2) throw sqlError(18456, "Login failed for user. (The server is configured for Windows authentication only.)");
     const db = this.db(database);
-    if (!db || db.state !== "ONLINE") throw sqlError(4060, `Cannot open database "${database}" requested by the login.`);
+    if (db?.state !== "ONLINE") throw sqlError(4060, `Cannot open database "${database}" requested by the login.`);
     if (db.userAccess === "SINGLE_USER" && db.sessions >= 1) throw sqlError(924, `Database '${database}' is already open and can only have one user at a time.`);
     db.sessions++;
   }
@@ -101,7 +101,7 @@ export class FakeSqlServer implements SqlExecutor {
       return [[{ engineEdition: express ? 4 : 3, edition: express ? "Express Edition (64-bit)" : "Developer Edition (64-bit)" }]];
     }
     if (sql.includes("SERVERPROPERTY('ProductVersion')")) return [[{ v: "16.0.1000.6" }]];
-    if (/^RESTORE (DATABASE|LOG) @db FROM DISK/.test(sql)) return this.restore(sql, p);
+    if (/^RESTORE (DATABASE|LOG) @db FROM DISK/.test(sql)) return this.restore(p);
     if (sql.startsWith("RESTORE DATABASE @db WITH RECOVERY")) {
       this.need(String(p.db)).state = "ONLINE";
       return [];
@@ -173,7 +173,7 @@ export class FakeSqlServer implements SqlExecutor {
     if (v && v.used > v.volume.capacity) throw sqlError(3257, `There is insufficient free space on disk volume '${v.volume.mountedAt}' to create the database.`);
   }
 
-  private restore(sql: string, p: Record<string, string | number>): Row[][] {
+  private restore(p: Record<string, string | number>): Row[][] {
     const set = this.set(String(p.file), Number(p.position));
     const moves = new Map<string, string>();
     for (let i = 0; p[`move${i}_from`] !== undefined; i++) moves.set(String(p[`move${i}_from`]), String(p[`move${i}_to`]));
@@ -196,7 +196,7 @@ export class FakeSqlServer implements SqlExecutor {
         oldLog: true, checkpointed: false, sessions: 0,
       };
       this.databases.set(name.toLowerCase(), db);
-    } else if (!db || db.state !== "RESTORING") {
+    } else if (db?.state !== "RESTORING") {
       throw sqlError(3117, `The log or differential backup cannot be restored because no files are ready to rollforward (database '${name}').`);
     }
     for (const f of set.files) {
@@ -220,7 +220,9 @@ export class FakeSqlServer implements SqlExecutor {
     for (const f of db.files) {
       for (const p of [f.path, ...this.fs.children(f.path)]) {
         const n = this.fs.get(p);
-        if (n) (n.owner = this.serviceSid), (n.acl = new Set([this.serviceSid, ...(this.opts.windowsCaller ? [this.opts.windowsCaller.toLowerCase()] : [])]));
+        if (!n) continue;
+        n.owner = this.serviceSid;
+        n.acl = new Set([this.serviceSid, ...(this.opts.windowsCaller ? [this.opts.windowsCaller.toLowerCase()] : [])]);
       }
     }
     if (!db.oldLog) this.fs.get(db.files.find((f) => f.kind === "LOG")!.path)!.meta = { fresh: true };

@@ -72,12 +72,12 @@ export class FakeWindows {
   }
 
   remove(p: string): void {
-    for (const k of [...this.nodes.keys()]) if (k === key(p) || k.startsWith(key(p) + "\\")) this.nodes.delete(k);
+    for (const k of [...this.nodes.keys()]) if (k === key(p) || k.startsWith(`${key(p)}\\`)) this.nodes.delete(k);
   }
 
   children(p: string): string[] {
     const k = key(p);
-    return [...this.nodes.keys()].filter((n) => n.startsWith(k + "\\"));
+    return [...this.nodes.keys()].filter((n) => n.startsWith(`${k}\\`));
   }
 
   /** The effective ACL: the node's own, else its nearest folder's. */
@@ -100,7 +100,7 @@ export class FakeWindows {
   /** Which volume holds `p`, and the bytes its files take. */
   volumeOf(p: string): { volume: Volume; used: number } | undefined {
     for (const v of this.volumes.values()) {
-      if (v.mountedAt && (key(p) === key(v.mountedAt) || key(p).startsWith(key(v.mountedAt) + "\\"))) {
+      if (v.mountedAt && (key(p) === key(v.mountedAt) || key(p).startsWith(`${key(v.mountedAt)}\\`))) {
         const used = this.children(v.mountedAt).reduce((s, k) => s + (this.nodes.get(k)!.size ?? 0), 0);
         return { volume: v, used };
       }

@@ -97,7 +97,7 @@ describe("generated T-SQL (golden)", () => {
       createUserSql(NASTY_DB, "dbclone_c-1", ["db_datareader", "db_datawriter", "db_ddladmin"]),
       dropLoginSql("dbclone_c-1'x"),
     ].join("\nGO\n");
-    expectGolden("attach-login.sql", text + "\n");
+    expectGolden("attach-login.sql", `${text}\n`);
   });
   it("reads RESTORE STATS progress by message number, not by its words", () => {
     expect(restorePercent({ number: 3211, message: "40 Prozent verarbeitet." })).toBe(40);

@@ -26,8 +26,9 @@ export function readBracketed(s: string, at: number): { name: string; end: numbe
   for (;;) {
     if (i >= s.length) throw new Error(`unterminated identifier in ${s}`);
     if (s[i] === "]") {
-      if (s[i + 1] === "]") (name += "]"), (i += 2);
-      else return { name, end: i + 1 };
+      if (s[i + 1] !== "]") return { name, end: i + 1 };
+      name += "]";
+      i += 2;
     } else name += s[i++];
   }
 }
@@ -79,26 +80,30 @@ type SetFn = (row: TextRow, joined: Record<string, string | null | undefined>, p
 
 function parseSet(expr: string, column: string): SetFn {
   const col = (e: string) => e === `t.[${column.replace(/]/g, "]]")}]`;
-  let m: RegExpExecArray | null;
-  if ((m = /^(m\d+)\.masked$/.exec(expr))) {
+  let m = /^(m\d+)\.masked$/.exec(expr);
+  if (m) {
     const alias = m[1]!;
     return (_r, j) => j[alias] ?? null;
   }
-  if ((m = /^DATEADD\(day, CAST\((m\d+)\.masked AS int\), (t\.\[.*\])\)$/.exec(expr)) && col(m[2]!)) {
+  m = /^DATEADD\(day, CAST\((m\d+)\.masked AS int\), (t\.\[.*\])\)$/.exec(expr);
+  if (m && col(m[2]!)) {
     const alias = m[1]!;
     return (r, j) => (r[column] === null || j[alias] == null ? null : addDays(r[column]!, Number(j[alias])));
   }
-  if ((m = /^CAST\(ROUND\((t\.\[.*\]) \* CAST\((m\d+)\.masked AS decimal\(19,8\)\), (\d+)\) AS .+\)$/.exec(expr)) && col(m[1]!)) {
+  m = /^CAST\(ROUND\((t\.\[.*\]) \* CAST\((m\d+)\.masked AS decimal\(19,8\)\), (\d+)\) AS .+\)$/.exec(expr);
+  if (m && col(m[1]!)) {
     const alias = m[2]!;
     const scale = Number(m[3]);
     return (r, j) => (r[column] === null || j[alias] == null ? null : scaleDecimal(r[column]!, j[alias]!, scale));
   }
   if (expr === "NULL") return () => null;
-  if ((m = /^@(c\d+)$/.exec(expr))) {
+  m = /^@(c\d+)$/.exec(expr);
+  if (m) {
     const p = m[1]!;
     return (_r, _j, params) => (params[p] === null ? null : String(params[p]));
   }
-  if ((m = /^CASE WHEN (t\.\[.*\]) IS NULL THEN NULL ELSE @(c\d+) END$/.exec(expr)) && col(m[1]!)) {
+  m = /^CASE WHEN (t\.\[.*\]) IS NULL THEN NULL ELSE @(c\d+) END$/.exec(expr);
+  if (m && col(m[1]!)) {
     const p = m[2]!;
     return (r, _j, params) => (r[column] === null ? null : String(params[p]));
   }

@@ -1,14 +1,14 @@
 // `dbclone build <image>`: make a new image version from a dump, a data directory, a server or a base backup + WAL archive.
 // The core machinery is loaded on use, so listing commands start fast and work even while it cannot load.
 import type { Command } from "commander";
-import type { SourceSpec } from "../../../core/src/engine/types.js";
+import type { SourceInputNames, SourceInputs } from "../../../core/src/build/index.js";
 import { UsageError } from "../../../core/src/errors.js";
-import { IMAGE_NAME_PATTERN, VERSION_PATTERN } from "../../../core/src/image/manifest.js";
+import { IMAGE_NAME_PATTERN, VERSION_PATTERN } from "../../../core/src/image/index.js";
 import type { CliContext } from "../context.js";
 import { collect, collectLabel, examples } from "../options.js";
 import { writeJson } from "../output.js";
 
-interface BuildOptions {
+export interface BuildOptions {
   fromDump?: string[];
   fromDatadir?: string;
   fromServer?: string;
@@ -31,52 +31,41 @@ interface BuildOptions {
   database?: string;
 }
 
-/** SQL Server: one full backup, an optional differential and log backups in any order (sorted by LSN). */
-function backupChainFrom(opts: BuildOptions): SourceSpec[] | undefined {
-  const chainFlags = [opts.differential && "--differential", opts.log?.length && "--log", opts.database && "--database"].filter(Boolean);
-  if (opts.engine !== undefined && opts.engine !== "postgres" && opts.engine !== "sqlserver") throw new UsageError(`--engine must be postgres or sqlserver, got '${opts.engine}'`);
-  if (opts.engine !== "sqlserver" && !opts.fromBackup) {
-    if (chainFlags.length) throw new UsageError(`${chainFlags.join(", ")} go with --engine sqlserver --from-backup FILE`);
-    return undefined;
-  }
-  const others = [opts.fromDump?.length && "--from-dump", opts.fromDatadir && "--from-datadir", opts.fromServer && "--from-server", opts.fromBasebackup && "--from-basebackup"].filter(Boolean);
-  if (opts.engine === "postgres") throw new UsageError("--from-backup is a SQL Server backup: use --engine sqlserver");
-  if (!opts.fromBackup) throw new UsageError("--engine sqlserver needs --from-backup FILE (a full .bak), optionally --differential FILE and --log FILE (repeatable)");
-  if (others.length) throw new UsageError(`--from-backup cannot be combined with ${others.join(", ")}: one image holds one engine`);
-  return [{ kind: "backup-chain", full: opts.fromBackup, ...(opts.differential ? { differential: opts.differential } : {}), ...(opts.log?.length ? { logs: opts.log } : {}), ...(opts.database ? { database: opts.database } : {}) }];
-}
+/** The CLI's spelling of each source field, for the errors of core's sourcesFromInputs. */
+export const CLI_SOURCE_NAMES: SourceInputNames = {
+  fromDump: "--from-dump",
+  fromDatadir: "--from-datadir",
+  fromServer: "--from-server",
+  fromBasebackup: "--from-basebackup",
+  fromBackup: "--from-backup",
+  differential: "--differential",
+  logs: "--log",
+  database: "--database",
+  engine: "--engine",
+  walArchive: "--wal-archive",
+  recoveryTargetTime: "--recovery-target-time",
+  recoveryTargetLsn: "--recovery-target-lsn",
+  keepRecoveryState: "--keep-recovery-state",
+};
 
-/** Exactly one kind of source; dumps may repeat (one per database). */
-export function sourcesFrom(opts: BuildOptions): SourceSpec[] {
-  const chain = backupChainFrom(opts);
-  if (chain) return chain;
-  const kinds = [
-    opts.fromDump?.length ? "--from-dump" : "",
-    opts.fromDatadir ? "--from-datadir" : "",
-    opts.fromServer ? "--from-server" : "",
-    opts.fromBasebackup ? "--from-basebackup" : "",
-  ].filter(Boolean);
-  const pitr = { walArchive: opts.walArchive, recoveryTargetTime: opts.recoveryTargetTime, recoveryTargetLsn: opts.recoveryTargetLsn, keepRecoveryState: opts.keepRecoveryState };
-  if (!opts.fromBasebackup && Object.values(pitr).some((v) => v !== undefined)) {
-    throw new UsageError("--wal-archive, --recovery-target-time, --recovery-target-lsn and --keep-recovery-state go with --from-basebackup DIR");
-  }
-  if (opts.recoveryTargetTime !== undefined && opts.recoveryTargetLsn !== undefined) {
-    throw new UsageError("give one recovery target: --recovery-target-time or --recovery-target-lsn");
-  }
-  if (kinds.length !== 1) {
-    throw new UsageError(
-      kinds.length === 0
-        ? "build needs a source: --from-dump FILE (repeatable), --from-datadir DIR, --from-server URL or --from-basebackup DIR"
-        : `build takes one kind of source, got ${kinds.join(" and ")}`,
-    );
-  }
-  if (opts.fromDump?.length) return opts.fromDump.map((path) => ({ kind: "dump", path }));
-  if (opts.fromDatadir) return [{ kind: "datadir", path: opts.fromDatadir }];
-  if (opts.fromBasebackup) {
-    const defined = Object.fromEntries(Object.entries(pitr).filter(([, v]) => v !== undefined));
-    return [{ kind: "basebackup", path: opts.fromBasebackup, ...defined }];
-  }
-  return [{ kind: "server", url: opts.fromServer! }];
+/** The parsed flags as core's source inputs (single-valued flags become one-item lists). */
+export function sourceInputsOf(opts: BuildOptions): SourceInputs {
+  const list = (v: string | undefined) => (v === undefined ? undefined : [v]);
+  return {
+    fromDump: opts.fromDump,
+    fromDatadir: list(opts.fromDatadir),
+    fromServer: list(opts.fromServer),
+    fromBasebackup: list(opts.fromBasebackup),
+    fromBackup: list(opts.fromBackup),
+    differential: opts.differential,
+    logs: opts.log,
+    database: opts.database,
+    engine: opts.engine,
+    walArchive: opts.walArchive,
+    recoveryTargetTime: opts.recoveryTargetTime,
+    recoveryTargetLsn: opts.recoveryTargetLsn,
+    keepRecoveryState: opts.keepRecoveryState,
+  };
 }
 
 export function registerBuild(program: Command, ctx: CliContext): void {
@@ -120,10 +109,10 @@ export function registerBuild(program: Command, ctx: CliContext): void {
         throw new UsageError(`bad version '${opts.version}': use 1-128 of A-Z a-z 0-9 _ . - not starting with . or -`);
       }
       for (const t of opts.tag ?? []) if (!VERSION_PATTERN.test(t)) throw new UsageError(`bad tag '${t}': use 1-128 of A-Z a-z 0-9 _ . -`);
-      const sources = sourcesFrom(opts);
+      const { buildImage, sourcesFromInputs } = await import("../../../core/src/build/index.js");
+      const sources = sourcesFromInputs(sourceInputsOf(opts), CLI_SOURCE_NAMES);
       const { home, json } = ctx.globals(cmd);
       const repository = await ctx.openRepository(cmd, { create: true });
-      const { buildImage } = await import("../../../core/src/build/index.js");
       if (!opts.policy && (opts.variant?.length || opts.insecureRandomKey)) throw new UsageError("--variant and --insecure-random-key need --policy");
       const masking = opts.policy ? await import("../../../core/src/masking/index.js") : undefined;
       const policy = masking && opts.policy ? await masking.loadPolicyFile(opts.policy) : undefined;

@@ -1,12 +1,12 @@
 // `dbclone clone <ref>`: a writable clone of an image, ready to connect to.
 // The core machinery is loaded on use, so listing commands start fast and work even while it cannot load.
 import type { Command } from "commander";
-import { ON_IMAGE_CHANGE, type CloneResult, type OnImageChange } from "../../../core/src/clones/lifecycle-types.js";
-import { DEFAULT_TTL, parseDuration, parseTtl } from "../../../core/src/util/duration.js";
-import type { Durability } from "../../../core/src/engine/types.js";
-import type { DockerRuntimeOptions } from "../../../core/src/runtime/types.js";
+import { ON_IMAGE_CHANGE, type CloneResult, type OnImageChange } from "../../../core/src/clones/index.js";
+import { DEFAULT_TTL, parseDuration, parseTtl } from "../../../core/src/util/index.js";
+import type { Durability } from "../../../core/src/engine/index.js";
+import type { DockerRuntimeOptions } from "../../../core/src/runtime/index.js";
 import { UsageError } from "../../../core/src/errors.js";
-import { parseImageRef } from "../../../core/src/image/reference.js";
+import { parseImageRef } from "../../../core/src/image/index.js";
 import type { CliContext } from "../context.js";
 import { collectLabel, examples } from "../options.js";
 import { writeJson } from "../output.js";

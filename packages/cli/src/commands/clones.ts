@@ -1,7 +1,7 @@
 // `dbclone clones`: live clones from the local registry. Passwords never appear in the table;
 // --json carries them (and full connection strings) only with --show-secrets.
 import type { Command } from "commander";
-import type { CloneRecord } from "../../../core/src/clones/types.js";
+import type { CloneRecord } from "../../../core/src/clones/index.js";
 import type { CliContext } from "../context.js";
 import { examples } from "../options.js";
 import { formatTable, writeJson } from "../output.js";

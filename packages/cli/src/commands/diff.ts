@@ -1,6 +1,6 @@
 // `dbclone diff <ref> <ref>`: databases and tables whose row counts or schema differ, from the manifests.
 import type { Command } from "commander";
-import { parseImageRef } from "../../../core/src/image/reference.js";
+import { parseImageRef } from "../../../core/src/image/index.js";
 import { diffManifests, type ManifestDiff } from "../../../core/src/lineage/index.js";
 import type { CliContext } from "../context.js";
 import { examples } from "../options.js";

@@ -1,6 +1,6 @@
 // `dbclone log <ref>`: the chain of versions a version layers on, newest first.
 import type { Command } from "commander";
-import { parseImageRef } from "../../../core/src/image/reference.js";
+import { parseImageRef } from "../../../core/src/image/index.js";
 import { imageLog, type LogEntry } from "../../../core/src/lineage/index.js";
 import type { CliContext } from "../context.js";
 import { examples } from "../options.js";

@@ -1,7 +1,7 @@
 // `dbclone rm <ref>`: delete a version; the repository refuses while tags, child versions or
 // live clones (from the local registry) still use it.
 import type { Command } from "commander";
-import { parseImageRef } from "../../../core/src/image/reference.js";
+import { parseImageRef } from "../../../core/src/image/index.js";
 import type { CliContext } from "../context.js";
 import { examples } from "../options.js";
 import { writeJson } from "../output.js";

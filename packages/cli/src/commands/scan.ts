@@ -1,7 +1,7 @@
 // `dbclone scan <source>`: the PII scan alone — which columns look like personal data and are not
 // masked by the policy (if one is given). A dump or data dir is restored into a throw-away disk.
 import type { Command } from "commander";
-import type { SourceSpec } from "../../../core/src/engine/types.js";
+import type { SourceSpec } from "../../../core/src/engine/index.js";
 import { UsageError } from "../../../core/src/errors.js";
 import type { CliContext } from "../context.js";
 import { examples } from "../options.js";

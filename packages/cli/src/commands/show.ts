@@ -1,7 +1,7 @@
 // `dbclone show <ref>`: what an image holds, from its manifest.
 import type { Command } from "commander";
-import { parseImageRef } from "../../../core/src/image/reference.js";
-import type { PublishedImage } from "../../../core/src/repository/types.js";
+import { parseImageRef } from "../../../core/src/image/index.js";
+import type { PublishedImage } from "../../../core/src/repository/index.js";
 import type { CliContext } from "../context.js";
 import { examples } from "../options.js";
 import { formatBytes, formatTable, writeJson } from "../output.js";

@@ -1,8 +1,7 @@
 // `dbclone tag <ref> <tag>` and `dbclone untag <name> <tag>`: movable tags over versions.
 import type { Command } from "commander";
 import { UsageError } from "../../../core/src/errors.js";
-import { VERSION_PATTERN } from "../../../core/src/image/manifest.js";
-import { parseImageRef } from "../../../core/src/image/reference.js";
+import { VERSION_PATTERN, parseImageRef } from "../../../core/src/image/index.js";
 import type { CliContext } from "../context.js";
 import { examples } from "../options.js";
 import { writeJson } from "../output.js";

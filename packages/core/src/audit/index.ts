@@ -1,4 +1,3 @@
 export * from "./log.js";
-export { withFileLock, type FileLockOptions } from "./file-lock.js";
 export { checkAgainstAnchor, parseAnchor, LOG_ID, type AuditAnchor, type AnchorCheck } from "./anchor.js";
 export { verifySegmentedChain, type SegmentClaim, type SegmentedChainCheck } from "./segments.js";

@@ -7,13 +7,14 @@
 // anchor kept elsewhere (git tag, OCI artifact: repository/audit-anchors) and, with an audit key,
 // by the HMAC each entry carries.
 import { createReadStream } from "node:fs";
-import { mkdir, open, readFile, rename, stat } from "node:fs/promises";
+import { mkdir, open, readFile, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { AuditError } from "../errors.js";
+import { writeFileAtomic } from "../util/durable-write.js";
 import { GENESIS_HASH, hashEvent, type AuditEvent, type AuditEventInput } from "./chain.js";
-import { withFileLock } from "./file-lock.js";
+import { withFileLock } from "../util/file-lock.js";
 import { auditKeyFromEnv, macOf } from "./keyed.js";
 import { readLastLine, setAsideTornTail, type TornTailRepair } from "./tail.js";
 import { compareHead, walkChain, type ChainHead, type RepairNote } from "./verify-chain.js";
@@ -63,7 +64,7 @@ export class AuditLog {
     private readonly prepare?: () => Promise<void>,
     private readonly options: AuditLogOptions = {},
   ) {
-    this.headPath = filePath.endsWith(".jsonl") ? filePath.slice(0, -".jsonl".length) + ".head" : `${filePath}.head`;
+    this.headPath = filePath.endsWith(".jsonl") ? `${filePath.slice(0, -".jsonl".length)}.head` : `${filePath}.head`;
   }
 
   /** Append one event (fsynced) and move the head, under a cross-process lock. */
@@ -116,7 +117,7 @@ export class AuditLog {
     const event: AuditEvent = { ...body, hash, ...(key ? { mac: macOf(key, hash) } : {}) };
     const fh = await open(this.filePath, "a", 0o640);
     try {
-      await fh.write(JSON.stringify(event) + "\n");
+      await fh.write(`${JSON.stringify(event)}\n`);
       await fh.sync();
     } finally {
       await fh.close();
@@ -240,15 +241,7 @@ export class AuditLog {
   }
 
   private async writeHead(head: Head): Promise<void> {
-    const tmp = `${this.headPath}.tmp-${process.pid}-${Date.now()}`;
-    const fh = await open(tmp, "w", 0o640);
-    try {
-      await fh.write(JSON.stringify(head) + "\n");
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, this.headPath);
+    await writeFileAtomic(this.headPath, `${JSON.stringify(head)}\n`, 0o640);
   }
 
   private async *lines(): AsyncGenerator<string> {

@@ -1,6 +1,6 @@
 // The end of the audit log: read its last line cheaply, and set aside a torn last line — the
 // partial write of an append that crashed or hit a full disk — so the chain can continue.
-import { appendFile, open } from "node:fs/promises";
+import { appendFile, type FileHandle, open } from "node:fs/promises";
 import path from "node:path";
 
 export interface TornTailRepair {
@@ -13,7 +13,7 @@ export interface TornTailRepair {
  * costs no more than its tail. `start` is the line's byte offset.
  */
 export async function readLastLine(file: string, limit?: number): Promise<{ text: string; complete: boolean; start: number } | undefined> {
-  let fh;
+  let fh: FileHandle;
   try {
     fh = await open(file, "r");
   } catch (e) {

@@ -1,7 +1,8 @@
 // The record a build keeps in its work dir (<home>/work/build-<hex>/build.json): which process owns
 // it and what it started, so gc can sweep a killed build completely — unmasked staging first.
-import { open, readFile, rename } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { writeFileAtomic } from "../util/durable-write.js";
 import { currentProcess, type ProcessIdentity } from "../util/process-identity.js";
 
 /** Work dirs of builds and of promotions (which seal and publish a clone the same way). */
@@ -20,15 +21,7 @@ export interface BuildRecord {
 
 export async function writeBuildRecord(workDir: string, record: BuildRecord): Promise<void> {
   const file = path.join(workDir, BUILD_RECORD);
-  const tmp = `${file}.tmp`;
-  const fh = await open(tmp, "w", 0o600);
-  try {
-    await fh.writeFile(JSON.stringify(record) + "\n");
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, file);
+  await writeFileAtomic(file, `${JSON.stringify(record)}\n`, 0o600);
 }
 
 export function newBuildRecord(workDir: string, image: string): BuildRecord {

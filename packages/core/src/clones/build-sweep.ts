@@ -22,12 +22,12 @@ export async function sweepDeadBuilds(home: string, reporter: Reporter): Promise
     const record = await readBuildRecord(dir);
     if (record ? ownerAlive(record.owner) : await isRecent(dir)) continue;
     reporter.info(`gc: sweeping build work dir ${dir} (${record ? `its process ${record.owner.pid} is gone` : "no build record"})`);
-    released.push(...(await sweepBuildDir(home, dir, reporter)));
+    released.push(...(await sweepBuildDir(home, dir)));
   }
   return released;
 }
 
-async function sweepBuildDir(home: string, dir: string, reporter: Reporter): Promise<string[]> {
+async function sweepBuildDir(home: string, dir: string): Promise<string[]> {
   const released: string[] = [];
   // Servers first: they hold the filesystems open. Found by their data directory under `dir`.
   for (const server of await postgresUnder(dir)) {

@@ -5,6 +5,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { makeDir, TRAVERSABLE_DIR } from "../util/paths.js";
+import { writeFileAtomic } from "../util/durable-write.js";
 import lockfile from "proper-lockfile";
 import { CloneError, CloneNotFoundError } from "../errors.js";
 import { newCloneId } from "./clone-id.js";
@@ -225,27 +226,7 @@ export class CloneRegistry {
 
   private async write(records: CloneRecord[]): Promise<void> {
     const body: RegistryFile = { version: 1, clones: records };
-    const tmp = `${this.file}.${process.pid}.${Date.now()}.tmp`;
-    const handle = await fs.open(tmp, "w", 0o600);
-    try {
-      await handle.writeFile(JSON.stringify(body, null, 2) + "\n");
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    try {
-      await fs.rename(tmp, this.file);
-    } catch (e) {
-      await fs.rm(tmp, { force: true });
-      throw e;
-    }
-    // Make the rename itself durable.
-    const dirHandle = await fs.open(this.dir, "r");
-    try {
-      await dirHandle.sync();
-    } finally {
-      await dirHandle.close();
-    }
+    await writeFileAtomic(this.file, `${JSON.stringify(body, null, 2)}\n`, 0o600);
   }
 }
 

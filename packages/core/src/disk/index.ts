@@ -3,7 +3,6 @@ export type { ChildDisk, DiskAttachment, DiskDriver, DiskLayer, DiskResource, La
 export { clonesLayers, supportsLayers } from "./types.js";
 export { Qcow2Driver, type Qcow2DriverOptions } from "./qcow2.js";
 export { REQUIRED_TOOLS } from "./qcow2/prerequisites.js";
-export { sha256File } from "./qcow2/verified-digests.js";
 export * from "./vhdx.js";
 export { ReflinkDriver, type ReflinkDriverOptions } from "./reflink/driver.js";
 export { reflinkUnavailableReason } from "./reflink/prerequisites.js";

@@ -11,7 +11,9 @@ import { exportPathsFor, startExport, stopExport, type ExportHandle } from "./qc
 import { readLoopDevices, detachLoop, unmountPath, waitForLoopRelease } from "./qcow2/mounts.js";
 import { backingChain, convertCompact, createChildImage, createChildOverLayer, createImage, imageInfo } from "./qcow2/qemu-img.js";
 import { flattenChain, sealChildAsLayer } from "./qcow2/layers.js";
-import { VerifiedDigestCache, sha256File } from "./qcow2/verified-digests.js";
+import { sha256File } from "../image/digest.js";
+import type { StampedDigestCache } from "../util/stamped-digests.js";
+import { baseDigestCache } from "./base-digests.js";
 import { checkQcow2Prerequisites } from "./qcow2/prerequisites.js";
 import { listLeftovers, releaseLeftover } from "./qcow2/leftovers.js";
 import { failFastOnWriteErrors } from "./qcow2/xfs-error-policy.js";
@@ -29,11 +31,11 @@ export class Qcow2Driver implements LayeredDiskDriver {
   readonly name = "qcow2";
   readonly format = "qcow2";
   private readonly reporter: Reporter;
-  private readonly digests: VerifiedDigestCache;
+  private readonly digests: StampedDigestCache;
 
   constructor(private readonly options: Qcow2DriverOptions) {
     this.reporter = options.reporter ?? silentReporter;
-    this.digests = new VerifiedDigestCache(options.stateDir);
+    this.digests = baseDigestCache(options.stateDir);
   }
 
   checkPrerequisites(): Promise<void> {
@@ -121,7 +123,7 @@ export class Qcow2Driver implements LayeredDiskDriver {
     }
     if (s.mode & 0o222) this.reporter.warn(`Base disk ${file} is writable (mode ${(s.mode & 0o777).toString(8)}); sealed bases should be 0444.`);
     if (!expectedDigest) return;
-    const { digest } = await this.digests.digestOf(file);
+    const { digest } = await this.digests.digestOf(file, sha256File);
     if (digest !== expectedDigest) {
       throw new DigestMismatchError(
         `Base disk ${file} has changed: its digest is ${digest}, the image says ${expectedDigest}. ` +

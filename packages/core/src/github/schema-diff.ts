@@ -16,8 +16,10 @@ export function diffSchemas(image: string[], clone: string[], labels = { from: "
   let i = 0;
   let j = 0;
   while (i < a.length || j < b.length) {
-    if (i < a.length && j < b.length && a[i] === b[j]) ops.push({ op: " ", line: a[i++]! }), j++;
-    else if (j >= b.length || (i < a.length && a[i]! < b[j]!)) ops.push({ op: "-", line: a[i++]! });
+    if (i < a.length && j < b.length && a[i] === b[j]) {
+      ops.push({ op: " ", line: a[i++]! });
+      j++;
+    } else if (j >= b.length || (i < a.length && a[i]! < b[j]!)) ops.push({ op: "-", line: a[i++]! });
     else ops.push({ op: "+", line: b[j++]! });
   }
   const added = ops.filter((o) => o.op === "+").length;

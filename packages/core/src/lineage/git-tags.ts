@@ -8,7 +8,7 @@ export async function gitTaggedCommits(cwd: string = process.cwd()): Promise<str
     allowFailure: true,
     timeoutMs: 30_000,
   }).catch(() => undefined);
-  if (!r || r.code !== 0) return []; // not a git checkout (or no git): nothing is protected by tags
+  if (r?.code !== 0) return []; // not a git checkout (or no git): nothing is protected by tags
   const commits = new Set<string>();
   for (const line of r.stdout.split("\n")) {
     const [tag, object, peeled] = line.trim().split(/\s+/);

@@ -10,14 +10,15 @@ import { blobGroupId } from "../util/blob-group.js";
 import { DigestMismatchError, RepositoryError, UsageError, ValidationError, VersionExistsError } from "../errors.js";
 import { canonicalJson, manifestDigest } from "../image/digest.js";
 import type { ImageManifest } from "../image/manifest.js";
-import { copyAndHash, removeStaleTemps, syncDir, tempPath, unlinkQuietly, writeDurable } from "./durable-files.js";
+import { copyAndHash, removeStaleTemps } from "./durable-files.js";
+import { syncDir, tempPath, unlinkQuietly, writeDurable } from "../util/durable-write.js";
 import type { FsLayout } from "./layout.js";
 import type { PublishedImage, PushOptions } from "./types.js";
-import type { VerifiedBlobCache } from "./verified-blobs.js";
+import type { StampedDigestCache } from "../util/stamped-digests.js";
 
 export interface PublishContext {
   layout: FsLayout;
-  cache: VerifiedBlobCache;
+  cache: StampedDigestCache;
   staleTempMs: number;
   /** Runs `fn` under the repository lock (the final link and the reference checks of delete). */
   locked<T>(fn: () => Promise<T>): Promise<T>;

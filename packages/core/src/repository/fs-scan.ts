@@ -1,11 +1,13 @@
 // Reading a directory repository: manifests by path, all versions of a name, all tags.
+import type { Dirent } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { RepositoryError } from "../errors.js";
 import { manifestDigest } from "../image/digest.js";
 import { parseManifest } from "../image/manifest.js";
 import type { PublishedImage } from "./types.js";
-import { TEMP_PREFIX, type FsLayout } from "./layout.js";
+import type { FsLayout } from "./layout.js";
+import { TEMP_PREFIX } from "../util/durable-write.js";
 
 export function isNotFound(e: unknown): boolean {
   const code = (e as NodeJS.ErrnoException).code;
@@ -31,7 +33,7 @@ export async function readPublished(layout: FsLayout, name: string, version: str
 
 /** Versions of one image name (not of names nested below it). */
 export async function versionsOf(layout: FsLayout, name: string): Promise<string[]> {
-  let entries;
+  let entries: Dirent[];
   try {
     entries = await readdir(layout.manifestDir(name), { withFileTypes: true });
   } catch (e) {
@@ -47,7 +49,7 @@ export async function versionsOf(layout: FsLayout, name: string): Promise<string
 export async function allNames(layout: FsLayout): Promise<string[]> {
   const names: string[] = [];
   async function walk(dir: string, prefix: string[]): Promise<void> {
-    let entries;
+    let entries: Dirent[];
     try {
       entries = await readdir(dir, { withFileTypes: true });
     } catch (e) {
@@ -77,7 +79,7 @@ export async function allPublished(layout: FsLayout, name?: string): Promise<Pub
 
 /** tag → version for one image name. */
 export async function readTags(layout: FsLayout, name: string): Promise<Record<string, string>> {
-  let entries;
+  let entries: Dirent[];
   try {
     entries = await readdir(layout.tagDir(name), { withFileTypes: true });
   } catch (e) {

@@ -6,19 +6,22 @@
 //   audit/events.jsonl        hash-chained audit log (+ events.head)
 import { link, mkdir, rename, stat, unlink } from "node:fs/promises";
 import path from "node:path";
-import { AuditLog, withFileLock, type AuditEventInput } from "../audit/index.js";
-import { DbcloneError, DigestMismatchError, ImageInUseError, ImageNotFoundError, NotSupportedError, RepositoryError, UsageError, VersionExistsError } from "../errors.js";
+import { AuditLog, type AuditEventInput } from "../audit/index.js";
+import { withFileLock } from "../util/file-lock.js";
+import { DbcloneError, DigestMismatchError, ImageInUseError, ImageNotFoundError, RepositoryError, UsageError, VersionExistsError } from "../errors.js";
 import { sha256File } from "../image/digest.js";
 import { validateManifest, VERSION_PATTERN, type ImageManifest } from "../image/manifest.js";
 import { formatImageRef, type ImageRef } from "../image/reference.js";
 import { variantImageName } from "../masking/variants.js";
 import { dbcloneHome } from "../util/paths.js";
-import { removeStaleTemps, syncDir, tempPath, unlinkQuietly, writeDurable } from "./durable-files.js";
+import { removeStaleTemps } from "./durable-files.js";
+import { syncDir, tempPath, unlinkQuietly, writeDurable } from "../util/durable-write.js";
 import { checkDiskFile, publishBlobAndManifest, versionExists } from "./fs-publish.js";
 import { allPublished, isNotFound, readPublished, readTags } from "./fs-scan.js";
 import { assertUsableRoot, configOf, FsLayout, readConfigFile, REPOSITORY_FORMAT, type RepositoryConfig } from "./layout.js";
 import type { ImageSummary, PublishedImage, PushOptions, Repository } from "./types.js";
-import { VerifiedBlobCache } from "./verified-blobs.js";
+import type { StampedDigestCache } from "../util/stamped-digests.js";
+import { verifiedBlobCache } from "./verified-blobs.js";
 import { recordDoneWork } from "./audit-after-work.js";
 import { diskFullError } from "../util/disk-full.js";
 import type { Reporter } from "../reporter.js";
@@ -36,7 +39,7 @@ export class FsRepository implements Repository {
   readonly location: string;
   readonly audit: AuditLog;
   readonly layout: FsLayout;
-  private readonly cache: VerifiedBlobCache;
+  private readonly cache: StampedDigestCache;
   private readonly staleTempMs: number;
   private readonly reporter?: Reporter;
 
@@ -46,7 +49,7 @@ export class FsRepository implements Repository {
     // An event recorded before anything was published (a failed first build) must not leave a
     // bare audit/ directory that later reads as "not a dbclone repository".
     this.audit = new AuditLog(this.layout.auditFile, () => this.ensureLayout());
-    this.cache = new VerifiedBlobCache(opts.cacheDir ?? path.join(dbcloneHome(), "cache"));
+    this.cache = verifiedBlobCache(opts.cacheDir ?? path.join(dbcloneHome(), "cache"));
     this.staleTempMs = (opts.staleTempMinutes ?? 60) * 60_000;
     this.reporter = opts.reporter;
   }
@@ -248,7 +251,7 @@ export class FsRepository implements Repository {
       await assertUsableRoot(this.location);
       await mkdir(this.location, { recursive: true });
       const tmp = tempPath(this.location);
-      await writeDurable(tmp, JSON.stringify({ format: REPOSITORY_FORMAT, config: {} }, null, 2) + "\n");
+      await writeDurable(tmp, `${JSON.stringify({ format: REPOSITORY_FORMAT, config: {} }, null, 2)}\n`);
       // link, not rename: a concurrent first writer may have created it already, and readers must never see it half written.
       await link(tmp, this.layout.configFile).catch((e) => ((e as NodeJS.ErrnoException).code === "EEXIST" ? undefined : Promise.reject(e)));
       await unlinkQuietly(tmp);

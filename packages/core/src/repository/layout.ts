@@ -3,6 +3,7 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { RepositoryError } from "../errors.js";
 import { parseWholeSeconds } from "../util/duration.js";
+import { TEMP_PREFIX } from "../util/durable-write.js";
 
 /** Bumped when the on-disk layout changes incompatibly. */
 export const REPOSITORY_FORMAT = 1;
@@ -53,9 +54,6 @@ export class FsLayout {
     return path.join(this.tagDir(name), tag);
   }
 }
-
-/** Temp names carry host and pid so a later publisher can tell a dead writer's leftovers. */
-export const TEMP_PREFIX = ".tmp-";
 
 /** Parse `maxTtl` given as seconds or a duration (90m, 8h, 2d): the grammar of util/duration.ts. */
 export function parseTtlSeconds(value: string | number, source: string): number {

@@ -56,8 +56,8 @@ export async function pruneImages(repository: Repository, opts: PruneOptions): P
     const versions = all.filter((i) => i.name === name).sort((a, b) => b.manifest.created.localeCompare(a.manifest.created) || b.version.localeCompare(a.version));
     versions.forEach((image, index) => {
       // Other names are out of scope: everything of theirs stays.
-      if (opts.name && name !== opts.name) return why(image.manifestDigest, `not image ${opts.name}`);
-      if (index < keepLast) why(image.manifestDigest, `one of the newest ${keepLast}`);
+      if (opts.name && name !== opts.name) why(image.manifestDigest, `not image ${opts.name}`);
+      else if (index < keepLast) why(image.manifestDigest, `one of the newest ${keepLast}`);
     });
   }
   for (const image of all) {

@@ -1,6 +1,6 @@
 // The host runtime: the server is a detached host process, polled every 5 ms until it answers.
 // Why not runtime/exec.ts run(): that waits for a command to finish; a server must outlive us.
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, constants, existsSync, openSync, readFileSync, statSync } from "node:fs";
 import { CommandError, TimeoutError } from "../errors.js";
 import { childEnv } from "./childEnv.js";
@@ -29,7 +29,7 @@ export async function startHostProcess(launch: ServerLaunch, opts: StartServerOp
   const offset = existsSync(launch.logFile) ? statSync(launch.logFile).size : 0;
   // The log lives in a directory the server user owns: never follow a link it may have left there.
   const logFd = openSync(launch.logFile, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o640);
-  let child;
+  let child: ChildProcess;
   try {
     child = spawn(launch.program, launch.args, {
       detached: true, // own process group: a Ctrl-C aimed at us does not hit the clone

@@ -2,6 +2,7 @@
 // use (loadDockerRuntime) so the host path never pays for loading the Docker client.
 export type * from "./types.js";
 export { HostRuntime, startHostProcess, stopHostProcess, logTail } from "./host.js";
+export { run, isAlive, isRoot, waitForExit, type ExecOptions, type ExecResult } from "./exec.js";
 import { isAlive } from "./exec.js";
 import { HostRuntime } from "./host.js";
 import type { DockerRuntimeOptions, Runtime, RuntimeKind } from "./types.js";

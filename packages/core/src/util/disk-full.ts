@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { statfs } from "node:fs/promises";
 import path from "node:path";
-import { DbcloneError, DiskFullError } from "../errors.js";
+import { type DbcloneError, DiskFullError } from "../errors.js";
 
 const FULL_TEXT = /No space left on device|Disk quota exceeded|ENOSPC|EDQUOT/i;
 

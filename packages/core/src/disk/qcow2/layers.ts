@@ -8,7 +8,7 @@ import type { ChildDisk, SealedDisk } from "../types.js";
 import { chainJsonFilename } from "./chain-spec.js";
 import { convertFlat, convertTopLayer, detachBacking, imageInfo } from "./qemu-img.js";
 import { CloneError } from "../../errors.js";
-import { sha256File } from "./verified-digests.js";
+import { sha256File } from "../../image/digest.js";
 
 /**
  * The clusters the clone wrote, re-packed into 4 KiB clusters (the child's 128 KiB clusters would

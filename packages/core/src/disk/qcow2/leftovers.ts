@@ -1,4 +1,5 @@
 // Orphan recovery: find everything the qcow2 driver made under a directory, and remove one piece.
+import type { Dirent } from "node:fs";
 import { readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import type { DiskResource } from "../types.js";
@@ -15,7 +16,7 @@ const OUR_FILE = /\.(qcow2|qcow2\.tmp-[\w.-]+|export\.raw|qsd\.pid)$/;
 /** Files we made, walking down from rootDir but never into a mounted filesystem. */
 async function ourFiles(dir: string, skip: Set<string>, depth: number, out: string[]): Promise<void> {
   if (depth < 0 || skip.has(dir)) return;
-  let entries;
+  let entries: Dirent[];
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch {

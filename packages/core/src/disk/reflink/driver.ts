@@ -6,7 +6,9 @@ import path from "node:path";
 import { CloneError, DigestMismatchError, NotSupportedError } from "../../errors.js";
 import { silentReporter, type Reporter } from "../../reporter.js";
 import type { ChildDisk, DiskAttachment, DiskDriver, DiskLayer, DiskResource, PreparedBase, PreparedEntry, SealedDisk, StagingDisk } from "../types.js";
-import { VerifiedDigestCache } from "../qcow2/verified-digests.js";
+import { sha256File } from "../../image/digest.js";
+import type { StampedDigestCache } from "../../util/stamped-digests.js";
+import { baseDigestCache } from "../base-digests.js";
 import { attachClone, detachClone, ownBytes, reflinkCopy, removeCloneFile } from "./clone.js";
 import { expandImage, type VerifiedLayer } from "./expand.js";
 import { listPoolLeftovers, releasePoolLeftover, sweepDeadExpansions } from "./leftovers.js";
@@ -31,12 +33,12 @@ export class ReflinkDriver implements DiskDriver {
   readonly format = "qcow2";
   readonly pool: ReflinkPool;
   private readonly reporter: Reporter;
-  private readonly digests: VerifiedDigestCache;
+  private readonly digests: StampedDigestCache;
 
   constructor(options: ReflinkDriverOptions) {
     this.reporter = options.reporter ?? silentReporter;
     this.pool = new ReflinkPool(options.home, { sizeBytes: options.poolSizeBytes, reporter: this.reporter });
-    this.digests = new VerifiedDigestCache(options.stateDir);
+    this.digests = baseDigestCache(options.stateDir);
   }
 
   checkPrerequisites(): Promise<void> {
@@ -90,7 +92,7 @@ export class ReflinkDriver implements DiskDriver {
   private async verifiedLayer(file: string, expected?: string): Promise<VerifiedLayer> {
     const s = await stat(file);
     if (s.mode & 0o002) throw new CloneError(`Base disk ${file} is writable by everyone; refusing to clone it. Make it read-only: chmod 0444 ${file}`);
-    const { digest } = await this.digests.digestOf(file);
+    const { digest } = await this.digests.digestOf(file, sha256File);
     if (expected && digest !== expected) {
       throw new DigestMismatchError(
         `Base disk ${file} has changed: its digest is ${digest}, the image says ${expected}. ` +

@@ -5,7 +5,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { chmod, open, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
-import { withFileLock } from "../../audit/file-lock.js";
+import { withFileLock } from "../../util/file-lock.js";
 import { CloneError } from "../../errors.js";
 import type { Reporter } from "../../reporter.js";
 import { run } from "../../runtime/exec.js";

@@ -1,10 +1,11 @@
 // What the pool holds: expanded image versions (key → layer digests, bytes, last use), for reuse
 // and LRU eviction. An image a clone was copied from is never evicted while that clone lives
 // (its <clone>.json names the key), nor while its own expansion lock is held.
-import { readFile, readdir, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { readFile, readdir, rm, stat, utimes } from "node:fs/promises";
 import path from "node:path";
-import { withFileLock } from "../../audit/file-lock.js";
+import { withFileLock } from "../../util/file-lock.js";
 import type { Reporter } from "../../reporter.js";
+import { writeFileAtomic } from "../../util/durable-write.js";
 import { imageFile, type PoolLayout } from "./pool-layout.js";
 
 export interface ExpandedImage {
@@ -39,9 +40,7 @@ export class ExpandedIndex {
     return withFileLock(this.file, async () => {
       const entries = await this.read();
       const result = await fn(entries);
-      const tmp = `${this.file}.tmp-${process.pid}`;
-      await writeFile(tmp, `${JSON.stringify(entries, null, 1)}\n`, { mode: 0o600 });
-      await rename(tmp, this.file);
+      await writeFileAtomic(this.file, `${JSON.stringify(entries, null, 1)}\n`, 0o600);
       return result;
     });
   }

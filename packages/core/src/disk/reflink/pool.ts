@@ -6,7 +6,7 @@
 import { constants } from "node:fs";
 import { copyFile, mkdir, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { withFileLock } from "../../audit/file-lock.js";
+import { withFileLock } from "../../util/file-lock.js";
 import { DiskFullError, UsageError } from "../../errors.js";
 import { silentReporter, type Reporter } from "../../reporter.js";
 import { isMountPoint } from "../qcow2/mounts.js";

@@ -7,7 +7,9 @@ import { CloneError, DigestMismatchError } from "../../errors.js";
 import { silentReporter, type Reporter } from "../../reporter.js";
 import { realWindowsRunner, type WindowsScriptRunner } from "../../runtime/powershell.js";
 import type { ChildDisk, DiskAttachment, DiskDriver, DiskResource, SealedDisk, StagingDisk } from "../types.js";
-import { VerifiedDigestCache } from "../qcow2/verified-digests.js";
+import { sha256File } from "../../image/digest.js";
+import type { StampedDigestCache } from "../../util/stamped-digests.js";
+import { baseDigestCache } from "../base-digests.js";
 import { checkVhdxPrerequisites } from "./prerequisites.js";
 import { retryWithBackoff } from "./retry.js";
 import {
@@ -45,13 +47,13 @@ export class VhdxDriver implements DiskDriver {
   readonly format = "vhdx";
   private readonly reporter: Reporter;
   private readonly runner: WindowsScriptRunner;
-  private readonly digests: VerifiedDigestCache;
+  private readonly digests: StampedDigestCache;
   private readonly win: path.PlatformPath;
 
   constructor(private readonly options: VhdxDriverOptions) {
     this.reporter = options.reporter ?? silentReporter;
     this.runner = options.runner ?? realWindowsRunner({ reporter: this.reporter });
-    this.digests = new VerifiedDigestCache(options.stateDir);
+    this.digests = baseDigestCache(options.stateDir);
     this.win = options.paths ?? path.win32;
   }
 
@@ -83,7 +85,7 @@ export class VhdxDriver implements DiskDriver {
       await retryWithBackoff(() => rename(staging.file, outFile), { sleep: this.options.sleep });
     }
     await chmod(outFile, 0o444); // on Windows: the read-only attribute
-    const { digest } = await this.digests.digestOf(outFile);
+    const { digest } = await this.digests.digestOf(outFile, sha256File);
     const info = await this.runner.powershell<{ virtualSizeBytes: number }>("describe sealed vhdx", DESCRIBE_PS, { file: outFile });
     const s = await stat(outFile);
     this.reporter.info(`Sealed ${outFile} (${digest}); children refer to it by this path, so it must stay here.`);
@@ -99,7 +101,7 @@ export class VhdxDriver implements DiskDriver {
       throw new CloneError(`Base disk ${parentFile} is writable; refusing to clone it. Mark it read-only: attrib +R "${parentFile}"`);
     }
     if (expectedDigest) {
-      const { digest } = await this.digests.digestOf(parentFile);
+      const { digest } = await this.digests.digestOf(parentFile, sha256File);
       if (digest !== expectedDigest) {
         throw new DigestMismatchError(
           `Base disk ${parentFile} has changed: its digest is ${digest}, the image says ${expectedDigest}. ` +

@@ -100,7 +100,7 @@ export function hbaContents(adminUser: string, host: string, listenAll = false, 
   // only it is admitted, so another container on the same bridge cannot log in.
   if (onlyPeer) lines.push(`host all all ${onlyPeer.includes(":") ? `${onlyPeer}/128` : `${onlyPeer}/32`} scram-sha-256`);
   else if (listenAll || !["127.0.0.1", "::1", "localhost"].includes(host)) lines.push("host all all all scram-sha-256");
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 export const LOCAL_TRUST_HBA = "# dbclone build server: private socket only\nlocal all all trust\n";

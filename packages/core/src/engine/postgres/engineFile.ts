@@ -19,7 +19,7 @@ export const ADMIN_USER = "dbclone_admin";
 export const dataDirOf = (mountPath: string): string => path.join(mountPath, DATA_DIR);
 
 export async function writeEngineFile(mountPath: string, info: EngineFile): Promise<void> {
-  await writeFile(path.join(mountPath, ENGINE_FILE), JSON.stringify(info, null, 2) + "\n", { mode: 0o644 });
+  await writeFile(path.join(mountPath, ENGINE_FILE), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o644 });
 }
 
 /** The engine file, or what PG_VERSION alone tells (major only, admin assumed). */

@@ -6,3 +6,12 @@ export { createSampleDump, type SampleDumpOptions } from "./sample.js";
 export { stopPostgres } from "./launch.js";
 export type { ScrubOptions } from "./scrub.js";
 export { ADMIN_USER, DATA_DIR, ENGINE_FILE, type EngineFile } from "./engineFile.js";
+// Lower-level steps the CLI and the benchmarks drive directly.
+export { connectionString } from "./login.js";
+export { findBinaries, type PgBinaries } from "./binaries.js";
+export { startBuildServer, stopBuildServer, type BuildServer } from "./buildServer.js";
+export { withAdmin } from "./client.js";
+export { initDataDir } from "./dataDir.js";
+// The masking bench drives PostgreSQL's masking step on its own server.
+export { applyMasking } from "./masking/apply-masking.js";
+export { schemaFacts } from "./masking/schema-facts.js";

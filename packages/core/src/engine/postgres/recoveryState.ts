@@ -90,7 +90,7 @@ export async function continueKeptState(a: ContinueStateArgs): Promise<Record<st
     replayedLsn: control.get("Minimum recovery ending location"),
     updatedAt: new Date().toISOString(),
   };
-  await writeFile(stateFile, JSON.stringify(state, null, 2) + "\n");
+  await writeFile(stateFile, `${JSON.stringify(state, null, 2)}\n`);
   await copyDataDir(stateData, a.dataDir); // the copy is promoted; the kept state stays in recovery
   return { dir: stateDir, reused, stateStoppedAt: outcome.stoppedAt, segmentsRestoredIntoState: outcome.restoredSegments.length };
 }

@@ -108,7 +108,7 @@ async function* scriptLines(file: string, drop: (line: string) => boolean): Asyn
     if (!inCopy && drop(line)) continue;
     if (!inCopy && /^COPY .* FROM stdin;$/.test(line)) inCopy = true;
     else if (inCopy && isCopyEnd(line)) inCopy = false;
-    yield Buffer.from(line + "\n", "latin1");
+    yield Buffer.from(`${line}\n`, "latin1");
   }
 }
 

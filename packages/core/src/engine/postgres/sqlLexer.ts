@@ -72,8 +72,8 @@ export function scanSqlLine(line: string, start: SqlScanState): LineScan {
       }
       if (c === "'") {
         const prefix = line[i - 1];
-        const escape = (prefix === "e" || prefix === "E") && !isIdentChar(line[i - 2]);
-        mode = escape ? "escapeString" : "string";
+        const eString = (prefix === "e" || prefix === "E") && !isIdentChar(line[i - 2]);
+        mode = eString ? "escapeString" : "string";
         code(" ");
       } else if (c === '"') {
         mode = "identifier";

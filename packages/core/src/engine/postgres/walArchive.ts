@@ -114,12 +114,12 @@ export function shellQuote(word: string): string {
  * A missing file must fail quietly (PostgreSQL asks for files that may not exist, like history files).
  */
 export function restoreCommand(archiveDir: string): string {
-  const source = shellQuote(path.resolve(archiveDir) + "/").replace(/%/g, "%%");
+  const source = shellQuote(`${path.resolve(archiveDir)}/`).replace(/%/g, "%%");
   return `cp -- ${source}%f %p`;
 }
 
 /** archive_command for a server that should fill `archiveDir` (used by tests and documented in docs/refresh.md). */
 export function archiveCommand(archiveDir: string): string {
-  const target = shellQuote(path.resolve(archiveDir) + "/").replace(/%/g, "%%");
+  const target = shellQuote(`${path.resolve(archiveDir)}/`).replace(/%/g, "%%");
   return `test ! -f ${target}%f && cp -- %p ${target}%f`;
 }

@@ -28,8 +28,13 @@ export function splitBatches(script: string): Batch[] {
       const c = line[i]!;
       const next = line[i + 1];
       if (commentDepth > 0) {
-        if (c === "/" && next === "*") (commentDepth++, i++);
-        else if (c === "*" && next === "/") (commentDepth--, i++);
+        if (c === "/" && next === "*") {
+          commentDepth++;
+          i++;
+        } else if (c === "*" && next === "/") {
+          commentDepth--;
+          i++;
+        }
       } else if (close !== null) {
         if (c === close) {
           if (next === close) i++; // a doubled closer stays inside
@@ -44,7 +49,7 @@ export function splitBatches(script: string): Batch[] {
       else if (c === "[") close = "]";
       else if (c === '"') close = '"';
     }
-    current += line + "\n";
+    current += `${line}\n`;
   }
   if (current.trim().length > 0) batches.push({ sql: current.replace(/\n+$/, ""), repeat: 1 });
   return batches;

@@ -128,7 +128,7 @@ export async function buildSqlServerImage(deps: SqlServerBuildDeps, opts: BuildS
       await exec.execute(attachRebuildLogSql(db, dataFiles.get(db)!));
       const dir = databaseDir(stagingMount, i, db);
       const rows = (await run(exec, MASTER_FILES(db)))[0] ?? [];
-      const onDisk = (p: string) => p.toLowerCase().startsWith(stagingMount.toLowerCase() + "\\");
+      const onDisk = (p: string) => p.toLowerCase().startsWith(`${stagingMount.toLowerCase()}\\`);
       const moves: { from: string; to: string }[] = [];
       const filesOfDb = rows.map((r, k) => {
         const f = { logicalName: String(r.logicalName), path: String(r.path), kind: String(r.kind) };

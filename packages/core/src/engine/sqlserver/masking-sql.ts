@@ -140,7 +140,7 @@ export function tableUpdateStatement(mapped: { rule: ResolvedRule; mapIndex: num
   for (const r of sqlRules) sets.push(`${quoteName(r.column)} = ${sqlRuleExpression(r, params)}`);
   const lines = [`UPDATE t SET`, `  ${sets.join(",\n  ")}`, `FROM ${tableName(first.database, first.schema, first.table)} AS t`, ...joins];
   if (first.where) lines.push(`WHERE (${first.where})`);
-  return { sql: lines.join("\n") + ";", params };
+  return { sql: `${lines.join("\n")};`, params };
 }
 
 /**

@@ -83,10 +83,16 @@ export class LogicalContent {
   private recordCopy(col: Omit<CopyFinding, "bySource">, original: number): void {
     const key = [col.database, col.schema, col.table, col.column].join("\u0000");
     let f = this.copies.get(key);
-    if (!f) this.copies.set(key, (f = { ...col, bySource: new Map() }));
+    if (!f) {
+      f = { ...col, bySource: new Map() };
+      this.copies.set(key, f);
+    }
     const source = this.originals.strongestSourceOf[original]!;
     let set = f.bySource.get(source);
-    if (!set) f.bySource.set(source, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      f.bySource.set(source, set);
+    }
     set.add(original);
   }
 

@@ -6,13 +6,15 @@
 // the cache cannot know which home's clones read it.
 import { chmod, rename, stat, unlink } from "node:fs/promises";
 import path from "node:path";
-import { withFileLock } from "../../audit/file-lock.js";
+import { withFileLock } from "../../util/file-lock.js";
 import { DigestMismatchError, UsageError } from "../../errors.js";
 import { sha256File } from "../../image/digest.js";
 import { silentReporter, type Reporter } from "../../reporter.js";
 import { makeDir, PRIVATE_DIR } from "../../util/paths.js";
-import { removeStaleTemps, syncDir, tempPath, unlinkQuietly } from "../durable-files.js";
-import { VerifiedBlobCache } from "../verified-blobs.js";
+import { removeStaleTemps } from "../durable-files.js";
+import { syncDir, tempPath, unlinkQuietly } from "../../util/durable-write.js";
+import type { StampedDigestCache } from "../../util/stamped-digests.js";
+import { verifiedBlobCache } from "../verified-blobs.js";
 import { CacheIndex } from "./cache-index.js";
 
 export interface BlobCacheOptions {
@@ -39,7 +41,7 @@ export class BlobCache {
   readonly blobsDir: string;
   readonly partialDir: string;
   readonly index: CacheIndex;
-  private readonly verified: VerifiedBlobCache;
+  private readonly verified: StampedDigestCache;
   private readonly reporter: Reporter;
 
   constructor(
@@ -49,7 +51,7 @@ export class BlobCache {
     this.blobsDir = path.join(dir, "blobs", "sha256");
     this.partialDir = path.join(dir, "partial");
     this.index = new CacheIndex(dir, this.blobsDir);
-    this.verified = new VerifiedBlobCache(dir);
+    this.verified = verifiedBlobCache(dir);
     this.reporter = opts.reporter ?? silentReporter;
     if (opts.maxBytes !== undefined && !opts.inUse) {
       throw new UsageError("a size-limited image cache needs inUse(): the disk digests live clones use, which it must never evict");

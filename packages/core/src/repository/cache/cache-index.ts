@@ -1,10 +1,10 @@
 // The cache's index: size and last-used time of each blob, for LRU eviction. Written by
 // rename under a lock; a lost or damaged index is rebuilt from the blobs on disk.
-import { randomBytes } from "node:crypto";
-import { readdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
+import { writeFileAtomic } from "../../util/durable-write.js";
 import { makeDir, PRIVATE_DIR } from "../../util/paths.js";
-import { withFileLock } from "../../audit/file-lock.js";
+import { withFileLock } from "../../util/file-lock.js";
 
 export interface CacheEntry {
   sizeBytes: number;
@@ -39,9 +39,7 @@ export class CacheIndex {
     return withFileLock(this.file, async () => {
       const entries = await this.read();
       const result = await fn(entries);
-      const tmp = `${this.file}.${process.pid}-${randomBytes(4).toString("hex")}`;
-      await writeFile(tmp, JSON.stringify({ format: 1, blobs: entries }));
-      await rename(tmp, this.file);
+      await writeFileAtomic(this.file, JSON.stringify({ format: 1, blobs: entries }), 0o644);
       return result;
     });
   }

@@ -3,10 +3,12 @@
 // audit-artifacts.ts). Publishing never fails the work it records: a registry that is down gets
 // the events with the next segment.
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { walkChain, withFileLock, GENESIS_HASH, type AuditLog } from "../../audit/index.js";
+import { walkChain, GENESIS_HASH, type AuditLog } from "../../audit/index.js";
+import { withFileLock } from "../../util/file-lock.js";
 import { RepositoryError } from "../../errors.js";
+import { writeFileAtomic } from "../../util/durable-write.js";
 import type { OciAuditArtifacts } from "./audit-artifacts.js";
 
 interface Published {
@@ -55,7 +57,7 @@ export class RunnerChainPublisher {
       const published = lines.slice(0, walk.events);
       const tag = await (await this.artifacts()).publishSegment(
         { runner: await this.runnerId(), fromSeq: state.seq + 1, toSeq: walk.last.seq, headHash: walk.last.hash, ...(state.tag ? { previous: state.tag } : {}) },
-        Buffer.from(published.join("\n") + "\n"),
+        Buffer.from(`${published.join("\n")}\n`),
       );
       await this.writeState({ seq: walk.last.seq, hash: walk.last.hash, tag });
       return published.length;
@@ -74,8 +76,7 @@ export class RunnerChainPublisher {
 
   private async writeState(s: Published): Promise<void> {
     const file = path.join(this.logDir, "published.json");
-    await writeFile(`${file}.tmp`, JSON.stringify(s) + "\n");
-    await rename(`${file}.tmp`, file);
+    await writeFileAtomic(file, `${JSON.stringify(s)}\n`, 0o644);
   }
 }
 

@@ -1,10 +1,10 @@
 // What this runner learned about disk layers: disk digest → compressed layer digest, and the
 // OCI repositories that hold it. Lets a later push skip compression and uploading (HEAD or a
 // cross-repository mount) when the same disk is published again, e.g. as another variant.
-import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { withFileLock } from "../../audit/file-lock.js";
+import { withFileLock } from "../../util/file-lock.js";
+import { writeFileAtomic } from "../../util/durable-write.js";
 import type { OciDescriptor } from "./media-types.js";
 
 export interface KnownLayer {
@@ -31,9 +31,7 @@ export class KnownLayers {
       const known = all[diskDigest]?.layer.digest === layer.digest ? all[diskDigest]! : { layer, repositories: [] };
       known.repositories = [...new Set([repository, ...known.repositories])].slice(0, 20);
       all[diskDigest] = known;
-      const tmp = `${this.file}.${process.pid}-${randomBytes(4).toString("hex")}`;
-      await writeFile(tmp, JSON.stringify(all));
-      await rename(tmp, this.file);
+      await writeFileAtomic(this.file, JSON.stringify(all), 0o644);
     });
   }
 

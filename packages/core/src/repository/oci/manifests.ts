@@ -106,7 +106,7 @@ async function listPaged(client: RegistryClient, base: string, key: "tags" | "re
     }
     if (!Array.isArray(page)) throw new RepositoryError(`the list at ${base} in ${client.location.display} has no ${key} array`);
     // A name that is not a tag (or repository path) never becomes a request path.
-    const names = page.filter((n): n is string => typeof n === "string" && (key === "tags" ? isValidTag(n) : /^[a-z0-9]+(?:[._\/-][a-z0-9]+)*$/.test(n)));
+    const names = page.filter((n): n is string => typeof n === "string" && (key === "tags" ? isValidTag(n) : /^[a-z0-9]+(?:[._/-][a-z0-9]+)*$/.test(n)));
     all.push(...names);
     next = nextLink(res.headers.get("link"));
     // Registries without Link headers: ask for the page after the last entry seen.

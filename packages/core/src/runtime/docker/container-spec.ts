@@ -81,6 +81,7 @@ function listenOnOwnAddress(setting: string): string {
   if (!/^[a-z_]+$/.test(setting)) throw new UsageError(`invalid listen setting name '${setting}'`); // ours, never data
   return [
     'h=$(cat /etc/hostname); a=""',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
     'while read -r ip name _; do [ "$name" = "$h" ] && a="${a:+$a,}$ip"; done < /etc/hosts',
     '[ -n "$a" ] || { echo "dbclone: no address for $h in /etc/hosts; the server is not started" >&2; exit 1; }',
     `exec "$0" "$@" -c "${setting}=$a"`,

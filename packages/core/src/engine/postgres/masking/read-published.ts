@@ -67,7 +67,9 @@ async function readRelation(c: pg.Client, database: string, rel: RelationColumns
     for (;;) {
       const batch = await c.query({ text: `FETCH ${FETCH_ROWS} FROM dbclone_published`, rowMode: "array" });
       for (const row of batch.rows as unknown[][]) {
-        row.forEach((value, i) => content.addValue(textLeaves(value, rel.columns[i]!.composite), origins[i]!));
+        row.forEach((value, i) => {
+          content.addValue(textLeaves(value, rel.columns[i]!.composite), origins[i]!);
+        });
       }
       if (batch.rows.length < FETCH_ROWS) break;
     }

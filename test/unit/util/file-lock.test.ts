@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { withFileLock } from "../../../packages/core/src/audit/index.js";
+import { withFileLock } from "../../../packages/core/src/util/index.js";
 import { RepositoryError } from "../../../packages/core/src/errors.js";
 
 let dir: string;
