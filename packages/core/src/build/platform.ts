@@ -4,6 +4,7 @@ import path from "node:path";
 import { Qcow2Driver, ReflinkDriver, qcow2UnavailableReason, reflinkUnavailableReason } from "../disk/index.js";
 import type { DiskDriver } from "../disk/types.js";
 import { PostgresEngine } from "../engine/index.js";
+import { serverUser } from "../engine/postgres/osUser.js";
 import type { Engine } from "../engine/types.js";
 import { NotSupportedError, UsageError } from "../errors.js";
 import type { SourceSpec } from "../engine/types.js";
@@ -37,10 +38,17 @@ export type CloneDiskName = "qcow2" | "reflink";
 /** Every clone disk driver: why it cannot run on this host (undefined: it can), and how to make one. */
 const CLONE_DISKS: Record<CloneDiskName, { unavailable(env: NodeJS.ProcessEnv): string | undefined; make(home: string, reporter?: Reporter): DiskDriver }> = {
   qcow2: { unavailable: qcow2UnavailableReason, make: (home) => new Qcow2Driver({ stateDir: path.join(home, "state") }) },
-  reflink: { unavailable: reflinkUnavailableReason, make: (home, reporter) => new ReflinkDriver({ home, stateDir: path.join(home, "state"), reporter }) },
+  reflink: {
+    unavailable: reflinkUnavailableReason,
+    // An expanded image is walked as the database's OS user (root only mounts it).
+    make: (home, reporter) => new ReflinkDriver({ home, stateDir: path.join(home, "state"), reporter, checkAs: () => serverUser().asUser }),
+  },
 };
-/** Preference when nobody asks: qcow2 stays the default until the engine seam lands. */
-const DEFAULT_ORDER: CloneDiskName[] = ["qcow2", "reflink"];
+/**
+ * Preference when nobody asks: reflink (no FUSE daemon on a clone's write path; its pool is the
+ * host's filesystem when it has reflinks, else a loop-mounted XFS pool file), then qcow2+FUSE.
+ */
+const DEFAULT_ORDER: CloneDiskName[] = ["reflink", "qcow2"];
 export const CLONE_DISK_NAMES = Object.keys(CLONE_DISKS) as CloneDiskName[];
 
 export interface CloneDiskChoice {

@@ -6,7 +6,7 @@ import crypto from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { makeDir, TRAVERSABLE_DIR } from "../util/paths.js";
-import { clonePlatformFor } from "../build/platform.js";
+import { clonePlatformFor, diskDriverNamed } from "../build/platform.js";
 import { CloneError, DbcloneError } from "../errors.js";
 import { progressOnDemand } from "../reporter.js";
 import type { RunningServer } from "../engine/types.js";
@@ -20,7 +20,7 @@ import type { CloneResult, CreateCloneOptions } from "./lifecycle-types.js";
 import { CloneRegistry } from "./registry.js";
 import { capTtl } from "./ttl.js";
 import type { CloneRecord } from "./types.js";
-import { removeClone } from "./teardown.js";
+import { diskOf, removeClone } from "./teardown.js";
 import { createChildDisk } from "./child-disk.js";
 import { assertDatabaseChoice, credentialsOf, pointAt } from "./credentials.js";
 import { askedFor, decideNamedClone, inheritedTtl } from "./named-clone.js";
@@ -188,7 +188,7 @@ async function reuseResult(
     credentials: credentialsOf(record, opts.database),
     image,
     readySeconds: secondsSince(started),
-    childDiskBytes: await allocatedBytes(record.childFile),
+    childDiskBytes: await ownBytesOf(record, opts.home),
     newerImage: newer ? { name: newer.name, version: newer.version, manifestDigest: newer.manifestDigest } : undefined,
   };
 }
@@ -201,6 +201,13 @@ export function serverOf(record: CloneRecord): RunningServer | undefined {
 async function containerLabels(cloneId: string, home: string): Promise<Record<string, string>> {
   const { cloneLabels } = await import("../runtime/docker/index.js");
   return cloneLabels(cloneId, path.resolve(home));
+}
+
+/** What a clone's disk holds of its own, measured by the driver that made it (reflink: unshared extents). */
+async function ownBytesOf(record: CloneRecord, home: string): Promise<number> {
+  const driver = diskDriverNamed(diskOf(record), home);
+  // A reflink driver maps the clone's child path to its pool copy itself.
+  return driver.ownBytes ? driver.ownBytes(record.childFile) : allocatedBytes(record.childFile);
 }
 
 async function allocatedBytes(file: string): Promise<number> {

@@ -22,6 +22,11 @@ export interface ReflinkDriverOptions {
   stateDir: string;
   /** A fixed pool-file size (default: DBCLONE_POOL_SIZE, else sized to the images and grown). */
   poolSizeBytes?: number;
+  /**
+   * The database's OS user, who walks an expanded image for links and owners (asked only when
+   * an image is expanded; undefined: ourselves). Root only mounts it.
+   */
+  checkAs?: () => string | undefined;
   reporter?: Reporter;
 }
 
@@ -32,11 +37,13 @@ export class ReflinkDriver implements DiskDriver {
   readonly pool: ReflinkPool;
   private readonly reporter: Reporter;
   private readonly digests: VerifiedDigestCache;
+  private readonly checkAs: () => string | undefined;
 
   constructor(options: ReflinkDriverOptions) {
     this.reporter = options.reporter ?? silentReporter;
     this.pool = new ReflinkPool(options.home, { sizeBytes: options.poolSizeBytes, reporter: this.reporter });
     this.digests = new VerifiedDigestCache(options.stateDir);
+    this.checkAs = options.checkAs ?? (() => undefined);
   }
 
   checkPrerequisites(): Promise<void> {
@@ -64,7 +71,7 @@ export class ReflinkDriver implements DiskDriver {
     if (layers.length === 0) throw new CloneError("createLayeredChild needs at least one layer.");
     const verified: VerifiedLayer[] = [];
     for (const layer of layers) verified.push(await this.verifiedLayer(path.resolve(layer.file), layer.digest));
-    const image = await expandImage(this.pool, verified, this.reporter);
+    const image = await expandImage(this.pool, verified, this.reporter, this.checkAs());
     const cloneFile = cloneFileFor(this.pool.layout, childFile);
     await reflinkCopy(image.file, cloneFile, { ownerDir: path.dirname(path.resolve(childFile)), key: image.key });
     return { file: cloneFile, parents: [image.file] };
@@ -99,7 +106,7 @@ export class ReflinkDriver implements DiskDriver {
 
   /** What the clone wrote: its extents not shared with the image. */
   ownBytes(file: string): Promise<number> {
-    return ownBytes(file, this.reporter);
+    return ownBytes(cloneFileFor(this.pool.layout, file), this.reporter);
   }
 
   list(rootDir: string): Promise<DiskResource[]> {

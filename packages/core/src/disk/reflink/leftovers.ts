@@ -60,8 +60,9 @@ export async function sweepDeadExpansions(layout: PoolLayout, reporter: Reporter
     return m !== null && !isAlive(Number(m[1]));
   };
   const released: string[] = [];
+  const checkDirs = [layout.imagesDir, layout.checkDir];
   for (const m of await readMounts()) {
-    if (path.dirname(m.mountPoint) === layout.imagesDir && dead(path.basename(m.mountPoint))) {
+    if (checkDirs.includes(path.dirname(m.mountPoint)) && dead(path.basename(m.mountPoint))) {
       await unmountPath(m.mountPoint, reporter);
       released.push(`mount ${m.mountPoint}`);
     }
@@ -72,12 +73,14 @@ export async function sweepDeadExpansions(layout: PoolLayout, reporter: Reporter
       released.push(`loop ${loop.device}`);
     }
   }
-  for (const name of await readdir(layout.imagesDir).catch(() => [] as string[])) {
-    if (!dead(name)) continue;
-    const p = path.join(layout.imagesDir, name);
-    if (name.endsWith(".mnt")) await rmdir(p).catch(() => undefined);
-    else await rm(p, { force: true });
-    released.push(`file ${p}`);
+  for (const dir of checkDirs) {
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      if (!dead(name)) continue;
+      const p = path.join(dir, name);
+      if (name.endsWith(".mnt")) await rmdir(p).catch(() => undefined);
+      else await rm(p, { force: true });
+      released.push(`file ${p}`);
+    }
   }
   // Locks of dead holders (an image's, the index's, the pool's): others would take them over anyway.
   const locks = (await readdir(layout.imagesDir).catch(() => [] as string[])).filter((n) => n.endsWith(".lock")).map((n) => path.join(layout.imagesDir, n));
