@@ -105,6 +105,29 @@ describe.skipIf(!canRun)("reflink disk driver (real PostgreSQL, loop-mounted XFS
     expect(poolLeftovers(world.home)).toEqual([]);
   }, 600_000);
 
+  it("promotes a reflink clone to a layer of only what it changed, clonable by either driver", async () => {
+    const source = await reflinkClone("shop:v1");
+    psql(source.credentials.connectionString, "CREATE TABLE reflink_marker (note text); INSERT INTO reflink_marker VALUES ('from a reflink clone'); DELETE FROM order_items WHERE line % 2 = 0");
+    const kept = psql(source.credentials.connectionString, "SELECT count(*) FROM order_items");
+    const v3 = await promoteClone({ repository: world.repository, home: world.home, reporter, clone: source.clone.id, as: "shop:v3", build: { actor: "tester" } });
+    expect(v3.image.manifest.parent).toBe(v3.source.manifestDigest);
+    expect(v3.chainDepth).toBe(2);
+    // A layer, not a copy: far smaller than the base it sits on.
+    expect(v3.blobBytes).toBeLessThan(v3.source.manifest.disk.sizeBytes / 2);
+    expect(await new CloneRegistry(world.home).get(source.clone.id)).toBeUndefined();
+    expect(poolLeftovers(world.home)).toEqual([]);
+
+    const viaReflink = await reflinkClone("shop:v3");
+    const viaQcow2 = await createClone({ repository: world.repository, ref: "shop:v3", home: world.home, reporter, disk: "qcow2" });
+    for (const c of [viaReflink, viaQcow2]) {
+      expect(psql(c.credentials.connectionString, "SELECT note FROM reflink_marker")).toBe("from a reflink clone");
+      expect(psql(c.credentials.connectionString, "SELECT count(*) FROM order_items")).toBe(kept);
+    }
+    await teardown(viaReflink.clone.id);
+    await teardown(viaQcow2.clone.id);
+    expect(poolLeftovers(world.home)).toEqual([]);
+  }, 600_000);
+
   it("refuses with a clear error when the pool is full, and makes nothing", async () => {
     const home = newHome("home-full");
     process.env.DBCLONE_POOL_SIZE = "600M";

@@ -5,7 +5,8 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import { CloneError, DigestMismatchError, NotSupportedError } from "../../errors.js";
 import { silentReporter, type Reporter } from "../../reporter.js";
-import type { ChildDisk, DiskAttachment, DiskDriver, DiskLayer, DiskResource, SealedDisk, StagingDisk } from "../types.js";
+import { run } from "../../runtime/exec.js";
+import type { ChildDisk, DiskAttachment, DiskLayer, DiskResource, LayeredDiskDriver, SealedDisk, StagingDisk } from "../types.js";
 import { VerifiedDigestCache } from "../qcow2/verified-digests.js";
 import { attachClone, detachClone, ownBytes, reflinkCopy, removeCloneFile } from "./clone.js";
 import { expandImage, type VerifiedLayer } from "./expand.js";
@@ -14,6 +15,7 @@ import { ReflinkPool } from "./pool.js";
 import { cloneFileFor } from "./pool-layout.js";
 import { removePoolFile } from "./pool-file.js";
 import { checkReflinkPrerequisites } from "./prerequisites.js";
+import { flattenClone, sealCloneAsLayer } from "./promote.js";
 
 export interface ReflinkDriverOptions {
   /** DBCLONE_HOME: the pool lives in <home>/pool. */
@@ -30,7 +32,7 @@ export interface ReflinkDriverOptions {
   reporter?: Reporter;
 }
 
-export class ReflinkDriver implements DiskDriver {
+export class ReflinkDriver implements LayeredDiskDriver {
   readonly name = "reflink";
   /** The blob format it clones from: published images stay qcow2. */
   readonly format = "qcow2";
@@ -102,6 +104,22 @@ export class ReflinkDriver implements DiskDriver {
   /** `file`: the pool clone file, or the clone's own child path (what its record holds). */
   async destroy(file: string): Promise<void> {
     await removeCloneFile(cloneFileFor(this.pool.layout, file));
+  }
+
+  /** Promote: what the (unmounted) clone differs in from its parent layers, as a qcow2 layer. */
+  sealLayer(child: ChildDisk, outFile: string): Promise<SealedDisk> {
+    return sealCloneAsLayer(cloneFileFor(this.pool.layout, child.file), child.parents, outFile, this.reporter);
+  }
+
+  /** Promote --flatten: the whole (unmounted) clone as one single-layer qcow2. */
+  flatten(child: ChildDisk, outFile: string): Promise<SealedDisk> {
+    return flattenClone(cloneFileFor(this.pool.layout, child.file), outFile, this.reporter);
+  }
+
+  /** Freed blocks become holes in the clone's pool file (loop discard), so a flattened blob leaves them out. */
+  async trim(mountPath: string): Promise<void> {
+    const r = await run("fstrim", [mountPath], { privileged: true, allowFailure: true, reporter: this.reporter, packageHint: "util-linux" });
+    if (r.code !== 0) this.reporter.warn(`fstrim ${mountPath} failed (${r.stderr.trim()}); the sealed blob may still hold freed blocks.`);
   }
 
   /** What the clone wrote: its extents not shared with the image. */
