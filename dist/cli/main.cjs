@@ -240,8 +240,8 @@ var init_ports = __esm({
 // packages/core/src/util/process-identity.ts
 function startTicks(pid) {
   try {
-    const stat30 = (0, import_node_fs.readFileSync)(`/proc/${pid}/stat`, "utf8");
-    const fields = stat30.slice(stat30.lastIndexOf(")") + 2).split(" ");
+    const stat31 = (0, import_node_fs.readFileSync)(`/proc/${pid}/stat`, "utf8");
+    const fields = stat31.slice(stat31.lastIndexOf(")") + 2).split(" ");
     if (fields[0] === "Z" || fields[0] === "X") return void 0;
     const ticks = Number(fields[19]);
     return Number.isFinite(ticks) ? ticks : void 0;
@@ -1333,10 +1333,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path83) {
-  if (!path83)
+function getElementAtPath(obj, path84) {
+  if (!path84)
     return obj;
-  return path83.reduce((acc, key) => acc?.[key], obj);
+  return path84.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -1595,11 +1595,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path83, issues) {
+function prefixIssues(path84, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path83);
+    iss.path.unshift(path84);
     return iss;
   });
 }
@@ -2134,16 +2134,16 @@ function flattenError(error2, mapper = (issue2) => issue2.message) {
 }
 function formatError(error2, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error3, path83 = []) => {
+  const processError = (error3, path84 = []) => {
     for (const issue2 of error3.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path83, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path84, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path83, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path84, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path83, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path84, ...issue2.path]);
       } else {
-        const fullpath = [...path83, ...issue2.path];
+        const fullpath = [...path84, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -2182,17 +2182,17 @@ function formatError(error2, mapper = (issue2) => issue2.message) {
 }
 function treeifyError(error2, mapper = (issue2) => issue2.message) {
   const result = { errors: [] };
-  const processError = (error3, path83 = []) => {
+  const processError = (error3, path84 = []) => {
     var _a3;
     for (const issue2 of error3.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path83, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path84, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path83, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path84, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path83, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path84, ...issue2.path]);
       } else {
-        const fullpath = [...path83, ...issue2.path];
+        const fullpath = [...path84, ...issue2.path];
         if (fullpath.length === 0) {
           result.errors.push(mapper(issue2));
           continue;
@@ -2231,8 +2231,8 @@ function treeifyError(error2, mapper = (issue2) => issue2.message) {
 }
 function toDotPath(_path) {
   const segs = [];
-  const path83 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
-  for (const seg of path83) {
+  const path84 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
+  for (const seg of path84) {
     if (typeof seg === "number")
       segs.push(`[${seg}]`);
     else if (typeof seg === "symbol")
@@ -12416,13 +12416,13 @@ function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
     throw new Error("External $ref is not supported, only local refs (#/...) are allowed");
   }
-  const path83 = ref.slice(1).split("/").filter(Boolean);
-  if (path83.length === 0) {
+  const path84 = ref.slice(1).split("/").filter(Boolean);
+  if (path84.length === 0) {
     return ctx.rootSchema;
   }
   const defsKey = ctx.version === "draft-2020-12" ? "$defs" : "definitions";
-  if (path83[0] === defsKey) {
-    const key = path83[1] === void 0 ? void 0 : decodeJSONPointerSegment(path83[1]);
+  if (path84[0] === defsKey) {
+    const key = path84[1] === void 0 ? void 0 : decodeJSONPointerSegment(path84[1]);
     if (!key || !ctx.defs[key]) {
       throw new Error(`Reference not found: ${ref}`);
     }
@@ -15383,8 +15383,8 @@ async function errorText(res) {
   }
 }
 function shortPath(p) {
-  const path83 = /^https?:/.test(p) ? new URL(p).pathname : p.split("?")[0];
-  return path83.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/g, "sha256:$1\u2026").replace(/\/uploads\/[^/]+$/, "/uploads/\u2026");
+  const path84 = /^https?:/.test(p) ? new URL(p).pathname : p.split("?")[0];
+  return path84.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/g, "sha256:$1\u2026").replace(/\/uploads\/[^/]+$/, "/uploads/\u2026");
 }
 function reasonFor(e) {
   for (let err = e, depth = 0; err && depth < 4; err = err.cause, depth++) {
@@ -17074,8 +17074,8 @@ function isAlive(pid) {
     if (e.code !== "EPERM") return false;
   }
   try {
-    const stat30 = (0, import_node_fs11.readFileSync)(`/proc/${pid}/stat`, "utf8");
-    const state = stat30.slice(stat30.lastIndexOf(")") + 2, stat30.lastIndexOf(")") + 3);
+    const stat31 = (0, import_node_fs11.readFileSync)(`/proc/${pid}/stat`, "utf8");
+    const state = stat31.slice(stat31.lastIndexOf(")") + 2, stat31.lastIndexOf(")") + 3);
     return state !== "Z" && state !== "X";
   } catch {
     return process.platform !== "linux";
@@ -18452,7 +18452,7 @@ var require_command = __commonJS({
     init_import_meta_url();
     var EventEmitter = require("node:events").EventEmitter;
     var childProcess = require("node:child_process");
-    var path83 = require("node:path");
+    var path84 = require("node:path");
     var fs11 = require("node:fs");
     var process2 = require("node:process");
     var { Argument: Argument2, humanReadableArgName } = require_argument();
@@ -19465,9 +19465,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
         let launchWithNode = false;
         const sourceExt = [".js", ".ts", ".tsx", ".mjs", ".cjs"];
         function findFile(baseDir, baseName) {
-          const localBin = path83.resolve(baseDir, baseName);
+          const localBin = path84.resolve(baseDir, baseName);
           if (fs11.existsSync(localBin)) return localBin;
-          if (sourceExt.includes(path83.extname(baseName))) return void 0;
+          if (sourceExt.includes(path84.extname(baseName))) return void 0;
           const foundExt = sourceExt.find(
             (ext) => fs11.existsSync(`${localBin}${ext}`)
           );
@@ -19485,17 +19485,17 @@ Expecting one of '${allowedValues.join("', '")}'`);
           } catch {
             resolvedScriptPath = this._scriptPath;
           }
-          executableDir = path83.resolve(
-            path83.dirname(resolvedScriptPath),
+          executableDir = path84.resolve(
+            path84.dirname(resolvedScriptPath),
             executableDir
           );
         }
         if (executableDir) {
           let localFile = findFile(executableDir, executableFile);
           if (!localFile && !subcommand._executableFile && this._scriptPath) {
-            const legacyName = path83.basename(
+            const legacyName = path84.basename(
               this._scriptPath,
-              path83.extname(this._scriptPath)
+              path84.extname(this._scriptPath)
             );
             if (legacyName !== this._name) {
               localFile = findFile(
@@ -19506,7 +19506,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
           }
           executableFile = localFile || executableFile;
         }
-        launchWithNode = sourceExt.includes(path83.extname(executableFile));
+        launchWithNode = sourceExt.includes(path84.extname(executableFile));
         let proc;
         if (process2.platform !== "win32") {
           if (launchWithNode) {
@@ -20421,7 +20421,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @return {Command}
        */
       nameFromFilename(filename) {
-        this._name = path83.basename(filename, path83.extname(filename));
+        this._name = path84.basename(filename, path84.extname(filename));
         return this;
       }
       /**
@@ -20435,9 +20435,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} [path]
        * @return {(string|null|Command)}
        */
-      executableDir(path84) {
-        if (path84 === void 0) return this._executableDir;
-        this._executableDir = path84;
+      executableDir(path85) {
+        if (path85 === void 0) return this._executableDir;
+        this._executableDir = path85;
         return this;
       }
       /**
@@ -22049,7 +22049,7 @@ var init_vhdx = __esm({
 // packages/core/src/disk/reflink/pool-layout.ts
 function poolLayout(home) {
   const dir = import_node_path32.default.join(import_node_path32.default.resolve(home), "pool");
-  return { home: import_node_path32.default.resolve(home), dir, poolFile: `${dir}.xfs`, imagesDir: import_node_path32.default.join(dir, "images"), clonesDir: import_node_path32.default.join(dir, "clones") };
+  return { home: import_node_path32.default.resolve(home), dir, poolFile: `${dir}.xfs`, imagesDir: import_node_path32.default.join(dir, "images"), clonesDir: import_node_path32.default.join(dir, "clones"), checkDir: import_node_path32.default.join(dir, "check") };
 }
 function cloneFileFor(layout, childFile) {
   const resolved = import_node_path32.default.resolve(childFile);
@@ -22129,13 +22129,14 @@ var init_clone = __esm({
 });
 
 // packages/core/src/disk/reflink/data-check.ts
-async function checkExpandedImage(rawFile, what, reporter) {
-  const mnt = `${rawFile}.mnt`;
+async function checkExpandedImage(rawFile, what, reporter, opts = {}) {
+  const mnt = import_node_path34.default.join(opts.mountDir ?? import_node_path34.default.dirname(rawFile), `${import_node_path34.default.basename(rawFile)}.mnt`);
+  await (0, import_promises34.mkdir)(import_node_path34.default.dirname(mnt), { recursive: true, mode: 457 });
   await (0, import_promises34.mkdir)(mnt, { mode: 448 });
   try {
     await run("mount", ["-t", "xfs", "-o", "loop,ro,norecovery,nouuid", rawFile, mnt], { privileged: true, reporter, packageHint: "mount", timeoutMs: 6e4 });
     try {
-      return await walk(mnt, what);
+      return await walk(mnt, what, opts.asUser, reporter);
     } finally {
       await unmountPath(mnt, reporter);
     }
@@ -22143,36 +22144,52 @@ async function checkExpandedImage(rawFile, what, reporter) {
     await (0, import_promises34.rmdir)(mnt).catch(() => void 0);
   }
 }
-async function walk(root, what) {
-  const owners = /* @__PURE__ */ new Set();
-  const topLevelFiles = [];
-  let entries = 0;
-  const refuse3 = (p, why) => {
-    throw new CloneError(`${what} holds ${import_node_path34.default.relative(root, p) || "/"}, ${why}; refusing to clone it. Rebuild the image with dbclone build.`);
-  };
-  const stack = [root];
-  while (stack.length) {
-    const dir = stack.pop();
-    const top = dir === root;
-    for await (const e of await (0, import_promises34.opendir)(dir)) {
-      const p = import_node_path34.default.join(dir, e.name);
-      const s = await (0, import_promises34.lstat)(p);
-      if (++entries > MAX_ENTRIES) refuse3(root, `more than ${MAX_ENTRIES} files`);
-      if (s.isSymbolicLink()) refuse3(p, "a symbolic link");
-      if (s.mode & 3072) refuse3(p, "a set-user/group-id file");
-      const owner = `${s.uid}:${s.gid}`;
-      if (top && s.isFile()) topLevelFiles.push({ p, owner });
-      else owners.add(owner);
-      if (s.isDirectory()) stack.push(p);
-      else if (!s.isFile()) refuse3(p, "neither a file nor a directory");
-      else if (s.nlink > 1) refuse3(p, `a file with ${s.nlink} hard links`);
-    }
+async function find(root, args, asUser, what, reporter) {
+  const r = await run("find", ["-P", root, "-xdev", ...args], { asUser, cwd: "/", reporter, packageHint: "findutils", allowFailure: true, timeoutMs: 60 * 6e4 });
+  if (r.code !== 0) {
+    const detail = r.stderr.split("\n").find((l) => l.trim())?.replace(root, "") ?? `exit ${r.code}`;
+    throw new CloneError(`${what} cannot be read whole by the database's OS user${asUser ? ` (${asUser})` : ""} (${detail.trim()}); refusing to clone it. Rebuild the image with dbclone build.`);
   }
-  if (owners.size > 1) refuse3(root, `files of ${owners.size} different owners (${[...owners].slice(0, 3).join(", ")})`);
-  for (const f of topLevelFiles) if (f.owner !== "0:0" && !owners.has(f.owner)) refuse3(f.p, `a file of another owner (${f.owner})`);
-  return { entries };
+  return r.stdout.split("\0").filter((l) => l !== "");
 }
-var import_promises34, import_node_path34, MAX_ENTRIES;
+async function walk(root, what, asUser, reporter) {
+  const refuse3 = (p, why) => {
+    throw new CloneError(`${what} holds ${p || "/"}, ${why}; refusing to clone it. Rebuild the image with dbclone build.`);
+  };
+  const problems = [
+    ["-type l", "l"],
+    ["! -type d ! -type f", "x"],
+    ["-perm /6000", "s"],
+    ["-type f -links +1", "h%n"]
+  ];
+  const expr = ["-mindepth", "1", "-printf", ".", ","];
+  problems.forEach(([test, tag], i) => {
+    if (i > 0) expr.push("-o");
+    expr.push("(", ...test.split(" "), "-printf", `\\0${tag} %P\\0`, "-quit", ")");
+  });
+  const [dots = "", found] = await find(root, expr, asUser, what, reporter);
+  if (found) {
+    const m = /^(l|x|s|h(\d+)) (.*)$/s.exec(found);
+    const why = m[1] === "l" ? "a symbolic link" : m[1] === "x" ? "neither a file nor a directory" : m[1] === "s" ? "a set-user/group-id file" : `a file with ${m[2]} hard links`;
+    refuse3(m[3], why);
+  }
+  const top = (await find(root, ["-mindepth", "1", "-maxdepth", "1", "-printf", "%y %U:%G %P\\0"], asUser, what, reporter)).map((l) => {
+    const [type, owner2, ...name] = l.split(" ");
+    return { type, owner: owner2, name: name.join(" ") };
+  });
+  const owners = new Set(top.filter((t) => t.type !== "f").map((t) => t.owner));
+  const ownerList = (extra = []) => [.../* @__PURE__ */ new Set([...owners, ...extra])].slice(0, 3).join(", ");
+  if (owners.size > 1) refuse3("", `files of ${owners.size} different owners (${ownerList()})`);
+  for (const f of top) if (f.type === "f" && f.owner !== "0:0" && !owners.has(f.owner)) refuse3(f.name, `a file of another owner (${f.owner})`);
+  const [owner] = owners;
+  if (owner) {
+    const [uid, gid] = owner.split(":");
+    const other = await find(root, ["-mindepth", "2", "!", "(", "-uid", uid, "-gid", gid, ")", "-printf", "%U:%G %P\\0", "-quit"], asUser, what, reporter);
+    if (other[0]) refuse3("", `files of 2 different owners (${ownerList([other[0].split(" ")[0]])})`);
+  }
+  return { entries: dots.length };
+}
+var import_promises34, import_node_path34;
 var init_data_check = __esm({
   "packages/core/src/disk/reflink/data-check.ts"() {
     "use strict";
@@ -22182,7 +22199,6 @@ var init_data_check = __esm({
     init_errors();
     init_exec();
     init_mounts();
-    MAX_ENTRIES = 2e6;
   }
 });
 
@@ -22191,7 +22207,7 @@ function expandedKey(layers) {
   if (layers.length === 1) return hexOf(layers[0].digest);
   return (0, import_node_crypto17.createHash)("sha256").update(layers.map((l) => hexOf(l.digest)).join("\n")).digest("hex");
 }
-async function expandImage(pool, layers, reporter) {
+async function expandImage(pool, layers, reporter, checkAs) {
   const key = expandedKey(layers);
   const file2 = imageFile(pool.layout, key);
   if (await pool.index.markUsed(file2)) return { key, file: file2 };
@@ -22206,7 +22222,7 @@ async function expandImage(pool, layers, reporter) {
     try {
       await convertToRaw(layers, tmp, reporter);
       await pausePoint("expand:converted");
-      const checked2 = await checkExpandedImage(tmp, `image ${layers[0].digest.slice(0, 19)}`, reporter);
+      const checked2 = await checkExpandedImage(tmp, `image ${layers[0].digest.slice(0, 19)}`, reporter, { asUser: checkAs, mountDir: pool.layout.checkDir });
       const fh = await (0, import_promises35.open)(tmp, "r");
       await fh.sync().finally(() => fh.close());
       await (0, import_promises35.chmod)(tmp, 292);
@@ -22389,8 +22405,9 @@ async function sweepDeadExpansions(layout, reporter = silentReporter) {
     return m !== null && !isAlive(Number(m[1]));
   };
   const released = [];
+  const checkDirs = [layout.imagesDir, layout.checkDir];
   for (const m of await readMounts()) {
-    if (import_node_path37.default.dirname(m.mountPoint) === layout.imagesDir && dead(import_node_path37.default.basename(m.mountPoint))) {
+    if (checkDirs.includes(import_node_path37.default.dirname(m.mountPoint)) && dead(import_node_path37.default.basename(m.mountPoint))) {
       await unmountPath(m.mountPoint, reporter);
       released.push(`mount ${m.mountPoint}`);
     }
@@ -22401,12 +22418,14 @@ async function sweepDeadExpansions(layout, reporter = silentReporter) {
       released.push(`loop ${loop.device}`);
     }
   }
-  for (const name of await (0, import_promises37.readdir)(layout.imagesDir).catch(() => [])) {
-    if (!dead(name)) continue;
-    const p = import_node_path37.default.join(layout.imagesDir, name);
-    if (name.endsWith(".mnt")) await (0, import_promises37.rmdir)(p).catch(() => void 0);
-    else await (0, import_promises37.rm)(p, { force: true });
-    released.push(`file ${p}`);
+  for (const dir of checkDirs) {
+    for (const name of await (0, import_promises37.readdir)(dir).catch(() => [])) {
+      if (!dead(name)) continue;
+      const p = import_node_path37.default.join(dir, name);
+      if (name.endsWith(".mnt")) await (0, import_promises37.rmdir)(p).catch(() => void 0);
+      else await (0, import_promises37.rm)(p, { force: true });
+      released.push(`file ${p}`);
+    }
   }
   const locks = (await (0, import_promises37.readdir)(layout.imagesDir).catch(() => [])).filter((n) => n.endsWith(".lock")).map((n) => import_node_path37.default.join(layout.imagesDir, n));
   for (const lock of [...locks, `${layout.poolFile}.lock`]) {
@@ -22621,7 +22640,15 @@ function reflinkUnavailableReason(env = process.env) {
   if (missing.length) return `${missing.map((t) => t.program).join(", ")} not on PATH (apt-get install ${[...new Set(missing.map((t) => t.packageName))].join(" ")})`;
   if (!(0, import_node_fs17.existsSync)("/dev/loop-control")) return "no loop devices (/dev/loop-control is missing)";
   if (!isRoot() && !onPathSync("sudo", env)) return "it mounts loop devices, which needs root or sudo";
+  if (!kernelHasXfs()) return "this kernel has no XFS (not in /proc/filesystems, no xfs module), which the pool and clone images need";
   return void 0;
+}
+function kernelHasXfs(release = import_node_os6.default.release(), filesystems = "/proc/filesystems") {
+  try {
+    if (/\sxfs$/m.test((0, import_node_fs17.readFileSync)(filesystems, "utf8"))) return true;
+  } catch {
+  }
+  return (0, import_node_fs17.existsSync)(`/lib/modules/${release}/kernel/fs/xfs`);
 }
 async function checkReflinkPrerequisites(env = process.env) {
   const reason = reflinkUnavailableReason(env);
@@ -22631,12 +22658,13 @@ async function checkReflinkPrerequisites(env = process.env) {
     if (r.code !== 0) throw new PrivilegeError("The reflink driver mounts loop devices, which needs root. Run as root or allow passwordless sudo (sudo -n true failed).");
   }
 }
-var import_node_fs17, TOOLS;
+var import_node_fs17, import_node_os6, TOOLS;
 var init_prerequisites3 = __esm({
   "packages/core/src/disk/reflink/prerequisites.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs17 = require("node:fs");
+    import_node_os6 = __toESM(require("node:os"), 1);
     init_errors();
     init_exec();
     init_host_tools();
@@ -22651,16 +22679,48 @@ var init_prerequisites3 = __esm({
   }
 });
 
+// packages/core/src/disk/reflink/promote.ts
+async function sealCloneAsLayer(cloneFile, parentsNearestFirst, outFile, reporter) {
+  if (parentsNearestFirst.length === 0) throw new CloneError(`${cloneFile} has no parent layers; a layer needs the chain it was written over.`);
+  const parents = parentsNearestFirst.map((p) => import_node_path40.default.resolve(p));
+  const size = (await (0, import_promises40.stat)(cloneFile)).size;
+  const chain = chainJsonFilename(parents[0], parents.slice(1));
+  return sealInto(outFile, reporter, async (tmp) => {
+    await qemuImg(["create", "-q", "-f", "qcow2", "-o", LAYER_CLUSTER_OPTS, "-b", import_node_path40.default.resolve(cloneFile), "-F", "raw", tmp, String(size)], reporter);
+    await qemuImg(["rebase", "-q", "-f", "qcow2", "-b", chain, "-F", "qcow2", tmp], reporter);
+    await detachBacking(tmp, reporter);
+  });
+}
+async function flattenClone(cloneFile, outFile, reporter) {
+  return sealInto(outFile, reporter, (tmp) => qemuImg(["convert", "-q", "-f", "raw", "-O", "qcow2", "-o", BASE_CLUSTER_OPTS, import_node_path40.default.resolve(cloneFile), tmp], reporter).then(() => void 0));
+}
+var import_node_path40, import_promises40, qemuImg;
+var init_promote = __esm({
+  "packages/core/src/disk/reflink/promote.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_path40 = __toESM(require("node:path"), 1);
+    import_promises40 = require("node:fs/promises");
+    init_errors();
+    init_exec();
+    init_chain_spec();
+    init_layers2();
+    init_qemu_img();
+    qemuImg = (args, reporter) => run("qemu-img", args, { reporter, timeoutMs: 60 * 6e4, packageHint: "qemu-utils" });
+  }
+});
+
 // packages/core/src/disk/reflink/driver.ts
-var import_promises40, import_node_path40, ReflinkDriver;
+var import_promises41, import_node_path41, ReflinkDriver;
 var init_driver2 = __esm({
   "packages/core/src/disk/reflink/driver.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises40 = require("node:fs/promises");
-    import_node_path40 = __toESM(require("node:path"), 1);
+    import_promises41 = require("node:fs/promises");
+    import_node_path41 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
+    init_exec();
     init_verified_digests();
     init_clone();
     init_expand();
@@ -22669,6 +22729,7 @@ var init_driver2 = __esm({
     init_pool_layout();
     init_pool_file();
     init_prerequisites3();
+    init_promote();
     ReflinkDriver = class {
       name = "reflink";
       /** The blob format it clones from: published images stay qcow2. */
@@ -22676,10 +22737,12 @@ var init_driver2 = __esm({
       pool;
       reporter;
       digests;
+      checkAs;
       constructor(options) {
         this.reporter = options.reporter ?? silentReporter;
         this.pool = new ReflinkPool(options.home, { sizeBytes: options.poolSizeBytes, reporter: this.reporter });
         this.digests = new VerifiedDigestCache(options.stateDir);
+        this.checkAs = options.checkAs ?? (() => void 0);
       }
       checkPrerequisites() {
         return checkReflinkPrerequisites();
@@ -22700,15 +22763,15 @@ var init_driver2 = __esm({
       async createLayeredChild(layers, childFile) {
         if (layers.length === 0) throw new CloneError("createLayeredChild needs at least one layer.");
         const verified = [];
-        for (const layer of layers) verified.push(await this.verifiedLayer(import_node_path40.default.resolve(layer.file), layer.digest));
-        const image = await expandImage(this.pool, verified, this.reporter);
+        for (const layer of layers) verified.push(await this.verifiedLayer(import_node_path41.default.resolve(layer.file), layer.digest));
+        const image = await expandImage(this.pool, verified, this.reporter, this.checkAs());
         const cloneFile = cloneFileFor(this.pool.layout, childFile);
-        await reflinkCopy(image.file, cloneFile, { ownerDir: import_node_path40.default.dirname(import_node_path40.default.resolve(childFile)), key: image.key });
+        await reflinkCopy(image.file, cloneFile, { ownerDir: import_node_path41.default.dirname(import_node_path41.default.resolve(childFile)), key: image.key });
         return { file: cloneFile, parents: [image.file] };
       }
       /** The layer's digest, checked (cheaply, when a pull just verified it) before it is expanded. */
       async verifiedLayer(file2, expected) {
-        const s = await (0, import_promises40.stat)(file2);
+        const s = await (0, import_promises41.stat)(file2);
         if (s.mode & 2) throw new CloneError(`Base disk ${file2} is writable by everyone; refusing to clone it. Make it read-only: chmod 0444 ${file2}`);
         const { digest: digest2 } = await this.digests.digestOf(file2);
         if (expected && digest2 !== expected) {
@@ -22728,9 +22791,22 @@ var init_driver2 = __esm({
       async destroy(file2) {
         await removeCloneFile(cloneFileFor(this.pool.layout, file2));
       }
+      /** Promote: what the (unmounted) clone differs in from its parent layers, as a qcow2 layer. */
+      sealLayer(child, outFile) {
+        return sealCloneAsLayer(cloneFileFor(this.pool.layout, child.file), child.parents, outFile, this.reporter);
+      }
+      /** Promote --flatten: the whole (unmounted) clone as one single-layer qcow2. */
+      flatten(child, outFile) {
+        return flattenClone(cloneFileFor(this.pool.layout, child.file), outFile, this.reporter);
+      }
+      /** Freed blocks become holes in the clone's pool file (loop discard), so a flattened blob leaves them out. */
+      async trim(mountPath) {
+        const r = await run("fstrim", [mountPath], { privileged: true, allowFailure: true, reporter: this.reporter, packageHint: "util-linux" });
+        if (r.code !== 0) this.reporter.warn(`fstrim ${mountPath} failed (${r.stderr.trim()}); the sealed blob may still hold freed blocks.`);
+      }
       /** What the clone wrote: its extents not shared with the image. */
       ownBytes(file2) {
-        return ownBytes(file2, this.reporter);
+        return ownBytes(cloneFileFor(this.pool.layout, file2), this.reporter);
       }
       list(rootDir) {
         return listPoolLeftovers(this.pool.layout, rootDir);
@@ -22770,7 +22846,7 @@ var init_disk = __esm({
 
 // packages/core/src/engine/postgres/binaries.ts
 async function binariesVersion(dir) {
-  const { stdout } = await run(import_node_path41.default.join(dir, "postgres"), ["--version"], { packageHint: "postgresql" });
+  const { stdout } = await run(import_node_path42.default.join(dir, "postgres"), ["--version"], { packageHint: "postgresql" });
   const m = /\(PostgreSQL\)\s+(\d+(?:\.\d+)?)/.exec(stdout);
   if (!m) throw new MissingToolError(`Could not read the version of ${dir}/postgres ("${stdout.trim()}").`);
   return m[1];
@@ -22781,12 +22857,12 @@ async function findBinaries(wanted, env = process.env) {
   if (hit) return hit;
   const found = [];
   const accept = (dir, major) => {
-    const bins = { dir, major, bin: (p) => import_node_path41.default.join(dir, p) };
+    const bins = { dir, major, bin: (p) => import_node_path42.default.join(dir, p) };
     cache.set(key, bins);
     return bins;
   };
   const tryDir = async (dir) => {
-    if (!(0, import_node_fs18.existsSync)(import_node_path41.default.join(dir, "postgres"))) return void 0;
+    if (!(0, import_node_fs18.existsSync)(import_node_path42.default.join(dir, "postgres"))) return void 0;
     const version2 = await binariesVersion(dir);
     found.push(`${dir} (${version2})`);
     return wanted === void 0 || majorOf(version2) === wanted ? accept(dir, majorOf(version2)) : void 0;
@@ -22798,7 +22874,7 @@ async function findBinaries(wanted, env = process.env) {
   const debianMajors = wanted !== void 0 ? [wanted] : [17, 16, 15, 14, 13];
   for (const m of debianMajors) {
     const dir = `/usr/lib/postgresql/${m}/bin`;
-    if ((0, import_node_fs18.existsSync)(import_node_path41.default.join(dir, "postgres"))) return accept(dir, m);
+    if ((0, import_node_fs18.existsSync)(import_node_path42.default.join(dir, "postgres"))) return accept(dir, m);
   }
   const cfg = await run("pg_config", ["--bindir"], { allowFailure: true }).catch(() => void 0);
   if (cfg?.code === 0 && cfg.stdout.trim()) {
@@ -22813,13 +22889,13 @@ async function findBinaries(wanted, env = process.env) {
     `The data needs PostgreSQL ${wanted}, but no PostgreSQL ${wanted} binaries were found.${seen} Install them (apt-get install postgresql-${wanted}, from apt.postgresql.org if your distribution lacks it) or set PG_BIN.`
   );
 }
-var import_node_fs18, import_node_path41, cache, majorOf;
+var import_node_fs18, import_node_path42, cache, majorOf;
 var init_binaries = __esm({
   "packages/core/src/engine/postgres/binaries.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs18 = require("node:fs");
-    import_node_path41 = __toESM(require("node:path"), 1);
+    import_node_path42 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     cache = /* @__PURE__ */ new Map();
@@ -22831,7 +22907,7 @@ var init_binaries = __esm({
 function serverUser() {
   if (cached2) return cached2;
   if (!isRoot()) {
-    const me = import_node_os6.default.userInfo();
+    const me = import_node_os7.default.userInfo();
     cached2 = { name: me.username, uid: me.uid, gid: me.gid };
     return cached2;
   }
@@ -22851,21 +22927,21 @@ async function giveToServerUser(target, recursive2 = false) {
   const u = serverUser();
   if (!u.asUser) return;
   if (recursive2) await run("chown", ["-R", `${u.uid}:${u.gid}`, target]);
-  else await (0, import_promises41.chown)(target, u.uid, u.gid);
+  else await (0, import_promises42.chown)(target, u.uid, u.gid);
 }
 async function assertReachable(target) {
   const u = serverUser();
   if (!u.asUser) return;
-  let dir = import_node_path42.default.resolve(target);
+  let dir = import_node_path43.default.resolve(target);
   const chain = [];
   while (true) {
     chain.unshift(dir);
-    const parent = import_node_path42.default.dirname(dir);
+    const parent = import_node_path43.default.dirname(dir);
     if (parent === dir) break;
     dir = parent;
   }
   for (const d of chain.slice(0, -1)) {
-    const s = await (0, import_promises41.stat)(d);
+    const s = await (0, import_promises42.stat)(d);
     const bit = s.uid === u.uid ? 64 : s.gid === u.gid ? 8 : 1;
     if ((s.mode & bit) === 0) {
       throw new DbcloneError(
@@ -22874,15 +22950,15 @@ async function assertReachable(target) {
     }
   }
 }
-var import_node_child_process2, import_promises41, import_node_os6, import_node_path42, cached2;
+var import_node_child_process2, import_promises42, import_node_os7, import_node_path43, cached2;
 var init_osUser = __esm({
   "packages/core/src/engine/postgres/osUser.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_child_process2 = require("node:child_process");
-    import_promises41 = require("node:fs/promises");
-    import_node_os6 = __toESM(require("node:os"), 1);
-    import_node_path42 = __toESM(require("node:path"), 1);
+    import_promises42 = require("node:fs/promises");
+    import_node_os7 = __toESM(require("node:os"), 1);
+    import_node_path43 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
   }
@@ -22891,17 +22967,17 @@ var init_osUser = __esm({
 // packages/core/src/engine/postgres/config.ts
 function commonSettings(_dataDir, socketDir, hbaFile) {
   return {
-    config_file: import_node_path43.default.join(socketDir, CONFIG_FILE2),
+    config_file: import_node_path44.default.join(socketDir, CONFIG_FILE2),
     ...HARDENED_SETTINGS,
     unix_socket_directories: socketDir,
     unix_socket_permissions: "0700",
     hba_file: hbaFile,
-    ident_file: import_node_path43.default.join(socketDir, IDENT_FILE)
+    ident_file: import_node_path44.default.join(socketDir, IDENT_FILE)
   };
 }
 async function writeRunConfig(socketDir) {
-  await writeServerFile(import_node_path43.default.join(socketDir, CONFIG_FILE2), "# Written by dbclone; every setting is passed on the command line. The data directory's postgresql.conf is not read.\n");
-  await writeServerFile(import_node_path43.default.join(socketDir, IDENT_FILE), "# Written by dbclone: no ident maps.\n");
+  await writeServerFile(import_node_path44.default.join(socketDir, CONFIG_FILE2), "# Written by dbclone; every setting is passed on the command line. The data directory's postgresql.conf is not read.\n");
+  await writeServerFile(import_node_path44.default.join(socketDir, IDENT_FILE), "# Written by dbclone: no ident maps.\n");
 }
 function durabilitySettings(d) {
   return d === "durable" ? {} : { fsync: "off", synchronous_commit: "off", full_page_writes: "off" };
@@ -22919,9 +22995,9 @@ function hbaContents(adminUser, host, listenAll = false, onlyPeer) {
   return lines.join("\n") + "\n";
 }
 async function writeServerFile(file2, text) {
-  const existing = await (0, import_promises42.lstat)(file2).catch(() => void 0);
-  if (existing) await (0, import_promises42.unlink)(file2);
-  const fh = await (0, import_promises42.open)(file2, import_node_fs19.constants.O_WRONLY | import_node_fs19.constants.O_CREAT | import_node_fs19.constants.O_EXCL | import_node_fs19.constants.O_NOFOLLOW, 384).catch((e) => {
+  const existing = await (0, import_promises43.lstat)(file2).catch(() => void 0);
+  if (existing) await (0, import_promises43.unlink)(file2);
+  const fh = await (0, import_promises43.open)(file2, import_node_fs19.constants.O_WRONLY | import_node_fs19.constants.O_CREAT | import_node_fs19.constants.O_EXCL | import_node_fs19.constants.O_NOFOLLOW, 384).catch((e) => {
     throw new BuildError(`Could not create ${file2} (${e.code}): something else created it meanwhile; nothing was written through it. Retry.`);
   });
   try {
@@ -22934,18 +23010,18 @@ async function writeServerFile(file2, text) {
 }
 async function replaceSourceConfig(dataDir) {
   for (const f of SOURCE_CONFIG_FILES) {
-    await writeServerFile(import_node_path43.default.join(dataDir, f), `# Replaced by dbclone at build: servers read dbclone's own ${f === "postgresql.auto.conf" ? "settings" : "configuration"}.
+    await writeServerFile(import_node_path44.default.join(dataDir, f), `# Replaced by dbclone at build: servers read dbclone's own ${f === "postgresql.auto.conf" ? "settings" : "configuration"}.
 `);
   }
 }
-var import_node_fs19, import_promises42, import_node_path43, CONFIG_FILE2, IDENT_FILE, HARDENED_SETTINGS, BUILD_SETTINGS, hbaQuote, LOCAL_TRUST_HBA, SOURCE_CONFIG_FILES;
+var import_node_fs19, import_promises43, import_node_path44, CONFIG_FILE2, IDENT_FILE, HARDENED_SETTINGS, BUILD_SETTINGS, hbaQuote, LOCAL_TRUST_HBA, SOURCE_CONFIG_FILES;
 var init_config = __esm({
   "packages/core/src/engine/postgres/config.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs19 = require("node:fs");
-    import_promises42 = require("node:fs/promises");
-    import_node_path43 = __toESM(require("node:path"), 1);
+    import_promises43 = require("node:fs/promises");
+    import_node_path44 = __toESM(require("node:path"), 1);
     init_errors();
     init_osUser();
     CONFIG_FILE2 = "postgresql.conf";
@@ -23001,63 +23077,63 @@ var init_config = __esm({
 
 // packages/core/src/engine/postgres/engineFile.ts
 async function writeEngineFile(mountPath, info) {
-  await (0, import_promises43.writeFile)(import_node_path44.default.join(mountPath, ENGINE_FILE), JSON.stringify(info, null, 2) + "\n", { mode: 420 });
+  await (0, import_promises44.writeFile)(import_node_path45.default.join(mountPath, ENGINE_FILE), JSON.stringify(info, null, 2) + "\n", { mode: 420 });
 }
 async function readEngineFile(mountPath) {
-  const file2 = import_node_path44.default.join(mountPath, ENGINE_FILE);
+  const file2 = import_node_path45.default.join(mountPath, ENGINE_FILE);
   if ((0, import_node_fs20.existsSync)(file2)) {
-    const parsed = JSON.parse(await (0, import_promises43.readFile)(file2, "utf8"));
+    const parsed = JSON.parse(await (0, import_promises44.readFile)(file2, "utf8"));
     if (parsed.kind !== "postgres" || typeof parsed.version !== "string" || typeof parsed.adminUser !== "string") {
       throw new SourceError(`${file2} is not a PostgreSQL engine record (expected {kind:"postgres", version, adminUser}).`);
     }
     return parsed;
   }
-  const pgVersion = import_node_path44.default.join(dataDirOf(mountPath), "PG_VERSION");
+  const pgVersion = import_node_path45.default.join(dataDirOf(mountPath), "PG_VERSION");
   if (!(0, import_node_fs20.existsSync)(pgVersion)) {
     throw new SourceError(`${mountPath} holds no PostgreSQL data (no ${ENGINE_FILE} and no ${DATA_DIR}/PG_VERSION).`);
   }
-  return { kind: "postgres", version: (await (0, import_promises43.readFile)(pgVersion, "utf8")).trim(), adminUser: ADMIN_USER };
+  return { kind: "postgres", version: (await (0, import_promises44.readFile)(pgVersion, "utf8")).trim(), adminUser: ADMIN_USER };
 }
-var import_node_fs20, import_promises43, import_node_path44, ENGINE_FILE, DATA_DIR, ADMIN_USER, dataDirOf;
+var import_node_fs20, import_promises44, import_node_path45, ENGINE_FILE, DATA_DIR, ADMIN_USER, dataDirOf;
 var init_engineFile = __esm({
   "packages/core/src/engine/postgres/engineFile.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs20 = require("node:fs");
-    import_promises43 = require("node:fs/promises");
-    import_node_path44 = __toESM(require("node:path"), 1);
+    import_promises44 = require("node:fs/promises");
+    import_node_path45 = __toESM(require("node:path"), 1);
     init_errors();
     ENGINE_FILE = "dbclone-engine.json";
     DATA_DIR = "pgdata";
     ADMIN_USER = "dbclone_admin";
-    dataDirOf = (mountPath) => import_node_path44.default.join(mountPath, DATA_DIR);
+    dataDirOf = (mountPath) => import_node_path45.default.join(mountPath, DATA_DIR);
   }
 });
 
 // packages/core/src/engine/postgres/copyFresh.ts
 function isLeftBehind(relative) {
-  const parts = relative.split(import_node_path45.default.sep);
+  const parts = relative.split(import_node_path46.default.sep);
   if (parts.length === 1 && SKIPPED_FILES.has(parts[0])) return true;
   if (parts.length >= 2 && EMPTIED_DIRS.has(parts[0])) return true;
   return parts[parts.length - 1] === "pg_internal.init";
 }
 async function keepMetadata(target, s) {
-  if (isRoot()) await (0, import_promises44.lchown)(target, s.uid, s.gid);
-  await (0, import_promises44.chmod)(target, s.mode & 4095);
-  await (0, import_promises44.utimes)(target, s.atime, s.mtime);
+  if (isRoot()) await (0, import_promises45.lchown)(target, s.uid, s.gid);
+  await (0, import_promises45.chmod)(target, s.mode & 4095);
+  await (0, import_promises45.utimes)(target, s.atime, s.mtime);
 }
 async function copyTree(src, dst, relative, stats, onFile) {
   const s = await src.stat();
-  await (0, import_promises44.mkdir)(dst, { recursive: true });
-  const entries = (await (0, import_promises44.readdir)(byDescriptor(src))).filter((e) => !isLeftBehind(import_node_path45.default.join(relative, e)));
+  await (0, import_promises45.mkdir)(dst, { recursive: true });
+  const entries = (await (0, import_promises45.readdir)(byDescriptor(src))).filter((e) => !isLeftBehind(import_node_path46.default.join(relative, e)));
   for (let i = 0; i < entries.length; i += 4) {
-    await Promise.all(entries.slice(i, i + 4).map((e) => copyEntry(src, e, import_node_path45.default.join(dst, e), import_node_path45.default.join(relative, e), stats, onFile)));
+    await Promise.all(entries.slice(i, i + 4).map((e) => copyEntry(src, e, import_node_path46.default.join(dst, e), import_node_path46.default.join(relative, e), stats, onFile)));
   }
   await keepMetadata(dst, s);
 }
 async function copyEntry(parent, name, dst, relative, stats, onFile) {
   const where2 = `${byDescriptor(parent)}/${name}`;
-  const fh = await (0, import_promises44.open)(where2, import_node_fs21.constants.O_RDONLY | import_node_fs21.constants.O_NOFOLLOW | import_node_fs21.constants.O_NONBLOCK).catch(async (e) => {
+  const fh = await (0, import_promises45.open)(where2, import_node_fs21.constants.O_RDONLY | import_node_fs21.constants.O_NOFOLLOW | import_node_fs21.constants.O_NONBLOCK).catch(async (e) => {
     if (e.code === "ELOOP") return linkEntry(where2, dst, relative);
     if (e.code === "ENXIO") return void 0;
     throw e;
@@ -23067,7 +23143,7 @@ async function copyEntry(parent, name, dst, relative, stats, onFile) {
     const s = await fh.stat();
     if (s.isDirectory()) return await copyTree(fh, dst, relative, stats, onFile);
     if (!s.isFile()) return;
-    await (0, import_promises44.copyFile)(byDescriptor(fh), dst, import_node_fs21.constants.COPYFILE_EXCL);
+    await (0, import_promises45.copyFile)(byDescriptor(fh), dst, import_node_fs21.constants.COPYFILE_EXCL);
     stats.bytes += s.size;
     onFile();
     await keepMetadata(dst, s);
@@ -23077,11 +23153,11 @@ async function copyEntry(parent, name, dst, relative, stats, onFile) {
 }
 async function linkEntry(where2, dst, relative) {
   if (relative !== "pg_wal") {
-    throw new BuildError(`The data directory holds a symbolic link at ${relative} (to ${await (0, import_promises44.readlink)(where2).catch(() => "?")}); dbclone images hold no links. It was planted by the source or a restore: nothing was copied through it.`);
+    throw new BuildError(`The data directory holds a symbolic link at ${relative} (to ${await (0, import_promises45.readlink)(where2).catch(() => "?")}); dbclone images hold no links. It was planted by the source or a restore: nothing was copied through it.`);
   }
-  await (0, import_promises44.mkdir)(dst, { mode: 448 });
+  await (0, import_promises45.mkdir)(dst, { mode: 448 });
   const owner = serverUser();
-  if (isRoot()) await (0, import_promises44.lchown)(dst, owner.uid, owner.gid);
+  if (isRoot()) await (0, import_promises45.lchown)(dst, owner.uid, owner.gid);
   return void 0;
 }
 async function copyFresh(fromMount, toMount, reporter) {
@@ -23089,14 +23165,14 @@ async function copyFresh(fromMount, toMount, reporter) {
   const to = dataDirOf(toMount);
   const info = await readEngineFile(fromMount);
   const bins = await findBinaries(majorOf(info.version));
-  if ((0, import_node_fs21.existsSync)(import_node_path45.default.join(from, "postmaster.pid"))) {
+  if ((0, import_node_fs21.existsSync)(import_node_path46.default.join(from, "postmaster.pid"))) {
     throw new BuildError(`${from} still has postmaster.pid: stop its server (scrub does) before copying it.`);
   }
   if ((0, import_node_fs21.existsSync)(to)) throw new BuildError(`${to} already exists; copyFresh needs a fresh disk.`);
   const progress = reporter.progress("Copying data to the fresh disk");
   const stats = { bytes: 0 };
   let files = 0;
-  const root = await (0, import_promises44.open)(from, import_node_fs21.constants.O_RDONLY | import_node_fs21.constants.O_DIRECTORY | import_node_fs21.constants.O_NOFOLLOW).catch((e) => {
+  const root = await (0, import_promises45.open)(from, import_node_fs21.constants.O_RDONLY | import_node_fs21.constants.O_DIRECTORY | import_node_fs21.constants.O_NOFOLLOW).catch((e) => {
     throw new BuildError(`${from} cannot be opened as a directory (${e.code}); a data directory is never a link.`);
   });
   try {
@@ -23105,9 +23181,9 @@ async function copyFresh(fromMount, toMount, reporter) {
     await root.close();
   }
   await replaceSourceConfig(to);
-  await (0, import_promises44.mkdir)(import_node_path45.default.join(to, "pg_wal", "archive_status"), { recursive: true, mode: 448 });
-  const walStat = await (0, import_promises44.lstat)(import_node_path45.default.join(to, "pg_wal"));
-  await keepMetadata(import_node_path45.default.join(to, "pg_wal", "archive_status"), walStat);
+  await (0, import_promises45.mkdir)(import_node_path46.default.join(to, "pg_wal", "archive_status"), { recursive: true, mode: 448 });
+  const walStat = await (0, import_promises45.lstat)(import_node_path46.default.join(to, "pg_wal"));
+  await keepMetadata(import_node_path46.default.join(to, "pg_wal", "archive_status"), walStat);
   progress.finish(`Copied ${files} files, ${Math.round(stats.bytes / 1048576)} MiB`);
   try {
     await run(bins.bin("pg_resetwal"), ["-D", to], { asUser: serverUser().asUser, cwd: "/" });
@@ -23117,17 +23193,17 @@ async function copyFresh(fromMount, toMount, reporter) {
     }
     throw e;
   }
-  await (0, import_promises44.copyFile)(import_node_path45.default.join(fromMount, ENGINE_FILE), import_node_path45.default.join(toMount, ENGINE_FILE));
+  await (0, import_promises45.copyFile)(import_node_path46.default.join(fromMount, ENGINE_FILE), import_node_path46.default.join(toMount, ENGINE_FILE));
   reporter.debug(`copyFresh ${fromMount}/${DATA_DIR} \u2192 ${toMount}/${DATA_DIR}: ${stats.bytes} bytes`);
 }
-var import_node_fs21, import_promises44, import_node_path45, SKIPPED_FILES, EMPTIED_DIRS, byDescriptor;
+var import_node_fs21, import_promises45, import_node_path46, SKIPPED_FILES, EMPTIED_DIRS, byDescriptor;
 var init_copyFresh = __esm({
   "packages/core/src/engine/postgres/copyFresh.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs21 = require("node:fs");
-    import_promises44 = require("node:fs/promises");
-    import_node_path45 = __toESM(require("node:path"), 1);
+    import_promises45 = require("node:fs/promises");
+    import_node_path46 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_binaries();
@@ -23390,7 +23466,7 @@ var init_login = __esm({
 
 // packages/core/src/engine/postgres/dumpFile.ts
 async function head(file2, bytes) {
-  const fh = await (0, import_promises45.open)(file2, "r");
+  const fh = await (0, import_promises46.open)(file2, "r");
   try {
     const buf = Buffer.alloc(bytes);
     const { bytesRead } = await fh.read(buf, 0, bytes, 0);
@@ -23400,10 +23476,10 @@ async function head(file2, bytes) {
   }
 }
 async function detectDumpKind(file2) {
-  const s = await (0, import_promises45.stat)(file2).catch(() => void 0);
+  const s = await (0, import_promises46.stat)(file2).catch(() => void 0);
   if (!s) throw new SourceError(`${file2} does not exist.`);
   if (s.isDirectory()) {
-    if ((0, import_node_fs22.existsSync)(import_node_path46.default.join(file2, "toc.dat"))) return "directory";
+    if ((0, import_node_fs22.existsSync)(import_node_path47.default.join(file2, "toc.dat"))) return "directory";
     throw new SourceError(`${file2} is a directory without toc.dat, so not a PostgreSQL directory dump (${EXPECTED}).`);
   }
   const b = await head(file2, 8192);
@@ -23418,21 +23494,21 @@ async function detectDumpKind(file2) {
   throw new SourceError(`${file2} is not a PostgreSQL dump (${EXPECTED}).`);
 }
 function databaseNameFromFile(file2) {
-  return import_node_path46.default.basename(file2).replace(/\.(sql|dump|pgdump|backup|tar|dir)$/i, "") || "restored";
+  return import_node_path47.default.basename(file2).replace(/\.(sql|dump|pgdump|backup|tar|dir)$/i, "") || "restored";
 }
 function parseTocHeader(listing) {
   const database2 = /^;\s+dbname:\s*(.+)$/m.exec(listing)?.[1]?.trim();
   const version2 = /^;\s+Dumped from database version:\s*(\d+(?:\.\d+)?)/m.exec(listing)?.[1];
   return { database: database2, version: version2 };
 }
-var import_node_fs22, import_promises45, import_node_path46, EXPECTED;
+var import_node_fs22, import_promises46, import_node_path47, EXPECTED;
 var init_dumpFile = __esm({
   "packages/core/src/engine/postgres/dumpFile.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs22 = require("node:fs");
-    import_promises45 = require("node:fs/promises");
-    import_node_path46 = __toESM(require("node:path"), 1);
+    import_promises46 = require("node:fs/promises");
+    import_node_path47 = __toESM(require("node:path"), 1);
     init_errors();
     EXPECTED = "expected a pg_dump custom archive (-Fc), a directory dump with toc.dat (-Fd), a tar dump (-Ft), a plain SQL dump (-Fp) or pg_dumpall output";
   }
@@ -23612,7 +23688,7 @@ async function checkOnce(file2, standardStrings) {
   return facts;
 }
 async function checkDumpScript(file2) {
-  const s = await (0, import_promises46.stat)(file2);
+  const s = await (0, import_promises47.stat)(file2);
   const key = `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
   const known = checked.get(key);
   if (known) return known;
@@ -23621,13 +23697,13 @@ async function checkDumpScript(file2) {
   checked.set(key, facts);
   return facts;
 }
-var import_node_fs23, import_promises46, KEY, DB_ARG, ALLOWED_COMMAND, COPY_FROM_STDIN, isCopyEnd, checked;
+var import_node_fs23, import_promises47, KEY, DB_ARG, ALLOWED_COMMAND, COPY_FROM_STDIN, isCopyEnd, checked;
 var init_dumpScript = __esm({
   "packages/core/src/engine/postgres/dumpScript.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs23 = require("node:fs");
-    import_promises46 = require("node:fs/promises");
+    import_promises47 = require("node:fs/promises");
     init_errors();
     init_sqlLexer();
     KEY = "[A-Za-z0-9]+";
@@ -23641,11 +23717,11 @@ var init_dumpScript = __esm({
 
 // packages/core/src/engine/postgres/dataDir.ts
 async function makeEmptyDataDir(dataDir) {
-  if ((0, import_node_fs24.existsSync)(dataDir) && (await (0, import_promises47.readdir)(dataDir)).length > 0) {
+  if ((0, import_node_fs24.existsSync)(dataDir) && (await (0, import_promises48.readdir)(dataDir)).length > 0) {
     throw new BuildError(`${dataDir} already holds files; restore needs a fresh, empty disk.`);
   }
-  await (0, import_promises47.mkdir)(dataDir, { recursive: true, mode: 448 });
-  await (0, import_promises47.chmod)(dataDir, 448);
+  await (0, import_promises48.mkdir)(dataDir, { recursive: true, mode: 448 });
+  await (0, import_promises48.chmod)(dataDir, 448);
   await giveToServerUser(dataDir);
 }
 async function ctypeLocale() {
@@ -23665,11 +23741,11 @@ async function initDataDir(bins, dataDir, adminUser) {
 async function copyDataDir(source, dataDir) {
   await makeEmptyDataDir(dataDir);
   await run("cp", ["-a", "--", `${source}/.`, dataDir]);
-  const wal = import_node_path47.default.join(dataDir, "pg_wal");
+  const wal = import_node_path48.default.join(dataDir, "pg_wal");
   if ((0, import_node_fs24.lstatSync)(wal).isSymbolicLink()) {
-    await (0, import_promises47.rm)(wal);
+    await (0, import_promises48.rm)(wal);
     await giveToServerUser(dataDir);
-    await run("cp", ["-a", "--", `${import_node_path47.default.resolve(source, "pg_wal")}/.`, wal], { asUser: serverUser().asUser, cwd: "/" }).catch((e) => {
+    await run("cp", ["-a", "--", `${import_node_path48.default.resolve(source, "pg_wal")}/.`, wal], { asUser: serverUser().asUser, cwd: "/" }).catch((e) => {
       throw new SourceError(`${source}/pg_wal links elsewhere and the server's OS user could not copy from there (${e.message.split("\n").pop()}); give it read access or copy the WAL into the data directory.`);
     });
   }
@@ -23690,10 +23766,10 @@ async function baseBackup(bins, url2, dataDir) {
 }
 async function finishPhysicalCopy(dataDir) {
   for (const f of ["postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal"]) {
-    await (0, import_promises47.rm)(import_node_path47.default.join(dataDir, f), { force: true });
+    await (0, import_promises48.rm)(import_node_path48.default.join(dataDir, f), { force: true });
   }
   await run("chown", ["-R", `${serverUser().uid}:${serverUser().gid}`, dataDir]);
-  await (0, import_promises47.chmod)(dataDir, 448);
+  await (0, import_promises48.chmod)(dataDir, 448);
   await replaceSourceConfig(dataDir);
 }
 function singleUserSettings() {
@@ -23710,14 +23786,14 @@ async function bootstrapSuperuser(bins, dataDir) {
   if (!name) throw new BuildError(`Could not find the superuser of ${dataDir} (single-user mode said: ${stdout.slice(0, 300)}).`);
   return name;
 }
-var import_node_fs24, import_promises47, import_node_path47, localeChoice;
+var import_node_fs24, import_promises48, import_node_path48, localeChoice;
 var init_dataDir = __esm({
   "packages/core/src/engine/postgres/dataDir.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs24 = require("node:fs");
-    import_promises47 = require("node:fs/promises");
-    import_node_path47 = __toESM(require("node:path"), 1);
+    import_promises48 = require("node:fs/promises");
+    import_node_path48 = __toESM(require("node:path"), 1);
     init_errors();
     init_childEnv();
     init_exec();
@@ -23764,7 +23840,7 @@ async function readWalArchive(dir) {
   if (!(0, import_node_fs25.existsSync)(dir)) throw new SourceError(`The WAL archive ${dir} does not exist; pass the directory archive_command copies WAL segments into.`);
   let names;
   try {
-    names = await (0, import_promises48.readdir)(dir);
+    names = await (0, import_promises49.readdir)(dir);
   } catch (e) {
     throw new SourceError(`The WAL archive ${dir} cannot be read: ${e.message}.`);
   }
@@ -23777,7 +23853,7 @@ async function readWalArchive(dir) {
 }
 async function findBackupHistory(archive, startLsn) {
   for (const name of archive.backupHistoryFiles) {
-    const h = parseBackupHistory(name, await (0, import_promises48.readFile)(import_node_path48.default.join(archive.dir, name), "utf8"));
+    const h = parseBackupHistory(name, await (0, import_promises49.readFile)(import_node_path49.default.join(archive.dir, name), "utf8"));
     if (h.startLsn && lsnToBigInt(h.startLsn) === lsnToBigInt(startLsn)) return h;
   }
   return void 0;
@@ -23786,17 +23862,17 @@ function shellQuote(word) {
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 function restoreCommand(archiveDir) {
-  const source = shellQuote(import_node_path48.default.resolve(archiveDir) + "/").replace(/%/g, "%%");
+  const source = shellQuote(import_node_path49.default.resolve(archiveDir) + "/").replace(/%/g, "%%");
   return `cp -- ${source}%f %p`;
 }
-var import_node_fs25, import_promises48, import_node_path48, SEGMENT_NAME, BACKUP_HISTORY, LSN, isLsn, formatLsn, lsnOf, intOf;
+var import_node_fs25, import_promises49, import_node_path49, SEGMENT_NAME, BACKUP_HISTORY, LSN, isLsn, formatLsn, lsnOf, intOf;
 var init_walArchive = __esm({
   "packages/core/src/engine/postgres/walArchive.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs25 = require("node:fs");
-    import_promises48 = require("node:fs/promises");
-    import_node_path48 = __toESM(require("node:path"), 1);
+    import_promises49 = require("node:fs/promises");
+    import_node_path49 = __toESM(require("node:path"), 1);
     init_errors();
     SEGMENT_NAME = /^[0-9A-F]{24}$/;
     BACKUP_HISTORY = /^([0-9A-F]{24})\.([0-9A-F]{8})\.backup$/;
@@ -23810,19 +23886,19 @@ var init_walArchive = __esm({
 
 // packages/core/src/engine/postgres/baseBackup.ts
 async function backupLabelText(dir, baseTar) {
-  if (!baseTar) return (0, import_promises49.readFile)(import_node_path49.default.join(dir, "backup_label"), "utf8");
+  if (!baseTar) return (0, import_promises50.readFile)(import_node_path50.default.join(dir, "backup_label"), "utf8");
   const { stdout } = await run("tar", ["-xOf", baseTar, "backup_label"], { packageHint: "tar" }).catch((e) => {
     throw new SourceError(`${baseTar} holds no backup_label (${e.message}); is it pg_basebackup's tar output?`);
   });
   return stdout;
 }
 async function pgVersionText(dir, baseTar) {
-  if (!baseTar) return (0, import_promises49.readFile)(import_node_path49.default.join(dir, "PG_VERSION"), "utf8");
+  if (!baseTar) return (0, import_promises50.readFile)(import_node_path50.default.join(dir, "PG_VERSION"), "utf8");
   return (await run("tar", ["-xOf", baseTar, "PG_VERSION"])).stdout;
 }
 async function readBaseBackup(dir) {
   if (!(0, import_node_fs26.existsSync)(dir)) throw new SourceError(`The base backup ${dir} does not exist.`);
-  const names = await (0, import_promises49.readdir)(dir).catch(() => {
+  const names = await (0, import_promises50.readdir)(dir).catch(() => {
     throw new SourceError(`The base backup ${dir} is not a directory; pass pg_basebackup's -D directory.`);
   });
   const tarName = TAR_NAMES.find((n) => names.includes(n));
@@ -23832,8 +23908,8 @@ async function readBaseBackup(dir) {
       `${dir} is not a pg_basebackup output: it has neither backup_label (plain format) nor base.tar (tar format). A stopped data directory is --from-datadir; a backup taken by other tools must keep its backup_label.`
     );
   }
-  const baseTar = plain ? void 0 : import_node_path49.default.join(dir, tarName);
-  const walTar = plain ? void 0 : names.filter((n) => /^pg_wal\.tar(\.gz|\.lz4|\.zst)?$/.test(n)).map((n) => import_node_path49.default.join(dir, n))[0];
+  const baseTar = plain ? void 0 : import_node_path50.default.join(dir, tarName);
+  const walTar = plain ? void 0 : names.filter((n) => /^pg_wal\.tar(\.gz|\.lz4|\.zst)?$/.test(n)).map((n) => import_node_path50.default.join(dir, n))[0];
   if (!plain && names.some((n) => /^\d+\.tar/.test(n))) {
     throw new SourceError(`${dir} holds tablespace tars next to base.tar; dbclone images hold a single data directory. Use a dump instead.`);
   }
@@ -23844,7 +23920,7 @@ async function readBaseBackup(dir) {
   let manifestEndLsn;
   let manifestTimeline;
   if (names.includes("backup_manifest")) {
-    const m = JSON.parse(await (0, import_promises49.readFile)(import_node_path49.default.join(dir, "backup_manifest"), "utf8"));
+    const m = JSON.parse(await (0, import_promises50.readFile)(import_node_path50.default.join(dir, "backup_manifest"), "utf8"));
     const last = m["WAL-Ranges"]?.at(-1);
     manifestEndLsn = last?.["End-LSN"];
     manifestTimeline = last?.Timeline;
@@ -23869,22 +23945,22 @@ async function placeBaseBackup(backupDir, info, dataDir) {
   } else {
     await makeEmptyDataDir(dataDir);
     await run("tar", ["-xf", info.baseTar, "-C", dataDir], { timeoutMs: 6 * 36e5 });
-    if (info.walTar) await run("tar", ["-xf", info.walTar, "-C", import_node_path49.default.join(dataDir, "pg_wal")], { timeoutMs: 36e5 });
-    for (const f of ["postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal"]) await (0, import_promises49.rm)(import_node_path49.default.join(dataDir, f), { force: true });
+    if (info.walTar) await run("tar", ["-xf", info.walTar, "-C", import_node_path50.default.join(dataDir, "pg_wal")], { timeoutMs: 36e5 });
+    for (const f of ["postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal"]) await (0, import_promises50.rm)(import_node_path50.default.join(dataDir, f), { force: true });
     await run("chown", ["-R", `${serverUser().uid}:${serverUser().gid}`, dataDir]);
-    await (0, import_promises49.chmod)(dataDir, 448);
+    await (0, import_promises50.chmod)(dataDir, 448);
     await replaceSourceConfig(dataDir);
   }
-  await (0, import_promises49.rm)(import_node_path49.default.join(dataDir, "backup_manifest"), { force: true });
+  await (0, import_promises50.rm)(import_node_path50.default.join(dataDir, "backup_manifest"), { force: true });
 }
-var import_node_fs26, import_promises49, import_node_path49, TAR_NAMES;
+var import_node_fs26, import_promises50, import_node_path50, TAR_NAMES;
 var init_baseBackup = __esm({
   "packages/core/src/engine/postgres/baseBackup.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs26 = require("node:fs");
-    import_promises49 = require("node:fs/promises");
-    import_node_path49 = __toESM(require("node:path"), 1);
+    import_promises50 = require("node:fs/promises");
+    import_node_path50 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_config();
@@ -24005,7 +24081,7 @@ function postgresArgs(spec) {
 function serverLaunchOf(spec, paths = [spec.dataDir, spec.socketDir]) {
   const user = serverUser();
   const owner = (0, import_node_fs28.statSync)(spec.dataDir);
-  const socket = import_node_path50.default.join(spec.socketDir, `.s.PGSQL.${spec.port}`);
+  const socket = import_node_path51.default.join(spec.socketDir, `.s.PGSQL.${spec.port}`);
   return {
     program: spec.bins.bin("postgres"),
     // The official postgres:<major> images (Debian-based) keep it where Debian does.
@@ -24031,7 +24107,7 @@ function serverLaunchOf(spec, paths = [spec.dataDir, spec.socketDir]) {
   };
 }
 async function launchPostgres(spec) {
-  if (spec.settings.config_file === import_node_path50.default.join(spec.socketDir, CONFIG_FILE2)) await writeRunConfig(spec.socketDir);
+  if (spec.settings.config_file === import_node_path51.default.join(spec.socketDir, CONFIG_FILE2)) await writeRunConfig(spec.socketDir);
   return startHostProcess(serverLaunchOf(spec), { timeoutMs: spec.timeoutMs });
 }
 async function answers(spec) {
@@ -24050,13 +24126,13 @@ async function answers(spec) {
 async function stopPostgres(pid, opts = {}) {
   await stopHostProcess(pid, SIGNALS, opts);
 }
-var import_node_fs28, import_node_path50, import_pg3, SIGNALS;
+var import_node_fs28, import_node_path51, import_pg3, SIGNALS;
 var init_launch = __esm({
   "packages/core/src/engine/postgres/launch.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs28 = require("node:fs");
-    import_node_path50 = __toESM(require("node:path"), 1);
+    import_node_path51 = __toESM(require("node:path"), 1);
     import_pg3 = __toESM(require_pg(), 1);
     init_host();
     init_config();
@@ -24181,17 +24257,17 @@ ${tail}`);
 }
 async function runRecovery(r) {
   const control = await controlData(r.bins, r.dataDir);
-  if (r.archiveDir) await writeServerFile(import_node_path51.default.join(r.dataDir, "recovery.signal"), "");
-  const socketDir = await (0, import_promises50.mkdtemp)(import_node_path51.default.join(import_node_os7.default.tmpdir(), "dbclone-rec-"));
+  if (r.archiveDir) await writeServerFile(import_node_path52.default.join(r.dataDir, "recovery.signal"), "");
+  const socketDir = await (0, import_promises51.mkdtemp)(import_node_path52.default.join(import_node_os8.default.tmpdir(), "dbclone-rec-"));
   let pid;
-  const logFile = import_node_path51.default.join(socketDir, "postgres.log");
-  const readLog = () => (0, import_promises50.readFile)(logFile, "utf8").catch(() => "");
+  const logFile = import_node_path52.default.join(socketDir, "postgres.log");
+  const readLog = () => (0, import_promises51.readFile)(logFile, "utf8").catch(() => "");
   try {
-    await (0, import_promises50.chmod)(socketDir, 448);
+    await (0, import_promises51.chmod)(socketDir, 448);
     await giveToServerUser(socketDir);
-    const hbaFile = import_node_path51.default.join(socketDir, "pg_hba.conf");
+    const hbaFile = import_node_path52.default.join(socketDir, "pg_hba.conf");
     await writeServerFile(hbaFile, LOCAL_TRUST_HBA);
-    await (0, import_promises50.writeFile)(logFile, "", { mode: 416 });
+    await (0, import_promises51.writeFile)(logFile, "", { mode: 416 });
     await giveToServerUser(logFile);
     const settings = {
       ...commonSettings(r.dataDir, socketDir, hbaFile),
@@ -24243,17 +24319,17 @@ async function runRecovery(r) {
     return outcome;
   } finally {
     if (pid !== void 0) await stopPostgres(pid, { fast: true, graceMs: 3e4 }).catch(() => void 0);
-    await (0, import_promises50.rm)(socketDir, { recursive: true, force: true });
+    await (0, import_promises51.rm)(socketDir, { recursive: true, force: true });
   }
 }
-var import_promises50, import_node_os7, import_node_path51, POLL_MS2, sleep3;
+var import_promises51, import_node_os8, import_node_path52, POLL_MS2, sleep3;
 var init_recoveryServer = __esm({
   "packages/core/src/engine/postgres/recoveryServer.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises50 = require("node:fs/promises");
-    import_node_os7 = __toESM(require("node:os"), 1);
-    import_node_path51 = __toESM(require("node:path"), 1);
+    import_promises51 = require("node:fs/promises");
+    import_node_os8 = __toESM(require("node:os"), 1);
+    import_node_path52 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_config();
@@ -24273,18 +24349,18 @@ function isForward(last, next) {
   return last.target.kind !== "time" || next.at.getTime() >= new Date(last.target.at ?? last.target.value).getTime();
 }
 async function continueKeptState(a) {
-  const stateDir = import_node_path52.default.resolve(a.source.keepRecoveryState);
+  const stateDir = import_node_path53.default.resolve(a.source.keepRecoveryState);
   const target = a.probe.target;
   if (target.kind === "end" || !a.source.walArchive) {
     throw new UsageError("--keep-recovery-state needs --wal-archive and a recovery target (time or LSN): the kept state stops at that target, unpromoted.");
   }
-  const stateData = import_node_path52.default.join(stateDir, "pgdata");
-  const stateFile = import_node_path52.default.join(stateDir, STATE_FILE);
-  await (0, import_promises51.mkdir)(stateDir, { recursive: true, mode: 457 });
+  const stateData = import_node_path53.default.join(stateDir, "pgdata");
+  const stateFile = import_node_path53.default.join(stateDir, STATE_FILE);
+  await (0, import_promises52.mkdir)(stateDir, { recursive: true, mode: 457 });
   await assertReachable(stateData);
   let reused = false;
   if ((0, import_node_fs29.existsSync)(stateFile)) {
-    const last = JSON.parse(await (0, import_promises51.readFile)(stateFile, "utf8"));
+    const last = JSON.parse(await (0, import_promises52.readFile)(stateFile, "utf8"));
     if (last.backupStartLsn !== a.probe.backup.startLsn) {
       throw new SourceError(
         `The kept recovery state in ${stateDir} was restored from another base backup (started at ${last.backupStartLsn}, this one at ${a.probe.backup.startLsn}). Remove ${stateDir} to start over from this backup.`
@@ -24303,7 +24379,7 @@ async function continueKeptState(a) {
     await placeBaseBackup(a.source.path, a.probe.backup, stateData);
   }
   const outcome = await runRecovery({ bins: a.bins, dataDir: stateData, archiveDir: a.source.walArchive, target, action: "shutdown", reporter: a.reporter, explain: a.explain });
-  await run("sync", ["-f", import_node_path52.default.join(stateData, "PG_VERSION")]);
+  await run("sync", ["-f", import_node_path53.default.join(stateData, "PG_VERSION")]);
   const control = await controlData(a.bins, stateData);
   const state = {
     systemIdentifier: control.get("Database system identifier") ?? "",
@@ -24312,18 +24388,18 @@ async function continueKeptState(a) {
     replayedLsn: control.get("Minimum recovery ending location"),
     updatedAt: (/* @__PURE__ */ new Date()).toISOString()
   };
-  await (0, import_promises51.writeFile)(stateFile, JSON.stringify(state, null, 2) + "\n");
+  await (0, import_promises52.writeFile)(stateFile, JSON.stringify(state, null, 2) + "\n");
   await copyDataDir(stateData, a.dataDir);
   return { dir: stateDir, reused, stateStoppedAt: outcome.stoppedAt, segmentsRestoredIntoState: outcome.restoredSegments.length };
 }
-var import_node_fs29, import_promises51, import_node_path52, STATE_FILE;
+var import_node_fs29, import_promises52, import_node_path53, STATE_FILE;
 var init_recoveryState = __esm({
   "packages/core/src/engine/postgres/recoveryState.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs29 = require("node:fs");
-    import_promises51 = require("node:fs/promises");
-    import_node_path52 = __toESM(require("node:path"), 1);
+    import_promises52 = require("node:fs/promises");
+    import_node_path53 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_baseBackup();
@@ -24363,9 +24439,9 @@ async function probeBaseBackup(source, reporter) {
   }
   const backupEnd = { lsn: history?.stopLsn ?? backup.manifestEndLsn, time: history?.stopTime };
   refuseTargetBeforeBackupEnd(target, backup, backupEnd, (m) => reporter?.warn(m));
-  const range = archive ? `, WAL archive ${import_node_path53.default.basename(import_node_path53.default.resolve(archive.dir))} (${archive.segments[0]} \u2026 ${archive.segments.at(-1)})` : "";
+  const range = archive ? `, WAL archive ${import_node_path54.default.basename(import_node_path54.default.resolve(archive.dir))} (${archive.segments[0]} \u2026 ${archive.segments.at(-1)})` : "";
   return {
-    description: `PostgreSQL ${backup.major} base backup ${import_node_path53.default.basename(import_node_path53.default.resolve(source.path))} (${backup.format}, from ${backup.startLsn})${range}, recovered to ${describeTarget(target)}`,
+    description: `PostgreSQL ${backup.major} base backup ${import_node_path54.default.basename(import_node_path54.default.resolve(source.path))} (${backup.format}, from ${backup.startLsn})${range}, recovered to ${describeTarget(target)}`,
     version: String(backup.major),
     major: backup.major,
     backup,
@@ -24454,12 +24530,12 @@ function backupChainRecord(p, o, control, kept) {
   };
   return JSON.parse(JSON.stringify(record2));
 }
-var import_node_path53;
+var import_node_path54;
 var init_pitr = __esm({
   "packages/core/src/engine/postgres/pitr.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path53 = __toESM(require("node:path"), 1);
+    import_node_path54 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_binaries();
@@ -24507,34 +24583,34 @@ async function probeDump(file2) {
   if (kind === "custom" || kind === "directory" || kind === "tar") {
     const toc = await readToc(file2);
     const db = toc.database ? `, database ${toc.database}` : "";
-    return { kind, description: `${kind} pg_dump archive ${import_node_path54.default.basename(file2)}${db}`, version: toc.version };
+    return { kind, description: `${kind} pg_dump archive ${import_node_path55.default.basename(file2)}${db}`, version: toc.version };
   }
   await checkDumpScript(file2);
-  return { kind, description: `${kind === "dumpall" ? "pg_dumpall script" : "plain SQL dump"} ${import_node_path54.default.basename(file2)}` };
+  return { kind, description: `${kind === "dumpall" ? "pg_dumpall script" : "plain SQL dump"} ${import_node_path55.default.basename(file2)}` };
 }
 async function probeDataDir(dir) {
-  const pgVersion = import_node_path54.default.join(dir, "PG_VERSION");
-  if (!(0, import_node_fs30.existsSync)(pgVersion) || !(0, import_node_fs30.existsSync)(import_node_path54.default.join(dir, "global", "pg_control"))) {
+  const pgVersion = import_node_path55.default.join(dir, "PG_VERSION");
+  if (!(0, import_node_fs30.existsSync)(pgVersion) || !(0, import_node_fs30.existsSync)(import_node_path55.default.join(dir, "global", "pg_control"))) {
     throw new SourceError(`${dir} is not a PostgreSQL data directory (expected PG_VERSION and global/pg_control in it).`);
   }
-  const version2 = (await (0, import_promises52.readFile)(pgVersion, "utf8")).trim();
+  const version2 = (await (0, import_promises53.readFile)(pgVersion, "utf8")).trim();
   const major = majorOf(version2);
   if (!Number.isFinite(major)) throw new SourceError(`${pgVersion} holds "${version2}", which is not a PostgreSQL version.`);
-  const pidFile = import_node_path54.default.join(dir, "postmaster.pid");
+  const pidFile = import_node_path55.default.join(dir, "postmaster.pid");
   if ((0, import_node_fs30.existsSync)(pidFile)) {
-    const pid = Number.parseInt((await (0, import_promises52.readFile)(pidFile, "utf8")).split("\n")[0] ?? "", 10);
+    const pid = Number.parseInt((await (0, import_promises53.readFile)(pidFile, "utf8")).split("\n")[0] ?? "", 10);
     if (pid > 0 && isAlive(pid)) {
       throw new SourceError(
         `${dir} is in use by a running PostgreSQL (pid ${pid}). Stop it first (pg_ctl stop -D ${dir} -m fast) or use the live server as a source instead.`
       );
     }
   }
-  const tablespaces = (0, import_node_fs30.existsSync)(import_node_path54.default.join(dir, "pg_tblspc")) ? await (0, import_promises52.readdir)(import_node_path54.default.join(dir, "pg_tblspc")) : [];
+  const tablespaces = (0, import_node_fs30.existsSync)(import_node_path55.default.join(dir, "pg_tblspc")) ? await (0, import_promises53.readdir)(import_node_path55.default.join(dir, "pg_tblspc")) : [];
   if (tablespaces.length > 0) {
     throw new NotSupportedError(`${dir} uses tablespaces outside the data directory (${tablespaces.join(", ")}); dbclone images hold a single data directory. Use a dump instead.`);
   }
   await findBinaries(major);
-  return { description: `PostgreSQL ${major} data directory ${import_node_path54.default.basename(import_node_path54.default.resolve(dir))}`, version: version2, major };
+  return { description: `PostgreSQL ${major} data directory ${import_node_path55.default.basename(import_node_path55.default.resolve(dir))}`, version: version2, major };
 }
 async function probeServer(url2) {
   const shown = redactUrl(url2);
@@ -24582,14 +24658,14 @@ async function probeSource(source) {
       throw new NotSupportedError("A backup chain (.bak + differential + logs) is a SQL Server source; for PostgreSQL use a dump, a data directory, a server URL or a base backup with a WAL archive.");
   }
 }
-var import_node_fs30, import_promises52, import_node_path54, import_pg4;
+var import_node_fs30, import_promises53, import_node_path55, import_pg4;
 var init_probe = __esm({
   "packages/core/src/engine/postgres/probe.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs30 = require("node:fs");
-    import_promises52 = require("node:fs/promises");
-    import_node_path54 = __toESM(require("node:path"), 1);
+    import_promises53 = require("node:fs/promises");
+    import_node_path55 = __toESM(require("node:path"), 1);
     import_pg4 = __toESM(require_pg(), 1);
     init_errors();
     init_exec();
@@ -24651,13 +24727,13 @@ END $$`;
 
 // packages/core/src/engine/postgres/buildServer.ts
 async function startBuildServer(bins, dataDir, adminUser, timeoutMs = 12e4) {
-  const socketDir = await (0, import_promises53.mkdtemp)(import_node_path55.default.join(import_node_os8.default.tmpdir(), "dbclone-pg-"));
+  const socketDir = await (0, import_promises54.mkdtemp)(import_node_path56.default.join(import_node_os9.default.tmpdir(), "dbclone-pg-"));
   try {
-    await (0, import_promises53.chmod)(socketDir, 448);
+    await (0, import_promises54.chmod)(socketDir, 448);
     await giveToServerUser(socketDir);
-    const hbaFile = import_node_path55.default.join(socketDir, "pg_hba.conf");
+    const hbaFile = import_node_path56.default.join(socketDir, "pg_hba.conf");
     await writeServerFile(hbaFile, LOCAL_TRUST_HBA);
-    const logFile = import_node_path55.default.join(socketDir, "postgres.log");
+    const logFile = import_node_path56.default.join(socketDir, "postgres.log");
     const { pid } = await launchPostgres({
       bins,
       dataDir,
@@ -24670,7 +24746,7 @@ async function startBuildServer(bins, dataDir, adminUser, timeoutMs = 12e4) {
     });
     return { pid, port: BUILD_PORT, socketDir, adminUser, logFile };
   } catch (e) {
-    await (0, import_promises53.rm)(socketDir, { recursive: true, force: true });
+    await (0, import_promises54.rm)(socketDir, { recursive: true, force: true });
     throw e;
   }
 }
@@ -24678,17 +24754,17 @@ async function stopBuildServer(s) {
   try {
     await stopPostgres(s.pid, { fast: true });
   } finally {
-    await (0, import_promises53.rm)(s.socketDir, { recursive: true, force: true });
+    await (0, import_promises54.rm)(s.socketDir, { recursive: true, force: true });
   }
 }
-var import_promises53, import_node_os8, import_node_path55, BUILD_PORT;
+var import_promises54, import_node_os9, import_node_path56, BUILD_PORT;
 var init_buildServer = __esm({
   "packages/core/src/engine/postgres/buildServer.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises53 = require("node:fs/promises");
-    import_node_os8 = __toESM(require("node:os"), 1);
-    import_node_path55 = __toESM(require("node:path"), 1);
+    import_promises54 = require("node:fs/promises");
+    import_node_os9 = __toESM(require("node:os"), 1);
+    import_node_path56 = __toESM(require("node:path"), 1);
     init_config();
     init_launch();
     init_osUser();
@@ -24747,7 +24823,7 @@ async function ensureRoles(c, roles) {
   }
 }
 async function runRestoreTool(file2, program2, args, what, stdin) {
-  const fh = stdin ? void 0 : await (0, import_promises54.open)(file2, import_node_fs31.constants.O_RDONLY | import_node_fs31.constants.O_NOFOLLOW);
+  const fh = stdin ? void 0 : await (0, import_promises55.open)(file2, import_node_fs31.constants.O_RDONLY | import_node_fs31.constants.O_NOFOLLOW);
   try {
     await run(program2, args, { asUser: serverUser().asUser, cwd: "/", stdin: stdin ?? fh.fd, timeoutMs: DAY_MS });
   } catch (e) {
@@ -24788,7 +24864,7 @@ async function restoreDump(bins, s, source, filled = /* @__PURE__ */ new Set()) 
   await prepareDatabase(s, db, source.path, filled);
   const args = [...connArgs(s, db), "--no-owner", "--no-privileges", "--exit-on-error"];
   if (kind === "directory") {
-    const readable = (await run("test", ["-r", import_node_path56.default.join(source.path, "toc.dat")], { asUser: serverUser().asUser, cwd: "/", allowFailure: true })).code === 0;
+    const readable = (await run("test", ["-r", import_node_path57.default.join(source.path, "toc.dat")], { asUser: serverUser().asUser, cwd: "/", allowFailure: true })).code === 0;
     try {
       await run(bins.bin("pg_restore"), [...args, "-j", "2", source.path], { asUser: readable ? serverUser().asUser : void 0, cwd: "/", timeoutMs: DAY_MS });
     } catch (e) {
@@ -24809,15 +24885,15 @@ async function restoreDumpall(bins, s, file2) {
   const after = await withAdmin(s, "postgres", async (c) => (await c.query("SELECT datname FROM pg_database WHERE NOT datistemplate")).rows.map((r) => r.datname));
   return new Set(after.filter((d) => !before.has(d) || d === "postgres"));
 }
-var import_node_crypto19, import_node_fs31, import_promises54, import_node_path56, import_node_readline2, import_node_stream2, DAY_MS, connArgs;
+var import_node_crypto19, import_node_fs31, import_promises55, import_node_path57, import_node_readline2, import_node_stream2, DAY_MS, connArgs;
 var init_restoreDump = __esm({
   "packages/core/src/engine/postgres/restoreDump.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto19 = require("node:crypto");
     import_node_fs31 = require("node:fs");
-    import_promises54 = require("node:fs/promises");
-    import_node_path56 = __toESM(require("node:path"), 1);
+    import_promises55 = require("node:fs/promises");
+    import_node_path57 = __toESM(require("node:path"), 1);
     import_node_readline2 = require("node:readline");
     import_node_stream2 = require("node:stream");
     init_errors();
@@ -24943,26 +25019,26 @@ function refuse2(mountPath, what) {
   );
 }
 async function assertImageDataDir(mountPath) {
-  const root = await (0, import_promises55.realpath)(mountPath);
+  const root = await (0, import_promises56.realpath)(mountPath);
   const dataDir = dataDirOf(mountPath);
-  const top = await (0, import_promises55.lstat)(dataDir).catch(() => void 0);
+  const top = await (0, import_promises56.lstat)(dataDir).catch(() => void 0);
   if (!top?.isDirectory()) refuse2(mountPath, `(${dataDir}) is ${top?.isSymbolicLink() ? "a symbolic link" : "missing or not a directory"}`);
-  for (const name of await (0, import_promises55.readdir)(dataDir)) {
-    const s = await (0, import_promises55.lstat)(import_node_path57.default.join(dataDir, name));
+  for (const name of await (0, import_promises56.readdir)(dataDir)) {
+    const s = await (0, import_promises56.lstat)(import_node_path58.default.join(dataDir, name));
     if (s.isSymbolicLink()) {
       if (!LINK_ALLOWED.has(name)) refuse2(mountPath, `has a symbolic link ${name}`);
-      const target = await (0, import_promises55.realpath)(import_node_path57.default.join(dataDir, name)).catch(() => void 0);
+      const target = await (0, import_promises56.realpath)(import_node_path58.default.join(dataDir, name)).catch(() => void 0);
       if (!target || !isInside(target, root)) refuse2(mountPath, `has ${name} linking outside its disk`);
     }
     if (SIGNALS2.includes(name)) refuse2(mountPath, `has ${name}, which would start recovery from elsewhere`);
   }
-  for (const entry of await (0, import_promises55.readdir)(import_node_path57.default.join(dataDir, "pg_tblspc")).catch(() => [])) {
+  for (const entry of await (0, import_promises56.readdir)(import_node_path58.default.join(dataDir, "pg_tblspc")).catch(() => [])) {
     refuse2(mountPath, `has a tablespace link pg_tblspc/${entry}`);
   }
-  await assertAutoConfEmpty(mountPath, import_node_path57.default.join(dataDir, "postgresql.auto.conf"));
+  await assertAutoConfEmpty(mountPath, import_node_path58.default.join(dataDir, "postgresql.auto.conf"));
 }
 async function assertAutoConfEmpty(mountPath, file2) {
-  const fh = await (0, import_promises55.open)(file2, import_node_fs32.constants.O_RDONLY | import_node_fs32.constants.O_NOFOLLOW).catch((e) => {
+  const fh = await (0, import_promises56.open)(file2, import_node_fs32.constants.O_RDONLY | import_node_fs32.constants.O_NOFOLLOW).catch((e) => {
     if (e.code === "ENOENT") return void 0;
     if (e.code === "ELOOP") refuse2(mountPath, "has postgresql.auto.conf as a symbolic link");
     throw e;
@@ -24977,19 +25053,19 @@ async function assertAutoConfEmpty(mountPath, file2) {
     await fh.close();
   }
 }
-var import_node_fs32, import_promises55, import_node_path57, LINK_ALLOWED, SIGNALS2, isInside;
+var import_node_fs32, import_promises56, import_node_path58, LINK_ALLOWED, SIGNALS2, isInside;
 var init_dataDirLinks = __esm({
   "packages/core/src/engine/postgres/dataDirLinks.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs32 = require("node:fs");
-    import_promises55 = require("node:fs/promises");
-    import_node_path57 = __toESM(require("node:path"), 1);
+    import_promises56 = require("node:fs/promises");
+    import_node_path58 = __toESM(require("node:path"), 1);
     init_errors();
     init_engineFile();
     LINK_ALLOWED = /* @__PURE__ */ new Set(["pg_wal"]);
     SIGNALS2 = ["standby.signal", "recovery.signal"];
-    isInside = (target, root) => target === root || target.startsWith(root + import_node_path57.default.sep);
+    isInside = (target, root) => target === root || target.startsWith(root + import_node_path58.default.sep);
   }
 });
 
@@ -24999,18 +25075,18 @@ async function prepareServer(mountPath, opts) {
   const bins = await findBinaries(majorOf(info.version));
   const dataDir = dataDirOf(mountPath);
   const host = opts.host ?? "127.0.0.1";
-  const runDir = import_node_path58.default.resolve(opts.runDir);
-  if (Buffer.byteLength(import_node_path58.default.join(runDir, `.s.PGSQL.${opts.port}`)) > MAX_SOCKET_PATH) {
+  const runDir = import_node_path59.default.resolve(opts.runDir);
+  if (Buffer.byteLength(import_node_path59.default.join(runDir, `.s.PGSQL.${opts.port}`)) > MAX_SOCKET_PATH) {
     throw new UsageError(`The run directory ${runDir} is too long for a unix socket path (${MAX_SOCKET_PATH} bytes max); use a shorter one.`);
   }
-  await (0, import_promises56.mkdir)(runDir, { recursive: true, mode: 448 });
-  await (0, import_promises56.chmod)(runDir, 448);
+  await (0, import_promises57.mkdir)(runDir, { recursive: true, mode: 448 });
+  await (0, import_promises57.chmod)(runDir, 448);
   await giveToServerUser(runDir);
-  await assertReachable(import_node_path58.default.join(dataDir, "PG_VERSION"));
-  await assertReachable(import_node_path58.default.join(runDir, "postgres.log"));
+  await assertReachable(import_node_path59.default.join(dataDir, "PG_VERSION"));
+  await assertReachable(import_node_path59.default.join(runDir, "postgres.log"));
   await assertImageDataDir(mountPath);
   await writeRunConfig(runDir);
-  const hbaFile = import_node_path58.default.join(runDir, "pg_hba.conf");
+  const hbaFile = import_node_path59.default.join(runDir, "pg_hba.conf");
   await writeServerFile(hbaFile, hbaContents(info.adminUser, host, opts.listenAll));
   const settings = {
     ...commonSettings(dataDir, runDir, hbaFile),
@@ -25028,7 +25104,7 @@ async function prepareServer(mountPath, opts) {
     socketDir: runDir,
     port: opts.port,
     settings,
-    logFile: import_node_path58.default.join(runDir, "postgres.log"),
+    logFile: import_node_path59.default.join(runDir, "postgres.log"),
     connectUser: info.adminUser,
     hba: { adminUser: info.adminUser, host },
     timeoutMs: opts.timeoutMs ?? 6e4
@@ -25042,7 +25118,7 @@ async function startServer(mountPath, opts, reporter = silentReporter) {
   if (!opts.runtime || opts.runtime.kind === "host") {
     running = { ...server, pid: (await launchPostgres(spec)).pid };
   } else {
-    const launch = serverLaunchOf(spec, [import_node_path58.default.resolve(mountPath), spec.socketDir]);
+    const launch = serverLaunchOf(spec, [import_node_path59.default.resolve(mountPath), spec.socketDir]);
     const handle = await opts.runtime.start(launch, { timeoutMs: spec.timeoutMs, labels: opts.runtimeLabels, name: opts.cloneId ? `dbclone-${opts.cloneId}` : void 0, reporter });
     running = { ...server, pid: handle.pid ?? 0, containerId: handle.containerId };
   }
@@ -25053,13 +25129,13 @@ async function startServer(mountPath, opts, reporter = silentReporter) {
 async function stopServer(server, opts = {}) {
   await stopPostgres(server.pid, { fast: opts.fast !== false });
 }
-var import_promises56, import_node_path58, MAX_SOCKET_PATH;
+var import_promises57, import_node_path59, MAX_SOCKET_PATH;
 var init_server = __esm({
   "packages/core/src/engine/postgres/server.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises56 = require("node:fs/promises");
-    import_node_path58 = __toESM(require("node:path"), 1);
+    import_promises57 = require("node:fs/promises");
+    import_node_path59 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_binaries();
@@ -25252,10 +25328,10 @@ async function createSampleDump(outFile, opts = {}) {
   const faker = new import_faker.Faker({ locale: [import_faker.en] });
   faker.seed(opts.seed ?? 42);
   const bins = await findBinaries();
-  const work = await (0, import_promises57.mkdtemp)(import_node_path59.default.join(import_node_os9.default.tmpdir(), "dbclone-sample-"));
+  const work = await (0, import_promises58.mkdtemp)(import_node_path60.default.join(import_node_os10.default.tmpdir(), "dbclone-sample-"));
   try {
-    await (0, import_promises57.chmod)(work, 493);
-    const dataDir = import_node_path59.default.join(work, "pgdata");
+    await (0, import_promises58.chmod)(work, 493);
+    const dataDir = import_node_path60.default.join(work, "pgdata");
     reporter.info(`Generating sample database "${database2}" (~${opts.sizeMb ?? 100} MB, ${customers} customers)`);
     await initDataDir(bins, dataDir, ADMIN_USER);
     const server = await startBuildServer(bins, dataDir, ADMIN_USER);
@@ -25275,18 +25351,18 @@ async function createSampleDump(outFile, opts = {}) {
       await stopBuildServer(server);
     }
   } finally {
-    await (0, import_promises57.rm)(work, { recursive: true, force: true });
+    await (0, import_promises58.rm)(work, { recursive: true, force: true });
   }
 }
-var import_faker, import_promises57, import_node_os9, import_node_path59, BYTES_PER_CUSTOMER, EMPTY_DATABASE_BYTES, POOL, PRODUCTS, SCHEMA, CONSTRAINTS;
+var import_faker, import_promises58, import_node_os10, import_node_path60, BYTES_PER_CUSTOMER, EMPTY_DATABASE_BYTES, POOL, PRODUCTS, SCHEMA, CONSTRAINTS;
 var init_sample = __esm({
   "packages/core/src/engine/postgres/sample.ts"() {
     "use strict";
     init_import_meta_url();
     import_faker = __toESM(require_faker(), 1);
-    import_promises57 = require("node:fs/promises");
-    import_node_os9 = __toESM(require("node:os"), 1);
-    import_node_path59 = __toESM(require("node:path"), 1);
+    import_promises58 = require("node:fs/promises");
+    import_node_os10 = __toESM(require("node:os"), 1);
+    import_node_path60 = __toESM(require("node:path"), 1);
     init_reporter();
     init_exec();
     init_binaries();
@@ -25398,20 +25474,25 @@ function platformFor(engineKind, home, disk = "qcow2", reporter) {
   }
   return { os: "linux", driver: diskDriverNamed(disk, home, reporter), engine: new PostgresEngine() };
 }
-var import_node_path60, CLONE_DISKS, DEFAULT_ORDER, CLONE_DISK_NAMES;
+var import_node_path61, CLONE_DISKS, DEFAULT_ORDER, CLONE_DISK_NAMES;
 var init_platform = __esm({
   "packages/core/src/build/platform.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path60 = __toESM(require("node:path"), 1);
+    import_node_path61 = __toESM(require("node:path"), 1);
     init_disk();
     init_engine2();
+    init_osUser();
     init_errors();
     CLONE_DISKS = {
-      qcow2: { unavailable: qcow2UnavailableReason, make: (home) => new Qcow2Driver({ stateDir: import_node_path60.default.join(home, "state") }) },
-      reflink: { unavailable: reflinkUnavailableReason, make: (home, reporter) => new ReflinkDriver({ home, stateDir: import_node_path60.default.join(home, "state"), reporter }) }
+      qcow2: { unavailable: qcow2UnavailableReason, make: (home) => new Qcow2Driver({ stateDir: import_node_path61.default.join(home, "state") }) },
+      reflink: {
+        unavailable: reflinkUnavailableReason,
+        // An expanded image is walked as the database's OS user (root only mounts it).
+        make: (home, reporter) => new ReflinkDriver({ home, stateDir: import_node_path61.default.join(home, "state"), reporter, checkAs: () => serverUser().asUser })
+      }
     };
-    DEFAULT_ORDER = ["qcow2", "reflink"];
+    DEFAULT_ORDER = ["reflink", "qcow2"];
     CLONE_DISK_NAMES = Object.keys(CLONE_DISKS);
   }
 });
@@ -25821,12 +25902,12 @@ var init_explain = __esm({
 
 // packages/core/src/masking/leak-scan/pg-page.ts
 function isRelationFile(rel) {
-  const parts = rel.split(import_node_path61.default.sep);
+  const parts = rel.split(import_node_path62.default.sep);
   const at = parts.findIndex((p) => p === "base" || p === "global");
   return at >= 0 && /^\d+(\.\d+)?$/.test(parts[parts.length - 1]);
 }
 async function channelOfFile(full, rel, offset) {
-  const parts = rel.split(import_node_path61.default.sep);
+  const parts = rel.split(import_node_path62.default.sep);
   const dataAt = parts.findIndex((p) => p === "pg_wal" || p === "base" || p === "global");
   const inner = dataAt >= 0 ? parts.slice(dataAt) : parts;
   if (inner[0] === "pg_wal") return `a kept WAL segment (${inner.join("/")})`;
@@ -25837,7 +25918,7 @@ async function channelOfFile(full, rel, offset) {
   return `file ${inner.join("/")}`;
 }
 async function pageKind(full, offset) {
-  const fh = await (0, import_promises58.open)(full, "r");
+  const fh = await (0, import_promises59.open)(full, "r");
   try {
     const header = Buffer.alloc(24);
     await fh.read(header, 0, 24, offset - offset % PAGE);
@@ -25850,7 +25931,7 @@ async function pageKind(full, offset) {
   }
 }
 async function insideCompressedDatum(full, offset, length) {
-  const fh = await (0, import_promises58.open)(full, "r");
+  const fh = await (0, import_promises59.open)(full, "r");
   try {
     const page = Buffer.alloc(PAGE);
     const pageStart = offset - offset % PAGE;
@@ -25880,7 +25961,7 @@ async function insideCompressedDatum(full, offset, length) {
   }
 }
 async function explainInPage(full, offset, length, window) {
-  const fh = await (0, import_promises58.open)(full, "r");
+  const fh = await (0, import_promises59.open)(full, "r");
   let page;
   try {
     page = Buffer.alloc(PAGE);
@@ -25910,13 +25991,13 @@ async function explainInPage(full, offset, length, window) {
   }
   return await insideCompressedDatum(full, offset, length) ? "compressed" : void 0;
 }
-var import_promises58, import_node_path61, PAGE, LP_NORMAL, HEAP_XMIN_COMMITTED, HEAP_XMIN_INVALID, HEAP_XMAX_INVALID, HEAP_XMAX_LOCK_ONLY;
+var import_promises59, import_node_path62, PAGE, LP_NORMAL, HEAP_XMIN_COMMITTED, HEAP_XMIN_INVALID, HEAP_XMAX_INVALID, HEAP_XMAX_LOCK_ONLY;
 var init_pg_page = __esm({
   "packages/core/src/masking/leak-scan/pg-page.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises58 = require("node:fs/promises");
-    import_node_path61 = __toESM(require("node:path"), 1);
+    import_promises59 = require("node:fs/promises");
+    import_node_path62 = __toESM(require("node:path"), 1);
     PAGE = 8192;
     LP_NORMAL = 1;
     HEAP_XMIN_COMMITTED = 256;
@@ -26005,11 +26086,11 @@ async function scanBlob(file2, set2, tally, onProgress) {
       yield c;
     }
   })();
-  await scanStream(chunks, set2, tally, { file: import_node_path62.default.basename(file2), channelOf: () => "the disk outside the data files (free space or filesystem metadata)" });
+  await scanStream(chunks, set2, tally, { file: import_node_path63.default.basename(file2), channelOf: () => "the disk outside the data files (free space or filesystem metadata)" });
 }
 async function scanDataFiles(root, set2, tally) {
   for (const rel of await listFiles(root, "")) {
-    const full = import_node_path62.default.join(root, rel);
+    const full = import_node_path63.default.join(root, rel);
     const relation = isRelationFile(rel);
     await scanStream((0, import_node_fs34.createReadStream)(full, { highWaterMark: CHUNK }), set2, tally, {
       file: rel,
@@ -26020,21 +26101,21 @@ async function scanDataFiles(root, set2, tally) {
 }
 async function listFiles(root, rel) {
   const out = [];
-  for (const e of (await (0, import_promises59.readdir)(import_node_path62.default.join(root, rel), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
-    const r = import_node_path62.default.join(rel, e.name);
+  for (const e of (await (0, import_promises60.readdir)(import_node_path63.default.join(root, rel), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    const r = import_node_path63.default.join(rel, e.name);
     if (e.isDirectory()) out.push(...await listFiles(root, r));
-    else if (e.isFile() && (await (0, import_promises59.lstat)(import_node_path62.default.join(root, r))).isFile()) out.push(r);
+    else if (e.isFile() && (await (0, import_promises60.lstat)(import_node_path63.default.join(root, r))).isFile()) out.push(r);
   }
   return out;
 }
-var import_node_fs34, import_promises59, import_node_path62, emptyTally, EXAMPLES2, planOf, CHUNK;
+var import_node_fs34, import_promises60, import_node_path63, emptyTally, EXAMPLES2, planOf, CHUNK;
 var init_residue_scan = __esm({
   "packages/core/src/masking/leak-scan/residue-scan.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs34 = require("node:fs");
-    import_promises59 = require("node:fs/promises");
-    import_node_path62 = __toESM(require("node:path"), 1);
+    import_promises60 = require("node:fs/promises");
+    import_node_path63 = __toESM(require("node:path"), 1);
     init_explain();
     init_originals();
     init_pattern_set();
@@ -26305,13 +26386,13 @@ async function checkPolicySql(resolved, policy, plan) {
   const seenWhere = /* @__PURE__ */ new Set();
   for (const rule2 of resolved.rules) {
     const checks = [];
-    const path83 = rule2.policyPath ?? [];
-    if (rule2.transformer === "sql") checks.push({ rule: rule2, path: path83, kind: "expression" });
-    if (rule2.transformer === "constant") checks.push({ rule: rule2, path: path83, kind: "constant" });
+    const path84 = rule2.policyPath ?? [];
+    if (rule2.transformer === "sql") checks.push({ rule: rule2, path: path84, kind: "expression" });
+    if (rule2.transformer === "constant") checks.push({ rule: rule2, path: path84, kind: "constant" });
     const table2 = `${rule2.database}\0${rule2.schema}\0${rule2.table}`;
     if (rule2.where && rule2.origin === "policy" && !seenWhere.has(table2)) {
       seenWhere.add(table2);
-      checks.push({ rule: rule2, path: [...path83.slice(0, -2), "where"], kind: "where" });
+      checks.push({ rule: rule2, path: [...path84.slice(0, -2), "where"], kind: "where" });
     }
     for (const check2 of checks) {
       const complaint = await plan(check2);
@@ -26525,11 +26606,11 @@ function resolvePolicy(policy, variant, facts) {
       const at = [...layer.prefix, "databases", dbName];
       const info = facts.databases.find((d) => d.name === dbName);
       if (!info) throw policyErrorAt(origin, at, `database '${dbName}' is not in the image; it has: ${facts.databases.map((d) => d.name).join(", ")}`);
-      const findTable = (written, path83) => {
+      const findTable = (written, path84) => {
         const dot = written.indexOf(".");
         const [schema, table2] = dot > 0 ? [written.slice(0, dot), written.slice(dot + 1)] : [facts.defaultSchema, written];
         const t = info.tables.find((x) => x.schema === schema && x.name === table2);
-        if (!t) throw policyErrorAt(origin, path83, `table '${schema}.${table2}' does not exist in database '${dbName}'`);
+        if (!t) throw policyErrorAt(origin, path84, `table '${schema}.${table2}' does not exist in database '${dbName}'`);
         return t;
       };
       for (const [kind, list, out] of [["truncate", db.truncate, truncate2], ["exclude", db.exclude, exclude]]) {
@@ -26541,21 +26622,21 @@ function resolvePolicy(policy, variant, facts) {
       for (const [written, tablePolicy] of Object.entries(db.tables)) {
         const t = findTable(written, [...at, "tables", written]);
         for (const [column2, reason] of Object.entries(tablePolicy.notPersonal ?? {})) {
-          const path83 = [...at, "tables", written, "notPersonal", column2];
-          if (!t.columns.some((c) => c.name === column2)) throw policyErrorAt(origin, path83, `column '${column2}' does not exist in ${t.schema}.${t.name} (database '${dbName}')`);
-          if (tablePolicy.columns[column2]) throw policyErrorAt(origin, path83, `column '${column2}' is masked by this policy; notPersonal is for unmasked columns`);
+          const path84 = [...at, "tables", written, "notPersonal", column2];
+          if (!t.columns.some((c) => c.name === column2)) throw policyErrorAt(origin, path84, `column '${column2}' does not exist in ${t.schema}.${t.name} (database '${dbName}')`);
+          if (tablePolicy.columns[column2]) throw policyErrorAt(origin, path84, `column '${column2}' is masked by this policy; notPersonal is for unmasked columns`);
           notPersonal.push({ database: dbName, schema: t.schema, table: t.name, column: column2, reason });
         }
         for (const [column2, rule2] of Object.entries(tablePolicy.columns)) {
-          const path83 = [...at, "tables", written, "columns", column2];
+          const path84 = [...at, "tables", written, "columns", column2];
           const col = t.columns.find((c) => c.name === column2);
-          if (!col) throw policyErrorAt(origin, path83, `column '${column2}' does not exist in ${t.schema}.${t.name} (database '${dbName}'); it has: ${t.columns.map((c) => c.name).join(", ")}`);
+          if (!col) throw policyErrorAt(origin, path84, `column '${column2}' does not exist in ${t.schema}.${t.name} (database '${dbName}'); it has: ${t.columns.map((c) => c.name).join(", ")}`);
           if (rule2.transformer === "sql" && typeof rule2.expression === "object" && !rule2.expression.postgres && !rule2.expression.sqlserver) {
-            throw policyErrorAt(origin, path83, "an sql rule needs an expression");
+            throw policyErrorAt(origin, path84, "an sql rule needs an expression");
           }
           const ref = { database: dbName, schema: t.schema, table: t.name, column: column2 };
-          positionOf.set(refKey(ref), path83);
-          byKey.set(refKey(ref), finish2({ ...rule2, ...ref, type: col.type, ...tablePolicy.where ? { where: tablePolicy.where } : {}, origin: "policy", policyPath: path83 }, locale));
+          positionOf.set(refKey(ref), path84);
+          byKey.set(refKey(ref), finish2({ ...rule2, ...ref, type: col.type, ...tablePolicy.where ? { where: tablePolicy.where } : {}, origin: "policy", policyPath: path84 }, locale));
         }
       }
     }
@@ -26602,11 +26683,11 @@ function finish2(rule2, locale) {
   const withLocale = { ...rule2, locale: rule2.locale ?? locale };
   return { ...withLocale, family: rule2.family ?? defaultFamily(withLocale) };
 }
-function compile2(d, path83) {
+function compile2(d, path84) {
   try {
     return new RegExp(d.column, "i");
   } catch (e) {
-    throw policyErrorAt(void 0, path83, `'${d.column}' is not a valid regular expression (${e.message})`);
+    throw policyErrorAt(void 0, path84, `'${d.column}' is not a valid regular expression (${e.message})`);
   }
 }
 function inheritThroughForeignKeys(byKey, facts, positionOf, policy) {
@@ -27419,36 +27500,36 @@ var init_publish_build = __esm({
 
 // packages/core/src/build/build-record.ts
 async function writeBuildRecord(workDir, record2) {
-  const file2 = import_node_path63.default.join(workDir, BUILD_RECORD);
+  const file2 = import_node_path64.default.join(workDir, BUILD_RECORD);
   const tmp = `${file2}.tmp`;
-  const fh = await (0, import_promises60.open)(tmp, "w", 384);
+  const fh = await (0, import_promises61.open)(tmp, "w", 384);
   try {
     await fh.writeFile(JSON.stringify(record2) + "\n");
     await fh.sync();
   } finally {
     await fh.close();
   }
-  await (0, import_promises60.rename)(tmp, file2);
+  await (0, import_promises61.rename)(tmp, file2);
 }
 function newBuildRecord(workDir, image) {
-  return { owner: currentProcess(), startedAt: (/* @__PURE__ */ new Date()).toISOString(), image, mounts: [import_node_path63.default.join(workDir, "staging"), import_node_path63.default.join(workDir, "fresh")] };
+  return { owner: currentProcess(), startedAt: (/* @__PURE__ */ new Date()).toISOString(), image, mounts: [import_node_path64.default.join(workDir, "staging"), import_node_path64.default.join(workDir, "fresh")] };
 }
 async function readBuildRecord(workDir) {
   try {
-    const parsed = JSON.parse(await (0, import_promises60.readFile)(import_node_path63.default.join(workDir, BUILD_RECORD), "utf8"));
+    const parsed = JSON.parse(await (0, import_promises61.readFile)(import_node_path64.default.join(workDir, BUILD_RECORD), "utf8"));
     if (!parsed.owner || typeof parsed.owner.pid !== "number" || !Array.isArray(parsed.mounts)) return void 0;
     return parsed;
   } catch {
     return void 0;
   }
 }
-var import_promises60, import_node_path63, BUILD_DIR_PATTERN, BUILD_RECORD;
+var import_promises61, import_node_path64, BUILD_DIR_PATTERN, BUILD_RECORD;
 var init_build_record = __esm({
   "packages/core/src/build/build-record.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises60 = require("node:fs/promises");
-    import_node_path63 = __toESM(require("node:path"), 1);
+    import_promises61 = require("node:fs/promises");
+    import_node_path64 = __toESM(require("node:path"), 1);
     init_process_identity();
     BUILD_DIR_PATTERN = /^(build|promote)-[0-9a-f]{10}$/;
     BUILD_RECORD = "build.json";
@@ -27481,22 +27562,22 @@ async function sourceFileDigests(sources, reporter) {
   const files = [];
   for (const source of sources) {
     if (source.kind !== "dump") continue;
-    const info = await (0, import_promises61.stat)(source.path).catch(() => void 0);
+    const info = await (0, import_promises62.stat)(source.path).catch(() => void 0);
     if (!info?.isFile()) continue;
-    const name = import_node_path64.default.basename(source.path);
+    const name = import_node_path65.default.basename(source.path);
     const hashing = progressOnDemand(reporter, `Hashing ${name}`, info.size, { unit: "bytes" });
     files.push({ name, digest: await sha256File(source.path, hashing.onProgress) });
     hashing.finish();
   }
   return files;
 }
-var import_promises61, import_node_path64;
+var import_promises62, import_node_path65;
 var init_source_files = __esm({
   "packages/core/src/build/source-files.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises61 = require("node:fs/promises");
-    import_node_path64 = __toESM(require("node:path"), 1);
+    import_promises62 = require("node:fs/promises");
+    import_node_path65 = __toESM(require("node:path"), 1);
     init_image();
     init_reporter();
   }
@@ -27583,11 +27664,11 @@ function moveTargets(dir, files) {
     const stem = `f${f.fileId}-${safeFileName(f.logicalName)}`;
     const ext = f.kind === "L" ? ".ldf" : f.kind === "D" ? f.fileId === 1 ? ".mdf" : ".ndf" : "";
     const folder = f.kind === "S" ? "filestream" : f.kind === "F" ? "fulltext" : "";
-    return { logicalName: f.logicalName, kind: f.kind, target: import_node_path65.default.win32.join(dir, folder, stem + ext) };
+    return { logicalName: f.logicalName, kind: f.kind, target: import_node_path66.default.win32.join(dir, folder, stem + ext) };
   });
 }
 function foldersToCreate(targets) {
-  return [...new Set(targets.map((t) => import_node_path65.default.win32.dirname(t.target)))];
+  return [...new Set(targets.map((t) => import_node_path66.default.win32.dirname(t.target)))];
 }
 function withMoves(targets) {
   const params = {};
@@ -27624,12 +27705,12 @@ function restorePercent(m) {
   const n = /(\d+)/.exec(m.message);
   return n ? Number(n[1]) : void 0;
 }
-var import_node_path65, HEADERONLY, FILELISTONLY, DATABASE_EXISTS, safeFileName, databaseDir, backupKey;
+var import_node_path66, HEADERONLY, FILELISTONLY, DATABASE_EXISTS, safeFileName, databaseDir, backupKey;
 var init_restore_sql = __esm({
   "packages/core/src/engine/sqlserver/restore-sql.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path65 = __toESM(require("node:path"), 1);
+    import_node_path66 = __toESM(require("node:path"), 1);
     init_errors();
     HEADERONLY = (file2) => ({ sql: "RESTORE HEADERONLY FROM DISK = @file;", params: { file: file2 } });
     FILELISTONLY = (file2, position) => ({
@@ -27638,7 +27719,7 @@ var init_restore_sql = __esm({
     });
     DATABASE_EXISTS = (db) => ({ sql: "SELECT DB_ID(@db) AS id;", params: { db } });
     safeFileName = (name) => name.replace(/[<>:"/\\|?*\u0000-\u001f]/g, "_").replace(/[. ]+$/, "_") || "_";
-    databaseDir = (mountPath, index, db) => import_node_path65.default.win32.join(mountPath, "databases", `${index}-${safeFileName(db)}`);
+    databaseDir = (mountPath, index, db) => import_node_path66.default.win32.join(mountPath, "databases", `${index}-${safeFileName(db)}`);
     backupKey = (h) => `${h.file}#${h.position}`;
   }
 });
@@ -28352,23 +28433,23 @@ var init_restore_plan = __esm({
 
 // packages/core/src/engine/sqlserver/layout.ts
 async function readImageLayout(mountPath) {
-  const file2 = import_node_path66.default.win32.join(mountPath, LAYOUT_FILE);
+  const file2 = import_node_path67.default.win32.join(mountPath, LAYOUT_FILE);
   let layout;
   try {
-    layout = JSON.parse(await (0, import_promises62.readFile)(file2, "utf8"));
+    layout = JSON.parse(await (0, import_promises63.readFile)(file2, "utf8"));
   } catch (e) {
     throw new BuildError(`${file2} could not be read (${e.message}); this disk is not a dbclone SQL Server image.`);
   }
   if (layout.version !== 1 || !Array.isArray(layout.databases)) throw new BuildError(`${file2} has an unknown layout version ${String(layout.version)}; upgrade dbclone.`);
   return layout;
 }
-var import_promises62, import_node_path66, LAYOUT_FILE;
+var import_promises63, import_node_path67, LAYOUT_FILE;
 var init_layout2 = __esm({
   "packages/core/src/engine/sqlserver/layout.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises62 = require("node:fs/promises");
-    import_node_path66 = __toESM(require("node:path"), 1);
+    import_promises63 = require("node:fs/promises");
+    import_node_path67 = __toESM(require("node:path"), 1);
     init_errors();
     LAYOUT_FILE = "dbclone-layout.json";
   }
@@ -28382,7 +28463,7 @@ function targetsOf(dir, p) {
 }
 async function buildSqlServerImage(deps, opts) {
   const { exec, disk, files, reporter } = deps;
-  const win = import_node_path67.default.win32;
+  const win = import_node_path68.default.win32;
   if (opts.sources.length === 0) throw new SourceError("Give at least one backup chain (a full .bak) to build a SQL Server image.");
   const plans = await planFiles(exec, await planChains(exec, opts.sources));
   for (const { db } of plans) {
@@ -28470,12 +28551,12 @@ async function buildSqlServerImage(deps, opts) {
     throw e;
   }
 }
-var import_node_path67, run4;
+var import_node_path68, run4;
 var init_build = __esm({
   "packages/core/src/engine/sqlserver/build.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path67 = __toESM(require("node:path"), 1);
+    import_node_path68 = __toESM(require("node:path"), 1);
     init_errors();
     init_cleanup();
     init_executor();
@@ -28503,24 +28584,24 @@ async function robocopy(args, reporter) {
 }
 function windowsFileOps(reporter) {
   return {
-    makeDir: async (dir) => void await (0, import_promises63.mkdir)(dir, { recursive: true }),
+    makeDir: async (dir) => void await (0, import_promises64.mkdir)(dir, { recursive: true }),
     copyTree: (from, to, opts) => robocopy(robocopyTreeArgs(from, to, opts?.excludeFiles), reporter),
     moveFile: async (from, to) => {
-      const dir = import_node_path68.default.win32.dirname(to);
+      const dir = import_node_path69.default.win32.dirname(to);
       await robocopy(robocopyMoveArgs(from, dir), reporter);
-      const moved = import_node_path68.default.win32.join(dir, import_node_path68.default.win32.basename(from));
-      if (moved.toLowerCase() !== to.toLowerCase()) await (0, import_promises63.rename)(moved, to);
+      const moved = import_node_path69.default.win32.join(dir, import_node_path69.default.win32.basename(from));
+      if (moved.toLowerCase() !== to.toLowerCase()) await (0, import_promises64.rename)(moved, to);
     },
-    writeText: (file2, text) => (0, import_promises63.writeFile)(file2, text, "utf8")
+    writeText: (file2, text) => (0, import_promises64.writeFile)(file2, text, "utf8")
   };
 }
-var import_promises63, import_node_path68, QUIET, robocopyTreeArgs, robocopyMoveArgs, robocopySucceeded;
+var import_promises64, import_node_path69, QUIET, robocopyTreeArgs, robocopyMoveArgs, robocopySucceeded;
 var init_file_ops = __esm({
   "packages/core/src/engine/sqlserver/file-ops.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises63 = require("node:fs/promises");
-    import_node_path68 = __toESM(require("node:path"), 1);
+    import_promises64 = require("node:fs/promises");
+    import_node_path69 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     QUIET = ["/R:1", "/W:1", "/NP", "/NFL", "/NDL", "/NJH", "/NJS"];
@@ -28535,7 +28616,7 @@ var init_file_ops = __esm({
       ...excludeFiles.length ? ["/XF", ...excludeFiles] : [],
       ...QUIET
     ];
-    robocopyMoveArgs = (from, toDir) => [import_node_path68.default.win32.dirname(from), toDir, import_node_path68.default.win32.basename(from), "/B", "/MOV", "/COPY:DAT", ...QUIET];
+    robocopyMoveArgs = (from, toDir) => [import_node_path69.default.win32.dirname(from), toDir, import_node_path69.default.win32.basename(from), "/B", "/MOV", "/COPY:DAT", ...QUIET];
     robocopySucceeded = (code) => code !== null && code >= 0 && code < 8;
   }
 });
@@ -28732,12 +28813,12 @@ async function buildSqlServer(opts, version2) {
   const started = performance.now();
   const startedAt = (/* @__PURE__ */ new Date()).toISOString();
   const sources = opts.sources;
-  const disk = host.disk(import_node_path69.default.join(opts.home, "state"), reporter);
+  const disk = host.disk(import_node_path70.default.join(opts.home, "state"), reporter);
   await disk.checkPrerequisites();
   const exec = await host.connect("restore");
-  const workDir = import_node_path69.default.join(opts.home, "work", `build-${import_node_crypto23.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path70.default.join(opts.home, "work", `build-${import_node_crypto23.default.randomBytes(5).toString("hex")}`);
   try {
-    await import_promises64.default.mkdir(workDir, { recursive: true });
+    await import_promises65.default.mkdir(workDir, { recursive: true });
     const serverVersion = String(firstRow(await exec.execute("SELECT CAST(SERVERPROPERTY('ProductVersion') AS nvarchar(64)) AS v;"))?.v ?? "unknown");
     reporter.info(`Restoring ${sources.length} backup chain(s) onto a staging VHDX`);
     const built = await buildSqlServerImage(
@@ -28745,7 +28826,7 @@ async function buildSqlServer(opts, version2) {
       {
         sources,
         workDir,
-        outFile: import_node_path69.default.join(workDir, "base.vhdx"),
+        outFile: import_node_path70.default.join(workDir, "base.vhdx"),
         // Sized from the backups (RESTORE FILELISTONLY) unless the caller asks for more.
         ...opts.diskSizeBytes ? { diskSizeBytes: opts.diskSizeBytes } : {},
         ...opts.masking ? { masking: { policy: opts.masking.policy, key: opts.masking.key.bytes, variant } } : {}
@@ -28766,7 +28847,7 @@ async function buildSqlServer(opts, version2) {
         disk: { digest: built.sealed.digest, sizeBytes: built.sealed.sizeBytes, virtualSizeBytes: built.sealed.virtualSizeBytes },
         source: {
           kind: "backup-chain",
-          description: sources.map((s) => [s.full, s.differential, ...s.logs ?? []].filter(Boolean).map((f) => import_node_path69.default.win32.basename(f)).join(" + ")).join("; "),
+          description: sources.map((s) => [s.full, s.differential, ...s.logs ?? []].filter(Boolean).map((f) => import_node_path70.default.win32.basename(f)).join(" + ")).join("; "),
           capturedAt: startedAt,
           backupChain: {
             databases: built.chains.map((c) => ({
@@ -28792,17 +28873,17 @@ async function buildSqlServer(opts, version2) {
     throw await buildFailed(opts, version2, e);
   } finally {
     await exec.close().catch(() => void 0);
-    await import_promises64.default.rm(workDir, { recursive: true, force: true });
+    await import_promises65.default.rm(workDir, { recursive: true, force: true });
   }
 }
-var import_node_crypto23, import_promises64, import_node_path69;
+var import_node_crypto23, import_promises65, import_node_path70;
 var init_build_sqlserver = __esm({
   "packages/core/src/build/build-sqlserver.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto23 = __toESM(require("node:crypto"), 1);
-    import_promises64 = __toESM(require("node:fs/promises"), 1);
-    import_node_path69 = __toESM(require("node:path"), 1);
+    import_promises65 = __toESM(require("node:fs/promises"), 1);
+    import_node_path70 = __toESM(require("node:path"), 1);
     init_build();
     init_executor();
     init_host2();
@@ -28834,22 +28915,22 @@ async function buildImage(input2) {
   const described = [];
   for (const source of opts.sources) described.push(await engine.probeSource(source));
   const sourceFiles = await sourceFileDigests(opts.sources, reporter);
-  const workDir = import_node_path70.default.join(opts.home, "work", `build-${import_node_crypto24.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path71.default.join(opts.home, "work", `build-${import_node_crypto24.default.randomBytes(5).toString("hex")}`);
   await makeDir(workDir, TRAVERSABLE_DIR);
   const buildRecord = newBuildRecord(workDir, `${opts.name}:${version2}`);
   await writeBuildRecord(workDir, buildRecord);
   const cleanup = new CleanupStack(reporter);
-  cleanup.push("remove the build's work directory", () => import_promises65.default.rm(workDir, { recursive: true, force: true }));
+  cleanup.push("remove the build's work directory", () => import_promises66.default.rm(workDir, { recursive: true, force: true }));
   const virtualSize = opts.diskSizeBytes ?? await defaultDiskSize(opts.sources);
   try {
     reporter.info(`Restoring ${opts.sources.length} source(s) onto a staging disk`);
-    const staging = await driver.createStaging(import_node_path70.default.join(workDir, "staging.qcow2"), import_node_path70.default.join(workDir, "staging"), virtualSize);
+    const staging = await driver.createStaging(import_node_path71.default.join(workDir, "staging.qcow2"), import_node_path71.default.join(workDir, "staging"), virtualSize);
     cleanup.push("remove the staging disk", async () => {
       await driver.unmount(staging.attachment);
       await driver.destroy(staging.file);
     });
     const engineInfo = await engine.restore(opts.sources, staging.mountPath, reporter);
-    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path70.default.join(workDir, "run") }, reporter);
+    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path71.default.join(workDir, "run") }, reporter);
     cleanup.push("stop the build server", () => engine.stop(server, { fast: true }));
     await writeBuildRecord(workDir, { ...buildRecord, serverPid: server.pid });
     await pausePoint("build:restored");
@@ -28866,7 +28947,7 @@ async function buildImage(input2) {
     const restoreSeconds = secondsSince(started);
     reporter.info("Writing the base disk fresh from the prepared data");
     const sealStart = performance.now();
-    const fresh = await driver.createStaging(import_node_path70.default.join(workDir, "fresh.qcow2"), import_node_path70.default.join(workDir, "fresh"), virtualSize);
+    const fresh = await driver.createStaging(import_node_path71.default.join(workDir, "fresh.qcow2"), import_node_path71.default.join(workDir, "fresh"), virtualSize);
     cleanup.push("remove the fresh disk", async () => {
       await driver.unmount(fresh.attachment);
       await driver.destroy(fresh.file);
@@ -28876,7 +28957,7 @@ async function buildImage(input2) {
     await pausePoint("build:fresh-written");
     await driver.unmount(staging.attachment);
     await driver.destroy(staging.file);
-    const sealed = await driver.seal(fresh, import_node_path70.default.join(workDir, `base.${driver.format}`));
+    const sealed = await driver.seal(fresh, import_node_path71.default.join(workDir, `base.${driver.format}`));
     const sealSeconds = secondsSince(sealStart);
     await pausePoint("build:sealed");
     const leakScan = masked ? masked.leak ? await leakScanOrFail(sealed.file, masked.run, reporter, masked.leak) : skippedLeakScan(masked.resolved, masked.run) : void 0;
@@ -28911,7 +28992,7 @@ async function buildImage(input2) {
       ...record2 ? { masking: maskingReport(record2) } : {}
     };
   } catch (e) {
-    const full = await diskFullError(e, [import_node_path70.default.join(workDir, "staging"), import_node_path70.default.join(workDir, "fresh"), workDir], `building ${opts.name}:${version2}`);
+    const full = await diskFullError(e, [import_node_path71.default.join(workDir, "staging"), import_node_path71.default.join(workDir, "fresh"), workDir], `building ${opts.name}:${version2}`);
     await cleanup.unwind();
     throw await buildFailed(opts, version2, full ?? e);
   }
@@ -28938,21 +29019,21 @@ async function defaultDiskSize(sources) {
   return Math.max(8 * GiB3, Math.ceil(bytes * 4 / GiB3) * GiB3);
 }
 async function sizeOnDisk(p) {
-  const st = await import_promises65.default.stat(p).catch(() => void 0);
+  const st = await import_promises66.default.stat(p).catch(() => void 0);
   if (!st) return 0;
   if (!st.isDirectory()) return st.size;
   let total = 0;
-  for (const entry of await import_promises65.default.readdir(p, { withFileTypes: true })) total += await sizeOnDisk(import_node_path70.default.join(p, entry.name));
+  for (const entry of await import_promises66.default.readdir(p, { withFileTypes: true })) total += await sizeOnDisk(import_node_path71.default.join(p, entry.name));
   return total;
 }
-var import_node_crypto24, import_promises65, import_node_path70, GiB3;
+var import_node_crypto24, import_promises66, import_node_path71, GiB3;
 var init_build_image = __esm({
   "packages/core/src/build/build-image.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto24 = __toESM(require("node:crypto"), 1);
-    import_promises65 = __toESM(require("node:fs/promises"), 1);
-    import_node_path70 = __toESM(require("node:path"), 1);
+    import_promises66 = __toESM(require("node:fs/promises"), 1);
+    import_node_path71 = __toESM(require("node:path"), 1);
     init_paths();
     init_errors();
     init_manifest();
@@ -29141,7 +29222,7 @@ var require_yaml = __commonJS({
 async function loadPolicyFile(file2) {
   let text;
   try {
-    text = await (0, import_promises66.readFile)(file2, "utf8");
+    text = await (0, import_promises67.readFile)(file2, "utf8");
   } catch (e) {
     throw new PolicyError(`cannot read the policy file (${e.message}); check the path`, file2);
   }
@@ -29269,12 +29350,12 @@ function normalise(raw, origin) {
     origin
   };
 }
-var import_promises66, import_ajv, import_yaml, validate2;
+var import_promises67, import_ajv, import_yaml, validate2;
 var init_load_policy = __esm({
   "packages/core/src/masking/policy/load-policy.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises66 = require("node:fs/promises");
+    import_promises67 = require("node:fs/promises");
     import_ajv = __toESM(require_ajv(), 1);
     import_yaml = __toESM(require_yaml(), 1);
     init_policy_error();
@@ -29337,32 +29418,32 @@ async function scanSource(opts) {
   await driver.checkPrerequisites();
   await engine.checkPrerequisites();
   await engine.probeSource(opts.source);
-  const workDir = import_node_path71.default.join(opts.home, "work", `scan-${import_node_crypto26.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path72.default.join(opts.home, "work", `scan-${import_node_crypto26.default.randomBytes(5).toString("hex")}`);
   await makeDir(workDir, TRAVERSABLE_DIR);
   const cleanup = new CleanupStack(opts.reporter);
-  cleanup.push("remove the scan's work directory", () => import_promises67.default.rm(workDir, { recursive: true, force: true }));
+  cleanup.push("remove the scan's work directory", () => import_promises68.default.rm(workDir, { recursive: true, force: true }));
   try {
-    const staging = await driver.createStaging(import_node_path71.default.join(workDir, "staging.qcow2"), import_node_path71.default.join(workDir, "staging"), 8 * 1024 ** 3);
+    const staging = await driver.createStaging(import_node_path72.default.join(workDir, "staging.qcow2"), import_node_path72.default.join(workDir, "staging"), 8 * 1024 ** 3);
     cleanup.push("remove the staging disk", async () => {
       await driver.unmount(staging.attachment);
       await driver.destroy(staging.file);
     });
     await engine.restore([opts.source], staging.mountPath, opts.reporter);
-    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path71.default.join(workDir, "run") }, opts.reporter);
+    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path72.default.join(workDir, "run") }, opts.reporter);
     cleanup.push("stop the scan server", () => engine.stop(server, { fast: true }));
     return await scanWith(adminConnector(server), await engine.inventory(server), opts);
   } finally {
     await cleanup.unwind();
   }
 }
-var import_node_crypto26, import_promises67, import_node_path71, COLUMNS_SQL;
+var import_node_crypto26, import_promises68, import_node_path72, COLUMNS_SQL;
 var init_scan_source = __esm({
   "packages/core/src/masking/scan-source.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto26 = __toESM(require("node:crypto"), 1);
-    import_promises67 = __toESM(require("node:fs/promises"), 1);
-    import_node_path71 = __toESM(require("node:path"), 1);
+    import_promises68 = __toESM(require("node:fs/promises"), 1);
+    import_node_path72 = __toESM(require("node:path"), 1);
     init_paths();
     init_platform();
     init_sql();
@@ -29798,7 +29879,7 @@ async function runnerChain(artifacts, places, runner) {
 async function readLines(file2) {
   let text;
   try {
-    text = await (0, import_promises68.readFile)(file2, "utf8");
+    text = await (0, import_promises69.readFile)(file2, "utf8");
   } catch (e) {
     if (e.code === "ENOENT") return [];
     throw e;
@@ -29807,12 +29888,12 @@ async function readLines(file2) {
   if (lines[lines.length - 1] === "") lines.pop();
   return lines;
 }
-var import_promises68, RUNNER_CONCURRENCY;
+var import_promises69, RUNNER_CONCURRENCY;
 var init_audit_sources = __esm({
   "packages/core/src/catalog/audit-sources.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises68 = require("node:fs/promises");
+    import_promises69 = require("node:fs/promises");
     init_audit();
     init_errors();
     init_audit_report();
@@ -30575,22 +30656,22 @@ It holds the source's data as it was; share it only where the source itself may 
 
 // packages/core/src/catalog/write-catalog.ts
 async function writeCatalog(repository, outDir, opts = {}) {
-  const out = import_node_path72.default.resolve(outDir);
+  const out = import_node_path73.default.resolve(outDir);
   await assertReplaceable(out);
   const data = await collectCatalog(repository, opts.now, { anchorsGitDir: opts.anchorsGitDir });
   const tmp = `${out}.tmp-${process.pid}-${Date.now()}`;
   try {
     const pages = await writeSite(tmp, data);
-    await (0, import_promises69.rm)(out, { recursive: true, force: true });
-    await (0, import_promises69.rename)(tmp, out);
+    await (0, import_promises70.rm)(out, { recursive: true, force: true });
+    await (0, import_promises70.rename)(tmp, out);
     return { outDir: out, versions: data.versions.length, auditEvents: data.audit.rows.length, auditVerified: data.audit.ok, auditChains: data.audit.chains.length, pages };
   } finally {
-    await (0, import_promises69.rm)(tmp, { recursive: true, force: true });
+    await (0, import_promises70.rm)(tmp, { recursive: true, force: true });
   }
 }
 async function writeSite(dir, data) {
-  await (0, import_promises69.mkdir)(import_node_path72.default.join(dir, "assets"), { recursive: true });
-  await (0, import_promises69.mkdir)(import_node_path72.default.join(dir, "versions"));
+  await (0, import_promises70.mkdir)(import_node_path73.default.join(dir, "assets"), { recursive: true });
+  await (0, import_promises70.mkdir)(import_node_path73.default.join(dir, "versions"));
   const links = versionLinks(data.versions);
   const pages = [
     ["index.html", () => renderLibrary(data)],
@@ -30599,42 +30680,42 @@ async function writeSite(dir, data) {
     ...data.versions.map((v) => [v.page, () => renderVersion(data, v, links)])
   ];
   await Promise.all([
-    (0, import_promises69.writeFile)(import_node_path72.default.join(dir, "assets", "catalog.css"), CATALOG_STYLE),
-    (0, import_promises69.writeFile)(import_node_path72.default.join(dir, "assets", "catalog.js"), CATALOG_SCRIPT),
-    (0, import_promises69.writeFile)(import_node_path72.default.join(dir, CATALOG_MARKER), `dbclone catalog of ${data.versions.length} versions, ${data.generatedAt}
+    (0, import_promises70.writeFile)(import_node_path73.default.join(dir, "assets", "catalog.css"), CATALOG_STYLE),
+    (0, import_promises70.writeFile)(import_node_path73.default.join(dir, "assets", "catalog.js"), CATALOG_SCRIPT),
+    (0, import_promises70.writeFile)(import_node_path73.default.join(dir, CATALOG_MARKER), `dbclone catalog of ${data.versions.length} versions, ${data.generatedAt}
 `),
     // GitHub Pages runs Jekyll unless told not to, and Jekyll hides files starting with "_" or ".".
-    (0, import_promises69.writeFile)(import_node_path72.default.join(dir, ".nojekyll"), ""),
-    mapLimit(pages, WRITE_CONCURRENCY, ([file2, render2]) => (0, import_promises69.writeFile)(insideSite(dir, file2), render2()))
+    (0, import_promises70.writeFile)(import_node_path73.default.join(dir, ".nojekyll"), ""),
+    mapLimit(pages, WRITE_CONCURRENCY, ([file2, render2]) => (0, import_promises70.writeFile)(insideSite(dir, file2), render2()))
   ]);
   return pages.map(([file2]) => file2);
 }
 function insideSite(dir, file2) {
-  const target = import_node_path72.default.resolve(dir, file2);
-  if (!target.startsWith(import_node_path72.default.resolve(dir) + import_node_path72.default.sep)) {
+  const target = import_node_path73.default.resolve(dir, file2);
+  if (!target.startsWith(import_node_path73.default.resolve(dir) + import_node_path73.default.sep)) {
     throw new RepositoryError(`catalog page '${file2}' would land outside the site folder; the repository answered a bad image name or version`);
   }
   return target;
 }
 async function assertReplaceable(out) {
-  const info = await (0, import_promises69.stat)(out).catch((e) => {
+  const info = await (0, import_promises70.stat)(out).catch((e) => {
     if (e.code === "ENOENT") return void 0;
     throw e;
   });
   if (!info) return;
   if (!info.isDirectory()) throw new UsageError(`--out ${out} is a file; pass a folder for the catalog site`);
-  const entries = await (0, import_promises69.readdir)(out);
+  const entries = await (0, import_promises70.readdir)(out);
   if (entries.length && !entries.includes(CATALOG_MARKER)) {
     throw new UsageError(`--out ${out} is a non-empty folder that holds no dbclone catalog (no ${CATALOG_MARKER}); pass an empty or new folder`);
   }
 }
-var import_promises69, import_node_path72, CATALOG_MARKER, WRITE_CONCURRENCY;
+var import_promises70, import_node_path73, CATALOG_MARKER, WRITE_CONCURRENCY;
 var init_write_catalog = __esm({
   "packages/core/src/catalog/write-catalog.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises69 = require("node:fs/promises");
-    import_node_path72 = __toESM(require("node:path"), 1);
+    import_promises70 = require("node:fs/promises");
+    import_node_path73 = __toESM(require("node:path"), 1);
     init_errors();
     init_asset_script();
     init_asset_style();
@@ -31179,8 +31260,8 @@ async function cloneSqlServer(deps, opts) {
   const { exec, disk, runner, reporter } = deps;
   const roles = opts.roles ?? DEFAULT_CLONE_ROLES;
   checkRoles(roles);
-  const childFile = import_node_path73.default.win32.join(opts.cloneDir, "child.vhdx");
-  const mountPath = import_node_path73.default.win32.join(opts.cloneDir, "mnt");
+  const childFile = import_node_path74.default.win32.join(opts.cloneDir, "child.vhdx");
+  const mountPath = import_node_path74.default.win32.join(opts.cloneDir, "mnt");
   const record2 = { cloneId: opts.cloneId, childFile, databases: {} };
   const cleanup = new CleanupStack(reporter);
   try {
@@ -31202,12 +31283,12 @@ async function cloneSqlServer(deps, opts) {
     const account = String(service?.account ?? "");
     if (!account) throw new CloneError("Could not read the SQL Server service account from sys.dm_server_services; the login needs VIEW SERVER STATE.");
     const instance = service?.instance == null ? null : String(service.instance);
-    const databasesDir = import_node_path73.default.win32.join(mountPath, "databases");
+    const databasesDir = import_node_path74.default.win32.join(mountPath, "databases");
     await runner.command("icacls", icaclsSetOwnerArgs(databasesDir));
     await runner.command("icacls", icaclsGrantArgs(databasesDir, filePrincipals(account, instance, opts.windowsCaller)));
     for (const [i, db] of layout.databases.entries()) {
       const name = cloneDatabaseName(db.name, opts.cloneId);
-      const files = db.files.map((f) => ({ logicalName: f.logicalName, path: import_node_path73.default.win32.join(mountPath, f.path) }));
+      const files = db.files.map((f) => ({ logicalName: f.logicalName, path: import_node_path74.default.win32.join(mountPath, f.path) }));
       const filestream = db.files.some((f) => f.kind === "FILESTREAM") ? { filestreamDirectory: `dbclone_${opts.cloneId}_${i}` } : {};
       await exec.execute(attachCloneSql(name, files, filestream));
       record2.databases[db.name] = name;
@@ -31270,13 +31351,13 @@ IF DB_ID(@db) IS NOT NULL DROP DATABASE ${quoteName(name)};`, { db: name });
 Run dbclone gc to retry.`);
   }
 }
-var import_node_crypto27, import_node_path73, cloneDatabaseName, randomPassword;
+var import_node_crypto27, import_node_path74, cloneDatabaseName, randomPassword;
 var init_clone2 = __esm({
   "packages/core/src/engine/sqlserver/clone.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto27 = require("node:crypto");
-    import_node_path73 = __toESM(require("node:path"), 1);
+    import_node_path74 = __toESM(require("node:path"), 1);
     init_errors();
     init_cleanup();
     init_executor();
@@ -31342,11 +31423,11 @@ async function createSqlServerClone(opts, image, started) {
   const record2 = await registry2.patch(reserved.id, { port: sqlServerPort(connection), user: `dbclone_${reserved.id}` });
   const cleanup = new CleanupStack(reporter);
   cleanup.push("forget the clone record", () => registry2.remove(record2.id));
-  cleanup.push("remove the clone directory", () => import_promises70.default.rm(record2.dir, { recursive: true, force: true }));
+  cleanup.push("remove the clone directory", () => import_promises71.default.rm(record2.dir, { recursive: true, force: true }));
   const exec = await host.connect("query");
   try {
-    await import_promises70.default.mkdir(record2.dir, { recursive: true });
-    const disk = host.disk(import_node_path74.default.join(opts.home, "state"), reporter);
+    await import_promises71.default.mkdir(record2.dir, { recursive: true });
+    const disk = host.disk(import_node_path75.default.join(opts.home, "state"), reporter);
     const made = await cloneSqlServer(
       { exec, disk, runner: host.runner(reporter), reporter, readLayout: host.readLayout },
       { cloneId: record2.id, baseFile: blob, baseDigest: image.manifest.disk.digest, cloneDir: record2.dir, password, windowsCaller: windowsCaller(connection) }
@@ -31379,19 +31460,19 @@ async function removeSqlServerClone(record2, reporter) {
   assertSqlServerHost(host.platform);
   const exec = await host.connect("query");
   try {
-    await teardownSqlServer({ exec, disk: host.disk(import_node_path74.default.join(import_node_path74.default.dirname(import_node_path74.default.dirname(record2.dir)), "state"), reporter), reporter }, engineRecord(record2));
+    await teardownSqlServer({ exec, disk: host.disk(import_node_path75.default.join(import_node_path75.default.dirname(import_node_path75.default.dirname(record2.dir)), "state"), reporter), reporter }, engineRecord(record2));
   } finally {
     await exec.close().catch(() => void 0);
   }
-  await import_promises70.default.rm(record2.dir, { recursive: true, force: true });
+  await import_promises71.default.rm(record2.dir, { recursive: true, force: true });
 }
-var import_promises70, import_node_path74, engineRecord;
+var import_promises71, import_node_path75, engineRecord;
 var init_sqlserver_clone = __esm({
   "packages/core/src/clones/sqlserver-clone.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises70 = __toESM(require("node:fs/promises"), 1);
-    import_node_path74 = __toESM(require("node:path"), 1);
+    import_promises71 = __toESM(require("node:fs/promises"), 1);
+    import_node_path75 = __toESM(require("node:path"), 1);
     init_platform();
     init_errors();
     init_clone2();
@@ -31446,7 +31527,7 @@ async function removeCloneContainers(record2, home) {
   const { DockerRuntime: DockerRuntime2, listCloneContainers: listCloneContainers2 } = await Promise.resolve().then(() => (init_docker(), docker_exports));
   const runtime = new DockerRuntime2();
   if (record2.containerId) await runtime.stop({ containerId: record2.containerId }, { fast: true });
-  for (const c of await listCloneContainers2(runtime.docker, import_node_path75.default.resolve(home))) {
+  for (const c of await listCloneContainers2(runtime.docker, import_node_path76.default.resolve(home))) {
     if (c.cloneId === record2.id) await runtime.stop({ containerId: c.id }, { fast: true });
   }
 }
@@ -31470,7 +31551,7 @@ async function removeClone(record2, opts, action = "teardown") {
     if (record2.attachment) await driver.unmount(record2.attachment);
     await pausePoint("teardown:unmounted");
     await driver.destroy(record2.childFile);
-    await import_promises71.default.rm(record2.dir, { recursive: true, force: true });
+    await import_promises72.default.rm(record2.dir, { recursive: true, force: true });
   }
   await registry2.remove(record2.id);
   opts.reporter.info(`Removed clone ${record2.id}${record2.name ? ` (${record2.name})` : ""}`);
@@ -31486,13 +31567,13 @@ async function removeClone(record2, opts, action = "teardown") {
 function diskOf(record2) {
   return record2.disk ?? (record2.attachment?.driver === "reflink" ? "reflink" : "qcow2");
 }
-var import_promises71, import_node_path75;
+var import_promises72, import_node_path76;
 var init_teardown = __esm({
   "packages/core/src/clones/teardown.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises71 = __toESM(require("node:fs/promises"), 1);
-    import_node_path75 = __toESM(require("node:path"), 1);
+    import_promises72 = __toESM(require("node:fs/promises"), 1);
+    import_node_path76 = __toESM(require("node:path"), 1);
     init_platform();
     init_errors();
     init_repository();
@@ -31607,11 +31688,11 @@ var init_named_clone = __esm({
 
 // packages/core/src/clones/build-sweep.ts
 async function sweepDeadBuilds(home, reporter) {
-  const workRoot = import_node_path76.default.join(home, "work");
+  const workRoot = import_node_path77.default.join(home, "work");
   const released = [];
-  for (const entry of await (0, import_promises72.readdir)(workRoot, { withFileTypes: true }).catch(() => [])) {
+  for (const entry of await (0, import_promises73.readdir)(workRoot, { withFileTypes: true }).catch(() => [])) {
     if (!entry.isDirectory() || !BUILD_DIR_PATTERN.test(entry.name)) continue;
-    const dir = import_node_path76.default.join(workRoot, entry.name);
+    const dir = import_node_path77.default.join(workRoot, entry.name);
     const record2 = await readBuildRecord(dir);
     if (record2 ? ownerAlive(record2.owner) : await isRecent(dir)) continue;
     reporter.info(`gc: sweeping build work dir ${dir} (${record2 ? `its process ${record2.owner.pid} is gone` : "no build record"})`);
@@ -31625,7 +31706,7 @@ async function sweepBuildDir(home, dir, reporter) {
     await stopPostgres(server.pid, { fast: true });
     released.push(`server ${server.pid}`);
     if (server.socketDir) {
-      await (0, import_promises72.rm)(server.socketDir, { recursive: true, force: true });
+      await (0, import_promises73.rm)(server.socketDir, { recursive: true, force: true });
       released.push(`directory ${server.socketDir}`);
     }
   }
@@ -31635,23 +31716,23 @@ async function sweepBuildDir(home, dir, reporter) {
     await driver.release(resource);
     released.push(`${resource.kind} ${resource.id}`);
   }
-  await (0, import_promises72.rm)(dir, { recursive: true, force: true });
+  await (0, import_promises73.rm)(dir, { recursive: true, force: true });
   released.push(`directory ${dir}`);
   return released;
 }
 function unmaskedFirst(dir) {
-  const staging = import_node_path76.default.join(dir, "staging");
+  const staging = import_node_path77.default.join(dir, "staging");
   const rank = (r) => r.id.startsWith(staging) || (r.detail ?? "").includes(staging) ? 0 : 1;
   const kinds = ["mount", "loop", "daemon", "fuse-export", "file"];
   return (a, b) => kinds.indexOf(a.kind) - kinds.indexOf(b.kind) || rank(a) - rank(b);
 }
 async function postgresUnder(dir) {
   const found = [];
-  for (const entry of await (0, import_promises72.readdir)("/proc").catch(() => [])) {
+  for (const entry of await (0, import_promises73.readdir)("/proc").catch(() => [])) {
     if (!/^\d+$/.test(entry)) continue;
     let argv;
     try {
-      argv = (await (0, import_promises72.readFile)(`/proc/${entry}/cmdline`, "utf8")).split("\0");
+      argv = (await (0, import_promises73.readFile)(`/proc/${entry}/cmdline`, "utf8")).split("\0");
     } catch {
       continue;
     }
@@ -31661,27 +31742,27 @@ async function postgresUnder(dir) {
     if (!dataDir || !isInside2(dataDir, dir)) continue;
     const socketSetting = argv.find((a) => a.startsWith("unix_socket_directories="));
     const socketDir = socketSetting?.slice("unix_socket_directories=".length);
-    const ours = socketDir && import_node_path76.default.dirname(socketDir) === import_node_os10.default.tmpdir() && import_node_path76.default.basename(socketDir).startsWith("dbclone-pg-");
+    const ours = socketDir && import_node_path77.default.dirname(socketDir) === import_node_os11.default.tmpdir() && import_node_path77.default.basename(socketDir).startsWith("dbclone-pg-");
     found.push({ pid: Number(entry), socketDir: ours ? socketDir : void 0 });
   }
   return found;
 }
 function isInside2(p, dir) {
-  const rel = import_node_path76.default.relative(dir, import_node_path76.default.resolve(p));
-  return rel !== "" && !rel.startsWith("..") && !import_node_path76.default.isAbsolute(rel);
+  const rel = import_node_path77.default.relative(dir, import_node_path77.default.resolve(p));
+  return rel !== "" && !rel.startsWith("..") && !import_node_path77.default.isAbsolute(rel);
 }
 async function isRecent(dir) {
-  const st = await (0, import_promises72.stat)(dir).catch(() => void 0);
+  const st = await (0, import_promises73.stat)(dir).catch(() => void 0);
   return !!st && Date.now() - st.mtimeMs < UNRECORDED_GRACE_MS;
 }
-var import_promises72, import_node_os10, import_node_path76, UNRECORDED_GRACE_MS;
+var import_promises73, import_node_os11, import_node_path77, UNRECORDED_GRACE_MS;
 var init_build_sweep = __esm({
   "packages/core/src/clones/build-sweep.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises72 = require("node:fs/promises");
-    import_node_os10 = __toESM(require("node:os"), 1);
-    import_node_path76 = __toESM(require("node:path"), 1);
+    import_promises73 = require("node:fs/promises");
+    import_node_os11 = __toESM(require("node:os"), 1);
+    import_node_path77 = __toESM(require("node:path"), 1);
     init_build_record();
     init_platform();
     init_launch();
@@ -31715,10 +31796,10 @@ async function collectLocked(registry2, opts) {
   for (const id of await removeOrphanContainers2(opts.home, new Set(records.map((r) => r.id)), opts.reporter)) {
     result.released.push(`container ${id}`);
   }
-  const clonesDir = import_node_path77.default.join(opts.home, "clones");
+  const clonesDir = import_node_path78.default.join(opts.home, "clones");
   const known = new Set(records.map((r) => r.dir));
   const sqlHost = (await Promise.resolve().then(() => (init_host2(), host_exports))).sqlServerHost();
-  const drivers = sqlHost.platform === "win32" ? [sqlHost.disk(import_node_path77.default.join(opts.home, "state"), opts.reporter)] : allCloneDiskDrivers(opts.home, opts.reporter);
+  const drivers = sqlHost.platform === "win32" ? [sqlHost.disk(import_node_path78.default.join(opts.home, "state"), opts.reporter)] : allCloneDiskDrivers(opts.home, opts.reporter);
   for (const driver of drivers) {
     for (const resource of await driver.list(clonesDir)) {
       if (!resource.ownerDir || known.has(resource.ownerDir) || !isCloneDir(clonesDir, resource.ownerDir)) continue;
@@ -31727,23 +31808,23 @@ async function collectLocked(registry2, opts) {
     }
     result.released.push(...await driver.sweep?.() ?? []);
   }
-  for (const entry of await import_promises73.default.readdir(clonesDir, { withFileTypes: true }).catch(() => [])) {
-    const dir = import_node_path77.default.join(clonesDir, entry.name);
+  for (const entry of await import_promises74.default.readdir(clonesDir, { withFileTypes: true }).catch(() => [])) {
+    const dir = import_node_path78.default.join(clonesDir, entry.name);
     if (!entry.isDirectory() || known.has(dir) || !CLONE_ID_PATTERN.test(entry.name)) continue;
-    await import_promises73.default.rm(dir, { recursive: true, force: true });
+    await import_promises74.default.rm(dir, { recursive: true, force: true });
     result.released.push(`directory ${dir}`);
   }
   result.released.push(...await sweepDeadBuilds(opts.home, opts.reporter));
   let cacheTemps = 0;
-  for (const cacheDir of /* @__PURE__ */ new Set([import_node_path77.default.join(opts.home, "cache"), defaultCacheDir()])) {
-    cacheTemps += await removeStaleTemps(import_node_path77.default.join(cacheDir, "blobs", "sha256"), 60 * 6e4);
-    cacheTemps += await removeDeadPartials(import_node_path77.default.join(cacheDir, "partial"));
+  for (const cacheDir of /* @__PURE__ */ new Set([import_node_path78.default.join(opts.home, "cache"), defaultCacheDir()])) {
+    cacheTemps += await removeStaleTemps(import_node_path78.default.join(cacheDir, "blobs", "sha256"), 60 * 6e4);
+    cacheTemps += await removeDeadPartials(import_node_path78.default.join(cacheDir, "partial"));
   }
   if (cacheTemps > 0) result.released.push(`${cacheTemps} partial cache blob(s)`);
   return result;
 }
 function isCloneDir(clonesDir, dir) {
-  return import_node_path77.default.dirname(dir) === clonesDir && CLONE_ID_PATTERN.test(import_node_path77.default.basename(dir));
+  return import_node_path78.default.dirname(dir) === clonesDir && CLONE_ID_PATTERN.test(import_node_path78.default.basename(dir));
 }
 async function whyCollect(record2, now) {
   if (isExpired(record2, now)) return "expired";
@@ -31766,17 +31847,17 @@ async function removeOrphanContainers2(home, liveIds, reporter) {
     reporter.debug(`gc: no Docker engine to look for containers in: ${e.message}`);
     return [];
   }
-  const removed = await docker.removeOrphanContainers(client, import_node_path77.default.resolve(home), liveIds);
+  const removed = await docker.removeOrphanContainers(client, import_node_path78.default.resolve(home), liveIds);
   for (const c of removed) reporter.info(`gc: removed container ${c.name || c.id.slice(0, 12)} of clone ${c.cloneId}, which has no record`);
   return removed.map((c) => c.name || c.id.slice(0, 12));
 }
-var import_promises73, import_node_path77, STALE_CREATING_MS;
+var import_promises74, import_node_path78, STALE_CREATING_MS;
 var init_gc2 = __esm({
   "packages/core/src/clones/gc.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises73 = __toESM(require("node:fs/promises"), 1);
-    import_node_path77 = __toESM(require("node:path"), 1);
+    import_promises74 = __toESM(require("node:fs/promises"), 1);
+    import_node_path78 = __toESM(require("node:path"), 1);
     init_platform();
     init_runtime2();
     init_build_sweep();
@@ -31849,7 +31930,7 @@ async function createClone(opts) {
   }, { preferredPort: previous?.port });
   const cleanup = new CleanupStack(reporter);
   cleanup.push("forget the clone record", () => registry2.remove(record2.id));
-  cleanup.push("remove the clone directory", () => import_promises74.default.rm(record2.dir, { recursive: true, force: true }));
+  cleanup.push("remove the clone directory", () => import_promises75.default.rm(record2.dir, { recursive: true, force: true }));
   await pausePoint("clone:reserved");
   try {
     await makeDir(record2.dir, TRAVERSABLE_DIR);
@@ -31865,7 +31946,7 @@ async function createClone(opts) {
       {
         port: record2.port,
         host: record2.host,
-        runDir: import_node_path78.default.join(record2.dir, "run"),
+        runDir: import_node_path79.default.join(record2.dir, "run"),
         durability: opts.durability ?? "ephemeral",
         cloneId: record2.id,
         imageDigest: image.manifestDigest,
@@ -31926,30 +32007,34 @@ async function reuseResult(record2, image, newer, opts, started) {
     credentials: credentialsOf(record2, opts.database),
     image,
     readySeconds: secondsSince(started),
-    childDiskBytes: await allocatedBytes(record2.childFile),
+    childDiskBytes: await ownBytesOf(record2, opts.home),
     newerImage: newer ? { name: newer.name, version: newer.version, manifestDigest: newer.manifestDigest } : void 0
   };
 }
 function serverOf(record2) {
   if (!record2.serverPid) return void 0;
-  return { pid: record2.serverPid, host: record2.host, port: record2.port, socketDir: import_node_path78.default.join(record2.dir, "run"), adminUser: "" };
+  return { pid: record2.serverPid, host: record2.host, port: record2.port, socketDir: import_node_path79.default.join(record2.dir, "run"), adminUser: "" };
 }
 async function containerLabels(cloneId, home) {
   const { cloneLabels: cloneLabels2 } = await Promise.resolve().then(() => (init_docker(), docker_exports));
-  return cloneLabels2(cloneId, import_node_path78.default.resolve(home));
+  return cloneLabels2(cloneId, import_node_path79.default.resolve(home));
+}
+async function ownBytesOf(record2, home) {
+  const driver = diskDriverNamed(diskOf(record2), home);
+  return driver.ownBytes ? driver.ownBytes(record2.childFile) : allocatedBytes(record2.childFile);
 }
 async function allocatedBytes(file2) {
-  const st = await import_promises74.default.stat(file2).catch(() => void 0);
+  const st = await import_promises75.default.stat(file2).catch(() => void 0);
   return st ? st.blocks * 512 : 0;
 }
-var import_node_crypto28, import_promises74, import_node_path78, DEFAULT_TIMEOUT_MS;
+var import_node_crypto28, import_promises75, import_node_path79, DEFAULT_TIMEOUT_MS;
 var init_lifecycle = __esm({
   "packages/core/src/clones/lifecycle.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto28 = __toESM(require("node:crypto"), 1);
-    import_promises74 = __toESM(require("node:fs/promises"), 1);
-    import_node_path78 = __toESM(require("node:path"), 1);
+    import_promises75 = __toESM(require("node:fs/promises"), 1);
+    import_node_path79 = __toESM(require("node:path"), 1);
     init_paths();
     init_platform();
     init_errors();
@@ -31978,17 +32063,17 @@ var init_lifecycle = __esm({
 async function runDemo(opts) {
   const print = opts.print ?? ((line) => process.stdout.write(`${line}
 `));
-  const tmp = await import_promises75.default.mkdtemp(import_node_path79.default.join(import_node_os11.default.tmpdir(), "dbclone-demo-"));
-  await import_promises75.default.chmod(tmp, 457);
-  const home = opts.home ?? import_node_path79.default.join(tmp, "home");
-  const repository = await openRepository(opts.repo ?? import_node_path79.default.join(tmp, "repository"));
+  const tmp = await import_promises76.default.mkdtemp(import_node_path80.default.join(import_node_os12.default.tmpdir(), "dbclone-demo-"));
+  await import_promises76.default.chmod(tmp, 457);
+  const home = opts.home ?? import_node_path80.default.join(tmp, "home");
+  const repository = await openRepository(opts.repo ?? import_node_path80.default.join(tmp, "repository"));
   const clones = [];
   try {
     print(`1. Making a sample shop database of about ${opts.sizeMb} MB (customers, products, orders)\u2026`);
     const dumpStart = performance.now();
-    const dump = import_node_path79.default.join(tmp, "shop.dump");
+    const dump = import_node_path80.default.join(tmp, "shop.dump");
     await createSampleDump(dump, { sizeMb: opts.sizeMb, seed: 42, reporter: opts.reporter });
-    print(`   pg_dump written in ${secondsSince(dumpStart).toFixed(1)} s (${mb2((await import_promises75.default.stat(dump)).size)})`);
+    print(`   pg_dump written in ${secondsSince(dumpStart).toFixed(1)} s (${mb2((await import_promises76.default.stat(dump)).size)})`);
     print("2. Building image demo/shop:v1 (restore \u2192 mask \u2192 VACUUM FULL \u2192 fresh base disk \u2192 leak scan \u2192 publish)\u2026");
     print(`   masking customers' names, emails, phones, addresses and birth dates with the demo key "${DEMO_MASKING_KEY}" (demo key, not a secret)`);
     const policy = parsePolicy(DEMO_POLICY, "demo policy");
@@ -32025,13 +32110,13 @@ async function runDemo(opts) {
     const isolated = aliceAfter === 0 && bobAfter === before && before > 0;
     print(`   orders: alice ${aliceAfter}, bob ${bobAfter} (was ${before}) \u2192 ${isolated ? "isolated" : "NOT ISOLATED"}`);
     const childBytes = [];
-    for (const c of clones) childBytes.push((await import_promises75.default.stat(c.clone.childFile)).blocks * 512);
+    for (const c of clones) childBytes.push((await import_promises76.default.stat(c.clone.childFile)).blocks * 512);
     const cloneReadySeconds = clones.map((c) => c.readySeconds);
     print("5. Tearing down\u2026");
     const tdStart = performance.now();
     for (const c of clones.splice(0)) await teardownClones({ home, reporter: opts.reporter, id: c.clone.id, repository });
     const teardownSeconds = secondsSince(tdStart);
-    const leftovers = (await platformFor("postgres", home).driver.list(import_node_path79.default.join(home, "clones"))).map((r) => `${r.kind} ${r.id}`);
+    const leftovers = (await platformFor("postgres", home).driver.list(import_node_path80.default.join(home, "clones"))).map((r) => `${r.kind} ${r.id}`);
     const report = {
       sampleMb: opts.sizeMb,
       buildSeconds: build.timings.totalSeconds,
@@ -32047,7 +32132,7 @@ async function runDemo(opts) {
     return report;
   } finally {
     for (const c of clones) await teardownClones({ home, reporter: opts.reporter, id: c.clone.id, repository }).catch(() => void 0);
-    if (!opts.home) await import_promises75.default.rm(tmp, { recursive: true, force: true });
+    if (!opts.home) await import_promises76.default.rm(tmp, { recursive: true, force: true });
   }
 }
 function printSummary(print, r) {
@@ -32091,14 +32176,14 @@ async function countOrders(clone2) {
   const result = await query(clone2, "SELECT count(*)::int AS n FROM orders");
   return result.rows[0].n;
 }
-var import_promises75, import_node_os11, import_node_path79, import_pg6, DEMO_MASKING_KEY, DEMO_POLICY;
+var import_promises76, import_node_os12, import_node_path80, import_pg6, DEMO_MASKING_KEY, DEMO_POLICY;
 var init_run_demo = __esm({
   "packages/core/src/demo/run-demo.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises75 = __toESM(require("node:fs/promises"), 1);
-    import_node_os11 = __toESM(require("node:os"), 1);
-    import_node_path79 = __toESM(require("node:path"), 1);
+    import_promises76 = __toESM(require("node:fs/promises"), 1);
+    import_node_os12 = __toESM(require("node:os"), 1);
+    import_node_path80 = __toESM(require("node:path"), 1);
     import_pg6 = __toESM(require_pg(), 1);
     init_build2();
     init_platform();
@@ -32859,7 +32944,7 @@ async function promoteClone(opts) {
   if (!supportsLayers(driver)) throw new NotSupportedError(`the ${driver.name} disk driver cannot promote clones yet; clone with --disk qcow2 to promote`);
   const label2 = `${target.name}:${target.version}`;
   const sourceLabel = `${source.name}:${source.version}`;
-  const workDir = import_node_path80.default.join(opts.home, "work", `promote-${import_node_crypto29.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path81.default.join(opts.home, "work", `promote-${import_node_crypto29.default.randomBytes(5).toString("hex")}`);
   try {
     await registry2.patch(record2.id, { state: "stopping", owner: currentProcess() });
     await makeDir(workDir, PRIVATE_DIR);
@@ -32878,7 +32963,7 @@ async function promoteClone(opts) {
     await driver.unmount(record2.attachment);
     const layers = await pullLayers(repository, source);
     const child = { file: record2.childFile, parents: layers.map((l) => l.file) };
-    const out = import_node_path80.default.join(workDir, `disk.${driver.format}`);
+    const out = import_node_path81.default.join(workDir, `disk.${driver.format}`);
     const sealed = opts.flatten ? await driver.flatten(child, out) : await driver.sealLayer(child, out);
     await pausePoint("promote:sealed");
     const masking = await promotedMasking(source, sealed, reporter);
@@ -32931,7 +33016,7 @@ async function promoteClone(opts) {
     if (e instanceof DbcloneError) throw e;
     throw new CloneError(`promoting clone ${record2.id} to ${label2} failed: ${e.message}`, { cause: e });
   } finally {
-    await import_promises76.default.rm(workDir, { recursive: true, force: true });
+    await import_promises77.default.rm(workDir, { recursive: true, force: true });
   }
 }
 async function refuseExisting(repository, name, version2) {
@@ -32943,14 +33028,14 @@ async function refuseExisting(repository, name, version2) {
   }
   throw new VersionExistsError(`image ${name} version ${version2} already exists; versions are immutable: choose a new version`);
 }
-var import_node_crypto29, import_promises76, import_node_path80;
-var init_promote = __esm({
+var import_node_crypto29, import_promises77, import_node_path81;
+var init_promote2 = __esm({
   "packages/core/src/clones/promote.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto29 = __toESM(require("node:crypto"), 1);
-    import_promises76 = __toESM(require("node:fs/promises"), 1);
-    import_node_path80 = __toESM(require("node:path"), 1);
+    import_promises77 = __toESM(require("node:fs/promises"), 1);
+    import_node_path81 = __toESM(require("node:path"), 1);
     init_paths();
     init_platform();
     init_disk();
@@ -32987,7 +33072,7 @@ var init_clones = __esm({
     init_ports();
     init_ttl();
     init_clone_id();
-    init_promote();
+    init_promote2();
   }
 });
 
@@ -33867,7 +33952,7 @@ function sourcesFrom(opts) {
       kinds.length === 0 ? "build needs a source: --from-dump FILE (repeatable), --from-datadir DIR, --from-server URL or --from-basebackup DIR" : `build takes one kind of source, got ${kinds.join(" and ")}`
     );
   }
-  if (opts.fromDump?.length) return opts.fromDump.map((path83) => ({ kind: "dump", path: path83 }));
+  if (opts.fromDump?.length) return opts.fromDump.map((path84) => ({ kind: "dump", path: path84 }));
   if (opts.fromDatadir) return [{ kind: "datadir", path: opts.fromDatadir }];
   if (opts.fromBasebackup) {
     const defined = Object.fromEntries(Object.entries(pitr).filter(([, v]) => v !== void 0));
@@ -34186,8 +34271,8 @@ init_import_meta_url();
 init_errors();
 async function sourceFromArgument(arg) {
   if (/^postgres(ql)?:\/\//.test(arg)) return { kind: "server", url: arg };
-  const { stat: stat30 } = await import("node:fs/promises");
-  const s = await stat30(arg).catch(() => void 0);
+  const { stat: stat31 } = await import("node:fs/promises");
+  const s = await stat31(arg).catch(() => void 0);
   if (!s) throw new UsageError(`scan: '${arg}' is neither a postgresql:// URL nor an existing dump file or data directory`);
   return s.isDirectory() ? { kind: "datadir", path: arg } : { kind: "dump", path: arg };
 }
@@ -34302,8 +34387,8 @@ init_reporter();
 
 // packages/core/src/doctor/probe.ts
 init_import_meta_url();
-var import_promises77 = require("node:fs/promises");
-var import_node_path81 = __toESM(require("node:path"), 1);
+var import_promises78 = require("node:fs/promises");
+var import_node_path82 = __toESM(require("node:path"), 1);
 init_exec();
 function machineProbe(env = process.env, overrides = {}) {
   const probe = {
@@ -34312,12 +34397,12 @@ function machineProbe(env = process.env, overrides = {}) {
     devDir: "/dev",
     postgresRoot: "/usr/lib/postgresql",
     async which(program2) {
-      for (const dir of (probe.env.PATH ?? "").split(import_node_path81.default.delimiter)) {
+      for (const dir of (probe.env.PATH ?? "").split(import_node_path82.default.delimiter)) {
         if (!dir) continue;
-        const file2 = import_node_path81.default.join(dir, program2);
+        const file2 = import_node_path82.default.join(dir, program2);
         try {
-          await (0, import_promises77.access)(file2, import_promises77.constants.X_OK);
-          if ((await (0, import_promises77.stat)(file2)).isFile()) return file2;
+          await (0, import_promises78.access)(file2, import_promises78.constants.X_OK);
+          if ((await (0, import_promises78.stat)(file2)).isFile()) return file2;
         } catch {
         }
       }
@@ -34325,7 +34410,7 @@ function machineProbe(env = process.env, overrides = {}) {
     },
     async kind(file2) {
       try {
-        const s = await (0, import_promises77.stat)(file2);
+        const s = await (0, import_promises78.stat)(file2);
         return s.isCharacterDevice() ? "char" : s.isDirectory() ? "dir" : s.isFile() ? "file" : "other";
       } catch {
         return void 0;
@@ -34340,8 +34425,8 @@ function machineProbe(env = process.env, overrides = {}) {
 
 // packages/core/src/doctor/requirements.ts
 init_import_meta_url();
-var import_promises78 = require("node:fs/promises");
-var import_node_path82 = __toESM(require("node:path"), 1);
+var import_promises79 = require("node:fs/promises");
+var import_node_path83 = __toESM(require("node:path"), 1);
 init_disk();
 var ok = (detail) => ({ status: "ok", detail });
 var programRequirement = (program2, aptPackage) => ({
@@ -34356,7 +34441,7 @@ var deviceRequirement = (id, device, hint, aptPackages) => ({
   id,
   feature: "clones",
   async check(probe) {
-    const file2 = import_node_path82.default.join(probe.devDir, device);
+    const file2 = import_node_path83.default.join(probe.devDir, device);
     return await probe.kind(file2) === "char" ? ok(file2) : { status: "missing", detail: `${file2} is missing`, hint, aptPackages };
   }
 });
@@ -34379,13 +34464,13 @@ var postgresBinaries = {
     const candidates = [];
     if (probe.env.PG_BIN) candidates.push(probe.env.PG_BIN);
     for (const major of postgresMajor !== void 0 ? [postgresMajor] : [17, 16, 15, 14, 13]) {
-      candidates.push(import_node_path82.default.join(probe.postgresRoot, String(major), "bin"));
+      candidates.push(import_node_path83.default.join(probe.postgresRoot, String(major), "bin"));
     }
-    for (const dir of candidates) if (await probe.kind(import_node_path82.default.join(dir, "postgres")) === "file") return ok(dir);
+    for (const dir of candidates) if (await probe.kind(import_node_path83.default.join(dir, "postgres")) === "file") return ok(dir);
     const wanted = postgresMajor !== void 0 ? `PostgreSQL ${postgresMajor}` : "PostgreSQL";
     return {
       status: "missing",
-      detail: `no ${wanted} server binaries (postgres, pg_ctl) in ${import_node_path82.default.join(probe.postgresRoot, "<major>/bin")} or PG_BIN`,
+      detail: `no ${wanted} server binaries (postgres, pg_ctl) in ${import_node_path83.default.join(probe.postgresRoot, "<major>/bin")} or PG_BIN`,
       // Debian's `postgresql` is its default major (15 on Debian 12); a given major is postgresql-<N>.
       aptPackages: [postgresMajor !== void 0 ? `postgresql-${postgresMajor}` : "postgresql"]
     };
@@ -34408,14 +34493,14 @@ var reflinkHome = {
     if (await probe.kind(home) !== "dir") return { status: "advice", detail: `${home} does not exist yet; it is made on first use` };
     let dir;
     try {
-      dir = await (0, import_promises78.mkdtemp)(import_node_path82.default.join(home, ".doctor-"));
-      await (0, import_promises78.writeFile)(import_node_path82.default.join(dir, "a"), "reflink probe");
-      const r = await probe.run("cp", ["--reflink=always", import_node_path82.default.join(dir, "a"), import_node_path82.default.join(dir, "b")]);
+      dir = await (0, import_promises79.mkdtemp)(import_node_path83.default.join(home, ".doctor-"));
+      await (0, import_promises79.writeFile)(import_node_path83.default.join(dir, "a"), "reflink probe");
+      const r = await probe.run("cp", ["--reflink=always", import_node_path83.default.join(dir, "a"), import_node_path83.default.join(dir, "b")]);
       return r.code === 0 ? ok(`${home} supports reflinks`) : { status: "advice", detail: `${home} has no reflink support`, hint: "clones use qcow2 over FUSE; an XFS or btrfs DBCLONE_HOME makes reflink copies possible" };
     } catch (e) {
       return { status: "advice", detail: `could not test reflinks in ${home}: ${e.message}` };
     } finally {
-      if (dir) await (0, import_promises78.rm)(dir, { recursive: true, force: true });
+      if (dir) await (0, import_promises79.rm)(dir, { recursive: true, force: true });
     }
   }
 };
@@ -34545,7 +34630,7 @@ function registerPromote(program2, ctx) {
   program2.command("promote").description("stop a clone cleanly and publish its data as a new image version (a layer over its source); the clone is consumed").argument("<clone>", "clone id (c-\u2026) or name").requiredOption("--as <image:version>", "the new version, e.g. shop:v2").option("--flatten", "write a single-layer version (the whole chain) instead of a layer over the source").option("--tag <tag>", "point this tag at the new version (repeatable)", collect).option("--label <key=value>", "label recorded in the manifest (repeatable)", collectLabel).addHelpText("after", examples("dbclone promote pr-42 --as shop:v2", "dbclone promote c-abcdefgh23 --as shop:v3 --flatten --tag latest")).action(async (clone2, opts, cmd) => {
     const { home, json: json2 } = ctx.globals(cmd);
     const repository = await ctx.openRepository(cmd, { create: true });
-    const { promoteClone: promoteClone2 } = await Promise.resolve().then(() => (init_promote(), promote_exports));
+    const { promoteClone: promoteClone2 } = await Promise.resolve().then(() => (init_promote2(), promote_exports));
     const result = await promoteClone2({
       repository,
       home,
