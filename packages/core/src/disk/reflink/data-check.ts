@@ -10,6 +10,7 @@ import path from "node:path";
 import { CloneError } from "../../errors.js";
 import type { Reporter } from "../../reporter.js";
 import { run } from "../../runtime/exec.js";
+import { pausePoint } from "../../util/pause-point.js";
 import { unmountPath } from "../qcow2/mounts.js";
 
 export interface CheckOptions {
@@ -26,6 +27,7 @@ export async function checkExpandedImage(rawFile: string, what: string, reporter
   try {
     await run("mount", ["-t", "xfs", "-o", "loop,ro,norecovery,nouuid", rawFile, mnt], { privileged: true, reporter, packageHint: "mount", timeoutMs: 60_000 });
     try {
+      await pausePoint("expand:checking");
       return await walk(mnt, what, opts.asUser, reporter);
     } finally {
       await unmountPath(mnt, reporter);

@@ -82,6 +82,13 @@ export async function sweepDeadExpansions(layout: PoolLayout, reporter: Reporter
       released.push(`file ${p}`);
     }
   }
+  // A pool file a killed process was still formatting (pool-file.ts: `<pool.xfs>.tmp-<pid>`).
+  for (const name of await readdir(layout.home).catch(() => [] as string[])) {
+    const m = /^pool\.xfs\.tmp-(\d+)$/.exec(name);
+    if (!m || isAlive(Number(m[1]))) continue;
+    await rm(path.join(layout.home, name), { force: true });
+    released.push(`file ${path.join(layout.home, name)}`);
+  }
   // Locks of dead holders (an image's, the index's, the pool's): others would take them over anyway.
   const locks = (await readdir(layout.imagesDir).catch(() => [] as string[])).filter((n) => n.endsWith(".lock")).map((n) => path.join(layout.imagesDir, n));
   for (const lock of [...locks, `${layout.poolFile}.lock`]) {
