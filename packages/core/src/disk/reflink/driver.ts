@@ -12,7 +12,8 @@ import { attachClone, detachClone, ownBytes, reflinkCopy, removeCloneFile } from
 import { expandImage, type VerifiedLayer } from "./expand.js";
 import { listPoolLeftovers, releasePoolLeftover, sweepDeadExpansions } from "./leftovers.js";
 import { ReflinkPool } from "./pool.js";
-import { cloneFileFor } from "./pool-layout.js";
+import { cloneFileFor, imageFile, ownerFileOf } from "./pool-layout.js";
+import { readOwner } from "./expanded-index.js";
 import { removePoolFile } from "./pool-file.js";
 import { checkReflinkPrerequisites } from "./prerequisites.js";
 import { flattenClone, sealCloneAsLayer } from "./promote.js";
@@ -107,8 +108,11 @@ export class ReflinkDriver implements LayeredDiskDriver {
   }
 
   /** Promote: what the (unmounted) clone differs in from its parent layers, as a qcow2 layer. */
-  sealLayer(child: ChildDisk, outFile: string): Promise<SealedDisk> {
-    return sealCloneAsLayer(cloneFileFor(this.pool.layout, child.file), child.parents, outFile, this.reporter);
+  async sealLayer(child: ChildDisk, outFile: string): Promise<SealedDisk> {
+    const cloneFile = cloneFileFor(this.pool.layout, child.file);
+    const owner = await readOwner(ownerFileOf(cloneFile));
+    if (!owner) throw new CloneError(`${cloneFile} has no owner record naming the image it was copied from; cannot promote it as a layer (try --flatten).`);
+    return sealCloneAsLayer(cloneFile, imageFile(this.pool.layout, owner.key), child.parents, outFile, this.reporter);
   }
 
   /** Promote --flatten: the whole (unmounted) clone as one single-layer qcow2. */

@@ -56,7 +56,8 @@ export async function releasePoolLeftover(resource: DiskResource, reporter: Repo
 /** What killed expansions left: check mounts, loop devices and temp files of dead writers. */
 export async function sweepDeadExpansions(layout: PoolLayout, reporter: Reporter = silentReporter): Promise<string[]> {
   const dead = (name: string): boolean => {
-    const m = EXPAND_TEMP.exec(name.replace(/\.mnt$/, ""));
+    // An expansion's temp image (or its check mount), or the index a killed writer was replacing.
+    const m = EXPAND_TEMP.exec(name.replace(/\.mnt$/, "")) ?? /^index\.json\.tmp-(\d+)$/.exec(name);
     return m !== null && !isAlive(Number(m[1]));
   };
   const released: string[] = [];
