@@ -22070,6 +22070,50 @@ var init_pool_layout = __esm({
   }
 });
 
+// packages/core/src/disk/reflink/extents.ts
+async function dataExtents(file2, reporter) {
+  const r = await run("xfs_io", ["-r", "-c", "fiemap -v", file2], { reporter, packageHint: "xfsprogs", timeoutMs: 10 * 6e4 });
+  const out = [];
+  for (const line of r.stdout.split("\n")) {
+    const m = /^\s*\d+: \[(\d+)\.\.(\d+)\]:\s+(\S+)\s+\d+(?:\s+(0x[0-9a-f]+))?/.exec(line);
+    if (!m || m[3] === "hole") continue;
+    const start = Number(m[1]) * 512;
+    out.push({ offset: start, length: (Number(m[2]) + 1) * 512 - start, shared: (parseInt(m[4] ?? "0", 16) & FIEMAP_EXTENT_SHARED) !== 0 });
+  }
+  return out;
+}
+function subtract(ranges, minus) {
+  const out = [];
+  for (const r of ranges) {
+    let at = r.offset;
+    const end = r.offset + r.length;
+    for (const m of minus) {
+      const mEnd = m.offset + m.length;
+      if (mEnd <= at || m.offset >= end) continue;
+      if (m.offset > at) out.push({ offset: at, length: m.offset - at });
+      at = Math.max(at, mEnd);
+      if (at >= end) break;
+    }
+    if (at < end) out.push({ offset: at, length: end - at });
+  }
+  return out;
+}
+function differingRanges(clone2, image) {
+  const byOffset = (a, b) => a.offset - b.offset;
+  const copy = clone2.filter((e) => !e.shared).map(({ offset, length }) => ({ offset, length })).sort(byOffset);
+  const zero = subtract(image.map(({ offset, length }) => ({ offset, length })).sort(byOffset), [...clone2].sort(byOffset));
+  return { copy, zero };
+}
+var FIEMAP_EXTENT_SHARED;
+var init_extents = __esm({
+  "packages/core/src/disk/reflink/extents.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_exec();
+    FIEMAP_EXTENT_SHARED = 8192;
+  }
+});
+
 // packages/core/src/disk/reflink/clone.ts
 async function reflinkCopy(imageFile2, cloneFile, owner) {
   await (0, import_promises33.writeFile)(ownerFileOf(cloneFile), JSON.stringify(owner), { mode: 384, flag: "wx" }).catch((e) => {
@@ -22102,16 +22146,10 @@ async function removeCloneFile(cloneFile) {
   await (0, import_promises33.rm)(ownerFileOf(cloneFile), { force: true });
 }
 async function ownBytes(file2, reporter) {
-  const r = await run("xfs_io", ["-r", "-c", "fiemap -v", file2], { reporter, packageHint: "xfsprogs", allowFailure: true });
-  if (r.code !== 0) return 0;
-  let sectors = 0;
-  for (const line of r.stdout.split("\n")) {
-    const m = /^\s*\d+: \[\d+\.\.\d+\]:\s+(\S+)\s+(\d+)\s+(0x[0-9a-f]+)/.exec(line);
-    if (m && m[1] !== "hole" && !(parseInt(m[3], 16) & FIEMAP_EXTENT_SHARED)) sectors += Number(m[2]);
-  }
-  return sectors * 512;
+  const extents = await dataExtents(file2, reporter).catch(() => []);
+  return extents.filter((e) => !e.shared).reduce((sum, e) => sum + e.length, 0);
 }
-var import_node_fs15, import_promises33, import_node_path33, FIEMAP_EXTENT_SHARED;
+var import_node_fs15, import_promises33, import_node_path33;
 var init_clone = __esm({
   "packages/core/src/disk/reflink/clone.ts"() {
     "use strict";
@@ -22124,7 +22162,7 @@ var init_clone = __esm({
     init_mounts();
     init_xfs_error_policy();
     init_pool_layout();
-    FIEMAP_EXTENT_SHARED = 8192;
+    init_extents();
   }
 });
 
@@ -22136,6 +22174,7 @@ async function checkExpandedImage(rawFile, what, reporter, opts = {}) {
   try {
     await run("mount", ["-t", "xfs", "-o", "loop,ro,norecovery,nouuid", rawFile, mnt], { privileged: true, reporter, packageHint: "mount", timeoutMs: 6e4 });
     try {
+      await pausePoint("expand:checking");
       return await walk(mnt, what, opts.asUser, reporter);
     } finally {
       await unmountPath(mnt, reporter);
@@ -22198,6 +22237,7 @@ var init_data_check = __esm({
     import_node_path34 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
+    init_pause_point();
     init_mounts();
   }
 });
@@ -22401,7 +22441,7 @@ async function releasePoolLeftover(resource, reporter = silentReporter) {
 }
 async function sweepDeadExpansions(layout, reporter = silentReporter) {
   const dead = (name) => {
-    const m = EXPAND_TEMP.exec(name.replace(/\.mnt$/, ""));
+    const m = EXPAND_TEMP.exec(name.replace(/\.mnt$/, "")) ?? /^index\.json\.tmp-(\d+)$/.exec(name);
     return m !== null && !isAlive(Number(m[1]));
   };
   const released = [];
@@ -22426,6 +22466,12 @@ async function sweepDeadExpansions(layout, reporter = silentReporter) {
       else await (0, import_promises37.rm)(p, { force: true });
       released.push(`file ${p}`);
     }
+  }
+  for (const name of await (0, import_promises37.readdir)(layout.home).catch(() => [])) {
+    const m = /^pool\.xfs\.tmp-(\d+)$/.exec(name);
+    if (!m || isAlive(Number(m[1]))) continue;
+    await (0, import_promises37.rm)(import_node_path37.default.join(layout.home, name), { force: true });
+    released.push(`file ${import_node_path37.default.join(layout.home, name)}`);
   }
   const locks = (await (0, import_promises37.readdir)(layout.imagesDir).catch(() => [])).filter((n) => n.endsWith(".lock")).map((n) => import_node_path37.default.join(layout.imagesDir, n));
   for (const lock of [...locks, `${layout.poolFile}.lock`]) {
@@ -22680,21 +22726,49 @@ var init_prerequisites3 = __esm({
 });
 
 // packages/core/src/disk/reflink/promote.ts
-async function sealCloneAsLayer(cloneFile, parentsNearestFirst, outFile, reporter) {
+async function sealCloneAsLayer(cloneFile, imageFile2, parentsNearestFirst, outFile, reporter) {
   if (parentsNearestFirst.length === 0) throw new CloneError(`${cloneFile} has no parent layers; a layer needs the chain it was written over.`);
   const parents = parentsNearestFirst.map((p) => import_node_path40.default.resolve(p));
   const size = (await (0, import_promises40.stat)(cloneFile)).size;
-  const chain = chainJsonFilename(parents[0], parents.slice(1));
+  if ((await (0, import_promises40.stat)(imageFile2)).size !== size) throw new CloneError(`${cloneFile} and its image ${imageFile2} differ in size; cannot promote it as a layer (try --flatten).`);
+  const ranges = differingRanges(await dataExtents(cloneFile, reporter), await dataExtents(imageFile2, reporter));
   return sealInto(outFile, reporter, async (tmp) => {
-    await qemuImg(["create", "-q", "-f", "qcow2", "-o", LAYER_CLUSTER_OPTS, "-b", import_node_path40.default.resolve(cloneFile), "-F", "raw", tmp, String(size)], reporter);
-    await qemuImg(["rebase", "-q", "-f", "qcow2", "-b", chain, "-F", "qcow2", tmp], reporter);
+    await qemuImg(["create", "-q", "-f", "qcow2", "-o", LAYER_CLUSTER_OPTS, "-u", "-b", parents[0], "-F", "qcow2", tmp, String(size)], reporter);
+    const handle = await startExport(tmp, reporter, parents);
+    try {
+      await copyRanges(cloneFile, handle.exportFile, ranges);
+    } finally {
+      await stopExport(handle, reporter);
+    }
     await detachBacking(tmp, reporter);
   });
+}
+async function copyRanges(cloneFile, target, ranges) {
+  const src = await (0, import_promises40.open)(cloneFile, "r");
+  const dst = await (0, import_promises40.open)(target, "r+");
+  try {
+    const buf = Buffer.alloc(CHUNK);
+    for (const r of ranges.copy) {
+      for (let at = r.offset; at < r.offset + r.length; at += CHUNK) {
+        const n = Math.min(CHUNK, r.offset + r.length - at);
+        const { bytesRead } = await src.read(buf, 0, n, at);
+        await dst.write(buf, 0, bytesRead, at);
+      }
+    }
+    const zeros = Buffer.alloc(CHUNK);
+    for (const r of ranges.zero) {
+      for (let at = r.offset; at < r.offset + r.length; at += CHUNK) await dst.write(zeros, 0, Math.min(CHUNK, r.offset + r.length - at), at);
+    }
+    await dst.sync();
+  } finally {
+    await src.close();
+    await dst.close();
+  }
 }
 async function flattenClone(cloneFile, outFile, reporter) {
   return sealInto(outFile, reporter, (tmp) => qemuImg(["convert", "-q", "-f", "raw", "-O", "qcow2", "-o", BASE_CLUSTER_OPTS, import_node_path40.default.resolve(cloneFile), tmp], reporter).then(() => void 0));
 }
-var import_node_path40, import_promises40, qemuImg;
+var import_node_path40, import_promises40, qemuImg, CHUNK;
 var init_promote = __esm({
   "packages/core/src/disk/reflink/promote.ts"() {
     "use strict";
@@ -22703,10 +22777,12 @@ var init_promote = __esm({
     import_promises40 = require("node:fs/promises");
     init_errors();
     init_exec();
-    init_chain_spec();
+    init_export();
     init_layers2();
     init_qemu_img();
+    init_extents();
     qemuImg = (args, reporter) => run("qemu-img", args, { reporter, timeoutMs: 60 * 6e4, packageHint: "qemu-utils" });
+    CHUNK = 4 * 1024 * 1024;
   }
 });
 
@@ -22727,6 +22803,7 @@ var init_driver2 = __esm({
     init_leftovers2();
     init_pool();
     init_pool_layout();
+    init_expanded_index();
     init_pool_file();
     init_prerequisites3();
     init_promote();
@@ -22792,8 +22869,11 @@ var init_driver2 = __esm({
         await removeCloneFile(cloneFileFor(this.pool.layout, file2));
       }
       /** Promote: what the (unmounted) clone differs in from its parent layers, as a qcow2 layer. */
-      sealLayer(child, outFile) {
-        return sealCloneAsLayer(cloneFileFor(this.pool.layout, child.file), child.parents, outFile, this.reporter);
+      async sealLayer(child, outFile) {
+        const cloneFile = cloneFileFor(this.pool.layout, child.file);
+        const owner = await readOwner(ownerFileOf(cloneFile));
+        if (!owner) throw new CloneError(`${cloneFile} has no owner record naming the image it was copied from; cannot promote it as a layer (try --flatten).`);
+        return sealCloneAsLayer(cloneFile, imageFile(this.pool.layout, owner.key), child.parents, outFile, this.reporter);
       }
       /** Promote --flatten: the whole (unmounted) clone as one single-layer qcow2. */
       flatten(child, outFile) {
@@ -26077,7 +26157,7 @@ async function scanStream(chunks, plan, tally, source) {
   }
 }
 async function scanBlob(file2, set2, tally, onProgress) {
-  const stream = (0, import_node_fs34.createReadStream)(file2, { highWaterMark: CHUNK });
+  const stream = (0, import_node_fs34.createReadStream)(file2, { highWaterMark: CHUNK2 });
   let done = 0;
   const chunks = (async function* () {
     for await (const c of stream) {
@@ -26092,7 +26172,7 @@ async function scanDataFiles(root, set2, tally) {
   for (const rel of await listFiles(root, "")) {
     const full = import_node_path63.default.join(root, rel);
     const relation = isRelationFile(rel);
-    await scanStream((0, import_node_fs34.createReadStream)(full, { highWaterMark: CHUNK }), set2, tally, {
+    await scanStream((0, import_node_fs34.createReadStream)(full, { highWaterMark: CHUNK2 }), set2, tally, {
       file: rel,
       channelOf: (offset) => channelOfFile(full, rel, offset),
       ...relation ? { explainByStructure: (offset, length) => explainInPage(full, offset, length, WINDOW) } : {}
@@ -26108,7 +26188,7 @@ async function listFiles(root, rel) {
   }
   return out;
 }
-var import_node_fs34, import_promises60, import_node_path63, emptyTally, EXAMPLES2, planOf, CHUNK;
+var import_node_fs34, import_promises60, import_node_path63, emptyTally, EXAMPLES2, planOf, CHUNK2;
 var init_residue_scan = __esm({
   "packages/core/src/masking/leak-scan/residue-scan.ts"() {
     "use strict";
@@ -26130,7 +26210,7 @@ var init_residue_scan = __esm({
     });
     EXAMPLES2 = 20;
     planOf = (p) => "set" in p ? p : { set: p };
-    CHUNK = 4 * 1024 * 1024;
+    CHUNK2 = 4 * 1024 * 1024;
   }
 });
 
@@ -26907,8 +26987,8 @@ async function maskTable(c, rules, distinct, familyMaps, key, reporter) {
       await c.query(`CREATE TEMP TABLE ${quoteIdent(mapTable)} (${MAP_COLUMNS})`);
       const family = familyMaps.get(r.family);
       const olds = [...distinct.get(r)];
-      for (let at = 0; at < olds.length; at += CHUNK2) {
-        const part = olds.slice(at, at + CHUNK2);
+      for (let at = 0; at < olds.length; at += CHUNK3) {
+        const part = olds.slice(at, at + CHUNK3);
         await c.query(`INSERT INTO ${quoteIdent(mapTable)} SELECT false, o, n FROM unnest($1::text[], $2::text[]) AS u(o, n)`, [part, part.map((o) => family.get(o))]);
       }
       await c.query(`INSERT INTO ${quoteIdent(mapTable)} VALUES (true, '', NULL)`);
@@ -26962,7 +27042,7 @@ async function previewRow(withDb2, t, before) {
     return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v === null ? null : v instanceof Date ? v.toISOString() : String(v)]));
   });
 }
-var import_node_crypto21, TEXT_TYPES, CHUNK2, isValueRule2, tableKey;
+var import_node_crypto21, TEXT_TYPES, CHUNK3, isValueRule2, tableKey;
 var init_apply_masking = __esm({
   "packages/core/src/engine/postgres/masking/apply-masking.ts"() {
     "use strict";
@@ -26974,7 +27054,7 @@ var init_apply_masking = __esm({
     init_types2();
     init_table_update();
     TEXT_TYPES = /^(text|character varying|character|citext|name)/;
-    CHUNK2 = 5e4;
+    CHUNK3 = 5e4;
     isValueRule2 = (r) => VALUE_TRANSFORMERS.includes(r.transformer);
     tableKey = (r) => `${r.database}\0${r.schema}\0${r.table}`;
   }
@@ -27181,9 +27261,9 @@ async function scanUnmaskedPii(withDb2, databases2, rules = [], sampleRows = 200
         (await c.query("SELECT format_type(oid, NULL) AS t FROM pg_type WHERE typtype = 'c' AND typrelid IN (SELECT oid FROM pg_class WHERE relkind = 'c')")).rows.map((r) => r.t)
       );
       for (const t of db.tables) {
-        const open19 = t.columns.filter((col) => !masked.has([db.name, t.schema, t.name, col.name].join("\0")));
-        if (open19.length === 0) continue;
-        const sampled = open19.filter((col) => SAMPLED_TYPES.test(col.type) || composites.has(col.type));
+        const open20 = t.columns.filter((col) => !masked.has([db.name, t.schema, t.name, col.name].join("\0")));
+        if (open20.length === 0) continue;
+        const sampled = open20.filter((col) => SAMPLED_TYPES.test(col.type) || composites.has(col.type));
         let rows = [];
         if (sampled.length > 0) {
           const cols = sampled.map((col) => composites.has(col.type) ? `${quoteIdent(col.name)}::text` : quoteIdent(col.name)).join(", ");
@@ -27191,7 +27271,7 @@ async function scanUnmaskedPii(withDb2, databases2, rules = [], sampleRows = 200
           const r = await c.query({ text: `SELECT ${cols} FROM ${qualifiedName(t.schema, t.name)}${sample} LIMIT ${sampleRows}`, rowMode: "array" });
           rows = r.rows;
         }
-        for (const col of open19) {
+        for (const col of open20) {
           const i = sampled.indexOf(col);
           const values = [];
           if (i >= 0) {
@@ -32110,13 +32190,13 @@ async function runDemo(opts) {
     const isolated = aliceAfter === 0 && bobAfter === before && before > 0;
     print(`   orders: alice ${aliceAfter}, bob ${bobAfter} (was ${before}) \u2192 ${isolated ? "isolated" : "NOT ISOLATED"}`);
     const childBytes = [];
-    for (const c of clones) childBytes.push((await import_promises76.default.stat(c.clone.childFile)).blocks * 512);
+    for (const c of clones) childBytes.push(c.childDiskBytes);
     const cloneReadySeconds = clones.map((c) => c.readySeconds);
     print("5. Tearing down\u2026");
     const tdStart = performance.now();
     for (const c of clones.splice(0)) await teardownClones({ home, reporter: opts.reporter, id: c.clone.id, repository });
     const teardownSeconds = secondsSince(tdStart);
-    const leftovers = (await platformFor("postgres", home).driver.list(import_node_path80.default.join(home, "clones"))).map((r) => `${r.kind} ${r.id}`);
+    const leftovers = (await Promise.all(allCloneDiskDrivers(home).map((d) => d.list(import_node_path80.default.join(home, "clones"))))).flat().map((r) => `${r.kind} ${r.id}`);
     const report = {
       sampleMb: opts.sizeMb,
       buildSeconds: build.timings.totalSeconds,
@@ -32132,7 +32212,10 @@ async function runDemo(opts) {
     return report;
   } finally {
     for (const c of clones) await teardownClones({ home, reporter: opts.reporter, id: c.clone.id, repository }).catch(() => void 0);
-    if (!opts.home) await import_promises76.default.rm(tmp, { recursive: true, force: true });
+    if (!opts.home) {
+      await new ReflinkDriver({ home, stateDir: import_node_path80.default.join(home, "state") }).removePool().catch((e) => opts.reporter.warn(`could not remove the demo's reflink pool: ${e.message}`));
+      await import_promises76.default.rm(tmp, { recursive: true, force: true });
+    }
   }
 }
 function printSummary(print, r) {
@@ -32187,6 +32270,7 @@ var init_run_demo = __esm({
     import_pg6 = __toESM(require_pg(), 1);
     init_build2();
     init_platform();
+    init_disk();
     init_engine2();
     init_repository();
     init_lifecycle();
@@ -34138,7 +34222,7 @@ function dockerOptions(opts) {
   return { image: opts.dockerImage, memory: opts.memory, cpus, network: opts.dockerNetwork };
 }
 function registerClone(program2, ctx) {
-  program2.command("clone").description("make a writable clone of an image and print how to connect (--json includes the password)").argument("<ref>", "name, name:version, name:tag or name@sha256:<hex>").option("--name <name>", "reuse key: asking again for this name returns the same live clone").option("--ttl <duration>", "lifetime, e.g. 30m, 1h30m, 1d, or none to keep it until torn down (capped by the repository's maxTtl)", DEFAULT_TTL).option("--label <key=value>", "label for teardown --label (repeatable)", collectLabel).option("--durability <mode>", "ephemeral (fast, no fsync) or durable", "ephemeral").option("--reset", "discard a live clone of this --name and make it fresh from the image (same port, user, password)").option("--on-image-change <mode>", "a live --name clone of an older version: keep (its data), recreate or fail", "keep").option("--database <name>", "the database the connection string points at (default the image's first)").option("--timeout <duration>", "give up when not ready within this time: seconds (1.5) or a duration (2m); default 120").option("--runtime <runtime>", "where the clone's server runs: host (a host process, fastest) or docker (a container)", "host").option("--disk <driver>", "clone disk driver: qcow2 (FUSE over the image) or reflink (a copy-on-write copy in a local pool); default qcow2, DBCLONE_DISK sets the preference").option("--docker-image <image>", "container image for --runtime docker (default postgres:<major> of the image's server)").option("--memory <size>", "memory limit of the container, e.g. 512m, 2g (--runtime docker)").option("--cpus <n>", "CPU limit of the container, e.g. 1.5 (--runtime docker)").option("--docker-network <mode>", "bridge (default: own network, port published on the clone's host) or host (--runtime docker)").addHelpText(
+  program2.command("clone").description("make a writable clone of an image and print how to connect (--json includes the password)").argument("<ref>", "name, name:version, name:tag or name@sha256:<hex>").option("--name <name>", "reuse key: asking again for this name returns the same live clone").option("--ttl <duration>", "lifetime, e.g. 30m, 1h30m, 1d, or none to keep it until torn down (capped by the repository's maxTtl)", DEFAULT_TTL).option("--label <key=value>", "label for teardown --label (repeatable)", collectLabel).option("--durability <mode>", "ephemeral (fast, no fsync) or durable", "ephemeral").option("--reset", "discard a live clone of this --name and make it fresh from the image (same port, user, password)").option("--on-image-change <mode>", "a live --name clone of an older version: keep (its data), recreate or fail", "keep").option("--database <name>", "the database the connection string points at (default the image's first)").option("--timeout <duration>", "give up when not ready within this time: seconds (1.5) or a duration (2m); default 120").option("--runtime <runtime>", "where the clone's server runs: host (a host process, fastest) or docker (a container)", "host").option("--disk <driver>", "clone disk driver: qcow2 (FUSE over the image) or reflink (a copy-on-write copy in a local pool); default reflink where its pool works, else qcow2; DBCLONE_DISK sets the preference").option("--docker-image <image>", "container image for --runtime docker (default postgres:<major> of the image's server)").option("--memory <size>", "memory limit of the container, e.g. 512m, 2g (--runtime docker)").option("--cpus <n>", "CPU limit of the container, e.g. 1.5 (--runtime docker)").option("--docker-network <mode>", "bridge (default: own network, port published on the clone's host) or host (--runtime docker)").addHelpText(
     "after",
     examples(
       "dbclone clone orders:latest",
