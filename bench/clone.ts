@@ -1,9 +1,13 @@
-// `npm run bench -- clone [--scales 5,50] [--clones 10] [--tps-seconds 10] [--drivers qcow2,reflink] [--quick]`
+// `npm run bench -- clone [--scales 5,50] [--clones 10] [--wall-runs 9] [--tps-seconds 10] [--drivers qcow2,reflink] [--quick]`
 // Clone-ready time and child disk size for pgbench databases of two sizes, per disk driver
 // (qcow2 over FUSE, reflink copies in a local pool), against baselines measured in the same run:
 // pg_restore into a fresh database, CREATE DATABASE … TEMPLATE … STRATEGY FILE_COPY, and pgbench
 // TPS on a plain data directory on the host filesystem. "cold" runs start right after
-// `echo 3 > /proc/sys/vm/drop_caches`; "warm" ones after pg_prewarm. --quick: scales 2,8, 4 clones, 5 s.
+// `echo 3 > /proc/sys/vm/drop_caches`; "warm" ones after pg_prewarm. Also the wall time of
+// `dbclone clone` (the built CLI, dist/cli: run `npm run build` first) from process start to exit,
+// interleaved with its floor (`node -e 0` + PostgreSQL started on a copy of the same data directory
+// to its first answered query) and `dbclone --version`; the issue's targets are checked at the end.
+// --quick: scales 2,8, 4 clones, 5 wall runs, 5 s of pgbench.
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -17,7 +21,9 @@ import { openRepository } from "../packages/core/src/repository/index.js";
 import { ReflinkDriver } from "../packages/core/src/disk/index.js";
 import { run } from "../packages/core/src/runtime/index.js";
 import { NativeServer } from "./lib/source-server.js";
-import { percentile, round, table } from "./lib/stats.js";
+import { percentile, round } from "./lib/stats.js";
+import { LoadSampler, cliCloneMs, msSummary, pgStartOnCopyMs, spawnMs, type MsSummary } from "./lib/wall.js";
+import { printReport } from "./lib/clone-report.js";
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i++) {
@@ -30,6 +36,8 @@ const scales = (args.get("scales") ?? (quick ? "2,8" : "5,50")).split(",").map(N
 const cloneCount = Number(args.get("clones") ?? (quick ? 4 : 10));
 const tpsSeconds = Number(args.get("tps-seconds") ?? (quick ? 5 : 10));
 const drivers = (args.get("drivers") ?? "qcow2,reflink").split(",") as Disk[];
+const wallRuns = Number(args.get("wall-runs") ?? (quick ? 5 : 9));
+const cli = path.resolve("dist/cli/index.cjs");
 type Disk = "qcow2" | "reflink";
 const reporter = silentReporter;
 const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -61,6 +69,8 @@ interface DriverResult {
   cloneReady: ReturnType<typeof summary>;
   teardownP50: number;
   childDiskBytesP50: number;
+  /** `dbclone clone` from process start to exit. */
+  cliWall?: MsSummary;
   tps: Record<string, number>;
   tpsRatio?: Record<string, number>;
 }
@@ -129,6 +139,24 @@ async function benchScale(root: string, scale: number) {
       };
     }
 
+    log(`scale ${scale}: wall time of dbclone clone, interleaved with its floor and --version (${wallRuns} runs) …`);
+    await native.stop();
+    const env = { ...process.env, DBCLONE_HOME: home, DBCLONE_REPO: path.join(dir, "repository"), DBCLONE_CACHE_DIR: path.join(home, "cache") };
+    const walls: Record<string, number[]> = { node: [], version: [], pgStart: [], ...Object.fromEntries(drivers.map((d) => [d, []])) };
+    // One uncounted warm-up round (page cache, the pool mounted), then interleaved rounds.
+    for (let i = -1; i < wallRuns; i++) {
+      const sample: Record<string, number> = {
+        node: spawnMs(process.execPath, ["-e", "0"], env).ms,
+        version: spawnMs(process.execPath, [cli, "--version"], env).ms,
+        pgStart: await pgStartOnCopyMs(native, dir),
+      };
+      for (const disk of drivers) sample[disk] = cliCloneMs(cli, env, `bench:s${scale}`, disk);
+      if (i >= 0) for (const [k, v] of Object.entries(sample)) walls[k]!.push(v);
+    }
+    for (const disk of drivers) perDriver[disk]!.cliWall = msSummary(walls[disk]!);
+    const floorP50 = percentile(walls.node!, 50) + percentile(walls.pgStart!, 50);
+    const wall = { node: msSummary(walls.node!), version: msSummary(walls.version!), pgStartOnCopy: msSummary(walls.pgStart!), floorP50Ms: round(floorP50, 1) };
+
     log(`scale ${scale}: pgbench TPS, ${tpsSeconds} s each, cold (caches dropped) then after pg_prewarm …`);
     const nativeTps: Record<string, number> = {};
     for (const durability of ["ephemeral", "durable"] as Durability[]) {
@@ -169,6 +197,7 @@ async function benchScale(root: string, scale: number) {
       baselines: { pgRestoreSeconds: round(restoreSeconds, 2), templateCopySeconds: round(templateSeconds, 2) },
       speedup: { vsPgRestore: round(restoreSeconds / fastest, 1), vsTemplateCopy: round(templateSeconds / fastest, 1) },
       nativeTps: Object.fromEntries(Object.entries(nativeTps).map(([k, v]) => [k, round(v, 1)])),
+      wall,
       drivers: perDriver,
     };
   } finally {
@@ -179,39 +208,26 @@ async function benchScale(root: string, scale: number) {
   }
 }
 
-const mb = (b: number) => `${(b / 1048576).toFixed(1)} MB`;
+export type ScaleResult = Awaited<ReturnType<typeof benchScale>>;
 
 async function main(): Promise<void> {
   const root = await fs.mkdtemp(path.join(os.tmpdir(), "dbclone-bench-clone-"));
   await fs.chmod(root, 0o711);
+  await fs.access(cli).catch(() => {
+    throw new Error(`${cli} is missing: run npm run build first (the wall time is the built CLI's)`);
+  });
+  const load = new LoadSampler().start();
   try {
-    const results: Awaited<ReturnType<typeof benchScale>>[] = [];
+    const results: ScaleResult[] = [];
     for (const scale of scales) results.push(await benchScale(root, scale));
-    const ratio = (d: Disk) => round(results[results.length - 1]!.drivers[d]!.cloneReady.p50 / results[0]!.drivers[d]!.cloneReady.p50, 2);
-    const summaryOut = { readyRatioBigVsSmall: Object.fromEntries(drivers.map((d) => [d, ratio(d)])) };
-    const rows: (string | number)[][] = [
-      ["scale", "db size", "base disk", "driver", "1st clone s", "ready p50 s", "ready p95 s", "child disk", "x pg_restore", "x template"],
-    ];
-    rows[0]!.push("eph cold", "eph warm", "dur cold", "dur warm");
-    for (const r of results) {
-      const { pgRestoreSeconds: restore, templateCopySeconds: template } = r.baselines;
-      const n = r.nativeTps;
-      rows.push([r.scale, mb(r.databaseBytes), mb(r.baseDiskBytes), "native", "", "", "", "", `${restore} s`, `${template} s`, n.ephemeral_cold!, n.ephemeral!, n.durable_cold!, n.durable!]);
-      for (const d of drivers) {
-        const x = r.drivers[d]!;
-        const t = (k: string) => `${x.tps[k]} (${x.tpsRatio![k]}x)`;
-        const p50 = x.cloneReady.p50;
-        rows.push(["", "", "", d, x.firstCloneSeconds, p50, x.cloneReady.p95, mb(x.childDiskBytesP50), round(restore / p50, 1), round(template / p50, 1)]);
-        rows[rows.length - 1]!.push(t("ephemeral_cold"), t("ephemeral"), t("durable_cold"), t("durable"));
-      }
-    }
-    const readyRatios = JSON.stringify(summaryOut.readyRatioBigVsSmall);
-    process.stdout.write(`${table(rows)}\nTPS: per driver (ratio to the plain data directory, same run). clone-ready p50, largest vs smallest scale: ${readyRatios}\n`);
+    const loadAverage = load.stop();
+    const summaryOut = printReport(results, drivers, loadAverage);
     await fs.mkdir("bench/results", { recursive: true });
-    const machine = { cpus: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30), loadAverage: os.loadavg().map((x) => round(x, 1)) };
-    const out = { benchmark: "clone", when: new Date().toISOString(), machine, clones: cloneCount, tpsSeconds, drivers, results, summary: summaryOut };
+    const machine = { cpus: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30), loadAverage };
+    const out = { benchmark: "clone", when: new Date().toISOString(), machine, clones: cloneCount, wallRuns, tpsSeconds, drivers, results, summary: summaryOut };
     await fs.writeFile("bench/results/clone.json", `${JSON.stringify(out, null, 2)}\n`);
   } finally {
+    load.stop();
     await fs.rm(root, { recursive: true, force: true });
   }
 }

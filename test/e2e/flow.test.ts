@@ -2,6 +2,7 @@
 // its post step), then teardown, each started like the runner starts them, against real PostgreSQL.
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CloneRegistry } from "../../packages/core/src/clones/index.js";
 import { createSampleDump } from "../../packages/core/src/engine/index.js";
 import { makeWorld, psql, type World } from "../integration/clones/fixture.js";
 import { runAction } from "./harness.js";
@@ -56,6 +57,10 @@ describe("build-image → clone-db (+post) → teardown, from the dist bundles",
     expect(clone.post?.exitCode).toBe(0);
     const url = clone.outputs["connection-string"]!;
     expect(Number(psql(url, "SELECT count(*) FROM customers"))).toBeGreaterThan(0);
+    // The bundle's default driver on this host is reflink: the clone's disk is a copy in the pool, no FUSE daemon.
+    const record = (await new CloneRegistry(world.home).get(clone.outputs["clone-id"]!))!;
+    expect(record.disk).toBe("reflink");
+    expect(record.attachment?.file).toBe(path.join(world.home, "pool", "clones", `${record.id}.raw`));
 
     const again = await runAction("clone-db", { env, inputs: { image: "shop:v1", keep: "true", name: "pr-1" } });
     expect(again.outputs.created).toBe("false");

@@ -53,6 +53,9 @@ async function crashAt(op: string, step: string, args: string[], extraEnv: NodeJ
     ...readdirSync(tmp).map((f) => `tmp/${f}`),
     ...filesMatching(world.home, /^\.tmp-|\.tmp$/, keep.map((c) => c.mountPath)),
     ...filesMatching(path.join(world.home, "cache", "partial"), /./),
+    // The reflink pool: no clone copy but the kept ones', no half-expanded image or temp file.
+    ...filesMatching(path.join(world.home, "pool", "clones"), /./).filter((f) => !keep.some((c) => f.includes(`/pool/clones/${c.id}.`))),
+    ...filesMatching(path.join(world.home, "pool"), /\.tmp-|\.mnt$/),
   ];
   const records = await new CloneRegistry(world.home).list();
   let keeperKept = records.some((r) => r.id === keeper.clone.id) && (await isServerRunning(keeper.clone));

@@ -57,10 +57,15 @@ export function isDir(p: string): boolean {
 
 /** Everything left under root except what `keep` (a live clone's dir) legitimately holds. */
 export function leaksUnder(root: string, keepDirs: string[]): string[] {
-  const keep = (s: string) => keepDirs.some((k) => s.includes(k));
+  // A kept clone's disk: under its directory (qcow2), or its copy in a reflink pool (<home>/pool/clones/<id>.raw).
+  const keep = (s: string) => keepDirs.some((k) => s.includes(k) || s.includes(`/pool/clones/${path.basename(k)}.raw`));
+  // The reflink pool itself (its pool file's loop device and mount) stays for the next clone, like the blob cache.
+  const loops = loopsUnder(root);
+  const poolFiles = loops.map((l) => l.split(" ")[1]!).filter((b) => b.endsWith("/pool.xfs"));
+  const isPool = (s: string) => poolFiles.some((f) => s === f.slice(0, -".xfs".length) || s.endsWith(` ${f}`));
   return [
-    ...mountsUnder(root).filter((m) => !keep(m)).map((m) => `mount ${m}`),
-    ...loopsUnder(root).filter((l) => !keep(l)).map((l) => `loop ${l}`),
+    ...mountsUnder(root).filter((m) => !keep(m) && !isPool(m)).map((m) => `mount ${m}`),
+    ...loops.filter((l) => !keep(l) && !isPool(l)).map((l) => `loop ${l}`),
     ...processesUnder(root)
       .filter((pid) => {
         try {

@@ -110,5 +110,7 @@ describe("per-branch-db.yml with nightly-refresh.yml moving latest", () => {
     const replaced = (await new CloneRegistry(world.runners[RUNNER]!.home).findByName("branch-feature-x"))!;
     expect(replaced.labels).toMatchObject({ branch: "feature-x", runner: RUNNER, "github-repository": "acme/shop" });
     expect(await new CloneRegistry(world.runners[RUNNER]!.home).list()).toHaveLength(1);
-  });
+    // Three builds and four workflow runs (each first clone of a version expands it into the pool):
+    // minutes on a loaded 2-core machine, more than the default test timeout.
+  }, 900_000);
 });

@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { CloneRegistry } from "../../../packages/core/src/clones/index.js";
 import { teardownClones } from "../../../packages/core/src/clones/index.js";
-import { Qcow2Driver } from "../../../packages/core/src/disk/index.js";
+import { Qcow2Driver, ReflinkDriver } from "../../../packages/core/src/disk/index.js";
 import { silentReporter } from "../../../packages/core/src/reporter.js";
 import { openRepository } from "../../../packages/core/src/repository/index.js";
 import type { Repository } from "../../../packages/core/src/repository/types.js";
@@ -30,7 +30,8 @@ export async function makeWorld(prefix = "dbclone-it-"): Promise<World> {
   const home = path.join(root, "home");
   const repoDir = path.join(root, "repository");
   const repository = await openRepository(repoDir, { cacheDir: path.join(home, "cache") });
-  const driver = new Qcow2Driver({ stateDir: path.join(home, "state") });
+  // Both clone drivers: reflink is the default, qcow2 the fallback and what some tests pin.
+  const drivers = [new Qcow2Driver({ stateDir: path.join(home, "state") }), new ReflinkDriver({ home, stateDir: path.join(home, "state") })];
   const processes = () => processesUnder(root);
   return {
     root,
@@ -38,7 +39,7 @@ export async function makeWorld(prefix = "dbclone-it-"): Promise<World> {
     repoDir,
     repository,
     processes,
-    leftovers: async () => (await driver.list(path.join(home, "clones"))).map((r) => `${r.kind} ${r.id}`),
+    leftovers: async () => (await Promise.all(drivers.map((d) => d.list(path.join(home, "clones"))))).flat().map((r) => `${r.kind} ${r.id}`),
     async cleanup() {
       const registry = new CloneRegistry(home);
       for (const record of await registry.list().catch(() => [])) {

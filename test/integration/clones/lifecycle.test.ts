@@ -96,7 +96,8 @@ describe("clones of a PostgreSQL image on qcow2", () => {
   });
 
   it("gc recovers a clone whose server was SIGKILLed and whose qemu-storage-daemon was killed", async () => {
-    const victim = await clone();
+    // The disk daemon exists only under qcow2 (the fallback driver): pinned.
+    const victim = await clone({ disk: "qcow2" });
     const record = (await new CloneRegistry(world.home).get(victim.clone.id))!;
     process.kill(record.serverPid!, "SIGKILL");
     process.kill(Number(record.attachment!.handles.daemonPid), "SIGKILL");
@@ -107,6 +108,21 @@ describe("clones of a PostgreSQL image on qcow2", () => {
     expect(await world.leftovers()).toEqual([]);
     expect(world.processes()).toEqual([]);
     expect(existsSync(victim.clone.dir)).toBe(false);
+  });
+
+  it("gc recovers a reflink clone (the default) whose server was SIGKILLed: mount, loop and pool copy released", async () => {
+    const victim = await clone();
+    const record = (await new CloneRegistry(world.home).get(victim.clone.id))!;
+    expect(record.disk).toBe("reflink");
+    process.kill(record.serverPid!, "SIGKILL");
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await world.leftovers()).length).toBeGreaterThan(0);
+    const result = await collectGarbage({ home: world.home, reporter });
+    expect(result.orphans).toEqual([victim.clone.id]);
+    expect(await world.leftovers()).toEqual([]);
+    expect(world.processes()).toEqual([]);
+    expect(existsSync(victim.clone.dir)).toBe(false);
+    expect(existsSync(record.attachment!.file)).toBe(false);
   });
 
   it("gc removes expired clones and leftovers that no record owns", async () => {

@@ -36,5 +36,6 @@ describe("npm run demo", () => {
     expect(summary).toMatch(/masking \/ leak scan\s+9 columns, \d+\.\d s \/ 0 hits in \d+(\.\d)? MB/);
     expect(summary).toMatch(/left behind\s+nothing\n/);
     expect(demoDirs().filter((d) => !before.has(d))).toEqual([]);
-  });
+    // A masked build, a leak scan, the image's expansion into the pool and two clones: minutes on a loaded machine.
+  }, 600_000);
 });

@@ -13,6 +13,8 @@ import { loopsUnder, mountsUnder } from "./fixture.js";
 
 const canRun = process.platform === "linux" && process.getuid?.() === 0 && existsSync("/dev/loop-control");
 const root = mkdtempSync(path.join(os.tmpdir(), "dbclone-datacheck-"));
+// The walk runs as the database's OS user (postgres), who must reach the check mounts.
+chmodSync(root, 0o711);
 let n = 0;
 
 /** A raw XFS image holding an engine file (root's) and a pgdata tree of uid 101, shaped by `shape` (`after`: once owned). */
@@ -38,7 +40,7 @@ function image(shape: (pgdata: string) => void, after: (pgdata: string) => void 
   return file;
 }
 
-const check = (file: string) => checkExpandedImage(file, "image under test", silentReporter);
+const check = (file: string) => checkExpandedImage(file, "image under test", silentReporter, { asUser: "postgres", mountDir: path.join(root, "check") });
 
 afterAll(() => {
   forceCleanup(root);
@@ -73,5 +75,23 @@ describe.skipIf(!canRun)("checkExpandedImage", () => {
       (d) => chownSync(path.join(d, "base", "other"), 0, 0),
     );
     await expect(check(file)).rejects.toThrow(/2 different owners/);
+  });
+
+  it("walks as the database's OS user: a tree only root (or another user) could read is refused, not walked as root", async () => {
+    // One owner (uid 4242), private directories: root could walk it, postgres cannot.
+    const file = image(
+      (d) => mkdirSync(path.join(d, "base", "private")),
+      (d) => {
+        execFileSync("chown", ["-R", "4242:4242", d]);
+        chmodSync(path.join(d, "base"), 0o700);
+      },
+    );
+    const e = await check(file).catch((x: Error) => x);
+    expect(e).toBeInstanceOf(CloneError);
+    expect((e as Error).message).toMatch(/cannot be read whole by the database's OS user \(postgres\).*Permission denied/);
+    expect(mountsUnder(root)).toEqual([]);
+    expect(loopsUnder(root)).toEqual([]);
+    // The same image walked as root passes: the refusal came from the user switch.
+    expect((await checkExpandedImage(file, "image under test", silentReporter, { mountDir: path.join(root, "check") })).entries).toBeGreaterThan(3);
   });
 });

@@ -2,7 +2,7 @@
 // as reflink copies (no FUSE daemon), isolation, a layered (promoted) version, a full pool, and
 // gc after a SIGKILL during expansion and during a clone. Needs root, loop devices and XFS.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statfsSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statfsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildImage } from "../../../packages/core/src/build/index.js";
@@ -105,6 +105,29 @@ describe.skipIf(!canRun)("reflink disk driver (real PostgreSQL, loop-mounted XFS
     expect(poolLeftovers(world.home)).toEqual([]);
   }, 600_000);
 
+  it("promotes a reflink clone to a layer of only what it changed, clonable by either driver", async () => {
+    const source = await reflinkClone("shop:v1");
+    psql(source.credentials.connectionString, "CREATE TABLE reflink_marker (note text); INSERT INTO reflink_marker VALUES ('from a reflink clone'); DELETE FROM order_items WHERE line % 2 = 0");
+    const kept = psql(source.credentials.connectionString, "SELECT count(*) FROM order_items");
+    const v3 = await promoteClone({ repository: world.repository, home: world.home, reporter, clone: source.clone.id, as: "shop:v3", build: { actor: "tester" } });
+    expect(v3.image.manifest.parent).toBe(v3.source.manifestDigest);
+    expect(v3.chainDepth).toBe(2);
+    // A layer, not a copy: far smaller than the base it sits on.
+    expect(v3.blobBytes).toBeLessThan(v3.source.manifest.disk.sizeBytes / 2);
+    expect(await new CloneRegistry(world.home).get(source.clone.id)).toBeUndefined();
+    expect(poolLeftovers(world.home)).toEqual([]);
+
+    const viaReflink = await reflinkClone("shop:v3");
+    const viaQcow2 = await createClone({ repository: world.repository, ref: "shop:v3", home: world.home, reporter, disk: "qcow2" });
+    for (const c of [viaReflink, viaQcow2]) {
+      expect(psql(c.credentials.connectionString, "SELECT note FROM reflink_marker")).toBe("from a reflink clone");
+      expect(psql(c.credentials.connectionString, "SELECT count(*) FROM order_items")).toBe(kept);
+    }
+    await teardown(viaReflink.clone.id);
+    await teardown(viaQcow2.clone.id);
+    expect(poolLeftovers(world.home)).toEqual([]);
+  }, 600_000);
+
   it("refuses with a clear error when the pool is full, and makes nothing", async () => {
     const home = newHome("home-full");
     process.env.DBCLONE_POOL_SIZE = "600M";
@@ -187,6 +210,27 @@ describe.skipIf(!canRun)("reflink disk driver (real PostgreSQL, loop-mounted XFS
       expect(psql(c.credentials.connectionString, "SELECT count(*) > 0 FROM order_items")).toBe("t");
       await teardown(c.clone.id, home);
       expect(poolLeftovers(home)).toEqual([]);
+    }, 600_000);
+
+    it("during the data check (the image mounted for the walk): gc unmounts it, detaches its loop and deletes it", async () => {
+      const home = newHome("home-kill-check");
+      const killed = await kill(home, "expand:checking");
+      expect(killed.signal).toBe("SIGKILL");
+      const check = path.join(home, "pool", "check");
+      expect(mountsUnder(check)).toHaveLength(1);
+      expect(loopsUnder(path.join(home, "pool", "images"))).toHaveLength(1);
+      // A pool file a killed process was formatting, as gc finds it (pid 2^22 + 1 is above pid_max: never alive).
+      writeFileSync(path.join(home, "pool.xfs.tmp-4194305"), "");
+
+      await new Promise((r) => setTimeout(r, 13_000));
+      const gc = await collectGarbage({ home, reporter });
+      expect(gc.released.some((r) => r.startsWith(`mount ${check}`))).toBe(true);
+      expect(mountsUnder(check)).toEqual([]);
+      expect(loopsUnder(path.join(home, "pool", "images"))).toEqual([]);
+      expect(existsSync(path.join(home, "pool.xfs.tmp-4194305"))).toBe(false);
+      expect(poolLeftovers(home)).toEqual([]);
+      expect(readdirSync(check)).toEqual([]);
+      expect(await new CloneRegistry(home).list()).toEqual([]);
     }, 600_000);
 
     it("during a clone (mounted, no server yet): gc unmounts, detaches and deletes its pool copy", async () => {

@@ -1,18 +1,51 @@
 // The clone driver choice: data-driven, in order of preference, with the reason each skipped
 // driver is skipped; --disk allows only the driver asked for; DBCLONE_DISK only reorders.
+import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { cloneDiskChoice } from "../../../packages/core/src/platform/index.js";
 import { parsePoolSize } from "../../../packages/core/src/disk/index.js";
+import { kernelHasXfs } from "../../../packages/core/src/disk/reflink/prerequisites.js";
 import { NotSupportedError, UsageError } from "../../../packages/core/src/errors.js";
 
 const linux = process.platform === "linux";
 const hostEnv = { PATH: process.env.PATH };
 
 describe("cloneDiskChoice", () => {
-  it.skipIf(!linux)("prefers qcow2 by default and reflink when DBCLONE_DISK=reflink", () => {
-    expect(cloneDiskChoice(undefined, hostEnv).usable[0]).toBe("qcow2");
-    expect(cloneDiskChoice(undefined, { ...hostEnv, DBCLONE_DISK: "reflink" }).usable).toEqual(["reflink", "qcow2"]);
+  it.skipIf(!linux)("prefers reflink by default (this host has its tools, loop devices and XFS) and qcow2 when DBCLONE_DISK=qcow2", () => {
+    expect(cloneDiskChoice(undefined, hostEnv)).toEqual({ usable: ["reflink", "qcow2"], skipped: [] });
+    expect(cloneDiskChoice(undefined, { ...hostEnv, DBCLONE_DISK: "qcow2" }).usable).toEqual(["qcow2", "reflink"]);
+    expect(cloneDiskChoice("qcow2", hostEnv).usable).toEqual(["qcow2"]);
+  });
+
+  it.skipIf(!linux)("falls back to qcow2 where reflink cannot run, with the reason", () => {
+    // A PATH with qemu-storage-daemon and friends but without xfs_growfs: reflink is skipped, qcow2 stays.
+    const bin = mkdtempSync(path.join(os.tmpdir(), "dbclone-choice-"));
+    try {
+      for (const p of ["qemu-img", "qemu-storage-daemon", "mount", "umount", "losetup", "mkfs.xfs", "fusermount3", "fusermount", "sudo", "fstrim", "xfs_io"]) {
+        const real = ["/usr/bin", "/usr/sbin", "/bin", "/sbin"].map((d) => path.join(d, p)).find((f) => existsSync(f));
+        if (real) symlinkSync(real, path.join(bin, p));
+      }
+      const choice = cloneDiskChoice(undefined, { PATH: bin });
+      expect(choice.skipped).toEqual([{ name: "reflink", reason: expect.stringMatching(/xfs_growfs not on PATH \(apt-get install xfsprogs\)/) }]);
+      expect(choice.usable[0]).toBe("qcow2");
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
+  });
+
+  it("knows whether the kernel has XFS, loaded or as a module", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "dbclone-fs-"));
+    try {
+      writeFileSync(path.join(dir, "without"), "nodev\tsysfs\n\text4\n\tbtrfs\n");
+      writeFileSync(path.join(dir, "with"), "nodev\tsysfs\n\text4\n\txfs\n");
+      expect(kernelHasXfs("no-such-release", path.join(dir, "without"))).toBe(false);
+      expect(kernelHasXfs("no-such-release", path.join(dir, "missing"))).toBe(false);
+      expect(kernelHasXfs("no-such-release", path.join(dir, "with"))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("skips a driver whose tools are missing, saying which and what to install", () => {

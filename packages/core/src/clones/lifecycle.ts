@@ -1,7 +1,7 @@
 // createClone: resolve the image, reuse or replace a named clone (its identity proved first), then
 // make a new one in the one clone session (session.ts: reserve → child → mount → start → login →
 // verify → audit → ready, every step on the cleanup stack).
-import { platformForImage } from "../platform/index.js";
+import { platformForImage, platformForRecord } from "../platform/index.js";
 import { parseImageRef } from "../image/index.js";
 import { secondsSince } from "../util/time.js";
 import type { CloneResult, CreateCloneOptions } from "./lifecycle-types.js";
@@ -60,7 +60,14 @@ async function reuseResult(
     credentials: credentialsOf(record, opts.database),
     image,
     readySeconds: secondsSince(started),
-    childDiskBytes: await allocatedBytes(record.childFile),
+    childDiskBytes: await ownBytesOf(record, opts.home),
     newerImage: newer ? { name: newer.name, version: newer.version, manifestDigest: newer.manifestDigest } : undefined,
   };
+}
+
+/** What a clone's disk holds of its own, measured by the driver that made it (reflink: unshared extents). */
+async function ownBytesOf(record: CloneRecord, home: string): Promise<number> {
+  const { driver } = platformForRecord(record, home);
+  // A reflink driver maps the clone's child path to its pool copy itself.
+  return driver.ownBytes ? driver.ownBytes(record.childFile) : allocatedBytes(record.childFile);
 }

@@ -6,7 +6,8 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { buildImage } from "../build/index.js";
-import { platformForBuild } from "../platform/index.js";
+import { allCloneDiskDrivers } from "../platform/index.js";
+import { ReflinkDriver } from "../disk/index.js";
 import { createSampleDump } from "../engine/index.js";
 import type { Reporter } from "../reporter.js";
 import { openRepository } from "../repository/index.js";
@@ -115,14 +116,15 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
     print(`   orders: alice ${aliceAfter}, bob ${bobAfter} (was ${before}) → ${isolated ? "isolated" : "NOT ISOLATED"}`);
 
     const childBytes: number[] = [];
-    for (const c of clones) childBytes.push((await fs.stat(c.clone.childFile)).blocks * 512);
+    // What each clone's disk holds of its own, as its driver measures it (a reflink copy shares the rest).
+    for (const c of clones) childBytes.push(c.childDiskBytes);
     const cloneReadySeconds = clones.map((c) => c.readySeconds);
 
     print("5. Tearing down…");
     const tdStart = performance.now();
     for (const c of clones.splice(0)) await teardownClones({ home, reporter: opts.reporter, id: c.clone.id, repository });
     const teardownSeconds = secondsSince(tdStart);
-    const leftovers = (await platformForBuild(build.image.manifest.engine.kind, home).driver.list(path.join(home, "clones"))).map((r) => `${r.kind} ${r.id}`);
+    const leftovers = (await Promise.all(allCloneDiskDrivers(home).map((d) => d.list(path.join(home, "clones"))))).flat().map((r) => `${r.kind} ${r.id}`);
 
     const report: DemoReport = {
       sampleMb: opts.sizeMb,
@@ -139,7 +141,11 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
     return report;
   } finally {
     for (const c of clones) await teardownClones({ home, reporter: opts.reporter, id: c.clone.id, repository }).catch(() => undefined);
-    if (!opts.home) await fs.rm(tmp, { recursive: true, force: true });
+    if (!opts.home) {
+      // The private home's reflink pool (its loop-mounted pool file) goes with it.
+      await new ReflinkDriver({ home, stateDir: path.join(home, "state") }).removePool().catch((e: Error) => opts.reporter.warn(`could not remove the demo's reflink pool: ${e.message}`));
+      await fs.rm(tmp, { recursive: true, force: true });
+    }
   }
 }
 

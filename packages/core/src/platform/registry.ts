@@ -5,6 +5,7 @@ import path from "node:path";
 import { Qcow2Driver, ReflinkDriver, qcow2UnavailableReason, reflinkUnavailableReason } from "../disk/index.js";
 import type { DiskDriver } from "../disk/types.js";
 import { PostgresEngine } from "../engine/index.js";
+import { serverUser } from "../engine/postgres/osUser.js";
 import { sqlServerHost } from "../engine/sqlserver/host.js";
 import { SqlServerEngine } from "../engine/sqlserver/engine.js";
 import type { Engine, EngineConnection } from "../engine/types.js";
@@ -29,7 +30,8 @@ export const CLONE_DISKS = {
   reflink: {
     format: CLONE_DISK_FORMATS.reflink,
     unavailable: reflinkUnavailableReason,
-    make: (home, reporter) => new ReflinkDriver({ home, stateDir: stateDir(home), reporter }),
+    // An expanded image is walked as the database's OS user (root only mounts it).
+    make: (home, reporter) => new ReflinkDriver({ home, stateDir: stateDir(home), reporter, checkAs: () => serverUser().asUser }),
   },
   // The runner's own VHDX tooling, through the SQL Server host (tests inject a fake one).
   vhdx: {
@@ -66,8 +68,11 @@ export interface PlatformEntry {
   serverPerClone: boolean;
 }
 
-/** Preference when nobody asks: qcow2 stays the default until the engine seam lands. */
-const DEFAULT_ORDER: CloneDiskName[] = ["qcow2", "reflink"];
+/**
+ * Preference when nobody asks: reflink (no FUSE daemon on a clone's write path; its pool is the
+ * host's filesystem when it has reflinks, else a loop-mounted XFS pool file), then qcow2+FUSE.
+ */
+const DEFAULT_ORDER: CloneDiskName[] = ["reflink", "qcow2"];
 
 export const PLATFORMS = {
   postgres: {

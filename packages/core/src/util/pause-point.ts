@@ -7,7 +7,7 @@ export type PauseStep =
   | "build:restored" | "build:masked" | "build:fresh-written" | "build:sealed"
   | "publish:blob-copied" | "publish:before-link"
   | "pull:downloading"
-  | "expand:converted"
+  | "expand:converted" | "expand:checking"
   | "clone:reserved" | "clone:child-created" | "clone:mounted" | "clone:server-started" | "clone:ready"
   | "promote:stopped" | "promote:sealed" | "promote:published"
   | "teardown:stopping" | "teardown:server-stopped" | "teardown:unmounted";

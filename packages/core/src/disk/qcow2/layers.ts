@@ -30,7 +30,7 @@ export async function flattenChain(child: ChildDisk, outFile: string, reporter: 
 }
 
 /** Write via `make` to a temp name, fsync, make read-only, hash, rename into place. */
-async function sealInto(outFile: string, reporter: Reporter, make: (tmp: string) => Promise<void>): Promise<SealedDisk> {
+export async function sealInto(outFile: string, reporter: Reporter, make: (tmp: string) => Promise<void>): Promise<SealedDisk> {
   outFile = path.resolve(outFile);
   const tmp = `${outFile}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
   try {

@@ -12,6 +12,7 @@ import { detachLoop, readLoopDevices, unmountPath } from "../qcow2/mounts.js";
 import { failFastOnWriteErrors } from "../qcow2/xfs-error-policy.js";
 import type { PoolCloneOwner } from "./expanded-index.js";
 import { ownerFileOf } from "./pool-layout.js";
+import { dataExtents } from "./extents.js";
 
 /** Owner record first, then the copy: a crash in between leaves something gc can attribute. */
 export async function reflinkCopy(imageFile: string, cloneFile: string, owner: PoolCloneOwner): Promise<void> {
@@ -50,17 +51,8 @@ export async function removeCloneFile(cloneFile: string): Promise<void> {
   await rm(ownerFileOf(cloneFile), { force: true });
 }
 
-const FIEMAP_EXTENT_SHARED = 0x2000;
-
 /** Bytes of `file` not shared with any other file (its own writes), from the extent map. */
 export async function ownBytes(file: string, reporter: Reporter): Promise<number> {
-  const r = await run("xfs_io", ["-r", "-c", "fiemap -v", file], { reporter, packageHint: "xfsprogs", allowFailure: true });
-  if (r.code !== 0) return 0;
-  let sectors = 0;
-  for (const line of r.stdout.split("\n")) {
-    // "   1: [80..95]:        8464..8479          16   0x0"  (TOTAL in 512-byte sectors)
-    const m = /^\s*\d+: \[\d+\.\.\d+\]:\s+(\S+)\s+(\d+)\s+(0x[0-9a-f]+)/.exec(line);
-    if (m && m[1] !== "hole" && !(parseInt(m[3]!, 16) & FIEMAP_EXTENT_SHARED)) sectors += Number(m[2]);
-  }
-  return sectors * 512;
+  const extents = await dataExtents(file, reporter).catch(() => []);
+  return extents.filter((e) => !e.shared).reduce((sum, e) => sum + e.length, 0);
 }

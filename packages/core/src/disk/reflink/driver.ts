@@ -5,7 +5,8 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import { CloneError, DigestMismatchError, NotSupportedError } from "../../errors.js";
 import { silentReporter, type Reporter } from "../../reporter.js";
-import type { ChildDisk, DiskAttachment, DiskDriver, DiskLayer, DiskResource, PreparedBase, PreparedEntry, SealedDisk, StagingDisk } from "../types.js";
+import { run } from "../../runtime/exec.js";
+import type { ChildDisk, DiskAttachment, DiskDriver, DiskLayer, DiskResource, LayeredDiskDriver, PreparedBase, PreparedEntry, SealedDisk, StagingDisk } from "../types.js";
 import { sha256File } from "../../image/digest.js";
 import type { StampedDigestCache } from "../../util/stamped-digests.js";
 import { baseDigestCache } from "../base-digests.js";
@@ -13,9 +14,11 @@ import { attachClone, detachClone, ownBytes, reflinkCopy, removeCloneFile } from
 import { expandImage, type VerifiedLayer } from "./expand.js";
 import { listPoolLeftovers, releasePoolLeftover, sweepDeadExpansions } from "./leftovers.js";
 import { ReflinkPool } from "./pool.js";
-import { cloneFileFor, imageFile } from "./pool-layout.js";
+import { cloneFileFor, imageFile, ownerFileOf } from "./pool-layout.js";
+import { readOwner } from "./expanded-index.js";
 import { removePoolFile } from "./pool-file.js";
 import { checkReflinkPrerequisites } from "./prerequisites.js";
+import { flattenClone, sealCloneAsLayer } from "./promote.js";
 
 export interface ReflinkDriverOptions {
   /** DBCLONE_HOME: the pool lives in <home>/pool. */
@@ -24,21 +27,28 @@ export interface ReflinkDriverOptions {
   stateDir: string;
   /** A fixed pool-file size (default: DBCLONE_POOL_SIZE, else sized to the images and grown). */
   poolSizeBytes?: number;
+  /**
+   * The database's OS user, who walks an expanded image for links and owners (asked only when
+   * an image is expanded; undefined: ourselves). Root only mounts it.
+   */
+  checkAs?: () => string | undefined;
   reporter?: Reporter;
 }
 
-export class ReflinkDriver implements DiskDriver {
+export class ReflinkDriver implements LayeredDiskDriver {
   readonly name = "reflink";
   /** The blob format it clones from: published images stay qcow2. */
   readonly format = "qcow2";
   readonly pool: ReflinkPool;
   private readonly reporter: Reporter;
   private readonly digests: StampedDigestCache;
+  private readonly checkAs: () => string | undefined;
 
   constructor(options: ReflinkDriverOptions) {
     this.reporter = options.reporter ?? silentReporter;
     this.pool = new ReflinkPool(options.home, { sizeBytes: options.poolSizeBytes, reporter: this.reporter });
     this.digests = baseDigestCache(options.stateDir);
+    this.checkAs = options.checkAs ?? (() => undefined);
   }
 
   checkPrerequisites(): Promise<void> {
@@ -66,7 +76,7 @@ export class ReflinkDriver implements DiskDriver {
     if (layers.length === 0) throw new CloneError("a reflink clone needs at least one layer.");
     const verified: VerifiedLayer[] = [];
     for (const layer of layers) verified.push(await this.verifiedLayer(path.resolve(layer.file), layer.digest));
-    return expandImage(this.pool, verified, this.reporter);
+    return expandImage(this.pool, verified, this.reporter, this.checkAs());
   }
 
   async listPrepared(): Promise<PreparedEntry[]> {
@@ -115,9 +125,28 @@ export class ReflinkDriver implements DiskDriver {
     await removeCloneFile(cloneFileFor(this.pool.layout, file));
   }
 
+  /** Promote: what the (unmounted) clone differs in from its parent layers, as a qcow2 layer. */
+  async sealLayer(child: ChildDisk, outFile: string): Promise<SealedDisk> {
+    const cloneFile = cloneFileFor(this.pool.layout, child.file);
+    const owner = await readOwner(ownerFileOf(cloneFile));
+    if (!owner) throw new CloneError(`${cloneFile} has no owner record naming the image it was copied from; cannot promote it as a layer (try --flatten).`);
+    return sealCloneAsLayer(cloneFile, imageFile(this.pool.layout, owner.key), child.parents, outFile, this.reporter);
+  }
+
+  /** Promote --flatten: the whole (unmounted) clone as one single-layer qcow2. */
+  flatten(child: ChildDisk, outFile: string): Promise<SealedDisk> {
+    return flattenClone(cloneFileFor(this.pool.layout, child.file), outFile, this.reporter);
+  }
+
+  /** Freed blocks become holes in the clone's pool file (loop discard), so a flattened blob leaves them out. */
+  async trim(mountPath: string): Promise<void> {
+    const r = await run("fstrim", [mountPath], { privileged: true, allowFailure: true, reporter: this.reporter, packageHint: "util-linux" });
+    if (r.code !== 0) this.reporter.warn(`fstrim ${mountPath} failed (${r.stderr.trim()}); the sealed blob may still hold freed blocks.`);
+  }
+
   /** What the clone wrote: its extents not shared with the image. */
   ownBytes(file: string): Promise<number> {
-    return ownBytes(file, this.reporter);
+    return ownBytes(cloneFileFor(this.pool.layout, file), this.reporter);
   }
 
   list(rootDir: string): Promise<DiskResource[]> {

@@ -39,7 +39,7 @@ export function expandedKey(layers: VerifiedLayer[]): string {
  * without any lock: an image file only ever appears by rename once complete, and a copy that
  * races an eviction either opened it first (and copies it whole) or fails and takes the slow path.
  */
-export async function expandImage(pool: ReflinkPool, layers: VerifiedLayer[], reporter: Reporter): Promise<{ key: string; file: string }> {
+export async function expandImage(pool: ReflinkPool, layers: VerifiedLayer[], reporter: Reporter, checkAs?: string): Promise<{ key: string; file: string }> {
   const key = expandedKey(layers);
   const file = imageFile(pool.layout, key);
   if (await pool.index.markUsed(file)) return { key, file };
@@ -54,7 +54,8 @@ export async function expandImage(pool: ReflinkPool, layers: VerifiedLayer[], re
     try {
       await convertToRaw(layers, tmp, reporter);
       await pausePoint("expand:converted");
-      const checked = await checkExpandedImage(tmp, `image ${layers[0]!.digest.slice(0, 19)}`, reporter);
+      // Walked as the database's OS user, from a mount it can reach (the images directory is root's).
+      const checked = await checkExpandedImage(tmp, `image ${layers[0]!.digest.slice(0, 19)}`, reporter, { asUser: checkAs, mountDir: pool.layout.checkDir });
       const fh = await open(tmp, "r");
       await fh.sync().finally(() => fh.close());
       await chmod(tmp, 0o444);

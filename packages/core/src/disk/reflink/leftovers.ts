@@ -56,12 +56,14 @@ export async function releasePoolLeftover(resource: DiskResource, reporter: Repo
 /** What killed expansions left: check mounts, loop devices and temp files of dead writers. */
 export async function sweepDeadExpansions(layout: PoolLayout, reporter: Reporter = silentReporter): Promise<string[]> {
   const dead = (name: string): boolean => {
-    const m = EXPAND_TEMP.exec(name.replace(/\.mnt$/, ""));
+    // An expansion's temp image (or its check mount), or the index a killed writer was replacing.
+    const m = EXPAND_TEMP.exec(name.replace(/\.mnt$/, "")) ?? /^index\.json\.tmp-(\d+)$/.exec(name);
     return m !== null && !isAlive(Number(m[1]));
   };
   const released: string[] = [];
+  const checkDirs = [layout.imagesDir, layout.checkDir];
   for (const m of await readMounts()) {
-    if (path.dirname(m.mountPoint) === layout.imagesDir && dead(path.basename(m.mountPoint))) {
+    if (checkDirs.includes(path.dirname(m.mountPoint)) && dead(path.basename(m.mountPoint))) {
       await unmountPath(m.mountPoint, reporter);
       released.push(`mount ${m.mountPoint}`);
     }
@@ -72,12 +74,21 @@ export async function sweepDeadExpansions(layout: PoolLayout, reporter: Reporter
       released.push(`loop ${loop.device}`);
     }
   }
-  for (const name of await readdir(layout.imagesDir).catch(() => [] as string[])) {
-    if (!dead(name)) continue;
-    const p = path.join(layout.imagesDir, name);
-    if (name.endsWith(".mnt")) await rmdir(p).catch(() => undefined);
-    else await rm(p, { force: true });
-    released.push(`file ${p}`);
+  for (const dir of checkDirs) {
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      if (!dead(name)) continue;
+      const p = path.join(dir, name);
+      if (name.endsWith(".mnt")) await rmdir(p).catch(() => undefined);
+      else await rm(p, { force: true });
+      released.push(`file ${p}`);
+    }
+  }
+  // A pool file a killed process was still formatting (pool-file.ts: `<pool.xfs>.tmp-<pid>`).
+  for (const name of await readdir(layout.home).catch(() => [] as string[])) {
+    const m = /^pool\.xfs\.tmp-(\d+)$/.exec(name);
+    if (!m || isAlive(Number(m[1]))) continue;
+    await rm(path.join(layout.home, name), { force: true });
+    released.push(`file ${path.join(layout.home, name)}`);
   }
   // Locks of dead holders (an image's, the index's, the pool's): others would take them over anyway.
   const locks = (await readdir(layout.imagesDir).catch(() => [] as string[])).filter((n) => n.endsWith(".lock")).map((n) => path.join(layout.imagesDir, n));

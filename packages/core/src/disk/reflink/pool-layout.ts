@@ -3,6 +3,8 @@
 //   <home>/pool.xfs              the sparse XFS pool file (only on hosts without reflinks)
 //   <pool>/images/<key>.raw      expanded image versions (read-only), index.json beside them
 //   <pool>/clones/<name>.raw     one reflink copy per clone, <name>.json says whose it is
+//   <pool>/check/                where an expansion's check mounts its image (reachable by the
+//                                database's OS user, which walks it; the images stay root's)
 import path from "node:path";
 
 export interface PoolLayout {
@@ -11,11 +13,12 @@ export interface PoolLayout {
   poolFile: string;
   imagesDir: string;
   clonesDir: string;
+  checkDir: string;
 }
 
 export function poolLayout(home: string): PoolLayout {
   const dir = path.join(path.resolve(home), "pool");
-  return { home: path.resolve(home), dir, poolFile: `${dir}.xfs`, imagesDir: path.join(dir, "images"), clonesDir: path.join(dir, "clones") };
+  return { home: path.resolve(home), dir, poolFile: `${dir}.xfs`, imagesDir: path.join(dir, "images"), clonesDir: path.join(dir, "clones"), checkDir: path.join(dir, "check") };
 }
 
 /** An expanded image's key: the digest of a single-layer version, else a digest of its ordered layer digests. */

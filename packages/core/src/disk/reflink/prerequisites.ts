@@ -1,7 +1,8 @@
 // What the reflink driver needs: qemu-img (to expand qcow2 blobs), XFS tools (the pool file and
 // the images are XFS), loop devices and root. A synchronous answer feeds the driver choice; the
 // asynchronous check throws the error naming what to install.
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import os from "node:os";
 import { MissingToolError, PrivilegeError } from "../../errors.js";
 import { isRoot, run } from "../../runtime/exec.js";
 import { onPathSync } from "../host-tools.js";
@@ -22,7 +23,18 @@ export function reflinkUnavailableReason(env: NodeJS.ProcessEnv = process.env): 
   if (missing.length) return `${missing.map((t) => t.program).join(", ")} not on PATH (apt-get install ${[...new Set(missing.map((t) => t.packageName))].join(" ")})`;
   if (!existsSync("/dev/loop-control")) return "no loop devices (/dev/loop-control is missing)";
   if (!isRoot() && !onPathSync("sudo", env)) return "it mounts loop devices, which needs root or sudo";
+  if (!kernelHasXfs()) return "this kernel has no XFS (not in /proc/filesystems, no xfs module), which the pool and clone images need";
   return undefined;
+}
+
+/** XFS is built in or loaded (/proc/filesystems), or a module the first mount loads. */
+export function kernelHasXfs(release = os.release(), filesystems = "/proc/filesystems"): boolean {
+  try {
+    if (/\sxfs$/m.test(readFileSync(filesystems, "utf8"))) return true;
+  } catch {
+    // no procfs: fall through to the module tree
+  }
+  return existsSync(`/lib/modules/${release}/kernel/fs/xfs`);
 }
 
 export async function checkReflinkPrerequisites(env: NodeJS.ProcessEnv = process.env): Promise<void> {
