@@ -92,7 +92,7 @@ export async function stageFamily(ctx: StreamContext, family: string, index: num
 // itself, and U+10FFFF itself becomes U+10FFFF U+0001; this encoding is prefix-free and
 // order-preserving, so byte order of the key is JS order of the value. ASCII-only values skip it.
 const TOP = "chr(1114111)";
-const jsOrderKey = (v: string) =>
+export const jsOrderKey = (v: string) =>
   `(CASE WHEN octet_length(${v}) = length(${v}) THEN ${v} ELSE regexp_replace(replace(${v}, ${TOP}, ${TOP} || chr(1)), '([' || chr(57344) || '-' || chr(65535) || '])', ${TOP} || '\\1', 'g') END) COLLATE "C"`;
 
 /** Map one staged family chunk by chunk and load old → new into each of its databases. */
