@@ -28,6 +28,8 @@ export interface MaskingOptions {
   variant?: string;
   /** Show this table's first row before/after (the demo). */
   preview?: TableRef;
+  /** Mapping workers and tables masked at once (default: the cores available). */
+  jobs?: number;
 }
 
 /** The leak scan prepared from the masked data: what to search and what explains a hit. */
@@ -79,7 +81,7 @@ export async function maskForBuild(server: RunningServer, databases: DatabaseInf
     reporter.warn(`Unmasked columns look like personal data: ${list}`);
   }
   reporter.info(`Masking ${resolved.rules.length} column(s)${opts.key.insecure ? " with a throw-away key" : ""}${opts.variant ? ` for variant ${opts.variant}` : ""}`);
-  const run = await applyMasking({ withDb, policy: resolved, key: opts.key.bytes, reporter, preview: opts.preview });
+  const run = await applyMasking({ withDb, policy: resolved, key: opts.key.bytes, reporter, preview: opts.preview, jobs: opts.jobs });
   if (resolved.leakScan.mode === "none") {
     reporter.warn(`Leak scan skipped by the policy: ${resolved.leakScan.reason}`);
     return { resolved, run, piiCandidates };

@@ -2,6 +2,7 @@
 // The worker script is the bundle `mapping-worker.cjs` beside the running bundle (dist/cli,
 // dist/build-image); from source (tests, bench) the TypeScript entry is bundled once per process.
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -111,8 +112,8 @@ async function bundleFromSource(entry: string): Promise<string> {
   if (!fs.existsSync(entry)) throw new BuildError(`the masking worker source ${entry} is missing`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dbclone-mapping-worker-"));
   const outfile = path.join(dir, "mapping-worker.cjs");
-  const esbuild = "esbuild"; // a dev dependency: only reached when running from source
-  const { build } = (await import(esbuild)) as typeof import("esbuild");
+  // esbuild is a dev dependency, resolved from the source tree: only reached when running from source.
+  const { build } = createRequire(entry)("esbuild") as typeof import("esbuild");
   await build({ entryPoints: [entry], outfile, bundle: true, platform: "node", format: "cjs", target: "node20", logLevel: "error" });
   process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
   return outfile;
