@@ -291,8 +291,8 @@ var init_process_identity = __esm({
 });
 
 // packages/core/src/clones/registry.ts
-function clonePaths(home, id, engine) {
-  const dir = import_node_path3.default.join(home, "clones", id);
+function clonePaths(home2, id, engine) {
+  const dir = import_node_path3.default.join(home2, "clones", id);
   const format = engine === "sqlserver" ? "vhdx" : "qcow2";
   return { dir, childFile: import_node_path3.default.join(dir, `child.${format}`), mountPath: import_node_path3.default.join(dir, "mnt"), user: `clone_${cloneIdForIdentifier(id)}` };
 }
@@ -324,9 +324,9 @@ var init_registry = __esm({
     };
     heldLocks = new import_node_async_hooks.AsyncLocalStorage();
     CloneRegistry = class {
-      constructor(home) {
-        this.home = home;
-        this.dir = import_node_path3.default.join(home, "clones");
+      constructor(home2) {
+        this.home = home2;
+        this.dir = import_node_path3.default.join(home2, "clones");
         this.file = import_node_path3.default.join(this.dir, "registry.json");
         this.lockPath = `${this.file}.lock`;
       }
@@ -1333,10 +1333,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path83) {
-  if (!path83)
+function getElementAtPath(obj, path85) {
+  if (!path85)
     return obj;
-  return path83.reduce((acc, key) => acc?.[key], obj);
+  return path85.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -1595,11 +1595,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path83, issues) {
+function prefixIssues(path85, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path83);
+    iss.path.unshift(path85);
     return iss;
   });
 }
@@ -2134,16 +2134,16 @@ function flattenError(error2, mapper = (issue2) => issue2.message) {
 }
 function formatError(error2, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error3, path83 = []) => {
+  const processError = (error3, path85 = []) => {
     for (const issue2 of error3.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path83, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path85, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path83, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path85, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path83, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path85, ...issue2.path]);
       } else {
-        const fullpath = [...path83, ...issue2.path];
+        const fullpath = [...path85, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -2182,17 +2182,17 @@ function formatError(error2, mapper = (issue2) => issue2.message) {
 }
 function treeifyError(error2, mapper = (issue2) => issue2.message) {
   const result = { errors: [] };
-  const processError = (error3, path83 = []) => {
+  const processError = (error3, path85 = []) => {
     var _a3;
     for (const issue2 of error3.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path83, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path85, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path83, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path85, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path83, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path85, ...issue2.path]);
       } else {
-        const fullpath = [...path83, ...issue2.path];
+        const fullpath = [...path85, ...issue2.path];
         if (fullpath.length === 0) {
           result.errors.push(mapper(issue2));
           continue;
@@ -2231,8 +2231,8 @@ function treeifyError(error2, mapper = (issue2) => issue2.message) {
 }
 function toDotPath(_path) {
   const segs = [];
-  const path83 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
-  for (const seg of path83) {
+  const path85 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
+  for (const seg of path85) {
     if (typeof seg === "number")
       segs.push(`[${seg}]`);
     else if (typeof seg === "symbol")
@@ -6252,9 +6252,9 @@ function codePointLengthVar(doc, ctx, accessor, inDoubt) {
   doc.write(`const ${v} = typeof ${accessor} === "string" && ${inDoubt} ? ${cpLen}(${accessor}) : ${accessor}.length;`);
   return v;
 }
-function numericOperand(value, label2) {
+function numericOperand(value, label3) {
   if (typeof value !== "number" || !Number.isFinite(value)) {
-    throw new ZodCompileUnsupportedError(`${label2} bound of type ${typeof value}`);
+    throw new ZodCompileUnsupportedError(`${label3} bound of type ${typeof value}`);
   }
   return `${value}`;
 }
@@ -12416,13 +12416,13 @@ function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
     throw new Error("External $ref is not supported, only local refs (#/...) are allowed");
   }
-  const path83 = ref.slice(1).split("/").filter(Boolean);
-  if (path83.length === 0) {
+  const path85 = ref.slice(1).split("/").filter(Boolean);
+  if (path85.length === 0) {
     return ctx.rootSchema;
   }
   const defsKey = ctx.version === "draft-2020-12" ? "$defs" : "definitions";
-  if (path83[0] === defsKey) {
-    const key = path83[1] === void 0 ? void 0 : decodeJSONPointerSegment(path83[1]);
+  if (path85[0] === defsKey) {
+    const key = path85[1] === void 0 ? void 0 : decodeJSONPointerSegment(path85[1]);
     if (!key || !ctx.defs[key]) {
       throw new Error(`Reference not found: ${ref}`);
     }
@@ -14533,13 +14533,13 @@ var init_fs = __esm({
       }
       async push(input2, diskFile, opts = {}) {
         const manifest = validateManifest(input2, "manifest to publish");
-        const label2 = `${manifest.name}:${manifest.version}`;
+        const label3 = `${manifest.name}:${manifest.version}`;
         await checkDiskFile(manifest, diskFile);
         await readConfigFile(this.layout);
         const context = { runUrl: manifest.build.runUrl, commit: manifest.git?.commit };
         if (await readPublished(this.layout, manifest.name, manifest.version)) {
           const e = versionExists(manifest.name, manifest.version);
-          await this.record({ action: "publish", outcome: "failure", image: label2, detail: e.message, ...context });
+          await this.record({ action: "publish", outcome: "failure", image: label3, detail: e.message, ...context });
           throw e;
         }
         if ((await readTags(this.layout, manifest.name))[manifest.version]) {
@@ -14560,13 +14560,13 @@ var init_fs = __esm({
             diskFile,
             opts
           );
-          await recordDoneWork(this.audit, { action: "publish", outcome: "success", image: label2, digest: published.manifestDigest, ...context }, this.reporter);
+          await recordDoneWork(this.audit, { action: "publish", outcome: "success", image: label3, digest: published.manifestDigest, ...context }, this.reporter);
           return published;
         } catch (e) {
           if (e instanceof VersionExistsError || e instanceof DigestMismatchError) {
-            await this.record({ action: "publish", outcome: "failure", image: label2, detail: e.message, ...context });
+            await this.record({ action: "publish", outcome: "failure", image: label3, detail: e.message, ...context });
           }
-          throw await diskFullError(e, [this.layout.blobsDir], `publishing ${label2} to ${this.location}`) ?? e;
+          throw await diskFullError(e, [this.layout.blobsDir], `publishing ${label3} to ${this.location}`) ?? e;
         }
       }
       async resolve(ref) {
@@ -14662,7 +14662,7 @@ var init_fs = __esm({
       }
       /** `force` also removes tags pointing at the version; child versions and live clones always block. */
       async delete(image, opts) {
-        const label2 = `${image.name}:${image.version}`;
+        const label3 = `${image.name}:${image.version}`;
         const outcome = await this.locked(async () => {
           await this.mustExist(image);
           const all = await allPublished(this.layout);
@@ -14686,11 +14686,11 @@ var init_fs = __esm({
         });
         if (outcome.refused) {
           const detail = `still referenced by ${outcome.refused.join(", ")}`;
-          await this.record({ action: "delete", outcome: "failure", image: label2, digest: image.manifestDigest, detail });
-          throw new ImageInUseError(`cannot delete ${label2}: ${detail}; untag it, delete child versions and tear down clones first`);
+          await this.record({ action: "delete", outcome: "failure", image: label3, digest: image.manifestDigest, detail });
+          throw new ImageInUseError(`cannot delete ${label3}: ${detail}; untag it, delete child versions and tear down clones first`);
         }
-        for (const t of outcome.untagged ?? []) await this.record({ action: "untag", outcome: "success", image: label2, detail: `tag ${t} (forced delete)` });
-        await this.record({ action: "delete", outcome: "success", image: label2, digest: image.manifestDigest });
+        for (const t of outcome.untagged ?? []) await this.record({ action: "untag", outcome: "success", image: label3, detail: `tag ${t} (forced delete)` });
+        await this.record({ action: "delete", outcome: "success", image: label3, digest: image.manifestDigest });
       }
       async mustExist(image) {
         const current2 = await readPublished(this.layout, image.name, image.version);
@@ -14734,11 +14734,11 @@ var init_fs = __esm({
 });
 
 // packages/core/src/reporter.ts
-function progressOnDemand(reporter, label2, total, opts) {
+function progressOnDemand(reporter, label3, total, opts) {
   let progress;
   return {
     onProgress: (done, newTotal) => {
-      progress ??= reporter.progress(label2, newTotal ?? total, opts);
+      progress ??= reporter.progress(label3, newTotal ?? total, opts);
       progress.update(done, newTotal);
     },
     finish: (message) => progress?.finish(message)
@@ -15270,7 +15270,7 @@ async function asRegistryOperation(what, settings, reporter, fn) {
     }
   }
 }
-async function withRetries(label2, settings, reporter, attempt, beforeRetry, passUp) {
+async function withRetries(label3, settings, reporter, attempt, beforeRetry, passUp) {
   const op = current.getStore();
   const remaining = () => op ? op.deadlineAt - performance.now() : settings.deadlineMs;
   let first = true;
@@ -15300,7 +15300,7 @@ async function withRetries(label2, settings, reporter, attempt, beforeRetry, pas
           op.retries++;
           op.reasons[reason] = (op.reasons[reason] ?? 0) + 1;
         }
-        reporter.info(`registry: ${label2} failed (${reason}); retry ${attemptNumber} of ${settings.retries}`);
+        reporter.info(`registry: ${label3} failed (${reason}); retry ${attemptNumber} of ${settings.retries}`);
         const after = error2 instanceof TransientRegistryError ? error2.retryAfterMs : void 0;
         if (after) await new Promise((r) => setTimeout(r, Math.min(after, Math.max(0, remaining()), settings.maxDelayMs * 4)));
       }
@@ -15309,7 +15309,7 @@ async function withRetries(label2, settings, reporter, attempt, beforeRetry, pas
     const err = e instanceof AbortError ? e.cause ?? e : e;
     if (isTransient(err) && !passUp?.(err)) {
       const spent = op ? `; ${op.retries} retries in this ${op.what}` : "";
-      throw new RepositoryError(`${label2} failed after retrying: ${err.message}${spent}${remaining() <= 0 ? " (deadline reached: DBCLONE_REGISTRY_DEADLINE)" : ""}`, { cause: err });
+      throw new RepositoryError(`${label3} failed after retrying: ${err.message}${spent}${remaining() <= 0 ? " (deadline reached: DBCLONE_REGISTRY_DEADLINE)" : ""}`, { cause: err });
     }
     throw err;
   });
@@ -15383,8 +15383,8 @@ async function errorText(res) {
   }
 }
 function shortPath(p) {
-  const path83 = /^https?:/.test(p) ? new URL(p).pathname : p.split("?")[0];
-  return path83.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/g, "sha256:$1\u2026").replace(/\/uploads\/[^/]+$/, "/uploads/\u2026");
+  const path85 = /^https?:/.test(p) ? new URL(p).pathname : p.split("?")[0];
+  return path85.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/g, "sha256:$1\u2026").replace(/\/uploads\/[^/]+$/, "/uploads/\u2026");
 }
 function reasonFor(e) {
   for (let err = e, depth = 0; err && depth < 4; err = err.cause, depth++) {
@@ -16550,18 +16550,18 @@ var init_oci_repository = __esm({
       async push(input2, diskFile, opts = {}) {
         const manifest = validateManifest(input2, "manifest to publish");
         await checkDiskFile(manifest, diskFile);
-        const label2 = `${manifest.name}:${manifest.version}`;
+        const label3 = `${manifest.name}:${manifest.version}`;
         const context = { runUrl: manifest.build.runUrl, commit: manifest.git?.commit };
         try {
           const client = await this.registry();
-          const published = await asRegistryOperation(`push of ${label2}`, client.retry, this.reporter, (op) => {
+          const published = await asRegistryOperation(`push of ${label3}`, client.retry, this.reporter, (op) => {
             this.lastOperation = op;
             return pushImage(client, this.repo(manifest.name), manifest, diskFile, this.pushSettings(), opts);
           });
-          await recordDoneWork(this.audit, { action: "publish", outcome: "success", image: label2, digest: published.manifestDigest, detail: `to ${this.location}`, ...context }, this.reporter);
+          await recordDoneWork(this.audit, { action: "publish", outcome: "success", image: label3, digest: published.manifestDigest, detail: `to ${this.location}`, ...context }, this.reporter);
           return published;
         } catch (e) {
-          if (e instanceof VersionExistsError || e instanceof DigestMismatchError) await this.record({ action: "publish", outcome: "failure", image: label2, detail: e.message, ...context });
+          if (e instanceof VersionExistsError || e instanceof DigestMismatchError) await this.record({ action: "publish", outcome: "failure", image: label3, detail: e.message, ...context });
           throw e;
         }
       }
@@ -16581,18 +16581,18 @@ var init_oci_repository = __esm({
       }
       /** The verified, decompressed disk in the local cache (downloaded once per runner). */
       async pull(image, opts = {}) {
-        const label2 = `${image.name}:${image.version}`;
+        const label3 = `${image.name}:${image.version}`;
         const repo = this.repo(image.name);
         try {
-          const result = await this.cache.obtain(image.manifest.disk.digest, (target) => asRegistryOperation(`pull of ${label2}`, this.retrySettings(), this.reporter, async (op) => {
+          const result = await this.cache.obtain(image.manifest.disk.digest, (target) => asRegistryOperation(`pull of ${label3}`, this.retrySettings(), this.reporter, async (op) => {
             this.lastOperation = op;
             const client = await this.registry();
             const fetched = await getManifest(client, repo, image.version);
             if (!fetched || (fetched.manifest.annotations?.[ANNOTATION_IMAGE_ID] ?? fetched.manifest.config.digest) !== image.manifestDigest) {
-              throw this.notFound(`${label2}@${image.manifestDigest}`, "the version tag no longer points at this image; resolve it again");
+              throw this.notFound(`${label3}@${image.manifestDigest}`, "the version tag no longer points at this image; resolve it again");
             }
-            const { layer } = checkImageManifest(fetched.manifest, `${label2} in ${this.location}`);
-            if (!layer) throw new NotSupportedError(`${label2} in ${this.location} has no dbclone disk layer; it was not pushed by dbclone`);
+            const { layer } = checkImageManifest(fetched.manifest, `${label3} in ${this.location}`);
+            if (!layer) throw new NotSupportedError(`${label3} in ${this.location} has no dbclone disk layer; it was not pushed by dbclone`);
             this.lastDownload = await withRetries(`downloading ${layer.digest.slice(0, 19)}\u2026`, client.retry, this.reporter, async () => {
               await (0, import_promises20.rm)(target.tempFile, { force: true });
               const signal2 = opts.signal ? AbortSignal.any([opts.signal, target.signal]) : target.signal;
@@ -16601,11 +16601,11 @@ var init_oci_repository = __esm({
             await this.knownLayers.remember(image.manifest.disk.digest, layer, `${this.oci.registry}/${repo}`);
           }));
           if (!result.downloaded) this.lastDownload = void 0;
-          await this.record({ action: "pull", outcome: "success", image: label2, digest: image.manifestDigest, detail: result.downloaded ? `downloaded from ${this.location}` : "from the local cache" });
+          await this.record({ action: "pull", outcome: "success", image: label3, digest: image.manifestDigest, detail: result.downloaded ? `downloaded from ${this.location}` : "from the local cache" });
           return result.path;
         } catch (e) {
-          if (e instanceof DigestMismatchError) await this.record({ action: "pull", outcome: "failure", image: label2, digest: image.manifestDigest, detail: e.message });
-          const full = await diskFullError(e, [this.cache.dir], `pulling ${label2} into the cache`);
+          if (e instanceof DigestMismatchError) await this.record({ action: "pull", outcome: "failure", image: label3, digest: image.manifestDigest, detail: e.message });
+          const full = await diskFullError(e, [this.cache.dir], `pulling ${label3} into the cache`);
           if (full) await removeOwnPartials(this.cache.partialDir);
           throw full ?? e;
         }
@@ -16658,7 +16658,7 @@ var init_oci_repository = __esm({
       }
       /** Deletes the version's OCI manifest by digest; `force` also drops the movable tags that point at it. */
       async delete(image, opts) {
-        const label2 = `${image.name}:${image.version}`;
+        const label3 = `${image.name}:${image.version}`;
         const client = await this.registry();
         const repo = this.repo(image.name);
         const version2 = await this.mustExist(repo, image);
@@ -16670,11 +16670,11 @@ var init_oci_repository = __esm({
         ];
         if (users.length) {
           const detail = `still referenced by ${users.join(", ")}`;
-          await this.record({ action: "delete", outcome: "failure", image: label2, digest: image.manifestDigest, detail });
-          throw new ImageInUseError(`cannot delete ${label2}: ${detail}; untag it, delete child versions and tear down clones first`);
+          await this.record({ action: "delete", outcome: "failure", image: label3, digest: image.manifestDigest, detail });
+          throw new ImageInUseError(`cannot delete ${label3}: ${detail}; untag it, delete child versions and tear down clones first`);
         }
         await deleteManifest(client, repo, version2.digest);
-        await this.record({ action: "delete", outcome: "success", image: label2, digest: image.manifestDigest, detail: `from ${this.location}` });
+        await this.record({ action: "delete", outcome: "success", image: label3, digest: image.manifestDigest, detail: `from ${this.location}` });
       }
       async published(repo, fetched) {
         const client = await this.registry();
@@ -16889,8 +16889,8 @@ async function pruneImages(repository, opts) {
   for (const image of all) {
     if (!reasons.get(image.manifestDigest).length) continue;
     for (let p = image.manifest.parent; p && byDigest.has(p); p = byDigest.get(p).manifest.parent) {
-      const label2 = `parent of ${image.name}:${image.version}`;
-      if (!reasons.get(p).includes(label2)) why(p, label2);
+      const label3 = `parent of ${image.name}:${image.version}`;
+      if (!reasons.get(p).includes(label3)) why(p, label3);
     }
   }
   const entry = (i) => ({
@@ -18452,8 +18452,8 @@ var require_command = __commonJS({
     init_import_meta_url();
     var EventEmitter = require("node:events").EventEmitter;
     var childProcess = require("node:child_process");
-    var path83 = require("node:path");
-    var fs11 = require("node:fs");
+    var path85 = require("node:path");
+    var fs13 = require("node:fs");
     var process2 = require("node:process");
     var { Argument: Argument2, humanReadableArgName } = require_argument();
     var { CommanderError: CommanderError2 } = require_error();
@@ -19447,7 +19447,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} subcommandName
        */
       _checkForMissingExecutable(executableFile, executableDir, subcommandName) {
-        if (fs11.existsSync(executableFile)) return;
+        if (fs13.existsSync(executableFile)) return;
         const executableDirMessage = executableDir ? `searched for local subcommand relative to directory '${executableDir}'` : "no directory for search for local subcommand, use .executableDir() to supply a custom directory";
         const executableMissing = `'${executableFile}' does not exist
  - if '${subcommandName}' is not meant to be an executable command, remove description parameter from '.command()' and use '.description()' instead
@@ -19465,11 +19465,11 @@ Expecting one of '${allowedValues.join("', '")}'`);
         let launchWithNode = false;
         const sourceExt = [".js", ".ts", ".tsx", ".mjs", ".cjs"];
         function findFile(baseDir, baseName) {
-          const localBin = path83.resolve(baseDir, baseName);
-          if (fs11.existsSync(localBin)) return localBin;
-          if (sourceExt.includes(path83.extname(baseName))) return void 0;
+          const localBin = path85.resolve(baseDir, baseName);
+          if (fs13.existsSync(localBin)) return localBin;
+          if (sourceExt.includes(path85.extname(baseName))) return void 0;
           const foundExt = sourceExt.find(
-            (ext) => fs11.existsSync(`${localBin}${ext}`)
+            (ext) => fs13.existsSync(`${localBin}${ext}`)
           );
           if (foundExt) return `${localBin}${foundExt}`;
           return void 0;
@@ -19481,21 +19481,21 @@ Expecting one of '${allowedValues.join("', '")}'`);
         if (this._scriptPath) {
           let resolvedScriptPath;
           try {
-            resolvedScriptPath = fs11.realpathSync(this._scriptPath);
+            resolvedScriptPath = fs13.realpathSync(this._scriptPath);
           } catch {
             resolvedScriptPath = this._scriptPath;
           }
-          executableDir = path83.resolve(
-            path83.dirname(resolvedScriptPath),
+          executableDir = path85.resolve(
+            path85.dirname(resolvedScriptPath),
             executableDir
           );
         }
         if (executableDir) {
           let localFile = findFile(executableDir, executableFile);
           if (!localFile && !subcommand._executableFile && this._scriptPath) {
-            const legacyName = path83.basename(
+            const legacyName = path85.basename(
               this._scriptPath,
-              path83.extname(this._scriptPath)
+              path85.extname(this._scriptPath)
             );
             if (legacyName !== this._name) {
               localFile = findFile(
@@ -19506,7 +19506,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
           }
           executableFile = localFile || executableFile;
         }
-        launchWithNode = sourceExt.includes(path83.extname(executableFile));
+        launchWithNode = sourceExt.includes(path85.extname(executableFile));
         let proc;
         if (process2.platform !== "win32") {
           if (launchWithNode) {
@@ -20421,7 +20421,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @return {Command}
        */
       nameFromFilename(filename) {
-        this._name = path83.basename(filename, path83.extname(filename));
+        this._name = path85.basename(filename, path85.extname(filename));
         return this;
       }
       /**
@@ -20435,9 +20435,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} [path]
        * @return {(string|null|Command)}
        */
-      executableDir(path84) {
-        if (path84 === void 0) return this._executableDir;
-        this._executableDir = path84;
+      executableDir(path86) {
+        if (path86 === void 0) return this._executableDir;
+        this._executableDir = path86;
         return this;
       }
       /**
@@ -20728,8 +20728,8 @@ var init_cleanup = __esm({
       }
       reporter;
       steps = [];
-      push(label2, release) {
-        this.steps.push({ label: label2, release });
+      push(label3, release) {
+        this.steps.push({ label: label3, release });
       }
       /** Forget everything pushed so far: the work succeeded and now owns its resources. */
       dismiss() {
@@ -21700,12 +21700,12 @@ ${tail}`, "diskpart /s", r.code, r.stdout + r.stderr);
 function realWindowsRunner(opts = {}) {
   const reporter = opts.reporter ?? silentReporter;
   return {
-    powershell: (label2, body, params) => {
-      reporter.debug(`powershell: ${label2}`);
+    powershell: (label3, body, params) => {
+      reporter.debug(`powershell: ${label3}`);
       return runPowerShell(body, params, opts);
     },
-    diskpart: (label2, script) => {
-      reporter.debug(`diskpart: ${label2}`);
+    diskpart: (label3, script) => {
+      reporter.debug(`diskpart: ${label3}`);
       return runDiskpart(script, { reporter, timeoutMs: opts.timeoutMs });
     },
     command: async (program2, args) => (await run(program2, args, { reporter, timeoutMs: opts.timeoutMs, secrets: opts.secrets })).stdout
@@ -22047,9 +22047,9 @@ var init_vhdx = __esm({
 });
 
 // packages/core/src/disk/reflink/pool-layout.ts
-function poolLayout(home) {
-  const dir = import_node_path32.default.join(import_node_path32.default.resolve(home), "pool");
-  return { home: import_node_path32.default.resolve(home), dir, poolFile: `${dir}.xfs`, imagesDir: import_node_path32.default.join(dir, "images"), clonesDir: import_node_path32.default.join(dir, "clones") };
+function poolLayout(home2) {
+  const dir = import_node_path32.default.join(import_node_path32.default.resolve(home2), "pool");
+  return { home: import_node_path32.default.resolve(home2), dir, poolFile: `${dir}.xfs`, imagesDir: import_node_path32.default.join(dir, "images"), clonesDir: import_node_path32.default.join(dir, "clones") };
 }
 function cloneFileFor(layout, childFile) {
   const resolved = import_node_path32.default.resolve(childFile);
@@ -22554,8 +22554,8 @@ var init_pool = __esm({
       index;
       reporter;
       sizeOption;
-      constructor(home, opts = {}) {
-        this.layout = poolLayout(home);
+      constructor(home2, opts = {}) {
+        this.layout = poolLayout(home2);
         this.index = new ExpandedIndex(this.layout);
         this.reporter = opts.reporter ?? silentReporter;
         this.sizeOption = opts.sizeBytes;
@@ -23837,8 +23837,8 @@ async function readBaseBackup(dir) {
   if (!plain && names.some((n) => /^\d+\.tar/.test(n))) {
     throw new SourceError(`${dir} holds tablespace tars next to base.tar; dbclone images hold a single data directory. Use a dump instead.`);
   }
-  const label2 = parseLabelLines(await backupLabelText(dir, baseTar));
-  const startLsn = /^([0-9A-F]+\/[0-9A-F]+)/i.exec(label2.get("START WAL LOCATION") ?? "")?.[1];
+  const label3 = parseLabelLines(await backupLabelText(dir, baseTar));
+  const startLsn = /^([0-9A-F]+\/[0-9A-F]+)/i.exec(label3.get("START WAL LOCATION") ?? "")?.[1];
   if (!startLsn) throw new SourceError(`The backup_label of ${dir} has no START WAL LOCATION; the backup is damaged.`);
   const major = Number.parseInt((await pgVersionText(dir, baseTar)).trim(), 10);
   let manifestEndLsn;
@@ -23855,10 +23855,10 @@ async function readBaseBackup(dir) {
     walTar,
     major,
     startLsn,
-    checkpointLsn: label2.get("CHECKPOINT LOCATION"),
-    startTimeline: Number(label2.get("START TIMELINE") ?? "1"),
-    startTime: label2.get("START TIME"),
-    label: label2.get("LABEL"),
+    checkpointLsn: label3.get("CHECKPOINT LOCATION"),
+    startTimeline: Number(label3.get("START TIMELINE") ?? "1"),
+    startTime: label3.get("START TIME"),
+    label: label3.get("LABEL"),
     manifestEndLsn,
     manifestTimeline
   };
@@ -25376,19 +25376,19 @@ function cloneDiskChoice(requested, env = process.env) {
   }
   return choice;
 }
-function diskDriverNamed(name, home, reporter) {
-  return CLONE_DISKS[name].make(home, reporter);
+function diskDriverNamed(name, home2, reporter) {
+  return CLONE_DISKS[name].make(home2, reporter);
 }
-function allCloneDiskDrivers(home, reporter) {
-  return CLONE_DISK_NAMES.map((n) => diskDriverNamed(n, home, reporter));
+function allCloneDiskDrivers(home2, reporter) {
+  return CLONE_DISK_NAMES.map((n) => diskDriverNamed(n, home2, reporter));
 }
-function clonePlatformFor(engineKind, home, opts) {
+function clonePlatformFor(engineKind, home2, opts) {
   const choice = cloneDiskChoice(opts.disk);
   const disk = choice.usable[0] ?? choice.skipped[0].name;
   for (const s of choice.skipped) if (s.name !== disk) opts.reporter.info(`Disk driver ${s.name} skipped: ${s.reason}.`);
-  return { ...platformFor(engineKind, home, disk, opts.reporter), disk };
+  return { ...platformFor(engineKind, home2, disk, opts.reporter), disk };
 }
-function platformFor(engineKind, home, disk = "qcow2", reporter) {
+function platformFor(engineKind, home2, disk = "qcow2", reporter) {
   if (engineKind === "sqlserver") assertSqlServerHost(process.platform);
   if (process.platform !== "linux") {
     throw new NotSupportedError(`dbclone on ${process.platform} is not supported yet: Linux runners with PostgreSQL work today.`);
@@ -25396,7 +25396,7 @@ function platformFor(engineKind, home, disk = "qcow2", reporter) {
   if (engineKind !== "postgres") {
     throw new NotSupportedError(`${engineKind} images are built and cloned by their own path (build/build-sqlserver.ts, clones/sqlserver-clone.ts), not by platformFor.`);
   }
-  return { os: "linux", driver: diskDriverNamed(disk, home, reporter), engine: new PostgresEngine() };
+  return { os: "linux", driver: diskDriverNamed(disk, home2, reporter), engine: new PostgresEngine() };
 }
 var import_node_path60, CLONE_DISKS, DEFAULT_ORDER, CLONE_DISK_NAMES;
 var init_platform = __esm({
@@ -25408,8 +25408,8 @@ var init_platform = __esm({
     init_engine2();
     init_errors();
     CLONE_DISKS = {
-      qcow2: { unavailable: qcow2UnavailableReason, make: (home) => new Qcow2Driver({ stateDir: import_node_path60.default.join(home, "state") }) },
-      reflink: { unavailable: reflinkUnavailableReason, make: (home, reporter) => new ReflinkDriver({ home, stateDir: import_node_path60.default.join(home, "state"), reporter }) }
+      qcow2: { unavailable: qcow2UnavailableReason, make: (home2) => new Qcow2Driver({ stateDir: import_node_path60.default.join(home2, "state") }) },
+      reflink: { unavailable: reflinkUnavailableReason, make: (home2, reporter) => new ReflinkDriver({ home: home2, stateDir: import_node_path60.default.join(home2, "state"), reporter }) }
     };
     DEFAULT_ORDER = ["qcow2", "reflink"];
     CLONE_DISK_NAMES = Object.keys(CLONE_DISKS);
@@ -25477,6 +25477,10 @@ var init_pattern_set = __esm({
         this.offsets.push(this.used);
         this.used += bytes.length;
         this.tags.push(tag);
+      }
+      /** The bytes of pattern `i` (a view into the arena: valid until the next add). */
+      bytesAt(i) {
+        return this.arena.subarray(this.offsets[i], i + 1 < this.offsets.length ? this.offsets[i + 1] : this.used);
       }
       build() {
         const n = this.offsets.length;
@@ -25561,7 +25565,7 @@ var init_pattern_set = __esm({
       scan(buf, from, to, base2, onMatch) {
         const end = Math.min(to, buf.length - WINDOW);
         if (this.tags.length === 0 || from > end) return;
-        const { arena, offsets, heads, next, hashes, gramAt, filter, tableShift, filterShift, tags } = this;
+        const { arena, offsets, heads, next, hashes: hashes2, gramAt, filter, tableShift, filterShift, tags } = this;
         let h = 0;
         for (let k = 0; k < WINDOW; k++) h = Math.imul(h, BASE) + buf[from + k] | 0;
         for (let p = from; p <= end; p++) {
@@ -25570,7 +25574,7 @@ var init_pattern_set = __esm({
           const f = m >>> filterShift;
           if ((filter[f >>> 5] & 1 << (f & 31)) === 0) continue;
           for (let i = heads[m >>> tableShift]; i >= 0; i = next[i]) {
-            if (hashes[i] !== m) continue;
+            if (hashes2[i] !== m) continue;
             const start = offsets[i];
             const len = offsets[i + 1] - start;
             const at = p - gramAt[i];
@@ -26305,13 +26309,13 @@ async function checkPolicySql(resolved, policy, plan) {
   const seenWhere = /* @__PURE__ */ new Set();
   for (const rule2 of resolved.rules) {
     const checks = [];
-    const path83 = rule2.policyPath ?? [];
-    if (rule2.transformer === "sql") checks.push({ rule: rule2, path: path83, kind: "expression" });
-    if (rule2.transformer === "constant") checks.push({ rule: rule2, path: path83, kind: "constant" });
+    const path85 = rule2.policyPath ?? [];
+    if (rule2.transformer === "sql") checks.push({ rule: rule2, path: path85, kind: "expression" });
+    if (rule2.transformer === "constant") checks.push({ rule: rule2, path: path85, kind: "constant" });
     const table2 = `${rule2.database}\0${rule2.schema}\0${rule2.table}`;
     if (rule2.where && rule2.origin === "policy" && !seenWhere.has(table2)) {
       seenWhere.add(table2);
-      checks.push({ rule: rule2, path: [...path83.slice(0, -2), "where"], kind: "where" });
+      checks.push({ rule: rule2, path: [...path85.slice(0, -2), "where"], kind: "where" });
     }
     for (const check2 of checks) {
       const complaint = await plan(check2);
@@ -26525,11 +26529,11 @@ function resolvePolicy(policy, variant, facts) {
       const at = [...layer.prefix, "databases", dbName];
       const info = facts.databases.find((d) => d.name === dbName);
       if (!info) throw policyErrorAt(origin, at, `database '${dbName}' is not in the image; it has: ${facts.databases.map((d) => d.name).join(", ")}`);
-      const findTable = (written, path83) => {
+      const findTable = (written, path85) => {
         const dot = written.indexOf(".");
         const [schema, table2] = dot > 0 ? [written.slice(0, dot), written.slice(dot + 1)] : [facts.defaultSchema, written];
         const t = info.tables.find((x) => x.schema === schema && x.name === table2);
-        if (!t) throw policyErrorAt(origin, path83, `table '${schema}.${table2}' does not exist in database '${dbName}'`);
+        if (!t) throw policyErrorAt(origin, path85, `table '${schema}.${table2}' does not exist in database '${dbName}'`);
         return t;
       };
       for (const [kind, list, out] of [["truncate", db.truncate, truncate2], ["exclude", db.exclude, exclude]]) {
@@ -26541,21 +26545,21 @@ function resolvePolicy(policy, variant, facts) {
       for (const [written, tablePolicy] of Object.entries(db.tables)) {
         const t = findTable(written, [...at, "tables", written]);
         for (const [column2, reason] of Object.entries(tablePolicy.notPersonal ?? {})) {
-          const path83 = [...at, "tables", written, "notPersonal", column2];
-          if (!t.columns.some((c) => c.name === column2)) throw policyErrorAt(origin, path83, `column '${column2}' does not exist in ${t.schema}.${t.name} (database '${dbName}')`);
-          if (tablePolicy.columns[column2]) throw policyErrorAt(origin, path83, `column '${column2}' is masked by this policy; notPersonal is for unmasked columns`);
+          const path85 = [...at, "tables", written, "notPersonal", column2];
+          if (!t.columns.some((c) => c.name === column2)) throw policyErrorAt(origin, path85, `column '${column2}' does not exist in ${t.schema}.${t.name} (database '${dbName}')`);
+          if (tablePolicy.columns[column2]) throw policyErrorAt(origin, path85, `column '${column2}' is masked by this policy; notPersonal is for unmasked columns`);
           notPersonal.push({ database: dbName, schema: t.schema, table: t.name, column: column2, reason });
         }
         for (const [column2, rule2] of Object.entries(tablePolicy.columns)) {
-          const path83 = [...at, "tables", written, "columns", column2];
+          const path85 = [...at, "tables", written, "columns", column2];
           const col = t.columns.find((c) => c.name === column2);
-          if (!col) throw policyErrorAt(origin, path83, `column '${column2}' does not exist in ${t.schema}.${t.name} (database '${dbName}'); it has: ${t.columns.map((c) => c.name).join(", ")}`);
+          if (!col) throw policyErrorAt(origin, path85, `column '${column2}' does not exist in ${t.schema}.${t.name} (database '${dbName}'); it has: ${t.columns.map((c) => c.name).join(", ")}`);
           if (rule2.transformer === "sql" && typeof rule2.expression === "object" && !rule2.expression.postgres && !rule2.expression.sqlserver) {
-            throw policyErrorAt(origin, path83, "an sql rule needs an expression");
+            throw policyErrorAt(origin, path85, "an sql rule needs an expression");
           }
           const ref = { database: dbName, schema: t.schema, table: t.name, column: column2 };
-          positionOf.set(refKey(ref), path83);
-          byKey.set(refKey(ref), finish2({ ...rule2, ...ref, type: col.type, ...tablePolicy.where ? { where: tablePolicy.where } : {}, origin: "policy", policyPath: path83 }, locale));
+          positionOf.set(refKey(ref), path85);
+          byKey.set(refKey(ref), finish2({ ...rule2, ...ref, type: col.type, ...tablePolicy.where ? { where: tablePolicy.where } : {}, origin: "policy", policyPath: path85 }, locale));
         }
       }
     }
@@ -26602,11 +26606,11 @@ function finish2(rule2, locale) {
   const withLocale = { ...rule2, locale: rule2.locale ?? locale };
   return { ...withLocale, family: rule2.family ?? defaultFamily(withLocale) };
 }
-function compile2(d, path83) {
+function compile2(d, path85) {
   try {
     return new RegExp(d.column, "i");
   } catch (e) {
-    throw policyErrorAt(void 0, path83, `'${d.column}' is not a valid regular expression (${e.message})`);
+    throw policyErrorAt(void 0, path85, `'${d.column}' is not a valid regular expression (${e.message})`);
   }
 }
 function inheritThroughForeignKeys(byKey, facts, positionOf, policy) {
@@ -26691,6 +26695,1186 @@ var init_plan = __esm({
   }
 });
 
+// packages/core/src/masking/transformers/mapping-pool.ts
+async function startMappingPool(key, size) {
+  const script = await workerScript();
+  const idle = [];
+  const queue = [];
+  const running = /* @__PURE__ */ new Map();
+  let failure3;
+  let closing = false;
+  let nextId = 0;
+  const fail = (e) => {
+    if (failure3) return;
+    failure3 = e;
+    for (const t of [...running.values(), ...queue]) t.reject(e);
+    queue.length = 0;
+    running.clear();
+  };
+  const dispatch = () => {
+    while (!failure3 && idle.length && queue.length) {
+      const w = idle.pop();
+      const t = queue.shift();
+      running.set(w, t);
+      w.postMessage(t.request);
+    }
+  };
+  const workers = Array.from({ length: Math.max(1, size) }, () => {
+    const w = new import_node_worker_threads.Worker(script, { workerData: { key: new Uint8Array(key) } });
+    w.on("message", (m) => {
+      const t = running.get(w);
+      running.delete(w);
+      idle.push(w);
+      t?.resolve(m.outputs);
+      dispatch();
+    });
+    w.on("error", (e) => fail(new BuildError(`a masking worker thread failed (${e.name}); nothing was published. Run again; if it persists, report it with --debug output.`)));
+    w.on("exit", (code) => {
+      if (!closing) fail(new BuildError(`a masking worker thread stopped unexpectedly (exit code ${code}); nothing was published. Run again; if it persists, check the runner's memory.`));
+    });
+    idle.push(w);
+    return w;
+  });
+  const run5 = (request) => new Promise((resolve, reject) => {
+    if (failure3) return reject(failure3);
+    queue.push({ request, resolve, reject });
+    dispatch();
+  });
+  return {
+    size: workers.length,
+    async map(family, rule2, values) {
+      const slice = Math.max(MIN_SLICE, Math.ceil(values.length / workers.length));
+      const parts = [];
+      for (let at = 0; at < values.length; at += slice) parts.push(run5({ id: nextId++, family, rule: rule2, values: values.slice(at, at + slice) }));
+      return (await Promise.all(parts)).flat();
+    },
+    async close() {
+      closing = true;
+      await Promise.all(workers.map((w) => w.terminate()));
+    }
+  };
+}
+async function workerScript() {
+  const here = typeof importMetaUrl === "string" ? (0, import_node_url2.fileURLToPath)(importMetaUrl) : void 0;
+  if (here?.endsWith(".cjs")) {
+    const bundled = import_node_path63.default.join(import_node_path63.default.dirname(here), "mapping-worker.cjs");
+    if (!import_node_fs35.default.existsSync(bundled)) throw new BuildError(`the masking worker bundle ${bundled} is missing; reinstall dbclone (dist/ must hold mapping-worker.cjs beside ${import_node_path63.default.basename(here)}).`);
+    return bundled;
+  }
+  sourceBundle ??= bundleFromSource(here ? import_node_path63.default.join(import_node_path63.default.dirname(here), "mapping-worker.ts") : import_node_path63.default.resolve("packages/core/src/masking/transformers/mapping-worker.ts"));
+  return sourceBundle;
+}
+async function bundleFromSource(entry) {
+  if (!import_node_fs35.default.existsSync(entry)) throw new BuildError(`the masking worker source ${entry} is missing`);
+  const dir = import_node_fs35.default.mkdtempSync(import_node_path63.default.join(import_node_os10.default.tmpdir(), "dbclone-mapping-worker-"));
+  const outfile = import_node_path63.default.join(dir, "mapping-worker.cjs");
+  const { build } = (0, import_node_module.createRequire)(entry)("esbuild");
+  await build({ entryPoints: [entry], outfile, bundle: true, platform: "node", format: "cjs", target: "node20", logLevel: "error" });
+  process.once("exit", () => import_node_fs35.default.rmSync(dir, { recursive: true, force: true }));
+  return outfile;
+}
+var import_node_fs35, import_node_module, import_node_os10, import_node_path63, import_node_url2, import_node_worker_threads, defaultJobs, MIN_SLICE, sourceBundle;
+var init_mapping_pool = __esm({
+  "packages/core/src/masking/transformers/mapping-pool.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_fs35 = __toESM(require("node:fs"), 1);
+    import_node_module = require("node:module");
+    import_node_os10 = __toESM(require("node:os"), 1);
+    import_node_path63 = __toESM(require("node:path"), 1);
+    import_node_url2 = require("node:url");
+    import_node_worker_threads = require("node:worker_threads");
+    init_errors();
+    defaultJobs = () => Math.max(1, import_node_os10.default.availableParallelism());
+    MIN_SLICE = 512;
+  }
+});
+
+// packages/core/src/masking/leak-scan/originals-collector.ts
+function hashBytes(b) {
+  let h = 2166136261;
+  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i], 16777619);
+  return (h ^ h >>> 16) >>> 0;
+}
+function sameBytes(a, b) {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+function growInt32(a, need) {
+  if (need <= a.length) return a;
+  const b = new Int32Array(Math.max(need, a.length * 2));
+  b.set(a);
+  return b;
+}
+var OriginalsCollector;
+var init_originals_collector = __esm({
+  "packages/core/src/masking/leak-scan/originals-collector.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_originals();
+    init_pattern_set();
+    OriginalsCollector = class {
+      // too short to search: counted, not searched
+      /**
+       * `sources` in column order (the order collectOriginals would read them); their counts
+       * (distinct, rows) may be filled in before the first value arrives.
+       */
+      constructor(sources) {
+        this.sources = sources;
+      }
+      sources;
+      builder = new PatternSetBuilder();
+      minBytes = WINDOW;
+      maxBytes = 64;
+      count = 0;
+      /** Per original: its UTF-8 pattern's index in the builder, its first column, its first high-cardinality column (−1: none). */
+      patternOf = new Int32Array(1024);
+      firstOf = new Int32Array(1024);
+      firstHighOf = new Int32Array(1024);
+      table = new Int32Array(2048).fill(-1);
+      short = /* @__PURE__ */ new Set();
+      /** One distinct value of a family, with the first source column holding it and the first high-cardinality one (or −1). */
+      add(value, first, firstHigh) {
+        const utf8 = truncateUtf8(value, this.maxBytes);
+        if (utf8.length < this.minBytes) {
+          this.short.add(value);
+          return;
+        }
+        const known = this.find(utf8);
+        if (known >= 0) {
+          if (first < this.firstOf[known]) this.firstOf[known] = first;
+          if (firstHigh >= 0 && (this.firstHighOf[known] < 0 || firstHigh < this.firstHighOf[known])) this.firstHighOf[known] = firstHigh;
+          return;
+        }
+        const id = this.count++;
+        this.patternOf = growInt32(this.patternOf, this.count);
+        this.firstOf = growInt32(this.firstOf, this.count);
+        this.firstHighOf = growInt32(this.firstHighOf, this.count);
+        this.patternOf[id] = this.builder.size;
+        this.firstOf[id] = first;
+        this.firstHighOf[id] = firstHigh;
+        this.builder.add(utf8, tagOfOriginal(id, false));
+        const utf16 = Buffer.from(utf8.toString("utf8"), "utf16le");
+        if (utf16.length >= WINDOW) this.builder.add(utf16, tagOfOriginal(id, true));
+        this.insert(utf8, id);
+      }
+      /** Is the source at this index high-cardinality (its counts must be known): decides firstHigh. */
+      isHigh(source) {
+        return isHighCardinality(this.sources[source]);
+      }
+      finish() {
+        const sourceOf = Array.from(this.firstOf.subarray(0, this.count));
+        const strongest = sourceOf.map((f, i) => this.firstHighOf[i] >= 0 ? this.firstHighOf[i] : f);
+        return new OriginalSet(this.sources, this.builder.build(), sourceOf, strongest, this.count + this.short.size);
+      }
+      find(utf8) {
+        const mask = this.table.length - 1;
+        for (let i = hashBytes(utf8) & mask; ; i = i + 1 & mask) {
+          const id = this.table[i];
+          if (id < 0) return -1;
+          if (sameBytes(this.builder.bytesAt(this.patternOf[id]), utf8)) return id;
+        }
+      }
+      insert(utf8, id) {
+        if (this.count > this.table.length / 2) return this.rehash();
+        const mask = this.table.length - 1;
+        let i = hashBytes(utf8) & mask;
+        while (this.table[i] >= 0) i = i + 1 & mask;
+        this.table[i] = id;
+      }
+      rehash() {
+        this.table = new Int32Array(this.table.length * 2).fill(-1);
+        const mask = this.table.length - 1;
+        for (let id = 0; id < this.count; id++) {
+          let i = hashBytes(this.builder.bytesAt(this.patternOf[id])) & mask;
+          while (this.table[i] >= 0) i = i + 1 & mask;
+          this.table[i] = id;
+        }
+      }
+    };
+  }
+});
+
+// packages/core/src/masking/transformers/unique-resolver.ts
+function hashes(s) {
+  let a = 2166136261;
+  let b = 2538058380;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    a = Math.imul(a ^ c, 16777619);
+    b = Math.imul(b ^ c, 1540483477);
+    b ^= b >>> 13;
+  }
+  return [a >>> 0, (b ^ b >>> 15) >>> 0 || 1];
+}
+async function resolveUniqueChunk(values, first, ctx) {
+  const here = /* @__PURE__ */ new Set();
+  const out = new Array(values.length);
+  const taken = async (m) => ctx.taken.mightHave(m) && (here.has(m) || await ctx.isTaken(m));
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    let attempt = 0;
+    let masked = first[i];
+    while (await taken(masked)) {
+      attempt++;
+      if (attempt < MAX_ATTEMPTS) masked = ctx.remap(v, attempt);
+      else if (attempt < MAX_ATTEMPTS * 2) masked = withSuffix(ctx.remap(v, 0), attempt);
+      else throw new BuildError(`masking family '${ctx.family}' ran out of distinct values for a unique column; use a transformer with more outputs (hash, email).`);
+    }
+    ctx.taken.add(masked);
+    here.add(masked);
+    out[i] = masked;
+  }
+  return out;
+}
+var FingerprintSet;
+var init_unique_resolver = __esm({
+  "packages/core/src/masking/transformers/unique-resolver.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_errors();
+    init_family_mapping();
+    FingerprintSet = class {
+      slots;
+      mask;
+      count = 0;
+      constructor(expected) {
+        let size = 1024;
+        while (size < expected / 0.75) size *= 2;
+        this.slots = new Uint32Array(size);
+        this.mask = size - 1;
+      }
+      add(s) {
+        if (this.count + 1 > this.slots.length * 0.8) this.grow();
+        const [h, fp] = hashes(s);
+        this.insert(h, fp);
+      }
+      mightHave(s) {
+        const [h, fp] = hashes(s);
+        for (let i = h & this.mask; ; i = i + 1 & this.mask) {
+          const v = this.slots[i];
+          if (v === 0) return false;
+          if (v === fp) return true;
+        }
+      }
+      get bytes() {
+        return this.slots.byteLength;
+      }
+      insert(h, fp) {
+        for (let i = h & this.mask; ; i = i + 1 & this.mask) {
+          const v = this.slots[i];
+          if (v === fp) return;
+          if (v === 0) {
+            this.slots[i] = fp;
+            this.count++;
+            return;
+          }
+        }
+      }
+      // The slot comes from the first hash, which is not stored; growing needs the strings again,
+      // so the table is sized from the family's count up front and only grows when that was wrong.
+      grow() {
+        throw new BuildError("internal: the unique-family fingerprint table was sized too small");
+      }
+    };
+  }
+});
+
+// node_modules/pg-copy-streams/obuf.js
+var require_obuf = __commonJS({
+  "node_modules/pg-copy-streams/obuf.js"(exports2, module2) {
+    init_import_meta_url();
+    var Buffer2 = require("buffer").Buffer;
+    function OffsetBuffer() {
+      this.offset = 0;
+      this.size = 0;
+      this.buffers = [];
+    }
+    module2.exports = OffsetBuffer;
+    OffsetBuffer.prototype.isEmpty = function isEmpty() {
+      return this.size === 0;
+    };
+    OffsetBuffer.prototype.clone = function clone2(size) {
+      const r = new OffsetBuffer();
+      r.offset = this.offset;
+      r.size = size;
+      r.buffers = this.buffers.slice();
+      return r;
+    };
+    OffsetBuffer.prototype.toChunks = function toChunks() {
+      if (this.size === 0) return [];
+      if (this.offset !== 0) {
+        this.buffers[0] = this.buffers[0].slice(this.offset);
+        this.offset = 0;
+      }
+      const chunks = [];
+      let off = 0;
+      let i;
+      for (i = 0; off <= this.size && i < this.buffers.length; i++) {
+        let buf = this.buffers[i];
+        off += buf.length;
+        if (off > this.size) {
+          buf = buf.slice(0, buf.length - (off - this.size));
+          this.buffers[i] = buf;
+        }
+        chunks.push(buf);
+      }
+      if (i < this.buffers.length) this.buffers.length = i;
+      return chunks;
+    };
+    OffsetBuffer.prototype.toString = function toString(enc) {
+      return this.toChunks().map(function(c) {
+        return c.toString(enc);
+      }).join("");
+    };
+    OffsetBuffer.prototype.use = function use(buf, off, n) {
+      this.buffers = [buf];
+      this.offset = off;
+      this.size = n;
+    };
+    OffsetBuffer.prototype.push = function push(data) {
+      if (data.length === 0) return;
+      this.size += data.length;
+      this.buffers.push(data);
+    };
+    OffsetBuffer.prototype.has = function has(n) {
+      return this.size >= n;
+    };
+    OffsetBuffer.prototype.skip = function skip(n) {
+      if (this.size === 0) return;
+      this.size -= n;
+      if (this.offset + n < this.buffers[0].length) {
+        this.offset += n;
+        return;
+      }
+      let left = n - (this.buffers[0].length - this.offset);
+      this.offset = 0;
+      let shift;
+      for (shift = 1; left > 0 && shift < this.buffers.length; shift++) {
+        const buf = this.buffers[shift];
+        if (buf.length > left) {
+          this.offset = left;
+          break;
+        }
+        left -= buf.length;
+      }
+      this.buffers = this.buffers.slice(shift);
+    };
+    OffsetBuffer.prototype.copy = function copy(target, targetOff, off, n) {
+      if (this.size === 0) return;
+      if (off !== 0) throw new Error("Unsupported offset in .copy()");
+      let toff = targetOff;
+      const first = this.buffers[0];
+      const toCopy = Math.min(n, first.length - this.offset);
+      first.copy(target, toff, this.offset, this.offset + toCopy);
+      toff += toCopy;
+      let left = n - toCopy;
+      for (let i = 1; left > 0 && i < this.buffers.length; i++) {
+        const buf = this.buffers[i];
+        const toCopy2 = Math.min(left, buf.length);
+        buf.copy(target, toff, 0, toCopy2);
+        toff += toCopy2;
+        left -= toCopy2;
+      }
+    };
+    OffsetBuffer.prototype.take = function take(n) {
+      if (n === 0) return Buffer2.alloc(0);
+      this.size -= n;
+      const first = this.buffers[0].length - this.offset;
+      if (first === n) {
+        let r = this.buffers.shift();
+        if (this.offset !== 0) {
+          r = r.slice(this.offset);
+          this.offset = 0;
+        }
+        return r;
+      } else if (first > n) {
+        const r = this.buffers[0].slice(this.offset, this.offset + n);
+        this.offset += n;
+        return r;
+      }
+      const out = Buffer2.alloc(n);
+      let toOff = 0;
+      let startOff = this.offset;
+      let i;
+      for (i = 0; toOff !== n && i < this.buffers.length; i++) {
+        const buf = this.buffers[i];
+        const toCopy = Math.min(buf.length - startOff, n - toOff);
+        buf.copy(out, toOff, startOff, startOff + toCopy);
+        if (startOff + toCopy < buf.length) {
+          this.offset = startOff + toCopy;
+          break;
+        } else {
+          toOff += toCopy;
+          startOff = 0;
+        }
+      }
+      this.buffers = this.buffers.slice(i);
+      if (this.buffers.length === 0) this.offset = 0;
+      return out;
+    };
+    OffsetBuffer.prototype.peekUInt8 = function peekUInt8() {
+      return this.buffers[0][this.offset];
+    };
+    OffsetBuffer.prototype.readUInt8 = function readUInt8() {
+      this.size -= 1;
+      const first = this.buffers[0];
+      const r = first[this.offset];
+      if (++this.offset === first.length) {
+        this.offset = 0;
+        this.buffers.shift();
+      }
+      return r;
+    };
+    OffsetBuffer.prototype.readUInt16LE = function readUInt16LE() {
+      const first = this.buffers[0];
+      this.size -= 2;
+      let r;
+      let shift;
+      if (first.length - this.offset >= 2) {
+        r = first.readUInt16LE(this.offset);
+        shift = 0;
+        this.offset += 2;
+      } else {
+        r = first[this.offset] | this.buffers[1][0] << 8;
+        shift = 1;
+        this.offset = 1;
+      }
+      if (this.offset === this.buffers[shift].length) {
+        this.offset = 0;
+        shift++;
+      }
+      if (shift !== 0) this.buffers = this.buffers.slice(shift);
+      return r;
+    };
+    OffsetBuffer.prototype.readUInt24LE = function readUInt24LE() {
+      const first = this.buffers[0];
+      let r;
+      let shift;
+      const firstHas = first.length - this.offset;
+      if (firstHas >= 3) {
+        r = first.readUInt16LE(this.offset) | first[this.offset + 2] << 16;
+        shift = 0;
+        this.offset += 3;
+      } else if (firstHas >= 2) {
+        r = first.readUInt16LE(this.offset) | this.buffers[1][0] << 16;
+        shift = 1;
+        this.offset = 1;
+      } else {
+        r = first[this.offset];
+        this.offset = 0;
+        this.buffers.shift();
+        this.size -= 1;
+        r |= this.readUInt16LE() << 8;
+        return r;
+      }
+      this.size -= 3;
+      if (this.offset === this.buffers[shift].length) {
+        this.offset = 0;
+        shift++;
+      }
+      if (shift !== 0) this.buffers = this.buffers.slice(shift);
+      return r;
+    };
+    OffsetBuffer.prototype.readUInt32LE = function readUInt32LE() {
+      const first = this.buffers[0];
+      let r;
+      let shift;
+      const firstHas = first.length - this.offset;
+      if (firstHas >= 4) {
+        r = first.readUInt32LE(this.offset);
+        shift = 0;
+        this.offset += 4;
+      } else if (firstHas >= 3) {
+        r = (first.readUInt16LE(this.offset) | first[this.offset + 2] << 16) + this.buffers[1][0] * 16777216;
+        shift = 1;
+        this.offset = 1;
+      } else if (firstHas >= 2) {
+        r = first.readUInt16LE(this.offset);
+        this.offset = 0;
+        this.buffers.shift();
+        this.size -= 2;
+        r += this.readUInt16LE() * 65536;
+        return r;
+      } else {
+        r = first[this.offset];
+        this.offset = 0;
+        this.buffers.shift();
+        this.size -= 1;
+        r += this.readUInt24LE() * 256;
+        return r;
+      }
+      this.size -= 4;
+      if (this.offset === this.buffers[shift].length) {
+        this.offset = 0;
+        shift++;
+      }
+      if (shift !== 0) this.buffers = this.buffers.slice(shift);
+      return r;
+    };
+    OffsetBuffer.prototype.readUInt16BE = function readUInt16BE() {
+      const r = this.readUInt16LE();
+      return (r & 255) << 8 | r >> 8;
+    };
+    OffsetBuffer.prototype.readUInt24BE = function readUInt24BE() {
+      const r = this.readUInt24LE();
+      return (r & 255) << 16 | (r >> 8 & 255) << 8 | r >> 16;
+    };
+    OffsetBuffer.prototype.readUInt32BE = function readUInt32BE() {
+      const r = this.readUInt32LE();
+      return ((r & 255) << 24 | (r >>> 8 & 255) << 16 | (r >>> 16 & 255) << 8 | r >>> 24) >>> 0;
+    };
+    function signedInt8(num2) {
+      if (num2 >= 128) return -(255 ^ num2) - 1;
+      else return num2;
+    }
+    OffsetBuffer.prototype.peekInt8 = function peekInt8() {
+      return signedInt8(this.peekUInt8());
+    };
+    OffsetBuffer.prototype.readInt8 = function readInt8() {
+      return signedInt8(this.readUInt8());
+    };
+    function signedInt16(num2) {
+      if (num2 >= 32768) return -(65535 ^ num2) - 1;
+      else return num2;
+    }
+    OffsetBuffer.prototype.readInt16BE = function readInt16BE() {
+      return signedInt16(this.readUInt16BE());
+    };
+    OffsetBuffer.prototype.readInt16LE = function readInt16LE() {
+      return signedInt16(this.readUInt16LE());
+    };
+    function signedInt24(num2) {
+      if (num2 >= 8388608) return -(16777215 ^ num2) - 1;
+      else return num2;
+    }
+    OffsetBuffer.prototype.readInt24BE = function readInt24BE() {
+      return signedInt24(this.readUInt24BE());
+    };
+    OffsetBuffer.prototype.readInt24LE = function readInt24LE() {
+      return signedInt24(this.readUInt24LE());
+    };
+    function signedInt32(num2) {
+      if (num2 >= 2147483648) return -(4294967295 ^ num2) - 1;
+      else return num2;
+    }
+    OffsetBuffer.prototype.readInt32BE = function readInt32BE() {
+      return signedInt32(this.readUInt32BE());
+    };
+    OffsetBuffer.prototype.readInt32LE = function readInt32LE() {
+      return signedInt32(this.readUInt32LE());
+    };
+  }
+});
+
+// node_modules/pg-copy-streams/message-formats.js
+var require_message_formats = __commonJS({
+  "node_modules/pg-copy-streams/message-formats.js"(exports2, module2) {
+    init_import_meta_url();
+    module2.exports = {
+      ErrorResponse: 69,
+      // E
+      CopyInResponse: 71,
+      // G
+      CopyOutResponse: 72,
+      // H
+      CopyBothResponse: 87,
+      // W
+      CopyDone: 99,
+      // c
+      CopyData: 100,
+      // d
+      CopyFail: 102,
+      // f
+      CommandComplete: 67,
+      // C
+      ReadyForQuery: 90,
+      // Z
+      // It is possible for NoticeResponse and ParameterStatus messages to be interspersed between CopyData messages;
+      // frontends must handle these cases, and should be prepared for other asynchronous message types as well
+      // (see Section 50.2.6).
+      // Otherwise, any message type other than CopyData or CopyDone may be treated as terminating copy-out mode.
+      NotificationResponse: 65,
+      // A
+      NoticeResponse: 78,
+      // N
+      ParameterStatus: 83
+      // S
+    };
+  }
+});
+
+// node_modules/pg-copy-streams/copy-to.js
+var require_copy_to = __commonJS({
+  "node_modules/pg-copy-streams/copy-to.js"(exports2, module2) {
+    "use strict";
+    init_import_meta_url();
+    module2.exports = function(txt, options) {
+      return new CopyStreamQuery(txt, options);
+    };
+    var { Readable: Readable3 } = require("stream");
+    var assert2 = require("assert");
+    var BufferList = require_obuf();
+    var code = require_message_formats();
+    var PG_CODE = 0;
+    var PG_LENGTH = 1;
+    var PG_MESSAGE = 2;
+    var CopyStreamQuery = class extends Readable3 {
+      constructor(text, options) {
+        super(options);
+        this.text = text;
+        this.rowCount = 0;
+        this._state = PG_CODE;
+        this._buffer = new BufferList();
+        this._unreadMessageContentLength = 0;
+        this._copyDataChunks = new BufferList();
+        this._pgDataHandler = null;
+        this._drained = false;
+        this._forwarding = false;
+        this._onReadableEvent = this._onReadable.bind(this);
+      }
+      submit(connection) {
+        this.connection = connection;
+        this._attach();
+        connection.query(this.text);
+      }
+      _attach() {
+        const connectionStream = this.connection.stream;
+        const pgDataListeners = connectionStream.listeners("data");
+        assert2(pgDataListeners.length == 1);
+        this._pgDataHandler = pgDataListeners.pop();
+        connectionStream.removeListener("data", this._pgDataHandler);
+        connectionStream.pause();
+        this._forward();
+        connectionStream.on("readable", this._onReadableEvent);
+      }
+      _detach() {
+        const connectionStream = this.connection.stream;
+        const unreadBuffer = this._buffer.take(this._buffer.size);
+        connectionStream.removeListener("readable", this._onReadableEvent);
+        connectionStream.addListener("data", this._pgDataHandler);
+        this._pgDataHandler(unreadBuffer);
+        process.nextTick(function() {
+          connectionStream.resume();
+        });
+      }
+      _cleanup() {
+        this._buffer = null;
+        this._copyDataChunks = null;
+        this._pgDataHandler = null;
+        this._onReadableEvent = null;
+      }
+      _onReadable() {
+        this._forward();
+      }
+      _read() {
+        this._drained = true;
+        this._forward();
+      }
+      _forward() {
+        if (this._forwarding || !this._drained || !this.connection) return;
+        this._forwarding = true;
+        const connectionStream = this.connection.stream;
+        let chunk;
+        while (this._drained && (chunk = connectionStream.read()) !== null) {
+          this._drained = this._parse(chunk);
+        }
+        this._forwarding = false;
+      }
+      _parse(chunk) {
+        let done = false;
+        let drained = true;
+        this._buffer.push(chunk);
+        while (!done && this._buffer.size > 0) {
+          if (PG_CODE === this._state) {
+            if (!this._buffer.has(1)) break;
+            this._code = this._buffer.peekUInt8();
+            if (this._code === code.ErrorResponse) {
+              this._detach();
+              return;
+            }
+            this._buffer.readUInt8();
+            this._state = PG_LENGTH;
+          }
+          if (PG_LENGTH === this._state) {
+            if (!this._buffer.has(4)) break;
+            this._unreadMessageContentLength = this._buffer.readUInt32BE() - 4;
+            this._state = PG_MESSAGE;
+          }
+          if (PG_MESSAGE === this._state) {
+            if (this._unreadMessageContentLength > 0 && this._buffer.size > 0) {
+              const n = Math.min(this._buffer.size, this._unreadMessageContentLength);
+              const messageContentChunk = this._buffer.take(n);
+              this._unreadMessageContentLength -= n;
+              if (this._code === code.CopyData) {
+                this._copyDataChunks.push(messageContentChunk);
+              }
+            }
+            if (this._unreadMessageContentLength === 0) {
+              switch (this._code) {
+                case code.CopyOutResponse:
+                case code.CopyData:
+                // standard interspersed messages.
+                // see https://www.postgresql.org/docs/9.6/protocol-flow.html#PROTOCOL-COPY
+                case code.ParameterStatus:
+                case code.NoticeResponse:
+                case code.NotificationResponse:
+                  break;
+                case code.CopyDone:
+                default:
+                  done = true;
+                  break;
+              }
+              this._state = PG_CODE;
+            }
+          }
+        }
+        const len = this._copyDataChunks.size;
+        if (len > 0) {
+          drained = this.push(this._copyDataChunks.take(len));
+        }
+        if (done) {
+          this._detach();
+          this.push(null);
+          this._cleanup();
+        }
+        return drained;
+      }
+      handleError(err) {
+        this.emit("error", err);
+        this._cleanup();
+      }
+      handleCommandComplete(msg) {
+        const match = /COPY (\d+)/.exec((msg || {}).text);
+        if (match) {
+          this.rowCount = parseInt(match[1], 10);
+        }
+      }
+      handleReadyForQuery() {
+      }
+    };
+  }
+});
+
+// node_modules/pg-copy-streams/copy-from.js
+var require_copy_from = __commonJS({
+  "node_modules/pg-copy-streams/copy-from.js"(exports2, module2) {
+    "use strict";
+    init_import_meta_url();
+    module2.exports = function(txt, options) {
+      return new CopyStreamQuery(txt, options);
+    };
+    var { Writable } = require("stream");
+    var code = require_message_formats();
+    var CopyStreamQuery = class extends Writable {
+      constructor(text, options) {
+        super(options);
+        this.text = text;
+        this.rowCount = 0;
+        this._gotCopyInResponse = false;
+        this.chunks = [];
+        this.cb_CopyInResponse = null;
+        this.cb_ReadyForQuery = null;
+        this.cb_destroy = null;
+        this.cork();
+      }
+      submit(connection) {
+        this.connection = connection;
+        connection.query(this.text);
+      }
+      callback() {
+      }
+      _write(chunk, enc, cb) {
+        this.chunks.push({ chunk, encoding: enc });
+        if (this._gotCopyInResponse) {
+          return this.flush(cb);
+        }
+        this.cb_CopyInResponse = cb;
+      }
+      _writev(chunks, cb) {
+        if (this.chunks.length == 0) {
+          this.chunks = chunks;
+        } else {
+          const QUANTUM = 125e3;
+          for (let i = 0; i < chunks.length; i += QUANTUM) {
+            this.chunks.push(...chunks.slice(i, Math.min(i + QUANTUM, chunks.length)));
+          }
+        }
+        if (this._gotCopyInResponse) {
+          return this.flush(cb);
+        }
+        this.cb_CopyInResponse = cb;
+      }
+      _destroy(err, cb) {
+        if (this.cb_ReadyForQuery) return cb(err);
+        this.cb_destroy = cb;
+        const msg = err ? err.message : "NODE-PG-COPY-STREAMS destroy() was called";
+        const self = this;
+        const done = function() {
+          self.connection.sendCopyFail(msg);
+        };
+        this.chunks = [];
+        if (this._gotCopyInResponse) {
+          return this.flush(done);
+        }
+        this.cb_CopyInResponse = done;
+      }
+      _final(cb) {
+        this.cb_ReadyForQuery = cb;
+        const self = this;
+        const done = function() {
+          const Int32Len = 4;
+          const finBuffer = Buffer.from([code.CopyDone, 0, 0, 0, Int32Len]);
+          self.connection.stream.write(finBuffer);
+        };
+        if (this._gotCopyInResponse) {
+          return this.flush(done);
+        }
+        this.cb_CopyInResponse = done;
+      }
+      flush(callback) {
+        let chunk;
+        let ok2 = true;
+        while (ok2 && (chunk = this.chunks.shift())) {
+          ok2 = this.flushChunk(chunk.chunk);
+        }
+        if (callback) {
+          if (ok2) {
+            callback();
+          } else {
+            if (this.chunks.length) {
+              this.connection.stream.once("drain", this.flush.bind(this, callback));
+            } else {
+              this.connection.stream.once("drain", callback);
+            }
+          }
+        }
+      }
+      flushChunk(chunk) {
+        const Int32Len = 4;
+        const lenBuffer = Buffer.from([code.CopyData, 0, 0, 0, 0]);
+        lenBuffer.writeUInt32BE(chunk.length + Int32Len, 1);
+        this.connection.stream.write(lenBuffer);
+        return this.connection.stream.write(chunk);
+      }
+      handleError(e) {
+        this.callback();
+        if (this.cb_destroy) {
+          const cb = this.cb_destroy;
+          this.cb_destroy = null;
+          cb(e);
+        } else {
+          this.emit("error", e);
+        }
+        this.connection = null;
+      }
+      handleCopyInResponse(connection) {
+        this._gotCopyInResponse = true;
+        if (!this.destroyed) {
+          this.uncork();
+        }
+        const cb = this.cb_CopyInResponse || function() {
+        };
+        this.cb_CopyInResponse = null;
+        this.flush(cb);
+      }
+      handleCommandComplete(msg) {
+        const match = /COPY (\d+)/.exec((msg || {}).text);
+        if (match) {
+          this.rowCount = parseInt(match[1], 10);
+        }
+      }
+      handleReadyForQuery() {
+        this.callback();
+        this.cb_ReadyForQuery();
+        this.connection = null;
+      }
+    };
+  }
+});
+
+// node_modules/pg-copy-streams/copy-both.js
+var require_copy_both = __commonJS({
+  "node_modules/pg-copy-streams/copy-both.js"(exports2, module2) {
+    "use strict";
+    init_import_meta_url();
+    module2.exports = function(txt, options) {
+      return new CopyStreamQuery(txt, options);
+    };
+    var { Duplex } = require("stream");
+    var assert2 = require("assert");
+    var BufferList = require_obuf();
+    var code = require_message_formats();
+    var PG_CODE = 0;
+    var PG_LENGTH = 1;
+    var PG_MESSAGE = 2;
+    var CopyStreamQuery = class extends Duplex {
+      constructor(text, options) {
+        super(options);
+        this.text = text;
+        this._state = PG_CODE;
+        this._buffer = new BufferList();
+        this._unreadMessageContentLength = 0;
+        this._copyDataChunks = new BufferList();
+        this._pgDataHandler = null;
+        this._drained = false;
+        this._forwarding = false;
+        this._onReadableEvent = this._onReadable.bind(this);
+        this.alignOnCopyDataFrame = options ? options.alignOnCopyDataFrame === true : false;
+        this._gotCopyInResponse = false;
+        this.chunks = [];
+        this.cb = null;
+        this.cork();
+      }
+      submit(connection) {
+        this.connection = connection;
+        this._attach();
+        connection.query(this.text);
+      }
+      /* Readable implementation */
+      _attach() {
+        const connectionStream = this.connection.stream;
+        const pgDataListeners = connectionStream.listeners("data");
+        assert2(pgDataListeners.length == 1);
+        this._pgDataHandler = pgDataListeners.pop();
+        connectionStream.removeListener("data", this._pgDataHandler);
+        connectionStream.pause();
+        this._forward();
+        connectionStream.on("readable", this._onReadableEvent);
+      }
+      _detach() {
+        const connectionStream = this.connection.stream;
+        const unreadBuffer = this._buffer.take(this._buffer.size);
+        connectionStream.removeListener("readable", this._onReadableEvent);
+        connectionStream.addListener("data", this._pgDataHandler);
+        this._pgDataHandler(unreadBuffer);
+        process.nextTick(function() {
+          connectionStream.resume();
+        });
+      }
+      _cleanup() {
+        this._buffer = null;
+        this._copyDataChunks = null;
+        this._pgDataHandler = null;
+        this._onReadableEvent = null;
+      }
+      _onReadable() {
+        this._forward();
+      }
+      _read() {
+        this._drained = true;
+        this._forward();
+      }
+      _forward() {
+        if (this._forwarding || !this._drained || !this.connection) return;
+        this._forwarding = true;
+        const connectionStream = this.connection.stream;
+        let chunk;
+        while (this._drained && (chunk = connectionStream.read()) !== null) {
+          this._drained = this._parse(chunk);
+        }
+        this._forwarding = false;
+      }
+      _parse(chunk) {
+        let done = false;
+        let drained = true;
+        this._buffer.push(chunk);
+        while (!done && this._buffer.size > 0) {
+          if (PG_CODE === this._state) {
+            if (!this._buffer.has(1)) break;
+            this._code = this._buffer.peekUInt8();
+            if (this._code === code.ErrorResponse) {
+              this._detach();
+              return;
+            }
+            this._buffer.readUInt8();
+            this._state = PG_LENGTH;
+          }
+          if (PG_LENGTH === this._state) {
+            if (!this._buffer.has(4)) break;
+            this._unreadMessageContentLength = this._buffer.readUInt32BE() - 4;
+            this._state = PG_MESSAGE;
+          }
+          if (PG_MESSAGE === this._state) {
+            if (this._unreadMessageContentLength > 0 && this._buffer.size > 0) {
+              const n = Math.min(this._buffer.size, this._unreadMessageContentLength);
+              const messageContentChunk = this._buffer.take(n);
+              this._unreadMessageContentLength -= n;
+              if (this._code === code.CopyData) {
+                this._copyDataChunks.push(messageContentChunk);
+              }
+            }
+            if (this._unreadMessageContentLength === 0) {
+              switch (this._code) {
+                case code.CopyBothResponse:
+                  this._startCopyIn();
+                  break;
+                case code.CopyData:
+                  if (this.alignOnCopyDataFrame) {
+                    drained = this._flushCopyData();
+                  }
+                  break;
+                // standard interspersed messages.
+                // see https://www.postgresql.org/docs/9.6/protocol-flow.html#PROTOCOL-COPY
+                case code.ParameterStatus:
+                case code.NoticeResponse:
+                case code.NotificationResponse:
+                  break;
+                case code.CopyDone:
+                default:
+                  done = true;
+                  break;
+              }
+              this._state = PG_CODE;
+            }
+          }
+        }
+        if (!this.alignOnCopyDataFrame) {
+          drained = this._flushCopyData();
+        }
+        if (done) {
+          this._detach();
+          this.push(null);
+          this._cleanup();
+        }
+        return drained;
+      }
+      _flushCopyData() {
+        let drained = true;
+        const len = this._copyDataChunks.size;
+        if (len > 0) {
+          drained = this.push(this._copyDataChunks.take(len));
+        }
+        return drained;
+      }
+      /* Writable implementation */
+      _write(chunk, enc, cb) {
+        this.chunks.push({ chunk, encoding: enc });
+        if (this._gotCopyInResponse) {
+          return this.flush(cb);
+        }
+        this.cb = cb;
+      }
+      _writev(chunks, cb) {
+        this.chunks.push(...chunks);
+        if (this._gotCopyInResponse) {
+          return this.flush(cb);
+        }
+        this.cb = cb;
+      }
+      _final(cb) {
+        this.flush();
+        const Int32Len = 4;
+        const finBuffer = Buffer.from([code.CopyDone, 0, 0, 0, Int32Len]);
+        this.connection.stream.write(finBuffer);
+        this.cb_flush = cb;
+      }
+      flush(callback) {
+        let chunk;
+        let ok2 = true;
+        while (ok2 && (chunk = this.chunks.shift())) {
+          ok2 = this.flushChunk(chunk.chunk);
+        }
+        if (callback) {
+          if (ok2) {
+            callback();
+          } else {
+            if (this.chunks.length) {
+              this.connection.stream.once("drain", this.flush.bind(this, callback));
+            } else {
+              this.connection.stream.once("drain", callback);
+            }
+          }
+        }
+      }
+      flushChunk(chunk) {
+        const Int32Len = 4;
+        const lenBuffer = Buffer.from([code.CopyData, 0, 0, 0, 0]);
+        lenBuffer.writeUInt32BE(chunk.length + Int32Len, 1);
+        this.connection.stream.write(lenBuffer);
+        return this.connection.stream.write(chunk);
+      }
+      _startCopyIn() {
+        this._gotCopyInResponse = true;
+        this.uncork();
+        this.flush();
+        if (this.cb) {
+          const { cb } = this;
+          this.cb = null;
+          cb();
+        }
+      }
+      handleError(err) {
+        this.emit("error", err);
+        this._cleanup();
+      }
+      handleCopyData(chunk) {
+      }
+      handleCommandComplete() {
+      }
+      handleReadyForQuery() {
+        this.connection = null;
+        this.cb_flush();
+      }
+    };
+  }
+});
+
+// node_modules/pg-copy-streams/index.js
+var require_pg_copy_streams = __commonJS({
+  "node_modules/pg-copy-streams/index.js"(exports2) {
+    "use strict";
+    init_import_meta_url();
+    var CopyToQueryStream = require_copy_to();
+    var CopyFromQueryStream = require_copy_from();
+    var CopyBothQueryStream = require_copy_both();
+    exports2.to = function copyTo2(txt, options) {
+      return new CopyToQueryStream(txt, options);
+    };
+    exports2.from = function copyFrom2(txt, options) {
+      return new CopyFromQueryStream(txt, options);
+    };
+    exports2.both = function copyBoth(txt, options) {
+      return new CopyBothQueryStream(txt, options);
+    };
+  }
+});
+
+// packages/core/src/engine/postgres/masking/copy-rows.ts
+function copyField(value) {
+  if (value === null) return "\\N";
+  return /[\\\t\n\r]/.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => ({ "\\": "\\\\", "	": "\\t", "\n": "\\n", "\r": "\\r" })[c]) : value;
+}
+function* batched(lines) {
+  let buf = "";
+  for (const line of lines) {
+    buf += line;
+    if (buf.length >= WRITE_BYTES) {
+      yield buf;
+      buf = "";
+    }
+  }
+  if (buf) yield buf;
+}
+async function copyLines(c, copyStatement, lines) {
+  await (0, import_promises60.pipeline)(import_node_stream3.Readable.from(batched(lines)), c.query((0, import_pg_copy_streams.from)(copyStatement)));
+}
+async function copyBetween(from, query2, to, copyStatement) {
+  await (0, import_promises60.pipeline)(from.query((0, import_pg_copy_streams.to)(`COPY (${query2}) TO STDOUT`)), to.query((0, import_pg_copy_streams.from)(copyStatement)));
+}
+var import_node_stream3, import_promises60, import_pg_copy_streams, WRITE_BYTES;
+var init_copy_rows = __esm({
+  "packages/core/src/engine/postgres/masking/copy-rows.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_stream3 = require("node:stream");
+    import_promises60 = require("node:stream/promises");
+    import_pg_copy_streams = __toESM(require_pg_copy_streams(), 1);
+    WRITE_BYTES = 1 << 20;
+  }
+});
+
 // packages/core/src/engine/postgres/masking/table-update.ts
 function applyExpression(rule2, alias) {
   const col = `t.${quoteIdent(rule2.column)}`;
@@ -26727,7 +27911,7 @@ function tableUpdate(schema, table2, mapped, sqlRules, where2) {
     const alias = `m${i}`;
     const col = `t.${quoteIdent(m.rule.column)}`;
     sets.push(`${quoteIdent(m.rule.column)} = ${applyExpression(m.rule, alias)}`);
-    from.push(`${quoteIdent(m.mapTable)} ${alias}`);
+    from.push(`${m.mapSchema ? qualifiedName(m.mapSchema, m.mapTable) : quoteIdent(m.mapTable)} ${alias}`);
     joins.push(`${alias}.dbclone_isnull = (${col} IS NULL) AND ${alias}.dbclone_old = coalesce(${col}::text, '')`);
   });
   for (const r of sqlRules) sets.push(`${quoteIdent(r.column)} = ${sqlRuleExpression(r, values)}`);
@@ -26755,104 +27939,300 @@ var init_table_update = __esm({
   }
 });
 
+// packages/core/src/engine/postgres/masking/stream-family.ts
+function memberQuery(r, member) {
+  const col = quoteIdent(r.column);
+  return `SELECT ${col}::text, ${member}, count(*) FROM ${qualifiedName(r.schema, r.table)} WHERE ${col} IS NOT NULL${r.where ? ` AND (${r.where})` : ""} GROUP BY 1`;
+}
+async function withDatabases(withDb2, databases2, fn, held = /* @__PURE__ */ new Map()) {
+  const [first, ...rest] = databases2;
+  if (first === void 0) return fn(held);
+  if (held.has(first)) return withDatabases(withDb2, rest, fn, held);
+  return withDb2(first, (c) => withDatabases(withDb2, rest, fn, new Map([...held, [first, c]])));
+}
+async function stageFamily(ctx, family, index, members2) {
+  const databases2 = [...new Set(members2.map((m) => m.rule.database))];
+  const counts = await withDatabases(ctx.withDb, databases2, async (clients) => {
+    const c = clients.get(home({ members: members2 }));
+    const input2 = inputTable(ctx, index);
+    await c.query(`CREATE UNLOGGED TABLE ${input2} (v text NOT NULL, m int NOT NULL, n bigint NOT NULL)`);
+    for (const [j, m] of members2.entries()) {
+      const query2 = memberQuery(m.rule, j);
+      const staged = m.rule.database === home({ members: members2 }) ? c.query(`INSERT INTO ${input2} ${query2}`) : copyBetween(clients.get(m.rule.database), query2, c, `COPY ${input2} FROM STDIN`);
+      await staged.catch((e) => {
+        throw new BuildError(`masking ${label(m.rule)}: ${e.message}${m.rule.where ? ` (check the table's where: ${m.rule.where})` : ""}`);
+      });
+    }
+    const r = await c.query(`SELECT m, count(*)::float8 AS d, sum(n)::float8 AS n FROM ${input2} GROUP BY m`);
+    return members2.map((_, j) => {
+      const row = r.rows.find((x) => x.m === j);
+      return { distinct: row?.d ?? 0, rows: row?.n ?? 0 };
+    });
+  });
+  return { family, index, members: members2, unique: members2.some((m) => m.rule.unique), counts };
+}
+async function streamFamily(ctx, staged, highSources) {
+  const { members: members2, index, family } = staged;
+  const rule2 = members2[0].rule;
+  const databases2 = [...new Set(members2.map((m) => m.rule.database))];
+  const src = `'{${members2.map((m) => m.source).join(",")}}'::int[]`;
+  const high = `'{${members2.map((m) => m.source >= 0 && highSources[m.source] ? "t" : "f").join(",")}}'::boolean[]`;
+  const fam = familyTable(ctx, index);
+  const mapName = mapTableName(index);
+  const columns = members2.map((m) => label(m.rule)).join(", ");
+  return withDatabases(ctx.withDb, databases2, async (clients) => {
+    const c = clients.get(home(staged));
+    const total = (await c.query(
+      `CREATE UNLOGGED TABLE ${fam} AS SELECT v, min((${src})[m + 1]) FILTER (WHERE (${src})[m + 1] >= 0) AS first, min((${src})[m + 1]) FILTER (WHERE (${high})[m + 1]) AS first_high FROM ${inputTable(ctx, index)} GROUP BY v`
+    )).rowCount ?? 0;
+    await c.query(`DROP TABLE ${inputTable(ctx, index)}`);
+    for (const db of databases2) await clients.get(db).query(`CREATE UNLOGGED TABLE ${qualifiedName(ctx.workSchema, mapName)} (${MAP_COLUMNS})`);
+    const map2 = qualifiedName(ctx.workSchema, mapName);
+    let taken;
+    if (staged.unique) {
+      await c.query(`CREATE INDEX ON ${fam} (v)`);
+      await c.query(`CREATE INDEX ON ${map2} (dbclone_new)`);
+      taken = new FingerprintSet(2 * total);
+      await eachRow(c, `SELECT v FROM ${fam}`, ctx.chunkSize, (rows) => rows.forEach((r) => taken.add(r[0])));
+    }
+    const progress = ctx.reporter.progress(`Masking: mapping ${family} (${columns})`, total);
+    let done = 0;
+    await eachRow(c, `SELECT v, first, first_high FROM ${fam}${staged.unique ? ` ORDER BY ${jsOrderKey("v")}` : ""}`, ctx.chunkSize, async (rows) => {
+      const values = rows.map((r) => r[0]);
+      let outputs = await ctx.pool.map(family, rule2, values);
+      if (taken) {
+        outputs = await resolveUniqueChunk(values, outputs, {
+          family,
+          taken,
+          remap: (v, attempt) => maskValue(ctx.key, family, rule2, v, attempt),
+          isTaken: async (m) => (await c.query(`SELECT EXISTS (SELECT 1 FROM ${fam} WHERE v = $1) OR EXISTS (SELECT 1 FROM ${map2} WHERE dbclone_new = $1) AS t`, [m])).rows[0].t === true
+        });
+      }
+      for (const r of rows) if (r[1] !== null) ctx.collector.add(r[0], r[1], r[2] ?? -1);
+      const lines = values.map((v, i) => `f	${copyField(v)}	${copyField(outputs[i])}
+`);
+      await Promise.all(databases2.map((db) => copyLines(clients.get(db), `COPY ${map2} FROM STDIN`, lines)));
+      done += values.length;
+      progress.update(done, total);
+    });
+    for (const db of databases2) {
+      const d = clients.get(db);
+      await d.query(`INSERT INTO ${map2} VALUES (true, '', NULL)`);
+      await d.query(`ANALYZE ${map2}`);
+    }
+    await c.query(`DROP TABLE ${fam}`);
+    progress.finish(`Masking: mapped ${total} distinct value(s) of ${family} (${columns})`);
+    return total;
+  }).catch((e) => {
+    if (e instanceof DbcloneError) throw e;
+    throw new BuildError(`masking family '${family}' (${columns}) failed: ${e.message}`, { cause: e });
+  });
+}
+async function eachRow(c, query2, size, handle) {
+  await c.query("BEGIN");
+  try {
+    await c.query(`DECLARE dbclone_cursor NO SCROLL CURSOR FOR ${query2}`);
+    const fetch2 = () => c.query({ text: `FETCH ${size} FROM dbclone_cursor`, rowMode: "array" });
+    let next = fetch2();
+    for (; ; ) {
+      const rows = (await next).rows;
+      if (rows.length === 0) break;
+      next = fetch2();
+      next.catch(() => void 0);
+      await handle(rows);
+    }
+    await c.query("CLOSE dbclone_cursor");
+    await c.query("COMMIT");
+  } catch (e) {
+    await c.query("ROLLBACK").catch(() => void 0);
+    throw e;
+  }
+}
+var home, inputTable, familyTable, mapTableName, label, TOP, jsOrderKey;
+var init_stream_family = __esm({
+  "packages/core/src/engine/postgres/masking/stream-family.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_errors();
+    init_family_mapping();
+    init_unique_resolver();
+    init_sql();
+    init_copy_rows();
+    init_table_update();
+    home = (s) => s.members[0].rule.database;
+    inputTable = (ctx, i) => qualifiedName(ctx.workSchema, `in_${i}`);
+    familyTable = (ctx, i) => qualifiedName(ctx.workSchema, `fam_${i}`);
+    mapTableName = (i) => `map_${i}`;
+    label = (r) => `${r.database}.${r.schema}.${r.table}.${r.column}`;
+    TOP = "chr(1114111)";
+    jsOrderKey = (v) => `(CASE WHEN octet_length(${v}) = length(${v}) THEN ${v} ELSE regexp_replace(replace(${v}, ${TOP}, ${TOP} || chr(1)), '([' || chr(57344) || '-' || chr(65535) || '])', ${TOP} || '\\1', 'g') END) COLLATE "C"`;
+  }
+});
+
+// packages/core/src/engine/postgres/masking/map-families.ts
+async function forEachLimited(items, limit, fn) {
+  const results = new Array(items.length);
+  let next = 0;
+  let failed;
+  const lane = async () => {
+    while (failed === void 0 && next < items.length) {
+      const i = next++;
+      try {
+        results[i] = await fn(items[i], i);
+      } catch (e) {
+        failed ??= e;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
+  if (failed !== void 0) throw failed;
+  return results;
+}
+async function mapAllFamilies(o) {
+  const textual = o.valueRules.filter((r) => valueTransformers[r.transformer].textual && o.textType.test(r.type));
+  const sources = textual.map((r) => ({ database: r.database, schema: r.schema, table: r.table, column: r.column, distinct: 0, rows: 0, unique: r.unique, transformer: r.transformer, part: r.part }));
+  const families = /* @__PURE__ */ new Map();
+  for (const rule2 of o.valueRules) families.set(rule2.family, [...families.get(rule2.family) ?? [], { rule: rule2, source: textual.indexOf(rule2) }]);
+  const collector = new OriginalsCollector(sources);
+  const result = { originals: collector.finish(), distinct: /* @__PURE__ */ new Map(), rows: /* @__PURE__ */ new Map(), mapTableOf: /* @__PURE__ */ new Map(), distinctTotal: 0 };
+  if (o.valueRules.length === 0) return result;
+  const pool = await startMappingPool(o.key, o.jobs);
+  try {
+    const ctx = { withDb: o.withDb, pool, key: o.key, reporter: o.reporter, workSchema: o.workSchema, chunkSize: o.chunkSize, collector };
+    const progress = o.reporter.progress("Masking: reading distinct values", families.size);
+    let stagedCount = 0;
+    const staged = await forEachLimited([...families], o.jobs, async ([family, members2], i) => {
+      const s = await stageFamily(ctx, family, i, members2);
+      progress.update(++stagedCount);
+      return s;
+    });
+    progress.finish();
+    for (const s of staged) {
+      s.members.forEach((m, j) => {
+        result.distinct.set(m.rule, { size: s.counts[j].distinct });
+        result.rows.set(m.rule, s.counts[j].rows);
+        result.mapTableOf.set(m.rule, mapTableName(s.index));
+        if (m.source >= 0) Object.assign(sources[m.source], { distinct: s.counts[j].distinct, rows: s.counts[j].rows });
+      });
+    }
+    const high = sources.map(isHighCardinality);
+    const totals = await forEachLimited(staged, o.jobs, (s) => streamFamily(ctx, s, high));
+    result.distinctTotal = totals.reduce((a, b) => a + b, 0);
+    result.originals = collector.finish();
+    return result;
+  } finally {
+    await pool.close();
+  }
+}
+var init_map_families = __esm({
+  "packages/core/src/engine/postgres/masking/map-families.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_originals_collector();
+    init_originals();
+    init_mapping_pool();
+    init_value_transformers();
+    init_stream_family();
+  }
+});
+
 // packages/core/src/engine/postgres/masking/apply-masking.ts
 async function applyMasking(opts) {
   const started = performance.now();
   const { withDb: withDb2, policy, key, reporter } = opts;
   const valueRules = policy.rules.filter(isValueRule2);
-  const run5 = { rules: [], rowsChanged: 0, truncated: [], excluded: [], originals: emptyOriginals(), seconds: 0 };
+  const jobs = Math.max(1, opts.jobs ?? defaultJobs());
+  const run5 = { rules: [], rowsChanged: 0, truncated: [], excluded: [], originals: emptyOriginals(), seconds: 0, jobs };
   checkFamilies(valueRules);
   if (opts.preview) run5.preview = { table: `${opts.preview.schema}.${opts.preview.table}`, before: await previewRow(withDb2, opts.preview) };
-  const distinct = /* @__PURE__ */ new Map();
-  const rows = /* @__PURE__ */ new Map();
-  const progress = reporter.progress("Masking: reading distinct values", valueRules.length);
-  for (const r of valueRules) {
-    const result = await withDb2(
-      r.database,
-      (c) => c.query({
-        text: `SELECT ${quoteIdent(r.column)}::text, count(*)::float8 FROM ${qualifiedName(r.schema, r.table)} WHERE ${quoteIdent(r.column)} IS NOT NULL${r.where ? ` AND (${r.where})` : ""} GROUP BY 1`,
-        rowMode: "array"
+  const workSchema = `dbclone_masking_${import_node_crypto21.default.randomBytes(4).toString("hex")}`;
+  const mappedDatabases = [...new Set(valueRules.map((r) => r.database))];
+  let mapped;
+  try {
+    for (const db of mappedDatabases) await withDb2(db, (c) => c.query(`CREATE SCHEMA ${quoteIdent(workSchema)}`));
+    const mapStart = performance.now();
+    mapped = await mapAllFamilies({ withDb: withDb2, key, reporter, valueRules, textType: TEXT_TYPES, workSchema, jobs, chunkSize: opts.chunkSize ?? CHUNK2 });
+    run5.originals = mapped.originals;
+    run5.mapSeconds = (performance.now() - mapStart) / 1e3;
+    run5.distinctValues = mapped.distinctTotal;
+    const updateStart = performance.now();
+    const databases2 = [.../* @__PURE__ */ new Set([...policy.rules.map((r) => r.database), ...policy.truncate.map((t) => t.database), ...policy.exclude.map((t) => t.database)])];
+    for (const database2 of databases2) await dropAndTruncate(withDb2, policy, database2, run5);
+    const tables = /* @__PURE__ */ new Map();
+    for (const r of policy.rules) tables.set(tableKey(r), [...tables.get(tableKey(r)) ?? [], r]);
+    const progress = reporter.progress("Masking: updating tables", tables.size);
+    let updated = 0;
+    const m = mapped;
+    const changed = await forEachLimited(
+      [...tables.values()],
+      jobs,
+      (rules) => withDb2(rules[0].database, async (c) => {
+        await c.query("SET session_replication_role = replica");
+        await c.query("SET work_mem = '256MB'");
+        const n = await maskTable(c, rules, m, workSchema, key, reporter);
+        progress.update(++updated);
+        return n;
       })
-    ).catch((e) => {
-      throw new BuildError(`masking ${r.database}.${r.schema}.${r.table}.${r.column}: ${e.message}${r.where ? ` (check the table's where: ${r.where})` : ""}`);
-    });
-    const grouped = result.rows;
-    distinct.set(r, new Set(grouped.map((row) => row[0])));
-    rows.set(r, grouped.reduce((n, row) => n + row[1], 0));
-    progress.update(distinct.size);
-  }
-  progress.finish();
-  const familyMaps = mapFamilies(key, valueRules, distinct);
-  run5.originals = leakOriginals(valueRules, distinct, TEXT_TYPES, rows);
-  for (const database2 of /* @__PURE__ */ new Set([...policy.rules.map((r) => r.database), ...policy.truncate.map((t) => t.database), ...policy.exclude.map((t) => t.database)])) {
-    await withDb2(database2, async (c) => {
-      await c.query("SET session_replication_role = replica");
-      await c.query("SET work_mem = '256MB'");
-      const excluded = policy.exclude.filter((t) => t.database === database2);
-      if (excluded.length) {
-        await c.query(`DROP TABLE ${excluded.map((t) => qualifiedName(t.schema, t.table)).join(", ")} CASCADE`);
-        run5.excluded.push(...excluded.map((t) => `${database2}.${t.schema}.${t.table}`));
-      }
-      const truncated = policy.truncate.filter((t) => t.database === database2);
-      if (truncated.length) {
-        await c.query(`TRUNCATE ${truncated.map((t) => qualifiedName(t.schema, t.table)).join(", ")}`).catch((e) => {
-          throw new BuildError(`truncating ${truncated.map((t) => t.table).join(", ")} in ${database2}: ${e.message}; list the referencing tables under truncate too`);
-        });
-        run5.truncated.push(...truncated.map((t) => `${database2}.${t.schema}.${t.table}`));
-      }
-      const tables = /* @__PURE__ */ new Map();
-      for (const r of policy.rules.filter((x) => x.database === database2)) tables.set(tableKey(r), [...tables.get(tableKey(r)) ?? [], r]);
-      for (const rules of tables.values()) run5.rowsChanged += await maskTable(c, rules, distinct, familyMaps, key, reporter);
-      for (const mv of (await c.query("SELECT format('%I.%I', schemaname, matviewname) AS n FROM pg_matviews WHERE ispopulated")).rows) {
-        await c.query(`REFRESH MATERIALIZED VIEW ${mv.n}`);
-      }
-    });
+    );
+    progress.finish();
+    run5.rowsChanged = changed.reduce((a, b) => a + b, 0);
+    for (const database2 of databases2) {
+      await withDb2(database2, async (c) => {
+        for (const mv of (await c.query("SELECT format('%I.%I', schemaname, matviewname) AS n FROM pg_matviews WHERE ispopulated")).rows) {
+          await c.query(`REFRESH MATERIALIZED VIEW ${mv.n}`);
+        }
+      });
+    }
+    run5.updateSeconds = (performance.now() - updateStart) / 1e3;
+  } finally {
+    for (const db of mappedDatabases) await withDb2(db, (c) => c.query(`DROP SCHEMA IF EXISTS ${quoteIdent(workSchema)} CASCADE`)).catch(() => void 0);
   }
   if (run5.preview) {
     const p = opts.preview;
     run5.preview.after = await previewRow(withDb2, p, run5.preview.before);
   }
-  run5.rules = appliedRules(policy.rules, distinct);
+  run5.rules = appliedRules(policy.rules, mapped.distinct);
   run5.seconds = (performance.now() - started) / 1e3;
   return run5;
 }
-async function maskTable(c, rules, distinct, familyMaps, key, reporter) {
-  const { database: database2, schema, table: table2, where: where2 } = rules[0];
-  const label2 = `${database2}.${schema}.${table2}`;
-  const mapped = [];
-  try {
-    for (const [i, r] of rules.filter(isValueRule2).entries()) {
-      const mapTable = `dbclone_map_${i}`;
-      await c.query(`CREATE TEMP TABLE ${quoteIdent(mapTable)} (${MAP_COLUMNS})`);
-      const family = familyMaps.get(r.family);
-      const olds = [...distinct.get(r)];
-      for (let at = 0; at < olds.length; at += CHUNK2) {
-        const part = olds.slice(at, at + CHUNK2);
-        await c.query(`INSERT INTO ${quoteIdent(mapTable)} SELECT false, o, n FROM unnest($1::text[], $2::text[]) AS u(o, n)`, [part, part.map((o) => family.get(o))]);
-      }
-      await c.query(`INSERT INTO ${quoteIdent(mapTable)} VALUES (true, '', NULL)`);
-      await c.query(`ANALYZE ${quoteIdent(mapTable)}`);
-      mapped.push({ rule: r, mapTable });
+async function dropAndTruncate(withDb2, policy, database2, run5) {
+  await withDb2(database2, async (c) => {
+    const excluded = policy.exclude.filter((t) => t.database === database2);
+    if (excluded.length) {
+      await c.query(`DROP TABLE ${excluded.map((t) => qualifiedName(t.schema, t.table)).join(", ")} CASCADE`);
+      run5.excluded.push(...excluded.map((t) => `${database2}.${t.schema}.${t.table}`));
     }
+    const truncated = policy.truncate.filter((t) => t.database === database2);
+    if (truncated.length) {
+      await c.query(`TRUNCATE ${truncated.map((t) => qualifiedName(t.schema, t.table)).join(", ")}`).catch((e) => {
+        throw new BuildError(`truncating ${truncated.map((t) => t.table).join(", ")} in ${database2}: ${e.message}; list the referencing tables under truncate too`);
+      });
+      run5.truncated.push(...truncated.map((t) => `${database2}.${t.schema}.${t.table}`));
+    }
+  });
+}
+async function maskTable(c, rules, families, workSchema, key, reporter) {
+  const { database: database2, schema, table: table2, where: where2 } = rules[0];
+  const label3 = `${database2}.${schema}.${table2}`;
+  try {
+    const mapped = rules.filter(isValueRule2).map((rule2) => ({ rule: rule2, mapTable: families.mapTableOf.get(rule2), mapSchema: workSchema }));
     const sqlRules = rules.filter((r) => !isValueRule2(r) && r.transformer !== "shuffle");
     let changed = 0;
     if (mapped.length || sqlRules.length) {
       const statement = tableUpdate(schema, table2, mapped, sqlRules, where2);
-      reporter.debug(`masking ${label2}: ${statement.text}`);
+      reporter.debug(`masking ${label3}: ${statement.text}`);
       changed = (await c.query(statement.text, statement.values)).rowCount ?? 0;
     }
     for (const r of rules.filter((x) => x.transformer === "shuffle")) {
-      const salt = import_node_crypto21.default.createHmac("sha256", key).update(`dbclone/shuffle/v1\0${label2}.${r.column}`).digest("hex");
+      const salt = import_node_crypto21.default.createHmac("sha256", key).update(`dbclone/shuffle/v1\0${label3}.${r.column}`).digest("hex");
       const s = shuffleUpdate(schema, table2, r.column, salt, where2);
       changed = Math.max(changed, (await c.query(s.text, s.values)).rowCount ?? 0);
     }
-    reporter.info(`Masked ${label2}: ${rules.map((r) => `${r.column} (${r.transformer})`).join(", ")} \u2014 ${changed} rows`);
+    reporter.info(`Masked ${label3}: ${rules.map((r) => `${r.column} (${r.transformer})`).join(", ")} \u2014 ${changed} rows`);
     return changed;
   } catch (e) {
     if (e instanceof DbcloneError) throw e;
-    throw new BuildError(`masking ${label2} failed: ${e.message}${where2 ? ` (the table's where is: ${where2})` : ""}`, { cause: e });
-  } finally {
-    for (const m of mapped) await c.query(`DROP TABLE IF EXISTS ${quoteIdent(m.mapTable)}`).catch(() => void 0);
+    throw new BuildError(`masking ${label3} failed: ${e.message}${where2 ? ` (the table's where is: ${where2})` : ""}`, { cause: e });
   }
 }
 function checkFamilies(rules) {
@@ -26890,7 +28270,9 @@ var init_apply_masking = __esm({
     init_errors();
     init_sql();
     init_plan();
+    init_mapping_pool();
     init_types2();
+    init_map_families();
     init_table_update();
     TEXT_TYPES = /^(text|character varying|character|citext|name)/;
     CHUNK2 = 5e4;
@@ -27212,7 +28594,7 @@ async function maskForBuild(server, databases2, opts, reporter) {
     reporter.warn(`Unmasked columns look like personal data: ${list}`);
   }
   reporter.info(`Masking ${resolved.rules.length} column(s)${opts.key.insecure ? " with a throw-away key" : ""}${opts.variant ? ` for variant ${opts.variant}` : ""}`);
-  const run5 = await applyMasking({ withDb: withDb2, policy: resolved, key: opts.key.bytes, reporter, preview: opts.preview });
+  const run5 = await applyMasking({ withDb: withDb2, policy: resolved, key: opts.key.bytes, reporter, preview: opts.preview, jobs: opts.jobs });
   if (resolved.leakScan.mode === "none") {
     reporter.warn(`Leak scan skipped by the policy: ${resolved.leakScan.reason}`);
     return { resolved, run: run5, piiCandidates };
@@ -27419,36 +28801,36 @@ var init_publish_build = __esm({
 
 // packages/core/src/build/build-record.ts
 async function writeBuildRecord(workDir, record2) {
-  const file2 = import_node_path63.default.join(workDir, BUILD_RECORD);
+  const file2 = import_node_path64.default.join(workDir, BUILD_RECORD);
   const tmp = `${file2}.tmp`;
-  const fh = await (0, import_promises60.open)(tmp, "w", 384);
+  const fh = await (0, import_promises61.open)(tmp, "w", 384);
   try {
     await fh.writeFile(JSON.stringify(record2) + "\n");
     await fh.sync();
   } finally {
     await fh.close();
   }
-  await (0, import_promises60.rename)(tmp, file2);
+  await (0, import_promises61.rename)(tmp, file2);
 }
 function newBuildRecord(workDir, image) {
-  return { owner: currentProcess(), startedAt: (/* @__PURE__ */ new Date()).toISOString(), image, mounts: [import_node_path63.default.join(workDir, "staging"), import_node_path63.default.join(workDir, "fresh")] };
+  return { owner: currentProcess(), startedAt: (/* @__PURE__ */ new Date()).toISOString(), image, mounts: [import_node_path64.default.join(workDir, "staging"), import_node_path64.default.join(workDir, "fresh")] };
 }
 async function readBuildRecord(workDir) {
   try {
-    const parsed = JSON.parse(await (0, import_promises60.readFile)(import_node_path63.default.join(workDir, BUILD_RECORD), "utf8"));
+    const parsed = JSON.parse(await (0, import_promises61.readFile)(import_node_path64.default.join(workDir, BUILD_RECORD), "utf8"));
     if (!parsed.owner || typeof parsed.owner.pid !== "number" || !Array.isArray(parsed.mounts)) return void 0;
     return parsed;
   } catch {
     return void 0;
   }
 }
-var import_promises60, import_node_path63, BUILD_DIR_PATTERN, BUILD_RECORD;
+var import_promises61, import_node_path64, BUILD_DIR_PATTERN, BUILD_RECORD;
 var init_build_record = __esm({
   "packages/core/src/build/build-record.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises60 = require("node:fs/promises");
-    import_node_path63 = __toESM(require("node:path"), 1);
+    import_promises61 = require("node:fs/promises");
+    import_node_path64 = __toESM(require("node:path"), 1);
     init_process_identity();
     BUILD_DIR_PATTERN = /^(build|promote)-[0-9a-f]{10}$/;
     BUILD_RECORD = "build.json";
@@ -27481,22 +28863,22 @@ async function sourceFileDigests(sources, reporter) {
   const files = [];
   for (const source of sources) {
     if (source.kind !== "dump") continue;
-    const info = await (0, import_promises61.stat)(source.path).catch(() => void 0);
+    const info = await (0, import_promises62.stat)(source.path).catch(() => void 0);
     if (!info?.isFile()) continue;
-    const name = import_node_path64.default.basename(source.path);
+    const name = import_node_path65.default.basename(source.path);
     const hashing = progressOnDemand(reporter, `Hashing ${name}`, info.size, { unit: "bytes" });
     files.push({ name, digest: await sha256File(source.path, hashing.onProgress) });
     hashing.finish();
   }
   return files;
 }
-var import_promises61, import_node_path64;
+var import_promises62, import_node_path65;
 var init_source_files = __esm({
   "packages/core/src/build/source-files.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises61 = require("node:fs/promises");
-    import_node_path64 = __toESM(require("node:path"), 1);
+    import_promises62 = require("node:fs/promises");
+    import_node_path65 = __toESM(require("node:path"), 1);
     init_image();
     init_reporter();
   }
@@ -27583,11 +28965,11 @@ function moveTargets(dir, files) {
     const stem = `f${f.fileId}-${safeFileName(f.logicalName)}`;
     const ext = f.kind === "L" ? ".ldf" : f.kind === "D" ? f.fileId === 1 ? ".mdf" : ".ndf" : "";
     const folder = f.kind === "S" ? "filestream" : f.kind === "F" ? "fulltext" : "";
-    return { logicalName: f.logicalName, kind: f.kind, target: import_node_path65.default.win32.join(dir, folder, stem + ext) };
+    return { logicalName: f.logicalName, kind: f.kind, target: import_node_path66.default.win32.join(dir, folder, stem + ext) };
   });
 }
 function foldersToCreate(targets) {
-  return [...new Set(targets.map((t) => import_node_path65.default.win32.dirname(t.target)))];
+  return [...new Set(targets.map((t) => import_node_path66.default.win32.dirname(t.target)))];
 }
 function withMoves(targets) {
   const params = {};
@@ -27624,12 +29006,12 @@ function restorePercent(m) {
   const n = /(\d+)/.exec(m.message);
   return n ? Number(n[1]) : void 0;
 }
-var import_node_path65, HEADERONLY, FILELISTONLY, DATABASE_EXISTS, safeFileName, databaseDir, backupKey;
+var import_node_path66, HEADERONLY, FILELISTONLY, DATABASE_EXISTS, safeFileName, databaseDir, backupKey;
 var init_restore_sql = __esm({
   "packages/core/src/engine/sqlserver/restore-sql.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path65 = __toESM(require("node:path"), 1);
+    import_node_path66 = __toESM(require("node:path"), 1);
     init_errors();
     HEADERONLY = (file2) => ({ sql: "RESTORE HEADERONLY FROM DISK = @file;", params: { file: file2 } });
     FILELISTONLY = (file2, position) => ({
@@ -27638,7 +29020,7 @@ var init_restore_sql = __esm({
     });
     DATABASE_EXISTS = (db) => ({ sql: "SELECT DB_ID(@db) AS id;", params: { db } });
     safeFileName = (name) => name.replace(/[<>:"/\\|?*\u0000-\u001f]/g, "_").replace(/[. ]+$/, "_") || "_";
-    databaseDir = (mountPath, index, db) => import_node_path65.default.win32.join(mountPath, "databases", `${index}-${safeFileName(db)}`);
+    databaseDir = (mountPath, index, db) => import_node_path66.default.win32.join(mountPath, "databases", `${index}-${safeFileName(db)}`);
     backupKey = (h) => `${h.file}#${h.position}`;
   }
 });
@@ -27836,7 +29218,7 @@ function distinctValuesSql(r) {
   return `SELECT DISTINCT ${textForm(`t.${col}`, r.type)} COLLATE ${BIN} AS v FROM ${tableName(r.database, r.schema, r.table)} AS t WHERE t.${col} IS NOT NULL${where2};`;
 }
 function createMapTableSql(i) {
-  const m = mapTableName(i);
+  const m = mapTableName2(i);
   return [
     `IF OBJECT_ID(N'tempdb..${m}') IS NOT NULL DROP TABLE ${m};`,
     `CREATE TABLE ${m} (original nvarchar(max) COLLATE ${BIN} NOT NULL, masked nvarchar(max) COLLATE ${BIN} NULL, h AS CAST(HASHBYTES('SHA2_256', original) AS binary(32)) PERSISTED);`
@@ -27852,7 +29234,7 @@ function insertMapStatements(i, pairs) {
       params[`m${k}`] = n;
       return `(@o${k}, @m${k})`;
     });
-    out.push({ sql: `INSERT INTO ${mapTableName(i)} (original, masked) VALUES ${rows.join(", ")};`, params });
+    out.push({ sql: `INSERT INTO ${mapTableName2(i)} (original, masked) VALUES ${rows.join(", ")};`, params });
   }
   return out;
 }
@@ -27908,7 +29290,7 @@ function tableUpdateStatement(mapped, sqlRules) {
     const alias = `m${i}`;
     const text = `${textForm(`t.${quoteName(rule2.column)}`, rule2.type)} COLLATE ${BIN}`;
     sets.push(`${quoteName(rule2.column)} = ${applyExpression2(rule2, alias)}`);
-    joins.push(`LEFT JOIN ${mapTableName(mapIndex)} AS ${alias} ON ${alias}.h = CAST(HASHBYTES('SHA2_256', ${text}) AS binary(32)) AND ${alias}.original = ${text}`);
+    joins.push(`LEFT JOIN ${mapTableName2(mapIndex)} AS ${alias} ON ${alias}.h = CAST(HASHBYTES('SHA2_256', ${text}) AS binary(32)) AND ${alias}.original = ${text}`);
   });
   for (const r of sqlRules) sets.push(`${quoteName(r.column)} = ${sqlRuleExpression2(r, params)}`);
   const lines = [`UPDATE t SET`, `  ${sets.join(",\n  ")}`, `FROM ${tableName(first.database, first.schema, first.table)} AS t`, ...joins];
@@ -27948,7 +29330,7 @@ USE [master];`,
     params: { table: `${quoteName(schema)}.${quoteName(table2)}` }
   };
 }
-var BIN, MAP_CHUNK, tableName, baseType, mapTableName, createMapIndexSql, dropMapTableSql, emptyTableSql;
+var BIN, MAP_CHUNK, tableName, baseType, mapTableName2, createMapIndexSql, dropMapTableSql, emptyTableSql;
 var init_masking_sql = __esm({
   "packages/core/src/engine/sqlserver/masking-sql.ts"() {
     "use strict";
@@ -27960,9 +29342,9 @@ var init_masking_sql = __esm({
     MAP_CHUNK = 1e3;
     tableName = (db, schema, table2) => `${quoteName(db)}.${quoteName(schema)}.${quoteName(table2)}`;
     baseType = (type) => type.toLowerCase().replace(/\(.*$/, "").trim();
-    mapTableName = (i) => `#dbclone_map_${i}`;
-    createMapIndexSql = (i) => `CREATE CLUSTERED INDEX ix_h ON ${mapTableName(i)} (h);`;
-    dropMapTableSql = (i) => `IF OBJECT_ID(N'tempdb..${mapTableName(i)}') IS NOT NULL DROP TABLE ${mapTableName(i)};`;
+    mapTableName2 = (i) => `#dbclone_map_${i}`;
+    createMapIndexSql = (i) => `CREATE CLUSTERED INDEX ix_h ON ${mapTableName2(i)} (h);`;
+    dropMapTableSql = (i) => `IF OBJECT_ID(N'tempdb..${mapTableName2(i)}') IS NOT NULL DROP TABLE ${mapTableName2(i)};`;
     emptyTableSql = (db, schema, table2) => `DELETE FROM ${tableName(db, schema, table2)};`;
   }
 });
@@ -28011,22 +29393,22 @@ function checkFamilies2(rules) {
   }
 }
 async function guardTable(exec, db, schema, table2) {
-  const label2 = `${db}.${schema}.${table2}`;
-  const triggers = ((await run2(exec, `reading the triggers of ${label2}`, enabledTriggersSql(db, schema, table2)))[0] ?? []).map((r) => String(r.name));
-  if (triggers.length) await run2(exec, `disabling the triggers of ${label2}`, setTriggersSql(db, schema, table2, triggers, false));
-  const h = (await run2(exec, `turning system-versioning off on ${label2}`, versioningOffSql(db, schema, table2)))[0]?.[0];
+  const label3 = `${db}.${schema}.${table2}`;
+  const triggers = ((await run2(exec, `reading the triggers of ${label3}`, enabledTriggersSql(db, schema, table2)))[0] ?? []).map((r) => String(r.name));
+  if (triggers.length) await run2(exec, `disabling the triggers of ${label3}`, setTriggersSql(db, schema, table2, triggers, false));
+  const h = (await run2(exec, `turning system-versioning off on ${label3}`, versioningOffSql(db, schema, table2)))[0]?.[0];
   const history = h?.historyTable ? { schema: String(h.historySchema), table: String(h.historyTable) } : void 0;
   return async () => {
-    if (history) await run2(exec, `emptying the history of ${label2} and turning system-versioning on`, versioningOnSql(db, schema, table2, history));
-    if (triggers.length) await run2(exec, `re-enabling the triggers of ${label2}`, setTriggersSql(db, schema, table2, triggers, true));
+    if (history) await run2(exec, `emptying the history of ${label3} and turning system-versioning on`, versioningOnSql(db, schema, table2, history));
+    if (triggers.length) await run2(exec, `re-enabling the triggers of ${label3}`, setTriggersSql(db, schema, table2, triggers, true));
   };
 }
-async function run2(exec, label2, sql, params = {}, where2) {
+async function run2(exec, label3, sql, params = {}, where2) {
   try {
     return await exec.execute(sql, params);
   } catch (e) {
     if (e instanceof DbcloneError) throw e;
-    throw new BuildError(`masking ${label2} failed: ${e.message}${where2 ? ` (the table's where is: ${where2})` : ""}`, { cause: e });
+    throw new BuildError(`masking ${label3} failed: ${e.message}${where2 ? ` (the table's where is: ${where2})` : ""}`, { cause: e });
   }
 }
 async function maskSqlServer(opts) {
@@ -28070,25 +29452,25 @@ async function maskSqlServer(opts) {
     }
     for (const [k, rules] of byTable) {
       if (!k.startsWith(`${db}\0`)) continue;
-      const label2 = `${db}.${rules[0].schema}.${rules[0].table}`;
+      const label3 = `${db}.${rules[0].schema}.${rules[0].table}`;
       const mapped = [];
       try {
         for (const rule2 of rules.filter(isValueRule3)) {
           const i = mapIndex++;
           const family = familyMaps.get(rule2.family);
-          await run2(exec, label2, createMapTableSql(i));
+          await run2(exec, label3, createMapTableSql(i));
           mapped.push({ rule: rule2, mapIndex: i });
           const pairs = [...distinct.get(rule2)].map((o) => [o, family.get(o)]);
-          for (const s of insertMapStatements(i, pairs)) await run2(exec, label2, s.sql, s.params);
-          await run2(exec, label2, createMapIndexSql(i));
+          for (const s of insertMapStatements(i, pairs)) await run2(exec, label3, s.sql, s.params);
+          await run2(exec, label3, createMapIndexSql(i));
         }
         const update = tableUpdateStatement(mapped, rules.filter((r) => !isValueRule3(r)));
-        reporter.debug(`masking ${label2}: ${update.sql}`);
-        const sets = await run2(exec, label2, `${update.sql}
+        reporter.debug(`masking ${label3}: ${update.sql}`);
+        const sets = await run2(exec, label3, `${update.sql}
 SELECT @@ROWCOUNT AS n;`, update.params, rules[0].where);
         const changed = Number(sets.at(-1)?.[0]?.n ?? 0);
         masking.rowsChanged += changed;
-        reporter.info(`Masked ${label2}: ${rules.map((r) => `${r.column} (${r.transformer})`).join(", ")} \u2014 ${changed} rows`);
+        reporter.info(`Masked ${label3}: ${rules.map((r) => `${r.column} (${r.transformer})`).join(", ")} \u2014 ${changed} rows`);
       } finally {
         for (const m of mapped) await exec.execute(dropMapTableSql(m.mapIndex)).catch(() => void 0);
       }
@@ -28352,23 +29734,23 @@ var init_restore_plan = __esm({
 
 // packages/core/src/engine/sqlserver/layout.ts
 async function readImageLayout(mountPath) {
-  const file2 = import_node_path66.default.win32.join(mountPath, LAYOUT_FILE);
+  const file2 = import_node_path67.default.win32.join(mountPath, LAYOUT_FILE);
   let layout;
   try {
-    layout = JSON.parse(await (0, import_promises62.readFile)(file2, "utf8"));
+    layout = JSON.parse(await (0, import_promises63.readFile)(file2, "utf8"));
   } catch (e) {
     throw new BuildError(`${file2} could not be read (${e.message}); this disk is not a dbclone SQL Server image.`);
   }
   if (layout.version !== 1 || !Array.isArray(layout.databases)) throw new BuildError(`${file2} has an unknown layout version ${String(layout.version)}; upgrade dbclone.`);
   return layout;
 }
-var import_promises62, import_node_path66, LAYOUT_FILE;
+var import_promises63, import_node_path67, LAYOUT_FILE;
 var init_layout2 = __esm({
   "packages/core/src/engine/sqlserver/layout.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises62 = require("node:fs/promises");
-    import_node_path66 = __toESM(require("node:path"), 1);
+    import_promises63 = require("node:fs/promises");
+    import_node_path67 = __toESM(require("node:path"), 1);
     init_errors();
     LAYOUT_FILE = "dbclone-layout.json";
   }
@@ -28382,7 +29764,7 @@ function targetsOf(dir, p) {
 }
 async function buildSqlServerImage(deps, opts) {
   const { exec, disk, files, reporter } = deps;
-  const win = import_node_path67.default.win32;
+  const win = import_node_path68.default.win32;
   if (opts.sources.length === 0) throw new SourceError("Give at least one backup chain (a full .bak) to build a SQL Server image.");
   const plans = await planFiles(exec, await planChains(exec, opts.sources));
   for (const { db } of plans) {
@@ -28470,12 +29852,12 @@ async function buildSqlServerImage(deps, opts) {
     throw e;
   }
 }
-var import_node_path67, run4;
+var import_node_path68, run4;
 var init_build = __esm({
   "packages/core/src/engine/sqlserver/build.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path67 = __toESM(require("node:path"), 1);
+    import_node_path68 = __toESM(require("node:path"), 1);
     init_errors();
     init_cleanup();
     init_executor();
@@ -28503,24 +29885,24 @@ async function robocopy(args, reporter) {
 }
 function windowsFileOps(reporter) {
   return {
-    makeDir: async (dir) => void await (0, import_promises63.mkdir)(dir, { recursive: true }),
+    makeDir: async (dir) => void await (0, import_promises64.mkdir)(dir, { recursive: true }),
     copyTree: (from, to, opts) => robocopy(robocopyTreeArgs(from, to, opts?.excludeFiles), reporter),
     moveFile: async (from, to) => {
-      const dir = import_node_path68.default.win32.dirname(to);
+      const dir = import_node_path69.default.win32.dirname(to);
       await robocopy(robocopyMoveArgs(from, dir), reporter);
-      const moved = import_node_path68.default.win32.join(dir, import_node_path68.default.win32.basename(from));
-      if (moved.toLowerCase() !== to.toLowerCase()) await (0, import_promises63.rename)(moved, to);
+      const moved = import_node_path69.default.win32.join(dir, import_node_path69.default.win32.basename(from));
+      if (moved.toLowerCase() !== to.toLowerCase()) await (0, import_promises64.rename)(moved, to);
     },
-    writeText: (file2, text) => (0, import_promises63.writeFile)(file2, text, "utf8")
+    writeText: (file2, text) => (0, import_promises64.writeFile)(file2, text, "utf8")
   };
 }
-var import_promises63, import_node_path68, QUIET, robocopyTreeArgs, robocopyMoveArgs, robocopySucceeded;
+var import_promises64, import_node_path69, QUIET, robocopyTreeArgs, robocopyMoveArgs, robocopySucceeded;
 var init_file_ops = __esm({
   "packages/core/src/engine/sqlserver/file-ops.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises63 = require("node:fs/promises");
-    import_node_path68 = __toESM(require("node:path"), 1);
+    import_promises64 = require("node:fs/promises");
+    import_node_path69 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     QUIET = ["/R:1", "/W:1", "/NP", "/NFL", "/NDL", "/NJH", "/NJS"];
@@ -28535,7 +29917,7 @@ var init_file_ops = __esm({
       ...excludeFiles.length ? ["/XF", ...excludeFiles] : [],
       ...QUIET
     ];
-    robocopyMoveArgs = (from, toDir) => [import_node_path68.default.win32.dirname(from), toDir, import_node_path68.default.win32.basename(from), "/B", "/MOV", "/COPY:DAT", ...QUIET];
+    robocopyMoveArgs = (from, toDir) => [import_node_path69.default.win32.dirname(from), toDir, import_node_path69.default.win32.basename(from), "/B", "/MOV", "/COPY:DAT", ...QUIET];
     robocopySucceeded = (code) => code !== null && code >= 0 && code < 8;
   }
 });
@@ -28586,9 +29968,9 @@ async function loadMssql() {
     const m = await import(name);
     return m.default ?? m;
   } catch (first) {
-    const beside = (0, import_node_url2.fileURLToPath)(new URL("../mssql/index.cjs", importMetaUrl));
+    const beside = (0, import_node_url3.fileURLToPath)(new URL("../mssql/index.cjs", importMetaUrl));
     try {
-      const m = (0, import_node_module.createRequire)(importMetaUrl)(beside);
+      const m = (0, import_node_module2.createRequire)(importMetaUrl)(beside);
       return m.default ?? m;
     } catch {
       throw new NotSupportedError(
@@ -28626,13 +30008,13 @@ async function connectSqlServer(c, purpose) {
     close: () => pool.close()
   };
 }
-var import_node_module, import_node_url2;
+var import_node_module2, import_node_url3;
 var init_mssql_executor = __esm({
   "packages/core/src/engine/sqlserver/mssql-executor.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_module = require("node:module");
-    import_node_url2 = require("node:url");
+    import_node_module2 = require("node:module");
+    import_node_url3 = require("node:url");
     init_errors();
     init_connection();
   }
@@ -28732,12 +30114,12 @@ async function buildSqlServer(opts, version2) {
   const started = performance.now();
   const startedAt = (/* @__PURE__ */ new Date()).toISOString();
   const sources = opts.sources;
-  const disk = host.disk(import_node_path69.default.join(opts.home, "state"), reporter);
+  const disk = host.disk(import_node_path70.default.join(opts.home, "state"), reporter);
   await disk.checkPrerequisites();
   const exec = await host.connect("restore");
-  const workDir = import_node_path69.default.join(opts.home, "work", `build-${import_node_crypto23.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path70.default.join(opts.home, "work", `build-${import_node_crypto23.default.randomBytes(5).toString("hex")}`);
   try {
-    await import_promises64.default.mkdir(workDir, { recursive: true });
+    await import_promises65.default.mkdir(workDir, { recursive: true });
     const serverVersion = String(firstRow(await exec.execute("SELECT CAST(SERVERPROPERTY('ProductVersion') AS nvarchar(64)) AS v;"))?.v ?? "unknown");
     reporter.info(`Restoring ${sources.length} backup chain(s) onto a staging VHDX`);
     const built = await buildSqlServerImage(
@@ -28745,7 +30127,7 @@ async function buildSqlServer(opts, version2) {
       {
         sources,
         workDir,
-        outFile: import_node_path69.default.join(workDir, "base.vhdx"),
+        outFile: import_node_path70.default.join(workDir, "base.vhdx"),
         // Sized from the backups (RESTORE FILELISTONLY) unless the caller asks for more.
         ...opts.diskSizeBytes ? { diskSizeBytes: opts.diskSizeBytes } : {},
         ...opts.masking ? { masking: { policy: opts.masking.policy, key: opts.masking.key.bytes, variant } } : {}
@@ -28766,7 +30148,7 @@ async function buildSqlServer(opts, version2) {
         disk: { digest: built.sealed.digest, sizeBytes: built.sealed.sizeBytes, virtualSizeBytes: built.sealed.virtualSizeBytes },
         source: {
           kind: "backup-chain",
-          description: sources.map((s) => [s.full, s.differential, ...s.logs ?? []].filter(Boolean).map((f) => import_node_path69.default.win32.basename(f)).join(" + ")).join("; "),
+          description: sources.map((s) => [s.full, s.differential, ...s.logs ?? []].filter(Boolean).map((f) => import_node_path70.default.win32.basename(f)).join(" + ")).join("; "),
           capturedAt: startedAt,
           backupChain: {
             databases: built.chains.map((c) => ({
@@ -28792,17 +30174,17 @@ async function buildSqlServer(opts, version2) {
     throw await buildFailed(opts, version2, e);
   } finally {
     await exec.close().catch(() => void 0);
-    await import_promises64.default.rm(workDir, { recursive: true, force: true });
+    await import_promises65.default.rm(workDir, { recursive: true, force: true });
   }
 }
-var import_node_crypto23, import_promises64, import_node_path69;
+var import_node_crypto23, import_promises65, import_node_path70;
 var init_build_sqlserver = __esm({
   "packages/core/src/build/build-sqlserver.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto23 = __toESM(require("node:crypto"), 1);
-    import_promises64 = __toESM(require("node:fs/promises"), 1);
-    import_node_path69 = __toESM(require("node:path"), 1);
+    import_promises65 = __toESM(require("node:fs/promises"), 1);
+    import_node_path70 = __toESM(require("node:path"), 1);
     init_build();
     init_executor();
     init_host2();
@@ -28834,22 +30216,23 @@ async function buildImage(input2) {
   const described = [];
   for (const source of opts.sources) described.push(await engine.probeSource(source));
   const sourceFiles = await sourceFileDigests(opts.sources, reporter);
-  const workDir = import_node_path70.default.join(opts.home, "work", `build-${import_node_crypto24.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path71.default.join(opts.home, "work", `build-${import_node_crypto24.default.randomBytes(5).toString("hex")}`);
   await makeDir(workDir, TRAVERSABLE_DIR);
   const buildRecord = newBuildRecord(workDir, `${opts.name}:${version2}`);
   await writeBuildRecord(workDir, buildRecord);
   const cleanup = new CleanupStack(reporter);
-  cleanup.push("remove the build's work directory", () => import_promises65.default.rm(workDir, { recursive: true, force: true }));
+  cleanup.push("remove the build's work directory", () => import_promises66.default.rm(workDir, { recursive: true, force: true }));
   const virtualSize = opts.diskSizeBytes ?? await defaultDiskSize(opts.sources);
   try {
-    reporter.info(`Restoring ${opts.sources.length} source(s) onto a staging disk`);
-    const staging = await driver.createStaging(import_node_path70.default.join(workDir, "staging.qcow2"), import_node_path70.default.join(workDir, "staging"), virtualSize);
+    if (!opts.restored) reporter.info(`Restoring ${opts.sources.length} source(s) onto a staging disk`);
+    const stagingAt = [import_node_path71.default.join(workDir, "staging.qcow2"), import_node_path71.default.join(workDir, "staging")];
+    const staging = opts.restored ? await opts.restored.stagingDisk(...stagingAt) : await driver.createStaging(...stagingAt, virtualSize);
     cleanup.push("remove the staging disk", async () => {
       await driver.unmount(staging.attachment);
       await driver.destroy(staging.file);
     });
-    const engineInfo = await engine.restore(opts.sources, staging.mountPath, reporter);
-    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path70.default.join(workDir, "run") }, reporter);
+    const engineInfo = opts.restored ? opts.restored.engineInfo : await engine.restore(opts.sources, staging.mountPath, reporter);
+    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path71.default.join(workDir, "run") }, reporter);
     cleanup.push("stop the build server", () => engine.stop(server, { fast: true }));
     await writeBuildRecord(workDir, { ...buildRecord, serverPid: server.pid });
     await pausePoint("build:restored");
@@ -28866,7 +30249,7 @@ async function buildImage(input2) {
     const restoreSeconds = secondsSince(started);
     reporter.info("Writing the base disk fresh from the prepared data");
     const sealStart = performance.now();
-    const fresh = await driver.createStaging(import_node_path70.default.join(workDir, "fresh.qcow2"), import_node_path70.default.join(workDir, "fresh"), virtualSize);
+    const fresh = await driver.createStaging(import_node_path71.default.join(workDir, "fresh.qcow2"), import_node_path71.default.join(workDir, "fresh"), virtualSize);
     cleanup.push("remove the fresh disk", async () => {
       await driver.unmount(fresh.attachment);
       await driver.destroy(fresh.file);
@@ -28876,7 +30259,7 @@ async function buildImage(input2) {
     await pausePoint("build:fresh-written");
     await driver.unmount(staging.attachment);
     await driver.destroy(staging.file);
-    const sealed = await driver.seal(fresh, import_node_path70.default.join(workDir, `base.${driver.format}`));
+    const sealed = await driver.seal(fresh, import_node_path71.default.join(workDir, `base.${driver.format}`));
     const sealSeconds = secondsSince(sealStart);
     await pausePoint("build:sealed");
     const leakScan = masked ? masked.leak ? await leakScanOrFail(sealed.file, masked.run, reporter, masked.leak) : skippedLeakScan(masked.resolved, masked.run) : void 0;
@@ -28911,7 +30294,7 @@ async function buildImage(input2) {
       ...record2 ? { masking: maskingReport(record2) } : {}
     };
   } catch (e) {
-    const full = await diskFullError(e, [import_node_path70.default.join(workDir, "staging"), import_node_path70.default.join(workDir, "fresh"), workDir], `building ${opts.name}:${version2}`);
+    const full = await diskFullError(e, [import_node_path71.default.join(workDir, "staging"), import_node_path71.default.join(workDir, "fresh"), workDir], `building ${opts.name}:${version2}`);
     await cleanup.unwind();
     throw await buildFailed(opts, version2, full ?? e);
   }
@@ -28938,21 +30321,21 @@ async function defaultDiskSize(sources) {
   return Math.max(8 * GiB3, Math.ceil(bytes * 4 / GiB3) * GiB3);
 }
 async function sizeOnDisk(p) {
-  const st = await import_promises65.default.stat(p).catch(() => void 0);
+  const st = await import_promises66.default.stat(p).catch(() => void 0);
   if (!st) return 0;
   if (!st.isDirectory()) return st.size;
   let total = 0;
-  for (const entry of await import_promises65.default.readdir(p, { withFileTypes: true })) total += await sizeOnDisk(import_node_path70.default.join(p, entry.name));
+  for (const entry of await import_promises66.default.readdir(p, { withFileTypes: true })) total += await sizeOnDisk(import_node_path71.default.join(p, entry.name));
   return total;
 }
-var import_node_crypto24, import_promises65, import_node_path70, GiB3;
+var import_node_crypto24, import_promises66, import_node_path71, GiB3;
 var init_build_image = __esm({
   "packages/core/src/build/build-image.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto24 = __toESM(require("node:crypto"), 1);
-    import_promises65 = __toESM(require("node:fs/promises"), 1);
-    import_node_path70 = __toESM(require("node:path"), 1);
+    import_promises66 = __toESM(require("node:fs/promises"), 1);
+    import_node_path71 = __toESM(require("node:path"), 1);
     init_paths();
     init_errors();
     init_manifest();
@@ -28972,16 +30355,92 @@ var init_build_image = __esm({
   }
 });
 
+// packages/core/src/build/build-variants.ts
+async function buildImageVariants(input2, variants, hooks = {}) {
+  const results = [];
+  const buildOne = async (variant, restored) => {
+    const result = await buildImage({ ...withVariant(input2, variant), ...await hooks.before?.(variant), ...restored ? { restored } : {} });
+    results.push(result);
+    await hooks.after?.(variant, result);
+  };
+  if (variants.length < 2 || !input2.masking || engineForSources(input2.sources) !== "postgres") {
+    for (const v of variants) await buildOne(v);
+    return results;
+  }
+  const { reporter } = input2;
+  const { driver, engine } = platformFor("postgres", input2.home);
+  await driver.checkPrerequisites();
+  await engine.checkPrerequisites();
+  const workDir = import_node_path72.default.join(input2.home, "work", `variants-${import_node_crypto25.default.randomBytes(5).toString("hex")}`);
+  await makeDir(workDir, TRAVERSABLE_DIR);
+  await writeBuildRecord(workDir, newBuildRecord(workDir, `${input2.name} (${variants.length} variants)`));
+  const cleanup = new CleanupStack(reporter);
+  cleanup.push("remove the shared staging's work directory", () => import_promises67.default.rm(workDir, { recursive: true, force: true }));
+  try {
+    const started = performance.now();
+    reporter.info(`Restoring ${input2.sources.length} source(s) once onto a staging disk for ${variants.length} variants`);
+    const staging = await driver.createStaging(import_node_path72.default.join(workDir, "staging.qcow2"), import_node_path72.default.join(workDir, "staging"), input2.diskSizeBytes ?? await defaultDiskSize(input2.sources));
+    cleanup.push("remove the unmasked staging disk", async () => {
+      await driver.unmount(staging.attachment);
+      await driver.destroy(staging.file);
+    });
+    const engineInfo = await engine.restore(input2.sources, staging.mountPath, reporter);
+    await driver.unmount(staging.attachment);
+    await import_promises67.default.chmod(staging.file, 292);
+    reporter.info(`Restored once in ${secondsSince(started).toFixed(1)} s; each variant masks a differencing child of that staging disk`);
+    for (const variant of variants) {
+      await buildOne(variant, {
+        engineInfo,
+        async stagingDisk(file2, mountPath) {
+          const child = await driver.createChild(staging.file, file2);
+          try {
+            return { file: child.file, mountPath, attachment: await driver.mount(child, mountPath) };
+          } catch (e) {
+            await driver.destroy(child.file);
+            throw e;
+          }
+        }
+      });
+    }
+    return results;
+  } finally {
+    await cleanup.unwind();
+  }
+}
+var import_node_crypto25, import_promises67, import_node_path72, withVariant;
+var init_build_variants = __esm({
+  "packages/core/src/build/build-variants.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_crypto25 = __toESM(require("node:crypto"), 1);
+    import_promises67 = __toESM(require("node:fs/promises"), 1);
+    import_node_path72 = __toESM(require("node:path"), 1);
+    init_cleanup();
+    init_paths();
+    init_time();
+    init_build_image();
+    init_build_record();
+    init_platform();
+    withVariant = (input2, variant) => {
+      if (!input2.masking) return input2;
+      const { variant: _v, ...masking } = input2.masking;
+      return { ...input2, masking: variant ? { ...masking, variant } : masking };
+    };
+  }
+});
+
 // packages/core/src/build/index.ts
 var build_exports = {};
 __export(build_exports, {
-  buildImage: () => buildImage
+  buildImage: () => buildImage,
+  buildImageVariants: () => buildImageVariants
 });
 var init_build2 = __esm({
   "packages/core/src/build/index.ts"() {
     "use strict";
     init_import_meta_url();
     init_build_image();
+    init_build_variants();
   }
 });
 
@@ -29141,7 +30600,7 @@ var require_yaml = __commonJS({
 async function loadPolicyFile(file2) {
   let text;
   try {
-    text = await (0, import_promises66.readFile)(file2, "utf8");
+    text = await (0, import_promises68.readFile)(file2, "utf8");
   } catch (e) {
     throw new PolicyError(`cannot read the policy file (${e.message}); check the path`, file2);
   }
@@ -29269,12 +30728,12 @@ function normalise(raw, origin) {
     origin
   };
 }
-var import_promises66, import_ajv, import_yaml, validate2;
+var import_promises68, import_ajv, import_yaml, validate2;
 var init_load_policy = __esm({
   "packages/core/src/masking/policy/load-policy.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises66 = require("node:fs/promises");
+    import_promises68 = require("node:fs/promises");
     import_ajv = __toESM(require_ajv(), 1);
     import_yaml = __toESM(require_yaml(), 1);
     init_policy_error();
@@ -29299,14 +30758,14 @@ function resolveMaskingKey(opts) {
     );
   }
   opts.reporter?.warn("Masking with a random throw-away key (--insecure-random-key): pseudonyms will differ on the next build.");
-  return { bytes: import_node_crypto25.default.randomBytes(32), insecure: true };
+  return { bytes: import_node_crypto26.default.randomBytes(32), insecure: true };
 }
-var import_node_crypto25, MASKING_KEY_ENV, MIN_KEY_LENGTH;
+var import_node_crypto26, MASKING_KEY_ENV, MIN_KEY_LENGTH;
 var init_key = __esm({
   "packages/core/src/masking/key.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto25 = __toESM(require("node:crypto"), 1);
+    import_node_crypto26 = __toESM(require("node:crypto"), 1);
     init_errors();
     MASKING_KEY_ENV = "DBCLONE_MASKING_KEY";
     MIN_KEY_LENGTH = 16;
@@ -29337,32 +30796,32 @@ async function scanSource(opts) {
   await driver.checkPrerequisites();
   await engine.checkPrerequisites();
   await engine.probeSource(opts.source);
-  const workDir = import_node_path71.default.join(opts.home, "work", `scan-${import_node_crypto26.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path73.default.join(opts.home, "work", `scan-${import_node_crypto27.default.randomBytes(5).toString("hex")}`);
   await makeDir(workDir, TRAVERSABLE_DIR);
   const cleanup = new CleanupStack(opts.reporter);
-  cleanup.push("remove the scan's work directory", () => import_promises67.default.rm(workDir, { recursive: true, force: true }));
+  cleanup.push("remove the scan's work directory", () => import_promises69.default.rm(workDir, { recursive: true, force: true }));
   try {
-    const staging = await driver.createStaging(import_node_path71.default.join(workDir, "staging.qcow2"), import_node_path71.default.join(workDir, "staging"), 8 * 1024 ** 3);
+    const staging = await driver.createStaging(import_node_path73.default.join(workDir, "staging.qcow2"), import_node_path73.default.join(workDir, "staging"), 8 * 1024 ** 3);
     cleanup.push("remove the staging disk", async () => {
       await driver.unmount(staging.attachment);
       await driver.destroy(staging.file);
     });
     await engine.restore([opts.source], staging.mountPath, opts.reporter);
-    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path71.default.join(workDir, "run") }, opts.reporter);
+    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path73.default.join(workDir, "run") }, opts.reporter);
     cleanup.push("stop the scan server", () => engine.stop(server, { fast: true }));
     return await scanWith(adminConnector(server), await engine.inventory(server), opts);
   } finally {
     await cleanup.unwind();
   }
 }
-var import_node_crypto26, import_promises67, import_node_path71, COLUMNS_SQL;
+var import_node_crypto27, import_promises69, import_node_path73, COLUMNS_SQL;
 var init_scan_source = __esm({
   "packages/core/src/masking/scan-source.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto26 = __toESM(require("node:crypto"), 1);
-    import_promises67 = __toESM(require("node:fs/promises"), 1);
-    import_node_path71 = __toESM(require("node:path"), 1);
+    import_node_crypto27 = __toESM(require("node:crypto"), 1);
+    import_promises69 = __toESM(require("node:fs/promises"), 1);
+    import_node_path73 = __toESM(require("node:path"), 1);
     init_paths();
     init_platform();
     init_sql();
@@ -29779,8 +31238,8 @@ async function localChain(repository, places, published) {
   if (lines.length === 0) return void 0;
   const logId = await auditLogId(repository);
   if (published.includes(logId)) return void 0;
-  const label2 = `Runner ${logId} (local log, not published)`;
-  return { id: "local", label: label2, source: repository.audit.filePath, lines, check: check2, anchors: await findAnchors(logId, places) };
+  const label3 = `Runner ${logId} (local log, not published)`;
+  return { id: "local", label: label3, source: repository.audit.filePath, lines, check: check2, anchors: await findAnchors(logId, places) };
 }
 async function runnerChain(artifacts, places, runner) {
   const source = `${places.ociWhere}:runner-${runner} and the segments before it`;
@@ -29798,7 +31257,7 @@ async function runnerChain(artifacts, places, runner) {
 async function readLines(file2) {
   let text;
   try {
-    text = await (0, import_promises68.readFile)(file2, "utf8");
+    text = await (0, import_promises70.readFile)(file2, "utf8");
   } catch (e) {
     if (e.code === "ENOENT") return [];
     throw e;
@@ -29807,12 +31266,12 @@ async function readLines(file2) {
   if (lines[lines.length - 1] === "") lines.pop();
   return lines;
 }
-var import_promises68, RUNNER_CONCURRENCY;
+var import_promises70, RUNNER_CONCURRENCY;
 var init_audit_sources = __esm({
   "packages/core/src/catalog/audit-sources.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises68 = require("node:fs/promises");
+    import_promises70 = require("node:fs/promises");
     init_audit();
     init_errors();
     init_audit_report();
@@ -29991,7 +31450,7 @@ var init_redact = __esm({
 // packages/core/src/catalog/layout.ts
 function renderPage(data, frame) {
   const { root, current: current2 } = frame;
-  const link4 = (page, href, label2) => html`<li><a href="${root}${href}"${current2 === page ? html` aria-current="page"` : ""}>${label2}</a></li>`;
+  const link4 = (page, href, label3) => html`<li><a href="${root}${href}"${current2 === page ? html` aria-current="page"` : ""}>${label3}</a></li>`;
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -30286,7 +31745,7 @@ ${graph.edges.length ? edgeTable(graph.edges) : html`<p>No version derives from 
 }
 function lineageSvg(g) {
   const width = LEFT * 2 + g.lanes.length * LANE_WIDTH;
-  const height = TOP + g.rows * ROW_HEIGHT + 10;
+  const height = TOP2 + g.rows * ROW_HEIGHT + 10;
   return html`<div class="graph-scroll">
 <svg class="lineage" role="group" aria-labelledby="lineage-title" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" xmlns="http://www.w3.org/2000/svg">
 <title id="lineage-title">Lineage of ${g.nodes.length} versions in ${g.lanes.length} images, ${g.edges.length} derivations</title>
@@ -30303,16 +31762,16 @@ function edgePath(e) {
   const y2 = nodeY(e.to);
   const bend = Math.max(18, (y2 - y1) / 2);
   const d = x1 === x2 && y2 > y1 ? `M${x1},${y1} L${x2},${y2 - 2}` : `M${x1},${y1} C${x1},${y1 + bend} ${x2},${y2 - bend} ${x2},${y2 - 2}`;
-  return html`<path class="edge edge-${e.kind}" d="${d}" marker-end="url(#arrow)" data-from="${label(e.from)}" data-to="${label(e.to)}" data-kind="${e.kind}">
-<title>${label(e.from)} → ${label(e.to)} (${e.kind})</title></path>`;
+  return html`<path class="edge edge-${e.kind}" d="${d}" marker-end="url(#arrow)" data-from="${label2(e.from)}" data-to="${label2(e.to)}" data-kind="${e.kind}">
+<title>${label2(e.from)} → ${label2(e.to)} (${e.kind})</title></path>`;
 }
 function nodeGroup(n) {
   const v = n.version;
   const x = nodeX(n);
   const y = nodeY(n);
   const sub = [v.tags.join(" "), v.masking === "unmasked" ? "UNMASKED" : v.image.manifest.masking?.variant ? `variant ${v.image.manifest.masking.variant}` : ""].filter(Boolean).join(" \xB7 ");
-  return html`<a href="${v.page}" class="node node-${v.masking}" id="node-${v.image.manifestDigest.slice(7, 19)}" data-version="${label(n)}">
-<title>${label(n)} · ${MASKING_LABELS[v.masking]} · ${v.image.manifest.created}</title>
+  return html`<a href="${v.page}" class="node node-${v.masking}" id="node-${v.image.manifestDigest.slice(7, 19)}" data-version="${label2(n)}">
+<title>${label2(n)} · ${MASKING_LABELS[v.masking]} · ${v.image.manifest.created}</title>
 <rect x="${x}" y="${y}" width="${NODE_WIDTH}" height="${NODE_HEIGHT}" rx="6"/>
 <text x="${x + 10}" y="${y + 17}" class="node-version">${clip(v.image.version, 22)}</text>
 <text x="${x + 10}" y="${y + 32}" class="node-sub">${clip(sub, 28)}</text>
@@ -30322,12 +31781,12 @@ function edgeTable(edges) {
   return html`<table class="data" id="edge-table"><caption>Each derived version and the version it was made from</caption>
 <thead><tr><th scope="col">Version</th><th scope="col">Made from</th><th scope="col">How</th></tr></thead>
 <tbody>${edges.map(
-    (e) => html`<tr><th scope="row"><a href="${e.to.version.page}">${label(e.to)}</a></th>
-<td><a href="${e.from.version.page}">${label(e.from)}</a></td>
+    (e) => html`<tr><th scope="row"><a href="${e.to.version.page}">${label2(e.to)}</a></th>
+<td><a href="${e.from.version.page}">${label2(e.from)}</a></td>
 <td>${e.kind === "layer" ? "layer (promote or refresh on top of the parent)" : "flattened promote"}</td></tr>`
   )}</tbody></table>`;
 }
-var LANE_WIDTH, NODE_WIDTH, NODE_HEIGHT, ROW_HEIGHT, TOP, LEFT, nodeX, nodeY, label, clip;
+var LANE_WIDTH, NODE_WIDTH, NODE_HEIGHT, ROW_HEIGHT, TOP2, LEFT, nodeX, nodeY, label2, clip;
 var init_page_lineage = __esm({
   "packages/core/src/catalog/page-lineage.ts"() {
     "use strict";
@@ -30340,11 +31799,11 @@ var init_page_lineage = __esm({
     NODE_WIDTH = 170;
     NODE_HEIGHT = 40;
     ROW_HEIGHT = 64;
-    TOP = 48;
+    TOP2 = 48;
     LEFT = 20;
     nodeX = (n) => LEFT + n.lane * LANE_WIDTH;
-    nodeY = (n) => TOP + n.row * ROW_HEIGHT;
-    label = (n) => `${n.version.image.name}:${n.version.image.version}`;
+    nodeY = (n) => TOP2 + n.row * ROW_HEIGHT;
+    label2 = (n) => `${n.version.image.name}:${n.version.image.version}`;
     clip = (s, n) => s.length > n ? `${s.slice(0, n - 1)}\u2026` : s;
   }
 });
@@ -30404,9 +31863,9 @@ function leakScanSection(m) {
 function leakRow(key, value) {
   const shown = isWithheldKey(key, value) ? "(withheld)" : displayFields({ [key]: value })[0][1];
   const alarm = (key === "hits" || key === "copies") && typeof value === "number" && value > 0;
-  const label2 = LEAK_LABELS[key] ?? humanizeKey(key);
+  const label3 = LEAK_LABELS[key] ?? humanizeKey(key);
   const text = typeof shown === "number" ? groupDigits(shown) : shown;
-  return html`<tr data-leak-field="${key}"${alarm ? html` class="alarm"` : ""}><th scope="row">${label2}</th><td>${text}</td></tr>`;
+  return html`<tr data-leak-field="${key}"${alarm ? html` class="alarm"` : ""}><th scope="row">${label3}</th><td>${text}</td></tr>`;
 }
 function recordTable(records, known, caption, empty) {
   if (!records.length) return html`<p>${empty}</p>`;
@@ -30457,10 +31916,10 @@ function versionLinks(versions) {
 function renderVersion(data, v, links) {
   const { byDigest } = links;
   const m = v.image.manifest;
-  const label2 = `${v.image.name}:${v.image.version}`;
+  const label3 = `${v.image.name}:${v.image.version}`;
   const children = links.children.get(v.image.manifestDigest) ?? [];
   const body = html`
-<h1>${label2} ${maskingBadge(v.masking)}</h1>
+<h1>${label3} ${maskingBadge(v.masking)}</h1>
 ${v.masking === "unmasked" ? UNMASKED_ALERT : ""}
 <section aria-labelledby="s-summary"><h2 id="s-summary">Summary</h2>
 ${definitionList([
@@ -30489,9 +31948,9 @@ ${accessSection(m)}
 ${buildSection(m)}
 ${labelsSection(m)}
 ${otherFieldsSection(m)}
-<p><a href="../audit.html?image=${encodeURIComponent(label2)}">Audit events of ${label2}</a> ·
+<p><a href="../audit.html?image=${encodeURIComponent(label3)}">Audit events of ${label3}</a> ·
 <a href="../lineage.html#node-${v.image.manifestDigest.slice(7, 19)}">Lineage</a></p>`;
-  return renderPage(data, { title: label2, root: "../", current: "version", body });
+  return renderPage(data, { title: label3, root: "../", current: "version", body });
 }
 function databasesSection(m) {
   return html`<section aria-labelledby="s-databases"><h2 id="s-databases">Databases</h2>
@@ -30575,22 +32034,22 @@ It holds the source's data as it was; share it only where the source itself may 
 
 // packages/core/src/catalog/write-catalog.ts
 async function writeCatalog(repository, outDir, opts = {}) {
-  const out = import_node_path72.default.resolve(outDir);
+  const out = import_node_path74.default.resolve(outDir);
   await assertReplaceable(out);
   const data = await collectCatalog(repository, opts.now, { anchorsGitDir: opts.anchorsGitDir });
   const tmp = `${out}.tmp-${process.pid}-${Date.now()}`;
   try {
     const pages = await writeSite(tmp, data);
-    await (0, import_promises69.rm)(out, { recursive: true, force: true });
-    await (0, import_promises69.rename)(tmp, out);
+    await (0, import_promises71.rm)(out, { recursive: true, force: true });
+    await (0, import_promises71.rename)(tmp, out);
     return { outDir: out, versions: data.versions.length, auditEvents: data.audit.rows.length, auditVerified: data.audit.ok, auditChains: data.audit.chains.length, pages };
   } finally {
-    await (0, import_promises69.rm)(tmp, { recursive: true, force: true });
+    await (0, import_promises71.rm)(tmp, { recursive: true, force: true });
   }
 }
 async function writeSite(dir, data) {
-  await (0, import_promises69.mkdir)(import_node_path72.default.join(dir, "assets"), { recursive: true });
-  await (0, import_promises69.mkdir)(import_node_path72.default.join(dir, "versions"));
+  await (0, import_promises71.mkdir)(import_node_path74.default.join(dir, "assets"), { recursive: true });
+  await (0, import_promises71.mkdir)(import_node_path74.default.join(dir, "versions"));
   const links = versionLinks(data.versions);
   const pages = [
     ["index.html", () => renderLibrary(data)],
@@ -30599,42 +32058,42 @@ async function writeSite(dir, data) {
     ...data.versions.map((v) => [v.page, () => renderVersion(data, v, links)])
   ];
   await Promise.all([
-    (0, import_promises69.writeFile)(import_node_path72.default.join(dir, "assets", "catalog.css"), CATALOG_STYLE),
-    (0, import_promises69.writeFile)(import_node_path72.default.join(dir, "assets", "catalog.js"), CATALOG_SCRIPT),
-    (0, import_promises69.writeFile)(import_node_path72.default.join(dir, CATALOG_MARKER), `dbclone catalog of ${data.versions.length} versions, ${data.generatedAt}
+    (0, import_promises71.writeFile)(import_node_path74.default.join(dir, "assets", "catalog.css"), CATALOG_STYLE),
+    (0, import_promises71.writeFile)(import_node_path74.default.join(dir, "assets", "catalog.js"), CATALOG_SCRIPT),
+    (0, import_promises71.writeFile)(import_node_path74.default.join(dir, CATALOG_MARKER), `dbclone catalog of ${data.versions.length} versions, ${data.generatedAt}
 `),
     // GitHub Pages runs Jekyll unless told not to, and Jekyll hides files starting with "_" or ".".
-    (0, import_promises69.writeFile)(import_node_path72.default.join(dir, ".nojekyll"), ""),
-    mapLimit(pages, WRITE_CONCURRENCY, ([file2, render2]) => (0, import_promises69.writeFile)(insideSite(dir, file2), render2()))
+    (0, import_promises71.writeFile)(import_node_path74.default.join(dir, ".nojekyll"), ""),
+    mapLimit(pages, WRITE_CONCURRENCY, ([file2, render2]) => (0, import_promises71.writeFile)(insideSite(dir, file2), render2()))
   ]);
   return pages.map(([file2]) => file2);
 }
 function insideSite(dir, file2) {
-  const target = import_node_path72.default.resolve(dir, file2);
-  if (!target.startsWith(import_node_path72.default.resolve(dir) + import_node_path72.default.sep)) {
+  const target = import_node_path74.default.resolve(dir, file2);
+  if (!target.startsWith(import_node_path74.default.resolve(dir) + import_node_path74.default.sep)) {
     throw new RepositoryError(`catalog page '${file2}' would land outside the site folder; the repository answered a bad image name or version`);
   }
   return target;
 }
 async function assertReplaceable(out) {
-  const info = await (0, import_promises69.stat)(out).catch((e) => {
+  const info = await (0, import_promises71.stat)(out).catch((e) => {
     if (e.code === "ENOENT") return void 0;
     throw e;
   });
   if (!info) return;
   if (!info.isDirectory()) throw new UsageError(`--out ${out} is a file; pass a folder for the catalog site`);
-  const entries = await (0, import_promises69.readdir)(out);
+  const entries = await (0, import_promises71.readdir)(out);
   if (entries.length && !entries.includes(CATALOG_MARKER)) {
     throw new UsageError(`--out ${out} is a non-empty folder that holds no dbclone catalog (no ${CATALOG_MARKER}); pass an empty or new folder`);
   }
 }
-var import_promises69, import_node_path72, CATALOG_MARKER, WRITE_CONCURRENCY;
+var import_promises71, import_node_path74, CATALOG_MARKER, WRITE_CONCURRENCY;
 var init_write_catalog = __esm({
   "packages/core/src/catalog/write-catalog.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises69 = require("node:fs/promises");
-    import_node_path72 = __toESM(require("node:path"), 1);
+    import_promises71 = require("node:fs/promises");
+    import_node_path74 = __toESM(require("node:path"), 1);
     init_errors();
     init_asset_script();
     init_asset_style();
@@ -30737,14 +32196,14 @@ function apiStatus(e) {
 }
 function dockerConfigured(env = process.env) {
   if (env.DOCKER_HOST) return true;
-  return process.platform !== "win32" && (0, import_node_fs35.existsSync)("/var/run/docker.sock");
+  return process.platform !== "win32" && (0, import_node_fs36.existsSync)("/var/run/docker.sock");
 }
-var import_node_fs35, import_dockerode;
+var import_node_fs36, import_dockerode;
 var init_client3 = __esm({
   "packages/core/src/runtime/docker/client.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs35 = require("node:fs");
+    import_node_fs36 = require("node:fs");
     import_dockerode = __toESM(require_dockerode(), 1);
     init_errors();
   }
@@ -30985,8 +32444,8 @@ ${log2}`
 });
 
 // packages/core/src/runtime/docker/gc.ts
-async function listCloneContainers(docker, home) {
-  const found = await docker.listContainers({ all: true, filters: { label: [LABEL_CLONE, `${LABEL_HOME}=${home}`] } });
+async function listCloneContainers(docker, home2) {
+  const found = await docker.listContainers({ all: true, filters: { label: [LABEL_CLONE, `${LABEL_HOME}=${home2}`] } });
   return found.map((c) => ({
     id: c.Id,
     cloneId: c.Labels[LABEL_CLONE] ?? "",
@@ -30994,17 +32453,17 @@ async function listCloneContainers(docker, home) {
     name: (c.Names[0] ?? "").replace(/^\//, "")
   }));
 }
-async function removeOrphanContainers(docker, home, liveCloneIds) {
+async function removeOrphanContainers(docker, home2, liveCloneIds) {
   const removed = [];
-  for (const c of await listCloneContainers(docker, home)) {
+  for (const c of await listCloneContainers(docker, home2)) {
     if (liveCloneIds.has(c.cloneId)) continue;
     await removeContainer(docker, c.id);
     removed.push(c);
   }
   return removed;
 }
-function cloneLabels(cloneId, home) {
-  return { [LABEL_CLONE]: cloneId, [LABEL_HOME]: home };
+function cloneLabels(cloneId, home2) {
+  return { [LABEL_CLONE]: cloneId, [LABEL_HOME]: home2 };
 }
 var init_gc = __esm({
   "packages/core/src/runtime/docker/gc.ts"() {
@@ -31179,8 +32638,8 @@ async function cloneSqlServer(deps, opts) {
   const { exec, disk, runner, reporter } = deps;
   const roles = opts.roles ?? DEFAULT_CLONE_ROLES;
   checkRoles(roles);
-  const childFile = import_node_path73.default.win32.join(opts.cloneDir, "child.vhdx");
-  const mountPath = import_node_path73.default.win32.join(opts.cloneDir, "mnt");
+  const childFile = import_node_path75.default.win32.join(opts.cloneDir, "child.vhdx");
+  const mountPath = import_node_path75.default.win32.join(opts.cloneDir, "mnt");
   const record2 = { cloneId: opts.cloneId, childFile, databases: {} };
   const cleanup = new CleanupStack(reporter);
   try {
@@ -31202,12 +32661,12 @@ async function cloneSqlServer(deps, opts) {
     const account = String(service?.account ?? "");
     if (!account) throw new CloneError("Could not read the SQL Server service account from sys.dm_server_services; the login needs VIEW SERVER STATE.");
     const instance = service?.instance == null ? null : String(service.instance);
-    const databasesDir = import_node_path73.default.win32.join(mountPath, "databases");
+    const databasesDir = import_node_path75.default.win32.join(mountPath, "databases");
     await runner.command("icacls", icaclsSetOwnerArgs(databasesDir));
     await runner.command("icacls", icaclsGrantArgs(databasesDir, filePrincipals(account, instance, opts.windowsCaller)));
     for (const [i, db] of layout.databases.entries()) {
       const name = cloneDatabaseName(db.name, opts.cloneId);
-      const files = db.files.map((f) => ({ logicalName: f.logicalName, path: import_node_path73.default.win32.join(mountPath, f.path) }));
+      const files = db.files.map((f) => ({ logicalName: f.logicalName, path: import_node_path75.default.win32.join(mountPath, f.path) }));
       const filestream = db.files.some((f) => f.kind === "FILESTREAM") ? { filestreamDirectory: `dbclone_${opts.cloneId}_${i}` } : {};
       await exec.execute(attachCloneSql(name, files, filestream));
       record2.databases[db.name] = name;
@@ -31235,12 +32694,12 @@ async function cloneSqlServer(deps, opts) {
 async function teardownSqlServer(deps, record2) {
   const { exec, disk, reporter } = deps;
   const failures = [];
-  const step = async (label2, fn) => {
+  const step = async (label3, fn) => {
     try {
       await fn();
     } catch (e) {
-      failures.push(`${label2}: ${e.message}`);
-      reporter.warn(`teardown of ${record2.cloneId}: ${label2} failed: ${e.message}`);
+      failures.push(`${label3}: ${e.message}`);
+      reporter.warn(`teardown of ${record2.cloneId}: ${label3} failed: ${e.message}`);
     }
   };
   const stillAttached = [];
@@ -31270,13 +32729,13 @@ IF DB_ID(@db) IS NOT NULL DROP DATABASE ${quoteName(name)};`, { db: name });
 Run dbclone gc to retry.`);
   }
 }
-var import_node_crypto27, import_node_path73, cloneDatabaseName, randomPassword;
+var import_node_crypto28, import_node_path75, cloneDatabaseName, randomPassword;
 var init_clone2 = __esm({
   "packages/core/src/engine/sqlserver/clone.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto27 = require("node:crypto");
-    import_node_path73 = __toESM(require("node:path"), 1);
+    import_node_crypto28 = require("node:crypto");
+    import_node_path75 = __toESM(require("node:path"), 1);
     init_errors();
     init_cleanup();
     init_executor();
@@ -31285,7 +32744,7 @@ var init_clone2 = __esm({
     init_icacls();
     init_quote();
     cloneDatabaseName = (db, cloneId) => `${db.slice(0, 120 - cloneId.length)}__${cloneId}`;
-    randomPassword = () => (0, import_node_crypto27.randomBytes)(24).toString("base64url").slice(0, 32);
+    randomPassword = () => (0, import_node_crypto28.randomBytes)(24).toString("base64url").slice(0, 32);
   }
 });
 
@@ -31342,11 +32801,11 @@ async function createSqlServerClone(opts, image, started) {
   const record2 = await registry2.patch(reserved.id, { port: sqlServerPort(connection), user: `dbclone_${reserved.id}` });
   const cleanup = new CleanupStack(reporter);
   cleanup.push("forget the clone record", () => registry2.remove(record2.id));
-  cleanup.push("remove the clone directory", () => import_promises70.default.rm(record2.dir, { recursive: true, force: true }));
+  cleanup.push("remove the clone directory", () => import_promises72.default.rm(record2.dir, { recursive: true, force: true }));
   const exec = await host.connect("query");
   try {
-    await import_promises70.default.mkdir(record2.dir, { recursive: true });
-    const disk = host.disk(import_node_path74.default.join(opts.home, "state"), reporter);
+    await import_promises72.default.mkdir(record2.dir, { recursive: true });
+    const disk = host.disk(import_node_path76.default.join(opts.home, "state"), reporter);
     const made = await cloneSqlServer(
       { exec, disk, runner: host.runner(reporter), reporter, readLayout: host.readLayout },
       { cloneId: record2.id, baseFile: blob, baseDigest: image.manifest.disk.digest, cloneDir: record2.dir, password, windowsCaller: windowsCaller(connection) }
@@ -31379,19 +32838,19 @@ async function removeSqlServerClone(record2, reporter) {
   assertSqlServerHost(host.platform);
   const exec = await host.connect("query");
   try {
-    await teardownSqlServer({ exec, disk: host.disk(import_node_path74.default.join(import_node_path74.default.dirname(import_node_path74.default.dirname(record2.dir)), "state"), reporter), reporter }, engineRecord(record2));
+    await teardownSqlServer({ exec, disk: host.disk(import_node_path76.default.join(import_node_path76.default.dirname(import_node_path76.default.dirname(record2.dir)), "state"), reporter), reporter }, engineRecord(record2));
   } finally {
     await exec.close().catch(() => void 0);
   }
-  await import_promises70.default.rm(record2.dir, { recursive: true, force: true });
+  await import_promises72.default.rm(record2.dir, { recursive: true, force: true });
 }
-var import_promises70, import_node_path74, engineRecord;
+var import_promises72, import_node_path76, engineRecord;
 var init_sqlserver_clone = __esm({
   "packages/core/src/clones/sqlserver-clone.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises70 = __toESM(require("node:fs/promises"), 1);
-    import_node_path74 = __toESM(require("node:path"), 1);
+    import_promises72 = __toESM(require("node:fs/promises"), 1);
+    import_node_path76 = __toESM(require("node:path"), 1);
     init_platform();
     init_errors();
     init_clone2();
@@ -31442,11 +32901,11 @@ function splitByScope(records, scope) {
 function describeLabels(labels) {
   return Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(", ");
 }
-async function removeCloneContainers(record2, home) {
+async function removeCloneContainers(record2, home2) {
   const { DockerRuntime: DockerRuntime2, listCloneContainers: listCloneContainers2 } = await Promise.resolve().then(() => (init_docker(), docker_exports));
   const runtime = new DockerRuntime2();
   if (record2.containerId) await runtime.stop({ containerId: record2.containerId }, { fast: true });
-  for (const c of await listCloneContainers2(runtime.docker, import_node_path75.default.resolve(home))) {
+  for (const c of await listCloneContainers2(runtime.docker, import_node_path77.default.resolve(home2))) {
     if (c.cloneId === record2.id) await runtime.stop({ containerId: c.id }, { fast: true });
   }
 }
@@ -31470,7 +32929,7 @@ async function removeClone(record2, opts, action = "teardown") {
     if (record2.attachment) await driver.unmount(record2.attachment);
     await pausePoint("teardown:unmounted");
     await driver.destroy(record2.childFile);
-    await import_promises71.default.rm(record2.dir, { recursive: true, force: true });
+    await import_promises73.default.rm(record2.dir, { recursive: true, force: true });
   }
   await registry2.remove(record2.id);
   opts.reporter.info(`Removed clone ${record2.id}${record2.name ? ` (${record2.name})` : ""}`);
@@ -31486,13 +32945,13 @@ async function removeClone(record2, opts, action = "teardown") {
 function diskOf(record2) {
   return record2.disk ?? (record2.attachment?.driver === "reflink" ? "reflink" : "qcow2");
 }
-var import_promises71, import_node_path75;
+var import_promises73, import_node_path77;
 var init_teardown = __esm({
   "packages/core/src/clones/teardown.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises71 = __toESM(require("node:fs/promises"), 1);
-    import_node_path75 = __toESM(require("node:path"), 1);
+    import_promises73 = __toESM(require("node:fs/promises"), 1);
+    import_node_path77 = __toESM(require("node:path"), 1);
     init_platform();
     init_errors();
     init_repository();
@@ -31606,52 +33065,52 @@ var init_named_clone = __esm({
 });
 
 // packages/core/src/clones/build-sweep.ts
-async function sweepDeadBuilds(home, reporter) {
-  const workRoot = import_node_path76.default.join(home, "work");
+async function sweepDeadBuilds(home2, reporter) {
+  const workRoot = import_node_path78.default.join(home2, "work");
   const released = [];
-  for (const entry of await (0, import_promises72.readdir)(workRoot, { withFileTypes: true }).catch(() => [])) {
+  for (const entry of await (0, import_promises74.readdir)(workRoot, { withFileTypes: true }).catch(() => [])) {
     if (!entry.isDirectory() || !BUILD_DIR_PATTERN.test(entry.name)) continue;
-    const dir = import_node_path76.default.join(workRoot, entry.name);
+    const dir = import_node_path78.default.join(workRoot, entry.name);
     const record2 = await readBuildRecord(dir);
     if (record2 ? ownerAlive(record2.owner) : await isRecent(dir)) continue;
     reporter.info(`gc: sweeping build work dir ${dir} (${record2 ? `its process ${record2.owner.pid} is gone` : "no build record"})`);
-    released.push(...await sweepBuildDir(home, dir, reporter));
+    released.push(...await sweepBuildDir(home2, dir, reporter));
   }
   return released;
 }
-async function sweepBuildDir(home, dir, reporter) {
+async function sweepBuildDir(home2, dir, reporter) {
   const released = [];
   for (const server of await postgresUnder(dir)) {
     await stopPostgres(server.pid, { fast: true });
     released.push(`server ${server.pid}`);
     if (server.socketDir) {
-      await (0, import_promises72.rm)(server.socketDir, { recursive: true, force: true });
+      await (0, import_promises74.rm)(server.socketDir, { recursive: true, force: true });
       released.push(`directory ${server.socketDir}`);
     }
   }
-  const { driver } = platformFor("postgres", home);
+  const { driver } = platformFor("postgres", home2);
   const resources = (await driver.list(dir)).sort(unmaskedFirst(dir));
   for (const resource of resources) {
     await driver.release(resource);
     released.push(`${resource.kind} ${resource.id}`);
   }
-  await (0, import_promises72.rm)(dir, { recursive: true, force: true });
+  await (0, import_promises74.rm)(dir, { recursive: true, force: true });
   released.push(`directory ${dir}`);
   return released;
 }
 function unmaskedFirst(dir) {
-  const staging = import_node_path76.default.join(dir, "staging");
+  const staging = import_node_path78.default.join(dir, "staging");
   const rank = (r) => r.id.startsWith(staging) || (r.detail ?? "").includes(staging) ? 0 : 1;
   const kinds = ["mount", "loop", "daemon", "fuse-export", "file"];
   return (a, b) => kinds.indexOf(a.kind) - kinds.indexOf(b.kind) || rank(a) - rank(b);
 }
 async function postgresUnder(dir) {
   const found = [];
-  for (const entry of await (0, import_promises72.readdir)("/proc").catch(() => [])) {
+  for (const entry of await (0, import_promises74.readdir)("/proc").catch(() => [])) {
     if (!/^\d+$/.test(entry)) continue;
     let argv;
     try {
-      argv = (await (0, import_promises72.readFile)(`/proc/${entry}/cmdline`, "utf8")).split("\0");
+      argv = (await (0, import_promises74.readFile)(`/proc/${entry}/cmdline`, "utf8")).split("\0");
     } catch {
       continue;
     }
@@ -31661,27 +33120,27 @@ async function postgresUnder(dir) {
     if (!dataDir || !isInside2(dataDir, dir)) continue;
     const socketSetting = argv.find((a) => a.startsWith("unix_socket_directories="));
     const socketDir = socketSetting?.slice("unix_socket_directories=".length);
-    const ours = socketDir && import_node_path76.default.dirname(socketDir) === import_node_os10.default.tmpdir() && import_node_path76.default.basename(socketDir).startsWith("dbclone-pg-");
+    const ours = socketDir && import_node_path78.default.dirname(socketDir) === import_node_os11.default.tmpdir() && import_node_path78.default.basename(socketDir).startsWith("dbclone-pg-");
     found.push({ pid: Number(entry), socketDir: ours ? socketDir : void 0 });
   }
   return found;
 }
 function isInside2(p, dir) {
-  const rel = import_node_path76.default.relative(dir, import_node_path76.default.resolve(p));
-  return rel !== "" && !rel.startsWith("..") && !import_node_path76.default.isAbsolute(rel);
+  const rel = import_node_path78.default.relative(dir, import_node_path78.default.resolve(p));
+  return rel !== "" && !rel.startsWith("..") && !import_node_path78.default.isAbsolute(rel);
 }
 async function isRecent(dir) {
-  const st = await (0, import_promises72.stat)(dir).catch(() => void 0);
+  const st = await (0, import_promises74.stat)(dir).catch(() => void 0);
   return !!st && Date.now() - st.mtimeMs < UNRECORDED_GRACE_MS;
 }
-var import_promises72, import_node_os10, import_node_path76, UNRECORDED_GRACE_MS;
+var import_promises74, import_node_os11, import_node_path78, UNRECORDED_GRACE_MS;
 var init_build_sweep = __esm({
   "packages/core/src/clones/build-sweep.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises72 = require("node:fs/promises");
-    import_node_os10 = __toESM(require("node:os"), 1);
-    import_node_path76 = __toESM(require("node:path"), 1);
+    import_promises74 = require("node:fs/promises");
+    import_node_os11 = __toESM(require("node:os"), 1);
+    import_node_path78 = __toESM(require("node:path"), 1);
     init_build_record();
     init_platform();
     init_launch();
@@ -31715,10 +33174,10 @@ async function collectLocked(registry2, opts) {
   for (const id of await removeOrphanContainers2(opts.home, new Set(records.map((r) => r.id)), opts.reporter)) {
     result.released.push(`container ${id}`);
   }
-  const clonesDir = import_node_path77.default.join(opts.home, "clones");
+  const clonesDir = import_node_path79.default.join(opts.home, "clones");
   const known = new Set(records.map((r) => r.dir));
   const sqlHost = (await Promise.resolve().then(() => (init_host2(), host_exports))).sqlServerHost();
-  const drivers = sqlHost.platform === "win32" ? [sqlHost.disk(import_node_path77.default.join(opts.home, "state"), opts.reporter)] : allCloneDiskDrivers(opts.home, opts.reporter);
+  const drivers = sqlHost.platform === "win32" ? [sqlHost.disk(import_node_path79.default.join(opts.home, "state"), opts.reporter)] : allCloneDiskDrivers(opts.home, opts.reporter);
   for (const driver of drivers) {
     for (const resource of await driver.list(clonesDir)) {
       if (!resource.ownerDir || known.has(resource.ownerDir) || !isCloneDir(clonesDir, resource.ownerDir)) continue;
@@ -31727,23 +33186,23 @@ async function collectLocked(registry2, opts) {
     }
     result.released.push(...await driver.sweep?.() ?? []);
   }
-  for (const entry of await import_promises73.default.readdir(clonesDir, { withFileTypes: true }).catch(() => [])) {
-    const dir = import_node_path77.default.join(clonesDir, entry.name);
+  for (const entry of await import_promises75.default.readdir(clonesDir, { withFileTypes: true }).catch(() => [])) {
+    const dir = import_node_path79.default.join(clonesDir, entry.name);
     if (!entry.isDirectory() || known.has(dir) || !CLONE_ID_PATTERN.test(entry.name)) continue;
-    await import_promises73.default.rm(dir, { recursive: true, force: true });
+    await import_promises75.default.rm(dir, { recursive: true, force: true });
     result.released.push(`directory ${dir}`);
   }
   result.released.push(...await sweepDeadBuilds(opts.home, opts.reporter));
   let cacheTemps = 0;
-  for (const cacheDir of /* @__PURE__ */ new Set([import_node_path77.default.join(opts.home, "cache"), defaultCacheDir()])) {
-    cacheTemps += await removeStaleTemps(import_node_path77.default.join(cacheDir, "blobs", "sha256"), 60 * 6e4);
-    cacheTemps += await removeDeadPartials(import_node_path77.default.join(cacheDir, "partial"));
+  for (const cacheDir of /* @__PURE__ */ new Set([import_node_path79.default.join(opts.home, "cache"), defaultCacheDir()])) {
+    cacheTemps += await removeStaleTemps(import_node_path79.default.join(cacheDir, "blobs", "sha256"), 60 * 6e4);
+    cacheTemps += await removeDeadPartials(import_node_path79.default.join(cacheDir, "partial"));
   }
   if (cacheTemps > 0) result.released.push(`${cacheTemps} partial cache blob(s)`);
   return result;
 }
 function isCloneDir(clonesDir, dir) {
-  return import_node_path77.default.dirname(dir) === clonesDir && CLONE_ID_PATTERN.test(import_node_path77.default.basename(dir));
+  return import_node_path79.default.dirname(dir) === clonesDir && CLONE_ID_PATTERN.test(import_node_path79.default.basename(dir));
 }
 async function whyCollect(record2, now) {
   if (isExpired(record2, now)) return "expired";
@@ -31756,7 +33215,7 @@ async function whyCollect(record2, now) {
   if (!await isServerRunning(record2)) return record2.runtime === "docker" ? "its container is gone or stopped" : "its server is gone";
   return void 0;
 }
-async function removeOrphanContainers2(home, liveIds, reporter) {
+async function removeOrphanContainers2(home2, liveIds, reporter) {
   const docker = await Promise.resolve().then(() => (init_docker(), docker_exports));
   if (!docker.dockerConfigured()) return [];
   const client = docker.dockerClient();
@@ -31766,17 +33225,17 @@ async function removeOrphanContainers2(home, liveIds, reporter) {
     reporter.debug(`gc: no Docker engine to look for containers in: ${e.message}`);
     return [];
   }
-  const removed = await docker.removeOrphanContainers(client, import_node_path77.default.resolve(home), liveIds);
+  const removed = await docker.removeOrphanContainers(client, import_node_path79.default.resolve(home2), liveIds);
   for (const c of removed) reporter.info(`gc: removed container ${c.name || c.id.slice(0, 12)} of clone ${c.cloneId}, which has no record`);
   return removed.map((c) => c.name || c.id.slice(0, 12));
 }
-var import_promises73, import_node_path77, STALE_CREATING_MS;
+var import_promises75, import_node_path79, STALE_CREATING_MS;
 var init_gc2 = __esm({
   "packages/core/src/clones/gc.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises73 = __toESM(require("node:fs/promises"), 1);
-    import_node_path77 = __toESM(require("node:path"), 1);
+    import_promises75 = __toESM(require("node:fs/promises"), 1);
+    import_node_path79 = __toESM(require("node:path"), 1);
     init_platform();
     init_runtime2();
     init_build_sweep();
@@ -31830,7 +33289,7 @@ async function createClone(opts) {
   await driver.rememberVerified?.(blob, image.manifest.disk.digest);
   const config2 = await readRepositoryConfig(repository);
   const ttlSeconds = capTtl(opts.ttlSeconds ?? (previous ? inheritedTtl(previous) : void 0), config2.maxTtlSeconds);
-  const password = previous?.password ?? import_node_crypto28.default.randomBytes(24).toString("base64url");
+  const password = previous?.password ?? import_node_crypto29.default.randomBytes(24).toString("base64url");
   reporter.secret(password);
   const record2 = await registry2.reserve({
     name: opts.name,
@@ -31849,7 +33308,7 @@ async function createClone(opts) {
   }, { preferredPort: previous?.port });
   const cleanup = new CleanupStack(reporter);
   cleanup.push("forget the clone record", () => registry2.remove(record2.id));
-  cleanup.push("remove the clone directory", () => import_promises74.default.rm(record2.dir, { recursive: true, force: true }));
+  cleanup.push("remove the clone directory", () => import_promises76.default.rm(record2.dir, { recursive: true, force: true }));
   await pausePoint("clone:reserved");
   try {
     await makeDir(record2.dir, TRAVERSABLE_DIR);
@@ -31865,7 +33324,7 @@ async function createClone(opts) {
       {
         port: record2.port,
         host: record2.host,
-        runDir: import_node_path78.default.join(record2.dir, "run"),
+        runDir: import_node_path80.default.join(record2.dir, "run"),
         durability: opts.durability ?? "ephemeral",
         cloneId: record2.id,
         imageDigest: image.manifestDigest,
@@ -31932,24 +33391,24 @@ async function reuseResult(record2, image, newer, opts, started) {
 }
 function serverOf(record2) {
   if (!record2.serverPid) return void 0;
-  return { pid: record2.serverPid, host: record2.host, port: record2.port, socketDir: import_node_path78.default.join(record2.dir, "run"), adminUser: "" };
+  return { pid: record2.serverPid, host: record2.host, port: record2.port, socketDir: import_node_path80.default.join(record2.dir, "run"), adminUser: "" };
 }
-async function containerLabels(cloneId, home) {
+async function containerLabels(cloneId, home2) {
   const { cloneLabels: cloneLabels2 } = await Promise.resolve().then(() => (init_docker(), docker_exports));
-  return cloneLabels2(cloneId, import_node_path78.default.resolve(home));
+  return cloneLabels2(cloneId, import_node_path80.default.resolve(home2));
 }
 async function allocatedBytes(file2) {
-  const st = await import_promises74.default.stat(file2).catch(() => void 0);
+  const st = await import_promises76.default.stat(file2).catch(() => void 0);
   return st ? st.blocks * 512 : 0;
 }
-var import_node_crypto28, import_promises74, import_node_path78, DEFAULT_TIMEOUT_MS;
+var import_node_crypto29, import_promises76, import_node_path80, DEFAULT_TIMEOUT_MS;
 var init_lifecycle = __esm({
   "packages/core/src/clones/lifecycle.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto28 = __toESM(require("node:crypto"), 1);
-    import_promises74 = __toESM(require("node:fs/promises"), 1);
-    import_node_path78 = __toESM(require("node:path"), 1);
+    import_node_crypto29 = __toESM(require("node:crypto"), 1);
+    import_promises76 = __toESM(require("node:fs/promises"), 1);
+    import_node_path80 = __toESM(require("node:path"), 1);
     init_paths();
     init_platform();
     init_errors();
@@ -31978,17 +33437,17 @@ var init_lifecycle = __esm({
 async function runDemo(opts) {
   const print = opts.print ?? ((line) => process.stdout.write(`${line}
 `));
-  const tmp = await import_promises75.default.mkdtemp(import_node_path79.default.join(import_node_os11.default.tmpdir(), "dbclone-demo-"));
-  await import_promises75.default.chmod(tmp, 457);
-  const home = opts.home ?? import_node_path79.default.join(tmp, "home");
-  const repository = await openRepository(opts.repo ?? import_node_path79.default.join(tmp, "repository"));
+  const tmp = await import_promises77.default.mkdtemp(import_node_path81.default.join(import_node_os12.default.tmpdir(), "dbclone-demo-"));
+  await import_promises77.default.chmod(tmp, 457);
+  const home2 = opts.home ?? import_node_path81.default.join(tmp, "home");
+  const repository = await openRepository(opts.repo ?? import_node_path81.default.join(tmp, "repository"));
   const clones = [];
   try {
     print(`1. Making a sample shop database of about ${opts.sizeMb} MB (customers, products, orders)\u2026`);
     const dumpStart = performance.now();
-    const dump = import_node_path79.default.join(tmp, "shop.dump");
+    const dump = import_node_path81.default.join(tmp, "shop.dump");
     await createSampleDump(dump, { sizeMb: opts.sizeMb, seed: 42, reporter: opts.reporter });
-    print(`   pg_dump written in ${secondsSince(dumpStart).toFixed(1)} s (${mb2((await import_promises75.default.stat(dump)).size)})`);
+    print(`   pg_dump written in ${secondsSince(dumpStart).toFixed(1)} s (${mb2((await import_promises77.default.stat(dump)).size)})`);
     print("2. Building image demo/shop:v1 (restore \u2192 mask \u2192 VACUUM FULL \u2192 fresh base disk \u2192 leak scan \u2192 publish)\u2026");
     print(`   masking customers' names, emails, phones, addresses and birth dates with the demo key "${DEMO_MASKING_KEY}" (demo key, not a secret)`);
     const policy = parsePolicy(DEMO_POLICY, "demo policy");
@@ -31997,7 +33456,7 @@ async function runDemo(opts) {
       name: "demo/shop",
       version: "v1",
       sources: [{ kind: "dump", path: dump }],
-      home,
+      home: home2,
       reporter: opts.reporter,
       masking: { policy, key: { bytes: Buffer.from(DEMO_MASKING_KEY), insecure: true }, preview: { database: "shop", schema: "public", table: "customers" } }
     });
@@ -32011,7 +33470,7 @@ async function runDemo(opts) {
     for (const c of leak.copies) print(`     copy ${c.verdict}: ${c.column} holds ${c.originals} value(s) of masked ${c.source}`);
     print("3. Making two clones\u2026");
     for (const name of ["alice", "bob"]) {
-      const clone2 = await createClone({ repository, ref: "demo/shop:v1", home, reporter: opts.reporter, name: `demo-${name}`, ttlSeconds: 3600 });
+      const clone2 = await createClone({ repository, ref: "demo/shop:v1", home: home2, reporter: opts.reporter, name: `demo-${name}`, ttlSeconds: 3600 });
       clones.push(clone2);
       print(`   clone ${clone2.clone.id} (${name}) ready in ${clone2.readySeconds.toFixed(3)} s on port ${clone2.credentials.port}`);
     }
@@ -32025,13 +33484,13 @@ async function runDemo(opts) {
     const isolated = aliceAfter === 0 && bobAfter === before && before > 0;
     print(`   orders: alice ${aliceAfter}, bob ${bobAfter} (was ${before}) \u2192 ${isolated ? "isolated" : "NOT ISOLATED"}`);
     const childBytes = [];
-    for (const c of clones) childBytes.push((await import_promises75.default.stat(c.clone.childFile)).blocks * 512);
+    for (const c of clones) childBytes.push((await import_promises77.default.stat(c.clone.childFile)).blocks * 512);
     const cloneReadySeconds = clones.map((c) => c.readySeconds);
     print("5. Tearing down\u2026");
     const tdStart = performance.now();
-    for (const c of clones.splice(0)) await teardownClones({ home, reporter: opts.reporter, id: c.clone.id, repository });
+    for (const c of clones.splice(0)) await teardownClones({ home: home2, reporter: opts.reporter, id: c.clone.id, repository });
     const teardownSeconds = secondsSince(tdStart);
-    const leftovers = (await platformFor("postgres", home).driver.list(import_node_path79.default.join(home, "clones"))).map((r) => `${r.kind} ${r.id}`);
+    const leftovers = (await platformFor("postgres", home2).driver.list(import_node_path81.default.join(home2, "clones"))).map((r) => `${r.kind} ${r.id}`);
     const report = {
       sampleMb: opts.sizeMb,
       buildSeconds: build.timings.totalSeconds,
@@ -32046,8 +33505,8 @@ async function runDemo(opts) {
     printSummary(print, report);
     return report;
   } finally {
-    for (const c of clones) await teardownClones({ home, reporter: opts.reporter, id: c.clone.id, repository }).catch(() => void 0);
-    if (!opts.home) await import_promises75.default.rm(tmp, { recursive: true, force: true });
+    for (const c of clones) await teardownClones({ home: home2, reporter: opts.reporter, id: c.clone.id, repository }).catch(() => void 0);
+    if (!opts.home) await import_promises77.default.rm(tmp, { recursive: true, force: true });
   }
 }
 function printSummary(print, r) {
@@ -32091,14 +33550,14 @@ async function countOrders(clone2) {
   const result = await query(clone2, "SELECT count(*)::int AS n FROM orders");
   return result.rows[0].n;
 }
-var import_promises75, import_node_os11, import_node_path79, import_pg6, DEMO_MASKING_KEY, DEMO_POLICY;
+var import_promises77, import_node_os12, import_node_path81, import_pg6, DEMO_MASKING_KEY, DEMO_POLICY;
 var init_run_demo = __esm({
   "packages/core/src/demo/run-demo.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises75 = __toESM(require("node:fs/promises"), 1);
-    import_node_os11 = __toESM(require("node:os"), 1);
-    import_node_path79 = __toESM(require("node:path"), 1);
+    import_promises77 = __toESM(require("node:fs/promises"), 1);
+    import_node_os12 = __toESM(require("node:os"), 1);
+    import_node_path81 = __toESM(require("node:path"), 1);
     import_pg6 = __toESM(require_pg(), 1);
     init_build2();
     init_platform();
@@ -32857,15 +34316,15 @@ async function promoteClone(opts) {
   const source = await repository.resolve({ name: record2.image.name, digest: record2.image.manifestDigest });
   const { driver, engine } = platformFor(record2.engine, opts.home, diskOf(record2), opts.reporter);
   if (!supportsLayers(driver)) throw new NotSupportedError(`the ${driver.name} disk driver cannot promote clones yet; clone with --disk qcow2 to promote`);
-  const label2 = `${target.name}:${target.version}`;
+  const label3 = `${target.name}:${target.version}`;
   const sourceLabel = `${source.name}:${source.version}`;
-  const workDir = import_node_path80.default.join(opts.home, "work", `promote-${import_node_crypto29.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path82.default.join(opts.home, "work", `promote-${import_node_crypto30.default.randomBytes(5).toString("hex")}`);
   try {
     await registry2.patch(record2.id, { state: "stopping", owner: currentProcess() });
     await makeDir(workDir, PRIVATE_DIR);
-    await writeBuildRecord(workDir, { ...newBuildRecord(workDir, label2), mounts: [] });
+    await writeBuildRecord(workDir, { ...newBuildRecord(workDir, label3), mounts: [] });
     const server = { ...serverOf(record2), adminUser: ADMIN_USER };
-    reporter.info(`Promoting clone ${record2.id} of ${sourceLabel} to ${label2}${opts.flatten ? " (flattened)" : ""}`);
+    reporter.info(`Promoting clone ${record2.id} of ${sourceLabel} to ${label3}${opts.flatten ? " (flattened)" : ""}`);
     await detachCloneLogin(server, record2.databases, record2.user);
     await stripRolePasswords(server, record2.databases[0] ?? "postgres");
     const databases2 = await engine.inventory(server);
@@ -32878,7 +34337,7 @@ async function promoteClone(opts) {
     await driver.unmount(record2.attachment);
     const layers = await pullLayers(repository, source);
     const child = { file: record2.childFile, parents: layers.map((l) => l.file) };
-    const out = import_node_path80.default.join(workDir, `disk.${driver.format}`);
+    const out = import_node_path82.default.join(workDir, `disk.${driver.format}`);
     const sealed = opts.flatten ? await driver.flatten(child, out) : await driver.sealLayer(child, out);
     await pausePoint("promote:sealed");
     const masking = await promotedMasking(source, sealed, reporter);
@@ -32906,7 +34365,7 @@ async function promoteClone(opts) {
           ...opts.labels
         }
       },
-      `manifest of ${label2}`
+      `manifest of ${label3}`
     );
     const image = await repository.push(manifest, sealed.file);
     for (const tag of opts.tags ?? []) await repository.tag(image, tag);
@@ -32916,7 +34375,7 @@ async function promoteClone(opts) {
     await recordDoneWork(repository.audit, {
       action: "promote",
       outcome: "success",
-      image: label2,
+      image: label3,
       digest: image.manifestDigest,
       clone: record2.id,
       actor: opts.build?.actor,
@@ -32926,12 +34385,12 @@ async function promoteClone(opts) {
     }, reporter);
     return { image, source, flattened: Boolean(opts.flatten), blobBytes: sealed.sizeBytes, chainDepth, seconds: secondsSince(started) };
   } catch (e) {
-    await repository.audit.append({ action: "promote", outcome: "failure", image: label2, clone: record2.id, detail: e.message.slice(0, 500), actor: opts.build?.actor }).catch(() => void 0);
+    await repository.audit.append({ action: "promote", outcome: "failure", image: label3, clone: record2.id, detail: e.message.slice(0, 500), actor: opts.build?.actor }).catch(() => void 0);
     reporter.warn(`Clone ${record2.id} may be stopped now; remove it with: dbclone teardown ${record2.id}`);
     if (e instanceof DbcloneError) throw e;
-    throw new CloneError(`promoting clone ${record2.id} to ${label2} failed: ${e.message}`, { cause: e });
+    throw new CloneError(`promoting clone ${record2.id} to ${label3} failed: ${e.message}`, { cause: e });
   } finally {
-    await import_promises76.default.rm(workDir, { recursive: true, force: true });
+    await import_promises78.default.rm(workDir, { recursive: true, force: true });
   }
 }
 async function refuseExisting(repository, name, version2) {
@@ -32943,14 +34402,14 @@ async function refuseExisting(repository, name, version2) {
   }
   throw new VersionExistsError(`image ${name} version ${version2} already exists; versions are immutable: choose a new version`);
 }
-var import_node_crypto29, import_promises76, import_node_path80;
+var import_node_crypto30, import_promises78, import_node_path82;
 var init_promote = __esm({
   "packages/core/src/clones/promote.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto29 = __toESM(require("node:crypto"), 1);
-    import_promises76 = __toESM(require("node:fs/promises"), 1);
-    import_node_path80 = __toESM(require("node:path"), 1);
+    import_node_crypto30 = __toESM(require("node:crypto"), 1);
+    import_promises78 = __toESM(require("node:fs/promises"), 1);
+    import_node_path82 = __toESM(require("node:path"), 1);
     init_paths();
     init_platform();
     init_disk();
@@ -33046,15 +34505,15 @@ async function sweepGitHubClones(opts) {
     decided.push({ record: record2, verdict });
   }
   for (const { record: record2, verdict } of decided) {
-    const label2 = `${record2.id}${record2.name ? ` (${record2.name})` : ""}`;
+    const label3 = `${record2.id}${record2.name ? ` (${record2.name})` : ""}`;
     if (!verdict.gone) {
       if (verdict.why) {
-        reporter.warn(`Sweep: kept clone ${label2}: ${verdict.why}`);
+        reporter.warn(`Sweep: kept clone ${label3}: ${verdict.why}`);
         result.unknown.push(record2.id);
       } else result.kept.push(record2.id);
       continue;
     }
-    reporter.info(`Sweep: removing clone ${label2}: ${verdict.why}`);
+    reporter.info(`Sweep: removing clone ${label3}: ${verdict.why}`);
     const { removed } = await teardownClones({ home: opts.home, reporter, id: record2.id, scope: { [REPOSITORY_LABEL]: repository } });
     result.removed.push(...removed);
   }
@@ -33161,12 +34620,12 @@ var gc_github_exports = {};
 __export(gc_github_exports, {
   sweepFromEnv: () => sweepFromEnv
 });
-async function sweepFromEnv(home, reporter) {
+async function sweepFromEnv(home2, reporter) {
   const { gitHubClientFromEnv: gitHubClientFromEnv2, sweepGitHubClones: sweepGitHubClones2 } = await Promise.resolve().then(() => (init_github(), github_exports));
   if (process.env.GITHUB_TOKEN) reporter.secret(process.env.GITHUB_TOKEN);
   const client = gitHubClientFromEnv2(process.env, { reporter });
   if (!client) throw new UsageError("gc --github needs a token in GITHUB_TOKEN (and the repository as owner/name in GITHUB_REPOSITORY).");
-  return sweepGitHubClones2({ client, home, reporter });
+  return sweepGitHubClones2({ client, home: home2, reporter });
 }
 var init_gc_github = __esm({
   "packages/cli/src/commands/gc-github.ts"() {
@@ -33551,16 +35010,16 @@ var TerminalReporter = class {
   redact(text) {
     return redact(text, this.secrets);
   }
-  progress(label2, total, opts = {}) {
+  progress(label3, total, opts = {}) {
     const amount = opts.unit === "bytes" ? (n) => prettyBytes(n) : (n) => String(n);
-    return this.stderr.isTTY ? this.barProgress(label2, total, amount) : this.lineProgress(label2, total, amount);
+    return this.stderr.isTTY ? this.barProgress(label3, total, amount) : this.lineProgress(label3, total, amount);
   }
   line(text) {
     this.stderr.write(this.redact(text) + "\n");
   }
   // A bar while the total is known; a spinner and the amount so far while it is not ("587 MB").
-  barProgress(label2, total, amount) {
-    const shown = this.redact(label2);
+  barProgress(label3, total, amount) {
+    const shown = this.redact(label3);
     let knownTotal = total && total > 0 ? total : void 0;
     let frame = 0;
     const bar = new import_cli_progress.default.SingleBar(
@@ -33589,11 +35048,11 @@ var TerminalReporter = class {
     };
   }
   // Logs in CI or a pipe: one line at the start, then at most one every interval, then the end.
-  lineProgress(label2, total, amount) {
+  lineProgress(label3, total, amount) {
     const interval = this.opts.progressIntervalMs ?? 5e3;
     let last = this.now();
     let knownTotal = total && total > 0 ? total : void 0;
-    this.line(`${label2}\u2026`);
+    this.line(`${label3}\u2026`);
     return {
       update: (done, newTotal) => {
         if (newTotal !== void 0 && newTotal > 0) knownTotal = newTotal;
@@ -33601,10 +35060,10 @@ var TerminalReporter = class {
         if (t - last < interval) return;
         last = t;
         this.line(
-          knownTotal ? `${label2}: ${Math.floor(done / knownTotal * 100)}% (${amount(done)} of ${amount(knownTotal)})` : `${label2}: ${amount(done)} so far`
+          knownTotal ? `${label3}: ${Math.floor(done / knownTotal * 100)}% (${amount(done)} of ${amount(knownTotal)})` : `${label3}: ${amount(done)} so far`
         );
       },
-      finish: (message) => this.line(message ?? `${label2}: done`)
+      finish: (message) => this.line(message ?? `${label3}: done`)
     };
   }
 };
@@ -33637,9 +35096,9 @@ var CliContext = class {
    * promote); the default <home>/repository not made yet is simply empty (a fresh machine).
    */
   openRepository(cmd, opts = {}) {
-    const { repo, home } = this.globals(cmd);
+    const { repo, home: home2 } = this.globals(cmd);
     const named = cmd.optsWithGlobals().repo !== void 0 || !!this.io.env.DBCLONE_REPO;
-    this.repository ??= openRepository(repo, { cacheDir: import_node_path21.default.join(home, "cache"), mustExist: named && !opts.create });
+    this.repository ??= openRepository(repo, { cacheDir: import_node_path21.default.join(home2, "cache"), mustExist: named && !opts.create });
     return this.repository;
   }
   registry(cmd) {
@@ -33867,7 +35326,7 @@ function sourcesFrom(opts) {
       kinds.length === 0 ? "build needs a source: --from-dump FILE (repeatable), --from-datadir DIR, --from-server URL or --from-basebackup DIR" : `build takes one kind of source, got ${kinds.join(" and ")}`
     );
   }
-  if (opts.fromDump?.length) return opts.fromDump.map((path83) => ({ kind: "dump", path: path83 }));
+  if (opts.fromDump?.length) return opts.fromDump.map((path85) => ({ kind: "dump", path: path85 }));
   if (opts.fromDatadir) return [{ kind: "datadir", path: opts.fromDatadir }];
   if (opts.fromBasebackup) {
     const defined = Object.fromEntries(Object.entries(pitr).filter(([, v]) => v !== void 0));
@@ -33876,7 +35335,7 @@ function sourcesFrom(opts) {
   return [{ kind: "server", url: opts.fromServer }];
 }
 function registerBuild(program2, ctx) {
-  program2.command("build").description("build and publish a new image version").argument("<image>", "image name, e.g. orders").option("--from-dump <file>", "a pg_dump file (repeatable: one per database)", collect).option("--from-datadir <dir>", "a stopped PostgreSQL data directory").option("--from-server <url>", "a live server to dump (postgresql://\u2026)").option("--from-basebackup <dir>", "a pg_basebackup output directory (plain or tar format); see docs/refresh.md").option("--engine <engine>", "postgres (default) or sqlserver (Windows runner with SQL Server; see docs/windows.md)").option("--from-backup <file>", "SQL Server: a full database backup (.bak)").option("--differential <file>", "SQL Server: a differential backup based on --from-backup").option("--log <file>", "SQL Server: a transaction log backup (repeatable; any order)", collect).option("--database <name>", "SQL Server: restore under this database name (default: the backup's)").option("--wal-archive <dir>", "with --from-basebackup: directory of archived WAL segments to replay").option("--recovery-target-time <time>", "replay WAL up to this time, with a zone (e.g. 2026-03-01T04:00:00Z); default: the archive's end").option("--recovery-target-lsn <lsn>", "replay WAL up to this WAL location (e.g. 0/3000148)").option("--keep-recovery-state <dir>", "keep the replayed, unpromoted state here and continue it next build (nightly refresh)").option("--version <version>", "version to publish (default: UTC timestamp)").option("--tag <tag>", "movable tag to point at the new version (repeatable; default latest)", collect).option("--label <key=value>", "label stored in the manifest (repeatable)", collectLabel).option("--policy <file>", "masking policy: dbclone.yml (its masking: section) or a policy file; key from $DBCLONE_MASKING_KEY").option("--variant <name>", "publish only this variant of the policy (repeatable; default: all its variants)", collect).option("--unmasked <reason>", "without --policy: publish even though the PII scan found personal data, for this reason (recorded in the manifest)").option("--insecure-random-key", "mask with a throw-away random key when DBCLONE_MASKING_KEY is not set (pseudonyms change every build)").addHelpText(
+  program2.command("build").description("build and publish a new image version").argument("<image>", "image name, e.g. orders").option("--from-dump <file>", "a pg_dump file (repeatable: one per database)", collect).option("--from-datadir <dir>", "a stopped PostgreSQL data directory").option("--from-server <url>", "a live server to dump (postgresql://\u2026)").option("--from-basebackup <dir>", "a pg_basebackup output directory (plain or tar format); see docs/refresh.md").option("--engine <engine>", "postgres (default) or sqlserver (Windows runner with SQL Server; see docs/windows.md)").option("--from-backup <file>", "SQL Server: a full database backup (.bak)").option("--differential <file>", "SQL Server: a differential backup based on --from-backup").option("--log <file>", "SQL Server: a transaction log backup (repeatable; any order)", collect).option("--database <name>", "SQL Server: restore under this database name (default: the backup's)").option("--wal-archive <dir>", "with --from-basebackup: directory of archived WAL segments to replay").option("--recovery-target-time <time>", "replay WAL up to this time, with a zone (e.g. 2026-03-01T04:00:00Z); default: the archive's end").option("--recovery-target-lsn <lsn>", "replay WAL up to this WAL location (e.g. 0/3000148)").option("--keep-recovery-state <dir>", "keep the replayed, unpromoted state here and continue it next build (nightly refresh)").option("--version <version>", "version to publish (default: UTC timestamp)").option("--tag <tag>", "movable tag to point at the new version (repeatable; default latest)", collect).option("--label <key=value>", "label stored in the manifest (repeatable)", collectLabel).option("--policy <file>", "masking policy: dbclone.yml (its masking: section) or a policy file; key from $DBCLONE_MASKING_KEY").option("--variant <name>", "publish only this variant of the policy (repeatable; default: all its variants)", collect).option("--unmasked <reason>", "without --policy: publish even though the PII scan found personal data, for this reason (recorded in the manifest)").option("--jobs <n>", "masking: mapping worker threads and tables updated at once (default: the number of cores)", positiveInteger("--jobs")).option("--insecure-random-key", "mask with a throw-away random key when DBCLONE_MASKING_KEY is not set (pseudonyms change every build)").addHelpText(
     "after",
     examples(
       "dbclone build orders --from-dump orders.dump",
@@ -33892,45 +35351,50 @@ function registerBuild(program2, ctx) {
     }
     for (const t of opts.tag ?? []) if (!VERSION_PATTERN.test(t)) throw new UsageError(`bad tag '${t}': use 1-128 of A-Z a-z 0-9 _ . -`);
     const sources = sourcesFrom(opts);
-    const { home, json: json2 } = ctx.globals(cmd);
+    const { home: home2, json: json2 } = ctx.globals(cmd);
     const repository = await ctx.openRepository(cmd, { create: true });
-    const { buildImage: buildImage2 } = await Promise.resolve().then(() => (init_build2(), build_exports));
+    const { buildImageVariants: buildImageVariants2 } = await Promise.resolve().then(() => (init_build2(), build_exports));
     if (!opts.policy && (opts.variant?.length || opts.insecureRandomKey)) throw new UsageError("--variant and --insecure-random-key need --policy");
     const masking = opts.policy ? await Promise.resolve().then(() => (init_masking2(), masking_exports)) : void 0;
     const policy = masking && opts.policy ? await masking.loadPolicyFile(opts.policy) : void 0;
     const key = masking && policy ? masking.resolveMaskingKey({ insecureRandomKey: opts.insecureRandomKey, reporter: ctx.reporter }) : void 0;
     const variants = masking && policy ? masking.variantsToBuild(Object.keys(policy.variants), opts.variant) : [void 0];
     const built = [];
-    for (const variant of variants) {
-      const result = await buildImage2({
+    await buildImageVariants2(
+      {
         repository,
         name,
         version: opts.version,
         sources,
-        home,
+        home: home2,
         reporter: ctx.reporter,
         tags: opts.tag,
         labels: opts.label,
-        ...policy && key ? { masking: { policy, key, ...variant ? { variant } : {} } } : {},
+        ...policy && key ? { masking: { policy, key, ...opts.jobs ? { jobs: opts.jobs } : {} } } : {},
         ...opts.unmasked !== void 0 ? { unmasked: { reason: opts.unmasked } } : {}
-      });
-      const ref = `${name}${variant ? `+${variant}` : ""}:${result.image.version}`;
-      built.push({ ref, result });
-      if (!json2) {
-        ctx.print(`Built ${ref} (${result.image.manifestDigest}) in ${result.timings.totalSeconds.toFixed(1)} s`);
-        const un = result.image.manifest.unmasked;
-        if (un) ctx.print(`  UNMASKED: published with personal data (${un.reason}): ${un.piiCandidates.map((c) => `${c.table}.${c.column}`).join(", ")}`);
-        if (result.masking) {
-          const m = result.masking;
-          const l = m.leakScan;
-          ctx.print(
-            l.mode === "none" ? `  masked ${m.columns} column(s), ${m.rowsChanged} rows; leak scan SKIPPED by the policy: ${l.reason}` : `  masked ${m.columns} column(s), ${m.rowsChanged} rows; leak scan: ${l.valuesSearched} of ${l.valuesTotal} values searched in ${l.bytesScanned} bytes, ${l.matches - l.hits} present legitimately, ${l.hits} hits`
-          );
-          for (const c of l.copies) ctx.print(`  copy ${c.verdict}: ${c.column} holds ${c.originals} value(s) of masked ${c.source}`);
-          for (const c of m.piiCandidates) ctx.print(`  unmasked, looks like PII: ${c.database}.${c.schema}.${c.table}.${c.column} (${c.reasons.join("; ")})`);
+      },
+      variants,
+      {
+        after: (variant, result) => {
+          const ref = `${name}${variant ? `+${variant}` : ""}:${result.image.version}`;
+          built.push({ ref, result });
+          if (!json2) {
+            ctx.print(`Built ${ref} (${result.image.manifestDigest}) in ${result.timings.totalSeconds.toFixed(1)} s`);
+            const un = result.image.manifest.unmasked;
+            if (un) ctx.print(`  UNMASKED: published with personal data (${un.reason}): ${un.piiCandidates.map((c) => `${c.table}.${c.column}`).join(", ")}`);
+            if (result.masking) {
+              const m = result.masking;
+              const l = m.leakScan;
+              ctx.print(
+                l.mode === "none" ? `  masked ${m.columns} column(s), ${m.rowsChanged} rows; leak scan SKIPPED by the policy: ${l.reason}` : `  masked ${m.columns} column(s), ${m.rowsChanged} rows; leak scan: ${l.valuesSearched} of ${l.valuesTotal} values searched in ${l.bytesScanned} bytes, ${l.matches - l.hits} present legitimately, ${l.hits} hits`
+              );
+              for (const c of l.copies) ctx.print(`  copy ${c.verdict}: ${c.column} holds ${c.originals} value(s) of masked ${c.source}`);
+              for (const c of m.piiCandidates) ctx.print(`  unmasked, looks like PII: ${c.database}.${c.schema}.${c.table}.${c.column} (${c.reasons.join("; ")})`);
+            }
+          }
         }
       }
-    }
+    );
     if (json2) {
       const out = built.map(({ ref, result: { image, timings, masking: m } }) => ({
         ref,
@@ -34078,13 +35542,13 @@ function registerClone(program2, ctx) {
     const docker = dockerOptions(opts);
     const ttlSeconds = parseTtl(opts.ttl ?? DEFAULT_TTL, "--ttl");
     const timeoutMs = opts.timeout !== void 0 ? Math.round(parseDuration(opts.timeout, "--timeout") * 1e3) : void 0;
-    const { home, json: json2 } = ctx.globals(cmd);
+    const { home: home2, json: json2 } = ctx.globals(cmd);
     const repository = await ctx.openRepository(cmd);
     const { createClone: createClone2 } = await Promise.resolve().then(() => (init_lifecycle(), lifecycle_exports));
     const result = await createClone2({
       repository,
       ref,
-      home,
+      home: home2,
       reporter: ctx.reporter,
       name: opts.name,
       ttlSeconds,
@@ -34118,7 +35582,7 @@ function registerClone(program2, ctx) {
 init_import_meta_url();
 function registerDemo(program2, ctx) {
   program2.command("demo").description("build a sample image, make two clones, show they are isolated, tear down (all timed)").option("--size <MB>", "approximate size of the sample database in MB", positiveInteger("--size"), 100).option("--keep", "use --home/--repo instead of a throwaway directory, so the demo image stays").addHelpText("after", examples("dbclone demo", "dbclone demo --size 200", "dbclone demo --keep --repo ./demo-repo")).action(async (opts, cmd) => {
-    const { home, repo, json: json2 } = ctx.globals(cmd);
+    const { home: home2, repo, json: json2 } = ctx.globals(cmd);
     const print = (line) => (json2 ? ctx.io.stderr : ctx.io.stdout).write(`${line}
 `);
     const { runDemo: runDemo2 } = await Promise.resolve().then(() => (init_demo(), demo_exports));
@@ -34126,7 +35590,7 @@ function registerDemo(program2, ctx) {
       sizeMb: opts.size,
       reporter: ctx.reporter,
       print,
-      ...opts.keep ? { home, repo } : {}
+      ...opts.keep ? { home: home2, repo } : {}
     });
     if (json2) writeJson(ctx.io.stdout, report);
   });
@@ -34136,10 +35600,10 @@ function registerDemo(program2, ctx) {
 init_import_meta_url();
 function registerGc(program2, ctx) {
   program2.command("gc").description("remove expired clones and orphans (processes gone, mounts left, disks without a record)").option("--github", "also remove clones whose pull request is closed or branch deleted (asks the GitHub API; GITHUB_TOKEN, GITHUB_REPOSITORY)").addHelpText("after", examples("dbclone gc", "dbclone gc --json", "GITHUB_REPOSITORY=acme/shop GITHUB_TOKEN=\u2026 dbclone gc --github")).action(async (opts, cmd) => {
-    const { home, json: json2 } = ctx.globals(cmd);
-    const swept = opts.github ? await (await Promise.resolve().then(() => (init_gc_github(), gc_github_exports))).sweepFromEnv(home, ctx.reporter) : void 0;
+    const { home: home2, json: json2 } = ctx.globals(cmd);
+    const swept = opts.github ? await (await Promise.resolve().then(() => (init_gc_github(), gc_github_exports))).sweepFromEnv(home2, ctx.reporter) : void 0;
     const { collectGarbage: collectGarbage2 } = await Promise.resolve().then(() => (init_lifecycle(), lifecycle_exports));
-    const result = await collectGarbage2({ home, reporter: ctx.reporter });
+    const result = await collectGarbage2({ home: home2, reporter: ctx.reporter });
     if (json2) return writeJson(ctx.io.stdout, swept ? { ...result, github: swept } : result);
     ctx.print(
       (swept ? `Closed PRs / deleted branches: ${swept.removed.length ? swept.removed.join(", ") : "none"}
@@ -34193,11 +35657,11 @@ async function sourceFromArgument(arg) {
 }
 function registerScan(program2, ctx) {
   program2.command("scan").description("scan a source for columns that look like personal data (and that a policy leaves unmasked)").argument("<source>", "a pg_dump file, a stopped data directory, or a postgresql:// URL").option("--policy <file>", "only report columns this masking policy does not mask").option("--variant <name>", "the policy variant to check against").option("--fail-on-pii", "exit 1 when anything is found (default: follow the policy's onUnmaskedPii, else 0)").addHelpText("after", examples("dbclone scan shop.dump", "dbclone scan postgresql://ro@db/shop --policy dbclone.yml --json")).action(async (arg, opts, cmd) => {
-    const { home, json: json2 } = ctx.globals(cmd);
+    const { home: home2, json: json2 } = ctx.globals(cmd);
     const source = await sourceFromArgument(arg);
     const { loadPolicyFile: loadPolicyFile2, scanSource: scanSource2, UnmaskedPiiError: UnmaskedPiiError2 } = await Promise.resolve().then(() => (init_masking2(), masking_exports));
     const policy = opts.policy ? await loadPolicyFile2(opts.policy) : void 0;
-    const report = await scanSource2({ source, home, reporter: ctx.reporter, ...policy ? { policy } : {}, ...opts.variant ? { variant: opts.variant } : {} });
+    const report = await scanSource2({ source, home: home2, reporter: ctx.reporter, ...policy ? { policy } : {}, ...opts.variant ? { variant: opts.variant } : {} });
     if (json2) writeJson(ctx.io.stdout, report);
     else {
       ctx.print(`Scanned ${report.columnsScanned} columns in ${report.databases.join(", ")}${policy ? ` (${report.maskedByPolicy} masked by the policy)` : ""}`);
@@ -34302,8 +35766,8 @@ init_reporter();
 
 // packages/core/src/doctor/probe.ts
 init_import_meta_url();
-var import_promises77 = require("node:fs/promises");
-var import_node_path81 = __toESM(require("node:path"), 1);
+var import_promises79 = require("node:fs/promises");
+var import_node_path83 = __toESM(require("node:path"), 1);
 init_exec();
 function machineProbe(env = process.env, overrides = {}) {
   const probe = {
@@ -34312,12 +35776,12 @@ function machineProbe(env = process.env, overrides = {}) {
     devDir: "/dev",
     postgresRoot: "/usr/lib/postgresql",
     async which(program2) {
-      for (const dir of (probe.env.PATH ?? "").split(import_node_path81.default.delimiter)) {
+      for (const dir of (probe.env.PATH ?? "").split(import_node_path83.default.delimiter)) {
         if (!dir) continue;
-        const file2 = import_node_path81.default.join(dir, program2);
+        const file2 = import_node_path83.default.join(dir, program2);
         try {
-          await (0, import_promises77.access)(file2, import_promises77.constants.X_OK);
-          if ((await (0, import_promises77.stat)(file2)).isFile()) return file2;
+          await (0, import_promises79.access)(file2, import_promises79.constants.X_OK);
+          if ((await (0, import_promises79.stat)(file2)).isFile()) return file2;
         } catch {
         }
       }
@@ -34325,7 +35789,7 @@ function machineProbe(env = process.env, overrides = {}) {
     },
     async kind(file2) {
       try {
-        const s = await (0, import_promises77.stat)(file2);
+        const s = await (0, import_promises79.stat)(file2);
         return s.isCharacterDevice() ? "char" : s.isDirectory() ? "dir" : s.isFile() ? "file" : "other";
       } catch {
         return void 0;
@@ -34340,8 +35804,8 @@ function machineProbe(env = process.env, overrides = {}) {
 
 // packages/core/src/doctor/requirements.ts
 init_import_meta_url();
-var import_promises78 = require("node:fs/promises");
-var import_node_path82 = __toESM(require("node:path"), 1);
+var import_promises80 = require("node:fs/promises");
+var import_node_path84 = __toESM(require("node:path"), 1);
 init_disk();
 var ok = (detail) => ({ status: "ok", detail });
 var programRequirement = (program2, aptPackage) => ({
@@ -34356,7 +35820,7 @@ var deviceRequirement = (id, device, hint, aptPackages) => ({
   id,
   feature: "clones",
   async check(probe) {
-    const file2 = import_node_path82.default.join(probe.devDir, device);
+    const file2 = import_node_path84.default.join(probe.devDir, device);
     return await probe.kind(file2) === "char" ? ok(file2) : { status: "missing", detail: `${file2} is missing`, hint, aptPackages };
   }
 });
@@ -34379,13 +35843,13 @@ var postgresBinaries = {
     const candidates = [];
     if (probe.env.PG_BIN) candidates.push(probe.env.PG_BIN);
     for (const major of postgresMajor !== void 0 ? [postgresMajor] : [17, 16, 15, 14, 13]) {
-      candidates.push(import_node_path82.default.join(probe.postgresRoot, String(major), "bin"));
+      candidates.push(import_node_path84.default.join(probe.postgresRoot, String(major), "bin"));
     }
-    for (const dir of candidates) if (await probe.kind(import_node_path82.default.join(dir, "postgres")) === "file") return ok(dir);
+    for (const dir of candidates) if (await probe.kind(import_node_path84.default.join(dir, "postgres")) === "file") return ok(dir);
     const wanted = postgresMajor !== void 0 ? `PostgreSQL ${postgresMajor}` : "PostgreSQL";
     return {
       status: "missing",
-      detail: `no ${wanted} server binaries (postgres, pg_ctl) in ${import_node_path82.default.join(probe.postgresRoot, "<major>/bin")} or PG_BIN`,
+      detail: `no ${wanted} server binaries (postgres, pg_ctl) in ${import_node_path84.default.join(probe.postgresRoot, "<major>/bin")} or PG_BIN`,
       // Debian's `postgresql` is its default major (15 on Debian 12); a given major is postgresql-<N>.
       aptPackages: [postgresMajor !== void 0 ? `postgresql-${postgresMajor}` : "postgresql"]
     };
@@ -34404,18 +35868,18 @@ var dockerEngine = {
 var reflinkHome = {
   id: "reflinks in DBCLONE_HOME",
   feature: "clones",
-  async check(probe, { home }) {
-    if (await probe.kind(home) !== "dir") return { status: "advice", detail: `${home} does not exist yet; it is made on first use` };
+  async check(probe, { home: home2 }) {
+    if (await probe.kind(home2) !== "dir") return { status: "advice", detail: `${home2} does not exist yet; it is made on first use` };
     let dir;
     try {
-      dir = await (0, import_promises78.mkdtemp)(import_node_path82.default.join(home, ".doctor-"));
-      await (0, import_promises78.writeFile)(import_node_path82.default.join(dir, "a"), "reflink probe");
-      const r = await probe.run("cp", ["--reflink=always", import_node_path82.default.join(dir, "a"), import_node_path82.default.join(dir, "b")]);
-      return r.code === 0 ? ok(`${home} supports reflinks`) : { status: "advice", detail: `${home} has no reflink support`, hint: "clones use qcow2 over FUSE; an XFS or btrfs DBCLONE_HOME makes reflink copies possible" };
+      dir = await (0, import_promises80.mkdtemp)(import_node_path84.default.join(home2, ".doctor-"));
+      await (0, import_promises80.writeFile)(import_node_path84.default.join(dir, "a"), "reflink probe");
+      const r = await probe.run("cp", ["--reflink=always", import_node_path84.default.join(dir, "a"), import_node_path84.default.join(dir, "b")]);
+      return r.code === 0 ? ok(`${home2} supports reflinks`) : { status: "advice", detail: `${home2} has no reflink support`, hint: "clones use qcow2 over FUSE; an XFS or btrfs DBCLONE_HOME makes reflink copies possible" };
     } catch (e) {
-      return { status: "advice", detail: `could not test reflinks in ${home}: ${e.message}` };
+      return { status: "advice", detail: `could not test reflinks in ${home2}: ${e.message}` };
     } finally {
-      if (dir) await (0, import_promises78.rm)(dir, { recursive: true, force: true });
+      if (dir) await (0, import_promises80.rm)(dir, { recursive: true, force: true });
     }
   }
 };
@@ -34498,13 +35962,13 @@ var lastLine = (text) => text.trim().split("\n").pop() ?? "";
 function registerDoctor(program2, ctx) {
   program2.command("doctor").description("check this machine's prerequisites (qemu, xfsprogs, FUSE, loop devices, PostgreSQL, privileges); --fix installs them").option("--fix", "install missing Debian/Ubuntu packages with apt-get (as root; otherwise prints the command)").option("--docker", "also check the Docker engine (for clone --runtime docker)").option("--postgres <major>", "require this PostgreSQL major (default: any installed one)", positiveInteger("--postgres")).addHelpText("after", examples("dbclone doctor", "sudo dbclone doctor --fix", "dbclone doctor --docker --postgres 15 --json")).action(async (opts, cmd) => {
     if (process.platform !== "linux") throw new UsageError("dbclone doctor checks Linux machines; on Windows see docs/windows.md");
-    const { home, json: json2 } = ctx.globals(cmd);
+    const { home: home2, json: json2 } = ctx.globals(cmd);
     const features = ["clones", "postgres", ...opts.docker ? ["docker"] : []];
     const print = (line) => (json2 ? ctx.io.stderr : ctx.io.stdout).write(`${line}
 `);
     print(`Checking this machine for dbclone (${features.join(", ")}):`);
     const probe = machineProbe(ctx.io.env);
-    const report = await runDoctor({ features, home, postgresMajor: opts.postgres, fix: opts.fix, reporter: ctx.reporter, print, probe });
+    const report = await runDoctor({ features, home: home2, postgresMajor: opts.postgres, fix: opts.fix, reporter: ctx.reporter, print, probe });
     if (json2) writeJson(ctx.io.stdout, report);
     else print(report.ok ? "Everything dbclone needs is here." : "Something dbclone needs is missing (see above).");
     if (!report.ok) ctx.exitCode = 1;
@@ -34543,12 +36007,12 @@ function formatLog(entries) {
 init_import_meta_url();
 function registerPromote(program2, ctx) {
   program2.command("promote").description("stop a clone cleanly and publish its data as a new image version (a layer over its source); the clone is consumed").argument("<clone>", "clone id (c-\u2026) or name").requiredOption("--as <image:version>", "the new version, e.g. shop:v2").option("--flatten", "write a single-layer version (the whole chain) instead of a layer over the source").option("--tag <tag>", "point this tag at the new version (repeatable)", collect).option("--label <key=value>", "label recorded in the manifest (repeatable)", collectLabel).addHelpText("after", examples("dbclone promote pr-42 --as shop:v2", "dbclone promote c-abcdefgh23 --as shop:v3 --flatten --tag latest")).action(async (clone2, opts, cmd) => {
-    const { home, json: json2 } = ctx.globals(cmd);
+    const { home: home2, json: json2 } = ctx.globals(cmd);
     const repository = await ctx.openRepository(cmd, { create: true });
     const { promoteClone: promoteClone2 } = await Promise.resolve().then(() => (init_promote(), promote_exports));
     const result = await promoteClone2({
       repository,
-      home,
+      home: home2,
       reporter: ctx.reporter,
       clone: clone2,
       as: opts.as,
@@ -34648,9 +36112,9 @@ function registerTeardown(program2, ctx) {
   program2.command("teardown").description("stop and delete clones: by id, by --name, or every clone with all given --label").argument("[id]", "clone id (c-\u2026)").option("--name <name>", "the clone with this name").option("--label <key=value>", "clones carrying this label (repeatable: all must match)", collectLabel).addHelpText("after", examples("dbclone teardown c-abcdefgh23", "dbclone teardown --name pr-42", "dbclone teardown --label pr=42")).action(async (id, opts, cmd) => {
     const given = [id !== void 0, opts.name !== void 0, opts.label !== void 0].filter(Boolean).length;
     if (given !== 1) throw new UsageError("teardown needs exactly one of: a clone id, --name NAME, or --label key=value");
-    const { home, json: json2 } = ctx.globals(cmd);
+    const { home: home2, json: json2 } = ctx.globals(cmd);
     const { teardownClones: teardownClones2 } = await Promise.resolve().then(() => (init_lifecycle(), lifecycle_exports));
-    const result = await teardownClones2({ home, reporter: ctx.reporter, id, name: opts.name, labels: opts.label });
+    const result = await teardownClones2({ home: home2, reporter: ctx.reporter, id, name: opts.name, labels: opts.label });
     if (json2) return writeJson(ctx.io.stdout, result);
     if (result.removed.length) ctx.print(`Removed ${result.removed.length} clone(s): ${result.removed.join(", ")}`);
   });
