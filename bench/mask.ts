@@ -119,13 +119,13 @@ async function main(): Promise<void> {
       };
       console.log(JSON.stringify(result));
       results.push(result);
+      // Written after every size, so a long run stopped later keeps what it measured.
+      await mkdir("bench/results", { recursive: true });
+      await writeFile("bench/results/mask.json", `${JSON.stringify({ jobs, mapping, results, machine: { cpus: os.cpus().length, node: process.version }, measuredAt: new Date().toISOString() }, null, 2)}\n`);
       await q(`DROP SCHEMA ${base} CASCADE; DROP SCHEMA ${masked} CASCADE;`);
       await q("CHECKPOINT");
     }
-    const out = { jobs, mapping, results, machine: { cpus: os.cpus().length, node: process.version }, measuredAt: new Date().toISOString() };
-    await mkdir("bench/results", { recursive: true });
-    await writeFile("bench/results/mask.json", `${JSON.stringify(out, null, 2)}\n`);
-    console.log(JSON.stringify(out, null, 2));
+    console.log(JSON.stringify({ jobs, mapping, results }, null, 2));
   } finally {
     await stopBuildServer(server);
     await rm(work, { recursive: true, force: true });
