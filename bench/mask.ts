@@ -94,7 +94,10 @@ async function main(): Promise<void> {
       const md5 = await measured(() =>
         withDb("bench", async (c) => {
           await c.query("SET session_replication_role = replica");
-          await c.query(`UPDATE ${base}.customers SET email = md5(email), first_name = md5(first_name), last_name = md5(last_name), phone = md5(phone), street = md5(street), birth_date = birth_date + (hashtext(birth_date::text) % 60)`);
+          await c.query(
+            `UPDATE ${base}.customers SET email = md5(email), first_name = md5(first_name), last_name = md5(last_name), phone = md5(phone), ` +
+              "street = md5(street), birth_date = birth_date + (hashtext(birth_date::text) % 60)",
+          );
           await c.query(`UPDATE ${base}.orders SET customer_email = md5(customer_email)`);
         }),
       );

@@ -27,7 +27,9 @@ export async function readMaskingInputs(): Promise<MaskingInputs | undefined> {
   const policy = await loadPolicyFile(file);
   const key = resolveMaskingKey({ given, insecureRandomKey: insecure === "true", reporter: { secret: core.setSecret, warn: core.warning, info: core.info, debug: core.debug, progress: () => ({ update() {}, finish() {} }) } });
   const jobsInput = optionalInput(Inputs.Jobs);
-  if (jobsInput !== undefined && (!/^\d+$/.test(jobsInput.trim()) || Number(jobsInput) <= 0)) throw new UsageError(`Input '${Inputs.Jobs}' must be a whole number greater than zero, got '${jobsInput}'.`);
+  if (jobsInput !== undefined && (!/^\d+$/.test(jobsInput.trim()) || Number(jobsInput) <= 0)) {
+    throw new UsageError(`Input '${Inputs.Jobs}' must be a whole number greater than zero, got '${jobsInput}'.`);
+  }
   return { policy, key, variants: variantsToBuild(Object.keys(policy.variants), requested), ...(jobsInput ? { jobs: Number(jobsInput) } : {}) };
 }
 

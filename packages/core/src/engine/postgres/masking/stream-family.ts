@@ -93,7 +93,8 @@ export async function stageFamily(ctx: StreamContext, family: string, index: num
 // order-preserving, so byte order of the key is JS order of the value. ASCII-only values skip it.
 const TOP = "chr(1114111)";
 export const jsOrderKey = (v: string) =>
-  `(CASE WHEN octet_length(${v}) = length(${v}) THEN ${v} ELSE regexp_replace(replace(${v}, ${TOP}, ${TOP} || chr(1)), '([' || chr(57344) || '-' || chr(65535) || '])', ${TOP} || '\\1', 'g') END) COLLATE "C"`;
+  `(CASE WHEN octet_length(${v}) = length(${v}) THEN ${v} ` +
+  `ELSE regexp_replace(replace(${v}, ${TOP}, ${TOP} || chr(1)), '([' || chr(57344) || '-' || chr(65535) || '])', ${TOP} || '\\1', 'g') END) COLLATE "C"`;
 
 /** Map one staged family chunk by chunk and load old → new into each of its databases. */
 export async function streamFamily(ctx: StreamContext, staged: StagedFamily, highSources: boolean[]): Promise<number> {
