@@ -55,11 +55,9 @@ export async function forEachLimited<T, R>(items: T[], limit: number, fn: (item:
 export async function mapAllFamilies(o: MapFamiliesOptions): Promise<MappedFamilies> {
   const textual = o.valueRules.filter((r) => valueTransformers[r.transformer as keyof typeof valueTransformers].textual && o.textType.test(r.type));
   // Counts are filled in once the families are staged (before any original is collected).
-  const sources: OriginalSource[] = textual.map(({ database, schema, table, column, unique, transformer, part }) => ({
-    ...{ database, schema, table, column, unique, transformer, part },
-    distinct: 0,
-    rows: 0,
-  }));
+  const sources: OriginalSource[] = textual.map(({ database, schema, table, column, unique, transformer, part }) => {
+    return { database, schema, table, column, unique, transformer, part, distinct: 0, rows: 0 };
+  });
   const families = new Map<string, FamilyMember[]>();
   for (const rule of o.valueRules) families.set(rule.family, [...(families.get(rule.family) ?? []), { rule, source: textual.indexOf(rule) }]);
   const collector = new OriginalsCollector(sources);
