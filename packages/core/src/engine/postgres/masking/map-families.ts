@@ -66,15 +66,16 @@ export async function mapAllFamilies(o: MapFamiliesOptions): Promise<MappedFamil
 
   const pool = await startMappingPool(o.key, o.jobs);
   try {
-    const ctx: StreamContext = { withDb: o.withDb, pool, key: o.key, reporter: o.reporter, workSchema: o.workSchema, chunkSize: o.chunkSize, collector };
-    const progress = o.reporter.progress("Masking: reading distinct values", families.size);
+    const progress = { addTotal: (_n: number) => {}, advance: (_n: number) => {} };
+    const ctx: StreamContext = { withDb: o.withDb, pool, key: o.key, reporter: o.reporter, workSchema: o.workSchema, chunkSize: o.chunkSize, collector, progress };
+    const reading = o.reporter.progress("Masking: reading distinct values", families.size);
     let stagedCount = 0;
     const staged = await forEachLimited([...families], o.jobs, async ([family, members], i): Promise<StagedFamily> => {
       const s = await stageFamily(ctx, family, i, members);
-      progress.update(++stagedCount);
+      reading.update(++stagedCount);
       return s;
     });
-    progress.finish();
+    reading.finish();
     for (const s of staged) {
       s.members.forEach((m, j) => {
         result.distinct.set(m.rule, { size: s.counts[j]!.distinct });
@@ -84,7 +85,13 @@ export async function mapAllFamilies(o: MapFamiliesOptions): Promise<MappedFamil
       });
     }
     const high = sources.map(isHighCardinality);
+    // One display for every family streaming at once (a terminal shows one bar at a time).
+    let [total, done] = [0, 0];
+    const mapping = o.reporter.progress("Masking: mapping distinct values");
+    progress.addTotal = (n) => mapping.update(done, (total += n));
+    progress.advance = (n) => mapping.update((done += n), total);
     const totals = await forEachLimited(staged, o.jobs, (s) => streamFamily(ctx, s, high));
+    mapping.finish(`Masking: mapped ${done} distinct value(s) in ${staged.length} famil${staged.length === 1 ? "y" : "ies"} on ${pool.size} worker thread(s)`);
     result.distinctTotal = totals.reduce((a, b) => a + b, 0);
     result.originals = collector.finish();
     return result;

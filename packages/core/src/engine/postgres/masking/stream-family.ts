@@ -33,6 +33,8 @@ export interface StreamContext {
   workSchema: string;
   chunkSize: number;
   collector: OriginalsCollector;
+  /** Progress of the mapping phase, shared by the families streaming at once. */
+  progress: { addTotal(n: number): void; advance(n: number): void };
 }
 
 export interface StagedFamily {
@@ -124,8 +126,7 @@ export async function streamFamily(ctx: StreamContext, staged: StagedFamily, hig
       taken = new FingerprintSet(2 * total);
       await eachRow(c, `SELECT v FROM ${fam}`, ctx.chunkSize, (rows) => rows.forEach((r) => taken!.add(r[0] as string)));
     }
-    const progress = ctx.reporter.progress(`Masking: mapping ${family} (${columns})`, total);
-    let done = 0;
+    ctx.progress.addTotal(total);
     await eachRow(c, `SELECT v, first, first_high FROM ${fam}${staged.unique ? ` ORDER BY ${jsOrderKey("v")}` : ""}`, ctx.chunkSize, async (rows) => {
       const values = rows.map((r) => r[0] as string);
       let outputs = await ctx.pool.map(family, rule, values);
@@ -140,8 +141,7 @@ export async function streamFamily(ctx: StreamContext, staged: StagedFamily, hig
       for (const r of rows) if (r[1] !== null) ctx.collector.add(r[0] as string, r[1] as number, (r[2] as number | null) ?? -1);
       const lines = values.map((v, i) => `f\t${copyField(v)}\t${copyField(outputs[i]!)}\n`);
       await Promise.all(databases.map((db) => copyLines(clients.get(db)!, `COPY ${map} FROM STDIN`, lines)));
-      done += values.length;
-      progress.update(done, total);
+      ctx.progress.advance(values.length);
     });
     for (const db of databases) {
       const d = clients.get(db)!;
@@ -149,7 +149,7 @@ export async function streamFamily(ctx: StreamContext, staged: StagedFamily, hig
       await d.query(`ANALYZE ${map}`);
     }
     await c.query(`DROP TABLE ${fam}`);
-    progress.finish(`Masking: mapped ${total} distinct value(s) of ${family} (${columns})`);
+    ctx.reporter.info(`Masking: mapped ${total} distinct value(s) of ${family} (${columns})`);
     return total;
   }).catch((e: unknown) => {
     if (e instanceof DbcloneError) throw e;
