@@ -27995,8 +27995,7 @@ async function streamFamily(ctx, staged, highSources) {
       taken = new FingerprintSet(2 * total);
       await eachRow(c, `SELECT v FROM ${fam}`, ctx.chunkSize, (rows) => rows.forEach((r) => taken.add(r[0])));
     }
-    const progress = ctx.reporter.progress(`Masking: mapping ${family} (${columns})`, total);
-    let done = 0;
+    ctx.progress.addTotal(total);
     await eachRow(c, `SELECT v, first, first_high FROM ${fam}${staged.unique ? ` ORDER BY ${jsOrderKey("v")}` : ""}`, ctx.chunkSize, async (rows) => {
       const values = rows.map((r) => r[0]);
       let outputs = await ctx.pool.map(family, rule2, values);
@@ -28012,8 +28011,7 @@ async function streamFamily(ctx, staged, highSources) {
       const lines = values.map((v, i) => `f	${copyField(v)}	${copyField(outputs[i])}
 `);
       await Promise.all(databases2.map((db) => copyLines(clients.get(db), `COPY ${map2} FROM STDIN`, lines)));
-      done += values.length;
-      progress.update(done, total);
+      ctx.progress.advance(values.length);
     });
     for (const db of databases2) {
       const d = clients.get(db);
@@ -28021,7 +28019,7 @@ async function streamFamily(ctx, staged, highSources) {
       await d.query(`ANALYZE ${map2}`);
     }
     await c.query(`DROP TABLE ${fam}`);
-    progress.finish(`Masking: mapped ${total} distinct value(s) of ${family} (${columns})`);
+    ctx.reporter.info(`Masking: mapped ${total} distinct value(s) of ${family} (${columns})`);
     return total;
   }).catch((e) => {
     if (e instanceof DbcloneError) throw e;
@@ -28090,7 +28088,9 @@ async function forEachLimited(items, limit, fn) {
 }
 async function mapAllFamilies(o) {
   const textual = o.valueRules.filter((r) => valueTransformers[r.transformer].textual && o.textType.test(r.type));
-  const sources = textual.map((r) => ({ database: r.database, schema: r.schema, table: r.table, column: r.column, distinct: 0, rows: 0, unique: r.unique, transformer: r.transformer, part: r.part }));
+  const sources = textual.map(({ database: database2, schema, table: table2, column: column2, unique, transformer, part }) => {
+    return { database: database2, schema, table: table2, column: column2, unique, transformer, part, distinct: 0, rows: 0 };
+  });
   const families = /* @__PURE__ */ new Map();
   for (const rule2 of o.valueRules) families.set(rule2.family, [...families.get(rule2.family) ?? [], { rule: rule2, source: textual.indexOf(rule2) }]);
   const collector = new OriginalsCollector(sources);
@@ -28098,15 +28098,18 @@ async function mapAllFamilies(o) {
   if (o.valueRules.length === 0) return result;
   const pool = await startMappingPool(o.key, o.jobs);
   try {
-    const ctx = { withDb: o.withDb, pool, key: o.key, reporter: o.reporter, workSchema: o.workSchema, chunkSize: o.chunkSize, collector };
-    const progress = o.reporter.progress("Masking: reading distinct values", families.size);
+    const progress = { addTotal: (_n) => {
+    }, advance: (_n) => {
+    } };
+    const ctx = { withDb: o.withDb, pool, key: o.key, reporter: o.reporter, workSchema: o.workSchema, chunkSize: o.chunkSize, collector, progress };
+    const reading = o.reporter.progress("Masking: reading distinct values", families.size);
     let stagedCount = 0;
     const staged = await forEachLimited([...families], o.jobs, async ([family, members2], i) => {
       const s = await stageFamily(ctx, family, i, members2);
-      progress.update(++stagedCount);
+      reading.update(++stagedCount);
       return s;
     });
-    progress.finish();
+    reading.finish();
     for (const s of staged) {
       s.members.forEach((m, j) => {
         result.distinct.set(m.rule, { size: s.counts[j].distinct });
@@ -28116,7 +28119,12 @@ async function mapAllFamilies(o) {
       });
     }
     const high = sources.map(isHighCardinality);
+    let [total, done] = [0, 0];
+    const mapping = o.reporter.progress("Masking: mapping distinct values");
+    progress.addTotal = (n) => mapping.update(done, total += n);
+    progress.advance = (n) => mapping.update(done += n, total);
     const totals = await forEachLimited(staged, o.jobs, (s) => streamFamily(ctx, s, high));
+    mapping.finish(`Masking: mapped ${done} distinct value(s) in ${staged.length} famil${staged.length === 1 ? "y" : "ies"} on ${pool.size} worker thread(s)`);
     result.distinctTotal = totals.reduce((a, b) => a + b, 0);
     result.originals = collector.finish();
     return result;
