@@ -19,7 +19,7 @@ import { collectOriginals, parsePolicy } from "../../../packages/core/src/maskin
 import { resolvePolicy, type ResolvedPolicy } from "../../../packages/core/src/masking/policy/resolve-policy.js";
 import type { ResolvedRule } from "../../../packages/core/src/masking/policy/types.js";
 import { mapFamily, maskValue } from "../../../packages/core/src/masking/transformers/family-mapping.js";
-import { silentReporter } from "../../../packages/core/src/reporter.js";
+import { silentReporter, type Reporter } from "../../../packages/core/src/reporter.js";
 import { openRepository } from "../../../packages/core/src/repository/index.js";
 import { scratchServer, SHOP_POLICY, type Scratch } from "./fixture.js";
 
@@ -99,7 +99,22 @@ describe("streamed masking (PostgreSQL)", () => {
     await scratch.sql("crm", "INSERT INTO originals SELECT * FROM contacts");
 
     const withDb = <T>(db: string, fn: (c: pg.Client) => Promise<T>) => withAdmin(server, db, fn);
-    const run = await applyMasking({ withDb, policy, key, reporter: silentReporter, jobs: 2, chunkSize: 7 });
+    const updates: { label: string; done: number; total?: number }[] = [];
+    const finished: string[] = [];
+    const reporter: Reporter = {
+      ...silentReporter,
+      progress: (label, total) => {
+        updates.push({ label, done: 0, total });
+        return { update: (done, t) => updates.push({ label, done, total: t ?? total }), finish: () => finished.push(label) };
+      },
+    };
+    const run = await applyMasking({ withDb, policy, key, reporter, jobs: 2, chunkSize: 7 });
+    // Progress: the mapping counts up to the distinct values of all families, never backwards; every display ends.
+    const mapping = updates.filter((u) => u.label === "Masking: mapping distinct values");
+    expect(mapping.length).toBeGreaterThan(10);
+    mapping.reduce((prev, u) => (expect(u.done).toBeGreaterThanOrEqual(prev), u.done), 0);
+    expect(mapping.at(-1)).toEqual({ label: mapping[0]!.label, done: run.distinctValues, total: run.distinctValues });
+    expect(finished.sort()).toEqual(["Masking: mapping distinct values", "Masking: reading distinct values", "Masking: updating tables"]);
 
     const pairs = async (db: string, table: string, column: string) =>
       (await scratch.sql(db, `SELECT o.${column} AS old, t.${column} AS new FROM ${table} t JOIN originals o USING (id) WHERE o.${column} IS NOT NULL`)).rows as { old: string; new: string }[];

@@ -66,7 +66,7 @@ export async function mapAllFamilies(o: MapFamiliesOptions): Promise<MappedFamil
 
   const pool = await startMappingPool(o.key, o.jobs);
   try {
-    const progress = { addTotal: (_n: number) => {}, advance: (_n: number) => {} };
+    const progress = { addTotal: (_n: number) => {}, advance: (_n: number) => {} }; // staging maps nothing
     const ctx: StreamContext = { withDb: o.withDb, pool, key: o.key, reporter: o.reporter, workSchema: o.workSchema, chunkSize: o.chunkSize, collector, progress };
     const reading = o.reporter.progress("Masking: reading distinct values", families.size);
     let stagedCount = 0;
@@ -85,12 +85,16 @@ export async function mapAllFamilies(o: MapFamiliesOptions): Promise<MappedFamil
       });
     }
     const high = sources.map(isHighCardinality);
-    // One display for every family streaming at once (a terminal shows one bar at a time).
-    let [total, done] = [0, 0];
-    const mapping = o.reporter.progress("Masking: mapping distinct values");
-    progress.addTotal = (n) => mapping.update(done, (total += n));
-    progress.advance = (n) => mapping.update((done += n), total);
-    const totals = await forEachLimited(staged, o.jobs, (s) => streamFamily(ctx, s, high));
+    // One display for every family streaming at once (a terminal shows one bar at a time). Its
+    // total starts from the staged counts (a value in two member columns counts twice) and is
+    // corrected as each family learns its exact count, so it never runs backwards.
+    const estimate = (s: StagedFamily) => s.counts.reduce((n, c) => n + c.distinct, 0);
+    let [total, done] = [staged.reduce((n, s) => n + estimate(s), 0), 0];
+    const mapping = o.reporter.progress("Masking: mapping distinct values", total);
+    const advance = (n: number) => mapping.update((done += n), total);
+    const totals = await forEachLimited(staged, o.jobs, (s) =>
+      streamFamily({ ...ctx, progress: { addTotal: (exact) => mapping.update(done, (total += exact - estimate(s))), advance } }, s, high),
+    );
     mapping.finish(`Masking: mapped ${done} distinct value(s) in ${staged.length} famil${staged.length === 1 ? "y" : "ies"} on ${pool.size} worker thread(s)`);
     result.distinctTotal = totals.reduce((a, b) => a + b, 0);
     result.originals = collector.finish();
