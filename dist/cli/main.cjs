@@ -28119,11 +28119,15 @@ async function mapAllFamilies(o) {
       });
     }
     const high = sources.map(isHighCardinality);
-    let [total, done] = [0, 0];
-    const mapping = o.reporter.progress("Masking: mapping distinct values");
-    progress.addTotal = (n) => mapping.update(done, total += n);
-    progress.advance = (n) => mapping.update(done += n, total);
-    const totals = await forEachLimited(staged, o.jobs, (s) => streamFamily(ctx, s, high));
+    const estimate = (s) => s.counts.reduce((n, c) => n + c.distinct, 0);
+    let [total, done] = [staged.reduce((n, s) => n + estimate(s), 0), 0];
+    const mapping = o.reporter.progress("Masking: mapping distinct values", total);
+    const advance = (n) => mapping.update(done += n, total);
+    const totals = await forEachLimited(
+      staged,
+      o.jobs,
+      (s) => streamFamily({ ...ctx, progress: { addTotal: (exact) => mapping.update(done, total += exact - estimate(s)), advance } }, s, high)
+    );
     mapping.finish(`Masking: mapped ${done} distinct value(s) in ${staged.length} famil${staged.length === 1 ? "y" : "ies"} on ${pool.size} worker thread(s)`);
     result.distinctTotal = totals.reduce((a, b) => a + b, 0);
     result.originals = collector.finish();
