@@ -1,30 +1,54 @@
-// `npm run bench -- mask [rows]`: masking 5 columns of ≥ 1 M rows (set-based, keyed, consistent)
-// against a bare `UPDATE … SET col = md5(col)` of the same columns, in the same run on the same
-// server; plus the leak scan's throughput. Writes bench/results/mask.json.
+// `npm run bench -- mask [rows…]` (default: 1000000 10000000): per size, in one run on one server,
+// dbclone's streamed masking of customers (unique email, first/last name, phone, street, birth
+// date) and orders (email, a foreign key to customers) against a bare md5 UPDATE of the same
+// columns on an identical copy; the mapping alone (worker pool, no SQL); the Node process's peak
+// RSS per phase; the load average. Writes bench/results/mask.json.
 import { chmod, mkdtemp, rm, writeFile, mkdir } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { findBinaries } from "../packages/core/src/engine/index.js";
-import { startBuildServer, stopBuildServer } from "../packages/core/src/engine/index.js";
-import { withAdmin } from "../packages/core/src/engine/index.js";
-import { initDataDir } from "../packages/core/src/engine/index.js";
-import { ADMIN_USER } from "../packages/core/src/engine/index.js";
-import { applyMasking } from "../packages/core/src/engine/index.js";
-import { schemaFacts } from "../packages/core/src/engine/index.js";
-import { parsePolicy } from "../packages/core/src/masking/index.js";
-import { resolvePolicy } from "../packages/core/src/masking/index.js";
-import { emptyTally, scanBlob } from "../packages/core/src/masking/index.js";
+import type pg from "pg";
+import { ADMIN_USER, applyMasking, findBinaries, initDataDir, inventory, schemaFacts, startBuildServer, stopBuildServer, withAdmin } from "../packages/core/src/engine/index.js";
+import { defaultJobs, parsePolicy, resolvePolicy, startMappingPool } from "../packages/core/src/masking/index.js";
 import { silentReporter } from "../packages/core/src/reporter.js";
-import type { DatabaseInfo } from "../packages/core/src/engine/index.js";
 
-const rows = Number(process.argv[2] ?? 1_000_000);
-const COLUMNS = ["first_name", "last_name", "email", "phone", "city"];
+const sizes = (process.argv.slice(2).length ? process.argv.slice(2) : ["1000000", "10000000"]).map(Number);
 const key = Buffer.from("bench-key-not-a-secret-0123456789");
+const jobs = defaultJobs();
 
-const CREATE = (t: string) => `
-CREATE TABLE ${t} (id bigint PRIMARY KEY, first_name text, last_name text, email text UNIQUE, phone text, city text);
-INSERT INTO ${t} SELECT g, 'First' || (g % 5000), 'Last' || (g % 20011), 'person.' || g || '@mail' || (g % 97) || '.example',
-  '+1 555 ' || lpad((g % 9999991)::text, 7, '0'), 'City' || (g % 3001) FROM generate_series(1, ${rows}) g;`;
+const CREATE = (s: string, rows: number) => `
+CREATE SCHEMA ${s};
+CREATE TABLE ${s}.customers (id bigint PRIMARY KEY, email text UNIQUE NOT NULL, first_name text, last_name text, phone text, street text, birth_date date);
+INSERT INTO ${s}.customers SELECT g, 'person.' || g || '@mail' || (g % 97) || '.example', 'First' || (g % 5000), 'Last' || (g % 20011),
+  '+1 555 ' || lpad((g % 9999991)::text, 7, '0'), g || ' Main Street', date '1950-01-01' + (g % 20000) FROM generate_series(1, ${rows}) g;
+CREATE TABLE ${s}.orders (id bigint PRIMARY KEY, customer_email text NOT NULL REFERENCES ${s}.customers (email), amount int);
+INSERT INTO ${s}.orders SELECT g, 'person.' || (1 + g % ${rows}) || '@mail' || ((1 + g % ${rows}) % 97) || '.example', g % 1000 FROM generate_series(1, ${rows}) g;`;
+
+const POLICY = (s: string) => `databases:
+  bench:
+    tables:
+      ${s}.customers:
+        columns:
+          email: email
+          first_name: firstName
+          last_name: lastName
+          phone: phone
+          street: { transformer: address, part: street }
+          birth_date: { transformer: dateShift, days: 60 }
+`;
+
+/** Peak RSS of this process (all threads) while `fn` runs, sampled every 100 ms. */
+async function measured<T>(fn: () => Promise<T>): Promise<{ value: T; seconds: number; peakRssMb: number }> {
+  let peak = process.memoryUsage.rss();
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 100);
+  const t0 = performance.now();
+  try {
+    const value = await fn();
+    peak = Math.max(peak, process.memoryUsage.rss());
+    return { value, seconds: (performance.now() - t0) / 1000, peakRssMb: Math.round(peak / 1048576) };
+  } finally {
+    clearInterval(timer);
+  }
+}
 
 async function main(): Promise<void> {
   const bins = await findBinaries();
@@ -33,55 +57,69 @@ async function main(): Promise<void> {
   const dataDir = path.join(work, "pgdata");
   await initDataDir(bins, dataDir, ADMIN_USER);
   const server = await startBuildServer(bins, dataDir, ADMIN_USER);
+  const running = { ...server, host: "" };
+  const withDb = <T>(db: string, fn: (c: pg.Client) => Promise<T>) => withAdmin(server, db, fn);
+  const results = [];
   try {
-    await withAdmin(server, "postgres", (c) => c.query("CREATE DATABASE bench"));
-    const q = (sql: string) => withAdmin(server, "bench", (c) => c.query(sql));
-    console.log(`creating 2 tables of ${rows} rows…`);
-    await q(CREATE("baseline"));
-    await q(CREATE("people"));
-    await q("VACUUM ANALYZE");
+    await withDb("postgres", (c) => c.query("CREATE DATABASE bench"));
+    const q = (sql: string) => withDb("bench", (c) => c.query(sql));
+    // The mapping alone (no SQL): 200 000 emails on one worker and on all.
+    const sample = Array.from({ length: 200_000 }, (_, i) => `person.${i}@mail${i % 97}.example`);
+    const mapping: Record<string, number> = {};
+    for (const n of [1, jobs]) {
+      const pool = await startMappingPool(key, n);
+      const t = performance.now();
+      await pool.map("email", { transformer: "email" } as never, sample);
+      mapping[`workers${n}ValuesPerSecond`] = Math.round(sample.length / ((performance.now() - t) / 1000));
+      await pool.close();
+    }
+    console.log(`mapping alone (email): ${JSON.stringify(mapping)}`);
 
-    const t0 = performance.now();
-    await q(`UPDATE baseline SET ${COLUMNS.map((c) => `${c} = md5(${c})`).join(", ")}`);
-    const md5Seconds = (performance.now() - t0) / 1000;
-    console.log(`md5 UPDATE of ${COLUMNS.length} columns: ${md5Seconds.toFixed(2)} s`);
-
-    const policy = parsePolicy(
-      `databases:\n  bench:\n    tables:\n      people:\n        columns:\n          first_name: firstName\n          last_name: lastName\n          email: email\n          phone: phone\n          city: { transformer: address, part: city }\n`,
-      "bench policy",
-    );
-    const withDb = <T>(db: string, fn: (c: import("pg").Client) => Promise<T>) => withAdmin(server, db, fn);
-    const info: DatabaseInfo[] = [{ name: "bench", sizeBytes: 0, tables: [{ schema: "public", name: "people", rowEstimate: rows, sizeBytes: 0, columns: ["id", ...COLUMNS].map((name) => ({ name, type: name === "id" ? "bigint" : "text", nullable: true })) }] }];
-    const resolved = resolvePolicy(policy, undefined, await schemaFacts(withDb, info));
-    const t1 = performance.now();
-    const run = await applyMasking({ withDb, policy: resolved, key, reporter: silentReporter });
-    const maskSeconds = (performance.now() - t1) / 1000;
-    console.log(`dbclone masking of ${COLUMNS.length} columns: ${maskSeconds.toFixed(2)} s (${Math.round(rows / maskSeconds)} rows/s), ${run.rowsChanged} rows`);
-
-    // Leak scan throughput over the masked table's own data file (after a checkpoint).
-    await q("CHECKPOINT");
-    const rel = (await q("SELECT pg_relation_filepath('people') AS p")).rows[0].p as string;
-    const scanStart = performance.now();
-    const tally = emptyTally();
-    await scanBlob(path.join(dataDir, rel), run.originals.patterns, tally);
-    const seconds = (performance.now() - scanStart) / 1000;
-    const scan = { bytesScanned: tally.bytesScanned, probes: run.originals.searched, hits: tally.unexplainedCount, seconds, mbPerSecond: tally.bytesScanned / 1048576 / seconds };
-    console.log(`leak scan: ${scan.probes} values × 2 encodings over ${(scan.bytesScanned / 1048576).toFixed(0)} MB: ${scan.mbPerSecond.toFixed(0)} MB/s, ${scan.hits} hits (dead tuples still hold originals: no VACUUM FULL here)`);
-
-    const result = {
-      rows,
-      columns: COLUMNS.length,
-      md5UpdateSeconds: Number(md5Seconds.toFixed(3)),
-      maskSeconds: Number(maskSeconds.toFixed(3)),
-      maskRowsPerSecond: Math.round(rows / maskSeconds),
-      ratioToMd5: Number((maskSeconds / md5Seconds).toFixed(2)),
-      leakScan: { bytes: scan.bytesScanned, probes: scan.probes, seconds: Number(scan.seconds.toFixed(3)), mbPerSecond: Number(scan.mbPerSecond.toFixed(1)), hitsInUnvacuumedFile: scan.hits },
-      machine: { cpus: os.cpus().length, node: process.version },
-      measuredAt: new Date().toISOString(),
-    };
-    console.log(JSON.stringify(result, null, 2));
-    await mkdir("bench/results", { recursive: true });
-    await writeFile("bench/results/mask.json", `${JSON.stringify(result, null, 2)}\n`);
+    for (const rows of sizes) {
+      const [base, masked] = [`md5_${rows}`, `mask_${rows}`];
+      console.log(`creating customers + orders of ${rows} rows, twice…`);
+      await q(CREATE(base, rows));
+      await q(CREATE(masked, rows));
+      await q("VACUUM ANALYZE");
+      const loadBefore = os.loadavg();
+      const md5 = await measured(() =>
+        withDb("bench", async (c) => {
+          await c.query("SET session_replication_role = replica");
+          await c.query(
+            `UPDATE ${base}.customers SET email = md5(email), first_name = md5(first_name), last_name = md5(last_name), phone = md5(phone), ` +
+              "street = md5(street), birth_date = birth_date + (hashtext(birth_date::text) % 60)",
+          );
+          await c.query(`UPDATE ${base}.orders SET customer_email = md5(customer_email)`);
+        }),
+      );
+      console.log(`md5 UPDATE: ${md5.seconds.toFixed(1)} s`);
+      const resolved = resolvePolicy(parsePolicy(POLICY(masked), "bench policy"), undefined, await schemaFacts(withDb, await inventory(running)));
+      const mask = await measured(() => applyMasking({ withDb, policy: resolved, key, reporter: silentReporter, jobs }));
+      const run = mask.value;
+      const result = {
+        rows,
+        tables: "customers (unique email, first_name, last_name, phone, street, birth_date) + orders (customer_email → customers.email)",
+        md5UpdateSeconds: Number(md5.seconds.toFixed(2)),
+        maskSeconds: Number(mask.seconds.toFixed(2)),
+        ratioToMd5: Number((mask.seconds / md5.seconds).toFixed(2)),
+        mapSeconds: Number((run.mapSeconds ?? 0).toFixed(2)),
+        updateSeconds: Number((run.updateSeconds ?? 0).toFixed(2)),
+        distinctValuesMapped: run.distinctValues,
+        originalsSearched: run.originals.searched,
+        rowsChanged: run.rowsChanged,
+        rowsPerSecondPerCore: Math.round(rows / mask.seconds / jobs),
+        peakRssMb: mask.peakRssMb,
+        loadAverage: { before: loadBefore.map((l) => Number(l.toFixed(1))), after: os.loadavg().map((l) => Number(l.toFixed(1))) },
+      };
+      console.log(JSON.stringify(result));
+      results.push(result);
+      // Written after every size, so a long run stopped later keeps what it measured.
+      await mkdir("bench/results", { recursive: true });
+      await writeFile("bench/results/mask.json", `${JSON.stringify({ jobs, mapping, results, machine: { cpus: os.cpus().length, node: process.version }, measuredAt: new Date().toISOString() }, null, 2)}\n`);
+      await q(`DROP SCHEMA ${base} CASCADE; DROP SCHEMA ${masked} CASCADE;`);
+      await q("CHECKPOINT");
+    }
+    console.log(JSON.stringify({ jobs, mapping, results }, null, 2));
   } finally {
     await stopBuildServer(server);
     await rm(work, { recursive: true, force: true });

@@ -15,6 +15,7 @@ export enum Inputs {
   Variants = "variants",
   MaskingKey = "masking-key",
   InsecureRandomKey = "insecure-random-key",
+  Jobs = "jobs",
   Unmasked = "unmasked",
   UnmaskedReason = "unmasked-reason",
   AccessUsers = "access-users",

@@ -1,6 +1,6 @@
 // build-image: inputs → buildImage → outputs and a job summary.
 import * as core from "@actions/core";
-import { buildImage } from "../../../packages/core/src/build/index.js";
+import { buildImageVariants } from "../../../packages/core/src/build/index.js";
 import { dbcloneHome } from "../../../packages/core/src/util/index.js";
 import { buildInfo, gitInfo } from "../../shared/github-context.js";
 import { multilineInput, optionalInput, parseLabels, requiredInput } from "../../shared/inputs.js";
@@ -29,10 +29,11 @@ async function main(): Promise<void> {
 
   const masking = await readMaskingInputs();
   const unmasked = readUnmaskedInput(masking !== undefined);
-  const results = [];
-  for (const variant of masking?.variants ?? [undefined]) {
-    const gitTag = await plannedVersionTag(github, `${name}${variant ? `+${variant}` : ""}`, version);
-    const result = await buildImage({
+  const results: { ref: string; result: Awaited<ReturnType<typeof buildImageVariants>>[number] }[] = [];
+  const gitTags = new Map<string | undefined, string | undefined>();
+  // Two or more variants restore the sources once and mask a child of that staging disk each.
+  await buildImageVariants(
+    {
       repository,
       name,
       version,
@@ -41,16 +42,26 @@ async function main(): Promise<void> {
       reporter: actionsReporter(),
       tags: tags.length ? tags : ["latest"],
       labels,
-      git: { ...gitInfo(), ...(gitTag ? { tag: gitTag } : {}) },
       ...(access ? { access } : {}),
       build: buildInfo(),
-      ...(masking ? { masking: { policy: masking.policy, key: masking.key, ...(variant ? { variant } : {}) } } : {}),
+      ...(masking ? { masking: { policy: masking.policy, key: masking.key, ...(masking.jobs ? { jobs: masking.jobs } : {}) } } : {}),
       ...(unmasked ? { unmasked } : {}),
-    });
-    results.push({ ref: `${name}${variant ? `+${variant}` : ""}:${result.image.version}`, result });
-    await writeBuildSummary(result);
-    if (github && gitTag) await writeTagSummary(result.image, await tagPublishedVersion(github, repository, result.image, gitTag));
-  }
+    },
+    masking?.variants ?? [undefined],
+    {
+      async before(variant) {
+        const gitTag = await plannedVersionTag(github, `${name}${variant ? `+${variant}` : ""}`, version);
+        gitTags.set(variant, gitTag);
+        return { git: { ...gitInfo(), ...(gitTag ? { tag: gitTag } : {}) } };
+      },
+      async after(variant, result) {
+        const gitTag = gitTags.get(variant);
+        results.push({ ref: `${name}${variant ? `+${variant}` : ""}:${result.image.version}`, result });
+        await writeBuildSummary(result);
+        if (github && gitTag) await writeTagSummary(result.image, await tagPublishedVersion(github, repository, result.image, gitTag));
+      },
+    },
+  );
 
   // The first published image fills the single-image outputs; image-refs lists them all.
   const { ref, result } = results[0]!;

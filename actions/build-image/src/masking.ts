@@ -9,6 +9,8 @@ export interface MaskingInputs {
   policy: MaskingPolicy;
   key: MaskingKey;
   variants: (string | undefined)[];
+  /** Mapping workers and tables at once; undefined: the runner's cores. */
+  jobs?: number;
 }
 
 export async function readMaskingInputs(): Promise<MaskingInputs | undefined> {
@@ -24,7 +26,11 @@ export async function readMaskingInputs(): Promise<MaskingInputs | undefined> {
   }
   const policy = await loadPolicyFile(file);
   const key = resolveMaskingKey({ given, insecureRandomKey: insecure === "true", reporter: { secret: core.setSecret, warn: core.warning, info: core.info, debug: core.debug, progress: () => ({ update() {}, finish() {} }) } });
-  return { policy, key, variants: variantsToBuild(Object.keys(policy.variants), requested) };
+  const jobsInput = optionalInput(Inputs.Jobs);
+  if (jobsInput !== undefined && (!/^\d+$/.test(jobsInput.trim()) || Number(jobsInput) <= 0)) {
+    throw new UsageError(`Input '${Inputs.Jobs}' must be a whole number greater than zero, got '${jobsInput}'.`);
+  }
+  return { policy, key, variants: variantsToBuild(Object.keys(policy.variants), requested), ...(jobsInput ? { jobs: Number(jobsInput) } : {}) };
 }
 
 /** `unmasked: true` + `unmasked-reason`: publish personal data found by the PII scan on purpose. */

@@ -5,7 +5,7 @@ import type { SourceInputNames, SourceInputs } from "../../../core/src/build/ind
 import { UsageError } from "../../../core/src/errors.js";
 import { IMAGE_NAME_PATTERN, VERSION_PATTERN } from "../../../core/src/image/index.js";
 import type { CliContext } from "../context.js";
-import { collect, collectLabel, examples } from "../options.js";
+import { collect, collectLabel, examples, positiveInteger } from "../options.js";
 import { writeJson } from "../output.js";
 
 export interface BuildOptions {
@@ -24,6 +24,7 @@ export interface BuildOptions {
   unmasked?: string;
   variant?: string[];
   insecureRandomKey?: boolean;
+  jobs?: number;
   engine?: string;
   fromBackup?: string;
   differential?: string;
@@ -92,6 +93,7 @@ export function registerBuild(program: Command, ctx: CliContext): void {
     .option("--policy <file>", "masking policy: dbclone.yml (its masking: section) or a policy file; key from $DBCLONE_MASKING_KEY")
     .option("--variant <name>", "publish only this variant of the policy (repeatable; default: all its variants)", collect)
     .option("--unmasked <reason>", "without --policy: publish even though the PII scan found personal data, for this reason (recorded in the manifest)")
+    .option("--jobs <n>", "masking: mapping worker threads and tables updated at once (default: the number of cores)", positiveInteger("--jobs"))
     .option("--insecure-random-key", "mask with a throw-away random key when DBCLONE_MASKING_KEY is not set (pseudonyms change every build)")
     .addHelpText(
       "after",
@@ -109,7 +111,7 @@ export function registerBuild(program: Command, ctx: CliContext): void {
         throw new UsageError(`bad version '${opts.version}': use 1-128 of A-Z a-z 0-9 _ . - not starting with . or -`);
       }
       for (const t of opts.tag ?? []) if (!VERSION_PATTERN.test(t)) throw new UsageError(`bad tag '${t}': use 1-128 of A-Z a-z 0-9 _ . -`);
-      const { buildImage, sourcesFromInputs } = await import("../../../core/src/build/index.js");
+      const { buildImageVariants, sourcesFromInputs } = await import("../../../core/src/build/index.js");
       const sources = sourcesFromInputs(sourceInputsOf(opts), CLI_SOURCE_NAMES);
       const { home, json } = ctx.globals(cmd);
       const repository = await ctx.openRepository(cmd, { create: true });
@@ -118,9 +120,10 @@ export function registerBuild(program: Command, ctx: CliContext): void {
       const policy = masking && opts.policy ? await masking.loadPolicyFile(opts.policy) : undefined;
       const key = masking && policy ? masking.resolveMaskingKey({ insecureRandomKey: opts.insecureRandomKey, reporter: ctx.reporter }) : undefined;
       const variants = masking && policy ? masking.variantsToBuild(Object.keys(policy.variants), opts.variant) : [undefined];
-      const built = [];
-      for (const variant of variants) {
-        const result = await buildImage({
+      const built: { ref: string; result: Awaited<ReturnType<typeof buildImageVariants>>[number] }[] = [];
+      // Two or more variants restore the sources once and mask a child of that staging disk each.
+      await buildImageVariants(
+        {
           repository,
           name,
           version: opts.version,
@@ -129,28 +132,33 @@ export function registerBuild(program: Command, ctx: CliContext): void {
           reporter: ctx.reporter,
           tags: opts.tag,
           labels: opts.label,
-          ...(policy && key ? { masking: { policy, key, ...(variant ? { variant } : {}) } } : {}),
+          ...(policy && key ? { masking: { policy, key, ...(opts.jobs ? { jobs: opts.jobs } : {}) } } : {}),
           ...(opts.unmasked !== undefined ? { unmasked: { reason: opts.unmasked } } : {}),
-        });
-        const ref = `${name}${variant ? `+${variant}` : ""}:${result.image.version}`;
-        built.push({ ref, result });
-        if (!json) {
-          ctx.print(`Built ${ref} (${result.image.manifestDigest}) in ${result.timings.totalSeconds.toFixed(1)} s`);
-          const un = result.image.manifest.unmasked;
-          if (un) ctx.print(`  UNMASKED: published with personal data (${un.reason}): ${un.piiCandidates.map((c) => `${c.table}.${c.column}`).join(", ")}`);
-          if (result.masking) {
-            const m = result.masking;
-            const l = m.leakScan;
-            ctx.print(
-              l.mode === "none"
-                ? `  masked ${m.columns} column(s), ${m.rowsChanged} rows; leak scan SKIPPED by the policy: ${l.reason}`
-                : `  masked ${m.columns} column(s), ${m.rowsChanged} rows; leak scan: ${l.valuesSearched} of ${l.valuesTotal} values searched in ${l.bytesScanned} bytes, ${l.matches - l.hits} present legitimately, ${l.hits} hits`,
-            );
-            for (const c of l.copies) ctx.print(`  copy ${c.verdict}: ${c.column} holds ${c.originals} value(s) of masked ${c.source}`);
-            for (const c of m.piiCandidates) ctx.print(`  unmasked, looks like PII: ${c.database}.${c.schema}.${c.table}.${c.column} (${c.reasons.join("; ")})`);
-          }
-        }
-      }
+        },
+        variants,
+        {
+          after: (variant, result) => {
+            const ref = `${name}${variant ? `+${variant}` : ""}:${result.image.version}`;
+            built.push({ ref, result });
+            if (!json) {
+              ctx.print(`Built ${ref} (${result.image.manifestDigest}) in ${result.timings.totalSeconds.toFixed(1)} s`);
+              const un = result.image.manifest.unmasked;
+              if (un) ctx.print(`  UNMASKED: published with personal data (${un.reason}): ${un.piiCandidates.map((c) => `${c.table}.${c.column}`).join(", ")}`);
+              if (result.masking) {
+                const m = result.masking;
+                const l = m.leakScan;
+                ctx.print(
+                  l.mode === "none"
+                    ? `  masked ${m.columns} column(s), ${m.rowsChanged} rows; leak scan SKIPPED by the policy: ${l.reason}`
+                    : `  masked ${m.columns} column(s), ${m.rowsChanged} rows; leak scan: ${l.valuesSearched} of ${l.valuesTotal} values searched in ${l.bytesScanned} bytes, ${l.matches - l.hits} present legitimately, ${l.hits} hits`,
+                );
+                for (const c of l.copies) ctx.print(`  copy ${c.verdict}: ${c.column} holds ${c.originals} value(s) of masked ${c.source}`);
+                for (const c of m.piiCandidates) ctx.print(`  unmasked, looks like PII: ${c.database}.${c.schema}.${c.table}.${c.column} (${c.reasons.join("; ")})`);
+              }
+            }
+          },
+        },
+      );
       if (json) {
         const out = built.map(({ ref, result: { image, timings, masking: m } }) => ({
           ref,

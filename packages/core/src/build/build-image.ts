@@ -60,13 +60,15 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
   const virtualSize = opts.diskSizeBytes ?? (await defaultDiskSize(opts.sources));
 
   try {
-    reporter.info(`Restoring ${opts.sources.length} source(s) onto a staging disk`);
-    const staging = await driver.createStaging(path.join(workDir, platform.entry.stagingName), path.join(workDir, "staging"), virtualSize);
+    // A variant of a multi-variant build masks a differencing child of the one shared restore (build-variants.ts).
+    if (!opts.restored) reporter.info(`Restoring ${opts.sources.length} source(s) onto a staging disk`);
+    const stagingAt = [path.join(workDir, platform.entry.stagingName), path.join(workDir, "staging")] as const;
+    const staging = opts.restored ? await opts.restored.stagingDisk(...stagingAt) : await driver.createStaging(...stagingAt, virtualSize);
     cleanup.push("remove the staging disk", async () => {
       await driver.unmount(staging.attachment);
       await driver.destroy(staging.file);
     });
-    const engineInfo = await engine.restore(opts.sources, staging.mountPath, reporter);
+    const engineInfo = opts.restored ? opts.restored.engineInfo : await engine.restore(opts.sources, staging.mountPath, reporter);
     const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: path.join(workDir, "run") }, reporter);
     cleanup.push("stop the build server", () => engine.stop(server, { fast: true }));
     await writeBuildRecord(workDir, { ...buildRecord, serverPid: server.pid });
@@ -163,7 +165,7 @@ async function refuseExistingVersion(opts: BuildImageOptions, version: string): 
 }
 
 /** Thin disks cost only what is written, so be generous: 8 GiB or 4x the sources, whichever is larger. */
-async function defaultDiskSize(sources: SourceSpec[]): Promise<number> {
+export async function defaultDiskSize(sources: SourceSpec[]): Promise<number> {
   let bytes = 0;
   for (const s of sources) if ("path" in s && s.path) bytes += await sizeOnDisk(s.path);
   return Math.max(8 * GiB, Math.ceil((bytes * 4) / GiB) * GiB);

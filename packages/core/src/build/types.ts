@@ -1,5 +1,6 @@
 // Inputs and result of building an image (the build-image action, `dbclone build`, the demo).
-import type { SourceSpec } from "../engine/types.js";
+import type { DiskAttachment } from "../disk/types.js";
+import type { EngineInfo, SourceSpec } from "../engine/types.js";
 import type { MaskingOptions } from "../masking/build-step.js";
 import type { LeakScanResult } from "../masking/build-step.js";
 import type { PiiCandidate } from "../masking/pii/detect.js";
@@ -33,6 +34,15 @@ export interface BuildImageOptions {
    * why it may be published unmasked (recorded prominently in the manifest, summary and `show`).
    */
   unmasked?: { reason: string };
+  /** Set by buildImageVariants: the sources are restored already; mask a child of that staging disk. */
+  restored?: RestoredStaging;
+}
+
+/** A restore shared by several variants (build-variants.ts): each gets its own writable child. */
+export interface RestoredStaging {
+  engineInfo: EngineInfo;
+  /** A writable differencing child of the restored staging disk, mounted at `mountPath`. */
+  stagingDisk(file: string, mountPath: string): Promise<{ file: string; mountPath: string; attachment: DiskAttachment }>;
 }
 
 export interface BuildMaskingReport {

@@ -24,6 +24,8 @@ export interface MaskingOptions {
   variant?: string;
   /** Show this table's first row before/after (the demo). */
   preview?: TableRef;
+  /** Mapping workers and tables masked at once (default: the cores available). */
+  jobs?: number;
 }
 
 /** The leak scan prepared from the masked data: what to search and what explains a hit. */
@@ -75,7 +77,7 @@ export async function maskForBuild(target: MaskingTarget, databases: DatabaseInf
     reporter.warn(`Unmasked columns look like personal data: ${list}`);
   }
   reporter.info(`Masking ${resolved.rules.length} column(s)${opts.key.insecure ? " with a throw-away key" : ""}${opts.variant ? ` for variant ${opts.variant}` : ""}`);
-  const run = await target.mask(resolved, opts.key.bytes, reporter, { preview: opts.preview });
+  const run = await target.mask(resolved, opts.key.bytes, reporter, { preview: opts.preview, jobs: opts.jobs });
   if (resolved.leakScan.mode === "none") {
     reporter.warn(`Leak scan skipped by the policy: ${resolved.leakScan.reason}`);
     return { resolved, run, piiCandidates };

@@ -33,3 +33,5 @@ export { checkFamilies, isValueRule, tableKey, type MaskingRun, type AppliedRule
 export type { MaskingTarget } from "./port.js";
 export { UnmaskedPiiError, LeakFoundError, NothingToScanError, UnmaskedPublishError } from "./errors.js";
 export { variantImageName, splitVariantName, variantReference, variantsToBuild } from "./variants.js";
+// The masking bench drives the mapping pool on its own.
+export { defaultJobs, startMappingPool } from "./transformers/mapping-pool.js";

@@ -19,6 +19,11 @@ export interface MaskingRun {
   originals: OriginalSet;
   preview?: { table: string; before: Record<string, string | null>; after?: Record<string, string | null> };
   seconds: number;
+  /** Streamed engines: mapping workers / tables at once, the mapping phase, the UPDATE phase, distinct values over all families. */
+  jobs?: number;
+  mapSeconds?: number;
+  updateSeconds?: number;
+  distinctValues?: number;
 }
 
 /** A rule whose transformer maps each distinct value in Node (the rest are SQL or shuffles). */
@@ -89,7 +94,7 @@ export interface AppliedRule {
   [key: string]: unknown;
 }
 
-export function appliedRules(rules: ResolvedRule[], distinct: Map<ResolvedRule, Set<string>>): AppliedRule[] {
+export function appliedRules(rules: ResolvedRule[], distinct: Map<ResolvedRule, { size: number }>): AppliedRule[] {
   return rules.map((r) => ({
     database: r.database,
     table: `${r.schema}.${r.table}`,

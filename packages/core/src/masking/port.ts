@@ -17,7 +17,7 @@ export interface MaskingTarget {
   /** Columns outside `rules` whose sampled values look like personal data. */
   scanUnmaskedPii(databases: DatabaseInfo[], rules: ResolvedRule[]): Promise<PiiCandidate[]>;
   /** Apply the resolved policy; the originals stay in memory for the leak scan. */
-  mask(plan: ResolvedPolicy, key: Buffer, reporter: Reporter, opts?: { preview?: TableRef }): Promise<MaskingRun>;
+  mask(plan: ResolvedPolicy, key: Buffer, reporter: Reporter, opts?: { preview?: TableRef; jobs?: number }): Promise<MaskingRun>;
   /** Read the published (masked) data into `content`; `isMasked` names the masked columns. */
   readPublished(content: LogicalContent, isMasked: (database: string, schema: string, table: string, column: string) => boolean): Promise<void>;
 }

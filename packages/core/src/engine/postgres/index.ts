@@ -15,3 +15,4 @@ export { initDataDir } from "./dataDir.js";
 // The masking bench drives PostgreSQL's masking step on its own server.
 export { applyMasking } from "./masking/apply-masking.js";
 export { schemaFacts } from "./masking/schema-facts.js";
+export { inventory } from "./inventory.js";

@@ -43,6 +43,11 @@ export class PatternSetBuilder {
     this.tags.push(tag);
   }
 
+  /** The bytes of pattern `i` (a view into the arena: valid until the next add). */
+  bytesAt(i: number): Uint8Array {
+    return this.arena.subarray(this.offsets[i]!, i + 1 < this.offsets.length ? this.offsets[i + 1]! : this.used);
+  }
+
   build(): PatternSet {
     const n = this.offsets.length;
     const offsets = new Uint32Array(n + 1);

@@ -22,7 +22,8 @@ export function maskValue(key: Buffer, family: string, rule: ColumnRule, value: 
   return valueTransformers[rule.transformer as ValueTransformerName].map(value, { faker, digest, rule });
 }
 
-const MAX_ATTEMPTS = 50;
+/** Attempts 1..49 re-key the digest; 50..99 append the attempt number; then the family is full. */
+export const MAX_ATTEMPTS = 50;
 
 /**
  * Map all inputs of a family. With `unique`, outputs are distinct and never equal any input
@@ -52,7 +53,7 @@ export function mapFamily(key: Buffer, family: string, rule: ColumnRule, inputs:
 }
 
 /** The last resort for a small output space (e.g. unique first names): a numbered variant. */
-function withSuffix(masked: string, attempt: number): string {
+export function withSuffix(masked: string, attempt: number): string {
   const at = masked.lastIndexOf("@");
   return at > 0 ? `${masked.slice(0, at)}.${attempt}${masked.slice(at)}` : `${masked}-${attempt}`;
 }

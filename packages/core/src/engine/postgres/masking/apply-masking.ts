@@ -1,6 +1,6 @@
-// Mask a PostgreSQL server's databases by a resolved policy, set-based:
-//   per masked column: SELECT DISTINCT values → map them in Node (per family, across all
-//   databases) → load old→new into a temp table → one UPDATE … FROM per table.
+// Mask a PostgreSQL server's databases by a resolved policy, set-based and streamed:
+//   per family: distinct values through a server-side cursor → mapped chunk by chunk on every
+//   core → COPY old→new into an unlogged mapping table → one UPDATE … FROM per table.
 // Foreign-key triggers are off for the session (session_replication_role = replica, admin only),
 // because parent and child key columns are updated one after the other; both get the same mapping.
 import crypto from "node:crypto";
@@ -8,12 +8,13 @@ import type pg from "pg";
 import { BuildError, DbcloneError } from "../../../errors.js";
 import type { Reporter } from "../../../reporter.js";
 import { qualifiedName, quoteIdent } from "../sql.js";
-import type { OriginalSet } from "../../../masking/leak-scan/originals.js";
-import { appliedRules, checkFamilies, emptyOriginals, isValueRule, leakOriginals, mapFamilies, tableKey, type AppliedRule, type MaskingRun } from "../../../masking/plan.js";
+import { appliedRules, checkFamilies, emptyOriginals, isValueRule, tableKey, type MaskingRun } from "../../../masking/plan.js";
+import { defaultJobs } from "../../../masking/transformers/mapping-pool.js";
 import type { ResolvedPolicy, TableRef } from "../../../masking/policy/resolve-policy.js";
 import type { ResolvedRule } from "../../../masking/policy/types.js";
 import type { WithDatabase } from "./connector.js";
-import { MAP_COLUMNS, shuffleUpdate, tableUpdate, type MappedColumn } from "./table-update.js";
+import { forEachLimited, mapAllFamilies, type MappedFamilies } from "./map-families.js";
+import { shuffleUpdate, tableUpdate, type MappedColumn } from "./table-update.js";
 
 export interface MaskingRunOptions {
   withDb: WithDatabase;
@@ -22,6 +23,10 @@ export interface MaskingRunOptions {
   reporter: Reporter;
   /** Show this table's first row before and after (by primary key), e.g. for the demo. */
   preview?: TableRef;
+  /** Mapping workers and tables/families handled at once (default: the cores available). */
+  jobs?: number;
+  /** Distinct values per cursor fetch (default 50 000); small in tests to cross chunk boundaries. */
+  chunkSize?: number;
 }
 
 export type { AppliedRule, MaskingRun } from "../../../masking/plan.js";
@@ -33,88 +38,89 @@ export async function applyMasking(opts: MaskingRunOptions): Promise<MaskingRun>
   const started = performance.now();
   const { withDb, policy, key, reporter } = opts;
   const valueRules = policy.rules.filter(isValueRule);
-  const run: MaskingRun = { rules: [], rowsChanged: 0, truncated: [], excluded: [], originals: emptyOriginals(), seconds: 0 };
+  const jobs = Math.max(1, opts.jobs ?? defaultJobs());
+  const run: MaskingRun = { rules: [], rowsChanged: 0, truncated: [], excluded: [], originals: emptyOriginals(), seconds: 0, jobs };
   checkFamilies(valueRules);
 
   if (opts.preview) run.preview = { table: `${opts.preview.schema}.${opts.preview.table}`, before: await previewRow(withDb, opts.preview) };
 
-  // 1. Distinct values of every mapped column (rows matching the table's `where` only).
-  const distinct = new Map<ResolvedRule, Set<string>>();
-  const rows = new Map<ResolvedRule, number>(); // non-null rows: with distinct, the column's cardinality
-  const progress = reporter.progress("Masking: reading distinct values", valueRules.length);
-  for (const r of valueRules) {
-    const result = await withDb(r.database, (c) =>
-      c.query({
-        text: `SELECT ${quoteIdent(r.column)}::text, count(*)::float8 FROM ${qualifiedName(r.schema, r.table)} WHERE ${quoteIdent(r.column)} IS NOT NULL${r.where ? ` AND (${r.where})` : ""} GROUP BY 1`,
-        rowMode: "array",
+  // The mapping tables live in a schema of this run, in every database with a masked column; they
+  // hold originals, so they are unlogged (never in the WAL) and dropped before the disk is copied.
+  const workSchema = `dbclone_masking_${crypto.randomBytes(4).toString("hex")}`;
+  const mappedDatabases = [...new Set(valueRules.map((r) => r.database))];
+  let mapped: MappedFamilies | undefined;
+  try {
+    for (const db of mappedDatabases) await withDb(db, (c) => c.query(`CREATE SCHEMA ${quoteIdent(workSchema)}`));
+    // 1-3. Per family (all its columns in all databases): distinct values streamed, mapped on every core, loaded by COPY.
+    const mapStart = performance.now();
+    mapped = await mapAllFamilies({ withDb, key, reporter, valueRules, textType: TEXT_TYPES, workSchema, jobs, chunkSize: opts.chunkSize ?? CHUNK });
+    run.originals = mapped.originals;
+    run.mapSeconds = (performance.now() - mapStart) / 1000;
+    run.distinctValues = mapped.distinctTotal;
+
+    // 4. Per database: drop, truncate; then one UPDATE per table (up to `jobs` at once); shuffles; refresh views.
+    const updateStart = performance.now();
+    const databases = [...new Set([...policy.rules.map((r) => r.database), ...policy.truncate.map((t) => t.database), ...policy.exclude.map((t) => t.database)])];
+    for (const database of databases) await dropAndTruncate(withDb, policy, database, run);
+    const tables = new Map<string, ResolvedRule[]>();
+    for (const r of policy.rules) tables.set(tableKey(r), [...(tables.get(tableKey(r)) ?? []), r]);
+    const progress = reporter.progress("Masking: updating tables", tables.size);
+    let updated = 0;
+    const m = mapped;
+    const changed = await forEachLimited([...tables.values()], jobs, (rules) =>
+      withDb(rules[0]!.database, async (c) => {
+        await c.query("SET session_replication_role = replica");
+        await c.query("SET work_mem = '256MB'");
+        const n = await maskTable(c, rules, m, workSchema, key, reporter);
+        progress.update(++updated);
+        return n;
       }),
-    ).catch((e: Error) => {
-      throw new BuildError(`masking ${r.database}.${r.schema}.${r.table}.${r.column}: ${e.message}${r.where ? ` (check the table's where: ${r.where})` : ""}`);
-    });
-    const grouped = result.rows as [string, number][];
-    distinct.set(r, new Set(grouped.map((row) => row[0])));
-    rows.set(r, grouped.reduce((n, row) => n + row[1], 0));
-    progress.update(distinct.size);
-  }
-  progress.finish();
-
-  // 2-3. One mapping per family over all its inputs in all databases, and every original for the leak scan (plan.ts).
-  const familyMaps = mapFamilies(key, valueRules, distinct);
-  run.originals = leakOriginals(valueRules, distinct, TEXT_TYPES, rows);
-
-  // 4. Per database: drop, truncate, then one UPDATE per table; shuffles; refresh views.
-  for (const database of new Set([...policy.rules.map((r) => r.database), ...policy.truncate.map((t) => t.database), ...policy.exclude.map((t) => t.database)])) {
-    await withDb(database, async (c) => {
-      await c.query("SET session_replication_role = replica");
-      await c.query("SET work_mem = '256MB'");
-      const excluded = policy.exclude.filter((t) => t.database === database);
-      if (excluded.length) {
-        await c.query(`DROP TABLE ${excluded.map((t) => qualifiedName(t.schema, t.table)).join(", ")} CASCADE`);
-        run.excluded.push(...excluded.map((t) => `${database}.${t.schema}.${t.table}`));
-      }
-      const truncated = policy.truncate.filter((t) => t.database === database);
-      if (truncated.length) {
-        await c.query(`TRUNCATE ${truncated.map((t) => qualifiedName(t.schema, t.table)).join(", ")}`).catch((e: Error) => {
-          throw new BuildError(`truncating ${truncated.map((t) => t.table).join(", ")} in ${database}: ${e.message}; list the referencing tables under truncate too`);
-        });
-        run.truncated.push(...truncated.map((t) => `${database}.${t.schema}.${t.table}`));
-      }
-      const tables = new Map<string, ResolvedRule[]>();
-      for (const r of policy.rules.filter((x) => x.database === database)) tables.set(tableKey(r), [...(tables.get(tableKey(r)) ?? []), r]);
-      for (const rules of tables.values()) run.rowsChanged += await maskTable(c, rules, distinct, familyMaps, key, reporter);
-      for (const mv of (await c.query<{ n: string }>("SELECT format('%I.%I', schemaname, matviewname) AS n FROM pg_matviews WHERE ispopulated")).rows) {
-        await c.query(`REFRESH MATERIALIZED VIEW ${mv.n}`); // a view's stored rows would keep the originals
-      }
-    });
+    );
+    progress.finish();
+    run.rowsChanged = changed.reduce((a, b) => a + b, 0);
+    for (const database of databases) {
+      await withDb(database, async (c) => {
+        for (const mv of (await c.query<{ n: string }>("SELECT format('%I.%I', schemaname, matviewname) AS n FROM pg_matviews WHERE ispopulated")).rows) {
+          await c.query(`REFRESH MATERIALIZED VIEW ${mv.n}`); // a view's stored rows would keep the originals
+        }
+      });
+    }
+    run.updateSeconds = (performance.now() - updateStart) / 1000;
+  } finally {
+    for (const db of mappedDatabases) await withDb(db, (c) => c.query(`DROP SCHEMA IF EXISTS ${quoteIdent(workSchema)} CASCADE`)).catch(() => undefined);
   }
 
   if (run.preview) {
     const p = opts.preview!;
     run.preview.after = await previewRow(withDb, p, run.preview.before);
   }
-  run.rules = appliedRules(policy.rules, distinct);
+  run.rules = appliedRules(policy.rules, mapped.distinct);
   run.seconds = (performance.now() - started) / 1000;
   return run;
 }
 
-async function maskTable(c: pg.Client, rules: ResolvedRule[], distinct: Map<ResolvedRule, Set<string>>, familyMaps: Map<string, Map<string, string>>, key: Buffer, reporter: Reporter): Promise<number> {
+async function dropAndTruncate(withDb: WithDatabase, policy: ResolvedPolicy, database: string, run: MaskingRun): Promise<void> {
+  await withDb(database, async (c) => {
+    const excluded = policy.exclude.filter((t) => t.database === database);
+    if (excluded.length) {
+      await c.query(`DROP TABLE ${excluded.map((t) => qualifiedName(t.schema, t.table)).join(", ")} CASCADE`);
+      run.excluded.push(...excluded.map((t) => `${database}.${t.schema}.${t.table}`));
+    }
+    const truncated = policy.truncate.filter((t) => t.database === database);
+    if (truncated.length) {
+      await c.query(`TRUNCATE ${truncated.map((t) => qualifiedName(t.schema, t.table)).join(", ")}`).catch((e: Error) => {
+        throw new BuildError(`truncating ${truncated.map((t) => t.table).join(", ")} in ${database}: ${e.message}; list the referencing tables under truncate too`);
+      });
+      run.truncated.push(...truncated.map((t) => `${database}.${t.schema}.${t.table}`));
+    }
+  });
+}
+
+async function maskTable(c: pg.Client, rules: ResolvedRule[], families: MappedFamilies, workSchema: string, key: Buffer, reporter: Reporter): Promise<number> {
   const { database, schema, table, where } = rules[0]!;
   const label = `${database}.${schema}.${table}`;
-  const mapped: MappedColumn[] = [];
   try {
-    for (const [i, r] of rules.filter(isValueRule).entries()) {
-      const mapTable = `dbclone_map_${i}`;
-      await c.query(`CREATE TEMP TABLE ${quoteIdent(mapTable)} (${MAP_COLUMNS})`);
-      const family = familyMaps.get(r.family)!;
-      const olds = [...distinct.get(r)!];
-      for (let at = 0; at < olds.length; at += CHUNK) {
-        const part = olds.slice(at, at + CHUNK);
-        await c.query(`INSERT INTO ${quoteIdent(mapTable)} SELECT false, o, n FROM unnest($1::text[], $2::text[]) AS u(o, n)`, [part, part.map((o) => family.get(o)!)]);
-      }
-      await c.query(`INSERT INTO ${quoteIdent(mapTable)} VALUES (true, '', NULL)`);
-      await c.query(`ANALYZE ${quoteIdent(mapTable)}`);
-      mapped.push({ rule: r, mapTable });
-    }
+    const mapped: MappedColumn[] = rules.filter(isValueRule).map((rule) => ({ rule, mapTable: families.mapTableOf.get(rule)!, mapSchema: workSchema }));
     const sqlRules = rules.filter((r) => !isValueRule(r) && r.transformer !== "shuffle");
     let changed = 0;
     if (mapped.length || sqlRules.length) {
@@ -132,8 +138,6 @@ async function maskTable(c: pg.Client, rules: ResolvedRule[], distinct: Map<Reso
   } catch (e) {
     if (e instanceof DbcloneError) throw e;
     throw new BuildError(`masking ${label} failed: ${(e as Error).message}${where ? ` (the table's where is: ${where})` : ""}`, { cause: e });
-  } finally {
-    for (const m of mapped) await c.query(`DROP TABLE IF EXISTS ${quoteIdent(m.mapTable)}`).catch(() => undefined);
   }
 }
 

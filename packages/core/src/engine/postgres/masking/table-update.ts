@@ -8,8 +8,9 @@ export const MAP_COLUMNS = "dbclone_isnull boolean NOT NULL, dbclone_old text NO
 
 export interface MappedColumn {
   rule: ResolvedRule;
-  /** The temp table holding this column's old → new text. */
+  /** The table holding this column's old → new text (in `mapSchema` when given, else a temp table). */
   mapTable: string;
+  mapSchema?: string;
 }
 
 export interface TableStatement {
@@ -56,7 +57,7 @@ export function tableUpdate(schema: string, table: string, mapped: MappedColumn[
     const alias = `m${i}`;
     const col = `t.${quoteIdent(m.rule.column)}`;
     sets.push(`${quoteIdent(m.rule.column)} = ${applyExpression(m.rule, alias)}`);
-    from.push(`${quoteIdent(m.mapTable)} ${alias}`);
+    from.push(`${m.mapSchema ? qualifiedName(m.mapSchema, m.mapTable) : quoteIdent(m.mapTable)} ${alias}`);
     // NULL joins its own mapping row (isnull = true), so every row finds exactly one partner.
     joins.push(`${alias}.dbclone_isnull = (${col} IS NULL) AND ${alias}.dbclone_old = coalesce(${col}::text, '')`);
   });

@@ -1,0 +1,105 @@
+// Every family of a policy mapped, streamed (stream-family.ts): all families are staged first (so
+// every column's cardinality is known before the leak scan's originals are collected), then
+// streamed; both phases run up to `jobs` families at once, sharing one pool of mapping workers.
+import type { Reporter } from "../../../reporter.js";
+import { OriginalsCollector } from "../../../masking/leak-scan/originals-collector.js";
+import { isHighCardinality, type OriginalSet, type OriginalSource } from "../../../masking/leak-scan/originals.js";
+import type { ResolvedRule } from "../../../masking/policy/types.js";
+import { startMappingPool } from "../../../masking/transformers/mapping-pool.js";
+import { valueTransformers } from "../../../masking/transformers/value-transformers.js";
+import type { WithDatabase } from "./connector.js";
+import { mapTableName, stageFamily, streamFamily, type FamilyMember, type StagedFamily, type StreamContext } from "./stream-family.js";
+
+export interface MapFamiliesOptions {
+  withDb: WithDatabase;
+  key: Buffer;
+  reporter: Reporter;
+  valueRules: ResolvedRule[];
+  /** Engine type names whose values are stored as searchable text (the leak scan's columns). */
+  textType: RegExp;
+  workSchema: string;
+  jobs: number;
+  chunkSize: number;
+}
+
+export interface MappedFamilies {
+  originals: OriginalSet;
+  /** Per rule: distinct values and non-null rows (matching its where). */
+  distinct: Map<ResolvedRule, { size: number }>;
+  rows: Map<ResolvedRule, number>;
+  /** Per rule: its family's mapping table in the work schema of its database. */
+  mapTableOf: Map<ResolvedRule, string>;
+  distinctTotal: number;
+}
+
+/** Run `fn` over `items`, at most `limit` at a time; the first failure stops new work and is thrown. */
+export async function forEachLimited<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  let failed: unknown;
+  const lane = async () => {
+    while (failed === undefined && next < items.length) {
+      const i = next++;
+      try {
+        results[i] = await fn(items[i]!, i);
+      } catch (e) {
+        failed ??= e;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
+  if (failed !== undefined) throw failed;
+  return results;
+}
+
+export async function mapAllFamilies(o: MapFamiliesOptions): Promise<MappedFamilies> {
+  const textual = o.valueRules.filter((r) => valueTransformers[r.transformer as keyof typeof valueTransformers].textual && o.textType.test(r.type));
+  // Counts are filled in once the families are staged (before any original is collected).
+  const sources: OriginalSource[] = textual.map(({ database, schema, table, column, unique, transformer, part }) => {
+    return { database, schema, table, column, unique, transformer, part, distinct: 0, rows: 0 };
+  });
+  const families = new Map<string, FamilyMember[]>();
+  for (const rule of o.valueRules) families.set(rule.family, [...(families.get(rule.family) ?? []), { rule, source: textual.indexOf(rule) }]);
+  const collector = new OriginalsCollector(sources);
+  const result: MappedFamilies = { originals: collector.finish(), distinct: new Map(), rows: new Map(), mapTableOf: new Map(), distinctTotal: 0 };
+  if (o.valueRules.length === 0) return result;
+
+  const pool = await startMappingPool(o.key, o.jobs);
+  try {
+    const progress = { addTotal: (_n: number) => {}, advance: (_n: number) => {} }; // staging maps nothing
+    const ctx: StreamContext = { withDb: o.withDb, pool, key: o.key, reporter: o.reporter, workSchema: o.workSchema, chunkSize: o.chunkSize, collector, progress };
+    const reading = o.reporter.progress("Masking: reading distinct values", families.size);
+    let stagedCount = 0;
+    const staged = await forEachLimited([...families], o.jobs, async ([family, members], i): Promise<StagedFamily> => {
+      const s = await stageFamily(ctx, family, i, members);
+      reading.update(++stagedCount);
+      return s;
+    });
+    reading.finish();
+    for (const s of staged) {
+      s.members.forEach((m, j) => {
+        result.distinct.set(m.rule, { size: s.counts[j]!.distinct });
+        result.rows.set(m.rule, s.counts[j]!.rows);
+        result.mapTableOf.set(m.rule, mapTableName(s.index));
+        if (m.source >= 0) Object.assign(sources[m.source]!, { distinct: s.counts[j]!.distinct, rows: s.counts[j]!.rows });
+      });
+    }
+    const high = sources.map(isHighCardinality);
+    // One display for every family streaming at once (a terminal shows one bar at a time). Its
+    // total starts from the staged counts (a value in two member columns counts twice) and is
+    // corrected as each family learns its exact count, so it never runs backwards.
+    const estimate = (s: StagedFamily) => s.counts.reduce((n, c) => n + c.distinct, 0);
+    let [total, done] = [staged.reduce((n, s) => n + estimate(s), 0), 0];
+    const mapping = o.reporter.progress("Masking: mapping distinct values", total);
+    const advance = (n: number) => mapping.update((done += n), total);
+    const totals = await forEachLimited(staged, o.jobs, (s) =>
+      streamFamily({ ...ctx, progress: { addTotal: (exact) => mapping.update(done, (total += exact - estimate(s))), advance } }, s, high),
+    );
+    mapping.finish(`Masking: mapped ${done} distinct value(s) in ${staged.length} famil${staged.length === 1 ? "y" : "ies"} on ${pool.size} worker thread(s)`);
+    result.distinctTotal = totals.reduce((a, b) => a + b, 0);
+    result.originals = collector.finish();
+    return result;
+  } finally {
+    await pool.close();
+  }
+}

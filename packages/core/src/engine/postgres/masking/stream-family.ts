@@ -1,0 +1,180 @@
+// One family's mapping, streamed with bounded memory (docs/masking.md, "How PostgreSQL masks"):
+//  stage: the distinct values of every member column (all databases) into an unlogged table of
+//         the family's home database, with per-column counts;
+//  stream: a server-side cursor over the family's distinct values (in JS sort order for a unique
+//         family), chunk by chunk: workers map it, a unique family resolves collisions exactly as
+//         mapFamily() does, the leak scan's originals are collected, and COPY loads old → new into
+//         an unlogged mapping table in every database of the family, which the UPDATEs join.
+import type pg from "pg";
+import { BuildError, DbcloneError } from "../../../errors.js";
+import type { Reporter } from "../../../reporter.js";
+import type { OriginalsCollector } from "../../../masking/leak-scan/originals-collector.js";
+import type { ResolvedRule } from "../../../masking/policy/types.js";
+import { maskValue } from "../../../masking/transformers/family-mapping.js";
+import type { MappingPool } from "../../../masking/transformers/mapping-pool.js";
+import { FingerprintSet, resolveUniqueChunk } from "../../../masking/transformers/unique-resolver.js";
+import { qualifiedName, quoteIdent } from "../sql.js";
+import type { WithDatabase } from "./connector.js";
+import { copyBetween, copyField, copyLines } from "./copy-rows.js";
+import { MAP_COLUMNS } from "./table-update.js";
+
+export interface FamilyMember {
+  rule: ResolvedRule;
+  /** Index of the column among the leak scan's sources, or −1 (not text: nothing to search). */
+  source: number;
+}
+
+export interface StreamContext {
+  withDb: WithDatabase;
+  pool: MappingPool;
+  key: Buffer;
+  reporter: Reporter;
+  /** The run's private schema in every database of a masked column (dropped at the end). */
+  workSchema: string;
+  chunkSize: number;
+  collector: OriginalsCollector;
+  /** Progress of the mapping phase, shared by the families streaming at once. */
+  progress: { addTotal(n: number): void; advance(n: number): void };
+}
+
+export interface StagedFamily {
+  family: string;
+  index: number;
+  members: FamilyMember[];
+  unique: boolean;
+  /** Per member: distinct values and non-null rows (matching the table's where). */
+  counts: { distinct: number; rows: number }[];
+}
+
+const home = (s: { members: FamilyMember[] }) => s.members[0]!.rule.database;
+const inputTable = (ctx: StreamContext, i: number) => qualifiedName(ctx.workSchema, `in_${i}`);
+const familyTable = (ctx: StreamContext, i: number) => qualifiedName(ctx.workSchema, `fam_${i}`);
+export const mapTableName = (i: number) => `map_${i}`;
+const label = (r: ResolvedRule) => `${r.database}.${r.schema}.${r.table}.${r.column}`;
+
+function memberQuery(r: ResolvedRule, member: number): string {
+  const col = quoteIdent(r.column);
+  return `SELECT ${col}::text, ${member}, count(*) FROM ${qualifiedName(r.schema, r.table)} WHERE ${col} IS NOT NULL${r.where ? ` AND (${r.where})` : ""} GROUP BY 1`;
+}
+
+/** Hold one connection per database for the duration of `fn`. */
+async function withDatabases<T>(withDb: WithDatabase, databases: string[], fn: (clients: Map<string, pg.Client>) => Promise<T>, held = new Map<string, pg.Client>()): Promise<T> {
+  const [first, ...rest] = databases;
+  if (first === undefined) return fn(held);
+  if (held.has(first)) return withDatabases(withDb, rest, fn, held);
+  return withDb(first, (c) => withDatabases(withDb, rest, fn, new Map([...held, [first, c]])));
+}
+
+/** Stage one family's distinct inputs (all its columns, all databases) in its home database. */
+export async function stageFamily(ctx: StreamContext, family: string, index: number, members: FamilyMember[]): Promise<StagedFamily> {
+  const databases = [...new Set(members.map((m) => m.rule.database))];
+  const counts = await withDatabases(ctx.withDb, databases, async (clients) => {
+    const c = clients.get(home({ members }))!;
+    const input = inputTable(ctx, index);
+    await c.query(`CREATE UNLOGGED TABLE ${input} (v text NOT NULL, m int NOT NULL, n bigint NOT NULL)`);
+    for (const [j, m] of members.entries()) {
+      const query = memberQuery(m.rule, j);
+      const staged = m.rule.database === home({ members }) ? c.query(`INSERT INTO ${input} ${query}`) : copyBetween(clients.get(m.rule.database)!, query, c, `COPY ${input} FROM STDIN`);
+      await staged.catch((e: Error) => {
+        throw new BuildError(`masking ${label(m.rule)}: ${e.message}${m.rule.where ? ` (check the table's where: ${m.rule.where})` : ""}`);
+      });
+    }
+    const r = await c.query<{ m: number; d: number; n: number }>(`SELECT m, count(*)::float8 AS d, sum(n)::float8 AS n FROM ${input} GROUP BY m`);
+    return members.map((_, j) => {
+      const row = r.rows.find((x) => x.m === j);
+      return { distinct: row?.d ?? 0, rows: row?.n ?? 0 };
+    });
+  });
+  return { family, index, members, unique: members.some((m) => m.rule.unique), counts };
+}
+
+// JS sorts strings by UTF-16 code units; COLLATE "C" on UTF-8 by code points. They differ only
+// where a character U+E000–U+FFFF meets one ≥ U+10000 (JS puts the surrogate pair first). The key
+// moves U+E000–U+FFFF above every supplementary character: each becomes U+10FFFF followed by
+// itself, and U+10FFFF itself becomes U+10FFFF U+0001; this encoding is prefix-free and
+// order-preserving, so byte order of the key is JS order of the value. ASCII-only values skip it.
+const TOP = "chr(1114111)";
+export const jsOrderKey = (v: string) =>
+  `(CASE WHEN octet_length(${v}) = length(${v}) THEN ${v} ` +
+  `ELSE regexp_replace(replace(${v}, ${TOP}, ${TOP} || chr(1)), '([' || chr(57344) || '-' || chr(65535) || '])', ${TOP} || '\\1', 'g') END) COLLATE "C"`;
+
+/** Map one staged family chunk by chunk and load old → new into each of its databases. */
+export async function streamFamily(ctx: StreamContext, staged: StagedFamily, highSources: boolean[]): Promise<number> {
+  const { members, index, family } = staged;
+  const rule = members[0]!.rule;
+  const databases = [...new Set(members.map((m) => m.rule.database))];
+  const src = `'{${members.map((m) => m.source).join(",")}}'::int[]`;
+  const high = `'{${members.map((m) => (m.source >= 0 && highSources[m.source] ? "t" : "f")).join(",")}}'::boolean[]`;
+  const fam = familyTable(ctx, index);
+  const mapName = mapTableName(index);
+  const columns = members.map((m) => label(m.rule)).join(", ");
+  return withDatabases(ctx.withDb, databases, async (clients) => {
+    const c = clients.get(home(staged))!;
+    const total =
+      (await c.query(
+        `CREATE UNLOGGED TABLE ${fam} AS SELECT v, min((${src})[m + 1]) FILTER (WHERE (${src})[m + 1] >= 0) AS first, ` +
+          `min((${src})[m + 1]) FILTER (WHERE (${high})[m + 1]) AS first_high FROM ${inputTable(ctx, index)} GROUP BY v`,
+      )).rowCount ?? 0;
+    await c.query(`DROP TABLE ${inputTable(ctx, index)}`);
+    for (const db of databases) await clients.get(db)!.query(`CREATE UNLOGGED TABLE ${qualifiedName(ctx.workSchema, mapName)} (${MAP_COLUMNS})`);
+    const map = qualifiedName(ctx.workSchema, mapName);
+    let taken: FingerprintSet | undefined;
+    if (staged.unique) {
+      // Exact checks of a fingerprint hit: is it an input, or an output of an earlier chunk?
+      await c.query(`CREATE INDEX ON ${fam} (v)`);
+      await c.query(`CREATE INDEX ON ${map} (dbclone_new)`);
+      taken = new FingerprintSet(2 * total);
+      await eachRow(c, `SELECT v FROM ${fam}`, ctx.chunkSize, (rows) => rows.forEach((r) => taken!.add(r[0] as string)));
+    }
+    ctx.progress.addTotal(total);
+    await eachRow(c, `SELECT v, first, first_high FROM ${fam}${staged.unique ? ` ORDER BY ${jsOrderKey("v")}` : ""}`, ctx.chunkSize, async (rows) => {
+      const values = rows.map((r) => r[0] as string);
+      let outputs = await ctx.pool.map(family, rule, values);
+      if (taken) {
+        outputs = await resolveUniqueChunk(values, outputs, {
+          family,
+          taken,
+          remap: (v, attempt) => maskValue(ctx.key, family, rule, v, attempt),
+          isTaken: async (m) => (await c.query(`SELECT EXISTS (SELECT 1 FROM ${fam} WHERE v = $1) OR EXISTS (SELECT 1 FROM ${map} WHERE dbclone_new = $1) AS t`, [m])).rows[0].t === true,
+        });
+      }
+      for (const r of rows) if (r[1] !== null) ctx.collector.add(r[0] as string, r[1] as number, (r[2] as number | null) ?? -1);
+      const lines = values.map((v, i) => `f\t${copyField(v)}\t${copyField(outputs[i]!)}\n`);
+      await Promise.all(databases.map((db) => copyLines(clients.get(db)!, `COPY ${map} FROM STDIN`, lines)));
+      ctx.progress.advance(values.length);
+    });
+    for (const db of databases) {
+      const d = clients.get(db)!;
+      await d.query(`INSERT INTO ${map} VALUES (true, '', NULL)`);
+      await d.query(`ANALYZE ${map}`);
+    }
+    await c.query(`DROP TABLE ${fam}`);
+    ctx.reporter.info(`Masking: mapped ${total} distinct value(s) of ${family} (${columns})`);
+    return total;
+  }).catch((e: unknown) => {
+    if (e instanceof DbcloneError) throw e;
+    throw new BuildError(`masking family '${family}' (${columns}) failed: ${(e as Error).message}`, { cause: e });
+  });
+}
+
+/** A server-side cursor over `query`, `size` rows at a time; the next chunk is fetched while one is handled. */
+async function eachRow(c: pg.Client, query: string, size: number, handle: (rows: unknown[][]) => Promise<void> | void): Promise<void> {
+  await c.query("BEGIN");
+  try {
+    await c.query(`DECLARE dbclone_cursor NO SCROLL CURSOR FOR ${query}`);
+    const fetch = () => c.query({ text: `FETCH ${size} FROM dbclone_cursor`, rowMode: "array" });
+    let next = fetch();
+    for (;;) {
+      const rows = (await next).rows as unknown[][];
+      if (rows.length === 0) break;
+      next = fetch();
+      next.catch(() => undefined); // a failure of `handle` wins; the prefetch's own failure is awaited below
+      await handle(rows);
+    }
+    await c.query("CLOSE dbclone_cursor");
+    await c.query("COMMIT");
+  } catch (e) {
+    await c.query("ROLLBACK").catch(() => undefined);
+    throw e;
+  }
+}
