@@ -13,5 +13,7 @@ export default defineConfig({
     hookTimeout: 180_000,
     // require-all-reporter: under DBCLONE_REQUIRE_ALL_TESTS=1 (CI) a run that skipped a test fails.
     reporters: ["default", "./test/require-all-reporter.ts"],
+    // hermetic-unit: in test/unit, spawning a process or listening on a fixed port throws.
+    setupFiles: ["./test/hermetic-unit.ts"],
   },
 });
