@@ -6,7 +6,7 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     // Stryker's sandbox copies the tests: never pick those copies up.
-    exclude: [...configDefaults.exclude, ".stryker-tmp/**"],
+    exclude: [...configDefaults.exclude, ".stryker-tmp*/**"],
     pool: "forks",
     maxWorkers: 2,
     testTimeout: 180_000,
