@@ -24969,15 +24969,17 @@ async function assertAutoConfEmpty(mountPath, file2) {
   });
   if (!fh) return;
   try {
-    if (!(await fh.stat()).isFile()) refuse2(mountPath, "has a postgresql.auto.conf that is not a file");
-    const text = (await fh.readFile()).subarray(0, 1 << 20).toString("utf8");
+    const st = await fh.stat();
+    if (!st.isFile()) refuse2(mountPath, "has a postgresql.auto.conf that is not a file");
+    if (st.size > AUTO_CONF_MAX_BYTES) refuse2(mountPath, `has a postgresql.auto.conf of ${st.size} bytes (dbclone writes it empty)`);
+    const text = (await fh.readFile()).toString("utf8");
     const line = text.split("\n").findIndex((l) => l.trim() !== "" && !l.trim().startsWith("#"));
     if (line >= 0) refuse2(mountPath, `has a setting in postgresql.auto.conf (line ${line + 1})`);
   } finally {
     await fh.close();
   }
 }
-var import_node_fs32, import_promises55, import_node_path57, LINK_ALLOWED, SIGNALS2, isInside;
+var import_node_fs32, import_promises55, import_node_path57, LINK_ALLOWED, SIGNALS2, AUTO_CONF_MAX_BYTES, isInside;
 var init_dataDirLinks = __esm({
   "packages/core/src/engine/postgres/dataDirLinks.ts"() {
     "use strict";
@@ -24989,6 +24991,7 @@ var init_dataDirLinks = __esm({
     init_engineFile();
     LINK_ALLOWED = /* @__PURE__ */ new Set(["pg_wal"]);
     SIGNALS2 = ["standby.signal", "recovery.signal"];
+    AUTO_CONF_MAX_BYTES = 1 << 20;
     isInside = (target, root) => target === root || target.startsWith(root + import_node_path57.default.sep);
   }
 });
@@ -26560,7 +26563,7 @@ function resolvePolicy(policy, variant, facts) {
       }
     }
   }
-  const defaults = layers.flatMap((l) => l.defaults.map((d, i) => ({ rule: d, path: [...l.prefix, "defaults", i], re: compile2(d, [...l.prefix, "defaults", i]) }))).reverse();
+  const defaults = layers.flatMap((l) => l.defaults.map((d, i) => ({ rule: d, path: [...l.prefix, "defaults", i], re: compile2(d, [...l.prefix, "defaults", i]) })));
   const ordered = [...defaults.filter((d) => d.path[0] === "variants"), ...defaults.filter((d) => d.path[0] !== "variants")];
   const skipped = new Set([...exclude, ...truncate2, ...facts.readOnlyTables ?? []].map((t) => `${t.database}\0${t.schema}\0${t.table}`));
   for (const db of facts.databases) {
