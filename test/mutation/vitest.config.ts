@@ -1,27 +1,54 @@
 import { defineConfig } from "vitest/config";
 
 // The tests Stryker runs against each mutant of the gate modules (stryker.config.mjs). Only
-// hermetic unit tests of those gates: one mutation run must fit in ~30 minutes on 2 cores.
+// hermetic unit tests of those gates: one mutation run must fit on 2 cores.
+// DBCLONE_MUTATE_TESTS (comma-separated paths) narrows the set for a run over one or a few gate
+// files (`DBCLONE_MUTATE_TESTS=test/unit/clones/ttl.test.ts npx stryker run --mutate packages/core/src/clones/ttl.ts`).
 export const gateTests = [
+  // audit chain and verify
   "test/unit/audit/log.test.ts",
   "test/unit/audit/forged-history.test.ts",
-  "test/unit/masking/policy.test.ts",
-  "test/unit/masking/fk-family.test.ts",
-  "test/unit/sqlserver/leak-gate.test.ts",
-  "test/unit/sqlserver/ttl-cap.test.ts",
-  "test/unit/masking/leak-scan-gate.test.ts",
   "test/unit/audit/chain-lines.test.ts",
+  "test/unit/audit/torn-and-keyed.test.ts",
+  // masking policy resolution
+  "test/unit/masking/policy.test.ts",
+  "test/unit/masking/policy-resolution.test.ts",
+  "test/unit/masking/fk-family.test.ts",
+  "test/unit/sqlserver/masking.test.ts",
+  // the leak scan and its gate
+  "test/unit/masking/leak-scan-gate.test.ts",
+  "test/unit/masking/pattern-set.test.ts",
+  "test/unit/sqlserver/leak-gate.test.ts",
+  // TTL capping (clone identity and reuse need real servers: test/integration/clones/identity-and-ttl.test.ts)
   "test/unit/clones/ttl.test.ts",
+  "test/unit/clones/ttl-gate.test.ts",
+  "test/integration/sqlserver/ttl-cap.test.ts",
+  // access decisions and enforcement
   "test/unit/github/access.test.ts",
+  "test/unit/access/access-gate.test.ts",
+  // secret registration in the reporters
   "test/unit/actions/reporter.test.ts",
+  "test/unit/actions/reporter-progress.test.ts",
   "test/unit/cli/terminal-reporter.test.ts",
+  "test/unit/cli/terminal-progress.test.ts",
+  // repository digest and publish checks; registry answers
   "test/unit/repository/fs.test.ts",
-  "test/unit/sqlserver/routing.test.ts",
+  "test/unit/oci/descriptor.test.ts",
+  "test/unit/oci/hostile-answers.test.ts",
+  // trust-boundary hostile-input checks
+  "test/unit/engine/config.test.ts",
+  "test/unit/engine/hardened-settings.test.ts",
+  "test/unit/engine/image-datadir.test.ts",
+  "test/integration/engine/server-files.test.ts",
+  "test/unit/vhdx/vhdx-driver.test.ts",
+  "test/unit/vhdx/diskpart-paths.test.ts",
 ];
+
+const only = process.env.DBCLONE_MUTATE_TESTS?.split(",").map((s) => s.trim()).filter(Boolean);
 
 export default defineConfig({
   test: {
-    include: gateTests,
+    include: only?.length ? only : gateTests,
     pool: "forks",
     maxWorkers: 1,
     testTimeout: 60_000,

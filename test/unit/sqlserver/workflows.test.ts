@@ -2,7 +2,6 @@
 // windows-latest, and the self-hosted example. PowerShell cannot run here, so what its steps do is
 // checked where it can be: the registry settings the setup step writes are applied to the fake
 // SQL Server's network configuration (TCP and mixed authentication), and each step's preamble.
-import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -124,13 +123,4 @@ describe("workflows-examples/windows-sqlserver.yml", () => {
     expect(name).toContain("github.event.pull_request.number");
     expect(name).toMatch(/\|\| format\('run-\{0\}-\{1\}', github\.run_id, github\.run_attempt\)/);
   });
-});
-
-it("golden files check out as generated under core.autocrlf=true (.gitattributes), so the Windows unit step compares like Linux", () => {
-  const r = spawnSync("git", ["check-attr", "eol", "text", "--", "test/golden/sqlserver/scrub.sql", "test/golden/sqlserver/vhdx-list.ps1"], { cwd: root, encoding: "utf8" });
-  expect(r.stdout).toBe(
-    "test/golden/sqlserver/scrub.sql: eol: lf\ntest/golden/sqlserver/scrub.sql: text: set\n" +
-      // Generated CRLF: never converted either way.
-      "test/golden/sqlserver/vhdx-list.ps1: eol: lf\ntest/golden/sqlserver/vhdx-list.ps1: text: unset\n",
-  );
 });

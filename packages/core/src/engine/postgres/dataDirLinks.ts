@@ -11,6 +11,8 @@ import { dataDirOf } from "./engineFile.js";
 /** Links PostgreSQL itself expects; only inside the disk. */
 const LINK_ALLOWED = new Set(["pg_wal"]);
 const SIGNALS = ["standby.signal", "recovery.signal"];
+/** postgresql.auto.conf is read whole; dbclone's own is a one-line comment. */
+const AUTO_CONF_MAX_BYTES = 1 << 20;
 
 function refuse(mountPath: string, what: string): never {
   throw new SourceError(
@@ -50,8 +52,11 @@ async function assertAutoConfEmpty(mountPath: string, file: string): Promise<voi
   });
   if (!fh) return;
   try {
-    if (!(await fh.stat()).isFile()) refuse(mountPath, "has a postgresql.auto.conf that is not a file");
-    const text = (await fh.readFile()).subarray(0, 1 << 20).toString("utf8");
+    const st = await fh.stat();
+    if (!st.isFile()) refuse(mountPath, "has a postgresql.auto.conf that is not a file");
+    // Read whole or not at all: a setting past a read cap would reach the server unseen.
+    if (st.size > AUTO_CONF_MAX_BYTES) refuse(mountPath, `has a postgresql.auto.conf of ${st.size} bytes (dbclone writes it empty)`);
+    const text = (await fh.readFile()).toString("utf8");
     const line = text.split("\n").findIndex((l) => l.trim() !== "" && !l.trim().startsWith("#"));
     if (line >= 0) refuse(mountPath, `has a setting in postgresql.auto.conf (line ${line + 1})`);
   } finally {

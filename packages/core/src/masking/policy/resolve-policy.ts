@@ -110,7 +110,7 @@ export function resolvePolicy(policy: MaskingPolicy, variant: string | undefined
   }
 
   // Defaults: the variant's first, then the policy's; the first pattern that matches wins.
-  const defaults = layers.flatMap((l) => l.defaults.map((d, i) => ({ rule: d, path: [...l.prefix, "defaults", i], re: compile(d, [...l.prefix, "defaults", i]) }))).reverse();
+  const defaults = layers.flatMap((l) => l.defaults.map((d, i) => ({ rule: d, path: [...l.prefix, "defaults", i], re: compile(d, [...l.prefix, "defaults", i]) })));
   const ordered = [...defaults.filter((d) => d.path[0] === "variants"), ...defaults.filter((d) => d.path[0] !== "variants")];
   const skipped = new Set([...exclude, ...truncate, ...(facts.readOnlyTables ?? [])].map((t) => `${t.database}\u0000${t.schema}\u0000${t.table}`));
   for (const db of facts.databases) {

@@ -5,8 +5,8 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CloneRegistry } from "../../../packages/core/src/clones/registry.js";
 import { useSqlServerHost } from "../../../packages/core/src/engine/sqlserver/host.js";
-import { runCli } from "../cli/helpers.js";
-import { installHost } from "./routing-host.js";
+import { runCli } from "../../unit/cli/helpers.js";
+import { installHost } from "../../unit/sqlserver/routing-host.js";
 
 const BUILD = ["build", "sales", "--engine", "sqlserver", "--from-backup", "C:\\bak\\full.bak", "--log", "C:\\bak\\1.trn"];
 let root: string;

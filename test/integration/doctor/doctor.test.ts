@@ -6,7 +6,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { machineProbe, runDoctor, type MachineProbe } from "../../../packages/core/src/doctor/index.js";
 import { REQUIRED_TOOLS } from "../../../packages/core/src/disk/index.js";
-import { runCli } from "../cli/helpers.js";
+import { runCli } from "../../unit/cli/helpers.js";
 
 const temps: string[] = [];
 afterEach(() => {

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CloneRegistry } from "../../../packages/core/src/clones/registry.js";
-import { listTree, publishFixture, runCli } from "./helpers.js";
+import { listTree, publishFixture, runCli } from "../../unit/cli/helpers.js";
 
 let tmp: string;
 let home: string;

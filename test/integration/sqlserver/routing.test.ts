@@ -8,9 +8,9 @@ import path from "node:path";
 import { CloneRegistry } from "../../../packages/core/src/clones/registry.js";
 import { sqlServerConnectionFromEnv, useSqlServerHost } from "../../../packages/core/src/engine/sqlserver/host.js";
 import { openRepository } from "../../../packages/core/src/repository/index.js";
-import { listTree, runCli } from "../cli/helpers.js";
-import { installHost as installFakeHost } from "./routing-host.js";
-import type { StepLog } from "./fakes.js";
+import { listTree, runCli } from "../../unit/cli/helpers.js";
+import { installHost as installFakeHost } from "../../unit/sqlserver/routing-host.js";
+import type { StepLog } from "../../unit/sqlserver/fakes.js";
 
 let root: string;
 let env: NodeJS.ProcessEnv;
