@@ -1,11 +1,12 @@
 // Masking end to end on real PostgreSQL: consistency across tables and databases, the leak scan
 // catching an in-place UPDATE, the pipeline's fresh disk scanning clean, and a bad policy building nothing.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chmod, mkdtemp, readdir, rm } from "node:fs/promises";
+import { chmod, mkdtemp, readdir } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { buildImage } from "../../../packages/core/src/build/index.js";
+import { forceCleanup } from "../disk/cleanup.js";
 import { createClone, teardownClones } from "../../../packages/core/src/clones/index.js";
 import type { CloneResult } from "../../../packages/core/src/clones/lifecycle-types.js";
 import { collectOriginals, emptyTally, isLuhnValid, parsePolicy, PolicyError, scanBlob } from "../../../packages/core/src/masking/index.js";
@@ -36,7 +37,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await scratch?.close();
-  if (tmp) await rm(tmp, { recursive: true, force: true });
+  // Clones here use the default driver (reflink): its pool file stays loop-mounted under the home until removed.
+  if (tmp) forceCleanup(tmp);
 });
 
 async function query(clone: CloneResult, database: string, sql: string): Promise<pg.QueryResult> {
