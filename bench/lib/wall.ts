@@ -6,9 +6,9 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { run } from "../../packages/core/src/runtime/exec.js";
+import { run } from "../../packages/core/src/runtime/index.js";
 import { silentReporter } from "../../packages/core/src/reporter.js";
-import { freePort } from "../../packages/core/src/util/net.js";
+import { freePort } from "../../packages/core/src/util/index.js";
 import type { NativeServer } from "./source-server.js";
 import { percentile, round } from "./stats.js";
 

@@ -52,8 +52,8 @@ describe("sourcesFromInputs", () => {
 
   it("keeps the CLI-only rules: engine choice, PITR flags with a base backup, one recovery target", () => {
     expect(cli({ engine: "mysql", fromDump: ["/a"] })).toThrow("--engine must be postgres or sqlserver, got 'mysql'");
-    expect(cli({ engine: "postgres", fromBackup: "f.bak" })).toThrow("--from-backup is a SQL Server backup: use --engine sqlserver");
-    expect(cli({ engine: "sqlserver", fromDump: ["/a"] })).toThrow("--engine sqlserver needs --from-backup");
+    expect(cli({ engine: "postgres", fromBackup: "f.bak" })).toThrow("--engine postgres does not fit these sources: they make a sqlserver image");
+    expect(cli({ engine: "sqlserver", fromDump: ["/a"] })).toThrow("--engine sqlserver does not fit these sources: they make a postgres image");
     expect(cli({ fromDatadir: "/d", walArchive: "/w" })).toThrow("--wal-archive go with --from-basebackup");
     expect(cli({ fromBasebackup: "/b", recoveryTargetLsn: "0/1", recoveryTargetTime: "2026-03-01T04:00:00Z" })).toThrow(/one recovery target/);
     expect(cli({ fromBasebackup: "/b", walArchive: "/w", recoveryTargetLsn: "0/1" })()).toEqual([{ kind: "basebackup", path: "/b", walArchive: "/w", recoveryTargetLsn: "0/1" }]);

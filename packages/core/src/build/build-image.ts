@@ -18,7 +18,7 @@ import { maskingReport, notPersonalRecord, type MaskedBuild } from "./masking-re
 import { auditBuildSuccess, buildFailed, buildManifest, publishBuild } from "./publish-build.js";
 import { variantImageName } from "../masking/variants.js";
 import { pausePoint } from "../util/pause-point.js";
-import { newBuildRecord, writeBuildRecord } from "./build-record.js";
+import { newBuildRecord, writeBuildRecord } from "../util/build-record.js";
 import { diskFullError } from "../util/disk-full.js";
 import type { SourceSpec } from "../engine/types.js";
 import { sourceFileDigests } from "./source-files.js";

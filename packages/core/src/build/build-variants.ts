@@ -9,7 +9,7 @@ import { CleanupStack } from "../util/cleanup.js";
 import { makeDir, TRAVERSABLE_DIR } from "../util/paths.js";
 import { secondsSince } from "../util/time.js";
 import { buildImage, defaultDiskSize } from "./build-image.js";
-import { newBuildRecord, writeBuildRecord } from "./build-record.js";
+import { newBuildRecord, writeBuildRecord } from "../util/build-record.js";
 import { engineForSources, platformForBuild } from "../platform/index.js";
 import type { BuildImageOptions, BuildResult, RestoredStaging } from "./types.js";
 

@@ -4,6 +4,7 @@
 // own spelling of the fields (`--from-dump` or `'from-dump'`).
 import type { SourceSpec } from "../engine/types.js";
 import { UsageError } from "../errors.js";
+import { engineForSources, engineKinds } from "../platform/index.js";
 
 export interface SourceInputs {
   fromDump?: string[];
@@ -32,7 +33,6 @@ export type SourceInputNames = Partial<Record<keyof SourceInputs, string>> & { f
 const KINDS = ["fromDump", "fromDatadir", "fromServer", "fromBasebackup", "fromBackup"] as const;
 const CHAIN = ["differential", "logs", "database"] as const;
 const PITR = ["walArchive", "recoveryTargetTime", "recoveryTargetLsn", "keepRecoveryState"] as const;
-const ENGINES = ["postgres", "sqlserver"];
 
 const present = (v: string | string[] | undefined): boolean => (Array.isArray(v) ? v.length > 0 : v !== undefined && v !== "");
 const orList = (names: string[]): string => (names.length < 2 ? names.join("") : `${names.slice(0, -1).join(", ")} or ${names.at(-1)}`);
@@ -40,14 +40,23 @@ const orList = (names: string[]): string => (names.length < 2 ? names.join("") :
 /** The sources `given` names, checked; a UsageError naming the caller's fields otherwise. */
 export function sourcesFromInputs(given: SourceInputs, names: SourceInputNames): SourceSpec[] {
   const name = (k: keyof SourceInputs): string => names[k] ?? k;
+  const engines: string[] = engineKinds();
+  if (given.engine !== undefined && !engines.includes(given.engine)) throw new UsageError(`${name("engine")} must be ${orList(engines)}, got '${given.engine}'`);
+  const sources = sourcesOf(given, names, name);
+  // The engine follows from the sources (platform/ knows which); --engine only confirms it.
+  const inferred = engineForSources(sources);
+  if (given.engine !== undefined && given.engine !== inferred) {
+    throw new UsageError(`${name("engine")} ${given.engine} does not fit these sources: they make a ${inferred} image (${names.fromBackup} takes SQL Server backups, the other sources are PostgreSQL's)`);
+  }
+  return sources;
+}
+
+function sourcesOf(given: SourceInputs, names: SourceInputNames, name: (k: keyof SourceInputs) => string): SourceSpec[] {
   const fail = (message: string): never => {
     throw new UsageError(message);
   };
-  if (given.engine !== undefined && !ENGINES.includes(given.engine)) fail(`${name("engine")} must be ${orList(ENGINES)}, got '${given.engine}'`);
   const chain = CHAIN.filter((k) => present(given[k])).map(name);
   if (chain.length && !present(given.fromBackup)) fail(`${chain.join(", ")} go with ${names.fromBackup} (a SQL Server full backup)`);
-  if (given.engine === "postgres" && present(given.fromBackup)) fail(`${names.fromBackup} is a SQL Server backup: use ${name("engine")} sqlserver`);
-  if (given.engine === "sqlserver" && !present(given.fromBackup)) fail(`${name("engine")} sqlserver needs ${names.fromBackup} (a full .bak)`);
   const pitr = PITR.filter((k) => present(given[k])).map(name);
   if (pitr.length && !present(given.fromBasebackup)) fail(`${pitr.join(", ")} go with ${name("fromBasebackup")}`);
   if (present(given.recoveryTargetTime) && present(given.recoveryTargetLsn)) {

@@ -3,7 +3,7 @@
 import { readdir, readFile, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { BUILD_DIR_PATTERN, readBuildRecord } from "../build/build-record.js";
+import { BUILD_DIR_PATTERN, readBuildRecord } from "../util/build-record.js";
 import { hostBuildDrivers } from "../platform/index.js";
 import type { DiskResource } from "../disk/index.js";
 import { stopPostgres } from "../engine/postgres/launch.js";

@@ -23,7 +23,7 @@ import { detachCloneLogin, stripRolePasswords } from "./promote-prepare.js";
 import { promotedMasking } from "./promote-privacy.js";
 import { CloneRegistry } from "./registry.js";
 import { removeClone } from "./teardown.js";
-import { newBuildRecord, writeBuildRecord } from "../build/build-record.js";
+import { newBuildRecord, writeBuildRecord } from "../util/build-record.js";
 import { currentProcess, isPostgresOf } from "../util/process-identity.js";
 import { pausePoint } from "../util/pause-point.js";
 import { recordDoneWork } from "../repository/audit-after-work.js";

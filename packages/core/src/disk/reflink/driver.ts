@@ -6,7 +6,7 @@ import path from "node:path";
 import { CloneError, DigestMismatchError, NotSupportedError } from "../../errors.js";
 import { silentReporter, type Reporter } from "../../reporter.js";
 import { run } from "../../runtime/exec.js";
-import type { ChildDisk, DiskAttachment, DiskDriver, DiskLayer, DiskResource, LayeredDiskDriver, PreparedBase, PreparedEntry, SealedDisk, StagingDisk } from "../types.js";
+import type { ChildDisk, DiskAttachment, DiskLayer, DiskResource, LayeredDiskDriver, PreparedBase, PreparedEntry, SealedDisk, StagingDisk } from "../types.js";
 import { sha256File } from "../../image/digest.js";
 import type { StampedDigestCache } from "../../util/stamped-digests.js";
 import { baseDigestCache } from "../base-digests.js";

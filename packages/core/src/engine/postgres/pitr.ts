@@ -4,7 +4,6 @@ import path from "node:path";
 import { SourceError, UsageError } from "../../errors.js";
 import type { Reporter } from "../../reporter.js";
 import { run } from "../../runtime/exec.js";
-import type { SourceSpec } from "../types.js";
 import { findBinaries, type PgBinaries } from "./binaries.js";
 import { placeBaseBackup, readBaseBackup, type BaseBackupInfo } from "./baseBackup.js";
 import { serverUser } from "./osUser.js";

@@ -6,7 +6,7 @@ import { defaultFamily } from "../transformers/family-mapping.js";
 import { valueTransformers } from "../transformers/value-transformers.js";
 import { policyErrorAt } from "./policy-error.js";
 import { isValueRule } from "../plan.js";
-import { type ColumnRule, type DatabasePolicy, type DefaultRule, type MaskingPolicy, type ResolvedRule } from "./types.js";
+import type { DatabasePolicy, DefaultRule, MaskingPolicy, ResolvedRule } from "./types.js";
 
 export interface ColumnRef {
   database: string;

@@ -2,8 +2,8 @@
 // it and what it started, so gc can sweep a killed build completely — unmasked staging first.
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { writeFileAtomic } from "../util/durable-write.js";
-import { currentProcess, type ProcessIdentity } from "../util/process-identity.js";
+import { writeFileAtomic } from "./durable-write.js";
+import { currentProcess, type ProcessIdentity } from "./process-identity.js";
 
 /** Work dirs of builds and of promotions (which seal and publish a clone the same way). */
 export const BUILD_DIR_PATTERN = /^(build|promote)-[0-9a-f]{10}$/;
