@@ -7,7 +7,8 @@ import { chmod, mkdtemp, rm, writeFile, mkdir } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type pg from "pg";
-import { ADMIN_USER, applyMasking, findBinaries, initDataDir, inventory, schemaFacts, startBuildServer, stopBuildServer, withAdmin } from "../packages/core/src/engine/index.js";
+import { maskingFor } from "../packages/core/src/build/index.js";
+import { ADMIN_USER, findBinaries, initDataDir, PostgresEngine, startBuildServer, stopBuildServer, withAdmin } from "../packages/core/src/engine/index.js";
 import { defaultJobs, parsePolicy, resolvePolicy, startMappingPool } from "../packages/core/src/masking/index.js";
 import { silentReporter } from "../packages/core/src/reporter.js";
 
@@ -93,8 +94,9 @@ async function main(): Promise<void> {
         }),
       );
       console.log(`md5 UPDATE: ${md5.seconds.toFixed(1)} s`);
-      const resolved = resolvePolicy(parsePolicy(POLICY(masked), "bench policy"), undefined, await schemaFacts(withDb, await inventory(running)));
-      const mask = await measured(() => applyMasking({ withDb, policy: resolved, key, reporter: silentReporter, jobs }));
+      const target = maskingFor("postgres", running);
+      const resolved = resolvePolicy(parsePolicy(POLICY(masked), "bench policy"), undefined, await target.schemaFacts(await new PostgresEngine().inventory(running)));
+      const mask = await measured(() => target.mask(resolved, key, silentReporter, { jobs }));
       const run = mask.value;
       const result = {
         rows,

@@ -12,7 +12,3 @@ export { findBinaries, type PgBinaries } from "./binaries.js";
 export { startBuildServer, stopBuildServer, type BuildServer } from "./buildServer.js";
 export { withAdmin } from "./client.js";
 export { initDataDir } from "./dataDir.js";
-// The masking bench drives PostgreSQL's masking step on its own server.
-export { applyMasking } from "./masking/apply-masking.js";
-export { schemaFacts } from "./masking/schema-facts.js";
-export { inventory } from "./inventory.js";
