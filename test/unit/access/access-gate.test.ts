@@ -48,6 +48,7 @@ describe("the access list as data", () => {
       reason: "the image has an access list and the actor is unknown (GITHUB_ACTOR is not set)",
     });
     expect(decideAccess({ teams: ["Acme/DBA"] }, "bob", { "acme/dba": true })).toEqual({ allowed: true, reason: "bob is a member of acme/dba" });
+    expect(decideAccess({ teams: ["acme/dba"] }, "bob", {})).toEqual({ allowed: false, reason: "bob is not among the image's access list (team acme/dba)" });
   });
 });
 
