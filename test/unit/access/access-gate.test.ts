@@ -48,6 +48,7 @@ describe("the access list as data", () => {
       reason: "the image has an access list and the actor is unknown (GITHUB_ACTOR is not set)",
     });
     expect(decideAccess({ teams: ["Acme/DBA"] }, "bob", { "acme/dba": true })).toEqual({ allowed: true, reason: "bob is a member of acme/dba" });
+    expect(decideAccess({ teams: ["acme/dba"] }, "bob", {})).toEqual({ allowed: false, reason: "bob is not among the image's access list (team acme/dba)" });
   });
 });
 
@@ -62,7 +63,10 @@ describe("enforcing the list before a clone or a publish", () => {
   it("admits a member of a listed team, stops asking GitHub once one team says yes, and audits nothing", async () => {
     const audit = auditLog();
     const lookups: string[] = [];
-    const lookupTeam = async (org: string, slug: string, user: string) => (lookups.push(`${org}/${slug}/${user}`), slug === "data-eng");
+    const lookupTeam = async (org: string, slug: string, user: string) => {
+      lookups.push(`${org}/${slug}/${user}`);
+      return slug === "data-eng";
+    };
     const decision = await enforceAccess({
       access: { teams: ["acme/data-eng", "acme/dba", "acme/ops"] },
       actor: "bob",

@@ -60,4 +60,30 @@ describe("TerminalReporter progress", () => {
     expect(frames.size).toBeGreaterThan(1);
     expect(out.endsWith("verified with ***\n")).toBe(true);
   });
+
+  it("a negative total (a size the source got wrong) is treated as unknown, in a log and on a terminal", () => {
+    const log = capture(false);
+    const p = log.reporter.progress("Copying", -5);
+    log.advance(1000);
+    p.update(3);
+    log.advance(1000);
+    p.update(4, -1);
+    expect(log.text()).toBe("Copying…\nCopying: 3 so far\nCopying: 4 so far\n");
+    const tty = capture(true);
+    const q = tty.reporter.progress("Pulling", -5);
+    q.update(3);
+    q.update(4, -2);
+    q.finish();
+    expect(tty.text()).toMatch(/Pulling [|/\\-] 4 so far/);
+    expect(tty.text()).not.toMatch(/%|of -/);
+  });
+
+  it("an empty secret registers nothing (it would otherwise match everywhere), and debugEnabled says whether debug lines print", () => {
+    const c = capture(false);
+    c.reporter.secret("");
+    c.reporter.info("plain text");
+    expect(c.text()).toBe("plain text\n");
+    expect(c.reporter.debugEnabled).toBe(false);
+    expect(new TerminalReporter({ stderr: { write: () => true, isTTY: false }, debug: true }).debugEnabled).toBe(true);
+  });
 });

@@ -38,6 +38,15 @@ describe("an image's data directory", () => {
     await expect(assertImageDataDir(mount)).resolves.toBeUndefined();
   });
 
+  it("a data directory without postgresql.auto.conf passes", async () => {
+    await expect(assertImageDataDir(mount)).resolves.toBeUndefined();
+  });
+
+  it("a setting on the very first line of postgresql.auto.conf is refused", async () => {
+    writeFileSync(path.join(data, "postgresql.auto.conf"), "archive_command = 'x'\n");
+    expect(await refusal()).toContain("has a setting in postgresql.auto.conf (line 1)");
+  });
+
   it("a missing data directory, or one that is itself a link, is refused", async () => {
     rmSync(data, { recursive: true });
     expect(await refusal()).toContain("is missing or not a directory");

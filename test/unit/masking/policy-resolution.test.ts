@@ -5,7 +5,8 @@
 import { describe, expect, it } from "vitest";
 import { parsePolicy, PolicyError, resolvePolicy, type SchemaFacts } from "../../../packages/core/src/masking/index.js";
 
-const cols = (...names: string[]) => names.map((name) => ({ name, type: name.endsWith("_at") ? "timestamp" : "text", nullable: true }));
+const typeOf = (name: string) => (name.endsWith("_at") ? "timestamp" : name.endsWith("_email") && name !== "backup_email" ? "varchar" : "text");
+const cols = (...names: string[]) => names.map((name) => ({ name, type: typeOf(name), nullable: true }));
 const table = (schema: string, name: string, ...columns: string[]) => ({ schema, name, rowEstimate: 1, sizeBytes: 0, columns: cols(...columns) });
 const ref = (table: string, column: string, schema = "public") => ({ database: "shop", schema, table, column });
 const facts: SchemaFacts = {
@@ -26,10 +27,11 @@ const facts: SchemaFacts = {
     },
     { name: "crm", sizeBytes: 0, tables: [table("public", "leads", "id", "email")] },
   ],
-  uniqueColumns: [ref("customers", "backup_email")],
+  uniqueColumns: [ref("customers", "backup_email"), ref("customers", "born_at")],
+  // The chain's second link first: resolving it takes a second round.
   foreignKeys: [
-    { from: ref("orders", "customer_email"), to: ref("customers", "email") },
     { from: ref("shipments", "order_email"), to: ref("orders", "customer_email") },
+    { from: ref("orders", "customer_email"), to: ref("customers", "email") },
   ],
   readOnlyTables: [{ database: "shop", schema: "public", table: "report" }],
 };
@@ -49,7 +51,9 @@ const rule = (r: ReturnType<typeof resolve>, table: string, column: string, sche
 
 describe("names that are not in the image", () => {
   it("an unknown variant lists the variants there are, or says none", () => {
-    expect(errorOf(() => resolve("variants:\n  a: {}\n  b: {}\n", "c")).message).toMatch(/no variant 'c' in the policy; it has: a, b$/);
+    const e = errorOf(() => resolve("variants:\n  a: {}\n  b: {}\n", "c"));
+    expect(e.message).toMatch(/no variant 'c' in the policy; it has: a, b$/);
+    expect(e.field).toBe("variants");
     expect(errorOf(() => resolve("databases: {}\n", "c")).message).toMatch(/no variant 'c' in the policy; it has: none$/);
   });
 
@@ -84,6 +88,8 @@ describe("names that are not in the image", () => {
     expect(e.message).toMatch(/an sql rule needs an expression$/);
     const ok = resolve("databases:\n  shop:\n    tables:\n      orders:\n        columns:\n          note: { transformer: sql, expression: { sqlserver: \"N''\" } }\n");
     expect(rule(ok, "orders", "note")?.transformer).toBe("sql");
+    const oneForAll = resolve("databases:\n  shop:\n    tables:\n      orders:\n        columns:\n          note: { transformer: sql, expression: \"'-'\" }\n");
+    expect(rule(oneForAll, "orders", "note")?.expression).toBe("'-'");
   });
 
   it("an invalid default pattern is refused at its position", () => {
@@ -94,6 +100,10 @@ describe("names that are not in the image", () => {
 });
 
 describe("which rule a column gets", () => {
+  it("a table name starting with a dot is not read as an empty schema", () => {
+    expect(errorOf(() => resolve("databases:\n  shop:\n    tables:\n      .orders:\n        columns: { note: text }\n")).message).toMatch(/table 'public\.\.orders' does not exist/);
+  });
+
   it("a schema-qualified table is that schema's; an unqualified one is the default schema's", () => {
     const r = resolve("databases:\n  shop:\n    tables:\n      sales.customers:\n        columns: { email: hash }\n      customers:\n        columns: { email: redact }\n");
     expect(rule(r, "customers", "email", "sales")?.transformer).toBe("hash");
@@ -146,6 +156,10 @@ databases:
     expect(r.exclude).toEqual([{ database: "shop", schema: "public", table: "audit" }]);
     expect(r.truncate).toEqual([{ database: "shop", schema: "public", table: "staging" }]);
     expect(rule(r, "customers", "email")?.transformer).toBe("email");
+    const sales = resolve("defaults:\n  - { column: email, transformer: email }\ndatabases:\n  shop:\n    exclude: [sales.customers]\n");
+    expect(rule(sales, "customers", "email", "sales")).toBeUndefined();
+    expect(rule(sales, "customers", "email")?.transformer).toBe("email");
+    expect(rule(sales, "leads", "email", "public", "crm")?.transformer).toBe("email");
   });
 
   it("a rule without a locale takes the variant's locale over the policy's", () => {
@@ -171,7 +185,7 @@ describe("foreign keys and uniqueness", () => {
     expect(rule(r, "customers", "email")?.where).toBe("id <> '0'");
     for (const [t, c] of [["orders", "customer_email"], ["shipments", "order_email"]] as const) {
       const child = rule(r, t, c);
-      expect(child).toMatchObject({ transformer: "email", family: "people", origin: "foreign-key", type: "text" });
+      expect(child).toMatchObject({ transformer: "email", family: "people", origin: "foreign-key", type: "varchar" });
       expect(child?.where).toBeUndefined();
     }
   });
@@ -204,7 +218,7 @@ describe("foreign keys and uniqueness", () => {
           email: { transformer: email, family: contact }
           backup_email: { transformer: email, family: contact }
           phone: phone
-          born_at: dateShift
+          born_at: { transformer: dateShift, unique: true }
       orders:
         columns: { note: { transformer: text, unique: true } }
 `);

@@ -95,10 +95,17 @@ describe("a capped read of a registry's body", () => {
 
   it("a body that declares more than the cap is refused unread", async () => {
     let pulled = false;
-    const stream = new ReadableStream({ pull: (c) => ((pulled = true), c.enqueue(body(10))) });
+    const stream = new ReadableStream({
+      pull: (c) => {
+        pulled = true;
+        c.enqueue(body(10));
+      },
+    });
     const res = new Response(stream, { headers: { "content-length": "20001" } });
     await expect(readCapped(res, 20_000, "the manifest")).rejects.toThrow("the manifest is 20001 bytes, more than the 20000 bytes dbclone accepts; it was not pushed by dbclone");
     expect(pulled).toBe(false);
+    const bodiless = new Response(null, { headers: { "content-length": "20001" } });
+    await expect(readCapped(bodiless, 20_000, "the tag list")).rejects.toThrow(RepositoryError);
   });
 
   it("a body of exactly the cap is read whole, in order; an empty answer is an empty buffer", async () => {
