@@ -26,6 +26,8 @@ let scratch: Scratch;
 let tmp: string;
 let leakyDump: string;
 let cleanDump: string;
+let commentDump: string;
+const COMMENTED = "person9@leak-gate.test";
 
 beforeAll(async () => {
   scratch = await scratchServer();
@@ -42,6 +44,14 @@ beforeAll(async () => {
   cleanDump = path.join(scratch.dir, "supportclean.dump");
   await scratch.dump("support", leakyDump);
   await scratch.dump("supportclean", cleanDump);
+  // An original the published rows do not hold at all: only the catalog (a table comment) does.
+  // Catalog text is published, so the comment is a copy of a unique email and must stop the build.
+  await scratch.sql("postgres", "CREATE DATABASE supportcomment");
+  await scratch.sql("supportcomment", `CREATE TABLE customers (id int PRIMARY KEY, email text UNIQUE NOT NULL);
+    INSERT INTO customers SELECT g, 'person' || g || '@leak-gate.test' FROM generate_series(1, 50) g;
+    COMMENT ON TABLE customers IS $$escalations: ${COMMENTED}$$;`);
+  commentDump = path.join(scratch.dir, "supportcomment.dump");
+  await scratch.dump("supportcomment", commentDump);
 });
 
 afterAll(async () => {
@@ -77,5 +87,15 @@ describe("the leak-scan gate (PostgreSQL)", () => {
     expect(result.masking!.leakScan.probes).toBe(50);
     expect(result.masking!.leakScan.valuesSearched).toBe(50);
     expect((await repository.list()).map((v) => `${v.name}:${v.version}`)).toEqual(["support:v1"]);
+  });
+
+  it("stops a build whose catalog quotes a customer's email (a table comment): a copy, named by catalog column", async () => {
+    const { home, repository, attempt } = await build(commentDump, "supportcomment", "comment");
+    const error = await attempt.then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(LeakFoundError);
+    expect((error as Error).message).toMatch(/supportcomment\.pg_catalog\.pg_description\.description holds 1 value\(s\) of masked supportcomment\.public\.customers\.email/);
+    expect((error as Error).message).not.toContain(COMMENTED);
+    expect(await repository.list()).toEqual([]);
+    expect(await readdir(path.join(home, "work")).catch(() => [])).toEqual([]);
   });
 });

@@ -101,7 +101,10 @@ async function prepareLeakScan(target: MaskingTarget, resolved: ResolvedPolicy, 
   if (failed.length) {
     throw new LeakFoundError(
       `unmasked columns hold copies of masked personal data, so nothing was published: ${describeCopies(failed)}. ` +
-        "Mask those columns too, or, if they are not personal data, list them under the table's notPersonal with a reason.",
+        "Mask those columns too, or, if they are not personal data, list them under the table's notPersonal with a reason." +
+        (failed.some((c) => /^[^.]+\.(pg_catalog|information_schema)\./.test(c.column))
+          ? " Catalog text (comments, view and function definitions, defaults) is published as it is: remove the personal data from it in the source."
+          : ""),
     );
   }
   const reported = copies.filter((c) => c.verdict !== "failed");

@@ -25,8 +25,11 @@ export const containerKindOfTag = (tag: number): ContainerKind => CONTAINER_KIND
 /**
  * Where a published value comes from: a masked or unmasked user column, a system catalog, or a
  * live TOAST chunk (a long value's bytes split into ~2 KB pieces, which splits its stored form).
+ * Catalog text is published too, so an original inside it (a table comment quoting a customer, a
+ * view or function body with an email literal) is a copy like one in an unmasked column, judged by
+ * the same cardinality rule; stock catalog words ("Greenland" as a collation) stay reported only.
  */
-export type ValueOrigin = { kind: "masked" | "catalog" | "toast" } | { kind: "unmasked"; column: Omit<CopyFinding, "bySource"> };
+export type ValueOrigin = { kind: "masked" | "toast" } | { kind: "unmasked" | "catalog"; column: Omit<CopyFinding, "bySource"> };
 
 const containerKindOf: Record<ValueOrigin["kind"], ContainerKind> = { masked: "masked-value", unmasked: "unmasked-value", catalog: "catalog", toast: "toast-chunk" };
 
@@ -54,7 +57,7 @@ export class LogicalContent {
 
   /** One published value (already split into its text leaves); an unmasked column's may be a copy. */
   addValue(leaves: Iterable<Uint8Array>, origin: ValueOrigin): void {
-    const copyOf = origin.kind === "unmasked" ? origin.column : undefined;
+    const copyOf = origin.kind === "unmasked" || origin.kind === "catalog" ? origin.column : undefined;
     this.valuesRead++;
     for (const raw of leaves) {
       if (raw.length === 0) continue;

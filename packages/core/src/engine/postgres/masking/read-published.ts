@@ -11,7 +11,7 @@ const FETCH_ROWS = 2000;
 interface RelationColumns {
   schema: string;
   name: string;
-  /** System catalogs and information_schema: their text is read as text, never a copy. */
+  /** System catalogs and information_schema: their text is read as text; an original inside it is a copy. */
   catalog: boolean;
   toast: boolean;
   columns: { name: string; type: string; composite: boolean }[];
@@ -52,15 +52,12 @@ export async function readPublished(withDb: WithDatabase, content: LogicalConten
 async function readRelation(c: pg.Client, database: string, rel: RelationColumns, content: LogicalContent, filter: PublishedColumnFilter): Promise<void> {
   // Catalog types the driver does not parse (name[], pg_node_tree) are read as text or text[].
   const select = rel.columns.map((col) => (rel.toast ? quoteIdent(col.name) : rel.catalog ? `${quoteIdent(col.name)}${col.type.endsWith("[]") ? "::text[]" : "::text"}` : quoteIdent(col.name))).join(", ");
-  const origins: ValueOrigin[] = rel.columns.map((col) =>
-    rel.toast
-      ? { kind: "toast" }
-      : rel.catalog
-      ? { kind: "catalog" }
-      : filter.isMasked(database, rel.schema, rel.name, col.name)
-        ? { kind: "masked" }
-        : { kind: "unmasked", column: { database, schema: rel.schema, table: rel.name, column: col.name } },
-  );
+  const origins: ValueOrigin[] = rel.columns.map((col) => {
+    const column = { database, schema: rel.schema, table: rel.name, column: col.name };
+    if (rel.toast) return { kind: "toast" };
+    if (rel.catalog) return { kind: "catalog", column };
+    return filter.isMasked(database, rel.schema, rel.name, col.name) ? { kind: "masked" } : { kind: "unmasked", column };
+  });
   await c.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
   try {
     await c.query(`DECLARE dbclone_published NO SCROLL CURSOR FOR SELECT ${select} FROM ${qualifiedName(rel.schema, rel.name)}`);
