@@ -30269,7 +30269,7 @@ var init_explain = __esm({
       valuesRead = 0;
       /** One published value (already split into its text leaves); an unmasked column's may be a copy. */
       addValue(leaves, origin) {
-        const copyOf = origin.kind === "unmasked" ? origin.column : void 0;
+        const copyOf = origin.kind === "unmasked" || origin.kind === "catalog" ? origin.column : void 0;
         this.valuesRead++;
         for (const raw of leaves) {
           if (raw.length === 0) continue;
@@ -30336,19 +30336,26 @@ async function readPublished2(withDb2, content, filter) {
   return databases2;
 }
 async function readRelation(c, database2, rel, content, filter) {
-  const select = rel.columns.map((col) => rel.toast ? quoteIdent(col.name) : rel.catalog ? `${quoteIdent(col.name)}${col.type.endsWith("[]") ? "::text[]" : "::text"}` : quoteIdent(col.name)).join(", ");
-  const origins = rel.columns.map(
-    (col) => rel.toast ? { kind: "toast" } : rel.catalog ? { kind: "catalog" } : filter.isMasked(database2, rel.schema, rel.name, col.name) ? { kind: "masked" } : { kind: "unmasked", column: { database: database2, schema: rel.schema, table: rel.name, column: col.name } }
-  );
+  const columns = rel.columns.map((col) => rel.toast ? quoteIdent(col.name) : rel.catalog ? `${quoteIdent(col.name)}${col.type.endsWith("[]") ? "::text[]" : "::text"}` : quoteIdent(col.name));
+  const userRow = rel.schema === "information_schema" ? "false" : rel.user_key ? `${quoteIdent(rel.user_key)}::oid >= ${FIRST_NORMAL_OID}::oid` : "true";
+  const select = [...columns, ...rel.catalog ? [userRow] : []].join(", ");
+  const origins = rel.columns.map((col) => {
+    const column2 = { database: database2, schema: rel.schema, table: rel.name, column: col.name };
+    if (rel.toast) return { kind: "toast" };
+    if (rel.catalog) return { kind: "catalog", column: column2 };
+    return filter.isMasked(database2, rel.schema, rel.name, col.name) ? { kind: "masked" } : { kind: "unmasked", column: column2 };
+  });
+  const stock = { kind: "catalog" };
   await c.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
   try {
     await c.query(`DECLARE dbclone_published NO SCROLL CURSOR FOR SELECT ${select} FROM ${qualifiedName(rel.schema, rel.name)}`);
     for (; ; ) {
       const batch = await c.query({ text: `FETCH ${FETCH_ROWS} FROM dbclone_published`, rowMode: "array" });
       for (const row of batch.rows) {
-        row.forEach((value, i) => {
-          content.addValue(textLeaves(value, rel.columns[i].composite), origins[i]);
-        });
+        const madeByUser = !rel.catalog || row[rel.columns.length] === true;
+        for (let i = 0; i < rel.columns.length; i++) {
+          content.addValue(textLeaves(row[i], rel.columns[i].composite), madeByUser ? origins[i] : stock);
+        }
       }
       if (batch.rows.length < FETCH_ROWS) break;
     }
@@ -30356,7 +30363,7 @@ async function readRelation(c, database2, rel, content, filter) {
     await c.query("COMMIT");
   }
 }
-var FETCH_ROWS, RELATIONS_SQL;
+var FETCH_ROWS, FIRST_NORMAL_OID, USER_KEYS, USER_KEYS_SQL, RELATIONS_SQL;
 var init_read_published = __esm({
   "packages/core/src/engine/postgres/masking/read-published.ts"() {
     "use strict";
@@ -30364,8 +30371,13 @@ var init_read_published = __esm({
     init_sql();
     init_explain();
     FETCH_ROWS = 2e3;
+    FIRST_NORMAL_OID = 16384;
+    USER_KEYS = ["oid", "objoid", "attrelid", "indexrelid", "aggfnoid", "stxoid", "partrelid", "ftrelid", "setdatabase", "roident"];
+    USER_KEYS_SQL = `ARRAY[${USER_KEYS.map((k) => `'${k}'`).join(", ")}]`;
     RELATIONS_SQL = `
 SELECT n.nspname AS schema, c.relname AS name, n.nspname IN ('pg_catalog', 'information_schema') AS catalog, c.relkind = 't' AS toast,
+       (SELECT k.attname::text FROM pg_attribute k WHERE k.attrelid = c.oid AND k.attnum > 0 AND k.attname::text = ANY (${USER_KEYS_SQL})
+         ORDER BY array_position(${USER_KEYS_SQL}, k.attname::text) LIMIT 1) AS user_key,
        json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod), 'composite', t.typtype = 'c' OR et.typtype = 'c') ORDER BY a.attnum) AS columns
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -30376,7 +30388,7 @@ WHERE (c.relkind = 'r' OR c.relkind = 'm' AND c.relispopulated OR c.relkind = 't
        OR c.relkind = 't'
        OR n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%')
   AND c.relname <> 'pg_statistic'
-GROUP BY 1, 2, 3, 4 ORDER BY 1, 2`;
+GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2`;
   }
 });
 
@@ -31179,7 +31191,7 @@ async function prepareLeakScan(target, resolved, originals, reporter) {
   const failed = copies.filter((c) => c.verdict === "failed");
   if (failed.length) {
     throw new LeakFoundError(
-      `unmasked columns hold copies of masked personal data, so nothing was published: ${describeCopies(failed)}. Mask those columns too, or, if they are not personal data, list them under the table's notPersonal with a reason.`
+      `unmasked columns hold copies of masked personal data, so nothing was published: ${describeCopies(failed)}. Mask those columns too, or, if they are not personal data, list them under the table's notPersonal with a reason.` + (failed.some((c) => /^[^.]+\.(pg_catalog|information_schema)\./.test(c.column)) ? " Catalog text (comments, view and function definitions, defaults) is published as it is: remove the personal data from it in the source." : "")
     );
   }
   const reported = copies.filter((c) => c.verdict !== "failed");

@@ -27,9 +27,13 @@ export const containerKindOfTag = (tag: number): ContainerKind => CONTAINER_KIND
  * live TOAST chunk (a long value's bytes split into ~2 KB pieces, which splits its stored form).
  * Catalog text is published too, so an original inside it (a table comment quoting a customer, a
  * view or function body with an email literal) is a copy like one in an unmasked column, judged by
- * the same cardinality rule; stock catalog words ("Greenland" as a collation) stay reported only.
+ * the same cardinality rule. Rows initdb made (stock comments, collation names) are explained only.
  */
-export type ValueOrigin = { kind: "masked" | "toast" } | { kind: "unmasked" | "catalog"; column: Omit<CopyFinding, "bySource"> };
+export type ValueOrigin =
+  | { kind: "masked" | "toast" }
+  | { kind: "unmasked"; column: Omit<CopyFinding, "bySource"> }
+  /** A catalog row about an object a user made carries its column (copies are judged); a stock row does not. */
+  | { kind: "catalog"; column?: Omit<CopyFinding, "bySource"> };
 
 const containerKindOf: Record<ValueOrigin["kind"], ContainerKind> = { masked: "masked-value", unmasked: "unmasked-value", catalog: "catalog", toast: "toast-chunk" };
 

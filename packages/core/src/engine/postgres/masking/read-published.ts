@@ -13,14 +13,28 @@ interface RelationColumns {
   name: string;
   /** System catalogs and information_schema: their text is read as text; an original inside it is a copy. */
   catalog: boolean;
+  /** The catalog's column naming the object a row describes (oid, objoid, attrelid …), if any. */
+  user_key: string | null;
   toast: boolean;
   columns: { name: string; type: string; composite: boolean }[];
 }
+
+// Catalog rows about objects a user made (OID ≥ FirstNormalObjectId) can hold copied personal data
+// (a comment quoting a customer, an email literal in a view, default or function body): their text
+// is judged as copies. Rows initdb made (the stock comments, collations, SQL features) are only
+// explained, so a first name that is also a word in PostgreSQL's own comments is not a copy. A
+// catalog without such a column is judged whole (fail closed); information_schema's tables are
+// stock (initdb loads them).
+const FIRST_NORMAL_OID = 16384;
+const USER_KEYS = ["oid", "objoid", "attrelid", "indexrelid", "aggfnoid", "stxoid", "partrelid", "ftrelid", "setdatabase", "roident"];
+const USER_KEYS_SQL = `ARRAY[${USER_KEYS.map((k) => `'${k}'`).join(", ")}]`;
 
 // User tables and materialized views: every column. Catalogs and information_schema: their
 // text-like columns. TOAST relations: the chunks of live long values.
 const RELATIONS_SQL = `
 SELECT n.nspname AS schema, c.relname AS name, n.nspname IN ('pg_catalog', 'information_schema') AS catalog, c.relkind = 't' AS toast,
+       (SELECT k.attname::text FROM pg_attribute k WHERE k.attrelid = c.oid AND k.attnum > 0 AND k.attname::text = ANY (${USER_KEYS_SQL})
+         ORDER BY array_position(${USER_KEYS_SQL}, k.attname::text) LIMIT 1) AS user_key,
        json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod), 'composite', t.typtype = 'c' OR et.typtype = 'c') ORDER BY a.attnum) AS columns
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -31,7 +45,7 @@ WHERE (c.relkind = 'r' OR c.relkind = 'm' AND c.relispopulated OR c.relkind = 't
        OR c.relkind = 't'
        OR n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%')
   AND c.relname <> 'pg_statistic'
-GROUP BY 1, 2, 3, 4 ORDER BY 1, 2`;
+GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2`;
 
 export interface PublishedColumnFilter {
   /** True when the column is masked by the policy (its values are explained, never copies). */
@@ -51,22 +65,27 @@ export async function readPublished(withDb: WithDatabase, content: LogicalConten
 
 async function readRelation(c: pg.Client, database: string, rel: RelationColumns, content: LogicalContent, filter: PublishedColumnFilter): Promise<void> {
   // Catalog types the driver does not parse (name[], pg_node_tree) are read as text or text[].
-  const select = rel.columns.map((col) => (rel.toast ? quoteIdent(col.name) : rel.catalog ? `${quoteIdent(col.name)}${col.type.endsWith("[]") ? "::text[]" : "::text"}` : quoteIdent(col.name))).join(", ");
+  const columns = rel.columns.map((col) => (rel.toast ? quoteIdent(col.name) : rel.catalog ? `${quoteIdent(col.name)}${col.type.endsWith("[]") ? "::text[]" : "::text"}` : quoteIdent(col.name)));
+  // Last column for catalogs: whether the row is about an object a user made.
+  const userRow = rel.schema === "information_schema" ? "false" : rel.user_key ? `${quoteIdent(rel.user_key)}::oid >= ${FIRST_NORMAL_OID}::oid` : "true";
+  const select = [...columns, ...(rel.catalog ? [userRow] : [])].join(", ");
   const origins: ValueOrigin[] = rel.columns.map((col) => {
     const column = { database, schema: rel.schema, table: rel.name, column: col.name };
     if (rel.toast) return { kind: "toast" };
     if (rel.catalog) return { kind: "catalog", column };
     return filter.isMasked(database, rel.schema, rel.name, col.name) ? { kind: "masked" } : { kind: "unmasked", column };
   });
+  const stock: ValueOrigin = { kind: "catalog" };
   await c.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
   try {
     await c.query(`DECLARE dbclone_published NO SCROLL CURSOR FOR SELECT ${select} FROM ${qualifiedName(rel.schema, rel.name)}`);
     for (;;) {
       const batch = await c.query({ text: `FETCH ${FETCH_ROWS} FROM dbclone_published`, rowMode: "array" });
       for (const row of batch.rows as unknown[][]) {
-        row.forEach((value, i) => {
-          content.addValue(textLeaves(value, rel.columns[i]!.composite), origins[i]!);
-        });
+        const madeByUser = !rel.catalog || row[rel.columns.length] === true;
+        for (let i = 0; i < rel.columns.length; i++) {
+          content.addValue(textLeaves(row[i], rel.columns[i]!.composite), madeByUser ? origins[i]! : stock);
+        }
       }
       if (batch.rows.length < FETCH_ROWS) break;
     }
