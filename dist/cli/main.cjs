@@ -26720,7 +26720,7 @@ async function startMappingPool(key, size) {
     }
   };
   const workers = Array.from({ length: Math.max(1, size) }, () => {
-    const w = new import_node_worker_threads.Worker(script, { workerData: { key: new Uint8Array(key) } });
+    const w = new import_node_worker_threads.Worker(script.code ?? script.file, { eval: script.code !== void 0, workerData: { key: new Uint8Array(key) } });
     w.on("message", (m) => {
       const t = running.get(w);
       running.delete(w);
@@ -26759,19 +26759,16 @@ async function workerScript() {
   if (here?.endsWith(".cjs")) {
     const bundled = import_node_path63.default.join(import_node_path63.default.dirname(here), "mapping-worker.cjs");
     if (!import_node_fs35.default.existsSync(bundled)) throw new BuildError(`the masking worker bundle ${bundled} is missing; reinstall dbclone (dist/ must hold mapping-worker.cjs beside ${import_node_path63.default.basename(here)}).`);
-    return bundled;
+    return { file: bundled };
   }
   sourceBundle ??= bundleFromSource(here ? import_node_path63.default.join(import_node_path63.default.dirname(here), "mapping-worker.ts") : import_node_path63.default.resolve("packages/core/src/masking/transformers/mapping-worker.ts"));
   return sourceBundle;
 }
 async function bundleFromSource(entry) {
   if (!import_node_fs35.default.existsSync(entry)) throw new BuildError(`the masking worker source ${entry} is missing`);
-  const dir = import_node_fs35.default.mkdtempSync(import_node_path63.default.join(import_node_os10.default.tmpdir(), "dbclone-mapping-worker-"));
-  const outfile = import_node_path63.default.join(dir, "mapping-worker.cjs");
   const { build } = (0, import_node_module.createRequire)(entry)("esbuild");
-  await build({ entryPoints: [entry], outfile, bundle: true, platform: "node", format: "cjs", target: "node20", logLevel: "error" });
-  process.once("exit", () => import_node_fs35.default.rmSync(dir, { recursive: true, force: true }));
-  return outfile;
+  const out = await build({ entryPoints: [entry], write: false, bundle: true, platform: "node", format: "cjs", target: "node20", logLevel: "error" });
+  return { code: out.outputFiles[0].text };
 }
 var import_node_fs35, import_node_module, import_node_os10, import_node_path63, import_node_url2, import_node_worker_threads, defaultJobs, MIN_SLICE, sourceBundle;
 var init_mapping_pool = __esm({
