@@ -44,6 +44,7 @@ describe("the published dbclone package", () => {
         "package/README.md",
         "package/dist/dbclone.cjs",
         "package/dist/main.cjs",
+        "package/dist/mapping-worker.cjs", // the masking worker threads, started from beside main.cjs
         "package/dist/licenses.txt",
         "package/package.json",
         // The bin requires main.cjs, which loads these on first use: the same files as dist/cli/vendor.

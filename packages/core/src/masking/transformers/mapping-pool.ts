@@ -55,7 +55,7 @@ export async function startMappingPool(key: Buffer, size: number): Promise<Mappi
   };
   const workers = Array.from({ length: Math.max(1, size) }, () => {
     // The key goes in workerData (in-process memory), never in argv or the environment.
-    const w = new Worker(script, { workerData: { key: new Uint8Array(key) } });
+    const w = new Worker(script.code ?? script.file!, { eval: script.code !== undefined, workerData: { key: new Uint8Array(key) } });
     w.on("message", (m: MapResponse) => {
       const t = running.get(w);
       running.delete(w);
@@ -94,27 +94,24 @@ export async function startMappingPool(key: Buffer, size: number): Promise<Mappi
   };
 }
 
-let sourceBundle: Promise<string> | undefined;
+let sourceBundle: Promise<{ code: string }> | undefined;
 
-/** The worker's script: beside the bundle in dist/, else the TypeScript source bundled on the fly. */
-async function workerScript(): Promise<string> {
+/** The worker's script: beside the bundle in dist/, else the TypeScript source bundled in memory (no file left behind). */
+async function workerScript(): Promise<{ file?: string; code?: string }> {
   const here = typeof import.meta.url === "string" ? fileURLToPath(import.meta.url) : undefined;
   if (here?.endsWith(".cjs")) {
     const bundled = path.join(path.dirname(here), "mapping-worker.cjs");
     if (!fs.existsSync(bundled)) throw new BuildError(`the masking worker bundle ${bundled} is missing; reinstall dbclone (dist/ must hold mapping-worker.cjs beside ${path.basename(here)}).`);
-    return bundled;
+    return { file: bundled };
   }
   sourceBundle ??= bundleFromSource(here ? path.join(path.dirname(here), "mapping-worker.ts") : path.resolve("packages/core/src/masking/transformers/mapping-worker.ts"));
   return sourceBundle;
 }
 
-async function bundleFromSource(entry: string): Promise<string> {
+async function bundleFromSource(entry: string): Promise<{ code: string }> {
   if (!fs.existsSync(entry)) throw new BuildError(`the masking worker source ${entry} is missing`);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dbclone-mapping-worker-"));
-  const outfile = path.join(dir, "mapping-worker.cjs");
   // esbuild is a dev dependency, resolved from the source tree: only reached when running from source.
   const { build } = createRequire(entry)("esbuild") as typeof import("esbuild");
-  await build({ entryPoints: [entry], outfile, bundle: true, platform: "node", format: "cjs", target: "node20", logLevel: "error" });
-  process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
-  return outfile;
+  const out = await build({ entryPoints: [entry], write: false, bundle: true, platform: "node", format: "cjs", target: "node20", logLevel: "error" });
+  return { code: out.outputFiles[0]!.text };
 }
