@@ -75,4 +75,20 @@ describe("SQL Server clone session", () => {
     expect(log.entries).toEqual([]);
     expect(await new CloneRegistry(env.DBCLONE_HOME!).list()).toEqual([]);
   });
+
+  it("teardown whose login drop fails still detaches and deletes the disk, keeps the record, and a retry finishes", async () => {
+    const { log } = installHost("win32");
+    expect((await runCli(BUILD, env)).code).toBe(0);
+    const out = JSON.parse((await runCli(["clone", "sales:latest", "--json"], env)).stdout);
+    log.entries.length = 0;
+    log.failOn = "KILL ";
+    const t = await runCli(["teardown", out.id], env);
+    expect(t.code).not.toBe(0);
+    expect(t.stderr).toContain(`could not drop its login dbclone_${out.id}`);
+    const order = ["sp_detach_db", "KILL ", "disk: unmount", "disk: destroy"].map((s) => at(log.entries, s));
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect((await new CloneRegistry(env.DBCLONE_HOME!).list()).map((r) => r.id)).toEqual([out.id]);
+    expect((await runCli(["teardown", out.id], env)).code).toBe(0);
+    expect(await new CloneRegistry(env.DBCLONE_HOME!).list()).toEqual([]);
+  });
 });

@@ -85,7 +85,6 @@ export async function runSession(input: SessionInput): Promise<CloneResult> {
   }
 }
 
-/** Loaded before anything is made: a missing Docker engine fails here, not half-way. */
 /** A container per clone needs a server per clone: refused (before anything is made) for engines whose clones share one. */
 export function assertRuntimeServes(platform: Platform, runtime: CreateCloneOptions["runtime"]): void {
   if ((runtime ?? "host") === "docker" && !platform.entry.serverPerClone) {
@@ -93,6 +92,7 @@ export function assertRuntimeServes(platform: Platform, runtime: CreateCloneOpti
   }
 }
 
+/** Loaded before anything is made: a missing Docker engine fails here, not half-way. */
 async function loadRuntime(opts: CreateCloneOptions): Promise<Runtime | undefined> {
   if ((opts.runtime ?? "host") !== "docker") return undefined;
   const runtime = await runtimeFor("docker", { ...opts.docker, hostAddress: opts.host ?? "127.0.0.1" });

@@ -4,7 +4,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { platformForRecord, type Platform } from "../platform/index.js";
-import { UsageError } from "../errors.js";
+import { CloneError, UsageError } from "../errors.js";
 import type { Reporter } from "../reporter.js";
 import { openRepository } from "../repository/index.js";
 import type { Repository } from "../repository/types.js";
@@ -71,9 +71,11 @@ async function removeCloneContainers(record: CloneRecord, home: string): Promise
  * Stop the clone's server. A server of its own is signalled only when its recorded pid provably is
  * still this clone's (pids are reused after a crash). On a shared server (SQL Server) its databases
  * are detached and its server login dropped — the login even when a database stays attached, which
- * then keeps the disk mounted (the error stops teardown before the unmount).
+ * then keeps the disk mounted (the detach error stops teardown before the unmount). A login that
+ * could not be dropped does not keep the disk: it is returned, to fail the teardown once the disk
+ * is gone (the record stays, so gc retries).
  */
-async function stopServer(record: CloneRecord, platform: Platform, reporter: Reporter): Promise<void> {
+async function stopServer(record: CloneRecord, platform: Platform, reporter: Reporter): Promise<Error | undefined> {
   const { engine } = platform;
   if (!platform.entry.serverPerClone) {
     const server = sharedServerOf(record);
@@ -81,15 +83,20 @@ async function stopServer(record: CloneRecord, platform: Platform, reporter: Rep
       () => undefined,
       (e: unknown) => e,
     );
-    await engine.dropLogin?.(server, record.user);
+    const loginLeft = await engine.dropLogin?.(server, record.user).then(
+      () => undefined,
+      (e: Error) => new CloneError(`Teardown of clone ${record.id} could not drop its login ${record.user}: ${e.message}. Run dbclone gc to retry.`, { cause: e }),
+    );
     if (stopped) throw stopped;
-    return;
+    if (loginLeft) reporter.warn(loginLeft.message);
+    return loginLeft;
   }
   const server = serverOf(record);
   if (server && isAlive(server.pid)) {
     if (isPostgresOf(server.pid, record.mountPath)) await engine.stop(server, { fast: true });
     else reporter.warn(`Left process ${server.pid} alone: it is not clone ${record.id}'s server (its pid was reused).`);
   }
+  return undefined;
 }
 
 /** Tear one clone down; tolerant of every part already gone. */
@@ -103,13 +110,13 @@ export async function removeClone(
   await pausePoint("teardown:stopping");
   const platform = platformForRecord(record, opts.home, opts.reporter);
   const { driver } = platform;
-  if (record.runtime === "docker") await removeCloneContainers(record, opts.home);
-  else await stopServer(record, platform, opts.reporter);
+  const left = record.runtime === "docker" ? await removeCloneContainers(record, opts.home) : await stopServer(record, platform, opts.reporter);
   await pausePoint("teardown:server-stopped");
   if (record.attachment) await driver.unmount(record.attachment);
   await pausePoint("teardown:unmounted");
   await driver.destroy(record.childFile);
   await fs.rm(record.dir, { recursive: true, force: true });
+  if (left) throw left;
   await registry.remove(record.id);
   opts.reporter.info(`Removed clone ${record.id}${record.name ? ` (${record.name})` : ""}`);
   const repository = opts.repository ?? (await openRepository(record.repository).catch(() => undefined));
