@@ -11,16 +11,16 @@ import { removeClone } from "./teardown.js";
 import { assertDatabaseChoice, credentialsOf } from "./record.js";
 import { askedFor, decideNamedClone } from "./named-clone.js";
 import type { PublishedImage } from "../repository/types.js";
-import { allocatedBytes, runSession } from "./session.js";
+import { allocatedBytes, assertRuntimeServes, runSession } from "./session.js";
 
 export async function createClone(opts: CreateCloneOptions): Promise<CloneResult> {
   const started = performance.now();
   const { repository, reporter } = opts;
   const registry = new CloneRegistry(opts.home);
   const image = await repository.resolve(parseImageRef(opts.ref));
-  // SQL Server images (Windows, VHDX) take their own path; it refuses other hosts before any work.
-  if (image.manifest.engine.kind === "sqlserver") return (await import("./sqlserver-clone.js")).createSqlServerClone(opts, image, started);
-
+  // Chosen first: a host that cannot serve the image's engine refuses before anything is made.
+  const platform = platformForImage(image.manifest.engine.kind, opts.home, { disk: opts.disk, reporter });
+  assertRuntimeServes(platform, opts.runtime);
   assertDatabaseChoice(opts.database, image.manifest.databases.map((d) => d.name), `${image.name}:${image.version}`);
 
   let previous: CloneRecord | undefined;
@@ -35,7 +35,6 @@ export async function createClone(opts: CreateCloneOptions): Promise<CloneResult
     await removeClone(previous, { home: opts.home, reporter, repository });
   }
 
-  const platform = platformForImage(image.manifest.engine.kind, opts.home, { disk: opts.disk, reporter });
   return runSession({ opts, image, platform, previous, replaced, started });
 }
 

@@ -21,14 +21,16 @@ export async function decideNamedClone(existing: CloneRecord, image: PublishedIm
   const held = `${existing.image.name}:${existing.image.version}`;
   if (opts.reset) return { kind: "replace", previous: existing, reason: `reset requested: the data of ${what} is discarded and it is made again from ${image.name}:${image.version}` };
 
-  const running = existing.state === "ready" && (await isServerRunning(existing).catch(() => false));
+  const platform = platformForRecord(existing, opts.home);
+  // A clone attached to a shared server (SQL Server) has no process of its own: the identity proof below decides.
+  const running = existing.state === "ready" && (!platform.entry.serverPerClone || (await isServerRunning(existing).catch(() => false)));
   if (!running) {
     const why = existing.state === "ready" ? "its server is not running" : `it is still '${existing.state}' (an earlier run stopped half-way)`;
     return { kind: "replace", previous: existing, reason: `${what} cannot be reused: ${why}; making it again from ${image.name}:${image.version}` };
   }
   try {
     // Prove the server on its port is still that clone of its image before handing it out.
-    await platformForRecord(existing, opts.home).engine.verifyIdentity(credentialsOf(existing), existing.id, existing.image.manifestDigest);
+    await platform.engine.verifyIdentity(credentialsOf(existing), existing.id, existing.image.manifestDigest);
   } catch (e) {
     return { kind: "replace", previous: existing, reason: `${what} does not answer as itself (${(e as Error).message}); making it again` };
   }

@@ -5,7 +5,7 @@ import crypto from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { makeDir, PRIVATE_DIR } from "../util/paths.js";
-import { platformEntry, platformForRecord } from "../platform/index.js";
+import { buildPlatformForRecord, platformEntry } from "../platform/index.js";
 import { supportsLayers, type SealedDisk } from "../disk/index.js";
 import { ADMIN_USER } from "../engine/postgres/index.js";
 import { CloneError, CloneNotFoundError, DbcloneError, ImageNotFoundError, NotSupportedError, UsageError, VersionExistsError } from "../errors.js";
@@ -71,7 +71,7 @@ export async function promoteClone(opts: PromoteCloneOptions): Promise<PromoteRe
   if (!platformEntry(record.engine).promotable) throw new NotSupportedError(`promoting ${record.engine} clones is not supported yet`);
   await refuseExisting(repository, target.name, target.version);
   const source = await repository.resolve({ name: record.image.name, digest: record.image.manifestDigest });
-  const { driver, engine } = platformForRecord(record, opts.home, opts.reporter);
+  const { driver, engine } = buildPlatformForRecord(record, opts.home, opts.reporter);
   if (!supportsLayers(driver)) throw new NotSupportedError(`the ${driver.name} disk driver cannot promote clones yet; clone with --disk qcow2 to promote`);
   const label = `${target.name}:${target.version}`;
   const sourceLabel = `${source.name}:${source.version}`;

@@ -27,3 +27,8 @@ export function serverOf(record: CloneRecord): RunningServer | undefined {
   if (!record.serverPid) return undefined;
   return { pid: record.serverPid, host: record.host, port: record.port, socketDir: path.join(record.dir, "run"), adminUser: "" };
 }
+
+/** A clone on a shared server (SQL Server) as teardown addresses it: the databases it attached, by the clone's id. */
+export function sharedServerOf(record: CloneRecord): RunningServer {
+  return { pid: 0, host: record.host, port: record.port, adminUser: "", databases: record.databases, cloneId: record.id };
+}

@@ -7,8 +7,8 @@ import crypto from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 import type { ChildDisk, DiskDriver } from "../disk/types.js";
-import type { Credentials, Engine, RunningServer } from "../engine/types.js";
-import { CloneError, DbcloneError } from "../errors.js";
+import type { CloneEngine, Credentials, RunningServer } from "../engine/types.js";
+import { CloneError, DbcloneError, UsageError } from "../errors.js";
 import { progressOnDemand } from "../reporter.js";
 import type { Platform } from "../platform/index.js";
 import { readRepositoryConfig } from "../repository/index.js";
@@ -85,6 +85,13 @@ export async function runSession(input: SessionInput): Promise<CloneResult> {
   }
 }
 
+/** A container per clone needs a server per clone: refused (before anything is made) for engines whose clones share one. */
+export function assertRuntimeServes(platform: Platform, runtime: CreateCloneOptions["runtime"]): void {
+  if ((runtime ?? "host") === "docker" && !platform.entry.serverPerClone) {
+    throw new UsageError(`${platform.kind} clones are attached to the runner's own server: --runtime docker is not available for them.`);
+  }
+}
+
 /** Loaded before anything is made: a missing Docker engine fails here, not half-way. */
 async function loadRuntime(opts: CreateCloneOptions): Promise<Runtime | undefined> {
   if ((opts.runtime ?? "host") !== "docker") return undefined;
@@ -112,12 +119,15 @@ async function reserve(input: SessionInput, registry: CloneRegistry, cleanup: Cl
   const ttlSeconds = capTtl(opts.ttlSeconds ?? (previous ? inheritedTtl(previous) : undefined), config.maxTtlSeconds);
   const password = previous?.password ?? crypto.randomBytes(24).toString("base64url");
   opts.reporter.secret(password);
-  const record = await registry.reserve(
-    {
+  // An engine whose clones share one server (SQL Server) names its address and each clone's login.
+  const { engine } = input.platform;
+  const shared = engine.cloneEndpoint ? (id: string) => engine.cloneEndpoint!(id) : undefined;
+  const reserved = await registry.reserve(
+    (id) => ({
       name: opts.name,
       image: { name: image.name, version: image.version, manifestDigest: image.manifestDigest, diskDigest: image.manifest.disk.digest },
       engine: image.manifest.engine.kind,
-      host: opts.host ?? "127.0.0.1",
+      host: shared?.(id).host ?? opts.host ?? "127.0.0.1",
       disk: input.platform.disk,
       runtime: opts.runtime ?? "host",
       password,
@@ -126,10 +136,12 @@ async function reserve(input: SessionInput, registry: CloneRegistry, cleanup: Cl
       repository: opts.repository.location,
       expiresAt: ttlSeconds ? new Date(Date.now() + ttlSeconds * 1000).toISOString() : undefined,
       ttlSeconds,
-      user: previous?.user,
-    },
+      user: previous?.user ?? shared?.(id).user,
+    }),
     { preferredPort: previous?.port },
   );
+  // Its clones are reached on the shared server's port, not on one reserved for them.
+  const record = shared ? await registry.patch(reserved.id, { port: shared(reserved.id).port }) : reserved;
   cleanup.push("forget the clone record", () => registry.remove(record.id));
   cleanup.push("remove the clone directory", () => fs.rm(record.dir, { recursive: true, force: true }));
   await pausePoint("clone:reserved");
@@ -159,7 +171,7 @@ async function mount(s: SessionState, child: ChildDisk): Promise<void> {
 /** start: the engine's server over the mount (host process or container), recorded for gc; undo: stop it. */
 async function start(s: SessionState): Promise<RunningServer> {
   const { opts, image } = s.input;
-  const engine: Engine = s.input.platform.engine;
+  const engine: CloneEngine = s.input.platform.engine;
   const { record, runtime } = s;
   const server = await engine.start(
     record.mountPath,
@@ -183,7 +195,11 @@ async function start(s: SessionState): Promise<RunningServer> {
     s.record = await s.registry.patch(record.id, { containerId: server.containerId });
   } else {
     s.cleanup.push("stop the clone's server", () => engine.stop(server, { fast: true }));
-    s.record = await s.registry.patch(record.id, { serverPid: server.pid });
+    // A shared server has no process of the clone's (pid 0); it names the databases it attached instead.
+    s.record = await s.registry.patch(record.id, {
+      ...(server.pid ? { serverPid: server.pid } : {}),
+      ...(server.databases ? { databases: server.databases } : {}),
+    });
   }
   await pausePoint("clone:server-started");
   return server;
@@ -193,6 +209,7 @@ async function start(s: SessionState): Promise<RunningServer> {
 async function login(s: SessionState, server: RunningServer): Promise<Credentials> {
   const { engine } = s.input.platform;
   const created = await engine.createLogin(server, s.record.databases, { user: s.record.user, password: s.record.password });
+  if (engine.dropLogin) s.cleanup.push("drop the clone's login", () => engine.dropLogin!(server, created.user));
   const credentials = engine.credentials(created, s.input.opts.database);
   s.input.opts.reporter.secret(credentials.connectionString);
   return credentials;

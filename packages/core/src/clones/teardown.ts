@@ -3,8 +3,8 @@
 // Every step tolerates its part being gone already, so teardown is idempotent and gc can replay it.
 import fs from "node:fs/promises";
 import path from "node:path";
-import { platformForRecord } from "../platform/index.js";
-import { UsageError } from "../errors.js";
+import { platformForRecord, type Platform } from "../platform/index.js";
+import { CloneError, UsageError } from "../errors.js";
 import type { Reporter } from "../reporter.js";
 import { openRepository } from "../repository/index.js";
 import type { Repository } from "../repository/types.js";
@@ -13,7 +13,7 @@ import { secondsSince } from "../util/time.js";
 import type { TeardownOptions, TeardownResult } from "./lifecycle-types.js";
 import { CloneRegistry, matchesLabels } from "./registry.js";
 import type { CloneRecord } from "./types.js";
-import { serverOf } from "./record.js";
+import { serverOf, sharedServerOf } from "./record.js";
 import { currentProcess, isPostgresOf } from "../util/process-identity.js";
 import { pausePoint } from "../util/pause-point.js";
 
@@ -67,6 +67,38 @@ async function removeCloneContainers(record: CloneRecord, home: string): Promise
   }
 }
 
+/**
+ * Stop the clone's server. A server of its own is signalled only when its recorded pid provably is
+ * still this clone's (pids are reused after a crash). On a shared server (SQL Server) its databases
+ * are detached and its server login dropped — the login even when a database stays attached, which
+ * then keeps the disk mounted (the detach error stops teardown before the unmount). A login that
+ * could not be dropped does not keep the disk: it is returned, to fail the teardown once the disk
+ * is gone (the record stays, so gc retries).
+ */
+async function stopServer(record: CloneRecord, platform: Platform, reporter: Reporter): Promise<Error | undefined> {
+  const { engine } = platform;
+  if (!platform.entry.serverPerClone) {
+    const server = sharedServerOf(record);
+    const stopped = await engine.stop(server, { fast: true }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    const loginLeft = await engine.dropLogin?.(server, record.user).then(
+      () => undefined,
+      (e: Error) => new CloneError(`Teardown of clone ${record.id} could not drop its login ${record.user}: ${e.message}. Run dbclone gc to retry.`, { cause: e }),
+    );
+    if (stopped) throw stopped;
+    if (loginLeft) reporter.warn(loginLeft.message);
+    return loginLeft;
+  }
+  const server = serverOf(record);
+  if (server && isAlive(server.pid)) {
+    if (isPostgresOf(server.pid, record.mountPath)) await engine.stop(server, { fast: true });
+    else reporter.warn(`Left process ${server.pid} alone: it is not clone ${record.id}'s server (its pid was reused).`);
+  }
+  return undefined;
+}
+
 /** Tear one clone down; tolerant of every part already gone. */
 export async function removeClone(
   record: CloneRecord,
@@ -76,27 +108,15 @@ export async function removeClone(
   const registry = new CloneRegistry(opts.home);
   await registry.patch(record.id, { state: "stopping", owner: currentProcess() }).catch(() => undefined);
   await pausePoint("teardown:stopping");
-  if (record.engine === "sqlserver") {
-    // Detach, drop the login, dismount and delete the child on the runner's SQL Server (Windows only).
-    await (await import("./sqlserver-clone.js")).removeSqlServerClone(record, opts.reporter);
-  } else {
-    const { driver, engine } = platformForRecord(record, opts.home, opts.reporter);
-    if (record.runtime === "docker") await removeCloneContainers(record, opts.home);
-    else {
-      const server = serverOf(record);
-      // A recorded pid may have been reused after a crash: signal it only when it is provably this
-      // clone's postgres (its data directory under the clone's mount); otherwise it is not ours.
-      if (server && isAlive(server.pid)) {
-        if (isPostgresOf(server.pid, record.mountPath)) await engine.stop(server, { fast: true });
-        else opts.reporter.warn(`Left process ${server.pid} alone: it is not clone ${record.id}'s server (its pid was reused).`);
-      }
-    }
-    await pausePoint("teardown:server-stopped");
-    if (record.attachment) await driver.unmount(record.attachment);
-    await pausePoint("teardown:unmounted");
-    await driver.destroy(record.childFile);
-    await fs.rm(record.dir, { recursive: true, force: true });
-  }
+  const platform = platformForRecord(record, opts.home, opts.reporter);
+  const { driver } = platform;
+  const left = record.runtime === "docker" ? await removeCloneContainers(record, opts.home) : await stopServer(record, platform, opts.reporter);
+  await pausePoint("teardown:server-stopped");
+  if (record.attachment) await driver.unmount(record.attachment);
+  await pausePoint("teardown:unmounted");
+  await driver.destroy(record.childFile);
+  await fs.rm(record.dir, { recursive: true, force: true });
+  if (left) throw left;
   await registry.remove(record.id);
   opts.reporter.info(`Removed clone ${record.id}${record.name ? ` (${record.name})` : ""}`);
   const repository = opts.repository ?? (await openRepository(record.repository).catch(() => undefined));

@@ -41,6 +41,10 @@ export interface RunningServer {
   socketDir?: string;
   /** The engine's own superuser name inside this data (never handed out). */
   adminUser: string;
+  /** The names the clone's databases got on a server clones share (SQL Server: <db>__<id>); absent: the image's. */
+  databases?: string[];
+  /** The clone a shared server serves this for (its databases and login carry the id). */
+  cloneId?: string;
 }
 
 export interface Credentials {
@@ -67,7 +71,7 @@ export type SchemaConnection = Pick<CloneLogin, "host" | "port" | "user" | "pass
 
 /**
  * How callers reach an engine's clones: what every engine answers without running anything of its
- * own (SQL Server's lifecycle is still engine/sqlserver's own path; PostgreSQL's is Engine below).
+ * own (CloneEngine below runs them; Engine also builds images — SQL Server's build is still its own path).
  */
 export interface EngineConnection {
   readonly kind: EngineInfo["kind"];
@@ -103,16 +107,38 @@ export interface StartOptions {
   listenAll?: boolean;
 }
 
-export interface Engine extends EngineConnection {
+/** Where the clones of an engine whose clones share one server are reached, and the login each gets there. */
+export interface CloneEndpoint {
+  host: string;
+  port: number;
+  user: string;
+}
+
+/**
+ * What the one clone session (clones/session.ts) and teardown need of an engine: serve the data on
+ * a mounted clone disk, give it a login of its own, prove it is that clone, and let it go.
+ */
+export interface CloneEngine extends EngineConnection {
+  /** Serve the data under `mountPath` (a server of its own, or attached to the shared one); resolves once it answers. */
+  start(mountPath: string, opts: StartOptions, reporter: Reporter): Promise<RunningServer>;
+  stop(server: RunningServer, opts?: { fast?: boolean }): Promise<void>;
+  /** A login of the clone's own with a random password and no superuser rights. */
+  createLogin(server: RunningServer, databases: string[], opts: { user: string; password: string }): Promise<Credentials>;
+  /** Drop a login that lives outside the clone's data (SQL Server's server login); absent: it goes with the data. */
+  dropLogin?(server: RunningServer, user: string): Promise<void>;
+  /** Prove the server on host:port is this clone of this image, as the login. */
+  verifyIdentity(creds: Credentials, cloneId: string, imageDigest: string): Promise<void>;
+  /** Set when every clone attaches to one server (SQL Server): its address and the clone's login; absent: a server per clone on a reserved port. */
+  cloneEndpoint?(cloneId: string): CloneEndpoint;
+}
+
+export interface Engine extends CloneEngine {
   /** Throws MissingToolError naming what to install. */
   checkPrerequisites(): Promise<void>;
   /** Check a source before anything is created: a clear SourceError when it is not usable. */
   probeSource(source: SourceSpec): Promise<{ description: string; version?: string }>;
   /** Restore the sources into a new data area under `mountPath`; leaves the server stopped. */
   restore(sources: SourceSpec[], mountPath: string, reporter: Reporter): Promise<EngineInfo>;
-  /** Start the server over `mountPath`; resolves once it answered a query. */
-  start(mountPath: string, opts: StartOptions, reporter: Reporter): Promise<RunningServer>;
-  stop(server: RunningServer, opts?: { fast?: boolean }): Promise<void>;
   /** Databases, tables, columns, row estimates and sizes, for the manifest. */
   inventory(server: RunningServer): Promise<DatabaseInfo[]>;
   /**
@@ -122,10 +148,6 @@ export interface Engine extends EngineConnection {
   scrub(server: RunningServer, reporter: Reporter, opts?: { full?: boolean }): Promise<void>;
   /** Copy the data area from one mounted disk to another, leaving behind everything not needed. */
   copyFresh(fromMount: string, toMount: string, reporter: Reporter): Promise<void>;
-  /** A login of the clone's own with a random password and no superuser rights. */
-  createLogin(server: RunningServer, databases: string[], opts: { user: string; password: string }): Promise<Credentials>;
-  /** Prove the server on host:port is this clone of this image, as the login. */
-  verifyIdentity(creds: Credentials, cloneId: string, imageDigest: string): Promise<void>;
   /** Engine info of a data area already on disk (server not running). */
   describe(mountPath: string): Promise<EngineInfo>;
 }

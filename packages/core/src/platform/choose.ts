@@ -2,7 +2,7 @@
 // first clone driver that works on this host, or the one --disk names), and of a clone record
 // (torn down by the driver that made it).
 import type { DiskDriver } from "../disk/types.js";
-import type { Engine, SourceSpec } from "../engine/types.js";
+import type { CloneEngine, Engine, SourceSpec } from "../engine/types.js";
 import { NotSupportedError, UsageError } from "../errors.js";
 import type { Reporter } from "../reporter.js";
 import type { CloneDiskName } from "./disk-names.js";
@@ -15,6 +15,12 @@ export interface Platform {
   driver: DiskDriver;
   /** The disk driver's name, as a clone record keeps it. */
   disk: CloneDiskName;
+  /** The engine its clones run on. */
+  engine: CloneEngine;
+}
+
+/** A platform that builds images (and promotes clones to images): its engine does it all. */
+export interface BuildPlatform extends Platform {
   engine: Engine;
 }
 
@@ -88,21 +94,25 @@ export function allCloneDiskDrivers(home: string, reporter?: Reporter): DiskDriv
   return [...names].map((n) => diskDriverNamed(n, home, reporter));
 }
 
-function engineOf(kind: EngineKind, home: string): Engine {
-  const make = platformEntry(kind).engine;
-  if (!make) throw new NotSupportedError(`${kind} images are built and cloned by their own path (build/build-sqlserver.ts, clones/sqlserver-clone.ts).`);
+function buildEngineOf(kind: EngineKind, home: string): Engine {
+  const make = platformEntry(kind).buildEngine;
+  if (!make) throw new NotSupportedError(`${kind} images are built by their own path (build/build-sqlserver.ts).`);
   return make(home);
 }
 
 function platformWith(kind: EngineKind, home: string, disk: CloneDiskName, reporter?: Reporter): Platform {
   assertHostFor(kind);
   const entry = platformEntry(kind);
-  return { kind, entry, os: entry.os, driver: diskDriverNamed(disk, home, reporter), disk, engine: engineOf(kind, home) };
+  return { kind, entry, os: entry.os, driver: diskDriverNamed(disk, home, reporter), disk, engine: entry.engine(home) };
+}
+
+function buildPlatformWith(kind: EngineKind, home: string, disk: CloneDiskName, reporter?: Reporter): BuildPlatform {
+  return { ...platformWith(kind, home, disk, reporter), engine: buildEngineOf(kind, home) };
 }
 
 /** Builds, scans and sweeps: the engine with the driver that makes and seals its images. */
-export function platformForBuild(kind: EngineKind, home: string, reporter?: Reporter): Platform {
-  return platformWith(kind, home, platformEntry(kind).buildDriver, reporter);
+export function platformForBuild(kind: EngineKind, home: string, reporter?: Reporter): BuildPlatform {
+  return buildPlatformWith(kind, home, platformEntry(kind).buildDriver, reporter);
 }
 
 /** The platform a new clone of an image uses: the first usable driver (each skipped one is logged with why), or `disk`. */
@@ -125,4 +135,9 @@ export function diskOf(record: { engine: EngineKind; disk?: CloneDiskName; attac
 /** The platform of an existing clone: the engine of its image and the driver that made it. */
 export function platformForRecord(record: { engine: EngineKind; disk?: CloneDiskName; attachment?: { driver: string } }, home: string, reporter?: Reporter): Platform {
   return platformWith(record.engine, home, diskOf(record), reporter);
+}
+
+/** Promote: a clone's platform with the engine that makes images of it. */
+export function buildPlatformForRecord(record: { engine: EngineKind; disk?: CloneDiskName; attachment?: { driver: string } }, home: string, reporter?: Reporter): BuildPlatform {
+  return buildPlatformWith(record.engine, home, diskOf(record), reporter);
 }

@@ -3,6 +3,7 @@ export { CLONE_DISKS, CLONE_DISK_NAMES, PLATFORMS, assertHostFor, engineConnecti
 export { CLONE_DISK_FORMATS, type CloneDiskName, type DiskFormat } from "./disk-names.js";
 export {
   allCloneDiskDrivers,
+  buildPlatformForRecord,
   hostBuildDrivers,
   cloneDiskChoice,
   diskDriverNamed,
@@ -11,6 +12,7 @@ export {
   platformForBuild,
   platformForImage,
   platformForRecord,
+  type BuildPlatform,
   type CloneDiskChoice,
   type Platform,
 } from "./choose.js";

@@ -8,7 +8,7 @@ import { PostgresEngine } from "../engine/index.js";
 import { serverUser } from "../engine/postgres/osUser.js";
 import { sqlServerHost } from "../engine/sqlserver/host.js";
 import { SqlServerEngine } from "../engine/sqlserver/engine.js";
-import type { Engine, EngineConnection } from "../engine/types.js";
+import type { CloneEngine, Engine, EngineConnection } from "../engine/types.js";
 import { NotSupportedError } from "../errors.js";
 import { CLONE_DISK_FORMATS, type CloneDiskName } from "./disk-names.js";
 import type { ImageManifest } from "../image/manifest.js";
@@ -53,8 +53,10 @@ export interface PlatformEntry {
   wrongHost(platform: NodeJS.Platform): string;
   /** How its clones are reached (credentials, connection strings, schema snapshots). */
   connection(): EngineConnection;
-  /** The engine; undefined while an engine still has its own build and clone path. */
-  engine?(home: string): Engine;
+  /** The engine its clones run on (the one clone session, teardown, gc). */
+  engine(home: string): CloneEngine;
+  /** The engine that builds its images; undefined while an engine still has its own build path. */
+  buildEngine?(home: string): Engine;
   filesystem: string;
   /** The driver that makes staging disks and seals images (the distribution format). */
   buildDriver: CloneDiskName;
@@ -82,6 +84,7 @@ export const PLATFORMS = {
     wrongHost: (p) => `dbclone on ${p} is not supported yet: Linux runners with PostgreSQL work today.`,
     connection: () => new PostgresEngine(),
     engine: () => new PostgresEngine(),
+    buildEngine: () => new PostgresEngine(),
     filesystem: "xfs",
     buildDriver: "qcow2",
     cloneDrivers: DEFAULT_ORDER,
@@ -95,6 +98,7 @@ export const PLATFORMS = {
     hostPlatform: () => sqlServerHost().platform,
     wrongHost: (p) => `SQL Server images need a Windows runner with SQL Server; this is ${p}. Run this on windows-latest (docs/windows.md).`,
     connection: () => new SqlServerEngine(sqlServerHost()),
+    engine: () => new SqlServerEngine(sqlServerHost()),
     filesystem: "ntfs",
     buildDriver: "vhdx",
     cloneDrivers: ["vhdx"],
