@@ -80,14 +80,14 @@ describe("originals collected from the stream", () => {
     const columns = [
       ["Greenland", "Springfield", "abc"],
       ["someone@example.test", "Greenland", "x".repeat(100)],
-      ["Springfield", "x".repeat(100) + "tail", "someone@example.test"],
+      ["Springfield", `${"x".repeat(100)}tail`, "someone@example.test"],
     ];
     const expected = collectOriginals(columns.map((values, i) => ({ source: sources[i]!, values })));
     // The stream meets values family by family, in any order; each carries its first and first high column.
     const collector = new OriginalsCollector(sources);
     const high = sources.map(isHighCardinality);
     const where = new Map<string, number[]>(); // value → the columns holding it
-    columns.forEach((vals, i) => vals.forEach((v) => where.set(v, [...(where.get(v) ?? []), i])));
+    for (const [i, vals] of columns.entries()) for (const v of vals) where.set(v, [...(where.get(v) ?? []), i]);
     // Each column its own family here, met in reverse order: (first, firstHigh) of that family is (c, c or −1).
     for (const [value, cols] of [...where].reverse()) for (const c of [...cols].reverse()) collector.add(value, c, high[c] ? c : -1);
     const got = collector.finish();

@@ -112,7 +112,10 @@ describe("streamed masking (PostgreSQL)", () => {
     // Progress: the mapping counts up to the distinct values of all families, never backwards; every display ends.
     const mapping = updates.filter((u) => u.label === "Masking: mapping distinct values");
     expect(mapping.length).toBeGreaterThan(10);
-    mapping.reduce((prev, u) => (expect(u.done).toBeGreaterThanOrEqual(prev), u.done), 0);
+    mapping.reduce((prev, u) => {
+      expect(u.done).toBeGreaterThanOrEqual(prev);
+      return u.done;
+    }, 0);
     expect(mapping.at(-1)).toEqual({ label: mapping[0]!.label, done: run.distinctValues, total: run.distinctValues });
     expect(finished.sort()).toEqual(["Masking: mapping distinct values", "Masking: reading distinct values", "Masking: updating tables"]);
 
@@ -178,7 +181,7 @@ describe("a mapping worker that crashes", () => {
     const repository = await openRepository(path.join(tmp, "repo"));
     process.env.DBCLONE_TEST_CRASH_AT = "mapping-worker";
     try {
-      const policy = SHOP_POLICY.replace(/    crm:[\s\S]*$/, "").replace("shop:", "crashshop:");
+      const policy = SHOP_POLICY.replace(/ {4}crm:[\s\S]*$/, "").replace("shop:", "crashshop:");
       const failure = await buildImage({
         repository, name: "crash", version: "v1", home, reporter: silentReporter,
         sources: [{ kind: "dump", path: dump }],

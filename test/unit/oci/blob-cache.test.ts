@@ -65,7 +65,9 @@ describe("BlobCache", () => {
 
 describe("BlobCache eviction and the clone registry", () => {
   let homes: string;
-  beforeEach(() => void (homes = mkdtempSync(path.join(os.tmpdir(), "dbclone-homes-"))));
+  beforeEach(() => {
+    homes = mkdtempSync(path.join(os.tmpdir(), "dbclone-homes-"));
+  });
   afterEach(() => {
     vi.unstubAllEnvs();
     rmSync(homes, { recursive: true, force: true });
@@ -89,7 +91,7 @@ describe("BlobCache eviction and the clone registry", () => {
     const cache = new BlobCache(dir, { maxBytes: 1500, graceMs: 0, inUse: diskDigestsInUse(used) });
     for (const b of blobs.slice(0, 2)) await cache.obtain(b.digest, async (t) => writeFile(t.tempFile, b.bytes));
     await cache.index.update((e) => {
-      blobs.slice(0, 2).forEach((b, i) => (e[b.digest]!.lastUsedMs = Date.now() - 3600_000 + i * 1000));
+      for (const [i, b] of blobs.slice(0, 2).entries()) e[b.digest]!.lastUsedMs = Date.now() - 3600_000 + i * 1000;
     });
     await cache.obtain(blobs[2]!.digest, async (t) => writeFile(t.tempFile, blobs[2]!.bytes));
     // 3000 bytes > 1500: blob 0 is the oldest but --home's clone reads it, so 1 goes.

@@ -10,7 +10,7 @@ import { makeDir, TRAVERSABLE_DIR } from "../util/paths.js";
 import { secondsSince } from "../util/time.js";
 import { buildImage, defaultDiskSize } from "./build-image.js";
 import { newBuildRecord, writeBuildRecord } from "../util/build-record.js";
-import { engineForSources, platformForBuild } from "../platform/index.js";
+import { engineForSources, platformEntry, platformForBuild } from "../platform/index.js";
 import type { BuildImageOptions, BuildResult, RestoredStaging } from "./types.js";
 
 export interface VariantHooks {
@@ -35,7 +35,7 @@ export async function buildImageVariants(input: BuildImageOptions, variants: (st
     await hooks.after?.(variant, result);
   };
   // SQL Server builds take their own path (build-sqlserver.ts); a single build needs no sharing.
-  if (variants.length < 2 || !input.masking || engineForSources(input.sources) !== "postgres") {
+  if (variants.length < 2 || !input.masking || !platformEntry(engineForSources(input.sources)).sharedRestore) {
     for (const v of variants) await buildOne(v);
     return results;
   }

@@ -68,6 +68,8 @@ export interface PlatformEntry {
   promotable: boolean;
   /** A clone's server is a process (or container) of its own, so gc ends a clone whose server is gone; else only its TTL ends it. */
   serverPerClone: boolean;
+  /** Several masking variants of one build restore once and mask differencing children of that staging disk. */
+  sharedRestore: boolean;
 }
 
 /**
@@ -91,6 +93,7 @@ export const PLATFORMS = {
     stagingName: "staging.qcow2",
     promotable: true,
     serverPerClone: true,
+    sharedRestore: true,
   },
   sqlserver: {
     os: "windows",
@@ -104,6 +107,8 @@ export const PLATFORMS = {
     cloneDrivers: ["vhdx"],
     stagingName: "staging.vhdx",
     promotable: false,
+    // Its build is its own path (build/build-sqlserver.ts), which restores per variant.
+    sharedRestore: false,
     // Its clones are databases attached to the runner's SQL Server service, not processes of ours.
     serverPerClone: false,
   },

@@ -88,7 +88,10 @@ export class OriginalsCollector {
   }
 
   private insert(utf8: Uint8Array, id: number): void {
-    if (this.count > this.table.length / 2) return this.rehash(); // the rehash places `id` too
+    if (this.count > this.table.length / 2) {
+      this.rehash(); // the rehash places `id` too
+      return;
+    }
     const mask = this.table.length - 1;
     let i = hashBytes(utf8) & mask;
     while (this.table[i]! >= 0) i = (i + 1) & mask;

@@ -91,9 +91,25 @@ export async function mapAllFamilies(o: MapFamiliesOptions): Promise<MappedFamil
     const estimate = (s: StagedFamily) => s.counts.reduce((n, c) => n + c.distinct, 0);
     let [total, done] = [staged.reduce((n, s) => n + estimate(s), 0), 0];
     const mapping = o.reporter.progress("Masking: mapping distinct values", total);
-    const advance = (n: number) => mapping.update((done += n), total);
+    const advance = (n: number) => {
+    done += n;
+    mapping.update(done, total);
+  };
     const totals = await forEachLimited(staged, o.jobs, (s) =>
-      streamFamily({ ...ctx, progress: { addTotal: (exact) => mapping.update(done, (total += exact - estimate(s))), advance } }, s, high),
+      streamFamily(
+        {
+          ...ctx,
+          progress: {
+            addTotal: (exact) => {
+              total += exact - estimate(s);
+              mapping.update(done, total);
+            },
+            advance,
+          },
+        },
+        s,
+        high,
+      ),
     );
     mapping.finish(`Masking: mapped ${done} distinct value(s) in ${staged.length} famil${staged.length === 1 ? "y" : "ies"} on ${pool.size} worker thread(s)`);
     result.distinctTotal = totals.reduce((a, b) => a + b, 0);

@@ -124,7 +124,9 @@ export async function streamFamily(ctx: StreamContext, staged: StagedFamily, hig
       await c.query(`CREATE INDEX ON ${fam} (v)`);
       await c.query(`CREATE INDEX ON ${map} (dbclone_new)`);
       taken = new FingerprintSet(2 * total);
-      await eachRow(c, `SELECT v FROM ${fam}`, ctx.chunkSize, (rows) => rows.forEach((r) => taken!.add(r[0] as string)));
+      await eachRow(c, `SELECT v FROM ${fam}`, ctx.chunkSize, (rows) => {
+        for (const r of rows) taken!.add(r[0] as string);
+      });
     }
     ctx.progress.addTotal(total);
     await eachRow(c, `SELECT v, first, first_high FROM ${fam}${staged.unique ? ` ORDER BY ${jsOrderKey("v")}` : ""}`, ctx.chunkSize, async (rows) => {
