@@ -48,9 +48,21 @@ function manifestFor(name: string, version: string, minutes: number, digest: str
       ? {
           masking: {
             policyDigest: `sha256:${"ab".repeat(32)}`,
-            rules: Array.from({ length: 10 }, (_, r) => ({ database: name, table: `public.table_${r}`, column: "col_1", transformer: "email", family: "email", origin: "policy", distinctValues: 5000 })),
+            rules: Array.from({ length: 10 }, (_, r) => ({
+              database: name,
+              table: `public.table_${r}`,
+              column: "col_1",
+              transformer: "email",
+              family: "email",
+              origin: "policy",
+              distinctValues: 5000,
+            })),
             rowsChanged: 50_000,
-            scan: { piiCandidates: [{ database: name, schema: "public", table: "table_3", column: "col_3", type: "text", kinds: ["email"], reasons: ["column name"] }] },
+            scan: {
+              piiCandidates: [
+                { database: name, schema: "public", table: "table_3", column: "col_3", type: "text", kinds: ["email"], reasons: ["column name"] },
+              ],
+            },
             leakScan: { bytesScanned: 90_000_000, probes: 50_000, hits: 0 },
           },
         }
@@ -79,7 +91,13 @@ async function populate(root: string): Promise<Repository> {
   const actions = AUDIT_ACTIONS.filter((a) => a !== "build" && a !== "publish");
   for (let e = have; e < eventCount; e++) {
     const name = IMAGES[e % IMAGES.length]!;
-    await repository.audit.append({ action: actions[e % actions.length]!, outcome: "success", actor: `dev-${e % 17}`, image: `${name}:v${(e % 40) + 1}`, clone: `pr-${e % 300}` });
+    await repository.audit.append({
+      action: actions[e % actions.length]!,
+      outcome: "success",
+      actor: `dev-${e % 17}`,
+      image: `${name}:v${(e % 40) + 1}`,
+      clone: `pr-${e % 300}`,
+    });
     if (e % 2000 === 0) log(`… ${e} audit events`);
   }
   return repository;
@@ -119,11 +137,16 @@ async function main(): Promise<void> {
         await timed(async () => {
           const result = await writeCatalog(repository, path.join(root, "site"));
           pages = result.pages.length;
-          if (result.versions !== versionCount || result.auditEvents !== eventCount) throw new Error(`catalog has ${result.versions} versions, ${result.auditEvents} events`);
+          if (result.versions !== versionCount || result.auditEvents !== eventCount)
+            throw new Error(`catalog has ${result.versions} versions, ${result.auditEvents} events`);
         }),
       );
     }
-    const p50 = (xs: Timing[], k: keyof Timing) => percentile(xs.map((x) => x[k]), 50);
+    const p50 = (xs: Timing[], k: keyof Timing) =>
+      percentile(
+        xs.map((x) => x[k]),
+        50,
+      );
     const wallRatio = p50(catalog, "wallMs") / p50(read, "wallMs");
     const cpuRatio = p50(catalog, "cpuMs") / p50(read, "cpuMs");
     const summary = {
@@ -137,9 +160,18 @@ async function main(): Promise<void> {
       target: "catalog <= 3 x reading manifests and audit log alone (p50 wall time)",
       pass: wallRatio <= 3,
     };
-    const row = (label: string, xs: Timing[]) => [label, runs, round(p50(xs, "wallMs"), 1), round(Math.min(...xs.map((x) => x.wallMs)), 1), round(Math.max(...xs.map((x) => x.wallMs)), 1), round(p50(xs, "cpuMs"), 1)];
+    const row = (label: string, xs: Timing[]) => [
+      label,
+      runs,
+      round(p50(xs, "wallMs"), 1),
+      round(Math.min(...xs.map((x) => x.wallMs)), 1),
+      round(Math.max(...xs.map((x) => x.wallMs)), 1),
+      round(p50(xs, "cpuMs"), 1),
+    ];
     log(table([["step", "runs", "p50 wall ms", "min ms", "max ms", "p50 cpu ms"], row("read alone", read), row("catalog", catalog)]));
-    log(`wall ratio ${summary.wallRatio}, cpu ratio ${summary.cpuRatio} (${summary.pass ? "pass" : "FAIL"}: ${summary.target}); ${pages} pages; load ${summary.loadAverage.join(" ")}`);
+    log(
+      `wall ratio ${summary.wallRatio}, cpu ratio ${summary.cpuRatio} (${summary.pass ? "pass" : "FAIL"}: ${summary.target}); ${pages} pages; load ${summary.loadAverage.join(" ")}`,
+    );
     const out = {
       benchmark: "catalog",
       when: new Date().toISOString(),
@@ -147,7 +179,10 @@ async function main(): Promise<void> {
       versions: versionCount,
       auditEvents: eventCount,
       pages,
-      ms: { readAlone: read.map((x) => ({ wall: round(x.wallMs, 1), cpu: round(x.cpuMs, 1) })), catalog: catalog.map((x) => ({ wall: round(x.wallMs, 1), cpu: round(x.cpuMs, 1) })) },
+      ms: {
+        readAlone: read.map((x) => ({ wall: round(x.wallMs, 1), cpu: round(x.cpuMs, 1) })),
+        catalog: catalog.map((x) => ({ wall: round(x.wallMs, 1), cpu: round(x.cpuMs, 1) })),
+      },
       summary,
     };
     await mkdir("bench/results", { recursive: true });

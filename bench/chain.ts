@@ -40,11 +40,22 @@ async function main(): Promise<void> {
     const dump = path.join(root, "shop.dump");
     await createSampleDump(dump, { sizeMb, seed: 3 });
     log(`building shop:v1 from a ${sizeMb} MB sample …`);
-    await buildImage({ repository, name: "shop", version: "v1", sources: [{ kind: "dump", path: dump }], home, reporter , unmasked: { reason: "synthetic benchmark data" } });
+    await buildImage({
+      repository,
+      name: "shop",
+      version: "v1",
+      sources: [{ kind: "dump", path: dump }],
+      home,
+      reporter,
+      unmasked: { reason: "synthetic benchmark data" },
+    });
     const layerBytes: number[] = [];
     for (let v = 2; v <= depth; v++) {
       const c = await createClone({ repository, ref: `shop:v${v - 1}`, home, reporter });
-      await sql(c.credentials.connectionString, `CREATE TABLE layer_${v} AS SELECT g AS id, md5(g::text) AS note FROM generate_series(1, 2000) g; UPDATE customers SET last_name = last_name || '${v}' WHERE id % 50 = ${v}`);
+      await sql(
+        c.credentials.connectionString,
+        `CREATE TABLE layer_${v} AS SELECT g AS id, md5(g::text) AS note FROM generate_series(1, 2000) g; UPDATE customers SET last_name = last_name || '${v}' WHERE id % 50 = ${v}`,
+      );
       const p = await promoteClone({ repository, home, reporter, clone: c.clone.id, as: `shop:v${v}` });
       layerBytes.push(p.blobBytes);
       log(`promoted shop:v${v}: layer ${p.blobBytes} bytes, ${p.chainDepth} layers`);
@@ -52,7 +63,10 @@ async function main(): Promise<void> {
     const single: number[] = [];
     const layered: number[] = [];
     for (let i = 0; i < cloneCount; i++) {
-      for (const [ref, into] of [["shop:v1", single], [`shop:v${depth}`, layered]] as const) {
+      for (const [ref, into] of [
+        ["shop:v1", single],
+        [`shop:v${depth}`, layered],
+      ] as const) {
         const c = await createClone({ repository, ref, home, reporter });
         into.push(c.readySeconds);
         await teardownClones({ home, reporter, id: c.clone.id });
@@ -76,7 +90,9 @@ async function main(): Promise<void> {
         [`shop:v${depth}`, depth, layered.length, round(p50Layered), round(percentile(layered, 90))],
       ]),
     );
-    log(`ratio ${summary.ratio} (${summary.pass ? "pass" : "FAIL"}: ${summary.target}); base blob ${base.manifest.disk.sizeBytes} B, layers ${layerBytes.join(", ")} B`);
+    log(
+      `ratio ${summary.ratio} (${summary.pass ? "pass" : "FAIL"}: ${summary.target}); base blob ${base.manifest.disk.sizeBytes} B, layers ${layerBytes.join(", ")} B`,
+    );
     const out = {
       benchmark: "chain",
       when: new Date().toISOString(),

@@ -51,7 +51,10 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
 async function pgbenchTps(host: string, port: number, user: string, password: string | undefined, db: string): Promise<number> {
   const bins = await findBinaries(15);
   const env = { ...process.env, ...(password ? { PGPASSWORD: password } : {}) };
-  const out = await run(bins.bin("pgbench"), ["-n", "-c", "2", "-j", "2", "-T", String(tpsSeconds), "-h", host, "-p", String(port), "-U", user, db], { env, timeoutMs: (tpsSeconds + 120) * 1000 });
+  const out = await run(bins.bin("pgbench"), ["-n", "-c", "2", "-j", "2", "-T", String(tpsSeconds), "-h", host, "-p", String(port), "-U", user, db], {
+    env,
+    timeoutMs: (tpsSeconds + 120) * 1000,
+  });
   const m = /tps = ([\d.]+)/.exec(out.stdout);
   if (!m) throw new Error(`pgbench printed no tps:\n${out.stdout}`);
   return Number(m[1]);
@@ -60,7 +63,8 @@ async function pgbenchTps(host: string, port: number, user: string, password: st
 /** Load every table and index of the bench database into shared buffers / the page cache. */
 async function prewarm(socketDir: string, port: number, adminUser: string): Promise<void> {
   const bins = await findBinaries(15);
-  const sql = "CREATE EXTENSION IF NOT EXISTS pg_prewarm; SELECT sum(pg_prewarm(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind IN ('r', 'i')";
+  const sql =
+    "CREATE EXTENSION IF NOT EXISTS pg_prewarm; SELECT sum(pg_prewarm(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind IN ('r', 'i')";
   await run(bins.bin("psql"), ["-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-h", socketDir, "-p", String(port), "-U", adminUser, "-d", "bench", "-c", sql]);
 }
 
@@ -76,7 +80,13 @@ interface DriverResult {
 }
 
 function summary(xs: number[]) {
-  return { p50: round(percentile(xs, 50)), p95: round(percentile(xs, 95)), min: round(Math.min(...xs)), max: round(Math.max(...xs)), samples: xs.map((x) => round(x)) };
+  return {
+    p50: round(percentile(xs, 50)),
+    p95: round(percentile(xs, 95)),
+    min: round(Math.min(...xs)),
+    max: round(Math.max(...xs)),
+    samples: xs.map((x) => round(x)),
+  };
 }
 
 /** Cold runs start with an empty page cache. */
@@ -110,7 +120,15 @@ async function benchScale(root: string, scale: number) {
     await native.psql("postgres", "DROP DATABASE copied");
 
     log(`scale ${scale}: build image …`);
-    const build = await buildImage({ repository, name: "bench", version: `s${scale}`, sources: [{ kind: "dump", path: dump }], home, reporter , unmasked: { reason: "synthetic benchmark data" } });
+    const build = await buildImage({
+      repository,
+      name: "bench",
+      version: `s${scale}`,
+      sources: [{ kind: "dump", path: dump }],
+      home,
+      reporter,
+      unmasked: { reason: "synthetic benchmark data" },
+    });
 
     const perDriver: Record<string, DriverResult> = {};
     for (const disk of drivers) {
@@ -204,7 +222,9 @@ async function benchScale(root: string, scale: number) {
     for (const c of live) await teardownClones({ home, reporter, id: c.clone.id }).catch(() => undefined);
     await native.stop().catch(() => undefined);
     // The reflink pool file and its loop mount go with the bench's home.
-    await new ReflinkDriver({ home, stateDir: path.join(home, "state") }).removePool().catch((e: Error) => log(`could not remove the reflink pool: ${e.message}`));
+    await new ReflinkDriver({ home, stateDir: path.join(home, "state") })
+      .removePool()
+      .catch((e: Error) => log(`could not remove the reflink pool: ${e.message}`));
   }
 }
 
@@ -224,7 +244,17 @@ async function main(): Promise<void> {
     const summaryOut = printReport(results, drivers, loadAverage);
     await fs.mkdir("bench/results", { recursive: true });
     const machine = { cpus: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30), loadAverage };
-    const out = { benchmark: "clone", when: new Date().toISOString(), machine, clones: cloneCount, wallRuns, tpsSeconds, drivers, results, summary: summaryOut };
+    const out = {
+      benchmark: "clone",
+      when: new Date().toISOString(),
+      machine,
+      clones: cloneCount,
+      wallRuns,
+      tpsSeconds,
+      drivers,
+      results,
+      summary: summaryOut,
+    };
     await fs.writeFile("bench/results/clone.json", `${JSON.stringify(out, null, 2)}\n`);
   } finally {
     load.stop();

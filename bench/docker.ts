@@ -22,7 +22,12 @@ const sizeMb = Number(args.get("size-mb") ?? 5);
 const reporter = silentReporter;
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
-const summary = (xs: number[]) => ({ p50: round(percentile(xs, 50)), min: round(Math.min(...xs)), max: round(Math.max(...xs)), samples: xs.map((x) => round(x)) });
+const summary = (xs: number[]) => ({
+  p50: round(percentile(xs, 50)),
+  min: round(Math.min(...xs)),
+  max: round(Math.max(...xs)),
+  samples: xs.map((x) => round(x)),
+});
 
 async function main(): Promise<void> {
   const dockerd = await startDockerd();
@@ -37,7 +42,15 @@ async function main(): Promise<void> {
     const dump = path.join(root, "shop.dump");
     log(`sample database (${sizeMb} MB) and image …`);
     await createSampleDump(dump, { sizeMb, seed: 11 });
-    await buildImage({ repository, name: "shop", version: "v1", sources: [{ kind: "dump", path: dump }], home, reporter , unmasked: { reason: "synthetic benchmark data" } });
+    await buildImage({
+      repository,
+      name: "shop",
+      version: "v1",
+      sources: [{ kind: "dump", path: dump }],
+      home,
+      reporter,
+      unmasked: { reason: "synthetic benchmark data" },
+    });
 
     const docker: CreateCloneOptions["docker"] = { image: EMPTY_IMAGE, network: "host", readOnlyPaths: HOST_BINDS, pull: false };
     const ready = { host: [] as number[], docker: [] as number[] };

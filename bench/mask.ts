@@ -95,7 +95,11 @@ async function main(): Promise<void> {
       );
       console.log(`md5 UPDATE: ${md5.seconds.toFixed(1)} s`);
       const target = maskingFor("postgres", running);
-      const resolved = resolvePolicy(parsePolicy(POLICY(masked), "bench policy"), undefined, await target.schemaFacts(await new PostgresEngine().inventory(running)));
+      const resolved = resolvePolicy(
+        parsePolicy(POLICY(masked), "bench policy"),
+        undefined,
+        await target.schemaFacts(await new PostgresEngine().inventory(running)),
+      );
       const mask = await measured(() => target.mask(resolved, key, silentReporter, { jobs }));
       const run = mask.value;
       const result = {
@@ -117,7 +121,10 @@ async function main(): Promise<void> {
       results.push(result);
       // Written after every size, so a long run stopped later keeps what it measured.
       await mkdir("bench/results", { recursive: true });
-      await writeFile("bench/results/mask.json", `${JSON.stringify({ jobs, mapping, results, machine: { cpus: os.cpus().length, node: process.version }, measuredAt: new Date().toISOString() }, null, 2)}\n`);
+      await writeFile(
+        "bench/results/mask.json",
+        `${JSON.stringify({ jobs, mapping, results, machine: { cpus: os.cpus().length, node: process.version }, measuredAt: new Date().toISOString() }, null, 2)}\n`,
+      );
       await q(`DROP SCHEMA ${base} CASCADE; DROP SCHEMA ${masked} CASCADE;`);
       await q("CHECKPOINT");
     }

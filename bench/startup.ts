@@ -38,10 +38,22 @@ await build(bundleOptions(${JSON.stringify(path.join(repoRoot, "packages/cli/src
 
 /** npm pack packages/cli and npm install -g the tarball into `prefix`; returns the installed bin. */
 function installCli(tmp: string): string {
-  const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k))), npm_config_cache: path.join(tmp, "npm-cache"), npm_config_update_notifier: "false" };
-  const packed = JSON.parse(execFileSync("npm", ["pack", "--json", "--pack-destination", tmp], { cwd: path.join(repoRoot, "packages/cli"), env, encoding: "utf8" }).replace(/^[^[]*/, ""));
+  const env = {
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k))),
+    npm_config_cache: path.join(tmp, "npm-cache"),
+    npm_config_update_notifier: "false",
+  };
+  const packed = JSON.parse(
+    execFileSync("npm", ["pack", "--json", "--pack-destination", tmp], { cwd: path.join(repoRoot, "packages/cli"), env, encoding: "utf8" }).replace(
+      /^[^[]*/,
+      "",
+    ),
+  );
   const prefix = path.join(tmp, "prefix");
-  execFileSync("npm", ["install", "--global", "--prefix", prefix, "--offline", "--no-audit", "--no-fund", path.join(tmp, packed[0].filename)], { env, stdio: "ignore" });
+  execFileSync("npm", ["install", "--global", "--prefix", prefix, "--offline", "--no-audit", "--no-fund", path.join(tmp, packed[0].filename)], {
+    env,
+    stdio: "ignore",
+  });
   return path.join(prefix, "bin", "dbclone");
 }
 
@@ -70,7 +82,9 @@ async function cloneWall(tmp: string, files: Record<string, string>): Promise<Re
     // A failed run may leave the clone behind: tear it down before the temp dir goes.
     spawnSync(process.execPath, [files.dist!, "teardown", "--name", "bench"], { env, stdio: "ignore" });
   }
-  return Object.fromEntries(Object.entries(samples).map(([k, xs]) => [k, { p50Ms: round(percentile(xs, 50), 1), minMs: round(Math.min(...xs), 1), maxMs: round(Math.max(...xs), 1) }]));
+  return Object.fromEntries(
+    Object.entries(samples).map(([k, xs]) => [k, { p50Ms: round(percentile(xs, 50), 1), minMs: round(Math.min(...xs), 1), maxMs: round(Math.max(...xs), 1) }]),
+  );
 }
 
 async function cloneRuns(files: Record<string, string>, env: NodeJS.ProcessEnv, samples: Record<string, number[]>): Promise<void> {
@@ -131,18 +145,44 @@ async function main(): Promise<void> {
       const xs = samples.get(c.name)!;
       const p50 = percentile(xs, 50);
       // Also the median of per-round ratios: each against the node -e 0 run next to it, so load drift cancels.
-      const paired = percentile(xs.map((x, i) => x / samples.get("node -e 0")![i]!), 50);
-      return { name: c.name, p50Ms: round(p50, 1), minMs: round(Math.min(...xs), 1), maxMs: round(Math.max(...xs), 1), ratioToNode: round(p50 / base, 2), pairedRatioToNode: round(paired, 2) };
+      const paired = percentile(
+        xs.map((x, i) => x / samples.get("node -e 0")![i]!),
+        50,
+      );
+      return {
+        name: c.name,
+        p50Ms: round(p50, 1),
+        minMs: round(Math.min(...xs), 1),
+        maxMs: round(Math.max(...xs), 1),
+        ratioToNode: round(p50 / base, 2),
+        pairedRatioToNode: round(paired, 2),
+      };
     });
     console.log(
-      table([["command", "p50 ms", "min", "max", "× node -e 0", "paired ×"], ...results.map((r) => [r.name, r.p50Ms, r.minMs, r.maxMs, r.ratioToNode, r.pairedRatioToNode])]),
+      table([
+        ["command", "p50 ms", "min", "max", "× node -e 0", "paired ×"],
+        ...results.map((r) => [r.name, r.p50Ms, r.minMs, r.maxMs, r.ratioToNode, r.pairedRatioToNode]),
+      ]),
     );
     const sizes = distSizes();
     const target = results.find((r) => r.name === (install ? "installed --version" : "dist --version"))!;
     console.log(`\n--version target ≤ 1.3× node -e 0: ${target.name} ${target.ratioToNode}× → ${target.ratioToNode <= 1.3 ? "met" : "NOT met"}`);
     const clone = clones > 0 ? await cloneWall(tmp, { dist: cli, "one-file (before)": monolith }) : undefined;
-    if (clone) console.log(`\n\`dbclone clone\` wall (${clones} runs, alternating):\n${table([["cli", "p50 ms", "min", "max"], ...Object.entries(clone).map(([k, v]) => [k, v.p50Ms, v.minMs, v.maxMs])])}`);
-    const result = { date: new Date().toISOString(), runs, node: process.version, cores: os.cpus().length, loadavg: os.loadavg().map((x) => round(x, 2)), results, ...(clone ? { cloneWall: { runs: clones, ...clone } } : {}), oneFileBytes: fs.statSync(monolith).size, distBytes: sizes };
+    if (clone)
+      console.log(
+        `\n\`dbclone clone\` wall (${clones} runs, alternating):\n${table([["cli", "p50 ms", "min", "max"], ...Object.entries(clone).map(([k, v]) => [k, v.p50Ms, v.minMs, v.maxMs])])}`,
+      );
+    const result = {
+      date: new Date().toISOString(),
+      runs,
+      node: process.version,
+      cores: os.cpus().length,
+      loadavg: os.loadavg().map((x) => round(x, 2)),
+      results,
+      ...(clone ? { cloneWall: { runs: clones, ...clone } } : {}),
+      oneFileBytes: fs.statSync(monolith).size,
+      distBytes: sizes,
+    };
     fs.mkdirSync("bench/results", { recursive: true });
     fs.writeFileSync("bench/results/startup.json", `${JSON.stringify(result, null, 2)}\n`);
   } finally {

@@ -16,7 +16,11 @@ export function workflowFiles(root = repoRoot) {
   return WORKFLOW_DIRS.flatMap((dir) => {
     const abs = path.join(root, dir);
     if (!fs.existsSync(abs)) return [];
-    return fs.readdirSync(abs).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => path.posix.join(dir, f));
+    return fs
+      .readdirSync(abs)
+      .filter((f) => /\.ya?ml$/.test(f))
+      .sort()
+      .map((f) => path.posix.join(dir, f));
   });
 }
 
@@ -32,7 +36,11 @@ export function readConfig(file = path.join(repoRoot, ".github/actionlint.yaml")
 }
 
 function globToRegExp(glob) {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*\*/g, "\0").replace(/\*/g, "[^/]*").replace(/\0/g, ".*");
+  const body = glob
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*\*/g, "\0")
+    .replace(/\*/g, "[^/]*")
+    .replace(/\0/g, ".*");
   return new RegExp(`^${body}$`);
 }
 

@@ -38,7 +38,6 @@ export const bundles = [
   { entry: "packages/core/src/engine/sqlserver/mssql-driver.ts", out: "mssql/index.cjs" },
 ];
 
-
 /** The esbuild options every bundle is built with (tests bundle their own probes with them too). */
 export function bundleOptions(entry, outfile, { cli = false } = {}) {
   const hasHashbang = cli && fs.readFileSync(entry, "utf8").startsWith("#!");
@@ -129,7 +128,10 @@ function licensesText(packages) {
   const entries = [...packages.values()]
     .map((dir) => {
       const pkg = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8"));
-      const licenseFile = fs.readdirSync(dir).sort().find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f));
+      const licenseFile = fs
+        .readdirSync(dir)
+        .sort()
+        .find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f));
       const text = licenseFile ? fs.readFileSync(path.join(dir, licenseFile), "utf8").trim() : "(no license file in the package)";
       return { id: `${pkg.name}@${pkg.version}`, license: pkg.license ?? "unknown", text };
     })

@@ -80,18 +80,31 @@ const loc = (e) => `${e.from}:${e.line}`;
 /** Strongly connected components of a directed graph given as Map<node, Set<node>> (Tarjan). */
 export function stronglyConnected(adj) {
   let index = 0;
-  const idx = new Map(), low = new Map(), onStack = new Set(), stack = [], out = [];
+  const idx = new Map(),
+    low = new Map(),
+    onStack = new Set(),
+    stack = [],
+    out = [];
   const visit = (v) => {
-    idx.set(v, index); low.set(v, index); index++;
-    stack.push(v); onStack.add(v);
+    idx.set(v, index);
+    low.set(v, index);
+    index++;
+    stack.push(v);
+    onStack.add(v);
     for (const w of adj.get(v) ?? []) {
-      if (!idx.has(w)) { visit(w); low.set(v, Math.min(low.get(v), low.get(w))); }
-      else if (onStack.has(w)) low.set(v, Math.min(low.get(v), idx.get(w)));
+      if (!idx.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v), low.get(w)));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v), idx.get(w)));
     }
     if (low.get(v) === idx.get(v)) {
       const comp = [];
       let w;
-      do { w = stack.pop(); onStack.delete(w); comp.push(w); } while (w !== v);
+      do {
+        w = stack.pop();
+        onStack.delete(w);
+        comp.push(w);
+      } while (w !== v);
       out.push(comp.sort());
     }
   };
@@ -109,7 +122,13 @@ export function elementaryCycles(adj, limit = 200) {
       for (const w of [...(adj.get(v) ?? [])].sort()) {
         if (cycles.length >= limit) return;
         if (w === start) cycles.push([...pathNodes]);
-        else if (w > start && !seen.has(w)) { seen.add(w); pathNodes.push(w); walk(w, pathNodes, seen); pathNodes.pop(); seen.delete(w); }
+        else if (w > start && !seen.has(w)) {
+          seen.add(w);
+          pathNodes.push(w);
+          walk(w, pathNodes, seen);
+          pathNodes.pop();
+          seen.delete(w);
+        }
       }
     };
     walk(start, [start], new Set([start]));
@@ -129,7 +148,8 @@ export function checkGraph(edges, { layers = LAYERS, sameLineAllowed = SAME_LINE
   const sample = new Map(); // "a>b" → first edge (sorted, so the report is stable)
   for (const e of [...edges].sort((x, y) => loc(x).localeCompare(loc(y)) || x.to.localeCompare(y.to))) {
     if (!e.from.startsWith(CORE) || !e.to.startsWith(CORE)) continue;
-    const a = areaOf(e.from), b = areaOf(e.to);
+    const a = areaOf(e.from),
+      b = areaOf(e.to);
     if (a === b) continue;
     if (!areaAdj.has(a)) areaAdj.set(a, new Set());
     if (!areaAdj.has(b)) areaAdj.set(b, new Set());
@@ -155,21 +175,31 @@ export function checkGraph(edges, { layers = LAYERS, sameLineAllowed = SAME_LINE
   }
   // (b) layer order and (c) public surface, per import.
   for (const e of edges) {
-    const a = areaOf(e.from), b = areaOf(e.to);
+    const a = areaOf(e.from),
+      b = areaOf(e.to);
     if (a === undefined || b === undefined || a === b) continue;
     const outside = OUTSIDE_ROOTS.some((r) => e.from.startsWith(r));
     if (outside && e.to.startsWith(CORE)) {
       const rest = e.to.slice(CORE.length);
       const isIndex = rest === "index.ts" || /^[^/]+\/index\.ts$/.test(rest) || !rest.includes("/");
       if (!isIndex) {
-        violations.push({ key: `surface:${e.from}->${e.to}`, rule: "surface", message: `${loc(e)} imports ${e.to}, not an area index.ts${e.kind === "type" ? " (type-only)" : ""}` });
+        violations.push({
+          key: `surface:${e.from}->${e.to}`,
+          rule: "surface",
+          message: `${loc(e)} imports ${e.to}, not an area index.ts${e.kind === "type" ? " (type-only)" : ""}`,
+        });
       }
       continue;
     }
     if (outside) continue; // cli ↔ actions ↔ bench are not layered against each other here
-    const la = layerOf(a, layers), lb = layerOf(b, layers);
+    const la = layerOf(a, layers),
+      lb = layerOf(b, layers);
     if (la === undefined || lb === undefined) {
-      violations.push({ key: `unknown-area:${la === undefined ? a : b}`, rule: "layer", message: `area "${la === undefined ? a : b}" is not in the LAYERS table (${loc(e)})` });
+      violations.push({
+        key: `unknown-area:${la === undefined ? a : b}`,
+        rule: "layer",
+        message: `area "${la === undefined ? a : b}" is not in the LAYERS table (${loc(e)})`,
+      });
       continue;
     }
     if (lb < la || (lb === la && !allowed.has(`${a}>${b}`))) {
@@ -198,7 +228,10 @@ export function applyBaseline(violations, baselineKeys) {
 
 /** Baseline file text → keys (blank lines and # comments ignored). */
 export function parseBaseline(text) {
-  return text.split(/\r?\n/).map((l) => l.replace(/#.*$/, "").trim()).filter(Boolean);
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.replace(/#.*$/, "").trim())
+    .filter(Boolean);
 }
 
 /** Type-only import/export statements of a source text: [{specifier, line}]. */
@@ -213,7 +246,12 @@ export function importStatements(text) {
   const stmt = /^[ \t]*(import|export)\s+(type\s+)?([^;"'`]*?)\s*from\s*["']([^"']+)["']/gm;
   for (const m of text.matchAll(stmt)) {
     const braces = /^\{([^}]*)\}$/.exec(m[3].trim());
-    const inlineTypes = braces?.[1].split(",").map((s) => s.trim()).filter(Boolean).every((s) => /^type\s/.test(s)) ?? false;
+    const inlineTypes =
+      braces?.[1]
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean)
+        .every((s) => /^type\s/.test(s)) ?? false;
     out.push({ specifier: m[4], line: lineAt(m.index + m[0].length - m[4].length), typeOnly: Boolean(m[2]) || inlineTypes });
   }
   for (const m of text.matchAll(/^[ \t]*import\s*["']([^"']+)["']/gm)) out.push({ specifier: m[1], line: lineAt(m.index), typeOnly: false });
@@ -231,14 +269,21 @@ function resolveRelative(root, fromFile, spec) {
 
 const listTs = (root, dir) =>
   fs.existsSync(path.join(root, dir))
-    ? fs.readdirSync(path.join(root, dir), { recursive: true })
+    ? fs
+        .readdirSync(path.join(root, dir), { recursive: true })
         .map((f) => path.join(dir, String(f)).split(path.sep).join("/"))
         .filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))
     : [];
 
 /** Entry points: every bundle entry, bench scripts, and every core file (so dead files are checked too). */
 export function entryPoints(root) {
-  const glob1 = (dir, re) => (fs.existsSync(path.join(root, dir)) ? fs.readdirSync(path.join(root, dir)).filter((f) => re.test(f)).map((f) => `${dir}/${f}`) : []);
+  const glob1 = (dir, re) =>
+    fs.existsSync(path.join(root, dir))
+      ? fs
+          .readdirSync(path.join(root, dir))
+          .filter((f) => re.test(f))
+          .map((f) => `${dir}/${f}`)
+      : [];
   const actions = fs.readdirSync(path.join(root, "actions")).flatMap((a) => glob1(`actions/${a}/src`, /\.ts$/));
   return [
     "packages/core/src/index.ts",
@@ -254,13 +299,24 @@ export function entryPoints(root) {
 export async function collectGraph(root) {
   const entries = entryPoints(root);
   const result = await build({
-    absWorkingDir: root, entryPoints: entries, bundle: true, write: false, metafile: true,
-    platform: "node", format: "esm", packages: "external", outdir: "/dev/null/out", logLevel: "silent",
+    absWorkingDir: root,
+    entryPoints: entries,
+    bundle: true,
+    write: false,
+    metafile: true,
+    platform: "node",
+    format: "esm",
+    packages: "external",
+    outdir: "/dev/null/out",
+    logLevel: "silent",
   });
   const ours = (p) => !p.startsWith("node_modules/") && !p.includes(":") && /\.(ts|mts|js|mjs)$/.test(p);
   const edges = [];
   const texts = new Map();
-  const textOf = (f) => { if (!texts.has(f)) texts.set(f, fs.readFileSync(path.join(root, f), "utf8")); return texts.get(f); };
+  const textOf = (f) => {
+    if (!texts.has(f)) texts.set(f, fs.readFileSync(path.join(root, f), "utf8"));
+    return texts.get(f);
+  };
   // The line of an import: find the statement quoting its original specifier.
   const lineOf = (file, original) => {
     const lines = textOf(file).split("\n");
@@ -307,7 +363,9 @@ export function fileCycles(edges) {
 }
 
 function report({ failing, allowed, fixed }, cycles, files) {
-  const lines = [`check-deps: ${files} files, ${failing.length} violation(s)${allowed.length ? `, ${allowed.length} allowed by baseline` : ""}${fixed.length ? `, ${fixed.length} fixed` : ""}`];
+  const lines = [
+    `check-deps: ${files} files, ${failing.length} violation(s)${allowed.length ? `, ${allowed.length} allowed by baseline` : ""}${fixed.length ? `, ${fixed.length} fixed` : ""}`,
+  ];
   const section = (title, list) => {
     if (!list.length) return;
     lines.push("", `${title}:`);
@@ -345,5 +403,13 @@ async function main(argv) {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err) => { console.error(`check-deps: ${err.message}`); process.exitCode = 2; });
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      console.error(`check-deps: ${err.message}`);
+      process.exitCode = 2;
+    },
+  );
 }

@@ -24,4 +24,3 @@ export function diffTrees(expectedDir, actualDir) {
   }
   return differing.sort();
 }
-

@@ -75,7 +75,10 @@ function namedImports(sources, pkg) {
       const clause = m[2].trim();
       if (!clause.startsWith("{")) return null;
       for (const part of clause.slice(1, -1).split(",")) {
-        const name = part.trim().split(/\s+as\s+/)[0].trim();
+        const name = part
+          .trim()
+          .split(/\s+as\s+/)[0]
+          .trim();
         if (name && !name.startsWith("type ")) names.add(name);
       }
     }
@@ -92,9 +95,16 @@ export function lazyVendorPlugin(shapes, used = new Set()) {
     setup(b) {
       b.onResolve({ filter }, (a) => {
         // A name the vendor file does not export would read as undefined at run time: fail the build.
-        const wanted = a.importer ? namedImports([fs.readFileSync(a.importer, "utf8")], a.path) ?? [] : [];
+        const wanted = a.importer ? (namedImports([fs.readFileSync(a.importer, "utf8")], a.path) ?? []) : [];
         const missing = wanted.filter((n) => !shapes.get(a.path).keys.includes(n));
-        if (missing.length) return { errors: [{ text: `${a.path}: ${missing.join(", ")} not in its vendor file (scripts/lazy-vendor.mjs scans packages/core/src, packages/cli/src and actions)` }] };
+        if (missing.length)
+          return {
+            errors: [
+              {
+                text: `${a.path}: ${missing.join(", ")} not in its vendor file (scripts/lazy-vendor.mjs scans packages/core/src, packages/cli/src and actions)`,
+              },
+            ],
+          };
         used.add(a.path);
         return { path: a.path, namespace: "lazy-vendor" };
       });
@@ -115,7 +125,9 @@ function shimSource(pkg, { callable, esModule, keys }) {
   ];
   if (esModule) lines.push('Object.defineProperty(module.exports, "__esModule", { value: true });');
   for (const key of keys) {
-    lines.push(`Object.defineProperty(module.exports, ${JSON.stringify(key)}, { enumerable: true, configurable: true, get: () => load()[${JSON.stringify(key)}] });`);
+    lines.push(
+      `Object.defineProperty(module.exports, ${JSON.stringify(key)}, { enumerable: true, configurable: true, get: () => load()[${JSON.stringify(key)}] });`,
+    );
   }
   return `${lines.join("\n")}\n`;
 }

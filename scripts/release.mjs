@@ -43,7 +43,10 @@ export function releaseNotes(changelog, version) {
   const start = lines.findIndex((l) => heading.test(l));
   if (start < 0) throw new ReleaseError(`CHANGELOG.md has no section '## [${version}]': add the release's notes under that heading`);
   const end = lines.findIndex((l, i) => i > start && /^##\s/.test(l));
-  const body = lines.slice(start + 1, end < 0 ? undefined : end).join("\n").trim();
+  const body = lines
+    .slice(start + 1, end < 0 ? undefined : end)
+    .join("\n")
+    .trim();
   if (!body) throw new ReleaseError(`CHANGELOG.md's section for ${version} is empty: say what changed`);
   return `${body}\n`;
 }

@@ -20,10 +20,13 @@ export function zodNoLocalesPlugin(repoRoot) {
             if (/\blocales\b/.test(text) && /["']zod(\/[^"']*)?["']/.test(text)) users.push(path.join(dir, f));
           }
         }
-        if (users.length) return { errors: [{ text: `${users.join(", ")} use zod's locales, which scripts/zod-no-locales.mjs leaves out of the bundles: drop that plugin` }] };
+        if (users.length)
+          return { errors: [{ text: `${users.join(", ")} use zod's locales, which scripts/zod-no-locales.mjs leaves out of the bundles: drop that plugin` }] };
       });
       b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (a) =>
-        /[\\/]node_modules[\\/]zod[\\/]v4[\\/](classic|core)[\\/]/.test(a.importer) ? { path: "zod/v4/locales (left out)", namespace: "zod-no-locales" } : undefined,
+        /[\\/]node_modules[\\/]zod[\\/]v4[\\/](classic|core)[\\/]/.test(a.importer)
+          ? { path: "zod/v4/locales (left out)", namespace: "zod-no-locales" }
+          : undefined,
       );
       b.onLoad({ filter: /.*/, namespace: "zod-no-locales" }, () => ({ contents: "export {};\n", loader: "js" }));
     },

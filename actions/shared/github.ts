@@ -2,7 +2,16 @@
 // GITHUB_TOKEN), the job's verified OIDC claims for the audit log, and the access check.
 import * as core from "@actions/core";
 import { enforceAccess, type AccessList } from "../../packages/core/src/access/index.js";
-import { attachAuditClaims, expectedIssuer, gitHubClientFromEnv, OIDC_AUDIENCE, teamLookup, verifyActionsIdToken, type GitHubClient, type VerifiedClaims } from "../../packages/core/src/github/index.js";
+import {
+  attachAuditClaims,
+  expectedIssuer,
+  gitHubClientFromEnv,
+  OIDC_AUDIENCE,
+  teamLookup,
+  verifyActionsIdToken,
+  type GitHubClient,
+  type VerifiedClaims,
+} from "../../packages/core/src/github/index.js";
 import type { Reporter } from "../../packages/core/src/reporter.js";
 import type { Repository } from "../../packages/core/src/repository/index.js";
 import { runUrl } from "./github-context.js";
@@ -60,6 +69,8 @@ let cachedClaims: Promise<VerifiedClaims | undefined> | undefined;
 /** The job's verified OIDC claims, fetched once per step; undefined without id-token: write. */
 export function jobClaims(): Promise<VerifiedClaims | undefined> {
   if (!process.env.ACTIONS_ID_TOKEN_REQUEST_URL || !process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) return Promise.resolve(undefined);
-  cachedClaims ??= core.getIDToken(OIDC_AUDIENCE).then((token) => verifyActionsIdToken(token, { issuer: expectedIssuer(process.env), audience: OIDC_AUDIENCE }));
+  cachedClaims ??= core
+    .getIDToken(OIDC_AUDIENCE)
+    .then((token) => verifyActionsIdToken(token, { issuer: expectedIssuer(process.env), audience: OIDC_AUDIENCE }));
   return cachedClaims;
 }

@@ -46,7 +46,12 @@ export async function tagPublishedVersion(client: GitHubClient, repository: Repo
  * newest version's list (so leaving the inputs out never widens access). The actor must pass the
  * current list first.
  */
-export async function publishAccess(repository: Repository, name: string, client: GitHubClient | undefined, given: AccessList | undefined): Promise<{ users: string[]; teams: string[] } | undefined> {
+export async function publishAccess(
+  repository: Repository,
+  name: string,
+  client: GitHubClient | undefined,
+  given: AccessList | undefined,
+): Promise<{ users: string[]; teams: string[] } | undefined> {
   const current = await currentAccess(repository, name);
   await checkActorAccess({ access: current, operation: "publish", image: name, client, repository });
   const chosen = given ?? current;
@@ -55,7 +60,11 @@ export async function publishAccess(repository: Repository, name: string, client
 
 /** access-users / access-teams inputs: logins and org/team slugs, one per line or comma-separated. */
 export function readAccessInputs(usersText: string | undefined, teamsText: string | undefined): AccessList | undefined {
-  const split = (t: string | undefined) => (t ?? "").split(/[\n,]/).map((s) => s.trim().replace(/^@/, "")).filter((s) => s && !s.startsWith("#"));
+  const split = (t: string | undefined) =>
+    (t ?? "")
+      .split(/[\n,]/)
+      .map((s) => s.trim().replace(/^@/, ""))
+      .filter((s) => s && !s.startsWith("#"));
   const users = split(usersText);
   const teams = split(teamsText);
   for (const t of teams) parseTeam(t);

@@ -6,7 +6,13 @@ export async function writeSummary(heading: string, rows: [string, string][]): P
   if (!process.env.GITHUB_STEP_SUMMARY) return;
   await core.summary
     .addHeading(heading, 3)
-    .addTable([[{ data: "Item", header: true }, { data: "Value", header: true }], ...rows.map(([k, v]) => [k, v])])
+    .addTable([
+      [
+        { data: "Item", header: true },
+        { data: "Value", header: true },
+      ],
+      ...rows.map(([k, v]) => [k, v]),
+    ])
     .write();
 }
 

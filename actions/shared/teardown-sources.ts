@@ -32,7 +32,9 @@ export function selectionFromInputs(given: { id?: string; name?: string; branch?
   const hasLabels = Object.keys(labels).length > 0;
   const chosen = [given.id && TeardownInputs.CloneId, given.name && TeardownInputs.Name, hasLabels && "branch/pr/labels"].filter(Boolean);
   if (chosen.length === 0) {
-    throw new UsageError(`Input: set one of '${TeardownInputs.CloneId}', '${TeardownInputs.Name}', '${TeardownInputs.Branch}', '${TeardownInputs.Pr}' or '${TeardownInputs.Labels}' to say which clones to remove.`);
+    throw new UsageError(
+      `Input: set one of '${TeardownInputs.CloneId}', '${TeardownInputs.Name}', '${TeardownInputs.Branch}', '${TeardownInputs.Pr}' or '${TeardownInputs.Labels}' to say which clones to remove.`,
+    );
   }
   if (chosen.length > 1) throw new UsageError(`Inputs ${chosen.join(" and ")} both given: set only one way of choosing clones.`);
   if (given.id) return { id: given.id };

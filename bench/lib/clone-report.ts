@@ -14,21 +14,71 @@ interface Target {
 
 export function printReport(results: ScaleResult[], drivers: string[], load: { min: number; mean: number; max: number }) {
   const rows: (string | number)[][] = [
-    ["scale", "db size", "base disk", "driver", "1st clone s", "ready p50 s", "ready p95 s", "cli wall p50 ms", "own bytes", "x pg_restore", "x template", "eph cold", "eph warm", "dur cold", "dur warm"],
+    [
+      "scale",
+      "db size",
+      "base disk",
+      "driver",
+      "1st clone s",
+      "ready p50 s",
+      "ready p95 s",
+      "cli wall p50 ms",
+      "own bytes",
+      "x pg_restore",
+      "x template",
+      "eph cold",
+      "eph warm",
+      "dur cold",
+      "dur warm",
+    ],
   ];
   for (const r of results) {
     const { pgRestoreSeconds: restore, templateCopySeconds: template } = r.baselines;
     const n = r.nativeTps;
     const floor = `floor ${r.wall.floorP50Ms}`;
-    rows.push([r.scale, mb(r.databaseBytes), mb(r.baseDiskBytes), "native", "", "", "", floor, "", `${restore} s`, `${template} s`, n.ephemeral_cold!, n.ephemeral!, n.durable_cold!, n.durable!]);
+    rows.push([
+      r.scale,
+      mb(r.databaseBytes),
+      mb(r.baseDiskBytes),
+      "native",
+      "",
+      "",
+      "",
+      floor,
+      "",
+      `${restore} s`,
+      `${template} s`,
+      n.ephemeral_cold!,
+      n.ephemeral!,
+      n.durable_cold!,
+      n.durable!,
+    ]);
     for (const d of drivers) {
       const x = r.drivers[d]!;
       const t = (k: string) => `${x.tps[k]} (${x.tpsRatio![k]}x)`;
       const p50 = x.cloneReady.p50;
-      rows.push(["", "", "", d, x.firstCloneSeconds, p50, x.cloneReady.p95, x.cliWall?.p50Ms ?? "", mb(x.childDiskBytesP50), round(restore / p50, 1), round(template / p50, 1), t("ephemeral_cold"), t("ephemeral"), t("durable_cold"), t("durable")]);
+      rows.push([
+        "",
+        "",
+        "",
+        d,
+        x.firstCloneSeconds,
+        p50,
+        x.cloneReady.p95,
+        x.cliWall?.p50Ms ?? "",
+        mb(x.childDiskBytesP50),
+        round(restore / p50, 1),
+        round(template / p50, 1),
+        t("ephemeral_cold"),
+        t("ephemeral"),
+        t("durable_cold"),
+        t("durable"),
+      ]);
     }
   }
-  const walls = results.map((r) => `scale ${r.scale}: node -e 0 ${r.wall.node.p50Ms} ms, PostgreSQL on a copy ${r.wall.pgStartOnCopy.p50Ms} ms, --version ${r.wall.version.p50Ms} ms`);
+  const walls = results.map(
+    (r) => `scale ${r.scale}: node -e 0 ${r.wall.node.p50Ms} ms, PostgreSQL on a copy ${r.wall.pgStartOnCopy.p50Ms} ms, --version ${r.wall.version.p50Ms} ms`,
+  );
 
   const targets: Record<string, Target[]> = {};
   const [small, big] = [results[0]!, results[results.length - 1]!];
@@ -36,18 +86,26 @@ export function printReport(results: ScaleResult[], drivers: string[], load: { m
     const list: Target[] = [];
     for (const r of results) {
       const x = r.drivers[d]!;
-      if (x.cliWall) list.push({ what: `scale ${r.scale}: clone wall p50 / floor`, value: round(x.cliWall.p50Ms / r.wall.floorP50Ms, 2), limit: 2.0, kind: "max" });
+      if (x.cliWall)
+        list.push({ what: `scale ${r.scale}: clone wall p50 / floor`, value: round(x.cliWall.p50Ms / r.wall.floorP50Ms, 2), limit: 2.0, kind: "max" });
       list.push({ what: `scale ${r.scale}: cold TPS / native, ephemeral`, value: x.tpsRatio!.ephemeral_cold!, limit: 0.95, kind: "min" });
       list.push({ what: `scale ${r.scale}: cold TPS / native, durable`, value: x.tpsRatio!.durable_cold!, limit: 0.6, kind: "min" });
     }
-    if (results.length > 1) list.push({ what: `ready p50 scale ${big.scale} / scale ${small.scale}`, value: round(big.drivers[d]!.cloneReady.p50 / small.drivers[d]!.cloneReady.p50, 2), limit: 1.2, kind: "max" });
+    if (results.length > 1)
+      list.push({
+        what: `ready p50 scale ${big.scale} / scale ${small.scale}`,
+        value: round(big.drivers[d]!.cloneReady.p50 / small.drivers[d]!.cloneReady.p50, 2),
+        limit: 1.2,
+        kind: "max",
+      });
     targets[d] = list;
   }
   const version = results.map((r) => round(r.wall.version.p50Ms / r.wall.node.p50Ms, 2));
   const versionTarget: Target = { what: "dbclone --version / node -e 0 (p50, worst scale round)", value: Math.max(...version), limit: 1.3, kind: "max" };
   const met = (t: Target) => (t.kind === "max" ? t.value <= t.limit : t.value >= t.limit);
   const targetRows: (string | number)[][] = [["driver", "target", "value", "limit", "met"]];
-  for (const [d, list] of Object.entries(targets)) for (const t of list) targetRows.push([d, t.what, t.value, `${t.kind === "max" ? "≤" : "≥"} ${t.limit}`, met(t) ? "yes" : "NO"]);
+  for (const [d, list] of Object.entries(targets))
+    for (const t of list) targetRows.push([d, t.what, t.value, `${t.kind === "max" ? "≤" : "≥"} ${t.limit}`, met(t) ? "yes" : "NO"]);
   targetRows.push(["", versionTarget.what, versionTarget.value, `≤ ${versionTarget.limit}`, met(versionTarget) ? "yes" : "NO"]);
 
   process.stdout.write(

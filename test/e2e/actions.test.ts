@@ -48,7 +48,10 @@ describe("build-image bundle", () => {
     expect(masked).toBeLessThan(failed);
     // Nothing listens on port 1: the source probe fails cleanly, and never prints the password.
     expectCleanFailure(r, /./);
-    const printed = r.stdout.split("\n").filter((l) => !l.startsWith("::add-mask::")).join("\n");
+    const printed = r.stdout
+      .split("\n")
+      .filter((l) => !l.startsWith("::add-mask::"))
+      .join("\n");
     expect(printed).not.toContain("hunter2");
   });
 

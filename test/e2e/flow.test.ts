@@ -13,7 +13,15 @@ let dump: string;
 
 beforeAll(async () => {
   world = await makeWorld("dbclone-e2e-flow-");
-  env = { DBCLONE_HOME: world.home, DBCLONE_REPO: world.repoDir, GITHUB_REPOSITORY: "acme/shop", GITHUB_SHA: "a".repeat(40), GITHUB_RUN_ID: "777", GITHUB_REF: "refs/heads/main", GITHUB_REF_NAME: "main" };
+  env = {
+    DBCLONE_HOME: world.home,
+    DBCLONE_REPO: world.repoDir,
+    GITHUB_REPOSITORY: "acme/shop",
+    GITHUB_SHA: "a".repeat(40),
+    GITHUB_RUN_ID: "777",
+    GITHUB_REF: "refs/heads/main",
+    GITHUB_REF_NAME: "main",
+  };
   dump = path.join(world.root, "shop.dump");
   await createSampleDump(dump, { sizeMb: 5, seed: 3 });
 });
@@ -24,7 +32,10 @@ afterAll(async () => {
 
 describe("build-image → clone-db (+post) → teardown, from the dist bundles", () => {
   it("publishes an image, hands out a working clone with masked secrets, and the post step removes it", async () => {
-    const build = await runAction("build-image", { env, inputs: { image: "shop", version: "v1", "from-dump": dump, unmasked: "true", "unmasked-reason": "synthetic test data" } });
+    const build = await runAction("build-image", {
+      env,
+      inputs: { image: "shop", version: "v1", "from-dump": dump, unmasked: "true", "unmasked-reason": "synthetic test data" },
+    });
     expect(build.exitCode, build.stdout + build.stderr).toBe(0);
     expect(build.outputs.version).toBe("v1");
     expect(build.outputs.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
@@ -38,12 +49,18 @@ describe("build-image → clone-db (+post) → teardown, from the dist bundles",
     expect(Number(out["ready-seconds"])).toBeGreaterThan(0);
     // Secrets are masked before they are set as outputs, and never printed.
     expect(clone.secrets).toEqual(expect.arrayContaining([out.password, out["connection-string"]]));
-    const printed = clone.stdout.split("\n").filter((l) => !l.startsWith("::add-mask::")).join("\n");
+    const printed = clone.stdout
+      .split("\n")
+      .filter((l) => !l.startsWith("::add-mask::"))
+      .join("\n");
     expect(printed).not.toContain(out.password!);
     expect(clone.summary).not.toContain(out.password!);
     // One message per outcome: the ready line is printed once (not by core and again by the action).
     // (::debug:: lines show only with step debug logging.)
-    const shown = printed.split("\n").filter((l) => !l.startsWith("::debug::")).join("\n");
+    const shown = printed
+      .split("\n")
+      .filter((l) => !l.startsWith("::debug::"))
+      .join("\n");
     expect(shown.match(/Clone c-\S+ of shop:v1 ready/g)).toHaveLength(1);
     // The post step ran (post-if: always()) with the saved state and removed the clone...
     expect(clone.post?.exitCode, clone.post?.stdout).toBe(0);
@@ -85,4 +102,3 @@ describe("build-image → clone-db (+post) → teardown, from the dist bundles",
     expect(await world.leftovers()).toEqual([]);
   });
 });
-

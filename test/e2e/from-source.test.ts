@@ -17,7 +17,15 @@ beforeAll(async () => {
   bundleDir = mkdtempSync(path.join(os.tmpdir(), "dbclone-e2e-src-"));
   await bundleFromSource(bundleDir);
   world = await makeWorld("dbclone-e2e-src-flow-");
-  env = { DBCLONE_HOME: world.home, DBCLONE_REPO: world.repoDir, GITHUB_REPOSITORY: "acme/shop", GITHUB_SHA: "b".repeat(40), GITHUB_RUN_ID: "778", GITHUB_REF: "refs/heads/main", GITHUB_REF_NAME: "main" };
+  env = {
+    DBCLONE_HOME: world.home,
+    DBCLONE_REPO: world.repoDir,
+    GITHUB_REPOSITORY: "acme/shop",
+    GITHUB_SHA: "b".repeat(40),
+    GITHUB_RUN_ID: "778",
+    GITHUB_REF: "refs/heads/main",
+    GITHUB_REF_NAME: "main",
+  };
   dump = path.join(world.root, "shop.dump");
   await createSampleDump(dump, { sizeMb: 2, seed: 4 });
 });
@@ -29,7 +37,11 @@ afterAll(async () => {
 
 describe("build-image → clone-db (+post) → teardown, from source", () => {
   it("publishes, hands out a working clone with its secrets masked, keeps it, and teardown removes it", async () => {
-    const build = await runAction("build-image", { env, bundleDir, inputs: { image: "shop", version: "v1", "from-dump": dump, unmasked: "true", "unmasked-reason": "synthetic test data" } });
+    const build = await runAction("build-image", {
+      env,
+      bundleDir,
+      inputs: { image: "shop", version: "v1", "from-dump": dump, unmasked: "true", "unmasked-reason": "synthetic test data" },
+    });
     expect(build.exitCode, build.stdout + build.stderr).toBe(0);
     expect(build.outputs.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
 
@@ -38,7 +50,10 @@ describe("build-image → clone-db (+post) → teardown, from source", () => {
     const out = clone.outputs;
     expect(out["image-digest"]).toBe(build.outputs.digest);
     expect(clone.secrets).toEqual(expect.arrayContaining([out.password, out["connection-string"]]));
-    const printed = clone.stdout.split("\n").filter((l) => !l.startsWith("::add-mask::")).join("\n");
+    const printed = clone.stdout
+      .split("\n")
+      .filter((l) => !l.startsWith("::add-mask::"))
+      .join("\n");
     expect(printed).not.toContain(out.password!);
     expect(clone.summary).not.toContain(out.password!);
     expect(psql(out["connection-string"]!, "SELECT current_setting('dbclone.clone_id')")).toBe(out["clone-id"]);

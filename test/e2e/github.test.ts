@@ -55,7 +55,15 @@ describe("GitHub-native flow from the dist bundles against the fake API", () => 
   it("build-image publishes v1 and tags dbclone/shop/v1 at GITHUB_SHA", async () => {
     const build = await runAction("build-image", {
       env: { ...env, GITHUB_SHA: C1 },
-      inputs: { image: "shop", version: "v1", "from-dump": dump, unmasked: "true", "unmasked-reason": "synthetic test data", "access-users": "octocat", "access-teams": "acme/dba" },
+      inputs: {
+        image: "shop",
+        version: "v1",
+        "from-dump": dump,
+        unmasked: "true",
+        "unmasked-reason": "synthetic test data",
+        "access-users": "octocat",
+        "access-teams": "acme/dba",
+      },
     });
     expect(build.exitCode, build.stdout + build.stderr).toBe(0);
     expect(gh.refs.get("refs/tags/dbclone/shop/v1")).toBe(C1);
@@ -93,7 +101,10 @@ describe("GitHub-native flow from the dist bundles against the fake API", () => 
   });
 
   it("a team member may clone too; the comment is updated in place, not duplicated", async () => {
-    const again = await runAction("clone-db", { env: { ...env, GITHUB_SHA: C3, GITHUB_ACTOR: "bob" }, inputs: { image: "shop", version: "auto", comment: "true", "allow-unmasked": "true" } });
+    const again = await runAction("clone-db", {
+      env: { ...env, GITHUB_SHA: C3, GITHUB_ACTOR: "bob" },
+      inputs: { image: "shop", version: "auto", comment: "true", "allow-unmasked": "true" },
+    });
     expect(again.exitCode, again.stdout + again.stderr).toBe(0);
     expect(again.post?.exitCode).toBe(0);
     expect(gh.callsTo("GET", /^\/orgs\/acme\/teams\/dba\/memberships\/bob$/)).toHaveLength(1);
@@ -105,7 +116,9 @@ describe("GitHub-native flow from the dist bundles against the fake API", () => 
   it("denies someone outside the access list, with a clear error and an audited denial", async () => {
     const denied = await runAction("clone-db", { env: { ...env, GITHUB_SHA: C3, GITHUB_ACTOR: "mallory" }, inputs: { image: "shop:v1" } });
     expect(denied.exitCode).toBe(1);
-    expect(denied.errors[0]).toMatch(/^access denied: mallory may not clone shop:v1: mallory is not among the image's access list \(user octocat, team acme\/dba\)/);
+    expect(denied.errors[0]).toMatch(
+      /^access denied: mallory may not clone shop:v1: mallory is not among the image's access list \(user octocat, team acme\/dba\)/,
+    );
     const [event] = await world.repository.audit.read({ action: "denied" });
     expect(event).toMatchObject({ actor: "mallory", outcome: "denied", image: "shop:v1" });
   });
@@ -141,7 +154,10 @@ describe("GitHub-native flow from the dist bundles against the fake API", () => 
     for (const e of events.filter((x) => ["build", "tag", "clone", "denied", "teardown"].includes(x.action))) {
       expect(e.claims, `${e.action} ${e.seq}`).toEqual({ iss: gh.issuer, repository: "acme/shop", workflow: "ci", run_id: "4242", actor: "octocat", sha: C3 });
     }
-    expect(events.find((e) => e.action === "tag" && e.detail?.startsWith("git "))).toMatchObject({ commit: C1, detail: expect.stringContaining("refs/tags/dbclone/shop/v1") });
+    expect(events.find((e) => e.action === "tag" && e.detail?.startsWith("git "))).toMatchObject({
+      commit: C1,
+      detail: expect.stringContaining("refs/tags/dbclone/shop/v1"),
+    });
     expect(gh.callsTo("GET", /openid-configuration$/).length).toBeGreaterThan(0);
     expect((await world.repository.audit.verify()).ok).toBe(true);
   });

@@ -31,7 +31,15 @@ describe.skipIf(!canRun)("an audit log that heals and anchors", () => {
     bundle = await bundleCli(path.join(world.root, "dbclone.cjs"));
     const dump = path.join(world.root, "shop.dump");
     await createSampleDump(dump, { sizeMb: 2, seed: 3 });
-    await buildImage({ unmasked: { reason: "synthetic test data" }, repository: world.repository, name: "shop", version: "v1", sources: [{ kind: "dump", path: dump }], home: world.home, reporter });
+    await buildImage({
+      unmasked: { reason: "synthetic test data" },
+      repository: world.repository,
+      name: "shop",
+      version: "v1",
+      sources: [{ kind: "dump", path: dump }],
+      home: world.home,
+      reporter,
+    });
   }, 300_000);
   afterAll(async () => {
     await world?.cleanup();
@@ -64,7 +72,10 @@ describe.skipIf(!canRun)("an audit log that heals and anchors", () => {
     expect((await cli(["teardown", JSON.parse(made.stdout).id], env)).code).toBe(0);
 
     // Rewrite history: change who built the image, recompute every hash after it and the head.
-    const events = readFileSync(log, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as AuditEvent);
+    const events = readFileSync(log, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as AuditEvent);
     let prevHash = events[0]!.prevHash;
     const forged = events.map((e, i) => {
       const { hash: _h, ...body } = { ...e, prevHash, ...(i === 0 ? { actor: "someone-else" } : {}) };
@@ -80,7 +91,9 @@ describe.skipIf(!canRun)("an audit log that heals and anchors", () => {
     // ...the anchor can.
     const againstAnchor = await cli(["audit", "--verify", "--git", anchors], env);
     expect(againstAnchor.code).toBe(1);
-    expect(againstAnchor.stderr).toMatch(new RegExp(`event ${anchor.seq} hashes to sha256:[0-9a-f]+, but git tag .* anchored ${anchor.hash}: the log was rewritten after it was anchored`));
+    expect(againstAnchor.stderr).toMatch(
+      new RegExp(`event ${anchor.seq} hashes to sha256:[0-9a-f]+, but git tag .* anchored ${anchor.hash}: the log was rewritten after it was anchored`),
+    );
   }, 300_000);
 
   describe.skipIf(!canRunRegistry)("a pool of runners on one registry", () => {
@@ -103,14 +116,22 @@ describe.skipIf(!canRun)("an audit log that heals and anchors", () => {
         expect(made.code, made.stderr).toBe(0);
         expect((await cli(["teardown", JSON.parse(made.stdout).id], env)).code).toBe(0);
         const logDir = path.join(world.root, name, "cache", "audit");
-        runners.push(execFileSync("find", [logDir, "-name", "runner-id"], { encoding: "utf8" }).trim().split("\n").map((f) => readFileSync(f, "utf8").trim())[0]!);
+        runners.push(
+          execFileSync("find", [logDir, "-name", "runner-id"], { encoding: "utf8" })
+            .trim()
+            .split("\n")
+            .map((f) => readFileSync(f, "utf8").trim())[0]!,
+        );
       }
       expect(leaksUnder(world.root, [])).toEqual([]);
 
       const third = envFor(path.join(world.root, "auditor"), registry.location);
       const report = await cli(["audit", "--verify", "--json"], third);
       expect(report.code, report.stderr).toBe(0);
-      const parsed = JSON.parse(report.stdout) as { ok: boolean; runners: Array<{ runner: string; ok: boolean; events: number; actions: Record<string, number> }> };
+      const parsed = JSON.parse(report.stdout) as {
+        ok: boolean;
+        runners: Array<{ runner: string; ok: boolean; events: number; actions: Record<string, number> }>;
+      };
       for (const id of runners) {
         const chain = parsed.runners.find((r) => r.runner === id);
         expect(chain, `runner ${id} in the registry`).toBeDefined();
@@ -123,7 +144,10 @@ describe.skipIf(!canRun)("an audit log that heals and anchors", () => {
       const { segments, lines } = await artifacts.readChain(runners[0]!);
       const last = segments.at(-1)!;
       const tail = lines.slice(last.fromSeq - 1).map((l) => l.replace('"outcome":"success"', '"outcome":"failure"'));
-      await artifacts.publishSegment({ runner: last.runner, fromSeq: last.fromSeq, toSeq: last.toSeq, headHash: last.headHash, previous: last.previous }, Buffer.from(`${tail.join("\n")}\n`));
+      await artifacts.publishSegment(
+        { runner: last.runner, fromSeq: last.fromSeq, toSeq: last.toSeq, headHash: last.headHash, previous: last.previous },
+        Buffer.from(`${tail.join("\n")}\n`),
+      );
       const caught = await cli(["audit", "--verify"], third);
       expect(caught.code).toBe(1);
       expect(caught.stdout).toMatch(new RegExp(`Runner ${runners[0]} FAILS: line \\d+ does not match its own hash`));

@@ -33,8 +33,19 @@ describe.skipIf(!canRun)("a build on a disk that fills up", () => {
     const strandedBefore = strandedFilesystems(world.root);
     const dump = path.join(world.root, "shop.dump");
     await createSampleDump(dump, { sizeMb: 2, seed: 9 });
-    const failed = buildImage({ unmasked: { reason: "synthetic test data" }, repository: world.repository, name: "shop", version: "v1", sources: [{ kind: "dump", path: dump }], home, reporter: silentReporter });
-    const error = await failed.then(() => undefined, (e: Error) => e);
+    const failed = buildImage({
+      unmasked: { reason: "synthetic test data" },
+      repository: world.repository,
+      name: "shop",
+      version: "v1",
+      sources: [{ kind: "dump", path: dump }],
+      home,
+      reporter: silentReporter,
+    });
+    const error = await failed.then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(error).toBeInstanceOf(DiskFullError);
     expect(error!.message).toMatch(/no space left while building shop:v1, on .*(tmpfs|xfs).*: [\d.]+ (B|KiB|MiB|GiB) free of [\d.]+ (KiB|MiB|GiB)/);
     await expect(world.repository.resolve(parseImageRef("shop:v1"))).rejects.toThrow(ImageNotFoundError);

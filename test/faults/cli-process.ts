@@ -44,7 +44,14 @@ export async function runCli(bundle: string, args: string[], env: NodeJS.Process
  * Run the CLI until it reaches `step`, then SIGKILL it there. Fails when the process ends
  * before reaching the step (the pause point was never hit) or takes longer than `timeoutMs`.
  */
-export async function killAtStep(bundle: string, args: string[], env: NodeJS.ProcessEnv, step: string, pauseFile: string, timeoutMs = 120_000): Promise<CliRun> {
+export async function killAtStep(
+  bundle: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  step: string,
+  pauseFile: string,
+  timeoutMs = 120_000,
+): Promise<CliRun> {
   const proc = startCli(bundle, args, { ...env, DBCLONE_TEST_PAUSE_AT: step, DBCLONE_TEST_PAUSE_FILE: pauseFile });
   let ended: CliRun | undefined;
   void proc.done.then((r) => (ended = r));

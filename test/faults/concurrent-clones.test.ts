@@ -27,14 +27,27 @@ describe.skipIf(!canRun)("20 concurrent clones with gc looping beside them", () 
     bundle = await bundleCli(path.join(world.root, "dbclone.cjs"));
     const dump = path.join(world.root, "shop.dump");
     await createSampleDump(dump, { sizeMb: 2, seed: 5 });
-    await buildImage({ unmasked: { reason: "synthetic test data" }, repository: world.repository, name: "shop", version: "v1", sources: [{ kind: "dump", path: dump }], home: world.home, reporter });
+    await buildImage({
+      unmasked: { reason: "synthetic test data" },
+      repository: world.repository,
+      name: "shop",
+      version: "v1",
+      sources: [{ kind: "dump", path: dump }],
+      home: world.home,
+      reporter,
+    });
   }, 300_000);
   afterAll(async () => {
     await world?.cleanup();
   });
 
   it("makes all 20 ready, with unique ports and a consistent registry, and leaves nothing after teardown", async () => {
-    const env = { DBCLONE_HOME: world.home, DBCLONE_REPO: world.repoDir, DBCLONE_CACHE_DIR: path.join(world.home, "cache"), TMPDIR: path.join(world.root, "tmp") };
+    const env = {
+      DBCLONE_HOME: world.home,
+      DBCLONE_REPO: world.repoDir,
+      DBCLONE_CACHE_DIR: path.join(world.home, "cache"),
+      TMPDIR: path.join(world.root, "tmp"),
+    };
     let cloning = true;
     const gcRuns: number[] = [];
     const gcLoop = (async () => {
@@ -49,7 +62,9 @@ describe.skipIf(!canRun)("20 concurrent clones with gc looping beside them", () 
     })();
     const started = performance.now();
     const results = await Promise.allSettled(
-      Array.from({ length: CLONES }, (_, i) => createClone({ repository: world.repository, ref: "shop:v1", home: world.home, reporter, labels: { n: String(i) } })),
+      Array.from({ length: CLONES }, (_, i) =>
+        createClone({ repository: world.repository, ref: "shop:v1", home: world.home, reporter, labels: { n: String(i) } }),
+      ),
     );
     const seconds = (performance.now() - started) / 1000;
     cloning = false;
@@ -60,7 +75,9 @@ describe.skipIf(!canRun)("20 concurrent clones with gc looping beside them", () 
     const clones = results.map((r) => (r as PromiseFulfilledResult<Awaited<ReturnType<typeof createClone>>>).value);
     const records = await new CloneRegistry(world.home).list();
     const ports = records.map((r) => r.port);
-    console.log(`${CLONES} concurrent clones ready in ${seconds.toFixed(1)} s beside ${gcRuns.length} gc runs; ports ${Math.min(...ports)}-${Math.max(...ports)}`);
+    console.log(
+      `${CLONES} concurrent clones ready in ${seconds.toFixed(1)} s beside ${gcRuns.length} gc runs; ports ${Math.min(...ports)}-${Math.max(...ports)}`,
+    );
     expect(gcRuns.length).toBeGreaterThanOrEqual(2);
     expect(records).toHaveLength(CLONES);
     expect(new Set(ports).size).toBe(CLONES);

@@ -47,11 +47,20 @@ async function crashAt(op: string, step: string, args: string[], extraEnv: NodeJ
   const survivors = survivor ? (await new CloneRegistry(world.home).list()).filter((r) => r.id !== keeper.clone.id) : [];
   const keep = [keeper.clone, ...survivors];
   const problems = [
-    ...leaksUnder(world.root, keep.map((c) => c.dir)),
+    ...leaksUnder(
+      world.root,
+      keep.map((c) => c.dir),
+    ),
     ...filesMatching(path.join(world.home, "work"), /^(build|promote)-/),
-    ...readdirSync(path.join(world.home, "clones")).filter((f) => f !== "registry.json" && !keep.some((c) => c.id === f)).map((f) => `clones/${f}`),
+    ...readdirSync(path.join(world.home, "clones"))
+      .filter((f) => f !== "registry.json" && !keep.some((c) => c.id === f))
+      .map((f) => `clones/${f}`),
     ...readdirSync(tmp).map((f) => `tmp/${f}`),
-    ...filesMatching(world.home, /^\.tmp-|\.tmp$/, keep.map((c) => c.mountPath)),
+    ...filesMatching(
+      world.home,
+      /^\.tmp-|\.tmp$/,
+      keep.map((c) => c.mountPath),
+    ),
     ...filesMatching(path.join(world.home, "cache", "partial"), /./),
     // The reflink pool: no clone copy but the kept ones', no half-expanded image or temp file.
     ...filesMatching(path.join(world.home, "pool", "clones"), /./).filter((f) => !keep.some((c) => f.includes(`/pool/clones/${c.id}.`))),
@@ -89,7 +98,15 @@ describe.skipIf(!canRun)("a SIGKILL at any step leaves nothing gc cannot sweep",
     bundle = await bundleCli(path.join(world.root, "dbclone.cjs"));
     dump = path.join(world.root, "shop.dump");
     await createSampleDump(dump, { sizeMb: 2, seed: 11 });
-    await buildImage({ unmasked: { reason: "synthetic test data" }, repository: world.repository, name: "shop", version: "v1", sources: [{ kind: "dump", path: dump }], home: world.home, reporter });
+    await buildImage({
+      unmasked: { reason: "synthetic test data" },
+      repository: world.repository,
+      name: "shop",
+      version: "v1",
+      sources: [{ kind: "dump", path: dump }],
+      home: world.home,
+      reporter,
+    });
     keeper = await createClone({ repository: world.repository, ref: "shop:v1", home: world.home, reporter, name: "keeper" });
     // The build server's socket dir goes under TMPDIR: a private one shows what a crash leaves there.
     env = { DBCLONE_HOME: world.home, DBCLONE_REPO: world.repoDir, DBCLONE_CACHE_DIR: path.join(world.home, "cache"), TMPDIR: tmp };
@@ -102,7 +119,8 @@ describe.skipIf(!canRun)("a SIGKILL at any step leaves nothing gc cannot sweep",
 
   it("build and publish: killed at every step, gc sweeps the staging (unmasked first) and the next build publishes", async () => {
     const steps = ["build:restored", "build:masked", "build:fresh-written", "build:sealed", "publish:blob-copied", "publish:before-link"];
-    for (const step of steps) await crashAt(step.split(":")[0]!, step, ["build", "shop", "--from-dump", dump, "--version", "v2", "--unmasked", "synthetic test data"]);
+    for (const step of steps)
+      await crashAt(step.split(":")[0]!, step, ["build", "shop", "--from-dump", dump, "--version", "v2", "--unmasked", "synthetic test data"]);
     // The killed publishes left the version unpublished: the same version builds and publishes now.
     await cli(["build", "shop", "--from-dump", dump, "--version", "v2", "--unmasked", "synthetic test data"]);
     expect((await world.repository.resolve(parseImageRef("shop:v2"))).version).toBe("v2");

@@ -38,7 +38,9 @@ describe.skipIf(!isRoot)("a full disk", () => {
     const repo = await openRepository(repoDir, { cacheDir: path.join(work, "stamps") });
     const failed = repo.push(manifestForDisk(disk, { name: "big", version: "1" }), disk.path);
     await expect(failed).rejects.toThrow(DiskFullError);
-    await expect(failed).rejects.toThrow(new RegExp(`no space left while publishing big:1 .*, on ${small} \\(tmpfs on tmpfs\\): [\\d.]+ (B|KiB|MiB) free of 3\\.0 MiB`));
+    await expect(failed).rejects.toThrow(
+      new RegExp(`no space left while publishing big:1 .*, on ${small} \\(tmpfs on tmpfs\\): [\\d.]+ (B|KiB|MiB) free of 3\\.0 MiB`),
+    );
     await expect(repo.resolve(parseImageRef("big:1"))).rejects.toThrow(ImageNotFoundError);
     expect(names(path.join(repoDir, "blobs", "sha256"))).toEqual([]);
   });
@@ -53,7 +55,10 @@ describe.skipIf(!isRoot)("a full disk", () => {
     });
 
     it("names the cache's filesystem and caches nothing, not even a partial download", async () => {
-      await new OciRepository(registry.location, { cacheDir: path.join(work, "pusher"), env: {} }).push(manifestForDisk(disk, { name: "big", version: "1" }), disk.path);
+      await new OciRepository(registry.location, { cacheDir: path.join(work, "pusher"), env: {} }).push(
+        manifestForDisk(disk, { name: "big", version: "1" }),
+        disk.path,
+      );
       const cacheDir = path.join(small, "cache");
       const puller = new OciRepository(registry.location, { cacheDir, env: {}, publishAudit: false });
       const image = await puller.resolve(parseImageRef("big:1"));

@@ -64,7 +64,9 @@ export function leaksUnder(root: string, keepDirs: string[]): string[] {
   const poolFiles = loops.map((l) => l.split(" ")[1]!).filter((b) => b.endsWith("/pool.xfs"));
   const isPool = (s: string) => poolFiles.some((f) => s === f.slice(0, -".xfs".length) || s.endsWith(` ${f}`));
   return [
-    ...mountsUnder(root).filter((m) => !keep(m) && !isPool(m)).map((m) => `mount ${m}`),
+    ...mountsUnder(root)
+      .filter((m) => !keep(m) && !isPool(m))
+      .map((m) => `mount ${m}`),
     ...loops.filter((l) => !keep(l) && !isPool(l)).map((l) => `loop ${l}`),
     ...processesUnder(root)
       .filter((pid) => {
@@ -80,7 +82,9 @@ export function leaksUnder(root: string, keepDirs: string[]): string[] {
 
 const loopBacking = (dev: string): string | undefined => {
   try {
-    return readFileSync(`/sys/block/${dev}/loop/backing_file`, "utf8").trim().replace(/ \(deleted\)$/, "");
+    return readFileSync(`/sys/block/${dev}/loop/backing_file`, "utf8")
+      .trim()
+      .replace(/ \(deleted\)$/, "");
   } catch {
     return undefined; // not bound
   }

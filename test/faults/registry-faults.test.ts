@@ -123,17 +123,17 @@ describe.skipIf(!canRunRegistry)("push and pull through a faulty network to a re
   });
 
   it("waits out slow answers, and retries one slower than the headers timeout", async () => {
-    proxy.setRules([
-      { method: "GET", path: /\/manifests\//, fault: { kind: "delay", ms: 1500 }, times: 1 },
-      { fault: { kind: "delay", ms: 150 } },
-    ]);
+    proxy.setRules([{ method: "GET", path: /\/manifests\//, fault: { kind: "delay", ms: 1500 }, times: 1 }, { fault: { kind: "delay", ms: 150 } }]);
     await pushAndPull("slow-db", { retry: { minDelayMs: 20, maxDelayMs: 200, retries: 6, headersTimeoutMs: 1000 } });
     expect(logged.filter((m) => /GET \/v2\/team\/slow-db\/manifests\/.* failed \(timeout\); retry 1/.test(m))).toHaveLength(1);
     expect(proxy.seen.filter((s) => s.fault === "delay").length).toBeGreaterThan(10);
   });
 
   it("fails cleanly past the deadline: nothing published, nothing partial cached", async () => {
-    proxy.setRules([{ method: "PATCH", fault: { kind: "status", status: 503 } }, { method: "GET", path: BLOB, fault: { kind: "status", status: 503 } }]);
+    proxy.setRules([
+      { method: "PATCH", fault: { kind: "status", status: 503 } },
+      { method: "GET", path: BLOB, fault: { kind: "status", status: 503 } },
+    ]);
     const deadline = { retry: { minDelayMs: 100, maxDelayMs: 400, retries: 50, deadlineMs: 2500 } };
     const pusher = open("push-deadline", deadline);
     const started = performance.now();

@@ -7,7 +7,12 @@ import { describe, expect, it } from "vitest";
 const root = path.resolve(import.meta.dirname, "../..");
 function runFixture(requireAll: boolean) {
   const env = { ...process.env, DBCLONE_REQUIRE_ALL_TESTS: requireAll ? "1" : "", NO_COLOR: "1", FORCE_COLOR: "0" };
-  const r = spawnSync(process.execPath, [path.join(root, "node_modules/vitest/vitest.mjs"), "run", "--config", "test/fixtures/require-all/vitest.config.ts"], { cwd: root, env, encoding: "utf8", timeout: 120_000 });
+  const r = spawnSync(process.execPath, [path.join(root, "node_modules/vitest/vitest.mjs"), "run", "--config", "test/fixtures/require-all/vitest.config.ts"], {
+    cwd: root,
+    env,
+    encoding: "utf8",
+    timeout: 120_000,
+  });
   return { code: r.status, output: `${r.stdout}${r.stderr}` };
 }
 

@@ -17,7 +17,11 @@ export function qcow2Unavailable(): string | undefined {
   if (process.platform !== "linux") return `this is ${process.platform}; the qcow2 driver needs Linux`;
   if (process.getuid?.() !== 0) return "not running as root; mounts, loop devices and FUSE need it";
   if (!existsSync("/dev/fuse")) return "/dev/fuse is missing (modprobe fuse; apt-get install fuse3)";
-  const tools: [string, string][] = [["qemu-img", "qemu-utils"], ["qemu-storage-daemon", "qemu-system-common"], ["mkfs.xfs", "xfsprogs"]];
+  const tools: [string, string][] = [
+    ["qemu-img", "qemu-utils"],
+    ["qemu-storage-daemon", "qemu-system-common"],
+    ["mkfs.xfs", "xfsprogs"],
+  ];
   const missing = tools.filter(([program]) => !onPath(program));
   if (missing.length) return `${missing.map(([p]) => p).join(", ")} not on PATH (apt-get install ${missing.map(([, pkg]) => pkg).join(" ")})`;
   return undefined;

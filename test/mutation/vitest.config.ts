@@ -44,7 +44,9 @@ export const gateTests = [
   "test/unit/vhdx/diskpart-paths.test.ts",
 ];
 
-const only = process.env.DBCLONE_MUTATE_TESTS?.split(",").map((s) => s.trim()).filter(Boolean);
+const only = process.env.DBCLONE_MUTATE_TESTS?.split(",")
+  .map((s) => s.trim())
+  .filter(Boolean);
 
 export default defineConfig({
   test: {

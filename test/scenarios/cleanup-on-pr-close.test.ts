@@ -35,7 +35,16 @@ beforeAll(async () => {
   fs.mkdirSync(eventDir);
   const dump = path.join(first.root, "shop.dump");
   await createSampleDump(dump, { sizeMb: 3, seed: 9 });
-  await buildImage({ repository: first.repository, name: "shop", version: "v1", sources: [{ kind: "dump", path: dump }], home: first.home, reporter: silentReporter, tags: ["latest"], masking: shopMasking() });
+  await buildImage({
+    repository: first.repository,
+    name: "shop",
+    version: "v1",
+    sources: [{ kind: "dump", path: dump }],
+    home: first.home,
+    reporter: silentReporter,
+    tags: ["latest"],
+    masking: shopMasking(),
+  });
 });
 afterAll(async () => {
   await world?.cleanup();
@@ -97,12 +106,15 @@ describe("cleanup-on-pr-close.yml on a pool of two runners", () => {
     // Made by the CLI or a library caller: no github-repository label, so the actions leave it alone.
     const home2 = world.runners["dbclone-2"]!.home;
     const repository = await openRepository(world.runners["dbclone-1"]!.repoDir, { cacheDir: path.join(home2, "cache") });
-    const unlabelled = (await createClone({ repository, ref: "shop:v1", home: home2, reporter: silentReporter, labels: { pr: "7", branch: "feature-7" } })).clone.id;
+    const unlabelled = (await createClone({ repository, ref: "shop:v1", home: home2, reporter: silentReporter, labels: { pr: "7", branch: "feature-7" } }))
+      .clone.id;
 
     // Another repository's job on the same runner may neither reuse nor replace the branch's clone.
     const hijack = await cloneOn("dbclone-2", { branch: "feature-7", name: "branch-feature-7", repository: "evil/other" });
     expect(hijack.exitCode).toBe(1);
-    expect(hijack.errors[0]).toMatch(/a clone named 'branch-feature-7' already exists on this runner, but it was not made with github-repository=evil\/other: it is neither reused nor replaced/);
+    expect(hijack.errors[0]).toMatch(
+      /a clone named 'branch-feature-7' already exists on this runner, but it was not made with github-repository=evil\/other: it is neither reused nor replaced/,
+    );
     expect(await ids("dbclone-2")).toContain(branch2);
 
     const one = await jobFor("dbclone-1", "closed");
@@ -117,7 +129,12 @@ describe("cleanup-on-pr-close.yml on a pool of two runners", () => {
     expect(JSON.parse(two.byId("by-branch").result!.outputs.removed!)).toEqual([branch2]);
     expect(two.steps.at(-1)!.log).toContain("runner dbclone-2 removed 1 + 1 clones");
     // The sweep job is for the schedule: skipped on PR close.
-    const sweepOnClose = await runJob(workflow, "sweep", { runnerName: "dbclone-1", matrix: { runner: "dbclone-1" }, env: world.envFor("dbclone-1"), github: { event_name: "pull_request" } });
+    const sweepOnClose = await runJob(workflow, "sweep", {
+      runnerName: "dbclone-1",
+      matrix: { runner: "dbclone-1" },
+      env: world.envFor("dbclone-1"),
+      github: { event_name: "pull_request" },
+    });
     expect(sweepOnClose.skippedJob).toBe(true);
 
     expect(await ids("dbclone-1")).toEqual([otherRepo]);

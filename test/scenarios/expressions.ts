@@ -136,7 +136,9 @@ export function interpolate(text: string, ctx: Contexts, status?: JobStatus): st
 export function stepCondition(condition: unknown, ctx: Contexts, status: JobStatus): boolean {
   if (condition === undefined) return !status.failed;
   if (typeof condition === "boolean") return condition;
-  const expr = String(condition).replace(/^\$\{\{(.*)\}\}$/s, "$1").trim();
+  const expr = String(condition)
+    .replace(/^\$\{\{(.*)\}\}$/s, "$1")
+    .trim();
   const usesStatus = /\b(always|success|failure|cancelled)\(\)/.test(expr);
   return truthy(evaluate(expr, ctx, status)) && (usesStatus || !status.failed);
 }

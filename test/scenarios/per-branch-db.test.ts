@@ -68,7 +68,9 @@ describe("per-branch-db.yml with nightly-refresh.yml moving latest", () => {
   it("keeps the branch's data through two refreshes and replaces it, with the same credentials, only on reset", async () => {
     const v1 = await refresh(51);
 
-    const first = await branchRun(1, (url) => psql(url, "CREATE TABLE branch_work (id serial PRIMARY KEY, note text); INSERT INTO branch_work (note) VALUES ('run1')"));
+    const first = await branchRun(1, (url) =>
+      psql(url, "CREATE TABLE branch_work (id serial PRIMARY KEY, note text); INSERT INTO branch_work (note) VALUES ('run1')"),
+    );
     const out1 = first.byId("db").result!.outputs;
     expect(out1).toMatchObject({ created: "true", version: v1, "image-changed": "false", name: "branch-feature-x", runner: RUNNER });
     const clone = (await new CloneRegistry(world.runners[RUNNER]!.home).findByName("branch-feature-x"))!;
@@ -89,8 +91,19 @@ describe("per-branch-db.yml with nightly-refresh.yml moving latest", () => {
         psql(url, `INSERT INTO branch_work (note) VALUES ('run${i}')`);
       });
       const out = again.byId("db").result!;
-      expect(out.outputs).toMatchObject({ created: "false", "clone-id": out1["clone-id"], version: v1, "image-changed": "true", "newer-version": newer, "connection-string": out1["connection-string"] });
-      expect(out.stdout).toMatch(new RegExp(`Kept clone ${out1["clone-id"]} \\(branch-feature-x\\) on runner ${RUNNER} with its data: it holds shop:${v1}, and shop:${newer} was asked for`));
+      expect(out.outputs).toMatchObject({
+        created: "false",
+        "clone-id": out1["clone-id"],
+        version: v1,
+        "image-changed": "true",
+        "newer-version": newer,
+        "connection-string": out1["connection-string"],
+      });
+      expect(out.stdout).toMatch(
+        new RegExp(
+          `Kept clone ${out1["clone-id"]} \\(branch-feature-x\\) on runner ${RUNNER} with its data: it holds shop:${v1}, and shop:${newer} was asked for`,
+        ),
+      );
       expect(out.stdout).not.toMatch(/dead/i);
       expect(out.summary).toContain(`shop:${newer} exists; this named clone kept its data`);
       expect(again.steps.at(-1)!.log).toContain(`image-changed=true newer=${newer}`);

@@ -19,7 +19,10 @@ const workflow = loadExample("pr-ephemeral-db.yml");
 let world: ScenarioWorld;
 
 beforeAll(async () => {
-  world = await makeScenarioWorld([RUNNER], { commits: [{ sha: C2, parent: C1 }, { sha: C1 }], pulls: { 5: { state: "open" }, 6: { state: "open", fork: true } } });
+  world = await makeScenarioWorld([RUNNER], {
+    commits: [{ sha: C2, parent: C1 }, { sha: C1 }],
+    pulls: { 5: { state: "open" }, 6: { state: "open", fork: true } },
+  });
   const dump = path.join(world.runners[RUNNER]!.root, "shop.dump");
   await createSampleDump(dump, { sizeMb: 3, seed: 3 });
   // The image as nightly-refresh.yml publishes it: masked with the repository's policy, so the PR
@@ -52,7 +55,10 @@ function prJob(pr: number, opts: { fork: boolean; token: string }, migrated: str
       run_number: "1",
       actor: "octocat",
       token: opts.token,
-      event: { number: pr, pull_request: { number: pr, head: { ref: `feature-${pr}`, repo: { fork: opts.fork, full_name: opts.fork ? "mallory/shop" : "acme/shop" } } } },
+      event: {
+        number: pr,
+        pull_request: { number: pr, head: { ref: `feature-${pr}`, repo: { fork: opts.fork, full_name: opts.fork ? "mallory/shop" : "acme/shop" } } },
+      },
     },
     checkout: world.checkout,
     standIns: {

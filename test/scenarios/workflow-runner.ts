@@ -101,7 +101,15 @@ export async function runJob(workflow: Workflow, jobId: string, opts: JobOptions
     fs.mkdirSync(workspace);
     const github = { ...opts.github, token: opts.github.token ?? opts.env.GITHUB_TOKEN };
     const steps: Record<string, { outputs: Record<string, string>; outcome: string }> = {};
-    const ctx: Contexts = { github, inputs: opts.inputs ?? {}, secrets: opts.secrets ?? {}, matrix: opts.matrix ?? {}, runner: { temp: runnerTemp, name: opts.runnerName }, steps, env: {} };
+    const ctx: Contexts = {
+      github,
+      inputs: opts.inputs ?? {},
+      secrets: opts.secrets ?? {},
+      matrix: opts.matrix ?? {},
+      runner: { temp: runnerTemp, name: opts.runnerName },
+      steps,
+      env: {},
+    };
     const status: JobStatus = { failed: false };
     const baseEnv: Record<string, string> = {
       ...opts.env,
@@ -121,7 +129,8 @@ export async function runJob(workflow: Workflow, jobId: string, opts: JobOptions
     const run: JobRun = { skippedJob: false, runsOn, steps: [], posts: [], failed: false, byId: (id) => run.steps.find((s) => s.step.id === id)! };
     if (!stepCondition(job.if, ctx, status)) return { ...run, skippedJob: true };
     // The runner that takes the job carries every label; a job pinned elsewhere would not land here.
-    if (runsOn.some((l) => /^dbclone-\d+$/.test(l) && l !== opts.runnerName)) throw new Error(`job ${jobId} is pinned to ${runsOn.join(", ")}, not ${opts.runnerName}`);
+    if (runsOn.some((l) => /^dbclone-\d+$/.test(l) && l !== opts.runnerName))
+      throw new Error(`job ${jobId} is pinned to ${runsOn.join(", ")}, not ${opts.runnerName}`);
     const posts: { bundle: string; inputs: Record<string, string>; env: Record<string, string>; state: Record<string, string>; step: WorkflowStep }[] = [];
 
     for (const step of job.steps) {
@@ -146,7 +155,8 @@ export async function runJob(workflow: Workflow, jobId: string, opts: JobOptions
         const inputs = { ...action.defaults, ...evaluateMap(step.with, ctx, status) };
         const result = await runBundle(inWorkspace(action.main, temp), { inputs, env: { ...env, GITHUB_ACTION_PATH: action.dir }, timeoutMs: 180_000 });
         Object.assign(exported, result.env);
-        if (action.post) posts.push({ bundle: inWorkspace(action.post, temp), inputs, env: { ...env, GITHUB_ACTION_PATH: action.dir }, state: result.state, step });
+        if (action.post)
+          posts.push({ bundle: inWorkspace(action.post, temp), inputs, env: { ...env, GITHUB_ACTION_PATH: action.dir }, state: result.state, step });
         record = { step, skipped: false, result, exitCode: result.exitCode };
         if (step.id) steps[step.id] = { outputs: result.outputs, outcome: result.exitCode === 0 ? "success" : "failure" };
       } else {

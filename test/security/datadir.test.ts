@@ -39,7 +39,16 @@ async function sourceDataDir(sql: string): Promise<string> {
   const hbaFile = path.join(socketDir, "pg_hba.conf");
   await writeServerFile(hbaFile, "local all all trust\n");
   const port = await freePort();
-  const { pid } = await launchPostgres({ bins, dataDir, socketDir, port, settings: { ...commonSettings(dataDir, socketDir, hbaFile), listen_addresses: "" }, logFile: path.join(socketDir, "postgres.log"), connectUser: "srcadmin", timeoutMs: 60_000 });
+  const { pid } = await launchPostgres({
+    bins,
+    dataDir,
+    socketDir,
+    port,
+    settings: { ...commonSettings(dataDir, socketDir, hbaFile), listen_addresses: "" },
+    logFile: path.join(socketDir, "postgres.log"),
+    connectUser: "srcadmin",
+    timeoutMs: 60_000,
+  });
   t.pids.add(pid);
   try {
     await run(bins.bin("psql"), ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", socketDir, "-p", String(port), "-U", "srcadmin", "-d", "postgres", "-c", sql]);

@@ -37,7 +37,9 @@ beforeAll(() => {
       continue;
     }
     // Record this process's environment (NULs → newlines), then become the real binary (same pid).
-    writeFileSync(target, `#!/bin/sh\n{ echo "== ${name} $$"; tr '\\0' '\\n' < /proc/$$/environ; } >> ${envLog}\nexec ${path.join(REAL_BIN, name)} "$@"\n`, { mode: 0o755 });
+    writeFileSync(target, `#!/bin/sh\n{ echo "== ${name} $$"; tr '\\0' '\\n' < /proc/$$/environ; } >> ${envLog}\nexec ${path.join(REAL_BIN, name)} "$@"\n`, {
+      mode: 0o755,
+    });
   }
   for (const [k, v] of Object.entries({ ...SECRETS, PG_BIN: bin })) {
     saved[k] = process.env[k];
@@ -73,7 +75,10 @@ describe("a canary secret in the runner's environment", { timeout: 180_000 }, ()
   it("never reaches a tool, a server's /proc/<pid>/environ or argv, nor a log", async () => {
     const engine = new PostgresEngine();
     const dump = path.join(traces, "shop.sql");
-    writeFileSync(dump, "--\n-- PostgreSQL database dump\n--\nCREATE TABLE orders (id int, note text);\nCOPY public.orders (id, note) FROM stdin;\n1\tfirst\n\\.\n");
+    writeFileSync(
+      dump,
+      "--\n-- PostgreSQL database dump\n--\nCREATE TABLE orders (id int, note text);\nCOPY public.orders (id, note) FROM stdin;\n1\tfirst\n\\.\n",
+    );
     const mount = t.mount();
     await engine.restore([{ kind: "dump", path: dump }], mount, silentReporter);
 

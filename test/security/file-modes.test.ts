@@ -81,7 +81,15 @@ describe("a real build and clone in a home dbclone made itself", () => {
     world = await makeWorld("dbclone-modes-it-"); // its root is 0711, like /var/lib; the home does not exist yet
     const dump = path.join(world.root, "shop.dump");
     await createSampleDump(dump, { sizeMb: 2, seed: 3 });
-    await buildImage({ unmasked: { reason: "synthetic test data" }, repository: world.repository, name: "shop", version: "v1", sources: [{ kind: "dump", path: dump }], home: world.home, reporter: silentReporter });
+    await buildImage({
+      unmasked: { reason: "synthetic test data" },
+      repository: world.repository,
+      name: "shop",
+      version: "v1",
+      sources: [{ kind: "dump", path: dump }],
+      home: world.home,
+      reporter: silentReporter,
+    });
   }, 300_000);
   afterAll(async () => {
     if (blobGroup === undefined) delete process.env.DBCLONE_BLOB_GROUP;

@@ -34,7 +34,8 @@ export function makeVictims(t: Tracker): Victims {
     existing,
     absent,
     marker,
-    untouched: () => readFileSync(existing, "utf8") === ORIGINAL && readdirSync(dir).join(",") === "existing.conf" && !existsSync(absent) && !existsSync(marker),
+    untouched: () =>
+      readFileSync(existing, "utf8") === ORIGINAL && readdirSync(dir).join(",") === "existing.conf" && !existsSync(absent) && !existsSync(marker),
   };
 }
 
@@ -46,7 +47,11 @@ export function sharedDir(t: Tracker): string {
   return dir;
 }
 
-export async function adminQuery<T extends pg.QueryResultRow>(s: Pick<RunningServer, "socketDir" | "port" | "adminUser">, db: string, sql: string): Promise<T[]> {
+export async function adminQuery<T extends pg.QueryResultRow>(
+  s: Pick<RunningServer, "socketDir" | "port" | "adminUser">,
+  db: string,
+  sql: string,
+): Promise<T[]> {
   const c = new pg.Client({ host: s.socketDir, port: s.port, user: s.adminUser, database: db });
   await c.connect();
   try {

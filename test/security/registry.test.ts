@@ -79,7 +79,9 @@ describe("a registry serving a traversal digest", () => {
 
   it("never turns a listed tag that is not an OCI tag into a request path", async () => {
     registry.serveImage("orders-db", "1.0.0", makeManifest(), { layers: [] });
-    registry.answers.set("/v2/team/orders-db/tags/list", { body: JSON.stringify({ name: "team/orders-db", tags: ["../../../v2/_catalog", "a/../../b", "1.0.0"] }) });
+    registry.answers.set("/v2/team/orders-db/tags/list", {
+      body: JSON.stringify({ name: "team/orders-db", tags: ["../../../v2/_catalog", "a/../../b", "1.0.0"] }),
+    });
     await open().list("orders-db");
     expect(registry.seen.filter((p) => p.includes("manifests/"))).toEqual(["/v2/team/orders-db/manifests/1.0.0"]);
   });
@@ -96,7 +98,10 @@ describe("a registry serving an oversized manifest", () => {
   });
 
   it("refuses an oversized tag list the same way", async () => {
-    registry.answers.set("/v2/team/orders-db/tags/list", { body: JSON.stringify({ tags: Array.from({ length: 400_000 }, (_, i) => `tag-with-a-long-name-${i}`) }), chunked: true });
+    registry.answers.set("/v2/team/orders-db/tags/list", {
+      body: JSON.stringify({ tags: Array.from({ length: 400_000 }, (_, i) => `tag-with-a-long-name-${i}`) }),
+      chunked: true,
+    });
     await expect(open().list("orders-db")).rejects.toThrow(/more than the 8388608 bytes dbclone accepts/);
   });
 });

@@ -19,7 +19,12 @@ async function main(): Promise<void> {
   const name = requiredInput(Inputs.Image);
   const sources = readSources();
   const version = resolveVersion(optionalInput(Inputs.Version));
-  const tags = multilineInput(Inputs.Tags).flatMap((l) => l.split(",").map((t) => t.trim()).filter(Boolean));
+  const tags = multilineInput(Inputs.Tags).flatMap((l) =>
+    l
+      .split(",")
+      .map((t) => t.trim())
+      .filter(Boolean),
+  );
   const labels = parseLabels(optionalInput(Inputs.Labels), Inputs.Labels);
   const repository = await openRepository(repositoryLocation(optionalInput(Inputs.Repository)));
   // GitHub: verified OIDC claims on every audit event, the actor's right to publish, the git tag.

@@ -19,13 +19,22 @@ export async function readMaskingInputs(): Promise<MaskingInputs | undefined> {
   if (given) core.setSecret(given);
   const insecure = (optionalInput(Inputs.InsecureRandomKey) ?? "false").toLowerCase();
   if (!["true", "false"].includes(insecure)) throw new UsageError(`Input '${Inputs.InsecureRandomKey}' must be true or false, got '${insecure}'.`);
-  const requested = multilineInput(Inputs.Variants).flatMap((l) => l.split(",").map((v) => v.trim()).filter(Boolean));
+  const requested = multilineInput(Inputs.Variants).flatMap((l) =>
+    l
+      .split(",")
+      .map((v) => v.trim())
+      .filter(Boolean),
+  );
   if (!file) {
     if (requested.length) throw new UsageError(`Input '${Inputs.Variants}' needs '${Inputs.Policy}': variants are defined by a masking policy.`);
     return undefined;
   }
   const policy = await loadPolicyFile(file);
-  const key = resolveMaskingKey({ given, insecureRandomKey: insecure === "true", reporter: { secret: core.setSecret, warn: core.warning, info: core.info, debug: core.debug, progress: () => ({ update() {}, finish() {} }) } });
+  const key = resolveMaskingKey({
+    given,
+    insecureRandomKey: insecure === "true",
+    reporter: { secret: core.setSecret, warn: core.warning, info: core.info, debug: core.debug, progress: () => ({ update() {}, finish() {} }) },
+  });
   const jobsInput = optionalInput(Inputs.Jobs);
   if (jobsInput !== undefined && (!/^\d+$/.test(jobsInput.trim()) || Number(jobsInput) <= 0)) {
     throw new UsageError(`Input '${Inputs.Jobs}' must be a whole number greater than zero, got '${jobsInput}'.`);
@@ -43,6 +52,9 @@ export function readUnmaskedInput(hasPolicy: boolean): { reason: string } | unde
     return undefined;
   }
   if (hasPolicy) throw new UsageError(`Input '${Inputs.Unmasked}' is for a build without a policy; this one has '${Inputs.Policy}'.`);
-  if (!reason) throw new UsageError(`Input '${Inputs.Unmasked}: true' needs '${Inputs.UnmaskedReason}': why this image may hold unmasked personal data (recorded in the manifest).`);
+  if (!reason)
+    throw new UsageError(
+      `Input '${Inputs.Unmasked}: true' needs '${Inputs.UnmaskedReason}': why this image may hold unmasked personal data (recorded in the manifest).`,
+    );
   return { reason };
 }

@@ -23,7 +23,10 @@ export async function writeBuildSummary(result: BuildResult): Promise<void> {
       : []),
     ...(result.masking
       ? ([
-          ["Masking", `${result.masking.variant ? `variant ${result.masking.variant}: ` : ""}${result.masking.columns} columns, ${result.masking.rowsChanged} rows, ${result.masking.maskSeconds.toFixed(1)} s`],
+          [
+            "Masking",
+            `${result.masking.variant ? `variant ${result.masking.variant}: ` : ""}${result.masking.columns} columns, ${result.masking.rowsChanged} rows, ${result.masking.maskSeconds.toFixed(1)} s`,
+          ],
           ["Leak scan", leakScanCell(result.masking.leakScan)],
           ["Unmasked PII candidates", result.masking.piiCandidates.map((c) => `${c.table}.${c.column}`).join(", ") || "none"],
         ] as [string, string][])

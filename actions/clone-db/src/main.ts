@@ -24,7 +24,14 @@ async function main(): Promise<void> {
 
   const chosen = await chooseImage(repository, github, inputs, reporter);
   const { image } = chosen;
-  await checkActorAccess({ access: image.manifest.access, operation: "clone", image: `${image.name}:${image.version}`, digest: image.manifestDigest, client: github, repository });
+  await checkActorAccess({
+    access: image.manifest.access,
+    operation: "clone",
+    image: `${image.name}:${image.version}`,
+    digest: image.manifestDigest,
+    client: github,
+    repository,
+  });
   refuseUnmaskedForEvent(image.manifest, process.env.GITHUB_EVENT_NAME, inputs.allowUnmasked, Inputs.AllowUnmasked);
 
   const result = await createClone({

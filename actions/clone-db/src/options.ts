@@ -70,7 +70,9 @@ export function imageAndVersion(image: string, version: string | undefined): { r
   if (version === undefined) return { ref: image, autoVersion: false };
   const parsed = parseImageRef(image);
   if (parsed.version || parsed.digest) {
-    throw new UsageError(`Inputs '${Inputs.Image}' (${image}) and '${Inputs.Version}' (${version}) both name a version: give the bare image name with '${Inputs.Version}', or only '${Inputs.Image}'.`);
+    throw new UsageError(
+      `Inputs '${Inputs.Image}' (${image}) and '${Inputs.Version}' (${version}) both name a version: give the bare image name with '${Inputs.Version}', or only '${Inputs.Image}'.`,
+    );
   }
   if (version === "auto") return { ref: image, autoVersion: true };
   return { ref: `${image}:${version}`, autoVersion: false };

@@ -45,5 +45,7 @@ export function exportConnectionEnv(result: CloneResult, database: string | unde
     PGDATABASE: selectedDatabase(result, database),
   };
   for (const [name, value] of Object.entries(vars)) core.exportVariable(name, value);
-  core.info(`export-env: DATABASE_URL and PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE (${vars.PGDATABASE}) are set for the following steps; the secrets are masked.`);
+  core.info(
+    `export-env: DATABASE_URL and PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE (${vars.PGDATABASE}) are set for the following steps; the secrets are masked.`,
+  );
 }

@@ -10,7 +10,12 @@ export async function writeCloneSummary(result: CloneResult, chosen?: string): P
   await writeSummary(`dbclone clone ${clone.id}`, [
     ["Image", `${held}${chosen && !result.newerImage ? ` (${chosen})` : ""}`],
     ...(result.newerImage
-      ? [["Newer version", `${image.name}:${result.newerImage.version} exists; this named clone kept its data (on-image-change: recreate or reset: true to take it)`] as [string, string]]
+      ? [
+          [
+            "Newer version",
+            `${image.name}:${result.newerImage.version} exists; this named clone kept its data (on-image-change: recreate or reset: true to take it)`,
+          ] as [string, string],
+        ]
       : []),
     ...(result.replaced ? [["Replaced", `${result.replaced.id}: ${result.replaced.reason}`] as [string, string]] : []),
     ["Digest", clone.image.manifestDigest],

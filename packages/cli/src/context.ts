@@ -54,7 +54,11 @@ export class CliContext {
     const named = cmd.optsWithGlobals<GlobalOptions>().repo !== undefined || !!this.io.env.DBCLONE_REPO;
     // Verified-blob stamps belong to this --home, not to whatever DBCLONE_HOME the process has.
     // The image cache never evicts a base this --home's clones read (not those of the default home).
-    this.repository ??= openRepository(repo, { cacheDir: path.join(home, "cache"), mustExist: named && !opts.create, oci: { cache: { inUse: diskDigestsInUse(home) } } });
+    this.repository ??= openRepository(repo, {
+      cacheDir: path.join(home, "cache"),
+      mustExist: named && !opts.create,
+      oci: { cache: { inUse: diskDigestsInUse(home) } },
+    });
     return this.repository;
   }
 

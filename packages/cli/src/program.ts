@@ -31,7 +31,9 @@ export function buildProgram(ctx: CliContext): Command {
     // No program-level --version: commander would take it from anywhere on the line, swallowing
     // `dbclone build shop --version v1`. main() answers a leading --version / -V instead.
     .addOption(new Option("--repo <dir>", "image repository (default: $DBCLONE_REPO, else <home>/repository)"))
-    .addOption(new Option("--home <dir>", "local state: clone registry, clone disks (default: $DBCLONE_HOME, else /var/lib/dbclone as root, ~/.dbclone otherwise)"))
+    .addOption(
+      new Option("--home <dir>", "local state: clone registry, clone disks (default: $DBCLONE_HOME, else /var/lib/dbclone as root, ~/.dbclone otherwise)"),
+    )
     .option("--json", "print results as JSON on stdout")
     .option("--debug", "print debug messages and stacks (also DBCLONE_DEBUG=1)")
     .showSuggestionAfterError(true)

@@ -106,9 +106,7 @@ export class TerminalReporter implements Reporter {
         if (t - last < interval) return;
         last = t;
         this.line(
-          knownTotal
-            ? `${label}: ${Math.floor((done / knownTotal) * 100)}% (${amount(done)} of ${amount(knownTotal)})`
-            : `${label}: ${amount(done)} so far`,
+          knownTotal ? `${label}: ${Math.floor((done / knownTotal) * 100)}% (${amount(done)} of ${amount(knownTotal)})` : `${label}: ${amount(done)} so far`,
         );
       },
       finish: (message) => this.line(message ?? `${label}: done`),

@@ -61,7 +61,10 @@ describe("bundles built by scripts/build.mjs", () => {
   });
 
   it("give the CLI exactly one #!/usr/bin/env node line, with or without one in the source", async () => {
-    for (const [name, source] of [["plain", 'console.log("hi");'], ["hashbang", '#!/usr/bin/env node\nconsole.log("hi");']] as const) {
+    for (const [name, source] of [
+      ["plain", 'console.log("hi");'],
+      ["hashbang", '#!/usr/bin/env node\nconsole.log("hi");'],
+    ] as const) {
       const file = await bundleProbe(name, source, true);
       const text = fs.readFileSync(file, "utf8");
       expect(text.startsWith("#!/usr/bin/env node\n")).toBe(true);

@@ -31,7 +31,16 @@ afterAll(async () => {
 });
 
 const build = (version: string, sources: SourceSpec[], extra: Partial<Parameters<typeof buildImage>[0]> = {}) =>
-  buildImage({ repository: world.repository, name: "src", version, sources, home: world.home, reporter, unmasked: { reason: "synthetic test data" }, ...extra });
+  buildImage({
+    repository: world.repository,
+    name: "src",
+    version,
+    sources,
+    home: world.home,
+    reporter,
+    unmasked: { reason: "synthetic test data" },
+    ...extra,
+  });
 
 /** The build left no staging disk, mount or process, whatever happened. */
 async function expectNoBuildLeftovers(): Promise<void> {
@@ -125,7 +134,9 @@ describe("build-image refuses bad input and publishes nothing", () => {
   });
 
   it("a malformed image name or version", async () => {
-    await expect(buildImage({ repository: world.repository, name: "Bad Name", version: "v1", sources: [], home: world.home, reporter })).rejects.toThrow(UsageError);
+    await expect(buildImage({ repository: world.repository, name: "Bad Name", version: "v1", sources: [], home: world.home, reporter })).rejects.toThrow(
+      UsageError,
+    );
     await expect(build("-nope", [])).rejects.toThrow(/version '-nope'/);
   });
 

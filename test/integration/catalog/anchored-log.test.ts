@@ -79,7 +79,9 @@ describe.skipIf(noChromium)("catalog of an anchored audit log", () => {
       const header = page.locator("header .chain[role=alert]");
       expect(await header.getAttribute("data-broken-line"), file).toBe(String(anchored.seq));
       expect(await header.textContent(), file).toMatch(
-        new RegExp(`BROKEN at line ${anchored.seq}: event ${anchored.seq} hashes to sha256:[0-9a-f]{64}, but git tag dbclone-audit/[0-9a-f]{16}/${anchored.seq} anchored ${anchored.hash}: the log was rewritten after it was anchored\\. Verified up to event 0\\.`),
+        new RegExp(
+          `BROKEN at line ${anchored.seq}: event ${anchored.seq} hashes to sha256:[0-9a-f]{64}, but git tag dbclone-audit/[0-9a-f]{16}/${anchored.seq} anchored ${anchored.hash}: the log was rewritten after it was anchored\\. Verified up to event 0\\.`,
+        ),
       );
     }
     const statusOf = (line: number) => page.locator(`#audit-table tr[data-line='${line}']`).getAttribute("class");

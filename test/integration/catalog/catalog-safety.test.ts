@@ -4,7 +4,15 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildLineage, CATALOG_MARKER, collectCatalog, redactSecrets, writeCatalog, writeSite, type CatalogVersion } from "../../../packages/core/src/catalog/index.js";
+import {
+  buildLineage,
+  CATALOG_MARKER,
+  collectCatalog,
+  redactSecrets,
+  writeCatalog,
+  writeSite,
+  type CatalogVersion,
+} from "../../../packages/core/src/catalog/index.js";
 import { runCli } from "../../unit/cli/helpers.js";
 import { HOSTILE, makeCatalogWorld, SAMPLED_VALUE, type CatalogWorld } from "./fixture.js";
 
@@ -70,7 +78,9 @@ describe("writeCatalog", () => {
     const page = readFileSync(path.join(dir, v.page), "utf8");
     expect(page).toMatch(/data-leak-field="excluded"><th scope="row">Values excluded<\/th><td>12<\/td>/);
     expect(page).toMatch(/data-leak-field="explained"><th scope="row">Hits explained by published data<\/th><td>3<\/td>/);
-    expect(page).toMatch(/data-leak-field="copies"><th scope="row">Copies in unmasked columns<\/th><td>column: public.notes.body; values: 2; highCardinality: true; originals: \(withheld/);
+    expect(page).toMatch(
+      /data-leak-field="copies"><th scope="row">Copies in unmasked columns<\/th><td>column: public.notes.body; values: 2; highCardinality: true; originals: \(withheld/,
+    );
     expect(page).not.toContain(SAMPLED_VALUE);
     expect(page).not.toContain(HOSTILE);
     expect(page).toContain("&lt;script&gt;window.__pwned=1&lt;/script&gt;");
@@ -99,7 +109,12 @@ describe("lineage layout", () => {
       // Every third version of an image layers on the one before it; one crosses images.
       const parent = i >= 3 && i % 2 === 0 ? digest(i - 3) : i === 49 ? digest(0) : undefined;
       const manifest = { created: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(), labels: {}, ...(parent ? { parent } : {}) };
-      versions.push({ image: { name, version: `v${i}`, manifestDigest: digest(i), manifest }, tags: [], masking: "masked", page: "" } as unknown as CatalogVersion);
+      versions.push({
+        image: { name, version: `v${i}`, manifestDigest: digest(i), manifest },
+        tags: [],
+        masking: "masked",
+        page: "",
+      } as unknown as CatalogVersion);
     }
     const g = buildLineage(versions);
     expect(g.lanes).toEqual(["orders", "billing", "crm"]);

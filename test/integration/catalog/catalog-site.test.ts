@@ -42,7 +42,9 @@ describe.skipIf(noChromium)("catalog site in headless Chromium", () => {
   it("lists every version in the library and makes the unmasked one impossible to miss", async () => {
     const { page } = browser;
     await page.goto(url("index.html"));
-    const versions = await page.$$eval("#library-table tbody tr", (rows) => rows.map((r) => `${r.getAttribute("data-image")}:${r.querySelector("th a")!.textContent}`));
+    const versions = await page.$$eval("#library-table tbody tr", (rows) =>
+      rows.map((r) => `${r.getAttribute("data-image")}:${r.querySelector("th a")!.textContent}`),
+    );
     expect(versions.sort()).toEqual([...ALL_VERSIONS].sort());
     const unmasked = page.locator("#library-table tbody tr.row-unmasked");
     await expect.poll(() => unmasked.count()).toBe(1);
@@ -56,7 +58,11 @@ describe.skipIf(noChromium)("catalog site in headless Chromium", () => {
     await page.emulateMedia({ media: "print" });
     expect(await page.locator("header nav").isVisible()).toBe(false);
     expect(await page.locator("form.filters").isVisible()).toBe(false);
-    expect(await unmasked.locator(".badge-unmasked").evaluate((b) => (globalThis as unknown as { getComputedStyle(e: unknown): { borderTopColor: string } }).getComputedStyle(b).borderTopColor)).toBe("rgb(0, 0, 0)");
+    expect(
+      await unmasked
+        .locator(".badge-unmasked")
+        .evaluate((b) => (globalThis as unknown as { getComputedStyle(e: unknown): { borderTopColor: string } }).getComputedStyle(b).borderTopColor),
+    ).toBe("rgb(0, 0, 0)");
     await page.emulateMedia({ media: "screen" });
     expect(await page.locator("header nav").isVisible()).toBe(true);
   });
@@ -64,7 +70,10 @@ describe.skipIf(noChromium)("catalog site in headless Chromium", () => {
   it("filters the library with the search box and the selects", async () => {
     const { page } = browser;
     await page.goto(url("index.html"));
-    const visible = () => page.$$eval("#library-table tbody tr:not([hidden])", (rows) => rows.map((r) => `${r.getAttribute("data-image")}:${r.querySelector("th a")!.textContent}`));
+    const visible = () =>
+      page.$$eval("#library-table tbody tr:not([hidden])", (rows) =>
+        rows.map((r) => `${r.getAttribute("data-image")}:${r.querySelector("th a")!.textContent}`),
+      );
     await page.getByLabel("Search").fill("analysts");
     expect(await visible()).toEqual(["shop-analysts:v1"]);
     expect(await page.locator("[data-filter-count]").textContent()).toBe("Showing 1 of 6");
@@ -84,7 +93,9 @@ describe.skipIf(noChromium)("catalog site in headless Chromium", () => {
   it("draws the lineage graph with the promoted chain's edges", async () => {
     const { page } = browser;
     await page.goto(url("lineage.html"));
-    const edges = await page.$$eval("svg.lineage path.edge", (ps) => ps.map((p) => `${p.getAttribute("data-from")} -> ${p.getAttribute("data-to")} (${p.getAttribute("data-kind")})`));
+    const edges = await page.$$eval("svg.lineage path.edge", (ps) =>
+      ps.map((p) => `${p.getAttribute("data-from")} -> ${p.getAttribute("data-to")} (${p.getAttribute("data-kind")})`),
+    );
     expect(edges.sort()).toEqual(["shop:v2 -> shop:v3 (layer)", "shop:v3 -> shop:v4 (promoted)"]);
     const nodes = await page.$$eval("svg.lineage a.node", (as) => as.map((a) => a.getAttribute("data-version")));
     expect(nodes.sort()).toEqual([...ALL_VERSIONS].sort());
@@ -213,7 +224,9 @@ describe.skipIf(noChromium)("catalog site in headless Chromium", () => {
     expect(pageErrors).toEqual([]);
     // The stylesheet applied (CSP allows our own files from file://): unmasked rows are tinted.
     await page.goto(url("index.html"));
-    const tint = await page.locator("tr.row-unmasked").evaluate((r) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(r).backgroundColor);
+    const tint = await page
+      .locator("tr.row-unmasked")
+      .evaluate((r) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(r).backgroundColor);
     expect(tint).toBe("rgb(255, 241, 240)");
     for (const shot of ["library.png", "lineage.png", "version.png", "audit.png"]) {
       expect(statSync(path.join(SCREENSHOTS, shot)).size).toBeGreaterThan(10_000);

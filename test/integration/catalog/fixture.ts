@@ -66,11 +66,33 @@ export async function makeCatalogWorld(location?: string): Promise<CatalogWorld>
     policyDigest: `sha256:${"ab".repeat(32)}`,
     ...(variant ? { variant } : {}),
     rules: [
-      { database: "shop", table: "public.customers", column: "email", transformer: "email", family: "email", origin: "policy", distinctValues: 4980, sample: SAMPLED_VALUE },
+      {
+        database: "shop",
+        table: "public.customers",
+        column: "email",
+        transformer: "email",
+        family: "email",
+        origin: "policy",
+        distinctValues: 4980,
+        sample: SAMPLED_VALUE,
+      },
       { database: "shop", table: "public.customers", column: "last_name", transformer: "last-name", family: "name", origin: "policy", distinctValues: 1200 },
     ],
     rowsChanged: 5000,
-    scan: { piiCandidates: [{ database: "shop", schema: "public", table: "notes", column: "body", type: "text", kinds: ["email"], reasons: ["4 of 50 sampled values look like email"], examples: [SAMPLED_VALUE] }] },
+    scan: {
+      piiCandidates: [
+        {
+          database: "shop",
+          schema: "public",
+          table: "notes",
+          column: "body",
+          type: "text",
+          kinds: ["email"],
+          reasons: ["4 of 50 sampled values look like email"],
+          examples: [SAMPLED_VALUE],
+        },
+      ],
+    },
     leakScan: { bytesScanned: 73_400_320, probes: 6180, hits: 0 },
   });
 
@@ -98,9 +120,19 @@ export async function makeCatalogWorld(location?: string): Promise<CatalogWorld>
   images["billing:2026.11.01"] = await publish("billing", "2026.11.01", {
     minutes: 50,
     engine: { kind: "postgres", version: "15.8" },
-    source: { kind: "server", description: `live server postgres://admin:${SECRET_PASSWORD}@db.internal:5432/billing ${HOSTILE}`, capturedAt: new Date(Date.UTC(2026, 10, 1, 2, 50)).toISOString() },
-    build: { runUrl: "javascript:window.__pwned=3", actor: `"><svg onload="window.__pwned=4">`, startedAt: "2026-11-01T02:50:00Z", finishedAt: "2026-11-01T02:51:00Z", toolVersion: "0.1.0" },
-    labels: { owner: HOSTILE, "conn": `host=db user=app password=${SECRET_PASSWORD} dbname=billing` },
+    source: {
+      kind: "server",
+      description: `live server postgres://admin:${SECRET_PASSWORD}@db.internal:5432/billing ${HOSTILE}`,
+      capturedAt: new Date(Date.UTC(2026, 10, 1, 2, 50)).toISOString(),
+    },
+    build: {
+      runUrl: "javascript:window.__pwned=3",
+      actor: `"><svg onload="window.__pwned=4">`,
+      startedAt: "2026-11-01T02:50:00Z",
+      finishedAt: "2026-11-01T02:51:00Z",
+      toolVersion: "0.1.0",
+    },
+    labels: { owner: HOSTILE, conn: `host=db user=app password=${SECRET_PASSWORD} dbname=billing` },
   });
   await repository.tag(images["shop:v4"]!, "latest");
   await repository.tag(images["shop:v2"]!, "stable");
@@ -110,7 +142,14 @@ export async function makeCatalogWorld(location?: string): Promise<CatalogWorld>
     ["mallory", "denied", "shop-analysts:v1"],
     ["bob", "teardown", "shop:v4"],
   ] as const) {
-    await repository.audit.append({ actor, action, outcome: action === "denied" ? "denied" : "success", image, digest: images[image]!.manifestDigest, clone: action === "clone" || action === "teardown" ? "pr-42" : undefined });
+    await repository.audit.append({
+      actor,
+      action,
+      outcome: action === "denied" ? "denied" : "success",
+      image,
+      digest: images[image]!.manifestDigest,
+      clone: action === "clone" || action === "teardown" ? "pr-42" : undefined,
+    });
   }
   return { root, repoDir, repository, images, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }

@@ -28,7 +28,12 @@ describe.skipIf(!canRunRegistry)("catalog of an OCI repository", () => {
     expect(result.auditVerified).toBe(true);
     expect(result.auditEvents).toBeGreaterThanOrEqual(6);
     const library = readFileSync(path.join(site, "index.html"), "utf8");
-    for (const [name, version] of [["shop", "v1"], ["shop", "v4"], ["shop-analysts", "v1"], ["billing", "2026.11.01"]]) {
+    for (const [name, version] of [
+      ["shop", "v1"],
+      ["shop", "v4"],
+      ["shop-analysts", "v1"],
+      ["billing", "2026.11.01"],
+    ]) {
       expect(library).toContain(`href="${versionPagePath(name!, version!)}"`);
     }
     const lineage = readFileSync(path.join(site, "lineage.html"), "utf8");

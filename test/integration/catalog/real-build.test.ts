@@ -34,13 +34,28 @@ describe("catalog of real builds (PostgreSQL)", () => {
     const home = path.join(tmp, "home");
     repository = await openRepository(path.join(tmp, "repo"), { cacheDir: path.join(home, "cache") });
     await buildImage({
-      repository, name: "shop", version: "m1", home, reporter: silentReporter,
-      sources: [{ kind: "dump", path: shopDump }, { kind: "dump", path: crmDump }],
+      repository,
+      name: "shop",
+      version: "m1",
+      home,
+      reporter: silentReporter,
+      sources: [
+        { kind: "dump", path: shopDump },
+        { kind: "dump", path: crmDump },
+      ],
       masking: { policy: parsePolicy(SHOP_POLICY, "policy.yml"), key },
       git: { repository: "acme/shop", commit: "0123456789abcdef0123456789abcdef01234567" },
       build: { runUrl: "https://github.com/acme/shop/actions/runs/7", actor: "nightly-bot" },
     });
-    await buildImage({ unmasked: { reason: "synthetic test data" }, repository, name: "shop-raw", version: "r1", home, reporter: silentReporter, sources: [{ kind: "dump", path: shopDump }] });
+    await buildImage({
+      unmasked: { reason: "synthetic test data" },
+      repository,
+      name: "shop-raw",
+      version: "r1",
+      home,
+      reporter: silentReporter,
+      sources: [{ kind: "dump", path: shopDump }],
+    });
   });
 
   afterAll(async () => {
@@ -62,7 +77,10 @@ describe("catalog of real builds (PostgreSQL)", () => {
     const library = await readFile(path.join(site, "index.html"), "utf8");
     expect(library).toMatch(/<tr class="row-unmasked" data-image="shop-raw"/);
     expect(library).toMatch(/<tr class="row-masked" data-image="shop"/);
-    for (const file of [...(await readdir(site)).filter((f) => f.endsWith(".html")), ...(await readdir(path.join(site, "versions"))).map((f) => `versions/${f}`)]) {
+    for (const file of [
+      ...(await readdir(site)).filter((f) => f.endsWith(".html")),
+      ...(await readdir(path.join(site, "versions"))).map((f) => `versions/${f}`),
+    ]) {
       const text = await readFile(path.join(site, file), "utf8");
       const leaked = originals.filter((o) => text.includes(o));
       expect(leaked, file).toEqual([]);

@@ -43,7 +43,14 @@ describe.skipIf(!canRunRegistry || noChromium)("catalog audit trail of a runner 
       // A runner home: its own cache and log; every append publishes the next segment of its chain.
       const runner = new OciRepository(registry.location, { cacheDir: path.join(world.root, `runner-${r}`), env: {} });
       for (const action of ["pull", "clone", "teardown"] as const) {
-        await runner.audit.append({ action, outcome: "success", actor: `ci-${r}`, image: "shop:v4", digest, ...(action === "pull" ? {} : { clone: `pr-${r}` }) });
+        await runner.audit.append({
+          action,
+          outcome: "success",
+          actor: `ci-${r}`,
+          image: "shop:v4",
+          digest,
+          ...(action === "pull" ? {} : { clone: `pr-${r}` }),
+        });
       }
       ids[r] = await runner.auditChain.runnerId();
       // Runner A's head is anchored in the registry, runner B's in a git tag.
@@ -70,7 +77,11 @@ describe.skipIf(!canRunRegistry || noChromium)("catalog audit trail of a runner 
     const header = page.locator("header .chain");
     expect(await header.getAttribute("data-chain")).toBe("ok");
     expect(await header.textContent()).toMatch(/^Audit chains of 3 runners verified: /);
-    expect(await header.textContent()).toMatch(new RegExp(`Runner ${ids.a} up to event 3, anchored at OCI artifact oci://127\\.0\\.0\\.1:\\d+/acme/dbclone-audit:anchor-${ids.a}-3 on \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ`));
+    expect(await header.textContent()).toMatch(
+      new RegExp(
+        `Runner ${ids.a} up to event 3, anchored at OCI artifact oci://127\\.0\\.0\\.1:\\d+/acme/dbclone-audit:anchor-${ids.a}-3 on \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ`,
+      ),
+    );
     expect(await header.textContent()).toMatch(new RegExp(`Runner ${ids.b} up to event 3, anchored at git tag dbclone-audit/${ids.b}/3 on `));
     for (const id of [ids.a, ids.b]) {
       expect(await page.locator(`#chain-table tr[data-chain-id='${id}']`).getAttribute("data-chain-ok")).toBe("true");
@@ -78,7 +89,9 @@ describe.skipIf(!canRunRegistry || noChromium)("catalog audit trail of a runner 
     const visible = page.locator("#audit-table tbody tr:not([hidden])");
     await page.getByLabel("Runner").selectOption(ids.b);
     expect(await visible.count()).toBe(3);
-    const shown = await visible.evaluateAll((rows) => rows.map((r) => [r.getAttribute("data-runner"), r.getAttribute("data-action"), r.getAttribute("data-actor"), r.className, r.cells[0]!.textContent]));
+    const shown = await visible.evaluateAll((rows) =>
+      rows.map((r) => [r.getAttribute("data-runner"), r.getAttribute("data-action"), r.getAttribute("data-actor"), r.className, r.cells[0]!.textContent]),
+    );
     expect(shown).toEqual(["pull", "clone", "teardown"].map((a) => [ids.b, a, "ci-b", "status-verified", `Runner ${ids.b}`]));
     await page.getByLabel("Runner").selectOption("");
     await page.getByLabel("Actor").selectOption("ci-a");
@@ -91,7 +104,10 @@ describe.skipIf(!canRunRegistry || noChromium)("catalog audit trail of a runner 
     const { segments, lines } = await artifacts.readChain(ids.b);
     const last = segments.at(-1)!;
     const tail = lines.slice(last.fromSeq - 1).map((l) => l.replace('"outcome":"success"', '"outcome":"failure"'));
-    await artifacts.publishSegment({ runner: last.runner, fromSeq: last.fromSeq, toSeq: last.toSeq, headHash: last.headHash, previous: last.previous }, Buffer.from(`${tail.join("\n")}\n`));
+    await artifacts.publishSegment(
+      { runner: last.runner, fromSeq: last.fromSeq, toSeq: last.toSeq, headHash: last.headHash, previous: last.previous },
+      Buffer.from(`${tail.join("\n")}\n`),
+    );
     const { site, result } = await catalog("site-forged-segment");
     expect(result.auditVerified).toBe(false);
     const { page } = browser;
@@ -119,7 +135,10 @@ describe.skipIf(!canRunRegistry || noChromium)("catalog audit trail of a runner 
     const lastHash = (JSON.parse(tail.at(-1)!) as { hash: string }).hash;
     await artifacts.publishSegment({ runner: headless, fromSeq: 2, toSeq: 3, headHash: lastHash }, Buffer.from(`${tail.join("\n")}\n`));
     const dangling = "deadbeefdead";
-    await artifacts.publishSegment({ runner: dangling, fromSeq: 2, toSeq: 3, headHash: lastHash, previous: `seg-${dangling}-1` }, Buffer.from(`${tail.join("\n")}\n`));
+    await artifacts.publishSegment(
+      { runner: dangling, fromSeq: 2, toSeq: 3, headHash: lastHash, previous: `seg-${dangling}-1` },
+      Buffer.from(`${tail.join("\n")}\n`),
+    );
     const { site, result } = await catalog("site-gaps");
     expect(result.auditVerified).toBe(false);
     const { page } = browser;
@@ -127,7 +146,9 @@ describe.skipIf(!canRunRegistry || noChromium)("catalog audit trail of a runner 
     const chainRow = (id: string) => page.locator(`#chain-table tr[data-chain-id='${id}']`);
     expect(await chainRow(headless).getAttribute("data-chain-ok")).toBe("false");
     expect(await chainRow(headless).textContent()).toContain("breaks at line 1: segment 2-3 does not follow event 0: events are missing or repeated");
-    expect(await chainRow(dangling).textContent()).toMatch(new RegExp(`breaks at line 1: segment seg-${dangling}-1 of runner ${dangling} is missing from .*: the chain is broken`));
+    expect(await chainRow(dangling).textContent()).toMatch(
+      new RegExp(`breaks at line 1: segment seg-${dangling}-1 of runner ${dangling} is missing from .*: the chain is broken`),
+    );
     expect(await chainRow(ids.b).getAttribute("data-chain-ok")).toBe("false"); // still forged
   });
 
@@ -144,7 +165,9 @@ describe.skipIf(!canRunRegistry || noChromium)("catalog audit trail of a runner 
     const row = page.locator(`#chain-table tr[data-chain-id='${ids.a}']`);
     expect(await row.getAttribute("data-chain-ok")).toBe("false");
     expect(await row.textContent()).toMatch(
-      new RegExp(`breaks at line 3: event 3 hashes to sha256:[0-9a-f]{64}, but OCI artifact \\S+:anchor-${ids.a}-3 anchored sha256:[0-9a-f]{64}: the log was rewritten after it was anchored`),
+      new RegExp(
+        `breaks at line 3: event 3 hashes to sha256:[0-9a-f]{64}, but OCI artifact \\S+:anchor-${ids.a}-3 anchored sha256:[0-9a-f]{64}: the log was rewritten after it was anchored`,
+      ),
     );
     expect(await row.textContent()).toContain("Verified up to event 0");
     const statusOf = (line: number) => page.locator(`#audit-table tr[data-runner='${ids.a}'][data-line='${line}']`).getAttribute("class");

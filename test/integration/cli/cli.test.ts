@@ -212,15 +212,50 @@ describe("dbclone clone --json", () => {
     const { cloneResultJson } = await import("../../../packages/cli/src/commands/clone.js");
     const json = cloneResultJson({
       created: true,
-      clone: { id: "c-abcdefgh23", name: "pr-42", expiresAt: "2030-01-01T00:00:00.000Z", image: { name: "orders", version: "1", manifestDigest: `sha256:${"a".repeat(64)}` } } as never,
-      credentials: { user: "u", password: "p", host: "127.0.0.1", port: 15432, databases: ["orders"], connectionString: "postgresql://u:p@127.0.0.1:15432/orders" },
+      clone: {
+        id: "c-abcdefgh23",
+        name: "pr-42",
+        expiresAt: "2030-01-01T00:00:00.000Z",
+        image: { name: "orders", version: "1", manifestDigest: `sha256:${"a".repeat(64)}` },
+      } as never,
+      credentials: {
+        user: "u",
+        password: "p",
+        host: "127.0.0.1",
+        port: 15432,
+        databases: ["orders"],
+        connectionString: "postgresql://u:p@127.0.0.1:15432/orders",
+      },
       image: { name: "orders", version: "1", manifestDigest: `sha256:${"a".repeat(64)}`, manifest: {} as never },
       readySeconds: 0.42,
       childDiskBytes: 0,
     });
     expect(Object.keys(json).sort()).toEqual(
-      ["id", "name", "created", "host", "port", "databases", "user", "password", "connectionString", "imageDigest", "image", "readySeconds", "expiresAt", "imageChanged", "newerVersion"].sort(),
+      [
+        "id",
+        "name",
+        "created",
+        "host",
+        "port",
+        "databases",
+        "user",
+        "password",
+        "connectionString",
+        "imageDigest",
+        "image",
+        "readySeconds",
+        "expiresAt",
+        "imageChanged",
+        "newerVersion",
+      ].sort(),
     );
-    expect(json).toMatchObject({ image: "orders:1", imageDigest: `sha256:${"a".repeat(64)}`, password: "p", port: 15432, imageChanged: false, newerVersion: null });
+    expect(json).toMatchObject({
+      image: "orders:1",
+      imageDigest: `sha256:${"a".repeat(64)}`,
+      password: "p",
+      port: 15432,
+      imageChanged: false,
+      newerVersion: null,
+    });
   });
 });

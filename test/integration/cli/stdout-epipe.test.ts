@@ -32,7 +32,14 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 function piped(args: string[], reader: string) {
   const cmd = `"$NODE" "$BUNDLE" ${args.join(" ")} 2>"$ERR" | ${reader}; echo "cli=\${PIPESTATUS[0]}"`;
   const err = path.join(tmp, `stderr-${Math.random().toString(36).slice(2)}`);
-  const env = { PATH: process.env.PATH, NODE: process.execPath, BUNDLE: bundle, ERR: err, DBCLONE_HOME: path.join(tmp, "home"), DBCLONE_REPO: path.join(tmp, "repo") };
+  const env = {
+    PATH: process.env.PATH,
+    NODE: process.execPath,
+    BUNDLE: bundle,
+    ERR: err,
+    DBCLONE_HOME: path.join(tmp, "home"),
+    DBCLONE_REPO: path.join(tmp, "repo"),
+  };
   const r = spawnSync("bash", ["-c", cmd], { env, encoding: "utf8", timeout: 30_000 });
   const stderr = spawnSync("cat", [err], { encoding: "utf8" }).stdout;
   return { status: Number(/cli=(\d+)/.exec(r.stdout)?.[1]), stdout: r.stdout, stderr };

@@ -19,7 +19,15 @@ beforeAll(async () => {
   world = await makeWorld("dbclone-identity-");
   const dump = path.join(world.root, "shop.dump");
   await createSampleDump(dump, { sizeMb: 2, seed: 11 });
-  await buildImage({ unmasked: { reason: "synthetic test data" }, repository: world.repository, name: "shop", version: "v1", sources: [{ kind: "dump", path: dump }], home: world.home, reporter: silentReporter });
+  await buildImage({
+    unmasked: { reason: "synthetic test data" },
+    repository: world.repository,
+    name: "shop",
+    version: "v1",
+    sources: [{ kind: "dump", path: dump }],
+    home: world.home,
+    reporter: silentReporter,
+  });
   wrong = new WrongServer(path.join(world.root, "wrong-server"));
 });
 

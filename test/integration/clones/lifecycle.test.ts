@@ -18,7 +18,15 @@ beforeAll(async () => {
   world = await makeWorld();
   const dump = path.join(world.root, "shop.dump");
   await createSampleDump(dump, { sizeMb: 5, seed: 7 });
-  await buildImage({ repository: world.repository, name: "shop", version: "v1", sources: [{ kind: "dump", path: dump }], home: world.home, reporter , unmasked: { reason: "synthetic test data" } });
+  await buildImage({
+    repository: world.repository,
+    name: "shop",
+    version: "v1",
+    sources: [{ kind: "dump", path: dump }],
+    home: world.home,
+    reporter,
+    unmasked: { reason: "synthetic test data" },
+  });
 });
 
 afterAll(async () => {
@@ -56,7 +64,10 @@ describe("clones of a PostgreSQL image on qcow2", () => {
     // The clone login is not a superuser, and the image's admin cannot log in over TCP.
     expect(psql(a.credentials.connectionString, "SELECT rolsuper FROM pg_roles WHERE rolname = current_user")).toBe("f");
     // ...yet it can run the migrations a pull request brings: alter, index and drop the image's tables.
-    psql(a.credentials.connectionString, "ALTER TABLE customers ADD COLUMN loyalty int; CREATE INDEX ON customers (loyalty); ALTER TABLE products RENAME TO items");
+    psql(
+      a.credentials.connectionString,
+      "ALTER TABLE customers ADD COLUMN loyalty int; CREATE INDEX ON customers (loyalty); ALTER TABLE products RENAME TO items",
+    );
     expect(psql(b.credentials.connectionString, "SELECT count(*) FROM information_schema.columns WHERE column_name = 'loyalty'")).toBe("0");
 
     const { removed } = await teardownClones({ home: world.home, reporter, id: a.clone.id });

@@ -27,8 +27,18 @@ afterAll(async () => {
 });
 
 const publish = (version: string) =>
-  buildImage({ unmasked: { reason: "synthetic test data" }, repository: world.repository, name: "shop", version, sources: [{ kind: "dump", path: dump }], home: world.home, reporter: silentReporter, tags: ["latest"] });
-const clone = (extra: Partial<CreateCloneOptions> = {}) => createClone({ repository: world.repository, ref: "shop:latest", home: world.home, reporter, name: "branch-x", ...extra });
+  buildImage({
+    unmasked: { reason: "synthetic test data" },
+    repository: world.repository,
+    name: "shop",
+    version,
+    sources: [{ kind: "dump", path: dump }],
+    home: world.home,
+    reporter: silentReporter,
+    tags: ["latest"],
+  });
+const clone = (extra: Partial<CreateCloneOptions> = {}) =>
+  createClone({ repository: world.repository, ref: "shop:latest", home: world.home, reporter, name: "branch-x", ...extra });
 const notes = (url: string) => psql(url, "SELECT string_agg(note, ',' ORDER BY note) FROM branch_notes");
 
 describe("a named clone when latest moves", () => {

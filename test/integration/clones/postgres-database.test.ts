@@ -34,7 +34,14 @@ afterAll(async () => {
 
 describe("an image built from a pg_dump of the postgres database", () => {
   it("builds, lists the postgres database with its tables, and clones into it", async () => {
-    await buildImage({ repository: world.repository, name: "bench", version: "v1", sources: [{ kind: "dump", path: dump }], home: world.home, reporter: silentReporter });
+    await buildImage({
+      repository: world.repository,
+      name: "bench",
+      version: "v1",
+      sources: [{ kind: "dump", path: dump }],
+      home: world.home,
+      reporter: silentReporter,
+    });
     const built = await world.repository.resolve({ name: "bench", version: "v1" });
     const postgres = built.manifest.databases.find((d) => d.name === "postgres");
     expect(postgres?.tables.map((t) => t.name).sort()).toEqual(["pgbench_accounts", "pgbench_history"]);
@@ -43,7 +50,10 @@ describe("an image built from a pg_dump of the postgres database", () => {
     try {
       expect(clone.credentials.connectionString).toMatch(/\/postgres$/);
       expect(psql(clone.credentials.connectionString, "SELECT count(*) FROM pgbench_accounts")).toBe("1000");
-      psql(clone.credentials.connectionString, "UPDATE pgbench_accounts SET abalance = abalance + 5 WHERE aid = 1; INSERT INTO pgbench_history VALUES (1, 1, 1, 5, now(), '')");
+      psql(
+        clone.credentials.connectionString,
+        "UPDATE pgbench_accounts SET abalance = abalance + 5 WHERE aid = 1; INSERT INTO pgbench_history VALUES (1, 1, 1, 5, now(), '')",
+      );
       expect(psql(clone.credentials.connectionString, "SELECT abalance FROM pgbench_accounts WHERE aid = 1")).toBe("5");
     } finally {
       await teardownClones({ home: world.home, reporter: silentReporter, id: clone.clone.id });
@@ -51,8 +61,12 @@ describe("an image built from a pg_dump of the postgres database", () => {
   });
 
   it("refuses a database the image does not hold, naming the ones it does, before making anything", async () => {
-    await expect(createClone({ repository: world.repository, ref: "bench:v1", home: world.home, reporter: silentReporter, database: "shop" })).rejects.toThrow(UsageError);
-    await expect(createClone({ repository: world.repository, ref: "bench:v1", home: world.home, reporter: silentReporter, database: "shop" })).rejects.toThrow(/database 'shop' is not in bench:v1; it holds: postgres/);
+    await expect(createClone({ repository: world.repository, ref: "bench:v1", home: world.home, reporter: silentReporter, database: "shop" })).rejects.toThrow(
+      UsageError,
+    );
+    await expect(createClone({ repository: world.repository, ref: "bench:v1", home: world.home, reporter: silentReporter, database: "shop" })).rejects.toThrow(
+      /database 'shop' is not in bench:v1; it holds: postgres/,
+    );
     expect(await new CloneRegistry(world.home).list()).toEqual([]);
   });
 
@@ -77,7 +91,14 @@ describe("an image built from a pg_dump of the postgres database", () => {
     await source.psql("template1", "CREATE TABLE IF NOT EXISTS template_notes (id int)");
     const template = path.join(path.dirname(dump), "template1.dump");
     await source.dump(["pg_dump", "--format=custom", `--file=${template}`, "--dbname=template1"]);
-    const build = buildImage({ repository: world.repository, name: "tmpl", version: "v1", sources: [{ kind: "dump", path: template }], home: world.home, reporter: silentReporter });
+    const build = buildImage({
+      repository: world.repository,
+      name: "tmpl",
+      version: "v1",
+      sources: [{ kind: "dump", path: template }],
+      home: world.home,
+      reporter: silentReporter,
+    });
     await expect(build).rejects.toThrow(/would restore into the template database "template1", which an image does not carry/);
     await expect(world.repository.resolve({ name: "tmpl", version: "v1" })).rejects.toThrow();
   });

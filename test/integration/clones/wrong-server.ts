@@ -6,7 +6,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import path from "node:path";
 
 const BIN = "/usr/lib/postgresql/15/bin";
-const asPostgres = (cmd: string, args: string[]) => execFileSync("runuser", ["-u", "postgres", "--", path.join(BIN, cmd), ...args], { stdio: "pipe", encoding: "utf8" });
+const asPostgres = (cmd: string, args: string[]) =>
+  execFileSync("runuser", ["-u", "postgres", "--", path.join(BIN, cmd), ...args], { stdio: "pipe", encoding: "utf8" });
 
 export class WrongServer {
   private readonly dataDir: string;
@@ -26,9 +27,21 @@ export class WrongServer {
     const url = new URL(connectionString);
     const user = decodeURIComponent(url.username);
     const db = decodeURIComponent(url.pathname.slice(1));
-    asPostgres("pg_ctl", ["-D", this.dataDir, "-l", path.join(this.dir, "log"), "-w", "-t", "60", "-o", `-p ${url.port} -c listen_addresses=127.0.0.1 -k ${this.dir}`, "start"]);
+    asPostgres("pg_ctl", [
+      "-D",
+      this.dataDir,
+      "-l",
+      path.join(this.dir, "log"),
+      "-w",
+      "-t",
+      "60",
+      "-o",
+      `-p ${url.port} -c listen_addresses=127.0.0.1 -k ${this.dir}`,
+      "start",
+    ]);
     this.running = true;
-    const psql = (sql: string) => asPostgres("psql", ["-X", "-q", "-h", this.dir, "-p", url.port, "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-c", sql]);
+    const psql = (sql: string) =>
+      asPostgres("psql", ["-X", "-q", "-h", this.dir, "-p", url.port, "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-c", sql]);
     psql(`DROP DATABASE IF EXISTS "${db}"`);
     psql(`DO $$ BEGIN CREATE ROLE "${user}" LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$`);
     psql(`CREATE DATABASE "${db}" OWNER "${user}"`);

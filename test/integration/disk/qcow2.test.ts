@@ -1,6 +1,21 @@
 // Real qemu-img, qemu-storage-daemon, FUSE, loop devices and XFS: needs root on Linux.
 import { createHash, randomBytes } from "node:crypto";
-import { closeSync, fsyncSync, openSync, rmSync, writeSync, copyFileSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync, appendFileSync, mkdirSync, chmodSync } from "node:fs";
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  rmSync,
+  writeSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+  appendFileSync,
+  mkdirSync,
+  chmodSync,
+} from "node:fs";
 import { readFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";

@@ -27,7 +27,15 @@ describe.skipIf(skip !== undefined)("a clone in a container on a bridge network"
     world = await makeWorld("dbclone-dkb-");
     const dump = path.join(world.root, "shop.dump");
     await createSampleDump(dump, { sizeMb: 1, seed: 5 });
-    await buildImage({ repository: world.repository, name: "shop", version: "v1", sources: [{ kind: "dump", path: dump }], home: world.home, reporter , unmasked: { reason: "synthetic test data" } });
+    await buildImage({
+      repository: world.repository,
+      name: "shop",
+      version: "v1",
+      sources: [{ kind: "dump", path: dump }],
+      home: world.home,
+      reporter,
+      unmasked: { reason: "synthetic test data" },
+    });
   });
 
   afterAll(async () => {

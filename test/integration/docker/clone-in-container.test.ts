@@ -24,7 +24,14 @@ const dockerd = started as TestDockerd;
 const reporter = silentReporter;
 let world: World;
 
-const dockerOptions: NonNullable<CreateCloneOptions["docker"]> = { image: EMPTY_IMAGE, network: "host", readOnlyPaths: HOST_BINDS, pull: false, memory: "512m", cpus: 1 };
+const dockerOptions: NonNullable<CreateCloneOptions["docker"]> = {
+  image: EMPTY_IMAGE,
+  network: "host",
+  readOnlyPaths: HOST_BINDS,
+  pull: false,
+  memory: "512m",
+  cpus: 1,
+};
 const clone = (extra: Partial<CreateCloneOptions> = {}) =>
   createClone({ repository: world.repository, ref: "shop:v1", home: world.home, reporter, runtime: "docker", docker: dockerOptions, ...extra });
 const containersOf = async (cloneId?: string) =>
@@ -36,7 +43,15 @@ describe.skipIf(skip !== undefined)(`clones in containers (dockerd, ${skip ? "sk
     world = await makeWorld("dbclone-dk-");
     const dump = path.join(world.root, "shop.dump");
     await createSampleDump(dump, { sizeMb: 2, seed: 3 });
-    await buildImage({ repository: world.repository, name: "shop", version: "v1", sources: [{ kind: "dump", path: dump }], home: world.home, reporter , unmasked: { reason: "synthetic test data" } });
+    await buildImage({
+      repository: world.repository,
+      name: "shop",
+      version: "v1",
+      sources: [{ kind: "dump", path: dump }],
+      home: world.home,
+      reporter,
+      unmasked: { reason: "synthetic test data" },
+    });
   });
 
   afterAll(async () => {
@@ -123,7 +138,9 @@ describe.skipIf(skip !== undefined)(`clones in containers (dockerd, ${skip ? "sk
       signals: { fast: "SIGINT", smart: "SIGTERM" },
     };
     const failure = runtime.start(launch, { timeoutMs: 20_000, labels: { [LABEL_CLONE]: "failing-start" } });
-    await expect(failure).rejects.toThrow(/did not start in container [0-9a-f]{12}.*exited with code \d+[\s\S]*Last lines of the container's log:[\s\S]*nonexistent-pgdata/);
+    await expect(failure).rejects.toThrow(
+      /did not start in container [0-9a-f]{12}.*exited with code \d+[\s\S]*Last lines of the container's log:[\s\S]*nonexistent-pgdata/,
+    );
     expect(await containersOf("failing-start")).toEqual([]);
   });
 

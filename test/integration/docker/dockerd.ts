@@ -67,9 +67,14 @@ function alive(pid: number): boolean {
 /** Install docker.io when dockerd is missing (root + apt only): CI's .ci/run normally has. */
 function ensureDockerd(): string | undefined {
   if (existsSync("/usr/sbin/dockerd")) return undefined;
-  if (process.getuid?.() !== 0 || !existsSync("/usr/bin/apt-get")) return "dockerd is not installed (apt-get install -y --no-install-recommends docker.io) and we cannot install it (not root or no apt-get)";
+  if (process.getuid?.() !== 0 || !existsSync("/usr/bin/apt-get"))
+    return "dockerd is not installed (apt-get install -y --no-install-recommends docker.io) and we cannot install it (not root or no apt-get)";
   try {
-    execFileSync("apt-get", ["install", "-y", "--no-install-recommends", "docker.io"], { stdio: "ignore", timeout: 300_000, env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+    execFileSync("apt-get", ["install", "-y", "--no-install-recommends", "docker.io"], {
+      stdio: "ignore",
+      timeout: 300_000,
+      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+    });
   } catch (e) {
     return `apt-get install docker.io failed: ${(e as Error).message}`;
   }
@@ -84,12 +89,19 @@ async function launch(root: string, storageDriver: string, bridge: string | unde
   const child = spawn(
     "/usr/sbin/dockerd",
     [
-      "--data-root", path.join(root, "data"),
-      "--exec-root", path.join(root, "exec"),
-      "--pidfile", path.join(root, "dockerd.pid"),
-      "--host", `unix://${socket}`,
-      "--storage-driver", storageDriver,
-      "--iptables=false", "--ip6tables=false", "--ip-masq=false",
+      "--data-root",
+      path.join(root, "data"),
+      "--exec-root",
+      path.join(root, "exec"),
+      "--pidfile",
+      path.join(root, "dockerd.pid"),
+      "--host",
+      `unix://${socket}`,
+      "--storage-driver",
+      storageDriver,
+      "--iptables=false",
+      "--ip6tables=false",
+      "--ip-masq=false",
       // No bridge: host networking only. With one (ours, made below): ports published by docker-proxy.
       ...(bridge ? [`--bridge=${bridge}`] : ["--bridge=none", "--userland-proxy=false"]),
       "--log-level=warn",
@@ -146,7 +158,11 @@ const ip = (args: string[]) => execFileSync("ip", args, { stdio: ["ignore", "ign
 
 /** A bridge of our own (never docker0, which another engine may use): a name and a /24 unlikely to clash. */
 function makeBridge(root: string): string {
-  const name = `dbct${path.basename(root).slice(-6).toLowerCase().replace(/[^a-z0-9]/g, "0")}`.slice(0, 15);
+  const name = `dbct${path
+    .basename(root)
+    .slice(-6)
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, "0")}`.slice(0, 15);
   const subnet = 200 + (process.pid % 50);
   ip(["link", "add", "name", name, "type", "bridge"]);
   try {

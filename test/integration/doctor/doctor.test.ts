@@ -115,7 +115,13 @@ describe("dbclone doctor", () => {
     );
     for (const t of REQUIRED_TOOLS) if (!["qemu-storage-daemon", "mkfs.xfs"].includes(t.program)) m.program(t.program);
     const lines: string[] = [];
-    const report = await runDoctor({ features: ["clones"], home: m.home, fix: true, print: (l) => lines.push(l), probe: m.probe({ root: true, devDir: "/dev" }) });
+    const report = await runDoctor({
+      features: ["clones"],
+      home: m.home,
+      fix: true,
+      print: (l) => lines.push(l),
+      probe: m.probe({ root: true, devDir: "/dev" }),
+    });
     expect(fs.readFileSync(log, "utf8")).toBe("noninteractive update -qq\nnoninteractive install -y -qq --no-install-recommends qemu-system-common xfsprogs\n");
     expect(lines).toContain("Installing qemu-system-common (apt-get)");
     expect(lines).toContain("Installing xfsprogs (apt-get)");

@@ -57,24 +57,29 @@ export async function startSourceServer(t: Tracker): Promise<SourceServer> {
   await run("mkdir", ["-m", "0700", socketDir]);
   await giveToServerUser(socketDir);
   const hbaFile = path.join(socketDir, "pg_hba.conf");
-  await writeServerFile(
-    hbaFile,
-    "local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\nhost replication all 127.0.0.1/32 scram-sha-256\n",
-  );
+  await writeServerFile(hbaFile, "local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\nhost replication all 127.0.0.1/32 scram-sha-256\n");
   const port = await freePort();
   const { pid } = await launchPostgres({
     bins,
     dataDir,
     socketDir,
     port,
-    settings: { ...commonSettings(dataDir, socketDir, hbaFile), listen_addresses: "127.0.0.1", fsync: "off", autovacuum: "off", maintenance_work_mem: BUILD_SETTINGS.maintenance_work_mem! },
+    settings: {
+      ...commonSettings(dataDir, socketDir, hbaFile),
+      listen_addresses: "127.0.0.1",
+      fsync: "off",
+      autovacuum: "off",
+      maintenance_work_mem: BUILD_SETTINGS.maintenance_work_mem!,
+    },
     logFile: path.join(socketDir, "postgres.log"),
     connectUser: "srcadmin",
     timeoutMs: 60_000,
   });
   t.pids.add(pid);
   const psql = async (db: string, sql: string): Promise<string> =>
-    (await run(bins.bin("psql"), ["-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-h", socketDir, "-p", String(port), "-U", "srcadmin", "-d", db, "-c", sql])).stdout.trim();
+    (
+      await run(bins.bin("psql"), ["-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-h", socketDir, "-p", String(port), "-U", "srcadmin", "-d", db, "-c", sql])
+    ).stdout.trim();
   await psql("postgres", "CREATE ROLE app_owner NOLOGIN; CREATE ROLE repl LOGIN REPLICATION PASSWORD 'r3pl p@ss'");
   await psql("postgres", "CREATE DATABASE inventory");
   await psql("postgres", "CREATE DATABASE crm");
@@ -85,7 +90,10 @@ export async function startSourceServer(t: Tracker): Promise<SourceServer> {
      CREATE TABLE owned_notes (id serial PRIMARY KEY, body text); ALTER TABLE owned_notes OWNER TO app_owner;
      INSERT INTO owned_notes (body) VALUES ('hello'), ('world');`,
   );
-  await psql("crm", "CREATE TABLE contacts (id int PRIMARY KEY, email text); INSERT INTO contacts SELECT g, 'c' || g || '@example.com' FROM generate_series(1, 300) g;");
+  await psql(
+    "crm",
+    "CREATE TABLE contacts (id int PRIMARY KEY, email text); INSERT INTO contacts SELECT g, 'c' || g || '@example.com' FROM generate_series(1, 300) g;",
+  );
   return {
     pid,
     port,

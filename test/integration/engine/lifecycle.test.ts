@@ -56,7 +56,14 @@ beforeAll(async () => {
     "--\n-- PostgreSQL database dump\n--\nCREATE TABLE notes (id serial PRIMARY KEY, body text NOT NULL);\nINSERT INTO notes (body) VALUES ('first'), ('second');\n",
   );
   staging = t.mount();
-  await engine.restore([{ kind: "dump", path: path.join(dumps, "shop.dump") }, { kind: "dump", path: path.join(dumps, "notes.sql") }], staging, silentReporter);
+  await engine.restore(
+    [
+      { kind: "dump", path: path.join(dumps, "shop.dump") },
+      { kind: "dump", path: path.join(dumps, "notes.sql") },
+    ],
+    staging,
+    silentReporter,
+  );
   server = await start(staging, { cloneId: "clone-1", imageDigest: "sha256:aaaa" });
 }, 180_000);
 
@@ -167,7 +174,9 @@ describe("a PostgreSQL image from dumps to a fresh copy", { timeout: 120_000 }, 
     }
     times.sort((a, b) => a - b);
     const median = (times[4]! + times[5]!) / 2;
-    console.log(`start() time-to-ready over ${times.length} runs: median ${median.toFixed(1)} ms, min ${times[0]!.toFixed(1)} ms, max ${times.at(-1)!.toFixed(1)} ms`);
+    console.log(
+      `start() time-to-ready over ${times.length} runs: median ${median.toFixed(1)} ms, min ${times[0]!.toFixed(1)} ms, max ${times.at(-1)!.toFixed(1)} ms`,
+    );
     expect(median).toBeLessThan(1000);
   });
 });

@@ -37,10 +37,13 @@ let originals: (TextRow & { id: string })[];
 let postgresMasked: (TextRow & { id: string })[];
 
 const rows = (out: string) =>
-  out.split("\n").filter(Boolean).map((line) => {
-    const [id, ...vals] = line.split("|");
-    return { id: id!, ...Object.fromEntries(COLUMNS.map((c, i) => [c, vals[i] === "" ? null : vals[i]!])) } as TextRow & { id: string };
-  });
+  out
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => {
+      const [id, ...vals] = line.split("|");
+      return { id: id!, ...Object.fromEntries(COLUMNS.map((c, i) => [c, vals[i] === "" ? null : vals[i]!])) } as TextRow & { id: string };
+    });
 
 beforeAll(async () => {
   scratch = await scratchServer();
@@ -63,7 +66,11 @@ beforeAll(async () => {
   originals = rows((await scratch.sql("people", SELECT)).rows.map((r) => [r.id, ...COLUMNS.map((c) => r[c] ?? "")].join("|")).join("\n"));
 
   await buildImage({
-    repository: world.repository, name: "people", version: "x1", home: world.home, reporter: silentReporter,
+    repository: world.repository,
+    name: "people",
+    version: "x1",
+    home: world.home,
+    reporter: silentReporter,
     sources: [{ kind: "dump", path: dump }],
     masking: { policy: parsePolicy(POLICY, "policy.yml"), key: { bytes: KEY, insecure: false } },
   });
@@ -85,10 +92,23 @@ afterAll(async () => {
 /** The SQL Server path for the same rows: facts and distinct values as SQL Server would return them. */
 async function sqlServerMasked(): Promise<(TextRow & { id: string })[]> {
   const exec = new FakeExecutor(new StepLog());
-  const type: Record<string, string> = { email: "nvarchar(200)", full_name: "nvarchar(200)", first_name: "nvarchar(50)", token: "varchar(20)", born: "date", balance: "decimal(10,2)" };
+  const type: Record<string, string> = {
+    email: "nvarchar(200)",
+    full_name: "nvarchar(200)",
+    first_name: "nvarchar(50)",
+    token: "varchar(20)",
+    born: "date",
+    balance: "decimal(10,2)",
+  };
   exec.on("SELECT s.name AS [schema]", [
-    [{ schema: "dbo", table: "customers", column: "id", type: "int", nullable: false }, ...COLUMNS.map((c) => ({ schema: "dbo", table: "customers", column: c, type: type[c], nullable: true }))],
-    [{ schema: "dbo", table: "customers", column: "id" }, { schema: "dbo", table: "customers", column: "email" }],
+    [
+      { schema: "dbo", table: "customers", column: "id", type: "int", nullable: false },
+      ...COLUMNS.map((c) => ({ schema: "dbo", table: "customers", column: c, type: type[c], nullable: true })),
+    ],
+    [
+      { schema: "dbo", table: "customers", column: "id" },
+      { schema: "dbo", table: "customers", column: "email" },
+    ],
     [],
   ]);
   for (const c of COLUMNS) {

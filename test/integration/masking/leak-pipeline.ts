@@ -7,7 +7,13 @@ import path from "node:path";
 import { platformForBuild } from "../../../packages/core/src/platform/index.js";
 import { maskingFor } from "../../../packages/core/src/platform/masking.js";
 import { emptyTally, scanBlob } from "../../../packages/core/src/masking/leak-scan/residue-scan.js";
-import { maskForBuild, scanDataFilesForLeaks, skippedLeakScan, type LeakScanResult, type MaskingStepResult } from "../../../packages/core/src/masking/build-step.js";
+import {
+  maskForBuild,
+  scanDataFilesForLeaks,
+  skippedLeakScan,
+  type LeakScanResult,
+  type MaskingStepResult,
+} from "../../../packages/core/src/masking/build-step.js";
 import { leakScanRecord } from "../../../packages/core/src/masking/leak-scan/verdict.js";
 import type { MaskingPolicy } from "../../../packages/core/src/masking/policy/types.js";
 import type { RunningServer } from "../../../packages/core/src/engine/types.js";
@@ -50,7 +56,12 @@ export async function runMaskingPipeline(opts: PipelineOptions): Promise<Pipelin
     const server = await engine.start(staging, { port: await freePort(), runDir: path.join(dir, "run") }, reporter);
     let masked: MaskingStepResult;
     try {
-      masked = await maskForBuild(maskingFor("postgres", server), await engine.inventory(server), { policy: opts.policy, key: { bytes: opts.key, insecure: true } }, reporter);
+      masked = await maskForBuild(
+        maskingFor("postgres", server),
+        await engine.inventory(server),
+        { policy: opts.policy, key: { bytes: opts.key, insecure: true } },
+        reporter,
+      );
       if (opts.plant) await opts.plant(server);
     } catch (e) {
       await engine.stop(server, { fast: true });

@@ -60,7 +60,10 @@ beforeAll(async () => {
   await chmod(tmp, 0o711);
   dumps.people = await makeDump("people", PEOPLE);
   dumps.clean = await makeDump("people_clean", PEOPLE.replace("CASE WHEN g % 3 = 0 THEN 'person' || g || '@leak-test.example' END", "NULL"));
-  dumps.json = await makeDump("people_json", "CREATE TABLE events (id int PRIMARY KEY, payload jsonb); INSERT INTO events SELECT g, jsonb_build_object('kind', 'signup', 'contact', jsonb_build_object('mail', 'person' || g || '@leak-test.example')) FROM generate_series(1, 300) g;");
+  dumps.json = await makeDump(
+    "people_json",
+    "CREATE TABLE events (id int PRIMARY KEY, payload jsonb); INSERT INTO events SELECT g, jsonb_build_object('kind', 'signup', 'contact', jsonb_build_object('mail', 'person' || g || '@leak-test.example')) FROM generate_series(1, 300) g;",
+  );
 }, 600_000);
 
 afterAll(async () => {
@@ -83,7 +86,11 @@ describe("leak scan: no false verdicts", () => {
   it("the demo's data and policy scan clean over several seeds and keys", async () => {
     const src = await readFile(new URL("../../../packages/core/src/demo/run-demo.ts", import.meta.url), "utf8");
     const policy = parsePolicy(/const DEMO_POLICY = `([\s\S]*?)`;/.exec(src)![1]!, "demo policy");
-    for (const [seed, k] of [[42, DEMO_MASKING_KEY], [7, "second-key-for-the-leak-test"], [2026, "a-third-key-0123456789"]] as const) {
+    for (const [seed, k] of [
+      [42, DEMO_MASKING_KEY],
+      [7, "second-key-for-the-leak-test"],
+      [2026, "a-third-key-0123456789"],
+    ] as const) {
       const dump = path.join(tmp, `demo-${seed}.dump`);
       await createSampleDump(dump, { sizeMb: 12, seed });
       await withPipeline(runMaskingPipeline({ dump, policy, key: Buffer.from(k) }), async (r) => {
@@ -112,7 +119,11 @@ describe("leak scan: planted leaks fail naming the channel", () => {
     await withPipeline(runMaskingPipeline({ dump: dumps.clean!, policy, key }), async (r) => {
       const plants: [string, string[], RegExp][] = [
         ["dead tuple", [`INSERT INTO products VALUES (9999, '${original}')`, "DELETE FROM products WHERE id = 9999"], /table page/],
-        ["kept WAL segment", [`INSERT INTO products VALUES (9999, '${original}')`, "DELETE FROM products WHERE id = 9999", "VACUUM FULL products"], /WAL segment/],
+        [
+          "kept WAL segment",
+          [`INSERT INTO products VALUES (9999, '${original}')`, "DELETE FROM products WHERE id = 9999", "VACUUM FULL products"],
+          /WAL segment/,
+        ],
         ["index of an unmasked table", [`CREATE INDEX plant ON products ((CASE WHEN id = 1 THEN '${original}' ELSE name END))`], /index page/],
         ["nothing planted", [], /^$/],
       ];
@@ -163,9 +174,16 @@ describe("leak scan: copies of masked values in unmasked columns", () => {
     await withPipeline(runMaskingPipeline({ dump: dumps.people!, policy, key }), async (r) => {
       expect(r.record.hits).toBe(0);
       const byColumn = Object.fromEntries(r.record.copies.map((c) => [`${c.column}<${c.source}`, c]));
-      expect(byColumn["people.public.customers.backup_email<people.public.customers.email"]).toMatchObject({ verdict: "not-personal", highCardinality: true, originals: 133, reason: "test accounts of our own, not customers" });
+      expect(byColumn["people.public.customers.backup_email<people.public.customers.email"]).toMatchObject({
+        verdict: "not-personal",
+        highCardinality: true,
+        originals: 133,
+        reason: "test accounts of our own, not customers",
+      });
       expect(byColumn["people.public.customers.country<people.public.customers.city"]).toMatchObject({ verdict: "reported", highCardinality: false });
-      expect(r.masked.resolved.notPersonal).toEqual([{ database: "people", schema: "public", table: "customers", column: "backup_email", reason: "test accounts of our own, not customers" }]);
+      expect(r.masked.resolved.notPersonal).toEqual([
+        { database: "people", schema: "public", table: "customers", column: "backup_email", reason: "test accounts of our own, not customers" },
+      ]);
     });
   }, 600_000);
 });
@@ -195,7 +213,9 @@ describe("fail closed", () => {
     try {
       const databases = await engine.inventory(server);
       await expect(guardUnmaskedBuild(maskingFor("postgres", server), databases, undefined, silentReporter)).rejects.toThrow(UnmaskedPublishError);
-      await expect(guardUnmaskedBuild(maskingFor("postgres", server), databases, undefined, silentReporter)).rejects.toThrow(/people_clean\.public\.customers\.email/);
+      await expect(guardUnmaskedBuild(maskingFor("postgres", server), databases, undefined, silentReporter)).rejects.toThrow(
+        /people_clean\.public\.customers\.email/,
+      );
       const ok = await guardUnmaskedBuild(maskingFor("postgres", server), databases, { reason: "synthetic test data" }, silentReporter);
       expect(ok!.reason).toBe("synthetic test data");
       expect(ok!.piiCandidates.map((c) => c.column)).toContain("email");
@@ -208,7 +228,22 @@ describe("fail closed", () => {
   it("a jsonb column holding emails is found by the PII scan (keys and values walked)", async () => {
     const withDb: WithDatabase = (database, fn) => withAdmin(scratch.server, database, fn);
     const found = await scanUnmaskedPii(withDb, [
-      { name: "people_json", sizeBytes: 0, tables: [{ schema: "public", name: "events", rowEstimate: 300, sizeBytes: 0, columns: [{ name: "id", type: "integer", nullable: false }, { name: "payload", type: "jsonb", nullable: true }] }] },
+      {
+        name: "people_json",
+        sizeBytes: 0,
+        tables: [
+          {
+            schema: "public",
+            name: "events",
+            rowEstimate: 300,
+            sizeBytes: 0,
+            columns: [
+              { name: "id", type: "integer", nullable: false },
+              { name: "payload", type: "jsonb", nullable: true },
+            ],
+          },
+        ],
+      },
     ]);
     expect(found.map((c) => [c.column, c.kinds])).toEqual([["payload", ["email"]]]);
   });

@@ -56,13 +56,18 @@ async function query(clone: CloneResult, database: string, sql: string): Promise
 describe("masking (PostgreSQL)", () => {
   it("an in-place UPDATE leaves the originals on disk, and the leak scan finds them", async () => {
     await scratch.sql("postgres", "CREATE DATABASE inplace");
-    await scratch.sql("inplace", "CREATE TABLE people (id int PRIMARY KEY, email text); INSERT INTO people SELECT g, 'secret.person' || g || '@leaky.test' FROM generate_series(1, 2000) g");
+    await scratch.sql(
+      "inplace",
+      "CREATE TABLE people (id int PRIMARY KEY, email text); INSERT INTO people SELECT g, 'secret.person' || g || '@leaky.test' FROM generate_series(1, 2000) g",
+    );
     await scratch.sql("inplace", "CHECKPOINT");
     const values = (await scratch.sql("inplace", "SELECT email FROM people")).rows.map((r) => r.email as string);
     await scratch.sql("inplace", "UPDATE people SET email = md5(email)"); // masking the naive way
     await scratch.sql("inplace", "CHECKPOINT");
     const rel = (await scratch.sql("inplace", "SELECT pg_relation_filepath('people') AS p")).rows[0].p as string;
-    const originals = collectOriginals([{ source: { database: "inplace", schema: "public", table: "people", column: "email", distinct: values.length }, values }]);
+    const originals = collectOriginals([
+      { source: { database: "inplace", schema: "public", table: "people", column: "email", distinct: values.length }, values },
+    ]);
     const tally = emptyTally();
     await scanBlob(path.join(scratch.dataDir, rel), originals.patterns, tally);
     expect(originals.searched).toBe(2000);
@@ -75,8 +80,15 @@ describe("masking (PostgreSQL)", () => {
     const home = path.join(tmp, "home");
     const repository = await openRepository(path.join(tmp, "repo"));
     const build = await buildImage({
-      repository, name: "shop", version: "m1", home, reporter: silentReporter,
-      sources: [{ kind: "dump", path: shopDump }, { kind: "dump", path: crmDump }],
+      repository,
+      name: "shop",
+      version: "m1",
+      home,
+      reporter: silentReporter,
+      sources: [
+        { kind: "dump", path: shopDump },
+        { kind: "dump", path: crmDump },
+      ],
       masking: { policy: parsePolicy(SHOP_POLICY, "policy.yml"), key },
     });
     expect(build.masking!.leakScan.hits).toBe(0);
@@ -92,7 +104,9 @@ describe("masking (PostgreSQL)", () => {
       expect(customers.filter((c) => originals.emails.includes(c.email))).toHaveLength(0);
       expect(new Set(customers.map((c) => c.email)).size).toBe(300);
       // Foreign keys still hold: every order's email is a customer's (masked) email.
-      const orphans = (await query(clone, "shop", "SELECT count(*)::int AS n FROM orders o LEFT JOIN customers c ON c.email = o.customer_email WHERE c.id IS NULL")).rows[0].n;
+      const orphans = (
+        await query(clone, "shop", "SELECT count(*)::int AS n FROM orders o LEFT JOIN customers c ON c.email = o.customer_email WHERE c.id IS NULL")
+      ).rows[0].n;
       expect(orphans).toBe(0);
       // Across databases: crm.contacts id 1, 4, 7… hold the same people as shop.customers.
       const contacts = (await query(clone, "crm", "SELECT id, email, full_name FROM contacts ORDER BY id")).rows;
@@ -113,8 +127,15 @@ describe("masking (PostgreSQL)", () => {
     const repository = await openRepository(path.join(tmp, "repo-bad"));
     const bad = SHOP_POLICY.replace("phone: phone", "fone: phone");
     const attempt = buildImage({
-      repository, name: "shop", version: "bad", home, reporter: silentReporter,
-      sources: [{ kind: "dump", path: shopDump }, { kind: "dump", path: crmDump }],
+      repository,
+      name: "shop",
+      version: "bad",
+      home,
+      reporter: silentReporter,
+      sources: [
+        { kind: "dump", path: shopDump },
+        { kind: "dump", path: crmDump },
+      ],
       masking: { policy: parsePolicy(bad, "policy.yml"), key },
     });
     await expect(attempt).rejects.toThrow(PolicyError);
@@ -126,8 +147,19 @@ describe("masking (PostgreSQL)", () => {
   it("publishes a variant as its own image, found by name+variant:version", async () => {
     const home = path.join(tmp, "home-variant");
     const repository = await openRepository(path.join(tmp, "repo-variant"));
-    const policy = parsePolicy(`databases:\n  crm:\n    tables:\n      contacts:\n        columns:\n          email: email\nvariants:\n  contractor:\n    access: { users: [octocat] }\n    databases:\n      crm:\n        tables:\n          contacts:\n            columns:\n              full_name: fullName\n`, "v.yml");
-    const build = await buildImage({ repository, name: "crm", version: "v1", home, reporter: silentReporter, sources: [{ kind: "dump", path: crmDump }], masking: { policy, key, variant: "contractor" } });
+    const policy = parsePolicy(
+      `databases:\n  crm:\n    tables:\n      contacts:\n        columns:\n          email: email\nvariants:\n  contractor:\n    access: { users: [octocat] }\n    databases:\n      crm:\n        tables:\n          contacts:\n            columns:\n              full_name: fullName\n`,
+      "v.yml",
+    );
+    const build = await buildImage({
+      repository,
+      name: "crm",
+      version: "v1",
+      home,
+      reporter: silentReporter,
+      sources: [{ kind: "dump", path: crmDump }],
+      masking: { policy, key, variant: "contractor" },
+    });
     expect(build.image.name).toBe("crm/variants/contractor");
     const found = await repository.resolve(parseImageRef("crm+contractor:v1"));
     expect(found.manifestDigest).toBe(build.image.manifestDigest);
@@ -142,7 +174,15 @@ describe("masking (PostgreSQL)", () => {
     const repository = await openRepository(path.join(tmp, "repo-pii"));
     const partial = SHOP_POLICY.replace("            phone: phone\n", "");
     await expect(
-      buildImage({ repository, name: "shop", version: "pii", home, reporter: silentReporter, sources: [{ kind: "dump", path: shopDump }], masking: { policy: parsePolicy(partial.replace(/ {4}crm:[\s\S]*$/, ""), "p.yml"), key } }),
+      buildImage({
+        repository,
+        name: "shop",
+        version: "pii",
+        home,
+        reporter: silentReporter,
+        sources: [{ kind: "dump", path: shopDump }],
+        masking: { policy: parsePolicy(partial.replace(/ {4}crm:[\s\S]*$/, ""), "p.yml"), key },
+      }),
     ).rejects.toThrow(/customers\.phone/);
     expect(await repository.list()).toEqual([]);
   });

@@ -39,7 +39,11 @@ async function expectUnchanged(): Promise<void> {
 
 describe("policy checked against the restored schema, before masking", () => {
   it.each([
-    ["dateShift on a text column", "          note: dateShift\n", /^policy\.yml:7:11: .*'dateShift' cannot produce public\.people\.note \(text\): dateShift works on date/],
+    [
+      "dateShift on a text column",
+      "          note: dateShift\n",
+      /^policy\.yml:7:11: .*'dateShift' cannot produce public\.people\.note \(text\): dateShift works on date/,
+    ],
     ["noise on a text column", "          note: noise\n", /^policy\.yml:7:11: .*'noise' cannot produce public\.people\.note \(text\)/],
     ["hash on an integer primary key", "          id: hash\n", /^policy\.yml:7:11: .*'hash' cannot produce public\.people\.id \(integer\)/],
     ["email on an integer", "          id: { transformer: email }\n", /^policy\.yml:7:11: .*'email' cannot produce public\.people\.id/],
@@ -51,9 +55,11 @@ describe("policy checked against the restored schema, before masking", () => {
   });
 
   it("an sql expression calling a missing function is a PolicyError naming it, found by EXPLAIN", async () => {
-    const failure = await attempt(policyWith("          note: { transformer: sql, expression: \"no_such_fn(t.note)\" }\n")).catch((e) => e);
+    const failure = await attempt(policyWith('          note: { transformer: sql, expression: "no_such_fn(t.note)" }\n')).catch((e) => e);
     expect(failure).toBeInstanceOf(PolicyError);
-    expect(failure.message).toMatch(/^policy\.yml:7:11: .*the expression for public\.people\.note \(text\) does not work on the restored schema: function no_such_fn\(text\) does not exist/);
+    expect(failure.message).toMatch(
+      /^policy\.yml:7:11: .*the expression for public\.people\.note \(text\) does not work on the restored schema: function no_such_fn\(text\) does not exist/,
+    );
     await expectUnchanged();
   });
 
@@ -75,7 +81,10 @@ describe("policy checked against the restored schema, before masking", () => {
 
   it("a good policy with sql, noise, dateShift and a where passes the check and masks", async () => {
     const run = await attempt(
-      policyWith("          note: { transformer: sql, expression: \"upper(t.note)\" }\n          score: noise\n          born: dateShift\n", "        where: id > 0\n"),
+      policyWith(
+        '          note: { transformer: sql, expression: "upper(t.note)" }\n          score: noise\n          born: dateShift\n',
+        "        where: id > 0\n",
+      ),
     );
     expect(run.run.rowsChanged).toBeGreaterThan(0);
   });

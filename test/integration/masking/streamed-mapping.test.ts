@@ -127,7 +127,10 @@ describe("the mapping pool", () => {
     process.env.DBCLONE_TEST_CRASH_AT = "mapping-worker";
     const pool = await startMappingPool(key, 2);
     try {
-      const failure = await pool.map("email", { transformer: "email" }, ["secret.value@example.test"]).then(() => undefined, (e: unknown) => e);
+      const failure = await pool.map("email", { transformer: "email" }, ["secret.value@example.test"]).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(failure).toBeInstanceOf(BuildError);
       expect((failure as Error).message).not.toContain("secret.value");
     } finally {

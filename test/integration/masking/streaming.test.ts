@@ -77,7 +77,9 @@ describe("streamed masking (PostgreSQL)", () => {
     const fromServer = (await scratch.sql("shop", sql, [values])).rows.map((r) => r.v as string);
     expect(fromServer).toEqual([...new Set(values)].sort());
     // And the plain byte order would not: the test data does cross the difference.
-    const bytes = (await scratch.sql("shop", `SELECT v FROM (SELECT DISTINCT v FROM unnest($1::text[]) v) d ORDER BY v COLLATE "C"`, [values])).rows.map((r) => r.v as string);
+    const bytes = (await scratch.sql("shop", `SELECT v FROM (SELECT DISTINCT v FROM unnest($1::text[]) v) d ORDER BY v COLLATE "C"`, [values])).rows.map(
+      (r) => r.v as string,
+    );
     expect(bytes).not.toEqual(fromServer);
   });
 
@@ -91,11 +93,16 @@ describe("streamed masking (PostgreSQL)", () => {
     const emails = [victim, planted, ...Array.from({ length: 240 }, (_, i) => `person${i}${ODD[i % ODD.length]}@example.test`)];
     // Unique first-name-like nicks: faker has few first names, so outputs collide with each other often.
     const nicks = emails.map((_, i) => `${ODD[i % ODD.length]}nick${i}`);
-    await scratch.sql("shop", "INSERT INTO customers SELECT i, e, n, 'City' || (i % 7) FROM unnest($1::text[], $2::text[]) WITH ORDINALITY u(e, n, i)", [emails, nicks]);
+    await scratch.sql("shop", "INSERT INTO customers SELECT i, e, n, 'City' || (i % 7) FROM unnest($1::text[], $2::text[]) WITH ORDINALITY u(e, n, i)", [
+      emails,
+      nicks,
+    ]);
     await scratch.sql("shop", "INSERT INTO originals SELECT id, email, nick, city FROM customers");
     await scratch.sql("shop", "INSERT INTO orders SELECT id * 10 + k, email FROM customers, generate_series(1, 2) k");
     // crm shares the email family: every third customer's email, plus one crm-only address.
-    await scratch.sql("crm", "INSERT INTO contacts SELECT i, e FROM unnest($1::text[]) WITH ORDINALITY u(e, i)", [[...emails.filter((_, i) => i % 3 === 0), "crm.only@example.test"]]);
+    await scratch.sql("crm", "INSERT INTO contacts SELECT i, e FROM unnest($1::text[]) WITH ORDINALITY u(e, i)", [
+      [...emails.filter((_, i) => i % 3 === 0), "crm.only@example.test"],
+    ]);
     await scratch.sql("crm", "INSERT INTO originals SELECT * FROM contacts");
 
     const withDb = <T>(db: string, fn: (c: pg.Client) => Promise<T>) => withAdmin(server, db, fn);
@@ -120,7 +127,8 @@ describe("streamed masking (PostgreSQL)", () => {
     expect(finished.sort()).toEqual(["Masking: mapping distinct values", "Masking: reading distinct values", "Masking: updating tables"]);
 
     const pairs = async (db: string, table: string, column: string) =>
-      (await scratch.sql(db, `SELECT o.${column} AS old, t.${column} AS new FROM ${table} t JOIN originals o USING (id) WHERE o.${column} IS NOT NULL`)).rows as { old: string; new: string }[];
+      (await scratch.sql(db, `SELECT o.${column} AS old, t.${column} AS new FROM ${table} t JOIN originals o USING (id) WHERE o.${column} IS NOT NULL`))
+        .rows as { old: string; new: string }[];
     const shopEmails = await pairs("shop", "customers", "email");
     const crmEmails = await pairs("crm", "contacts", "email");
     const oracleEmail = mapFamily(key, email.family, email, new Set([...shopEmails, ...crmEmails].map((p) => p.old)), true);
@@ -145,26 +153,30 @@ describe("streamed masking (PostgreSQL)", () => {
     expect((await scratch.sql("shop", "SELECT count(*)::int AS n FROM orders")).rows[0].n).toBe(emails.length * 2);
 
     // The leak scan's originals, collected from the stream: the same set as from whole columns.
-    const expected = collectOriginals(
-      [
-        { source: { database: "shop", schema: "public", table: "customers", column: "email", distinct: shopEmails.length }, values: shopEmails.map((p) => p.old) },
-        { source: { database: "shop", schema: "public", table: "customers", column: "nick", distinct: nickPairs.length }, values: nickPairs.map((p) => p.old) },
-        { source: { database: "shop", schema: "public", table: "customers", column: "city", distinct: 7 }, values: cities.map((p) => p.old) },
-        { source: { database: "crm", schema: "public", table: "contacts", column: "email", distinct: crmEmails.length }, values: crmEmails.map((p) => p.old) },
-      ],
-    );
+    const expected = collectOriginals([
+      {
+        source: { database: "shop", schema: "public", table: "customers", column: "email", distinct: shopEmails.length },
+        values: shopEmails.map((p) => p.old),
+      },
+      { source: { database: "shop", schema: "public", table: "customers", column: "nick", distinct: nickPairs.length }, values: nickPairs.map((p) => p.old) },
+      { source: { database: "shop", schema: "public", table: "customers", column: "city", distinct: 7 }, values: cities.map((p) => p.old) },
+      { source: { database: "crm", schema: "public", table: "contacts", column: "email", distinct: crmEmails.length }, values: crmEmails.map((p) => p.old) },
+    ]);
     expect(run.originals.searched).toBe(expected.searched);
     expect(run.originals.distinctTotal).toBe(expected.distinctTotal);
     expect(run.originals.patterns.size).toBe(expected.patterns.size);
-    expect(run.originals.sources.map((s) => [s.table, s.column, s.distinct, s.rows]).sort()).toEqual([
-      ["orders", "customer_email", shopEmails.length, shopEmails.length * 2], // the FK child inherits the email rule
-      ["customers", "email", shopEmails.length, shopEmails.length],
-      ["customers", "nick", nickPairs.length, nickPairs.length],
-      ["customers", "city", 7, cities.length],
-      ["contacts", "email", crmEmails.length, crmEmails.length],
-    ].sort());
+    expect(run.originals.sources.map((s) => [s.table, s.column, s.distinct, s.rows]).sort()).toEqual(
+      [
+        ["orders", "customer_email", shopEmails.length, shopEmails.length * 2], // the FK child inherits the email rule
+        ["customers", "email", shopEmails.length, shopEmails.length],
+        ["customers", "nick", nickPairs.length, nickPairs.length],
+        ["customers", "city", 7, cities.length],
+        ["contacts", "email", crmEmails.length, crmEmails.length],
+      ].sort(),
+    );
     // The mapping tables (they hold originals) are gone from every database.
-    for (const db of ["shop", "crm"]) expect((await scratch.sql(db, "SELECT count(*)::int AS n FROM pg_namespace WHERE nspname LIKE 'dbclone_masking_%'")).rows[0].n).toBe(0);
+    for (const db of ["shop", "crm"])
+      expect((await scratch.sql(db, "SELECT count(*)::int AS n FROM pg_namespace WHERE nspname LIKE 'dbclone_masking_%'")).rows[0].n).toBe(0);
     expect(run.jobs).toBe(2);
   }, 300_000);
 });
@@ -172,7 +184,10 @@ describe("streamed masking (PostgreSQL)", () => {
 describe("a mapping worker that crashes", () => {
   it("fails the build cleanly: a BuildError, nothing published, no work directory left", async () => {
     await scratch.sql("postgres", "CREATE DATABASE crashshop");
-    await scratch.sql("crashshop", "CREATE TABLE customers (id int PRIMARY KEY, full_name text, email text UNIQUE, phone text, card text); INSERT INTO customers SELECT g, 'P' || g, 'p' || g || '@crash.test', '+1 555 ' || g, NULL FROM generate_series(1, 200) g");
+    await scratch.sql(
+      "crashshop",
+      "CREATE TABLE customers (id int PRIMARY KEY, full_name text, email text UNIQUE, phone text, card text); INSERT INTO customers SELECT g, 'P' || g, 'p' || g || '@crash.test', '+1 555 ' || g, NULL FROM generate_series(1, 200) g",
+    );
     const tmp = await mkdtemp(path.join(os.tmpdir(), "dbclone-crash-build-"));
     await chmod(tmp, 0o711);
     const dump = path.join(tmp, "crashshop.dump");
@@ -183,10 +198,17 @@ describe("a mapping worker that crashes", () => {
     try {
       const policy = SHOP_POLICY.replace(/ {4}crm:[\s\S]*$/, "").replace("shop:", "crashshop:");
       const failure = await buildImage({
-        repository, name: "crash", version: "v1", home, reporter: silentReporter,
+        repository,
+        name: "crash",
+        version: "v1",
+        home,
+        reporter: silentReporter,
         sources: [{ kind: "dump", path: dump }],
         masking: { policy: parsePolicy(policy, "policy.yml"), key: { bytes: key, insecure: false } },
-      }).then(() => undefined, (e: unknown) => e);
+      }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(failure).toBeInstanceOf(BuildError);
       expect((failure as Error).message).toMatch(/masking worker thread stopped unexpectedly/);
       expect(await repository.list()).toEqual([]);

@@ -53,12 +53,24 @@ describe("variants from one restore", () => {
     const lines: string[] = [];
     const started = performance.now();
     const results = await buildImageVariants(
-      { repository, name: "shop", version: "v1", home, reporter: recordingReporter(lines), sources: dumps.map((p) => ({ kind: "dump" as const, path: p })), masking: { policy, key } },
+      {
+        repository,
+        name: "shop",
+        version: "v1",
+        home,
+        reporter: recordingReporter(lines),
+        sources: dumps.map((p) => ({ kind: "dump" as const, path: p })),
+        masking: { policy, key },
+      },
       variants,
     );
     const seconds = (performance.now() - started) / 1000;
     // Each dump is restored exactly once (the engine logs each restore), for both variants.
-    expect(lines.filter((l) => /^Restoring /.test(l))).toEqual(["Restoring 2 source(s) once onto a staging disk for 2 variants", `Restoring ${dumps[0]}`, `Restoring ${dumps[1]}`]);
+    expect(lines.filter((l) => /^Restoring /.test(l))).toEqual([
+      "Restoring 2 source(s) once onto a staging disk for 2 variants",
+      `Restoring ${dumps[0]}`,
+      `Restoring ${dumps[1]}`,
+    ]);
     const restored = lines.find((l) => /^Restored once in/.test(l));
     expect(restored).toBeDefined();
     expect(results.map((r) => r.image.name)).toEqual(["shop/variants/dev", "shop/variants/contractor"]);
@@ -85,9 +97,20 @@ describe("variants from one restore", () => {
     process.env.DBCLONE_TEST_CRASH_AT = "mapping-worker";
     try {
       const failure = await buildImageVariants(
-        { repository, name: "shop", version: "v1", home, reporter: silentReporter, sources: dumps.map((p) => ({ kind: "dump" as const, path: p })), masking: { policy, key } },
+        {
+          repository,
+          name: "shop",
+          version: "v1",
+          home,
+          reporter: silentReporter,
+          sources: dumps.map((p) => ({ kind: "dump" as const, path: p })),
+          masking: { policy, key },
+        },
         ["dev", "contractor"],
-      ).then(() => undefined, (e: unknown) => e);
+      ).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(failure).toBeInstanceOf(BuildError);
     } finally {
       delete process.env.DBCLONE_TEST_CRASH_AT;

@@ -53,7 +53,7 @@ describe.skipIf(!canRunRegistry || skip !== undefined)("a pulled OCI image clone
     await driver.destroy(child.file);
     expect(existsSync(child.file)).toBe(false);
     // The cached base was never written by the clone.
-    expect((await puller.pull(image))).toBe(blob);
+    expect(await puller.pull(image)).toBe(blob);
     expect(puller.lastDownload).toBeUndefined();
   }, 120_000);
 });

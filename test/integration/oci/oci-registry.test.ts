@@ -3,7 +3,14 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { DigestMismatchError, ImageInUseError, ImageNotFoundError, NotSupportedError, RepositoryError, VersionExistsError } from "../../../packages/core/src/errors.js";
+import {
+  DigestMismatchError,
+  ImageInUseError,
+  ImageNotFoundError,
+  NotSupportedError,
+  RepositoryError,
+  VersionExistsError,
+} from "../../../packages/core/src/errors.js";
 import { parseImageRef } from "../../../packages/core/src/image/reference.js";
 import { openRepository } from "../../../packages/core/src/repository/index.js";
 import { OciRepository, type OciRepositoryOptions } from "../../../packages/core/src/repository/oci/index.js";
@@ -17,7 +24,13 @@ describe.skipIf(!canRunRegistry)("OCI repository on docker-registry, anonymous",
   let disk: TestDisk;
   let seen: SeenRequest[];
   const open = (cache: string, extra: OciRepositoryOptions = {}) =>
-    new OciRepository(registry.location, { cacheDir: path.join(work, cache), env: {}, dockerConfig: path.join(work, "none.json"), fetch: recordingFetch(seen), ...extra });
+    new OciRepository(registry.location, {
+      cacheDir: path.join(work, cache),
+      env: {},
+      dockerConfig: path.join(work, "none.json"),
+      fetch: recordingFetch(seen),
+      ...extra,
+    });
 
   beforeAll(async () => {
     registry = await startRegistry();
@@ -133,7 +146,9 @@ describe.skipIf(!canRunRegistry)("OCI repository on docker-registry, anonymous",
     const pusher = open("cache-push");
     const other = await makeDiskFile(work, mixedData(2 * 1024 * 1024), "other.qcow2");
     await pusher.push(manifestForDisk(other, { name: "broken-db", version: "1" }), other.path);
-    const fetched = await (await fetch(`http://127.0.0.1:${registry.port}/v2/team/broken-db/manifests/1`, { headers: { accept: "application/vnd.oci.image.manifest.v1+json" } })).json();
+    const fetched = await (
+      await fetch(`http://127.0.0.1:${registry.port}/v2/team/broken-db/manifests/1`, { headers: { accept: "application/vnd.oci.image.manifest.v1+json" } })
+    ).json();
     const layerDigest = (fetched as { layers: { digest: string }[] }).layers[0]!.digest;
     const file = blobDataFile(registry.storageDir, layerDigest);
     const bytes = readFileSync(file);
@@ -176,7 +191,10 @@ describe.skipIf(!canRunRegistry || !canUseHtpasswd)("OCI repository on docker-re
 
     // Credentials from ~/.docker/config.json (auths, base64 user:password).
     const dockerConfig = path.join(work, "config.json");
-    writeFileSync(dockerConfig, JSON.stringify({ auths: { [`127.0.0.1:${registry.port}`]: { auth: Buffer.from(`${creds.user}:${creds.password}`).toString("base64") } } }));
+    writeFileSync(
+      dockerConfig,
+      JSON.stringify({ auths: { [`127.0.0.1:${registry.port}`]: { auth: Buffer.from(`${creds.user}:${creds.password}`).toString("base64") } } }),
+    );
     const puller = new OciRepository(registry.location, { cacheDir: path.join(work, "b"), env: {}, dockerConfig });
     const blob = await puller.pull(await puller.resolve(parseImageRef("orders-db:1.0.0")));
     expect(readFileSync(blob).equals(readFileSync(disk.path))).toBe(true);

@@ -9,7 +9,9 @@ import { onPath, requireOrSkip } from "../required.js";
 
 /** Debian's docker-registry, found on PATH (so a run can hide it to prove a missing one fails CI). */
 export const REGISTRY_BINARY = onPath("docker-registry") ?? "docker-registry";
-export const canRunRegistry = !requireOrSkip(process.platform === "linux" && onPath("docker-registry") ? undefined : "docker-registry is not on PATH (apt-get install docker-registry)");
+export const canRunRegistry = !requireOrSkip(
+  process.platform === "linux" && onPath("docker-registry") ? undefined : "docker-registry is not on PATH (apt-get install docker-registry)",
+);
 export const canUseHtpasswd = !requireOrSkip(onPath("htpasswd") ? undefined : "htpasswd is not on PATH (apt-get install apache2-utils)");
 
 export interface TestRegistry {
@@ -55,7 +57,11 @@ export async function startRegistry(opts: { namespace?: string; basicAuth?: { us
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await waitUntilServing(port, () => child.exitCode !== null, () => stderr);
+    await waitUntilServing(
+      port,
+      () => child.exitCode !== null,
+      () => stderr,
+    );
   } catch (e) {
     await stop();
     throw e;
@@ -68,7 +74,10 @@ async function waitUntilServing(port: number, dead: () => boolean, stderr: () =>
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     if (dead()) throw new Error(`docker-registry exited: ${stderr()}`);
-    const ok = await fetch(`http://127.0.0.1:${port}/v2/`).then((r) => [200, 401].includes(r.status), () => false);
+    const ok = await fetch(`http://127.0.0.1:${port}/v2/`).then(
+      (r) => [200, 401].includes(r.status),
+      () => false,
+    );
     if (ok) return;
     await new Promise((r) => setTimeout(r, 100));
   }

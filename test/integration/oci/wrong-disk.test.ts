@@ -21,7 +21,8 @@ describe.skipIf(!canRunRegistry)("OCI pull refuses a valid gzip that is not the 
   let registry: TestRegistry;
   let work: string;
   let disk: TestDisk;
-  const open = (cache: string) => new OciRepository(registry.location, { cacheDir: path.join(work, cache), env: {}, dockerConfig: path.join(work, "none.json") });
+  const open = (cache: string) =>
+    new OciRepository(registry.location, { cacheDir: path.join(work, cache), env: {}, dockerConfig: path.join(work, "none.json") });
   const v2 = (p: string) => `http://127.0.0.1:${registry.port}/v2/team/${p}`;
   const cachedBlobs = (cache: string) => readdirSync(path.join(work, cache, "blobs", "sha256")).filter((f) => !f.endsWith(".lock"));
 
@@ -52,14 +53,20 @@ describe.skipIf(!canRunRegistry)("OCI pull refuses a valid gzip that is not the 
     // …and moves the version's tag to a manifest naming it, keeping dbclone's config (the disk digest) as it was.
     const manifest = await ociManifest("shop", "1");
     manifest.layers[0] = { ...manifest.layers[0]!, digest: layerDigest, size: layer.length };
-    expect((await fetch(v2("shop/manifests/1"), { method: "PUT", body: JSON.stringify(manifest), headers: { "content-type": OCI_MANIFEST } })).status).toBe(201);
+    expect((await fetch(v2("shop/manifests/1"), { method: "PUT", body: JSON.stringify(manifest), headers: { "content-type": OCI_MANIFEST } })).status).toBe(
+      201,
+    );
 
     const repo = open("cache-wrong-disk");
     const image = await repo.resolve(parseImageRef("shop:1"));
     expect(image.manifest.disk.digest).toBe(disk.digest);
     const attempt = repo.pull(image);
     await expect(attempt).rejects.toThrow(DigestMismatchError);
-    await expect(attempt).rejects.toThrow(new RegExp(`the disk in layer ${layerDigest} of team/shop hashes to ${sha256(otherDisk)} \\(${disk.sizeBytes} bytes\\), but the manifest says ${disk.digest}`));
+    await expect(attempt).rejects.toThrow(
+      new RegExp(
+        `the disk in layer ${layerDigest} of team/shop hashes to ${sha256(otherDisk)} \\(${disk.sizeBytes} bytes\\), but the manifest says ${disk.digest}`,
+      ),
+    );
     expect(cachedBlobs("cache-wrong-disk")).toEqual([]);
   });
 
@@ -75,7 +82,9 @@ describe.skipIf(!canRunRegistry)("OCI pull refuses a valid gzip that is not the 
     const image = await repo.resolve(parseImageRef("orders:1"));
     const attempt = repo.pull(image);
     await expect(attempt).rejects.toThrow(DigestMismatchError);
-    await expect(attempt).rejects.toThrow(new RegExp(`layer ${layers[0]!.digest} of team/orders from .* hashes to ${sha256(bytes)}: the registry copy is corrupt`));
+    await expect(attempt).rejects.toThrow(
+      new RegExp(`layer ${layers[0]!.digest} of team/orders from .* hashes to ${sha256(bytes)}: the registry copy is corrupt`),
+    );
     expect(cachedBlobs("cache-repacked")).toEqual([]);
   });
 });

@@ -34,10 +34,14 @@ export async function startArchivingServer(t: Tracker): Promise<ArchivingServer>
   const socketDir = path.join(root, "run");
   const archiveDir = path.join(root, "wal archive 'prod' 100%");
   await makeEmptyDataDir(dataDir);
-  await run(bins.bin("initdb"), ["-D", dataDir, "-U", "srcadmin", "--auth=trust", "-E", "UTF8", "--locale=C", "--wal-segsize=1", "--no-sync", "--no-instructions"], {
-    asUser: serverUser().asUser,
-    cwd: "/",
-  });
+  await run(
+    bins.bin("initdb"),
+    ["-D", dataDir, "-U", "srcadmin", "--auth=trust", "-E", "UTF8", "--locale=C", "--wal-segsize=1", "--no-sync", "--no-instructions"],
+    {
+      asUser: serverUser().asUser,
+      cwd: "/",
+    },
+  );
   for (const d of [socketDir, archiveDir]) {
     mkdirSync(d, { mode: 0o700 });
     await giveToServerUser(d);
@@ -66,7 +70,9 @@ export async function startArchivingServer(t: Tracker): Promise<ArchivingServer>
   });
   t.pids.add(pid);
   const psql = async (db: string, sql: string): Promise<string> =>
-    (await run(bins.bin("psql"), ["-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-h", socketDir, "-p", String(port), "-U", "srcadmin", "-d", db, "-c", sql])).stdout.trim();
+    (
+      await run(bins.bin("psql"), ["-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-h", socketDir, "-p", String(port), "-U", "srcadmin", "-d", db, "-c", sql])
+    ).stdout.trim();
   await psql("postgres", "CREATE ROLE repl LOGIN REPLICATION PASSWORD 'r3pl'");
   await psql("postgres", "CREATE DATABASE shop");
   await psql("shop", "CREATE TABLE orders (id int PRIMARY KEY, note text, at timestamptz DEFAULT clock_timestamp())");
@@ -79,7 +85,23 @@ export async function startArchivingServer(t: Tracker): Promise<ArchivingServer>
     replUrl: `postgresql://repl:r3pl@127.0.0.1:${port}/postgres`,
     psql,
     async baseBackup(dir, format) {
-      await run(bins.bin("pg_basebackup"), ["-h", socketDir, "-p", String(port), "-U", "srcadmin", "-D", dir, "-F", format === "tar" ? "t" : "p", "-X", "none", "-c", "fast", "--no-sync"]);
+      await run(bins.bin("pg_basebackup"), [
+        "-h",
+        socketDir,
+        "-p",
+        String(port),
+        "-U",
+        "srcadmin",
+        "-D",
+        dir,
+        "-F",
+        format === "tar" ? "t" : "p",
+        "-X",
+        "none",
+        "-c",
+        "fast",
+        "--no-sync",
+      ]);
     },
     async switchAndWaitArchived() {
       const segment = await psql("postgres", "SELECT pg_walfile_name(pg_switch_wal())");

@@ -62,7 +62,15 @@ afterAll(async () => {
 });
 
 const build = (version: string, spec: Omit<Extract<SourceSpec, { kind: "basebackup" }>, "kind">) =>
-  buildImage({ repository: world.repository, name: "shop", version, sources: [{ kind: "basebackup", ...spec }], home: world.home, reporter , unmasked: { reason: "synthetic test data" } });
+  buildImage({
+    repository: world.repository,
+    name: "shop",
+    version,
+    sources: [{ kind: "basebackup", ...spec }],
+    home: world.home,
+    reporter,
+    unmasked: { reason: "synthetic test data" },
+  });
 
 async function cloneQuery(version: string, sql: string): Promise<string> {
   const c = await createClone({ repository: world.repository, ref: `shop:${version}`, home: world.home, reporter });
@@ -91,7 +99,9 @@ describe("build from a base backup and a WAL archive (point-in-time recovery)", 
 
     const m = image.manifest;
     expect(m.source.kind).toBe("basebackup");
-    const chain = m.source.backupChain as Record<string, unknown> & { archive: { firstSegmentUsed: string; segmentsRestored: number; lastSegmentUsed: string; archiveLastSegment: string } };
+    const chain = m.source.backupChain as Record<string, unknown> & {
+      archive: { firstSegmentUsed: string; segmentsRestored: number; lastSegmentUsed: string; archiveLastSegment: string };
+    };
     expect(chain.format).toBe("plain");
     expect(chain.startLsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
     expect(chain.stopLsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
@@ -126,7 +136,9 @@ describe("build from a base backup and a WAL archive (point-in-time recovery)", 
     const err = await build("early", { path: plainBackup, walArchive: src.archiveDir, recoveryTargetTime: t0 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SourceError);
     expect((err as Error).message).toMatch(/before the end of the base backup/);
-    await expect(build("early-lsn", { path: tarBackup, walArchive: src.archiveDir, recoveryTargetLsn: "0/10" })).rejects.toThrow(/before the end of the base backup/);
+    await expect(build("early-lsn", { path: tarBackup, walArchive: src.archiveDir, recoveryTargetLsn: "0/10" })).rejects.toThrow(
+      /before the end of the base backup/,
+    );
     await expectNothingLeft("early");
   });
 

@@ -31,7 +31,9 @@ describe("archive and restore commands", () => {
     execFileSync("/bin/sh", ["-c", expand(archiveCommand(weird), "000000010000000000000003", "pg_wal/000000010000000000000003")], { cwd });
     expect(readFileSync(path.join(weird, "000000010000000000000003"), "utf8")).toBe("segment 3");
     // Never overwrites an archived segment.
-    expect(() => execFileSync("/bin/sh", ["-c", expand(archiveCommand(weird), "000000010000000000000003", "pg_wal/000000010000000000000003")], { cwd, stdio: "ignore" })).toThrow();
+    expect(() =>
+      execFileSync("/bin/sh", ["-c", expand(archiveCommand(weird), "000000010000000000000003", "pg_wal/000000010000000000000003")], { cwd, stdio: "ignore" }),
+    ).toThrow();
   });
 
   it("restore_command copies back from it, fails for a missing file, and runs nothing injected", () => {
@@ -39,7 +41,9 @@ describe("archive and restore commands", () => {
     mkdirSync(path.join(cwd, "pg_wal"), { recursive: true });
     execFileSync("/bin/sh", ["-c", expand(restoreCommand(weird), "000000010000000000000003", "pg_wal/RECOVERYXLOG")], { cwd });
     expect(readFileSync(path.join(cwd, "pg_wal", "RECOVERYXLOG"), "utf8")).toBe("segment 3");
-    expect(() => execFileSync("/bin/sh", ["-c", expand(restoreCommand(weird), "00000002.history", "pg_wal/RECOVERYHISTORY")], { cwd, stdio: "ignore" })).toThrow();
+    expect(() =>
+      execFileSync("/bin/sh", ["-c", expand(restoreCommand(weird), "00000002.history", "pg_wal/RECOVERYHISTORY")], { cwd, stdio: "ignore" }),
+    ).toThrow();
     expect(() => readFileSync(path.join(cwd, "pwned"))).toThrow();
   });
 });

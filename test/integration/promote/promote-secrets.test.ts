@@ -21,7 +21,15 @@ beforeAll(async () => {
   world = await makeWorld("dbclone-promote-secrets-");
   const dump = path.join(world.root, "shop.dump");
   await createSampleDump(dump, { sizeMb: 2, seed: 5 });
-  await buildImage({ unmasked: { reason: "synthetic test data" }, repository: world.repository, name: "shop", version: "v1", sources: [{ kind: "dump", path: dump }], home: world.home, reporter });
+  await buildImage({
+    unmasked: { reason: "synthetic test data" },
+    repository: world.repository,
+    name: "shop",
+    version: "v1",
+    sources: [{ kind: "dump", path: dump }],
+    home: world.home,
+    reporter,
+  });
 }, 300_000);
 afterAll(async () => {
   await world?.cleanup();
@@ -81,7 +89,14 @@ describe("promote strips every role's password from the published data", () => {
       const { c, marker, verifiers } = await cloneWithPasswords();
       expect(verifiers.map((v) => v.rolname).sort()).toEqual(["app_reporter", c.clone.user].sort());
       const secrets = verifiers.flatMap((v) => [v.rolpassword, v.rolpassword.split("$").pop()!]); // whole verifier, and its StoredKey:ServerKey
-      const result = await promoteClone({ repository: world.repository, home: world.home, reporter, clone: c.clone.id, as: `shop:${flatten ? "flat" : "layer"}`, flatten });
+      const result = await promoteClone({
+        repository: world.repository,
+        home: world.home,
+        reporter,
+        clone: c.clone.id,
+        as: `shop:${flatten ? "flat" : "layer"}`,
+        flatten,
+      });
       // The scan sees the clone's plain data (so a verifier would be seen too) ...
       expect((await scanBlob(result.image.manifest.disk.digest, [marker])).hits).toBeGreaterThan(0);
       // ... and finds no verifier, nor any part of one.

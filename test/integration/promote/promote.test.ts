@@ -27,7 +27,15 @@ beforeAll(async () => {
   world = await makeWorld("dbclone-promote-");
   const dump = path.join(world.root, "shop.dump");
   await createSampleDump(dump, { sizeMb: 20, seed: 11 });
-  await buildImage({ repository: world.repository, name: "shop", version: "v1", sources: [{ kind: "dump", path: dump }], home: world.home, reporter , unmasked: { reason: "synthetic test data" } });
+  await buildImage({
+    repository: world.repository,
+    name: "shop",
+    version: "v1",
+    sources: [{ kind: "dump", path: dump }],
+    home: world.home,
+    reporter,
+    unmasked: { reason: "synthetic test data" },
+  });
 });
 
 afterAll(async () => {
@@ -37,10 +45,22 @@ afterAll(async () => {
 describe("promote a clone to a new image version", () => {
   it("turns a clone's writes into a layered v2 that holds only the changed clusters", async () => {
     const c = await clone("shop:v1");
-    psql(c.credentials.connectionString, "CREATE TABLE promoted_marker (note text); INSERT INTO promoted_marker VALUES ('from the clone'); DELETE FROM order_items WHERE order_id IN (SELECT id FROM orders ORDER BY id LIMIT 10)");
-    await expect(promoteClone({ repository: world.repository, home: world.home, reporter, clone: c.clone.id, as: "shop:v1" })).rejects.toThrow(VersionExistsError);
+    psql(
+      c.credentials.connectionString,
+      "CREATE TABLE promoted_marker (note text); INSERT INTO promoted_marker VALUES ('from the clone'); DELETE FROM order_items WHERE order_id IN (SELECT id FROM orders ORDER BY id LIMIT 10)",
+    );
+    await expect(promoteClone({ repository: world.repository, home: world.home, reporter, clone: c.clone.id, as: "shop:v1" })).rejects.toThrow(
+      VersionExistsError,
+    );
 
-    const result = await promoteClone({ repository: world.repository, home: world.home, reporter, clone: c.clone.id, as: "shop:v2", build: { actor: "tester" } });
+    const result = await promoteClone({
+      repository: world.repository,
+      home: world.home,
+      reporter,
+      clone: c.clone.id,
+      as: "shop:v2",
+      build: { actor: "tester" },
+    });
     const v1 = await resolve("v1");
     const v2 = result.image;
     expect(v2.manifest.parent).toBe(v1.manifestDigest);
@@ -75,7 +95,12 @@ describe("promote a clone to a new image version", () => {
       expect(psql(a.credentials.connectionString, "SELECT note FROM promoted_marker")).toBe("from the clone");
       expect(psql(b.credentials.connectionString, "SELECT to_regclass('promoted_marker') IS NULL")).toBe("t");
       // The clone login of the promoted clone did not survive into v2.
-      expect(psql(a.credentials.connectionString, "SELECT count(*) FROM pg_roles WHERE (rolname LIKE 'dbclone\\_%' OR rolname LIKE 'clone\\_%') AND rolname <> current_user AND rolname NOT IN ('dbclone_admin', 'dbclone_owner')")).toBe("0");
+      expect(
+        psql(
+          a.credentials.connectionString,
+          "SELECT count(*) FROM pg_roles WHERE (rolname LIKE 'dbclone\\_%' OR rolname LIKE 'clone\\_%') AND rolname <> current_user AND rolname NOT IN ('dbclone_admin', 'dbclone_owner')",
+        ),
+      ).toBe("0");
     } finally {
       await teardown(a.clone.id);
       await teardown(b.clone.id);

@@ -31,12 +31,19 @@ export function poolLeftovers(home: string): string[] {
   const left = [
     ...loopsUnder(pool).map((l) => `loop ${l}`),
     ...mountsUnder(path.join(home, "clones")).map((m) => `mount ${m}`),
-    ...mountsUnder(pool).filter((m) => m !== pool).map((m) => `mount ${m}`),
+    ...mountsUnder(pool)
+      .filter((m) => m !== pool)
+      .map((m) => `mount ${m}`),
   ];
   const clones = path.join(pool, "clones");
   if (existsSync(clones)) left.push(...readdirSync(clones).map((f) => `file ${path.join(clones, f)}`));
   const images = path.join(pool, "images");
-  if (existsSync(images)) left.push(...readdirSync(images).filter((f) => !/^[0-9a-f]{64}\.raw$|^index\.json/.test(f)).map((f) => `file ${path.join(images, f)}`));
+  if (existsSync(images))
+    left.push(
+      ...readdirSync(images)
+        .filter((f) => !/^[0-9a-f]{64}\.raw$|^index\.json/.test(f))
+        .map((f) => `file ${path.join(images, f)}`),
+    );
   return left;
 }
 

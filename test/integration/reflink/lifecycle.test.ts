@@ -44,7 +44,15 @@ describe.skipIf(!canRun)("reflink disk driver (real PostgreSQL, loop-mounted XFS
     homes.push(world.home);
     const dump = path.join(world.root, "shop.dump");
     await createSampleDump(dump, { sizeMb: 20, seed: 16 });
-    await buildImage({ unmasked: { reason: "synthetic test data" }, repository: world.repository, name: "shop", version: "v1", sources: [{ kind: "dump", path: dump }], home: world.home, reporter });
+    await buildImage({
+      unmasked: { reason: "synthetic test data" },
+      repository: world.repository,
+      name: "shop",
+      version: "v1",
+      sources: [{ kind: "dump", path: dump }],
+      home: world.home,
+      reporter,
+    });
   }, 600_000);
 
   afterAll(async () => {
@@ -72,7 +80,8 @@ describe.skipIf(!canRun)("reflink disk driver (real PostgreSQL, loop-mounted XFS
     }
     // No qemu-storage-daemon serves any of them: writes go XFS → loop → XFS pool → host.
     expect(qsdUnder(world.root)).toEqual([]);
-    for (const [i, c] of clones.entries()) psql(c.credentials.connectionString, `CREATE TABLE mine (n int); INSERT INTO mine VALUES (${i}); DELETE FROM order_items`);
+    for (const [i, c] of clones.entries())
+      psql(c.credentials.connectionString, `CREATE TABLE mine (n int); INSERT INTO mine VALUES (${i}); DELETE FROM order_items`);
     clones.forEach((c, i) => {
       expect(psql(c.credentials.connectionString, "SELECT string_agg(n::text, ',') FROM mine")).toBe(String(i));
       expect(psql(c.credentials.connectionString, "SELECT count(*) FROM order_items")).toBe("0");
@@ -92,7 +101,14 @@ describe.skipIf(!canRun)("reflink disk driver (real PostgreSQL, loop-mounted XFS
   it("clones a layered (promoted) version from its explicitly assembled layer chain", async () => {
     const source = await createClone({ repository: world.repository, ref: "shop:v1", home: world.home, reporter, disk: "qcow2" });
     psql(source.credentials.connectionString, "CREATE TABLE promoted_marker (note text); INSERT INTO promoted_marker VALUES ('from v2')");
-    const v2 = await promoteClone({ repository: world.repository, home: world.home, reporter, clone: source.clone.id, as: "shop:v2", build: { actor: "tester" } });
+    const v2 = await promoteClone({
+      repository: world.repository,
+      home: world.home,
+      reporter,
+      clone: source.clone.id,
+      as: "shop:v2",
+      build: { actor: "tester" },
+    });
     expect(v2.image.manifest.parent).toBeDefined();
 
     const c2 = await reflinkClone("shop:v2");
@@ -107,9 +123,19 @@ describe.skipIf(!canRun)("reflink disk driver (real PostgreSQL, loop-mounted XFS
 
   it("promotes a reflink clone to a layer of only what it changed, clonable by either driver", async () => {
     const source = await reflinkClone("shop:v1");
-    psql(source.credentials.connectionString, "CREATE TABLE reflink_marker (note text); INSERT INTO reflink_marker VALUES ('from a reflink clone'); DELETE FROM order_items WHERE line % 2 = 0");
+    psql(
+      source.credentials.connectionString,
+      "CREATE TABLE reflink_marker (note text); INSERT INTO reflink_marker VALUES ('from a reflink clone'); DELETE FROM order_items WHERE line % 2 = 0",
+    );
     const kept = psql(source.credentials.connectionString, "SELECT count(*) FROM order_items");
-    const v3 = await promoteClone({ repository: world.repository, home: world.home, reporter, clone: source.clone.id, as: "shop:v3", build: { actor: "tester" } });
+    const v3 = await promoteClone({
+      repository: world.repository,
+      home: world.home,
+      reporter,
+      clone: source.clone.id,
+      as: "shop:v3",
+      build: { actor: "tester" },
+    });
     expect(v3.image.manifest.parent).toBe(v3.source.manifestDigest);
     expect(v3.chainDepth).toBe(2);
     // A layer, not a copy: far smaller than the base it sits on.

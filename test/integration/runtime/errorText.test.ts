@@ -4,19 +4,19 @@ import { run } from "../../../packages/core/src/runtime/exec.js";
 import { withoutDataLines } from "../../../packages/core/src/runtime/errorText.js";
 
 const PG_RESTORE = [
-  "pg_restore: error: could not execute query: ERROR:  duplicate key value violates unique constraint \"users_email_key\"",
+  'pg_restore: error: could not execute query: ERROR:  duplicate key value violates unique constraint "users_email_key"',
   "DETAIL:  Key (email)=(alice@example.com) already exists.",
-  "CONTEXT:  COPY users, line 3: \"3\talice@example.com\tAlice\"",
+  'CONTEXT:  COPY users, line 3: "3\talice@example.com\tAlice"',
   "Command was: INSERT INTO public.users VALUES (3, 'alice@example.com',",
   "  'Alice');",
   "pg_restore: warning: errors ignored on restore: 1",
 ].join("\n");
 
 const PSQL = [
-  "psql:<stdin>:42: ERROR:  invalid input value for enum mood: \"furious\"",
+  'psql:<stdin>:42: ERROR:  invalid input value for enum mood: "furious"',
   "LINE 1: INSERT INTO people VALUES ('bob@example.com', 'furious');",
   "                                                         ^",
-  "psql:<stdin>:42: CONTEXT:  COPY people, line 1: \"bob@example.com\"",
+  'psql:<stdin>:42: CONTEXT:  COPY people, line 1: "bob@example.com"',
 ].join("\n");
 
 describe("PostgreSQL error text that reaches a log", () => {

@@ -79,7 +79,9 @@ describe("the host runtime", () => {
     const launch = launchOf(`console.error("FATAL: port busy"); process.exit(3);`);
     const failure = new HostRuntime().start(launch, { timeoutMs: 10_000 });
     await expect(failure).rejects.toThrow(CommandError);
-    await expect(failure).rejects.toThrow(/test server did not start: the server exited with code 3\. Free the port\.\nLast lines of .*server\.log:\nFATAL: port busy/);
+    await expect(failure).rejects.toThrow(
+      /test server did not start: the server exited with code 3\. Free the port\.\nLast lines of .*server\.log:\nFATAL: port busy/,
+    );
   });
 
   it("gives up after the timeout and leaves no process behind", async () => {

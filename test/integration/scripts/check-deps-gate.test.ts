@@ -27,7 +27,10 @@ function cleanTree(): void {
   write("packages/core/src/image/index.ts", "export interface ImageName { name: string }\n");
   write("packages/core/src/engine/index.ts", 'import { twice } from "../util/index.js";\nexport const engineSize = (): number => twice(21);\n');
   write("packages/core/src/masking/index.ts", 'import { twice } from "../util/index.js";\nexport const maskCount = (): number => twice(1);\n');
-  write("packages/core/src/build/index.ts", 'import { engineSize } from "../engine/index.js";\nimport { maskCount } from "../masking/index.js";\nexport const build = (): number => engineSize() + maskCount();\n');
+  write(
+    "packages/core/src/build/index.ts",
+    'import { engineSize } from "../engine/index.js";\nimport { maskCount } from "../masking/index.js";\nexport const build = (): number => engineSize() + maskCount();\n',
+  );
   write("packages/core/src/index.ts", 'export * from "./build/index.js";\n');
   write("packages/cli/src/index.ts", 'import { build } from "../../core/src/build/index.js";\nconsole.log(build());\n');
   mkdirSync(path.join(root, "actions"), { recursive: true });
@@ -60,7 +63,10 @@ describe("check-deps as a gate", () => {
   });
 
   it("fails a non-index core import from the CLI", () => {
-    write("packages/cli/src/extra.ts", 'import { twice } from "../../core/src/util/index.js";\nimport { engineSize } from "../../core/src/engine/index.js";\nexport const x = twice(engineSize());\n');
+    write(
+      "packages/cli/src/extra.ts",
+      'import { twice } from "../../core/src/util/index.js";\nimport { engineSize } from "../../core/src/engine/index.js";\nexport const x = twice(engineSize());\n',
+    );
     write("packages/core/src/engine/size.ts", "export const size = 1;\n");
     write("packages/cli/src/deep.ts", 'import { size } from "../../core/src/engine/size.js";\nexport const y = size;\n');
     write("packages/cli/src/index.ts", 'import "./extra.js";\nimport "./deep.js";\n');
@@ -89,7 +95,11 @@ describe("check-deps as a gate", () => {
   });
 
   it("passes this repository with its baseline (what npm test runs)", () => {
-    const r = spawnSync(process.execPath, [script, "--allow-file", path.join(repoRoot, "docs/dev/check-deps-baseline.txt")], { cwd: repoRoot, encoding: "utf8", timeout: 120_000 });
+    const r = spawnSync(process.execPath, [script, "--allow-file", path.join(repoRoot, "docs/dev/check-deps-baseline.txt")], {
+      cwd: repoRoot,
+      encoding: "utf8",
+      timeout: 120_000,
+    });
     expect(`${r.stdout}${r.stderr}`).toMatch(/check-deps: \d+ files, 0 violation\(s\)/);
     expect(r.status).toBe(0);
   });

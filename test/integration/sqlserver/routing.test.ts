@@ -51,7 +51,15 @@ describe("SQL Server routing", () => {
     expect(r.stderr).not.toMatch(/^dbclone:/m);
     expect(r.code).toBe(0);
     const restore = exec.batches.filter((b) => b.sql.startsWith("RESTORE "));
-    expect(restore.map((b) => b.params.file ?? null)).toEqual(["C:\\bak\\full.bak", "C:\\bak\\1.trn", "C:\\bak\\full.bak", "C:\\bak\\1.trn", "C:\\bak\\full.bak", "C:\\bak\\1.trn", null]);
+    expect(restore.map((b) => b.params.file ?? null)).toEqual([
+      "C:\\bak\\full.bak",
+      "C:\\bak\\1.trn",
+      "C:\\bak\\full.bak",
+      "C:\\bak\\1.trn",
+      "C:\\bak\\full.bak",
+      "C:\\bak\\1.trn",
+      null,
+    ]);
     expect(log.entries.some((e) => e.startsWith("disk: seal"))).toBe(true);
     const repo = await openRepository(env.DBCLONE_REPO!);
     const image = await repo.resolve({ name: "sales", version: "latest" });
@@ -76,7 +84,10 @@ describe("SQL Server routing", () => {
     expect(at("RESTORE DATABASE @db WITH RECOVERY")).toBeLessThan(at("UPDATE t SET"));
     expect(at("WITH CHECK CHECK CONSTRAINT")).toBeLessThan(at("sp_clean_db_free_space"));
     const image = await (await openRepository(env.DBCLONE_REPO!)).resolve({ name: "sales", version: "latest" });
-    expect(image.manifest.masking).toMatchObject({ rules: [{ database: "Sales", table: "dbo.customers", column: "email", transformer: "email" }], leakScan: { hits: 0, probes: 2 } });
+    expect(image.manifest.masking).toMatchObject({
+      rules: [{ database: "Sales", table: "dbo.customers", column: "email", transformer: "email" }],
+      leakScan: { hits: 0, probes: 2 },
+    });
   });
 
   it("clone reaches cloneSqlServer and records a host clone; teardown reaches teardownSqlServer", async () => {
@@ -89,7 +100,9 @@ describe("SQL Server routing", () => {
     expect(Object.keys(out)).toEqual(expect.arrayContaining(["user", "password", "databases", "connectionString"]));
     expect(out.databases).toEqual([`Sales__${out.id}`]);
     expect(out.user).toBe(`dbclone_${out.id}`);
-    expect(out.connectionString).toBe(`Server=localhost,1433;Database=Sales__${out.id};User Id=dbclone_${out.id};Password=${out.password};Encrypt=True;TrustServerCertificate=True`);
+    expect(out.connectionString).toBe(
+      `Server=localhost,1433;Database=Sales__${out.id};User Id=dbclone_${out.id};Password=${out.password};Encrypt=True;TrustServerCertificate=True`,
+    );
     expect(log.entries.some((e) => e.includes("FOR ATTACH") || e.includes("CREATE DATABASE"))).toBe(true);
     expect(log.entries.some((e) => e.startsWith("command: icacls"))).toBe(true);
     const record = (await new CloneRegistry(env.DBCLONE_HOME!).list())[0]!;
@@ -140,11 +153,33 @@ describe("SQL Server routing", () => {
   });
 
   it("reads the connection from the environment", () => {
-    expect(sqlServerConnectionFromEnv({ DBCLONE_SQLSERVER: "db\\SQLEXPRESS", DBCLONE_SQLSERVER_USER: "CORP\\ci", DBCLONE_SQLSERVER_PASSWORD: "p", DBCLONE_SQLSERVER_TRUST_CERT: "true" })).toEqual({
-      server: "db", instanceName: "SQLEXPRESS", auth: { kind: "ntlm", domain: "CORP", user: "ci", password: "p" }, encrypt: true, trustServerCertificate: true,
+    expect(
+      sqlServerConnectionFromEnv({
+        DBCLONE_SQLSERVER: "db\\SQLEXPRESS",
+        DBCLONE_SQLSERVER_USER: "CORP\\ci",
+        DBCLONE_SQLSERVER_PASSWORD: "p",
+        DBCLONE_SQLSERVER_TRUST_CERT: "true",
+      }),
+    ).toEqual({
+      server: "db",
+      instanceName: "SQLEXPRESS",
+      auth: { kind: "ntlm", domain: "CORP", user: "ci", password: "p" },
+      encrypt: true,
+      trustServerCertificate: true,
     });
-    expect(sqlServerConnectionFromEnv({ DBCLONE_SQLSERVER: "localhost,14333", DBCLONE_SQLSERVER_USER: "sa", DBCLONE_SQLSERVER_PASSWORD: "p", DBCLONE_SQLSERVER_ENCRYPT: "false" })).toMatchObject({
-      server: "localhost", port: 14333, auth: { kind: "sql", user: "sa" }, encrypt: false, trustServerCertificate: false,
+    expect(
+      sqlServerConnectionFromEnv({
+        DBCLONE_SQLSERVER: "localhost,14333",
+        DBCLONE_SQLSERVER_USER: "sa",
+        DBCLONE_SQLSERVER_PASSWORD: "p",
+        DBCLONE_SQLSERVER_ENCRYPT: "false",
+      }),
+    ).toMatchObject({
+      server: "localhost",
+      port: 14333,
+      auth: { kind: "sql", user: "sa" },
+      encrypt: false,
+      trustServerCertificate: false,
     });
     expect(() => sqlServerConnectionFromEnv({})).toThrow(/DBCLONE_SQLSERVER_USER/);
   });

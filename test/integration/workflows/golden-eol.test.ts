@@ -6,7 +6,10 @@ import { expect, it } from "vitest";
 const root = path.resolve(import.meta.dirname, "../../..");
 
 it("golden files check out as generated under core.autocrlf=true (.gitattributes), so the Windows unit step compares like Linux", () => {
-  const r = spawnSync("git", ["check-attr", "eol", "text", "--", "test/golden/sqlserver/scrub.sql", "test/golden/sqlserver/vhdx-list.ps1"], { cwd: root, encoding: "utf8" });
+  const r = spawnSync("git", ["check-attr", "eol", "text", "--", "test/golden/sqlserver/scrub.sql", "test/golden/sqlserver/vhdx-list.ps1"], {
+    cwd: root,
+    encoding: "utf8",
+  });
   expect(r.stdout).toBe(
     "test/golden/sqlserver/scrub.sql: eol: lf\ntest/golden/sqlserver/scrub.sql: text: set\n" +
       // Generated CRLF: never converted either way.

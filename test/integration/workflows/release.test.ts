@@ -67,7 +67,10 @@ describe("scripts/release.mjs", () => {
     fs.writeFileSync(path.join(dir, "packages/cli/package.json"), JSON.stringify({ version }));
     fs.mkdirSync(path.join(dir, "packages/core/src/util"), { recursive: true });
     fs.writeFileSync(path.join(dir, "packages/core/src/util/version.ts"), `export const TOOL_VERSION = "${version}";\n`);
-    fs.writeFileSync(path.join(dir, "CHANGELOG.md"), `# Changelog\n\n## [Unreleased]\n\n## [${version}] - 2026-11-30\n\n### Fixed\n- the thing\n\n## [0.0.1]\n\n- old\n`);
+    fs.writeFileSync(
+      path.join(dir, "CHANGELOG.md"),
+      `# Changelog\n\n## [Unreleased]\n\n## [${version}] - 2026-11-30\n\n### Fixed\n- the thing\n\n## [0.0.1]\n\n- old\n`,
+    );
     // Stand-in for the GitHub CLI: records its arguments and the notes file it was given.
     fs.writeFileSync(
       path.join(bin, "gh"),
@@ -83,8 +86,7 @@ describe("scripts/release.mjs", () => {
     git("remote", "add", "origin", remote);
     return { dir, remote, bin, ghLog };
   }
-  const remoteTag = (remote: string, tag: string) =>
-    execFileSync("git", ["--git-dir", remote, "tag", "-l", tag], { encoding: "utf8" }).trim();
+  const remoteTag = (remote: string, tag: string) => execFileSync("git", ["--git-dir", remote, "tag", "-l", tag], { encoding: "utf8" }).trim();
 
   it("in dry-run prints the notes and the commands, and neither releases nor moves a tag", async () => {
     const r = scratchRepo("0.3.1");

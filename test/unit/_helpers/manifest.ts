@@ -46,7 +46,11 @@ export interface TestDisk {
 }
 
 /** Write a small disk blob (random bytes unless `content` is given) and return its digest. */
-export async function makeDiskFile(dir: string, content: Buffer | string = randomBytes(4096), fileName = `disk-${randomBytes(4).toString("hex")}.qcow2`): Promise<TestDisk> {
+export async function makeDiskFile(
+  dir: string,
+  content: Buffer | string = randomBytes(4096),
+  fileName = `disk-${randomBytes(4).toString("hex")}.qcow2`,
+): Promise<TestDisk> {
   const file = path.join(dir, fileName);
   const bytes = typeof content === "string" ? Buffer.from(content) : content;
   await writeFile(file, bytes);

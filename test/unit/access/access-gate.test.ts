@@ -93,7 +93,9 @@ describe("enforcing the list before a clone or a publish", () => {
   });
 
   it("an unknown actor is named as such in the denial", async () => {
-    const err = await enforceAccess({ access: { users: ["alice"] }, actor: undefined, operation: "clone", image: "shop:v1", audit: auditLog() }).catch((e) => e);
+    const err = await enforceAccess({ access: { users: ["alice"] }, actor: undefined, operation: "clone", image: "shop:v1", audit: auditLog() }).catch(
+      (e) => e,
+    );
     expect(err.message).toMatch(/^access denied: an unknown actor may not clone shop:v1: /);
   });
 

@@ -4,7 +4,15 @@ import { checkLine, GENESIS_HASH, hashEvent, type AuditEvent } from "../../../pa
 
 const start = { seq: 0, hash: GENESIS_HASH };
 function event(over: Partial<AuditEvent> = {}): AuditEvent {
-  const body = { seq: 1, time: "2026-01-01T00:00:00.000Z", actor: "alice", action: "publish" as const, outcome: "success" as const, prevHash: GENESIS_HASH, ...over };
+  const body = {
+    seq: 1,
+    time: "2026-01-01T00:00:00.000Z",
+    actor: "alice",
+    action: "publish" as const,
+    outcome: "success" as const,
+    prevHash: GENESIS_HASH,
+    ...over,
+  };
   delete (body as Partial<AuditEvent>).hash;
   return { ...body, hash: hashEvent(body) };
 }

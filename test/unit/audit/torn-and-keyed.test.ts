@@ -18,7 +18,10 @@ afterEach(async () => {
 });
 
 async function events(): Promise<AuditEvent[]> {
-  return (await readFile(file, "utf8")).split("\n").filter(Boolean).map((l) => JSON.parse(l) as AuditEvent);
+  return (await readFile(file, "utf8"))
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as AuditEvent);
 }
 
 describe("a torn last line (an append that crashed or hit a full disk)", () => {
@@ -33,7 +36,11 @@ describe("a torn last line (an append that crashed or hit a full disk)", () => {
     expect((await events()).map((e) => e.action)).toEqual(["clone", "clone", "repair", "teardown"]);
     expect(await readFile(`${file}.torn`, "utf8")).toBe('{"action":"clone","outcome":"succ\n');
     const verified = await log.verify();
-    expect(verified).toMatchObject({ ok: true, events: 4, repairs: [{ seq: 3, detail: expect.stringMatching(/torn last line \(33 bytes.*events\.jsonl\.torn/) }] });
+    expect(verified).toMatchObject({
+      ok: true,
+      events: 4,
+      repairs: [{ seq: 3, detail: expect.stringMatching(/torn last line \(33 bytes.*events\.jsonl\.torn/) }],
+    });
   });
 
   it("is repaired by verify too, even when it is the only line", async () => {

@@ -16,21 +16,33 @@ const action = (inputs: Record<string, string>) => () => {
 
 describe("sourcesFromInputs", () => {
   it("reads the same sources on both sides: dumps repeat, one datadir, one server, one backup chain", () => {
-    expect(cli({ fromDump: ["/a.dump", "/b.dump"] })()).toEqual([{ kind: "dump", path: "/a.dump" }, { kind: "dump", path: "/b.dump" }]);
-    expect(action({ "from-dump": "/a.dump\n/b.dump" })()).toEqual([{ kind: "dump", path: "/a.dump" }, { kind: "dump", path: "/b.dump" }]);
+    expect(cli({ fromDump: ["/a.dump", "/b.dump"] })()).toEqual([
+      { kind: "dump", path: "/a.dump" },
+      { kind: "dump", path: "/b.dump" },
+    ]);
+    expect(action({ "from-dump": "/a.dump\n/b.dump" })()).toEqual([
+      { kind: "dump", path: "/a.dump" },
+      { kind: "dump", path: "/b.dump" },
+    ]);
     expect(cli({ fromDatadir: "/d" })()).toEqual([{ kind: "datadir", path: "/d" }]);
     vi.unstubAllEnvs();
     expect(action({ "from-datadir": "/d" })()).toEqual([{ kind: "datadir", path: "/d" }]);
     vi.unstubAllEnvs();
-    expect(cli({ fromBackup: "f.bak", differential: "d.bak", log: ["1.trn"] })()).toEqual([{ kind: "backup-chain", full: "f.bak", differential: "d.bak", logs: ["1.trn"] }]);
+    expect(cli({ fromBackup: "f.bak", differential: "d.bak", log: ["1.trn"] })()).toEqual([
+      { kind: "backup-chain", full: "f.bak", differential: "d.bak", logs: ["1.trn"] },
+    ]);
     expect(action({ "from-backup": "f.bak", "differential-backup": "d.bak", "log-backups": "1.trn" })()).toEqual([
       { kind: "backup-chain", full: "f.bak", differential: "d.bak", logs: ["1.trn"] },
     ]);
   });
 
   it("refuses two kinds of source, naming the CLI's flags or the action's inputs", () => {
-    expect(cli({ fromDump: ["/a"], fromDatadir: "/d" })).toThrow(/set only one of --from-dump, --from-datadir, --from-server, --from-basebackup or --from-backup: .*got --from-dump and --from-datadir/);
-    expect(action({ "from-dump": "/a", "from-datadir": "/d" })).toThrow(/set only one of 'from-dump', 'from-datadir', 'from-server' or 'from-backup': .*got 'from-dump' and 'from-datadir'/);
+    expect(cli({ fromDump: ["/a"], fromDatadir: "/d" })).toThrow(
+      /set only one of --from-dump, --from-datadir, --from-server, --from-basebackup or --from-backup: .*got --from-dump and --from-datadir/,
+    );
+    expect(action({ "from-dump": "/a", "from-datadir": "/d" })).toThrow(
+      /set only one of 'from-dump', 'from-datadir', 'from-server' or 'from-backup': .*got 'from-dump' and 'from-datadir'/,
+    );
   });
 
   it("refuses no source at all, listing only the fields the caller has", () => {
@@ -56,7 +68,9 @@ describe("sourcesFromInputs", () => {
     expect(cli({ engine: "sqlserver", fromDump: ["/a"] })).toThrow("--engine sqlserver does not fit these sources: they make a postgres image");
     expect(cli({ fromDatadir: "/d", walArchive: "/w" })).toThrow("--wal-archive go with --from-basebackup");
     expect(cli({ fromBasebackup: "/b", recoveryTargetLsn: "0/1", recoveryTargetTime: "2026-03-01T04:00:00Z" })).toThrow(/one recovery target/);
-    expect(cli({ fromBasebackup: "/b", walArchive: "/w", recoveryTargetLsn: "0/1" })()).toEqual([{ kind: "basebackup", path: "/b", walArchive: "/w", recoveryTargetLsn: "0/1" }]);
+    expect(cli({ fromBasebackup: "/b", walArchive: "/w", recoveryTargetLsn: "0/1" })()).toEqual([
+      { kind: "basebackup", path: "/b", walArchive: "/w", recoveryTargetLsn: "0/1" },
+    ]);
   });
 
   it("fails with a UsageError that carries no source value", () => {

@@ -28,7 +28,8 @@ beforeEach(async () => {
 });
 afterEach(() => rmSync(tmp, { recursive: true, force: true }));
 
-const subcommands = () => buildProgram(new CliContext({ stdout: { write: () => true }, stderr: { write: () => true }, env: {} }, false)).commands.map((c) => c.name());
+const subcommands = () =>
+  buildProgram(new CliContext({ stdout: { write: () => true }, stderr: { write: () => true }, env: {} }, false)).commands.map((c) => c.name());
 
 describe("help", () => {
   it("every subcommand's --help shows the global options --repo, --home, --json, --debug", async () => {
@@ -54,7 +55,12 @@ describe("usage errors", () => {
 
 describe("durations", () => {
   it("--timeout 1.5 and --ttl none are accepted: the clone fails later, on the missing image (exit 1)", async () => {
-    for (const args of [["--timeout", "1.5"], ["--ttl", "none"], ["--ttl", "1.5h"], ["--ttl", "1h30m"]]) {
+    for (const args of [
+      ["--timeout", "1.5"],
+      ["--ttl", "none"],
+      ["--ttl", "1.5h"],
+      ["--ttl", "1h30m"],
+    ]) {
       const r = await runCli(["clone", "shop:1", ...args], env);
       expect(r.code, args.join(" ")).toBe(1);
       expect(r.stderr).toMatch(/image shop:1 not found/);
@@ -62,7 +68,11 @@ describe("durations", () => {
   });
 
   it("1h1h is refused by the CLI, the actions and a repository's maxTtl alike — never read as 2h", async () => {
-    for (const args of [["--ttl", "1h1h"], ["--timeout", "1m1m"], ["--ttl", "30m1h"]]) {
+    for (const args of [
+      ["--ttl", "1h1h"],
+      ["--timeout", "1m1m"],
+      ["--ttl", "30m1h"],
+    ]) {
       const r = await runCli(["clone", "shop:1", ...args], env);
       expect(r.code, args.join(" ")).toBe(2);
       expect(r.stderr).toMatch(/is not a duration/);

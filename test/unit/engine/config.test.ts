@@ -5,7 +5,9 @@ import { isLeftBehind } from "../../../packages/core/src/engine/postgres/copyFre
 
 describe("pg_hba.conf for a clone", () => {
   it("trusts only the private socket and rejects the admin over TCP before any password line", () => {
-    const lines = hbaContents("dbclone_admin", "127.0.0.1").split("\n").filter((l) => l && !l.startsWith("#"));
+    const lines = hbaContents("dbclone_admin", "127.0.0.1")
+      .split("\n")
+      .filter((l) => l && !l.startsWith("#"));
     expect(lines).toEqual([
       "local all all trust",
       'host all "dbclone_admin" all reject',

@@ -39,7 +39,8 @@ describe("detectDumpKind", () => {
 
 describe("names from dumps", () => {
   it("reads the database and version from a pg_restore -l header", () => {
-    const listing = ";\n; Archive created at 2024-01-01\n;     dbname: shop\n;     TOC Entries: 40\n;     Dumped from database version: 15.18 (Debian 15.18-0+deb12u1)\n";
+    const listing =
+      ";\n; Archive created at 2024-01-01\n;     dbname: shop\n;     TOC Entries: 40\n;     Dumped from database version: 15.18 (Debian 15.18-0+deb12u1)\n";
     expect(parseTocHeader(listing)).toEqual({ database: "shop", version: "15.18" });
   });
 
@@ -53,6 +54,6 @@ describe("names from dumps", () => {
       "owners.sql",
       'ALTER TABLE public.t OWNER TO app_owner;\nALTER SCHEMA s OWNER TO "Mixed ""Role""";\nGRANT SELECT ON TABLE public.t TO reader, PUBLIC;\nSELECT 1;\n',
     );
-    expect([...(await rolesNamedInScript(p))].sort()).toEqual(["Mixed \"Role\"", "app_owner", "reader"]);
+    expect([...(await rolesNamedInScript(p))].sort()).toEqual(['Mixed "Role"', "app_owner", "reader"]);
   });
 });

@@ -23,10 +23,15 @@ beforeEach(() => {
 afterEach(() => rmSync(base, { recursive: true, force: true }));
 
 const refusal = async (): Promise<string> => {
-  const e = await assertImageDataDir(mount).then(() => undefined, (err: unknown) => err);
+  const e = await assertImageDataDir(mount).then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   expect(e).toBeInstanceOf(SourceError);
   const message = (e as Error).message;
-  expect(message).toMatch(/^The data directory in .+ dbclone builds images without it, so this image was altered or not made by dbclone; nothing was started\. Rebuild or re-pull the image\.$/);
+  expect(message).toMatch(
+    /^The data directory in .+ dbclone builds images without it, so this image was altered or not made by dbclone; nothing was started\. Rebuild or re-pull the image\.$/,
+  );
   return message;
 };
 

@@ -20,7 +20,10 @@ describe("decideAccess", () => {
   });
 
   it("allows a member of a listed team and denies everyone else, failing closed on unknown answers", () => {
-    expect(teamsToCheck(access, "bob")).toEqual([{ org: "acme", slug: "data-eng" }, { org: "acme", slug: "dba" }]);
+    expect(teamsToCheck(access, "bob")).toEqual([
+      { org: "acme", slug: "data-eng" },
+      { org: "acme", slug: "dba" },
+    ]);
     expect(decideAccess(access, "bob", { "acme/dba": true }).allowed).toBe(true);
     const denied = decideAccess(access, "bob", { "acme/data-eng": false });
     expect(denied).toEqual({ allowed: false, reason: "bob is not among the image's access list (user Alice, team acme/data-eng, team acme/dba)" });
@@ -44,7 +47,15 @@ describe("enforceAccess", () => {
       lookups.push(`${org}/${slug}/${user}`);
       return false;
     };
-    const err = await enforceAccess({ access, actor: "mallory", operation: "clone", image: "shop:v1", digest: `sha256:${"1".repeat(64)}`, lookupTeam, audit }).catch((e) => e);
+    const err = await enforceAccess({
+      access,
+      actor: "mallory",
+      operation: "clone",
+      image: "shop:v1",
+      digest: `sha256:${"1".repeat(64)}`,
+      lookupTeam,
+      audit,
+    }).catch((e) => e);
     expect(err).toBeInstanceOf(AccessDeniedError);
     expect(err.message).toMatch(/^access denied: mallory may not clone shop:v1: mallory is not among/);
     expect(lookups).toEqual(["acme/data-eng/mallory", "acme/dba/mallory"]);

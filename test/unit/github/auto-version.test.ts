@@ -30,7 +30,10 @@ afterEach(async () => {
 
 async function publish(version: string, commit: string | undefined, created: string, tags: string[] = []) {
   const disk = await makeDiskFile(root);
-  const image = await repo.push(manifestForDisk(disk, { name: "shop", version, created, git: commit ? { repository: "acme/shop", commit } : undefined }), disk.path);
+  const image = await repo.push(
+    manifestForDisk(disk, { name: "shop", version, created, git: commit ? { repository: "acme/shop", commit } : undefined }),
+    disk.path,
+  );
   for (const t of tags) await repo.tag(image, t);
   return image;
 }
@@ -50,7 +53,10 @@ describe("version auto", () => {
     await publish("rebuilt", sha(200), "2024-01-03T00:00:00.000Z");
     // Built for another repository: never matches, even at the current commit.
     const disk = await makeDiskFile(root);
-    await repo.push(manifestForDisk(disk, { name: "shop", version: "fork", created: "2024-02-01T00:00:00.000Z", git: { repository: "evil/fork", commit: sha(250) } }), disk.path);
+    await repo.push(
+      manifestForDisk(disk, { name: "shop", version: "fork", created: "2024-02-01T00:00:00.000Z", git: { repository: "evil/fork", commit: sha(250) } }),
+      disk.path,
+    );
     const r = await resolveAutoVersion(client, { repository: repo, image: "shop", sha: sha(250), gitRepository: "acme/shop" });
     expect(r).toMatchObject({ matched: "ancestor", commit: sha(200), distance: 50 });
     expect(r.image.version).toBe("rebuilt");

@@ -20,7 +20,18 @@ describe("commentRefusal", () => {
 });
 
 describe("renderCloneComment", () => {
-  const base = { image: "shop", version: "v1", digest: `sha256:${"a".repeat(64)}`, cloneId: "c-aaaaaaaaaa", created: false, readySeconds: 0.1, host: "127.0.0.1", port: 15432, user: "u", databases: ["crm", "shop"] };
+  const base = {
+    image: "shop",
+    version: "v1",
+    digest: `sha256:${"a".repeat(64)}`,
+    cloneId: "c-aaaaaaaaaa",
+    created: false,
+    readySeconds: 0.1,
+    host: "127.0.0.1",
+    port: 15432,
+    user: "u",
+    databases: ["crm", "shop"],
+  };
 
   it("names the runner, the chosen database and a newer version kept out", () => {
     const body = renderCloneComment("<!-- m -->", { ...base, runner: "dbclone-2", database: "shop", newerVersion: "v2" });

@@ -18,7 +18,15 @@ describe("verifyActionsIdToken", () => {
   it("verifies the signature against the issuer's JWKS and keeps the audited claims", async () => {
     const token = await gh.sign(claims);
     const verified = await verifyActionsIdToken(token, { issuer: gh.issuer });
-    expect(verified).toEqual({ iss: gh.issuer, repository: "acme/shop", workflow: "ci", run_id: "77", actor: "octocat", sha: "a".repeat(40), ref: "refs/heads/main" });
+    expect(verified).toEqual({
+      iss: gh.issuer,
+      repository: "acme/shop",
+      workflow: "ci",
+      run_id: "77",
+      actor: "octocat",
+      sha: "a".repeat(40),
+      ref: "refs/heads/main",
+    });
     expect(gh.callsTo("GET", /openid-configuration$/)).toHaveLength(1);
     expect(gh.callsTo("GET", /jwks$/)).toHaveLength(1);
   });
@@ -30,7 +38,13 @@ describe("verifyActionsIdToken", () => {
     await reject(await gh.sign(claims, { expiresIn: "-5m" }));
     const { privateKey, publicKey } = await generateKeyPair("RS256");
     void (await exportJWK(publicKey));
-    const forged = await new SignJWT(claims).setProtectedHeader({ alg: "RS256", kid: "fake-key-1" }).setIssuer(gh.issuer).setAudience("dbclone").setIssuedAt().setExpirationTime("5m").sign(privateKey);
+    const forged = await new SignJWT(claims)
+      .setProtectedHeader({ alg: "RS256", kid: "fake-key-1" })
+      .setIssuer(gh.issuer)
+      .setAudience("dbclone")
+      .setIssuedAt()
+      .setExpirationTime("5m")
+      .sign(privateKey);
     await expect(verifyActionsIdToken(forged, { issuer: gh.issuer })).rejects.toThrow(/signature verification failed/);
   });
 

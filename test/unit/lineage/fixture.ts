@@ -11,7 +11,10 @@ import type { PublishedImage, Repository } from "../../../packages/core/src/repo
 export interface LineageWorld {
   root: string;
   repository: Repository;
-  publish(version: string, opts?: { parent?: PublishedImage; minutes?: number; commit?: string; rows?: number; extraColumn?: boolean; sizeBytes?: number }): Promise<PublishedImage>;
+  publish(
+    version: string,
+    opts?: { parent?: PublishedImage; minutes?: number; commit?: string; rows?: number; extraColumn?: boolean; sizeBytes?: number },
+  ): Promise<PublishedImage>;
   cleanup(): void;
 }
 

@@ -17,7 +17,12 @@ const facts: SchemaFacts = {
     },
   ],
   uniqueColumns: [{ database: "shop", schema: "public", table: "customers", column: "email" }],
-  foreignKeys: [{ from: { database: "shop", schema: "public", table: "orders", column: "customer_email" }, to: { database: "shop", schema: "public", table: "customers", column: "email" } }],
+  foreignKeys: [
+    {
+      from: { database: "shop", schema: "public", table: "orders", column: "customer_email" },
+      to: { database: "shop", schema: "public", table: "customers", column: "email" },
+    },
+  ],
 };
 
 const policyWith = (childRule: string) => `databases:
@@ -50,7 +55,11 @@ describe("foreign keys in a masking policy", () => {
   it("accepts a child with the same transformer and family, and one that inherits", () => {
     const same = resolvePolicy(parsePolicy(policyWith("{ transformer: email, family: people }"), "dbclone.yml"), undefined, facts);
     expect(same.rules.find((r) => r.column === "customer_email")).toMatchObject({ family: "people", unique: true });
-    const inherited = resolvePolicy(parsePolicy(policyWith("{ transformer: email, family: people }").replace(/ {6}orders:\n.*\n.*\n/, ""), "dbclone.yml"), undefined, facts);
+    const inherited = resolvePolicy(
+      parsePolicy(policyWith("{ transformer: email, family: people }").replace(/ {6}orders:\n.*\n.*\n/, ""), "dbclone.yml"),
+      undefined,
+      facts,
+    );
     expect(inherited.rules.find((r) => r.column === "customer_email")).toMatchObject({ family: "people", origin: "foreign-key" });
   });
 });

@@ -21,7 +21,14 @@ function disk(...parts: Buffer[]): string {
   return file;
 }
 const zeros = (n: number) => Buffer.alloc(n, 0);
-const run = (): MaskingRun => ({ rules: [], rowsChanged: 0, truncated: [], excluded: [], originals: collectOriginals([{ source, values: [ORIGINAL] }]), seconds: 0 });
+const run = (): MaskingRun => ({
+  rules: [],
+  rowsChanged: 0,
+  truncated: [],
+  excluded: [],
+  originals: collectOriginals([{ source, values: [ORIGINAL] }]),
+  seconds: 0,
+});
 
 describe("leakScanOrFail", () => {
   it("stops on a single stored original, naming the column and never the value", async () => {

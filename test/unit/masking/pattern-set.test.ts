@@ -43,7 +43,9 @@ describe("PatternSet (rolling-hash prefix table, verified)", () => {
 
   it("holds 200 k originals in under 200 bytes each (UTF-8 + UTF-16LE + tables)", () => {
     const values = Array.from({ length: 200_000 }, (_, i) => `person.${i}@example.test`);
-    const originals = collectOriginals([{ source: { database: "d", schema: "s", table: "t", column: "email", distinct: values.length, rows: values.length }, values }]);
+    const originals = collectOriginals([
+      { source: { database: "d", schema: "s", table: "t", column: "email", distinct: values.length, rows: values.length }, values },
+    ]);
     expect(originals.searched).toBe(200_000);
     expect(originals.patterns.bytes / originals.searched).toBeLessThan(200); // UTF-8 + UTF-16LE + tables
   });
@@ -93,7 +95,9 @@ describe("residue scan: explained hits versus residue", () => {
   it("a hit inside a published value's stored form is explained; the same original elsewhere is residue", async () => {
     const { LogicalContent } = await import("../../../packages/core/src/masking/leak-scan/explain.js");
     const { emptyTally, scanStream } = await import("../../../packages/core/src/masking/leak-scan/residue-scan.js");
-    const originals = collectOriginals([{ source: { database: "d", schema: "s", table: "t", column: "first_name", distinct: 2, rows: 2 }, values: ["Mellie", "Greenland"] }]);
+    const originals = collectOriginals([
+      { source: { database: "d", schema: "s", table: "t", column: "first_name", distinct: 2, rows: 2 }, values: ["Mellie", "Greenland"] },
+    ]);
     const content = new LogicalContent(originals);
     const masked = "x".repeat(37); // stored behind the byte "M", then "ellie…" is not there: use a real-looking one
     const maskedEmail = `ellie.kozey${"0".repeat(26)}`; // 37 bytes: header 'M' + "ellie" spells the original

@@ -10,7 +10,13 @@ import path from "node:path";
 // The "billion laughs": each level doubles the one before through aliases.
 const aliasBomb = [
   "a: &a [x, x, x, x, x, x, x, x, x]",
-  ...Array.from({ length: 9 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9).fill(`*${String.fromCharCode(97 + i)}`).join(", ")}]`),
+  ...Array.from(
+    { length: 9 },
+    (_, i) =>
+      `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9)
+        .fill(`*${String.fromCharCode(97 + i)}`)
+        .join(", ")}]`,
+  ),
   "databases: {}",
 ].join("\n");
 
@@ -44,11 +50,23 @@ describe("YAML resource limits", () => {
 
 describe("type classes of the schema check", () => {
   it.each([
-    ["text", "text"], ["character varying(80)", "text"], ["nvarchar", "text"], ["citext", "text"],
-    ["integer", "number"], ["bigint", "number"], ["numeric(10,2)", "number"], ["decimal", "number"],
-    ["date", "time"], ["timestamp with time zone", "time"], ["datetime2", "time"],
-    ["uuid", "other"], ["jsonb", "other"], ["integer[]", "other"], ["boolean", "other"],
-    ["email_domain", "unknown"], ["mood", "unknown"],
+    ["text", "text"],
+    ["character varying(80)", "text"],
+    ["nvarchar", "text"],
+    ["citext", "text"],
+    ["integer", "number"],
+    ["bigint", "number"],
+    ["numeric(10,2)", "number"],
+    ["decimal", "number"],
+    ["date", "time"],
+    ["timestamp with time zone", "time"],
+    ["datetime2", "time"],
+    ["uuid", "other"],
+    ["jsonb", "other"],
+    ["integer[]", "other"],
+    ["boolean", "other"],
+    ["email_domain", "unknown"],
+    ["mood", "unknown"],
   ])("%s is %s", (type, cls) => {
     expect(typeClass(type)).toBe(cls);
   });

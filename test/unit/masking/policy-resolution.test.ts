@@ -58,7 +58,9 @@ describe("names that are not in the image", () => {
   });
 
   it("an unknown database lists the databases in the image", () => {
-    expect(errorOf(() => resolve("databases:\n  warehouse:\n    tables: {}\n")).message).toMatch(/database 'warehouse' is not in the image; it has: shop, crm$/);
+    expect(errorOf(() => resolve("databases:\n  warehouse:\n    tables: {}\n")).message).toMatch(
+      /database 'warehouse' is not in the image; it has: shop, crm$/,
+    );
   });
 
   it("an unknown table in truncate or exclude is refused at its item", () => {
@@ -77,16 +79,22 @@ describe("names that are not in the image", () => {
     const unknown = errorOf(() => resolve("databases:\n  shop:\n    tables:\n      orders:\n        columns: {}\n        notPersonal: { memo: internal }\n"));
     expect(unknown.message).toMatch(/column 'memo' does not exist in public\.orders \(database 'shop'\)$/);
     expect(unknown.field).toBe("databases.shop.tables.orders.notPersonal.memo");
-    const masked = errorOf(() => resolve("databases:\n  shop:\n    tables:\n      orders:\n        columns: { note: text }\n        notPersonal: { note: free text }\n"));
+    const masked = errorOf(() =>
+      resolve("databases:\n  shop:\n    tables:\n      orders:\n        columns: { note: text }\n        notPersonal: { note: free text }\n"),
+    );
     expect(masked.message).toMatch(/column 'note' is masked by this policy; notPersonal is for unmasked columns$/);
     const ok = resolve("databases:\n  shop:\n    tables:\n      orders:\n        columns: {}\n        notPersonal: { note: order status codes }\n");
     expect(ok.notPersonal).toEqual([{ ...ref("orders", "note"), reason: "order status codes" }]);
   });
 
   it("an sql rule without any engine's expression is refused", () => {
-    const e = errorOf(() => resolve("databases:\n  shop:\n    tables:\n      orders:\n        columns:\n          note: { transformer: sql, expression: { postgres: \"\" } }\n"));
+    const e = errorOf(() =>
+      resolve('databases:\n  shop:\n    tables:\n      orders:\n        columns:\n          note: { transformer: sql, expression: { postgres: "" } }\n'),
+    );
     expect(e.message).toMatch(/an sql rule needs an expression$/);
-    const ok = resolve("databases:\n  shop:\n    tables:\n      orders:\n        columns:\n          note: { transformer: sql, expression: { sqlserver: \"N''\" } }\n");
+    const ok = resolve(
+      "databases:\n  shop:\n    tables:\n      orders:\n        columns:\n          note: { transformer: sql, expression: { sqlserver: \"N''\" } }\n",
+    );
     expect(rule(ok, "orders", "note")?.transformer).toBe("sql");
     const oneForAll = resolve("databases:\n  shop:\n    tables:\n      orders:\n        columns:\n          note: { transformer: sql, expression: \"'-'\" }\n");
     expect(rule(oneForAll, "orders", "note")?.expression).toBe("'-'");
@@ -101,11 +109,15 @@ describe("names that are not in the image", () => {
 
 describe("which rule a column gets", () => {
   it("a table name starting with a dot is not read as an empty schema", () => {
-    expect(errorOf(() => resolve("databases:\n  shop:\n    tables:\n      .orders:\n        columns: { note: text }\n")).message).toMatch(/table 'public\.\.orders' does not exist/);
+    expect(errorOf(() => resolve("databases:\n  shop:\n    tables:\n      .orders:\n        columns: { note: text }\n")).message).toMatch(
+      /table 'public\.\.orders' does not exist/,
+    );
   });
 
   it("a schema-qualified table is that schema's; an unqualified one is the default schema's", () => {
-    const r = resolve("databases:\n  shop:\n    tables:\n      sales.customers:\n        columns: { email: hash }\n      customers:\n        columns: { email: redact }\n");
+    const r = resolve(
+      "databases:\n  shop:\n    tables:\n      sales.customers:\n        columns: { email: hash }\n      customers:\n        columns: { email: redact }\n",
+    );
     expect(rule(r, "customers", "email", "sales")?.transformer).toBe("hash");
     expect(rule(r, "customers", "email")?.transformer).toBe("redact");
     expect(rule(r, "customers", "email")?.policyPath).toEqual(["databases", "shop", "tables", "customers", "columns", "email"]);
@@ -132,7 +144,11 @@ variants:
     expect(rule(base, "customers", "email")).toMatchObject({ transformer: "email", policyPath: ["defaults", 2] });
     expect(rule(base, "customers", "phone")).toBeUndefined();
     expect(rule(base, "leads", "email", "public", "crm")).toMatchObject({ transformer: "text", origin: "policy" });
-    const swapped = resolve(yaml.replace('"^BACKUP_EMAIL$", transformer: hash', '"backup", transformer: redact').replace('"backup", transformer: redact }\n  - { column: "^email', '"^BACKUP_EMAIL$", transformer: hash }\n  - { column: "^email'));
+    const swapped = resolve(
+      yaml
+        .replace('"^BACKUP_EMAIL$", transformer: hash', '"backup", transformer: redact')
+        .replace('"backup", transformer: redact }\n  - { column: "^email', '"^BACKUP_EMAIL$", transformer: hash }\n  - { column: "^email'),
+    );
     expect(rule(swapped, "customers", "backup_email")).toMatchObject({ transformer: "redact", policyPath: ["defaults", 0] });
     const partner = resolve(yaml, "partner");
     expect(partner.variant).toBe("partner");
@@ -181,9 +197,14 @@ databases:
 
 describe("foreign keys and uniqueness", () => {
   it("a chain of foreign keys inherits the parent's rule, with the child's own column type, and no where clause", () => {
-    const r = resolve("databases:\n  shop:\n    tables:\n      customers:\n        where: \"id <> '0'\"\n        columns: { email: { transformer: email, family: people } }\n");
+    const r = resolve(
+      "databases:\n  shop:\n    tables:\n      customers:\n        where: \"id <> '0'\"\n        columns: { email: { transformer: email, family: people } }\n",
+    );
     expect(rule(r, "customers", "email")?.where).toBe("id <> '0'");
-    for (const [t, c] of [["orders", "customer_email"], ["shipments", "order_email"]] as const) {
+    for (const [t, c] of [
+      ["orders", "customer_email"],
+      ["shipments", "order_email"],
+    ] as const) {
       const child = rule(r, t, c);
       expect(child).toMatchObject({ transformer: "email", family: "people", origin: "foreign-key", type: "varchar" });
       expect(child?.where).toBeUndefined();
@@ -192,19 +213,25 @@ describe("foreign keys and uniqueness", () => {
 
   it("a child masked by a value rule under a parent that is not masked is refused", () => {
     const e = errorOf(() => resolve("databases:\n  shop:\n    tables:\n      orders:\n        columns: { customer_email: email }\n"));
-    expect(e.message).toMatch(/orders\.customer_email references customers\.email, which is not masked: mask customers\.email with the same rule, or the foreign key breaks$/);
+    expect(e.message).toMatch(
+      /orders\.customer_email references customers\.email, which is not masked: mask customers\.email with the same rule, or the foreign key breaks$/,
+    );
     expect(e.field).toBe("databases.shop.tables.orders.columns.customer_email");
   });
 
   it("a child with the parent's family but another transformer is refused", () => {
     const e = errorOf(() =>
-      resolve("databases:\n  shop:\n    tables:\n      customers:\n        columns: { email: { transformer: email, family: people } }\n      orders:\n        columns: { customer_email: { transformer: hash, family: people } }\n"),
+      resolve(
+        "databases:\n  shop:\n    tables:\n      customers:\n        columns: { email: { transformer: email, family: people } }\n      orders:\n        columns: { customer_email: { transformer: hash, family: people } }\n",
+      ),
     );
     expect(e.message).toMatch(/which is masked as family 'people': mask it the same way/);
   });
 
   it("a parent masked by an SQL transformer passes nothing on and refuses nothing", () => {
-    const r = resolve("databases:\n  shop:\n    tables:\n      customers:\n        columns: { email: { transformer: \"null\" } }\n      orders:\n        columns: { customer_email: { transformer: \"null\" } }\n");
+    const r = resolve(
+      'databases:\n  shop:\n    tables:\n      customers:\n        columns: { email: { transformer: "null" } }\n      orders:\n        columns: { customer_email: { transformer: "null" } }\n',
+    );
     expect(rule(r, "orders", "customer_email")?.origin).toBe("policy");
     expect(rule(r, "shipments", "order_email")).toBeUndefined();
   });

@@ -10,14 +10,31 @@ const facts: SchemaFacts = {
       name: "shop",
       sizeBytes: 0,
       tables: [
-        { schema: "public", name: "customers", rowEstimate: 1, sizeBytes: 0, columns: ["id", "first_name", "email", "contact_email"].map((name) => ({ name, type: "text", nullable: true })) },
-        { schema: "public", name: "orders", rowEstimate: 1, sizeBytes: 0, columns: ["id", "customer_email", "note"].map((name) => ({ name, type: "text", nullable: true })) },
+        {
+          schema: "public",
+          name: "customers",
+          rowEstimate: 1,
+          sizeBytes: 0,
+          columns: ["id", "first_name", "email", "contact_email"].map((name) => ({ name, type: "text", nullable: true })),
+        },
+        {
+          schema: "public",
+          name: "orders",
+          rowEstimate: 1,
+          sizeBytes: 0,
+          columns: ["id", "customer_email", "note"].map((name) => ({ name, type: "text", nullable: true })),
+        },
         { schema: "public", name: "sessions", rowEstimate: 1, sizeBytes: 0, columns: [{ name: "token", type: "text", nullable: false }] },
       ],
     },
   ],
   uniqueColumns: [{ database: "shop", schema: "public", table: "customers", column: "email" }],
-  foreignKeys: [{ from: { database: "shop", schema: "public", table: "orders", column: "customer_email" }, to: { database: "shop", schema: "public", table: "customers", column: "email" } }],
+  foreignKeys: [
+    {
+      from: { database: "shop", schema: "public", table: "orders", column: "customer_email" },
+      to: { database: "shop", schema: "public", table: "customers", column: "email" },
+    },
+  ],
 };
 
 const policyYaml = `# dbclone.yml
@@ -102,7 +119,10 @@ describe("masking policy", () => {
   });
 
   it("a foreign key column masked differently from its parent is refused", () => {
-    const yaml = policyYaml.replace("    contractor:", "    contractor:\n      databases:\n        shop:\n          tables:\n            orders:\n              columns:\n                customer_email: hash\n    other:");
+    const yaml = policyYaml.replace(
+      "    contractor:",
+      "    contractor:\n      databases:\n        shop:\n          tables:\n            orders:\n              columns:\n                customer_email: hash\n    other:",
+    );
     const e = errorOf(() => resolvePolicy(parsePolicy(yaml, "dbclone.yml"), "contractor", facts));
     expect(e.message).toMatch(/customer_email references customers\.email.*same transformer and family/);
   });

@@ -1,13 +1,33 @@
 import { describe, expect, it } from "vitest";
-import { defaultFamily, isLuhnValid, isValidIban, mapFamily, maskValue, keyedDigest, type ColumnRule, VALUE_TRANSFORMERS } from "../../../packages/core/src/masking/index.js";
+import {
+  defaultFamily,
+  isLuhnValid,
+  isValidIban,
+  mapFamily,
+  maskValue,
+  keyedDigest,
+  type ColumnRule,
+  VALUE_TRANSFORMERS,
+} from "../../../packages/core/src/masking/index.js";
 
 const key = Buffer.from("unit-test-key-0123456789abcdef");
 const otherKey = Buffer.from("another-key-0123456789abcdefgh");
 const samples: Record<string, string> = {
-  firstName: "Alice", lastName: "Johnson", fullName: "Alice Johnson", email: "alice.johnson@acme.io", phone: "+1 (555) 010-2030",
-  address: "742 Evergreen Terrace", company: "Acme Corp", iban: "DE89370400440532013000", creditCard: "4111 1111 1111 1111",
-  nationalId: "123-45-6789", text: "Called about the invoice twice.", hash: "secret-value", redact: "4111111111111111",
-  dateShift: "1990-05-04", noise: "123.45",
+  firstName: "Alice",
+  lastName: "Johnson",
+  fullName: "Alice Johnson",
+  email: "alice.johnson@acme.io",
+  phone: "+1 (555) 010-2030",
+  address: "742 Evergreen Terrace",
+  company: "Acme Corp",
+  iban: "DE89370400440532013000",
+  creditCard: "4111 1111 1111 1111",
+  nationalId: "123-45-6789",
+  text: "Called about the invoice twice.",
+  hash: "secret-value",
+  redact: "4111111111111111",
+  dateShift: "1990-05-04",
+  noise: "123.45",
 };
 
 describe("value transformers", () => {
@@ -19,7 +39,10 @@ describe("value transformers", () => {
     });
     if (name !== "redact") {
       it(`${name}: another key gives another output`, () => {
-        const outs = ["a1", "b2", "c3", "d4", "e5"].map((s) => [maskValue(key, family, rule, samples[name]! + s), maskValue(otherKey, family, rule, samples[name]! + s)]);
+        const outs = ["a1", "b2", "c3", "d4", "e5"].map((s) => [
+          maskValue(key, family, rule, samples[name]! + s),
+          maskValue(otherKey, family, rule, samples[name]! + s),
+        ]);
         expect(outs.some(([a, b]) => a !== b)).toBe(true);
       });
     }

@@ -5,13 +5,18 @@ import { refuseUnmaskedForEvent, validateManifest } from "../../../packages/core
 import { describeImage } from "../../../packages/cli/src/commands/show.js";
 import { makeManifest } from "../_helpers/manifest.js";
 
-const unmasked = { reason: "synthetic fixtures only", piiCandidates: [{ database: "orders", schema: "public", table: "customers", column: "email", kinds: ["email"] }] };
+const unmasked = {
+  reason: "synthetic fixtures only",
+  piiCandidates: [{ database: "orders", schema: "public", table: "customers", column: "email", kinds: ["email"] }],
+};
 
 describe("unmasked images", () => {
   it("the manifest keeps the reason and the columns; old leak-scan records still parse", () => {
     const m = validateManifest({ ...makeManifest(), unmasked }, "test");
     expect(m.unmasked!.reason).toBe("synthetic fixtures only");
-    const old = makeManifest({ masking: { policyDigest: `sha256:${"1".repeat(64)}`, rules: [], rowsChanged: 0, leakScan: { bytesScanned: 10, probes: 5, hits: 0 } } });
+    const old = makeManifest({
+      masking: { policyDigest: `sha256:${"1".repeat(64)}`, rules: [], rowsChanged: 0, leakScan: { bytesScanned: 10, probes: 5, hits: 0 } },
+    });
     expect(validateManifest(old, "old").masking!.leakScan).toEqual({ bytesScanned: 10, probes: 5, hits: 0 });
     expect(() => validateManifest({ ...makeManifest(), unmasked: { reason: "", piiCandidates: [] } }, "bad")).toThrow();
   });

@@ -26,8 +26,12 @@ describe("a registry's descriptor", () => {
   });
 
   it("refuses a config that is not dbclone's media type or is over 16 MiB", () => {
-    expect(() => checkDescriptor({ mediaType: "application/vnd.oci.image.config.v1+json", digest: `sha256:${HEX}`, size: 1 }, "config", "x")).toThrow(/config media type/);
-    expect(() => checkDescriptor({ mediaType: "application/vnd.dbclone.image.v1+json", digest: `sha256:${HEX}`, size: 17 << 20 }, "config", "x")).toThrow(/config size/);
+    expect(() => checkDescriptor({ mediaType: "application/vnd.oci.image.config.v1+json", digest: `sha256:${HEX}`, size: 1 }, "config", "x")).toThrow(
+      /config media type/,
+    );
+    expect(() => checkDescriptor({ mediaType: "application/vnd.dbclone.image.v1+json", digest: `sha256:${HEX}`, size: 17 << 20 }, "config", "x")).toThrow(
+      /config size/,
+    );
   });
 
   it("refuses a manifest that is not an object with a config and a layer list", () => {

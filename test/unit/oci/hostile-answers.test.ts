@@ -29,7 +29,9 @@ const refusal = (f: () => unknown): string => {
 
 describe("descriptors from a registry", () => {
   it("a missing or non-object descriptor is called missing", () => {
-    expect(refusal(() => checkDescriptor(undefined, "layer", "shop:v1"))).toMatch(/^shop:v1: the layer descriptor is missing; the registry's answer is not a dbclone image/);
+    expect(refusal(() => checkDescriptor(undefined, "layer", "shop:v1"))).toMatch(
+      /^shop:v1: the layer descriptor is missing; the registry's answer is not a dbclone image/,
+    );
     expect(refusal(() => checkDescriptor("sha256:x", "config", "shop:v1"))).toMatch(/^shop:v1: the config descriptor is missing;/);
   });
 
@@ -49,12 +51,16 @@ describe("descriptors from a registry", () => {
     expect(checkDescriptor(layer({ size: MAX_LAYER_BYTES }), "layer", "x").size).toBe(MAX_LAYER_BYTES);
     expect(checkDescriptor(layer({ size: 0 }), "layer", "x").size).toBe(0);
     expect(checkDescriptor(config({ size: MAX_CONFIG_BYTES }), "config", "x").size).toBe(MAX_CONFIG_BYTES);
-    expect(refusal(() => checkDescriptor(config({ size: MAX_CONFIG_BYTES + 1 }), "config", "x"))).toMatch(/the config size 16777217 is not a whole number of bytes up to 16777216/);
+    expect(refusal(() => checkDescriptor(config({ size: MAX_CONFIG_BYTES + 1 }), "config", "x"))).toMatch(
+      /the config size 16777217 is not a whole number of bytes up to 16777216/,
+    );
   });
 
   it("dbclone's config passes as a config but not as a layer; a layer without a media type is refused as such", () => {
     expect(checkDescriptor(config(), "config", "x").mediaType).toBe(CONFIG);
-    expect(refusal(() => checkDescriptor(config(), "layer", "x"))).toMatch(/the layer media type "application\/vnd.dbclone.image.v1\+json" is not one dbclone writes/);
+    expect(refusal(() => checkDescriptor(config(), "layer", "x"))).toMatch(
+      /the layer media type "application\/vnd.dbclone.image.v1\+json" is not one dbclone writes/,
+    );
     expect(refusal(() => checkDescriptor(layer(), "config", "x"))).toMatch(/the config media type/);
     expect(refusal(() => checkDescriptor(layer({ mediaType: undefined }), "layer", "x"))).toMatch(/the layer media type "undefined"/);
   });
@@ -68,7 +74,9 @@ describe("manifests from a registry", () => {
     expect(refusal(() => checkManifestShape({ layers: [] }, "x"))).toMatch(/the manifest has no config descriptor/);
     expect(refusal(() => checkManifestShape({ config: config(), layers: "all" }, "x"))).toMatch(/the manifest has no layer list/);
     expect(refusal(() => checkManifestShape({ config: config(), layers: [], annotations: null }, "x"))).toMatch(/the manifest's annotations are not an object/);
-    expect(refusal(() => checkManifestShape({ config: config(), layers: [], annotations: "k=v" }, "x"))).toMatch(/the manifest's annotations are not an object/);
+    expect(refusal(() => checkManifestShape({ config: config(), layers: [], annotations: "k=v" }, "x"))).toMatch(
+      /the manifest's annotations are not an object/,
+    );
   });
 
   it("a well-formed manifest passes, with or without annotations", () => {
@@ -102,7 +110,9 @@ describe("a capped read of a registry's body", () => {
       },
     });
     const res = new Response(stream, { headers: { "content-length": "20001" } });
-    await expect(readCapped(res, 20_000, "the manifest")).rejects.toThrow("the manifest is 20001 bytes, more than the 20000 bytes dbclone accepts; it was not pushed by dbclone");
+    await expect(readCapped(res, 20_000, "the manifest")).rejects.toThrow(
+      "the manifest is 20001 bytes, more than the 20000 bytes dbclone accepts; it was not pushed by dbclone",
+    );
     expect(pulled).toBe(false);
     const bodiless = new Response(null, { headers: { "content-length": "20001" } });
     await expect(readCapped(bodiless, 20_000, "the tag list")).rejects.toThrow(RepositoryError);

@@ -44,7 +44,10 @@ function bearerRegistry(calls: string[]): typeof fetch {
       return Response.json({ token: `tok-${url.searchParams.getAll("scope").join("+")}` });
     }
     if (!auth.startsWith("Bearer tok-")) {
-      return new Response(null, { status: 401, headers: { "www-authenticate": `Bearer realm="https://auth.example/token",service="reg",scope="repository:acme/x:pull"` } });
+      return new Response(null, {
+        status: 401,
+        headers: { "www-authenticate": `Bearer realm="https://auth.example/token",service="reg",scope="repository:acme/x:pull"` },
+      });
     }
     if (url.pathname === "/v2/acme/x/tags/list") {
       const last = url.searchParams.get("last");

@@ -35,7 +35,12 @@ describe("FsRepository publish and resolve", () => {
     expect((await stat(blob)).mode & 0o777).toBe(0o440);
     const manifestFile = path.join(root, "manifests", "orders-db", "1.0.0.json");
     // The file is the canonical JSON, so its sha256 is the image id.
-    expect(`sha256:${(await import("node:crypto")).createHash("sha256").update(await readFile(manifestFile)).digest("hex")}`).toBe(published.manifestDigest);
+    expect(
+      `sha256:${(await import("node:crypto"))
+        .createHash("sha256")
+        .update(await readFile(manifestFile))
+        .digest("hex")}`,
+    ).toBe(published.manifestDigest);
     expect(JSON.parse(await readFile(path.join(root, "dbclone-repository.json"), "utf8"))).toMatchObject({ format: 1 });
     expect(await repo.audit.read()).toMatchObject([{ action: "publish", outcome: "success", image: "orders-db:1.0.0", digest: published.manifestDigest }]);
   });
@@ -146,7 +151,10 @@ describe("FsRepository tags, list and delete", () => {
     await repo.tag(v2, "stable");
     expect(await repo.tags("orders-db")).toEqual({ latest: "2.0", stable: "2.0" });
     const listed = await repo.list();
-    expect(listed.map((s) => [s.version, s.tags])).toEqual([["1.0.0", []], ["2.0", ["latest", "stable"]]]);
+    expect(listed.map((s) => [s.version, s.tags])).toEqual([
+      ["1.0.0", []],
+      ["2.0", ["latest", "stable"]],
+    ]);
     expect(await repo.list("other")).toEqual([]);
     await repo.untag("orders-db", "stable");
     await expect(repo.untag("orders-db", "stable")).rejects.toThrow(/has no tag 'stable'/);
@@ -181,8 +189,16 @@ describe("FsRepository tags, list and delete", () => {
 
     const actions = (await repo.audit.read()).map((e) => `${e.action}:${e.outcome}`);
     expect(actions).toEqual([
-      "publish:success", "tag:success", "delete:failure", "untag:success", "publish:success",
-      "delete:failure", "delete:failure", "delete:failure", "delete:success", "delete:success",
+      "publish:success",
+      "tag:success",
+      "delete:failure",
+      "untag:success",
+      "publish:success",
+      "delete:failure",
+      "delete:failure",
+      "delete:failure",
+      "delete:success",
+      "delete:success",
     ]);
     expect(await repo.audit.verify()).toMatchObject({ ok: true, events: 10 });
   });

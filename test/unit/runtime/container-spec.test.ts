@@ -1,7 +1,15 @@
 // The container a clone's server runs in, as the Docker Engine API body: pinned field by field.
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../../packages/core/src/errors.js";
-import { containerCreateOptions, demuxLog, dockerEndpoint, LABEL_CLONE, LABEL_MANAGED, parseCpus, parseMemory } from "../../../packages/core/src/runtime/docker/index.js";
+import {
+  containerCreateOptions,
+  demuxLog,
+  dockerEndpoint,
+  LABEL_CLONE,
+  LABEL_MANAGED,
+  parseCpus,
+  parseMemory,
+} from "../../../packages/core/src/runtime/docker/index.js";
 import type { ServerLaunch } from "../../../packages/core/src/runtime/types.js";
 
 const launch: ServerLaunch = {
@@ -26,7 +34,14 @@ const launch: ServerLaunch = {
 
 describe("the container of a clone's server", () => {
   it("bind-mounts the clone's mount and run dir at their host paths and runs the engine's argv as the data's owner", () => {
-    const body = containerCreateOptions({ launch, image: "postgres:15", hostAddress: "127.0.0.1", options: {}, name: "dbclone-c1", labels: { [LABEL_CLONE]: "c1" } });
+    const body = containerCreateOptions({
+      launch,
+      image: "postgres:15",
+      hostAddress: "127.0.0.1",
+      options: {},
+      name: "dbclone-c1",
+      labels: { [LABEL_CLONE]: "c1" },
+    });
     expect(body.Image).toBe("postgres:15");
     expect(body.name).toBe("dbclone-c1");
     expect(body.Entrypoint).toEqual([launch.containerProgram]);

@@ -10,7 +10,9 @@ describe("build-image action: SQL Server sources", () => {
     input("from-backup", "C:\\bak\\full.bak");
     input("differential-backup", "C:\\bak\\diff.bak");
     input("log-backups", "C:\\bak\\2.trn\nC:\\bak\\1.trn\n");
-    expect(readSources()).toEqual([{ kind: "backup-chain", full: "C:\\bak\\full.bak", differential: "C:\\bak\\diff.bak", logs: ["C:\\bak\\2.trn", "C:\\bak\\1.trn"] }]);
+    expect(readSources()).toEqual([
+      { kind: "backup-chain", full: "C:\\bak\\full.bak", differential: "C:\\bak\\diff.bak", logs: ["C:\\bak\\2.trn", "C:\\bak\\1.trn"] },
+    ]);
   });
   it("refuses log backups without a full backup, and a backup mixed with a dump", () => {
     input("log-backups", "C:\\bak\\1.trn");

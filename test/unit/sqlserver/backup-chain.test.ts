@@ -22,7 +22,9 @@ describe("backup chain validation", () => {
 
   it("refuses a differential that is not based on this full backup", () => {
     const older = header({ type: 5, first: "37000000011000037", last: "37000000011100001", diffBase: "37000000001000037", diffBaseGuid: "older-full" });
-    expect(() => validateBackupChain(h(FULL, "full.bak"), h(older, "diff.bak"), [])).toThrow(/differential diff\.bak .* is based on the full backup at LSN 37000000001000037/);
+    expect(() => validateBackupChain(h(FULL, "full.bak"), h(older, "diff.bak"), [])).toThrow(
+      /differential diff\.bak .* is based on the full backup at LSN 37000000001000037/,
+    );
   });
 
   it("refuses a gap in the log chain, naming both files", () => {
@@ -30,12 +32,16 @@ describe("backup chain validation", () => {
   });
 
   it("refuses logs that start after the restore point", () => {
-    expect(() => validateBackupChain(h(FULL, "full.bak"), h(DIFF, "diff.bak"), [h(LOG3, "l3.trn")])).toThrow(/gap: the differential ends at LSN 37000000014200001/);
+    expect(() => validateBackupChain(h(FULL, "full.bak"), h(DIFF, "diff.bak"), [h(LOG3, "l3.trn")])).toThrow(
+      /gap: the differential ends at LSN 37000000014200001/,
+    );
   });
 
   it("refuses a log of another database or backup family", () => {
     const foreign = header({ ...{ type: 2 }, first: "37000000013000001", last: "37000000015000001", family: "00000000-0000-0000-0000-000000000001" });
-    expect(() => validateBackupChain(h(FULL, "full.bak"), undefined, [h(LOG1, "l1.trn"), h(foreign, "other.trn")])).toThrow(/other\.trn .* belongs to database/);
+    expect(() => validateBackupChain(h(FULL, "full.bak"), undefined, [h(LOG1, "l1.trn"), h(foreign, "other.trn")])).toThrow(
+      /other\.trn .* belongs to database/,
+    );
     const renamed = header({ type: 2, first: "37000000013000001", last: "37000000015000001", db: "Other" });
     expect(() => validateBackupChain(h(FULL, "full.bak"), undefined, [h(LOG1, "l1.trn"), h(renamed, "x.trn")])).toThrow(SourceError);
   });
@@ -56,9 +62,19 @@ describe("backup chain validation", () => {
       .on("HEADERONLY", [[LOG1]], "l1.trn")
       .on("HEADERONLY", [[LOG3]], "l3.trn")
       .on("HEADERONLY", [[header({ type: 2, first: "37000000013000001", last: "37000000015000001", db: "Other", family: "f2" })]], "other.trn");
-    const deps = { exec, disk: new FakeDisk(log), files: { makeDir: async () => {}, copyTree: async () => {}, moveFile: async () => {}, writeText: async () => {} }, reporter: silentReporter };
+    const deps = {
+      exec,
+      disk: new FakeDisk(log),
+      files: { makeDir: async () => {}, copyTree: async () => {}, moveFile: async () => {}, writeText: async () => {} },
+      reporter: silentReporter,
+    };
     await expect(
-      buildSqlServerImage(deps, { sources: [{ kind: "backup-chain", full: "full.bak", ...src }], workDir: "C:\\w", outFile: "C:\\out.vhdx", diskSizeBytes: 1 << 30 }),
+      buildSqlServerImage(deps, {
+        sources: [{ kind: "backup-chain", full: "full.bak", ...src }],
+        workDir: "C:\\w",
+        outFile: "C:\\out.vhdx",
+        diskSizeBytes: 1 << 30,
+      }),
     ).rejects.toThrow(SourceError);
     expect(log.entries.every((e) => e.startsWith("sql: RESTORE HEADERONLY"))).toBe(true);
   });

@@ -90,7 +90,10 @@ describe("SQL Server build against the behavioural fake", () => {
   });
 
   it("masks with triggers off and system-versioning off, empties the history, and puts both back", async () => {
-    const policy = parsePolicy(`databases:\n  "${DB.replace(/"/g, '\\"')}":\n    tables:\n      customers:\n        columns:\n          email: email\n`, "policy.yml");
+    const policy = parsePolicy(
+      `databases:\n  "${DB.replace(/"/g, '\\"')}":\n    tables:\n      customers:\n        columns:\n          email: email\n`,
+      "policy.yml",
+    );
     const { fw } = await build(productionServer(), { masking: { policy, key: Buffer.from("behaviour-test-key-0123456789abcdef") } });
     const tables = storedDb(fw).tables as { name: string; triggerFiredOnMask: boolean; historyHoldsOriginals: boolean; versioning: boolean }[];
     const customers = tables.find((t) => t.name === "customers")!;

@@ -19,7 +19,8 @@ async function imageThenClones(build: FakeServerOptions & { content?: Partial<Fa
   target.network.tcpEnabled = true;
   target.network.loginMode = 2;
   const deps: SqlServerCloneDeps = { exec: target, disk: fw.disk(), runner: fw.runner(), reporter: silentReporter, readLayout: readLayoutFrom(fw) };
-  const clone = (id: string) => cloneSqlServer(deps, { cloneId: id, baseFile: BASE, cloneDir: `C:\\clones\\${id}`, password: "pw", windowsCaller: cloneOn?.windowsCaller });
+  const clone = (id: string) =>
+    cloneSqlServer(deps, { cloneId: id, baseFile: BASE, cloneDir: `C:\\clones\\${id}`, password: "pw", windowsCaller: cloneOn?.windowsCaller });
   return { fw, server: target, deps, clone };
 }
 
@@ -59,7 +60,10 @@ describe("SQL Server clones against the behavioural fake", () => {
   });
 
   it("clones on another instance than the build's: the image's reset ACLs are taken over and granted to its service SID", async () => {
-    const { server, clone } = await imageThenClones({ instance: "SQLEXPRESS" }, { edition: "Developer", instance: null, serviceAccount: "NT Service\\MSSQLSERVER" });
+    const { server, clone } = await imageThenClones(
+      { instance: "SQLEXPRESS" },
+      { edition: "Developer", instance: null, serviceAccount: "NT Service\\MSSQLSERVER" },
+    );
     const c = await clone("c-x");
     server.connectClient(Object.values(c.databases)[0]!);
   });

@@ -51,7 +51,13 @@ export const CONTENT: FakeDatabaseContent = {
     { name: "signing_cert", type: "C", authenticationType: 0, principalId: 9 },
   ],
   tables: [
-    { schema: "dbo", name: "customers", history: { schema: "dbo", name: "customers_history" }, triggers: ["trg_customers_audit"], columns: [{ name: "email", type: "nvarchar(200)" }] },
+    {
+      schema: "dbo",
+      name: "customers",
+      history: { schema: "dbo", name: "customers_history" },
+      triggers: ["trg_customers_audit"],
+      columns: [{ name: "email", type: "nvarchar(200)" }],
+    },
     { schema: "dbo", name: "cart", memoryOptimized: true },
   ],
   residue: ["query store", "change tracking", "cdc", "full-text", "filestream garbage", "adr version store"],
@@ -73,4 +79,7 @@ export function buildDeps(fw: FakeWindows, server: FakeSqlServer): SqlServerBuil
 }
 
 /** dbclone-layout.json as the clone reads it from its mounted child. */
-export const readLayoutFrom = (fw: FakeWindows) => async (mountPath: string): Promise<ImageLayout> => JSON.parse(fw.get(`${mountPath}\\dbclone-layout.json`)!.text!) as ImageLayout;
+export const readLayoutFrom =
+  (fw: FakeWindows) =>
+  async (mountPath: string): Promise<ImageLayout> =>
+    JSON.parse(fw.get(`${mountPath}\\dbclone-layout.json`)!.text!) as ImageLayout;

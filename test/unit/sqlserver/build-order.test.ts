@@ -22,7 +22,12 @@ function setup(failAt?: number) {
     .on("HEADERONLY", [[LOG3]], "C:\\bak\\l3.trn")
     .on("HEADERONLY", [[SECOND]], "C:\\bak\\ops.bak")
     .on("FILELISTONLY", [FILES])
-    .on("sys.master_files", [[{ logicalName: "Sales_Data", path: "C:\\w\\staging\\databases\\0-x\\f1.mdf", kind: "ROWS" }, { logicalName: "Sales_Log", path: "C:\\w\\staging\\databases\\0-x\\f2.ldf", kind: "LOG" }]]);
+    .on("sys.master_files", [
+      [
+        { logicalName: "Sales_Data", path: "C:\\w\\staging\\databases\\0-x\\f1.mdf", kind: "ROWS" },
+        { logicalName: "Sales_Log", path: "C:\\w\\staging\\databases\\0-x\\f2.ldf", kind: "LOG" },
+      ],
+    ]);
   const deps: SqlServerBuildDeps = {
     exec,
     disk: new FakeDisk(log),

@@ -18,7 +18,14 @@ function setup(failAt?: number) {
       return {
         version: 1,
         databases: [
-          { name: NASTY_DB, dir: "databases\\0-x", files: [{ logicalName: "Sales_Data", path: "databases\\0-x\\f1.mdf", kind: "ROWS" }, { logicalName: "Sales_Log", path: "databases\\0-x\\f2.ldf", kind: "LOG" }] },
+          {
+            name: NASTY_DB,
+            dir: "databases\\0-x",
+            files: [
+              { logicalName: "Sales_Data", path: "databases\\0-x\\f1.mdf", kind: "ROWS" },
+              { logicalName: "Sales_Log", path: "databases\\0-x\\f2.ldf", kind: "LOG" },
+            ],
+          },
           { name: "Ops", dir: "databases\\1-Ops", files: [{ logicalName: "Ops", path: "databases\\1-Ops\\f1.mdf", kind: "ROWS" }] },
         ],
       };

@@ -74,8 +74,12 @@ function scrub(db: FakeDb, sql: string): Row[][] | undefined {
 }
 
 function stripPrincipals(db: FakeDb, sql: string): Row[][] {
-  const types = /p\.type IN \(([^)]*)\)/.exec(sql)![1]!.match(/'(\w)'/g)!.map((t) => t[1]);
-  const keep = (u: FakeDb["users"][number]) => !(types.includes(u.type) && u.principalId > 4 && (!/authentication_type <> 0/.test(sql) || u.authenticationType !== 0));
+  const types = /p\.type IN \(([^)]*)\)/
+    .exec(sql)![1]!
+    .match(/'(\w)'/g)!
+    .map((t) => t[1]);
+  const keep = (u: FakeDb["users"][number]) =>
+    !(types.includes(u.type) && u.principalId > 4 && (!/authentication_type <> 0/.test(sql) || u.authenticationType !== 0));
   db.users = db.users.filter(keep);
   return [[{ containment: db.containment }]];
 }
@@ -126,23 +130,29 @@ export function runScriptBatch(server: FakeSqlServer, sql: string, params: Recor
   if (/DROP USER/.test(sql) && /sys\.database_principals/.test(sql)) result = stripPrincipals(db!, sql);
   else if (/^USE \[master\];\n(ALTER DATABASE .* SET RECOVERY SIMPLE|EXEC sys\.sp_clean_db_free_space)/.test(sql)) result = [];
   else if (sql.includes("SELECT s.name AS [schema]")) {
-    const columns = db!.tables.flatMap((t) => (t.columns ?? []).map((c) => ({ schema: t.schema, table: t.name, column: c.name, type: c.type, nullable: true, rows: 3 })));
+    const columns = db!.tables.flatMap((t) =>
+      (t.columns ?? []).map((c) => ({ schema: t.schema, table: t.name, column: c.name, type: c.type, nullable: true, rows: 3 })),
+    );
     result = [columns, [], []];
-  }
-  else if (/^CREATE LOGIN \[/.test(sql)) {
+  } else if (/^CREATE LOGIN \[/.test(sql)) {
     server.logins.add(bracketed(sql)[0]!);
     result = [];
-  }
-  else if (/CREATE USER \[/.test(sql)) {
-    const user = { name: bracketed(sql)[1]!, type: "S", authenticationType: 1, principalId: 100 + db!.users.length, roles: [] as string[], execute: /GRANT EXECUTE TO/.test(sql) };
+  } else if (/CREATE USER \[/.test(sql)) {
+    const user = {
+      name: bracketed(sql)[1]!,
+      type: "S",
+      authenticationType: 1,
+      principalId: 100 + db!.users.length,
+      roles: [] as string[],
+      execute: /GRANT EXECUTE TO/.test(sql),
+    };
     for (const m of sql.matchAll(/ALTER ROLE (\[(?:[^\]]|\]\])*\]) ADD MEMBER/g)) user.roles.push(bracketed(m[1]!)[0]!);
     db!.users.push(user);
     result = [];
   } else if (/DROP LOGIN/.test(sql)) {
     server.logins.delete(nLiterals(sql).at(-1)!);
     result = [];
-  }
-  else if (db) result = scrub(db, sql) ?? masking(server, sql);
+  } else if (db) result = scrub(db, sql) ?? masking(server, sql);
   else result = masking(server, sql);
   if (!result) throw new Error(`the fake SQL Server does not understand this batch (params ${JSON.stringify(params)}):\n${sql}`);
   trackUse(server, sql);

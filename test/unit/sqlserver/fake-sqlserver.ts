@@ -79,7 +79,8 @@ export class FakeSqlServer implements SqlExecutor {
     if (login.sql && this.network.loginMode !== 2) throw sqlError(18456, "Login failed for user. (The server is configured for Windows authentication only.)");
     const db = this.db(database);
     if (db?.state !== "ONLINE") throw sqlError(4060, `Cannot open database "${database}" requested by the login.`);
-    if (db.userAccess === "SINGLE_USER" && db.sessions >= 1) throw sqlError(924, `Database '${database}' is already open and can only have one user at a time.`);
+    if (db.userAccess === "SINGLE_USER" && db.sessions >= 1)
+      throw sqlError(924, `Database '${database}' is already open and can only have one user at a time.`);
     db.sessions++;
   }
 
@@ -170,7 +171,8 @@ export class FakeSqlServer implements SqlExecutor {
     } else this.fs.createFile(target, f.sizeBytes, this.serviceSid);
     this.fs.get(target)!.size = f.sizeBytes;
     const v = this.fs.volumeOf(target);
-    if (v && v.used > v.volume.capacity) throw sqlError(3257, `There is insufficient free space on disk volume '${v.volume.mountedAt}' to create the database.`);
+    if (v && v.used > v.volume.capacity)
+      throw sqlError(3257, `There is insufficient free space on disk volume '${v.volume.mountedAt}' to create the database.`);
   }
 
   private restore(p: Record<string, string | number>): Row[][] {
@@ -178,7 +180,8 @@ export class FakeSqlServer implements SqlExecutor {
     const moves = new Map<string, string>();
     for (let i = 0; p[`move${i}_from`] !== undefined; i++) moves.set(String(p[`move${i}_from`]), String(p[`move${i}_to`]));
     for (const from of moves.keys()) {
-      if (!set.files.some((f) => f.logicalName === from)) throw sqlError(3234, `Logical file '${from}' is not part of database. Use RESTORE FILELISTONLY to list the logical file names.`);
+      if (!set.files.some((f) => f.logicalName === from))
+        throw sqlError(3234, `Logical file '${from}' is not part of database. Use RESTORE FILELISTONLY to list the logical file names.`);
     }
     const name = String(p.db);
     let db = this.db(name);
@@ -187,13 +190,28 @@ export class FakeSqlServer implements SqlExecutor {
       if (db) throw sqlError(3154, `The backup set holds a backup of a database other than the existing '${name}' database.`);
       if ((this.opts.edition ?? "Express") === "Express") {
         const data = set.files.filter((f) => f.type === "D").reduce((s, f) => s + f.sizeBytes, 0);
-        if (data > GB10) throw sqlError(1827, "CREATE DATABASE or ALTER DATABASE failed because the resulting cumulative database size would exceed your licensed limit of 10240 MB per database.");
+        if (data > GB10)
+          throw sqlError(
+            1827,
+            "CREATE DATABASE or ALTER DATABASE failed because the resulting cumulative database size would exceed your licensed limit of 10240 MB per database.",
+          );
       }
       const c = set.content ?? { brokerGuid: `broker-${name}` };
       db = {
-        name, state: "RESTORING", files: [], userAccess: "MULTI_USER", brokerGuid: c.brokerGuid, brokerEnabled: true, filestreamDirectory: c.filestreamDirectory,
-        containment: c.containment ?? 0, users: (c.users ?? []).map((u) => ({ ...u })), tables: (c.tables ?? []).map(tableState), residue: new Set(c.residue ?? []),
-        oldLog: true, checkpointed: false, sessions: 0,
+        name,
+        state: "RESTORING",
+        files: [],
+        userAccess: "MULTI_USER",
+        brokerGuid: c.brokerGuid,
+        brokerEnabled: true,
+        filestreamDirectory: c.filestreamDirectory,
+        containment: c.containment ?? 0,
+        users: (c.users ?? []).map((u) => ({ ...u })),
+        tables: (c.tables ?? []).map(tableState),
+        residue: new Set(c.residue ?? []),
+        oldLog: true,
+        checkpointed: false,
+        sessions: 0,
       };
       this.databases.set(name.toLowerCase(), db);
     } else if (db?.state !== "RESTORING") {
@@ -215,7 +233,11 @@ export class FakeSqlServer implements SqlExecutor {
     if (db.sessions > 0) throw sqlError(3703, `Cannot detach the database '${name}' because it is currently in use.`);
     const primary = db.files.find((f) => f.kind === "ROWS")!;
     const { sessions: _s, state: _st, ...stored } = db;
-    this.fs.get(primary.path)!.meta = { db: JSON.parse(JSON.stringify({ ...stored, residue: [...db.residue], tables: db.tables.map((t) => ({ ...t, enabledTriggers: [...t.enabledTriggers] })) })) };
+    this.fs.get(primary.path)!.meta = {
+      db: JSON.parse(
+        JSON.stringify({ ...stored, residue: [...db.residue], tables: db.tables.map((t) => ({ ...t, enabledTriggers: [...t.enabledTriggers] })) }),
+      ),
+    };
     // "Securing Data and Log Files": on detach the files' permissions are reset to the service.
     for (const f of db.files) {
       for (const p of [f.path, ...this.fs.children(f.path)]) {
@@ -237,10 +259,16 @@ export class FakeSqlServer implements SqlExecutor {
   private attach(sql: string): Row[][] {
     const name = bracketed(sql)[0]!;
     if (this.db(name)) throw sqlError(1801, `Database '${name}' already exists.`);
-    const specs = [...sql.matchAll(/\(NAME = (N'(?:[^']|'')*'), FILENAME = (N'(?:[^']|'')*')\)/g)].map((m) => ({ logicalName: nLiterals(m[1]!)[0]!, path: nLiterals(m[2]!)[0]! }));
+    const specs = [...sql.matchAll(/\(NAME = (N'(?:[^']|'')*'), FILENAME = (N'(?:[^']|'')*')\)/g)].map((m) => ({
+      logicalName: nLiterals(m[1]!)[0]!,
+      path: nLiterals(m[2]!)[0]!,
+    }));
     const rebuild = /FOR ATTACH_REBUILD_LOG/.test(sql);
-    for (const s of specs) if (!this.canOpen(s.path)) throw sqlError(5120, `Unable to open the physical file "${s.path}". Operating system error 5: "5(Access is denied.)".`);
-    const stored = this.fs.get(specs[0]!.path)?.meta?.db as (FakeDb & { residue: string[]; tables: (FakeDb["tables"][number] & { enabledTriggers: string[] })[] }) | undefined;
+    for (const s of specs)
+      if (!this.canOpen(s.path)) throw sqlError(5120, `Unable to open the physical file "${s.path}". Operating system error 5: "5(Access is denied.)".`);
+    const stored = this.fs.get(specs[0]!.path)?.meta?.db as
+      | (FakeDb & { residue: string[]; tables: (FakeDb["tables"][number] & { enabledTriggers: string[] })[] })
+      | undefined;
     if (!stored) throw sqlError(5172, `The header for file '${specs[0]!.path}' is not a valid database file header.`);
     if (stored.containment === 1 && !this.opts.containedAuth) {
       throw sqlError(12824, "The sp_configure value 'contained database authentication' must be set to 1 in order to attach a contained database.");
@@ -250,7 +278,8 @@ export class FakeSqlServer implements SqlExecutor {
       const given = specs.find((s) => s.logicalName === f.logicalName);
       const at = given?.path ?? win.join(win.dirname(specs[0]!.path), win.relative(win.dirname(stored.files[0]!.path), f.path));
       if (given || (f.kind !== "LOG" && this.canOpen(f.path))) files.push({ ...f, path: given ? given.path : f.path });
-      else if (f.kind === "LOG" && rebuild && this.canOpen(f.path)) files.push(f); // a log it finds is attached, not rebuilt
+      else if (f.kind === "LOG" && rebuild && this.canOpen(f.path))
+        files.push(f); // a log it finds is attached, not rebuilt
       else if (f.kind === "LOG" && rebuild) {
         const fresh = win.join(this.defaultLogDir, `${name}_log.ldf`);
         this.fs.createFile(fresh, 8 * 1024 ** 2, this.serviceSid, { fresh: true });
@@ -268,9 +297,18 @@ export class FakeSqlServer implements SqlExecutor {
     const newBroker = /\bNEW_BROKER\b/.test(sql);
     const duplicateBroker = [...this.databases.values()].some((d) => d.brokerGuid === stored.brokerGuid);
     this.databases.set(name.toLowerCase(), {
-      ...stored, name, state: "ONLINE", files, sessions: 0, oldLog, checkpointed: false, filestreamDirectory: directory,
-      brokerGuid: newBroker ? `broker-${name}` : stored.brokerGuid, brokerEnabled: newBroker || (stored.brokerEnabled && !duplicateBroker),
-      residue: new Set(stored.residue), tables: stored.tables.map((t) => ({ ...t, enabledTriggers: new Set(t.enabledTriggers) })),
+      ...stored,
+      name,
+      state: "ONLINE",
+      files,
+      sessions: 0,
+      oldLog,
+      checkpointed: false,
+      filestreamDirectory: directory,
+      brokerGuid: newBroker ? `broker-${name}` : stored.brokerGuid,
+      brokerEnabled: newBroker || (stored.brokerEnabled && !duplicateBroker),
+      residue: new Set(stored.residue),
+      tables: stored.tables.map((t) => ({ ...t, enabledTriggers: new Set(t.enabledTriggers) })),
     });
     return [];
   }

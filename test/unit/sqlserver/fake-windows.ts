@@ -225,7 +225,8 @@ export class FakeWindows {
     const grants = rest.filter((a) => /:\(/.test(a)).map((a) => a.slice(0, a.indexOf(":(")));
     const setOwner = rest.includes("/setowner") ? rest[rest.indexOf("/setowner") + 1] : undefined;
     for (const g of [...grants, ...(setOwner ? [setOwner] : [])]) {
-      if (!g.startsWith("*") && !this.accounts.has(g.toLowerCase())) throw new Error(`icacls exited 1332: ${g}: No mapping between account names and security IDs was done.`);
+      if (!g.startsWith("*") && !this.accounts.has(g.toLowerCase()))
+        throw new Error(`icacls exited 1332: ${g}: No mapping between account names and security IDs was done.`);
     }
     if (!this.exists(target!)) throw new Error(`icacls exited 2: ${target}: The system cannot find the file specified.`);
     // Parents before children, the way icacls walks a tree.
@@ -247,7 +248,8 @@ export class FakeWindows {
 
   diskpart(script: string): void {
     const parent = /parent="([^"]+)"/.exec(script)?.[1];
-    if (parent && !/\.vhdx?$/i.test(parent)) throw new Error(`diskpart exited 2: Virtual Disk Service error: The specified virtual disk file name is not valid (${parent}).`);
+    if (parent && !/\.vhdx?$/i.test(parent))
+      throw new Error(`diskpart exited 2: Virtual Disk Service error: The specified virtual disk file name is not valid (${parent}).`);
   }
 
   runner(): WindowsScriptRunner {

@@ -23,7 +23,12 @@ export class StepLog {
 
 /** A one-line label for a batch: its code without comments on one line, cut at 150 characters. */
 export const batchLabel = (sql: string): string => {
-  const flat = sql.split("\n").filter((l) => !l.trim().startsWith("--")).join(" ").replace(/\s+/g, " ").trim();
+  const flat = sql
+    .split("\n")
+    .filter((l) => !l.trim().startsWith("--"))
+    .join(" ")
+    .replace(/\s+/g, " ")
+    .trim();
   return `sql: ${flat.length > 150 ? `${flat.slice(0, 150)}…` : flat}`;
 };
 

@@ -61,7 +61,9 @@ async function setup(policyText = POLICY) {
   const log = new StepLog();
   const exec = new FakeExecutor(log)
     .on("SELECT s.name AS [schema]", factsRows())
-    .on(`CAST(t.[e-mail ]]x] AS nvarchar(max)) COLLATE Latin1_General_100_BIN2 AS v FROM [${NASTY_DB.replace(/]/g, "]]")}].[dbo].[Cust]]omer's tab 顧客]`, [DISTINCT.email.map((v) => ({ v }))])
+    .on(`CAST(t.[e-mail ]]x] AS nvarchar(max)) COLLATE Latin1_General_100_BIN2 AS v FROM [${NASTY_DB.replace(/]/g, "]]")}].[dbo].[Cust]]omer's tab 顧客]`, [
+      DISTINCT.email.map((v) => ({ v })),
+    ])
     .on("CAST(t.[e-mail ]]x] AS nvarchar(max)) COLLATE Latin1_General_100_BIN2 AS v FROM", [DISTINCT.orders.map((v) => ({ v }))])
     .on("CAST(t.[first name] AS nvarchar(max)) COLLATE", [DISTINCT.first.map((v) => ({ v }))])
     .on("CONVERT(nvarchar(10), t.[birth'day], 23)", [DISTINCT.birth.map((v) => ({ v }))])
@@ -123,7 +125,9 @@ describe("SQL Server masking", () => {
   it("drops the mapping tables even when an UPDATE fails", async () => {
     const { exec, log, resolved } = await setup();
     log.failOn = "sql: UPDATE t SET";
-    await expect(maskSqlServer({ exec, policy: resolved, key: KEY, reporter: silentReporter })).rejects.toThrow(/masking .*Cust]omer's tab 顧客 failed: injected failure.*where is/);
+    await expect(maskSqlServer({ exec, policy: resolved, key: KEY, reporter: silentReporter })).rejects.toThrow(
+      /masking .*Cust]omer's tab 顧客 failed: injected failure.*where is/,
+    );
     const created = exec.batches.filter((b) => b.sql.includes("CREATE TABLE #dbclone_map_")).length;
     const dropped = exec.batches.filter((b) => b.sql.startsWith("IF OBJECT_ID(N'tempdb..#dbclone_map_") && !b.sql.includes("CREATE")).length;
     expect(created).toBe(4);

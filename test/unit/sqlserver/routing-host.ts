@@ -9,7 +9,10 @@ import { header } from "./headers.js";
 
 /** A fake disk whose seal writes a real blob (`sealedBytes`), so the repository can publish it. */
 class SealingDisk extends FakeDisk {
-  constructor(log: StepLog, private readonly sealedBytes: Buffer) {
+  constructor(
+    log: StepLog,
+    private readonly sealedBytes: Buffer,
+  ) {
     super(log);
   }
 
@@ -30,7 +33,12 @@ export function installHost(platform: NodeJS.Platform, sealedBytes: Buffer = Buf
   const exec = new FakeExecutor(log)
     .on("HEADERONLY", [[header({ type: 1, first: "100", last: "200", db: "Sales" })]], "C:\\bak\\full.bak")
     .on("HEADERONLY", [[header({ type: 2, first: "150", last: "300", db: "Sales" })]], "C:\\bak\\1.trn")
-    .on("FILELISTONLY", [[{ LogicalName: "Sales_Data", Type: "D", FileID: 1 }, { LogicalName: "Sales_Log", Type: "L", FileID: 2 }]])
+    .on("FILELISTONLY", [
+      [
+        { LogicalName: "Sales_Data", Type: "D", FileID: 1 },
+        { LogicalName: "Sales_Log", Type: "L", FileID: 2 },
+      ],
+    ])
     .on("SELECT s.name AS [schema]", [[{ schema: "dbo", table: "customers", column: "email", type: "nvarchar(200)", nullable: true, rows: 3 }], [], []])
     .on("ProductVersion", [[{ v: "16.0.1000.6" }]])
     .on("dm_server_services", [[{ account: "NT SERVICE\\MSSQLSERVER" }]]);
@@ -54,7 +62,10 @@ export function installHost(platform: NodeJS.Platform, sealedBytes: Buffer = Buf
       moveFile: async () => {},
       writeText: async (f) => log.record(`files: write ${f}`),
     },
-    readLayout: async () => ({ version: 1, databases: [{ name: "Sales", dir: "databases\\0-Sales", files: [{ logicalName: "Sales_Data", path: "databases\\0-Sales\\f1.mdf", kind: "ROWS" }] }] }),
+    readLayout: async () => ({
+      version: 1,
+      databases: [{ name: "Sales", dir: "databases\\0-Sales", files: [{ logicalName: "Sales_Data", path: "databases\\0-Sales\\f1.mdf", kind: "ROWS" }] }],
+    }),
   };
   useSqlServerHost(host);
   return { exec, log };

@@ -59,7 +59,13 @@ describe("generated T-SQL (golden)", () => {
   const targets = moveTargets(databaseDir("C:\\dbclone\\work\\staging", 0, NASTY_DB), files);
 
   it("restores with MOVE for every file, then diff, logs in LSN order, then RECOVERY", () => {
-    expect(targets.map((t) => path.win32.basename(t.target))).toEqual(["f1-Sales]Data.mdf", "f3-Sales Data 2.ndf", "f2-Sales'Log.ldf", "f65537-販売 FS", "f65538-ftcat"]);
+    expect(targets.map((t) => path.win32.basename(t.target))).toEqual([
+      "f1-Sales]Data.mdf",
+      "f3-Sales Data 2.ndf",
+      "f2-Sales'Log.ldf",
+      "f65537-販売 FS",
+      "f65538-ftcat",
+    ]);
     expectGolden("restore.sql", restoreStatements(NASTY_DB, chain, targets).map(renderStatement).join("\n"));
   });
   it("keeps every name out of the RESTORE text: all values are parameters", () => {
@@ -88,7 +94,10 @@ describe("generated T-SQL (golden)", () => {
     expect(splitBatches(script)).toHaveLength(11);
   });
   it("attaches, detaches, creates logins and users with quoted names", () => {
-    const attach = [{ logicalName: "Sales]Data", path: "C:\\m\\databases\\0-x\\f1-Sales]Data.mdf" }, { logicalName: "Sales'Log", path: "C:\\m\\O'Brien\\f2.ldf" }];
+    const attach = [
+      { logicalName: "Sales]Data", path: "C:\\m\\databases\\0-x\\f1-Sales]Data.mdf" },
+      { logicalName: "Sales'Log", path: "C:\\m\\O'Brien\\f2.ldf" },
+    ];
     const text = [
       attachRebuildLogSql(NASTY_DB, attach.slice(0, 1)),
       attachCloneSql(`${NASTY_DB}__c-1`, attach),
@@ -104,9 +113,16 @@ describe("generated T-SQL (golden)", () => {
     expect(restorePercent({ number: 4035, message: "Processed 10 pages" })).toBeUndefined();
   });
   it("connects with SQL auth or NTLM, TLS options, and no timeout for restores", () => {
-    const sqlAuth = toMssqlConfig({ server: "localhost", instanceName: "SQLEXPRESS", auth: { kind: "sql", user: "sa", password: "x" }, trustServerCertificate: true }, "restore");
+    const sqlAuth = toMssqlConfig(
+      { server: "localhost", instanceName: "SQLEXPRESS", auth: { kind: "sql", user: "sa", password: "x" }, trustServerCertificate: true },
+      "restore",
+    );
     expect(sqlAuth).toMatchObject({ user: "sa", requestTimeout: 0, options: { encrypt: true, trustServerCertificate: true, instanceName: "SQLEXPRESS" } });
     const ntlm = toMssqlConfig({ server: "db", port: 1433, auth: { kind: "ntlm", domain: "CORP", user: "u", password: "p" }, encrypt: false }, "query");
-    expect(ntlm).toMatchObject({ requestTimeout: 120_000, authentication: { type: "ntlm", options: { domain: "CORP", userName: "u" } }, options: { encrypt: false } });
+    expect(ntlm).toMatchObject({
+      requestTimeout: 120_000,
+      authentication: { type: "ntlm", options: { domain: "CORP", userName: "u" } },
+      options: { encrypt: false },
+    });
   });
 });

@@ -41,7 +41,8 @@ function mapTables(batches: RecordedBatch[]): Map<string, Map<string, string | n
     const ins = /^INSERT INTO (#dbclone_map_\d+) \(original, masked\) VALUES (.*);$/s.exec(b.sql);
     if (!ins) continue;
     const m = maps.get(ins[1]!)!;
-    for (const row of ins[2]!.matchAll(/\(@(o\d+), @(m\d+)\)/g)) m.set(String(b.params[row[1]!]), b.params[row[2]!] === null ? null : String(b.params[row[2]!]));
+    for (const row of ins[2]!.matchAll(/\(@(o\d+), @(m\d+)\)/g))
+      m.set(String(b.params[row[1]!]), b.params[row[2]!] === null ? null : String(b.params[row[2]!]));
   }
   return maps;
 }
@@ -119,7 +120,10 @@ export function evaluateUpdates(batches: RecordedBatch[]): EvaluatedUpdate[] {
     if (!b.sql.startsWith("UPDATE t SET\n")) continue;
     const lines = b.sql.split("\n");
     const fromAt = lines.findIndex((l) => l.startsWith("FROM "));
-    const setText = lines.slice(1, fromAt).map((l) => l.replace(/^ {2}/, "")).join("\n");
+    const setText = lines
+      .slice(1, fromAt)
+      .map((l) => l.replace(/^ {2}/, ""))
+      .join("\n");
     const sets: { column: string; fn: SetFn }[] = [];
     for (const clause of setText.split(",\n")) {
       const { name, end } = readBracketed(clause, 0);
@@ -133,7 +137,10 @@ export function evaluateUpdates(batches: RecordedBatch[]): EvaluatedUpdate[] {
     const joins: { alias: string; map: Map<string, string | null>; column: string }[] = [];
     let where: string | undefined;
     for (const l of lines.slice(fromAt + 1)) {
-      const j = /^LEFT JOIN (#dbclone_map_\d+) AS (m\d+) ON \2\.h = CAST\(HASHBYTES\('SHA2_256', .*\) AS binary\(32\)\) AND \2\.original = (.*) COLLATE Latin1_General_100_BIN2;?$/.exec(l);
+      const j =
+        /^LEFT JOIN (#dbclone_map_\d+) AS (m\d+) ON \2\.h = CAST\(HASHBYTES\('SHA2_256', .*\) AS binary\(32\)\) AND \2\.original = (.*) COLLATE Latin1_General_100_BIN2;?$/.exec(
+          l,
+        );
       if (j) {
         const text = j[3]!;
         const c = /t\.(\[.*\])/.exec(text)![1]!;

@@ -11,7 +11,12 @@ describe("icacls arguments", () => {
     expect(serviceSidName(null)).toBe("NT SERVICE\\MSSQLSERVER");
     expect(serviceSidName("SQLEXPRESS")).toBe("NT SERVICE\\MSSQL$SQLEXPRESS");
     expect(filePrincipals("LocalSystem", "SQLEXPRESS")).toEqual(["NT SERVICE\\MSSQL$SQLEXPRESS", "*S-1-5-18", "*S-1-5-32-544"]);
-    expect(filePrincipals("NT AUTHORITY\\NETWORK SERVICE", null, "CORP\\builder")).toEqual(["NT SERVICE\\MSSQLSERVER", "*S-1-5-20", "CORP\\builder", "*S-1-5-32-544"]);
+    expect(filePrincipals("NT AUTHORITY\\NETWORK SERVICE", null, "CORP\\builder")).toEqual([
+      "NT SERVICE\\MSSQLSERVER",
+      "*S-1-5-20",
+      "CORP\\builder",
+      "*S-1-5-32-544",
+    ]);
     expect(filePrincipals("NT Service\\MSSQLSERVER", null)).toEqual(["NT SERVICE\\MSSQLSERVER", "*S-1-5-32-544"]);
     expect(windowsCaller({ server: "db", auth: { kind: "ntlm", domain: "CORP", user: "builder", password: "x" } })).toBe("CORP\\builder");
     expect(windowsCaller({ server: "db", auth: { kind: "sql", user: "sa", password: "x" } })).toBeUndefined();
@@ -20,7 +25,15 @@ describe("icacls arguments", () => {
   it("takes ownership, then grants on the databases folder, never /T over a volume root", () => {
     const dir = "C:\\clones\\c 1\\mnt\\databases";
     expect(icaclsSetOwnerArgs(dir)).toEqual([dir, "/setowner", "*S-1-5-32-544", "/T", "/C", "/Q"]);
-    expect(icaclsGrantArgs(dir, ["NT SERVICE\\MSSQLSERVER", "*S-1-5-18"])).toEqual([dir, "/grant", "NT SERVICE\\MSSQLSERVER:(OI)(CI)F", "*S-1-5-18:(OI)(CI)F", "/T", "/C", "/Q"]);
+    expect(icaclsGrantArgs(dir, ["NT SERVICE\\MSSQLSERVER", "*S-1-5-18"])).toEqual([
+      dir,
+      "/grant",
+      "NT SERVICE\\MSSQLSERVER:(OI)(CI)F",
+      "*S-1-5-18:(OI)(CI)F",
+      "/T",
+      "/C",
+      "/Q",
+    ]);
   });
 
   it("is refused by the fake exactly where Windows refuses it: an unresolvable name, System Volume Information", async () => {
@@ -37,12 +50,37 @@ describe("icacls arguments", () => {
 describe("robocopy arguments and exit codes", () => {
   it("copies a tree with backup semantics, data and timestamps only, leaving named files out", () => {
     expect(robocopyTreeArgs("C:\\w\\staging\\databases", "C:\\w\\fresh\\databases", ["f2-Log.ldf"])).toEqual([
-      "C:\\w\\staging\\databases", "C:\\w\\fresh\\databases", "/E", "/B", "/COPY:DAT", "/DCOPY:DAT", "/XJ", "/XF", "f2-Log.ldf",
-      "/R:1", "/W:1", "/NP", "/NFL", "/NDL", "/NJH", "/NJS",
+      "C:\\w\\staging\\databases",
+      "C:\\w\\fresh\\databases",
+      "/E",
+      "/B",
+      "/COPY:DAT",
+      "/DCOPY:DAT",
+      "/XJ",
+      "/XF",
+      "f2-Log.ldf",
+      "/R:1",
+      "/W:1",
+      "/NP",
+      "/NFL",
+      "/NDL",
+      "/NJH",
+      "/NJS",
     ]);
     expect(robocopyMoveArgs("C:\\Program Files\\SQL\\DATA\\x_log.ldf", "C:\\w\\staging\\databases\\0-x")).toEqual([
-      "C:\\Program Files\\SQL\\DATA", "C:\\w\\staging\\databases\\0-x", "x_log.ldf", "/B", "/MOV", "/COPY:DAT",
-      "/R:1", "/W:1", "/NP", "/NFL", "/NDL", "/NJH", "/NJS",
+      "C:\\Program Files\\SQL\\DATA",
+      "C:\\w\\staging\\databases\\0-x",
+      "x_log.ldf",
+      "/B",
+      "/MOV",
+      "/COPY:DAT",
+      "/R:1",
+      "/W:1",
+      "/NP",
+      "/NFL",
+      "/NDL",
+      "/NJH",
+      "/NJS",
     ]);
   });
   it("reads exit codes 0-7 as success and 8 or more as failure", () => {

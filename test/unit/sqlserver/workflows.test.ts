@@ -58,7 +58,15 @@ describe(".github/workflows/windows.yml", () => {
   it("runs on windows-latest: installs SQL Server, builds from a chain, clones twice, tears down", () => {
     expect(job["runs-on"]).toBe("windows-latest");
     const all = runs.map((s) => s.run).join("\n");
-    for (const needle of ["choco install sql-server-express", "WITH DIFFERENTIAL", "BACKUP LOG", "dist/cli/index.cjs build", "--name a --json", "--name b --json", "teardown --name a"]) {
+    for (const needle of [
+      "choco install sql-server-express",
+      "WITH DIFFERENTIAL",
+      "BACKUP LOG",
+      "dist/cli/index.cjs build",
+      "--name a --json",
+      "--name b --json",
+      "teardown --name a",
+    ]) {
       expect(all).toContain(needle);
     }
     expect(job.steps.find((s) => s.run?.includes("teardown --name a"))!.if).toBe("always()");
@@ -102,7 +110,9 @@ describe("workflows-examples/windows-sqlserver.yml", () => {
     expect(job["runs-on"]).toEqual(["self-hosted", "windows", "x64", "sqlserver"]);
     const src = text("workflows-examples/windows-sqlserver.yml");
     expect(src).not.toMatch(/node dist\/|dist\/cli/);
-    expect(job.steps.map((s) => s.uses).filter(Boolean)).toEqual(expect.arrayContaining(["dbclone-org/dbclone/actions/build-image@v0", "dbclone-org/dbclone/actions/clone-db@v0"]));
+    expect(job.steps.map((s) => s.uses).filter(Boolean)).toEqual(
+      expect.arrayContaining(["dbclone-org/dbclone/actions/build-image@v0", "dbclone-org/dbclone/actions/clone-db@v0"]),
+    );
   });
 
   it("hands the masking key to the build step alone, never to a step that runs the project's code", () => {

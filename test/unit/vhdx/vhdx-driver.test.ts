@@ -73,7 +73,10 @@ describe("VhdxDriver (fake runner, real files)", () => {
     const file = path.join(dir, "s.vhdx");
     await writeFile(file, "vhdx bytes");
     runner.results.set("describe sealed vhdx", { virtualSizeBytes: 1 << 30 });
-    const sealed = await driver.seal({ file, mountPath: path.join(dir, "mnt"), attachment: { driver: "vhdx", file, mountPath: path.join(dir, "mnt"), handles: {} } }, path.join(dir, "base.vhdx"));
+    const sealed = await driver.seal(
+      { file, mountPath: path.join(dir, "mnt"), attachment: { driver: "vhdx", file, mountPath: path.join(dir, "mnt"), handles: {} } },
+      path.join(dir, "base.vhdx"),
+    );
     expect(sealed.digest).toBe(`sha256:${createHash("sha256").update("vhdx bytes").digest("hex")}`);
     expect((await stat(sealed.file)).mode & 0o222).toBe(0);
     await driver.createChild(sealed.file, path.join(dir, "c", "child.vhdx"), sealed.digest);

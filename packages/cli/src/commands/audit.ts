@@ -24,7 +24,10 @@ export function registerAudit(program: Command, ctx: CliContext): void {
     .option("--oci", "anchor: write the head as an artifact in the (OCI) repository's registry")
     .option("--image <name>", "only events of this image (name or name:version)")
     .option("--limit <n>", "show the last n events", positiveInteger("--limit"), 20)
-    .addHelpText("after", examples("dbclone audit", "dbclone audit --image orders --limit 5", "dbclone audit verify", "dbclone audit anchor --git .", "dbclone audit anchor --oci"))
+    .addHelpText(
+      "after",
+      examples("dbclone audit", "dbclone audit --image orders --limit 5", "dbclone audit verify", "dbclone audit anchor --git .", "dbclone audit anchor --oci"),
+    )
     .action(async (word: string | undefined, opts: AuditOptions, cmd: Command) => {
       if (word !== undefined && word !== "verify" && word !== "anchor") throw new UsageError(`audit takes 'verify' or 'anchor', got '${word}'`);
       const repository = await ctx.openRepository(cmd);
@@ -41,7 +44,8 @@ export function registerAudit(program: Command, ctx: CliContext): void {
         if (json) writeJson(ctx.io.stdout, report);
         else ctx.print(describeReport(report));
         if (!report.ok) {
-          const why = report.local.problem?.reason ?? report.anchors.find((a) => !a.ok)?.problem ?? report.runners?.find((r) => !r.ok)?.problem ?? "unknown problem";
+          const why =
+            report.local.problem?.reason ?? report.anchors.find((a) => !a.ok)?.problem ?? report.runners?.find((r) => !r.ok)?.problem ?? "unknown problem";
           throw new AuditError(`audit log of ${repository.location} fails verification: ${why}`);
         }
         return;
@@ -74,7 +78,9 @@ function describeReport(r: Report): string {
   for (const a of r.anchors) out.push(a.ok ? `Anchor OK: event ${a.anchor.seq} matches ${a.source}` : `Anchor FAILS: ${a.problem}`);
   if (r.anchors.length === 0) out.push("No anchor found (dbclone audit anchor --git . or --oci writes one)");
   for (const c of r.runners ?? []) {
-    const actions = Object.entries(c.actions).map(([k, v]) => `${k} ${v}`).join(", ");
+    const actions = Object.entries(c.actions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ");
     out.push(c.ok ? `Runner ${c.runner} OK: ${c.events} events in ${c.segments} segment(s) (${actions})` : `Runner ${c.runner} FAILS: ${c.problem}`);
   }
   return out.join("\n");

@@ -153,7 +153,8 @@ export function registerBuild(program: Command, ctx: CliContext): void {
                     : `  masked ${m.columns} column(s), ${m.rowsChanged} rows; leak scan: ${l.valuesSearched} of ${l.valuesTotal} values searched in ${l.bytesScanned} bytes, ${l.matches - l.hits} present legitimately, ${l.hits} hits`,
                 );
                 for (const c of l.copies) ctx.print(`  copy ${c.verdict}: ${c.column} holds ${c.originals} value(s) of masked ${c.source}`);
-                for (const c of m.piiCandidates) ctx.print(`  unmasked, looks like PII: ${c.database}.${c.schema}.${c.table}.${c.column} (${c.reasons.join("; ")})`);
+                for (const c of m.piiCandidates)
+                  ctx.print(`  unmasked, looks like PII: ${c.database}.${c.schema}.${c.table}.${c.column} (${c.reasons.join("; ")})`);
               }
             }
           },
@@ -167,7 +168,9 @@ export function registerBuild(program: Command, ctx: CliContext): void {
           imageDigest: image.manifestDigest,
           tags: opts.tag ?? ["latest"],
           timings,
-          ...(m ? { masking: { variant: m.variant, columns: m.columns, rowsChanged: m.rowsChanged, leakScan: m.leakScan, piiCandidates: m.piiCandidates } } : {}),
+          ...(m
+            ? { masking: { variant: m.variant, columns: m.columns, rowsChanged: m.rowsChanged, leakScan: m.leakScan, piiCandidates: m.piiCandidates } }
+            : {}),
         }));
         return writeJson(ctx.io.stdout, out.length === 1 ? out[0] : out);
       }

@@ -53,7 +53,9 @@ export function cloneResultJson(result: CloneResult): Record<string, unknown> {
 
 /** The --runtime docker options, checked; a docker-only flag with --runtime host is a usage error. */
 function dockerOptions(opts: CloneOptions): DockerRuntimeOptions | undefined {
-  const given = [opts.dockerImage && "--docker-image", opts.memory && "--memory", opts.cpus && "--cpus", opts.dockerNetwork && "--docker-network"].filter(Boolean);
+  const given = [opts.dockerImage && "--docker-image", opts.memory && "--memory", opts.cpus && "--cpus", opts.dockerNetwork && "--docker-network"].filter(
+    Boolean,
+  );
   if (opts.runtime !== "docker") {
     if (given.length) throw new UsageError(`${given.join(", ")} ${given.length > 1 ? "apply" : "applies"} only with --runtime docker`);
     return undefined;
@@ -83,7 +85,10 @@ export function registerClone(program: Command, ctx: CliContext): void {
     .option("--database <name>", "the database the connection string points at (default the image's first)")
     .option("--timeout <duration>", "give up when not ready within this time: seconds (1.5) or a duration (2m); default 120")
     .option("--runtime <runtime>", "where the clone's server runs: host (a host process, fastest) or docker (a container)", "host")
-    .option("--disk <driver>", "clone disk driver: qcow2 (FUSE over the image) or reflink (a copy-on-write copy in a local pool); default reflink where its pool works, else qcow2; DBCLONE_DISK sets the preference")
+    .option(
+      "--disk <driver>",
+      "clone disk driver: qcow2 (FUSE over the image) or reflink (a copy-on-write copy in a local pool); default reflink where its pool works, else qcow2; DBCLONE_DISK sets the preference",
+    )
     .option("--docker-image <image>", "container image for --runtime docker (default postgres:<major> of the image's server)")
     .option("--memory <size>", "memory limit of the container, e.g. 512m, 2g (--runtime docker)")
     .option("--cpus <n>", "CPU limit of the container, e.g. 1.5 (--runtime docker)")

@@ -39,7 +39,10 @@ export function registerClones(program: Command, ctx: CliContext): void {
       const records = await ctx.registry(cmd).list();
       if (ctx.globals(cmd).json) {
         const { connectionStringOf } = await import("../../../core/src/clones/index.js");
-        return writeJson(ctx.io.stdout, records.map((r) => cloneJson(r, Boolean(opts.showSecrets), connectionStringOf)));
+        return writeJson(
+          ctx.io.stdout,
+          records.map((r) => cloneJson(r, Boolean(opts.showSecrets), connectionStringOf)),
+        );
       }
       if (records.length === 0) return ctx.reporter.info("No live clones.");
       const rows = records.map((r) => [
@@ -51,7 +54,9 @@ export function registerClones(program: Command, ctx: CliContext): void {
         r.user,
         r.databases.join(",") || "-",
         r.expiresAt ?? "never",
-        Object.entries(r.labels).map(([k, v]) => `${k}=${v}`).join(",") || "-",
+        Object.entries(r.labels)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(",") || "-",
       ]);
       ctx.print(formatTable(["ID", "NAME", "STATE", "IMAGE", "ADDRESS", "USER", "DATABASES", "EXPIRES", "LABELS"], rows));
     });

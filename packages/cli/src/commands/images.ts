@@ -13,7 +13,11 @@ export function registerImages(program: Command, ctx: CliContext): void {
     .action(async (name: string | undefined, _opts: unknown, cmd: Command) => {
       const repository = await ctx.openRepository(cmd);
       const images = await repository.list(name);
-      if (ctx.globals(cmd).json) return writeJson(ctx.io.stdout, images.map(({ manifestDigest, ...rest }) => ({ ...rest, imageDigest: manifestDigest })));
+      if (ctx.globals(cmd).json)
+        return writeJson(
+          ctx.io.stdout,
+          images.map(({ manifestDigest, ...rest }) => ({ ...rest, imageDigest: manifestDigest })),
+        );
       if (images.length === 0) {
         ctx.reporter.info(name ? `No versions of '${name}' in ${repository.location}.` : `No images in ${repository.location}.`);
         return;

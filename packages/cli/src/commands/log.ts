@@ -16,7 +16,11 @@ export function registerLog(program: Command, ctx: CliContext): void {
       const repository = await ctx.openRepository(cmd);
       const image = await repository.resolve(parseImageRef(ref));
       const entries = await imageLog(repository, image);
-      if (ctx.globals(cmd).json) return writeJson(ctx.io.stdout, entries.map(({ manifestDigest, ...rest }) => ({ ...rest, imageDigest: manifestDigest })));
+      if (ctx.globals(cmd).json)
+        return writeJson(
+          ctx.io.stdout,
+          entries.map(({ manifestDigest, ...rest }) => ({ ...rest, imageDigest: manifestDigest })),
+        );
       ctx.print(formatLog(entries));
     });
 }

@@ -44,7 +44,9 @@ export function registerPromote(program: Command, ctx: CliContext): void {
           seconds: result.seconds,
         });
       }
-      const how = result.flattened ? "flattened, 1 layer" : `layer ${formatBytes(result.blobBytes)} over ${source.name}:${source.version}, ${result.chainDepth} layers`;
+      const how = result.flattened
+        ? "flattened, 1 layer"
+        : `layer ${formatBytes(result.blobBytes)} over ${source.name}:${source.version}, ${result.chainDepth} layers`;
       ctx.print(`Promoted to ${image.name}:${image.version} (${how}) in ${result.seconds.toFixed(1)} s\nDigest: ${image.manifestDigest}`);
     });
 }

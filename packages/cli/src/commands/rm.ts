@@ -19,7 +19,8 @@ export function registerRm(program: Command, ctx: CliContext): void {
       const image = await repository.resolve(parsed);
       const liveCloneDigests = [...new Set((await ctx.registry(cmd).list()).map((r) => r.image.manifestDigest))];
       await repository.delete(image, { liveCloneDigests, force: Boolean(opts.force) });
-      if (ctx.globals(cmd).json) return writeJson(ctx.io.stdout, { name: image.name, version: image.version, imageDigest: image.manifestDigest, deleted: true });
+      if (ctx.globals(cmd).json)
+        return writeJson(ctx.io.stdout, { name: image.name, version: image.version, imageDigest: image.manifestDigest, deleted: true });
       ctx.print(`Deleted ${image.name}:${image.version} (${image.manifestDigest})`);
     });
 }

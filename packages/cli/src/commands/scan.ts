@@ -31,14 +31,24 @@ export function registerScan(program: Command, ctx: CliContext): void {
       const { loadPolicyFile, UnmaskedPiiError } = await import("../../../core/src/masking/index.js");
       const { scanSource } = await import("../../../core/src/build/index.js");
       const policy = opts.policy ? await loadPolicyFile(opts.policy) : undefined;
-      const report = await scanSource({ source, home, reporter: ctx.reporter, ...(policy ? { policy } : {}), ...(opts.variant ? { variant: opts.variant } : {}) });
+      const report = await scanSource({
+        source,
+        home,
+        reporter: ctx.reporter,
+        ...(policy ? { policy } : {}),
+        ...(opts.variant ? { variant: opts.variant } : {}),
+      });
       if (json) writeJson(ctx.io.stdout, report);
       else {
-        ctx.print(`Scanned ${report.columnsScanned} columns in ${report.databases.join(", ")}${policy ? ` (${report.maskedByPolicy} masked by the policy)` : ""}`);
+        ctx.print(
+          `Scanned ${report.columnsScanned} columns in ${report.databases.join(", ")}${policy ? ` (${report.maskedByPolicy} masked by the policy)` : ""}`,
+        );
         if (report.piiCandidates.length === 0) ctx.print("No unmasked column looks like personal data.");
-        for (const c of report.piiCandidates) ctx.print(`  ${c.database}.${c.schema}.${c.table}.${c.column}  ${c.type}  ${c.kinds.join(", ")}  (${c.reasons.join("; ")})`);
+        for (const c of report.piiCandidates)
+          ctx.print(`  ${c.database}.${c.schema}.${c.table}.${c.column}  ${c.type}  ${c.kinds.join(", ")}  (${c.reasons.join("; ")})`);
       }
       const fail = opts.failOnPii || policy?.onUnmaskedPii === "fail";
-      if (fail && report.piiCandidates.length) throw new UnmaskedPiiError(`${report.piiCandidates.length} unmasked column(s) look like personal data; mask them in the policy`);
+      if (fail && report.piiCandidates.length)
+        throw new UnmaskedPiiError(`${report.piiCandidates.length} unmasked column(s) look like personal data; mask them in the policy`);
     });
 }

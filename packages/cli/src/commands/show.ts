@@ -23,7 +23,8 @@ export function registerShow(program: Command, ctx: CliContext): void {
       const { imageLog } = await import("../../../core/src/lineage/index.js");
       const chain = await imageLog(repository, image);
       ctx.print(describeImage(image, tags));
-      if (chain.length > 1) ctx.print(`\nChain (${chain.length} layers, newest first):\n${chain.map((e) => `  ${e.name}:${e.version}  ${e.manifestDigest}`).join("\n")}`);
+      if (chain.length > 1)
+        ctx.print(`\nChain (${chain.length} layers, newest first):\n${chain.map((e) => `  ${e.name}:${e.version}  ${e.manifestDigest}`).join("\n")}`);
     });
 }
 
@@ -51,12 +52,19 @@ export function describeImage(image: PublishedImage, tags: string[]): string {
         ? `, leak scan skipped: ${l.reason ?? "no reason recorded"}`
         : `, leak scan ${l.valuesSearched ?? l.probes}${l.valuesTotal !== undefined ? ` of ${l.valuesTotal}` : ""} values, ${l.hits} hits in ${formatBytes(l.bytesScanned)}`;
     lines.push(`Masking:   ${m.masking.rules.length} rules, ${m.masking.rowsChanged} rows changed${leak}`);
-    for (const c of l?.copies ?? []) lines.push(`           copy ${String(c.verdict)}: ${String(c.column)} holds ${String(c.originals)} value(s) of masked ${String(c.source)}`);
+    for (const c of l?.copies ?? [])
+      lines.push(`           copy ${String(c.verdict)}: ${String(c.column)} holds ${String(c.originals)} value(s) of masked ${String(c.source)}`);
     for (const n of m.masking.notPersonal ?? []) lines.push(`           not personal: ${n.column} (${n.reason})`);
   } else if (!m.unmasked) lines.push("Masking:   none");
   if (m.git?.commit) lines.push(`Git:       ${[m.git.repository, m.git.ref, m.git.commit].filter(Boolean).join(" ")}`);
   const labels = Object.entries(m.labels ?? {});
   if (labels.length) lines.push(`Labels:    ${labels.map(([k, v]) => `${k}=${v}`).join(", ")}`);
-  lines.push("", formatTable(["DATABASE", "SIZE", "TABLES"], m.databases.map((d) => [d.name, formatBytes(d.sizeBytes), String(d.tables.length)])));
+  lines.push(
+    "",
+    formatTable(
+      ["DATABASE", "SIZE", "TABLES"],
+      m.databases.map((d) => [d.name, formatBytes(d.sizeBytes), String(d.tables.length)]),
+    ),
+  );
   return lines.join("\n");
 }

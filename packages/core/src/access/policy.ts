@@ -13,9 +13,7 @@ export interface TeamRef {
   slug: string;
 }
 
-export type AccessDecision =
-  | { allowed: true; reason: string }
-  | { allowed: false; reason: string };
+export type AccessDecision = { allowed: true; reason: string } | { allowed: false; reason: string };
 
 /** An access list restricts only when it names someone: no list (or an empty one) = anyone in the repository. */
 export function isRestricted(access: AccessList | undefined): boolean {

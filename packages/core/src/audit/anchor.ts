@@ -28,8 +28,14 @@ export const LOG_ID = /^[0-9a-f]{12,16}$/;
 export function parseAnchor(raw: unknown, where: string): AuditAnchor {
   const a = raw as Partial<AuditAnchor> | null;
   const ok =
-    !!a && typeof a.logId === "string" && LOG_ID.test(a.logId) && Number.isSafeInteger(a.seq) && (a.seq as number) >= 0 &&
-    typeof a.hash === "string" && /^sha256:[0-9a-f]{64}$/.test(a.hash) && typeof a.time === "string";
+    !!a &&
+    typeof a.logId === "string" &&
+    LOG_ID.test(a.logId) &&
+    Number.isSafeInteger(a.seq) &&
+    (a.seq as number) >= 0 &&
+    typeof a.hash === "string" &&
+    /^sha256:[0-9a-f]{64}$/.test(a.hash) &&
+    typeof a.time === "string";
   if (!ok) throw new AuditError(`audit anchor ${where} is not valid (logId, seq, hash, time); it was not written by dbclone audit anchor`);
   return { logId: a.logId!, log: typeof a.log === "string" ? a.log.slice(0, 500) : "", seq: a.seq!, hash: a.hash!, time: a.time! };
 }
@@ -40,10 +46,20 @@ export function checkAgainstAnchor(events: Pick<AuditEvent, "seq" | "hash">[], a
   const at = events.find((e) => e.seq === anchor.seq);
   if (!at) {
     const last = events.at(-1)?.seq ?? 0;
-    return { ok: false, source, anchor, problem: `the log ends at event ${last}, but ${source} anchored event ${anchor.seq}: events were removed after it was anchored` };
+    return {
+      ok: false,
+      source,
+      anchor,
+      problem: `the log ends at event ${last}, but ${source} anchored event ${anchor.seq}: events were removed after it was anchored`,
+    };
   }
   if (at.hash !== anchor.hash) {
-    return { ok: false, source, anchor, problem: `event ${anchor.seq} hashes to ${at.hash}, but ${source} anchored ${anchor.hash}: the log was rewritten after it was anchored` };
+    return {
+      ok: false,
+      source,
+      anchor,
+      problem: `event ${anchor.seq} hashes to ${at.hash}, but ${source} anchored ${anchor.hash}: the log was rewritten after it was anchored`,
+    };
   }
   return { ok: true, source, anchor };
 }

@@ -1,9 +1,7 @@
 // The hash chain of the audit log: how an event's hash is computed and how one line is checked.
 import { canonicalJson, sha256Of } from "../image/digest.js";
 
-export const AUDIT_ACTIONS = [
-  "build", "publish", "pull", "clone", "promote", "teardown", "delete", "tag", "untag", "denied", "gc", "repair",
-] as const;
+export const AUDIT_ACTIONS = ["build", "publish", "pull", "clone", "promote", "teardown", "delete", "tag", "untag", "denied", "gc", "repair"] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export type AuditOutcome = "success" | "failure" | "denied";
 

@@ -150,7 +150,11 @@ export class AuditLog {
     const repair: TornTailRepair = await setAsideTornTail(this.filePath, last);
     if (!head && tail.seq === 1) await this.writeHead(tail);
     const event = await this.writeEvent(
-      { action: "repair", outcome: "success", detail: `a torn last line (${repair.bytes} bytes, an append that did not finish) was set aside in ${repair.tornFile}` },
+      {
+        action: "repair",
+        outcome: "success",
+        detail: `a torn last line (${repair.bytes} bytes, an append that did not finish) was set aside in ${repair.tornFile}`,
+      },
       tail,
     );
     return { seq: event.seq, hash: event.hash };
@@ -184,7 +188,12 @@ export class AuditLog {
     if (!walk.ok) return { ok: false, events: walk.events, problem: walk.problem, ...extra };
     const events = walk.events;
     if (events > 0 && !(await endsWithNewline(this.filePath))) {
-      return { ok: false, events: events - 1, problem: { line: events, reason: `line ${events} is incomplete (no newline at the end): the log was truncated` }, ...extra };
+      return {
+        ok: false,
+        events: events - 1,
+        problem: { line: events, reason: `line ${events} is incomplete (no newline at the end): the log was truncated` },
+        ...extra,
+      };
     }
     const head = await this.readHead();
     const headProblem = compareHead(head, walk.last, walk.lastPrevHash, events);
@@ -218,9 +227,7 @@ export class AuditLog {
   }
 
   private damaged(what: string): AuditError {
-    return new AuditError(
-      `audit log ${this.filePath} is damaged: ${what}. Nothing was appended; run \`dbclone audit verify\` and restore the log from a copy`,
-    );
+    return new AuditError(`audit log ${this.filePath} is damaged: ${what}. Nothing was appended; run \`dbclone audit verify\` and restore the log from a copy`);
   }
 
   private async readHead(): Promise<Head | undefined> {
@@ -255,7 +262,6 @@ export class AuditLog {
     for await (const line of rl) yield line;
   }
 }
-
 
 function dropUndefined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;

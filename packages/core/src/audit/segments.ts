@@ -18,14 +18,23 @@ export interface SegmentedChainCheck {
   last: ChainHead;
 }
 
-export async function verifySegmentedChain(segments: readonly SegmentClaim[], lines: readonly string[], opts: { key?: Buffer } = {}): Promise<SegmentedChainCheck> {
+export async function verifySegmentedChain(
+  segments: readonly SegmentClaim[],
+  lines: readonly string[],
+  opts: { key?: Buffer } = {},
+): Promise<SegmentedChainCheck> {
   const walk = await walkChain(lines, { key: opts.key });
   // Segments must cover 1..n without a gap or overlap.
   let expected = 1;
   for (const s of segments) {
     if (s.fromSeq !== expected) {
       const line = Math.min(expected, lines.length + 1);
-      return { ok: false, events: Math.min(walk.events, line - 1), last: walk.last, problem: { line, reason: `segment ${s.fromSeq}-${s.toSeq} does not follow event ${expected - 1}: events are missing or repeated` } };
+      return {
+        ok: false,
+        events: Math.min(walk.events, line - 1),
+        last: walk.last,
+        problem: { line, reason: `segment ${s.fromSeq}-${s.toSeq} does not follow event ${expected - 1}: events are missing or repeated` },
+      };
     }
     expected = s.toSeq + 1;
   }
@@ -36,7 +45,10 @@ export async function verifySegmentedChain(segments: readonly SegmentClaim[], li
       ok: false,
       events: Math.max(0, walk.events - 1),
       last: walk.last,
-      problem: { line: walk.events, reason: `line ${walk.events}: the newest segment says it ends at event ${newest.toSeq} (${newest.headHash}) but its events end at ${walk.last.seq} (${walk.last.hash})` },
+      problem: {
+        line: walk.events,
+        reason: `line ${walk.events}: the newest segment says it ends at event ${newest.toSeq} (${newest.headHash}) but its events end at ${walk.last.seq} (${walk.last.hash})`,
+      },
     };
   }
   return { ok: true, events: walk.events, last: walk.last };

@@ -29,7 +29,15 @@ export interface ChainWalk {
 }
 
 export async function walkChain(lines: AsyncIterable<string> | Iterable<string>, opts: { key?: Buffer; from?: ChainHead } = {}): Promise<ChainWalk> {
-  const walk: ChainWalk = { ok: true, events: 0, last: opts.from ?? { seq: 0, hash: GENESIS_HASH }, lastPrevHash: GENESIS_HASH, repairs: [], keyed: 0, unkeyed: 0 };
+  const walk: ChainWalk = {
+    ok: true,
+    events: 0,
+    last: opts.from ?? { seq: 0, hash: GENESIS_HASH },
+    lastPrevHash: GENESIS_HASH,
+    repairs: [],
+    keyed: 0,
+    unkeyed: 0,
+  };
   let lineNo = 0;
   const fail = (reason: string) => {
     walk.ok = false;
@@ -65,7 +73,10 @@ export function compareHead(head: ChainHead | undefined, last: ChainHead, lastPr
     return events === 0 ? undefined : { line: events, reason: `events.head is missing while the log holds ${events} events: it was deleted` };
   }
   if (head.seq > events) {
-    return { line: events + 1, reason: `line ${events + 1} is missing: events.head records ${head.seq} events but the log ends after ${events}; the last line(s) were removed` };
+    return {
+      line: events + 1,
+      reason: `line ${events + 1} is missing: events.head records ${head.seq} events but the log ends after ${events}; the last line(s) were removed`,
+    };
   }
   if (head.seq < events) {
     const interrupted = head.seq === events - 1 && head.hash === lastPrevHash;

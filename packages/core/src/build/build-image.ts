@@ -36,7 +36,8 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
   checkNameAndVersion(opts.name, version);
   if (opts.sources.length === 0) throw new UsageError("build needs at least one source: --from-dump, --from-datadir or --from-server.");
   if (opts.unmasked && opts.masking) throw new UsageError("--unmasked is for a build without a policy; this build has one: drop --unmasked or the policy.");
-  if (opts.unmasked && !opts.unmasked.reason.trim()) throw new UsageError("--unmasked needs a reason (why this personal data may be published unmasked); it is recorded in the manifest.");
+  if (opts.unmasked && !opts.unmasked.reason.trim())
+    throw new UsageError("--unmasked needs a reason (why this personal data may be published unmasked); it is recorded in the manifest.");
   // SQL Server backup chains take their own path (Windows, VHDX); it refuses other hosts before any work.
   await refuseExistingVersion(opts, version);
   if (engineForSources(opts.sources) === "sqlserver") return (await import("./build-sqlserver.js")).buildSqlServer(opts, version);
@@ -103,8 +104,15 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
     const sealSeconds = secondsSince(sealStart);
     await pausePoint("build:sealed");
     // Prove it: no original may be stored anywhere on the final disk unless published data explains it (a hit throws).
-    const leakScan = masked ? (masked.leak ? await leakScanOrFail(sealed.file, masked.run, reporter, masked.leak) : skippedLeakScan(masked.resolved, masked.run)) : undefined;
-    const record: MaskedBuild | undefined = masked && leakScan ? { run: masked.run, leakScan, piiCandidates: masked.piiCandidates, variant, notPersonal: notPersonalRecord(masked.resolved) } : undefined;
+    const leakScan = masked
+      ? masked.leak
+        ? await leakScanOrFail(sealed.file, masked.run, reporter, masked.leak)
+        : skippedLeakScan(masked.resolved, masked.run)
+      : undefined;
+    const record: MaskedBuild | undefined =
+      masked && leakScan
+        ? { run: masked.run, leakScan, piiCandidates: masked.piiCandidates, variant, notPersonal: notPersonalRecord(masked.resolved) }
+        : undefined;
 
     const manifest = buildManifest(
       opts,

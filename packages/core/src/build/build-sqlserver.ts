@@ -63,7 +63,14 @@ export async function buildSqlServer(opts: BuildImageOptions, version: string): 
         disk: { digest: built.sealed.digest, sizeBytes: built.sealed.sizeBytes, virtualSizeBytes: built.sealed.virtualSizeBytes },
         source: {
           kind: "backup-chain",
-          description: sources.map((s) => [s.full, s.differential, ...(s.logs ?? [])].filter(Boolean).map((f) => path.win32.basename(f!)).join(" + ")).join("; "),
+          description: sources
+            .map((s) =>
+              [s.full, s.differential, ...(s.logs ?? [])]
+                .filter(Boolean)
+                .map((f) => path.win32.basename(f!))
+                .join(" + "),
+            )
+            .join("; "),
           capturedAt: startedAt,
           backupChain: {
             databases: built.chains.map((c) => ({

@@ -52,7 +52,11 @@ export async function buildImageVariants(input: BuildImageOptions, variants: (st
   try {
     const started = performance.now();
     reporter.info(`Restoring ${input.sources.length} source(s) once onto a staging disk for ${variants.length} variants`);
-    const staging = await driver.createStaging(path.join(workDir, "staging.qcow2"), path.join(workDir, "staging"), input.diskSizeBytes ?? (await defaultDiskSize(input.sources)));
+    const staging = await driver.createStaging(
+      path.join(workDir, "staging.qcow2"),
+      path.join(workDir, "staging"),
+      input.diskSizeBytes ?? (await defaultDiskSize(input.sources)),
+    );
     cleanup.push("remove the unmasked staging disk", async () => {
       await driver.unmount(staging.attachment);
       await driver.destroy(staging.file);

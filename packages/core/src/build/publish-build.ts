@@ -53,15 +53,19 @@ export async function publishBuild(opts: BuildImageOptions, manifest: ImageManif
 
 /** The build is published by now: an audit log that refuses the entry is a loud warning, not a failed build. */
 export async function auditBuildSuccess(opts: BuildImageOptions, image: PublishedImage): Promise<void> {
-  await recordDoneWork(opts.repository.audit, {
-    action: "build",
-    outcome: "success",
-    image: `${image.name}:${image.version}`,
-    digest: image.manifestDigest,
-    runUrl: opts.build?.runUrl,
-    commit: opts.git?.commit,
-    actor: opts.build?.actor,
-  }, opts.reporter);
+  await recordDoneWork(
+    opts.repository.audit,
+    {
+      action: "build",
+      outcome: "success",
+      image: `${image.name}:${image.version}`,
+      digest: image.manifestDigest,
+      runUrl: opts.build?.runUrl,
+      commit: opts.git?.commit,
+      actor: opts.build?.actor,
+    },
+    opts.reporter,
+  );
 }
 
 /** Record the failure (best effort) and turn it into a DbcloneError for the caller to throw. */

@@ -56,8 +56,15 @@ export async function scanSource(opts: ScanSourceOptions): Promise<ScanReport> {
   if (opts.source.kind === "server") {
     const withDb = urlConnector(opts.source.url);
     const database = decodeURIComponent(new URL(opts.source.url).pathname.slice(1)) || "postgres";
-    const tables = await withDb(database, async (c) => (await c.query<{ schema: string; name: string; rows: number; columns: DatabaseInfo["tables"][number]["columns"] }>(COLUMNS_SQL)).rows);
-    const info: DatabaseInfo = { name: database, sizeBytes: 0, tables: tables.map((t) => ({ schema: t.schema, name: t.name, rowEstimate: Math.round(t.rows), sizeBytes: 0, columns: t.columns })) };
+    const tables = await withDb(
+      database,
+      async (c) => (await c.query<{ schema: string; name: string; rows: number; columns: DatabaseInfo["tables"][number]["columns"] }>(COLUMNS_SQL)).rows,
+    );
+    const info: DatabaseInfo = {
+      name: database,
+      sizeBytes: 0,
+      tables: tables.map((t) => ({ schema: t.schema, name: t.name, rowEstimate: Math.round(t.rows), sizeBytes: 0, columns: t.columns })),
+    };
     return scanWith(withDb, [info], opts);
   }
   const { driver, engine } = platformForBuild(engineForSources([opts.source]), opts.home);

@@ -41,12 +41,15 @@ const orList = (names: string[]): string => (names.length < 2 ? names.join("") :
 export function sourcesFromInputs(given: SourceInputs, names: SourceInputNames): SourceSpec[] {
   const name = (k: keyof SourceInputs): string => names[k] ?? k;
   const engines: string[] = engineKinds();
-  if (given.engine !== undefined && !engines.includes(given.engine)) throw new UsageError(`${name("engine")} must be ${orList(engines)}, got '${given.engine}'`);
+  if (given.engine !== undefined && !engines.includes(given.engine))
+    throw new UsageError(`${name("engine")} must be ${orList(engines)}, got '${given.engine}'`);
   const sources = sourcesOf(given, names, name);
   // The engine follows from the sources (platform/ knows which); --engine only confirms it.
   const inferred = engineForSources(sources);
   if (given.engine !== undefined && given.engine !== inferred) {
-    throw new UsageError(`${name("engine")} ${given.engine} does not fit these sources: they make a ${inferred} image (${names.fromBackup} takes SQL Server backups, the other sources are PostgreSQL's)`);
+    throw new UsageError(
+      `${name("engine")} ${given.engine} does not fit these sources: they make a ${inferred} image (${names.fromBackup} takes SQL Server backups, the other sources are PostgreSQL's)`,
+    );
   }
   return sources;
 }

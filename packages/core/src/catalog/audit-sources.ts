@@ -63,7 +63,14 @@ async function runnerChain(artifacts: OciAuditArtifacts, places: AnchorPlaces, r
   } catch (e) {
     // A missing, malformed or looping segment is a broken chain to show; an unreachable registry is not.
     if (e instanceof UnreachableError || !(e instanceof RepositoryError || e instanceof AuditError || e instanceof SyntaxError)) throw e;
-    return { id: runner, label: `Runner ${runner}`, source, lines: [], check: { ok: false, events: 0, problem: { line: 1, reason: (e as Error).message } }, anchors };
+    return {
+      id: runner,
+      label: `Runner ${runner}`,
+      source,
+      lines: [],
+      check: { ok: false, events: 0, problem: { line: 1, reason: (e as Error).message } },
+      anchors,
+    };
   }
 }
 

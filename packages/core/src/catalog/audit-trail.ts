@@ -68,7 +68,9 @@ export function buildChain(input: ChainInput): { chain: AuditChain; rows: AuditR
   let verifiedUpTo = check.ok ? check.events : problem!.line - 1;
   let anchor: AnchorView | undefined;
   if (check.ok && input.anchors.length) {
-    const verified = parsed.slice(0, check.events).flatMap((p) => (typeof p.event?.seq === "number" && typeof p.event.hash === "string" ? [{ seq: p.event.seq, hash: p.event.hash }] : []));
+    const verified = parsed
+      .slice(0, check.events)
+      .flatMap((p) => (typeof p.event?.seq === "number" && typeof p.event.hash === "string" ? [{ seq: p.event.seq, hash: p.event.hash }] : []));
     anchor = checkAnchors(verified, input.anchors);
     if (anchor && !anchor.ok) {
       // Any line up to the anchored event may have been rewritten: none of them is vouched for.

@@ -62,7 +62,8 @@ export function auditStatusLine(audit: AuditTrail, root: string): SafeHtml {
       others > 0 ? html` ${others} more chain(s) break too.` : ""
     }</p>`;
   }
-  if (chains.length === 0) return html`<p class="chain chain-ok" role="status" data-chain="ok"><a href="${root}audit.html">No audit events recorded yet</a></p>`;
+  if (chains.length === 0)
+    return html`<p class="chain chain-ok" role="status" data-chain="ok"><a href="${root}audit.html">No audit events recorded yet</a></p>`;
   if (chains.length === 1) {
     const c = chains[0]!;
     return html`<p class="chain chain-ok" role="status" data-chain="ok"><a href="${root}audit.html">Audit chain verified up to event ${c.verifiedEvents}</a>${anchorText(c)}</p>`;

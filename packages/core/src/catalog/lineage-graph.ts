@@ -42,7 +42,9 @@ export function buildLineage(versions: CatalogVersion[]): LineageGraph {
   const lanes = [...new Set(versions.map((v) => v.image.name))];
   const laneOf = new Map(lanes.map((name, i) => [name, i]));
   // Oldest first, so parents are normally placed before their children.
-  const ordered = [...versions].sort((a, b) => a.image.manifest.created.localeCompare(b.image.manifest.created) || a.image.version.localeCompare(b.image.version));
+  const ordered = [...versions].sort(
+    (a, b) => a.image.manifest.created.localeCompare(b.image.manifest.created) || a.image.version.localeCompare(b.image.version),
+  );
   const byDigest = new Map<string, LineageNode>();
   const laneNext = lanes.map(() => 0);
   const nodes: LineageNode[] = [];

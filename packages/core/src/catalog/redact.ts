@@ -59,7 +59,13 @@ function displayValue(value: unknown): DisplayValue {
     }
     // Lists of records (copies by column, findings): each as "key: value; …", never their raw values.
     if (value.length <= 50 && value.every((v) => v !== null && typeof v === "object" && !Array.isArray(v))) {
-      return value.map((v) => displayFields(v as Record<string, unknown>).map(([k, x]) => `${k}: ${x}`).join("; ")).join(" | ");
+      return value
+        .map((v) =>
+          displayFields(v as Record<string, unknown>)
+            .map(([k, x]) => `${k}: ${x}`)
+            .join("; "),
+        )
+        .join(" | ");
     }
     return `${value.length} item${value.length === 1 ? "" : "s"}`;
   }

@@ -34,11 +34,11 @@ export function maskingSection(m: ImageManifest): SafeHtml {
   const { piiCandidates: _pii, ...scanRest } = (scan ?? {}) as Record<string, unknown>;
   return html`<section aria-labelledby="s-masking"><h2 id="s-masking">Masking</h2>
 ${definitionList([
-    ["Policy digest", html`<code>${policyDigest}</code>`],
-    ["Variant", variant ?? "default"],
-    ["Rows changed", rowsChanged],
-    ...displayFields(rest).map(([key, v]): [string, DisplayValue] => [humanizeKey(key), v]),
-  ])}
+  ["Policy digest", html`<code>${policyDigest}</code>`],
+  ["Variant", variant ?? "default"],
+  ["Rows changed", rowsChanged],
+  ...displayFields(rest).map(([key, v]): [string, DisplayValue] => [humanizeKey(key), v]),
+])}
 <h3 id="s-rules">Rules applied per column</h3>
 ${recordTable(rules, RULE_COLUMNS, "Masking rules applied, one row per column", "No column rules (the policy masked nothing).")}
 <h3 id="s-pii">PII scan findings</h3>

@@ -38,7 +38,14 @@ export async function writeCatalog(repository: Repository, outDir: string, opts:
     const pages = await writeSite(tmp, data);
     await rm(out, { recursive: true, force: true });
     await rename(tmp, out);
-    return { outDir: out, versions: data.versions.length, auditEvents: data.audit.rows.length, auditVerified: data.audit.ok, auditChains: data.audit.chains.length, pages };
+    return {
+      outDir: out,
+      versions: data.versions.length,
+      auditEvents: data.audit.rows.length,
+      auditVerified: data.audit.ok,
+      auditChains: data.audit.chains.length,
+      pages,
+    };
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }

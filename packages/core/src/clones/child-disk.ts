@@ -6,11 +6,22 @@ import { pullLayers } from "../repository/layers.js";
 import type { PublishedImage, Repository } from "../repository/types.js";
 
 /** `topBlob`: the already pulled (verified) blob of `image` itself. */
-export async function createChildDisk(driver: DiskDriver, repository: Repository, image: PublishedImage, topBlob: string, childFile: string): Promise<ChildDisk> {
+export async function createChildDisk(
+  driver: DiskDriver,
+  repository: Repository,
+  image: PublishedImage,
+  topBlob: string,
+  childFile: string,
+): Promise<ChildDisk> {
   if (!image.manifest.parent) return driver.createChild(topBlob, childFile, image.manifest.disk.digest);
   if (!clonesLayers(driver)) {
-    throw new NotSupportedError(`${image.name}:${image.version} is a layered version, which the ${driver.name} disk driver cannot clone; publish it flattened (dbclone promote --flatten).`);
+    throw new NotSupportedError(
+      `${image.name}:${image.version} is a layered version, which the ${driver.name} disk driver cannot clone; publish it flattened (dbclone promote --flatten).`,
+    );
   }
   const layers = await pullLayers(repository, image);
-  return driver.createLayeredChild(layers.map((l) => ({ file: l.file, digest: l.digest })), childFile);
+  return driver.createLayeredChild(
+    layers.map((l) => ({ file: l.file, digest: l.digest })),
+    childFile,
+  );
 }

@@ -21,7 +21,11 @@ export async function createClone(opts: CreateCloneOptions): Promise<CloneResult
   // Chosen first: a host that cannot serve the image's engine refuses before anything is made.
   const platform = platformForImage(image.manifest.engine.kind, opts.home, { disk: opts.disk, reporter });
   assertRuntimeServes(platform, opts.runtime);
-  assertDatabaseChoice(opts.database, image.manifest.databases.map((d) => d.name), `${image.name}:${image.version}`);
+  assertDatabaseChoice(
+    opts.database,
+    image.manifest.databases.map((d) => d.name),
+    `${image.name}:${image.version}`,
+  );
 
   let previous: CloneRecord | undefined;
   let replaced: CloneResult["replaced"];

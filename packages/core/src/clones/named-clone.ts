@@ -19,7 +19,12 @@ export async function decideNamedClone(existing: CloneRecord, image: PublishedIm
   assertInScope(existing, opts.scope);
   const what = `clone ${existing.id} (${existing.name})`;
   const held = `${existing.image.name}:${existing.image.version}`;
-  if (opts.reset) return { kind: "replace", previous: existing, reason: `reset requested: the data of ${what} is discarded and it is made again from ${image.name}:${image.version}` };
+  if (opts.reset)
+    return {
+      kind: "replace",
+      previous: existing,
+      reason: `reset requested: the data of ${what} is discarded and it is made again from ${image.name}:${image.version}`,
+    };
 
   const platform = platformForRecord(existing, opts.home);
   // A clone attached to a shared server (SQL Server) has no process of its own: the identity proof below decides.

@@ -12,7 +12,9 @@ export async function assertCleanShutdown(mountPath: string, engineVersion: stri
   const { stdout } = await run(bins.bin("pg_controldata"), [dataDirOf(mountPath)], { env: childEnv({ LC_ALL: "C" }), timeoutMs: 30_000 });
   const state = /Database cluster state:\s*(.+)/.exec(stdout)?.[1]?.trim();
   if (state !== "shut down") {
-    throw new CloneError(`the clone's server did not shut down cleanly (cluster state '${state ?? "unknown"}'), so its data is not published; tear the clone down and try again`);
+    throw new CloneError(
+      `the clone's server did not shut down cleanly (cluster state '${state ?? "unknown"}'), so its data is not published; tear the clone down and try again`,
+    );
   }
 }
 
@@ -22,5 +24,10 @@ export async function assertCleanShutdown(mountPath: string, engineVersion: stri
  */
 export async function resetWal(mountPath: string, engineVersion: string): Promise<void> {
   const bins = await findBinaries(majorOf(engineVersion));
-  await run(bins.bin("pg_resetwal"), ["-D", dataDirOf(mountPath)], { asUser: serverUser().asUser, cwd: "/", env: childEnv({ LC_ALL: "C" }), timeoutMs: 60_000 });
+  await run(bins.bin("pg_resetwal"), ["-D", dataDirOf(mountPath)], {
+    asUser: serverUser().asUser,
+    cwd: "/",
+    env: childEnv({ LC_ALL: "C" }),
+    timeoutMs: 60_000,
+  });
 }

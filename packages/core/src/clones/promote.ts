@@ -116,7 +116,12 @@ export async function promoteClone(opts: PromoteCloneOptions): Promise<PromoteRe
         databases: databases.map((d) => ({ name: d.name, sizeBytes: d.sizeBytes, tables: d.tables })),
         disk: { digest: sealed.digest, sizeBytes: sealed.sizeBytes, virtualSizeBytes: sealed.virtualSizeBytes },
         ...(opts.flatten ? {} : { parent: source.manifestDigest }),
-        source: { kind: "clone", description: `clone ${record.id} of ${sourceLabel} (${source.manifestDigest})`, capturedAt: startedAt, rolePasswordsStripped: true },
+        source: {
+          kind: "clone",
+          description: `clone ${record.id} of ${sourceLabel} (${source.manifestDigest})`,
+          capturedAt: startedAt,
+          rolePasswordsStripped: true,
+        },
         masking: masking.masking,
         git: opts.git,
         build: { ...opts.build, startedAt, finishedAt: new Date().toISOString(), toolVersion: TOOL_VERSION },
@@ -136,17 +141,21 @@ export async function promoteClone(opts: PromoteCloneOptions): Promise<PromoteRe
     await pausePoint("promote:published");
     await removeClone({ ...record, attachment: undefined, serverPid: undefined }, { home: opts.home, reporter, repository });
     const chainDepth = opts.flatten ? 1 : layers.length + 1;
-    await recordDoneWork(repository.audit, {
-      action: "promote",
-      outcome: "success",
-      image: label,
-      digest: image.manifestDigest,
-      clone: record.id,
-      actor: opts.build?.actor,
-      runUrl: opts.build?.runUrl,
-      commit: opts.git?.commit,
-      detail: `from ${sourceLabel}; ${opts.flatten ? "flattened" : `layer of ${chainDepth}`}; blob ${sealed.sizeBytes} bytes`,
-    }, reporter);
+    await recordDoneWork(
+      repository.audit,
+      {
+        action: "promote",
+        outcome: "success",
+        image: label,
+        digest: image.manifestDigest,
+        clone: record.id,
+        actor: opts.build?.actor,
+        runUrl: opts.build?.runUrl,
+        commit: opts.git?.commit,
+        detail: `from ${sourceLabel}; ${opts.flatten ? "flattened" : `layer of ${chainDepth}`}; blob ${sealed.sizeBytes} bytes`,
+      },
+      reporter,
+    );
     return { image, source, flattened: Boolean(opts.flatten), blobBytes: sealed.sizeBytes, chainDepth, seconds: secondsSince(started) };
   } catch (e) {
     await repository.audit

@@ -118,8 +118,7 @@ export class CloneRegistry {
       });
     } catch (e) {
       throw new CloneError(
-        `could not lock the clone registry ${this.file}: ${(e as Error).message}. ` +
-          `If no dbclone process is running, remove ${this.lockPath} and retry.`,
+        `could not lock the clone registry ${this.file}: ${(e as Error).message}. ` + `If no dbclone process is running, remove ${this.lockPath} and retry.`,
         { cause: e },
       );
     }

@@ -78,7 +78,14 @@ export async function runSession(input: SessionInput): Promise<CloneResult> {
     const e = (await diskFullError(caught, [record.mountPath, record.dir], `cloning ${image.name}:${image.version}`)) ?? caught;
     await cleanup.unwind();
     await opts.repository.audit
-      .append({ action: "clone", outcome: "failure", image: `${image.name}:${image.version}`, digest: image.manifestDigest, clone: record.id, detail: (e as Error).message.slice(0, 500) })
+      .append({
+        action: "clone",
+        outcome: "failure",
+        image: `${image.name}:${image.version}`,
+        digest: image.manifestDigest,
+        clone: record.id,
+        detail: (e as Error).message.slice(0, 500),
+      })
       .catch(() => undefined);
     if (e instanceof DbcloneError) throw e;
     throw new CloneError(`cloning ${image.name}:${image.version} failed: ${(e as Error).message}`, { cause: e });

@@ -85,7 +85,8 @@ async function stopServer(record: CloneRecord, platform: Platform, reporter: Rep
     );
     const loginLeft = await engine.dropLogin?.(server, record.user).then(
       () => undefined,
-      (e: Error) => new CloneError(`Teardown of clone ${record.id} could not drop its login ${record.user}: ${e.message}. Run dbclone gc to retry.`, { cause: e }),
+      (e: Error) =>
+        new CloneError(`Teardown of clone ${record.id} could not drop its login ${record.user}: ${e.message}. Run dbclone gc to retry.`, { cause: e }),
     );
     if (stopped) throw stopped;
     if (loginLeft) reporter.warn(loginLeft.message);

@@ -90,7 +90,9 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
       masking: { policy, key: { bytes: Buffer.from(DEMO_MASKING_KEY), insecure: true }, preview: { database: "shop", schema: "public", table: "customers" } },
     });
     const manifest = build.image.manifest;
-    print(`   built in ${build.timings.totalSeconds.toFixed(1)} s; image ${build.image.manifestDigest.slice(0, 19)}…, base disk ${mb(manifest.disk.sizeBytes)}`);
+    print(
+      `   built in ${build.timings.totalSeconds.toFixed(1)} s; image ${build.image.manifestDigest.slice(0, 19)}…, base disk ${mb(manifest.disk.sizeBytes)}`,
+    );
     const masking = build.masking!;
     printPreview(print, masking.preview);
     const leak = masking.leakScan;
@@ -143,7 +145,9 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
     for (const c of clones) await teardownClones({ home, reporter: opts.reporter, id: c.clone.id, repository }).catch(() => undefined);
     if (!opts.home) {
       // The private home's reflink pool (its loop-mounted pool file) goes with it.
-      await new ReflinkDriver({ home, stateDir: path.join(home, "state") }).removePool().catch((e: Error) => opts.reporter.warn(`could not remove the demo's reflink pool: ${e.message}`));
+      await new ReflinkDriver({ home, stateDir: path.join(home, "state") })
+        .removePool()
+        .catch((e: Error) => opts.reporter.warn(`could not remove the demo's reflink pool: ${e.message}`));
       await fs.rm(tmp, { recursive: true, force: true });
     }
   }
@@ -158,11 +162,17 @@ function printSummary(print: (line: string) => void, r: DemoReport): void {
   print(`  base disk                                ${mb(r.baseBytes)}`);
   print(`  child disks                              ${r.childBytes.map(mb).join(", ")}`);
   print(`  isolation                                ${r.isolated ? "yes" : "NO"}`);
-  if (r.masking) print(`  masking / leak scan                      ${r.masking.columns} columns, ${r.masking.maskSeconds.toFixed(1)} s / ${r.masking.leakScan.hits} hits in ${mb(r.masking.leakScan.bytesScanned)}`);
+  if (r.masking)
+    print(
+      `  masking / leak scan                      ${r.masking.columns} columns, ${r.masking.maskSeconds.toFixed(1)} s / ${r.masking.leakScan.hits} hits in ${mb(r.masking.leakScan.bytesScanned)}`,
+    );
   print(`  left behind                              ${r.leftovers.length ? r.leftovers.join(", ") : "nothing"}`);
 }
 
-function printPreview(print: (line: string) => void, preview: { table: string; before: Record<string, string | null>; after?: Record<string, string | null> } | undefined): void {
+function printPreview(
+  print: (line: string) => void,
+  preview: { table: string; before: Record<string, string | null>; after?: Record<string, string | null> } | undefined,
+): void {
   if (!preview?.after) return;
   print(`   one row of ${preview.table}, before → after masking:`);
   for (const [column, before] of Object.entries(preview.before)) {
@@ -177,7 +187,12 @@ export function leakScanLine(l: LeakScanResult): string {
   const legit = l.matches ?? 0;
   return (
     `${l.valuesSearched} of ${l.valuesTotal} distinct original values searched (UTF-8 and UTF-16LE) in all ${mb(l.bytesScanned)} of the base disk at ${l.mbPerSecond.toFixed(0)} MB/s → ` +
-    `${legit - l.hits} present legitimately (${Object.entries(l.explained).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(", ") || "none"}), ${l.hits} hits`
+    `${legit - l.hits} present legitimately (${
+      Object.entries(l.explained)
+        .filter(([, n]) => n > 0)
+        .map(([k, n]) => `${n} ${k}`)
+        .join(", ") || "none"
+    }), ${l.hits} hits`
   );
 }
 

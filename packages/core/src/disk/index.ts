@@ -1,5 +1,16 @@
 // Public surface of the disk area.
-export type { ChildDisk, DiskAttachment, DiskDriver, DiskLayer, DiskResource, LayeredDiskDriver, PreparedBase, PreparedEntry, SealedDisk, StagingDisk } from "./types.js";
+export type {
+  ChildDisk,
+  DiskAttachment,
+  DiskDriver,
+  DiskLayer,
+  DiskResource,
+  LayeredDiskDriver,
+  PreparedBase,
+  PreparedEntry,
+  SealedDisk,
+  StagingDisk,
+} from "./types.js";
 export { clonesLayers, supportsLayers } from "./types.js";
 export { Qcow2Driver, type Qcow2DriverOptions } from "./qcow2.js";
 export { REQUIRED_TOOLS } from "./qcow2/prerequisites.js";

@@ -135,7 +135,11 @@ export class Qcow2Driver implements LayeredDiskDriver {
   async mount(child: ChildDisk, mountPath: string): Promise<DiskAttachment> {
     const file = path.resolve(child.file);
     // The parents are opened explicitly (read-only), so layers need no backing path in their headers.
-    const handle = await startExport(file, this.reporter, child.parents.map((p) => path.resolve(p)));
+    const handle = await startExport(
+      file,
+      this.reporter,
+      child.parents.map((p) => path.resolve(p)),
+    );
     try {
       return await this.loopMount(file, handle, mountPath);
     } catch (e) {

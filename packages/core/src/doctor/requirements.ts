@@ -58,12 +58,21 @@ const privileges: Requirement = {
   async check(probe) {
     if (probe.root) return ok("running as root");
     if (!(await probe.which("sudo"))) {
-      return { status: "missing", detail: "not root, and sudo is not installed", aptPackages: ["sudo"], hint: "run as root, or allow this user passwordless sudo" };
+      return {
+        status: "missing",
+        detail: "not root, and sudo is not installed",
+        aptPackages: ["sudo"],
+        hint: "run as root, or allow this user passwordless sudo",
+      };
     }
     const r = await probe.run("sudo", ["-n", "true"]);
     return r.code === 0
       ? ok("passwordless sudo")
-      : { status: "missing", detail: "not root, and sudo -n true asks for a password", hint: "run as root, or allow this user passwordless sudo (sudoers NOPASSWD)" };
+      : {
+          status: "missing",
+          detail: "not root, and sudo -n true asks for a password",
+          hint: "run as root, or allow this user passwordless sudo (sudoers NOPASSWD)",
+        };
   },
 };
 
@@ -111,7 +120,11 @@ const reflinkHome: Requirement = {
       const r = await probe.run("cp", ["--reflink=always", path.join(dir, "a"), path.join(dir, "b")]);
       return r.code === 0
         ? ok(`${home} supports reflinks`)
-        : { status: "advice", detail: `${home} has no reflink support`, hint: "clones use qcow2 over FUSE; an XFS or btrfs DBCLONE_HOME makes reflink copies possible" };
+        : {
+            status: "advice",
+            detail: `${home} has no reflink support`,
+            hint: "clones use qcow2 over FUSE; an XFS or btrfs DBCLONE_HOME makes reflink copies possible",
+          };
     } catch (e) {
       return { status: "advice", detail: `could not test reflinks in ${home}: ${(e as Error).message}` };
     } finally {

@@ -72,8 +72,7 @@ async function checkAll(probe: MachineProbe, opts: DoctorOptions, print: (line: 
   return checks;
 }
 
-const packagesOf = (checks: DoctorCheck[]): string[] =>
-  [...new Set(checks.filter((c) => c.status === "missing").flatMap((c) => c.aptPackages ?? []))].sort();
+const packagesOf = (checks: DoctorCheck[]): string[] => [...new Set(checks.filter((c) => c.status === "missing").flatMap((c) => c.aptPackages ?? []))].sort();
 
 function aptCommand(probe: MachineProbe, packages: string[]): string {
   return `${probe.root ? "" : "sudo "}apt-get install -y --no-install-recommends ${packages.join(" ")}`;

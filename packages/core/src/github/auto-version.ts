@@ -51,7 +51,9 @@ export async function resolveAutoVersion(client: GitHubClient | undefined, opts:
     image = await opts.repository.resolve({ name: opts.image, version: "latest" });
   } catch (e) {
     if (e instanceof ImageNotFoundError) {
-      throw new ImageNotFoundError(`version auto for ${opts.image}: ${why}, and there is no 'latest' tag to fall back to; build the image first or give a version.`);
+      throw new ImageNotFoundError(
+        `version auto for ${opts.image}: ${why}, and there is no 'latest' tag to fall back to; build the image first or give a version.`,
+      );
     }
     throw e;
   }

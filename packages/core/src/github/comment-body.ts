@@ -36,7 +36,9 @@ export function renderCloneComment(marker: string, f: CloneCommentFacts): string
     `| Image | \`${f.image}:${f.version}\`${f.chosen ? ` (${f.chosen})` : ""} |`,
     `| Digest | \`${f.digest}\` |`,
     `| Clone | \`${f.cloneId}\` (${f.created ? "created" : "reused"})${f.runner ? ` on runner \`${f.runner}\`` : ""} |`,
-    ...(f.newerVersion ? [`| Newer version | \`${f.image}:${f.newerVersion}\` exists; this clone kept its data (on-image-change: recreate or reset to take it) |`] : []),
+    ...(f.newerVersion
+      ? [`| Newer version | \`${f.image}:${f.newerVersion}\` exists; this clone kept its data (on-image-change: recreate or reset to take it) |`]
+      : []),
     `| Ready in | ${f.readySeconds.toFixed(3)} s |`,
     `| Connect | host \`${f.host}\`, port \`${f.port}\`, user \`${f.user}\`, database \`${db}\` |`,
     ...(f.databases.length > 1 ? [`| Databases | ${f.databases.map((d) => `\`${d}\``).join(", ")} |`] : []),

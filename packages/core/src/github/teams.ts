@@ -14,7 +14,11 @@ export async function isTeamMember(client: GitHubClient, org: string, slug: stri
     if (e instanceof GitHubRateLimitError) throw e;
     if (e instanceof GitHubApiError && e.status === 404) return false;
     if (e instanceof GitHubApiError && (e.status === 403 || e.status === 401)) {
-      throw new GitHubApiError(`could not check whether ${user} is in team ${org}/${slug}: ${e.message} The token needs read access to the org's teams (read:org).`, e.status, { cause: e });
+      throw new GitHubApiError(
+        `could not check whether ${user} is in team ${org}/${slug}: ${e.message} The token needs read access to the org's teams (read:org).`,
+        e.status,
+        { cause: e },
+      );
     }
     throw e;
   }

@@ -45,9 +45,7 @@ export const manifestSchema = z
     version: z.string().regex(VERSION_PATTERN, "must be 1-128 of A-Z a-z 0-9 _ . - and not start with . or -"),
     created: z.iso.datetime(),
     engine: z.object({ kind: z.enum(["postgres", "sqlserver"]), version: z.string().min(1) }).strict(),
-    platform: z
-      .object({ os: z.enum(["linux", "windows"]), diskFormat: z.enum(["qcow2", "vhdx"]), filesystem: z.string().optional() })
-      .strict(),
+    platform: z.object({ os: z.enum(["linux", "windows"]), diskFormat: z.enum(["qcow2", "vhdx"]), filesystem: z.string().optional() }).strict(),
     databases: z
       .array(z.object({ name: z.string().min(1), sizeBytes: z.number().int().nonnegative(), tables: z.array(table) }).strict())
       .min(1, "an image holds at least one database"),
@@ -88,7 +86,10 @@ export const manifestSchema = z
       })
       .optional(),
     /** Published without masking although the PII scan found personal data: who said so and why. */
-    unmasked: z.object({ reason: z.string().min(1), piiCandidates: z.array(z.record(z.string(), z.unknown())) }).strict().optional(),
+    unmasked: z
+      .object({ reason: z.string().min(1), piiCandidates: z.array(z.record(z.string(), z.unknown())) })
+      .strict()
+      .optional(),
     git: z
       .object({ repository: z.string().optional(), commit: z.string().optional(), ref: z.string().optional(), tag: z.string().optional() })
       .strict()
@@ -102,7 +103,10 @@ export const manifestSchema = z
         toolVersion: z.string(),
       })
       .strict(),
-    access: z.object({ users: z.array(z.string()).default([]), teams: z.array(z.string()).default([]) }).strict().optional(),
+    access: z
+      .object({ users: z.array(z.string()).default([]), teams: z.array(z.string()).default([]) })
+      .strict()
+      .optional(),
     labels: z.record(z.string(), z.string()).default({}),
   })
   .strict();

@@ -72,11 +72,15 @@ export async function maskForBuild(target: MaskingTarget, databases: DatabaseInf
   if (piiCandidates.length) {
     const list = describePii(piiCandidates);
     if (resolved.onUnmaskedPii === "fail") {
-      throw new UnmaskedPiiError(`unmasked columns look like personal data: ${list}. Mask them in the policy, declare them under the table's notPersonal with a reason, or set onUnmaskedPii: warn.`);
+      throw new UnmaskedPiiError(
+        `unmasked columns look like personal data: ${list}. Mask them in the policy, declare them under the table's notPersonal with a reason, or set onUnmaskedPii: warn.`,
+      );
     }
     reporter.warn(`Unmasked columns look like personal data: ${list}`);
   }
-  reporter.info(`Masking ${resolved.rules.length} column(s)${opts.key.insecure ? " with a throw-away key" : ""}${opts.variant ? ` for variant ${opts.variant}` : ""}`);
+  reporter.info(
+    `Masking ${resolved.rules.length} column(s)${opts.key.insecure ? " with a throw-away key" : ""}${opts.variant ? ` for variant ${opts.variant}` : ""}`,
+  );
   const run = await target.mask(resolved, opts.key.bytes, reporter, { preview: opts.preview, jobs: opts.jobs });
   if (resolved.leakScan.mode === "none") {
     reporter.warn(`Leak scan skipped by the policy: ${resolved.leakScan.reason}`);
@@ -85,7 +89,7 @@ export async function maskForBuild(target: MaskingTarget, databases: DatabaseInf
   if (run.originals.searched === 0) {
     throw new NothingToScanError(
       "the policy leaves the leak scan no original value to search for (no masked text column with values of 6 bytes or more), so nothing would prove the image clean. " +
-        "Mask the personal text columns with a value transformer, or say why no scan is needed: leakScan: { mode: none, reason: \"…\" }.",
+        'Mask the personal text columns with a value transformer, or say why no scan is needed: leakScan: { mode: none, reason: "…" }.',
     );
   }
   return { resolved, run, piiCandidates, leak: await prepareLeakScan(target, resolved, run.originals, reporter) };
@@ -109,7 +113,13 @@ async function prepareLeakScan(target: MaskingTarget, resolved: ResolvedPolicy, 
   }
   const reported = copies.filter((c) => c.verdict !== "failed");
   if (reported.length) reporter.info(`Leak scan: values of masked columns also occur in unmasked columns (reported, not failing): ${describeCopies(reported)}`);
-  return { originals, plan: { set: content.scanSet(), wholeValues: content.wholeValues }, copies, publishedValuesRead: content.valuesRead, files: emptyTally() };
+  return {
+    originals,
+    plan: { set: content.scanSet(), wholeValues: content.wholeValues },
+    copies,
+    publishedValuesRead: content.valuesRead,
+    files: emptyTally(),
+  };
 }
 
 /** The data files of the fresh disk, before sealing: hits here are named by file role (WAL, table, index). */
@@ -123,7 +133,13 @@ export async function scanDataFilesForLeaks(dataRoot: string, leak: PreparedLeak
  */
 export async function leakScanOrFail(file: string, run: MaskingRun, reporter: Reporter, prepared?: PreparedLeakScan): Promise<LeakScanResult> {
   const started = performance.now();
-  const leak = prepared ?? { originals: run.originals, plan: { set: run.originals.patterns, wholeValues: run.originals.insideOutputs }, copies: [], publishedValuesRead: 0, files: emptyTally() };
+  const leak = prepared ?? {
+    originals: run.originals,
+    plan: { set: run.originals.patterns, wholeValues: run.originals.insideOutputs },
+    copies: [],
+    publishedValuesRead: 0,
+    files: emptyTally(),
+  };
   const progress = reporter.progress(`Leak scan: ${leak.originals.searched} original values in the base disk`);
   const blob = emptyTally();
   await scanBlob(file, leak.plan, blob, (done) => progress.update(done));
@@ -139,7 +155,12 @@ export async function leakScanOrFail(file: string, run: MaskingRun, reporter: Re
   if (leak.files.unexplainedCount > 0) throw residueError(leak.originals, leak.files);
   // Every byte of a data file is on the disk too, so an original found on the disk more often
   // than in the data files is stored outside them: free space or filesystem metadata.
-  if (outside > 0) throw residueError(leak.originals, { ...blob, unexplainedCount: outside, unexplained: blob.unexplained.filter((h) => (blob.counts.get(h.original) ?? 0) > (leak.files.counts.get(h.original) ?? 0)) });
+  if (outside > 0)
+    throw residueError(leak.originals, {
+      ...blob,
+      unexplainedCount: outside,
+      unexplained: blob.unexplained.filter((h) => (blob.counts.get(h.original) ?? 0) > (leak.files.counts.get(h.original) ?? 0)),
+    });
   return { ...record, hits: 0, seconds, mbPerSecond };
 }
 
@@ -186,7 +207,7 @@ export async function guardUnmaskedBuild(
   if (!unmasked) {
     throw new UnmaskedPublishError(
       `this build has no masking policy and these columns look like personal data: ${list}. Nothing was published. ` +
-        "Mask them with a policy (--policy / policy:), or, if publishing them unmasked is intended, say so with --unmasked \"<reason>\" (action input unmasked: true and unmasked-reason).",
+        'Mask them with a policy (--policy / policy:), or, if publishing them unmasked is intended, say so with --unmasked "<reason>" (action input unmasked: true and unmasked-reason).',
     );
   }
   reporter.warn(`Publishing UNMASKED personal data (${unmasked.reason}): ${list}`);

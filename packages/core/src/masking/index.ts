@@ -12,7 +12,14 @@ export { valueTransformers } from "./transformers/value-transformers.js";
 export { isLuhnValid, isValidIban, luhnCheckDigit, ibanCheckDigits } from "./transformers/checksums.js";
 export { detectPii, type PiiCandidate, type PiiKind } from "./pii/detect.js";
 export { PatternSet, PatternSetBuilder, StreamScanner, WINDOW, type PatternMatch } from "./leak-scan/pattern-set.js";
-export { collectOriginals, isHighCardinality, HIGH_CARDINALITY_RATIO, type OriginalSet, type OriginalSource, type OriginalColumn } from "./leak-scan/originals.js";
+export {
+  collectOriginals,
+  isHighCardinality,
+  HIGH_CARDINALITY_RATIO,
+  type OriginalSet,
+  type OriginalSource,
+  type OriginalColumn,
+} from "./leak-scan/originals.js";
 export { LogicalContent, textLeaves, storedForm, type ContainerKind } from "./leak-scan/explain.js";
 export { scanBlob, scanDataFiles, emptyTally, type ResidueTally, type ResidueHit } from "./leak-scan/residue-scan.js";
 export { judgeCopies, type CopyRecord, type LeakScanRecord } from "./leak-scan/verdict.js";

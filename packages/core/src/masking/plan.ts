@@ -39,7 +39,9 @@ export function checkFamilies(rules: ResolvedRule[]): void {
     const f = first.get(r.family);
     if (!f) first.set(r.family, r);
     else if (f.transformer !== r.transformer) {
-      throw new BuildError(`masking family '${r.family}' is used by ${f.table}.${f.column} (${f.transformer}) and ${r.table}.${r.column} (${r.transformer}); a family needs one transformer`);
+      throw new BuildError(
+        `masking family '${r.family}' is used by ${f.table}.${f.column} (${f.transformer}) and ${r.table}.${r.column} (${r.transformer}); a family needs one transformer`,
+      );
     }
   }
 }
@@ -51,7 +53,16 @@ export function mapFamilies(key: Buffer, valueRules: ResolvedRule[], distinct: M
     const members = valueRules.filter((r) => r.family === family);
     const inputs = new Set<string>();
     for (const r of members) for (const v of distinct.get(r)!) inputs.add(v);
-    familyMaps.set(family, mapFamily(key, family, members[0]!, inputs, members.some((r) => r.unique)));
+    familyMaps.set(
+      family,
+      mapFamily(
+        key,
+        family,
+        members[0]!,
+        inputs,
+        members.some((r) => r.unique),
+      ),
+    );
   }
   return familyMaps;
 }
@@ -70,7 +81,17 @@ export function leakOriginals(
 ): OriginalSet {
   const textual = valueRules.filter((r) => valueTransformers[r.transformer as keyof typeof valueTransformers].textual && textType.test(r.type));
   const columns: OriginalColumn[] = textual.map((r) => ({
-    source: { database: r.database, schema: r.schema, table: r.table, column: r.column, distinct: distinct.get(r)!.size, rows: rows?.get(r), unique: r.unique, transformer: r.transformer, part: r.part },
+    source: {
+      database: r.database,
+      schema: r.schema,
+      table: r.table,
+      column: r.column,
+      distinct: distinct.get(r)!.size,
+      rows: rows?.get(r),
+      unique: r.unique,
+      transformer: r.transformer,
+      part: r.part,
+    },
     values: distinct.get(r)!,
   }));
   const originals = collectOriginals(columns);

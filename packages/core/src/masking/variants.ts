@@ -23,7 +23,9 @@ export function variantReference(stored: string, version?: string): string {
 
 export function assertNotVariantName(name: string): void {
   if (splitVariantName(name).variant) {
-    throw new BadReferenceError(`image name '${name}' ends in /variants/<v>, which is how masking variants are stored; write it as a reference: ${variantReference(name)}`);
+    throw new BadReferenceError(
+      `image name '${name}' ends in /variants/<v>, which is how masking variants are stored; write it as a reference: ${variantReference(name)}`,
+    );
   }
 }
 

@@ -27,7 +27,8 @@ export interface BuildPlatform extends Platform {
 /** Which engine a build's sources are for: a SQL Server backup chain, else PostgreSQL; never a mix. */
 export function engineForSources(sources: SourceSpec[]): EngineKind {
   const chains = sources.filter((s) => s.kind === "backup-chain").length;
-  if (chains > 0 && chains < sources.length) throw new UsageError("SQL Server backups and PostgreSQL sources cannot go into one image; build them as two images.");
+  if (chains > 0 && chains < sources.length)
+    throw new UsageError("SQL Server backups and PostgreSQL sources cannot go into one image; build them as two images.");
   return chains > 0 ? "sqlserver" : "postgres";
 }
 
@@ -78,7 +79,11 @@ export function diskDriverNamed(name: CloneDiskName, home: string, reporter?: Re
 
 /** The build drivers of the engines this host serves: what a dead build's work directory may hold. */
 export function hostBuildDrivers(home: string, reporter?: Reporter): DiskDriver[] {
-  const names = new Set(engineKinds().filter(servedHere).map((k) => platformEntry(k).buildDriver));
+  const names = new Set(
+    engineKinds()
+      .filter(servedHere)
+      .map((k) => platformEntry(k).buildDriver),
+  );
   return [...names].map((n) => diskDriverNamed(n, home, reporter));
 }
 
@@ -133,11 +138,19 @@ export function diskOf(record: { engine: EngineKind; disk?: CloneDiskName; attac
 }
 
 /** The platform of an existing clone: the engine of its image and the driver that made it. */
-export function platformForRecord(record: { engine: EngineKind; disk?: CloneDiskName; attachment?: { driver: string } }, home: string, reporter?: Reporter): Platform {
+export function platformForRecord(
+  record: { engine: EngineKind; disk?: CloneDiskName; attachment?: { driver: string } },
+  home: string,
+  reporter?: Reporter,
+): Platform {
   return platformWith(record.engine, home, diskOf(record), reporter);
 }
 
 /** Promote: a clone's platform with the engine that makes images of it. */
-export function buildPlatformForRecord(record: { engine: EngineKind; disk?: CloneDiskName; attachment?: { driver: string } }, home: string, reporter?: Reporter): BuildPlatform {
+export function buildPlatformForRecord(
+  record: { engine: EngineKind; disk?: CloneDiskName; attachment?: { driver: string } },
+  home: string,
+  reporter?: Reporter,
+): BuildPlatform {
   return buildPlatformWith(record.engine, home, diskOf(record), reporter);
 }

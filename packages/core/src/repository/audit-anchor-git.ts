@@ -34,7 +34,10 @@ export async function putGitAnchor(dir: string, anchor: AuditAnchor): Promise<st
 }
 
 export async function newestGitAnchor(dir: string, logId: string): Promise<{ source: string; anchor: AuditAnchor } | undefined> {
-  const r = await run("git", ["-C", dir, "for-each-ref", "--format=%(refname:strip=2)", `refs/tags/${PREFIX}/${logId}/`], { allowFailure: true, timeoutMs: 30_000 });
+  const r = await run("git", ["-C", dir, "for-each-ref", "--format=%(refname:strip=2)", `refs/tags/${PREFIX}/${logId}/`], {
+    allowFailure: true,
+    timeoutMs: 30_000,
+  });
   if (r.code !== 0) return undefined; // not a git repository: no anchors here
   const seqs = r.stdout
     .split("\n")

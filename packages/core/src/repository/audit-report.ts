@@ -35,10 +35,13 @@ export async function auditLogId(repository: Repository): Promise<string> {
 }
 
 export async function anchorAudit(repository: Repository, target: { gitDir?: string; oci?: boolean }): Promise<{ anchor: AuditAnchor; written: string[] }> {
-  if (!target.gitDir && !target.oci) throw new UsageError("audit anchor needs a place: --git <dir> (a tag in that repository) and/or --oci (an artifact in the registry)");
-  if (target.oci && !(repository instanceof OciRepository)) throw new UsageError(`--oci anchors need an OCI repository; ${repository.location} is a directory: use --git <dir>`);
+  if (!target.gitDir && !target.oci)
+    throw new UsageError("audit anchor needs a place: --git <dir> (a tag in that repository) and/or --oci (an artifact in the registry)");
+  if (target.oci && !(repository instanceof OciRepository))
+    throw new UsageError(`--oci anchors need an OCI repository; ${repository.location} is a directory: use --git <dir>`);
   const verified = await repository.audit.verify();
-  if (!verified.ok) throw new UsageError(`the audit log fails verification (${verified.problem?.reason}); an anchor would vouch for it: fix or restore the log first`);
+  if (!verified.ok)
+    throw new UsageError(`the audit log fails verification (${verified.problem?.reason}); an anchor would vouch for it: fix or restore the log first`);
   const head = await repository.audit.head();
   const anchor: AuditAnchor = { logId: await auditLogId(repository), log: repository.location, seq: head.seq, hash: head.hash, time: new Date().toISOString() };
   const written: string[] = [];
@@ -63,7 +66,11 @@ export async function verifyAudit(repository: Repository, opts: { gitDir?: strin
     const events = local.ok ? await repository.audit.read() : [];
     for (const f of found) {
       if (!f) continue;
-      anchors.push(local.ok ? checkAgainstAnchor(events, f.anchor, f.source) : { ok: false, source: f.source, anchor: f.anchor, problem: "the log itself fails verification" });
+      anchors.push(
+        local.ok
+          ? checkAgainstAnchor(events, f.anchor, f.source)
+          : { ok: false, source: f.source, anchor: f.anchor, problem: "the log itself fails verification" },
+      );
     }
   }
   const runners = repository instanceof OciRepository ? await verifyRunnerChains(repository) : undefined;

@@ -45,12 +45,7 @@ export async function checkDiskFile(manifest: ImageManifest, diskFile: string): 
   }
 }
 
-export async function publishBlobAndManifest(
-  ctx: PublishContext,
-  manifest: ImageManifest,
-  diskFile: string,
-  opts: PushOptions,
-): Promise<PublishedImage> {
+export async function publishBlobAndManifest(ctx: PublishContext, manifest: ImageManifest, diskFile: string, opts: PushOptions): Promise<PublishedImage> {
   const { layout } = ctx;
   const { name, version } = manifest;
   const digest = manifest.disk.digest;

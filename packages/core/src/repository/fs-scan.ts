@@ -26,7 +26,9 @@ export async function readPublished(layout: FsLayout, name: string, version: str
   }
   const manifest = parseManifest(text, file);
   if (manifest.name !== name || manifest.version !== version) {
-    throw new RepositoryError(`${file} holds ${manifest.name}:${manifest.version}, not ${name}:${version}: the repository was edited by hand; move the file back`);
+    throw new RepositoryError(
+      `${file} holds ${manifest.name}:${manifest.version}, not ${name}:${version}: the repository was edited by hand; move the file back`,
+    );
   }
   return { name, version, manifestDigest: manifestDigest(manifest), manifest };
 }
@@ -40,9 +42,7 @@ export async function versionsOf(layout: FsLayout, name: string): Promise<string
     if (isNotFound(e)) return [];
     throw e;
   }
-  return entries
-    .filter((d) => d.isFile() && d.name.endsWith(".json") && !d.name.startsWith(TEMP_PREFIX))
-    .map((d) => d.name.slice(0, -".json".length));
+  return entries.filter((d) => d.isFile() && d.name.endsWith(".json") && !d.name.startsWith(TEMP_PREFIX)).map((d) => d.name.slice(0, -".json".length));
 }
 
 /** Every image name that has at least one version, found by walking manifests/. */

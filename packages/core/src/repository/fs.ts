@@ -104,7 +104,9 @@ export class FsRepository implements Repository {
       const { variant, ...rest } = ref;
       const found = await this.resolve({ ...rest, name: variantImageName(ref.name, variant) });
       if (found.manifest.masking?.variant !== variant) {
-        throw new ImageNotFoundError(`image ${formatImageRef(ref)}: ${found.name}:${found.version} is not a masking variant '${variant}'; rebuild it with the policy's variant`);
+        throw new ImageNotFoundError(
+          `image ${formatImageRef(ref)}: ${found.name}:${found.version} is not a masking variant '${variant}'; rebuild it with the policy's variant`,
+        );
       }
       return found;
     }
@@ -130,7 +132,9 @@ export class FsRepository implements Repository {
     const digest = image.manifest.disk.digest;
     const blob = this.layout.blob(digest);
     if (!(await stat(blob).catch(() => undefined))) {
-      throw new RepositoryError(`blob ${digest} of ${image.name}:${image.version} is missing from ${this.location}; the repository is damaged: republish the image`);
+      throw new RepositoryError(
+        `blob ${digest} of ${image.name}:${image.version} is missing from ${this.location}; the repository is damaged: republish the image`,
+      );
     }
     if (!(await this.blobIsGood(blob, digest, opts))) {
       throw new DigestMismatchError(
@@ -151,7 +155,10 @@ export class FsRepository implements Repository {
         manifestDigest: i.manifestDigest,
         created: i.manifest.created,
         diskSizeBytes: i.manifest.disk.sizeBytes,
-        tags: Object.entries(tagsByName.get(i.name) ?? {}).filter(([, v]) => v === i.version).map(([t]) => t).sort(),
+        tags: Object.entries(tagsByName.get(i.name) ?? {})
+          .filter(([, v]) => v === i.version)
+          .map(([t]) => t)
+          .sort(),
         ...(i.manifest.parent ? { parent: i.manifest.parent } : {}),
       }))
       .sort((a, b) => a.name.localeCompare(b.name) || a.created.localeCompare(b.created) || a.version.localeCompare(b.version));
@@ -176,7 +183,9 @@ export class FsRepository implements Repository {
       await writeDurable(tmp, `${image.version}\n`);
       await rename(tmp, this.layout.tag(image.name, tag)).catch(async (e) => {
         await unlink(tmp).catch(() => undefined);
-        throw new RepositoryError(`cannot write tag ${tag} of ${image.name} (${(e as Error).message}); an image named ${image.name}/${tag} may use that path: choose another tag`);
+        throw new RepositoryError(
+          `cannot write tag ${tag} of ${image.name} (${(e as Error).message}); an image named ${image.name}/${tag} may use that path: choose another tag`,
+        );
       });
       await syncDir(dir);
     });
@@ -203,7 +212,9 @@ export class FsRepository implements Repository {
     const outcome = await this.locked(async () => {
       await this.mustExist(image);
       const all = await allPublished(this.layout);
-      const tagsHere = Object.entries(await readTags(this.layout, image.name)).filter(([, v]) => v === image.version).map(([t]) => t);
+      const tagsHere = Object.entries(await readTags(this.layout, image.name))
+        .filter(([, v]) => v === image.version)
+        .map(([t]) => t);
       const users = [
         ...(opts.force ? [] : tagsHere.map((t) => `tag '${t}'`)),
         ...all.filter((i) => i.manifest.parent === image.manifestDigest).map((i) => `version ${i.name}:${i.version} (its parent)`),
@@ -269,7 +280,9 @@ export class FsRepository implements Repository {
     try {
       await this.audit.append(event);
     } catch (e) {
-      throw e instanceof DbcloneError ? e : new RepositoryError(`could not append to the audit log ${this.audit.filePath}: ${(e as Error).message}`, { cause: e });
+      throw e instanceof DbcloneError
+        ? e
+        : new RepositoryError(`could not append to the audit log ${this.audit.filePath}: ${(e as Error).message}`, { cause: e });
     }
   }
 }

@@ -29,7 +29,9 @@ export async function imageChain(repository: Repository, image: PublishedImage):
   const chain = [image];
   for (let current = await resolveParent(repository, image); current; current = await resolveParent(repository, current)) {
     if (chain.some((c) => c.manifestDigest === current!.manifestDigest) || chain.length >= MAX_CHAIN_DEPTH) {
-      throw new RepositoryError(`the parent chain of ${image.name}:${image.version} loops or is deeper than ${MAX_CHAIN_DEPTH}; the repository was edited by hand`);
+      throw new RepositoryError(
+        `the parent chain of ${image.name}:${image.version} loops or is deeper than ${MAX_CHAIN_DEPTH}; the repository was edited by hand`,
+      );
     }
     chain.push(current);
   }

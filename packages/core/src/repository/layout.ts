@@ -78,7 +78,9 @@ export async function readConfigFile(layout: FsLayout): Promise<RepositoryConfig
   }
   if (typeof parsed.format !== "number") throw new RepositoryError(`${layout.configFile} lacks a numeric "format"; fix or restore it`);
   if (parsed.format > REPOSITORY_FORMAT) {
-    throw new RepositoryError(`${layout.root} uses repository format ${parsed.format}, newer than this dbclone understands (${REPOSITORY_FORMAT}); upgrade dbclone`);
+    throw new RepositoryError(
+      `${layout.root} uses repository format ${parsed.format}, newer than this dbclone understands (${REPOSITORY_FORMAT}); upgrade dbclone`,
+    );
   }
   return { format: parsed.format, config: parsed.config ?? {} };
 }

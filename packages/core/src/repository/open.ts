@@ -18,7 +18,8 @@ export type OpenRepositoryOptions = FsRepositoryOptions & {
 function directoryOf(location: string): string {
   const s = location.trim();
   if (!s) throw new UsageError("repository location is empty; pass a directory path, a file:// URL or an oci:// reference");
-  if (s.startsWith("oci://")) throw new NotSupportedError(`'${location}' is an OCI registry, which has no directory or config file; open it with openRepository`);
+  if (s.startsWith("oci://"))
+    throw new NotSupportedError(`'${location}' is an OCI registry, which has no directory or config file; open it with openRepository`);
   if (s.startsWith("file://")) {
     try {
       return fileURLToPath(s);

@@ -53,7 +53,9 @@ export async function pruneImages(repository: Repository, opts: PruneOptions): P
 
   const names = new Set(all.map((i) => i.name));
   for (const name of names) {
-    const versions = all.filter((i) => i.name === name).sort((a, b) => b.manifest.created.localeCompare(a.manifest.created) || b.version.localeCompare(a.version));
+    const versions = all
+      .filter((i) => i.name === name)
+      .sort((a, b) => b.manifest.created.localeCompare(a.manifest.created) || b.version.localeCompare(a.version));
     versions.forEach((image, index) => {
       // Other names are out of scope: everything of theirs stays.
       if (opts.name && name !== opts.name) why(image.manifestDigest, `not image ${opts.name}`);

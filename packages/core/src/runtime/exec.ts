@@ -103,9 +103,7 @@ export async function run(program: string, args: readonly string[], opts: ExecOp
       if (code !== 0 && !opts.allowFailure) {
         if (argv[0] === "sudo" && /password is required|not allowed|may not run/i.test(stderr)) {
           reject(
-            new PrivilegeError(
-              `${program} needs root and sudo -n was refused (${stderr.trim()}). Run as root or allow passwordless sudo for ${program}.`,
-            ),
+            new PrivilegeError(`${program} needs root and sudo -n was refused (${stderr.trim()}). Run as root or allow passwordless sudo for ${program}.`),
           );
           return;
         }

@@ -72,11 +72,7 @@ export async function startHostProcess(launch: ServerLaunch, opts: StartServerOp
  * Stop a server by pid: the fast signal (or the smart one); after graceMs SIGQUIT, then SIGKILL of
  * the whole process group. Tolerates a pid that is already gone.
  */
-export async function stopHostProcess(
-  pid: number,
-  signals: ServerLaunch["signals"],
-  opts: { fast?: boolean; graceMs?: number } = {},
-): Promise<void> {
+export async function stopHostProcess(pid: number, signals: ServerLaunch["signals"], opts: { fast?: boolean; graceMs?: number } = {}): Promise<void> {
   const signal = (sig: NodeJS.Signals, target = pid): void => {
     try {
       process.kill(target, sig);

@@ -42,7 +42,10 @@ export function buildPowerShellScript(body: string, paramsFile: string, resultFi
     `  [IO.File]::WriteAllText(${psLiteral(resultFile)}, $json, (New-Object Text.UTF8Encoding $false))`,
     "}",
     "try {",
-    ...body.trimEnd().split("\n").map((l) => (l.length ? `  ${l}` : l)),
+    ...body
+      .trimEnd()
+      .split("\n")
+      .map((l) => (l.length ? `  ${l}` : l)),
     "} catch {",
     "  [Console]::Error.WriteLine(($_ | Out-String))",
     "  exit 1",

@@ -18,5 +18,7 @@ export function blobGroupId(env: NodeJS.ProcessEnv = process.env): number | unde
     const [name, , gid] = line.split(":");
     if (name === wanted && gid && /^\d+$/.test(gid)) return Number(gid);
   }
-  throw new UsageError(`DBCLONE_BLOB_GROUP names the group '${wanted}', which does not exist on this machine; create it or set a group name or gid that exists`);
+  throw new UsageError(
+    `DBCLONE_BLOB_GROUP names the group '${wanted}', which does not exist on this machine; create it or set a group name or gid that exists`,
+  );
 }

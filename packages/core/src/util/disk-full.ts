@@ -9,7 +9,11 @@ const FULL_TEXT = /No space left on device|Disk quota exceeded|ENOSPC|EDQUOT/i;
 
 /** ENOSPC/EDQUOT from Node, or a command whose stderr says so (qemu-img, pg_restore, mkfs). */
 export function isDiskFull(e: unknown): boolean {
-  for (let err = e as { code?: unknown; message?: string; stderr?: string; cause?: unknown } | undefined, depth = 0; err && depth < 5; err = err.cause as typeof err, depth++) {
+  for (
+    let err = e as { code?: unknown; message?: string; stderr?: string; cause?: unknown } | undefined, depth = 0;
+    err && depth < 5;
+    err = err.cause as typeof err, depth++
+  ) {
     if (err.code === "ENOSPC" || err.code === "EDQUOT") return true;
     if (FULL_TEXT.test(err.message ?? "") || FULL_TEXT.test(err.stderr ?? "")) return true;
   }
@@ -58,7 +62,11 @@ const NEARLY_FULL_BYTES = 1 << 20;
 const IO_ERROR = /Input\/output error|EIO\b|I\/O error/i;
 
 function mentionsIoError(e: unknown): boolean {
-  for (let err = e as { code?: unknown; message?: string; stderr?: string; cause?: unknown } | undefined, depth = 0; err && depth < 5; err = err.cause as typeof err, depth++) {
+  for (
+    let err = e as { code?: unknown; message?: string; stderr?: string; cause?: unknown } | undefined, depth = 0;
+    err && depth < 5;
+    err = err.cause as typeof err, depth++
+  ) {
     if (err.code === "EIO" || IO_ERROR.test(err.message ?? "") || IO_ERROR.test(err.stderr ?? "")) return true;
   }
   return false;
@@ -80,7 +88,10 @@ export async function diskFullError(e: unknown, dirs: string[], doing: string): 
   }
   if (!isDiskFull(e) && !(fullest && fullest.free < NEARLY_FULL_BYTES)) return undefined;
   const where = fullest ? `${fullest.where}: ${formatBytes(fullest.free)} free of ${formatBytes(fullest.size)}` : dirs.join(", ");
-  return new DiskFullError(`no space left while ${doing}, on ${where}; nothing partial was kept. Free space there (or point DBCLONE_HOME / the cache elsewhere) and retry`, { cause: e });
+  return new DiskFullError(
+    `no space left while ${doing}, on ${where}; nothing partial was kept. Free space there (or point DBCLONE_HOME / the cache elsewhere) and retry`,
+    { cause: e },
+  );
 }
 
 function formatBytes(n: number): string {

@@ -20,10 +20,9 @@ export function parseDuration(input: string, what = "duration", makeError: (mess
   if (!s) fail("it is empty");
   const bare = new RegExp(`^${NUMBER}$`).exec(s);
   const m = bare ? undefined : DURATION_PATTERN.exec(s);
-  if (!bare && (!m || m.slice(1).every((g) => g === undefined))) fail("write a number of seconds, or numbers with units d, h, m, s, each once and in that order");
-  const seconds = bare
-    ? Number(bare[1])
-    : (["d", "h", "m", "s"] as const).reduce((sum, unit, i) => sum + Number(m![i + 1] ?? 0) * UNIT_SECONDS[unit], 0);
+  if (!bare && (!m || m.slice(1).every((g) => g === undefined)))
+    fail("write a number of seconds, or numbers with units d, h, m, s, each once and in that order");
+  const seconds = bare ? Number(bare[1]) : (["d", "h", "m", "s"] as const).reduce((sum, unit, i) => sum + Number(m![i + 1] ?? 0) * UNIT_SECONDS[unit], 0);
   if (!(seconds > 0)) fail("it must be greater than zero");
   if (!Number.isSafeInteger(Math.ceil(seconds))) fail("it is too large");
   return seconds;

@@ -27,12 +27,12 @@ export async function withFileLock<T>(target: string, fn: (signal: AbortSignal) 
       stale: opts.staleMs ?? 10_000,
       retries: { retries: Math.ceil(waitMs / 100), factor: 1, minTimeout: 20, maxTimeout: 100, randomize: true },
       // Not thrown from a timer (that would crash the process): the work is aborted instead.
-      onCompromised: (err) => lost.abort(new RepositoryError(`lost the lock ${target}.lock (${err.message}); another process may have taken it over: stopped, retry`)),
+      onCompromised: (err) =>
+        lost.abort(new RepositoryError(`lost the lock ${target}.lock (${err.message}); another process may have taken it over: stopped, retry`)),
     });
   } catch (e) {
     throw new RepositoryError(
-      `could not lock ${target} within ${Math.round(waitMs / 1000)} s (${(e as Error).message}); ` +
-        `if no dbclone process is running, remove ${target}.lock`,
+      `could not lock ${target} within ${Math.round(waitMs / 1000)} s (${(e as Error).message}); ` + `if no dbclone process is running, remove ${target}.lock`,
       { cause: e },
     );
   }

@@ -4,13 +4,26 @@
 
 /** The steps a crash test can stop at, named <operation>:<step>. */
 export type PauseStep =
-  | "build:restored" | "build:masked" | "build:fresh-written" | "build:sealed"
-  | "publish:blob-copied" | "publish:before-link"
+  | "build:restored"
+  | "build:masked"
+  | "build:fresh-written"
+  | "build:sealed"
+  | "publish:blob-copied"
+  | "publish:before-link"
   | "pull:downloading"
-  | "expand:converted" | "expand:checking"
-  | "clone:reserved" | "clone:child-created" | "clone:mounted" | "clone:server-started" | "clone:ready"
-  | "promote:stopped" | "promote:sealed" | "promote:published"
-  | "teardown:stopping" | "teardown:server-stopped" | "teardown:unmounted";
+  | "expand:converted"
+  | "expand:checking"
+  | "clone:reserved"
+  | "clone:child-created"
+  | "clone:mounted"
+  | "clone:server-started"
+  | "clone:ready"
+  | "promote:stopped"
+  | "promote:sealed"
+  | "promote:published"
+  | "teardown:stopping"
+  | "teardown:server-stopped"
+  | "teardown:unmounted";
 
 export async function pausePoint(step: PauseStep): Promise<void> {
   const at = process.env.DBCLONE_TEST_PAUSE_AT;

@@ -38,11 +38,18 @@ export async function startExport(diskFile: string, reporter: Reporter = silentR
   // discard=unmap lets fstrim / deletes inside the filesystem free clusters in the qcow2.
   const blockdevs = parents.length
     ? chainBlockdevArgs(diskFile, parents)
-    : ["--blockdev", `driver=file,node-name=file0,filename=${escapeOpt(diskFile)},discard=unmap`, "--blockdev", "driver=qcow2,node-name=disk0,file=file0,discard=unmap"];
+    : [
+        "--blockdev",
+        `driver=file,node-name=file0,filename=${escapeOpt(diskFile)},discard=unmap`,
+        "--blockdev",
+        "driver=qcow2,node-name=disk0,file=file0,discard=unmap",
+      ];
   const args = [
     ...blockdevs,
-    "--export", `type=fuse,id=exp0,node-name=disk0,mountpoint=${escapeOpt(exportFile)},writable=on`,
-    "--pidfile", pidFile,
+    "--export",
+    `type=fuse,id=exp0,node-name=disk0,mountpoint=${escapeOpt(exportFile)},writable=on`,
+    "--pidfile",
+    pidFile,
     "--daemonize",
   ];
   try {
@@ -89,8 +96,7 @@ export async function processArgv(pid: number): Promise<string[] | undefined> {
   }
 }
 
-const isStorageDaemonArgv = (argv: string[] | undefined): argv is string[] =>
-  !!argv && argv.length > 0 && /(^|\/)qemu-storage-daemon$/.test(argv[0]!);
+const isStorageDaemonArgv = (argv: string[] | undefined): argv is string[] => !!argv && argv.length > 0 && /(^|\/)qemu-storage-daemon$/.test(argv[0]!);
 
 /** The pidfile and export file named on a daemon's command line. */
 function daemonPaths(argv: string[]): { pidFile?: string; exportFile?: string } {

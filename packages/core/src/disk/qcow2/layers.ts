@@ -25,7 +25,12 @@ export async function sealChildAsLayer(child: ChildDisk, outFile: string, report
 
 /** Every layer's data read through the chain (assembled explicitly) into one fresh qcow2. */
 export async function flattenChain(child: ChildDisk, outFile: string, reporter: Reporter = silentReporter): Promise<SealedDisk> {
-  const source = child.parents.length ? chainJsonFilename(path.resolve(child.file), child.parents.map((p) => path.resolve(p))) : path.resolve(child.file);
+  const source = child.parents.length
+    ? chainJsonFilename(
+        path.resolve(child.file),
+        child.parents.map((p) => path.resolve(p)),
+      )
+    : path.resolve(child.file);
   return sealInto(outFile, reporter, (tmp) => convertFlat(source, tmp, reporter));
 }
 

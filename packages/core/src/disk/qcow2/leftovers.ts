@@ -84,7 +84,9 @@ async function stopDaemonUnlessInUse(pid: number, reporter: Reporter): Promise<v
   const exportFile = await daemonExportFile(pid);
   const held = exportFile ? await waitForLoopRelease(exportFile, 2000) : [];
   if (held.length > 0) {
-    reporter.warn(`${STORAGE_DAEMON} (pid ${pid}) still serves ${held.map((l) => l.device).join(", ")}, whose filesystem is still in use; kept running. Stop what uses it, then run gc again.`);
+    reporter.warn(
+      `${STORAGE_DAEMON} (pid ${pid}) still serves ${held.map((l) => l.device).join(", ")}, whose filesystem is still in use; kept running. Stop what uses it, then run gc again.`,
+    );
     return;
   }
   await stopDaemon(pid, reporter);

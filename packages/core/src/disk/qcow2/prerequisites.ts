@@ -20,9 +20,7 @@ export async function checkQcow2Prerequisites(env: NodeJS.ProcessEnv = process.e
   const missing = REQUIRED_TOOLS.filter((t) => !onPathSync(t.program, env));
   if (missing.length > 0) {
     const packages = [...new Set(missing.map((t) => t.packageName))];
-    throw new MissingToolError(
-      `Missing ${missing.map((t) => t.program).join(", ")} on PATH. Install: apt-get install ${packages.join(" ")}`,
-    );
+    throw new MissingToolError(`Missing ${missing.map((t) => t.program).join(", ")} on PATH. Install: apt-get install ${packages.join(" ")}`);
   }
   try {
     if (!(await stat("/dev/fuse")).isCharacterDevice()) throw new Error("not a character device");
@@ -43,7 +41,8 @@ export async function checkQcow2Prerequisites(env: NodeJS.ProcessEnv = process.e
 export function qcow2UnavailableReason(env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (process.platform !== "linux") return `it needs Linux (this is ${process.platform})`;
   const missing = REQUIRED_TOOLS.filter((t) => !onPathSync(t.program, env));
-  if (missing.length) return `${missing.map((t) => t.program).join(", ")} not on PATH (apt-get install ${[...new Set(missing.map((t) => t.packageName))].join(" ")})`;
+  if (missing.length)
+    return `${missing.map((t) => t.program).join(", ")} not on PATH (apt-get install ${[...new Set(missing.map((t) => t.packageName))].join(" ")})`;
   if (!existsSync("/dev/fuse")) return "/dev/fuse is missing";
   return undefined;
 }

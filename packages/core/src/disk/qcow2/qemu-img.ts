@@ -77,11 +77,11 @@ export async function backingChain(file: string, reporter: Reporter = silentRepo
  * explicitly at mount time), so the size is given; the header path is only a hint for tools.
  */
 export async function createChildOverLayer(topLayer: string, childFile: string, virtualSizeBytes: number, reporter: Reporter = silentReporter): Promise<void> {
-  await run(
-    "qemu-img",
-    ["create", "-q", "-f", "qcow2", "-o", CHILD_CLUSTER_OPTS, "-u", "-b", topLayer, "-F", "qcow2", childFile, String(virtualSizeBytes)],
-    { reporter, timeoutMs: 60_000, packageHint: QEMU_IMG_PACKAGE },
-  );
+  await run("qemu-img", ["create", "-q", "-f", "qcow2", "-o", CHILD_CLUSTER_OPTS, "-u", "-b", topLayer, "-F", "qcow2", childFile, String(virtualSizeBytes)], {
+    reporter,
+    timeoutMs: 60_000,
+    packageHint: QEMU_IMG_PACKAGE,
+  });
 }
 
 /** Drop the backing reference from a layer's header (unsafe mode: data untouched), so the blob names no machine path. */

@@ -33,6 +33,9 @@ export async function assertFilesystemAlive(mountPath: string): Promise<void> {
   try {
     await (await open(mountPath, "r")).close();
   } catch (e) {
-    throw new BuildError(`The filesystem on ${mountPath} failed (${(e as NodeJS.ErrnoException).code ?? "error"}: its disk returned an I/O or space error); its contents are incomplete and are not sealed.`, { cause: e });
+    throw new BuildError(
+      `The filesystem on ${mountPath} failed (${(e as NodeJS.ErrnoException).code ?? "error"}: its disk returned an I/O or space error); its contents are incomplete and are not sealed.`,
+      { cause: e },
+    );
   }
 }

@@ -39,11 +39,24 @@ export async function checkExpandedImage(rawFile: string, what: string, reporter
 
 /** One `find` over the image as `asUser`: `\0`-separated records from -printf. */
 async function find(root: string, args: string[], asUser: string | undefined, what: string, reporter: Reporter): Promise<string[]> {
-  const r = await run("find", ["-P", root, "-xdev", ...args], { asUser, cwd: "/", reporter, packageHint: "findutils", allowFailure: true, timeoutMs: 60 * 60_000 });
+  const r = await run("find", ["-P", root, "-xdev", ...args], {
+    asUser,
+    cwd: "/",
+    reporter,
+    packageHint: "findutils",
+    allowFailure: true,
+    timeoutMs: 60 * 60_000,
+  });
   if (r.code !== 0) {
     // stderr names the path find could not read, inside the image: no data values.
-    const detail = r.stderr.split("\n").find((l) => l.trim())?.replace(root, "") ?? `exit ${r.code}`;
-    throw new CloneError(`${what} cannot be read whole by the database's OS user${asUser ? ` (${asUser})` : ""} (${detail.trim()}); refusing to clone it. Rebuild the image with dbclone build.`);
+    const detail =
+      r.stderr
+        .split("\n")
+        .find((l) => l.trim())
+        ?.replace(root, "") ?? `exit ${r.code}`;
+    throw new CloneError(
+      `${what} cannot be read whole by the database's OS user${asUser ? ` (${asUser})` : ""} (${detail.trim()}); refusing to clone it. Rebuild the image with dbclone build.`,
+    );
   }
   return r.stdout.split("\0").filter((l) => l !== "");
 }
@@ -67,7 +80,14 @@ async function walk(root: string, what: string, asUser: string | undefined, repo
   const [dots = "", found] = await find(root, expr, asUser, what, reporter);
   if (found) {
     const m = /^(l|x|s|h(\d+)) (.*)$/s.exec(found)!;
-    const why = m[1] === "l" ? "a symbolic link" : m[1] === "x" ? "neither a file nor a directory" : m[1] === "s" ? "a set-user/group-id file" : `a file with ${m[2]} hard links`;
+    const why =
+      m[1] === "l"
+        ? "a symbolic link"
+        : m[1] === "x"
+          ? "neither a file nor a directory"
+          : m[1] === "s"
+            ? "a set-user/group-id file"
+            : `a file with ${m[2]} hard links`;
     refuse(m[3]!, why);
   }
 

@@ -81,7 +81,13 @@ export class ReflinkDriver implements LayeredDiskDriver {
 
   async listPrepared(): Promise<PreparedEntry[]> {
     const used = await this.pool.index.inUse();
-    return Object.entries(await this.pool.index.read()).map(([key, e]) => ({ key, file: imageFile(this.pool.layout, key), bytes: e.bytes, lastUsedMs: e.lastUsedMs, inUse: used.has(key) }));
+    return Object.entries(await this.pool.index.read()).map(([key, e]) => ({
+      key,
+      file: imageFile(this.pool.layout, key),
+      bytes: e.bytes,
+      lastUsedMs: e.lastUsedMs,
+      inUse: used.has(key),
+    }));
   }
 
   async evict(key: string, reason: string): Promise<void> {

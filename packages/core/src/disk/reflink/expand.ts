@@ -31,7 +31,9 @@ const hexOf = (digest: string): string => {
 /** A single-layer version is keyed by its disk digest; a layered one by the digest of its ordered layer digests. */
 export function expandedKey(layers: VerifiedLayer[]): string {
   if (layers.length === 1) return hexOf(layers[0]!.digest);
-  return createHash("sha256").update(layers.map((l) => hexOf(l.digest)).join("\n")).digest("hex");
+  return createHash("sha256")
+    .update(layers.map((l) => hexOf(l.digest)).join("\n"))
+    .digest("hex");
 }
 
 /**
@@ -44,33 +46,39 @@ export async function expandImage(pool: ReflinkPool, layers: VerifiedLayer[], re
   const file = imageFile(pool.layout, key);
   if (await pool.index.markUsed(file)) return { key, file };
   await pool.prepare(0, new Set([key]));
-  return withFileLock(file, async () => {
-    if (await pool.index.markUsed(file)) return { key, file };
-    const started = performance.now();
-    let need = 0;
-    for (const l of layers) need += (await stat(l.file)).size;
-    await pool.prepare(need, new Set([key]));
-    const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
-    try {
-      await convertToRaw(layers, tmp, reporter);
-      await pausePoint("expand:converted");
-      // Walked as the database's OS user, from a mount it can reach (the images directory is root's).
-      const checked = await checkExpandedImage(tmp, `image ${layers[0]!.digest.slice(0, 19)}`, reporter, { asUser: checkAs, mountDir: pool.layout.checkDir });
-      const fh = await open(tmp, "r");
-      await fh.sync().finally(() => fh.close());
-      await chmod(tmp, 0o444);
-      await rename(tmp, file);
-      const bytes = (await stat(file)).blocks * 512;
-      await pool.index.touch(key, { layers: layers.map((l) => l.digest), bytes });
-      const seconds = (performance.now() - started) / 1000;
-      reporter.info(`Expanded ${layers.length > 1 ? `${layers.length} layers` : "the image"} into the reflink pool in ${seconds.toFixed(1)} s (${checked.entries} files checked).`);
-      return { key, file };
-    } catch (e) {
-      throw (await diskFullError(e, [pool.layout.dir], `expanding an image into the reflink pool ${pool.layout.dir}`)) ?? e;
-    } finally {
-      await rm(tmp, { force: true });
-    }
-  }, { waitMs: 60 * 60_000 });
+  return withFileLock(
+    file,
+    async () => {
+      if (await pool.index.markUsed(file)) return { key, file };
+      const started = performance.now();
+      let need = 0;
+      for (const l of layers) need += (await stat(l.file)).size;
+      await pool.prepare(need, new Set([key]));
+      const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+      try {
+        await convertToRaw(layers, tmp, reporter);
+        await pausePoint("expand:converted");
+        // Walked as the database's OS user, from a mount it can reach (the images directory is root's).
+        const checked = await checkExpandedImage(tmp, `image ${layers[0]!.digest.slice(0, 19)}`, reporter, { asUser: checkAs, mountDir: pool.layout.checkDir });
+        const fh = await open(tmp, "r");
+        await fh.sync().finally(() => fh.close());
+        await chmod(tmp, 0o444);
+        await rename(tmp, file);
+        const bytes = (await stat(file)).blocks * 512;
+        await pool.index.touch(key, { layers: layers.map((l) => l.digest), bytes });
+        const seconds = (performance.now() - started) / 1000;
+        reporter.info(
+          `Expanded ${layers.length > 1 ? `${layers.length} layers` : "the image"} into the reflink pool in ${seconds.toFixed(1)} s (${checked.entries} files checked).`,
+        );
+        return { key, file };
+      } catch (e) {
+        throw (await diskFullError(e, [pool.layout.dir], `expanding an image into the reflink pool ${pool.layout.dir}`)) ?? e;
+      } finally {
+        await rm(tmp, { force: true });
+      }
+    },
+    { waitMs: 60 * 60_000 },
+  );
 }
 
 async function convertToRaw(layers: VerifiedLayer[], out: string, reporter: Reporter): Promise<void> {

@@ -89,10 +89,14 @@ export class ExpandedIndex {
   async evict(key: string, reporter: Reporter): Promise<void> {
     const file = imageFile(this.layout, key);
     // The image's own lock: one being expanded or copied right now is skipped, not deleted.
-    const gone = await withFileLock(file, async () => {
-      await rm(file, { force: true });
-      return true;
-    }, { waitMs: 200 }).catch(() => false);
+    const gone = await withFileLock(
+      file,
+      async () => {
+        await rm(file, { force: true });
+        return true;
+      },
+      { waitMs: 200 },
+    ).catch(() => false);
     if (!gone) return;
     await this.update((entries) => {
       delete entries[key];

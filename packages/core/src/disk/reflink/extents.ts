@@ -53,7 +53,10 @@ export function subtract(ranges: Range[], minus: Range[]): Range[] {
 /** What may differ: `copy` (the clone's own data) and `zero` (clone holes over image data). */
 export function differingRanges(clone: Extent[], image: Extent[]): { copy: Range[]; zero: Range[] } {
   const byOffset = (a: Range, b: Range) => a.offset - b.offset;
-  const copy = clone.filter((e) => !e.shared).map(({ offset, length }) => ({ offset, length })).sort(byOffset);
+  const copy = clone
+    .filter((e) => !e.shared)
+    .map(({ offset, length }) => ({ offset, length }))
+    .sort(byOffset);
   const zero = subtract(image.map(({ offset, length }) => ({ offset, length })).sort(byOffset), [...clone].sort(byOffset));
   return { copy, zero };
 }

@@ -18,7 +18,14 @@ export interface PoolLayout {
 
 export function poolLayout(home: string): PoolLayout {
   const dir = path.join(path.resolve(home), "pool");
-  return { home: path.resolve(home), dir, poolFile: `${dir}.xfs`, imagesDir: path.join(dir, "images"), clonesDir: path.join(dir, "clones"), checkDir: path.join(dir, "check") };
+  return {
+    home: path.resolve(home),
+    dir,
+    poolFile: `${dir}.xfs`,
+    imagesDir: path.join(dir, "images"),
+    clonesDir: path.join(dir, "clones"),
+    checkDir: path.join(dir, "check"),
+  };
 }
 
 /** An expanded image's key: the digest of a single-layer version, else a digest of its ordered layer digests. */

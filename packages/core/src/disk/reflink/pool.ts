@@ -61,20 +61,24 @@ export class ReflinkPool {
   async prepare(needBytes: number, keepKeys: Set<string>): Promise<void> {
     // The lock lives beside the pool file, so its directory must exist before the first lock.
     await mkdir(this.layout.home, { recursive: true });
-    await withFileLock(this.layout.poolFile, async () => {
-      if (!(await this.usesPoolFile()) && !(await isMountPoint(this.layout.dir)) && (await hostHasReflinks(this.layout.dir))) {
+    await withFileLock(
+      this.layout.poolFile,
+      async () => {
+        if (!(await this.usesPoolFile()) && !(await isMountPoint(this.layout.dir)) && (await hostHasReflinks(this.layout.dir))) {
+          await this.makeDirs();
+          if (needBytes > 0) await this.requireFree(needBytes, keepKeys, false);
+          return;
+        }
+        if (!(await this.usesPoolFile())) {
+          const size = this.fixedSize ?? Math.max(2 * GiB, 2 * (needBytes + HEADROOM_BYTES));
+          await createPoolFile(this.layout, size, this.reporter);
+        }
+        await mountPoolFile(this.layout, this.reporter);
         await this.makeDirs();
-        if (needBytes > 0) await this.requireFree(needBytes, keepKeys, false);
-        return;
-      }
-      if (!(await this.usesPoolFile())) {
-        const size = this.fixedSize ?? Math.max(2 * GiB, 2 * (needBytes + HEADROOM_BYTES));
-        await createPoolFile(this.layout, size, this.reporter);
-      }
-      await mountPoolFile(this.layout, this.reporter);
-      await this.makeDirs();
-      if (needBytes > 0) await this.requireFree(needBytes, keepKeys, this.fixedSize === undefined);
-    }, { waitMs: 10 * 60_000 });
+        if (needBytes > 0) await this.requireFree(needBytes, keepKeys, this.fixedSize === undefined);
+      },
+      { waitMs: 10 * 60_000 },
+    );
   }
 
   private async makeDirs(): Promise<void> {

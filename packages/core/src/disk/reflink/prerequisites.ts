@@ -20,7 +20,8 @@ const TOOLS: ReadonlyArray<{ program: string; packageName: string }> = [
 export function reflinkUnavailableReason(env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (process.platform !== "linux") return `it needs Linux (this is ${process.platform})`;
   const missing = TOOLS.filter((t) => !onPathSync(t.program, env));
-  if (missing.length) return `${missing.map((t) => t.program).join(", ")} not on PATH (apt-get install ${[...new Set(missing.map((t) => t.packageName))].join(" ")})`;
+  if (missing.length)
+    return `${missing.map((t) => t.program).join(", ")} not on PATH (apt-get install ${[...new Set(missing.map((t) => t.packageName))].join(" ")})`;
   if (!existsSync("/dev/loop-control")) return "no loop devices (/dev/loop-control is missing)";
   if (!isRoot() && !onPathSync("sudo", env)) return "it mounts loop devices, which needs root or sudo";
   if (!kernelHasXfs()) return "this kernel has no XFS (not in /proc/filesystems, no xfs module), which the pool and clone images need";
@@ -42,6 +43,7 @@ export async function checkReflinkPrerequisites(env: NodeJS.ProcessEnv = process
   if (reason) throw new MissingToolError(`The reflink disk driver cannot run here: ${reason}.`);
   if (!isRoot()) {
     const r = await run("sudo", ["-n", "true"], { env, allowFailure: true, packageHint: "sudo" });
-    if (r.code !== 0) throw new PrivilegeError("The reflink driver mounts loop devices, which needs root. Run as root or allow passwordless sudo (sudo -n true failed).");
+    if (r.code !== 0)
+      throw new PrivilegeError("The reflink driver mounts loop devices, which needs root. Run as root or allow passwordless sudo (sudo -n true failed).");
   }
 }

@@ -22,11 +22,18 @@ const qemuImg = (args: string[], reporter: Reporter) => run("qemu-img", args, { 
  * own extents copied, and zeros (stored as zero clusters) where it discarded the image's data.
  * Nothing else is read, so a promote costs what the clone wrote, not the image's size.
  */
-export async function sealCloneAsLayer(cloneFile: string, imageFile: string, parentsNearestFirst: string[], outFile: string, reporter: Reporter): Promise<SealedDisk> {
+export async function sealCloneAsLayer(
+  cloneFile: string,
+  imageFile: string,
+  parentsNearestFirst: string[],
+  outFile: string,
+  reporter: Reporter,
+): Promise<SealedDisk> {
   if (parentsNearestFirst.length === 0) throw new CloneError(`${cloneFile} has no parent layers; a layer needs the chain it was written over.`);
   const parents = parentsNearestFirst.map((p) => path.resolve(p));
   const size = (await stat(cloneFile)).size;
-  if ((await stat(imageFile)).size !== size) throw new CloneError(`${cloneFile} and its image ${imageFile} differ in size; cannot promote it as a layer (try --flatten).`);
+  if ((await stat(imageFile)).size !== size)
+    throw new CloneError(`${cloneFile} and its image ${imageFile} differ in size; cannot promote it as a layer (try --flatten).`);
   const ranges = differingRanges(await dataExtents(cloneFile, reporter), await dataExtents(imageFile, reporter));
   return sealInto(outFile, reporter, async (tmp) => {
     // -u: the backing named here only fills clusters not written; the export assembles the chain explicitly.
@@ -69,5 +76,7 @@ async function copyRanges(cloneFile: string, target: string, ranges: { copy: Ran
 
 /** The whole clone as one fresh single-layer qcow2 (promote --flatten). */
 export async function flattenClone(cloneFile: string, outFile: string, reporter: Reporter): Promise<SealedDisk> {
-  return sealInto(outFile, reporter, (tmp) => qemuImg(["convert", "-q", "-f", "raw", "-O", "qcow2", "-o", BASE_CLUSTER_OPTS, path.resolve(cloneFile), tmp], reporter).then(() => undefined));
+  return sealInto(outFile, reporter, (tmp) =>
+    qemuImg(["convert", "-q", "-f", "raw", "-O", "qcow2", "-o", BASE_CLUSTER_OPTS, path.resolve(cloneFile), tmp], reporter).then(() => undefined),
+  );
 }

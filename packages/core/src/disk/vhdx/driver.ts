@@ -12,15 +12,7 @@ import type { StampedDigestCache } from "../../util/stamped-digests.js";
 import { baseDigestCache } from "../base-digests.js";
 import { checkVhdxPrerequisites } from "./prerequisites.js";
 import { retryWithBackoff } from "./retry.js";
-import {
-  ATTACH_AND_MOUNT_PS,
-  DESCRIBE_PS,
-  FORMAT_AND_MOUNT_PS,
-  LIST_DISKS_PS,
-  UNMOUNT_PS,
-  createBaseDiskpart,
-  createChildDiskpart,
-} from "./scripts.js";
+import { ATTACH_AND_MOUNT_PS, DESCRIBE_PS, FORMAT_AND_MOUNT_PS, LIST_DISKS_PS, UNMOUNT_PS, createBaseDiskpart, createChildDiskpart } from "./scripts.js";
 
 export interface VhdxDriverOptions {
   /** Where the driver keeps the verified-digest cache of sealed bases. */

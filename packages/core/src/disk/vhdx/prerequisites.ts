@@ -9,7 +9,9 @@ export async function checkVhdxPrerequisites(runner: WindowsScriptRunner, platfo
   }
   const r = await runner.powershell<{ admin: boolean; storageModule: boolean; user: string }>("check elevation", CHECK_ELEVATION_PS, {});
   if (!r?.storageModule) {
-    throw new MissingToolError("Mount-DiskImage was not found: the Windows Storage module is needed (Windows 8 / Server 2012 or later, Windows PowerShell 5.1).");
+    throw new MissingToolError(
+      "Mount-DiskImage was not found: the Windows Storage module is needed (Windows 8 / Server 2012 or later, Windows PowerShell 5.1).",
+    );
   }
   if (!r.admin) {
     throw new PrivilegeError(

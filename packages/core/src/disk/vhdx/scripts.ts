@@ -9,8 +9,10 @@ export const GPT_BASIC_DATA = "{ebd0a0a2-b9e5-4433-87c0-68b6b72699c7}";
 
 /** An absolute Windows path safe inside diskpart's double quotes (no quotes, no control chars). */
 export function diskpartPath(p: string): string {
-  if (!path.win32.isAbsolute(p) || /^[\\/]{2}[?.][\\/]/.test(p)) throw new UsageError(`diskpart needs an absolute local path like C:\\dbclone\\disk.vhdx, not ${JSON.stringify(p)}.`);
-  if (/["\u0000-\u001f]/.test(p)) throw new UsageError(`The path ${JSON.stringify(p)} holds a double quote or a control character, which diskpart cannot take; choose another folder.`);
+  if (!path.win32.isAbsolute(p) || /^[\\/]{2}[?.][\\/]/.test(p))
+    throw new UsageError(`diskpart needs an absolute local path like C:\\dbclone\\disk.vhdx, not ${JSON.stringify(p)}.`);
+  if (/["\u0000-\u001f]/.test(p))
+    throw new UsageError(`The path ${JSON.stringify(p)} holds a double quote or a control character, which diskpart cannot take; choose another folder.`);
   return `"${path.win32.normalize(p)}"`;
 }
 

@@ -25,8 +25,6 @@ export async function withAdmin<T>(
 
 /** Databases a person would call theirs: connectable, not templates. */
 export async function userDatabases(c: pg.Client): Promise<string[]> {
-  const r = await c.query<{ datname: string }>(
-    "SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY datname",
-  );
+  const r = await c.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY datname");
   return r.rows.map((row) => row.datname);
 }

@@ -59,7 +59,10 @@ export function commonSettings(_dataDir: string, socketDir: string, hbaFile: str
 
 /** postgresql.conf and pg_ident.conf of ours in the run directory that commonSettings names. */
 export async function writeRunConfig(socketDir: string): Promise<void> {
-  await writeServerFile(path.join(socketDir, CONFIG_FILE), "# Written by dbclone; every setting is passed on the command line. The data directory's postgresql.conf is not read.\n");
+  await writeServerFile(
+    path.join(socketDir, CONFIG_FILE),
+    "# Written by dbclone; every setting is passed on the command line. The data directory's postgresql.conf is not read.\n",
+  );
   await writeServerFile(path.join(socketDir, IDENT_FILE), "# Written by dbclone: no ident maps.\n");
 }
 
@@ -135,6 +138,9 @@ const SOURCE_CONFIG_FILES = ["postgresql.conf", "postgresql.auto.conf", "pg_hba.
  */
 export async function replaceSourceConfig(dataDir: string): Promise<void> {
   for (const f of SOURCE_CONFIG_FILES) {
-    await writeServerFile(path.join(dataDir, f), `# Replaced by dbclone at build: servers read dbclone's own ${f === "postgresql.auto.conf" ? "settings" : "configuration"}.\n`);
+    await writeServerFile(
+      path.join(dataDir, f),
+      `# Replaced by dbclone at build: servers read dbclone's own ${f === "postgresql.auto.conf" ? "settings" : "configuration"}.\n`,
+    );
   }
 }

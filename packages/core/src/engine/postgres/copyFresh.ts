@@ -18,7 +18,17 @@ const SKIPPED_FILES = new Set(["postmaster.pid", "postmaster.opts", "postgresql.
  * (rebuilt by pg_resetwal), saved statistics and server logs.
  */
 const EMPTIED_DIRS = new Set([
-  "pg_wal", "pg_stat_tmp", "pg_stat", "pg_replslot", "pg_dynshmem", "pg_notify", "pg_serial", "pg_snapshots", "pg_subtrans", "log", "pg_log",
+  "pg_wal",
+  "pg_stat_tmp",
+  "pg_stat",
+  "pg_replslot",
+  "pg_dynshmem",
+  "pg_notify",
+  "pg_serial",
+  "pg_snapshots",
+  "pg_subtrans",
+  "log",
+  "pg_log",
 ]);
 
 /** Should this path (relative to the data directory) be left behind? */
@@ -80,7 +90,9 @@ async function copyEntry(parent: FileHandle, name: string, dst: string, relative
  */
 async function linkEntry(where: string, dst: string, relative: string): Promise<undefined> {
   if (relative !== "pg_wal") {
-    throw new BuildError(`The data directory holds a symbolic link at ${relative} (to ${await readlink(where).catch(() => "?")}); dbclone images hold no links. It was planted by the source or a restore: nothing was copied through it.`);
+    throw new BuildError(
+      `The data directory holds a symbolic link at ${relative} (to ${await readlink(where).catch(() => "?")}); dbclone images hold no links. It was planted by the source or a restore: nothing was copied through it.`,
+    );
   }
   await mkdir(dst, { mode: 0o700 });
   const owner = serverUser();

@@ -56,7 +56,9 @@ export async function copyDataDir(source: string, dataDir: string): Promise<void
     await rm(wal);
     await giveToServerUser(dataDir);
     await run("cp", ["-a", "--", `${path.resolve(source, "pg_wal")}/.`, wal], { asUser: serverUser().asUser, cwd: "/" }).catch((e: Error) => {
-      throw new SourceError(`${source}/pg_wal links elsewhere and the server's OS user could not copy from there (${e.message.split("\n").pop()}); give it read access or copy the WAL into the data directory.`);
+      throw new SourceError(
+        `${source}/pg_wal links elsewhere and the server's OS user could not copy from there (${e.message.split("\n").pop()}); give it read access or copy the WAL into the data directory.`,
+      );
     });
   }
   await finishPhysicalCopy(dataDir);

@@ -6,8 +6,7 @@ import { SourceError } from "../../errors.js";
 
 export type DumpKind = "custom" | "directory" | "tar" | "plain" | "dumpall";
 
-const EXPECTED =
-  "expected a pg_dump custom archive (-Fc), a directory dump with toc.dat (-Fd), a tar dump (-Ft), a plain SQL dump (-Fp) or pg_dumpall output";
+const EXPECTED = "expected a pg_dump custom archive (-Fc), a directory dump with toc.dat (-Fd), a tar dump (-Ft), a plain SQL dump (-Fp) or pg_dumpall output";
 
 async function head(file: string, bytes: number): Promise<Buffer> {
   const fh = await open(file, "r");

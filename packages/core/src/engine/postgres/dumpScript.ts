@@ -57,30 +57,32 @@ async function checkOnce(file: string, standardStrings: boolean): Promise<Script
   let state: SqlScanState = startOfScan(standardStrings);
   let inCopyData = false;
   let n = 0;
-  for await (const batch of readScriptLineBatches(file)) for (const line of batch) {
-    n++;
-    if (inCopyData) {
-      // psql hands these lines to the server untouched; `\.` alone ends them.
-      if (isCopyEnd(line)) inCopyData = false;
-      continue;
+  for await (const batch of readScriptLineBatches(file))
+    for (const line of batch) {
+      n++;
+      if (inCopyData) {
+        // psql hands these lines to the server untouched; `\.` alone ends them.
+        if (isCopyEnd(line)) inCopyData = false;
+        continue;
+      }
+      if (state.mode === "code" && line.startsWith("\\")) {
+        if (!state.atStatementStart) refuse(file, n, "a backslash command inside an unfinished SQL statement");
+        const m = ALLOWED_COMMAND.exec(line);
+        if (!m) refuse(file, n, `the psql command ${JSON.stringify(line.split(/\s/)[0]!.slice(0, 20))} is not one pg_dump writes`);
+        if (m[1] === "restrict") facts.restricts = true;
+        if (m[2] === "connect") facts.connects = true;
+        continue;
+      }
+      const result = scanSqlLine(line, state);
+      if (result.backslashAt !== undefined)
+        refuse(file, n, `a backslash outside quotes at column ${result.backslashAt + 1}, which psql would run as a command`);
+      state = result.state;
+      const copy = result.finished.find((stmt) => COPY_FROM_STDIN.test(stmt));
+      if (copy !== undefined) {
+        if (result.finished.at(-1) !== copy || !state.atStatementStart) refuse(file, n, "text after COPY … FROM stdin on the same line");
+        inCopyData = true;
+      }
     }
-    if (state.mode === "code" && line.startsWith("\\")) {
-      if (!state.atStatementStart) refuse(file, n, "a backslash command inside an unfinished SQL statement");
-      const m = ALLOWED_COMMAND.exec(line);
-      if (!m) refuse(file, n, `the psql command ${JSON.stringify(line.split(/\s/)[0]!.slice(0, 20))} is not one pg_dump writes`);
-      if (m[1] === "restrict") facts.restricts = true;
-      if (m[2] === "connect") facts.connects = true;
-      continue;
-    }
-    const result = scanSqlLine(line, state);
-    if (result.backslashAt !== undefined) refuse(file, n, `a backslash outside quotes at column ${result.backslashAt + 1}, which psql would run as a command`);
-    state = result.state;
-    const copy = result.finished.find((stmt) => COPY_FROM_STDIN.test(stmt));
-    if (copy !== undefined) {
-      if (result.finished.at(-1) !== copy || !state.atStatementStart) refuse(file, n, "text after COPY … FROM stdin on the same line");
-      inCopyData = true;
-    }
-  }
   // psql would read the rest of the input as COPY data; nothing dangerous, but not a dump either.
   if (inCopyData) refuse(file, n, "the file ends inside COPY data (no \\. line)");
   return facts;

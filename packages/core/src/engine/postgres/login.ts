@@ -94,7 +94,10 @@ export async function verifyIdentity(creds: Credentials, cloneId: string, imageD
     );
     seen = r.rows[0]!;
   } catch (e) {
-    throw new CloneError(`Could not log in to the server on port ${creds.port} as ${creds.user}: ${(e as Error).message}. It is not clone ${cloneId}, or it is not running.`, { cause: e });
+    throw new CloneError(
+      `Could not log in to the server on port ${creds.port} as ${creds.user}: ${(e as Error).message}. It is not clone ${cloneId}, or it is not running.`,
+      { cause: e },
+    );
   } finally {
     await client.end().catch(() => {});
   }

@@ -63,14 +63,17 @@ export async function probeBaseBackup(source: BaseBackupSource, reporter?: Repor
 function refuseTargetBeforeBackupEnd(target: RecoveryTarget, backup: BaseBackupInfo, end: { lsn?: string; time?: string }, warn: (m: string) => void): void {
   const shown = end.lsn ? `it ends at WAL location ${end.lsn}${end.time ? `, ${end.time}` : ""}` : `it started at ${backup.startLsn}`;
   const tooEarly = () =>
-    new SourceError(`The recovery target ${describeTarget(target)} is before the end of the base backup (${shown}); choose a later target or an older base backup.`);
+    new SourceError(
+      `The recovery target ${describeTarget(target)} is before the end of the base backup (${shown}); choose a later target or an older base backup.`,
+    );
   if (target.kind === "lsn" && lsnToBigInt(target.value) < lsnToBigInt(end.lsn ?? backup.startLsn)) throw tooEarly();
   if (target.kind === "time") {
     const limit = backupTime(end.time) ?? backupTime(backup.startTime);
     if (limit && target.at.getTime() < limit.getTime()) throw tooEarly();
     // PostgreSQL checks a time target only at commits: one before the backup's end but with no commit
     // inside the backup would silently stop later. Say when we could not rule that out.
-    if (!backupTime(end.time)) warn(`Could not read the base backup's end time ("${end.time ?? backup.startTime ?? "none"}"); make sure ${target.value} is after it.`);
+    if (!backupTime(end.time))
+      warn(`Could not read the base backup's end time ("${end.time ?? backup.startTime ?? "none"}"); make sure ${target.value} is after it.`);
   }
 }
 
@@ -80,7 +83,9 @@ async function assertServerUserReads(dir: string): Promise<void> {
   if (!user.asUser) return;
   const r = await run("test", ["-r", dir, "-a", "-x", dir], { asUser: user.asUser, allowFailure: true, cwd: "/" });
   if (r.code !== 0) {
-    throw new SourceError(`The WAL archive ${dir} is not readable by the OS user "${user.name}" that replays it; make it (and its parents) readable, e.g. chmod o+rx.`);
+    throw new SourceError(
+      `The WAL archive ${dir} is not readable by the OS user "${user.name}" that replays it; make it (and its parents) readable, e.g. chmod o+rx.`,
+    );
   }
 }
 
@@ -91,7 +96,9 @@ async function assertServerUserReads(dir: string): Promise<void> {
 export async function restoreBaseBackup(bins: PgBinaries, source: BaseBackupSource, dataDir: string, reporter: Reporter): Promise<Record<string, unknown>> {
   const probe = await probeBaseBackup(source, reporter);
   const explain = {
-    backupEnd: probe.backupEnd.lsn ? `consistent from WAL location ${probe.backupEnd.lsn}${probe.backupEnd.time ? `, ${probe.backupEnd.time}` : ""}` : `started at ${probe.backup.startLsn}`,
+    backupEnd: probe.backupEnd.lsn
+      ? `consistent from WAL location ${probe.backupEnd.lsn}${probe.backupEnd.time ? `, ${probe.backupEnd.time}` : ""}`
+      : `started at ${probe.backup.startLsn}`,
     archiveEnd: probe.archive ? `its last segment is ${probe.archive.segments.at(-1)} in ${probe.archive.dir}` : "no archive given",
   };
   let outcome: RecoveryOutcome;

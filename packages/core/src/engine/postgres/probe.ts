@@ -64,7 +64,9 @@ export async function probeDataDir(dir: string): Promise<ProbeResult & { major: 
   }
   const tablespaces = existsSync(path.join(dir, "pg_tblspc")) ? await readdir(path.join(dir, "pg_tblspc")) : [];
   if (tablespaces.length > 0) {
-    throw new NotSupportedError(`${dir} uses tablespaces outside the data directory (${tablespaces.join(", ")}); dbclone images hold a single data directory. Use a dump instead.`);
+    throw new NotSupportedError(
+      `${dir} uses tablespaces outside the data directory (${tablespaces.join(", ")}); dbclone images hold a single data directory. Use a dump instead.`,
+    );
   }
   await findBinaries(major); // a clear error naming postgresql-<major> when missing
   return { description: `PostgreSQL ${major} data directory ${path.basename(path.resolve(dir))}`, version, major };
@@ -86,7 +88,9 @@ export async function probeServer(url: string): Promise<ProbeResult & { major: n
     await client.end().catch(() => {});
   }
   if (!canReplicate) {
-    throw new SourceError(`The user of ${shown} may not take a base backup: grant it REPLICATION (ALTER ROLE … REPLICATION) and allow it in pg_hba.conf for "replication".`);
+    throw new SourceError(
+      `The user of ${shown} may not take a base backup: grant it REPLICATION (ALTER ROLE … REPLICATION) and allow it in pg_hba.conf for "replication".`,
+    );
   }
   const clean = /^(\d+(?:\.\d+)?)/.exec(version)?.[1] ?? version;
   const major = majorOf(clean);
@@ -113,6 +117,8 @@ export async function probeSource(source: SourceSpec): Promise<ProbeResult> {
       return { description, version };
     }
     case "backup-chain":
-      throw new NotSupportedError("A backup chain (.bak + differential + logs) is a SQL Server source; for PostgreSQL use a dump, a data directory, a server URL or a base backup with a WAL archive.");
+      throw new NotSupportedError(
+        "A backup chain (.bak + differential + logs) is a SQL Server source; for PostgreSQL use a dump, a data directory, a server URL or a base backup with a WAL archive.",
+      );
   }
 }

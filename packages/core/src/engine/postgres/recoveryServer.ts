@@ -90,7 +90,9 @@ function failure(r: RecoveryRun, log: string): Error {
     );
   }
   if (/requested recovery stop point is before consistent recovery point/.test(log)) {
-    return new SourceError(`The recovery target ${target} is before the end of the base backup (${r.explain.backupEnd}); choose a later target or an older base backup.`);
+    return new SourceError(
+      `The recovery target ${target} is before the end of the base backup (${r.explain.backupEnd}); choose a later target or an older base backup.`,
+    );
   }
   if (/WAL ends before consistent recovery point|could not locate required checkpoint record|could not find redo location/.test(log)) {
     return new SourceError(

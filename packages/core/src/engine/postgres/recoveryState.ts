@@ -75,11 +75,20 @@ export async function continueKeptState(a: ContinueStateArgs): Promise<Record<st
     reused = true;
     a.reporter.info(`Continuing the kept recovery state in ${stateDir} (last at ${last.target.kind} ${last.target.value})`);
   } else {
-    if (existsSync(stateData)) throw new SourceError(`${stateData} exists but ${stateFile} does not: not a state dbclone kept. Remove it or choose another directory.`);
+    if (existsSync(stateData))
+      throw new SourceError(`${stateData} exists but ${stateFile} does not: not a state dbclone kept. Remove it or choose another directory.`);
     a.reporter.info(`Restoring base backup ${a.source.path} into the kept recovery state ${stateDir}`);
     await placeBaseBackup(a.source.path, a.probe.backup, stateData);
   }
-  const outcome = await runRecovery({ bins: a.bins, dataDir: stateData, archiveDir: a.source.walArchive, target, action: "shutdown", reporter: a.reporter, explain: a.explain });
+  const outcome = await runRecovery({
+    bins: a.bins,
+    dataDir: stateData,
+    archiveDir: a.source.walArchive,
+    target,
+    action: "shutdown",
+    reporter: a.reporter,
+    explain: a.explain,
+  });
   // The build server runs with fsync off; this directory must survive until the next build.
   await run("sync", ["-f", path.join(stateData, "PG_VERSION")]);
   const control = await controlData(a.bins, stateData);

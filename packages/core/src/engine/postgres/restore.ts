@@ -26,7 +26,9 @@ export async function restoreSources(sources: SourceSpec[], mountPath: string, r
     throw new NotSupportedError("A backup chain is a SQL Server source; PostgreSQL images take dumps, data directories or server URLs.");
   }
   if (physical.length > 1) {
-    throw new SourceError("Only one data directory, live server or base backup can be the base of an image (each is a whole cluster); add the others as dumps.");
+    throw new SourceError(
+      "Only one data directory, live server or base backup can be the base of an image (each is a whole cluster); add the others as dumps.",
+    );
   }
 
   // Check everything before creating anything.
@@ -105,7 +107,9 @@ async function forgetRolePasswords(server: { socketDir: string; port: number; ad
   for (const db of ["postgres", "template1"]) {
     try {
       await withAdmin(server, db, async (c) => {
-        const roles = await c.query<{ sql: string }>("SELECT format('ALTER ROLE %I PASSWORD NULL', rolname) AS sql FROM pg_authid WHERE rolpassword IS NOT NULL");
+        const roles = await c.query<{ sql: string }>(
+          "SELECT format('ALTER ROLE %I PASSWORD NULL', rolname) AS sql FROM pg_authid WHERE rolpassword IS NOT NULL",
+        );
         for (const r of roles.rows) await c.query(r.sql);
         const left = await c.query("SELECT 1 FROM pg_authid WHERE rolpassword IS NOT NULL");
         if (left.rowCount) throw new BuildError(`${left.rowCount} role(s) still have a password after stripping; the image was not built.`);

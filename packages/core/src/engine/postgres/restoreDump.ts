@@ -31,15 +31,23 @@ async function prepareDatabase(s: BuildServer, name: string, file: string, fille
   if (filled.has(name)) {
     throw new SourceError(`${file} would restore into database "${name}", which another source already filled. Give the sources distinct database names.`);
   }
-  const found = await withAdmin(s, "template1", async (c) => (await c.query<{ datistemplate: boolean }>("SELECT datistemplate FROM pg_database WHERE datname = $1", [name])).rows[0]);
+  const found = await withAdmin(
+    s,
+    "template1",
+    async (c) => (await c.query<{ datistemplate: boolean }>("SELECT datistemplate FROM pg_database WHERE datname = $1", [name])).rows[0],
+  );
   if (found?.datistemplate) {
     // An image carries user databases only: restored into a template, the data would silently vanish.
-    throw new SourceError(`${file} would restore into the template database "${name}", which an image does not carry. Dump the data from a database with another name.`);
+    throw new SourceError(
+      `${file} would restore into the template database "${name}", which an image does not carry. Dump the data from a database with another name.`,
+    );
   }
   if (!found) {
     await withAdmin(s, "template1", (c) => c.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE template0 ENCODING 'UTF8'`));
   } else if (!(await isEmptyDatabase(s, name))) {
-    throw new SourceError(`${file} would restore into database "${name}", which the base source already holds with objects of its own. Give this source another database name.`);
+    throw new SourceError(
+      `${file} would restore into database "${name}", which the base source already holds with objects of its own. Give this source another database name.`,
+    );
   }
   filled.add(name);
 }
@@ -169,10 +177,14 @@ export async function restoreDump(
  */
 async function restoreDumpall(bins: PgBinaries, s: BuildServer, file: string): Promise<Set<string>> {
   await checkDumpScript(file);
-  const before = new Set(await withAdmin(s, "postgres", async (c) => (await c.query<{ datname: string }>("SELECT datname FROM pg_database")).rows.map((r) => r.datname)));
+  const before = new Set(
+    await withAdmin(s, "postgres", async (c) => (await c.query<{ datname: string }>("SELECT datname FROM pg_database")).rows.map((r) => r.datname)),
+  );
   const ownAdmin = new Set([`CREATE ROLE ${s.adminUser};`, `CREATE ROLE ${quoteIdent(s.adminUser)};`]);
   const lines = Readable.from(scriptLines(file, (l) => ownAdmin.has(l)));
   await runRestoreTool(file, bins.bin("psql"), ["-X", "-q", "-v", "ON_ERROR_STOP=1", ...connArgs(s, "postgres"), "-f", "-"], "the pg_dumpall script", lines);
-  const after = await withAdmin(s, "postgres", async (c) => (await c.query<{ datname: string }>("SELECT datname FROM pg_database WHERE NOT datistemplate")).rows.map((r) => r.datname));
+  const after = await withAdmin(s, "postgres", async (c) =>
+    (await c.query<{ datname: string }>("SELECT datname FROM pg_database WHERE NOT datistemplate")).rows.map((r) => r.datname),
+  );
   return new Set(after.filter((d) => !before.has(d) || d === "postgres"));
 }

@@ -51,8 +51,18 @@ async function loadPools(c: pg.Client, faker: Faker): Promise<void> {
   for (let i = 0; i < POOL; i++) {
     const first = faker.person.firstName();
     const last = faker.person.lastName();
-    const row = [i, first, last, faker.internet.domainName(), faker.phone.number(), faker.location.streetAddress(), faker.location.city(),
-      faker.location.zipCode(), faker.location.country(), faker.date.birthdate({ min: 18, max: 90, mode: "age" }).toISOString().slice(0, 10)];
+    const row = [
+      i,
+      first,
+      last,
+      faker.internet.domainName(),
+      faker.phone.number(),
+      faker.location.streetAddress(),
+      faker.location.city(),
+      faker.location.zipCode(),
+      faker.location.country(),
+      faker.date.birthdate({ min: 18, max: 90, mode: "age" }).toISOString().slice(0, 10),
+    ];
     row.forEach((v, k) => {
       cols[k]!.push(v);
     });
@@ -63,9 +73,11 @@ async function loadPools(c: pg.Client, faker: Faker): Promise<void> {
   );
   const p: unknown[][] = [[], [], [], [], []];
   for (let i = 1; i <= PRODUCTS; i++) {
-    [i, faker.commerce.productName(), faker.commerce.department(), faker.commerce.price({ min: 1, max: 500 }), faker.commerce.productDescription()].forEach((v, k) => {
-      p[k]!.push(v);
-    });
+    [i, faker.commerce.productName(), faker.commerce.department(), faker.commerce.price({ min: 1, max: 500 }), faker.commerce.productDescription()].forEach(
+      (v, k) => {
+        p[k]!.push(v);
+      },
+    );
   }
   await c.query("INSERT INTO products SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::numeric[], $5::text[])", p);
 }

@@ -73,7 +73,12 @@ export async function startServer(mountPath: string, opts: StartOptions, reporte
   } else {
     // The container sees the mount (data + engine file) and the run dir at their host paths.
     const launch = serverLaunchOf(spec, [path.resolve(mountPath), spec.socketDir]);
-    const handle = await opts.runtime.start(launch, { timeoutMs: spec.timeoutMs, labels: opts.runtimeLabels, name: opts.cloneId ? `dbclone-${opts.cloneId}` : undefined, reporter });
+    const handle = await opts.runtime.start(launch, {
+      timeoutMs: spec.timeoutMs,
+      labels: opts.runtimeLabels,
+      name: opts.cloneId ? `dbclone-${opts.cloneId}` : undefined,
+      reporter,
+    });
     running = { ...server, pid: handle.pid ?? 0, containerId: handle.containerId };
   }
   const where = running.containerId ? `container ${running.containerId.slice(0, 12)}` : `pid ${running.pid}`;

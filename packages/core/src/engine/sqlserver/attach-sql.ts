@@ -27,8 +27,7 @@ export function detachStatements(db: string, opts: { forImage?: boolean } = {}):
 /** After an attach: an image made before this fix (or any attached file) may carry SINGLE_USER. */
 export const multiUserSql = (db: string): string => `ALTER DATABASE ${quoteName(db)} SET MULTI_USER;`;
 
-const fileSpecs = (files: AttachFile[]): string =>
-  files.map((f) => `  (NAME = ${nString(f.logicalName)}, FILENAME = ${nString(f.path)})`).join(",\n");
+const fileSpecs = (files: AttachFile[]): string => files.map((f) => `  (NAME = ${nString(f.logicalName)}, FILENAME = ${nString(f.path)})`).join(",\n");
 
 /** Data files only: the log is left behind and rebuilt, so nothing of the old log survives. */
 export function attachRebuildLogSql(db: string, dataFiles: AttachFile[]): string {

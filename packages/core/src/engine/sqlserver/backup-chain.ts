@@ -85,7 +85,8 @@ export function validateBackupChain(full: BackupHeader, differential: BackupHead
     sameDatabase(differential);
     if (differential.kind !== "differential") throw new SourceError(`${where(differential)} is a ${differential.kind} backup, not a differential.`);
     const basedOnFull =
-      differential.differentialBaseLsn === full.checkpointLsn && (differential.differentialBaseGuid === null || differential.differentialBaseGuid === full.backupSetGuid);
+      differential.differentialBaseLsn === full.checkpointLsn &&
+      (differential.differentialBaseGuid === null || differential.differentialBaseGuid === full.backupSetGuid);
     if (!basedOnFull) {
       throw new SourceError(
         `The differential ${where(differential)} is based on the full backup at LSN ${differential.differentialBaseLsn}, but ${full.file} is the full backup at LSN ${full.checkpointLsn}. ` +

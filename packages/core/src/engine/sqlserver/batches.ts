@@ -37,7 +37,8 @@ export function splitBatches(script: string): Batch[] {
         }
       } else if (close !== null) {
         if (c === close) {
-          if (next === close) i++; // a doubled closer stays inside
+          if (next === close)
+            i++; // a doubled closer stays inside
           else close = null;
         }
       } else if (c === "-" && next === "-") {

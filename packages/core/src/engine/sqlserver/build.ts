@@ -10,7 +10,16 @@ import type { DiskDriver, SealedDisk } from "../../disk/types.js";
 import { CleanupStack } from "../../util/cleanup.js";
 import type { BackupChain } from "./backup-chain.js";
 import { executeScript, firstRow, type SqlExecutor } from "./executor.js";
-import { DATABASE_EXISTS, databaseDir, foldersToCreate, moveTargets, restorePercent, restoreStatements, type MoveTarget, type Statement } from "./restore-sql.js";
+import {
+  DATABASE_EXISTS,
+  databaseDir,
+  foldersToCreate,
+  moveTargets,
+  restorePercent,
+  restoreStatements,
+  type MoveTarget,
+  type Statement,
+} from "./restore-sql.js";
 import { MASTER_FILES, attachRebuildLogSql, detachStatements } from "./attach-sql.js";
 import { scrubScript } from "./scrub-sql.js";
 import { stripPrincipalsSql } from "./principals-sql.js";
@@ -70,10 +79,15 @@ export async function buildSqlServerImage(deps: SqlServerBuildDeps, opts: BuildS
   if (opts.sources.length === 0) throw new SourceError("Give at least one backup chain (a full .bak) to build a SQL Server image.");
   const plans = await planFiles(exec, await planChains(exec, opts.sources));
   for (const { db } of plans) {
-    if (firstRow(await run(exec, DATABASE_EXISTS(db)))?.id != null) throw new BuildError(`Database '${db}' already exists on this server; drop it or restore under another name.`);
+    if (firstRow(await run(exec, DATABASE_EXISTS(db)))?.id != null)
+      throw new BuildError(`Database '${db}' already exists on this server; drop it or restore under another name.`);
   }
   const edition = firstRow(await run(exec, EDITION_QUERY));
-  checkEditionLimit(Number(edition?.engineEdition), String(edition?.edition ?? "this edition"), plans.map((p) => ({ db: p.db, files: allFiles(p) })));
+  checkEditionLimit(
+    Number(edition?.engineEdition),
+    String(edition?.edition ?? "this edition"),
+    plans.map((p) => ({ db: p.db, files: allFiles(p) })),
+  );
   const diskBytes = Math.max(opts.diskSizeBytes ?? 0, stagingDiskBytes(plans.map(allFiles)));
   const cleanup = new CleanupStack(reporter);
   const stagingFile = win.join(opts.workDir, "staging.vhdx");
@@ -89,7 +103,10 @@ export async function buildSqlServerImage(deps: SqlServerBuildDeps, opts: BuildS
     for (const [i, p] of plans.entries()) {
       const t = targetsOf(databaseDir(stagingMount, i, p.db), p);
       for (const folder of foldersToCreate(t.all)) await files.makeDir(folder);
-      dataFiles.set(p.db, t.all.filter((f) => f.kind !== "L").map((f) => ({ logicalName: f.logicalName, path: f.target })));
+      dataFiles.set(
+        p.db,
+        t.all.filter((f) => f.kind !== "L").map((f) => ({ logicalName: f.logicalName, path: f.target })),
+      );
       logNames.push(...t.all.filter((f) => f.kind === "L").map((f) => win.basename(f.target)));
       cleanup.push(`drop database ${p.db}`, async () => {
         for (const s of detachStatements(p.db)) await run(exec, s);
@@ -102,14 +119,22 @@ export async function buildSqlServerImage(deps: SqlServerBuildDeps, opts: BuildS
     }
     let masking: SqlServerBuildResult["masking"];
     if (opts.masking) {
-      const facts = await sqlServerSchemaFacts(exec, plans.map((p) => p.db));
+      const facts = await sqlServerSchemaFacts(
+        exec,
+        plans.map((p) => p.db),
+      );
       const resolved = resolvePolicy(opts.masking.policy, opts.masking.variant, facts);
       reporter.info(`Masking ${resolved.rules.length} column(s)${opts.masking.variant ? ` for variant ${opts.masking.variant}` : ""}`);
       masking = { resolved, run: await maskSqlServer({ exec, policy: resolved, key: opts.masking.key, reporter, probeTarget: opts.masking.probeTarget }) };
     }
     const contained = new Map<string, boolean>();
     for (const { db } of plans) contained.set(db, Number(firstRow(await exec.execute(stripPrincipalsSql(db)))?.containment ?? 0) !== 0);
-    const databases = (await sqlServerSchemaFacts(exec, plans.map((p) => p.db))).databases;
+    const databases = (
+      await sqlServerSchemaFacts(
+        exec,
+        plans.map((p) => p.db),
+      )
+    ).databases;
     for (const { db } of plans) await executeScript(exec, scrubScript(db));
     for (const { db } of plans) for (const s of detachStatements(db)) await run(exec, s);
     const fresh = await disk.createStaging(freshFile, freshMount, diskBytes);
@@ -133,7 +158,10 @@ export async function buildSqlServerImage(deps: SqlServerBuildDeps, opts: BuildS
       const filesOfDb = rows.map((r, k) => {
         const f = { logicalName: String(r.logicalName), path: String(r.path), kind: String(r.kind) };
         if (onDisk(f.path)) return f;
-        if (f.kind !== "LOG") throw new BuildError(`After attaching '${db}', its file ${f.logicalName} is at ${f.path}, outside the image disk ${stagingMount}; the image would be incomplete.`);
+        if (f.kind !== "LOG")
+          throw new BuildError(
+            `After attaching '${db}', its file ${f.logicalName} is at ${f.path}, outside the image disk ${stagingMount}; the image would be incomplete.`,
+          );
         // CREATE DATABASE does not document where ATTACH_REBUILD_LOG writes the new log (the
         // server's default log folder, in practice): it is moved into the database's folder.
         const to = win.join(dir, `rebuilt-log-${k}.ldf`);

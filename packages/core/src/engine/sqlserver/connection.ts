@@ -2,9 +2,7 @@
 // Restores get no request timeout (a large RESTORE runs for hours); other work gets one.
 import type { config as MssqlConfig } from "mssql";
 
-export type SqlServerAuth =
-  | { kind: "sql"; user: string; password: string }
-  | { kind: "ntlm"; domain: string; user: string; password: string };
+export type SqlServerAuth = { kind: "sql"; user: string; password: string } | { kind: "ntlm"; domain: string; user: string; password: string };
 
 export interface SqlServerConnection {
   server: string;

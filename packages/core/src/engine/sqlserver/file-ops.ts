@@ -35,7 +35,15 @@ export const robocopyTreeArgs = (from: string, to: string, excludeFiles: string[
 ];
 
 /** One file into another folder (robocopy keeps the name; the rename follows). */
-export const robocopyMoveArgs = (from: string, toDir: string): string[] => [path.win32.dirname(from), toDir, path.win32.basename(from), "/B", "/MOV", "/COPY:DAT", ...QUIET];
+export const robocopyMoveArgs = (from: string, toDir: string): string[] => [
+  path.win32.dirname(from),
+  toDir,
+  path.win32.basename(from),
+  "/B",
+  "/MOV",
+  "/COPY:DAT",
+  ...QUIET,
+];
 
 /** robocopy's exit code is a bit mask: 0-7 mean copied / nothing to copy / extras; 8 and up is a failure. */
 export const robocopySucceeded = (code: number | null): boolean => code !== null && code >= 0 && code < 8;
@@ -43,7 +51,12 @@ export const robocopySucceeded = (code: number | null): boolean => code !== null
 async function robocopy(args: string[], reporter?: Reporter): Promise<void> {
   const r = await run("robocopy", args, { allowFailure: true, reporter, timeoutMs: 6 * 60 * 60_000 });
   if (!robocopySucceeded(r.code)) {
-    throw new CommandError(`robocopy ${args.slice(0, 2).join(" -> ")} failed with exit ${r.code}; is the process elevated (backup privilege)?`, "robocopy", r.code, r.stdout + r.stderr);
+    throw new CommandError(
+      `robocopy ${args.slice(0, 2).join(" -> ")} failed with exit ${r.code}; is the process elevated (backup privilege)?`,
+      "robocopy",
+      r.code,
+      r.stdout + r.stderr,
+    );
   }
 }
 

@@ -90,7 +90,7 @@ export function adoConnectionString(c: SqlServerConnection, login: { user: strin
     `Database=${adoValue(database)}`,
     `User Id=${adoValue(login.user)}`,
     `Password=${adoValue(login.password)}`,
-    `Encrypt=${c.encrypt ?? true ? "True" : "False"}`,
+    `Encrypt=${(c.encrypt ?? true) ? "True" : "False"}`,
     `TrustServerCertificate=${c.trustServerCertificate ? "True" : "False"}`,
   ].join(";");
 }
@@ -99,4 +99,3 @@ export const sqlServerPort = (c: SqlServerConnection): number => c.port ?? 1433;
 
 /** DOMAIN\user when dbclone signs in with Windows authentication (attach then opens files as them). */
 export const windowsCaller = (c: SqlServerConnection): string | undefined => (c.auth.kind === "ntlm" ? `${c.auth.domain}\\${c.auth.user}` : undefined);
-

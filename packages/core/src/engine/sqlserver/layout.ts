@@ -20,6 +20,7 @@ export async function readImageLayout(mountPath: string): Promise<ImageLayout> {
   } catch (e) {
     throw new BuildError(`${file} could not be read (${(e as Error).message}); this disk is not a dbclone SQL Server image.`);
   }
-  if (layout.version !== 1 || !Array.isArray(layout.databases)) throw new BuildError(`${file} has an unknown layout version ${String(layout.version)}; upgrade dbclone.`);
+  if (layout.version !== 1 || !Array.isArray(layout.databases))
+    throw new BuildError(`${file} has an unknown layout version ${String(layout.version)}; upgrade dbclone.`);
   return layout;
 }

@@ -12,7 +12,9 @@ const ALLOWED_ROLES = new Set(["db_datareader", "db_datawriter", "db_ddladmin", 
 export function checkRoles(roles: readonly string[]): void {
   for (const r of roles) {
     if (!ALLOWED_ROLES.has(r)) {
-      throw new UsageError(`Role '${r}' may not be given to a clone login; allowed: ${[...ALLOWED_ROLES].join(", ")}. db_owner would let a clone user change security.`);
+      throw new UsageError(
+        `Role '${r}' may not be given to a clone login; allowed: ${[...ALLOWED_ROLES].join(", ")}. db_owner would let a clone user change security.`,
+      );
     }
   }
 }

@@ -109,7 +109,10 @@ function sqlRuleExpression(r: ResolvedRule, params: Statement["params"]): string
     }
     case "sql": {
       const e = typeof r.expression === "string" ? r.expression : r.expression?.sqlserver;
-      if (!e) throw new NotSupportedError(`${r.database}.${r.schema}.${r.table}.${r.column}: the sql rule has no sqlserver expression; give expression: {sqlserver: …}.`);
+      if (!e)
+        throw new NotSupportedError(
+          `${r.database}.${r.schema}.${r.table}.${r.column}: the sql rule has no sqlserver expression; give expression: {sqlserver: …}.`,
+        );
       return `(${e})`;
     }
     case "shuffle":
@@ -135,7 +138,9 @@ export function tableUpdateStatement(mapped: { rule: ResolvedRule; mapIndex: num
     const alias = `m${i}`;
     const text = `${textForm(`t.${quoteName(rule.column)}`, rule.type)} COLLATE ${BIN}`;
     sets.push(`${quoteName(rule.column)} = ${applyExpression(rule, alias)}`);
-    joins.push(`LEFT JOIN ${mapTableName(mapIndex)} AS ${alias} ON ${alias}.h = CAST(HASHBYTES('SHA2_256', ${text}) AS binary(32)) AND ${alias}.original = ${text}`);
+    joins.push(
+      `LEFT JOIN ${mapTableName(mapIndex)} AS ${alias} ON ${alias}.h = CAST(HASHBYTES('SHA2_256', ${text}) AS binary(32)) AND ${alias}.original = ${text}`,
+    );
   });
   for (const r of sqlRules) sets.push(`${quoteName(r.column)} = ${sqlRuleExpression(r, params)}`);
   const lines = [`UPDATE t SET`, `  ${sets.join(",\n  ")}`, `FROM ${tableName(first.database, first.schema, first.table)} AS t`, ...joins];

@@ -120,7 +120,10 @@ export async function maskSqlServer(opts: SqlServerMaskingOptions): Promise<Mask
           for (const s of insertMapStatements(i, pairs)) await run(exec, label, s.sql, s.params);
           await run(exec, label, createMapIndexSql(i));
         }
-        const update = tableUpdateStatement(mapped, rules.filter((r) => !isValueRule(r)));
+        const update = tableUpdateStatement(
+          mapped,
+          rules.filter((r) => !isValueRule(r)),
+        );
         reporter.debug(`masking ${label}: ${update.sql}`);
         const sets = await run(exec, label, `${update.sql}\nSELECT @@ROWCOUNT AS n;`, update.params, rules[0]!.where);
         const changed = Number(sets.at(-1)?.[0]?.n ?? 0);
@@ -131,11 +134,14 @@ export async function maskSqlServer(opts: SqlServerMaskingOptions): Promise<Mask
       }
     }
     for (const release of guarded.values()) await release();
-    await run(exec, `re-enabling foreign keys in ${db} (a child table emptied or masked apart from its parent fails here; truncate or mask both)`, enableForeignKeysSql(db));
+    await run(
+      exec,
+      `re-enabling foreign keys in ${db} (a child table emptied or masked apart from its parent fails here; truncate or mask both)`,
+      enableForeignKeysSql(db),
+    );
   }
 
   masking.rules = appliedRules(policy.rules, distinct);
   masking.seconds = (performance.now() - started) / 1000;
   return masking;
 }
-

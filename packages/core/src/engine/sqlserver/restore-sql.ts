@@ -31,7 +31,8 @@ export interface BackupFile {
 /** A whole number from a numeric/bigint column: mssql gives numeric as a number, bigint as a string. */
 function wholeNumber(v: unknown, column: string, file: string): number {
   const n = typeof v === "string" && /^\d+$/.test(v.trim()) ? Number(v) : typeof v === "number" && Number.isInteger(v) && v >= 0 ? v : NaN;
-  if (Number.isNaN(n)) throw new SourceError(`RESTORE FILELISTONLY of ${file} gave no usable ${column} (${JSON.stringify(v)}); is this a SQL Server backup file?`);
+  if (Number.isNaN(n))
+    throw new SourceError(`RESTORE FILELISTONLY of ${file} gave no usable ${column} (${JSON.stringify(v)}); is this a SQL Server backup file?`);
   return n;
 }
 
@@ -52,8 +53,7 @@ export function parseFileList(rows: Row[], file: string): BackupFile[] {
 export const safeFileName = (name: string): string => name.replace(/[<>:"/\\|?*\u0000-\u001f]/g, "_").replace(/[. ]+$/, "_") || "_";
 
 /** The folder on the disk holding one database's files: numbered, so two names never collide. */
-export const databaseDir = (mountPath: string, index: number, db: string): string =>
-  path.win32.join(mountPath, "databases", `${index}-${safeFileName(db)}`);
+export const databaseDir = (mountPath: string, index: number, db: string): string => path.win32.join(mountPath, "databases", `${index}-${safeFileName(db)}`);
 
 export interface MoveTarget {
   logicalName: string;
@@ -122,7 +122,10 @@ export function restoreStatements(db: string, chain: BackupChain, moves: ChainMo
   ];
   for (const [what, h] of later) {
     const w = withMoves(m.added.get(backupKey(h)) ?? []);
-    out.push({ sql: `RESTORE ${what} @db FROM DISK = @file WITH FILE = @position, ${w.clause}NORECOVERY, ${stats};`, params: { db, file: h.file, position: h.position, ...w.params } });
+    out.push({
+      sql: `RESTORE ${what} @db FROM DISK = @file WITH FILE = @position, ${w.clause}NORECOVERY, ${stats};`,
+      params: { db, file: h.file, position: h.position, ...w.params },
+    });
   }
   out.push({ sql: "RESTORE DATABASE @db WITH RECOVERY;", params: { db } });
   return out;

@@ -16,7 +16,16 @@ export function storedForm(raw: Uint8Array): { bytes: Buffer; header: number } {
 }
 
 /** Why a raw-byte hit is explained: which kind of published bytes it lies inside. */
-export const CONTAINER_KINDS = ["length-header", "masked-value", "unmasked-value", "catalog", "toast-chunk", "published-value", "compressed", "live-tuple"] as const;
+export const CONTAINER_KINDS = [
+  "length-header",
+  "masked-value",
+  "unmasked-value",
+  "catalog",
+  "toast-chunk",
+  "published-value",
+  "compressed",
+  "live-tuple",
+] as const;
 export type ContainerKind = (typeof CONTAINER_KINDS)[number];
 const KINDS = CONTAINER_KINDS.length;
 export const tagOfContainer = (index: number, kind: ContainerKind) => -1 - (index * KINDS + CONTAINER_KINDS.indexOf(kind));
@@ -35,7 +44,12 @@ export type ValueOrigin =
   /** A catalog row about an object a user made carries its column (copies are judged); a stock row does not. */
   | { kind: "catalog"; column?: Omit<CopyFinding, "bySource"> };
 
-const containerKindOf: Record<ValueOrigin["kind"], ContainerKind> = { masked: "masked-value", unmasked: "unmasked-value", catalog: "catalog", toast: "toast-chunk" };
+const containerKindOf: Record<ValueOrigin["kind"], ContainerKind> = {
+  masked: "masked-value",
+  unmasked: "unmasked-value",
+  catalog: "catalog",
+  toast: "toast-chunk",
+};
 
 export interface CopyFinding {
   database: string;

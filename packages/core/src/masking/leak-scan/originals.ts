@@ -117,10 +117,15 @@ export function collectOriginals(columns: OriginalColumn[], opts: OriginalsOptio
       builder.add(utf8, tagOfOriginal(id, false));
       const utf16 = Buffer.from(utf8.toString("utf8"), "utf16le");
       if (utf16.length >= WINDOW) builder.add(utf16, tagOfOriginal(id, true)); // two CJK characters are 6 bytes of UTF-8, 4 of UTF-16
-
     }
   });
-  return new OriginalSet(columns.map((c) => c.source), builder.build(), sourceOf, strongest, index.size + short.size);
+  return new OriginalSet(
+    columns.map((c) => c.source),
+    builder.build(),
+    sourceOf,
+    strongest,
+    index.size + short.size,
+  );
 }
 
 /** The first maxBytes of UTF-8, cut on a character boundary. */

@@ -134,8 +134,14 @@ export class PatternSet {
   /** Bytes held by this set (arena and tables), for the memory report. */
   get bytes(): number {
     return (
-      this.arena.byteLength + this.offsets.byteLength + this.tags.byteLength + this.hashes.byteLength + this.gramAt.byteLength +
-      this.heads.byteLength + this.next.byteLength + this.filter.byteLength
+      this.arena.byteLength +
+      this.offsets.byteLength +
+      this.tags.byteLength +
+      this.hashes.byteLength +
+      this.gramAt.byteLength +
+      this.heads.byteLength +
+      this.next.byteLength +
+      this.filter.byteLength
     );
   }
 

@@ -177,4 +177,3 @@ async function listFiles(root: string, rel: string): Promise<string[]> {
   }
   return out;
 }
-

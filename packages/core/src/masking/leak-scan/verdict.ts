@@ -66,7 +66,10 @@ export function describeCopies(copies: CopyRecord[]): string {
 
 export function describeResidue(originals: OriginalSet, hits: ResidueHit[]): string {
   return hits
-    .map((h) => `${columnName(originals.sources[originals.sourceOf[h.original]!]!)} (${h.utf16 ? "UTF-16LE" : "UTF-8"}) in ${h.channel} at byte ${h.offset} of ${h.file}`)
+    .map(
+      (h) =>
+        `${columnName(originals.sources[originals.sourceOf[h.original]!]!)} (${h.utf16 ? "UTF-16LE" : "UTF-8"}) in ${h.channel} at byte ${h.offset} of ${h.file}`,
+    )
     .join("; ");
 }
 

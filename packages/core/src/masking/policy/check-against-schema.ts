@@ -83,7 +83,10 @@ export async function checkPolicySql(
     for (const check of checks) {
       const complaint = await plan(check);
       if (complaint === undefined) continue;
-      const what = check.kind === "where" ? `the where of ${rule.schema}.${rule.table}` : `the ${check.kind} for ${rule.schema}.${rule.table}.${rule.column} (${rule.type})`;
+      const what =
+        check.kind === "where"
+          ? `the where of ${rule.schema}.${rule.table}`
+          : `the ${check.kind} for ${rule.schema}.${rule.table}.${rule.column} (${rule.type})`;
       throw policyErrorAt(policy.origin, check.path, `${what} does not work on the restored schema: ${complaint}`);
     }
   }

@@ -94,8 +94,13 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 /** The most telling of ajv's errors: the deepest, and not a branch that did not apply. */
 function schemaError(errors: ErrorObject[], value: unknown, origin: PolicyOrigin): PolicyError {
-  const pathOf = (e: ErrorObject) => e.instancePath.split("/").slice(1).map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
-  const dataAt = (segments: string[]) => segments.reduce<unknown>((d, s) => (isObject(d) || Array.isArray(d) ? (d as Record<string, unknown>)[s] : undefined), value);
+  const pathOf = (e: ErrorObject) =>
+    e.instancePath
+      .split("/")
+      .slice(1)
+      .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+  const dataAt = (segments: string[]) =>
+    segments.reduce<unknown>((d, s) => (isObject(d) || Array.isArray(d) ? (d as Record<string, unknown>)[s] : undefined), value);
   const useful = errors.filter((e) => {
     if (["oneOf", "anyOf", "if"].includes(e.keyword)) return false;
     // A rule written as a mapping failed its mapping branch: the shorthand-branch complaint is noise.
@@ -125,7 +130,9 @@ function databases(raw: unknown): Record<string, DatabasePolicy> {
   const out: Record<string, DatabasePolicy> = {};
   for (const [name, db] of Object.entries((raw ?? {}) as Record<string, Record<string, unknown>>)) {
     const tables: DatabasePolicy["tables"] = {};
-    for (const [t, spec] of Object.entries((db.tables ?? {}) as Record<string, { where?: string; columns: Record<string, unknown>; notPersonal?: Record<string, string> }>)) {
+    for (const [t, spec] of Object.entries(
+      (db.tables ?? {}) as Record<string, { where?: string; columns: Record<string, unknown>; notPersonal?: Record<string, string> }>,
+    )) {
       const columns: Record<string, ColumnRule> = {};
       for (const [c, r] of Object.entries(spec.columns ?? {})) columns[c] = rule(r);
       tables[t] = { ...(spec.where ? { where: spec.where } : {}), columns, ...(spec.notPersonal ? { notPersonal: { ...spec.notPersonal } } : {}) };

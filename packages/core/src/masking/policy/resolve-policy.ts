@@ -80,7 +80,10 @@ export function resolvePolicy(policy: MaskingPolicy, variant: string | undefined
         if (!t) throw policyErrorAt(origin, path, `table '${schema}.${table}' does not exist in database '${dbName}'`);
         return t;
       };
-      for (const [kind, list, out] of [["truncate", db.truncate, truncate], ["exclude", db.exclude, exclude]] as const) {
+      for (const [kind, list, out] of [
+        ["truncate", db.truncate, truncate],
+        ["exclude", db.exclude, exclude],
+      ] as const) {
         list.forEach((written, i) => {
           const t = findTable(written, [...at, kind, i]);
           out.push({ database: dbName, schema: t.schema, table: t.name });
@@ -90,27 +93,39 @@ export function resolvePolicy(policy: MaskingPolicy, variant: string | undefined
         const t = findTable(written, [...at, "tables", written]);
         for (const [column, reason] of Object.entries(tablePolicy.notPersonal ?? {})) {
           const path = [...at, "tables", written, "notPersonal", column];
-          if (!t.columns.some((c) => c.name === column)) throw policyErrorAt(origin, path, `column '${column}' does not exist in ${t.schema}.${t.name} (database '${dbName}')`);
-          if (tablePolicy.columns[column]) throw policyErrorAt(origin, path, `column '${column}' is masked by this policy; notPersonal is for unmasked columns`);
+          if (!t.columns.some((c) => c.name === column))
+            throw policyErrorAt(origin, path, `column '${column}' does not exist in ${t.schema}.${t.name} (database '${dbName}')`);
+          if (tablePolicy.columns[column])
+            throw policyErrorAt(origin, path, `column '${column}' is masked by this policy; notPersonal is for unmasked columns`);
           notPersonal.push({ database: dbName, schema: t.schema, table: t.name, column, reason });
         }
         for (const [column, rule] of Object.entries(tablePolicy.columns)) {
           const path = [...at, "tables", written, "columns", column];
           const col = t.columns.find((c) => c.name === column);
-          if (!col) throw policyErrorAt(origin, path, `column '${column}' does not exist in ${t.schema}.${t.name} (database '${dbName}'); it has: ${t.columns.map((c) => c.name).join(", ")}`);
+          if (!col)
+            throw policyErrorAt(
+              origin,
+              path,
+              `column '${column}' does not exist in ${t.schema}.${t.name} (database '${dbName}'); it has: ${t.columns.map((c) => c.name).join(", ")}`,
+            );
           if (rule.transformer === "sql" && typeof rule.expression === "object" && !rule.expression.postgres && !rule.expression.sqlserver) {
             throw policyErrorAt(origin, path, "an sql rule needs an expression");
           }
           const ref = { database: dbName, schema: t.schema, table: t.name, column };
           positionOf.set(refKey(ref), path);
-          byKey.set(refKey(ref), finish({ ...rule, ...ref, type: col.type, ...(tablePolicy.where ? { where: tablePolicy.where } : {}), origin: "policy", policyPath: path }, locale));
+          byKey.set(
+            refKey(ref),
+            finish({ ...rule, ...ref, type: col.type, ...(tablePolicy.where ? { where: tablePolicy.where } : {}), origin: "policy", policyPath: path }, locale),
+          );
         }
       }
     }
   }
 
   // Defaults: the variant's first, then the policy's; the first pattern that matches wins.
-  const defaults = layers.flatMap((l) => l.defaults.map((d, i) => ({ rule: d, path: [...l.prefix, "defaults", i], re: compile(d, [...l.prefix, "defaults", i]) })));
+  const defaults = layers.flatMap((l) =>
+    l.defaults.map((d, i) => ({ rule: d, path: [...l.prefix, "defaults", i], re: compile(d, [...l.prefix, "defaults", i]) })),
+  );
   const ordered = [...defaults.filter((d) => d.path[0] === "variants"), ...defaults.filter((d) => d.path[0] !== "variants")];
   const skipped = new Set([...exclude, ...truncate, ...(facts.readOnlyTables ?? [])].map((t) => `${t.database}\u0000${t.schema}\u0000${t.table}`));
   for (const db of facts.databases) {
@@ -167,7 +182,12 @@ function compile(d: DefaultRule, path: (string | number)[]): RegExp {
 }
 
 /** A foreign key column must be masked exactly like the key it references, or joins break. */
-function inheritThroughForeignKeys(byKey: Map<string, ResolvedRule>, facts: SchemaFacts, positionOf: Map<string, (string | number)[]>, policy: MaskingPolicy): void {
+function inheritThroughForeignKeys(
+  byKey: Map<string, ResolvedRule>,
+  facts: SchemaFacts,
+  positionOf: Map<string, (string | number)[]>,
+  policy: MaskingPolicy,
+): void {
   // Repeat so chains (a → b → c) settle.
   for (let changed = true, rounds = 0; changed && rounds < 10; rounds++) {
     changed = false;
@@ -177,15 +197,27 @@ function inheritThroughForeignKeys(byKey: Map<string, ResolvedRule>, facts: Sche
       const where = `${fk.from.table}.${fk.from.column} references ${fk.to.table}.${fk.to.column}`;
       if (parent && isValueRule(parent)) {
         if (!child) {
-          const type = facts.databases.find((d) => d.name === fk.from.database)?.tables.find((t) => t.schema === fk.from.schema && t.name === fk.from.table)?.columns.find((c) => c.name === fk.from.column)?.type ?? parent.type;
+          const type =
+            facts.databases
+              .find((d) => d.name === fk.from.database)
+              ?.tables.find((t) => t.schema === fk.from.schema && t.name === fk.from.table)
+              ?.columns.find((c) => c.name === fk.from.column)?.type ?? parent.type;
           const { where: _w, origin: _o, ...rule } = parent;
           byKey.set(refKey(fk.from), { ...rule, ...fk.from, type, origin: "foreign-key" });
           changed = true;
         } else if (child.family !== parent.family || child.transformer !== parent.transformer) {
-          throw policyErrorAt(policy.origin, positionOf.get(refKey(fk.from)) ?? [], `${where}, which is masked as family '${parent.family}': mask it the same way (same transformer and family) or leave it out to inherit`);
+          throw policyErrorAt(
+            policy.origin,
+            positionOf.get(refKey(fk.from)) ?? [],
+            `${where}, which is masked as family '${parent.family}': mask it the same way (same transformer and family) or leave it out to inherit`,
+          );
         }
       } else if (child && isValueRule(child) && !parent) {
-        throw policyErrorAt(policy.origin, positionOf.get(refKey(fk.from)) ?? [], `${where}, which is not masked: mask ${fk.to.table}.${fk.to.column} with the same rule, or the foreign key breaks`);
+        throw policyErrorAt(
+          policy.origin,
+          positionOf.get(refKey(fk.from)) ?? [],
+          `${where}, which is not masked: mask ${fk.to.table}.${fk.to.column} with the same rule, or the foreign key breaks`,
+        );
       }
     }
   }

@@ -43,7 +43,10 @@ const columnRule = {
 
 const defaultRule = {
   type: "object",
-  properties: { column: { type: "string", minLength: 1, description: "Regular expression matched (case-insensitive) against column names." }, ...ruleProperties },
+  properties: {
+    column: { type: "string", minLength: 1, description: "Regular expression matched (case-insensitive) against column names." },
+    ...ruleProperties,
+  },
   required: ["column", "transformer"],
   additionalProperties: false,
   allOf: requiredOptions,

@@ -2,8 +2,21 @@
 // generate their own SQL from it; the keyed mapping (keyed-digest.ts) is the same for both.
 
 export const VALUE_TRANSFORMERS = [
-  "firstName", "lastName", "fullName", "email", "phone", "address", "company",
-  "iban", "creditCard", "nationalId", "text", "hash", "redact", "dateShift", "noise",
+  "firstName",
+  "lastName",
+  "fullName",
+  "email",
+  "phone",
+  "address",
+  "company",
+  "iban",
+  "creditCard",
+  "nationalId",
+  "text",
+  "hash",
+  "redact",
+  "dateShift",
+  "noise",
 ] as const;
 /** Transformers done by the database itself, row by row in one statement (no mapping needed). */
 export const SQL_TRANSFORMERS = ["null", "constant", "shuffle", "sql"] as const;

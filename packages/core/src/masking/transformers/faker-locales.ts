@@ -1,5 +1,26 @@
 // Faker instances per locale, each driven by a KeyedRandomizer. A curated set keeps the bundles small.
-import { base, de, de_AT, de_CH, en, en_AU, en_CA, en_GB, en_IE, en_US, es, fr, it, nl, pl, pt_BR, pt_PT, sv, Faker, type LocaleDefinition } from "@faker-js/faker";
+import {
+  base,
+  de,
+  de_AT,
+  de_CH,
+  en,
+  en_AU,
+  en_CA,
+  en_GB,
+  en_IE,
+  en_US,
+  es,
+  fr,
+  it,
+  nl,
+  pl,
+  pt_BR,
+  pt_PT,
+  sv,
+  Faker,
+  type LocaleDefinition,
+} from "@faker-js/faker";
 import { UsageError } from "../../errors.js";
 import { KeyedRandomizer } from "./keyed-randomizer.js";
 

@@ -44,7 +44,8 @@ export function mapFamily(key: Buffer, family: string, rule: ColumnRule, inputs:
       attempt++;
       if (attempt < MAX_ATTEMPTS) masked = maskValue(key, family, rule, v, attempt);
       else if (attempt < MAX_ATTEMPTS * 2) masked = withSuffix(maskValue(key, family, rule, v), attempt);
-      else throw new BuildError(`masking family '${family}' ran out of distinct values for a unique column; use a transformer with more outputs (hash, email).`);
+      else
+        throw new BuildError(`masking family '${family}' ran out of distinct values for a unique column; use a transformer with more outputs (hash, email).`);
     }
     taken.add(masked);
     out.set(v, masked);

@@ -20,7 +20,12 @@ export class KeyedRandomizer implements Randomizer {
 
   seed(seed: number | number[]): void {
     const words = Array.isArray(seed) ? seed : [seed];
-    [this.a, this.b, this.c, this.d] = [words[0] ?? 0, words[1] ?? 0, words[2] ?? 0, (words[3] ?? 0) | 1].map((w) => w >>> 0) as [number, number, number, number];
+    [this.a, this.b, this.c, this.d] = [words[0] ?? 0, words[1] ?? 0, words[2] ?? 0, (words[3] ?? 0) | 1].map((w) => w >>> 0) as [
+      number,
+      number,
+      number,
+      number,
+    ];
     for (let i = 0; i < 12; i++) this.nextUint32();
   }
 

@@ -64,9 +64,16 @@ export async function startMappingPool(key: Buffer, size: number): Promise<Mappi
       dispatch();
     });
     // No message text: an exception from a transformer could quote the value it was mapping.
-    w.on("error", (e) => fail(new BuildError(`a masking worker thread failed (${e.name}); nothing was published. Run again; if it persists, report it with --debug output.`)));
+    w.on("error", (e) =>
+      fail(new BuildError(`a masking worker thread failed (${e.name}); nothing was published. Run again; if it persists, report it with --debug output.`)),
+    );
     w.on("exit", (code) => {
-      if (!closing) fail(new BuildError(`a masking worker thread stopped unexpectedly (exit code ${code}); nothing was published. Run again; if it persists, check the runner's memory.`));
+      if (!closing)
+        fail(
+          new BuildError(
+            `a masking worker thread stopped unexpectedly (exit code ${code}); nothing was published. Run again; if it persists, check the runner's memory.`,
+          ),
+        );
     });
     idle.push(w);
     return w;
@@ -101,10 +108,15 @@ async function workerScript(): Promise<{ file?: string; code?: string }> {
   const here = typeof import.meta.url === "string" ? fileURLToPath(import.meta.url) : undefined;
   if (here?.endsWith(".cjs")) {
     const bundled = path.join(path.dirname(here), "mapping-worker.cjs");
-    if (!fs.existsSync(bundled)) throw new BuildError(`the masking worker bundle ${bundled} is missing; reinstall dbclone (dist/ must hold mapping-worker.cjs beside ${path.basename(here)}).`);
+    if (!fs.existsSync(bundled))
+      throw new BuildError(
+        `the masking worker bundle ${bundled} is missing; reinstall dbclone (dist/ must hold mapping-worker.cjs beside ${path.basename(here)}).`,
+      );
     return { file: bundled };
   }
-  sourceBundle ??= bundleFromSource(here ? path.join(path.dirname(here), "mapping-worker.ts") : path.resolve("packages/core/src/masking/transformers/mapping-worker.ts"));
+  sourceBundle ??= bundleFromSource(
+    here ? path.join(path.dirname(here), "mapping-worker.ts") : path.resolve("packages/core/src/masking/transformers/mapping-worker.ts"),
+  );
   return sourceBundle;
 }
 

@@ -93,7 +93,10 @@ export async function resolveUniqueChunk(values: string[], first: string[], ctx:
       attempt++;
       if (attempt < MAX_ATTEMPTS) masked = ctx.remap(v, attempt);
       else if (attempt < MAX_ATTEMPTS * 2) masked = withSuffix(ctx.remap(v, 0), attempt);
-      else throw new BuildError(`masking family '${ctx.family}' ran out of distinct values for a unique column; use a transformer with more outputs (hash, email).`);
+      else
+        throw new BuildError(
+          `masking family '${ctx.family}' ran out of distinct values for a unique column; use a transformer with more outputs (hash, email).`,
+        );
     }
     ctx.taken.add(masked);
     here.add(masked);

@@ -20,7 +20,11 @@ export interface ValueTransformer {
   textual: boolean;
 }
 
-const slug = (s: string) => s.toLowerCase().normalize("NFKD").replace(/[^a-z0-9]+/g, "");
+const slug = (s: string) =>
+  s
+    .toLowerCase()
+    .normalize("NFKD")
+    .replace(/[^a-z0-9]+/g, "");
 
 function email(value: string, { faker, digest, rule }: ValueContext): string {
   const at = value.lastIndexOf("@");
@@ -31,11 +35,16 @@ function email(value: string, { faker, digest, rule }: ValueContext): string {
 
 function address({ faker, rule }: ValueContext): string {
   switch (rule.part ?? "street") {
-    case "city": return faker.location.city();
-    case "postcode": return faker.location.zipCode();
-    case "country": return faker.location.country();
-    case "full": return `${faker.location.streetAddress()}, ${faker.location.zipCode()} ${faker.location.city()}`;
-    default: return faker.location.streetAddress();
+    case "city":
+      return faker.location.city();
+    case "postcode":
+      return faker.location.zipCode();
+    case "country":
+      return faker.location.country();
+    case "full":
+      return `${faker.location.streetAddress()}, ${faker.location.zipCode()} ${faker.location.city()}`;
+    default:
+      return faker.location.streetAddress();
   }
 }
 
@@ -69,7 +78,11 @@ function nationalId(value: string, { faker, rule }: ValueContext): string {
   if ((rule.format ?? "us-ssn") === "us-ssn") {
     let area = faker.number.int({ min: 1, max: 899 });
     if (area === 666) area = 667;
-    const parts = [String(area).padStart(3, "0"), String(faker.number.int({ min: 1, max: 99 })).padStart(2, "0"), String(faker.number.int({ min: 1, max: 9999 })).padStart(4, "0")];
+    const parts = [
+      String(area).padStart(3, "0"),
+      String(faker.number.int({ min: 1, max: 99 })).padStart(2, "0"),
+      String(faker.number.int({ min: 1, max: 9999 })).padStart(4, "0"),
+    ];
     return value.includes("-") || !/^\d{9}$/.test(value) ? parts.join("-") : parts.join("");
   }
   return value.replace(/\d/g, () => String(faker.number.int(9)));

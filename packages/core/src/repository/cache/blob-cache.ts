@@ -141,18 +141,23 @@ export class BlobCache {
       for (const [d, e] of candidates) {
         if (total <= max) break;
         // Take the blob's own lock briefly: a blob being (re)downloaded is skipped, not deleted.
-        const gone = await withFileLock(this.blobPath(d), async () => {
-          await this.verified.forget(this.blobPath(d));
-          await unlink(this.blobPath(d)).catch(() => undefined);
-          return true;
-        }, { waitMs: 200 }).catch(() => false);
+        const gone = await withFileLock(
+          this.blobPath(d),
+          async () => {
+            await this.verified.forget(this.blobPath(d));
+            await unlink(this.blobPath(d)).catch(() => undefined);
+            return true;
+          },
+          { waitMs: 200 },
+        ).catch(() => false);
         if (!gone) continue;
         delete entries[d];
         total -= e.sizeBytes;
         removed.push(d);
         this.reporter.debug(`image cache: evicted ${d} (${e.sizeBytes} bytes, last used ${new Date(e.lastUsedMs).toISOString()})`);
       }
-      if (total > max) this.reporter.warn(`image cache ${this.dir} holds ${total} bytes, over its ${max} byte limit: the rest is in use by live clones or recent pulls`);
+      if (total > max)
+        this.reporter.warn(`image cache ${this.dir} holds ${total} bytes, over its ${max} byte limit: the rest is in use by live clones or recent pulls`);
       return removed;
     });
   }

@@ -47,7 +47,10 @@ export class OciAuditArtifacts {
 
   /** Runner ids with a chain in the registry. */
   async runners(): Promise<string[]> {
-    return (await listTags(this.client, this.repo)).map((t) => /^runner-([0-9a-f]{12,16})$/.exec(t)?.[1]).filter((r): r is string => !!r).sort();
+    return (await listTags(this.client, this.repo))
+      .map((t) => /^runner-([0-9a-f]{12,16})$/.exec(t)?.[1])
+      .filter((r): r is string => !!r)
+      .sort();
   }
 
   /** A runner's segments, oldest first, and their event lines in order. */
@@ -56,12 +59,19 @@ export class OciAuditArtifacts {
     const segments: Array<{ info: SegmentInfo; lines: string[] }> = [];
     let tag: string | undefined = `runner-${runner}`;
     while (tag) {
-      if (segments.length >= MAX_SEGMENTS) throw new RepositoryError(`the audit chain of runner ${runner} in ${this.where()} has more than ${MAX_SEGMENTS} segments or a loop`);
+      if (segments.length >= MAX_SEGMENTS)
+        throw new RepositoryError(`the audit chain of runner ${runner} in ${this.where()} has more than ${MAX_SEGMENTS} segments or a loop`);
       const read = await this.readArtifact(tag, SEGMENT_TYPE);
       if (!read) throw new RepositoryError(`segment ${tag} of runner ${runner} is missing from ${this.where()}: the chain is broken`);
       const info = parseSegment(read.config, tag);
       if (info.runner !== runner) throw new RepositoryError(`segment ${tag} in ${this.where()} names runner ${info.runner}, not ${runner}`);
-      segments.unshift({ info, lines: read.layer.toString("utf8").split("\n").filter((l) => l.length > 0) });
+      segments.unshift({
+        info,
+        lines: read.layer
+          .toString("utf8")
+          .split("\n")
+          .filter((l) => l.length > 0),
+      });
       tag = info.previous;
     }
     return { segments: segments.map((s) => s.info), lines: segments.flatMap((s) => s.lines) };
@@ -77,7 +87,9 @@ export class OciAuditArtifacts {
   async newestAnchor(logId: string): Promise<{ tag: string; anchor: AuditAnchor } | undefined> {
     checkId(logId, "log id");
     const prefix = `anchor-${logId}-`;
-    const seqs = (await listTags(this.client, this.repo)).filter((t) => t.startsWith(prefix) && /^\d{1,15}$/.test(t.slice(prefix.length))).map((t) => Number(t.slice(prefix.length)));
+    const seqs = (await listTags(this.client, this.repo))
+      .filter((t) => t.startsWith(prefix) && /^\d{1,15}$/.test(t.slice(prefix.length)))
+      .map((t) => Number(t.slice(prefix.length)));
     if (seqs.length === 0) return undefined;
     const tag = `${prefix}${Math.max(...seqs)}`;
     const read = await this.readArtifact(tag, ANCHOR_TYPE);
@@ -128,7 +140,13 @@ const isSeq = (v: unknown): v is number => Number.isSafeInteger(v) && (v as numb
 function parseSegment(raw: unknown, tag: string): SegmentInfo {
   const s = raw as Partial<SegmentInfo> | null;
   const ok =
-    s && typeof s.runner === "string" && ID.test(s.runner) && isSeq(s.fromSeq) && isSeq(s.toSeq) && s.fromSeq <= s.toSeq && isHash(s.headHash) &&
+    s &&
+    typeof s.runner === "string" &&
+    ID.test(s.runner) &&
+    isSeq(s.fromSeq) &&
+    isSeq(s.toSeq) &&
+    s.fromSeq <= s.toSeq &&
+    isHash(s.headHash) &&
     (s.previous === undefined || (typeof s.previous === "string" && /^seg-[0-9a-f]{12,16}-\d{1,15}$/.test(s.previous)));
   if (!ok) throw new RepositoryError(`audit segment ${tag} has an invalid description (runner, fromSeq, toSeq, headHash, previous)`);
   return s as SegmentInfo;

@@ -56,7 +56,13 @@ export class RunnerChainPublisher {
       }
       const published = lines.slice(0, walk.events);
       const tag = await (await this.artifacts()).publishSegment(
-        { runner: await this.runnerId(), fromSeq: state.seq + 1, toSeq: walk.last.seq, headHash: walk.last.hash, ...(state.tag ? { previous: state.tag } : {}) },
+        {
+          runner: await this.runnerId(),
+          fromSeq: state.seq + 1,
+          toSeq: walk.last.seq,
+          headHash: walk.last.hash,
+          ...(state.tag ? { previous: state.tag } : {}),
+        },
         Buffer.from(`${published.join("\n")}\n`),
       );
       await this.writeState({ seq: walk.last.seq, hash: walk.last.hash, tag });

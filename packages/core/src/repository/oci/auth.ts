@@ -47,7 +47,10 @@ export async function fetchBearerToken(
   try {
     res = await doFetch(url, { headers });
   } catch (e) {
-    throw new RepositoryError(`could not reach the token service ${url.origin}${url.pathname} (${(e as Error).message}); check the network and the registry URL`, { cause: e });
+    throw new RepositoryError(
+      `could not reach the token service ${url.origin}${url.pathname} (${(e as Error).message}); check the network and the registry URL`,
+      { cause: e },
+    );
   }
   if (!res.ok) {
     await res.body?.cancel();

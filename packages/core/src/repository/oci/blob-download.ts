@@ -44,7 +44,11 @@ export async function downloadLayer(d: LayerDownload): Promise<DownloadStats> {
   if (have > layer.size) have = await restart(partial);
   const headers: Record<string, string> = {};
   if (have > 0) headers.range = `bytes=${have}-`;
-  const res = await client.expect({ method: "GET", path: `/v2/${repo}/blobs/${layer.digest}`, scope: scopeFor(repo, "pull"), headers, signal: d.signal }, [200, 206, 404, 416], `downloading ${layer.digest}`);
+  const res = await client.expect(
+    { method: "GET", path: `/v2/${repo}/blobs/${layer.digest}`, scope: scopeFor(repo, "pull"), headers, signal: d.signal },
+    [200, 206, 404, 416],
+    `downloading ${layer.digest}`,
+  );
   if (res.status === 404) {
     await res.body?.cancel();
     throw new RepositoryError(`layer ${layer.digest} of ${repo} is missing from ${client.location.display}; the image is damaged: publish it again`);
@@ -104,7 +108,9 @@ export async function downloadLayer(d: LayerDownload): Promise<DownloadStats> {
     }
     if (isZlibError(e)) {
       await unlink(partial).catch(() => undefined);
-      throw new DigestMismatchError(`layer ${layer.digest} of ${repo} from ${client.location.display} is corrupt: it does not decompress (${(e as Error).message}); nothing was cached: publish the image again`);
+      throw new DigestMismatchError(
+        `layer ${layer.digest} of ${repo} from ${client.location.display} is corrupt: it does not decompress (${(e as Error).message}); nothing was cached: publish the image again`,
+      );
     }
     throw e; // network or abort: the partial file stays for the next pull to resume
   }
@@ -117,7 +123,9 @@ export async function downloadLayer(d: LayerDownload): Promise<DownloadStats> {
   const gotLayer = `sha256:${layerHash.digest("hex")}`;
   const gotDisk = `sha256:${diskHash.digest("hex")}`;
   if (gotLayer !== layer.digest) {
-    throw new DigestMismatchError(`layer ${layer.digest} of ${repo} from ${client.location.display} hashes to ${gotLayer}: the registry copy is corrupt; nothing was cached: publish the image again`);
+    throw new DigestMismatchError(
+      `layer ${layer.digest} of ${repo} from ${client.location.display} hashes to ${gotLayer}: the registry copy is corrupt; nothing was cached: publish the image again`,
+    );
   }
   if (gotDisk !== d.expected.digest || diskBytes !== d.expected.sizeBytes) {
     throw new DigestMismatchError(
@@ -135,7 +143,8 @@ function decompressorFor(mediaType: string): Transform {
 function assertKnownLayer(mediaType: string): void {
   const compression = layerCompression(mediaType);
   if (compression === "gzip" || compression === "none") return;
-  if (compression === "zstd") throw new NotSupportedError("zstd disk layers are not supported by this build (Node 20 has no zstd); push the image again with gzip");
+  if (compression === "zstd")
+    throw new NotSupportedError("zstd disk layers are not supported by this build (Node 20 has no zstd); push the image again with gzip");
   throw new NotSupportedError(`disk layer media type '${mediaType}' is unknown to this dbclone; upgrade dbclone`);
 }
 

@@ -15,7 +15,11 @@ export interface UploadedBlob {
 }
 
 export async function blobExists(client: RegistryClient, repo: string, digest: string): Promise<boolean> {
-  const res = await client.expect({ method: "HEAD", path: `/v2/${repo}/blobs/${digest}`, scope: scopeFor(repo, "pull,push") }, [200, 404], `checking blob ${digest}`);
+  const res = await client.expect(
+    { method: "HEAD", path: `/v2/${repo}/blobs/${digest}`, scope: scopeFor(repo, "pull,push") },
+    [200, 404],
+    `checking blob ${digest}`,
+  );
   await res.body?.cancel();
   return res.status === 200;
 }
@@ -28,7 +32,11 @@ export async function mountBlob(client: RegistryClient, repo: string, digest: st
   if (res.status === 201) return true;
   // 202: the registry opened an ordinary upload instead; drop it.
   const location = res.headers.get("location");
-  if (res.status === 202 && location) await client.send({ method: "DELETE", path: client.url(absolute(client, location)), scope: scopeFor(repo, "pull,push") }).then((r) => r.body?.cancel()).catch(() => undefined);
+  if (res.status === 202 && location)
+    await client
+      .send({ method: "DELETE", path: client.url(absolute(client, location)), scope: scopeFor(repo, "pull,push") })
+      .then((r) => r.body?.cancel())
+      .catch(() => undefined);
   return false;
 }
 
@@ -38,7 +46,13 @@ export async function uploadSmallBlob(client: RegistryClient, repo: string, data
   const location = await startUpload(client, repo);
   const url = withDigest(absolute(client, location), digest);
   const res = await client.expect(
-    { method: "PUT", path: url, scope: scopeFor(repo, "pull,push"), body: data, headers: { "content-type": "application/octet-stream", "content-length": String(data.length) } },
+    {
+      method: "PUT",
+      path: url,
+      scope: scopeFor(repo, "pull,push"),
+      body: data,
+      headers: { "content-type": "application/octet-stream", "content-length": String(data.length) },
+    },
     [201, 204],
     `uploading blob ${digest} to ${repo}`,
   );
@@ -88,15 +102,23 @@ export async function uploadStream(
       }
       const detail = await errorText(res);
       if (res.status >= 500 || res.status === 429 || res.status === 416) {
-        throw new TransientRegistryError(`${client.location.display} answered HTTP ${res.status} to a chunk of ${repo}`, `HTTP ${res.status}`, retryAfterMs(res.headers.get("retry-after")));
+        throw new TransientRegistryError(
+          `${client.location.display} answered HTTP ${res.status} to a chunk of ${repo}`,
+          `HTTP ${res.status}`,
+          retryAfterMs(res.headers.get("retry-after")),
+        );
       }
-      throw new RepositoryError(`uploading a chunk of ${repo} failed: PATCH ${client.location.display} answered HTTP ${res.status}${detail ? ` (${detail})` : ""}`);
+      throw new RepositoryError(
+        `uploading a chunk of ${repo} failed: PATCH ${client.location.display} answered HTTP ${res.status}${detail ? ` (${detail})` : ""}`,
+      );
     };
     const resync = async () => {
       const status = await uploadStatus(client, location, scope);
       location = status.location;
       if (status.offset < start || status.offset > start + body.length) {
-        throw new RepositoryError(`the registry's upload to ${repo} is at byte ${status.offset}, outside the chunk ${start}-${start + body.length - 1} being re-sent; push again`);
+        throw new RepositoryError(
+          `the registry's upload to ${repo} is at byte ${status.offset}, outside the chunk ${start}-${start + body.length - 1} being re-sent; push again`,
+        );
       }
       have = status.offset;
     };
@@ -147,7 +169,11 @@ async function uploadStatus(client: RegistryClient, location: string, scope: str
 }
 
 async function startUpload(client: RegistryClient, repo: string): Promise<string> {
-  const res = await client.expect({ method: "POST", path: `/v2/${repo}/blobs/uploads/`, scope: scopeFor(repo, "pull,push"), headers: { "content-length": "0" } }, [202], `starting an upload to ${repo}`);
+  const res = await client.expect(
+    { method: "POST", path: `/v2/${repo}/blobs/uploads/`, scope: scopeFor(repo, "pull,push"), headers: { "content-length": "0" } },
+    [202],
+    `starting an upload to ${repo}`,
+  );
   await res.body?.cancel();
   const location = res.headers.get("location");
   if (!location) throw new RepositoryError(`the registry opened an upload to ${repo} without a Location header; it does not follow the OCI distribution spec`);

@@ -50,7 +50,11 @@ export class RegistryClient {
       const res = await this.sendOnce(req);
       if (res.status >= 500 || res.status === 429) {
         await res.body?.cancel().catch(() => undefined);
-        throw new TransientRegistryError(`${this.location.display} answered HTTP ${res.status}`, `HTTP ${res.status}`, retryAfterMs(res.headers.get("retry-after")));
+        throw new TransientRegistryError(
+          `${this.location.display} answered HTTP ${res.status}`,
+          `HTTP ${res.status}`,
+          retryAfterMs(res.headers.get("retry-after")),
+        );
       }
       return res;
     });

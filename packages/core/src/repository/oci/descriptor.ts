@@ -29,12 +29,14 @@ function bad(where: string, what: string): never {
 export function checkDescriptor(d: unknown, kind: "config" | "layer", where: string): OciDescriptor {
   const desc = d as Partial<OciDescriptor> | undefined;
   if (!desc || typeof desc !== "object") bad(where, `the ${kind} descriptor is missing`);
-  if (typeof desc.digest !== "string" || !isValidDigest(desc.digest)) bad(where, `the ${kind} digest ${JSON.stringify(String(desc.digest).slice(0, 80))} is not sha256:<64 lowercase hex>`);
+  if (typeof desc.digest !== "string" || !isValidDigest(desc.digest))
+    bad(where, `the ${kind} digest ${JSON.stringify(String(desc.digest).slice(0, 80))} is not sha256:<64 lowercase hex>`);
   const max = kind === "config" ? MAX_CONFIG_BYTES : MAX_LAYER_BYTES;
   if (typeof desc.size !== "number" || !Number.isSafeInteger(desc.size) || desc.size < 0 || desc.size > max) {
     bad(where, `the ${kind} size ${JSON.stringify(desc.size)} is not a whole number of bytes up to ${max}`);
   }
-  const known = kind === "config" ? desc.mediaType === IMAGE_CONFIG_MEDIA_TYPE : typeof desc.mediaType === "string" && layerCompression(desc.mediaType) !== undefined;
+  const known =
+    kind === "config" ? desc.mediaType === IMAGE_CONFIG_MEDIA_TYPE : typeof desc.mediaType === "string" && layerCompression(desc.mediaType) !== undefined;
   if (!known) bad(where, `the ${kind} media type ${JSON.stringify(String(desc.mediaType).slice(0, 100))} is not one dbclone writes`);
   return desc as OciDescriptor;
 }

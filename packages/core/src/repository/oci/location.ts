@@ -23,7 +23,8 @@ export function parseOciLocation(location: string, plainHttp = false): OciLocati
   const s = location.trim();
   if (!s.startsWith("oci://")) throw new UsageError(`'${location}' is not an OCI location; write oci://host[:port]/namespace`);
   const rest = s.slice("oci://".length).replace(/\/+$/, "");
-  if (rest.includes("@")) throw new UsageError(`'${location}' holds credentials; pass them in DBCLONE_REGISTRY_USER / DBCLONE_REGISTRY_PASSWORD or ~/.docker/config.json instead`);
+  if (rest.includes("@"))
+    throw new UsageError(`'${location}' holds credentials; pass them in DBCLONE_REGISTRY_USER / DBCLONE_REGISTRY_PASSWORD or ~/.docker/config.json instead`);
   const slash = rest.indexOf("/");
   const registry = slash < 0 ? rest : rest.slice(0, slash);
   const namespace = slash < 0 ? "" : rest.slice(slash + 1);

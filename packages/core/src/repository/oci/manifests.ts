@@ -19,7 +19,11 @@ export async function getManifest(client: RegistryClient, repo: string, referenc
   if (!isValidTag(reference) && !isValidDigest(reference)) {
     throw new RepositoryError(`'${reference.slice(0, 140)}' is neither a tag nor a sha256 digest; nothing was requested`);
   }
-  const res = await client.expect({ method: "GET", path: `/v2/${repo}/manifests/${reference}`, scope: scopeFor(repo, "pull"), headers: { accept: ACCEPT } }, [200, 404], `reading manifest ${repo}:${reference}`);
+  const res = await client.expect(
+    { method: "GET", path: `/v2/${repo}/manifests/${reference}`, scope: scopeFor(repo, "pull"), headers: { accept: ACCEPT } },
+    [200, 404],
+    `reading manifest ${repo}:${reference}`,
+  );
   if (res.status === 404) {
     await res.body?.cancel();
     return undefined;
@@ -27,20 +31,28 @@ export async function getManifest(client: RegistryClient, repo: string, referenc
   const bytes = await readCapped(res, MAX_MANIFEST_BYTES, `manifest ${repo}:${reference} in ${client.location.display}`);
   const digest = sha256(bytes);
   if (reference.startsWith("sha256:") && digest !== reference) {
-    throw new DigestMismatchError(`manifest ${repo}@${reference} from ${client.location.display} hashes to ${digest}: the registry returned other bytes; do not use this registry copy`);
+    throw new DigestMismatchError(
+      `manifest ${repo}@${reference} from ${client.location.display} hashes to ${digest}: the registry returned other bytes; do not use this registry copy`,
+    );
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(bytes.toString("utf8"));
   } catch (e) {
-    throw new RepositoryError(`manifest ${repo}:${reference} in ${client.location.display} is not JSON (${(e as Error).message}); it was not pushed by dbclone`);
+    throw new RepositoryError(
+      `manifest ${repo}:${reference} in ${client.location.display} is not JSON (${(e as Error).message}); it was not pushed by dbclone`,
+    );
   }
   return { bytes, digest, manifest: checkManifestShape(parsed, `manifest ${repo}:${reference} in ${client.location.display}`) };
 }
 
 /** The digest a tag points at, or undefined. */
 export async function headManifest(client: RegistryClient, repo: string, reference: string): Promise<string | undefined> {
-  const res = await client.expect({ method: "HEAD", path: `/v2/${repo}/manifests/${reference}`, scope: scopeFor(repo, "pull"), headers: { accept: ACCEPT } }, [200, 404], `checking tag ${repo}:${reference}`);
+  const res = await client.expect(
+    { method: "HEAD", path: `/v2/${repo}/manifests/${reference}`, scope: scopeFor(repo, "pull"), headers: { accept: ACCEPT } },
+    [200, 404],
+    `checking tag ${repo}:${reference}`,
+  );
   await res.body?.cancel();
   if (res.status === 404) return undefined;
   const header = res.headers.get("docker-content-digest");
@@ -122,7 +134,8 @@ function nextLink(header: string | null): string | undefined {
 
 /** A small blob (the config), verified against its digest. */
 export async function getSmallBlob(client: RegistryClient, repo: string, digest: string, maxBytes = MAX_CONFIG_BYTES): Promise<Buffer> {
-  if (!isValidDigest(digest)) throw new RepositoryError(`blob digest '${digest.slice(0, 80)}' of ${repo} is not sha256:<64 lowercase hex>; nothing was requested`);
+  if (!isValidDigest(digest))
+    throw new RepositoryError(`blob digest '${digest.slice(0, 80)}' of ${repo} is not sha256:<64 lowercase hex>; nothing was requested`);
   const res = await client.expect({ method: "GET", path: `/v2/${repo}/blobs/${digest}`, scope: scopeFor(repo, "pull") }, [200, 404], `reading blob ${digest}`);
   if (res.status === 404) {
     await res.body?.cancel();
@@ -130,7 +143,9 @@ export async function getSmallBlob(client: RegistryClient, repo: string, digest:
   }
   const bytes = await readCapped(res, maxBytes, `blob ${digest} of ${repo}`);
   if (sha256(bytes) !== digest) {
-    throw new DigestMismatchError(`blob ${digest} of ${repo} in ${client.location.display} hashes to ${sha256(bytes)}: the registry copy is corrupt; publish the image again`);
+    throw new DigestMismatchError(
+      `blob ${digest} of ${repo} in ${client.location.display} hashes to ${sha256(bytes)}: the registry copy is corrupt; publish the image again`,
+    );
   }
   return bytes;
 }

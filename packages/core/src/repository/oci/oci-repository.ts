@@ -5,7 +5,16 @@
 // a local log under the cache dir (docs/oci.md).
 import path from "node:path";
 import { AuditLog, type AuditEventInput } from "../../audit/index.js";
-import { DbcloneError, DigestMismatchError, ImageInUseError, ImageNotFoundError, NotSupportedError, RepositoryError, UsageError, VersionExistsError } from "../../errors.js";
+import {
+  DbcloneError,
+  DigestMismatchError,
+  ImageInUseError,
+  ImageNotFoundError,
+  NotSupportedError,
+  RepositoryError,
+  UsageError,
+  VersionExistsError,
+} from "../../errors.js";
 import { manifestDigest } from "../../image/digest.js";
 import { parseManifest, validateManifest, VERSION_PATTERN, type ImageManifest } from "../../image/manifest.js";
 import { formatImageRef, type ImageRef } from "../../image/reference.js";
@@ -74,7 +83,10 @@ export class OciRepository implements Repository {
   private client?: Promise<RegistryClient>;
   readonly auditChain: RunnerChainPublisher;
 
-  constructor(location: string, private readonly opts: OciRepositoryOptions = {}) {
+  constructor(
+    location: string,
+    private readonly opts: OciRepositoryOptions = {},
+  ) {
     this.oci = parseOciLocation(location, opts.plainHttp);
     this.location = this.oci.display;
     this.reporter = opts.reporter ?? silentReporter;
@@ -99,16 +111,22 @@ export class OciRepository implements Repository {
         this.lastOperation = op;
         return pushImage(client, this.repo(manifest.name), manifest, diskFile, this.pushSettings(), opts);
       });
-      await recordDoneWork(this.audit, { action: "publish", outcome: "success", image: label, digest: published.manifestDigest, detail: `to ${this.location}`, ...context }, this.reporter);
+      await recordDoneWork(
+        this.audit,
+        { action: "publish", outcome: "success", image: label, digest: published.manifestDigest, detail: `to ${this.location}`, ...context },
+        this.reporter,
+      );
       return published;
     } catch (e) {
-      if (e instanceof VersionExistsError || e instanceof DigestMismatchError) await this.record({ action: "publish", outcome: "failure", image: label, detail: e.message, ...context });
+      if (e instanceof VersionExistsError || e instanceof DigestMismatchError)
+        await this.record({ action: "publish", outcome: "failure", image: label, detail: e.message, ...context });
       throw e;
     }
   }
 
   async resolve(ref: ImageRef): Promise<PublishedImage> {
-    if (ref.variant) throw new NotSupportedError(`'${formatImageRef(ref)}': masking variants (name+variant) are reserved syntax; OCI repositories do not store variants yet`);
+    if (ref.variant)
+      throw new NotSupportedError(`'${formatImageRef(ref)}': masking variants (name+variant) are reserved syntax; OCI repositories do not store variants yet`);
     const client = await this.registry();
     const repo = this.repo(ref.name);
     if (ref.digest) {
@@ -118,7 +136,8 @@ export class OciRepository implements Repository {
     }
     const wanted = ref.version ?? "latest";
     const fetched = await getManifest(client, repo, wanted);
-    if (!fetched || !isDbcloneManifest(fetched)) throw this.notFound(`${ref.name}:${wanted}`, fetched ? "that tag is not a dbclone image" : `no version or tag '${wanted}'`);
+    if (!fetched || !isDbcloneManifest(fetched))
+      throw this.notFound(`${ref.name}:${wanted}`, fetched ? "that tag is not a dbclone image" : `no version or tag '${wanted}'`);
     return this.published(repo, fetched);
   }
 
@@ -127,28 +146,46 @@ export class OciRepository implements Repository {
     const label = `${image.name}:${image.version}`;
     const repo = this.repo(image.name);
     try {
-      const result = await this.cache.obtain(image.manifest.disk.digest, (target) => asRegistryOperation(`pull of ${label}`, this.retrySettings(), this.reporter, async (op) => {
-        this.lastOperation = op;
-        const client = await this.registry();
-        const fetched = await getManifest(client, repo, image.version);
-        if (!fetched || (fetched.manifest.annotations?.[mt.ANNOTATION_IMAGE_ID] ?? fetched.manifest.config.digest) !== image.manifestDigest) {
-          throw this.notFound(`${label}@${image.manifestDigest}`, "the version tag no longer points at this image; resolve it again");
-        }
-        const { layer } = checkImageManifest(fetched.manifest, `${label} in ${this.location}`);
-        if (!layer) throw new NotSupportedError(`${label} in ${this.location} has no dbclone disk layer; it was not pushed by dbclone`);
-        // A connection dropped mid-layer resumes with a Range request from the bytes kept so far.
-        this.lastDownload = await withRetries(`downloading ${layer.digest.slice(0, 19)}…`, client.retry, this.reporter, async () => {
-          await rm(target.tempFile, { force: true });
-          const signal = opts.signal ? AbortSignal.any([opts.signal, target.signal]) : target.signal;
-          return downloadLayer({ client, repo, layer, expected: image.manifest.disk, tempFile: target.tempFile, partialDir: target.partialDir, onProgress: opts.onProgress, signal });
-        });
-        await this.knownLayers.remember(image.manifest.disk.digest, layer, `${this.oci.registry}/${repo}`);
-      }));
+      const result = await this.cache.obtain(image.manifest.disk.digest, (target) =>
+        asRegistryOperation(`pull of ${label}`, this.retrySettings(), this.reporter, async (op) => {
+          this.lastOperation = op;
+          const client = await this.registry();
+          const fetched = await getManifest(client, repo, image.version);
+          if (!fetched || (fetched.manifest.annotations?.[mt.ANNOTATION_IMAGE_ID] ?? fetched.manifest.config.digest) !== image.manifestDigest) {
+            throw this.notFound(`${label}@${image.manifestDigest}`, "the version tag no longer points at this image; resolve it again");
+          }
+          const { layer } = checkImageManifest(fetched.manifest, `${label} in ${this.location}`);
+          if (!layer) throw new NotSupportedError(`${label} in ${this.location} has no dbclone disk layer; it was not pushed by dbclone`);
+          // A connection dropped mid-layer resumes with a Range request from the bytes kept so far.
+          this.lastDownload = await withRetries(`downloading ${layer.digest.slice(0, 19)}…`, client.retry, this.reporter, async () => {
+            await rm(target.tempFile, { force: true });
+            const signal = opts.signal ? AbortSignal.any([opts.signal, target.signal]) : target.signal;
+            return downloadLayer({
+              client,
+              repo,
+              layer,
+              expected: image.manifest.disk,
+              tempFile: target.tempFile,
+              partialDir: target.partialDir,
+              onProgress: opts.onProgress,
+              signal,
+            });
+          });
+          await this.knownLayers.remember(image.manifest.disk.digest, layer, `${this.oci.registry}/${repo}`);
+        }),
+      );
       if (!result.downloaded) this.lastDownload = undefined;
-      await this.record({ action: "pull", outcome: "success", image: label, digest: image.manifestDigest, detail: result.downloaded ? `downloaded from ${this.location}` : "from the local cache" });
+      await this.record({
+        action: "pull",
+        outcome: "success",
+        image: label,
+        digest: image.manifestDigest,
+        detail: result.downloaded ? `downloaded from ${this.location}` : "from the local cache",
+      });
       return result.path;
     } catch (e) {
-      if (e instanceof DigestMismatchError) await this.record({ action: "pull", outcome: "failure", image: label, digest: image.manifestDigest, detail: e.message });
+      if (e instanceof DigestMismatchError)
+        await this.record({ action: "pull", outcome: "failure", image: label, digest: image.manifestDigest, detail: e.message });
       const full = await diskFullError(e, [this.cache.dir], `pulling ${label} into the cache`);
       // A full cache keeps no partial download either: the next pull starts clean.
       if (full) await removeOwnPartials(this.cache.partialDir);
@@ -171,7 +208,10 @@ export class OciRepository implements Repository {
           manifestDigest: t.imageId!,
           created: a[mt.ANNOTATION_CREATED] ?? "",
           diskSizeBytes: Number(layer?.annotations?.[mt.ANNOTATION_UNCOMPRESSED_SIZE] ?? layer?.size ?? 0),
-          tags: Object.entries(tags).filter(([, v]) => v === t.tag).map(([k]) => k).sort(),
+          tags: Object.entries(tags)
+            .filter(([, v]) => v === t.tag)
+            .map(([k]) => k)
+            .sort(),
           ...(a[mt.ANNOTATION_PARENT] ? { parent: a[mt.ANNOTATION_PARENT] } : {}),
         });
       }
@@ -201,7 +241,8 @@ export class OciRepository implements Repository {
     const repo = this.repo(name);
     const existing = await getManifest(client, repo, tag);
     if (!existing) throw this.notFound(`${name}:${tag}`, "no such tag; nothing to untag");
-    if (existing.manifest.annotations?.[mt.ANNOTATION_IMAGE_VERSION] === tag) throw new UsageError(`'${tag}' is a version of ${name}, not a movable tag; delete the version instead`);
+    if (existing.manifest.annotations?.[mt.ANNOTATION_IMAGE_VERSION] === tag)
+      throw new UsageError(`'${tag}' is a version of ${name}, not a movable tag; delete the version instead`);
     // DELETE by tag removes only the tag where the registry supports it (OCI 1.1); others refuse clearly.
     await deleteManifest(client, repo, tag);
     await this.record({ action: "untag", outcome: "success", image: name, detail: `tag ${tag}` });
@@ -216,7 +257,9 @@ export class OciRepository implements Repository {
     const scanned = await scanTags(client, repo);
     const users = [
       ...(opts.force ? [] : scanned.filter((t) => t.digest === version.digest && t.tag !== image.version).map((t) => `tag '${t.tag}'`)),
-      ...scanned.filter((t) => t.version === t.tag && t.manifest.annotations?.[mt.ANNOTATION_PARENT] === image.manifestDigest).map((t) => `version ${image.name}:${t.tag} (its parent)`),
+      ...scanned
+        .filter((t) => t.version === t.tag && t.manifest.annotations?.[mt.ANNOTATION_PARENT] === image.manifestDigest)
+        .map((t) => `version ${image.name}:${t.tag} (its parent)`),
       ...(opts.liveCloneDigests.includes(image.manifestDigest) ? ["a live clone"] : []),
     ];
     if (users.length) {
@@ -247,9 +290,15 @@ export class OciRepository implements Repository {
   /** Image names under our namespace, via /v2/_catalog (which many hosted registries do not offer). */
   private async catalog(): Promise<string[]> {
     const repos = await listCatalog(await this.registry());
-    if (!repos) throw new NotSupportedError(`${this.location} does not list its repositories (no /v2/_catalog for these credentials); name the image to list its versions`);
+    if (!repos)
+      throw new NotSupportedError(
+        `${this.location} does not list its repositories (no /v2/_catalog for these credentials); name the image to list its versions`,
+      );
     const prefix = this.oci.namespace ? `${this.oci.namespace}/` : "";
-    return repos.filter((r) => r.startsWith(prefix)).map((r) => r.slice(prefix.length)).filter((n) => n !== AUDIT_REPOSITORY);
+    return repos
+      .filter((r) => r.startsWith(prefix))
+      .map((r) => r.slice(prefix.length))
+      .filter((n) => n !== AUDIT_REPOSITORY);
   }
 
   private repo(name: string): string {
@@ -257,9 +306,11 @@ export class OciRepository implements Repository {
   }
 
   private registry(): Promise<RegistryClient> {
-    this.client ??= findCredentials(this.oci.registry, { credentials: this.opts.credentials, env: this.opts.env, dockerConfig: this.opts.dockerConfig }, this.reporter).then(
-      (creds) => new RegistryClient(this.oci, creds, this.opts.fetch ?? fetch, this.reporter, this.retrySettings()),
-    );
+    this.client ??= findCredentials(
+      this.oci.registry,
+      { credentials: this.opts.credentials, env: this.opts.env, dockerConfig: this.opts.dockerConfig },
+      this.reporter,
+    ).then((creds) => new RegistryClient(this.oci, creds, this.opts.fetch ?? fetch, this.reporter, this.retrySettings()));
     return this.client;
   }
 
@@ -293,8 +344,9 @@ export class OciRepository implements Repository {
     try {
       await this.audit.append(event);
     } catch (e) {
-      throw e instanceof DbcloneError ? e : new RepositoryError(`could not append to the local audit log ${this.audit.filePath}: ${(e as Error).message}`, { cause: e });
+      throw e instanceof DbcloneError
+        ? e
+        : new RepositoryError(`could not append to the local audit log ${this.audit.filePath}: ${(e as Error).message}`, { cause: e });
     }
   }
 }
-

@@ -24,7 +24,13 @@ export async function claimPartial(partialDir: string, digest: string): Promise<
     const legacy = name === hex; // written by an older dbclone under the blob lock
     if (!legacy && (!found || found.hex !== hex || ownerAlive(found.owner))) continue;
     // rename is atomic: of two adopters, one gets the bytes and the other starts afresh.
-    if (await rename(path.join(partialDir, name), mine).then(() => true, () => false)) return mine;
+    if (
+      await rename(path.join(partialDir, name), mine).then(
+        () => true,
+        () => false,
+      )
+    )
+      return mine;
   }
   return mine;
 }

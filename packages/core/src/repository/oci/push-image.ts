@@ -112,7 +112,9 @@ async function pushDiskLayer(
   });
   const got = `sha256:${diskHash.digest("hex")}`;
   if (got !== manifest.disk.digest || read !== total) {
-    throw new DigestMismatchError(`disk file ${diskFile} hashes to ${got} (${read} bytes) but the manifest says ${manifest.disk.digest} (${total} bytes); rebuild the manifest from this file`);
+    throw new DigestMismatchError(
+      `disk file ${diskFile} hashes to ${got} (${read} bytes) but the manifest says ${manifest.disk.digest} (${total} bytes); rebuild the manifest from this file`,
+    );
   }
   const layer: mt.OciDescriptor = {
     mediaType: mt.diskLayerMediaType(manifest.platform.diskFormat, "gzip"),

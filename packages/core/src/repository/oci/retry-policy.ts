@@ -31,7 +31,11 @@ export function retrySettingsFrom(env: NodeJS.ProcessEnv = process.env, override
   };
   return {
     ...DEFAULT_RETRY,
-    ...definedOnly({ retries: num("DBCLONE_REGISTRY_RETRIES", 1), deadlineMs: num("DBCLONE_REGISTRY_DEADLINE", 1000), headersTimeoutMs: num("DBCLONE_REGISTRY_TIMEOUT", 1000) }),
+    ...definedOnly({
+      retries: num("DBCLONE_REGISTRY_RETRIES", 1),
+      deadlineMs: num("DBCLONE_REGISTRY_DEADLINE", 1000),
+      headersTimeoutMs: num("DBCLONE_REGISTRY_TIMEOUT", 1000),
+    }),
     ...overrides,
   };
 }
@@ -71,7 +75,9 @@ export async function asRegistryOperation<T>(what: string, settings: RetrySettin
     return await current.run(op, () => fn(op));
   } finally {
     if (op.retries > 0) {
-      const why = Object.entries(op.reasons).map(([k, v]) => `${k} ×${v}`).join(", ");
+      const why = Object.entries(op.reasons)
+        .map(([k, v]) => `${k} ×${v}`)
+        .join(", ");
       reporter.info(`${what}: ${op.retries} registry retr${op.retries === 1 ? "y" : "ies"} (${why})`);
     }
   }
@@ -131,7 +137,10 @@ export async function withRetries<T>(
     const err = e instanceof AbortError ? ((e.cause as Error) ?? e) : (e as Error);
     if (isTransient(err) && !passUp?.(err)) {
       const spent = op ? `; ${op.retries} retries in this ${op.what}` : "";
-      throw new RepositoryError(`${label} failed after retrying: ${err.message}${spent}${remaining() <= 0 ? " (deadline reached: DBCLONE_REGISTRY_DEADLINE)" : ""}`, { cause: err });
+      throw new RepositoryError(
+        `${label} failed after retrying: ${err.message}${spent}${remaining() <= 0 ? " (deadline reached: DBCLONE_REGISTRY_DEADLINE)" : ""}`,
+        { cause: err },
+      );
     }
     throw err;
   });
@@ -141,8 +150,23 @@ export async function withRetries<T>(
 export function isTransient(e: unknown): boolean {
   if (e instanceof TransientRegistryError) return true;
   if (e instanceof DbcloneError) return false;
-  const codes = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "UND_ERR_SOCKET", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "ECONNABORTED", "EAI_AGAIN"]);
-  for (let err = e as { code?: string; name?: string; message?: string; cause?: unknown } | undefined, depth = 0; err && depth < 4; err = err.cause as typeof err, depth++) {
+  const codes = new Set([
+    "ECONNRESET",
+    "ECONNREFUSED",
+    "EPIPE",
+    "ETIMEDOUT",
+    "UND_ERR_SOCKET",
+    "UND_ERR_CONNECT_TIMEOUT",
+    "UND_ERR_HEADERS_TIMEOUT",
+    "UND_ERR_BODY_TIMEOUT",
+    "ECONNABORTED",
+    "EAI_AGAIN",
+  ]);
+  for (
+    let err = e as { code?: string; name?: string; message?: string; cause?: unknown } | undefined, depth = 0;
+    err && depth < 4;
+    err = err.cause as typeof err, depth++
+  ) {
     if (err.code && codes.has(err.code)) return true;
     if (err.name === "TimeoutError") return true;
     if (err.message === "terminated" || err.message === "fetch failed" || /other side closed|socket hang up/i.test(err.message ?? "")) return true;
@@ -152,7 +176,11 @@ export function isTransient(e: unknown): boolean {
 
 export function reasonOf(e: unknown): string {
   if (e instanceof TransientRegistryError) return e.reason;
-  for (let err = e as { code?: unknown; name?: string; message?: string; cause?: unknown } | undefined, depth = 0; err && depth < 4; err = err.cause as typeof err, depth++) {
+  for (
+    let err = e as { code?: unknown; name?: string; message?: string; cause?: unknown } | undefined, depth = 0;
+    err && depth < 4;
+    err = err.cause as typeof err, depth++
+  ) {
     if (err.name === "TimeoutError") return "timeout";
     if (typeof err.code === "string") return err.code;
   }

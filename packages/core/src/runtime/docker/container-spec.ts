@@ -41,10 +41,7 @@ export function containerCreateOptions(input: ContainerSpecInput): Docker.Contai
   const { launch, options } = input;
   const network = options.network ?? "bridge";
   const port = `${launch.port}/tcp`;
-  const binds = [
-    ...launch.paths.map((p) => `${p}:${p}`),
-    ...(options.readOnlyPaths ?? []).map((p) => `${p}:${p}:ro`),
-  ];
+  const binds = [...launch.paths.map((p) => `${p}:${p}`), ...(options.readOnlyPaths ?? []).map((p) => `${p}:${p}:ro`)];
   const hostConfig: Docker.HostConfig = {
     Binds: binds,
     NetworkMode: network,

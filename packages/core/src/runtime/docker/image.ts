@@ -21,6 +21,9 @@ export async function ensureImage(docker: Docker, image: string, opts: { pull: b
       docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve()));
     });
   } catch (e) {
-    throw new DbcloneError(`Could not pull the Docker image ${image}: ${(e as Error).message}. Check the name and the registry's reachability, or set docker-image.`, { cause: e });
+    throw new DbcloneError(
+      `Could not pull the Docker image ${image}: ${(e as Error).message}. Check the name and the registry's reachability, or set docker-image.`,
+      { cause: e },
+    );
   }
 }

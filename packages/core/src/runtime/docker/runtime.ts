@@ -38,7 +38,14 @@ export class DockerRuntime implements Runtime {
       if (gateway) await launch.admitOnly(gateway);
       else opts.reporter?.warn("Docker's bridge network reports no gateway: the clone's server admits password logins from any address on the bridge.");
     }
-    const body = containerCreateOptions({ launch, image, hostAddress: this.config.hostAddress ?? "127.0.0.1", labels: opts.labels, name: opts.name, options: this.config });
+    const body = containerCreateOptions({
+      launch,
+      image,
+      hostAddress: this.config.hostAddress ?? "127.0.0.1",
+      labels: opts.labels,
+      name: opts.name,
+      options: this.config,
+    });
     const container = await this.docker.createContainer(body);
     const handle = { containerId: container.id };
     try {

@@ -60,7 +60,9 @@ export async function applyMasking(opts: MaskingRunOptions): Promise<MaskingRun>
 
     // 4. Per database: drop, truncate; then one UPDATE per table (up to `jobs` at once); shuffles; refresh views.
     const updateStart = performance.now();
-    const databases = [...new Set([...policy.rules.map((r) => r.database), ...policy.truncate.map((t) => t.database), ...policy.exclude.map((t) => t.database)])];
+    const databases = [
+      ...new Set([...policy.rules.map((r) => r.database), ...policy.truncate.map((t) => t.database), ...policy.exclude.map((t) => t.database)]),
+    ];
     for (const database of databases) await dropAndTruncate(withDb, policy, database, run);
     const tables = new Map<string, ResolvedRule[]>();
     for (const r of policy.rules) tables.set(tableKey(r), [...(tables.get(tableKey(r)) ?? []), r]);
@@ -109,7 +111,9 @@ async function dropAndTruncate(withDb: WithDatabase, policy: ResolvedPolicy, dat
     const truncated = policy.truncate.filter((t) => t.database === database);
     if (truncated.length) {
       await c.query(`TRUNCATE ${truncated.map((t) => qualifiedName(t.schema, t.table)).join(", ")}`).catch((e: Error) => {
-        throw new BuildError(`truncating ${truncated.map((t) => t.table).join(", ")} in ${database}: ${e.message}; list the referencing tables under truncate too`);
+        throw new BuildError(
+          `truncating ${truncated.map((t) => t.table).join(", ")} in ${database}: ${e.message}; list the referencing tables under truncate too`,
+        );
       });
       run.truncated.push(...truncated.map((t) => `${database}.${t.schema}.${t.table}`));
     }

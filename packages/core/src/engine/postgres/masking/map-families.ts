@@ -67,7 +67,16 @@ export async function mapAllFamilies(o: MapFamiliesOptions): Promise<MappedFamil
   const pool = await startMappingPool(o.key, o.jobs);
   try {
     const progress = { addTotal: (_n: number) => {}, advance: (_n: number) => {} }; // staging maps nothing
-    const ctx: StreamContext = { withDb: o.withDb, pool, key: o.key, reporter: o.reporter, workSchema: o.workSchema, chunkSize: o.chunkSize, collector, progress };
+    const ctx: StreamContext = {
+      withDb: o.withDb,
+      pool,
+      key: o.key,
+      reporter: o.reporter,
+      workSchema: o.workSchema,
+      chunkSize: o.chunkSize,
+      collector,
+      progress,
+    };
     const reading = o.reporter.progress("Masking: reading distinct values", families.size);
     let stagedCount = 0;
     const staged = await forEachLimited([...families], o.jobs, async ([family, members], i): Promise<StagedFamily> => {
@@ -92,9 +101,9 @@ export async function mapAllFamilies(o: MapFamiliesOptions): Promise<MappedFamil
     let [total, done] = [staged.reduce((n, s) => n + estimate(s), 0), 0];
     const mapping = o.reporter.progress("Masking: mapping distinct values", total);
     const advance = (n: number) => {
-    done += n;
-    mapping.update(done, total);
-  };
+      done += n;
+      mapping.update(done, total);
+    };
     const totals = await forEachLimited(staged, o.jobs, (s) =>
       streamFamily(
         {

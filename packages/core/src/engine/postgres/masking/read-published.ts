@@ -53,7 +53,9 @@ export interface PublishedColumnFilter {
 }
 
 export async function readPublished(withDb: WithDatabase, content: LogicalContent, filter: PublishedColumnFilter): Promise<string[]> {
-  const databases = await withDb("postgres", async (c) => (await c.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datallowconn ORDER BY 1")).rows.map((r) => r.datname));
+  const databases = await withDb("postgres", async (c) =>
+    (await c.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datallowconn ORDER BY 1")).rows.map((r) => r.datname),
+  );
   for (const database of databases) {
     await withDb(database, async (c) => {
       const relations = (await c.query<RelationColumns>(RELATIONS_SQL)).rows;
@@ -65,7 +67,9 @@ export async function readPublished(withDb: WithDatabase, content: LogicalConten
 
 async function readRelation(c: pg.Client, database: string, rel: RelationColumns, content: LogicalContent, filter: PublishedColumnFilter): Promise<void> {
   // Catalog types the driver does not parse (name[], pg_node_tree) are read as text or text[].
-  const columns = rel.columns.map((col) => (rel.toast ? quoteIdent(col.name) : rel.catalog ? `${quoteIdent(col.name)}${col.type.endsWith("[]") ? "::text[]" : "::text"}` : quoteIdent(col.name)));
+  const columns = rel.columns.map((col) =>
+    rel.toast ? quoteIdent(col.name) : rel.catalog ? `${quoteIdent(col.name)}${col.type.endsWith("[]") ? "::text[]" : "::text"}` : quoteIdent(col.name),
+  );
   // Last column for catalogs: whether the row is about an object a user made.
   const userRow = rel.schema === "information_schema" ? "false" : rel.user_key ? `${quoteIdent(rel.user_key)}::oid >= ${FIRST_NORMAL_OID}::oid` : "true";
   const select = [...columns, ...(rel.catalog ? [userRow] : [])].join(", ");

@@ -26,7 +26,11 @@ export async function scanUnmaskedPii(withDb: WithDatabase, databases: DatabaseI
   for (const db of databases) {
     await withDb(db.name, async (c) => {
       const composites = new Set(
-        (await c.query<{ t: string }>("SELECT format_type(oid, NULL) AS t FROM pg_type WHERE typtype = 'c' AND typrelid IN (SELECT oid FROM pg_class WHERE relkind = 'c')")).rows.map((r) => r.t),
+        (
+          await c.query<{ t: string }>(
+            "SELECT format_type(oid, NULL) AS t FROM pg_type WHERE typtype = 'c' AND typrelid IN (SELECT oid FROM pg_class WHERE relkind = 'c')",
+          )
+        ).rows.map((r) => r.t),
       );
       for (const t of db.tables) {
         const open = t.columns.filter((col) => !masked.has([db.name, t.schema, t.name, col.name].join("\u0000")));

@@ -58,7 +58,12 @@ function memberQuery(r: ResolvedRule, member: number): string {
 }
 
 /** Hold one connection per database for the duration of `fn`. */
-async function withDatabases<T>(withDb: WithDatabase, databases: string[], fn: (clients: Map<string, pg.Client>) => Promise<T>, held = new Map<string, pg.Client>()): Promise<T> {
+async function withDatabases<T>(
+  withDb: WithDatabase,
+  databases: string[],
+  fn: (clients: Map<string, pg.Client>) => Promise<T>,
+  held = new Map<string, pg.Client>(),
+): Promise<T> {
   const [first, ...rest] = databases;
   if (first === undefined) return fn(held);
   if (held.has(first)) return withDatabases(withDb, rest, fn, held);
@@ -74,7 +79,10 @@ export async function stageFamily(ctx: StreamContext, family: string, index: num
     await c.query(`CREATE UNLOGGED TABLE ${input} (v text NOT NULL, m int NOT NULL, n bigint NOT NULL)`);
     for (const [j, m] of members.entries()) {
       const query = memberQuery(m.rule, j);
-      const staged = m.rule.database === home({ members }) ? c.query(`INSERT INTO ${input} ${query}`) : copyBetween(clients.get(m.rule.database)!, query, c, `COPY ${input} FROM STDIN`);
+      const staged =
+        m.rule.database === home({ members })
+          ? c.query(`INSERT INTO ${input} ${query}`)
+          : copyBetween(clients.get(m.rule.database)!, query, c, `COPY ${input} FROM STDIN`);
       await staged.catch((e: Error) => {
         throw new BuildError(`masking ${label(m.rule)}: ${e.message}${m.rule.where ? ` (check the table's where: ${m.rule.where})` : ""}`);
       });
@@ -111,10 +119,12 @@ export async function streamFamily(ctx: StreamContext, staged: StagedFamily, hig
   return withDatabases(ctx.withDb, databases, async (clients) => {
     const c = clients.get(home(staged))!;
     const total =
-      (await c.query(
-        `CREATE UNLOGGED TABLE ${fam} AS SELECT v, min((${src})[m + 1]) FILTER (WHERE (${src})[m + 1] >= 0) AS first, ` +
-          `min((${src})[m + 1]) FILTER (WHERE (${high})[m + 1]) AS first_high FROM ${inputTable(ctx, index)} GROUP BY v`,
-      )).rowCount ?? 0;
+      (
+        await c.query(
+          `CREATE UNLOGGED TABLE ${fam} AS SELECT v, min((${src})[m + 1]) FILTER (WHERE (${src})[m + 1] >= 0) AS first, ` +
+            `min((${src})[m + 1]) FILTER (WHERE (${high})[m + 1]) AS first_high FROM ${inputTable(ctx, index)} GROUP BY v`,
+        )
+      ).rowCount ?? 0;
     await c.query(`DROP TABLE ${inputTable(ctx, index)}`);
     for (const db of databases) await clients.get(db)!.query(`CREATE UNLOGGED TABLE ${qualifiedName(ctx.workSchema, mapName)} (${MAP_COLUMNS})`);
     const map = qualifiedName(ctx.workSchema, mapName);
@@ -137,7 +147,9 @@ export async function streamFamily(ctx: StreamContext, staged: StagedFamily, hig
           family,
           taken,
           remap: (v, attempt) => maskValue(ctx.key, family, rule, v, attempt),
-          isTaken: async (m) => (await c.query(`SELECT EXISTS (SELECT 1 FROM ${fam} WHERE v = $1) OR EXISTS (SELECT 1 FROM ${map} WHERE dbclone_new = $1) AS t`, [m])).rows[0].t === true,
+          isTaken: async (m) =>
+            (await c.query(`SELECT EXISTS (SELECT 1 FROM ${fam} WHERE v = $1) OR EXISTS (SELECT 1 FROM ${map} WHERE dbclone_new = $1) AS t`, [m])).rows[0].t ===
+            true,
         });
       }
       for (const r of rows) if (r[1] !== null) ctx.collector.add(r[0] as string, r[1] as number, (r[2] as number | null) ?? -1);
