@@ -241,7 +241,11 @@ function nationalId(value, { faker, rule }) {
   if ((rule.format ?? "us-ssn") === "us-ssn") {
     let area = faker.number.int({ min: 1, max: 899 });
     if (area === 666) area = 667;
-    const parts = [String(area).padStart(3, "0"), String(faker.number.int({ min: 1, max: 99 })).padStart(2, "0"), String(faker.number.int({ min: 1, max: 9999 })).padStart(4, "0")];
+    const parts = [
+      String(area).padStart(3, "0"),
+      String(faker.number.int({ min: 1, max: 99 })).padStart(2, "0"),
+      String(faker.number.int({ min: 1, max: 9999 })).padStart(4, "0")
+    ];
     return value.includes("-") || !/^\d{9}$/.test(value) ? parts.join("-") : parts.join("");
   }
   return value.replace(/\d/g, () => String(faker.number.int(9)));

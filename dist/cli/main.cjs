@@ -304,9 +304,7 @@ async function run(program2, args, opts = {}) {
       if (code !== 0 && !opts.allowFailure) {
         if (argv[0] === "sudo" && /password is required|not allowed|may not run/i.test(stderr)) {
           reject(
-            new PrivilegeError(
-              `${program2} needs root and sudo -n was refused (${stderr.trim()}). Run as root or allow passwordless sudo for ${program2}.`
-            )
+            new PrivilegeError(`${program2} needs root and sudo -n was refused (${stderr.trim()}). Run as root or allow passwordless sudo for ${program2}.`)
           );
           return;
         }
@@ -485,7 +483,12 @@ async function startExport(diskFile, reporter = silentReporter, parents = []) {
     );
   }
   await (await (0, import_promises2.open)(exportFile, "w", 384)).close();
-  const blockdevs = parents.length ? chainBlockdevArgs(diskFile, parents) : ["--blockdev", `driver=file,node-name=file0,filename=${escapeOpt(diskFile)},discard=unmap`, "--blockdev", "driver=qcow2,node-name=disk0,file=file0,discard=unmap"];
+  const blockdevs = parents.length ? chainBlockdevArgs(diskFile, parents) : [
+    "--blockdev",
+    `driver=file,node-name=file0,filename=${escapeOpt(diskFile)},discard=unmap`,
+    "--blockdev",
+    "driver=qcow2,node-name=disk0,file=file0,discard=unmap"
+  ];
   const args = [
     ...blockdevs,
     "--export",
@@ -647,11 +650,11 @@ async function backingChain(file2, reporter = silentReporter) {
   return chain;
 }
 async function createChildOverLayer(topLayer, childFile, virtualSizeBytes, reporter = silentReporter) {
-  await run(
-    "qemu-img",
-    ["create", "-q", "-f", "qcow2", "-o", CHILD_CLUSTER_OPTS, "-u", "-b", topLayer, "-F", "qcow2", childFile, String(virtualSizeBytes)],
-    { reporter, timeoutMs: 6e4, packageHint: QEMU_IMG_PACKAGE }
-  );
+  await run("qemu-img", ["create", "-q", "-f", "qcow2", "-o", CHILD_CLUSTER_OPTS, "-u", "-b", topLayer, "-F", "qcow2", childFile, String(virtualSizeBytes)], {
+    reporter,
+    timeoutMs: 6e4,
+    packageHint: QEMU_IMG_PACKAGE
+  });
 }
 async function detachBacking(file2, reporter = silentReporter) {
   await run("qemu-img", ["rebase", "-q", "-u", "-f", "qcow2", "-b", "", file2], { reporter, timeoutMs: 6e4, packageHint: QEMU_IMG_PACKAGE });
@@ -756,7 +759,10 @@ async function sealChildAsLayer(child, outFile, reporter = silentReporter) {
   });
 }
 async function flattenChain(child, outFile, reporter = silentReporter) {
-  const source = child.parents.length ? chainJsonFilename(import_node_path2.default.resolve(child.file), child.parents.map((p) => import_node_path2.default.resolve(p))) : import_node_path2.default.resolve(child.file);
+  const source = child.parents.length ? chainJsonFilename(
+    import_node_path2.default.resolve(child.file),
+    child.parents.map((p) => import_node_path2.default.resolve(p))
+  ) : import_node_path2.default.resolve(child.file);
   return sealInto(outFile, reporter, (tmp) => convertFlat(source, tmp, reporter));
 }
 async function sealInto(outFile, reporter, make) {
@@ -1003,9 +1009,7 @@ async function checkQcow2Prerequisites(env = process.env) {
   const missing = REQUIRED_TOOLS.filter((t) => !onPathSync(t.program, env));
   if (missing.length > 0) {
     const packages = [...new Set(missing.map((t) => t.packageName))];
-    throw new MissingToolError(
-      `Missing ${missing.map((t) => t.program).join(", ")} on PATH. Install: apt-get install ${packages.join(" ")}`
-    );
+    throw new MissingToolError(`Missing ${missing.map((t) => t.program).join(", ")} on PATH. Install: apt-get install ${packages.join(" ")}`);
   }
   try {
     if (!(await (0, import_promises9.stat)("/dev/fuse")).isCharacterDevice()) throw new Error("not a character device");
@@ -1024,7 +1028,8 @@ async function checkQcow2Prerequisites(env = process.env) {
 function qcow2UnavailableReason(env = process.env) {
   if (process.platform !== "linux") return `it needs Linux (this is ${process.platform})`;
   const missing = REQUIRED_TOOLS.filter((t) => !onPathSync(t.program, env));
-  if (missing.length) return `${missing.map((t) => t.program).join(", ")} not on PATH (apt-get install ${[...new Set(missing.map((t) => t.packageName))].join(" ")})`;
+  if (missing.length)
+    return `${missing.map((t) => t.program).join(", ")} not on PATH (apt-get install ${[...new Set(missing.map((t) => t.packageName))].join(" ")})`;
   if (!(0, import_node_fs4.existsSync)("/dev/fuse")) return "/dev/fuse is missing";
   return void 0;
 }
@@ -1111,7 +1116,9 @@ async function stopDaemonUnlessInUse(pid, reporter) {
   const exportFile = await daemonExportFile(pid);
   const held = exportFile ? await waitForLoopRelease(exportFile, 2e3) : [];
   if (held.length > 0) {
-    reporter.warn(`${STORAGE_DAEMON} (pid ${pid}) still serves ${held.map((l) => l.device).join(", ")}, whose filesystem is still in use; kept running. Stop what uses it, then run gc again.`);
+    reporter.warn(
+      `${STORAGE_DAEMON} (pid ${pid}) still serves ${held.map((l) => l.device).join(", ")}, whose filesystem is still in use; kept running. Stop what uses it, then run gc again.`
+    );
     return;
   }
   await stopDaemon(pid, reporter);
@@ -1166,7 +1173,10 @@ async function assertFilesystemAlive(mountPath) {
   try {
     await (await (0, import_promises12.open)(mountPath, "r")).close();
   } catch (e) {
-    throw new BuildError(`The filesystem on ${mountPath} failed (${e.code ?? "error"}: its disk returned an I/O or space error); its contents are incomplete and are not sealed.`, { cause: e });
+    throw new BuildError(
+      `The filesystem on ${mountPath} failed (${e.code ?? "error"}: its disk returned an I/O or space error); its contents are incomplete and are not sealed.`,
+      { cause: e }
+    );
   }
 }
 var import_promises12;
@@ -1299,7 +1309,11 @@ var init_qcow2 = __esm({
       }
       async mount(child, mountPath) {
         const file2 = import_node_path10.default.resolve(child.file);
-        const handle = await startExport(file2, this.reporter, child.parents.map((p) => import_node_path10.default.resolve(p)));
+        const handle = await startExport(
+          file2,
+          this.reporter,
+          child.parents.map((p) => import_node_path10.default.resolve(p))
+        );
         try {
           return await this.loopMount(file2, handle, mountPath);
         } catch (e) {
@@ -1469,8 +1483,10 @@ var init_powershell = __esm({
 
 // packages/core/src/disk/vhdx/scripts.ts
 function diskpartPath(p) {
-  if (!import_node_path12.default.win32.isAbsolute(p) || /^[\\/]{2}[?.][\\/]/.test(p)) throw new UsageError(`diskpart needs an absolute local path like C:\\dbclone\\disk.vhdx, not ${JSON.stringify(p)}.`);
-  if (/["\u0000-\u001f]/.test(p)) throw new UsageError(`The path ${JSON.stringify(p)} holds a double quote or a control character, which diskpart cannot take; choose another folder.`);
+  if (!import_node_path12.default.win32.isAbsolute(p) || /^[\\/]{2}[?.][\\/]/.test(p))
+    throw new UsageError(`diskpart needs an absolute local path like C:\\dbclone\\disk.vhdx, not ${JSON.stringify(p)}.`);
+  if (/["\u0000-\u001f]/.test(p))
+    throw new UsageError(`The path ${JSON.stringify(p)} holds a double quote or a control character, which diskpart cannot take; choose another folder.`);
   return `"${import_node_path12.default.win32.normalize(p)}"`;
 }
 function createBaseDiskpart(file2, virtualSizeBytes) {
@@ -1581,7 +1597,9 @@ async function checkVhdxPrerequisites(runner, platform = process.platform) {
   }
   const r = await runner.powershell("check elevation", CHECK_ELEVATION_PS, {});
   if (!r?.storageModule) {
-    throw new MissingToolError("Mount-DiskImage was not found: the Windows Storage module is needed (Windows 8 / Server 2012 or later, Windows PowerShell 5.1).");
+    throw new MissingToolError(
+      "Mount-DiskImage was not found: the Windows Storage module is needed (Windows 8 / Server 2012 or later, Windows PowerShell 5.1)."
+    );
   }
   if (!r.admin) {
     throw new PrivilegeError(
@@ -1789,7 +1807,14 @@ var init_vhdx = __esm({
 // packages/core/src/disk/reflink/pool-layout.ts
 function poolLayout(home2) {
   const dir = import_node_path14.default.join(import_node_path14.default.resolve(home2), "pool");
-  return { home: import_node_path14.default.resolve(home2), dir, poolFile: `${dir}.xfs`, imagesDir: import_node_path14.default.join(dir, "images"), clonesDir: import_node_path14.default.join(dir, "clones"), checkDir: import_node_path14.default.join(dir, "check") };
+  return {
+    home: import_node_path14.default.resolve(home2),
+    dir,
+    poolFile: `${dir}.xfs`,
+    imagesDir: import_node_path14.default.join(dir, "images"),
+    clonesDir: import_node_path14.default.join(dir, "clones"),
+    checkDir: import_node_path14.default.join(dir, "check")
+  };
 }
 function cloneFileFor(layout, childFile) {
   const resolved = import_node_path14.default.resolve(childFile);
@@ -2016,7 +2041,10 @@ async function diskFullError(e, dirs, doing) {
   }
   if (!isDiskFull(e) && !(fullest && fullest.free < NEARLY_FULL_BYTES)) return void 0;
   const where2 = fullest ? `${fullest.where}: ${formatBytes(fullest.free)} free of ${formatBytes(fullest.size)}` : dirs.join(", ");
-  return new DiskFullError(`no space left while ${doing}, on ${where2}; nothing partial was kept. Free space there (or point DBCLONE_HOME / the cache elsewhere) and retry`, { cause: e });
+  return new DiskFullError(
+    `no space left while ${doing}, on ${where2}; nothing partial was kept. Free space there (or point DBCLONE_HOME / the cache elsewhere) and retry`,
+    { cause: e }
+  );
 }
 function formatBytes(n) {
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
@@ -2078,10 +2106,19 @@ async function checkExpandedImage(rawFile, what, reporter, opts = {}) {
   }
 }
 async function find(root, args, asUser, what, reporter) {
-  const r = await run("find", ["-P", root, "-xdev", ...args], { asUser, cwd: "/", reporter, packageHint: "findutils", allowFailure: true, timeoutMs: 60 * 6e4 });
+  const r = await run("find", ["-P", root, "-xdev", ...args], {
+    asUser,
+    cwd: "/",
+    reporter,
+    packageHint: "findutils",
+    allowFailure: true,
+    timeoutMs: 60 * 6e4
+  });
   if (r.code !== 0) {
     const detail = r.stderr.split("\n").find((l) => l.trim())?.replace(root, "") ?? `exit ${r.code}`;
-    throw new CloneError(`${what} cannot be read whole by the database's OS user${asUser ? ` (${asUser})` : ""} (${detail.trim()}); refusing to clone it. Rebuild the image with dbclone build.`);
+    throw new CloneError(
+      `${what} cannot be read whole by the database's OS user${asUser ? ` (${asUser})` : ""} (${detail.trim()}); refusing to clone it. Rebuild the image with dbclone build.`
+    );
   }
   return r.stdout.split("\0").filter((l) => l !== "");
 }
@@ -2146,32 +2183,38 @@ async function expandImage(pool, layers, reporter, checkAs) {
   const file2 = imageFile(pool.layout, key);
   if (await pool.index.markUsed(file2)) return { key, file: file2 };
   await pool.prepare(0, /* @__PURE__ */ new Set([key]));
-  return withFileLock(file2, async () => {
-    if (await pool.index.markUsed(file2)) return { key, file: file2 };
-    const started = performance.now();
-    let need = 0;
-    for (const l of layers) need += (await (0, import_promises19.stat)(l.file)).size;
-    await pool.prepare(need, /* @__PURE__ */ new Set([key]));
-    const tmp = `${file2}.tmp-${process.pid}-${(0, import_node_crypto5.randomBytes)(4).toString("hex")}`;
-    try {
-      await convertToRaw(layers, tmp, reporter);
-      await pausePoint("expand:converted");
-      const checked2 = await checkExpandedImage(tmp, `image ${layers[0].digest.slice(0, 19)}`, reporter, { asUser: checkAs, mountDir: pool.layout.checkDir });
-      const fh = await (0, import_promises19.open)(tmp, "r");
-      await fh.sync().finally(() => fh.close());
-      await (0, import_promises19.chmod)(tmp, 292);
-      await (0, import_promises19.rename)(tmp, file2);
-      const bytes = (await (0, import_promises19.stat)(file2)).blocks * 512;
-      await pool.index.touch(key, { layers: layers.map((l) => l.digest), bytes });
-      const seconds = (performance.now() - started) / 1e3;
-      reporter.info(`Expanded ${layers.length > 1 ? `${layers.length} layers` : "the image"} into the reflink pool in ${seconds.toFixed(1)} s (${checked2.entries} files checked).`);
-      return { key, file: file2 };
-    } catch (e) {
-      throw await diskFullError(e, [pool.layout.dir], `expanding an image into the reflink pool ${pool.layout.dir}`) ?? e;
-    } finally {
-      await (0, import_promises19.rm)(tmp, { force: true });
-    }
-  }, { waitMs: 60 * 6e4 });
+  return withFileLock(
+    file2,
+    async () => {
+      if (await pool.index.markUsed(file2)) return { key, file: file2 };
+      const started = performance.now();
+      let need = 0;
+      for (const l of layers) need += (await (0, import_promises19.stat)(l.file)).size;
+      await pool.prepare(need, /* @__PURE__ */ new Set([key]));
+      const tmp = `${file2}.tmp-${process.pid}-${(0, import_node_crypto5.randomBytes)(4).toString("hex")}`;
+      try {
+        await convertToRaw(layers, tmp, reporter);
+        await pausePoint("expand:converted");
+        const checked2 = await checkExpandedImage(tmp, `image ${layers[0].digest.slice(0, 19)}`, reporter, { asUser: checkAs, mountDir: pool.layout.checkDir });
+        const fh = await (0, import_promises19.open)(tmp, "r");
+        await fh.sync().finally(() => fh.close());
+        await (0, import_promises19.chmod)(tmp, 292);
+        await (0, import_promises19.rename)(tmp, file2);
+        const bytes = (await (0, import_promises19.stat)(file2)).blocks * 512;
+        await pool.index.touch(key, { layers: layers.map((l) => l.digest), bytes });
+        const seconds = (performance.now() - started) / 1e3;
+        reporter.info(
+          `Expanded ${layers.length > 1 ? `${layers.length} layers` : "the image"} into the reflink pool in ${seconds.toFixed(1)} s (${checked2.entries} files checked).`
+        );
+        return { key, file: file2 };
+      } catch (e) {
+        throw await diskFullError(e, [pool.layout.dir], `expanding an image into the reflink pool ${pool.layout.dir}`) ?? e;
+      } finally {
+        await (0, import_promises19.rm)(tmp, { force: true });
+      }
+    },
+    { waitMs: 60 * 6e4 }
+  );
 }
 async function convertToRaw(layers, out, reporter) {
   const files = layers.map((l) => import_node_path18.default.resolve(l.file));
@@ -2283,10 +2326,14 @@ var init_expanded_index = __esm({
       }
       async evict(key, reporter) {
         const file2 = imageFile(this.layout, key);
-        const gone = await withFileLock(file2, async () => {
-          await (0, import_promises20.rm)(file2, { force: true });
-          return true;
-        }, { waitMs: 200 }).catch(() => false);
+        const gone = await withFileLock(
+          file2,
+          async () => {
+            await (0, import_promises20.rm)(file2, { force: true });
+            return true;
+          },
+          { waitMs: 200 }
+        ).catch(() => false);
         if (!gone) return;
         await this.update((entries) => {
           delete entries[key];
@@ -2530,20 +2577,24 @@ var init_pool = __esm({
       /** Ready to take `needBytes` more: made or mounted the first time, then grown or evicted into. */
       async prepare(needBytes, keepKeys) {
         await (0, import_promises23.mkdir)(this.layout.home, { recursive: true });
-        await withFileLock(this.layout.poolFile, async () => {
-          if (!await this.usesPoolFile() && !await isMountPoint(this.layout.dir) && await hostHasReflinks(this.layout.dir)) {
+        await withFileLock(
+          this.layout.poolFile,
+          async () => {
+            if (!await this.usesPoolFile() && !await isMountPoint(this.layout.dir) && await hostHasReflinks(this.layout.dir)) {
+              await this.makeDirs();
+              if (needBytes > 0) await this.requireFree(needBytes, keepKeys, false);
+              return;
+            }
+            if (!await this.usesPoolFile()) {
+              const size = this.fixedSize ?? Math.max(2 * GiB, 2 * (needBytes + HEADROOM_BYTES));
+              await createPoolFile(this.layout, size, this.reporter);
+            }
+            await mountPoolFile(this.layout, this.reporter);
             await this.makeDirs();
-            if (needBytes > 0) await this.requireFree(needBytes, keepKeys, false);
-            return;
-          }
-          if (!await this.usesPoolFile()) {
-            const size = this.fixedSize ?? Math.max(2 * GiB, 2 * (needBytes + HEADROOM_BYTES));
-            await createPoolFile(this.layout, size, this.reporter);
-          }
-          await mountPoolFile(this.layout, this.reporter);
-          await this.makeDirs();
-          if (needBytes > 0) await this.requireFree(needBytes, keepKeys, this.fixedSize === void 0);
-        }, { waitMs: 10 * 6e4 });
+            if (needBytes > 0) await this.requireFree(needBytes, keepKeys, this.fixedSize === void 0);
+          },
+          { waitMs: 10 * 6e4 }
+        );
       }
       async makeDirs() {
         await (0, import_promises23.mkdir)(this.layout.imagesDir, { recursive: true, mode: 448 });
@@ -2576,7 +2627,8 @@ var init_pool = __esm({
 function reflinkUnavailableReason(env = process.env) {
   if (process.platform !== "linux") return `it needs Linux (this is ${process.platform})`;
   const missing = TOOLS.filter((t) => !onPathSync(t.program, env));
-  if (missing.length) return `${missing.map((t) => t.program).join(", ")} not on PATH (apt-get install ${[...new Set(missing.map((t) => t.packageName))].join(" ")})`;
+  if (missing.length)
+    return `${missing.map((t) => t.program).join(", ")} not on PATH (apt-get install ${[...new Set(missing.map((t) => t.packageName))].join(" ")})`;
   if (!(0, import_node_fs8.existsSync)("/dev/loop-control")) return "no loop devices (/dev/loop-control is missing)";
   if (!isRoot() && !onPathSync("sudo", env)) return "it mounts loop devices, which needs root or sudo";
   if (!kernelHasXfs()) return "this kernel has no XFS (not in /proc/filesystems, no xfs module), which the pool and clone images need";
@@ -2594,7 +2646,8 @@ async function checkReflinkPrerequisites(env = process.env) {
   if (reason) throw new MissingToolError(`The reflink disk driver cannot run here: ${reason}.`);
   if (!isRoot()) {
     const r = await run("sudo", ["-n", "true"], { env, allowFailure: true, packageHint: "sudo" });
-    if (r.code !== 0) throw new PrivilegeError("The reflink driver mounts loop devices, which needs root. Run as root or allow passwordless sudo (sudo -n true failed).");
+    if (r.code !== 0)
+      throw new PrivilegeError("The reflink driver mounts loop devices, which needs root. Run as root or allow passwordless sudo (sudo -n true failed).");
   }
 }
 var import_node_fs8, import_node_os4, TOOLS;
@@ -2623,7 +2676,8 @@ async function sealCloneAsLayer(cloneFile, imageFile2, parentsNearestFirst, outF
   if (parentsNearestFirst.length === 0) throw new CloneError(`${cloneFile} has no parent layers; a layer needs the chain it was written over.`);
   const parents = parentsNearestFirst.map((p) => import_node_path23.default.resolve(p));
   const size = (await (0, import_promises24.stat)(cloneFile)).size;
-  if ((await (0, import_promises24.stat)(imageFile2)).size !== size) throw new CloneError(`${cloneFile} and its image ${imageFile2} differ in size; cannot promote it as a layer (try --flatten).`);
+  if ((await (0, import_promises24.stat)(imageFile2)).size !== size)
+    throw new CloneError(`${cloneFile} and its image ${imageFile2} differ in size; cannot promote it as a layer (try --flatten).`);
   const ranges = differingRanges(await dataExtents(cloneFile, reporter), await dataExtents(imageFile2, reporter));
   return sealInto(outFile, reporter, async (tmp) => {
     await qemuImg(["create", "-q", "-f", "qcow2", "-o", LAYER_CLUSTER_OPTS, "-u", "-b", parents[0], "-F", "qcow2", tmp, String(size)], reporter);
@@ -2659,7 +2713,11 @@ async function copyRanges(cloneFile, target, ranges) {
   }
 }
 async function flattenClone(cloneFile, outFile, reporter) {
-  return sealInto(outFile, reporter, (tmp) => qemuImg(["convert", "-q", "-f", "raw", "-O", "qcow2", "-o", BASE_CLUSTER_OPTS, import_node_path23.default.resolve(cloneFile), tmp], reporter).then(() => void 0));
+  return sealInto(
+    outFile,
+    reporter,
+    (tmp) => qemuImg(["convert", "-q", "-f", "raw", "-O", "qcow2", "-o", BASE_CLUSTER_OPTS, import_node_path23.default.resolve(cloneFile), tmp], reporter).then(() => void 0)
+  );
 }
 var import_node_path23, import_promises24, qemuImg, CHUNK;
 var init_promote = __esm({
@@ -2739,7 +2797,13 @@ var init_driver2 = __esm({
       }
       async listPrepared() {
         const used = await this.pool.index.inUse();
-        return Object.entries(await this.pool.index.read()).map(([key, e]) => ({ key, file: imageFile(this.pool.layout, key), bytes: e.bytes, lastUsedMs: e.lastUsedMs, inUse: used.has(key) }));
+        return Object.entries(await this.pool.index.read()).map(([key, e]) => ({
+          key,
+          file: imageFile(this.pool.layout, key),
+          bytes: e.bytes,
+          lastUsedMs: e.lastUsedMs,
+          inUse: used.has(key)
+        }));
       }
       async evict(key, reason) {
         if ((await this.pool.index.inUse()).has(key)) return;
@@ -2962,7 +3026,10 @@ function commonSettings(_dataDir, socketDir, hbaFile) {
   };
 }
 async function writeRunConfig(socketDir) {
-  await writeServerFile(import_node_path27.default.join(socketDir, CONFIG_FILE), "# Written by dbclone; every setting is passed on the command line. The data directory's postgresql.conf is not read.\n");
+  await writeServerFile(
+    import_node_path27.default.join(socketDir, CONFIG_FILE),
+    "# Written by dbclone; every setting is passed on the command line. The data directory's postgresql.conf is not read.\n"
+  );
   await writeServerFile(import_node_path27.default.join(socketDir, IDENT_FILE), "# Written by dbclone: no ident maps.\n");
 }
 function durabilitySettings(d) {
@@ -2997,8 +3064,11 @@ async function writeServerFile(file2, text) {
 }
 async function replaceSourceConfig(dataDir) {
   for (const f of SOURCE_CONFIG_FILES) {
-    await writeServerFile(import_node_path27.default.join(dataDir, f), `# Replaced by dbclone at build: servers read dbclone's own ${f === "postgresql.auto.conf" ? "settings" : "configuration"}.
-`);
+    await writeServerFile(
+      import_node_path27.default.join(dataDir, f),
+      `# Replaced by dbclone at build: servers read dbclone's own ${f === "postgresql.auto.conf" ? "settings" : "configuration"}.
+`
+    );
   }
 }
 var import_node_fs10, import_promises27, import_node_path27, CONFIG_FILE, IDENT_FILE, HARDENED_SETTINGS, BUILD_SETTINGS, hbaQuote, LOCAL_TRUST_HBA, SOURCE_CONFIG_FILES;
@@ -3141,7 +3211,9 @@ async function copyEntry(parent, name, dst, relative, stats, onFile) {
 }
 async function linkEntry(where2, dst, relative) {
   if (relative !== "pg_wal") {
-    throw new BuildError(`The data directory holds a symbolic link at ${relative} (to ${await (0, import_promises29.readlink)(where2).catch(() => "?")}); dbclone images hold no links. It was planted by the source or a restore: nothing was copied through it.`);
+    throw new BuildError(
+      `The data directory holds a symbolic link at ${relative} (to ${await (0, import_promises29.readlink)(where2).catch(() => "?")}); dbclone images hold no links. It was planted by the source or a restore: nothing was copied through it.`
+    );
   }
   await (0, import_promises29.mkdir)(dst, { mode: 448 });
   const owner = serverUser();
@@ -3256,9 +3328,7 @@ async function withAdmin(server, database2, fn) {
   }
 }
 async function userDatabases(c) {
-  const r = await c.query(
-    "SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY datname"
-  );
+  const r = await c.query("SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY datname");
   return r.rows.map((row) => row.datname);
 }
 var import_pg;
@@ -3428,7 +3498,10 @@ async function verifyIdentity(creds, cloneId, imageDigest) {
     );
     seen = r.rows[0];
   } catch (e) {
-    throw new CloneError(`Could not log in to the server on port ${creds.port} as ${creds.user}: ${e.message}. It is not clone ${cloneId}, or it is not running.`, { cause: e });
+    throw new CloneError(
+      `Could not log in to the server on port ${creds.port} as ${creds.user}: ${e.message}. It is not clone ${cloneId}, or it is not running.`,
+      { cause: e }
+    );
   } finally {
     await client.end().catch(() => {
     });
@@ -3703,29 +3776,31 @@ async function checkOnce(file2, standardStrings) {
   let state = startOfScan(standardStrings);
   let inCopyData = false;
   let n = 0;
-  for await (const batch of readScriptLineBatches(file2)) for (const line of batch) {
-    n++;
-    if (inCopyData) {
-      if (isCopyEnd(line)) inCopyData = false;
-      continue;
+  for await (const batch of readScriptLineBatches(file2))
+    for (const line of batch) {
+      n++;
+      if (inCopyData) {
+        if (isCopyEnd(line)) inCopyData = false;
+        continue;
+      }
+      if (state.mode === "code" && line.startsWith("\\")) {
+        if (!state.atStatementStart) refuse(file2, n, "a backslash command inside an unfinished SQL statement");
+        const m = ALLOWED_COMMAND.exec(line);
+        if (!m) refuse(file2, n, `the psql command ${JSON.stringify(line.split(/\s/)[0].slice(0, 20))} is not one pg_dump writes`);
+        if (m[1] === "restrict") facts.restricts = true;
+        if (m[2] === "connect") facts.connects = true;
+        continue;
+      }
+      const result = scanSqlLine(line, state);
+      if (result.backslashAt !== void 0)
+        refuse(file2, n, `a backslash outside quotes at column ${result.backslashAt + 1}, which psql would run as a command`);
+      state = result.state;
+      const copy = result.finished.find((stmt) => COPY_FROM_STDIN.test(stmt));
+      if (copy !== void 0) {
+        if (result.finished.at(-1) !== copy || !state.atStatementStart) refuse(file2, n, "text after COPY \u2026 FROM stdin on the same line");
+        inCopyData = true;
+      }
     }
-    if (state.mode === "code" && line.startsWith("\\")) {
-      if (!state.atStatementStart) refuse(file2, n, "a backslash command inside an unfinished SQL statement");
-      const m = ALLOWED_COMMAND.exec(line);
-      if (!m) refuse(file2, n, `the psql command ${JSON.stringify(line.split(/\s/)[0].slice(0, 20))} is not one pg_dump writes`);
-      if (m[1] === "restrict") facts.restricts = true;
-      if (m[2] === "connect") facts.connects = true;
-      continue;
-    }
-    const result = scanSqlLine(line, state);
-    if (result.backslashAt !== void 0) refuse(file2, n, `a backslash outside quotes at column ${result.backslashAt + 1}, which psql would run as a command`);
-    state = result.state;
-    const copy = result.finished.find((stmt) => COPY_FROM_STDIN.test(stmt));
-    if (copy !== void 0) {
-      if (result.finished.at(-1) !== copy || !state.atStatementStart) refuse(file2, n, "text after COPY \u2026 FROM stdin on the same line");
-      inCopyData = true;
-    }
-  }
   if (inCopyData) refuse(file2, n, "the file ends inside COPY data (no \\. line)");
   return facts;
 }
@@ -3811,7 +3886,9 @@ async function copyDataDir(source, dataDir) {
     await (0, import_promises32.rm)(wal);
     await giveToServerUser(dataDir);
     await run("cp", ["-a", "--", `${import_node_path31.default.resolve(source, "pg_wal")}/.`, wal], { asUser: serverUser().asUser, cwd: "/" }).catch((e) => {
-      throw new SourceError(`${source}/pg_wal links elsewhere and the server's OS user could not copy from there (${e.message.split("\n").pop()}); give it read access or copy the WAL into the data directory.`);
+      throw new SourceError(
+        `${source}/pg_wal links elsewhere and the server's OS user could not copy from there (${e.message.split("\n").pop()}); give it read access or copy the WAL into the data directory.`
+      );
     });
   }
   await finishPhysicalCopy(dataDir);
@@ -4305,7 +4382,9 @@ function failure(r, log2) {
     );
   }
   if (/requested recovery stop point is before consistent recovery point/.test(log2)) {
-    return new SourceError(`The recovery target ${target} is before the end of the base backup (${r.explain.backupEnd}); choose a later target or an older base backup.`);
+    return new SourceError(
+      `The recovery target ${target} is before the end of the base backup (${r.explain.backupEnd}); choose a later target or an older base backup.`
+    );
   }
   if (/WAL ends before consistent recovery point|could not locate required checkpoint record|could not find redo location/.test(log2)) {
     return new SourceError(
@@ -4439,11 +4518,20 @@ async function continueKeptState(a) {
     reused = true;
     a.reporter.info(`Continuing the kept recovery state in ${stateDir2} (last at ${last.target.kind} ${last.target.value})`);
   } else {
-    if ((0, import_node_fs20.existsSync)(stateData)) throw new SourceError(`${stateData} exists but ${stateFile} does not: not a state dbclone kept. Remove it or choose another directory.`);
+    if ((0, import_node_fs20.existsSync)(stateData))
+      throw new SourceError(`${stateData} exists but ${stateFile} does not: not a state dbclone kept. Remove it or choose another directory.`);
     a.reporter.info(`Restoring base backup ${a.source.path} into the kept recovery state ${stateDir2}`);
     await placeBaseBackup(a.source.path, a.probe.backup, stateData);
   }
-  const outcome = await runRecovery({ bins: a.bins, dataDir: stateData, archiveDir: a.source.walArchive, target, action: "shutdown", reporter: a.reporter, explain: a.explain });
+  const outcome = await runRecovery({
+    bins: a.bins,
+    dataDir: stateData,
+    archiveDir: a.source.walArchive,
+    target,
+    action: "shutdown",
+    reporter: a.reporter,
+    explain: a.explain
+  });
   await run("sync", ["-f", import_node_path36.default.join(stateData, "PG_VERSION")]);
   const control = await controlData(a.bins, stateData);
   const state = {
@@ -4519,12 +4607,15 @@ async function probeBaseBackup(source, reporter) {
 }
 function refuseTargetBeforeBackupEnd(target, backup, end, warn) {
   const shown = end.lsn ? `it ends at WAL location ${end.lsn}${end.time ? `, ${end.time}` : ""}` : `it started at ${backup.startLsn}`;
-  const tooEarly = () => new SourceError(`The recovery target ${describeTarget(target)} is before the end of the base backup (${shown}); choose a later target or an older base backup.`);
+  const tooEarly = () => new SourceError(
+    `The recovery target ${describeTarget(target)} is before the end of the base backup (${shown}); choose a later target or an older base backup.`
+  );
   if (target.kind === "lsn" && lsnToBigInt(target.value) < lsnToBigInt(end.lsn ?? backup.startLsn)) throw tooEarly();
   if (target.kind === "time") {
     const limit = backupTime(end.time) ?? backupTime(backup.startTime);
     if (limit && target.at.getTime() < limit.getTime()) throw tooEarly();
-    if (!backupTime(end.time)) warn(`Could not read the base backup's end time ("${end.time ?? backup.startTime ?? "none"}"); make sure ${target.value} is after it.`);
+    if (!backupTime(end.time))
+      warn(`Could not read the base backup's end time ("${end.time ?? backup.startTime ?? "none"}"); make sure ${target.value} is after it.`);
   }
 }
 async function assertServerUserReads(dir) {
@@ -4532,7 +4623,9 @@ async function assertServerUserReads(dir) {
   if (!user.asUser) return;
   const r = await run("test", ["-r", dir, "-a", "-x", dir], { asUser: user.asUser, allowFailure: true, cwd: "/" });
   if (r.code !== 0) {
-    throw new SourceError(`The WAL archive ${dir} is not readable by the OS user "${user.name}" that replays it; make it (and its parents) readable, e.g. chmod o+rx.`);
+    throw new SourceError(
+      `The WAL archive ${dir} is not readable by the OS user "${user.name}" that replays it; make it (and its parents) readable, e.g. chmod o+rx.`
+    );
   }
 }
 async function restoreBaseBackup(bins, source, dataDir, reporter) {
@@ -4658,7 +4751,9 @@ async function probeDataDir(dir) {
   }
   const tablespaces = (0, import_node_fs21.existsSync)(import_node_path38.default.join(dir, "pg_tblspc")) ? await (0, import_promises37.readdir)(import_node_path38.default.join(dir, "pg_tblspc")) : [];
   if (tablespaces.length > 0) {
-    throw new NotSupportedError(`${dir} uses tablespaces outside the data directory (${tablespaces.join(", ")}); dbclone images hold a single data directory. Use a dump instead.`);
+    throw new NotSupportedError(
+      `${dir} uses tablespaces outside the data directory (${tablespaces.join(", ")}); dbclone images hold a single data directory. Use a dump instead.`
+    );
   }
   await findBinaries(major);
   return { description: `PostgreSQL ${major} data directory ${import_node_path38.default.basename(import_node_path38.default.resolve(dir))}`, version: version2, major };
@@ -4680,7 +4775,9 @@ async function probeServer(url2) {
     });
   }
   if (!canReplicate) {
-    throw new SourceError(`The user of ${shown} may not take a base backup: grant it REPLICATION (ALTER ROLE \u2026 REPLICATION) and allow it in pg_hba.conf for "replication".`);
+    throw new SourceError(
+      `The user of ${shown} may not take a base backup: grant it REPLICATION (ALTER ROLE \u2026 REPLICATION) and allow it in pg_hba.conf for "replication".`
+    );
   }
   const clean = /^(\d+(?:\.\d+)?)/.exec(version2)?.[1] ?? version2;
   const major = majorOf(clean);
@@ -4706,7 +4803,9 @@ async function probeSource(source) {
       return { description, version: version2 };
     }
     case "backup-chain":
-      throw new NotSupportedError("A backup chain (.bak + differential + logs) is a SQL Server source; for PostgreSQL use a dump, a data directory, a server URL or a base backup with a WAL archive.");
+      throw new NotSupportedError(
+        "A backup chain (.bak + differential + logs) is a SQL Server source; for PostgreSQL use a dump, a data directory, a server URL or a base backup with a WAL archive."
+      );
   }
 }
 var import_node_fs21, import_promises37, import_node_path38, import_pg5;
@@ -4829,14 +4928,22 @@ async function prepareDatabase(s, name, file2, filled) {
   if (filled.has(name)) {
     throw new SourceError(`${file2} would restore into database "${name}", which another source already filled. Give the sources distinct database names.`);
   }
-  const found = await withAdmin(s, "template1", async (c) => (await c.query("SELECT datistemplate FROM pg_database WHERE datname = $1", [name])).rows[0]);
+  const found = await withAdmin(
+    s,
+    "template1",
+    async (c) => (await c.query("SELECT datistemplate FROM pg_database WHERE datname = $1", [name])).rows[0]
+  );
   if (found?.datistemplate) {
-    throw new SourceError(`${file2} would restore into the template database "${name}", which an image does not carry. Dump the data from a database with another name.`);
+    throw new SourceError(
+      `${file2} would restore into the template database "${name}", which an image does not carry. Dump the data from a database with another name.`
+    );
   }
   if (!found) {
     await withAdmin(s, "template1", (c) => c.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE template0 ENCODING 'UTF8'`));
   } else if (!await isEmptyDatabase(s, name)) {
-    throw new SourceError(`${file2} would restore into database "${name}", which the base source already holds with objects of its own. Give this source another database name.`);
+    throw new SourceError(
+      `${file2} would restore into database "${name}", which the base source already holds with objects of its own. Give this source another database name.`
+    );
   }
   filled.add(name);
 }
@@ -4931,11 +5038,17 @@ async function restoreDump(bins, s, source, filled = /* @__PURE__ */ new Set()) 
 }
 async function restoreDumpall(bins, s, file2) {
   await checkDumpScript(file2);
-  const before = new Set(await withAdmin(s, "postgres", async (c) => (await c.query("SELECT datname FROM pg_database")).rows.map((r) => r.datname)));
+  const before = new Set(
+    await withAdmin(s, "postgres", async (c) => (await c.query("SELECT datname FROM pg_database")).rows.map((r) => r.datname))
+  );
   const ownAdmin = /* @__PURE__ */ new Set([`CREATE ROLE ${s.adminUser};`, `CREATE ROLE ${quoteIdent(s.adminUser)};`]);
   const lines = import_node_stream.Readable.from(scriptLines(file2, (l) => ownAdmin.has(l)));
   await runRestoreTool(file2, bins.bin("psql"), ["-X", "-q", "-v", "ON_ERROR_STOP=1", ...connArgs(s, "postgres"), "-f", "-"], "the pg_dumpall script", lines);
-  const after = await withAdmin(s, "postgres", async (c) => (await c.query("SELECT datname FROM pg_database WHERE NOT datistemplate")).rows.map((r) => r.datname));
+  const after = await withAdmin(
+    s,
+    "postgres",
+    async (c) => (await c.query("SELECT datname FROM pg_database WHERE NOT datistemplate")).rows.map((r) => r.datname)
+  );
   return new Set(after.filter((d) => !before.has(d) || d === "postgres"));
 }
 var import_node_crypto7, import_node_fs22, import_promises39, import_node_path40, import_node_readline, import_node_stream, DAY_MS, connArgs;
@@ -4972,7 +5085,9 @@ async function restoreSources(sources, mountPath, reporter) {
     throw new NotSupportedError("A backup chain is a SQL Server source; PostgreSQL images take dumps, data directories or server URLs.");
   }
   if (physical.length > 1) {
-    throw new SourceError("Only one data directory, live server or base backup can be the base of an image (each is a whole cluster); add the others as dumps.");
+    throw new SourceError(
+      "Only one data directory, live server or base backup can be the base of an image (each is a whole cluster); add the others as dumps."
+    );
   }
   let major;
   for (const s of physical) {
@@ -5035,7 +5150,9 @@ async function forgetRolePasswords(server) {
   for (const db of ["postgres", "template1"]) {
     try {
       await withAdmin(server, db, async (c) => {
-        const roles = await c.query("SELECT format('ALTER ROLE %I PASSWORD NULL', rolname) AS sql FROM pg_authid WHERE rolpassword IS NOT NULL");
+        const roles = await c.query(
+          "SELECT format('ALTER ROLE %I PASSWORD NULL', rolname) AS sql FROM pg_authid WHERE rolpassword IS NOT NULL"
+        );
         for (const r of roles.rows) await c.query(r.sql);
         const left = await c.query("SELECT 1 FROM pg_authid WHERE rolpassword IS NOT NULL");
         if (left.rowCount) throw new BuildError(`${left.rowCount} role(s) still have a password after stripping; the image was not built.`);
@@ -5175,7 +5292,12 @@ async function startServer(mountPath, opts, reporter = silentReporter) {
     running = { ...server, pid: (await launchPostgres(spec)).pid };
   } else {
     const launch = serverLaunchOf(spec, [import_node_path42.default.resolve(mountPath), spec.socketDir]);
-    const handle = await opts.runtime.start(launch, { timeoutMs: spec.timeoutMs, labels: opts.runtimeLabels, name: opts.cloneId ? `dbclone-${opts.cloneId}` : void 0, reporter });
+    const handle = await opts.runtime.start(launch, {
+      timeoutMs: spec.timeoutMs,
+      labels: opts.runtimeLabels,
+      name: opts.cloneId ? `dbclone-${opts.cloneId}` : void 0,
+      reporter
+    });
     running = { ...server, pid: handle.pid ?? 0, containerId: handle.containerId };
   }
   const where2 = running.containerId ? `container ${running.containerId.slice(0, 12)}` : `pid ${running.pid}`;
@@ -5366,9 +5488,11 @@ async function loadPools(c, faker) {
   );
   const p = [[], [], [], [], []];
   for (let i = 1; i <= PRODUCTS; i++) {
-    [i, faker.commerce.productName(), faker.commerce.department(), faker.commerce.price({ min: 1, max: 500 }), faker.commerce.productDescription()].forEach((v, k) => {
-      p[k].push(v);
-    });
+    [i, faker.commerce.productName(), faker.commerce.department(), faker.commerce.price({ min: 1, max: 500 }), faker.commerce.productDescription()].forEach(
+      (v, k) => {
+        p[k].push(v);
+      }
+    );
   }
   await c.query("INSERT INTO products SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::numeric[], $5::text[])", p);
 }
@@ -5497,7 +5621,12 @@ var init_engine2 = __esm({
 async function robocopy(args, reporter) {
   const r = await run("robocopy", args, { allowFailure: true, reporter, timeoutMs: 6 * 60 * 6e4 });
   if (!robocopySucceeded(r.code)) {
-    throw new CommandError(`robocopy ${args.slice(0, 2).join(" -> ")} failed with exit ${r.code}; is the process elevated (backup privilege)?`, "robocopy", r.code, r.stdout + r.stderr);
+    throw new CommandError(
+      `robocopy ${args.slice(0, 2).join(" -> ")} failed with exit ${r.code}; is the process elevated (backup privilege)?`,
+      "robocopy",
+      r.code,
+      r.stdout + r.stderr
+    );
   }
 }
 function windowsFileOps(reporter) {
@@ -5534,7 +5663,15 @@ var init_file_ops = __esm({
       ...excludeFiles.length ? ["/XF", ...excludeFiles] : [],
       ...QUIET
     ];
-    robocopyMoveArgs = (from, toDir) => [import_node_path44.default.win32.dirname(from), toDir, import_node_path44.default.win32.basename(from), "/B", "/MOV", "/COPY:DAT", ...QUIET];
+    robocopyMoveArgs = (from, toDir) => [
+      import_node_path44.default.win32.dirname(from),
+      toDir,
+      import_node_path44.default.win32.basename(from),
+      "/B",
+      "/MOV",
+      "/COPY:DAT",
+      ...QUIET
+    ];
     robocopySucceeded = (code) => code !== null && code >= 0 && code < 8;
   }
 });
@@ -5548,7 +5685,8 @@ async function readImageLayout(mountPath) {
   } catch (e) {
     throw new BuildError(`${file2} could not be read (${e.message}); this disk is not a dbclone SQL Server image.`);
   }
-  if (layout.version !== 1 || !Array.isArray(layout.databases)) throw new BuildError(`${file2} has an unknown layout version ${String(layout.version)}; upgrade dbclone.`);
+  if (layout.version !== 1 || !Array.isArray(layout.databases))
+    throw new BuildError(`${file2} has an unknown layout version ${String(layout.version)}; upgrade dbclone.`);
   return layout;
 }
 var import_promises44, import_node_path45, LAYOUT_FILE;
@@ -5729,28 +5867,463 @@ var init_host2 = __esm({
   }
 });
 
+// packages/core/src/util/cleanup.ts
+var CleanupStack;
+var init_cleanup = __esm({
+  "packages/core/src/util/cleanup.ts"() {
+    "use strict";
+    init_import_meta_url();
+    CleanupStack = class {
+      constructor(reporter) {
+        this.reporter = reporter;
+      }
+      reporter;
+      steps = [];
+      push(label3, release) {
+        this.steps.push({ label: label3, release });
+      }
+      /** Forget everything pushed so far: the work succeeded and now owns its resources. */
+      dismiss() {
+        this.steps.length = 0;
+      }
+      /** Release everything in reverse order; returns the failures (already reported as warnings). */
+      async unwind() {
+        const failures = [];
+        while (this.steps.length > 0) {
+          const step = this.steps.pop();
+          try {
+            await step.release();
+          } catch (e) {
+            const err = e;
+            failures.push(err);
+            this.reporter.warn(`cleanup: ${step.label} failed: ${err.message}`);
+          }
+        }
+        return failures;
+      }
+    };
+  }
+});
+
+// packages/core/src/engine/sqlserver/batches.ts
+function splitBatches(script) {
+  const batches = [];
+  let current2 = "";
+  let close = null;
+  let commentDepth = 0;
+  const lines = script.replace(/\r\n?/g, "\n").split("\n");
+  for (const line of lines) {
+    const m = close === null && commentDepth === 0 ? GO_LINE.exec(line) : null;
+    if (m) {
+      if (current2.trim().length > 0) batches.push({ sql: current2.replace(/\n$/, ""), repeat: m[1] ? Number(m[1]) : 1 });
+      current2 = "";
+      continue;
+    }
+    for (let i = 0; i < line.length; i++) {
+      const c = line[i];
+      const next = line[i + 1];
+      if (commentDepth > 0) {
+        if (c === "/" && next === "*") {
+          commentDepth++;
+          i++;
+        } else if (c === "*" && next === "/") {
+          commentDepth--;
+          i++;
+        }
+      } else if (close !== null) {
+        if (c === close) {
+          if (next === close)
+            i++;
+          else close = null;
+        }
+      } else if (c === "-" && next === "-") {
+        break;
+      } else if (c === "/" && next === "*") {
+        commentDepth = 1;
+        i++;
+      } else if (c === "'") close = "'";
+      else if (c === "[") close = "]";
+      else if (c === '"') close = '"';
+    }
+    current2 += `${line}
+`;
+  }
+  if (current2.trim().length > 0) batches.push({ sql: current2.replace(/\n+$/, ""), repeat: 1 });
+  return batches;
+}
+var GO_LINE;
+var init_batches = __esm({
+  "packages/core/src/engine/sqlserver/batches.ts"() {
+    "use strict";
+    init_import_meta_url();
+    GO_LINE = /^[ \t]*go(?:[ \t]+(\d+))?[ \t]*(?:--.*)?$/i;
+  }
+});
+
+// packages/core/src/engine/sqlserver/executor.ts
+async function executeScript(exec, script, opts) {
+  for (const b of splitBatches(script)) for (let i = 0; i < b.repeat; i++) await exec.execute(b.sql, {}, opts);
+}
+var firstRow;
+var init_executor = __esm({
+  "packages/core/src/engine/sqlserver/executor.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_batches();
+    firstRow = (sets) => sets[0]?.[0];
+  }
+});
+
+// packages/core/src/engine/sqlserver/quote.ts
+function quoteName(name) {
+  if (name.length === 0) throw new UsageError("An empty SQL Server identifier is not allowed.");
+  if (name.length > 128) throw new UsageError(`SQL Server identifiers hold at most 128 characters: ${name.slice(0, 40)}\u2026 has ${name.length}.`);
+  if (name.includes("\0")) throw new UsageError(`A SQL Server identifier may not hold a NUL character: ${JSON.stringify(name)}.`);
+  return `[${name.replace(/]/g, "]]")}]`;
+}
+function nString(value) {
+  if (value.includes("\0")) throw new UsageError(`A T-SQL string literal may not hold a NUL character: ${JSON.stringify(value)}.`);
+  return `N'${value.replace(/'/g, "''")}'`;
+}
+var init_quote = __esm({
+  "packages/core/src/engine/sqlserver/quote.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_errors();
+  }
+});
+
+// packages/core/src/engine/sqlserver/attach-sql.ts
+function detachStatements(db, opts = {}) {
+  const q = quoteName(db);
+  const exclusive = `ALTER DATABASE ${q} SET SINGLE_USER WITH ROLLBACK IMMEDIATE;${opts.forImage ? ` ALTER DATABASE ${q} SET MULTI_USER;` : ""}`;
+  return [
+    { sql: `USE [master];
+IF DB_ID(@db) IS NOT NULL BEGIN ${exclusive} END;`, params: { db } },
+    { sql: "IF DB_ID(@db) IS NOT NULL EXEC master.sys.sp_detach_db @dbname = @db, @skipchecks = N'true';", params: { db } }
+  ];
+}
+function attachRebuildLogSql(db, dataFiles) {
+  return `CREATE DATABASE ${quoteName(db)} ON
+${fileSpecs(dataFiles)}
+FOR ATTACH_REBUILD_LOG;`;
+}
+function attachCloneSql(db, files, opts = {}) {
+  const options = ["NEW_BROKER", ...opts.filestreamDirectory ? [`FILESTREAM (DIRECTORY_NAME = ${nString(opts.filestreamDirectory)})`] : []];
+  return `CREATE DATABASE ${quoteName(db)} ON
+${fileSpecs(files)}
+FOR ATTACH WITH ${options.join(", ")};`;
+}
+var multiUserSql, fileSpecs, MASTER_FILES;
+var init_attach_sql = __esm({
+  "packages/core/src/engine/sqlserver/attach-sql.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_quote();
+    multiUserSql = (db) => `ALTER DATABASE ${quoteName(db)} SET MULTI_USER;`;
+    fileSpecs = (files) => files.map((f) => `  (NAME = ${nString(f.logicalName)}, FILENAME = ${nString(f.path)})`).join(",\n");
+    MASTER_FILES = (db) => ({
+      sql: "SELECT name AS logicalName, physical_name AS path, type_desc AS kind FROM sys.master_files WHERE database_id = DB_ID(@db) ORDER BY file_id;",
+      params: { db }
+    });
+  }
+});
+
+// packages/core/src/engine/sqlserver/login-sql.ts
+function checkRoles(roles) {
+  for (const r of roles) {
+    if (!ALLOWED_ROLES.has(r)) {
+      throw new UsageError(
+        `Role '${r}' may not be given to a clone login; allowed: ${[...ALLOWED_ROLES].join(", ")}. db_owner would let a clone user change security.`
+      );
+    }
+  }
+}
+function createLoginSql(login2, password, defaultDatabase) {
+  return `CREATE LOGIN ${quoteName(login2)} WITH PASSWORD = ${nString(password)}, CHECK_POLICY = OFF, CHECK_EXPIRATION = OFF, DEFAULT_DATABASE = ${quoteName(defaultDatabase)};`;
+}
+function createUserSql(db, login2, roles) {
+  checkRoles(roles);
+  return [
+    `USE ${quoteName(db)};`,
+    `CREATE USER ${quoteName(login2)} FOR LOGIN ${quoteName(login2)};`,
+    ...roles.map((r) => `ALTER ROLE ${quoteName(r)} ADD MEMBER ${quoteName(login2)};`),
+    `GRANT EXECUTE TO ${quoteName(login2)};`,
+    "USE [master];"
+  ].join("\n");
+}
+function dropLoginSql(login2) {
+  return [
+    "DECLARE @kill nvarchar(max) = N'';",
+    `SELECT @kill += N'KILL ' + CAST(session_id AS nvarchar(10)) + N';' FROM sys.dm_exec_sessions WHERE login_name = ${nString(login2)};`,
+    "EXEC sys.sp_executesql @kill;",
+    `IF SUSER_ID(${nString(login2)}) IS NOT NULL DROP LOGIN ${quoteName(login2)};`
+  ].join("\n");
+}
+var DEFAULT_CLONE_ROLES, ALLOWED_ROLES, SERVICE_ACCOUNT, CONTAINED_AUTH_ENABLED;
+var init_login_sql = __esm({
+  "packages/core/src/engine/sqlserver/login-sql.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_errors();
+    init_quote();
+    DEFAULT_CLONE_ROLES = ["db_datareader", "db_datawriter", "db_ddladmin"];
+    ALLOWED_ROLES = /* @__PURE__ */ new Set(["db_datareader", "db_datawriter", "db_ddladmin", "db_backupoperator", "db_denydatareader", "db_denydatawriter"]);
+    SERVICE_ACCOUNT = {
+      sql: "SELECT TOP (1) service_account AS account, CAST(SERVERPROPERTY('InstanceName') AS nvarchar(128)) AS instance FROM sys.dm_server_services WHERE servicename LIKE N'SQL Server (%' ORDER BY servicename;",
+      params: {}
+    };
+    CONTAINED_AUTH_ENABLED = {
+      sql: "SELECT CAST(value_in_use AS int) AS enabled FROM sys.configurations WHERE name = N'contained database authentication';",
+      params: {}
+    };
+  }
+});
+
+// packages/core/src/engine/sqlserver/icacls.ts
+function filePrincipals(account, instance, windowsCaller2) {
+  const out = [];
+  for (const p of [serviceSidName(instance), WELL_KNOWN[account.trim().toLowerCase()] ?? account.trim(), windowsCaller2 ?? "", ADMINISTRATORS]) {
+    if (p && !out.some((q) => q.toLowerCase() === p.toLowerCase())) out.push(p);
+  }
+  return out;
+}
+function icaclsSetOwnerArgs(folder) {
+  return [folder, "/setowner", ADMINISTRATORS, "/T", "/C", "/Q"];
+}
+function icaclsGrantArgs(folder, principals) {
+  return [folder, "/grant", ...principals.map((p) => `${p}:(OI)(CI)F`), "/T", "/C", "/Q"];
+}
+var WELL_KNOWN, serviceSidName, ADMINISTRATORS;
+var init_icacls = __esm({
+  "packages/core/src/engine/sqlserver/icacls.ts"() {
+    "use strict";
+    init_import_meta_url();
+    WELL_KNOWN = {
+      localsystem: "*S-1-5-18",
+      "nt authority\\system": "*S-1-5-18",
+      "nt authority\\localservice": "*S-1-5-19",
+      "nt authority\\local service": "*S-1-5-19",
+      "nt authority\\networkservice": "*S-1-5-20",
+      "nt authority\\network service": "*S-1-5-20"
+    };
+    serviceSidName = (instance) => instance ? `NT SERVICE\\MSSQL$${instance}` : "NT SERVICE\\MSSQLSERVER";
+    ADMINISTRATORS = "*S-1-5-32-544";
+  }
+});
+
+// packages/core/src/engine/sqlserver/clone.ts
+async function attachCloneDatabases(deps, opts, cleanup) {
+  const { exec, runner } = deps;
+  const { mountPath } = opts;
+  const layout = await deps.readLayout(mountPath);
+  if (layout.databases.some((d) => d.contained)) {
+    const on = Number(firstRow(await exec.execute(CONTAINED_AUTH_ENABLED.sql, CONTAINED_AUTH_ENABLED.params))?.enabled ?? 0) === 1;
+    if (!on) {
+      throw new CloneError(
+        "This image holds a contained database, which SQL Server attaches only with contained database authentication on (Msg 12824). Run once on this server: EXEC sp_configure 'contained database authentication', 1; RECONFIGURE; (docs/windows.md)."
+      );
+    }
+  }
+  const service = firstRow(await exec.execute(SERVICE_ACCOUNT.sql, SERVICE_ACCOUNT.params));
+  const account = String(service?.account ?? "");
+  if (!account) throw new CloneError("Could not read the SQL Server service account from sys.dm_server_services; the login needs VIEW SERVER STATE.");
+  const instance = service?.instance == null ? null : String(service.instance);
+  const databasesDir = import_node_path46.default.win32.join(mountPath, "databases");
+  await runner.command("icacls", icaclsSetOwnerArgs(databasesDir));
+  await runner.command("icacls", icaclsGrantArgs(databasesDir, filePrincipals(account, instance, opts.windowsCaller)));
+  const attached = {};
+  for (const [i, db] of layout.databases.entries()) {
+    const name = cloneDatabaseName(db.name, opts.cloneId);
+    const files = db.files.map((f) => ({ logicalName: f.logicalName, path: import_node_path46.default.win32.join(mountPath, f.path) }));
+    const filestream = db.files.some((f) => f.kind === "FILESTREAM") ? { filestreamDirectory: `dbclone_${opts.cloneId}_${i}` } : {};
+    await exec.execute(attachCloneSql(name, files, filestream));
+    attached[db.name] = name;
+    cleanup.push(`detach ${name}`, async () => {
+      for (const s of detachStatements(name)) await exec.execute(s.sql, s.params);
+    });
+    await exec.execute(multiUserSql(name));
+  }
+  return attached;
+}
+async function createCloneLogin(exec, opts, cleanup) {
+  const roles = opts.roles ?? DEFAULT_CLONE_ROLES;
+  checkRoles(roles);
+  await exec.execute(createLoginSql(opts.login, opts.password, opts.databases[0] ?? "master"));
+  cleanup.push(`drop login ${opts.login}`, async () => void await exec.execute(dropLoginSql(opts.login)));
+  for (const name of opts.databases) await exec.execute(createUserSql(name, opts.login, roles));
+}
+async function detachCloneDatabases(exec, reporter, cloneId, names) {
+  const failures = [];
+  const stillAttached = [];
+  for (const name of names) {
+    try {
+      try {
+        for (const s of detachStatements(name)) await exec.execute(s.sql, s.params);
+      } catch (e) {
+        reporter.warn(`teardown of ${cloneId}: detach ${name} failed (${e.message}); dropping it instead`);
+        await exec.execute(`USE [master];
+IF DB_ID(@db) IS NOT NULL DROP DATABASE ${quoteName(name)};`, { db: name });
+      }
+    } catch (e) {
+      failures.push(`detach ${name}: ${e.message}`);
+      reporter.warn(`teardown of ${cloneId}: detach ${name} failed: ${e.message}`);
+    }
+    const left = await exec.execute("SELECT DB_ID(@db) AS id;", { db: name }).catch(() => [[{ id: -1 }]]);
+    if (firstRow(left)?.id != null) stillAttached.push(name);
+  }
+  return { failures, stillAttached };
+}
+var import_node_path46, cloneDatabaseName, stillAttachedFailure, teardownError;
+var init_clone2 = __esm({
+  "packages/core/src/engine/sqlserver/clone.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_path46 = __toESM(require("node:path"), 1);
+    init_errors();
+    init_cleanup();
+    init_executor();
+    init_attach_sql();
+    init_login_sql();
+    init_icacls();
+    init_quote();
+    cloneDatabaseName = (db, cloneId) => `${db.slice(0, 120 - cloneId.length)}__${cloneId}`;
+    stillAttachedFailure = (names) => `${names.join(", ")} still attached: the child disk stays mounted`;
+    teardownError = (cloneId, failures) => new CloneError(`Teardown of clone ${cloneId} left work undone:
+- ${failures.join("\n- ")}
+Run dbclone gc to retry.`);
+  }
+});
+
+// packages/core/src/engine/sqlserver/verify-sql.ts
+function verifyCloneSql(db, login2, cloneId) {
+  const sql = [
+    "USE [master];",
+    "IF DB_ID(@db) IS NULL OR CAST(DATABASEPROPERTYEX(@db, 'Status') AS nvarchar(60)) <> N'ONLINE'",
+    "  THROW 50001, N'The clone''s database is not attached and online.', 1;",
+    "IF EXISTS (SELECT 1 FROM sys.master_files WHERE database_id = DB_ID(@db) AND CHARINDEX(@marker, physical_name) = 0)",
+    "  THROW 50002, N'A file of the clone''s database is not on the clone''s own disk.', 1;",
+    `IF NOT EXISTS (SELECT 1 FROM ${quoteName(db)}.sys.database_principals p JOIN sys.server_principals s ON p.sid = s.sid WHERE s.name = @login)`,
+    "  THROW 50003, N'The clone''s login is not a user of its database.', 1;"
+  ].join("\n");
+  return { sql, params: { db, login: login2, marker: cloneId } };
+}
+var init_verify_sql = __esm({
+  "packages/core/src/engine/sqlserver/verify-sql.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_quote();
+  }
+});
+
 // packages/core/src/engine/sqlserver/engine.ts
+function attachedName(databases2, asked) {
+  if (asked === void 0 || databases2.includes(asked)) return asked;
+  return databases2.find((d) => {
+    const at = d.lastIndexOf("__");
+    return at > 0 && cloneDatabaseName(asked, d.slice(at + 2)) === d;
+  });
+}
 var SqlServerEngine;
 var init_engine3 = __esm({
   "packages/core/src/engine/sqlserver/engine.ts"() {
     "use strict";
     init_import_meta_url();
+    init_errors();
+    init_reporter();
+    init_cleanup();
+    init_clone2();
     init_host2();
+    init_login_sql();
+    init_verify_sql();
     SqlServerEngine = class {
       constructor(host = sqlServerHost()) {
         this.host = host;
       }
       host;
       kind = "sqlserver";
+      cloneEndpoint(cloneId) {
+        const { connection } = this.host;
+        return { host: connection.server, port: sqlServerPort(connection), user: `dbclone_${cloneId}` };
+      }
+      /** Attach every database of the mounted child under its per-clone name; a failure detaches the ones attached. */
+      async start(mountPath, opts, reporter) {
+        if (!opts.cloneId) throw new CloneError("a SQL Server clone is attached under its clone id, and none was given");
+        const cloneId = opts.cloneId;
+        const attached = await this.withExec(async (exec) => {
+          const cleanup = new CleanupStack(reporter);
+          try {
+            const names = await attachCloneDatabases(
+              { exec, runner: this.host.runner(reporter), readLayout: this.host.readLayout },
+              { cloneId, mountPath, windowsCaller: windowsCaller(this.host.connection) },
+              cleanup
+            );
+            cleanup.dismiss();
+            return Object.values(names);
+          } catch (e) {
+            await cleanup.unwind();
+            throw e;
+          }
+        });
+        const { host, port } = this.cloneEndpoint(cloneId);
+        return { pid: 0, host, port, adminUser: "", databases: attached, cloneId };
+      }
+      /** Detach the clone's databases (DROP DATABASE when detach fails); a database left attached keeps its disk mounted. */
+      async stop(server) {
+        if (!server.cloneId) throw new CloneError("a SQL Server clone is detached by its clone id, and none was recorded");
+        const cloneId = server.cloneId;
+        const names = (server.databases ?? []).map((d) => d.endsWith(`__${cloneId}`) ? d : cloneDatabaseName(d, cloneId));
+        const { failures, stillAttached } = await this.withExec((exec) => detachCloneDatabases(exec, silentReporter, cloneId, names));
+        if (stillAttached.length > 0) failures.push(stillAttachedFailure(stillAttached));
+        if (failures.length > 0) throw teardownError(cloneId, failures);
+      }
+      async createLogin(server, databases2, opts) {
+        await this.withExec(async (exec) => {
+          const cleanup = new CleanupStack(silentReporter);
+          try {
+            await createCloneLogin(exec, { login: opts.user, password: opts.password, databases: databases2 }, cleanup);
+            cleanup.dismiss();
+          } catch (e) {
+            await cleanup.unwind();
+            throw e;
+          }
+        });
+        return this.credentials({ user: opts.user, password: opts.password, host: server.host, port: server.port, databases: databases2 });
+      }
+      async dropLogin(_server, user) {
+        await this.withExec((exec) => exec.execute(dropLoginSql(user)));
+      }
+      /**
+       * Fail closed on the server: every database is attached under this clone's name, online, its
+       * files on this clone's own disk, and the login is a user in it. The image digest is not stored
+       * in an attached database, so the clone id in names and paths is what identifies it.
+       */
+      async verifyIdentity(creds, cloneId) {
+        await this.withExec(async (exec) => {
+          for (const db of creds.databases) {
+            if (!db.endsWith(`__${cloneId}`)) throw new CloneError(`database ${db} is not attached under clone ${cloneId}'s name`);
+            const check2 = verifyCloneSql(db, creds.user, cloneId);
+            await exec.execute(check2.sql, check2.params);
+          }
+        });
+      }
       credentials(login2, database2) {
         const { user, password, host, port, databases: databases2 } = login2;
         return { user, password, host, port, databases: databases2, connectionString: this.connectionString(login2, { withPassword: true, database: database2 }) };
       }
       /** An ADO.NET-style string (Server=…;Database=…); without the password it shows Password=*** (docs/windows.md). */
       connectionString(login2, opts) {
-        const database2 = opts.database ?? login2.databases[0] ?? "master";
+        const database2 = attachedName(login2.databases, opts.database) ?? login2.databases[0] ?? "master";
         const text = adoConnectionString(this.host.connection, login2, database2, login2.port);
         return opts.withPassword ? text : text.replace(/Password=("(?:[^"]|"")*"|[^;]*)/, "Password=***");
+      }
+      async withExec(work) {
+        const exec = await this.host.connect("query");
+        try {
+          return await work(exec);
+        } finally {
+          await exec.close().catch(() => void 0);
+        }
       }
     };
   }
@@ -5781,12 +6354,12 @@ function assertHostFor(kind) {
 function engineConnection(kind) {
   return platformEntry(kind).connection();
 }
-var import_node_path46, stateDir, CLONE_DISKS, CLONE_DISK_NAMES, DEFAULT_ORDER, PLATFORMS;
+var import_node_path47, stateDir, CLONE_DISKS, CLONE_DISK_NAMES, DEFAULT_ORDER, PLATFORMS;
 var init_registry = __esm({
   "packages/core/src/platform/registry.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path46 = __toESM(require("node:path"), 1);
+    import_node_path47 = __toESM(require("node:path"), 1);
     init_disk();
     init_engine2();
     init_osUser();
@@ -5795,7 +6368,7 @@ var init_registry = __esm({
     init_errors();
     init_disk_names();
     init_reporter();
-    stateDir = (home2) => import_node_path46.default.join(home2, "state");
+    stateDir = (home2) => import_node_path47.default.join(home2, "state");
     CLONE_DISKS = {
       qcow2: { format: CLONE_DISK_FORMATS.qcow2, unavailable: qcow2UnavailableReason, make: (home2) => new Qcow2Driver({ stateDir: stateDir(home2) }) },
       reflink: {
@@ -5821,12 +6394,14 @@ var init_registry = __esm({
         wrongHost: (p) => `dbclone on ${p} is not supported yet: Linux runners with PostgreSQL work today.`,
         connection: () => new PostgresEngine(),
         engine: () => new PostgresEngine(),
+        buildEngine: () => new PostgresEngine(),
         filesystem: "xfs",
         buildDriver: "qcow2",
         cloneDrivers: DEFAULT_ORDER,
         stagingName: "staging.qcow2",
         promotable: true,
-        serverPerClone: true
+        serverPerClone: true,
+        sharedRestore: true
       },
       sqlserver: {
         os: "windows",
@@ -5834,11 +6409,14 @@ var init_registry = __esm({
         hostPlatform: () => sqlServerHost().platform,
         wrongHost: (p) => `SQL Server images need a Windows runner with SQL Server; this is ${p}. Run this on windows-latest (docs/windows.md).`,
         connection: () => new SqlServerEngine(sqlServerHost()),
+        engine: () => new SqlServerEngine(sqlServerHost()),
         filesystem: "ntfs",
         buildDriver: "vhdx",
         cloneDrivers: ["vhdx"],
         stagingName: "staging.vhdx",
         promotable: false,
+        // Its build is its own path (build/build-sqlserver.ts), which restores per variant.
+        sharedRestore: false,
         // Its clones are databases attached to the runner's SQL Server service, not processes of ours.
         serverPerClone: false
       }
@@ -5849,7 +6427,8 @@ var init_registry = __esm({
 // packages/core/src/platform/choose.ts
 function engineForSources(sources) {
   const chains = sources.filter((s) => s.kind === "backup-chain").length;
-  if (chains > 0 && chains < sources.length) throw new UsageError("SQL Server backups and PostgreSQL sources cannot go into one image; build them as two images.");
+  if (chains > 0 && chains < sources.length)
+    throw new UsageError("SQL Server backups and PostgreSQL sources cannot go into one image; build them as two images.");
   return chains > 0 ? "sqlserver" : "postgres";
 }
 function asDiskName(name, source, allowed) {
@@ -5878,7 +6457,9 @@ function diskDriverNamed(name, home2, reporter) {
   return CLONE_DISKS[name].make(home2, reporter);
 }
 function hostBuildDrivers(home2, reporter) {
-  const names = new Set(engineKinds().filter(servedHere).map((k) => platformEntry(k).buildDriver));
+  const names = new Set(
+    engineKinds().filter(servedHere).map((k) => platformEntry(k).buildDriver)
+  );
   return [...names].map((n) => diskDriverNamed(n, home2, reporter));
 }
 function allCloneDiskDrivers(home2, reporter) {
@@ -5886,18 +6467,21 @@ function allCloneDiskDrivers(home2, reporter) {
   const names = new Set(served.flatMap((k) => platformEntry(k).cloneDrivers));
   return [...names].map((n) => diskDriverNamed(n, home2, reporter));
 }
-function engineOf(kind, home2) {
-  const make = platformEntry(kind).engine;
-  if (!make) throw new NotSupportedError(`${kind} images are built and cloned by their own path (build/build-sqlserver.ts, clones/sqlserver-clone.ts).`);
+function buildEngineOf(kind, home2) {
+  const make = platformEntry(kind).buildEngine;
+  if (!make) throw new NotSupportedError(`${kind} images are built by their own path (build/build-sqlserver.ts).`);
   return make(home2);
 }
 function platformWith(kind, home2, disk, reporter) {
   assertHostFor(kind);
   const entry = platformEntry(kind);
-  return { kind, entry, os: entry.os, driver: diskDriverNamed(disk, home2, reporter), disk, engine: engineOf(kind, home2) };
+  return { kind, entry, os: entry.os, driver: diskDriverNamed(disk, home2, reporter), disk, engine: entry.engine(home2) };
+}
+function buildPlatformWith(kind, home2, disk, reporter) {
+  return { ...platformWith(kind, home2, disk, reporter), engine: buildEngineOf(kind, home2) };
 }
 function platformForBuild(kind, home2, reporter) {
-  return platformWith(kind, home2, platformEntry(kind).buildDriver, reporter);
+  return buildPlatformWith(kind, home2, platformEntry(kind).buildDriver, reporter);
 }
 function platformForImage(kind, home2, opts) {
   assertHostFor(kind);
@@ -5913,6 +6497,9 @@ function diskOf(record2) {
 }
 function platformForRecord(record2, home2, reporter) {
   return platformWith(record2.engine, home2, diskOf(record2), reporter);
+}
+function buildPlatformForRecord(record2, home2, reporter) {
+  return buildPlatformWith(record2.engine, home2, diskOf(record2), reporter);
 }
 var servedHere;
 var init_choose = __esm({
@@ -6158,10 +6745,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path90) {
-  if (!path90)
+function getElementAtPath(obj, path89) {
+  if (!path89)
     return obj;
-  return path90.reduce((acc, key) => acc?.[key], obj);
+  return path89.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -6420,11 +7007,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path90, issues) {
+function prefixIssues(path89, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path90);
+    iss.path.unshift(path89);
     return iss;
   });
 }
@@ -6959,16 +7546,16 @@ function flattenError(error2, mapper = (issue2) => issue2.message) {
 }
 function formatError(error2, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error3, path90 = []) => {
+  const processError = (error3, path89 = []) => {
     for (const issue2 of error3.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path90, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path89, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path90, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path89, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path90, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path89, ...issue2.path]);
       } else {
-        const fullpath = [...path90, ...issue2.path];
+        const fullpath = [...path89, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -7007,17 +7594,17 @@ function formatError(error2, mapper = (issue2) => issue2.message) {
 }
 function treeifyError(error2, mapper = (issue2) => issue2.message) {
   const result = { errors: [] };
-  const processError = (error3, path90 = []) => {
+  const processError = (error3, path89 = []) => {
     var _a3;
     for (const issue2 of error3.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path90, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path89, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path90, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path89, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path90, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path89, ...issue2.path]);
       } else {
-        const fullpath = [...path90, ...issue2.path];
+        const fullpath = [...path89, ...issue2.path];
         if (fullpath.length === 0) {
           result.errors.push(mapper(issue2));
           continue;
@@ -7056,8 +7643,8 @@ function treeifyError(error2, mapper = (issue2) => issue2.message) {
 }
 function toDotPath(_path) {
   const segs = [];
-  const path90 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
-  for (const seg of path90) {
+  const path89 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
+  for (const seg of path89) {
     if (typeof seg === "number")
       segs.push(`[${seg}]`);
     else if (typeof seg === "symbol")
@@ -17241,13 +17828,13 @@ function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
     throw new Error("External $ref is not supported, only local refs (#/...) are allowed");
   }
-  const path90 = ref.slice(1).split("/").filter(Boolean);
-  if (path90.length === 0) {
+  const path89 = ref.slice(1).split("/").filter(Boolean);
+  if (path89.length === 0) {
     return ctx.rootSchema;
   }
   const defsKey = ctx.version === "draft-2020-12" ? "$defs" : "definitions";
-  if (path90[0] === defsKey) {
-    const key = path90[1] === void 0 ? void 0 : decodeJSONPointerSegment(path90[1]);
+  if (path89[0] === defsKey) {
+    const key = path89[1] === void 0 ? void 0 : decodeJSONPointerSegment(path89[1]);
     if (!key || !ctx.defs[key]) {
       throw new Error(`Reference not found: ${ref}`);
     }
@@ -18746,18 +19333,18 @@ var init_clone_id = __esm({
 
 // packages/core/src/clones/clone-paths.ts
 function childFileOf(dir, disk) {
-  return import_node_path47.default.join(dir, `child.${CLONE_DISK_FORMATS[disk ?? "qcow2"]}`);
+  return import_node_path48.default.join(dir, `child.${CLONE_DISK_FORMATS[disk ?? "qcow2"]}`);
 }
 function clonePaths(home2, id, disk) {
-  const dir = import_node_path47.default.join(home2, "clones", id);
-  return { dir, childFile: childFileOf(dir, disk), mountPath: import_node_path47.default.join(dir, "mnt"), user: `clone_${cloneIdForIdentifier(id)}` };
+  const dir = import_node_path48.default.join(home2, "clones", id);
+  return { dir, childFile: childFileOf(dir, disk), mountPath: import_node_path48.default.join(dir, "mnt"), user: `clone_${cloneIdForIdentifier(id)}` };
 }
-var import_node_path47;
+var import_node_path48;
 var init_clone_paths = __esm({
   "packages/core/src/clones/clone-paths.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path47 = __toESM(require("node:path"), 1);
+    import_node_path48 = __toESM(require("node:path"), 1);
     init_disk_names();
     init_clone_id();
   }
@@ -18843,16 +19430,16 @@ function isPostgresOf(pid, dir) {
   const d = argv.indexOf("-D");
   const dataDir = d >= 0 ? argv[d + 1] : void 0;
   if (!dataDir) return false;
-  const rel = import_node_path48.default.relative(import_node_path48.default.resolve(dir), import_node_path48.default.resolve(dataDir));
-  return rel === "" || !rel.startsWith("..") && !import_node_path48.default.isAbsolute(rel);
+  const rel = import_node_path49.default.relative(import_node_path49.default.resolve(dir), import_node_path49.default.resolve(dataDir));
+  return rel === "" || !rel.startsWith("..") && !import_node_path49.default.isAbsolute(rel);
 }
-var import_node_fs25, import_node_path48;
+var import_node_fs25, import_node_path49;
 var init_process_identity = __esm({
   "packages/core/src/util/process-identity.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs25 = require("node:fs");
-    import_node_path48 = __toESM(require("node:path"), 1);
+    import_node_path49 = __toESM(require("node:path"), 1);
   }
 });
 
@@ -18867,14 +19454,14 @@ function matchesLabels(record2, labels) {
   const wanted = Object.entries(labels);
   return wanted.length > 0 && wanted.every(([k, v]) => record2.labels?.[k] === v);
 }
-var import_node_async_hooks, import_node_fs26, import_node_path49, import_proper_lockfile2, LOCK_OPTIONS, heldLocks, CloneRegistry;
+var import_node_async_hooks, import_node_fs26, import_node_path50, import_proper_lockfile2, LOCK_OPTIONS, heldLocks, CloneRegistry;
 var init_registry2 = __esm({
   "packages/core/src/clones/registry.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_async_hooks = require("node:async_hooks");
     import_node_fs26 = require("node:fs");
-    import_node_path49 = __toESM(require("node:path"), 1);
+    import_node_path50 = __toESM(require("node:path"), 1);
     init_paths();
     init_durable_write();
     import_proper_lockfile2 = __toESM(require_proper_lockfile(), 1);
@@ -18892,8 +19479,8 @@ var init_registry2 = __esm({
     CloneRegistry = class {
       constructor(home2) {
         this.home = home2;
-        this.dir = import_node_path49.default.join(home2, "clones");
-        this.file = import_node_path49.default.join(this.dir, "registry.json");
+        this.dir = import_node_path50.default.join(home2, "clones");
+        this.file = import_node_path50.default.join(this.dir, "registry.json");
         this.lockPath = `${this.file}.lock`;
       }
       home;
@@ -19161,24 +19748,32 @@ async function setAsideTornTail(file2, last) {
     await (0, import_promises45.appendFile)(tornFile, Buffer.concat([torn, Buffer.from("\n")]), { mode: 384 });
     await fh.truncate(last.start);
     await fh.sync();
-    return { bytes: torn.length, tornFile: import_node_path50.default.basename(tornFile) };
+    return { bytes: torn.length, tornFile: import_node_path51.default.basename(tornFile) };
   } finally {
     await fh.close();
   }
 }
-var import_promises45, import_node_path50;
+var import_promises45, import_node_path51;
 var init_tail = __esm({
   "packages/core/src/audit/tail.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises45 = require("node:fs/promises");
-    import_node_path50 = __toESM(require("node:path"), 1);
+    import_node_path51 = __toESM(require("node:path"), 1);
   }
 });
 
 // packages/core/src/audit/verify-chain.ts
 async function walkChain(lines, opts = {}) {
-  const walk2 = { ok: true, events: 0, last: opts.from ?? { seq: 0, hash: GENESIS_HASH }, lastPrevHash: GENESIS_HASH, repairs: [], keyed: 0, unkeyed: 0 };
+  const walk2 = {
+    ok: true,
+    events: 0,
+    last: opts.from ?? { seq: 0, hash: GENESIS_HASH },
+    lastPrevHash: GENESIS_HASH,
+    repairs: [],
+    keyed: 0,
+    unkeyed: 0
+  };
   let lineNo = 0;
   const fail = (reason) => {
     walk2.ok = false;
@@ -19212,7 +19807,10 @@ function compareHead(head2, last, lastPrevHash, events) {
     return events === 0 ? void 0 : { line: events, reason: `events.head is missing while the log holds ${events} events: it was deleted` };
   }
   if (head2.seq > events) {
-    return { line: events + 1, reason: `line ${events + 1} is missing: events.head records ${head2.seq} events but the log ends after ${events}; the last line(s) were removed` };
+    return {
+      line: events + 1,
+      reason: `line ${events + 1} is missing: events.head records ${head2.seq} events but the log ends after ${events}; the last line(s) were removed`
+    };
   }
   if (head2.seq < events) {
     const interrupted = head2.seq === events - 1 && head2.hash === lastPrevHash;
@@ -19274,7 +19872,7 @@ async function endsWithNewline(file2) {
   const last = await readLastLine(file2);
   return last === void 0 || last.complete;
 }
-var import_node_fs27, import_promises46, import_node_os9, import_node_path51, import_node_readline2, AuditLog;
+var import_node_fs27, import_promises46, import_node_os9, import_node_path52, import_node_readline2, AuditLog;
 var init_log = __esm({
   "packages/core/src/audit/log.ts"() {
     "use strict";
@@ -19282,7 +19880,7 @@ var init_log = __esm({
     import_node_fs27 = require("node:fs");
     import_promises46 = require("node:fs/promises");
     import_node_os9 = __toESM(require("node:os"), 1);
-    import_node_path51 = __toESM(require("node:path"), 1);
+    import_node_path52 = __toESM(require("node:path"), 1);
     import_node_readline2 = require("node:readline");
     init_errors();
     init_durable_write();
@@ -19310,7 +19908,7 @@ var init_log = __esm({
       /** Append one event (fsynced) and move the head, under a cross-process lock. */
       async append(input2) {
         await this.prepare?.();
-        await (0, import_promises46.mkdir)(import_node_path51.default.dirname(this.filePath), { recursive: true });
+        await (0, import_promises46.mkdir)(import_node_path52.default.dirname(this.filePath), { recursive: true });
         const event = await withFileLock(this.filePath, async () => {
           let prev = await this.repairTornTail();
           prev ??= await this.currentTail();
@@ -19321,7 +19919,7 @@ var init_log = __esm({
       }
       /** Walk the whole chain (setting aside a torn last line first); report the first problem. */
       async verify() {
-        if (!await exists(import_node_path51.default.dirname(this.filePath))) return { ok: true, events: 0 };
+        if (!await exists(import_node_path52.default.dirname(this.filePath))) return { ok: true, events: 0 };
         return withFileLock(this.filePath, async () => {
           await this.repairTornTail();
           return this.verifyUnlocked();
@@ -19384,7 +19982,11 @@ var init_log = __esm({
         const repair = await setAsideTornTail(this.filePath, last);
         if (!head2 && tail.seq === 1) await this.writeHead(tail);
         const event = await this.writeEvent(
-          { action: "repair", outcome: "success", detail: `a torn last line (${repair.bytes} bytes, an append that did not finish) was set aside in ${repair.tornFile}` },
+          {
+            action: "repair",
+            outcome: "success",
+            detail: `a torn last line (${repair.bytes} bytes, an append that did not finish) was set aside in ${repair.tornFile}`
+          },
           tail
         );
         return { seq: event.seq, hash: event.hash };
@@ -19416,7 +20018,12 @@ var init_log = __esm({
         if (!walk2.ok) return { ok: false, events: walk2.events, problem: walk2.problem, ...extra };
         const events = walk2.events;
         if (events > 0 && !await endsWithNewline(this.filePath)) {
-          return { ok: false, events: events - 1, problem: { line: events, reason: `line ${events} is incomplete (no newline at the end): the log was truncated` }, ...extra };
+          return {
+            ok: false,
+            events: events - 1,
+            problem: { line: events, reason: `line ${events} is incomplete (no newline at the end): the log was truncated` },
+            ...extra
+          };
         }
         const head2 = await this.readHead();
         const headProblem = compareHead(head2, walk2.last, walk2.lastPrevHash, events);
@@ -19427,7 +20034,7 @@ var init_log = __esm({
         const head2 = await this.readHead();
         const last = await readLastLine(this.filePath);
         if (last === void 0) {
-          if (head2 && head2.seq > 0) throw this.damaged(`it is empty but ${import_node_path51.default.basename(this.headPath)} records ${head2.seq} events`);
+          if (head2 && head2.seq > 0) throw this.damaged(`it is empty but ${import_node_path52.default.basename(this.headPath)} records ${head2.seq} events`);
           return { seq: 0, hash: GENESIS_HASH };
         }
         if (!last.complete) throw this.damaged("its last line is incomplete");
@@ -19441,13 +20048,11 @@ var init_log = __esm({
         if (hashEvent(rest) !== hash2) throw this.damaged("its last line does not match its hash");
         const agrees = head2 ? head2.seq === event.seq && head2.hash === event.hash || // An append that died between the log write and the head write: the head catches up now.
         head2.seq === event.seq - 1 && head2.hash === event.prevHash : event.seq === 1 && event.prevHash === GENESIS_HASH;
-        if (!agrees) throw this.damaged(`its last line (seq ${event.seq}) does not match ${import_node_path51.default.basename(this.headPath)}`);
+        if (!agrees) throw this.damaged(`its last line (seq ${event.seq}) does not match ${import_node_path52.default.basename(this.headPath)}`);
         return { seq: event.seq, hash: event.hash };
       }
       damaged(what) {
-        return new AuditError(
-          `audit log ${this.filePath} is damaged: ${what}. Nothing was appended; run \`dbclone audit verify\` and restore the log from a copy`
-        );
+        return new AuditError(`audit log ${this.filePath} is damaged: ${what}. Nothing was appended; run \`dbclone audit verify\` and restore the log from a copy`);
       }
       async readHead() {
         let text;
@@ -19494,10 +20099,20 @@ function checkAgainstAnchor(events, anchor2, source) {
   const at = events.find((e) => e.seq === anchor2.seq);
   if (!at) {
     const last = events.at(-1)?.seq ?? 0;
-    return { ok: false, source, anchor: anchor2, problem: `the log ends at event ${last}, but ${source} anchored event ${anchor2.seq}: events were removed after it was anchored` };
+    return {
+      ok: false,
+      source,
+      anchor: anchor2,
+      problem: `the log ends at event ${last}, but ${source} anchored event ${anchor2.seq}: events were removed after it was anchored`
+    };
   }
   if (at.hash !== anchor2.hash) {
-    return { ok: false, source, anchor: anchor2, problem: `event ${anchor2.seq} hashes to ${at.hash}, but ${source} anchored ${anchor2.hash}: the log was rewritten after it was anchored` };
+    return {
+      ok: false,
+      source,
+      anchor: anchor2,
+      problem: `event ${anchor2.seq} hashes to ${at.hash}, but ${source} anchored ${anchor2.hash}: the log was rewritten after it was anchored`
+    };
   }
   return { ok: true, source, anchor: anchor2 };
 }
@@ -19518,7 +20133,12 @@ async function verifySegmentedChain(segments, lines, opts = {}) {
   for (const s of segments) {
     if (s.fromSeq !== expected) {
       const line = Math.min(expected, lines.length + 1);
-      return { ok: false, events: Math.min(walk2.events, line - 1), last: walk2.last, problem: { line, reason: `segment ${s.fromSeq}-${s.toSeq} does not follow event ${expected - 1}: events are missing or repeated` } };
+      return {
+        ok: false,
+        events: Math.min(walk2.events, line - 1),
+        last: walk2.last,
+        problem: { line, reason: `segment ${s.fromSeq}-${s.toSeq} does not follow event ${expected - 1}: events are missing or repeated` }
+      };
     }
     expected = s.toSeq + 1;
   }
@@ -19529,7 +20149,10 @@ async function verifySegmentedChain(segments, lines, opts = {}) {
       ok: false,
       events: Math.max(0, walk2.events - 1),
       last: walk2.last,
-      problem: { line: walk2.events, reason: `line ${walk2.events}: the newest segment says it ends at event ${newest2.toSeq} (${newest2.headHash}) but its events end at ${walk2.last.seq} (${walk2.last.hash})` }
+      problem: {
+        line: walk2.events,
+        reason: `line ${walk2.events}: the newest segment says it ends at event ${newest2.toSeq} (${newest2.headHash}) but its events end at ${walk2.last.seq} (${walk2.last.hash})`
+      }
     };
   }
   return { ok: true, events: walk2.events, last: walk2.last };
@@ -19612,7 +20235,7 @@ async function removeStaleTemps(dir, staleMs) {
   }
   let removed = 0;
   for (const name of names.filter((n) => n.startsWith(TEMP_PREFIX))) {
-    const file2 = import_node_path52.default.join(dir, name);
+    const file2 = import_node_path53.default.join(dir, name);
     const st = await (0, import_promises47.stat)(file2).catch(() => void 0);
     if (!st) continue;
     const m = /^\.tmp-(.+)-(\d+)-[0-9a-f]+$/.exec(name);
@@ -19633,7 +20256,7 @@ function pidAlive(pid) {
     return e.code === "EPERM";
   }
 }
-var import_node_crypto10, import_node_fs28, import_promises47, import_node_path52;
+var import_node_crypto10, import_node_fs28, import_promises47, import_node_path53;
 var init_durable_files = __esm({
   "packages/core/src/repository/durable-files.ts"() {
     "use strict";
@@ -19641,7 +20264,7 @@ var init_durable_files = __esm({
     import_node_crypto10 = require("node:crypto");
     import_node_fs28 = require("node:fs");
     import_promises47 = require("node:fs/promises");
-    import_node_path52 = __toESM(require("node:path"), 1);
+    import_node_path53 = __toESM(require("node:path"), 1);
     init_durable_write();
   }
 });
@@ -19660,7 +20283,9 @@ function blobGroupId(env = process.env) {
     const [name, , gid] = line.split(":");
     if (name === wanted && gid && /^\d+$/.test(gid)) return Number(gid);
   }
-  throw new UsageError(`DBCLONE_BLOB_GROUP names the group '${wanted}', which does not exist on this machine; create it or set a group name or gid that exists`);
+  throw new UsageError(
+    `DBCLONE_BLOB_GROUP names the group '${wanted}', which does not exist on this machine; create it or set a group name or gid that exists`
+  );
 }
 var import_node_fs29;
 var init_blob_group = __esm({
@@ -19794,7 +20419,9 @@ async function readPublished(layout, name, version2) {
   }
   const manifest = parseManifest(text, file2);
   if (manifest.name !== name || manifest.version !== version2) {
-    throw new RepositoryError(`${file2} holds ${manifest.name}:${manifest.version}, not ${name}:${version2}: the repository was edited by hand; move the file back`);
+    throw new RepositoryError(
+      `${file2} holds ${manifest.name}:${manifest.version}, not ${name}:${version2}: the repository was edited by hand; move the file back`
+    );
   }
   return { name, version: version2, manifestDigest: manifestDigest(manifest), manifest };
 }
@@ -19821,7 +20448,7 @@ async function allNames(layout) {
     if (prefix.length && entries.some((d) => d.isFile() && d.name.endsWith(".json") && !d.name.startsWith(TEMP_PREFIX))) {
       names.push(prefix.join("/"));
     }
-    for (const d of entries) if (d.isDirectory()) await walk2(import_node_path53.default.join(dir, d.name), [...prefix, d.name]);
+    for (const d of entries) if (d.isDirectory()) await walk2(import_node_path54.default.join(dir, d.name), [...prefix, d.name]);
   }
   await walk2(layout.manifestsDir, []);
   return names.sort();
@@ -19847,18 +20474,18 @@ async function readTags(layout, name) {
   const tags = {};
   for (const d of entries) {
     if (!d.isFile() || d.name.startsWith(TEMP_PREFIX)) continue;
-    const version2 = (await (0, import_promises49.readFile)(import_node_path53.default.join(layout.tagDir(name), d.name), "utf8").catch(() => "")).trim();
+    const version2 = (await (0, import_promises49.readFile)(import_node_path54.default.join(layout.tagDir(name), d.name), "utf8").catch(() => "")).trim();
     if (version2) tags[d.name] = version2;
   }
   return tags;
 }
-var import_promises49, import_node_path53;
+var import_promises49, import_node_path54;
 var init_fs_scan = __esm({
   "packages/core/src/repository/fs-scan.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises49 = require("node:fs/promises");
-    import_node_path53 = __toESM(require("node:path"), 1);
+    import_node_path54 = __toESM(require("node:path"), 1);
     init_errors();
     init_digest();
     init_manifest();
@@ -19875,7 +20502,8 @@ function parseDuration(input2, what = "duration", makeError = (m) => new UsageEr
   if (!s) fail("it is empty");
   const bare = new RegExp(`^${NUMBER}$`).exec(s);
   const m = bare ? void 0 : DURATION_PATTERN.exec(s);
-  if (!bare && (!m || m.slice(1).every((g) => g === void 0))) fail("write a number of seconds, or numbers with units d, h, m, s, each once and in that order");
+  if (!bare && (!m || m.slice(1).every((g) => g === void 0)))
+    fail("write a number of seconds, or numbers with units d, h, m, s, each once and in that order");
   const seconds = bare ? Number(bare[1]) : ["d", "h", "m", "s"].reduce((sum, unit, i) => sum + Number(m[i + 1] ?? 0) * UNIT_SECONDS[unit], 0);
   if (!(seconds > 0)) fail("it must be greater than zero");
   if (!Number.isSafeInteger(Math.ceil(seconds))) fail("it is too large");
@@ -19930,7 +20558,9 @@ async function readConfigFile(layout) {
   }
   if (typeof parsed.format !== "number") throw new RepositoryError(`${layout.configFile} lacks a numeric "format"; fix or restore it`);
   if (parsed.format > REPOSITORY_FORMAT) {
-    throw new RepositoryError(`${layout.root} uses repository format ${parsed.format}, newer than this dbclone understands (${REPOSITORY_FORMAT}); upgrade dbclone`);
+    throw new RepositoryError(
+      `${layout.root} uses repository format ${parsed.format}, newer than this dbclone understands (${REPOSITORY_FORMAT}); upgrade dbclone`
+    );
   }
   return { format: parsed.format, config: parsed.config ?? {} };
 }
@@ -19954,13 +20584,13 @@ async function assertUsableRoot(root) {
     );
   }
 }
-var import_promises50, import_node_path54, REPOSITORY_FORMAT, CONFIG_FILE2, FsLayout;
+var import_promises50, import_node_path55, REPOSITORY_FORMAT, CONFIG_FILE2, FsLayout;
 var init_layout2 = __esm({
   "packages/core/src/repository/layout.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises50 = require("node:fs/promises");
-    import_node_path54 = __toESM(require("node:path"), 1);
+    import_node_path55 = __toESM(require("node:path"), 1);
     init_errors();
     init_duration();
     init_durable_write();
@@ -19972,35 +20602,35 @@ var init_layout2 = __esm({
       }
       root;
       get configFile() {
-        return import_node_path54.default.join(this.root, CONFIG_FILE2);
+        return import_node_path55.default.join(this.root, CONFIG_FILE2);
       }
       get blobsDir() {
-        return import_node_path54.default.join(this.root, "blobs", "sha256");
+        return import_node_path55.default.join(this.root, "blobs", "sha256");
       }
       get manifestsDir() {
-        return import_node_path54.default.join(this.root, "manifests");
+        return import_node_path55.default.join(this.root, "manifests");
       }
       get tagsDir() {
-        return import_node_path54.default.join(this.root, "tags");
+        return import_node_path55.default.join(this.root, "tags");
       }
       get auditFile() {
-        return import_node_path54.default.join(this.root, "audit", "events.jsonl");
+        return import_node_path55.default.join(this.root, "audit", "events.jsonl");
       }
       blob(digest2) {
-        return import_node_path54.default.join(this.blobsDir, digest2.replace(/^sha256:/, ""));
+        return import_node_path55.default.join(this.blobsDir, digest2.replace(/^sha256:/, ""));
       }
       /** Names are validated (lowercase segments, no `..`), so joining them is safe. */
       manifestDir(name) {
-        return import_node_path54.default.join(this.manifestsDir, ...name.split("/"));
+        return import_node_path55.default.join(this.manifestsDir, ...name.split("/"));
       }
       manifest(name, version2) {
-        return import_node_path54.default.join(this.manifestDir(name), `${version2}.json`);
+        return import_node_path55.default.join(this.manifestDir(name), `${version2}.json`);
       }
       tagDir(name) {
-        return import_node_path54.default.join(this.tagsDir, ...name.split("/"));
+        return import_node_path55.default.join(this.tagsDir, ...name.split("/"));
       }
       tag(name, tag) {
-        return import_node_path54.default.join(this.tagDir(name), tag);
+        return import_node_path55.default.join(this.tagDir(name), tag);
       }
     };
   }
@@ -20008,14 +20638,14 @@ var init_layout2 = __esm({
 
 // packages/core/src/repository/verified-blobs.ts
 function verifiedBlobCache(cacheDir) {
-  return new StampedDigestCache(import_node_path55.default.join(cacheDir, "verified-blobs.json"));
+  return new StampedDigestCache(import_node_path56.default.join(cacheDir, "verified-blobs.json"));
 }
-var import_node_path55;
+var import_node_path56;
 var init_verified_blobs = __esm({
   "packages/core/src/repository/verified-blobs.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path55 = __toESM(require("node:path"), 1);
+    import_node_path56 = __toESM(require("node:path"), 1);
     init_stamped_digests();
   }
 });
@@ -20038,13 +20668,13 @@ var init_audit_after_work = __esm({
 });
 
 // packages/core/src/repository/fs.ts
-var import_promises51, import_node_path56, FsRepository;
+var import_promises51, import_node_path57, FsRepository;
 var init_fs = __esm({
   "packages/core/src/repository/fs.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises51 = require("node:fs/promises");
-    import_node_path56 = __toESM(require("node:path"), 1);
+    import_node_path57 = __toESM(require("node:path"), 1);
     init_audit();
     init_file_lock();
     init_errors();
@@ -20069,10 +20699,10 @@ var init_fs = __esm({
       staleTempMs;
       reporter;
       constructor(root, opts = {}) {
-        this.location = import_node_path56.default.resolve(root);
+        this.location = import_node_path57.default.resolve(root);
         this.layout = new FsLayout(this.location);
         this.audit = new AuditLog(this.layout.auditFile, () => this.ensureLayout());
-        this.cache = verifiedBlobCache(opts.cacheDir ?? import_node_path56.default.join(dbcloneHome(), "cache"));
+        this.cache = verifiedBlobCache(opts.cacheDir ?? import_node_path57.default.join(dbcloneHome(), "cache"));
         this.staleTempMs = (opts.staleTempMinutes ?? 60) * 6e4;
         this.reporter = opts.reporter;
       }
@@ -20122,7 +20752,9 @@ var init_fs = __esm({
           const { variant, ...rest } = ref;
           const found = await this.resolve({ ...rest, name: variantImageName(ref.name, variant) });
           if (found.manifest.masking?.variant !== variant) {
-            throw new ImageNotFoundError(`image ${formatImageRef(ref)}: ${found.name}:${found.version} is not a masking variant '${variant}'; rebuild it with the policy's variant`);
+            throw new ImageNotFoundError(
+              `image ${formatImageRef(ref)}: ${found.name}:${found.version} is not a masking variant '${variant}'; rebuild it with the policy's variant`
+            );
           }
           return found;
         }
@@ -20147,7 +20779,9 @@ var init_fs = __esm({
         const digest2 = image.manifest.disk.digest;
         const blob = this.layout.blob(digest2);
         if (!await (0, import_promises51.stat)(blob).catch(() => void 0)) {
-          throw new RepositoryError(`blob ${digest2} of ${image.name}:${image.version} is missing from ${this.location}; the repository is damaged: republish the image`);
+          throw new RepositoryError(
+            `blob ${digest2} of ${image.name}:${image.version} is missing from ${this.location}; the repository is damaged: republish the image`
+          );
         }
         if (!await this.blobIsGood(blob, digest2, opts)) {
           throw new DigestMismatchError(
@@ -20189,7 +20823,9 @@ var init_fs = __esm({
 `);
           await (0, import_promises51.rename)(tmp, this.layout.tag(image.name, tag)).catch(async (e) => {
             await (0, import_promises51.unlink)(tmp).catch(() => void 0);
-            throw new RepositoryError(`cannot write tag ${tag} of ${image.name} (${e.message}); an image named ${image.name}/${tag} may use that path: choose another tag`);
+            throw new RepositoryError(
+              `cannot write tag ${tag} of ${image.name} (${e.message}); an image named ${image.name}/${tag} may use that path: choose another tag`
+            );
           });
           await syncDir(dir);
         });
@@ -20264,7 +20900,7 @@ var init_fs = __esm({
           await (0, import_promises51.link)(tmp, this.layout.configFile).catch((e) => e.code === "EEXIST" ? void 0 : Promise.reject(e));
           await unlinkQuietly(tmp);
         }
-        for (const dir of [this.layout.blobsDir, this.layout.manifestsDir, this.layout.tagsDir, import_node_path56.default.dirname(this.layout.auditFile)]) {
+        for (const dir of [this.layout.blobsDir, this.layout.manifestsDir, this.layout.tagsDir, import_node_path57.default.dirname(this.layout.auditFile)]) {
           await (0, import_promises51.mkdir)(dir, { recursive: true });
         }
       }
@@ -20283,13 +20919,13 @@ var init_fs = __esm({
 });
 
 // packages/core/src/repository/cache/cache-index.ts
-var import_promises52, import_node_path57, CacheIndex;
+var import_promises52, import_node_path58, CacheIndex;
 var init_cache_index = __esm({
   "packages/core/src/repository/cache/cache-index.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises52 = require("node:fs/promises");
-    import_node_path57 = __toESM(require("node:path"), 1);
+    import_node_path58 = __toESM(require("node:path"), 1);
     init_durable_write();
     init_paths();
     init_file_lock();
@@ -20297,7 +20933,7 @@ var init_cache_index = __esm({
       constructor(dir, blobsDir) {
         this.dir = dir;
         this.blobsDir = blobsDir;
-        this.file = import_node_path57.default.join(dir, "index.json");
+        this.file = import_node_path58.default.join(dir, "index.json");
       }
       dir;
       blobsDir;
@@ -20325,7 +20961,7 @@ var init_cache_index = __esm({
         const entries = {};
         const names = await (0, import_promises52.readdir)(this.blobsDir).catch(() => []);
         for (const hex3 of names.filter((n) => /^[0-9a-f]{64}$/.test(n))) {
-          const st = await (0, import_promises52.stat)(import_node_path57.default.join(this.blobsDir, hex3)).catch(() => void 0);
+          const st = await (0, import_promises52.stat)(import_node_path58.default.join(this.blobsDir, hex3)).catch(() => void 0);
           if (st?.isFile()) entries[`sha256:${hex3}`] = { sizeBytes: st.size, lastUsedMs: st.mtimeMs };
         }
         return entries;
@@ -20335,13 +20971,13 @@ var init_cache_index = __esm({
 });
 
 // packages/core/src/repository/cache/blob-cache.ts
-var import_promises53, import_node_path58, BlobCache, EMPTY_DIGEST;
+var import_promises53, import_node_path59, BlobCache, EMPTY_DIGEST;
 var init_blob_cache = __esm({
   "packages/core/src/repository/cache/blob-cache.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises53 = require("node:fs/promises");
-    import_node_path58 = __toESM(require("node:path"), 1);
+    import_node_path59 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_errors();
     init_digest();
@@ -20355,8 +20991,8 @@ var init_blob_cache = __esm({
       constructor(dir, opts = {}) {
         this.dir = dir;
         this.opts = opts;
-        this.blobsDir = import_node_path58.default.join(dir, "blobs", "sha256");
-        this.partialDir = import_node_path58.default.join(dir, "partial");
+        this.blobsDir = import_node_path59.default.join(dir, "blobs", "sha256");
+        this.partialDir = import_node_path59.default.join(dir, "partial");
         this.index = new CacheIndex(dir, this.blobsDir);
         this.verified = verifiedBlobCache(dir);
         this.reporter = opts.reporter ?? silentReporter;
@@ -20372,7 +21008,7 @@ var init_blob_cache = __esm({
       verified;
       reporter;
       blobPath(digest2) {
-        return import_node_path58.default.join(this.blobsDir, digest2.replace(/^sha256:/, ""));
+        return import_node_path59.default.join(this.blobsDir, digest2.replace(/^sha256:/, ""));
       }
       /** The cached blob's path when it is present and still hashes to `digest`. */
       async lookup(digest2) {
@@ -20396,7 +21032,7 @@ var init_blob_cache = __esm({
       async obtain(digest2, produce) {
         const file2 = this.blobPath(digest2);
         await makeDir(this.dir, PRIVATE_DIR);
-        await makeDir(import_node_path58.default.dirname(this.blobsDir), PRIVATE_DIR);
+        await makeDir(import_node_path59.default.dirname(this.blobsDir), PRIVATE_DIR);
         await makeDir(this.blobsDir, PRIVATE_DIR);
         await makeDir(this.partialDir, PRIVATE_DIR);
         const result = await withFileLock(
@@ -20446,18 +21082,23 @@ var init_blob_cache = __esm({
           const candidates = Object.entries(entries).filter(([d, e]) => !protectedSet.has(d) && Date.now() - e.lastUsedMs >= graceMs).sort((a, b) => a[1].lastUsedMs - b[1].lastUsedMs);
           for (const [d, e] of candidates) {
             if (total <= max) break;
-            const gone = await withFileLock(this.blobPath(d), async () => {
-              await this.verified.forget(this.blobPath(d));
-              await (0, import_promises53.unlink)(this.blobPath(d)).catch(() => void 0);
-              return true;
-            }, { waitMs: 200 }).catch(() => false);
+            const gone = await withFileLock(
+              this.blobPath(d),
+              async () => {
+                await this.verified.forget(this.blobPath(d));
+                await (0, import_promises53.unlink)(this.blobPath(d)).catch(() => void 0);
+                return true;
+              },
+              { waitMs: 200 }
+            ).catch(() => false);
             if (!gone) continue;
             delete entries[d];
             total -= e.sizeBytes;
             removed.push(d);
             this.reporter.debug(`image cache: evicted ${d} (${e.sizeBytes} bytes, last used ${new Date(e.lastUsedMs).toISOString()})`);
           }
-          if (total > max) this.reporter.warn(`image cache ${this.dir} holds ${total} bytes, over its ${max} byte limit: the rest is in use by live clones or recent pulls`);
+          if (total > max)
+            this.reporter.warn(`image cache ${this.dir} holds ${total} bytes, over its ${max} byte limit: the rest is in use by live clones or recent pulls`);
           return removed;
         });
       }
@@ -20468,16 +21109,16 @@ var init_blob_cache = __esm({
 
 // packages/core/src/repository/cache/cache-dir.ts
 function defaultCacheDir(env = process.env) {
-  if (env.DBCLONE_CACHE_DIR) return import_node_path59.default.resolve(env.DBCLONE_CACHE_DIR);
-  if (env.GITHUB_ACTIONS === "true" && env.RUNNER_TOOL_CACHE) return import_node_path59.default.join(env.RUNNER_TOOL_CACHE, "dbclone");
-  return import_node_path59.default.join(dbcloneHome(env), "cache");
+  if (env.DBCLONE_CACHE_DIR) return import_node_path60.default.resolve(env.DBCLONE_CACHE_DIR);
+  if (env.GITHUB_ACTIONS === "true" && env.RUNNER_TOOL_CACHE) return import_node_path60.default.join(env.RUNNER_TOOL_CACHE, "dbclone");
+  return import_node_path60.default.join(dbcloneHome(env), "cache");
 }
-var import_node_path59;
+var import_node_path60;
 var init_cache_dir = __esm({
   "packages/core/src/repository/cache/cache-dir.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path59 = __toESM(require("node:path"), 1);
+    import_node_path60 = __toESM(require("node:path"), 1);
     init_paths();
   }
 });
@@ -20509,7 +21150,10 @@ async function fetchBearerToken(challenge, scope, creds, doFetch, reporter) {
   try {
     res = await doFetch(url2, { headers });
   } catch (e) {
-    throw new RepositoryError(`could not reach the token service ${url2.origin}${url2.pathname} (${e.message}); check the network and the registry URL`, { cause: e });
+    throw new RepositoryError(
+      `could not reach the token service ${url2.origin}${url2.pathname} (${e.message}); check the network and the registry URL`,
+      { cause: e }
+    );
   }
   if (!res.ok) {
     await res.body?.cancel();
@@ -20757,7 +21401,11 @@ function retrySettingsFrom(env = process.env, overrides = {}) {
   };
   return {
     ...DEFAULT_RETRY,
-    ...definedOnly({ retries: num2("DBCLONE_REGISTRY_RETRIES", 1), deadlineMs: num2("DBCLONE_REGISTRY_DEADLINE", 1e3), headersTimeoutMs: num2("DBCLONE_REGISTRY_TIMEOUT", 1e3) }),
+    ...definedOnly({
+      retries: num2("DBCLONE_REGISTRY_RETRIES", 1),
+      deadlineMs: num2("DBCLONE_REGISTRY_DEADLINE", 1e3),
+      headersTimeoutMs: num2("DBCLONE_REGISTRY_TIMEOUT", 1e3)
+    }),
     ...overrides
   };
 }
@@ -20814,7 +21462,10 @@ async function withRetries(label3, settings, reporter, attempt, beforeRetry, pas
     const err = e instanceof AbortError ? e.cause ?? e : e;
     if (isTransient(err) && !passUp?.(err)) {
       const spent = op ? `; ${op.retries} retries in this ${op.what}` : "";
-      throw new RepositoryError(`${label3} failed after retrying: ${err.message}${spent}${remaining() <= 0 ? " (deadline reached: DBCLONE_REGISTRY_DEADLINE)" : ""}`, { cause: err });
+      throw new RepositoryError(
+        `${label3} failed after retrying: ${err.message}${spent}${remaining() <= 0 ? " (deadline reached: DBCLONE_REGISTRY_DEADLINE)" : ""}`,
+        { cause: err }
+      );
     }
     throw err;
   });
@@ -20822,7 +21473,18 @@ async function withRetries(label3, settings, reporter, attempt, beforeRetry, pas
 function isTransient(e) {
   if (e instanceof TransientRegistryError) return true;
   if (e instanceof DbcloneError) return false;
-  const codes = /* @__PURE__ */ new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "UND_ERR_SOCKET", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "ECONNABORTED", "EAI_AGAIN"]);
+  const codes = /* @__PURE__ */ new Set([
+    "ECONNRESET",
+    "ECONNREFUSED",
+    "EPIPE",
+    "ETIMEDOUT",
+    "UND_ERR_SOCKET",
+    "UND_ERR_CONNECT_TIMEOUT",
+    "UND_ERR_HEADERS_TIMEOUT",
+    "UND_ERR_BODY_TIMEOUT",
+    "ECONNABORTED",
+    "EAI_AGAIN"
+  ]);
   for (let err = e, depth = 0; err && depth < 4; err = err.cause, depth++) {
     if (err.code && codes.has(err.code)) return true;
     if (err.name === "TimeoutError") return true;
@@ -20888,8 +21550,8 @@ async function errorText(res) {
   }
 }
 function shortPath(p) {
-  const path90 = /^https?:/.test(p) ? new URL(p).pathname : p.split("?")[0];
-  return path90.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/g, "sha256:$1\u2026").replace(/\/uploads\/[^/]+$/, "/uploads/\u2026");
+  const path89 = /^https?:/.test(p) ? new URL(p).pathname : p.split("?")[0];
+  return path89.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/g, "sha256:$1\u2026").replace(/\/uploads\/[^/]+$/, "/uploads/\u2026");
 }
 function reasonFor(e) {
   for (let err = e, depth = 0; err && depth < 4; err = err.cause, depth++) {
@@ -20937,7 +21599,11 @@ var init_client2 = __esm({
           const res = await this.sendOnce(req);
           if (res.status >= 500 || res.status === 429) {
             await res.body?.cancel().catch(() => void 0);
-            throw new TransientRegistryError(`${this.location.display} answered HTTP ${res.status}`, `HTTP ${res.status}`, retryAfterMs(res.headers.get("retry-after")));
+            throw new TransientRegistryError(
+              `${this.location.display} answered HTTP ${res.status}`,
+              `HTTP ${res.status}`,
+              retryAfterMs(res.headers.get("retry-after"))
+            );
           }
           return res;
         });
@@ -21049,7 +21715,8 @@ function bad2(where2, what) {
 function checkDescriptor(d, kind, where2) {
   const desc = d;
   if (!desc || typeof desc !== "object") bad2(where2, `the ${kind} descriptor is missing`);
-  if (typeof desc.digest !== "string" || !isValidDigest(desc.digest)) bad2(where2, `the ${kind} digest ${JSON.stringify(String(desc.digest).slice(0, 80))} is not sha256:<64 lowercase hex>`);
+  if (typeof desc.digest !== "string" || !isValidDigest(desc.digest))
+    bad2(where2, `the ${kind} digest ${JSON.stringify(String(desc.digest).slice(0, 80))} is not sha256:<64 lowercase hex>`);
   const max = kind === "config" ? MAX_CONFIG_BYTES : MAX_LAYER_BYTES;
   if (typeof desc.size !== "number" || !Number.isSafeInteger(desc.size) || desc.size < 0 || desc.size > max) {
     bad2(where2, `the ${kind} size ${JSON.stringify(desc.size)} is not a whole number of bytes up to ${max}`);
@@ -21119,13 +21786,17 @@ function ownerOf(name) {
 async function claimPartial(partialDir, digest2) {
   const hex3 = digest2.replace(/^sha256:/, "");
   const me = currentProcess();
-  const mine = import_node_path60.default.join(partialDir, `${hex3}.${me.pid}-${me.start ?? ""}`);
+  const mine = import_node_path61.default.join(partialDir, `${hex3}.${me.pid}-${me.start ?? ""}`);
   if (await (0, import_promises54.stat)(mine).catch(() => void 0)) return mine;
   for (const name of await (0, import_promises54.readdir)(partialDir).catch(() => [])) {
     const found = ownerOf(name);
     const legacy = name === hex3;
     if (!legacy && (!found || found.hex !== hex3 || ownerAlive(found.owner))) continue;
-    if (await (0, import_promises54.rename)(import_node_path60.default.join(partialDir, name), mine).then(() => true, () => false)) return mine;
+    if (await (0, import_promises54.rename)(import_node_path61.default.join(partialDir, name), mine).then(
+      () => true,
+      () => false
+    ))
+      return mine;
   }
   return mine;
 }
@@ -21133,7 +21804,7 @@ async function removeOwnPartials(partialDir) {
   const me = currentProcess();
   for (const name of await (0, import_promises54.readdir)(partialDir).catch(() => [])) {
     const found = ownerOf(name);
-    if (found && found.owner.pid === me.pid && found.owner.start === me.start) await (0, import_promises54.rm)(import_node_path60.default.join(partialDir, name), { force: true });
+    if (found && found.owner.pid === me.pid && found.owner.start === me.start) await (0, import_promises54.rm)(import_node_path61.default.join(partialDir, name), { force: true });
   }
 }
 async function removeDeadPartials(partialDir) {
@@ -21141,18 +21812,18 @@ async function removeDeadPartials(partialDir) {
   for (const name of await (0, import_promises54.readdir)(partialDir).catch(() => [])) {
     const found = ownerOf(name);
     if (!found || ownerAlive(found.owner)) continue;
-    await (0, import_promises54.rm)(import_node_path60.default.join(partialDir, name), { force: true });
+    await (0, import_promises54.rm)(import_node_path61.default.join(partialDir, name), { force: true });
     removed++;
   }
   return removed;
 }
-var import_promises54, import_node_path60, PARTIAL_NAME;
+var import_promises54, import_node_path61, PARTIAL_NAME;
 var init_partial_files = __esm({
   "packages/core/src/repository/oci/partial-files.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises54 = require("node:fs/promises");
-    import_node_path60 = __toESM(require("node:path"), 1);
+    import_node_path61 = __toESM(require("node:path"), 1);
     init_process_identity();
     PARTIAL_NAME = /^([0-9a-f]{64})\.(\d+)-(\d*)$/;
   }
@@ -21168,7 +21839,11 @@ async function downloadLayer(d) {
   if (have > layer.size) have = await restart(partial2);
   const headers = {};
   if (have > 0) headers.range = `bytes=${have}-`;
-  const res = await client.expect({ method: "GET", path: `/v2/${repo}/blobs/${layer.digest}`, scope: scopeFor(repo, "pull"), headers, signal: d.signal }, [200, 206, 404, 416], `downloading ${layer.digest}`);
+  const res = await client.expect(
+    { method: "GET", path: `/v2/${repo}/blobs/${layer.digest}`, scope: scopeFor(repo, "pull"), headers, signal: d.signal },
+    [200, 206, 404, 416],
+    `downloading ${layer.digest}`
+  );
   if (res.status === 404) {
     await res.body?.cancel();
     throw new RepositoryError(`layer ${layer.digest} of ${repo} is missing from ${client.location.display}; the image is damaged: publish it again`);
@@ -21226,7 +21901,9 @@ async function downloadLayer(d) {
     }
     if (isZlibError(e)) {
       await (0, import_promises55.unlink)(partial2).catch(() => void 0);
-      throw new DigestMismatchError(`layer ${layer.digest} of ${repo} from ${client.location.display} is corrupt: it does not decompress (${e.message}); nothing was cached: publish the image again`);
+      throw new DigestMismatchError(
+        `layer ${layer.digest} of ${repo} from ${client.location.display} is corrupt: it does not decompress (${e.message}); nothing was cached: publish the image again`
+      );
     }
     throw e;
   }
@@ -21238,7 +21915,9 @@ async function downloadLayer(d) {
   const gotLayer = `sha256:${layerHash.digest("hex")}`;
   const gotDisk = `sha256:${diskHash.digest("hex")}`;
   if (gotLayer !== layer.digest) {
-    throw new DigestMismatchError(`layer ${layer.digest} of ${repo} from ${client.location.display} hashes to ${gotLayer}: the registry copy is corrupt; nothing was cached: publish the image again`);
+    throw new DigestMismatchError(
+      `layer ${layer.digest} of ${repo} from ${client.location.display} hashes to ${gotLayer}: the registry copy is corrupt; nothing was cached: publish the image again`
+    );
   }
   if (gotDisk !== d.expected.digest || diskBytes !== d.expected.sizeBytes) {
     throw new DigestMismatchError(
@@ -21254,7 +21933,8 @@ function decompressorFor(mediaType) {
 function assertKnownLayer(mediaType) {
   const compression = layerCompression(mediaType);
   if (compression === "gzip" || compression === "none") return;
-  if (compression === "zstd") throw new NotSupportedError("zstd disk layers are not supported by this build (Node 20 has no zstd); push the image again with gzip");
+  if (compression === "zstd")
+    throw new NotSupportedError("zstd disk layers are not supported by this build (Node 20 has no zstd); push the image again with gzip");
   throw new NotSupportedError(`disk layer media type '${mediaType}' is unknown to this dbclone; upgrade dbclone`);
 }
 async function restart(partial2) {
@@ -21302,7 +21982,7 @@ function fromEnv(registry2, env) {
   return void 0;
 }
 function dockerConfigPath(env) {
-  return import_node_path61.default.join(env.DOCKER_CONFIG || import_node_path61.default.join(import_node_os10.default.homedir(), ".docker"), "config.json");
+  return import_node_path62.default.join(env.DOCKER_CONFIG || import_node_path62.default.join(import_node_os10.default.homedir(), ".docker"), "config.json");
 }
 async function fromDockerConfig(registry2, file2) {
   let config2;
@@ -21325,37 +22005,37 @@ async function fromDockerConfig(registry2, file2) {
   }
   return void 0;
 }
-var import_promises57, import_node_os10, import_node_path61;
+var import_promises57, import_node_os10, import_node_path62;
 var init_credentials = __esm({
   "packages/core/src/repository/oci/credentials.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises57 = require("node:fs/promises");
     import_node_os10 = __toESM(require("node:os"), 1);
-    import_node_path61 = __toESM(require("node:path"), 1);
+    import_node_path62 = __toESM(require("node:path"), 1);
   }
 });
 
 // packages/core/src/repository/oci/known-layers.ts
-var import_promises58, import_node_path62, KnownLayers;
+var import_promises58, import_node_path63, KnownLayers;
 var init_known_layers = __esm({
   "packages/core/src/repository/oci/known-layers.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises58 = require("node:fs/promises");
-    import_node_path62 = __toESM(require("node:path"), 1);
+    import_node_path63 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_durable_write();
     KnownLayers = class {
       file;
       constructor(cacheDir) {
-        this.file = import_node_path62.default.join(cacheDir, "known-layers.json");
+        this.file = import_node_path63.default.join(cacheDir, "known-layers.json");
       }
       async get(diskDigest) {
         return (await this.load())[diskDigest];
       }
       async remember(diskDigest, layer, repository) {
-        await (0, import_promises58.mkdir)(import_node_path62.default.dirname(this.file), { recursive: true });
+        await (0, import_promises58.mkdir)(import_node_path63.default.dirname(this.file), { recursive: true });
         await withFileLock(this.file, async () => {
           const all = await this.load();
           const known = all[diskDigest]?.layer.digest === layer.digest ? all[diskDigest] : { layer, repositories: [] };
@@ -21380,7 +22060,8 @@ function parseOciLocation(location, plainHttp = false) {
   const s = location.trim();
   if (!s.startsWith("oci://")) throw new UsageError(`'${location}' is not an OCI location; write oci://host[:port]/namespace`);
   const rest = s.slice("oci://".length).replace(/\/+$/, "");
-  if (rest.includes("@")) throw new UsageError(`'${location}' holds credentials; pass them in DBCLONE_REGISTRY_USER / DBCLONE_REGISTRY_PASSWORD or ~/.docker/config.json instead`);
+  if (rest.includes("@"))
+    throw new UsageError(`'${location}' holds credentials; pass them in DBCLONE_REGISTRY_USER / DBCLONE_REGISTRY_PASSWORD or ~/.docker/config.json instead`);
   const slash = rest.indexOf("/");
   const registry2 = slash < 0 ? rest : rest.slice(0, slash);
   const namespace = slash < 0 ? "" : rest.slice(slash + 1);
@@ -21412,7 +22093,11 @@ async function getManifest(client, repo, reference) {
   if (!isValidTag(reference) && !isValidDigest(reference)) {
     throw new RepositoryError(`'${reference.slice(0, 140)}' is neither a tag nor a sha256 digest; nothing was requested`);
   }
-  const res = await client.expect({ method: "GET", path: `/v2/${repo}/manifests/${reference}`, scope: scopeFor(repo, "pull"), headers: { accept: ACCEPT } }, [200, 404], `reading manifest ${repo}:${reference}`);
+  const res = await client.expect(
+    { method: "GET", path: `/v2/${repo}/manifests/${reference}`, scope: scopeFor(repo, "pull"), headers: { accept: ACCEPT } },
+    [200, 404],
+    `reading manifest ${repo}:${reference}`
+  );
   if (res.status === 404) {
     await res.body?.cancel();
     return void 0;
@@ -21420,18 +22105,26 @@ async function getManifest(client, repo, reference) {
   const bytes = await readCapped(res, MAX_MANIFEST_BYTES, `manifest ${repo}:${reference} in ${client.location.display}`);
   const digest2 = sha256(bytes);
   if (reference.startsWith("sha256:") && digest2 !== reference) {
-    throw new DigestMismatchError(`manifest ${repo}@${reference} from ${client.location.display} hashes to ${digest2}: the registry returned other bytes; do not use this registry copy`);
+    throw new DigestMismatchError(
+      `manifest ${repo}@${reference} from ${client.location.display} hashes to ${digest2}: the registry returned other bytes; do not use this registry copy`
+    );
   }
   let parsed;
   try {
     parsed = JSON.parse(bytes.toString("utf8"));
   } catch (e) {
-    throw new RepositoryError(`manifest ${repo}:${reference} in ${client.location.display} is not JSON (${e.message}); it was not pushed by dbclone`);
+    throw new RepositoryError(
+      `manifest ${repo}:${reference} in ${client.location.display} is not JSON (${e.message}); it was not pushed by dbclone`
+    );
   }
   return { bytes, digest: digest2, manifest: checkManifestShape(parsed, `manifest ${repo}:${reference} in ${client.location.display}`) };
 }
 async function headManifest(client, repo, reference) {
-  const res = await client.expect({ method: "HEAD", path: `/v2/${repo}/manifests/${reference}`, scope: scopeFor(repo, "pull"), headers: { accept: ACCEPT } }, [200, 404], `checking tag ${repo}:${reference}`);
+  const res = await client.expect(
+    { method: "HEAD", path: `/v2/${repo}/manifests/${reference}`, scope: scopeFor(repo, "pull"), headers: { accept: ACCEPT } },
+    [200, 404],
+    `checking tag ${repo}:${reference}`
+  );
   await res.body?.cancel();
   if (res.status === 404) return void 0;
   const header = res.headers.get("docker-content-digest");
@@ -21498,7 +22191,8 @@ function nextLink(header) {
   return m ? m[1] : void 0;
 }
 async function getSmallBlob(client, repo, digest2, maxBytes = MAX_CONFIG_BYTES) {
-  if (!isValidDigest(digest2)) throw new RepositoryError(`blob digest '${digest2.slice(0, 80)}' of ${repo} is not sha256:<64 lowercase hex>; nothing was requested`);
+  if (!isValidDigest(digest2))
+    throw new RepositoryError(`blob digest '${digest2.slice(0, 80)}' of ${repo} is not sha256:<64 lowercase hex>; nothing was requested`);
   const res = await client.expect({ method: "GET", path: `/v2/${repo}/blobs/${digest2}`, scope: scopeFor(repo, "pull") }, [200, 404], `reading blob ${digest2}`);
   if (res.status === 404) {
     await res.body?.cancel();
@@ -21506,7 +22200,9 @@ async function getSmallBlob(client, repo, digest2, maxBytes = MAX_CONFIG_BYTES) 
   }
   const bytes = await readCapped(res, maxBytes, `blob ${digest2} of ${repo}`);
   if (sha256(bytes) !== digest2) {
-    throw new DigestMismatchError(`blob ${digest2} of ${repo} in ${client.location.display} hashes to ${sha256(bytes)}: the registry copy is corrupt; publish the image again`);
+    throw new DigestMismatchError(
+      `blob ${digest2} of ${repo} in ${client.location.display} hashes to ${sha256(bytes)}: the registry copy is corrupt; publish the image again`
+    );
   }
   return bytes;
 }
@@ -21529,7 +22225,11 @@ var init_manifests = __esm({
 
 // packages/core/src/repository/oci/blob-upload.ts
 async function blobExists(client, repo, digest2) {
-  const res = await client.expect({ method: "HEAD", path: `/v2/${repo}/blobs/${digest2}`, scope: scopeFor(repo, "pull,push") }, [200, 404], `checking blob ${digest2}`);
+  const res = await client.expect(
+    { method: "HEAD", path: `/v2/${repo}/blobs/${digest2}`, scope: scopeFor(repo, "pull,push") },
+    [200, 404],
+    `checking blob ${digest2}`
+  );
   await res.body?.cancel();
   return res.status === 200;
 }
@@ -21539,7 +22239,8 @@ async function mountBlob(client, repo, digest2, from) {
   await res.body?.cancel();
   if (res.status === 201) return true;
   const location = res.headers.get("location");
-  if (res.status === 202 && location) await client.send({ method: "DELETE", path: client.url(absolute(client, location)), scope: scopeFor(repo, "pull,push") }).then((r) => r.body?.cancel()).catch(() => void 0);
+  if (res.status === 202 && location)
+    await client.send({ method: "DELETE", path: client.url(absolute(client, location)), scope: scopeFor(repo, "pull,push") }).then((r) => r.body?.cancel()).catch(() => void 0);
   return false;
 }
 async function uploadSmallBlob(client, repo, data, digest2) {
@@ -21547,7 +22248,13 @@ async function uploadSmallBlob(client, repo, data, digest2) {
   const location = await startUpload(client, repo);
   const url2 = withDigest(absolute(client, location), digest2);
   const res = await client.expect(
-    { method: "PUT", path: url2, scope: scopeFor(repo, "pull,push"), body: data, headers: { "content-type": "application/octet-stream", "content-length": String(data.length) } },
+    {
+      method: "PUT",
+      path: url2,
+      scope: scopeFor(repo, "pull,push"),
+      body: data,
+      headers: { "content-type": "application/octet-stream", "content-length": String(data.length) }
+    },
     [201, 204],
     `uploading blob ${digest2} to ${repo}`
   );
@@ -21582,15 +22289,23 @@ async function uploadStream(client, repo, source, chunkSize, onBytes) {
       }
       const detail = await errorText(res2);
       if (res2.status >= 500 || res2.status === 429 || res2.status === 416) {
-        throw new TransientRegistryError(`${client.location.display} answered HTTP ${res2.status} to a chunk of ${repo}`, `HTTP ${res2.status}`, retryAfterMs(res2.headers.get("retry-after")));
+        throw new TransientRegistryError(
+          `${client.location.display} answered HTTP ${res2.status} to a chunk of ${repo}`,
+          `HTTP ${res2.status}`,
+          retryAfterMs(res2.headers.get("retry-after"))
+        );
       }
-      throw new RepositoryError(`uploading a chunk of ${repo} failed: PATCH ${client.location.display} answered HTTP ${res2.status}${detail ? ` (${detail})` : ""}`);
+      throw new RepositoryError(
+        `uploading a chunk of ${repo} failed: PATCH ${client.location.display} answered HTTP ${res2.status}${detail ? ` (${detail})` : ""}`
+      );
     };
     const resync = async () => {
       const status = await uploadStatus(client, location, scope);
       location = status.location;
       if (status.offset < start2 || status.offset > start2 + body.length) {
-        throw new RepositoryError(`the registry's upload to ${repo} is at byte ${status.offset}, outside the chunk ${start2}-${start2 + body.length - 1} being re-sent; push again`);
+        throw new RepositoryError(
+          `the registry's upload to ${repo} is at byte ${status.offset}, outside the chunk ${start2}-${start2 + body.length - 1} being re-sent; push again`
+        );
       }
       have = status.offset;
     };
@@ -21636,7 +22351,11 @@ async function uploadStatus(client, location, scope) {
   return { offset: last > 0 ? last + 1 : 0, location: absolute(client, res.headers.get("location") ?? location) };
 }
 async function startUpload(client, repo) {
-  const res = await client.expect({ method: "POST", path: `/v2/${repo}/blobs/uploads/`, scope: scopeFor(repo, "pull,push"), headers: { "content-length": "0" } }, [202], `starting an upload to ${repo}`);
+  const res = await client.expect(
+    { method: "POST", path: `/v2/${repo}/blobs/uploads/`, scope: scopeFor(repo, "pull,push"), headers: { "content-length": "0" } },
+    [202],
+    `starting an upload to ${repo}`
+  );
   await res.body?.cancel();
   const location = res.headers.get("location");
   if (!location) throw new RepositoryError(`the registry opened an upload to ${repo} without a Location header; it does not follow the OCI distribution spec`);
@@ -21735,7 +22454,9 @@ async function pushDiskLayer(client, repo, manifest, diskFile, settings, opts) {
   });
   const got = `sha256:${diskHash.digest("hex")}`;
   if (got !== manifest.disk.digest || read !== total) {
-    throw new DigestMismatchError(`disk file ${diskFile} hashes to ${got} (${read} bytes) but the manifest says ${manifest.disk.digest} (${total} bytes); rebuild the manifest from this file`);
+    throw new DigestMismatchError(
+      `disk file ${diskFile} hashes to ${got} (${read} bytes) but the manifest says ${manifest.disk.digest} (${total} bytes); rebuild the manifest from this file`
+    );
   }
   const layer = {
     mediaType: diskLayerMediaType(manifest.platform.diskFormat, "gzip"),
@@ -21847,12 +22568,16 @@ var init_audit_artifacts = __esm({
         const segments = [];
         let tag = `runner-${runner}`;
         while (tag) {
-          if (segments.length >= MAX_SEGMENTS) throw new RepositoryError(`the audit chain of runner ${runner} in ${this.where()} has more than ${MAX_SEGMENTS} segments or a loop`);
+          if (segments.length >= MAX_SEGMENTS)
+            throw new RepositoryError(`the audit chain of runner ${runner} in ${this.where()} has more than ${MAX_SEGMENTS} segments or a loop`);
           const read = await this.readArtifact(tag, SEGMENT_TYPE);
           if (!read) throw new RepositoryError(`segment ${tag} of runner ${runner} is missing from ${this.where()}: the chain is broken`);
           const info = parseSegment(read.config, tag);
           if (info.runner !== runner) throw new RepositoryError(`segment ${tag} in ${this.where()} names runner ${info.runner}, not ${runner}`);
-          segments.unshift({ info, lines: read.layer.toString("utf8").split("\n").filter((l) => l.length > 0) });
+          segments.unshift({
+            info,
+            lines: read.layer.toString("utf8").split("\n").filter((l) => l.length > 0)
+          });
           tag = info.previous;
         }
         return { segments: segments.map((s) => s.info), lines: segments.flatMap((s) => s.lines) };
@@ -21917,14 +22642,14 @@ function seqOf(line) {
     return void 0;
   }
 }
-var import_node_crypto15, import_promises59, import_node_path63, RunnerChainPublisher;
+var import_node_crypto15, import_promises59, import_node_path64, RunnerChainPublisher;
 var init_audit_publisher = __esm({
   "packages/core/src/repository/oci/audit-publisher.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto15 = require("node:crypto");
     import_promises59 = require("node:fs/promises");
-    import_node_path63 = __toESM(require("node:path"), 1);
+    import_node_path64 = __toESM(require("node:path"), 1);
     init_audit();
     init_file_lock();
     init_errors();
@@ -21940,7 +22665,7 @@ var init_audit_publisher = __esm({
       artifacts;
       /** This runner's id: 12 random hex characters, made once per cache directory and registry. */
       async runnerId() {
-        const file2 = import_node_path63.default.join(this.logDir, "runner-id");
+        const file2 = import_node_path64.default.join(this.logDir, "runner-id");
         const existing = (await (0, import_promises59.readFile)(file2, "utf8").catch(() => "")).trim();
         if (/^[0-9a-f]{12}$/.test(existing)) return existing;
         await (0, import_promises59.mkdir)(this.logDir, { recursive: true });
@@ -21952,7 +22677,7 @@ var init_audit_publisher = __esm({
       /** Publish the events not yet in the registry as one segment; returns how many. */
       async publish() {
         await (0, import_promises59.mkdir)(this.logDir, { recursive: true });
-        return withFileLock(import_node_path63.default.join(this.logDir, "published.json"), async () => {
+        return withFileLock(import_node_path64.default.join(this.logDir, "published.json"), async () => {
           const state = await this.readState();
           const lines = [];
           for await (const line of this.audit.rawLines()) {
@@ -21968,7 +22693,13 @@ var init_audit_publisher = __esm({
           }
           const published = lines.slice(0, walk2.events);
           const tag = await (await this.artifacts()).publishSegment(
-            { runner: await this.runnerId(), fromSeq: state.seq + 1, toSeq: walk2.last.seq, headHash: walk2.last.hash, ...state.tag ? { previous: state.tag } : {} },
+            {
+              runner: await this.runnerId(),
+              fromSeq: state.seq + 1,
+              toSeq: walk2.last.seq,
+              headHash: walk2.last.hash,
+              ...state.tag ? { previous: state.tag } : {}
+            },
             Buffer.from(`${published.join("\n")}
 `)
           );
@@ -21978,14 +22709,14 @@ var init_audit_publisher = __esm({
       }
       async readState() {
         try {
-          const s = JSON.parse(await (0, import_promises59.readFile)(import_node_path63.default.join(this.logDir, "published.json"), "utf8"));
+          const s = JSON.parse(await (0, import_promises59.readFile)(import_node_path64.default.join(this.logDir, "published.json"), "utf8"));
           if (Number.isSafeInteger(s.seq) && typeof s.hash === "string") return s;
         } catch {
         }
         return { seq: 0, hash: GENESIS_HASH };
       }
       async writeState(s) {
-        const file2 = import_node_path63.default.join(this.logDir, "published.json");
+        const file2 = import_node_path64.default.join(this.logDir, "published.json");
         await writeFileAtomic(file2, `${JSON.stringify(s)}
 `, 420);
       }
@@ -21994,12 +22725,12 @@ var init_audit_publisher = __esm({
 });
 
 // packages/core/src/repository/oci/oci-repository.ts
-var import_node_path64, import_promises60, OciRepository;
+var import_node_path65, import_promises60, OciRepository;
 var init_oci_repository = __esm({
   "packages/core/src/repository/oci/oci-repository.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path64 = __toESM(require("node:path"), 1);
+    import_node_path65 = __toESM(require("node:path"), 1);
     init_audit();
     init_errors();
     init_digest();
@@ -22032,12 +22763,12 @@ var init_oci_repository = __esm({
         this.oci = parseOciLocation(location, opts.plainHttp);
         this.location = this.oci.display;
         this.reporter = opts.reporter ?? silentReporter;
-        const cacheDir = import_node_path64.default.resolve(opts.cacheDir ?? defaultCacheDir(opts.env));
+        const cacheDir = import_node_path65.default.resolve(opts.cacheDir ?? defaultCacheDir(opts.env));
         this.cache = new BlobCache(cacheDir, { ...opts.cache, reporter: this.reporter });
         this.knownLayers = new KnownLayers(cacheDir);
-        const logDir = import_node_path64.default.join(cacheDir, "audit", this.oci.registry.replace(/[^A-Za-z0-9.-]/g, "_"), this.oci.namespace || "_root");
+        const logDir = import_node_path65.default.join(cacheDir, "audit", this.oci.registry.replace(/[^A-Za-z0-9.-]/g, "_"), this.oci.namespace || "_root");
         const publish = opts.publishAudit ?? (opts.env ?? process.env).DBCLONE_AUDIT_PUBLISH !== "0";
-        this.audit = new AuditLog(import_node_path64.default.join(logDir, "events.jsonl"), void 0, publish ? { afterAppend: () => this.publishAuditChain() } : {});
+        this.audit = new AuditLog(import_node_path65.default.join(logDir, "events.jsonl"), void 0, publish ? { afterAppend: () => this.publishAuditChain() } : {});
         this.auditChain = new RunnerChainPublisher(logDir, this.audit, () => this.auditArtifacts());
       }
       opts;
@@ -22064,15 +22795,21 @@ var init_oci_repository = __esm({
             this.lastOperation = op;
             return pushImage(client, this.repo(manifest.name), manifest, diskFile, this.pushSettings(), opts);
           });
-          await recordDoneWork(this.audit, { action: "publish", outcome: "success", image: label3, digest: published.manifestDigest, detail: `to ${this.location}`, ...context }, this.reporter);
+          await recordDoneWork(
+            this.audit,
+            { action: "publish", outcome: "success", image: label3, digest: published.manifestDigest, detail: `to ${this.location}`, ...context },
+            this.reporter
+          );
           return published;
         } catch (e) {
-          if (e instanceof VersionExistsError || e instanceof DigestMismatchError) await this.record({ action: "publish", outcome: "failure", image: label3, detail: e.message, ...context });
+          if (e instanceof VersionExistsError || e instanceof DigestMismatchError)
+            await this.record({ action: "publish", outcome: "failure", image: label3, detail: e.message, ...context });
           throw e;
         }
       }
       async resolve(ref) {
-        if (ref.variant) throw new NotSupportedError(`'${formatImageRef(ref)}': masking variants (name+variant) are reserved syntax; OCI repositories do not store variants yet`);
+        if (ref.variant)
+          throw new NotSupportedError(`'${formatImageRef(ref)}': masking variants (name+variant) are reserved syntax; OCI repositories do not store variants yet`);
         const client = await this.registry();
         const repo = this.repo(ref.name);
         if (ref.digest) {
@@ -22082,7 +22819,8 @@ var init_oci_repository = __esm({
         }
         const wanted = ref.version ?? "latest";
         const fetched = await getManifest(client, repo, wanted);
-        if (!fetched || !isDbcloneManifest(fetched)) throw this.notFound(`${ref.name}:${wanted}`, fetched ? "that tag is not a dbclone image" : `no version or tag '${wanted}'`);
+        if (!fetched || !isDbcloneManifest(fetched))
+          throw this.notFound(`${ref.name}:${wanted}`, fetched ? "that tag is not a dbclone image" : `no version or tag '${wanted}'`);
         return this.published(repo, fetched);
       }
       /** The verified, decompressed disk in the local cache (downloaded once per runner). */
@@ -22090,27 +22828,46 @@ var init_oci_repository = __esm({
         const label3 = `${image.name}:${image.version}`;
         const repo = this.repo(image.name);
         try {
-          const result = await this.cache.obtain(image.manifest.disk.digest, (target) => asRegistryOperation(`pull of ${label3}`, this.retrySettings(), this.reporter, async (op) => {
-            this.lastOperation = op;
-            const client = await this.registry();
-            const fetched = await getManifest(client, repo, image.version);
-            if (!fetched || (fetched.manifest.annotations?.[ANNOTATION_IMAGE_ID] ?? fetched.manifest.config.digest) !== image.manifestDigest) {
-              throw this.notFound(`${label3}@${image.manifestDigest}`, "the version tag no longer points at this image; resolve it again");
-            }
-            const { layer } = checkImageManifest(fetched.manifest, `${label3} in ${this.location}`);
-            if (!layer) throw new NotSupportedError(`${label3} in ${this.location} has no dbclone disk layer; it was not pushed by dbclone`);
-            this.lastDownload = await withRetries(`downloading ${layer.digest.slice(0, 19)}\u2026`, client.retry, this.reporter, async () => {
-              await (0, import_promises60.rm)(target.tempFile, { force: true });
-              const signal2 = opts.signal ? AbortSignal.any([opts.signal, target.signal]) : target.signal;
-              return downloadLayer({ client, repo, layer, expected: image.manifest.disk, tempFile: target.tempFile, partialDir: target.partialDir, onProgress: opts.onProgress, signal: signal2 });
-            });
-            await this.knownLayers.remember(image.manifest.disk.digest, layer, `${this.oci.registry}/${repo}`);
-          }));
+          const result = await this.cache.obtain(
+            image.manifest.disk.digest,
+            (target) => asRegistryOperation(`pull of ${label3}`, this.retrySettings(), this.reporter, async (op) => {
+              this.lastOperation = op;
+              const client = await this.registry();
+              const fetched = await getManifest(client, repo, image.version);
+              if (!fetched || (fetched.manifest.annotations?.[ANNOTATION_IMAGE_ID] ?? fetched.manifest.config.digest) !== image.manifestDigest) {
+                throw this.notFound(`${label3}@${image.manifestDigest}`, "the version tag no longer points at this image; resolve it again");
+              }
+              const { layer } = checkImageManifest(fetched.manifest, `${label3} in ${this.location}`);
+              if (!layer) throw new NotSupportedError(`${label3} in ${this.location} has no dbclone disk layer; it was not pushed by dbclone`);
+              this.lastDownload = await withRetries(`downloading ${layer.digest.slice(0, 19)}\u2026`, client.retry, this.reporter, async () => {
+                await (0, import_promises60.rm)(target.tempFile, { force: true });
+                const signal2 = opts.signal ? AbortSignal.any([opts.signal, target.signal]) : target.signal;
+                return downloadLayer({
+                  client,
+                  repo,
+                  layer,
+                  expected: image.manifest.disk,
+                  tempFile: target.tempFile,
+                  partialDir: target.partialDir,
+                  onProgress: opts.onProgress,
+                  signal: signal2
+                });
+              });
+              await this.knownLayers.remember(image.manifest.disk.digest, layer, `${this.oci.registry}/${repo}`);
+            })
+          );
           if (!result.downloaded) this.lastDownload = void 0;
-          await this.record({ action: "pull", outcome: "success", image: label3, digest: image.manifestDigest, detail: result.downloaded ? `downloaded from ${this.location}` : "from the local cache" });
+          await this.record({
+            action: "pull",
+            outcome: "success",
+            image: label3,
+            digest: image.manifestDigest,
+            detail: result.downloaded ? `downloaded from ${this.location}` : "from the local cache"
+          });
           return result.path;
         } catch (e) {
-          if (e instanceof DigestMismatchError) await this.record({ action: "pull", outcome: "failure", image: label3, digest: image.manifestDigest, detail: e.message });
+          if (e instanceof DigestMismatchError)
+            await this.record({ action: "pull", outcome: "failure", image: label3, digest: image.manifestDigest, detail: e.message });
           const full = await diskFullError(e, [this.cache.dir], `pulling ${label3} into the cache`);
           if (full) await removeOwnPartials(this.cache.partialDir);
           throw full ?? e;
@@ -22158,7 +22915,8 @@ var init_oci_repository = __esm({
         const repo = this.repo(name);
         const existing = await getManifest(client, repo, tag);
         if (!existing) throw this.notFound(`${name}:${tag}`, "no such tag; nothing to untag");
-        if (existing.manifest.annotations?.[ANNOTATION_IMAGE_VERSION] === tag) throw new UsageError(`'${tag}' is a version of ${name}, not a movable tag; delete the version instead`);
+        if (existing.manifest.annotations?.[ANNOTATION_IMAGE_VERSION] === tag)
+          throw new UsageError(`'${tag}' is a version of ${name}, not a movable tag; delete the version instead`);
         await deleteManifest(client, repo, tag);
         await this.record({ action: "untag", outcome: "success", image: name, detail: `tag ${tag}` });
       }
@@ -22199,7 +22957,10 @@ var init_oci_repository = __esm({
       /** Image names under our namespace, via /v2/_catalog (which many hosted registries do not offer). */
       async catalog() {
         const repos = await listCatalog(await this.registry());
-        if (!repos) throw new NotSupportedError(`${this.location} does not list its repositories (no /v2/_catalog for these credentials); name the image to list its versions`);
+        if (!repos)
+          throw new NotSupportedError(
+            `${this.location} does not list its repositories (no /v2/_catalog for these credentials); name the image to list its versions`
+          );
         const prefix = this.oci.namespace ? `${this.oci.namespace}/` : "";
         return repos.filter((r) => r.startsWith(prefix)).map((r) => r.slice(prefix.length)).filter((n) => n !== AUDIT_REPOSITORY);
       }
@@ -22207,9 +22968,11 @@ var init_oci_repository = __esm({
         return repositoryOf(this.oci, name);
       }
       registry() {
-        this.client ??= findCredentials(this.oci.registry, { credentials: this.opts.credentials, env: this.opts.env, dockerConfig: this.opts.dockerConfig }, this.reporter).then(
-          (creds) => new RegistryClient(this.oci, creds, this.opts.fetch ?? fetch, this.reporter, this.retrySettings())
-        );
+        this.client ??= findCredentials(
+          this.oci.registry,
+          { credentials: this.opts.credentials, env: this.opts.env, dockerConfig: this.opts.dockerConfig },
+          this.reporter
+        ).then((creds) => new RegistryClient(this.oci, creds, this.opts.fetch ?? fetch, this.reporter, this.retrySettings()));
         return this.client;
       }
       /** The registry's audit artifacts: runner chains and anchors (`<namespace>/dbclone-audit`). */
@@ -22248,7 +23011,8 @@ var init_oci_repository = __esm({
 function directoryOf(location) {
   const s = location.trim();
   if (!s) throw new UsageError("repository location is empty; pass a directory path, a file:// URL or an oci:// reference");
-  if (s.startsWith("oci://")) throw new NotSupportedError(`'${location}' is an OCI registry, which has no directory or config file; open it with openRepository`);
+  if (s.startsWith("oci://"))
+    throw new NotSupportedError(`'${location}' is an OCI registry, which has no directory or config file; open it with openRepository`);
   if (s.startsWith("file://")) {
     try {
       return (0, import_node_url2.fileURLToPath)(s);
@@ -22259,7 +23023,7 @@ function directoryOf(location) {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s)) {
     throw new UsageError(`repository location '${location}' uses an unsupported scheme; pass a directory path, a file:// URL or an oci:// reference`);
   }
-  return import_node_path65.default.resolve(s);
+  return import_node_path66.default.resolve(s);
 }
 async function openRepository(location, opts = {}) {
   if (location.trim().startsWith("oci://")) {
@@ -22282,13 +23046,13 @@ async function readRepositoryConfig(repository) {
   const layout = new FsLayout(directoryOf(repository));
   return configOf(await readConfigFile(layout), layout.configFile);
 }
-var import_node_fs32, import_node_path65, import_node_url2;
+var import_node_fs32, import_node_path66, import_node_url2;
 var init_open = __esm({
   "packages/core/src/repository/open.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs32 = require("node:fs");
-    import_node_path65 = __toESM(require("node:path"), 1);
+    import_node_path66 = __toESM(require("node:path"), 1);
     import_node_url2 = require("node:url");
     init_errors();
     init_fs();
@@ -22340,7 +23104,9 @@ async function imageChain(repository, image) {
   const chain = [image];
   for (let current2 = await resolveParent(repository, image); current2; current2 = await resolveParent(repository, current2)) {
     if (chain.some((c) => c.manifestDigest === current2.manifestDigest) || chain.length >= MAX_CHAIN_DEPTH) {
-      throw new RepositoryError(`the parent chain of ${image.name}:${image.version} loops or is deeper than ${MAX_CHAIN_DEPTH}; the repository was edited by hand`);
+      throw new RepositoryError(
+        `the parent chain of ${image.name}:${image.version} loops or is deeper than ${MAX_CHAIN_DEPTH}; the repository was edited by hand`
+      );
     }
     chain.push(current2);
   }
@@ -22467,7 +23233,10 @@ async function putGitAnchor(dir, anchor2) {
   return tag;
 }
 async function newestGitAnchor(dir, logId) {
-  const r = await run("git", ["-C", dir, "for-each-ref", "--format=%(refname:strip=2)", `refs/tags/${PREFIX}/${logId}/`], { allowFailure: true, timeoutMs: 3e4 });
+  const r = await run("git", ["-C", dir, "for-each-ref", "--format=%(refname:strip=2)", `refs/tags/${PREFIX}/${logId}/`], {
+    allowFailure: true,
+    timeoutMs: 3e4
+  });
   if (r.code !== 0) return void 0;
   const seqs = r.stdout.split("\n").map((t) => t.trim().slice(`${PREFIX}/${logId}/`.length)).filter((s) => /^\d{1,15}$/.test(s)).map(Number);
   if (seqs.length === 0) return void 0;
@@ -22500,10 +23269,13 @@ async function auditLogId(repository) {
   return (0, import_node_crypto16.createHash)("sha256").update(repository.location).digest("hex").slice(0, 16);
 }
 async function anchorAudit(repository, target) {
-  if (!target.gitDir && !target.oci) throw new UsageError("audit anchor needs a place: --git <dir> (a tag in that repository) and/or --oci (an artifact in the registry)");
-  if (target.oci && !(repository instanceof OciRepository)) throw new UsageError(`--oci anchors need an OCI repository; ${repository.location} is a directory: use --git <dir>`);
+  if (!target.gitDir && !target.oci)
+    throw new UsageError("audit anchor needs a place: --git <dir> (a tag in that repository) and/or --oci (an artifact in the registry)");
+  if (target.oci && !(repository instanceof OciRepository))
+    throw new UsageError(`--oci anchors need an OCI repository; ${repository.location} is a directory: use --git <dir>`);
   const verified = await repository.audit.verify();
-  if (!verified.ok) throw new UsageError(`the audit log fails verification (${verified.problem?.reason}); an anchor would vouch for it: fix or restore the log first`);
+  if (!verified.ok)
+    throw new UsageError(`the audit log fails verification (${verified.problem?.reason}); an anchor would vouch for it: fix or restore the log first`);
   const head2 = await repository.audit.head();
   const anchor2 = { logId: await auditLogId(repository), log: repository.location, seq: head2.seq, hash: head2.hash, time: (/* @__PURE__ */ new Date()).toISOString() };
   const written = [];
@@ -22527,7 +23299,9 @@ async function verifyAudit(repository, opts = {}) {
     const events = local.ok ? await repository.audit.read() : [];
     for (const f of found) {
       if (!f) continue;
-      anchors.push(local.ok ? checkAgainstAnchor(events, f.anchor, f.source) : { ok: false, source: f.source, anchor: f.anchor, problem: "the log itself fails verification" });
+      anchors.push(
+        local.ok ? checkAgainstAnchor(events, f.anchor, f.source) : { ok: false, source: f.source, anchor: f.anchor, problem: "the log itself fails verification" }
+      );
     }
   }
   const runners = repository instanceof OciRepository ? await verifyRunnerChains(repository) : void 0;
@@ -22628,14 +23402,17 @@ function assertDatabaseChoice(database2, databases2, image) {
 }
 function serverOf(record2) {
   if (!record2.serverPid) return void 0;
-  return { pid: record2.serverPid, host: record2.host, port: record2.port, socketDir: import_node_path66.default.join(record2.dir, "run"), adminUser: "" };
+  return { pid: record2.serverPid, host: record2.host, port: record2.port, socketDir: import_node_path67.default.join(record2.dir, "run"), adminUser: "" };
 }
-var import_node_path66;
+function sharedServerOf(record2) {
+  return { pid: 0, host: record2.host, port: record2.port, adminUser: "", databases: record2.databases, cloneId: record2.id };
+}
+var import_node_path67;
 var init_record = __esm({
   "packages/core/src/clones/record.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path66 = __toESM(require("node:path"), 1);
+    import_node_path67 = __toESM(require("node:path"), 1);
     init_errors();
     init_platform();
   }
@@ -22727,10 +23504,7 @@ function containerCreateOptions(input2) {
   const { launch, options } = input2;
   const network = options.network ?? "bridge";
   const port = `${launch.port}/tcp`;
-  const binds = [
-    ...launch.paths.map((p) => `${p}:${p}`),
-    ...(options.readOnlyPaths ?? []).map((p) => `${p}:${p}:ro`)
-  ];
+  const binds = [...launch.paths.map((p) => `${p}:${p}`), ...(options.readOnlyPaths ?? []).map((p) => `${p}:${p}:ro`)];
   const hostConfig = {
     Binds: binds,
     NetworkMode: network,
@@ -22814,7 +23588,10 @@ async function ensureImage(docker, image, opts) {
       docker.modem.followProgress(stream, (err) => err ? reject(err) : resolve());
     });
   } catch (e) {
-    throw new DbcloneError(`Could not pull the Docker image ${image}: ${e.message}. Check the name and the registry's reachability, or set docker-image.`, { cause: e });
+    throw new DbcloneError(
+      `Could not pull the Docker image ${image}: ${e.message}. Check the name and the registry's reachability, or set docker-image.`,
+      { cause: e }
+    );
   }
 }
 var init_image2 = __esm({
@@ -22871,7 +23648,14 @@ var init_runtime = __esm({
           if (gateway) await launch.admitOnly(gateway);
           else opts.reporter?.warn("Docker's bridge network reports no gateway: the clone's server admits password logins from any address on the bridge.");
         }
-        const body = containerCreateOptions({ launch, image, hostAddress: this.config.hostAddress ?? "127.0.0.1", labels: opts.labels, name: opts.name, options: this.config });
+        const body = containerCreateOptions({
+          launch,
+          image,
+          hostAddress: this.config.hostAddress ?? "127.0.0.1",
+          labels: opts.labels,
+          name: opts.name,
+          options: this.config
+        });
         const container = await this.docker.createContainer(body);
         const handle = { containerId: container.id };
         try {
@@ -23008,499 +23792,6 @@ var init_docker = __esm({
   }
 });
 
-// packages/core/src/util/cleanup.ts
-var CleanupStack;
-var init_cleanup = __esm({
-  "packages/core/src/util/cleanup.ts"() {
-    "use strict";
-    init_import_meta_url();
-    CleanupStack = class {
-      constructor(reporter) {
-        this.reporter = reporter;
-      }
-      reporter;
-      steps = [];
-      push(label3, release) {
-        this.steps.push({ label: label3, release });
-      }
-      /** Forget everything pushed so far: the work succeeded and now owns its resources. */
-      dismiss() {
-        this.steps.length = 0;
-      }
-      /** Release everything in reverse order; returns the failures (already reported as warnings). */
-      async unwind() {
-        const failures = [];
-        while (this.steps.length > 0) {
-          const step = this.steps.pop();
-          try {
-            await step.release();
-          } catch (e) {
-            const err = e;
-            failures.push(err);
-            this.reporter.warn(`cleanup: ${step.label} failed: ${err.message}`);
-          }
-        }
-        return failures;
-      }
-    };
-  }
-});
-
-// packages/core/src/engine/sqlserver/batches.ts
-function splitBatches(script) {
-  const batches = [];
-  let current2 = "";
-  let close = null;
-  let commentDepth = 0;
-  const lines = script.replace(/\r\n?/g, "\n").split("\n");
-  for (const line of lines) {
-    const m = close === null && commentDepth === 0 ? GO_LINE.exec(line) : null;
-    if (m) {
-      if (current2.trim().length > 0) batches.push({ sql: current2.replace(/\n$/, ""), repeat: m[1] ? Number(m[1]) : 1 });
-      current2 = "";
-      continue;
-    }
-    for (let i = 0; i < line.length; i++) {
-      const c = line[i];
-      const next = line[i + 1];
-      if (commentDepth > 0) {
-        if (c === "/" && next === "*") {
-          commentDepth++;
-          i++;
-        } else if (c === "*" && next === "/") {
-          commentDepth--;
-          i++;
-        }
-      } else if (close !== null) {
-        if (c === close) {
-          if (next === close) i++;
-          else close = null;
-        }
-      } else if (c === "-" && next === "-") {
-        break;
-      } else if (c === "/" && next === "*") {
-        commentDepth = 1;
-        i++;
-      } else if (c === "'") close = "'";
-      else if (c === "[") close = "]";
-      else if (c === '"') close = '"';
-    }
-    current2 += `${line}
-`;
-  }
-  if (current2.trim().length > 0) batches.push({ sql: current2.replace(/\n+$/, ""), repeat: 1 });
-  return batches;
-}
-var GO_LINE;
-var init_batches = __esm({
-  "packages/core/src/engine/sqlserver/batches.ts"() {
-    "use strict";
-    init_import_meta_url();
-    GO_LINE = /^[ \t]*go(?:[ \t]+(\d+))?[ \t]*(?:--.*)?$/i;
-  }
-});
-
-// packages/core/src/engine/sqlserver/executor.ts
-async function executeScript(exec, script, opts) {
-  for (const b of splitBatches(script)) for (let i = 0; i < b.repeat; i++) await exec.execute(b.sql, {}, opts);
-}
-var firstRow;
-var init_executor = __esm({
-  "packages/core/src/engine/sqlserver/executor.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_batches();
-    firstRow = (sets) => sets[0]?.[0];
-  }
-});
-
-// packages/core/src/engine/sqlserver/quote.ts
-function quoteName(name) {
-  if (name.length === 0) throw new UsageError("An empty SQL Server identifier is not allowed.");
-  if (name.length > 128) throw new UsageError(`SQL Server identifiers hold at most 128 characters: ${name.slice(0, 40)}\u2026 has ${name.length}.`);
-  if (name.includes("\0")) throw new UsageError(`A SQL Server identifier may not hold a NUL character: ${JSON.stringify(name)}.`);
-  return `[${name.replace(/]/g, "]]")}]`;
-}
-function nString(value) {
-  if (value.includes("\0")) throw new UsageError(`A T-SQL string literal may not hold a NUL character: ${JSON.stringify(value)}.`);
-  return `N'${value.replace(/'/g, "''")}'`;
-}
-var init_quote = __esm({
-  "packages/core/src/engine/sqlserver/quote.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_errors();
-  }
-});
-
-// packages/core/src/engine/sqlserver/attach-sql.ts
-function detachStatements(db, opts = {}) {
-  const q = quoteName(db);
-  const exclusive = `ALTER DATABASE ${q} SET SINGLE_USER WITH ROLLBACK IMMEDIATE;${opts.forImage ? ` ALTER DATABASE ${q} SET MULTI_USER;` : ""}`;
-  return [
-    { sql: `USE [master];
-IF DB_ID(@db) IS NOT NULL BEGIN ${exclusive} END;`, params: { db } },
-    { sql: "IF DB_ID(@db) IS NOT NULL EXEC master.sys.sp_detach_db @dbname = @db, @skipchecks = N'true';", params: { db } }
-  ];
-}
-function attachRebuildLogSql(db, dataFiles) {
-  return `CREATE DATABASE ${quoteName(db)} ON
-${fileSpecs(dataFiles)}
-FOR ATTACH_REBUILD_LOG;`;
-}
-function attachCloneSql(db, files, opts = {}) {
-  const options = ["NEW_BROKER", ...opts.filestreamDirectory ? [`FILESTREAM (DIRECTORY_NAME = ${nString(opts.filestreamDirectory)})`] : []];
-  return `CREATE DATABASE ${quoteName(db)} ON
-${fileSpecs(files)}
-FOR ATTACH WITH ${options.join(", ")};`;
-}
-var multiUserSql, fileSpecs, MASTER_FILES;
-var init_attach_sql = __esm({
-  "packages/core/src/engine/sqlserver/attach-sql.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_quote();
-    multiUserSql = (db) => `ALTER DATABASE ${quoteName(db)} SET MULTI_USER;`;
-    fileSpecs = (files) => files.map((f) => `  (NAME = ${nString(f.logicalName)}, FILENAME = ${nString(f.path)})`).join(",\n");
-    MASTER_FILES = (db) => ({
-      sql: "SELECT name AS logicalName, physical_name AS path, type_desc AS kind FROM sys.master_files WHERE database_id = DB_ID(@db) ORDER BY file_id;",
-      params: { db }
-    });
-  }
-});
-
-// packages/core/src/engine/sqlserver/login-sql.ts
-function checkRoles(roles) {
-  for (const r of roles) {
-    if (!ALLOWED_ROLES.has(r)) {
-      throw new UsageError(`Role '${r}' may not be given to a clone login; allowed: ${[...ALLOWED_ROLES].join(", ")}. db_owner would let a clone user change security.`);
-    }
-  }
-}
-function createLoginSql(login2, password, defaultDatabase) {
-  return `CREATE LOGIN ${quoteName(login2)} WITH PASSWORD = ${nString(password)}, CHECK_POLICY = OFF, CHECK_EXPIRATION = OFF, DEFAULT_DATABASE = ${quoteName(defaultDatabase)};`;
-}
-function createUserSql(db, login2, roles) {
-  checkRoles(roles);
-  return [
-    `USE ${quoteName(db)};`,
-    `CREATE USER ${quoteName(login2)} FOR LOGIN ${quoteName(login2)};`,
-    ...roles.map((r) => `ALTER ROLE ${quoteName(r)} ADD MEMBER ${quoteName(login2)};`),
-    `GRANT EXECUTE TO ${quoteName(login2)};`,
-    "USE [master];"
-  ].join("\n");
-}
-function dropLoginSql(login2) {
-  return [
-    "DECLARE @kill nvarchar(max) = N'';",
-    `SELECT @kill += N'KILL ' + CAST(session_id AS nvarchar(10)) + N';' FROM sys.dm_exec_sessions WHERE login_name = ${nString(login2)};`,
-    "EXEC sys.sp_executesql @kill;",
-    `IF SUSER_ID(${nString(login2)}) IS NOT NULL DROP LOGIN ${quoteName(login2)};`
-  ].join("\n");
-}
-var DEFAULT_CLONE_ROLES, ALLOWED_ROLES, SERVICE_ACCOUNT, CONTAINED_AUTH_ENABLED;
-var init_login_sql = __esm({
-  "packages/core/src/engine/sqlserver/login-sql.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_errors();
-    init_quote();
-    DEFAULT_CLONE_ROLES = ["db_datareader", "db_datawriter", "db_ddladmin"];
-    ALLOWED_ROLES = /* @__PURE__ */ new Set(["db_datareader", "db_datawriter", "db_ddladmin", "db_backupoperator", "db_denydatareader", "db_denydatawriter"]);
-    SERVICE_ACCOUNT = {
-      sql: "SELECT TOP (1) service_account AS account, CAST(SERVERPROPERTY('InstanceName') AS nvarchar(128)) AS instance FROM sys.dm_server_services WHERE servicename LIKE N'SQL Server (%' ORDER BY servicename;",
-      params: {}
-    };
-    CONTAINED_AUTH_ENABLED = {
-      sql: "SELECT CAST(value_in_use AS int) AS enabled FROM sys.configurations WHERE name = N'contained database authentication';",
-      params: {}
-    };
-  }
-});
-
-// packages/core/src/engine/sqlserver/icacls.ts
-function filePrincipals(account, instance, windowsCaller2) {
-  const out = [];
-  for (const p of [serviceSidName(instance), WELL_KNOWN[account.trim().toLowerCase()] ?? account.trim(), windowsCaller2 ?? "", ADMINISTRATORS]) {
-    if (p && !out.some((q) => q.toLowerCase() === p.toLowerCase())) out.push(p);
-  }
-  return out;
-}
-function icaclsSetOwnerArgs(folder) {
-  return [folder, "/setowner", ADMINISTRATORS, "/T", "/C", "/Q"];
-}
-function icaclsGrantArgs(folder, principals) {
-  return [folder, "/grant", ...principals.map((p) => `${p}:(OI)(CI)F`), "/T", "/C", "/Q"];
-}
-var WELL_KNOWN, serviceSidName, ADMINISTRATORS;
-var init_icacls = __esm({
-  "packages/core/src/engine/sqlserver/icacls.ts"() {
-    "use strict";
-    init_import_meta_url();
-    WELL_KNOWN = {
-      localsystem: "*S-1-5-18",
-      "nt authority\\system": "*S-1-5-18",
-      "nt authority\\localservice": "*S-1-5-19",
-      "nt authority\\local service": "*S-1-5-19",
-      "nt authority\\networkservice": "*S-1-5-20",
-      "nt authority\\network service": "*S-1-5-20"
-    };
-    serviceSidName = (instance) => instance ? `NT SERVICE\\MSSQL$${instance}` : "NT SERVICE\\MSSQLSERVER";
-    ADMINISTRATORS = "*S-1-5-32-544";
-  }
-});
-
-// packages/core/src/engine/sqlserver/clone.ts
-async function cloneSqlServer(deps, opts) {
-  const { exec, disk, runner, reporter } = deps;
-  const roles = opts.roles ?? DEFAULT_CLONE_ROLES;
-  checkRoles(roles);
-  const childFile = import_node_path67.default.win32.join(opts.cloneDir, "child.vhdx");
-  const mountPath = import_node_path67.default.win32.join(opts.cloneDir, "mnt");
-  const record2 = { cloneId: opts.cloneId, childFile, databases: {} };
-  const cleanup = new CleanupStack(reporter);
-  try {
-    const child = await disk.createChild(opts.baseFile, childFile, opts.baseDigest);
-    cleanup.push("delete child disk", () => disk.destroy(child.file));
-    const attachment = await disk.mount(child, mountPath);
-    record2.attachment = attachment;
-    cleanup.push("unmount child disk", () => disk.unmount(attachment));
-    const layout = await deps.readLayout(mountPath);
-    if (layout.databases.some((d) => d.contained)) {
-      const on = Number(firstRow(await exec.execute(CONTAINED_AUTH_ENABLED.sql, CONTAINED_AUTH_ENABLED.params))?.enabled ?? 0) === 1;
-      if (!on) {
-        throw new CloneError(
-          "This image holds a contained database, which SQL Server attaches only with contained database authentication on (Msg 12824). Run once on this server: EXEC sp_configure 'contained database authentication', 1; RECONFIGURE; (docs/windows.md)."
-        );
-      }
-    }
-    const service = firstRow(await exec.execute(SERVICE_ACCOUNT.sql, SERVICE_ACCOUNT.params));
-    const account = String(service?.account ?? "");
-    if (!account) throw new CloneError("Could not read the SQL Server service account from sys.dm_server_services; the login needs VIEW SERVER STATE.");
-    const instance = service?.instance == null ? null : String(service.instance);
-    const databasesDir = import_node_path67.default.win32.join(mountPath, "databases");
-    await runner.command("icacls", icaclsSetOwnerArgs(databasesDir));
-    await runner.command("icacls", icaclsGrantArgs(databasesDir, filePrincipals(account, instance, opts.windowsCaller)));
-    for (const [i, db] of layout.databases.entries()) {
-      const name = cloneDatabaseName(db.name, opts.cloneId);
-      const files = db.files.map((f) => ({ logicalName: f.logicalName, path: import_node_path67.default.win32.join(mountPath, f.path) }));
-      const filestream = db.files.some((f) => f.kind === "FILESTREAM") ? { filestreamDirectory: `dbclone_${opts.cloneId}_${i}` } : {};
-      await exec.execute(attachCloneSql(name, files, filestream));
-      record2.databases[db.name] = name;
-      cleanup.push(`detach ${name}`, async () => {
-        for (const s of detachStatements(name)) await exec.execute(s.sql, s.params);
-      });
-      await exec.execute(multiUserSql(name));
-    }
-    const login2 = `dbclone_${opts.cloneId}`;
-    const password = opts.password ?? randomPassword();
-    reporter.secret(password);
-    const first = Object.values(record2.databases)[0] ?? "master";
-    await exec.execute(createLoginSql(login2, password, first));
-    record2.login = login2;
-    record2.password = password;
-    cleanup.push(`drop login ${login2}`, async () => void await exec.execute(dropLoginSql(login2)));
-    for (const name of Object.values(record2.databases)) await exec.execute(createUserSql(name, login2, roles));
-    cleanup.dismiss();
-    return record2;
-  } catch (e) {
-    await cleanup.unwind();
-    throw e;
-  }
-}
-async function teardownSqlServer(deps, record2) {
-  const { exec, disk, reporter } = deps;
-  const failures = [];
-  const step = async (label3, fn) => {
-    try {
-      await fn();
-    } catch (e) {
-      failures.push(`${label3}: ${e.message}`);
-      reporter.warn(`teardown of ${record2.cloneId}: ${label3} failed: ${e.message}`);
-    }
-  };
-  const stillAttached = [];
-  for (const name of Object.values(record2.databases)) {
-    await step(`detach ${name}`, async () => {
-      try {
-        for (const s of detachStatements(name)) await exec.execute(s.sql, s.params);
-      } catch (e) {
-        reporter.warn(`teardown of ${record2.cloneId}: detach ${name} failed (${e.message}); dropping it instead`);
-        await exec.execute(`USE [master];
-IF DB_ID(@db) IS NOT NULL DROP DATABASE ${quoteName(name)};`, { db: name });
-      }
-    });
-    const left = await exec.execute("SELECT DB_ID(@db) AS id;", { db: name }).catch(() => [[{ id: -1 }]]);
-    if (firstRow(left)?.id != null) stillAttached.push(name);
-  }
-  if (record2.login) await step(`drop login ${record2.login}`, () => exec.execute(dropLoginSql(record2.login)));
-  if (stillAttached.length > 0) {
-    failures.push(`${stillAttached.join(", ")} still attached: the child disk stays mounted`);
-  } else {
-    if (record2.attachment) await step("unmount child disk", () => disk.unmount(record2.attachment));
-    await step("delete child disk", () => disk.destroy(record2.childFile));
-  }
-  if (failures.length > 0) {
-    throw new CloneError(`Teardown of clone ${record2.cloneId} left work undone:
-- ${failures.join("\n- ")}
-Run dbclone gc to retry.`);
-  }
-}
-var import_node_crypto17, import_node_path67, cloneDatabaseName, randomPassword;
-var init_clone2 = __esm({
-  "packages/core/src/engine/sqlserver/clone.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_crypto17 = require("node:crypto");
-    import_node_path67 = __toESM(require("node:path"), 1);
-    init_errors();
-    init_cleanup();
-    init_executor();
-    init_attach_sql();
-    init_login_sql();
-    init_icacls();
-    init_quote();
-    cloneDatabaseName = (db, cloneId) => `${db.slice(0, 120 - cloneId.length)}__${cloneId}`;
-    randomPassword = () => (0, import_node_crypto17.randomBytes)(24).toString("base64url").slice(0, 32);
-  }
-});
-
-// packages/core/src/clones/ttl.ts
-function capTtl(requested, maxTtlSeconds) {
-  const cap = maxTtlSeconds !== void 0 && maxTtlSeconds > 0 ? maxTtlSeconds : void 0;
-  if (requested === void 0) return cap;
-  if (!(requested > 0)) throw new UsageError(`ttl must be greater than zero seconds, got ${requested}`);
-  return cap === void 0 ? requested : Math.min(requested, cap);
-}
-function expiryFrom(ttlSeconds, from = /* @__PURE__ */ new Date()) {
-  return ttlSeconds === void 0 ? void 0 : new Date(from.getTime() + ttlSeconds * 1e3).toISOString();
-}
-function isExpired(record2, now = /* @__PURE__ */ new Date()) {
-  if (!record2.expiresAt) return false;
-  const t = Date.parse(record2.expiresAt);
-  return Number.isFinite(t) && t <= now.getTime();
-}
-var init_ttl = __esm({
-  "packages/core/src/clones/ttl.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_errors();
-    init_duration();
-  }
-});
-
-// packages/core/src/clones/sqlserver-clone.ts
-var sqlserver_clone_exports = {};
-__export(sqlserver_clone_exports, {
-  createSqlServerClone: () => createSqlServerClone,
-  removeSqlServerClone: () => removeSqlServerClone
-});
-async function createSqlServerClone(opts, image, started) {
-  assertHostFor("sqlserver");
-  const host = sqlServerHost();
-  if ((opts.runtime ?? "host") !== "host") throw new UsageError("SQL Server clones are attached to the runner's SQL Server: --runtime docker is not available for them.");
-  const { repository, reporter } = opts;
-  const registry2 = new CloneRegistry(opts.home);
-  if (opts.name) {
-    const existing = await registry2.findByName(opts.name);
-    if (existing && !opts.reset && existing.state === "ready" && existing.image.manifestDigest === image.manifestDigest) {
-      return { created: false, clone: existing, credentials: credentialsOf(existing), image, readySeconds: secondsSince(started), childDiskBytes: 0 };
-    }
-    if (existing) await removeSqlServerClone(existing, reporter);
-    if (existing) await registry2.remove(existing.id);
-  }
-  const connection = host.connection;
-  const blob = await repository.pull(image);
-  const config2 = await readRepositoryConfig(repository);
-  const ttlSeconds = capTtl(opts.ttlSeconds, config2.maxTtlSeconds);
-  const password = randomPassword();
-  reporter.secret(password);
-  const reserved = await registry2.reserve({
-    name: opts.name,
-    image: { name: image.name, version: image.version, manifestDigest: image.manifestDigest, diskDigest: image.manifest.disk.digest },
-    engine: "sqlserver",
-    disk: "vhdx",
-    host: connection.server,
-    runtime: "host",
-    password,
-    databases: image.manifest.databases.map((d) => d.name),
-    labels: opts.labels ?? {},
-    repository: repository.location,
-    expiresAt: ttlSeconds ? new Date(Date.now() + ttlSeconds * 1e3).toISOString() : void 0
-  });
-  const record2 = await registry2.patch(reserved.id, { port: sqlServerPort(connection), user: `dbclone_${reserved.id}` });
-  const cleanup = new CleanupStack(reporter);
-  cleanup.push("forget the clone record", () => registry2.remove(record2.id));
-  cleanup.push("remove the clone directory", () => import_promises61.default.rm(record2.dir, { recursive: true, force: true }));
-  const exec = await host.connect("query");
-  try {
-    await import_promises61.default.mkdir(record2.dir, { recursive: true });
-    const disk = diskDriverNamed("vhdx", opts.home, reporter);
-    const made = await cloneSqlServer(
-      { exec, disk, runner: host.runner(reporter), reporter, readLayout: host.readLayout },
-      { cloneId: record2.id, baseFile: blob, baseDigest: image.manifest.disk.digest, cloneDir: record2.dir, password, windowsCaller: windowsCaller(connection) }
-    );
-    const clone2 = await registry2.patch(record2.id, {
-      state: "ready",
-      childFile: made.childFile,
-      ...made.attachment ? { attachment: made.attachment, mountPath: made.attachment.mountPath } : {},
-      databases: Object.values(made.databases),
-      user: made.login ?? record2.user
-    });
-    cleanup.dismiss();
-    const credentials = credentialsOf(clone2);
-    reporter.secret(credentials.connectionString);
-    await repository.audit.append({ action: "clone", outcome: "success", image: `${image.name}:${image.version}`, digest: image.manifestDigest, clone: record2.id, detail: opts.name ? `name=${opts.name}` : void 0 });
-    const readySeconds = secondsSince(started);
-    reporter.debug(`Clone ${record2.id} of ${image.name}:${image.version} ready in ${readySeconds.toFixed(3)} s on ${clone2.host}:${clone2.port} (${clone2.databases.join(", ")})`);
-    return { created: true, clone: clone2, credentials, image, readySeconds, childDiskBytes: 0 };
-  } catch (e) {
-    await cleanup.unwind();
-    await repository.audit.append({ action: "clone", outcome: "failure", image: `${image.name}:${image.version}`, digest: image.manifestDigest, clone: record2.id, detail: e.message.slice(0, 500) }).catch(() => void 0);
-    if (e instanceof DbcloneError) throw e;
-    throw new CloneError(`cloning ${image.name}:${image.version} failed: ${e.message}`, { cause: e });
-  } finally {
-    await exec.close().catch(() => void 0);
-  }
-}
-async function removeSqlServerClone(record2, reporter) {
-  assertHostFor("sqlserver");
-  const host = sqlServerHost();
-  const exec = await host.connect("query");
-  try {
-    await teardownSqlServer({ exec, disk: host.disk(import_node_path68.default.join(import_node_path68.default.dirname(import_node_path68.default.dirname(record2.dir)), "state"), reporter), reporter }, engineRecord(record2));
-  } finally {
-    await exec.close().catch(() => void 0);
-  }
-  await import_promises61.default.rm(record2.dir, { recursive: true, force: true });
-}
-var import_promises61, import_node_path68, engineRecord;
-var init_sqlserver_clone = __esm({
-  "packages/core/src/clones/sqlserver-clone.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_promises61 = __toESM(require("node:fs/promises"), 1);
-    import_node_path68 = __toESM(require("node:path"), 1);
-    init_platform();
-    init_errors();
-    init_clone2();
-    init_host2();
-    init_repository();
-    init_cleanup();
-    init_time();
-    init_registry2();
-    init_ttl();
-    init_record();
-    engineRecord = (r) => ({
-      cloneId: r.id,
-      childFile: r.childFile,
-      ...r.attachment ? { attachment: r.attachment } : {},
-      databases: Object.fromEntries(r.databases.map((d) => d.endsWith(`__${r.id}`) ? d : cloneDatabaseName(d, r.id)).map((d) => [d, d])),
-      login: `dbclone_${r.id}`
-    });
-  }
-});
-
 // packages/core/src/clones/teardown.ts
 async function teardownClones(opts) {
   const started = performance.now();
@@ -23536,32 +23827,46 @@ async function removeCloneContainers(record2, home2) {
   const { DockerRuntime: DockerRuntime2, listCloneContainers: listCloneContainers2 } = await Promise.resolve().then(() => (init_docker(), docker_exports));
   const runtime = new DockerRuntime2();
   if (record2.containerId) await runtime.stop({ containerId: record2.containerId }, { fast: true });
-  for (const c of await listCloneContainers2(runtime.docker, import_node_path69.default.resolve(home2))) {
+  for (const c of await listCloneContainers2(runtime.docker, import_node_path68.default.resolve(home2))) {
     if (c.cloneId === record2.id) await runtime.stop({ containerId: c.id }, { fast: true });
   }
+}
+async function stopServer2(record2, platform, reporter) {
+  const { engine } = platform;
+  if (!platform.entry.serverPerClone) {
+    const server2 = sharedServerOf(record2);
+    const stopped = await engine.stop(server2, { fast: true }).then(
+      () => void 0,
+      (e) => e
+    );
+    const loginLeft = await engine.dropLogin?.(server2, record2.user).then(
+      () => void 0,
+      (e) => new CloneError(`Teardown of clone ${record2.id} could not drop its login ${record2.user}: ${e.message}. Run dbclone gc to retry.`, { cause: e })
+    );
+    if (stopped) throw stopped;
+    if (loginLeft) reporter.warn(loginLeft.message);
+    return loginLeft;
+  }
+  const server = serverOf(record2);
+  if (server && isAlive(server.pid)) {
+    if (isPostgresOf(server.pid, record2.mountPath)) await engine.stop(server, { fast: true });
+    else reporter.warn(`Left process ${server.pid} alone: it is not clone ${record2.id}'s server (its pid was reused).`);
+  }
+  return void 0;
 }
 async function removeClone(record2, opts, action = "teardown") {
   const registry2 = new CloneRegistry(opts.home);
   await registry2.patch(record2.id, { state: "stopping", owner: currentProcess() }).catch(() => void 0);
   await pausePoint("teardown:stopping");
-  if (record2.engine === "sqlserver") {
-    await (await Promise.resolve().then(() => (init_sqlserver_clone(), sqlserver_clone_exports))).removeSqlServerClone(record2, opts.reporter);
-  } else {
-    const { driver, engine } = platformForRecord(record2, opts.home, opts.reporter);
-    if (record2.runtime === "docker") await removeCloneContainers(record2, opts.home);
-    else {
-      const server = serverOf(record2);
-      if (server && isAlive(server.pid)) {
-        if (isPostgresOf(server.pid, record2.mountPath)) await engine.stop(server, { fast: true });
-        else opts.reporter.warn(`Left process ${server.pid} alone: it is not clone ${record2.id}'s server (its pid was reused).`);
-      }
-    }
-    await pausePoint("teardown:server-stopped");
-    if (record2.attachment) await driver.unmount(record2.attachment);
-    await pausePoint("teardown:unmounted");
-    await driver.destroy(record2.childFile);
-    await import_promises62.default.rm(record2.dir, { recursive: true, force: true });
-  }
+  const platform = platformForRecord(record2, opts.home, opts.reporter);
+  const { driver } = platform;
+  const left = record2.runtime === "docker" ? await removeCloneContainers(record2, opts.home) : await stopServer2(record2, platform, opts.reporter);
+  await pausePoint("teardown:server-stopped");
+  if (record2.attachment) await driver.unmount(record2.attachment);
+  await pausePoint("teardown:unmounted");
+  await driver.destroy(record2.childFile);
+  await import_promises61.default.rm(record2.dir, { recursive: true, force: true });
+  if (left) throw left;
   await registry2.remove(record2.id);
   opts.reporter.info(`Removed clone ${record2.id}${record2.name ? ` (${record2.name})` : ""}`);
   const repository = opts.repository ?? await openRepository(record2.repository).catch(() => void 0);
@@ -23573,13 +23878,13 @@ async function removeClone(record2, opts, action = "teardown") {
     clone: record2.id
   }).catch((e) => opts.reporter.warn(`could not record the teardown in the audit log: ${e.message}`));
 }
-var import_promises62, import_node_path69;
+var import_promises61, import_node_path68;
 var init_teardown = __esm({
   "packages/core/src/clones/teardown.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises62 = __toESM(require("node:fs/promises"), 1);
-    import_node_path69 = __toESM(require("node:path"), 1);
+    import_promises61 = __toESM(require("node:fs/promises"), 1);
+    import_node_path68 = __toESM(require("node:path"), 1);
     init_platform();
     init_errors();
     init_repository();
@@ -23621,14 +23926,20 @@ async function decideNamedClone(existing, image, opts) {
   assertInScope(existing, opts.scope);
   const what = `clone ${existing.id} (${existing.name})`;
   const held = `${existing.image.name}:${existing.image.version}`;
-  if (opts.reset) return { kind: "replace", previous: existing, reason: `reset requested: the data of ${what} is discarded and it is made again from ${image.name}:${image.version}` };
-  const running = existing.state === "ready" && await isServerRunning(existing).catch(() => false);
+  if (opts.reset)
+    return {
+      kind: "replace",
+      previous: existing,
+      reason: `reset requested: the data of ${what} is discarded and it is made again from ${image.name}:${image.version}`
+    };
+  const platform = platformForRecord(existing, opts.home);
+  const running = existing.state === "ready" && (!platform.entry.serverPerClone || await isServerRunning(existing).catch(() => false));
   if (!running) {
     const why = existing.state === "ready" ? "its server is not running" : `it is still '${existing.state}' (an earlier run stopped half-way)`;
     return { kind: "replace", previous: existing, reason: `${what} cannot be reused: ${why}; making it again from ${image.name}:${image.version}` };
   }
   try {
-    await platformForRecord(existing, opts.home).engine.verifyIdentity(credentialsOf(existing), existing.id, existing.image.manifestDigest);
+    await platform.engine.verifyIdentity(credentialsOf(existing), existing.id, existing.image.manifestDigest);
   } catch (e) {
     return { kind: "replace", previous: existing, reason: `${what} does not answer as itself (${e.message}); making it again` };
   }
@@ -23678,10 +23989,15 @@ var init_named_clone = __esm({
 async function createChildDisk(driver, repository, image, topBlob, childFile) {
   if (!image.manifest.parent) return driver.createChild(topBlob, childFile, image.manifest.disk.digest);
   if (!clonesLayers(driver)) {
-    throw new NotSupportedError(`${image.name}:${image.version} is a layered version, which the ${driver.name} disk driver cannot clone; publish it flattened (dbclone promote --flatten).`);
+    throw new NotSupportedError(
+      `${image.name}:${image.version} is a layered version, which the ${driver.name} disk driver cannot clone; publish it flattened (dbclone promote --flatten).`
+    );
   }
   const layers = await pullLayers(repository, image);
-  return driver.createLayeredChild(layers.map((l) => ({ file: l.file, digest: l.digest })), childFile);
+  return driver.createLayeredChild(
+    layers.map((l) => ({ file: l.file, digest: l.digest })),
+    childFile
+  );
 }
 var init_child_disk = __esm({
   "packages/core/src/clones/child-disk.ts"() {
@@ -23690,6 +24006,30 @@ var init_child_disk = __esm({
     init_disk();
     init_errors();
     init_layers2();
+  }
+});
+
+// packages/core/src/clones/ttl.ts
+function capTtl(requested, maxTtlSeconds) {
+  const cap = maxTtlSeconds !== void 0 && maxTtlSeconds > 0 ? maxTtlSeconds : void 0;
+  if (requested === void 0) return cap;
+  if (!(requested > 0)) throw new UsageError(`ttl must be greater than zero seconds, got ${requested}`);
+  return cap === void 0 ? requested : Math.min(requested, cap);
+}
+function expiryFrom(ttlSeconds, from = /* @__PURE__ */ new Date()) {
+  return ttlSeconds === void 0 ? void 0 : new Date(from.getTime() + ttlSeconds * 1e3).toISOString();
+}
+function isExpired(record2, now = /* @__PURE__ */ new Date()) {
+  if (!record2.expiresAt) return false;
+  const t = Date.parse(record2.expiresAt);
+  return Number.isFinite(t) && t <= now.getTime();
+}
+var init_ttl = __esm({
+  "packages/core/src/clones/ttl.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_errors();
+    init_duration();
   }
 });
 
@@ -23721,9 +24061,21 @@ async function runSession(input2) {
   } catch (caught) {
     const e = await diskFullError(caught, [record2.mountPath, record2.dir], `cloning ${image.name}:${image.version}`) ?? caught;
     await cleanup.unwind();
-    await opts.repository.audit.append({ action: "clone", outcome: "failure", image: `${image.name}:${image.version}`, digest: image.manifestDigest, clone: record2.id, detail: e.message.slice(0, 500) }).catch(() => void 0);
+    await opts.repository.audit.append({
+      action: "clone",
+      outcome: "failure",
+      image: `${image.name}:${image.version}`,
+      digest: image.manifestDigest,
+      clone: record2.id,
+      detail: e.message.slice(0, 500)
+    }).catch(() => void 0);
     if (e instanceof DbcloneError) throw e;
     throw new CloneError(`cloning ${image.name}:${image.version} failed: ${e.message}`, { cause: e });
+  }
+}
+function assertRuntimeServes(platform, runtime) {
+  if ((runtime ?? "host") === "docker" && !platform.entry.serverPerClone) {
+    throw new UsageError(`${platform.kind} clones are attached to the runner's own server: --runtime docker is not available for them.`);
   }
 }
 async function loadRuntime(opts) {
@@ -23743,14 +24095,16 @@ async function reserve(input2, registry2, cleanup) {
   const { opts, image, previous } = input2;
   const config2 = await readRepositoryConfig(opts.repository);
   const ttlSeconds = capTtl(opts.ttlSeconds ?? (previous ? inheritedTtl(previous) : void 0), config2.maxTtlSeconds);
-  const password = previous?.password ?? import_node_crypto18.default.randomBytes(24).toString("base64url");
+  const password = previous?.password ?? import_node_crypto17.default.randomBytes(24).toString("base64url");
   opts.reporter.secret(password);
-  const record2 = await registry2.reserve(
-    {
+  const { engine } = input2.platform;
+  const shared = engine.cloneEndpoint ? (id) => engine.cloneEndpoint(id) : void 0;
+  const reserved = await registry2.reserve(
+    (id) => ({
       name: opts.name,
       image: { name: image.name, version: image.version, manifestDigest: image.manifestDigest, diskDigest: image.manifest.disk.digest },
       engine: image.manifest.engine.kind,
-      host: opts.host ?? "127.0.0.1",
+      host: shared?.(id).host ?? opts.host ?? "127.0.0.1",
       disk: input2.platform.disk,
       runtime: opts.runtime ?? "host",
       password,
@@ -23759,12 +24113,13 @@ async function reserve(input2, registry2, cleanup) {
       repository: opts.repository.location,
       expiresAt: ttlSeconds ? new Date(Date.now() + ttlSeconds * 1e3).toISOString() : void 0,
       ttlSeconds,
-      user: previous?.user
-    },
+      user: previous?.user ?? shared?.(id).user
+    }),
     { preferredPort: previous?.port }
   );
+  const record2 = shared ? await registry2.patch(reserved.id, { port: shared(reserved.id).port }) : reserved;
   cleanup.push("forget the clone record", () => registry2.remove(record2.id));
-  cleanup.push("remove the clone directory", () => import_promises63.default.rm(record2.dir, { recursive: true, force: true }));
+  cleanup.push("remove the clone directory", () => import_promises62.default.rm(record2.dir, { recursive: true, force: true }));
   await pausePoint("clone:reserved");
   return record2;
 }
@@ -23792,7 +24147,7 @@ async function start(s) {
     {
       port: record2.port,
       host: record2.host,
-      runDir: import_node_path70.default.join(record2.dir, "run"),
+      runDir: import_node_path69.default.join(record2.dir, "run"),
       durability: opts.durability ?? "ephemeral",
       cloneId: record2.id,
       imageDigest: image.manifestDigest,
@@ -23809,7 +24164,10 @@ async function start(s) {
     s.record = await s.registry.patch(record2.id, { containerId: server.containerId });
   } else {
     s.cleanup.push("stop the clone's server", () => engine.stop(server, { fast: true }));
-    s.record = await s.registry.patch(record2.id, { serverPid: server.pid });
+    s.record = await s.registry.patch(record2.id, {
+      ...server.pid ? { serverPid: server.pid } : {},
+      ...server.databases ? { databases: server.databases } : {}
+    });
   }
   await pausePoint("clone:server-started");
   return server;
@@ -23817,6 +24175,7 @@ async function start(s) {
 async function login(s, server) {
   const { engine } = s.input.platform;
   const created = await engine.createLogin(server, s.record.databases, { user: s.record.user, password: s.record.password });
+  if (engine.dropLogin) s.cleanup.push("drop the clone's login", () => engine.dropLogin(server, created.user));
   const credentials = engine.credentials(created, s.input.opts.database);
   s.input.opts.reporter.secret(credentials.connectionString);
   return credentials;
@@ -23840,20 +24199,20 @@ function ready(s) {
 }
 async function containerLabels(cloneId, home2) {
   const { cloneLabels: cloneLabels2 } = await Promise.resolve().then(() => (init_docker(), docker_exports));
-  return cloneLabels2(cloneId, import_node_path70.default.resolve(home2));
+  return cloneLabels2(cloneId, import_node_path69.default.resolve(home2));
 }
 async function allocatedBytes(file2) {
-  const st = await import_promises63.default.stat(file2).catch(() => void 0);
+  const st = await import_promises62.default.stat(file2).catch(() => void 0);
   return st ? st.blocks * 512 : 0;
 }
-var import_node_crypto18, import_promises63, import_node_path70, DEFAULT_TIMEOUT_MS;
+var import_node_crypto17, import_promises62, import_node_path69, DEFAULT_TIMEOUT_MS;
 var init_session = __esm({
   "packages/core/src/clones/session.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto18 = __toESM(require("node:crypto"), 1);
-    import_promises63 = __toESM(require("node:fs/promises"), 1);
-    import_node_path70 = __toESM(require("node:path"), 1);
+    import_node_crypto17 = __toESM(require("node:crypto"), 1);
+    import_promises62 = __toESM(require("node:fs/promises"), 1);
+    import_node_path69 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_repository();
@@ -23877,8 +24236,13 @@ async function createClone(opts) {
   const { repository, reporter } = opts;
   const registry2 = new CloneRegistry(opts.home);
   const image = await repository.resolve(parseImageRef(opts.ref));
-  if (image.manifest.engine.kind === "sqlserver") return (await Promise.resolve().then(() => (init_sqlserver_clone(), sqlserver_clone_exports))).createSqlServerClone(opts, image, started);
-  assertDatabaseChoice(opts.database, image.manifest.databases.map((d) => d.name), `${image.name}:${image.version}`);
+  const platform = platformForImage(image.manifest.engine.kind, opts.home, { disk: opts.disk, reporter });
+  assertRuntimeServes(platform, opts.runtime);
+  assertDatabaseChoice(
+    opts.database,
+    image.manifest.databases.map((d) => d.name),
+    `${image.name}:${image.version}`
+  );
   let previous;
   let replaced;
   const existing = opts.name ? await registry2.findByName(opts.name) : void 0;
@@ -23890,7 +24254,6 @@ async function createClone(opts) {
     reporter.warn(`Replacing the clone named ${opts.name}: ${decision.reason}.`);
     await removeClone(previous, { home: opts.home, reporter, repository });
   }
-  const platform = platformForImage(image.manifest.engine.kind, opts.home, { disk: opts.disk, reporter });
   return runSession({ opts, image, platform, previous, replaced, started });
 }
 async function reuseResult(record2, image, newer, opts, started) {
@@ -23931,29 +24294,29 @@ var init_lifecycle = __esm({
 
 // packages/core/src/util/build-record.ts
 async function writeBuildRecord(workDir, record2) {
-  const file2 = import_node_path71.default.join(workDir, BUILD_RECORD);
+  const file2 = import_node_path70.default.join(workDir, BUILD_RECORD);
   await writeFileAtomic(file2, `${JSON.stringify(record2)}
 `, 384);
 }
 function newBuildRecord(workDir, image) {
-  return { owner: currentProcess(), startedAt: (/* @__PURE__ */ new Date()).toISOString(), image, mounts: [import_node_path71.default.join(workDir, "staging"), import_node_path71.default.join(workDir, "fresh")] };
+  return { owner: currentProcess(), startedAt: (/* @__PURE__ */ new Date()).toISOString(), image, mounts: [import_node_path70.default.join(workDir, "staging"), import_node_path70.default.join(workDir, "fresh")] };
 }
 async function readBuildRecord(workDir) {
   try {
-    const parsed = JSON.parse(await (0, import_promises64.readFile)(import_node_path71.default.join(workDir, BUILD_RECORD), "utf8"));
+    const parsed = JSON.parse(await (0, import_promises63.readFile)(import_node_path70.default.join(workDir, BUILD_RECORD), "utf8"));
     if (!parsed.owner || typeof parsed.owner.pid !== "number" || !Array.isArray(parsed.mounts)) return void 0;
     return parsed;
   } catch {
     return void 0;
   }
 }
-var import_promises64, import_node_path71, BUILD_DIR_PATTERN, BUILD_RECORD;
+var import_promises63, import_node_path70, BUILD_DIR_PATTERN, BUILD_RECORD;
 var init_build_record = __esm({
   "packages/core/src/util/build-record.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises64 = require("node:fs/promises");
-    import_node_path71 = __toESM(require("node:path"), 1);
+    import_promises63 = require("node:fs/promises");
+    import_node_path70 = __toESM(require("node:path"), 1);
     init_durable_write();
     init_process_identity();
     BUILD_DIR_PATTERN = /^(build|promote)-[0-9a-f]{10}$/;
@@ -23963,11 +24326,11 @@ var init_build_record = __esm({
 
 // packages/core/src/clones/build-sweep.ts
 async function sweepDeadBuilds(home2, reporter) {
-  const workRoot = import_node_path72.default.join(home2, "work");
+  const workRoot = import_node_path71.default.join(home2, "work");
   const released = [];
-  for (const entry of await (0, import_promises65.readdir)(workRoot, { withFileTypes: true }).catch(() => [])) {
+  for (const entry of await (0, import_promises64.readdir)(workRoot, { withFileTypes: true }).catch(() => [])) {
     if (!entry.isDirectory() || !BUILD_DIR_PATTERN.test(entry.name)) continue;
-    const dir = import_node_path72.default.join(workRoot, entry.name);
+    const dir = import_node_path71.default.join(workRoot, entry.name);
     const record2 = await readBuildRecord(dir);
     if (record2 ? ownerAlive(record2.owner) : await isRecent(dir)) continue;
     reporter.info(`gc: sweeping build work dir ${dir} (${record2 ? `its process ${record2.owner.pid} is gone` : "no build record"})`);
@@ -23981,7 +24344,7 @@ async function sweepBuildDir(home2, dir) {
     await stopPostgres(server.pid, { fast: true });
     released.push(`server ${server.pid}`);
     if (server.socketDir) {
-      await (0, import_promises65.rm)(server.socketDir, { recursive: true, force: true });
+      await (0, import_promises64.rm)(server.socketDir, { recursive: true, force: true });
       released.push(`directory ${server.socketDir}`);
     }
   }
@@ -23992,23 +24355,23 @@ async function sweepBuildDir(home2, dir) {
       released.push(`${resource.kind} ${resource.id}`);
     }
   }
-  await (0, import_promises65.rm)(dir, { recursive: true, force: true });
+  await (0, import_promises64.rm)(dir, { recursive: true, force: true });
   released.push(`directory ${dir}`);
   return released;
 }
 function unmaskedFirst(dir) {
-  const staging = import_node_path72.default.join(dir, "staging");
+  const staging = import_node_path71.default.join(dir, "staging");
   const rank = (r) => r.id.startsWith(staging) || (r.detail ?? "").includes(staging) ? 0 : 1;
   const kinds = ["mount", "loop", "daemon", "fuse-export", "file"];
   return (a, b) => kinds.indexOf(a.kind) - kinds.indexOf(b.kind) || rank(a) - rank(b);
 }
 async function postgresUnder(dir) {
   const found = [];
-  for (const entry of await (0, import_promises65.readdir)("/proc").catch(() => [])) {
+  for (const entry of await (0, import_promises64.readdir)("/proc").catch(() => [])) {
     if (!/^\d+$/.test(entry)) continue;
     let argv;
     try {
-      argv = (await (0, import_promises65.readFile)(`/proc/${entry}/cmdline`, "utf8")).split("\0");
+      argv = (await (0, import_promises64.readFile)(`/proc/${entry}/cmdline`, "utf8")).split("\0");
     } catch {
       continue;
     }
@@ -24018,27 +24381,27 @@ async function postgresUnder(dir) {
     if (!dataDir || !isInside2(dataDir, dir)) continue;
     const socketSetting = argv.find((a) => a.startsWith("unix_socket_directories="));
     const socketDir = socketSetting?.slice("unix_socket_directories=".length);
-    const ours = socketDir && import_node_path72.default.dirname(socketDir) === import_node_os11.default.tmpdir() && import_node_path72.default.basename(socketDir).startsWith("dbclone-pg-");
+    const ours = socketDir && import_node_path71.default.dirname(socketDir) === import_node_os11.default.tmpdir() && import_node_path71.default.basename(socketDir).startsWith("dbclone-pg-");
     found.push({ pid: Number(entry), socketDir: ours ? socketDir : void 0 });
   }
   return found;
 }
 function isInside2(p, dir) {
-  const rel = import_node_path72.default.relative(dir, import_node_path72.default.resolve(p));
-  return rel !== "" && !rel.startsWith("..") && !import_node_path72.default.isAbsolute(rel);
+  const rel = import_node_path71.default.relative(dir, import_node_path71.default.resolve(p));
+  return rel !== "" && !rel.startsWith("..") && !import_node_path71.default.isAbsolute(rel);
 }
 async function isRecent(dir) {
-  const st = await (0, import_promises65.stat)(dir).catch(() => void 0);
+  const st = await (0, import_promises64.stat)(dir).catch(() => void 0);
   return !!st && Date.now() - st.mtimeMs < UNRECORDED_GRACE_MS;
 }
-var import_promises65, import_node_os11, import_node_path72, UNRECORDED_GRACE_MS;
+var import_promises64, import_node_os11, import_node_path71, UNRECORDED_GRACE_MS;
 var init_build_sweep = __esm({
   "packages/core/src/clones/build-sweep.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises65 = require("node:fs/promises");
+    import_promises64 = require("node:fs/promises");
     import_node_os11 = __toESM(require("node:os"), 1);
-    import_node_path72 = __toESM(require("node:path"), 1);
+    import_node_path71 = __toESM(require("node:path"), 1);
     init_build_record();
     init_platform();
     init_launch();
@@ -24072,7 +24435,7 @@ async function collectLocked(registry2, opts) {
   for (const id of await removeOrphanContainers2(opts.home, new Set(records.map((r) => r.id)), opts.reporter)) {
     result.released.push(`container ${id}`);
   }
-  const clonesDir = import_node_path73.default.join(opts.home, "clones");
+  const clonesDir = import_node_path72.default.join(opts.home, "clones");
   const known = new Set(records.map((r) => r.dir));
   for (const driver of allCloneDiskDrivers(opts.home, opts.reporter)) {
     for (const resource of await driver.list(clonesDir)) {
@@ -24082,23 +24445,23 @@ async function collectLocked(registry2, opts) {
     }
     result.released.push(...await driver.sweep?.() ?? []);
   }
-  for (const entry of await import_promises66.default.readdir(clonesDir, { withFileTypes: true }).catch(() => [])) {
-    const dir = import_node_path73.default.join(clonesDir, entry.name);
+  for (const entry of await import_promises65.default.readdir(clonesDir, { withFileTypes: true }).catch(() => [])) {
+    const dir = import_node_path72.default.join(clonesDir, entry.name);
     if (!entry.isDirectory() || known.has(dir) || !CLONE_ID_PATTERN.test(entry.name)) continue;
-    await import_promises66.default.rm(dir, { recursive: true, force: true });
+    await import_promises65.default.rm(dir, { recursive: true, force: true });
     result.released.push(`directory ${dir}`);
   }
   result.released.push(...await sweepDeadBuilds(opts.home, opts.reporter));
   let cacheTemps = 0;
-  for (const cacheDir of /* @__PURE__ */ new Set([import_node_path73.default.join(opts.home, "cache"), defaultCacheDir()])) {
-    cacheTemps += await removeStaleTemps(import_node_path73.default.join(cacheDir, "blobs", "sha256"), 60 * 6e4);
-    cacheTemps += await removeDeadPartials(import_node_path73.default.join(cacheDir, "partial"));
+  for (const cacheDir of /* @__PURE__ */ new Set([import_node_path72.default.join(opts.home, "cache"), defaultCacheDir()])) {
+    cacheTemps += await removeStaleTemps(import_node_path72.default.join(cacheDir, "blobs", "sha256"), 60 * 6e4);
+    cacheTemps += await removeDeadPartials(import_node_path72.default.join(cacheDir, "partial"));
   }
   if (cacheTemps > 0) result.released.push(`${cacheTemps} partial cache blob(s)`);
   return result;
 }
 function isCloneDir(clonesDir, dir) {
-  return import_node_path73.default.dirname(dir) === clonesDir && CLONE_ID_PATTERN.test(import_node_path73.default.basename(dir));
+  return import_node_path72.default.dirname(dir) === clonesDir && CLONE_ID_PATTERN.test(import_node_path72.default.basename(dir));
 }
 async function whyCollect(record2, now) {
   if (isExpired(record2, now)) return "expired";
@@ -24121,17 +24484,17 @@ async function removeOrphanContainers2(home2, liveIds, reporter) {
     reporter.debug(`gc: no Docker engine to look for containers in: ${e.message}`);
     return [];
   }
-  const removed = await docker.removeOrphanContainers(client, import_node_path73.default.resolve(home2), liveIds);
+  const removed = await docker.removeOrphanContainers(client, import_node_path72.default.resolve(home2), liveIds);
   for (const c of removed) reporter.info(`gc: removed container ${c.name || c.id.slice(0, 12)} of clone ${c.cloneId}, which has no record`);
   return removed.map((c) => c.name || c.id.slice(0, 12));
 }
-var import_promises66, import_node_path73, STALE_CREATING_MS;
+var import_promises65, import_node_path72, STALE_CREATING_MS;
 var init_gc2 = __esm({
   "packages/core/src/clones/gc.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises66 = __toESM(require("node:fs/promises"), 1);
-    import_node_path73 = __toESM(require("node:path"), 1);
+    import_promises65 = __toESM(require("node:fs/promises"), 1);
+    import_node_path72 = __toESM(require("node:path"), 1);
     init_platform();
     init_runtime2();
     init_build_sweep();
@@ -24163,12 +24526,19 @@ async function assertCleanShutdown(mountPath, engineVersion) {
   const { stdout } = await run(bins.bin("pg_controldata"), [dataDirOf(mountPath)], { env: childEnv({ LC_ALL: "C" }), timeoutMs: 3e4 });
   const state = /Database cluster state:\s*(.+)/.exec(stdout)?.[1]?.trim();
   if (state !== "shut down") {
-    throw new CloneError(`the clone's server did not shut down cleanly (cluster state '${state ?? "unknown"}'), so its data is not published; tear the clone down and try again`);
+    throw new CloneError(
+      `the clone's server did not shut down cleanly (cluster state '${state ?? "unknown"}'), so its data is not published; tear the clone down and try again`
+    );
   }
 }
 async function resetWal(mountPath, engineVersion) {
   const bins = await findBinaries(majorOf(engineVersion));
-  await run(bins.bin("pg_resetwal"), ["-D", dataDirOf(mountPath)], { asUser: serverUser().asUser, cwd: "/", env: childEnv({ LC_ALL: "C" }), timeoutMs: 6e4 });
+  await run(bins.bin("pg_resetwal"), ["-D", dataDirOf(mountPath)], {
+    asUser: serverUser().asUser,
+    cwd: "/",
+    env: childEnv({ LC_ALL: "C" }),
+    timeoutMs: 6e4
+  });
 }
 var init_promote_shutdown = __esm({
   "packages/core/src/clones/promote-shutdown.ts"() {
@@ -24277,11 +24647,11 @@ async function promoteClone(opts) {
   if (!platformEntry(record2.engine).promotable) throw new NotSupportedError(`promoting ${record2.engine} clones is not supported yet`);
   await refuseExisting(repository, target.name, target.version);
   const source = await repository.resolve({ name: record2.image.name, digest: record2.image.manifestDigest });
-  const { driver, engine } = platformForRecord(record2, opts.home, opts.reporter);
+  const { driver, engine } = buildPlatformForRecord(record2, opts.home, opts.reporter);
   if (!supportsLayers(driver)) throw new NotSupportedError(`the ${driver.name} disk driver cannot promote clones yet; clone with --disk qcow2 to promote`);
   const label3 = `${target.name}:${target.version}`;
   const sourceLabel = `${source.name}:${source.version}`;
-  const workDir = import_node_path74.default.join(opts.home, "work", `promote-${import_node_crypto19.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path73.default.join(opts.home, "work", `promote-${import_node_crypto18.default.randomBytes(5).toString("hex")}`);
   try {
     await registry2.patch(record2.id, { state: "stopping", owner: currentProcess() });
     await makeDir(workDir, PRIVATE_DIR);
@@ -24300,7 +24670,7 @@ async function promoteClone(opts) {
     await driver.unmount(record2.attachment);
     const layers = await pullLayers(repository, source);
     const child = { file: record2.childFile, parents: layers.map((l) => l.file) };
-    const out = import_node_path74.default.join(workDir, `disk.${driver.format}`);
+    const out = import_node_path73.default.join(workDir, `disk.${driver.format}`);
     const sealed = opts.flatten ? await driver.flatten(child, out) : await driver.sealLayer(child, out);
     await pausePoint("promote:sealed");
     const masking = await promotedMasking(source, sealed, reporter);
@@ -24315,7 +24685,12 @@ async function promoteClone(opts) {
         databases: databases2.map((d) => ({ name: d.name, sizeBytes: d.sizeBytes, tables: d.tables })),
         disk: { digest: sealed.digest, sizeBytes: sealed.sizeBytes, virtualSizeBytes: sealed.virtualSizeBytes },
         ...opts.flatten ? {} : { parent: source.manifestDigest },
-        source: { kind: "clone", description: `clone ${record2.id} of ${sourceLabel} (${source.manifestDigest})`, capturedAt: startedAt, rolePasswordsStripped: true },
+        source: {
+          kind: "clone",
+          description: `clone ${record2.id} of ${sourceLabel} (${source.manifestDigest})`,
+          capturedAt: startedAt,
+          rolePasswordsStripped: true
+        },
         masking: masking.masking,
         git: opts.git,
         build: { ...opts.build, startedAt, finishedAt: (/* @__PURE__ */ new Date()).toISOString(), toolVersion: TOOL_VERSION },
@@ -24335,17 +24710,21 @@ async function promoteClone(opts) {
     await pausePoint("promote:published");
     await removeClone({ ...record2, attachment: void 0, serverPid: void 0 }, { home: opts.home, reporter, repository });
     const chainDepth = opts.flatten ? 1 : layers.length + 1;
-    await recordDoneWork(repository.audit, {
-      action: "promote",
-      outcome: "success",
-      image: label3,
-      digest: image.manifestDigest,
-      clone: record2.id,
-      actor: opts.build?.actor,
-      runUrl: opts.build?.runUrl,
-      commit: opts.git?.commit,
-      detail: `from ${sourceLabel}; ${opts.flatten ? "flattened" : `layer of ${chainDepth}`}; blob ${sealed.sizeBytes} bytes`
-    }, reporter);
+    await recordDoneWork(
+      repository.audit,
+      {
+        action: "promote",
+        outcome: "success",
+        image: label3,
+        digest: image.manifestDigest,
+        clone: record2.id,
+        actor: opts.build?.actor,
+        runUrl: opts.build?.runUrl,
+        commit: opts.git?.commit,
+        detail: `from ${sourceLabel}; ${opts.flatten ? "flattened" : `layer of ${chainDepth}`}; blob ${sealed.sizeBytes} bytes`
+      },
+      reporter
+    );
     return { image, source, flattened: Boolean(opts.flatten), blobBytes: sealed.sizeBytes, chainDepth, seconds: secondsSince(started) };
   } catch (e) {
     await repository.audit.append({ action: "promote", outcome: "failure", image: label3, clone: record2.id, detail: e.message.slice(0, 500), actor: opts.build?.actor }).catch(() => void 0);
@@ -24353,7 +24732,7 @@ async function promoteClone(opts) {
     if (e instanceof DbcloneError) throw e;
     throw new CloneError(`promoting clone ${record2.id} to ${label3} failed: ${e.message}`, { cause: e });
   } finally {
-    await import_promises67.default.rm(workDir, { recursive: true, force: true });
+    await import_promises66.default.rm(workDir, { recursive: true, force: true });
   }
 }
 async function refuseExisting(repository, name, version2) {
@@ -24365,14 +24744,14 @@ async function refuseExisting(repository, name, version2) {
   }
   throw new VersionExistsError(`image ${name} version ${version2} already exists; versions are immutable: choose a new version`);
 }
-var import_node_crypto19, import_promises67, import_node_path74;
+var import_node_crypto18, import_promises66, import_node_path73;
 var init_promote2 = __esm({
   "packages/core/src/clones/promote.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto19 = __toESM(require("node:crypto"), 1);
-    import_promises67 = __toESM(require("node:fs/promises"), 1);
-    import_node_path74 = __toESM(require("node:path"), 1);
+    import_node_crypto18 = __toESM(require("node:crypto"), 1);
+    import_promises66 = __toESM(require("node:fs/promises"), 1);
+    import_node_path73 = __toESM(require("node:path"), 1);
     init_paths();
     init_platform();
     init_disk();
@@ -25652,8 +26031,8 @@ var require_command = __commonJS({
     init_import_meta_url();
     var EventEmitter = require("node:events").EventEmitter;
     var childProcess = require("node:child_process");
-    var path90 = require("node:path");
-    var fs13 = require("node:fs");
+    var path89 = require("node:path");
+    var fs12 = require("node:fs");
     var process2 = require("node:process");
     var { Argument: Argument2, humanReadableArgName } = require_argument();
     var { CommanderError: CommanderError2 } = require_error();
@@ -26647,7 +27026,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} subcommandName
        */
       _checkForMissingExecutable(executableFile, executableDir, subcommandName) {
-        if (fs13.existsSync(executableFile)) return;
+        if (fs12.existsSync(executableFile)) return;
         const executableDirMessage = executableDir ? `searched for local subcommand relative to directory '${executableDir}'` : "no directory for search for local subcommand, use .executableDir() to supply a custom directory";
         const executableMissing = `'${executableFile}' does not exist
  - if '${subcommandName}' is not meant to be an executable command, remove description parameter from '.command()' and use '.description()' instead
@@ -26665,11 +27044,11 @@ Expecting one of '${allowedValues.join("', '")}'`);
         let launchWithNode = false;
         const sourceExt = [".js", ".ts", ".tsx", ".mjs", ".cjs"];
         function findFile(baseDir, baseName) {
-          const localBin = path90.resolve(baseDir, baseName);
-          if (fs13.existsSync(localBin)) return localBin;
-          if (sourceExt.includes(path90.extname(baseName))) return void 0;
+          const localBin = path89.resolve(baseDir, baseName);
+          if (fs12.existsSync(localBin)) return localBin;
+          if (sourceExt.includes(path89.extname(baseName))) return void 0;
           const foundExt = sourceExt.find(
-            (ext) => fs13.existsSync(`${localBin}${ext}`)
+            (ext) => fs12.existsSync(`${localBin}${ext}`)
           );
           if (foundExt) return `${localBin}${foundExt}`;
           return void 0;
@@ -26681,21 +27060,21 @@ Expecting one of '${allowedValues.join("', '")}'`);
         if (this._scriptPath) {
           let resolvedScriptPath;
           try {
-            resolvedScriptPath = fs13.realpathSync(this._scriptPath);
+            resolvedScriptPath = fs12.realpathSync(this._scriptPath);
           } catch {
             resolvedScriptPath = this._scriptPath;
           }
-          executableDir = path90.resolve(
-            path90.dirname(resolvedScriptPath),
+          executableDir = path89.resolve(
+            path89.dirname(resolvedScriptPath),
             executableDir
           );
         }
         if (executableDir) {
           let localFile = findFile(executableDir, executableFile);
           if (!localFile && !subcommand._executableFile && this._scriptPath) {
-            const legacyName = path90.basename(
+            const legacyName = path89.basename(
               this._scriptPath,
-              path90.extname(this._scriptPath)
+              path89.extname(this._scriptPath)
             );
             if (legacyName !== this._name) {
               localFile = findFile(
@@ -26706,7 +27085,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
           }
           executableFile = localFile || executableFile;
         }
-        launchWithNode = sourceExt.includes(path90.extname(executableFile));
+        launchWithNode = sourceExt.includes(path89.extname(executableFile));
         let proc;
         if (process2.platform !== "win32") {
           if (launchWithNode) {
@@ -27621,7 +28000,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @return {Command}
        */
       nameFromFilename(filename) {
-        this._name = path90.basename(filename, path90.extname(filename));
+        this._name = path89.basename(filename, path89.extname(filename));
         return this;
       }
       /**
@@ -27635,9 +28014,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} [path]
        * @return {(string|null|Command)}
        */
-      executableDir(path91) {
-        if (path91 === void 0) return this._executableDir;
-        this._executableDir = path91;
+      executableDir(path90) {
+        if (path90 === void 0) return this._executableDir;
+        this._executableDir = path90;
         return this;
       }
       /**
@@ -28146,7 +28525,13 @@ function collectOriginals(columns, opts = {}) {
       if (utf16.length >= WINDOW) builder.add(utf16, tagOfOriginal(id, true));
     }
   });
-  return new OriginalSet(columns.map((c) => c.source), builder.build(), sourceOf, strongest, index.size + short.size);
+  return new OriginalSet(
+    columns.map((c) => c.source),
+    builder.build(),
+    sourceOf,
+    strongest,
+    index.size + short.size
+  );
 }
 function truncateUtf8(value, maxBytes) {
   const b = Buffer.from(value, "utf8");
@@ -28227,17 +28612,17 @@ var init_types3 = __esm({
 
 // packages/core/src/masking/keyed-digest.ts
 function keyedDigest(key, family, value, attempt = 0) {
-  const h = import_node_crypto20.default.createHmac("sha256", key);
+  const h = import_node_crypto19.default.createHmac("sha256", key);
   h.update(`${DIGEST_DOMAIN}\0${family}\0${value}`, "utf8");
   if (attempt > 0) h.update(`\0${attempt}`, "utf8");
   return h.digest();
 }
-var import_node_crypto20, DIGEST_DOMAIN;
+var import_node_crypto19, DIGEST_DOMAIN;
 var init_keyed_digest = __esm({
   "packages/core/src/masking/keyed-digest.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto20 = __toESM(require("node:crypto"), 1);
+    import_node_crypto19 = __toESM(require("node:crypto"), 1);
     DIGEST_DOMAIN = "dbclone/mask/v1";
   }
 });
@@ -28394,7 +28779,11 @@ function nationalId(value, { faker, rule: rule2 }) {
   if ((rule2.format ?? "us-ssn") === "us-ssn") {
     let area = faker.number.int({ min: 1, max: 899 });
     if (area === 666) area = 667;
-    const parts = [String(area).padStart(3, "0"), String(faker.number.int({ min: 1, max: 99 })).padStart(2, "0"), String(faker.number.int({ min: 1, max: 9999 })).padStart(4, "0")];
+    const parts = [
+      String(area).padStart(3, "0"),
+      String(faker.number.int({ min: 1, max: 99 })).padStart(2, "0"),
+      String(faker.number.int({ min: 1, max: 9999 })).padStart(4, "0")
+    ];
     return value.includes("-") || !/^\d{9}$/.test(value) ? parts.join("-") : parts.join("");
   }
   return value.replace(/\d/g, () => String(faker.number.int(9)));
@@ -28474,7 +28863,8 @@ function mapFamily(key, family, rule2, inputs, unique) {
       attempt++;
       if (attempt < MAX_ATTEMPTS) masked = maskValue(key, family, rule2, v, attempt);
       else if (attempt < MAX_ATTEMPTS * 2) masked = withSuffix(maskValue(key, family, rule2, v), attempt);
-      else throw new BuildError(`masking family '${family}' ran out of distinct values for a unique column; use a transformer with more outputs (hash, email).`);
+      else
+        throw new BuildError(`masking family '${family}' ran out of distinct values for a unique column; use a transformer with more outputs (hash, email).`);
     }
     taken.add(masked);
     out.set(v, masked);
@@ -28506,7 +28896,9 @@ function checkFamilies(rules) {
     const f = first.get(r.family);
     if (!f) first.set(r.family, r);
     else if (f.transformer !== r.transformer) {
-      throw new BuildError(`masking family '${r.family}' is used by ${f.table}.${f.column} (${f.transformer}) and ${r.table}.${r.column} (${r.transformer}); a family needs one transformer`);
+      throw new BuildError(
+        `masking family '${r.family}' is used by ${f.table}.${f.column} (${f.transformer}) and ${r.table}.${r.column} (${r.transformer}); a family needs one transformer`
+      );
     }
   }
 }
@@ -28516,14 +28908,33 @@ function mapFamilies(key, valueRules, distinct) {
     const members2 = valueRules.filter((r) => r.family === family);
     const inputs = /* @__PURE__ */ new Set();
     for (const r of members2) for (const v of distinct.get(r)) inputs.add(v);
-    familyMaps.set(family, mapFamily(key, family, members2[0], inputs, members2.some((r) => r.unique)));
+    familyMaps.set(
+      family,
+      mapFamily(
+        key,
+        family,
+        members2[0],
+        inputs,
+        members2.some((r) => r.unique)
+      )
+    );
   }
   return familyMaps;
 }
 function leakOriginals(valueRules, distinct, textType, rows, familyMaps) {
   const textual = valueRules.filter((r) => valueTransformers[r.transformer].textual && textType.test(r.type));
   const columns = textual.map((r) => ({
-    source: { database: r.database, schema: r.schema, table: r.table, column: r.column, distinct: distinct.get(r).size, rows: rows?.get(r), unique: r.unique, transformer: r.transformer, part: r.part },
+    source: {
+      database: r.database,
+      schema: r.schema,
+      table: r.table,
+      column: r.column,
+      distinct: distinct.get(r).size,
+      rows: rows?.get(r),
+      unique: r.unique,
+      transformer: r.transformer,
+      part: r.part
+    },
     values: distinct.get(r)
   }));
   const originals = collectOriginals(columns);
@@ -28585,7 +28996,7 @@ async function startMappingPool(key, size) {
     }
   };
   const workers = Array.from({ length: Math.max(1, size) }, () => {
-    const w = new import_node_worker_threads.Worker(script, { workerData: { key: new Uint8Array(key) } });
+    const w = new import_node_worker_threads.Worker(script.code ?? script.file, { eval: script.code !== void 0, workerData: { key: new Uint8Array(key) } });
     w.on("message", (m) => {
       const t = running.get(w);
       running.delete(w);
@@ -28593,9 +29004,17 @@ async function startMappingPool(key, size) {
       t?.resolve(m.outputs);
       dispatch();
     });
-    w.on("error", (e) => fail(new BuildError(`a masking worker thread failed (${e.name}); nothing was published. Run again; if it persists, report it with --debug output.`)));
+    w.on(
+      "error",
+      (e) => fail(new BuildError(`a masking worker thread failed (${e.name}); nothing was published. Run again; if it persists, report it with --debug output.`))
+    );
     w.on("exit", (code) => {
-      if (!closing) fail(new BuildError(`a masking worker thread stopped unexpectedly (exit code ${code}); nothing was published. Run again; if it persists, check the runner's memory.`));
+      if (!closing)
+        fail(
+          new BuildError(
+            `a masking worker thread stopped unexpectedly (exit code ${code}); nothing was published. Run again; if it persists, check the runner's memory.`
+          )
+        );
     });
     idle.push(w);
     return w;
@@ -28622,23 +29041,25 @@ async function startMappingPool(key, size) {
 async function workerScript() {
   const here = typeof importMetaUrl === "string" ? (0, import_node_url3.fileURLToPath)(importMetaUrl) : void 0;
   if (here?.endsWith(".cjs")) {
-    const bundled = import_node_path76.default.join(import_node_path76.default.dirname(here), "mapping-worker.cjs");
-    if (!import_node_fs34.default.existsSync(bundled)) throw new BuildError(`the masking worker bundle ${bundled} is missing; reinstall dbclone (dist/ must hold mapping-worker.cjs beside ${import_node_path76.default.basename(here)}).`);
-    return bundled;
+    const bundled = import_node_path75.default.join(import_node_path75.default.dirname(here), "mapping-worker.cjs");
+    if (!import_node_fs34.default.existsSync(bundled))
+      throw new BuildError(
+        `the masking worker bundle ${bundled} is missing; reinstall dbclone (dist/ must hold mapping-worker.cjs beside ${import_node_path75.default.basename(here)}).`
+      );
+    return { file: bundled };
   }
-  sourceBundle ??= bundleFromSource(here ? import_node_path76.default.join(import_node_path76.default.dirname(here), "mapping-worker.ts") : import_node_path76.default.resolve("packages/core/src/masking/transformers/mapping-worker.ts"));
+  sourceBundle ??= bundleFromSource(
+    here ? import_node_path75.default.join(import_node_path75.default.dirname(here), "mapping-worker.ts") : import_node_path75.default.resolve("packages/core/src/masking/transformers/mapping-worker.ts")
+  );
   return sourceBundle;
 }
 async function bundleFromSource(entry) {
   if (!import_node_fs34.default.existsSync(entry)) throw new BuildError(`the masking worker source ${entry} is missing`);
-  const dir = import_node_fs34.default.mkdtempSync(import_node_path76.default.join(import_node_os12.default.tmpdir(), "dbclone-mapping-worker-"));
-  const outfile = import_node_path76.default.join(dir, "mapping-worker.cjs");
   const { build } = (0, import_node_module2.createRequire)(entry)("esbuild");
-  await build({ entryPoints: [entry], outfile, bundle: true, platform: "node", format: "cjs", target: "node20", logLevel: "error" });
-  process.once("exit", () => import_node_fs34.default.rmSync(dir, { recursive: true, force: true }));
-  return outfile;
+  const out = await build({ entryPoints: [entry], write: false, bundle: true, platform: "node", format: "cjs", target: "node20", logLevel: "error" });
+  return { code: out.outputFiles[0].text };
 }
-var import_node_fs34, import_node_module2, import_node_os12, import_node_path76, import_node_url3, import_node_worker_threads, defaultJobs, MIN_SLICE, sourceBundle;
+var import_node_fs34, import_node_module2, import_node_os12, import_node_path75, import_node_url3, import_node_worker_threads, defaultJobs, MIN_SLICE, sourceBundle;
 var init_mapping_pool = __esm({
   "packages/core/src/masking/transformers/mapping-pool.ts"() {
     "use strict";
@@ -28646,7 +29067,7 @@ var init_mapping_pool = __esm({
     import_node_fs34 = __toESM(require("node:fs"), 1);
     import_node_module2 = require("node:module");
     import_node_os12 = __toESM(require("node:os"), 1);
-    import_node_path76 = __toESM(require("node:path"), 1);
+    import_node_path75 = __toESM(require("node:path"), 1);
     import_node_url3 = require("node:url");
     import_node_worker_threads = require("node:worker_threads");
     init_errors();
@@ -28742,7 +29163,10 @@ var init_originals_collector = __esm({
         }
       }
       insert(utf8, id) {
-        if (this.count > this.table.length / 2) return this.rehash();
+        if (this.count > this.table.length / 2) {
+          this.rehash();
+          return;
+        }
         const mask = this.table.length - 1;
         let i = hashBytes(utf8) & mask;
         while (this.table[i] >= 0) i = i + 1 & mask;
@@ -28785,7 +29209,10 @@ async function resolveUniqueChunk(values, first, ctx) {
       attempt++;
       if (attempt < MAX_ATTEMPTS) masked = ctx.remap(v, attempt);
       else if (attempt < MAX_ATTEMPTS * 2) masked = withSuffix(ctx.remap(v, 0), attempt);
-      else throw new BuildError(`masking family '${ctx.family}' ran out of distinct values for a unique column; use a transformer with more outputs (hash, email).`);
+      else
+        throw new BuildError(
+          `masking family '${ctx.family}' ran out of distinct values for a unique column; use a transformer with more outputs (hash, email).`
+        );
     }
     ctx.taken.add(masked);
     here.add(masked);
@@ -29723,18 +30150,18 @@ function* batched(lines) {
   if (buf) yield buf;
 }
 async function copyLines(c, copyStatement, lines) {
-  await (0, import_promises68.pipeline)(import_node_stream3.Readable.from(batched(lines)), c.query((0, import_pg_copy_streams.from)(copyStatement)));
+  await (0, import_promises67.pipeline)(import_node_stream3.Readable.from(batched(lines)), c.query((0, import_pg_copy_streams.from)(copyStatement)));
 }
 async function copyBetween(from, query2, to, copyStatement) {
-  await (0, import_promises68.pipeline)(from.query((0, import_pg_copy_streams.to)(`COPY (${query2}) TO STDOUT`)), to.query((0, import_pg_copy_streams.from)(copyStatement)));
+  await (0, import_promises67.pipeline)(from.query((0, import_pg_copy_streams.to)(`COPY (${query2}) TO STDOUT`)), to.query((0, import_pg_copy_streams.from)(copyStatement)));
 }
-var import_node_stream3, import_promises68, import_pg_copy_streams, WRITE_BYTES;
+var import_node_stream3, import_promises67, import_pg_copy_streams, WRITE_BYTES;
 var init_copy_rows = __esm({
   "packages/core/src/engine/postgres/masking/copy-rows.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_stream3 = require("node:stream");
-    import_promises68 = require("node:stream/promises");
+    import_promises67 = require("node:stream/promises");
     import_pg_copy_streams = __toESM(require_pg_copy_streams(), 1);
     WRITE_BYTES = 1 << 20;
   }
@@ -29858,7 +30285,9 @@ async function streamFamily(ctx, staged, highSources) {
       await c.query(`CREATE INDEX ON ${fam} (v)`);
       await c.query(`CREATE INDEX ON ${map2} (dbclone_new)`);
       taken = new FingerprintSet(2 * total);
-      await eachRow(c, `SELECT v FROM ${fam}`, ctx.chunkSize, (rows) => rows.forEach((r) => taken.add(r[0])));
+      await eachRow(c, `SELECT v FROM ${fam}`, ctx.chunkSize, (rows) => {
+        for (const r of rows) taken.add(r[0]);
+      });
     }
     ctx.progress.addTotal(total);
     await eachRow(c, `SELECT v, first, first_high FROM ${fam}${staged.unique ? ` ORDER BY ${jsOrderKey("v")}` : ""}`, ctx.chunkSize, async (rows) => {
@@ -29966,7 +30395,16 @@ async function mapAllFamilies(o) {
     const progress = { addTotal: (_n) => {
     }, advance: (_n) => {
     } };
-    const ctx = { withDb: o.withDb, pool, key: o.key, reporter: o.reporter, workSchema: o.workSchema, chunkSize: o.chunkSize, collector, progress };
+    const ctx = {
+      withDb: o.withDb,
+      pool,
+      key: o.key,
+      reporter: o.reporter,
+      workSchema: o.workSchema,
+      chunkSize: o.chunkSize,
+      collector,
+      progress
+    };
     const reading = o.reporter.progress("Masking: reading distinct values", families.size);
     let stagedCount = 0;
     const staged = await forEachLimited([...families], o.jobs, async ([family, members2], i) => {
@@ -29987,11 +30425,27 @@ async function mapAllFamilies(o) {
     const estimate = (s) => s.counts.reduce((n, c) => n + c.distinct, 0);
     let [total, done] = [staged.reduce((n, s) => n + estimate(s), 0), 0];
     const mapping = o.reporter.progress("Masking: mapping distinct values", total);
-    const advance = (n) => mapping.update(done += n, total);
+    const advance = (n) => {
+      done += n;
+      mapping.update(done, total);
+    };
     const totals = await forEachLimited(
       staged,
       o.jobs,
-      (s) => streamFamily({ ...ctx, progress: { addTotal: (exact) => mapping.update(done, total += exact - estimate(s)), advance } }, s, high)
+      (s) => streamFamily(
+        {
+          ...ctx,
+          progress: {
+            addTotal: (exact) => {
+              total += exact - estimate(s);
+              mapping.update(done, total);
+            },
+            advance
+          }
+        },
+        s,
+        high
+      )
     );
     mapping.finish(`Masking: mapped ${done} distinct value(s) in ${staged.length} famil${staged.length === 1 ? "y" : "ies"} on ${pool.size} worker thread(s)`);
     result.distinctTotal = totals.reduce((a, b) => a + b, 0);
@@ -30022,7 +30476,7 @@ async function applyMasking(opts) {
   const run5 = { rules: [], rowsChanged: 0, truncated: [], excluded: [], originals: emptyOriginals(), seconds: 0, jobs };
   checkFamilies(valueRules);
   if (opts.preview) run5.preview = { table: `${opts.preview.schema}.${opts.preview.table}`, before: await previewRow(withDb2, opts.preview) };
-  const workSchema = `dbclone_masking_${import_node_crypto21.default.randomBytes(4).toString("hex")}`;
+  const workSchema = `dbclone_masking_${import_node_crypto20.default.randomBytes(4).toString("hex")}`;
   const mappedDatabases = [...new Set(valueRules.map((r) => r.database))];
   let mapped;
   try {
@@ -30033,7 +30487,9 @@ async function applyMasking(opts) {
     run5.mapSeconds = (performance.now() - mapStart) / 1e3;
     run5.distinctValues = mapped.distinctTotal;
     const updateStart = performance.now();
-    const databases2 = [.../* @__PURE__ */ new Set([...policy.rules.map((r) => r.database), ...policy.truncate.map((t) => t.database), ...policy.exclude.map((t) => t.database)])];
+    const databases2 = [
+      .../* @__PURE__ */ new Set([...policy.rules.map((r) => r.database), ...policy.truncate.map((t) => t.database), ...policy.exclude.map((t) => t.database)])
+    ];
     for (const database2 of databases2) await dropAndTruncate(withDb2, policy, database2, run5);
     const tables = /* @__PURE__ */ new Map();
     for (const r of policy.rules) tables.set(tableKey(r), [...tables.get(tableKey(r)) ?? [], r]);
@@ -30082,7 +30538,9 @@ async function dropAndTruncate(withDb2, policy, database2, run5) {
     const truncated = policy.truncate.filter((t) => t.database === database2);
     if (truncated.length) {
       await c.query(`TRUNCATE ${truncated.map((t) => qualifiedName(t.schema, t.table)).join(", ")}`).catch((e) => {
-        throw new BuildError(`truncating ${truncated.map((t) => t.table).join(", ")} in ${database2}: ${e.message}; list the referencing tables under truncate too`);
+        throw new BuildError(
+          `truncating ${truncated.map((t) => t.table).join(", ")} in ${database2}: ${e.message}; list the referencing tables under truncate too`
+        );
       });
       run5.truncated.push(...truncated.map((t) => `${database2}.${t.schema}.${t.table}`));
     }
@@ -30101,7 +30559,7 @@ async function maskTable(c, rules, families, workSchema, key, reporter) {
       changed = (await c.query(statement.text, statement.values)).rowCount ?? 0;
     }
     for (const r of rules.filter((x) => x.transformer === "shuffle")) {
-      const salt = import_node_crypto21.default.createHmac("sha256", key).update(`dbclone/shuffle/v1\0${label3}.${r.column}`).digest("hex");
+      const salt = import_node_crypto20.default.createHmac("sha256", key).update(`dbclone/shuffle/v1\0${label3}.${r.column}`).digest("hex");
       const s = shuffleUpdate(schema, table2, r.column, salt, where2);
       changed = Math.max(changed, (await c.query(s.text, s.values)).rowCount ?? 0);
     }
@@ -30128,12 +30586,12 @@ async function previewRow(withDb2, t, before) {
     return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v === null ? null : v instanceof Date ? v.toISOString() : String(v)]));
   });
 }
-var import_node_crypto21, TEXT_TYPES, CHUNK2;
+var import_node_crypto20, TEXT_TYPES, CHUNK2;
 var init_apply_masking = __esm({
   "packages/core/src/engine/postgres/masking/apply-masking.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto21 = __toESM(require("node:crypto"), 1);
+    import_node_crypto20 = __toESM(require("node:crypto"), 1);
     init_errors();
     init_sql();
     init_plan();
@@ -30250,11 +30708,25 @@ var init_explain = __esm({
     init_import_meta_url();
     init_pattern_set();
     init_originals();
-    CONTAINER_KINDS = ["length-header", "masked-value", "unmasked-value", "catalog", "toast-chunk", "published-value", "compressed", "live-tuple"];
+    CONTAINER_KINDS = [
+      "length-header",
+      "masked-value",
+      "unmasked-value",
+      "catalog",
+      "toast-chunk",
+      "published-value",
+      "compressed",
+      "live-tuple"
+    ];
     KINDS = CONTAINER_KINDS.length;
     tagOfContainer = (index, kind) => -1 - (index * KINDS + CONTAINER_KINDS.indexOf(kind));
     containerKindOfTag = (tag) => CONTAINER_KINDS[(-1 - tag) % KINDS];
-    containerKindOf = { masked: "masked-value", unmasked: "unmasked-value", catalog: "catalog", toast: "toast-chunk" };
+    containerKindOf = {
+      masked: "masked-value",
+      unmasked: "unmasked-value",
+      catalog: "catalog",
+      toast: "toast-chunk"
+    };
     LogicalContent = class {
       constructor(originals) {
         this.originals = originals;
@@ -30326,7 +30798,10 @@ var init_explain = __esm({
 
 // packages/core/src/engine/postgres/masking/read-published.ts
 async function readPublished2(withDb2, content, filter) {
-  const databases2 = await withDb2("postgres", async (c) => (await c.query("SELECT datname FROM pg_database WHERE datallowconn ORDER BY 1")).rows.map((r) => r.datname));
+  const databases2 = await withDb2(
+    "postgres",
+    async (c) => (await c.query("SELECT datname FROM pg_database WHERE datallowconn ORDER BY 1")).rows.map((r) => r.datname)
+  );
   for (const database2 of databases2) {
     await withDb2(database2, async (c) => {
       const relations = (await c.query(RELATIONS_SQL)).rows;
@@ -30336,7 +30811,9 @@ async function readPublished2(withDb2, content, filter) {
   return databases2;
 }
 async function readRelation(c, database2, rel, content, filter) {
-  const columns = rel.columns.map((col) => rel.toast ? quoteIdent(col.name) : rel.catalog ? `${quoteIdent(col.name)}${col.type.endsWith("[]") ? "::text[]" : "::text"}` : quoteIdent(col.name));
+  const columns = rel.columns.map(
+    (col) => rel.toast ? quoteIdent(col.name) : rel.catalog ? `${quoteIdent(col.name)}${col.type.endsWith("[]") ? "::text[]" : "::text"}` : quoteIdent(col.name)
+  );
   const userRow = rel.schema === "information_schema" ? "false" : rel.user_key ? `${quoteIdent(rel.user_key)}::oid >= ${FIRST_NORMAL_OID}::oid` : "true";
   const select = [...columns, ...rel.catalog ? [userRow] : []].join(", ");
   const origins = rel.columns.map((col) => {
@@ -30463,7 +30940,7 @@ var init_detect = __esm({
 
 // packages/core/src/engine/postgres/masking/scan-pii.ts
 function sampleSeed(database2, schema, table2) {
-  return import_node_crypto22.default.createHash("sha256").update(`dbclone/pii-sample/v1\0${database2}\0${schema}\0${table2}`).digest().readUInt32BE(0) % 2147483647;
+  return import_node_crypto21.default.createHash("sha256").update(`dbclone/pii-sample/v1\0${database2}\0${schema}\0${table2}`).digest().readUInt32BE(0) % 2147483647;
 }
 async function scanUnmaskedPii(withDb2, databases2, rules = [], sampleRows = 200) {
   const masked = new Set(rules.map((r) => [r.database, r.schema, r.table, r.column].join("\0")));
@@ -30471,7 +30948,9 @@ async function scanUnmaskedPii(withDb2, databases2, rules = [], sampleRows = 200
   for (const db of databases2) {
     await withDb2(db.name, async (c) => {
       const composites = new Set(
-        (await c.query("SELECT format_type(oid, NULL) AS t FROM pg_type WHERE typtype = 'c' AND typrelid IN (SELECT oid FROM pg_class WHERE relkind = 'c')")).rows.map((r) => r.t)
+        (await c.query(
+          "SELECT format_type(oid, NULL) AS t FROM pg_type WHERE typtype = 'c' AND typrelid IN (SELECT oid FROM pg_class WHERE relkind = 'c')"
+        )).rows.map((r) => r.t)
       );
       for (const t of db.tables) {
         const open20 = t.columns.filter((col) => !masked.has([db.name, t.schema, t.name, col.name].join("\0")));
@@ -30502,12 +30981,12 @@ async function scanUnmaskedPii(withDb2, databases2, rules = [], sampleRows = 200
   }
   return found;
 }
-var import_node_crypto22, SAMPLED_TYPES;
+var import_node_crypto21, SAMPLED_TYPES;
 var init_scan_pii = __esm({
   "packages/core/src/engine/postgres/masking/scan-pii.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto22 = __toESM(require("node:crypto"), 1);
+    import_node_crypto21 = __toESM(require("node:crypto"), 1);
     init_sql();
     init_explain();
     init_detect();
@@ -30626,12 +31105,12 @@ var init_errors4 = __esm({
 
 // packages/core/src/masking/leak-scan/pg-page.ts
 function isRelationFile(rel) {
-  const parts = rel.split(import_node_path77.default.sep);
+  const parts = rel.split(import_node_path76.default.sep);
   const at = parts.findIndex((p) => p === "base" || p === "global");
   return at >= 0 && /^\d+(\.\d+)?$/.test(parts[parts.length - 1]);
 }
 async function channelOfFile(full, rel, offset) {
-  const parts = rel.split(import_node_path77.default.sep);
+  const parts = rel.split(import_node_path76.default.sep);
   const dataAt = parts.findIndex((p) => p === "pg_wal" || p === "base" || p === "global");
   const inner = dataAt >= 0 ? parts.slice(dataAt) : parts;
   if (inner[0] === "pg_wal") return `a kept WAL segment (${inner.join("/")})`;
@@ -30642,7 +31121,7 @@ async function channelOfFile(full, rel, offset) {
   return `file ${inner.join("/")}`;
 }
 async function pageKind(full, offset) {
-  const fh = await (0, import_promises69.open)(full, "r");
+  const fh = await (0, import_promises68.open)(full, "r");
   try {
     const header = Buffer.alloc(24);
     await fh.read(header, 0, 24, offset - offset % PAGE);
@@ -30655,7 +31134,7 @@ async function pageKind(full, offset) {
   }
 }
 async function insideCompressedDatum(full, offset, length) {
-  const fh = await (0, import_promises69.open)(full, "r");
+  const fh = await (0, import_promises68.open)(full, "r");
   try {
     const page = Buffer.alloc(PAGE);
     const pageStart = offset - offset % PAGE;
@@ -30685,7 +31164,7 @@ async function insideCompressedDatum(full, offset, length) {
   }
 }
 async function explainInPage(full, offset, length, window) {
-  const fh = await (0, import_promises69.open)(full, "r");
+  const fh = await (0, import_promises68.open)(full, "r");
   let page;
   try {
     page = Buffer.alloc(PAGE);
@@ -30715,13 +31194,13 @@ async function explainInPage(full, offset, length, window) {
   }
   return await insideCompressedDatum(full, offset, length) ? "compressed" : void 0;
 }
-var import_promises69, import_node_path77, PAGE, LP_NORMAL, HEAP_XMIN_COMMITTED, HEAP_XMIN_INVALID, HEAP_XMAX_INVALID, HEAP_XMAX_LOCK_ONLY;
+var import_promises68, import_node_path76, PAGE, LP_NORMAL, HEAP_XMIN_COMMITTED, HEAP_XMIN_INVALID, HEAP_XMAX_INVALID, HEAP_XMAX_LOCK_ONLY;
 var init_pg_page = __esm({
   "packages/core/src/masking/leak-scan/pg-page.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises69 = require("node:fs/promises");
-    import_node_path77 = __toESM(require("node:path"), 1);
+    import_promises68 = require("node:fs/promises");
+    import_node_path76 = __toESM(require("node:path"), 1);
     PAGE = 8192;
     LP_NORMAL = 1;
     HEAP_XMIN_COMMITTED = 256;
@@ -30810,11 +31289,11 @@ async function scanBlob(file2, set2, tally, onProgress) {
       yield c;
     }
   })();
-  await scanStream(chunks, set2, tally, { file: import_node_path78.default.basename(file2), channelOf: () => "the disk outside the data files (free space or filesystem metadata)" });
+  await scanStream(chunks, set2, tally, { file: import_node_path77.default.basename(file2), channelOf: () => "the disk outside the data files (free space or filesystem metadata)" });
 }
 async function scanDataFiles(root, set2, tally) {
   for (const rel of await listFiles(root, "")) {
-    const full = import_node_path78.default.join(root, rel);
+    const full = import_node_path77.default.join(root, rel);
     const relation = isRelationFile(rel);
     await scanStream((0, import_node_fs35.createReadStream)(full, { highWaterMark: CHUNK3 }), set2, tally, {
       file: rel,
@@ -30825,21 +31304,21 @@ async function scanDataFiles(root, set2, tally) {
 }
 async function listFiles(root, rel) {
   const out = [];
-  for (const e of (await (0, import_promises70.readdir)(import_node_path78.default.join(root, rel), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
-    const r = import_node_path78.default.join(rel, e.name);
+  for (const e of (await (0, import_promises69.readdir)(import_node_path77.default.join(root, rel), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    const r = import_node_path77.default.join(rel, e.name);
     if (e.isDirectory()) out.push(...await listFiles(root, r));
-    else if (e.isFile() && (await (0, import_promises70.lstat)(import_node_path78.default.join(root, r))).isFile()) out.push(r);
+    else if (e.isFile() && (await (0, import_promises69.lstat)(import_node_path77.default.join(root, r))).isFile()) out.push(r);
   }
   return out;
 }
-var import_node_fs35, import_promises70, import_node_path78, emptyTally, EXAMPLES2, planOf, CHUNK3;
+var import_node_fs35, import_promises69, import_node_path77, emptyTally, EXAMPLES2, planOf, CHUNK3;
 var init_residue_scan = __esm({
   "packages/core/src/masking/leak-scan/residue-scan.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs35 = require("node:fs");
-    import_promises70 = require("node:fs/promises");
-    import_node_path78 = __toESM(require("node:path"), 1);
+    import_promises69 = require("node:fs/promises");
+    import_node_path77 = __toESM(require("node:path"), 1);
     init_explain();
     init_originals();
     init_pattern_set();
@@ -30877,7 +31356,9 @@ function describeCopies(copies) {
   return copies.map((c) => `${c.column} holds ${c.originals} value(s) of masked ${c.source}`).join("; ");
 }
 function describeResidue(originals, hits) {
-  return hits.map((h) => `${columnName(originals.sources[originals.sourceOf[h.original]])} (${h.utf16 ? "UTF-16LE" : "UTF-8"}) in ${h.channel} at byte ${h.offset} of ${h.file}`).join("; ");
+  return hits.map(
+    (h) => `${columnName(originals.sources[originals.sourceOf[h.original]])} (${h.utf16 ? "UTF-16LE" : "UTF-8"}) in ${h.channel} at byte ${h.offset} of ${h.file}`
+  ).join("; ");
 }
 function leakScanRecord2(originals, publishedValuesRead, tally, copies) {
   return {
@@ -30970,13 +31451,13 @@ async function checkPolicySql(resolved, policy, plan) {
   const seenWhere = /* @__PURE__ */ new Set();
   for (const rule2 of resolved.rules) {
     const checks = [];
-    const path90 = rule2.policyPath ?? [];
-    if (rule2.transformer === "sql") checks.push({ rule: rule2, path: path90, kind: "expression" });
-    if (rule2.transformer === "constant") checks.push({ rule: rule2, path: path90, kind: "constant" });
+    const path89 = rule2.policyPath ?? [];
+    if (rule2.transformer === "sql") checks.push({ rule: rule2, path: path89, kind: "expression" });
+    if (rule2.transformer === "constant") checks.push({ rule: rule2, path: path89, kind: "constant" });
     const table2 = `${rule2.database}\0${rule2.schema}\0${rule2.table}`;
     if (rule2.where && rule2.origin === "policy" && !seenWhere.has(table2)) {
       seenWhere.add(table2);
-      checks.push({ rule: rule2, path: [...path90.slice(0, -2), "where"], kind: "where" });
+      checks.push({ rule: rule2, path: [...path89.slice(0, -2), "where"], kind: "where" });
     }
     for (const check2 of checks) {
       const complaint = await plan(check2);
@@ -31028,14 +31509,17 @@ function resolvePolicy(policy, variant, facts) {
       const at = [...layer.prefix, "databases", dbName];
       const info = facts.databases.find((d) => d.name === dbName);
       if (!info) throw policyErrorAt(origin, at, `database '${dbName}' is not in the image; it has: ${facts.databases.map((d) => d.name).join(", ")}`);
-      const findTable = (written, path90) => {
+      const findTable = (written, path89) => {
         const dot = written.indexOf(".");
         const [schema, table2] = dot > 0 ? [written.slice(0, dot), written.slice(dot + 1)] : [facts.defaultSchema, written];
         const t = info.tables.find((x) => x.schema === schema && x.name === table2);
-        if (!t) throw policyErrorAt(origin, path90, `table '${schema}.${table2}' does not exist in database '${dbName}'`);
+        if (!t) throw policyErrorAt(origin, path89, `table '${schema}.${table2}' does not exist in database '${dbName}'`);
         return t;
       };
-      for (const [kind, list, out] of [["truncate", db.truncate, truncate2], ["exclude", db.exclude, exclude]]) {
+      for (const [kind, list, out] of [
+        ["truncate", db.truncate, truncate2],
+        ["exclude", db.exclude, exclude]
+      ]) {
         list.forEach((written, i) => {
           const t = findTable(written, [...at, kind, i]);
           out.push({ database: dbName, schema: t.schema, table: t.name });
@@ -31044,26 +31528,38 @@ function resolvePolicy(policy, variant, facts) {
       for (const [written, tablePolicy] of Object.entries(db.tables)) {
         const t = findTable(written, [...at, "tables", written]);
         for (const [column2, reason] of Object.entries(tablePolicy.notPersonal ?? {})) {
-          const path90 = [...at, "tables", written, "notPersonal", column2];
-          if (!t.columns.some((c) => c.name === column2)) throw policyErrorAt(origin, path90, `column '${column2}' does not exist in ${t.schema}.${t.name} (database '${dbName}')`);
-          if (tablePolicy.columns[column2]) throw policyErrorAt(origin, path90, `column '${column2}' is masked by this policy; notPersonal is for unmasked columns`);
+          const path89 = [...at, "tables", written, "notPersonal", column2];
+          if (!t.columns.some((c) => c.name === column2))
+            throw policyErrorAt(origin, path89, `column '${column2}' does not exist in ${t.schema}.${t.name} (database '${dbName}')`);
+          if (tablePolicy.columns[column2])
+            throw policyErrorAt(origin, path89, `column '${column2}' is masked by this policy; notPersonal is for unmasked columns`);
           notPersonal.push({ database: dbName, schema: t.schema, table: t.name, column: column2, reason });
         }
         for (const [column2, rule2] of Object.entries(tablePolicy.columns)) {
-          const path90 = [...at, "tables", written, "columns", column2];
+          const path89 = [...at, "tables", written, "columns", column2];
           const col = t.columns.find((c) => c.name === column2);
-          if (!col) throw policyErrorAt(origin, path90, `column '${column2}' does not exist in ${t.schema}.${t.name} (database '${dbName}'); it has: ${t.columns.map((c) => c.name).join(", ")}`);
+          if (!col)
+            throw policyErrorAt(
+              origin,
+              path89,
+              `column '${column2}' does not exist in ${t.schema}.${t.name} (database '${dbName}'); it has: ${t.columns.map((c) => c.name).join(", ")}`
+            );
           if (rule2.transformer === "sql" && typeof rule2.expression === "object" && !rule2.expression.postgres && !rule2.expression.sqlserver) {
-            throw policyErrorAt(origin, path90, "an sql rule needs an expression");
+            throw policyErrorAt(origin, path89, "an sql rule needs an expression");
           }
           const ref = { database: dbName, schema: t.schema, table: t.name, column: column2 };
-          positionOf.set(refKey(ref), path90);
-          byKey.set(refKey(ref), finish2({ ...rule2, ...ref, type: col.type, ...tablePolicy.where ? { where: tablePolicy.where } : {}, origin: "policy", policyPath: path90 }, locale));
+          positionOf.set(refKey(ref), path89);
+          byKey.set(
+            refKey(ref),
+            finish2({ ...rule2, ...ref, type: col.type, ...tablePolicy.where ? { where: tablePolicy.where } : {}, origin: "policy", policyPath: path89 }, locale)
+          );
         }
       }
     }
   }
-  const defaults = layers.flatMap((l) => l.defaults.map((d, i) => ({ rule: d, path: [...l.prefix, "defaults", i], re: compile2(d, [...l.prefix, "defaults", i]) })));
+  const defaults = layers.flatMap(
+    (l) => l.defaults.map((d, i) => ({ rule: d, path: [...l.prefix, "defaults", i], re: compile2(d, [...l.prefix, "defaults", i]) }))
+  );
   const ordered = [...defaults.filter((d) => d.path[0] === "variants"), ...defaults.filter((d) => d.path[0] !== "variants")];
   const skipped = new Set([...exclude, ...truncate2, ...facts.readOnlyTables ?? []].map((t) => `${t.database}\0${t.schema}\0${t.table}`));
   for (const db of facts.databases) {
@@ -31105,11 +31601,11 @@ function finish2(rule2, locale) {
   const withLocale = { ...rule2, locale: rule2.locale ?? locale };
   return { ...withLocale, family: rule2.family ?? defaultFamily(withLocale) };
 }
-function compile2(d, path90) {
+function compile2(d, path89) {
   try {
     return new RegExp(d.column, "i");
   } catch (e) {
-    throw policyErrorAt(void 0, path90, `'${d.column}' is not a valid regular expression (${e.message})`);
+    throw policyErrorAt(void 0, path89, `'${d.column}' is not a valid regular expression (${e.message})`);
   }
 }
 function inheritThroughForeignKeys(byKey, facts, positionOf, policy) {
@@ -31126,10 +31622,18 @@ function inheritThroughForeignKeys(byKey, facts, positionOf, policy) {
           byKey.set(refKey(fk.from), { ...rule2, ...fk.from, type, origin: "foreign-key" });
           changed = true;
         } else if (child.family !== parent.family || child.transformer !== parent.transformer) {
-          throw policyErrorAt(policy.origin, positionOf.get(refKey(fk.from)) ?? [], `${where2}, which is masked as family '${parent.family}': mask it the same way (same transformer and family) or leave it out to inherit`);
+          throw policyErrorAt(
+            policy.origin,
+            positionOf.get(refKey(fk.from)) ?? [],
+            `${where2}, which is masked as family '${parent.family}': mask it the same way (same transformer and family) or leave it out to inherit`
+          );
         }
       } else if (child && isValueRule(child) && !parent) {
-        throw policyErrorAt(policy.origin, positionOf.get(refKey(fk.from)) ?? [], `${where2}, which is not masked: mask ${fk.to.table}.${fk.to.column} with the same rule, or the foreign key breaks`);
+        throw policyErrorAt(
+          policy.origin,
+          positionOf.get(refKey(fk.from)) ?? [],
+          `${where2}, which is not masked: mask ${fk.to.table}.${fk.to.column} with the same rule, or the foreign key breaks`
+        );
       }
     }
   }
@@ -31166,11 +31670,15 @@ async function maskForBuild(target, databases2, opts, reporter) {
   if (piiCandidates.length) {
     const list = describePii(piiCandidates);
     if (resolved.onUnmaskedPii === "fail") {
-      throw new UnmaskedPiiError(`unmasked columns look like personal data: ${list}. Mask them in the policy, declare them under the table's notPersonal with a reason, or set onUnmaskedPii: warn.`);
+      throw new UnmaskedPiiError(
+        `unmasked columns look like personal data: ${list}. Mask them in the policy, declare them under the table's notPersonal with a reason, or set onUnmaskedPii: warn.`
+      );
     }
     reporter.warn(`Unmasked columns look like personal data: ${list}`);
   }
-  reporter.info(`Masking ${resolved.rules.length} column(s)${opts.key.insecure ? " with a throw-away key" : ""}${opts.variant ? ` for variant ${opts.variant}` : ""}`);
+  reporter.info(
+    `Masking ${resolved.rules.length} column(s)${opts.key.insecure ? " with a throw-away key" : ""}${opts.variant ? ` for variant ${opts.variant}` : ""}`
+  );
   const run5 = await target.mask(resolved, opts.key.bytes, reporter, { preview: opts.preview, jobs: opts.jobs });
   if (resolved.leakScan.mode === "none") {
     reporter.warn(`Leak scan skipped by the policy: ${resolved.leakScan.reason}`);
@@ -31196,14 +31704,26 @@ async function prepareLeakScan(target, resolved, originals, reporter) {
   }
   const reported = copies.filter((c) => c.verdict !== "failed");
   if (reported.length) reporter.info(`Leak scan: values of masked columns also occur in unmasked columns (reported, not failing): ${describeCopies(reported)}`);
-  return { originals, plan: { set: content.scanSet(), wholeValues: content.wholeValues }, copies, publishedValuesRead: content.valuesRead, files: emptyTally() };
+  return {
+    originals,
+    plan: { set: content.scanSet(), wholeValues: content.wholeValues },
+    copies,
+    publishedValuesRead: content.valuesRead,
+    files: emptyTally()
+  };
 }
 async function scanDataFilesForLeaks(dataRoot, leak) {
   await scanDataFiles(dataRoot, leak.plan, leak.files);
 }
 async function leakScanOrFail(file2, run5, reporter, prepared) {
   const started = performance.now();
-  const leak = prepared ?? { originals: run5.originals, plan: { set: run5.originals.patterns, wholeValues: run5.originals.insideOutputs }, copies: [], publishedValuesRead: 0, files: emptyTally() };
+  const leak = prepared ?? {
+    originals: run5.originals,
+    plan: { set: run5.originals.patterns, wholeValues: run5.originals.insideOutputs },
+    copies: [],
+    publishedValuesRead: 0,
+    files: emptyTally()
+  };
   const progress = reporter.progress(`Leak scan: ${leak.originals.searched} original values in the base disk`);
   const blob = emptyTally();
   await scanBlob(file2, leak.plan, blob, (done) => progress.update(done));
@@ -31215,7 +31735,12 @@ async function leakScanOrFail(file2, run5, reporter, prepared) {
     `Leak scan: ${blob.bytesScanned} bytes, ${record2.valuesSearched} values, ${record2.matches - leak.files.unexplainedCount} explained, ${leak.files.unexplainedCount + outside} residue (${mbPerSecond.toFixed(0)} MB/s)`
   );
   if (leak.files.unexplainedCount > 0) throw residueError(leak.originals, leak.files);
-  if (outside > 0) throw residueError(leak.originals, { ...blob, unexplainedCount: outside, unexplained: blob.unexplained.filter((h) => (blob.counts.get(h.original) ?? 0) > (leak.files.counts.get(h.original) ?? 0)) });
+  if (outside > 0)
+    throw residueError(leak.originals, {
+      ...blob,
+      unexplainedCount: outside,
+      unexplained: blob.unexplained.filter((h) => (blob.counts.get(h.original) ?? 0) > (leak.files.counts.get(h.original) ?? 0))
+    });
   return { ...record2, hits: 0, seconds, mbPerSecond };
 }
 function blobOnly(blob, files) {
@@ -31332,15 +31857,19 @@ async function publishBuild(opts, manifest, file2) {
   return { image, seconds: secondsSince(started) };
 }
 async function auditBuildSuccess(opts, image) {
-  await recordDoneWork(opts.repository.audit, {
-    action: "build",
-    outcome: "success",
-    image: `${image.name}:${image.version}`,
-    digest: image.manifestDigest,
-    runUrl: opts.build?.runUrl,
-    commit: opts.git?.commit,
-    actor: opts.build?.actor
-  }, opts.reporter);
+  await recordDoneWork(
+    opts.repository.audit,
+    {
+      action: "build",
+      outcome: "success",
+      image: `${image.name}:${image.version}`,
+      digest: image.manifestDigest,
+      runUrl: opts.build?.runUrl,
+      commit: opts.git?.commit,
+      actor: opts.build?.actor
+    },
+    opts.reporter
+  );
 }
 async function buildFailed(opts, version2, e) {
   await opts.repository.audit.append({ action: "build", outcome: "failure", image: `${opts.name}:${version2}`, detail: e.message.slice(0, 500), actor: opts.build?.actor }).catch(() => void 0);
@@ -31365,22 +31894,22 @@ async function sourceFileDigests(sources, reporter) {
   const files = [];
   for (const source of sources) {
     if (source.kind !== "dump") continue;
-    const info = await (0, import_promises71.stat)(source.path).catch(() => void 0);
+    const info = await (0, import_promises70.stat)(source.path).catch(() => void 0);
     if (!info?.isFile()) continue;
-    const name = import_node_path79.default.basename(source.path);
+    const name = import_node_path78.default.basename(source.path);
     const hashing = progressOnDemand(reporter, `Hashing ${name}`, info.size, { unit: "bytes" });
     files.push({ name, digest: await sha256File(source.path, hashing.onProgress) });
     hashing.finish();
   }
   return files;
 }
-var import_promises71, import_node_path79;
+var import_promises70, import_node_path78;
 var init_source_files = __esm({
   "packages/core/src/build/source-files.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises71 = require("node:fs/promises");
-    import_node_path79 = __toESM(require("node:path"), 1);
+    import_promises70 = require("node:fs/promises");
+    import_node_path78 = __toESM(require("node:path"), 1);
     init_image();
     init_reporter();
   }
@@ -31389,7 +31918,8 @@ var init_source_files = __esm({
 // packages/core/src/engine/sqlserver/restore-sql.ts
 function wholeNumber(v, column2, file2) {
   const n = typeof v === "string" && /^\d+$/.test(v.trim()) ? Number(v) : typeof v === "number" && Number.isInteger(v) && v >= 0 ? v : NaN;
-  if (Number.isNaN(n)) throw new SourceError(`RESTORE FILELISTONLY of ${file2} gave no usable ${column2} (${JSON.stringify(v)}); is this a SQL Server backup file?`);
+  if (Number.isNaN(n))
+    throw new SourceError(`RESTORE FILELISTONLY of ${file2} gave no usable ${column2} (${JSON.stringify(v)}); is this a SQL Server backup file?`);
   return n;
 }
 function parseFileList(rows, file2) {
@@ -31405,11 +31935,11 @@ function moveTargets(dir, files) {
     const stem = `f${f.fileId}-${safeFileName(f.logicalName)}`;
     const ext = f.kind === "L" ? ".ldf" : f.kind === "D" ? f.fileId === 1 ? ".mdf" : ".ndf" : "";
     const folder = f.kind === "S" ? "filestream" : f.kind === "F" ? "fulltext" : "";
-    return { logicalName: f.logicalName, kind: f.kind, target: import_node_path80.default.win32.join(dir, folder, stem + ext) };
+    return { logicalName: f.logicalName, kind: f.kind, target: import_node_path79.default.win32.join(dir, folder, stem + ext) };
   });
 }
 function foldersToCreate(targets) {
-  return [...new Set(targets.map((t) => import_node_path80.default.win32.dirname(t.target)))];
+  return [...new Set(targets.map((t) => import_node_path79.default.win32.dirname(t.target)))];
 }
 function withMoves(targets) {
   const params = {};
@@ -31436,7 +31966,10 @@ function restoreStatements(db, chain, moves, statsPercent = 5) {
   ];
   for (const [what, h] of later) {
     const w = withMoves(m.added.get(backupKey(h)) ?? []);
-    out.push({ sql: `RESTORE ${what} @db FROM DISK = @file WITH FILE = @position, ${w.clause}NORECOVERY, ${stats};`, params: { db, file: h.file, position: h.position, ...w.params } });
+    out.push({
+      sql: `RESTORE ${what} @db FROM DISK = @file WITH FILE = @position, ${w.clause}NORECOVERY, ${stats};`,
+      params: { db, file: h.file, position: h.position, ...w.params }
+    });
   }
   out.push({ sql: "RESTORE DATABASE @db WITH RECOVERY;", params: { db } });
   return out;
@@ -31446,12 +31979,12 @@ function restorePercent(m) {
   const n = /(\d+)/.exec(m.message);
   return n ? Number(n[1]) : void 0;
 }
-var import_node_path80, HEADERONLY, FILELISTONLY, DATABASE_EXISTS, safeFileName, databaseDir, backupKey;
+var import_node_path79, HEADERONLY, FILELISTONLY, DATABASE_EXISTS, safeFileName, databaseDir, backupKey;
 var init_restore_sql = __esm({
   "packages/core/src/engine/sqlserver/restore-sql.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path80 = __toESM(require("node:path"), 1);
+    import_node_path79 = __toESM(require("node:path"), 1);
     init_errors();
     HEADERONLY = (file2) => ({ sql: "RESTORE HEADERONLY FROM DISK = @file;", params: { file: file2 } });
     FILELISTONLY = (file2, position) => ({
@@ -31460,7 +31993,7 @@ var init_restore_sql = __esm({
     });
     DATABASE_EXISTS = (db) => ({ sql: "SELECT DB_ID(@db) AS id;", params: { db } });
     safeFileName = (name) => name.replace(/[<>:"/\\|?*\u0000-\u001f]/g, "_").replace(/[. ]+$/, "_") || "_";
-    databaseDir = (mountPath, index, db) => import_node_path80.default.win32.join(mountPath, "databases", `${index}-${safeFileName(db)}`);
+    databaseDir = (mountPath, index, db) => import_node_path79.default.win32.join(mountPath, "databases", `${index}-${safeFileName(db)}`);
     backupKey = (h) => `${h.file}#${h.position}`;
   }
 });
@@ -31654,7 +32187,10 @@ function sqlRuleExpression2(r, params) {
     }
     case "sql": {
       const e = typeof r.expression === "string" ? r.expression : r.expression?.sqlserver;
-      if (!e) throw new NotSupportedError(`${r.database}.${r.schema}.${r.table}.${r.column}: the sql rule has no sqlserver expression; give expression: {sqlserver: \u2026}.`);
+      if (!e)
+        throw new NotSupportedError(
+          `${r.database}.${r.schema}.${r.table}.${r.column}: the sql rule has no sqlserver expression; give expression: {sqlserver: \u2026}.`
+        );
       return `(${e})`;
     }
     case "shuffle":
@@ -31675,7 +32211,9 @@ function tableUpdateStatement(mapped, sqlRules) {
     const alias = `m${i}`;
     const text = `${textForm(`t.${quoteName(rule2.column)}`, rule2.type)} COLLATE ${BIN}`;
     sets.push(`${quoteName(rule2.column)} = ${applyExpression2(rule2, alias)}`);
-    joins.push(`LEFT JOIN ${mapTableName2(mapIndex)} AS ${alias} ON ${alias}.h = CAST(HASHBYTES('SHA2_256', ${text}) AS binary(32)) AND ${alias}.original = ${text}`);
+    joins.push(
+      `LEFT JOIN ${mapTableName2(mapIndex)} AS ${alias} ON ${alias}.h = CAST(HASHBYTES('SHA2_256', ${text}) AS binary(32)) AND ${alias}.original = ${text}`
+    );
   });
   for (const r of sqlRules) sets.push(`${quoteName(r.column)} = ${sqlRuleExpression2(r, params)}`);
   const lines = [`UPDATE t SET`, `  ${sets.join(",\n  ")}`, `FROM ${tableName(first.database, first.schema, first.table)} AS t`, ...joins];
@@ -31839,7 +32377,10 @@ async function maskSqlServer(opts) {
           for (const s of insertMapStatements(i, pairs)) await run2(exec, label3, s.sql, s.params);
           await run2(exec, label3, createMapIndexSql(i));
         }
-        const update = tableUpdateStatement(mapped, rules.filter((r) => !isValueRule(r)));
+        const update = tableUpdateStatement(
+          mapped,
+          rules.filter((r) => !isValueRule(r))
+        );
         reporter.debug(`masking ${label3}: ${update.sql}`);
         const sets = await run2(exec, label3, `${update.sql}
 SELECT @@ROWCOUNT AS n;`, update.params, rules[0].where);
@@ -31851,7 +32392,11 @@ SELECT @@ROWCOUNT AS n;`, update.params, rules[0].where);
       }
     }
     for (const release of guarded.values()) await release();
-    await run2(exec, `re-enabling foreign keys in ${db} (a child table emptied or masked apart from its parent fails here; truncate or mask both)`, enableForeignKeysSql(db));
+    await run2(
+      exec,
+      `re-enabling foreign keys in ${db} (a child table emptied or masked apart from its parent fails here; truncate or mask both)`,
+      enableForeignKeysSql(db)
+    );
   }
   masking.rules = appliedRules(policy.rules, distinct);
   masking.seconds = (performance.now() - started) / 1e3;
@@ -32112,14 +32657,19 @@ function targetsOf(dir, p) {
 }
 async function buildSqlServerImage(deps, opts) {
   const { exec, disk, files, reporter } = deps;
-  const win = import_node_path81.default.win32;
+  const win = import_node_path80.default.win32;
   if (opts.sources.length === 0) throw new SourceError("Give at least one backup chain (a full .bak) to build a SQL Server image.");
   const plans = await planFiles(exec, await planChains(exec, opts.sources));
   for (const { db } of plans) {
-    if (firstRow(await run4(exec, DATABASE_EXISTS(db)))?.id != null) throw new BuildError(`Database '${db}' already exists on this server; drop it or restore under another name.`);
+    if (firstRow(await run4(exec, DATABASE_EXISTS(db)))?.id != null)
+      throw new BuildError(`Database '${db}' already exists on this server; drop it or restore under another name.`);
   }
   const edition = firstRow(await run4(exec, EDITION_QUERY));
-  checkEditionLimit(Number(edition?.engineEdition), String(edition?.edition ?? "this edition"), plans.map((p) => ({ db: p.db, files: allFiles(p) })));
+  checkEditionLimit(
+    Number(edition?.engineEdition),
+    String(edition?.edition ?? "this edition"),
+    plans.map((p) => ({ db: p.db, files: allFiles(p) }))
+  );
   const diskBytes = Math.max(opts.diskSizeBytes ?? 0, stagingDiskBytes(plans.map(allFiles)));
   const cleanup = new CleanupStack(reporter);
   const stagingFile = win.join(opts.workDir, "staging.vhdx");
@@ -32135,7 +32685,10 @@ async function buildSqlServerImage(deps, opts) {
     for (const [i, p] of plans.entries()) {
       const t = targetsOf(databaseDir(stagingMount, i, p.db), p);
       for (const folder of foldersToCreate(t.all)) await files.makeDir(folder);
-      dataFiles.set(p.db, t.all.filter((f) => f.kind !== "L").map((f) => ({ logicalName: f.logicalName, path: f.target })));
+      dataFiles.set(
+        p.db,
+        t.all.filter((f) => f.kind !== "L").map((f) => ({ logicalName: f.logicalName, path: f.target }))
+      );
       logNames.push(...t.all.filter((f) => f.kind === "L").map((f) => win.basename(f.target)));
       cleanup.push(`drop database ${p.db}`, async () => {
         for (const s of detachStatements(p.db)) await run4(exec, s);
@@ -32148,14 +32701,20 @@ async function buildSqlServerImage(deps, opts) {
     }
     let masking;
     if (opts.masking) {
-      const facts = await sqlServerSchemaFacts(exec, plans.map((p) => p.db));
+      const facts = await sqlServerSchemaFacts(
+        exec,
+        plans.map((p) => p.db)
+      );
       const resolved = resolvePolicy(opts.masking.policy, opts.masking.variant, facts);
       reporter.info(`Masking ${resolved.rules.length} column(s)${opts.masking.variant ? ` for variant ${opts.masking.variant}` : ""}`);
       masking = { resolved, run: await maskSqlServer({ exec, policy: resolved, key: opts.masking.key, reporter, probeTarget: opts.masking.probeTarget }) };
     }
     const contained = /* @__PURE__ */ new Map();
     for (const { db } of plans) contained.set(db, Number(firstRow(await exec.execute(stripPrincipalsSql(db)))?.containment ?? 0) !== 0);
-    const databases2 = (await sqlServerSchemaFacts(exec, plans.map((p) => p.db))).databases;
+    const databases2 = (await sqlServerSchemaFacts(
+      exec,
+      plans.map((p) => p.db)
+    )).databases;
     for (const { db } of plans) await executeScript(exec, scrubScript(db));
     for (const { db } of plans) for (const s of detachStatements(db)) await run4(exec, s);
     const fresh = await disk.createStaging(freshFile, freshMount, diskBytes);
@@ -32177,7 +32736,10 @@ async function buildSqlServerImage(deps, opts) {
       const filesOfDb = rows.map((r, k) => {
         const f = { logicalName: String(r.logicalName), path: String(r.path), kind: String(r.kind) };
         if (onDisk(f.path)) return f;
-        if (f.kind !== "LOG") throw new BuildError(`After attaching '${db}', its file ${f.logicalName} is at ${f.path}, outside the image disk ${stagingMount}; the image would be incomplete.`);
+        if (f.kind !== "LOG")
+          throw new BuildError(
+            `After attaching '${db}', its file ${f.logicalName} is at ${f.path}, outside the image disk ${stagingMount}; the image would be incomplete.`
+          );
         const to = win.join(dir, `rebuilt-log-${k}.ldf`);
         moves.push({ from: f.path, to });
         return { ...f, path: to };
@@ -32200,12 +32762,12 @@ async function buildSqlServerImage(deps, opts) {
     throw e;
   }
 }
-var import_node_path81, run4;
+var import_node_path80, run4;
 var init_build = __esm({
   "packages/core/src/engine/sqlserver/build.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path81 = __toESM(require("node:path"), 1);
+    import_node_path80 = __toESM(require("node:path"), 1);
     init_errors();
     init_cleanup();
     init_executor();
@@ -32241,9 +32803,9 @@ async function buildSqlServer(opts, version2) {
   const disk = diskDriverNamed(platform.buildDriver, opts.home, reporter);
   await disk.checkPrerequisites();
   const exec = await host.connect("restore");
-  const workDir = import_node_path82.default.join(opts.home, "work", `build-${import_node_crypto23.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path81.default.join(opts.home, "work", `build-${import_node_crypto22.default.randomBytes(5).toString("hex")}`);
   try {
-    await import_promises72.default.mkdir(workDir, { recursive: true });
+    await import_promises71.default.mkdir(workDir, { recursive: true });
     const serverVersion = String(firstRow(await exec.execute("SELECT CAST(SERVERPROPERTY('ProductVersion') AS nvarchar(64)) AS v;"))?.v ?? "unknown");
     reporter.info(`Restoring ${sources.length} backup chain(s) onto a staging VHDX`);
     const built = await buildSqlServerImage(
@@ -32251,7 +32813,7 @@ async function buildSqlServer(opts, version2) {
       {
         sources,
         workDir,
-        outFile: import_node_path82.default.join(workDir, `base.${disk.format}`),
+        outFile: import_node_path81.default.join(workDir, `base.${disk.format}`),
         // Sized from the backups (RESTORE FILELISTONLY) unless the caller asks for more.
         ...opts.diskSizeBytes ? { diskSizeBytes: opts.diskSizeBytes } : {},
         ...opts.masking ? { masking: { policy: opts.masking.policy, key: opts.masking.key.bytes, variant } } : {}
@@ -32272,7 +32834,9 @@ async function buildSqlServer(opts, version2) {
         disk: { digest: built.sealed.digest, sizeBytes: built.sealed.sizeBytes, virtualSizeBytes: built.sealed.virtualSizeBytes },
         source: {
           kind: "backup-chain",
-          description: sources.map((s) => [s.full, s.differential, ...s.logs ?? []].filter(Boolean).map((f) => import_node_path82.default.win32.basename(f)).join(" + ")).join("; "),
+          description: sources.map(
+            (s) => [s.full, s.differential, ...s.logs ?? []].filter(Boolean).map((f) => import_node_path81.default.win32.basename(f)).join(" + ")
+          ).join("; "),
           capturedAt: startedAt,
           backupChain: {
             databases: built.chains.map((c) => ({
@@ -32298,17 +32862,17 @@ async function buildSqlServer(opts, version2) {
     throw await buildFailed(opts, version2, e);
   } finally {
     await exec.close().catch(() => void 0);
-    await import_promises72.default.rm(workDir, { recursive: true, force: true });
+    await import_promises71.default.rm(workDir, { recursive: true, force: true });
   }
 }
-var import_node_crypto23, import_promises72, import_node_path82;
+var import_node_crypto22, import_promises71, import_node_path81;
 var init_build_sqlserver = __esm({
   "packages/core/src/build/build-sqlserver.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto23 = __toESM(require("node:crypto"), 1);
-    import_promises72 = __toESM(require("node:fs/promises"), 1);
-    import_node_path82 = __toESM(require("node:path"), 1);
+    import_node_crypto22 = __toESM(require("node:crypto"), 1);
+    import_promises71 = __toESM(require("node:fs/promises"), 1);
+    import_node_path81 = __toESM(require("node:path"), 1);
     init_build();
     init_executor();
     init_host2();
@@ -32331,7 +32895,8 @@ async function buildImage(input2) {
   checkNameAndVersion(opts.name, version2);
   if (opts.sources.length === 0) throw new UsageError("build needs at least one source: --from-dump, --from-datadir or --from-server.");
   if (opts.unmasked && opts.masking) throw new UsageError("--unmasked is for a build without a policy; this build has one: drop --unmasked or the policy.");
-  if (opts.unmasked && !opts.unmasked.reason.trim()) throw new UsageError("--unmasked needs a reason (why this personal data may be published unmasked); it is recorded in the manifest.");
+  if (opts.unmasked && !opts.unmasked.reason.trim())
+    throw new UsageError("--unmasked needs a reason (why this personal data may be published unmasked); it is recorded in the manifest.");
   await refuseExistingVersion(opts, version2);
   if (engineForSources(opts.sources) === "sqlserver") return (await Promise.resolve().then(() => (init_build_sqlserver(), build_sqlserver_exports))).buildSqlServer(opts, version2);
   const platform = platformForBuild(engineForSources(opts.sources), opts.home, reporter);
@@ -32341,23 +32906,23 @@ async function buildImage(input2) {
   const described = [];
   for (const source of opts.sources) described.push(await engine.probeSource(source));
   const sourceFiles = await sourceFileDigests(opts.sources, reporter);
-  const workDir = import_node_path83.default.join(opts.home, "work", `build-${import_node_crypto24.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path82.default.join(opts.home, "work", `build-${import_node_crypto23.default.randomBytes(5).toString("hex")}`);
   await makeDir(workDir, TRAVERSABLE_DIR);
   const buildRecord = newBuildRecord(workDir, `${opts.name}:${version2}`);
   await writeBuildRecord(workDir, buildRecord);
   const cleanup = new CleanupStack(reporter);
-  cleanup.push("remove the build's work directory", () => import_promises73.default.rm(workDir, { recursive: true, force: true }));
+  cleanup.push("remove the build's work directory", () => import_promises72.default.rm(workDir, { recursive: true, force: true }));
   const virtualSize = opts.diskSizeBytes ?? await defaultDiskSize(opts.sources);
   try {
     if (!opts.restored) reporter.info(`Restoring ${opts.sources.length} source(s) onto a staging disk`);
-    const stagingAt = [import_node_path83.default.join(workDir, platform.entry.stagingName), import_node_path83.default.join(workDir, "staging")];
+    const stagingAt = [import_node_path82.default.join(workDir, platform.entry.stagingName), import_node_path82.default.join(workDir, "staging")];
     const staging = opts.restored ? await opts.restored.stagingDisk(...stagingAt) : await driver.createStaging(...stagingAt, virtualSize);
     cleanup.push("remove the staging disk", async () => {
       await driver.unmount(staging.attachment);
       await driver.destroy(staging.file);
     });
     const engineInfo = opts.restored ? opts.restored.engineInfo : await engine.restore(opts.sources, staging.mountPath, reporter);
-    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path83.default.join(workDir, "run") }, reporter);
+    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path82.default.join(workDir, "run") }, reporter);
     cleanup.push("stop the build server", () => engine.stop(server, { fast: true }));
     await writeBuildRecord(workDir, { ...buildRecord, serverPid: server.pid });
     await pausePoint("build:restored");
@@ -32374,7 +32939,7 @@ async function buildImage(input2) {
     const restoreSeconds = secondsSince(started);
     reporter.info("Writing the base disk fresh from the prepared data");
     const sealStart = performance.now();
-    const fresh = await driver.createStaging(import_node_path83.default.join(workDir, `fresh.${driver.format}`), import_node_path83.default.join(workDir, "fresh"), virtualSize);
+    const fresh = await driver.createStaging(import_node_path82.default.join(workDir, `fresh.${driver.format}`), import_node_path82.default.join(workDir, "fresh"), virtualSize);
     cleanup.push("remove the fresh disk", async () => {
       await driver.unmount(fresh.attachment);
       await driver.destroy(fresh.file);
@@ -32384,7 +32949,7 @@ async function buildImage(input2) {
     await pausePoint("build:fresh-written");
     await driver.unmount(staging.attachment);
     await driver.destroy(staging.file);
-    const sealed = await driver.seal(fresh, import_node_path83.default.join(workDir, `base.${driver.format}`));
+    const sealed = await driver.seal(fresh, import_node_path82.default.join(workDir, `base.${driver.format}`));
     const sealSeconds = secondsSince(sealStart);
     await pausePoint("build:sealed");
     const leakScan = masked ? masked.leak ? await leakScanOrFail(sealed.file, masked.run, reporter, masked.leak) : skippedLeakScan(masked.resolved, masked.run) : void 0;
@@ -32419,7 +32984,7 @@ async function buildImage(input2) {
       ...record2 ? { masking: maskingReport(record2) } : {}
     };
   } catch (e) {
-    const full = await diskFullError(e, [import_node_path83.default.join(workDir, "staging"), import_node_path83.default.join(workDir, "fresh"), workDir], `building ${opts.name}:${version2}`);
+    const full = await diskFullError(e, [import_node_path82.default.join(workDir, "staging"), import_node_path82.default.join(workDir, "fresh"), workDir], `building ${opts.name}:${version2}`);
     await cleanup.unwind();
     throw await buildFailed(opts, version2, full ?? e);
   }
@@ -32446,21 +33011,21 @@ async function defaultDiskSize(sources) {
   return Math.max(8 * GiB3, Math.ceil(bytes * 4 / GiB3) * GiB3);
 }
 async function sizeOnDisk(p) {
-  const st = await import_promises73.default.stat(p).catch(() => void 0);
+  const st = await import_promises72.default.stat(p).catch(() => void 0);
   if (!st) return 0;
   if (!st.isDirectory()) return st.size;
   let total = 0;
-  for (const entry of await import_promises73.default.readdir(p, { withFileTypes: true })) total += await sizeOnDisk(import_node_path83.default.join(p, entry.name));
+  for (const entry of await import_promises72.default.readdir(p, { withFileTypes: true })) total += await sizeOnDisk(import_node_path82.default.join(p, entry.name));
   return total;
 }
-var import_node_crypto24, import_promises73, import_node_path83, GiB3;
+var import_node_crypto23, import_promises72, import_node_path82, GiB3;
 var init_build_image = __esm({
   "packages/core/src/build/build-image.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto24 = __toESM(require("node:crypto"), 1);
-    import_promises73 = __toESM(require("node:fs/promises"), 1);
-    import_node_path83 = __toESM(require("node:path"), 1);
+    import_node_crypto23 = __toESM(require("node:crypto"), 1);
+    import_promises72 = __toESM(require("node:fs/promises"), 1);
+    import_node_path82 = __toESM(require("node:path"), 1);
     init_paths();
     init_errors();
     init_manifest();
@@ -32489,7 +33054,7 @@ async function buildImageVariants(input2, variants, hooks = {}) {
     results.push(result);
     await hooks.after?.(variant, result);
   };
-  if (variants.length < 2 || !input2.masking || engineForSources(input2.sources) !== "postgres") {
+  if (variants.length < 2 || !input2.masking || !platformEntry(engineForSources(input2.sources)).sharedRestore) {
     for (const v of variants) await buildOne(v);
     return results;
   }
@@ -32497,22 +33062,26 @@ async function buildImageVariants(input2, variants, hooks = {}) {
   const { driver, engine } = platformForBuild(engineForSources(input2.sources), input2.home);
   await driver.checkPrerequisites();
   await engine.checkPrerequisites();
-  const workDir = import_node_path84.default.join(input2.home, "work", `variants-${import_node_crypto25.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path83.default.join(input2.home, "work", `variants-${import_node_crypto24.default.randomBytes(5).toString("hex")}`);
   await makeDir(workDir, TRAVERSABLE_DIR);
   await writeBuildRecord(workDir, newBuildRecord(workDir, `${input2.name} (${variants.length} variants)`));
   const cleanup = new CleanupStack(reporter);
-  cleanup.push("remove the shared staging's work directory", () => import_promises74.default.rm(workDir, { recursive: true, force: true }));
+  cleanup.push("remove the shared staging's work directory", () => import_promises73.default.rm(workDir, { recursive: true, force: true }));
   try {
     const started = performance.now();
     reporter.info(`Restoring ${input2.sources.length} source(s) once onto a staging disk for ${variants.length} variants`);
-    const staging = await driver.createStaging(import_node_path84.default.join(workDir, "staging.qcow2"), import_node_path84.default.join(workDir, "staging"), input2.diskSizeBytes ?? await defaultDiskSize(input2.sources));
+    const staging = await driver.createStaging(
+      import_node_path83.default.join(workDir, "staging.qcow2"),
+      import_node_path83.default.join(workDir, "staging"),
+      input2.diskSizeBytes ?? await defaultDiskSize(input2.sources)
+    );
     cleanup.push("remove the unmasked staging disk", async () => {
       await driver.unmount(staging.attachment);
       await driver.destroy(staging.file);
     });
     const engineInfo = await engine.restore(input2.sources, staging.mountPath, reporter);
     await driver.unmount(staging.attachment);
-    await import_promises74.default.chmod(staging.file, 292);
+    await import_promises73.default.chmod(staging.file, 292);
     reporter.info(`Restored once in ${secondsSince(started).toFixed(1)} s; each variant masks a differencing child of that staging disk`);
     for (const variant of variants) {
       await buildOne(variant, {
@@ -32533,14 +33102,14 @@ async function buildImageVariants(input2, variants, hooks = {}) {
     await cleanup.unwind();
   }
 }
-var import_node_crypto25, import_promises74, import_node_path84, withVariant;
+var import_node_crypto24, import_promises73, import_node_path83, withVariant;
 var init_build_variants = __esm({
   "packages/core/src/build/build-variants.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto25 = __toESM(require("node:crypto"), 1);
-    import_promises74 = __toESM(require("node:fs/promises"), 1);
-    import_node_path84 = __toESM(require("node:path"), 1);
+    import_node_crypto24 = __toESM(require("node:crypto"), 1);
+    import_promises73 = __toESM(require("node:fs/promises"), 1);
+    import_node_path83 = __toESM(require("node:path"), 1);
     init_cleanup();
     init_paths();
     init_time();
@@ -32571,40 +33140,47 @@ async function scanSource(opts) {
   if (opts.source.kind === "server") {
     const withDb2 = urlConnector(opts.source.url);
     const database2 = decodeURIComponent(new URL(opts.source.url).pathname.slice(1)) || "postgres";
-    const tables = await withDb2(database2, async (c) => (await c.query(COLUMNS_SQL)).rows);
-    const info = { name: database2, sizeBytes: 0, tables: tables.map((t) => ({ schema: t.schema, name: t.name, rowEstimate: Math.round(t.rows), sizeBytes: 0, columns: t.columns })) };
+    const tables = await withDb2(
+      database2,
+      async (c) => (await c.query(COLUMNS_SQL)).rows
+    );
+    const info = {
+      name: database2,
+      sizeBytes: 0,
+      tables: tables.map((t) => ({ schema: t.schema, name: t.name, rowEstimate: Math.round(t.rows), sizeBytes: 0, columns: t.columns }))
+    };
     return scanWith(withDb2, [info], opts);
   }
   const { driver, engine } = platformForBuild(engineForSources([opts.source]), opts.home);
   await driver.checkPrerequisites();
   await engine.checkPrerequisites();
   await engine.probeSource(opts.source);
-  const workDir = import_node_path85.default.join(opts.home, "work", `scan-${import_node_crypto26.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path84.default.join(opts.home, "work", `scan-${import_node_crypto25.default.randomBytes(5).toString("hex")}`);
   await makeDir(workDir, TRAVERSABLE_DIR);
   const cleanup = new CleanupStack(opts.reporter);
-  cleanup.push("remove the scan's work directory", () => import_promises75.default.rm(workDir, { recursive: true, force: true }));
+  cleanup.push("remove the scan's work directory", () => import_promises74.default.rm(workDir, { recursive: true, force: true }));
   try {
-    const staging = await driver.createStaging(import_node_path85.default.join(workDir, "staging.qcow2"), import_node_path85.default.join(workDir, "staging"), 8 * 1024 ** 3);
+    const staging = await driver.createStaging(import_node_path84.default.join(workDir, "staging.qcow2"), import_node_path84.default.join(workDir, "staging"), 8 * 1024 ** 3);
     cleanup.push("remove the staging disk", async () => {
       await driver.unmount(staging.attachment);
       await driver.destroy(staging.file);
     });
     await engine.restore([opts.source], staging.mountPath, opts.reporter);
-    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path85.default.join(workDir, "run") }, opts.reporter);
+    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path84.default.join(workDir, "run") }, opts.reporter);
     cleanup.push("stop the scan server", () => engine.stop(server, { fast: true }));
     return await scanWith(adminConnector(server), await engine.inventory(server), opts);
   } finally {
     await cleanup.unwind();
   }
 }
-var import_node_crypto26, import_promises75, import_node_path85, COLUMNS_SQL;
+var import_node_crypto25, import_promises74, import_node_path84, COLUMNS_SQL;
 var init_scan_source = __esm({
   "packages/core/src/build/scan-source.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto26 = __toESM(require("node:crypto"), 1);
-    import_promises75 = __toESM(require("node:fs/promises"), 1);
-    import_node_path85 = __toESM(require("node:path"), 1);
+    import_node_crypto25 = __toESM(require("node:crypto"), 1);
+    import_promises74 = __toESM(require("node:fs/promises"), 1);
+    import_node_path84 = __toESM(require("node:path"), 1);
     init_paths();
     init_platform();
     init_sql();
@@ -32627,11 +33203,14 @@ WHERE c.relkind IN ('r', 'p') AND ${SYSTEM_SCHEMA_FILTER} ORDER BY 1, 2`;
 function sourcesFromInputs(given, names) {
   const name = (k) => names[k] ?? k;
   const engines = engineKinds();
-  if (given.engine !== void 0 && !engines.includes(given.engine)) throw new UsageError(`${name("engine")} must be ${orList(engines)}, got '${given.engine}'`);
+  if (given.engine !== void 0 && !engines.includes(given.engine))
+    throw new UsageError(`${name("engine")} must be ${orList(engines)}, got '${given.engine}'`);
   const sources = sourcesOf(given, names, name);
   const inferred = engineForSources(sources);
   if (given.engine !== void 0 && given.engine !== inferred) {
-    throw new UsageError(`${name("engine")} ${given.engine} does not fit these sources: they make a ${inferred} image (${names.fromBackup} takes SQL Server backups, the other sources are PostgreSQL's)`);
+    throw new UsageError(
+      `${name("engine")} ${given.engine} does not fit these sources: they make a ${inferred} image (${names.fromBackup} takes SQL Server backups, the other sources are PostgreSQL's)`
+    );
   }
   return sources;
 }
@@ -32660,7 +33239,7 @@ function sourcesOf(given, names, name) {
   const one = values[0];
   switch (kind) {
     case "fromDump":
-      return values.map((path90) => ({ kind: "dump", path: path90 }));
+      return values.map((path89) => ({ kind: "dump", path: path89 }));
     case "fromDatadir":
       return [{ kind: "datadir", path: one }];
     case "fromServer":
@@ -32761,7 +33340,10 @@ var init_schema = __esm({
     };
     defaultRule = {
       type: "object",
-      properties: { column: { type: "string", minLength: 1, description: "Regular expression matched (case-insensitive) against column names." }, ...ruleProperties },
+      properties: {
+        column: { type: "string", minLength: 1, description: "Regular expression matched (case-insensitive) against column names." },
+        ...ruleProperties
+      },
       required: ["column", "transformer"],
       additionalProperties: false,
       allOf: requiredOptions
@@ -32873,7 +33455,7 @@ var require_yaml = __commonJS({
 async function loadPolicyFile(file2) {
   let text;
   try {
-    text = await (0, import_promises76.readFile)(file2, "utf8");
+    text = await (0, import_promises75.readFile)(file2, "utf8");
   } catch (e) {
     throw new PolicyError(`cannot read the policy file (${e.message}); check the path`, file2);
   }
@@ -32970,7 +33552,9 @@ function databases(raw) {
   const out = {};
   for (const [name, db] of Object.entries(raw ?? {})) {
     const tables = {};
-    for (const [t, spec] of Object.entries(db.tables ?? {})) {
+    for (const [t, spec] of Object.entries(
+      db.tables ?? {}
+    )) {
       const columns = {};
       for (const [c, r] of Object.entries(spec.columns ?? {})) columns[c] = rule(r);
       tables[t] = { ...spec.where ? { where: spec.where } : {}, columns, ...spec.notPersonal ? { notPersonal: { ...spec.notPersonal } } : {} };
@@ -33001,12 +33585,12 @@ function normalise(raw, origin) {
     origin
   };
 }
-var import_promises76, import_ajv, import_yaml, validate2;
+var import_promises75, import_ajv, import_yaml, validate2;
 var init_load_policy = __esm({
   "packages/core/src/masking/policy/load-policy.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises76 = require("node:fs/promises");
+    import_promises75 = require("node:fs/promises");
     import_ajv = __toESM(require_ajv(), 1);
     import_yaml = __toESM(require_yaml(), 1);
     init_policy_error();
@@ -33031,14 +33615,14 @@ function resolveMaskingKey(opts) {
     );
   }
   opts.reporter?.warn("Masking with a random throw-away key (--insecure-random-key): pseudonyms will differ on the next build.");
-  return { bytes: import_node_crypto27.default.randomBytes(32), insecure: true };
+  return { bytes: import_node_crypto26.default.randomBytes(32), insecure: true };
 }
-var import_node_crypto27, MASKING_KEY_ENV, MIN_KEY_LENGTH;
+var import_node_crypto26, MASKING_KEY_ENV, MIN_KEY_LENGTH;
 var init_key = __esm({
   "packages/core/src/masking/key.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto27 = __toESM(require("node:crypto"), 1);
+    import_node_crypto26 = __toESM(require("node:crypto"), 1);
     init_errors();
     MASKING_KEY_ENV = "DBCLONE_MASKING_KEY";
     MIN_KEY_LENGTH = 16;
@@ -33457,13 +34041,20 @@ async function runnerChain(artifacts, places, runner) {
     return { id: runner, label: `Runner ${runner}`, source, lines, check: check2, anchors };
   } catch (e) {
     if (e instanceof UnreachableError || !(e instanceof RepositoryError || e instanceof AuditError || e instanceof SyntaxError)) throw e;
-    return { id: runner, label: `Runner ${runner}`, source, lines: [], check: { ok: false, events: 0, problem: { line: 1, reason: e.message } }, anchors };
+    return {
+      id: runner,
+      label: `Runner ${runner}`,
+      source,
+      lines: [],
+      check: { ok: false, events: 0, problem: { line: 1, reason: e.message } },
+      anchors
+    };
   }
 }
 async function readLines(file2) {
   let text;
   try {
-    text = await (0, import_promises77.readFile)(file2, "utf8");
+    text = await (0, import_promises76.readFile)(file2, "utf8");
   } catch (e) {
     if (e.code === "ENOENT") return [];
     throw e;
@@ -33472,12 +34063,12 @@ async function readLines(file2) {
   if (lines[lines.length - 1] === "") lines.pop();
   return lines;
 }
-var import_promises77, RUNNER_CONCURRENCY;
+var import_promises76, RUNNER_CONCURRENCY;
 var init_audit_sources = __esm({
   "packages/core/src/catalog/audit-sources.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises77 = require("node:fs/promises");
+    import_promises76 = require("node:fs/promises");
     init_audit();
     init_errors();
     init_audit_report();
@@ -33628,7 +34219,9 @@ function displayValue(value) {
       return value.map((v) => redactSecrets(String(v))).join(", ");
     }
     if (value.length <= 50 && value.every((v) => v !== null && typeof v === "object" && !Array.isArray(v))) {
-      return value.map((v) => displayFields(v).map(([k, x]) => `${k}: ${x}`).join("; ")).join(" | ");
+      return value.map(
+        (v) => displayFields(v).map(([k, x]) => `${k}: ${x}`).join("; ")
+      ).join(" | ");
     }
     return `${value.length} item${value.length === 1 ? "" : "s"}`;
   }
@@ -33697,7 +34290,8 @@ function auditStatusLine(audit2, root) {
     return html`<p class="chain chain-broken" role="alert" data-chain="broken" data-broken-line="${line ?? ""}" data-broken-chain="${broken.id}">
 <a href="${root}audit.html">Audit chain BROKEN at line ${line ?? "?"}</a>${of}: ${redactSecrets(broken.problem?.reason ?? "unknown problem")}. Verified up to event ${broken.verifiedEvents}.${others > 0 ? html` ${others} more chain(s) break too.` : ""}</p>`;
   }
-  if (chains.length === 0) return html`<p class="chain chain-ok" role="status" data-chain="ok"><a href="${root}audit.html">No audit events recorded yet</a></p>`;
+  if (chains.length === 0)
+    return html`<p class="chain chain-ok" role="status" data-chain="ok"><a href="${root}audit.html">No audit events recorded yet</a></p>`;
   if (chains.length === 1) {
     const c = chains[0];
     return html`<p class="chain chain-ok" role="status" data-chain="ok"><a href="${root}audit.html">Audit chain verified up to event ${c.verifiedEvents}</a>${anchorText(c)}</p>`;
@@ -33821,7 +34415,9 @@ function parentsOf(v) {
 function buildLineage(versions) {
   const lanes = [...new Set(versions.map((v) => v.image.name))];
   const laneOf = new Map(lanes.map((name, i) => [name, i]));
-  const ordered = [...versions].sort((a, b) => a.image.manifest.created.localeCompare(b.image.manifest.created) || a.image.version.localeCompare(b.image.version));
+  const ordered = [...versions].sort(
+    (a, b) => a.image.manifest.created.localeCompare(b.image.manifest.created) || a.image.version.localeCompare(b.image.version)
+  );
   const byDigest = /* @__PURE__ */ new Map();
   const laneNext = lanes.map(() => 0);
   const nodes = [];
@@ -34162,18 +34758,23 @@ function databasesSection(m) {
   return html`<section aria-labelledby="s-databases"><h2 id="s-databases">Databases</h2>
 <table class="data"><caption>Databases and tables in this image (sizes from the build's inventory)</caption>
 <thead><tr><th scope="col">Database</th><th scope="col">Table</th><th scope="col">Rows (estimate)</th><th scope="col">Size</th><th scope="col">Columns</th></tr></thead>
-<tbody>${m.databases.map((d) => html`<tr class="db-row"><th scope="row">${d.name}</th><td>${d.tables.length} tables</td><td></td><td>${formatBytes3(d.sizeBytes)}</td><td></td></tr>
+<tbody>${m.databases.map(
+    (d) => html`<tr class="db-row"><th scope="row">${d.name}</th><td>${d.tables.length} tables</td><td></td><td>${formatBytes3(d.sizeBytes)}</td><td></td></tr>
 ${d.tables.map(
-    (t) => html`<tr><td>${d.name}</td><td>${t.schema}.${t.name}</td><td>${t.rowEstimate}</td><td>${formatBytes3(t.sizeBytes)}</td>
+      (t) => html`<tr><td>${d.name}</td><td>${t.schema}.${t.name}</td><td>${t.rowEstimate}</td><td>${formatBytes3(t.sizeBytes)}</td>
 <td>${t.columns.map((c) => c.name).join(", ")}</td></tr>`
-  )}`)}</tbody></table>
+    )}`
+  )}</tbody></table>
 </section>`;
 }
 function accessSection(m) {
   const a = m.access;
   const list = (items) => items.length ? html`<ul class="inline">${items.map((i) => html`<li>${redactSecrets(i)}</li>`)}</ul>` : "none";
   return html`<section aria-labelledby="s-access"><h2 id="s-access">Access</h2>
-${a && (a.users.length || a.teams.length) ? definitionList([["Users", list(a.users)], ["Teams", list(a.teams)]]) : html`<p>No access list: anyone who can read the repository may clone this version.</p>`}
+${a && (a.users.length || a.teams.length) ? definitionList([
+    ["Users", list(a.users)],
+    ["Teams", list(a.teams)]
+  ]) : html`<p>No access list: anyone who can read the repository may clone this version.</p>`}
 </section>`;
 }
 function buildSection(m) {
@@ -34240,22 +34841,29 @@ It holds the source's data as it was; share it only where the source itself may 
 
 // packages/core/src/catalog/write-catalog.ts
 async function writeCatalog(repository, outDir, opts = {}) {
-  const out = import_node_path86.default.resolve(outDir);
+  const out = import_node_path85.default.resolve(outDir);
   await assertReplaceable(out);
   const data = await collectCatalog(repository, opts.now, { anchorsGitDir: opts.anchorsGitDir });
   const tmp = `${out}.tmp-${process.pid}-${Date.now()}`;
   try {
     const pages = await writeSite(tmp, data);
-    await (0, import_promises78.rm)(out, { recursive: true, force: true });
-    await (0, import_promises78.rename)(tmp, out);
-    return { outDir: out, versions: data.versions.length, auditEvents: data.audit.rows.length, auditVerified: data.audit.ok, auditChains: data.audit.chains.length, pages };
+    await (0, import_promises77.rm)(out, { recursive: true, force: true });
+    await (0, import_promises77.rename)(tmp, out);
+    return {
+      outDir: out,
+      versions: data.versions.length,
+      auditEvents: data.audit.rows.length,
+      auditVerified: data.audit.ok,
+      auditChains: data.audit.chains.length,
+      pages
+    };
   } finally {
-    await (0, import_promises78.rm)(tmp, { recursive: true, force: true });
+    await (0, import_promises77.rm)(tmp, { recursive: true, force: true });
   }
 }
 async function writeSite(dir, data) {
-  await (0, import_promises78.mkdir)(import_node_path86.default.join(dir, "assets"), { recursive: true });
-  await (0, import_promises78.mkdir)(import_node_path86.default.join(dir, "versions"));
+  await (0, import_promises77.mkdir)(import_node_path85.default.join(dir, "assets"), { recursive: true });
+  await (0, import_promises77.mkdir)(import_node_path85.default.join(dir, "versions"));
   const links = versionLinks(data.versions);
   const pages = [
     ["index.html", () => renderLibrary(data)],
@@ -34264,42 +34872,42 @@ async function writeSite(dir, data) {
     ...data.versions.map((v) => [v.page, () => renderVersion(data, v, links)])
   ];
   await Promise.all([
-    (0, import_promises78.writeFile)(import_node_path86.default.join(dir, "assets", "catalog.css"), CATALOG_STYLE),
-    (0, import_promises78.writeFile)(import_node_path86.default.join(dir, "assets", "catalog.js"), CATALOG_SCRIPT),
-    (0, import_promises78.writeFile)(import_node_path86.default.join(dir, CATALOG_MARKER), `dbclone catalog of ${data.versions.length} versions, ${data.generatedAt}
+    (0, import_promises77.writeFile)(import_node_path85.default.join(dir, "assets", "catalog.css"), CATALOG_STYLE),
+    (0, import_promises77.writeFile)(import_node_path85.default.join(dir, "assets", "catalog.js"), CATALOG_SCRIPT),
+    (0, import_promises77.writeFile)(import_node_path85.default.join(dir, CATALOG_MARKER), `dbclone catalog of ${data.versions.length} versions, ${data.generatedAt}
 `),
     // GitHub Pages runs Jekyll unless told not to, and Jekyll hides files starting with "_" or ".".
-    (0, import_promises78.writeFile)(import_node_path86.default.join(dir, ".nojekyll"), ""),
-    mapLimit(pages, WRITE_CONCURRENCY, ([file2, render2]) => (0, import_promises78.writeFile)(insideSite(dir, file2), render2()))
+    (0, import_promises77.writeFile)(import_node_path85.default.join(dir, ".nojekyll"), ""),
+    mapLimit(pages, WRITE_CONCURRENCY, ([file2, render2]) => (0, import_promises77.writeFile)(insideSite(dir, file2), render2()))
   ]);
   return pages.map(([file2]) => file2);
 }
 function insideSite(dir, file2) {
-  const target = import_node_path86.default.resolve(dir, file2);
-  if (!target.startsWith(import_node_path86.default.resolve(dir) + import_node_path86.default.sep)) {
+  const target = import_node_path85.default.resolve(dir, file2);
+  if (!target.startsWith(import_node_path85.default.resolve(dir) + import_node_path85.default.sep)) {
     throw new RepositoryError(`catalog page '${file2}' would land outside the site folder; the repository answered a bad image name or version`);
   }
   return target;
 }
 async function assertReplaceable(out) {
-  const info = await (0, import_promises78.stat)(out).catch((e) => {
+  const info = await (0, import_promises77.stat)(out).catch((e) => {
     if (e.code === "ENOENT") return void 0;
     throw e;
   });
   if (!info) return;
   if (!info.isDirectory()) throw new UsageError(`--out ${out} is a file; pass a folder for the catalog site`);
-  const entries = await (0, import_promises78.readdir)(out);
+  const entries = await (0, import_promises77.readdir)(out);
   if (entries.length && !entries.includes(CATALOG_MARKER)) {
     throw new UsageError(`--out ${out} is a non-empty folder that holds no dbclone catalog (no ${CATALOG_MARKER}); pass an empty or new folder`);
   }
 }
-var import_promises78, import_node_path86, CATALOG_MARKER, WRITE_CONCURRENCY;
+var import_promises77, import_node_path85, CATALOG_MARKER, WRITE_CONCURRENCY;
 var init_write_catalog = __esm({
   "packages/core/src/catalog/write-catalog.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises78 = require("node:fs/promises");
-    import_node_path86 = __toESM(require("node:path"), 1);
+    import_promises77 = require("node:fs/promises");
+    import_node_path85 = __toESM(require("node:path"), 1);
     init_errors();
     init_asset_script();
     init_asset_style();
@@ -34342,17 +34950,17 @@ var init_catalog = __esm({
 async function runDemo(opts) {
   const print = opts.print ?? ((line) => process.stdout.write(`${line}
 `));
-  const tmp = await import_promises79.default.mkdtemp(import_node_path87.default.join(import_node_os13.default.tmpdir(), "dbclone-demo-"));
-  await import_promises79.default.chmod(tmp, 457);
-  const home2 = opts.home ?? import_node_path87.default.join(tmp, "home");
-  const repository = await openRepository(opts.repo ?? import_node_path87.default.join(tmp, "repository"));
+  const tmp = await import_promises78.default.mkdtemp(import_node_path86.default.join(import_node_os13.default.tmpdir(), "dbclone-demo-"));
+  await import_promises78.default.chmod(tmp, 457);
+  const home2 = opts.home ?? import_node_path86.default.join(tmp, "home");
+  const repository = await openRepository(opts.repo ?? import_node_path86.default.join(tmp, "repository"));
   const clones = [];
   try {
     print(`1. Making a sample shop database of about ${opts.sizeMb} MB (customers, products, orders)\u2026`);
     const dumpStart = performance.now();
-    const dump = import_node_path87.default.join(tmp, "shop.dump");
+    const dump = import_node_path86.default.join(tmp, "shop.dump");
     await createSampleDump(dump, { sizeMb: opts.sizeMb, seed: 42, reporter: opts.reporter });
-    print(`   pg_dump written in ${secondsSince(dumpStart).toFixed(1)} s (${mb2((await import_promises79.default.stat(dump)).size)})`);
+    print(`   pg_dump written in ${secondsSince(dumpStart).toFixed(1)} s (${mb2((await import_promises78.default.stat(dump)).size)})`);
     print("2. Building image demo/shop:v1 (restore \u2192 mask \u2192 VACUUM FULL \u2192 fresh base disk \u2192 leak scan \u2192 publish)\u2026");
     print(`   masking customers' names, emails, phones, addresses and birth dates with the demo key "${DEMO_MASKING_KEY}" (demo key, not a secret)`);
     const policy = parsePolicy(DEMO_POLICY, "demo policy");
@@ -34366,7 +34974,9 @@ async function runDemo(opts) {
       masking: { policy, key: { bytes: Buffer.from(DEMO_MASKING_KEY), insecure: true }, preview: { database: "shop", schema: "public", table: "customers" } }
     });
     const manifest = build.image.manifest;
-    print(`   built in ${build.timings.totalSeconds.toFixed(1)} s; image ${build.image.manifestDigest.slice(0, 19)}\u2026, base disk ${mb2(manifest.disk.sizeBytes)}`);
+    print(
+      `   built in ${build.timings.totalSeconds.toFixed(1)} s; image ${build.image.manifestDigest.slice(0, 19)}\u2026, base disk ${mb2(manifest.disk.sizeBytes)}`
+    );
     const masking = build.masking;
     printPreview(print, masking.preview);
     const leak = masking.leakScan;
@@ -34395,7 +35005,7 @@ async function runDemo(opts) {
     const tdStart = performance.now();
     for (const c of clones.splice(0)) await teardownClones({ home: home2, reporter: opts.reporter, id: c.clone.id, repository });
     const teardownSeconds = secondsSince(tdStart);
-    const leftovers = (await Promise.all(allCloneDiskDrivers(home2).map((d) => d.list(import_node_path87.default.join(home2, "clones"))))).flat().map((r) => `${r.kind} ${r.id}`);
+    const leftovers = (await Promise.all(allCloneDiskDrivers(home2).map((d) => d.list(import_node_path86.default.join(home2, "clones"))))).flat().map((r) => `${r.kind} ${r.id}`);
     const report = {
       sampleMb: opts.sizeMb,
       buildSeconds: build.timings.totalSeconds,
@@ -34412,8 +35022,8 @@ async function runDemo(opts) {
   } finally {
     for (const c of clones) await teardownClones({ home: home2, reporter: opts.reporter, id: c.clone.id, repository }).catch(() => void 0);
     if (!opts.home) {
-      await new ReflinkDriver({ home: home2, stateDir: import_node_path87.default.join(home2, "state") }).removePool().catch((e) => opts.reporter.warn(`could not remove the demo's reflink pool: ${e.message}`));
-      await import_promises79.default.rm(tmp, { recursive: true, force: true });
+      await new ReflinkDriver({ home: home2, stateDir: import_node_path86.default.join(home2, "state") }).removePool().catch((e) => opts.reporter.warn(`could not remove the demo's reflink pool: ${e.message}`));
+      await import_promises78.default.rm(tmp, { recursive: true, force: true });
     }
   }
 }
@@ -34426,7 +35036,10 @@ function printSummary(print, r) {
   print(`  base disk                                ${mb2(r.baseBytes)}`);
   print(`  child disks                              ${r.childBytes.map(mb2).join(", ")}`);
   print(`  isolation                                ${r.isolated ? "yes" : "NO"}`);
-  if (r.masking) print(`  masking / leak scan                      ${r.masking.columns} columns, ${r.masking.maskSeconds.toFixed(1)} s / ${r.masking.leakScan.hits} hits in ${mb2(r.masking.leakScan.bytesScanned)}`);
+  if (r.masking)
+    print(
+      `  masking / leak scan                      ${r.masking.columns} columns, ${r.masking.maskSeconds.toFixed(1)} s / ${r.masking.leakScan.hits} hits in ${mb2(r.masking.leakScan.bytesScanned)}`
+    );
   print(`  left behind                              ${r.leftovers.length ? r.leftovers.join(", ") : "nothing"}`);
 }
 function printPreview(print, preview) {
@@ -34458,14 +35071,14 @@ async function countOrders(clone2) {
   const result = await query(clone2, "SELECT count(*)::int AS n FROM orders");
   return result.rows[0].n;
 }
-var import_promises79, import_node_os13, import_node_path87, import_pg8, DEMO_MASKING_KEY, DEMO_POLICY;
+var import_promises78, import_node_os13, import_node_path86, import_pg8, DEMO_MASKING_KEY, DEMO_POLICY;
 var init_run_demo = __esm({
   "packages/core/src/demo/run-demo.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises79 = __toESM(require("node:fs/promises"), 1);
+    import_promises78 = __toESM(require("node:fs/promises"), 1);
     import_node_os13 = __toESM(require("node:os"), 1);
-    import_node_path87 = __toESM(require("node:path"), 1);
+    import_node_path86 = __toESM(require("node:path"), 1);
     import_pg8 = __toESM(require_pg(), 1);
     init_build2();
     init_platform();
@@ -34719,7 +35332,9 @@ async function resolveAutoVersion(client, opts) {
     image = await opts.repository.resolve({ name: opts.image, version: "latest" });
   } catch (e) {
     if (e instanceof ImageNotFoundError) {
-      throw new ImageNotFoundError(`version auto for ${opts.image}: ${why}, and there is no 'latest' tag to fall back to; build the image first or give a version.`);
+      throw new ImageNotFoundError(
+        `version auto for ${opts.image}: ${why}, and there is no 'latest' tag to fall back to; build the image first or give a version.`
+      );
     }
     throw e;
   }
@@ -34778,7 +35393,11 @@ async function isTeamMember(client, org, slug2, user) {
     if (e instanceof GitHubRateLimitError) throw e;
     if (e instanceof GitHubApiError && e.status === 404) return false;
     if (e instanceof GitHubApiError && (e.status === 403 || e.status === 401)) {
-      throw new GitHubApiError(`could not check whether ${user} is in team ${org}/${slug2}: ${e.message} The token needs read access to the org's teams (read:org).`, e.status, { cause: e });
+      throw new GitHubApiError(
+        `could not check whether ${user} is in team ${org}/${slug2}: ${e.message} The token needs read access to the org's teams (read:org).`,
+        e.status,
+        { cause: e }
+      );
     }
     throw e;
   }
@@ -35359,7 +35978,7 @@ init_import_meta_url();
 
 // packages/cli/src/context.ts
 init_import_meta_url();
-var import_node_path75 = __toESM(require("node:path"), 1);
+var import_node_path74 = __toESM(require("node:path"), 1);
 init_clones();
 
 // packages/core/src/util/index.ts
@@ -35704,7 +36323,11 @@ var CliContext = class {
   openRepository(cmd, opts = {}) {
     const { repo, home: home2 } = this.globals(cmd);
     const named = cmd.optsWithGlobals().repo !== void 0 || !!this.io.env.DBCLONE_REPO;
-    this.repository ??= openRepository(repo, { cacheDir: import_node_path75.default.join(home2, "cache"), mustExist: named && !opts.create, oci: { cache: { inUse: diskDigestsInUse(home2) } } });
+    this.repository ??= openRepository(repo, {
+      cacheDir: import_node_path74.default.join(home2, "cache"),
+      mustExist: named && !opts.create,
+      oci: { cache: { inUse: diskDigestsInUse(home2) } }
+    });
     return this.repository;
   }
   registry(cmd) {
@@ -35845,7 +36468,10 @@ ${lines.map((l) => `  $ ${l}`).join("\n")}
 
 // packages/cli/src/commands/audit.ts
 function registerAudit(program2, ctx) {
-  program2.command("audit").description("show the repository's audit events, newest last; --verify checks the hash chain; 'anchor' pins its head").argument("[action]", "'verify' (same as --verify) or 'anchor' (write the head to --git <dir> and/or --oci)").option("--verify", "check that no event was edited, removed or reordered, against the newest anchor too (exit 1 if not)").option("--git <dir>", "git repository holding anchor tags (default for --verify: the current directory)").option("--oci", "anchor: write the head as an artifact in the (OCI) repository's registry").option("--image <name>", "only events of this image (name or name:version)").option("--limit <n>", "show the last n events", positiveInteger("--limit"), 20).addHelpText("after", examples("dbclone audit", "dbclone audit --image orders --limit 5", "dbclone audit verify", "dbclone audit anchor --git .", "dbclone audit anchor --oci")).action(async (word, opts, cmd) => {
+  program2.command("audit").description("show the repository's audit events, newest last; --verify checks the hash chain; 'anchor' pins its head").argument("[action]", "'verify' (same as --verify) or 'anchor' (write the head to --git <dir> and/or --oci)").option("--verify", "check that no event was edited, removed or reordered, against the newest anchor too (exit 1 if not)").option("--git <dir>", "git repository holding anchor tags (default for --verify: the current directory)").option("--oci", "anchor: write the head as an artifact in the (OCI) repository's registry").option("--image <name>", "only events of this image (name or name:version)").option("--limit <n>", "show the last n events", positiveInteger("--limit"), 20).addHelpText(
+    "after",
+    examples("dbclone audit", "dbclone audit --image orders --limit 5", "dbclone audit verify", "dbclone audit anchor --git .", "dbclone audit anchor --oci")
+  ).action(async (word, opts, cmd) => {
     if (word !== void 0 && word !== "verify" && word !== "anchor") throw new UsageError(`audit takes 'verify' or 'anchor', got '${word}'`);
     const repository = await ctx.openRepository(cmd);
     const json2 = ctx.globals(cmd).json;
@@ -35990,7 +36616,8 @@ function registerBuild(program2, ctx) {
                 l.mode === "none" ? `  masked ${m.columns} column(s), ${m.rowsChanged} rows; leak scan SKIPPED by the policy: ${l.reason}` : `  masked ${m.columns} column(s), ${m.rowsChanged} rows; leak scan: ${l.valuesSearched} of ${l.valuesTotal} values searched in ${l.bytesScanned} bytes, ${l.matches - l.hits} present legitimately, ${l.hits} hits`
               );
               for (const c of l.copies) ctx.print(`  copy ${c.verdict}: ${c.column} holds ${c.originals} value(s) of masked ${c.source}`);
-              for (const c of m.piiCandidates) ctx.print(`  unmasked, looks like PII: ${c.database}.${c.schema}.${c.table}.${c.column} (${c.reasons.join("; ")})`);
+              for (const c of m.piiCandidates)
+                ctx.print(`  unmasked, looks like PII: ${c.database}.${c.schema}.${c.table}.${c.column} (${c.reasons.join("; ")})`);
             }
           }
         }
@@ -36054,7 +36681,9 @@ function cloneResultJson(result) {
   };
 }
 function dockerOptions(opts) {
-  const given = [opts.dockerImage && "--docker-image", opts.memory && "--memory", opts.cpus && "--cpus", opts.dockerNetwork && "--docker-network"].filter(Boolean);
+  const given = [opts.dockerImage && "--docker-image", opts.memory && "--memory", opts.cpus && "--cpus", opts.dockerNetwork && "--docker-network"].filter(
+    Boolean
+  );
   if (opts.runtime !== "docker") {
     if (given.length) throw new UsageError(`${given.join(", ")} ${given.length > 1 ? "apply" : "applies"} only with --runtime docker`);
     return void 0;
@@ -36070,7 +36699,10 @@ function dockerOptions(opts) {
   return { image: opts.dockerImage, memory: opts.memory, cpus, network: opts.dockerNetwork };
 }
 function registerClone(program2, ctx) {
-  program2.command("clone").description("make a writable clone of an image and print how to connect (--json includes the password)").argument("<ref>", "name, name:version, name:tag or name@sha256:<hex>").option("--name <name>", "reuse key: asking again for this name returns the same live clone").option("--ttl <duration>", "lifetime, e.g. 30m, 1h30m, 1d, or none to keep it until torn down (capped by the repository's maxTtl)", DEFAULT_TTL).option("--label <key=value>", "label for teardown --label (repeatable)", collectLabel).option("--durability <mode>", "ephemeral (fast, no fsync) or durable", "ephemeral").option("--reset", "discard a live clone of this --name and make it fresh from the image (same port, user, password)").option("--on-image-change <mode>", "a live --name clone of an older version: keep (its data), recreate or fail", "keep").option("--database <name>", "the database the connection string points at (default the image's first)").option("--timeout <duration>", "give up when not ready within this time: seconds (1.5) or a duration (2m); default 120").option("--runtime <runtime>", "where the clone's server runs: host (a host process, fastest) or docker (a container)", "host").option("--disk <driver>", "clone disk driver: qcow2 (FUSE over the image) or reflink (a copy-on-write copy in a local pool); default reflink where its pool works, else qcow2; DBCLONE_DISK sets the preference").option("--docker-image <image>", "container image for --runtime docker (default postgres:<major> of the image's server)").option("--memory <size>", "memory limit of the container, e.g. 512m, 2g (--runtime docker)").option("--cpus <n>", "CPU limit of the container, e.g. 1.5 (--runtime docker)").option("--docker-network <mode>", "bridge (default: own network, port published on the clone's host) or host (--runtime docker)").addHelpText(
+  program2.command("clone").description("make a writable clone of an image and print how to connect (--json includes the password)").argument("<ref>", "name, name:version, name:tag or name@sha256:<hex>").option("--name <name>", "reuse key: asking again for this name returns the same live clone").option("--ttl <duration>", "lifetime, e.g. 30m, 1h30m, 1d, or none to keep it until torn down (capped by the repository's maxTtl)", DEFAULT_TTL).option("--label <key=value>", "label for teardown --label (repeatable)", collectLabel).option("--durability <mode>", "ephemeral (fast, no fsync) or durable", "ephemeral").option("--reset", "discard a live clone of this --name and make it fresh from the image (same port, user, password)").option("--on-image-change <mode>", "a live --name clone of an older version: keep (its data), recreate or fail", "keep").option("--database <name>", "the database the connection string points at (default the image's first)").option("--timeout <duration>", "give up when not ready within this time: seconds (1.5) or a duration (2m); default 120").option("--runtime <runtime>", "where the clone's server runs: host (a host process, fastest) or docker (a container)", "host").option(
+    "--disk <driver>",
+    "clone disk driver: qcow2 (FUSE over the image) or reflink (a copy-on-write copy in a local pool); default reflink where its pool works, else qcow2; DBCLONE_DISK sets the preference"
+  ).option("--docker-image <image>", "container image for --runtime docker (default postgres:<major> of the image's server)").option("--memory <size>", "memory limit of the container, e.g. 512m, 2g (--runtime docker)").option("--cpus <n>", "CPU limit of the container, e.g. 1.5 (--runtime docker)").option("--docker-network <mode>", "bridge (default: own network, port published on the clone's host) or host (--runtime docker)").addHelpText(
     "after",
     examples(
       "dbclone clone orders:latest",
@@ -36157,7 +36789,10 @@ function registerClones(program2, ctx) {
     const records = await ctx.registry(cmd).list();
     if (ctx.globals(cmd).json) {
       const { connectionStringOf: connectionStringOf2 } = await Promise.resolve().then(() => (init_clones(), clones_exports));
-      return writeJson(ctx.io.stdout, records.map((r) => cloneJson(r, Boolean(opts.showSecrets), connectionStringOf2)));
+      return writeJson(
+        ctx.io.stdout,
+        records.map((r) => cloneJson(r, Boolean(opts.showSecrets), connectionStringOf2))
+      );
     }
     if (records.length === 0) return ctx.reporter.info("No live clones.");
     const rows = records.map((r) => [
@@ -36217,7 +36852,11 @@ function registerImages(program2, ctx) {
   program2.command("images").description("list image versions in the repository, with tags and sizes").argument("[name]", "only versions of this image").addHelpText("after", examples("dbclone images", "dbclone images orders --json")).action(async (name, _opts, cmd) => {
     const repository = await ctx.openRepository(cmd);
     const images = await repository.list(name);
-    if (ctx.globals(cmd).json) return writeJson(ctx.io.stdout, images.map(({ manifestDigest: manifestDigest2, ...rest }) => ({ ...rest, imageDigest: manifestDigest2 })));
+    if (ctx.globals(cmd).json)
+      return writeJson(
+        ctx.io.stdout,
+        images.map(({ manifestDigest: manifestDigest2, ...rest }) => ({ ...rest, imageDigest: manifestDigest2 }))
+      );
     if (images.length === 0) {
       ctx.reporter.info(name ? `No versions of '${name}' in ${repository.location}.` : `No images in ${repository.location}.`);
       return;
@@ -36237,7 +36876,8 @@ function registerRm(program2, ctx) {
     const image = await repository.resolve(parsed);
     const liveCloneDigests = [...new Set((await ctx.registry(cmd).list()).map((r) => r.image.manifestDigest))];
     await repository.delete(image, { liveCloneDigests, force: Boolean(opts.force) });
-    if (ctx.globals(cmd).json) return writeJson(ctx.io.stdout, { name: image.name, version: image.version, imageDigest: image.manifestDigest, deleted: true });
+    if (ctx.globals(cmd).json)
+      return writeJson(ctx.io.stdout, { name: image.name, version: image.version, imageDigest: image.manifestDigest, deleted: true });
     ctx.print(`Deleted ${image.name}:${image.version} (${image.manifestDigest})`);
   });
 }
@@ -36259,15 +36899,25 @@ function registerScan(program2, ctx) {
     const { loadPolicyFile: loadPolicyFile2, UnmaskedPiiError: UnmaskedPiiError2 } = await Promise.resolve().then(() => (init_masking3(), masking_exports));
     const { scanSource: scanSource2 } = await Promise.resolve().then(() => (init_build2(), build_exports));
     const policy = opts.policy ? await loadPolicyFile2(opts.policy) : void 0;
-    const report = await scanSource2({ source, home: home2, reporter: ctx.reporter, ...policy ? { policy } : {}, ...opts.variant ? { variant: opts.variant } : {} });
+    const report = await scanSource2({
+      source,
+      home: home2,
+      reporter: ctx.reporter,
+      ...policy ? { policy } : {},
+      ...opts.variant ? { variant: opts.variant } : {}
+    });
     if (json2) writeJson(ctx.io.stdout, report);
     else {
-      ctx.print(`Scanned ${report.columnsScanned} columns in ${report.databases.join(", ")}${policy ? ` (${report.maskedByPolicy} masked by the policy)` : ""}`);
+      ctx.print(
+        `Scanned ${report.columnsScanned} columns in ${report.databases.join(", ")}${policy ? ` (${report.maskedByPolicy} masked by the policy)` : ""}`
+      );
       if (report.piiCandidates.length === 0) ctx.print("No unmasked column looks like personal data.");
-      for (const c of report.piiCandidates) ctx.print(`  ${c.database}.${c.schema}.${c.table}.${c.column}  ${c.type}  ${c.kinds.join(", ")}  (${c.reasons.join("; ")})`);
+      for (const c of report.piiCandidates)
+        ctx.print(`  ${c.database}.${c.schema}.${c.table}.${c.column}  ${c.type}  ${c.kinds.join(", ")}  (${c.reasons.join("; ")})`);
     }
     const fail = opts.failOnPii || policy?.onUnmaskedPii === "fail";
-    if (fail && report.piiCandidates.length) throw new UnmaskedPiiError2(`${report.piiCandidates.length} unmasked column(s) look like personal data; mask them in the policy`);
+    if (fail && report.piiCandidates.length)
+      throw new UnmaskedPiiError2(`${report.piiCandidates.length} unmasked column(s) look like personal data; mask them in the policy`);
   });
 }
 
@@ -36284,7 +36934,8 @@ function registerShow(program2, ctx) {
     const { imageLog: imageLog2 } = await Promise.resolve().then(() => (init_lineage(), lineage_exports));
     const chain = await imageLog2(repository, image);
     ctx.print(describeImage(image, tags));
-    if (chain.length > 1) ctx.print(`
+    if (chain.length > 1)
+      ctx.print(`
 Chain (${chain.length} layers, newest first):
 ${chain.map((e) => `  ${e.name}:${e.version}  ${e.manifestDigest}`).join("\n")}`);
   });
@@ -36309,13 +36960,20 @@ function describeImage(image, tags) {
     const l = m.masking.leakScan;
     const leak = !l ? "" : l.mode === "none" ? `, leak scan skipped: ${l.reason ?? "no reason recorded"}` : `, leak scan ${l.valuesSearched ?? l.probes}${l.valuesTotal !== void 0 ? ` of ${l.valuesTotal}` : ""} values, ${l.hits} hits in ${formatBytes2(l.bytesScanned)}`;
     lines.push(`Masking:   ${m.masking.rules.length} rules, ${m.masking.rowsChanged} rows changed${leak}`);
-    for (const c of l?.copies ?? []) lines.push(`           copy ${String(c.verdict)}: ${String(c.column)} holds ${String(c.originals)} value(s) of masked ${String(c.source)}`);
+    for (const c of l?.copies ?? [])
+      lines.push(`           copy ${String(c.verdict)}: ${String(c.column)} holds ${String(c.originals)} value(s) of masked ${String(c.source)}`);
     for (const n of m.masking.notPersonal ?? []) lines.push(`           not personal: ${n.column} (${n.reason})`);
   } else if (!m.unmasked) lines.push("Masking:   none");
   if (m.git?.commit) lines.push(`Git:       ${[m.git.repository, m.git.ref, m.git.commit].filter(Boolean).join(" ")}`);
   const labels = Object.entries(m.labels ?? {});
   if (labels.length) lines.push(`Labels:    ${labels.map(([k, v]) => `${k}=${v}`).join(", ")}`);
-  lines.push("", formatTable(["DATABASE", "SIZE", "TABLES"], m.databases.map((d) => [d.name, formatBytes2(d.sizeBytes), String(d.tables.length)])));
+  lines.push(
+    "",
+    formatTable(
+      ["DATABASE", "SIZE", "TABLES"],
+      m.databases.map((d) => [d.name, formatBytes2(d.sizeBytes), String(d.tables.length)])
+    )
+  );
   return lines.join("\n");
 }
 
@@ -36364,8 +37022,8 @@ init_reporter();
 
 // packages/core/src/doctor/probe.ts
 init_import_meta_url();
-var import_promises80 = require("node:fs/promises");
-var import_node_path88 = __toESM(require("node:path"), 1);
+var import_promises79 = require("node:fs/promises");
+var import_node_path87 = __toESM(require("node:path"), 1);
 init_exec();
 function machineProbe(env = process.env, overrides = {}) {
   const probe = {
@@ -36374,12 +37032,12 @@ function machineProbe(env = process.env, overrides = {}) {
     devDir: "/dev",
     postgresRoot: "/usr/lib/postgresql",
     async which(program2) {
-      for (const dir of (probe.env.PATH ?? "").split(import_node_path88.default.delimiter)) {
+      for (const dir of (probe.env.PATH ?? "").split(import_node_path87.default.delimiter)) {
         if (!dir) continue;
-        const file2 = import_node_path88.default.join(dir, program2);
+        const file2 = import_node_path87.default.join(dir, program2);
         try {
-          await (0, import_promises80.access)(file2, import_promises80.constants.X_OK);
-          if ((await (0, import_promises80.stat)(file2)).isFile()) return file2;
+          await (0, import_promises79.access)(file2, import_promises79.constants.X_OK);
+          if ((await (0, import_promises79.stat)(file2)).isFile()) return file2;
         } catch {
         }
       }
@@ -36387,7 +37045,7 @@ function machineProbe(env = process.env, overrides = {}) {
     },
     async kind(file2) {
       try {
-        const s = await (0, import_promises80.stat)(file2);
+        const s = await (0, import_promises79.stat)(file2);
         return s.isCharacterDevice() ? "char" : s.isDirectory() ? "dir" : s.isFile() ? "file" : "other";
       } catch {
         return void 0;
@@ -36402,8 +37060,8 @@ function machineProbe(env = process.env, overrides = {}) {
 
 // packages/core/src/doctor/requirements.ts
 init_import_meta_url();
-var import_promises81 = require("node:fs/promises");
-var import_node_path89 = __toESM(require("node:path"), 1);
+var import_promises80 = require("node:fs/promises");
+var import_node_path88 = __toESM(require("node:path"), 1);
 init_disk();
 var ok = (detail) => ({ status: "ok", detail });
 var programRequirement = (program2, aptPackage) => ({
@@ -36418,7 +37076,7 @@ var deviceRequirement = (id, device, hint, aptPackages) => ({
   id,
   feature: "clones",
   async check(probe) {
-    const file2 = import_node_path89.default.join(probe.devDir, device);
+    const file2 = import_node_path88.default.join(probe.devDir, device);
     return await probe.kind(file2) === "char" ? ok(file2) : { status: "missing", detail: `${file2} is missing`, hint, aptPackages };
   }
 });
@@ -36428,10 +37086,19 @@ var privileges = {
   async check(probe) {
     if (probe.root) return ok("running as root");
     if (!await probe.which("sudo")) {
-      return { status: "missing", detail: "not root, and sudo is not installed", aptPackages: ["sudo"], hint: "run as root, or allow this user passwordless sudo" };
+      return {
+        status: "missing",
+        detail: "not root, and sudo is not installed",
+        aptPackages: ["sudo"],
+        hint: "run as root, or allow this user passwordless sudo"
+      };
     }
     const r = await probe.run("sudo", ["-n", "true"]);
-    return r.code === 0 ? ok("passwordless sudo") : { status: "missing", detail: "not root, and sudo -n true asks for a password", hint: "run as root, or allow this user passwordless sudo (sudoers NOPASSWD)" };
+    return r.code === 0 ? ok("passwordless sudo") : {
+      status: "missing",
+      detail: "not root, and sudo -n true asks for a password",
+      hint: "run as root, or allow this user passwordless sudo (sudoers NOPASSWD)"
+    };
   }
 };
 var postgresBinaries = {
@@ -36441,13 +37108,13 @@ var postgresBinaries = {
     const candidates = [];
     if (probe.env.PG_BIN) candidates.push(probe.env.PG_BIN);
     for (const major of postgresMajor !== void 0 ? [postgresMajor] : [17, 16, 15, 14, 13]) {
-      candidates.push(import_node_path89.default.join(probe.postgresRoot, String(major), "bin"));
+      candidates.push(import_node_path88.default.join(probe.postgresRoot, String(major), "bin"));
     }
-    for (const dir of candidates) if (await probe.kind(import_node_path89.default.join(dir, "postgres")) === "file") return ok(dir);
+    for (const dir of candidates) if (await probe.kind(import_node_path88.default.join(dir, "postgres")) === "file") return ok(dir);
     const wanted = postgresMajor !== void 0 ? `PostgreSQL ${postgresMajor}` : "PostgreSQL";
     return {
       status: "missing",
-      detail: `no ${wanted} server binaries (postgres, pg_ctl) in ${import_node_path89.default.join(probe.postgresRoot, "<major>/bin")} or PG_BIN`,
+      detail: `no ${wanted} server binaries (postgres, pg_ctl) in ${import_node_path88.default.join(probe.postgresRoot, "<major>/bin")} or PG_BIN`,
       // Debian's `postgresql` is its default major (15 on Debian 12); a given major is postgresql-<N>.
       aptPackages: [postgresMajor !== void 0 ? `postgresql-${postgresMajor}` : "postgresql"]
     };
@@ -36470,14 +37137,18 @@ var reflinkHome = {
     if (await probe.kind(home2) !== "dir") return { status: "advice", detail: `${home2} does not exist yet; it is made on first use` };
     let dir;
     try {
-      dir = await (0, import_promises81.mkdtemp)(import_node_path89.default.join(home2, ".doctor-"));
-      await (0, import_promises81.writeFile)(import_node_path89.default.join(dir, "a"), "reflink probe");
-      const r = await probe.run("cp", ["--reflink=always", import_node_path89.default.join(dir, "a"), import_node_path89.default.join(dir, "b")]);
-      return r.code === 0 ? ok(`${home2} supports reflinks`) : { status: "advice", detail: `${home2} has no reflink support`, hint: "clones use qcow2 over FUSE; an XFS or btrfs DBCLONE_HOME makes reflink copies possible" };
+      dir = await (0, import_promises80.mkdtemp)(import_node_path88.default.join(home2, ".doctor-"));
+      await (0, import_promises80.writeFile)(import_node_path88.default.join(dir, "a"), "reflink probe");
+      const r = await probe.run("cp", ["--reflink=always", import_node_path88.default.join(dir, "a"), import_node_path88.default.join(dir, "b")]);
+      return r.code === 0 ? ok(`${home2} supports reflinks`) : {
+        status: "advice",
+        detail: `${home2} has no reflink support`,
+        hint: "clones use qcow2 over FUSE; an XFS or btrfs DBCLONE_HOME makes reflink copies possible"
+      };
     } catch (e) {
       return { status: "advice", detail: `could not test reflinks in ${home2}: ${e.message}` };
     } finally {
-      if (dir) await (0, import_promises81.rm)(dir, { recursive: true, force: true });
+      if (dir) await (0, import_promises80.rm)(dir, { recursive: true, force: true });
     }
   }
 };
@@ -36582,7 +37253,11 @@ function registerLog(program2, ctx) {
     const repository = await ctx.openRepository(cmd);
     const image = await repository.resolve(parseImageRef(ref));
     const entries = await imageLog(repository, image);
-    if (ctx.globals(cmd).json) return writeJson(ctx.io.stdout, entries.map(({ manifestDigest: manifestDigest2, ...rest }) => ({ ...rest, imageDigest: manifestDigest2 })));
+    if (ctx.globals(cmd).json)
+      return writeJson(
+        ctx.io.stdout,
+        entries.map(({ manifestDigest: manifestDigest2, ...rest }) => ({ ...rest, imageDigest: manifestDigest2 }))
+      );
     ctx.print(formatLog(entries));
   });
 }
@@ -36720,7 +37395,9 @@ function registerTeardown(program2, ctx) {
 // packages/cli/src/program.ts
 var CLI_VERSION = TOOL_VERSION;
 function buildProgram(ctx) {
-  const program2 = new Command("dbclone").description("Versioned, masked data images and sub-second writable database clones.").addOption(new Option("--repo <dir>", "image repository (default: $DBCLONE_REPO, else <home>/repository)")).addOption(new Option("--home <dir>", "local state: clone registry, clone disks (default: $DBCLONE_HOME, else /var/lib/dbclone as root, ~/.dbclone otherwise)")).option("--json", "print results as JSON on stdout").option("--debug", "print debug messages and stacks (also DBCLONE_DEBUG=1)").showSuggestionAfterError(true).configureHelp({ showGlobalOptions: true }).exitOverride().configureOutput({
+  const program2 = new Command("dbclone").description("Versioned, masked data images and sub-second writable database clones.").addOption(new Option("--repo <dir>", "image repository (default: $DBCLONE_REPO, else <home>/repository)")).addOption(
+    new Option("--home <dir>", "local state: clone registry, clone disks (default: $DBCLONE_HOME, else /var/lib/dbclone as root, ~/.dbclone otherwise)")
+  ).option("--json", "print results as JSON on stdout").option("--debug", "print debug messages and stacks (also DBCLONE_DEBUG=1)").showSuggestionAfterError(true).configureHelp({ showGlobalOptions: true }).exitOverride().configureOutput({
     writeOut: (s) => ctx.io.stdout.write(s),
     writeErr: (s) => ctx.io.stderr.write(s),
     // Errors are printed once, as one line, by main().
