@@ -62,7 +62,7 @@ describe("cloneDiskChoice", () => {
 
   it("refuses unknown driver names from --disk and DBCLONE_DISK", () => {
     expect(() => cloneDiskChoice("zfs", hostEnv)).toThrow(UsageError);
-    expect(() => cloneDiskChoice(undefined, { ...hostEnv, DBCLONE_DISK: "../x" })).toThrow(/DBCLONE_DISK must be one of qcow2, reflink/);
+    expect(() => cloneDiskChoice(undefined, { ...hostEnv, DBCLONE_DISK: "../x" })).toThrow(/DBCLONE_DISK must be one of reflink, qcow2/);
   });
 });
 

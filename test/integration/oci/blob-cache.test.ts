@@ -1,3 +1,4 @@
+// Integration tier: its clone-registry cases reserve real ports (the unit tier is hermetic).
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync, writeFileSync, chmodSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
