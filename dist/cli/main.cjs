@@ -24054,7 +24054,7 @@ async function runSession(input2) {
     const readySeconds = secondsSince(input2.started);
     cleanup.dismiss();
     await pausePoint("clone:ready");
-    const childDiskBytes = driver.ownBytes ? await driver.ownBytes(child.file) : await allocatedBytes(child.file);
+    const childDiskBytes = await ownBytesOf(driver, child.file);
     const where2 = server.containerId ? ` (container ${server.containerId.slice(0, 12)})` : "";
     opts.reporter.debug(`Clone ${record2.id} of ${image.name}:${image.version} ready in ${readySeconds.toFixed(3)} s on ${record2.host}:${record2.port}${where2}`);
     return { created: true, clone: clone2, credentials, image, readySeconds, childDiskBytes, replaced: input2.replaced };
@@ -24201,8 +24201,9 @@ async function containerLabels(cloneId, home2) {
   const { cloneLabels: cloneLabels2 } = await Promise.resolve().then(() => (init_docker(), docker_exports));
   return cloneLabels2(cloneId, import_node_path69.default.resolve(home2));
 }
-async function allocatedBytes(file2) {
-  const st = await import_promises62.default.stat(file2).catch(() => void 0);
+async function ownBytesOf(driver, childFile) {
+  if (driver.ownBytes) return driver.ownBytes(childFile);
+  const st = await import_promises62.default.stat(childFile).catch(() => void 0);
   return st ? st.blocks * 512 : 0;
 }
 var import_node_crypto17, import_promises62, import_node_path69, DEFAULT_TIMEOUT_MS;
@@ -24269,13 +24270,9 @@ async function reuseResult(record2, image, newer, opts, started) {
     credentials: credentialsOf(record2, opts.database),
     image,
     readySeconds: secondsSince(started),
-    childDiskBytes: await ownBytesOf(record2, opts.home),
+    childDiskBytes: await ownBytesOf(platformForRecord(record2, opts.home).driver, record2.childFile),
     newerImage: newer ? { name: newer.name, version: newer.version, manifestDigest: newer.manifestDigest } : void 0
   };
-}
-async function ownBytesOf(record2, home2) {
-  const { driver } = platformForRecord(record2, home2);
-  return driver.ownBytes ? driver.ownBytes(record2.childFile) : allocatedBytes(record2.childFile);
 }
 var init_lifecycle = __esm({
   "packages/core/src/clones/lifecycle.ts"() {
@@ -24319,7 +24316,7 @@ var init_build_record = __esm({
     import_node_path70 = __toESM(require("node:path"), 1);
     init_durable_write();
     init_process_identity();
-    BUILD_DIR_PATTERN = /^(build|promote)-[0-9a-f]{10}$/;
+    BUILD_DIR_PATTERN = /^(build|variants|promote)-[0-9a-f]{10}$/;
     BUILD_RECORD = "build.json";
   }
 });
@@ -33054,12 +33051,13 @@ async function buildImageVariants(input2, variants, hooks = {}) {
     results.push(result);
     await hooks.after?.(variant, result);
   };
-  if (variants.length < 2 || !input2.masking || !platformEntry(engineForSources(input2.sources)).sharedRestore) {
+  const kind = engineForSources(input2.sources);
+  if (variants.length < 2 || !input2.masking || !platformEntry(kind).sharedRestore) {
     for (const v of variants) await buildOne(v);
     return results;
   }
   const { reporter } = input2;
-  const { driver, engine } = platformForBuild(engineForSources(input2.sources), input2.home);
+  const { driver, engine, entry } = platformForBuild(kind, input2.home);
   await driver.checkPrerequisites();
   await engine.checkPrerequisites();
   const workDir = import_node_path83.default.join(input2.home, "work", `variants-${import_node_crypto24.default.randomBytes(5).toString("hex")}`);
@@ -33071,7 +33069,7 @@ async function buildImageVariants(input2, variants, hooks = {}) {
     const started = performance.now();
     reporter.info(`Restoring ${input2.sources.length} source(s) once onto a staging disk for ${variants.length} variants`);
     const staging = await driver.createStaging(
-      import_node_path83.default.join(workDir, "staging.qcow2"),
+      import_node_path83.default.join(workDir, entry.stagingName),
       import_node_path83.default.join(workDir, "staging"),
       input2.diskSizeBytes ?? await defaultDiskSize(input2.sources)
     );

@@ -35,13 +35,14 @@ export async function buildImageVariants(input: BuildImageOptions, variants: (st
     await hooks.after?.(variant, result);
   };
   // SQL Server builds take their own path (build-sqlserver.ts); a single build needs no sharing.
-  if (variants.length < 2 || !input.masking || !platformEntry(engineForSources(input.sources)).sharedRestore) {
+  const kind = engineForSources(input.sources);
+  if (variants.length < 2 || !input.masking || !platformEntry(kind).sharedRestore) {
     for (const v of variants) await buildOne(v);
     return results;
   }
 
   const { reporter } = input;
-  const { driver, engine } = platformForBuild(engineForSources(input.sources), input.home);
+  const { driver, engine, entry } = platformForBuild(kind, input.home);
   await driver.checkPrerequisites();
   await engine.checkPrerequisites();
   const workDir = path.join(input.home, "work", `variants-${crypto.randomBytes(5).toString("hex")}`);
@@ -53,7 +54,7 @@ export async function buildImageVariants(input: BuildImageOptions, variants: (st
     const started = performance.now();
     reporter.info(`Restoring ${input.sources.length} source(s) once onto a staging disk for ${variants.length} variants`);
     const staging = await driver.createStaging(
-      path.join(workDir, "staging.qcow2"),
+      path.join(workDir, entry.stagingName),
       path.join(workDir, "staging"),
       input.diskSizeBytes ?? (await defaultDiskSize(input.sources)),
     );

@@ -11,7 +11,7 @@ import { removeClone } from "./teardown.js";
 import { assertDatabaseChoice, credentialsOf } from "./record.js";
 import { askedFor, decideNamedClone } from "./named-clone.js";
 import type { PublishedImage } from "../repository/types.js";
-import { allocatedBytes, assertRuntimeServes, runSession } from "./session.js";
+import { assertRuntimeServes, ownBytesOf, runSession } from "./session.js";
 
 export async function createClone(opts: CreateCloneOptions): Promise<CloneResult> {
   const started = performance.now();
@@ -63,14 +63,7 @@ async function reuseResult(
     credentials: credentialsOf(record, opts.database),
     image,
     readySeconds: secondsSince(started),
-    childDiskBytes: await ownBytesOf(record, opts.home),
+    childDiskBytes: await ownBytesOf(platformForRecord(record, opts.home).driver, record.childFile),
     newerImage: newer ? { name: newer.name, version: newer.version, manifestDigest: newer.manifestDigest } : undefined,
   };
-}
-
-/** What a clone's disk holds of its own, measured by the driver that made it (reflink: unshared extents). */
-async function ownBytesOf(record: CloneRecord, home: string): Promise<number> {
-  const { driver } = platformForRecord(record, home);
-  // A reflink driver maps the clone's child path to its pool copy itself.
-  return driver.ownBytes ? driver.ownBytes(record.childFile) : allocatedBytes(record.childFile);
 }

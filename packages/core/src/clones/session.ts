@@ -69,7 +69,7 @@ export async function runSession(input: SessionInput): Promise<CloneResult> {
     const readySeconds = secondsSince(input.started);
     cleanup.dismiss();
     await pausePoint("clone:ready");
-    const childDiskBytes = driver.ownBytes ? await driver.ownBytes(child.file) : await allocatedBytes(child.file);
+    const childDiskBytes = await ownBytesOf(driver, child.file);
     const where = server.containerId ? ` (container ${server.containerId.slice(0, 12)})` : "";
     // The CLI and the action each print the ready line with how to connect: said once, there.
     opts.reporter.debug(`Clone ${record.id} of ${image.name}:${image.version} ready in ${readySeconds.toFixed(3)} s on ${record.host}:${record.port}${where}`);
@@ -253,7 +253,9 @@ async function containerLabels(cloneId: string, home: string): Promise<Record<st
   return cloneLabels(cloneId, path.resolve(home));
 }
 
-export async function allocatedBytes(file: string): Promise<number> {
-  const st = await fs.stat(file).catch(() => undefined);
+/** What a clone's disk holds of its own, as the driver that made it measures it (reflink: unshared extents). */
+export async function ownBytesOf(driver: DiskDriver, childFile: string): Promise<number> {
+  if (driver.ownBytes) return driver.ownBytes(childFile);
+  const st = await fs.stat(childFile).catch(() => undefined);
   return st ? st.blocks * 512 : 0;
 }

@@ -5,8 +5,8 @@ import path from "node:path";
 import { writeFileAtomic } from "./durable-write.js";
 import { currentProcess, type ProcessIdentity } from "./process-identity.js";
 
-/** Work dirs of builds and of promotions (which seal and publish a clone the same way). */
-export const BUILD_DIR_PATTERN = /^(build|promote)-[0-9a-f]{10}$/;
+/** Work dirs of builds, of a multi-variant build's shared (unmasked) staging, and of promotions (which seal and publish a clone the same way). */
+export const BUILD_DIR_PATTERN = /^(build|variants|promote)-[0-9a-f]{10}$/;
 export const BUILD_RECORD = "build.json";
 
 export interface BuildRecord {
