@@ -9,19 +9,14 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashEvent, type AuditEvent } from "../../packages/core/src/audit/index.js";
-import { buildImage } from "../../packages/core/src/build/index.js";
-import { createSampleDump } from "../../packages/core/src/engine/index.js";
 import { parseImageRef } from "../../packages/core/src/image/reference.js";
-import { silentReporter } from "../../packages/core/src/reporter.js";
 import { OciRepository } from "../../packages/core/src/repository/index.js";
-import { makeWorld, type World } from "../integration/clones/fixture.js";
+import { makeWorld, type World, buildSampleImage } from "../integration/clones/fixture.js";
 import { canRunRegistry, startRegistry, type TestRegistry } from "../integration/oci/registry-fixture.js";
 import { bundleCli, runCli, type CliRun } from "./cli-process.js";
 import { leaksUnder } from "./leaks.js";
 
 const canRun = process.getuid?.() === 0 && existsSync("/dev/fuse");
-const reporter = silentReporter;
-
 let world: World;
 let bundle: string;
 
@@ -29,17 +24,7 @@ describe.skipIf(!canRun)("an audit log that heals and anchors", () => {
   beforeAll(async () => {
     world = await makeWorld("dbclone-audit-it-");
     bundle = await bundleCli(path.join(world.root, "dbclone.cjs"));
-    const dump = path.join(world.root, "shop.dump");
-    await createSampleDump(dump, { sizeMb: 2, seed: 3 });
-    await buildImage({
-      unmasked: { reason: "synthetic test data" },
-      repository: world.repository,
-      name: "shop",
-      version: "v1",
-      sources: [{ kind: "dump", path: dump }],
-      home: world.home,
-      reporter,
-    });
+    await buildSampleImage(world, { sizeMb: 2, seed: 3 });
   }, 300_000);
   afterAll(async () => {
     await world?.cleanup();

@@ -4,12 +4,10 @@
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildImage } from "../../packages/core/src/build/index.js";
 import { CloneRegistry, createClone, teardownClones } from "../../packages/core/src/clones/index.js";
-import { createSampleDump } from "../../packages/core/src/engine/index.js";
 import { silentReporter } from "../../packages/core/src/reporter.js";
 import { isServerRunning } from "../../packages/core/src/runtime/index.js";
-import { makeWorld, psql, type World } from "../integration/clones/fixture.js";
+import { makeWorld, psql, type World, buildSampleImage } from "../integration/clones/fixture.js";
 import { bundleCli, runCli } from "./cli-process.js";
 import { leaksUnder } from "./leaks.js";
 
@@ -25,17 +23,7 @@ describe.skipIf(!canRun)("20 concurrent clones with gc looping beside them", () 
     world = await makeWorld("dbclone-conc-");
     mkdirSync(path.join(world.root, "tmp"), { mode: 0o711 });
     bundle = await bundleCli(path.join(world.root, "dbclone.cjs"));
-    const dump = path.join(world.root, "shop.dump");
-    await createSampleDump(dump, { sizeMb: 2, seed: 5 });
-    await buildImage({
-      unmasked: { reason: "synthetic test data" },
-      repository: world.repository,
-      name: "shop",
-      version: "v1",
-      sources: [{ kind: "dump", path: dump }],
-      home: world.home,
-      reporter,
-    });
+    await buildSampleImage(world, { sizeMb: 2, seed: 5 });
   }, 300_000);
   afterAll(async () => {
     await world?.cleanup();

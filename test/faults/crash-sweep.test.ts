@@ -6,15 +6,13 @@
 import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildImage } from "../../packages/core/src/build/index.js";
 import { CloneRegistry, createClone } from "../../packages/core/src/clones/index.js";
-import { createSampleDump } from "../../packages/core/src/engine/index.js";
 import { parseImageRef } from "../../packages/core/src/image/reference.js";
 import { silentReporter } from "../../packages/core/src/reporter.js";
 import { openRepository } from "../../packages/core/src/repository/index.js";
 import { isServerRunning } from "../../packages/core/src/runtime/index.js";
 import type { CloneResult } from "../../packages/core/src/clones/index.js";
-import { makeWorld, psql, type World } from "../integration/clones/fixture.js";
+import { makeWorld, psql, type World, buildSampleImage } from "../integration/clones/fixture.js";
 import { canRunRegistry, startRegistry, type TestRegistry } from "../integration/oci/registry-fixture.js";
 import { bundleCli, killAtStep, runCli, type CliRun } from "./cli-process.js";
 import { filesMatching, leaksUnder } from "./leaks.js";
@@ -96,17 +94,7 @@ describe.skipIf(!canRun)("a SIGKILL at any step leaves nothing gc cannot sweep",
     tmp = path.join(world.root, "tmp");
     mkdirSync(tmp, { mode: 0o711 });
     bundle = await bundleCli(path.join(world.root, "dbclone.cjs"));
-    dump = path.join(world.root, "shop.dump");
-    await createSampleDump(dump, { sizeMb: 2, seed: 11 });
-    await buildImage({
-      unmasked: { reason: "synthetic test data" },
-      repository: world.repository,
-      name: "shop",
-      version: "v1",
-      sources: [{ kind: "dump", path: dump }],
-      home: world.home,
-      reporter,
-    });
+    dump = await buildSampleImage(world, { sizeMb: 2, seed: 11 });
     keeper = await createClone({ repository: world.repository, ref: "shop:v1", home: world.home, reporter, name: "keeper" });
     // The build server's socket dir goes under TMPDIR: a private one shows what a crash leaves there.
     env = { DBCLONE_HOME: world.home, DBCLONE_REPO: world.repoDir, DBCLONE_CACHE_DIR: path.join(world.home, "cache"), TMPDIR: tmp };

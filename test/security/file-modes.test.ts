@@ -7,15 +7,13 @@ import { mkdtempSync, promises as fs, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { buildImage } from "../../packages/core/src/build/index.js";
 import { CloneRegistry } from "../../packages/core/src/clones/index.js";
 import { createClone, teardownClones } from "../../packages/core/src/clones/index.js";
 import { baseDigestCache } from "../../packages/core/src/disk/base-digests.js";
-import { createSampleDump } from "../../packages/core/src/engine/index.js";
 import { silentReporter } from "../../packages/core/src/reporter.js";
 import { BlobCache } from "../../packages/core/src/repository/cache/blob-cache.js";
 import { verifiedBlobCache } from "../../packages/core/src/repository/verified-blobs.js";
-import { makeWorld, psql, type World } from "../integration/clones/fixture.js";
+import { makeWorld, psql, type World, buildSampleImage } from "../integration/clones/fixture.js";
 
 const modeOf = (p: string) => (statSync(p).mode & 0o7777).toString(8);
 
@@ -79,17 +77,7 @@ describe("a real build and clone in a home dbclone made itself", () => {
   beforeAll(async () => {
     process.env.DBCLONE_BLOB_GROUP = "daemon"; // gid 1 on Debian: a group the operator chose
     world = await makeWorld("dbclone-modes-it-"); // its root is 0711, like /var/lib; the home does not exist yet
-    const dump = path.join(world.root, "shop.dump");
-    await createSampleDump(dump, { sizeMb: 2, seed: 3 });
-    await buildImage({
-      unmasked: { reason: "synthetic test data" },
-      repository: world.repository,
-      name: "shop",
-      version: "v1",
-      sources: [{ kind: "dump", path: dump }],
-      home: world.home,
-      reporter: silentReporter,
-    });
+    await buildSampleImage(world, { sizeMb: 2, seed: 3 });
   }, 300_000);
   afterAll(async () => {
     if (blobGroup === undefined) delete process.env.DBCLONE_BLOB_GROUP;

@@ -4,9 +4,11 @@ import { execFileSync } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { buildImage } from "../../../packages/core/src/build/index.js";
 import { CloneRegistry } from "../../../packages/core/src/clones/index.js";
 import { teardownClones } from "../../../packages/core/src/clones/index.js";
 import { Qcow2Driver, ReflinkDriver } from "../../../packages/core/src/disk/index.js";
+import { createSampleDump } from "../../../packages/core/src/engine/index.js";
 import { silentReporter } from "../../../packages/core/src/reporter.js";
 import { openRepository } from "../../../packages/core/src/repository/index.js";
 import type { Repository } from "../../../packages/core/src/repository/types.js";
@@ -79,4 +81,23 @@ export function psql(connectionString: string, sql: string): string {
   return execFileSync("/usr/lib/postgresql/15/bin/psql", ["-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-d", connectionString, "-c", sql], {
     encoding: "utf8",
   }).trim();
+}
+
+/**
+ * The image most clone tests start from: a synthetic shop dump of `sizeMb` (deterministic for `seed`)
+ * built unmasked as shop:v1 into the world's repository. Returns the dump's path.
+ */
+export async function buildSampleImage(world: World, sample: { sizeMb: number; seed: number }): Promise<string> {
+  const dump = path.join(world.root, "shop.dump");
+  await createSampleDump(dump, sample);
+  await buildImage({
+    unmasked: { reason: "synthetic test data" },
+    repository: world.repository,
+    name: "shop",
+    version: "v1",
+    sources: [{ kind: "dump", path: dump }],
+    home: world.home,
+    reporter: silentReporter,
+  });
+  return dump;
 }

@@ -4,12 +4,10 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildImage } from "../../../packages/core/src/build/index.js";
 import { CloneRegistry } from "../../../packages/core/src/clones/index.js";
 import { createClone, teardownClones } from "../../../packages/core/src/clones/index.js";
-import { createSampleDump } from "../../../packages/core/src/engine/index.js";
 import { silentReporter, type Reporter } from "../../../packages/core/src/reporter.js";
-import { makeWorld, psql, type World } from "./fixture.js";
+import { buildSampleImage, makeWorld, psql, type World } from "./fixture.js";
 import { clonePostmasterPid, killAndWait, WrongServer } from "./wrong-server.js";
 
 let world: World;
@@ -17,17 +15,7 @@ let wrong: WrongServer;
 
 beforeAll(async () => {
   world = await makeWorld("dbclone-identity-");
-  const dump = path.join(world.root, "shop.dump");
-  await createSampleDump(dump, { sizeMb: 2, seed: 11 });
-  await buildImage({
-    unmasked: { reason: "synthetic test data" },
-    repository: world.repository,
-    name: "shop",
-    version: "v1",
-    sources: [{ kind: "dump", path: dump }],
-    home: world.home,
-    reporter: silentReporter,
-  });
+  await buildSampleImage(world, { sizeMb: 2, seed: 11 });
   wrong = new WrongServer(path.join(world.root, "wrong-server"));
 });
 

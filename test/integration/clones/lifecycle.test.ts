@@ -1,32 +1,19 @@
 // The heart of the product, for real: build an image on qcow2 + PostgreSQL, clone it, use the
 // clones, tear them down, and prove nothing is left behind.
 import { existsSync } from "node:fs";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildImage } from "../../../packages/core/src/build/index.js";
 import { CloneRegistry } from "../../../packages/core/src/clones/index.js";
 import { collectGarbage, createClone, teardownClones } from "../../../packages/core/src/clones/index.js";
-import { createSampleDump } from "../../../packages/core/src/engine/index.js";
 import { ImageNotFoundError } from "../../../packages/core/src/errors.js";
 import { silentReporter } from "../../../packages/core/src/reporter.js";
-import { makeWorld, psql, type World } from "./fixture.js";
+import { makeWorld, psql, type World, buildSampleImage } from "./fixture.js";
 
 let world: World;
 const reporter = silentReporter;
 
 beforeAll(async () => {
   world = await makeWorld();
-  const dump = path.join(world.root, "shop.dump");
-  await createSampleDump(dump, { sizeMb: 5, seed: 7 });
-  await buildImage({
-    repository: world.repository,
-    name: "shop",
-    version: "v1",
-    sources: [{ kind: "dump", path: dump }],
-    home: world.home,
-    reporter,
-    unmasked: { reason: "synthetic test data" },
-  });
+  await buildSampleImage(world, { sizeMb: 5, seed: 7 });
 });
 
 afterAll(async () => {

@@ -6,11 +6,9 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildImage } from "../../../packages/core/src/build/index.js";
 import { createClone, teardownClones } from "../../../packages/core/src/clones/index.js";
-import { createSampleDump } from "../../../packages/core/src/engine/index.js";
 import { silentReporter } from "../../../packages/core/src/reporter.js";
-import { makeWorld, psql, type World } from "../clones/fixture.js";
+import { makeWorld, psql, type World, buildSampleImage } from "../clones/fixture.js";
 import { EMPTY_IMAGE, HOST_BINDS, startDockerd, type TestDockerd } from "./dockerd.js";
 import { requireOrSkip } from "../required.js";
 
@@ -25,17 +23,7 @@ describe.skipIf(skip !== undefined)("a clone in a container on a bridge network"
   beforeAll(async () => {
     process.env.DOCKER_HOST = dockerd.host;
     world = await makeWorld("dbclone-dkb-");
-    const dump = path.join(world.root, "shop.dump");
-    await createSampleDump(dump, { sizeMb: 1, seed: 5 });
-    await buildImage({
-      repository: world.repository,
-      name: "shop",
-      version: "v1",
-      sources: [{ kind: "dump", path: dump }],
-      home: world.home,
-      reporter,
-      unmasked: { reason: "synthetic test data" },
-    });
+    await buildSampleImage(world, { sizeMb: 1, seed: 5 });
   });
 
   afterAll(async () => {

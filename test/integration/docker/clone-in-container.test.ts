@@ -5,15 +5,13 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildImage } from "../../../packages/core/src/build/index.js";
 import { CloneRegistry } from "../../../packages/core/src/clones/index.js";
 import { collectGarbage, createClone, teardownClones } from "../../../packages/core/src/clones/index.js";
 import type { CreateCloneOptions } from "../../../packages/core/src/clones/lifecycle-types.js";
-import { createSampleDump } from "../../../packages/core/src/engine/index.js";
 import { silentReporter } from "../../../packages/core/src/reporter.js";
 import { DockerRuntime, LABEL_CLONE, LABEL_HOME } from "../../../packages/core/src/runtime/docker/index.js";
 import type { ServerLaunch } from "../../../packages/core/src/runtime/types.js";
-import { makeWorld, psql, type World } from "../clones/fixture.js";
+import { makeWorld, psql, type World, buildSampleImage } from "../clones/fixture.js";
 import { EMPTY_IMAGE, HOST_BINDS, startDockerd, type TestDockerd } from "./dockerd.js";
 import { requireOrSkip } from "../required.js";
 
@@ -41,17 +39,7 @@ describe.skipIf(skip !== undefined)(`clones in containers (dockerd, ${skip ? "sk
   beforeAll(async () => {
     process.env.DOCKER_HOST = dockerd.host; // the product honours DOCKER_HOST like the docker CLI
     world = await makeWorld("dbclone-dk-");
-    const dump = path.join(world.root, "shop.dump");
-    await createSampleDump(dump, { sizeMb: 2, seed: 3 });
-    await buildImage({
-      repository: world.repository,
-      name: "shop",
-      version: "v1",
-      sources: [{ kind: "dump", path: dump }],
-      home: world.home,
-      reporter,
-      unmasked: { reason: "synthetic test data" },
-    });
+    await buildSampleImage(world, { sizeMb: 2, seed: 3 });
   });
 
   afterAll(async () => {

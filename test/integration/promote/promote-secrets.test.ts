@@ -5,31 +5,20 @@ import { randomBytes } from "node:crypto";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildImage } from "../../../packages/core/src/build/index.js";
 import { createClone } from "../../../packages/core/src/clones/lifecycle.js";
 import { promoteClone } from "../../../packages/core/src/clones/promote.js";
-import { ADMIN_USER, createSampleDump } from "../../../packages/core/src/engine/index.js";
+import { ADMIN_USER } from "../../../packages/core/src/engine/index.js";
 import { open } from "node:fs/promises";
 import { silentReporter } from "../../../packages/core/src/reporter.js";
 import type { FsRepository } from "../../../packages/core/src/repository/index.js";
-import { makeWorld, psql, type World } from "../clones/fixture.js";
+import { makeWorld, psql, type World, buildSampleImage } from "../clones/fixture.js";
 
 let world: World;
 const reporter = silentReporter;
 
 beforeAll(async () => {
   world = await makeWorld("dbclone-promote-secrets-");
-  const dump = path.join(world.root, "shop.dump");
-  await createSampleDump(dump, { sizeMb: 2, seed: 5 });
-  await buildImage({
-    unmasked: { reason: "synthetic test data" },
-    repository: world.repository,
-    name: "shop",
-    version: "v1",
-    sources: [{ kind: "dump", path: dump }],
-    home: world.home,
-    reporter,
-  });
+  await buildSampleImage(world, { sizeMb: 2, seed: 5 });
 }, 300_000);
 afterAll(async () => {
   await world?.cleanup();

@@ -3,18 +3,15 @@
 // v2 layers on it, --flatten gives a single-layer v3, and prune keeps v1 because v2 needs it.
 import { execFileSync } from "node:child_process";
 import { chmodSync, closeSync, existsSync, openSync, statSync, writeSync } from "node:fs";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildImage } from "../../../packages/core/src/build/index.js";
 import { CloneRegistry } from "../../../packages/core/src/clones/index.js";
 import { createClone, teardownClones } from "../../../packages/core/src/clones/index.js";
 import { promoteClone } from "../../../packages/core/src/clones/promote.js";
-import { createSampleDump } from "../../../packages/core/src/engine/index.js";
 import { DigestMismatchError, ImageInUseError, VersionExistsError } from "../../../packages/core/src/errors.js";
 import { diffManifests, imageLog } from "../../../packages/core/src/lineage/index.js";
 import { silentReporter } from "../../../packages/core/src/reporter.js";
 import { type FsRepository, pruneImages } from "../../../packages/core/src/repository/index.js";
-import { makeWorld, psql, type World } from "../clones/fixture.js";
+import { makeWorld, psql, type World, buildSampleImage } from "../clones/fixture.js";
 
 let world: World;
 const reporter = silentReporter;
@@ -25,17 +22,7 @@ const blobPath = (digest: string) => (world.repository as FsRepository).layout.b
 
 beforeAll(async () => {
   world = await makeWorld("dbclone-promote-");
-  const dump = path.join(world.root, "shop.dump");
-  await createSampleDump(dump, { sizeMb: 20, seed: 11 });
-  await buildImage({
-    repository: world.repository,
-    name: "shop",
-    version: "v1",
-    sources: [{ kind: "dump", path: dump }],
-    home: world.home,
-    reporter,
-    unmasked: { reason: "synthetic test data" },
-  });
+  await buildSampleImage(world, { sizeMb: 20, seed: 11 });
 });
 
 afterAll(async () => {

@@ -5,15 +5,13 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statfsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildImage } from "../../../packages/core/src/build/index.js";
 import { CloneRegistry, collectGarbage } from "../../../packages/core/src/clones/index.js";
 import { createClone, teardownClones } from "../../../packages/core/src/clones/index.js";
 import { promoteClone } from "../../../packages/core/src/clones/promote.js";
-import { createSampleDump } from "../../../packages/core/src/engine/index.js";
 import { DiskFullError } from "../../../packages/core/src/errors.js";
 import { silentReporter } from "../../../packages/core/src/reporter.js";
 import { bundleCli, killAtStep } from "../../faults/cli-process.js";
-import { makeWorld, processesUnder, psql, type World } from "../clones/fixture.js";
+import { makeWorld, processesUnder, psql, type World, buildSampleImage } from "../clones/fixture.js";
 import { expandedImages, loopsUnder, mountsUnder, poolLeftovers, removePool } from "./fixture.js";
 
 const canRun = process.platform === "linux" && process.getuid?.() === 0 && existsSync("/dev/loop-control");
@@ -42,17 +40,7 @@ describe.skipIf(!canRun)("reflink disk driver (real PostgreSQL, loop-mounted XFS
   beforeAll(async () => {
     world = await makeWorld("dbclone-reflink-");
     homes.push(world.home);
-    const dump = path.join(world.root, "shop.dump");
-    await createSampleDump(dump, { sizeMb: 20, seed: 16 });
-    await buildImage({
-      unmasked: { reason: "synthetic test data" },
-      repository: world.repository,
-      name: "shop",
-      version: "v1",
-      sources: [{ kind: "dump", path: dump }],
-      home: world.home,
-      reporter,
-    });
+    await buildSampleImage(world, { sizeMb: 20, seed: 16 });
   }, 600_000);
 
   afterAll(async () => {
