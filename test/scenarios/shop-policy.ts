@@ -1,6 +1,7 @@
 // What the shop repository's checkout holds for the examples that build with a policy: dbclone.yml
 // with the masking: section the nightly build reads (it masks every personal column of the sample
 // shop data, so the build's PII scan and leak scan pass), and the masking key the secret holds.
+import { SAMPLE_SHOP_POLICY } from "../../packages/core/src/engine/index.js";
 import { parsePolicy, resolveMaskingKey } from "../../packages/core/src/masking/index.js";
 import { silentReporter } from "../../packages/core/src/reporter.js";
 
@@ -8,25 +9,7 @@ import { silentReporter } from "../../packages/core/src/reporter.js";
 export const SHOP_MASKING_KEY = "scenario-masking-key-0123456789abcdef";
 
 export const SHOP_DBCLONE_YML = `# dbclone.yml of acme/shop (what actions/checkout puts in the workspace)
-masking:
-  onUnmaskedPii: fail
-  databases:
-    shop:
-      tables:
-        customers:
-          columns:
-            first_name: firstName
-            last_name: lastName
-            email: email
-            phone: phone
-            street: { transformer: address, part: street }
-            city: { transformer: address, part: city }
-            postcode: { transformer: address, part: postcode }
-            birth_date: { transformer: dateShift, days: 60 }
-        orders:
-          columns:
-            shipping_address: { transformer: address, part: full }
-`;
+${SAMPLE_SHOP_POLICY}`;
 
 /** The files of the shop repository at any commit a scenario checks out. */
 export const SHOP_CHECKOUT: Record<string, string> = { "dbclone.yml": SHOP_DBCLONE_YML };

@@ -8,7 +8,7 @@ import pg from "pg";
 import { buildImage } from "../build/index.js";
 import { allCloneDiskDrivers } from "../platform/index.js";
 import { ReflinkDriver } from "../disk/index.js";
-import { createSampleDump } from "../engine/index.js";
+import { createSampleDump, SAMPLE_SHOP_POLICY } from "../engine/index.js";
 import type { Reporter } from "../reporter.js";
 import { openRepository } from "../repository/index.js";
 import { createClone, teardownClones } from "../clones/index.js";
@@ -19,26 +19,6 @@ import type { LeakScanResult } from "../masking/build-step.js";
 
 /** A fixed key so the demo's pseudonyms are reproducible. It is printed: it is NOT a secret. */
 export const DEMO_MASKING_KEY = "dbclone-demo-key-not-a-secret";
-
-const DEMO_POLICY = `masking:
-  onUnmaskedPii: fail
-  databases:
-    shop:
-      tables:
-        customers:
-          columns:
-            first_name: firstName
-            last_name: lastName
-            email: email
-            phone: phone
-            street: { transformer: address, part: street }
-            city: { transformer: address, part: city }
-            postcode: { transformer: address, part: postcode }
-            birth_date: { transformer: dateShift, days: 90 }
-        orders:
-          columns:
-            shipping_address: { transformer: address, part: full }
-`;
 
 export interface DemoOptions {
   sizeMb: number;
@@ -79,7 +59,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
 
     print("2. Building image demo/shop:v1 (restore → mask → VACUUM FULL → fresh base disk → leak scan → publish)…");
     print(`   masking customers' names, emails, phones, addresses and birth dates with the demo key "${DEMO_MASKING_KEY}" (demo key, not a secret)`);
-    const policy = parsePolicy(DEMO_POLICY, "demo policy");
+    const policy = parsePolicy(SAMPLE_SHOP_POLICY, "demo policy");
     const build = await buildImage({
       repository,
       name: "demo/shop",

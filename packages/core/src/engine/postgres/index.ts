@@ -2,7 +2,7 @@
 export { PostgresEngine } from "./engine.js";
 export { quoteIdent, qualifiedName } from "./sql.js";
 export { redactUrl } from "./url.js";
-export { createSampleDump, type SampleDumpOptions } from "./sample.js";
+export { createSampleDump, SAMPLE_SHOP_POLICY, type SampleDumpOptions } from "./sample.js";
 export { stopPostgres } from "./launch.js";
 export type { ScrubOptions } from "./scrub.js";
 export { ADMIN_USER, DATA_DIR, ENGINE_FILE, type EngineFile } from "./engineFile.js";

@@ -23,6 +23,31 @@ export interface SampleDumpOptions {
   reporter?: Reporter;
 }
 
+/**
+ * The masking policy (dbclone.yml's masking: section) that covers every personal column of the
+ * sample shop data, so a masked build of it passes the PII scan and the leak scan. The demo and the
+ * scenario tests build with it.
+ */
+export const SAMPLE_SHOP_POLICY = `masking:
+  onUnmaskedPii: fail
+  databases:
+    shop:
+      tables:
+        customers:
+          columns:
+            first_name: firstName
+            last_name: lastName
+            email: email
+            phone: phone
+            street: { transformer: address, part: street }
+            city: { transformer: address, part: city }
+            postcode: { transformer: address, part: postcode }
+            birth_date: { transformer: dateShift, days: 90 }
+        orders:
+          columns:
+            shipping_address: { transformer: address, part: full }
+`;
+
 /** Measured on PostgreSQL 15: ~1.6 KB on disk per customer with its 3 orders, 9 items and indexes. */
 const BYTES_PER_CUSTOMER = 1600;
 /** An empty database already takes about this much. */
