@@ -4,16 +4,12 @@
 import { appendFileSync, existsSync, lstatSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findBinaries } from "../../packages/core/src/engine/postgres/binaries.js";
-import { commonSettings, writeServerFile } from "../../packages/core/src/engine/postgres/config.js";
-import { initDataDir } from "../../packages/core/src/engine/postgres/dataDir.js";
 import { PostgresEngine } from "../../packages/core/src/engine/postgres/index.js";
-import { launchPostgres, stopPostgres } from "../../packages/core/src/engine/postgres/launch.js";
-import { giveToServerUser } from "../../packages/core/src/engine/postgres/osUser.js";
+import { stopPostgres } from "../../packages/core/src/engine/postgres/launch.js";
 import { SourceError } from "../../packages/core/src/errors.js";
 import { silentReporter } from "../../packages/core/src/reporter.js";
 import { run } from "../../packages/core/src/runtime/exec.js";
-import { Tracker, freePort } from "../integration/engine/fixtures.js";
+import { Tracker, freePort, launchTestServer } from "../integration/engine/fixtures.js";
 import { adminQuery, makeVictims, sharedDir, type Victims } from "./fixtures.js";
 
 const engine = new PostgresEngine();
@@ -29,27 +25,11 @@ afterAll(() => t.cleanup(), 60_000);
 
 /** A stopped cluster (superuser srcadmin) that ran `sql` first, as a "production" data directory. */
 async function sourceDataDir(sql: string): Promise<string> {
-  const bins = await findBinaries(15);
-  const root = t.mount("dbclone-sec-src-");
-  const dataDir = path.join(root, "pgdata");
-  const socketDir = path.join(root, "run");
-  await initDataDir(bins, dataDir, "srcadmin");
-  await run("mkdir", ["-m", "0700", socketDir]);
-  await giveToServerUser(socketDir);
-  const hbaFile = path.join(socketDir, "pg_hba.conf");
-  await writeServerFile(hbaFile, "local all all trust\n");
-  const port = await freePort();
-  const { pid } = await launchPostgres({
-    bins,
-    dataDir,
-    socketDir,
-    port,
-    settings: { ...commonSettings(dataDir, socketDir, hbaFile), listen_addresses: "" },
-    logFile: path.join(socketDir, "postgres.log"),
-    connectUser: "srcadmin",
-    timeoutMs: 60_000,
+  const { bins, dataDir, socketDir, port, pid } = await launchTestServer(t, {
+    prefix: "dbclone-sec-src-",
+    hba: "local all all trust\n",
+    settings: () => ({ listen_addresses: "" }),
   });
-  t.pids.add(pid);
   try {
     await run(bins.bin("psql"), ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", socketDir, "-p", String(port), "-U", "srcadmin", "-d", "postgres", "-c", sql]);
   } finally {

@@ -2,14 +2,11 @@
 // /archive/%f' does), small 1 MiB segments to keep tests lean, and helpers to take base backups.
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { findBinaries } from "../../../packages/core/src/engine/postgres/binaries.js";
-import { commonSettings, writeServerFile } from "../../../packages/core/src/engine/postgres/config.js";
 import { makeEmptyDataDir } from "../../../packages/core/src/engine/postgres/dataDir.js";
-import { launchPostgres } from "../../../packages/core/src/engine/postgres/launch.js";
 import { giveToServerUser, serverUser } from "../../../packages/core/src/engine/postgres/osUser.js";
 import { archiveCommand } from "../../../packages/core/src/engine/postgres/walArchive.js";
 import { run } from "../../../packages/core/src/runtime/exec.js";
-import { freePort, type Tracker } from "../engine/fixtures.js";
+import { launchTestServer, type Tracker } from "../engine/fixtures.js";
 
 export interface ArchivingServer {
   pid: number;
@@ -28,51 +25,34 @@ export interface ArchivingServer {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function startArchivingServer(t: Tracker): Promise<ArchivingServer> {
-  const bins = await findBinaries(15);
-  const root = t.mount("dbclone-pitr-src-");
-  const dataDir = path.join(root, "pgdata");
-  const socketDir = path.join(root, "run");
-  const archiveDir = path.join(root, "wal archive 'prod' 100%");
-  await makeEmptyDataDir(dataDir);
-  await run(
-    bins.bin("initdb"),
-    ["-D", dataDir, "-U", "srcadmin", "--auth=trust", "-E", "UTF8", "--locale=C", "--wal-segsize=1", "--no-sync", "--no-instructions"],
-    {
-      asUser: serverUser().asUser,
-      cwd: "/",
+  const archiveDirOf = (root: string) => path.join(root, "wal archive 'prod' 100%");
+  const { bins, root, dataDir, socketDir, port, pid, psql } = await launchTestServer(t, {
+    prefix: "dbclone-pitr-src-",
+    hba: "local all all trust\nlocal replication all trust\nhost replication all 127.0.0.1/32 scram-sha-256\n",
+    // Small 1 MiB WAL segments keep the archive tests lean.
+    init: async (b, dir) => {
+      await makeEmptyDataDir(dir);
+      await run(
+        b.bin("initdb"),
+        ["-D", dir, "-U", "srcadmin", "--auth=trust", "-E", "UTF8", "--locale=C", "--wal-segsize=1", "--no-sync", "--no-instructions"],
+        { asUser: serverUser().asUser, cwd: "/" },
+      );
     },
-  );
-  for (const d of [socketDir, archiveDir]) {
-    mkdirSync(d, { mode: 0o700 });
-    await giveToServerUser(d);
-  }
-  const hbaFile = path.join(socketDir, "pg_hba.conf");
-  await writeServerFile(hbaFile, "local all all trust\nlocal replication all trust\nhost replication all 127.0.0.1/32 scram-sha-256\n");
-  const port = await freePort();
-  const { pid } = await launchPostgres({
-    bins,
-    dataDir,
-    socketDir,
-    port,
-    settings: {
-      ...commonSettings(dataDir, socketDir, hbaFile),
+    prepare: async (r) => {
+      mkdirSync(archiveDirOf(r), { mode: 0o700 });
+      await giveToServerUser(archiveDirOf(r));
+    },
+    settings: ({ root: r }) => ({
       listen_addresses: "127.0.0.1",
       fsync: "off",
       autovacuum: "off",
       wal_level: "replica",
       archive_mode: "on",
-      archive_command: archiveCommand(archiveDir),
+      archive_command: archiveCommand(archiveDirOf(r)),
       log_timezone: "UTC",
-    },
-    logFile: path.join(socketDir, "postgres.log"),
-    connectUser: "srcadmin",
-    timeoutMs: 60_000,
+    }),
   });
-  t.pids.add(pid);
-  const psql = async (db: string, sql: string): Promise<string> =>
-    (
-      await run(bins.bin("psql"), ["-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-h", socketDir, "-p", String(port), "-U", "srcadmin", "-d", db, "-c", sql])
-    ).stdout.trim();
+  const archiveDir = archiveDirOf(root);
   await psql("postgres", "CREATE ROLE repl LOGIN REPLICATION PASSWORD 'r3pl'");
   await psql("postgres", "CREATE DATABASE shop");
   await psql("shop", "CREATE TABLE orders (id int PRIMARY KEY, note text, at timestamptz DEFAULT clock_timestamp())");
