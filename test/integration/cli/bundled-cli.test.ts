@@ -3,8 +3,8 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bundleCli } from "../../faults/cli-process.js";
 import { listTree } from "../../unit/cli/helpers.js";
 
 let tmp: string;
@@ -13,17 +13,7 @@ let bundle: string;
 beforeAll(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), "dbclone-cli-bundle-"));
   bundle = path.join(tmp, "dbclone.cjs");
-  await build({
-    entryPoints: [path.resolve(__dirname, "../../../packages/cli/src/index.ts")],
-    bundle: true,
-    platform: "node",
-    format: "cjs",
-    target: "node20",
-    outfile: bundle,
-    // As scripts/build.mjs: dockerode's optional native add-ons (ssh2, cpu-features) stay out.
-    external: ["pg-native", "cpu-features", "*.node"],
-    logLevel: "silent",
-  });
+  await bundleCli(bundle); // as scripts/build.mjs bundles dist/cli
 }, 60_000);
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 

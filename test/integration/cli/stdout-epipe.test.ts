@@ -4,8 +4,8 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bundleCli } from "../../faults/cli-process.js";
 import { publishFixture } from "../../unit/cli/helpers.js";
 
 let tmp: string;
@@ -14,16 +14,7 @@ let bundle: string;
 beforeAll(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), "dbclone-cli-epipe-"));
   bundle = path.join(tmp, "dbclone.cjs");
-  await build({
-    entryPoints: [path.resolve(__dirname, "../../../packages/cli/src/index.ts")],
-    bundle: true,
-    platform: "node",
-    format: "cjs",
-    target: "node20",
-    outfile: bundle,
-    external: ["pg-native", "cpu-features", "*.node"],
-    logLevel: "silent",
-  });
+  await bundleCli(bundle); // as scripts/build.mjs bundles dist/cli
   for (const v of ["1", "2", "3"]) await publishFixture(path.join(tmp, "repo"), path.join(tmp, "home"), "shop", v);
 }, 60_000);
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
