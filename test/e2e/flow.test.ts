@@ -3,8 +3,8 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CloneRegistry } from "../../packages/core/src/clones/index.js";
-import { createSampleDump } from "../../packages/core/src/engine/index.js";
-import { makeWorld, psql, type World } from "../integration/clones/fixture.js";
+import { psql, type World } from "../integration/clones/fixture.js";
+import { startFlowWorld } from "./flow-world.js";
 import { runAction } from "./harness.js";
 
 let world: World;
@@ -12,18 +12,7 @@ let env: Record<string, string>;
 let dump: string;
 
 beforeAll(async () => {
-  world = await makeWorld("dbclone-e2e-flow-");
-  env = {
-    DBCLONE_HOME: world.home,
-    DBCLONE_REPO: world.repoDir,
-    GITHUB_REPOSITORY: "acme/shop",
-    GITHUB_SHA: "a".repeat(40),
-    GITHUB_RUN_ID: "777",
-    GITHUB_REF: "refs/heads/main",
-    GITHUB_REF_NAME: "main",
-  };
-  dump = path.join(world.root, "shop.dump");
-  await createSampleDump(dump, { sizeMb: 5, seed: 3 });
+  ({ world, env, dump } = await startFlowWorld("dbclone-e2e-flow-", { sha: "a".repeat(40), runId: "777", sizeMb: 5, seed: 3 }));
 });
 
 afterAll(async () => {

@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSampleDump } from "../../packages/core/src/engine/index.js";
-import { makeWorld, psql, type World } from "../integration/clones/fixture.js";
+import { psql, type World } from "../integration/clones/fixture.js";
+import { startFlowWorld } from "./flow-world.js";
 import { bundleFromSource, runAction } from "./harness.js";
 
 let world: World;
@@ -16,18 +16,7 @@ let bundleDir: string;
 beforeAll(async () => {
   bundleDir = mkdtempSync(path.join(os.tmpdir(), "dbclone-e2e-src-"));
   await bundleFromSource(bundleDir);
-  world = await makeWorld("dbclone-e2e-src-flow-");
-  env = {
-    DBCLONE_HOME: world.home,
-    DBCLONE_REPO: world.repoDir,
-    GITHUB_REPOSITORY: "acme/shop",
-    GITHUB_SHA: "b".repeat(40),
-    GITHUB_RUN_ID: "778",
-    GITHUB_REF: "refs/heads/main",
-    GITHUB_REF_NAME: "main",
-  };
-  dump = path.join(world.root, "shop.dump");
-  await createSampleDump(dump, { sizeMb: 2, seed: 4 });
+  ({ world, env, dump } = await startFlowWorld("dbclone-e2e-src-flow-", { sha: "b".repeat(40), runId: "778", sizeMb: 2, seed: 4 }));
 });
 
 afterAll(async () => {
