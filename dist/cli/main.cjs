@@ -5551,7 +5551,7 @@ async function createSampleDump(outFile, opts = {}) {
     await (0, import_promises42.rm)(work, { recursive: true, force: true });
   }
 }
-var import_faker, import_promises42, import_node_os8, import_node_path43, BYTES_PER_CUSTOMER, EMPTY_DATABASE_BYTES, POOL, PRODUCTS, SCHEMA, CONSTRAINTS;
+var import_faker, import_promises42, import_node_os8, import_node_path43, SAMPLE_SHOP_POLICY, BYTES_PER_CUSTOMER, EMPTY_DATABASE_BYTES, POOL, PRODUCTS, SCHEMA, CONSTRAINTS;
 var init_sample = __esm({
   "packages/core/src/engine/postgres/sample.ts"() {
     "use strict";
@@ -5568,6 +5568,25 @@ var init_sample = __esm({
     init_dataDir();
     init_engineFile();
     init_sql();
+    SAMPLE_SHOP_POLICY = `masking:
+  onUnmaskedPii: fail
+  databases:
+    shop:
+      tables:
+        customers:
+          columns:
+            first_name: firstName
+            last_name: lastName
+            email: email
+            phone: phone
+            street: { transformer: address, part: street }
+            city: { transformer: address, part: city }
+            postcode: { transformer: address, part: postcode }
+            birth_date: { transformer: dateShift, days: 90 }
+        orders:
+          columns:
+            shipping_address: { transformer: address, part: full }
+`;
     BYTES_PER_CUSTOMER = 1600;
     EMPTY_DATABASE_BYTES = 7.5 * 1048576;
     POOL = 5e3;
@@ -34961,7 +34980,7 @@ async function runDemo(opts) {
     print(`   pg_dump written in ${secondsSince(dumpStart).toFixed(1)} s (${mb2((await import_promises78.default.stat(dump)).size)})`);
     print("2. Building image demo/shop:v1 (restore \u2192 mask \u2192 VACUUM FULL \u2192 fresh base disk \u2192 leak scan \u2192 publish)\u2026");
     print(`   masking customers' names, emails, phones, addresses and birth dates with the demo key "${DEMO_MASKING_KEY}" (demo key, not a secret)`);
-    const policy = parsePolicy(DEMO_POLICY, "demo policy");
+    const policy = parsePolicy(SAMPLE_SHOP_POLICY, "demo policy");
     const build = await buildImage({
       repository,
       name: "demo/shop",
@@ -35069,7 +35088,7 @@ async function countOrders(clone2) {
   const result = await query(clone2, "SELECT count(*)::int AS n FROM orders");
   return result.rows[0].n;
 }
-var import_promises78, import_node_os13, import_node_path86, import_pg8, DEMO_MASKING_KEY, DEMO_POLICY;
+var import_promises78, import_node_os13, import_node_path86, import_pg8, DEMO_MASKING_KEY;
 var init_run_demo = __esm({
   "packages/core/src/demo/run-demo.ts"() {
     "use strict";
@@ -35087,25 +35106,6 @@ var init_run_demo = __esm({
     init_time();
     init_load_policy();
     DEMO_MASKING_KEY = "dbclone-demo-key-not-a-secret";
-    DEMO_POLICY = `masking:
-  onUnmaskedPii: fail
-  databases:
-    shop:
-      tables:
-        customers:
-          columns:
-            first_name: firstName
-            last_name: lastName
-            email: email
-            phone: phone
-            street: { transformer: address, part: street }
-            city: { transformer: address, part: city }
-            postcode: { transformer: address, part: postcode }
-            birth_date: { transformer: dateShift, days: 90 }
-        orders:
-          columns:
-            shipping_address: { transformer: address, part: full }
-`;
   }
 });
 
