@@ -99,12 +99,6 @@ export function allCloneDiskDrivers(home: string, reporter?: Reporter): DiskDriv
   return [...names].map((n) => diskDriverNamed(n, home, reporter));
 }
 
-function buildEngineOf(kind: EngineKind, home: string): Engine {
-  const make = platformEntry(kind).buildEngine;
-  if (!make) throw new NotSupportedError(`${kind} images are built by their own path (build/build-sqlserver.ts).`);
-  return make(home);
-}
-
 function platformWith(kind: EngineKind, home: string, disk: CloneDiskName, reporter?: Reporter): Platform {
   assertHostFor(kind);
   const entry = platformEntry(kind);
@@ -112,7 +106,7 @@ function platformWith(kind: EngineKind, home: string, disk: CloneDiskName, repor
 }
 
 function buildPlatformWith(kind: EngineKind, home: string, disk: CloneDiskName, reporter?: Reporter): BuildPlatform {
-  return { ...platformWith(kind, home, disk, reporter), engine: buildEngineOf(kind, home) };
+  return { ...platformWith(kind, home, disk, reporter), engine: platformEntry(kind).buildEngine(home) };
 }
 
 /** Builds, scans and sweeps: the engine with the driver that makes and seals its images. */

@@ -55,8 +55,8 @@ export interface PlatformEntry {
   connection(): EngineConnection;
   /** The engine its clones run on (the one clone session, teardown, gc). */
   engine(home: string): CloneEngine;
-  /** The engine that builds its images; undefined while an engine still has its own build path. */
-  buildEngine?(home: string): Engine;
+  /** The engine that builds its images (a new one per build: it may keep what the build learns). */
+  buildEngine(home: string): Engine;
   filesystem: string;
   /** The driver that makes staging disks and seals images (the distribution format). */
   buildDriver: CloneDiskName;
@@ -102,12 +102,13 @@ export const PLATFORMS = {
     wrongHost: (p) => `SQL Server images need a Windows runner with SQL Server; this is ${p}. Run this on windows-latest (docs/windows.md).`,
     connection: () => new SqlServerEngine(sqlServerHost()),
     engine: () => new SqlServerEngine(sqlServerHost()),
+    buildEngine: () => new SqlServerEngine(sqlServerHost()),
     filesystem: "ntfs",
     buildDriver: "vhdx",
     cloneDrivers: ["vhdx"],
     stagingName: "staging.vhdx",
     promotable: false,
-    // Its build is its own path (build/build-sqlserver.ts), which restores per variant.
+    // A restore attaches its databases to the service under their own names, so each variant restores its own.
     sharedRestore: false,
     // Its clones are databases attached to the runner's SQL Server service, not processes of ours.
     serverPerClone: false,
