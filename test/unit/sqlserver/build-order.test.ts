@@ -36,7 +36,9 @@ function setup(failAt?: number) {
   exec.execute = async (sql, params = {}) => {
     if (typeof params.move0_to === "string") stagingMount ||= params.move0_to.slice(0, params.move0_to.indexOf("\\databases\\"));
     const result = await execute(paths.normalize(sql), params);
-    return sql.includes("sys.master_files") ? result.map((rows) => rows.map((r) => ({ ...r, path: String(r.path).replace("C:\\w\\staging", stagingMount) }))) : result;
+    return sql.includes("sys.master_files")
+      ? result.map((rows) => rows.map((r) => ({ ...r, path: String(r.path).replace("C:\\w\\staging", stagingMount) })))
+      : result;
   };
   const host: PipelineHost = {
     exec,

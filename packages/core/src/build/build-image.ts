@@ -100,8 +100,10 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
     await driver.unmount(staging.attachment);
     await driver.destroy(staging.file);
     if (engine.finishFresh) {
-      const at = { driver, stagingMount: staging.mountPath, moved: (disk: typeof fresh) => void (fresh = disk) };
-      fresh = await engine.finishFresh(fresh, at, reporter);
+      const moved = (disk: typeof fresh): void => {
+        fresh = disk;
+      };
+      fresh = await engine.finishFresh(fresh, { driver, stagingMount: staging.mountPath, moved }, reporter);
     }
     const sealed = await driver.seal(fresh, path.join(workDir, `base.${driver.format}`));
     const sealSeconds = secondsSince(sealStart);

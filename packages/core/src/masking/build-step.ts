@@ -100,7 +100,11 @@ export async function maskForBuild(target: MaskingTarget, databases: DatabaseInf
 
 /** Read the published data: containers for the residue scan, and copies (a failed copy stops the build here). */
 async function prepareLeakScan(
-  readPublished: NonNullable<MaskingTarget["readPublished"]>, resolved: ResolvedPolicy, originals: OriginalSet, reporter: Reporter): Promise<PreparedLeakScan> {
+  readPublished: NonNullable<MaskingTarget["readPublished"]>,
+  resolved: ResolvedPolicy,
+  originals: OriginalSet,
+  reporter: Reporter,
+): Promise<PreparedLeakScan> {
   const masked = new Set(resolved.rules.map(columnName));
   const content = new LogicalContent(originals);
   await readPublished(content, (database, schema, table, column) => masked.has(columnName({ database, schema, table, column })));

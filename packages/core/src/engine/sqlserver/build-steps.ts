@@ -11,7 +11,16 @@ import type { StagingDisk } from "../../disk/types.js";
 import { CleanupStack } from "../../util/cleanup.js";
 import type { EngineInfo, FreshDiskContext, SourceSpec } from "../types.js";
 import { executeScript, firstRow, type SqlExecutor } from "./executor.js";
-import { DATABASE_EXISTS, databaseDir, foldersToCreate, moveTargets, restorePercent, restoreStatements, type MoveTarget, type Statement } from "./restore-sql.js";
+import {
+  DATABASE_EXISTS,
+  databaseDir,
+  foldersToCreate,
+  moveTargets,
+  restorePercent,
+  restoreStatements,
+  type MoveTarget,
+  type Statement,
+} from "./restore-sql.js";
 import { MASTER_FILES, attachRebuildLogSql, detachStatements, type AttachFile } from "./attach-sql.js";
 import { scrubScript } from "./scrub-sql.js";
 import { stripPrincipalsSql } from "./principals-sql.js";
@@ -73,7 +82,8 @@ export class SqlServerBuild {
 
   /** Restore every chain under `mountPath`; a failure detaches every database begun, in reverse. */
   async restore(exec: SqlExecutor, sources: SourceSpec[], mountPath: string, reporter: Reporter): Promise<EngineInfo> {
-    const plans = this.plans ?? (await this.plan(exec, sources, undefined), this.plans!);
+    if (!this.plans) await this.plan(exec, sources, undefined);
+    const plans = this.plans!;
     const mount = win.normalize(mountPath);
     const cleanup = new CleanupStack(reporter);
     try {
@@ -147,7 +157,9 @@ export class SqlServerBuild {
         const f = { logicalName: String(r.logicalName), path: String(r.path), kind: String(r.kind) };
         if (onDisk(f.path)) return f;
         if (f.kind !== "LOG")
-          throw new BuildError(`After attaching '${db}', its file ${f.logicalName} is at ${f.path}, outside the image disk ${mount}; the image would be incomplete.`);
+          throw new BuildError(
+            `After attaching '${db}', its file ${f.logicalName} is at ${f.path}, outside the image disk ${mount}; the image would be incomplete.`,
+          );
         // CREATE DATABASE does not document where ATTACH_REBUILD_LOG writes the new log (the
         // server's default log folder, in practice): it is moved into the database's folder.
         const to = win.join(dir, `rebuilt-log-${k}.ldf`);
