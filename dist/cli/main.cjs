@@ -5351,6 +5351,32 @@ var init_scrub = __esm({
   }
 });
 
+// packages/core/src/engine/postgres/staging-size.ts
+async function stagingSize(sources, requested) {
+  if (requested) return requested;
+  let bytes = 0;
+  for (const s of sources) if ("path" in s && s.path) bytes += await sizeOnDisk(s.path);
+  return Math.max(8 * GiB2, Math.ceil(bytes * 4 / GiB2) * GiB2);
+}
+async function sizeOnDisk(p) {
+  const st = await import_promises42.default.stat(p).catch(() => void 0);
+  if (!st) return 0;
+  if (!st.isDirectory()) return st.size;
+  let total = 0;
+  for (const entry of await import_promises42.default.readdir(p, { withFileTypes: true })) total += await sizeOnDisk(import_node_path43.default.join(p, entry.name));
+  return total;
+}
+var import_promises42, import_node_path43, GiB2;
+var init_staging_size = __esm({
+  "packages/core/src/engine/postgres/staging-size.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_promises42 = __toESM(require("node:fs/promises"), 1);
+    import_node_path43 = __toESM(require("node:path"), 1);
+    GiB2 = 1024 ** 3;
+  }
+});
+
 // packages/core/src/engine/postgres/engine.ts
 var import_node_fs24, PostgresEngine;
 var init_engine = __esm({
@@ -5370,6 +5396,7 @@ var init_engine = __esm({
     init_probe();
     init_restore();
     init_scrub();
+    init_staging_size();
     init_server();
     PostgresEngine = class {
       kind = "postgres";
@@ -5400,6 +5427,9 @@ var init_engine = __esm({
       /** `opts.full` (VACUUM FULL) is what the masking step passes: no old row version survives. */
       scrub(server, reporter = silentReporter, opts) {
         return scrub(server, reporter, opts);
+      }
+      stagingSize(sources, requested) {
+        return stagingSize(sources, requested);
       }
       copyFresh(fromMount, toMount, reporter = silentReporter) {
         return copyFresh(fromMount, toMount, reporter);
@@ -5525,10 +5555,10 @@ async function createSampleDump(outFile, opts = {}) {
   const faker = new import_faker.Faker({ locale: [import_faker.en] });
   faker.seed(opts.seed ?? 42);
   const bins = await findBinaries();
-  const work = await (0, import_promises42.mkdtemp)(import_node_path43.default.join(import_node_os8.default.tmpdir(), "dbclone-sample-"));
+  const work = await (0, import_promises43.mkdtemp)(import_node_path44.default.join(import_node_os8.default.tmpdir(), "dbclone-sample-"));
   try {
-    await (0, import_promises42.chmod)(work, 493);
-    const dataDir = import_node_path43.default.join(work, "pgdata");
+    await (0, import_promises43.chmod)(work, 493);
+    const dataDir = import_node_path44.default.join(work, "pgdata");
     reporter.info(`Generating sample database "${database2}" (~${opts.sizeMb ?? 100} MB, ${customers} customers)`);
     await initDataDir(bins, dataDir, ADMIN_USER);
     const server = await startBuildServer(bins, dataDir, ADMIN_USER);
@@ -5548,18 +5578,18 @@ async function createSampleDump(outFile, opts = {}) {
       await stopBuildServer(server);
     }
   } finally {
-    await (0, import_promises42.rm)(work, { recursive: true, force: true });
+    await (0, import_promises43.rm)(work, { recursive: true, force: true });
   }
 }
-var import_faker, import_promises42, import_node_os8, import_node_path43, BYTES_PER_CUSTOMER, EMPTY_DATABASE_BYTES, POOL, PRODUCTS, SCHEMA, CONSTRAINTS;
+var import_faker, import_promises43, import_node_os8, import_node_path44, BYTES_PER_CUSTOMER, EMPTY_DATABASE_BYTES, POOL, PRODUCTS, SCHEMA, CONSTRAINTS;
 var init_sample = __esm({
   "packages/core/src/engine/postgres/sample.ts"() {
     "use strict";
     init_import_meta_url();
     import_faker = __toESM(require_faker(), 1);
-    import_promises42 = require("node:fs/promises");
+    import_promises43 = require("node:fs/promises");
     import_node_os8 = __toESM(require("node:os"), 1);
-    import_node_path43 = __toESM(require("node:path"), 1);
+    import_node_path44 = __toESM(require("node:path"), 1);
     init_reporter();
     init_exec();
     init_binaries();
@@ -5631,24 +5661,24 @@ async function robocopy(args, reporter) {
 }
 function windowsFileOps(reporter) {
   return {
-    makeDir: async (dir) => void await (0, import_promises43.mkdir)(dir, { recursive: true }),
+    makeDir: async (dir) => void await (0, import_promises44.mkdir)(dir, { recursive: true }),
     copyTree: (from, to, opts) => robocopy(robocopyTreeArgs(from, to, opts?.excludeFiles), reporter),
     moveFile: async (from, to) => {
-      const dir = import_node_path44.default.win32.dirname(to);
+      const dir = import_node_path45.default.win32.dirname(to);
       await robocopy(robocopyMoveArgs(from, dir), reporter);
-      const moved = import_node_path44.default.win32.join(dir, import_node_path44.default.win32.basename(from));
-      if (moved.toLowerCase() !== to.toLowerCase()) await (0, import_promises43.rename)(moved, to);
+      const moved = import_node_path45.default.win32.join(dir, import_node_path45.default.win32.basename(from));
+      if (moved.toLowerCase() !== to.toLowerCase()) await (0, import_promises44.rename)(moved, to);
     },
-    writeText: (file2, text) => (0, import_promises43.writeFile)(file2, text, "utf8")
+    writeText: (file2, text) => (0, import_promises44.writeFile)(file2, text, "utf8")
   };
 }
-var import_promises43, import_node_path44, QUIET, robocopyTreeArgs, robocopyMoveArgs, robocopySucceeded;
+var import_promises44, import_node_path45, QUIET, robocopyTreeArgs, robocopyMoveArgs, robocopySucceeded;
 var init_file_ops = __esm({
   "packages/core/src/engine/sqlserver/file-ops.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises43 = require("node:fs/promises");
-    import_node_path44 = __toESM(require("node:path"), 1);
+    import_promises44 = require("node:fs/promises");
+    import_node_path45 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     QUIET = ["/R:1", "/W:1", "/NP", "/NFL", "/NDL", "/NJH", "/NJS"];
@@ -5664,9 +5694,9 @@ var init_file_ops = __esm({
       ...QUIET
     ];
     robocopyMoveArgs = (from, toDir) => [
-      import_node_path44.default.win32.dirname(from),
+      import_node_path45.default.win32.dirname(from),
       toDir,
-      import_node_path44.default.win32.basename(from),
+      import_node_path45.default.win32.basename(from),
       "/B",
       "/MOV",
       "/COPY:DAT",
@@ -5678,10 +5708,10 @@ var init_file_ops = __esm({
 
 // packages/core/src/engine/sqlserver/layout.ts
 async function readImageLayout(mountPath) {
-  const file2 = import_node_path45.default.win32.join(mountPath, LAYOUT_FILE);
+  const file2 = import_node_path46.default.win32.join(mountPath, LAYOUT_FILE);
   let layout;
   try {
-    layout = JSON.parse(await (0, import_promises44.readFile)(file2, "utf8"));
+    layout = JSON.parse(await (0, import_promises45.readFile)(file2, "utf8"));
   } catch (e) {
     throw new BuildError(`${file2} could not be read (${e.message}); this disk is not a dbclone SQL Server image.`);
   }
@@ -5689,13 +5719,13 @@ async function readImageLayout(mountPath) {
     throw new BuildError(`${file2} has an unknown layout version ${String(layout.version)}; upgrade dbclone.`);
   return layout;
 }
-var import_promises44, import_node_path45, LAYOUT_FILE;
+var import_promises45, import_node_path46, LAYOUT_FILE;
 var init_layout = __esm({
   "packages/core/src/engine/sqlserver/layout.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises44 = require("node:fs/promises");
-    import_node_path45 = __toESM(require("node:path"), 1);
+    import_promises45 = require("node:fs/promises");
+    import_node_path46 = __toESM(require("node:path"), 1);
     init_errors();
     LAYOUT_FILE = "dbclone-layout.json";
   }
@@ -5838,6 +5868,14 @@ function realSqlServerHost(env = process.env) {
 }
 function sqlServerHost(env = process.env) {
   return installed ?? realSqlServerHost(env);
+}
+async function withSqlServer(host, purpose, work) {
+  const exec = await host.connect(purpose);
+  try {
+    return await work(exec);
+  } finally {
+    await exec.close().catch(() => void 0);
+  }
 }
 function adoConnectionString(c, login2, database2, port) {
   const server = `${c.server}${c.instanceName ? `\\${c.instanceName}` : ""}${c.instanceName && !c.port ? "" : `,${port}`}`;
@@ -6129,13 +6167,13 @@ async function attachCloneDatabases(deps, opts, cleanup) {
   const account = String(service?.account ?? "");
   if (!account) throw new CloneError("Could not read the SQL Server service account from sys.dm_server_services; the login needs VIEW SERVER STATE.");
   const instance = service?.instance == null ? null : String(service.instance);
-  const databasesDir = import_node_path46.default.win32.join(mountPath, "databases");
+  const databasesDir = import_node_path47.default.win32.join(mountPath, "databases");
   await runner.command("icacls", icaclsSetOwnerArgs(databasesDir));
   await runner.command("icacls", icaclsGrantArgs(databasesDir, filePrincipals(account, instance, opts.windowsCaller)));
   const attached = {};
   for (const [i, db] of layout.databases.entries()) {
     const name = cloneDatabaseName(db.name, opts.cloneId);
-    const files = db.files.map((f) => ({ logicalName: f.logicalName, path: import_node_path46.default.win32.join(mountPath, f.path) }));
+    const files = db.files.map((f) => ({ logicalName: f.logicalName, path: import_node_path47.default.win32.join(mountPath, f.path) }));
     const filestream = db.files.some((f) => f.kind === "FILESTREAM") ? { filestreamDirectory: `dbclone_${opts.cloneId}_${i}` } : {};
     await exec.execute(attachCloneSql(name, files, filestream));
     attached[db.name] = name;
@@ -6174,12 +6212,12 @@ IF DB_ID(@db) IS NOT NULL DROP DATABASE ${quoteName(name)};`, { db: name });
   }
   return { failures, stillAttached };
 }
-var import_node_path46, cloneDatabaseName, stillAttachedFailure, teardownError;
+var import_node_path47, cloneDatabaseName, stillAttachedFailure, teardownError;
 var init_clone2 = __esm({
   "packages/core/src/engine/sqlserver/clone.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path46 = __toESM(require("node:path"), 1);
+    import_node_path47 = __toESM(require("node:path"), 1);
     init_errors();
     init_cleanup();
     init_executor();
@@ -6317,13 +6355,9 @@ var init_engine3 = __esm({
         const text = adoConnectionString(this.host.connection, login2, database2, login2.port);
         return opts.withPassword ? text : text.replace(/Password=("(?:[^"]|"")*"|[^;]*)/, "Password=***");
       }
-      async withExec(work) {
-        const exec = await this.host.connect("query");
-        try {
-          return await work(exec);
-        } finally {
-          await exec.close().catch(() => void 0);
-        }
+      /** `restore`: no request timeout (a build's RESTORE, masking and scrub of a large database take long). */
+      withExec(work, purpose = "query") {
+        return withSqlServer(this.host, purpose, work);
       }
     };
   }
@@ -6354,12 +6388,12 @@ function assertHostFor(kind) {
 function engineConnection(kind) {
   return platformEntry(kind).connection();
 }
-var import_node_path47, stateDir, CLONE_DISKS, CLONE_DISK_NAMES, DEFAULT_ORDER, PLATFORMS;
+var import_node_path48, stateDir, CLONE_DISKS, CLONE_DISK_NAMES, DEFAULT_ORDER, PLATFORMS;
 var init_registry = __esm({
   "packages/core/src/platform/registry.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path47 = __toESM(require("node:path"), 1);
+    import_node_path48 = __toESM(require("node:path"), 1);
     init_disk();
     init_engine2();
     init_osUser();
@@ -6368,7 +6402,7 @@ var init_registry = __esm({
     init_errors();
     init_disk_names();
     init_reporter();
-    stateDir = (home2) => import_node_path47.default.join(home2, "state");
+    stateDir = (home2) => import_node_path48.default.join(home2, "state");
     CLONE_DISKS = {
       qcow2: { format: CLONE_DISK_FORMATS.qcow2, unavailable: qcow2UnavailableReason, make: (home2) => new Qcow2Driver({ stateDir: stateDir(home2) }) },
       reflink: {
@@ -6394,7 +6428,6 @@ var init_registry = __esm({
         wrongHost: (p) => `dbclone on ${p} is not supported yet: Linux runners with PostgreSQL work today.`,
         connection: () => new PostgresEngine(),
         engine: () => new PostgresEngine(),
-        buildEngine: () => new PostgresEngine(),
         filesystem: "xfs",
         buildDriver: "qcow2",
         cloneDrivers: DEFAULT_ORDER,
@@ -6415,7 +6448,7 @@ var init_registry = __esm({
         cloneDrivers: ["vhdx"],
         stagingName: "staging.vhdx",
         promotable: false,
-        // Its build is its own path (build/build-sqlserver.ts), which restores per variant.
+        // A restore attaches its databases to the service under their own names, so each variant restores its own.
         sharedRestore: false,
         // Its clones are databases attached to the runner's SQL Server service, not processes of ours.
         serverPerClone: false
@@ -6467,21 +6500,10 @@ function allCloneDiskDrivers(home2, reporter) {
   const names = new Set(served.flatMap((k) => platformEntry(k).cloneDrivers));
   return [...names].map((n) => diskDriverNamed(n, home2, reporter));
 }
-function buildEngineOf(kind, home2) {
-  const make = platformEntry(kind).buildEngine;
-  if (!make) throw new NotSupportedError(`${kind} images are built by their own path (build/build-sqlserver.ts).`);
-  return make(home2);
-}
 function platformWith(kind, home2, disk, reporter) {
   assertHostFor(kind);
   const entry = platformEntry(kind);
   return { kind, entry, os: entry.os, driver: diskDriverNamed(disk, home2, reporter), disk, engine: entry.engine(home2) };
-}
-function buildPlatformWith(kind, home2, disk, reporter) {
-  return { ...platformWith(kind, home2, disk, reporter), engine: buildEngineOf(kind, home2) };
-}
-function platformForBuild(kind, home2, reporter) {
-  return buildPlatformWith(kind, home2, platformEntry(kind).buildDriver, reporter);
 }
 function platformForImage(kind, home2, opts) {
   assertHostFor(kind);
@@ -6498,9 +6520,6 @@ function diskOf(record2) {
 function platformForRecord(record2, home2, reporter) {
   return platformWith(record2.engine, home2, diskOf(record2), reporter);
 }
-function buildPlatformForRecord(record2, home2, reporter) {
-  return buildPlatformWith(record2.engine, home2, diskOf(record2), reporter);
-}
 var servedHere;
 var init_choose = __esm({
   "packages/core/src/platform/choose.ts"() {
@@ -6512,6 +6531,700 @@ var init_choose = __esm({
   }
 });
 
+// packages/core/src/engine/sqlserver/restore-sql.ts
+function wholeNumber(v, column2, file2) {
+  const n = typeof v === "string" && /^\d+$/.test(v.trim()) ? Number(v) : typeof v === "number" && Number.isInteger(v) && v >= 0 ? v : NaN;
+  if (Number.isNaN(n))
+    throw new SourceError(`RESTORE FILELISTONLY of ${file2} gave no usable ${column2} (${JSON.stringify(v)}); is this a SQL Server backup file?`);
+  return n;
+}
+function parseFileList(rows, file2) {
+  if (rows.length === 0) throw new SourceError(`RESTORE FILELISTONLY of ${file2} listed no files; is it a database backup?`);
+  return rows.map((r) => {
+    const kind = String(r.Type);
+    if (!["D", "L", "S", "F"].includes(kind)) throw new SourceError(`${file2} lists file ${String(r.LogicalName)} of unknown type ${kind}.`);
+    return { logicalName: String(r.LogicalName), kind, fileId: wholeNumber(r.FileID, "FileID", file2), sizeBytes: wholeNumber(r.Size ?? 0, "Size", file2) };
+  });
+}
+function moveTargets(dir, files) {
+  return files.map((f) => {
+    const stem = `f${f.fileId}-${safeFileName(f.logicalName)}`;
+    const ext = f.kind === "L" ? ".ldf" : f.kind === "D" ? f.fileId === 1 ? ".mdf" : ".ndf" : "";
+    const folder = f.kind === "S" ? "filestream" : f.kind === "F" ? "fulltext" : "";
+    return { logicalName: f.logicalName, kind: f.kind, target: import_node_path49.default.win32.join(dir, folder, stem + ext) };
+  });
+}
+function foldersToCreate(targets) {
+  return [...new Set(targets.map((t) => import_node_path49.default.win32.dirname(t.target)))];
+}
+function withMoves(targets) {
+  const params = {};
+  const clause = targets.map((t, i) => {
+    params[`move${i}_from`] = t.logicalName;
+    params[`move${i}_to`] = t.target;
+    return `MOVE @move${i}_from TO @move${i}_to, `;
+  }).join("");
+  return { clause, params };
+}
+function restoreStatements(db, chain, moves, statsPercent = 5) {
+  const m = Array.isArray(moves) ? { full: moves, added: /* @__PURE__ */ new Map() } : moves;
+  const stats = `STATS = ${Math.trunc(statsPercent)}`;
+  const full = withMoves(m.full);
+  const out = [
+    {
+      sql: `RESTORE DATABASE @db FROM DISK = @file WITH FILE = @position, ${full.clause}NORECOVERY, ${stats};`,
+      params: { db, file: chain.full.file, position: chain.full.position, ...full.params }
+    }
+  ];
+  const later = [
+    ...chain.differential ? [["DATABASE", chain.differential]] : [],
+    ...chain.logs.map((l) => ["LOG", l])
+  ];
+  for (const [what, h] of later) {
+    const w = withMoves(m.added.get(backupKey(h)) ?? []);
+    out.push({
+      sql: `RESTORE ${what} @db FROM DISK = @file WITH FILE = @position, ${w.clause}NORECOVERY, ${stats};`,
+      params: { db, file: h.file, position: h.position, ...w.params }
+    });
+  }
+  out.push({ sql: "RESTORE DATABASE @db WITH RECOVERY;", params: { db } });
+  return out;
+}
+function restorePercent(m) {
+  if (m.number !== 3211) return void 0;
+  const n = /(\d+)/.exec(m.message);
+  return n ? Number(n[1]) : void 0;
+}
+var import_node_path49, HEADERONLY, FILELISTONLY, DATABASE_EXISTS, safeFileName, databaseDir, backupKey;
+var init_restore_sql = __esm({
+  "packages/core/src/engine/sqlserver/restore-sql.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_path49 = __toESM(require("node:path"), 1);
+    init_errors();
+    HEADERONLY = (file2) => ({ sql: "RESTORE HEADERONLY FROM DISK = @file;", params: { file: file2 } });
+    FILELISTONLY = (file2, position) => ({
+      sql: "RESTORE FILELISTONLY FROM DISK = @file WITH FILE = @position;",
+      params: { file: file2, position }
+    });
+    DATABASE_EXISTS = (db) => ({ sql: "SELECT DB_ID(@db) AS id;", params: { db } });
+    safeFileName = (name) => name.replace(/[<>:"/\\|?*\u0000-\u001f]/g, "_").replace(/[. ]+$/, "_") || "_";
+    databaseDir = (mountPath, index, db) => import_node_path49.default.win32.join(mountPath, "databases", `${index}-${safeFileName(db)}`);
+    backupKey = (h) => `${h.file}#${h.position}`;
+  }
+});
+
+// packages/core/src/engine/sqlserver/scrub-sql.ts
+function scrubScript(db) {
+  const q = quoteName(db);
+  const n = nString(db);
+  return `USE ${q};
+GO
+-- Query Store keeps query texts and plans, which can hold literal values.
+IF EXISTS (SELECT 1 FROM sys.database_query_store_options WHERE actual_state <> 0)
+  ALTER DATABASE CURRENT SET QUERY_STORE CLEAR ALL;
+GO
+-- Change tracking side tables keep the primary keys of changed rows, CDC tables whole old rows:
+-- both are switched off (tables first: the database setting cannot go while a table uses it).
+DECLARE @sql nvarchar(max) = N'';
+SELECT @sql += N'ALTER TABLE ' + QUOTENAME(SCHEMA_NAME(t.schema_id)) + N'.' + QUOTENAME(t.name) + N' DISABLE CHANGE_TRACKING;' + NCHAR(10)
+  FROM sys.change_tracking_tables AS ct JOIN sys.tables AS t ON t.object_id = ct.object_id;
+IF EXISTS (SELECT 1 FROM sys.change_tracking_databases WHERE database_id = DB_ID())
+  SET @sql += N'ALTER DATABASE CURRENT SET CHANGE_TRACKING = OFF;' + NCHAR(10);
+IF EXISTS (SELECT 1 FROM sys.databases WHERE database_id = DB_ID() AND is_cdc_enabled = 1)
+  SET @sql += N'EXEC sys.sp_cdc_disable_db;' + NCHAR(10);
+EXEC sys.sp_executesql @sql;
+GO
+-- Rebuild every heap and every index: pages are rewritten, ghost records and old row versions go.
+-- Memory-optimized tables cannot be rebuilt (Msg 10794); their rows live in checkpoint files that
+-- the checkpoint below and the leak scan of the sealed disk cover.
+DECLARE @sql nvarchar(max) = N'';
+SELECT @sql += N'ALTER TABLE ' + QUOTENAME(s.name) + N'.' + QUOTENAME(t.name) + N' REBUILD;' + NCHAR(10)
+  FROM sys.tables AS t JOIN sys.schemas AS s ON s.schema_id = t.schema_id
+  WHERE t.is_ms_shipped = 0 AND t.is_memory_optimized = 0 AND OBJECTPROPERTY(t.object_id, 'TableHasClustIndex') = 0;
+SELECT @sql += N'ALTER INDEX ALL ON ' + QUOTENAME(s.name) + N'.' + QUOTENAME(t.name) + N' REBUILD;' + NCHAR(10)
+  FROM sys.tables AS t JOIN sys.schemas AS s ON s.schema_id = t.schema_id
+  WHERE t.is_ms_shipped = 0 AND t.is_memory_optimized = 0 AND EXISTS (SELECT 1 FROM sys.indexes AS i WHERE i.object_id = t.object_id AND i.index_id > 0);
+EXEC sys.sp_executesql @sql;
+GO
+-- Full-text indexes hold the words of the old values: rebuild every catalog from today's data and
+-- wait until population is done (PopulateStatus 0 = idle), at most an hour.
+DECLARE @sql nvarchar(max) = N'';
+SELECT @sql += N'ALTER FULLTEXT CATALOG ' + QUOTENAME(name) + N' REBUILD;' + NCHAR(10) FROM sys.fulltext_catalogs;
+EXEC sys.sp_executesql @sql;
+DECLARE @waited int = 0;
+WHILE EXISTS (SELECT 1 FROM sys.fulltext_catalogs WHERE FULLTEXTCATALOGPROPERTY(name, 'PopulateStatus') <> 0)
+BEGIN
+  IF @waited >= 1800 THROW 50001, N'Full-text population did not finish within an hour; the image would keep old words.', 1;
+  WAITFOR DELAY '00:00:02';
+  SET @waited += 1;
+END;
+GO
+-- Histograms hold sampled values: drop auto-created statistics, recompute the rest on today's data.
+DECLARE @sql nvarchar(max) = N'';
+SELECT @sql += N'DROP STATISTICS ' + QUOTENAME(s.name) + N'.' + QUOTENAME(o.name) + N'.' + QUOTENAME(st.name) + N';' + NCHAR(10)
+  FROM sys.stats AS st JOIN sys.objects AS o ON o.object_id = st.object_id JOIN sys.schemas AS s ON s.schema_id = o.schema_id
+  WHERE st.auto_created = 1 AND o.is_ms_shipped = 0;
+EXEC sys.sp_executesql @sql;
+SET @sql = N'';
+SELECT @sql += N'UPDATE STATISTICS ' + QUOTENAME(s.name) + N'.' + QUOTENAME(t.name) + N' WITH FULLSCAN;' + NCHAR(10)
+  FROM sys.tables AS t JOIN sys.schemas AS s ON s.schema_id = t.schema_id WHERE t.is_ms_shipped = 0;
+EXEC sys.sp_executesql @sql;
+GO
+USE [master];
+ALTER DATABASE ${q} SET RECOVERY SIMPLE WITH NO_WAIT;
+GO
+USE ${q};
+CHECKPOINT;
+GO
+-- Replaced FILESTREAM blobs stay in the container until garbage collection, which needs a
+-- checkpoint first and may take more than one pass (sp_filestream_force_garbage_collection docs).
+IF EXISTS (SELECT 1 FROM sys.database_files WHERE type = 2)
+BEGIN
+  EXEC sys.sp_filestream_force_garbage_collection @dbname = ${n};
+  CHECKPOINT;
+  EXEC sys.sp_filestream_force_garbage_collection @dbname = ${n};
+END;
+GO
+-- Accelerated database recovery (2019+) keeps row versions in the persistent version store.
+IF COL_LENGTH(N'sys.databases', N'is_accelerated_database_recovery_on') IS NOT NULL
+  EXEC sys.sp_executesql N'IF EXISTS (SELECT 1 FROM sys.databases WHERE database_id = DB_ID() AND is_accelerated_database_recovery_on = 1)
+    EXEC sys.sp_persistent_version_cleanup @dbname = @db;', N'@db sysname', @db = ${n};
+GO
+USE [master];
+EXEC sys.sp_clean_db_free_space @dbname = ${n};
+GO
+`;
+}
+var init_scrub_sql = __esm({
+  "packages/core/src/engine/sqlserver/scrub-sql.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_quote();
+  }
+});
+
+// packages/core/src/engine/sqlserver/principals-sql.ts
+function stripPrincipalsSql(db) {
+  return `USE ${quoteName(db)};
+DECLARE @sql nvarchar(max) = N'';
+SELECT @sql += N'ALTER AUTHORIZATION ON SCHEMA::' + QUOTENAME(s.name) + N' TO [dbo];' + NCHAR(10)
+  FROM sys.schemas AS s JOIN sys.database_principals AS p ON p.principal_id = s.principal_id WHERE ${HAS_A_WAY_IN};
+SELECT @sql += N'ALTER AUTHORIZATION ON ROLE::' + QUOTENAME(r.name) + N' TO [dbo];' + NCHAR(10)
+  FROM sys.database_principals AS r JOIN sys.database_principals AS p ON p.principal_id = r.owning_principal_id WHERE r.type = 'R' AND ${HAS_A_WAY_IN};
+SELECT @sql += N'DROP USER ' + QUOTENAME(p.name) + N';' + NCHAR(10) FROM sys.database_principals AS p WHERE ${HAS_A_WAY_IN};
+SET @sql += N'REVOKE CONNECT FROM [guest];' + NCHAR(10);
+SET @sql += N'ALTER AUTHORIZATION ON DATABASE::' + QUOTENAME(DB_NAME()) + N' TO ' + QUOTENAME(SUSER_SNAME(0x01)) + N';' + NCHAR(10);
+EXEC sys.sp_executesql @sql;
+SELECT containment AS containment FROM sys.databases WHERE database_id = DB_ID();
+USE [master];`;
+}
+var HAS_A_WAY_IN;
+var init_principals_sql = __esm({
+  "packages/core/src/engine/sqlserver/principals-sql.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_quote();
+    HAS_A_WAY_IN = "p.type IN ('S', 'U', 'G', 'E', 'X') AND p.principal_id > 4 AND p.authentication_type <> 0";
+  }
+});
+
+// packages/core/src/engine/sqlserver/sizing.ts
+function stagingDiskBytes(filesPerDatabase) {
+  const total = filesPerDatabase.flat().reduce((sum, f) => sum + f.sizeBytes, 0);
+  return Math.ceil((total * 1.25 + GiB3) / MiB2) * MiB2;
+}
+function checkEditionLimit(engineEdition, edition, databases2) {
+  if (engineEdition !== EXPRESS_ENGINE_EDITION) return;
+  for (const { db, files } of databases2) {
+    const data = files.filter((f) => f.kind === "D").reduce((sum, f) => sum + f.sizeBytes, 0);
+    if (data > EXPRESS_DATABASE_LIMIT_BYTES) {
+      throw new SourceError(
+        `Database '${db}' needs ${(data / GiB3).toFixed(1)} GiB of data files, over the 10 GB per-database limit of ${edition}. Build on SQL Server Developer or Standard edition (docs/windows.md), or shrink the source database first.`
+      );
+    }
+  }
+}
+var GiB3, MiB2, EXPRESS_DATABASE_LIMIT_BYTES, EXPRESS_ENGINE_EDITION, EDITION_QUERY;
+var init_sizing = __esm({
+  "packages/core/src/engine/sqlserver/sizing.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_errors();
+    GiB3 = 1024 ** 3;
+    MiB2 = 1024 ** 2;
+    EXPRESS_DATABASE_LIMIT_BYTES = 10240 * MiB2;
+    EXPRESS_ENGINE_EDITION = 4;
+    EDITION_QUERY = {
+      sql: "SELECT CAST(SERVERPROPERTY('EngineEdition') AS int) AS engineEdition, CAST(SERVERPROPERTY('Edition') AS nvarchar(128)) AS edition;",
+      params: {}
+    };
+  }
+});
+
+// packages/core/src/engine/sqlserver/backup-chain.ts
+function lsn(v, field, file2) {
+  if (typeof v === "bigint") return v;
+  if (typeof v === "number" && Number.isFinite(v)) return BigInt(Math.trunc(v));
+  if (typeof v === "string" && /^\d+$/.test(v.trim())) return BigInt(v.trim());
+  throw new SourceError(`RESTORE HEADERONLY of ${file2} gave no usable ${field} (${String(v)}); is this a SQL Server backup file?`);
+}
+function parseBackupHeader(row, file2) {
+  const type = Number(row.BackupType);
+  const kind = KINDS[type];
+  if (!kind) {
+    throw new SourceError(`${file2} holds a backup of type ${type}; dbclone restores full (1), differential (5) and log (2) database backups only.`);
+  }
+  const diffBase = row.DifferentialBaseLSN;
+  return {
+    file: file2,
+    position: Number(row.Position ?? 1),
+    kind,
+    databaseName: String(row.DatabaseName),
+    firstLsn: lsn(row.FirstLSN, "FirstLSN", file2),
+    lastLsn: lsn(row.LastLSN, "LastLSN", file2),
+    checkpointLsn: lsn(row.CheckpointLSN, "CheckpointLSN", file2),
+    differentialBaseLsn: diffBase === null || diffBase === void 0 ? null : lsn(diffBase, "DifferentialBaseLSN", file2),
+    familyGuid: guid(row.FamilyGUID),
+    backupSetGuid: guid(row.BackupSetGUID),
+    differentialBaseGuid: row.DifferentialBaseGUID ? guid(row.DifferentialBaseGUID) : null
+  };
+}
+function validateBackupChain(full, differential, logs) {
+  if (full.kind !== "full") throw new SourceError(`${where(full)} is a ${full.kind} backup, not a full database backup. Pass the full .bak as the first file.`);
+  const sameDatabase = (h) => {
+    if (h.familyGuid !== full.familyGuid || h.databaseName !== full.databaseName) {
+      throw new SourceError(
+        `${where(h)} belongs to database '${h.databaseName}' (family ${h.familyGuid}), not to '${full.databaseName}' (family ${full.familyGuid}) of the full backup ${full.file}. Pass backups of one database only.`
+      );
+    }
+  };
+  let restorePoint = full.lastLsn;
+  if (differential) {
+    sameDatabase(differential);
+    if (differential.kind !== "differential") throw new SourceError(`${where(differential)} is a ${differential.kind} backup, not a differential.`);
+    const basedOnFull = differential.differentialBaseLsn === full.checkpointLsn && (differential.differentialBaseGuid === null || differential.differentialBaseGuid === full.backupSetGuid);
+    if (!basedOnFull) {
+      throw new SourceError(
+        `The differential ${where(differential)} is based on the full backup at LSN ${differential.differentialBaseLsn}, but ${full.file} is the full backup at LSN ${full.checkpointLsn}. Use the differential taken after this full backup (and before any later full backup), or leave it out.`
+      );
+    }
+    restorePoint = differential.lastLsn;
+  }
+  const sorted = [...logs].sort((a, b) => a.firstLsn < b.firstLsn ? -1 : a.firstLsn > b.firstLsn ? 1 : 0);
+  for (const h of sorted) {
+    sameDatabase(h);
+    if (h.kind !== "log") throw new SourceError(`${where(h)} is a ${h.kind} backup, not a log backup; pass it as the full or the differential.`);
+  }
+  const needed = sorted.filter((h) => h.lastLsn > restorePoint);
+  if (needed.length > 0) {
+    const first = needed[0];
+    if (first.firstLsn > restorePoint) {
+      throw new SourceError(
+        `The log chain has a gap: the ${differential ? "differential" : "full backup"} ends at LSN ${restorePoint}, but the first log that follows, ${where(first)}, starts at ${first.firstLsn}. Add the missing log backup(s) or leave the logs out.`
+      );
+    }
+    for (let i = 1; i < needed.length; i++) {
+      const prev = needed[i - 1];
+      const next = needed[i];
+      if (next.firstLsn !== prev.lastLsn) {
+        throw new SourceError(
+          `The log chain has a gap between ${where(prev)} and ${where(next)}: ${prev.lastLsn} \u2260 ${next.firstLsn}. Add the missing log backup(s) or stop at ${prev.file}.`
+        );
+      }
+    }
+  }
+  return { databaseName: full.databaseName, full, differential, logs: needed };
+}
+var KINDS, guid, where;
+var init_backup_chain = __esm({
+  "packages/core/src/engine/sqlserver/backup-chain.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_errors();
+    KINDS = { 1: "full", 5: "differential", 2: "log" };
+    guid = (v) => String(v ?? "").toLowerCase();
+    where = (h) => `${h.file} (set ${h.position}, LSN ${h.firstLsn}\u2013${h.lastLsn})`;
+  }
+});
+
+// packages/core/src/engine/sqlserver/restore-plan.ts
+async function readHeaders(exec, file2) {
+  const rows = (await run2(exec, HEADERONLY(file2)))[0] ?? [];
+  if (rows.length === 0) throw new SourceError(`RESTORE HEADERONLY found no backup set in ${file2}.`);
+  return rows.map((r) => parseBackupHeader(r, file2));
+}
+async function singleSet(exec, file2, what) {
+  const sets = await readHeaders(exec, file2);
+  if (sets.length !== 1) throw new SourceError(`${file2} holds ${sets.length} backup sets; pass a ${what} file holding exactly one.`);
+  return sets[0];
+}
+async function planChains(exec, sources) {
+  const plans = [];
+  for (const s of sources) {
+    const full = await singleSet(exec, s.full, "full backup");
+    const diff = s.differential ? await singleSet(exec, s.differential, "differential backup") : void 0;
+    const logs = [];
+    for (const l of s.logs ?? []) logs.push(...await readHeaders(exec, l));
+    const chain = validateBackupChain(full, diff, logs);
+    const db = s.database ?? chain.databaseName;
+    if (plans.some((p) => p.db === db)) throw new SourceError(`Two sources restore into database '${db}'; give one of them another name.`);
+    plans.push({ db, chain });
+  }
+  return plans;
+}
+async function planFiles(exec, chains) {
+  const out = [];
+  for (const { db, chain } of chains) {
+    const list = async (h) => parseFileList((await run2(exec, FILELISTONLY(h.file, h.position)))[0] ?? [], h.file);
+    const files = await list(chain.full);
+    const known = new Set(files.map((f) => f.logicalName));
+    const added = /* @__PURE__ */ new Map();
+    for (const h of [...chain.differential ? [chain.differential] : [], ...chain.logs]) {
+      const fresh = (await list(h)).filter((f) => !known.has(f.logicalName));
+      for (const f of fresh) known.add(f.logicalName);
+      if (fresh.length) added.set(backupKey(h), fresh);
+    }
+    out.push({ db, chain, files, added });
+  }
+  return out;
+}
+var run2, allFiles;
+var init_restore_plan = __esm({
+  "packages/core/src/engine/sqlserver/restore-plan.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_errors();
+    init_backup_chain();
+    init_restore_sql();
+    run2 = (exec, s) => exec.execute(s.sql, s.params);
+    allFiles = (p) => [...p.files, ...[...p.added.values()].flat()];
+  }
+});
+
+// packages/core/src/engine/sqlserver/build-steps.ts
+function targetsOf(dir, p) {
+  const full = moveTargets(dir, p.files);
+  const added = new Map([...p.added].map(([k, files]) => [k, moveTargets(dir, files)]));
+  return { full, added, all: [...full, ...[...added.values()].flat()] };
+}
+function backupChainSources(sources) {
+  if (sources.length === 0) throw new SourceError("Give at least one backup chain (a full .bak) to build a SQL Server image.");
+  const other = sources.find((s) => s.kind !== "backup-chain");
+  if (other) throw new SourceError(`SQL Server images are built from backup chains (--from-backup), not a ${other.kind} source.`);
+  return sources;
+}
+async function serverVersion(exec) {
+  return String(firstRow(await exec.execute("SELECT CAST(SERVERPROPERTY('ProductVersion') AS nvarchar(64)) AS v;"))?.v ?? "unknown");
+}
+function backupChainRecord2(plans) {
+  return {
+    databases: plans.map(({ chain: c }) => ({
+      database: c.databaseName,
+      fullLastLsn: String(c.full.lastLsn),
+      ...c.differential ? { differentialLastLsn: String(c.differential.lastLsn) } : {},
+      logs: c.logs.length,
+      ...c.logs.length ? { lastLsn: String(c.logs.at(-1).lastLsn) } : {}
+    }))
+  };
+}
+var import_node_path50, win, run3, SqlServerBuild;
+var init_build_steps = __esm({
+  "packages/core/src/engine/sqlserver/build-steps.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_path50 = __toESM(require("node:path"), 1);
+    init_errors();
+    init_cleanup();
+    init_executor();
+    init_restore_sql();
+    init_attach_sql();
+    init_scrub_sql();
+    init_principals_sql();
+    init_sizing();
+    init_restore_plan();
+    init_layout();
+    win = import_node_path50.default.win32;
+    run3 = (exec, s) => exec.execute(s.sql, s.params);
+    SqlServerBuild = class {
+      constructor(files) {
+        this.files = files;
+      }
+      files;
+      plans;
+      dataFiles = /* @__PURE__ */ new Map();
+      logNames = /* @__PURE__ */ new Set();
+      contained = /* @__PURE__ */ new Map();
+      /** Databases this build has attached now: what stopping its "server" detaches (never a name it did not attach). */
+      attached = /* @__PURE__ */ new Set();
+      /** The restored databases' names, in restore order (empty before plan). */
+      get databases() {
+        return (this.plans ?? []).map((p) => p.db);
+      }
+      /** Validate every chain, list every file, refuse names in use and what the edition cannot hold; the staging disk's bytes. */
+      async plan(exec, sources, requested) {
+        const plans = await planFiles(exec, await planChains(exec, backupChainSources(sources)));
+        for (const { db } of plans) {
+          if (firstRow(await run3(exec, DATABASE_EXISTS(db)))?.id != null)
+            throw new BuildError(`Database '${db}' already exists on this server; drop it or restore under another name.`);
+        }
+        const edition = firstRow(await run3(exec, EDITION_QUERY));
+        checkEditionLimit(
+          Number(edition?.engineEdition),
+          String(edition?.edition ?? "this edition"),
+          plans.map((p) => ({ db: p.db, files: allFiles(p) }))
+        );
+        this.plans = plans;
+        return Math.max(requested ?? 0, stagingDiskBytes(plans.map(allFiles)));
+      }
+      /** Restore every chain under `mountPath`; a failure detaches every database begun, in reverse. */
+      async restore(exec, sources, mountPath, reporter) {
+        if (!this.plans) await this.plan(exec, sources, void 0);
+        const plans = this.plans;
+        const mount2 = win.normalize(mountPath);
+        const cleanup = new CleanupStack(reporter);
+        try {
+          for (const [i, p] of plans.entries()) {
+            const t = targetsOf(databaseDir(mount2, i, p.db), p);
+            for (const folder of foldersToCreate(t.all)) await this.files.makeDir(folder);
+            this.dataFiles.set(
+              p.db,
+              t.all.filter((f) => f.kind !== "L").map((f) => ({ logicalName: f.logicalName, path: f.target }))
+            );
+            for (const f of t.all.filter((f2) => f2.kind === "L")) this.logNames.add(win.basename(f.target));
+            this.attached.add(p.db);
+            cleanup.push(`drop database ${p.db}`, () => this.detach(exec, p.db));
+            const progress = reporter.progress(`restore ${p.db}`, 100);
+            for (const s of restoreStatements(p.db, p.chain, { full: t.full, added: t.added })) {
+              await exec.execute(s.sql, s.params, { onInfo: (m) => restorePercent(m) !== void 0 && progress.update(restorePercent(m), 100) });
+            }
+            progress.finish(`restored ${p.db}`);
+          }
+          const version2 = await serverVersion(exec);
+          cleanup.dismiss();
+          return { kind: "sqlserver", version: version2, backupChain: backupChainRecord2(plans) };
+        } catch (e) {
+          await cleanup.unwind();
+          throw e;
+        }
+      }
+      /** Production principals out (containment noted for the layout), every residue scrubbed, then detached. */
+      async scrub(exec) {
+        for (const db of this.databases) this.contained.set(db, Number(firstRow(await exec.execute(stripPrincipalsSql(db)))?.containment ?? 0) !== 0);
+        for (const db of this.databases) await executeScript(exec, scrubScript(db));
+        for (const db of this.databases) await this.detach(exec, db);
+      }
+      get attachedCount() {
+        return this.attached.size;
+      }
+      /** Stop the build's "server": detach what this build still has attached, last first. */
+      async detachAttached(exec) {
+        for (const db of [...this.attached].reverse()) await this.detach(exec, db);
+      }
+      /** IF DB_ID … guards each statement: a database already gone is skipped. */
+      async detach(exec, db, opts = {}) {
+        for (const s of detachStatements(db, opts)) await run3(exec, s);
+        this.attached.delete(db);
+      }
+      /** The detached data files with backup semantics; the old log stays behind (ATTACH_REBUILD_LOG would attach a log it finds). */
+      async copyFresh(fromMount, toMount) {
+        await this.files.copyTree(win.join(fromMount, "databases"), win.join(toMount, "databases"), { excludeFiles: [...this.logNames] });
+      }
+      /** The fresh disk takes the staging disk's mount folder (every file path stays the same), attaches with a new log, and gets its layout. */
+      async finishFresh(exec, fresh, at) {
+        const mount2 = win.normalize(at.stagingMount);
+        await at.driver.unmount(fresh.attachment);
+        const disk = { file: fresh.file, mountPath: mount2, attachment: await at.driver.mount({ file: fresh.file, parents: [] }, mount2) };
+        at.moved(disk);
+        const layout = { version: 1, databases: [] };
+        for (const [i, db] of this.databases.entries()) {
+          this.attached.add(db);
+          await exec.execute(attachRebuildLogSql(db, this.dataFiles.get(db)));
+          const dir = databaseDir(mount2, i, db);
+          const rows = (await run3(exec, MASTER_FILES(db)))[0] ?? [];
+          const onDisk = (p) => p.toLowerCase().startsWith(`${mount2.toLowerCase()}\\`);
+          const moves = [];
+          const filesOfDb = rows.map((r, k) => {
+            const f = { logicalName: String(r.logicalName), path: String(r.path), kind: String(r.kind) };
+            if (onDisk(f.path)) return f;
+            if (f.kind !== "LOG")
+              throw new BuildError(
+                `After attaching '${db}', its file ${f.logicalName} is at ${f.path}, outside the image disk ${mount2}; the image would be incomplete.`
+              );
+            const to = win.join(dir, `rebuilt-log-${k}.ldf`);
+            moves.push({ from: f.path, to });
+            return { ...f, path: to };
+          });
+          await this.detach(exec, db, { forImage: true });
+          for (const m of moves) await this.files.moveFile(m.from, m.to);
+          layout.databases.push({
+            name: db,
+            dir: win.relative(mount2, dir),
+            files: filesOfDb.map((f) => ({ ...f, path: win.relative(mount2, f.path) })),
+            ...this.contained.get(db) ? { contained: true } : {}
+          });
+        }
+        await this.files.writeText(win.join(mount2, LAYOUT_FILE), JSON.stringify(layout, null, 2));
+        return disk;
+      }
+    };
+  }
+});
+
+// packages/core/src/engine/sqlserver/schema-facts.ts
+function schemaFactsSql(db) {
+  return `USE ${quoteName(db)};
+SELECT s.name AS [schema], t.name AS [table], c.name AS [column], ${TYPE_NAME} AS [type], c.is_nullable AS nullable,
+       (SELECT SUM(p.rows) FROM sys.partitions AS p WHERE p.object_id = t.object_id AND p.index_id IN (0, 1)) AS [rows]
+  FROM sys.tables AS t JOIN sys.schemas AS s ON s.schema_id = t.schema_id
+  JOIN sys.columns AS c ON c.object_id = t.object_id JOIN sys.types AS ty ON ty.user_type_id = c.user_type_id
+  WHERE t.is_ms_shipped = 0 ORDER BY s.name, t.name, c.column_id;
+SELECT SCHEMA_NAME(t.schema_id) AS [schema], t.name AS [table], c.name AS [column]
+  FROM sys.indexes AS i JOIN sys.tables AS t ON t.object_id = i.object_id
+  JOIN sys.index_columns AS ic ON ic.object_id = i.object_id AND ic.index_id = i.index_id AND ic.is_included_column = 0
+  JOIN sys.columns AS c ON c.object_id = ic.object_id AND c.column_id = ic.column_id
+  WHERE i.is_unique = 1 AND t.is_ms_shipped = 0
+    AND (SELECT COUNT(*) FROM sys.index_columns AS k WHERE k.object_id = i.object_id AND k.index_id = i.index_id AND k.is_included_column = 0) = 1;
+SELECT SCHEMA_NAME(pt.schema_id) AS from_schema, pt.name AS from_table, pc.name AS from_column,
+       SCHEMA_NAME(rt.schema_id) AS to_schema, rt.name AS to_table, rc.name AS to_column
+  FROM sys.foreign_keys AS fk JOIN sys.foreign_key_columns AS fkc ON fkc.constraint_object_id = fk.object_id
+  JOIN sys.tables AS pt ON pt.object_id = fk.parent_object_id JOIN sys.columns AS pc ON pc.object_id = fkc.parent_object_id AND pc.column_id = fkc.parent_column_id
+  JOIN sys.tables AS rt ON rt.object_id = fk.referenced_object_id JOIN sys.columns AS rc ON rc.object_id = fkc.referenced_object_id AND rc.column_id = fkc.referenced_column_id
+  WHERE (SELECT COUNT(*) FROM sys.foreign_key_columns AS k WHERE k.constraint_object_id = fk.object_id) = 1;
+USE [master];`;
+}
+async function sqlServerSchemaFacts(exec, databaseNames) {
+  const facts = { databases: [], uniqueColumns: [], foreignKeys: [], readOnlyTables: [], defaultSchema: "dbo" };
+  for (const db of databaseNames) {
+    const [columns = [], unique = [], fks = []] = await exec.execute(schemaFactsSql(db));
+    const info = { name: db, sizeBytes: 0, tables: [] };
+    for (const r of columns) {
+      let table2 = info.tables.find((t) => t.schema === r.schema && t.name === r.table);
+      if (!table2) {
+        table2 = { schema: String(r.schema), name: String(r.table), rowEstimate: Number(r.rows ?? 0), sizeBytes: 0, columns: [] };
+        info.tables.push(table2);
+      }
+      table2.columns.push({ name: String(r.column), type: String(r.type), nullable: Boolean(r.nullable) });
+    }
+    facts.databases.push(info);
+    facts.uniqueColumns.push(...unique.map((r) => ({ database: db, schema: String(r.schema), table: String(r.table), column: String(r.column) })));
+    for (const r of fks) {
+      facts.foreignKeys.push({
+        from: { database: db, schema: String(r.from_schema), table: String(r.from_table), column: String(r.from_column) },
+        to: { database: db, schema: String(r.to_schema), table: String(r.to_table), column: String(r.to_column) }
+      });
+    }
+  }
+  return facts;
+}
+var TYPE_NAME;
+var init_schema_facts = __esm({
+  "packages/core/src/engine/sqlserver/schema-facts.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_quote();
+    TYPE_NAME = `ty.name + CASE
+    WHEN ty.name IN (N'decimal', N'numeric') THEN N'(' + CAST(c.precision AS nvarchar(3)) + N',' + CAST(c.scale AS nvarchar(3)) + N')'
+    WHEN ty.name IN (N'nvarchar', N'nchar') THEN N'(' + CASE WHEN c.max_length = -1 THEN N'max' ELSE CAST(c.max_length / 2 AS nvarchar(5)) END + N')'
+    WHEN ty.name IN (N'varchar', N'char', N'varbinary', N'binary') THEN N'(' + CASE WHEN c.max_length = -1 THEN N'max' ELSE CAST(c.max_length AS nvarchar(5)) END + N')'
+    WHEN ty.name IN (N'datetime2', N'datetimeoffset', N'time') THEN N'(' + CAST(c.scale AS nvarchar(2)) + N')'
+    ELSE N'' END`;
+  }
+});
+
+// packages/core/src/engine/sqlserver/build-engine.ts
+var import_node_path51, SqlServerBuildEngine;
+var init_build_engine = __esm({
+  "packages/core/src/engine/sqlserver/build-engine.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_path51 = __toESM(require("node:path"), 1);
+    init_errors();
+    init_build_steps();
+    init_engine3();
+    init_host2();
+    init_schema_facts();
+    SqlServerBuildEngine = class extends SqlServerEngine {
+      buildState;
+      get build() {
+        this.buildState ??= new SqlServerBuild(this.host.files);
+        return this.buildState;
+      }
+      /** Nothing to find on PATH: the VHDX driver checks its own tools, and the server is reached at first use. */
+      async checkPrerequisites() {
+      }
+      /** A backup chain, named by its files (no path: it names the builder's machine); the chain itself is read in stagingSize. */
+      async probeSource(source) {
+        if (source.kind !== "backup-chain") throw new SourceError(`SQL Server images are built from backup chains (--from-backup), not a ${source.kind} source.`);
+        const files = [source.full, source.differential, ...source.logs ?? []].filter((f) => Boolean(f));
+        return { description: files.map((f) => import_node_path51.default.win32.basename(f)).join(" + ") };
+      }
+      /** RESTORE HEADERONLY / FILELISTONLY of every backup: the restored size plus headroom, at least `requested`. */
+      stagingSize(sources, requested) {
+        return this.withExec((exec) => this.build.plan(exec, sources, requested), "restore");
+      }
+      restore(sources, mountPath, reporter) {
+        return this.withExec((exec) => this.build.restore(exec, sources, mountPath, reporter), "restore");
+      }
+      inventory(server) {
+        return this.withExec(async (exec) => (await sqlServerSchemaFacts(exec, server.databases ?? this.build.databases)).databases, "restore");
+      }
+      /** Principals stripped, residue scrubbed (sp_clean_db_free_space rewrites freed pages whether masked or not), then detached. */
+      scrub() {
+        return this.withExec((exec) => this.build.scrub(exec), "restore");
+      }
+      copyFresh(fromMount, toMount) {
+        return this.build.copyFresh(fromMount, toMount);
+      }
+      finishFresh(fresh, at) {
+        return this.withExec((exec) => this.build.finishFresh(exec, fresh, at), "restore");
+      }
+      /** The server's version: an image's databases carry no engine file of their own. */
+      async describe() {
+        return { kind: this.kind, version: await this.withExec(serverVersion) };
+      }
+      /** A build's restore left its databases attached under their own names: that is its server. A clone's start is the clone engine's. */
+      async start(mountPath, opts, reporter) {
+        if (opts.cloneId || !this.buildState?.databases.length) return super.start(mountPath, opts, reporter);
+        const { connection } = this.host;
+        return { pid: 0, host: connection.server, port: sqlServerPort(connection), adminUser: "", databases: this.build.databases };
+      }
+      /** Only what this build still has attached is detached by its image names, never a record's databases. */
+      async stop(server) {
+        if (server.cloneId || !this.buildState?.databases.length) return super.stop(server);
+        if (this.build.attachedCount > 0) await this.withExec((exec) => this.build.detachAttached(exec), "restore");
+      }
+    };
+  }
+});
+
+// packages/core/src/platform/build-platform.ts
+function buildPlatformWith(kind, home2, disk, reporter) {
+  return { ...platformWith(kind, home2, disk, reporter), engine: BUILD_ENGINES[kind](home2) };
+}
+function platformForBuild(kind, home2, reporter) {
+  return buildPlatformWith(kind, home2, platformEntry(kind).buildDriver, reporter);
+}
+function buildPlatformForRecord(record2, home2, reporter) {
+  return buildPlatformWith(record2.engine, home2, diskOf(record2), reporter);
+}
+var BUILD_ENGINES;
+var init_build_platform = __esm({
+  "packages/core/src/platform/build-platform.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_engine2();
+    init_build_engine();
+    init_host2();
+    init_choose();
+    init_registry();
+    BUILD_ENGINES = {
+      postgres: () => new PostgresEngine(),
+      sqlserver: () => new SqlServerBuildEngine(sqlServerHost())
+    };
+  }
+});
+
 // packages/core/src/platform/index.ts
 var init_platform = __esm({
   "packages/core/src/platform/index.ts"() {
@@ -6520,6 +7233,7 @@ var init_platform = __esm({
     init_registry();
     init_disk_names();
     init_choose();
+    init_build_platform();
   }
 });
 
@@ -6745,10 +7459,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path89) {
-  if (!path89)
+function getElementAtPath(obj, path90) {
+  if (!path90)
     return obj;
-  return path89.reduce((acc, key) => acc?.[key], obj);
+  return path90.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -7007,11 +7721,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path89, issues) {
+function prefixIssues(path90, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path89);
+    iss.path.unshift(path90);
     return iss;
   });
 }
@@ -7546,16 +8260,16 @@ function flattenError(error2, mapper = (issue2) => issue2.message) {
 }
 function formatError(error2, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error3, path89 = []) => {
+  const processError = (error3, path90 = []) => {
     for (const issue2 of error3.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path89, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path90, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path89, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path90, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path89, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path90, ...issue2.path]);
       } else {
-        const fullpath = [...path89, ...issue2.path];
+        const fullpath = [...path90, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -7594,17 +8308,17 @@ function formatError(error2, mapper = (issue2) => issue2.message) {
 }
 function treeifyError(error2, mapper = (issue2) => issue2.message) {
   const result = { errors: [] };
-  const processError = (error3, path89 = []) => {
+  const processError = (error3, path90 = []) => {
     var _a3;
     for (const issue2 of error3.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path89, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path90, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path89, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path90, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path89, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path90, ...issue2.path]);
       } else {
-        const fullpath = [...path89, ...issue2.path];
+        const fullpath = [...path90, ...issue2.path];
         if (fullpath.length === 0) {
           result.errors.push(mapper(issue2));
           continue;
@@ -7643,8 +8357,8 @@ function treeifyError(error2, mapper = (issue2) => issue2.message) {
 }
 function toDotPath(_path) {
   const segs = [];
-  const path89 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
-  for (const seg of path89) {
+  const path90 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
+  for (const seg of path90) {
     if (typeof seg === "number")
       segs.push(`[${seg}]`);
     else if (typeof seg === "symbol")
@@ -7905,7 +8619,7 @@ __export(regexes_exports, {
   email: () => email,
   emoji: () => emoji,
   extendedDuration: () => extendedDuration,
-  guid: () => guid,
+  guid: () => guid2,
   hex: () => hex,
   hostname: () => hostname,
   html5Email: () => html5Email,
@@ -7981,7 +8695,7 @@ function fixedBase64(bodyLength, padding) {
 function fixedBase64url(length) {
   return new RegExp(`^[A-Za-z0-9_-]{${length}}$`);
 }
-var cuid, cuid2, ulid, xid, ksuid, nanoid, duration, extendedDuration, guid, uuid, uuid4, uuid6, uuid7, email, html5Email, rfc5322Email, unicodeEmail, idnEmail, browserEmail, _emoji, ipv4, ipv6, mac, cidrv4, cidrv6, base64, base64url, hostname, domain, httpProtocol, e164, creditCard, currencyCode, iban, dateSource, date, anyString, string, bigint, integer, number, boolean, _null, _undefined, lowercase, uppercase, hex, md5_hex, md5_base64, md5_base64url, sha1_hex, sha1_base64, sha1_base64url, sha256_hex, sha256_base64, sha256_base64url, sha384_hex, sha384_base64, sha384_base64url, sha512_hex, sha512_base64, sha512_base64url;
+var cuid, cuid2, ulid, xid, ksuid, nanoid, duration, extendedDuration, guid2, uuid, uuid4, uuid6, uuid7, email, html5Email, rfc5322Email, unicodeEmail, idnEmail, browserEmail, _emoji, ipv4, ipv6, mac, cidrv4, cidrv6, base64, base64url, hostname, domain, httpProtocol, e164, creditCard, currencyCode, iban, dateSource, date, anyString, string, bigint, integer, number, boolean, _null, _undefined, lowercase, uppercase, hex, md5_hex, md5_base64, md5_base64url, sha1_hex, sha1_base64, sha1_base64url, sha256_hex, sha256_base64, sha256_base64url, sha384_hex, sha384_base64, sha384_base64url, sha512_hex, sha512_base64, sha512_base64url;
 var init_regexes = __esm({
   "node_modules/zod/v4/core/regexes.js"() {
     init_import_meta_url();
@@ -7994,7 +8708,7 @@ var init_regexes = __esm({
     nanoid = /^[a-zA-Z0-9_-]{21}$/;
     duration = /^P(?:(\d+W)|(?!.*W)(?=\d|T\d)(\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+([.,]\d+)?S)?)?)$/;
     extendedDuration = /^[-+]?P(?!$)(?:(?:[-+]?\d+Y)|(?:[-+]?\d+[.,]\d+Y$))?(?:(?:[-+]?\d+M)|(?:[-+]?\d+[.,]\d+M$))?(?:(?:[-+]?\d+W)|(?:[-+]?\d+[.,]\d+W$))?(?:(?:[-+]?\d+D)|(?:[-+]?\d+[.,]\d+D$))?(?:T(?=[\d+-])(?:(?:[-+]?\d+H)|(?:[-+]?\d+[.,]\d+H$))?(?:(?:[-+]?\d+M)|(?:[-+]?\d+[.,]\d+M$))?(?:[-+]?\d+(?:[.,]\d+)?S)?)??$/;
-    guid = /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$/;
+    guid2 = /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$/;
     uuid = (version2) => {
       if (!version2)
         return /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$/;
@@ -9432,7 +10146,7 @@ var init_schemas = __esm({
       $ZodString.init(inst, def);
     });
     $ZodGUID = /* @__PURE__ */ $constructor("$ZodGUID", (inst, def) => {
-      def.pattern ?? (def.pattern = guid);
+      def.pattern ?? (def.pattern = guid2);
       $ZodStringFormat.init(inst, def);
     });
     $ZodUUID = /* @__PURE__ */ $constructor("$ZodUUID", (inst, def) => {
@@ -16191,7 +16905,7 @@ __export(schemas_exports2, {
   float32: () => float32,
   float64: () => float64,
   function: () => _function,
-  guid: () => guid2,
+  guid: () => guid3,
   hash: () => hash,
   hex: () => hex2,
   hostname: () => hostname2,
@@ -16275,7 +16989,7 @@ function string2(params) {
 function email2(params) {
   return _email(ZodEmail, params);
 }
-function guid2(params) {
+function guid3(params) {
   return _guid(ZodGUID, params);
 }
 function uuid2(params) {
@@ -17828,13 +18542,13 @@ function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
     throw new Error("External $ref is not supported, only local refs (#/...) are allowed");
   }
-  const path89 = ref.slice(1).split("/").filter(Boolean);
-  if (path89.length === 0) {
+  const path90 = ref.slice(1).split("/").filter(Boolean);
+  if (path90.length === 0) {
     return ctx.rootSchema;
   }
   const defsKey = ctx.version === "draft-2020-12" ? "$defs" : "definitions";
-  if (path89[0] === defsKey) {
-    const key = path89[1] === void 0 ? void 0 : decodeJSONPointerSegment(path89[1]);
+  if (path90[0] === defsKey) {
+    const key = path90[1] === void 0 ? void 0 : decodeJSONPointerSegment(path90[1]);
     if (!key || !ctx.defs[key]) {
       throw new Error(`Reference not found: ${ref}`);
     }
@@ -18941,7 +19655,7 @@ __export(external_exports, {
   globalRegistry: () => globalRegistry,
   gt: () => _gt,
   gte: () => _gte,
-  guid: () => guid2,
+  guid: () => guid3,
   hash: () => hash,
   hex: () => hex2,
   hostname: () => hostname2,
@@ -19333,18 +20047,18 @@ var init_clone_id = __esm({
 
 // packages/core/src/clones/clone-paths.ts
 function childFileOf(dir, disk) {
-  return import_node_path48.default.join(dir, `child.${CLONE_DISK_FORMATS[disk ?? "qcow2"]}`);
+  return import_node_path52.default.join(dir, `child.${CLONE_DISK_FORMATS[disk ?? "qcow2"]}`);
 }
 function clonePaths(home2, id, disk) {
-  const dir = import_node_path48.default.join(home2, "clones", id);
-  return { dir, childFile: childFileOf(dir, disk), mountPath: import_node_path48.default.join(dir, "mnt"), user: `clone_${cloneIdForIdentifier(id)}` };
+  const dir = import_node_path52.default.join(home2, "clones", id);
+  return { dir, childFile: childFileOf(dir, disk), mountPath: import_node_path52.default.join(dir, "mnt"), user: `clone_${cloneIdForIdentifier(id)}` };
 }
-var import_node_path48;
+var import_node_path52;
 var init_clone_paths = __esm({
   "packages/core/src/clones/clone-paths.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path48 = __toESM(require("node:path"), 1);
+    import_node_path52 = __toESM(require("node:path"), 1);
     init_disk_names();
     init_clone_id();
   }
@@ -19430,16 +20144,16 @@ function isPostgresOf(pid, dir) {
   const d = argv.indexOf("-D");
   const dataDir = d >= 0 ? argv[d + 1] : void 0;
   if (!dataDir) return false;
-  const rel = import_node_path49.default.relative(import_node_path49.default.resolve(dir), import_node_path49.default.resolve(dataDir));
-  return rel === "" || !rel.startsWith("..") && !import_node_path49.default.isAbsolute(rel);
+  const rel = import_node_path53.default.relative(import_node_path53.default.resolve(dir), import_node_path53.default.resolve(dataDir));
+  return rel === "" || !rel.startsWith("..") && !import_node_path53.default.isAbsolute(rel);
 }
-var import_node_fs25, import_node_path49;
+var import_node_fs25, import_node_path53;
 var init_process_identity = __esm({
   "packages/core/src/util/process-identity.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs25 = require("node:fs");
-    import_node_path49 = __toESM(require("node:path"), 1);
+    import_node_path53 = __toESM(require("node:path"), 1);
   }
 });
 
@@ -19454,14 +20168,14 @@ function matchesLabels(record2, labels) {
   const wanted = Object.entries(labels);
   return wanted.length > 0 && wanted.every(([k, v]) => record2.labels?.[k] === v);
 }
-var import_node_async_hooks, import_node_fs26, import_node_path50, import_proper_lockfile2, LOCK_OPTIONS, heldLocks, CloneRegistry;
+var import_node_async_hooks, import_node_fs26, import_node_path54, import_proper_lockfile2, LOCK_OPTIONS, heldLocks, CloneRegistry;
 var init_registry2 = __esm({
   "packages/core/src/clones/registry.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_async_hooks = require("node:async_hooks");
     import_node_fs26 = require("node:fs");
-    import_node_path50 = __toESM(require("node:path"), 1);
+    import_node_path54 = __toESM(require("node:path"), 1);
     init_paths();
     init_durable_write();
     import_proper_lockfile2 = __toESM(require_proper_lockfile(), 1);
@@ -19479,8 +20193,8 @@ var init_registry2 = __esm({
     CloneRegistry = class {
       constructor(home2) {
         this.home = home2;
-        this.dir = import_node_path50.default.join(home2, "clones");
-        this.file = import_node_path50.default.join(this.dir, "registry.json");
+        this.dir = import_node_path54.default.join(home2, "clones");
+        this.file = import_node_path54.default.join(this.dir, "registry.json");
         this.lockPath = `${this.file}.lock`;
       }
       home;
@@ -19715,7 +20429,7 @@ var init_keyed = __esm({
 async function readLastLine(file2, limit) {
   let fh;
   try {
-    fh = await (0, import_promises45.open)(file2, "r");
+    fh = await (0, import_promises46.open)(file2, "r");
   } catch (e) {
     if (e.code === "ENOENT") return void 0;
     throw e;
@@ -19739,27 +20453,27 @@ async function readLastLine(file2, limit) {
   }
 }
 async function setAsideTornTail(file2, last) {
-  const fh = await (0, import_promises45.open)(file2, "r+");
+  const fh = await (0, import_promises46.open)(file2, "r+");
   try {
     const size = (await fh.stat()).size;
     const torn = Buffer.alloc(size - last.start);
     await fh.read(torn, 0, torn.length, last.start);
     const tornFile = `${file2}.torn`;
-    await (0, import_promises45.appendFile)(tornFile, Buffer.concat([torn, Buffer.from("\n")]), { mode: 384 });
+    await (0, import_promises46.appendFile)(tornFile, Buffer.concat([torn, Buffer.from("\n")]), { mode: 384 });
     await fh.truncate(last.start);
     await fh.sync();
-    return { bytes: torn.length, tornFile: import_node_path51.default.basename(tornFile) };
+    return { bytes: torn.length, tornFile: import_node_path55.default.basename(tornFile) };
   } finally {
     await fh.close();
   }
 }
-var import_promises45, import_node_path51;
+var import_promises46, import_node_path55;
 var init_tail = __esm({
   "packages/core/src/audit/tail.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises45 = require("node:fs/promises");
-    import_node_path51 = __toESM(require("node:path"), 1);
+    import_promises46 = require("node:fs/promises");
+    import_node_path55 = __toESM(require("node:path"), 1);
   }
 });
 
@@ -19861,7 +20575,7 @@ function dropUndefined(o) {
 }
 async function exists(p) {
   try {
-    await (0, import_promises46.stat)(p);
+    await (0, import_promises47.stat)(p);
     return true;
   } catch (e) {
     if (e.code === "ENOENT") return false;
@@ -19872,15 +20586,15 @@ async function endsWithNewline(file2) {
   const last = await readLastLine(file2);
   return last === void 0 || last.complete;
 }
-var import_node_fs27, import_promises46, import_node_os9, import_node_path52, import_node_readline2, AuditLog;
+var import_node_fs27, import_promises47, import_node_os9, import_node_path56, import_node_readline2, AuditLog;
 var init_log = __esm({
   "packages/core/src/audit/log.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs27 = require("node:fs");
-    import_promises46 = require("node:fs/promises");
+    import_promises47 = require("node:fs/promises");
     import_node_os9 = __toESM(require("node:os"), 1);
-    import_node_path52 = __toESM(require("node:path"), 1);
+    import_node_path56 = __toESM(require("node:path"), 1);
     import_node_readline2 = require("node:readline");
     init_errors();
     init_durable_write();
@@ -19908,7 +20622,7 @@ var init_log = __esm({
       /** Append one event (fsynced) and move the head, under a cross-process lock. */
       async append(input2) {
         await this.prepare?.();
-        await (0, import_promises46.mkdir)(import_node_path52.default.dirname(this.filePath), { recursive: true });
+        await (0, import_promises47.mkdir)(import_node_path56.default.dirname(this.filePath), { recursive: true });
         const event = await withFileLock(this.filePath, async () => {
           let prev = await this.repairTornTail();
           prev ??= await this.currentTail();
@@ -19919,7 +20633,7 @@ var init_log = __esm({
       }
       /** Walk the whole chain (setting aside a torn last line first); report the first problem. */
       async verify() {
-        if (!await exists(import_node_path52.default.dirname(this.filePath))) return { ok: true, events: 0 };
+        if (!await exists(import_node_path56.default.dirname(this.filePath))) return { ok: true, events: 0 };
         return withFileLock(this.filePath, async () => {
           await this.repairTornTail();
           return this.verifyUnlocked();
@@ -19947,7 +20661,7 @@ var init_log = __esm({
         const hash2 = hashEvent(body);
         const key = this.key();
         const event = { ...body, hash: hash2, ...key ? { mac: macOf(key, hash2) } : {} };
-        const fh = await (0, import_promises46.open)(this.filePath, "a", 416);
+        const fh = await (0, import_promises47.open)(this.filePath, "a", 416);
         try {
           await fh.write(`${JSON.stringify(event)}
 `);
@@ -20034,7 +20748,7 @@ var init_log = __esm({
         const head2 = await this.readHead();
         const last = await readLastLine(this.filePath);
         if (last === void 0) {
-          if (head2 && head2.seq > 0) throw this.damaged(`it is empty but ${import_node_path52.default.basename(this.headPath)} records ${head2.seq} events`);
+          if (head2 && head2.seq > 0) throw this.damaged(`it is empty but ${import_node_path56.default.basename(this.headPath)} records ${head2.seq} events`);
           return { seq: 0, hash: GENESIS_HASH };
         }
         if (!last.complete) throw this.damaged("its last line is incomplete");
@@ -20048,7 +20762,7 @@ var init_log = __esm({
         if (hashEvent(rest) !== hash2) throw this.damaged("its last line does not match its hash");
         const agrees = head2 ? head2.seq === event.seq && head2.hash === event.hash || // An append that died between the log write and the head write: the head catches up now.
         head2.seq === event.seq - 1 && head2.hash === event.prevHash : event.seq === 1 && event.prevHash === GENESIS_HASH;
-        if (!agrees) throw this.damaged(`its last line (seq ${event.seq}) does not match ${import_node_path52.default.basename(this.headPath)}`);
+        if (!agrees) throw this.damaged(`its last line (seq ${event.seq}) does not match ${import_node_path56.default.basename(this.headPath)}`);
         return { seq: event.seq, hash: event.hash };
       }
       damaged(what) {
@@ -20057,7 +20771,7 @@ var init_log = __esm({
       async readHead() {
         let text;
         try {
-          text = await (0, import_promises46.readFile)(this.headPath, "utf8");
+          text = await (0, import_promises47.readFile)(this.headPath, "utf8");
         } catch (e) {
           if (e.code === "ENOENT") return void 0;
           throw e;
@@ -20075,7 +20789,7 @@ var init_log = __esm({
       }
       async *lines() {
         try {
-          await (0, import_promises46.stat)(this.filePath);
+          await (0, import_promises47.stat)(this.filePath);
         } catch (e) {
           if (e.code === "ENOENT") return;
           throw e;
@@ -20208,9 +20922,9 @@ var init_variants = __esm({
 
 // packages/core/src/repository/durable-files.ts
 async function copyAndHash(src, dest, onProgress) {
-  const total = (await (0, import_promises47.stat)(src)).size;
+  const total = (await (0, import_promises48.stat)(src)).size;
   const hash2 = (0, import_node_crypto10.createHash)("sha256");
-  const out = await (0, import_promises47.open)(dest, "wx", 420);
+  const out = await (0, import_promises48.open)(dest, "wx", 420);
   try {
     let done = 0;
     for await (const chunk of (0, import_node_fs28.createReadStream)(src, { highWaterMark: 1 << 20 })) {
@@ -20229,14 +20943,14 @@ async function copyAndHash(src, dest, onProgress) {
 async function removeStaleTemps(dir, staleMs) {
   let names;
   try {
-    names = await (0, import_promises47.readdir)(dir);
+    names = await (0, import_promises48.readdir)(dir);
   } catch {
     return 0;
   }
   let removed = 0;
   for (const name of names.filter((n) => n.startsWith(TEMP_PREFIX))) {
-    const file2 = import_node_path53.default.join(dir, name);
-    const st = await (0, import_promises47.stat)(file2).catch(() => void 0);
+    const file2 = import_node_path57.default.join(dir, name);
+    const st = await (0, import_promises48.stat)(file2).catch(() => void 0);
     if (!st) continue;
     const m = /^\.tmp-(.+)-(\d+)-[0-9a-f]+$/.exec(name);
     const deadHere = m !== null && m[1] === TEMP_HOST && !pidAlive(Number(m[2]));
@@ -20256,15 +20970,15 @@ function pidAlive(pid) {
     return e.code === "EPERM";
   }
 }
-var import_node_crypto10, import_node_fs28, import_promises47, import_node_path53;
+var import_node_crypto10, import_node_fs28, import_promises48, import_node_path57;
 var init_durable_files = __esm({
   "packages/core/src/repository/durable-files.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto10 = require("node:crypto");
     import_node_fs28 = require("node:fs");
-    import_promises47 = require("node:fs/promises");
-    import_node_path53 = __toESM(require("node:path"), 1);
+    import_promises48 = require("node:fs/promises");
+    import_node_path57 = __toESM(require("node:path"), 1);
     init_durable_write();
   }
 });
@@ -20302,7 +21016,7 @@ function versionExists(name, version2) {
   return new VersionExistsError(`image ${name} version ${version2} already exists; versions are immutable: choose a new version`);
 }
 async function checkDiskFile(manifest, diskFile) {
-  const st = await (0, import_promises48.stat)(diskFile).catch(() => void 0);
+  const st = await (0, import_promises49.stat)(diskFile).catch(() => void 0);
   if (!st?.isFile()) throw new UsageError(`disk file ${diskFile} does not exist or is not a regular file; pass the sealed disk blob`);
   if (st.size !== manifest.disk.sizeBytes) {
     throw new ValidationError(
@@ -20319,7 +21033,7 @@ async function publishBlobAndManifest(ctx, manifest, diskFile, opts) {
   const blob = layout.blob(digest2);
   await removeStaleTemps(layout.blobsDir, ctx.staleTempMs);
   const dir = layout.manifestDir(name);
-  await (0, import_promises48.mkdir)(dir, { recursive: true });
+  await (0, import_promises49.mkdir)(dir, { recursive: true });
   await removeStaleTemps(dir, ctx.staleTempMs);
   const tmp = tempPath(dir);
   await writeDurable(tmp, canonicalJson(manifest), 292);
@@ -20328,7 +21042,7 @@ async function publishBlobAndManifest(ctx, manifest, diskFile, opts) {
       const addedBlob = await placeBlob(ctx, digest2, diskFile, opts);
       await pausePoint("publish:before-link");
       const linked = await ctx.locked(async () => {
-        if (!await (0, import_promises48.stat)(blob).catch(() => void 0)) return false;
+        if (!await (0, import_promises49.stat)(blob).catch(() => void 0)) return false;
         try {
           await linkWithoutOverwrite(tmp, layout.manifest(name, version2), name, version2);
         } catch (e) {
@@ -20358,11 +21072,11 @@ async function placeBlob(ctx, digest2, diskFile, opts) {
     if (got !== digest2) {
       throw new DigestMismatchError(`${diskFile} has digest ${got} but the manifest's disk.digest is ${digest2}; rebuild the manifest from this file`);
     }
-    await (0, import_promises48.chmod)(tmp, 288);
+    await (0, import_promises49.chmod)(tmp, 288);
     const gid = blobGroupId();
-    if (gid !== void 0) await (0, import_promises48.chown)(tmp, -1, gid);
+    if (gid !== void 0) await (0, import_promises49.chown)(tmp, -1, gid);
     await pausePoint("publish:blob-copied");
-    await (0, import_promises48.rename)(tmp, blob);
+    await (0, import_promises49.rename)(tmp, blob);
     await syncDir(ctx.layout.blobsDir);
   } finally {
     await unlinkQuietly(tmp);
@@ -20372,13 +21086,13 @@ async function placeBlob(ctx, digest2, diskFile, opts) {
 }
 async function linkWithoutOverwrite(tmp, final, name, version2) {
   try {
-    await (0, import_promises48.link)(tmp, final);
+    await (0, import_promises49.link)(tmp, final);
   } catch (e) {
     const code = e.code;
     if (code === "EEXIST") throw versionExists(name, version2);
     if (code === "EPERM" || code === "ENOTSUP" || code === "EOPNOTSUPP" || code === "ENOSYS") {
       try {
-        await writeDurable(final, await (0, import_promises48.readFile)(tmp, "utf8"), 292);
+        await writeDurable(final, await (0, import_promises49.readFile)(tmp, "utf8"), 292);
       } catch (e2) {
         if (e2.code === "EEXIST") throw versionExists(name, version2);
         throw e2;
@@ -20388,13 +21102,13 @@ async function linkWithoutOverwrite(tmp, final, name, version2) {
     throw e;
   }
 }
-var import_promises48;
+var import_promises49;
 var init_fs_publish = __esm({
   "packages/core/src/repository/fs-publish.ts"() {
     "use strict";
     init_import_meta_url();
     init_pause_point();
-    import_promises48 = require("node:fs/promises");
+    import_promises49 = require("node:fs/promises");
     init_blob_group();
     init_errors();
     init_digest();
@@ -20412,7 +21126,7 @@ async function readPublished(layout, name, version2) {
   const file2 = layout.manifest(name, version2);
   let text;
   try {
-    text = await (0, import_promises49.readFile)(file2, "utf8");
+    text = await (0, import_promises50.readFile)(file2, "utf8");
   } catch (e) {
     if (isNotFound(e)) return void 0;
     throw e;
@@ -20428,7 +21142,7 @@ async function readPublished(layout, name, version2) {
 async function versionsOf(layout, name) {
   let entries;
   try {
-    entries = await (0, import_promises49.readdir)(layout.manifestDir(name), { withFileTypes: true });
+    entries = await (0, import_promises50.readdir)(layout.manifestDir(name), { withFileTypes: true });
   } catch (e) {
     if (isNotFound(e)) return [];
     throw e;
@@ -20440,7 +21154,7 @@ async function allNames(layout) {
   async function walk2(dir, prefix) {
     let entries;
     try {
-      entries = await (0, import_promises49.readdir)(dir, { withFileTypes: true });
+      entries = await (0, import_promises50.readdir)(dir, { withFileTypes: true });
     } catch (e) {
       if (isNotFound(e)) return;
       throw e;
@@ -20448,7 +21162,7 @@ async function allNames(layout) {
     if (prefix.length && entries.some((d) => d.isFile() && d.name.endsWith(".json") && !d.name.startsWith(TEMP_PREFIX))) {
       names.push(prefix.join("/"));
     }
-    for (const d of entries) if (d.isDirectory()) await walk2(import_node_path54.default.join(dir, d.name), [...prefix, d.name]);
+    for (const d of entries) if (d.isDirectory()) await walk2(import_node_path58.default.join(dir, d.name), [...prefix, d.name]);
   }
   await walk2(layout.manifestsDir, []);
   return names.sort();
@@ -20466,7 +21180,7 @@ async function allPublished(layout, name) {
 async function readTags(layout, name) {
   let entries;
   try {
-    entries = await (0, import_promises49.readdir)(layout.tagDir(name), { withFileTypes: true });
+    entries = await (0, import_promises50.readdir)(layout.tagDir(name), { withFileTypes: true });
   } catch (e) {
     if (isNotFound(e)) return {};
     throw e;
@@ -20474,18 +21188,18 @@ async function readTags(layout, name) {
   const tags = {};
   for (const d of entries) {
     if (!d.isFile() || d.name.startsWith(TEMP_PREFIX)) continue;
-    const version2 = (await (0, import_promises49.readFile)(import_node_path54.default.join(layout.tagDir(name), d.name), "utf8").catch(() => "")).trim();
+    const version2 = (await (0, import_promises50.readFile)(import_node_path58.default.join(layout.tagDir(name), d.name), "utf8").catch(() => "")).trim();
     if (version2) tags[d.name] = version2;
   }
   return tags;
 }
-var import_promises49, import_node_path54;
+var import_promises50, import_node_path58;
 var init_fs_scan = __esm({
   "packages/core/src/repository/fs-scan.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises49 = require("node:fs/promises");
-    import_node_path54 = __toESM(require("node:path"), 1);
+    import_promises50 = require("node:fs/promises");
+    import_node_path58 = __toESM(require("node:path"), 1);
     init_errors();
     init_digest();
     init_manifest();
@@ -20545,7 +21259,7 @@ function parseTtlSeconds(value, source) {
 async function readConfigFile(layout) {
   let text;
   try {
-    text = await (0, import_promises50.readFile)(layout.configFile, "utf8");
+    text = await (0, import_promises51.readFile)(layout.configFile, "utf8");
   } catch (e) {
     if (e.code === "ENOENT") return void 0;
     throw e;
@@ -20570,12 +21284,12 @@ function configOf(file2, source) {
   return raw === void 0 ? {} : { maxTtlSeconds: parseTtlSeconds(raw, source) };
 }
 async function assertUsableRoot(root) {
-  const st = await (0, import_promises50.stat)(root).catch((e) => e.code === "ENOENT" ? void 0 : Promise.reject(e));
+  const st = await (0, import_promises51.stat)(root).catch((e) => e.code === "ENOENT" ? void 0 : Promise.reject(e));
   if (!st) return;
   if (!st.isDirectory()) {
     throw new RepositoryError(`repository path ${root} is a file, not a directory; pass a directory (new, empty, or an existing dbclone repository)`);
   }
-  const entries = await (0, import_promises50.readdir)(root);
+  const entries = await (0, import_promises51.readdir)(root);
   if (entries.includes(CONFIG_FILE2)) return;
   const foreign = entries.filter((e) => !e.startsWith(TEMP_PREFIX) && e !== `${CONFIG_FILE2}.lock`);
   if (foreign.length) {
@@ -20584,13 +21298,13 @@ async function assertUsableRoot(root) {
     );
   }
 }
-var import_promises50, import_node_path55, REPOSITORY_FORMAT, CONFIG_FILE2, FsLayout;
+var import_promises51, import_node_path59, REPOSITORY_FORMAT, CONFIG_FILE2, FsLayout;
 var init_layout2 = __esm({
   "packages/core/src/repository/layout.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises50 = require("node:fs/promises");
-    import_node_path55 = __toESM(require("node:path"), 1);
+    import_promises51 = require("node:fs/promises");
+    import_node_path59 = __toESM(require("node:path"), 1);
     init_errors();
     init_duration();
     init_durable_write();
@@ -20602,35 +21316,35 @@ var init_layout2 = __esm({
       }
       root;
       get configFile() {
-        return import_node_path55.default.join(this.root, CONFIG_FILE2);
+        return import_node_path59.default.join(this.root, CONFIG_FILE2);
       }
       get blobsDir() {
-        return import_node_path55.default.join(this.root, "blobs", "sha256");
+        return import_node_path59.default.join(this.root, "blobs", "sha256");
       }
       get manifestsDir() {
-        return import_node_path55.default.join(this.root, "manifests");
+        return import_node_path59.default.join(this.root, "manifests");
       }
       get tagsDir() {
-        return import_node_path55.default.join(this.root, "tags");
+        return import_node_path59.default.join(this.root, "tags");
       }
       get auditFile() {
-        return import_node_path55.default.join(this.root, "audit", "events.jsonl");
+        return import_node_path59.default.join(this.root, "audit", "events.jsonl");
       }
       blob(digest2) {
-        return import_node_path55.default.join(this.blobsDir, digest2.replace(/^sha256:/, ""));
+        return import_node_path59.default.join(this.blobsDir, digest2.replace(/^sha256:/, ""));
       }
       /** Names are validated (lowercase segments, no `..`), so joining them is safe. */
       manifestDir(name) {
-        return import_node_path55.default.join(this.manifestsDir, ...name.split("/"));
+        return import_node_path59.default.join(this.manifestsDir, ...name.split("/"));
       }
       manifest(name, version2) {
-        return import_node_path55.default.join(this.manifestDir(name), `${version2}.json`);
+        return import_node_path59.default.join(this.manifestDir(name), `${version2}.json`);
       }
       tagDir(name) {
-        return import_node_path55.default.join(this.tagsDir, ...name.split("/"));
+        return import_node_path59.default.join(this.tagsDir, ...name.split("/"));
       }
       tag(name, tag) {
-        return import_node_path55.default.join(this.tagDir(name), tag);
+        return import_node_path59.default.join(this.tagDir(name), tag);
       }
     };
   }
@@ -20638,14 +21352,14 @@ var init_layout2 = __esm({
 
 // packages/core/src/repository/verified-blobs.ts
 function verifiedBlobCache(cacheDir) {
-  return new StampedDigestCache(import_node_path56.default.join(cacheDir, "verified-blobs.json"));
+  return new StampedDigestCache(import_node_path60.default.join(cacheDir, "verified-blobs.json"));
 }
-var import_node_path56;
+var import_node_path60;
 var init_verified_blobs = __esm({
   "packages/core/src/repository/verified-blobs.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path56 = __toESM(require("node:path"), 1);
+    import_node_path60 = __toESM(require("node:path"), 1);
     init_stamped_digests();
   }
 });
@@ -20668,13 +21382,13 @@ var init_audit_after_work = __esm({
 });
 
 // packages/core/src/repository/fs.ts
-var import_promises51, import_node_path57, FsRepository;
+var import_promises52, import_node_path61, FsRepository;
 var init_fs = __esm({
   "packages/core/src/repository/fs.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises51 = require("node:fs/promises");
-    import_node_path57 = __toESM(require("node:path"), 1);
+    import_promises52 = require("node:fs/promises");
+    import_node_path61 = __toESM(require("node:path"), 1);
     init_audit();
     init_file_lock();
     init_errors();
@@ -20699,10 +21413,10 @@ var init_fs = __esm({
       staleTempMs;
       reporter;
       constructor(root, opts = {}) {
-        this.location = import_node_path57.default.resolve(root);
+        this.location = import_node_path61.default.resolve(root);
         this.layout = new FsLayout(this.location);
         this.audit = new AuditLog(this.layout.auditFile, () => this.ensureLayout());
-        this.cache = verifiedBlobCache(opts.cacheDir ?? import_node_path57.default.join(dbcloneHome(), "cache"));
+        this.cache = verifiedBlobCache(opts.cacheDir ?? import_node_path61.default.join(dbcloneHome(), "cache"));
         this.staleTempMs = (opts.staleTempMinutes ?? 60) * 6e4;
         this.reporter = opts.reporter;
       }
@@ -20778,7 +21492,7 @@ var init_fs = __esm({
       async pull(image, opts = {}) {
         const digest2 = image.manifest.disk.digest;
         const blob = this.layout.blob(digest2);
-        if (!await (0, import_promises51.stat)(blob).catch(() => void 0)) {
+        if (!await (0, import_promises52.stat)(blob).catch(() => void 0)) {
           throw new RepositoryError(
             `blob ${digest2} of ${image.name}:${image.version} is missing from ${this.location}; the repository is damaged: republish the image`
           );
@@ -20816,13 +21530,13 @@ var init_fs = __esm({
             throw new UsageError(`'${tag}' is a version of image ${image.name}; a tag must not shadow a version: choose another tag`);
           }
           const dir = this.layout.tagDir(image.name);
-          await (0, import_promises51.mkdir)(dir, { recursive: true });
+          await (0, import_promises52.mkdir)(dir, { recursive: true });
           await removeStaleTemps(dir, this.staleTempMs);
           const tmp = tempPath(dir);
           await writeDurable(tmp, `${image.version}
 `);
-          await (0, import_promises51.rename)(tmp, this.layout.tag(image.name, tag)).catch(async (e) => {
-            await (0, import_promises51.unlink)(tmp).catch(() => void 0);
+          await (0, import_promises52.rename)(tmp, this.layout.tag(image.name, tag)).catch(async (e) => {
+            await (0, import_promises52.unlink)(tmp).catch(() => void 0);
             throw new RepositoryError(
               `cannot write tag ${tag} of ${image.name} (${e.message}); an image named ${image.name}/${tag} may use that path: choose another tag`
             );
@@ -20834,9 +21548,9 @@ var init_fs = __esm({
       async untag(name, tag) {
         await this.locked(async () => {
           try {
-            const st = await (0, import_promises51.stat)(this.layout.tag(name, tag));
+            const st = await (0, import_promises52.stat)(this.layout.tag(name, tag));
             if (!st.isFile()) throw Object.assign(new Error("not a tag"), { code: "ENOENT" });
-            await (0, import_promises51.unlink)(this.layout.tag(name, tag));
+            await (0, import_promises52.unlink)(this.layout.tag(name, tag));
           } catch (e) {
             if (isNotFound(e)) throw new ImageNotFoundError(`image ${name} has no tag '${tag}' in ${this.location}; nothing to untag`);
             throw e;
@@ -20857,13 +21571,13 @@ var init_fs = __esm({
             ...opts.liveCloneDigests.includes(image.manifestDigest) ? ["a live clone"] : []
           ];
           if (users.length) return { refused: users };
-          for (const t of tagsHere) await (0, import_promises51.unlink)(this.layout.tag(image.name, t));
-          await (0, import_promises51.unlink)(this.layout.manifest(image.name, image.version));
+          for (const t of tagsHere) await (0, import_promises52.unlink)(this.layout.tag(image.name, t));
+          await (0, import_promises52.unlink)(this.layout.manifest(image.name, image.version));
           await syncDir(this.layout.manifestDir(image.name));
           const digest2 = image.manifest.disk.digest;
           const shared = all.some((i) => i.manifestDigest !== image.manifestDigest && i.manifest.disk.digest === digest2);
           if (!shared) {
-            await (0, import_promises51.unlink)(this.layout.blob(digest2)).catch((e) => isNotFound(e) ? void 0 : Promise.reject(e));
+            await (0, import_promises52.unlink)(this.layout.blob(digest2)).catch((e) => isNotFound(e) ? void 0 : Promise.reject(e));
             await this.cache.forget(this.layout.blob(digest2));
           }
           return { refused: void 0, untagged: opts.force ? tagsHere : [] };
@@ -20883,7 +21597,7 @@ var init_fs = __esm({
         }
       }
       async blobIsGood(blob, digest2, opts) {
-        if (!await (0, import_promises51.stat)(blob).catch(() => void 0)) return false;
+        if (!await (0, import_promises52.stat)(blob).catch(() => void 0)) return false;
         if (await this.cache.isVerified(blob, digest2)) return true;
         if (await sha256File(blob, opts.onProgress) !== digest2) return false;
         await this.cache.remember(blob, digest2);
@@ -20893,15 +21607,15 @@ var init_fs = __esm({
       async ensureLayout() {
         if (!await readConfigFile(this.layout)) {
           await assertUsableRoot(this.location);
-          await (0, import_promises51.mkdir)(this.location, { recursive: true });
+          await (0, import_promises52.mkdir)(this.location, { recursive: true });
           const tmp = tempPath(this.location);
           await writeDurable(tmp, `${JSON.stringify({ format: REPOSITORY_FORMAT, config: {} }, null, 2)}
 `);
-          await (0, import_promises51.link)(tmp, this.layout.configFile).catch((e) => e.code === "EEXIST" ? void 0 : Promise.reject(e));
+          await (0, import_promises52.link)(tmp, this.layout.configFile).catch((e) => e.code === "EEXIST" ? void 0 : Promise.reject(e));
           await unlinkQuietly(tmp);
         }
-        for (const dir of [this.layout.blobsDir, this.layout.manifestsDir, this.layout.tagsDir, import_node_path57.default.dirname(this.layout.auditFile)]) {
-          await (0, import_promises51.mkdir)(dir, { recursive: true });
+        for (const dir of [this.layout.blobsDir, this.layout.manifestsDir, this.layout.tagsDir, import_node_path61.default.dirname(this.layout.auditFile)]) {
+          await (0, import_promises52.mkdir)(dir, { recursive: true });
         }
       }
       locked(fn) {
@@ -20919,13 +21633,13 @@ var init_fs = __esm({
 });
 
 // packages/core/src/repository/cache/cache-index.ts
-var import_promises52, import_node_path58, CacheIndex;
+var import_promises53, import_node_path62, CacheIndex;
 var init_cache_index = __esm({
   "packages/core/src/repository/cache/cache-index.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises52 = require("node:fs/promises");
-    import_node_path58 = __toESM(require("node:path"), 1);
+    import_promises53 = require("node:fs/promises");
+    import_node_path62 = __toESM(require("node:path"), 1);
     init_durable_write();
     init_paths();
     init_file_lock();
@@ -20933,14 +21647,14 @@ var init_cache_index = __esm({
       constructor(dir, blobsDir) {
         this.dir = dir;
         this.blobsDir = blobsDir;
-        this.file = import_node_path58.default.join(dir, "index.json");
+        this.file = import_node_path62.default.join(dir, "index.json");
       }
       dir;
       blobsDir;
       file;
       async read() {
         try {
-          const parsed = JSON.parse(await (0, import_promises52.readFile)(this.file, "utf8"));
+          const parsed = JSON.parse(await (0, import_promises53.readFile)(this.file, "utf8"));
           return parsed.blobs ?? {};
         } catch {
           return this.rebuild();
@@ -20959,9 +21673,9 @@ var init_cache_index = __esm({
       /** Entries for the blobs on disk, all as if last used at their mtime. */
       async rebuild() {
         const entries = {};
-        const names = await (0, import_promises52.readdir)(this.blobsDir).catch(() => []);
+        const names = await (0, import_promises53.readdir)(this.blobsDir).catch(() => []);
         for (const hex3 of names.filter((n) => /^[0-9a-f]{64}$/.test(n))) {
-          const st = await (0, import_promises52.stat)(import_node_path58.default.join(this.blobsDir, hex3)).catch(() => void 0);
+          const st = await (0, import_promises53.stat)(import_node_path62.default.join(this.blobsDir, hex3)).catch(() => void 0);
           if (st?.isFile()) entries[`sha256:${hex3}`] = { sizeBytes: st.size, lastUsedMs: st.mtimeMs };
         }
         return entries;
@@ -20971,13 +21685,13 @@ var init_cache_index = __esm({
 });
 
 // packages/core/src/repository/cache/blob-cache.ts
-var import_promises53, import_node_path59, BlobCache, EMPTY_DIGEST;
+var import_promises54, import_node_path63, BlobCache, EMPTY_DIGEST;
 var init_blob_cache = __esm({
   "packages/core/src/repository/cache/blob-cache.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises53 = require("node:fs/promises");
-    import_node_path59 = __toESM(require("node:path"), 1);
+    import_promises54 = require("node:fs/promises");
+    import_node_path63 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_errors();
     init_digest();
@@ -20991,8 +21705,8 @@ var init_blob_cache = __esm({
       constructor(dir, opts = {}) {
         this.dir = dir;
         this.opts = opts;
-        this.blobsDir = import_node_path59.default.join(dir, "blobs", "sha256");
-        this.partialDir = import_node_path59.default.join(dir, "partial");
+        this.blobsDir = import_node_path63.default.join(dir, "blobs", "sha256");
+        this.partialDir = import_node_path63.default.join(dir, "partial");
         this.index = new CacheIndex(dir, this.blobsDir);
         this.verified = verifiedBlobCache(dir);
         this.reporter = opts.reporter ?? silentReporter;
@@ -21008,12 +21722,12 @@ var init_blob_cache = __esm({
       verified;
       reporter;
       blobPath(digest2) {
-        return import_node_path59.default.join(this.blobsDir, digest2.replace(/^sha256:/, ""));
+        return import_node_path63.default.join(this.blobsDir, digest2.replace(/^sha256:/, ""));
       }
       /** The cached blob's path when it is present and still hashes to `digest`. */
       async lookup(digest2) {
         const file2 = this.blobPath(digest2);
-        if (!await (0, import_promises53.stat)(file2).catch(() => void 0)) return void 0;
+        if (!await (0, import_promises54.stat)(file2).catch(() => void 0)) return void 0;
         if (await this.verified.isVerified(file2, digest2)) return file2;
         if (await sha256File(file2) === digest2) {
           await this.verified.remember(file2, digest2);
@@ -21032,7 +21746,7 @@ var init_blob_cache = __esm({
       async obtain(digest2, produce) {
         const file2 = this.blobPath(digest2);
         await makeDir(this.dir, PRIVATE_DIR);
-        await makeDir(import_node_path59.default.dirname(this.blobsDir), PRIVATE_DIR);
+        await makeDir(import_node_path63.default.dirname(this.blobsDir), PRIVATE_DIR);
         await makeDir(this.blobsDir, PRIVATE_DIR);
         await makeDir(this.partialDir, PRIVATE_DIR);
         const result = await withFileLock(
@@ -21044,11 +21758,11 @@ var init_blob_cache = __esm({
             const tempFile = tempPath(this.blobsDir);
             try {
               await produce({ tempFile, partialDir: this.partialDir, signal: signal2 });
-              if ((await (0, import_promises53.stat)(tempFile)).size === 0 && digest2 !== EMPTY_DIGEST) {
+              if ((await (0, import_promises54.stat)(tempFile)).size === 0 && digest2 !== EMPTY_DIGEST) {
                 throw new DigestMismatchError(`download of ${digest2} produced no bytes; pull again`);
               }
-              await (0, import_promises53.chmod)(tempFile, 288);
-              await (0, import_promises53.rename)(tempFile, file2);
+              await (0, import_promises54.chmod)(tempFile, 288);
+              await (0, import_promises54.rename)(tempFile, file2);
               await syncDir(this.blobsDir);
             } finally {
               await unlinkQuietly(tempFile);
@@ -21058,7 +21772,7 @@ var init_blob_cache = __esm({
           },
           { waitMs: this.opts.lockWaitMs ?? 6 * 36e5 }
         );
-        const size = (await (0, import_promises53.stat)(result.path)).size;
+        const size = (await (0, import_promises54.stat)(result.path)).size;
         await this.index.update((entries) => {
           entries[digest2] = { sizeBytes: size, lastUsedMs: Date.now() };
         });
@@ -21076,7 +21790,7 @@ var init_blob_cache = __esm({
         const protectedSet = /* @__PURE__ */ new Set([...await this.opts.inUse(), ...keep ? [keep] : []]);
         const graceMs = this.opts.graceMs ?? 15 * 6e4;
         return this.index.update(async (entries) => {
-          for (const [d] of Object.entries(entries)) if (!await (0, import_promises53.stat)(this.blobPath(d)).catch(() => void 0)) delete entries[d];
+          for (const [d] of Object.entries(entries)) if (!await (0, import_promises54.stat)(this.blobPath(d)).catch(() => void 0)) delete entries[d];
           let total = Object.values(entries).reduce((a, e) => a + e.sizeBytes, 0);
           const removed = [];
           const candidates = Object.entries(entries).filter(([d, e]) => !protectedSet.has(d) && Date.now() - e.lastUsedMs >= graceMs).sort((a, b) => a[1].lastUsedMs - b[1].lastUsedMs);
@@ -21086,7 +21800,7 @@ var init_blob_cache = __esm({
               this.blobPath(d),
               async () => {
                 await this.verified.forget(this.blobPath(d));
-                await (0, import_promises53.unlink)(this.blobPath(d)).catch(() => void 0);
+                await (0, import_promises54.unlink)(this.blobPath(d)).catch(() => void 0);
                 return true;
               },
               { waitMs: 200 }
@@ -21109,16 +21823,16 @@ var init_blob_cache = __esm({
 
 // packages/core/src/repository/cache/cache-dir.ts
 function defaultCacheDir(env = process.env) {
-  if (env.DBCLONE_CACHE_DIR) return import_node_path60.default.resolve(env.DBCLONE_CACHE_DIR);
-  if (env.GITHUB_ACTIONS === "true" && env.RUNNER_TOOL_CACHE) return import_node_path60.default.join(env.RUNNER_TOOL_CACHE, "dbclone");
-  return import_node_path60.default.join(dbcloneHome(env), "cache");
+  if (env.DBCLONE_CACHE_DIR) return import_node_path64.default.resolve(env.DBCLONE_CACHE_DIR);
+  if (env.GITHUB_ACTIONS === "true" && env.RUNNER_TOOL_CACHE) return import_node_path64.default.join(env.RUNNER_TOOL_CACHE, "dbclone");
+  return import_node_path64.default.join(dbcloneHome(env), "cache");
 }
-var import_node_path60;
+var import_node_path64;
 var init_cache_dir = __esm({
   "packages/core/src/repository/cache/cache-dir.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path60 = __toESM(require("node:path"), 1);
+    import_node_path64 = __toESM(require("node:path"), 1);
     init_paths();
   }
 });
@@ -21550,8 +22264,8 @@ async function errorText(res) {
   }
 }
 function shortPath(p) {
-  const path89 = /^https?:/.test(p) ? new URL(p).pathname : p.split("?")[0];
-  return path89.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/g, "sha256:$1\u2026").replace(/\/uploads\/[^/]+$/, "/uploads/\u2026");
+  const path90 = /^https?:/.test(p) ? new URL(p).pathname : p.split("?")[0];
+  return path90.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/g, "sha256:$1\u2026").replace(/\/uploads\/[^/]+$/, "/uploads/\u2026");
 }
 function reasonFor(e) {
   for (let err = e, depth = 0; err && depth < 4; err = err.cause, depth++) {
@@ -21786,13 +22500,13 @@ function ownerOf(name) {
 async function claimPartial(partialDir, digest2) {
   const hex3 = digest2.replace(/^sha256:/, "");
   const me = currentProcess();
-  const mine = import_node_path61.default.join(partialDir, `${hex3}.${me.pid}-${me.start ?? ""}`);
-  if (await (0, import_promises54.stat)(mine).catch(() => void 0)) return mine;
-  for (const name of await (0, import_promises54.readdir)(partialDir).catch(() => [])) {
+  const mine = import_node_path65.default.join(partialDir, `${hex3}.${me.pid}-${me.start ?? ""}`);
+  if (await (0, import_promises55.stat)(mine).catch(() => void 0)) return mine;
+  for (const name of await (0, import_promises55.readdir)(partialDir).catch(() => [])) {
     const found = ownerOf(name);
     const legacy = name === hex3;
     if (!legacy && (!found || found.hex !== hex3 || ownerAlive(found.owner))) continue;
-    if (await (0, import_promises54.rename)(import_node_path61.default.join(partialDir, name), mine).then(
+    if (await (0, import_promises55.rename)(import_node_path65.default.join(partialDir, name), mine).then(
       () => true,
       () => false
     ))
@@ -21802,28 +22516,28 @@ async function claimPartial(partialDir, digest2) {
 }
 async function removeOwnPartials(partialDir) {
   const me = currentProcess();
-  for (const name of await (0, import_promises54.readdir)(partialDir).catch(() => [])) {
+  for (const name of await (0, import_promises55.readdir)(partialDir).catch(() => [])) {
     const found = ownerOf(name);
-    if (found && found.owner.pid === me.pid && found.owner.start === me.start) await (0, import_promises54.rm)(import_node_path61.default.join(partialDir, name), { force: true });
+    if (found && found.owner.pid === me.pid && found.owner.start === me.start) await (0, import_promises55.rm)(import_node_path65.default.join(partialDir, name), { force: true });
   }
 }
 async function removeDeadPartials(partialDir) {
   let removed = 0;
-  for (const name of await (0, import_promises54.readdir)(partialDir).catch(() => [])) {
+  for (const name of await (0, import_promises55.readdir)(partialDir).catch(() => [])) {
     const found = ownerOf(name);
     if (!found || ownerAlive(found.owner)) continue;
-    await (0, import_promises54.rm)(import_node_path61.default.join(partialDir, name), { force: true });
+    await (0, import_promises55.rm)(import_node_path65.default.join(partialDir, name), { force: true });
     removed++;
   }
   return removed;
 }
-var import_promises54, import_node_path61, PARTIAL_NAME;
+var import_promises55, import_node_path65, PARTIAL_NAME;
 var init_partial_files = __esm({
   "packages/core/src/repository/oci/partial-files.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises54 = require("node:fs/promises");
-    import_node_path61 = __toESM(require("node:path"), 1);
+    import_promises55 = require("node:fs/promises");
+    import_node_path65 = __toESM(require("node:path"), 1);
     init_process_identity();
     PARTIAL_NAME = /^([0-9a-f]{64})\.(\d+)-(\d*)$/;
   }
@@ -21835,7 +22549,7 @@ async function downloadLayer(d) {
   const layer = checkDescriptor(d.layer, "layer", `layer of ${repo} in ${client.location.display}`);
   assertKnownLayer(layer.mediaType);
   const partial2 = await claimPartial(d.partialDir, layer.digest);
-  let have = (await (0, import_promises55.stat)(partial2).catch(() => void 0))?.size ?? 0;
+  let have = (await (0, import_promises56.stat)(partial2).catch(() => void 0))?.size ?? 0;
   if (have > layer.size) have = await restart(partial2);
   const headers = {};
   if (have > 0) headers.range = `bytes=${have}-`;
@@ -21861,7 +22575,7 @@ async function downloadLayer(d) {
   let diskBytes = 0;
   let layerBytes = 0;
   const body = res.body;
-  const partialOut = await (0, import_promises55.open)(partial2, "a", 384);
+  const partialOut = await (0, import_promises56.open)(partial2, "a", 384);
   async function* layerBytesSource() {
     if (have > 0) for await (const c of (0, import_node_fs30.createReadStream)(partial2, { end: have - 1, highWaterMark: 1 << 20 })) yield c;
     for await (const c of body) {
@@ -21873,7 +22587,7 @@ async function downloadLayer(d) {
     }
   }
   try {
-    await (0, import_promises56.pipeline)(
+    await (0, import_promises57.pipeline)(
       layerBytesSource(),
       async function* (src) {
         for await (const c of src) {
@@ -21900,7 +22614,7 @@ async function downloadLayer(d) {
       throw new TransientRegistryError(`${client.location.display} sent ${layerBytes} of ${layer.size} bytes of ${layer.digest}`, "short body");
     }
     if (isZlibError(e)) {
-      await (0, import_promises55.unlink)(partial2).catch(() => void 0);
+      await (0, import_promises56.unlink)(partial2).catch(() => void 0);
       throw new DigestMismatchError(
         `layer ${layer.digest} of ${repo} from ${client.location.display} is corrupt: it does not decompress (${e.message}); nothing was cached: publish the image again`
       );
@@ -21911,7 +22625,7 @@ async function downloadLayer(d) {
   if (layerBytes < layer.size) {
     throw new TransientRegistryError(`${client.location.display} sent ${layerBytes} of ${layer.size} bytes of ${layer.digest}`, "short body");
   }
-  await (0, import_promises55.unlink)(partial2).catch(() => void 0);
+  await (0, import_promises56.unlink)(partial2).catch(() => void 0);
   const gotLayer = `sha256:${layerHash.digest("hex")}`;
   const gotDisk = `sha256:${diskHash.digest("hex")}`;
   if (gotLayer !== layer.digest) {
@@ -21938,23 +22652,23 @@ function assertKnownLayer(mediaType) {
   throw new NotSupportedError(`disk layer media type '${mediaType}' is unknown to this dbclone; upgrade dbclone`);
 }
 async function restart(partial2) {
-  await (0, import_promises55.truncate)(partial2, 0).catch(() => void 0);
+  await (0, import_promises56.truncate)(partial2, 0).catch(() => void 0);
   return 0;
 }
 function isZlibError(e) {
   const code = e?.code ?? "";
   return typeof code === "string" && code.startsWith("Z_");
 }
-var import_node_crypto11, import_node_fs30, import_promises55, import_node_stream2, import_promises56, import_node_zlib;
+var import_node_crypto11, import_node_fs30, import_promises56, import_node_stream2, import_promises57, import_node_zlib;
 var init_blob_download = __esm({
   "packages/core/src/repository/oci/blob-download.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto11 = require("node:crypto");
     import_node_fs30 = require("node:fs");
-    import_promises55 = require("node:fs/promises");
+    import_promises56 = require("node:fs/promises");
     import_node_stream2 = require("node:stream");
-    import_promises56 = require("node:stream/promises");
+    import_promises57 = require("node:stream/promises");
     import_node_zlib = require("node:zlib");
     init_errors();
     init_client2();
@@ -21982,12 +22696,12 @@ function fromEnv(registry2, env) {
   return void 0;
 }
 function dockerConfigPath(env) {
-  return import_node_path62.default.join(env.DOCKER_CONFIG || import_node_path62.default.join(import_node_os10.default.homedir(), ".docker"), "config.json");
+  return import_node_path66.default.join(env.DOCKER_CONFIG || import_node_path66.default.join(import_node_os10.default.homedir(), ".docker"), "config.json");
 }
 async function fromDockerConfig(registry2, file2) {
   let config2;
   try {
-    config2 = JSON.parse(await (0, import_promises57.readFile)(file2, "utf8"));
+    config2 = JSON.parse(await (0, import_promises58.readFile)(file2, "utf8"));
   } catch {
     return void 0;
   }
@@ -22005,37 +22719,37 @@ async function fromDockerConfig(registry2, file2) {
   }
   return void 0;
 }
-var import_promises57, import_node_os10, import_node_path62;
+var import_promises58, import_node_os10, import_node_path66;
 var init_credentials = __esm({
   "packages/core/src/repository/oci/credentials.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises57 = require("node:fs/promises");
+    import_promises58 = require("node:fs/promises");
     import_node_os10 = __toESM(require("node:os"), 1);
-    import_node_path62 = __toESM(require("node:path"), 1);
+    import_node_path66 = __toESM(require("node:path"), 1);
   }
 });
 
 // packages/core/src/repository/oci/known-layers.ts
-var import_promises58, import_node_path63, KnownLayers;
+var import_promises59, import_node_path67, KnownLayers;
 var init_known_layers = __esm({
   "packages/core/src/repository/oci/known-layers.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises58 = require("node:fs/promises");
-    import_node_path63 = __toESM(require("node:path"), 1);
+    import_promises59 = require("node:fs/promises");
+    import_node_path67 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_durable_write();
     KnownLayers = class {
       file;
       constructor(cacheDir) {
-        this.file = import_node_path63.default.join(cacheDir, "known-layers.json");
+        this.file = import_node_path67.default.join(cacheDir, "known-layers.json");
       }
       async get(diskDigest) {
         return (await this.load())[diskDigest];
       }
       async remember(diskDigest, layer, repository) {
-        await (0, import_promises58.mkdir)(import_node_path63.default.dirname(this.file), { recursive: true });
+        await (0, import_promises59.mkdir)(import_node_path67.default.dirname(this.file), { recursive: true });
         await withFileLock(this.file, async () => {
           const all = await this.load();
           const known = all[diskDigest]?.layer.digest === layer.digest ? all[diskDigest] : { layer, repositories: [] };
@@ -22046,7 +22760,7 @@ var init_known_layers = __esm({
       }
       async load() {
         try {
-          return JSON.parse(await (0, import_promises58.readFile)(this.file, "utf8"));
+          return JSON.parse(await (0, import_promises59.readFile)(this.file, "utf8"));
         } catch {
           return {};
         }
@@ -22642,14 +23356,14 @@ function seqOf(line) {
     return void 0;
   }
 }
-var import_node_crypto15, import_promises59, import_node_path64, RunnerChainPublisher;
+var import_node_crypto15, import_promises60, import_node_path68, RunnerChainPublisher;
 var init_audit_publisher = __esm({
   "packages/core/src/repository/oci/audit-publisher.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto15 = require("node:crypto");
-    import_promises59 = require("node:fs/promises");
-    import_node_path64 = __toESM(require("node:path"), 1);
+    import_promises60 = require("node:fs/promises");
+    import_node_path68 = __toESM(require("node:path"), 1);
     init_audit();
     init_file_lock();
     init_errors();
@@ -22665,19 +23379,19 @@ var init_audit_publisher = __esm({
       artifacts;
       /** This runner's id: 12 random hex characters, made once per cache directory and registry. */
       async runnerId() {
-        const file2 = import_node_path64.default.join(this.logDir, "runner-id");
-        const existing = (await (0, import_promises59.readFile)(file2, "utf8").catch(() => "")).trim();
+        const file2 = import_node_path68.default.join(this.logDir, "runner-id");
+        const existing = (await (0, import_promises60.readFile)(file2, "utf8").catch(() => "")).trim();
         if (/^[0-9a-f]{12}$/.test(existing)) return existing;
-        await (0, import_promises59.mkdir)(this.logDir, { recursive: true });
+        await (0, import_promises60.mkdir)(this.logDir, { recursive: true });
         const id = (0, import_node_crypto15.randomBytes)(6).toString("hex");
-        await (0, import_promises59.writeFile)(file2, `${id}
+        await (0, import_promises60.writeFile)(file2, `${id}
 `, { flag: "wx", mode: 420 }).catch(() => void 0);
-        return (await (0, import_promises59.readFile)(file2, "utf8")).trim();
+        return (await (0, import_promises60.readFile)(file2, "utf8")).trim();
       }
       /** Publish the events not yet in the registry as one segment; returns how many. */
       async publish() {
-        await (0, import_promises59.mkdir)(this.logDir, { recursive: true });
-        return withFileLock(import_node_path64.default.join(this.logDir, "published.json"), async () => {
+        await (0, import_promises60.mkdir)(this.logDir, { recursive: true });
+        return withFileLock(import_node_path68.default.join(this.logDir, "published.json"), async () => {
           const state = await this.readState();
           const lines = [];
           for await (const line of this.audit.rawLines()) {
@@ -22709,14 +23423,14 @@ var init_audit_publisher = __esm({
       }
       async readState() {
         try {
-          const s = JSON.parse(await (0, import_promises59.readFile)(import_node_path64.default.join(this.logDir, "published.json"), "utf8"));
+          const s = JSON.parse(await (0, import_promises60.readFile)(import_node_path68.default.join(this.logDir, "published.json"), "utf8"));
           if (Number.isSafeInteger(s.seq) && typeof s.hash === "string") return s;
         } catch {
         }
         return { seq: 0, hash: GENESIS_HASH };
       }
       async writeState(s) {
-        const file2 = import_node_path64.default.join(this.logDir, "published.json");
+        const file2 = import_node_path68.default.join(this.logDir, "published.json");
         await writeFileAtomic(file2, `${JSON.stringify(s)}
 `, 420);
       }
@@ -22725,12 +23439,12 @@ var init_audit_publisher = __esm({
 });
 
 // packages/core/src/repository/oci/oci-repository.ts
-var import_node_path65, import_promises60, OciRepository;
+var import_node_path69, import_promises61, OciRepository;
 var init_oci_repository = __esm({
   "packages/core/src/repository/oci/oci-repository.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path65 = __toESM(require("node:path"), 1);
+    import_node_path69 = __toESM(require("node:path"), 1);
     init_audit();
     init_errors();
     init_digest();
@@ -22751,7 +23465,7 @@ var init_oci_repository = __esm({
     init_push_image();
     init_tag_scan();
     init_retry_policy();
-    import_promises60 = require("node:fs/promises");
+    import_promises61 = require("node:fs/promises");
     init_audit_artifacts();
     init_audit_publisher();
     init_audit_after_work();
@@ -22763,12 +23477,12 @@ var init_oci_repository = __esm({
         this.oci = parseOciLocation(location, opts.plainHttp);
         this.location = this.oci.display;
         this.reporter = opts.reporter ?? silentReporter;
-        const cacheDir = import_node_path65.default.resolve(opts.cacheDir ?? defaultCacheDir(opts.env));
+        const cacheDir = import_node_path69.default.resolve(opts.cacheDir ?? defaultCacheDir(opts.env));
         this.cache = new BlobCache(cacheDir, { ...opts.cache, reporter: this.reporter });
         this.knownLayers = new KnownLayers(cacheDir);
-        const logDir = import_node_path65.default.join(cacheDir, "audit", this.oci.registry.replace(/[^A-Za-z0-9.-]/g, "_"), this.oci.namespace || "_root");
+        const logDir = import_node_path69.default.join(cacheDir, "audit", this.oci.registry.replace(/[^A-Za-z0-9.-]/g, "_"), this.oci.namespace || "_root");
         const publish = opts.publishAudit ?? (opts.env ?? process.env).DBCLONE_AUDIT_PUBLISH !== "0";
-        this.audit = new AuditLog(import_node_path65.default.join(logDir, "events.jsonl"), void 0, publish ? { afterAppend: () => this.publishAuditChain() } : {});
+        this.audit = new AuditLog(import_node_path69.default.join(logDir, "events.jsonl"), void 0, publish ? { afterAppend: () => this.publishAuditChain() } : {});
         this.auditChain = new RunnerChainPublisher(logDir, this.audit, () => this.auditArtifacts());
       }
       opts;
@@ -22840,7 +23554,7 @@ var init_oci_repository = __esm({
               const { layer } = checkImageManifest(fetched.manifest, `${label3} in ${this.location}`);
               if (!layer) throw new NotSupportedError(`${label3} in ${this.location} has no dbclone disk layer; it was not pushed by dbclone`);
               this.lastDownload = await withRetries(`downloading ${layer.digest.slice(0, 19)}\u2026`, client.retry, this.reporter, async () => {
-                await (0, import_promises60.rm)(target.tempFile, { force: true });
+                await (0, import_promises61.rm)(target.tempFile, { force: true });
                 const signal2 = opts.signal ? AbortSignal.any([opts.signal, target.signal]) : target.signal;
                 return downloadLayer({
                   client,
@@ -23023,7 +23737,7 @@ function directoryOf(location) {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s)) {
     throw new UsageError(`repository location '${location}' uses an unsupported scheme; pass a directory path, a file:// URL or an oci:// reference`);
   }
-  return import_node_path66.default.resolve(s);
+  return import_node_path70.default.resolve(s);
 }
 async function openRepository(location, opts = {}) {
   if (location.trim().startsWith("oci://")) {
@@ -23046,13 +23760,13 @@ async function readRepositoryConfig(repository) {
   const layout = new FsLayout(directoryOf(repository));
   return configOf(await readConfigFile(layout), layout.configFile);
 }
-var import_node_fs32, import_node_path66, import_node_url2;
+var import_node_fs32, import_node_path70, import_node_url2;
 var init_open = __esm({
   "packages/core/src/repository/open.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs32 = require("node:fs");
-    import_node_path66 = __toESM(require("node:path"), 1);
+    import_node_path70 = __toESM(require("node:path"), 1);
     import_node_url2 = require("node:url");
     init_errors();
     init_fs();
@@ -23402,17 +24116,17 @@ function assertDatabaseChoice(database2, databases2, image) {
 }
 function serverOf(record2) {
   if (!record2.serverPid) return void 0;
-  return { pid: record2.serverPid, host: record2.host, port: record2.port, socketDir: import_node_path67.default.join(record2.dir, "run"), adminUser: "" };
+  return { pid: record2.serverPid, host: record2.host, port: record2.port, socketDir: import_node_path71.default.join(record2.dir, "run"), adminUser: "" };
 }
 function sharedServerOf(record2) {
   return { pid: 0, host: record2.host, port: record2.port, adminUser: "", databases: record2.databases, cloneId: record2.id };
 }
-var import_node_path67;
+var import_node_path71;
 var init_record = __esm({
   "packages/core/src/clones/record.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path67 = __toESM(require("node:path"), 1);
+    import_node_path71 = __toESM(require("node:path"), 1);
     init_errors();
     init_platform();
   }
@@ -23827,7 +24541,7 @@ async function removeCloneContainers(record2, home2) {
   const { DockerRuntime: DockerRuntime2, listCloneContainers: listCloneContainers2 } = await Promise.resolve().then(() => (init_docker(), docker_exports));
   const runtime = new DockerRuntime2();
   if (record2.containerId) await runtime.stop({ containerId: record2.containerId }, { fast: true });
-  for (const c of await listCloneContainers2(runtime.docker, import_node_path68.default.resolve(home2))) {
+  for (const c of await listCloneContainers2(runtime.docker, import_node_path72.default.resolve(home2))) {
     if (c.cloneId === record2.id) await runtime.stop({ containerId: c.id }, { fast: true });
   }
 }
@@ -23854,9 +24568,12 @@ async function stopServer2(record2, platform, reporter) {
   }
   return void 0;
 }
+async function claimClone(registry2, id) {
+  await registry2.patch(id, { state: "stopping", owner: currentProcess() });
+}
 async function removeClone(record2, opts, action = "teardown") {
   const registry2 = new CloneRegistry(opts.home);
-  await registry2.patch(record2.id, { state: "stopping", owner: currentProcess() }).catch(() => void 0);
+  if (!opts.claimed) await claimClone(registry2, record2.id).catch(() => void 0);
   await pausePoint("teardown:stopping");
   const platform = platformForRecord(record2, opts.home, opts.reporter);
   const { driver } = platform;
@@ -23865,7 +24582,7 @@ async function removeClone(record2, opts, action = "teardown") {
   if (record2.attachment) await driver.unmount(record2.attachment);
   await pausePoint("teardown:unmounted");
   await driver.destroy(record2.childFile);
-  await import_promises61.default.rm(record2.dir, { recursive: true, force: true });
+  await import_promises62.default.rm(record2.dir, { recursive: true, force: true });
   if (left) throw left;
   await registry2.remove(record2.id);
   opts.reporter.info(`Removed clone ${record2.id}${record2.name ? ` (${record2.name})` : ""}`);
@@ -23878,13 +24595,13 @@ async function removeClone(record2, opts, action = "teardown") {
     clone: record2.id
   }).catch((e) => opts.reporter.warn(`could not record the teardown in the audit log: ${e.message}`));
 }
-var import_promises61, import_node_path68;
+var import_promises62, import_node_path72;
 var init_teardown = __esm({
   "packages/core/src/clones/teardown.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises61 = __toESM(require("node:fs/promises"), 1);
-    import_node_path68 = __toESM(require("node:path"), 1);
+    import_promises62 = __toESM(require("node:fs/promises"), 1);
+    import_node_path72 = __toESM(require("node:path"), 1);
     init_platform();
     init_errors();
     init_repository();
@@ -24119,7 +24836,7 @@ async function reserve(input2, registry2, cleanup) {
   );
   const record2 = shared ? await registry2.patch(reserved.id, { port: shared(reserved.id).port }) : reserved;
   cleanup.push("forget the clone record", () => registry2.remove(record2.id));
-  cleanup.push("remove the clone directory", () => import_promises62.default.rm(record2.dir, { recursive: true, force: true }));
+  cleanup.push("remove the clone directory", () => import_promises63.default.rm(record2.dir, { recursive: true, force: true }));
   await pausePoint("clone:reserved");
   return record2;
 }
@@ -24147,7 +24864,7 @@ async function start(s) {
     {
       port: record2.port,
       host: record2.host,
-      runDir: import_node_path69.default.join(record2.dir, "run"),
+      runDir: import_node_path73.default.join(record2.dir, "run"),
       durability: opts.durability ?? "ephemeral",
       cloneId: record2.id,
       imageDigest: image.manifestDigest,
@@ -24199,21 +24916,21 @@ function ready(s) {
 }
 async function containerLabels(cloneId, home2) {
   const { cloneLabels: cloneLabels2 } = await Promise.resolve().then(() => (init_docker(), docker_exports));
-  return cloneLabels2(cloneId, import_node_path69.default.resolve(home2));
+  return cloneLabels2(cloneId, import_node_path73.default.resolve(home2));
 }
 async function ownBytesOf(driver, childFile) {
   if (driver.ownBytes) return driver.ownBytes(childFile);
-  const st = await import_promises62.default.stat(childFile).catch(() => void 0);
+  const st = await import_promises63.default.stat(childFile).catch(() => void 0);
   return st ? st.blocks * 512 : 0;
 }
-var import_node_crypto17, import_promises62, import_node_path69, DEFAULT_TIMEOUT_MS;
+var import_node_crypto17, import_promises63, import_node_path73, DEFAULT_TIMEOUT_MS;
 var init_session = __esm({
   "packages/core/src/clones/session.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto17 = __toESM(require("node:crypto"), 1);
-    import_promises62 = __toESM(require("node:fs/promises"), 1);
-    import_node_path69 = __toESM(require("node:path"), 1);
+    import_promises63 = __toESM(require("node:fs/promises"), 1);
+    import_node_path73 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_repository();
@@ -24291,29 +25008,29 @@ var init_lifecycle = __esm({
 
 // packages/core/src/util/build-record.ts
 async function writeBuildRecord(workDir, record2) {
-  const file2 = import_node_path70.default.join(workDir, BUILD_RECORD);
+  const file2 = import_node_path74.default.join(workDir, BUILD_RECORD);
   await writeFileAtomic(file2, `${JSON.stringify(record2)}
 `, 384);
 }
 function newBuildRecord(workDir, image) {
-  return { owner: currentProcess(), startedAt: (/* @__PURE__ */ new Date()).toISOString(), image, mounts: [import_node_path70.default.join(workDir, "staging"), import_node_path70.default.join(workDir, "fresh")] };
+  return { owner: currentProcess(), startedAt: (/* @__PURE__ */ new Date()).toISOString(), image, mounts: [import_node_path74.default.join(workDir, "staging"), import_node_path74.default.join(workDir, "fresh")] };
 }
 async function readBuildRecord(workDir) {
   try {
-    const parsed = JSON.parse(await (0, import_promises63.readFile)(import_node_path70.default.join(workDir, BUILD_RECORD), "utf8"));
+    const parsed = JSON.parse(await (0, import_promises64.readFile)(import_node_path74.default.join(workDir, BUILD_RECORD), "utf8"));
     if (!parsed.owner || typeof parsed.owner.pid !== "number" || !Array.isArray(parsed.mounts)) return void 0;
     return parsed;
   } catch {
     return void 0;
   }
 }
-var import_promises63, import_node_path70, BUILD_DIR_PATTERN, BUILD_RECORD;
+var import_promises64, import_node_path74, BUILD_DIR_PATTERN, BUILD_RECORD;
 var init_build_record = __esm({
   "packages/core/src/util/build-record.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises63 = require("node:fs/promises");
-    import_node_path70 = __toESM(require("node:path"), 1);
+    import_promises64 = require("node:fs/promises");
+    import_node_path74 = __toESM(require("node:path"), 1);
     init_durable_write();
     init_process_identity();
     BUILD_DIR_PATTERN = /^(build|variants|promote)-[0-9a-f]{10}$/;
@@ -24323,11 +25040,11 @@ var init_build_record = __esm({
 
 // packages/core/src/clones/build-sweep.ts
 async function sweepDeadBuilds(home2, reporter) {
-  const workRoot = import_node_path71.default.join(home2, "work");
+  const workRoot = import_node_path75.default.join(home2, "work");
   const released = [];
-  for (const entry of await (0, import_promises64.readdir)(workRoot, { withFileTypes: true }).catch(() => [])) {
+  for (const entry of await (0, import_promises65.readdir)(workRoot, { withFileTypes: true }).catch(() => [])) {
     if (!entry.isDirectory() || !BUILD_DIR_PATTERN.test(entry.name)) continue;
-    const dir = import_node_path71.default.join(workRoot, entry.name);
+    const dir = import_node_path75.default.join(workRoot, entry.name);
     const record2 = await readBuildRecord(dir);
     if (record2 ? ownerAlive(record2.owner) : await isRecent(dir)) continue;
     reporter.info(`gc: sweeping build work dir ${dir} (${record2 ? `its process ${record2.owner.pid} is gone` : "no build record"})`);
@@ -24341,7 +25058,7 @@ async function sweepBuildDir(home2, dir) {
     await stopPostgres(server.pid, { fast: true });
     released.push(`server ${server.pid}`);
     if (server.socketDir) {
-      await (0, import_promises64.rm)(server.socketDir, { recursive: true, force: true });
+      await (0, import_promises65.rm)(server.socketDir, { recursive: true, force: true });
       released.push(`directory ${server.socketDir}`);
     }
   }
@@ -24352,23 +25069,23 @@ async function sweepBuildDir(home2, dir) {
       released.push(`${resource.kind} ${resource.id}`);
     }
   }
-  await (0, import_promises64.rm)(dir, { recursive: true, force: true });
+  await (0, import_promises65.rm)(dir, { recursive: true, force: true });
   released.push(`directory ${dir}`);
   return released;
 }
 function unmaskedFirst(dir) {
-  const staging = import_node_path71.default.join(dir, "staging");
+  const staging = import_node_path75.default.join(dir, "staging");
   const rank = (r) => r.id.startsWith(staging) || (r.detail ?? "").includes(staging) ? 0 : 1;
   const kinds = ["mount", "loop", "daemon", "fuse-export", "file"];
   return (a, b) => kinds.indexOf(a.kind) - kinds.indexOf(b.kind) || rank(a) - rank(b);
 }
 async function postgresUnder(dir) {
   const found = [];
-  for (const entry of await (0, import_promises64.readdir)("/proc").catch(() => [])) {
+  for (const entry of await (0, import_promises65.readdir)("/proc").catch(() => [])) {
     if (!/^\d+$/.test(entry)) continue;
     let argv;
     try {
-      argv = (await (0, import_promises64.readFile)(`/proc/${entry}/cmdline`, "utf8")).split("\0");
+      argv = (await (0, import_promises65.readFile)(`/proc/${entry}/cmdline`, "utf8")).split("\0");
     } catch {
       continue;
     }
@@ -24378,27 +25095,27 @@ async function postgresUnder(dir) {
     if (!dataDir || !isInside2(dataDir, dir)) continue;
     const socketSetting = argv.find((a) => a.startsWith("unix_socket_directories="));
     const socketDir = socketSetting?.slice("unix_socket_directories=".length);
-    const ours = socketDir && import_node_path71.default.dirname(socketDir) === import_node_os11.default.tmpdir() && import_node_path71.default.basename(socketDir).startsWith("dbclone-pg-");
+    const ours = socketDir && import_node_path75.default.dirname(socketDir) === import_node_os11.default.tmpdir() && import_node_path75.default.basename(socketDir).startsWith("dbclone-pg-");
     found.push({ pid: Number(entry), socketDir: ours ? socketDir : void 0 });
   }
   return found;
 }
 function isInside2(p, dir) {
-  const rel = import_node_path71.default.relative(dir, import_node_path71.default.resolve(p));
-  return rel !== "" && !rel.startsWith("..") && !import_node_path71.default.isAbsolute(rel);
+  const rel = import_node_path75.default.relative(dir, import_node_path75.default.resolve(p));
+  return rel !== "" && !rel.startsWith("..") && !import_node_path75.default.isAbsolute(rel);
 }
 async function isRecent(dir) {
-  const st = await (0, import_promises64.stat)(dir).catch(() => void 0);
+  const st = await (0, import_promises65.stat)(dir).catch(() => void 0);
   return !!st && Date.now() - st.mtimeMs < UNRECORDED_GRACE_MS;
 }
-var import_promises64, import_node_os11, import_node_path71, UNRECORDED_GRACE_MS;
+var import_promises65, import_node_os11, import_node_path75, UNRECORDED_GRACE_MS;
 var init_build_sweep = __esm({
   "packages/core/src/clones/build-sweep.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises64 = require("node:fs/promises");
+    import_promises65 = require("node:fs/promises");
     import_node_os11 = __toESM(require("node:os"), 1);
-    import_node_path71 = __toESM(require("node:path"), 1);
+    import_node_path75 = __toESM(require("node:path"), 1);
     init_build_record();
     init_platform();
     init_launch();
@@ -24432,7 +25149,7 @@ async function collectLocked(registry2, opts) {
   for (const id of await removeOrphanContainers2(opts.home, new Set(records.map((r) => r.id)), opts.reporter)) {
     result.released.push(`container ${id}`);
   }
-  const clonesDir = import_node_path72.default.join(opts.home, "clones");
+  const clonesDir = import_node_path76.default.join(opts.home, "clones");
   const known = new Set(records.map((r) => r.dir));
   for (const driver of allCloneDiskDrivers(opts.home, opts.reporter)) {
     for (const resource of await driver.list(clonesDir)) {
@@ -24442,23 +25159,23 @@ async function collectLocked(registry2, opts) {
     }
     result.released.push(...await driver.sweep?.() ?? []);
   }
-  for (const entry of await import_promises65.default.readdir(clonesDir, { withFileTypes: true }).catch(() => [])) {
-    const dir = import_node_path72.default.join(clonesDir, entry.name);
+  for (const entry of await import_promises66.default.readdir(clonesDir, { withFileTypes: true }).catch(() => [])) {
+    const dir = import_node_path76.default.join(clonesDir, entry.name);
     if (!entry.isDirectory() || known.has(dir) || !CLONE_ID_PATTERN.test(entry.name)) continue;
-    await import_promises65.default.rm(dir, { recursive: true, force: true });
+    await import_promises66.default.rm(dir, { recursive: true, force: true });
     result.released.push(`directory ${dir}`);
   }
   result.released.push(...await sweepDeadBuilds(opts.home, opts.reporter));
   let cacheTemps = 0;
-  for (const cacheDir of /* @__PURE__ */ new Set([import_node_path72.default.join(opts.home, "cache"), defaultCacheDir()])) {
-    cacheTemps += await removeStaleTemps(import_node_path72.default.join(cacheDir, "blobs", "sha256"), 60 * 6e4);
-    cacheTemps += await removeDeadPartials(import_node_path72.default.join(cacheDir, "partial"));
+  for (const cacheDir of /* @__PURE__ */ new Set([import_node_path76.default.join(opts.home, "cache"), defaultCacheDir()])) {
+    cacheTemps += await removeStaleTemps(import_node_path76.default.join(cacheDir, "blobs", "sha256"), 60 * 6e4);
+    cacheTemps += await removeDeadPartials(import_node_path76.default.join(cacheDir, "partial"));
   }
   if (cacheTemps > 0) result.released.push(`${cacheTemps} partial cache blob(s)`);
   return result;
 }
 function isCloneDir(clonesDir, dir) {
-  return import_node_path72.default.dirname(dir) === clonesDir && CLONE_ID_PATTERN.test(import_node_path72.default.basename(dir));
+  return import_node_path76.default.dirname(dir) === clonesDir && CLONE_ID_PATTERN.test(import_node_path76.default.basename(dir));
 }
 async function whyCollect(record2, now) {
   if (isExpired(record2, now)) return "expired";
@@ -24481,17 +25198,17 @@ async function removeOrphanContainers2(home2, liveIds, reporter) {
     reporter.debug(`gc: no Docker engine to look for containers in: ${e.message}`);
     return [];
   }
-  const removed = await docker.removeOrphanContainers(client, import_node_path72.default.resolve(home2), liveIds);
+  const removed = await docker.removeOrphanContainers(client, import_node_path76.default.resolve(home2), liveIds);
   for (const c of removed) reporter.info(`gc: removed container ${c.name || c.id.slice(0, 12)} of clone ${c.cloneId}, which has no record`);
   return removed.map((c) => c.name || c.id.slice(0, 12));
 }
-var import_promises65, import_node_path72, STALE_CREATING_MS;
+var import_promises66, import_node_path76, STALE_CREATING_MS;
 var init_gc2 = __esm({
   "packages/core/src/clones/gc.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises65 = __toESM(require("node:fs/promises"), 1);
-    import_node_path72 = __toESM(require("node:path"), 1);
+    import_promises66 = __toESM(require("node:fs/promises"), 1);
+    import_node_path76 = __toESM(require("node:path"), 1);
     init_platform();
     init_runtime2();
     init_build_sweep();
@@ -24648,9 +25365,9 @@ async function promoteClone(opts) {
   if (!supportsLayers(driver)) throw new NotSupportedError(`the ${driver.name} disk driver cannot promote clones yet; clone with --disk qcow2 to promote`);
   const label3 = `${target.name}:${target.version}`;
   const sourceLabel = `${source.name}:${source.version}`;
-  const workDir = import_node_path73.default.join(opts.home, "work", `promote-${import_node_crypto18.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path77.default.join(opts.home, "work", `promote-${import_node_crypto18.default.randomBytes(5).toString("hex")}`);
   try {
-    await registry2.patch(record2.id, { state: "stopping", owner: currentProcess() });
+    await claimClone(registry2, record2.id);
     await makeDir(workDir, PRIVATE_DIR);
     await writeBuildRecord(workDir, { ...newBuildRecord(workDir, label3), mounts: [] });
     const server = { ...serverOf(record2), adminUser: ADMIN_USER };
@@ -24667,7 +25384,7 @@ async function promoteClone(opts) {
     await driver.unmount(record2.attachment);
     const layers = await pullLayers(repository, source);
     const child = { file: record2.childFile, parents: layers.map((l) => l.file) };
-    const out = import_node_path73.default.join(workDir, `disk.${driver.format}`);
+    const out = import_node_path77.default.join(workDir, `disk.${driver.format}`);
     const sealed = opts.flatten ? await driver.flatten(child, out) : await driver.sealLayer(child, out);
     await pausePoint("promote:sealed");
     const masking = await promotedMasking(source, sealed, reporter);
@@ -24705,7 +25422,7 @@ async function promoteClone(opts) {
     const image = await repository.push(manifest, sealed.file);
     for (const tag of opts.tags ?? []) await repository.tag(image, tag);
     await pausePoint("promote:published");
-    await removeClone({ ...record2, attachment: void 0, serverPid: void 0 }, { home: opts.home, reporter, repository });
+    await removeClone({ ...record2, attachment: void 0, serverPid: void 0 }, { home: opts.home, reporter, repository, claimed: true });
     const chainDepth = opts.flatten ? 1 : layers.length + 1;
     await recordDoneWork(
       repository.audit,
@@ -24729,7 +25446,7 @@ async function promoteClone(opts) {
     if (e instanceof DbcloneError) throw e;
     throw new CloneError(`promoting clone ${record2.id} to ${label3} failed: ${e.message}`, { cause: e });
   } finally {
-    await import_promises66.default.rm(workDir, { recursive: true, force: true });
+    await import_promises67.default.rm(workDir, { recursive: true, force: true });
   }
 }
 async function refuseExisting(repository, name, version2) {
@@ -24741,14 +25458,14 @@ async function refuseExisting(repository, name, version2) {
   }
   throw new VersionExistsError(`image ${name} version ${version2} already exists; versions are immutable: choose a new version`);
 }
-var import_node_crypto18, import_promises66, import_node_path73;
+var import_node_crypto18, import_promises67, import_node_path77;
 var init_promote2 = __esm({
   "packages/core/src/clones/promote.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto18 = __toESM(require("node:crypto"), 1);
-    import_promises66 = __toESM(require("node:fs/promises"), 1);
-    import_node_path73 = __toESM(require("node:path"), 1);
+    import_promises67 = __toESM(require("node:fs/promises"), 1);
+    import_node_path77 = __toESM(require("node:path"), 1);
     init_paths();
     init_platform();
     init_disk();
@@ -26028,7 +26745,7 @@ var require_command = __commonJS({
     init_import_meta_url();
     var EventEmitter = require("node:events").EventEmitter;
     var childProcess = require("node:child_process");
-    var path89 = require("node:path");
+    var path90 = require("node:path");
     var fs12 = require("node:fs");
     var process2 = require("node:process");
     var { Argument: Argument2, humanReadableArgName } = require_argument();
@@ -27041,9 +27758,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
         let launchWithNode = false;
         const sourceExt = [".js", ".ts", ".tsx", ".mjs", ".cjs"];
         function findFile(baseDir, baseName) {
-          const localBin = path89.resolve(baseDir, baseName);
+          const localBin = path90.resolve(baseDir, baseName);
           if (fs12.existsSync(localBin)) return localBin;
-          if (sourceExt.includes(path89.extname(baseName))) return void 0;
+          if (sourceExt.includes(path90.extname(baseName))) return void 0;
           const foundExt = sourceExt.find(
             (ext) => fs12.existsSync(`${localBin}${ext}`)
           );
@@ -27061,17 +27778,17 @@ Expecting one of '${allowedValues.join("', '")}'`);
           } catch {
             resolvedScriptPath = this._scriptPath;
           }
-          executableDir = path89.resolve(
-            path89.dirname(resolvedScriptPath),
+          executableDir = path90.resolve(
+            path90.dirname(resolvedScriptPath),
             executableDir
           );
         }
         if (executableDir) {
           let localFile = findFile(executableDir, executableFile);
           if (!localFile && !subcommand._executableFile && this._scriptPath) {
-            const legacyName = path89.basename(
+            const legacyName = path90.basename(
               this._scriptPath,
-              path89.extname(this._scriptPath)
+              path90.extname(this._scriptPath)
             );
             if (legacyName !== this._name) {
               localFile = findFile(
@@ -27082,7 +27799,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
           }
           executableFile = localFile || executableFile;
         }
-        launchWithNode = sourceExt.includes(path89.extname(executableFile));
+        launchWithNode = sourceExt.includes(path90.extname(executableFile));
         let proc;
         if (process2.platform !== "win32") {
           if (launchWithNode) {
@@ -27997,7 +28714,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @return {Command}
        */
       nameFromFilename(filename) {
-        this._name = path89.basename(filename, path89.extname(filename));
+        this._name = path90.basename(filename, path90.extname(filename));
         return this;
       }
       /**
@@ -28011,9 +28728,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} [path]
        * @return {(string|null|Command)}
        */
-      executableDir(path90) {
-        if (path90 === void 0) return this._executableDir;
-        this._executableDir = path90;
+      executableDir(path91) {
+        if (path91 === void 0) return this._executableDir;
+        this._executableDir = path91;
         return this;
       }
       /**
@@ -29038,15 +29755,15 @@ async function startMappingPool(key, size) {
 async function workerScript() {
   const here = typeof importMetaUrl === "string" ? (0, import_node_url3.fileURLToPath)(importMetaUrl) : void 0;
   if (here?.endsWith(".cjs")) {
-    const bundled = import_node_path75.default.join(import_node_path75.default.dirname(here), "mapping-worker.cjs");
+    const bundled = import_node_path79.default.join(import_node_path79.default.dirname(here), "mapping-worker.cjs");
     if (!import_node_fs34.default.existsSync(bundled))
       throw new BuildError(
-        `the masking worker bundle ${bundled} is missing; reinstall dbclone (dist/ must hold mapping-worker.cjs beside ${import_node_path75.default.basename(here)}).`
+        `the masking worker bundle ${bundled} is missing; reinstall dbclone (dist/ must hold mapping-worker.cjs beside ${import_node_path79.default.basename(here)}).`
       );
     return { file: bundled };
   }
   sourceBundle ??= bundleFromSource(
-    here ? import_node_path75.default.join(import_node_path75.default.dirname(here), "mapping-worker.ts") : import_node_path75.default.resolve("packages/core/src/masking/transformers/mapping-worker.ts")
+    here ? import_node_path79.default.join(import_node_path79.default.dirname(here), "mapping-worker.ts") : import_node_path79.default.resolve("packages/core/src/masking/transformers/mapping-worker.ts")
   );
   return sourceBundle;
 }
@@ -29056,7 +29773,7 @@ async function bundleFromSource(entry) {
   const out = await build({ entryPoints: [entry], write: false, bundle: true, platform: "node", format: "cjs", target: "node20", logLevel: "error" });
   return { code: out.outputFiles[0].text };
 }
-var import_node_fs34, import_node_module2, import_node_os12, import_node_path75, import_node_url3, import_node_worker_threads, defaultJobs, MIN_SLICE, sourceBundle;
+var import_node_fs34, import_node_module2, import_node_os12, import_node_path79, import_node_url3, import_node_worker_threads, defaultJobs, MIN_SLICE, sourceBundle;
 var init_mapping_pool = __esm({
   "packages/core/src/masking/transformers/mapping-pool.ts"() {
     "use strict";
@@ -29064,7 +29781,7 @@ var init_mapping_pool = __esm({
     import_node_fs34 = __toESM(require("node:fs"), 1);
     import_node_module2 = require("node:module");
     import_node_os12 = __toESM(require("node:os"), 1);
-    import_node_path75 = __toESM(require("node:path"), 1);
+    import_node_path79 = __toESM(require("node:path"), 1);
     import_node_url3 = require("node:url");
     import_node_worker_threads = require("node:worker_threads");
     init_errors();
@@ -30147,18 +30864,18 @@ function* batched(lines) {
   if (buf) yield buf;
 }
 async function copyLines(c, copyStatement, lines) {
-  await (0, import_promises67.pipeline)(import_node_stream3.Readable.from(batched(lines)), c.query((0, import_pg_copy_streams.from)(copyStatement)));
+  await (0, import_promises68.pipeline)(import_node_stream3.Readable.from(batched(lines)), c.query((0, import_pg_copy_streams.from)(copyStatement)));
 }
 async function copyBetween(from, query2, to, copyStatement) {
-  await (0, import_promises67.pipeline)(from.query((0, import_pg_copy_streams.to)(`COPY (${query2}) TO STDOUT`)), to.query((0, import_pg_copy_streams.from)(copyStatement)));
+  await (0, import_promises68.pipeline)(from.query((0, import_pg_copy_streams.to)(`COPY (${query2}) TO STDOUT`)), to.query((0, import_pg_copy_streams.from)(copyStatement)));
 }
-var import_node_stream3, import_promises67, import_pg_copy_streams, WRITE_BYTES;
+var import_node_stream3, import_promises68, import_pg_copy_streams, WRITE_BYTES;
 var init_copy_rows = __esm({
   "packages/core/src/engine/postgres/masking/copy-rows.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_stream3 = require("node:stream");
-    import_promises67 = require("node:stream/promises");
+    import_promises68 = require("node:stream/promises");
     import_pg_copy_streams = __toESM(require_pg_copy_streams(), 1);
     WRITE_BYTES = 1 << 20;
   }
@@ -30698,7 +31415,7 @@ function* textLeaves(value, composite = false) {
     }
   }
 }
-var CONTAINER_KINDS, KINDS, tagOfContainer, containerKindOfTag, containerKindOf, LogicalContent;
+var CONTAINER_KINDS, KINDS2, tagOfContainer, containerKindOfTag, containerKindOf, LogicalContent;
 var init_explain = __esm({
   "packages/core/src/masking/leak-scan/explain.ts"() {
     "use strict";
@@ -30715,9 +31432,9 @@ var init_explain = __esm({
       "compressed",
       "live-tuple"
     ];
-    KINDS = CONTAINER_KINDS.length;
-    tagOfContainer = (index, kind) => -1 - (index * KINDS + CONTAINER_KINDS.indexOf(kind));
-    containerKindOfTag = (tag) => CONTAINER_KINDS[(-1 - tag) % KINDS];
+    KINDS2 = CONTAINER_KINDS.length;
+    tagOfContainer = (index, kind) => -1 - (index * KINDS2 + CONTAINER_KINDS.indexOf(kind));
+    containerKindOfTag = (tag) => CONTAINER_KINDS[(-1 - tag) % KINDS2];
     containerKindOf = {
       masked: "masked-value",
       unmasked: "unmasked-value",
@@ -31012,7 +31729,7 @@ async function schemaFacts(withDb2, databases2) {
   return facts;
 }
 var UNIQUE_SQL, FOREIGN_KEYS_SQL, READ_ONLY_SQL;
-var init_schema_facts = __esm({
+var init_schema_facts2 = __esm({
   "packages/core/src/engine/postgres/masking/schema-facts.ts"() {
     "use strict";
     init_import_meta_url();
@@ -31057,27 +31774,355 @@ var init_target = __esm({
     init_explain_policy();
     init_read_published();
     init_scan_pii();
+    init_schema_facts2();
+  }
+});
+
+// packages/core/src/engine/sqlserver/masking-sql.ts
+function textForm(column2, type) {
+  const c = column2;
+  switch (baseType(type)) {
+    case "date":
+      return `CONVERT(nvarchar(10), ${c}, 23)`;
+    case "uniqueidentifier":
+      return `LOWER(CONVERT(nvarchar(36), ${c}))`;
+    case "datetime":
+    case "datetime2":
+    case "smalldatetime":
+    case "datetimeoffset":
+      return `CONVERT(nvarchar(40), ${c}, 121)`;
+    default:
+      return `CAST(${c} AS nvarchar(max))`;
+  }
+}
+function distinctValuesSql(r) {
+  const col = quoteName(r.column);
+  const where2 = r.where ? ` AND (${r.where})` : "";
+  return `SELECT DISTINCT ${textForm(`t.${col}`, r.type)} COLLATE ${BIN} AS v FROM ${tableName(r.database, r.schema, r.table)} AS t WHERE t.${col} IS NOT NULL${where2};`;
+}
+function createMapTableSql(i) {
+  const m = mapTableName2(i);
+  return [
+    `IF OBJECT_ID(N'tempdb..${m}') IS NOT NULL DROP TABLE ${m};`,
+    `CREATE TABLE ${m} (original nvarchar(max) COLLATE ${BIN} NOT NULL, masked nvarchar(max) COLLATE ${BIN} NULL, h AS CAST(HASHBYTES('SHA2_256', original) AS binary(32)) PERSISTED);`
+  ].join("\n");
+}
+function insertMapStatements(i, pairs) {
+  const out = [];
+  for (let at = 0; at < pairs.length; at += MAP_CHUNK) {
+    const part = pairs.slice(at, at + MAP_CHUNK);
+    const params = {};
+    const rows = part.map(([o, n], k) => {
+      params[`o${k}`] = o;
+      params[`m${k}`] = n;
+      return `(@o${k}, @m${k})`;
+    });
+    out.push({ sql: `INSERT INTO ${mapTableName2(i)} (original, masked) VALUES ${rows.join(", ")};`, params });
+  }
+  return out;
+}
+function scaleOf(type) {
+  const t = baseType(type);
+  if (["int", "bigint", "smallint", "tinyint"].includes(t)) return 0;
+  if (t === "money" || t === "smallmoney") return 4;
+  const m = /^(?:decimal|numeric)\s*\(\s*\d+\s*(?:,\s*(\d+)\s*)?\)/i.exec(type);
+  if (m) return Number(m[1] ?? 0);
+  return void 0;
+}
+function applyExpression2(r, alias) {
+  const col = `t.${quoteName(r.column)}`;
+  const mode = valueTransformers[r.transformer].apply;
+  if (mode === "shift-days") return `DATEADD(day, CAST(${alias}.masked AS int), ${col})`;
+  if (mode === "scale") {
+    const product = `${col} * CAST(${alias}.masked AS decimal(19,8))`;
+    const scale = scaleOf(r.type);
+    return scale === void 0 ? `CAST(${product} AS ${r.type})` : `CAST(ROUND(${product}, ${scale}) AS ${r.type})`;
+  }
+  return `${alias}.masked`;
+}
+function sqlRuleExpression2(r, params) {
+  const col = `t.${quoteName(r.column)}`;
+  switch (r.transformer) {
+    case "null":
+      return "NULL";
+    case "constant": {
+      const name = `c${Object.keys(params).length}`;
+      params[name] = r.value === void 0 || r.value === null ? null : String(r.value);
+      return r.fillNulls ? `@${name}` : `CASE WHEN ${col} IS NULL THEN NULL ELSE @${name} END`;
+    }
+    case "sql": {
+      const e = typeof r.expression === "string" ? r.expression : r.expression?.sqlserver;
+      if (!e)
+        throw new NotSupportedError(
+          `${r.database}.${r.schema}.${r.table}.${r.column}: the sql rule has no sqlserver expression; give expression: {sqlserver: \u2026}.`
+        );
+      return `(${e})`;
+    }
+    case "shuffle":
+      throw new NotSupportedError(
+        `${r.database}.${r.schema}.${r.table}.${r.column}: the shuffle transformer is not implemented for SQL Server yet; use hash or a faker transformer for this column.`
+      );
+    default:
+      throw new Error(`transformer ${r.transformer} is not a per-row SQL rule`);
+  }
+}
+function tableUpdateStatement(mapped, sqlRules) {
+  const first = mapped[0]?.rule ?? sqlRules[0];
+  if (!first) throw new Error("tableUpdateStatement needs at least one rule");
+  const params = {};
+  const sets = [];
+  const joins = [];
+  mapped.forEach(({ rule: rule2, mapIndex }, i) => {
+    const alias = `m${i}`;
+    const text = `${textForm(`t.${quoteName(rule2.column)}`, rule2.type)} COLLATE ${BIN}`;
+    sets.push(`${quoteName(rule2.column)} = ${applyExpression2(rule2, alias)}`);
+    joins.push(
+      `LEFT JOIN ${mapTableName2(mapIndex)} AS ${alias} ON ${alias}.h = CAST(HASHBYTES('SHA2_256', ${text}) AS binary(32)) AND ${alias}.original = ${text}`
+    );
+  });
+  for (const r of sqlRules) sets.push(`${quoteName(r.column)} = ${sqlRuleExpression2(r, params)}`);
+  const lines = [`UPDATE t SET`, `  ${sets.join(",\n  ")}`, `FROM ${tableName(first.database, first.schema, first.table)} AS t`, ...joins];
+  if (first.where) lines.push(`WHERE (${first.where})`);
+  return { sql: `${lines.join("\n")};`, params };
+}
+function disableForeignKeysSql(db) {
+  return `USE ${quoteName(db)};
+IF OBJECT_ID(N'tempdb..#dbclone_fks') IS NOT NULL DROP TABLE #dbclone_fks;
+SELECT QUOTENAME(SCHEMA_NAME(o.schema_id)) + N'.' + QUOTENAME(o.name) AS tbl, QUOTENAME(fk.name) AS con
+  INTO #dbclone_fks
+  FROM sys.foreign_keys AS fk JOIN sys.objects AS o ON o.object_id = fk.parent_object_id
+  WHERE fk.is_disabled = 0 AND o.is_ms_shipped = 0;
+DECLARE @sql nvarchar(max) = N'';
+SELECT @sql += N'ALTER TABLE ' + tbl + N' NOCHECK CONSTRAINT ' + con + N';' + NCHAR(10) FROM #dbclone_fks;
+EXEC sys.sp_executesql @sql;
+USE [master];`;
+}
+function enableForeignKeysSql(db) {
+  return `USE ${quoteName(db)};
+DECLARE @sql nvarchar(max) = N'';
+SELECT @sql += N'ALTER TABLE ' + tbl + N' WITH CHECK CHECK CONSTRAINT ' + con + N';' + NCHAR(10) FROM #dbclone_fks;
+EXEC sys.sp_executesql @sql;
+DROP TABLE #dbclone_fks;
+USE [master];`;
+}
+function dropTableSql(db, schema, table2) {
+  return {
+    sql: `USE ${quoteName(db)};
+DECLARE @sql nvarchar(max) = N'';
+SELECT @sql += N'ALTER TABLE ' + QUOTENAME(SCHEMA_NAME(o.schema_id)) + N'.' + QUOTENAME(o.name) + N' DROP CONSTRAINT ' + QUOTENAME(fk.name) + N';' + NCHAR(10)
+  FROM sys.foreign_keys AS fk JOIN sys.objects AS o ON o.object_id = fk.parent_object_id
+  WHERE fk.referenced_object_id = OBJECT_ID(@table) AND fk.parent_object_id <> fk.referenced_object_id;
+EXEC sys.sp_executesql @sql;
+DROP TABLE ${quoteName(schema)}.${quoteName(table2)};
+USE [master];`,
+    params: { table: `${quoteName(schema)}.${quoteName(table2)}` }
+  };
+}
+var BIN, MAP_CHUNK, tableName, baseType, mapTableName2, createMapIndexSql, dropMapTableSql, emptyTableSql;
+var init_masking_sql = __esm({
+  "packages/core/src/engine/sqlserver/masking-sql.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_errors();
+    init_value_transformers();
+    init_quote();
+    BIN = "Latin1_General_100_BIN2";
+    MAP_CHUNK = 1e3;
+    tableName = (db, schema, table2) => `${quoteName(db)}.${quoteName(schema)}.${quoteName(table2)}`;
+    baseType = (type) => type.toLowerCase().replace(/\(.*$/, "").trim();
+    mapTableName2 = (i) => `#dbclone_map_${i}`;
+    createMapIndexSql = (i) => `CREATE CLUSTERED INDEX ix_h ON ${mapTableName2(i)} (h);`;
+    dropMapTableSql = (i) => `IF OBJECT_ID(N'tempdb..${mapTableName2(i)}') IS NOT NULL DROP TABLE ${mapTableName2(i)};`;
+    emptyTableSql = (db, schema, table2) => `DELETE FROM ${tableName(db, schema, table2)};`;
+  }
+});
+
+// packages/core/src/engine/sqlserver/masking-guards-sql.ts
+var inDb, objectId, enabledTriggersSql, setTriggersSql, versioningOffSql, versioningOnSql;
+var init_masking_guards_sql = __esm({
+  "packages/core/src/engine/sqlserver/masking-guards-sql.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_quote();
+    init_masking_sql();
+    inDb = (db, body) => `USE ${quoteName(db)};
+${body}
+USE [master];`;
+    objectId = (schema, table2) => `OBJECT_ID(${nString(`${quoteName(schema)}.${quoteName(table2)}`)})`;
+    enabledTriggersSql = (db, schema, table2) => inDb(db, `SELECT name FROM sys.triggers WHERE parent_id = ${objectId(schema, table2)} AND is_disabled = 0 ORDER BY name;`);
+    setTriggersSql = (db, schema, table2, triggers, enable) => triggers.map((t) => `ALTER TABLE ${tableName(db, schema, table2)} ${enable ? "ENABLE" : "DISABLE"} TRIGGER ${quoteName(t)};`).join("\n");
+    versioningOffSql = (db, schema, table2) => inDb(
+      db,
+      `DECLARE @hs sysname, @ht sysname;
+SELECT @hs = SCHEMA_NAME(h.schema_id), @ht = h.name FROM sys.tables AS t JOIN sys.tables AS h ON h.object_id = t.history_table_id
+  WHERE t.object_id = ${objectId(schema, table2)} AND t.temporal_type = 2;
+IF @ht IS NOT NULL ALTER TABLE ${quoteName(schema)}.${quoteName(table2)} SET (SYSTEM_VERSIONING = OFF);
+SELECT @hs AS historySchema, @ht AS historyTable;`
+    );
+    versioningOnSql = (db, schema, table2, history) => [
+      `TRUNCATE TABLE ${tableName(db, history.schema, history.table)};`,
+      inDb(
+        db,
+        `ALTER TABLE ${quoteName(schema)}.${quoteName(table2)} SET (SYSTEM_VERSIONING = ON (HISTORY_TABLE = ${quoteName(history.schema)}.${quoteName(history.table)}, DATA_CONSISTENCY_CHECK = ON));`
+      )
+    ].join("\n");
+  }
+});
+
+// packages/core/src/engine/sqlserver/masking.ts
+async function guardTable(exec, db, schema, table2) {
+  const label3 = `${db}.${schema}.${table2}`;
+  const triggers = ((await run4(exec, `reading the triggers of ${label3}`, enabledTriggersSql(db, schema, table2)))[0] ?? []).map((r) => String(r.name));
+  if (triggers.length) await run4(exec, `disabling the triggers of ${label3}`, setTriggersSql(db, schema, table2, triggers, false));
+  const h = (await run4(exec, `turning system-versioning off on ${label3}`, versioningOffSql(db, schema, table2)))[0]?.[0];
+  const history = h?.historyTable ? { schema: String(h.historySchema), table: String(h.historyTable) } : void 0;
+  return async () => {
+    if (history) await run4(exec, `emptying the history of ${label3} and turning system-versioning on`, versioningOnSql(db, schema, table2, history));
+    if (triggers.length) await run4(exec, `re-enabling the triggers of ${label3}`, setTriggersSql(db, schema, table2, triggers, true));
+  };
+}
+async function run4(exec, label3, sql, params = {}, where2) {
+  try {
+    return await exec.execute(sql, params);
+  } catch (e) {
+    if (e instanceof DbcloneError) throw e;
+    throw new BuildError(`masking ${label3} failed: ${e.message}${where2 ? ` (the table's where is: ${where2})` : ""}`, { cause: e });
+  }
+}
+async function maskSqlServer(opts) {
+  const started = performance.now();
+  const { exec, policy, key, reporter } = opts;
+  const valueRules = policy.rules.filter(isValueRule);
+  const masking = { rules: [], rowsChanged: 0, truncated: [], excluded: [], originals: emptyOriginals(), seconds: 0 };
+  checkFamilies(valueRules);
+  const byTable = /* @__PURE__ */ new Map();
+  for (const r of policy.rules) byTable.set(tableKey(r), [...byTable.get(tableKey(r)) ?? [], r]);
+  for (const rules of byTable.values()) {
+    const sqlRules = rules.filter((r) => !isValueRule(r));
+    if (sqlRules.length) tableUpdateStatement([], sqlRules);
+  }
+  const distinct = /* @__PURE__ */ new Map();
+  for (const r of valueRules) {
+    const rows = (await run4(exec, `${r.database}.${r.schema}.${r.table}.${r.column}`, distinctValuesSql(r), {}, r.where))[0] ?? [];
+    distinct.set(r, new Set(rows.map((row) => String(row.v))));
+  }
+  const familyMaps = mapFamilies(key, valueRules, distinct);
+  masking.originals = leakOriginals(valueRules, distinct, TEXT_TYPES2, void 0, familyMaps);
+  const databases2 = /* @__PURE__ */ new Set([...policy.rules.map((r) => r.database), ...policy.truncate.map((t) => t.database), ...policy.exclude.map((t) => t.database)]);
+  let mapIndex = 0;
+  for (const db of databases2) {
+    for (const t of policy.exclude.filter((x) => x.database === db)) {
+      const s = dropTableSql(db, t.schema, t.table);
+      await run4(exec, `dropping ${db}.${t.schema}.${t.table}`, s.sql, s.params);
+      masking.excluded.push(`${db}.${t.schema}.${t.table}`);
+    }
+    await run4(exec, `disabling foreign keys in ${db}`, disableForeignKeysSql(db));
+    const guarded = /* @__PURE__ */ new Map();
+    const guard = async (t) => {
+      const k = tableKey({ database: db, ...t });
+      if (!guarded.has(k)) guarded.set(k, await guardTable(exec, db, t.schema, t.table));
+    };
+    for (const t of policy.truncate.filter((x) => x.database === db)) await guard(t);
+    for (const [k, rules] of byTable) if (k.startsWith(`${db}\0`)) await guard(rules[0]);
+    for (const t of policy.truncate.filter((x) => x.database === db)) {
+      await run4(exec, `emptying ${db}.${t.schema}.${t.table}`, emptyTableSql(db, t.schema, t.table));
+      masking.truncated.push(`${db}.${t.schema}.${t.table}`);
+    }
+    for (const [k, rules] of byTable) {
+      if (!k.startsWith(`${db}\0`)) continue;
+      const label3 = `${db}.${rules[0].schema}.${rules[0].table}`;
+      const mapped = [];
+      try {
+        for (const rule2 of rules.filter(isValueRule)) {
+          const i = mapIndex++;
+          const family = familyMaps.get(rule2.family);
+          await run4(exec, label3, createMapTableSql(i));
+          mapped.push({ rule: rule2, mapIndex: i });
+          const pairs = [...distinct.get(rule2)].map((o) => [o, family.get(o)]);
+          for (const s of insertMapStatements(i, pairs)) await run4(exec, label3, s.sql, s.params);
+          await run4(exec, label3, createMapIndexSql(i));
+        }
+        const update = tableUpdateStatement(
+          mapped,
+          rules.filter((r) => !isValueRule(r))
+        );
+        reporter.debug(`masking ${label3}: ${update.sql}`);
+        const sets = await run4(exec, label3, `${update.sql}
+SELECT @@ROWCOUNT AS n;`, update.params, rules[0].where);
+        const changed = Number(sets.at(-1)?.[0]?.n ?? 0);
+        masking.rowsChanged += changed;
+        reporter.info(`Masked ${label3}: ${rules.map((r) => `${r.column} (${r.transformer})`).join(", ")} \u2014 ${changed} rows`);
+      } finally {
+        for (const m of mapped) await exec.execute(dropMapTableSql(m.mapIndex)).catch(() => void 0);
+      }
+    }
+    for (const release of guarded.values()) await release();
+    await run4(
+      exec,
+      `re-enabling foreign keys in ${db} (a child table emptied or masked apart from its parent fails here; truncate or mask both)`,
+      enableForeignKeysSql(db)
+    );
+  }
+  masking.rules = appliedRules(policy.rules, distinct);
+  masking.seconds = (performance.now() - started) / 1e3;
+  return masking;
+}
+var TEXT_TYPES2;
+var init_masking = __esm({
+  "packages/core/src/engine/sqlserver/masking.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_errors();
+    init_plan();
+    init_masking_sql();
+    init_masking_guards_sql();
+    TEXT_TYPES2 = /^(n?varchar|n?char|n?text|sysname)/i;
+  }
+});
+
+// packages/core/src/engine/sqlserver/masking-target.ts
+function sqlServerMasking(host, _server) {
+  return {
+    schemaFacts: (databases2) => withSqlServer(
+      host,
+      "restore",
+      (exec) => sqlServerSchemaFacts(
+        exec,
+        databases2.map((d) => d.name)
+      )
+    ),
+    // T-SQL expressions are checked by maskSqlServer before any table is touched.
+    explainSql: async () => void 0,
+    scanUnmaskedPii: async () => [],
+    mask: (policy, key, reporter) => withSqlServer(host, "restore", (exec) => maskSqlServer({ exec, policy, key, reporter }))
+  };
+}
+var init_masking_target = __esm({
+  "packages/core/src/engine/sqlserver/masking-target.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_host2();
+    init_masking();
     init_schema_facts();
   }
 });
 
 // packages/core/src/platform/masking.ts
 function maskingFor(kind, server) {
-  const make = MASKING[kind];
-  if (!make) throw new NotSupportedError(`${kind} images are masked by their own build path (engine/sqlserver/build.ts).`);
-  return make(server);
+  return MASKING[kind](server);
 }
 var MASKING;
-var init_masking = __esm({
+var init_masking2 = __esm({
   "packages/core/src/platform/masking.ts"() {
     "use strict";
     init_import_meta_url();
     init_target();
-    init_errors();
+    init_host2();
+    init_masking_target();
     MASKING = {
       postgres: postgresMasking,
-      // SQL Server masks inside its own build (engine/sqlserver/build.ts → masking.ts) until it runs this pipeline.
-      sqlserver: void 0
+      // Through the injected host's connection, like its build steps (tests pass the fake host).
+      sqlserver: (server) => sqlServerMasking(sqlServerHost(), server)
     };
   }
 });
@@ -31102,12 +32147,12 @@ var init_errors4 = __esm({
 
 // packages/core/src/masking/leak-scan/pg-page.ts
 function isRelationFile(rel) {
-  const parts = rel.split(import_node_path76.default.sep);
+  const parts = rel.split(import_node_path80.default.sep);
   const at = parts.findIndex((p) => p === "base" || p === "global");
   return at >= 0 && /^\d+(\.\d+)?$/.test(parts[parts.length - 1]);
 }
 async function channelOfFile(full, rel, offset) {
-  const parts = rel.split(import_node_path76.default.sep);
+  const parts = rel.split(import_node_path80.default.sep);
   const dataAt = parts.findIndex((p) => p === "pg_wal" || p === "base" || p === "global");
   const inner = dataAt >= 0 ? parts.slice(dataAt) : parts;
   if (inner[0] === "pg_wal") return `a kept WAL segment (${inner.join("/")})`;
@@ -31118,7 +32163,7 @@ async function channelOfFile(full, rel, offset) {
   return `file ${inner.join("/")}`;
 }
 async function pageKind(full, offset) {
-  const fh = await (0, import_promises68.open)(full, "r");
+  const fh = await (0, import_promises69.open)(full, "r");
   try {
     const header = Buffer.alloc(24);
     await fh.read(header, 0, 24, offset - offset % PAGE);
@@ -31131,7 +32176,7 @@ async function pageKind(full, offset) {
   }
 }
 async function insideCompressedDatum(full, offset, length) {
-  const fh = await (0, import_promises68.open)(full, "r");
+  const fh = await (0, import_promises69.open)(full, "r");
   try {
     const page = Buffer.alloc(PAGE);
     const pageStart = offset - offset % PAGE;
@@ -31161,7 +32206,7 @@ async function insideCompressedDatum(full, offset, length) {
   }
 }
 async function explainInPage(full, offset, length, window) {
-  const fh = await (0, import_promises68.open)(full, "r");
+  const fh = await (0, import_promises69.open)(full, "r");
   let page;
   try {
     page = Buffer.alloc(PAGE);
@@ -31191,13 +32236,13 @@ async function explainInPage(full, offset, length, window) {
   }
   return await insideCompressedDatum(full, offset, length) ? "compressed" : void 0;
 }
-var import_promises68, import_node_path76, PAGE, LP_NORMAL, HEAP_XMIN_COMMITTED, HEAP_XMIN_INVALID, HEAP_XMAX_INVALID, HEAP_XMAX_LOCK_ONLY;
+var import_promises69, import_node_path80, PAGE, LP_NORMAL, HEAP_XMIN_COMMITTED, HEAP_XMIN_INVALID, HEAP_XMAX_INVALID, HEAP_XMAX_LOCK_ONLY;
 var init_pg_page = __esm({
   "packages/core/src/masking/leak-scan/pg-page.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises68 = require("node:fs/promises");
-    import_node_path76 = __toESM(require("node:path"), 1);
+    import_promises69 = require("node:fs/promises");
+    import_node_path80 = __toESM(require("node:path"), 1);
     PAGE = 8192;
     LP_NORMAL = 1;
     HEAP_XMIN_COMMITTED = 256;
@@ -31286,11 +32331,11 @@ async function scanBlob(file2, set2, tally, onProgress) {
       yield c;
     }
   })();
-  await scanStream(chunks, set2, tally, { file: import_node_path77.default.basename(file2), channelOf: () => "the disk outside the data files (free space or filesystem metadata)" });
+  await scanStream(chunks, set2, tally, { file: import_node_path81.default.basename(file2), channelOf: () => "the disk outside the data files (free space or filesystem metadata)" });
 }
 async function scanDataFiles(root, set2, tally) {
   for (const rel of await listFiles(root, "")) {
-    const full = import_node_path77.default.join(root, rel);
+    const full = import_node_path81.default.join(root, rel);
     const relation = isRelationFile(rel);
     await scanStream((0, import_node_fs35.createReadStream)(full, { highWaterMark: CHUNK3 }), set2, tally, {
       file: rel,
@@ -31301,21 +32346,21 @@ async function scanDataFiles(root, set2, tally) {
 }
 async function listFiles(root, rel) {
   const out = [];
-  for (const e of (await (0, import_promises69.readdir)(import_node_path77.default.join(root, rel), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
-    const r = import_node_path77.default.join(rel, e.name);
+  for (const e of (await (0, import_promises70.readdir)(import_node_path81.default.join(root, rel), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    const r = import_node_path81.default.join(rel, e.name);
     if (e.isDirectory()) out.push(...await listFiles(root, r));
-    else if (e.isFile() && (await (0, import_promises69.lstat)(import_node_path77.default.join(root, r))).isFile()) out.push(r);
+    else if (e.isFile() && (await (0, import_promises70.lstat)(import_node_path81.default.join(root, r))).isFile()) out.push(r);
   }
   return out;
 }
-var import_node_fs35, import_promises69, import_node_path77, emptyTally, EXAMPLES2, planOf, CHUNK3;
+var import_node_fs35, import_promises70, import_node_path81, emptyTally, EXAMPLES2, planOf, CHUNK3;
 var init_residue_scan = __esm({
   "packages/core/src/masking/leak-scan/residue-scan.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs35 = require("node:fs");
-    import_promises69 = require("node:fs/promises");
-    import_node_path77 = __toESM(require("node:path"), 1);
+    import_promises70 = require("node:fs/promises");
+    import_node_path81 = __toESM(require("node:path"), 1);
     init_explain();
     init_originals();
     init_pattern_set();
@@ -31448,13 +32493,13 @@ async function checkPolicySql(resolved, policy, plan) {
   const seenWhere = /* @__PURE__ */ new Set();
   for (const rule2 of resolved.rules) {
     const checks = [];
-    const path89 = rule2.policyPath ?? [];
-    if (rule2.transformer === "sql") checks.push({ rule: rule2, path: path89, kind: "expression" });
-    if (rule2.transformer === "constant") checks.push({ rule: rule2, path: path89, kind: "constant" });
+    const path90 = rule2.policyPath ?? [];
+    if (rule2.transformer === "sql") checks.push({ rule: rule2, path: path90, kind: "expression" });
+    if (rule2.transformer === "constant") checks.push({ rule: rule2, path: path90, kind: "constant" });
     const table2 = `${rule2.database}\0${rule2.schema}\0${rule2.table}`;
     if (rule2.where && rule2.origin === "policy" && !seenWhere.has(table2)) {
       seenWhere.add(table2);
-      checks.push({ rule: rule2, path: [...path89.slice(0, -2), "where"], kind: "where" });
+      checks.push({ rule: rule2, path: [...path90.slice(0, -2), "where"], kind: "where" });
     }
     for (const check2 of checks) {
       const complaint = await plan(check2);
@@ -31506,11 +32551,11 @@ function resolvePolicy(policy, variant, facts) {
       const at = [...layer.prefix, "databases", dbName];
       const info = facts.databases.find((d) => d.name === dbName);
       if (!info) throw policyErrorAt(origin, at, `database '${dbName}' is not in the image; it has: ${facts.databases.map((d) => d.name).join(", ")}`);
-      const findTable = (written, path89) => {
+      const findTable = (written, path90) => {
         const dot = written.indexOf(".");
         const [schema, table2] = dot > 0 ? [written.slice(0, dot), written.slice(dot + 1)] : [facts.defaultSchema, written];
         const t = info.tables.find((x) => x.schema === schema && x.name === table2);
-        if (!t) throw policyErrorAt(origin, path89, `table '${schema}.${table2}' does not exist in database '${dbName}'`);
+        if (!t) throw policyErrorAt(origin, path90, `table '${schema}.${table2}' does not exist in database '${dbName}'`);
         return t;
       };
       for (const [kind, list, out] of [
@@ -31525,30 +32570,30 @@ function resolvePolicy(policy, variant, facts) {
       for (const [written, tablePolicy] of Object.entries(db.tables)) {
         const t = findTable(written, [...at, "tables", written]);
         for (const [column2, reason] of Object.entries(tablePolicy.notPersonal ?? {})) {
-          const path89 = [...at, "tables", written, "notPersonal", column2];
+          const path90 = [...at, "tables", written, "notPersonal", column2];
           if (!t.columns.some((c) => c.name === column2))
-            throw policyErrorAt(origin, path89, `column '${column2}' does not exist in ${t.schema}.${t.name} (database '${dbName}')`);
+            throw policyErrorAt(origin, path90, `column '${column2}' does not exist in ${t.schema}.${t.name} (database '${dbName}')`);
           if (tablePolicy.columns[column2])
-            throw policyErrorAt(origin, path89, `column '${column2}' is masked by this policy; notPersonal is for unmasked columns`);
+            throw policyErrorAt(origin, path90, `column '${column2}' is masked by this policy; notPersonal is for unmasked columns`);
           notPersonal.push({ database: dbName, schema: t.schema, table: t.name, column: column2, reason });
         }
         for (const [column2, rule2] of Object.entries(tablePolicy.columns)) {
-          const path89 = [...at, "tables", written, "columns", column2];
+          const path90 = [...at, "tables", written, "columns", column2];
           const col = t.columns.find((c) => c.name === column2);
           if (!col)
             throw policyErrorAt(
               origin,
-              path89,
+              path90,
               `column '${column2}' does not exist in ${t.schema}.${t.name} (database '${dbName}'); it has: ${t.columns.map((c) => c.name).join(", ")}`
             );
           if (rule2.transformer === "sql" && typeof rule2.expression === "object" && !rule2.expression.postgres && !rule2.expression.sqlserver) {
-            throw policyErrorAt(origin, path89, "an sql rule needs an expression");
+            throw policyErrorAt(origin, path90, "an sql rule needs an expression");
           }
           const ref = { database: dbName, schema: t.schema, table: t.name, column: column2 };
-          positionOf.set(refKey(ref), path89);
+          positionOf.set(refKey(ref), path90);
           byKey.set(
             refKey(ref),
-            finish2({ ...rule2, ...ref, type: col.type, ...tablePolicy.where ? { where: tablePolicy.where } : {}, origin: "policy", policyPath: path89 }, locale)
+            finish2({ ...rule2, ...ref, type: col.type, ...tablePolicy.where ? { where: tablePolicy.where } : {}, origin: "policy", policyPath: path90 }, locale)
           );
         }
       }
@@ -31598,11 +32643,11 @@ function finish2(rule2, locale) {
   const withLocale = { ...rule2, locale: rule2.locale ?? locale };
   return { ...withLocale, family: rule2.family ?? defaultFamily(withLocale) };
 }
-function compile2(d, path89) {
+function compile2(d, path90) {
   try {
     return new RegExp(d.column, "i");
   } catch (e) {
-    throw policyErrorAt(void 0, path89, `'${d.column}' is not a valid regular expression (${e.message})`);
+    throw policyErrorAt(void 0, path90, `'${d.column}' is not a valid regular expression (${e.message})`);
   }
 }
 function inheritThroughForeignKeys(byKey, facts, positionOf, policy) {
@@ -31686,12 +32731,13 @@ async function maskForBuild(target, databases2, opts, reporter) {
       'the policy leaves the leak scan no original value to search for (no masked text column with values of 6 bytes or more), so nothing would prove the image clean. Mask the personal text columns with a value transformer, or say why no scan is needed: leakScan: { mode: none, reason: "\u2026" }.'
     );
   }
-  return { resolved, run: run5, piiCandidates, leak: await prepareLeakScan(target, resolved, run5.originals, reporter) };
+  if (!target.readPublished) return { resolved, run: run5, piiCandidates, leakUnprepared: true };
+  return { resolved, run: run5, piiCandidates, leak: await prepareLeakScan(target.readPublished.bind(target), resolved, run5.originals, reporter) };
 }
-async function prepareLeakScan(target, resolved, originals, reporter) {
+async function prepareLeakScan(readPublished3, resolved, originals, reporter) {
   const masked = new Set(resolved.rules.map(columnName));
   const content = new LogicalContent(originals);
-  await target.readPublished(content, (database2, schema, table2, column2) => masked.has(columnName({ database: database2, schema, table: table2, column: column2 })));
+  await readPublished3(content, (database2, schema, table2, column2) => masked.has(columnName({ database: database2, schema, table: table2, column: column2 })));
   const copies = judgeCopies(originals, content.copies.values(), new Map(resolved.notPersonal.map((n) => [columnName(n), n.reason])));
   const failed = copies.filter((c) => c.verdict === "failed");
   if (failed.length) {
@@ -31891,993 +32937,24 @@ async function sourceFileDigests(sources, reporter) {
   const files = [];
   for (const source of sources) {
     if (source.kind !== "dump") continue;
-    const info = await (0, import_promises70.stat)(source.path).catch(() => void 0);
+    const info = await (0, import_promises71.stat)(source.path).catch(() => void 0);
     if (!info?.isFile()) continue;
-    const name = import_node_path78.default.basename(source.path);
+    const name = import_node_path82.default.basename(source.path);
     const hashing = progressOnDemand(reporter, `Hashing ${name}`, info.size, { unit: "bytes" });
     files.push({ name, digest: await sha256File(source.path, hashing.onProgress) });
     hashing.finish();
   }
   return files;
 }
-var import_promises70, import_node_path78;
+var import_promises71, import_node_path82;
 var init_source_files = __esm({
   "packages/core/src/build/source-files.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises70 = require("node:fs/promises");
-    import_node_path78 = __toESM(require("node:path"), 1);
+    import_promises71 = require("node:fs/promises");
+    import_node_path82 = __toESM(require("node:path"), 1);
     init_image();
     init_reporter();
-  }
-});
-
-// packages/core/src/engine/sqlserver/restore-sql.ts
-function wholeNumber(v, column2, file2) {
-  const n = typeof v === "string" && /^\d+$/.test(v.trim()) ? Number(v) : typeof v === "number" && Number.isInteger(v) && v >= 0 ? v : NaN;
-  if (Number.isNaN(n))
-    throw new SourceError(`RESTORE FILELISTONLY of ${file2} gave no usable ${column2} (${JSON.stringify(v)}); is this a SQL Server backup file?`);
-  return n;
-}
-function parseFileList(rows, file2) {
-  if (rows.length === 0) throw new SourceError(`RESTORE FILELISTONLY of ${file2} listed no files; is it a database backup?`);
-  return rows.map((r) => {
-    const kind = String(r.Type);
-    if (!["D", "L", "S", "F"].includes(kind)) throw new SourceError(`${file2} lists file ${String(r.LogicalName)} of unknown type ${kind}.`);
-    return { logicalName: String(r.LogicalName), kind, fileId: wholeNumber(r.FileID, "FileID", file2), sizeBytes: wholeNumber(r.Size ?? 0, "Size", file2) };
-  });
-}
-function moveTargets(dir, files) {
-  return files.map((f) => {
-    const stem = `f${f.fileId}-${safeFileName(f.logicalName)}`;
-    const ext = f.kind === "L" ? ".ldf" : f.kind === "D" ? f.fileId === 1 ? ".mdf" : ".ndf" : "";
-    const folder = f.kind === "S" ? "filestream" : f.kind === "F" ? "fulltext" : "";
-    return { logicalName: f.logicalName, kind: f.kind, target: import_node_path79.default.win32.join(dir, folder, stem + ext) };
-  });
-}
-function foldersToCreate(targets) {
-  return [...new Set(targets.map((t) => import_node_path79.default.win32.dirname(t.target)))];
-}
-function withMoves(targets) {
-  const params = {};
-  const clause = targets.map((t, i) => {
-    params[`move${i}_from`] = t.logicalName;
-    params[`move${i}_to`] = t.target;
-    return `MOVE @move${i}_from TO @move${i}_to, `;
-  }).join("");
-  return { clause, params };
-}
-function restoreStatements(db, chain, moves, statsPercent = 5) {
-  const m = Array.isArray(moves) ? { full: moves, added: /* @__PURE__ */ new Map() } : moves;
-  const stats = `STATS = ${Math.trunc(statsPercent)}`;
-  const full = withMoves(m.full);
-  const out = [
-    {
-      sql: `RESTORE DATABASE @db FROM DISK = @file WITH FILE = @position, ${full.clause}NORECOVERY, ${stats};`,
-      params: { db, file: chain.full.file, position: chain.full.position, ...full.params }
-    }
-  ];
-  const later = [
-    ...chain.differential ? [["DATABASE", chain.differential]] : [],
-    ...chain.logs.map((l) => ["LOG", l])
-  ];
-  for (const [what, h] of later) {
-    const w = withMoves(m.added.get(backupKey(h)) ?? []);
-    out.push({
-      sql: `RESTORE ${what} @db FROM DISK = @file WITH FILE = @position, ${w.clause}NORECOVERY, ${stats};`,
-      params: { db, file: h.file, position: h.position, ...w.params }
-    });
-  }
-  out.push({ sql: "RESTORE DATABASE @db WITH RECOVERY;", params: { db } });
-  return out;
-}
-function restorePercent(m) {
-  if (m.number !== 3211) return void 0;
-  const n = /(\d+)/.exec(m.message);
-  return n ? Number(n[1]) : void 0;
-}
-var import_node_path79, HEADERONLY, FILELISTONLY, DATABASE_EXISTS, safeFileName, databaseDir, backupKey;
-var init_restore_sql = __esm({
-  "packages/core/src/engine/sqlserver/restore-sql.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_path79 = __toESM(require("node:path"), 1);
-    init_errors();
-    HEADERONLY = (file2) => ({ sql: "RESTORE HEADERONLY FROM DISK = @file;", params: { file: file2 } });
-    FILELISTONLY = (file2, position) => ({
-      sql: "RESTORE FILELISTONLY FROM DISK = @file WITH FILE = @position;",
-      params: { file: file2, position }
-    });
-    DATABASE_EXISTS = (db) => ({ sql: "SELECT DB_ID(@db) AS id;", params: { db } });
-    safeFileName = (name) => name.replace(/[<>:"/\\|?*\u0000-\u001f]/g, "_").replace(/[. ]+$/, "_") || "_";
-    databaseDir = (mountPath, index, db) => import_node_path79.default.win32.join(mountPath, "databases", `${index}-${safeFileName(db)}`);
-    backupKey = (h) => `${h.file}#${h.position}`;
-  }
-});
-
-// packages/core/src/engine/sqlserver/scrub-sql.ts
-function scrubScript(db) {
-  const q = quoteName(db);
-  const n = nString(db);
-  return `USE ${q};
-GO
--- Query Store keeps query texts and plans, which can hold literal values.
-IF EXISTS (SELECT 1 FROM sys.database_query_store_options WHERE actual_state <> 0)
-  ALTER DATABASE CURRENT SET QUERY_STORE CLEAR ALL;
-GO
--- Change tracking side tables keep the primary keys of changed rows, CDC tables whole old rows:
--- both are switched off (tables first: the database setting cannot go while a table uses it).
-DECLARE @sql nvarchar(max) = N'';
-SELECT @sql += N'ALTER TABLE ' + QUOTENAME(SCHEMA_NAME(t.schema_id)) + N'.' + QUOTENAME(t.name) + N' DISABLE CHANGE_TRACKING;' + NCHAR(10)
-  FROM sys.change_tracking_tables AS ct JOIN sys.tables AS t ON t.object_id = ct.object_id;
-IF EXISTS (SELECT 1 FROM sys.change_tracking_databases WHERE database_id = DB_ID())
-  SET @sql += N'ALTER DATABASE CURRENT SET CHANGE_TRACKING = OFF;' + NCHAR(10);
-IF EXISTS (SELECT 1 FROM sys.databases WHERE database_id = DB_ID() AND is_cdc_enabled = 1)
-  SET @sql += N'EXEC sys.sp_cdc_disable_db;' + NCHAR(10);
-EXEC sys.sp_executesql @sql;
-GO
--- Rebuild every heap and every index: pages are rewritten, ghost records and old row versions go.
--- Memory-optimized tables cannot be rebuilt (Msg 10794); their rows live in checkpoint files that
--- the checkpoint below and the leak scan of the sealed disk cover.
-DECLARE @sql nvarchar(max) = N'';
-SELECT @sql += N'ALTER TABLE ' + QUOTENAME(s.name) + N'.' + QUOTENAME(t.name) + N' REBUILD;' + NCHAR(10)
-  FROM sys.tables AS t JOIN sys.schemas AS s ON s.schema_id = t.schema_id
-  WHERE t.is_ms_shipped = 0 AND t.is_memory_optimized = 0 AND OBJECTPROPERTY(t.object_id, 'TableHasClustIndex') = 0;
-SELECT @sql += N'ALTER INDEX ALL ON ' + QUOTENAME(s.name) + N'.' + QUOTENAME(t.name) + N' REBUILD;' + NCHAR(10)
-  FROM sys.tables AS t JOIN sys.schemas AS s ON s.schema_id = t.schema_id
-  WHERE t.is_ms_shipped = 0 AND t.is_memory_optimized = 0 AND EXISTS (SELECT 1 FROM sys.indexes AS i WHERE i.object_id = t.object_id AND i.index_id > 0);
-EXEC sys.sp_executesql @sql;
-GO
--- Full-text indexes hold the words of the old values: rebuild every catalog from today's data and
--- wait until population is done (PopulateStatus 0 = idle), at most an hour.
-DECLARE @sql nvarchar(max) = N'';
-SELECT @sql += N'ALTER FULLTEXT CATALOG ' + QUOTENAME(name) + N' REBUILD;' + NCHAR(10) FROM sys.fulltext_catalogs;
-EXEC sys.sp_executesql @sql;
-DECLARE @waited int = 0;
-WHILE EXISTS (SELECT 1 FROM sys.fulltext_catalogs WHERE FULLTEXTCATALOGPROPERTY(name, 'PopulateStatus') <> 0)
-BEGIN
-  IF @waited >= 1800 THROW 50001, N'Full-text population did not finish within an hour; the image would keep old words.', 1;
-  WAITFOR DELAY '00:00:02';
-  SET @waited += 1;
-END;
-GO
--- Histograms hold sampled values: drop auto-created statistics, recompute the rest on today's data.
-DECLARE @sql nvarchar(max) = N'';
-SELECT @sql += N'DROP STATISTICS ' + QUOTENAME(s.name) + N'.' + QUOTENAME(o.name) + N'.' + QUOTENAME(st.name) + N';' + NCHAR(10)
-  FROM sys.stats AS st JOIN sys.objects AS o ON o.object_id = st.object_id JOIN sys.schemas AS s ON s.schema_id = o.schema_id
-  WHERE st.auto_created = 1 AND o.is_ms_shipped = 0;
-EXEC sys.sp_executesql @sql;
-SET @sql = N'';
-SELECT @sql += N'UPDATE STATISTICS ' + QUOTENAME(s.name) + N'.' + QUOTENAME(t.name) + N' WITH FULLSCAN;' + NCHAR(10)
-  FROM sys.tables AS t JOIN sys.schemas AS s ON s.schema_id = t.schema_id WHERE t.is_ms_shipped = 0;
-EXEC sys.sp_executesql @sql;
-GO
-USE [master];
-ALTER DATABASE ${q} SET RECOVERY SIMPLE WITH NO_WAIT;
-GO
-USE ${q};
-CHECKPOINT;
-GO
--- Replaced FILESTREAM blobs stay in the container until garbage collection, which needs a
--- checkpoint first and may take more than one pass (sp_filestream_force_garbage_collection docs).
-IF EXISTS (SELECT 1 FROM sys.database_files WHERE type = 2)
-BEGIN
-  EXEC sys.sp_filestream_force_garbage_collection @dbname = ${n};
-  CHECKPOINT;
-  EXEC sys.sp_filestream_force_garbage_collection @dbname = ${n};
-END;
-GO
--- Accelerated database recovery (2019+) keeps row versions in the persistent version store.
-IF COL_LENGTH(N'sys.databases', N'is_accelerated_database_recovery_on') IS NOT NULL
-  EXEC sys.sp_executesql N'IF EXISTS (SELECT 1 FROM sys.databases WHERE database_id = DB_ID() AND is_accelerated_database_recovery_on = 1)
-    EXEC sys.sp_persistent_version_cleanup @dbname = @db;', N'@db sysname', @db = ${n};
-GO
-USE [master];
-EXEC sys.sp_clean_db_free_space @dbname = ${n};
-GO
-`;
-}
-var init_scrub_sql = __esm({
-  "packages/core/src/engine/sqlserver/scrub-sql.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_quote();
-  }
-});
-
-// packages/core/src/engine/sqlserver/principals-sql.ts
-function stripPrincipalsSql(db) {
-  return `USE ${quoteName(db)};
-DECLARE @sql nvarchar(max) = N'';
-SELECT @sql += N'ALTER AUTHORIZATION ON SCHEMA::' + QUOTENAME(s.name) + N' TO [dbo];' + NCHAR(10)
-  FROM sys.schemas AS s JOIN sys.database_principals AS p ON p.principal_id = s.principal_id WHERE ${HAS_A_WAY_IN};
-SELECT @sql += N'ALTER AUTHORIZATION ON ROLE::' + QUOTENAME(r.name) + N' TO [dbo];' + NCHAR(10)
-  FROM sys.database_principals AS r JOIN sys.database_principals AS p ON p.principal_id = r.owning_principal_id WHERE r.type = 'R' AND ${HAS_A_WAY_IN};
-SELECT @sql += N'DROP USER ' + QUOTENAME(p.name) + N';' + NCHAR(10) FROM sys.database_principals AS p WHERE ${HAS_A_WAY_IN};
-SET @sql += N'REVOKE CONNECT FROM [guest];' + NCHAR(10);
-SET @sql += N'ALTER AUTHORIZATION ON DATABASE::' + QUOTENAME(DB_NAME()) + N' TO ' + QUOTENAME(SUSER_SNAME(0x01)) + N';' + NCHAR(10);
-EXEC sys.sp_executesql @sql;
-SELECT containment AS containment FROM sys.databases WHERE database_id = DB_ID();
-USE [master];`;
-}
-var HAS_A_WAY_IN;
-var init_principals_sql = __esm({
-  "packages/core/src/engine/sqlserver/principals-sql.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_quote();
-    HAS_A_WAY_IN = "p.type IN ('S', 'U', 'G', 'E', 'X') AND p.principal_id > 4 AND p.authentication_type <> 0";
-  }
-});
-
-// packages/core/src/engine/sqlserver/masking-sql.ts
-function textForm(column2, type) {
-  const c = column2;
-  switch (baseType(type)) {
-    case "date":
-      return `CONVERT(nvarchar(10), ${c}, 23)`;
-    case "uniqueidentifier":
-      return `LOWER(CONVERT(nvarchar(36), ${c}))`;
-    case "datetime":
-    case "datetime2":
-    case "smalldatetime":
-    case "datetimeoffset":
-      return `CONVERT(nvarchar(40), ${c}, 121)`;
-    default:
-      return `CAST(${c} AS nvarchar(max))`;
-  }
-}
-function distinctValuesSql(r) {
-  const col = quoteName(r.column);
-  const where2 = r.where ? ` AND (${r.where})` : "";
-  return `SELECT DISTINCT ${textForm(`t.${col}`, r.type)} COLLATE ${BIN} AS v FROM ${tableName(r.database, r.schema, r.table)} AS t WHERE t.${col} IS NOT NULL${where2};`;
-}
-function createMapTableSql(i) {
-  const m = mapTableName2(i);
-  return [
-    `IF OBJECT_ID(N'tempdb..${m}') IS NOT NULL DROP TABLE ${m};`,
-    `CREATE TABLE ${m} (original nvarchar(max) COLLATE ${BIN} NOT NULL, masked nvarchar(max) COLLATE ${BIN} NULL, h AS CAST(HASHBYTES('SHA2_256', original) AS binary(32)) PERSISTED);`
-  ].join("\n");
-}
-function insertMapStatements(i, pairs) {
-  const out = [];
-  for (let at = 0; at < pairs.length; at += MAP_CHUNK) {
-    const part = pairs.slice(at, at + MAP_CHUNK);
-    const params = {};
-    const rows = part.map(([o, n], k) => {
-      params[`o${k}`] = o;
-      params[`m${k}`] = n;
-      return `(@o${k}, @m${k})`;
-    });
-    out.push({ sql: `INSERT INTO ${mapTableName2(i)} (original, masked) VALUES ${rows.join(", ")};`, params });
-  }
-  return out;
-}
-function scaleOf(type) {
-  const t = baseType(type);
-  if (["int", "bigint", "smallint", "tinyint"].includes(t)) return 0;
-  if (t === "money" || t === "smallmoney") return 4;
-  const m = /^(?:decimal|numeric)\s*\(\s*\d+\s*(?:,\s*(\d+)\s*)?\)/i.exec(type);
-  if (m) return Number(m[1] ?? 0);
-  return void 0;
-}
-function applyExpression2(r, alias) {
-  const col = `t.${quoteName(r.column)}`;
-  const mode = valueTransformers[r.transformer].apply;
-  if (mode === "shift-days") return `DATEADD(day, CAST(${alias}.masked AS int), ${col})`;
-  if (mode === "scale") {
-    const product = `${col} * CAST(${alias}.masked AS decimal(19,8))`;
-    const scale = scaleOf(r.type);
-    return scale === void 0 ? `CAST(${product} AS ${r.type})` : `CAST(ROUND(${product}, ${scale}) AS ${r.type})`;
-  }
-  return `${alias}.masked`;
-}
-function sqlRuleExpression2(r, params) {
-  const col = `t.${quoteName(r.column)}`;
-  switch (r.transformer) {
-    case "null":
-      return "NULL";
-    case "constant": {
-      const name = `c${Object.keys(params).length}`;
-      params[name] = r.value === void 0 || r.value === null ? null : String(r.value);
-      return r.fillNulls ? `@${name}` : `CASE WHEN ${col} IS NULL THEN NULL ELSE @${name} END`;
-    }
-    case "sql": {
-      const e = typeof r.expression === "string" ? r.expression : r.expression?.sqlserver;
-      if (!e)
-        throw new NotSupportedError(
-          `${r.database}.${r.schema}.${r.table}.${r.column}: the sql rule has no sqlserver expression; give expression: {sqlserver: \u2026}.`
-        );
-      return `(${e})`;
-    }
-    case "shuffle":
-      throw new NotSupportedError(
-        `${r.database}.${r.schema}.${r.table}.${r.column}: the shuffle transformer is not implemented for SQL Server yet; use hash or a faker transformer for this column.`
-      );
-    default:
-      throw new Error(`transformer ${r.transformer} is not a per-row SQL rule`);
-  }
-}
-function tableUpdateStatement(mapped, sqlRules) {
-  const first = mapped[0]?.rule ?? sqlRules[0];
-  if (!first) throw new Error("tableUpdateStatement needs at least one rule");
-  const params = {};
-  const sets = [];
-  const joins = [];
-  mapped.forEach(({ rule: rule2, mapIndex }, i) => {
-    const alias = `m${i}`;
-    const text = `${textForm(`t.${quoteName(rule2.column)}`, rule2.type)} COLLATE ${BIN}`;
-    sets.push(`${quoteName(rule2.column)} = ${applyExpression2(rule2, alias)}`);
-    joins.push(
-      `LEFT JOIN ${mapTableName2(mapIndex)} AS ${alias} ON ${alias}.h = CAST(HASHBYTES('SHA2_256', ${text}) AS binary(32)) AND ${alias}.original = ${text}`
-    );
-  });
-  for (const r of sqlRules) sets.push(`${quoteName(r.column)} = ${sqlRuleExpression2(r, params)}`);
-  const lines = [`UPDATE t SET`, `  ${sets.join(",\n  ")}`, `FROM ${tableName(first.database, first.schema, first.table)} AS t`, ...joins];
-  if (first.where) lines.push(`WHERE (${first.where})`);
-  return { sql: `${lines.join("\n")};`, params };
-}
-function disableForeignKeysSql(db) {
-  return `USE ${quoteName(db)};
-IF OBJECT_ID(N'tempdb..#dbclone_fks') IS NOT NULL DROP TABLE #dbclone_fks;
-SELECT QUOTENAME(SCHEMA_NAME(o.schema_id)) + N'.' + QUOTENAME(o.name) AS tbl, QUOTENAME(fk.name) AS con
-  INTO #dbclone_fks
-  FROM sys.foreign_keys AS fk JOIN sys.objects AS o ON o.object_id = fk.parent_object_id
-  WHERE fk.is_disabled = 0 AND o.is_ms_shipped = 0;
-DECLARE @sql nvarchar(max) = N'';
-SELECT @sql += N'ALTER TABLE ' + tbl + N' NOCHECK CONSTRAINT ' + con + N';' + NCHAR(10) FROM #dbclone_fks;
-EXEC sys.sp_executesql @sql;
-USE [master];`;
-}
-function enableForeignKeysSql(db) {
-  return `USE ${quoteName(db)};
-DECLARE @sql nvarchar(max) = N'';
-SELECT @sql += N'ALTER TABLE ' + tbl + N' WITH CHECK CHECK CONSTRAINT ' + con + N';' + NCHAR(10) FROM #dbclone_fks;
-EXEC sys.sp_executesql @sql;
-DROP TABLE #dbclone_fks;
-USE [master];`;
-}
-function dropTableSql(db, schema, table2) {
-  return {
-    sql: `USE ${quoteName(db)};
-DECLARE @sql nvarchar(max) = N'';
-SELECT @sql += N'ALTER TABLE ' + QUOTENAME(SCHEMA_NAME(o.schema_id)) + N'.' + QUOTENAME(o.name) + N' DROP CONSTRAINT ' + QUOTENAME(fk.name) + N';' + NCHAR(10)
-  FROM sys.foreign_keys AS fk JOIN sys.objects AS o ON o.object_id = fk.parent_object_id
-  WHERE fk.referenced_object_id = OBJECT_ID(@table) AND fk.parent_object_id <> fk.referenced_object_id;
-EXEC sys.sp_executesql @sql;
-DROP TABLE ${quoteName(schema)}.${quoteName(table2)};
-USE [master];`,
-    params: { table: `${quoteName(schema)}.${quoteName(table2)}` }
-  };
-}
-var BIN, MAP_CHUNK, tableName, baseType, mapTableName2, createMapIndexSql, dropMapTableSql, emptyTableSql;
-var init_masking_sql = __esm({
-  "packages/core/src/engine/sqlserver/masking-sql.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_errors();
-    init_value_transformers();
-    init_quote();
-    BIN = "Latin1_General_100_BIN2";
-    MAP_CHUNK = 1e3;
-    tableName = (db, schema, table2) => `${quoteName(db)}.${quoteName(schema)}.${quoteName(table2)}`;
-    baseType = (type) => type.toLowerCase().replace(/\(.*$/, "").trim();
-    mapTableName2 = (i) => `#dbclone_map_${i}`;
-    createMapIndexSql = (i) => `CREATE CLUSTERED INDEX ix_h ON ${mapTableName2(i)} (h);`;
-    dropMapTableSql = (i) => `IF OBJECT_ID(N'tempdb..${mapTableName2(i)}') IS NOT NULL DROP TABLE ${mapTableName2(i)};`;
-    emptyTableSql = (db, schema, table2) => `DELETE FROM ${tableName(db, schema, table2)};`;
-  }
-});
-
-// packages/core/src/engine/sqlserver/masking-guards-sql.ts
-var inDb, objectId, enabledTriggersSql, setTriggersSql, versioningOffSql, versioningOnSql;
-var init_masking_guards_sql = __esm({
-  "packages/core/src/engine/sqlserver/masking-guards-sql.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_quote();
-    init_masking_sql();
-    inDb = (db, body) => `USE ${quoteName(db)};
-${body}
-USE [master];`;
-    objectId = (schema, table2) => `OBJECT_ID(${nString(`${quoteName(schema)}.${quoteName(table2)}`)})`;
-    enabledTriggersSql = (db, schema, table2) => inDb(db, `SELECT name FROM sys.triggers WHERE parent_id = ${objectId(schema, table2)} AND is_disabled = 0 ORDER BY name;`);
-    setTriggersSql = (db, schema, table2, triggers, enable) => triggers.map((t) => `ALTER TABLE ${tableName(db, schema, table2)} ${enable ? "ENABLE" : "DISABLE"} TRIGGER ${quoteName(t)};`).join("\n");
-    versioningOffSql = (db, schema, table2) => inDb(
-      db,
-      `DECLARE @hs sysname, @ht sysname;
-SELECT @hs = SCHEMA_NAME(h.schema_id), @ht = h.name FROM sys.tables AS t JOIN sys.tables AS h ON h.object_id = t.history_table_id
-  WHERE t.object_id = ${objectId(schema, table2)} AND t.temporal_type = 2;
-IF @ht IS NOT NULL ALTER TABLE ${quoteName(schema)}.${quoteName(table2)} SET (SYSTEM_VERSIONING = OFF);
-SELECT @hs AS historySchema, @ht AS historyTable;`
-    );
-    versioningOnSql = (db, schema, table2, history) => [
-      `TRUNCATE TABLE ${tableName(db, history.schema, history.table)};`,
-      inDb(
-        db,
-        `ALTER TABLE ${quoteName(schema)}.${quoteName(table2)} SET (SYSTEM_VERSIONING = ON (HISTORY_TABLE = ${quoteName(history.schema)}.${quoteName(history.table)}, DATA_CONSISTENCY_CHECK = ON));`
-      )
-    ].join("\n");
-  }
-});
-
-// packages/core/src/engine/sqlserver/masking.ts
-async function guardTable(exec, db, schema, table2) {
-  const label3 = `${db}.${schema}.${table2}`;
-  const triggers = ((await run2(exec, `reading the triggers of ${label3}`, enabledTriggersSql(db, schema, table2)))[0] ?? []).map((r) => String(r.name));
-  if (triggers.length) await run2(exec, `disabling the triggers of ${label3}`, setTriggersSql(db, schema, table2, triggers, false));
-  const h = (await run2(exec, `turning system-versioning off on ${label3}`, versioningOffSql(db, schema, table2)))[0]?.[0];
-  const history = h?.historyTable ? { schema: String(h.historySchema), table: String(h.historyTable) } : void 0;
-  return async () => {
-    if (history) await run2(exec, `emptying the history of ${label3} and turning system-versioning on`, versioningOnSql(db, schema, table2, history));
-    if (triggers.length) await run2(exec, `re-enabling the triggers of ${label3}`, setTriggersSql(db, schema, table2, triggers, true));
-  };
-}
-async function run2(exec, label3, sql, params = {}, where2) {
-  try {
-    return await exec.execute(sql, params);
-  } catch (e) {
-    if (e instanceof DbcloneError) throw e;
-    throw new BuildError(`masking ${label3} failed: ${e.message}${where2 ? ` (the table's where is: ${where2})` : ""}`, { cause: e });
-  }
-}
-async function maskSqlServer(opts) {
-  const started = performance.now();
-  const { exec, policy, key, reporter } = opts;
-  const valueRules = policy.rules.filter(isValueRule);
-  const masking = { rules: [], rowsChanged: 0, truncated: [], excluded: [], originals: emptyOriginals(), seconds: 0 };
-  checkFamilies(valueRules);
-  const byTable = /* @__PURE__ */ new Map();
-  for (const r of policy.rules) byTable.set(tableKey(r), [...byTable.get(tableKey(r)) ?? [], r]);
-  for (const rules of byTable.values()) {
-    const sqlRules = rules.filter((r) => !isValueRule(r));
-    if (sqlRules.length) tableUpdateStatement([], sqlRules);
-  }
-  const distinct = /* @__PURE__ */ new Map();
-  for (const r of valueRules) {
-    const rows = (await run2(exec, `${r.database}.${r.schema}.${r.table}.${r.column}`, distinctValuesSql(r), {}, r.where))[0] ?? [];
-    distinct.set(r, new Set(rows.map((row) => String(row.v))));
-  }
-  const familyMaps = mapFamilies(key, valueRules, distinct);
-  masking.originals = leakOriginals(valueRules, distinct, TEXT_TYPES2, void 0, familyMaps);
-  const databases2 = /* @__PURE__ */ new Set([...policy.rules.map((r) => r.database), ...policy.truncate.map((t) => t.database), ...policy.exclude.map((t) => t.database)]);
-  let mapIndex = 0;
-  for (const db of databases2) {
-    for (const t of policy.exclude.filter((x) => x.database === db)) {
-      const s = dropTableSql(db, t.schema, t.table);
-      await run2(exec, `dropping ${db}.${t.schema}.${t.table}`, s.sql, s.params);
-      masking.excluded.push(`${db}.${t.schema}.${t.table}`);
-    }
-    await run2(exec, `disabling foreign keys in ${db}`, disableForeignKeysSql(db));
-    const guarded = /* @__PURE__ */ new Map();
-    const guard = async (t) => {
-      const k = tableKey({ database: db, ...t });
-      if (!guarded.has(k)) guarded.set(k, await guardTable(exec, db, t.schema, t.table));
-    };
-    for (const t of policy.truncate.filter((x) => x.database === db)) await guard(t);
-    for (const [k, rules] of byTable) if (k.startsWith(`${db}\0`)) await guard(rules[0]);
-    for (const t of policy.truncate.filter((x) => x.database === db)) {
-      await run2(exec, `emptying ${db}.${t.schema}.${t.table}`, emptyTableSql(db, t.schema, t.table));
-      masking.truncated.push(`${db}.${t.schema}.${t.table}`);
-    }
-    for (const [k, rules] of byTable) {
-      if (!k.startsWith(`${db}\0`)) continue;
-      const label3 = `${db}.${rules[0].schema}.${rules[0].table}`;
-      const mapped = [];
-      try {
-        for (const rule2 of rules.filter(isValueRule)) {
-          const i = mapIndex++;
-          const family = familyMaps.get(rule2.family);
-          await run2(exec, label3, createMapTableSql(i));
-          mapped.push({ rule: rule2, mapIndex: i });
-          const pairs = [...distinct.get(rule2)].map((o) => [o, family.get(o)]);
-          for (const s of insertMapStatements(i, pairs)) await run2(exec, label3, s.sql, s.params);
-          await run2(exec, label3, createMapIndexSql(i));
-        }
-        const update = tableUpdateStatement(
-          mapped,
-          rules.filter((r) => !isValueRule(r))
-        );
-        reporter.debug(`masking ${label3}: ${update.sql}`);
-        const sets = await run2(exec, label3, `${update.sql}
-SELECT @@ROWCOUNT AS n;`, update.params, rules[0].where);
-        const changed = Number(sets.at(-1)?.[0]?.n ?? 0);
-        masking.rowsChanged += changed;
-        reporter.info(`Masked ${label3}: ${rules.map((r) => `${r.column} (${r.transformer})`).join(", ")} \u2014 ${changed} rows`);
-      } finally {
-        for (const m of mapped) await exec.execute(dropMapTableSql(m.mapIndex)).catch(() => void 0);
-      }
-    }
-    for (const release of guarded.values()) await release();
-    await run2(
-      exec,
-      `re-enabling foreign keys in ${db} (a child table emptied or masked apart from its parent fails here; truncate or mask both)`,
-      enableForeignKeysSql(db)
-    );
-  }
-  masking.rules = appliedRules(policy.rules, distinct);
-  masking.seconds = (performance.now() - started) / 1e3;
-  return masking;
-}
-var TEXT_TYPES2;
-var init_masking2 = __esm({
-  "packages/core/src/engine/sqlserver/masking.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_errors();
-    init_plan();
-    init_masking_sql();
-    init_masking_guards_sql();
-    TEXT_TYPES2 = /^(n?varchar|n?char|n?text|sysname)/i;
-  }
-});
-
-// packages/core/src/engine/sqlserver/schema-facts.ts
-function schemaFactsSql(db) {
-  return `USE ${quoteName(db)};
-SELECT s.name AS [schema], t.name AS [table], c.name AS [column], ${TYPE_NAME} AS [type], c.is_nullable AS nullable,
-       (SELECT SUM(p.rows) FROM sys.partitions AS p WHERE p.object_id = t.object_id AND p.index_id IN (0, 1)) AS [rows]
-  FROM sys.tables AS t JOIN sys.schemas AS s ON s.schema_id = t.schema_id
-  JOIN sys.columns AS c ON c.object_id = t.object_id JOIN sys.types AS ty ON ty.user_type_id = c.user_type_id
-  WHERE t.is_ms_shipped = 0 ORDER BY s.name, t.name, c.column_id;
-SELECT SCHEMA_NAME(t.schema_id) AS [schema], t.name AS [table], c.name AS [column]
-  FROM sys.indexes AS i JOIN sys.tables AS t ON t.object_id = i.object_id
-  JOIN sys.index_columns AS ic ON ic.object_id = i.object_id AND ic.index_id = i.index_id AND ic.is_included_column = 0
-  JOIN sys.columns AS c ON c.object_id = ic.object_id AND c.column_id = ic.column_id
-  WHERE i.is_unique = 1 AND t.is_ms_shipped = 0
-    AND (SELECT COUNT(*) FROM sys.index_columns AS k WHERE k.object_id = i.object_id AND k.index_id = i.index_id AND k.is_included_column = 0) = 1;
-SELECT SCHEMA_NAME(pt.schema_id) AS from_schema, pt.name AS from_table, pc.name AS from_column,
-       SCHEMA_NAME(rt.schema_id) AS to_schema, rt.name AS to_table, rc.name AS to_column
-  FROM sys.foreign_keys AS fk JOIN sys.foreign_key_columns AS fkc ON fkc.constraint_object_id = fk.object_id
-  JOIN sys.tables AS pt ON pt.object_id = fk.parent_object_id JOIN sys.columns AS pc ON pc.object_id = fkc.parent_object_id AND pc.column_id = fkc.parent_column_id
-  JOIN sys.tables AS rt ON rt.object_id = fk.referenced_object_id JOIN sys.columns AS rc ON rc.object_id = fkc.referenced_object_id AND rc.column_id = fkc.referenced_column_id
-  WHERE (SELECT COUNT(*) FROM sys.foreign_key_columns AS k WHERE k.constraint_object_id = fk.object_id) = 1;
-USE [master];`;
-}
-async function sqlServerSchemaFacts(exec, databaseNames) {
-  const facts = { databases: [], uniqueColumns: [], foreignKeys: [], readOnlyTables: [], defaultSchema: "dbo" };
-  for (const db of databaseNames) {
-    const [columns = [], unique = [], fks = []] = await exec.execute(schemaFactsSql(db));
-    const info = { name: db, sizeBytes: 0, tables: [] };
-    for (const r of columns) {
-      let table2 = info.tables.find((t) => t.schema === r.schema && t.name === r.table);
-      if (!table2) {
-        table2 = { schema: String(r.schema), name: String(r.table), rowEstimate: Number(r.rows ?? 0), sizeBytes: 0, columns: [] };
-        info.tables.push(table2);
-      }
-      table2.columns.push({ name: String(r.column), type: String(r.type), nullable: Boolean(r.nullable) });
-    }
-    facts.databases.push(info);
-    facts.uniqueColumns.push(...unique.map((r) => ({ database: db, schema: String(r.schema), table: String(r.table), column: String(r.column) })));
-    for (const r of fks) {
-      facts.foreignKeys.push({
-        from: { database: db, schema: String(r.from_schema), table: String(r.from_table), column: String(r.from_column) },
-        to: { database: db, schema: String(r.to_schema), table: String(r.to_table), column: String(r.to_column) }
-      });
-    }
-  }
-  return facts;
-}
-var TYPE_NAME;
-var init_schema_facts2 = __esm({
-  "packages/core/src/engine/sqlserver/schema-facts.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_quote();
-    TYPE_NAME = `ty.name + CASE
-    WHEN ty.name IN (N'decimal', N'numeric') THEN N'(' + CAST(c.precision AS nvarchar(3)) + N',' + CAST(c.scale AS nvarchar(3)) + N')'
-    WHEN ty.name IN (N'nvarchar', N'nchar') THEN N'(' + CASE WHEN c.max_length = -1 THEN N'max' ELSE CAST(c.max_length / 2 AS nvarchar(5)) END + N')'
-    WHEN ty.name IN (N'varchar', N'char', N'varbinary', N'binary') THEN N'(' + CASE WHEN c.max_length = -1 THEN N'max' ELSE CAST(c.max_length AS nvarchar(5)) END + N')'
-    WHEN ty.name IN (N'datetime2', N'datetimeoffset', N'time') THEN N'(' + CAST(c.scale AS nvarchar(2)) + N')'
-    ELSE N'' END`;
-  }
-});
-
-// packages/core/src/engine/sqlserver/sizing.ts
-function stagingDiskBytes(filesPerDatabase) {
-  const total = filesPerDatabase.flat().reduce((sum, f) => sum + f.sizeBytes, 0);
-  return Math.ceil((total * 1.25 + GiB2) / MiB2) * MiB2;
-}
-function checkEditionLimit(engineEdition, edition, databases2) {
-  if (engineEdition !== EXPRESS_ENGINE_EDITION) return;
-  for (const { db, files } of databases2) {
-    const data = files.filter((f) => f.kind === "D").reduce((sum, f) => sum + f.sizeBytes, 0);
-    if (data > EXPRESS_DATABASE_LIMIT_BYTES) {
-      throw new SourceError(
-        `Database '${db}' needs ${(data / GiB2).toFixed(1)} GiB of data files, over the 10 GB per-database limit of ${edition}. Build on SQL Server Developer or Standard edition (docs/windows.md), or shrink the source database first.`
-      );
-    }
-  }
-}
-var GiB2, MiB2, EXPRESS_DATABASE_LIMIT_BYTES, EXPRESS_ENGINE_EDITION, EDITION_QUERY;
-var init_sizing = __esm({
-  "packages/core/src/engine/sqlserver/sizing.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_errors();
-    GiB2 = 1024 ** 3;
-    MiB2 = 1024 ** 2;
-    EXPRESS_DATABASE_LIMIT_BYTES = 10240 * MiB2;
-    EXPRESS_ENGINE_EDITION = 4;
-    EDITION_QUERY = {
-      sql: "SELECT CAST(SERVERPROPERTY('EngineEdition') AS int) AS engineEdition, CAST(SERVERPROPERTY('Edition') AS nvarchar(128)) AS edition;",
-      params: {}
-    };
-  }
-});
-
-// packages/core/src/engine/sqlserver/backup-chain.ts
-function lsn(v, field, file2) {
-  if (typeof v === "bigint") return v;
-  if (typeof v === "number" && Number.isFinite(v)) return BigInt(Math.trunc(v));
-  if (typeof v === "string" && /^\d+$/.test(v.trim())) return BigInt(v.trim());
-  throw new SourceError(`RESTORE HEADERONLY of ${file2} gave no usable ${field} (${String(v)}); is this a SQL Server backup file?`);
-}
-function parseBackupHeader(row, file2) {
-  const type = Number(row.BackupType);
-  const kind = KINDS2[type];
-  if (!kind) {
-    throw new SourceError(`${file2} holds a backup of type ${type}; dbclone restores full (1), differential (5) and log (2) database backups only.`);
-  }
-  const diffBase = row.DifferentialBaseLSN;
-  return {
-    file: file2,
-    position: Number(row.Position ?? 1),
-    kind,
-    databaseName: String(row.DatabaseName),
-    firstLsn: lsn(row.FirstLSN, "FirstLSN", file2),
-    lastLsn: lsn(row.LastLSN, "LastLSN", file2),
-    checkpointLsn: lsn(row.CheckpointLSN, "CheckpointLSN", file2),
-    differentialBaseLsn: diffBase === null || diffBase === void 0 ? null : lsn(diffBase, "DifferentialBaseLSN", file2),
-    familyGuid: guid3(row.FamilyGUID),
-    backupSetGuid: guid3(row.BackupSetGUID),
-    differentialBaseGuid: row.DifferentialBaseGUID ? guid3(row.DifferentialBaseGUID) : null
-  };
-}
-function validateBackupChain(full, differential, logs) {
-  if (full.kind !== "full") throw new SourceError(`${where(full)} is a ${full.kind} backup, not a full database backup. Pass the full .bak as the first file.`);
-  const sameDatabase = (h) => {
-    if (h.familyGuid !== full.familyGuid || h.databaseName !== full.databaseName) {
-      throw new SourceError(
-        `${where(h)} belongs to database '${h.databaseName}' (family ${h.familyGuid}), not to '${full.databaseName}' (family ${full.familyGuid}) of the full backup ${full.file}. Pass backups of one database only.`
-      );
-    }
-  };
-  let restorePoint = full.lastLsn;
-  if (differential) {
-    sameDatabase(differential);
-    if (differential.kind !== "differential") throw new SourceError(`${where(differential)} is a ${differential.kind} backup, not a differential.`);
-    const basedOnFull = differential.differentialBaseLsn === full.checkpointLsn && (differential.differentialBaseGuid === null || differential.differentialBaseGuid === full.backupSetGuid);
-    if (!basedOnFull) {
-      throw new SourceError(
-        `The differential ${where(differential)} is based on the full backup at LSN ${differential.differentialBaseLsn}, but ${full.file} is the full backup at LSN ${full.checkpointLsn}. Use the differential taken after this full backup (and before any later full backup), or leave it out.`
-      );
-    }
-    restorePoint = differential.lastLsn;
-  }
-  const sorted = [...logs].sort((a, b) => a.firstLsn < b.firstLsn ? -1 : a.firstLsn > b.firstLsn ? 1 : 0);
-  for (const h of sorted) {
-    sameDatabase(h);
-    if (h.kind !== "log") throw new SourceError(`${where(h)} is a ${h.kind} backup, not a log backup; pass it as the full or the differential.`);
-  }
-  const needed = sorted.filter((h) => h.lastLsn > restorePoint);
-  if (needed.length > 0) {
-    const first = needed[0];
-    if (first.firstLsn > restorePoint) {
-      throw new SourceError(
-        `The log chain has a gap: the ${differential ? "differential" : "full backup"} ends at LSN ${restorePoint}, but the first log that follows, ${where(first)}, starts at ${first.firstLsn}. Add the missing log backup(s) or leave the logs out.`
-      );
-    }
-    for (let i = 1; i < needed.length; i++) {
-      const prev = needed[i - 1];
-      const next = needed[i];
-      if (next.firstLsn !== prev.lastLsn) {
-        throw new SourceError(
-          `The log chain has a gap between ${where(prev)} and ${where(next)}: ${prev.lastLsn} \u2260 ${next.firstLsn}. Add the missing log backup(s) or stop at ${prev.file}.`
-        );
-      }
-    }
-  }
-  return { databaseName: full.databaseName, full, differential, logs: needed };
-}
-var KINDS2, guid3, where;
-var init_backup_chain = __esm({
-  "packages/core/src/engine/sqlserver/backup-chain.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_errors();
-    KINDS2 = { 1: "full", 5: "differential", 2: "log" };
-    guid3 = (v) => String(v ?? "").toLowerCase();
-    where = (h) => `${h.file} (set ${h.position}, LSN ${h.firstLsn}\u2013${h.lastLsn})`;
-  }
-});
-
-// packages/core/src/engine/sqlserver/restore-plan.ts
-async function readHeaders(exec, file2) {
-  const rows = (await run3(exec, HEADERONLY(file2)))[0] ?? [];
-  if (rows.length === 0) throw new SourceError(`RESTORE HEADERONLY found no backup set in ${file2}.`);
-  return rows.map((r) => parseBackupHeader(r, file2));
-}
-async function singleSet(exec, file2, what) {
-  const sets = await readHeaders(exec, file2);
-  if (sets.length !== 1) throw new SourceError(`${file2} holds ${sets.length} backup sets; pass a ${what} file holding exactly one.`);
-  return sets[0];
-}
-async function planChains(exec, sources) {
-  const plans = [];
-  for (const s of sources) {
-    const full = await singleSet(exec, s.full, "full backup");
-    const diff = s.differential ? await singleSet(exec, s.differential, "differential backup") : void 0;
-    const logs = [];
-    for (const l of s.logs ?? []) logs.push(...await readHeaders(exec, l));
-    const chain = validateBackupChain(full, diff, logs);
-    const db = s.database ?? chain.databaseName;
-    if (plans.some((p) => p.db === db)) throw new SourceError(`Two sources restore into database '${db}'; give one of them another name.`);
-    plans.push({ db, chain });
-  }
-  return plans;
-}
-async function planFiles(exec, chains) {
-  const out = [];
-  for (const { db, chain } of chains) {
-    const list = async (h) => parseFileList((await run3(exec, FILELISTONLY(h.file, h.position)))[0] ?? [], h.file);
-    const files = await list(chain.full);
-    const known = new Set(files.map((f) => f.logicalName));
-    const added = /* @__PURE__ */ new Map();
-    for (const h of [...chain.differential ? [chain.differential] : [], ...chain.logs]) {
-      const fresh = (await list(h)).filter((f) => !known.has(f.logicalName));
-      for (const f of fresh) known.add(f.logicalName);
-      if (fresh.length) added.set(backupKey(h), fresh);
-    }
-    out.push({ db, chain, files, added });
-  }
-  return out;
-}
-var run3, allFiles;
-var init_restore_plan = __esm({
-  "packages/core/src/engine/sqlserver/restore-plan.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_errors();
-    init_backup_chain();
-    init_restore_sql();
-    run3 = (exec, s) => exec.execute(s.sql, s.params);
-    allFiles = (p) => [...p.files, ...[...p.added.values()].flat()];
-  }
-});
-
-// packages/core/src/engine/sqlserver/build.ts
-function targetsOf(dir, p) {
-  const full = moveTargets(dir, p.files);
-  const added = new Map([...p.added].map(([k, files]) => [k, moveTargets(dir, files)]));
-  return { full, added, all: [...full, ...[...added.values()].flat()] };
-}
-async function buildSqlServerImage(deps, opts) {
-  const { exec, disk, files, reporter } = deps;
-  const win = import_node_path80.default.win32;
-  if (opts.sources.length === 0) throw new SourceError("Give at least one backup chain (a full .bak) to build a SQL Server image.");
-  const plans = await planFiles(exec, await planChains(exec, opts.sources));
-  for (const { db } of plans) {
-    if (firstRow(await run4(exec, DATABASE_EXISTS(db)))?.id != null)
-      throw new BuildError(`Database '${db}' already exists on this server; drop it or restore under another name.`);
-  }
-  const edition = firstRow(await run4(exec, EDITION_QUERY));
-  checkEditionLimit(
-    Number(edition?.engineEdition),
-    String(edition?.edition ?? "this edition"),
-    plans.map((p) => ({ db: p.db, files: allFiles(p) }))
-  );
-  const diskBytes = Math.max(opts.diskSizeBytes ?? 0, stagingDiskBytes(plans.map(allFiles)));
-  const cleanup = new CleanupStack(reporter);
-  const stagingFile = win.join(opts.workDir, "staging.vhdx");
-  const stagingMount = win.join(opts.workDir, "staging");
-  const freshFile = win.join(opts.workDir, "fresh.vhdx");
-  const freshMount = win.join(opts.workDir, "fresh");
-  try {
-    const staging = await disk.createStaging(stagingFile, stagingMount, diskBytes);
-    cleanup.push("delete staging disk", () => disk.destroy(stagingFile));
-    cleanup.push("unmount staging disk", () => disk.unmount(staging.attachment));
-    const dataFiles = /* @__PURE__ */ new Map();
-    const logNames = [];
-    for (const [i, p] of plans.entries()) {
-      const t = targetsOf(databaseDir(stagingMount, i, p.db), p);
-      for (const folder of foldersToCreate(t.all)) await files.makeDir(folder);
-      dataFiles.set(
-        p.db,
-        t.all.filter((f) => f.kind !== "L").map((f) => ({ logicalName: f.logicalName, path: f.target }))
-      );
-      logNames.push(...t.all.filter((f) => f.kind === "L").map((f) => win.basename(f.target)));
-      cleanup.push(`drop database ${p.db}`, async () => {
-        for (const s of detachStatements(p.db)) await run4(exec, s);
-      });
-      const progress = reporter.progress(`restore ${p.db}`, 100);
-      for (const s of restoreStatements(p.db, p.chain, { full: t.full, added: t.added })) {
-        await exec.execute(s.sql, s.params, { onInfo: (m) => restorePercent(m) !== void 0 && progress.update(restorePercent(m), 100) });
-      }
-      progress.finish(`restored ${p.db}`);
-    }
-    let masking;
-    if (opts.masking) {
-      const facts = await sqlServerSchemaFacts(
-        exec,
-        plans.map((p) => p.db)
-      );
-      const resolved = resolvePolicy(opts.masking.policy, opts.masking.variant, facts);
-      reporter.info(`Masking ${resolved.rules.length} column(s)${opts.masking.variant ? ` for variant ${opts.masking.variant}` : ""}`);
-      masking = { resolved, run: await maskSqlServer({ exec, policy: resolved, key: opts.masking.key, reporter, probeTarget: opts.masking.probeTarget }) };
-    }
-    const contained = /* @__PURE__ */ new Map();
-    for (const { db } of plans) contained.set(db, Number(firstRow(await exec.execute(stripPrincipalsSql(db)))?.containment ?? 0) !== 0);
-    const databases2 = (await sqlServerSchemaFacts(
-      exec,
-      plans.map((p) => p.db)
-    )).databases;
-    for (const { db } of plans) await executeScript(exec, scrubScript(db));
-    for (const { db } of plans) for (const s of detachStatements(db)) await run4(exec, s);
-    const fresh = await disk.createStaging(freshFile, freshMount, diskBytes);
-    cleanup.push("delete fresh disk", () => disk.destroy(freshFile));
-    let freshAttachment = fresh.attachment;
-    cleanup.push("unmount fresh disk", () => disk.unmount(freshAttachment));
-    await files.copyTree(win.join(stagingMount, "databases"), win.join(freshMount, "databases"), { excludeFiles: [...new Set(logNames)] });
-    await disk.unmount(staging.attachment);
-    await disk.destroy(stagingFile);
-    await disk.unmount(fresh.attachment);
-    freshAttachment = await disk.mount({ file: freshFile, parents: [] }, stagingMount);
-    const layout = { version: 1, databases: [] };
-    for (const [i, { db }] of plans.entries()) {
-      await exec.execute(attachRebuildLogSql(db, dataFiles.get(db)));
-      const dir = databaseDir(stagingMount, i, db);
-      const rows = (await run4(exec, MASTER_FILES(db)))[0] ?? [];
-      const onDisk = (p) => p.toLowerCase().startsWith(`${stagingMount.toLowerCase()}\\`);
-      const moves = [];
-      const filesOfDb = rows.map((r, k) => {
-        const f = { logicalName: String(r.logicalName), path: String(r.path), kind: String(r.kind) };
-        if (onDisk(f.path)) return f;
-        if (f.kind !== "LOG")
-          throw new BuildError(
-            `After attaching '${db}', its file ${f.logicalName} is at ${f.path}, outside the image disk ${stagingMount}; the image would be incomplete.`
-          );
-        const to = win.join(dir, `rebuilt-log-${k}.ldf`);
-        moves.push({ from: f.path, to });
-        return { ...f, path: to };
-      });
-      for (const s of detachStatements(db, { forImage: true })) await run4(exec, s);
-      for (const m of moves) await files.moveFile(m.from, m.to);
-      layout.databases.push({
-        name: db,
-        dir: win.relative(stagingMount, dir),
-        files: filesOfDb.map((f) => ({ ...f, path: win.relative(stagingMount, f.path) })),
-        ...contained.get(db) ? { contained: true } : {}
-      });
-    }
-    await files.writeText(win.join(stagingMount, LAYOUT_FILE), JSON.stringify(layout, null, 2));
-    const sealed = await disk.seal({ file: freshFile, mountPath: stagingMount, attachment: freshAttachment }, opts.outFile);
-    cleanup.dismiss();
-    return { sealed, layout, chains: plans.map((p) => p.chain), databases: databases2, ...masking ? { masking } : {} };
-  } catch (e) {
-    await cleanup.unwind();
-    throw e;
-  }
-}
-var import_node_path80, run4;
-var init_build = __esm({
-  "packages/core/src/engine/sqlserver/build.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_path80 = __toESM(require("node:path"), 1);
-    init_errors();
-    init_cleanup();
-    init_executor();
-    init_restore_sql();
-    init_attach_sql();
-    init_scrub_sql();
-    init_principals_sql();
-    init_masking2();
-    init_schema_facts2();
-    init_sizing();
-    init_restore_plan();
-    init_resolve_policy();
-    init_layout();
-    init_restore_plan();
-    run4 = (exec, s) => exec.execute(s.sql, s.params);
-  }
-});
-
-// packages/core/src/build/build-sqlserver.ts
-var build_sqlserver_exports = {};
-__export(build_sqlserver_exports, {
-  buildSqlServer: () => buildSqlServer
-});
-async function buildSqlServer(opts, version2) {
-  assertHostFor("sqlserver");
-  const host = sqlServerHost();
-  const platform = platformEntry("sqlserver");
-  const { reporter } = opts;
-  const variant = opts.masking?.variant;
-  const started = performance.now();
-  const startedAt = (/* @__PURE__ */ new Date()).toISOString();
-  const sources = opts.sources;
-  const disk = diskDriverNamed(platform.buildDriver, opts.home, reporter);
-  await disk.checkPrerequisites();
-  const exec = await host.connect("restore");
-  const workDir = import_node_path81.default.join(opts.home, "work", `build-${import_node_crypto22.default.randomBytes(5).toString("hex")}`);
-  try {
-    await import_promises71.default.mkdir(workDir, { recursive: true });
-    const serverVersion = String(firstRow(await exec.execute("SELECT CAST(SERVERPROPERTY('ProductVersion') AS nvarchar(64)) AS v;"))?.v ?? "unknown");
-    reporter.info(`Restoring ${sources.length} backup chain(s) onto a staging VHDX`);
-    const built = await buildSqlServerImage(
-      { exec, disk, files: host.files, reporter },
-      {
-        sources,
-        workDir,
-        outFile: import_node_path81.default.join(workDir, `base.${disk.format}`),
-        // Sized from the backups (RESTORE FILELISTONLY) unless the caller asks for more.
-        ...opts.diskSizeBytes ? { diskSizeBytes: opts.diskSizeBytes } : {},
-        ...opts.masking ? { masking: { policy: opts.masking.policy, key: opts.masking.key.bytes, variant } } : {}
-      }
-    );
-    const restoreSeconds = secondsSince(started);
-    const masked = built.masking;
-    const leakScan = masked ? await leakScanOrFail(built.sealed.file, masked.run, reporter) : void 0;
-    const record2 = masked && leakScan ? { run: masked.run, leakScan, piiCandidates: [], variant } : void 0;
-    const manifest = buildManifest(
-      opts,
-      version2,
-      startedAt,
-      {
-        engine: { kind: "sqlserver", version: serverVersion },
-        platform: { os: platform.os, diskFormat: disk.format, filesystem: platform.filesystem },
-        databases: built.databases,
-        disk: { digest: built.sealed.digest, sizeBytes: built.sealed.sizeBytes, virtualSizeBytes: built.sealed.virtualSizeBytes },
-        source: {
-          kind: "backup-chain",
-          description: sources.map(
-            (s) => [s.full, s.differential, ...s.logs ?? []].filter(Boolean).map((f) => import_node_path81.default.win32.basename(f)).join(" + ")
-          ).join("; "),
-          capturedAt: startedAt,
-          backupChain: {
-            databases: built.chains.map((c) => ({
-              database: c.databaseName,
-              fullLastLsn: String(c.full.lastLsn),
-              ...c.differential ? { differentialLastLsn: String(c.differential.lastLsn) } : {},
-              logs: c.logs.length,
-              ...c.logs.length ? { lastLsn: String(c.logs.at(-1).lastLsn) } : {}
-            }))
-          }
-        }
-      },
-      record2 && { record: record2, access: masked?.resolved.access }
-    );
-    const { image, seconds: publishSeconds } = await publishBuild(opts, manifest, built.sealed.file);
-    await auditBuildSuccess(opts, image);
-    return {
-      image,
-      timings: { restoreSeconds, sealSeconds: 0, publishSeconds, totalSeconds: secondsSince(started) },
-      ...record2 ? { masking: maskingReport(record2) } : {}
-    };
-  } catch (e) {
-    throw await buildFailed(opts, version2, e);
-  } finally {
-    await exec.close().catch(() => void 0);
-    await import_promises71.default.rm(workDir, { recursive: true, force: true });
-  }
-}
-var import_node_crypto22, import_promises71, import_node_path81;
-var init_build_sqlserver = __esm({
-  "packages/core/src/build/build-sqlserver.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_crypto22 = __toESM(require("node:crypto"), 1);
-    import_promises71 = __toESM(require("node:fs/promises"), 1);
-    import_node_path81 = __toESM(require("node:path"), 1);
-    init_build();
-    init_executor();
-    init_host2();
-    init_platform();
-    init_build_step();
-    init_masking_record();
-    init_publish_build();
-    init_time();
   }
 });
 
@@ -32895,7 +32972,6 @@ async function buildImage(input2) {
   if (opts.unmasked && !opts.unmasked.reason.trim())
     throw new UsageError("--unmasked needs a reason (why this personal data may be published unmasked); it is recorded in the manifest.");
   await refuseExistingVersion(opts, version2);
-  if (engineForSources(opts.sources) === "sqlserver") return (await Promise.resolve().then(() => (init_build_sqlserver(), build_sqlserver_exports))).buildSqlServer(opts, version2);
   const platform = platformForBuild(engineForSources(opts.sources), opts.home, reporter);
   const { os: platformOs, driver, engine } = platform;
   await driver.checkPrerequisites();
@@ -32903,23 +32979,23 @@ async function buildImage(input2) {
   const described = [];
   for (const source of opts.sources) described.push(await engine.probeSource(source));
   const sourceFiles = await sourceFileDigests(opts.sources, reporter);
-  const workDir = import_node_path82.default.join(opts.home, "work", `build-${import_node_crypto23.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path83.default.join(opts.home, "work", `build-${import_node_crypto22.default.randomBytes(5).toString("hex")}`);
   await makeDir(workDir, TRAVERSABLE_DIR);
   const buildRecord = newBuildRecord(workDir, `${opts.name}:${version2}`);
   await writeBuildRecord(workDir, buildRecord);
   const cleanup = new CleanupStack(reporter);
   cleanup.push("remove the build's work directory", () => import_promises72.default.rm(workDir, { recursive: true, force: true }));
-  const virtualSize = opts.diskSizeBytes ?? await defaultDiskSize(opts.sources);
   try {
+    const virtualSize = await engine.stagingSize(opts.sources, opts.diskSizeBytes, reporter);
     if (!opts.restored) reporter.info(`Restoring ${opts.sources.length} source(s) onto a staging disk`);
-    const stagingAt = [import_node_path82.default.join(workDir, platform.entry.stagingName), import_node_path82.default.join(workDir, "staging")];
+    const stagingAt = [import_node_path83.default.join(workDir, platform.entry.stagingName), import_node_path83.default.join(workDir, "staging")];
     const staging = opts.restored ? await opts.restored.stagingDisk(...stagingAt) : await driver.createStaging(...stagingAt, virtualSize);
     cleanup.push("remove the staging disk", async () => {
       await driver.unmount(staging.attachment);
       await driver.destroy(staging.file);
     });
     const engineInfo = opts.restored ? opts.restored.engineInfo : await engine.restore(opts.sources, staging.mountPath, reporter);
-    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path82.default.join(workDir, "run") }, reporter);
+    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path83.default.join(workDir, "run") }, reporter);
     cleanup.push("stop the build server", () => engine.stop(server, { fast: true }));
     await writeBuildRecord(workDir, { ...buildRecord, serverPid: server.pid });
     await pausePoint("build:restored");
@@ -32936,7 +33012,7 @@ async function buildImage(input2) {
     const restoreSeconds = secondsSince(started);
     reporter.info("Writing the base disk fresh from the prepared data");
     const sealStart = performance.now();
-    const fresh = await driver.createStaging(import_node_path82.default.join(workDir, `fresh.${driver.format}`), import_node_path82.default.join(workDir, "fresh"), virtualSize);
+    let fresh = await driver.createStaging(import_node_path83.default.join(workDir, `fresh.${driver.format}`), import_node_path83.default.join(workDir, "fresh"), virtualSize);
     cleanup.push("remove the fresh disk", async () => {
       await driver.unmount(fresh.attachment);
       await driver.destroy(fresh.file);
@@ -32946,10 +33022,16 @@ async function buildImage(input2) {
     await pausePoint("build:fresh-written");
     await driver.unmount(staging.attachment);
     await driver.destroy(staging.file);
-    const sealed = await driver.seal(fresh, import_node_path82.default.join(workDir, `base.${driver.format}`));
+    if (engine.finishFresh) {
+      const moved = (disk) => {
+        fresh = disk;
+      };
+      fresh = await engine.finishFresh(fresh, { driver, stagingMount: staging.mountPath, moved }, reporter);
+    }
+    const sealed = await driver.seal(fresh, import_node_path83.default.join(workDir, `base.${driver.format}`));
     const sealSeconds = secondsSince(sealStart);
     await pausePoint("build:sealed");
-    const leakScan = masked ? masked.leak ? await leakScanOrFail(sealed.file, masked.run, reporter, masked.leak) : skippedLeakScan(masked.resolved, masked.run) : void 0;
+    const leakScan = masked ? masked.leak || masked.leakUnprepared ? await leakScanOrFail(sealed.file, masked.run, reporter, masked.leak) : skippedLeakScan(masked.resolved, masked.run) : void 0;
     const record2 = masked && leakScan ? { run: masked.run, leakScan, piiCandidates: masked.piiCandidates, variant, notPersonal: notPersonalRecord(masked.resolved) } : void 0;
     const manifest = buildManifest(
       opts,
@@ -32981,7 +33063,7 @@ async function buildImage(input2) {
       ...record2 ? { masking: maskingReport(record2) } : {}
     };
   } catch (e) {
-    const full = await diskFullError(e, [import_node_path82.default.join(workDir, "staging"), import_node_path82.default.join(workDir, "fresh"), workDir], `building ${opts.name}:${version2}`);
+    const full = await diskFullError(e, [import_node_path83.default.join(workDir, "staging"), import_node_path83.default.join(workDir, "fresh"), workDir], `building ${opts.name}:${version2}`);
     await cleanup.unwind();
     throw await buildFailed(opts, version2, full ?? e);
   }
@@ -33002,27 +33084,14 @@ async function refuseExistingVersion(opts, version2) {
   }
   throw new VersionExistsError(`image ${opts.name} version ${version2} already exists; versions are immutable: choose a new version.`);
 }
-async function defaultDiskSize(sources) {
-  let bytes = 0;
-  for (const s of sources) if ("path" in s && s.path) bytes += await sizeOnDisk(s.path);
-  return Math.max(8 * GiB3, Math.ceil(bytes * 4 / GiB3) * GiB3);
-}
-async function sizeOnDisk(p) {
-  const st = await import_promises72.default.stat(p).catch(() => void 0);
-  if (!st) return 0;
-  if (!st.isDirectory()) return st.size;
-  let total = 0;
-  for (const entry of await import_promises72.default.readdir(p, { withFileTypes: true })) total += await sizeOnDisk(import_node_path82.default.join(p, entry.name));
-  return total;
-}
-var import_node_crypto23, import_promises72, import_node_path82, GiB3;
+var import_node_crypto22, import_promises72, import_node_path83;
 var init_build_image = __esm({
   "packages/core/src/build/build-image.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto23 = __toESM(require("node:crypto"), 1);
+    import_node_crypto22 = __toESM(require("node:crypto"), 1);
     import_promises72 = __toESM(require("node:fs/promises"), 1);
-    import_node_path82 = __toESM(require("node:path"), 1);
+    import_node_path83 = __toESM(require("node:path"), 1);
     init_paths();
     init_errors();
     init_manifest();
@@ -33030,7 +33099,7 @@ var init_build_image = __esm({
     init_net();
     init_time();
     init_platform();
-    init_masking();
+    init_masking2();
     init_build_step();
     init_masking_record();
     init_publish_build();
@@ -33039,7 +33108,6 @@ var init_build_image = __esm({
     init_build_record();
     init_disk_full();
     init_source_files();
-    GiB3 = 1024 ** 3;
   }
 });
 
@@ -33060,7 +33128,7 @@ async function buildImageVariants(input2, variants, hooks = {}) {
   const { driver, engine, entry } = platformForBuild(kind, input2.home);
   await driver.checkPrerequisites();
   await engine.checkPrerequisites();
-  const workDir = import_node_path83.default.join(input2.home, "work", `variants-${import_node_crypto24.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path84.default.join(input2.home, "work", `variants-${import_node_crypto23.default.randomBytes(5).toString("hex")}`);
   await makeDir(workDir, TRAVERSABLE_DIR);
   await writeBuildRecord(workDir, newBuildRecord(workDir, `${input2.name} (${variants.length} variants)`));
   const cleanup = new CleanupStack(reporter);
@@ -33069,9 +33137,9 @@ async function buildImageVariants(input2, variants, hooks = {}) {
     const started = performance.now();
     reporter.info(`Restoring ${input2.sources.length} source(s) once onto a staging disk for ${variants.length} variants`);
     const staging = await driver.createStaging(
-      import_node_path83.default.join(workDir, entry.stagingName),
-      import_node_path83.default.join(workDir, "staging"),
-      input2.diskSizeBytes ?? await defaultDiskSize(input2.sources)
+      import_node_path84.default.join(workDir, entry.stagingName),
+      import_node_path84.default.join(workDir, "staging"),
+      await engine.stagingSize(input2.sources, input2.diskSizeBytes, reporter)
     );
     cleanup.push("remove the unmasked staging disk", async () => {
       await driver.unmount(staging.attachment);
@@ -33100,14 +33168,14 @@ async function buildImageVariants(input2, variants, hooks = {}) {
     await cleanup.unwind();
   }
 }
-var import_node_crypto24, import_promises73, import_node_path83, withVariant;
+var import_node_crypto23, import_promises73, import_node_path84, withVariant;
 var init_build_variants = __esm({
   "packages/core/src/build/build-variants.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto24 = __toESM(require("node:crypto"), 1);
+    import_node_crypto23 = __toESM(require("node:crypto"), 1);
     import_promises73 = __toESM(require("node:fs/promises"), 1);
-    import_node_path83 = __toESM(require("node:path"), 1);
+    import_node_path84 = __toESM(require("node:path"), 1);
     init_cleanup();
     init_paths();
     init_time();
@@ -33153,32 +33221,32 @@ async function scanSource(opts) {
   await driver.checkPrerequisites();
   await engine.checkPrerequisites();
   await engine.probeSource(opts.source);
-  const workDir = import_node_path84.default.join(opts.home, "work", `scan-${import_node_crypto25.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path85.default.join(opts.home, "work", `scan-${import_node_crypto24.default.randomBytes(5).toString("hex")}`);
   await makeDir(workDir, TRAVERSABLE_DIR);
   const cleanup = new CleanupStack(opts.reporter);
   cleanup.push("remove the scan's work directory", () => import_promises74.default.rm(workDir, { recursive: true, force: true }));
   try {
-    const staging = await driver.createStaging(import_node_path84.default.join(workDir, "staging.qcow2"), import_node_path84.default.join(workDir, "staging"), 8 * 1024 ** 3);
+    const staging = await driver.createStaging(import_node_path85.default.join(workDir, "staging.qcow2"), import_node_path85.default.join(workDir, "staging"), 8 * 1024 ** 3);
     cleanup.push("remove the staging disk", async () => {
       await driver.unmount(staging.attachment);
       await driver.destroy(staging.file);
     });
     await engine.restore([opts.source], staging.mountPath, opts.reporter);
-    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path84.default.join(workDir, "run") }, opts.reporter);
+    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path85.default.join(workDir, "run") }, opts.reporter);
     cleanup.push("stop the scan server", () => engine.stop(server, { fast: true }));
     return await scanWith(adminConnector(server), await engine.inventory(server), opts);
   } finally {
     await cleanup.unwind();
   }
 }
-var import_node_crypto25, import_promises74, import_node_path84, COLUMNS_SQL;
+var import_node_crypto24, import_promises74, import_node_path85, COLUMNS_SQL;
 var init_scan_source = __esm({
   "packages/core/src/build/scan-source.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto25 = __toESM(require("node:crypto"), 1);
+    import_node_crypto24 = __toESM(require("node:crypto"), 1);
     import_promises74 = __toESM(require("node:fs/promises"), 1);
-    import_node_path84 = __toESM(require("node:path"), 1);
+    import_node_path85 = __toESM(require("node:path"), 1);
     init_paths();
     init_platform();
     init_sql();
@@ -33187,7 +33255,7 @@ var init_scan_source = __esm({
     init_resolve_policy();
     init_connector();
     init_scan_pii();
-    init_schema_facts();
+    init_schema_facts2();
     COLUMNS_SQL = `
 SELECT n.nspname AS schema, c.relname AS name, greatest(c.reltuples, 0)::float8 AS rows,
        coalesce((SELECT json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod), 'nullable', NOT a.attnotnull) ORDER BY a.attnum)
@@ -33237,7 +33305,7 @@ function sourcesOf(given, names, name) {
   const one = values[0];
   switch (kind) {
     case "fromDump":
-      return values.map((path89) => ({ kind: "dump", path: path89 }));
+      return values.map((path90) => ({ kind: "dump", path: path90 }));
     case "fromDatadir":
       return [{ kind: "datadir", path: one }];
     case "fromServer":
@@ -33282,7 +33350,7 @@ __export(build_exports, {
   scanSource: () => scanSource,
   sourcesFromInputs: () => sourcesFromInputs
 });
-var init_build2 = __esm({
+var init_build = __esm({
   "packages/core/src/build/index.ts"() {
     "use strict";
     init_import_meta_url();
@@ -33290,7 +33358,7 @@ var init_build2 = __esm({
     init_build_variants();
     init_scan_source();
     init_source_inputs();
-    init_masking();
+    init_masking2();
   }
 });
 
@@ -33613,14 +33681,14 @@ function resolveMaskingKey(opts) {
     );
   }
   opts.reporter?.warn("Masking with a random throw-away key (--insecure-random-key): pseudonyms will differ on the next build.");
-  return { bytes: import_node_crypto26.default.randomBytes(32), insecure: true };
+  return { bytes: import_node_crypto25.default.randomBytes(32), insecure: true };
 }
-var import_node_crypto26, MASKING_KEY_ENV, MIN_KEY_LENGTH;
+var import_node_crypto25, MASKING_KEY_ENV, MIN_KEY_LENGTH;
 var init_key = __esm({
   "packages/core/src/masking/key.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto26 = __toESM(require("node:crypto"), 1);
+    import_node_crypto25 = __toESM(require("node:crypto"), 1);
     init_errors();
     MASKING_KEY_ENV = "DBCLONE_MASKING_KEY";
     MIN_KEY_LENGTH = 16;
@@ -34839,7 +34907,7 @@ It holds the source's data as it was; share it only where the source itself may 
 
 // packages/core/src/catalog/write-catalog.ts
 async function writeCatalog(repository, outDir, opts = {}) {
-  const out = import_node_path85.default.resolve(outDir);
+  const out = import_node_path86.default.resolve(outDir);
   await assertReplaceable(out);
   const data = await collectCatalog(repository, opts.now, { anchorsGitDir: opts.anchorsGitDir });
   const tmp = `${out}.tmp-${process.pid}-${Date.now()}`;
@@ -34860,8 +34928,8 @@ async function writeCatalog(repository, outDir, opts = {}) {
   }
 }
 async function writeSite(dir, data) {
-  await (0, import_promises77.mkdir)(import_node_path85.default.join(dir, "assets"), { recursive: true });
-  await (0, import_promises77.mkdir)(import_node_path85.default.join(dir, "versions"));
+  await (0, import_promises77.mkdir)(import_node_path86.default.join(dir, "assets"), { recursive: true });
+  await (0, import_promises77.mkdir)(import_node_path86.default.join(dir, "versions"));
   const links = versionLinks(data.versions);
   const pages = [
     ["index.html", () => renderLibrary(data)],
@@ -34870,19 +34938,19 @@ async function writeSite(dir, data) {
     ...data.versions.map((v) => [v.page, () => renderVersion(data, v, links)])
   ];
   await Promise.all([
-    (0, import_promises77.writeFile)(import_node_path85.default.join(dir, "assets", "catalog.css"), CATALOG_STYLE),
-    (0, import_promises77.writeFile)(import_node_path85.default.join(dir, "assets", "catalog.js"), CATALOG_SCRIPT),
-    (0, import_promises77.writeFile)(import_node_path85.default.join(dir, CATALOG_MARKER), `dbclone catalog of ${data.versions.length} versions, ${data.generatedAt}
+    (0, import_promises77.writeFile)(import_node_path86.default.join(dir, "assets", "catalog.css"), CATALOG_STYLE),
+    (0, import_promises77.writeFile)(import_node_path86.default.join(dir, "assets", "catalog.js"), CATALOG_SCRIPT),
+    (0, import_promises77.writeFile)(import_node_path86.default.join(dir, CATALOG_MARKER), `dbclone catalog of ${data.versions.length} versions, ${data.generatedAt}
 `),
     // GitHub Pages runs Jekyll unless told not to, and Jekyll hides files starting with "_" or ".".
-    (0, import_promises77.writeFile)(import_node_path85.default.join(dir, ".nojekyll"), ""),
+    (0, import_promises77.writeFile)(import_node_path86.default.join(dir, ".nojekyll"), ""),
     mapLimit(pages, WRITE_CONCURRENCY, ([file2, render2]) => (0, import_promises77.writeFile)(insideSite(dir, file2), render2()))
   ]);
   return pages.map(([file2]) => file2);
 }
 function insideSite(dir, file2) {
-  const target = import_node_path85.default.resolve(dir, file2);
-  if (!target.startsWith(import_node_path85.default.resolve(dir) + import_node_path85.default.sep)) {
+  const target = import_node_path86.default.resolve(dir, file2);
+  if (!target.startsWith(import_node_path86.default.resolve(dir) + import_node_path86.default.sep)) {
     throw new RepositoryError(`catalog page '${file2}' would land outside the site folder; the repository answered a bad image name or version`);
   }
   return target;
@@ -34899,13 +34967,13 @@ async function assertReplaceable(out) {
     throw new UsageError(`--out ${out} is a non-empty folder that holds no dbclone catalog (no ${CATALOG_MARKER}); pass an empty or new folder`);
   }
 }
-var import_promises77, import_node_path85, CATALOG_MARKER, WRITE_CONCURRENCY;
+var import_promises77, import_node_path86, CATALOG_MARKER, WRITE_CONCURRENCY;
 var init_write_catalog = __esm({
   "packages/core/src/catalog/write-catalog.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises77 = require("node:fs/promises");
-    import_node_path85 = __toESM(require("node:path"), 1);
+    import_node_path86 = __toESM(require("node:path"), 1);
     init_errors();
     init_asset_script();
     init_asset_style();
@@ -34948,15 +35016,15 @@ var init_catalog = __esm({
 async function runDemo(opts) {
   const print = opts.print ?? ((line) => process.stdout.write(`${line}
 `));
-  const tmp = await import_promises78.default.mkdtemp(import_node_path86.default.join(import_node_os13.default.tmpdir(), "dbclone-demo-"));
+  const tmp = await import_promises78.default.mkdtemp(import_node_path87.default.join(import_node_os13.default.tmpdir(), "dbclone-demo-"));
   await import_promises78.default.chmod(tmp, 457);
-  const home2 = opts.home ?? import_node_path86.default.join(tmp, "home");
-  const repository = await openRepository(opts.repo ?? import_node_path86.default.join(tmp, "repository"));
+  const home2 = opts.home ?? import_node_path87.default.join(tmp, "home");
+  const repository = await openRepository(opts.repo ?? import_node_path87.default.join(tmp, "repository"));
   const clones = [];
   try {
     print(`1. Making a sample shop database of about ${opts.sizeMb} MB (customers, products, orders)\u2026`);
     const dumpStart = performance.now();
-    const dump = import_node_path86.default.join(tmp, "shop.dump");
+    const dump = import_node_path87.default.join(tmp, "shop.dump");
     await createSampleDump(dump, { sizeMb: opts.sizeMb, seed: 42, reporter: opts.reporter });
     print(`   pg_dump written in ${secondsSince(dumpStart).toFixed(1)} s (${mb2((await import_promises78.default.stat(dump)).size)})`);
     print("2. Building image demo/shop:v1 (restore \u2192 mask \u2192 VACUUM FULL \u2192 fresh base disk \u2192 leak scan \u2192 publish)\u2026");
@@ -35003,7 +35071,7 @@ async function runDemo(opts) {
     const tdStart = performance.now();
     for (const c of clones.splice(0)) await teardownClones({ home: home2, reporter: opts.reporter, id: c.clone.id, repository });
     const teardownSeconds = secondsSince(tdStart);
-    const leftovers = (await Promise.all(allCloneDiskDrivers(home2).map((d) => d.list(import_node_path86.default.join(home2, "clones"))))).flat().map((r) => `${r.kind} ${r.id}`);
+    const leftovers = (await Promise.all(allCloneDiskDrivers(home2).map((d) => d.list(import_node_path87.default.join(home2, "clones"))))).flat().map((r) => `${r.kind} ${r.id}`);
     const report = {
       sampleMb: opts.sizeMb,
       buildSeconds: build.timings.totalSeconds,
@@ -35020,7 +35088,7 @@ async function runDemo(opts) {
   } finally {
     for (const c of clones) await teardownClones({ home: home2, reporter: opts.reporter, id: c.clone.id, repository }).catch(() => void 0);
     if (!opts.home) {
-      await new ReflinkDriver({ home: home2, stateDir: import_node_path86.default.join(home2, "state") }).removePool().catch((e) => opts.reporter.warn(`could not remove the demo's reflink pool: ${e.message}`));
+      await new ReflinkDriver({ home: home2, stateDir: import_node_path87.default.join(home2, "state") }).removePool().catch((e) => opts.reporter.warn(`could not remove the demo's reflink pool: ${e.message}`));
       await import_promises78.default.rm(tmp, { recursive: true, force: true });
     }
   }
@@ -35069,16 +35137,16 @@ async function countOrders(clone2) {
   const result = await query(clone2, "SELECT count(*)::int AS n FROM orders");
   return result.rows[0].n;
 }
-var import_promises78, import_node_os13, import_node_path86, import_pg8, DEMO_MASKING_KEY, DEMO_POLICY;
+var import_promises78, import_node_os13, import_node_path87, import_pg8, DEMO_MASKING_KEY, DEMO_POLICY;
 var init_run_demo = __esm({
   "packages/core/src/demo/run-demo.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises78 = __toESM(require("node:fs/promises"), 1);
     import_node_os13 = __toESM(require("node:os"), 1);
-    import_node_path86 = __toESM(require("node:path"), 1);
+    import_node_path87 = __toESM(require("node:path"), 1);
     import_pg8 = __toESM(require_pg(), 1);
-    init_build2();
+    init_build();
     init_platform();
     init_disk();
     init_engine2();
@@ -35976,7 +36044,7 @@ init_import_meta_url();
 
 // packages/cli/src/context.ts
 init_import_meta_url();
-var import_node_path74 = __toESM(require("node:path"), 1);
+var import_node_path78 = __toESM(require("node:path"), 1);
 init_clones();
 
 // packages/core/src/util/index.ts
@@ -36322,7 +36390,7 @@ var CliContext = class {
     const { repo, home: home2 } = this.globals(cmd);
     const named = cmd.optsWithGlobals().repo !== void 0 || !!this.io.env.DBCLONE_REPO;
     this.repository ??= openRepository(repo, {
-      cacheDir: import_node_path74.default.join(home2, "cache"),
+      cacheDir: import_node_path78.default.join(home2, "cache"),
       mustExist: named && !opts.create,
       oci: { cache: { inUse: diskDigestsInUse(home2) } }
     });
@@ -36575,7 +36643,7 @@ function registerBuild(program2, ctx) {
       throw new UsageError(`bad version '${opts.version}': use 1-128 of A-Z a-z 0-9 _ . - not starting with . or -`);
     }
     for (const t of opts.tag ?? []) if (!VERSION_PATTERN.test(t)) throw new UsageError(`bad tag '${t}': use 1-128 of A-Z a-z 0-9 _ . -`);
-    const { buildImageVariants: buildImageVariants2, sourcesFromInputs: sourcesFromInputs2 } = await Promise.resolve().then(() => (init_build2(), build_exports));
+    const { buildImageVariants: buildImageVariants2, sourcesFromInputs: sourcesFromInputs2 } = await Promise.resolve().then(() => (init_build(), build_exports));
     const sources = sourcesFromInputs2(sourceInputsOf(opts), CLI_SOURCE_NAMES);
     const { home: home2, json: json2 } = ctx.globals(cmd);
     const repository = await ctx.openRepository(cmd, { create: true });
@@ -36895,7 +36963,7 @@ function registerScan(program2, ctx) {
     const { home: home2, json: json2 } = ctx.globals(cmd);
     const source = await sourceFromArgument(arg);
     const { loadPolicyFile: loadPolicyFile2, UnmaskedPiiError: UnmaskedPiiError2 } = await Promise.resolve().then(() => (init_masking3(), masking_exports));
-    const { scanSource: scanSource2 } = await Promise.resolve().then(() => (init_build2(), build_exports));
+    const { scanSource: scanSource2 } = await Promise.resolve().then(() => (init_build(), build_exports));
     const policy = opts.policy ? await loadPolicyFile2(opts.policy) : void 0;
     const report = await scanSource2({
       source,
@@ -37021,7 +37089,7 @@ init_reporter();
 // packages/core/src/doctor/probe.ts
 init_import_meta_url();
 var import_promises79 = require("node:fs/promises");
-var import_node_path87 = __toESM(require("node:path"), 1);
+var import_node_path88 = __toESM(require("node:path"), 1);
 init_exec();
 function machineProbe(env = process.env, overrides = {}) {
   const probe = {
@@ -37030,9 +37098,9 @@ function machineProbe(env = process.env, overrides = {}) {
     devDir: "/dev",
     postgresRoot: "/usr/lib/postgresql",
     async which(program2) {
-      for (const dir of (probe.env.PATH ?? "").split(import_node_path87.default.delimiter)) {
+      for (const dir of (probe.env.PATH ?? "").split(import_node_path88.default.delimiter)) {
         if (!dir) continue;
-        const file2 = import_node_path87.default.join(dir, program2);
+        const file2 = import_node_path88.default.join(dir, program2);
         try {
           await (0, import_promises79.access)(file2, import_promises79.constants.X_OK);
           if ((await (0, import_promises79.stat)(file2)).isFile()) return file2;
@@ -37059,7 +37127,7 @@ function machineProbe(env = process.env, overrides = {}) {
 // packages/core/src/doctor/requirements.ts
 init_import_meta_url();
 var import_promises80 = require("node:fs/promises");
-var import_node_path88 = __toESM(require("node:path"), 1);
+var import_node_path89 = __toESM(require("node:path"), 1);
 init_disk();
 var ok = (detail) => ({ status: "ok", detail });
 var programRequirement = (program2, aptPackage) => ({
@@ -37074,7 +37142,7 @@ var deviceRequirement = (id, device, hint, aptPackages) => ({
   id,
   feature: "clones",
   async check(probe) {
-    const file2 = import_node_path88.default.join(probe.devDir, device);
+    const file2 = import_node_path89.default.join(probe.devDir, device);
     return await probe.kind(file2) === "char" ? ok(file2) : { status: "missing", detail: `${file2} is missing`, hint, aptPackages };
   }
 });
@@ -37106,13 +37174,13 @@ var postgresBinaries = {
     const candidates = [];
     if (probe.env.PG_BIN) candidates.push(probe.env.PG_BIN);
     for (const major of postgresMajor !== void 0 ? [postgresMajor] : [17, 16, 15, 14, 13]) {
-      candidates.push(import_node_path88.default.join(probe.postgresRoot, String(major), "bin"));
+      candidates.push(import_node_path89.default.join(probe.postgresRoot, String(major), "bin"));
     }
-    for (const dir of candidates) if (await probe.kind(import_node_path88.default.join(dir, "postgres")) === "file") return ok(dir);
+    for (const dir of candidates) if (await probe.kind(import_node_path89.default.join(dir, "postgres")) === "file") return ok(dir);
     const wanted = postgresMajor !== void 0 ? `PostgreSQL ${postgresMajor}` : "PostgreSQL";
     return {
       status: "missing",
-      detail: `no ${wanted} server binaries (postgres, pg_ctl) in ${import_node_path88.default.join(probe.postgresRoot, "<major>/bin")} or PG_BIN`,
+      detail: `no ${wanted} server binaries (postgres, pg_ctl) in ${import_node_path89.default.join(probe.postgresRoot, "<major>/bin")} or PG_BIN`,
       // Debian's `postgresql` is its default major (15 on Debian 12); a given major is postgresql-<N>.
       aptPackages: [postgresMajor !== void 0 ? `postgresql-${postgresMajor}` : "postgresql"]
     };
@@ -37135,9 +37203,9 @@ var reflinkHome = {
     if (await probe.kind(home2) !== "dir") return { status: "advice", detail: `${home2} does not exist yet; it is made on first use` };
     let dir;
     try {
-      dir = await (0, import_promises80.mkdtemp)(import_node_path88.default.join(home2, ".doctor-"));
-      await (0, import_promises80.writeFile)(import_node_path88.default.join(dir, "a"), "reflink probe");
-      const r = await probe.run("cp", ["--reflink=always", import_node_path88.default.join(dir, "a"), import_node_path88.default.join(dir, "b")]);
+      dir = await (0, import_promises80.mkdtemp)(import_node_path89.default.join(home2, ".doctor-"));
+      await (0, import_promises80.writeFile)(import_node_path89.default.join(dir, "a"), "reflink probe");
+      const r = await probe.run("cp", ["--reflink=always", import_node_path89.default.join(dir, "a"), import_node_path89.default.join(dir, "b")]);
       return r.code === 0 ? ok(`${home2} supports reflinks`) : {
         status: "advice",
         detail: `${home2} has no reflink support`,

@@ -1,87 +1,22 @@
-// SQL Server behind the engine contract. Its clones are databases attached to the runner's SQL
+// SQL Server behind the clone contract: its clones are databases attached to the runner's SQL
 // Server service, so start = attach the databases on the mounted child VHDX as <db>__<id>, stop =
-// detach them, and the login is a server login dropped with the clone. Its build runs the one
-// pipeline (build/build-image.ts): restore = RESTORE the backup chains onto the staging VHDX (which
-// leaves them attached: the build's "server"), stop = detach them, copyFresh + finishFresh = copy the
-// data files and attach them FOR ATTACH_REBUILD_LOG on the fresh disk (build-steps.ts). The host
-// (connection settings, VHDX driver, runner) is injected; tests pass the fake one.
-import path from "node:path";
-import { CloneError, SourceError } from "../../errors.js";
+// detach them, and the login is a server login dropped with the clone. The host (connection
+// settings, VHDX driver, runner) is injected; tests pass the fake one. Its build half is
+// SqlServerBuildEngine (build-engine.ts), kept apart so that clone bundles do not carry it.
+import { CloneError } from "../../errors.js";
 import { silentReporter, type Reporter } from "../../reporter.js";
-import type { StagingDisk } from "../../disk/types.js";
 import { CleanupStack } from "../../util/cleanup.js";
-import type {
-  CloneEndpoint,
-  CloneLogin,
-  Credentials,
-  DatabaseInfo,
-  Engine,
-  EngineInfo,
-  FreshDiskContext,
-  RunningServer,
-  SourceSpec,
-  StartOptions,
-} from "../types.js";
-import { SqlServerBuild, serverVersion } from "./build-steps.js";
+import type { CloneEndpoint, CloneEngine, CloneLogin, Credentials, RunningServer, StartOptions } from "../types.js";
 import { attachCloneDatabases, cloneDatabaseName, createCloneLogin, detachCloneDatabases, stillAttachedFailure, teardownError } from "./clone.js";
 import type { SqlExecutor } from "./executor.js";
 import { adoConnectionString, sqlServerHost, sqlServerPort, windowsCaller, withSqlServer, type SqlServerHost } from "./host.js";
 import { dropLoginSql } from "./login-sql.js";
-import { sqlServerSchemaFacts } from "./schema-facts.js";
 import { verifyCloneSql } from "./verify-sql.js";
 
-export class SqlServerEngine implements Engine {
+export class SqlServerEngine implements CloneEngine {
   readonly kind = "sqlserver" as const;
-  /** The build this instance runs (platformForBuild makes one engine per build). */
-  private buildState?: SqlServerBuild;
 
-  constructor(private readonly host: SqlServerHost = sqlServerHost()) {}
-
-  private get build(): SqlServerBuild {
-    this.buildState ??= new SqlServerBuild(this.host.files);
-    return this.buildState;
-  }
-
-  /** Nothing to find on PATH: the VHDX driver checks its own tools, and the server is reached at first use. */
-  async checkPrerequisites(): Promise<void> {}
-
-  /** A backup chain, named by its files (no path: it names the builder's machine); the chain itself is read in stagingSize. */
-  async probeSource(source: SourceSpec): Promise<{ description: string }> {
-    if (source.kind !== "backup-chain") throw new SourceError(`SQL Server images are built from backup chains (--from-backup), not a ${source.kind} source.`);
-    const files = [source.full, source.differential, ...(source.logs ?? [])].filter((f): f is string => Boolean(f));
-    return { description: files.map((f) => path.win32.basename(f)).join(" + ") };
-  }
-
-  /** RESTORE HEADERONLY / FILELISTONLY of every backup: the restored size plus headroom, at least `requested`. */
-  stagingSize(sources: SourceSpec[], requested: number | undefined): Promise<number> {
-    return this.withExec((exec) => this.build.plan(exec, sources, requested), "restore");
-  }
-
-  restore(sources: SourceSpec[], mountPath: string, reporter: Reporter): Promise<EngineInfo> {
-    return this.withExec((exec) => this.build.restore(exec, sources, mountPath, reporter), "restore");
-  }
-
-  inventory(server: RunningServer): Promise<DatabaseInfo[]> {
-    return this.withExec(async (exec) => (await sqlServerSchemaFacts(exec, server.databases ?? this.build.databases)).databases, "restore");
-  }
-
-  /** Principals stripped, residue scrubbed (sp_clean_db_free_space rewrites freed pages whether masked or not), then detached. */
-  scrub(): Promise<void> {
-    return this.withExec((exec) => this.build.scrub(exec), "restore");
-  }
-
-  copyFresh(fromMount: string, toMount: string): Promise<void> {
-    return this.build.copyFresh(fromMount, toMount);
-  }
-
-  finishFresh(fresh: StagingDisk, at: FreshDiskContext): Promise<StagingDisk> {
-    return this.withExec((exec) => this.build.finishFresh(exec, fresh, at), "restore");
-  }
-
-  /** The server's version: an image's databases carry no engine file of their own. */
-  async describe(): Promise<EngineInfo> {
-    return { kind: this.kind, version: await this.withExec(serverVersion) };
-  }
+  constructor(protected readonly host: SqlServerHost = sqlServerHost()) {}
 
   cloneEndpoint(cloneId: string): CloneEndpoint {
     const { connection } = this.host;
@@ -90,8 +25,6 @@ export class SqlServerEngine implements Engine {
 
   /** Attach every database of the mounted child under its per-clone name; a failure detaches the ones attached. */
   async start(mountPath: string, opts: StartOptions, reporter: Reporter): Promise<RunningServer> {
-    // A build's restore left its databases attached under their own names: that is its server.
-    if (!opts.cloneId && this.buildState?.databases.length) return this.buildServer();
     if (!opts.cloneId) throw new CloneError("a SQL Server clone is attached under its clone id, and none was given");
     const cloneId = opts.cloneId;
     const attached = await this.withExec(async (exec) => {
@@ -115,11 +48,6 @@ export class SqlServerEngine implements Engine {
 
   /** Detach the clone's databases (DROP DATABASE when detach fails); a database left attached keeps its disk mounted. */
   async stop(server: RunningServer): Promise<void> {
-    // Only this build's own databases are detached by their image names, never a record's.
-    if (!server.cloneId && this.buildState?.databases.length) {
-      if (this.build.attachedCount > 0) await this.withExec((exec) => this.build.detachAttached(exec), "restore");
-      return;
-    }
     if (!server.cloneId) throw new CloneError("a SQL Server clone is detached by its clone id, and none was recorded");
     const cloneId = server.cloneId;
     // A record that never got past reserve still lists the image's names: only per-clone names are ever detached.
@@ -174,13 +102,8 @@ export class SqlServerEngine implements Engine {
     return opts.withPassword ? text : text.replace(/Password=("(?:[^"]|"")*"|[^;]*)/, "Password=***");
   }
 
-  private buildServer(): RunningServer {
-    const { connection } = this.host;
-    return { pid: 0, host: connection.server, port: sqlServerPort(connection), adminUser: "", databases: this.build.databases };
-  }
-
-  /** A build's steps run without a request timeout (RESTORE, masking and scrub of a large database take long). */
-  private withExec<T>(work: (exec: SqlExecutor) => Promise<T>, purpose: "query" | "restore" = "query"): Promise<T> {
+  /** `restore`: no request timeout (a build's RESTORE, masking and scrub of a large database take long). */
+  protected withExec<T>(work: (exec: SqlExecutor) => Promise<T>, purpose: "query" | "restore" = "query"): Promise<T> {
     return withSqlServer(this.host, purpose, work);
   }
 }

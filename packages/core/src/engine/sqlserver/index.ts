@@ -7,6 +7,7 @@ export { toMssqlConfig, describeConnection, type SqlServerAuth, type SqlServerCo
 export { parseBackupHeader, validateBackupChain, type BackupChain, type BackupHeader, type BackupKind } from "./backup-chain.js";
 export { planChains, type BackupChainSource } from "./restore-plan.js";
 export { SqlServerEngine } from "./engine.js";
+export { SqlServerBuildEngine } from "./build-engine.js";
 export { windowsFileOps, type FileOps } from "./file-ops.js";
 export {
   cloneSqlServer,
