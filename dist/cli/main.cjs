@@ -33217,6 +33217,7 @@ async function scanSource(opts) {
     };
     return scanWith(withDb2, [info], opts);
   }
+  if (opts.source.kind === "backup-chain") throw new NotSupportedError("dbclone scan reads PostgreSQL sources; SQL Server backups cannot be scanned yet.");
   const { driver, engine } = platformForBuild(engineForSources([opts.source]), opts.home);
   await driver.checkPrerequisites();
   await engine.checkPrerequisites();
@@ -33248,6 +33249,7 @@ var init_scan_source = __esm({
     import_promises74 = __toESM(require("node:fs/promises"), 1);
     import_node_path85 = __toESM(require("node:path"), 1);
     init_paths();
+    init_errors();
     init_platform();
     init_sql();
     init_cleanup();
