@@ -32997,7 +32997,7 @@ async function buildImage(input2) {
     const engineInfo = opts.restored ? opts.restored.engineInfo : await engine.restore(opts.sources, staging.mountPath, reporter);
     const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path83.default.join(workDir, "run") }, reporter);
     cleanup.push("stop the build server", () => engine.stop(server, { fast: true }));
-    await writeBuildRecord(workDir, { ...buildRecord, serverPid: server.pid });
+    if (server.pid) await writeBuildRecord(workDir, { ...buildRecord, serverPid: server.pid });
     await pausePoint("build:restored");
     let databases2 = await engine.inventory(server);
     let masked;

@@ -70,7 +70,8 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
     const engineInfo = opts.restored ? opts.restored.engineInfo : await engine.restore(opts.sources, staging.mountPath, reporter);
     const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: path.join(workDir, "run") }, reporter);
     cleanup.push("stop the build server", () => engine.stop(server, { fast: true }));
-    await writeBuildRecord(workDir, { ...buildRecord, serverPid: server.pid });
+    // pid 0: the engine's server is not a process of ours (SQL Server's service).
+    if (server.pid) await writeBuildRecord(workDir, { ...buildRecord, serverPid: server.pid });
     await pausePoint("build:restored");
     let databases = await engine.inventory(server);
     let masked: MaskingStepResult | undefined;
