@@ -45,7 +45,7 @@ describe("SQL Server routing", () => {
     expect((await listTree(path.join(root, "repo"))).filter((f) => f.startsWith("manifests/") || f.startsWith("blobs/sha256/"))).toEqual([]);
   });
 
-  it("build --engine sqlserver reaches buildSqlServerImage and publishes a windows/vhdx/sqlserver manifest", async () => {
+  it("build --engine sqlserver runs SqlServerEngine through the one build pipeline and publishes a windows/vhdx/sqlserver manifest", async () => {
     const exec = installHost("win32");
     const r = await runCli([...BUILD, "--json"], env);
     expect(r.stderr).not.toMatch(/^dbclone:/m);

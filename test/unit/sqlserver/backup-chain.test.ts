@@ -1,10 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { parseBackupHeader, validateBackupChain } from "../../../packages/core/src/engine/sqlserver/backup-chain.js";
-import { buildSqlServerImage } from "../../../packages/core/src/engine/sqlserver/build.js";
 import { SourceError } from "../../../packages/core/src/errors.js";
-import { silentReporter } from "../../../packages/core/src/reporter.js";
 import { FakeDisk, FakeExecutor, StepLog } from "./fakes.js";
 import { DIFF, FULL, LOG1, LOG2, LOG3, header } from "./headers.js";
+import { buildThroughPipeline } from "./pipeline-build.js";
 
 const h = (row: Record<string, unknown>, file: string) => parseBackupHeader(row, file);
 
@@ -62,20 +61,13 @@ describe("backup chain validation", () => {
       .on("HEADERONLY", [[LOG1]], "l1.trn")
       .on("HEADERONLY", [[LOG3]], "l3.trn")
       .on("HEADERONLY", [[header({ type: 2, first: "37000000013000001", last: "37000000015000001", db: "Other", family: "f2" })]], "other.trn");
-    const deps = {
+    const host = {
       exec,
       disk: new FakeDisk(log),
       files: { makeDir: async () => {}, copyTree: async () => {}, moveFile: async () => {}, writeText: async () => {} },
-      reporter: silentReporter,
     };
-    await expect(
-      buildSqlServerImage(deps, {
-        sources: [{ kind: "backup-chain", full: "full.bak", ...src }],
-        workDir: "C:\\w",
-        outFile: "C:\\out.vhdx",
-        diskSizeBytes: 1 << 30,
-      }),
-    ).rejects.toThrow(SourceError);
+    const { outcome } = await buildThroughPipeline(host, { sources: [{ kind: "backup-chain", full: "full.bak", ...src }], diskSizeBytes: 1 << 30 });
+    expect("error" in outcome && outcome.error).toBeInstanceOf(SourceError);
     expect(log.entries.every((e) => e.startsWith("sql: RESTORE HEADERONLY"))).toBe(true);
   });
 });

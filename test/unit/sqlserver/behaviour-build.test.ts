@@ -2,18 +2,17 @@
 // real server enforces (documented), which the generated T-SQL and file work must satisfy.
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { buildSqlServerImage } from "../../../packages/core/src/engine/sqlserver/build.js";
 import { parsePolicy } from "../../../packages/core/src/masking/index.js";
 import { SourceError } from "../../../packages/core/src/errors.js";
-import { DB, GiB, SOURCES, buildDeps, productionServer } from "./behaviour-fixture.js";
+import { DB, GiB, SOURCES, buildOnFake, productionServer } from "./behaviour-fixture.js";
 import type { FakeWindows } from "./fake-windows.js";
+import { buildThroughPipeline, type PipelineBuildOptions } from "./pipeline-build.js";
 
 const win = path.win32;
-const OPTS = { sources: SOURCES, workDir: "C:\\w", outFile: "C:\\images\\sales.vhdx" };
 
-async function build(setup = productionServer(), extra: Partial<Parameters<typeof buildSqlServerImage>[1]> = {}) {
-  const result = await buildSqlServerImage(buildDeps(setup.fw, setup.server), { ...OPTS, ...extra });
-  return { ...setup, result };
+async function build(setup = productionServer(), extra: Partial<PipelineBuildOptions> = {}) {
+  const { result, layout } = await buildOnFake(setup.fw, setup.server, extra);
+  return { ...setup, result: { ...result, layout } };
 }
 
 /** The database as stored in the sealed image's primary file. */
@@ -48,15 +47,16 @@ describe("SQL Server build against the behavioural fake", () => {
 
   it("sizes the staging disk from the backups, with headroom, so a 70 GB database restores on Developer", async () => {
     const { fw } = await build(productionServer({ edition: "Developer", dataBytes: 70 * GiB }));
-    const size = Number(/createStaging C:\\w\\staging.vhdx (\d+)/.exec(fw.log.join("\n"))![1]);
+    const size = Number(/createStaging \S*staging\.vhdx (\d+)/.exec(fw.log.join("\n"))![1]);
     expect(size).toBeGreaterThan(70 * GiB * 1.2);
     const small = await build(productionServer({ edition: "Developer" }));
-    expect(Number(/createStaging C:\\w\\staging.vhdx (\d+)/.exec(small.fw.log.join("\n"))![1])).toBeLessThan(8 * GiB);
+    expect(Number(/createStaging \S*staging\.vhdx (\d+)/.exec(small.fw.log.join("\n"))![1])).toBeLessThan(8 * GiB);
   });
 
   it("refuses a database over Express's 10 GB with a clear error before any disk is made", async () => {
     const setup = productionServer({ edition: "Express", dataBytes: 11 * GiB });
-    const err = await buildSqlServerImage(buildDeps(setup.fw, setup.server), OPTS).catch((e: unknown) => e);
+    const b = await buildThroughPipeline({ exec: setup.server, disk: setup.fw.disk(), files: setup.fw.fileOps() }, { sources: SOURCES });
+    const err = "error" in b.outcome ? b.outcome.error : undefined;
     expect(err).toBeInstanceOf(SourceError);
     expect((err as Error).message).toMatch(/over the 10 GB per-database limit of Express.*Developer/);
     expect(setup.fw.volumes.size).toBe(0);

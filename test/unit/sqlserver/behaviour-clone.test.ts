@@ -1,20 +1,17 @@
 // Clones and teardown against the behavioural fake: an image built by the fake server, then cloned
 // on the same or another instance, with the rules attach, icacls and sessions follow for real.
 import { describe, expect, it } from "vitest";
-import { buildSqlServerImage } from "../../../packages/core/src/engine/sqlserver/build.js";
 import { cloneSqlServer, teardownSqlServer, type SqlServerCloneDeps } from "../../../packages/core/src/engine/sqlserver/clone.js";
 import { silentReporter } from "../../../packages/core/src/reporter.js";
-import { SOURCES, buildDeps, productionServer, readLayoutFrom } from "./behaviour-fixture.js";
+import { BASE, buildOnFake, productionServer, readLayoutFrom } from "./behaviour-fixture.js";
 import { FakeSqlServer, type FakeServerOptions } from "./fake-sqlserver.js";
 import { sqlError } from "./fake-sqlserver-state.js";
 import type { FakeDatabaseContent } from "./fake-sqlserver-state.js";
 
-const BASE = "C:\\images\\sales.vhdx";
-
 /** Build the image on one instance; clone on `cloneOn` (default: the same one). */
 async function imageThenClones(build: FakeServerOptions & { content?: Partial<FakeDatabaseContent> } = {}, cloneOn?: FakeServerOptions) {
   const { fw, server } = productionServer({ edition: "Developer", ...build });
-  await buildSqlServerImage(buildDeps(fw, server), { sources: SOURCES, workDir: "C:\\w", outFile: BASE });
+  await buildOnFake(fw, server);
   const target = cloneOn ? new FakeSqlServer(fw, cloneOn) : server;
   target.network.tcpEnabled = true;
   target.network.loginMode = 2;

@@ -2,8 +2,7 @@
 // E:\ in production, a differential that adds a data file, a log backup; a database with triggers,
 // a system-versioned table, a memory-optimized table, every residue the scrub must clear, and the
 // principals production carries (login-mapped, Windows, contained, without login, certificate).
-import { silentReporter } from "../../../packages/core/src/reporter.js";
-import type { SqlServerBuildDeps } from "../../../packages/core/src/engine/sqlserver/build.js";
+import path from "node:path";
 import type { ImageLayout } from "../../../packages/core/src/engine/sqlserver/layout.js";
 import { FakeSqlServer, type FakeServerOptions } from "./fake-sqlserver.js";
 import type { FakeDatabaseContent } from "./fake-sqlserver-state.js";
@@ -11,6 +10,7 @@ import { FakeWindows } from "./fake-windows.js";
 import { DIFF, FULL, LOG2 } from "./headers.js";
 import { NASTY_DB } from "./golden.js";
 import type { FakeBackupFile } from "./fake-resultsets.js";
+import { buildThroughPipeline, built, type PipelineBuildOptions } from "./pipeline-build.js";
 
 export const GiB = 1024 ** 3;
 export const DB = NASTY_DB;
@@ -74,8 +74,21 @@ export function productionServer(opts: FakeServerOptions & { content?: Partial<F
 
 export const SOURCES = [{ kind: "backup-chain" as const, full: "C:\\bak\\full.bak", differential: "C:\\bak\\diff.bak", logs: ["C:\\bak\\l2.trn"] }];
 
-export function buildDeps(fw: FakeWindows, server: FakeSqlServer): SqlServerBuildDeps {
-  return { exec: server, disk: fw.disk(), files: fw.fileOps(), reporter: silentReporter };
+/** Where the tests find the sealed image among the fake's volumes (the pipeline seals it in its work directory). */
+export const BASE = "C:\\images\\sales.vhdx";
+
+/**
+ * Build the image through the one build pipeline on the fake Windows and SQL Server; the sealed
+ * volume is then filed under BASE, where clones and the tests read it.
+ */
+export async function buildOnFake(fw: FakeWindows, server: FakeSqlServer, extra: Partial<PipelineBuildOptions> = {}) {
+  const b = await buildThroughPipeline({ exec: server, disk: fw.disk(), files: fw.fileOps() }, { sources: SOURCES, ...extra });
+  const result = built(b);
+  const key = (p: string) => path.win32.normalize(p).toLowerCase();
+  const sealed = fw.volumes.get(key(b.sealedFile!))!;
+  fw.volumes.delete(key(b.sealedFile!));
+  fw.volumes.set(key(BASE), { ...sealed, file: BASE });
+  return { result, layout: b.layout! };
 }
 
 /** dbclone-layout.json as the clone reads it from its mounted child. */

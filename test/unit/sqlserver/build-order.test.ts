@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { buildSqlServerImage, type SqlServerBuildDeps } from "../../../packages/core/src/engine/sqlserver/build.js";
-import { silentReporter } from "../../../packages/core/src/reporter.js";
 import { FakeDisk, FakeExecutor, StepLog } from "./fakes.js";
 import { DIFF, FULL, LOG2, LOG3, header } from "./headers.js";
 import { NASTY_DB, expectGolden } from "./golden.js";
+import { WorkDirPaths, buildThroughPipeline, built, type PipelineHost } from "./pipeline-build.js";
+import { quoteName } from "../../../packages/core/src/engine/sqlserver/quote.js";
 
 const SECOND = header({ type: 1, first: "900", last: "901", db: "Ops", family: "ops-family" });
 const FILES = [
@@ -28,7 +28,19 @@ function setup(failAt?: number) {
         { logicalName: "Sales_Log", path: "C:\\w\\staging\\databases\\0-x\\f2.ldf", kind: "LOG" },
       ],
     ]);
-  const deps: SqlServerBuildDeps = {
+  // The log spells the work directory C:\w; sys.master_files answers with paths on the build's
+  // staging mount, wherever the test's home is.
+  const paths = new WorkDirPaths();
+  const execute = exec.execute.bind(exec);
+  let stagingMount = "";
+  exec.execute = async (sql, params = {}) => {
+    if (typeof params.move0_to === "string") stagingMount ||= params.move0_to.slice(0, params.move0_to.indexOf("\\databases\\"));
+    const result = await execute(paths.normalize(sql), params);
+    return sql.includes("sys.master_files")
+      ? result.map((rows) => rows.map((r) => ({ ...r, path: String(r.path).replace("C:\\w\\staging", stagingMount) })))
+      : result;
+  };
+  const host: PipelineHost = {
     exec,
     disk: new FakeDisk(log),
     files: {
@@ -37,34 +49,39 @@ function setup(failAt?: number) {
       moveFile: async (a, b) => log.record(`files: move ${a} -> ${b}`),
       writeText: async (f) => log.record(`files: write ${f}`),
     },
-    reporter: silentReporter,
   };
-  const run = () =>
-    buildSqlServerImage(deps, {
+  const run = async () => {
+    const b = await buildThroughPipeline(host, {
+      paths,
       sources: [
         { kind: "backup-chain", full: "C:\\bak\\full.bak", differential: "C:\\bak\\diff.bak", logs: ["C:\\bak\\l3.trn", "C:\\bak\\l2.trn"] },
         { kind: "backup-chain", full: "C:\\bak\\ops.bak" },
       ],
-      workDir: "C:\\w",
-      outFile: "C:\\images\\sales.vhdx",
       diskSizeBytes: 8 << 30,
     });
+    log.entries.splice(0, log.entries.length, ...log.entries.map(b.normalize));
+    return b;
+  };
   return { log, exec, run };
 }
 
 describe("SQL Server image build", () => {
   it("runs validate → restore → scrub → detach → fresh disk → rebuild log → seal, in this order", async () => {
     const { log, run, exec } = setup();
-    const result = await run();
+    const { layout, outcome } = await run();
+    expect(outcome).toHaveProperty("result");
     expectGolden("build-steps.txt", `${log.entries.join("\n")}\n`);
     const at = (text: string) => log.entries.findIndex((e) => e.includes(text));
     expect(at("RESTORE HEADERONLY")).toBe(0);
     expect(at("createStaging C:\\w\\staging.vhdx")).toBeGreaterThan(log.entries.findLastIndex((e) => e.includes("HEADERONLY")));
     expect(at("sp_clean_db_free_space")).toBeLessThan(at("createStaging C:\\w\\fresh.vhdx"));
     expect(at("mount C:\\w\\fresh.vhdx at C:\\w\\staging")).toBeLessThan(at("CREATE DATABASE"));
-    expect(log.entries.at(-1)).toMatch(/^disk: seal C:\\w\\fresh\.vhdx/);
-    expect(result.layout.databases.map((d) => d.name)).toEqual([NASTY_DB, "Ops"]);
-    expect(result.layout.databases[0]!.files[0]!.path).toBe("databases\\0-x\\f1.mdf");
+    // After the seal only the build's cleanup stack runs: idempotent disk releases, no SQL (nothing is attached any more).
+    const sealAt = at("disk: seal C:\\w\\fresh.vhdx");
+    expect(sealAt).toBeGreaterThan(at("files: write"));
+    expect(log.entries.slice(sealAt + 1).every((e) => /^disk: (unmount|destroy) /.test(e))).toBe(true);
+    expect(layout!.databases.map((d) => d.name)).toEqual([NASTY_DB, "Ops"]);
+    expect(layout!.databases[0]!.files[0]!.path).toBe("databases\\0-x\\f1.mdf");
     // Nothing is wrapped in a transaction around RESTORE / ATTACH.
     expect(exec.batches.some((b) => /BEGIN\s+TRAN/i.test(b.sql))).toBe(false);
   });
@@ -72,20 +89,25 @@ describe("SQL Server image build", () => {
   it("undoes what was done, in reverse, whichever step fails", async () => {
     const { log: okLog, run: okRun } = setup();
     await okRun();
-    const steps = okLog.entries;
+    // Up to the seal: after it the build has succeeded, and the rest is its cleanup stack's releases.
+    const steps = okLog.entries.slice(0, okLog.entries.findIndex((e) => e.startsWith("disk: seal")) + 1);
     const report: string[] = [];
     for (let k = 0; k < steps.length; k++) {
       const { log, run } = setup(k);
-      await expect(run(), `fail at ${steps[k]}`).rejects.toThrow(/injected failure/);
+      const b = await run();
+      expect(() => built(b), `fail at ${steps[k]}`).toThrow(/injected failure/);
       const undo = log.entries.slice(k + 1);
       report.push(`fail at ${k}: ${steps[k]}`, ...undo.map((u) => `  undo: ${u}`));
       const done = steps.slice(0, k); // the failing step itself did not happen
-      // Every disk created is deleted; every database restore begun is detached; no new work starts.
+      // Every disk created is deleted; every database restored or attached is detached after (by the
+      // build's own steps or by the undo); no new work starts.
       for (const d of done.filter((s) => s.startsWith("disk: createStaging"))) expect(undo).toContain(`disk: destroy ${d.split(" ")[2]}`);
+      const after = [...done, ...undo];
       for (const db of [NASTY_DB, "Ops"]) {
-        if (done.some((s) => s.startsWith("sql: RESTORE DATABASE @db FROM DISK") && s.includes(`{db=${db}}`))) {
-          expect(undo.some((u) => u.includes("sp_detach_db") && u.includes(`{db=${db}}`))).toBe(true);
-        }
+        const attached = after.findLastIndex(
+          (s) => (s.startsWith("sql: RESTORE DATABASE @db FROM DISK") && s.includes(`{db=${db}}`)) || s.startsWith(`sql: CREATE DATABASE ${quoteName(db)} ON`),
+        );
+        if (attached >= 0) expect(after.slice(attached + 1).some((u) => u.includes("sp_detach_db") && u.includes(`{db=${db}}`))).toBe(true);
       }
       expect(undo.every((u) => /sp_detach_db|SINGLE_USER|disk: (unmount|destroy)/.test(u))).toBe(true);
     }

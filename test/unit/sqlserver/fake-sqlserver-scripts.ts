@@ -120,7 +120,9 @@ function masking(server: FakeSqlServer, sql: string): Row[][] | undefined {
     if (t?.enabledTriggers.size) t.triggerFiredOnMask = true;
     return [[{ n: 0 }]];
   }
-  if (/#dbclone_map_|#dbclone_fks|NOCHECK CONSTRAINT|WITH CHECK CHECK CONSTRAINT|^SELECT DISTINCT|^DROP TABLE|^IF OBJECT_ID/.test(sql)) return [[]];
+  // A production column holds values: the masking reads them, and the leak scan then has originals to search for.
+  if (/^SELECT DISTINCT/.test(sql)) return [[{ v: "someone.real@corp.example" }]];
+  if (/#dbclone_map_|#dbclone_fks|NOCHECK CONSTRAINT|WITH CHECK CHECK CONSTRAINT|^DROP TABLE|^IF OBJECT_ID/.test(sql)) return [[]];
   return undefined;
 }
 

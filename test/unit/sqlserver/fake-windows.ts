@@ -151,9 +151,10 @@ export class FakeWindows {
       async mount(child, mountPath) {
         return fw.attach(volume(child.file), mountPath);
       },
+      // As the real driver: a disk already unmounted (or sealed away under another name) is left alone.
       async unmount(a: DiskAttachment) {
-        const v = volume(a.file);
-        if (!v.mountedAt) return;
+        const v = fw.volumes.get(key(a.file));
+        if (!v?.mountedAt) return;
         v.saved = new Map(fw.children(v.mountedAt).map((k) => [win.relative(key(v.mountedAt!), k), fw.nodes.get(k)!]));
         fw.remove(v.mountedAt);
         v.mountedAt = undefined;

@@ -1,6 +1,8 @@
-// Build an image: sources → staging disk → [mask] → scrub → fresh base disk → [leak scan] → publish.
-// The published base is written fresh (a new filesystem holding only the live data files and a
-// reset WAL), so it carries no dead space and none of the staging disk's residue.
+// Build an image, the same sequence for every engine: prerequisites → probe → staging disk → restore →
+// start → inventory → [mask] → scrub → fresh disk → copy fresh → [finish fresh] → seal → [leak scan] →
+// manifest → publish → audit. The published base is written fresh (a new filesystem holding only the
+// live data files and a new log/WAL), so it carries no dead space and none of the staging disk's residue.
+// What differs per engine is behind the Engine contract (engine/types.ts), chosen by platform/.
 import crypto from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
@@ -20,10 +22,7 @@ import { variantImageName } from "../masking/variants.js";
 import { pausePoint } from "../util/pause-point.js";
 import { newBuildRecord, writeBuildRecord } from "../util/build-record.js";
 import { diskFullError } from "../util/disk-full.js";
-import type { SourceSpec } from "../engine/types.js";
 import { sourceFileDigests } from "./source-files.js";
-
-const GiB = 1024 ** 3;
 
 export async function buildImage(input: BuildImageOptions): Promise<BuildResult> {
   const variant = input.masking?.variant;
@@ -38,10 +37,8 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
   if (opts.unmasked && opts.masking) throw new UsageError("--unmasked is for a build without a policy; this build has one: drop --unmasked or the policy.");
   if (opts.unmasked && !opts.unmasked.reason.trim())
     throw new UsageError("--unmasked needs a reason (why this personal data may be published unmasked); it is recorded in the manifest.");
-  // SQL Server backup chains take their own path (Windows, VHDX); it refuses other hosts before any work.
   await refuseExistingVersion(opts, version);
-  if (engineForSources(opts.sources) === "sqlserver") return (await import("./build-sqlserver.js")).buildSqlServer(opts, version);
-
+  // Refuses a host the engine cannot run on (SQL Server: not Windows) before anything is read, created or connected.
   const platform = platformForBuild(engineForSources(opts.sources), opts.home, reporter);
   const { os: platformOs, driver, engine } = platform;
   await driver.checkPrerequisites();
@@ -58,9 +55,10 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
   await writeBuildRecord(workDir, buildRecord);
   const cleanup = new CleanupStack(reporter);
   cleanup.push("remove the build's work directory", () => fs.rm(workDir, { recursive: true, force: true }));
-  const virtualSize = opts.diskSizeBytes ?? (await defaultDiskSize(opts.sources));
 
   try {
+    // Sized (and the sources checked further: SQL Server reads every backup's headers) before any disk exists.
+    const virtualSize = await engine.stagingSize(opts.sources, opts.diskSizeBytes, reporter);
     // A variant of a multi-variant build masks a differencing child of the one shared restore (build-variants.ts).
     if (!opts.restored) reporter.info(`Restoring ${opts.sources.length} source(s) onto a staging disk`);
     const stagingAt = [path.join(workDir, platform.entry.stagingName), path.join(workDir, "staging")] as const;
@@ -72,7 +70,8 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
     const engineInfo = opts.restored ? opts.restored.engineInfo : await engine.restore(opts.sources, staging.mountPath, reporter);
     const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: path.join(workDir, "run") }, reporter);
     cleanup.push("stop the build server", () => engine.stop(server, { fast: true }));
-    await writeBuildRecord(workDir, { ...buildRecord, serverPid: server.pid });
+    // pid 0: the engine's server is not a process of ours (SQL Server's service).
+    if (server.pid) await writeBuildRecord(workDir, { ...buildRecord, serverPid: server.pid });
     await pausePoint("build:restored");
     let databases = await engine.inventory(server);
     let masked: MaskingStepResult | undefined;
@@ -89,7 +88,8 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
 
     reporter.info("Writing the base disk fresh from the prepared data");
     const sealStart = performance.now();
-    const fresh = await driver.createStaging(path.join(workDir, `fresh.${driver.format}`), path.join(workDir, "fresh"), virtualSize);
+    let fresh = await driver.createStaging(path.join(workDir, `fresh.${driver.format}`), path.join(workDir, "fresh"), virtualSize);
+    // Reads `fresh` when it runs: finishFresh may have remounted it.
     cleanup.push("remove the fresh disk", async () => {
       await driver.unmount(fresh.attachment);
       await driver.destroy(fresh.file);
@@ -100,12 +100,19 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
     await pausePoint("build:fresh-written");
     await driver.unmount(staging.attachment);
     await driver.destroy(staging.file);
+    if (engine.finishFresh) {
+      const moved = (disk: typeof fresh): void => {
+        fresh = disk;
+      };
+      fresh = await engine.finishFresh(fresh, { driver, stagingMount: staging.mountPath, moved }, reporter);
+    }
     const sealed = await driver.seal(fresh, path.join(workDir, `base.${driver.format}`));
     const sealSeconds = secondsSince(sealStart);
     await pausePoint("build:sealed");
     // Prove it: no original may be stored anywhere on the final disk unless published data explains it (a hit throws).
+    // Without a prepared scan (an engine that cannot read its published data back) every hit on the disk counts.
     const leakScan = masked
-      ? masked.leak
+      ? masked.leak || masked.leakUnprepared
         ? await leakScanOrFail(sealed.file, masked.run, reporter, masked.leak)
         : skippedLeakScan(masked.resolved, masked.run)
       : undefined;
@@ -170,20 +177,4 @@ async function refuseExistingVersion(opts: BuildImageOptions, version: string): 
     throw e;
   }
   throw new VersionExistsError(`image ${opts.name} version ${version} already exists; versions are immutable: choose a new version.`);
-}
-
-/** Thin disks cost only what is written, so be generous: 8 GiB or 4x the sources, whichever is larger. */
-export async function defaultDiskSize(sources: SourceSpec[]): Promise<number> {
-  let bytes = 0;
-  for (const s of sources) if ("path" in s && s.path) bytes += await sizeOnDisk(s.path);
-  return Math.max(8 * GiB, Math.ceil((bytes * 4) / GiB) * GiB);
-}
-
-async function sizeOnDisk(p: string): Promise<number> {
-  const st = await fs.stat(p).catch(() => undefined);
-  if (!st) return 0;
-  if (!st.isDirectory()) return st.size;
-  let total = 0;
-  for (const entry of await fs.readdir(p, { withFileTypes: true })) total += await sizeOnDisk(path.join(p, entry.name));
-  return total;
 }

@@ -8,7 +8,7 @@ import path from "node:path";
 import { CleanupStack } from "../util/cleanup.js";
 import { makeDir, TRAVERSABLE_DIR } from "../util/paths.js";
 import { secondsSince } from "../util/time.js";
-import { buildImage, defaultDiskSize } from "./build-image.js";
+import { buildImage } from "./build-image.js";
 import { newBuildRecord, writeBuildRecord } from "../util/build-record.js";
 import { engineForSources, platformEntry, platformForBuild } from "../platform/index.js";
 import type { BuildImageOptions, BuildResult, RestoredStaging } from "./types.js";
@@ -34,7 +34,7 @@ export async function buildImageVariants(input: BuildImageOptions, variants: (st
     results.push(result);
     await hooks.after?.(variant, result);
   };
-  // SQL Server builds take their own path (build-sqlserver.ts); a single build needs no sharing.
+  // An engine without a shared restore (SQL Server: restored databases attach to the service by name) restores per variant.
   const kind = engineForSources(input.sources);
   if (variants.length < 2 || !input.masking || !platformEntry(kind).sharedRestore) {
     for (const v of variants) await buildOne(v);
@@ -56,7 +56,7 @@ export async function buildImageVariants(input: BuildImageOptions, variants: (st
     const staging = await driver.createStaging(
       path.join(workDir, entry.stagingName),
       path.join(workDir, "staging"),
-      input.diskSizeBytes ?? (await defaultDiskSize(input.sources)),
+      await engine.stagingSize(input.sources, input.diskSizeBytes, reporter),
     );
     cleanup.push("remove the unmasked staging disk", async () => {
       await driver.unmount(staging.attachment);

@@ -4,6 +4,7 @@ import crypto from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { makeDir, TRAVERSABLE_DIR } from "../util/paths.js";
+import { NotSupportedError } from "../errors.js";
 import { engineForSources, platformForBuild } from "../platform/index.js";
 import { SYSTEM_SCHEMA_FILTER } from "../engine/postgres/sql.js";
 import type { DatabaseInfo, SourceSpec } from "../engine/types.js";
@@ -67,6 +68,8 @@ export async function scanSource(opts: ScanSourceOptions): Promise<ScanReport> {
     };
     return scanWith(withDb, [info], opts);
   }
+  // The scan reads the restored data through PostgreSQL's connector; SQL Server has no PII scan yet.
+  if (opts.source.kind === "backup-chain") throw new NotSupportedError("dbclone scan reads PostgreSQL sources; SQL Server backups cannot be scanned yet.");
   const { driver, engine } = platformForBuild(engineForSources([opts.source]), opts.home);
   await driver.checkPrerequisites();
   await engine.checkPrerequisites();

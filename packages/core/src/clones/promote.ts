@@ -22,9 +22,9 @@ import { assertCleanShutdown, resetWal } from "./promote-shutdown.js";
 import { detachCloneLogin, stripRolePasswords } from "./promote-prepare.js";
 import { promotedMasking } from "./promote-privacy.js";
 import { CloneRegistry } from "./registry.js";
-import { removeClone } from "./teardown.js";
+import { claimClone, removeClone } from "./teardown.js";
 import { newBuildRecord, writeBuildRecord } from "../util/build-record.js";
-import { currentProcess, isPostgresOf } from "../util/process-identity.js";
+import { isPostgresOf } from "../util/process-identity.js";
 import { pausePoint } from "../util/pause-point.js";
 import { recordDoneWork } from "../repository/audit-after-work.js";
 
@@ -79,7 +79,7 @@ export async function promoteClone(opts: PromoteCloneOptions): Promise<PromoteRe
   const workDir = path.join(opts.home, "work", `promote-${crypto.randomBytes(5).toString("hex")}`);
   try {
     // From here the clone is being consumed: nobody may be handed it any more.
-    await registry.patch(record.id, { state: "stopping", owner: currentProcess() });
+    await claimClone(registry, record.id);
     await makeDir(workDir, PRIVATE_DIR); // the sealed layer is made here: root's alone
     await writeBuildRecord(workDir, { ...newBuildRecord(workDir, label), mounts: [] });
     const server = { ...serverOf(record)!, adminUser: ADMIN_USER };
@@ -139,7 +139,7 @@ export async function promoteClone(opts: PromoteCloneOptions): Promise<PromoteRe
     const image = await repository.push(manifest, sealed.file);
     for (const tag of opts.tags ?? []) await repository.tag(image, tag);
     await pausePoint("promote:published");
-    await removeClone({ ...record, attachment: undefined, serverPid: undefined }, { home: opts.home, reporter, repository });
+    await removeClone({ ...record, attachment: undefined, serverPid: undefined }, { home: opts.home, reporter, repository, claimed: true });
     const chainDepth = opts.flatten ? 1 : layers.length + 1;
     await recordDoneWork(
       repository.audit,

@@ -100,14 +100,22 @@ async function stopServer(record: CloneRecord, platform: Platform, reporter: Rep
   return undefined;
 }
 
-/** Tear one clone down; tolerant of every part already gone. */
+/** Mark a clone as being consumed by this process: from now on nobody is handed it (teardown, gc, promote). */
+export async function claimClone(registry: CloneRegistry, id: string): Promise<void> {
+  await registry.patch(id, { state: "stopping", owner: currentProcess() });
+}
+
+/**
+ * Tear one clone down; tolerant of every part already gone. `claimed`: the caller (promote) marked
+ * it stopping already with claimClone, so the registry is patched in one place per flow.
+ */
 export async function removeClone(
   record: CloneRecord,
-  opts: { home: string; reporter: Reporter; repository?: Repository },
+  opts: { home: string; reporter: Reporter; repository?: Repository; claimed?: boolean },
   action: "teardown" | "gc" = "teardown",
 ): Promise<void> {
   const registry = new CloneRegistry(opts.home);
-  await registry.patch(record.id, { state: "stopping", owner: currentProcess() }).catch(() => undefined);
+  if (!opts.claimed) await claimClone(registry, record.id).catch(() => undefined);
   await pausePoint("teardown:stopping");
   const platform = platformForRecord(record, opts.home, opts.reporter);
   const { driver } = platform;

@@ -3,6 +3,7 @@ import type { DatabaseInfo } from "../image/inventory.js";
 import type { ImageManifest } from "../image/manifest.js";
 import type { Reporter } from "../reporter.js";
 import type { Runtime } from "../runtime/types.js";
+import type { DiskDriver, StagingDisk } from "../disk/types.js";
 
 /** Where an image's data comes from. */
 export type SourceSpec =
@@ -71,7 +72,7 @@ export type SchemaConnection = Pick<CloneLogin, "host" | "port" | "user" | "pass
 
 /**
  * How callers reach an engine's clones: what every engine answers without running anything of its
- * own (CloneEngine below runs them; Engine also builds images — SQL Server's build is still its own path).
+ * own (CloneEngine below runs them; Engine also builds images).
  */
 export interface EngineConnection {
   readonly kind: EngineInfo["kind"];
@@ -146,8 +147,27 @@ export interface Engine extends CloneEngine {
    * `full`: rewrite every table (VACUUM FULL) so no old row version survives — pass it after masking.
    */
   scrub(server: RunningServer, reporter: Reporter, opts?: { full?: boolean }): Promise<void>;
+  /**
+   * The staging disk's virtual size for these sources, checked on the way (before any disk exists).
+   * `requested`: the caller's size (--disk-size); each engine says whether it is taken as is or as a floor.
+   */
+  stagingSize(sources: SourceSpec[], requested: number | undefined, reporter: Reporter): Promise<number>;
   /** Copy the data area from one mounted disk to another, leaving behind everything not needed. */
   copyFresh(fromMount: string, toMount: string, reporter: Reporter): Promise<void>;
+  /**
+   * After copyFresh, with the staging disk gone: what makes the fresh disk a complete image before it
+   * is sealed (SQL Server: attach there with a rebuilt log, write the layout, detach). `moved`: told
+   * at once when the fresh disk is remounted, so the build's cleanup unmounts the right attachment.
+   * Returns the disk to seal. Absent: the fresh disk is sealed as copyFresh left it.
+   */
+  finishFresh?(fresh: StagingDisk, at: FreshDiskContext, reporter: Reporter): Promise<StagingDisk>;
   /** Engine info of a data area already on disk (server not running). */
   describe(mountPath: string): Promise<EngineInfo>;
+}
+
+/** What finishFresh may use: the build's disk driver and the staging disk's (now free) mount folder. */
+export interface FreshDiskContext {
+  driver: DiskDriver;
+  stagingMount: string;
+  moved(disk: StagingDisk): void;
 }

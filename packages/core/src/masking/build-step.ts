@@ -43,8 +43,10 @@ export interface MaskingStepResult {
   resolved: ResolvedPolicy;
   run: MaskingRun;
   piiCandidates: PiiCandidate[];
-  /** Undefined when the policy says `leakScan: { mode: none, reason }`. */
+  /** Undefined when the policy says `leakScan: { mode: none, reason }`, or the engine cannot read its published data (`leakUnprepared`). */
   leak?: PreparedLeakScan;
+  /** The leak scan still runs, over the sealed disk without a prepared plan (leakScanOrFail without `prepared`). */
+  leakUnprepared?: true;
 }
 
 export type LeakScanResult = LeakScanRecord & { seconds: number; mbPerSecond: number };
@@ -92,14 +94,20 @@ export async function maskForBuild(target: MaskingTarget, databases: DatabaseInf
         'Mask the personal text columns with a value transformer, or say why no scan is needed: leakScan: { mode: none, reason: "…" }.',
     );
   }
-  return { resolved, run, piiCandidates, leak: await prepareLeakScan(target, resolved, run.originals, reporter) };
+  if (!target.readPublished) return { resolved, run, piiCandidates, leakUnprepared: true };
+  return { resolved, run, piiCandidates, leak: await prepareLeakScan(target.readPublished.bind(target), resolved, run.originals, reporter) };
 }
 
 /** Read the published data: containers for the residue scan, and copies (a failed copy stops the build here). */
-async function prepareLeakScan(target: MaskingTarget, resolved: ResolvedPolicy, originals: OriginalSet, reporter: Reporter): Promise<PreparedLeakScan> {
+async function prepareLeakScan(
+  readPublished: NonNullable<MaskingTarget["readPublished"]>,
+  resolved: ResolvedPolicy,
+  originals: OriginalSet,
+  reporter: Reporter,
+): Promise<PreparedLeakScan> {
   const masked = new Set(resolved.rules.map(columnName));
   const content = new LogicalContent(originals);
-  await target.readPublished(content, (database, schema, table, column) => masked.has(columnName({ database, schema, table, column })));
+  await readPublished(content, (database, schema, table, column) => masked.has(columnName({ database, schema, table, column })));
   const copies = judgeCopies(originals, content.copies.values(), new Map(resolved.notPersonal.map((n) => [columnName(n), n.reason])));
   const failed = copies.filter((c) => c.verdict === "failed");
   if (failed.length) {

@@ -2,7 +2,7 @@
 // first clone driver that works on this host, or the one --disk names), and of a clone record
 // (torn down by the driver that made it).
 import type { DiskDriver } from "../disk/types.js";
-import type { CloneEngine, Engine, SourceSpec } from "../engine/types.js";
+import type { CloneEngine, SourceSpec } from "../engine/types.js";
 import { NotSupportedError, UsageError } from "../errors.js";
 import type { Reporter } from "../reporter.js";
 import type { CloneDiskName } from "./disk-names.js";
@@ -17,11 +17,6 @@ export interface Platform {
   disk: CloneDiskName;
   /** The engine its clones run on. */
   engine: CloneEngine;
-}
-
-/** A platform that builds images (and promotes clones to images): its engine does it all. */
-export interface BuildPlatform extends Platform {
-  engine: Engine;
 }
 
 /** Which engine a build's sources are for: a SQL Server backup chain, else PostgreSQL; never a mix. */
@@ -99,25 +94,11 @@ export function allCloneDiskDrivers(home: string, reporter?: Reporter): DiskDriv
   return [...names].map((n) => diskDriverNamed(n, home, reporter));
 }
 
-function buildEngineOf(kind: EngineKind, home: string): Engine {
-  const make = platformEntry(kind).buildEngine;
-  if (!make) throw new NotSupportedError(`${kind} images are built by their own path (build/build-sqlserver.ts).`);
-  return make(home);
-}
-
-function platformWith(kind: EngineKind, home: string, disk: CloneDiskName, reporter?: Reporter): Platform {
+/** The engine kind's platform with the disk driver `disk` (the host checked first). */
+export function platformWith(kind: EngineKind, home: string, disk: CloneDiskName, reporter?: Reporter): Platform {
   assertHostFor(kind);
   const entry = platformEntry(kind);
   return { kind, entry, os: entry.os, driver: diskDriverNamed(disk, home, reporter), disk, engine: entry.engine(home) };
-}
-
-function buildPlatformWith(kind: EngineKind, home: string, disk: CloneDiskName, reporter?: Reporter): BuildPlatform {
-  return { ...platformWith(kind, home, disk, reporter), engine: buildEngineOf(kind, home) };
-}
-
-/** Builds, scans and sweeps: the engine with the driver that makes and seals its images. */
-export function platformForBuild(kind: EngineKind, home: string, reporter?: Reporter): BuildPlatform {
-  return buildPlatformWith(kind, home, platformEntry(kind).buildDriver, reporter);
 }
 
 /** The platform a new clone of an image uses: the first usable driver (each skipped one is logged with why), or `disk`. */
@@ -144,13 +125,4 @@ export function platformForRecord(
   reporter?: Reporter,
 ): Platform {
   return platformWith(record.engine, home, diskOf(record), reporter);
-}
-
-/** Promote: a clone's platform with the engine that makes images of it. */
-export function buildPlatformForRecord(
-  record: { engine: EngineKind; disk?: CloneDiskName; attachment?: { driver: string } },
-  home: string,
-  reporter?: Reporter,
-): BuildPlatform {
-  return buildPlatformWith(record.engine, home, diskOf(record), reporter);
 }

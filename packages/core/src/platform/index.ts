@@ -13,16 +13,15 @@ export {
 export { CLONE_DISK_FORMATS, type CloneDiskName, type DiskFormat } from "./disk-names.js";
 export {
   allCloneDiskDrivers,
-  buildPlatformForRecord,
   hostBuildDrivers,
   cloneDiskChoice,
   diskDriverNamed,
   diskOf,
   engineForSources,
-  platformForBuild,
   platformForImage,
   platformForRecord,
-  type BuildPlatform,
   type CloneDiskChoice,
   type Platform,
 } from "./choose.js";
+// Builds and promote: the build engines (kept out of the clone bundles' import graph).
+export { buildPlatformForRecord, platformForBuild, type BuildPlatform } from "./build-platform.js";

@@ -1,6 +1,8 @@
 // The one registry: which engine an image kind runs on, on which OS and filesystem, which disk
 // driver builds and seals its images and which drivers can make its clones, in order of
-// preference. Nothing else chooses; a new engine or disk driver is one entry here.
+// preference. Nothing else chooses; a new engine or disk driver is one entry here (and the engine's
+// build and masking halves one line each in build-platform.ts and masking.ts, kept apart so that
+// clone and teardown bundles do not carry them).
 import path from "node:path";
 import { Qcow2Driver, ReflinkDriver, qcow2UnavailableReason, reflinkUnavailableReason } from "../disk/index.js";
 import type { DiskDriver } from "../disk/types.js";
@@ -8,7 +10,7 @@ import { PostgresEngine } from "../engine/index.js";
 import { serverUser } from "../engine/postgres/osUser.js";
 import { sqlServerHost } from "../engine/sqlserver/host.js";
 import { SqlServerEngine } from "../engine/sqlserver/engine.js";
-import type { CloneEngine, Engine, EngineConnection } from "../engine/types.js";
+import type { CloneEngine, EngineConnection } from "../engine/types.js";
 import { NotSupportedError } from "../errors.js";
 import { CLONE_DISK_FORMATS, type CloneDiskName } from "./disk-names.js";
 import type { ImageManifest } from "../image/manifest.js";
@@ -55,8 +57,6 @@ export interface PlatformEntry {
   connection(): EngineConnection;
   /** The engine its clones run on (the one clone session, teardown, gc). */
   engine(home: string): CloneEngine;
-  /** The engine that builds its images; undefined while an engine still has its own build path. */
-  buildEngine?(home: string): Engine;
   filesystem: string;
   /** The driver that makes staging disks and seals images (the distribution format). */
   buildDriver: CloneDiskName;
@@ -86,7 +86,6 @@ export const PLATFORMS = {
     wrongHost: (p) => `dbclone on ${p} is not supported yet: Linux runners with PostgreSQL work today.`,
     connection: () => new PostgresEngine(),
     engine: () => new PostgresEngine(),
-    buildEngine: () => new PostgresEngine(),
     filesystem: "xfs",
     buildDriver: "qcow2",
     cloneDrivers: DEFAULT_ORDER,
@@ -107,7 +106,7 @@ export const PLATFORMS = {
     cloneDrivers: ["vhdx"],
     stagingName: "staging.vhdx",
     promotable: false,
-    // Its build is its own path (build/build-sqlserver.ts), which restores per variant.
+    // A restore attaches its databases to the service under their own names, so each variant restores its own.
     sharedRestore: false,
     // Its clones are databases attached to the runner's SQL Server service, not processes of ours.
     serverPerClone: false,

@@ -13,6 +13,7 @@ import { serverUser } from "./osUser.js";
 import { probeSource } from "./probe.js";
 import { restoreSources } from "./restore.js";
 import { scrub, type ScrubOptions } from "./scrub.js";
+import { stagingSize } from "./staging-size.js";
 import { startServer, stopServer } from "./server.js";
 
 export class PostgresEngine implements Engine {
@@ -51,6 +52,10 @@ export class PostgresEngine implements Engine {
   /** `opts.full` (VACUUM FULL) is what the masking step passes: no old row version survives. */
   scrub(server: RunningServer, reporter: Reporter = silentReporter, opts?: ScrubOptions): Promise<void> {
     return scrub(server, reporter, opts);
+  }
+
+  stagingSize(sources: SourceSpec[], requested?: number): Promise<number> {
+    return stagingSize(sources, requested);
   }
 
   copyFresh(fromMount: string, toMount: string, reporter: Reporter = silentReporter): Promise<void> {

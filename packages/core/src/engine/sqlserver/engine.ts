@@ -1,22 +1,22 @@
 // SQL Server behind the clone contract: its clones are databases attached to the runner's SQL
 // Server service, so start = attach the databases on the mounted child VHDX as <db>__<id>, stop =
 // detach them, and the login is a server login dropped with the clone. The host (connection
-// settings, VHDX driver, runner) is injected; tests pass the fake one. Its image build still runs
-// through engine/sqlserver/build.ts.
+// settings, VHDX driver, runner) is injected; tests pass the fake one. Its build half is
+// SqlServerBuildEngine (build-engine.ts), kept apart so that clone bundles do not carry it.
 import { CloneError } from "../../errors.js";
 import { silentReporter, type Reporter } from "../../reporter.js";
 import { CleanupStack } from "../../util/cleanup.js";
 import type { CloneEndpoint, CloneEngine, CloneLogin, Credentials, RunningServer, StartOptions } from "../types.js";
 import { attachCloneDatabases, cloneDatabaseName, createCloneLogin, detachCloneDatabases, stillAttachedFailure, teardownError } from "./clone.js";
 import type { SqlExecutor } from "./executor.js";
-import { adoConnectionString, sqlServerHost, sqlServerPort, windowsCaller, type SqlServerHost } from "./host.js";
+import { adoConnectionString, sqlServerHost, sqlServerPort, windowsCaller, withSqlServer, type SqlServerHost } from "./host.js";
 import { dropLoginSql } from "./login-sql.js";
 import { verifyCloneSql } from "./verify-sql.js";
 
 export class SqlServerEngine implements CloneEngine {
   readonly kind = "sqlserver" as const;
 
-  constructor(private readonly host: SqlServerHost = sqlServerHost()) {}
+  constructor(protected readonly host: SqlServerHost = sqlServerHost()) {}
 
   cloneEndpoint(cloneId: string): CloneEndpoint {
     const { connection } = this.host;
@@ -102,13 +102,9 @@ export class SqlServerEngine implements CloneEngine {
     return opts.withPassword ? text : text.replace(/Password=("(?:[^"]|"")*"|[^;]*)/, "Password=***");
   }
 
-  private async withExec<T>(work: (exec: SqlExecutor) => Promise<T>): Promise<T> {
-    const exec = await this.host.connect("query");
-    try {
-      return await work(exec);
-    } finally {
-      await exec.close().catch(() => undefined);
-    }
+  /** `restore`: no request timeout (a build's RESTORE, masking and scrub of a large database take long). */
+  protected withExec<T>(work: (exec: SqlExecutor) => Promise<T>, purpose: "query" | "restore" = "query"): Promise<T> {
+    return withSqlServer(this.host, purpose, work);
   }
 }
 

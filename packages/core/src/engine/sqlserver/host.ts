@@ -79,6 +79,16 @@ export function useSqlServerHost(host: SqlServerHost | undefined): void {
   installed = host;
 }
 
+/** One connection for one piece of work, closed after it whatever happens (a failed close is not the work's failure). */
+export async function withSqlServer<T>(host: SqlServerHost, purpose: ConnectionPurpose, work: (exec: SqlExecutor) => Promise<T>): Promise<T> {
+  const exec = await host.connect(purpose);
+  try {
+    return await work(exec);
+  } finally {
+    await exec.close().catch(() => undefined);
+  }
+}
+
 /** An ADO.NET-style value: quoted when it holds ; = ' " or edge spaces (" doubled inside). */
 const adoValue = (v: string): string => (/[;='"]|^\s|\s$/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 

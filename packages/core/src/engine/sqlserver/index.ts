@@ -5,7 +5,9 @@ export { executeScript, firstRow, type ExecuteOptions, type InfoMessage, type Ro
 export { connectSqlServer } from "./mssql-executor.js";
 export { toMssqlConfig, describeConnection, type SqlServerAuth, type SqlServerConnection } from "./connection.js";
 export { parseBackupHeader, validateBackupChain, type BackupChain, type BackupHeader, type BackupKind } from "./backup-chain.js";
-export { buildSqlServerImage, planChains, type BuildSqlServerOptions, type SqlServerBuildDeps, type SqlServerBuildResult } from "./build.js";
+export { planChains, type BackupChainSource } from "./restore-plan.js";
+export { SqlServerEngine } from "./engine.js";
+export { SqlServerBuildEngine } from "./build-engine.js";
 export { windowsFileOps, type FileOps } from "./file-ops.js";
 export {
   cloneSqlServer,
