@@ -70,7 +70,8 @@ export async function scanSource(opts: ScanSourceOptions): Promise<ScanReport> {
   }
   // The scan reads the restored data through PostgreSQL's connector; SQL Server has no PII scan yet.
   if (opts.source.kind === "backup-chain") throw new NotSupportedError("dbclone scan reads PostgreSQL sources; SQL Server backups cannot be scanned yet.");
-  const { driver, engine } = platformForBuild(engineForSources([opts.source]), opts.home);
+  const platform = platformForBuild(engineForSources([opts.source]), opts.home);
+  const { driver, engine } = platform;
   await driver.checkPrerequisites();
   await engine.checkPrerequisites();
   await engine.probeSource(opts.source);
@@ -79,7 +80,8 @@ export async function scanSource(opts: ScanSourceOptions): Promise<ScanReport> {
   const cleanup = new CleanupStack(opts.reporter);
   cleanup.push("remove the scan's work directory", () => fs.rm(workDir, { recursive: true, force: true }));
   try {
-    const staging = await driver.createStaging(path.join(workDir, "staging.qcow2"), path.join(workDir, "staging"), 8 * 1024 ** 3);
+    const size = await engine.stagingSize([opts.source], undefined, opts.reporter);
+    const staging = await driver.createStaging(path.join(workDir, platform.entry.stagingName), path.join(workDir, "staging"), size);
     cleanup.push("remove the staging disk", async () => {
       await driver.unmount(staging.attachment);
       await driver.destroy(staging.file);
