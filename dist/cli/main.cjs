@@ -941,6 +941,8 @@ var init_stamped_digests = __esm({
         const key = import_node_path5.default.resolve(file2);
         const entry = { ...stamp ?? await stampOf(key), digest: digest2 };
         const entries = await this.load();
+        const had = entries[key];
+        if (had && had.digest === digest2 && sameStamp(had, entry)) return;
         entries[key] = entry;
         await this.save(entries);
       }
@@ -2961,17 +2963,38 @@ function serverUser() {
     cached = { name: me.username, uid: me.uid, gid: me.gid };
     return cached;
   }
-  let ids;
-  try {
-    ids = (0, import_node_child_process2.execFileSync)("id", ["-u", "postgres"], { encoding: "utf8" }).trim().split("\n");
-    ids.push((0, import_node_child_process2.execFileSync)("id", ["-g", "postgres"], { encoding: "utf8" }).trim());
-  } catch {
+  const ids = passwdIds("postgres") ?? idIds("postgres");
+  if (!ids) {
     throw new MissingToolError(
       "PostgreSQL cannot run as root and there is no `postgres` OS user. Install the server package (apt-get install postgresql) or run dbclone as a non-root user."
     );
   }
-  cached = { name: "postgres", uid: Number(ids[0]), gid: Number(ids[1]), asUser: "postgres" };
+  cached = { name: "postgres", uid: ids.uid, gid: ids.gid, asUser: "postgres" };
   return cached;
+}
+function passwdIds(user, text) {
+  try {
+    text ??= (0, import_node_fs10.readFileSync)("/etc/passwd", "utf8");
+  } catch {
+    return void 0;
+  }
+  for (const line of text.split("\n")) {
+    const f = line.split(":");
+    if (f[0] !== user || f.length < 4) continue;
+    const uid = Number(f[2]);
+    const gid = Number(f[3]);
+    return /^\d+$/.test(f[2]) && /^\d+$/.test(f[3]) ? { uid, gid } : void 0;
+  }
+  return void 0;
+}
+function idIds(user) {
+  try {
+    const uid = (0, import_node_child_process2.execFileSync)("id", ["-u", user], { encoding: "utf8" }).trim();
+    const gid = (0, import_node_child_process2.execFileSync)("id", ["-g", user], { encoding: "utf8" }).trim();
+    return /^\d+$/.test(uid) && /^\d+$/.test(gid) ? { uid: Number(uid), gid: Number(gid) } : void 0;
+  } catch {
+    return void 0;
+  }
 }
 async function giveToServerUser(target, recursive2 = false) {
   const u = serverUser();
@@ -3000,12 +3023,13 @@ async function assertReachable(target) {
     }
   }
 }
-var import_node_child_process2, import_promises26, import_node_os5, import_node_path26, cached;
+var import_node_child_process2, import_node_fs10, import_promises26, import_node_os5, import_node_path26, cached;
 var init_osUser = __esm({
   "packages/core/src/engine/postgres/osUser.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_child_process2 = require("node:child_process");
+    import_node_fs10 = require("node:fs");
     import_promises26 = require("node:fs/promises");
     import_node_os5 = __toESM(require("node:os"), 1);
     import_node_path26 = __toESM(require("node:path"), 1);
@@ -3051,7 +3075,7 @@ function hbaContents(adminUser, host, listenAll = false, onlyPeer) {
 async function writeServerFile(file2, text) {
   const existing = await (0, import_promises27.lstat)(file2).catch(() => void 0);
   if (existing) await (0, import_promises27.unlink)(file2);
-  const fh = await (0, import_promises27.open)(file2, import_node_fs10.constants.O_WRONLY | import_node_fs10.constants.O_CREAT | import_node_fs10.constants.O_EXCL | import_node_fs10.constants.O_NOFOLLOW, 384).catch((e) => {
+  const fh = await (0, import_promises27.open)(file2, import_node_fs11.constants.O_WRONLY | import_node_fs11.constants.O_CREAT | import_node_fs11.constants.O_EXCL | import_node_fs11.constants.O_NOFOLLOW, 384).catch((e) => {
     throw new BuildError(`Could not create ${file2} (${e.code}): something else created it meanwhile; nothing was written through it. Retry.`);
   });
   try {
@@ -3071,12 +3095,12 @@ async function replaceSourceConfig(dataDir) {
     );
   }
 }
-var import_node_fs10, import_promises27, import_node_path27, CONFIG_FILE, IDENT_FILE, HARDENED_SETTINGS, BUILD_SETTINGS, hbaQuote, LOCAL_TRUST_HBA, SOURCE_CONFIG_FILES;
+var import_node_fs11, import_promises27, import_node_path27, CONFIG_FILE, IDENT_FILE, HARDENED_SETTINGS, BUILD_SETTINGS, hbaQuote, LOCAL_TRUST_HBA, SOURCE_CONFIG_FILES;
 var init_config = __esm({
   "packages/core/src/engine/postgres/config.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs10 = require("node:fs");
+    import_node_fs11 = require("node:fs");
     import_promises27 = require("node:fs/promises");
     import_node_path27 = __toESM(require("node:path"), 1);
     init_errors();
@@ -3139,7 +3163,7 @@ async function writeEngineFile(mountPath, info) {
 }
 async function readEngineFile(mountPath) {
   const file2 = import_node_path28.default.join(mountPath, ENGINE_FILE);
-  if ((0, import_node_fs11.existsSync)(file2)) {
+  if ((0, import_node_fs12.existsSync)(file2)) {
     const parsed = JSON.parse(await (0, import_promises28.readFile)(file2, "utf8"));
     if (parsed.kind !== "postgres" || typeof parsed.version !== "string" || typeof parsed.adminUser !== "string") {
       throw new SourceError(`${file2} is not a PostgreSQL engine record (expected {kind:"postgres", version, adminUser}).`);
@@ -3147,17 +3171,17 @@ async function readEngineFile(mountPath) {
     return parsed;
   }
   const pgVersion = import_node_path28.default.join(dataDirOf(mountPath), "PG_VERSION");
-  if (!(0, import_node_fs11.existsSync)(pgVersion)) {
+  if (!(0, import_node_fs12.existsSync)(pgVersion)) {
     throw new SourceError(`${mountPath} holds no PostgreSQL data (no ${ENGINE_FILE} and no ${DATA_DIR}/PG_VERSION).`);
   }
   return { kind: "postgres", version: (await (0, import_promises28.readFile)(pgVersion, "utf8")).trim(), adminUser: ADMIN_USER };
 }
-var import_node_fs11, import_promises28, import_node_path28, ENGINE_FILE, DATA_DIR, ADMIN_USER, dataDirOf;
+var import_node_fs12, import_promises28, import_node_path28, ENGINE_FILE, DATA_DIR, ADMIN_USER, dataDirOf;
 var init_engineFile = __esm({
   "packages/core/src/engine/postgres/engineFile.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs11 = require("node:fs");
+    import_node_fs12 = require("node:fs");
     import_promises28 = require("node:fs/promises");
     import_node_path28 = __toESM(require("node:path"), 1);
     init_errors();
@@ -3191,7 +3215,7 @@ async function copyTree(src, dst, relative, stats, onFile) {
 }
 async function copyEntry(parent, name, dst, relative, stats, onFile) {
   const where2 = `${byDescriptor(parent)}/${name}`;
-  const fh = await (0, import_promises29.open)(where2, import_node_fs12.constants.O_RDONLY | import_node_fs12.constants.O_NOFOLLOW | import_node_fs12.constants.O_NONBLOCK).catch(async (e) => {
+  const fh = await (0, import_promises29.open)(where2, import_node_fs13.constants.O_RDONLY | import_node_fs13.constants.O_NOFOLLOW | import_node_fs13.constants.O_NONBLOCK).catch(async (e) => {
     if (e.code === "ELOOP") return linkEntry(where2, dst, relative);
     if (e.code === "ENXIO") return void 0;
     throw e;
@@ -3201,7 +3225,7 @@ async function copyEntry(parent, name, dst, relative, stats, onFile) {
     const s = await fh.stat();
     if (s.isDirectory()) return await copyTree(fh, dst, relative, stats, onFile);
     if (!s.isFile()) return;
-    await (0, import_promises29.copyFile)(byDescriptor(fh), dst, import_node_fs12.constants.COPYFILE_EXCL);
+    await (0, import_promises29.copyFile)(byDescriptor(fh), dst, import_node_fs13.constants.COPYFILE_EXCL);
     stats.bytes += s.size;
     onFile();
     await keepMetadata(dst, s);
@@ -3225,14 +3249,14 @@ async function copyFresh(fromMount, toMount, reporter) {
   const to = dataDirOf(toMount);
   const info = await readEngineFile(fromMount);
   const bins = await findBinaries(majorOf(info.version));
-  if ((0, import_node_fs12.existsSync)(import_node_path29.default.join(from, "postmaster.pid"))) {
+  if ((0, import_node_fs13.existsSync)(import_node_path29.default.join(from, "postmaster.pid"))) {
     throw new BuildError(`${from} still has postmaster.pid: stop its server (scrub does) before copying it.`);
   }
-  if ((0, import_node_fs12.existsSync)(to)) throw new BuildError(`${to} already exists; copyFresh needs a fresh disk.`);
+  if ((0, import_node_fs13.existsSync)(to)) throw new BuildError(`${to} already exists; copyFresh needs a fresh disk.`);
   const progress = reporter.progress("Copying data to the fresh disk");
   const stats = { bytes: 0 };
   let files = 0;
-  const root = await (0, import_promises29.open)(from, import_node_fs12.constants.O_RDONLY | import_node_fs12.constants.O_DIRECTORY | import_node_fs12.constants.O_NOFOLLOW).catch((e) => {
+  const root = await (0, import_promises29.open)(from, import_node_fs13.constants.O_RDONLY | import_node_fs13.constants.O_DIRECTORY | import_node_fs13.constants.O_NOFOLLOW).catch((e) => {
     throw new BuildError(`${from} cannot be opened as a directory (${e.code}); a data directory is never a link.`);
   });
   try {
@@ -3256,12 +3280,12 @@ async function copyFresh(fromMount, toMount, reporter) {
   await (0, import_promises29.copyFile)(import_node_path29.default.join(fromMount, ENGINE_FILE), import_node_path29.default.join(toMount, ENGINE_FILE));
   reporter.debug(`copyFresh ${fromMount}/${DATA_DIR} \u2192 ${toMount}/${DATA_DIR}: ${stats.bytes} bytes`);
 }
-var import_node_fs12, import_promises29, import_node_path29, SKIPPED_FILES, EMPTIED_DIRS, byDescriptor;
+var import_node_fs13, import_promises29, import_node_path29, SKIPPED_FILES, EMPTIED_DIRS, byDescriptor;
 var init_copyFresh = __esm({
   "packages/core/src/engine/postgres/copyFresh.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs12 = require("node:fs");
+    import_node_fs13 = require("node:fs");
     import_promises29 = require("node:fs/promises");
     import_node_path29 = __toESM(require("node:path"), 1);
     init_errors();
@@ -3425,7 +3449,7 @@ var init_scram = __esm({
 // packages/core/src/engine/postgres/login.ts
 async function runFormatted(c, sql, params) {
   const r = await c.query(sql, params);
-  for (const row of r.rows) await c.query(row.stmt);
+  if (r.rows.length > 0) await c.query(r.rows.map((row) => row.stmt).join(";\n"));
 }
 function connectionString(user, password, host, port, database2) {
   const h = host.includes(":") ? `[${host}]` : host;
@@ -3435,41 +3459,19 @@ function connectionString(user, password, host, port, database2) {
 async function createLogin(server, databases2, opts) {
   if (databases2.length === 0) throw new UsageError("createLogin needs at least one database.");
   const { user, password } = opts;
-  await withAdmin(server, databases2[0], async (c) => {
-    const exists2 = await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [user]);
-    const verb = exists2.rowCount ? "ALTER" : "CREATE";
-    await runFormatted(
-      c,
-      `SELECT format('${verb} ROLE %I LOGIN PASSWORD %L NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS', $1::text, $2::text) AS stmt`,
-      [user, scramVerifier(password)]
-      // a verifier, never the password itself
-    );
-  });
-  for (const db of databases2) {
+  for (const [i, db] of databases2.entries()) {
     await withAdmin(server, db, async (c) => {
-      await runFormatted(c, "SELECT format('GRANT CONNECT, CREATE, TEMPORARY ON DATABASE %I TO %I', $1::text, $2::text) AS stmt", [db, user]);
-      await runFormatted(
-        c,
-        `SELECT unnest(ARRAY[
-           format('GRANT USAGE, CREATE ON SCHEMA %I TO %I', nspname, $1::text),
-           format('GRANT ALL ON ALL TABLES IN SCHEMA %I TO %I', nspname, $1::text),
-           format('GRANT ALL ON ALL SEQUENCES IN SCHEMA %I TO %I', nspname, $1::text),
-           format('GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA %I TO %I', nspname, $1::text),
-           format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT ALL ON TABLES TO %I', nspname, $1::text),
-           format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT ALL ON SEQUENCES TO %I', nspname, $1::text)]) AS stmt
-         FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}`,
-        [user]
-      );
-      await runFormatted(
-        c,
-        `SELECT DISTINCT format('GRANT %I TO %I', r.rolname, $1::text) AS stmt
-         FROM (SELECT relowner AS owner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${SYSTEM_SCHEMA_FILTER}
-               UNION SELECT nspowner FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}) o
-         JOIN pg_roles r ON r.oid = o.owner
-         WHERE NOT (r.rolsuper OR r.rolcreaterole OR r.rolreplication OR r.rolbypassrls)
-           AND r.rolname <> $1::text AND r.rolname NOT LIKE 'pg\\_%'`,
-        [user]
-      );
+      if (i === 0) {
+        const exists2 = await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [user]);
+        const verb = exists2.rowCount ? "ALTER" : "CREATE";
+        await runFormatted(
+          c,
+          `SELECT format('${verb} ROLE %I LOGIN PASSWORD %L NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS', $1::text, $2::text) AS stmt`,
+          [user, scramVerifier(password)]
+          // a verifier, never the password itself
+        );
+      }
+      await grantOn(c, db, user);
     });
   }
   return {
@@ -3480,6 +3482,31 @@ async function createLogin(server, databases2, opts) {
     databases: databases2,
     connectionString: connectionString(user, password, server.host, server.port, databases2[0])
   };
+}
+async function grantOn(c, db, user) {
+  await runFormatted(c, "SELECT format('GRANT CONNECT, CREATE, TEMPORARY ON DATABASE %I TO %I', $1::text, $2::text) AS stmt", [db, user]);
+  await runFormatted(
+    c,
+    `SELECT unnest(ARRAY[
+       format('GRANT USAGE, CREATE ON SCHEMA %I TO %I', nspname, $1::text),
+       format('GRANT ALL ON ALL TABLES IN SCHEMA %I TO %I', nspname, $1::text),
+       format('GRANT ALL ON ALL SEQUENCES IN SCHEMA %I TO %I', nspname, $1::text),
+       format('GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA %I TO %I', nspname, $1::text),
+       format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT ALL ON TABLES TO %I', nspname, $1::text),
+       format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT ALL ON SEQUENCES TO %I', nspname, $1::text)]) AS stmt
+     FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}`,
+    [user]
+  );
+  await runFormatted(
+    c,
+    `SELECT DISTINCT format('GRANT %I TO %I', r.rolname, $1::text) AS stmt
+     FROM (SELECT relowner AS owner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${SYSTEM_SCHEMA_FILTER}
+           UNION SELECT nspowner FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}) o
+     JOIN pg_roles r ON r.oid = o.owner
+     WHERE NOT (r.rolsuper OR r.rolcreaterole OR r.rolreplication OR r.rolbypassrls)
+       AND r.rolname <> $1::text AND r.rolname NOT LIKE 'pg\\_%'`,
+    [user]
+  );
 }
 async function verifyIdentity(creds, cloneId, imageDigest) {
   const client = new import_pg2.default.Client({
@@ -3594,7 +3621,7 @@ async function detectDumpKind(file2) {
   const s = await (0, import_promises30.stat)(file2).catch(() => void 0);
   if (!s) throw new SourceError(`${file2} does not exist.`);
   if (s.isDirectory()) {
-    if ((0, import_node_fs13.existsSync)(import_node_path30.default.join(file2, "toc.dat"))) return "directory";
+    if ((0, import_node_fs14.existsSync)(import_node_path30.default.join(file2, "toc.dat"))) return "directory";
     throw new SourceError(`${file2} is a directory without toc.dat, so not a PostgreSQL directory dump (${EXPECTED}).`);
   }
   const b = await head(file2, 8192);
@@ -3616,12 +3643,12 @@ function parseTocHeader(listing) {
   const version2 = /^;\s+Dumped from database version:\s*(\d+(?:\.\d+)?)/m.exec(listing)?.[1];
   return { database: database2, version: version2 };
 }
-var import_node_fs13, import_promises30, import_node_path30, EXPECTED;
+var import_node_fs14, import_promises30, import_node_path30, EXPECTED;
 var init_dumpFile = __esm({
   "packages/core/src/engine/postgres/dumpFile.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs13 = require("node:fs");
+    import_node_fs14 = require("node:fs");
     import_promises30 = require("node:fs/promises");
     import_node_path30 = __toESM(require("node:path"), 1);
     init_errors();
@@ -3759,7 +3786,7 @@ async function* readScriptLines(file2) {
 }
 async function* readScriptLineBatches(file2) {
   let rest = "";
-  for await (const chunk of (0, import_node_fs14.createReadStream)(file2, { encoding: "latin1", highWaterMark: 1 << 20 })) {
+  for await (const chunk of (0, import_node_fs15.createReadStream)(file2, { encoding: "latin1", highWaterMark: 1 << 20 })) {
     const parts = (rest + chunk).split("\n");
     rest = parts.pop();
     yield parts;
@@ -3814,12 +3841,12 @@ async function checkDumpScript(file2) {
   checked.set(key, facts);
   return facts;
 }
-var import_node_fs14, import_promises31, KEY, DB_ARG, ALLOWED_COMMAND, COPY_FROM_STDIN, isCopyEnd, checked;
+var import_node_fs15, import_promises31, KEY, DB_ARG, ALLOWED_COMMAND, COPY_FROM_STDIN, isCopyEnd, checked;
 var init_dumpScript = __esm({
   "packages/core/src/engine/postgres/dumpScript.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs14 = require("node:fs");
+    import_node_fs15 = require("node:fs");
     import_promises31 = require("node:fs/promises");
     init_errors();
     init_sqlLexer();
@@ -3857,7 +3884,7 @@ var init_url = __esm({
 
 // packages/core/src/engine/postgres/dataDir.ts
 async function makeEmptyDataDir(dataDir) {
-  if ((0, import_node_fs15.existsSync)(dataDir) && (await (0, import_promises32.readdir)(dataDir)).length > 0) {
+  if ((0, import_node_fs16.existsSync)(dataDir) && (await (0, import_promises32.readdir)(dataDir)).length > 0) {
     throw new BuildError(`${dataDir} already holds files; restore needs a fresh, empty disk.`);
   }
   await (0, import_promises32.mkdir)(dataDir, { recursive: true, mode: 448 });
@@ -3882,7 +3909,7 @@ async function copyDataDir(source, dataDir) {
   await makeEmptyDataDir(dataDir);
   await run("cp", ["-a", "--", `${source}/.`, dataDir]);
   const wal = import_node_path31.default.join(dataDir, "pg_wal");
-  if ((0, import_node_fs15.lstatSync)(wal).isSymbolicLink()) {
+  if ((0, import_node_fs16.lstatSync)(wal).isSymbolicLink()) {
     await (0, import_promises32.rm)(wal);
     await giveToServerUser(dataDir);
     await run("cp", ["-a", "--", `${import_node_path31.default.resolve(source, "pg_wal")}/.`, wal], { asUser: serverUser().asUser, cwd: "/" }).catch((e) => {
@@ -3928,12 +3955,12 @@ async function bootstrapSuperuser(bins, dataDir) {
   if (!name) throw new BuildError(`Could not find the superuser of ${dataDir} (single-user mode said: ${stdout.slice(0, 300)}).`);
   return name;
 }
-var import_node_fs15, import_promises32, import_node_path31, localeChoice;
+var import_node_fs16, import_promises32, import_node_path31, localeChoice;
 var init_dataDir = __esm({
   "packages/core/src/engine/postgres/dataDir.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs15 = require("node:fs");
+    import_node_fs16 = require("node:fs");
     import_promises32 = require("node:fs/promises");
     import_node_path31 = __toESM(require("node:path"), 1);
     init_errors();
@@ -3979,7 +4006,7 @@ function parseBackupHistory(file2, text) {
   };
 }
 async function readWalArchive(dir) {
-  if (!(0, import_node_fs16.existsSync)(dir)) throw new SourceError(`The WAL archive ${dir} does not exist; pass the directory archive_command copies WAL segments into.`);
+  if (!(0, import_node_fs17.existsSync)(dir)) throw new SourceError(`The WAL archive ${dir} does not exist; pass the directory archive_command copies WAL segments into.`);
   let names;
   try {
     names = await (0, import_promises33.readdir)(dir);
@@ -4007,12 +4034,12 @@ function restoreCommand(archiveDir) {
   const source = shellQuote(`${import_node_path32.default.resolve(archiveDir)}/`).replace(/%/g, "%%");
   return `cp -- ${source}%f %p`;
 }
-var import_node_fs16, import_promises33, import_node_path32, SEGMENT_NAME, BACKUP_HISTORY, LSN, isLsn, formatLsn, lsnOf, intOf;
+var import_node_fs17, import_promises33, import_node_path32, SEGMENT_NAME, BACKUP_HISTORY, LSN, isLsn, formatLsn, lsnOf, intOf;
 var init_walArchive = __esm({
   "packages/core/src/engine/postgres/walArchive.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs16 = require("node:fs");
+    import_node_fs17 = require("node:fs");
     import_promises33 = require("node:fs/promises");
     import_node_path32 = __toESM(require("node:path"), 1);
     init_errors();
@@ -4039,7 +4066,7 @@ async function pgVersionText(dir, baseTar) {
   return (await run("tar", ["-xOf", baseTar, "PG_VERSION"])).stdout;
 }
 async function readBaseBackup(dir) {
-  if (!(0, import_node_fs17.existsSync)(dir)) throw new SourceError(`The base backup ${dir} does not exist.`);
+  if (!(0, import_node_fs18.existsSync)(dir)) throw new SourceError(`The base backup ${dir} does not exist.`);
   const names = await (0, import_promises34.readdir)(dir).catch(() => {
     throw new SourceError(`The base backup ${dir} is not a directory; pass pg_basebackup's -D directory.`);
   });
@@ -4095,12 +4122,12 @@ async function placeBaseBackup(backupDir, info, dataDir) {
   }
   await (0, import_promises34.rm)(import_node_path33.default.join(dataDir, "backup_manifest"), { force: true });
 }
-var import_node_fs17, import_promises34, import_node_path33, TAR_NAMES;
+var import_node_fs18, import_promises34, import_node_path33, TAR_NAMES;
 var init_baseBackup = __esm({
   "packages/core/src/engine/postgres/baseBackup.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs17 = require("node:fs");
+    import_node_fs18 = require("node:fs");
     import_promises34 = require("node:fs/promises");
     import_node_path33 = __toESM(require("node:path"), 1);
     init_errors();
@@ -4116,7 +4143,7 @@ var init_baseBackup = __esm({
 // packages/core/src/runtime/host.ts
 function logTail(logFile, offset = 0, lines = 15) {
   try {
-    const text = (0, import_node_fs18.readFileSync)(logFile).subarray(offset).toString("utf8");
+    const text = (0, import_node_fs19.readFileSync)(logFile).subarray(offset).toString("utf8");
     return text.trimEnd().split("\n").slice(-lines).join("\n");
   } catch {
     return "(no log)";
@@ -4128,8 +4155,8 @@ Last lines of ${launch.logFile}:
 ${tail}`;
 }
 async function startHostProcess(launch, opts) {
-  const offset = (0, import_node_fs18.existsSync)(launch.logFile) ? (0, import_node_fs18.statSync)(launch.logFile).size : 0;
-  const logFd = (0, import_node_fs18.openSync)(launch.logFile, import_node_fs18.constants.O_WRONLY | import_node_fs18.constants.O_APPEND | import_node_fs18.constants.O_CREAT | import_node_fs18.constants.O_NOFOLLOW, 416);
+  const offset = (0, import_node_fs19.existsSync)(launch.logFile) ? (0, import_node_fs19.statSync)(launch.logFile).size : 0;
+  const logFd = (0, import_node_fs19.openSync)(launch.logFile, import_node_fs19.constants.O_WRONLY | import_node_fs19.constants.O_APPEND | import_node_fs19.constants.O_CREAT | import_node_fs19.constants.O_NOFOLLOW, 416);
   let child;
   try {
     child = (0, import_node_child_process3.spawn)(launch.program, launch.args, {
@@ -4142,7 +4169,7 @@ async function startHostProcess(launch, opts) {
       ...launch.switchUser ? { uid: launch.uid, gid: launch.gid } : {}
     });
   } finally {
-    (0, import_node_fs18.closeSync)(logFd);
+    (0, import_node_fs19.closeSync)(logFd);
   }
   let exit;
   let spawnError;
@@ -4184,13 +4211,13 @@ async function stopHostProcess(pid, signals, opts = {}) {
   signal2("SIGKILL", -pid);
   await waitForExit(pid, 5e3);
 }
-var import_node_child_process3, import_node_fs18, POLL_MS, sleep2, DEFAULT_SIGNALS, HostRuntime;
+var import_node_child_process3, import_node_fs19, POLL_MS, sleep2, DEFAULT_SIGNALS, HostRuntime;
 var init_host = __esm({
   "packages/core/src/runtime/host.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_child_process3 = require("node:child_process");
-    import_node_fs18 = require("node:fs");
+    import_node_fs19 = require("node:fs");
     init_errors();
     init_childEnv();
     init_exec();
@@ -4222,7 +4249,7 @@ function postgresArgs(spec) {
 }
 function serverLaunchOf(spec, paths = [spec.dataDir, spec.socketDir]) {
   const user = serverUser();
-  const owner = (0, import_node_fs19.statSync)(spec.dataDir);
+  const owner = (0, import_node_fs20.statSync)(spec.dataDir);
   const socket = import_node_path34.default.join(spec.socketDir, `.s.PGSQL.${spec.port}`);
   return {
     program: spec.bins.bin("postgres"),
@@ -4242,7 +4269,7 @@ function serverLaunchOf(spec, paths = [spec.dataDir, spec.socketDir]) {
     paths,
     port: spec.port,
     logFile: spec.logFile,
-    ready: async () => (0, import_node_fs19.existsSync)(socket) && await answers(spec),
+    ready: async () => (0, import_node_fs20.existsSync)(socket) && await answers(spec),
     describe: `PostgreSQL over ${spec.dataDir}`,
     hintFor: (log2) => /Address already in use|could not create any TCP\/IP sockets/.test(log2) ? ` Port ${spec.port} is already in use on this host; choose another port or stop what holds it.` : "",
     signals: SIGNALS
@@ -4268,12 +4295,12 @@ async function answers(spec) {
 async function stopPostgres(pid, opts = {}) {
   await stopHostProcess(pid, SIGNALS, opts);
 }
-var import_node_fs19, import_node_path34, import_pg4, SIGNALS;
+var import_node_fs20, import_node_path34, import_pg4, SIGNALS;
 var init_launch = __esm({
   "packages/core/src/engine/postgres/launch.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs19 = require("node:fs");
+    import_node_fs20 = require("node:fs");
     import_node_path34 = __toESM(require("node:path"), 1);
     import_pg4 = __toESM(require_pg(), 1);
     init_host();
@@ -4503,7 +4530,7 @@ async function continueKeptState(a) {
   await (0, import_promises36.mkdir)(stateDir2, { recursive: true, mode: 457 });
   await assertReachable(stateData);
   let reused = false;
-  if ((0, import_node_fs20.existsSync)(stateFile)) {
+  if ((0, import_node_fs21.existsSync)(stateFile)) {
     const last = JSON.parse(await (0, import_promises36.readFile)(stateFile, "utf8"));
     if (last.backupStartLsn !== a.probe.backup.startLsn) {
       throw new SourceError(
@@ -4518,7 +4545,7 @@ async function continueKeptState(a) {
     reused = true;
     a.reporter.info(`Continuing the kept recovery state in ${stateDir2} (last at ${last.target.kind} ${last.target.value})`);
   } else {
-    if ((0, import_node_fs20.existsSync)(stateData))
+    if ((0, import_node_fs21.existsSync)(stateData))
       throw new SourceError(`${stateData} exists but ${stateFile} does not: not a state dbclone kept. Remove it or choose another directory.`);
     a.reporter.info(`Restoring base backup ${a.source.path} into the kept recovery state ${stateDir2}`);
     await placeBaseBackup(a.source.path, a.probe.backup, stateData);
@@ -4546,12 +4573,12 @@ async function continueKeptState(a) {
   await copyDataDir(stateData, a.dataDir);
   return { dir: stateDir2, reused, stateStoppedAt: outcome.stoppedAt, segmentsRestoredIntoState: outcome.restoredSegments.length };
 }
-var import_node_fs20, import_promises36, import_node_path36, STATE_FILE;
+var import_node_fs21, import_promises36, import_node_path36, STATE_FILE;
 var init_recoveryState = __esm({
   "packages/core/src/engine/postgres/recoveryState.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs20 = require("node:fs");
+    import_node_fs21 = require("node:fs");
     import_promises36 = require("node:fs/promises");
     import_node_path36 = __toESM(require("node:path"), 1);
     init_errors();
@@ -4734,14 +4761,14 @@ async function probeDump(file2) {
 }
 async function probeDataDir(dir) {
   const pgVersion = import_node_path38.default.join(dir, "PG_VERSION");
-  if (!(0, import_node_fs21.existsSync)(pgVersion) || !(0, import_node_fs21.existsSync)(import_node_path38.default.join(dir, "global", "pg_control"))) {
+  if (!(0, import_node_fs22.existsSync)(pgVersion) || !(0, import_node_fs22.existsSync)(import_node_path38.default.join(dir, "global", "pg_control"))) {
     throw new SourceError(`${dir} is not a PostgreSQL data directory (expected PG_VERSION and global/pg_control in it).`);
   }
   const version2 = (await (0, import_promises37.readFile)(pgVersion, "utf8")).trim();
   const major = majorOf(version2);
   if (!Number.isFinite(major)) throw new SourceError(`${pgVersion} holds "${version2}", which is not a PostgreSQL version.`);
   const pidFile = import_node_path38.default.join(dir, "postmaster.pid");
-  if ((0, import_node_fs21.existsSync)(pidFile)) {
+  if ((0, import_node_fs22.existsSync)(pidFile)) {
     const pid = Number.parseInt((await (0, import_promises37.readFile)(pidFile, "utf8")).split("\n")[0] ?? "", 10);
     if (pid > 0 && isAlive(pid)) {
       throw new SourceError(
@@ -4749,7 +4776,7 @@ async function probeDataDir(dir) {
       );
     }
   }
-  const tablespaces = (0, import_node_fs21.existsSync)(import_node_path38.default.join(dir, "pg_tblspc")) ? await (0, import_promises37.readdir)(import_node_path38.default.join(dir, "pg_tblspc")) : [];
+  const tablespaces = (0, import_node_fs22.existsSync)(import_node_path38.default.join(dir, "pg_tblspc")) ? await (0, import_promises37.readdir)(import_node_path38.default.join(dir, "pg_tblspc")) : [];
   if (tablespaces.length > 0) {
     throw new NotSupportedError(
       `${dir} uses tablespaces outside the data directory (${tablespaces.join(", ")}); dbclone images hold a single data directory. Use a dump instead.`
@@ -4808,12 +4835,12 @@ async function probeSource(source) {
       );
   }
 }
-var import_node_fs21, import_promises37, import_node_path38, import_pg5;
+var import_node_fs22, import_promises37, import_node_path38, import_pg5;
 var init_probe = __esm({
   "packages/core/src/engine/postgres/probe.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs21 = require("node:fs");
+    import_node_fs22 = require("node:fs");
     import_promises37 = require("node:fs/promises");
     import_node_path38 = __toESM(require("node:path"), 1);
     import_pg5 = __toESM(require_pg(), 1);
@@ -4960,7 +4987,7 @@ async function isEmptyDatabase(s, name) {
 }
 async function rolesNamedInScript(file2) {
   const roles = /* @__PURE__ */ new Set();
-  const lines = (0, import_node_readline.createInterface)({ input: (0, import_node_fs22.createReadStream)(file2, "utf8"), crlfDelay: Infinity });
+  const lines = (0, import_node_readline.createInterface)({ input: (0, import_node_fs23.createReadStream)(file2, "utf8"), crlfDelay: Infinity });
   const pattern = /^(?:ALTER .+ OWNER TO|GRANT .+ TO) (.+);$/;
   for await (const line of lines) {
     const m = pattern.exec(line);
@@ -4982,7 +5009,7 @@ async function ensureRoles(c, roles) {
   }
 }
 async function runRestoreTool(file2, program2, args, what, stdin) {
-  const fh = stdin ? void 0 : await (0, import_promises39.open)(file2, import_node_fs22.constants.O_RDONLY | import_node_fs22.constants.O_NOFOLLOW);
+  const fh = stdin ? void 0 : await (0, import_promises39.open)(file2, import_node_fs23.constants.O_RDONLY | import_node_fs23.constants.O_NOFOLLOW);
   try {
     await run(program2, args, { asUser: serverUser().asUser, cwd: "/", stdin: stdin ?? fh.fd, timeoutMs: DAY_MS });
   } catch (e) {
@@ -5051,13 +5078,13 @@ async function restoreDumpall(bins, s, file2) {
   );
   return new Set(after.filter((d) => !before.has(d) || d === "postgres"));
 }
-var import_node_crypto7, import_node_fs22, import_promises39, import_node_path40, import_node_readline, import_node_stream, DAY_MS, connArgs;
+var import_node_crypto7, import_node_fs23, import_promises39, import_node_path40, import_node_readline, import_node_stream, DAY_MS, connArgs;
 var init_restoreDump = __esm({
   "packages/core/src/engine/postgres/restoreDump.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto7 = require("node:crypto");
-    import_node_fs22 = require("node:fs");
+    import_node_fs23 = require("node:fs");
     import_promises39 = require("node:fs/promises");
     import_node_path40 = __toESM(require("node:path"), 1);
     import_node_readline = require("node:readline");
@@ -5208,7 +5235,7 @@ async function assertImageDataDir(mountPath) {
   await assertAutoConfEmpty(mountPath, import_node_path41.default.join(dataDir, "postgresql.auto.conf"));
 }
 async function assertAutoConfEmpty(mountPath, file2) {
-  const fh = await (0, import_promises40.open)(file2, import_node_fs23.constants.O_RDONLY | import_node_fs23.constants.O_NOFOLLOW).catch((e) => {
+  const fh = await (0, import_promises40.open)(file2, import_node_fs24.constants.O_RDONLY | import_node_fs24.constants.O_NOFOLLOW).catch((e) => {
     if (e.code === "ENOENT") return void 0;
     if (e.code === "ELOOP") refuse2(mountPath, "has postgresql.auto.conf as a symbolic link");
     throw e;
@@ -5225,12 +5252,12 @@ async function assertAutoConfEmpty(mountPath, file2) {
     await fh.close();
   }
 }
-var import_node_fs23, import_promises40, import_node_path41, LINK_ALLOWED, SIGNALS2, AUTO_CONF_MAX_BYTES, isInside;
+var import_node_fs24, import_promises40, import_node_path41, LINK_ALLOWED, SIGNALS2, AUTO_CONF_MAX_BYTES, isInside;
 var init_dataDirLinks = __esm({
   "packages/core/src/engine/postgres/dataDirLinks.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs23 = require("node:fs");
+    import_node_fs24 = require("node:fs");
     import_promises40 = require("node:fs/promises");
     import_node_path41 = __toESM(require("node:path"), 1);
     init_errors();
@@ -5352,12 +5379,12 @@ var init_scrub = __esm({
 });
 
 // packages/core/src/engine/postgres/engine.ts
-var import_node_fs24, PostgresEngine;
+var import_node_fs25, PostgresEngine;
 var init_engine = __esm({
   "packages/core/src/engine/postgres/engine.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs24 = require("node:fs");
+    import_node_fs25 = require("node:fs");
     init_errors();
     init_reporter();
     init_binaries();
@@ -5376,7 +5403,7 @@ var init_engine = __esm({
       async checkPrerequisites() {
         const bins = await findBinaries();
         for (const p of ["initdb", "postgres", "pg_restore", "psql", "pg_resetwal", "pg_basebackup"]) {
-          if (!(0, import_node_fs24.existsSync)(bins.bin(p))) {
+          if (!(0, import_node_fs25.existsSync)(bins.bin(p))) {
             throw new MissingToolError(`${bins.bin(p)} is missing. Install it: apt-get install postgresql-${bins.major}.`);
           }
         }
@@ -19310,6 +19337,45 @@ var init_time = __esm({
   }
 });
 
+// packages/core/src/util/step-timer.ts
+var StepTimer;
+var init_step_timer = __esm({
+  "packages/core/src/util/step-timer.ts"() {
+    "use strict";
+    init_import_meta_url();
+    StepTimer = class {
+      /** `start`: a performance.now() value; the process's own start-up is `start` itself. */
+      constructor(start2 = performance.now()) {
+        this.start = start2;
+        this.last = start2;
+      }
+      start;
+      steps = [];
+      last;
+      /** Ends the step running since the last mark, under `name`. */
+      mark(name) {
+        const now = performance.now();
+        this.steps.push([name, now - this.last]);
+        this.last = now;
+      }
+      /** Times `fn` as the step `name` (anything since the last mark counts as `other` first). */
+      async step(name, fn) {
+        if (performance.now() - this.last >= 1) this.mark("other");
+        else this.last = performance.now();
+        const value = await fn();
+        this.mark(name);
+        return value;
+      }
+      /** "process start 71 ms; resolve 4 ms, pull 1 ms, …; total 212 ms" */
+      summary() {
+        const ms = (x) => `${Math.round(x)} ms`;
+        const parts = this.steps.map(([name, t]) => `${name} ${ms(t)}`).join(", ");
+        return `process start ${ms(this.start)}; ${parts}; total ${ms(this.last - this.start)}`;
+      }
+    };
+  }
+});
+
 // packages/core/src/clones/clone-id.ts
 function newCloneId() {
   const bytes = (0, import_node_crypto8.randomBytes)(10);
@@ -19393,7 +19459,7 @@ var init_ports = __esm({
 // packages/core/src/util/process-identity.ts
 function startTicks(pid) {
   try {
-    const stat30 = (0, import_node_fs25.readFileSync)(`/proc/${pid}/stat`, "utf8");
+    const stat30 = (0, import_node_fs26.readFileSync)(`/proc/${pid}/stat`, "utf8");
     const fields = stat30.slice(stat30.lastIndexOf(")") + 2).split(" ");
     if (fields[0] === "Z" || fields[0] === "X") return void 0;
     const ticks = Number(fields[19]);
@@ -19422,7 +19488,7 @@ function isPostgresOf(pid, dir) {
   if (process.platform !== "linux") return true;
   let argv;
   try {
-    argv = (0, import_node_fs25.readFileSync)(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    argv = (0, import_node_fs26.readFileSync)(`/proc/${pid}/cmdline`, "utf8").split("\0");
   } catch {
     return false;
   }
@@ -19433,12 +19499,12 @@ function isPostgresOf(pid, dir) {
   const rel = import_node_path49.default.relative(import_node_path49.default.resolve(dir), import_node_path49.default.resolve(dataDir));
   return rel === "" || !rel.startsWith("..") && !import_node_path49.default.isAbsolute(rel);
 }
-var import_node_fs25, import_node_path49;
+var import_node_fs26, import_node_path49;
 var init_process_identity = __esm({
   "packages/core/src/util/process-identity.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs25 = require("node:fs");
+    import_node_fs26 = require("node:fs");
     import_node_path49 = __toESM(require("node:path"), 1);
   }
 });
@@ -19454,13 +19520,13 @@ function matchesLabels(record2, labels) {
   const wanted = Object.entries(labels);
   return wanted.length > 0 && wanted.every(([k, v]) => record2.labels?.[k] === v);
 }
-var import_node_async_hooks, import_node_fs26, import_node_path50, import_proper_lockfile2, LOCK_OPTIONS, heldLocks, CloneRegistry;
+var import_node_async_hooks, import_node_fs27, import_node_path50, import_proper_lockfile2, LOCK_OPTIONS, heldLocks, CloneRegistry;
 var init_registry2 = __esm({
   "packages/core/src/clones/registry.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_async_hooks = require("node:async_hooks");
-    import_node_fs26 = require("node:fs");
+    import_node_fs27 = require("node:fs");
     import_node_path50 = __toESM(require("node:path"), 1);
     init_paths();
     init_durable_write();
@@ -19624,7 +19690,7 @@ var init_registry2 = __esm({
       async read() {
         let text;
         try {
-          text = await import_node_fs26.promises.readFile(this.file, "utf8");
+          text = await import_node_fs27.promises.readFile(this.file, "utf8");
         } catch (e) {
           if (e.code === "ENOENT") return [];
           throw e;
@@ -19872,12 +19938,12 @@ async function endsWithNewline(file2) {
   const last = await readLastLine(file2);
   return last === void 0 || last.complete;
 }
-var import_node_fs27, import_promises46, import_node_os9, import_node_path52, import_node_readline2, AuditLog;
+var import_node_fs28, import_promises46, import_node_os9, import_node_path52, import_node_readline2, AuditLog;
 var init_log = __esm({
   "packages/core/src/audit/log.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs27 = require("node:fs");
+    import_node_fs28 = require("node:fs");
     import_promises46 = require("node:fs/promises");
     import_node_os9 = __toESM(require("node:os"), 1);
     import_node_path52 = __toESM(require("node:path"), 1);
@@ -20080,7 +20146,7 @@ var init_log = __esm({
           if (e.code === "ENOENT") return;
           throw e;
         }
-        const rl = (0, import_node_readline2.createInterface)({ input: (0, import_node_fs27.createReadStream)(this.filePath, "utf8"), crlfDelay: Infinity });
+        const rl = (0, import_node_readline2.createInterface)({ input: (0, import_node_fs28.createReadStream)(this.filePath, "utf8"), crlfDelay: Infinity });
         for await (const line of rl) yield line;
       }
     };
@@ -20213,7 +20279,7 @@ async function copyAndHash(src, dest, onProgress) {
   const out = await (0, import_promises47.open)(dest, "wx", 420);
   try {
     let done = 0;
-    for await (const chunk of (0, import_node_fs28.createReadStream)(src, { highWaterMark: 1 << 20 })) {
+    for await (const chunk of (0, import_node_fs29.createReadStream)(src, { highWaterMark: 1 << 20 })) {
       const buf = chunk;
       hash2.update(buf);
       await out.write(buf);
@@ -20256,13 +20322,13 @@ function pidAlive(pid) {
     return e.code === "EPERM";
   }
 }
-var import_node_crypto10, import_node_fs28, import_promises47, import_node_path53;
+var import_node_crypto10, import_node_fs29, import_promises47, import_node_path53;
 var init_durable_files = __esm({
   "packages/core/src/repository/durable-files.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto10 = require("node:crypto");
-    import_node_fs28 = require("node:fs");
+    import_node_fs29 = require("node:fs");
     import_promises47 = require("node:fs/promises");
     import_node_path53 = __toESM(require("node:path"), 1);
     init_durable_write();
@@ -20276,7 +20342,7 @@ function blobGroupId(env = process.env) {
   if (/^\d+$/.test(wanted)) return Number(wanted);
   let groups = "";
   try {
-    groups = (0, import_node_fs29.readFileSync)("/etc/group", "utf8");
+    groups = (0, import_node_fs30.readFileSync)("/etc/group", "utf8");
   } catch {
   }
   for (const line of groups.split("\n")) {
@@ -20287,12 +20353,12 @@ function blobGroupId(env = process.env) {
     `DBCLONE_BLOB_GROUP names the group '${wanted}', which does not exist on this machine; create it or set a group name or gid that exists`
   );
 }
-var import_node_fs29;
+var import_node_fs30;
 var init_blob_group = __esm({
   "packages/core/src/util/blob-group.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs29 = require("node:fs");
+    import_node_fs30 = require("node:fs");
     init_errors();
   }
 });
@@ -21863,7 +21929,7 @@ async function downloadLayer(d) {
   const body = res.body;
   const partialOut = await (0, import_promises55.open)(partial2, "a", 384);
   async function* layerBytesSource() {
-    if (have > 0) for await (const c of (0, import_node_fs30.createReadStream)(partial2, { end: have - 1, highWaterMark: 1 << 20 })) yield c;
+    if (have > 0) for await (const c of (0, import_node_fs31.createReadStream)(partial2, { end: have - 1, highWaterMark: 1 << 20 })) yield c;
     for await (const c of body) {
       const chunk = Buffer.from(c.buffer, c.byteOffset, c.byteLength);
       await partialOut.write(chunk);
@@ -21891,7 +21957,7 @@ async function downloadLayer(d) {
           yield c;
         }
       },
-      (0, import_node_fs30.createWriteStream)(d.tempFile, { flags: "wx", mode: 420 }),
+      (0, import_node_fs31.createWriteStream)(d.tempFile, { flags: "wx", mode: 420 }),
       { signal: d.signal }
     );
   } catch (e) {
@@ -21945,13 +22011,13 @@ function isZlibError(e) {
   const code = e?.code ?? "";
   return typeof code === "string" && code.startsWith("Z_");
 }
-var import_node_crypto11, import_node_fs30, import_promises55, import_node_stream2, import_promises56, import_node_zlib;
+var import_node_crypto11, import_node_fs31, import_promises55, import_node_stream2, import_promises56, import_node_zlib;
 var init_blob_download = __esm({
   "packages/core/src/repository/oci/blob-download.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto11 = require("node:crypto");
-    import_node_fs30 = require("node:fs");
+    import_node_fs31 = require("node:fs");
     import_promises55 = require("node:fs/promises");
     import_node_stream2 = require("node:stream");
     import_promises56 = require("node:stream/promises");
@@ -22432,7 +22498,7 @@ async function pushDiskLayer(client, repo, manifest, diskFile, settings, opts) {
   const total = manifest.disk.sizeBytes;
   async function* compressed() {
     const gzip = (0, import_node_zlib2.createGzip)({ level: settings.compressionLevel, chunkSize: 1 << 20 });
-    const input2 = (0, import_node_fs31.createReadStream)(diskFile, { highWaterMark: 1 << 20 });
+    const input2 = (0, import_node_fs32.createReadStream)(diskFile, { highWaterMark: 1 << 20 });
     input2.on("data", (c) => {
       diskHash.update(c);
       read += c.length;
@@ -22471,12 +22537,12 @@ async function pushDiskLayer(client, repo, manifest, diskFile, settings, opts) {
   await settings.knownLayers.remember(manifest.disk.digest, layer, here);
   return layer;
 }
-var import_node_fs31, import_node_crypto14, import_node_zlib2;
+var import_node_fs32, import_node_crypto14, import_node_zlib2;
 var init_push_image = __esm({
   "packages/core/src/repository/oci/push-image.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs31 = require("node:fs");
+    import_node_fs32 = require("node:fs");
     import_node_crypto14 = require("node:crypto");
     import_node_zlib2 = require("node:zlib");
     init_errors();
@@ -23030,7 +23096,7 @@ async function openRepository(location, opts = {}) {
     return new OciRepository(location.trim(), { ...opts.oci, ...opts.cacheDir ? { cacheDir: opts.cacheDir } : {} });
   }
   const dir = directoryOf(location);
-  if (opts.mustExist && !(0, import_node_fs32.existsSync)(dir)) {
+  if (opts.mustExist && !(0, import_node_fs33.existsSync)(dir)) {
     throw new RepositoryError(`repository ${dir} does not exist: check the path, or make it by publishing an image to it`);
   }
   await assertUsableRoot(dir);
@@ -23046,12 +23112,12 @@ async function readRepositoryConfig(repository) {
   const layout = new FsLayout(directoryOf(repository));
   return configOf(await readConfigFile(layout), layout.configFile);
 }
-var import_node_fs32, import_node_path66, import_node_url2;
+var import_node_fs33, import_node_path66, import_node_url2;
 var init_open = __esm({
   "packages/core/src/repository/open.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs32 = require("node:fs");
+    import_node_fs33 = require("node:fs");
     import_node_path66 = __toESM(require("node:path"), 1);
     import_node_url2 = require("node:url");
     init_errors();
@@ -23472,14 +23538,14 @@ function apiStatus(e) {
 }
 function dockerConfigured(env = process.env) {
   if (env.DOCKER_HOST) return true;
-  return process.platform !== "win32" && (0, import_node_fs33.existsSync)("/var/run/docker.sock");
+  return process.platform !== "win32" && (0, import_node_fs34.existsSync)("/var/run/docker.sock");
 }
-var import_node_fs33, import_dockerode;
+var import_node_fs34, import_dockerode;
 var init_client3 = __esm({
   "packages/core/src/runtime/docker/client.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs33 = require("node:fs");
+    import_node_fs34 = require("node:fs");
     import_dockerode = __toESM(require_dockerode(), 1);
     init_errors();
   }
@@ -24037,24 +24103,27 @@ var init_ttl = __esm({
 async function runSession(input2) {
   const { opts, image } = input2;
   const { driver } = input2.platform;
+  const steps = input2.steps ?? new StepTimer();
   const runtime = await loadRuntime(opts);
-  const blob = await pullBase(opts, image, driver);
+  const blob = await steps.step("pull", () => pullBase(opts, image, driver));
   const registry2 = new CloneRegistry(opts.home);
   const cleanup = new CleanupStack(opts.reporter);
-  const state = { input: input2, registry: registry2, cleanup, runtime, blob, record: await reserve(input2, registry2, cleanup) };
+  const record0 = await steps.step("reserve", () => reserve(input2, registry2, cleanup));
+  const state = { input: input2, registry: registry2, cleanup, runtime, blob, record: record0 };
   const { record: record2 } = state;
   try {
-    const child = await makeChild(state);
-    await mount(state, child);
-    const server = await start(state);
-    const credentials = await login(state, server);
-    await verify(state, credentials);
-    await audit(state);
-    const clone2 = await ready(state);
+    const child = await steps.step("child", () => makeChild(state));
+    await steps.step("mount", () => mount(state, child));
+    const server = await steps.step("start", () => start(state));
+    const credentials = await steps.step("login", () => login(state, server));
+    await steps.step("verify", () => verify(state, credentials));
+    await steps.step("audit", () => audit(state));
+    const clone2 = await steps.step("ready", () => ready(state));
     const readySeconds = secondsSince(input2.started);
     cleanup.dismiss();
     await pausePoint("clone:ready");
-    const childDiskBytes = await ownBytesOf(driver, child.file);
+    const childDiskBytes = opts.measureChildDisk === false ? void 0 : await steps.step("own bytes", () => ownBytesOf(driver, child.file));
+    opts.reporter.debug(`clone steps: ${steps.summary()}`);
     const where2 = server.containerId ? ` (container ${server.containerId.slice(0, 12)})` : "";
     opts.reporter.debug(`Clone ${record2.id} of ${image.name}:${image.version} ready in ${readySeconds.toFixed(3)} s on ${record2.host}:${record2.port}${where2}`);
     return { created: true, clone: clone2, credentials, image, readySeconds, childDiskBytes, replaced: input2.replaced };
@@ -24223,6 +24292,7 @@ var init_session = __esm({
     init_paths();
     init_pause_point();
     init_time();
+    init_step_timer();
     init_child_disk();
     init_named_clone();
     init_registry2();
@@ -24236,7 +24306,9 @@ async function createClone(opts) {
   const started = performance.now();
   const { repository, reporter } = opts;
   const registry2 = new CloneRegistry(opts.home);
-  const image = await repository.resolve(parseImageRef(opts.ref));
+  const steps = new StepTimer(0);
+  steps.mark("open");
+  const image = await steps.step("resolve", () => repository.resolve(parseImageRef(opts.ref)));
   const platform = platformForImage(image.manifest.engine.kind, opts.home, { disk: opts.disk, reporter });
   assertRuntimeServes(platform, opts.runtime);
   assertDatabaseChoice(
@@ -24246,7 +24318,7 @@ async function createClone(opts) {
   );
   let previous;
   let replaced;
-  const existing = opts.name ? await registry2.findByName(opts.name) : void 0;
+  const existing = opts.name ? await steps.step("find name", () => registry2.findByName(opts.name)) : void 0;
   if (existing) {
     const decision = await decideNamedClone(existing, image, opts);
     if (decision.kind === "reuse") return reuseResult(decision.record, image, decision.newerImage, opts, started);
@@ -24255,7 +24327,7 @@ async function createClone(opts) {
     reporter.warn(`Replacing the clone named ${opts.name}: ${decision.reason}.`);
     await removeClone(previous, { home: opts.home, reporter, repository });
   }
-  return runSession({ opts, image, platform, previous, replaced, started });
+  return runSession({ opts, image, platform, previous, replaced, started, steps });
 }
 async function reuseResult(record2, image, newer, opts, started) {
   const where2 = record2.labels.runner ? ` on runner ${record2.labels.runner}` : "";
@@ -24270,7 +24342,7 @@ async function reuseResult(record2, image, newer, opts, started) {
     credentials: credentialsOf(record2, opts.database),
     image,
     readySeconds: secondsSince(started),
-    childDiskBytes: await ownBytesOf(platformForRecord(record2, opts.home).driver, record2.childFile),
+    childDiskBytes: opts.measureChildDisk === false ? void 0 : await ownBytesOf(platformForRecord(record2, opts.home).driver, record2.childFile),
     newerImage: newer ? { name: newer.name, version: newer.version, manifestDigest: newer.manifestDigest } : void 0
   };
 }
@@ -24281,6 +24353,7 @@ var init_lifecycle = __esm({
     init_platform();
     init_image();
     init_time();
+    init_step_timer();
     init_registry2();
     init_teardown();
     init_record();
@@ -29039,7 +29112,7 @@ async function workerScript() {
   const here = typeof importMetaUrl === "string" ? (0, import_node_url3.fileURLToPath)(importMetaUrl) : void 0;
   if (here?.endsWith(".cjs")) {
     const bundled = import_node_path75.default.join(import_node_path75.default.dirname(here), "mapping-worker.cjs");
-    if (!import_node_fs34.default.existsSync(bundled))
+    if (!import_node_fs35.default.existsSync(bundled))
       throw new BuildError(
         `the masking worker bundle ${bundled} is missing; reinstall dbclone (dist/ must hold mapping-worker.cjs beside ${import_node_path75.default.basename(here)}).`
       );
@@ -29051,17 +29124,17 @@ async function workerScript() {
   return sourceBundle;
 }
 async function bundleFromSource(entry) {
-  if (!import_node_fs34.default.existsSync(entry)) throw new BuildError(`the masking worker source ${entry} is missing`);
+  if (!import_node_fs35.default.existsSync(entry)) throw new BuildError(`the masking worker source ${entry} is missing`);
   const { build } = (0, import_node_module2.createRequire)(entry)("esbuild");
   const out = await build({ entryPoints: [entry], write: false, bundle: true, platform: "node", format: "cjs", target: "node20", logLevel: "error" });
   return { code: out.outputFiles[0].text };
 }
-var import_node_fs34, import_node_module2, import_node_os12, import_node_path75, import_node_url3, import_node_worker_threads, defaultJobs, MIN_SLICE, sourceBundle;
+var import_node_fs35, import_node_module2, import_node_os12, import_node_path75, import_node_url3, import_node_worker_threads, defaultJobs, MIN_SLICE, sourceBundle;
 var init_mapping_pool = __esm({
   "packages/core/src/masking/transformers/mapping-pool.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs34 = __toESM(require("node:fs"), 1);
+    import_node_fs35 = __toESM(require("node:fs"), 1);
     import_node_module2 = require("node:module");
     import_node_os12 = __toESM(require("node:os"), 1);
     import_node_path75 = __toESM(require("node:path"), 1);
@@ -31277,7 +31350,7 @@ async function scanStream(chunks, plan, tally, source) {
   }
 }
 async function scanBlob(file2, set2, tally, onProgress) {
-  const stream = (0, import_node_fs35.createReadStream)(file2, { highWaterMark: CHUNK3 });
+  const stream = (0, import_node_fs36.createReadStream)(file2, { highWaterMark: CHUNK3 });
   let done = 0;
   const chunks = (async function* () {
     for await (const c of stream) {
@@ -31292,7 +31365,7 @@ async function scanDataFiles(root, set2, tally) {
   for (const rel of await listFiles(root, "")) {
     const full = import_node_path77.default.join(root, rel);
     const relation = isRelationFile(rel);
-    await scanStream((0, import_node_fs35.createReadStream)(full, { highWaterMark: CHUNK3 }), set2, tally, {
+    await scanStream((0, import_node_fs36.createReadStream)(full, { highWaterMark: CHUNK3 }), set2, tally, {
       file: rel,
       channelOf: (offset) => channelOfFile(full, rel, offset),
       ...relation ? { explainByStructure: (offset, length) => explainInPage(full, offset, length, WINDOW) } : {}
@@ -31308,12 +31381,12 @@ async function listFiles(root, rel) {
   }
   return out;
 }
-var import_node_fs35, import_promises69, import_node_path77, emptyTally, EXAMPLES2, planOf, CHUNK3;
+var import_node_fs36, import_promises69, import_node_path77, emptyTally, EXAMPLES2, planOf, CHUNK3;
 var init_residue_scan = __esm({
   "packages/core/src/masking/leak-scan/residue-scan.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs35 = require("node:fs");
+    import_node_fs36 = require("node:fs");
     import_promises69 = require("node:fs/promises");
     import_node_path77 = __toESM(require("node:path"), 1);
     init_explain();
@@ -34997,7 +35070,7 @@ async function runDemo(opts) {
     const isolated = aliceAfter === 0 && bobAfter === before && before > 0;
     print(`   orders: alice ${aliceAfter}, bob ${bobAfter} (was ${before}) \u2192 ${isolated ? "isolated" : "NOT ISOLATED"}`);
     const childBytes = [];
-    for (const c of clones) childBytes.push(c.childDiskBytes);
+    for (const c of clones) childBytes.push(c.childDiskBytes ?? 0);
     const cloneReadySeconds = clones.map((c) => c.readySeconds);
     print("5. Tearing down\u2026");
     const tdStart = performance.now();
@@ -36743,7 +36816,9 @@ function registerClone(program2, ctx) {
       database: opts.database,
       runtime: opts.runtime,
       disk: opts.disk,
-      docker
+      docker,
+      measureChildDisk: false
+      // neither output shows it
     });
     ctx.reporter.secret(result.credentials.password);
     if (json2) return writeJson(ctx.io.stdout, cloneResultJson(result));
