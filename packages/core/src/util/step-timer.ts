@@ -1,11 +1,11 @@
-// Per-step wall times of one operation, for `--debug` ("clone steps: resolve 4 ms, pull 1 ms, …"):
+// Per-step wall times of one operation, for `--debug` ("clone steps from process start: open 271 ms, …"):
 // the clone path's fixed costs, measured where they are spent, so a regression shows in one line.
 
 export class StepTimer {
   private readonly steps: [string, number][] = [];
   private last: number;
 
-  /** `start`: a performance.now() value; the process's own start-up is `start` itself. */
+  /** `start`: a performance.now() value; 0 is the process's own start (node's start-up counts too). */
   constructor(private readonly start: number = performance.now()) {
     this.last = start;
   }
@@ -26,10 +26,10 @@ export class StepTimer {
     return value;
   }
 
-  /** "process start 71 ms; resolve 4 ms, pull 1 ms, …; total 212 ms" */
+  /** "from process start: open 271 ms, resolve 4 ms, …; total 812 ms" (or "from 71 ms: …" when started later). */
   summary(): string {
     const ms = (x: number) => `${Math.round(x)} ms`;
     const parts = this.steps.map(([name, t]) => `${name} ${ms(t)}`).join(", ");
-    return `process start ${ms(this.start)}; ${parts}; total ${ms(this.last - this.start)}`;
+    return `from ${this.start === 0 ? "process start" : ms(this.start)}: ${parts}; total ${ms(this.last - this.start)}`;
   }
 }
