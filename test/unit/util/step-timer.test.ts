@@ -12,8 +12,9 @@ describe("StepTimer: the clone path's per-step wall times (--debug)", () => {
     await t.step("mount", () => sleep(10));
     const s = t.summary();
     expect(s).toMatch(/^from \d+ ms: open (\d+) ms, resolve (\d+) ms, other (\d+) ms, mount (\d+) ms; total (\d+) ms$/);
-    const [, start, open, resolve, other, mount, total] =
-      /^from (\d+) ms: open (\d+) ms, resolve (\d+) ms, other (\d+) ms, mount (\d+) ms; total (\d+) ms$/.exec(s)!.map(Number);
+    const [, start, open, resolve, other, mount, total] = /^from (\d+) ms: open (\d+) ms, resolve (\d+) ms, other (\d+) ms, mount (\d+) ms; total (\d+) ms$/
+      .exec(s)!
+      .map(Number);
     expect(open).toBeGreaterThanOrEqual(49);
     expect(resolve).toBeGreaterThanOrEqual(19);
     expect(other).toBeGreaterThanOrEqual(14);
