@@ -143,7 +143,7 @@ async function benchScale(root: string, scale: number) {
         if (i === 0) firstSeconds = c.readySeconds;
         else {
           ready.push(c.readySeconds);
-          childBytes.push(c.childDiskBytes);
+          childBytes.push(c.childDiskBytes ?? 0);
         }
         const [, td] = await timed(() => teardownClones({ home, reporter, id: c.clone.id }));
         if (i > 0) teardown.push(td);

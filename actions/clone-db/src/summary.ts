@@ -22,7 +22,7 @@ export async function writeCloneSummary(result: CloneResult, chosen?: string): P
     ["Clone", `${clone.id}${clone.name ? ` (name ${clone.name})` : ""}, ${result.created ? "created" : "reused"}${runner}`],
     ["Server", `${clone.host}:${clone.port}, databases ${clone.databases.join(", ")}`],
     ["Ready in", `${result.readySeconds} s`],
-    ["Child disk", formatBytes(result.childDiskBytes)],
+    ["Child disk", formatBytes(result.childDiskBytes ?? 0)],
     ["Expires", clone.expiresAt ?? "never"],
     ...(image.manifest.git?.commit ? [["Built at commit", image.manifest.git.commit] as [string, string]] : []),
     ...(image.manifest.access ? [["Access", describeAccess(image.manifest.access)] as [string, string]] : []),

@@ -37,6 +37,15 @@ function dbclone(args: string[], env: Record<string, string> = {}) {
 }
 
 describe("the split CLI bundle", () => {
+  it("bundles only the zod the manifest uses: a namespace import, so zod's JSON-schema converters stay out", () => {
+    // `import { z } from "zod"` keeps every export of the z object (200 kB more to parse at every start).
+    for (const bundle of ["dist/cli/main.cjs", "dist/clone-db/index.cjs"]) {
+      const text = fs.readFileSync(path.join(repoRoot, bundle), "utf8");
+      expect(text, bundle).toContain("node_modules/zod/v4/classic/schemas.js");
+      expect(text, bundle).not.toContain("node_modules/zod/v4/classic/from-json-schema.js");
+    }
+  });
+
   it("answers --version from the bin alone, without main.cjs", () => {
     const r = dbclone(["--version"]);
     expect(r.code).toBe(0);

@@ -2,7 +2,7 @@
 // as reflink copies (no FUSE daemon), isolation, a layered (promoted) version, a full pool, and
 // gc after a SIGKILL during expansion and during a clone. Needs root, loop devices and XFS.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statfsSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statfsSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CloneRegistry, collectGarbage } from "../../../packages/core/src/clones/index.js";
@@ -74,8 +74,17 @@ describe.skipIf(!canRun)("reflink disk driver (real PostgreSQL, loop-mounted XFS
       expect(psql(c.credentials.connectionString, "SELECT string_agg(n::text, ',') FROM mine")).toBe(String(i));
       expect(psql(c.credentials.connectionString, "SELECT count(*) FROM order_items")).toBe("0");
     });
+    // A further clone of the verified, expanded base: no hash of it and no rewrite of either
+    // verified-digest cache (each rewrite is an fsync on the clone's path), and, asked not to,
+    // no extent-map measure after ready (the CLI's way).
+    const stateFiles = [path.join(world.home, "state", "verified-digests.json"), path.join(world.home, "cache", "verified-blobs.json")];
+    const stamp = () => stateFiles.map((f) => (existsSync(f) ? `${statSync(f).ino}:${statSync(f).mtimeMs}` : "missing"));
+    const before = stamp();
+    expect(before).not.toContain("missing");
     // The image itself is untouched: a new clone sees the original rows and no `mine` table.
-    const fresh = await reflinkClone("shop:v1");
+    const fresh = await createClone({ repository: world.repository, ref: "shop:v1", home: world.home, reporter, disk: "reflink", measureChildDisk: false });
+    expect(fresh.childDiskBytes).toBeUndefined();
+    expect(stamp()).toEqual(before);
     expect(Number(psql(fresh.credentials.connectionString, "SELECT count(*) FROM order_items"))).toBeGreaterThan(0);
     expect(psql(fresh.credentials.connectionString, "SELECT to_regclass('mine') IS NULL")).toBe("t");
 

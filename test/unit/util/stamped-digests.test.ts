@@ -34,6 +34,26 @@ describe("StampedDigestCache", () => {
     expect(await cache.digestOf(f, sha256File)).toEqual({ digest: sha("version one!"), cached: false });
   });
 
+  it("does not rewrite the cache file when a clone records an unchanged, already recorded digest", async () => {
+    const f = path.join(dir, "base.qcow2");
+    writeFileSync(f, "base");
+    const cache = baseDigestCache(path.join(dir, "state"));
+    await cache.remember(f, sha("base"));
+    const cacheFile = path.join(dir, "state", "verified-digests.json");
+    const before = statSync(cacheFile, { bigint: true });
+    // What every clone of a cached base does: pull says "verified", the driver remembers it again.
+    await cache.remember(f, sha("base"));
+    expect(await cache.digestOf(f, async () => expect.unreachable("an unchanged base is never hashed again"))).toEqual({ digest: sha("base"), cached: true });
+    const after = statSync(cacheFile, { bigint: true });
+    expect([after.ino, after.mtimeNs]).toEqual([before.ino, before.mtimeNs]);
+    // A different digest, or a changed file, is written.
+    await cache.remember(f, sha("other"));
+    expect(statSync(cacheFile, { bigint: true }).ino).not.toBe(before.ino);
+    appendFileSync(f, "!");
+    await cache.remember(f, sha("other"));
+    expect(await cache.isVerified(f, sha("other"))).toBe(true);
+  });
+
   it("re-hashes a same-size rewrite even when the mtime is put back", async () => {
     const f = path.join(dir, "base.qcow2");
     writeFileSync(f, "aaaa");

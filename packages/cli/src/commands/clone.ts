@@ -138,6 +138,7 @@ export function registerClone(program: Command, ctx: CliContext): void {
         runtime: opts.runtime,
         disk: opts.disk as "qcow2" | "reflink" | undefined,
         docker,
+        measureChildDisk: false, // neither output shows it
       });
       ctx.reporter.secret(result.credentials.password);
       if (json) return writeJson(ctx.io.stdout, cloneResultJson(result));

@@ -44,6 +44,12 @@ export interface CreateCloneOptions {
   runtime?: "host" | "docker";
   /** Image, limits and network of the container (runtime "docker" only). */
   docker?: DockerRuntimeOptions;
+  /**
+   * Measure what the child disk holds once ready (default true): a reflink clone's extent map is
+   * read by a process spawned after the clone is ready, which a caller that never shows it (the
+   * CLI) need not wait for.
+   */
+  measureChildDisk?: boolean;
 }
 
 export type OnImageChange = "keep" | "recreate" | "fail";
@@ -56,8 +62,8 @@ export interface CloneResult {
   image: PublishedImage;
   /** Seconds from request to a query answered by the clone. */
   readySeconds: number;
-  /** Bytes the child disk holds right after it became ready. */
-  childDiskBytes: number;
+  /** Bytes the child disk holds right after it became ready (undefined when not asked for: measureChildDisk false). */
+  childDiskBytes?: number;
   /**
    * A live named clone was kept although the requested image is now another version: the clone
    * still holds `clone.image`; this is the version that was asked for.

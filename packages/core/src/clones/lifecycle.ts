@@ -4,6 +4,7 @@
 import { platformForImage, platformForRecord } from "../platform/index.js";
 import { parseImageRef } from "../image/index.js";
 import { secondsSince } from "../util/time.js";
+import { StepTimer } from "../util/step-timer.js";
 import type { CloneResult, CreateCloneOptions } from "./lifecycle-types.js";
 import { CloneRegistry } from "./registry.js";
 import type { CloneRecord } from "./types.js";
@@ -17,7 +18,10 @@ export async function createClone(opts: CreateCloneOptions): Promise<CloneResult
   const started = performance.now();
   const { repository, reporter } = opts;
   const registry = new CloneRegistry(opts.home);
-  const image = await repository.resolve(parseImageRef(opts.ref));
+  // From the process's start: what a user waits for includes start-up and the repository's opening.
+  const steps = new StepTimer(0);
+  steps.mark("open");
+  const image = await steps.step("resolve", () => repository.resolve(parseImageRef(opts.ref)));
   // Chosen first: a host that cannot serve the image's engine refuses before anything is made.
   const platform = platformForImage(image.manifest.engine.kind, opts.home, { disk: opts.disk, reporter });
   assertRuntimeServes(platform, opts.runtime);
@@ -29,7 +33,7 @@ export async function createClone(opts: CreateCloneOptions): Promise<CloneResult
 
   let previous: CloneRecord | undefined;
   let replaced: CloneResult["replaced"];
-  const existing = opts.name ? await registry.findByName(opts.name) : undefined;
+  const existing = opts.name ? await steps.step("find name", () => registry.findByName(opts.name!)) : undefined;
   if (existing) {
     const decision = await decideNamedClone(existing, image, opts);
     if (decision.kind === "reuse") return reuseResult(decision.record, image, decision.newerImage, opts, started);
@@ -39,7 +43,7 @@ export async function createClone(opts: CreateCloneOptions): Promise<CloneResult
     await removeClone(previous, { home: opts.home, reporter, repository });
   }
 
-  return runSession({ opts, image, platform, previous, replaced, started });
+  return runSession({ opts, image, platform, previous, replaced, started, steps });
 }
 
 /** A live named clone comes back as it is (the caller proved it is still that clone). */
@@ -63,7 +67,7 @@ async function reuseResult(
     credentials: credentialsOf(record, opts.database),
     image,
     readySeconds: secondsSince(started),
-    childDiskBytes: await ownBytesOf(platformForRecord(record, opts.home).driver, record.childFile),
+    childDiskBytes: opts.measureChildDisk === false ? undefined : await ownBytesOf(platformForRecord(record, opts.home).driver, record.childFile),
     newerImage: newer ? { name: newer.name, version: newer.version, manifestDigest: newer.manifestDigest } : undefined,
   };
 }

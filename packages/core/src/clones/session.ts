@@ -20,6 +20,7 @@ import { diskFullError } from "../util/disk-full.js";
 import { makeDir, TRAVERSABLE_DIR } from "../util/paths.js";
 import { pausePoint } from "../util/pause-point.js";
 import { secondsSince } from "../util/time.js";
+import { StepTimer } from "../util/step-timer.js";
 import { createChildDisk } from "./child-disk.js";
 import type { CloneResult, CreateCloneOptions } from "./lifecycle-types.js";
 import { inheritedTtl } from "./named-clone.js";
@@ -37,6 +38,8 @@ export interface SessionInput {
   previous?: CloneRecord;
   replaced?: CloneResult["replaced"];
   started: number;
+  /** Per-step wall times, printed with --debug. */
+  steps?: StepTimer;
 }
 
 /** Everything a session holds while it runs; each step adds to it. */
@@ -52,24 +55,27 @@ interface SessionState {
 export async function runSession(input: SessionInput): Promise<CloneResult> {
   const { opts, image } = input;
   const { driver } = input.platform;
+  const steps = input.steps ?? new StepTimer();
   const runtime = await loadRuntime(opts);
-  const blob = await pullBase(opts, image, driver);
+  const blob = await steps.step("pull", () => pullBase(opts, image, driver));
   const registry = new CloneRegistry(opts.home);
   const cleanup = new CleanupStack(opts.reporter);
-  const state: SessionState = { input, registry, cleanup, runtime, blob, record: await reserve(input, registry, cleanup) };
+  const record0 = await steps.step("reserve", () => reserve(input, registry, cleanup));
+  const state: SessionState = { input, registry, cleanup, runtime, blob, record: record0 };
   const { record } = state;
   try {
-    const child = await makeChild(state);
-    await mount(state, child);
-    const server = await start(state);
-    const credentials = await login(state, server);
-    await verify(state, credentials);
-    await audit(state);
-    const clone = await ready(state);
+    const child = await steps.step("child", () => makeChild(state));
+    await steps.step("mount", () => mount(state, child));
+    const server = await steps.step("start", () => start(state));
+    const credentials = await steps.step("login", () => login(state, server));
+    await steps.step("verify", () => verify(state, credentials));
+    await steps.step("audit", () => audit(state));
+    const clone = await steps.step("ready", () => ready(state));
     const readySeconds = secondsSince(input.started);
     cleanup.dismiss();
     await pausePoint("clone:ready");
-    const childDiskBytes = await ownBytesOf(driver, child.file);
+    const childDiskBytes = opts.measureChildDisk === false ? undefined : await steps.step("own bytes", () => ownBytesOf(driver, child.file));
+    opts.reporter.debug(`clone steps: ${steps.summary()}`);
     const where = server.containerId ? ` (container ${server.containerId.slice(0, 12)})` : "";
     // The CLI and the action each print the ready line with how to connect: said once, there.
     opts.reporter.debug(`Clone ${record.id} of ${image.name}:${image.version} ready in ${readySeconds.toFixed(3)} s on ${record.host}:${record.port}${where}`);

@@ -99,7 +99,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
 
     const childBytes: number[] = [];
     // What each clone's disk holds of its own, as its driver measures it (a reflink copy shares the rest).
-    for (const c of clones) childBytes.push(c.childDiskBytes);
+    for (const c of clones) childBytes.push(c.childDiskBytes ?? 0);
     const cloneReadySeconds = clones.map((c) => c.readySeconds);
 
     print("5. Tearing down…");

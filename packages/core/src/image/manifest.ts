@@ -1,5 +1,6 @@
 // The image manifest: schema, types and parsing. The sha256 of its canonical JSON is the image id.
-import { z } from "zod";
+// A namespace import: the bundles keep only the zod this file calls (`import { z }` keeps all of it).
+import * as z from "zod";
 import { ValidationError } from "../errors.js";
 
 const digest = z.string().regex(/^sha256:[0-9a-f]{64}$/, "must be sha256:<64 lowercase hex>");

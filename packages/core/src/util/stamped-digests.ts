@@ -67,6 +67,9 @@ export class StampedDigestCache {
     const key = path.resolve(file);
     const entry: Entry = { ...(stamp ?? (await stampOf(key))), digest };
     const entries = await this.load();
+    const had = entries[key];
+    // Already recorded as it is (every clone of a cached base says so again): no write, no fsync.
+    if (had && had.digest === digest && sameStamp(had, entry)) return;
     entries[key] = entry;
     await this.save(entries);
   }

@@ -9,7 +9,8 @@ import { SYSTEM_SCHEMA_FILTER } from "./sql.js";
 /** Run statements the server itself formatted (%I / %L), so no value is ever spliced in by us. */
 async function runFormatted(c: pg.Client, sql: string, params: unknown[]): Promise<void> {
   const r = await c.query<{ stmt: string }>(sql, params);
-  for (const row of r.rows) await c.query(row.stmt);
+  // One round trip for all of them (simple protocol, one implicit transaction): each is complete.
+  if (r.rows.length > 0) await c.query(r.rows.map((row) => row.stmt).join(";\n"));
 }
 
 /** postgresql://user[:password]@host:port/db; without a password when `password` is undefined (for display). */
@@ -30,40 +31,20 @@ export function connectionString(user: string, password: string | undefined, hos
 export async function createLogin(server: RunningServer, databases: string[], opts: { user: string; password: string }): Promise<Credentials> {
   if (databases.length === 0) throw new UsageError("createLogin needs at least one database.");
   const { user, password } = opts;
-  await withAdmin(server, databases[0]!, async (c) => {
-    const exists = await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [user]);
-    const verb = exists.rowCount ? "ALTER" : "CREATE";
-    await runFormatted(
-      c,
-      `SELECT format('${verb} ROLE %I LOGIN PASSWORD %L NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS', $1::text, $2::text) AS stmt`,
-      [user, scramVerifier(password)], // a verifier, never the password itself
-    );
-  });
-  for (const db of databases) {
+  // One admin connection per database (the first also makes the role): each connection is a
+  // backend the clone's wait for ready pays for.
+  for (const [i, db] of databases.entries()) {
     await withAdmin(server, db, async (c) => {
-      await runFormatted(c, "SELECT format('GRANT CONNECT, CREATE, TEMPORARY ON DATABASE %I TO %I', $1::text, $2::text) AS stmt", [db, user]);
-      await runFormatted(
-        c,
-        `SELECT unnest(ARRAY[
-           format('GRANT USAGE, CREATE ON SCHEMA %I TO %I', nspname, $1::text),
-           format('GRANT ALL ON ALL TABLES IN SCHEMA %I TO %I', nspname, $1::text),
-           format('GRANT ALL ON ALL SEQUENCES IN SCHEMA %I TO %I', nspname, $1::text),
-           format('GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA %I TO %I', nspname, $1::text),
-           format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT ALL ON TABLES TO %I', nspname, $1::text),
-           format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT ALL ON SEQUENCES TO %I', nspname, $1::text)]) AS stmt
-         FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}`,
-        [user],
-      );
-      await runFormatted(
-        c,
-        `SELECT DISTINCT format('GRANT %I TO %I', r.rolname, $1::text) AS stmt
-         FROM (SELECT relowner AS owner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${SYSTEM_SCHEMA_FILTER}
-               UNION SELECT nspowner FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}) o
-         JOIN pg_roles r ON r.oid = o.owner
-         WHERE NOT (r.rolsuper OR r.rolcreaterole OR r.rolreplication OR r.rolbypassrls)
-           AND r.rolname <> $1::text AND r.rolname NOT LIKE 'pg\\_%'`,
-        [user],
-      );
+      if (i === 0) {
+        const exists = await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [user]);
+        const verb = exists.rowCount ? "ALTER" : "CREATE";
+        await runFormatted(
+          c,
+          `SELECT format('${verb} ROLE %I LOGIN PASSWORD %L NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS', $1::text, $2::text) AS stmt`,
+          [user, scramVerifier(password)], // a verifier, never the password itself
+        );
+      }
+      await grantOn(c, db, user);
     });
   }
   return {
@@ -74,6 +55,33 @@ export async function createLogin(server: RunningServer, databases: string[], op
     databases,
     connectionString: connectionString(user, password, server.host, server.port, databases[0]!),
   };
+}
+
+/** What the login may do in `db`: its schemas, tables, sequences, functions, and the harmless owner roles. */
+async function grantOn(c: pg.Client, db: string, user: string): Promise<void> {
+  await runFormatted(c, "SELECT format('GRANT CONNECT, CREATE, TEMPORARY ON DATABASE %I TO %I', $1::text, $2::text) AS stmt", [db, user]);
+  await runFormatted(
+    c,
+    `SELECT unnest(ARRAY[
+       format('GRANT USAGE, CREATE ON SCHEMA %I TO %I', nspname, $1::text),
+       format('GRANT ALL ON ALL TABLES IN SCHEMA %I TO %I', nspname, $1::text),
+       format('GRANT ALL ON ALL SEQUENCES IN SCHEMA %I TO %I', nspname, $1::text),
+       format('GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA %I TO %I', nspname, $1::text),
+       format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT ALL ON TABLES TO %I', nspname, $1::text),
+       format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT ALL ON SEQUENCES TO %I', nspname, $1::text)]) AS stmt
+     FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}`,
+    [user],
+  );
+  await runFormatted(
+    c,
+    `SELECT DISTINCT format('GRANT %I TO %I', r.rolname, $1::text) AS stmt
+     FROM (SELECT relowner AS owner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${SYSTEM_SCHEMA_FILTER}
+           UNION SELECT nspowner FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}) o
+     JOIN pg_roles r ON r.oid = o.owner
+     WHERE NOT (r.rolsuper OR r.rolcreaterole OR r.rolreplication OR r.rolbypassrls)
+       AND r.rolname <> $1::text AND r.rolname NOT LIKE 'pg\\_%'`,
+    [user],
+  );
 }
 
 /** Connect over TCP as the login and prove the server is this clone of this image. */

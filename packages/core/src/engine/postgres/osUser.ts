@@ -1,6 +1,7 @@
 // Which OS user PostgreSQL runs as. The server refuses to run as root, so as root we use the
 // `postgres` account (Debian/Ubuntu create it with the server package); otherwise ourselves.
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { chown, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -24,17 +25,47 @@ export function serverUser(): ServerUser {
     cached = { name: me.username, uid: me.uid, gid: me.gid };
     return cached;
   }
-  let ids: string[];
-  try {
-    ids = execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim().split("\n");
-    ids.push(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }).trim());
-  } catch {
+  const ids = passwdIds("postgres") ?? idIds("postgres");
+  if (!ids) {
     throw new MissingToolError(
       "PostgreSQL cannot run as root and there is no `postgres` OS user. Install the server package (apt-get install postgresql) or run dbclone as a non-root user.",
     );
   }
-  cached = { name: "postgres", uid: Number(ids[0]), gid: Number(ids[1]), asUser: "postgres" };
+  cached = { name: "postgres", uid: ids.uid, gid: ids.gid, asUser: "postgres" };
   return cached;
+}
+
+interface Ids {
+  uid: number;
+  gid: number;
+}
+
+/** From /etc/passwd (root's own file): no process spawned on every clone. */
+export function passwdIds(user: string, text?: string): Ids | undefined {
+  try {
+    text ??= readFileSync("/etc/passwd", "utf8");
+  } catch {
+    return undefined;
+  }
+  for (const line of text.split("\n")) {
+    const f = line.split(":");
+    if (f[0] !== user || f.length < 4) continue;
+    const uid = Number(f[2]);
+    const gid = Number(f[3]);
+    return /^\d+$/.test(f[2]!) && /^\d+$/.test(f[3]!) ? { uid, gid } : undefined;
+  }
+  return undefined;
+}
+
+/** Through NSS (`id`), for a user /etc/passwd does not hold (LDAP, sssd). */
+function idIds(user: string): Ids | undefined {
+  try {
+    const uid = execFileSync("id", ["-u", user], { encoding: "utf8" }).trim();
+    const gid = execFileSync("id", ["-g", user], { encoding: "utf8" }).trim();
+    return /^\d+$/.test(uid) && /^\d+$/.test(gid) ? { uid: Number(uid), gid: Number(gid) } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Give a file or tree to the server user (no-op when we are not root). */
