@@ -34,10 +34,18 @@ export async function attachClone(driver: string, cloneFile: string, mountPath: 
   await mkdir(mountPath, { recursive: true });
   // nouuid: every clone of an image carries the image's XFS UUID.
   await run("mount", ["-t", "xfs", "-o", "loop,nouuid", cloneFile, mountPath], { privileged: true, reporter, timeoutMs: 60_000, packageHint: "mount" });
-  const loop = (await readLoopDevices()).find((l) => l.backingFile === cloneFile);
-  await failFastOnWriteErrors(loop?.device);
-  if (!isRoot()) await run("chown", [`${process.getuid?.()}:${process.getgid?.()}`, mountPath], { privileged: true, reporter });
-  return { driver, file: cloneFile, mountPath, handles: { loopDevice: loop?.device } };
+  const attachment: DiskAttachment = { driver, file: cloneFile, mountPath, handles: {} };
+  try {
+    const loop = (await readLoopDevices()).find((l) => l.backingFile === cloneFile);
+    attachment.handles = { loopDevice: loop?.device };
+    await failFastOnWriteErrors(loop?.device);
+    if (!isRoot()) await run("chown", [`${process.getuid?.()}:${process.getgid?.()}`, mountPath], { privileged: true, reporter });
+    return attachment;
+  } catch (e) {
+    // Mounted but not handed back: nobody else would undo it, so undo it here rather than leave it to gc.
+    await detachClone(attachment, reporter).catch(() => undefined);
+    throw e;
+  }
 }
 
 /** Filesystem first, then any loop device still on the clone's file (autoclear normally took it). */
