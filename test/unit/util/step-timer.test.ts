@@ -7,7 +7,12 @@ describe("StepTimer: the clone path's per-step wall times (--debug)", () => {
   it("names each step with its own time, counts gaps between steps as other, and totals from the start", async () => {
     const t = new StepTimer(performance.now() - 50);
     t.mark("open");
-    expect(await t.step("resolve", async () => (await sleep(20), "value"))).toBe("value");
+    expect(
+      await t.step("resolve", async () => {
+        await sleep(20);
+        return "value";
+      }),
+    ).toBe("value");
     await sleep(15);
     await t.step("mount", () => sleep(10));
     const s = t.summary();
