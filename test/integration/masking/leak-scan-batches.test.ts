@@ -93,7 +93,9 @@ describe("leak scan in batches (originals past the memory budget)", () => {
     const policy = parsePolicy(POLICY("people_copies"), "p.yml");
     const attempt = runMaskingPipeline({ dump: dumps.people_copies!, policy, key, originalsBudget: BUDGET });
     await expect(attempt).rejects.toThrow(LeakFoundError);
-    await expect(attempt).rejects.toThrow(/people_copies\.public\.customers\.backup_email holds 200 value\(s\) of masked people_copies\.public\.customers\.email/);
+    await expect(attempt).rejects.toThrow(
+      /people_copies\.public\.customers\.backup_email holds 200 value\(s\) of masked people_copies\.public\.customers\.email/,
+    );
   }, 600_000);
 
   it("finds a planted dead tuple in a later batch, names its column, and removes the spill after the scan", async () => {

@@ -111,7 +111,7 @@ export async function maskForBuild(target: MaskingTarget, databases: DatabaseInf
 }
 
 /** Read the published data: containers for the residue scan, and copies (a failed copy stops the build here). */
-async function prepareLeakScan(target: MaskingTarget, resolved: ResolvedPolicy, originals: OriginalSet, reporter: Reporter): Promise<PreparedLeakScan> {
+export async function prepareLeakScan(target: MaskingTarget, resolved: ResolvedPolicy, originals: OriginalSet, reporter: Reporter): Promise<PreparedLeakScan> {
   const masked = new Set(resolved.rules.map(columnName));
   // Spilled originals: the published data is read once per batch (containers and copies add up).
   if (originals.batchCount > 1) reporter.info(`Leak scan: ${originals.searched} original values, read in ${originals.batchCount} batches`);

@@ -127,7 +127,8 @@ export class OriginalsSpill {
           if (high >= 0 && (known[1] < 0 || high < known[1])) known[1] = high;
         }
       }
-      const keys = [...seen.keys()].filter((k) => k.length >= WINDOW || (shorts++, false)).sort();
+      const keys = [...seen.keys()].filter((k) => k.length >= WINDOW).sort();
+      shorts += seen.size - keys.length; // too short to search: counted, not searched
       const out = Buffer.allocUnsafe(keys.reduce((n, k) => n + RECORD_HEADER + k.length, 0));
       let at = 0;
       for (const k of keys) {
