@@ -86,7 +86,8 @@ describe("leak scan in batches (originals past the memory budget)", () => {
     expect(inMemory.hits).toBe(0);
     expect(inMemory.valuesSearched).toBe(1204); // 600 names + 600 emails + 4 cities
     expect(inMemory.matches).toBeGreaterThan(0);
-    expect(batched).toEqual(inMemory);
+    // Two builds' data directories differ by a few pages (the existing twice-in-a-row test ignores it too).
+    expect({ ...batched, bytesScanned: 0 }).toEqual({ ...inMemory, bytesScanned: 0 });
   }, 600_000);
 
   it("fails on copies in an unmasked column with the same message", async () => {
