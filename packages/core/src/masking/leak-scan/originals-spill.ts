@@ -160,6 +160,9 @@ export class OriginalsSpill {
       currentBytes += b.bytes;
       nextId += b.count;
     });
+    // A pattern's tag is (id << 1) | encoding in an int32: ids stay below 2^30.
+    if (nextId >= 2 ** 30)
+      throw new BuildError(`the leak scan cannot search ${nextId} distinct originals (at most ${2 ** 30 - 1}); mask fewer columns per build`);
     this.searched = nextId;
     this.distinctTotal = nextId + shorts;
   }
