@@ -39,13 +39,19 @@ export interface PipelineOptions {
   scrubFull?: boolean;
   /** Also scan these extra files (e.g. a WAL segment kept by accident), as part of the fresh disk. */
   keepFiles?: (stagingRoot: string, freshRoot: string) => Promise<void>;
+  /** Bytes of originals in memory (small: spilled and scanned in batches). */
+  originalsBudget?: number;
 }
 
 export async function runMaskingPipeline(opts: PipelineOptions): Promise<PipelineRun> {
   const reporter = opts.reporter ?? silentReporter;
   const dir = await mkdtemp(path.join(os.tmpdir(), "dbclone-leak-it-"));
   await chmod(dir, 0o711);
-  const cleanup = () => rm(dir, { recursive: true, force: true });
+  let masked: MaskingStepResult | undefined;
+  const cleanup = async () => {
+    masked?.run.originals.dispose();
+    await rm(dir, { recursive: true, force: true });
+  };
   try {
     const { engine } = platformForBuild("postgres", path.join(dir, "home"));
     const staging = path.join(dir, "staging");
@@ -54,12 +60,11 @@ export async function runMaskingPipeline(opts: PipelineOptions): Promise<Pipelin
     await mkdir(fresh, { mode: 0o755 });
     await engine.restore([{ kind: "dump", path: opts.dump }], staging, reporter);
     const server = await engine.start(staging, { port: await freePort(), runDir: path.join(dir, "run") }, reporter);
-    let masked: MaskingStepResult;
     try {
       masked = await maskForBuild(
         maskingFor("postgres", server),
         await engine.inventory(server),
-        { policy: opts.policy, key: { bytes: opts.key, insecure: true } },
+        { policy: opts.policy, key: { bytes: opts.key, insecure: true }, originalsBudget: opts.originalsBudget },
         reporter,
       );
       if (opts.plant) await opts.plant(server);

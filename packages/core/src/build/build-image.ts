@@ -79,6 +79,8 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
     if (!opts.masking) unmasked = await guardUnmaskedBuild(maskingFor(platform.kind, server), databases, opts.unmasked, reporter);
     if (opts.masking) {
       masked = await maskForBuild(maskingFor(platform.kind, server), databases, opts.masking, reporter);
+      const spilled = masked.run.originals;
+      cleanup.push("remove the leak scan's spilled originals", async () => spilled.dispose());
       databases = await engine.inventory(server); // excluded tables are gone
     }
     // After masking, VACUUM FULL rewrites every table: no pre-masking row version survives in a data file.

@@ -4,6 +4,7 @@
 import { sha256Of, canonicalJson } from "../image/digest.js";
 import type { DatabaseInfo } from "../image/inventory.js";
 import type { Reporter } from "../reporter.js";
+import { NotSupportedError } from "../errors.js";
 import { LeakFoundError, NothingToScanError, UnmaskedPiiError, UnmaskedPublishError } from "./errors.js";
 import type { MaskingKey } from "./key.js";
 import { LogicalContent } from "./leak-scan/explain.js";
@@ -26,13 +27,21 @@ export interface MaskingOptions {
   preview?: TableRef;
   /** Mapping workers and tables masked at once (default: the cores available). */
   jobs?: number;
+  /** Bytes of originals the leak scan holds in memory at once (default ORIGINALS_BUDGET); more are spilled and scanned in batches. */
+  originalsBudget?: number;
 }
 
 /** The leak scan prepared from the masked data: what to search and what explains a hit. */
 export interface PreparedLeakScan {
   originals: OriginalSet;
-  /** Originals and containers (stored forms of published values holding an original), and whole published originals. */
+  /**
+   * Originals and containers (stored forms of published values holding an original), and whole
+   * published originals. Only when the originals fit in memory (one batch): spilled originals are
+   * scanned batch by batch (scanDataFilesForLeaks, leakScanOrFail), and reading `plan` throws.
+   */
   plan: ScanPlan;
+  /** The published data's containers, copies and whole values (the per-batch plans are made from it). */
+  content: LogicalContent;
   copies: CopyRecord[];
   publishedValuesRead: number;
   /** Hits in the data files, each named by its channel (scanDataFilesForLeaks). */
@@ -83,31 +92,44 @@ export async function maskForBuild(target: MaskingTarget, databases: DatabaseInf
   reporter.info(
     `Masking ${resolved.rules.length} column(s)${opts.key.insecure ? " with a throw-away key" : ""}${opts.variant ? ` for variant ${opts.variant}` : ""}`,
   );
-  const run = await target.mask(resolved, opts.key.bytes, reporter, { preview: opts.preview, jobs: opts.jobs });
+  const run = await target.mask(resolved, opts.key.bytes, reporter, { preview: opts.preview, jobs: opts.jobs, originalsBudget: opts.originalsBudget });
   if (resolved.leakScan.mode === "none") {
+    run.originals.dispose();
     reporter.warn(`Leak scan skipped by the policy: ${resolved.leakScan.reason}`);
     return { resolved, run, piiCandidates };
   }
   if (run.originals.searched === 0) {
+    run.originals.dispose();
     throw new NothingToScanError(
       "the policy leaves the leak scan no original value to search for (no masked text column with values of 6 bytes or more), so nothing would prove the image clean. " +
         'Mask the personal text columns with a value transformer, or say why no scan is needed: leakScan: { mode: none, reason: "…" }.',
     );
   }
   if (!target.readPublished) return { resolved, run, piiCandidates, leakUnprepared: true };
-  return { resolved, run, piiCandidates, leak: await prepareLeakScan(target.readPublished.bind(target), resolved, run.originals, reporter) };
+  try {
+    return { resolved, run, piiCandidates, leak: await prepareLeakScan(target, resolved, run.originals, reporter) };
+  } catch (e) {
+    run.originals.dispose();
+    throw e;
+  }
 }
 
 /** Read the published data: containers for the residue scan, and copies (a failed copy stops the build here). */
-async function prepareLeakScan(
-  readPublished: NonNullable<MaskingTarget["readPublished"]>,
-  resolved: ResolvedPolicy,
-  originals: OriginalSet,
-  reporter: Reporter,
-): Promise<PreparedLeakScan> {
+export async function prepareLeakScan(target: MaskingTarget, resolved: ResolvedPolicy, originals: OriginalSet, reporter: Reporter): Promise<PreparedLeakScan> {
+  const readPublished = target.readPublished?.bind(target);
+  if (!readPublished) throw new NotSupportedError("internal: this engine cannot read its published data back for a prepared leak scan");
   const masked = new Set(resolved.rules.map(columnName));
-  const content = new LogicalContent(originals);
-  await readPublished(content, (database, schema, table, column) => masked.has(columnName({ database, schema, table, column })));
+  // Spilled originals: the published data is read once per batch (containers and copies add up).
+  if (originals.batchCount > 1) reporter.info(`Leak scan: ${originals.searched} original values, read in ${originals.batchCount} batches`);
+  let content: LogicalContent | undefined;
+  let publishedValuesRead = 0;
+  for await (const batch of originals.batches()) {
+    if (content) content.useOriginals(batch);
+    else content = new LogicalContent(batch, originals.searched);
+    await readPublished(content, (database, schema, table, column) => masked.has(columnName({ database, schema, table, column })));
+    publishedValuesRead ||= content.valuesRead;
+  }
+  if (!content) throw new NothingToScanError("internal: the leak scan has no batch of originals to search for");
   const copies = judgeCopies(originals, content.copies.values(), new Map(resolved.notPersonal.map((n) => [columnName(n), n.reason])));
   const failed = copies.filter((c) => c.verdict === "failed");
   if (failed.length) {
@@ -121,18 +143,41 @@ async function prepareLeakScan(
   }
   const reported = copies.filter((c) => c.verdict !== "failed");
   if (reported.length) reporter.info(`Leak scan: values of masked columns also occur in unmasked columns (reported, not failing): ${describeCopies(reported)}`);
-  return {
-    originals,
-    plan: { set: content.scanSet(), wholeValues: content.wholeValues },
-    copies,
-    publishedValuesRead: content.valuesRead,
-    files: emptyTally(),
-  };
+  const whole = { originals, copies, publishedValuesRead, files: emptyTally(), content };
+  if (originals.batchCount === 1) return { ...whole, plan: { set: content.scanSet(), wholeValues: content.wholeValues } };
+  // Not enumerable: a copy ({ ...leak }) has no plan rather than one that throws.
+  return Object.defineProperty(whole, "plan", {
+    enumerable: false,
+    get: () => {
+      throw new NothingToScanError("internal: spilled originals are scanned batch by batch, not with one plan");
+    },
+  }) as PreparedLeakScan;
+}
+
+/**
+ * One pass of `scan` per batch of originals (one in memory), into `tally`: hits add up (each
+ * original is in one batch), the bytes are counted once, and residue examples name their column.
+ */
+async function scanInBatches(leak: PreparedLeakScan, tally: ResidueTally, scan: (plan: ScanPlan, pass: number) => Promise<void>): Promise<void> {
+  const start = tally.bytesScanned;
+  let pass = 0;
+  for await (const batch of leak.originals.batches()) {
+    let plan: ScanPlan;
+    if (leak.originals.batchCount === 1) plan = leak.plan;
+    else {
+      leak.content.useOriginals(batch);
+      plan = { set: leak.content.scanSet(), wholeValues: leak.content.wholeValues };
+    }
+    const examples = tally.unexplained.length;
+    tally.bytesScanned = start;
+    await scan(plan, pass++);
+    for (const h of tally.unexplained.slice(examples)) h.source = batch.sourceOfId(h.original);
+  }
 }
 
 /** The data files of the fresh disk, before sealing: hits here are named by file role (WAL, table, index). */
 export async function scanDataFilesForLeaks(dataRoot: string, leak: PreparedLeakScan): Promise<void> {
-  await scanDataFiles(dataRoot, leak.plan, leak.files);
+  await scanInBatches(leak, leak.files, (plan) => scanDataFiles(dataRoot, plan, leak.files));
 }
 
 /**
@@ -140,17 +185,35 @@ export async function scanDataFilesForLeaks(dataRoot: string, leak: PreparedLeak
  * build. Without a prepared scan (an engine that cannot read its published data yet), every hit counts.
  */
 export async function leakScanOrFail(file: string, run: MaskingRun, reporter: Reporter, prepared?: PreparedLeakScan): Promise<LeakScanResult> {
+  try {
+    return await leakScanOfDisk(file, run, reporter, prepared);
+  } finally {
+    run.originals.dispose(); // the last use of the originals: a spill is removed now, pass or fail
+  }
+}
+
+async function leakScanOfDisk(file: string, run: MaskingRun, reporter: Reporter, prepared?: PreparedLeakScan): Promise<LeakScanResult> {
   const started = performance.now();
   const leak = prepared ?? {
     originals: run.originals,
     plan: { set: run.originals.patterns, wholeValues: run.originals.insideOutputs },
+    content: new LogicalContent(run.originals),
     copies: [],
     publishedValuesRead: 0,
     files: emptyTally(),
   };
-  const progress = reporter.progress(`Leak scan: ${leak.originals.searched} original values in the base disk`);
+  const passes = leak.originals.batchCount;
+  const progress = reporter.progress(
+    `Leak scan: ${leak.originals.searched} original values in the base disk${passes > 1 ? ` (${passes} passes, one per batch of originals)` : ""}`,
+  );
   const blob = emptyTally();
-  await scanBlob(file, leak.plan, blob, (done) => progress.update(done));
+  let size = 0;
+  await scanInBatches(leak, blob, async (plan, pass) => {
+    await scanBlob(file, plan, blob, (done) => {
+      size = Math.max(size, done);
+      progress.update(pass * size + done);
+    });
+  });
   const seconds = (performance.now() - started) / 1000;
   // Matches are judged in the data files (page structure known); the disk pass covers every byte.
   const record = { ...leakScanRecord(leak.originals, leak.publishedValuesRead, prepared ? leak.files : blob, leak.copies), bytesScanned: blob.bytesScanned };

@@ -27,6 +27,7 @@ export {
   maskForBuild,
   guardUnmaskedBuild,
   leakScanOrFail,
+  prepareLeakScan,
   scanDataFilesForLeaks,
   skippedLeakScan,
   policyDigest,

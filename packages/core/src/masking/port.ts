@@ -16,8 +16,11 @@ export interface MaskingTarget {
   explainSql(check: PolicySqlCheck): Promise<string | undefined>;
   /** Columns outside `rules` whose sampled values look like personal data. */
   scanUnmaskedPii(databases: DatabaseInfo[], rules: ResolvedRule[]): Promise<PiiCandidate[]>;
-  /** Apply the resolved policy; the originals stay in memory for the leak scan. */
-  mask(plan: ResolvedPolicy, key: Buffer, reporter: Reporter, opts?: { preview?: TableRef; jobs?: number }): Promise<MaskingRun>;
+  /**
+   * Apply the resolved policy; the originals stay for the leak scan: in memory up to
+   * `originalsBudget` bytes, past it in an encrypted spill read batch by batch (dispose() removes it).
+   */
+  mask(plan: ResolvedPolicy, key: Buffer, reporter: Reporter, opts?: { preview?: TableRef; jobs?: number; originalsBudget?: number }): Promise<MaskingRun>;
   /**
    * Read the published (masked) data into `content`; `isMasked` names the masked columns. Absent (an
    * engine that cannot read it back yet): no copy check, and the leak scan judges every byte of the disk.

@@ -69,8 +69,20 @@ export class LogicalContent {
   readonly wholeValues: Uint8Array;
   valuesRead = 0;
 
-  constructor(private readonly originals: OriginalSet) {
-    this.wholeValues = new Uint8Array(originals.searched);
+  /**
+   * `total`: originals over all batches (default: this set's); a scan in batches reads the
+   * published data once per batch (useOriginals), keeping containers, copies and whole values.
+   */
+  constructor(
+    private originals: OriginalSet,
+    total = originals.searched,
+  ) {
+    this.wholeValues = new Uint8Array(total);
+  }
+
+  /** The next batch of originals (ids past the previous batch's). */
+  useOriginals(batch: OriginalSet): void {
+    this.originals = batch;
   }
 
   /** One published value (already split into its text leaves); an unmasked column's may be a copy. */
@@ -108,7 +120,7 @@ export class LogicalContent {
       f = { ...col, bySource: new Map() };
       this.copies.set(key, f);
     }
-    const source = this.originals.strongestSourceOf[original]!;
+    const source = this.originals.strongestSourceOf[original - this.originals.firstId]!;
     let set = f.bySource.get(source);
     if (!set) {
       set = new Set();

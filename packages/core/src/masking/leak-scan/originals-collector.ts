@@ -1,8 +1,15 @@
 // The originals of the leak scan, collected from the masking stream as each chunk of distinct
 // values passes (no second read of the tables, no Set of strings in Node): the same OriginalSet
 // collectOriginals() builds from whole columns, deduplicated by a hash table over the pattern arena.
+// Past a memory budget the originals go to an encrypted spill on disk (originals-spill.ts) and the
+// leak scan reads them batch by batch.
 import { isHighCardinality, OriginalSet, tagOfOriginal, truncateUtf8, type OriginalSource } from "./originals.js";
+import { bytesPerOriginal, OriginalsSpill } from "./originals-spill.js";
 import { PatternSetBuilder, WINDOW } from "./pattern-set.js";
+
+/** Default memory budget of the originals (in memory while collected, and per leak-scan batch). */
+export const ORIGINALS_BUDGET = 128 * 1024 * 1024;
+const SHORT_BYTES = 48; // a short value in the Set, for the budget
 
 function hashBytes(b: Uint8Array): number {
   let h = 0x811c9dc5;
@@ -24,7 +31,7 @@ function growInt32(a: Int32Array<ArrayBuffer>, need: number): Int32Array<ArrayBu
 }
 
 export class OriginalsCollector {
-  private readonly builder = new PatternSetBuilder();
+  private builder = new PatternSetBuilder();
   private readonly minBytes = WINDOW;
   private readonly maxBytes = 64;
   private count = 0;
@@ -33,19 +40,39 @@ export class OriginalsCollector {
   private firstOf = new Int32Array(1024);
   private firstHighOf = new Int32Array(1024);
   private table = new Int32Array(2048).fill(-1);
-  private readonly short = new Set<string>(); // too short to search: counted, not searched
+  private short = new Set<string>(); // too short to search: counted, not searched
+  private estimated = 0;
+  private spill?: OriginalsSpill;
+  private readonly budget: number;
 
   /**
    * `sources` in column order (the order collectOriginals would read them); their counts
-   * (distinct, rows) may be filled in before the first value arrives.
+   * (distinct, rows) may be filled in before the first value arrives. `budget`: bytes of
+   * originals held in memory before they are spilled (and per batch of the leak scan).
    */
-  constructor(readonly sources: OriginalSource[]) {}
+  constructor(
+    readonly sources: OriginalSource[],
+    opts: { budget?: number } = {},
+  ) {
+    this.budget = Math.max(1, opts.budget ?? ORIGINALS_BUDGET);
+  }
+
+  /** Where the originals went past the budget (the leak scan then runs in batches), if they did. */
+  get spillDirectory(): string | undefined {
+    return this.spill?.dir;
+  }
 
   /** One distinct value of a family, with the first source column holding it and the first high-cardinality one (or −1). */
   add(value: string, first: number, firstHigh: number): void {
     const utf8 = truncateUtf8(value, this.maxBytes);
+    if (this.spill) {
+      this.spill.add(utf8, hashBytes(utf8), first, firstHigh);
+      return;
+    }
     if (utf8.length < this.minBytes) {
+      if (!this.short.has(value)) this.estimated += SHORT_BYTES;
       this.short.add(value);
+      if (this.estimated > this.budget) this.spillAll();
       return;
     }
     const known = this.find(utf8);
@@ -65,6 +92,39 @@ export class OriginalsCollector {
     const utf16 = Buffer.from(utf8.toString("utf8"), "utf16le");
     if (utf16.length >= WINDOW) this.builder.add(utf16, tagOfOriginal(id, true));
     this.insert(utf8, id);
+    this.estimated += bytesPerOriginal(utf8.length);
+    if (this.estimated > this.budget) this.spillAll();
+  }
+
+  /** Over budget: everything so far to the spill, and every later value straight there. */
+  private spillAll(): void {
+    // The bucket count follows from the staged counts and the budget only (not from what came
+    // first), so ids come out the same whatever order the families were streamed in.
+    const expected = this.sources.reduce((n, s) => n + s.distinct, 0) || this.count + this.short.size;
+    const buckets = Math.min(4096, Math.max(16, Math.ceil((expected * bytesPerOriginal(24)) / (this.budget / 4))));
+    const spill = new OriginalsSpill(this.sources, buckets, this.budget);
+    for (let id = 0; id < this.count; id++) {
+      const utf8 = this.builder.bytesAt(this.patternOf[id]!);
+      spill.add(utf8, hashBytes(utf8), this.firstOf[id]!, this.firstHighOf[id]!);
+    }
+    // A short value's columns are not kept (it is only counted): any column will do.
+    for (const v of this.short) {
+      const utf8 = Buffer.from(v, "utf8");
+      spill.add(utf8, hashBytes(utf8), 0, -1);
+    }
+    this.spill = spill;
+    this.builder = new PatternSetBuilder();
+    this.short = new Set();
+    this.patternOf = new Int32Array(0);
+    this.firstOf = new Int32Array(0);
+    this.firstHighOf = new Int32Array(0);
+    this.table = new Int32Array(0);
+    this.count = 0;
+  }
+
+  /** Remove spilled originals (a failed build; a finished set removes them with its own dispose()). */
+  dispose(): void {
+    this.spill?.dispose();
   }
 
   /** Is the source at this index high-cardinality (its counts must be known): decides firstHigh. */
@@ -73,6 +133,10 @@ export class OriginalsCollector {
   }
 
   finish(): OriginalSet {
+    if (this.spill) {
+      this.spill.finish();
+      return new OriginalSet(this.sources, new PatternSetBuilder().build(), [], [], 0, 0, this.spill);
+    }
     const sourceOf = Array.from(this.firstOf.subarray(0, this.count));
     const strongest = sourceOf.map((f, i) => (this.firstHighOf[i]! >= 0 ? this.firstHighOf[i]! : f));
     return new OriginalSet(this.sources, this.builder.build(), sourceOf, strongest, this.count + this.short.size);

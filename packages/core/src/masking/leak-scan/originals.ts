@@ -1,7 +1,17 @@
 // The originals the leak scan searches for: every distinct value (≥ minBytes) of every masked
 // text-like column, no sample, each as UTF-8 and as UTF-16LE (how SQL Server stores nvarchar).
 // Held in a PatternSet (bytes + ~20 per pattern), never written anywhere.
+import { BuildError } from "../../errors.js";
 import { PatternSetBuilder, WINDOW, type PatternSet } from "./pattern-set.js";
+
+/** Spilled originals (originals-spill.ts), as OriginalSet reads them. */
+export interface OriginalsSpillReader {
+  readonly searched: number;
+  readonly distinctTotal: number;
+  readonly batchCount: number;
+  load(batch: number): OriginalSet;
+  dispose(): void;
+}
 
 export interface OriginalSource {
   database: string;
@@ -36,26 +46,69 @@ export const tagOfOriginal = (index: number, utf16: boolean) => (index << 1) | (
 export const originalOfTag = (tag: number) => ({ index: tag >>> 1, utf16: (tag & 1) === 1 });
 
 export class OriginalSet {
-  /** Per original: index into `sources` of the first column it came from. */
+  /** Per original of this set (index − firstId): index into `sources` of the first column it came from. */
   readonly sourceOf: Int32Array;
-  /** Per original: the highest-cardinality column it came from (copies of it count by that column). */
+  /** Per original of this set (index − firstId): the highest-cardinality column it came from (copies of it count by that column). */
   readonly strongestSourceOf: Int32Array;
+  readonly #patterns: PatternSet;
+  readonly #distinctTotal: number;
 
   constructor(
     readonly sources: OriginalSource[],
     /** Patterns: UTF-8 and UTF-16LE of every original (tags from tagOfOriginal). */
-    readonly patterns: PatternSet,
+    patterns: PatternSet,
     sourceOf: number[],
     strongest: number[],
     /** Distinct originals of all masked text columns, and how many were long enough to search. */
-    readonly distinctTotal: number,
+    distinctTotal: number,
+    /** The id of this set's first original: a batch of spilled originals starts past 0. */
+    readonly firstId = 0,
+    /** Originals past the memory budget, kept outside the heap: read batch by batch (batches()). */
+    private readonly spill?: OriginalsSpillReader,
   ) {
+    this.#patterns = patterns;
+    this.#distinctTotal = distinctTotal;
     this.sourceOf = Int32Array.from(sourceOf);
     this.strongestSourceOf = Int32Array.from(strongest);
   }
 
+  /** The patterns of an in-memory set; a spilled set has none in memory (read batches()), and says so rather than searching nothing. */
+  get patterns(): PatternSet {
+    if (this.spill) throw new BuildError("internal: the leak scan's originals were spilled to disk; read them with batches()");
+    return this.#patterns;
+  }
+
+  get distinctTotal(): number {
+    return this.spill ? this.spill.distinctTotal : this.#distinctTotal;
+  }
+
+  /** Originals searched (all batches). */
   get searched(): number {
-    return this.sourceOf.length;
+    return this.spill ? this.spill.searched : this.sourceOf.length;
+  }
+
+  /** How many passes a scan makes: 1 in memory, one per batch when spilled. */
+  get batchCount(): number {
+    return this.spill ? this.spill.batchCount : 1;
+  }
+
+  /** Every original, one bounded batch at a time (ids global, in tags; per-original arrays local to the batch). */
+  async *batches(): AsyncGenerator<OriginalSet> {
+    if (!this.spill) {
+      yield this;
+      return;
+    }
+    for (let i = 0; i < this.spill.batchCount; i++) yield this.spill.load(i);
+  }
+
+  /** The first column of original `id` while its batch is loaded (this set). */
+  sourceOfId(id: number): number {
+    return this.sourceOf[id - this.firstId]!;
+  }
+
+  /** Remove spilled originals (idempotent; an in-memory set has nothing to remove). */
+  dispose(): void {
+    this.spill?.dispose();
   }
 
   /** Per original: 1 when a masked output holds it (used where the published data cannot be read back). */

@@ -18,6 +18,8 @@ export interface ResidueHit {
   file: string;
   offset: number;
   channel: string;
+  /** The original's first column (index into OriginalSet.sources), when the scan ran in batches. */
+  source?: number;
 }
 
 export interface ResidueTally {

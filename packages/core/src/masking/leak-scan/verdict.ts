@@ -68,7 +68,7 @@ export function describeResidue(originals: OriginalSet, hits: ResidueHit[]): str
   return hits
     .map(
       (h) =>
-        `${columnName(originals.sources[originals.sourceOf[h.original]!]!)} (${h.utf16 ? "UTF-16LE" : "UTF-8"}) in ${h.channel} at byte ${h.offset} of ${h.file}`,
+        `${columnName(originals.sources[h.source ?? originals.sourceOf[h.original]!]!)} (${h.utf16 ? "UTF-16LE" : "UTF-8"}) in ${h.channel} at byte ${h.offset} of ${h.file}`,
     )
     .join("; ");
 }

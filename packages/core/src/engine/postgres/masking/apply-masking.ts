@@ -27,6 +27,8 @@ export interface MaskingRunOptions {
   jobs?: number;
   /** Distinct values per cursor fetch (default 50 000); small in tests to cross chunk boundaries. */
   chunkSize?: number;
+  /** Bytes of the leak scan's originals held in memory (OriginalsCollector); past it they are spilled. */
+  originalsBudget?: number;
 }
 
 export type { AppliedRule, MaskingRun } from "../../../masking/plan.js";
@@ -53,7 +55,17 @@ export async function applyMasking(opts: MaskingRunOptions): Promise<MaskingRun>
     for (const db of mappedDatabases) await withDb(db, (c) => c.query(`CREATE SCHEMA ${quoteIdent(workSchema)}`));
     // 1-3. Per family (all its columns in all databases): distinct values streamed, mapped on every core, loaded by COPY.
     const mapStart = performance.now();
-    mapped = await mapAllFamilies({ withDb, key, reporter, valueRules, textType: TEXT_TYPES, workSchema, jobs, chunkSize: opts.chunkSize ?? CHUNK });
+    mapped = await mapAllFamilies({
+      withDb,
+      key,
+      reporter,
+      valueRules,
+      textType: TEXT_TYPES,
+      workSchema,
+      jobs,
+      chunkSize: opts.chunkSize ?? CHUNK,
+      originalsBudget: opts.originalsBudget,
+    });
     run.originals = mapped.originals;
     run.mapSeconds = (performance.now() - mapStart) / 1000;
     run.distinctValues = mapped.distinctTotal;
@@ -88,6 +100,9 @@ export async function applyMasking(opts: MaskingRunOptions): Promise<MaskingRun>
       });
     }
     run.updateSeconds = (performance.now() - updateStart) / 1000;
+  } catch (e) {
+    mapped?.originals.dispose(); // a failed run publishes nothing: its spilled originals go now
+    throw e;
   } finally {
     for (const db of mappedDatabases) await withDb(db, (c) => c.query(`DROP SCHEMA IF EXISTS ${quoteIdent(workSchema)} CASCADE`)).catch(() => undefined);
   }

@@ -20,6 +20,8 @@ export interface MapFamiliesOptions {
   workSchema: string;
   jobs: number;
   chunkSize: number;
+  /** Bytes of originals held in memory; past it they are spilled (OriginalsCollector). */
+  originalsBudget?: number;
 }
 
 export interface MappedFamilies {
@@ -60,7 +62,7 @@ export async function mapAllFamilies(o: MapFamiliesOptions): Promise<MappedFamil
   });
   const families = new Map<string, FamilyMember[]>();
   for (const rule of o.valueRules) families.set(rule.family, [...(families.get(rule.family) ?? []), { rule, source: textual.indexOf(rule) }]);
-  const collector = new OriginalsCollector(sources);
+  const collector = new OriginalsCollector(sources, { budget: o.originalsBudget });
   const result: MappedFamilies = { originals: collector.finish(), distinct: new Map(), rows: new Map(), mapTableOf: new Map(), distinctTotal: 0 };
   if (o.valueRules.length === 0) return result;
 
@@ -124,6 +126,9 @@ export async function mapAllFamilies(o: MapFamiliesOptions): Promise<MappedFamil
     result.distinctTotal = totals.reduce((a, b) => a + b, 0);
     result.originals = collector.finish();
     return result;
+  } catch (e) {
+    collector.dispose();
+    throw e;
   } finally {
     await pool.close();
   }

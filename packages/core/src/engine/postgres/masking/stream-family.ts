@@ -139,24 +139,36 @@ export async function streamFamily(ctx: StreamContext, staged: StagedFamily, hig
       });
     }
     ctx.progress.addTotal(total);
-    await eachRow(c, `SELECT v, first, first_high FROM ${fam}${staged.unique ? ` ORDER BY ${jsOrderKey("v")}` : ""}`, ctx.chunkSize, async (rows) => {
-      const values = rows.map((r) => r[0] as string);
-      let outputs = await ctx.pool.map(family, rule, values);
-      if (taken) {
-        outputs = await resolveUniqueChunk(values, outputs, {
-          family,
-          taken,
-          remap: (v, attempt) => maskValue(ctx.key, family, rule, v, attempt),
-          isTaken: async (m) =>
-            (await c.query(`SELECT EXISTS (SELECT 1 FROM ${fam} WHERE v = $1) OR EXISTS (SELECT 1 FROM ${map} WHERE dbclone_new = $1) AS t`, [m])).rows[0].t ===
-            true,
-        });
-      }
-      for (const r of rows) if (r[1] !== null) ctx.collector.add(r[0] as string, r[1] as number, (r[2] as number | null) ?? -1);
-      const lines = values.map((v, i) => `f\t${copyField(v)}\t${copyField(outputs[i]!)}\n`);
-      await Promise.all(databases.map((db) => copyLines(clients.get(db)!, `COPY ${map} FROM STDIN`, lines)));
-      ctx.progress.advance(values.length);
-    });
+    // Pipelined: the workers map chunk n + 1 while the server loads chunk n (COPY). A unique
+    // family's collision checks of chunk n + 1 wait for that load: they look up earlier outputs.
+    let loading: Promise<unknown> = Promise.resolve();
+    await eachRow(
+      c,
+      `SELECT v, first, first_high FROM ${fam}${staged.unique ? ` ORDER BY ${jsOrderKey("v")}` : ""}`,
+      ctx.chunkSize,
+      async (rows) => {
+        const values = rows.map((r) => r[0] as string);
+        let outputs = await ctx.pool.map(family, rule, values);
+        await loading;
+        if (taken) {
+          outputs = await resolveUniqueChunk(values, outputs, {
+            family,
+            taken,
+            remap: (v, attempt) => maskValue(ctx.key, family, rule, v, attempt),
+            isTaken: async (m) =>
+              (await c.query(`SELECT EXISTS (SELECT 1 FROM ${fam} WHERE v = $1) OR EXISTS (SELECT 1 FROM ${map} WHERE dbclone_new = $1) AS t`, [m])).rows[0]
+                .t === true,
+          });
+        }
+        for (const r of rows) if (r[1] !== null) ctx.collector.add(r[0] as string, r[1] as number, (r[2] as number | null) ?? -1);
+        const lines = values.map((v, i) => `f\t${copyField(v)}\t${copyField(outputs[i]!)}\n`);
+        loading = Promise.all(databases.map((db) => copyLines(clients.get(db)!, `COPY ${map} FROM STDIN`, lines))).then(() =>
+          ctx.progress.advance(values.length),
+        );
+        loading.catch(() => undefined); // awaited by the next chunk or by the cursor's end; a failure is thrown there
+      },
+      () => loading,
+    );
     for (const db of databases) {
       const d = clients.get(db)!;
       await d.query(`INSERT INTO ${map} VALUES (true, '', NULL)`);
@@ -172,7 +184,13 @@ export async function streamFamily(ctx: StreamContext, staged: StagedFamily, hig
 }
 
 /** A server-side cursor over `query`, `size` rows at a time; the next chunk is fetched while one is handled. */
-async function eachRow(c: pg.Client, query: string, size: number, handle: (rows: unknown[][]) => Promise<void> | void): Promise<void> {
+async function eachRow(
+  c: pg.Client,
+  query: string,
+  size: number,
+  handle: (rows: unknown[][]) => Promise<void> | void,
+  drain?: () => Promise<unknown>,
+): Promise<void> {
   await c.query("BEGIN");
   try {
     await c.query(`DECLARE dbclone_cursor NO SCROLL CURSOR FOR ${query}`);
@@ -185,6 +203,7 @@ async function eachRow(c: pg.Client, query: string, size: number, handle: (rows:
       next.catch(() => undefined); // a failure of `handle` wins; the prefetch's own failure is awaited below
       await handle(rows);
     }
+    await drain?.(); // work `handle` left running (a load) ends before the transaction does
     await c.query("CLOSE dbclone_cursor");
     await c.query("COMMIT");
   } catch (e) {

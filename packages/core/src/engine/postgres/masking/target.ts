@@ -14,7 +14,8 @@ export function postgresMasking(server: RunningServer): MaskingTarget {
     schemaFacts: (databases) => schemaFacts(withDb, databases),
     explainSql: explainPolicySql(withDb),
     scanUnmaskedPii: (databases, rules) => scanUnmaskedPii(withDb, databases, rules),
-    mask: (policy, key, reporter, opts) => applyMasking({ withDb, policy, key, reporter, preview: opts?.preview, jobs: opts?.jobs }),
+    mask: (policy, key, reporter, opts) =>
+      applyMasking({ withDb, policy, key, reporter, preview: opts?.preview, jobs: opts?.jobs, originalsBudget: opts?.originalsBudget }),
     readPublished: async (content, isMasked) => void (await readPublished(withDb, content, { isMasked })),
   };
 }

@@ -1,0 +1,205 @@
+// Originals past a memory budget, kept outside Node's heap until the sealed disk is scanned: hash
+// buckets in a private temporary directory (mode 0700), encrypted with AES-256-CTR under a key
+// that lives only in this process's memory, removed by dispose() and, as a backstop, when the
+// process exits. At the end of the stream each bucket is deduplicated and sorted (ids are then
+// deterministic, whatever order the families arrived in) and the buckets are grouped into
+// batches of at most `budget` bytes: the leak scan loads one batch at a time (multi-pass).
+import crypto from "node:crypto";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { BuildError } from "../../errors.js";
+import { OriginalSet, tagOfOriginal, type OriginalSource } from "./originals.js";
+import { PatternSetBuilder, WINDOW } from "./pattern-set.js";
+
+/** Bytes a loaded original costs in a PatternSet (UTF-8 + UTF-16LE + tables) beyond its own UTF-8 bytes. */
+export const bytesPerOriginal = (utf8Length: number) => 3 * utf8Length + 96;
+
+const FLUSH_AT = 64 * 1024;
+const RECORD_HEADER = 9; // length u8, first i32, first high i32
+
+interface Bucket {
+  file: string;
+  iv: Buffer;
+  cipher?: crypto.Cipher;
+  pending: Buffer[];
+  pendingBytes: number;
+  /** After finish: distinct long originals in the bucket, and their estimated loaded bytes. */
+  count: number;
+  bytes: number;
+}
+
+interface Batch {
+  buckets: number[];
+  firstId: number;
+  count: number;
+}
+
+const liveDirs = new Set<string>();
+let exitHook = false;
+function removeAllOnExit(): void {
+  if (exitHook) return;
+  exitHook = true;
+  process.on("exit", () => {
+    for (const d of liveDirs) rmSync(d, { recursive: true, force: true });
+  });
+}
+
+export class OriginalsSpill {
+  /** The private directory of the spill (removed by dispose()). */
+  readonly dir: string;
+  private readonly key = crypto.randomBytes(32);
+  private readonly buckets: Bucket[];
+  private batches: Batch[] = [];
+  private disposed = false;
+  searched = 0;
+  distinctTotal = 0;
+
+  constructor(
+    readonly sources: OriginalSource[],
+    bucketCount: number,
+    private readonly budget: number,
+  ) {
+    removeAllOnExit();
+    this.dir = mkdtempSync(path.join(os.tmpdir(), "dbclone-originals-"));
+    liveDirs.add(this.dir);
+    this.buckets = Array.from({ length: bucketCount }, (_, i) => ({
+      file: path.join(this.dir, `b${i}`),
+      iv: crypto.randomBytes(16),
+      pending: [],
+      pendingBytes: 0,
+      count: 0,
+      bytes: 0,
+    }));
+    for (const b of this.buckets) {
+      b.cipher = crypto.createCipheriv("aes-256-ctr", this.key, b.iv);
+      closeSync(openSync(b.file, "wx", 0o600));
+    }
+  }
+
+  /** One original (UTF-8, at most maxBytes; shorter than WINDOW: counted, not searched) with its first and first high-cardinality column. */
+  add(utf8: Uint8Array, hash: number, first: number, firstHigh: number): void {
+    const b = this.buckets[hash % this.buckets.length]!;
+    const rec = Buffer.allocUnsafe(RECORD_HEADER + utf8.length);
+    rec[0] = utf8.length;
+    rec.writeInt32LE(first, 1);
+    rec.writeInt32LE(firstHigh, 5);
+    rec.set(utf8, RECORD_HEADER);
+    b.pending.push(rec);
+    b.pendingBytes += rec.length;
+    if (b.pendingBytes >= FLUSH_AT) this.flush(b);
+  }
+
+  private flush(b: Bucket): void {
+    if (b.pendingBytes === 0) return;
+    const fd = openSync(b.file, "a");
+    try {
+      writeSync(fd, b.cipher!.update(Buffer.concat(b.pending, b.pendingBytes)));
+    } finally {
+      closeSync(fd);
+    }
+    b.pending = [];
+    b.pendingBytes = 0;
+  }
+
+  private read(b: Bucket): Buffer {
+    return crypto.createDecipheriv("aes-256-ctr", this.key, b.iv).update(readFileSync(b.file));
+  }
+
+  /** End of the stream: deduplicate and sort each bucket, count, and group buckets into batches. */
+  finish(): void {
+    let shorts = 0;
+    for (const b of this.buckets) {
+      this.flush(b);
+      b.cipher = undefined;
+      const seen = new Map<string, [number, number]>(); // latin1 of the UTF-8 bytes → first, first high
+      const data = this.read(b);
+      for (let at = 0; at < data.length; ) {
+        const len = data[at]!;
+        const first = data.readInt32LE(at + 1);
+        const high = data.readInt32LE(at + 5);
+        const k = data.toString("latin1", at + RECORD_HEADER, at + RECORD_HEADER + len);
+        at += RECORD_HEADER + len;
+        const known = seen.get(k);
+        if (!known) seen.set(k, [first, high]);
+        else {
+          if (first < known[0]) known[0] = first;
+          if (high >= 0 && (known[1] < 0 || high < known[1])) known[1] = high;
+        }
+      }
+      const keys = [...seen.keys()].filter((k) => k.length >= WINDOW).sort();
+      shorts += seen.size - keys.length; // too short to search: counted, not searched
+      const out = Buffer.allocUnsafe(keys.reduce((n, k) => n + RECORD_HEADER + k.length, 0));
+      let at = 0;
+      for (const k of keys) {
+        const [first, high] = seen.get(k)!;
+        out[at] = k.length;
+        out.writeInt32LE(first, at + 1);
+        out.writeInt32LE(high, at + 5);
+        out.write(k, at + RECORD_HEADER, "latin1");
+        at += RECORD_HEADER + k.length;
+        b.bytes += bytesPerOriginal(k.length);
+      }
+      b.count = keys.length;
+      b.iv = crypto.randomBytes(16);
+      writeFileSync(b.file, crypto.createCipheriv("aes-256-ctr", this.key, b.iv).update(out), { mode: 0o600 });
+    }
+    // Consecutive buckets up to the budget make one batch (a bucket larger than the budget is a batch of its own).
+    let current: Batch | undefined;
+    let currentBytes = 0;
+    let nextId = 0;
+    this.buckets.forEach((b, i) => {
+      if (b.count === 0) return;
+      if (!current || currentBytes + b.bytes > this.budget) {
+        current = { buckets: [], firstId: nextId, count: 0 };
+        currentBytes = 0;
+        this.batches.push(current);
+      }
+      current.buckets.push(i);
+      current.count += b.count;
+      currentBytes += b.bytes;
+      nextId += b.count;
+    });
+    // A pattern's tag is (id << 1) | encoding in an int32: ids stay below 2^30.
+    if (nextId >= 2 ** 30)
+      throw new BuildError(`the leak scan cannot search ${nextId} distinct originals (at most ${2 ** 30 - 1}); mask fewer columns per build`);
+    this.searched = nextId;
+    this.distinctTotal = nextId + shorts;
+  }
+
+  get batchCount(): number {
+    return this.batches.length;
+  }
+
+  /** Batch i as an OriginalSet whose ids (pattern tags) start at the batch's first id. */
+  load(i: number): OriginalSet {
+    if (this.disposed) throw new BuildError("internal: the leak scan's originals were read after they were removed");
+    const batch = this.batches[i]!;
+    const builder = new PatternSetBuilder();
+    const sourceOf: number[] = [];
+    const strongest: number[] = [];
+    let id = batch.firstId;
+    for (const bi of batch.buckets) {
+      const data = this.read(this.buckets[bi]!);
+      for (let at = 0; at < data.length; id++) {
+        const len = data[at]!;
+        const first = data.readInt32LE(at + 1);
+        const high = data.readInt32LE(at + 5);
+        const utf8 = data.subarray(at + RECORD_HEADER, at + RECORD_HEADER + len);
+        at += RECORD_HEADER + len;
+        sourceOf.push(first);
+        strongest.push(high >= 0 ? high : first);
+        builder.add(utf8, tagOfOriginal(id, false));
+        const utf16 = Buffer.from(utf8.toString("utf8"), "utf16le");
+        if (utf16.length >= WINDOW) builder.add(utf16, tagOfOriginal(id, true));
+      }
+    }
+    return new OriginalSet(this.sources, builder.build(), sourceOf, strongest, this.distinctTotal, batch.firstId);
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    rmSync(this.dir, { recursive: true, force: true });
+    liveDirs.delete(this.dir);
+  }
+}
