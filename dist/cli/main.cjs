@@ -2085,8 +2085,8 @@ async function pausePoint(step) {
   const at = process.env.DBCLONE_TEST_PAUSE_AT;
   const file = process.env.DBCLONE_TEST_PAUSE_FILE;
   if (!at || !file || at !== step) return;
-  const { writeFileSync } = await import("node:fs");
-  writeFileSync(file, `${process.pid} ${step}
+  const { writeFileSync: writeFileSync2 } = await import("node:fs");
+  writeFileSync2(file, `${process.pid} ${step}
 `);
   await new Promise(() => setInterval(() => void 0, 6e4));
 }
@@ -7512,10 +7512,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path90) {
-  if (!path90)
+function getElementAtPath(obj, path91) {
+  if (!path91)
     return obj;
-  return path90.reduce((acc, key) => acc?.[key], obj);
+  return path91.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -7774,11 +7774,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path90, issues) {
+function prefixIssues(path91, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path90);
+    iss.path.unshift(path91);
     return iss;
   });
 }
@@ -8309,16 +8309,16 @@ function flattenError(error2, mapper = (issue2) => issue2.message) {
 }
 function formatError(error2, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error3, path90 = []) => {
+  const processError = (error3, path91 = []) => {
     for (const issue2 of error3.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path90, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path91, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path90, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path91, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path90, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path91, ...issue2.path]);
       } else {
-        const fullpath = [...path90, ...issue2.path];
+        const fullpath = [...path91, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -16257,8 +16257,8 @@ async function errorText(res) {
   }
 }
 function shortPath(p) {
-  const path90 = /^https?:/.test(p) ? new URL(p).pathname : p.split("?")[0];
-  return path90.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/g, "sha256:$1\u2026").replace(/\/uploads\/[^/]+$/, "/uploads/\u2026");
+  const path91 = /^https?:/.test(p) ? new URL(p).pathname : p.split("?")[0];
+  return path91.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/g, "sha256:$1\u2026").replace(/\/uploads\/[^/]+$/, "/uploads/\u2026");
 }
 function reasonFor(e) {
   for (let err = e, depth = 0; err && depth < 4; err = err.cause, depth++) {
@@ -20745,7 +20745,7 @@ var require_command = __commonJS({
     init_import_meta_url();
     var EventEmitter = require("node:events").EventEmitter;
     var childProcess = require("node:child_process");
-    var path90 = require("node:path");
+    var path91 = require("node:path");
     var fs12 = require("node:fs");
     var process2 = require("node:process");
     var { Argument: Argument2, humanReadableArgName } = require_argument();
@@ -21758,9 +21758,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
         let launchWithNode = false;
         const sourceExt = [".js", ".ts", ".tsx", ".mjs", ".cjs"];
         function findFile(baseDir, baseName) {
-          const localBin = path90.resolve(baseDir, baseName);
+          const localBin = path91.resolve(baseDir, baseName);
           if (fs12.existsSync(localBin)) return localBin;
-          if (sourceExt.includes(path90.extname(baseName))) return void 0;
+          if (sourceExt.includes(path91.extname(baseName))) return void 0;
           const foundExt = sourceExt.find(
             (ext) => fs12.existsSync(`${localBin}${ext}`)
           );
@@ -21778,17 +21778,17 @@ Expecting one of '${allowedValues.join("', '")}'`);
           } catch {
             resolvedScriptPath = this._scriptPath;
           }
-          executableDir = path90.resolve(
-            path90.dirname(resolvedScriptPath),
+          executableDir = path91.resolve(
+            path91.dirname(resolvedScriptPath),
             executableDir
           );
         }
         if (executableDir) {
           let localFile = findFile(executableDir, executableFile);
           if (!localFile && !subcommand._executableFile && this._scriptPath) {
-            const legacyName = path90.basename(
+            const legacyName = path91.basename(
               this._scriptPath,
-              path90.extname(this._scriptPath)
+              path91.extname(this._scriptPath)
             );
             if (legacyName !== this._name) {
               localFile = findFile(
@@ -21799,7 +21799,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
           }
           executableFile = localFile || executableFile;
         }
-        launchWithNode = sourceExt.includes(path90.extname(executableFile));
+        launchWithNode = sourceExt.includes(path91.extname(executableFile));
         let proc;
         if (process2.platform !== "win32") {
           if (launchWithNode) {
@@ -22714,7 +22714,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @return {Command}
        */
       nameFromFilename(filename) {
-        this._name = path90.basename(filename, path90.extname(filename));
+        this._name = path91.basename(filename, path91.extname(filename));
         return this;
       }
       /**
@@ -22728,9 +22728,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} [path]
        * @return {(string|null|Command)}
        */
-      executableDir(path91) {
-        if (path91 === void 0) return this._executableDir;
-        this._executableDir = path91;
+      executableDir(path92) {
+        if (path92 === void 0) return this._executableDir;
+        this._executableDir = path92;
         return this;
       }
       /**
@@ -23259,26 +23259,60 @@ var init_originals = __esm({
   "packages/core/src/masking/leak-scan/originals.ts"() {
     "use strict";
     init_import_meta_url();
+    init_errors();
     init_pattern_set();
     tagOfOriginal = (index, utf16) => index << 1 | (utf16 ? 1 : 0);
     originalOfTag = (tag) => ({ index: tag >>> 1, utf16: (tag & 1) === 1 });
     OriginalSet = class {
-      constructor(sources, patterns, sourceOf, strongest, distinctTotal) {
+      constructor(sources, patterns, sourceOf, strongest, distinctTotal, firstId = 0, spill) {
         this.sources = sources;
-        this.patterns = patterns;
-        this.distinctTotal = distinctTotal;
+        this.firstId = firstId;
+        this.spill = spill;
+        this.#patterns = patterns;
+        this.#distinctTotal = distinctTotal;
         this.sourceOf = Int32Array.from(sourceOf);
         this.strongestSourceOf = Int32Array.from(strongest);
       }
       sources;
-      patterns;
-      distinctTotal;
-      /** Per original: index into `sources` of the first column it came from. */
+      firstId;
+      spill;
+      /** Per original of this set (index − firstId): index into `sources` of the first column it came from. */
       sourceOf;
-      /** Per original: the highest-cardinality column it came from (copies of it count by that column). */
+      /** Per original of this set (index − firstId): the highest-cardinality column it came from (copies of it count by that column). */
       strongestSourceOf;
+      #patterns;
+      #distinctTotal;
+      /** The patterns of an in-memory set; a spilled set has none in memory (read batches()), and says so rather than searching nothing. */
+      get patterns() {
+        if (this.spill) throw new BuildError("internal: the leak scan's originals were spilled to disk; read them with batches()");
+        return this.#patterns;
+      }
+      get distinctTotal() {
+        return this.spill ? this.spill.distinctTotal : this.#distinctTotal;
+      }
+      /** Originals searched (all batches). */
       get searched() {
-        return this.sourceOf.length;
+        return this.spill ? this.spill.searched : this.sourceOf.length;
+      }
+      /** How many passes a scan makes: 1 in memory, one per batch when spilled. */
+      get batchCount() {
+        return this.spill ? this.spill.batchCount : 1;
+      }
+      /** Every original, one bounded batch at a time (ids global, in tags; per-original arrays local to the batch). */
+      async *batches() {
+        if (!this.spill) {
+          yield this;
+          return;
+        }
+        for (let i = 0; i < this.spill.batchCount; i++) yield this.spill.load(i);
+      }
+      /** The first column of original `id` while its batch is loaded (this set). */
+      sourceOfId(id) {
+        return this.sourceOf[id - this.firstId];
+      }
+      /** Remove spilled originals (idempotent; an in-memory set has nothing to remove). */
+      dispose() {
+        this.spill?.dispose();
       }
       /** Per original: 1 when a masked output holds it (used where the published data cannot be read back). */
       insideOutputs = new Uint8Array(0);
@@ -23790,6 +23824,182 @@ var init_mapping_pool = __esm({
   }
 });
 
+// packages/core/src/masking/leak-scan/originals-spill.ts
+function removeAllOnExit() {
+  if (exitHook) return;
+  exitHook = true;
+  process.on("exit", () => {
+    for (const d of liveDirs) (0, import_node_fs36.rmSync)(d, { recursive: true, force: true });
+  });
+}
+var import_node_crypto20, import_node_fs36, import_node_os13, import_node_path80, bytesPerOriginal, FLUSH_AT, RECORD_HEADER, liveDirs, exitHook, OriginalsSpill;
+var init_originals_spill = __esm({
+  "packages/core/src/masking/leak-scan/originals-spill.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_crypto20 = __toESM(require("node:crypto"), 1);
+    import_node_fs36 = require("node:fs");
+    import_node_os13 = __toESM(require("node:os"), 1);
+    import_node_path80 = __toESM(require("node:path"), 1);
+    init_errors();
+    init_originals();
+    init_pattern_set();
+    bytesPerOriginal = (utf8Length) => 3 * utf8Length + 96;
+    FLUSH_AT = 64 * 1024;
+    RECORD_HEADER = 9;
+    liveDirs = /* @__PURE__ */ new Set();
+    exitHook = false;
+    OriginalsSpill = class {
+      constructor(sources, bucketCount, budget) {
+        this.sources = sources;
+        this.budget = budget;
+        removeAllOnExit();
+        this.dir = (0, import_node_fs36.mkdtempSync)(import_node_path80.default.join(import_node_os13.default.tmpdir(), "dbclone-originals-"));
+        liveDirs.add(this.dir);
+        this.buckets = Array.from({ length: bucketCount }, (_, i) => ({
+          file: import_node_path80.default.join(this.dir, `b${i}`),
+          iv: import_node_crypto20.default.randomBytes(16),
+          pending: [],
+          pendingBytes: 0,
+          count: 0,
+          bytes: 0
+        }));
+        for (const b of this.buckets) {
+          b.cipher = import_node_crypto20.default.createCipheriv("aes-256-ctr", this.key, b.iv);
+          (0, import_node_fs36.closeSync)((0, import_node_fs36.openSync)(b.file, "wx", 384));
+        }
+      }
+      sources;
+      budget;
+      /** The private directory of the spill (removed by dispose()). */
+      dir;
+      key = import_node_crypto20.default.randomBytes(32);
+      buckets;
+      batches = [];
+      disposed = false;
+      searched = 0;
+      distinctTotal = 0;
+      /** One original (UTF-8, at most maxBytes; shorter than WINDOW: counted, not searched) with its first and first high-cardinality column. */
+      add(utf8, hash, first, firstHigh) {
+        const b = this.buckets[hash % this.buckets.length];
+        const rec = Buffer.allocUnsafe(RECORD_HEADER + utf8.length);
+        rec[0] = utf8.length;
+        rec.writeInt32LE(first, 1);
+        rec.writeInt32LE(firstHigh, 5);
+        rec.set(utf8, RECORD_HEADER);
+        b.pending.push(rec);
+        b.pendingBytes += rec.length;
+        if (b.pendingBytes >= FLUSH_AT) this.flush(b);
+      }
+      flush(b) {
+        if (b.pendingBytes === 0) return;
+        const fd = (0, import_node_fs36.openSync)(b.file, "a");
+        try {
+          (0, import_node_fs36.writeSync)(fd, b.cipher.update(Buffer.concat(b.pending, b.pendingBytes)));
+        } finally {
+          (0, import_node_fs36.closeSync)(fd);
+        }
+        b.pending = [];
+        b.pendingBytes = 0;
+      }
+      read(b) {
+        return import_node_crypto20.default.createDecipheriv("aes-256-ctr", this.key, b.iv).update((0, import_node_fs36.readFileSync)(b.file));
+      }
+      /** End of the stream: deduplicate and sort each bucket, count, and group buckets into batches. */
+      finish() {
+        let shorts = 0;
+        for (const b of this.buckets) {
+          this.flush(b);
+          b.cipher = void 0;
+          const seen = /* @__PURE__ */ new Map();
+          const data = this.read(b);
+          for (let at2 = 0; at2 < data.length; ) {
+            const len = data[at2];
+            const first = data.readInt32LE(at2 + 1);
+            const high = data.readInt32LE(at2 + 5);
+            const k = data.toString("latin1", at2 + RECORD_HEADER, at2 + RECORD_HEADER + len);
+            at2 += RECORD_HEADER + len;
+            const known = seen.get(k);
+            if (!known) seen.set(k, [first, high]);
+            else {
+              if (first < known[0]) known[0] = first;
+              if (high >= 0 && (known[1] < 0 || high < known[1])) known[1] = high;
+            }
+          }
+          const keys = [...seen.keys()].filter((k) => k.length >= WINDOW).sort();
+          shorts += seen.size - keys.length;
+          const out = Buffer.allocUnsafe(keys.reduce((n, k) => n + RECORD_HEADER + k.length, 0));
+          let at = 0;
+          for (const k of keys) {
+            const [first, high] = seen.get(k);
+            out[at] = k.length;
+            out.writeInt32LE(first, at + 1);
+            out.writeInt32LE(high, at + 5);
+            out.write(k, at + RECORD_HEADER, "latin1");
+            at += RECORD_HEADER + k.length;
+            b.bytes += bytesPerOriginal(k.length);
+          }
+          b.count = keys.length;
+          b.iv = import_node_crypto20.default.randomBytes(16);
+          (0, import_node_fs36.writeFileSync)(b.file, import_node_crypto20.default.createCipheriv("aes-256-ctr", this.key, b.iv).update(out), { mode: 384 });
+        }
+        let current2;
+        let currentBytes = 0;
+        let nextId = 0;
+        this.buckets.forEach((b, i) => {
+          if (b.count === 0) return;
+          if (!current2 || currentBytes + b.bytes > this.budget) {
+            current2 = { buckets: [], firstId: nextId, count: 0 };
+            currentBytes = 0;
+            this.batches.push(current2);
+          }
+          current2.buckets.push(i);
+          current2.count += b.count;
+          currentBytes += b.bytes;
+          nextId += b.count;
+        });
+        if (nextId >= 2 ** 30)
+          throw new BuildError(`the leak scan cannot search ${nextId} distinct originals (at most ${2 ** 30 - 1}); mask fewer columns per build`);
+        this.searched = nextId;
+        this.distinctTotal = nextId + shorts;
+      }
+      get batchCount() {
+        return this.batches.length;
+      }
+      /** Batch i as an OriginalSet whose ids (pattern tags) start at the batch's first id. */
+      load(i) {
+        if (this.disposed) throw new BuildError("internal: the leak scan's originals were read after they were removed");
+        const batch = this.batches[i];
+        const builder = new PatternSetBuilder();
+        const sourceOf = [];
+        const strongest = [];
+        let id = batch.firstId;
+        for (const bi of batch.buckets) {
+          const data = this.read(this.buckets[bi]);
+          for (let at = 0; at < data.length; id++) {
+            const len = data[at];
+            const first = data.readInt32LE(at + 1);
+            const high = data.readInt32LE(at + 5);
+            const utf8 = data.subarray(at + RECORD_HEADER, at + RECORD_HEADER + len);
+            at += RECORD_HEADER + len;
+            sourceOf.push(first);
+            strongest.push(high >= 0 ? high : first);
+            builder.add(utf8, tagOfOriginal(id, false));
+            const utf16 = Buffer.from(utf8.toString("utf8"), "utf16le");
+            if (utf16.length >= WINDOW) builder.add(utf16, tagOfOriginal(id, true));
+          }
+        }
+        return new OriginalSet(this.sources, builder.build(), sourceOf, strongest, this.distinctTotal, batch.firstId);
+      }
+      dispose() {
+        this.disposed = true;
+        (0, import_node_fs36.rmSync)(this.dir, { recursive: true, force: true });
+        liveDirs.delete(this.dir);
+      }
+    };
+  }
+});
+
 // packages/core/src/masking/leak-scan/originals-collector.ts
 function hashBytes(b) {
   let h = 2166136261;
@@ -23807,21 +24017,25 @@ function growInt32(a, need) {
   b.set(a);
   return b;
 }
-var OriginalsCollector;
+var ORIGINALS_BUDGET, SHORT_BYTES, OriginalsCollector;
 var init_originals_collector = __esm({
   "packages/core/src/masking/leak-scan/originals-collector.ts"() {
     "use strict";
     init_import_meta_url();
     init_originals();
+    init_originals_spill();
     init_pattern_set();
+    ORIGINALS_BUDGET = 128 * 1024 * 1024;
+    SHORT_BYTES = 48;
     OriginalsCollector = class {
-      // too short to search: counted, not searched
       /**
        * `sources` in column order (the order collectOriginals would read them); their counts
-       * (distinct, rows) may be filled in before the first value arrives.
+       * (distinct, rows) may be filled in before the first value arrives. `budget`: bytes of
+       * originals held in memory before they are spilled (and per batch of the leak scan).
        */
-      constructor(sources) {
+      constructor(sources, opts = {}) {
         this.sources = sources;
+        this.budget = Math.max(1, opts.budget ?? ORIGINALS_BUDGET);
       }
       sources;
       builder = new PatternSetBuilder();
@@ -23834,11 +24048,25 @@ var init_originals_collector = __esm({
       firstHighOf = new Int32Array(1024);
       table = new Int32Array(2048).fill(-1);
       short = /* @__PURE__ */ new Set();
+      // too short to search: counted, not searched
+      estimated = 0;
+      spill;
+      budget;
+      /** Where the originals went past the budget (the leak scan then runs in batches), if they did. */
+      get spillDirectory() {
+        return this.spill?.dir;
+      }
       /** One distinct value of a family, with the first source column holding it and the first high-cardinality one (or −1). */
       add(value, first, firstHigh) {
         const utf8 = truncateUtf8(value, this.maxBytes);
+        if (this.spill) {
+          this.spill.add(utf8, hashBytes(utf8), first, firstHigh);
+          return;
+        }
         if (utf8.length < this.minBytes) {
+          if (!this.short.has(value)) this.estimated += SHORT_BYTES;
           this.short.add(value);
+          if (this.estimated > this.budget) this.spillAll();
           return;
         }
         const known = this.find(utf8);
@@ -23858,12 +24086,44 @@ var init_originals_collector = __esm({
         const utf16 = Buffer.from(utf8.toString("utf8"), "utf16le");
         if (utf16.length >= WINDOW) this.builder.add(utf16, tagOfOriginal(id, true));
         this.insert(utf8, id);
+        this.estimated += bytesPerOriginal(utf8.length);
+        if (this.estimated > this.budget) this.spillAll();
+      }
+      /** Over budget: everything so far to the spill, and every later value straight there. */
+      spillAll() {
+        const expected = this.sources.reduce((n, s) => n + s.distinct, 0) || this.count + this.short.size;
+        const buckets = Math.min(4096, Math.max(16, Math.ceil(expected * bytesPerOriginal(24) / (this.budget / 4))));
+        const spill = new OriginalsSpill(this.sources, buckets, this.budget);
+        for (let id = 0; id < this.count; id++) {
+          const utf8 = this.builder.bytesAt(this.patternOf[id]);
+          spill.add(utf8, hashBytes(utf8), this.firstOf[id], this.firstHighOf[id]);
+        }
+        for (const v of this.short) {
+          const utf8 = Buffer.from(v, "utf8");
+          spill.add(utf8, hashBytes(utf8), 0, -1);
+        }
+        this.spill = spill;
+        this.builder = new PatternSetBuilder();
+        this.short = /* @__PURE__ */ new Set();
+        this.patternOf = new Int32Array(0);
+        this.firstOf = new Int32Array(0);
+        this.firstHighOf = new Int32Array(0);
+        this.table = new Int32Array(0);
+        this.count = 0;
+      }
+      /** Remove spilled originals (a failed build; a finished set removes them with its own dispose()). */
+      dispose() {
+        this.spill?.dispose();
       }
       /** Is the source at this index high-cardinality (its counts must be known): decides firstHigh. */
       isHigh(source) {
         return isHighCardinality(this.sources[source]);
       }
       finish() {
+        if (this.spill) {
+          this.spill.finish();
+          return new OriginalSet(this.sources, new PatternSetBuilder().build(), [], [], 0, 0, this.spill);
+        }
         const sourceOf = Array.from(this.firstOf.subarray(0, this.count));
         const strongest = sourceOf.map((f, i) => this.firstHighOf[i] >= 0 ? this.firstHighOf[i] : f);
         return new OriginalSet(this.sources, this.builder.build(), sourceOf, strongest, this.count + this.short.size);
@@ -25004,23 +25264,33 @@ async function streamFamily(ctx, staged, highSources) {
       });
     }
     ctx.progress.addTotal(total);
-    await eachRow(c, `SELECT v, first, first_high FROM ${fam}${staged.unique ? ` ORDER BY ${jsOrderKey("v")}` : ""}`, ctx.chunkSize, async (rows) => {
-      const values = rows.map((r) => r[0]);
-      let outputs = await ctx.pool.map(family, rule2, values);
-      if (taken) {
-        outputs = await resolveUniqueChunk(values, outputs, {
-          family,
-          taken,
-          remap: (v, attempt) => maskValue(ctx.key, family, rule2, v, attempt),
-          isTaken: async (m) => (await c.query(`SELECT EXISTS (SELECT 1 FROM ${fam} WHERE v = $1) OR EXISTS (SELECT 1 FROM ${map} WHERE dbclone_new = $1) AS t`, [m])).rows[0].t === true
-        });
-      }
-      for (const r of rows) if (r[1] !== null) ctx.collector.add(r[0], r[1], r[2] ?? -1);
-      const lines = values.map((v, i) => `f	${copyField(v)}	${copyField(outputs[i])}
+    let loading = Promise.resolve();
+    await eachRow(
+      c,
+      `SELECT v, first, first_high FROM ${fam}${staged.unique ? ` ORDER BY ${jsOrderKey("v")}` : ""}`,
+      ctx.chunkSize,
+      async (rows) => {
+        const values = rows.map((r) => r[0]);
+        let outputs = await ctx.pool.map(family, rule2, values);
+        await loading;
+        if (taken) {
+          outputs = await resolveUniqueChunk(values, outputs, {
+            family,
+            taken,
+            remap: (v, attempt) => maskValue(ctx.key, family, rule2, v, attempt),
+            isTaken: async (m) => (await c.query(`SELECT EXISTS (SELECT 1 FROM ${fam} WHERE v = $1) OR EXISTS (SELECT 1 FROM ${map} WHERE dbclone_new = $1) AS t`, [m])).rows[0].t === true
+          });
+        }
+        for (const r of rows) if (r[1] !== null) ctx.collector.add(r[0], r[1], r[2] ?? -1);
+        const lines = values.map((v, i) => `f	${copyField(v)}	${copyField(outputs[i])}
 `);
-      await Promise.all(databases2.map((db) => copyLines(clients.get(db), `COPY ${map} FROM STDIN`, lines)));
-      ctx.progress.advance(values.length);
-    });
+        loading = Promise.all(databases2.map((db) => copyLines(clients.get(db), `COPY ${map} FROM STDIN`, lines))).then(
+          () => ctx.progress.advance(values.length)
+        );
+        loading.catch(() => void 0);
+      },
+      () => loading
+    );
     for (const db of databases2) {
       const d = clients.get(db);
       await d.query(`INSERT INTO ${map} VALUES (true, '', NULL)`);
@@ -25034,7 +25304,7 @@ async function streamFamily(ctx, staged, highSources) {
     throw new BuildError(`masking family '${family}' (${columns}) failed: ${e.message}`, { cause: e });
   });
 }
-async function eachRow(c, query2, size, handle) {
+async function eachRow(c, query2, size, handle, drain) {
   await c.query("BEGIN");
   try {
     await c.query(`DECLARE dbclone_cursor NO SCROLL CURSOR FOR ${query2}`);
@@ -25047,6 +25317,7 @@ async function eachRow(c, query2, size, handle) {
       next.catch(() => void 0);
       await handle(rows);
     }
+    await drain?.();
     await c.query("CLOSE dbclone_cursor");
     await c.query("COMMIT");
   } catch (e) {
@@ -25101,7 +25372,7 @@ async function mapAllFamilies(o) {
   });
   const families = /* @__PURE__ */ new Map();
   for (const rule2 of o.valueRules) families.set(rule2.family, [...families.get(rule2.family) ?? [], { rule: rule2, source: textual.indexOf(rule2) }]);
-  const collector = new OriginalsCollector(sources);
+  const collector = new OriginalsCollector(sources, { budget: o.originalsBudget });
   const result = { originals: collector.finish(), distinct: /* @__PURE__ */ new Map(), rows: /* @__PURE__ */ new Map(), mapTableOf: /* @__PURE__ */ new Map(), distinctTotal: 0 };
   if (o.valueRules.length === 0) return result;
   const pool = await startMappingPool(o.key, o.jobs);
@@ -25165,6 +25436,9 @@ async function mapAllFamilies(o) {
     result.distinctTotal = totals.reduce((a, b) => a + b, 0);
     result.originals = collector.finish();
     return result;
+  } catch (e) {
+    collector.dispose();
+    throw e;
   } finally {
     await pool.close();
   }
@@ -25190,13 +25464,23 @@ async function applyMasking(opts) {
   const run5 = { rules: [], rowsChanged: 0, truncated: [], excluded: [], originals: emptyOriginals(), seconds: 0, jobs };
   checkFamilies(valueRules);
   if (opts.preview) run5.preview = { table: `${opts.preview.schema}.${opts.preview.table}`, before: await previewRow(withDb2, opts.preview) };
-  const workSchema = `dbclone_masking_${import_node_crypto20.default.randomBytes(4).toString("hex")}`;
+  const workSchema = `dbclone_masking_${import_node_crypto21.default.randomBytes(4).toString("hex")}`;
   const mappedDatabases = [...new Set(valueRules.map((r) => r.database))];
   let mapped;
   try {
     for (const db of mappedDatabases) await withDb2(db, (c) => c.query(`CREATE SCHEMA ${quoteIdent(workSchema)}`));
     const mapStart = performance.now();
-    mapped = await mapAllFamilies({ withDb: withDb2, key, reporter, valueRules, textType: TEXT_TYPES, workSchema, jobs, chunkSize: opts.chunkSize ?? CHUNK2 });
+    mapped = await mapAllFamilies({
+      withDb: withDb2,
+      key,
+      reporter,
+      valueRules,
+      textType: TEXT_TYPES,
+      workSchema,
+      jobs,
+      chunkSize: opts.chunkSize ?? CHUNK2,
+      originalsBudget: opts.originalsBudget
+    });
     run5.originals = mapped.originals;
     run5.mapSeconds = (performance.now() - mapStart) / 1e3;
     run5.distinctValues = mapped.distinctTotal;
@@ -25231,6 +25515,9 @@ async function applyMasking(opts) {
       });
     }
     run5.updateSeconds = (performance.now() - updateStart) / 1e3;
+  } catch (e) {
+    mapped?.originals.dispose();
+    throw e;
   } finally {
     for (const db of mappedDatabases) await withDb2(db, (c) => c.query(`DROP SCHEMA IF EXISTS ${quoteIdent(workSchema)} CASCADE`)).catch(() => void 0);
   }
@@ -25273,7 +25560,7 @@ async function maskTable(c, rules, families, workSchema, key, reporter) {
       changed = (await c.query(statement.text, statement.values)).rowCount ?? 0;
     }
     for (const r of rules.filter((x) => x.transformer === "shuffle")) {
-      const salt = import_node_crypto20.default.createHmac("sha256", key).update(`dbclone/shuffle/v1\0${label3}.${r.column}`).digest("hex");
+      const salt = import_node_crypto21.default.createHmac("sha256", key).update(`dbclone/shuffle/v1\0${label3}.${r.column}`).digest("hex");
       const s = shuffleUpdate(schema, table2, r.column, salt, where2);
       changed = Math.max(changed, (await c.query(s.text, s.values)).rowCount ?? 0);
     }
@@ -25300,12 +25587,12 @@ async function previewRow(withDb2, t, before) {
     return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v === null ? null : v instanceof Date ? v.toISOString() : String(v)]));
   });
 }
-var import_node_crypto20, TEXT_TYPES, CHUNK2;
+var import_node_crypto21, TEXT_TYPES, CHUNK2;
 var init_apply_masking = __esm({
   "packages/core/src/engine/postgres/masking/apply-masking.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto20 = __toESM(require("node:crypto"), 1);
+    import_node_crypto21 = __toESM(require("node:crypto"), 1);
     init_errors();
     init_sql();
     init_plan();
@@ -25442,9 +25729,13 @@ var init_explain = __esm({
       toast: "toast-chunk"
     };
     LogicalContent = class {
-      constructor(originals) {
+      /**
+       * `total`: originals over all batches (default: this set's); a scan in batches reads the
+       * published data once per batch (useOriginals), keeping containers, copies and whole values.
+       */
+      constructor(originals, total = originals.searched) {
         this.originals = originals;
-        this.wholeValues = new Uint8Array(originals.searched);
+        this.wholeValues = new Uint8Array(total);
       }
       originals;
       containers = new PatternSetBuilder();
@@ -25453,6 +25744,10 @@ var init_explain = __esm({
       /** Per original: 1 when some published value is exactly that original (see ScanPlan). */
       wholeValues;
       valuesRead = 0;
+      /** The next batch of originals (ids past the previous batch's). */
+      useOriginals(batch) {
+        this.originals = batch;
+      }
       /** One published value (already split into its text leaves); an unmasked column's may be a copy. */
       addValue(leaves, origin) {
         const copyOf = origin.kind === "unmasked" || origin.kind === "catalog" ? origin.column : void 0;
@@ -25486,7 +25781,7 @@ var init_explain = __esm({
           f = { ...col, bySource: /* @__PURE__ */ new Map() };
           this.copies.set(key, f);
         }
-        const source = this.originals.strongestSourceOf[original];
+        const source = this.originals.strongestSourceOf[original - this.originals.firstId];
         let set = f.bySource.get(source);
         if (!set) {
           set = /* @__PURE__ */ new Set();
@@ -25654,7 +25949,7 @@ var init_detect = __esm({
 
 // packages/core/src/engine/postgres/masking/scan-pii.ts
 function sampleSeed(database2, schema, table2) {
-  return import_node_crypto21.default.createHash("sha256").update(`dbclone/pii-sample/v1\0${database2}\0${schema}\0${table2}`).digest().readUInt32BE(0) % 2147483647;
+  return import_node_crypto22.default.createHash("sha256").update(`dbclone/pii-sample/v1\0${database2}\0${schema}\0${table2}`).digest().readUInt32BE(0) % 2147483647;
 }
 async function scanUnmaskedPii(withDb2, databases2, rules = [], sampleRows = 200) {
   const masked = new Set(rules.map((r) => [r.database, r.schema, r.table, r.column].join("\0")));
@@ -25695,12 +25990,12 @@ async function scanUnmaskedPii(withDb2, databases2, rules = [], sampleRows = 200
   }
   return found;
 }
-var import_node_crypto21, SAMPLED_TYPES;
+var import_node_crypto22, SAMPLED_TYPES;
 var init_scan_pii = __esm({
   "packages/core/src/engine/postgres/masking/scan-pii.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto21 = __toESM(require("node:crypto"), 1);
+    import_node_crypto22 = __toESM(require("node:crypto"), 1);
     init_sql();
     init_explain();
     init_detect();
@@ -25761,7 +26056,7 @@ function postgresMasking(server) {
     schemaFacts: (databases2) => schemaFacts(withDb2, databases2),
     explainSql: explainPolicySql(withDb2),
     scanUnmaskedPii: (databases2, rules) => scanUnmaskedPii(withDb2, databases2, rules),
-    mask: (policy, key, reporter, opts) => applyMasking({ withDb: withDb2, policy, key, reporter, preview: opts?.preview, jobs: opts?.jobs }),
+    mask: (policy, key, reporter, opts) => applyMasking({ withDb: withDb2, policy, key, reporter, preview: opts?.preview, jobs: opts?.jobs, originalsBudget: opts?.originalsBudget }),
     readPublished: async (content, isMasked) => void await readPublished2(withDb2, content, { isMasked })
   };
 }
@@ -26147,12 +26442,12 @@ var init_errors4 = __esm({
 
 // packages/core/src/masking/leak-scan/pg-page.ts
 function isRelationFile(rel) {
-  const parts = rel.split(import_node_path80.default.sep);
+  const parts = rel.split(import_node_path81.default.sep);
   const at = parts.findIndex((p) => p === "base" || p === "global");
   return at >= 0 && /^\d+(\.\d+)?$/.test(parts[parts.length - 1]);
 }
 async function channelOfFile(full, rel, offset) {
-  const parts = rel.split(import_node_path80.default.sep);
+  const parts = rel.split(import_node_path81.default.sep);
   const dataAt = parts.findIndex((p) => p === "pg_wal" || p === "base" || p === "global");
   const inner = dataAt >= 0 ? parts.slice(dataAt) : parts;
   if (inner[0] === "pg_wal") return `a kept WAL segment (${inner.join("/")})`;
@@ -26236,13 +26531,13 @@ async function explainInPage(full, offset, length, window) {
   }
   return await insideCompressedDatum(full, offset, length) ? "compressed" : void 0;
 }
-var import_promises69, import_node_path80, PAGE, LP_NORMAL, HEAP_XMIN_COMMITTED, HEAP_XMIN_INVALID, HEAP_XMAX_INVALID, HEAP_XMAX_LOCK_ONLY;
+var import_promises69, import_node_path81, PAGE, LP_NORMAL, HEAP_XMIN_COMMITTED, HEAP_XMIN_INVALID, HEAP_XMAX_INVALID, HEAP_XMAX_LOCK_ONLY;
 var init_pg_page = __esm({
   "packages/core/src/masking/leak-scan/pg-page.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises69 = require("node:fs/promises");
-    import_node_path80 = __toESM(require("node:path"), 1);
+    import_node_path81 = __toESM(require("node:path"), 1);
     PAGE = 8192;
     LP_NORMAL = 1;
     HEAP_XMIN_COMMITTED = 256;
@@ -26322,7 +26617,7 @@ async function scanStream(chunks, plan, tally, source) {
   }
 }
 async function scanBlob(file, set, tally, onProgress) {
-  const stream = (0, import_node_fs36.createReadStream)(file, { highWaterMark: CHUNK3 });
+  const stream = (0, import_node_fs37.createReadStream)(file, { highWaterMark: CHUNK3 });
   let done = 0;
   const chunks = (async function* () {
     for await (const c of stream) {
@@ -26331,13 +26626,13 @@ async function scanBlob(file, set, tally, onProgress) {
       yield c;
     }
   })();
-  await scanStream(chunks, set, tally, { file: import_node_path81.default.basename(file), channelOf: () => "the disk outside the data files (free space or filesystem metadata)" });
+  await scanStream(chunks, set, tally, { file: import_node_path82.default.basename(file), channelOf: () => "the disk outside the data files (free space or filesystem metadata)" });
 }
 async function scanDataFiles(root, set, tally) {
   for (const rel of await listFiles(root, "")) {
-    const full = import_node_path81.default.join(root, rel);
+    const full = import_node_path82.default.join(root, rel);
     const relation = isRelationFile(rel);
-    await scanStream((0, import_node_fs36.createReadStream)(full, { highWaterMark: CHUNK3 }), set, tally, {
+    await scanStream((0, import_node_fs37.createReadStream)(full, { highWaterMark: CHUNK3 }), set, tally, {
       file: rel,
       channelOf: (offset) => channelOfFile(full, rel, offset),
       ...relation ? { explainByStructure: (offset, length) => explainInPage(full, offset, length, WINDOW) } : {}
@@ -26346,21 +26641,21 @@ async function scanDataFiles(root, set, tally) {
 }
 async function listFiles(root, rel) {
   const out = [];
-  for (const e of (await (0, import_promises70.readdir)(import_node_path81.default.join(root, rel), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
-    const r = import_node_path81.default.join(rel, e.name);
+  for (const e of (await (0, import_promises70.readdir)(import_node_path82.default.join(root, rel), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    const r = import_node_path82.default.join(rel, e.name);
     if (e.isDirectory()) out.push(...await listFiles(root, r));
-    else if (e.isFile() && (await (0, import_promises70.lstat)(import_node_path81.default.join(root, r))).isFile()) out.push(r);
+    else if (e.isFile() && (await (0, import_promises70.lstat)(import_node_path82.default.join(root, r))).isFile()) out.push(r);
   }
   return out;
 }
-var import_node_fs36, import_promises70, import_node_path81, emptyTally, EXAMPLES2, planOf, CHUNK3;
+var import_node_fs37, import_promises70, import_node_path82, emptyTally, EXAMPLES2, planOf, CHUNK3;
 var init_residue_scan = __esm({
   "packages/core/src/masking/leak-scan/residue-scan.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs36 = require("node:fs");
+    import_node_fs37 = require("node:fs");
     import_promises70 = require("node:fs/promises");
-    import_node_path81 = __toESM(require("node:path"), 1);
+    import_node_path82 = __toESM(require("node:path"), 1);
     init_explain();
     init_originals();
     init_pattern_set();
@@ -26399,7 +26694,7 @@ function describeCopies(copies) {
 }
 function describeResidue(originals, hits) {
   return hits.map(
-    (h) => `${columnName(originals.sources[originals.sourceOf[h.original]])} (${h.utf16 ? "UTF-16LE" : "UTF-8"}) in ${h.channel} at byte ${h.offset} of ${h.file}`
+    (h) => `${columnName(originals.sources[h.source ?? originals.sourceOf[h.original]])} (${h.utf16 ? "UTF-16LE" : "UTF-8"}) in ${h.channel} at byte ${h.offset} of ${h.file}`
   ).join("; ");
 }
 function leakScanRecord2(originals, publishedValuesRead, tally, copies) {
@@ -26493,13 +26788,13 @@ async function checkPolicySql(resolved, policy, plan) {
   const seenWhere = /* @__PURE__ */ new Set();
   for (const rule2 of resolved.rules) {
     const checks = [];
-    const path90 = rule2.policyPath ?? [];
-    if (rule2.transformer === "sql") checks.push({ rule: rule2, path: path90, kind: "expression" });
-    if (rule2.transformer === "constant") checks.push({ rule: rule2, path: path90, kind: "constant" });
+    const path91 = rule2.policyPath ?? [];
+    if (rule2.transformer === "sql") checks.push({ rule: rule2, path: path91, kind: "expression" });
+    if (rule2.transformer === "constant") checks.push({ rule: rule2, path: path91, kind: "constant" });
     const table2 = `${rule2.database}\0${rule2.schema}\0${rule2.table}`;
     if (rule2.where && rule2.origin === "policy" && !seenWhere.has(table2)) {
       seenWhere.add(table2);
-      checks.push({ rule: rule2, path: [...path90.slice(0, -2), "where"], kind: "where" });
+      checks.push({ rule: rule2, path: [...path91.slice(0, -2), "where"], kind: "where" });
     }
     for (const check of checks) {
       const complaint = await plan(check);
@@ -26551,11 +26846,11 @@ function resolvePolicy(policy, variant, facts) {
       const at = [...layer.prefix, "databases", dbName];
       const info = facts.databases.find((d) => d.name === dbName);
       if (!info) throw policyErrorAt(origin, at, `database '${dbName}' is not in the image; it has: ${facts.databases.map((d) => d.name).join(", ")}`);
-      const findTable = (written, path90) => {
+      const findTable = (written, path91) => {
         const dot = written.indexOf(".");
         const [schema, table2] = dot > 0 ? [written.slice(0, dot), written.slice(dot + 1)] : [facts.defaultSchema, written];
         const t = info.tables.find((x) => x.schema === schema && x.name === table2);
-        if (!t) throw policyErrorAt(origin, path90, `table '${schema}.${table2}' does not exist in database '${dbName}'`);
+        if (!t) throw policyErrorAt(origin, path91, `table '${schema}.${table2}' does not exist in database '${dbName}'`);
         return t;
       };
       for (const [kind, list, out] of [
@@ -26570,30 +26865,30 @@ function resolvePolicy(policy, variant, facts) {
       for (const [written, tablePolicy] of Object.entries(db.tables)) {
         const t = findTable(written, [...at, "tables", written]);
         for (const [column2, reason] of Object.entries(tablePolicy.notPersonal ?? {})) {
-          const path90 = [...at, "tables", written, "notPersonal", column2];
+          const path91 = [...at, "tables", written, "notPersonal", column2];
           if (!t.columns.some((c) => c.name === column2))
-            throw policyErrorAt(origin, path90, `column '${column2}' does not exist in ${t.schema}.${t.name} (database '${dbName}')`);
+            throw policyErrorAt(origin, path91, `column '${column2}' does not exist in ${t.schema}.${t.name} (database '${dbName}')`);
           if (tablePolicy.columns[column2])
-            throw policyErrorAt(origin, path90, `column '${column2}' is masked by this policy; notPersonal is for unmasked columns`);
+            throw policyErrorAt(origin, path91, `column '${column2}' is masked by this policy; notPersonal is for unmasked columns`);
           notPersonal.push({ database: dbName, schema: t.schema, table: t.name, column: column2, reason });
         }
         for (const [column2, rule2] of Object.entries(tablePolicy.columns)) {
-          const path90 = [...at, "tables", written, "columns", column2];
+          const path91 = [...at, "tables", written, "columns", column2];
           const col = t.columns.find((c) => c.name === column2);
           if (!col)
             throw policyErrorAt(
               origin,
-              path90,
+              path91,
               `column '${column2}' does not exist in ${t.schema}.${t.name} (database '${dbName}'); it has: ${t.columns.map((c) => c.name).join(", ")}`
             );
           if (rule2.transformer === "sql" && typeof rule2.expression === "object" && !rule2.expression.postgres && !rule2.expression.sqlserver) {
-            throw policyErrorAt(origin, path90, "an sql rule needs an expression");
+            throw policyErrorAt(origin, path91, "an sql rule needs an expression");
           }
           const ref = { database: dbName, schema: t.schema, table: t.name, column: column2 };
-          positionOf.set(refKey(ref), path90);
+          positionOf.set(refKey(ref), path91);
           byKey.set(
             refKey(ref),
-            finish2({ ...rule2, ...ref, type: col.type, ...tablePolicy.where ? { where: tablePolicy.where } : {}, origin: "policy", policyPath: path90 }, locale)
+            finish2({ ...rule2, ...ref, type: col.type, ...tablePolicy.where ? { where: tablePolicy.where } : {}, origin: "policy", policyPath: path91 }, locale)
           );
         }
       }
@@ -26643,11 +26938,11 @@ function finish2(rule2, locale) {
   const withLocale = { ...rule2, locale: rule2.locale ?? locale };
   return { ...withLocale, family: rule2.family ?? defaultFamily(withLocale) };
 }
-function compile(d, path90) {
+function compile(d, path91) {
   try {
     return new RegExp(d.column, "i");
   } catch (e) {
-    throw policyErrorAt(void 0, path90, `'${d.column}' is not a valid regular expression (${e.message})`);
+    throw policyErrorAt(void 0, path91, `'${d.column}' is not a valid regular expression (${e.message})`);
   }
 }
 function inheritThroughForeignKeys(byKey, facts, positionOf, policy) {
@@ -26721,23 +27016,40 @@ async function maskForBuild(target, databases2, opts, reporter) {
   reporter.info(
     `Masking ${resolved.rules.length} column(s)${opts.key.insecure ? " with a throw-away key" : ""}${opts.variant ? ` for variant ${opts.variant}` : ""}`
   );
-  const run5 = await target.mask(resolved, opts.key.bytes, reporter, { preview: opts.preview, jobs: opts.jobs });
+  const run5 = await target.mask(resolved, opts.key.bytes, reporter, { preview: opts.preview, jobs: opts.jobs, originalsBudget: opts.originalsBudget });
   if (resolved.leakScan.mode === "none") {
+    run5.originals.dispose();
     reporter.warn(`Leak scan skipped by the policy: ${resolved.leakScan.reason}`);
     return { resolved, run: run5, piiCandidates };
   }
   if (run5.originals.searched === 0) {
+    run5.originals.dispose();
     throw new NothingToScanError(
       'the policy leaves the leak scan no original value to search for (no masked text column with values of 6 bytes or more), so nothing would prove the image clean. Mask the personal text columns with a value transformer, or say why no scan is needed: leakScan: { mode: none, reason: "\u2026" }.'
     );
   }
   if (!target.readPublished) return { resolved, run: run5, piiCandidates, leakUnprepared: true };
-  return { resolved, run: run5, piiCandidates, leak: await prepareLeakScan(target.readPublished.bind(target), resolved, run5.originals, reporter) };
+  try {
+    return { resolved, run: run5, piiCandidates, leak: await prepareLeakScan(target, resolved, run5.originals, reporter) };
+  } catch (e) {
+    run5.originals.dispose();
+    throw e;
+  }
 }
-async function prepareLeakScan(readPublished3, resolved, originals, reporter) {
+async function prepareLeakScan(target, resolved, originals, reporter) {
+  const readPublished3 = target.readPublished?.bind(target);
+  if (!readPublished3) throw new NotSupportedError("internal: this engine cannot read its published data back for a prepared leak scan");
   const masked = new Set(resolved.rules.map(columnName));
-  const content = new LogicalContent(originals);
-  await readPublished3(content, (database2, schema, table2, column2) => masked.has(columnName({ database: database2, schema, table: table2, column: column2 })));
+  if (originals.batchCount > 1) reporter.info(`Leak scan: ${originals.searched} original values, read in ${originals.batchCount} batches`);
+  let content;
+  let publishedValuesRead = 0;
+  for await (const batch of originals.batches()) {
+    if (content) content.useOriginals(batch);
+    else content = new LogicalContent(batch, originals.searched);
+    await readPublished3(content, (database2, schema, table2, column2) => masked.has(columnName({ database: database2, schema, table: table2, column: column2 })));
+    publishedValuesRead ||= content.valuesRead;
+  }
+  if (!content) throw new NothingToScanError("internal: the leak scan has no batch of originals to search for");
   const copies = judgeCopies(originals, content.copies.values(), new Map(resolved.notPersonal.map((n) => [columnName(n), n.reason])));
   const failed = copies.filter((c) => c.verdict === "failed");
   if (failed.length) {
@@ -26747,29 +27059,63 @@ async function prepareLeakScan(readPublished3, resolved, originals, reporter) {
   }
   const reported = copies.filter((c) => c.verdict !== "failed");
   if (reported.length) reporter.info(`Leak scan: values of masked columns also occur in unmasked columns (reported, not failing): ${describeCopies(reported)}`);
-  return {
-    originals,
-    plan: { set: content.scanSet(), wholeValues: content.wholeValues },
-    copies,
-    publishedValuesRead: content.valuesRead,
-    files: emptyTally()
-  };
+  const whole = { originals, copies, publishedValuesRead, files: emptyTally(), content };
+  if (originals.batchCount === 1) return { ...whole, plan: { set: content.scanSet(), wholeValues: content.wholeValues } };
+  return Object.defineProperty(whole, "plan", {
+    enumerable: false,
+    get: () => {
+      throw new NothingToScanError("internal: spilled originals are scanned batch by batch, not with one plan");
+    }
+  });
+}
+async function scanInBatches(leak, tally, scan) {
+  const start2 = tally.bytesScanned;
+  let pass = 0;
+  for await (const batch of leak.originals.batches()) {
+    let plan;
+    if (leak.originals.batchCount === 1) plan = leak.plan;
+    else {
+      leak.content.useOriginals(batch);
+      plan = { set: leak.content.scanSet(), wholeValues: leak.content.wholeValues };
+    }
+    const examples2 = tally.unexplained.length;
+    tally.bytesScanned = start2;
+    await scan(plan, pass++);
+    for (const h of tally.unexplained.slice(examples2)) h.source = batch.sourceOfId(h.original);
+  }
 }
 async function scanDataFilesForLeaks(dataRoot, leak) {
-  await scanDataFiles(dataRoot, leak.plan, leak.files);
+  await scanInBatches(leak, leak.files, (plan) => scanDataFiles(dataRoot, plan, leak.files));
 }
 async function leakScanOrFail(file, run5, reporter, prepared) {
+  try {
+    return await leakScanOfDisk(file, run5, reporter, prepared);
+  } finally {
+    run5.originals.dispose();
+  }
+}
+async function leakScanOfDisk(file, run5, reporter, prepared) {
   const started = performance.now();
   const leak = prepared ?? {
     originals: run5.originals,
     plan: { set: run5.originals.patterns, wholeValues: run5.originals.insideOutputs },
+    content: new LogicalContent(run5.originals),
     copies: [],
     publishedValuesRead: 0,
     files: emptyTally()
   };
-  const progress = reporter.progress(`Leak scan: ${leak.originals.searched} original values in the base disk`);
+  const passes = leak.originals.batchCount;
+  const progress = reporter.progress(
+    `Leak scan: ${leak.originals.searched} original values in the base disk${passes > 1 ? ` (${passes} passes, one per batch of originals)` : ""}`
+  );
   const blob = emptyTally();
-  await scanBlob(file, leak.plan, blob, (done) => progress.update(done));
+  let size = 0;
+  await scanInBatches(leak, blob, async (plan, pass) => {
+    await scanBlob(file, plan, blob, (done) => {
+      size = Math.max(size, done);
+      progress.update(pass * size + done);
+    });
+  });
   const seconds = (performance.now() - started) / 1e3;
   const record2 = { ...leakScanRecord2(leak.originals, leak.publishedValuesRead, prepared ? leak.files : blob, leak.copies), bytesScanned: blob.bytesScanned };
   const mbPerSecond = blob.bytesScanned / 1048576 / Math.max(seconds, 1e-6);
@@ -26824,6 +27170,7 @@ var init_build_step = __esm({
     "use strict";
     init_import_meta_url();
     init_digest();
+    init_errors();
     init_errors4();
     init_explain();
     init_residue_scan();
@@ -26939,20 +27286,20 @@ async function sourceFileDigests(sources, reporter) {
     if (source.kind !== "dump") continue;
     const info = await (0, import_promises71.stat)(source.path).catch(() => void 0);
     if (!info?.isFile()) continue;
-    const name = import_node_path82.default.basename(source.path);
+    const name = import_node_path83.default.basename(source.path);
     const hashing = progressOnDemand(reporter, `Hashing ${name}`, info.size, { unit: "bytes" });
     files.push({ name, digest: await sha256File(source.path, hashing.onProgress) });
     hashing.finish();
   }
   return files;
 }
-var import_promises71, import_node_path82;
+var import_promises71, import_node_path83;
 var init_source_files = __esm({
   "packages/core/src/build/source-files.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises71 = require("node:fs/promises");
-    import_node_path82 = __toESM(require("node:path"), 1);
+    import_node_path83 = __toESM(require("node:path"), 1);
     init_image();
     init_reporter();
   }
@@ -26979,7 +27326,7 @@ async function buildImage(input) {
   const described = [];
   for (const source of opts.sources) described.push(await engine.probeSource(source));
   const sourceFiles = await sourceFileDigests(opts.sources, reporter);
-  const workDir = import_node_path83.default.join(opts.home, "work", `build-${import_node_crypto22.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path84.default.join(opts.home, "work", `build-${import_node_crypto23.default.randomBytes(5).toString("hex")}`);
   await makeDir(workDir, TRAVERSABLE_DIR);
   const buildRecord = newBuildRecord(workDir, `${opts.name}:${version2}`);
   await writeBuildRecord(workDir, buildRecord);
@@ -26988,14 +27335,14 @@ async function buildImage(input) {
   try {
     const virtualSize = await engine.stagingSize(opts.sources, opts.diskSizeBytes, reporter);
     if (!opts.restored) reporter.info(`Restoring ${opts.sources.length} source(s) onto a staging disk`);
-    const stagingAt = [import_node_path83.default.join(workDir, platform.entry.stagingName), import_node_path83.default.join(workDir, "staging")];
+    const stagingAt = [import_node_path84.default.join(workDir, platform.entry.stagingName), import_node_path84.default.join(workDir, "staging")];
     const staging = opts.restored ? await opts.restored.stagingDisk(...stagingAt) : await driver.createStaging(...stagingAt, virtualSize);
     cleanup.push("remove the staging disk", async () => {
       await driver.unmount(staging.attachment);
       await driver.destroy(staging.file);
     });
     const engineInfo = opts.restored ? opts.restored.engineInfo : await engine.restore(opts.sources, staging.mountPath, reporter);
-    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path83.default.join(workDir, "run") }, reporter);
+    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path84.default.join(workDir, "run") }, reporter);
     cleanup.push("stop the build server", () => engine.stop(server, { fast: true }));
     if (server.pid) await writeBuildRecord(workDir, { ...buildRecord, serverPid: server.pid });
     await pausePoint("build:restored");
@@ -27005,6 +27352,8 @@ async function buildImage(input) {
     if (!opts.masking) unmasked = await guardUnmaskedBuild(maskingFor(platform.kind, server), databases2, opts.unmasked, reporter);
     if (opts.masking) {
       masked = await maskForBuild(maskingFor(platform.kind, server), databases2, opts.masking, reporter);
+      const spilled = masked.run.originals;
+      cleanup.push("remove the leak scan's spilled originals", async () => spilled.dispose());
       databases2 = await engine.inventory(server);
     }
     await engine.scrub(server, reporter, { full: masked !== void 0 });
@@ -27012,7 +27361,7 @@ async function buildImage(input) {
     const restoreSeconds = secondsSince(started);
     reporter.info("Writing the base disk fresh from the prepared data");
     const sealStart = performance.now();
-    let fresh = await driver.createStaging(import_node_path83.default.join(workDir, `fresh.${driver.format}`), import_node_path83.default.join(workDir, "fresh"), virtualSize);
+    let fresh = await driver.createStaging(import_node_path84.default.join(workDir, `fresh.${driver.format}`), import_node_path84.default.join(workDir, "fresh"), virtualSize);
     cleanup.push("remove the fresh disk", async () => {
       await driver.unmount(fresh.attachment);
       await driver.destroy(fresh.file);
@@ -27028,7 +27377,7 @@ async function buildImage(input) {
       };
       fresh = await engine.finishFresh(fresh, { driver, stagingMount: staging.mountPath, moved }, reporter);
     }
-    const sealed = await driver.seal(fresh, import_node_path83.default.join(workDir, `base.${driver.format}`));
+    const sealed = await driver.seal(fresh, import_node_path84.default.join(workDir, `base.${driver.format}`));
     const sealSeconds = secondsSince(sealStart);
     await pausePoint("build:sealed");
     const leakScan = masked ? masked.leak || masked.leakUnprepared ? await leakScanOrFail(sealed.file, masked.run, reporter, masked.leak) : skippedLeakScan(masked.resolved, masked.run) : void 0;
@@ -27063,7 +27412,7 @@ async function buildImage(input) {
       ...record2 ? { masking: maskingReport(record2) } : {}
     };
   } catch (e) {
-    const full = await diskFullError(e, [import_node_path83.default.join(workDir, "staging"), import_node_path83.default.join(workDir, "fresh"), workDir], `building ${opts.name}:${version2}`);
+    const full = await diskFullError(e, [import_node_path84.default.join(workDir, "staging"), import_node_path84.default.join(workDir, "fresh"), workDir], `building ${opts.name}:${version2}`);
     await cleanup.unwind();
     throw await buildFailed(opts, version2, full ?? e);
   }
@@ -27084,14 +27433,14 @@ async function refuseExistingVersion(opts, version2) {
   }
   throw new VersionExistsError(`image ${opts.name} version ${version2} already exists; versions are immutable: choose a new version.`);
 }
-var import_node_crypto22, import_promises72, import_node_path83;
+var import_node_crypto23, import_promises72, import_node_path84;
 var init_build_image = __esm({
   "packages/core/src/build/build-image.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto22 = __toESM(require("node:crypto"), 1);
+    import_node_crypto23 = __toESM(require("node:crypto"), 1);
     import_promises72 = __toESM(require("node:fs/promises"), 1);
-    import_node_path83 = __toESM(require("node:path"), 1);
+    import_node_path84 = __toESM(require("node:path"), 1);
     init_paths();
     init_errors();
     init_manifest();
@@ -27128,7 +27477,7 @@ async function buildImageVariants(input, variants, hooks = {}) {
   const { driver, engine, entry } = platformForBuild(kind, input.home);
   await driver.checkPrerequisites();
   await engine.checkPrerequisites();
-  const workDir = import_node_path84.default.join(input.home, "work", `variants-${import_node_crypto23.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path85.default.join(input.home, "work", `variants-${import_node_crypto24.default.randomBytes(5).toString("hex")}`);
   await makeDir(workDir, TRAVERSABLE_DIR);
   await writeBuildRecord(workDir, newBuildRecord(workDir, `${input.name} (${variants.length} variants)`));
   const cleanup = new CleanupStack(reporter);
@@ -27137,8 +27486,8 @@ async function buildImageVariants(input, variants, hooks = {}) {
     const started = performance.now();
     reporter.info(`Restoring ${input.sources.length} source(s) once onto a staging disk for ${variants.length} variants`);
     const staging = await driver.createStaging(
-      import_node_path84.default.join(workDir, entry.stagingName),
-      import_node_path84.default.join(workDir, "staging"),
+      import_node_path85.default.join(workDir, entry.stagingName),
+      import_node_path85.default.join(workDir, "staging"),
       await engine.stagingSize(input.sources, input.diskSizeBytes, reporter)
     );
     cleanup.push("remove the unmasked staging disk", async () => {
@@ -27168,14 +27517,14 @@ async function buildImageVariants(input, variants, hooks = {}) {
     await cleanup.unwind();
   }
 }
-var import_node_crypto23, import_promises73, import_node_path84, withVariant;
+var import_node_crypto24, import_promises73, import_node_path85, withVariant;
 var init_build_variants = __esm({
   "packages/core/src/build/build-variants.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto23 = __toESM(require("node:crypto"), 1);
+    import_node_crypto24 = __toESM(require("node:crypto"), 1);
     import_promises73 = __toESM(require("node:fs/promises"), 1);
-    import_node_path84 = __toESM(require("node:path"), 1);
+    import_node_path85 = __toESM(require("node:path"), 1);
     init_cleanup();
     init_paths();
     init_time();
@@ -27223,33 +27572,33 @@ async function scanSource(opts) {
   await driver.checkPrerequisites();
   await engine.checkPrerequisites();
   await engine.probeSource(opts.source);
-  const workDir = import_node_path85.default.join(opts.home, "work", `scan-${import_node_crypto24.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path86.default.join(opts.home, "work", `scan-${import_node_crypto25.default.randomBytes(5).toString("hex")}`);
   await makeDir(workDir, TRAVERSABLE_DIR);
   const cleanup = new CleanupStack(opts.reporter);
   cleanup.push("remove the scan's work directory", () => import_promises74.default.rm(workDir, { recursive: true, force: true }));
   try {
     const size = await engine.stagingSize([opts.source], void 0, opts.reporter);
-    const staging = await driver.createStaging(import_node_path85.default.join(workDir, platform.entry.stagingName), import_node_path85.default.join(workDir, "staging"), size);
+    const staging = await driver.createStaging(import_node_path86.default.join(workDir, platform.entry.stagingName), import_node_path86.default.join(workDir, "staging"), size);
     cleanup.push("remove the staging disk", async () => {
       await driver.unmount(staging.attachment);
       await driver.destroy(staging.file);
     });
     await engine.restore([opts.source], staging.mountPath, opts.reporter);
-    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path85.default.join(workDir, "run") }, opts.reporter);
+    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path86.default.join(workDir, "run") }, opts.reporter);
     cleanup.push("stop the scan server", () => engine.stop(server, { fast: true }));
     return await scanWith(adminConnector(server), await engine.inventory(server), opts);
   } finally {
     await cleanup.unwind();
   }
 }
-var import_node_crypto24, import_promises74, import_node_path85, COLUMNS_SQL;
+var import_node_crypto25, import_promises74, import_node_path86, COLUMNS_SQL;
 var init_scan_source = __esm({
   "packages/core/src/build/scan-source.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto24 = __toESM(require("node:crypto"), 1);
+    import_node_crypto25 = __toESM(require("node:crypto"), 1);
     import_promises74 = __toESM(require("node:fs/promises"), 1);
-    import_node_path85 = __toESM(require("node:path"), 1);
+    import_node_path86 = __toESM(require("node:path"), 1);
     init_paths();
     init_errors();
     init_platform();
@@ -27309,7 +27658,7 @@ function sourcesOf(given, names, name) {
   const one = values[0];
   switch (kind) {
     case "fromDump":
-      return values.map((path90) => ({ kind: "dump", path: path90 }));
+      return values.map((path91) => ({ kind: "dump", path: path91 }));
     case "fromDatadir":
       return [{ kind: "datadir", path: one }];
     case "fromServer":
@@ -27685,14 +28034,14 @@ function resolveMaskingKey(opts) {
     );
   }
   opts.reporter?.warn("Masking with a random throw-away key (--insecure-random-key): pseudonyms will differ on the next build.");
-  return { bytes: import_node_crypto25.default.randomBytes(32), insecure: true };
+  return { bytes: import_node_crypto26.default.randomBytes(32), insecure: true };
 }
-var import_node_crypto25, MASKING_KEY_ENV, MIN_KEY_LENGTH;
+var import_node_crypto26, MASKING_KEY_ENV, MIN_KEY_LENGTH;
 var init_key = __esm({
   "packages/core/src/masking/key.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto25 = __toESM(require("node:crypto"), 1);
+    import_node_crypto26 = __toESM(require("node:crypto"), 1);
     init_errors();
     MASKING_KEY_ENV = "DBCLONE_MASKING_KEY";
     MIN_KEY_LENGTH = 16;
@@ -27744,6 +28093,7 @@ __export(masking_exports, {
   maskingPolicySchema: () => maskingPolicySchema,
   parsePolicy: () => parsePolicy,
   policyDigest: () => policyDigest,
+  prepareLeakScan: () => prepareLeakScan,
   resolveMaskingKey: () => resolveMaskingKey,
   resolvePolicy: () => resolvePolicy,
   scanBlob: () => scanBlob,
@@ -28911,7 +29261,7 @@ It holds the source's data as it was; share it only where the source itself may 
 
 // packages/core/src/catalog/write-catalog.ts
 async function writeCatalog(repository, outDir, opts = {}) {
-  const out = import_node_path86.default.resolve(outDir);
+  const out = import_node_path87.default.resolve(outDir);
   await assertReplaceable(out);
   const data = await collectCatalog(repository, opts.now, { anchorsGitDir: opts.anchorsGitDir });
   const tmp = `${out}.tmp-${process.pid}-${Date.now()}`;
@@ -28932,8 +29282,8 @@ async function writeCatalog(repository, outDir, opts = {}) {
   }
 }
 async function writeSite(dir, data) {
-  await (0, import_promises77.mkdir)(import_node_path86.default.join(dir, "assets"), { recursive: true });
-  await (0, import_promises77.mkdir)(import_node_path86.default.join(dir, "versions"));
+  await (0, import_promises77.mkdir)(import_node_path87.default.join(dir, "assets"), { recursive: true });
+  await (0, import_promises77.mkdir)(import_node_path87.default.join(dir, "versions"));
   const links = versionLinks(data.versions);
   const pages = [
     ["index.html", () => renderLibrary(data)],
@@ -28942,19 +29292,19 @@ async function writeSite(dir, data) {
     ...data.versions.map((v) => [v.page, () => renderVersion(data, v, links)])
   ];
   await Promise.all([
-    (0, import_promises77.writeFile)(import_node_path86.default.join(dir, "assets", "catalog.css"), CATALOG_STYLE),
-    (0, import_promises77.writeFile)(import_node_path86.default.join(dir, "assets", "catalog.js"), CATALOG_SCRIPT),
-    (0, import_promises77.writeFile)(import_node_path86.default.join(dir, CATALOG_MARKER), `dbclone catalog of ${data.versions.length} versions, ${data.generatedAt}
+    (0, import_promises77.writeFile)(import_node_path87.default.join(dir, "assets", "catalog.css"), CATALOG_STYLE),
+    (0, import_promises77.writeFile)(import_node_path87.default.join(dir, "assets", "catalog.js"), CATALOG_SCRIPT),
+    (0, import_promises77.writeFile)(import_node_path87.default.join(dir, CATALOG_MARKER), `dbclone catalog of ${data.versions.length} versions, ${data.generatedAt}
 `),
     // GitHub Pages runs Jekyll unless told not to, and Jekyll hides files starting with "_" or ".".
-    (0, import_promises77.writeFile)(import_node_path86.default.join(dir, ".nojekyll"), ""),
+    (0, import_promises77.writeFile)(import_node_path87.default.join(dir, ".nojekyll"), ""),
     mapLimit(pages, WRITE_CONCURRENCY, ([file, render2]) => (0, import_promises77.writeFile)(insideSite(dir, file), render2()))
   ]);
   return pages.map(([file]) => file);
 }
 function insideSite(dir, file) {
-  const target = import_node_path86.default.resolve(dir, file);
-  if (!target.startsWith(import_node_path86.default.resolve(dir) + import_node_path86.default.sep)) {
+  const target = import_node_path87.default.resolve(dir, file);
+  if (!target.startsWith(import_node_path87.default.resolve(dir) + import_node_path87.default.sep)) {
     throw new RepositoryError(`catalog page '${file}' would land outside the site folder; the repository answered a bad image name or version`);
   }
   return target;
@@ -28971,13 +29321,13 @@ async function assertReplaceable(out) {
     throw new UsageError(`--out ${out} is a non-empty folder that holds no dbclone catalog (no ${CATALOG_MARKER}); pass an empty or new folder`);
   }
 }
-var import_promises77, import_node_path86, CATALOG_MARKER, WRITE_CONCURRENCY;
+var import_promises77, import_node_path87, CATALOG_MARKER, WRITE_CONCURRENCY;
 var init_write_catalog = __esm({
   "packages/core/src/catalog/write-catalog.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises77 = require("node:fs/promises");
-    import_node_path86 = __toESM(require("node:path"), 1);
+    import_node_path87 = __toESM(require("node:path"), 1);
     init_errors();
     init_asset_script();
     init_asset_style();
@@ -29020,15 +29370,15 @@ var init_catalog = __esm({
 async function runDemo(opts) {
   const print = opts.print ?? ((line) => process.stdout.write(`${line}
 `));
-  const tmp = await import_promises78.default.mkdtemp(import_node_path87.default.join(import_node_os13.default.tmpdir(), "dbclone-demo-"));
+  const tmp = await import_promises78.default.mkdtemp(import_node_path88.default.join(import_node_os14.default.tmpdir(), "dbclone-demo-"));
   await import_promises78.default.chmod(tmp, 457);
-  const home2 = opts.home ?? import_node_path87.default.join(tmp, "home");
-  const repository = await openRepository(opts.repo ?? import_node_path87.default.join(tmp, "repository"));
+  const home2 = opts.home ?? import_node_path88.default.join(tmp, "home");
+  const repository = await openRepository(opts.repo ?? import_node_path88.default.join(tmp, "repository"));
   const clones = [];
   try {
     print(`1. Making a sample shop database of about ${opts.sizeMb} MB (customers, products, orders)\u2026`);
     const dumpStart = performance.now();
-    const dump = import_node_path87.default.join(tmp, "shop.dump");
+    const dump = import_node_path88.default.join(tmp, "shop.dump");
     await createSampleDump(dump, { sizeMb: opts.sizeMb, seed: 42, reporter: opts.reporter });
     print(`   pg_dump written in ${secondsSince(dumpStart).toFixed(1)} s (${mb2((await import_promises78.default.stat(dump)).size)})`);
     print("2. Building image demo/shop:v1 (restore \u2192 mask \u2192 VACUUM FULL \u2192 fresh base disk \u2192 leak scan \u2192 publish)\u2026");
@@ -29075,7 +29425,7 @@ async function runDemo(opts) {
     const tdStart = performance.now();
     for (const c of clones.splice(0)) await teardownClones({ home: home2, reporter: opts.reporter, id: c.clone.id, repository });
     const teardownSeconds = secondsSince(tdStart);
-    const leftovers = (await Promise.all(allCloneDiskDrivers(home2).map((d) => d.list(import_node_path87.default.join(home2, "clones"))))).flat().map((r) => `${r.kind} ${r.id}`);
+    const leftovers = (await Promise.all(allCloneDiskDrivers(home2).map((d) => d.list(import_node_path88.default.join(home2, "clones"))))).flat().map((r) => `${r.kind} ${r.id}`);
     const report = {
       sampleMb: opts.sizeMb,
       buildSeconds: build.timings.totalSeconds,
@@ -29092,7 +29442,7 @@ async function runDemo(opts) {
   } finally {
     for (const c of clones) await teardownClones({ home: home2, reporter: opts.reporter, id: c.clone.id, repository }).catch(() => void 0);
     if (!opts.home) {
-      await new ReflinkDriver({ home: home2, stateDir: import_node_path87.default.join(home2, "state") }).removePool().catch((e) => opts.reporter.warn(`could not remove the demo's reflink pool: ${e.message}`));
+      await new ReflinkDriver({ home: home2, stateDir: import_node_path88.default.join(home2, "state") }).removePool().catch((e) => opts.reporter.warn(`could not remove the demo's reflink pool: ${e.message}`));
       await import_promises78.default.rm(tmp, { recursive: true, force: true });
     }
   }
@@ -29141,14 +29491,14 @@ async function countOrders(clone2) {
   const result = await query(clone2, "SELECT count(*)::int AS n FROM orders");
   return result.rows[0].n;
 }
-var import_promises78, import_node_os13, import_node_path87, import_pg8, DEMO_MASKING_KEY;
+var import_promises78, import_node_os14, import_node_path88, import_pg8, DEMO_MASKING_KEY;
 var init_run_demo = __esm({
   "packages/core/src/demo/run-demo.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises78 = __toESM(require("node:fs/promises"), 1);
-    import_node_os13 = __toESM(require("node:os"), 1);
-    import_node_path87 = __toESM(require("node:path"), 1);
+    import_node_os14 = __toESM(require("node:os"), 1);
+    import_node_path88 = __toESM(require("node:path"), 1);
     import_pg8 = __toESM(require_pg(), 1);
     init_build();
     init_platform();
@@ -31076,7 +31426,7 @@ init_reporter();
 // packages/core/src/doctor/probe.ts
 init_import_meta_url();
 var import_promises79 = require("node:fs/promises");
-var import_node_path88 = __toESM(require("node:path"), 1);
+var import_node_path89 = __toESM(require("node:path"), 1);
 init_exec();
 function machineProbe(env = process.env, overrides = {}) {
   const probe = {
@@ -31085,9 +31435,9 @@ function machineProbe(env = process.env, overrides = {}) {
     devDir: "/dev",
     postgresRoot: "/usr/lib/postgresql",
     async which(program2) {
-      for (const dir of (probe.env.PATH ?? "").split(import_node_path88.default.delimiter)) {
+      for (const dir of (probe.env.PATH ?? "").split(import_node_path89.default.delimiter)) {
         if (!dir) continue;
-        const file = import_node_path88.default.join(dir, program2);
+        const file = import_node_path89.default.join(dir, program2);
         try {
           await (0, import_promises79.access)(file, import_promises79.constants.X_OK);
           if ((await (0, import_promises79.stat)(file)).isFile()) return file;
@@ -31114,7 +31464,7 @@ function machineProbe(env = process.env, overrides = {}) {
 // packages/core/src/doctor/requirements.ts
 init_import_meta_url();
 var import_promises80 = require("node:fs/promises");
-var import_node_path89 = __toESM(require("node:path"), 1);
+var import_node_path90 = __toESM(require("node:path"), 1);
 init_disk();
 var ok = (detail) => ({ status: "ok", detail });
 var programRequirement = (program2, aptPackage) => ({
@@ -31129,7 +31479,7 @@ var deviceRequirement = (id, device, hint, aptPackages) => ({
   id,
   feature: "clones",
   async check(probe) {
-    const file = import_node_path89.default.join(probe.devDir, device);
+    const file = import_node_path90.default.join(probe.devDir, device);
     return await probe.kind(file) === "char" ? ok(file) : { status: "missing", detail: `${file} is missing`, hint, aptPackages };
   }
 });
@@ -31161,13 +31511,13 @@ var postgresBinaries = {
     const candidates = [];
     if (probe.env.PG_BIN) candidates.push(probe.env.PG_BIN);
     for (const major of postgresMajor !== void 0 ? [postgresMajor] : [17, 16, 15, 14, 13]) {
-      candidates.push(import_node_path89.default.join(probe.postgresRoot, String(major), "bin"));
+      candidates.push(import_node_path90.default.join(probe.postgresRoot, String(major), "bin"));
     }
-    for (const dir of candidates) if (await probe.kind(import_node_path89.default.join(dir, "postgres")) === "file") return ok(dir);
+    for (const dir of candidates) if (await probe.kind(import_node_path90.default.join(dir, "postgres")) === "file") return ok(dir);
     const wanted = postgresMajor !== void 0 ? `PostgreSQL ${postgresMajor}` : "PostgreSQL";
     return {
       status: "missing",
-      detail: `no ${wanted} server binaries (postgres, pg_ctl) in ${import_node_path89.default.join(probe.postgresRoot, "<major>/bin")} or PG_BIN`,
+      detail: `no ${wanted} server binaries (postgres, pg_ctl) in ${import_node_path90.default.join(probe.postgresRoot, "<major>/bin")} or PG_BIN`,
       // Debian's `postgresql` is its default major (15 on Debian 12); a given major is postgresql-<N>.
       aptPackages: [postgresMajor !== void 0 ? `postgresql-${postgresMajor}` : "postgresql"]
     };
@@ -31190,9 +31540,9 @@ var reflinkHome = {
     if (await probe.kind(home2) !== "dir") return { status: "advice", detail: `${home2} does not exist yet; it is made on first use` };
     let dir;
     try {
-      dir = await (0, import_promises80.mkdtemp)(import_node_path89.default.join(home2, ".doctor-"));
-      await (0, import_promises80.writeFile)(import_node_path89.default.join(dir, "a"), "reflink probe");
-      const r = await probe.run("cp", ["--reflink=always", import_node_path89.default.join(dir, "a"), import_node_path89.default.join(dir, "b")]);
+      dir = await (0, import_promises80.mkdtemp)(import_node_path90.default.join(home2, ".doctor-"));
+      await (0, import_promises80.writeFile)(import_node_path90.default.join(dir, "a"), "reflink probe");
+      const r = await probe.run("cp", ["--reflink=always", import_node_path90.default.join(dir, "a"), import_node_path90.default.join(dir, "b")]);
       return r.code === 0 ? ok(`${home2} supports reflinks`) : {
         status: "advice",
         detail: `${home2} has no reflink support`,
