@@ -24,6 +24,7 @@ export const gateTests = [
   // TTL capping (clone identity and reuse need real servers: test/integration/clones/identity-and-ttl.test.ts)
   "test/unit/clones/ttl.test.ts",
   "test/unit/clones/ttl-gate.test.ts",
+  "test/unit/clones/record.test.ts",
   "test/integration/sqlserver/ttl-cap.test.ts",
   // access decisions and enforcement
   "test/unit/github/access.test.ts",
