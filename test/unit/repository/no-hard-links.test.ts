@@ -58,9 +58,20 @@ describe("a repository on a share that refuses hard links", () => {
 
   it("reports any other link error as it is (a broken share is not a version that exists) and links nothing", async () => {
     share.linkError = "EIO";
-    const error = await repo.push(manifestForDisk(disk), disk.path).catch((e: unknown) => e);
+    const fresh = await makeDiskFile(dir); // a disk no version references yet
+    const error = await repo.push(manifestForDisk(fresh), fresh.path).catch((e: unknown) => e);
     expect(error).not.toBeInstanceOf(VersionExistsError);
     expect((error as NodeJS.ErrnoException).code).toBe("EIO");
     expect(await readdir(path.join(root, "manifests", "orders-db"))).toEqual([]);
+    // The copied blob stays for the next attempt (gc removes it if none comes).
+    expect((await stat(path.join(root, "blobs", "sha256", fresh.digest.slice(7)))).size).toBe(fresh.sizeBytes);
+  });
+
+  it("of several publishers racing for one version under the exclusive create, one wins and the rest are told the version exists", async () => {
+    share.linkError = "EPERM";
+    const disks = await Promise.all([1, 2, 3].map(() => makeDiskFile(dir)));
+    const results = await Promise.allSettled(disks.map((d) => repo.push(manifestForDisk(d), d.path)));
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    for (const r of results.filter((r) => r.status === "rejected")) expect((r as PromiseRejectedResult).reason).toBeInstanceOf(VersionExistsError);
   });
 });

@@ -6,7 +6,7 @@ import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { DigestMismatchError, RepositoryError, ValidationError } from "../../../packages/core/src/errors.js";
+import { DigestMismatchError, RepositoryError, ValidationError, VersionExistsError } from "../../../packages/core/src/errors.js";
 import { parseImageRef } from "../../../packages/core/src/image/reference.js";
 import { FsRepository } from "../../../packages/core/src/repository/index.js";
 import { makeDiskFile, manifestForDisk, type TestDisk } from "../_helpers/manifest.js";
@@ -64,6 +64,32 @@ describe("a concurrent delete removes the blob before the version is linked", ()
   });
 });
 
+describe("two publishers of one version", () => {
+  it("the loser of a race with the same disk leaves the winner's blob in place", async () => {
+    const results = await Promise.allSettled([1, 2, 3].map(() => repo.push(manifestForDisk(disk), disk.path)));
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    expect(await repo.pull(await repo.resolve(parseImageRef("orders-db:1.0.0")))).toBe(blobOf(disk));
+  });
+
+  it("the loser does not remove a blob it did not place (another publisher may be about to link it)", async () => {
+    // A blob of this disk is already there, good and not yet referenced by any version.
+    await repo.push(manifestForDisk(disk, { name: "seed-db" }), disk.path);
+    await rm(path.join(root, "manifests", "seed-db"), { recursive: true });
+    const winner = await makeDiskFile(dir);
+    const rival = new FsRepository(root, { cacheDir: path.join(dir, "cache") });
+    const target = repo as unknown as { locked: Locked };
+    const locked = target.locked.bind(repo);
+    // While this publisher waits for the lock, the rival publishes the same version with another disk.
+    target.locked = async (fn) => {
+      target.locked = locked;
+      await rival.push(manifestForDisk(winner), winner.path);
+      return locked(fn);
+    };
+    await expect(repo.push(manifestForDisk(disk), disk.path)).rejects.toThrow(VersionExistsError);
+    expect((await stat(blobOf(disk))).size).toBe(disk.sizeBytes);
+  });
+});
+
 describe("a disk that is not the manifest's", () => {
   it("a disk of another size: names the field, both sizes and the file, and writes nothing", async () => {
     const error = await repo.push(manifestForDisk({ ...disk, sizeBytes: 7 }), disk.path).catch((e: unknown) => e);
@@ -106,6 +132,7 @@ describe("what a publish leaves behind", () => {
     await repo.push(manifestForDisk(disk), disk.path);
     const st = await stat(blobOf(disk));
     expect(st.gid).toBe(gid);
+    expect(st.uid).toBe(process.getuid!()); // the group changes, the owner does not
     expect(st.mode & 0o777).toBe(0o440);
   });
 });
