@@ -41,13 +41,15 @@ interface Answer {
 /** A registry answering each blob GET with the next answer (the last one repeats); records the Range asked for. */
 function registry(answers: ((range: string | null) => Answer)[]) {
   const ranges: (string | null)[] = [];
-  const doFetch = (async (_input: string | URL | Request, init?: RequestInit) => {
+  const requests: string[] = [];
+  const doFetch = (async (input: string | URL | Request, init?: RequestInit) => {
     const range = new Headers(init?.headers).get("range");
     ranges.push(range);
+    requests.push(`${init?.method ?? "GET"} ${new URL(String(input)).pathname}`);
     const a = answers[Math.min(ranges.length - 1, answers.length - 1)]!(range);
     return new Response(a.body === undefined ? null : a.body === null ? null : new Uint8Array(a.body), { status: a.status, headers: a.headers });
   }) as typeof fetch;
-  return { client: new RegistryClient(loc, undefined, doFetch, silentReporter), ranges };
+  return { client: new RegistryClient(loc, undefined, doFetch, silentReporter), ranges, requests };
 }
 
 function download(client: RegistryClient, layer: Buffer, disk: Buffer, over: Partial<LayerDownload> = {}): LayerDownload {
@@ -72,13 +74,14 @@ const layer = gzipSync(disk);
 
 describe("an honest registry", () => {
   it("downloads the layer, writes the disk, reports progress up to the layer size and keeps no partial", async () => {
-    const { client, ranges } = registry([() => ({ status: 200, body: layer })]);
+    const { client, ranges, requests } = registry([() => ({ status: 200, body: layer })]);
     const progress: [number, number][] = [];
     const d = download(client, layer, disk, { onProgress: (done, total) => progress.push([done, total]) });
     expect(await downloadLayer(d)).toEqual({ resumedFrom: 0, received: layer.length });
     expect((await readFile(d.tempFile)).equals(disk)).toBe(true);
     expect(progress.at(-1)).toEqual([layer.length, layer.length]);
     expect(ranges).toEqual([null]);
+    expect(requests).toEqual([`GET /v2/acme/shop/blobs/${sha(layer)}`]);
     expect(await partials()).toEqual([]);
   });
 
@@ -208,6 +211,61 @@ describe("a body cut short, and the pull that resumes it", () => {
     await writeFile(path.join(dir, "partial", name), Buffer.alloc(layer.length + 5, 1));
     expect(await downloadLayer(d)).toEqual({ resumedFrom: 0, received: layer.length });
     expect(ranges).toEqual([null]);
+  });
+});
+
+describe("answers and files that are not what they claim", () => {
+  it("a layer descriptor with a hostile digest is refused before any request, naming the image and registry", async () => {
+    const { client, ranges } = registry([() => ({ status: 200, body: layer })]);
+    const d = download(client, layer, disk, { layer: { mediaType: GZIP, digest: "sha256:../../../etc/passwd", size: layer.length } });
+    await expect(downloadLayer(d)).rejects.toThrow(/^layer of acme\/shop in oci:\/\/reg\.example\/acme: the layer digest "sha256:..\/..\/..\/etc\/passwd" is not sha256:<64 lowercase hex>/);
+    expect(ranges).toEqual([]);
+  });
+
+  it("an unexpected answer is named with what was being done", async () => {
+    const { client } = registry([() => ({ status: 400 })]);
+    await expect(downloadLayer(download(client, layer, disk))).rejects.toThrow(
+      `downloading ${sha(layer)} failed: GET oci://reg.example/acme answered HTTP 400`,
+    );
+  });
+
+  it("a file already where the disk goes (another puller's, or planted) is not written through", async () => {
+    const { client } = registry([() => ({ status: 200, body: layer })]);
+    const d = download(client, layer, disk);
+    await writeFile(d.tempFile, "someone else's");
+    await expect(downloadLayer(d)).rejects.toThrow(/EEXIST/);
+    expect(await readFile(d.tempFile, "utf8")).toBe("someone else's");
+  });
+
+  it("a pull cancelled mid-layer stops, is not called corrupt, and keeps its partial for the next pull", async () => {
+    const { client } = registry([() => ({ status: 200, body: layer })]);
+    const stop = new AbortController();
+    const d = download(client, layer, disk, { signal: stop.signal, onProgress: () => stop.abort() });
+    const error = await downloadLayer(d).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(DigestMismatchError);
+    expect((error as Error).name).toBe("AbortError");
+    expect(await partials()).toHaveLength(1);
+  });
+
+  it("an uncompressed layer cut short is a short body to resume, not a disk", async () => {
+    const { client } = registry([() => ({ status: 200, body: disk.subarray(0, 1000) })]);
+    const d = download(client, disk, disk, { layer: { mediaType: PLAIN, digest: sha(disk), size: disk.length } });
+    const error = await downloadLayer(d).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransientRegistryError);
+    expect((error as Error).message).toBe(`oci://reg.example/acme sent 1000 of ${disk.length} bytes of ${sha(disk)}`);
+    const [kept] = await partials();
+    expect((await stat(path.join(dir, "partial", kept!))).size).toBe(1000);
+  });
+
+  it("a partial of exactly the layer's size is resumed from its end (the registry then says 416 and the pull starts over)", async () => {
+    const { client, ranges } = registry([
+      (range) => (range ? { status: 416 } : { status: 200, body: layer }),
+    ]);
+    const d = download(client, layer, disk);
+    await writeFile(path.join(dir, "partial", await partialNameFor(d)), layer);
+    expect(await downloadLayer(d)).toEqual({ resumedFrom: 0, received: layer.length });
+    expect(ranges).toEqual([`bytes=${layer.length}-`, null]);
   });
 });
 
