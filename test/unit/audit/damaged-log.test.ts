@@ -87,6 +87,12 @@ describe("the head file", () => {
     expect((await log.verify()).problem).toEqual({ line: 5, reason: "line 5 is beyond the 4 events recorded in events.head: lines were added at the end" });
   });
 
+  it("a head several events behind whose hash is the last line's prevHash: still lines added, not an interrupted append", async () => {
+    const events = await append(5);
+    await writeHead({ seq: 3, hash: events[3]!.hash });
+    expect((await log.verify()).problem).toEqual({ line: 4, reason: "line 4 is beyond the 3 events recorded in events.head: lines were added at the end" });
+  });
+
   it("a removed last line is named with both counts", async () => {
     await append(5);
     await writeFile(file, (await lines()).slice(0, 4).map((l) => `${l}\n`).join(""));
@@ -153,6 +159,32 @@ describe("appending to a damaged log is refused and writes nothing", () => {
     await expect(log.append({ action: "gc", outcome: "success" })).rejects.toThrow(/its last line \(seq 5\) does not match events.head/);
   });
 
+  it("a head with the last line's hash but another seq", async () => {
+    const events = await append(5);
+    await writeHead({ seq: 7, hash: events[4]!.hash });
+    await expect(log.append({ action: "gc", outcome: "success" })).rejects.toThrow(/its last line \(seq 5\) does not match events.head/);
+  });
+
+  it("a head whose hash is the last line's prevHash but which is more than one behind", async () => {
+    const events = await append(5);
+    await writeHead({ seq: 2, hash: events[3]!.hash });
+    await expect(log.append({ action: "gc", outcome: "success" })).rejects.toThrow(/its last line \(seq 5\) does not match events.head/);
+  });
+
+  it("a single forged line chained to the genesis hash but numbered 5, with no head", async () => {
+    await mkdir(path.dirname(file));
+    const body = { seq: 5, time: new Date().toISOString(), actor: "eve", action: "publish", outcome: "success", prevHash: GENESIS_HASH } as Omit<AuditEvent, "hash">;
+    await writeFile(file, `${forged(body)}\n`);
+    await expect(log.append({ action: "gc", outcome: "success" })).rejects.toThrow(/its last line \(seq 5\) does not match events.head/);
+  });
+
+  it("but an empty log whose head records 0 events takes its first event", async () => {
+    await mkdir(path.dirname(file));
+    await writeFile(file, "");
+    await writeHead({ seq: 0, hash: GENESIS_HASH });
+    expect((await log.append({ action: "gc", outcome: "success", actor: "a" })).seq).toBe(1);
+  });
+
   it("a head that was deleted from a log of several events", async () => {
     await append(3);
     await rm(log.headPath);
@@ -208,6 +240,14 @@ describe("torn last lines the head does not allow setting aside", () => {
   it("a line before the torn one that is not JSON", async () => {
     await append(2);
     await appendFile(file, "garbage\n");
+    await torn();
+    expect((await log.verify()).ok).toBe(false);
+    expect(await tornFile()).toBe(false);
+  });
+
+  it("no head and a line before the torn one that is not JSON", async () => {
+    await mkdir(path.dirname(file));
+    await writeFile(file, "garbage\n");
     await torn();
     expect((await log.verify()).ok).toBe(false);
     expect(await tornFile()).toBe(false);
