@@ -254,6 +254,7 @@ describe("answers and files that are not what they claim", () => {
     const error = await downloadLayer(d).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransientRegistryError);
     expect((error as Error).message).toBe(`oci://reg.example/acme sent 1000 of ${disk.length} bytes of ${sha(disk)}`);
+    expect((error as TransientRegistryError).reason).toBe("short body");
     const [kept] = await partials();
     expect((await stat(path.join(dir, "partial", kept!))).size).toBe(1000);
   });
