@@ -63,7 +63,7 @@ describe("the head file", () => {
 
   it("a head whose hash was replaced: the end of the log was replaced", async () => {
     await append(5);
-    await writeHead({ seq: 5, hash: "sha256:" + "0".repeat(64) });
+    await writeHead({ seq: 5, hash: `sha256:${"0".repeat(64)}` });
     expect(await log.verify()).toEqual({
       ok: false,
       events: 5,
@@ -83,7 +83,7 @@ describe("the head file", () => {
 
   it("one line past a head that does not match the line before it: added, not interrupted", async () => {
     await append(5);
-    await writeHead({ seq: 4, hash: "sha256:" + "1".repeat(64) });
+    await writeHead({ seq: 4, hash: `sha256:${"1".repeat(64)}` });
     expect((await log.verify()).problem).toEqual({ line: 5, reason: "line 5 is beyond the 4 events recorded in events.head: lines were added at the end" });
   });
 
@@ -95,7 +95,13 @@ describe("the head file", () => {
 
   it("a removed last line is named with both counts", async () => {
     await append(5);
-    await writeFile(file, (await lines()).slice(0, 4).map((l) => `${l}\n`).join(""));
+    await writeFile(
+      file,
+      (await lines())
+        .slice(0, 4)
+        .map((l) => `${l}\n`)
+        .join(""),
+    );
     expect((await log.verify()).problem).toEqual({
       line: 5,
       reason: "line 5 is missing: events.head records 5 events but the log ends after 4; the last line(s) were removed",
@@ -119,6 +125,7 @@ describe("appending to a damaged log is refused and writes nothing", () => {
   it("a log emptied while its head still records events", async () => {
     await append(5);
     await writeFile(file, "");
+    await expect(log.append({ action: "gc", outcome: "success" })).rejects.toThrow(AuditError);
     await expect(log.append({ action: "gc", outcome: "success" })).rejects.toThrow(/is damaged: it is empty but events.head records 5 events/);
     expect(await sizeOf()).toBe(0);
   });
@@ -149,13 +156,13 @@ describe("appending to a damaged log is refused and writes nothing", () => {
 
   it("a head with the last line's seq but another hash", async () => {
     await append(5);
-    await writeHead({ seq: 5, hash: "sha256:" + "2".repeat(64) });
+    await writeHead({ seq: 5, hash: `sha256:${"2".repeat(64)}` });
     await expect(log.append({ action: "gc", outcome: "success" })).rejects.toThrow(/its last line \(seq 5\) does not match events.head/);
   });
 
   it("a head one behind whose hash is not the last line's prevHash", async () => {
     await append(5);
-    await writeHead({ seq: 4, hash: "sha256:" + "3".repeat(64) });
+    await writeHead({ seq: 4, hash: `sha256:${"3".repeat(64)}` });
     await expect(log.append({ action: "gc", outcome: "success" })).rejects.toThrow(/its last line \(seq 5\) does not match events.head/);
   });
 
@@ -173,7 +180,10 @@ describe("appending to a damaged log is refused and writes nothing", () => {
 
   it("a single forged line chained to the genesis hash but numbered 5, with no head", async () => {
     await mkdir(path.dirname(file));
-    const body = { seq: 5, time: new Date().toISOString(), actor: "eve", action: "publish", outcome: "success", prevHash: GENESIS_HASH } as Omit<AuditEvent, "hash">;
+    const body = { seq: 5, time: new Date().toISOString(), actor: "eve", action: "publish", outcome: "success", prevHash: GENESIS_HASH } as Omit<
+      AuditEvent,
+      "hash"
+    >;
     await writeFile(file, `${forged(body)}\n`);
     await expect(log.append({ action: "gc", outcome: "success" })).rejects.toThrow(/its last line \(seq 5\) does not match events.head/);
   });
@@ -193,7 +203,10 @@ describe("appending to a damaged log is refused and writes nothing", () => {
 
   it("a single forged line that does not start from the genesis hash, with no head", async () => {
     await mkdir(path.dirname(file));
-    const body = { seq: 1, time: new Date().toISOString(), actor: "eve", action: "publish", outcome: "success", prevHash: "sha256:" + "4".repeat(64) } as Omit<AuditEvent, "hash">;
+    const body = { seq: 1, time: new Date().toISOString(), actor: "eve", action: "publish", outcome: "success", prevHash: `sha256:${"4".repeat(64)}` } as Omit<
+      AuditEvent,
+      "hash"
+    >;
     await writeFile(file, `${forged(body)}\n`);
     await expect(log.append({ action: "gc", outcome: "success" })).rejects.toThrow(/its last line \(seq 1\) does not match events.head/);
   });
@@ -208,14 +221,15 @@ describe("appending to a damaged log is refused and writes nothing", () => {
 
 describe("torn last lines the head does not allow setting aside", () => {
   const torn = () => appendFile(file, '{"action":"pull","outc');
-  const tornFile = () => stat(`${file}.torn`).then(
-    () => true,
-    () => false,
-  );
+  const tornFile = () =>
+    stat(`${file}.torn`).then(
+      () => true,
+      () => false,
+    );
 
   it("a head with the same seq as the line before the torn one but another hash (a rewritten head)", async () => {
     await append(3);
-    await writeHead({ seq: 3, hash: "sha256:" + "5".repeat(64) });
+    await writeHead({ seq: 3, hash: `sha256:${"5".repeat(64)}` });
     await torn();
     expect((await log.verify()).ok).toBe(false);
     expect(await tornFile()).toBe(false);
@@ -300,7 +314,10 @@ describe("keyed logs", () => {
   it("an unkeyed line appended after keyed ones (written without the audit key) fails verify", async () => {
     const keyed = new AuditLog(file, undefined, { key: KEY });
     const events = await append(2, keyed);
-    const body = { seq: 3, time: new Date().toISOString(), actor: "eve", action: "publish", outcome: "success", prevHash: events[1]!.hash } as Omit<AuditEvent, "hash">;
+    const body = { seq: 3, time: new Date().toISOString(), actor: "eve", action: "publish", outcome: "success", prevHash: events[1]!.hash } as Omit<
+      AuditEvent,
+      "hash"
+    >;
     const line = forged(body);
     await appendFile(file, `${line}\n`);
     await writeHead({ seq: 3, hash: JSON.parse(line).hash });

@@ -55,7 +55,13 @@ describe("choosing a database the image does not hold", () => {
 
 describe("the server teardown addresses", () => {
   it("is the recorded host process, with its run directory under the clone's own directory", () => {
-    expect(serverOf(record())).toEqual({ pid: 4242, host: "127.0.0.1", port: 54321, socketDir: path.join("/var/lib/dbclone/clones/c0ffee12", "run"), adminUser: "" });
+    expect(serverOf(record())).toEqual({
+      pid: 4242,
+      host: "127.0.0.1",
+      port: 54321,
+      socketDir: path.join("/var/lib/dbclone/clones/c0ffee12", "run"),
+      adminUser: "",
+    });
   });
 
   it("is none when no process was recorded (a container, or a clone that never started)", () => {

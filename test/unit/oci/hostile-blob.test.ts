@@ -64,10 +64,11 @@ function download(client: RegistryClient, layer: Buffer, disk: Buffer, over: Par
   };
 }
 const partials = () => readdir(path.join(dir, "partial"));
-const exists = (f: string) => stat(f).then(
-  () => true,
-  () => false,
-);
+const exists = (f: string) =>
+  stat(f).then(
+    () => true,
+    () => false,
+  );
 
 const disk = randomBytes(200_000);
 const layer = gzipSync(disk);
@@ -140,9 +141,7 @@ describe("a registry that serves the wrong bytes", () => {
     const { client } = registry([() => ({ status: 404 })]);
     const error = await downloadLayer(download(client, layer, disk)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RepositoryError);
-    expect((error as Error).message).toBe(
-      `layer ${sha(layer)} of acme/shop is missing from oci://reg.example/acme; the image is damaged: publish it again`,
-    );
+    expect((error as Error).message).toBe(`layer ${sha(layer)} of acme/shop is missing from oci://reg.example/acme; the image is damaged: publish it again`);
   });
 
   it("an answer without a body is refused", async () => {
@@ -187,7 +186,10 @@ describe("a body cut short, and the pull that resumes it", () => {
   });
 
   for (const [what, wrong] of [
-    ["a 206 from another offset", (): Answer => ({ status: 206, body: layer.subarray(10), headers: { "content-range": `bytes 10-${layer.length - 1}/${layer.length}` } })],
+    [
+      "a 206 from another offset",
+      (): Answer => ({ status: 206, body: layer.subarray(10), headers: { "content-range": `bytes 10-${layer.length - 1}/${layer.length}` } }),
+    ],
     ["a 206 without a Content-Range", (): Answer => ({ status: 206, body: layer.subarray(half) })],
     ["416 (range not satisfiable)", (): Answer => ({ status: 416 })],
   ] as const) {
@@ -218,7 +220,9 @@ describe("answers and files that are not what they claim", () => {
   it("a layer descriptor with a hostile digest is refused before any request, naming the image and registry", async () => {
     const { client, ranges } = registry([() => ({ status: 200, body: layer })]);
     const d = download(client, layer, disk, { layer: { mediaType: GZIP, digest: "sha256:../../../etc/passwd", size: layer.length } });
-    await expect(downloadLayer(d)).rejects.toThrow(/^layer of acme\/shop in oci:\/\/reg\.example\/acme: the layer digest "sha256:..\/..\/..\/etc\/passwd" is not sha256:<64 lowercase hex>/);
+    await expect(downloadLayer(d)).rejects.toThrow(
+      /^layer of acme\/shop in oci:\/\/reg\.example\/acme: the layer digest "sha256:..\/..\/..\/etc\/passwd" is not sha256:<64 lowercase hex>/,
+    );
     expect(ranges).toEqual([]);
   });
 
@@ -260,9 +264,7 @@ describe("answers and files that are not what they claim", () => {
   });
 
   it("a partial of exactly the layer's size is resumed from its end (the registry then says 416 and the pull starts over)", async () => {
-    const { client, ranges } = registry([
-      (range) => (range ? { status: 416 } : { status: 200, body: layer }),
-    ]);
+    const { client, ranges } = registry([(range) => (range ? { status: 416 } : { status: 200, body: layer })]);
     const d = download(client, layer, disk);
     await writeFile(path.join(dir, "partial", await partialNameFor(d)), layer);
     expect(await downloadLayer(d)).toEqual({ resumedFrom: 0, received: layer.length });
@@ -273,14 +275,13 @@ describe("answers and files that are not what they claim", () => {
 describe("layers this build cannot read", () => {
   it("a zstd layer is refused before any request", async () => {
     const { client, ranges } = registry([() => ({ status: 200, body: layer })]);
-    await expect(downloadLayer(download(client, layer, disk, { layer: { mediaType: `${PLAIN}+zstd`, digest: sha(layer), size: layer.length } }))).rejects.toThrow(
-      new NotSupportedError("zstd disk layers are not supported by this build (Node 20 has no zstd); push the image again with gzip"),
-    );
+    await expect(
+      downloadLayer(download(client, layer, disk, { layer: { mediaType: `${PLAIN}+zstd`, digest: sha(layer), size: layer.length } })),
+    ).rejects.toThrow(new NotSupportedError("zstd disk layers are not supported by this build (Node 20 has no zstd); push the image again with gzip"));
     expect(ranges).toEqual([]);
     expect(await exists(path.join(dir, `disk-${n}.tmp`))).toBe(false);
   });
 });
-
 
 /** The name claimPartial gives this process's partial of the layer: found by letting it create one. */
 async function partialNameFor(d: LayerDownload): Promise<string> {

@@ -56,9 +56,7 @@ describe("a concurrent delete removes the blob before the version is linked", ()
     const probe = deleteBlobWhileWaitingForLock(Infinity);
     const error = await repo.push(manifestForDisk(disk), disk.path).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RepositoryError);
-    expect((error as Error).message).toBe(
-      `blob ${disk.digest} kept vanishing while publishing orders-db:1.0.0 (concurrent deletes); publish again`,
-    );
+    expect((error as Error).message).toBe(`blob ${disk.digest} kept vanishing while publishing orders-db:1.0.0 (concurrent deletes); publish again`);
     expect(probe.waits()).toBe(3);
     expect(await readdir(path.join(root, "manifests", "orders-db"))).toEqual([]);
   });
