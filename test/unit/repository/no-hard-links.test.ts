@@ -6,19 +6,27 @@ import { mkdtemp, readFile, readdir, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { VersionExistsError } from "../../../packages/core/src/errors.js";
+import { DiskFullError, VersionExistsError } from "../../../packages/core/src/errors.js";
 import { canonicalJson } from "../../../packages/core/src/image/digest.js";
 import { FsRepository } from "../../../packages/core/src/repository/index.js";
 import { makeDiskFile, manifestForDisk, type TestDisk } from "../_helpers/manifest.js";
 
-const share = vi.hoisted(() => ({ linkError: undefined as string | undefined }));
+const share = vi.hoisted(() => ({ linkError: undefined as string | undefined, createError: undefined as string | undefined }));
 vi.mock("node:fs/promises", async (importOriginal) => {
   const real = await importOriginal<typeof import("node:fs/promises")>();
   const link: typeof real.link = async (from, to) => {
     if (share.linkError) throw Object.assign(new Error(`${share.linkError}: link refused by the share`), { code: share.linkError });
     return real.link(from, to);
   };
-  return { ...real, default: { ...real, link }, link };
+  // The share can also fail the exclusive create of a version's manifest (a full disk, say).
+  const open: typeof real.open = async (file, flags, mode) => {
+    const name = path.basename(String(file));
+    if (share.createError && flags === "wx" && name.endsWith(".json") && !name.startsWith(".tmp")) {
+      throw Object.assign(new Error(`${share.createError}: create refused by the share`), { code: share.createError });
+    }
+    return real.open(file, flags, mode);
+  };
+  return { ...real, default: { ...real, link, open }, link, open };
 });
 
 let dir: string;
@@ -37,6 +45,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   share.linkError = undefined;
+  share.createError = undefined;
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -65,6 +74,16 @@ describe("a repository on a share that refuses hard links", () => {
     expect(await readdir(path.join(root, "manifests", "orders-db"))).toEqual([]);
     // The copied blob stays for the next attempt (gc removes it if none comes).
     expect((await stat(path.join(root, "blobs", "sha256", fresh.digest.slice(7)))).size).toBe(fresh.sizeBytes);
+  });
+
+  it("a share that refuses the exclusive create too (full, say) reports that, not a version that exists", async () => {
+    share.linkError = "EPERM";
+    share.createError = "ENOSPC";
+    const error = await repo.push(manifestForDisk(disk), disk.path).catch((e: unknown) => e);
+    expect(error).not.toBeInstanceOf(VersionExistsError);
+    expect(error).toBeInstanceOf(DiskFullError);
+    expect((error as Error).message).toMatch(/^no space left while publishing orders-db:1\.0\.0 to /);
+    expect(await readdir(path.join(root, "manifests", "orders-db"))).toEqual([]);
   });
 
   it("of several publishers racing for one version under the exclusive create, one wins and the rest are told the version exists", async () => {
