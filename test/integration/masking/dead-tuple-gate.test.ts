@@ -9,7 +9,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withAdmin } from "../../../packages/core/src/engine/postgres/client.js";
 import { LeakFoundError, leakScanOrFail, parsePolicy } from "../../../packages/core/src/masking/index.js";
-import { silentReporter } from "../../../packages/core/src/reporter.js";
+import { silentReporter, type Reporter } from "../../../packages/core/src/reporter.js";
 import { scratchServer, type Scratch } from "./fixture.js";
 import { runMaskingPipeline } from "./leak-pipeline.js";
 
@@ -93,6 +93,48 @@ describe("the leak-scan gate: residue only a data file holds", () => {
       expect(message).toMatch(/^the leak scan found 1 original value\(s\) stored in the final disk/);
       expect(message).toContain("shop.public.customers.email");
       expect(message).toMatch(/table page/);
+      expect(message).not.toContain(ORIGINAL);
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+      await r.cleanup();
+    }
+  }, 600_000);
+
+  it("passes the clean data files, reporting the scan; stops the same build when one original sits on the disk outside them (free space)", async () => {
+    const r = await runMaskingPipeline({ dump, policy: parsePolicy(POLICY, "policy.yml"), key });
+    const tmp = await mkdtemp(path.join(os.tmpdir(), "dbclone-outside-"));
+    try {
+      const leak = r.masked.leak!;
+      expect(leak.files.unexplainedCount).toBe(0);
+      const clean = path.join(tmp, "clean.raw");
+      await diskOfDataFiles(r.freshRoot, clean);
+      const size = (await stat(clean)).size;
+      const finished: string[] = [];
+      const updates: number[] = [];
+      const reporter: Reporter = {
+        ...silentReporter,
+        progress: () => ({ update: (done) => updates.push(done), finish: (m) => finished.push(m) }),
+      };
+      const result = await leakScanOrFail(clean, r.masked.run, reporter, leak);
+      expect(result).toMatchObject({ hits: 0, bytesScanned: size, valuesSearched: 50 });
+      expect(result.seconds).toBeGreaterThan(0);
+      expect(result.seconds).toBeLessThan(600);
+      expect(result.mbPerSecond).toBeCloseTo(size / 1048576 / result.seconds, 3);
+      expect(updates.at(-1)).toBe(size);
+      expect(finished).toEqual([expect.stringMatching(new RegExp(`^Leak scan: ${size} bytes, 50 values, 0 explained, 0 residue \\(\\d+ MB/s\\)$`))]);
+
+      // The same data files, and one original in what the filesystem calls free space.
+      const leaky = path.join(tmp, "leaky.raw");
+      await writeFile(leaky, Buffer.concat([await readFile(clean), Buffer.alloc(4096), Buffer.from(ORIGINAL), Buffer.alloc(4096)]));
+      const error = await leakScanOrFail(leaky, r.masked.run, silentReporter, leak).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(LeakFoundError);
+      const message = (error as Error).message;
+      expect(message).toMatch(/^the leak scan found 1 original value\(s\) stored in the final disk/);
+      expect(message).toContain("shop.public.customers.email (UTF-8) in the disk outside the data files (free space or filesystem metadata)");
+      expect(message).toContain("A dead tuple, old index entry, kept WAL segment or free space still holds them");
       expect(message).not.toContain(ORIGINAL);
     } finally {
       await rm(tmp, { recursive: true, force: true });
