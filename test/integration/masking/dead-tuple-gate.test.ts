@@ -113,7 +113,7 @@ describe("the leak-scan gate: residue only a data file holds", () => {
       const updates: number[] = [];
       const reporter: Reporter = {
         ...silentReporter,
-        progress: () => ({ update: (done) => updates.push(done), finish: (m) => finished.push(m) }),
+        progress: () => ({ update: (done) => updates.push(done), finish: (m) => finished.push(m ?? "") }),
       };
       const result = await leakScanOrFail(clean, r.masked.run, reporter, leak);
       expect(result).toMatchObject({ hits: 0, bytesScanned: size, valuesSearched: 50 });
