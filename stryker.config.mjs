@@ -43,8 +43,10 @@ export default {
     "packages/core/src/clones/ttl.ts",
   ],
   ignorePatterns: ["dist", "bench", "coverage", "reports", ".stryker-tmp*", "workflows-examples"],
-  // Static mutants (module-level constants) would rerun every test each: skipped, listed as ignored.
-  ignoreStatic: true,
+  // Static mutants (module-level constants such as engine/postgres/config.ts's HARDENED_SETTINGS) are
+  // scored: the vitest runner switches a static mutant on in its setup file, before the test files
+  // import the module, so each one runs in a fresh test process against every selected test.
+  ignoreStatic: false,
   // 2 cores shared: `npx stryker run --concurrency 1 --mutate <file>` with DBCLONE_MUTATE_TESTS for one file.
   concurrency: 2,
   timeoutMS: 30_000,

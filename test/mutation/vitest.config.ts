@@ -10,6 +10,7 @@ export const gateTests = [
   "test/unit/audit/forged-history.test.ts",
   "test/unit/audit/chain-lines.test.ts",
   "test/unit/audit/torn-and-keyed.test.ts",
+  "test/unit/audit/damaged-log.test.ts",
   // masking policy resolution
   "test/unit/masking/policy.test.ts",
   "test/unit/masking/policy-resolution.test.ts",
@@ -19,9 +20,13 @@ export const gateTests = [
   "test/unit/masking/leak-scan-gate.test.ts",
   "test/unit/masking/pattern-set.test.ts",
   "test/unit/sqlserver/leak-gate.test.ts",
+  "test/unit/masking/unmasked-images.test.ts",
+  // the data-file residue count: one dead tuple on real PostgreSQL (~10 s)
+  "test/integration/masking/dead-tuple-gate.test.ts",
   // TTL capping (clone identity and reuse need real servers: test/integration/clones/identity-and-ttl.test.ts)
   "test/unit/clones/ttl.test.ts",
   "test/unit/clones/ttl-gate.test.ts",
+  "test/unit/clones/record.test.ts",
   "test/integration/sqlserver/ttl-cap.test.ts",
   // access decisions and enforcement
   "test/unit/github/access.test.ts",
@@ -33,8 +38,12 @@ export const gateTests = [
   "test/unit/cli/terminal-progress.test.ts",
   // repository digest and publish checks; registry answers
   "test/unit/repository/fs.test.ts",
+  "test/unit/repository/publish-accidents.test.ts",
+  "test/unit/repository/no-hard-links.test.ts",
+  "test/unit/util/stamped-digests.test.ts",
   "test/unit/oci/descriptor.test.ts",
   "test/unit/oci/hostile-answers.test.ts",
+  "test/unit/oci/hostile-blob.test.ts",
   // trust-boundary hostile-input checks
   "test/unit/engine/config.test.ts",
   "test/unit/engine/hardened-settings.test.ts",
