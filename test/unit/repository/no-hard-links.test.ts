@@ -65,6 +65,15 @@ describe("a repository on a share that refuses hard links", () => {
     });
   }
 
+  it("sets up a brand-new repository there too: its config file is placed by the exclusive create", async () => {
+    share.linkError = "EPERM";
+    const freshRoot = path.join(dir, "new-repo");
+    const fresh = new FsRepository(freshRoot, { cacheDir: path.join(dir, "cache2") });
+    await fresh.push(manifestForDisk(disk, { name: "first-db" }), disk.path);
+    expect(JSON.parse(await readFile(path.join(freshRoot, "dbclone-repository.json"), "utf8")).format).toBeDefined();
+    expect((await readdir(freshRoot)).filter((n) => n.startsWith(".tmp"))).toEqual([]);
+  });
+
   it("reports any other link error as it is (a broken share is not a version that exists) and links nothing", async () => {
     share.linkError = "EIO";
     const fresh = await makeDiskFile(dir); // a disk no version references yet

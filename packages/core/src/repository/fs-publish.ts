@@ -112,22 +112,29 @@ async function placeBlob(ctx: PublishContext, digest: string, diskFile: string, 
 }
 
 async function linkWithoutOverwrite(tmp: string, final: string, name: string, version: string): Promise<void> {
+  if (!(await placeWithoutOverwrite(tmp, final, 0o444))) throw versionExists(name, version);
+}
+
+/**
+ * Put `tmp`'s content at `final` unless `final` exists (false then): a hard link, so readers never
+ * see it half written. Some SMB mounts refuse hard links: there, an exclusive create of the same
+ * content. Under the repository lock that is still first-wins; a reader racing it may briefly see a
+ * short file and fail.
+ */
+export async function placeWithoutOverwrite(tmp: string, final: string, mode?: number): Promise<boolean> {
   try {
     await link(tmp, final);
+    return true;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === "EEXIST") throw versionExists(name, version);
-    // Some SMB mounts refuse hard links: fall back to an exclusive create. Under the repository
-    // lock that is still first-wins; a reader racing it may briefly see a short file and fail.
-    if (code === "EPERM" || code === "ENOTSUP" || code === "EOPNOTSUPP" || code === "ENOSYS") {
-      try {
-        await writeDurable(final, await readFile(tmp, "utf8"), 0o444);
-      } catch (e2) {
-        if ((e2 as NodeJS.ErrnoException).code === "EEXIST") throw versionExists(name, version);
-        throw e2;
-      }
-      return;
-    }
+    if (code === "EEXIST") return false;
+    if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP" && code !== "ENOSYS") throw e;
+  }
+  try {
+    await writeDurable(final, await readFile(tmp, "utf8"), mode);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
     throw e;
   }
 }

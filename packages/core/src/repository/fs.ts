@@ -4,7 +4,7 @@
 //   manifests/<name>/<version>.json   canonical manifest JSON; created once, never overwritten
 //   tags/<name>/<tag>         the version a movable tag points at
 //   audit/events.jsonl        hash-chained audit log (+ events.head)
-import { link, mkdir, rename, stat, unlink } from "node:fs/promises";
+import { mkdir, rename, stat, unlink } from "node:fs/promises";
 import path from "node:path";
 import { AuditLog, type AuditEventInput } from "../audit/index.js";
 import { withFileLock } from "../util/file-lock.js";
@@ -16,7 +16,7 @@ import { variantImageName } from "../masking/variants.js";
 import { dbcloneHome } from "../util/paths.js";
 import { removeStaleTemps } from "./durable-files.js";
 import { syncDir, tempPath, unlinkQuietly, writeDurable } from "../util/durable-write.js";
-import { checkDiskFile, publishBlobAndManifest, versionExists } from "./fs-publish.js";
+import { checkDiskFile, placeWithoutOverwrite, publishBlobAndManifest, versionExists } from "./fs-publish.js";
 import { allPublished, isNotFound, readPublished, readTags } from "./fs-scan.js";
 import { assertUsableRoot, configOf, FsLayout, readConfigFile, REPOSITORY_FORMAT, type RepositoryConfig } from "./layout.js";
 import type { ImageSummary, PublishedImage, PushOptions, Repository } from "./types.js";
@@ -263,8 +263,8 @@ export class FsRepository implements Repository {
       await mkdir(this.location, { recursive: true });
       const tmp = tempPath(this.location);
       await writeDurable(tmp, `${JSON.stringify({ format: REPOSITORY_FORMAT, config: {} }, null, 2)}\n`);
-      // link, not rename: a concurrent first writer may have created it already, and readers must never see it half written.
-      await link(tmp, this.layout.configFile).catch((e) => ((e as NodeJS.ErrnoException).code === "EEXIST" ? undefined : Promise.reject(e)));
+      // Not rename: a concurrent first writer may have created it already, and readers must never see it half written.
+      await placeWithoutOverwrite(tmp, this.layout.configFile);
       await unlinkQuietly(tmp);
     }
     for (const dir of [this.layout.blobsDir, this.layout.manifestsDir, this.layout.tagsDir, path.dirname(this.layout.auditFile)]) {
