@@ -15078,20 +15078,22 @@ async function placeBlob(ctx, digest2, diskFile, opts) {
   return true;
 }
 async function linkWithoutOverwrite(tmp, final, name, version2) {
+  if (!await placeWithoutOverwrite(tmp, final, 292)) throw versionExists(name, version2);
+}
+async function placeWithoutOverwrite(tmp, final, mode) {
   try {
     await (0, import_promises49.link)(tmp, final);
+    return true;
   } catch (e) {
     const code = e.code;
-    if (code === "EEXIST") throw versionExists(name, version2);
-    if (code === "EPERM" || code === "ENOTSUP" || code === "EOPNOTSUPP" || code === "ENOSYS") {
-      try {
-        await writeDurable(final, await (0, import_promises49.readFile)(tmp, "utf8"), 292);
-      } catch (e2) {
-        if (e2.code === "EEXIST") throw versionExists(name, version2);
-        throw e2;
-      }
-      return;
-    }
+    if (code === "EEXIST") return false;
+    if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP" && code !== "ENOSYS") throw e;
+  }
+  try {
+    await writeDurable(final, await (0, import_promises49.readFile)(tmp, "utf8"), mode);
+    return true;
+  } catch (e) {
+    if (e.code === "EEXIST") return false;
     throw e;
   }
 }
@@ -15604,7 +15606,7 @@ var init_fs = __esm({
           const tmp = tempPath(this.location);
           await writeDurable(tmp, `${JSON.stringify({ format: REPOSITORY_FORMAT, config: {} }, null, 2)}
 `);
-          await (0, import_promises52.link)(tmp, this.layout.configFile).catch((e) => e.code === "EEXIST" ? void 0 : Promise.reject(e));
+          await placeWithoutOverwrite(tmp, this.layout.configFile);
           await unlinkQuietly(tmp);
         }
         for (const dir of [this.layout.blobsDir, this.layout.manifestsDir, this.layout.tagsDir, import_node_path61.default.dirname(this.layout.auditFile)]) {
@@ -28669,7 +28671,7 @@ var init_redact = __esm({
 // packages/core/src/catalog/layout.ts
 function renderPage(data, frame) {
   const { root, current: current2 } = frame;
-  const link4 = (page, href, label3) => html`<li><a href="${root}${href}"${current2 === page ? html` aria-current="page"` : ""}>${label3}</a></li>`;
+  const link3 = (page, href, label3) => html`<li><a href="${root}${href}"${current2 === page ? html` aria-current="page"` : ""}>${label3}</a></li>`;
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -28686,7 +28688,7 @@ function renderPage(data, frame) {
 <header class="site">
 <p class="brand"><a href="${root}index.html">dbclone image library</a></p>
 <nav aria-label="Catalog"><ul>
-${link4("library", "index.html", "Library")}${link4("lineage", "lineage.html", "Lineage")}${link4("audit", "audit.html", "Audit trail")}
+${link3("library", "index.html", "Library")}${link3("lineage", "lineage.html", "Lineage")}${link3("audit", "audit.html", "Audit trail")}
 </ul></nav>
 ${auditStatusLine(data.audit, root)}
 </header>
