@@ -1,11 +1,26 @@
 // The logical side of the leak scan: what the image publishes explains raw bytes, and an original
 // inside an unmasked (or catalog) value is a copy, counted against its strongest source column.
 import { describe, expect, it } from "vitest";
-import { CONTAINER_KINDS, containerKindOfTag, LogicalContent, storedForm, tagOfContainer, textLeaves } from "../../../../packages/core/src/masking/leak-scan/explain.js";
+import {
+  CONTAINER_KINDS,
+  containerKindOfTag,
+  LogicalContent,
+  storedForm,
+  tagOfContainer,
+  textLeaves,
+} from "../../../../packages/core/src/masking/leak-scan/explain.js";
 import { collectOriginals, OriginalSet, tagOfOriginal, type OriginalSource } from "../../../../packages/core/src/masking/leak-scan/originals.js";
 import { PatternSetBuilder } from "../../../../packages/core/src/masking/leak-scan/pattern-set.js";
 
-const src = (column: string, over: Partial<OriginalSource> = {}): OriginalSource => ({ database: "d", schema: "s", table: "t", column, distinct: 2, rows: 2, ...over });
+const src = (column: string, over: Partial<OriginalSource> = {}): OriginalSource => ({
+  database: "d",
+  schema: "s",
+  table: "t",
+  column,
+  distinct: 2,
+  rows: 2,
+  ...over,
+});
 const EMAIL = "mellie.kozey@example.org";
 const originals = collectOriginals([
   { source: src("first", { transformer: "firstName" }), values: ["Annabel", EMAIL] },

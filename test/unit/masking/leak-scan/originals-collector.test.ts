@@ -21,7 +21,11 @@ async function contents(set: OriginalSet): Promise<Map<string, [number, number, 
     for (let i = 0; i < batch.patterns.size; i++) {
       const { index, utf16 } = originalOfTag(batch.patterns.tags[i]!);
       if (utf16) continue;
-      out.set(Buffer.from(batch.patterns.pattern(i)).toString("utf8"), [batch.sourceOfId(index), batch.strongestSourceOf[index - batch.firstId]!, twins.has(index)]);
+      out.set(Buffer.from(batch.patterns.pattern(i)).toString("utf8"), [
+        batch.sourceOfId(index),
+        batch.strongestSourceOf[index - batch.firstId]!,
+        twins.has(index),
+      ]);
     }
   }
   return out;

@@ -25,13 +25,15 @@ const patterns = (set: OriginalSet) =>
 describe("isHighCardinality: whether a copy of the column fails the build", () => {
   it("unique columns and identifying transformers are high whatever their counts", () => {
     expect(isHighCardinality(src("c", { unique: true, transformer: "firstName", rows: 100, distinct: 1 }))).toBe(true);
-    for (const t of ["email", "phone", "nationalId", "iban", "creditCard", "fullName"]) expect(isHighCardinality(src("c", { transformer: t, rows: 100, distinct: 1 })), t).toBe(true);
+    for (const t of ["email", "phone", "nationalId", "iban", "creditCard", "fullName"])
+      expect(isHighCardinality(src("c", { transformer: t, rows: 100, distinct: 1 })), t).toBe(true);
   });
   it("an address is high for its street, the full address or no part; low for city, postcode, country", () => {
     expect(isHighCardinality(src("c", { transformer: "address", rows: 100, distinct: 1 }))).toBe(true);
     expect(isHighCardinality(src("c", { transformer: "address", part: "street", rows: 100, distinct: 1 }))).toBe(true);
     expect(isHighCardinality(src("c", { transformer: "address", part: "full", rows: 100, distinct: 1 }))).toBe(true);
-    for (const part of ["city", "postcode", "country"]) expect(isHighCardinality(src("c", { transformer: "address", part, rows: 100, distinct: 100 })), part).toBe(false);
+    for (const part of ["city", "postcode", "country"])
+      expect(isHighCardinality(src("c", { transformer: "address", part, rows: 100, distinct: 100 })), part).toBe(false);
   });
   it("first and last names and companies are low even when every value is distinct", () => {
     for (const t of ["firstName", "lastName", "company"]) expect(isHighCardinality(src("c", { transformer: t, rows: 10, distinct: 10 })), t).toBe(false);

@@ -198,7 +198,9 @@ describe("channels: where the error says residue is", () => {
     expect(await channelOfFile(full, rel, 2 * PAGE + 100)).toBe("an unrecognised page in relation file base/5/16384");
     expect(await channelOfFile(full, path.join("mnt", rel), 100)).toContain("in relation file base/5/16384");
     expect(await channelOfFile(full, path.join("global", "1262"), 100)).toContain("in relation file global/1262");
-    expect(await channelOfFile("/nonexistent", path.join("pg_wal", "000000010000000000000001"), 5)).toBe("a kept WAL segment (pg_wal/000000010000000000000001)");
+    expect(await channelOfFile("/nonexistent", path.join("pg_wal", "000000010000000000000001"), 5)).toBe(
+      "a kept WAL segment (pg_wal/000000010000000000000001)",
+    );
     expect(await channelOfFile("/nonexistent", path.join("base", "5", "pg_filenode.map"), 5)).toBe("file base/5/pg_filenode.map");
     expect(await channelOfFile("/nonexistent", "postgresql.conf", 5)).toBe("file postgresql.conf");
   });

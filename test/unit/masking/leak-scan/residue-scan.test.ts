@@ -5,10 +5,17 @@ import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { LogicalContent, storedForm } from "../../../../packages/core/src/masking/leak-scan/explain.js";
+import { LogicalContent, storedForm, tagOfContainer } from "../../../../packages/core/src/masking/leak-scan/explain.js";
 import { collectOriginals } from "../../../../packages/core/src/masking/leak-scan/originals.js";
 import { PatternSetBuilder } from "../../../../packages/core/src/masking/leak-scan/pattern-set.js";
-import { emptyTally, scanBlob, scanDataFiles, scanStream, type ResidueTally, type StreamSource } from "../../../../packages/core/src/masking/leak-scan/residue-scan.js";
+import {
+  emptyTally,
+  scanBlob,
+  scanDataFiles,
+  scanStream,
+  type ResidueTally,
+  type StreamSource,
+} from "../../../../packages/core/src/masking/leak-scan/residue-scan.js";
 import { heapPage, HEAP_XMIN_COMMITTED, PAGE } from "./heap-page.js";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "dbclone-residue-"));
@@ -23,7 +30,12 @@ async function* chunked(bytes: Buffer, size: number): AsyncGenerator<Uint8Array>
 }
 const src = (over: Partial<StreamSource> = {}): StreamSource => ({ file: "disk.img", channelOf: (o) => `channel@${o}`, ...over });
 
-async function scan(bytes: Buffer, chunk: number, plan: Parameters<typeof scanStream>[1] = originals.patterns, over: Partial<StreamSource> = {}): Promise<ResidueTally> {
+async function scan(
+  bytes: Buffer,
+  chunk: number,
+  plan: Parameters<typeof scanStream>[1] = originals.patterns,
+  over: Partial<StreamSource> = {},
+): Promise<ResidueTally> {
   const tally = emptyTally();
   await scanStream(chunked(bytes, chunk), plan, tally, src(over));
   return tally;
@@ -176,8 +188,8 @@ describe("scanStream: what explains a hit", () => {
     const b = new PatternSetBuilder();
     b.add(Buffer.from(EMAIL), 0);
     const fillers = Array.from({ length: 70 }, (_, i) => Buffer.from(`filler-${String(i).padStart(4, "0")}`));
-    fillers.forEach((f, i) => b.add(f, -1 - (i + 1) * 8 - 1)); // masked-value containers
-    b.add(Buffer.from(`<${EMAIL}>`), -1 - 400 * 8 - 2); // unmasked-value container
+    for (const [i, f] of fillers.entries()) b.add(f, tagOfContainer(i + 1, "masked-value"));
+    b.add(Buffer.from(`<${EMAIL}>`), tagOfContainer(400, "unmasked-value"));
     const disk = Buffer.concat([...fillers, Buffer.from(`<${EMAIL}>`), ...fillers, Buffer.from(EMAIL)]);
     const tally = await scan(disk, 97, b.build());
     expect(tally.explained["masked-value"]).toBe(0); // containers are not hits
@@ -226,7 +238,13 @@ describe("scanBlob and scanDataFiles", () => {
         offset: PAGE + dataAt[1]!,
         channel: "a table page (dead tuple or a row no longer published) in relation file base/5/16384",
       },
-      { original: 1, utf16: false, file: path.join("pg_wal", "000000010000000000000001"), offset: 99, channel: "a kept WAL segment (pg_wal/000000010000000000000001)" },
+      {
+        original: 1,
+        utf16: false,
+        file: path.join("pg_wal", "000000010000000000000001"),
+        offset: 99,
+        channel: "a kept WAL segment (pg_wal/000000010000000000000001)",
+      },
     ]);
     expect(tally.bytesScanned).toBe(2 * PAGE + 99 + 19 + 3);
   });

@@ -7,7 +7,14 @@ import { collectOriginals, HIGH_CARDINALITY_RATIO, type OriginalSource } from ".
 import { emptyTally } from "../../../../packages/core/src/masking/leak-scan/residue-scan.js";
 import { columnName, describeCopies, describeResidue, judgeCopies, leakScanRecord } from "../../../../packages/core/src/masking/leak-scan/verdict.js";
 
-const src = (table: string, column: string, over: Partial<OriginalSource>): OriginalSource => ({ database: "shop", schema: "public", table, column, distinct: 10, ...over });
+const src = (table: string, column: string, over: Partial<OriginalSource>): OriginalSource => ({
+  database: "shop",
+  schema: "public",
+  table,
+  column,
+  distinct: 10,
+  ...over,
+});
 const sources = [
   src("customers", "email", { transformer: "email", rows: 10 }), // high: identifies a person
   src("customers", "first_name", { transformer: "firstName", rows: 10 }), // low by nature
@@ -28,13 +35,24 @@ const copy = (table: string, column: string, bySource: [number, number[]][]): Co
 
 describe("judgeCopies", () => {
   it("a copy of a high-cardinality column fails; of a low-cardinality one is reported; declared not personal passes with its reason", () => {
-    const copies = [copy("tickets", "body", [
-      [1, [2]],
-      [0, [0, 1]],
-    ]), copy("audit", "who", [[0, [0]]]), copy("orders", "note", [[2, [4]]])];
+    const copies = [
+      copy("tickets", "body", [
+        [1, [2]],
+        [0, [0, 1]],
+      ]),
+      copy("audit", "who", [[0, [0]]]),
+      copy("orders", "note", [[2, [4]]]),
+    ];
     const out = judgeCopies(originals, copies, new Map([["shop.public.audit.who", "system account names"]]));
     expect(out).toEqual([
-      { column: "shop.public.audit.who", source: "shop.public.customers.email", originals: 1, highCardinality: true, verdict: "not-personal", reason: "system account names" },
+      {
+        column: "shop.public.audit.who",
+        source: "shop.public.customers.email",
+        originals: 1,
+        highCardinality: true,
+        verdict: "not-personal",
+        reason: "system account names",
+      },
       { column: "shop.public.orders.note", source: "shop.public.orders.ref", originals: 1, highCardinality: false, verdict: "reported" },
       { column: "shop.public.tickets.body", source: "shop.public.customers.email", originals: 2, highCardinality: true, verdict: "failed" },
       { column: "shop.public.tickets.body", source: "shop.public.customers.first_name", originals: 1, highCardinality: false, verdict: "reported" },
@@ -44,7 +62,16 @@ describe("judgeCopies", () => {
 
   it("a not-personal declaration does not turn a low-cardinality copy into a pass (it stays reported, with the reason)", () => {
     const out = judgeCopies(originals, [copy("t", "c", [[1, [2]]])], new Map([["shop.public.t.c", "names only"]]));
-    expect(out).toEqual([{ column: "shop.public.t.c", source: "shop.public.customers.first_name", originals: 1, highCardinality: false, verdict: "reported", reason: "names only" }]);
+    expect(out).toEqual([
+      {
+        column: "shop.public.t.c",
+        source: "shop.public.customers.first_name",
+        originals: 1,
+        highCardinality: false,
+        verdict: "reported",
+        reason: "names only",
+      },
+    ]);
   });
 
   it("a declaration for another column does not excuse this one", () => {
@@ -60,7 +87,9 @@ describe("judgeCopies", () => {
 describe("messages and the manifest record", () => {
   it("describeCopies names columns and counts, never a value", () => {
     const text = describeCopies(judgeCopies(originals, [copy("t", "c", [[0, [0, 1]]]), copy("u", "d", [[1, [2]]])], new Map()));
-    expect(text).toBe("shop.public.t.c holds 2 value(s) of masked shop.public.customers.email; shop.public.u.d holds 1 value(s) of masked shop.public.customers.first_name");
+    expect(text).toBe(
+      "shop.public.t.c holds 2 value(s) of masked shop.public.customers.email; shop.public.u.d holds 1 value(s) of masked shop.public.customers.first_name",
+    );
     expect(text).not.toContain("mellie");
   });
 
