@@ -74,6 +74,22 @@ describe("explainInPage: live tuples explain, dead ones do not", () => {
     for (const at of dataAt) expect(await explainInPage(f, at, ORIGINAL.length, W)).toBeUndefined();
   });
 
+  it("a line pointer too short for a tuple header does not make the bytes it claims live", async () => {
+    const { page, tupleAt } = heapPage([{ data: ORIGINAL, lpLen: 23 }]);
+    ORIGINAL.subarray(0, 20).copy(page, tupleAt[0]! + 2);
+    expect(await explainInPage(file(page), tupleAt[0]! + 2, 20, W)).toBeUndefined();
+  });
+
+  it("a stale line pointer in free space past pd_lower does not make free space live", async () => {
+    const { page } = heapPage([{ data: Buffer.from("someone else entirely") }]);
+    ORIGINAL.copy(page, 4000 + 24);
+    page.writeUInt32LE((4000 | (1 << 15) | ((24 + ORIGINAL.length) << 17)) >>> 0, 28); // right after pd_lower (28)
+    page.writeUInt16LE(HEAP_XMIN_COMMITTED | HEAP_XMAX_INVALID, 4000 + 20);
+    expect(await explainInPage(file(page), 4000 + 24, ORIGINAL.length, W)).toBeUndefined();
+    page.writeUInt16LE(32, 12); // the same pointer inside pd_lower is read
+    expect(await explainInPage(file(page), 4000 + 24, ORIGINAL.length, W)).toBe("live-tuple");
+  });
+
   it("a line pointer past the page's end is ignored", async () => {
     const { page, dataAt, tupleAt } = heapPage([{ data: ORIGINAL }]);
     page.writeUInt32LE((tupleAt[0]! | (1 << 15) | ((PAGE - tupleAt[0]! + 1) << 17)) >>> 0, 24);
@@ -151,6 +167,50 @@ describe("compressed datums: pglz literals of published values", () => {
     expect(await insideCompressedDatum(f, 2000, 6)).toBe(false);
   });
 
+  it("a datum ending exactly where the hit ends, a hit right after the raw-size word and a raw size just above the stored one all explain", async () => {
+    const { page, dataAt } = indexPage(datum);
+    const f = file(page);
+    expect(await insideCompressedDatum(f, dataAt + datum.length - 6, 6)).toBe(true);
+    expect(await insideCompressedDatum(f, dataAt + 8, 6)).toBe(true);
+    const barely = compressedDatum(payload, payload.length + 1);
+    const b = indexPage(barely);
+    expect(await insideCompressedDatum(file(b.page), b.dataAt + 9, ORIGINAL.length)).toBe(true);
+  });
+
+  it("a datum claiming to run past its tuple, or a line pointer and datum claiming to run past the page, explain nothing", async () => {
+    const long = Buffer.from(datum);
+    long.writeUInt32LE((((datum.length + 40) << 2) | 0x02) >>> 0, 0);
+    const a = indexPage(long);
+    expect(await insideCompressedDatum(file(a.page), a.dataAt + 9, ORIGINAL.length)).toBe(false);
+    const b = indexPage(datum);
+    const lpOff = b.dataAt - 8;
+    const huge = PAGE - lpOff + 64;
+    b.page.writeUInt32LE((lpOff | (1 << 15) | (huge << 17)) >>> 0, 24);
+    b.page.writeUInt32LE((((PAGE - b.dataAt + 32) << 2) | 0x02) >>> 0, b.dataAt);
+    expect(await insideCompressedDatum(file(b.page), b.dataAt + 9, ORIGINAL.length)).toBe(false);
+  });
+
+  it("a compressed-looking word before the tuple (free space) or in a heap tuple's header is not the tuple's datum", async () => {
+    const plainData = Buffer.concat([Buffer.alloc(8, 0x20), payload]);
+    const a = indexPage(plainData);
+    const lpOff = a.dataAt - 8;
+    a.page.writeUInt32LE((((8 + 8 + plainData.length) << 2) | 0x02) >>> 0, lpOff - 8); // covers the whole tuple
+    a.page.writeUInt32LE(9999, lpOff - 4);
+    expect(await insideCompressedDatum(file(a.page), a.dataAt + 9, ORIGINAL.length)).toBe(false);
+    const h = heapPage([{ data: plainData }]);
+    const t = h.tupleAt[0]!;
+    h.page.writeUInt32LE((((24 - 8 + plainData.length) << 2) | 0x02) >>> 0, t + 8); // t_cid
+    h.page.writeUInt32LE(9999, t + 12); // t_ctid
+    expect(await insideCompressedDatum(file(h.page), h.dataAt[0]! + 9, ORIGINAL.length)).toBe(false);
+  });
+
+  it("a datum on the second page of a file, and a torn page whose datum survived, are judged by their own page", async () => {
+    const { page, dataAt } = indexPage(datum);
+    const f = file(heapPage([]).page, page);
+    expect(await insideCompressedDatum(f, PAGE + dataAt + 9, ORIGINAL.length)).toBe(true);
+    expect(await insideCompressedDatum(file(page.subarray(0, PAGE - 1)), dataAt + 9, ORIGINAL.length)).toBe(false);
+  });
+
   it("in a heap page the datum starts after the tuple header (t_hoff)", async () => {
     const { page, dataAt } = heapPage([{ data: datum }]);
     const f = file(page);
@@ -178,6 +238,7 @@ describe("channels: where the error says residue is", () => {
     expect(isRelationFile(path.join("base", "5", "16384"))).toBe(true);
     expect(isRelationFile(path.join("base", "5", "16384.1"))).toBe(true);
     expect(isRelationFile(path.join("global", "1262"))).toBe(true);
+    expect(isRelationFile(path.join("base", "5", "16384.12"))).toBe(true);
     expect(isRelationFile(path.join("data", "base", "5", "16384"))).toBe(true);
     expect(isRelationFile(path.join("base", "5", "16384_fsm"))).toBe(false);
     expect(isRelationFile(path.join("base", "5", "x16384"))).toBe(false);
@@ -203,5 +264,19 @@ describe("channels: where the error says residue is", () => {
     );
     expect(await channelOfFile("/nonexistent", path.join("base", "5", "pg_filenode.map"), 5)).toBe("file base/5/pg_filenode.map");
     expect(await channelOfFile("/nonexistent", "postgresql.conf", 5)).toBe("file postgresql.conf");
+    expect(await channelOfFile("/nonexistent", path.join("conf.d", "x.conf"), 5)).toBe("file conf.d/x.conf");
+    expect(await channelOfFile("/nonexistent", path.join("pg_xact", "0000"), 5)).toBe("file pg_xact/0000");
+    expect(await channelOfFile("/nonexistent", path.join("base", "5", "x16384"), 5)).toBe("file base/5/x16384");
+    expect(await channelOfFile("/nonexistent", path.join("base", "5", "16384_fsm"), 5)).toBe("file base/5/16384_fsm");
+    expect(await channelOfFile("/nonexistent", path.join("mnt", "pg_wal", "0001"), 5)).toBe("a kept WAL segment (pg_wal/0001)");
+    expect(await channelOfFile(full, path.join("mnt", "global", "1262"), 100)).toContain("in relation file global/1262");
+    writeFileSync(path.join(root, "base", "5", "16384.12"), Buffer.concat([heap]));
+    expect(await channelOfFile(path.join(root, "base", "5", "16384.12"), path.join("base", "5", "16384.12"), 100)).toContain("a table page");
+    const odd = Buffer.from(heap);
+    odd.writeUInt16LE(9000, 16); // pd_special past the page
+    writeFileSync(path.join(root, "base", "5", "16385"), odd);
+    expect(await channelOfFile(path.join(root, "base", "5", "16385"), path.join("base", "5", "16385"), 100)).toBe(
+      "an unrecognised page in relation file base/5/16385",
+    );
   });
 });
