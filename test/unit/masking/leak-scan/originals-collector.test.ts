@@ -79,7 +79,7 @@ describe("OriginalsCollector", () => {
   it("cuts a long value to its first 64 bytes, like collectOriginals", async () => {
     const c = new OriginalsCollector(sources);
     c.add("q".repeat(70), 0, -1);
-    c.add("q".repeat(64) + "other tail", 1, 1);
+    c.add(`${"q".repeat(64)}other tail`, 1, 1);
     expect(await contents(c.finish())).toEqual(new Map([["q".repeat(64), [0, 1, true]]]));
   });
 

@@ -80,7 +80,7 @@ describe("collectOriginals", () => {
   });
 
   it("minBytes and maxBytes: shorter values counted only, longer ones searched by their first bytes, cut on a character", () => {
-    const set = collectOriginals([{ source: src("a"), values: ["abcdefgh", "abcdefg", "x".repeat(20) + "é" + "tail"] }], { minBytes: 8, maxBytes: 21 });
+    const set = collectOriginals([{ source: src("a"), values: ["abcdefgh", "abcdefg", `${"x".repeat(20)}étail`] }], { minBytes: 8, maxBytes: 21 });
     expect(patterns(set)).toEqual(["0/utf8:abcdefgh", "0/utf16:abcdefgh", `1/utf8:${"x".repeat(20)}`, `1/utf16:${"x".repeat(20)}`]);
     expect(set.distinctTotal).toBe(3);
     const floor = collectOriginals([{ source: src("a"), values: ["abcdef", "abcde"] }], { minBytes: 2 });
@@ -92,7 +92,7 @@ describe("collectOriginals", () => {
   });
 
   it("two values that agree in their first maxBytes are one original", () => {
-    const set = collectOriginals([{ source: src("a"), values: ["z".repeat(64) + "1", "z".repeat(64) + "2"] }]);
+    const set = collectOriginals([{ source: src("a"), values: [`${"z".repeat(64)}1`, `${"z".repeat(64)}2`] }]);
     expect(set.searched).toBe(1);
     expect(set.distinctTotal).toBe(1);
   });
