@@ -76,8 +76,9 @@ describe("explainInPage: live tuples explain, dead ones do not", () => {
 
   it("a line pointer too short for a tuple header does not make the bytes it claims live", async () => {
     const { page, tupleAt } = heapPage([{ data: ORIGINAL, lpLen: 23 }]);
-    ORIGINAL.subarray(0, 20).copy(page, tupleAt[0]! + 2);
-    expect(await explainInPage(file(page), tupleAt[0]! + 2, 20, W)).toBeUndefined();
+    expect(await explainInPage(file(page), tupleAt[0]! + 8, 12, W)).toBeUndefined(); // inside the 23 bytes it claims
+    page.writeUInt32LE((tupleAt[0]! | (1 << 15) | (24 << 17)) >>> 0, 24);
+    expect(await explainInPage(file(page), tupleAt[0]! + 8, 12, W)).toBe("live-tuple"); // a whole header: a tuple
   });
 
   it("a stale line pointer in free space past pd_lower does not make free space live", async () => {
@@ -209,6 +210,23 @@ describe("compressed datums: pglz literals of published values", () => {
     const f = file(heapPage([]).page, page);
     expect(await insideCompressedDatum(f, PAGE + dataAt + 9, ORIGINAL.length)).toBe(true);
     expect(await insideCompressedDatum(file(page.subarray(0, PAGE - 1)), dataAt + 9, ORIGINAL.length)).toBe(false);
+  });
+
+  it("a heap tuple ending exactly at the page's end still has its datum read", async () => {
+    const fit = compressedDatum(Buffer.concat([payload, Buffer.alloc(3)]), 400); // 24 + 40 bytes: ends at 8192
+    const { page, dataAt, tupleAt } = heapPage([{ data: fit }]);
+    expect(tupleAt[0]! + 24 + fit.length).toBe(PAGE);
+    expect(await insideCompressedDatum(file(page), dataAt[0]! + 9, ORIGINAL.length)).toBe(true);
+  });
+
+  it("a stale index line pointer past pd_lower does not make its bytes a datum", async () => {
+    const { page } = indexPage(Buffer.from("another entry"));
+    const off = 4000;
+    datum.copy(page, off + 8);
+    page.writeUInt32LE((off | (1 << 15) | ((8 + datum.length) << 17)) >>> 0, 28);
+    expect(await insideCompressedDatum(file(page), off + 8 + 9, ORIGINAL.length)).toBe(false);
+    page.writeUInt16LE(32, 12);
+    expect(await insideCompressedDatum(file(page), off + 8 + 9, ORIGINAL.length)).toBe(true);
   });
 
   it("in a heap page the datum starts after the tuple header (t_hoff)", async () => {
