@@ -21,6 +21,13 @@ export const gateTests = [
   "test/unit/masking/pattern-set.test.ts",
   "test/unit/sqlserver/leak-gate.test.ts",
   "test/unit/masking/unmasked-images.test.ts",
+  "test/unit/masking/originals-spill.test.ts",
+  "test/unit/masking/leak-scan/residue-scan.test.ts",
+  "test/unit/masking/leak-scan/pg-page.test.ts",
+  "test/unit/masking/leak-scan/verdict.test.ts",
+  "test/unit/masking/leak-scan/explain.test.ts",
+  "test/unit/masking/leak-scan/originals.test.ts",
+  "test/unit/masking/leak-scan/originals-collector.test.ts",
   // the data-file residue count: one dead tuple on real PostgreSQL (~10 s)
   "test/integration/masking/dead-tuple-gate.test.ts",
   // TTL capping (clone identity and reuse need real servers: test/integration/clones/identity-and-ttl.test.ts)
