@@ -23,6 +23,7 @@ export const gateTests = [
   "test/unit/masking/unmasked-images.test.ts",
   "test/unit/masking/originals-spill.test.ts",
   "test/unit/masking/leak-scan/residue-scan.test.ts",
+  "test/unit/masking/leak-scan/residue-cover.test.ts",
   "test/unit/masking/leak-scan/pg-page.test.ts",
   "test/unit/masking/leak-scan/verdict.test.ts",
   "test/unit/masking/leak-scan/explain.test.ts",
