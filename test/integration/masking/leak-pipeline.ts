@@ -87,6 +87,16 @@ export async function runMaskingPipeline(opts: PipelineOptions): Promise<Pipelin
 }
 
 /** The raw scan of one file with a prepared plan (the blob half of the scan). */
+/** Run `fn` on a finished pipeline, then remove what it made (server, disks, spill), pass or fail. */
+export async function withPipeline<T>(p: Promise<PipelineRun>, fn: (r: PipelineRun) => Promise<T>): Promise<T> {
+  const r = await p;
+  try {
+    return await fn(r);
+  } finally {
+    await r.cleanup();
+  }
+}
+
 export async function scanOneFile(file: string, masked: MaskingStepResult) {
   const tally = emptyTally();
   await scanBlob(file, masked.leak!.plan, tally);

@@ -15,7 +15,7 @@ import { silentReporter } from "../../../packages/core/src/reporter.js";
 import { run } from "../../../packages/core/src/runtime/exec.js";
 import { freePort } from "../../../packages/core/src/util/net.js";
 import { scratchServer, type Scratch } from "./fixture.js";
-import { runMaskingPipeline, type PipelineRun } from "./leak-pipeline.js";
+import { runMaskingPipeline, withPipeline } from "./leak-pipeline.js";
 
 let scratch: Scratch;
 let tmp: string;
@@ -62,15 +62,6 @@ afterAll(async () => {
   await scratch?.close();
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
-
-const withPipeline = async <T>(p: Promise<PipelineRun>, fn: (r: PipelineRun) => Promise<T>): Promise<T> => {
-  const r = await p;
-  try {
-    return await fn(r);
-  } finally {
-    await r.cleanup();
-  }
-};
 
 describe("leak scan in batches (originals past the memory budget)", () => {
   it("gives the in-memory verdict on a clean build, over several passes", async () => {

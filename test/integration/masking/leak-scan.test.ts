@@ -18,7 +18,7 @@ import { silentReporter } from "../../../packages/core/src/reporter.js";
 import { run } from "../../../packages/core/src/runtime/exec.js";
 import { freePort } from "../../../packages/core/src/util/net.js";
 import { scratchServer, type Scratch } from "./fixture.js";
-import { runMaskingPipeline, type PipelineRun } from "./leak-pipeline.js";
+import { runMaskingPipeline, type PipelineRun, withPipeline } from "./leak-pipeline.js";
 
 let scratch: Scratch;
 let tmp: string;
@@ -70,15 +70,6 @@ afterAll(async () => {
   await scratch?.close();
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
-
-const withPipeline = async <T>(p: Promise<PipelineRun>, fn: (r: PipelineRun) => Promise<T>): Promise<T> => {
-  const r = await p;
-  try {
-    return await fn(r);
-  } finally {
-    await r.cleanup();
-  }
-};
 
 const verdict = (r: PipelineRun) => ({ ...r.record, seconds: 0, mbPerSecond: 0 });
 
