@@ -20,6 +20,19 @@ import type { RunningServer } from "../../../packages/core/src/engine/types.js";
 import { silentReporter, type Reporter } from "../../../packages/core/src/reporter.js";
 import { freePort } from "../../../packages/core/src/util/net.js";
 
+/** The people databases' policy: names, emails and cities masked; `extra` goes under the customers table. */
+export const PEOPLE_POLICY = (database = "people", extra = "") => `masking:
+  onUnmaskedPii: warn
+  databases:
+    ${database}:
+      tables:
+        customers:
+          columns:
+            full_name: fullName
+            email: email
+            city: { transformer: address, part: city }
+${extra}`;
+
 export interface PipelineRun {
   masked: MaskingStepResult;
   record: LeakScanResult;

@@ -15,7 +15,7 @@ import { silentReporter } from "../../../packages/core/src/reporter.js";
 import { run } from "../../../packages/core/src/runtime/exec.js";
 import { freePort } from "../../../packages/core/src/util/net.js";
 import { scratchServer, type Scratch } from "./fixture.js";
-import { runMaskingPipeline, withPipeline } from "./leak-pipeline.js";
+import { runMaskingPipeline, withPipeline, PEOPLE_POLICY } from "./leak-pipeline.js";
 
 let scratch: Scratch;
 let tmp: string;
@@ -30,18 +30,6 @@ INSERT INTO customers SELECT g, 'Customer Person' || g, 'person' || g || '@batch
   ${backup} FROM generate_series(1, 600) g;
 CREATE TABLE products (id int PRIMARY KEY, name text NOT NULL);
 INSERT INTO products SELECT g, 'Product number ' || g FROM generate_series(1, 50) g;`;
-
-const POLICY = (database: string) => `masking:
-  onUnmaskedPii: warn
-  databases:
-    ${database}:
-      tables:
-        customers:
-          columns:
-            full_name: fullName
-            email: email
-            city: { transformer: address, part: city }
-`;
 
 beforeAll(async () => {
   scratch = await scratchServer();
@@ -65,7 +53,7 @@ afterAll(async () => {
 
 describe("leak scan in batches (originals past the memory budget)", () => {
   it("gives the in-memory verdict on a clean build, over several passes", async () => {
-    const policy = parsePolicy(POLICY("people_clean"), "p.yml");
+    const policy = parsePolicy(PEOPLE_POLICY("people_clean"), "p.yml");
     const inMemory = await withPipeline(runMaskingPipeline({ dump: dumps.people_clean!, policy, key }), async (r) => {
       expect(r.masked.run.originals.batchCount).toBe(1);
       return { ...r.record };
@@ -82,7 +70,7 @@ describe("leak scan in batches (originals past the memory budget)", () => {
   }, 600_000);
 
   it("fails on copies in an unmasked column with the same message", async () => {
-    const policy = parsePolicy(POLICY("people_copies"), "p.yml");
+    const policy = parsePolicy(PEOPLE_POLICY("people_copies"), "p.yml");
     const attempt = runMaskingPipeline({ dump: dumps.people_copies!, policy, key, originalsBudget: BUDGET });
     await expect(attempt).rejects.toThrow(LeakFoundError);
     await expect(attempt).rejects.toThrow(
@@ -91,7 +79,7 @@ describe("leak scan in batches (originals past the memory budget)", () => {
   }, 600_000);
 
   it("finds a planted dead tuple in a later batch, names its column, and removes the spill after the scan", async () => {
-    const policy = parsePolicy(POLICY("people_clean"), "p.yml");
+    const policy = parsePolicy(PEOPLE_POLICY("people_clean"), "p.yml");
     await withPipeline(runMaskingPipeline({ dump: dumps.people_clean!, policy, key, originalsBudget: BUDGET }), async (r) => {
       const copy = path.join(tmp, "plant");
       await run("cp", ["-a", r.freshRoot, copy]);

@@ -18,7 +18,7 @@ import { silentReporter } from "../../../packages/core/src/reporter.js";
 import { run } from "../../../packages/core/src/runtime/exec.js";
 import { freePort } from "../../../packages/core/src/util/net.js";
 import { scratchServer, type Scratch } from "./fixture.js";
-import { runMaskingPipeline, type PipelineRun, withPipeline } from "./leak-pipeline.js";
+import { runMaskingPipeline, type PipelineRun, withPipeline, PEOPLE_POLICY } from "./leak-pipeline.js";
 
 let scratch: Scratch;
 let tmp: string;
@@ -33,18 +33,6 @@ INSERT INTO customers SELECT g, 'Customer Person' || g, 'person' || g || '@leak-
   CASE WHEN g % 3 = 0 THEN 'person' || g || '@leak-test.example' END FROM generate_series(1, 400) g;
 CREATE TABLE products (id int PRIMARY KEY, name text NOT NULL);
 INSERT INTO products SELECT g, 'Product number ' || g FROM generate_series(1, 50) g;`;
-
-const POLICY = (extra = "", database = "people") => `masking:
-  onUnmaskedPii: warn
-  databases:
-    ${database}:
-      tables:
-        customers:
-          columns:
-            full_name: fullName
-            email: email
-            city: { transformer: address, part: city }
-${extra}`;
 
 async function makeDump(name: string, sql: string): Promise<string> {
   await scratch.sql("postgres", `CREATE DATABASE ${name}`);
@@ -93,7 +81,7 @@ describe("leak scan: no false verdicts", () => {
   }, 1_800_000);
 
   it("the same clean build passes twice in a row with the same verdict", async () => {
-    const policy = parsePolicy(POLICY("", "people_clean"), "p.yml");
+    const policy = parsePolicy(PEOPLE_POLICY("people_clean"), "p.yml");
     const first = await withPipeline(runMaskingPipeline({ dump: dumps.clean!, policy, key }), async (r) => verdict(r));
     const second = await withPipeline(runMaskingPipeline({ dump: dumps.clean!, policy, key }), async (r) => verdict(r));
     expect(first.hits).toBe(0);
@@ -104,7 +92,7 @@ describe("leak scan: no false verdicts", () => {
 
 describe("leak scan: planted leaks fail naming the channel", () => {
   it("a dead tuple, a kept WAL segment and an index of an unmasked table each fail; the unplanted copy passes", async () => {
-    const policy = parsePolicy(POLICY("", "people_clean"), "p.yml");
+    const policy = parsePolicy(PEOPLE_POLICY("people_clean"), "p.yml");
     const original = "person17@leak-test.example";
     await withPipeline(runMaskingPipeline({ dump: dumps.clean!, policy, key }), async (r) => {
       const plants: [string, string[], RegExp][] = [
@@ -153,14 +141,17 @@ describe("leak scan: planted leaks fail naming the channel", () => {
 
 describe("leak scan: copies of masked values in unmasked columns", () => {
   it("emails copied into backup_email fail naming the column; city in country is reported and passes", async () => {
-    const attempt = runMaskingPipeline({ dump: dumps.people!, policy: parsePolicy(POLICY(), "p.yml"), key });
+    const attempt = runMaskingPipeline({ dump: dumps.people!, policy: parsePolicy(PEOPLE_POLICY(), "p.yml"), key });
     await expect(attempt).rejects.toThrow(LeakFoundError);
     await expect(attempt).rejects.toThrow(/people\.public\.customers\.backup_email holds 133 value\(s\) of masked people\.public\.customers\.email/);
     await expect(attempt).rejects.not.toThrow(/@leak-test/); // never a value in the message
   }, 600_000);
 
   it("marking backup_email as not personal lets the build pass, and the record says so", async () => {
-    const policy = parsePolicy(POLICY(`          notPersonal:\n            backup_email: "test accounts of our own, not customers"\n`), "p.yml");
+    const policy = parsePolicy(
+      PEOPLE_POLICY("people", `          notPersonal:\n            backup_email: "test accounts of our own, not customers"\n`),
+      "p.yml",
+    );
     await withPipeline(runMaskingPipeline({ dump: dumps.people!, policy, key }), async (r) => {
       expect(r.record.hits).toBe(0);
       const byColumn = Object.fromEntries(r.record.copies.map((c) => [`${c.column}<${c.source}`, c]));
