@@ -1,6 +1,6 @@
 // The logical side of the leak scan: what the image publishes explains raw bytes, and an original
 // inside an unmasked (or catalog) value is a copy, counted against its strongest source column.
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import {
   CONTAINER_KINDS,
   containerKindOfTag,
@@ -22,10 +22,15 @@ const src = (column: string, over: Partial<OriginalSource> = {}): OriginalSource
   ...over,
 });
 const EMAIL = "mellie.kozey@example.org";
-const originals = collectOriginals([
-  { source: src("first", { transformer: "firstName" }), values: ["Annabel", EMAIL] },
-  { source: src("email", { transformer: "email" }), values: [EMAIL] }, // the same value, a stronger column
-]);
+// Built in each test, not at load: code run at load is a "static" mutant to Stryker, which then
+// re-runs every selected test in a fresh process for each one (docs/testing.md).
+let originals: OriginalSet;
+beforeEach(() => {
+  originals = collectOriginals([
+    { source: src("first", { transformer: "firstName" }), values: ["Annabel", EMAIL] },
+    { source: src("email", { transformer: "email" }), values: [EMAIL] }, // the same value, a stronger column
+  ]);
+});
 const col = (column: string) => ({ database: "d", schema: "s", table: "notes", column });
 
 /** The containers a LogicalContent built, as [bytes, kind]. */
@@ -140,6 +145,25 @@ describe("LogicalContent", () => {
   });
 });
 
+describe("LogicalContent: what counts as a whole published original, and whose copies", () => {
+  it("a published value that only begins with an original is no whole published original (the original still has residue to explain)", () => {
+    const c = new LogicalContent(originals);
+    c.addValue([Buffer.from(`${EMAIL} (old address)`)], { kind: "unmasked", column: col("body") });
+    c.addValue([Buffer.from(`Annabel Lee`)], { kind: "masked" });
+    expect([...c.wholeValues]).toEqual([0, 0]);
+    c.addValue([Buffer.from("Annabel")], { kind: "masked" });
+    expect([...c.wholeValues]).toEqual([1, 0]);
+  });
+
+  it("two originals of one column copied into the same unmasked column both count against that column", () => {
+    const two = collectOriginals([{ source: src("email", { transformer: "email" }), values: [EMAIL, "ann.lee@example.org"] }]);
+    const c = new LogicalContent(two);
+    c.addValue([Buffer.from(`to ${EMAIL}`)], { kind: "unmasked", column: col("body") });
+    c.addValue([Buffer.from("cc ann.lee@example.org")], { kind: "unmasked", column: col("body") });
+    expect([...c.copies.values()].map((f) => f.bySource)).toEqual([new Map([[0, new Set([0, 1])]])]);
+  });
+});
+
 describe("textLeaves: the text a driver value stores", () => {
   const leaves = (v: unknown, composite = false) => [...textLeaves(v, composite)].map((b) => Buffer.from(b).toString("utf8"));
   it("strings, bytes, arrays, JSON keys and strings; no text for numbers, booleans, dates, null", () => {
@@ -155,6 +179,8 @@ describe("textLeaves: the text a driver value stores", () => {
   it("a composite's text form also yields its fields one by one", () => {
     expect(leaves('(1,"Mellie Kozey",x\\y)', true)).toEqual(['(1,"Mellie Kozey",x\\y)', "1", "Mellie Kozey", "x", "y"]);
     expect(leaves('(1,"Mellie Kozey")')).toEqual(['(1,"Mellie Kozey")']);
+    // Without the flag a value is not read as a composite: a plain text that happens to hold commas stays one leaf.
+    expect([...textLeaves("Kozey, Mellie (née Lee)")].map((b) => Buffer.from(b).toString("utf8"))).toEqual(["Kozey, Mellie (née Lee)"]);
     expect(leaves(['("a b")'], true)).toEqual(['("a b")', "a b"]);
   });
 });

@@ -1,0 +1,189 @@
+// The gates between a user and someone else's database, through createClone on a fake platform
+// (fake-platform.ts: the CloneEngine and DiskDriver contracts in memory), a real directory
+// repository and a real clone registry in a temp directory. A clone is handed out, new or reused by
+// name, only after the server on its port proves it is that clone of that image; it never lives
+// longer than its repository allows; and a clone that fails at any step leaves nothing behind.
+// The same gates on real PostgreSQL: test/integration/clones/identity-and-ttl.test.ts.
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { CloneRegistry, createClone } from "../../../packages/core/src/clones/index.js";
+import type { CreateCloneOptions } from "../../../packages/core/src/clones/lifecycle-types.js";
+import { CloneError } from "../../../packages/core/src/errors.js";
+import { FsRepository } from "../../../packages/core/src/repository/index.js";
+import type { PublishedImage } from "../../../packages/core/src/repository/types.js";
+import { silentReporter } from "../../../packages/core/src/reporter.js";
+import { makeDiskFile, manifestForDisk } from "../_helpers/manifest.js";
+import { FakeWorld, type FakeStep } from "./fake-platform.js";
+
+// The platform chosen for an image or a record is the fake one.
+const current = vi.hoisted(() => ({ world: undefined as FakeWorld | undefined }));
+vi.mock("../../../packages/core/src/platform/index.js", async (importOriginal) => {
+  const original = await importOriginal<typeof import("../../../packages/core/src/platform/index.js")>();
+  return { ...original, platformForImage: () => current.world!.platform(), platformForRecord: () => current.world!.platform() };
+});
+// The host's ports are the fake network's (the unit tier listens on no port): a port is free when
+// no fake server answers there, and a new clone takes the first one no record holds.
+vi.mock("../../../packages/core/src/clones/ports.js", async (importOriginal) => {
+  const original = await importOriginal<typeof import("../../../packages/core/src/clones/ports.js")>();
+  return {
+    ...original,
+    isPortFree: async (port: number) => !current.world!.network.has(port),
+    pickFreePort: async (records: readonly { port: number }[]) => current.world!.freePort(new Set(records.map((r) => r.port))),
+  };
+});
+
+let dir: string;
+let home: string;
+let world: FakeWorld;
+let repository: FsRepository;
+let image: PublishedImage;
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), "dbclone-clone-gates-"));
+  home = path.join(dir, "home");
+  repository = new FsRepository(path.join(dir, "repo"), { cacheDir: path.join(dir, "cache") });
+  const disk = await makeDiskFile(dir);
+  image = await repository.push(manifestForDisk(disk, { name: "shop", version: "1.0.0" }), disk.path);
+  world = new FakeWorld();
+  current.world = world;
+});
+
+afterEach(async () => {
+  current.world = undefined;
+  await rm(dir, { recursive: true, force: true });
+});
+
+const clone = (extra: Partial<CreateCloneOptions> = {}) => createClone({ repository, ref: "shop:1.0.0", home, reporter: silentReporter, ...extra });
+
+/** Set the repository's maxTtl (as `dbclone-repository.json` holds it). */
+async function setMaxTtl(maxTtl: string): Promise<void> {
+  const file = path.join(dir, "repo", "dbclone-repository.json");
+  const config = JSON.parse(await readFile(file, "utf8"));
+  await writeFile(file, JSON.stringify({ ...config, config: { ...config.config, maxTtl } }));
+}
+
+/** The clone directories left under the home (the registry's own files aside). */
+async function cloneDirs(): Promise<string[]> {
+  return (await readdir(path.join(home, "clones")).catch(() => [] as string[])).filter((n) => !n.startsWith("registry.json"));
+}
+
+const lifetime = (c: { expiresAt?: string; createdAt: string }) => (Date.parse(c.expiresAt!) - Date.parse(c.createdAt)) / 1000;
+
+describe("a new clone is handed out only when its port answers as that clone of that image", () => {
+  it("asks the server on the clone's port, as the clone's own login, whether it is this clone of this image", async () => {
+    const made = await clone();
+    expect(made.created).toBe(true);
+    expect(world.verified).toEqual([{ port: made.clone.port, user: made.clone.user, cloneId: made.clone.id, imageDigest: image.manifestDigest }]);
+    expect(made.clone.user).not.toBe("postgres");
+    expect(made.credentials).toMatchObject({ port: made.clone.port, user: made.clone.user });
+    expect(made.clone.state).toBe("ready");
+    expect((await new CloneRegistry(home).list()).map((r) => r.id)).toEqual([made.clone.id]);
+  });
+
+  it("refuses when another server takes the clone's port after its own started, and leaves nothing behind", async () => {
+    world.onStarted = (server) => world.network.set(server.port, { cloneId: "none", imageDigest: "none" });
+    await expect(clone()).rejects.toThrow(/The server on port \d+ is not clone \S+ of image sha256:[0-9a-f]{64} \(it reports clone "none"\)/);
+    expect(await new CloneRegistry(home).list()).toEqual([]);
+    expect(world.leftovers()).toEqual([]);
+    expect(await cloneDirs()).toEqual([]);
+  });
+});
+
+describe("a named clone asked for again", () => {
+  it("is handed back only after its server proves it is still that clone of its image", async () => {
+    const first = await clone({ name: "branch-a" });
+    world.verified.length = 0;
+    const again = await clone({ name: "branch-a" });
+    expect(again.created).toBe(false);
+    expect(again.clone.id).toBe(first.clone.id);
+    expect(world.verified).toEqual([{ port: first.clone.port, user: first.clone.user, cloneId: first.clone.id, imageDigest: image.manifestDigest }]);
+    expect(again.credentials).toMatchObject({ port: first.clone.port, user: first.clone.user, password: first.clone.password });
+  });
+
+  it("whose port another server now answers is not handed back: the clone is made anew and the port answers as the new one", async () => {
+    const first = await clone({ name: "branch-a" });
+    world.network.set(first.clone.port, { cloneId: "someone-else", imageDigest: image.manifestDigest });
+    const again = await clone({ name: "branch-a" });
+    expect(again.created).toBe(true);
+    expect(again.clone.id).not.toBe(first.clone.id);
+    expect(again.replaced).toMatchObject({ id: first.clone.id, reason: expect.stringMatching(/does not answer as itself/) });
+    expect(world.network.get(again.credentials.port)).toEqual({ cloneId: again.clone.id, imageDigest: image.manifestDigest });
+    expect((await new CloneRegistry(home).list()).map((r) => r.id)).toEqual([again.clone.id]);
+  });
+});
+
+describe("a clone never outlives its repository's maxTtl", () => {
+  it("a requested TTL above the repository's maxTtl is capped; none requested gets the cap; a shorter one stays", async () => {
+    await setMaxTtl("1h");
+    const asked = await clone({ ttlSeconds: 2 * 86_400 });
+    const unasked = await clone();
+    const shorter = await clone({ ttlSeconds: 600 });
+    expect([asked.clone.ttlSeconds, unasked.clone.ttlSeconds, shorter.clone.ttlSeconds]).toEqual([3600, 3600, 600]);
+    for (const [c, ttl] of [
+      [asked, 3600],
+      [unasked, 3600],
+      [shorter, 600],
+    ] as const) {
+      expect(lifetime(c.clone)).toBeLessThanOrEqual(ttl);
+      expect(lifetime(c.clone)).toBeGreaterThan(ttl - 60);
+    }
+  });
+
+  it("without a maxTtl, a clone lives as long as asked, or has no expiry when nothing is asked", async () => {
+    const asked = await clone({ ttlSeconds: 2 * 86_400 });
+    const unasked = await clone();
+    expect(asked.clone.ttlSeconds).toBe(2 * 86_400);
+    expect(lifetime(asked.clone)).toBeGreaterThan(2 * 86_400 - 60);
+    expect(unasked.clone.ttlSeconds).toBeUndefined();
+    expect(unasked.clone.expiresAt).toBeUndefined();
+  });
+
+  it("a replacement keeps its predecessor's TTL, capped by a maxTtl set since", async () => {
+    const first = await clone({ name: "branch-a", ttlSeconds: 7200 });
+    expect(first.clone.ttlSeconds).toBe(7200);
+    await setMaxTtl("1h");
+    const again = await clone({ name: "branch-a", reset: true });
+    expect(again.replaced?.id).toBe(first.clone.id);
+    expect(again.clone.ttlSeconds).toBe(3600);
+    expect(lifetime(again.clone)).toBeLessThanOrEqual(3600);
+  });
+});
+
+describe("a clone that fails at any step leaves nothing behind", () => {
+  const steps: FakeStep[] = ["createChild", "mount", "start", "createLogin", "verifyIdentity"];
+  for (const step of steps) {
+    it(`${step} failing: the error names the image, every earlier step is undone, the record is gone and the failure is audited`, async () => {
+      world.failAt.set(step, new Error(`${step} went wrong`));
+      const err = await clone({ name: "branch-a" }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(CloneError);
+      expect((err as Error).message).toBe(`cloning shop:1.0.0 failed: ${step} went wrong`);
+      expect(world.leftovers()).toEqual([]);
+      expect(await new CloneRegistry(home).list()).toEqual([]);
+      expect(await cloneDirs()).toEqual([]);
+      const events = await repository.audit.read();
+      expect(events.at(-1)).toMatchObject({ action: "clone", outcome: "failure", image: "shop:1.0.0", detail: `${step} went wrong` });
+    });
+  }
+
+  it("the audit log refusing the clone's entry undoes the clone instead of handing out one nobody recorded", async () => {
+    const refusing = Object.create(repository) as FsRepository;
+    Object.defineProperty(refusing, "audit", {
+      value: {
+        append: async () => {
+          throw new Error("audit log is read-only");
+        },
+      },
+    });
+    await expect(createClone({ repository: refusing, ref: "shop:1.0.0", home, reporter: silentReporter })).rejects.toThrow(/audit log is read-only/);
+    expect(world.leftovers()).toEqual([]);
+    expect(await new CloneRegistry(home).list()).toEqual([]);
+    expect(await cloneDirs()).toEqual([]);
+  });
+
+  it("a failed clone keeps its error's type (a DbcloneError from the engine is not re-wrapped)", async () => {
+    world.failAt.set("start", new CloneError("port 1 is not allowed"));
+    await expect(clone()).rejects.toThrow(new CloneError("port 1 is not allowed"));
+  });
+});

@@ -1,0 +1,140 @@
+// A clone platform made of fakes that keep the CloneEngine and DiskDriver contracts (engine/types.ts,
+// disk/types.ts) in memory: what is mounted, which server answers on which port as which clone,
+// which logins exist. Hermetic: no process, no mount, no listening port. A test reads the sets
+// afterwards to see what a failed clone left behind, and puts "another server" on a port to play
+// the wrong server answering there.
+import { createHash } from "node:crypto";
+import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import type { ChildDisk, DiskAttachment, DiskDriver } from "../../../packages/core/src/disk/types.js";
+import type { CloneEngine, CloneLogin, Credentials, RunningServer, StartOptions } from "../../../packages/core/src/engine/types.js";
+import { CloneError } from "../../../packages/core/src/errors.js";
+import { engineConnection, platformEntry, type Platform } from "../../../packages/core/src/platform/index.js";
+
+/** Who answers on a port: the clone id and image digest its server reports. */
+export interface Identity {
+  cloneId: string;
+  imageDigest: string;
+}
+
+/** Steps a test can make fail (each with the error the fake throws). */
+export type FakeStep = "createChild" | "mount" | "start" | "createLogin" | "verifyIdentity";
+
+export class FakeWorld {
+  /** Port → the identity of the server answering there. */
+  readonly network = new Map<number, Identity>();
+  readonly children = new Set<string>();
+  readonly mounts = new Set<string>();
+  /** Servers started and not stopped, by port. */
+  readonly running = new Map<number, RunningServer>();
+  /** Logins created and not dropped, as "port/user". */
+  readonly logins = new Set<string>();
+  /** Every identity check asked for: which port, as which login, for which clone and image. */
+  readonly verified: { port: number; user: string; cloneId: string; imageDigest: string }[] = [];
+  readonly failAt = new Map<FakeStep, Error>();
+  /** Runs once a server is up (a test lets another server take its port here). */
+  onStarted?: (server: RunningServer) => void;
+
+  private fail(step: FakeStep): void {
+    const e = this.failAt.get(step);
+    if (e) throw e;
+  }
+
+  readonly driver: DiskDriver = {
+    name: "fake",
+    format: "qcow2",
+    checkPrerequisites: async () => undefined,
+    createStaging: async () => {
+      throw new Error("the fake driver makes clones only");
+    },
+    seal: async () => {
+      throw new Error("the fake driver makes clones only");
+    },
+    createChild: async (parentFile: string, childFile: string, expectedDigest?: string): Promise<ChildDisk> => {
+      this.fail("createChild");
+      const digest = `sha256:${createHash("sha256")
+        .update(await readFile(parentFile))
+        .digest("hex")}`;
+      if (expectedDigest && digest !== expectedDigest) throw new CloneError(`the base ${parentFile} is not ${expectedDigest}`);
+      await writeFile(childFile, `child of ${digest}\n`);
+      this.children.add(childFile);
+      return { file: childFile, parents: [parentFile] };
+    },
+    mount: async (child: ChildDisk, mountPath: string): Promise<DiskAttachment> => {
+      if (!this.children.has(child.file)) throw new Error(`no child disk ${child.file}`);
+      this.fail("mount");
+      await mkdir(mountPath, { recursive: true });
+      this.mounts.add(mountPath);
+      return { driver: "fake", file: child.file, mountPath, handles: {} };
+    },
+    unmount: async (a: DiskAttachment) => {
+      this.mounts.delete(a.mountPath);
+    },
+    destroy: async (file: string) => {
+      this.children.delete(file);
+      await rm(file, { force: true });
+    },
+    list: async () => [],
+    release: async () => undefined,
+    ownBytes: async (file: string) => (await stat(file)).size,
+  };
+
+  readonly engine: CloneEngine = {
+    kind: "postgres",
+    credentials: (login: CloneLogin, database?: string): Credentials => engineConnection("postgres").credentials(login, database),
+    connectionString: (login, opts) => engineConnection("postgres").connectionString(login, opts),
+    start: async (mountPath: string, opts: StartOptions): Promise<RunningServer> => {
+      if (!this.mounts.has(mountPath)) throw new Error(`nothing is mounted at ${mountPath}`);
+      this.fail("start");
+      // Our own pid: a live process, as a running server's recorded pid is (it is no postgres, so teardown leaves it alone).
+      const server: RunningServer = { pid: process.pid, host: opts.host ?? "127.0.0.1", port: opts.port, adminUser: "postgres" };
+      this.running.set(opts.port, server);
+      this.network.set(opts.port, { cloneId: opts.cloneId ?? "", imageDigest: opts.imageDigest ?? "" });
+      this.onStarted?.(server);
+      return server;
+    },
+    stop: async (server: RunningServer) => {
+      this.running.delete(server.port);
+    },
+    createLogin: async (server: RunningServer, databases: string[], login: { user: string; password: string }): Promise<Credentials> => {
+      if (!this.running.has(server.port)) throw new Error(`no server on port ${server.port}`);
+      this.fail("createLogin");
+      this.logins.add(`${server.port}/${login.user}`);
+      return this.engine.credentials({ ...login, host: server.host, port: server.port, databases });
+    },
+    dropLogin: async (server: RunningServer, user: string) => {
+      this.logins.delete(`${server.port}/${user}`);
+    },
+    verifyIdentity: async (creds: Credentials, cloneId: string, imageDigest: string) => {
+      this.verified.push({ port: creds.port, user: creds.user, cloneId, imageDigest });
+      this.fail("verifyIdentity");
+      const there = this.network.get(creds.port);
+      if (!there) throw new CloneError(`nothing answers on port ${creds.port}`);
+      if (there.cloneId !== cloneId || there.imageDigest !== imageDigest) {
+        throw new CloneError(`The server on port ${creds.port} is not clone ${cloneId} of image ${imageDigest} (it reports clone "${there.cloneId}")`);
+      }
+    },
+  };
+
+  /** The first port from 15432 that no record holds and no fake server answers on. */
+  freePort(held: Set<number>): number {
+    let port = 15432;
+    while (held.has(port) || this.network.has(port)) port++;
+    return port;
+  }
+
+  /** A PostgreSQL-like platform (a server per clone) on the fake engine and driver. */
+  platform(): Platform {
+    const entry = platformEntry("postgres");
+    return { kind: "postgres", entry, os: entry.os, driver: this.driver, disk: "qcow2", engine: this.engine };
+  }
+
+  /** What a clone left behind on the fakes (all empty once every clone is gone or undone). */
+  leftovers(): string[] {
+    return [
+      ...[...this.children].map((f) => `child disk ${f}`),
+      ...[...this.mounts].map((m) => `mount ${m}`),
+      ...[...this.running.keys()].map((p) => `server on port ${p}`),
+      ...[...this.logins].map((l) => `login ${l}`),
+    ];
+  }
+}
