@@ -10,9 +10,8 @@ export default {
   // Stryker rewrites tsconfig.json through the TypeScript API, which TypeScript 7 lacks; vitest
   // does not read it, so point Stryker at no tsconfig at all.
   tsconfigFile: "stryker-has-no-tsconfig.json",
-  // The gate modules (issue #21, docs/testing.md), and nothing else. Clone identity/reuse lives in
-  // clones/lifecycle.ts today and in clones/session.ts + clones/record.ts after the engine-seam
-  // move; all three names are listed so the set survives the move.
+  // The gate modules (issue #21, docs/testing.md), and nothing else. Clone identity: a new clone's
+  // in clones/session.ts, a reused one's in clones/named-clone.ts; lifecycle.ts chooses between them.
   mutate: [
     // the leak scan and its gate
     "packages/core/src/masking/leak-scan/*.ts",
@@ -39,7 +38,7 @@ export default {
     "packages/core/src/engine/postgres/config.ts",
     "packages/core/src/disk/vhdx/scripts.ts",
     // clone identity, reuse and TTL capping
-    "packages/core/src/clones/{lifecycle,session,record}.ts",
+    "packages/core/src/clones/{lifecycle,session,record,named-clone}.ts",
     "packages/core/src/clones/ttl.ts",
   ],
   ignorePatterns: ["dist", "bench", "coverage", "reports", ".stryker-tmp*", "workflows-examples"],

@@ -18,6 +18,8 @@ export const gateTests = [
   "test/unit/sqlserver/masking.test.ts",
   // the leak scan and its gate
   "test/unit/masking/leak-scan-gate.test.ts",
+  "test/unit/masking/build-step-masking.test.ts",
+  "test/unit/masking/build-step-leak.test.ts",
   "test/unit/masking/pattern-set.test.ts",
   "test/unit/sqlserver/leak-gate.test.ts",
   "test/unit/masking/unmasked-images.test.ts",
@@ -31,7 +33,9 @@ export const gateTests = [
   "test/unit/masking/leak-scan/originals-collector.test.ts",
   // the data-file residue count: one dead tuple on real PostgreSQL (~10 s)
   "test/integration/masking/dead-tuple-gate.test.ts",
-  // TTL capping (clone identity and reuse need real servers: test/integration/clones/identity-and-ttl.test.ts)
+  // clone identity, reuse, TTL capping and undo, on a fake platform (the same on real PostgreSQL:
+  // test/integration/clones/identity-and-ttl.test.ts, not in this set)
+  "test/unit/clones/clone-gates.test.ts",
   "test/unit/clones/ttl.test.ts",
   "test/unit/clones/ttl-gate.test.ts",
   "test/unit/clones/record.test.ts",

@@ -91,6 +91,11 @@ describe("collectOriginals", () => {
     expect(tight.patterns.pattern(0).length).toBe(8); // maxBytes never below minBytes
   });
 
+  it("an original whose UTF-16LE form is exactly WINDOW bytes keeps its twin (three accented letters: 6 bytes either way)", () => {
+    const set = collectOriginals([{ source: src("a"), values: ["éüö"] }]);
+    expect(patterns(set)).toEqual(["0/utf8:éüö", "0/utf16:éüö"]);
+  });
+
   it("two values that agree in their first maxBytes are one original", () => {
     const set = collectOriginals([{ source: src("a"), values: [`${"z".repeat(64)}1`, `${"z".repeat(64)}2`] }]);
     expect(set.searched).toBe(1);

@@ -1,0 +1,148 @@
+// The leak scan a build prepares from its published data (masking/build-step.ts prepareLeakScan,
+// then leakScanOrFail over a disk whose bytes the test chooses), against the in-memory engine side
+// of fake-masking-target.ts: copies of masked data in unmasked columns stop the build, originals
+// spilled past the memory budget are searched batch by batch, and a disk that stores an original
+// stops it while one holding only what was published passes.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { leakScanOrFail, maskForBuild, type MaskingOptions } from "../../../packages/core/src/masking/build-step.js";
+import { LeakFoundError, NothingToScanError } from "../../../packages/core/src/masking/errors.js";
+import { parsePolicy, storedForm } from "../../../packages/core/src/masking/index.js";
+import { silentReporter, type Reporter } from "../../../packages/core/src/reporter.js";
+import { FakeMaskingTarget, type FakeTable } from "./fake-masking-target.js";
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), "dbclone-build-step-"));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const email = (i: number) => `customer.${String(i).padStart(3, "0")}@example.org`;
+function tables(customers: number, extra: FakeTable[] = []): FakeTable[] {
+  return [
+    {
+      schema: "public",
+      name: "customers",
+      columns: { email: "text", first_name: "text" },
+      rows: Array.from({ length: customers }, (_, i) => ({ email: email(i), first_name: i % 2 ? "Annabel" : "Mellie" })),
+    },
+    ...extra,
+  ];
+}
+const tickets = (...bodies: string[]): FakeTable => ({ schema: "public", name: "tickets", columns: { body: "text" }, rows: bodies.map((body) => ({ body })) });
+const POLICY = "databases:\n  shop:\n    tables:\n      customers:\n        columns: { email: email, first_name: firstName }\n";
+
+function recording(): Reporter & { said: string[] } {
+  const said: string[] = [];
+  return { ...silentReporter, said, info: (m: string) => said.push(`info ${m}`), warn: (m: string) => said.push(`warn ${m}`) };
+}
+
+async function mask(target: FakeMaskingTarget, yaml = POLICY, over: Partial<MaskingOptions> = {}, reporter: Reporter = silentReporter) {
+  const opts: MaskingOptions = { policy: parsePolicy(yaml, "dbclone.yml"), key: { bytes: Buffer.alloc(32, 9), insecure: false }, ...over };
+  return maskForBuild(target, target.databases(), opts, reporter);
+}
+
+function disk(...parts: (string | Buffer)[]): string {
+  const file = path.join(dir, `disk-${Math.random().toString(36).slice(2)}`);
+  writeFileSync(file, Buffer.concat(parts.map((p) => (typeof p === "string" ? Buffer.from(p) : p))));
+  return file;
+}
+
+describe("copies of masked data in unmasked columns", () => {
+  it("an unmasked column holding a masked email stops the build, naming both columns and never the value, and the originals go", async () => {
+    const target = new FakeMaskingTarget("shop", tables(3, [tickets(`please reply to ${email(1)}`, "no personal data")]));
+    const e = await mask(target).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(LeakFoundError);
+    const message = (e as Error).message;
+    expect(message).toBe(
+      "unmasked columns hold copies of masked personal data, so nothing was published: shop.public.tickets.body holds 1 value(s) of masked shop.public.customers.email. " +
+        "Mask those columns too, or, if they are not personal data, list them under the table's notPersonal with a reason.",
+    );
+    expect(target.disposed).toBe(1);
+  });
+
+  it("a copy in catalog text (a comment on a table) also says to remove it in the source", async () => {
+    const comment: FakeTable = {
+      schema: "pg_catalog",
+      name: "pg_description",
+      columns: { description: "text" },
+      rows: [{ description: `owner: ${email(0)}` }],
+    };
+    const e = await mask(new FakeMaskingTarget("shop", tables(2, [comment]))).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(LeakFoundError);
+    expect((e as Error).message).toMatch(
+      /shop\.pg_catalog\.pg_description\.description holds 1 value\(s\).* Catalog text \(comments, view and function definitions, defaults\) is published as it is/,
+    );
+  });
+
+  it("a copy in a column declared not personal, or of a low-cardinality column, is reported and does not fail", async () => {
+    const target = new FakeMaskingTarget("shop", tables(4, [tickets(`escalated by ${email(2)}`, "Mellie called")]));
+    const reporter = recording();
+    const r = await mask(target, `${POLICY}      tickets:\n        columns: {}\n        notPersonal: { body: support agents' shared inbox }\n`, {}, reporter);
+    expect(r.leak!.copies.map((c) => [c.source, c.verdict])).toEqual([
+      ["shop.public.customers.email", "not-personal"],
+      ["shop.public.customers.first_name", "reported"],
+    ]);
+    expect(
+      reporter.said.filter((m) => m.startsWith("info Leak scan: values of masked columns also occur in unmasked columns (reported, not failing): ")),
+    ).toHaveLength(1);
+    const low = await mask(new FakeMaskingTarget("shop", tables(4, [tickets("Mellie called back")])), POLICY, {}, recording());
+    expect(low.leak!.copies.map((c) => [c.column, c.verdict])).toEqual([["shop.public.tickets.body", "reported"]]);
+  });
+
+  it("the published data is read with exactly the masked columns marked as masked", async () => {
+    const target = new FakeMaskingTarget("shop", tables(2, [tickets("nothing here")]));
+    await mask(target);
+    expect([...target.maskedColumns].sort()).toEqual(["shop.public.customers.email", "shop.public.customers.first_name"]);
+  });
+});
+
+describe("the prepared scan over the final disk", () => {
+  it("a disk holding only the published (masked) values passes; one storing an original stops the build, naming its column", async () => {
+    const target = new FakeMaskingTarget("shop", tables(3));
+    const r = await mask(target);
+    const published = target.tables[0]!.rows.flatMap((row) => Object.values(row).map((v) => storedForm(Buffer.from(v!)).bytes));
+    const clean = await leakScanOrFail(disk(Buffer.alloc(512), ...published), r.run, silentReporter, r.leak);
+    expect(clean).toMatchObject({ hits: 0, valuesSearched: 5, publishedValuesRead: 6 });
+    const again = await mask(new FakeMaskingTarget("shop", tables(3)));
+    const e = await leakScanOrFail(disk(Buffer.alloc(512), email(2), Buffer.alloc(64)), again.run, silentReporter, again.leak).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(LeakFoundError);
+    expect((e as Error).message).toContain("shop.public.customers.email");
+    expect((e as Error).message).not.toContain(email(2));
+  });
+});
+
+describe("originals past the memory budget", () => {
+  const CUSTOMERS = 400;
+  const budget = 2_000;
+
+  it("are read with the published data once per batch; a copy of the last batch's original still stops the build", async () => {
+    const target = new FakeMaskingTarget("shop", tables(CUSTOMERS, [tickets(`forwarded from ${email(CUSTOMERS - 1)}`)]));
+    const reporter = recording();
+    const e = await mask(target, POLICY, { originalsBudget: budget }, reporter).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(LeakFoundError);
+    const batches = target.calls.filter((c) => c === "readPublished").length;
+    expect(batches).toBeGreaterThan(1);
+    expect(reporter.said).toContain(`info Leak scan: ${CUSTOMERS + 2} original values, read in ${batches} batches`);
+    expect(target.disposed).toBe(1);
+  });
+
+  it("a spilled scan has no single plan; every batch is searched on the disk and the values read are counted once", async () => {
+    const target = new FakeMaskingTarget("shop", tables(CUSTOMERS));
+    const r = await mask(target, POLICY, { originalsBudget: budget });
+    const leak = r.leak!;
+    expect(leak.originals.batchCount).toBeGreaterThan(1);
+    expect(() => leak.plan).toThrow(NothingToScanError);
+    expect("plan" in { ...leak }).toBe(false);
+    expect(leak.publishedValuesRead).toBe(CUSTOMERS * 2);
+    const stored = email(CUSTOMERS - 1); // in the last batch of originals
+    const e = await leakScanOrFail(disk(Buffer.alloc(100), stored, Buffer.alloc(100)), r.run, silentReporter, leak).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(LeakFoundError);
+    expect((e as Error).message).toMatch(/found 1 original value\(s\).*shop\.public\.customers\.email/);
+    const clean = await mask(new FakeMaskingTarget("shop", tables(CUSTOMERS)), POLICY, { originalsBudget: budget });
+    const result = await leakScanOrFail(disk(Buffer.alloc(4096)), clean.run, silentReporter, clean.leak);
+    expect(result).toMatchObject({ hits: 0, valuesSearched: CUSTOMERS + 2, publishedValuesRead: CUSTOMERS * 2, bytesScanned: 4096 });
+  });
+});
