@@ -20,6 +20,7 @@ export const gateTests = [
   "test/unit/masking/leak-scan-gate.test.ts",
   "test/unit/masking/build-step-masking.test.ts",
   "test/unit/masking/build-step-leak.test.ts",
+  "test/unit/masking/build-step-gate.test.ts",
   "test/unit/masking/pattern-set.test.ts",
   "test/unit/sqlserver/leak-gate.test.ts",
   "test/unit/masking/unmasked-images.test.ts",
