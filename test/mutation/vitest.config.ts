@@ -15,6 +15,7 @@ export const gateTests = [
   "test/unit/masking/policy.test.ts",
   "test/unit/masking/policy-resolution.test.ts",
   "test/unit/masking/fk-family.test.ts",
+  "test/unit/masking/same-names.test.ts",
   "test/unit/sqlserver/masking.test.ts",
   // the leak scan and its gate
   "test/unit/masking/leak-scan-gate.test.ts",
