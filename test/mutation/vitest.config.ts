@@ -38,6 +38,7 @@ export const gateTests = [
   // clone identity, reuse, TTL capping and undo, on a fake platform (the same on real PostgreSQL:
   // test/integration/clones/identity-and-ttl.test.ts, not in this set)
   "test/unit/clones/clone-gates.test.ts",
+  "test/unit/clones/clone-session.test.ts",
   "test/unit/clones/ttl.test.ts",
   "test/unit/clones/ttl-gate.test.ts",
   "test/unit/clones/record.test.ts",

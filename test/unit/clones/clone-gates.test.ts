@@ -25,6 +25,11 @@ vi.mock("../../../packages/core/src/platform/index.js", async (importOriginal) =
 });
 // The host's ports are the fake network's (the unit tier listens on no port): a port is free when
 // no fake server answers there, and a new clone takes the first one no record holds.
+// A recorded pid is this clone's server when a fake server serves its mount (teardown asks before it stops one).
+vi.mock("../../../packages/core/src/util/process-identity.js", async (importOriginal) => {
+  const original = await importOriginal<typeof import("../../../packages/core/src/util/process-identity.js")>();
+  return { ...original, isPostgresOf: (_pid: number, dir: string) => [...current.world!.serving.values()].includes(dir) };
+});
 vi.mock("../../../packages/core/src/clones/ports.js", async (importOriginal) => {
   const original = await importOriginal<typeof import("../../../packages/core/src/clones/ports.js")>();
   return {

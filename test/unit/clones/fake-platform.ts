@@ -24,6 +24,10 @@ export class FakeWorld {
   readonly network = new Map<number, Identity>();
   readonly children = new Set<string>();
   readonly mounts = new Set<string>();
+  /** The mount each running server serves, by port (what `isPostgresOf(pid, dir)` asks on the host). */
+  readonly serving = new Map<number, string>();
+  /** The identity each running server started with, by port. */
+  private readonly startedAs = new Map<number, Identity>();
   /** Servers started and not stopped, by port. */
   readonly running = new Map<number, RunningServer>();
   /** Logins created and not dropped, as "port/user". */
@@ -31,6 +35,12 @@ export class FakeWorld {
   /** Every identity check asked for: which port, as which login, for which clone and image. */
   readonly verified: { port: number; user: string; cloneId: string; imageDigest: string }[] = [];
   readonly failAt = new Map<FakeStep, Error>();
+  /** What each start was asked for. */
+  readonly starts: { mountPath: string; opts: StartOptions }[] = [];
+  /** Blobs the driver was told were verified (file → digest). */
+  readonly verifiedBlobs = new Map<string, string>();
+  /** Set: every clone attaches to one shared server here (as SQL Server's do), with its own login. */
+  shared?: { host: string; port: number };
   /** Runs once a server is up (a test lets another server take its port here). */
   onStarted?: (server: RunningServer) => void;
 
@@ -43,6 +53,9 @@ export class FakeWorld {
     name: "fake",
     format: "qcow2",
     checkPrerequisites: async () => undefined,
+    rememberVerified: async (file: string, digest: string) => {
+      this.verifiedBlobs.set(file, digest);
+    },
     createStaging: async () => {
       throw new Error("the fake driver makes clones only");
     },
@@ -85,15 +98,26 @@ export class FakeWorld {
     start: async (mountPath: string, opts: StartOptions): Promise<RunningServer> => {
       if (!this.mounts.has(mountPath)) throw new Error(`nothing is mounted at ${mountPath}`);
       this.fail("start");
+      this.starts.push({ mountPath, opts });
       // Our own pid: a live process, as a running server's recorded pid is (it is no postgres, so teardown leaves it alone).
-      const server: RunningServer = { pid: process.pid, host: opts.host ?? "127.0.0.1", port: opts.port, adminUser: "postgres" };
+      // A shared server has no process of the clone's; it names the databases it attached for the clone.
+      const server: RunningServer = this.shared
+        ? { pid: 0, host: opts.host ?? "", port: opts.port, adminUser: "sa", databases: [`orders__${opts.cloneId}`], cloneId: opts.cloneId }
+        : { pid: process.pid, host: opts.host ?? "127.0.0.1", port: opts.port, adminUser: "postgres" };
       this.running.set(opts.port, server);
-      this.network.set(opts.port, { cloneId: opts.cloneId ?? "", imageDigest: opts.imageDigest ?? "" });
+      this.serving.set(opts.port, mountPath);
+      const identity = { cloneId: opts.cloneId ?? "", imageDigest: opts.imageDigest ?? "" };
+      this.network.set(opts.port, identity);
+      this.startedAs.set(opts.port, identity);
       this.onStarted?.(server);
       return server;
     },
     stop: async (server: RunningServer) => {
-      this.running.delete(server.port);
+      if (!this.running.delete(server.port)) return;
+      // Its port answers no more, unless another server has taken it since.
+      if (this.network.get(server.port) === this.startedAs.get(server.port)) this.network.delete(server.port);
+      this.startedAs.delete(server.port);
+      this.serving.delete(server.port);
     },
     createLogin: async (server: RunningServer, databases: string[], login: { user: string; password: string }): Promise<Credentials> => {
       if (!this.running.has(server.port)) throw new Error(`no server on port ${server.port}`);
@@ -125,7 +149,10 @@ export class FakeWorld {
   /** A PostgreSQL-like platform (a server per clone) on the fake engine and driver. */
   platform(): Platform {
     const entry = platformEntry("postgres");
-    return { kind: "postgres", entry, os: entry.os, driver: this.driver, disk: "qcow2", engine: this.engine };
+    const { shared } = this;
+    if (!shared) return { kind: "postgres", entry, os: entry.os, driver: this.driver, disk: "qcow2", engine: this.engine };
+    const engine: CloneEngine = { ...this.engine, cloneEndpoint: (id: string) => ({ ...shared, user: `clone_${id}` }) };
+    return { kind: "postgres", entry: { ...entry, serverPerClone: false }, os: entry.os, driver: this.driver, disk: "qcow2", engine };
   }
 
   /** What a clone left behind on the fakes (all empty once every clone is gone or undone). */
