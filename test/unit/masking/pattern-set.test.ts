@@ -55,6 +55,71 @@ describe("PatternSet (rolling-hash prefix table, verified)", () => {
   });
 });
 
+describe("PatternSet: what the scan reports and what the set holds", () => {
+  const hits = (set: ReturnType<PatternSetBuilder["build"]>, hay: Buffer) => {
+    const out: { tag: number; offset: number; anchor: number }[] = [];
+    set.scanAll(hay, (m) => out.push({ tag: m.tag, offset: m.offset, anchor: m.anchor }));
+    return out;
+  };
+
+  it("two patterns sharing their first window are indexed by different windows, so one chain does not collect every email of one format", () => {
+    const b = new PatternSetBuilder();
+    b.add(Buffer.from("abcdefXXXX"), 1);
+    b.add(Buffer.from("abcdefYYYY"), 2);
+    const hay = Buffer.from("..abcdefXXXX..abcdefYYYY..");
+    // The anchor is where the window that found the match starts: the second pattern's is one byte in.
+    expect(hits(b.build(), hay)).toEqual([
+      { tag: 1, offset: 2, anchor: 2 },
+      { tag: 2, offset: 14, anchor: 15 },
+    ]);
+  });
+
+  it("a published value far larger than the arena (a 200 KB text holding an original) is held and found whole", () => {
+    const big = Buffer.alloc(200 * 1024, "x");
+    Buffer.from("mellie.kozey@example.org").copy(big, 100_000);
+    const b = new PatternSetBuilder();
+    b.add(Buffer.from("mellie.kozey@example.org"), 0);
+    b.add(big, 7);
+    const set = b.build();
+    expect(Buffer.from(set.pattern(1)).equals(big)).toBe(true);
+    expect(hits(set, Buffer.concat([Buffer.from("--"), big])).map((h) => [h.tag, h.offset])).toEqual([
+      [7, 2],
+      [0, 100_002],
+    ]);
+  });
+
+  it("bytesAt gives each pattern added so far, the last one included", () => {
+    const b = new PatternSetBuilder();
+    b.add(Buffer.from("first-pattern"), 0);
+    b.add(Buffer.from("second"), 1);
+    expect(Buffer.from(b.bytesAt(0)).toString()).toBe("first-pattern");
+    expect(Buffer.from(b.bytesAt(1)).toString()).toBe("second");
+    expect(b.size).toBe(2);
+  });
+
+  it("the memory report counts the arena (without spare room) and every table, sized for the number of patterns", () => {
+    const b = new PatternSetBuilder();
+    for (let i = 0; i < 100; i++) b.add(Buffer.from(`value-${String(i).padStart(4, "0")}`), i); // 10 bytes each
+    const n = 100;
+    const tableSlots = 256; // 2n rounded up to a power of two
+    const filterWords = (tableSlots * 8) / 32; // 8 filter bits per slot
+    expect(b.build().bytes).toBe(n * 10 + (n + 1) * 4 + n * 4 + n * 4 + n * 2 + tableSlots * 4 + n * 4 + filterWords * 4);
+  });
+
+  it("a stream scanner used again after finish() reports offsets that continue the stream", () => {
+    const b = new PatternSetBuilder();
+    b.add(Buffer.from("needle-1"), 0);
+    const set = b.build();
+    const found: number[] = [];
+    const s = new StreamScanner(set, (m) => found.push(m.offset));
+    s.feed(Buffer.from("aaaaneedle-1aaaa")); // 16 bytes
+    s.finish();
+    s.feed(Buffer.from("bbneedle-1"));
+    s.finish();
+    expect(found).toEqual([4, 18]);
+  });
+});
+
 describe("originals", () => {
   it("are every distinct value, deterministic, short ones counted but not searched", () => {
     const source = { database: "d", schema: "s", table: "t", column: "c", distinct: 4, rows: 4 };
