@@ -4,6 +4,7 @@
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { OriginalsCollector, ORIGINALS_BUDGET } from "../../../../packages/core/src/masking/leak-scan/originals-collector.js";
+import { bytesPerOriginal } from "../../../../packages/core/src/masking/leak-scan/originals-spill.js";
 import { collectOriginals, originalOfTag, type OriginalSet, type OriginalSource } from "../../../../packages/core/src/masking/leak-scan/originals.js";
 
 const sources: OriginalSource[] = [
@@ -29,6 +30,13 @@ async function contents(set: OriginalSet): Promise<Map<string, [number, number, 
     }
   }
   return out;
+}
+
+/** The slot the collector's table gives a value (its FNV-1a hash, folded; a copy, to choose colliding values). */
+function slotOf(value: string, size: number): number {
+  let h = 0x811c9dc5;
+  for (const b of Buffer.from(value)) h = Math.imul(h ^ b, 0x01000193);
+  return ((h ^ (h >>> 16)) >>> 0) & (size - 1);
 }
 
 describe("OriginalsCollector", () => {
@@ -133,6 +141,81 @@ describe("OriginalsCollector", () => {
     expect(dir).toBeDefined();
     c.dispose();
     expect(existsSync(dir!)).toBe(false);
+  });
+
+  it("a short value met again does not count twice against the budget", () => {
+    const c = new OriginalsCollector(sources, { budget: 100 });
+    try {
+      for (let i = 0; i < 3; i++) c.add("a1", 0, -1);
+      expect(c.spillDirectory).toBeUndefined();
+    } finally {
+      c.dispose();
+    }
+  });
+
+  it("originals that fill the budget exactly stay in memory; one byte more spills", () => {
+    const exact = new OriginalsCollector(sources, { budget: bytesPerOriginal(18) });
+    const shorts = new OriginalsCollector(sources, { budget: 96 }); // two short values of 48 each
+    const over = new OriginalsCollector(sources, { budget: bytesPerOriginal(18) - 1 });
+    try {
+      exact.add("shared@example.org", 1, 1); // 18 bytes
+      expect(exact.spillDirectory).toBeUndefined();
+      shorts.add("a1", 0, -1);
+      shorts.add("a2", 0, -1);
+      expect(shorts.spillDirectory).toBeUndefined();
+      over.add("shared@example.org", 1, 1);
+      expect(over.spillDirectory).toBeDefined();
+    } finally {
+      for (const c of [exact, shorts, over]) c.dispose();
+    }
+  });
+
+  it("column 0 counts as a high-cardinality column: met there later, it becomes the value's strongest", async () => {
+    const hi = [{ ...sources[1]!, column: "email0" }, sources[1]!, sources[2]!];
+    const later = new OriginalsCollector(hi);
+    later.add("shared@example.org", 1, 1);
+    later.add("shared@example.org", 0, 0);
+    expect(await contents(later.finish())).toEqual(new Map([["shared@example.org", [0, 0, true]]]));
+    const first = new OriginalsCollector(hi);
+    first.add("shared@example.org", 0, 0);
+    first.add("shared@example.org", 2, 2);
+    expect(await contents(first.finish())).toEqual(new Map([["shared@example.org", [0, 0, true]]]));
+  });
+
+  it("each original's twin is its UTF-16LE bytes, kept only when that is a whole hash window", () => {
+    const c = new OriginalsCollector(sources);
+    c.add("Annabel", 0, -1);
+    c.add("東京", 0, -1); // 6 bytes of UTF-8, 4 of UTF-16LE: no twin
+    c.add("éüö", 0, -1); // 6 bytes either way: a twin
+    const set = c.finish();
+    const twins = Array.from({ length: set.patterns.size }, (_, i) => [originalOfTag(set.patterns.tags[i]!), Buffer.from(set.patterns.pattern(i))] as const)
+      .filter(([t]) => t.utf16)
+      .map(([t, b]) => [t.index, b.toString("utf16le"), b.length]);
+    expect(twins).toEqual([
+      [0, "Annabel", 14],
+      [2, "éüö", 6],
+    ]);
+  });
+
+  it("a collector that never spilled has nothing to dispose", () => {
+    const c = new OriginalsCollector(sources);
+    c.add("Annabel", 0, -1);
+    expect(() => c.dispose()).not.toThrow();
+  });
+
+  it("the first original's slot is never given to another: met again after a value on the same slot and after a rehash, it is still one original", () => {
+    const first = "first@example.org";
+    const sameSlot = (size: number) => {
+      for (let i = 0; ; i++) if (slotOf(`other${i}@example.org`, size) === slotOf(first, size)) return `other${i}@example.org`;
+    };
+    const c = new OriginalsCollector(sources);
+    c.add(first, 1, 1);
+    c.add(sameSlot(2048), 1, 1); // the table starts with 2048 slots
+    c.add(first, 1, 1);
+    c.add(sameSlot(4096), 1, 1); // and has 4096 after the rehash
+    for (let i = 0; i < 1100; i++) c.add(`filler${i}@example.org`, 1, 1); // past half full: a rehash
+    c.add(first, 2, 2);
+    expect(c.finish().searched).toBe(1103);
   });
 
   it("defaults to a 128 MiB budget; isHigh follows the source's cardinality", () => {
