@@ -7,9 +7,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { leakScanOrFail, maskForBuild, type MaskingOptions } from "../../../packages/core/src/masking/build-step.js";
+import { leakScanOrFail, maskForBuild, prepareLeakScan, type MaskingOptions } from "../../../packages/core/src/masking/build-step.js";
 import { LeakFoundError, NothingToScanError } from "../../../packages/core/src/masking/errors.js";
-import { parsePolicy, storedForm } from "../../../packages/core/src/masking/index.js";
+import { collectOriginals, parsePolicy, storedForm, type MaskingRun } from "../../../packages/core/src/masking/index.js";
+import { NotSupportedError } from "../../../packages/core/src/errors.js";
 import { silentReporter, type Reporter } from "../../../packages/core/src/reporter.js";
 import { FakeMaskingTarget, type FakeTable } from "./fake-masking-target.js";
 
@@ -92,6 +93,27 @@ describe("copies of masked data in unmasked columns", () => {
     expect(low.leak!.copies.map((c) => [c.column, c.verdict])).toEqual([["shop.public.tickets.body", "reported"]]);
   });
 
+  it("a failed copy in a user's table beside one in catalog text gets the catalog hint; a user's table that is only named pg_catalog does not", async () => {
+    const comment: FakeTable = {
+      schema: "pg_catalog",
+      name: "pg_description",
+      columns: { description: "text" },
+      rows: [{ description: `owner: ${email(0)}` }],
+    };
+    const both = await mask(new FakeMaskingTarget("shop", tables(2, [tickets(`re: ${email(1)}`), comment]))).catch((x: unknown) => x);
+    expect((both as Error).message).toMatch(/shop\.pg_catalog\.pg_description\.description .*shop\.public\.tickets\.body .*Catalog text/);
+    const named: FakeTable = { schema: "public", name: "pg_catalog", columns: { note: "text" }, rows: [{ note: `owner: ${email(0)}` }] };
+    const user = await mask(new FakeMaskingTarget("shop", tables(2, [named]))).catch((x: unknown) => x);
+    expect((user as Error).message).toMatch(/shop\.public\.pg_catalog\.note holds 1 value/);
+    expect((user as Error).message).not.toContain("Catalog text");
+  });
+
+  it("a prepared scan asked of an engine that cannot read its published data back is refused", async () => {
+    const target = new FakeMaskingTarget("shop", tables(2), { canReadPublished: false });
+    const r = await mask(target);
+    await expect(prepareLeakScan(target, r.resolved, r.run.originals, silentReporter)).rejects.toThrow(NotSupportedError);
+  });
+
   it("the published data is read with exactly the masked columns marked as masked", async () => {
     const target = new FakeMaskingTarget("shop", tables(2, [tickets("nothing here")]));
     await mask(target);
@@ -144,5 +166,54 @@ describe("originals past the memory budget", () => {
     const clean = await mask(new FakeMaskingTarget("shop", tables(CUSTOMERS)), POLICY, { originalsBudget: budget });
     const result = await leakScanOrFail(disk(Buffer.alloc(4096)), clean.run, silentReporter, clean.leak);
     expect(result).toMatchObject({ hits: 0, valuesSearched: CUSTOMERS + 2, publishedValuesRead: CUSTOMERS * 2, bytesScanned: 4096 });
+  });
+});
+
+describe("the scan of a disk without a prepared plan (an engine that cannot read its published data back)", () => {
+  const ORIGINAL = "jane.original@corp.example";
+  const run = (): MaskingRun => ({
+    rules: [],
+    rowsChanged: 0,
+    truncated: [],
+    excluded: [],
+    originals: collectOriginals([
+      { source: { database: "shop", schema: "public", table: "customers", column: "email", distinct: 1, rows: 1 }, values: [ORIGINAL] },
+    ]),
+    seconds: 0,
+  });
+
+  it("an original that a masked output contains is explained; its time and speed are reported consistently", async () => {
+    const r = run();
+    r.originals.markInsideOutput(Buffer.from(`x${ORIGINAL}x`)); // a masked value that happens to hold it
+    const result = await leakScanOrFail(disk(Buffer.alloc(3000), ORIGINAL, Buffer.alloc(100)), r, silentReporter);
+    expect(result).toMatchObject({ hits: 0, matches: 1, copies: [], copiesFailed: 0, publishedValuesRead: 0 });
+    expect(result.explained["published-value"]).toBe(1);
+    expect(result.seconds).toBeGreaterThanOrEqual(0);
+    expect(result.seconds).toBeLessThan(60);
+    expect(result.mbPerSecond).toBeCloseTo(result.bytesScanned / 1048576 / Math.max(result.seconds, 1e-6), 3);
+    const e = await leakScanOrFail(disk(Buffer.alloc(3000), ORIGINAL), run(), silentReporter).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(LeakFoundError);
+  });
+});
+
+describe("the disk scan of spilled originals", () => {
+  it("one pass per batch, its progress counting up across passes, and the spill removed afterwards", async () => {
+    const target = new FakeMaskingTarget("shop", tables(400));
+    const r = await mask(target, POLICY, { originalsBudget: 2_000 });
+    const passes = r.leak!.originals.batchCount;
+    const labels: string[] = [];
+    const updates: number[] = [];
+    const reporter: Reporter = {
+      ...silentReporter,
+      progress: (label: string) => {
+        labels.push(label);
+        return { update: (done: number) => void updates.push(done), finish: () => undefined };
+      },
+    };
+    await leakScanOrFail(disk(Buffer.alloc(4096)), r.run, reporter, r.leak);
+    expect(labels).toEqual([`Leak scan: 402 original values in the base disk (${passes} passes, one per batch of originals)`]);
+    expect(updates.at(-1)).toBe(passes * 4096);
+    for (let i = 1; i < updates.length; i++) expect(updates[i]!).toBeGreaterThanOrEqual(updates[i - 1]!);
+    expect(target.disposed).toBe(1);
   });
 });

@@ -83,6 +83,24 @@ describe("maskForBuild: personal data the policy leaves unmasked", () => {
   });
 });
 
+describe("maskForBuild: the policy's SQL against the restored schema", () => {
+  it("a where clause the engine cannot plan stops the build at the policy's line, before anything is masked", async () => {
+    const { target, result } = step(
+      `databases:\n  shop:\n    tables:\n      customers:\n        where: "country <> 'Internal'"\n        columns: { email: email }\n`,
+    );
+    target.complaint = 'column "country" does not exist';
+    await expect(result).rejects.toThrow(/the where of public\.customers does not work on the restored schema: column "country" does not exist/);
+    expect(target.calls).toContain("explainSql where customers");
+    expect(target.calls).not.toContain("mask");
+  });
+
+  it("every reason a column looks personal is named", async () => {
+    const { target, result } = step(CUSTOMERS);
+    target.pii = [{ ...pii("customers", "note"), reasons: ["its name", "2 of 2 sampled values look like email"] }];
+    await expect(result).rejects.toThrow("shop.public.customers.note (its name; 2 of 2 sampled values look like email)");
+  });
+});
+
 describe("maskForBuild: masking and what it hands on to the leak scan", () => {
   it("masks with the build's preview, jobs and originals budget, and says which key and variant", async () => {
     const preview = { database: "shop", schema: "public", table: "customers" };
@@ -117,6 +135,8 @@ describe("maskForBuild: masking and what it hands on to the leak scan", () => {
       probes: 0,
       seconds: 0,
       mbPerSecond: 0,
+      copies: [],
+      copiesFailed: 0,
     });
   });
 
@@ -138,12 +158,14 @@ describe("maskForBuild: masking and what it hands on to the leak scan", () => {
   });
 
   it("a prepared scan holds the published data's figures and the originals", async () => {
-    const { target, result } = step(CUSTOMERS);
+    const { target, reporter, result } = step(CUSTOMERS);
     const r = await result;
     expect(r.leak?.originals).toBe(r.run.originals);
     expect(r.leak?.publishedValuesRead).toBe(12); // 2 rows × 5 customer columns, a session, an audit row
     expect(r.leak?.copies).toEqual([]);
     expect(target.disposed).toBe(0);
+    // One batch of originals, no copies: nothing more to say.
+    expect(reporter.said.filter((m) => m.startsWith("info Leak scan"))).toEqual([]);
   });
 });
 
@@ -153,6 +175,8 @@ describe("guardUnmaskedBuild: a build without a policy", () => {
     target.pii = [pii("customers", "email")];
     const e = await guardUnmaskedBuild(target, target.databases(), undefined, silentReporter).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(UnmaskedPublishError);
+    expect((e as Error).message).toContain('say so with --unmasked "<reason>" (action input unmasked: true and unmasked-reason)');
+    expect(target.lastPiiRules).toEqual([]); // every column is scanned
     expect((e as Error).message).toMatch(
       /^this build has no masking policy and these columns look like personal data: shop\.public\.customers\.email \(2 of 2/,
     );
@@ -176,6 +200,7 @@ describe("policyDigest", () => {
     const b = parsePolicy(`\n\n${CUSTOMERS}`, "b/other.yml");
     expect(policyDigest(a)).toBe(policyDigest(b));
     expect(policyDigest(a, "contractor")).not.toBe(policyDigest(a));
+    expect(policyDigest(a, "contractor")).not.toBe(policyDigest(a, "analyst"));
     expect(policyDigest(a)).not.toBe(policyDigest(parsePolicy(CUSTOMERS.replace("fullName", "firstName"), "a/dbclone.yml")));
     expect(policyDigest(a)).toMatch(/^sha256:[0-9a-f]{64}$/);
   });

@@ -35,6 +35,10 @@ export class FakeMaskingTarget implements MaskingTarget {
   /** Columns readPublished was told are masked. */
   readonly maskedColumns = new Set<string>();
   readPublished?: MaskingTarget["readPublished"];
+  /** What explainSql answers (the engine's complaint about a piece of policy SQL), or undefined: it plans. */
+  complaint?: string;
+  /** The rules the last PII scan was told are masked. */
+  lastPiiRules?: ResolvedRule[];
   /** How often the run's originals were disposed. */
   disposed = 0;
 
@@ -68,12 +72,13 @@ export class FakeMaskingTarget implements MaskingTarget {
   }
 
   async explainSql(check: PolicySqlCheck): Promise<string | undefined> {
-    this.calls.push(`explainSql ${JSON.stringify(check)}`);
-    return undefined;
+    this.calls.push(`explainSql ${check.kind} ${check.rule.table}`);
+    return this.complaint;
   }
 
   async scanUnmaskedPii(databases: DatabaseInfo[], rules: ResolvedRule[]): Promise<PiiCandidate[]> {
     const kept = new Set(databases.flatMap((d) => d.tables.map((t) => key({ database: d.name, schema: t.schema, table: t.name }))));
+    this.lastPiiRules = rules;
     const masked = new Set(rules.map((r) => `${key(r)}.${r.column}`));
     this.calls.push(`scanUnmaskedPii ${[...kept].join(",")}`);
     return this.pii.filter((c) => kept.has(key(c)) && !masked.has(`${key(c)}.${c.column}`));
