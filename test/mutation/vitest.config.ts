@@ -39,6 +39,8 @@ export const gateTests = [
   // test/integration/clones/identity-and-ttl.test.ts, not in this set)
   "test/unit/clones/clone-gates.test.ts",
   "test/unit/clones/clone-session.test.ts",
+  "test/unit/clones/clone-named.test.ts",
+  "test/unit/clones/clone-undo.test.ts",
   "test/unit/clones/ttl.test.ts",
   "test/unit/clones/ttl-gate.test.ts",
   "test/unit/clones/record.test.ts",

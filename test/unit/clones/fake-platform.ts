@@ -18,6 +18,8 @@ export interface Identity {
 
 /** Steps a test can make fail (each with the error the fake throws). */
 export type FakeStep = "createChild" | "mount" | "start" | "createLogin" | "verifyIdentity";
+/** Undo steps a test can make fail. */
+export type FakeUndo = "destroy" | "unmount" | "stop" | "dropLogin";
 
 export class FakeWorld {
   /** Port → the identity of the server answering there. */
@@ -39,6 +41,11 @@ export class FakeWorld {
   readonly starts: { mountPath: string; opts: StartOptions }[] = [];
   /** Blobs the driver was told were verified (file → digest). */
   readonly verifiedBlobs = new Map<string, string>();
+  readonly failUndo = new Set<FakeUndo>();
+  /** How each server was stopped. */
+  readonly stops: { port: number; fast?: boolean }[] = [];
+  /** Leave out the contracts' optional methods (rememberVerified, ownBytes, dropLogin), as a plainer engine and driver do. */
+  minimal = false;
   /** Set: every clone attaches to one shared server here (as SQL Server's do), with its own login. */
   shared?: { host: string; port: number };
   /** Runs once a server is up (a test lets another server take its port here). */
@@ -80,9 +87,11 @@ export class FakeWorld {
       return { driver: "fake", file: child.file, mountPath, handles: {} };
     },
     unmount: async (a: DiskAttachment) => {
+      if (this.failUndo.has("unmount")) throw new Error("device is busy");
       this.mounts.delete(a.mountPath);
     },
     destroy: async (file: string) => {
+      if (this.failUndo.has("destroy")) throw new Error("permission denied");
       this.children.delete(file);
       await rm(file, { force: true });
     },
@@ -101,9 +110,11 @@ export class FakeWorld {
       this.starts.push({ mountPath, opts });
       // Our own pid: a live process, as a running server's recorded pid is (it is no postgres, so teardown leaves it alone).
       // A shared server has no process of the clone's; it names the databases it attached for the clone.
-      const server: RunningServer = this.shared
-        ? { pid: 0, host: opts.host ?? "", port: opts.port, adminUser: "sa", databases: [`orders__${opts.cloneId}`], cloneId: opts.cloneId }
-        : { pid: process.pid, host: opts.host ?? "127.0.0.1", port: opts.port, adminUser: "postgres" };
+      const server: RunningServer = opts.runtime
+        ? { pid: 0, containerId: `c0ffee${opts.cloneId}0123456789`, host: opts.host ?? "127.0.0.1", port: opts.port, adminUser: "postgres" }
+        : this.shared
+          ? { pid: 0, host: opts.host ?? "", port: opts.port, adminUser: "sa", databases: [`orders__${opts.cloneId}`], cloneId: opts.cloneId }
+          : { pid: process.pid, host: opts.host ?? "127.0.0.1", port: opts.port, adminUser: "postgres" };
       this.running.set(opts.port, server);
       this.serving.set(opts.port, mountPath);
       const identity = { cloneId: opts.cloneId ?? "", imageDigest: opts.imageDigest ?? "" };
@@ -112,7 +123,9 @@ export class FakeWorld {
       this.onStarted?.(server);
       return server;
     },
-    stop: async (server: RunningServer) => {
+    stop: async (server: RunningServer, opts?: { fast?: boolean }) => {
+      this.stops.push({ port: server.port, fast: opts?.fast });
+      if (this.failUndo.has("stop")) throw new Error("server did not stop");
       if (!this.running.delete(server.port)) return;
       // Its port answers no more, unless another server has taken it since.
       if (this.network.get(server.port) === this.startedAs.get(server.port)) this.network.delete(server.port);
@@ -126,6 +139,7 @@ export class FakeWorld {
       return this.engine.credentials({ ...login, host: server.host, port: server.port, databases });
     },
     dropLogin: async (server: RunningServer, user: string) => {
+      if (this.failUndo.has("dropLogin")) throw new Error("login is in use");
       this.logins.delete(`${server.port}/${user}`);
     },
     verifyIdentity: async (creds: Credentials, cloneId: string, imageDigest: string) => {
@@ -150,6 +164,11 @@ export class FakeWorld {
   platform(): Platform {
     const entry = platformEntry("postgres");
     const { shared } = this;
+    if (this.minimal) {
+      const { rememberVerified: _r, ownBytes: _o, ...driver } = this.driver;
+      const { dropLogin: _d, ...engine } = this.engine;
+      return { kind: "postgres", entry, os: entry.os, driver, disk: "qcow2", engine };
+    }
     if (!shared) return { kind: "postgres", entry, os: entry.os, driver: this.driver, disk: "qcow2", engine: this.engine };
     const engine: CloneEngine = { ...this.engine, cloneEndpoint: (id: string) => ({ ...shared, user: `clone_${id}` }) };
     return { kind: "postgres", entry: { ...entry, serverPerClone: false }, os: entry.os, driver: this.driver, disk: "qcow2", engine };

@@ -1,0 +1,220 @@
+// A clone's session (clones/session.ts through createClone, on the fake platform of
+// fake-platform.ts) where it is hard: undo steps that fail themselves (each is named, none stops
+// the others), a container runtime, an engine and driver without the contracts' optional parts,
+// and what a failure records. The main gates: clone-gates.test.ts.
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { CloneRegistry, createClone, teardownClones } from "../../../packages/core/src/clones/index.js";
+import type { CreateCloneOptions } from "../../../packages/core/src/clones/lifecycle-types.js";
+import { CloneError, DiskFullError } from "../../../packages/core/src/errors.js";
+import { FsRepository } from "../../../packages/core/src/repository/index.js";
+import type { PublishedImage } from "../../../packages/core/src/repository/types.js";
+import { silentReporter, type Reporter } from "../../../packages/core/src/reporter.js";
+import type { Runtime } from "../../../packages/core/src/runtime/types.js";
+import { makeDiskFile, manifestForDisk } from "../_helpers/manifest.js";
+import { FakeWorld } from "./fake-platform.js";
+
+const current = vi.hoisted(() => ({ world: undefined as FakeWorld | undefined, runtime: undefined as Runtime | undefined, chosen: [] as unknown[][] }));
+vi.mock("../../../packages/core/src/platform/index.js", async (importOriginal) => {
+  const original = await importOriginal<typeof import("../../../packages/core/src/platform/index.js")>();
+  return {
+    ...original,
+    platformForImage: (...args: unknown[]) => {
+      current.chosen.push(args);
+      return current.world!.platform();
+    },
+    platformForRecord: () => current.world!.platform(),
+  };
+});
+vi.mock("../../../packages/core/src/util/process-identity.js", async (importOriginal) => {
+  const original = await importOriginal<typeof import("../../../packages/core/src/util/process-identity.js")>();
+  return { ...original, isPostgresOf: (_pid: number, dir: string) => [...current.world!.serving.values()].includes(dir) };
+});
+vi.mock("../../../packages/core/src/clones/ports.js", async (importOriginal) => {
+  const original = await importOriginal<typeof import("../../../packages/core/src/clones/ports.js")>();
+  return {
+    ...original,
+    isPortFree: async (port: number) => !current.world!.network.has(port),
+    pickFreePort: async (records: readonly { port: number }[]) => current.world!.freePort(new Set(records.map((r) => r.port))),
+  };
+});
+// The container runtime is a fake too (the unit tier runs no docker).
+vi.mock("../../../packages/core/src/runtime/index.js", async (importOriginal) => {
+  const original = await importOriginal<typeof import("../../../packages/core/src/runtime/index.js")>();
+  return { ...original, runtimeFor: async () => current.runtime! };
+});
+
+let dir: string;
+let home: string;
+let world: FakeWorld;
+let repository: FsRepository;
+let image: PublishedImage;
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), "dbclone-clone-undo-"));
+  home = path.join(dir, "home");
+  repository = new FsRepository(path.join(dir, "repo"), { cacheDir: path.join(dir, "cache") });
+  const disk = await makeDiskFile(dir);
+  image = await repository.push(manifestForDisk(disk, { name: "shop", version: "1.0.0" }), disk.path);
+  world = new FakeWorld();
+  current.world = world;
+  current.chosen = [];
+});
+
+afterEach(async () => {
+  current.world = undefined;
+  current.runtime = undefined;
+  await rm(dir, { recursive: true, force: true });
+});
+
+function recording(): Reporter & { lines: string[] } {
+  const lines: string[] = [];
+  const say = (level: string) => (m: string) => void lines.push(`${level} ${m}`);
+  return { ...silentReporter, lines, info: say("info"), warn: say("warn"), debug: say("debug") };
+}
+const clone = (extra: Partial<CreateCloneOptions> = {}) => createClone({ repository, ref: "shop:1.0.0", home, reporter: silentReporter, ...extra });
+
+describe("undoing a failed clone", () => {
+  it("an undo step that fails is named in a warning, and the others still run (the server is stopped fast)", async () => {
+    world.failAt.set("verifyIdentity", new Error("not this clone"));
+    for (const u of ["destroy", "unmount", "stop", "dropLogin"] as const) world.failUndo.add(u);
+    const reporter = recording();
+    await expect(clone({ reporter })).rejects.toThrow(/not this clone/);
+    const warned = reporter.lines.filter((l) => l.startsWith("warn cleanup: "));
+    expect(warned.sort()).toEqual([
+      "warn cleanup: delete the child disk failed: permission denied",
+      "warn cleanup: drop the clone's login failed: login is in use",
+      "warn cleanup: stop the clone's server failed: server did not stop",
+      "warn cleanup: unmount the child disk failed: device is busy",
+    ]);
+    expect(world.stops.map((s) => s.fast)).toEqual([true]);
+    expect(await new CloneRegistry(home).list()).toEqual([]);
+  });
+
+  it("records the cause, and at most 500 characters of the failure in the audit log", async () => {
+    const cause = new Error(`mount refused: ${"x".repeat(600)}`);
+    world.failAt.set("mount", cause);
+    const e = await clone().catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(CloneError);
+    expect((e as Error).cause).toBe(cause);
+    const failure = (await repository.audit.read()).at(-1)!;
+    expect(failure.detail).toBe(cause.message.slice(0, 500));
+  });
+
+  it("a full disk names the filesystem of the clone's directory and its free space", async () => {
+    world.failAt.set("mount", Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" }));
+    const e = await clone().catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(DiskFullError);
+    expect((e as Error).message).toMatch(/^no space left while cloning shop:1\.0\.0, on \/.*: [\d.]+ \S+ free of [\d.]+ \S+; nothing partial was kept/);
+  });
+});
+
+describe("an engine and driver without the contracts' optional parts", () => {
+  it("clone, measure (allocated blocks) and undo without them", async () => {
+    world.minimal = true;
+    const made = await clone();
+    expect(made.childDiskBytes).toBeGreaterThan(0);
+    expect(made.childDiskBytes! % 512).toBe(0);
+    world.failAt.set("verifyIdentity", new Error("not this clone"));
+    const reporter = recording();
+    await expect(clone({ reporter })).rejects.toThrow(/not this clone/);
+    expect(reporter.lines.filter((l) => l.startsWith("warn"))).toEqual([]);
+  });
+});
+
+describe("a clone in a container", () => {
+  const fakeRuntime = (checkAvailable = async () => undefined): Runtime & { stopped: string[] } => {
+    const stopped: string[] = [];
+    return {
+      kind: "docker",
+      stopped,
+      start: async () => {
+        throw new Error("the engine starts its own container");
+      },
+      stop: async (h) => void stopped.push(h.containerId ?? ""),
+      isRunning: async () => true,
+      checkAvailable,
+    };
+  };
+
+  it("a missing container engine is refused before anything is made", async () => {
+    current.runtime = fakeRuntime(async () => {
+      throw new CloneError("Docker is not running");
+    });
+    await expect(clone({ runtime: "docker" })).rejects.toThrow("Docker is not running");
+    expect(world.starts).toEqual([]);
+    expect(await new CloneRegistry(home).list()).toEqual([]);
+  });
+
+  it("starts in the runtime, labelled as this clone's and listening on its own network when bridged; its container is recorded and removed on failure", async () => {
+    const runtime = fakeRuntime();
+    current.runtime = runtime;
+    const reporter = recording();
+    const made = await clone({ runtime: "docker", reporter });
+    const { opts } = world.starts[0]!;
+    expect(opts.runtime).toBe(runtime);
+    expect(opts.listenAll).toBe(true);
+    expect(opts.runtimeLabels).toMatchObject({ "dbclone.clone": made.clone.id });
+    expect(made.clone).toMatchObject({ runtime: "docker", containerId: `c0ffee${made.clone.id}0123456789` });
+    const ready = reporter.lines.filter((l) => l.startsWith("debug Clone "));
+    expect(ready).toHaveLength(1);
+    expect(ready[0]!.replace(/ready in \d+\.\d{3} s/, "ready in T s")).toBe(
+      `debug Clone ${made.clone.id} of shop:1.0.0 ready in T s on 127.0.0.1:${made.clone.port} (container ${made.clone.containerId!.slice(0, 12)})`,
+    );
+    await clone({ runtime: "docker", docker: { network: "host" } });
+    expect(world.starts[1]!.opts.listenAll).toBe(false);
+    world.failAt.set("verifyIdentity", new Error("not this clone"));
+    await expect(clone({ runtime: "docker" })).rejects.toThrow(/not this clone/);
+    expect(runtime.stopped).toHaveLength(1);
+  });
+});
+
+describe("what a clone is made from and with", () => {
+  it("the platform is chosen for the image's engine with the disk asked for; the steps are timed in the debug line", async () => {
+    const reporter = recording();
+    const made = await clone({ disk: "qcow2", reporter });
+    expect(current.chosen[0]).toEqual(["postgres", home, { disk: "qcow2", reporter }]);
+    expect(made.clone.databases).toEqual(["orders"]);
+    const steps = reporter.lines.find((l) => l.startsWith("debug clone steps: "))!;
+    for (const step of ["open", "resolve", "pull", "reserve", "child", "mount", "start", "login", "verify", "audit", "ready", "own bytes"]) {
+      expect(steps).toMatch(new RegExp(`\\b${step} `));
+    }
+    expect(reporter.lines).toContainEqual(expect.stringMatching(/^debug Clone \S+ of shop:1\.0\.0 ready in \d+\.\d{3} s on 127\.0\.0\.1:\d+$/));
+    expect((await clone({ name: "b", reporter: recording() })).clone.image).toEqual({
+      name: "shop",
+      version: "1.0.0",
+      manifestDigest: image.manifestDigest,
+      diskDigest: image.manifest.disk.digest,
+    });
+  });
+
+  it("a reset keeps its port even when a lower one has come free, and its old mount and disk are gone", async () => {
+    const other = await clone();
+    const named = await clone({ name: "branch-a" });
+    await teardownClones({ home, reporter: silentReporter, id: other.clone.id });
+    const again = await clone({ name: "branch-a", reset: true });
+    expect(again.clone.port).toBe(named.clone.port);
+    expect([...world.mounts]).toEqual([again.clone.mountPath]);
+    expect([...world.children]).toEqual([again.clone.childFile]);
+  });
+
+  it("the base's download is shown as a byte progress named after the image", async () => {
+    const pulling = Object.create(repository) as FsRepository;
+    pulling.pull = async (img, opts) => {
+      opts?.onProgress?.(10, 4096);
+      return repository.pull(img, opts);
+    };
+    const labels: string[] = [];
+    const reporter: Reporter = {
+      ...silentReporter,
+      progress: (label, total, o) => {
+        labels.push(`${label} ${total} ${o?.unit}`);
+        return { update: () => undefined, finish: () => undefined };
+      },
+    };
+    await createClone({ repository: pulling, ref: "shop:1.0.0", home, reporter });
+    expect(labels).toEqual(["Pulling and verifying shop:1.0.0 4096 bytes"]);
+  });
+});
