@@ -86,7 +86,9 @@ describe("a named clone that cannot be handed out is made again", () => {
 
   it("on a server clones share (no process of its own), one that answers as itself is handed back", async () => {
     world.shared = { host: "10.0.0.5", port: 1433 };
-    const first = await clone();
+    const debug: string[] = [];
+    const first = await clone({ reporter: { ...silentReporter, debug: (m: string) => void debug.push(m) } });
+    expect(debug.join("\n")).toMatch(/\bfind name /); // the name's lookup is timed in the debug line
     const again = await clone();
     expect([again.created, again.clone.id]).toEqual([false, first.clone.id]);
   });

@@ -43,7 +43,13 @@ vi.mock("../../../packages/core/src/clones/ports.js", async (importOriginal) => 
 // The container runtime is a fake too (the unit tier runs no docker).
 vi.mock("../../../packages/core/src/runtime/index.js", async (importOriginal) => {
   const original = await importOriginal<typeof import("../../../packages/core/src/runtime/index.js")>();
-  return { ...original, runtimeFor: async () => current.runtime! };
+  return {
+    ...original,
+    runtimeFor: async (...args: unknown[]) => {
+      current.chosen.push(["runtimeFor", ...args]);
+      return current.runtime!;
+    },
+  };
 });
 
 let dir: string;
@@ -125,6 +131,7 @@ describe("an engine and driver without the contracts' optional parts", () => {
 });
 
 describe("a clone in a container", () => {
+  let failStop = false;
   const fakeRuntime = (checkAvailable = async () => undefined): Runtime & { stopped: string[] } => {
     const stopped: string[] = [];
     return {
@@ -133,7 +140,10 @@ describe("a clone in a container", () => {
       start: async () => {
         throw new Error("the engine starts its own container");
       },
-      stop: async (h) => void stopped.push(h.containerId ?? ""),
+      stop: async (h, o) => {
+        stopped.push(`${h.containerId} fast=${o?.fast}`);
+        if (failStop) throw new Error("container is stuck");
+      },
       isRunning: async () => true,
       checkAvailable,
     };
@@ -163,11 +173,19 @@ describe("a clone in a container", () => {
     expect(ready[0]!.replace(/ready in \d+\.\d{3} s/, "ready in T s")).toBe(
       `debug Clone ${made.clone.id} of shop:1.0.0 ready in T s on 127.0.0.1:${made.clone.port} (container ${made.clone.containerId!.slice(0, 12)})`,
     );
-    await clone({ runtime: "docker", docker: { network: "host" } });
+    expect(current.chosen.filter((c) => c[0] === "runtimeFor")).toEqual([["runtimeFor", "docker", { hostAddress: "127.0.0.1" }]]);
+    await clone({ runtime: "docker", docker: { network: "host" }, host: "127.0.0.2" });
+    expect(current.chosen.filter((c) => c[0] === "runtimeFor")[1]).toEqual(["runtimeFor", "docker", { network: "host", hostAddress: "127.0.0.2" }]);
     expect(world.starts[1]!.opts.listenAll).toBe(false);
     world.failAt.set("verifyIdentity", new Error("not this clone"));
     await expect(clone({ runtime: "docker" })).rejects.toThrow(/not this clone/);
-    expect(runtime.stopped).toHaveLength(1);
+    const failed = (await repository.audit.read()).at(-1)!.clone!;
+    expect(runtime.stopped).toEqual([`c0ffee${failed}0123456789 fast=true`]);
+    failStop = true;
+    const reporter2 = recording();
+    await expect(clone({ runtime: "docker", reporter: reporter2 })).rejects.toThrow(/not this clone/);
+    expect(reporter2.lines).toContain("warn cleanup: remove the clone's container failed: container is stuck");
+    failStop = false;
   });
 });
 
