@@ -148,10 +148,13 @@ export async function streamFamily(ctx: StreamContext, staged: StagedFamily, hig
     for (const db of databases) await clients.get(db)!.query(`CREATE UNLOGGED TABLE ${qualifiedName(ctx.workSchema, mapName)} (${MAP_COLUMNS})`);
     const map = qualifiedName(ctx.workSchema, mapName);
     let taken: FingerprintSet | undefined;
+    let mapIndexed: Promise<unknown> | undefined;
     if (staged.unique) {
       // Exact checks of a fingerprint hit: is it an input, or an output of an earlier chunk?
+      // The family table's index is built now (the cursor will hold the table open); the mapping
+      // table's only when a first fingerprint hit needs it: a family whose outputs never hit
+      // (emails, with their digest suffix) then loads without maintaining a B-tree.
       await c.query(`CREATE INDEX ON ${fam} (v)`);
-      await c.query(`CREATE INDEX ON ${map} (dbclone_new)`);
       taken = new FingerprintSet(2 * total);
       await eachRow(c, `SELECT v FROM ${fam}`, ctx.chunkSize, (rows) => {
         for (const r of rows) taken!.add(r[0] as string);
@@ -167,20 +170,30 @@ export async function streamFamily(ctx: StreamContext, staged: StagedFamily, hig
       ctx.chunkSize,
       async (rows) => {
         const values = rows.map((r) => r[0] as string);
-        let outputs = await ctx.pool.map(family, rule, values);
-        await loading;
-        if (taken) {
-          outputs = await resolveUniqueChunk(values, outputs, {
+        let lines: string[];
+        if (!taken) {
+          // No collision handling: the workers write the COPY rows themselves.
+          lines = await ctx.pool.mapToCopyText(family, rule, values);
+          await loading;
+        } else {
+          const first = await ctx.pool.map(family, rule, values);
+          await loading; // the collision checks look up earlier chunks' outputs
+          const outputs = await resolveUniqueChunk(values, first, {
             family,
             taken,
             remap: (v, attempt) => maskValue(ctx.key, family, rule, v, attempt),
-            isTaken: async (m) =>
-              (await c.query(`SELECT EXISTS (SELECT 1 FROM ${fam} WHERE v = $1) OR EXISTS (SELECT 1 FROM ${map} WHERE dbclone_new = $1) AS t`, [m])).rows[0]
-                .t === true,
+            isTaken: async (m) => {
+              mapIndexed ??= c.query(`CREATE INDEX ON ${map} (dbclone_new)`);
+              await mapIndexed;
+              return (
+                (await c.query(`SELECT EXISTS (SELECT 1 FROM ${fam} WHERE v = $1) OR EXISTS (SELECT 1 FROM ${map} WHERE dbclone_new = $1) AS t`, [m])).rows[0]
+                  .t === true
+              );
+            },
           });
+          lines = values.map((v, i) => `f\t${copyField(v)}\t${copyField(outputs[i]!)}\n`);
         }
         for (const r of rows) if (r[1] !== null) ctx.collector.add(r[0] as string, r[1] as number, (r[2] as number | null) ?? -1);
-        const lines = values.map((v, i) => `f\t${copyField(v)}\t${copyField(outputs[i]!)}\n`);
         loading = Promise.all(databases.map((db) => copyLines(clients.get(db)!, `COPY ${map} FROM STDIN`, lines))).then(() =>
           ctx.progress.advance(values.length),
         );
