@@ -41,14 +41,18 @@ async function byBytes(set: OriginalSet): Promise<Map<string, [number, number, b
 }
 
 function collect(budget: number, order: "forward" | "reverse"): { set: OriginalSet; dir?: string } {
+  const { collector, dir } = fill(budget, order);
+  return { set: collector.finish(), dir };
+}
+
+function fill(budget: number, order: "forward" | "reverse"): { collector: OriginalsCollector; dir?: string } {
   const collector = new OriginalsCollector(sources, { budget });
   const high = sources.map(isHighCardinality);
   const where = new Map<string, number[]>();
   for (const [i, vals] of columns.entries()) for (const v of vals) where.set(v, [...(where.get(v) ?? []), i]);
   const entries = order === "forward" ? [...where] : [...where].reverse();
   for (const [value, cols] of entries) for (const c of order === "forward" ? cols : [...cols].reverse()) collector.add(value, c, high[c] ? c : -1);
-  const dir = collector.spillDirectory;
-  return { set: collector.finish(), dir };
+  return { collector, dir: collector.spillDirectory };
 }
 
 describe("originals past the memory budget", () => {
@@ -88,6 +92,29 @@ describe("originals past the memory budget", () => {
     } finally {
       a.set.dispose();
       b.set.dispose();
+    }
+  });
+
+  it("finished in the background (yielding between buckets) give the same ids, batches and counts as finished at once", async () => {
+    const at = collect(20_000, "forward");
+    const { collector } = fill(20_000, "forward");
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 0);
+    const background = await collector.finishAsync().finally(() => clearInterval(ticker));
+    try {
+      expect(background.batchCount).toBe(at.set.batchCount);
+      expect([background.searched, background.distinctTotal]).toEqual([at.set.searched, at.set.distinctTotal]);
+      const ids = async (s: OriginalSet) => {
+        const out: string[] = [];
+        for await (const batch of s.batches())
+          for (let i = 0; i < batch.patterns.size; i++) out.push(`${batch.patterns.tags[i]}:${Buffer.from(batch.patterns.pattern(i)).toString("hex")}`);
+        return out;
+      };
+      expect(await ids(background)).toEqual(await ids(at.set));
+      expect(ticks).toBeGreaterThan(0); // the event loop ran while the buckets were sorted
+    } finally {
+      at.set.dispose();
+      background.dispose();
     }
   });
 

@@ -109,41 +109,59 @@ export class OriginalsSpill {
   /** End of the stream: deduplicate and sort each bucket, count, and group buckets into batches. */
   finish(): void {
     let shorts = 0;
+    for (const b of this.buckets) shorts += this.finishBucket(b);
+    this.groupBatches(shorts);
+  }
+
+  /** As finish(), yielding to the event loop between buckets, so it can run beside the SQL of the masking step. */
+  async finishAsync(): Promise<void> {
+    let shorts = 0;
     for (const b of this.buckets) {
-      this.flush(b);
-      b.cipher = undefined;
-      const seen = new Map<string, [number, number]>(); // latin1 of the UTF-8 bytes → first, first high
-      const data = this.read(b);
-      for (let at = 0; at < data.length; ) {
-        const len = data[at]!;
-        const first = data.readInt32LE(at + 1);
-        const high = data.readInt32LE(at + 5);
-        const k = data.toString("latin1", at + RECORD_HEADER, at + RECORD_HEADER + len);
-        at += RECORD_HEADER + len;
-        const known = seen.get(k);
-        if (!known) seen.set(k, [first, high]);
-        else {
-          if (first < known[0]) known[0] = first;
-          if (high >= 0 && (known[1] < 0 || high < known[1])) known[1] = high;
-        }
-      }
-      const keys = [...seen.keys()].filter((k) => k.length >= WINDOW).sort();
-      shorts += seen.size - keys.length; // too short to search: counted, not searched
-      const out = Buffer.allocUnsafe(keys.reduce((n, k) => n + RECORD_HEADER + k.length, 0));
-      let at = 0;
-      for (const k of keys) {
-        const [first, high] = seen.get(k)!;
-        out[at] = k.length;
-        out.writeInt32LE(first, at + 1);
-        out.writeInt32LE(high, at + 5);
-        out.write(k, at + RECORD_HEADER, "latin1");
-        at += RECORD_HEADER + k.length;
-        b.bytes += bytesPerOriginal(k.length);
-      }
-      b.count = keys.length;
-      b.iv = crypto.randomBytes(16);
-      writeFileSync(b.file, crypto.createCipheriv("aes-256-ctr", this.key, b.iv).update(out), { mode: 0o600 });
+      shorts += this.finishBucket(b);
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
+    this.groupBatches(shorts);
+  }
+
+  /** Deduplicate and sort one bucket in place; returns its originals too short to search. */
+  private finishBucket(b: Bucket): number {
+    this.flush(b);
+    b.cipher = undefined;
+    const seen = new Map<string, [number, number]>(); // latin1 of the UTF-8 bytes → first, first high
+    const data = this.read(b);
+    for (let at = 0; at < data.length; ) {
+      const len = data[at]!;
+      const first = data.readInt32LE(at + 1);
+      const high = data.readInt32LE(at + 5);
+      const k = data.toString("latin1", at + RECORD_HEADER, at + RECORD_HEADER + len);
+      at += RECORD_HEADER + len;
+      const known = seen.get(k);
+      if (!known) seen.set(k, [first, high]);
+      else {
+        if (first < known[0]) known[0] = first;
+        if (high >= 0 && (known[1] < 0 || high < known[1])) known[1] = high;
+      }
+    }
+    const keys = [...seen.keys()].filter((k) => k.length >= WINDOW).sort();
+    const shorts = seen.size - keys.length; // too short to search: counted, not searched
+    const out = Buffer.allocUnsafe(keys.reduce((n, k) => n + RECORD_HEADER + k.length, 0));
+    let at = 0;
+    for (const k of keys) {
+      const [first, high] = seen.get(k)!;
+      out[at] = k.length;
+      out.writeInt32LE(first, at + 1);
+      out.writeInt32LE(high, at + 5);
+      out.write(k, at + RECORD_HEADER, "latin1");
+      at += RECORD_HEADER + k.length;
+      b.bytes += bytesPerOriginal(k.length);
+    }
+    b.count = keys.length;
+    b.iv = crypto.randomBytes(16);
+    writeFileSync(b.file, crypto.createCipheriv("aes-256-ctr", this.key, b.iv).update(out), { mode: 0o600 });
+    return shorts;
+  }
+
+  private groupBatches(shorts: number): void {
     // Consecutive buckets up to the budget make one batch (a bucket larger than the budget is a batch of its own).
     let current: Batch | undefined;
     let currentBytes = 0;
