@@ -135,15 +135,6 @@ export class OriginalsCollector {
     return isHighCardinality(this.sources[source]!);
   }
 
-  /** As finish(), the spill's sorting yielding to the event loop (it can take a minute at tens of millions). */
-  async finishAsync(): Promise<OriginalSet> {
-    if (this.spill) {
-      await this.spill.finishAsync();
-      return new OriginalSet(this.sources, new PatternSetBuilder().build(), [], [], 0, 0, this.spill);
-    }
-    return this.finish();
-  }
-
   finish(): OriginalSet {
     if (this.spill) {
       this.spill.finish();

@@ -113,16 +113,6 @@ export class OriginalsSpill {
     this.groupBatches(shorts);
   }
 
-  /** As finish(), yielding to the event loop between buckets, so it can run beside the SQL of the masking step. */
-  async finishAsync(): Promise<void> {
-    let shorts = 0;
-    for (const b of this.buckets) {
-      shorts += this.finishBucket(b);
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
-    this.groupBatches(shorts);
-  }
-
   /** Deduplicate and sort one bucket in place; returns its originals too short to search. */
   private finishBucket(b: Bucket): number {
     this.flush(b);
