@@ -5,7 +5,7 @@
 // memory-bounded half of a build (published data read per batch of originals, the masked
 // database's data files scanned, after the scrub's VACUUM FULL); the Node process's peak RSS per
 // phase; the load average. Writes bench/results/mask.json.
-import { chmod, mkdtemp, rm, writeFile, mkdir } from "node:fs/promises";
+import { chmod, mkdtemp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type pg from "pg";
@@ -42,15 +42,41 @@ const POLICY = (s: string) => `databases:
           birth_date: { transformer: dateShift, days: 60 }
 `;
 
-/** Peak RSS of this process (all threads) while `fn` runs, sampled every 100 ms. */
-async function measured<T>(fn: () => Promise<T>): Promise<{ value: T; seconds: number; peakRssMb: number }> {
+const TICKS = 100; // USER_HZ on Linux
+
+/** CPU seconds of the server: the postmaster's reaped backends (cutime + cstime) plus its live children. */
+async function serverCpuSeconds(dataDir: string): Promise<number> {
+  const stat = async (pid: string) => (await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1]!.split(" ");
+  const postmaster = (await readFile(path.join(dataDir, "postmaster.pid"), "utf8")).split("\n")[0]!;
+  const own = await stat(postmaster);
+  let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]); // utime stime cutime cstime
+  for (const pid of (await readFile(`/proc/${postmaster}/task/${postmaster}/children`, "utf8")).trim().split(/\s+/).filter(Boolean)) {
+    const f = await stat(pid).catch(() => undefined);
+    if (f) ticks += Number(f[11]) + Number(f[12]);
+  }
+  return ticks / TICKS;
+}
+
+/** Peak RSS of this process (all threads) while `fn` runs, sampled every 100 ms; CPU seconds of this process and of the server. */
+async function measured<T>(
+  dataDir: string,
+  fn: () => Promise<T>,
+): Promise<{ value: T; seconds: number; peakRssMb: number; nodeCpuSeconds: number; serverCpuSeconds: number }> {
   let peak = process.memoryUsage.rss();
   const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 100);
   const t0 = performance.now();
+  const [cpu0, server0] = [process.cpuUsage(), await serverCpuSeconds(dataDir)];
   try {
     const value = await fn();
     peak = Math.max(peak, process.memoryUsage.rss());
-    return { value, seconds: (performance.now() - t0) / 1000, peakRssMb: Math.round(peak / 1048576) };
+    const cpu = process.cpuUsage(cpu0);
+    return {
+      value,
+      seconds: (performance.now() - t0) / 1000,
+      peakRssMb: Math.round(peak / 1048576),
+      nodeCpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(1)),
+      serverCpuSeconds: Number(((await serverCpuSeconds(dataDir)) - server0).toFixed(1)),
+    };
   } finally {
     clearInterval(timer);
   }
@@ -88,7 +114,7 @@ async function main(): Promise<void> {
       await q(CREATE(masked, rows));
       await q("VACUUM ANALYZE");
       const loadBefore = os.loadavg();
-      const md5 = await measured(() =>
+      const md5 = await measured(dataDir, () =>
         withDb("bench", async (c) => {
           await c.query("SET session_replication_role = replica");
           await c.query(
@@ -105,7 +131,7 @@ async function main(): Promise<void> {
         undefined,
         await target.schemaFacts(await new PostgresEngine().inventory(running)),
       );
-      const mask = await measured(() => target.mask(resolved, key, silentReporter, { jobs }));
+      const mask = await measured(dataDir, () => target.mask(resolved, key, silentReporter, { jobs }));
       const run = mask.value;
       // The leak scan as a build runs it: the md5 copy gone, the masked tables rewritten (scrub),
       // the published data read once per batch of originals, the database's data files scanned.
@@ -118,7 +144,7 @@ async function main(): Promise<void> {
       const oid = (await q("SELECT oid FROM pg_database WHERE datname = 'bench'")).rows[0].oid as number;
       const leak = maskOnly
         ? undefined
-        : await measured(async () => {
+        : await measured(dataDir, async () => {
             const prepared = await prepareLeakScan(target, resolved, run.originals, silentReporter);
             await scanDataFilesForLeaks(path.join(dataDir, "base", String(oid)), prepared);
             return prepared;
@@ -136,6 +162,12 @@ async function main(): Promise<void> {
         originalsSearched: run.originals.searched,
         rowsChanged: run.rowsChanged,
         rowsPerSecondPerCore: Math.round(rows / mask.seconds / jobs),
+        // CPU, less sensitive to other load on the machine than wall time: this process (main +
+        // mapping workers) and the server's backends, for the md5 UPDATE and for dbclone.
+        cpuSeconds: {
+          md5: { node: md5.nodeCpuSeconds, server: md5.serverCpuSeconds },
+          dbclone: { node: mask.nodeCpuSeconds, server: mask.serverCpuSeconds },
+        },
         peakRssMb: mask.peakRssMb,
         leakScan: leak
           ? {

@@ -83,6 +83,13 @@ module.exports = __toCommonJS(mapping_worker_exports);
 init_import_meta_url();
 var import_node_worker_threads = require("node:worker_threads");
 
+// packages/core/src/masking/transformers/copy-text.ts
+init_import_meta_url();
+function copyField(value) {
+  if (value === null) return "\\N";
+  return /[\\\t\n\r]/.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => ({ "\\": "\\\\", "	": "\\t", "\n": "\\n", "\r": "\\r" })[c]) : value;
+}
+
 // packages/core/src/masking/transformers/family-mapping.ts
 init_import_meta_url();
 
@@ -101,13 +108,213 @@ var UsageError = class extends DbcloneError {
 
 // packages/core/src/masking/keyed-digest.ts
 init_import_meta_url();
+
+// packages/core/src/masking/hmac-sha256.ts
+init_import_meta_url();
 var import_node_crypto = __toESM(require("node:crypto"), 1);
+var K = new Int32Array([
+  1116352408,
+  1899447441,
+  3049323471,
+  3921009573,
+  961987163,
+  1508970993,
+  2453635748,
+  2870763221,
+  3624381080,
+  310598401,
+  607225278,
+  1426881987,
+  1925078388,
+  2162078206,
+  2614888103,
+  3248222580,
+  3835390401,
+  4022224774,
+  264347078,
+  604807628,
+  770255983,
+  1249150122,
+  1555081692,
+  1996064986,
+  2554220882,
+  2821834349,
+  2952996808,
+  3210313671,
+  3336571891,
+  3584528711,
+  113926993,
+  338241895,
+  666307205,
+  773529912,
+  1294757372,
+  1396182291,
+  1695183700,
+  1986661051,
+  2177026350,
+  2456956037,
+  2730485921,
+  2820302411,
+  3259730800,
+  3345764771,
+  3516065817,
+  3600352804,
+  4094571909,
+  275423344,
+  430227734,
+  506948616,
+  659060556,
+  883997877,
+  958139571,
+  1322822218,
+  1537002063,
+  1747873779,
+  1955562222,
+  2024104815,
+  2227730452,
+  2361852424,
+  2428436474,
+  2756734187,
+  3204031479,
+  3329325298
+]);
+var IV = [1779033703, 3144134277, 1013904242, 2773480762, 1359893119, 2600822924, 528734635, 1541459225];
+var W = new Int32Array(64);
+function compress(state, buf, at) {
+  for (let i = 0; i < 16; i++, at += 4) W[i] = buf[at] << 24 | buf[at + 1] << 16 | buf[at + 2] << 8 | buf[at + 3];
+  for (let i = 16; i < 64; i++) {
+    const x = W[i - 15];
+    const y = W[i - 2];
+    const s0 = (x >>> 7 | x << 25) ^ (x >>> 18 | x << 14) ^ x >>> 3;
+    const s1 = (y >>> 17 | y << 15) ^ (y >>> 19 | y << 13) ^ y >>> 10;
+    W[i] = W[i - 16] + s0 + W[i - 7] + s1 | 0;
+  }
+  let a = state[0];
+  let b = state[1];
+  let c = state[2];
+  let d = state[3];
+  let e = state[4];
+  let f = state[5];
+  let g = state[6];
+  let h = state[7];
+  for (let i = 0; i < 64; i++) {
+    const S1 = (e >>> 6 | e << 26) ^ (e >>> 11 | e << 21) ^ (e >>> 25 | e << 7);
+    const t1 = h + S1 + (e & f ^ ~e & g) + K[i] + W[i] | 0;
+    const S0 = (a >>> 2 | a << 30) ^ (a >>> 13 | a << 19) ^ (a >>> 22 | a << 10);
+    const t2 = S0 + (a & b ^ a & c ^ b & c) | 0;
+    h = g;
+    g = f;
+    f = e;
+    e = d + t1 | 0;
+    d = c;
+    c = b;
+    b = a;
+    a = t1 + t2 | 0;
+  }
+  state[0] = state[0] + a | 0;
+  state[1] = state[1] + b | 0;
+  state[2] = state[2] + c | 0;
+  state[3] = state[3] + d | 0;
+  state[4] = state[4] + e | 0;
+  state[5] = state[5] + f | 0;
+  state[6] = state[6] + g | 0;
+  state[7] = state[7] + h | 0;
+}
+function finish(state, absorbed, buf, len) {
+  const bits = (absorbed + len) * 8;
+  buf[len] = 128;
+  const end = len + 9 <= 64 ? 64 : 128;
+  buf.fill(0, len + 1, end - 4);
+  const high = Math.floor(bits / 4294967296);
+  buf[end - 8] = high >>> 24;
+  buf[end - 7] = high >>> 16;
+  buf[end - 6] = high >>> 8;
+  buf[end - 5] = high;
+  buf[end - 4] = bits >>> 24;
+  buf[end - 3] = bits >>> 16;
+  buf[end - 2] = bits >>> 8;
+  buf[end - 1] = bits;
+  compress(state, buf, 0);
+  if (end === 128) compress(state, buf, 64);
+}
+var PrefixedHmac = class {
+  inner = new Int32Array(8);
+  outer = new Int32Array(8);
+  absorbed;
+  tail;
+  state = new Int32Array(8);
+  scratch = Buffer.alloc(256);
+  outerBlock = new Uint8Array(64);
+  constructor(key2, prefix) {
+    const k = Buffer.alloc(64);
+    (key2.length > 64 ? import_node_crypto.default.createHash("sha256").update(key2).digest() : key2).copy(k);
+    const pad = Buffer.alloc(64);
+    this.inner.set(IV);
+    for (let i = 0; i < 64; i++) pad[i] = k[i] ^ 54;
+    compress(this.inner, pad, 0);
+    this.outer.set(IV);
+    for (let i = 0; i < 64; i++) pad[i] = k[i] ^ 92;
+    compress(this.outer, pad, 0);
+    let at = 0;
+    for (; at + 64 <= prefix.length; at += 64) compress(this.inner, prefix, at);
+    this.absorbed = 64 + at;
+    this.tail = Buffer.from(prefix.subarray(at));
+  }
+  /** The digest of prefix ‖ utf8(message) ‖ suffix (suffix: ASCII), as a new 32-byte Buffer. */
+  digest(message, suffix = "") {
+    const need = this.tail.length + message.length * 3 + suffix.length + 72;
+    if (need > this.scratch.length) this.scratch = Buffer.alloc(Math.max(need, this.scratch.length * 2));
+    const buf = this.scratch;
+    let len = this.tail.copy(buf, 0);
+    len += writeUtf8(buf, len, message);
+    for (let i = 0; i < suffix.length; i++) buf[len++] = suffix.charCodeAt(i);
+    const s = this.state;
+    s.set(this.inner);
+    let at = 0;
+    for (; len - at >= 64; at += 64) compress(s, buf, at);
+    if (at > 0) buf.copyWithin(0, at, len);
+    finish(s, this.absorbed + at, buf, len - at);
+    const o = this.outerBlock;
+    for (let i = 0; i < 8; i++) {
+      const w = s[i];
+      o[i * 4] = w >>> 24;
+      o[i * 4 + 1] = w >>> 16;
+      o[i * 4 + 2] = w >>> 8;
+      o[i * 4 + 3] = w;
+    }
+    s.set(this.outer);
+    finish(s, 64, o, 32);
+    const out = Buffer.allocUnsafe(32);
+    for (let i = 0; i < 8; i++) out.writeInt32BE(s[i], i * 4);
+    return out;
+  }
+};
+function writeUtf8(buf, at, s) {
+  for (let i = 0; i < s.length; i++) {
+    if (s.charCodeAt(i) >= 128) return buf.write(s, at, "utf8");
+    buf[at + i] = s.charCodeAt(i);
+  }
+  return s.length;
+}
+
+// packages/core/src/masking/keyed-digest.ts
 var DIGEST_DOMAIN = "dbclone/mask/v1";
+var hmacs = /* @__PURE__ */ new WeakMap();
+function hmacFor(key2, family) {
+  let byFamily = hmacs.get(key2);
+  if (!byFamily) {
+    byFamily = /* @__PURE__ */ new Map();
+    hmacs.set(key2, byFamily);
+  }
+  let hmac = byFamily.get(family);
+  if (!hmac) {
+    hmac = new PrefixedHmac(key2, Buffer.from(`${DIGEST_DOMAIN}\0${family}\0`, "utf8"));
+    byFamily.set(family, hmac);
+  }
+  return hmac;
+}
 function keyedDigest(key2, family, value, attempt = 0) {
-  const h = import_node_crypto.default.createHmac("sha256", key2);
-  h.update(`${DIGEST_DOMAIN}\0${family}\0${value}`, "utf8");
-  if (attempt > 0) h.update(`\0${attempt}`, "utf8");
-  return h.digest();
+  return hmacFor(key2, family).digest(value, attempt > 0 ? `\0${attempt}` : "");
 }
 
 // packages/core/src/masking/transformers/faker-locales.ts
@@ -303,6 +510,13 @@ function maskValue(key2, family, rule, value, attempt = 0) {
 var key = Buffer.from(import_node_worker_threads.workerData.key);
 import_node_worker_threads.parentPort.on("message", (m) => {
   if (process.env.DBCLONE_TEST_CRASH_AT === "mapping-worker") process.exit(70);
-  const outputs = m.values.map((v) => maskValue(key, m.family, m.rule, v));
-  import_node_worker_threads.parentPort.postMessage({ id: m.id, outputs });
+  const values = m.values.split("\0");
+  let text = "";
+  if (m.reply === "copy") {
+    for (const v of values) text += `f	${copyField(v)}	${copyField(maskValue(key, m.family, m.rule, v))}
+`;
+  } else {
+    text = values.map((v) => maskValue(key, m.family, m.rule, v)).join("\0");
+  }
+  import_node_worker_threads.parentPort.postMessage({ id: m.id, text });
 });

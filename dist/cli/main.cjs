@@ -23360,20 +23360,225 @@ var init_types3 = __esm({
   }
 });
 
-// packages/core/src/masking/keyed-digest.ts
-function keyedDigest(key, family, value, attempt = 0) {
-  const h = import_node_crypto19.default.createHmac("sha256", key);
-  h.update(`${DIGEST_DOMAIN}\0${family}\0${value}`, "utf8");
-  if (attempt > 0) h.update(`\0${attempt}`, "utf8");
-  return h.digest();
+// packages/core/src/masking/hmac-sha256.ts
+function compress(state, buf, at) {
+  for (let i = 0; i < 16; i++, at += 4) W[i] = buf[at] << 24 | buf[at + 1] << 16 | buf[at + 2] << 8 | buf[at + 3];
+  for (let i = 16; i < 64; i++) {
+    const x = W[i - 15];
+    const y = W[i - 2];
+    const s0 = (x >>> 7 | x << 25) ^ (x >>> 18 | x << 14) ^ x >>> 3;
+    const s1 = (y >>> 17 | y << 15) ^ (y >>> 19 | y << 13) ^ y >>> 10;
+    W[i] = W[i - 16] + s0 + W[i - 7] + s1 | 0;
+  }
+  let a = state[0];
+  let b = state[1];
+  let c = state[2];
+  let d = state[3];
+  let e = state[4];
+  let f = state[5];
+  let g = state[6];
+  let h = state[7];
+  for (let i = 0; i < 64; i++) {
+    const S1 = (e >>> 6 | e << 26) ^ (e >>> 11 | e << 21) ^ (e >>> 25 | e << 7);
+    const t1 = h + S1 + (e & f ^ ~e & g) + K[i] + W[i] | 0;
+    const S0 = (a >>> 2 | a << 30) ^ (a >>> 13 | a << 19) ^ (a >>> 22 | a << 10);
+    const t2 = S0 + (a & b ^ a & c ^ b & c) | 0;
+    h = g;
+    g = f;
+    f = e;
+    e = d + t1 | 0;
+    d = c;
+    c = b;
+    b = a;
+    a = t1 + t2 | 0;
+  }
+  state[0] = state[0] + a | 0;
+  state[1] = state[1] + b | 0;
+  state[2] = state[2] + c | 0;
+  state[3] = state[3] + d | 0;
+  state[4] = state[4] + e | 0;
+  state[5] = state[5] + f | 0;
+  state[6] = state[6] + g | 0;
+  state[7] = state[7] + h | 0;
 }
-var import_node_crypto19, DIGEST_DOMAIN;
+function finish2(state, absorbed, buf, len) {
+  const bits = (absorbed + len) * 8;
+  buf[len] = 128;
+  const end = len + 9 <= 64 ? 64 : 128;
+  buf.fill(0, len + 1, end - 4);
+  const high = Math.floor(bits / 4294967296);
+  buf[end - 8] = high >>> 24;
+  buf[end - 7] = high >>> 16;
+  buf[end - 6] = high >>> 8;
+  buf[end - 5] = high;
+  buf[end - 4] = bits >>> 24;
+  buf[end - 3] = bits >>> 16;
+  buf[end - 2] = bits >>> 8;
+  buf[end - 1] = bits;
+  compress(state, buf, 0);
+  if (end === 128) compress(state, buf, 64);
+}
+function writeUtf8(buf, at, s) {
+  for (let i = 0; i < s.length; i++) {
+    if (s.charCodeAt(i) >= 128) return buf.write(s, at, "utf8");
+    buf[at + i] = s.charCodeAt(i);
+  }
+  return s.length;
+}
+var import_node_crypto19, K, IV, W, PrefixedHmac;
+var init_hmac_sha256 = __esm({
+  "packages/core/src/masking/hmac-sha256.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_crypto19 = __toESM(require("node:crypto"), 1);
+    K = new Int32Array([
+      1116352408,
+      1899447441,
+      3049323471,
+      3921009573,
+      961987163,
+      1508970993,
+      2453635748,
+      2870763221,
+      3624381080,
+      310598401,
+      607225278,
+      1426881987,
+      1925078388,
+      2162078206,
+      2614888103,
+      3248222580,
+      3835390401,
+      4022224774,
+      264347078,
+      604807628,
+      770255983,
+      1249150122,
+      1555081692,
+      1996064986,
+      2554220882,
+      2821834349,
+      2952996808,
+      3210313671,
+      3336571891,
+      3584528711,
+      113926993,
+      338241895,
+      666307205,
+      773529912,
+      1294757372,
+      1396182291,
+      1695183700,
+      1986661051,
+      2177026350,
+      2456956037,
+      2730485921,
+      2820302411,
+      3259730800,
+      3345764771,
+      3516065817,
+      3600352804,
+      4094571909,
+      275423344,
+      430227734,
+      506948616,
+      659060556,
+      883997877,
+      958139571,
+      1322822218,
+      1537002063,
+      1747873779,
+      1955562222,
+      2024104815,
+      2227730452,
+      2361852424,
+      2428436474,
+      2756734187,
+      3204031479,
+      3329325298
+    ]);
+    IV = [1779033703, 3144134277, 1013904242, 2773480762, 1359893119, 2600822924, 528734635, 1541459225];
+    W = new Int32Array(64);
+    PrefixedHmac = class {
+      inner = new Int32Array(8);
+      outer = new Int32Array(8);
+      absorbed;
+      tail;
+      state = new Int32Array(8);
+      scratch = Buffer.alloc(256);
+      outerBlock = new Uint8Array(64);
+      constructor(key, prefix) {
+        const k = Buffer.alloc(64);
+        (key.length > 64 ? import_node_crypto19.default.createHash("sha256").update(key).digest() : key).copy(k);
+        const pad = Buffer.alloc(64);
+        this.inner.set(IV);
+        for (let i = 0; i < 64; i++) pad[i] = k[i] ^ 54;
+        compress(this.inner, pad, 0);
+        this.outer.set(IV);
+        for (let i = 0; i < 64; i++) pad[i] = k[i] ^ 92;
+        compress(this.outer, pad, 0);
+        let at = 0;
+        for (; at + 64 <= prefix.length; at += 64) compress(this.inner, prefix, at);
+        this.absorbed = 64 + at;
+        this.tail = Buffer.from(prefix.subarray(at));
+      }
+      /** The digest of prefix ‖ utf8(message) ‖ suffix (suffix: ASCII), as a new 32-byte Buffer. */
+      digest(message, suffix = "") {
+        const need = this.tail.length + message.length * 3 + suffix.length + 72;
+        if (need > this.scratch.length) this.scratch = Buffer.alloc(Math.max(need, this.scratch.length * 2));
+        const buf = this.scratch;
+        let len = this.tail.copy(buf, 0);
+        len += writeUtf8(buf, len, message);
+        for (let i = 0; i < suffix.length; i++) buf[len++] = suffix.charCodeAt(i);
+        const s = this.state;
+        s.set(this.inner);
+        let at = 0;
+        for (; len - at >= 64; at += 64) compress(s, buf, at);
+        if (at > 0) buf.copyWithin(0, at, len);
+        finish2(s, this.absorbed + at, buf, len - at);
+        const o = this.outerBlock;
+        for (let i = 0; i < 8; i++) {
+          const w = s[i];
+          o[i * 4] = w >>> 24;
+          o[i * 4 + 1] = w >>> 16;
+          o[i * 4 + 2] = w >>> 8;
+          o[i * 4 + 3] = w;
+        }
+        s.set(this.outer);
+        finish2(s, 64, o, 32);
+        const out = Buffer.allocUnsafe(32);
+        for (let i = 0; i < 8; i++) out.writeInt32BE(s[i], i * 4);
+        return out;
+      }
+    };
+  }
+});
+
+// packages/core/src/masking/keyed-digest.ts
+function hmacFor(key, family) {
+  let byFamily = hmacs.get(key);
+  if (!byFamily) {
+    byFamily = /* @__PURE__ */ new Map();
+    hmacs.set(key, byFamily);
+  }
+  let hmac2 = byFamily.get(family);
+  if (!hmac2) {
+    hmac2 = new PrefixedHmac(key, Buffer.from(`${DIGEST_DOMAIN}\0${family}\0`, "utf8"));
+    byFamily.set(family, hmac2);
+  }
+  return hmac2;
+}
+function keyedDigest(key, family, value, attempt = 0) {
+  return hmacFor(key, family).digest(value, attempt > 0 ? `\0${attempt}` : "");
+}
+var DIGEST_DOMAIN, hmacs;
 var init_keyed_digest = __esm({
   "packages/core/src/masking/keyed-digest.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto19 = __toESM(require("node:crypto"), 1);
+    init_hmac_sha256();
     DIGEST_DOMAIN = "dbclone/mask/v1";
+    hmacs = /* @__PURE__ */ new WeakMap();
   }
 });
 
@@ -23751,7 +23956,7 @@ async function startMappingPool(key, size) {
       const t = running.get(w);
       running.delete(w);
       idle.push(w);
-      t?.resolve(m.outputs);
+      t?.resolve(m.text);
       dispatch();
     });
     w.on(
@@ -23774,13 +23979,26 @@ async function startMappingPool(key, size) {
     queue.push({ request, resolve, reject });
     dispatch();
   });
+  const split = (family, rule2, values, reply) => {
+    const slice = Math.max(MIN_SLICE, Math.ceil(values.length / workers.length));
+    const parts = [];
+    for (let at = 0; at < values.length; at += slice) {
+      parts.push(run5({ id: nextId++, family, rule: rule2, values: values.slice(at, at + slice).join("\0"), reply }));
+    }
+    return Promise.all(parts);
+  };
   return {
     size: workers.length,
     async map(family, rule2, values) {
-      const slice = Math.max(MIN_SLICE, Math.ceil(values.length / workers.length));
-      const parts = [];
-      for (let at = 0; at < values.length; at += slice) parts.push(run5({ id: nextId++, family, rule: rule2, values: values.slice(at, at + slice) }));
-      return (await Promise.all(parts)).flat();
+      const outputs = (await split(family, rule2, values, "outputs")).flatMap((text) => text.split("\0"));
+      if (outputs.length !== values.length)
+        throw new BuildError(`masking family '${family}': a value or a masked value holds a NUL character, which a database text value cannot hold.`);
+      return outputs;
+    },
+    mapToCopyText(family, rule2, values) {
+      if (values.some((v) => v.includes("\0")))
+        return Promise.reject(new BuildError(`masking family '${family}': a value holds a NUL character, which a database text value cannot hold.`));
+      return split(family, rule2, values, "copy");
     },
     async close() {
       closing = true;
@@ -23861,7 +24079,6 @@ var init_originals_spill = __esm({
         this.buckets = Array.from({ length: bucketCount }, (_, i) => ({
           file: import_node_path80.default.join(this.dir, `b${i}`),
           iv: import_node_crypto20.default.randomBytes(16),
-          pending: [],
           pendingBytes: 0,
           count: 0,
           bytes: 0
@@ -23884,24 +24101,23 @@ var init_originals_spill = __esm({
       /** One original (UTF-8, at most maxBytes; shorter than WINDOW: counted, not searched) with its first and first high-cardinality column. */
       add(utf8, hash, first, firstHigh) {
         const b = this.buckets[hash % this.buckets.length];
-        const rec = Buffer.allocUnsafe(RECORD_HEADER + utf8.length);
-        rec[0] = utf8.length;
-        rec.writeInt32LE(first, 1);
-        rec.writeInt32LE(firstHigh, 5);
-        rec.set(utf8, RECORD_HEADER);
-        b.pending.push(rec);
-        b.pendingBytes += rec.length;
+        b.pending ??= Buffer.allocUnsafe(FLUSH_AT + RECORD_HEADER + 255);
+        const at = b.pendingBytes;
+        b.pending[at] = utf8.length;
+        b.pending.writeInt32LE(first, at + 1);
+        b.pending.writeInt32LE(firstHigh, at + 5);
+        b.pending.set(utf8, at + RECORD_HEADER);
+        b.pendingBytes += RECORD_HEADER + utf8.length;
         if (b.pendingBytes >= FLUSH_AT) this.flush(b);
       }
       flush(b) {
         if (b.pendingBytes === 0) return;
         const fd = (0, import_node_fs36.openSync)(b.file, "a");
         try {
-          (0, import_node_fs36.writeSync)(fd, b.cipher.update(Buffer.concat(b.pending, b.pendingBytes)));
+          (0, import_node_fs36.writeSync)(fd, b.cipher.update(b.pending.subarray(0, b.pendingBytes)));
         } finally {
           (0, import_node_fs36.closeSync)(fd);
         }
-        b.pending = [];
         b.pendingBytes = 0;
       }
       read(b) {
@@ -23910,41 +24126,48 @@ var init_originals_spill = __esm({
       /** End of the stream: deduplicate and sort each bucket, count, and group buckets into batches. */
       finish() {
         let shorts = 0;
-        for (const b of this.buckets) {
-          this.flush(b);
-          b.cipher = void 0;
-          const seen = /* @__PURE__ */ new Map();
-          const data = this.read(b);
-          for (let at2 = 0; at2 < data.length; ) {
-            const len = data[at2];
-            const first = data.readInt32LE(at2 + 1);
-            const high = data.readInt32LE(at2 + 5);
-            const k = data.toString("latin1", at2 + RECORD_HEADER, at2 + RECORD_HEADER + len);
-            at2 += RECORD_HEADER + len;
-            const known = seen.get(k);
-            if (!known) seen.set(k, [first, high]);
-            else {
-              if (first < known[0]) known[0] = first;
-              if (high >= 0 && (known[1] < 0 || high < known[1])) known[1] = high;
-            }
+        for (const b of this.buckets) shorts += this.finishBucket(b);
+        this.groupBatches(shorts);
+      }
+      /** Deduplicate and sort one bucket in place; returns its originals too short to search. */
+      finishBucket(b) {
+        this.flush(b);
+        b.cipher = void 0;
+        b.pending = void 0;
+        const seen = /* @__PURE__ */ new Map();
+        const data = this.read(b);
+        for (let at2 = 0; at2 < data.length; ) {
+          const len = data[at2];
+          const first = data.readInt32LE(at2 + 1);
+          const high = data.readInt32LE(at2 + 5);
+          const k = data.toString("latin1", at2 + RECORD_HEADER, at2 + RECORD_HEADER + len);
+          at2 += RECORD_HEADER + len;
+          const known = seen.get(k);
+          if (!known) seen.set(k, [first, high]);
+          else {
+            if (first < known[0]) known[0] = first;
+            if (high >= 0 && (known[1] < 0 || high < known[1])) known[1] = high;
           }
-          const keys = [...seen.keys()].filter((k) => k.length >= WINDOW).sort();
-          shorts += seen.size - keys.length;
-          const out = Buffer.allocUnsafe(keys.reduce((n, k) => n + RECORD_HEADER + k.length, 0));
-          let at = 0;
-          for (const k of keys) {
-            const [first, high] = seen.get(k);
-            out[at] = k.length;
-            out.writeInt32LE(first, at + 1);
-            out.writeInt32LE(high, at + 5);
-            out.write(k, at + RECORD_HEADER, "latin1");
-            at += RECORD_HEADER + k.length;
-            b.bytes += bytesPerOriginal(k.length);
-          }
-          b.count = keys.length;
-          b.iv = import_node_crypto20.default.randomBytes(16);
-          (0, import_node_fs36.writeFileSync)(b.file, import_node_crypto20.default.createCipheriv("aes-256-ctr", this.key, b.iv).update(out), { mode: 384 });
         }
+        const keys = [...seen.keys()].filter((k) => k.length >= WINDOW).sort();
+        const shorts = seen.size - keys.length;
+        const out = Buffer.allocUnsafe(keys.reduce((n, k) => n + RECORD_HEADER + k.length, 0));
+        let at = 0;
+        for (const k of keys) {
+          const [first, high] = seen.get(k);
+          out[at] = k.length;
+          out.writeInt32LE(first, at + 1);
+          out.writeInt32LE(high, at + 5);
+          out.write(k, at + RECORD_HEADER, "latin1");
+          at += RECORD_HEADER + k.length;
+          b.bytes += bytesPerOriginal(k.length);
+        }
+        b.count = keys.length;
+        b.iv = import_node_crypto20.default.randomBytes(16);
+        (0, import_node_fs36.writeFileSync)(b.file, import_node_crypto20.default.createCipheriv("aes-256-ctr", this.key, b.iv).update(out), { mode: 384 });
+        return shorts;
+      }
+      groupBatches(shorts) {
         let current2;
         let currentBytes = 0;
         let nextId = 0;
@@ -24043,6 +24266,8 @@ var init_originals_collector = __esm({
       builder = new PatternSetBuilder();
       minBytes = WINDOW;
       maxBytes = 64;
+      /** The current value's UTF-8 (every consumer copies it before the next add). */
+      scratch = Buffer.allocUnsafe(64);
       count = 0;
       /** Per original: its UTF-8 pattern's index in the builder, its first column, its first high-cardinality column (−1: none). */
       patternOf = new Int32Array(1024);
@@ -24060,7 +24285,7 @@ var init_originals_collector = __esm({
       }
       /** One distinct value of a family, with the first source column holding it and the first high-cardinality one (or −1). */
       add(value, first, firstHigh) {
-        const utf8 = truncateUtf8(value, this.maxBytes);
+        const utf8 = this.scratch.subarray(0, this.scratch.write(value, 0, this.maxBytes, "utf8"));
         if (this.spill) {
           this.spill.add(utf8, hashBytes(utf8), first, firstHigh);
           return;
@@ -25109,11 +25334,19 @@ var require_pg_copy_streams = __commonJS({
   }
 });
 
-// packages/core/src/engine/postgres/masking/copy-rows.ts
+// packages/core/src/masking/transformers/copy-text.ts
 function copyField(value) {
   if (value === null) return "\\N";
   return /[\\\t\n\r]/.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => ({ "\\": "\\\\", "	": "\\t", "\n": "\\n", "\r": "\\r" })[c]) : value;
 }
+var init_copy_text = __esm({
+  "packages/core/src/masking/transformers/copy-text.ts"() {
+    "use strict";
+    init_import_meta_url();
+  }
+});
+
+// packages/core/src/engine/postgres/masking/copy-rows.ts
 function* batched(lines) {
   let buf = "";
   for (const line of lines) {
@@ -25139,6 +25372,7 @@ var init_copy_rows = __esm({
     import_node_stream3 = require("node:stream");
     import_promises68 = require("node:stream/promises");
     import_pg_copy_streams = __toESM(require_pg_copy_streams(), 1);
+    init_copy_text();
     WRITE_BYTES = 1 << 20;
   }
 });
@@ -25222,6 +25456,7 @@ async function stageFamily(ctx, family, index, members2) {
   const databases2 = [...new Set(members2.map((m) => m.rule.database))];
   const counts = await withDatabases(ctx.withDb, databases2, async (clients) => {
     const c = clients.get(home({ members: members2 }));
+    for (const d of clients.values()) await d.query(SESSION_MEMORY);
     const input = inputTable(ctx, index);
     await c.query(`CREATE UNLOGGED TABLE ${input} (v text NOT NULL, m int NOT NULL, n bigint NOT NULL)`);
     for (const [j, m] of members2.entries()) {
@@ -25250,16 +25485,28 @@ async function streamFamily(ctx, staged, highSources) {
   const columns = members2.map((m) => label(m.rule)).join(", ");
   return withDatabases(ctx.withDb, databases2, async (clients) => {
     const c = clients.get(home(staged));
-    const total = (await c.query(
-      `CREATE UNLOGGED TABLE ${fam} AS SELECT v, min((${src})[m + 1]) FILTER (WHERE (${src})[m + 1] >= 0) AS first, min((${src})[m + 1]) FILTER (WHERE (${high})[m + 1]) AS first_high FROM ${inputTable(ctx, index)} GROUP BY v`
-    )).rowCount ?? 0;
-    await c.query(`DROP TABLE ${inputTable(ctx, index)}`);
+    for (const d of clients.values()) await d.query(SESSION_MEMORY);
+    let total;
+    let columnsOfFam;
+    if (members2.length === 1) {
+      const only = members2[0];
+      const first = only.source >= 0 ? String(only.source) : "NULL";
+      total = staged.counts[0].distinct;
+      await c.query(`ALTER TABLE ${inputTable(ctx, index)} RENAME TO ${quoteIdent(`fam_${index}`)}`);
+      columnsOfFam = `v, ${first}::int AS first, ${only.source >= 0 && highSources[only.source] ? first : "NULL"}::int AS first_high`;
+    } else {
+      total = (await c.query(
+        `CREATE UNLOGGED TABLE ${fam} AS SELECT v, min((${src})[m + 1]) FILTER (WHERE (${src})[m + 1] >= 0) AS first, min((${src})[m + 1]) FILTER (WHERE (${high})[m + 1]) AS first_high FROM ${inputTable(ctx, index)} GROUP BY v`
+      )).rowCount ?? 0;
+      await c.query(`DROP TABLE ${inputTable(ctx, index)}`);
+      columnsOfFam = "v, first, first_high";
+    }
     for (const db of databases2) await clients.get(db).query(`CREATE UNLOGGED TABLE ${qualifiedName(ctx.workSchema, mapName)} (${MAP_COLUMNS})`);
     const map = qualifiedName(ctx.workSchema, mapName);
     let taken;
+    let mapIndexed;
     if (staged.unique) {
       await c.query(`CREATE INDEX ON ${fam} (v)`);
-      await c.query(`CREATE INDEX ON ${map} (dbclone_new)`);
       taken = new FingerprintSet(2 * total);
       await eachRow(c, `SELECT v FROM ${fam}`, ctx.chunkSize, (rows) => {
         for (const r of rows) taken.add(r[0]);
@@ -25269,23 +25516,31 @@ async function streamFamily(ctx, staged, highSources) {
     let loading = Promise.resolve();
     await eachRow(
       c,
-      `SELECT v, first, first_high FROM ${fam}${staged.unique ? ` ORDER BY ${jsOrderKey("v")}` : ""}`,
+      `SELECT ${columnsOfFam} FROM ${fam}${staged.unique ? ` ORDER BY ${jsOrderKey("v")}` : ""}`,
       ctx.chunkSize,
       async (rows) => {
         const values = rows.map((r) => r[0]);
-        let outputs = await ctx.pool.map(family, rule2, values);
-        await loading;
-        if (taken) {
-          outputs = await resolveUniqueChunk(values, outputs, {
+        let lines;
+        if (!taken) {
+          lines = await ctx.pool.mapToCopyText(family, rule2, values);
+          await loading;
+        } else {
+          const first = await ctx.pool.map(family, rule2, values);
+          await loading;
+          const outputs = await resolveUniqueChunk(values, first, {
             family,
             taken,
             remap: (v, attempt) => maskValue(ctx.key, family, rule2, v, attempt),
-            isTaken: async (m) => (await c.query(`SELECT EXISTS (SELECT 1 FROM ${fam} WHERE v = $1) OR EXISTS (SELECT 1 FROM ${map} WHERE dbclone_new = $1) AS t`, [m])).rows[0].t === true
+            isTaken: async (m) => {
+              mapIndexed ??= c.query(`CREATE INDEX ON ${map} (dbclone_new)`);
+              await mapIndexed;
+              return (await c.query(`SELECT EXISTS (SELECT 1 FROM ${fam} WHERE v = $1) OR EXISTS (SELECT 1 FROM ${map} WHERE dbclone_new = $1) AS t`, [m])).rows[0].t === true;
+            }
           });
+          lines = values.map((v, i) => `f	${copyField(v)}	${copyField(outputs[i])}
+`);
         }
         for (const r of rows) if (r[1] !== null) ctx.collector.add(r[0], r[1], r[2] ?? -1);
-        const lines = values.map((v, i) => `f	${copyField(v)}	${copyField(outputs[i])}
-`);
         loading = Promise.all(databases2.map((db) => copyLines(clients.get(db), `COPY ${map} FROM STDIN`, lines))).then(
           () => ctx.progress.advance(values.length)
         );
@@ -25327,7 +25582,7 @@ async function eachRow(c, query2, size, handle, drain) {
     throw e;
   }
 }
-var home, inputTable, familyTable, mapTableName, label, TOP, jsOrderKey;
+var home, inputTable, familyTable, mapTableName, label, TOP, jsOrderKey, SESSION_MEMORY;
 var init_stream_family = __esm({
   "packages/core/src/engine/postgres/masking/stream-family.ts"() {
     "use strict";
@@ -25345,6 +25600,7 @@ var init_stream_family = __esm({
     label = (r) => `${r.database}.${r.schema}.${r.table}.${r.column}`;
     TOP = "chr(1114111)";
     jsOrderKey = (v) => `(CASE WHEN octet_length(${v}) = length(${v}) THEN ${v} ELSE regexp_replace(replace(${v}, ${TOP}, ${TOP} || chr(1)), '([' || chr(57344) || '-' || chr(65535) || '])', ${TOP} || '\\1', 'g') END) COLLATE "C"`;
+    SESSION_MEMORY = "SET work_mem = '256MB'; SET maintenance_work_mem = '256MB'";
   }
 });
 
@@ -25375,7 +25631,13 @@ async function mapAllFamilies(o) {
   const families = /* @__PURE__ */ new Map();
   for (const rule2 of o.valueRules) families.set(rule2.family, [...families.get(rule2.family) ?? [], { rule: rule2, source: textual.indexOf(rule2) }]);
   const collector = new OriginalsCollector(sources, { budget: o.originalsBudget });
-  const result = { originals: collector.finish(), distinct: /* @__PURE__ */ new Map(), rows: /* @__PURE__ */ new Map(), mapTableOf: /* @__PURE__ */ new Map(), distinctTotal: 0 };
+  const result = {
+    originals: Promise.resolve(collector.finish()),
+    distinct: /* @__PURE__ */ new Map(),
+    rows: /* @__PURE__ */ new Map(),
+    mapTableOf: /* @__PURE__ */ new Map(),
+    distinctTotal: 0
+  };
   if (o.valueRules.length === 0) return result;
   const pool = await startMappingPool(o.key, o.jobs);
   try {
@@ -25436,7 +25698,7 @@ async function mapAllFamilies(o) {
     );
     mapping.finish(`Masking: mapped ${done} distinct value(s) in ${staged.length} famil${staged.length === 1 ? "y" : "ies"} on ${pool.size} worker thread(s)`);
     result.distinctTotal = totals.reduce((a, b) => a + b, 0);
-    result.originals = collector.finish();
+    result.originals = Promise.resolve(collector.finish());
     return result;
   } catch (e) {
     collector.dispose();
@@ -25483,7 +25745,6 @@ async function applyMasking(opts) {
       chunkSize: opts.chunkSize ?? CHUNK2,
       originalsBudget: opts.originalsBudget
     });
-    run5.originals = mapped.originals;
     run5.mapSeconds = (performance.now() - mapStart) / 1e3;
     run5.distinctValues = mapped.distinctTotal;
     const updateStart = performance.now();
@@ -25517,8 +25778,12 @@ async function applyMasking(opts) {
       });
     }
     run5.updateSeconds = (performance.now() - updateStart) / 1e3;
+    run5.originals = await mapped.originals;
   } catch (e) {
-    mapped?.originals.dispose();
+    await mapped?.originals.then(
+      (o) => o.dispose(),
+      () => void 0
+    );
     throw e;
   } finally {
     for (const db of mappedDatabases) await withDb2(db, (c) => c.query(`DROP SCHEMA IF EXISTS ${quoteIdent(workSchema)} CASCADE`)).catch(() => void 0);
@@ -26890,7 +27155,7 @@ function resolvePolicy(policy, variant, facts) {
           positionOf.set(refKey(ref), path91);
           byKey.set(
             refKey(ref),
-            finish2({ ...rule2, ...ref, type: col.type, ...tablePolicy.where ? { where: tablePolicy.where } : {}, origin: "policy", policyPath: path91 }, locale)
+            finish3({ ...rule2, ...ref, type: col.type, ...tablePolicy.where ? { where: tablePolicy.where } : {}, origin: "policy", policyPath: path91 }, locale)
           );
         }
       }
@@ -26910,7 +27175,7 @@ function resolvePolicy(policy, variant, facts) {
         const match = ordered.find((d) => d.re.test(col.name));
         if (!match) continue;
         const { column: _pattern, ...rule2 } = match.rule;
-        byKey.set(refKey(ref), finish2({ ...rule2, ...ref, type: col.type, origin: "default", policyPath: match.path }, locale));
+        byKey.set(refKey(ref), finish3({ ...rule2, ...ref, type: col.type, origin: "default", policyPath: match.path }, locale));
       }
     }
   }
@@ -26936,7 +27201,7 @@ function resolvePolicy(policy, variant, facts) {
 function isSkippedTable(r, ...lists) {
   return lists.some((l) => l.some((t) => t.database === r.database && t.schema === r.schema && t.table === r.table));
 }
-function finish2(rule2, locale) {
+function finish3(rule2, locale) {
   const withLocale = { ...rule2, locale: rule2.locale ?? locale };
   return { ...withLocale, family: rule2.family ?? defaultFamily(withLocale) };
 }
@@ -30816,7 +31081,7 @@ function subcommandPath(program2, args) {
 }
 var withHelpPointer = (message, commandPath) => `${message.replace(/[\s.;:]+$/, "")}; see ${commandPath} --help`;
 function reportFailure(e, ctx, opts) {
-  const finish3 = (message, exitCode) => {
+  const finish4 = (message, exitCode) => {
     const text = oneLine(ctx.reporter.redact(message));
     if (opts.json) writeJson(ctx.io.stdout, { error: { message: text, code: errorCode(e) } });
     else ctx.io.stderr.write(`dbclone: ${text}
@@ -30827,18 +31092,18 @@ function reportFailure(e, ctx, opts) {
     if (e.code === "commander.helpDisplayed" || e.code === "commander.version") return 0;
     if (e.code === "commander.help") return e.exitCode === 0 ? 0 : EXIT_USAGE;
     const message = e.message.replace(/^error: /, "").replace(/\s*\n\s*\(Did you mean/, " (did you mean");
-    return finish3(withHelpPointer(message, opts.commandPath), EXIT_USAGE);
+    return finish4(withHelpPointer(message, opts.commandPath), EXIT_USAGE);
   }
   if (e instanceof DbcloneError) {
     if (ctx.debug && e.stack) ctx.io.stderr.write(`${ctx.reporter.redact(e.stack)}
 `);
     const message = e.exitCode === EXIT_USAGE ? withHelpPointer(e.message, opts.commandPath) : e.message;
-    return finish3(message, e.exitCode);
+    return finish4(message, e.exitCode);
   }
   const err = e instanceof Error ? e : new Error(String(e));
   if (ctx.debug && err.stack) ctx.io.stderr.write(`${ctx.reporter.redact(err.stack)}
 `);
-  return finish3(`unexpected error: ${err.message}${ctx.debug ? "" : " (run with --debug for details)"}`, 1);
+  return finish4(`unexpected error: ${err.message}${ctx.debug ? "" : " (run with --debug for details)"}`, 1);
 }
 var oneLine = (s) => s.split(/\r?\n/).map((l) => l.trim()).filter(Boolean).join(" | ");
 

@@ -123,6 +123,21 @@ describe("the mapping pool", () => {
     }
   }, 60_000);
 
+  it("writes the same mapping as COPY text rows, escapes included, in order over every worker", async () => {
+    const pool = await startMappingPool(key, 2);
+    try {
+      const values = Array.from({ length: 2500 }, (_, i) => (i % 7 === 0 ? `tab\there\\back\nline ${i}` : `Street ${i}`));
+      const rule: ColumnRule = { transformer: "redact", keep: 3 };
+      const rows = (await pool.mapToCopyText("redact[keep=3]", rule, values)).join("").split("\n").slice(0, -1);
+      const field = (s: string) => s.replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\r/g, "\\r");
+      expect(rows).toEqual(values.map((v) => `f\t${field(v)}\t${field(maskValue(key, "redact[keep=3]", rule, v))}`));
+      await expect(pool.mapToCopyText("x", rule, ["a\u0000b"])).rejects.toBeInstanceOf(BuildError);
+      await expect(pool.map("x", rule, ["a\u0000b"])).rejects.toBeInstanceOf(BuildError);
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
+
   it("rejects with a BuildError (no value in it) when a worker dies", async () => {
     process.env.DBCLONE_TEST_CRASH_AT = "mapping-worker";
     const pool = await startMappingPool(key, 2);

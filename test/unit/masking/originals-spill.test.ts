@@ -41,14 +41,18 @@ async function byBytes(set: OriginalSet): Promise<Map<string, [number, number, b
 }
 
 function collect(budget: number, order: "forward" | "reverse"): { set: OriginalSet; dir?: string } {
+  const { collector, dir } = fill(budget, order);
+  return { set: collector.finish(), dir };
+}
+
+function fill(budget: number, order: "forward" | "reverse"): { collector: OriginalsCollector; dir?: string } {
   const collector = new OriginalsCollector(sources, { budget });
   const high = sources.map(isHighCardinality);
   const where = new Map<string, number[]>();
   for (const [i, vals] of columns.entries()) for (const v of vals) where.set(v, [...(where.get(v) ?? []), i]);
   const entries = order === "forward" ? [...where] : [...where].reverse();
   for (const [value, cols] of entries) for (const c of order === "forward" ? cols : [...cols].reverse()) collector.add(value, c, high[c] ? c : -1);
-  const dir = collector.spillDirectory;
-  return { set: collector.finish(), dir };
+  return { collector, dir: collector.spillDirectory };
 }
 
 describe("originals past the memory budget", () => {

@@ -3,7 +3,7 @@
 // collectOriginals() builds from whole columns, deduplicated by a hash table over the pattern arena.
 // Past a memory budget the originals go to an encrypted spill on disk (originals-spill.ts) and the
 // leak scan reads them batch by batch.
-import { isHighCardinality, OriginalSet, tagOfOriginal, truncateUtf8, type OriginalSource } from "./originals.js";
+import { isHighCardinality, OriginalSet, tagOfOriginal, type OriginalSource } from "./originals.js";
 import { bytesPerOriginal, OriginalsSpill } from "./originals-spill.js";
 import { PatternSetBuilder, WINDOW } from "./pattern-set.js";
 
@@ -34,6 +34,8 @@ export class OriginalsCollector {
   private builder = new PatternSetBuilder();
   private readonly minBytes = WINDOW;
   private readonly maxBytes = 64;
+  /** The current value's UTF-8 (every consumer copies it before the next add). */
+  private readonly scratch = Buffer.allocUnsafe(64);
   private count = 0;
   /** Per original: its UTF-8 pattern's index in the builder, its first column, its first high-cardinality column (−1: none). */
   private patternOf = new Int32Array(1024);
@@ -64,7 +66,8 @@ export class OriginalsCollector {
 
   /** One distinct value of a family, with the first source column holding it and the first high-cardinality one (or −1). */
   add(value: string, first: number, firstHigh: number): void {
-    const utf8 = truncateUtf8(value, this.maxBytes);
+    // truncateUtf8() without a Buffer per value: write() stops before a character that does not fit whole.
+    const utf8 = this.scratch.subarray(0, this.scratch.write(value, 0, this.maxBytes, "utf8"));
     if (this.spill) {
       this.spill.add(utf8, hashBytes(utf8), first, firstHigh);
       return;

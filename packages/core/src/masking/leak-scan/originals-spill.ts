@@ -22,7 +22,8 @@ interface Bucket {
   file: string;
   iv: Buffer;
   cipher?: crypto.Cipher;
-  pending: Buffer[];
+  /** Records not yet written (one buffer per bucket, allocated at its first record). */
+  pending?: Buffer;
   pendingBytes: number;
   /** After finish: distinct long originals in the bucket, and their estimated loaded bytes. */
   count: number;
@@ -66,7 +67,6 @@ export class OriginalsSpill {
     this.buckets = Array.from({ length: bucketCount }, (_, i) => ({
       file: path.join(this.dir, `b${i}`),
       iv: crypto.randomBytes(16),
-      pending: [],
       pendingBytes: 0,
       count: 0,
       bytes: 0,
@@ -80,13 +80,14 @@ export class OriginalsSpill {
   /** One original (UTF-8, at most maxBytes; shorter than WINDOW: counted, not searched) with its first and first high-cardinality column. */
   add(utf8: Uint8Array, hash: number, first: number, firstHigh: number): void {
     const b = this.buckets[hash % this.buckets.length]!;
-    const rec = Buffer.allocUnsafe(RECORD_HEADER + utf8.length);
-    rec[0] = utf8.length;
-    rec.writeInt32LE(first, 1);
-    rec.writeInt32LE(firstHigh, 5);
-    rec.set(utf8, RECORD_HEADER);
-    b.pending.push(rec);
-    b.pendingBytes += rec.length;
+    // Written in place into the bucket's buffer: no object per original (the stream passes tens of millions).
+    b.pending ??= Buffer.allocUnsafe(FLUSH_AT + RECORD_HEADER + 255);
+    const at = b.pendingBytes;
+    b.pending[at] = utf8.length;
+    b.pending.writeInt32LE(first, at + 1);
+    b.pending.writeInt32LE(firstHigh, at + 5);
+    b.pending.set(utf8, at + RECORD_HEADER);
+    b.pendingBytes += RECORD_HEADER + utf8.length;
     if (b.pendingBytes >= FLUSH_AT) this.flush(b);
   }
 
@@ -94,11 +95,10 @@ export class OriginalsSpill {
     if (b.pendingBytes === 0) return;
     const fd = openSync(b.file, "a");
     try {
-      writeSync(fd, b.cipher!.update(Buffer.concat(b.pending, b.pendingBytes)));
+      writeSync(fd, b.cipher!.update(b.pending!.subarray(0, b.pendingBytes)));
     } finally {
       closeSync(fd);
     }
-    b.pending = [];
     b.pendingBytes = 0;
   }
 
@@ -109,41 +109,50 @@ export class OriginalsSpill {
   /** End of the stream: deduplicate and sort each bucket, count, and group buckets into batches. */
   finish(): void {
     let shorts = 0;
-    for (const b of this.buckets) {
-      this.flush(b);
-      b.cipher = undefined;
-      const seen = new Map<string, [number, number]>(); // latin1 of the UTF-8 bytes → first, first high
-      const data = this.read(b);
-      for (let at = 0; at < data.length; ) {
-        const len = data[at]!;
-        const first = data.readInt32LE(at + 1);
-        const high = data.readInt32LE(at + 5);
-        const k = data.toString("latin1", at + RECORD_HEADER, at + RECORD_HEADER + len);
-        at += RECORD_HEADER + len;
-        const known = seen.get(k);
-        if (!known) seen.set(k, [first, high]);
-        else {
-          if (first < known[0]) known[0] = first;
-          if (high >= 0 && (known[1] < 0 || high < known[1])) known[1] = high;
-        }
+    for (const b of this.buckets) shorts += this.finishBucket(b);
+    this.groupBatches(shorts);
+  }
+
+  /** Deduplicate and sort one bucket in place; returns its originals too short to search. */
+  private finishBucket(b: Bucket): number {
+    this.flush(b);
+    b.cipher = undefined;
+    b.pending = undefined;
+    const seen = new Map<string, [number, number]>(); // latin1 of the UTF-8 bytes → first, first high
+    const data = this.read(b);
+    for (let at = 0; at < data.length; ) {
+      const len = data[at]!;
+      const first = data.readInt32LE(at + 1);
+      const high = data.readInt32LE(at + 5);
+      const k = data.toString("latin1", at + RECORD_HEADER, at + RECORD_HEADER + len);
+      at += RECORD_HEADER + len;
+      const known = seen.get(k);
+      if (!known) seen.set(k, [first, high]);
+      else {
+        if (first < known[0]) known[0] = first;
+        if (high >= 0 && (known[1] < 0 || high < known[1])) known[1] = high;
       }
-      const keys = [...seen.keys()].filter((k) => k.length >= WINDOW).sort();
-      shorts += seen.size - keys.length; // too short to search: counted, not searched
-      const out = Buffer.allocUnsafe(keys.reduce((n, k) => n + RECORD_HEADER + k.length, 0));
-      let at = 0;
-      for (const k of keys) {
-        const [first, high] = seen.get(k)!;
-        out[at] = k.length;
-        out.writeInt32LE(first, at + 1);
-        out.writeInt32LE(high, at + 5);
-        out.write(k, at + RECORD_HEADER, "latin1");
-        at += RECORD_HEADER + k.length;
-        b.bytes += bytesPerOriginal(k.length);
-      }
-      b.count = keys.length;
-      b.iv = crypto.randomBytes(16);
-      writeFileSync(b.file, crypto.createCipheriv("aes-256-ctr", this.key, b.iv).update(out), { mode: 0o600 });
     }
+    const keys = [...seen.keys()].filter((k) => k.length >= WINDOW).sort();
+    const shorts = seen.size - keys.length; // too short to search: counted, not searched
+    const out = Buffer.allocUnsafe(keys.reduce((n, k) => n + RECORD_HEADER + k.length, 0));
+    let at = 0;
+    for (const k of keys) {
+      const [first, high] = seen.get(k)!;
+      out[at] = k.length;
+      out.writeInt32LE(first, at + 1);
+      out.writeInt32LE(high, at + 5);
+      out.write(k, at + RECORD_HEADER, "latin1");
+      at += RECORD_HEADER + k.length;
+      b.bytes += bytesPerOriginal(k.length);
+    }
+    b.count = keys.length;
+    b.iv = crypto.randomBytes(16);
+    writeFileSync(b.file, crypto.createCipheriv("aes-256-ctr", this.key, b.iv).update(out), { mode: 0o600 });
+    return shorts;
+  }
+
+  private groupBatches(shorts: number): void {
     // Consecutive buckets up to the budget make one batch (a bucket larger than the budget is a batch of its own).
     let current: Batch | undefined;
     let currentBytes = 0;

@@ -15,6 +15,8 @@ export interface MappingPool {
   readonly size: number;
   /** Attempt-0 outputs of `values` for the family, in order; the chunk is split over the workers. */
   map(family: string, rule: ColumnRule, values: string[]): Promise<string[]>;
+  /** The same mapping as COPY text rows (`f \t value \t output \n`, in order), written by the workers. */
+  mapToCopyText(family: string, rule: ColumnRule, values: string[]): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -25,7 +27,7 @@ const MIN_SLICE = 512;
 
 interface Task {
   request: MapRequest;
-  resolve(outputs: string[]): void;
+  resolve(text: string): void;
   reject(e: Error): void;
 }
 
@@ -60,7 +62,7 @@ export async function startMappingPool(key: Buffer, size: number): Promise<Mappi
       const t = running.get(w);
       running.delete(w);
       idle.push(w);
-      t?.resolve(m.outputs);
+      t?.resolve(m.text);
       dispatch();
     });
     // No message text: an exception from a transformer could quote the value it was mapping.
@@ -80,19 +82,34 @@ export async function startMappingPool(key: Buffer, size: number): Promise<Mappi
   });
 
   const run = (request: MapRequest) =>
-    new Promise<string[]>((resolve, reject) => {
+    new Promise<string>((resolve, reject) => {
       if (failure) return reject(failure);
       queue.push({ request, resolve, reject });
       dispatch();
     });
+  /** The chunk split over the workers, each slice sent as one NUL-joined string; the replies in order. */
+  const split = (family: string, rule: ColumnRule, values: string[], reply: MapRequest["reply"]) => {
+    const slice = Math.max(MIN_SLICE, Math.ceil(values.length / workers.length));
+    const parts: Promise<string>[] = [];
+    for (let at = 0; at < values.length; at += slice) {
+      parts.push(run({ id: nextId++, family, rule, values: values.slice(at, at + slice).join("\u0000"), reply }));
+    }
+    return Promise.all(parts);
+  };
 
   return {
     size: workers.length,
     async map(family, rule, values) {
-      const slice = Math.max(MIN_SLICE, Math.ceil(values.length / workers.length));
-      const parts: Promise<string[]>[] = [];
-      for (let at = 0; at < values.length; at += slice) parts.push(run({ id: nextId++, family, rule, values: values.slice(at, at + slice) }));
-      return (await Promise.all(parts)).flat();
+      const outputs = (await split(family, rule, values, "outputs")).flatMap((text) => text.split("\u0000"));
+      // A NUL inside a value or an output would shift every later pair: refuse rather than mismatch.
+      if (outputs.length !== values.length)
+        throw new BuildError(`masking family '${family}': a value or a masked value holds a NUL character, which a database text value cannot hold.`);
+      return outputs;
+    },
+    mapToCopyText(family, rule, values) {
+      if (values.some((v) => v.includes("\u0000")))
+        return Promise.reject(new BuildError(`masking family '${family}': a value holds a NUL character, which a database text value cannot hold.`));
+      return split(family, rule, values, "copy");
     },
     async close() {
       closing = true;

@@ -66,7 +66,6 @@ export async function applyMasking(opts: MaskingRunOptions): Promise<MaskingRun>
       chunkSize: opts.chunkSize ?? CHUNK,
       originalsBudget: opts.originalsBudget,
     });
-    run.originals = mapped.originals;
     run.mapSeconds = (performance.now() - mapStart) / 1000;
     run.distinctValues = mapped.distinctTotal;
 
@@ -100,8 +99,13 @@ export async function applyMasking(opts: MaskingRunOptions): Promise<MaskingRun>
       });
     }
     run.updateSeconds = (performance.now() - updateStart) / 1000;
+    run.originals = await mapped.originals;
   } catch (e) {
-    mapped?.originals.dispose(); // a failed run publishes nothing: its spilled originals go now
+    // A failed run publishes nothing: its spilled originals go now (a failed finish removed them itself).
+    await mapped?.originals.then(
+      (o) => o.dispose(),
+      () => undefined,
+    );
     throw e;
   } finally {
     for (const db of mappedDatabases) await withDb(db, (c) => c.query(`DROP SCHEMA IF EXISTS ${quoteIdent(workSchema)} CASCADE`)).catch(() => undefined);

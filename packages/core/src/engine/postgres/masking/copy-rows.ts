@@ -5,11 +5,7 @@ import { pipeline } from "node:stream/promises";
 import type pg from "pg";
 import { from as copyFrom, to as copyTo } from "pg-copy-streams";
 
-/** One field of COPY's text format: backslash, tab, newline and carriage return escaped; NULL is \N. */
-export function copyField(value: string | null): string {
-  if (value === null) return "\\N";
-  return /[\\\t\n\r]/.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => ({ "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" })[c]!) : value;
-}
+export { copyField } from "../../../masking/transformers/copy-text.js";
 
 const WRITE_BYTES = 1 << 20;
 

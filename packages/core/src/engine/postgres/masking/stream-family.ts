@@ -75,6 +75,7 @@ export async function stageFamily(ctx: StreamContext, family: string, index: num
   const databases = [...new Set(members.map((m) => m.rule.database))];
   const counts = await withDatabases(ctx.withDb, databases, async (clients) => {
     const c = clients.get(home({ members }))!;
+    for (const d of clients.values()) await d.query(SESSION_MEMORY);
     const input = inputTable(ctx, index);
     await c.query(`CREATE UNLOGGED TABLE ${input} (v text NOT NULL, m int NOT NULL, n bigint NOT NULL)`);
     for (const [j, m] of members.entries()) {
@@ -106,6 +107,10 @@ export const jsOrderKey = (v: string) =>
   `(CASE WHEN octet_length(${v}) = length(${v}) THEN ${v} ` +
   `ELSE regexp_replace(replace(${v}, ${TOP}, ${TOP} || chr(1)), '([' || chr(57344) || '-' || chr(65535) || '])', ${TOP} || '\\1', 'g') END) COLLATE "C"`;
 
+// The staging aggregates and the unique family's sort and index build hold a family's distinct
+// values: with the default 4 MB they spill to temp files; this is server memory, not Node's.
+const SESSION_MEMORY = "SET work_mem = '256MB'; SET maintenance_work_mem = '256MB'";
+
 /** Map one staged family chunk by chunk and load old → new into each of its databases. */
 export async function streamFamily(ctx: StreamContext, staged: StagedFamily, highSources: boolean[]): Promise<number> {
   const { members, index, family } = staged;
@@ -118,21 +123,38 @@ export async function streamFamily(ctx: StreamContext, staged: StagedFamily, hig
   const columns = members.map((m) => label(m.rule)).join(", ");
   return withDatabases(ctx.withDb, databases, async (clients) => {
     const c = clients.get(home(staged))!;
-    const total =
-      (
-        await c.query(
-          `CREATE UNLOGGED TABLE ${fam} AS SELECT v, min((${src})[m + 1]) FILTER (WHERE (${src})[m + 1] >= 0) AS first, ` +
-            `min((${src})[m + 1]) FILTER (WHERE (${high})[m + 1]) AS first_high FROM ${inputTable(ctx, index)} GROUP BY v`,
-        )
-      ).rowCount ?? 0;
-    await c.query(`DROP TABLE ${inputTable(ctx, index)}`);
+    for (const d of clients.values()) await d.query(SESSION_MEMORY);
+    let total: number;
+    let columnsOfFam: string;
+    if (members.length === 1) {
+      // One member column: its staged values are already distinct (GROUP BY), and its leak-scan
+      // source is one constant, so the staging table is the family table as it stands.
+      const only = members[0]!;
+      const first = only.source >= 0 ? String(only.source) : "NULL";
+      total = staged.counts[0]!.distinct;
+      await c.query(`ALTER TABLE ${inputTable(ctx, index)} RENAME TO ${quoteIdent(`fam_${index}`)}`);
+      columnsOfFam = `v, ${first}::int AS first, ${only.source >= 0 && highSources[only.source] ? first : "NULL"}::int AS first_high`;
+    } else {
+      total =
+        (
+          await c.query(
+            `CREATE UNLOGGED TABLE ${fam} AS SELECT v, min((${src})[m + 1]) FILTER (WHERE (${src})[m + 1] >= 0) AS first, ` +
+              `min((${src})[m + 1]) FILTER (WHERE (${high})[m + 1]) AS first_high FROM ${inputTable(ctx, index)} GROUP BY v`,
+          )
+        ).rowCount ?? 0;
+      await c.query(`DROP TABLE ${inputTable(ctx, index)}`);
+      columnsOfFam = "v, first, first_high";
+    }
     for (const db of databases) await clients.get(db)!.query(`CREATE UNLOGGED TABLE ${qualifiedName(ctx.workSchema, mapName)} (${MAP_COLUMNS})`);
     const map = qualifiedName(ctx.workSchema, mapName);
     let taken: FingerprintSet | undefined;
+    let mapIndexed: Promise<unknown> | undefined;
     if (staged.unique) {
       // Exact checks of a fingerprint hit: is it an input, or an output of an earlier chunk?
+      // The family table's index is built now (the cursor will hold the table open); the mapping
+      // table's only when a first fingerprint hit needs it: a family whose outputs never hit
+      // (emails, with their digest suffix) then loads without maintaining a B-tree.
       await c.query(`CREATE INDEX ON ${fam} (v)`);
-      await c.query(`CREATE INDEX ON ${map} (dbclone_new)`);
       taken = new FingerprintSet(2 * total);
       await eachRow(c, `SELECT v FROM ${fam}`, ctx.chunkSize, (rows) => {
         for (const r of rows) taken!.add(r[0] as string);
@@ -144,24 +166,34 @@ export async function streamFamily(ctx: StreamContext, staged: StagedFamily, hig
     let loading: Promise<unknown> = Promise.resolve();
     await eachRow(
       c,
-      `SELECT v, first, first_high FROM ${fam}${staged.unique ? ` ORDER BY ${jsOrderKey("v")}` : ""}`,
+      `SELECT ${columnsOfFam} FROM ${fam}${staged.unique ? ` ORDER BY ${jsOrderKey("v")}` : ""}`,
       ctx.chunkSize,
       async (rows) => {
         const values = rows.map((r) => r[0] as string);
-        let outputs = await ctx.pool.map(family, rule, values);
-        await loading;
-        if (taken) {
-          outputs = await resolveUniqueChunk(values, outputs, {
+        let lines: string[];
+        if (!taken) {
+          // No collision handling: the workers write the COPY rows themselves.
+          lines = await ctx.pool.mapToCopyText(family, rule, values);
+          await loading;
+        } else {
+          const first = await ctx.pool.map(family, rule, values);
+          await loading; // the collision checks look up earlier chunks' outputs
+          const outputs = await resolveUniqueChunk(values, first, {
             family,
             taken,
             remap: (v, attempt) => maskValue(ctx.key, family, rule, v, attempt),
-            isTaken: async (m) =>
-              (await c.query(`SELECT EXISTS (SELECT 1 FROM ${fam} WHERE v = $1) OR EXISTS (SELECT 1 FROM ${map} WHERE dbclone_new = $1) AS t`, [m])).rows[0]
-                .t === true,
+            isTaken: async (m) => {
+              mapIndexed ??= c.query(`CREATE INDEX ON ${map} (dbclone_new)`);
+              await mapIndexed;
+              return (
+                (await c.query(`SELECT EXISTS (SELECT 1 FROM ${fam} WHERE v = $1) OR EXISTS (SELECT 1 FROM ${map} WHERE dbclone_new = $1) AS t`, [m])).rows[0]
+                  .t === true
+              );
+            },
           });
+          lines = values.map((v, i) => `f\t${copyField(v)}\t${copyField(outputs[i]!)}\n`);
         }
         for (const r of rows) if (r[1] !== null) ctx.collector.add(r[0] as string, r[1] as number, (r[2] as number | null) ?? -1);
-        const lines = values.map((v, i) => `f\t${copyField(v)}\t${copyField(outputs[i]!)}\n`);
         loading = Promise.all(databases.map((db) => copyLines(clients.get(db)!, `COPY ${map} FROM STDIN`, lines))).then(() =>
           ctx.progress.advance(values.length),
         );
