@@ -3174,8 +3174,8 @@ var require_stream = __commonJS({
       if (typeof navigator === "object" && navigator !== null && typeof navigator.userAgent === "string") {
         return navigator.userAgent === "Cloudflare-Workers";
       }
-      if (typeof Response === "function") {
-        const resp = new Response(null, { cf: { thing: true } });
+      if (false) {
+        const resp = new (void 0)(null, { cf: { thing: true } });
         if (typeof resp.cf === "object" && resp.cf !== null && resp.cf.thing) {
           return true;
         }

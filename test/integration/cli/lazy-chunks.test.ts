@@ -46,6 +46,22 @@ describe("the split CLI bundle", () => {
     }
   });
 
+  it("connects with the bundled pg without loading node's fetch (undici): pg's Cloudflare test is folded away at build time", () => {
+    // pg asks `typeof Response` on load; on Node 20 that pulls in all of undici (~15 ms of every clone).
+    const probe = `const pg = require(${JSON.stringify(path.join(repoRoot, "dist/cli/vendor/pg.cjs"))});
+new pg.Client({ host: "/nonexistent", port: 1 }).connect().catch(() => {
+  process.stdout.write(JSON.stringify(process.moduleLoadList.filter((m) => /undici|fetch/.test(m))));
+});`;
+    const r = spawnSync(process.execPath, ["-e", probe], { encoding: "utf8", timeout: 30_000 });
+    expect(r.stderr).toBe("");
+    expect(JSON.parse(r.stdout)).toEqual([]);
+    // The probe itself can see undici when something does load it.
+    const control = spawnSync(process.execPath, ["-e", "void Response; process.stdout.write(JSON.stringify(process.moduleLoadList.filter((m) => /undici/.test(m))))"], {
+      encoding: "utf8",
+    });
+    expect(JSON.parse(control.stdout).length).toBeGreaterThan(0);
+  });
+
   it("answers --version from the bin alone, without main.cjs", () => {
     const r = dbclone(["--version"]);
     expect(r.code).toBe(0);
