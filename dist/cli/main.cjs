@@ -3435,6 +3435,68 @@ ORDER BY 1, 2`;
   }
 });
 
+// packages/core/src/engine/postgres/port-proof.ts
+async function portReachesSession(admin, host, port, opts = {}) {
+  const key = cancelKeyOf(admin);
+  const seconds = (opts.timeoutMs ?? 5e3) / 1e3;
+  let settled = false;
+  const sleeping = admin.query("SELECT pg_sleep($1)", [seconds]).then(
+    () => false,
+    (e) => {
+      if (e?.code === "57014") return true;
+      throw e;
+    }
+  );
+  void sleeping.finally(() => {
+    settled = true;
+  }).catch(() => void 0);
+  const resending = (async () => {
+    while (!settled) {
+      await sendCancel(host, port, key);
+      if (!settled) await new Promise((r) => setTimeout(r, RESEND_MS));
+    }
+  })();
+  let reached;
+  try {
+    reached = await sleeping;
+  } finally {
+    await resending;
+  }
+  await admin.query("SELECT 1").catch((e) => {
+    if (e?.code !== "57014") throw e;
+  });
+  return reached;
+}
+function cancelKeyOf(admin) {
+  const { processID: pid, secretKey: secret } = admin;
+  if (typeof pid !== "number" || typeof secret !== "number") throw new Error("the admin session has no cancel key (not connected)");
+  return { pid, secret };
+}
+function sendCancel(host, port, key) {
+  const packet = Buffer.alloc(16);
+  packet.writeInt32BE(16, 0);
+  packet.writeInt32BE(CANCEL_REQUEST_CODE, 4);
+  packet.writeInt32BE(key.pid, 8);
+  packet.writeInt32BE(key.secret, 12);
+  return new Promise((resolve) => {
+    const socket = import_node_net.default.connect({ host, port });
+    socket.setTimeout(2e3, () => socket.destroy());
+    socket.once("connect", () => socket.end(packet));
+    socket.once("error", () => void 0);
+    socket.once("close", () => resolve());
+  });
+}
+var import_node_net, CANCEL_REQUEST_CODE, RESEND_MS;
+var init_port_proof = __esm({
+  "packages/core/src/engine/postgres/port-proof.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_net = __toESM(require("node:net"), 1);
+    CANCEL_REQUEST_CODE = 80877102;
+    RESEND_MS = 3;
+  }
+});
+
 // packages/core/src/engine/postgres/scram.ts
 function scramVerifier(password, salt = (0, import_node_crypto6.randomBytes)(16), iterations = ITERATIONS) {
   const salted = (0, import_node_crypto6.pbkdf2Sync)(Buffer.from(password.normalize("NFKC"), "utf8"), salt, iterations, 32, "sha256");
@@ -3464,11 +3526,46 @@ function connectionString(user, password, host, port, database2) {
   return `postgresql://${encodeURIComponent(user)}${secret}@${h}:${port}/${encodeURIComponent(database2)}`;
 }
 async function createLogin(server, databases2, opts) {
+  return makeLogin(server, databases2, opts);
+}
+async function createVerifiedLogin(server, databases2, opts, identity) {
+  try {
+    return await makeLogin(server, databases2, opts, {
+      first: (c) => proveSettings(c, server, identity),
+      last: (c) => provePort(c, server, identity)
+    });
+  } catch (e) {
+    if (e instanceof DbcloneError) throw e;
+    throw new CloneError(`Could not prove that the server on port ${server.port} is clone ${identity.cloneId}: ${e.message}. Recreate the clone.`, {
+      cause: e
+    });
+  }
+}
+async function proveSettings(c, server, identity) {
+  const r = await c.query(
+    "SELECT current_setting('dbclone.clone_id', true) AS id, current_setting('dbclone.image_digest', true) AS digest"
+  );
+  const seen = r.rows[0];
+  if (seen.id !== identity.cloneId || seen.digest !== identity.imageDigest) {
+    throw new CloneError(
+      `The server on port ${server.port} is not clone ${identity.cloneId} of image ${identity.imageDigest} (it reports clone "${seen.id ?? "none"}", image "${seen.digest ?? "none"}"); recreate the clone.`
+    );
+  }
+}
+async function provePort(c, server, identity) {
+  if (!await portReachesSession(c, server.host, server.port)) {
+    throw new CloneError(
+      `The server on port ${server.port} is not clone ${identity.cloneId}: ${server.host}:${server.port} does not reach the clone's server (a cancel request with its admin session's key had no effect). Another process may have taken the port; recreate the clone.`
+    );
+  }
+}
+async function makeLogin(server, databases2, opts, hooks = {}) {
   if (databases2.length === 0) throw new UsageError("createLogin needs at least one database.");
   const { user, password } = opts;
   for (const [i, db] of databases2.entries()) {
     await withAdmin(server, db, async (c) => {
       if (i === 0) {
+        await hooks.first?.(c);
         const exists2 = await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [user]);
         const verb = exists2.rowCount ? "ALTER" : "CREATE";
         await runFormatted(
@@ -3479,6 +3576,7 @@ async function createLogin(server, databases2, opts) {
         );
       }
       await grantOn(c, db, user);
+      if (i === databases2.length - 1) await hooks.last?.(c);
     });
   }
   return {
@@ -3554,6 +3652,7 @@ var init_login = __esm({
     import_pg2 = __toESM(require_pg(), 1);
     init_errors();
     init_client();
+    init_port_proof();
     init_scram();
     init_sql();
   }
@@ -5473,6 +5572,9 @@ var init_engine = __esm({
       }
       verifyIdentity(creds, cloneId, imageDigest) {
         return verifyIdentity(creds, cloneId, imageDigest);
+      }
+      createVerifiedLogin(server, databases2, opts, identity) {
+        return createVerifiedLogin(server, databases2, opts, identity);
       }
       credentials(login2, database2) {
         const { user, password, host, port, databases: databases2 } = login2;
@@ -14060,7 +14162,7 @@ var init_clone_paths = __esm({
 // packages/core/src/clones/ports.ts
 function isPortFree(port, host = "127.0.0.1") {
   return new Promise((resolve) => {
-    const server = import_node_net.default.createServer();
+    const server = import_node_net2.default.createServer();
     server.unref();
     server.once("error", () => resolve(false));
     server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
@@ -14086,12 +14188,12 @@ async function pickFreePort(records, opts = {}) {
 function allocatePort(registry2, opts = {}) {
   return registry2.update((records) => pickFreePort(records, opts));
 }
-var import_node_net, DEFAULT_PORT_RANGE;
+var import_node_net2, DEFAULT_PORT_RANGE;
 var init_ports = __esm({
   "packages/core/src/clones/ports.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_net = __toESM(require("node:net"), 1);
+    import_node_net2 = __toESM(require("node:net"), 1);
     init_errors();
     DEFAULT_PORT_RANGE = [15432, 16431];
   }
@@ -18407,8 +18509,8 @@ ${log2}`
       }
       /** The default bridge's gateway: the address connections through a published port come from. */
       async bridgeGateway() {
-        const net3 = await this.docker.getNetwork("bridge").inspect();
-        return net3.IPAM?.Config?.find((c) => c.Gateway)?.Gateway;
+        const net4 = await this.docker.getNetwork("bridge").inspect();
+        return net4.IPAM?.Config?.find((c) => c.Gateway)?.Gateway;
       }
       async stop(handle, opts = {}) {
         if (!handle.containerId) return;
@@ -18762,7 +18864,6 @@ async function runSession(input) {
     await steps.step("mount", () => mount(state, child));
     const server = await steps.step("start", () => start(state));
     const credentials = await steps.step("login", () => login(state, server));
-    await steps.step("verify", () => verify(state, credentials));
     await steps.step("audit", () => audit(state));
     const clone2 = await steps.step("ready", () => ready(state));
     const readySeconds = secondsSince(input.started);
@@ -18889,14 +18990,24 @@ async function start(s) {
 }
 async function login(s, server) {
   const { engine } = s.input.platform;
-  const created = await engine.createLogin(server, s.record.databases, { user: s.record.user, password: s.record.password });
+  const { record: record2 } = s;
+  const identity = { cloneId: record2.id, imageDigest: s.input.image.manifestDigest };
+  const wanted = { user: record2.user, password: record2.password };
+  const redact3 = (c) => s.input.opts.reporter.secret(c.connectionString);
+  if (engine.createVerifiedLogin) {
+    redact3(engine.credentials({ ...wanted, host: server.host, port: server.port, databases: record2.databases }, s.input.opts.database));
+    const created2 = await engine.createVerifiedLogin(server, record2.databases, wanted, identity);
+    if (engine.dropLogin) s.cleanup.push("drop the clone's login", () => engine.dropLogin(server, created2.user));
+    const credentials2 = engine.credentials(created2, s.input.opts.database);
+    redact3(credentials2);
+    return credentials2;
+  }
+  const created = await engine.createLogin(server, record2.databases, wanted);
   if (engine.dropLogin) s.cleanup.push("drop the clone's login", () => engine.dropLogin(server, created.user));
   const credentials = engine.credentials(created, s.input.opts.database);
-  s.input.opts.reporter.secret(credentials.connectionString);
+  redact3(credentials);
+  await engine.verifyIdentity(credentials, identity.cloneId, identity.imageDigest);
   return credentials;
-}
-async function verify(s, credentials) {
-  await s.input.platform.engine.verifyIdentity(credentials, s.record.id, s.input.image.manifestDigest);
 }
 async function audit(s) {
   const { opts, image } = s.input;
@@ -19545,7 +19656,7 @@ var init_clones = __esm({
 // packages/core/src/util/net.ts
 function freePort(host = "127.0.0.1") {
   return new Promise((resolve, reject) => {
-    const server = import_node_net2.default.createServer();
+    const server = import_node_net3.default.createServer();
     server.unref();
     server.on("error", reject);
     server.listen(0, host, () => {
@@ -19554,12 +19665,12 @@ function freePort(host = "127.0.0.1") {
     });
   });
 }
-var import_node_net2;
+var import_node_net3;
 var init_net = __esm({
   "packages/core/src/util/net.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_net2 = __toESM(require("node:net"), 1);
+    import_node_net3 = __toESM(require("node:net"), 1);
   }
 });
 

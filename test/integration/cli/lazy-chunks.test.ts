@@ -56,9 +56,13 @@ new pg.Client({ host: "/nonexistent", port: 1 }).connect().catch(() => {
     expect(r.stderr).toBe("");
     expect(JSON.parse(r.stdout)).toEqual([]);
     // The probe itself can see undici when something does load it.
-    const control = spawnSync(process.execPath, ["-e", "void Response; process.stdout.write(JSON.stringify(process.moduleLoadList.filter((m) => /undici/.test(m))))"], {
-      encoding: "utf8",
-    });
+    const control = spawnSync(
+      process.execPath,
+      ["-e", "void Response; process.stdout.write(JSON.stringify(process.moduleLoadList.filter((m) => /undici/.test(m))))"],
+      {
+        encoding: "utf8",
+      },
+    );
     expect(JSON.parse(control.stdout).length).toBeGreaterThan(0);
   });
 

@@ -1,5 +1,5 @@
 // One clone, made in one visible sequence, the same for every engine and runtime the platform
-// registry serves: reserve → child → mount → start → login → verify → audit → ready. Each step
+// registry serves: reserve → child → mount → start → login (identity proved first) → audit → ready. Each step
 // that acquires something pushes its undo on the cleanup stack, so a failure at any step unwinds
 // the ones before it; the registry is written only here (and by teardown), so gc can replay the
 // undo of a clone whose process died half-way.
@@ -68,7 +68,6 @@ export async function runSession(input: SessionInput): Promise<CloneResult> {
     await steps.step("mount", () => mount(state, child));
     const server = await steps.step("start", () => start(state));
     const credentials = await steps.step("login", () => login(state, server));
-    await steps.step("verify", () => verify(state, credentials));
     await steps.step("audit", () => audit(state));
     const clone = await steps.step("ready", () => ready(state));
     const readySeconds = secondsSince(input.started);
@@ -218,19 +217,33 @@ async function start(s: SessionState): Promise<RunningServer> {
   return server;
 }
 
-/** login: the clone's own login (no superuser), pointed at the database asked for. */
+/**
+ * login + verify: the clone's own login (no superuser), pointed at the database asked for, handed out
+ * only once the server proved it is this clone of this image (fail closed). Where the engine can, the
+ * proof needs no credential on the port (createVerifiedLogin), so a foreign server there never
+ * receives the login; otherwise the login proves it afterwards (verifyIdentity).
+ */
 async function login(s: SessionState, server: RunningServer): Promise<Credentials> {
   const { engine } = s.input.platform;
-  const created = await engine.createLogin(server, s.record.databases, { user: s.record.user, password: s.record.password });
+  const { record } = s;
+  const identity = { cloneId: record.id, imageDigest: s.input.image.manifestDigest };
+  const wanted = { user: record.user, password: record.password };
+  const redact = (c: Credentials) => s.input.opts.reporter.secret(c.connectionString);
+  if (engine.createVerifiedLogin) {
+    // Known before the login exists (the record names it all): redacted from the first message on.
+    redact(engine.credentials({ ...wanted, host: server.host, port: server.port, databases: record.databases }, s.input.opts.database));
+    const created = await engine.createVerifiedLogin(server, record.databases, wanted, identity);
+    if (engine.dropLogin) s.cleanup.push("drop the clone's login", () => engine.dropLogin!(server, created.user));
+    const credentials = engine.credentials(created, s.input.opts.database);
+    redact(credentials);
+    return credentials;
+  }
+  const created = await engine.createLogin(server, record.databases, wanted);
   if (engine.dropLogin) s.cleanup.push("drop the clone's login", () => engine.dropLogin!(server, created.user));
   const credentials = engine.credentials(created, s.input.opts.database);
-  s.input.opts.reporter.secret(credentials.connectionString);
+  redact(credentials);
+  await engine.verifyIdentity(credentials, identity.cloneId, identity.imageDigest);
   return credentials;
-}
-
-/** verify: fail closed — never hand out a connection that is not this clone of this image. */
-async function verify(s: SessionState, credentials: Credentials): Promise<void> {
-  await s.input.platform.engine.verifyIdentity(credentials, s.record.id, s.input.image.manifestDigest);
 }
 
 /**
