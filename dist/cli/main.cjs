@@ -331,8 +331,8 @@ function isAlive(pid) {
     if (e.code !== "EPERM") return false;
   }
   try {
-    const stat30 = (0, import_node_fs.readFileSync)(`/proc/${pid}/stat`, "utf8");
-    const state = stat30.slice(stat30.lastIndexOf(")") + 2, stat30.lastIndexOf(")") + 3);
+    const stat31 = (0, import_node_fs.readFileSync)(`/proc/${pid}/stat`, "utf8");
+    const state = stat31.slice(stat31.lastIndexOf(")") + 2, stat31.lastIndexOf(")") + 3);
     return state !== "Z" && state !== "X";
   } catch {
     return process.platform !== "linux";
@@ -2085,15 +2085,16 @@ async function pausePoint(step) {
   const at = process.env.DBCLONE_TEST_PAUSE_AT;
   const file = process.env.DBCLONE_TEST_PAUSE_FILE;
   if (!at || !file || at !== step) return;
-  const { writeFileSync: writeFileSync2 } = await import("node:fs");
-  writeFileSync2(file, `${process.pid} ${step}
+  (0, import_node_fs7.writeFileSync)(file, `${process.pid} ${step}
 `);
   await new Promise(() => setInterval(() => void 0, 6e4));
 }
+var import_node_fs7;
 var init_pause_point = __esm({
   "packages/core/src/util/pause-point.ts"() {
     "use strict";
     init_import_meta_url();
+    import_node_fs7 = require("node:fs");
   }
 });
 
@@ -2537,7 +2538,7 @@ async function hostHasReflinks(dir) {
   const probe = import_node_path22.default.join(dir, `.reflink-probe-${process.pid}`);
   try {
     await (0, import_promises23.writeFile)(probe, "probe");
-    await (0, import_promises23.copyFile)(probe, `${probe}.copy`, import_node_fs7.constants.COPYFILE_FICLONE_FORCE);
+    await (0, import_promises23.copyFile)(probe, `${probe}.copy`, import_node_fs8.constants.COPYFILE_FICLONE_FORCE);
     return true;
   } catch {
     return false;
@@ -2546,12 +2547,12 @@ async function hostHasReflinks(dir) {
     await (0, import_promises23.rm)(`${probe}.copy`, { force: true });
   }
 }
-var import_node_fs7, import_promises23, import_node_path22, GiB, HEADROOM_BYTES, ReflinkPool;
+var import_node_fs8, import_promises23, import_node_path22, GiB, HEADROOM_BYTES, ReflinkPool;
 var init_pool = __esm({
   "packages/core/src/disk/reflink/pool.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs7 = require("node:fs");
+    import_node_fs8 = require("node:fs");
     import_promises23 = require("node:fs/promises");
     import_node_path22 = __toESM(require("node:path"), 1);
     init_file_lock();
@@ -2638,17 +2639,17 @@ function reflinkUnavailableReason(env = process.env) {
   const missing = TOOLS.filter((t) => !onPathSync(t.program, env));
   if (missing.length)
     return `${missing.map((t) => t.program).join(", ")} not on PATH (apt-get install ${[...new Set(missing.map((t) => t.packageName))].join(" ")})`;
-  if (!(0, import_node_fs8.existsSync)("/dev/loop-control")) return "no loop devices (/dev/loop-control is missing)";
+  if (!(0, import_node_fs9.existsSync)("/dev/loop-control")) return "no loop devices (/dev/loop-control is missing)";
   if (!isRoot() && !onPathSync("sudo", env)) return "it mounts loop devices, which needs root or sudo";
   if (!kernelHasXfs()) return "this kernel has no XFS (not in /proc/filesystems, no xfs module), which the pool and clone images need";
   return void 0;
 }
 function kernelHasXfs(release = import_node_os4.default.release(), filesystems = "/proc/filesystems") {
   try {
-    if (/\sxfs$/m.test((0, import_node_fs8.readFileSync)(filesystems, "utf8"))) return true;
+    if (/\sxfs$/m.test((0, import_node_fs9.readFileSync)(filesystems, "utf8"))) return true;
   } catch {
   }
-  return (0, import_node_fs8.existsSync)(`/lib/modules/${release}/kernel/fs/xfs`);
+  return (0, import_node_fs9.existsSync)(`/lib/modules/${release}/kernel/fs/xfs`);
 }
 async function checkReflinkPrerequisites(env = process.env) {
   const reason = reflinkUnavailableReason(env);
@@ -2659,12 +2660,12 @@ async function checkReflinkPrerequisites(env = process.env) {
       throw new PrivilegeError("The reflink driver mounts loop devices, which needs root. Run as root or allow passwordless sudo (sudo -n true failed).");
   }
 }
-var import_node_fs8, import_node_os4, TOOLS;
+var import_node_fs9, import_node_os4, TOOLS;
 var init_prerequisites3 = __esm({
   "packages/core/src/disk/reflink/prerequisites.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs8 = require("node:fs");
+    import_node_fs9 = require("node:fs");
     import_node_os4 = __toESM(require("node:os"), 1);
     init_errors();
     init_exec();
@@ -2921,7 +2922,7 @@ async function findBinaries(wanted, env = process.env) {
     return bins;
   };
   const tryDir = async (dir) => {
-    if (!(0, import_node_fs9.existsSync)(import_node_path25.default.join(dir, "postgres"))) return void 0;
+    if (!(0, import_node_fs10.existsSync)(import_node_path25.default.join(dir, "postgres"))) return void 0;
     const version2 = await binariesVersion(dir);
     found.push(`${dir} (${version2})`);
     return wanted === void 0 || majorOf(version2) === wanted ? accept(dir, majorOf(version2)) : void 0;
@@ -2933,7 +2934,7 @@ async function findBinaries(wanted, env = process.env) {
   const debianMajors = wanted !== void 0 ? [wanted] : [17, 16, 15, 14, 13];
   for (const m of debianMajors) {
     const dir = `/usr/lib/postgresql/${m}/bin`;
-    if ((0, import_node_fs9.existsSync)(import_node_path25.default.join(dir, "postgres"))) return accept(dir, m);
+    if ((0, import_node_fs10.existsSync)(import_node_path25.default.join(dir, "postgres"))) return accept(dir, m);
   }
   const cfg = await run("pg_config", ["--bindir"], { allowFailure: true }).catch(() => void 0);
   if (cfg?.code === 0 && cfg.stdout.trim()) {
@@ -2948,12 +2949,12 @@ async function findBinaries(wanted, env = process.env) {
     `The data needs PostgreSQL ${wanted}, but no PostgreSQL ${wanted} binaries were found.${seen} Install them (apt-get install postgresql-${wanted}, from apt.postgresql.org if your distribution lacks it) or set PG_BIN.`
   );
 }
-var import_node_fs9, import_node_path25, cache, majorOf;
+var import_node_fs10, import_node_path25, cache, majorOf;
 var init_binaries = __esm({
   "packages/core/src/engine/postgres/binaries.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs9 = require("node:fs");
+    import_node_fs10 = require("node:fs");
     import_node_path25 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
@@ -2981,7 +2982,7 @@ function serverUser() {
 }
 function passwdIds(user, text) {
   try {
-    text ??= (0, import_node_fs10.readFileSync)("/etc/passwd", "utf8");
+    text ??= (0, import_node_fs11.readFileSync)("/etc/passwd", "utf8");
   } catch {
     return void 0;
   }
@@ -3030,13 +3031,13 @@ async function assertReachable(target) {
     }
   }
 }
-var import_node_child_process2, import_node_fs10, import_promises26, import_node_os5, import_node_path26, cached;
+var import_node_child_process2, import_node_fs11, import_promises26, import_node_os5, import_node_path26, cached;
 var init_osUser = __esm({
   "packages/core/src/engine/postgres/osUser.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_child_process2 = require("node:child_process");
-    import_node_fs10 = require("node:fs");
+    import_node_fs11 = require("node:fs");
     import_promises26 = require("node:fs/promises");
     import_node_os5 = __toESM(require("node:os"), 1);
     import_node_path26 = __toESM(require("node:path"), 1);
@@ -3082,7 +3083,7 @@ function hbaContents(adminUser, host, listenAll = false, onlyPeer) {
 async function writeServerFile(file, text) {
   const existing = await (0, import_promises27.lstat)(file).catch(() => void 0);
   if (existing) await (0, import_promises27.unlink)(file);
-  const fh = await (0, import_promises27.open)(file, import_node_fs11.constants.O_WRONLY | import_node_fs11.constants.O_CREAT | import_node_fs11.constants.O_EXCL | import_node_fs11.constants.O_NOFOLLOW, 384).catch((e) => {
+  const fh = await (0, import_promises27.open)(file, import_node_fs12.constants.O_WRONLY | import_node_fs12.constants.O_CREAT | import_node_fs12.constants.O_EXCL | import_node_fs12.constants.O_NOFOLLOW, 384).catch((e) => {
     throw new BuildError(`Could not create ${file} (${e.code}): something else created it meanwhile; nothing was written through it. Retry.`);
   });
   try {
@@ -3102,12 +3103,12 @@ async function replaceSourceConfig(dataDir) {
     );
   }
 }
-var import_node_fs11, import_promises27, import_node_path27, CONFIG_FILE, IDENT_FILE, HARDENED_SETTINGS, BUILD_SETTINGS, hbaQuote, LOCAL_TRUST_HBA, SOURCE_CONFIG_FILES;
+var import_node_fs12, import_promises27, import_node_path27, CONFIG_FILE, IDENT_FILE, HARDENED_SETTINGS, BUILD_SETTINGS, hbaQuote, LOCAL_TRUST_HBA, SOURCE_CONFIG_FILES;
 var init_config = __esm({
   "packages/core/src/engine/postgres/config.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs11 = require("node:fs");
+    import_node_fs12 = require("node:fs");
     import_promises27 = require("node:fs/promises");
     import_node_path27 = __toESM(require("node:path"), 1);
     init_errors();
@@ -3170,7 +3171,7 @@ async function writeEngineFile(mountPath, info) {
 }
 async function readEngineFile(mountPath) {
   const file = import_node_path28.default.join(mountPath, ENGINE_FILE);
-  if ((0, import_node_fs12.existsSync)(file)) {
+  if ((0, import_node_fs13.existsSync)(file)) {
     const parsed = JSON.parse(await (0, import_promises28.readFile)(file, "utf8"));
     if (parsed.kind !== "postgres" || typeof parsed.version !== "string" || typeof parsed.adminUser !== "string") {
       throw new SourceError(`${file} is not a PostgreSQL engine record (expected {kind:"postgres", version, adminUser}).`);
@@ -3178,17 +3179,17 @@ async function readEngineFile(mountPath) {
     return parsed;
   }
   const pgVersion = import_node_path28.default.join(dataDirOf(mountPath), "PG_VERSION");
-  if (!(0, import_node_fs12.existsSync)(pgVersion)) {
+  if (!(0, import_node_fs13.existsSync)(pgVersion)) {
     throw new SourceError(`${mountPath} holds no PostgreSQL data (no ${ENGINE_FILE} and no ${DATA_DIR}/PG_VERSION).`);
   }
   return { kind: "postgres", version: (await (0, import_promises28.readFile)(pgVersion, "utf8")).trim(), adminUser: ADMIN_USER };
 }
-var import_node_fs12, import_promises28, import_node_path28, ENGINE_FILE, DATA_DIR, ADMIN_USER, dataDirOf;
+var import_node_fs13, import_promises28, import_node_path28, ENGINE_FILE, DATA_DIR, ADMIN_USER, dataDirOf;
 var init_engineFile = __esm({
   "packages/core/src/engine/postgres/engineFile.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs12 = require("node:fs");
+    import_node_fs13 = require("node:fs");
     import_promises28 = require("node:fs/promises");
     import_node_path28 = __toESM(require("node:path"), 1);
     init_errors();
@@ -3222,7 +3223,7 @@ async function copyTree(src, dst, relative, stats, onFile) {
 }
 async function copyEntry(parent, name, dst, relative, stats, onFile) {
   const where2 = `${byDescriptor(parent)}/${name}`;
-  const fh = await (0, import_promises29.open)(where2, import_node_fs13.constants.O_RDONLY | import_node_fs13.constants.O_NOFOLLOW | import_node_fs13.constants.O_NONBLOCK).catch(async (e) => {
+  const fh = await (0, import_promises29.open)(where2, import_node_fs14.constants.O_RDONLY | import_node_fs14.constants.O_NOFOLLOW | import_node_fs14.constants.O_NONBLOCK).catch(async (e) => {
     if (e.code === "ELOOP") return linkEntry(where2, dst, relative);
     if (e.code === "ENXIO") return void 0;
     throw e;
@@ -3232,7 +3233,7 @@ async function copyEntry(parent, name, dst, relative, stats, onFile) {
     const s = await fh.stat();
     if (s.isDirectory()) return await copyTree(fh, dst, relative, stats, onFile);
     if (!s.isFile()) return;
-    await (0, import_promises29.copyFile)(byDescriptor(fh), dst, import_node_fs13.constants.COPYFILE_EXCL);
+    await (0, import_promises29.copyFile)(byDescriptor(fh), dst, import_node_fs14.constants.COPYFILE_EXCL);
     stats.bytes += s.size;
     onFile();
     await keepMetadata(dst, s);
@@ -3256,14 +3257,14 @@ async function copyFresh(fromMount, toMount, reporter) {
   const to = dataDirOf(toMount);
   const info = await readEngineFile(fromMount);
   const bins = await findBinaries(majorOf(info.version));
-  if ((0, import_node_fs13.existsSync)(import_node_path29.default.join(from, "postmaster.pid"))) {
+  if ((0, import_node_fs14.existsSync)(import_node_path29.default.join(from, "postmaster.pid"))) {
     throw new BuildError(`${from} still has postmaster.pid: stop its server (scrub does) before copying it.`);
   }
-  if ((0, import_node_fs13.existsSync)(to)) throw new BuildError(`${to} already exists; copyFresh needs a fresh disk.`);
+  if ((0, import_node_fs14.existsSync)(to)) throw new BuildError(`${to} already exists; copyFresh needs a fresh disk.`);
   const progress = reporter.progress("Copying data to the fresh disk");
   const stats = { bytes: 0 };
   let files = 0;
-  const root = await (0, import_promises29.open)(from, import_node_fs13.constants.O_RDONLY | import_node_fs13.constants.O_DIRECTORY | import_node_fs13.constants.O_NOFOLLOW).catch((e) => {
+  const root = await (0, import_promises29.open)(from, import_node_fs14.constants.O_RDONLY | import_node_fs14.constants.O_DIRECTORY | import_node_fs14.constants.O_NOFOLLOW).catch((e) => {
     throw new BuildError(`${from} cannot be opened as a directory (${e.code}); a data directory is never a link.`);
   });
   try {
@@ -3287,12 +3288,12 @@ async function copyFresh(fromMount, toMount, reporter) {
   await (0, import_promises29.copyFile)(import_node_path29.default.join(fromMount, ENGINE_FILE), import_node_path29.default.join(toMount, ENGINE_FILE));
   reporter.debug(`copyFresh ${fromMount}/${DATA_DIR} \u2192 ${toMount}/${DATA_DIR}: ${stats.bytes} bytes`);
 }
-var import_node_fs13, import_promises29, import_node_path29, SKIPPED_FILES, EMPTIED_DIRS, byDescriptor;
+var import_node_fs14, import_promises29, import_node_path29, SKIPPED_FILES, EMPTIED_DIRS, byDescriptor;
 var init_copyFresh = __esm({
   "packages/core/src/engine/postgres/copyFresh.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs13 = require("node:fs");
+    import_node_fs14 = require("node:fs");
     import_promises29 = require("node:fs/promises");
     import_node_path29 = __toESM(require("node:path"), 1);
     init_errors();
@@ -3727,7 +3728,7 @@ async function detectDumpKind(file) {
   const s = await (0, import_promises30.stat)(file).catch(() => void 0);
   if (!s) throw new SourceError(`${file} does not exist.`);
   if (s.isDirectory()) {
-    if ((0, import_node_fs14.existsSync)(import_node_path30.default.join(file, "toc.dat"))) return "directory";
+    if ((0, import_node_fs15.existsSync)(import_node_path30.default.join(file, "toc.dat"))) return "directory";
     throw new SourceError(`${file} is a directory without toc.dat, so not a PostgreSQL directory dump (${EXPECTED}).`);
   }
   const b = await head(file, 8192);
@@ -3749,12 +3750,12 @@ function parseTocHeader(listing) {
   const version2 = /^;\s+Dumped from database version:\s*(\d+(?:\.\d+)?)/m.exec(listing)?.[1];
   return { database: database2, version: version2 };
 }
-var import_node_fs14, import_promises30, import_node_path30, EXPECTED;
+var import_node_fs15, import_promises30, import_node_path30, EXPECTED;
 var init_dumpFile = __esm({
   "packages/core/src/engine/postgres/dumpFile.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs14 = require("node:fs");
+    import_node_fs15 = require("node:fs");
     import_promises30 = require("node:fs/promises");
     import_node_path30 = __toESM(require("node:path"), 1);
     init_errors();
@@ -3892,7 +3893,7 @@ async function* readScriptLines(file) {
 }
 async function* readScriptLineBatches(file) {
   let rest = "";
-  for await (const chunk of (0, import_node_fs15.createReadStream)(file, { encoding: "latin1", highWaterMark: 1 << 20 })) {
+  for await (const chunk of (0, import_node_fs16.createReadStream)(file, { encoding: "latin1", highWaterMark: 1 << 20 })) {
     const parts = (rest + chunk).split("\n");
     rest = parts.pop();
     yield parts;
@@ -3947,12 +3948,12 @@ async function checkDumpScript(file) {
   checked.set(key, facts);
   return facts;
 }
-var import_node_fs15, import_promises31, KEY, DB_ARG, ALLOWED_COMMAND, COPY_FROM_STDIN, isCopyEnd, checked;
+var import_node_fs16, import_promises31, KEY, DB_ARG, ALLOWED_COMMAND, COPY_FROM_STDIN, isCopyEnd, checked;
 var init_dumpScript = __esm({
   "packages/core/src/engine/postgres/dumpScript.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs15 = require("node:fs");
+    import_node_fs16 = require("node:fs");
     import_promises31 = require("node:fs/promises");
     init_errors();
     init_sqlLexer();
@@ -3990,7 +3991,7 @@ var init_url = __esm({
 
 // packages/core/src/engine/postgres/dataDir.ts
 async function makeEmptyDataDir(dataDir) {
-  if ((0, import_node_fs16.existsSync)(dataDir) && (await (0, import_promises32.readdir)(dataDir)).length > 0) {
+  if ((0, import_node_fs17.existsSync)(dataDir) && (await (0, import_promises32.readdir)(dataDir)).length > 0) {
     throw new BuildError(`${dataDir} already holds files; restore needs a fresh, empty disk.`);
   }
   await (0, import_promises32.mkdir)(dataDir, { recursive: true, mode: 448 });
@@ -4015,7 +4016,7 @@ async function copyDataDir(source, dataDir) {
   await makeEmptyDataDir(dataDir);
   await run("cp", ["-a", "--", `${source}/.`, dataDir]);
   const wal = import_node_path31.default.join(dataDir, "pg_wal");
-  if ((0, import_node_fs16.lstatSync)(wal).isSymbolicLink()) {
+  if ((0, import_node_fs17.lstatSync)(wal).isSymbolicLink()) {
     await (0, import_promises32.rm)(wal);
     await giveToServerUser(dataDir);
     await run("cp", ["-a", "--", `${import_node_path31.default.resolve(source, "pg_wal")}/.`, wal], { asUser: serverUser().asUser, cwd: "/" }).catch((e) => {
@@ -4061,12 +4062,12 @@ async function bootstrapSuperuser(bins, dataDir) {
   if (!name) throw new BuildError(`Could not find the superuser of ${dataDir} (single-user mode said: ${stdout.slice(0, 300)}).`);
   return name;
 }
-var import_node_fs16, import_promises32, import_node_path31, localeChoice;
+var import_node_fs17, import_promises32, import_node_path31, localeChoice;
 var init_dataDir = __esm({
   "packages/core/src/engine/postgres/dataDir.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs16 = require("node:fs");
+    import_node_fs17 = require("node:fs");
     import_promises32 = require("node:fs/promises");
     import_node_path31 = __toESM(require("node:path"), 1);
     init_errors();
@@ -4112,7 +4113,7 @@ function parseBackupHistory(file, text) {
   };
 }
 async function readWalArchive(dir) {
-  if (!(0, import_node_fs17.existsSync)(dir)) throw new SourceError(`The WAL archive ${dir} does not exist; pass the directory archive_command copies WAL segments into.`);
+  if (!(0, import_node_fs18.existsSync)(dir)) throw new SourceError(`The WAL archive ${dir} does not exist; pass the directory archive_command copies WAL segments into.`);
   let names;
   try {
     names = await (0, import_promises33.readdir)(dir);
@@ -4140,12 +4141,12 @@ function restoreCommand(archiveDir) {
   const source = shellQuote(`${import_node_path32.default.resolve(archiveDir)}/`).replace(/%/g, "%%");
   return `cp -- ${source}%f %p`;
 }
-var import_node_fs17, import_promises33, import_node_path32, SEGMENT_NAME, BACKUP_HISTORY, LSN, isLsn, formatLsn, lsnOf, intOf;
+var import_node_fs18, import_promises33, import_node_path32, SEGMENT_NAME, BACKUP_HISTORY, LSN, isLsn, formatLsn, lsnOf, intOf;
 var init_walArchive = __esm({
   "packages/core/src/engine/postgres/walArchive.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs17 = require("node:fs");
+    import_node_fs18 = require("node:fs");
     import_promises33 = require("node:fs/promises");
     import_node_path32 = __toESM(require("node:path"), 1);
     init_errors();
@@ -4172,7 +4173,7 @@ async function pgVersionText(dir, baseTar) {
   return (await run("tar", ["-xOf", baseTar, "PG_VERSION"])).stdout;
 }
 async function readBaseBackup(dir) {
-  if (!(0, import_node_fs18.existsSync)(dir)) throw new SourceError(`The base backup ${dir} does not exist.`);
+  if (!(0, import_node_fs19.existsSync)(dir)) throw new SourceError(`The base backup ${dir} does not exist.`);
   const names = await (0, import_promises34.readdir)(dir).catch(() => {
     throw new SourceError(`The base backup ${dir} is not a directory; pass pg_basebackup's -D directory.`);
   });
@@ -4228,12 +4229,12 @@ async function placeBaseBackup(backupDir, info, dataDir) {
   }
   await (0, import_promises34.rm)(import_node_path33.default.join(dataDir, "backup_manifest"), { force: true });
 }
-var import_node_fs18, import_promises34, import_node_path33, TAR_NAMES;
+var import_node_fs19, import_promises34, import_node_path33, TAR_NAMES;
 var init_baseBackup = __esm({
   "packages/core/src/engine/postgres/baseBackup.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs18 = require("node:fs");
+    import_node_fs19 = require("node:fs");
     import_promises34 = require("node:fs/promises");
     import_node_path33 = __toESM(require("node:path"), 1);
     init_errors();
@@ -4249,7 +4250,7 @@ var init_baseBackup = __esm({
 // packages/core/src/runtime/host.ts
 function logTail(logFile, offset = 0, lines = 15) {
   try {
-    const text = (0, import_node_fs19.readFileSync)(logFile).subarray(offset).toString("utf8");
+    const text = (0, import_node_fs20.readFileSync)(logFile).subarray(offset).toString("utf8");
     return text.trimEnd().split("\n").slice(-lines).join("\n");
   } catch {
     return "(no log)";
@@ -4261,8 +4262,8 @@ Last lines of ${launch.logFile}:
 ${tail}`;
 }
 async function startHostProcess(launch, opts) {
-  const offset = (0, import_node_fs19.existsSync)(launch.logFile) ? (0, import_node_fs19.statSync)(launch.logFile).size : 0;
-  const logFd = (0, import_node_fs19.openSync)(launch.logFile, import_node_fs19.constants.O_WRONLY | import_node_fs19.constants.O_APPEND | import_node_fs19.constants.O_CREAT | import_node_fs19.constants.O_NOFOLLOW, 416);
+  const offset = (0, import_node_fs20.existsSync)(launch.logFile) ? (0, import_node_fs20.statSync)(launch.logFile).size : 0;
+  const logFd = (0, import_node_fs20.openSync)(launch.logFile, import_node_fs20.constants.O_WRONLY | import_node_fs20.constants.O_APPEND | import_node_fs20.constants.O_CREAT | import_node_fs20.constants.O_NOFOLLOW, 416);
   let child;
   try {
     child = (0, import_node_child_process3.spawn)(launch.program, launch.args, {
@@ -4275,7 +4276,7 @@ async function startHostProcess(launch, opts) {
       ...launch.switchUser ? { uid: launch.uid, gid: launch.gid } : {}
     });
   } finally {
-    (0, import_node_fs19.closeSync)(logFd);
+    (0, import_node_fs20.closeSync)(logFd);
   }
   let exit;
   let spawnError;
@@ -4317,13 +4318,13 @@ async function stopHostProcess(pid, signals, opts = {}) {
   signal2("SIGKILL", -pid);
   await waitForExit(pid, 5e3);
 }
-var import_node_child_process3, import_node_fs19, POLL_MS, sleep2, DEFAULT_SIGNALS, HostRuntime;
+var import_node_child_process3, import_node_fs20, POLL_MS, sleep2, DEFAULT_SIGNALS, HostRuntime;
 var init_host = __esm({
   "packages/core/src/runtime/host.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_child_process3 = require("node:child_process");
-    import_node_fs19 = require("node:fs");
+    import_node_fs20 = require("node:fs");
     init_errors();
     init_childEnv();
     init_exec();
@@ -4355,7 +4356,7 @@ function postgresArgs(spec) {
 }
 function serverLaunchOf(spec, paths = [spec.dataDir, spec.socketDir]) {
   const user = serverUser();
-  const owner = (0, import_node_fs20.statSync)(spec.dataDir);
+  const owner = (0, import_node_fs21.statSync)(spec.dataDir);
   const socket = import_node_path34.default.join(spec.socketDir, `.s.PGSQL.${spec.port}`);
   return {
     program: spec.bins.bin("postgres"),
@@ -4375,7 +4376,7 @@ function serverLaunchOf(spec, paths = [spec.dataDir, spec.socketDir]) {
     paths,
     port: spec.port,
     logFile: spec.logFile,
-    ready: async () => (0, import_node_fs20.existsSync)(socket) && await answers(spec),
+    ready: async () => (0, import_node_fs21.existsSync)(socket) && await answers(spec),
     describe: `PostgreSQL over ${spec.dataDir}`,
     hintFor: (log2) => /Address already in use|could not create any TCP\/IP sockets/.test(log2) ? ` Port ${spec.port} is already in use on this host; choose another port or stop what holds it.` : "",
     signals: SIGNALS
@@ -4401,12 +4402,12 @@ async function answers(spec) {
 async function stopPostgres(pid, opts = {}) {
   await stopHostProcess(pid, SIGNALS, opts);
 }
-var import_node_fs20, import_node_path34, import_pg4, SIGNALS;
+var import_node_fs21, import_node_path34, import_pg4, SIGNALS;
 var init_launch = __esm({
   "packages/core/src/engine/postgres/launch.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs20 = require("node:fs");
+    import_node_fs21 = require("node:fs");
     import_node_path34 = __toESM(require("node:path"), 1);
     import_pg4 = __toESM(require_pg(), 1);
     init_host();
@@ -4636,7 +4637,7 @@ async function continueKeptState(a) {
   await (0, import_promises36.mkdir)(stateDir2, { recursive: true, mode: 457 });
   await assertReachable(stateData);
   let reused = false;
-  if ((0, import_node_fs21.existsSync)(stateFile)) {
+  if ((0, import_node_fs22.existsSync)(stateFile)) {
     const last = JSON.parse(await (0, import_promises36.readFile)(stateFile, "utf8"));
     if (last.backupStartLsn !== a.probe.backup.startLsn) {
       throw new SourceError(
@@ -4651,7 +4652,7 @@ async function continueKeptState(a) {
     reused = true;
     a.reporter.info(`Continuing the kept recovery state in ${stateDir2} (last at ${last.target.kind} ${last.target.value})`);
   } else {
-    if ((0, import_node_fs21.existsSync)(stateData))
+    if ((0, import_node_fs22.existsSync)(stateData))
       throw new SourceError(`${stateData} exists but ${stateFile} does not: not a state dbclone kept. Remove it or choose another directory.`);
     a.reporter.info(`Restoring base backup ${a.source.path} into the kept recovery state ${stateDir2}`);
     await placeBaseBackup(a.source.path, a.probe.backup, stateData);
@@ -4679,12 +4680,12 @@ async function continueKeptState(a) {
   await copyDataDir(stateData, a.dataDir);
   return { dir: stateDir2, reused, stateStoppedAt: outcome.stoppedAt, segmentsRestoredIntoState: outcome.restoredSegments.length };
 }
-var import_node_fs21, import_promises36, import_node_path36, STATE_FILE;
+var import_node_fs22, import_promises36, import_node_path36, STATE_FILE;
 var init_recoveryState = __esm({
   "packages/core/src/engine/postgres/recoveryState.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs21 = require("node:fs");
+    import_node_fs22 = require("node:fs");
     import_promises36 = require("node:fs/promises");
     import_node_path36 = __toESM(require("node:path"), 1);
     init_errors();
@@ -4867,14 +4868,14 @@ async function probeDump(file) {
 }
 async function probeDataDir(dir) {
   const pgVersion = import_node_path38.default.join(dir, "PG_VERSION");
-  if (!(0, import_node_fs22.existsSync)(pgVersion) || !(0, import_node_fs22.existsSync)(import_node_path38.default.join(dir, "global", "pg_control"))) {
+  if (!(0, import_node_fs23.existsSync)(pgVersion) || !(0, import_node_fs23.existsSync)(import_node_path38.default.join(dir, "global", "pg_control"))) {
     throw new SourceError(`${dir} is not a PostgreSQL data directory (expected PG_VERSION and global/pg_control in it).`);
   }
   const version2 = (await (0, import_promises37.readFile)(pgVersion, "utf8")).trim();
   const major = majorOf(version2);
   if (!Number.isFinite(major)) throw new SourceError(`${pgVersion} holds "${version2}", which is not a PostgreSQL version.`);
   const pidFile = import_node_path38.default.join(dir, "postmaster.pid");
-  if ((0, import_node_fs22.existsSync)(pidFile)) {
+  if ((0, import_node_fs23.existsSync)(pidFile)) {
     const pid = Number.parseInt((await (0, import_promises37.readFile)(pidFile, "utf8")).split("\n")[0] ?? "", 10);
     if (pid > 0 && isAlive(pid)) {
       throw new SourceError(
@@ -4882,7 +4883,7 @@ async function probeDataDir(dir) {
       );
     }
   }
-  const tablespaces = (0, import_node_fs22.existsSync)(import_node_path38.default.join(dir, "pg_tblspc")) ? await (0, import_promises37.readdir)(import_node_path38.default.join(dir, "pg_tblspc")) : [];
+  const tablespaces = (0, import_node_fs23.existsSync)(import_node_path38.default.join(dir, "pg_tblspc")) ? await (0, import_promises37.readdir)(import_node_path38.default.join(dir, "pg_tblspc")) : [];
   if (tablespaces.length > 0) {
     throw new NotSupportedError(
       `${dir} uses tablespaces outside the data directory (${tablespaces.join(", ")}); dbclone images hold a single data directory. Use a dump instead.`
@@ -4941,12 +4942,12 @@ async function probeSource(source) {
       );
   }
 }
-var import_node_fs22, import_promises37, import_node_path38, import_pg5;
+var import_node_fs23, import_promises37, import_node_path38, import_pg5;
 var init_probe = __esm({
   "packages/core/src/engine/postgres/probe.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs22 = require("node:fs");
+    import_node_fs23 = require("node:fs");
     import_promises37 = require("node:fs/promises");
     import_node_path38 = __toESM(require("node:path"), 1);
     import_pg5 = __toESM(require_pg(), 1);
@@ -5093,7 +5094,7 @@ async function isEmptyDatabase(s, name) {
 }
 async function rolesNamedInScript(file) {
   const roles = /* @__PURE__ */ new Set();
-  const lines = (0, import_node_readline.createInterface)({ input: (0, import_node_fs23.createReadStream)(file, "utf8"), crlfDelay: Infinity });
+  const lines = (0, import_node_readline.createInterface)({ input: (0, import_node_fs24.createReadStream)(file, "utf8"), crlfDelay: Infinity });
   const pattern = /^(?:ALTER .+ OWNER TO|GRANT .+ TO) (.+);$/;
   for await (const line of lines) {
     const m = pattern.exec(line);
@@ -5115,7 +5116,7 @@ async function ensureRoles(c, roles) {
   }
 }
 async function runRestoreTool(file, program2, args, what, stdin) {
-  const fh = stdin ? void 0 : await (0, import_promises39.open)(file, import_node_fs23.constants.O_RDONLY | import_node_fs23.constants.O_NOFOLLOW);
+  const fh = stdin ? void 0 : await (0, import_promises39.open)(file, import_node_fs24.constants.O_RDONLY | import_node_fs24.constants.O_NOFOLLOW);
   try {
     await run(program2, args, { asUser: serverUser().asUser, cwd: "/", stdin: stdin ?? fh.fd, timeoutMs: DAY_MS });
   } catch (e) {
@@ -5184,13 +5185,13 @@ async function restoreDumpall(bins, s, file) {
   );
   return new Set(after.filter((d) => !before.has(d) || d === "postgres"));
 }
-var import_node_crypto7, import_node_fs23, import_promises39, import_node_path40, import_node_readline, import_node_stream, DAY_MS, connArgs;
+var import_node_crypto7, import_node_fs24, import_promises39, import_node_path40, import_node_readline, import_node_stream, DAY_MS, connArgs;
 var init_restoreDump = __esm({
   "packages/core/src/engine/postgres/restoreDump.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto7 = require("node:crypto");
-    import_node_fs23 = require("node:fs");
+    import_node_fs24 = require("node:fs");
     import_promises39 = require("node:fs/promises");
     import_node_path40 = __toESM(require("node:path"), 1);
     import_node_readline = require("node:readline");
@@ -5341,7 +5342,7 @@ async function assertImageDataDir(mountPath) {
   await assertAutoConfEmpty(mountPath, import_node_path41.default.join(dataDir, "postgresql.auto.conf"));
 }
 async function assertAutoConfEmpty(mountPath, file) {
-  const fh = await (0, import_promises40.open)(file, import_node_fs24.constants.O_RDONLY | import_node_fs24.constants.O_NOFOLLOW).catch((e) => {
+  const fh = await (0, import_promises40.open)(file, import_node_fs25.constants.O_RDONLY | import_node_fs25.constants.O_NOFOLLOW).catch((e) => {
     if (e.code === "ENOENT") return void 0;
     if (e.code === "ELOOP") refuse2(mountPath, "has postgresql.auto.conf as a symbolic link");
     throw e;
@@ -5358,12 +5359,12 @@ async function assertAutoConfEmpty(mountPath, file) {
     await fh.close();
   }
 }
-var import_node_fs24, import_promises40, import_node_path41, LINK_ALLOWED, SIGNALS2, AUTO_CONF_MAX_BYTES, isInside;
+var import_node_fs25, import_promises40, import_node_path41, LINK_ALLOWED, SIGNALS2, AUTO_CONF_MAX_BYTES, isInside;
 var init_dataDirLinks = __esm({
   "packages/core/src/engine/postgres/dataDirLinks.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs24 = require("node:fs");
+    import_node_fs25 = require("node:fs");
     import_promises40 = require("node:fs/promises");
     import_node_path41 = __toESM(require("node:path"), 1);
     init_errors();
@@ -5511,12 +5512,12 @@ var init_staging_size = __esm({
 });
 
 // packages/core/src/engine/postgres/engine.ts
-var import_node_fs25, PostgresEngine;
+var import_node_fs26, PostgresEngine;
 var init_engine = __esm({
   "packages/core/src/engine/postgres/engine.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs25 = require("node:fs");
+    import_node_fs26 = require("node:fs");
     init_errors();
     init_reporter();
     init_binaries();
@@ -5536,7 +5537,7 @@ var init_engine = __esm({
       async checkPrerequisites() {
         const bins = await findBinaries();
         for (const p of ["initdb", "postgres", "pg_restore", "psql", "pg_resetwal", "pg_basebackup"]) {
-          if (!(0, import_node_fs25.existsSync)(bins.bin(p))) {
+          if (!(0, import_node_fs26.existsSync)(bins.bin(p))) {
             throw new MissingToolError(`${bins.bin(p)} is missing. Install it: apt-get install postgresql-${bins.major}.`);
           }
         }
@@ -5929,7 +5930,7 @@ __export(mssql_executor_exports, {
 async function loadMssql() {
   const name = "mssql";
   try {
-    const m = await import(name);
+    const m = (0, import_node_module.createRequire)(importMetaUrl)(name);
     return m.default ?? m;
   } catch (first) {
     const beside = (0, import_node_url.fileURLToPath)(new URL("../mssql/index.cjs", importMetaUrl));
@@ -14202,8 +14203,8 @@ var init_ports = __esm({
 // packages/core/src/util/process-identity.ts
 function startTicks(pid) {
   try {
-    const stat30 = (0, import_node_fs26.readFileSync)(`/proc/${pid}/stat`, "utf8");
-    const fields = stat30.slice(stat30.lastIndexOf(")") + 2).split(" ");
+    const stat31 = (0, import_node_fs27.readFileSync)(`/proc/${pid}/stat`, "utf8");
+    const fields = stat31.slice(stat31.lastIndexOf(")") + 2).split(" ");
     if (fields[0] === "Z" || fields[0] === "X") return void 0;
     const ticks = Number(fields[19]);
     return Number.isFinite(ticks) ? ticks : void 0;
@@ -14231,7 +14232,7 @@ function isPostgresOf(pid, dir) {
   if (process.platform !== "linux") return true;
   let argv;
   try {
-    argv = (0, import_node_fs26.readFileSync)(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    argv = (0, import_node_fs27.readFileSync)(`/proc/${pid}/cmdline`, "utf8").split("\0");
   } catch {
     return false;
   }
@@ -14242,12 +14243,12 @@ function isPostgresOf(pid, dir) {
   const rel = import_node_path53.default.relative(import_node_path53.default.resolve(dir), import_node_path53.default.resolve(dataDir));
   return rel === "" || !rel.startsWith("..") && !import_node_path53.default.isAbsolute(rel);
 }
-var import_node_fs26, import_node_path53;
+var import_node_fs27, import_node_path53;
 var init_process_identity = __esm({
   "packages/core/src/util/process-identity.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs26 = require("node:fs");
+    import_node_fs27 = require("node:fs");
     import_node_path53 = __toESM(require("node:path"), 1);
   }
 });
@@ -14263,13 +14264,13 @@ function matchesLabels(record2, labels) {
   const wanted = Object.entries(labels);
   return wanted.length > 0 && wanted.every(([k, v]) => record2.labels?.[k] === v);
 }
-var import_node_async_hooks, import_node_fs27, import_node_path54, import_proper_lockfile2, LOCK_OPTIONS, heldLocks, CloneRegistry;
+var import_node_async_hooks, import_node_fs28, import_node_path54, import_proper_lockfile2, LOCK_OPTIONS, heldLocks, CloneRegistry;
 var init_registry2 = __esm({
   "packages/core/src/clones/registry.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_async_hooks = require("node:async_hooks");
-    import_node_fs27 = require("node:fs");
+    import_node_fs28 = require("node:fs");
     import_node_path54 = __toESM(require("node:path"), 1);
     init_paths();
     init_durable_write();
@@ -14433,7 +14434,7 @@ var init_registry2 = __esm({
       async read() {
         let text;
         try {
-          text = await import_node_fs27.promises.readFile(this.file, "utf8");
+          text = await import_node_fs28.promises.readFile(this.file, "utf8");
         } catch (e) {
           if (e.code === "ENOENT") return [];
           throw e;
@@ -14681,12 +14682,12 @@ async function endsWithNewline(file) {
   const last = await readLastLine(file);
   return last === void 0 || last.complete;
 }
-var import_node_fs28, import_promises47, import_node_os9, import_node_path56, import_node_readline2, AuditLog;
+var import_node_fs29, import_promises47, import_node_os9, import_node_path56, import_node_readline2, AuditLog;
 var init_log = __esm({
   "packages/core/src/audit/log.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs28 = require("node:fs");
+    import_node_fs29 = require("node:fs");
     import_promises47 = require("node:fs/promises");
     import_node_os9 = __toESM(require("node:os"), 1);
     import_node_path56 = __toESM(require("node:path"), 1);
@@ -14889,7 +14890,7 @@ var init_log = __esm({
           if (e.code === "ENOENT") return;
           throw e;
         }
-        const rl = (0, import_node_readline2.createInterface)({ input: (0, import_node_fs28.createReadStream)(this.filePath, "utf8"), crlfDelay: Infinity });
+        const rl = (0, import_node_readline2.createInterface)({ input: (0, import_node_fs29.createReadStream)(this.filePath, "utf8"), crlfDelay: Infinity });
         for await (const line of rl) yield line;
       }
     };
@@ -15022,7 +15023,7 @@ async function copyAndHash(src, dest, onProgress) {
   const out = await (0, import_promises48.open)(dest, "wx", 420);
   try {
     let done = 0;
-    for await (const chunk of (0, import_node_fs29.createReadStream)(src, { highWaterMark: 1 << 20 })) {
+    for await (const chunk of (0, import_node_fs30.createReadStream)(src, { highWaterMark: 1 << 20 })) {
       const buf = chunk;
       hash.update(buf);
       await out.write(buf);
@@ -15065,13 +15066,13 @@ function pidAlive(pid) {
     return e.code === "EPERM";
   }
 }
-var import_node_crypto10, import_node_fs29, import_promises48, import_node_path57;
+var import_node_crypto10, import_node_fs30, import_promises48, import_node_path57;
 var init_durable_files = __esm({
   "packages/core/src/repository/durable-files.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto10 = require("node:crypto");
-    import_node_fs29 = require("node:fs");
+    import_node_fs30 = require("node:fs");
     import_promises48 = require("node:fs/promises");
     import_node_path57 = __toESM(require("node:path"), 1);
     init_durable_write();
@@ -15085,7 +15086,7 @@ function blobGroupId(env = process.env) {
   if (/^\d+$/.test(wanted)) return Number(wanted);
   let groups = "";
   try {
-    groups = (0, import_node_fs30.readFileSync)("/etc/group", "utf8");
+    groups = (0, import_node_fs31.readFileSync)("/etc/group", "utf8");
   } catch {
   }
   for (const line of groups.split("\n")) {
@@ -15096,12 +15097,12 @@ function blobGroupId(env = process.env) {
     `DBCLONE_BLOB_GROUP names the group '${wanted}', which does not exist on this machine; create it or set a group name or gid that exists`
   );
 }
-var import_node_fs30;
+var import_node_fs31;
 var init_blob_group = __esm({
   "packages/core/src/util/blob-group.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs30 = require("node:fs");
+    import_node_fs31 = require("node:fs");
     init_errors();
   }
 });
@@ -16674,7 +16675,7 @@ async function downloadLayer(d) {
   const body = res.body;
   const partialOut = await (0, import_promises56.open)(partial2, "a", 384);
   async function* layerBytesSource() {
-    if (have > 0) for await (const c of (0, import_node_fs31.createReadStream)(partial2, { end: have - 1, highWaterMark: 1 << 20 })) yield c;
+    if (have > 0) for await (const c of (0, import_node_fs32.createReadStream)(partial2, { end: have - 1, highWaterMark: 1 << 20 })) yield c;
     for await (const c of body) {
       const chunk = Buffer.from(c.buffer, c.byteOffset, c.byteLength);
       await partialOut.write(chunk);
@@ -16702,7 +16703,7 @@ async function downloadLayer(d) {
           yield c;
         }
       },
-      (0, import_node_fs31.createWriteStream)(d.tempFile, { flags: "wx", mode: 420 }),
+      (0, import_node_fs32.createWriteStream)(d.tempFile, { flags: "wx", mode: 420 }),
       { signal: d.signal }
     );
   } catch (e) {
@@ -16756,13 +16757,13 @@ function isZlibError(e) {
   const code = e?.code ?? "";
   return typeof code === "string" && code.startsWith("Z_");
 }
-var import_node_crypto11, import_node_fs31, import_promises56, import_node_stream2, import_promises57, import_node_zlib;
+var import_node_crypto11, import_node_fs32, import_promises56, import_node_stream2, import_promises57, import_node_zlib;
 var init_blob_download = __esm({
   "packages/core/src/repository/oci/blob-download.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto11 = require("node:crypto");
-    import_node_fs31 = require("node:fs");
+    import_node_fs32 = require("node:fs");
     import_promises56 = require("node:fs/promises");
     import_node_stream2 = require("node:stream");
     import_promises57 = require("node:stream/promises");
@@ -17243,7 +17244,7 @@ async function pushDiskLayer(client, repo, manifest, diskFile, settings, opts) {
   const total = manifest.disk.sizeBytes;
   async function* compressed() {
     const gzip = (0, import_node_zlib2.createGzip)({ level: settings.compressionLevel, chunkSize: 1 << 20 });
-    const input = (0, import_node_fs32.createReadStream)(diskFile, { highWaterMark: 1 << 20 });
+    const input = (0, import_node_fs33.createReadStream)(diskFile, { highWaterMark: 1 << 20 });
     input.on("data", (c) => {
       diskHash.update(c);
       read += c.length;
@@ -17282,12 +17283,12 @@ async function pushDiskLayer(client, repo, manifest, diskFile, settings, opts) {
   await settings.knownLayers.remember(manifest.disk.digest, layer, here);
   return layer;
 }
-var import_node_fs32, import_node_crypto14, import_node_zlib2;
+var import_node_fs33, import_node_crypto14, import_node_zlib2;
 var init_push_image = __esm({
   "packages/core/src/repository/oci/push-image.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs32 = require("node:fs");
+    import_node_fs33 = require("node:fs");
     import_node_crypto14 = require("node:crypto");
     import_node_zlib2 = require("node:zlib");
     init_errors();
@@ -17841,7 +17842,7 @@ async function openRepository(location, opts = {}) {
     return new OciRepository(location.trim(), { ...opts.oci, ...opts.cacheDir ? { cacheDir: opts.cacheDir } : {} });
   }
   const dir = directoryOf(location);
-  if (opts.mustExist && !(0, import_node_fs33.existsSync)(dir)) {
+  if (opts.mustExist && !(0, import_node_fs34.existsSync)(dir)) {
     throw new RepositoryError(`repository ${dir} does not exist: check the path, or make it by publishing an image to it`);
   }
   await assertUsableRoot(dir);
@@ -17857,12 +17858,12 @@ async function readRepositoryConfig(repository) {
   const layout = new FsLayout(directoryOf(repository));
   return configOf(await readConfigFile(layout), layout.configFile);
 }
-var import_node_fs33, import_node_path70, import_node_url2;
+var import_node_fs34, import_node_path70, import_node_url2;
 var init_open = __esm({
   "packages/core/src/repository/open.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs33 = require("node:fs");
+    import_node_fs34 = require("node:fs");
     import_node_path70 = __toESM(require("node:path"), 1);
     import_node_url2 = require("node:url");
     init_errors();
@@ -18283,14 +18284,14 @@ function apiStatus(e) {
 }
 function dockerConfigured(env = process.env) {
   if (env.DOCKER_HOST) return true;
-  return process.platform !== "win32" && (0, import_node_fs34.existsSync)("/var/run/docker.sock");
+  return process.platform !== "win32" && (0, import_node_fs35.existsSync)("/var/run/docker.sock");
 }
-var import_node_fs34, import_dockerode;
+var import_node_fs35, import_dockerode;
 var init_client3 = __esm({
   "packages/core/src/runtime/docker/client.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs34 = require("node:fs");
+    import_node_fs35 = require("node:fs");
     import_dockerode = __toESM(require_dockerode(), 1);
     init_errors();
   }
@@ -23903,7 +23904,7 @@ async function workerScript() {
   const here = typeof importMetaUrl === "string" ? (0, import_node_url3.fileURLToPath)(importMetaUrl) : void 0;
   if (here?.endsWith(".cjs")) {
     const bundled = import_node_path79.default.join(import_node_path79.default.dirname(here), "mapping-worker.cjs");
-    if (!import_node_fs35.default.existsSync(bundled))
+    if (!import_node_fs36.default.existsSync(bundled))
       throw new BuildError(
         `the masking worker bundle ${bundled} is missing; reinstall dbclone (dist/ must hold mapping-worker.cjs beside ${import_node_path79.default.basename(here)}).`
       );
@@ -23915,17 +23916,17 @@ async function workerScript() {
   return sourceBundle;
 }
 async function bundleFromSource(entry) {
-  if (!import_node_fs35.default.existsSync(entry)) throw new BuildError(`the masking worker source ${entry} is missing`);
+  if (!import_node_fs36.default.existsSync(entry)) throw new BuildError(`the masking worker source ${entry} is missing`);
   const { build } = (0, import_node_module2.createRequire)(entry)("esbuild");
   const out = await build({ entryPoints: [entry], write: false, bundle: true, platform: "node", format: "cjs", target: "node20", logLevel: "error" });
   return { code: out.outputFiles[0].text };
 }
-var import_node_fs35, import_node_module2, import_node_os12, import_node_path79, import_node_url3, import_node_worker_threads, defaultJobs, MIN_SLICE, sourceBundle;
+var import_node_fs36, import_node_module2, import_node_os12, import_node_path79, import_node_url3, import_node_worker_threads, defaultJobs, MIN_SLICE, sourceBundle;
 var init_mapping_pool = __esm({
   "packages/core/src/masking/transformers/mapping-pool.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs35 = __toESM(require("node:fs"), 1);
+    import_node_fs36 = __toESM(require("node:fs"), 1);
     import_node_module2 = require("node:module");
     import_node_os12 = __toESM(require("node:os"), 1);
     import_node_path79 = __toESM(require("node:path"), 1);
@@ -23942,16 +23943,16 @@ function removeAllOnExit() {
   if (exitHook) return;
   exitHook = true;
   process.on("exit", () => {
-    for (const d of liveDirs) (0, import_node_fs36.rmSync)(d, { recursive: true, force: true });
+    for (const d of liveDirs) (0, import_node_fs37.rmSync)(d, { recursive: true, force: true });
   });
 }
-var import_node_crypto20, import_node_fs36, import_node_os13, import_node_path80, bytesPerOriginal, FLUSH_AT, RECORD_HEADER, liveDirs, exitHook, OriginalsSpill;
+var import_node_crypto20, import_node_fs37, import_node_os13, import_node_path80, bytesPerOriginal, FLUSH_AT, RECORD_HEADER, liveDirs, exitHook, OriginalsSpill;
 var init_originals_spill = __esm({
   "packages/core/src/masking/leak-scan/originals-spill.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto20 = __toESM(require("node:crypto"), 1);
-    import_node_fs36 = require("node:fs");
+    import_node_fs37 = require("node:fs");
     import_node_os13 = __toESM(require("node:os"), 1);
     import_node_path80 = __toESM(require("node:path"), 1);
     init_errors();
@@ -23967,7 +23968,7 @@ var init_originals_spill = __esm({
         this.sources = sources;
         this.budget = budget;
         removeAllOnExit();
-        this.dir = (0, import_node_fs36.mkdtempSync)(import_node_path80.default.join(import_node_os13.default.tmpdir(), "dbclone-originals-"));
+        this.dir = (0, import_node_fs37.mkdtempSync)(import_node_path80.default.join(import_node_os13.default.tmpdir(), "dbclone-originals-"));
         liveDirs.add(this.dir);
         this.buckets = Array.from({ length: bucketCount }, (_, i) => ({
           file: import_node_path80.default.join(this.dir, `b${i}`),
@@ -23979,7 +23980,7 @@ var init_originals_spill = __esm({
         }));
         for (const b of this.buckets) {
           b.cipher = import_node_crypto20.default.createCipheriv("aes-256-ctr", this.key, b.iv);
-          (0, import_node_fs36.closeSync)((0, import_node_fs36.openSync)(b.file, "wx", 384));
+          (0, import_node_fs37.closeSync)((0, import_node_fs37.openSync)(b.file, "wx", 384));
         }
       }
       sources;
@@ -24006,17 +24007,17 @@ var init_originals_spill = __esm({
       }
       flush(b) {
         if (b.pendingBytes === 0) return;
-        const fd = (0, import_node_fs36.openSync)(b.file, "a");
+        const fd = (0, import_node_fs37.openSync)(b.file, "a");
         try {
-          (0, import_node_fs36.writeSync)(fd, b.cipher.update(Buffer.concat(b.pending, b.pendingBytes)));
+          (0, import_node_fs37.writeSync)(fd, b.cipher.update(Buffer.concat(b.pending, b.pendingBytes)));
         } finally {
-          (0, import_node_fs36.closeSync)(fd);
+          (0, import_node_fs37.closeSync)(fd);
         }
         b.pending = [];
         b.pendingBytes = 0;
       }
       read(b) {
-        return import_node_crypto20.default.createDecipheriv("aes-256-ctr", this.key, b.iv).update((0, import_node_fs36.readFileSync)(b.file));
+        return import_node_crypto20.default.createDecipheriv("aes-256-ctr", this.key, b.iv).update((0, import_node_fs37.readFileSync)(b.file));
       }
       /** End of the stream: deduplicate and sort each bucket, count, and group buckets into batches. */
       finish() {
@@ -24054,7 +24055,7 @@ var init_originals_spill = __esm({
           }
           b.count = keys.length;
           b.iv = import_node_crypto20.default.randomBytes(16);
-          (0, import_node_fs36.writeFileSync)(b.file, import_node_crypto20.default.createCipheriv("aes-256-ctr", this.key, b.iv).update(out), { mode: 384 });
+          (0, import_node_fs37.writeFileSync)(b.file, import_node_crypto20.default.createCipheriv("aes-256-ctr", this.key, b.iv).update(out), { mode: 384 });
         }
         let current2;
         let currentBytes = 0;
@@ -24106,7 +24107,7 @@ var init_originals_spill = __esm({
       }
       dispose() {
         this.disposed = true;
-        (0, import_node_fs36.rmSync)(this.dir, { recursive: true, force: true });
+        (0, import_node_fs37.rmSync)(this.dir, { recursive: true, force: true });
         liveDirs.delete(this.dir);
       }
     };
@@ -26730,7 +26731,7 @@ async function scanStream(chunks, plan, tally, source) {
   }
 }
 async function scanBlob(file, set, tally, onProgress) {
-  const stream = (0, import_node_fs37.createReadStream)(file, { highWaterMark: CHUNK3 });
+  const stream = (0, import_node_fs38.createReadStream)(file, { highWaterMark: CHUNK3 });
   let done = 0;
   const chunks = (async function* () {
     for await (const c of stream) {
@@ -26745,7 +26746,7 @@ async function scanDataFiles(root, set, tally) {
   for (const rel of await listFiles(root, "")) {
     const full = import_node_path82.default.join(root, rel);
     const relation = isRelationFile(rel);
-    await scanStream((0, import_node_fs37.createReadStream)(full, { highWaterMark: CHUNK3 }), set, tally, {
+    await scanStream((0, import_node_fs38.createReadStream)(full, { highWaterMark: CHUNK3 }), set, tally, {
       file: rel,
       channelOf: (offset) => channelOfFile(full, rel, offset),
       ...relation ? { explainByStructure: (offset, length) => explainInPage(full, offset, length, WINDOW) } : {}
@@ -26761,12 +26762,12 @@ async function listFiles(root, rel) {
   }
   return out;
 }
-var import_node_fs37, import_promises70, import_node_path82, emptyTally, EXAMPLES2, planOf, CHUNK3;
+var import_node_fs38, import_promises70, import_node_path82, emptyTally, EXAMPLES2, planOf, CHUNK3;
 var init_residue_scan = __esm({
   "packages/core/src/masking/leak-scan/residue-scan.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs37 = require("node:fs");
+    import_node_fs38 = require("node:fs");
     import_promises70 = require("node:fs/promises");
     import_node_path82 = __toESM(require("node:path"), 1);
     init_explain();
@@ -31400,11 +31401,11 @@ function registerRm(program2, ctx) {
 
 // packages/cli/src/commands/scan.ts
 init_import_meta_url();
+var import_promises79 = require("node:fs/promises");
 init_errors();
 async function sourceFromArgument(arg) {
   if (/^postgres(ql)?:\/\//.test(arg)) return { kind: "server", url: arg };
-  const { stat: stat30 } = await import("node:fs/promises");
-  const s = await stat30(arg).catch(() => void 0);
+  const s = await (0, import_promises79.stat)(arg).catch(() => void 0);
   if (!s) throw new UsageError(`scan: '${arg}' is neither a postgresql:// URL nor an existing dump file or data directory`);
   return s.isDirectory() ? { kind: "datadir", path: arg } : { kind: "dump", path: arg };
 }
@@ -31538,7 +31539,7 @@ init_reporter();
 
 // packages/core/src/doctor/probe.ts
 init_import_meta_url();
-var import_promises79 = require("node:fs/promises");
+var import_promises80 = require("node:fs/promises");
 var import_node_path89 = __toESM(require("node:path"), 1);
 init_exec();
 function machineProbe(env = process.env, overrides = {}) {
@@ -31552,8 +31553,8 @@ function machineProbe(env = process.env, overrides = {}) {
         if (!dir) continue;
         const file = import_node_path89.default.join(dir, program2);
         try {
-          await (0, import_promises79.access)(file, import_promises79.constants.X_OK);
-          if ((await (0, import_promises79.stat)(file)).isFile()) return file;
+          await (0, import_promises80.access)(file, import_promises80.constants.X_OK);
+          if ((await (0, import_promises80.stat)(file)).isFile()) return file;
         } catch {
         }
       }
@@ -31561,7 +31562,7 @@ function machineProbe(env = process.env, overrides = {}) {
     },
     async kind(file) {
       try {
-        const s = await (0, import_promises79.stat)(file);
+        const s = await (0, import_promises80.stat)(file);
         return s.isCharacterDevice() ? "char" : s.isDirectory() ? "dir" : s.isFile() ? "file" : "other";
       } catch {
         return void 0;
@@ -31576,7 +31577,7 @@ function machineProbe(env = process.env, overrides = {}) {
 
 // packages/core/src/doctor/requirements.ts
 init_import_meta_url();
-var import_promises80 = require("node:fs/promises");
+var import_promises81 = require("node:fs/promises");
 var import_node_path90 = __toESM(require("node:path"), 1);
 init_disk();
 var ok = (detail) => ({ status: "ok", detail });
@@ -31653,8 +31654,8 @@ var reflinkHome = {
     if (await probe.kind(home2) !== "dir") return { status: "advice", detail: `${home2} does not exist yet; it is made on first use` };
     let dir;
     try {
-      dir = await (0, import_promises80.mkdtemp)(import_node_path90.default.join(home2, ".doctor-"));
-      await (0, import_promises80.writeFile)(import_node_path90.default.join(dir, "a"), "reflink probe");
+      dir = await (0, import_promises81.mkdtemp)(import_node_path90.default.join(home2, ".doctor-"));
+      await (0, import_promises81.writeFile)(import_node_path90.default.join(dir, "a"), "reflink probe");
       const r = await probe.run("cp", ["--reflink=always", import_node_path90.default.join(dir, "a"), import_node_path90.default.join(dir, "b")]);
       return r.code === 0 ? ok(`${home2} supports reflinks`) : {
         status: "advice",
@@ -31664,7 +31665,7 @@ var reflinkHome = {
     } catch (e) {
       return { status: "advice", detail: `could not test reflinks in ${home2}: ${e.message}` };
     } finally {
-      if (dir) await (0, import_promises80.rm)(dir, { recursive: true, force: true });
+      if (dir) await (0, import_promises81.rm)(dir, { recursive: true, force: true });
     }
   }
 };

@@ -20,7 +20,10 @@ beforeAll(() => {
   fs.writeFileSync(
     trace,
     `const M = require("node:module"); const load = M._load;
-M._load = function (request) { if (/\\.cjs$/.test(request)) process.stderr.write("[load] " + request + "\\n"); return load.apply(this, arguments); };\n`,
+M._load = function (request) { if (/\\.cjs$/.test(request)) process.stderr.write("[load] " + request + "\\n"); return load.apply(this, arguments); };
+// The bin compiles main.cjs itself (vm.Script, with its code cache): traced there.
+const vm = require("node:vm"); const Script = vm.Script;
+vm.Script = class extends Script { constructor(code, o) { super(code, o); if (/\\.cjs$/.test(o?.filename ?? "")) process.stderr.write("[load] " + o.filename + "\\n"); } };\n`,
   );
   fs.mkdirSync(path.join(tmp, "repo"));
 });
@@ -64,6 +67,11 @@ new pg.Client({ host: "/nonexistent", port: 1 }).connect().catch(() => {
       },
     );
     expect(JSON.parse(control.stdout).length).toBeGreaterThan(0);
+  });
+
+  it("has no import() in main.cjs: the bin compiles it through vm.Script (its code cache), where import() cannot load anything", () => {
+    const text = fs.readFileSync(path.join(repoRoot, "dist/cli/main.cjs"), "utf8");
+    expect(text.match(/[^\w.$]import\(/g) ?? []).toEqual([]);
   });
 
   it("answers --version from the bin alone, without main.cjs", () => {
