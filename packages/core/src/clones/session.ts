@@ -30,6 +30,14 @@ import type { CloneRecord } from "./types.js";
 
 const DEFAULT_TIMEOUT_MS = 120_000;
 
+/**
+ * The reserve is durable (the 'creating' record gc removes a clone from after any crash). With a
+ * server per clone, what later steps note holds only while the clone's processes live (mount, server
+ * pid, ready), which a power loss ends too: atomic, no fsync. A shared server (SQL Server) outlives
+ * a power loss with the clone attached: every write stays durable.
+ */
+const liveOnly = (s: SessionState) => ({ durable: !s.input.platform.entry.serverPerClone });
+
 export interface SessionInput {
   opts: CreateCloneOptions;
   image: PublishedImage;
@@ -176,7 +184,7 @@ async function mount(s: SessionState, child: ChildDisk): Promise<void> {
   const { driver } = s.input.platform;
   const attachment = await driver.mount(child, s.record.mountPath);
   s.cleanup.push("unmount the child disk", () => driver.unmount(attachment));
-  s.record = await s.registry.patch(s.record.id, { attachment });
+  s.record = await s.registry.patch(s.record.id, { attachment }, liveOnly(s));
   await pausePoint("clone:mounted");
 }
 
@@ -204,14 +212,18 @@ async function start(s: SessionState): Promise<RunningServer> {
   );
   if (runtime) {
     s.cleanup.push("remove the clone's container", () => runtime.stop({ containerId: server.containerId }, { fast: true }));
-    s.record = await s.registry.patch(record.id, { containerId: server.containerId });
+    s.record = await s.registry.patch(record.id, { containerId: server.containerId }, liveOnly(s));
   } else {
     s.cleanup.push("stop the clone's server", () => engine.stop(server, { fast: true }));
     // A shared server has no process of the clone's (pid 0); it names the databases it attached instead.
-    s.record = await s.registry.patch(record.id, {
-      ...(server.pid ? { serverPid: server.pid } : {}),
-      ...(server.databases ? { databases: server.databases } : {}),
-    });
+    s.record = await s.registry.patch(
+      record.id,
+      {
+        ...(server.pid ? { serverPid: server.pid } : {}),
+        ...(server.databases ? { databases: server.databases } : {}),
+      },
+      liveOnly(s),
+    );
   }
   await pausePoint("clone:server-started");
   return server;
@@ -264,7 +276,7 @@ async function audit(s: SessionState): Promise<void> {
 
 /** ready: the record is the clone's from now on (no owner: gc judges it by its server). */
 function ready(s: SessionState): Promise<CloneRecord> {
-  return s.registry.patch(s.record.id, { state: "ready", owner: undefined });
+  return s.registry.patch(s.record.id, { state: "ready", owner: undefined }, liveOnly(s));
 }
 
 async function containerLabels(cloneId: string, home: string): Promise<Record<string, string>> {
