@@ -3565,18 +3565,8 @@ async function makeLogin(server, databases2, opts, hooks = {}) {
   const { user, password } = opts;
   for (const [i, db] of databases2.entries()) {
     await withAdmin(server, db, async (c) => {
-      if (i === 0) {
-        await hooks.first?.(c);
-        const exists2 = await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [user]);
-        const verb = exists2.rowCount ? "ALTER" : "CREATE";
-        await runFormatted(
-          c,
-          `SELECT format('${verb} ROLE %I LOGIN PASSWORD %L NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS', $1::text, $2::text) AS stmt`,
-          [user, scramVerifier(password)]
-          // a verifier, never the password itself
-        );
-      }
-      await grantOn(c, db, user);
+      if (i === 0) await hooks.first?.(c);
+      await runFormatted(c, loginStatementsSql(i === 0), [user, db, ...i === 0 ? [scramVerifier(password)] : []]);
       if (i === databases2.length - 1) await hooks.last?.(c);
     });
   }
@@ -3589,30 +3579,30 @@ async function makeLogin(server, databases2, opts, hooks = {}) {
     connectionString: connectionString(user, password, server.host, server.port, databases2[0])
   };
 }
-async function grantOn(c, db, user) {
-  await runFormatted(c, "SELECT format('GRANT CONNECT, CREATE, TEMPORARY ON DATABASE %I TO %I', $1::text, $2::text) AS stmt", [db, user]);
-  await runFormatted(
-    c,
-    `SELECT unnest(ARRAY[
+function loginStatementsSql(withRole) {
+  const role = withRole ? `SELECT 0 AS ord, format('%s ROLE %I LOGIN PASSWORD %L NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS',
+         CASE WHEN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1::text) THEN 'ALTER' ELSE 'CREATE' END, $1::text, $3::text) AS stmt
+       UNION ALL ` : "";
+  return `SELECT stmt FROM (
+    ${role}SELECT 1 AS ord, format('GRANT CONNECT, CREATE, TEMPORARY ON DATABASE %I TO %I', $2::text, $1::text) AS stmt
+    UNION ALL
+    SELECT 2, unnest(ARRAY[
        format('GRANT USAGE, CREATE ON SCHEMA %I TO %I', nspname, $1::text),
        format('GRANT ALL ON ALL TABLES IN SCHEMA %I TO %I', nspname, $1::text),
        format('GRANT ALL ON ALL SEQUENCES IN SCHEMA %I TO %I', nspname, $1::text),
        format('GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA %I TO %I', nspname, $1::text),
        format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT ALL ON TABLES TO %I', nspname, $1::text),
-       format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT ALL ON SEQUENCES TO %I', nspname, $1::text)]) AS stmt
-     FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}`,
-    [user]
-  );
-  await runFormatted(
-    c,
-    `SELECT DISTINCT format('GRANT %I TO %I', r.rolname, $1::text) AS stmt
-     FROM (SELECT relowner AS owner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${SYSTEM_SCHEMA_FILTER}
-           UNION SELECT nspowner FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}) o
-     JOIN pg_roles r ON r.oid = o.owner
-     WHERE NOT (r.rolsuper OR r.rolcreaterole OR r.rolreplication OR r.rolbypassrls)
-       AND r.rolname <> $1::text AND r.rolname NOT LIKE 'pg\\_%'`,
-    [user]
-  );
+       format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT ALL ON SEQUENCES TO %I', nspname, $1::text)])
+     FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}
+    UNION ALL
+    SELECT 3, owners.stmt FROM (
+      SELECT DISTINCT format('GRANT %I TO %I', r.rolname, $1::text) AS stmt
+      FROM (SELECT relowner AS owner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${SYSTEM_SCHEMA_FILTER}
+            UNION SELECT nspowner FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}) o
+      JOIN pg_roles r ON r.oid = o.owner
+      WHERE NOT (r.rolsuper OR r.rolcreaterole OR r.rolreplication OR r.rolbypassrls)
+        AND r.rolname <> $1::text AND r.rolname NOT LIKE 'pg\\_%') owners
+  ) s ORDER BY ord`;
 }
 async function verifyIdentity(creds, cloneId, imageDigest) {
   const client = new import_pg2.default.Client({
@@ -14264,6 +14254,16 @@ function matchesLabels(record2, labels) {
   const wanted = Object.entries(labels);
   return wanted.length > 0 && wanted.every(([k, v]) => record2.labels?.[k] === v);
 }
+async function replaceFile(file, text, mode) {
+  const tmp = tempPath(import_node_path54.default.dirname(file));
+  try {
+    await import_node_fs28.promises.writeFile(tmp, text, { mode, flag: "wx" });
+    await import_node_fs28.promises.rename(tmp, file);
+  } catch (e) {
+    await unlinkQuietly(tmp);
+    throw e;
+  }
+}
 var import_node_async_hooks, import_node_fs28, import_node_path54, import_proper_lockfile2, LOCK_OPTIONS, heldLocks, CloneRegistry;
 var init_registry2 = __esm({
   "packages/core/src/clones/registry.ts"() {
@@ -14317,14 +14317,14 @@ var init_registry2 = __esm({
        * A locked transaction: `fn` gets the current records and may change the array or its records
        * in place; the result is written (only if something changed) before the lock is released.
        */
-      async update(fn) {
+      async update(fn, opts = {}) {
         return this.withLock(async () => {
           const records = await this.read();
           const before = JSON.stringify(records);
           const result = await fn(records);
           if (JSON.stringify(records) !== before) {
             this.assertLockHeld();
-            await this.write(records);
+            await this.write(records, opts);
           }
           return result;
         });
@@ -14377,14 +14377,14 @@ var init_registry2 = __esm({
         });
       }
       /** Merge `partial` into the record; CloneNotFoundError when it is gone. */
-      async patch(id, partial2) {
+      async patch(id, partial2, opts = {}) {
         return this.update((records) => {
           const i = records.findIndex((r) => r.id === id);
           if (i < 0) throw new CloneNotFoundError(`clone ${id} is not in the registry ${this.file}; list clones with: dbclone clones`);
           const next = { ...records[i], ...partial2, id };
           records[i] = next;
           return next;
-        });
+        }, opts);
       }
       /** Remove a record; a record already gone is fine (teardown is idempotent). */
       async remove(id) {
@@ -14451,10 +14451,11 @@ var init_registry2 = __esm({
         }
         return clones;
       }
-      async write(records) {
-        const body = { version: 1, clones: records };
-        await writeFileAtomic(this.file, `${JSON.stringify(body, null, 2)}
-`, 384);
+      async write(records, opts) {
+        const text = `${JSON.stringify({ version: 1, clones: records }, null, 2)}
+`;
+        if (opts.durable === false) await replaceFile(this.file, text, 384);
+        else await writeFileAtomic(this.file, text, 384);
       }
     };
   }
@@ -18952,7 +18953,7 @@ async function mount(s, child) {
   const { driver } = s.input.platform;
   const attachment = await driver.mount(child, s.record.mountPath);
   s.cleanup.push("unmount the child disk", () => driver.unmount(attachment));
-  s.record = await s.registry.patch(s.record.id, { attachment });
+  s.record = await s.registry.patch(s.record.id, { attachment }, liveOnly(s));
   await pausePoint("clone:mounted");
 }
 async function start(s) {
@@ -18978,13 +18979,17 @@ async function start(s) {
   );
   if (runtime) {
     s.cleanup.push("remove the clone's container", () => runtime.stop({ containerId: server.containerId }, { fast: true }));
-    s.record = await s.registry.patch(record2.id, { containerId: server.containerId });
+    s.record = await s.registry.patch(record2.id, { containerId: server.containerId }, liveOnly(s));
   } else {
     s.cleanup.push("stop the clone's server", () => engine.stop(server, { fast: true }));
-    s.record = await s.registry.patch(record2.id, {
-      ...server.pid ? { serverPid: server.pid } : {},
-      ...server.databases ? { databases: server.databases } : {}
-    });
+    s.record = await s.registry.patch(
+      record2.id,
+      {
+        ...server.pid ? { serverPid: server.pid } : {},
+        ...server.databases ? { databases: server.databases } : {}
+      },
+      liveOnly(s)
+    );
   }
   await pausePoint("clone:server-started");
   return server;
@@ -19022,7 +19027,7 @@ async function audit(s) {
   });
 }
 function ready(s) {
-  return s.registry.patch(s.record.id, { state: "ready", owner: void 0 });
+  return s.registry.patch(s.record.id, { state: "ready", owner: void 0 }, liveOnly(s));
 }
 async function containerLabels(cloneId, home2) {
   const { cloneLabels: cloneLabels2 } = await Promise.resolve().then(() => (init_docker(), docker_exports));
@@ -19033,7 +19038,7 @@ async function ownBytesOf(driver, childFile) {
   const st = await import_promises63.default.stat(childFile).catch(() => void 0);
   return st ? st.blocks * 512 : 0;
 }
-var import_node_crypto17, import_promises63, import_node_path73, DEFAULT_TIMEOUT_MS;
+var import_node_crypto17, import_promises63, import_node_path73, DEFAULT_TIMEOUT_MS, liveOnly;
 var init_session = __esm({
   "packages/core/src/clones/session.ts"() {
     "use strict";
@@ -19056,6 +19061,7 @@ var init_session = __esm({
     init_registry2();
     init_ttl();
     DEFAULT_TIMEOUT_MS = 12e4;
+    liveOnly = (s) => ({ durable: !s.input.platform.entry.serverPerClone });
   }
 });
 

@@ -99,17 +99,10 @@ async function makeLogin(
   // backend the clone's wait for ready pays for.
   for (const [i, db] of databases.entries()) {
     await withAdmin(server, db, async (c) => {
-      if (i === 0) {
-        await hooks.first?.(c);
-        const exists = await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [user]);
-        const verb = exists.rowCount ? "ALTER" : "CREATE";
-        await runFormatted(
-          c,
-          `SELECT format('${verb} ROLE %I LOGIN PASSWORD %L NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS', $1::text, $2::text) AS stmt`,
-          [user, scramVerifier(password)], // a verifier, never the password itself
-        );
-      }
-      await grantOn(c, db, user);
+      if (i === 0) await hooks.first?.(c);
+      // The role (first database only: roles are cluster-wide) and its grants in `db`, in one round trip
+      // to list them and one to run them (one implicit transaction: all or nothing).
+      await runFormatted(c, loginStatementsSql(i === 0), [user, db, ...(i === 0 ? [scramVerifier(password)] : [])]); // a verifier, never the password
       if (i === databases.length - 1) await hooks.last?.(c);
     });
   }
@@ -123,31 +116,37 @@ async function makeLogin(
   };
 }
 
-/** What the login may do in `db`: its schemas, tables, sequences, functions, and the harmless owner roles. */
-async function grantOn(c: pg.Client, db: string, user: string): Promise<void> {
-  await runFormatted(c, "SELECT format('GRANT CONNECT, CREATE, TEMPORARY ON DATABASE %I TO %I', $1::text, $2::text) AS stmt", [db, user]);
-  await runFormatted(
-    c,
-    `SELECT unnest(ARRAY[
+/**
+ * Statements ($1 the login, $2 the database, $3 its SCRAM verifier when `withRole`), in order: make or
+ * update the role, then what it may do in `db`: connect, its schemas, tables, sequences, functions,
+ * and the harmless owner roles.
+ */
+function loginStatementsSql(withRole: boolean): string {
+  const role = withRole
+    ? `SELECT 0 AS ord, format('%s ROLE %I LOGIN PASSWORD %L NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS',
+         CASE WHEN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1::text) THEN 'ALTER' ELSE 'CREATE' END, $1::text, $3::text) AS stmt
+       UNION ALL `
+    : "";
+  return `SELECT stmt FROM (
+    ${role}SELECT 1 AS ord, format('GRANT CONNECT, CREATE, TEMPORARY ON DATABASE %I TO %I', $2::text, $1::text) AS stmt
+    UNION ALL
+    SELECT 2, unnest(ARRAY[
        format('GRANT USAGE, CREATE ON SCHEMA %I TO %I', nspname, $1::text),
        format('GRANT ALL ON ALL TABLES IN SCHEMA %I TO %I', nspname, $1::text),
        format('GRANT ALL ON ALL SEQUENCES IN SCHEMA %I TO %I', nspname, $1::text),
        format('GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA %I TO %I', nspname, $1::text),
        format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT ALL ON TABLES TO %I', nspname, $1::text),
-       format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT ALL ON SEQUENCES TO %I', nspname, $1::text)]) AS stmt
-     FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}`,
-    [user],
-  );
-  await runFormatted(
-    c,
-    `SELECT DISTINCT format('GRANT %I TO %I', r.rolname, $1::text) AS stmt
-     FROM (SELECT relowner AS owner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${SYSTEM_SCHEMA_FILTER}
-           UNION SELECT nspowner FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}) o
-     JOIN pg_roles r ON r.oid = o.owner
-     WHERE NOT (r.rolsuper OR r.rolcreaterole OR r.rolreplication OR r.rolbypassrls)
-       AND r.rolname <> $1::text AND r.rolname NOT LIKE 'pg\\_%'`,
-    [user],
-  );
+       format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT ALL ON SEQUENCES TO %I', nspname, $1::text)])
+     FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}
+    UNION ALL
+    SELECT 3, owners.stmt FROM (
+      SELECT DISTINCT format('GRANT %I TO %I', r.rolname, $1::text) AS stmt
+      FROM (SELECT relowner AS owner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${SYSTEM_SCHEMA_FILTER}
+            UNION SELECT nspowner FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}) o
+      JOIN pg_roles r ON r.oid = o.owner
+      WHERE NOT (r.rolsuper OR r.rolcreaterole OR r.rolreplication OR r.rolbypassrls)
+        AND r.rolname <> $1::text AND r.rolname NOT LIKE 'pg\\_%') owners
+  ) s ORDER BY ord`;
 }
 
 /** Connect over TCP as the login and prove the server is this clone of this image. */
