@@ -16,6 +16,7 @@ import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { build } from "esbuild";
+import { pgLazyWebCryptoPlugin } from "./pg-lazy-webcrypto.mjs";
 
 export const lazyPackages = ["@faker-js/faker", "dockerode", "@octokit/rest", "jose", "ajv", "yaml", "pg", "proper-lockfile", "cli-progress"];
 
@@ -40,7 +41,8 @@ export async function buildVendorChunks(dir, options, repoRoot) {
     const names = namedImports(sources, pkg);
     const contents = names ? `export { ${names.join(", ")} } from ${JSON.stringify(pkg)};\n` : `module.exports = require(${JSON.stringify(pkg)});\n`;
     const define = { ...options.define, ...vendorDefines[pkg] };
-    const result = await build({ ...options, define, stdin: { contents, resolveDir: repoRoot, sourcefile: `vendor:${pkg}`, loader: "js" }, outfile });
+    const plugins = pkg === "pg" ? [pgLazyWebCryptoPlugin()] : [];
+    const result = await build({ ...options, define, plugins, stdin: { contents, resolveDir: repoRoot, sourcefile: `vendor:${pkg}`, loader: "js" }, outfile });
     inputs.set(pkg, Object.keys(result.metafile.inputs));
     // Read the export names from the file we ship (not from node_modules), so shim and file agree.
     const real = createRequire(outfile)(outfile);
