@@ -1,4 +1,4 @@
-// `npm run bench -- clone [--scales 5,50] [--clones 10] [--wall-runs 9] [--tps-seconds 10] [--tps-rounds 3] [--drivers qcow2,reflink] [--quick]`
+// `npm run bench -- clone [--scales 5,50] [--clones 10] [--wall-runs 9] [--tps-seconds 10] [--tps-rounds 3] [--drivers qcow2,reflink] [--baseline-cli <other dist/cli/index.cjs>] [--quick]`
 // Clone-ready time and child disk size for pgbench databases of two sizes, per disk driver
 // (qcow2 over FUSE, reflink copies in a local pool), against baselines measured in the same run:
 // pg_restore into a fresh database, CREATE DATABASE … TEMPLATE … STRATEGY FILE_COPY, and pgbench
@@ -42,6 +42,7 @@ const drivers = (args.get("drivers") ?? "qcow2,reflink").split(",") as Disk[];
 const wallRuns = Number(args.get("wall-runs") ?? (quick ? 5 : 9));
 const tpsRounds = Number(args.get("tps-rounds") ?? (quick ? 2 : 3));
 const cli = path.resolve("dist/cli/index.cjs");
+const baselineCli = args.get("baseline-cli") ? path.resolve(args.get("baseline-cli")!) : undefined;
 type Disk = "qcow2" | "reflink";
 const reporter = silentReporter;
 const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -168,7 +169,7 @@ async function benchScale(root: string, scale: number) {
     log(`scale ${scale}: wall time of dbclone clone, interleaved with its floor and --version (${wallRuns} runs) …`);
     await native.stop();
     const env = { ...process.env, DBCLONE_HOME: home, DBCLONE_REPO: path.join(dir, "repository"), DBCLONE_CACHE_DIR: path.join(home, "cache") };
-    const walls: Record<string, number[]> = { node: [], version: [], pgStart: [], ...Object.fromEntries(drivers.map((d) => [d, []])) };
+    const walls: Record<string, number[]> = { node: [], version: [], pgStart: [], baselineCli: [], ...Object.fromEntries(drivers.map((d) => [d, []])) };
     // One uncounted warm-up round (page cache, the pool mounted), then interleaved rounds.
     for (let i = -1; i < wallRuns; i++) {
       const sample: Record<string, number> = {
@@ -177,17 +178,27 @@ async function benchScale(root: string, scale: number) {
         pgStart: await pgStartOnCopyMs(native, dir),
       };
       for (const disk of drivers) sample[disk] = cliCloneMs(cli, env, `bench:s${scale}`, disk);
+      if (baselineCli) sample.baselineCli = cliCloneMs(baselineCli, env, `bench:s${scale}`, drivers[drivers.length - 1]!);
       if (i >= 0) for (const [k, v] of Object.entries(sample)) walls[k]!.push(v);
     }
     for (const disk of drivers) perDriver[disk]!.cliWall = msSummary(walls[disk]!);
     const floorP50 = percentile(walls.node!, 50) + percentile(walls.pgStart!, 50);
-    const wall = { node: msSummary(walls.node!), version: msSummary(walls.version!), pgStartOnCopy: msSummary(walls.pgStart!), floorP50Ms: round(floorP50, 1) };
+    const wall = {
+      node: msSummary(walls.node!),
+      version: msSummary(walls.version!),
+      pgStartOnCopy: msSummary(walls.pgStart!),
+      floorP50Ms: round(floorP50, 1),
+      // Another build of the CLI (e.g. main's dist/cli), same rounds, the last driver: a before/after in one run.
+      ...(baselineCli ? { baselineCli: { path: baselineCli, disk: drivers[drivers.length - 1]!, ...msSummary(walls.baselineCli!) } } : {}),
+    };
 
     log(`scale ${scale}: pgbench TPS, ${tpsSeconds} s each, cold (caches dropped) then after pg_prewarm, ${tpsRounds} interleaved rounds …`);
     // Every round measures each cell once (native, then each driver), so the ratio of a round compares
     // runs minutes apart at most; the median over rounds and its spread decide, not one pair of runs.
     const samples: Record<string, Record<string, number[]>> = { native: {}, ...Object.fromEntries(drivers.map((d) => [d, {}])) };
-    const add = (who: string, key: string, tps: number) => (samples[who]![key] ??= []).push(tps);
+    const add = (who: string, key: string, tps: number) => {
+      samples[who]![key] = [...(samples[who]![key] ?? []), tps];
+    };
     for (let round = 0; round < tpsRounds; round++) {
       for (const durability of ["ephemeral", "durable"] as Durability[]) {
         // Both sides over TCP with a password login, so only the storage differs. "cold" is right after

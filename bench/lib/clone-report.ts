@@ -78,7 +78,11 @@ export function printReport(results: ScaleResult[], drivers: string[], load: { m
     }
   }
   const walls = results.map(
-    (r) => `scale ${r.scale}: node -e 0 ${r.wall.node.p50Ms} ms, PostgreSQL on a copy ${r.wall.pgStartOnCopy.p50Ms} ms, --version ${r.wall.version.p50Ms} ms`,
+    (r) =>
+      `scale ${r.scale}: node -e 0 ${r.wall.node.p50Ms} ms, PostgreSQL on a copy ${r.wall.pgStartOnCopy.p50Ms} ms, --version ${r.wall.version.p50Ms} ms` +
+      (r.wall.baselineCli
+        ? `; baseline CLI ${r.wall.baselineCli.path} (${r.wall.baselineCli.disk}) clone wall p50 ${r.wall.baselineCli.p50Ms} ms = ${round(r.wall.baselineCli.p50Ms / r.wall.floorP50Ms, 2)}x the floor`
+        : ""),
   );
 
   const targets: Record<string, Target[]> = {};
