@@ -4393,7 +4393,11 @@ function serverLaunchOf(spec, paths = [spec.dataDir, spec.socketDir]) {
     paths,
     port: spec.port,
     logFile: spec.logFile,
-    ready: async () => (0, import_node_fs21.existsSync)(socket) && await answers(spec),
+    ready: async () => {
+      if ((0, import_node_fs21.existsSync)(socket)) return answers(spec);
+      void import_pg4.default.Client;
+      return false;
+    },
     describe: `PostgreSQL over ${spec.dataDir}`,
     hintFor: (log2) => /Address already in use|could not create any TCP\/IP sockets/.test(log2) ? ` Port ${spec.port} is already in use on this host; choose another port or stop what holds it.` : "",
     signals: SIGNALS
@@ -13882,7 +13886,7 @@ var init_zod = __esm({
 
 // packages/core/src/image/manifest.ts
 function validateManifest(value, source) {
-  const result = manifestSchema.safeParse(value);
+  const result = manifestSchema.safeParse(value, { jitless: true });
   if (result.success) return result.data;
   const issue2 = result.error.issues[0];
   const field = issue2.path.length ? issue2.path.map(String).join(".") : "(root)";

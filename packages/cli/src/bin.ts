@@ -6,12 +6,12 @@
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { TOOL_VERSION } from "../../core/src/util/version.js";
-import { loadWithCodeCache } from "./code-cache.js";
+import { commandOf, loadWithCodeCache } from "./code-cache.js";
 
 // Only a leading --version is the tool's: `build … --version v1` is the image version.
 if (process.argv[2] === "--version" || process.argv[2] === "-V") process.stdout.write(`${TOOL_VERSION}\n`);
 else if (process.env.DBCLONE_CODE_CACHE === "off") createRequire(import.meta.url)("./main.cjs");
 else {
-  const load = loadWithCodeCache(fileURLToPath(new URL("./main.cjs", import.meta.url)));
-  if (load.cache !== "used") process.once("exit", load.save);
+  const load = loadWithCodeCache(fileURLToPath(new URL("./main.cjs", import.meta.url)), commandOf(process.argv));
+  if (load.stale) process.once("exit", load.save);
 }

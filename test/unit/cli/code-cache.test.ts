@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import vm from "node:vm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { codeCacheFileOf, loadWithCodeCache } from "../../../packages/cli/src/code-cache.js";
+import { codeCacheFileOf, commandOf, loadWithCodeCache } from "../../../packages/cli/src/code-cache.js";
 
 let dir: string;
 let bundle: string;
@@ -30,11 +30,14 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const keyOf = (source: string) => crypto.createHash("sha256").update(source).update(`\0${process.version}\0${process.arch}`).digest();
 
-/** A cache for `bundle` (right header) whose code is `code`'s. */
-function plant(code: string, mode = 0o644): string {
+/** A cache for `bundle` (right header, covering `commands`) whose code is `code`'s. */
+function plant(code: string, mode = 0o644, commands = ["-"]): string {
   const script = new vm.Script(Module.wrap(`//${code.slice(2)}`), { filename: bundle });
   const file = codeCacheFileOf(bundle);
-  fs.writeFileSync(file, Buffer.concat([keyOf(genuine(String(n))), script.createCachedData()]), { mode });
+  const list = Buffer.from(commands.join("\n"));
+  const length = Buffer.alloc(2);
+  length.writeUInt16BE(list.length);
+  fs.writeFileSync(file, Buffer.concat([keyOf(genuine(String(n))), length, list, script.createCachedData()]), { mode });
   fs.chmodSync(file, mode);
   return file;
 }
@@ -95,5 +98,55 @@ describe("loadWithCodeCache", () => {
     expect(load).toMatchObject({ exports: `genuine-${n}b`, cache: "stale" });
     load.save();
     expect(loadWithCodeCache(bundle)).toMatchObject({ exports: `genuine-${n}b`, cache: "used" });
+  });
+
+  it("rewrites a trusted cache once for each command it does not cover yet, keeping the commands it did", () => {
+    const file = codeCacheFileOf(bundle);
+    const first = loadWithCodeCache(bundle, "images");
+    expect(first).toMatchObject({ cache: "none", stale: true });
+    first.save();
+    const covered = () =>
+      fs
+        .readFileSync(file)
+        .toString("latin1", 34, 34 + fs.readFileSync(file).readUInt16BE(32))
+        .split("\n");
+    expect(covered()).toEqual(["images"]);
+    const again = loadWithCodeCache(bundle, "images");
+    expect(again).toMatchObject({ cache: "used", stale: false });
+    const before = fs.statSync(file);
+    again.save(); // covered: nothing written
+    expect(fs.statSync(file).ino).toBe(before.ino);
+    const other = loadWithCodeCache(bundle, "clone");
+    expect(other).toMatchObject({ exports: `genuine-${n}`, cache: "used", stale: true });
+    other.save();
+    expect(fs.statSync(file).ino).not.toBe(before.ino);
+    expect(covered()).toEqual(["images", "clone"]);
+    expect(loadWithCodeCache(bundle, "clone")).toMatchObject({ exports: `genuine-${n}`, cache: "used", stale: false });
+    expect(loadWithCodeCache(bundle, "images")).toMatchObject({ cache: "used", stale: false });
+  });
+
+  it("stops adding commands at its bound (odd argv cannot grow the header without end)", () => {
+    plant(
+      genuine(String(n)),
+      0o644,
+      Array.from({ length: 40 }, (_, i) => `c${String.fromCharCode(97 + (i % 26))}${i}`),
+    );
+    expect(loadWithCodeCache(bundle, "clone")).toMatchObject({ cache: "used", stale: false });
+  });
+
+  it("ignores a cache whose command list runs past its end", () => {
+    const file = plant(evil(String(n)));
+    const bytes = fs.readFileSync(file);
+    bytes.writeUInt16BE(0xffff, 32);
+    fs.writeFileSync(file, bytes);
+    expect(loadWithCodeCache(bundle, "clone")).toMatchObject({ exports: `genuine-${n}`, cache: "stale", stale: true });
+  });
+
+  it("names a run's command by its first argument only when it looks like one", () => {
+    expect(commandOf(["node", "dbclone", "clone", "x"])).toBe("clone");
+    expect(commandOf(["node", "dbclone", "gc-github"])).toBe("gc-github");
+    expect(commandOf(["node", "dbclone", "--home", "/h", "clone"])).toBe("-");
+    expect(commandOf(["node", "dbclone", "Evil\nname"])).toBe("-");
+    expect(commandOf(["node", "dbclone"])).toBe("-");
   });
 });
