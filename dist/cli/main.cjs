@@ -19497,6 +19497,10 @@ var init_promote_privacy = __esm({
 });
 
 // packages/core/src/clones/promote.ts
+var promote_exports = {};
+__export(promote_exports, {
+  promoteClone: () => promoteClone
+});
 async function promoteClone(opts) {
   const started = performance.now();
   const startedAt = (/* @__PURE__ */ new Date()).toISOString();
@@ -19668,10 +19672,13 @@ __export(clones_exports, {
   parseDuration: () => parseDuration,
   parseTtl: () => parseTtl,
   pickFreePort: () => pickFreePort,
-  promoteClone: () => promoteClone,
+  promoteClone: () => promoteClone2,
   serverOf: () => serverOf,
   teardownClones: () => teardownClones
 });
+async function promoteClone2(opts) {
+  return (await Promise.resolve().then(() => (init_promote2(), promote_exports))).promoteClone(opts);
+}
 var init_clones = __esm({
   "packages/core/src/clones/index.ts"() {
     "use strict";
@@ -19687,7 +19694,6 @@ var init_clones = __esm({
     init_ports();
     init_ttl();
     init_clone_id();
-    init_promote2();
   }
 });
 
@@ -31836,8 +31842,8 @@ function registerPromote(program2, ctx) {
   program2.command("promote").description("stop a clone cleanly and publish its data as a new image version (a layer over its source); the clone is consumed").argument("<clone>", "clone id (c-\u2026) or name").requiredOption("--as <image:version>", "the new version, e.g. shop:v2").option("--flatten", "write a single-layer version (the whole chain) instead of a layer over the source").option("--tag <tag>", "point this tag at the new version (repeatable)", collect).option("--label <key=value>", "label recorded in the manifest (repeatable)", collectLabel).addHelpText("after", examples("dbclone promote pr-42 --as shop:v2", "dbclone promote c-abcdefgh23 --as shop:v3 --flatten --tag latest")).action(async (clone2, opts, cmd) => {
     const { home: home2, json } = ctx.globals(cmd);
     const repository = await ctx.openRepository(cmd, { create: true });
-    const { promoteClone: promoteClone2 } = await Promise.resolve().then(() => (init_clones(), clones_exports));
-    const result = await promoteClone2({
+    const { promoteClone: promoteClone3 } = await Promise.resolve().then(() => (init_clones(), clones_exports));
+    const result = await promoteClone3({
       repository,
       home: home2,
       reporter: ctx.reporter,
