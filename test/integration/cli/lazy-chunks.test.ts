@@ -133,4 +133,17 @@ new pg.Client({ host: "/nonexistent", port: 1 }).connect().catch(() => {
     expect(JSON.parse(source.stdout).error.message).toMatch(/invalid manifest field 'name': Invalid input: expected string, received number/);
     expect({ code: bundled.code, stdout: bundled.stdout }).toEqual({ code: source.code, stdout: source.stdout });
   });
+
+  it("sets up promote.ts only when a promote runs (every command loads the clones index), and promote still reaches it", () => {
+    const text = fs.readFileSync(path.join(repoRoot, "dist/cli/main.cjs"), "utf8");
+    const init = /var (init_\w+) = __esm\(\{\n\s+"packages\/core\/src\/clones\/promote\.ts"/.exec(text)?.[1];
+    const index = /"packages\/core\/src\/clones\/index\.ts"\(\) \{[\s\S]*?\n\}\);/.exec(text)?.[0];
+    expect(init).toBeDefined();
+    expect(index).toBeDefined();
+    expect(index).not.toContain(`${init}()`);
+    expect(text).toContain(`${init}(), promote_exports`); // the one place that sets it up: the wrapper's first call
+    const r = dbclone(["promote", "c-nonexist23", "--as", "shop:v2"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("no clone 'c-nonexist23'");
+  });
 });
