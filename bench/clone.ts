@@ -1,4 +1,4 @@
-// `npm run bench -- clone [--scales 5,50] [--clones 10] [--wall-runs 9] [--tps-seconds 10] [--drivers qcow2,reflink] [--quick]`
+// `npm run bench -- clone [--scales 5,50] [--clones 10] [--wall-runs 9] [--tps-seconds 10] [--tps-rounds 3] [--drivers qcow2,reflink] [--baseline-cli <other dist/cli/index.cjs>] [--quick]`
 // Clone-ready time and child disk size for pgbench databases of two sizes, per disk driver
 // (qcow2 over FUSE, reflink copies in a local pool), against baselines measured in the same run:
 // pg_restore into a fresh database, CREATE DATABASE … TEMPLATE … STRATEGY FILE_COPY, and pgbench
@@ -7,7 +7,9 @@
 // `dbclone clone` (the built CLI, dist/cli: run `npm run build` first) from process start to exit,
 // interleaved with its floor (`node -e 0` + PostgreSQL started on a copy of the same data directory
 // to its first answered query) and `dbclone --version`; the issue's targets are checked at the end.
-// --quick: scales 2,8, 4 clones, 5 wall runs, 5 s of pgbench.
+// Each TPS cell is measured in --tps-rounds interleaved rounds: its ratio is the median of the rounds'
+// ratios, reported with their min and max. --quick: scales 2,8, 4 clones, 5 wall runs, 5 s of
+// pgbench, 2 rounds.
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -23,6 +25,7 @@ import { run } from "../packages/core/src/runtime/index.js";
 import { NativeServer } from "./lib/source-server.js";
 import { percentile, round } from "./lib/stats.js";
 import { LoadSampler, cliCloneMs, msSummary, pgStartOnCopyMs, spawnMs, type MsSummary } from "./lib/wall.js";
+import { medians, tpsSummary, type RatioSpread } from "./lib/tps-rounds.js";
 import { printReport } from "./lib/clone-report.js";
 
 const args = new Map<string, string>();
@@ -37,7 +40,9 @@ const cloneCount = Number(args.get("clones") ?? (quick ? 4 : 10));
 const tpsSeconds = Number(args.get("tps-seconds") ?? (quick ? 5 : 10));
 const drivers = (args.get("drivers") ?? "qcow2,reflink").split(",") as Disk[];
 const wallRuns = Number(args.get("wall-runs") ?? (quick ? 5 : 9));
+const tpsRounds = Number(args.get("tps-rounds") ?? (quick ? 2 : 3));
 const cli = path.resolve("dist/cli/index.cjs");
+const baselineCli = args.get("baseline-cli") ? path.resolve(args.get("baseline-cli")!) : undefined;
 type Disk = "qcow2" | "reflink";
 const reporter = silentReporter;
 const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -75,8 +80,12 @@ interface DriverResult {
   childDiskBytesP50: number;
   /** `dbclone clone` from process start to exit. */
   cliWall?: MsSummary;
+  /** Median TPS over the rounds, per cell (ephemeral_cold, ephemeral, durable_cold, durable). */
   tps: Record<string, number>;
+  /** Median over the rounds of each round's TPS / native TPS. */
   tpsRatio?: Record<string, number>;
+  /** Each cell's per-round ratios, with their min and max. */
+  tpsRatioSpread?: Record<string, RatioSpread>;
 }
 
 function summary(xs: number[]) {
@@ -160,7 +169,7 @@ async function benchScale(root: string, scale: number) {
     log(`scale ${scale}: wall time of dbclone clone, interleaved with its floor and --version (${wallRuns} runs) …`);
     await native.stop();
     const env = { ...process.env, DBCLONE_HOME: home, DBCLONE_REPO: path.join(dir, "repository"), DBCLONE_CACHE_DIR: path.join(home, "cache") };
-    const walls: Record<string, number[]> = { node: [], version: [], pgStart: [], ...Object.fromEntries(drivers.map((d) => [d, []])) };
+    const walls: Record<string, number[]> = { node: [], version: [], pgStart: [], baselineCli: [], ...Object.fromEntries(drivers.map((d) => [d, []])) };
     // One uncounted warm-up round (page cache, the pool mounted), then interleaved rounds.
     for (let i = -1; i < wallRuns; i++) {
       const sample: Record<string, number> = {
@@ -169,42 +178,54 @@ async function benchScale(root: string, scale: number) {
         pgStart: await pgStartOnCopyMs(native, dir),
       };
       for (const disk of drivers) sample[disk] = cliCloneMs(cli, env, `bench:s${scale}`, disk);
+      if (baselineCli) sample.baselineCli = cliCloneMs(baselineCli, env, `bench:s${scale}`, drivers[drivers.length - 1]!);
       if (i >= 0) for (const [k, v] of Object.entries(sample)) walls[k]!.push(v);
     }
     for (const disk of drivers) perDriver[disk]!.cliWall = msSummary(walls[disk]!);
     const floorP50 = percentile(walls.node!, 50) + percentile(walls.pgStart!, 50);
-    const wall = { node: msSummary(walls.node!), version: msSummary(walls.version!), pgStartOnCopy: msSummary(walls.pgStart!), floorP50Ms: round(floorP50, 1) };
+    const wall = {
+      node: msSummary(walls.node!),
+      version: msSummary(walls.version!),
+      pgStartOnCopy: msSummary(walls.pgStart!),
+      floorP50Ms: round(floorP50, 1),
+      // Another build of the CLI (e.g. main's dist/cli), same rounds, the last driver: a before/after in one run.
+      ...(baselineCli ? { baselineCli: { path: baselineCli, disk: drivers[drivers.length - 1]!, ...msSummary(walls.baselineCli!) } } : {}),
+    };
 
-    log(`scale ${scale}: pgbench TPS, ${tpsSeconds} s each, cold (caches dropped) then after pg_prewarm …`);
-    const nativeTps: Record<string, number> = {};
-    for (const durability of ["ephemeral", "durable"] as Durability[]) {
-      // Both sides over TCP with a password login, so only the storage differs. "cold" is right after
-      // start with the page cache dropped (a fresh CI clone); "warm" after pg_prewarm of every table
-      // and index (a long-lived per-branch clone).
-      await native.stop();
-      await dropCaches();
-      const s = await native.start(durability);
-      const login = await native.engine.createLogin(s, ["bench"], { user: "bench_native", password: "bench-native-pw" });
-      nativeTps[`${durability}_cold`] = await pgbenchTps("127.0.0.1", s.port, login.user, login.password, "bench");
-      await prewarm(s.socketDir!, s.port, s.adminUser);
-      nativeTps[durability] = await pgbenchTps("127.0.0.1", s.port, login.user, login.password, "bench");
-      await native.stop();
-      for (const disk of drivers) {
-        const c = await createClone({ repository, ref: `bench:s${scale}`, home, reporter, durability, disk });
-        live.push(c);
+    log(`scale ${scale}: pgbench TPS, ${tpsSeconds} s each, cold (caches dropped) then after pg_prewarm, ${tpsRounds} interleaved rounds …`);
+    // Every round measures each cell once (native, then each driver), so the ratio of a round compares
+    // runs minutes apart at most; the median over rounds and its spread decide, not one pair of runs.
+    const samples: Record<string, Record<string, number[]>> = { native: {}, ...Object.fromEntries(drivers.map((d) => [d, {}])) };
+    const add = (who: string, key: string, tps: number) => {
+      samples[who]![key] = [...(samples[who]![key] ?? []), tps];
+    };
+    for (let round = 0; round < tpsRounds; round++) {
+      for (const durability of ["ephemeral", "durable"] as Durability[]) {
+        // Both sides over TCP with a password login, so only the storage differs. "cold" is right after
+        // start with the page cache dropped (a fresh CI clone); "warm" after pg_prewarm of every table
+        // and index (a long-lived per-branch clone).
+        await native.stop();
         await dropCaches();
-        const tps = perDriver[disk]!.tps;
-        tps[`${durability}_cold`] = await pgbenchTps("127.0.0.1", c.credentials.port, c.credentials.user, c.credentials.password, "bench");
-        await prewarm(path.join(c.clone.dir, "run"), c.credentials.port, "dbclone_admin");
-        tps[durability] = await pgbenchTps("127.0.0.1", c.credentials.port, c.credentials.user, c.credentials.password, "bench");
-        await teardownClones({ home, reporter, id: c.clone.id });
-        live.pop();
+        const s = await native.start(durability);
+        const login = await native.engine.createLogin(s, ["bench"], { user: "bench_native", password: "bench-native-pw" });
+        add("native", `${durability}_cold`, await pgbenchTps("127.0.0.1", s.port, login.user, login.password, "bench"));
+        await prewarm(s.socketDir!, s.port, s.adminUser);
+        add("native", durability, await pgbenchTps("127.0.0.1", s.port, login.user, login.password, "bench"));
+        await native.stop();
+        for (const disk of drivers) {
+          const c = await createClone({ repository, ref: `bench:s${scale}`, home, reporter, durability, disk });
+          live.push(c);
+          await dropCaches();
+          add(disk, `${durability}_cold`, await pgbenchTps("127.0.0.1", c.credentials.port, c.credentials.user, c.credentials.password, "bench"));
+          await prewarm(path.join(c.clone.dir, "run"), c.credentials.port, "dbclone_admin");
+          add(disk, durability, await pgbenchTps("127.0.0.1", c.credentials.port, c.credentials.user, c.credentials.password, "bench"));
+          await teardownClones({ home, reporter, id: c.clone.id });
+          live.pop();
+        }
       }
     }
-    for (const d of Object.values(perDriver)) {
-      d.tpsRatio = Object.fromEntries(Object.entries(d.tps).map(([k, v]) => [k, round(v / nativeTps[k]!, 3)]));
-      d.tps = Object.fromEntries(Object.entries(d.tps).map(([k, v]) => [k, round(v, 1)]));
-    }
+    const nativeTps = medians(samples.native!);
+    for (const disk of drivers) Object.assign(perDriver[disk]!, tpsSummary(samples[disk]!, samples.native!));
     const fastest = Math.min(...Object.values(perDriver).map((d) => d.cloneReady.p50));
     return {
       scale,
@@ -214,7 +235,7 @@ async function benchScale(root: string, scale: number) {
       buildSeconds: round(build.timings.totalSeconds, 2),
       baselines: { pgRestoreSeconds: round(restoreSeconds, 2), templateCopySeconds: round(templateSeconds, 2) },
       speedup: { vsPgRestore: round(restoreSeconds / fastest, 1), vsTemplateCopy: round(templateSeconds / fastest, 1) },
-      nativeTps: Object.fromEntries(Object.entries(nativeTps).map(([k, v]) => [k, round(v, 1)])),
+      nativeTps,
       wall,
       drivers: perDriver,
     };
@@ -251,6 +272,7 @@ async function main(): Promise<void> {
       clones: cloneCount,
       wallRuns,
       tpsSeconds,
+      tpsRounds,
       drivers,
       results,
       summary: summaryOut,

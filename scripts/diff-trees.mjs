@@ -6,9 +6,13 @@ export function listFiles(dir, base = dir) {
   if (!fs.existsSync(dir)) return [];
   return fs
     .readdirSync(dir, { withFileTypes: true })
+    .filter((e) => !isRuntimeCache(e.name))
     .flatMap((e) => (e.isDirectory() ? listFiles(path.join(dir, e.name), base) : [path.relative(base, path.join(dir, e.name))]))
     .sort();
 }
+
+/** The CLI's V8 code cache, written beside main.cjs at run time (packages/cli/src/code-cache.ts): not built, not compared. */
+const isRuntimeCache = (name) => /\.v8cache(\.[^/]*\.tmp)?$/.test(name);
 
 /** Files that differ between two trees: missing on either side or different bytes. */
 export function diffTrees(expectedDir, actualDir) {

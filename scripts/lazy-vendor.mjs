@@ -16,8 +16,14 @@ import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { build } from "esbuild";
+import { pgLazyWebCryptoPlugin } from "./pg-lazy-webcrypto.mjs";
 
 export const lazyPackages = ["@faker-js/faker", "dockerode", "@octokit/rest", "jose", "ajv", "yaml", "pg", "proper-lockfile", "cli-progress"];
+
+// pg asks `typeof Response === "function"` (then builds one) to detect Cloudflare Workers on every
+// load: on Node that loads the whole of undici (fetch), ~15 ms of a clone's start for nothing.
+// Node is never Cloudflare: the test folds to false at build time.
+const vendorDefines = { pg: { Response: "undefined" } };
 
 const vendorFile = (pkg) => `vendor/${pkg.replace(/^@/, "").replace(/\//g, "-")}.cjs`;
 
@@ -34,7 +40,9 @@ export async function buildVendorChunks(dir, options, repoRoot) {
     // Only named imports: re-export just those, so esbuild drops the rest (the faker locales we do not import).
     const names = namedImports(sources, pkg);
     const contents = names ? `export { ${names.join(", ")} } from ${JSON.stringify(pkg)};\n` : `module.exports = require(${JSON.stringify(pkg)});\n`;
-    const result = await build({ ...options, stdin: { contents, resolveDir: repoRoot, sourcefile: `vendor:${pkg}`, loader: "js" }, outfile });
+    const define = { ...options.define, ...vendorDefines[pkg] };
+    const plugins = pkg === "pg" ? [pgLazyWebCryptoPlugin()] : [];
+    const result = await build({ ...options, define, plugins, stdin: { contents, resolveDir: repoRoot, sourcefile: `vendor:${pkg}`, loader: "js" }, outfile });
     inputs.set(pkg, Object.keys(result.metafile.inputs));
     // Read the export names from the file we ship (not from node_modules), so shim and file agree.
     const real = createRequire(outfile)(outfile);

@@ -55,7 +55,8 @@ export function printReport(results: ScaleResult[], drivers: string[], load: { m
     ]);
     for (const d of drivers) {
       const x = r.drivers[d]!;
-      const t = (k: string) => `${x.tps[k]} (${x.tpsRatio![k]}x)`;
+      const spread = (k: string) => (x.tpsRatioSpread?.[k] ? ` [${x.tpsRatioSpread[k].min}–${x.tpsRatioSpread[k].max}]` : "");
+      const t = (k: string) => `${x.tps[k]} (${x.tpsRatio![k]}x${spread(k)})`;
       const p50 = x.cloneReady.p50;
       rows.push([
         "",
@@ -77,7 +78,11 @@ export function printReport(results: ScaleResult[], drivers: string[], load: { m
     }
   }
   const walls = results.map(
-    (r) => `scale ${r.scale}: node -e 0 ${r.wall.node.p50Ms} ms, PostgreSQL on a copy ${r.wall.pgStartOnCopy.p50Ms} ms, --version ${r.wall.version.p50Ms} ms`,
+    (r) =>
+      `scale ${r.scale}: node -e 0 ${r.wall.node.p50Ms} ms, PostgreSQL on a copy ${r.wall.pgStartOnCopy.p50Ms} ms, --version ${r.wall.version.p50Ms} ms` +
+      (r.wall.baselineCli
+        ? `; baseline CLI ${r.wall.baselineCli.path} (${r.wall.baselineCli.disk}) clone wall p50 ${r.wall.baselineCli.p50Ms} ms = ${round(r.wall.baselineCli.p50Ms / r.wall.floorP50Ms, 2)}x the floor`
+        : ""),
   );
 
   const targets: Record<string, Target[]> = {};
@@ -88,8 +93,17 @@ export function printReport(results: ScaleResult[], drivers: string[], load: { m
       const x = r.drivers[d]!;
       if (x.cliWall)
         list.push({ what: `scale ${r.scale}: clone wall p50 / floor`, value: round(x.cliWall.p50Ms / r.wall.floorP50Ms, 2), limit: 2.0, kind: "max" });
-      list.push({ what: `scale ${r.scale}: cold TPS / native, ephemeral`, value: x.tpsRatio!.ephemeral_cold!, limit: 0.95, kind: "min" });
-      list.push({ what: `scale ${r.scale}: cold TPS / native, durable`, value: x.tpsRatio!.durable_cold!, limit: 0.6, kind: "min" });
+      const of = (k: string) => {
+        const sp = x.tpsRatioSpread?.[k];
+        return sp ? `median of ${sp.samples.length} rounds, ${sp.min}–${sp.max}` : "one round";
+      };
+      list.push({
+        what: `scale ${r.scale}: cold TPS / native, ephemeral (${of("ephemeral_cold")})`,
+        value: x.tpsRatio!.ephemeral_cold!,
+        limit: 0.95,
+        kind: "min",
+      });
+      list.push({ what: `scale ${r.scale}: cold TPS / native, durable (${of("durable_cold")})`, value: x.tpsRatio!.durable_cold!, limit: 0.6, kind: "min" });
     }
     if (results.length > 1)
       list.push({
@@ -109,7 +123,7 @@ export function printReport(results: ScaleResult[], drivers: string[], load: { m
   targetRows.push(["", versionTarget.what, versionTarget.value, `≤ ${versionTarget.limit}`, met(versionTarget) ? "yes" : "NO"]);
 
   process.stdout.write(
-    `${table(rows)}\nTPS: per driver (ratio to the plain data directory, same run).\n${walls.join("\n")}\n\n` +
+    `${table(rows)}\nTPS: per driver, median over the rounds (median of each round's ratio to the plain data directory [min–max]).\n${walls.join("\n")}\n\n` +
       `Targets (issue #16), this run; load average (1 min) during it: min ${load.min}, mean ${load.mean}, max ${load.max}\n${table(targetRows)}\n`,
   );
   return {

@@ -1216,18 +1216,18 @@ var require_utils2 = __commonJS({
       hmacSha256,
       md5
     };
-    var webCrypto = nodeCrypto.webcrypto || globalThis.crypto;
-    var subtleCrypto = webCrypto.subtle;
+    var webCryptoLoaded;
+    var webCryptoOf = () => webCryptoLoaded ??= nodeCrypto.webcrypto || globalThis.crypto;
     var textEncoder = new TextEncoder();
     function randomBytes(length) {
-      return webCrypto.getRandomValues(Buffer.alloc(length));
+      return webCryptoOf().getRandomValues(Buffer.alloc(length));
     }
     async function md5(string) {
       try {
         return nodeCrypto.createHash("md5").update(string, "utf-8").digest("hex");
       } catch (e) {
         const data = typeof string === "string" ? textEncoder.encode(string) : string;
-        const hash = await subtleCrypto.digest("MD5", data);
+        const hash = await webCryptoOf().subtle.digest("MD5", data);
         return Array.from(new Uint8Array(hash)).map((b) => b.toString(16).padStart(2, "0")).join("");
       }
     }
@@ -1237,19 +1237,19 @@ var require_utils2 = __commonJS({
       return "md5" + outer;
     }
     async function sha256(text) {
-      return await subtleCrypto.digest("SHA-256", text);
+      return await webCryptoOf().subtle.digest("SHA-256", text);
     }
     async function hashByName(hashName, text) {
-      return await subtleCrypto.digest(hashName, text);
+      return await webCryptoOf().subtle.digest(hashName, text);
     }
     async function hmacSha256(keyBuffer, msg) {
-      const key = await subtleCrypto.importKey("raw", keyBuffer, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-      return await subtleCrypto.sign("HMAC", key, textEncoder.encode(msg));
+      const key = await webCryptoOf().subtle.importKey("raw", keyBuffer, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+      return await webCryptoOf().subtle.sign("HMAC", key, textEncoder.encode(msg));
     }
     async function deriveKey(password, salt, iterations) {
-      const key = await subtleCrypto.importKey("raw", textEncoder.encode(password), "PBKDF2", false, ["deriveBits"]);
+      const key = await webCryptoOf().subtle.importKey("raw", textEncoder.encode(password), "PBKDF2", false, ["deriveBits"]);
       const params = { name: "PBKDF2", hash: "SHA-256", salt, iterations };
-      return await subtleCrypto.deriveBits(params, key, 32 * 8, ["deriveBits"]);
+      return await webCryptoOf().subtle.deriveBits(params, key, 32 * 8, ["deriveBits"]);
     }
   }
 });
@@ -3174,8 +3174,8 @@ var require_stream = __commonJS({
       if (typeof navigator === "object" && navigator !== null && typeof navigator.userAgent === "string") {
         return navigator.userAgent === "Cloudflare-Workers";
       }
-      if (typeof Response === "function") {
-        const resp = new Response(null, { cf: { thing: true } });
+      if (false) {
+        const resp = new (void 0)(null, { cf: { thing: true } });
         if (typeof resp.cf === "object" && resp.cf !== null && resp.cf.thing) {
           return true;
         }

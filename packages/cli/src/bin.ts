@@ -1,10 +1,17 @@
 #!/usr/bin/env node
 // Entry of the installed `dbclone` binary, kept tiny so that `dbclone --version` starts as fast as node
 // itself: the CLI (commander, core and their dependencies) is main.cjs beside this file (built from
-// index.ts), loaded only when there is a command to run. main() answers --version the same way.
+// index.ts), loaded only when there is a command to run, with its V8 code cache (code-cache.ts; off
+// with DBCLONE_CODE_CACHE=off). main() answers --version the same way.
 import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import { TOOL_VERSION } from "../../core/src/util/version.js";
+import { commandOf, loadWithCodeCache } from "./code-cache.js";
 
 // Only a leading --version is the tool's: `build … --version v1` is the image version.
 if (process.argv[2] === "--version" || process.argv[2] === "-V") process.stdout.write(`${TOOL_VERSION}\n`);
-else createRequire(import.meta.url)("./main.cjs");
+else if (process.env.DBCLONE_CODE_CACHE === "off") createRequire(import.meta.url)("./main.cjs");
+else {
+  const load = loadWithCodeCache(fileURLToPath(new URL("./main.cjs", import.meta.url)), commandOf(process.argv));
+  if (load.stale) process.once("exit", load.save);
+}

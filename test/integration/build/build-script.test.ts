@@ -94,4 +94,18 @@ describe("check-dist's comparison", () => {
     ]);
     expect(diffTrees(fresh, fresh)).toEqual([]);
   });
+
+  it("ignores the CLI's V8 code cache (written beside main.cjs at run time) and a writer's temp file of it, nothing else", () => {
+    const fresh = path.join(tmp, "fresh-cc");
+    const committed = path.join(tmp, "committed-cc");
+    for (const dir of [fresh, committed]) {
+      fs.mkdirSync(path.join(dir, "cli"), { recursive: true });
+      fs.writeFileSync(path.join(dir, "cli/main.cjs"), "same");
+    }
+    fs.writeFileSync(path.join(committed, "cli/main.cjs.v8cache"), "cache");
+    fs.writeFileSync(path.join(committed, "cli/main.cjs.v8cache.123.ab12cd34.tmp"), "half a cache");
+    expect(diffTrees(fresh, committed)).toEqual([]);
+    fs.writeFileSync(path.join(committed, "cli/main.cjs.v8cache.txt"), "not a cache");
+    expect(diffTrees(fresh, committed)).toEqual(["cli/main.cjs.v8cache.txt (not produced by a fresh build)"]);
+  });
 });

@@ -20,7 +20,10 @@ beforeAll(() => {
   fs.writeFileSync(
     trace,
     `const M = require("node:module"); const load = M._load;
-M._load = function (request) { if (/\\.cjs$/.test(request)) process.stderr.write("[load] " + request + "\\n"); return load.apply(this, arguments); };\n`,
+M._load = function (request) { if (/\\.cjs$/.test(request)) process.stderr.write("[load] " + request + "\\n"); return load.apply(this, arguments); };
+// The bin compiles main.cjs itself (vm.Script, with its code cache): traced there.
+const vm = require("node:vm"); const Script = vm.Script;
+vm.Script = class extends Script { constructor(code, o) { super(code, o); if (/\\.cjs$/.test(o?.filename ?? "")) process.stderr.write("[load] " + o.filename + "\\n"); } };\n`,
   );
   fs.mkdirSync(path.join(tmp, "repo"));
 });
@@ -44,6 +47,31 @@ describe("the split CLI bundle", () => {
       expect(text, bundle).toContain("node_modules/zod/v4/classic/schemas.js");
       expect(text, bundle).not.toContain("node_modules/zod/v4/classic/from-json-schema.js");
     }
+  });
+
+  it("connects with the bundled pg without loading node's fetch (undici): pg's Cloudflare test is folded away at build time", () => {
+    // pg asks `typeof Response` on load; on Node 20 that pulls in all of undici (~15 ms of every clone).
+    const probe = `const pg = require(${JSON.stringify(path.join(repoRoot, "dist/cli/vendor/pg.cjs"))});
+new pg.Client({ host: "/nonexistent", port: 1 }).connect().catch(() => {
+  process.stdout.write(JSON.stringify(process.moduleLoadList.filter((m) => /undici|fetch/.test(m))));
+});`;
+    const r = spawnSync(process.execPath, ["-e", probe], { encoding: "utf8", timeout: 30_000 });
+    expect(r.stderr).toBe("");
+    expect(JSON.parse(r.stdout)).toEqual([]);
+    // The probe itself can see undici when something does load it.
+    const control = spawnSync(
+      process.execPath,
+      ["-e", "void Response; process.stdout.write(JSON.stringify(process.moduleLoadList.filter((m) => /undici/.test(m))))"],
+      {
+        encoding: "utf8",
+      },
+    );
+    expect(JSON.parse(control.stdout).length).toBeGreaterThan(0);
+  });
+
+  it("has no import() in main.cjs: the bin compiles it through vm.Script (its code cache), where import() cannot load anything", () => {
+    const text = fs.readFileSync(path.join(repoRoot, "dist/cli/main.cjs"), "utf8");
+    expect(text.match(/[^\w.$]import\(/g) ?? []).toEqual([]);
   });
 
   it("answers --version from the bin alone, without main.cjs", () => {
@@ -104,5 +132,18 @@ describe("the split CLI bundle", () => {
     expect(source.code).toBe(1);
     expect(JSON.parse(source.stdout).error.message).toMatch(/invalid manifest field 'name': Invalid input: expected string, received number/);
     expect({ code: bundled.code, stdout: bundled.stdout }).toEqual({ code: source.code, stdout: source.stdout });
+  });
+
+  it("sets up promote.ts only when a promote runs (every command loads the clones index), and promote still reaches it", () => {
+    const text = fs.readFileSync(path.join(repoRoot, "dist/cli/main.cjs"), "utf8");
+    const init = /var (init_\w+) = __esm\(\{\n\s+"packages\/core\/src\/clones\/promote\.ts"/.exec(text)?.[1];
+    const index = /"packages\/core\/src\/clones\/index\.ts"\(\) \{[\s\S]*?\n\}\);/.exec(text)?.[0];
+    expect(init).toBeDefined();
+    expect(index).toBeDefined();
+    expect(index).not.toContain(`${init}()`);
+    expect(text).toContain(`${init}(), promote_exports`); // the one place that sets it up: the wrapper's first call
+    const r = dbclone(["promote", "c-nonexist23", "--as", "shop:v2"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("no clone 'c-nonexist23'");
   });
 });

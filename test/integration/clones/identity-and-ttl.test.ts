@@ -30,7 +30,11 @@ afterAll(async () => {
 const clone = (extra: Partial<Parameters<typeof createClone>[0]> = {}) =>
   createClone({ repository: world.repository, ref: "shop:v1", home: world.home, reporter: silentReporter, ...extra });
 
-/** A reporter that, the moment the clone's login is registered as a secret (its server is up, not yet verified), lets another server take its port. */
+/**
+ * A reporter that, the moment the clone's connection string is registered as a secret (its server is
+ * up, its port not yet proved), kills the clone's server and lets another one take its port: one that
+ * accepts the clone's login (trust) and logs every login sent to it.
+ */
 function hijackingReporter(): Reporter {
   let done = false;
   return {
@@ -46,10 +50,15 @@ function hijackingReporter(): Reporter {
 }
 
 describe("clone identity", () => {
-  it("refuses to hand out a new clone when another server has taken its port, and leaves nothing behind", async () => {
+  it("refuses to hand out a new clone when another server has taken its port, never sends it the clone's login, and leaves nothing behind", async () => {
     try {
-      const attempt = clone({ reporter: hijackingReporter() });
-      await expect(attempt).rejects.toThrow(/The server on port \d+ is not clone c-\w+ of image sha256:[0-9a-f]{64} \(it reports clone "none", image "none"\)/);
+      const error = await clone({ reporter: hijackingReporter() }).then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      // The proof sends no login to the port: the server there never saw the clone's login.
+      expect(wrong.loginsSeen()).toEqual([]);
+      expect(error?.message).toMatch(/Could not prove that the server on port \d+ is clone c-\w+: .*Recreate the clone/);
       expect(await new CloneRegistry(world.home).list()).toEqual([]);
       expect(await world.leftovers()).toEqual([]);
     } finally {

@@ -31,12 +31,12 @@ export class WrongServer {
       "-D",
       this.dataDir,
       "-l",
-      path.join(this.dir, "log"),
+      this.logFile,
       "-w",
       "-t",
       "60",
       "-o",
-      `-p ${url.port} -c listen_addresses=127.0.0.1 -k ${this.dir}`,
+      `-p ${url.port} -c listen_addresses=127.0.0.1 -k ${this.dir} -c log_connections=on`,
       "start",
     ]);
     this.running = true;
@@ -45,6 +45,16 @@ export class WrongServer {
     psql(`DROP DATABASE IF EXISTS "${db}"`);
     psql(`DO $$ BEGIN CREATE ROLE "${user}" LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$`);
     psql(`CREATE DATABASE "${db}" OWNER "${user}"`);
+  }
+
+  /** Log lines of connection attempts that named a user other than the server's own (postgres). */
+  loginsSeen(): string[] {
+    const log = existsSync(this.logFile) ? readFileSync(this.logFile, "utf8") : "";
+    return log.split("\n").filter((line) => /user[= ]"?(?!postgres\b)\w/.test(line) || /role "(?!postgres")/.test(line));
+  }
+
+  private get logFile(): string {
+    return path.join(this.dir, "log");
   }
 
   get pid(): number {

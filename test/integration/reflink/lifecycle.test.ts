@@ -63,6 +63,10 @@ describe.skipIf(!canRun)("reflink disk driver (real PostgreSQL, loop-mounted XFS
       expect(c.clone.disk).toBe("reflink");
       expect(c.clone.attachment?.driver).toBe("reflink");
       expect(path.dirname(c.clone.attachment!.file)).toBe(path.join(world.home, "pool", "clones"));
+      // The loop device found from the mount table is the clone file's, and its XFS fails fast on write errors.
+      const loop = c.clone.attachment!.handles.loopDevice as string;
+      expect(readFileSync(`/sys/block/${path.basename(loop)}/loop/backing_file`, "utf8").trim()).toBe(c.clone.attachment!.file);
+      expect(readFileSync(`/sys/fs/xfs/${path.basename(loop)}/error/metadata/ENOSPC/max_retries`, "utf8").trim()).toBe("0");
       // Reported size: only what the clone wrote itself, not the blocks it shares with the image.
       expect(c.childDiskBytes).toBeLessThan(32 * 1024 * 1024);
     }

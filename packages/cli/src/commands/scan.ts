@@ -1,5 +1,6 @@
 // `dbclone scan <source>`: the PII scan alone — which columns look like personal data and are not
 // masked by the policy (if one is given). A dump or data dir is restored into a throw-away disk.
+import { stat } from "node:fs/promises";
 import type { Command } from "commander";
 import type { SourceSpec } from "../../../core/src/engine/index.js";
 import { UsageError } from "../../../core/src/errors.js";
@@ -10,7 +11,6 @@ import { writeJson } from "../output.js";
 /** A source as typed: a postgres URL, a data directory, or a dump file. */
 export async function sourceFromArgument(arg: string): Promise<SourceSpec> {
   if (/^postgres(ql)?:\/\//.test(arg)) return { kind: "server", url: arg };
-  const { stat } = await import("node:fs/promises");
   const s = await stat(arg).catch(() => undefined);
   if (!s) throw new UsageError(`scan: '${arg}' is neither a postgresql:// URL nor an existing dump file or data directory`);
   return s.isDirectory() ? { kind: "datadir", path: arg } : { kind: "dump", path: arg };

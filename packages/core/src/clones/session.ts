@@ -1,5 +1,5 @@
 // One clone, made in one visible sequence, the same for every engine and runtime the platform
-// registry serves: reserve → child → mount → start → login → verify → audit → ready. Each step
+// registry serves: reserve → child → mount → start → login (identity proved first) → audit → ready. Each step
 // that acquires something pushes its undo on the cleanup stack, so a failure at any step unwinds
 // the ones before it; the registry is written only here (and by teardown), so gc can replay the
 // undo of a clone whose process died half-way.
@@ -29,6 +29,14 @@ import { capTtl } from "./ttl.js";
 import type { CloneRecord } from "./types.js";
 
 const DEFAULT_TIMEOUT_MS = 120_000;
+
+/**
+ * The reserve is durable (the 'creating' record gc removes a clone from after any crash). With a
+ * server per clone, what later steps note holds only while the clone's processes live (mount, server
+ * pid, ready), which a power loss ends too: atomic, no fsync. A shared server (SQL Server) outlives
+ * a power loss with the clone attached: every write stays durable.
+ */
+const liveOnly = (s: SessionState) => ({ durable: !s.input.platform.entry.serverPerClone });
 
 export interface SessionInput {
   opts: CreateCloneOptions;
@@ -68,7 +76,6 @@ export async function runSession(input: SessionInput): Promise<CloneResult> {
     await steps.step("mount", () => mount(state, child));
     const server = await steps.step("start", () => start(state));
     const credentials = await steps.step("login", () => login(state, server));
-    await steps.step("verify", () => verify(state, credentials));
     await steps.step("audit", () => audit(state));
     const clone = await steps.step("ready", () => ready(state));
     const readySeconds = secondsSince(input.started);
@@ -177,7 +184,7 @@ async function mount(s: SessionState, child: ChildDisk): Promise<void> {
   const { driver } = s.input.platform;
   const attachment = await driver.mount(child, s.record.mountPath);
   s.cleanup.push("unmount the child disk", () => driver.unmount(attachment));
-  s.record = await s.registry.patch(s.record.id, { attachment });
+  s.record = await s.registry.patch(s.record.id, { attachment }, liveOnly(s));
   await pausePoint("clone:mounted");
 }
 
@@ -205,32 +212,50 @@ async function start(s: SessionState): Promise<RunningServer> {
   );
   if (runtime) {
     s.cleanup.push("remove the clone's container", () => runtime.stop({ containerId: server.containerId }, { fast: true }));
-    s.record = await s.registry.patch(record.id, { containerId: server.containerId });
+    s.record = await s.registry.patch(record.id, { containerId: server.containerId }, liveOnly(s));
   } else {
     s.cleanup.push("stop the clone's server", () => engine.stop(server, { fast: true }));
     // A shared server has no process of the clone's (pid 0); it names the databases it attached instead.
-    s.record = await s.registry.patch(record.id, {
-      ...(server.pid ? { serverPid: server.pid } : {}),
-      ...(server.databases ? { databases: server.databases } : {}),
-    });
+    s.record = await s.registry.patch(
+      record.id,
+      {
+        ...(server.pid ? { serverPid: server.pid } : {}),
+        ...(server.databases ? { databases: server.databases } : {}),
+      },
+      liveOnly(s),
+    );
   }
   await pausePoint("clone:server-started");
   return server;
 }
 
-/** login: the clone's own login (no superuser), pointed at the database asked for. */
+/**
+ * login + verify: the clone's own login (no superuser), pointed at the database asked for, handed out
+ * only once the server proved it is this clone of this image (fail closed). Where the engine can, the
+ * proof needs no credential on the port (createVerifiedLogin), so a foreign server there never
+ * receives the login; otherwise the login proves it afterwards (verifyIdentity).
+ */
 async function login(s: SessionState, server: RunningServer): Promise<Credentials> {
   const { engine } = s.input.platform;
-  const created = await engine.createLogin(server, s.record.databases, { user: s.record.user, password: s.record.password });
+  const { record } = s;
+  const identity = { cloneId: record.id, imageDigest: s.input.image.manifestDigest };
+  const wanted = { user: record.user, password: record.password };
+  const redact = (c: Credentials) => s.input.opts.reporter.secret(c.connectionString);
+  if (engine.createVerifiedLogin) {
+    // Known before the login exists (the record names it all): redacted from the first message on.
+    redact(engine.credentials({ ...wanted, host: server.host, port: server.port, databases: record.databases }, s.input.opts.database));
+    const created = await engine.createVerifiedLogin(server, record.databases, wanted, identity);
+    if (engine.dropLogin) s.cleanup.push("drop the clone's login", () => engine.dropLogin!(server, created.user));
+    const credentials = engine.credentials(created, s.input.opts.database);
+    redact(credentials);
+    return credentials;
+  }
+  const created = await engine.createLogin(server, record.databases, wanted);
   if (engine.dropLogin) s.cleanup.push("drop the clone's login", () => engine.dropLogin!(server, created.user));
   const credentials = engine.credentials(created, s.input.opts.database);
-  s.input.opts.reporter.secret(credentials.connectionString);
+  redact(credentials);
+  await engine.verifyIdentity(credentials, identity.cloneId, identity.imageDigest);
   return credentials;
-}
-
-/** verify: fail closed — never hand out a connection that is not this clone of this image. */
-async function verify(s: SessionState, credentials: Credentials): Promise<void> {
-  await s.input.platform.engine.verifyIdentity(credentials, s.record.id, s.input.image.manifestDigest);
 }
 
 /**
@@ -251,7 +276,7 @@ async function audit(s: SessionState): Promise<void> {
 
 /** ready: the record is the clone's from now on (no owner: gc judges it by its server). */
 function ready(s: SessionState): Promise<CloneRecord> {
-  return s.registry.patch(s.record.id, { state: "ready", owner: undefined });
+  return s.registry.patch(s.record.id, { state: "ready", owner: undefined }, liveOnly(s));
 }
 
 async function containerLabels(cloneId: string, home: string): Promise<Record<string, string>> {

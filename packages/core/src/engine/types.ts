@@ -129,6 +129,17 @@ export interface CloneEngine extends EngineConnection {
   dropLogin?(server: RunningServer, user: string): Promise<void>;
   /** Prove the server on host:port is this clone of this image, as the login. */
   verifyIdentity(creds: Credentials, cloneId: string, imageDigest: string): Promise<void>;
+  /**
+   * createLogin, made only after the server proved, without any credential sent to host:port, that it
+   * is this clone of this image and what answers there (one connection instead of two). A new clone
+   * uses it instead of createLogin + verifyIdentity where the engine has it.
+   */
+  createVerifiedLogin?(
+    server: RunningServer,
+    databases: string[],
+    opts: { user: string; password: string },
+    identity: { cloneId: string; imageDigest: string },
+  ): Promise<Credentials>;
   /** Set when every clone attaches to one server (SQL Server): its address and the clone's login; absent: a server per clone on a reserved port. */
   cloneEndpoint?(cloneId: string): CloneEndpoint;
 }

@@ -117,7 +117,9 @@ export type DatabaseEntry = ImageManifest["databases"][number];
 
 /** Validate a manifest object; `source` names the file or origin in the error. */
 export function validateManifest(value: unknown, source: string): ImageManifest {
-  const result = manifestSchema.safeParse(value);
+  // jitless: zod's fast path compiles a parser with new Function on first use (~5 ms), more than a
+  // one-shot process (a CLI command, an action step) spends parsing its few manifests.
+  const result = manifestSchema.safeParse(value, { jitless: true });
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const field = issue.path.length ? issue.path.map(String).join(".") : "(root)";

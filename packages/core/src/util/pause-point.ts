@@ -1,6 +1,7 @@
 // Test-only crash hooks. With DBCLONE_TEST_PAUSE_AT=<step> and DBCLONE_TEST_PAUSE_FILE=<file>,
 // reaching <step> writes the pid to <file> and blocks for good, so a crash-sweep test can SIGKILL
 // the process at exactly that step. Without both variables it does nothing (one env read).
+import { writeFileSync } from "node:fs";
 
 /** The steps a crash test can stop at, named <operation>:<step>. */
 export type PauseStep =
@@ -29,7 +30,6 @@ export async function pausePoint(step: PauseStep): Promise<void> {
   const at = process.env.DBCLONE_TEST_PAUSE_AT;
   const file = process.env.DBCLONE_TEST_PAUSE_FILE;
   if (!at || !file || at !== step) return;
-  const { writeFileSync } = await import("node:fs");
   writeFileSync(file, `${process.pid} ${step}\n`);
   // Block this operation for good, keeping the process alive until the test kills it.
   await new Promise<never>(() => setInterval(() => undefined, 60_000));

@@ -13,6 +13,7 @@ import { failFastOnWriteErrors } from "../qcow2/xfs-error-policy.js";
 import type { PoolCloneOwner } from "./expanded-index.js";
 import { ownerFileOf } from "./pool-layout.js";
 import { dataExtents } from "./extents.js";
+import { loopDeviceAt } from "./loop-at.js";
 
 /** Owner record first, then the copy: a crash in between leaves something gc can attribute. */
 export async function reflinkCopy(imageFile: string, cloneFile: string, owner: PoolCloneOwner): Promise<void> {
@@ -36,9 +37,9 @@ export async function attachClone(driver: string, cloneFile: string, mountPath: 
   await run("mount", ["-t", "xfs", "-o", "loop,nouuid", cloneFile, mountPath], { privileged: true, reporter, timeoutMs: 60_000, packageHint: "mount" });
   const attachment: DiskAttachment = { driver, file: cloneFile, mountPath, handles: {} };
   try {
-    const loop = (await readLoopDevices()).find((l) => l.backingFile === cloneFile);
-    attachment.handles = { loopDevice: loop?.device };
-    await failFastOnWriteErrors(loop?.device);
+    const loopDevice = await loopDeviceAt(mountPath, cloneFile);
+    attachment.handles = { loopDevice };
+    await failFastOnWriteErrors(loopDevice);
     if (!isRoot()) await run("chown", [`${process.getuid?.()}:${process.getgid?.()}`, mountPath], { privileged: true, reporter });
     return attachment;
   } catch (e) {

@@ -7,7 +7,7 @@ import { findBinaries } from "./binaries.js";
 import { copyFresh } from "./copyFresh.js";
 import { readEngineFile } from "./engineFile.js";
 import { inventory } from "./inventory.js";
-import { connectionString, createLogin, verifyIdentity } from "./login.js";
+import { connectionString, createLogin, createVerifiedLogin, verifyIdentity } from "./login.js";
 import { snapshotSchema } from "./schema-snapshot.js";
 import { serverUser } from "./osUser.js";
 import { probeSource } from "./probe.js";
@@ -68,6 +68,15 @@ export class PostgresEngine implements Engine {
 
   verifyIdentity(creds: Credentials, cloneId: string, imageDigest: string): Promise<void> {
     return verifyIdentity(creds, cloneId, imageDigest);
+  }
+
+  createVerifiedLogin(
+    server: RunningServer,
+    databases: string[],
+    opts: { user: string; password: string },
+    identity: { cloneId: string; imageDigest: string },
+  ): Promise<Credentials> {
+    return createVerifiedLogin(server, databases, opts, identity);
   }
 
   credentials(login: CloneLogin, database?: string): Credentials {

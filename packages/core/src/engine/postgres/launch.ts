@@ -60,7 +60,13 @@ export function serverLaunchOf(spec: LaunchSpec, paths: string[] = [spec.dataDir
     paths,
     port: spec.port,
     logFile: spec.logFile,
-    ready: async () => existsSync(socket) && (await answers(spec)),
+    ready: async () => {
+      if (existsSync(socket)) return answers(spec);
+      // Still starting: load the client library now (~15 ms in a bundle, where it loads on first
+      // use) while we wait anyway, rather than once the server is up and we are waiting for it.
+      void pg.Client;
+      return false;
+    },
     describe: `PostgreSQL over ${spec.dataDir}`,
     hintFor: (log) =>
       /Address already in use|could not create any TCP\/IP sockets/.test(log)

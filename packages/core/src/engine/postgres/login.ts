@@ -1,8 +1,9 @@
 // The clone's own login, and the identity check made before its connection is handed out.
 import pg from "pg";
-import { CloneError, UsageError } from "../../errors.js";
+import { CloneError, DbcloneError, UsageError } from "../../errors.js";
 import type { Credentials, RunningServer } from "../types.js";
 import { withAdmin } from "./client.js";
+import { portReachesSession } from "./port-proof.js";
 import { scramVerifier } from "./scram.js";
 import { SYSTEM_SCHEMA_FILTER } from "./sql.js";
 
@@ -29,22 +30,80 @@ export function connectionString(user: string, password: string | undefined, hos
  * owned tables works too.
  */
 export async function createLogin(server: RunningServer, databases: string[], opts: { user: string; password: string }): Promise<Credentials> {
+  return makeLogin(server, databases, opts);
+}
+
+/** What a new clone's server must prove before its login exists (createVerifiedLogin). */
+export interface CloneIdentity {
+  cloneId: string;
+  imageDigest: string;
+}
+
+/**
+ * A new clone's login, handed out only once its server proved it is this clone of this image AND that
+ * it is what answers on host:port, with no credential ever sent to host:port: the settings are read
+ * first, over the private socket (before the login exists), and after the login is made, on the same
+ * admin connection, a cancel request that carries no login proves the port (port-proof.ts), as late
+ * as possible before the clone is handed out. One connection instead of the two of createLogin +
+ * verifyIdentity. A refused clone's login dies with its server (the session tears it down).
+ */
+export async function createVerifiedLogin(
+  server: RunningServer,
+  databases: string[],
+  opts: { user: string; password: string },
+  identity: CloneIdentity,
+): Promise<Credentials> {
+  try {
+    return await makeLogin(server, databases, opts, {
+      first: (c) => proveSettings(c, server, identity),
+      last: (c) => provePort(c, server, identity),
+    });
+  } catch (e) {
+    if (e instanceof DbcloneError) throw e;
+    // The private socket does not answer (the server died, or is not ours to reach): no proof.
+    throw new CloneError(`Could not prove that the server on port ${server.port} is clone ${identity.cloneId}: ${(e as Error).message}. Recreate the clone.`, {
+      cause: e,
+    });
+  }
+}
+
+async function proveSettings(c: pg.Client, server: RunningServer, identity: CloneIdentity): Promise<void> {
+  const r = await c.query<{ id: string | null; digest: string | null }>(
+    "SELECT current_setting('dbclone.clone_id', true) AS id, current_setting('dbclone.image_digest', true) AS digest",
+  );
+  const seen = r.rows[0]!;
+  if (seen.id !== identity.cloneId || seen.digest !== identity.imageDigest) {
+    throw new CloneError(
+      `The server on port ${server.port} is not clone ${identity.cloneId} of image ${identity.imageDigest} (it reports clone "${seen.id ?? "none"}", image "${seen.digest ?? "none"}"); recreate the clone.`,
+    );
+  }
+}
+
+async function provePort(c: pg.Client, server: RunningServer, identity: CloneIdentity): Promise<void> {
+  if (!(await portReachesSession(c, server.host, server.port))) {
+    throw new CloneError(
+      `The server on port ${server.port} is not clone ${identity.cloneId}: ${server.host}:${server.port} does not reach the clone's server (a cancel request with its admin session's key had no effect). Another process may have taken the port; recreate the clone.`,
+    );
+  }
+}
+
+async function makeLogin(
+  server: RunningServer,
+  databases: string[],
+  opts: { user: string; password: string },
+  hooks: { first?: (c: pg.Client) => Promise<void>; last?: (c: pg.Client) => Promise<void> } = {},
+): Promise<Credentials> {
   if (databases.length === 0) throw new UsageError("createLogin needs at least one database.");
   const { user, password } = opts;
   // One admin connection per database (the first also makes the role): each connection is a
   // backend the clone's wait for ready pays for.
   for (const [i, db] of databases.entries()) {
     await withAdmin(server, db, async (c) => {
-      if (i === 0) {
-        const exists = await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [user]);
-        const verb = exists.rowCount ? "ALTER" : "CREATE";
-        await runFormatted(
-          c,
-          `SELECT format('${verb} ROLE %I LOGIN PASSWORD %L NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS', $1::text, $2::text) AS stmt`,
-          [user, scramVerifier(password)], // a verifier, never the password itself
-        );
-      }
-      await grantOn(c, db, user);
+      if (i === 0) await hooks.first?.(c);
+      // The role (first database only: roles are cluster-wide) and its grants in `db`, in one round trip
+      // to list them and one to run them (one implicit transaction: all or nothing).
+      await runFormatted(c, loginStatementsSql(i === 0), [user, db, ...(i === 0 ? [scramVerifier(password)] : [])]); // a verifier, never the password
+      if (i === databases.length - 1) await hooks.last?.(c);
     });
   }
   return {
@@ -57,31 +116,37 @@ export async function createLogin(server: RunningServer, databases: string[], op
   };
 }
 
-/** What the login may do in `db`: its schemas, tables, sequences, functions, and the harmless owner roles. */
-async function grantOn(c: pg.Client, db: string, user: string): Promise<void> {
-  await runFormatted(c, "SELECT format('GRANT CONNECT, CREATE, TEMPORARY ON DATABASE %I TO %I', $1::text, $2::text) AS stmt", [db, user]);
-  await runFormatted(
-    c,
-    `SELECT unnest(ARRAY[
+/**
+ * Statements ($1 the login, $2 the database, $3 its SCRAM verifier when `withRole`), in order: make or
+ * update the role, then what it may do in `db`: connect, its schemas, tables, sequences, functions,
+ * and the harmless owner roles.
+ */
+function loginStatementsSql(withRole: boolean): string {
+  const role = withRole
+    ? `SELECT 0 AS ord, format('%s ROLE %I LOGIN PASSWORD %L NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS',
+         CASE WHEN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1::text) THEN 'ALTER' ELSE 'CREATE' END, $1::text, $3::text) AS stmt
+       UNION ALL `
+    : "";
+  return `SELECT stmt FROM (
+    ${role}SELECT 1 AS ord, format('GRANT CONNECT, CREATE, TEMPORARY ON DATABASE %I TO %I', $2::text, $1::text) AS stmt
+    UNION ALL
+    SELECT 2, unnest(ARRAY[
        format('GRANT USAGE, CREATE ON SCHEMA %I TO %I', nspname, $1::text),
        format('GRANT ALL ON ALL TABLES IN SCHEMA %I TO %I', nspname, $1::text),
        format('GRANT ALL ON ALL SEQUENCES IN SCHEMA %I TO %I', nspname, $1::text),
        format('GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA %I TO %I', nspname, $1::text),
        format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT ALL ON TABLES TO %I', nspname, $1::text),
-       format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT ALL ON SEQUENCES TO %I', nspname, $1::text)]) AS stmt
-     FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}`,
-    [user],
-  );
-  await runFormatted(
-    c,
-    `SELECT DISTINCT format('GRANT %I TO %I', r.rolname, $1::text) AS stmt
-     FROM (SELECT relowner AS owner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${SYSTEM_SCHEMA_FILTER}
-           UNION SELECT nspowner FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}) o
-     JOIN pg_roles r ON r.oid = o.owner
-     WHERE NOT (r.rolsuper OR r.rolcreaterole OR r.rolreplication OR r.rolbypassrls)
-       AND r.rolname <> $1::text AND r.rolname NOT LIKE 'pg\\_%'`,
-    [user],
-  );
+       format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT ALL ON SEQUENCES TO %I', nspname, $1::text)])
+     FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}
+    UNION ALL
+    SELECT 3, owners.stmt FROM (
+      SELECT DISTINCT format('GRANT %I TO %I', r.rolname, $1::text) AS stmt
+      FROM (SELECT relowner AS owner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${SYSTEM_SCHEMA_FILTER}
+            UNION SELECT nspowner FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}) o
+      JOIN pg_roles r ON r.oid = o.owner
+      WHERE NOT (r.rolsuper OR r.rolcreaterole OR r.rolreplication OR r.rolbypassrls)
+        AND r.rolname <> $1::text AND r.rolname NOT LIKE 'pg\\_%') owners
+  ) s ORDER BY ord`;
 }
 
 /** Connect over TCP as the login and prove the server is this clone of this image. */

@@ -16,7 +16,8 @@ import type { ExecuteOptions, Row, SqlExecutor, SqlValue } from "./executor.js";
 async function loadMssql(): Promise<typeof Mssql> {
   const name = "mssql";
   try {
-    const m = (await import(name)) as typeof Mssql & { default?: typeof Mssql };
+    // require, not import(): the CLI runs its bundle through vm.Script (its code cache), where import() is unavailable.
+    const m = createRequire(import.meta.url)(name) as typeof Mssql & { default?: typeof Mssql };
     return m.default ?? m;
   } catch (first) {
     const beside = fileURLToPath(new URL("../mssql/index.cjs", import.meta.url));

@@ -1,0 +1,114 @@
+// A new clone's login is handed out only once its server proved, without any credential sent to
+// host:port, that it is this clone of this image (before the login is made) and that it is what
+// answers there (createVerifiedLogin): a foreign process on the port gets nothing but cancel requests.
+import { writeFileSync } from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PostgresEngine } from "../../../packages/core/src/engine/postgres/index.js";
+import type { RunningServer } from "../../../packages/core/src/engine/types.js";
+import { CloneError } from "../../../packages/core/src/errors.js";
+import { silentReporter } from "../../../packages/core/src/reporter.js";
+import { Tracker, freePort } from "./fixtures.js";
+
+const engine = new PostgresEngine();
+const t = new Tracker();
+const identity = { cloneId: "c-proof1", imageDigest: "sha256:cccc" };
+let server: RunningServer;
+
+beforeAll(async () => {
+  const dumps = t.mount("dbclone-proof-dumps-");
+  writeFileSync(path.join(dumps, "notes.sql"), "--\n-- PostgreSQL database dump\n--\nCREATE TABLE notes (id serial PRIMARY KEY, body text);\n");
+  const mount = t.mount();
+  await engine.restore([{ kind: "dump", path: path.join(dumps, "notes.sql") }], mount, silentReporter);
+  // It listens on 127.0.0.2 only, so a test can put a foreign listener on 127.0.0.1 at the same port
+  // while the clone's own server still answers on its private socket.
+  server = await engine.start(mount, { port: await freePort(), host: "127.0.0.2", runDir: path.join(mount, "run"), ...identity }, silentReporter);
+  t.pids.add(server.pid);
+}, 120_000);
+
+afterAll(() => t.cleanup(), 60_000);
+
+async function roleExists(user: string): Promise<boolean> {
+  const c = new pg.Client({ host: server.socketDir, port: server.port, user: server.adminUser, database: "postgres" });
+  await c.connect();
+  try {
+    return ((await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [user])).rowCount ?? 0) > 0;
+  } finally {
+    await c.end();
+  }
+}
+
+/** A TCP listener on 127.0.0.1:`port` that keeps every byte it is sent. */
+async function foreignListener(port: number): Promise<{ received: () => Buffer; close: () => Promise<void> }> {
+  const chunks: Buffer[] = [];
+  const sockets = new Set<net.Socket>();
+  const srv = net.createServer((s) => {
+    sockets.add(s);
+    s.on("data", (d) => chunks.push(d));
+    s.on("close", () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve, reject) => srv.once("error", reject).listen(port, "127.0.0.1", resolve));
+  return {
+    received: () => Buffer.concat(chunks),
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy();
+        srv.close(() => resolve());
+      }),
+  };
+}
+
+describe("createVerifiedLogin", { timeout: 60_000 }, () => {
+  it("makes a working login once the server proved itself on host:port", async () => {
+    const creds = await engine.createVerifiedLogin({ ...server }, ["notes"], { user: "clone_ok", password: "pw-ok-0123456789" }, identity);
+    const c = new pg.Client({ host: "127.0.0.2", port: server.port, user: creds.user, password: creds.password, database: "notes" });
+    await c.connect();
+    try {
+      expect((await c.query("SELECT current_setting('dbclone.clone_id') AS id")).rows[0].id).toBe(identity.cloneId);
+      await c.query("INSERT INTO notes (body) VALUES ('x')"); // granted; and no cancel left over from the proof hit a statement
+    } finally {
+      await c.end();
+    }
+  });
+
+  it("refuses a server that reports another clone or image, and makes no login", async () => {
+    for (const wrong of [
+      { ...identity, cloneId: "c-other" },
+      { ...identity, imageDigest: "sha256:dddd" },
+    ]) {
+      await expect(engine.createVerifiedLogin({ ...server }, ["notes"], { user: "clone_wrongid", password: "pw-1234567890" }, wrong)).rejects.toThrow(
+        new RegExp(`server on port ${server.port} is not clone ${wrong.cloneId} of image ${wrong.imageDigest}`),
+      );
+    }
+    expect(await roleExists("clone_wrongid")).toBe(false);
+  });
+
+  it("refuses when host:port is another process's, which receives cancel requests only, never the login", async () => {
+    const foreign = await foreignListener(server.port);
+    try {
+      const attempt = engine.createVerifiedLogin({ ...server, host: "127.0.0.1" }, ["notes"], { user: "clone_hijacked", password: "pw-secret-4242" }, identity);
+      await expect(attempt).rejects.toThrow(CloneError);
+      await expect(attempt).rejects.toThrow(new RegExp(`127\\.0\\.0\\.1:${server.port} does not reach the clone's server`));
+      const bytes = foreign.received();
+      expect(bytes.length).toBeGreaterThan(0);
+      expect(bytes.length % 16).toBe(0);
+      for (let i = 0; i < bytes.length; i += 16) {
+        expect([bytes.readInt32BE(i), bytes.readInt32BE(i + 4)]).toEqual([16, 80877102]); // CancelRequest
+      }
+      expect(bytes.includes("clone_hijacked")).toBe(false);
+      expect(bytes.includes("pw-secret-4242")).toBe(false);
+    } finally {
+      await foreign.close();
+    }
+  });
+
+  it("refuses, naming the port, when no server answers on the clone's private socket for that port", async () => {
+    const port = await freePort();
+    await expect(
+      engine.createVerifiedLogin({ ...server, host: "127.0.0.1", port }, ["notes"], { user: "clone_nobody", password: "pw-0000000000" }, identity),
+    ).rejects.toThrow(new RegExp(`Could not prove that the server on port ${port} is clone ${identity.cloneId}: .*Recreate the clone`));
+    expect(await roleExists("clone_nobody")).toBe(false);
+  });
+});
