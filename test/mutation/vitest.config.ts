@@ -61,6 +61,7 @@ export const gateTests = [
   "test/unit/oci/descriptor.test.ts",
   "test/unit/oci/hostile-answers.test.ts",
   "test/unit/oci/hostile-blob.test.ts",
+  "test/unit/oci/tag-and-digest-grammar.test.ts",
   // trust-boundary hostile-input checks
   "test/unit/engine/config.test.ts",
   "test/unit/engine/hardened-settings.test.ts",

@@ -55,3 +55,9 @@ describe("checkLine", () => {
     expect(reasonOf(JSON.stringify(event({ prevHash: `sha256:${"1".repeat(64)}` })))).toMatch(/^does not chain to the line before it/);
   });
 });
+
+describe("the chain's genesis", () => {
+  it("is sha256: and 64 zeros, as every log written so far begins: another value would refuse them all", () => {
+    expect(GENESIS_HASH).toBe(`sha256:${"0".repeat(64)}`);
+  });
+});
