@@ -96,6 +96,28 @@ describe("a new clone is handed out only when its port answers as that clone of 
   });
 });
 
+describe("an engine that proves the port's identity before the login exists (createVerifiedLogin)", () => {
+  beforeEach(() => {
+    world.provesBeforeLogin = true;
+  });
+
+  it("makes the login only after the port answered as this clone of this image, and asks nothing more as the login", async () => {
+    const made = await clone();
+    expect(world.verified).toEqual([{ port: made.clone.port, user: "(no login yet)", cloneId: made.clone.id, imageDigest: image.manifestDigest }]);
+    expect(world.logins).toEqual(new Set([`${made.clone.port}/${made.clone.user}`]));
+    expect(made.clone.state).toBe("ready");
+  });
+
+  it("a wrong server on the port gets no login, the clone is refused and nothing is left", async () => {
+    world.onStarted = (server) => world.network.set(server.port, { cloneId: "none", imageDigest: "none" });
+    await expect(clone()).rejects.toThrow(/The server on port \d+ is not clone \S+ of image sha256:[0-9a-f]{64}/);
+    expect(world.logins).toEqual(new Set());
+    expect(await new CloneRegistry(home).list()).toEqual([]);
+    expect(world.leftovers()).toEqual([]);
+    expect(await cloneDirs()).toEqual([]);
+  });
+});
+
 describe("a named clone asked for again", () => {
   it("is handed back only after its server proves it is still that clone of its image", async () => {
     const first = await clone({ name: "branch-a" });

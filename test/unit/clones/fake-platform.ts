@@ -46,6 +46,8 @@ export class FakeWorld {
   readonly stops: { port: number; fast?: boolean }[] = [];
   /** Leave out the contracts' optional methods (rememberVerified, ownBytes, dropLogin), as a plainer engine and driver do. */
   minimal = false;
+  /** Set: the engine proves the server's identity before the login exists (createVerifiedLogin, as PostgreSQL's does). */
+  provesBeforeLogin = false;
   /** Set: every clone attaches to one shared server here (as SQL Server's do), with its own login. */
   shared?: { host: string; port: number };
   /** Runs once a server is up (a test lets another server take its port here). */
@@ -153,6 +155,23 @@ export class FakeWorld {
     },
   };
 
+  /** createVerifiedLogin: the identity asked of the port first (no login is sent there), the login made only once it answers as this clone. */
+  private readonly createVerifiedLogin = async (
+    server: RunningServer,
+    databases: string[],
+    login: { user: string; password: string },
+    identity: Identity,
+  ): Promise<Credentials> => {
+    if (!this.running.has(server.port)) throw new Error(`no server on port ${server.port}`);
+    this.verified.push({ port: server.port, user: "(no login yet)", ...identity });
+    this.fail("verifyIdentity");
+    const there = this.network.get(server.port);
+    if (there?.cloneId !== identity.cloneId || there.imageDigest !== identity.imageDigest) {
+      throw new CloneError(`The server on port ${server.port} is not clone ${identity.cloneId} of image ${identity.imageDigest}`);
+    }
+    return this.engine.createLogin(server, databases, login);
+  };
+
   /** The first port from 15432 that no record holds and no fake server answers on. */
   freePort(held: Set<number>): number {
     let port = 15432;
@@ -168,6 +187,10 @@ export class FakeWorld {
       const { rememberVerified: _r, ownBytes: _o, ...driver } = this.driver;
       const { dropLogin: _d, ...engine } = this.engine;
       return { kind: "postgres", entry, os: entry.os, driver, disk: "qcow2", engine };
+    }
+    if (this.provesBeforeLogin) {
+      const engine: CloneEngine = { ...this.engine, createVerifiedLogin: this.createVerifiedLogin };
+      return { kind: "postgres", entry, os: entry.os, driver: this.driver, disk: "qcow2", engine };
     }
     if (!shared) return { kind: "postgres", entry, os: entry.os, driver: this.driver, disk: "qcow2", engine: this.engine };
     const engine: CloneEngine = { ...this.engine, cloneEndpoint: (id: string) => ({ ...shared, user: `clone_${id}` }) };
