@@ -111,7 +111,7 @@ describe("an engine that proves the port's identity before the login exists (cre
   it("a wrong server on the port gets no login, the clone is refused and nothing is left", async () => {
     world.onStarted = (server) => world.network.set(server.port, { cloneId: "none", imageDigest: "none" });
     await expect(clone()).rejects.toThrow(/The server on port \d+ is not clone \S+ of image sha256:[0-9a-f]{64}/);
-    expect(world.logins).toEqual(new Set());
+    expect(world.loginsMade).toEqual([]);
     expect(await new CloneRegistry(home).list()).toEqual([]);
     expect(world.leftovers()).toEqual([]);
     expect(await cloneDirs()).toEqual([]);

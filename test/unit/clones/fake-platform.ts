@@ -34,6 +34,8 @@ export class FakeWorld {
   readonly running = new Map<number, RunningServer>();
   /** Logins created and not dropped, as "port/user". */
   readonly logins = new Set<string>();
+  /** Every login ever made, dropped or not, as "port/user" (a wrong server must never have received one). */
+  readonly loginsMade: string[] = [];
   /** Every identity check asked for: which port, as which login, for which clone and image. */
   readonly verified: { port: number; user: string; cloneId: string; imageDigest: string }[] = [];
   readonly failAt = new Map<FakeStep, Error>();
@@ -138,6 +140,7 @@ export class FakeWorld {
       if (!this.running.has(server.port)) throw new Error(`no server on port ${server.port}`);
       this.fail("createLogin");
       this.logins.add(`${server.port}/${login.user}`);
+      this.loginsMade.push(`${server.port}/${login.user}`);
       return this.engine.credentials({ ...login, host: server.host, port: server.port, databases });
     },
     dropLogin: async (server: RunningServer, user: string) => {
