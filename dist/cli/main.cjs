@@ -331,8 +331,8 @@ function isAlive(pid) {
     if (e.code !== "EPERM") return false;
   }
   try {
-    const stat30 = (0, import_node_fs.readFileSync)(`/proc/${pid}/stat`, "utf8");
-    const state = stat30.slice(stat30.lastIndexOf(")") + 2, stat30.lastIndexOf(")") + 3);
+    const stat31 = (0, import_node_fs.readFileSync)(`/proc/${pid}/stat`, "utf8");
+    const state = stat31.slice(stat31.lastIndexOf(")") + 2, stat31.lastIndexOf(")") + 3);
     return state !== "Z" && state !== "X";
   } catch {
     return process.platform !== "linux";
@@ -1881,29 +1881,55 @@ var init_extents = __esm({
   }
 });
 
+// packages/core/src/disk/reflink/loop-at.ts
+async function loopDeviceAt(mountPath, file) {
+  const where2 = /* @__PURE__ */ new Set([mountPath, await (0, import_promises16.realpath)(mountPath).catch(() => mountPath)]);
+  const table2 = await (0, import_promises16.readFile)("/proc/self/mountinfo", "utf8").catch(() => "");
+  for (const line of table2.split("\n")) {
+    const fields = line.split(" ");
+    const dash = fields.indexOf("-");
+    const source = fields[dash + 2];
+    if (dash < 0 || !where2.has(unescapeMountPath(fields[4] ?? "")) || !source?.startsWith("/dev/loop")) continue;
+    const backing = await (0, import_promises16.readFile)(`/sys/block/${import_node_path15.default.basename(source)}/loop/backing_file`, "utf8").catch(() => "");
+    if (backing.trim().replace(/ \(deleted\)$/, "") === file) return source;
+  }
+  return (await readLoopDevices()).find((l) => l.backingFile === file)?.device;
+}
+var import_promises16, import_node_path15, unescapeMountPath;
+var init_loop_at = __esm({
+  "packages/core/src/disk/reflink/loop-at.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_promises16 = require("node:fs/promises");
+    import_node_path15 = __toESM(require("node:path"), 1);
+    init_mounts();
+    unescapeMountPath = (p) => p.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(Number.parseInt(o, 8)));
+  }
+});
+
 // packages/core/src/disk/reflink/clone.ts
 async function reflinkCopy(imageFile2, cloneFile, owner) {
-  await (0, import_promises16.writeFile)(ownerFileOf(cloneFile), JSON.stringify(owner), { mode: 384, flag: "wx" }).catch((e) => {
+  await (0, import_promises17.writeFile)(ownerFileOf(cloneFile), JSON.stringify(owner), { mode: 384, flag: "wx" }).catch((e) => {
     throw e.code === "EEXIST" ? new CloneError(`the reflink pool already holds a clone disk ${cloneFile}; run dbclone gc`) : e;
   });
   try {
-    await (0, import_promises16.copyFile)(imageFile2, cloneFile, import_node_fs5.constants.COPYFILE_FICLONE_FORCE | import_node_fs5.constants.COPYFILE_EXCL);
-    await (0, import_promises16.chmod)(cloneFile, 384);
+    await (0, import_promises17.copyFile)(imageFile2, cloneFile, import_node_fs5.constants.COPYFILE_FICLONE_FORCE | import_node_fs5.constants.COPYFILE_EXCL);
+    await (0, import_promises17.chmod)(cloneFile, 384);
   } catch (e) {
-    await (0, import_promises16.rm)(cloneFile, { force: true });
-    await (0, import_promises16.rm)(ownerFileOf(cloneFile), { force: true });
+    await (0, import_promises17.rm)(cloneFile, { force: true });
+    await (0, import_promises17.rm)(ownerFileOf(cloneFile), { force: true });
     throw new CloneError(`reflink copy of ${imageFile2} failed: ${e.message}`, { cause: e });
   }
 }
 async function attachClone(driver, cloneFile, mountPath, reporter) {
-  mountPath = import_node_path15.default.resolve(mountPath);
-  await (0, import_promises16.mkdir)(mountPath, { recursive: true });
+  mountPath = import_node_path16.default.resolve(mountPath);
+  await (0, import_promises17.mkdir)(mountPath, { recursive: true });
   await run("mount", ["-t", "xfs", "-o", "loop,nouuid", cloneFile, mountPath], { privileged: true, reporter, timeoutMs: 6e4, packageHint: "mount" });
   const attachment = { driver, file: cloneFile, mountPath, handles: {} };
   try {
-    const loop = (await readLoopDevices()).find((l) => l.backingFile === cloneFile);
-    attachment.handles = { loopDevice: loop?.device };
-    await failFastOnWriteErrors(loop?.device);
+    const loopDevice = await loopDeviceAt(mountPath, cloneFile);
+    attachment.handles = { loopDevice };
+    await failFastOnWriteErrors(loopDevice);
     if (!isRoot()) await run("chown", [`${process.getuid?.()}:${process.getgid?.()}`, mountPath], { privileged: true, reporter });
     return attachment;
   } catch (e) {
@@ -1916,27 +1942,28 @@ async function detachClone(attachment, reporter) {
   for (const loop of await readLoopDevices()) if (loop.backingFile === attachment.file) await detachLoop(loop.device, reporter);
 }
 async function removeCloneFile(cloneFile) {
-  await (0, import_promises16.rm)(cloneFile, { force: true });
-  await (0, import_promises16.rm)(ownerFileOf(cloneFile), { force: true });
+  await (0, import_promises17.rm)(cloneFile, { force: true });
+  await (0, import_promises17.rm)(ownerFileOf(cloneFile), { force: true });
 }
 async function ownBytes(file, reporter) {
   const extents = await dataExtents(file, reporter).catch(() => []);
   return extents.filter((e) => !e.shared).reduce((sum, e) => sum + e.length, 0);
 }
-var import_node_fs5, import_promises16, import_node_path15;
+var import_node_fs5, import_promises17, import_node_path16;
 var init_clone = __esm({
   "packages/core/src/disk/reflink/clone.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs5 = require("node:fs");
-    import_promises16 = require("node:fs/promises");
-    import_node_path15 = __toESM(require("node:path"), 1);
+    import_promises17 = require("node:fs/promises");
+    import_node_path16 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_mounts();
     init_xfs_error_policy();
     init_pool_layout();
     init_extents();
+    init_loop_at();
   }
 });
 
@@ -2025,13 +2052,13 @@ function mountOf(p) {
   return best;
 }
 async function describeSpace(dir) {
-  for (let p = import_node_path16.default.resolve(dir); ; p = import_node_path16.default.dirname(p)) {
-    const st = await (0, import_promises17.statfs)(p).catch(() => void 0);
+  for (let p = import_node_path17.default.resolve(dir); ; p = import_node_path17.default.dirname(p)) {
+    const st = await (0, import_promises18.statfs)(p).catch(() => void 0);
     if (st) {
       const m = mountOf(p);
       return { where: m ? `${m.mountPoint} (${m.fsType} on ${m.source})` : p, free: st.bavail * st.bsize, size: st.blocks * st.bsize };
     }
-    if (p === import_node_path16.default.dirname(p)) return void 0;
+    if (p === import_node_path17.default.dirname(p)) return void 0;
   }
 }
 function mentionsIoError(e) {
@@ -2065,14 +2092,14 @@ function formatBytes(n) {
   }
   return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
 }
-var import_node_fs6, import_promises17, import_node_path16, FULL_TEXT, NEARLY_FULL_BYTES, IO_ERROR;
+var import_node_fs6, import_promises18, import_node_path17, FULL_TEXT, NEARLY_FULL_BYTES, IO_ERROR;
 var init_disk_full = __esm({
   "packages/core/src/util/disk-full.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs6 = require("node:fs");
-    import_promises17 = require("node:fs/promises");
-    import_node_path16 = __toESM(require("node:path"), 1);
+    import_promises18 = require("node:fs/promises");
+    import_node_path17 = __toESM(require("node:path"), 1);
     init_errors();
     FULL_TEXT = /No space left on device|Disk quota exceeded|ENOSPC|EDQUOT/i;
     NEARLY_FULL_BYTES = 1 << 20;
@@ -2085,23 +2112,24 @@ async function pausePoint(step) {
   const at = process.env.DBCLONE_TEST_PAUSE_AT;
   const file = process.env.DBCLONE_TEST_PAUSE_FILE;
   if (!at || !file || at !== step) return;
-  const { writeFileSync: writeFileSync2 } = await import("node:fs");
-  writeFileSync2(file, `${process.pid} ${step}
+  (0, import_node_fs7.writeFileSync)(file, `${process.pid} ${step}
 `);
   await new Promise(() => setInterval(() => void 0, 6e4));
 }
+var import_node_fs7;
 var init_pause_point = __esm({
   "packages/core/src/util/pause-point.ts"() {
     "use strict";
     init_import_meta_url();
+    import_node_fs7 = require("node:fs");
   }
 });
 
 // packages/core/src/disk/reflink/data-check.ts
 async function checkExpandedImage(rawFile, what, reporter, opts = {}) {
-  const mnt = import_node_path17.default.join(opts.mountDir ?? import_node_path17.default.dirname(rawFile), `${import_node_path17.default.basename(rawFile)}.mnt`);
-  await (0, import_promises18.mkdir)(import_node_path17.default.dirname(mnt), { recursive: true, mode: 457 });
-  await (0, import_promises18.mkdir)(mnt, { mode: 448 });
+  const mnt = import_node_path18.default.join(opts.mountDir ?? import_node_path18.default.dirname(rawFile), `${import_node_path18.default.basename(rawFile)}.mnt`);
+  await (0, import_promises19.mkdir)(import_node_path18.default.dirname(mnt), { recursive: true, mode: 457 });
+  await (0, import_promises19.mkdir)(mnt, { mode: 448 });
   try {
     await run("mount", ["-t", "xfs", "-o", "loop,ro,norecovery,nouuid", rawFile, mnt], { privileged: true, reporter, packageHint: "mount", timeoutMs: 6e4 });
     try {
@@ -2111,7 +2139,7 @@ async function checkExpandedImage(rawFile, what, reporter, opts = {}) {
       await unmountPath(mnt, reporter);
     }
   } finally {
-    await (0, import_promises18.rmdir)(mnt).catch(() => void 0);
+    await (0, import_promises19.rmdir)(mnt).catch(() => void 0);
   }
 }
 async function find(root, args, asUser, what, reporter) {
@@ -2168,13 +2196,13 @@ async function walk(root, what, asUser, reporter) {
   }
   return { entries: dots.length };
 }
-var import_promises18, import_node_path17;
+var import_promises19, import_node_path18;
 var init_data_check = __esm({
   "packages/core/src/disk/reflink/data-check.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises18 = require("node:fs/promises");
-    import_node_path17 = __toESM(require("node:path"), 1);
+    import_promises19 = require("node:fs/promises");
+    import_node_path18 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_pause_point();
@@ -2198,18 +2226,18 @@ async function expandImage(pool, layers, reporter, checkAs) {
       if (await pool.index.markUsed(file)) return { key, file };
       const started = performance.now();
       let need = 0;
-      for (const l of layers) need += (await (0, import_promises19.stat)(l.file)).size;
+      for (const l of layers) need += (await (0, import_promises20.stat)(l.file)).size;
       await pool.prepare(need, /* @__PURE__ */ new Set([key]));
       const tmp = `${file}.tmp-${process.pid}-${(0, import_node_crypto5.randomBytes)(4).toString("hex")}`;
       try {
         await convertToRaw(layers, tmp, reporter);
         await pausePoint("expand:converted");
         const checked2 = await checkExpandedImage(tmp, `image ${layers[0].digest.slice(0, 19)}`, reporter, { asUser: checkAs, mountDir: pool.layout.checkDir });
-        const fh = await (0, import_promises19.open)(tmp, "r");
+        const fh = await (0, import_promises20.open)(tmp, "r");
         await fh.sync().finally(() => fh.close());
-        await (0, import_promises19.chmod)(tmp, 292);
-        await (0, import_promises19.rename)(tmp, file);
-        const bytes = (await (0, import_promises19.stat)(file)).blocks * 512;
+        await (0, import_promises20.chmod)(tmp, 292);
+        await (0, import_promises20.rename)(tmp, file);
+        const bytes = (await (0, import_promises20.stat)(file)).blocks * 512;
         await pool.index.touch(key, { layers: layers.map((l) => l.digest), bytes });
         const seconds = (performance.now() - started) / 1e3;
         reporter.info(
@@ -2219,25 +2247,25 @@ async function expandImage(pool, layers, reporter, checkAs) {
       } catch (e) {
         throw await diskFullError(e, [pool.layout.dir], `expanding an image into the reflink pool ${pool.layout.dir}`) ?? e;
       } finally {
-        await (0, import_promises19.rm)(tmp, { force: true });
+        await (0, import_promises20.rm)(tmp, { force: true });
       }
     },
     { waitMs: 60 * 6e4 }
   );
 }
 async function convertToRaw(layers, out, reporter) {
-  const files = layers.map((l) => import_node_path18.default.resolve(l.file));
+  const files = layers.map((l) => import_node_path19.default.resolve(l.file));
   const source = chainJsonFilename(files[0], files.slice(1));
   await run("qemu-img", ["convert", "-O", "raw", source, out], { reporter, packageHint: "qemu-utils", timeoutMs: 60 * 6e4 });
 }
-var import_node_crypto5, import_promises19, import_node_path18, hexOf;
+var import_node_crypto5, import_promises20, import_node_path19, hexOf;
 var init_expand = __esm({
   "packages/core/src/disk/reflink/expand.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto5 = require("node:crypto");
-    import_promises19 = require("node:fs/promises");
-    import_node_path18 = __toESM(require("node:path"), 1);
+    import_promises20 = require("node:fs/promises");
+    import_node_path19 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_errors();
     init_exec();
@@ -2257,32 +2285,32 @@ var init_expand = __esm({
 // packages/core/src/disk/reflink/expanded-index.ts
 async function readOwner(file) {
   try {
-    const o = JSON.parse(await (0, import_promises20.readFile)(file, "utf8"));
+    const o = JSON.parse(await (0, import_promises21.readFile)(file, "utf8"));
     return typeof o.ownerDir === "string" && typeof o.key === "string" ? { ownerDir: o.ownerDir, key: o.key } : void 0;
   } catch {
     return void 0;
   }
 }
-var import_promises20, import_node_path19, ExpandedIndex;
+var import_promises21, import_node_path20, ExpandedIndex;
 var init_expanded_index = __esm({
   "packages/core/src/disk/reflink/expanded-index.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises20 = require("node:fs/promises");
-    import_node_path19 = __toESM(require("node:path"), 1);
+    import_promises21 = require("node:fs/promises");
+    import_node_path20 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_durable_write();
     init_pool_layout();
     ExpandedIndex = class {
       constructor(layout) {
         this.layout = layout;
-        this.file = import_node_path19.default.join(layout.imagesDir, "index.json");
+        this.file = import_node_path20.default.join(layout.imagesDir, "index.json");
       }
       layout;
       file;
       async read() {
         try {
-          return JSON.parse(await (0, import_promises20.readFile)(this.file, "utf8"));
+          return JSON.parse(await (0, import_promises21.readFile)(this.file, "utf8"));
         } catch {
           return {};
         }
@@ -2307,17 +2335,17 @@ var init_expanded_index = __esm({
        * write on a clone's path. Eviction orders by the later of this and the index's time.
        */
       async markUsed(file) {
-        const s = await (0, import_promises20.stat)(file).catch(() => void 0);
+        const s = await (0, import_promises21.stat)(file).catch(() => void 0);
         if (!s) return false;
-        await (0, import_promises20.utimes)(file, /* @__PURE__ */ new Date(), s.mtime).catch(() => void 0);
+        await (0, import_promises21.utimes)(file, /* @__PURE__ */ new Date(), s.mtime).catch(() => void 0);
         return true;
       }
       /** Keys of images live clones were copied from. */
       async inUse() {
         const keys = /* @__PURE__ */ new Set();
-        for (const name of await (0, import_promises20.readdir)(this.layout.clonesDir).catch(() => [])) {
+        for (const name of await (0, import_promises21.readdir)(this.layout.clonesDir).catch(() => [])) {
           if (!name.endsWith(".json")) continue;
-          const owner = await readOwner(import_node_path19.default.join(this.layout.clonesDir, name));
+          const owner = await readOwner(import_node_path20.default.join(this.layout.clonesDir, name));
           if (owner) keys.add(owner.key);
         }
         return keys;
@@ -2328,7 +2356,7 @@ var init_expanded_index = __esm({
         const candidates = [];
         for (const [key, e] of Object.entries(await this.read())) {
           if (keep.has(key) || used.has(key)) continue;
-          const s = await (0, import_promises20.stat)(imageFile(this.layout, key)).catch(() => void 0);
+          const s = await (0, import_promises21.stat)(imageFile(this.layout, key)).catch(() => void 0);
           candidates.push({ key, lastUsedMs: Math.max(e.lastUsedMs, s?.atimeMs ?? 0) });
         }
         return candidates.sort((a, b) => a.lastUsedMs - b.lastUsedMs).map((c) => c.key);
@@ -2338,7 +2366,7 @@ var init_expanded_index = __esm({
         const gone = await withFileLock(
           file,
           async () => {
-            await (0, import_promises20.rm)(file, { force: true });
+            await (0, import_promises21.rm)(file, { force: true });
             return true;
           },
           { waitMs: 200 }
@@ -2356,18 +2384,18 @@ var init_expanded_index = __esm({
 // packages/core/src/disk/reflink/leftovers.ts
 async function poolClones(layout) {
   const owners = /* @__PURE__ */ new Map();
-  for (const name of await (0, import_promises21.readdir)(layout.clonesDir).catch(() => [])) {
-    const file = import_node_path20.default.join(layout.clonesDir, name);
+  for (const name of await (0, import_promises22.readdir)(layout.clonesDir).catch(() => [])) {
+    const file = import_node_path21.default.join(layout.clonesDir, name);
     if (name.endsWith(".json")) owners.set(file, (await readOwner(file))?.ownerDir);
     else if (name.endsWith(".raw")) owners.set(file, (await readOwner(ownerFileOf(file)))?.ownerDir);
   }
   return owners;
 }
 async function listPoolLeftovers(layout, rootDir) {
-  const root = import_node_path20.default.resolve(rootDir);
+  const root = import_node_path21.default.resolve(rootDir);
   const files = await poolClones(layout);
   const found = [];
-  const loops = (await readLoopDevices()).filter((l) => import_node_path20.default.dirname(l.backingFile) === layout.clonesDir);
+  const loops = (await readLoopDevices()).filter((l) => import_node_path21.default.dirname(l.backingFile) === layout.clonesDir);
   const ownerOf2 = (file) => files.get(file) ?? files.get(ownerFileOf(file));
   for (const m of await readMounts()) {
     const loop = loops.find((l) => l.device === m.source);
@@ -2386,7 +2414,7 @@ async function listPoolLeftovers(layout, rootDir) {
 async function releasePoolLeftover(resource, reporter = silentReporter) {
   if (resource.kind === "mount") return unmountPath(resource.id, reporter);
   if (resource.kind === "loop") return detachLoop(resource.id, reporter);
-  if (resource.kind === "file") await (0, import_promises21.rm)(resource.id, { force: true });
+  if (resource.kind === "file") await (0, import_promises22.rm)(resource.id, { force: true });
 }
 async function sweepDeadExpansions(layout, reporter = silentReporter) {
   const dead = (name) => {
@@ -2396,48 +2424,48 @@ async function sweepDeadExpansions(layout, reporter = silentReporter) {
   const released = [];
   const checkDirs = [layout.imagesDir, layout.checkDir];
   for (const m of await readMounts()) {
-    if (checkDirs.includes(import_node_path20.default.dirname(m.mountPoint)) && dead(import_node_path20.default.basename(m.mountPoint))) {
+    if (checkDirs.includes(import_node_path21.default.dirname(m.mountPoint)) && dead(import_node_path21.default.basename(m.mountPoint))) {
       await unmountPath(m.mountPoint, reporter);
       released.push(`mount ${m.mountPoint}`);
     }
   }
   for (const loop of await readLoopDevices()) {
-    if (import_node_path20.default.dirname(loop.backingFile) === layout.imagesDir && dead(import_node_path20.default.basename(loop.backingFile))) {
+    if (import_node_path21.default.dirname(loop.backingFile) === layout.imagesDir && dead(import_node_path21.default.basename(loop.backingFile))) {
       await detachLoop(loop.device, reporter);
       released.push(`loop ${loop.device}`);
     }
   }
   for (const dir of checkDirs) {
-    for (const name of await (0, import_promises21.readdir)(dir).catch(() => [])) {
+    for (const name of await (0, import_promises22.readdir)(dir).catch(() => [])) {
       if (!dead(name)) continue;
-      const p = import_node_path20.default.join(dir, name);
-      if (name.endsWith(".mnt")) await (0, import_promises21.rmdir)(p).catch(() => void 0);
-      else await (0, import_promises21.rm)(p, { force: true });
+      const p = import_node_path21.default.join(dir, name);
+      if (name.endsWith(".mnt")) await (0, import_promises22.rmdir)(p).catch(() => void 0);
+      else await (0, import_promises22.rm)(p, { force: true });
       released.push(`file ${p}`);
     }
   }
-  for (const name of await (0, import_promises21.readdir)(layout.home).catch(() => [])) {
+  for (const name of await (0, import_promises22.readdir)(layout.home).catch(() => [])) {
     const m = /^pool\.xfs\.tmp-(\d+)$/.exec(name);
     if (!m || isAlive(Number(m[1]))) continue;
-    await (0, import_promises21.rm)(import_node_path20.default.join(layout.home, name), { force: true });
-    released.push(`file ${import_node_path20.default.join(layout.home, name)}`);
+    await (0, import_promises22.rm)(import_node_path21.default.join(layout.home, name), { force: true });
+    released.push(`file ${import_node_path21.default.join(layout.home, name)}`);
   }
-  const locks = (await (0, import_promises21.readdir)(layout.imagesDir).catch(() => [])).filter((n) => n.endsWith(".lock")).map((n) => import_node_path20.default.join(layout.imagesDir, n));
+  const locks = (await (0, import_promises22.readdir)(layout.imagesDir).catch(() => [])).filter((n) => n.endsWith(".lock")).map((n) => import_node_path21.default.join(layout.imagesDir, n));
   for (const lock of [...locks, `${layout.poolFile}.lock`]) {
-    const s = await (0, import_promises21.stat)(lock).catch(() => void 0);
+    const s = await (0, import_promises22.stat)(lock).catch(() => void 0);
     if (!s || Date.now() - s.mtimeMs < STALE_LOCK_MS) continue;
-    await (0, import_promises21.rm)(lock, { recursive: true, force: true });
+    await (0, import_promises22.rm)(lock, { recursive: true, force: true });
     released.push(`lock ${lock}`);
   }
   return released;
 }
-var import_promises21, import_node_path20, STALE_LOCK_MS, RELEASE_ORDER2;
+var import_promises22, import_node_path21, STALE_LOCK_MS, RELEASE_ORDER2;
 var init_leftovers2 = __esm({
   "packages/core/src/disk/reflink/leftovers.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises21 = require("node:fs/promises");
-    import_node_path20 = __toESM(require("node:path"), 1);
+    import_promises22 = require("node:fs/promises");
+    import_node_path21 = __toESM(require("node:path"), 1);
     init_reporter();
     init_exec();
     init_mounts();
@@ -2450,10 +2478,10 @@ var init_leftovers2 = __esm({
 
 // packages/core/src/disk/reflink/pool-file.ts
 async function freeBytes(dir) {
-  for (let p = import_node_path21.default.resolve(dir); ; p = import_node_path21.default.dirname(p)) {
-    const s = await (0, import_promises22.statfs)(p).catch(() => void 0);
+  for (let p = import_node_path22.default.resolve(dir); ; p = import_node_path22.default.dirname(p)) {
+    const s = await (0, import_promises23.statfs)(p).catch(() => void 0);
     if (s) return s.bavail * s.bsize;
-    if (p === import_node_path21.default.dirname(p)) return 0;
+    if (p === import_node_path22.default.dirname(p)) return 0;
   }
 }
 async function poolLoopDevice(layout) {
@@ -2467,24 +2495,24 @@ async function createPoolFile(layout, sizeBytes, reporter = silentReporter) {
     );
   }
   const tmp = `${layout.poolFile}.tmp-${process.pid}`;
-  await (0, import_promises22.mkdir)(layout.home, { recursive: true });
+  await (0, import_promises23.mkdir)(layout.home, { recursive: true });
   try {
-    const fh = await (0, import_promises22.open)(tmp, "wx", 384);
+    const fh = await (0, import_promises23.open)(tmp, "wx", 384);
     await fh.truncate(sizeBytes).finally(() => fh.close());
     await run("mkfs.xfs", ["-q", "-K", "-m", "reflink=1", tmp], privileged(reporter, "xfsprogs"));
-    await (0, import_promises22.rename)(tmp, layout.poolFile);
+    await (0, import_promises23.rename)(tmp, layout.poolFile);
   } finally {
-    await (0, import_promises22.rm)(tmp, { force: true });
+    await (0, import_promises23.rm)(tmp, { force: true });
   }
   reporter.info(`Created the reflink pool ${layout.poolFile} (${mb(sizeBytes)}, sparse XFS): this host's filesystem has no reflinks.`);
 }
 async function mountPoolFile(layout, reporter = silentReporter) {
   if (await isMountPoint(layout.dir)) return;
-  await (0, import_promises22.mkdir)(layout.dir, { recursive: true, mode: 457 });
+  await (0, import_promises23.mkdir)(layout.dir, { recursive: true, mode: 457 });
   await run("mount", ["-t", "xfs", "-o", "loop", layout.poolFile, layout.dir], privileged(reporter, "mount"));
 }
 async function growPoolFile(layout, sizeBytes, reporter = silentReporter) {
-  const current2 = (await (0, import_promises22.stat)(layout.poolFile)).size;
+  const current2 = (await (0, import_promises23.stat)(layout.poolFile)).size;
   if (sizeBytes <= current2) return;
   const hostFree = await freeBytes(layout.home);
   if (sizeBytes - current2 > hostFree) {
@@ -2494,7 +2522,7 @@ async function growPoolFile(layout, sizeBytes, reporter = silentReporter) {
   }
   const device = await poolLoopDevice(layout);
   if (!device) throw new DiskFullError(`The reflink pool ${layout.poolFile} is not attached to a loop device; cannot grow it.`);
-  const fh = await (0, import_promises22.open)(layout.poolFile, "r+");
+  const fh = await (0, import_promises23.open)(layout.poolFile, "r+");
   await fh.truncate(sizeBytes).finally(() => fh.close());
   await run("losetup", ["-c", device], privileged(reporter, "mount"));
   await run("xfs_growfs", [layout.dir], privileged(reporter, "xfsprogs"));
@@ -2503,16 +2531,16 @@ async function growPoolFile(layout, sizeBytes, reporter = silentReporter) {
 async function removePoolFile(layout, reporter = silentReporter) {
   await unmountPath(layout.dir, reporter);
   for (const loop of await readLoopDevices()) if (loop.backingFile === layout.poolFile) await detachLoop(loop.device, reporter);
-  await (0, import_promises22.rm)(layout.poolFile, { force: true });
-  await (0, import_promises22.rm)(layout.dir, { recursive: true, force: true });
+  await (0, import_promises23.rm)(layout.poolFile, { force: true });
+  await (0, import_promises23.rm)(layout.dir, { recursive: true, force: true });
 }
-var import_promises22, import_node_path21, MIN_POOL_BYTES, MiB, privileged, mb;
+var import_promises23, import_node_path22, MIN_POOL_BYTES, MiB, privileged, mb;
 var init_pool_file = __esm({
   "packages/core/src/disk/reflink/pool-file.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises22 = require("node:fs/promises");
-    import_node_path21 = __toESM(require("node:path"), 1);
+    import_promises23 = require("node:fs/promises");
+    import_node_path22 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_exec();
@@ -2533,27 +2561,27 @@ function parsePoolSize(text, source = "DBCLONE_POOL_SIZE") {
   return bytes;
 }
 async function hostHasReflinks(dir) {
-  await (0, import_promises23.mkdir)(dir, { recursive: true, mode: 457 });
-  const probe = import_node_path22.default.join(dir, `.reflink-probe-${process.pid}`);
+  await (0, import_promises24.mkdir)(dir, { recursive: true, mode: 457 });
+  const probe = import_node_path23.default.join(dir, `.reflink-probe-${process.pid}`);
   try {
-    await (0, import_promises23.writeFile)(probe, "probe");
-    await (0, import_promises23.copyFile)(probe, `${probe}.copy`, import_node_fs7.constants.COPYFILE_FICLONE_FORCE);
+    await (0, import_promises24.writeFile)(probe, "probe");
+    await (0, import_promises24.copyFile)(probe, `${probe}.copy`, import_node_fs8.constants.COPYFILE_FICLONE_FORCE);
     return true;
   } catch {
     return false;
   } finally {
-    await (0, import_promises23.rm)(probe, { force: true });
-    await (0, import_promises23.rm)(`${probe}.copy`, { force: true });
+    await (0, import_promises24.rm)(probe, { force: true });
+    await (0, import_promises24.rm)(`${probe}.copy`, { force: true });
   }
 }
-var import_node_fs7, import_promises23, import_node_path22, GiB, HEADROOM_BYTES, ReflinkPool;
+var import_node_fs8, import_promises24, import_node_path23, GiB, HEADROOM_BYTES, ReflinkPool;
 var init_pool = __esm({
   "packages/core/src/disk/reflink/pool.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs7 = require("node:fs");
-    import_promises23 = require("node:fs/promises");
-    import_node_path22 = __toESM(require("node:path"), 1);
+    import_node_fs8 = require("node:fs");
+    import_promises24 = require("node:fs/promises");
+    import_node_path23 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_errors();
     init_reporter();
@@ -2581,11 +2609,11 @@ var init_pool = __esm({
       }
       /** The pool is a mounted pool file (not the host's own filesystem). */
       async usesPoolFile() {
-        return await (0, import_promises23.stat)(this.layout.poolFile).catch(() => void 0) !== void 0;
+        return await (0, import_promises24.stat)(this.layout.poolFile).catch(() => void 0) !== void 0;
       }
       /** Ready to take `needBytes` more: made or mounted the first time, then grown or evicted into. */
       async prepare(needBytes, keepKeys) {
-        await (0, import_promises23.mkdir)(this.layout.home, { recursive: true });
+        await (0, import_promises24.mkdir)(this.layout.home, { recursive: true });
         await withFileLock(
           this.layout.poolFile,
           async () => {
@@ -2606,15 +2634,15 @@ var init_pool = __esm({
         );
       }
       async makeDirs() {
-        await (0, import_promises23.mkdir)(this.layout.imagesDir, { recursive: true, mode: 448 });
-        await (0, import_promises23.mkdir)(this.layout.clonesDir, { recursive: true, mode: 448 });
+        await (0, import_promises24.mkdir)(this.layout.imagesDir, { recursive: true, mode: 448 });
+        await (0, import_promises24.mkdir)(this.layout.clonesDir, { recursive: true, mode: 448 });
       }
       async requireFree(needBytes, keepKeys, canGrow) {
         const want = needBytes + HEADROOM_BYTES;
         let free = await freeBytes(this.layout.dir);
         if (free >= want) return;
         if (canGrow) {
-          const size = (await (0, import_promises23.stat)(this.layout.poolFile)).size;
+          const size = (await (0, import_promises24.stat)(this.layout.poolFile)).size;
           await growPoolFile(this.layout, size + Math.max(want - free, size / 2), this.reporter);
           return;
         }
@@ -2638,17 +2666,17 @@ function reflinkUnavailableReason(env = process.env) {
   const missing = TOOLS.filter((t) => !onPathSync(t.program, env));
   if (missing.length)
     return `${missing.map((t) => t.program).join(", ")} not on PATH (apt-get install ${[...new Set(missing.map((t) => t.packageName))].join(" ")})`;
-  if (!(0, import_node_fs8.existsSync)("/dev/loop-control")) return "no loop devices (/dev/loop-control is missing)";
+  if (!(0, import_node_fs9.existsSync)("/dev/loop-control")) return "no loop devices (/dev/loop-control is missing)";
   if (!isRoot() && !onPathSync("sudo", env)) return "it mounts loop devices, which needs root or sudo";
   if (!kernelHasXfs()) return "this kernel has no XFS (not in /proc/filesystems, no xfs module), which the pool and clone images need";
   return void 0;
 }
 function kernelHasXfs(release = import_node_os4.default.release(), filesystems = "/proc/filesystems") {
   try {
-    if (/\sxfs$/m.test((0, import_node_fs8.readFileSync)(filesystems, "utf8"))) return true;
+    if (/\sxfs$/m.test((0, import_node_fs9.readFileSync)(filesystems, "utf8"))) return true;
   } catch {
   }
-  return (0, import_node_fs8.existsSync)(`/lib/modules/${release}/kernel/fs/xfs`);
+  return (0, import_node_fs9.existsSync)(`/lib/modules/${release}/kernel/fs/xfs`);
 }
 async function checkReflinkPrerequisites(env = process.env) {
   const reason = reflinkUnavailableReason(env);
@@ -2659,12 +2687,12 @@ async function checkReflinkPrerequisites(env = process.env) {
       throw new PrivilegeError("The reflink driver mounts loop devices, which needs root. Run as root or allow passwordless sudo (sudo -n true failed).");
   }
 }
-var import_node_fs8, import_node_os4, TOOLS;
+var import_node_fs9, import_node_os4, TOOLS;
 var init_prerequisites3 = __esm({
   "packages/core/src/disk/reflink/prerequisites.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs8 = require("node:fs");
+    import_node_fs9 = require("node:fs");
     import_node_os4 = __toESM(require("node:os"), 1);
     init_errors();
     init_exec();
@@ -2683,9 +2711,9 @@ var init_prerequisites3 = __esm({
 // packages/core/src/disk/reflink/promote.ts
 async function sealCloneAsLayer(cloneFile, imageFile2, parentsNearestFirst, outFile, reporter) {
   if (parentsNearestFirst.length === 0) throw new CloneError(`${cloneFile} has no parent layers; a layer needs the chain it was written over.`);
-  const parents = parentsNearestFirst.map((p) => import_node_path23.default.resolve(p));
-  const size = (await (0, import_promises24.stat)(cloneFile)).size;
-  if ((await (0, import_promises24.stat)(imageFile2)).size !== size)
+  const parents = parentsNearestFirst.map((p) => import_node_path24.default.resolve(p));
+  const size = (await (0, import_promises25.stat)(cloneFile)).size;
+  if ((await (0, import_promises25.stat)(imageFile2)).size !== size)
     throw new CloneError(`${cloneFile} and its image ${imageFile2} differ in size; cannot promote it as a layer (try --flatten).`);
   const ranges = differingRanges(await dataExtents(cloneFile, reporter), await dataExtents(imageFile2, reporter));
   return sealInto(outFile, reporter, async (tmp) => {
@@ -2700,8 +2728,8 @@ async function sealCloneAsLayer(cloneFile, imageFile2, parentsNearestFirst, outF
   });
 }
 async function copyRanges(cloneFile, target, ranges) {
-  const src = await (0, import_promises24.open)(cloneFile, "r");
-  const dst = await (0, import_promises24.open)(target, "r+");
+  const src = await (0, import_promises25.open)(cloneFile, "r");
+  const dst = await (0, import_promises25.open)(target, "r+");
   try {
     const buf = Buffer.alloc(CHUNK);
     for (const r of ranges.copy) {
@@ -2725,16 +2753,16 @@ async function flattenClone(cloneFile, outFile, reporter) {
   return sealInto(
     outFile,
     reporter,
-    (tmp) => qemuImg(["convert", "-q", "-f", "raw", "-O", "qcow2", "-o", BASE_CLUSTER_OPTS, import_node_path23.default.resolve(cloneFile), tmp], reporter).then(() => void 0)
+    (tmp) => qemuImg(["convert", "-q", "-f", "raw", "-O", "qcow2", "-o", BASE_CLUSTER_OPTS, import_node_path24.default.resolve(cloneFile), tmp], reporter).then(() => void 0)
   );
 }
-var import_node_path23, import_promises24, qemuImg, CHUNK;
+var import_node_path24, import_promises25, qemuImg, CHUNK;
 var init_promote = __esm({
   "packages/core/src/disk/reflink/promote.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path23 = __toESM(require("node:path"), 1);
-    import_promises24 = require("node:fs/promises");
+    import_node_path24 = __toESM(require("node:path"), 1);
+    import_promises25 = require("node:fs/promises");
     init_errors();
     init_exec();
     init_export();
@@ -2747,13 +2775,13 @@ var init_promote = __esm({
 });
 
 // packages/core/src/disk/reflink/driver.ts
-var import_promises25, import_node_path24, ReflinkDriver;
+var import_promises26, import_node_path25, ReflinkDriver;
 var init_driver2 = __esm({
   "packages/core/src/disk/reflink/driver.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises25 = require("node:fs/promises");
-    import_node_path24 = __toESM(require("node:path"), 1);
+    import_promises26 = require("node:fs/promises");
+    import_node_path25 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_exec();
@@ -2801,7 +2829,7 @@ var init_driver2 = __esm({
       async prepare(layers) {
         if (layers.length === 0) throw new CloneError("a reflink clone needs at least one layer.");
         const verified = [];
-        for (const layer of layers) verified.push(await this.verifiedLayer(import_node_path24.default.resolve(layer.file), layer.digest));
+        for (const layer of layers) verified.push(await this.verifiedLayer(import_node_path25.default.resolve(layer.file), layer.digest));
         return expandImage(this.pool, verified, this.reporter, this.checkAs());
       }
       async listPrepared() {
@@ -2823,12 +2851,12 @@ var init_driver2 = __esm({
       async createLayeredChild(layers, childFile) {
         const image = await this.prepare(layers);
         const cloneFile = cloneFileFor(this.pool.layout, childFile);
-        await reflinkCopy(image.file, cloneFile, { ownerDir: import_node_path24.default.dirname(import_node_path24.default.resolve(childFile)), key: image.key });
+        await reflinkCopy(image.file, cloneFile, { ownerDir: import_node_path25.default.dirname(import_node_path25.default.resolve(childFile)), key: image.key });
         return { file: cloneFile, parents: [image.file] };
       }
       /** The layer's digest, checked (cheaply, when a pull just verified it) before it is expanded. */
       async verifiedLayer(file, expected) {
-        const s = await (0, import_promises25.stat)(file);
+        const s = await (0, import_promises26.stat)(file);
         if (s.mode & 2) throw new CloneError(`Base disk ${file} is writable by everyone; refusing to clone it. Make it read-only: chmod 0444 ${file}`);
         const { digest: digest2 } = await this.digests.digestOf(file, sha256File);
         if (expected && digest2 !== expected) {
@@ -2905,7 +2933,7 @@ var init_disk = __esm({
 
 // packages/core/src/engine/postgres/binaries.ts
 async function binariesVersion(dir) {
-  const { stdout } = await run(import_node_path25.default.join(dir, "postgres"), ["--version"], { packageHint: "postgresql" });
+  const { stdout } = await run(import_node_path26.default.join(dir, "postgres"), ["--version"], { packageHint: "postgresql" });
   const m = /\(PostgreSQL\)\s+(\d+(?:\.\d+)?)/.exec(stdout);
   if (!m) throw new MissingToolError(`Could not read the version of ${dir}/postgres ("${stdout.trim()}").`);
   return m[1];
@@ -2916,12 +2944,12 @@ async function findBinaries(wanted, env = process.env) {
   if (hit) return hit;
   const found = [];
   const accept = (dir, major) => {
-    const bins = { dir, major, bin: (p) => import_node_path25.default.join(dir, p) };
+    const bins = { dir, major, bin: (p) => import_node_path26.default.join(dir, p) };
     cache.set(key, bins);
     return bins;
   };
   const tryDir = async (dir) => {
-    if (!(0, import_node_fs9.existsSync)(import_node_path25.default.join(dir, "postgres"))) return void 0;
+    if (!(0, import_node_fs10.existsSync)(import_node_path26.default.join(dir, "postgres"))) return void 0;
     const version2 = await binariesVersion(dir);
     found.push(`${dir} (${version2})`);
     return wanted === void 0 || majorOf(version2) === wanted ? accept(dir, majorOf(version2)) : void 0;
@@ -2933,7 +2961,7 @@ async function findBinaries(wanted, env = process.env) {
   const debianMajors = wanted !== void 0 ? [wanted] : [17, 16, 15, 14, 13];
   for (const m of debianMajors) {
     const dir = `/usr/lib/postgresql/${m}/bin`;
-    if ((0, import_node_fs9.existsSync)(import_node_path25.default.join(dir, "postgres"))) return accept(dir, m);
+    if ((0, import_node_fs10.existsSync)(import_node_path26.default.join(dir, "postgres"))) return accept(dir, m);
   }
   const cfg = await run("pg_config", ["--bindir"], { allowFailure: true }).catch(() => void 0);
   if (cfg?.code === 0 && cfg.stdout.trim()) {
@@ -2948,13 +2976,13 @@ async function findBinaries(wanted, env = process.env) {
     `The data needs PostgreSQL ${wanted}, but no PostgreSQL ${wanted} binaries were found.${seen} Install them (apt-get install postgresql-${wanted}, from apt.postgresql.org if your distribution lacks it) or set PG_BIN.`
   );
 }
-var import_node_fs9, import_node_path25, cache, majorOf;
+var import_node_fs10, import_node_path26, cache, majorOf;
 var init_binaries = __esm({
   "packages/core/src/engine/postgres/binaries.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs9 = require("node:fs");
-    import_node_path25 = __toESM(require("node:path"), 1);
+    import_node_fs10 = require("node:fs");
+    import_node_path26 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     cache = /* @__PURE__ */ new Map();
@@ -2981,7 +3009,7 @@ function serverUser() {
 }
 function passwdIds(user, text) {
   try {
-    text ??= (0, import_node_fs10.readFileSync)("/etc/passwd", "utf8");
+    text ??= (0, import_node_fs11.readFileSync)("/etc/passwd", "utf8");
   } catch {
     return void 0;
   }
@@ -3007,21 +3035,21 @@ async function giveToServerUser(target, recursive2 = false) {
   const u = serverUser();
   if (!u.asUser) return;
   if (recursive2) await run("chown", ["-R", `${u.uid}:${u.gid}`, target]);
-  else await (0, import_promises26.chown)(target, u.uid, u.gid);
+  else await (0, import_promises27.chown)(target, u.uid, u.gid);
 }
 async function assertReachable(target) {
   const u = serverUser();
   if (!u.asUser) return;
-  let dir = import_node_path26.default.resolve(target);
+  let dir = import_node_path27.default.resolve(target);
   const chain = [];
   while (true) {
     chain.unshift(dir);
-    const parent = import_node_path26.default.dirname(dir);
+    const parent = import_node_path27.default.dirname(dir);
     if (parent === dir) break;
     dir = parent;
   }
   for (const d of chain.slice(0, -1)) {
-    const s = await (0, import_promises26.stat)(d);
+    const s = await (0, import_promises27.stat)(d);
     const bit = s.uid === u.uid ? 64 : s.gid === u.gid ? 8 : 1;
     if ((s.mode & bit) === 0) {
       throw new DbcloneError(
@@ -3030,16 +3058,16 @@ async function assertReachable(target) {
     }
   }
 }
-var import_node_child_process2, import_node_fs10, import_promises26, import_node_os5, import_node_path26, cached;
+var import_node_child_process2, import_node_fs11, import_promises27, import_node_os5, import_node_path27, cached;
 var init_osUser = __esm({
   "packages/core/src/engine/postgres/osUser.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_child_process2 = require("node:child_process");
-    import_node_fs10 = require("node:fs");
-    import_promises26 = require("node:fs/promises");
+    import_node_fs11 = require("node:fs");
+    import_promises27 = require("node:fs/promises");
     import_node_os5 = __toESM(require("node:os"), 1);
-    import_node_path26 = __toESM(require("node:path"), 1);
+    import_node_path27 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
   }
@@ -3048,20 +3076,20 @@ var init_osUser = __esm({
 // packages/core/src/engine/postgres/config.ts
 function commonSettings(_dataDir, socketDir, hbaFile) {
   return {
-    config_file: import_node_path27.default.join(socketDir, CONFIG_FILE),
+    config_file: import_node_path28.default.join(socketDir, CONFIG_FILE),
     ...HARDENED_SETTINGS,
     unix_socket_directories: socketDir,
     unix_socket_permissions: "0700",
     hba_file: hbaFile,
-    ident_file: import_node_path27.default.join(socketDir, IDENT_FILE)
+    ident_file: import_node_path28.default.join(socketDir, IDENT_FILE)
   };
 }
 async function writeRunConfig(socketDir) {
   await writeServerFile(
-    import_node_path27.default.join(socketDir, CONFIG_FILE),
+    import_node_path28.default.join(socketDir, CONFIG_FILE),
     "# Written by dbclone; every setting is passed on the command line. The data directory's postgresql.conf is not read.\n"
   );
-  await writeServerFile(import_node_path27.default.join(socketDir, IDENT_FILE), "# Written by dbclone: no ident maps.\n");
+  await writeServerFile(import_node_path28.default.join(socketDir, IDENT_FILE), "# Written by dbclone: no ident maps.\n");
 }
 function durabilitySettings(d) {
   return d === "durable" ? {} : { fsync: "off", synchronous_commit: "off", full_page_writes: "off" };
@@ -3080,9 +3108,9 @@ function hbaContents(adminUser, host, listenAll = false, onlyPeer) {
 `;
 }
 async function writeServerFile(file, text) {
-  const existing = await (0, import_promises27.lstat)(file).catch(() => void 0);
-  if (existing) await (0, import_promises27.unlink)(file);
-  const fh = await (0, import_promises27.open)(file, import_node_fs11.constants.O_WRONLY | import_node_fs11.constants.O_CREAT | import_node_fs11.constants.O_EXCL | import_node_fs11.constants.O_NOFOLLOW, 384).catch((e) => {
+  const existing = await (0, import_promises28.lstat)(file).catch(() => void 0);
+  if (existing) await (0, import_promises28.unlink)(file);
+  const fh = await (0, import_promises28.open)(file, import_node_fs12.constants.O_WRONLY | import_node_fs12.constants.O_CREAT | import_node_fs12.constants.O_EXCL | import_node_fs12.constants.O_NOFOLLOW, 384).catch((e) => {
     throw new BuildError(`Could not create ${file} (${e.code}): something else created it meanwhile; nothing was written through it. Retry.`);
   });
   try {
@@ -3096,20 +3124,20 @@ async function writeServerFile(file, text) {
 async function replaceSourceConfig(dataDir) {
   for (const f of SOURCE_CONFIG_FILES) {
     await writeServerFile(
-      import_node_path27.default.join(dataDir, f),
+      import_node_path28.default.join(dataDir, f),
       `# Replaced by dbclone at build: servers read dbclone's own ${f === "postgresql.auto.conf" ? "settings" : "configuration"}.
 `
     );
   }
 }
-var import_node_fs11, import_promises27, import_node_path27, CONFIG_FILE, IDENT_FILE, HARDENED_SETTINGS, BUILD_SETTINGS, hbaQuote, LOCAL_TRUST_HBA, SOURCE_CONFIG_FILES;
+var import_node_fs12, import_promises28, import_node_path28, CONFIG_FILE, IDENT_FILE, HARDENED_SETTINGS, BUILD_SETTINGS, hbaQuote, LOCAL_TRUST_HBA, SOURCE_CONFIG_FILES;
 var init_config = __esm({
   "packages/core/src/engine/postgres/config.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs11 = require("node:fs");
-    import_promises27 = require("node:fs/promises");
-    import_node_path27 = __toESM(require("node:path"), 1);
+    import_node_fs12 = require("node:fs");
+    import_promises28 = require("node:fs/promises");
+    import_node_path28 = __toESM(require("node:path"), 1);
     init_errors();
     init_osUser();
     CONFIG_FILE = "postgresql.conf";
@@ -3165,64 +3193,64 @@ var init_config = __esm({
 
 // packages/core/src/engine/postgres/engineFile.ts
 async function writeEngineFile(mountPath, info) {
-  await (0, import_promises28.writeFile)(import_node_path28.default.join(mountPath, ENGINE_FILE), `${JSON.stringify(info, null, 2)}
+  await (0, import_promises29.writeFile)(import_node_path29.default.join(mountPath, ENGINE_FILE), `${JSON.stringify(info, null, 2)}
 `, { mode: 420 });
 }
 async function readEngineFile(mountPath) {
-  const file = import_node_path28.default.join(mountPath, ENGINE_FILE);
-  if ((0, import_node_fs12.existsSync)(file)) {
-    const parsed = JSON.parse(await (0, import_promises28.readFile)(file, "utf8"));
+  const file = import_node_path29.default.join(mountPath, ENGINE_FILE);
+  if ((0, import_node_fs13.existsSync)(file)) {
+    const parsed = JSON.parse(await (0, import_promises29.readFile)(file, "utf8"));
     if (parsed.kind !== "postgres" || typeof parsed.version !== "string" || typeof parsed.adminUser !== "string") {
       throw new SourceError(`${file} is not a PostgreSQL engine record (expected {kind:"postgres", version, adminUser}).`);
     }
     return parsed;
   }
-  const pgVersion = import_node_path28.default.join(dataDirOf(mountPath), "PG_VERSION");
-  if (!(0, import_node_fs12.existsSync)(pgVersion)) {
+  const pgVersion = import_node_path29.default.join(dataDirOf(mountPath), "PG_VERSION");
+  if (!(0, import_node_fs13.existsSync)(pgVersion)) {
     throw new SourceError(`${mountPath} holds no PostgreSQL data (no ${ENGINE_FILE} and no ${DATA_DIR}/PG_VERSION).`);
   }
-  return { kind: "postgres", version: (await (0, import_promises28.readFile)(pgVersion, "utf8")).trim(), adminUser: ADMIN_USER };
+  return { kind: "postgres", version: (await (0, import_promises29.readFile)(pgVersion, "utf8")).trim(), adminUser: ADMIN_USER };
 }
-var import_node_fs12, import_promises28, import_node_path28, ENGINE_FILE, DATA_DIR, ADMIN_USER, dataDirOf;
+var import_node_fs13, import_promises29, import_node_path29, ENGINE_FILE, DATA_DIR, ADMIN_USER, dataDirOf;
 var init_engineFile = __esm({
   "packages/core/src/engine/postgres/engineFile.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs12 = require("node:fs");
-    import_promises28 = require("node:fs/promises");
-    import_node_path28 = __toESM(require("node:path"), 1);
+    import_node_fs13 = require("node:fs");
+    import_promises29 = require("node:fs/promises");
+    import_node_path29 = __toESM(require("node:path"), 1);
     init_errors();
     ENGINE_FILE = "dbclone-engine.json";
     DATA_DIR = "pgdata";
     ADMIN_USER = "dbclone_admin";
-    dataDirOf = (mountPath) => import_node_path28.default.join(mountPath, DATA_DIR);
+    dataDirOf = (mountPath) => import_node_path29.default.join(mountPath, DATA_DIR);
   }
 });
 
 // packages/core/src/engine/postgres/copyFresh.ts
 function isLeftBehind(relative) {
-  const parts = relative.split(import_node_path29.default.sep);
+  const parts = relative.split(import_node_path30.default.sep);
   if (parts.length === 1 && SKIPPED_FILES.has(parts[0])) return true;
   if (parts.length >= 2 && EMPTIED_DIRS.has(parts[0])) return true;
   return parts[parts.length - 1] === "pg_internal.init";
 }
 async function keepMetadata(target, s) {
-  if (isRoot()) await (0, import_promises29.lchown)(target, s.uid, s.gid);
-  await (0, import_promises29.chmod)(target, s.mode & 4095);
-  await (0, import_promises29.utimes)(target, s.atime, s.mtime);
+  if (isRoot()) await (0, import_promises30.lchown)(target, s.uid, s.gid);
+  await (0, import_promises30.chmod)(target, s.mode & 4095);
+  await (0, import_promises30.utimes)(target, s.atime, s.mtime);
 }
 async function copyTree(src, dst, relative, stats, onFile) {
   const s = await src.stat();
-  await (0, import_promises29.mkdir)(dst, { recursive: true });
-  const entries = (await (0, import_promises29.readdir)(byDescriptor(src))).filter((e) => !isLeftBehind(import_node_path29.default.join(relative, e)));
+  await (0, import_promises30.mkdir)(dst, { recursive: true });
+  const entries = (await (0, import_promises30.readdir)(byDescriptor(src))).filter((e) => !isLeftBehind(import_node_path30.default.join(relative, e)));
   for (let i = 0; i < entries.length; i += 4) {
-    await Promise.all(entries.slice(i, i + 4).map((e) => copyEntry(src, e, import_node_path29.default.join(dst, e), import_node_path29.default.join(relative, e), stats, onFile)));
+    await Promise.all(entries.slice(i, i + 4).map((e) => copyEntry(src, e, import_node_path30.default.join(dst, e), import_node_path30.default.join(relative, e), stats, onFile)));
   }
   await keepMetadata(dst, s);
 }
 async function copyEntry(parent, name, dst, relative, stats, onFile) {
   const where2 = `${byDescriptor(parent)}/${name}`;
-  const fh = await (0, import_promises29.open)(where2, import_node_fs13.constants.O_RDONLY | import_node_fs13.constants.O_NOFOLLOW | import_node_fs13.constants.O_NONBLOCK).catch(async (e) => {
+  const fh = await (0, import_promises30.open)(where2, import_node_fs14.constants.O_RDONLY | import_node_fs14.constants.O_NOFOLLOW | import_node_fs14.constants.O_NONBLOCK).catch(async (e) => {
     if (e.code === "ELOOP") return linkEntry(where2, dst, relative);
     if (e.code === "ENXIO") return void 0;
     throw e;
@@ -3232,7 +3260,7 @@ async function copyEntry(parent, name, dst, relative, stats, onFile) {
     const s = await fh.stat();
     if (s.isDirectory()) return await copyTree(fh, dst, relative, stats, onFile);
     if (!s.isFile()) return;
-    await (0, import_promises29.copyFile)(byDescriptor(fh), dst, import_node_fs13.constants.COPYFILE_EXCL);
+    await (0, import_promises30.copyFile)(byDescriptor(fh), dst, import_node_fs14.constants.COPYFILE_EXCL);
     stats.bytes += s.size;
     onFile();
     await keepMetadata(dst, s);
@@ -3243,12 +3271,12 @@ async function copyEntry(parent, name, dst, relative, stats, onFile) {
 async function linkEntry(where2, dst, relative) {
   if (relative !== "pg_wal") {
     throw new BuildError(
-      `The data directory holds a symbolic link at ${relative} (to ${await (0, import_promises29.readlink)(where2).catch(() => "?")}); dbclone images hold no links. It was planted by the source or a restore: nothing was copied through it.`
+      `The data directory holds a symbolic link at ${relative} (to ${await (0, import_promises30.readlink)(where2).catch(() => "?")}); dbclone images hold no links. It was planted by the source or a restore: nothing was copied through it.`
     );
   }
-  await (0, import_promises29.mkdir)(dst, { mode: 448 });
+  await (0, import_promises30.mkdir)(dst, { mode: 448 });
   const owner = serverUser();
-  if (isRoot()) await (0, import_promises29.lchown)(dst, owner.uid, owner.gid);
+  if (isRoot()) await (0, import_promises30.lchown)(dst, owner.uid, owner.gid);
   return void 0;
 }
 async function copyFresh(fromMount, toMount, reporter) {
@@ -3256,14 +3284,14 @@ async function copyFresh(fromMount, toMount, reporter) {
   const to = dataDirOf(toMount);
   const info = await readEngineFile(fromMount);
   const bins = await findBinaries(majorOf(info.version));
-  if ((0, import_node_fs13.existsSync)(import_node_path29.default.join(from, "postmaster.pid"))) {
+  if ((0, import_node_fs14.existsSync)(import_node_path30.default.join(from, "postmaster.pid"))) {
     throw new BuildError(`${from} still has postmaster.pid: stop its server (scrub does) before copying it.`);
   }
-  if ((0, import_node_fs13.existsSync)(to)) throw new BuildError(`${to} already exists; copyFresh needs a fresh disk.`);
+  if ((0, import_node_fs14.existsSync)(to)) throw new BuildError(`${to} already exists; copyFresh needs a fresh disk.`);
   const progress = reporter.progress("Copying data to the fresh disk");
   const stats = { bytes: 0 };
   let files = 0;
-  const root = await (0, import_promises29.open)(from, import_node_fs13.constants.O_RDONLY | import_node_fs13.constants.O_DIRECTORY | import_node_fs13.constants.O_NOFOLLOW).catch((e) => {
+  const root = await (0, import_promises30.open)(from, import_node_fs14.constants.O_RDONLY | import_node_fs14.constants.O_DIRECTORY | import_node_fs14.constants.O_NOFOLLOW).catch((e) => {
     throw new BuildError(`${from} cannot be opened as a directory (${e.code}); a data directory is never a link.`);
   });
   try {
@@ -3272,9 +3300,9 @@ async function copyFresh(fromMount, toMount, reporter) {
     await root.close();
   }
   await replaceSourceConfig(to);
-  await (0, import_promises29.mkdir)(import_node_path29.default.join(to, "pg_wal", "archive_status"), { recursive: true, mode: 448 });
-  const walStat = await (0, import_promises29.lstat)(import_node_path29.default.join(to, "pg_wal"));
-  await keepMetadata(import_node_path29.default.join(to, "pg_wal", "archive_status"), walStat);
+  await (0, import_promises30.mkdir)(import_node_path30.default.join(to, "pg_wal", "archive_status"), { recursive: true, mode: 448 });
+  const walStat = await (0, import_promises30.lstat)(import_node_path30.default.join(to, "pg_wal"));
+  await keepMetadata(import_node_path30.default.join(to, "pg_wal", "archive_status"), walStat);
   progress.finish(`Copied ${files} files, ${Math.round(stats.bytes / 1048576)} MiB`);
   try {
     await run(bins.bin("pg_resetwal"), ["-D", to], { asUser: serverUser().asUser, cwd: "/" });
@@ -3284,17 +3312,17 @@ async function copyFresh(fromMount, toMount, reporter) {
     }
     throw e;
   }
-  await (0, import_promises29.copyFile)(import_node_path29.default.join(fromMount, ENGINE_FILE), import_node_path29.default.join(toMount, ENGINE_FILE));
+  await (0, import_promises30.copyFile)(import_node_path30.default.join(fromMount, ENGINE_FILE), import_node_path30.default.join(toMount, ENGINE_FILE));
   reporter.debug(`copyFresh ${fromMount}/${DATA_DIR} \u2192 ${toMount}/${DATA_DIR}: ${stats.bytes} bytes`);
 }
-var import_node_fs13, import_promises29, import_node_path29, SKIPPED_FILES, EMPTIED_DIRS, byDescriptor;
+var import_node_fs14, import_promises30, import_node_path30, SKIPPED_FILES, EMPTIED_DIRS, byDescriptor;
 var init_copyFresh = __esm({
   "packages/core/src/engine/postgres/copyFresh.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs13 = require("node:fs");
-    import_promises29 = require("node:fs/promises");
-    import_node_path29 = __toESM(require("node:path"), 1);
+    import_node_fs14 = require("node:fs");
+    import_promises30 = require("node:fs/promises");
+    import_node_path30 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_binaries();
@@ -3435,6 +3463,68 @@ ORDER BY 1, 2`;
   }
 });
 
+// packages/core/src/engine/postgres/port-proof.ts
+async function portReachesSession(admin, host, port, opts = {}) {
+  const key = cancelKeyOf(admin);
+  const seconds = (opts.timeoutMs ?? 5e3) / 1e3;
+  let settled = false;
+  const sleeping = admin.query("SELECT pg_sleep($1)", [seconds]).then(
+    () => false,
+    (e) => {
+      if (e?.code === "57014") return true;
+      throw e;
+    }
+  );
+  void sleeping.finally(() => {
+    settled = true;
+  }).catch(() => void 0);
+  const resending = (async () => {
+    while (!settled) {
+      await sendCancel(host, port, key);
+      if (!settled) await new Promise((r) => setTimeout(r, RESEND_MS));
+    }
+  })();
+  let reached;
+  try {
+    reached = await sleeping;
+  } finally {
+    await resending;
+  }
+  await admin.query("SELECT 1").catch((e) => {
+    if (e?.code !== "57014") throw e;
+  });
+  return reached;
+}
+function cancelKeyOf(admin) {
+  const { processID: pid, secretKey: secret } = admin;
+  if (typeof pid !== "number" || typeof secret !== "number") throw new Error("the admin session has no cancel key (not connected)");
+  return { pid, secret };
+}
+function sendCancel(host, port, key) {
+  const packet = Buffer.alloc(16);
+  packet.writeInt32BE(16, 0);
+  packet.writeInt32BE(CANCEL_REQUEST_CODE, 4);
+  packet.writeInt32BE(key.pid, 8);
+  packet.writeInt32BE(key.secret, 12);
+  return new Promise((resolve) => {
+    const socket = import_node_net.default.connect({ host, port });
+    socket.setTimeout(2e3, () => socket.destroy());
+    socket.once("connect", () => socket.end(packet));
+    socket.once("error", () => void 0);
+    socket.once("close", () => resolve());
+  });
+}
+var import_node_net, CANCEL_REQUEST_CODE, RESEND_MS;
+var init_port_proof = __esm({
+  "packages/core/src/engine/postgres/port-proof.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_net = __toESM(require("node:net"), 1);
+    CANCEL_REQUEST_CODE = 80877102;
+    RESEND_MS = 3;
+  }
+});
+
 // packages/core/src/engine/postgres/scram.ts
 function scramVerifier(password, salt = (0, import_node_crypto6.randomBytes)(16), iterations = ITERATIONS) {
   const salted = (0, import_node_crypto6.pbkdf2Sync)(Buffer.from(password.normalize("NFKC"), "utf8"), salt, iterations, 32, "sha256");
@@ -3464,21 +3554,47 @@ function connectionString(user, password, host, port, database2) {
   return `postgresql://${encodeURIComponent(user)}${secret}@${h}:${port}/${encodeURIComponent(database2)}`;
 }
 async function createLogin(server, databases2, opts) {
+  return makeLogin(server, databases2, opts);
+}
+async function createVerifiedLogin(server, databases2, opts, identity) {
+  try {
+    return await makeLogin(server, databases2, opts, {
+      first: (c) => proveSettings(c, server, identity),
+      last: (c) => provePort(c, server, identity)
+    });
+  } catch (e) {
+    if (e instanceof DbcloneError) throw e;
+    throw new CloneError(`Could not prove that the server on port ${server.port} is clone ${identity.cloneId}: ${e.message}. Recreate the clone.`, {
+      cause: e
+    });
+  }
+}
+async function proveSettings(c, server, identity) {
+  const r = await c.query(
+    "SELECT current_setting('dbclone.clone_id', true) AS id, current_setting('dbclone.image_digest', true) AS digest"
+  );
+  const seen = r.rows[0];
+  if (seen.id !== identity.cloneId || seen.digest !== identity.imageDigest) {
+    throw new CloneError(
+      `The server on port ${server.port} is not clone ${identity.cloneId} of image ${identity.imageDigest} (it reports clone "${seen.id ?? "none"}", image "${seen.digest ?? "none"}"); recreate the clone.`
+    );
+  }
+}
+async function provePort(c, server, identity) {
+  if (!await portReachesSession(c, server.host, server.port)) {
+    throw new CloneError(
+      `The server on port ${server.port} is not clone ${identity.cloneId}: ${server.host}:${server.port} does not reach the clone's server (a cancel request with its admin session's key had no effect). Another process may have taken the port; recreate the clone.`
+    );
+  }
+}
+async function makeLogin(server, databases2, opts, hooks = {}) {
   if (databases2.length === 0) throw new UsageError("createLogin needs at least one database.");
   const { user, password } = opts;
   for (const [i, db] of databases2.entries()) {
     await withAdmin(server, db, async (c) => {
-      if (i === 0) {
-        const exists2 = await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [user]);
-        const verb = exists2.rowCount ? "ALTER" : "CREATE";
-        await runFormatted(
-          c,
-          `SELECT format('${verb} ROLE %I LOGIN PASSWORD %L NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS', $1::text, $2::text) AS stmt`,
-          [user, scramVerifier(password)]
-          // a verifier, never the password itself
-        );
-      }
-      await grantOn(c, db, user);
+      if (i === 0) await hooks.first?.(c);
+      await runFormatted(c, loginStatementsSql(i === 0), [user, db, ...i === 0 ? [scramVerifier(password)] : []]);
+      if (i === databases2.length - 1) await hooks.last?.(c);
     });
   }
   return {
@@ -3490,30 +3606,30 @@ async function createLogin(server, databases2, opts) {
     connectionString: connectionString(user, password, server.host, server.port, databases2[0])
   };
 }
-async function grantOn(c, db, user) {
-  await runFormatted(c, "SELECT format('GRANT CONNECT, CREATE, TEMPORARY ON DATABASE %I TO %I', $1::text, $2::text) AS stmt", [db, user]);
-  await runFormatted(
-    c,
-    `SELECT unnest(ARRAY[
+function loginStatementsSql(withRole) {
+  const role = withRole ? `SELECT 0 AS ord, format('%s ROLE %I LOGIN PASSWORD %L NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS',
+         CASE WHEN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1::text) THEN 'ALTER' ELSE 'CREATE' END, $1::text, $3::text) AS stmt
+       UNION ALL ` : "";
+  return `SELECT stmt FROM (
+    ${role}SELECT 1 AS ord, format('GRANT CONNECT, CREATE, TEMPORARY ON DATABASE %I TO %I', $2::text, $1::text) AS stmt
+    UNION ALL
+    SELECT 2, unnest(ARRAY[
        format('GRANT USAGE, CREATE ON SCHEMA %I TO %I', nspname, $1::text),
        format('GRANT ALL ON ALL TABLES IN SCHEMA %I TO %I', nspname, $1::text),
        format('GRANT ALL ON ALL SEQUENCES IN SCHEMA %I TO %I', nspname, $1::text),
        format('GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA %I TO %I', nspname, $1::text),
        format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT ALL ON TABLES TO %I', nspname, $1::text),
-       format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT ALL ON SEQUENCES TO %I', nspname, $1::text)]) AS stmt
-     FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}`,
-    [user]
-  );
-  await runFormatted(
-    c,
-    `SELECT DISTINCT format('GRANT %I TO %I', r.rolname, $1::text) AS stmt
-     FROM (SELECT relowner AS owner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${SYSTEM_SCHEMA_FILTER}
-           UNION SELECT nspowner FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}) o
-     JOIN pg_roles r ON r.oid = o.owner
-     WHERE NOT (r.rolsuper OR r.rolcreaterole OR r.rolreplication OR r.rolbypassrls)
-       AND r.rolname <> $1::text AND r.rolname NOT LIKE 'pg\\_%'`,
-    [user]
-  );
+       format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT ALL ON SEQUENCES TO %I', nspname, $1::text)])
+     FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}
+    UNION ALL
+    SELECT 3, owners.stmt FROM (
+      SELECT DISTINCT format('GRANT %I TO %I', r.rolname, $1::text) AS stmt
+      FROM (SELECT relowner AS owner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${SYSTEM_SCHEMA_FILTER}
+            UNION SELECT nspowner FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}) o
+      JOIN pg_roles r ON r.oid = o.owner
+      WHERE NOT (r.rolsuper OR r.rolcreaterole OR r.rolreplication OR r.rolbypassrls)
+        AND r.rolname <> $1::text AND r.rolname NOT LIKE 'pg\\_%') owners
+  ) s ORDER BY ord`;
 }
 async function verifyIdentity(creds, cloneId, imageDigest) {
   const client = new import_pg2.default.Client({
@@ -3554,6 +3670,7 @@ var init_login = __esm({
     import_pg2 = __toESM(require_pg(), 1);
     init_errors();
     init_client();
+    init_port_proof();
     init_scram();
     init_sql();
   }
@@ -3615,7 +3732,7 @@ var init_schema_snapshot = __esm({
 
 // packages/core/src/engine/postgres/dumpFile.ts
 async function head(file, bytes) {
-  const fh = await (0, import_promises30.open)(file, "r");
+  const fh = await (0, import_promises31.open)(file, "r");
   try {
     const buf = Buffer.alloc(bytes);
     const { bytesRead } = await fh.read(buf, 0, bytes, 0);
@@ -3625,10 +3742,10 @@ async function head(file, bytes) {
   }
 }
 async function detectDumpKind(file) {
-  const s = await (0, import_promises30.stat)(file).catch(() => void 0);
+  const s = await (0, import_promises31.stat)(file).catch(() => void 0);
   if (!s) throw new SourceError(`${file} does not exist.`);
   if (s.isDirectory()) {
-    if ((0, import_node_fs14.existsSync)(import_node_path30.default.join(file, "toc.dat"))) return "directory";
+    if ((0, import_node_fs15.existsSync)(import_node_path31.default.join(file, "toc.dat"))) return "directory";
     throw new SourceError(`${file} is a directory without toc.dat, so not a PostgreSQL directory dump (${EXPECTED}).`);
   }
   const b = await head(file, 8192);
@@ -3643,21 +3760,21 @@ async function detectDumpKind(file) {
   throw new SourceError(`${file} is not a PostgreSQL dump (${EXPECTED}).`);
 }
 function databaseNameFromFile(file) {
-  return import_node_path30.default.basename(file).replace(/\.(sql|dump|pgdump|backup|tar|dir)$/i, "") || "restored";
+  return import_node_path31.default.basename(file).replace(/\.(sql|dump|pgdump|backup|tar|dir)$/i, "") || "restored";
 }
 function parseTocHeader(listing) {
   const database2 = /^;\s+dbname:\s*(.+)$/m.exec(listing)?.[1]?.trim();
   const version2 = /^;\s+Dumped from database version:\s*(\d+(?:\.\d+)?)/m.exec(listing)?.[1];
   return { database: database2, version: version2 };
 }
-var import_node_fs14, import_promises30, import_node_path30, EXPECTED;
+var import_node_fs15, import_promises31, import_node_path31, EXPECTED;
 var init_dumpFile = __esm({
   "packages/core/src/engine/postgres/dumpFile.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs14 = require("node:fs");
-    import_promises30 = require("node:fs/promises");
-    import_node_path30 = __toESM(require("node:path"), 1);
+    import_node_fs15 = require("node:fs");
+    import_promises31 = require("node:fs/promises");
+    import_node_path31 = __toESM(require("node:path"), 1);
     init_errors();
     EXPECTED = "expected a pg_dump custom archive (-Fc), a directory dump with toc.dat (-Fd), a tar dump (-Ft), a plain SQL dump (-Fp) or pg_dumpall output";
   }
@@ -3793,7 +3910,7 @@ async function* readScriptLines(file) {
 }
 async function* readScriptLineBatches(file) {
   let rest = "";
-  for await (const chunk of (0, import_node_fs15.createReadStream)(file, { encoding: "latin1", highWaterMark: 1 << 20 })) {
+  for await (const chunk of (0, import_node_fs16.createReadStream)(file, { encoding: "latin1", highWaterMark: 1 << 20 })) {
     const parts = (rest + chunk).split("\n");
     rest = parts.pop();
     yield parts;
@@ -3839,7 +3956,7 @@ async function checkOnce(file, standardStrings) {
   return facts;
 }
 async function checkDumpScript(file) {
-  const s = await (0, import_promises31.stat)(file);
+  const s = await (0, import_promises32.stat)(file);
   const key = `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
   const known = checked.get(key);
   if (known) return known;
@@ -3848,13 +3965,13 @@ async function checkDumpScript(file) {
   checked.set(key, facts);
   return facts;
 }
-var import_node_fs15, import_promises31, KEY, DB_ARG, ALLOWED_COMMAND, COPY_FROM_STDIN, isCopyEnd, checked;
+var import_node_fs16, import_promises32, KEY, DB_ARG, ALLOWED_COMMAND, COPY_FROM_STDIN, isCopyEnd, checked;
 var init_dumpScript = __esm({
   "packages/core/src/engine/postgres/dumpScript.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs15 = require("node:fs");
-    import_promises31 = require("node:fs/promises");
+    import_node_fs16 = require("node:fs");
+    import_promises32 = require("node:fs/promises");
     init_errors();
     init_sqlLexer();
     KEY = "[A-Za-z0-9]+";
@@ -3891,11 +4008,11 @@ var init_url = __esm({
 
 // packages/core/src/engine/postgres/dataDir.ts
 async function makeEmptyDataDir(dataDir) {
-  if ((0, import_node_fs16.existsSync)(dataDir) && (await (0, import_promises32.readdir)(dataDir)).length > 0) {
+  if ((0, import_node_fs17.existsSync)(dataDir) && (await (0, import_promises33.readdir)(dataDir)).length > 0) {
     throw new BuildError(`${dataDir} already holds files; restore needs a fresh, empty disk.`);
   }
-  await (0, import_promises32.mkdir)(dataDir, { recursive: true, mode: 448 });
-  await (0, import_promises32.chmod)(dataDir, 448);
+  await (0, import_promises33.mkdir)(dataDir, { recursive: true, mode: 448 });
+  await (0, import_promises33.chmod)(dataDir, 448);
   await giveToServerUser(dataDir);
 }
 async function ctypeLocale() {
@@ -3915,11 +4032,11 @@ async function initDataDir(bins, dataDir, adminUser) {
 async function copyDataDir(source, dataDir) {
   await makeEmptyDataDir(dataDir);
   await run("cp", ["-a", "--", `${source}/.`, dataDir]);
-  const wal = import_node_path31.default.join(dataDir, "pg_wal");
-  if ((0, import_node_fs16.lstatSync)(wal).isSymbolicLink()) {
-    await (0, import_promises32.rm)(wal);
+  const wal = import_node_path32.default.join(dataDir, "pg_wal");
+  if ((0, import_node_fs17.lstatSync)(wal).isSymbolicLink()) {
+    await (0, import_promises33.rm)(wal);
     await giveToServerUser(dataDir);
-    await run("cp", ["-a", "--", `${import_node_path31.default.resolve(source, "pg_wal")}/.`, wal], { asUser: serverUser().asUser, cwd: "/" }).catch((e) => {
+    await run("cp", ["-a", "--", `${import_node_path32.default.resolve(source, "pg_wal")}/.`, wal], { asUser: serverUser().asUser, cwd: "/" }).catch((e) => {
       throw new SourceError(
         `${source}/pg_wal links elsewhere and the server's OS user could not copy from there (${e.message.split("\n").pop()}); give it read access or copy the WAL into the data directory.`
       );
@@ -3942,10 +4059,10 @@ async function baseBackup(bins, url, dataDir) {
 }
 async function finishPhysicalCopy(dataDir) {
   for (const f of ["postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal"]) {
-    await (0, import_promises32.rm)(import_node_path31.default.join(dataDir, f), { force: true });
+    await (0, import_promises33.rm)(import_node_path32.default.join(dataDir, f), { force: true });
   }
   await run("chown", ["-R", `${serverUser().uid}:${serverUser().gid}`, dataDir]);
-  await (0, import_promises32.chmod)(dataDir, 448);
+  await (0, import_promises33.chmod)(dataDir, 448);
   await replaceSourceConfig(dataDir);
 }
 function singleUserSettings() {
@@ -3962,14 +4079,14 @@ async function bootstrapSuperuser(bins, dataDir) {
   if (!name) throw new BuildError(`Could not find the superuser of ${dataDir} (single-user mode said: ${stdout.slice(0, 300)}).`);
   return name;
 }
-var import_node_fs16, import_promises32, import_node_path31, localeChoice;
+var import_node_fs17, import_promises33, import_node_path32, localeChoice;
 var init_dataDir = __esm({
   "packages/core/src/engine/postgres/dataDir.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs16 = require("node:fs");
-    import_promises32 = require("node:fs/promises");
-    import_node_path31 = __toESM(require("node:path"), 1);
+    import_node_fs17 = require("node:fs");
+    import_promises33 = require("node:fs/promises");
+    import_node_path32 = __toESM(require("node:path"), 1);
     init_errors();
     init_childEnv();
     init_exec();
@@ -4013,10 +4130,10 @@ function parseBackupHistory(file, text) {
   };
 }
 async function readWalArchive(dir) {
-  if (!(0, import_node_fs17.existsSync)(dir)) throw new SourceError(`The WAL archive ${dir} does not exist; pass the directory archive_command copies WAL segments into.`);
+  if (!(0, import_node_fs18.existsSync)(dir)) throw new SourceError(`The WAL archive ${dir} does not exist; pass the directory archive_command copies WAL segments into.`);
   let names;
   try {
-    names = await (0, import_promises33.readdir)(dir);
+    names = await (0, import_promises34.readdir)(dir);
   } catch (e) {
     throw new SourceError(`The WAL archive ${dir} cannot be read: ${e.message}.`);
   }
@@ -4029,7 +4146,7 @@ async function readWalArchive(dir) {
 }
 async function findBackupHistory(archive, startLsn) {
   for (const name of archive.backupHistoryFiles) {
-    const h = parseBackupHistory(name, await (0, import_promises33.readFile)(import_node_path32.default.join(archive.dir, name), "utf8"));
+    const h = parseBackupHistory(name, await (0, import_promises34.readFile)(import_node_path33.default.join(archive.dir, name), "utf8"));
     if (h.startLsn && lsnToBigInt(h.startLsn) === lsnToBigInt(startLsn)) return h;
   }
   return void 0;
@@ -4038,17 +4155,17 @@ function shellQuote(word) {
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 function restoreCommand(archiveDir) {
-  const source = shellQuote(`${import_node_path32.default.resolve(archiveDir)}/`).replace(/%/g, "%%");
+  const source = shellQuote(`${import_node_path33.default.resolve(archiveDir)}/`).replace(/%/g, "%%");
   return `cp -- ${source}%f %p`;
 }
-var import_node_fs17, import_promises33, import_node_path32, SEGMENT_NAME, BACKUP_HISTORY, LSN, isLsn, formatLsn, lsnOf, intOf;
+var import_node_fs18, import_promises34, import_node_path33, SEGMENT_NAME, BACKUP_HISTORY, LSN, isLsn, formatLsn, lsnOf, intOf;
 var init_walArchive = __esm({
   "packages/core/src/engine/postgres/walArchive.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs17 = require("node:fs");
-    import_promises33 = require("node:fs/promises");
-    import_node_path32 = __toESM(require("node:path"), 1);
+    import_node_fs18 = require("node:fs");
+    import_promises34 = require("node:fs/promises");
+    import_node_path33 = __toESM(require("node:path"), 1);
     init_errors();
     SEGMENT_NAME = /^[0-9A-F]{24}$/;
     BACKUP_HISTORY = /^([0-9A-F]{24})\.([0-9A-F]{8})\.backup$/;
@@ -4062,19 +4179,19 @@ var init_walArchive = __esm({
 
 // packages/core/src/engine/postgres/baseBackup.ts
 async function backupLabelText(dir, baseTar) {
-  if (!baseTar) return (0, import_promises34.readFile)(import_node_path33.default.join(dir, "backup_label"), "utf8");
+  if (!baseTar) return (0, import_promises35.readFile)(import_node_path34.default.join(dir, "backup_label"), "utf8");
   const { stdout } = await run("tar", ["-xOf", baseTar, "backup_label"], { packageHint: "tar" }).catch((e) => {
     throw new SourceError(`${baseTar} holds no backup_label (${e.message}); is it pg_basebackup's tar output?`);
   });
   return stdout;
 }
 async function pgVersionText(dir, baseTar) {
-  if (!baseTar) return (0, import_promises34.readFile)(import_node_path33.default.join(dir, "PG_VERSION"), "utf8");
+  if (!baseTar) return (0, import_promises35.readFile)(import_node_path34.default.join(dir, "PG_VERSION"), "utf8");
   return (await run("tar", ["-xOf", baseTar, "PG_VERSION"])).stdout;
 }
 async function readBaseBackup(dir) {
-  if (!(0, import_node_fs18.existsSync)(dir)) throw new SourceError(`The base backup ${dir} does not exist.`);
-  const names = await (0, import_promises34.readdir)(dir).catch(() => {
+  if (!(0, import_node_fs19.existsSync)(dir)) throw new SourceError(`The base backup ${dir} does not exist.`);
+  const names = await (0, import_promises35.readdir)(dir).catch(() => {
     throw new SourceError(`The base backup ${dir} is not a directory; pass pg_basebackup's -D directory.`);
   });
   const tarName = TAR_NAMES.find((n) => names.includes(n));
@@ -4084,8 +4201,8 @@ async function readBaseBackup(dir) {
       `${dir} is not a pg_basebackup output: it has neither backup_label (plain format) nor base.tar (tar format). A stopped data directory is --from-datadir; a backup taken by other tools must keep its backup_label.`
     );
   }
-  const baseTar = plain ? void 0 : import_node_path33.default.join(dir, tarName);
-  const walTar = plain ? void 0 : names.filter((n) => /^pg_wal\.tar(\.gz|\.lz4|\.zst)?$/.test(n)).map((n) => import_node_path33.default.join(dir, n))[0];
+  const baseTar = plain ? void 0 : import_node_path34.default.join(dir, tarName);
+  const walTar = plain ? void 0 : names.filter((n) => /^pg_wal\.tar(\.gz|\.lz4|\.zst)?$/.test(n)).map((n) => import_node_path34.default.join(dir, n))[0];
   if (!plain && names.some((n) => /^\d+\.tar/.test(n))) {
     throw new SourceError(`${dir} holds tablespace tars next to base.tar; dbclone images hold a single data directory. Use a dump instead.`);
   }
@@ -4096,7 +4213,7 @@ async function readBaseBackup(dir) {
   let manifestEndLsn;
   let manifestTimeline;
   if (names.includes("backup_manifest")) {
-    const m = JSON.parse(await (0, import_promises34.readFile)(import_node_path33.default.join(dir, "backup_manifest"), "utf8"));
+    const m = JSON.parse(await (0, import_promises35.readFile)(import_node_path34.default.join(dir, "backup_manifest"), "utf8"));
     const last = m["WAL-Ranges"]?.at(-1);
     manifestEndLsn = last?.["End-LSN"];
     manifestTimeline = last?.Timeline;
@@ -4121,22 +4238,22 @@ async function placeBaseBackup(backupDir, info, dataDir) {
   } else {
     await makeEmptyDataDir(dataDir);
     await run("tar", ["-xf", info.baseTar, "-C", dataDir], { timeoutMs: 6 * 36e5 });
-    if (info.walTar) await run("tar", ["-xf", info.walTar, "-C", import_node_path33.default.join(dataDir, "pg_wal")], { timeoutMs: 36e5 });
-    for (const f of ["postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal"]) await (0, import_promises34.rm)(import_node_path33.default.join(dataDir, f), { force: true });
+    if (info.walTar) await run("tar", ["-xf", info.walTar, "-C", import_node_path34.default.join(dataDir, "pg_wal")], { timeoutMs: 36e5 });
+    for (const f of ["postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal"]) await (0, import_promises35.rm)(import_node_path34.default.join(dataDir, f), { force: true });
     await run("chown", ["-R", `${serverUser().uid}:${serverUser().gid}`, dataDir]);
-    await (0, import_promises34.chmod)(dataDir, 448);
+    await (0, import_promises35.chmod)(dataDir, 448);
     await replaceSourceConfig(dataDir);
   }
-  await (0, import_promises34.rm)(import_node_path33.default.join(dataDir, "backup_manifest"), { force: true });
+  await (0, import_promises35.rm)(import_node_path34.default.join(dataDir, "backup_manifest"), { force: true });
 }
-var import_node_fs18, import_promises34, import_node_path33, TAR_NAMES;
+var import_node_fs19, import_promises35, import_node_path34, TAR_NAMES;
 var init_baseBackup = __esm({
   "packages/core/src/engine/postgres/baseBackup.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs18 = require("node:fs");
-    import_promises34 = require("node:fs/promises");
-    import_node_path33 = __toESM(require("node:path"), 1);
+    import_node_fs19 = require("node:fs");
+    import_promises35 = require("node:fs/promises");
+    import_node_path34 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_config();
@@ -4150,7 +4267,7 @@ var init_baseBackup = __esm({
 // packages/core/src/runtime/host.ts
 function logTail(logFile, offset = 0, lines = 15) {
   try {
-    const text = (0, import_node_fs19.readFileSync)(logFile).subarray(offset).toString("utf8");
+    const text = (0, import_node_fs20.readFileSync)(logFile).subarray(offset).toString("utf8");
     return text.trimEnd().split("\n").slice(-lines).join("\n");
   } catch {
     return "(no log)";
@@ -4162,8 +4279,8 @@ Last lines of ${launch.logFile}:
 ${tail}`;
 }
 async function startHostProcess(launch, opts) {
-  const offset = (0, import_node_fs19.existsSync)(launch.logFile) ? (0, import_node_fs19.statSync)(launch.logFile).size : 0;
-  const logFd = (0, import_node_fs19.openSync)(launch.logFile, import_node_fs19.constants.O_WRONLY | import_node_fs19.constants.O_APPEND | import_node_fs19.constants.O_CREAT | import_node_fs19.constants.O_NOFOLLOW, 416);
+  const offset = (0, import_node_fs20.existsSync)(launch.logFile) ? (0, import_node_fs20.statSync)(launch.logFile).size : 0;
+  const logFd = (0, import_node_fs20.openSync)(launch.logFile, import_node_fs20.constants.O_WRONLY | import_node_fs20.constants.O_APPEND | import_node_fs20.constants.O_CREAT | import_node_fs20.constants.O_NOFOLLOW, 416);
   let child;
   try {
     child = (0, import_node_child_process3.spawn)(launch.program, launch.args, {
@@ -4176,7 +4293,7 @@ async function startHostProcess(launch, opts) {
       ...launch.switchUser ? { uid: launch.uid, gid: launch.gid } : {}
     });
   } finally {
-    (0, import_node_fs19.closeSync)(logFd);
+    (0, import_node_fs20.closeSync)(logFd);
   }
   let exit;
   let spawnError;
@@ -4218,13 +4335,13 @@ async function stopHostProcess(pid, signals, opts = {}) {
   signal2("SIGKILL", -pid);
   await waitForExit(pid, 5e3);
 }
-var import_node_child_process3, import_node_fs19, POLL_MS, sleep2, DEFAULT_SIGNALS, HostRuntime;
+var import_node_child_process3, import_node_fs20, POLL_MS, sleep2, DEFAULT_SIGNALS, HostRuntime;
 var init_host = __esm({
   "packages/core/src/runtime/host.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_child_process3 = require("node:child_process");
-    import_node_fs19 = require("node:fs");
+    import_node_fs20 = require("node:fs");
     init_errors();
     init_childEnv();
     init_exec();
@@ -4256,8 +4373,8 @@ function postgresArgs(spec) {
 }
 function serverLaunchOf(spec, paths = [spec.dataDir, spec.socketDir]) {
   const user = serverUser();
-  const owner = (0, import_node_fs20.statSync)(spec.dataDir);
-  const socket = import_node_path34.default.join(spec.socketDir, `.s.PGSQL.${spec.port}`);
+  const owner = (0, import_node_fs21.statSync)(spec.dataDir);
+  const socket = import_node_path35.default.join(spec.socketDir, `.s.PGSQL.${spec.port}`);
   return {
     program: spec.bins.bin("postgres"),
     // The official postgres:<major> images (Debian-based) keep it where Debian does.
@@ -4276,14 +4393,18 @@ function serverLaunchOf(spec, paths = [spec.dataDir, spec.socketDir]) {
     paths,
     port: spec.port,
     logFile: spec.logFile,
-    ready: async () => (0, import_node_fs20.existsSync)(socket) && await answers(spec),
+    ready: async () => {
+      if ((0, import_node_fs21.existsSync)(socket)) return answers(spec);
+      void import_pg4.default.Client;
+      return false;
+    },
     describe: `PostgreSQL over ${spec.dataDir}`,
     hintFor: (log2) => /Address already in use|could not create any TCP\/IP sockets/.test(log2) ? ` Port ${spec.port} is already in use on this host; choose another port or stop what holds it.` : "",
     signals: SIGNALS
   };
 }
 async function launchPostgres(spec) {
-  if (spec.settings.config_file === import_node_path34.default.join(spec.socketDir, CONFIG_FILE)) await writeRunConfig(spec.socketDir);
+  if (spec.settings.config_file === import_node_path35.default.join(spec.socketDir, CONFIG_FILE)) await writeRunConfig(spec.socketDir);
   return startHostProcess(serverLaunchOf(spec), { timeoutMs: spec.timeoutMs });
 }
 async function answers(spec) {
@@ -4302,13 +4423,13 @@ async function answers(spec) {
 async function stopPostgres(pid, opts = {}) {
   await stopHostProcess(pid, SIGNALS, opts);
 }
-var import_node_fs20, import_node_path34, import_pg4, SIGNALS;
+var import_node_fs21, import_node_path35, import_pg4, SIGNALS;
 var init_launch = __esm({
   "packages/core/src/engine/postgres/launch.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs20 = require("node:fs");
-    import_node_path34 = __toESM(require("node:path"), 1);
+    import_node_fs21 = require("node:fs");
+    import_node_path35 = __toESM(require("node:path"), 1);
     import_pg4 = __toESM(require_pg(), 1);
     init_host();
     init_config();
@@ -4435,17 +4556,17 @@ ${tail}`);
 }
 async function runRecovery(r) {
   const control = await controlData(r.bins, r.dataDir);
-  if (r.archiveDir) await writeServerFile(import_node_path35.default.join(r.dataDir, "recovery.signal"), "");
-  const socketDir = await (0, import_promises35.mkdtemp)(import_node_path35.default.join(import_node_os6.default.tmpdir(), "dbclone-rec-"));
+  if (r.archiveDir) await writeServerFile(import_node_path36.default.join(r.dataDir, "recovery.signal"), "");
+  const socketDir = await (0, import_promises36.mkdtemp)(import_node_path36.default.join(import_node_os6.default.tmpdir(), "dbclone-rec-"));
   let pid;
-  const logFile = import_node_path35.default.join(socketDir, "postgres.log");
-  const readLog = () => (0, import_promises35.readFile)(logFile, "utf8").catch(() => "");
+  const logFile = import_node_path36.default.join(socketDir, "postgres.log");
+  const readLog = () => (0, import_promises36.readFile)(logFile, "utf8").catch(() => "");
   try {
-    await (0, import_promises35.chmod)(socketDir, 448);
+    await (0, import_promises36.chmod)(socketDir, 448);
     await giveToServerUser(socketDir);
-    const hbaFile = import_node_path35.default.join(socketDir, "pg_hba.conf");
+    const hbaFile = import_node_path36.default.join(socketDir, "pg_hba.conf");
     await writeServerFile(hbaFile, LOCAL_TRUST_HBA);
-    await (0, import_promises35.writeFile)(logFile, "", { mode: 416 });
+    await (0, import_promises36.writeFile)(logFile, "", { mode: 416 });
     await giveToServerUser(logFile);
     const settings = {
       ...commonSettings(r.dataDir, socketDir, hbaFile),
@@ -4497,17 +4618,17 @@ async function runRecovery(r) {
     return outcome;
   } finally {
     if (pid !== void 0) await stopPostgres(pid, { fast: true, graceMs: 3e4 }).catch(() => void 0);
-    await (0, import_promises35.rm)(socketDir, { recursive: true, force: true });
+    await (0, import_promises36.rm)(socketDir, { recursive: true, force: true });
   }
 }
-var import_promises35, import_node_os6, import_node_path35, POLL_MS2, sleep3;
+var import_promises36, import_node_os6, import_node_path36, POLL_MS2, sleep3;
 var init_recoveryServer = __esm({
   "packages/core/src/engine/postgres/recoveryServer.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises35 = require("node:fs/promises");
+    import_promises36 = require("node:fs/promises");
     import_node_os6 = __toESM(require("node:os"), 1);
-    import_node_path35 = __toESM(require("node:path"), 1);
+    import_node_path36 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_config();
@@ -4527,18 +4648,18 @@ function isForward(last, next) {
   return last.target.kind !== "time" || next.at.getTime() >= new Date(last.target.at ?? last.target.value).getTime();
 }
 async function continueKeptState(a) {
-  const stateDir2 = import_node_path36.default.resolve(a.source.keepRecoveryState);
+  const stateDir2 = import_node_path37.default.resolve(a.source.keepRecoveryState);
   const target = a.probe.target;
   if (target.kind === "end" || !a.source.walArchive) {
     throw new UsageError("--keep-recovery-state needs --wal-archive and a recovery target (time or LSN): the kept state stops at that target, unpromoted.");
   }
-  const stateData = import_node_path36.default.join(stateDir2, "pgdata");
-  const stateFile = import_node_path36.default.join(stateDir2, STATE_FILE);
-  await (0, import_promises36.mkdir)(stateDir2, { recursive: true, mode: 457 });
+  const stateData = import_node_path37.default.join(stateDir2, "pgdata");
+  const stateFile = import_node_path37.default.join(stateDir2, STATE_FILE);
+  await (0, import_promises37.mkdir)(stateDir2, { recursive: true, mode: 457 });
   await assertReachable(stateData);
   let reused = false;
-  if ((0, import_node_fs21.existsSync)(stateFile)) {
-    const last = JSON.parse(await (0, import_promises36.readFile)(stateFile, "utf8"));
+  if ((0, import_node_fs22.existsSync)(stateFile)) {
+    const last = JSON.parse(await (0, import_promises37.readFile)(stateFile, "utf8"));
     if (last.backupStartLsn !== a.probe.backup.startLsn) {
       throw new SourceError(
         `The kept recovery state in ${stateDir2} was restored from another base backup (started at ${last.backupStartLsn}, this one at ${a.probe.backup.startLsn}). Remove ${stateDir2} to start over from this backup.`
@@ -4552,7 +4673,7 @@ async function continueKeptState(a) {
     reused = true;
     a.reporter.info(`Continuing the kept recovery state in ${stateDir2} (last at ${last.target.kind} ${last.target.value})`);
   } else {
-    if ((0, import_node_fs21.existsSync)(stateData))
+    if ((0, import_node_fs22.existsSync)(stateData))
       throw new SourceError(`${stateData} exists but ${stateFile} does not: not a state dbclone kept. Remove it or choose another directory.`);
     a.reporter.info(`Restoring base backup ${a.source.path} into the kept recovery state ${stateDir2}`);
     await placeBaseBackup(a.source.path, a.probe.backup, stateData);
@@ -4566,7 +4687,7 @@ async function continueKeptState(a) {
     reporter: a.reporter,
     explain: a.explain
   });
-  await run("sync", ["-f", import_node_path36.default.join(stateData, "PG_VERSION")]);
+  await run("sync", ["-f", import_node_path37.default.join(stateData, "PG_VERSION")]);
   const control = await controlData(a.bins, stateData);
   const state = {
     systemIdentifier: control.get("Database system identifier") ?? "",
@@ -4575,19 +4696,19 @@ async function continueKeptState(a) {
     replayedLsn: control.get("Minimum recovery ending location"),
     updatedAt: (/* @__PURE__ */ new Date()).toISOString()
   };
-  await (0, import_promises36.writeFile)(stateFile, `${JSON.stringify(state, null, 2)}
+  await (0, import_promises37.writeFile)(stateFile, `${JSON.stringify(state, null, 2)}
 `);
   await copyDataDir(stateData, a.dataDir);
   return { dir: stateDir2, reused, stateStoppedAt: outcome.stoppedAt, segmentsRestoredIntoState: outcome.restoredSegments.length };
 }
-var import_node_fs21, import_promises36, import_node_path36, STATE_FILE;
+var import_node_fs22, import_promises37, import_node_path37, STATE_FILE;
 var init_recoveryState = __esm({
   "packages/core/src/engine/postgres/recoveryState.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs21 = require("node:fs");
-    import_promises36 = require("node:fs/promises");
-    import_node_path36 = __toESM(require("node:path"), 1);
+    import_node_fs22 = require("node:fs");
+    import_promises37 = require("node:fs/promises");
+    import_node_path37 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_baseBackup();
@@ -4627,9 +4748,9 @@ async function probeBaseBackup(source, reporter) {
   }
   const backupEnd = { lsn: history?.stopLsn ?? backup.manifestEndLsn, time: history?.stopTime };
   refuseTargetBeforeBackupEnd(target, backup, backupEnd, (m) => reporter?.warn(m));
-  const range = archive ? `, WAL archive ${import_node_path37.default.basename(import_node_path37.default.resolve(archive.dir))} (${archive.segments[0]} \u2026 ${archive.segments.at(-1)})` : "";
+  const range = archive ? `, WAL archive ${import_node_path38.default.basename(import_node_path38.default.resolve(archive.dir))} (${archive.segments[0]} \u2026 ${archive.segments.at(-1)})` : "";
   return {
-    description: `PostgreSQL ${backup.major} base backup ${import_node_path37.default.basename(import_node_path37.default.resolve(source.path))} (${backup.format}, from ${backup.startLsn})${range}, recovered to ${describeTarget(target)}`,
+    description: `PostgreSQL ${backup.major} base backup ${import_node_path38.default.basename(import_node_path38.default.resolve(source.path))} (${backup.format}, from ${backup.startLsn})${range}, recovered to ${describeTarget(target)}`,
     version: String(backup.major),
     major: backup.major,
     backup,
@@ -4723,12 +4844,12 @@ function backupChainRecord(p, o, control, kept) {
   };
   return JSON.parse(JSON.stringify(record2));
 }
-var import_node_path37;
+var import_node_path38;
 var init_pitr = __esm({
   "packages/core/src/engine/postgres/pitr.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path37 = __toESM(require("node:path"), 1);
+    import_node_path38 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_binaries();
@@ -4761,36 +4882,36 @@ async function probeDump(file) {
   if (kind === "custom" || kind === "directory" || kind === "tar") {
     const toc = await readToc(file);
     const db = toc.database ? `, database ${toc.database}` : "";
-    return { kind, description: `${kind} pg_dump archive ${import_node_path38.default.basename(file)}${db}`, version: toc.version };
+    return { kind, description: `${kind} pg_dump archive ${import_node_path39.default.basename(file)}${db}`, version: toc.version };
   }
   await checkDumpScript(file);
-  return { kind, description: `${kind === "dumpall" ? "pg_dumpall script" : "plain SQL dump"} ${import_node_path38.default.basename(file)}` };
+  return { kind, description: `${kind === "dumpall" ? "pg_dumpall script" : "plain SQL dump"} ${import_node_path39.default.basename(file)}` };
 }
 async function probeDataDir(dir) {
-  const pgVersion = import_node_path38.default.join(dir, "PG_VERSION");
-  if (!(0, import_node_fs22.existsSync)(pgVersion) || !(0, import_node_fs22.existsSync)(import_node_path38.default.join(dir, "global", "pg_control"))) {
+  const pgVersion = import_node_path39.default.join(dir, "PG_VERSION");
+  if (!(0, import_node_fs23.existsSync)(pgVersion) || !(0, import_node_fs23.existsSync)(import_node_path39.default.join(dir, "global", "pg_control"))) {
     throw new SourceError(`${dir} is not a PostgreSQL data directory (expected PG_VERSION and global/pg_control in it).`);
   }
-  const version2 = (await (0, import_promises37.readFile)(pgVersion, "utf8")).trim();
+  const version2 = (await (0, import_promises38.readFile)(pgVersion, "utf8")).trim();
   const major = majorOf(version2);
   if (!Number.isFinite(major)) throw new SourceError(`${pgVersion} holds "${version2}", which is not a PostgreSQL version.`);
-  const pidFile = import_node_path38.default.join(dir, "postmaster.pid");
-  if ((0, import_node_fs22.existsSync)(pidFile)) {
-    const pid = Number.parseInt((await (0, import_promises37.readFile)(pidFile, "utf8")).split("\n")[0] ?? "", 10);
+  const pidFile = import_node_path39.default.join(dir, "postmaster.pid");
+  if ((0, import_node_fs23.existsSync)(pidFile)) {
+    const pid = Number.parseInt((await (0, import_promises38.readFile)(pidFile, "utf8")).split("\n")[0] ?? "", 10);
     if (pid > 0 && isAlive(pid)) {
       throw new SourceError(
         `${dir} is in use by a running PostgreSQL (pid ${pid}). Stop it first (pg_ctl stop -D ${dir} -m fast) or use the live server as a source instead.`
       );
     }
   }
-  const tablespaces = (0, import_node_fs22.existsSync)(import_node_path38.default.join(dir, "pg_tblspc")) ? await (0, import_promises37.readdir)(import_node_path38.default.join(dir, "pg_tblspc")) : [];
+  const tablespaces = (0, import_node_fs23.existsSync)(import_node_path39.default.join(dir, "pg_tblspc")) ? await (0, import_promises38.readdir)(import_node_path39.default.join(dir, "pg_tblspc")) : [];
   if (tablespaces.length > 0) {
     throw new NotSupportedError(
       `${dir} uses tablespaces outside the data directory (${tablespaces.join(", ")}); dbclone images hold a single data directory. Use a dump instead.`
     );
   }
   await findBinaries(major);
-  return { description: `PostgreSQL ${major} data directory ${import_node_path38.default.basename(import_node_path38.default.resolve(dir))}`, version: version2, major };
+  return { description: `PostgreSQL ${major} data directory ${import_node_path39.default.basename(import_node_path39.default.resolve(dir))}`, version: version2, major };
 }
 async function probeServer(url) {
   const shown = redactUrl(url);
@@ -4842,14 +4963,14 @@ async function probeSource(source) {
       );
   }
 }
-var import_node_fs22, import_promises37, import_node_path38, import_pg5;
+var import_node_fs23, import_promises38, import_node_path39, import_pg5;
 var init_probe = __esm({
   "packages/core/src/engine/postgres/probe.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs22 = require("node:fs");
-    import_promises37 = require("node:fs/promises");
-    import_node_path38 = __toESM(require("node:path"), 1);
+    import_node_fs23 = require("node:fs");
+    import_promises38 = require("node:fs/promises");
+    import_node_path39 = __toESM(require("node:path"), 1);
     import_pg5 = __toESM(require_pg(), 1);
     init_errors();
     init_exec();
@@ -4912,13 +5033,13 @@ END $$`;
 
 // packages/core/src/engine/postgres/buildServer.ts
 async function startBuildServer(bins, dataDir, adminUser, timeoutMs = 12e4) {
-  const socketDir = await (0, import_promises38.mkdtemp)(import_node_path39.default.join(import_node_os7.default.tmpdir(), "dbclone-pg-"));
+  const socketDir = await (0, import_promises39.mkdtemp)(import_node_path40.default.join(import_node_os7.default.tmpdir(), "dbclone-pg-"));
   try {
-    await (0, import_promises38.chmod)(socketDir, 448);
+    await (0, import_promises39.chmod)(socketDir, 448);
     await giveToServerUser(socketDir);
-    const hbaFile = import_node_path39.default.join(socketDir, "pg_hba.conf");
+    const hbaFile = import_node_path40.default.join(socketDir, "pg_hba.conf");
     await writeServerFile(hbaFile, LOCAL_TRUST_HBA);
-    const logFile = import_node_path39.default.join(socketDir, "postgres.log");
+    const logFile = import_node_path40.default.join(socketDir, "postgres.log");
     const { pid } = await launchPostgres({
       bins,
       dataDir,
@@ -4931,7 +5052,7 @@ async function startBuildServer(bins, dataDir, adminUser, timeoutMs = 12e4) {
     });
     return { pid, port: BUILD_PORT, socketDir, adminUser, logFile };
   } catch (e) {
-    await (0, import_promises38.rm)(socketDir, { recursive: true, force: true });
+    await (0, import_promises39.rm)(socketDir, { recursive: true, force: true });
     throw e;
   }
 }
@@ -4939,17 +5060,17 @@ async function stopBuildServer(s) {
   try {
     await stopPostgres(s.pid, { fast: true });
   } finally {
-    await (0, import_promises38.rm)(s.socketDir, { recursive: true, force: true });
+    await (0, import_promises39.rm)(s.socketDir, { recursive: true, force: true });
   }
 }
-var import_promises38, import_node_os7, import_node_path39, BUILD_PORT;
+var import_promises39, import_node_os7, import_node_path40, BUILD_PORT;
 var init_buildServer = __esm({
   "packages/core/src/engine/postgres/buildServer.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises38 = require("node:fs/promises");
+    import_promises39 = require("node:fs/promises");
     import_node_os7 = __toESM(require("node:os"), 1);
-    import_node_path39 = __toESM(require("node:path"), 1);
+    import_node_path40 = __toESM(require("node:path"), 1);
     init_config();
     init_launch();
     init_osUser();
@@ -4994,7 +5115,7 @@ async function isEmptyDatabase(s, name) {
 }
 async function rolesNamedInScript(file) {
   const roles = /* @__PURE__ */ new Set();
-  const lines = (0, import_node_readline.createInterface)({ input: (0, import_node_fs23.createReadStream)(file, "utf8"), crlfDelay: Infinity });
+  const lines = (0, import_node_readline.createInterface)({ input: (0, import_node_fs24.createReadStream)(file, "utf8"), crlfDelay: Infinity });
   const pattern = /^(?:ALTER .+ OWNER TO|GRANT .+ TO) (.+);$/;
   for await (const line of lines) {
     const m = pattern.exec(line);
@@ -5016,7 +5137,7 @@ async function ensureRoles(c, roles) {
   }
 }
 async function runRestoreTool(file, program2, args, what, stdin) {
-  const fh = stdin ? void 0 : await (0, import_promises39.open)(file, import_node_fs23.constants.O_RDONLY | import_node_fs23.constants.O_NOFOLLOW);
+  const fh = stdin ? void 0 : await (0, import_promises40.open)(file, import_node_fs24.constants.O_RDONLY | import_node_fs24.constants.O_NOFOLLOW);
   try {
     await run(program2, args, { asUser: serverUser().asUser, cwd: "/", stdin: stdin ?? fh.fd, timeoutMs: DAY_MS });
   } catch (e) {
@@ -5058,7 +5179,7 @@ async function restoreDump(bins, s, source, filled = /* @__PURE__ */ new Set()) 
   await prepareDatabase(s, db, source.path, filled);
   const args = [...connArgs(s, db), "--no-owner", "--no-privileges", "--exit-on-error"];
   if (kind === "directory") {
-    const readable = (await run("test", ["-r", import_node_path40.default.join(source.path, "toc.dat")], { asUser: serverUser().asUser, cwd: "/", allowFailure: true })).code === 0;
+    const readable = (await run("test", ["-r", import_node_path41.default.join(source.path, "toc.dat")], { asUser: serverUser().asUser, cwd: "/", allowFailure: true })).code === 0;
     try {
       await run(bins.bin("pg_restore"), [...args, "-j", "2", source.path], { asUser: readable ? serverUser().asUser : void 0, cwd: "/", timeoutMs: DAY_MS });
     } catch (e) {
@@ -5085,15 +5206,15 @@ async function restoreDumpall(bins, s, file) {
   );
   return new Set(after.filter((d) => !before.has(d) || d === "postgres"));
 }
-var import_node_crypto7, import_node_fs23, import_promises39, import_node_path40, import_node_readline, import_node_stream, DAY_MS, connArgs;
+var import_node_crypto7, import_node_fs24, import_promises40, import_node_path41, import_node_readline, import_node_stream, DAY_MS, connArgs;
 var init_restoreDump = __esm({
   "packages/core/src/engine/postgres/restoreDump.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto7 = require("node:crypto");
-    import_node_fs23 = require("node:fs");
-    import_promises39 = require("node:fs/promises");
-    import_node_path40 = __toESM(require("node:path"), 1);
+    import_node_fs24 = require("node:fs");
+    import_promises40 = require("node:fs/promises");
+    import_node_path41 = __toESM(require("node:path"), 1);
     import_node_readline = require("node:readline");
     import_node_stream = require("node:stream");
     init_errors();
@@ -5223,26 +5344,26 @@ function refuse2(mountPath, what) {
   );
 }
 async function assertImageDataDir(mountPath) {
-  const root = await (0, import_promises40.realpath)(mountPath);
+  const root = await (0, import_promises41.realpath)(mountPath);
   const dataDir = dataDirOf(mountPath);
-  const top = await (0, import_promises40.lstat)(dataDir).catch(() => void 0);
+  const top = await (0, import_promises41.lstat)(dataDir).catch(() => void 0);
   if (!top?.isDirectory()) refuse2(mountPath, `(${dataDir}) is ${top?.isSymbolicLink() ? "a symbolic link" : "missing or not a directory"}`);
-  for (const name of await (0, import_promises40.readdir)(dataDir)) {
-    const s = await (0, import_promises40.lstat)(import_node_path41.default.join(dataDir, name));
+  for (const name of await (0, import_promises41.readdir)(dataDir)) {
+    const s = await (0, import_promises41.lstat)(import_node_path42.default.join(dataDir, name));
     if (s.isSymbolicLink()) {
       if (!LINK_ALLOWED.has(name)) refuse2(mountPath, `has a symbolic link ${name}`);
-      const target = await (0, import_promises40.realpath)(import_node_path41.default.join(dataDir, name)).catch(() => void 0);
+      const target = await (0, import_promises41.realpath)(import_node_path42.default.join(dataDir, name)).catch(() => void 0);
       if (!target || !isInside(target, root)) refuse2(mountPath, `has ${name} linking outside its disk`);
     }
     if (SIGNALS2.includes(name)) refuse2(mountPath, `has ${name}, which would start recovery from elsewhere`);
   }
-  for (const entry of await (0, import_promises40.readdir)(import_node_path41.default.join(dataDir, "pg_tblspc")).catch(() => [])) {
+  for (const entry of await (0, import_promises41.readdir)(import_node_path42.default.join(dataDir, "pg_tblspc")).catch(() => [])) {
     refuse2(mountPath, `has a tablespace link pg_tblspc/${entry}`);
   }
-  await assertAutoConfEmpty(mountPath, import_node_path41.default.join(dataDir, "postgresql.auto.conf"));
+  await assertAutoConfEmpty(mountPath, import_node_path42.default.join(dataDir, "postgresql.auto.conf"));
 }
 async function assertAutoConfEmpty(mountPath, file) {
-  const fh = await (0, import_promises40.open)(file, import_node_fs24.constants.O_RDONLY | import_node_fs24.constants.O_NOFOLLOW).catch((e) => {
+  const fh = await (0, import_promises41.open)(file, import_node_fs25.constants.O_RDONLY | import_node_fs25.constants.O_NOFOLLOW).catch((e) => {
     if (e.code === "ENOENT") return void 0;
     if (e.code === "ELOOP") refuse2(mountPath, "has postgresql.auto.conf as a symbolic link");
     throw e;
@@ -5259,20 +5380,20 @@ async function assertAutoConfEmpty(mountPath, file) {
     await fh.close();
   }
 }
-var import_node_fs24, import_promises40, import_node_path41, LINK_ALLOWED, SIGNALS2, AUTO_CONF_MAX_BYTES, isInside;
+var import_node_fs25, import_promises41, import_node_path42, LINK_ALLOWED, SIGNALS2, AUTO_CONF_MAX_BYTES, isInside;
 var init_dataDirLinks = __esm({
   "packages/core/src/engine/postgres/dataDirLinks.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs24 = require("node:fs");
-    import_promises40 = require("node:fs/promises");
-    import_node_path41 = __toESM(require("node:path"), 1);
+    import_node_fs25 = require("node:fs");
+    import_promises41 = require("node:fs/promises");
+    import_node_path42 = __toESM(require("node:path"), 1);
     init_errors();
     init_engineFile();
     LINK_ALLOWED = /* @__PURE__ */ new Set(["pg_wal"]);
     SIGNALS2 = ["standby.signal", "recovery.signal"];
     AUTO_CONF_MAX_BYTES = 1 << 20;
-    isInside = (target, root) => target === root || target.startsWith(root + import_node_path41.default.sep);
+    isInside = (target, root) => target === root || target.startsWith(root + import_node_path42.default.sep);
   }
 });
 
@@ -5282,18 +5403,18 @@ async function prepareServer(mountPath, opts) {
   const bins = await findBinaries(majorOf(info.version));
   const dataDir = dataDirOf(mountPath);
   const host = opts.host ?? "127.0.0.1";
-  const runDir = import_node_path42.default.resolve(opts.runDir);
-  if (Buffer.byteLength(import_node_path42.default.join(runDir, `.s.PGSQL.${opts.port}`)) > MAX_SOCKET_PATH) {
+  const runDir = import_node_path43.default.resolve(opts.runDir);
+  if (Buffer.byteLength(import_node_path43.default.join(runDir, `.s.PGSQL.${opts.port}`)) > MAX_SOCKET_PATH) {
     throw new UsageError(`The run directory ${runDir} is too long for a unix socket path (${MAX_SOCKET_PATH} bytes max); use a shorter one.`);
   }
-  await (0, import_promises41.mkdir)(runDir, { recursive: true, mode: 448 });
-  await (0, import_promises41.chmod)(runDir, 448);
+  await (0, import_promises42.mkdir)(runDir, { recursive: true, mode: 448 });
+  await (0, import_promises42.chmod)(runDir, 448);
   await giveToServerUser(runDir);
-  await assertReachable(import_node_path42.default.join(dataDir, "PG_VERSION"));
-  await assertReachable(import_node_path42.default.join(runDir, "postgres.log"));
+  await assertReachable(import_node_path43.default.join(dataDir, "PG_VERSION"));
+  await assertReachable(import_node_path43.default.join(runDir, "postgres.log"));
   await assertImageDataDir(mountPath);
   await writeRunConfig(runDir);
-  const hbaFile = import_node_path42.default.join(runDir, "pg_hba.conf");
+  const hbaFile = import_node_path43.default.join(runDir, "pg_hba.conf");
   await writeServerFile(hbaFile, hbaContents(info.adminUser, host, opts.listenAll));
   const settings = {
     ...commonSettings(dataDir, runDir, hbaFile),
@@ -5311,7 +5432,7 @@ async function prepareServer(mountPath, opts) {
     socketDir: runDir,
     port: opts.port,
     settings,
-    logFile: import_node_path42.default.join(runDir, "postgres.log"),
+    logFile: import_node_path43.default.join(runDir, "postgres.log"),
     connectUser: info.adminUser,
     hba: { adminUser: info.adminUser, host },
     timeoutMs: opts.timeoutMs ?? 6e4
@@ -5325,7 +5446,7 @@ async function startServer(mountPath, opts, reporter = silentReporter) {
   if (!opts.runtime || opts.runtime.kind === "host") {
     running = { ...server, pid: (await launchPostgres(spec)).pid };
   } else {
-    const launch = serverLaunchOf(spec, [import_node_path42.default.resolve(mountPath), spec.socketDir]);
+    const launch = serverLaunchOf(spec, [import_node_path43.default.resolve(mountPath), spec.socketDir]);
     const handle = await opts.runtime.start(launch, {
       timeoutMs: spec.timeoutMs,
       labels: opts.runtimeLabels,
@@ -5341,13 +5462,13 @@ async function startServer(mountPath, opts, reporter = silentReporter) {
 async function stopServer(server, opts = {}) {
   await stopPostgres(server.pid, { fast: opts.fast !== false });
 }
-var import_promises41, import_node_path42, MAX_SOCKET_PATH;
+var import_promises42, import_node_path43, MAX_SOCKET_PATH;
 var init_server = __esm({
   "packages/core/src/engine/postgres/server.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises41 = require("node:fs/promises");
-    import_node_path42 = __toESM(require("node:path"), 1);
+    import_promises42 = require("node:fs/promises");
+    import_node_path43 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_binaries();
@@ -5393,31 +5514,31 @@ async function stagingSize(sources, requested) {
   return Math.max(8 * GiB2, Math.ceil(bytes * 4 / GiB2) * GiB2);
 }
 async function sizeOnDisk(p) {
-  const st = await import_promises42.default.stat(p).catch(() => void 0);
+  const st = await import_promises43.default.stat(p).catch(() => void 0);
   if (!st) return 0;
   if (!st.isDirectory()) return st.size;
   let total = 0;
-  for (const entry of await import_promises42.default.readdir(p, { withFileTypes: true })) total += await sizeOnDisk(import_node_path43.default.join(p, entry.name));
+  for (const entry of await import_promises43.default.readdir(p, { withFileTypes: true })) total += await sizeOnDisk(import_node_path44.default.join(p, entry.name));
   return total;
 }
-var import_promises42, import_node_path43, GiB2;
+var import_promises43, import_node_path44, GiB2;
 var init_staging_size = __esm({
   "packages/core/src/engine/postgres/staging-size.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises42 = __toESM(require("node:fs/promises"), 1);
-    import_node_path43 = __toESM(require("node:path"), 1);
+    import_promises43 = __toESM(require("node:fs/promises"), 1);
+    import_node_path44 = __toESM(require("node:path"), 1);
     GiB2 = 1024 ** 3;
   }
 });
 
 // packages/core/src/engine/postgres/engine.ts
-var import_node_fs25, PostgresEngine;
+var import_node_fs26, PostgresEngine;
 var init_engine = __esm({
   "packages/core/src/engine/postgres/engine.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs25 = require("node:fs");
+    import_node_fs26 = require("node:fs");
     init_errors();
     init_reporter();
     init_binaries();
@@ -5437,7 +5558,7 @@ var init_engine = __esm({
       async checkPrerequisites() {
         const bins = await findBinaries();
         for (const p of ["initdb", "postgres", "pg_restore", "psql", "pg_resetwal", "pg_basebackup"]) {
-          if (!(0, import_node_fs25.existsSync)(bins.bin(p))) {
+          if (!(0, import_node_fs26.existsSync)(bins.bin(p))) {
             throw new MissingToolError(`${bins.bin(p)} is missing. Install it: apt-get install postgresql-${bins.major}.`);
           }
         }
@@ -5473,6 +5594,9 @@ var init_engine = __esm({
       }
       verifyIdentity(creds, cloneId, imageDigest) {
         return verifyIdentity(creds, cloneId, imageDigest);
+      }
+      createVerifiedLogin(server, databases2, opts, identity) {
+        return createVerifiedLogin(server, databases2, opts, identity);
       }
       credentials(login2, database2) {
         const { user, password, host, port, databases: databases2 } = login2;
@@ -5589,10 +5713,10 @@ async function createSampleDump(outFile, opts = {}) {
   const faker = new import_faker.Faker({ locale: [import_faker.en] });
   faker.seed(opts.seed ?? 42);
   const bins = await findBinaries();
-  const work = await (0, import_promises43.mkdtemp)(import_node_path44.default.join(import_node_os8.default.tmpdir(), "dbclone-sample-"));
+  const work = await (0, import_promises44.mkdtemp)(import_node_path45.default.join(import_node_os8.default.tmpdir(), "dbclone-sample-"));
   try {
-    await (0, import_promises43.chmod)(work, 493);
-    const dataDir = import_node_path44.default.join(work, "pgdata");
+    await (0, import_promises44.chmod)(work, 493);
+    const dataDir = import_node_path45.default.join(work, "pgdata");
     reporter.info(`Generating sample database "${database2}" (~${opts.sizeMb ?? 100} MB, ${customers} customers)`);
     await initDataDir(bins, dataDir, ADMIN_USER);
     const server = await startBuildServer(bins, dataDir, ADMIN_USER);
@@ -5612,18 +5736,18 @@ async function createSampleDump(outFile, opts = {}) {
       await stopBuildServer(server);
     }
   } finally {
-    await (0, import_promises43.rm)(work, { recursive: true, force: true });
+    await (0, import_promises44.rm)(work, { recursive: true, force: true });
   }
 }
-var import_faker, import_promises43, import_node_os8, import_node_path44, SAMPLE_SHOP_POLICY, BYTES_PER_CUSTOMER, EMPTY_DATABASE_BYTES, POOL, PRODUCTS, SCHEMA, CONSTRAINTS;
+var import_faker, import_promises44, import_node_os8, import_node_path45, SAMPLE_SHOP_POLICY, BYTES_PER_CUSTOMER, EMPTY_DATABASE_BYTES, POOL, PRODUCTS, SCHEMA, CONSTRAINTS;
 var init_sample = __esm({
   "packages/core/src/engine/postgres/sample.ts"() {
     "use strict";
     init_import_meta_url();
     import_faker = __toESM(require_faker(), 1);
-    import_promises43 = require("node:fs/promises");
+    import_promises44 = require("node:fs/promises");
     import_node_os8 = __toESM(require("node:os"), 1);
-    import_node_path44 = __toESM(require("node:path"), 1);
+    import_node_path45 = __toESM(require("node:path"), 1);
     init_reporter();
     init_exec();
     init_binaries();
@@ -5714,24 +5838,24 @@ async function robocopy(args, reporter) {
 }
 function windowsFileOps(reporter) {
   return {
-    makeDir: async (dir) => void await (0, import_promises44.mkdir)(dir, { recursive: true }),
+    makeDir: async (dir) => void await (0, import_promises45.mkdir)(dir, { recursive: true }),
     copyTree: (from, to, opts) => robocopy(robocopyTreeArgs(from, to, opts?.excludeFiles), reporter),
     moveFile: async (from, to) => {
-      const dir = import_node_path45.default.win32.dirname(to);
+      const dir = import_node_path46.default.win32.dirname(to);
       await robocopy(robocopyMoveArgs(from, dir), reporter);
-      const moved = import_node_path45.default.win32.join(dir, import_node_path45.default.win32.basename(from));
-      if (moved.toLowerCase() !== to.toLowerCase()) await (0, import_promises44.rename)(moved, to);
+      const moved = import_node_path46.default.win32.join(dir, import_node_path46.default.win32.basename(from));
+      if (moved.toLowerCase() !== to.toLowerCase()) await (0, import_promises45.rename)(moved, to);
     },
-    writeText: (file, text) => (0, import_promises44.writeFile)(file, text, "utf8")
+    writeText: (file, text) => (0, import_promises45.writeFile)(file, text, "utf8")
   };
 }
-var import_promises44, import_node_path45, QUIET, robocopyTreeArgs, robocopyMoveArgs, robocopySucceeded;
+var import_promises45, import_node_path46, QUIET, robocopyTreeArgs, robocopyMoveArgs, robocopySucceeded;
 var init_file_ops = __esm({
   "packages/core/src/engine/sqlserver/file-ops.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises44 = require("node:fs/promises");
-    import_node_path45 = __toESM(require("node:path"), 1);
+    import_promises45 = require("node:fs/promises");
+    import_node_path46 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     QUIET = ["/R:1", "/W:1", "/NP", "/NFL", "/NDL", "/NJH", "/NJS"];
@@ -5747,9 +5871,9 @@ var init_file_ops = __esm({
       ...QUIET
     ];
     robocopyMoveArgs = (from, toDir) => [
-      import_node_path45.default.win32.dirname(from),
+      import_node_path46.default.win32.dirname(from),
       toDir,
-      import_node_path45.default.win32.basename(from),
+      import_node_path46.default.win32.basename(from),
       "/B",
       "/MOV",
       "/COPY:DAT",
@@ -5761,10 +5885,10 @@ var init_file_ops = __esm({
 
 // packages/core/src/engine/sqlserver/layout.ts
 async function readImageLayout(mountPath) {
-  const file = import_node_path46.default.win32.join(mountPath, LAYOUT_FILE);
+  const file = import_node_path47.default.win32.join(mountPath, LAYOUT_FILE);
   let layout;
   try {
-    layout = JSON.parse(await (0, import_promises45.readFile)(file, "utf8"));
+    layout = JSON.parse(await (0, import_promises46.readFile)(file, "utf8"));
   } catch (e) {
     throw new BuildError(`${file} could not be read (${e.message}); this disk is not a dbclone SQL Server image.`);
   }
@@ -5772,13 +5896,13 @@ async function readImageLayout(mountPath) {
     throw new BuildError(`${file} has an unknown layout version ${String(layout.version)}; upgrade dbclone.`);
   return layout;
 }
-var import_promises45, import_node_path46, LAYOUT_FILE;
+var import_promises46, import_node_path47, LAYOUT_FILE;
 var init_layout = __esm({
   "packages/core/src/engine/sqlserver/layout.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises45 = require("node:fs/promises");
-    import_node_path46 = __toESM(require("node:path"), 1);
+    import_promises46 = require("node:fs/promises");
+    import_node_path47 = __toESM(require("node:path"), 1);
     init_errors();
     LAYOUT_FILE = "dbclone-layout.json";
   }
@@ -5827,7 +5951,7 @@ __export(mssql_executor_exports, {
 async function loadMssql() {
   const name = "mssql";
   try {
-    const m = await import(name);
+    const m = (0, import_node_module.createRequire)(importMetaUrl)(name);
     return m.default ?? m;
   } catch (first) {
     const beside = (0, import_node_url.fileURLToPath)(new URL("../mssql/index.cjs", importMetaUrl));
@@ -6220,13 +6344,13 @@ async function attachCloneDatabases(deps, opts, cleanup) {
   const account = String(service?.account ?? "");
   if (!account) throw new CloneError("Could not read the SQL Server service account from sys.dm_server_services; the login needs VIEW SERVER STATE.");
   const instance = service?.instance == null ? null : String(service.instance);
-  const databasesDir = import_node_path47.default.win32.join(mountPath, "databases");
+  const databasesDir = import_node_path48.default.win32.join(mountPath, "databases");
   await runner.command("icacls", icaclsSetOwnerArgs(databasesDir));
   await runner.command("icacls", icaclsGrantArgs(databasesDir, filePrincipals(account, instance, opts.windowsCaller)));
   const attached = {};
   for (const [i, db] of layout.databases.entries()) {
     const name = cloneDatabaseName(db.name, opts.cloneId);
-    const files = db.files.map((f) => ({ logicalName: f.logicalName, path: import_node_path47.default.win32.join(mountPath, f.path) }));
+    const files = db.files.map((f) => ({ logicalName: f.logicalName, path: import_node_path48.default.win32.join(mountPath, f.path) }));
     const filestream = db.files.some((f) => f.kind === "FILESTREAM") ? { filestreamDirectory: `dbclone_${opts.cloneId}_${i}` } : {};
     await exec.execute(attachCloneSql(name, files, filestream));
     attached[db.name] = name;
@@ -6265,12 +6389,12 @@ IF DB_ID(@db) IS NOT NULL DROP DATABASE ${quoteName(name)};`, { db: name });
   }
   return { failures, stillAttached };
 }
-var import_node_path47, cloneDatabaseName, stillAttachedFailure, teardownError;
+var import_node_path48, cloneDatabaseName, stillAttachedFailure, teardownError;
 var init_clone2 = __esm({
   "packages/core/src/engine/sqlserver/clone.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path47 = __toESM(require("node:path"), 1);
+    import_node_path48 = __toESM(require("node:path"), 1);
     init_errors();
     init_cleanup();
     init_executor();
@@ -6441,12 +6565,12 @@ function assertHostFor(kind) {
 function engineConnection(kind) {
   return platformEntry(kind).connection();
 }
-var import_node_path48, stateDir, CLONE_DISKS, CLONE_DISK_NAMES, DEFAULT_ORDER, PLATFORMS;
+var import_node_path49, stateDir, CLONE_DISKS, CLONE_DISK_NAMES, DEFAULT_ORDER, PLATFORMS;
 var init_registry = __esm({
   "packages/core/src/platform/registry.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path48 = __toESM(require("node:path"), 1);
+    import_node_path49 = __toESM(require("node:path"), 1);
     init_disk();
     init_engine2();
     init_osUser();
@@ -6455,7 +6579,7 @@ var init_registry = __esm({
     init_errors();
     init_disk_names();
     init_reporter();
-    stateDir = (home2) => import_node_path48.default.join(home2, "state");
+    stateDir = (home2) => import_node_path49.default.join(home2, "state");
     CLONE_DISKS = {
       qcow2: { format: CLONE_DISK_FORMATS.qcow2, unavailable: qcow2UnavailableReason, make: (home2) => new Qcow2Driver({ stateDir: stateDir(home2) }) },
       reflink: {
@@ -6604,11 +6728,11 @@ function moveTargets(dir, files) {
     const stem = `f${f.fileId}-${safeFileName(f.logicalName)}`;
     const ext = f.kind === "L" ? ".ldf" : f.kind === "D" ? f.fileId === 1 ? ".mdf" : ".ndf" : "";
     const folder = f.kind === "S" ? "filestream" : f.kind === "F" ? "fulltext" : "";
-    return { logicalName: f.logicalName, kind: f.kind, target: import_node_path49.default.win32.join(dir, folder, stem + ext) };
+    return { logicalName: f.logicalName, kind: f.kind, target: import_node_path50.default.win32.join(dir, folder, stem + ext) };
   });
 }
 function foldersToCreate(targets) {
-  return [...new Set(targets.map((t) => import_node_path49.default.win32.dirname(t.target)))];
+  return [...new Set(targets.map((t) => import_node_path50.default.win32.dirname(t.target)))];
 }
 function withMoves(targets) {
   const params = {};
@@ -6648,12 +6772,12 @@ function restorePercent(m) {
   const n = /(\d+)/.exec(m.message);
   return n ? Number(n[1]) : void 0;
 }
-var import_node_path49, HEADERONLY, FILELISTONLY, DATABASE_EXISTS, safeFileName, databaseDir, backupKey;
+var import_node_path50, HEADERONLY, FILELISTONLY, DATABASE_EXISTS, safeFileName, databaseDir, backupKey;
 var init_restore_sql = __esm({
   "packages/core/src/engine/sqlserver/restore-sql.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path49 = __toESM(require("node:path"), 1);
+    import_node_path50 = __toESM(require("node:path"), 1);
     init_errors();
     HEADERONLY = (file) => ({ sql: "RESTORE HEADERONLY FROM DISK = @file;", params: { file } });
     FILELISTONLY = (file, position) => ({
@@ -6662,7 +6786,7 @@ var init_restore_sql = __esm({
     });
     DATABASE_EXISTS = (db) => ({ sql: "SELECT DB_ID(@db) AS id;", params: { db } });
     safeFileName = (name) => name.replace(/[<>:"/\\|?*\u0000-\u001f]/g, "_").replace(/[. ]+$/, "_") || "_";
-    databaseDir = (mountPath, index, db) => import_node_path49.default.win32.join(mountPath, "databases", `${index}-${safeFileName(db)}`);
+    databaseDir = (mountPath, index, db) => import_node_path50.default.win32.join(mountPath, "databases", `${index}-${safeFileName(db)}`);
     backupKey = (h) => `${h.file}#${h.position}`;
   }
 });
@@ -6981,12 +7105,12 @@ function backupChainRecord2(plans) {
     }))
   };
 }
-var import_node_path50, win, run3, SqlServerBuild;
+var import_node_path51, win, run3, SqlServerBuild;
 var init_build_steps = __esm({
   "packages/core/src/engine/sqlserver/build-steps.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path50 = __toESM(require("node:path"), 1);
+    import_node_path51 = __toESM(require("node:path"), 1);
     init_errors();
     init_cleanup();
     init_executor();
@@ -6997,7 +7121,7 @@ var init_build_steps = __esm({
     init_sizing();
     init_restore_plan();
     init_layout();
-    win = import_node_path50.default.win32;
+    win = import_node_path51.default.win32;
     run3 = (exec, s) => exec.execute(s.sql, s.params);
     SqlServerBuild = class {
       constructor(files) {
@@ -7186,12 +7310,12 @@ var init_schema_facts = __esm({
 });
 
 // packages/core/src/engine/sqlserver/build-engine.ts
-var import_node_path51, SqlServerBuildEngine;
+var import_node_path52, SqlServerBuildEngine;
 var init_build_engine = __esm({
   "packages/core/src/engine/sqlserver/build-engine.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path51 = __toESM(require("node:path"), 1);
+    import_node_path52 = __toESM(require("node:path"), 1);
     init_errors();
     init_build_steps();
     init_engine3();
@@ -7210,7 +7334,7 @@ var init_build_engine = __esm({
       async probeSource(source) {
         if (source.kind !== "backup-chain") throw new SourceError(`SQL Server images are built from backup chains (--from-backup), not a ${source.kind} source.`);
         const files = [source.full, source.differential, ...source.logs ?? []].filter((f) => Boolean(f));
-        return { description: files.map((f) => import_node_path51.default.win32.basename(f)).join(" + ") };
+        return { description: files.map((f) => import_node_path52.default.win32.basename(f)).join(" + ") };
       }
       /** RESTORE HEADERONLY / FILELISTONLY of every backup: the restored size plus headroom, at least `requested`. */
       stagingSize(sources, requested) {
@@ -7512,10 +7636,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path91) {
-  if (!path91)
+function getElementAtPath(obj, path92) {
+  if (!path92)
     return obj;
-  return path91.reduce((acc, key) => acc?.[key], obj);
+  return path92.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -7774,11 +7898,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path91, issues) {
+function prefixIssues(path92, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path91);
+    iss.path.unshift(path92);
     return iss;
   });
 }
@@ -8309,16 +8433,16 @@ function flattenError(error2, mapper = (issue2) => issue2.message) {
 }
 function formatError(error2, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error3, path91 = []) => {
+  const processError = (error3, path92 = []) => {
     for (const issue2 of error3.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path91, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path92, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path91, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path92, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path91, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path92, ...issue2.path]);
       } else {
-        const fullpath = [...path91, ...issue2.path];
+        const fullpath = [...path92, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -13762,7 +13886,7 @@ var init_zod = __esm({
 
 // packages/core/src/image/manifest.ts
 function validateManifest(value, source) {
-  const result = manifestSchema.safeParse(value);
+  const result = manifestSchema.safeParse(value, { jitless: true });
   if (result.success) return result.data;
   const issue2 = result.error.issues[0];
   const field = issue2.path.length ? issue2.path.map(String).join(".") : "(root)";
@@ -14040,18 +14164,18 @@ var init_clone_id = __esm({
 
 // packages/core/src/clones/clone-paths.ts
 function childFileOf(dir, disk) {
-  return import_node_path52.default.join(dir, `child.${CLONE_DISK_FORMATS[disk ?? "qcow2"]}`);
+  return import_node_path53.default.join(dir, `child.${CLONE_DISK_FORMATS[disk ?? "qcow2"]}`);
 }
 function clonePaths(home2, id, disk) {
-  const dir = import_node_path52.default.join(home2, "clones", id);
-  return { dir, childFile: childFileOf(dir, disk), mountPath: import_node_path52.default.join(dir, "mnt"), user: `clone_${cloneIdForIdentifier(id)}` };
+  const dir = import_node_path53.default.join(home2, "clones", id);
+  return { dir, childFile: childFileOf(dir, disk), mountPath: import_node_path53.default.join(dir, "mnt"), user: `clone_${cloneIdForIdentifier(id)}` };
 }
-var import_node_path52;
+var import_node_path53;
 var init_clone_paths = __esm({
   "packages/core/src/clones/clone-paths.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path52 = __toESM(require("node:path"), 1);
+    import_node_path53 = __toESM(require("node:path"), 1);
     init_disk_names();
     init_clone_id();
   }
@@ -14060,7 +14184,7 @@ var init_clone_paths = __esm({
 // packages/core/src/clones/ports.ts
 function isPortFree(port, host = "127.0.0.1") {
   return new Promise((resolve) => {
-    const server = import_node_net.default.createServer();
+    const server = import_node_net2.default.createServer();
     server.unref();
     server.once("error", () => resolve(false));
     server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
@@ -14086,12 +14210,12 @@ async function pickFreePort(records, opts = {}) {
 function allocatePort(registry2, opts = {}) {
   return registry2.update((records) => pickFreePort(records, opts));
 }
-var import_node_net, DEFAULT_PORT_RANGE;
+var import_node_net2, DEFAULT_PORT_RANGE;
 var init_ports = __esm({
   "packages/core/src/clones/ports.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_net = __toESM(require("node:net"), 1);
+    import_node_net2 = __toESM(require("node:net"), 1);
     init_errors();
     DEFAULT_PORT_RANGE = [15432, 16431];
   }
@@ -14100,8 +14224,8 @@ var init_ports = __esm({
 // packages/core/src/util/process-identity.ts
 function startTicks(pid) {
   try {
-    const stat30 = (0, import_node_fs26.readFileSync)(`/proc/${pid}/stat`, "utf8");
-    const fields = stat30.slice(stat30.lastIndexOf(")") + 2).split(" ");
+    const stat31 = (0, import_node_fs27.readFileSync)(`/proc/${pid}/stat`, "utf8");
+    const fields = stat31.slice(stat31.lastIndexOf(")") + 2).split(" ");
     if (fields[0] === "Z" || fields[0] === "X") return void 0;
     const ticks = Number(fields[19]);
     return Number.isFinite(ticks) ? ticks : void 0;
@@ -14129,7 +14253,7 @@ function isPostgresOf(pid, dir) {
   if (process.platform !== "linux") return true;
   let argv;
   try {
-    argv = (0, import_node_fs26.readFileSync)(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    argv = (0, import_node_fs27.readFileSync)(`/proc/${pid}/cmdline`, "utf8").split("\0");
   } catch {
     return false;
   }
@@ -14137,16 +14261,16 @@ function isPostgresOf(pid, dir) {
   const d = argv.indexOf("-D");
   const dataDir = d >= 0 ? argv[d + 1] : void 0;
   if (!dataDir) return false;
-  const rel = import_node_path53.default.relative(import_node_path53.default.resolve(dir), import_node_path53.default.resolve(dataDir));
-  return rel === "" || !rel.startsWith("..") && !import_node_path53.default.isAbsolute(rel);
+  const rel = import_node_path54.default.relative(import_node_path54.default.resolve(dir), import_node_path54.default.resolve(dataDir));
+  return rel === "" || !rel.startsWith("..") && !import_node_path54.default.isAbsolute(rel);
 }
-var import_node_fs26, import_node_path53;
+var import_node_fs27, import_node_path54;
 var init_process_identity = __esm({
   "packages/core/src/util/process-identity.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs26 = require("node:fs");
-    import_node_path53 = __toESM(require("node:path"), 1);
+    import_node_fs27 = require("node:fs");
+    import_node_path54 = __toESM(require("node:path"), 1);
   }
 });
 
@@ -14161,14 +14285,24 @@ function matchesLabels(record2, labels) {
   const wanted = Object.entries(labels);
   return wanted.length > 0 && wanted.every(([k, v]) => record2.labels?.[k] === v);
 }
-var import_node_async_hooks, import_node_fs27, import_node_path54, import_proper_lockfile2, LOCK_OPTIONS, heldLocks, CloneRegistry;
+async function replaceFile(file, text, mode) {
+  const tmp = tempPath(import_node_path55.default.dirname(file));
+  try {
+    await import_node_fs28.promises.writeFile(tmp, text, { mode, flag: "wx" });
+    await import_node_fs28.promises.rename(tmp, file);
+  } catch (e) {
+    await unlinkQuietly(tmp);
+    throw e;
+  }
+}
+var import_node_async_hooks, import_node_fs28, import_node_path55, import_proper_lockfile2, LOCK_OPTIONS, heldLocks, CloneRegistry;
 var init_registry2 = __esm({
   "packages/core/src/clones/registry.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_async_hooks = require("node:async_hooks");
-    import_node_fs27 = require("node:fs");
-    import_node_path54 = __toESM(require("node:path"), 1);
+    import_node_fs28 = require("node:fs");
+    import_node_path55 = __toESM(require("node:path"), 1);
     init_paths();
     init_durable_write();
     import_proper_lockfile2 = __toESM(require_proper_lockfile(), 1);
@@ -14186,8 +14320,8 @@ var init_registry2 = __esm({
     CloneRegistry = class {
       constructor(home2) {
         this.home = home2;
-        this.dir = import_node_path54.default.join(home2, "clones");
-        this.file = import_node_path54.default.join(this.dir, "registry.json");
+        this.dir = import_node_path55.default.join(home2, "clones");
+        this.file = import_node_path55.default.join(this.dir, "registry.json");
         this.lockPath = `${this.file}.lock`;
       }
       home;
@@ -14214,14 +14348,14 @@ var init_registry2 = __esm({
        * A locked transaction: `fn` gets the current records and may change the array or its records
        * in place; the result is written (only if something changed) before the lock is released.
        */
-      async update(fn) {
+      async update(fn, opts = {}) {
         return this.withLock(async () => {
           const records = await this.read();
           const before = JSON.stringify(records);
           const result = await fn(records);
           if (JSON.stringify(records) !== before) {
             this.assertLockHeld();
-            await this.write(records);
+            await this.write(records, opts);
           }
           return result;
         });
@@ -14274,14 +14408,14 @@ var init_registry2 = __esm({
         });
       }
       /** Merge `partial` into the record; CloneNotFoundError when it is gone. */
-      async patch(id, partial2) {
+      async patch(id, partial2, opts = {}) {
         return this.update((records) => {
           const i = records.findIndex((r) => r.id === id);
           if (i < 0) throw new CloneNotFoundError(`clone ${id} is not in the registry ${this.file}; list clones with: dbclone clones`);
           const next = { ...records[i], ...partial2, id };
           records[i] = next;
           return next;
-        });
+        }, opts);
       }
       /** Remove a record; a record already gone is fine (teardown is idempotent). */
       async remove(id) {
@@ -14331,7 +14465,7 @@ var init_registry2 = __esm({
       async read() {
         let text;
         try {
-          text = await import_node_fs27.promises.readFile(this.file, "utf8");
+          text = await import_node_fs28.promises.readFile(this.file, "utf8");
         } catch (e) {
           if (e.code === "ENOENT") return [];
           throw e;
@@ -14348,10 +14482,11 @@ var init_registry2 = __esm({
         }
         return clones;
       }
-      async write(records) {
-        const body = { version: 1, clones: records };
-        await writeFileAtomic(this.file, `${JSON.stringify(body, null, 2)}
-`, 384);
+      async write(records, opts) {
+        const text = `${JSON.stringify({ version: 1, clones: records }, null, 2)}
+`;
+        if (opts.durable === false) await replaceFile(this.file, text, 384);
+        else await writeFileAtomic(this.file, text, 384);
       }
     };
   }
@@ -14422,7 +14557,7 @@ var init_keyed = __esm({
 async function readLastLine(file, limit) {
   let fh;
   try {
-    fh = await (0, import_promises46.open)(file, "r");
+    fh = await (0, import_promises47.open)(file, "r");
   } catch (e) {
     if (e.code === "ENOENT") return void 0;
     throw e;
@@ -14446,27 +14581,27 @@ async function readLastLine(file, limit) {
   }
 }
 async function setAsideTornTail(file, last) {
-  const fh = await (0, import_promises46.open)(file, "r+");
+  const fh = await (0, import_promises47.open)(file, "r+");
   try {
     const size = (await fh.stat()).size;
     const torn = Buffer.alloc(size - last.start);
     await fh.read(torn, 0, torn.length, last.start);
     const tornFile = `${file}.torn`;
-    await (0, import_promises46.appendFile)(tornFile, Buffer.concat([torn, Buffer.from("\n")]), { mode: 384 });
+    await (0, import_promises47.appendFile)(tornFile, Buffer.concat([torn, Buffer.from("\n")]), { mode: 384 });
     await fh.truncate(last.start);
     await fh.sync();
-    return { bytes: torn.length, tornFile: import_node_path55.default.basename(tornFile) };
+    return { bytes: torn.length, tornFile: import_node_path56.default.basename(tornFile) };
   } finally {
     await fh.close();
   }
 }
-var import_promises46, import_node_path55;
+var import_promises47, import_node_path56;
 var init_tail = __esm({
   "packages/core/src/audit/tail.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises46 = require("node:fs/promises");
-    import_node_path55 = __toESM(require("node:path"), 1);
+    import_promises47 = require("node:fs/promises");
+    import_node_path56 = __toESM(require("node:path"), 1);
   }
 });
 
@@ -14568,7 +14703,7 @@ function dropUndefined(o) {
 }
 async function exists(p) {
   try {
-    await (0, import_promises47.stat)(p);
+    await (0, import_promises48.stat)(p);
     return true;
   } catch (e) {
     if (e.code === "ENOENT") return false;
@@ -14579,15 +14714,15 @@ async function endsWithNewline(file) {
   const last = await readLastLine(file);
   return last === void 0 || last.complete;
 }
-var import_node_fs28, import_promises47, import_node_os9, import_node_path56, import_node_readline2, AuditLog;
+var import_node_fs29, import_promises48, import_node_os9, import_node_path57, import_node_readline2, AuditLog;
 var init_log = __esm({
   "packages/core/src/audit/log.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs28 = require("node:fs");
-    import_promises47 = require("node:fs/promises");
+    import_node_fs29 = require("node:fs");
+    import_promises48 = require("node:fs/promises");
     import_node_os9 = __toESM(require("node:os"), 1);
-    import_node_path56 = __toESM(require("node:path"), 1);
+    import_node_path57 = __toESM(require("node:path"), 1);
     import_node_readline2 = require("node:readline");
     init_errors();
     init_durable_write();
@@ -14615,7 +14750,7 @@ var init_log = __esm({
       /** Append one event (fsynced) and move the head, under a cross-process lock. */
       async append(input) {
         await this.prepare?.();
-        await (0, import_promises47.mkdir)(import_node_path56.default.dirname(this.filePath), { recursive: true });
+        await (0, import_promises48.mkdir)(import_node_path57.default.dirname(this.filePath), { recursive: true });
         const event = await withFileLock(this.filePath, async () => {
           let prev = await this.repairTornTail();
           prev ??= await this.currentTail();
@@ -14626,7 +14761,7 @@ var init_log = __esm({
       }
       /** Walk the whole chain (setting aside a torn last line first); report the first problem. */
       async verify() {
-        if (!await exists(import_node_path56.default.dirname(this.filePath))) return { ok: true, events: 0 };
+        if (!await exists(import_node_path57.default.dirname(this.filePath))) return { ok: true, events: 0 };
         return withFileLock(this.filePath, async () => {
           await this.repairTornTail();
           return this.verifyUnlocked();
@@ -14654,7 +14789,7 @@ var init_log = __esm({
         const hash = hashEvent(body);
         const key = this.key();
         const event = { ...body, hash, ...key ? { mac: macOf(key, hash) } : {} };
-        const fh = await (0, import_promises47.open)(this.filePath, "a", 416);
+        const fh = await (0, import_promises48.open)(this.filePath, "a", 416);
         try {
           await fh.write(`${JSON.stringify(event)}
 `);
@@ -14741,7 +14876,7 @@ var init_log = __esm({
         const head2 = await this.readHead();
         const last = await readLastLine(this.filePath);
         if (last === void 0) {
-          if (head2 && head2.seq > 0) throw this.damaged(`it is empty but ${import_node_path56.default.basename(this.headPath)} records ${head2.seq} events`);
+          if (head2 && head2.seq > 0) throw this.damaged(`it is empty but ${import_node_path57.default.basename(this.headPath)} records ${head2.seq} events`);
           return { seq: 0, hash: GENESIS_HASH };
         }
         if (!last.complete) throw this.damaged("its last line is incomplete");
@@ -14755,7 +14890,7 @@ var init_log = __esm({
         if (hashEvent(rest) !== hash) throw this.damaged("its last line does not match its hash");
         const agrees = head2 ? head2.seq === event.seq && head2.hash === event.hash || // An append that died between the log write and the head write: the head catches up now.
         head2.seq === event.seq - 1 && head2.hash === event.prevHash : event.seq === 1 && event.prevHash === GENESIS_HASH;
-        if (!agrees) throw this.damaged(`its last line (seq ${event.seq}) does not match ${import_node_path56.default.basename(this.headPath)}`);
+        if (!agrees) throw this.damaged(`its last line (seq ${event.seq}) does not match ${import_node_path57.default.basename(this.headPath)}`);
         return { seq: event.seq, hash: event.hash };
       }
       damaged(what) {
@@ -14764,7 +14899,7 @@ var init_log = __esm({
       async readHead() {
         let text;
         try {
-          text = await (0, import_promises47.readFile)(this.headPath, "utf8");
+          text = await (0, import_promises48.readFile)(this.headPath, "utf8");
         } catch (e) {
           if (e.code === "ENOENT") return void 0;
           throw e;
@@ -14782,12 +14917,12 @@ var init_log = __esm({
       }
       async *lines() {
         try {
-          await (0, import_promises47.stat)(this.filePath);
+          await (0, import_promises48.stat)(this.filePath);
         } catch (e) {
           if (e.code === "ENOENT") return;
           throw e;
         }
-        const rl = (0, import_node_readline2.createInterface)({ input: (0, import_node_fs28.createReadStream)(this.filePath, "utf8"), crlfDelay: Infinity });
+        const rl = (0, import_node_readline2.createInterface)({ input: (0, import_node_fs29.createReadStream)(this.filePath, "utf8"), crlfDelay: Infinity });
         for await (const line of rl) yield line;
       }
     };
@@ -14915,12 +15050,12 @@ var init_variants = __esm({
 
 // packages/core/src/repository/durable-files.ts
 async function copyAndHash(src, dest, onProgress) {
-  const total = (await (0, import_promises48.stat)(src)).size;
+  const total = (await (0, import_promises49.stat)(src)).size;
   const hash = (0, import_node_crypto10.createHash)("sha256");
-  const out = await (0, import_promises48.open)(dest, "wx", 420);
+  const out = await (0, import_promises49.open)(dest, "wx", 420);
   try {
     let done = 0;
-    for await (const chunk of (0, import_node_fs29.createReadStream)(src, { highWaterMark: 1 << 20 })) {
+    for await (const chunk of (0, import_node_fs30.createReadStream)(src, { highWaterMark: 1 << 20 })) {
       const buf = chunk;
       hash.update(buf);
       await out.write(buf);
@@ -14936,14 +15071,14 @@ async function copyAndHash(src, dest, onProgress) {
 async function removeStaleTemps(dir, staleMs) {
   let names;
   try {
-    names = await (0, import_promises48.readdir)(dir);
+    names = await (0, import_promises49.readdir)(dir);
   } catch {
     return 0;
   }
   let removed = 0;
   for (const name of names.filter((n) => n.startsWith(TEMP_PREFIX))) {
-    const file = import_node_path57.default.join(dir, name);
-    const st = await (0, import_promises48.stat)(file).catch(() => void 0);
+    const file = import_node_path58.default.join(dir, name);
+    const st = await (0, import_promises49.stat)(file).catch(() => void 0);
     if (!st) continue;
     const m = /^\.tmp-(.+)-(\d+)-[0-9a-f]+$/.exec(name);
     const deadHere = m !== null && m[1] === TEMP_HOST && !pidAlive(Number(m[2]));
@@ -14963,15 +15098,15 @@ function pidAlive(pid) {
     return e.code === "EPERM";
   }
 }
-var import_node_crypto10, import_node_fs29, import_promises48, import_node_path57;
+var import_node_crypto10, import_node_fs30, import_promises49, import_node_path58;
 var init_durable_files = __esm({
   "packages/core/src/repository/durable-files.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto10 = require("node:crypto");
-    import_node_fs29 = require("node:fs");
-    import_promises48 = require("node:fs/promises");
-    import_node_path57 = __toESM(require("node:path"), 1);
+    import_node_fs30 = require("node:fs");
+    import_promises49 = require("node:fs/promises");
+    import_node_path58 = __toESM(require("node:path"), 1);
     init_durable_write();
   }
 });
@@ -14983,7 +15118,7 @@ function blobGroupId(env = process.env) {
   if (/^\d+$/.test(wanted)) return Number(wanted);
   let groups = "";
   try {
-    groups = (0, import_node_fs30.readFileSync)("/etc/group", "utf8");
+    groups = (0, import_node_fs31.readFileSync)("/etc/group", "utf8");
   } catch {
   }
   for (const line of groups.split("\n")) {
@@ -14994,12 +15129,12 @@ function blobGroupId(env = process.env) {
     `DBCLONE_BLOB_GROUP names the group '${wanted}', which does not exist on this machine; create it or set a group name or gid that exists`
   );
 }
-var import_node_fs30;
+var import_node_fs31;
 var init_blob_group = __esm({
   "packages/core/src/util/blob-group.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs30 = require("node:fs");
+    import_node_fs31 = require("node:fs");
     init_errors();
   }
 });
@@ -15009,7 +15144,7 @@ function versionExists(name, version2) {
   return new VersionExistsError(`image ${name} version ${version2} already exists; versions are immutable: choose a new version`);
 }
 async function checkDiskFile(manifest, diskFile) {
-  const st = await (0, import_promises49.stat)(diskFile).catch(() => void 0);
+  const st = await (0, import_promises50.stat)(diskFile).catch(() => void 0);
   if (!st?.isFile()) throw new UsageError(`disk file ${diskFile} does not exist or is not a regular file; pass the sealed disk blob`);
   if (st.size !== manifest.disk.sizeBytes) {
     throw new ValidationError(
@@ -15026,7 +15161,7 @@ async function publishBlobAndManifest(ctx, manifest, diskFile, opts) {
   const blob = layout.blob(digest2);
   await removeStaleTemps(layout.blobsDir, ctx.staleTempMs);
   const dir = layout.manifestDir(name);
-  await (0, import_promises49.mkdir)(dir, { recursive: true });
+  await (0, import_promises50.mkdir)(dir, { recursive: true });
   await removeStaleTemps(dir, ctx.staleTempMs);
   const tmp = tempPath(dir);
   await writeDurable(tmp, canonicalJson(manifest), 292);
@@ -15035,7 +15170,7 @@ async function publishBlobAndManifest(ctx, manifest, diskFile, opts) {
       const addedBlob = await placeBlob(ctx, digest2, diskFile, opts);
       await pausePoint("publish:before-link");
       const linked = await ctx.locked(async () => {
-        if (!await (0, import_promises49.stat)(blob).catch(() => void 0)) return false;
+        if (!await (0, import_promises50.stat)(blob).catch(() => void 0)) return false;
         try {
           await linkWithoutOverwrite(tmp, layout.manifest(name, version2), name, version2);
         } catch (e) {
@@ -15065,11 +15200,11 @@ async function placeBlob(ctx, digest2, diskFile, opts) {
     if (got !== digest2) {
       throw new DigestMismatchError(`${diskFile} has digest ${got} but the manifest's disk.digest is ${digest2}; rebuild the manifest from this file`);
     }
-    await (0, import_promises49.chmod)(tmp, 288);
+    await (0, import_promises50.chmod)(tmp, 288);
     const gid = blobGroupId();
-    if (gid !== void 0) await (0, import_promises49.chown)(tmp, -1, gid);
+    if (gid !== void 0) await (0, import_promises50.chown)(tmp, -1, gid);
     await pausePoint("publish:blob-copied");
-    await (0, import_promises49.rename)(tmp, blob);
+    await (0, import_promises50.rename)(tmp, blob);
     await syncDir(ctx.layout.blobsDir);
   } finally {
     await unlinkQuietly(tmp);
@@ -15082,7 +15217,7 @@ async function linkWithoutOverwrite(tmp, final, name, version2) {
 }
 async function placeWithoutOverwrite(tmp, final, mode) {
   try {
-    await (0, import_promises49.link)(tmp, final);
+    await (0, import_promises50.link)(tmp, final);
     return true;
   } catch (e) {
     const code = e.code;
@@ -15090,20 +15225,20 @@ async function placeWithoutOverwrite(tmp, final, mode) {
     if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP" && code !== "ENOSYS") throw e;
   }
   try {
-    await writeDurable(final, await (0, import_promises49.readFile)(tmp, "utf8"), mode);
+    await writeDurable(final, await (0, import_promises50.readFile)(tmp, "utf8"), mode);
     return true;
   } catch (e) {
     if (e.code === "EEXIST") return false;
     throw e;
   }
 }
-var import_promises49;
+var import_promises50;
 var init_fs_publish = __esm({
   "packages/core/src/repository/fs-publish.ts"() {
     "use strict";
     init_import_meta_url();
     init_pause_point();
-    import_promises49 = require("node:fs/promises");
+    import_promises50 = require("node:fs/promises");
     init_blob_group();
     init_errors();
     init_digest();
@@ -15121,7 +15256,7 @@ async function readPublished(layout, name, version2) {
   const file = layout.manifest(name, version2);
   let text;
   try {
-    text = await (0, import_promises50.readFile)(file, "utf8");
+    text = await (0, import_promises51.readFile)(file, "utf8");
   } catch (e) {
     if (isNotFound(e)) return void 0;
     throw e;
@@ -15137,7 +15272,7 @@ async function readPublished(layout, name, version2) {
 async function versionsOf(layout, name) {
   let entries;
   try {
-    entries = await (0, import_promises50.readdir)(layout.manifestDir(name), { withFileTypes: true });
+    entries = await (0, import_promises51.readdir)(layout.manifestDir(name), { withFileTypes: true });
   } catch (e) {
     if (isNotFound(e)) return [];
     throw e;
@@ -15149,7 +15284,7 @@ async function allNames(layout) {
   async function walk2(dir, prefix) {
     let entries;
     try {
-      entries = await (0, import_promises50.readdir)(dir, { withFileTypes: true });
+      entries = await (0, import_promises51.readdir)(dir, { withFileTypes: true });
     } catch (e) {
       if (isNotFound(e)) return;
       throw e;
@@ -15157,7 +15292,7 @@ async function allNames(layout) {
     if (prefix.length && entries.some((d) => d.isFile() && d.name.endsWith(".json") && !d.name.startsWith(TEMP_PREFIX))) {
       names.push(prefix.join("/"));
     }
-    for (const d of entries) if (d.isDirectory()) await walk2(import_node_path58.default.join(dir, d.name), [...prefix, d.name]);
+    for (const d of entries) if (d.isDirectory()) await walk2(import_node_path59.default.join(dir, d.name), [...prefix, d.name]);
   }
   await walk2(layout.manifestsDir, []);
   return names.sort();
@@ -15175,7 +15310,7 @@ async function allPublished(layout, name) {
 async function readTags(layout, name) {
   let entries;
   try {
-    entries = await (0, import_promises50.readdir)(layout.tagDir(name), { withFileTypes: true });
+    entries = await (0, import_promises51.readdir)(layout.tagDir(name), { withFileTypes: true });
   } catch (e) {
     if (isNotFound(e)) return {};
     throw e;
@@ -15183,18 +15318,18 @@ async function readTags(layout, name) {
   const tags = {};
   for (const d of entries) {
     if (!d.isFile() || d.name.startsWith(TEMP_PREFIX)) continue;
-    const version2 = (await (0, import_promises50.readFile)(import_node_path58.default.join(layout.tagDir(name), d.name), "utf8").catch(() => "")).trim();
+    const version2 = (await (0, import_promises51.readFile)(import_node_path59.default.join(layout.tagDir(name), d.name), "utf8").catch(() => "")).trim();
     if (version2) tags[d.name] = version2;
   }
   return tags;
 }
-var import_promises50, import_node_path58;
+var import_promises51, import_node_path59;
 var init_fs_scan = __esm({
   "packages/core/src/repository/fs-scan.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises50 = require("node:fs/promises");
-    import_node_path58 = __toESM(require("node:path"), 1);
+    import_promises51 = require("node:fs/promises");
+    import_node_path59 = __toESM(require("node:path"), 1);
     init_errors();
     init_digest();
     init_manifest();
@@ -15254,7 +15389,7 @@ function parseTtlSeconds(value, source) {
 async function readConfigFile(layout) {
   let text;
   try {
-    text = await (0, import_promises51.readFile)(layout.configFile, "utf8");
+    text = await (0, import_promises52.readFile)(layout.configFile, "utf8");
   } catch (e) {
     if (e.code === "ENOENT") return void 0;
     throw e;
@@ -15279,12 +15414,12 @@ function configOf(file, source) {
   return raw === void 0 ? {} : { maxTtlSeconds: parseTtlSeconds(raw, source) };
 }
 async function assertUsableRoot(root) {
-  const st = await (0, import_promises51.stat)(root).catch((e) => e.code === "ENOENT" ? void 0 : Promise.reject(e));
+  const st = await (0, import_promises52.stat)(root).catch((e) => e.code === "ENOENT" ? void 0 : Promise.reject(e));
   if (!st) return;
   if (!st.isDirectory()) {
     throw new RepositoryError(`repository path ${root} is a file, not a directory; pass a directory (new, empty, or an existing dbclone repository)`);
   }
-  const entries = await (0, import_promises51.readdir)(root);
+  const entries = await (0, import_promises52.readdir)(root);
   if (entries.includes(CONFIG_FILE2)) return;
   const foreign = entries.filter((e) => !e.startsWith(TEMP_PREFIX) && e !== `${CONFIG_FILE2}.lock`);
   if (foreign.length) {
@@ -15293,13 +15428,13 @@ async function assertUsableRoot(root) {
     );
   }
 }
-var import_promises51, import_node_path59, REPOSITORY_FORMAT, CONFIG_FILE2, FsLayout;
+var import_promises52, import_node_path60, REPOSITORY_FORMAT, CONFIG_FILE2, FsLayout;
 var init_layout2 = __esm({
   "packages/core/src/repository/layout.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises51 = require("node:fs/promises");
-    import_node_path59 = __toESM(require("node:path"), 1);
+    import_promises52 = require("node:fs/promises");
+    import_node_path60 = __toESM(require("node:path"), 1);
     init_errors();
     init_duration();
     init_durable_write();
@@ -15311,35 +15446,35 @@ var init_layout2 = __esm({
       }
       root;
       get configFile() {
-        return import_node_path59.default.join(this.root, CONFIG_FILE2);
+        return import_node_path60.default.join(this.root, CONFIG_FILE2);
       }
       get blobsDir() {
-        return import_node_path59.default.join(this.root, "blobs", "sha256");
+        return import_node_path60.default.join(this.root, "blobs", "sha256");
       }
       get manifestsDir() {
-        return import_node_path59.default.join(this.root, "manifests");
+        return import_node_path60.default.join(this.root, "manifests");
       }
       get tagsDir() {
-        return import_node_path59.default.join(this.root, "tags");
+        return import_node_path60.default.join(this.root, "tags");
       }
       get auditFile() {
-        return import_node_path59.default.join(this.root, "audit", "events.jsonl");
+        return import_node_path60.default.join(this.root, "audit", "events.jsonl");
       }
       blob(digest2) {
-        return import_node_path59.default.join(this.blobsDir, digest2.replace(/^sha256:/, ""));
+        return import_node_path60.default.join(this.blobsDir, digest2.replace(/^sha256:/, ""));
       }
       /** Names are validated (lowercase segments, no `..`), so joining them is safe. */
       manifestDir(name) {
-        return import_node_path59.default.join(this.manifestsDir, ...name.split("/"));
+        return import_node_path60.default.join(this.manifestsDir, ...name.split("/"));
       }
       manifest(name, version2) {
-        return import_node_path59.default.join(this.manifestDir(name), `${version2}.json`);
+        return import_node_path60.default.join(this.manifestDir(name), `${version2}.json`);
       }
       tagDir(name) {
-        return import_node_path59.default.join(this.tagsDir, ...name.split("/"));
+        return import_node_path60.default.join(this.tagsDir, ...name.split("/"));
       }
       tag(name, tag) {
-        return import_node_path59.default.join(this.tagDir(name), tag);
+        return import_node_path60.default.join(this.tagDir(name), tag);
       }
     };
   }
@@ -15347,14 +15482,14 @@ var init_layout2 = __esm({
 
 // packages/core/src/repository/verified-blobs.ts
 function verifiedBlobCache(cacheDir) {
-  return new StampedDigestCache(import_node_path60.default.join(cacheDir, "verified-blobs.json"));
+  return new StampedDigestCache(import_node_path61.default.join(cacheDir, "verified-blobs.json"));
 }
-var import_node_path60;
+var import_node_path61;
 var init_verified_blobs = __esm({
   "packages/core/src/repository/verified-blobs.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path60 = __toESM(require("node:path"), 1);
+    import_node_path61 = __toESM(require("node:path"), 1);
     init_stamped_digests();
   }
 });
@@ -15377,13 +15512,13 @@ var init_audit_after_work = __esm({
 });
 
 // packages/core/src/repository/fs.ts
-var import_promises52, import_node_path61, FsRepository;
+var import_promises53, import_node_path62, FsRepository;
 var init_fs = __esm({
   "packages/core/src/repository/fs.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises52 = require("node:fs/promises");
-    import_node_path61 = __toESM(require("node:path"), 1);
+    import_promises53 = require("node:fs/promises");
+    import_node_path62 = __toESM(require("node:path"), 1);
     init_audit();
     init_file_lock();
     init_errors();
@@ -15408,10 +15543,10 @@ var init_fs = __esm({
       staleTempMs;
       reporter;
       constructor(root, opts = {}) {
-        this.location = import_node_path61.default.resolve(root);
+        this.location = import_node_path62.default.resolve(root);
         this.layout = new FsLayout(this.location);
         this.audit = new AuditLog(this.layout.auditFile, () => this.ensureLayout());
-        this.cache = verifiedBlobCache(opts.cacheDir ?? import_node_path61.default.join(dbcloneHome(), "cache"));
+        this.cache = verifiedBlobCache(opts.cacheDir ?? import_node_path62.default.join(dbcloneHome(), "cache"));
         this.staleTempMs = (opts.staleTempMinutes ?? 60) * 6e4;
         this.reporter = opts.reporter;
       }
@@ -15487,7 +15622,7 @@ var init_fs = __esm({
       async pull(image, opts = {}) {
         const digest2 = image.manifest.disk.digest;
         const blob = this.layout.blob(digest2);
-        if (!await (0, import_promises52.stat)(blob).catch(() => void 0)) {
+        if (!await (0, import_promises53.stat)(blob).catch(() => void 0)) {
           throw new RepositoryError(
             `blob ${digest2} of ${image.name}:${image.version} is missing from ${this.location}; the repository is damaged: republish the image`
           );
@@ -15525,13 +15660,13 @@ var init_fs = __esm({
             throw new UsageError(`'${tag}' is a version of image ${image.name}; a tag must not shadow a version: choose another tag`);
           }
           const dir = this.layout.tagDir(image.name);
-          await (0, import_promises52.mkdir)(dir, { recursive: true });
+          await (0, import_promises53.mkdir)(dir, { recursive: true });
           await removeStaleTemps(dir, this.staleTempMs);
           const tmp = tempPath(dir);
           await writeDurable(tmp, `${image.version}
 `);
-          await (0, import_promises52.rename)(tmp, this.layout.tag(image.name, tag)).catch(async (e) => {
-            await (0, import_promises52.unlink)(tmp).catch(() => void 0);
+          await (0, import_promises53.rename)(tmp, this.layout.tag(image.name, tag)).catch(async (e) => {
+            await (0, import_promises53.unlink)(tmp).catch(() => void 0);
             throw new RepositoryError(
               `cannot write tag ${tag} of ${image.name} (${e.message}); an image named ${image.name}/${tag} may use that path: choose another tag`
             );
@@ -15543,9 +15678,9 @@ var init_fs = __esm({
       async untag(name, tag) {
         await this.locked(async () => {
           try {
-            const st = await (0, import_promises52.stat)(this.layout.tag(name, tag));
+            const st = await (0, import_promises53.stat)(this.layout.tag(name, tag));
             if (!st.isFile()) throw Object.assign(new Error("not a tag"), { code: "ENOENT" });
-            await (0, import_promises52.unlink)(this.layout.tag(name, tag));
+            await (0, import_promises53.unlink)(this.layout.tag(name, tag));
           } catch (e) {
             if (isNotFound(e)) throw new ImageNotFoundError(`image ${name} has no tag '${tag}' in ${this.location}; nothing to untag`);
             throw e;
@@ -15566,13 +15701,13 @@ var init_fs = __esm({
             ...opts.liveCloneDigests.includes(image.manifestDigest) ? ["a live clone"] : []
           ];
           if (users.length) return { refused: users };
-          for (const t of tagsHere) await (0, import_promises52.unlink)(this.layout.tag(image.name, t));
-          await (0, import_promises52.unlink)(this.layout.manifest(image.name, image.version));
+          for (const t of tagsHere) await (0, import_promises53.unlink)(this.layout.tag(image.name, t));
+          await (0, import_promises53.unlink)(this.layout.manifest(image.name, image.version));
           await syncDir(this.layout.manifestDir(image.name));
           const digest2 = image.manifest.disk.digest;
           const shared = all.some((i) => i.manifestDigest !== image.manifestDigest && i.manifest.disk.digest === digest2);
           if (!shared) {
-            await (0, import_promises52.unlink)(this.layout.blob(digest2)).catch((e) => isNotFound(e) ? void 0 : Promise.reject(e));
+            await (0, import_promises53.unlink)(this.layout.blob(digest2)).catch((e) => isNotFound(e) ? void 0 : Promise.reject(e));
             await this.cache.forget(this.layout.blob(digest2));
           }
           return { refused: void 0, untagged: opts.force ? tagsHere : [] };
@@ -15592,7 +15727,7 @@ var init_fs = __esm({
         }
       }
       async blobIsGood(blob, digest2, opts) {
-        if (!await (0, import_promises52.stat)(blob).catch(() => void 0)) return false;
+        if (!await (0, import_promises53.stat)(blob).catch(() => void 0)) return false;
         if (await this.cache.isVerified(blob, digest2)) return true;
         if (await sha256File(blob, opts.onProgress) !== digest2) return false;
         await this.cache.remember(blob, digest2);
@@ -15602,15 +15737,15 @@ var init_fs = __esm({
       async ensureLayout() {
         if (!await readConfigFile(this.layout)) {
           await assertUsableRoot(this.location);
-          await (0, import_promises52.mkdir)(this.location, { recursive: true });
+          await (0, import_promises53.mkdir)(this.location, { recursive: true });
           const tmp = tempPath(this.location);
           await writeDurable(tmp, `${JSON.stringify({ format: REPOSITORY_FORMAT, config: {} }, null, 2)}
 `);
           await placeWithoutOverwrite(tmp, this.layout.configFile);
           await unlinkQuietly(tmp);
         }
-        for (const dir of [this.layout.blobsDir, this.layout.manifestsDir, this.layout.tagsDir, import_node_path61.default.dirname(this.layout.auditFile)]) {
-          await (0, import_promises52.mkdir)(dir, { recursive: true });
+        for (const dir of [this.layout.blobsDir, this.layout.manifestsDir, this.layout.tagsDir, import_node_path62.default.dirname(this.layout.auditFile)]) {
+          await (0, import_promises53.mkdir)(dir, { recursive: true });
         }
       }
       locked(fn) {
@@ -15628,13 +15763,13 @@ var init_fs = __esm({
 });
 
 // packages/core/src/repository/cache/cache-index.ts
-var import_promises53, import_node_path62, CacheIndex;
+var import_promises54, import_node_path63, CacheIndex;
 var init_cache_index = __esm({
   "packages/core/src/repository/cache/cache-index.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises53 = require("node:fs/promises");
-    import_node_path62 = __toESM(require("node:path"), 1);
+    import_promises54 = require("node:fs/promises");
+    import_node_path63 = __toESM(require("node:path"), 1);
     init_durable_write();
     init_paths();
     init_file_lock();
@@ -15642,14 +15777,14 @@ var init_cache_index = __esm({
       constructor(dir, blobsDir) {
         this.dir = dir;
         this.blobsDir = blobsDir;
-        this.file = import_node_path62.default.join(dir, "index.json");
+        this.file = import_node_path63.default.join(dir, "index.json");
       }
       dir;
       blobsDir;
       file;
       async read() {
         try {
-          const parsed = JSON.parse(await (0, import_promises53.readFile)(this.file, "utf8"));
+          const parsed = JSON.parse(await (0, import_promises54.readFile)(this.file, "utf8"));
           return parsed.blobs ?? {};
         } catch {
           return this.rebuild();
@@ -15668,9 +15803,9 @@ var init_cache_index = __esm({
       /** Entries for the blobs on disk, all as if last used at their mtime. */
       async rebuild() {
         const entries = {};
-        const names = await (0, import_promises53.readdir)(this.blobsDir).catch(() => []);
+        const names = await (0, import_promises54.readdir)(this.blobsDir).catch(() => []);
         for (const hex of names.filter((n) => /^[0-9a-f]{64}$/.test(n))) {
-          const st = await (0, import_promises53.stat)(import_node_path62.default.join(this.blobsDir, hex)).catch(() => void 0);
+          const st = await (0, import_promises54.stat)(import_node_path63.default.join(this.blobsDir, hex)).catch(() => void 0);
           if (st?.isFile()) entries[`sha256:${hex}`] = { sizeBytes: st.size, lastUsedMs: st.mtimeMs };
         }
         return entries;
@@ -15680,13 +15815,13 @@ var init_cache_index = __esm({
 });
 
 // packages/core/src/repository/cache/blob-cache.ts
-var import_promises54, import_node_path63, BlobCache, EMPTY_DIGEST;
+var import_promises55, import_node_path64, BlobCache, EMPTY_DIGEST;
 var init_blob_cache = __esm({
   "packages/core/src/repository/cache/blob-cache.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises54 = require("node:fs/promises");
-    import_node_path63 = __toESM(require("node:path"), 1);
+    import_promises55 = require("node:fs/promises");
+    import_node_path64 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_errors();
     init_digest();
@@ -15700,8 +15835,8 @@ var init_blob_cache = __esm({
       constructor(dir, opts = {}) {
         this.dir = dir;
         this.opts = opts;
-        this.blobsDir = import_node_path63.default.join(dir, "blobs", "sha256");
-        this.partialDir = import_node_path63.default.join(dir, "partial");
+        this.blobsDir = import_node_path64.default.join(dir, "blobs", "sha256");
+        this.partialDir = import_node_path64.default.join(dir, "partial");
         this.index = new CacheIndex(dir, this.blobsDir);
         this.verified = verifiedBlobCache(dir);
         this.reporter = opts.reporter ?? silentReporter;
@@ -15717,12 +15852,12 @@ var init_blob_cache = __esm({
       verified;
       reporter;
       blobPath(digest2) {
-        return import_node_path63.default.join(this.blobsDir, digest2.replace(/^sha256:/, ""));
+        return import_node_path64.default.join(this.blobsDir, digest2.replace(/^sha256:/, ""));
       }
       /** The cached blob's path when it is present and still hashes to `digest`. */
       async lookup(digest2) {
         const file = this.blobPath(digest2);
-        if (!await (0, import_promises54.stat)(file).catch(() => void 0)) return void 0;
+        if (!await (0, import_promises55.stat)(file).catch(() => void 0)) return void 0;
         if (await this.verified.isVerified(file, digest2)) return file;
         if (await sha256File(file) === digest2) {
           await this.verified.remember(file, digest2);
@@ -15741,7 +15876,7 @@ var init_blob_cache = __esm({
       async obtain(digest2, produce) {
         const file = this.blobPath(digest2);
         await makeDir(this.dir, PRIVATE_DIR);
-        await makeDir(import_node_path63.default.dirname(this.blobsDir), PRIVATE_DIR);
+        await makeDir(import_node_path64.default.dirname(this.blobsDir), PRIVATE_DIR);
         await makeDir(this.blobsDir, PRIVATE_DIR);
         await makeDir(this.partialDir, PRIVATE_DIR);
         const result = await withFileLock(
@@ -15753,11 +15888,11 @@ var init_blob_cache = __esm({
             const tempFile = tempPath(this.blobsDir);
             try {
               await produce({ tempFile, partialDir: this.partialDir, signal: signal2 });
-              if ((await (0, import_promises54.stat)(tempFile)).size === 0 && digest2 !== EMPTY_DIGEST) {
+              if ((await (0, import_promises55.stat)(tempFile)).size === 0 && digest2 !== EMPTY_DIGEST) {
                 throw new DigestMismatchError(`download of ${digest2} produced no bytes; pull again`);
               }
-              await (0, import_promises54.chmod)(tempFile, 288);
-              await (0, import_promises54.rename)(tempFile, file);
+              await (0, import_promises55.chmod)(tempFile, 288);
+              await (0, import_promises55.rename)(tempFile, file);
               await syncDir(this.blobsDir);
             } finally {
               await unlinkQuietly(tempFile);
@@ -15767,7 +15902,7 @@ var init_blob_cache = __esm({
           },
           { waitMs: this.opts.lockWaitMs ?? 6 * 36e5 }
         );
-        const size = (await (0, import_promises54.stat)(result.path)).size;
+        const size = (await (0, import_promises55.stat)(result.path)).size;
         await this.index.update((entries) => {
           entries[digest2] = { sizeBytes: size, lastUsedMs: Date.now() };
         });
@@ -15785,7 +15920,7 @@ var init_blob_cache = __esm({
         const protectedSet = /* @__PURE__ */ new Set([...await this.opts.inUse(), ...keep ? [keep] : []]);
         const graceMs = this.opts.graceMs ?? 15 * 6e4;
         return this.index.update(async (entries) => {
-          for (const [d] of Object.entries(entries)) if (!await (0, import_promises54.stat)(this.blobPath(d)).catch(() => void 0)) delete entries[d];
+          for (const [d] of Object.entries(entries)) if (!await (0, import_promises55.stat)(this.blobPath(d)).catch(() => void 0)) delete entries[d];
           let total = Object.values(entries).reduce((a, e) => a + e.sizeBytes, 0);
           const removed = [];
           const candidates = Object.entries(entries).filter(([d, e]) => !protectedSet.has(d) && Date.now() - e.lastUsedMs >= graceMs).sort((a, b) => a[1].lastUsedMs - b[1].lastUsedMs);
@@ -15795,7 +15930,7 @@ var init_blob_cache = __esm({
               this.blobPath(d),
               async () => {
                 await this.verified.forget(this.blobPath(d));
-                await (0, import_promises54.unlink)(this.blobPath(d)).catch(() => void 0);
+                await (0, import_promises55.unlink)(this.blobPath(d)).catch(() => void 0);
                 return true;
               },
               { waitMs: 200 }
@@ -15818,16 +15953,16 @@ var init_blob_cache = __esm({
 
 // packages/core/src/repository/cache/cache-dir.ts
 function defaultCacheDir(env = process.env) {
-  if (env.DBCLONE_CACHE_DIR) return import_node_path64.default.resolve(env.DBCLONE_CACHE_DIR);
-  if (env.GITHUB_ACTIONS === "true" && env.RUNNER_TOOL_CACHE) return import_node_path64.default.join(env.RUNNER_TOOL_CACHE, "dbclone");
-  return import_node_path64.default.join(dbcloneHome(env), "cache");
+  if (env.DBCLONE_CACHE_DIR) return import_node_path65.default.resolve(env.DBCLONE_CACHE_DIR);
+  if (env.GITHUB_ACTIONS === "true" && env.RUNNER_TOOL_CACHE) return import_node_path65.default.join(env.RUNNER_TOOL_CACHE, "dbclone");
+  return import_node_path65.default.join(dbcloneHome(env), "cache");
 }
-var import_node_path64;
+var import_node_path65;
 var init_cache_dir = __esm({
   "packages/core/src/repository/cache/cache-dir.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path64 = __toESM(require("node:path"), 1);
+    import_node_path65 = __toESM(require("node:path"), 1);
     init_paths();
   }
 });
@@ -16259,8 +16394,8 @@ async function errorText(res) {
   }
 }
 function shortPath(p) {
-  const path91 = /^https?:/.test(p) ? new URL(p).pathname : p.split("?")[0];
-  return path91.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/g, "sha256:$1\u2026").replace(/\/uploads\/[^/]+$/, "/uploads/\u2026");
+  const path92 = /^https?:/.test(p) ? new URL(p).pathname : p.split("?")[0];
+  return path92.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/g, "sha256:$1\u2026").replace(/\/uploads\/[^/]+$/, "/uploads/\u2026");
 }
 function reasonFor(e) {
   for (let err = e, depth = 0; err && depth < 4; err = err.cause, depth++) {
@@ -16495,13 +16630,13 @@ function ownerOf(name) {
 async function claimPartial(partialDir, digest2) {
   const hex = digest2.replace(/^sha256:/, "");
   const me = currentProcess();
-  const mine = import_node_path65.default.join(partialDir, `${hex}.${me.pid}-${me.start ?? ""}`);
-  if (await (0, import_promises55.stat)(mine).catch(() => void 0)) return mine;
-  for (const name of await (0, import_promises55.readdir)(partialDir).catch(() => [])) {
+  const mine = import_node_path66.default.join(partialDir, `${hex}.${me.pid}-${me.start ?? ""}`);
+  if (await (0, import_promises56.stat)(mine).catch(() => void 0)) return mine;
+  for (const name of await (0, import_promises56.readdir)(partialDir).catch(() => [])) {
     const found = ownerOf(name);
     const legacy = name === hex;
     if (!legacy && (!found || found.hex !== hex || ownerAlive(found.owner))) continue;
-    if (await (0, import_promises55.rename)(import_node_path65.default.join(partialDir, name), mine).then(
+    if (await (0, import_promises56.rename)(import_node_path66.default.join(partialDir, name), mine).then(
       () => true,
       () => false
     ))
@@ -16511,28 +16646,28 @@ async function claimPartial(partialDir, digest2) {
 }
 async function removeOwnPartials(partialDir) {
   const me = currentProcess();
-  for (const name of await (0, import_promises55.readdir)(partialDir).catch(() => [])) {
+  for (const name of await (0, import_promises56.readdir)(partialDir).catch(() => [])) {
     const found = ownerOf(name);
-    if (found && found.owner.pid === me.pid && found.owner.start === me.start) await (0, import_promises55.rm)(import_node_path65.default.join(partialDir, name), { force: true });
+    if (found && found.owner.pid === me.pid && found.owner.start === me.start) await (0, import_promises56.rm)(import_node_path66.default.join(partialDir, name), { force: true });
   }
 }
 async function removeDeadPartials(partialDir) {
   let removed = 0;
-  for (const name of await (0, import_promises55.readdir)(partialDir).catch(() => [])) {
+  for (const name of await (0, import_promises56.readdir)(partialDir).catch(() => [])) {
     const found = ownerOf(name);
     if (!found || ownerAlive(found.owner)) continue;
-    await (0, import_promises55.rm)(import_node_path65.default.join(partialDir, name), { force: true });
+    await (0, import_promises56.rm)(import_node_path66.default.join(partialDir, name), { force: true });
     removed++;
   }
   return removed;
 }
-var import_promises55, import_node_path65, PARTIAL_NAME;
+var import_promises56, import_node_path66, PARTIAL_NAME;
 var init_partial_files = __esm({
   "packages/core/src/repository/oci/partial-files.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises55 = require("node:fs/promises");
-    import_node_path65 = __toESM(require("node:path"), 1);
+    import_promises56 = require("node:fs/promises");
+    import_node_path66 = __toESM(require("node:path"), 1);
     init_process_identity();
     PARTIAL_NAME = /^([0-9a-f]{64})\.(\d+)-(\d*)$/;
   }
@@ -16544,7 +16679,7 @@ async function downloadLayer(d) {
   const layer = checkDescriptor(d.layer, "layer", `layer of ${repo} in ${client.location.display}`);
   assertKnownLayer(layer.mediaType);
   const partial2 = await claimPartial(d.partialDir, layer.digest);
-  let have = (await (0, import_promises56.stat)(partial2).catch(() => void 0))?.size ?? 0;
+  let have = (await (0, import_promises57.stat)(partial2).catch(() => void 0))?.size ?? 0;
   if (have > layer.size) have = await restart(partial2);
   const headers = {};
   if (have > 0) headers.range = `bytes=${have}-`;
@@ -16570,9 +16705,9 @@ async function downloadLayer(d) {
   let diskBytes = 0;
   let layerBytes = 0;
   const body = res.body;
-  const partialOut = await (0, import_promises56.open)(partial2, "a", 384);
+  const partialOut = await (0, import_promises57.open)(partial2, "a", 384);
   async function* layerBytesSource() {
-    if (have > 0) for await (const c of (0, import_node_fs31.createReadStream)(partial2, { end: have - 1, highWaterMark: 1 << 20 })) yield c;
+    if (have > 0) for await (const c of (0, import_node_fs32.createReadStream)(partial2, { end: have - 1, highWaterMark: 1 << 20 })) yield c;
     for await (const c of body) {
       const chunk = Buffer.from(c.buffer, c.byteOffset, c.byteLength);
       await partialOut.write(chunk);
@@ -16582,7 +16717,7 @@ async function downloadLayer(d) {
     }
   }
   try {
-    await (0, import_promises57.pipeline)(
+    await (0, import_promises58.pipeline)(
       layerBytesSource(),
       async function* (src) {
         for await (const c of src) {
@@ -16600,7 +16735,7 @@ async function downloadLayer(d) {
           yield c;
         }
       },
-      (0, import_node_fs31.createWriteStream)(d.tempFile, { flags: "wx", mode: 420 }),
+      (0, import_node_fs32.createWriteStream)(d.tempFile, { flags: "wx", mode: 420 }),
       { signal: d.signal }
     );
   } catch (e) {
@@ -16609,7 +16744,7 @@ async function downloadLayer(d) {
       throw new TransientRegistryError(`${client.location.display} sent ${layerBytes} of ${layer.size} bytes of ${layer.digest}`, "short body");
     }
     if (isZlibError(e)) {
-      await (0, import_promises56.unlink)(partial2).catch(() => void 0);
+      await (0, import_promises57.unlink)(partial2).catch(() => void 0);
       throw new DigestMismatchError(
         `layer ${layer.digest} of ${repo} from ${client.location.display} is corrupt: it does not decompress (${e.message}); nothing was cached: publish the image again`
       );
@@ -16620,7 +16755,7 @@ async function downloadLayer(d) {
   if (layerBytes < layer.size) {
     throw new TransientRegistryError(`${client.location.display} sent ${layerBytes} of ${layer.size} bytes of ${layer.digest}`, "short body");
   }
-  await (0, import_promises56.unlink)(partial2).catch(() => void 0);
+  await (0, import_promises57.unlink)(partial2).catch(() => void 0);
   const gotLayer = `sha256:${layerHash.digest("hex")}`;
   const gotDisk = `sha256:${diskHash.digest("hex")}`;
   if (gotLayer !== layer.digest) {
@@ -16647,23 +16782,23 @@ function assertKnownLayer(mediaType) {
   throw new NotSupportedError(`disk layer media type '${mediaType}' is unknown to this dbclone; upgrade dbclone`);
 }
 async function restart(partial2) {
-  await (0, import_promises56.truncate)(partial2, 0).catch(() => void 0);
+  await (0, import_promises57.truncate)(partial2, 0).catch(() => void 0);
   return 0;
 }
 function isZlibError(e) {
   const code = e?.code ?? "";
   return typeof code === "string" && code.startsWith("Z_");
 }
-var import_node_crypto11, import_node_fs31, import_promises56, import_node_stream2, import_promises57, import_node_zlib;
+var import_node_crypto11, import_node_fs32, import_promises57, import_node_stream2, import_promises58, import_node_zlib;
 var init_blob_download = __esm({
   "packages/core/src/repository/oci/blob-download.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto11 = require("node:crypto");
-    import_node_fs31 = require("node:fs");
-    import_promises56 = require("node:fs/promises");
+    import_node_fs32 = require("node:fs");
+    import_promises57 = require("node:fs/promises");
     import_node_stream2 = require("node:stream");
-    import_promises57 = require("node:stream/promises");
+    import_promises58 = require("node:stream/promises");
     import_node_zlib = require("node:zlib");
     init_errors();
     init_client2();
@@ -16691,12 +16826,12 @@ function fromEnv(registry2, env) {
   return void 0;
 }
 function dockerConfigPath(env) {
-  return import_node_path66.default.join(env.DOCKER_CONFIG || import_node_path66.default.join(import_node_os10.default.homedir(), ".docker"), "config.json");
+  return import_node_path67.default.join(env.DOCKER_CONFIG || import_node_path67.default.join(import_node_os10.default.homedir(), ".docker"), "config.json");
 }
 async function fromDockerConfig(registry2, file) {
   let config2;
   try {
-    config2 = JSON.parse(await (0, import_promises58.readFile)(file, "utf8"));
+    config2 = JSON.parse(await (0, import_promises59.readFile)(file, "utf8"));
   } catch {
     return void 0;
   }
@@ -16714,37 +16849,37 @@ async function fromDockerConfig(registry2, file) {
   }
   return void 0;
 }
-var import_promises58, import_node_os10, import_node_path66;
+var import_promises59, import_node_os10, import_node_path67;
 var init_credentials = __esm({
   "packages/core/src/repository/oci/credentials.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises58 = require("node:fs/promises");
+    import_promises59 = require("node:fs/promises");
     import_node_os10 = __toESM(require("node:os"), 1);
-    import_node_path66 = __toESM(require("node:path"), 1);
+    import_node_path67 = __toESM(require("node:path"), 1);
   }
 });
 
 // packages/core/src/repository/oci/known-layers.ts
-var import_promises59, import_node_path67, KnownLayers;
+var import_promises60, import_node_path68, KnownLayers;
 var init_known_layers = __esm({
   "packages/core/src/repository/oci/known-layers.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises59 = require("node:fs/promises");
-    import_node_path67 = __toESM(require("node:path"), 1);
+    import_promises60 = require("node:fs/promises");
+    import_node_path68 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_durable_write();
     KnownLayers = class {
       file;
       constructor(cacheDir) {
-        this.file = import_node_path67.default.join(cacheDir, "known-layers.json");
+        this.file = import_node_path68.default.join(cacheDir, "known-layers.json");
       }
       async get(diskDigest) {
         return (await this.load())[diskDigest];
       }
       async remember(diskDigest, layer, repository) {
-        await (0, import_promises59.mkdir)(import_node_path67.default.dirname(this.file), { recursive: true });
+        await (0, import_promises60.mkdir)(import_node_path68.default.dirname(this.file), { recursive: true });
         await withFileLock(this.file, async () => {
           const all = await this.load();
           const known = all[diskDigest]?.layer.digest === layer.digest ? all[diskDigest] : { layer, repositories: [] };
@@ -16755,7 +16890,7 @@ var init_known_layers = __esm({
       }
       async load() {
         try {
-          return JSON.parse(await (0, import_promises59.readFile)(this.file, "utf8"));
+          return JSON.parse(await (0, import_promises60.readFile)(this.file, "utf8"));
         } catch {
           return {};
         }
@@ -17141,7 +17276,7 @@ async function pushDiskLayer(client, repo, manifest, diskFile, settings, opts) {
   const total = manifest.disk.sizeBytes;
   async function* compressed() {
     const gzip = (0, import_node_zlib2.createGzip)({ level: settings.compressionLevel, chunkSize: 1 << 20 });
-    const input = (0, import_node_fs32.createReadStream)(diskFile, { highWaterMark: 1 << 20 });
+    const input = (0, import_node_fs33.createReadStream)(diskFile, { highWaterMark: 1 << 20 });
     input.on("data", (c) => {
       diskHash.update(c);
       read += c.length;
@@ -17180,12 +17315,12 @@ async function pushDiskLayer(client, repo, manifest, diskFile, settings, opts) {
   await settings.knownLayers.remember(manifest.disk.digest, layer, here);
   return layer;
 }
-var import_node_fs32, import_node_crypto14, import_node_zlib2;
+var import_node_fs33, import_node_crypto14, import_node_zlib2;
 var init_push_image = __esm({
   "packages/core/src/repository/oci/push-image.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs32 = require("node:fs");
+    import_node_fs33 = require("node:fs");
     import_node_crypto14 = require("node:crypto");
     import_node_zlib2 = require("node:zlib");
     init_errors();
@@ -17351,14 +17486,14 @@ function seqOf(line) {
     return void 0;
   }
 }
-var import_node_crypto15, import_promises60, import_node_path68, RunnerChainPublisher;
+var import_node_crypto15, import_promises61, import_node_path69, RunnerChainPublisher;
 var init_audit_publisher = __esm({
   "packages/core/src/repository/oci/audit-publisher.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto15 = require("node:crypto");
-    import_promises60 = require("node:fs/promises");
-    import_node_path68 = __toESM(require("node:path"), 1);
+    import_promises61 = require("node:fs/promises");
+    import_node_path69 = __toESM(require("node:path"), 1);
     init_audit();
     init_file_lock();
     init_errors();
@@ -17374,19 +17509,19 @@ var init_audit_publisher = __esm({
       artifacts;
       /** This runner's id: 12 random hex characters, made once per cache directory and registry. */
       async runnerId() {
-        const file = import_node_path68.default.join(this.logDir, "runner-id");
-        const existing = (await (0, import_promises60.readFile)(file, "utf8").catch(() => "")).trim();
+        const file = import_node_path69.default.join(this.logDir, "runner-id");
+        const existing = (await (0, import_promises61.readFile)(file, "utf8").catch(() => "")).trim();
         if (/^[0-9a-f]{12}$/.test(existing)) return existing;
-        await (0, import_promises60.mkdir)(this.logDir, { recursive: true });
+        await (0, import_promises61.mkdir)(this.logDir, { recursive: true });
         const id = (0, import_node_crypto15.randomBytes)(6).toString("hex");
-        await (0, import_promises60.writeFile)(file, `${id}
+        await (0, import_promises61.writeFile)(file, `${id}
 `, { flag: "wx", mode: 420 }).catch(() => void 0);
-        return (await (0, import_promises60.readFile)(file, "utf8")).trim();
+        return (await (0, import_promises61.readFile)(file, "utf8")).trim();
       }
       /** Publish the events not yet in the registry as one segment; returns how many. */
       async publish() {
-        await (0, import_promises60.mkdir)(this.logDir, { recursive: true });
-        return withFileLock(import_node_path68.default.join(this.logDir, "published.json"), async () => {
+        await (0, import_promises61.mkdir)(this.logDir, { recursive: true });
+        return withFileLock(import_node_path69.default.join(this.logDir, "published.json"), async () => {
           const state = await this.readState();
           const lines = [];
           for await (const line of this.audit.rawLines()) {
@@ -17418,14 +17553,14 @@ var init_audit_publisher = __esm({
       }
       async readState() {
         try {
-          const s = JSON.parse(await (0, import_promises60.readFile)(import_node_path68.default.join(this.logDir, "published.json"), "utf8"));
+          const s = JSON.parse(await (0, import_promises61.readFile)(import_node_path69.default.join(this.logDir, "published.json"), "utf8"));
           if (Number.isSafeInteger(s.seq) && typeof s.hash === "string") return s;
         } catch {
         }
         return { seq: 0, hash: GENESIS_HASH };
       }
       async writeState(s) {
-        const file = import_node_path68.default.join(this.logDir, "published.json");
+        const file = import_node_path69.default.join(this.logDir, "published.json");
         await writeFileAtomic(file, `${JSON.stringify(s)}
 `, 420);
       }
@@ -17434,12 +17569,12 @@ var init_audit_publisher = __esm({
 });
 
 // packages/core/src/repository/oci/oci-repository.ts
-var import_node_path69, import_promises61, OciRepository;
+var import_node_path70, import_promises62, OciRepository;
 var init_oci_repository = __esm({
   "packages/core/src/repository/oci/oci-repository.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path69 = __toESM(require("node:path"), 1);
+    import_node_path70 = __toESM(require("node:path"), 1);
     init_audit();
     init_errors();
     init_digest();
@@ -17460,7 +17595,7 @@ var init_oci_repository = __esm({
     init_push_image();
     init_tag_scan();
     init_retry_policy();
-    import_promises61 = require("node:fs/promises");
+    import_promises62 = require("node:fs/promises");
     init_audit_artifacts();
     init_audit_publisher();
     init_audit_after_work();
@@ -17472,12 +17607,12 @@ var init_oci_repository = __esm({
         this.oci = parseOciLocation(location, opts.plainHttp);
         this.location = this.oci.display;
         this.reporter = opts.reporter ?? silentReporter;
-        const cacheDir = import_node_path69.default.resolve(opts.cacheDir ?? defaultCacheDir(opts.env));
+        const cacheDir = import_node_path70.default.resolve(opts.cacheDir ?? defaultCacheDir(opts.env));
         this.cache = new BlobCache(cacheDir, { ...opts.cache, reporter: this.reporter });
         this.knownLayers = new KnownLayers(cacheDir);
-        const logDir = import_node_path69.default.join(cacheDir, "audit", this.oci.registry.replace(/[^A-Za-z0-9.-]/g, "_"), this.oci.namespace || "_root");
+        const logDir = import_node_path70.default.join(cacheDir, "audit", this.oci.registry.replace(/[^A-Za-z0-9.-]/g, "_"), this.oci.namespace || "_root");
         const publish = opts.publishAudit ?? (opts.env ?? process.env).DBCLONE_AUDIT_PUBLISH !== "0";
-        this.audit = new AuditLog(import_node_path69.default.join(logDir, "events.jsonl"), void 0, publish ? { afterAppend: () => this.publishAuditChain() } : {});
+        this.audit = new AuditLog(import_node_path70.default.join(logDir, "events.jsonl"), void 0, publish ? { afterAppend: () => this.publishAuditChain() } : {});
         this.auditChain = new RunnerChainPublisher(logDir, this.audit, () => this.auditArtifacts());
       }
       opts;
@@ -17549,7 +17684,7 @@ var init_oci_repository = __esm({
               const { layer } = checkImageManifest(fetched.manifest, `${label3} in ${this.location}`);
               if (!layer) throw new NotSupportedError(`${label3} in ${this.location} has no dbclone disk layer; it was not pushed by dbclone`);
               this.lastDownload = await withRetries(`downloading ${layer.digest.slice(0, 19)}\u2026`, client.retry, this.reporter, async () => {
-                await (0, import_promises61.rm)(target.tempFile, { force: true });
+                await (0, import_promises62.rm)(target.tempFile, { force: true });
                 const signal2 = opts.signal ? AbortSignal.any([opts.signal, target.signal]) : target.signal;
                 return downloadLayer({
                   client,
@@ -17732,14 +17867,14 @@ function directoryOf(location) {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s)) {
     throw new UsageError(`repository location '${location}' uses an unsupported scheme; pass a directory path, a file:// URL or an oci:// reference`);
   }
-  return import_node_path70.default.resolve(s);
+  return import_node_path71.default.resolve(s);
 }
 async function openRepository(location, opts = {}) {
   if (location.trim().startsWith("oci://")) {
     return new OciRepository(location.trim(), { ...opts.oci, ...opts.cacheDir ? { cacheDir: opts.cacheDir } : {} });
   }
   const dir = directoryOf(location);
-  if (opts.mustExist && !(0, import_node_fs33.existsSync)(dir)) {
+  if (opts.mustExist && !(0, import_node_fs34.existsSync)(dir)) {
     throw new RepositoryError(`repository ${dir} does not exist: check the path, or make it by publishing an image to it`);
   }
   await assertUsableRoot(dir);
@@ -17755,13 +17890,13 @@ async function readRepositoryConfig(repository) {
   const layout = new FsLayout(directoryOf(repository));
   return configOf(await readConfigFile(layout), layout.configFile);
 }
-var import_node_fs33, import_node_path70, import_node_url2;
+var import_node_fs34, import_node_path71, import_node_url2;
 var init_open = __esm({
   "packages/core/src/repository/open.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs33 = require("node:fs");
-    import_node_path70 = __toESM(require("node:path"), 1);
+    import_node_fs34 = require("node:fs");
+    import_node_path71 = __toESM(require("node:path"), 1);
     import_node_url2 = require("node:url");
     init_errors();
     init_fs();
@@ -18111,17 +18246,17 @@ function assertDatabaseChoice(database2, databases2, image) {
 }
 function serverOf(record2) {
   if (!record2.serverPid) return void 0;
-  return { pid: record2.serverPid, host: record2.host, port: record2.port, socketDir: import_node_path71.default.join(record2.dir, "run"), adminUser: "" };
+  return { pid: record2.serverPid, host: record2.host, port: record2.port, socketDir: import_node_path72.default.join(record2.dir, "run"), adminUser: "" };
 }
 function sharedServerOf(record2) {
   return { pid: 0, host: record2.host, port: record2.port, adminUser: "", databases: record2.databases, cloneId: record2.id };
 }
-var import_node_path71;
+var import_node_path72;
 var init_record = __esm({
   "packages/core/src/clones/record.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path71 = __toESM(require("node:path"), 1);
+    import_node_path72 = __toESM(require("node:path"), 1);
     init_errors();
     init_platform();
   }
@@ -18181,14 +18316,14 @@ function apiStatus(e) {
 }
 function dockerConfigured(env = process.env) {
   if (env.DOCKER_HOST) return true;
-  return process.platform !== "win32" && (0, import_node_fs34.existsSync)("/var/run/docker.sock");
+  return process.platform !== "win32" && (0, import_node_fs35.existsSync)("/var/run/docker.sock");
 }
-var import_node_fs34, import_dockerode;
+var import_node_fs35, import_dockerode;
 var init_client3 = __esm({
   "packages/core/src/runtime/docker/client.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs34 = require("node:fs");
+    import_node_fs35 = require("node:fs");
     import_dockerode = __toESM(require_dockerode(), 1);
     init_errors();
   }
@@ -18407,8 +18542,8 @@ ${log2}`
       }
       /** The default bridge's gateway: the address connections through a published port come from. */
       async bridgeGateway() {
-        const net3 = await this.docker.getNetwork("bridge").inspect();
-        return net3.IPAM?.Config?.find((c) => c.Gateway)?.Gateway;
+        const net4 = await this.docker.getNetwork("bridge").inspect();
+        return net4.IPAM?.Config?.find((c) => c.Gateway)?.Gateway;
       }
       async stop(handle, opts = {}) {
         if (!handle.containerId) return;
@@ -18536,7 +18671,7 @@ async function removeCloneContainers(record2, home2) {
   const { DockerRuntime: DockerRuntime2, listCloneContainers: listCloneContainers2 } = await Promise.resolve().then(() => (init_docker(), docker_exports));
   const runtime = new DockerRuntime2();
   if (record2.containerId) await runtime.stop({ containerId: record2.containerId }, { fast: true });
-  for (const c of await listCloneContainers2(runtime.docker, import_node_path72.default.resolve(home2))) {
+  for (const c of await listCloneContainers2(runtime.docker, import_node_path73.default.resolve(home2))) {
     if (c.cloneId === record2.id) await runtime.stop({ containerId: c.id }, { fast: true });
   }
 }
@@ -18577,7 +18712,7 @@ async function removeClone(record2, opts, action = "teardown") {
   if (record2.attachment) await driver.unmount(record2.attachment);
   await pausePoint("teardown:unmounted");
   await driver.destroy(record2.childFile);
-  await import_promises62.default.rm(record2.dir, { recursive: true, force: true });
+  await import_promises63.default.rm(record2.dir, { recursive: true, force: true });
   if (left) throw left;
   await registry2.remove(record2.id);
   opts.reporter.info(`Removed clone ${record2.id}${record2.name ? ` (${record2.name})` : ""}`);
@@ -18590,13 +18725,13 @@ async function removeClone(record2, opts, action = "teardown") {
     clone: record2.id
   }).catch((e) => opts.reporter.warn(`could not record the teardown in the audit log: ${e.message}`));
 }
-var import_promises62, import_node_path72;
+var import_promises63, import_node_path73;
 var init_teardown = __esm({
   "packages/core/src/clones/teardown.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises62 = __toESM(require("node:fs/promises"), 1);
-    import_node_path72 = __toESM(require("node:path"), 1);
+    import_promises63 = __toESM(require("node:fs/promises"), 1);
+    import_node_path73 = __toESM(require("node:path"), 1);
     init_platform();
     init_errors();
     init_repository();
@@ -18762,7 +18897,6 @@ async function runSession(input) {
     await steps.step("mount", () => mount(state, child));
     const server = await steps.step("start", () => start(state));
     const credentials = await steps.step("login", () => login(state, server));
-    await steps.step("verify", () => verify(state, credentials));
     await steps.step("audit", () => audit(state));
     const clone2 = await steps.step("ready", () => ready(state));
     const readySeconds = secondsSince(input.started);
@@ -18834,7 +18968,7 @@ async function reserve(input, registry2, cleanup) {
   );
   const record2 = shared ? await registry2.patch(reserved.id, { port: shared(reserved.id).port }) : reserved;
   cleanup.push("forget the clone record", () => registry2.remove(record2.id));
-  cleanup.push("remove the clone directory", () => import_promises63.default.rm(record2.dir, { recursive: true, force: true }));
+  cleanup.push("remove the clone directory", () => import_promises64.default.rm(record2.dir, { recursive: true, force: true }));
   await pausePoint("clone:reserved");
   return record2;
 }
@@ -18850,7 +18984,7 @@ async function mount(s, child) {
   const { driver } = s.input.platform;
   const attachment = await driver.mount(child, s.record.mountPath);
   s.cleanup.push("unmount the child disk", () => driver.unmount(attachment));
-  s.record = await s.registry.patch(s.record.id, { attachment });
+  s.record = await s.registry.patch(s.record.id, { attachment }, liveOnly(s));
   await pausePoint("clone:mounted");
 }
 async function start(s) {
@@ -18862,7 +18996,7 @@ async function start(s) {
     {
       port: record2.port,
       host: record2.host,
-      runDir: import_node_path73.default.join(record2.dir, "run"),
+      runDir: import_node_path74.default.join(record2.dir, "run"),
       durability: opts.durability ?? "ephemeral",
       cloneId: record2.id,
       imageDigest: image.manifestDigest,
@@ -18876,27 +19010,41 @@ async function start(s) {
   );
   if (runtime) {
     s.cleanup.push("remove the clone's container", () => runtime.stop({ containerId: server.containerId }, { fast: true }));
-    s.record = await s.registry.patch(record2.id, { containerId: server.containerId });
+    s.record = await s.registry.patch(record2.id, { containerId: server.containerId }, liveOnly(s));
   } else {
     s.cleanup.push("stop the clone's server", () => engine.stop(server, { fast: true }));
-    s.record = await s.registry.patch(record2.id, {
-      ...server.pid ? { serverPid: server.pid } : {},
-      ...server.databases ? { databases: server.databases } : {}
-    });
+    s.record = await s.registry.patch(
+      record2.id,
+      {
+        ...server.pid ? { serverPid: server.pid } : {},
+        ...server.databases ? { databases: server.databases } : {}
+      },
+      liveOnly(s)
+    );
   }
   await pausePoint("clone:server-started");
   return server;
 }
 async function login(s, server) {
   const { engine } = s.input.platform;
-  const created = await engine.createLogin(server, s.record.databases, { user: s.record.user, password: s.record.password });
+  const { record: record2 } = s;
+  const identity = { cloneId: record2.id, imageDigest: s.input.image.manifestDigest };
+  const wanted = { user: record2.user, password: record2.password };
+  const redact3 = (c) => s.input.opts.reporter.secret(c.connectionString);
+  if (engine.createVerifiedLogin) {
+    redact3(engine.credentials({ ...wanted, host: server.host, port: server.port, databases: record2.databases }, s.input.opts.database));
+    const created2 = await engine.createVerifiedLogin(server, record2.databases, wanted, identity);
+    if (engine.dropLogin) s.cleanup.push("drop the clone's login", () => engine.dropLogin(server, created2.user));
+    const credentials2 = engine.credentials(created2, s.input.opts.database);
+    redact3(credentials2);
+    return credentials2;
+  }
+  const created = await engine.createLogin(server, record2.databases, wanted);
   if (engine.dropLogin) s.cleanup.push("drop the clone's login", () => engine.dropLogin(server, created.user));
   const credentials = engine.credentials(created, s.input.opts.database);
-  s.input.opts.reporter.secret(credentials.connectionString);
+  redact3(credentials);
+  await engine.verifyIdentity(credentials, identity.cloneId, identity.imageDigest);
   return credentials;
-}
-async function verify(s, credentials) {
-  await s.input.platform.engine.verifyIdentity(credentials, s.record.id, s.input.image.manifestDigest);
 }
 async function audit(s) {
   const { opts, image } = s.input;
@@ -18910,25 +19058,25 @@ async function audit(s) {
   });
 }
 function ready(s) {
-  return s.registry.patch(s.record.id, { state: "ready", owner: void 0 });
+  return s.registry.patch(s.record.id, { state: "ready", owner: void 0 }, liveOnly(s));
 }
 async function containerLabels(cloneId, home2) {
   const { cloneLabels: cloneLabels2 } = await Promise.resolve().then(() => (init_docker(), docker_exports));
-  return cloneLabels2(cloneId, import_node_path73.default.resolve(home2));
+  return cloneLabels2(cloneId, import_node_path74.default.resolve(home2));
 }
 async function ownBytesOf(driver, childFile) {
   if (driver.ownBytes) return driver.ownBytes(childFile);
-  const st = await import_promises63.default.stat(childFile).catch(() => void 0);
+  const st = await import_promises64.default.stat(childFile).catch(() => void 0);
   return st ? st.blocks * 512 : 0;
 }
-var import_node_crypto17, import_promises63, import_node_path73, DEFAULT_TIMEOUT_MS;
+var import_node_crypto17, import_promises64, import_node_path74, DEFAULT_TIMEOUT_MS, liveOnly;
 var init_session = __esm({
   "packages/core/src/clones/session.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto17 = __toESM(require("node:crypto"), 1);
-    import_promises63 = __toESM(require("node:fs/promises"), 1);
-    import_node_path73 = __toESM(require("node:path"), 1);
+    import_promises64 = __toESM(require("node:fs/promises"), 1);
+    import_node_path74 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_repository();
@@ -18944,6 +19092,7 @@ var init_session = __esm({
     init_registry2();
     init_ttl();
     DEFAULT_TIMEOUT_MS = 12e4;
+    liveOnly = (s) => ({ durable: !s.input.platform.entry.serverPerClone });
   }
 });
 
@@ -19010,29 +19159,29 @@ var init_lifecycle = __esm({
 
 // packages/core/src/util/build-record.ts
 async function writeBuildRecord(workDir, record2) {
-  const file = import_node_path74.default.join(workDir, BUILD_RECORD);
+  const file = import_node_path75.default.join(workDir, BUILD_RECORD);
   await writeFileAtomic(file, `${JSON.stringify(record2)}
 `, 384);
 }
 function newBuildRecord(workDir, image) {
-  return { owner: currentProcess(), startedAt: (/* @__PURE__ */ new Date()).toISOString(), image, mounts: [import_node_path74.default.join(workDir, "staging"), import_node_path74.default.join(workDir, "fresh")] };
+  return { owner: currentProcess(), startedAt: (/* @__PURE__ */ new Date()).toISOString(), image, mounts: [import_node_path75.default.join(workDir, "staging"), import_node_path75.default.join(workDir, "fresh")] };
 }
 async function readBuildRecord(workDir) {
   try {
-    const parsed = JSON.parse(await (0, import_promises64.readFile)(import_node_path74.default.join(workDir, BUILD_RECORD), "utf8"));
+    const parsed = JSON.parse(await (0, import_promises65.readFile)(import_node_path75.default.join(workDir, BUILD_RECORD), "utf8"));
     if (!parsed.owner || typeof parsed.owner.pid !== "number" || !Array.isArray(parsed.mounts)) return void 0;
     return parsed;
   } catch {
     return void 0;
   }
 }
-var import_promises64, import_node_path74, BUILD_DIR_PATTERN, BUILD_RECORD;
+var import_promises65, import_node_path75, BUILD_DIR_PATTERN, BUILD_RECORD;
 var init_build_record = __esm({
   "packages/core/src/util/build-record.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises64 = require("node:fs/promises");
-    import_node_path74 = __toESM(require("node:path"), 1);
+    import_promises65 = require("node:fs/promises");
+    import_node_path75 = __toESM(require("node:path"), 1);
     init_durable_write();
     init_process_identity();
     BUILD_DIR_PATTERN = /^(build|variants|promote)-[0-9a-f]{10}$/;
@@ -19042,11 +19191,11 @@ var init_build_record = __esm({
 
 // packages/core/src/clones/build-sweep.ts
 async function sweepDeadBuilds(home2, reporter) {
-  const workRoot = import_node_path75.default.join(home2, "work");
+  const workRoot = import_node_path76.default.join(home2, "work");
   const released = [];
-  for (const entry of await (0, import_promises65.readdir)(workRoot, { withFileTypes: true }).catch(() => [])) {
+  for (const entry of await (0, import_promises66.readdir)(workRoot, { withFileTypes: true }).catch(() => [])) {
     if (!entry.isDirectory() || !BUILD_DIR_PATTERN.test(entry.name)) continue;
-    const dir = import_node_path75.default.join(workRoot, entry.name);
+    const dir = import_node_path76.default.join(workRoot, entry.name);
     const record2 = await readBuildRecord(dir);
     if (record2 ? ownerAlive(record2.owner) : await isRecent(dir)) continue;
     reporter.info(`gc: sweeping build work dir ${dir} (${record2 ? `its process ${record2.owner.pid} is gone` : "no build record"})`);
@@ -19060,7 +19209,7 @@ async function sweepBuildDir(home2, dir) {
     await stopPostgres(server.pid, { fast: true });
     released.push(`server ${server.pid}`);
     if (server.socketDir) {
-      await (0, import_promises65.rm)(server.socketDir, { recursive: true, force: true });
+      await (0, import_promises66.rm)(server.socketDir, { recursive: true, force: true });
       released.push(`directory ${server.socketDir}`);
     }
   }
@@ -19071,23 +19220,23 @@ async function sweepBuildDir(home2, dir) {
       released.push(`${resource.kind} ${resource.id}`);
     }
   }
-  await (0, import_promises65.rm)(dir, { recursive: true, force: true });
+  await (0, import_promises66.rm)(dir, { recursive: true, force: true });
   released.push(`directory ${dir}`);
   return released;
 }
 function unmaskedFirst(dir) {
-  const staging = import_node_path75.default.join(dir, "staging");
+  const staging = import_node_path76.default.join(dir, "staging");
   const rank = (r) => r.id.startsWith(staging) || (r.detail ?? "").includes(staging) ? 0 : 1;
   const kinds = ["mount", "loop", "daemon", "fuse-export", "file"];
   return (a, b) => kinds.indexOf(a.kind) - kinds.indexOf(b.kind) || rank(a) - rank(b);
 }
 async function postgresUnder(dir) {
   const found = [];
-  for (const entry of await (0, import_promises65.readdir)("/proc").catch(() => [])) {
+  for (const entry of await (0, import_promises66.readdir)("/proc").catch(() => [])) {
     if (!/^\d+$/.test(entry)) continue;
     let argv;
     try {
-      argv = (await (0, import_promises65.readFile)(`/proc/${entry}/cmdline`, "utf8")).split("\0");
+      argv = (await (0, import_promises66.readFile)(`/proc/${entry}/cmdline`, "utf8")).split("\0");
     } catch {
       continue;
     }
@@ -19097,27 +19246,27 @@ async function postgresUnder(dir) {
     if (!dataDir || !isInside2(dataDir, dir)) continue;
     const socketSetting = argv.find((a) => a.startsWith("unix_socket_directories="));
     const socketDir = socketSetting?.slice("unix_socket_directories=".length);
-    const ours = socketDir && import_node_path75.default.dirname(socketDir) === import_node_os11.default.tmpdir() && import_node_path75.default.basename(socketDir).startsWith("dbclone-pg-");
+    const ours = socketDir && import_node_path76.default.dirname(socketDir) === import_node_os11.default.tmpdir() && import_node_path76.default.basename(socketDir).startsWith("dbclone-pg-");
     found.push({ pid: Number(entry), socketDir: ours ? socketDir : void 0 });
   }
   return found;
 }
 function isInside2(p, dir) {
-  const rel = import_node_path75.default.relative(dir, import_node_path75.default.resolve(p));
-  return rel !== "" && !rel.startsWith("..") && !import_node_path75.default.isAbsolute(rel);
+  const rel = import_node_path76.default.relative(dir, import_node_path76.default.resolve(p));
+  return rel !== "" && !rel.startsWith("..") && !import_node_path76.default.isAbsolute(rel);
 }
 async function isRecent(dir) {
-  const st = await (0, import_promises65.stat)(dir).catch(() => void 0);
+  const st = await (0, import_promises66.stat)(dir).catch(() => void 0);
   return !!st && Date.now() - st.mtimeMs < UNRECORDED_GRACE_MS;
 }
-var import_promises65, import_node_os11, import_node_path75, UNRECORDED_GRACE_MS;
+var import_promises66, import_node_os11, import_node_path76, UNRECORDED_GRACE_MS;
 var init_build_sweep = __esm({
   "packages/core/src/clones/build-sweep.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises65 = require("node:fs/promises");
+    import_promises66 = require("node:fs/promises");
     import_node_os11 = __toESM(require("node:os"), 1);
-    import_node_path75 = __toESM(require("node:path"), 1);
+    import_node_path76 = __toESM(require("node:path"), 1);
     init_build_record();
     init_platform();
     init_launch();
@@ -19151,7 +19300,7 @@ async function collectLocked(registry2, opts) {
   for (const id of await removeOrphanContainers2(opts.home, new Set(records.map((r) => r.id)), opts.reporter)) {
     result.released.push(`container ${id}`);
   }
-  const clonesDir = import_node_path76.default.join(opts.home, "clones");
+  const clonesDir = import_node_path77.default.join(opts.home, "clones");
   const known = new Set(records.map((r) => r.dir));
   for (const driver of allCloneDiskDrivers(opts.home, opts.reporter)) {
     for (const resource of await driver.list(clonesDir)) {
@@ -19161,23 +19310,23 @@ async function collectLocked(registry2, opts) {
     }
     result.released.push(...await driver.sweep?.() ?? []);
   }
-  for (const entry of await import_promises66.default.readdir(clonesDir, { withFileTypes: true }).catch(() => [])) {
-    const dir = import_node_path76.default.join(clonesDir, entry.name);
+  for (const entry of await import_promises67.default.readdir(clonesDir, { withFileTypes: true }).catch(() => [])) {
+    const dir = import_node_path77.default.join(clonesDir, entry.name);
     if (!entry.isDirectory() || known.has(dir) || !CLONE_ID_PATTERN.test(entry.name)) continue;
-    await import_promises66.default.rm(dir, { recursive: true, force: true });
+    await import_promises67.default.rm(dir, { recursive: true, force: true });
     result.released.push(`directory ${dir}`);
   }
   result.released.push(...await sweepDeadBuilds(opts.home, opts.reporter));
   let cacheTemps = 0;
-  for (const cacheDir of /* @__PURE__ */ new Set([import_node_path76.default.join(opts.home, "cache"), defaultCacheDir()])) {
-    cacheTemps += await removeStaleTemps(import_node_path76.default.join(cacheDir, "blobs", "sha256"), 60 * 6e4);
-    cacheTemps += await removeDeadPartials(import_node_path76.default.join(cacheDir, "partial"));
+  for (const cacheDir of /* @__PURE__ */ new Set([import_node_path77.default.join(opts.home, "cache"), defaultCacheDir()])) {
+    cacheTemps += await removeStaleTemps(import_node_path77.default.join(cacheDir, "blobs", "sha256"), 60 * 6e4);
+    cacheTemps += await removeDeadPartials(import_node_path77.default.join(cacheDir, "partial"));
   }
   if (cacheTemps > 0) result.released.push(`${cacheTemps} partial cache blob(s)`);
   return result;
 }
 function isCloneDir(clonesDir, dir) {
-  return import_node_path76.default.dirname(dir) === clonesDir && CLONE_ID_PATTERN.test(import_node_path76.default.basename(dir));
+  return import_node_path77.default.dirname(dir) === clonesDir && CLONE_ID_PATTERN.test(import_node_path77.default.basename(dir));
 }
 async function whyCollect(record2, now) {
   if (isExpired(record2, now)) return "expired";
@@ -19200,17 +19349,17 @@ async function removeOrphanContainers2(home2, liveIds, reporter) {
     reporter.debug(`gc: no Docker engine to look for containers in: ${e.message}`);
     return [];
   }
-  const removed = await docker.removeOrphanContainers(client, import_node_path76.default.resolve(home2), liveIds);
+  const removed = await docker.removeOrphanContainers(client, import_node_path77.default.resolve(home2), liveIds);
   for (const c of removed) reporter.info(`gc: removed container ${c.name || c.id.slice(0, 12)} of clone ${c.cloneId}, which has no record`);
   return removed.map((c) => c.name || c.id.slice(0, 12));
 }
-var import_promises66, import_node_path76, STALE_CREATING_MS;
+var import_promises67, import_node_path77, STALE_CREATING_MS;
 var init_gc2 = __esm({
   "packages/core/src/clones/gc.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises66 = __toESM(require("node:fs/promises"), 1);
-    import_node_path76 = __toESM(require("node:path"), 1);
+    import_promises67 = __toESM(require("node:fs/promises"), 1);
+    import_node_path77 = __toESM(require("node:path"), 1);
     init_platform();
     init_runtime2();
     init_build_sweep();
@@ -19348,6 +19497,10 @@ var init_promote_privacy = __esm({
 });
 
 // packages/core/src/clones/promote.ts
+var promote_exports = {};
+__export(promote_exports, {
+  promoteClone: () => promoteClone
+});
 async function promoteClone(opts) {
   const started = performance.now();
   const startedAt = (/* @__PURE__ */ new Date()).toISOString();
@@ -19367,7 +19520,7 @@ async function promoteClone(opts) {
   if (!supportsLayers(driver)) throw new NotSupportedError(`the ${driver.name} disk driver cannot promote clones yet; clone with --disk qcow2 to promote`);
   const label3 = `${target.name}:${target.version}`;
   const sourceLabel = `${source.name}:${source.version}`;
-  const workDir = import_node_path77.default.join(opts.home, "work", `promote-${import_node_crypto18.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path78.default.join(opts.home, "work", `promote-${import_node_crypto18.default.randomBytes(5).toString("hex")}`);
   try {
     await claimClone(registry2, record2.id);
     await makeDir(workDir, PRIVATE_DIR);
@@ -19386,7 +19539,7 @@ async function promoteClone(opts) {
     await driver.unmount(record2.attachment);
     const layers = await pullLayers(repository, source);
     const child = { file: record2.childFile, parents: layers.map((l) => l.file) };
-    const out = import_node_path77.default.join(workDir, `disk.${driver.format}`);
+    const out = import_node_path78.default.join(workDir, `disk.${driver.format}`);
     const sealed = opts.flatten ? await driver.flatten(child, out) : await driver.sealLayer(child, out);
     await pausePoint("promote:sealed");
     const masking = await promotedMasking(source, sealed, reporter);
@@ -19448,7 +19601,7 @@ async function promoteClone(opts) {
     if (e instanceof DbcloneError) throw e;
     throw new CloneError(`promoting clone ${record2.id} to ${label3} failed: ${e.message}`, { cause: e });
   } finally {
-    await import_promises67.default.rm(workDir, { recursive: true, force: true });
+    await import_promises68.default.rm(workDir, { recursive: true, force: true });
   }
 }
 async function refuseExisting(repository, name, version2) {
@@ -19460,14 +19613,14 @@ async function refuseExisting(repository, name, version2) {
   }
   throw new VersionExistsError(`image ${name} version ${version2} already exists; versions are immutable: choose a new version`);
 }
-var import_node_crypto18, import_promises67, import_node_path77;
+var import_node_crypto18, import_promises68, import_node_path78;
 var init_promote2 = __esm({
   "packages/core/src/clones/promote.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto18 = __toESM(require("node:crypto"), 1);
-    import_promises67 = __toESM(require("node:fs/promises"), 1);
-    import_node_path77 = __toESM(require("node:path"), 1);
+    import_promises68 = __toESM(require("node:fs/promises"), 1);
+    import_node_path78 = __toESM(require("node:path"), 1);
     init_paths();
     init_platform();
     init_disk();
@@ -19519,10 +19672,13 @@ __export(clones_exports, {
   parseDuration: () => parseDuration,
   parseTtl: () => parseTtl,
   pickFreePort: () => pickFreePort,
-  promoteClone: () => promoteClone,
+  promoteClone: () => promoteClone2,
   serverOf: () => serverOf,
   teardownClones: () => teardownClones
 });
+async function promoteClone2(opts) {
+  return (await Promise.resolve().then(() => (init_promote2(), promote_exports))).promoteClone(opts);
+}
 var init_clones = __esm({
   "packages/core/src/clones/index.ts"() {
     "use strict";
@@ -19538,14 +19694,13 @@ var init_clones = __esm({
     init_ports();
     init_ttl();
     init_clone_id();
-    init_promote2();
   }
 });
 
 // packages/core/src/util/net.ts
 function freePort(host = "127.0.0.1") {
   return new Promise((resolve, reject) => {
-    const server = import_node_net2.default.createServer();
+    const server = import_node_net3.default.createServer();
     server.unref();
     server.on("error", reject);
     server.listen(0, host, () => {
@@ -19554,12 +19709,12 @@ function freePort(host = "127.0.0.1") {
     });
   });
 }
-var import_node_net2;
+var import_node_net3;
 var init_net = __esm({
   "packages/core/src/util/net.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_net2 = __toESM(require("node:net"), 1);
+    import_node_net3 = __toESM(require("node:net"), 1);
   }
 });
 
@@ -20747,7 +20902,7 @@ var require_command = __commonJS({
     init_import_meta_url();
     var EventEmitter = require("node:events").EventEmitter;
     var childProcess = require("node:child_process");
-    var path91 = require("node:path");
+    var path92 = require("node:path");
     var fs12 = require("node:fs");
     var process2 = require("node:process");
     var { Argument: Argument2, humanReadableArgName } = require_argument();
@@ -21760,9 +21915,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
         let launchWithNode = false;
         const sourceExt = [".js", ".ts", ".tsx", ".mjs", ".cjs"];
         function findFile(baseDir, baseName) {
-          const localBin = path91.resolve(baseDir, baseName);
+          const localBin = path92.resolve(baseDir, baseName);
           if (fs12.existsSync(localBin)) return localBin;
-          if (sourceExt.includes(path91.extname(baseName))) return void 0;
+          if (sourceExt.includes(path92.extname(baseName))) return void 0;
           const foundExt = sourceExt.find(
             (ext) => fs12.existsSync(`${localBin}${ext}`)
           );
@@ -21780,17 +21935,17 @@ Expecting one of '${allowedValues.join("', '")}'`);
           } catch {
             resolvedScriptPath = this._scriptPath;
           }
-          executableDir = path91.resolve(
-            path91.dirname(resolvedScriptPath),
+          executableDir = path92.resolve(
+            path92.dirname(resolvedScriptPath),
             executableDir
           );
         }
         if (executableDir) {
           let localFile = findFile(executableDir, executableFile);
           if (!localFile && !subcommand._executableFile && this._scriptPath) {
-            const legacyName = path91.basename(
+            const legacyName = path92.basename(
               this._scriptPath,
-              path91.extname(this._scriptPath)
+              path92.extname(this._scriptPath)
             );
             if (legacyName !== this._name) {
               localFile = findFile(
@@ -21801,7 +21956,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
           }
           executableFile = localFile || executableFile;
         }
-        launchWithNode = sourceExt.includes(path91.extname(executableFile));
+        launchWithNode = sourceExt.includes(path92.extname(executableFile));
         let proc;
         if (process2.platform !== "win32") {
           if (launchWithNode) {
@@ -22716,7 +22871,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @return {Command}
        */
       nameFromFilename(filename) {
-        this._name = path91.basename(filename, path91.extname(filename));
+        this._name = path92.basename(filename, path92.extname(filename));
         return this;
       }
       /**
@@ -22730,9 +22885,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} [path]
        * @return {(string|null|Command)}
        */
-      executableDir(path92) {
-        if (path92 === void 0) return this._executableDir;
-        this._executableDir = path92;
+      executableDir(path93) {
+        if (path93 === void 0) return this._executableDir;
+        this._executableDir = path93;
         return this;
       }
       /**
@@ -24009,33 +24164,33 @@ async function startMappingPool(key, size) {
 async function workerScript() {
   const here = typeof importMetaUrl === "string" ? (0, import_node_url3.fileURLToPath)(importMetaUrl) : void 0;
   if (here?.endsWith(".cjs")) {
-    const bundled = import_node_path79.default.join(import_node_path79.default.dirname(here), "mapping-worker.cjs");
-    if (!import_node_fs35.default.existsSync(bundled))
+    const bundled = import_node_path80.default.join(import_node_path80.default.dirname(here), "mapping-worker.cjs");
+    if (!import_node_fs36.default.existsSync(bundled))
       throw new BuildError(
-        `the masking worker bundle ${bundled} is missing; reinstall dbclone (dist/ must hold mapping-worker.cjs beside ${import_node_path79.default.basename(here)}).`
+        `the masking worker bundle ${bundled} is missing; reinstall dbclone (dist/ must hold mapping-worker.cjs beside ${import_node_path80.default.basename(here)}).`
       );
     return { file: bundled };
   }
   sourceBundle ??= bundleFromSource(
-    here ? import_node_path79.default.join(import_node_path79.default.dirname(here), "mapping-worker.ts") : import_node_path79.default.resolve("packages/core/src/masking/transformers/mapping-worker.ts")
+    here ? import_node_path80.default.join(import_node_path80.default.dirname(here), "mapping-worker.ts") : import_node_path80.default.resolve("packages/core/src/masking/transformers/mapping-worker.ts")
   );
   return sourceBundle;
 }
 async function bundleFromSource(entry) {
-  if (!import_node_fs35.default.existsSync(entry)) throw new BuildError(`the masking worker source ${entry} is missing`);
+  if (!import_node_fs36.default.existsSync(entry)) throw new BuildError(`the masking worker source ${entry} is missing`);
   const { build } = (0, import_node_module2.createRequire)(entry)("esbuild");
   const out = await build({ entryPoints: [entry], write: false, bundle: true, platform: "node", format: "cjs", target: "node20", logLevel: "error" });
   return { code: out.outputFiles[0].text };
 }
-var import_node_fs35, import_node_module2, import_node_os12, import_node_path79, import_node_url3, import_node_worker_threads, defaultJobs, MIN_SLICE, sourceBundle;
+var import_node_fs36, import_node_module2, import_node_os12, import_node_path80, import_node_url3, import_node_worker_threads, defaultJobs, MIN_SLICE, sourceBundle;
 var init_mapping_pool = __esm({
   "packages/core/src/masking/transformers/mapping-pool.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs35 = __toESM(require("node:fs"), 1);
+    import_node_fs36 = __toESM(require("node:fs"), 1);
     import_node_module2 = require("node:module");
     import_node_os12 = __toESM(require("node:os"), 1);
-    import_node_path79 = __toESM(require("node:path"), 1);
+    import_node_path80 = __toESM(require("node:path"), 1);
     import_node_url3 = require("node:url");
     import_node_worker_threads = require("node:worker_threads");
     init_errors();
@@ -24049,18 +24204,18 @@ function removeAllOnExit() {
   if (exitHook) return;
   exitHook = true;
   process.on("exit", () => {
-    for (const d of liveDirs) (0, import_node_fs36.rmSync)(d, { recursive: true, force: true });
+    for (const d of liveDirs) (0, import_node_fs37.rmSync)(d, { recursive: true, force: true });
   });
 }
-var import_node_crypto20, import_node_fs36, import_node_os13, import_node_path80, bytesPerOriginal, FLUSH_AT, RECORD_HEADER, liveDirs, exitHook, OriginalsSpill;
+var import_node_crypto20, import_node_fs37, import_node_os13, import_node_path81, bytesPerOriginal, FLUSH_AT, RECORD_HEADER, liveDirs, exitHook, OriginalsSpill;
 var init_originals_spill = __esm({
   "packages/core/src/masking/leak-scan/originals-spill.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto20 = __toESM(require("node:crypto"), 1);
-    import_node_fs36 = require("node:fs");
+    import_node_fs37 = require("node:fs");
     import_node_os13 = __toESM(require("node:os"), 1);
-    import_node_path80 = __toESM(require("node:path"), 1);
+    import_node_path81 = __toESM(require("node:path"), 1);
     init_errors();
     init_originals();
     init_pattern_set();
@@ -24074,10 +24229,10 @@ var init_originals_spill = __esm({
         this.sources = sources;
         this.budget = budget;
         removeAllOnExit();
-        this.dir = (0, import_node_fs36.mkdtempSync)(import_node_path80.default.join(import_node_os13.default.tmpdir(), "dbclone-originals-"));
+        this.dir = (0, import_node_fs37.mkdtempSync)(import_node_path81.default.join(import_node_os13.default.tmpdir(), "dbclone-originals-"));
         liveDirs.add(this.dir);
         this.buckets = Array.from({ length: bucketCount }, (_, i) => ({
-          file: import_node_path80.default.join(this.dir, `b${i}`),
+          file: import_node_path81.default.join(this.dir, `b${i}`),
           iv: import_node_crypto20.default.randomBytes(16),
           pendingBytes: 0,
           count: 0,
@@ -24085,7 +24240,7 @@ var init_originals_spill = __esm({
         }));
         for (const b of this.buckets) {
           b.cipher = import_node_crypto20.default.createCipheriv("aes-256-ctr", this.key, b.iv);
-          (0, import_node_fs36.closeSync)((0, import_node_fs36.openSync)(b.file, "wx", 384));
+          (0, import_node_fs37.closeSync)((0, import_node_fs37.openSync)(b.file, "wx", 384));
         }
       }
       sources;
@@ -24112,16 +24267,16 @@ var init_originals_spill = __esm({
       }
       flush(b) {
         if (b.pendingBytes === 0) return;
-        const fd = (0, import_node_fs36.openSync)(b.file, "a");
+        const fd = (0, import_node_fs37.openSync)(b.file, "a");
         try {
-          (0, import_node_fs36.writeSync)(fd, b.cipher.update(b.pending.subarray(0, b.pendingBytes)));
+          (0, import_node_fs37.writeSync)(fd, b.cipher.update(b.pending.subarray(0, b.pendingBytes)));
         } finally {
-          (0, import_node_fs36.closeSync)(fd);
+          (0, import_node_fs37.closeSync)(fd);
         }
         b.pendingBytes = 0;
       }
       read(b) {
-        return import_node_crypto20.default.createDecipheriv("aes-256-ctr", this.key, b.iv).update((0, import_node_fs36.readFileSync)(b.file));
+        return import_node_crypto20.default.createDecipheriv("aes-256-ctr", this.key, b.iv).update((0, import_node_fs37.readFileSync)(b.file));
       }
       /** End of the stream: deduplicate and sort each bucket, count, and group buckets into batches. */
       finish() {
@@ -24164,7 +24319,7 @@ var init_originals_spill = __esm({
         }
         b.count = keys.length;
         b.iv = import_node_crypto20.default.randomBytes(16);
-        (0, import_node_fs36.writeFileSync)(b.file, import_node_crypto20.default.createCipheriv("aes-256-ctr", this.key, b.iv).update(out), { mode: 384 });
+        (0, import_node_fs37.writeFileSync)(b.file, import_node_crypto20.default.createCipheriv("aes-256-ctr", this.key, b.iv).update(out), { mode: 384 });
         return shorts;
       }
       groupBatches(shorts) {
@@ -24218,7 +24373,7 @@ var init_originals_spill = __esm({
       }
       dispose() {
         this.disposed = true;
-        (0, import_node_fs36.rmSync)(this.dir, { recursive: true, force: true });
+        (0, import_node_fs37.rmSync)(this.dir, { recursive: true, force: true });
         liveDirs.delete(this.dir);
       }
     };
@@ -25359,18 +25514,18 @@ function* batched(lines) {
   if (buf) yield buf;
 }
 async function copyLines(c, copyStatement, lines) {
-  await (0, import_promises68.pipeline)(import_node_stream3.Readable.from(batched(lines)), c.query((0, import_pg_copy_streams.from)(copyStatement)));
+  await (0, import_promises69.pipeline)(import_node_stream3.Readable.from(batched(lines)), c.query((0, import_pg_copy_streams.from)(copyStatement)));
 }
 async function copyBetween(from, query2, to, copyStatement) {
-  await (0, import_promises68.pipeline)(from.query((0, import_pg_copy_streams.to)(`COPY (${query2}) TO STDOUT`)), to.query((0, import_pg_copy_streams.from)(copyStatement)));
+  await (0, import_promises69.pipeline)(from.query((0, import_pg_copy_streams.to)(`COPY (${query2}) TO STDOUT`)), to.query((0, import_pg_copy_streams.from)(copyStatement)));
 }
-var import_node_stream3, import_promises68, import_pg_copy_streams, WRITE_BYTES;
+var import_node_stream3, import_promises69, import_pg_copy_streams, WRITE_BYTES;
 var init_copy_rows = __esm({
   "packages/core/src/engine/postgres/masking/copy-rows.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_stream3 = require("node:stream");
-    import_promises68 = require("node:stream/promises");
+    import_promises69 = require("node:stream/promises");
     import_pg_copy_streams = __toESM(require_pg_copy_streams(), 1);
     init_copy_text();
     WRITE_BYTES = 1 << 20;
@@ -26709,12 +26864,12 @@ var init_errors4 = __esm({
 
 // packages/core/src/masking/leak-scan/pg-page.ts
 function isRelationFile(rel) {
-  const parts = rel.split(import_node_path81.default.sep);
+  const parts = rel.split(import_node_path82.default.sep);
   const at = parts.findIndex((p) => p === "base" || p === "global");
   return at >= 0 && /^\d+(\.\d+)?$/.test(parts[parts.length - 1]);
 }
 async function channelOfFile(full, rel, offset) {
-  const parts = rel.split(import_node_path81.default.sep);
+  const parts = rel.split(import_node_path82.default.sep);
   const dataAt = parts.findIndex((p) => p === "pg_wal" || p === "base" || p === "global");
   const inner = dataAt >= 0 ? parts.slice(dataAt) : parts;
   if (inner[0] === "pg_wal") return `a kept WAL segment (${inner.join("/")})`;
@@ -26725,7 +26880,7 @@ async function channelOfFile(full, rel, offset) {
   return `file ${inner.join("/")}`;
 }
 async function pageKind(full, offset) {
-  const fh = await (0, import_promises69.open)(full, "r");
+  const fh = await (0, import_promises70.open)(full, "r");
   try {
     const header = Buffer.alloc(24);
     await fh.read(header, 0, 24, offset - offset % PAGE);
@@ -26738,7 +26893,7 @@ async function pageKind(full, offset) {
   }
 }
 async function insideCompressedDatum(full, offset, length) {
-  const fh = await (0, import_promises69.open)(full, "r");
+  const fh = await (0, import_promises70.open)(full, "r");
   try {
     const page = Buffer.alloc(PAGE);
     const pageStart = offset - offset % PAGE;
@@ -26768,7 +26923,7 @@ async function insideCompressedDatum(full, offset, length) {
   }
 }
 async function explainInPage(full, offset, length, window) {
-  const fh = await (0, import_promises69.open)(full, "r");
+  const fh = await (0, import_promises70.open)(full, "r");
   let page;
   try {
     page = Buffer.alloc(PAGE);
@@ -26798,13 +26953,13 @@ async function explainInPage(full, offset, length, window) {
   }
   return await insideCompressedDatum(full, offset, length) ? "compressed" : void 0;
 }
-var import_promises69, import_node_path81, PAGE, LP_NORMAL, HEAP_XMIN_COMMITTED, HEAP_XMIN_INVALID, HEAP_XMAX_INVALID, HEAP_XMAX_LOCK_ONLY;
+var import_promises70, import_node_path82, PAGE, LP_NORMAL, HEAP_XMIN_COMMITTED, HEAP_XMIN_INVALID, HEAP_XMAX_INVALID, HEAP_XMAX_LOCK_ONLY;
 var init_pg_page = __esm({
   "packages/core/src/masking/leak-scan/pg-page.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises69 = require("node:fs/promises");
-    import_node_path81 = __toESM(require("node:path"), 1);
+    import_promises70 = require("node:fs/promises");
+    import_node_path82 = __toESM(require("node:path"), 1);
     PAGE = 8192;
     LP_NORMAL = 1;
     HEAP_XMIN_COMMITTED = 256;
@@ -26884,7 +27039,7 @@ async function scanStream(chunks, plan, tally, source) {
   }
 }
 async function scanBlob(file, set, tally, onProgress) {
-  const stream = (0, import_node_fs37.createReadStream)(file, { highWaterMark: CHUNK3 });
+  const stream = (0, import_node_fs38.createReadStream)(file, { highWaterMark: CHUNK3 });
   let done = 0;
   const chunks = (async function* () {
     for await (const c of stream) {
@@ -26893,13 +27048,13 @@ async function scanBlob(file, set, tally, onProgress) {
       yield c;
     }
   })();
-  await scanStream(chunks, set, tally, { file: import_node_path82.default.basename(file), channelOf: () => "the disk outside the data files (free space or filesystem metadata)" });
+  await scanStream(chunks, set, tally, { file: import_node_path83.default.basename(file), channelOf: () => "the disk outside the data files (free space or filesystem metadata)" });
 }
 async function scanDataFiles(root, set, tally) {
   for (const rel of await listFiles(root, "")) {
-    const full = import_node_path82.default.join(root, rel);
+    const full = import_node_path83.default.join(root, rel);
     const relation = isRelationFile(rel);
-    await scanStream((0, import_node_fs37.createReadStream)(full, { highWaterMark: CHUNK3 }), set, tally, {
+    await scanStream((0, import_node_fs38.createReadStream)(full, { highWaterMark: CHUNK3 }), set, tally, {
       file: rel,
       channelOf: (offset) => channelOfFile(full, rel, offset),
       ...relation ? { explainByStructure: (offset, length) => explainInPage(full, offset, length, WINDOW) } : {}
@@ -26908,21 +27063,21 @@ async function scanDataFiles(root, set, tally) {
 }
 async function listFiles(root, rel) {
   const out = [];
-  for (const e of (await (0, import_promises70.readdir)(import_node_path82.default.join(root, rel), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
-    const r = import_node_path82.default.join(rel, e.name);
+  for (const e of (await (0, import_promises71.readdir)(import_node_path83.default.join(root, rel), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    const r = import_node_path83.default.join(rel, e.name);
     if (e.isDirectory()) out.push(...await listFiles(root, r));
-    else if (e.isFile() && (await (0, import_promises70.lstat)(import_node_path82.default.join(root, r))).isFile()) out.push(r);
+    else if (e.isFile() && (await (0, import_promises71.lstat)(import_node_path83.default.join(root, r))).isFile()) out.push(r);
   }
   return out;
 }
-var import_node_fs37, import_promises70, import_node_path82, emptyTally, EXAMPLES2, planOf, CHUNK3;
+var import_node_fs38, import_promises71, import_node_path83, emptyTally, EXAMPLES2, planOf, CHUNK3;
 var init_residue_scan = __esm({
   "packages/core/src/masking/leak-scan/residue-scan.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs37 = require("node:fs");
-    import_promises70 = require("node:fs/promises");
-    import_node_path82 = __toESM(require("node:path"), 1);
+    import_node_fs38 = require("node:fs");
+    import_promises71 = require("node:fs/promises");
+    import_node_path83 = __toESM(require("node:path"), 1);
     init_explain();
     init_originals();
     init_pattern_set();
@@ -27055,13 +27210,13 @@ async function checkPolicySql(resolved, policy, plan) {
   const seenWhere = /* @__PURE__ */ new Set();
   for (const rule2 of resolved.rules) {
     const checks = [];
-    const path91 = rule2.policyPath ?? [];
-    if (rule2.transformer === "sql") checks.push({ rule: rule2, path: path91, kind: "expression" });
-    if (rule2.transformer === "constant") checks.push({ rule: rule2, path: path91, kind: "constant" });
+    const path92 = rule2.policyPath ?? [];
+    if (rule2.transformer === "sql") checks.push({ rule: rule2, path: path92, kind: "expression" });
+    if (rule2.transformer === "constant") checks.push({ rule: rule2, path: path92, kind: "constant" });
     const table2 = `${rule2.database}\0${rule2.schema}\0${rule2.table}`;
     if (rule2.where && rule2.origin === "policy" && !seenWhere.has(table2)) {
       seenWhere.add(table2);
-      checks.push({ rule: rule2, path: [...path91.slice(0, -2), "where"], kind: "where" });
+      checks.push({ rule: rule2, path: [...path92.slice(0, -2), "where"], kind: "where" });
     }
     for (const check of checks) {
       const complaint = await plan(check);
@@ -27113,11 +27268,11 @@ function resolvePolicy(policy, variant, facts) {
       const at = [...layer.prefix, "databases", dbName];
       const info = facts.databases.find((d) => d.name === dbName);
       if (!info) throw policyErrorAt(origin, at, `database '${dbName}' is not in the image; it has: ${facts.databases.map((d) => d.name).join(", ")}`);
-      const findTable = (written, path91) => {
+      const findTable = (written, path92) => {
         const dot = written.indexOf(".");
         const [schema, table2] = dot > 0 ? [written.slice(0, dot), written.slice(dot + 1)] : [facts.defaultSchema, written];
         const t = info.tables.find((x) => x.schema === schema && x.name === table2);
-        if (!t) throw policyErrorAt(origin, path91, `table '${schema}.${table2}' does not exist in database '${dbName}'`);
+        if (!t) throw policyErrorAt(origin, path92, `table '${schema}.${table2}' does not exist in database '${dbName}'`);
         return t;
       };
       for (const [kind, list, out] of [
@@ -27132,30 +27287,30 @@ function resolvePolicy(policy, variant, facts) {
       for (const [written, tablePolicy] of Object.entries(db.tables)) {
         const t = findTable(written, [...at, "tables", written]);
         for (const [column2, reason] of Object.entries(tablePolicy.notPersonal ?? {})) {
-          const path91 = [...at, "tables", written, "notPersonal", column2];
+          const path92 = [...at, "tables", written, "notPersonal", column2];
           if (!t.columns.some((c) => c.name === column2))
-            throw policyErrorAt(origin, path91, `column '${column2}' does not exist in ${t.schema}.${t.name} (database '${dbName}')`);
+            throw policyErrorAt(origin, path92, `column '${column2}' does not exist in ${t.schema}.${t.name} (database '${dbName}')`);
           if (tablePolicy.columns[column2])
-            throw policyErrorAt(origin, path91, `column '${column2}' is masked by this policy; notPersonal is for unmasked columns`);
+            throw policyErrorAt(origin, path92, `column '${column2}' is masked by this policy; notPersonal is for unmasked columns`);
           notPersonal.push({ database: dbName, schema: t.schema, table: t.name, column: column2, reason });
         }
         for (const [column2, rule2] of Object.entries(tablePolicy.columns)) {
-          const path91 = [...at, "tables", written, "columns", column2];
+          const path92 = [...at, "tables", written, "columns", column2];
           const col = t.columns.find((c) => c.name === column2);
           if (!col)
             throw policyErrorAt(
               origin,
-              path91,
+              path92,
               `column '${column2}' does not exist in ${t.schema}.${t.name} (database '${dbName}'); it has: ${t.columns.map((c) => c.name).join(", ")}`
             );
           if (rule2.transformer === "sql" && typeof rule2.expression === "object" && !rule2.expression.postgres && !rule2.expression.sqlserver) {
-            throw policyErrorAt(origin, path91, "an sql rule needs an expression");
+            throw policyErrorAt(origin, path92, "an sql rule needs an expression");
           }
           const ref = { database: dbName, schema: t.schema, table: t.name, column: column2 };
-          positionOf.set(refKey(ref), path91);
+          positionOf.set(refKey(ref), path92);
           byKey.set(
             refKey(ref),
-            finish3({ ...rule2, ...ref, type: col.type, ...tablePolicy.where ? { where: tablePolicy.where } : {}, origin: "policy", policyPath: path91 }, locale)
+            finish3({ ...rule2, ...ref, type: col.type, ...tablePolicy.where ? { where: tablePolicy.where } : {}, origin: "policy", policyPath: path92 }, locale)
           );
         }
       }
@@ -27205,11 +27360,11 @@ function finish3(rule2, locale) {
   const withLocale = { ...rule2, locale: rule2.locale ?? locale };
   return { ...withLocale, family: rule2.family ?? defaultFamily(withLocale) };
 }
-function compile(d, path91) {
+function compile(d, path92) {
   try {
     return new RegExp(d.column, "i");
   } catch (e) {
-    throw policyErrorAt(void 0, path91, `'${d.column}' is not a valid regular expression (${e.message})`);
+    throw policyErrorAt(void 0, path92, `'${d.column}' is not a valid regular expression (${e.message})`);
   }
 }
 function inheritThroughForeignKeys(byKey, facts, positionOf, policy) {
@@ -27551,22 +27706,22 @@ async function sourceFileDigests(sources, reporter) {
   const files = [];
   for (const source of sources) {
     if (source.kind !== "dump") continue;
-    const info = await (0, import_promises71.stat)(source.path).catch(() => void 0);
+    const info = await (0, import_promises72.stat)(source.path).catch(() => void 0);
     if (!info?.isFile()) continue;
-    const name = import_node_path83.default.basename(source.path);
+    const name = import_node_path84.default.basename(source.path);
     const hashing = progressOnDemand(reporter, `Hashing ${name}`, info.size, { unit: "bytes" });
     files.push({ name, digest: await sha256File(source.path, hashing.onProgress) });
     hashing.finish();
   }
   return files;
 }
-var import_promises71, import_node_path83;
+var import_promises72, import_node_path84;
 var init_source_files = __esm({
   "packages/core/src/build/source-files.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises71 = require("node:fs/promises");
-    import_node_path83 = __toESM(require("node:path"), 1);
+    import_promises72 = require("node:fs/promises");
+    import_node_path84 = __toESM(require("node:path"), 1);
     init_image();
     init_reporter();
   }
@@ -27593,23 +27748,23 @@ async function buildImage(input) {
   const described = [];
   for (const source of opts.sources) described.push(await engine.probeSource(source));
   const sourceFiles = await sourceFileDigests(opts.sources, reporter);
-  const workDir = import_node_path84.default.join(opts.home, "work", `build-${import_node_crypto23.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path85.default.join(opts.home, "work", `build-${import_node_crypto23.default.randomBytes(5).toString("hex")}`);
   await makeDir(workDir, TRAVERSABLE_DIR);
   const buildRecord = newBuildRecord(workDir, `${opts.name}:${version2}`);
   await writeBuildRecord(workDir, buildRecord);
   const cleanup = new CleanupStack(reporter);
-  cleanup.push("remove the build's work directory", () => import_promises72.default.rm(workDir, { recursive: true, force: true }));
+  cleanup.push("remove the build's work directory", () => import_promises73.default.rm(workDir, { recursive: true, force: true }));
   try {
     const virtualSize = await engine.stagingSize(opts.sources, opts.diskSizeBytes, reporter);
     if (!opts.restored) reporter.info(`Restoring ${opts.sources.length} source(s) onto a staging disk`);
-    const stagingAt = [import_node_path84.default.join(workDir, platform.entry.stagingName), import_node_path84.default.join(workDir, "staging")];
+    const stagingAt = [import_node_path85.default.join(workDir, platform.entry.stagingName), import_node_path85.default.join(workDir, "staging")];
     const staging = opts.restored ? await opts.restored.stagingDisk(...stagingAt) : await driver.createStaging(...stagingAt, virtualSize);
     cleanup.push("remove the staging disk", async () => {
       await driver.unmount(staging.attachment);
       await driver.destroy(staging.file);
     });
     const engineInfo = opts.restored ? opts.restored.engineInfo : await engine.restore(opts.sources, staging.mountPath, reporter);
-    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path84.default.join(workDir, "run") }, reporter);
+    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path85.default.join(workDir, "run") }, reporter);
     cleanup.push("stop the build server", () => engine.stop(server, { fast: true }));
     if (server.pid) await writeBuildRecord(workDir, { ...buildRecord, serverPid: server.pid });
     await pausePoint("build:restored");
@@ -27628,7 +27783,7 @@ async function buildImage(input) {
     const restoreSeconds = secondsSince(started);
     reporter.info("Writing the base disk fresh from the prepared data");
     const sealStart = performance.now();
-    let fresh = await driver.createStaging(import_node_path84.default.join(workDir, `fresh.${driver.format}`), import_node_path84.default.join(workDir, "fresh"), virtualSize);
+    let fresh = await driver.createStaging(import_node_path85.default.join(workDir, `fresh.${driver.format}`), import_node_path85.default.join(workDir, "fresh"), virtualSize);
     cleanup.push("remove the fresh disk", async () => {
       await driver.unmount(fresh.attachment);
       await driver.destroy(fresh.file);
@@ -27644,7 +27799,7 @@ async function buildImage(input) {
       };
       fresh = await engine.finishFresh(fresh, { driver, stagingMount: staging.mountPath, moved }, reporter);
     }
-    const sealed = await driver.seal(fresh, import_node_path84.default.join(workDir, `base.${driver.format}`));
+    const sealed = await driver.seal(fresh, import_node_path85.default.join(workDir, `base.${driver.format}`));
     const sealSeconds = secondsSince(sealStart);
     await pausePoint("build:sealed");
     const leakScan = masked ? masked.leak || masked.leakUnprepared ? await leakScanOrFail(sealed.file, masked.run, reporter, masked.leak) : skippedLeakScan(masked.resolved, masked.run) : void 0;
@@ -27679,7 +27834,7 @@ async function buildImage(input) {
       ...record2 ? { masking: maskingReport(record2) } : {}
     };
   } catch (e) {
-    const full = await diskFullError(e, [import_node_path84.default.join(workDir, "staging"), import_node_path84.default.join(workDir, "fresh"), workDir], `building ${opts.name}:${version2}`);
+    const full = await diskFullError(e, [import_node_path85.default.join(workDir, "staging"), import_node_path85.default.join(workDir, "fresh"), workDir], `building ${opts.name}:${version2}`);
     await cleanup.unwind();
     throw await buildFailed(opts, version2, full ?? e);
   }
@@ -27700,14 +27855,14 @@ async function refuseExistingVersion(opts, version2) {
   }
   throw new VersionExistsError(`image ${opts.name} version ${version2} already exists; versions are immutable: choose a new version.`);
 }
-var import_node_crypto23, import_promises72, import_node_path84;
+var import_node_crypto23, import_promises73, import_node_path85;
 var init_build_image = __esm({
   "packages/core/src/build/build-image.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto23 = __toESM(require("node:crypto"), 1);
-    import_promises72 = __toESM(require("node:fs/promises"), 1);
-    import_node_path84 = __toESM(require("node:path"), 1);
+    import_promises73 = __toESM(require("node:fs/promises"), 1);
+    import_node_path85 = __toESM(require("node:path"), 1);
     init_paths();
     init_errors();
     init_manifest();
@@ -27744,17 +27899,17 @@ async function buildImageVariants(input, variants, hooks = {}) {
   const { driver, engine, entry } = platformForBuild(kind, input.home);
   await driver.checkPrerequisites();
   await engine.checkPrerequisites();
-  const workDir = import_node_path85.default.join(input.home, "work", `variants-${import_node_crypto24.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path86.default.join(input.home, "work", `variants-${import_node_crypto24.default.randomBytes(5).toString("hex")}`);
   await makeDir(workDir, TRAVERSABLE_DIR);
   await writeBuildRecord(workDir, newBuildRecord(workDir, `${input.name} (${variants.length} variants)`));
   const cleanup = new CleanupStack(reporter);
-  cleanup.push("remove the shared staging's work directory", () => import_promises73.default.rm(workDir, { recursive: true, force: true }));
+  cleanup.push("remove the shared staging's work directory", () => import_promises74.default.rm(workDir, { recursive: true, force: true }));
   try {
     const started = performance.now();
     reporter.info(`Restoring ${input.sources.length} source(s) once onto a staging disk for ${variants.length} variants`);
     const staging = await driver.createStaging(
-      import_node_path85.default.join(workDir, entry.stagingName),
-      import_node_path85.default.join(workDir, "staging"),
+      import_node_path86.default.join(workDir, entry.stagingName),
+      import_node_path86.default.join(workDir, "staging"),
       await engine.stagingSize(input.sources, input.diskSizeBytes, reporter)
     );
     cleanup.push("remove the unmasked staging disk", async () => {
@@ -27763,7 +27918,7 @@ async function buildImageVariants(input, variants, hooks = {}) {
     });
     const engineInfo = await engine.restore(input.sources, staging.mountPath, reporter);
     await driver.unmount(staging.attachment);
-    await import_promises73.default.chmod(staging.file, 292);
+    await import_promises74.default.chmod(staging.file, 292);
     reporter.info(`Restored once in ${secondsSince(started).toFixed(1)} s; each variant masks a differencing child of that staging disk`);
     for (const variant of variants) {
       await buildOne(variant, {
@@ -27784,14 +27939,14 @@ async function buildImageVariants(input, variants, hooks = {}) {
     await cleanup.unwind();
   }
 }
-var import_node_crypto24, import_promises73, import_node_path85, withVariant;
+var import_node_crypto24, import_promises74, import_node_path86, withVariant;
 var init_build_variants = __esm({
   "packages/core/src/build/build-variants.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto24 = __toESM(require("node:crypto"), 1);
-    import_promises73 = __toESM(require("node:fs/promises"), 1);
-    import_node_path85 = __toESM(require("node:path"), 1);
+    import_promises74 = __toESM(require("node:fs/promises"), 1);
+    import_node_path86 = __toESM(require("node:path"), 1);
     init_cleanup();
     init_paths();
     init_time();
@@ -27839,33 +27994,33 @@ async function scanSource(opts) {
   await driver.checkPrerequisites();
   await engine.checkPrerequisites();
   await engine.probeSource(opts.source);
-  const workDir = import_node_path86.default.join(opts.home, "work", `scan-${import_node_crypto25.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path87.default.join(opts.home, "work", `scan-${import_node_crypto25.default.randomBytes(5).toString("hex")}`);
   await makeDir(workDir, TRAVERSABLE_DIR);
   const cleanup = new CleanupStack(opts.reporter);
-  cleanup.push("remove the scan's work directory", () => import_promises74.default.rm(workDir, { recursive: true, force: true }));
+  cleanup.push("remove the scan's work directory", () => import_promises75.default.rm(workDir, { recursive: true, force: true }));
   try {
     const size = await engine.stagingSize([opts.source], void 0, opts.reporter);
-    const staging = await driver.createStaging(import_node_path86.default.join(workDir, platform.entry.stagingName), import_node_path86.default.join(workDir, "staging"), size);
+    const staging = await driver.createStaging(import_node_path87.default.join(workDir, platform.entry.stagingName), import_node_path87.default.join(workDir, "staging"), size);
     cleanup.push("remove the staging disk", async () => {
       await driver.unmount(staging.attachment);
       await driver.destroy(staging.file);
     });
     await engine.restore([opts.source], staging.mountPath, opts.reporter);
-    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path86.default.join(workDir, "run") }, opts.reporter);
+    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path87.default.join(workDir, "run") }, opts.reporter);
     cleanup.push("stop the scan server", () => engine.stop(server, { fast: true }));
     return await scanWith(adminConnector(server), await engine.inventory(server), opts);
   } finally {
     await cleanup.unwind();
   }
 }
-var import_node_crypto25, import_promises74, import_node_path86, COLUMNS_SQL;
+var import_node_crypto25, import_promises75, import_node_path87, COLUMNS_SQL;
 var init_scan_source = __esm({
   "packages/core/src/build/scan-source.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto25 = __toESM(require("node:crypto"), 1);
-    import_promises74 = __toESM(require("node:fs/promises"), 1);
-    import_node_path86 = __toESM(require("node:path"), 1);
+    import_promises75 = __toESM(require("node:fs/promises"), 1);
+    import_node_path87 = __toESM(require("node:path"), 1);
     init_paths();
     init_errors();
     init_platform();
@@ -27925,7 +28080,7 @@ function sourcesOf(given, names, name) {
   const one = values[0];
   switch (kind) {
     case "fromDump":
-      return values.map((path91) => ({ kind: "dump", path: path91 }));
+      return values.map((path92) => ({ kind: "dump", path: path92 }));
     case "fromDatadir":
       return [{ kind: "datadir", path: one }];
     case "fromServer":
@@ -28141,7 +28296,7 @@ var require_yaml = __commonJS({
 async function loadPolicyFile(file) {
   let text;
   try {
-    text = await (0, import_promises75.readFile)(file, "utf8");
+    text = await (0, import_promises76.readFile)(file, "utf8");
   } catch (e) {
     throw new PolicyError(`cannot read the policy file (${e.message}); check the path`, file);
   }
@@ -28271,12 +28426,12 @@ function normalise(raw, origin) {
     origin
   };
 }
-var import_promises75, import_ajv, import_yaml, validate2;
+var import_promises76, import_ajv, import_yaml, validate2;
 var init_load_policy = __esm({
   "packages/core/src/masking/policy/load-policy.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises75 = require("node:fs/promises");
+    import_promises76 = require("node:fs/promises");
     import_ajv = __toESM(require_ajv(), 1);
     import_yaml = __toESM(require_yaml(), 1);
     init_policy_error();
@@ -28741,7 +28896,7 @@ async function runnerChain(artifacts, places, runner) {
 async function readLines(file) {
   let text;
   try {
-    text = await (0, import_promises76.readFile)(file, "utf8");
+    text = await (0, import_promises77.readFile)(file, "utf8");
   } catch (e) {
     if (e.code === "ENOENT") return [];
     throw e;
@@ -28750,12 +28905,12 @@ async function readLines(file) {
   if (lines[lines.length - 1] === "") lines.pop();
   return lines;
 }
-var import_promises76, RUNNER_CONCURRENCY;
+var import_promises77, RUNNER_CONCURRENCY;
 var init_audit_sources = __esm({
   "packages/core/src/catalog/audit-sources.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises76 = require("node:fs/promises");
+    import_promises77 = require("node:fs/promises");
     init_audit();
     init_errors();
     init_audit_report();
@@ -29528,14 +29683,14 @@ It holds the source's data as it was; share it only where the source itself may 
 
 // packages/core/src/catalog/write-catalog.ts
 async function writeCatalog(repository, outDir, opts = {}) {
-  const out = import_node_path87.default.resolve(outDir);
+  const out = import_node_path88.default.resolve(outDir);
   await assertReplaceable(out);
   const data = await collectCatalog(repository, opts.now, { anchorsGitDir: opts.anchorsGitDir });
   const tmp = `${out}.tmp-${process.pid}-${Date.now()}`;
   try {
     const pages = await writeSite(tmp, data);
-    await (0, import_promises77.rm)(out, { recursive: true, force: true });
-    await (0, import_promises77.rename)(tmp, out);
+    await (0, import_promises78.rm)(out, { recursive: true, force: true });
+    await (0, import_promises78.rename)(tmp, out);
     return {
       outDir: out,
       versions: data.versions.length,
@@ -29545,12 +29700,12 @@ async function writeCatalog(repository, outDir, opts = {}) {
       pages
     };
   } finally {
-    await (0, import_promises77.rm)(tmp, { recursive: true, force: true });
+    await (0, import_promises78.rm)(tmp, { recursive: true, force: true });
   }
 }
 async function writeSite(dir, data) {
-  await (0, import_promises77.mkdir)(import_node_path87.default.join(dir, "assets"), { recursive: true });
-  await (0, import_promises77.mkdir)(import_node_path87.default.join(dir, "versions"));
+  await (0, import_promises78.mkdir)(import_node_path88.default.join(dir, "assets"), { recursive: true });
+  await (0, import_promises78.mkdir)(import_node_path88.default.join(dir, "versions"));
   const links = versionLinks(data.versions);
   const pages = [
     ["index.html", () => renderLibrary(data)],
@@ -29559,42 +29714,42 @@ async function writeSite(dir, data) {
     ...data.versions.map((v) => [v.page, () => renderVersion(data, v, links)])
   ];
   await Promise.all([
-    (0, import_promises77.writeFile)(import_node_path87.default.join(dir, "assets", "catalog.css"), CATALOG_STYLE),
-    (0, import_promises77.writeFile)(import_node_path87.default.join(dir, "assets", "catalog.js"), CATALOG_SCRIPT),
-    (0, import_promises77.writeFile)(import_node_path87.default.join(dir, CATALOG_MARKER), `dbclone catalog of ${data.versions.length} versions, ${data.generatedAt}
+    (0, import_promises78.writeFile)(import_node_path88.default.join(dir, "assets", "catalog.css"), CATALOG_STYLE),
+    (0, import_promises78.writeFile)(import_node_path88.default.join(dir, "assets", "catalog.js"), CATALOG_SCRIPT),
+    (0, import_promises78.writeFile)(import_node_path88.default.join(dir, CATALOG_MARKER), `dbclone catalog of ${data.versions.length} versions, ${data.generatedAt}
 `),
     // GitHub Pages runs Jekyll unless told not to, and Jekyll hides files starting with "_" or ".".
-    (0, import_promises77.writeFile)(import_node_path87.default.join(dir, ".nojekyll"), ""),
-    mapLimit(pages, WRITE_CONCURRENCY, ([file, render2]) => (0, import_promises77.writeFile)(insideSite(dir, file), render2()))
+    (0, import_promises78.writeFile)(import_node_path88.default.join(dir, ".nojekyll"), ""),
+    mapLimit(pages, WRITE_CONCURRENCY, ([file, render2]) => (0, import_promises78.writeFile)(insideSite(dir, file), render2()))
   ]);
   return pages.map(([file]) => file);
 }
 function insideSite(dir, file) {
-  const target = import_node_path87.default.resolve(dir, file);
-  if (!target.startsWith(import_node_path87.default.resolve(dir) + import_node_path87.default.sep)) {
+  const target = import_node_path88.default.resolve(dir, file);
+  if (!target.startsWith(import_node_path88.default.resolve(dir) + import_node_path88.default.sep)) {
     throw new RepositoryError(`catalog page '${file}' would land outside the site folder; the repository answered a bad image name or version`);
   }
   return target;
 }
 async function assertReplaceable(out) {
-  const info = await (0, import_promises77.stat)(out).catch((e) => {
+  const info = await (0, import_promises78.stat)(out).catch((e) => {
     if (e.code === "ENOENT") return void 0;
     throw e;
   });
   if (!info) return;
   if (!info.isDirectory()) throw new UsageError(`--out ${out} is a file; pass a folder for the catalog site`);
-  const entries = await (0, import_promises77.readdir)(out);
+  const entries = await (0, import_promises78.readdir)(out);
   if (entries.length && !entries.includes(CATALOG_MARKER)) {
     throw new UsageError(`--out ${out} is a non-empty folder that holds no dbclone catalog (no ${CATALOG_MARKER}); pass an empty or new folder`);
   }
 }
-var import_promises77, import_node_path87, CATALOG_MARKER, WRITE_CONCURRENCY;
+var import_promises78, import_node_path88, CATALOG_MARKER, WRITE_CONCURRENCY;
 var init_write_catalog = __esm({
   "packages/core/src/catalog/write-catalog.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises77 = require("node:fs/promises");
-    import_node_path87 = __toESM(require("node:path"), 1);
+    import_promises78 = require("node:fs/promises");
+    import_node_path88 = __toESM(require("node:path"), 1);
     init_errors();
     init_asset_script();
     init_asset_style();
@@ -29637,17 +29792,17 @@ var init_catalog = __esm({
 async function runDemo(opts) {
   const print = opts.print ?? ((line) => process.stdout.write(`${line}
 `));
-  const tmp = await import_promises78.default.mkdtemp(import_node_path88.default.join(import_node_os14.default.tmpdir(), "dbclone-demo-"));
-  await import_promises78.default.chmod(tmp, 457);
-  const home2 = opts.home ?? import_node_path88.default.join(tmp, "home");
-  const repository = await openRepository(opts.repo ?? import_node_path88.default.join(tmp, "repository"));
+  const tmp = await import_promises79.default.mkdtemp(import_node_path89.default.join(import_node_os14.default.tmpdir(), "dbclone-demo-"));
+  await import_promises79.default.chmod(tmp, 457);
+  const home2 = opts.home ?? import_node_path89.default.join(tmp, "home");
+  const repository = await openRepository(opts.repo ?? import_node_path89.default.join(tmp, "repository"));
   const clones = [];
   try {
     print(`1. Making a sample shop database of about ${opts.sizeMb} MB (customers, products, orders)\u2026`);
     const dumpStart = performance.now();
-    const dump = import_node_path88.default.join(tmp, "shop.dump");
+    const dump = import_node_path89.default.join(tmp, "shop.dump");
     await createSampleDump(dump, { sizeMb: opts.sizeMb, seed: 42, reporter: opts.reporter });
-    print(`   pg_dump written in ${secondsSince(dumpStart).toFixed(1)} s (${mb2((await import_promises78.default.stat(dump)).size)})`);
+    print(`   pg_dump written in ${secondsSince(dumpStart).toFixed(1)} s (${mb2((await import_promises79.default.stat(dump)).size)})`);
     print("2. Building image demo/shop:v1 (restore \u2192 mask \u2192 VACUUM FULL \u2192 fresh base disk \u2192 leak scan \u2192 publish)\u2026");
     print(`   masking customers' names, emails, phones, addresses and birth dates with the demo key "${DEMO_MASKING_KEY}" (demo key, not a secret)`);
     const policy = parsePolicy(SAMPLE_SHOP_POLICY, "demo policy");
@@ -29692,7 +29847,7 @@ async function runDemo(opts) {
     const tdStart = performance.now();
     for (const c of clones.splice(0)) await teardownClones({ home: home2, reporter: opts.reporter, id: c.clone.id, repository });
     const teardownSeconds = secondsSince(tdStart);
-    const leftovers = (await Promise.all(allCloneDiskDrivers(home2).map((d) => d.list(import_node_path88.default.join(home2, "clones"))))).flat().map((r) => `${r.kind} ${r.id}`);
+    const leftovers = (await Promise.all(allCloneDiskDrivers(home2).map((d) => d.list(import_node_path89.default.join(home2, "clones"))))).flat().map((r) => `${r.kind} ${r.id}`);
     const report = {
       sampleMb: opts.sizeMb,
       buildSeconds: build.timings.totalSeconds,
@@ -29709,8 +29864,8 @@ async function runDemo(opts) {
   } finally {
     for (const c of clones) await teardownClones({ home: home2, reporter: opts.reporter, id: c.clone.id, repository }).catch(() => void 0);
     if (!opts.home) {
-      await new ReflinkDriver({ home: home2, stateDir: import_node_path88.default.join(home2, "state") }).removePool().catch((e) => opts.reporter.warn(`could not remove the demo's reflink pool: ${e.message}`));
-      await import_promises78.default.rm(tmp, { recursive: true, force: true });
+      await new ReflinkDriver({ home: home2, stateDir: import_node_path89.default.join(home2, "state") }).removePool().catch((e) => opts.reporter.warn(`could not remove the demo's reflink pool: ${e.message}`));
+      await import_promises79.default.rm(tmp, { recursive: true, force: true });
     }
   }
 }
@@ -29758,14 +29913,14 @@ async function countOrders(clone2) {
   const result = await query(clone2, "SELECT count(*)::int AS n FROM orders");
   return result.rows[0].n;
 }
-var import_promises78, import_node_os14, import_node_path88, import_pg8, DEMO_MASKING_KEY;
+var import_promises79, import_node_os14, import_node_path89, import_pg8, DEMO_MASKING_KEY;
 var init_run_demo = __esm({
   "packages/core/src/demo/run-demo.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises78 = __toESM(require("node:fs/promises"), 1);
+    import_promises79 = __toESM(require("node:fs/promises"), 1);
     import_node_os14 = __toESM(require("node:os"), 1);
-    import_node_path88 = __toESM(require("node:path"), 1);
+    import_node_path89 = __toESM(require("node:path"), 1);
     import_pg8 = __toESM(require_pg(), 1);
     init_build();
     init_platform();
@@ -30646,7 +30801,7 @@ init_import_meta_url();
 
 // packages/cli/src/context.ts
 init_import_meta_url();
-var import_node_path78 = __toESM(require("node:path"), 1);
+var import_node_path79 = __toESM(require("node:path"), 1);
 init_clones();
 
 // packages/core/src/util/index.ts
@@ -30992,7 +31147,7 @@ var CliContext = class {
     const { repo, home: home2 } = this.globals(cmd);
     const named = cmd.optsWithGlobals().repo !== void 0 || !!this.io.env.DBCLONE_REPO;
     this.repository ??= openRepository(repo, {
-      cacheDir: import_node_path78.default.join(home2, "cache"),
+      cacheDir: import_node_path79.default.join(home2, "cache"),
       mustExist: named && !opts.create,
       oci: { cache: { inUse: diskDigestsInUse(home2) } }
     });
@@ -31554,11 +31709,11 @@ function registerRm(program2, ctx) {
 
 // packages/cli/src/commands/scan.ts
 init_import_meta_url();
+var import_promises80 = require("node:fs/promises");
 init_errors();
 async function sourceFromArgument(arg) {
   if (/^postgres(ql)?:\/\//.test(arg)) return { kind: "server", url: arg };
-  const { stat: stat30 } = await import("node:fs/promises");
-  const s = await stat30(arg).catch(() => void 0);
+  const s = await (0, import_promises80.stat)(arg).catch(() => void 0);
   if (!s) throw new UsageError(`scan: '${arg}' is neither a postgresql:// URL nor an existing dump file or data directory`);
   return s.isDirectory() ? { kind: "datadir", path: arg } : { kind: "dump", path: arg };
 }
@@ -31692,8 +31847,8 @@ init_reporter();
 
 // packages/core/src/doctor/probe.ts
 init_import_meta_url();
-var import_promises79 = require("node:fs/promises");
-var import_node_path89 = __toESM(require("node:path"), 1);
+var import_promises81 = require("node:fs/promises");
+var import_node_path90 = __toESM(require("node:path"), 1);
 init_exec();
 function machineProbe(env = process.env, overrides = {}) {
   const probe = {
@@ -31702,12 +31857,12 @@ function machineProbe(env = process.env, overrides = {}) {
     devDir: "/dev",
     postgresRoot: "/usr/lib/postgresql",
     async which(program2) {
-      for (const dir of (probe.env.PATH ?? "").split(import_node_path89.default.delimiter)) {
+      for (const dir of (probe.env.PATH ?? "").split(import_node_path90.default.delimiter)) {
         if (!dir) continue;
-        const file = import_node_path89.default.join(dir, program2);
+        const file = import_node_path90.default.join(dir, program2);
         try {
-          await (0, import_promises79.access)(file, import_promises79.constants.X_OK);
-          if ((await (0, import_promises79.stat)(file)).isFile()) return file;
+          await (0, import_promises81.access)(file, import_promises81.constants.X_OK);
+          if ((await (0, import_promises81.stat)(file)).isFile()) return file;
         } catch {
         }
       }
@@ -31715,7 +31870,7 @@ function machineProbe(env = process.env, overrides = {}) {
     },
     async kind(file) {
       try {
-        const s = await (0, import_promises79.stat)(file);
+        const s = await (0, import_promises81.stat)(file);
         return s.isCharacterDevice() ? "char" : s.isDirectory() ? "dir" : s.isFile() ? "file" : "other";
       } catch {
         return void 0;
@@ -31730,8 +31885,8 @@ function machineProbe(env = process.env, overrides = {}) {
 
 // packages/core/src/doctor/requirements.ts
 init_import_meta_url();
-var import_promises80 = require("node:fs/promises");
-var import_node_path90 = __toESM(require("node:path"), 1);
+var import_promises82 = require("node:fs/promises");
+var import_node_path91 = __toESM(require("node:path"), 1);
 init_disk();
 var ok = (detail) => ({ status: "ok", detail });
 var programRequirement = (program2, aptPackage) => ({
@@ -31746,7 +31901,7 @@ var deviceRequirement = (id, device, hint, aptPackages) => ({
   id,
   feature: "clones",
   async check(probe) {
-    const file = import_node_path90.default.join(probe.devDir, device);
+    const file = import_node_path91.default.join(probe.devDir, device);
     return await probe.kind(file) === "char" ? ok(file) : { status: "missing", detail: `${file} is missing`, hint, aptPackages };
   }
 });
@@ -31778,13 +31933,13 @@ var postgresBinaries = {
     const candidates = [];
     if (probe.env.PG_BIN) candidates.push(probe.env.PG_BIN);
     for (const major of postgresMajor !== void 0 ? [postgresMajor] : [17, 16, 15, 14, 13]) {
-      candidates.push(import_node_path90.default.join(probe.postgresRoot, String(major), "bin"));
+      candidates.push(import_node_path91.default.join(probe.postgresRoot, String(major), "bin"));
     }
-    for (const dir of candidates) if (await probe.kind(import_node_path90.default.join(dir, "postgres")) === "file") return ok(dir);
+    for (const dir of candidates) if (await probe.kind(import_node_path91.default.join(dir, "postgres")) === "file") return ok(dir);
     const wanted = postgresMajor !== void 0 ? `PostgreSQL ${postgresMajor}` : "PostgreSQL";
     return {
       status: "missing",
-      detail: `no ${wanted} server binaries (postgres, pg_ctl) in ${import_node_path90.default.join(probe.postgresRoot, "<major>/bin")} or PG_BIN`,
+      detail: `no ${wanted} server binaries (postgres, pg_ctl) in ${import_node_path91.default.join(probe.postgresRoot, "<major>/bin")} or PG_BIN`,
       // Debian's `postgresql` is its default major (15 on Debian 12); a given major is postgresql-<N>.
       aptPackages: [postgresMajor !== void 0 ? `postgresql-${postgresMajor}` : "postgresql"]
     };
@@ -31807,9 +31962,9 @@ var reflinkHome = {
     if (await probe.kind(home2) !== "dir") return { status: "advice", detail: `${home2} does not exist yet; it is made on first use` };
     let dir;
     try {
-      dir = await (0, import_promises80.mkdtemp)(import_node_path90.default.join(home2, ".doctor-"));
-      await (0, import_promises80.writeFile)(import_node_path90.default.join(dir, "a"), "reflink probe");
-      const r = await probe.run("cp", ["--reflink=always", import_node_path90.default.join(dir, "a"), import_node_path90.default.join(dir, "b")]);
+      dir = await (0, import_promises82.mkdtemp)(import_node_path91.default.join(home2, ".doctor-"));
+      await (0, import_promises82.writeFile)(import_node_path91.default.join(dir, "a"), "reflink probe");
+      const r = await probe.run("cp", ["--reflink=always", import_node_path91.default.join(dir, "a"), import_node_path91.default.join(dir, "b")]);
       return r.code === 0 ? ok(`${home2} supports reflinks`) : {
         status: "advice",
         detail: `${home2} has no reflink support`,
@@ -31818,7 +31973,7 @@ var reflinkHome = {
     } catch (e) {
       return { status: "advice", detail: `could not test reflinks in ${home2}: ${e.message}` };
     } finally {
-      if (dir) await (0, import_promises80.rm)(dir, { recursive: true, force: true });
+      if (dir) await (0, import_promises82.rm)(dir, { recursive: true, force: true });
     }
   }
 };
@@ -31952,8 +32107,8 @@ function registerPromote(program2, ctx) {
   program2.command("promote").description("stop a clone cleanly and publish its data as a new image version (a layer over its source); the clone is consumed").argument("<clone>", "clone id (c-\u2026) or name").requiredOption("--as <image:version>", "the new version, e.g. shop:v2").option("--flatten", "write a single-layer version (the whole chain) instead of a layer over the source").option("--tag <tag>", "point this tag at the new version (repeatable)", collect).option("--label <key=value>", "label recorded in the manifest (repeatable)", collectLabel).addHelpText("after", examples("dbclone promote pr-42 --as shop:v2", "dbclone promote c-abcdefgh23 --as shop:v3 --flatten --tag latest")).action(async (clone2, opts, cmd) => {
     const { home: home2, json } = ctx.globals(cmd);
     const repository = await ctx.openRepository(cmd, { create: true });
-    const { promoteClone: promoteClone2 } = await Promise.resolve().then(() => (init_clones(), clones_exports));
-    const result = await promoteClone2({
+    const { promoteClone: promoteClone3 } = await Promise.resolve().then(() => (init_clones(), clones_exports));
+    const result = await promoteClone3({
       repository,
       home: home2,
       reporter: ctx.reporter,
