@@ -1,7 +1,7 @@
 // The CLI's progress on a terminal and in a log: a total learnt late replaces the spinner with a
 // bar, a zero total never shows as 0/0, the cursor comes back and the bar is cleared at the end,
 // and a finish message goes through the same redaction as every other line.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { TerminalReporter } from "../../../packages/cli/src/terminal-reporter.js";
 
 function capture(isTTY: boolean) {
@@ -59,6 +59,30 @@ describe("TerminalReporter progress", () => {
     const frames = new Set([...out.matchAll(/Verifying ([|/\\-]) /g)].map((m) => m[1]));
     expect(frames.size).toBeGreaterThan(1);
     expect(out.endsWith("verified with ***\n")).toBe(true);
+  });
+
+  // A frame emptied or dropped would leave the spinner standing still on that turn (or printing
+  // "Verifying  3 so far" with a hole); every render must show the next of the four frames.
+  it("on a terminal, the spinner shows all four frames in turn, never a blank one", () => {
+    let text = "";
+    vi.useFakeTimers(); // the bar redraws on its own timer (10 a second)
+    try {
+      const c = capture(true);
+      const p = c.reporter.progress("Verifying");
+      for (let i = 0; i < 12; i++) {
+        p.update(i);
+        vi.advanceTimersByTime(150);
+      }
+      p.finish();
+      text = c.text();
+    } finally {
+      vi.useRealTimers();
+    }
+    const shown = [...text.matchAll(/Verifying (.*?) ?\d+ so far/g)].map((m) => m[1]);
+    expect(shown.length).toBeGreaterThanOrEqual(8);
+    const frames = ["|", "/", "-", "\\"];
+    const first = frames.indexOf(shown[0] ?? "");
+    expect(shown).toEqual(shown.map((_, i) => frames[(first + i) % frames.length]));
   });
 
   it("a negative total (a size the source got wrong) is treated as unknown, in a log and on a terminal", () => {

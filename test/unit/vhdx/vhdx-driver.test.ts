@@ -12,7 +12,14 @@ import { NotSupportedError, PrivilegeError } from "../../../packages/core/src/er
 import { FakeRunner, StepLog } from "../sqlserver/fakes.js";
 import { FakeWindows } from "../sqlserver/fake-windows.js";
 import { expectGolden } from "../sqlserver/golden.js";
-import { ATTACH_AND_MOUNT_PS, FORMAT_AND_MOUNT_PS, LIST_DISKS_PS, UNMOUNT_PS } from "../../../packages/core/src/disk/vhdx/scripts.js";
+import {
+  ATTACH_AND_MOUNT_PS,
+  CHECK_ELEVATION_PS,
+  DESCRIBE_PS,
+  FORMAT_AND_MOUNT_PS,
+  LIST_DISKS_PS,
+  UNMOUNT_PS,
+} from "../../../packages/core/src/disk/vhdx/scripts.js";
 
 const NASTY = "C:\\dbclone\\O'Brien ] 販売 ‘q’\\disk.vhdx";
 
@@ -29,6 +36,14 @@ describe("PowerShell and diskpart text", () => {
     expectGolden("vhdx-format-and-mount.ps1", buildPowerShellScript(FORMAT_AND_MOUNT_PS, "p.json", "r.json"));
     expectGolden("vhdx-unmount.ps1", buildPowerShellScript(UNMOUNT_PS, "p.json", "r.json"));
     expectGolden("vhdx-list.ps1", buildPowerShellScript(LIST_DISKS_PS, "p.json", "r.json"));
+  });
+  // The fake Windows host answers these two by name without reading them: an emptied or edited
+  // script (an elevation check that no longer asks for Administrator, a size read from the wrong
+  // property) would pass every driver test and fail only on a real Windows runner.
+  it("pins the elevation check and the sealed disk's description, which the fake host answers without reading", () => {
+    expectGolden("vhdx-check-elevation.ps1", buildPowerShellScript(CHECK_ELEVATION_PS, "p.json", "r.json"));
+    expectGolden("vhdx-describe.ps1", buildPowerShellScript(DESCRIBE_PS, "p.json", "r.json"));
+    expect(CHECK_ELEVATION_PS).toMatch(/IsInRole\(\[Security\.Principal\.WindowsBuiltInRole\]::Administrator\)/);
   });
   it("quotes diskpart paths with spaces, quotes and unicode, and refuses what it cannot hold", () => {
     expectGolden("vhdx-diskpart.txt", createBaseDiskpart(NASTY, 10 * 1024 ** 3 + 1) + createChildDiskpart("C:\\clones\\c 1\\child.vhdx", NASTY));
