@@ -13,7 +13,7 @@ import type { CreateCloneOptions } from "../../../packages/core/src/clones/lifec
 import { CloneError } from "../../../packages/core/src/errors.js";
 import { FsRepository } from "../../../packages/core/src/repository/index.js";
 import type { PublishedImage } from "../../../packages/core/src/repository/types.js";
-import { silentReporter } from "../../../packages/core/src/reporter.js";
+import { silentReporter, type Reporter } from "../../../packages/core/src/reporter.js";
 import { makeDiskFile, manifestForDisk } from "../_helpers/manifest.js";
 import { FakeWorld, type FakeStep } from "./fake-platform.js";
 
@@ -74,6 +74,25 @@ async function cloneDirs(): Promise<string[]> {
   return (await readdir(path.join(home, "clones")).catch(() => [] as string[])).filter((n) => !n.startsWith("registry.json"));
 }
 
+/** The repository with an audit log that refuses every entry (read-only, full, …). */
+function refusingAudit(): FsRepository {
+  const refusing = Object.create(repository) as FsRepository;
+  Object.defineProperty(refusing, "audit", {
+    value: {
+      append: async () => {
+        throw new Error("audit log is read-only");
+      },
+    },
+  });
+  return refusing;
+}
+
+/** A reporter that keeps its warnings (what a failed undo step says). */
+function recording(): Reporter & { lines: string[] } {
+  const lines: string[] = [];
+  return { ...silentReporter, lines, warn: (m: string) => void lines.push(`warn ${m}`) };
+}
+
 const lifetime = (c: { expiresAt?: string; createdAt: string }) => (Date.parse(c.expiresAt!) - Date.parse(c.createdAt)) / 1000;
 
 describe("a new clone is handed out only when its port answers as that clone of that image", () => {
@@ -115,6 +134,28 @@ describe("an engine that proves the port's identity before the login exists (cre
     expect(await new CloneRegistry(home).list()).toEqual([]);
     expect(world.leftovers()).toEqual([]);
     expect(await cloneDirs()).toEqual([]);
+  });
+
+  // The login made by the proof is a credential on a running server: a clone that fails after it
+  // (here the audit log refusing its entry) must drop it, or the undone clone's login lives on.
+  it("a clone failing after its proven login was made drops that login, and names it if it will not go", async () => {
+    await expect(clone({ repository: refusingAudit() })).rejects.toThrow(/audit log is read-only/);
+    expect(world.loginsMade).toHaveLength(1);
+    expect(world.leftovers()).toEqual([]);
+    world.failUndo.add("dropLogin");
+    const reporter = recording();
+    await expect(clone({ repository: refusingAudit(), reporter })).rejects.toThrow(/audit log is read-only/);
+    expect(reporter.lines).toEqual(["warn cleanup: drop the clone's login failed: login is in use"]);
+    expect(world.leftovers()).toEqual([expect.stringMatching(/^login \d+\/clone_/)]);
+  });
+
+  it("an engine that proves first but has no dropLogin undoes a failed clone without a warning", async () => {
+    world.minimal = true;
+    const reporter = recording();
+    await expect(clone({ repository: refusingAudit(), reporter })).rejects.toThrow(/audit log is read-only/);
+    expect(world.verified).toHaveLength(1);
+    expect(reporter.lines).toEqual([]);
+    expect(await new CloneRegistry(home).list()).toEqual([]);
   });
 });
 

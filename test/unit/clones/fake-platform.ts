@@ -186,14 +186,15 @@ export class FakeWorld {
   platform(): Platform {
     const entry = platformEntry("postgres");
     const { shared } = this;
-    if (this.minimal) {
-      const { rememberVerified: _r, ownBytes: _o, ...driver } = this.driver;
-      const { dropLogin: _d, ...engine } = this.engine;
+    if (this.minimal || this.provesBeforeLogin) {
+      let { driver, engine }: Pick<Platform, "driver" | "engine"> = this;
+      if (this.minimal) {
+        const { rememberVerified: _r, ownBytes: _o, ...plainDriver } = this.driver;
+        const { dropLogin: _d, ...plainEngine } = this.engine;
+        [driver, engine] = [plainDriver, plainEngine];
+      }
+      if (this.provesBeforeLogin) engine = { ...engine, createVerifiedLogin: this.createVerifiedLogin };
       return { kind: "postgres", entry, os: entry.os, driver, disk: "qcow2", engine };
-    }
-    if (this.provesBeforeLogin) {
-      const engine: CloneEngine = { ...this.engine, createVerifiedLogin: this.createVerifiedLogin };
-      return { kind: "postgres", entry, os: entry.os, driver: this.driver, disk: "qcow2", engine };
     }
     if (!shared) return { kind: "postgres", entry, os: entry.os, driver: this.driver, disk: "qcow2", engine: this.engine };
     const engine: CloneEngine = { ...this.engine, cloneEndpoint: (id: string) => ({ ...shared, user: `clone_${id}` }) };
