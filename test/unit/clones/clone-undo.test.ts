@@ -16,7 +16,23 @@ import type { Runtime } from "../../../packages/core/src/runtime/types.js";
 import { makeDiskFile, manifestForDisk } from "../_helpers/manifest.js";
 import { FakeWorld } from "./fake-platform.js";
 
-const current = vi.hoisted(() => ({ world: undefined as FakeWorld | undefined, runtime: undefined as Runtime | undefined, chosen: [] as unknown[][] }));
+const current = vi.hoisted(() => ({
+  world: undefined as FakeWorld | undefined,
+  runtime: undefined as Runtime | undefined,
+  chosen: [] as unknown[][],
+  fsynced: [] as string[],
+}));
+// The registry's fsynced writes are counted (the written bytes are the same either way).
+vi.mock("../../../packages/core/src/util/durable-write.js", async (importOriginal) => {
+  const original = await importOriginal<typeof import("../../../packages/core/src/util/durable-write.js")>();
+  return {
+    ...original,
+    writeFileAtomic: (file: string, ...rest: [string | Uint8Array, number]) => {
+      current.fsynced.push(path.basename(file));
+      return original.writeFileAtomic(file, ...rest);
+    },
+  };
+});
 vi.mock("../../../packages/core/src/platform/index.js", async (importOriginal) => {
   const original = await importOriginal<typeof import("../../../packages/core/src/platform/index.js")>();
   return {
@@ -114,6 +130,23 @@ describe("undoing a failed clone", () => {
     const e = await clone().catch((x: unknown) => x);
     expect(e).toBeInstanceOf(DiskFullError);
     expect((e as Error).message).toMatch(/^no space left while cloning shop:1\.0\.0, on \/.*: [\d.]+ \S+ free of [\d.]+ \S+; nothing partial was kept/);
+  });
+});
+
+// The reserve's 'creating' record is what gc removes a crashed clone from, so it is fsynced; with a
+// server of its own, a power loss ends the clone anyway and the later notes skip the fsync. A
+// shared server outlives a power loss with the clone attached: its every note must stay durable.
+describe("what the clone registry fsyncs", () => {
+  const registryFsyncs = () => current.fsynced.filter((f) => f === "registry.json").length;
+
+  it("a clone with a server of its own fsyncs only its reserve; one on a shared server fsyncs every note", async () => {
+    current.fsynced.length = 0;
+    await clone();
+    expect(registryFsyncs()).toBe(1); // the reserve; attachment, server and ready are not fsynced
+    world.shared = { host: "127.0.0.1", port: 1433 };
+    current.fsynced.length = 0;
+    await clone();
+    expect(registryFsyncs()).toBe(5); // reserve, port, attachment, server, ready
   });
 });
 
