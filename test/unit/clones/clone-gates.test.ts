@@ -4,40 +4,21 @@
 // name, only after the server on its port proves it is that clone of that image; it never lives
 // longer than its repository allows; and a clone that fails at any step leaves nothing behind.
 // The same gates on real PostgreSQL: test/integration/clones/identity-and-ttl.test.ts.
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { CloneRegistry, createClone } from "../../../packages/core/src/clones/index.js";
 import type { CreateCloneOptions } from "../../../packages/core/src/clones/lifecycle-types.js";
 import { CloneError } from "../../../packages/core/src/errors.js";
-import { FsRepository } from "../../../packages/core/src/repository/index.js";
+import type { FsRepository } from "../../../packages/core/src/repository/index.js";
 import type { PublishedImage } from "../../../packages/core/src/repository/types.js";
 import { silentReporter, type Reporter } from "../../../packages/core/src/reporter.js";
-import { makeDiskFile, manifestForDisk } from "../_helpers/manifest.js";
-import { FakeWorld, type FakeStep } from "./fake-platform.js";
+import { setUpCloneWorld, tearDownCloneWorld } from "./clone-world.js";
+import type { FakeWorld, FakeStep } from "./fake-platform.js";
 
-// The platform chosen for an image or a record is the fake one.
-const current = vi.hoisted(() => ({ world: undefined as FakeWorld | undefined }));
-vi.mock("../../../packages/core/src/platform/index.js", async (importOriginal) => {
-  const original = await importOriginal<typeof import("../../../packages/core/src/platform/index.js")>();
-  return { ...original, platformForImage: () => current.world!.platform(), platformForRecord: () => current.world!.platform() };
-});
-// The host's ports are the fake network's (the unit tier listens on no port): a port is free when
-// no fake server answers there, and a new clone takes the first one no record holds.
-// A recorded pid is this clone's server when a fake server serves its mount (teardown asks before it stops one).
-vi.mock("../../../packages/core/src/util/process-identity.js", async (importOriginal) => {
-  const original = await importOriginal<typeof import("../../../packages/core/src/util/process-identity.js")>();
-  return { ...original, isPostgresOf: (_pid: number, dir: string) => [...current.world!.serving.values()].includes(dir) };
-});
-vi.mock("../../../packages/core/src/clones/ports.js", async (importOriginal) => {
-  const original = await importOriginal<typeof import("../../../packages/core/src/clones/ports.js")>();
-  return {
-    ...original,
-    isPortFree: async (port: number) => !current.world!.network.has(port),
-    pickFreePort: async (records: readonly { port: number }[]) => current.world!.freePort(new Set(records.map((r) => r.port))),
-  };
-});
+vi.mock("../../../packages/core/src/platform/index.js", async (o) => (await import("./fake-host.js")).platformModule(o));
+vi.mock("../../../packages/core/src/util/process-identity.js", async (o) => (await import("./fake-host.js")).processIdentityModule(o));
+vi.mock("../../../packages/core/src/clones/ports.js", async (o) => (await import("./fake-host.js")).portsModule(o));
 
 let dir: string;
 let home: string;
@@ -46,19 +27,10 @@ let repository: FsRepository;
 let image: PublishedImage;
 
 beforeEach(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), "dbclone-clone-gates-"));
-  home = path.join(dir, "home");
-  repository = new FsRepository(path.join(dir, "repo"), { cacheDir: path.join(dir, "cache") });
-  const disk = await makeDiskFile(dir);
-  image = await repository.push(manifestForDisk(disk, { name: "shop", version: "1.0.0" }), disk.path);
-  world = new FakeWorld();
-  current.world = world;
+  ({ dir, home, world, repository, image } = await setUpCloneWorld("dbclone-clone-gates-"));
 });
 
-afterEach(async () => {
-  current.world = undefined;
-  await rm(dir, { recursive: true, force: true });
-});
+afterEach(() => tearDownCloneWorld(dir));
 
 const clone = (extra: Partial<CreateCloneOptions> = {}) => createClone({ repository, ref: "shop:1.0.0", home, reporter: silentReporter, ...extra });
 

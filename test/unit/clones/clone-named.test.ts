@@ -2,36 +2,20 @@
 // fake-platform.ts): a clone left half-made or whose server is gone is made again, never handed out;
 // on-image-change recreate and fail; a name outside the caller's scope is neither reused nor
 // replaced; a replacement's lifetime is its predecessor's as given.
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { CloneRegistry, createClone } from "../../../packages/core/src/clones/index.js";
 import type { CreateCloneOptions } from "../../../packages/core/src/clones/lifecycle-types.js";
 import { CloneError } from "../../../packages/core/src/errors.js";
-import { FsRepository } from "../../../packages/core/src/repository/index.js";
+import type { FsRepository } from "../../../packages/core/src/repository/index.js";
 import type { PublishedImage } from "../../../packages/core/src/repository/types.js";
 import { silentReporter, type Reporter } from "../../../packages/core/src/reporter.js";
 import { makeDiskFile, manifestForDisk } from "../_helpers/manifest.js";
-import { FakeWorld } from "./fake-platform.js";
+import { setUpCloneWorld, tearDownCloneWorld } from "./clone-world.js";
+import type { FakeWorld } from "./fake-platform.js";
 
-const current = vi.hoisted(() => ({ world: undefined as FakeWorld | undefined }));
-vi.mock("../../../packages/core/src/platform/index.js", async (importOriginal) => {
-  const original = await importOriginal<typeof import("../../../packages/core/src/platform/index.js")>();
-  return { ...original, platformForImage: () => current.world!.platform(), platformForRecord: () => current.world!.platform() };
-});
-vi.mock("../../../packages/core/src/util/process-identity.js", async (importOriginal) => {
-  const original = await importOriginal<typeof import("../../../packages/core/src/util/process-identity.js")>();
-  return { ...original, isPostgresOf: (_pid: number, dir: string) => [...current.world!.serving.values()].includes(dir) };
-});
-vi.mock("../../../packages/core/src/clones/ports.js", async (importOriginal) => {
-  const original = await importOriginal<typeof import("../../../packages/core/src/clones/ports.js")>();
-  return {
-    ...original,
-    isPortFree: async (port: number) => !current.world!.network.has(port),
-    pickFreePort: async (records: readonly { port: number }[]) => current.world!.freePort(new Set(records.map((r) => r.port))),
-  };
-});
+vi.mock("../../../packages/core/src/platform/index.js", async (o) => (await import("./fake-host.js")).platformModule(o));
+vi.mock("../../../packages/core/src/util/process-identity.js", async (o) => (await import("./fake-host.js")).processIdentityModule(o));
+vi.mock("../../../packages/core/src/clones/ports.js", async (o) => (await import("./fake-host.js")).portsModule(o));
 
 let dir: string;
 let home: string;
@@ -39,19 +23,10 @@ let world: FakeWorld;
 let repository: FsRepository;
 
 beforeEach(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), "dbclone-clone-named-"));
-  home = path.join(dir, "home");
-  repository = new FsRepository(path.join(dir, "repo"), { cacheDir: path.join(dir, "cache") });
-  const disk = await makeDiskFile(dir);
-  await repository.push(manifestForDisk(disk, { name: "shop", version: "1.0.0" }), disk.path);
-  world = new FakeWorld();
-  current.world = world;
+  ({ dir, home, world, repository } = await setUpCloneWorld("dbclone-clone-named-"));
 });
 
-afterEach(async () => {
-  current.world = undefined;
-  await rm(dir, { recursive: true, force: true });
-});
+afterEach(() => tearDownCloneWorld(dir));
 
 function warnings(): Reporter & { warned: string[] } {
   const warned: string[] = [];

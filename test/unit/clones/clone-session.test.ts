@@ -3,37 +3,21 @@
 // prints them, its server started on its own mount, port and identity, a replacement keeping what
 // the workflow holds, a shared server's address and login, and the refusals made before anything
 // exists. The identity, TTL and undo gates: clone-gates.test.ts.
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { CloneRegistry, createClone } from "../../../packages/core/src/clones/index.js";
 import type { CreateCloneOptions } from "../../../packages/core/src/clones/lifecycle-types.js";
 import { DiskFullError, UsageError } from "../../../packages/core/src/errors.js";
-import { FsRepository } from "../../../packages/core/src/repository/index.js";
+import type { FsRepository } from "../../../packages/core/src/repository/index.js";
 import type { PublishedImage } from "../../../packages/core/src/repository/types.js";
 import { silentReporter, type Reporter } from "../../../packages/core/src/reporter.js";
 import { makeDiskFile, manifestForDisk } from "../_helpers/manifest.js";
-import { FakeWorld } from "./fake-platform.js";
+import { setUpCloneWorld, tearDownCloneWorld } from "./clone-world.js";
+import type { FakeWorld } from "./fake-platform.js";
 
-const current = vi.hoisted(() => ({ world: undefined as FakeWorld | undefined }));
-vi.mock("../../../packages/core/src/platform/index.js", async (importOriginal) => {
-  const original = await importOriginal<typeof import("../../../packages/core/src/platform/index.js")>();
-  return { ...original, platformForImage: () => current.world!.platform(), platformForRecord: () => current.world!.platform() };
-});
-// A recorded pid is this clone's server when a fake server serves its mount (teardown asks before it stops one).
-vi.mock("../../../packages/core/src/util/process-identity.js", async (importOriginal) => {
-  const original = await importOriginal<typeof import("../../../packages/core/src/util/process-identity.js")>();
-  return { ...original, isPostgresOf: (_pid: number, dir: string) => [...current.world!.serving.values()].includes(dir) };
-});
-vi.mock("../../../packages/core/src/clones/ports.js", async (importOriginal) => {
-  const original = await importOriginal<typeof import("../../../packages/core/src/clones/ports.js")>();
-  return {
-    ...original,
-    isPortFree: async (port: number) => !current.world!.network.has(port),
-    pickFreePort: async (records: readonly { port: number }[]) => current.world!.freePort(new Set(records.map((r) => r.port))),
-  };
-});
+vi.mock("../../../packages/core/src/platform/index.js", async (o) => (await import("./fake-host.js")).platformModule(o));
+vi.mock("../../../packages/core/src/util/process-identity.js", async (o) => (await import("./fake-host.js")).processIdentityModule(o));
+vi.mock("../../../packages/core/src/clones/ports.js", async (o) => (await import("./fake-host.js")).portsModule(o));
 
 let dir: string;
 let home: string;
@@ -42,19 +26,10 @@ let repository: FsRepository;
 let image: PublishedImage;
 
 beforeEach(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), "dbclone-clone-session-"));
-  home = path.join(dir, "home");
-  repository = new FsRepository(path.join(dir, "repo"), { cacheDir: path.join(dir, "cache") });
-  const disk = await makeDiskFile(dir);
-  image = await repository.push(manifestForDisk(disk, { name: "shop", version: "1.0.0" }), disk.path);
-  world = new FakeWorld();
-  current.world = world;
+  ({ dir, home, world, repository, image } = await setUpCloneWorld("dbclone-clone-session-"));
 });
 
-afterEach(async () => {
-  current.world = undefined;
-  await rm(dir, { recursive: true, force: true });
-});
+afterEach(() => tearDownCloneWorld(dir));
 
 /** A reporter that keeps every line and every secret it was given. */
 function recording(): Reporter & { lines: string[]; secrets: string[] } {

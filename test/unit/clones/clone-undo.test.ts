@@ -2,24 +2,21 @@
 // fake-platform.ts) where it is hard: undo steps that fail themselves (each is named, none stops
 // the others), a container runtime, an engine and driver without the contracts' optional parts,
 // and what a failure records. The main gates: clone-gates.test.ts.
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { CloneRegistry, createClone, teardownClones } from "../../../packages/core/src/clones/index.js";
 import type { CreateCloneOptions } from "../../../packages/core/src/clones/lifecycle-types.js";
 import { CloneError, DiskFullError } from "../../../packages/core/src/errors.js";
-import { FsRepository } from "../../../packages/core/src/repository/index.js";
+import type { FsRepository } from "../../../packages/core/src/repository/index.js";
 import type { PublishedImage } from "../../../packages/core/src/repository/types.js";
 import { silentReporter, type Reporter } from "../../../packages/core/src/reporter.js";
 import type { Runtime } from "../../../packages/core/src/runtime/types.js";
-import { makeDiskFile, manifestForDisk } from "../_helpers/manifest.js";
-import { FakeWorld } from "./fake-platform.js";
+import { setUpCloneWorld, tearDownCloneWorld } from "./clone-world.js";
+import { fakeHost } from "./fake-host.js";
+import type { FakeWorld } from "./fake-platform.js";
 
 const current = vi.hoisted(() => ({
-  world: undefined as FakeWorld | undefined,
   runtime: undefined as Runtime | undefined,
-  chosen: [] as unknown[][],
   fsynced: [] as string[],
 }));
 // The registry's fsynced writes are counted (the written bytes are the same either way).
@@ -33,36 +30,16 @@ vi.mock("../../../packages/core/src/util/durable-write.js", async (importOrigina
     },
   };
 });
-vi.mock("../../../packages/core/src/platform/index.js", async (importOriginal) => {
-  const original = await importOriginal<typeof import("../../../packages/core/src/platform/index.js")>();
-  return {
-    ...original,
-    platformForImage: (...args: unknown[]) => {
-      current.chosen.push(args);
-      return current.world!.platform();
-    },
-    platformForRecord: () => current.world!.platform(),
-  };
-});
-vi.mock("../../../packages/core/src/util/process-identity.js", async (importOriginal) => {
-  const original = await importOriginal<typeof import("../../../packages/core/src/util/process-identity.js")>();
-  return { ...original, isPostgresOf: (_pid: number, dir: string) => [...current.world!.serving.values()].includes(dir) };
-});
-vi.mock("../../../packages/core/src/clones/ports.js", async (importOriginal) => {
-  const original = await importOriginal<typeof import("../../../packages/core/src/clones/ports.js")>();
-  return {
-    ...original,
-    isPortFree: async (port: number) => !current.world!.network.has(port),
-    pickFreePort: async (records: readonly { port: number }[]) => current.world!.freePort(new Set(records.map((r) => r.port))),
-  };
-});
+vi.mock("../../../packages/core/src/platform/index.js", async (o) => (await import("./fake-host.js")).platformModule(o));
+vi.mock("../../../packages/core/src/util/process-identity.js", async (o) => (await import("./fake-host.js")).processIdentityModule(o));
+vi.mock("../../../packages/core/src/clones/ports.js", async (o) => (await import("./fake-host.js")).portsModule(o));
 // The container runtime is a fake too (the unit tier runs no docker).
 vi.mock("../../../packages/core/src/runtime/index.js", async (importOriginal) => {
   const original = await importOriginal<typeof import("../../../packages/core/src/runtime/index.js")>();
   return {
     ...original,
     runtimeFor: async (...args: unknown[]) => {
-      current.chosen.push(["runtimeFor", ...args]);
+      (await import("./fake-host.js")).fakeHost.chosen.push(["runtimeFor", ...args]);
       return current.runtime!;
     },
   };
@@ -75,20 +52,12 @@ let repository: FsRepository;
 let image: PublishedImage;
 
 beforeEach(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), "dbclone-clone-undo-"));
-  home = path.join(dir, "home");
-  repository = new FsRepository(path.join(dir, "repo"), { cacheDir: path.join(dir, "cache") });
-  const disk = await makeDiskFile(dir);
-  image = await repository.push(manifestForDisk(disk, { name: "shop", version: "1.0.0" }), disk.path);
-  world = new FakeWorld();
-  current.world = world;
-  current.chosen = [];
+  ({ dir, home, world, repository, image } = await setUpCloneWorld("dbclone-clone-undo-"));
 });
 
 afterEach(async () => {
-  current.world = undefined;
   current.runtime = undefined;
-  await rm(dir, { recursive: true, force: true });
+  await tearDownCloneWorld(dir);
 });
 
 function recording(): Reporter & { lines: string[] } {
@@ -206,9 +175,9 @@ describe("a clone in a container", () => {
     expect(ready[0]!.replace(/ready in \d+\.\d{3} s/, "ready in T s")).toBe(
       `debug Clone ${made.clone.id} of shop:1.0.0 ready in T s on 127.0.0.1:${made.clone.port} (container ${made.clone.containerId!.slice(0, 12)})`,
     );
-    expect(current.chosen.filter((c) => c[0] === "runtimeFor")).toEqual([["runtimeFor", "docker", { hostAddress: "127.0.0.1" }]]);
+    expect(fakeHost.chosen.filter((c) => c[0] === "runtimeFor")).toEqual([["runtimeFor", "docker", { hostAddress: "127.0.0.1" }]]);
     await clone({ runtime: "docker", docker: { network: "host" }, host: "127.0.0.2" });
-    expect(current.chosen.filter((c) => c[0] === "runtimeFor")[1]).toEqual(["runtimeFor", "docker", { network: "host", hostAddress: "127.0.0.2" }]);
+    expect(fakeHost.chosen.filter((c) => c[0] === "runtimeFor")[1]).toEqual(["runtimeFor", "docker", { network: "host", hostAddress: "127.0.0.2" }]);
     expect(world.starts[1]!.opts.listenAll).toBe(false);
     world.failAt.set("verifyIdentity", new Error("not this clone"));
     await expect(clone({ runtime: "docker" })).rejects.toThrow(/not this clone/);
@@ -226,7 +195,7 @@ describe("what a clone is made from and with", () => {
   it("the platform is chosen for the image's engine with the disk asked for; the steps are timed in the debug line", async () => {
     const reporter = recording();
     const made = await clone({ disk: "qcow2", reporter });
-    expect(current.chosen[0]).toEqual(["postgres", home, { disk: "qcow2", reporter }]);
+    expect(fakeHost.chosen[0]).toEqual(["postgres", home, { disk: "qcow2", reporter }]);
     expect(made.clone.databases).toEqual(["orders"]);
     const steps = reporter.lines.find((l) => l.startsWith("debug clone steps: "))!;
     for (const step of ["open", "resolve", "pull", "reserve", "child", "mount", "start", "login", "audit", "ready", "own bytes"]) {
