@@ -75,13 +75,16 @@ interface FoundCache {
 function readTrustedCache(cacheFile: string, owner: number, key: Buffer): FoundCache {
   let fd: number;
   try {
-    fd = fs.openSync(cacheFile, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    // O_NONBLOCK: a FIFO planted as the cache must not hang the CLI (isFile() below then refuses it).
+    fd = fs.openSync(cacheFile, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
   } catch (e) {
     return { commands: [], outcome: (e as NodeJS.ErrnoException).code === "ENOENT" ? "none" : "untrusted" };
   }
   try {
     const st = fs.fstatSync(fd);
-    if (!st.isFile() || st.uid !== owner || (st.mode & 0o022) !== 0) return { commands: [], outcome: "untrusted" };
+    // nlink 1: the owner's own writes make a single-link file; a second link may be someone else's
+    // hard link to an owner's file whose bytes they chose (a download, say).
+    if (!st.isFile() || st.nlink !== 1 || st.uid !== owner || (st.mode & 0o022) !== 0) return { commands: [], outcome: "untrusted" };
     const bytes = fs.readFileSync(fd);
     if (bytes.length <= KEY_BYTES + LIST_LENGTH_BYTES || !bytes.subarray(0, KEY_BYTES).equals(key)) return { commands: [], outcome: "stale" };
     const listEnd = KEY_BYTES + LIST_LENGTH_BYTES + bytes.readUInt16BE(KEY_BYTES);

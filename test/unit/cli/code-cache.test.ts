@@ -91,6 +91,12 @@ describe("loadWithCodeCache", () => {
     expect(loadWithCodeCache(bundle)).toMatchObject({ exports: `genuine-${n}`, cache: "untrusted" });
   });
 
+  it("ignores a cache with a second hard link (an owner's file whose bytes someone else chose)", () => {
+    const real = plant(evil(String(n)));
+    fs.linkSync(real, path.join(dir, "download.bin"));
+    expect(loadWithCodeCache(bundle)).toMatchObject({ exports: `genuine-${n}`, cache: "untrusted" });
+  });
+
   it("ignores a cache of another bundle (an older build), and replaces it on save", () => {
     plant(evil(String(n)));
     fs.writeFileSync(bundle, genuine(`${n}b`)); // rebuilt: other text
