@@ -3371,14 +3371,20 @@ var require_pg = __commonJS({
 });
 
 // packages/core/src/engine/postgres/client.ts
-async function adminClient(server, database2 = "postgres") {
+async function adminClient(server, database2 = "postgres", opts = {}) {
   if (!server.socketDir) throw new Error("This PostgreSQL server has no private socket directory; admin access needs it.");
-  const client = new import_pg.default.Client({ host: server.socketDir, port: server.port, user: server.adminUser, database: database2 });
+  const client = new import_pg.default.Client({
+    host: server.socketDir,
+    port: server.port,
+    user: server.adminUser,
+    database: database2,
+    ...opts.catalogOnly ? { options: CATALOG_ONLY_SESSION } : {}
+  });
   await client.connect();
   return client;
 }
-async function withAdmin(server, database2, fn) {
-  const client = await adminClient(server, database2);
+async function withAdmin(server, database2, fn, opts = {}) {
+  const client = await adminClient(server, database2, opts);
   try {
     return await fn(client);
   } finally {
@@ -3390,12 +3396,13 @@ async function userDatabases(c) {
   const r = await c.query("SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY datname");
   return r.rows.map((row) => row.datname);
 }
-var import_pg;
+var import_pg, CATALOG_ONLY_SESSION;
 var init_client = __esm({
   "packages/core/src/engine/postgres/client.ts"() {
     "use strict";
     init_import_meta_url();
     import_pg = __toESM(require_pg(), 1);
+    CATALOG_ONLY_SESSION = "-c search_path=pg_catalog -c statement_timeout=0 -c lock_timeout=0 -c idle_in_transaction_session_timeout=0 -c default_transaction_read_only=off";
   }
 });
 
@@ -3468,7 +3475,8 @@ async function portReachesSession(admin, host, port, opts = {}) {
   const key = cancelKeyOf(admin);
   const seconds = (opts.timeoutMs ?? 5e3) / 1e3;
   let settled = false;
-  const sleeping = admin.query("SELECT pg_sleep($1)", [seconds]).then(
+  await admin.query("SET statement_timeout = 0");
+  const sleeping = admin.query("SELECT pg_catalog.pg_sleep($1)", [seconds]).then(
     () => false,
     (e) => {
       if (e?.code === "57014") return true;
@@ -3591,11 +3599,16 @@ async function makeLogin(server, databases2, opts, hooks = {}) {
   if (databases2.length === 0) throw new UsageError("createLogin needs at least one database.");
   const { user, password } = opts;
   for (const [i, db] of databases2.entries()) {
-    await withAdmin(server, db, async (c) => {
-      if (i === 0) await hooks.first?.(c);
-      await runFormatted(c, loginStatementsSql(i === 0), [user, db, ...i === 0 ? [scramVerifier(password)] : []]);
-      if (i === databases2.length - 1) await hooks.last?.(c);
-    });
+    await withAdmin(
+      server,
+      db,
+      async (c) => {
+        if (i === 0) await hooks.first?.(c);
+        await runFormatted(c, loginStatementsSql(i === 0), [user, db, ...i === 0 ? [scramVerifier(password)] : []]);
+        if (i === databases2.length - 1) await hooks.last?.(c);
+      },
+      { catalogOnly: true }
+    );
   }
   return {
     user,

@@ -40,6 +40,16 @@ async function roleExists(user: string): Promise<boolean> {
   }
 }
 
+async function adminSql(sql: string, database = "postgres"): Promise<void> {
+  const c = new pg.Client({ host: server.socketDir, port: server.port, user: server.adminUser, database });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
 /** A TCP listener on 127.0.0.1:`port` that keeps every byte it is sent. */
 async function foreignListener(port: number): Promise<{ received: () => Buffer; close: () => Promise<void> }> {
   const chunks: Buffer[] = [];
@@ -101,6 +111,44 @@ describe("createVerifiedLogin", { timeout: 60_000 }, () => {
       expect(bytes.includes("pw-secret-4242")).toBe(false);
     } finally {
       await foreign.close();
+    }
+  });
+
+  it("is not fooled by a statement_timeout the image or the caller's PGOPTIONS sets: nothing on the port is still refused", async () => {
+    await adminSql(`ALTER ROLE ${server.adminUser} SET statement_timeout = '100ms'`);
+    const saved = process.env.PGOPTIONS;
+    try {
+      for (const pgoptions of [undefined, "-c statement_timeout=150"]) {
+        if (pgoptions === undefined) delete process.env.PGOPTIONS;
+        else process.env.PGOPTIONS = pgoptions;
+        // The clone's server listens on 127.0.0.2 only: nothing answers on 127.0.0.1 at its port.
+        const attempt = engine.createVerifiedLogin({ ...server, host: "127.0.0.1" }, ["notes"], { user: "clone_timeout", password: "pw-0123456789" }, identity);
+        await expect(attempt).rejects.toThrow(new RegExp(`127\\.0\\.0\\.1:${server.port} does not reach the clone's server`));
+      }
+    } finally {
+      if (saved === undefined) delete process.env.PGOPTIONS;
+      else process.env.PGOPTIONS = saved;
+      await adminSql(`ALTER ROLE ${server.adminUser} RESET statement_timeout`);
+    }
+  });
+
+  it("makes the login with the catalog's functions, not look-alikes the image defines (no superuser login)", async () => {
+    // An exact argument match would pick public.format over pg_catalog's variadic one, whatever the path.
+    await adminSql(
+      "CREATE FUNCTION public.format(text, text, text) RETURNS text LANGUAGE sql AS $$ SELECT 'ALTER ROLE ' || pg_catalog.quote_ident($3) || ' SUPERUSER' $$",
+      "notes",
+    );
+    try {
+      await engine.createVerifiedLogin({ ...server }, ["notes"], { user: "clone_lookalike", password: "pw-0123456789" }, identity);
+      const c = new pg.Client({ host: server.socketDir, port: server.port, user: server.adminUser, database: "postgres" });
+      await c.connect();
+      try {
+        expect((await c.query("SELECT rolsuper FROM pg_roles WHERE rolname = 'clone_lookalike'")).rows).toEqual([{ rolsuper: false }]);
+      } finally {
+        await c.end();
+      }
+    } finally {
+      await adminSql("DROP FUNCTION public.format(text, text, text)", "notes");
     }
   });
 

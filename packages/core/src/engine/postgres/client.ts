@@ -2,9 +2,29 @@
 import pg from "pg";
 import type { RunningServer } from "../types.js";
 
-export async function adminClient(server: Pick<RunningServer, "socketDir" | "port" | "adminUser">, database = "postgres"): Promise<pg.Client> {
+/**
+ * Startup settings of an admin session that touches only the catalogs (the clone's login): the
+ * image's own objects are data, never code, so a function or operator the data defines (say a
+ * public.format(text, text, text), which an exact argument match would pick over pg_catalog's even
+ * behind it in the search path) is not on the path; and no timeout or read-only default carried by
+ * the image (ALTER ROLE/DATABASE … SET) or the caller's PGOPTIONS applies. Client settings outrank both.
+ */
+export const CATALOG_ONLY_SESSION =
+  "-c search_path=pg_catalog -c statement_timeout=0 -c lock_timeout=0 -c idle_in_transaction_session_timeout=0 -c default_transaction_read_only=off";
+
+export async function adminClient(
+  server: Pick<RunningServer, "socketDir" | "port" | "adminUser">,
+  database = "postgres",
+  opts: { catalogOnly?: boolean } = {},
+): Promise<pg.Client> {
   if (!server.socketDir) throw new Error("This PostgreSQL server has no private socket directory; admin access needs it.");
-  const client = new pg.Client({ host: server.socketDir, port: server.port, user: server.adminUser, database });
+  const client = new pg.Client({
+    host: server.socketDir,
+    port: server.port,
+    user: server.adminUser,
+    database,
+    ...(opts.catalogOnly ? { options: CATALOG_ONLY_SESSION } : {}),
+  });
   await client.connect();
   return client;
 }
@@ -14,8 +34,9 @@ export async function withAdmin<T>(
   server: Pick<RunningServer, "socketDir" | "port" | "adminUser">,
   database: string,
   fn: (c: pg.Client) => Promise<T>,
+  opts: { catalogOnly?: boolean } = {},
 ): Promise<T> {
-  const client = await adminClient(server, database);
+  const client = await adminClient(server, database, opts);
   try {
     return await fn(client);
   } finally {

@@ -98,13 +98,18 @@ async function makeLogin(
   // One admin connection per database (the first also makes the role): each connection is a
   // backend the clone's wait for ready pays for.
   for (const [i, db] of databases.entries()) {
-    await withAdmin(server, db, async (c) => {
-      if (i === 0) await hooks.first?.(c);
-      // The role (first database only: roles are cluster-wide) and its grants in `db`, in one round trip
-      // to list them and one to run them (one implicit transaction: all or nothing).
-      await runFormatted(c, loginStatementsSql(i === 0), [user, db, ...(i === 0 ? [scramVerifier(password)] : [])]); // a verifier, never the password
-      if (i === databases.length - 1) await hooks.last?.(c);
-    });
+    await withAdmin(
+      server,
+      db,
+      async (c) => {
+        if (i === 0) await hooks.first?.(c);
+        // The role (first database only: roles are cluster-wide) and its grants in `db`, in one round trip
+        // to list them and one to run them (one implicit transaction: all or nothing).
+        await runFormatted(c, loginStatementsSql(i === 0), [user, db, ...(i === 0 ? [scramVerifier(password)] : [])]); // a verifier, never the password
+        if (i === databases.length - 1) await hooks.last?.(c);
+      },
+      { catalogOnly: true },
+    );
   }
   return {
     user,

@@ -24,7 +24,10 @@ export async function portReachesSession(admin: pg.Client, host: string, port: n
   const key = cancelKeyOf(admin);
   const seconds = (opts.timeoutMs ?? 5000) / 1000;
   let settled = false;
-  const sleeping = admin.query("SELECT pg_sleep($1)", [seconds]).then(
+  // Only our cancel may end the sleep: a statement_timeout (from the image's role or database
+  // settings, or PGOPTIONS) raises the same query_canceled and would pass with nothing on the port.
+  await admin.query("SET statement_timeout = 0");
+  const sleeping = admin.query("SELECT pg_catalog.pg_sleep($1)", [seconds]).then(
     () => false,
     (e: { code?: string }) => {
       if (e?.code === "57014") return true; // query_canceled: the port reached this session's server
