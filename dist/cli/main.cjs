@@ -3641,6 +3641,10 @@ function loginStatementsSql(withRole) {
             UNION SELECT nspowner FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}) o
       JOIN pg_roles r ON r.oid = o.owner
       WHERE NOT (r.rolsuper OR r.rolcreaterole OR r.rolreplication OR r.rolbypassrls)
+        AND NOT EXISTS (SELECT 1 FROM pg_roles d
+          WHERE (d.rolsuper OR d.rolcreaterole OR d.rolreplication OR d.rolbypassrls
+                 OR d.rolname IN ('pg_execute_server_program', 'pg_read_server_files', 'pg_write_server_files'))
+            AND pg_has_role(r.oid, d.oid, 'MEMBER'))
         AND r.rolname <> $1::text AND r.rolname NOT LIKE 'pg\\_%') owners
   ) s ORDER BY ord`;
 }
@@ -5317,14 +5321,19 @@ async function finish(bins, mountPath, adminUser) {
 async function forgetRolePasswords(server) {
   for (const db of ["postgres", "template1"]) {
     try {
-      await withAdmin(server, db, async (c) => {
-        const roles = await c.query(
-          "SELECT format('ALTER ROLE %I PASSWORD NULL', rolname) AS sql FROM pg_authid WHERE rolpassword IS NOT NULL"
-        );
-        for (const r of roles.rows) await c.query(r.sql);
-        const left = await c.query("SELECT 1 FROM pg_authid WHERE rolpassword IS NOT NULL");
-        if (left.rowCount) throw new BuildError(`${left.rowCount} role(s) still have a password after stripping; the image was not built.`);
-      });
+      await withAdmin(
+        server,
+        db,
+        async (c) => {
+          const roles = await c.query(
+            "SELECT format('ALTER ROLE %I PASSWORD NULL', rolname) AS sql FROM pg_authid WHERE rolpassword IS NOT NULL"
+          );
+          for (const r of roles.rows) await c.query(r.sql);
+          const left = await c.query("SELECT 1 FROM pg_authid WHERE rolpassword IS NOT NULL");
+          if (left.rowCount) throw new BuildError(`${left.rowCount} role(s) still have a password after stripping; the image was not built.`);
+        },
+        { catalogOnly: true }
+      );
       return;
     } catch (e) {
       if (e.code !== "3D000") throw e;
@@ -19432,14 +19441,8 @@ var init_promote_shutdown = __esm({
 });
 
 // packages/core/src/clones/promote-prepare.ts
-async function withDb(server, database2, fn) {
-  const client = new import_pg6.default.Client({ host: server.socketDir, port: server.port, user: server.adminUser, database: database2 });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end().catch(() => void 0);
-  }
+function withDb(server, database2, fn) {
+  return withAdmin(server, database2, fn, { catalogOnly: true });
 }
 async function detachCloneLogin(server, databases2, login2) {
   const [first] = databases2;
@@ -19477,12 +19480,10 @@ async function stripRolePasswords(server, database2) {
   const left = await withDb(server, database2, (c) => c.query("SELECT 1 FROM pg_authid WHERE rolpassword IS NOT NULL"));
   if (left.rowCount) throw new CloneError(`${left.rowCount} role(s) still have a password after stripping; the clone was not promoted.`);
 }
-var import_pg6;
 var init_promote_prepare = __esm({
   "packages/core/src/clones/promote-prepare.ts"() {
     "use strict";
     init_import_meta_url();
-    import_pg6 = __toESM(require_pg(), 1);
     init_postgres();
     init_ownership();
     init_errors();
@@ -26047,7 +26048,7 @@ function urlConnector(url) {
   return async (database2, fn) => {
     const u = new URL(url);
     u.pathname = `/${encodeURIComponent(database2)}`;
-    const client = new import_pg7.default.Client({ connectionString: u.toString() });
+    const client = new import_pg6.default.Client({ connectionString: u.toString() });
     await client.connect();
     try {
       return await fn(client);
@@ -26057,12 +26058,12 @@ function urlConnector(url) {
     }
   };
 }
-var import_pg7;
+var import_pg6;
 var init_connector = __esm({
   "packages/core/src/engine/postgres/masking/connector.ts"() {
     "use strict";
     init_import_meta_url();
-    import_pg7 = __toESM(require_pg(), 1);
+    import_pg6 = __toESM(require_pg(), 1);
     init_client();
   }
 });
@@ -29914,7 +29915,7 @@ function mb2(bytes) {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 async function query(clone2, sql) {
-  const client = new import_pg8.default.Client({ connectionString: clone2.credentials.connectionString });
+  const client = new import_pg7.default.Client({ connectionString: clone2.credentials.connectionString });
   await client.connect();
   try {
     return await client.query(sql);
@@ -29926,7 +29927,7 @@ async function countOrders(clone2) {
   const result = await query(clone2, "SELECT count(*)::int AS n FROM orders");
   return result.rows[0].n;
 }
-var import_promises79, import_node_os14, import_node_path89, import_pg8, DEMO_MASKING_KEY;
+var import_promises79, import_node_os14, import_node_path89, import_pg7, DEMO_MASKING_KEY;
 var init_run_demo = __esm({
   "packages/core/src/demo/run-demo.ts"() {
     "use strict";
@@ -29934,7 +29935,7 @@ var init_run_demo = __esm({
     import_promises79 = __toESM(require("node:fs/promises"), 1);
     import_node_os14 = __toESM(require("node:os"), 1);
     import_node_path89 = __toESM(require("node:path"), 1);
-    import_pg8 = __toESM(require_pg(), 1);
+    import_pg7 = __toESM(require_pg(), 1);
     init_build();
     init_platform();
     init_disk();

@@ -152,6 +152,31 @@ describe("createVerifiedLogin", { timeout: 60_000 }, () => {
     }
   });
 
+  it("does not make the login a member of an owner role that is itself a member of a superuser or server-program role", async () => {
+    for (const [boss, attrs] of [
+      ["boss_super", "SUPERUSER"],
+      ["pg_execute_server_program", ""],
+    ] as const) {
+      if (attrs) await adminSql(`CREATE ROLE ${boss} ${attrs}`);
+      await adminSql(`CREATE ROLE owner_via_${boss.slice(0, 10)} NOLOGIN IN ROLE ${boss}`);
+      await adminSql(
+        `CREATE TABLE owned_by_${boss.slice(0, 10)} (id int); ALTER TABLE owned_by_${boss.slice(0, 10)} OWNER TO owner_via_${boss.slice(0, 10)}`,
+        "notes",
+      );
+    }
+    await adminSql("CREATE ROLE plain_owner NOLOGIN");
+    await adminSql("CREATE TABLE owned_plainly (id int); ALTER TABLE owned_plainly OWNER TO plain_owner", "notes");
+    await engine.createVerifiedLogin({ ...server }, ["notes"], { user: "clone_members", password: "pw-0123456789" }, identity);
+    const c = new pg.Client({ host: server.socketDir, port: server.port, user: server.adminUser, database: "notes" });
+    await c.connect();
+    try {
+      const member = async (role: string) => (await c.query<{ m: boolean }>("SELECT pg_has_role('clone_members', $1, 'MEMBER') AS m", [role])).rows[0]!.m;
+      expect([await member("boss_super"), await member("pg_execute_server_program"), await member("plain_owner")]).toEqual([false, false, true]);
+    } finally {
+      await c.end();
+    }
+  });
+
   it("refuses, naming the port, when no server answers on the clone's private socket for that port", async () => {
     const port = await freePort();
     await expect(

@@ -1,20 +1,15 @@
 // Before a clone's data becomes an image version (PostgreSQL): end the app's sessions, give
 // what the clone's login created to the image's admin, drop that login (it is the clone's, with
 // a password the registry knew), and recompute statistics so the manifest's row counts are true.
-import pg from "pg";
-import { quoteIdent } from "../engine/postgres/index.js";
+import type pg from "pg";
+import { quoteIdent, withAdmin } from "../engine/postgres/index.js";
 import { OWNER_ROLE } from "../engine/postgres/ownership.js";
 import type { RunningServer } from "../engine/types.js";
 import { CloneError } from "../errors.js";
 
-async function withDb<T>(server: RunningServer, database: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ host: server.socketDir, port: server.port, user: server.adminUser, database });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+/** An admin session that sees only the catalog's functions: the clone's user may have defined look-alikes (say a public.format). */
+function withDb<T>(server: RunningServer, database: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  return withAdmin(server, database, fn, { catalogOnly: true });
 }
 
 export async function detachCloneLogin(server: RunningServer, databases: string[], login: string): Promise<void> {

@@ -26,7 +26,8 @@ export function connectionString(user: string, password: string | undefined, hos
  * It may do what an application and its migrations do: read/write every table, use sequences,
  * create objects in every user schema. Where the restored data keeps its original owners
  * (data-directory and server sources), it is made a member of those owner roles — only roles that
- * are themselves harmless (no SUPERUSER, CREATEROLE, REPLICATION, BYPASSRLS) — so ALTER TABLE on
+ * are harmless, themselves and through every role they are a member of (no SUPERUSER, CREATEROLE,
+ * REPLICATION, BYPASSRLS, no server-program or server-file role) — so ALTER TABLE on
  * owned tables works too.
  */
 export async function createLogin(server: RunningServer, databases: string[], opts: { user: string; password: string }): Promise<Credentials> {
@@ -150,6 +151,10 @@ function loginStatementsSql(withRole: boolean): string {
             UNION SELECT nspowner FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}) o
       JOIN pg_roles r ON r.oid = o.owner
       WHERE NOT (r.rolsuper OR r.rolcreaterole OR r.rolreplication OR r.rolbypassrls)
+        AND NOT EXISTS (SELECT 1 FROM pg_roles d
+          WHERE (d.rolsuper OR d.rolcreaterole OR d.rolreplication OR d.rolbypassrls
+                 OR d.rolname IN ('pg_execute_server_program', 'pg_read_server_files', 'pg_write_server_files'))
+            AND pg_has_role(r.oid, d.oid, 'MEMBER'))
         AND r.rolname <> $1::text AND r.rolname NOT LIKE 'pg\\_%') owners
   ) s ORDER BY ord`;
 }

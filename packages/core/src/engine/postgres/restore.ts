@@ -106,14 +106,19 @@ async function forgetRolePasswords(server: { socketDir: string; port: number; ad
   // "postgres" may have been dropped in a copied cluster; template1 is there to fall back on.
   for (const db of ["postgres", "template1"]) {
     try {
-      await withAdmin(server, db, async (c) => {
-        const roles = await c.query<{ sql: string }>(
-          "SELECT format('ALTER ROLE %I PASSWORD NULL', rolname) AS sql FROM pg_authid WHERE rolpassword IS NOT NULL",
-        );
-        for (const r of roles.rows) await c.query(r.sql);
-        const left = await c.query("SELECT 1 FROM pg_authid WHERE rolpassword IS NOT NULL");
-        if (left.rowCount) throw new BuildError(`${left.rowCount} role(s) still have a password after stripping; the image was not built.`);
-      });
+      await withAdmin(
+        server,
+        db,
+        async (c) => {
+          const roles = await c.query<{ sql: string }>(
+            "SELECT format('ALTER ROLE %I PASSWORD NULL', rolname) AS sql FROM pg_authid WHERE rolpassword IS NOT NULL",
+          );
+          for (const r of roles.rows) await c.query(r.sql);
+          const left = await c.query("SELECT 1 FROM pg_authid WHERE rolpassword IS NOT NULL");
+          if (left.rowCount) throw new BuildError(`${left.rowCount} role(s) still have a password after stripping; the image was not built.`);
+        },
+        { catalogOnly: true },
+      ); // the source's own look-alike functions (a public.format) never run here
       return;
     } catch (e) {
       if ((e as { code?: string }).code !== "3D000") throw e;
