@@ -1,5 +1,5 @@
 // One clone, made in one visible sequence, the same for every engine and runtime the platform
-// registry serves: reserve → child → mount → start → login (identity proved first) → audit → ready. Each step
+// registry serves: reserve → child → mount → start → login (handed out only once identity is proved) → audit → ready. Each step
 // that acquires something pushes its undo on the cleanup stack, so a failure at any step unwinds
 // the ones before it; the registry is written only here (and by teardown), so gc can replay the
 // undo of a clone whose process died half-way.
