@@ -12,10 +12,18 @@ import type pg from "pg";
 import { maskingFor } from "../packages/core/src/build/index.js";
 import { ADMIN_USER, findBinaries, initDataDir, PostgresEngine, startBuildServer, stopBuildServer, withAdmin } from "../packages/core/src/engine/index.js";
 import { defaultJobs, parsePolicy, prepareLeakScan, resolvePolicy, scanDataFilesForLeaks, startMappingPool } from "../packages/core/src/masking/index.js";
-import { silentReporter } from "../packages/core/src/reporter.js";
+import { silentReporter, type Reporter } from "../packages/core/src/reporter.js";
 
 // `--mask-only`: skip the leak-scan phase (it reads the published data once per batch of originals).
 const maskOnly = process.argv.includes("--mask-only");
+// `--trace`: print the masking's info lines with the seconds since the run started (where the time goes).
+const t0 = performance.now();
+const traceReporter: Reporter = {
+  ...silentReporter,
+  info: (m) => console.log(`[${((performance.now() - t0) / 1000).toFixed(1)} s] ${m}`),
+  debug: (m) => console.log(`[${((performance.now() - t0) / 1000).toFixed(1)} s] ${m}`),
+};
+const reporter = process.argv.includes("--trace") ? traceReporter : silentReporter;
 const args = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const sizes = (args.length ? args : ["1000000", "10000000"]).map(Number);
 const key = Buffer.from("bench-key-not-a-secret-0123456789");
@@ -131,7 +139,7 @@ async function main(): Promise<void> {
         undefined,
         await target.schemaFacts(await new PostgresEngine().inventory(running)),
       );
-      const mask = await measured(dataDir, () => target.mask(resolved, key, silentReporter, { jobs }));
+      const mask = await measured(dataDir, () => target.mask(resolved, key, reporter, { jobs }));
       const run = mask.value;
       // The leak scan as a build runs it: the md5 copy gone, the masked tables rewritten (scrub),
       // the published data read once per batch of originals, the database's data files scanned.

@@ -15,6 +15,7 @@ import type { ResolvedRule } from "../../../masking/policy/types.js";
 import type { WithDatabase } from "./connector.js";
 import { forEachLimited, mapAllFamilies, type MappedFamilies } from "./map-families.js";
 import { shuffleUpdate, tableUpdate, type MappedColumn } from "./table-update.js";
+import { planTableWork, runSlices, sliceCondition, type TableWork } from "./update-slices.js";
 
 export interface MaskingRunOptions {
   withDb: WithDatabase;
@@ -27,6 +28,8 @@ export interface MaskingRunOptions {
   jobs?: number;
   /** Distinct values per cursor fetch (default 50 000); small in tests to cross chunk boundaries. */
   chunkSize?: number;
+  /** Blocks from which a table's UPDATE is split over several sessions (default MIN_SLICE_BLOCKS); small in tests. */
+  sliceBlocks?: number;
   /** Bytes of the leak scan's originals held in memory (OriginalsCollector); past it they are spilled. */
   originalsBudget?: number;
 }
@@ -80,14 +83,31 @@ export async function applyMasking(opts: MaskingRunOptions): Promise<MaskingRun>
     const progress = reporter.progress("Masking: updating tables", tables.size);
     let updated = 0;
     const m = mapped;
-    const changed = await forEachLimited([...tables.values()], jobs, (rules) =>
-      withDb(rules[0]!.database, async (c) => {
-        await c.query("SET session_replication_role = replica");
-        await c.query("SET work_mem = '256MB'");
-        const n = await maskTable(c, rules, m, workSchema, key, reporter);
-        progress.update(++updated);
-        return n;
-      }),
+    const session =
+      (database: string) =>
+      <T>(fn: (c: pg.Client) => Promise<T>) =>
+        withDb(database, async (c) => {
+          await c.query("SET session_replication_role = replica");
+          await c.query("SET work_mem = '256MB'");
+          return fn(c);
+        });
+    // Large tables one after another, each split over every core (update-slices.ts); then the rest, up to `jobs` at once.
+    const work = await planTableWork(withDb, [...tables.values()], jobs, opts.sliceBlocks);
+    const changed: number[] = [];
+    for (const w of work.filter((x) => x.slices)) {
+      changed.push(await maskTable(session(w.rules[0]!.database), w, m, workSchema, key, reporter));
+      progress.update(++updated);
+    }
+    changed.push(
+      ...(await forEachLimited(
+        work.filter((x) => !x.slices),
+        jobs,
+        async (w) => {
+          const n = await maskTable(session(w.rules[0]!.database), w, m, workSchema, key, reporter);
+          progress.update(++updated);
+          return n;
+        },
+      )),
     );
     progress.finish();
     run.rowsChanged = changed.reduce((a, b) => a + b, 0);
@@ -139,24 +159,44 @@ async function dropAndTruncate(withDb: WithDatabase, policy: ResolvedPolicy, dat
   });
 }
 
-async function maskTable(c: pg.Client, rules: ResolvedRule[], families: MappedFamilies, workSchema: string, key: Buffer, reporter: Reporter): Promise<number> {
+async function maskTable(
+  session: <T>(fn: (c: pg.Client) => Promise<T>) => Promise<T>,
+  work: TableWork,
+  families: MappedFamilies,
+  workSchema: string,
+  key: Buffer,
+  reporter: Reporter,
+): Promise<number> {
+  const { rules } = work;
   const { database, schema, table, where } = rules[0]!;
   const label = `${database}.${schema}.${table}`;
   try {
     const mapped: MappedColumn[] = rules.filter(isValueRule).map((rule) => ({ rule, mapTable: families.mapTableOf.get(rule)!, mapSchema: workSchema }));
     const sqlRules = rules.filter((r) => !isValueRule(r) && r.transformer !== "shuffle");
-    let changed = 0;
-    if (mapped.length || sqlRules.length) {
-      const statement = tableUpdate(schema, table, mapped, sqlRules, where);
+    const update = async (c: pg.Client, slice?: { from: number; to: number }) => {
+      if (!mapped.length && !sqlRules.length) return 0;
+      const statement = tableUpdate(schema, table, mapped, sqlRules, where, slice && sliceCondition(slice));
       reporter.debug(`masking ${label}: ${statement.text}`);
-      changed = (await c.query(statement.text, statement.values)).rowCount ?? 0;
+      return (await c.query(statement.text, statement.values)).rowCount ?? 0;
+    };
+    let changed: number;
+    if (work.slices) {
+      changed = (await runSlices(work.slices, session, update)).reduce((a, b) => a + b, 0);
+    } else {
+      changed = await session(async (c) => {
+        let n = await update(c);
+        for (const r of rules.filter((x) => x.transformer === "shuffle")) {
+          const salt = crypto.createHmac("sha256", key).update(`dbclone/shuffle/v1\u0000${label}.${r.column}`).digest("hex");
+          const s = shuffleUpdate(schema, table, r.column, salt, where);
+          n = Math.max(n, (await c.query(s.text, s.values)).rowCount ?? 0);
+        }
+        return n;
+      });
     }
-    for (const r of rules.filter((x) => x.transformer === "shuffle")) {
-      const salt = crypto.createHmac("sha256", key).update(`dbclone/shuffle/v1\u0000${label}.${r.column}`).digest("hex");
-      const s = shuffleUpdate(schema, table, r.column, salt, where);
-      changed = Math.max(changed, (await c.query(s.text, s.values)).rowCount ?? 0);
-    }
-    reporter.info(`Masked ${label}: ${rules.map((r) => `${r.column} (${r.transformer})`).join(", ")} — ${changed} rows`);
+    reporter.info(
+      `Masked ${label}: ${rules.map((r) => `${r.column} (${r.transformer})`).join(", ")} — ${changed} rows` +
+        (work.slices ? ` (${work.slices.length} block ranges at once)` : ""),
+    );
     return changed;
   } catch (e) {
     if (e instanceof DbcloneError) throw e;

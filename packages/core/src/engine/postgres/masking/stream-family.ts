@@ -89,6 +89,7 @@ export async function stageFamily(ctx: StreamContext, family: string, index: num
       });
     }
     const r = await c.query<{ m: number; d: number; n: number }>(`SELECT m, count(*)::float8 AS d, sum(n)::float8 AS n FROM ${input} GROUP BY m`);
+    ctx.reporter.debug(`Masking: staged the distinct values of ${family}`);
     return members.map((_, j) => {
       const row = r.rows.find((x) => x.m === j);
       return { distinct: row?.d ?? 0, rows: row?.n ?? 0 };
@@ -161,6 +162,7 @@ export async function streamFamily(ctx: StreamContext, staged: StagedFamily, hig
       });
     }
     ctx.progress.addTotal(total);
+    ctx.reporter.debug(`Masking: streaming ${total} distinct value(s) of ${family}`);
     // Pipelined: the workers map chunk n + 1 while the server loads chunk n (COPY). A unique
     // family's collision checks of chunk n + 1 wait for that load: they look up earlier outputs.
     let loading: Promise<unknown> = Promise.resolve();

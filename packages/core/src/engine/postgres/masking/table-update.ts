@@ -48,7 +48,15 @@ function sqlRuleExpression(rule: ResolvedRule, values: unknown[]): string {
 }
 
 /** UPDATE … SET every masked column … FROM the mapping tables, in one pass over the table. */
-export function tableUpdate(schema: string, table: string, mapped: MappedColumn[], sqlRules: ResolvedRule[], where?: string): TableStatement {
+export function tableUpdate(
+  schema: string,
+  table: string,
+  mapped: MappedColumn[],
+  sqlRules: ResolvedRule[],
+  where?: string,
+  /** Only the rows of this extra condition on `t` (a slice's block range). */
+  slice?: string,
+): TableStatement {
   const values: unknown[] = [];
   const sets: string[] = [];
   const from: string[] = [];
@@ -63,6 +71,7 @@ export function tableUpdate(schema: string, table: string, mapped: MappedColumn[
   });
   for (const r of sqlRules) sets.push(`${quoteIdent(r.column)} = ${sqlRuleExpression(r, values)}`);
   if (where) joins.push(`(${where})`);
+  if (slice) joins.push(slice);
   const text =
     `UPDATE ${qualifiedName(schema, table)} AS t SET ${sets.join(", ")}` +
     (from.length ? ` FROM ${from.join(", ")}` : "") +
