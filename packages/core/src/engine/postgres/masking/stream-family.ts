@@ -44,6 +44,8 @@ export interface StagedFamily {
   unique: boolean;
   /** Per member: distinct values and non-null rows (matching the table's where). */
   counts: { distinct: number; rows: number }[];
+  /** Set when the family table (v, b: bit j set when member j holds v) was grouped in one pass: its row count. */
+  grouped?: number;
 }
 
 const home = (s: { members: FamilyMember[] }) => s.members[0]!.rule.database;
@@ -70,9 +72,56 @@ async function withDatabases<T>(
   return withDb(first, (c) => withDatabases(withDb, rest, fn, new Map([...held, [first, c]])));
 }
 
+/** Members of a one-database family grouped in one pass (a bit per member in an int). */
+const MAX_GROUPED = 30;
+
+/**
+ * A family of several columns in one database: one GROUP BY over all its columns' rows (not one
+ * per column and a second over their results), recording in `b` which members hold each value
+ * and in n<j> how many rows of member j; the per-member counts are then one scan of the result.
+ */
+async function groupFamily(ctx: StreamContext, family: string, index: number, members: FamilyMember[]): Promise<StagedFamily> {
+  return ctx.withDb(home({ members }), async (c) => {
+    await c.query(SESSION_MEMORY);
+    const raw = members.map(({ rule: r }, j) => {
+      const col = quoteIdent(r.column);
+      return `SELECT ${col}::text AS v, ${1 << j} AS b FROM ${qualifiedName(r.schema, r.table)} WHERE ${col} IS NOT NULL${r.where ? ` AND (${r.where})` : ""}`;
+    });
+    const perMember = members.map((_, j) => `count(*) FILTER (WHERE b = ${1 << j}) AS n${j}`).join(", ");
+    await c
+      .query(`CREATE UNLOGGED TABLE ${familyTable(ctx, index)} AS SELECT v, bit_or(b) AS b, ${perMember} FROM (${raw.join(" UNION ALL ")}) x GROUP BY v`)
+      .catch((e: Error) => {
+        const wheres = members.filter((m) => m.rule.where).map((m) => `${label(m.rule)}: ${m.rule.where}`);
+        throw new BuildError(
+          `masking family '${family}' (${members.map((m) => label(m.rule)).join(", ")}): ${e.message}${wheres.length ? ` (check the tables' where: ${wheres.join("; ")})` : ""}`,
+        );
+      });
+    const sums = members.map((_, j) => `count(*) FILTER (WHERE b & ${1 << j} <> 0)::float8 AS d${j}, coalesce(sum(n${j}), 0)::float8 AS r${j}`).join(", ");
+    const r = (await c.query(`SELECT count(*)::float8 AS total, ${sums} FROM ${familyTable(ctx, index)}`)).rows[0] as Record<string, number>;
+    ctx.reporter.debug(`Masking: staged the distinct values of ${family}`);
+    return {
+      family,
+      index,
+      members,
+      unique: members.some((m) => m.rule.unique),
+      counts: members.map((_, j) => ({ distinct: r[`d${j}`]!, rows: r[`r${j}`]! })),
+      grouped: r.total,
+    };
+  });
+}
+
+/** SQL of the first member (lowest leak-scan source) among those in the bit set `b` that `pick` accepts, or NULL. */
+function firstOfBits(members: FamilyMember[], pick: (m: FamilyMember) => boolean): string {
+  const picked = members.map((m, j) => ({ m, j })).filter(({ m }) => m.source >= 0 && pick(m));
+  picked.sort((a, b) => a.m.source - b.m.source);
+  if (picked.length === 0) return "NULL::int";
+  return `CASE ${picked.map(({ m, j }) => `WHEN b & ${1 << j} <> 0 THEN ${m.source}`).join(" ")} END`;
+}
+
 /** Stage one family's distinct inputs (all its columns, all databases) in its home database. */
 export async function stageFamily(ctx: StreamContext, family: string, index: number, members: FamilyMember[]): Promise<StagedFamily> {
   const databases = [...new Set(members.map((m) => m.rule.database))];
+  if (databases.length === 1 && members.length > 1 && members.length <= MAX_GROUPED) return groupFamily(ctx, family, index, members);
   const counts = await withDatabases(ctx.withDb, databases, async (clients) => {
     const c = clients.get(home({ members }))!;
     for (const d of clients.values()) await d.query(SESSION_MEMORY);
@@ -127,7 +176,11 @@ export async function streamFamily(ctx: StreamContext, staged: StagedFamily, hig
     for (const d of clients.values()) await d.query(SESSION_MEMORY);
     let total: number;
     let columnsOfFam: string;
-    if (members.length === 1) {
+    if (staged.grouped !== undefined) {
+      total = staged.grouped;
+      const isHigh = (m: FamilyMember) => highSources[m.source] === true;
+      columnsOfFam = `v, ${firstOfBits(members, () => true)} AS first, ${firstOfBits(members, isHigh)} AS first_high`;
+    } else if (members.length === 1) {
       // One member column: its staged values are already distinct (GROUP BY), and its leak-scan
       // source is one constant, so the staging table is the family table as it stands.
       const only = members[0]!;
