@@ -4,7 +4,7 @@
 // Past a memory budget the originals go to an encrypted spill on disk (originals-spill.ts) and the
 // leak scan reads them batch by batch.
 import { isHighCardinality, OriginalSet, tagOfOriginal, type OriginalSource } from "./originals.js";
-import { bytesPerOriginal, OriginalsSpill } from "./originals-spill.js";
+import { bytesPerOriginal, OriginalsSpill, type DedupeRunner } from "./originals-spill.js";
 import { PatternSetBuilder, WINDOW } from "./pattern-set.js";
 
 /** Default memory budget of the originals (in memory while collected, and per leak-scan batch). */
@@ -140,6 +140,17 @@ export class OriginalsCollector {
       this.spill.finish();
       return new OriginalSet(this.sources, new PatternSetBuilder().build(), [], [], 0, 0, this.spill);
     }
+    return this.inMemory();
+  }
+
+  /** finish(), with a spill's buckets deduplicated and sorted by `dedupe` (worker threads), `parallel` at a time. */
+  async finishWith(dedupe: DedupeRunner, parallel: number): Promise<OriginalSet> {
+    if (!this.spill) return this.inMemory();
+    await this.spill.finishWith(dedupe, parallel);
+    return new OriginalSet(this.sources, new PatternSetBuilder().build(), [], [], 0, 0, this.spill);
+  }
+
+  private inMemory(): OriginalSet {
     const sourceOf = Array.from(this.firstOf.subarray(0, this.count));
     const strongest = sourceOf.map((f, i) => (this.firstHighOf[i]! >= 0 ? this.firstHighOf[i]! : f));
     return new OriginalSet(this.sources, this.builder.build(), sourceOf, strongest, this.count + this.short.size);

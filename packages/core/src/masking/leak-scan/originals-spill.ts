@@ -11,12 +11,14 @@ import path from "node:path";
 import { BuildError } from "../../errors.js";
 import { OriginalSet, tagOfOriginal, type OriginalSource } from "./originals.js";
 import { PatternSetBuilder, WINDOW } from "./pattern-set.js";
+import { dedupeBucket, RECORD_HEADER, type DedupedBucket } from "./bucket-dedupe.js";
 
-/** Bytes a loaded original costs in a PatternSet (UTF-8 + UTF-16LE + tables) beyond its own UTF-8 bytes. */
-export const bytesPerOriginal = (utf8Length: number) => 3 * utf8Length + 96;
+export { bytesPerOriginal } from "./bucket-dedupe.js";
+
+/** Runs dedupeBucket somewhere (e.g. a worker thread); the records may be transferred, not copied. */
+export type DedupeRunner = (records: Uint8Array) => Promise<DedupedBucket>;
 
 const FLUSH_AT = 64 * 1024;
-const RECORD_HEADER = 9; // length u8, first i32, first high i32
 
 interface Bucket {
   file: string;
@@ -109,47 +111,40 @@ export class OriginalsSpill {
   /** End of the stream: deduplicate and sort each bucket, count, and group buckets into batches. */
   finish(): void {
     let shorts = 0;
-    for (const b of this.buckets) shorts += this.finishBucket(b);
+    for (const b of this.buckets) shorts += this.store(b, dedupeBucket(this.close(b)));
     this.groupBatches(shorts);
   }
 
-  /** Deduplicate and sort one bucket in place; returns its originals too short to search. */
-  private finishBucket(b: Bucket): number {
+  /** finish(), with the buckets deduplicated by `dedupe` (worker threads), `parallel` at a time. */
+  async finishWith(dedupe: DedupeRunner, parallel: number): Promise<void> {
+    let shorts = 0;
+    let next = 0;
+    const lane = async () => {
+      while (next < this.buckets.length) {
+        const b = this.buckets[next++]!;
+        const deduped = await dedupe(this.close(b));
+        shorts += this.store(b, deduped);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, parallel) }, lane));
+    this.groupBatches(shorts);
+  }
+
+  /** The bucket's last records written, and all of them read back (decrypted). */
+  private close(b: Bucket): Buffer {
     this.flush(b);
     b.cipher = undefined;
     b.pending = undefined;
-    const seen = new Map<string, [number, number]>(); // latin1 of the UTF-8 bytes → first, first high
-    const data = this.read(b);
-    for (let at = 0; at < data.length; ) {
-      const len = data[at]!;
-      const first = data.readInt32LE(at + 1);
-      const high = data.readInt32LE(at + 5);
-      const k = data.toString("latin1", at + RECORD_HEADER, at + RECORD_HEADER + len);
-      at += RECORD_HEADER + len;
-      const known = seen.get(k);
-      if (!known) seen.set(k, [first, high]);
-      else {
-        if (first < known[0]) known[0] = first;
-        if (high >= 0 && (known[1] < 0 || high < known[1])) known[1] = high;
-      }
-    }
-    const keys = [...seen.keys()].filter((k) => k.length >= WINDOW).sort();
-    const shorts = seen.size - keys.length; // too short to search: counted, not searched
-    const out = Buffer.allocUnsafe(keys.reduce((n, k) => n + RECORD_HEADER + k.length, 0));
-    let at = 0;
-    for (const k of keys) {
-      const [first, high] = seen.get(k)!;
-      out[at] = k.length;
-      out.writeInt32LE(first, at + 1);
-      out.writeInt32LE(high, at + 5);
-      out.write(k, at + RECORD_HEADER, "latin1");
-      at += RECORD_HEADER + k.length;
-      b.bytes += bytesPerOriginal(k.length);
-    }
-    b.count = keys.length;
+    return this.read(b);
+  }
+
+  /** Keep a deduplicated bucket (encrypted under a fresh IV); returns its originals too short to search. */
+  private store(b: Bucket, d: DedupedBucket): number {
+    b.count = d.count;
+    b.bytes = d.bytes;
     b.iv = crypto.randomBytes(16);
-    writeFileSync(b.file, crypto.createCipheriv("aes-256-ctr", this.key, b.iv).update(out), { mode: 0o600 });
-    return shorts;
+    writeFileSync(b.file, crypto.createCipheriv("aes-256-ctr", this.key, b.iv).update(d.data), { mode: 0o600 });
+    return d.shorts;
   }
 
   private groupBatches(shorts: number): void {

@@ -9,7 +9,8 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { BuildError } from "../../errors.js";
 import type { ColumnRule } from "../policy/types.js";
-import type { MapRequest, MapResponse } from "./mapping-worker.js";
+import type { DedupedBucket } from "../leak-scan/bucket-dedupe.js";
+import type { DedupeRequest, MapRequest, MapResponse } from "./mapping-worker.js";
 
 export interface MappingPool {
   readonly size: number;
@@ -17,6 +18,8 @@ export interface MappingPool {
   map(family: string, rule: ColumnRule, values: string[]): Promise<string[]>;
   /** The same mapping as COPY text rows (`f \t value \t output \n`, in order), written by the workers. */
   mapToCopyText(family: string, rule: ColumnRule, values: string[]): Promise<string[]>;
+  /** One spilled bucket of the leak scan's originals deduplicated and sorted on a worker (bucket-dedupe.ts). */
+  dedupe(records: Uint8Array): Promise<DedupedBucket>;
   close(): Promise<void>;
 }
 
@@ -26,8 +29,8 @@ export const defaultJobs = (): number => Math.max(1, os.availableParallelism());
 const MIN_SLICE = 512;
 
 interface Task {
-  request: MapRequest;
-  resolve(text: string): void;
+  request: MapRequest | DedupeRequest;
+  resolve(response: MapResponse): void;
   reject(e: Error): void;
 }
 
@@ -62,7 +65,7 @@ export async function startMappingPool(key: Buffer, size: number): Promise<Mappi
       const t = running.get(w);
       running.delete(w);
       idle.push(w);
-      t?.resolve(m.text);
+      t?.resolve(m);
       dispatch();
     });
     // No message text: an exception from a transformer could quote the value it was mapping.
@@ -81,8 +84,8 @@ export async function startMappingPool(key: Buffer, size: number): Promise<Mappi
     return w;
   });
 
-  const run = (request: MapRequest) =>
-    new Promise<string>((resolve, reject) => {
+  const run = (request: MapRequest | DedupeRequest) =>
+    new Promise<MapResponse>((resolve, reject) => {
       if (failure) return reject(failure);
       queue.push({ request, resolve, reject });
       dispatch();
@@ -92,7 +95,7 @@ export async function startMappingPool(key: Buffer, size: number): Promise<Mappi
     const slice = Math.max(MIN_SLICE, Math.ceil(values.length / workers.length));
     const parts: Promise<string>[] = [];
     for (let at = 0; at < values.length; at += slice) {
-      parts.push(run({ id: nextId++, family, rule, values: values.slice(at, at + slice).join("\u0000"), reply }));
+      parts.push(run({ id: nextId++, family, rule, values: values.slice(at, at + slice).join("\u0000"), reply }).then((r) => r.text));
     }
     return Promise.all(parts);
   };
@@ -110,6 +113,11 @@ export async function startMappingPool(key: Buffer, size: number): Promise<Mappi
       if (values.some((v) => v.includes("\u0000")))
         return Promise.reject(new BuildError(`masking family '${family}': a value holds a NUL character, which a database text value cannot hold.`));
       return split(family, rule, values, "copy");
+    },
+    async dedupe(records) {
+      const { deduped } = await run({ id: nextId++, dedupe: records });
+      if (!deduped) throw new BuildError("internal: a masking worker thread answered a dedupe request without its result");
+      return { ...deduped, data: Buffer.from(deduped.data.buffer, deduped.data.byteOffset, deduped.data.byteLength) };
     },
     async close() {
       closing = true;

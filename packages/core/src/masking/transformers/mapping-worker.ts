@@ -3,6 +3,7 @@
 // Values travel as one string joined by NUL (a database text value never holds NUL): one copy
 // between threads instead of one object per value.
 import { parentPort, workerData } from "node:worker_threads";
+import { dedupeBucket, type DedupedBucket } from "../leak-scan/bucket-dedupe.js";
 import type { ColumnRule } from "../policy/types.js";
 import { copyField } from "./copy-text.js";
 import { maskValue } from "./family-mapping.js";
@@ -17,16 +18,29 @@ export interface MapRequest {
   reply: "outputs" | "copy";
 }
 
+/** Deduplicate and sort one spilled bucket of the leak scan's originals (bucket-dedupe.ts). */
+export interface DedupeRequest {
+  id: number;
+  dedupe: Uint8Array;
+}
+
 export interface MapResponse {
   id: number;
   text: string;
+  deduped?: DedupedBucket;
 }
 
 const key = Buffer.from(workerData.key as Uint8Array);
 
-parentPort!.on("message", (m: MapRequest) => {
+parentPort!.on("message", (m: MapRequest | DedupeRequest) => {
   // Test-only fault (same convention as util/pause-point.ts): a crash mid-build must fail it cleanly.
   if (process.env.DBCLONE_TEST_CRASH_AT === "mapping-worker") process.exit(70);
+  if ("dedupe" in m) {
+    const deduped = dedupeBucket(m.dedupe);
+    const data = new Uint8Array(deduped.data.buffer, deduped.data.byteOffset, deduped.data.byteLength);
+    parentPort!.postMessage({ id: m.id, text: "", deduped: { ...deduped, data } } satisfies MapResponse, [data.buffer as ArrayBuffer]);
+    return;
+  }
   const values = m.values.split("\u0000");
   let text = "";
   if (m.reply === "copy") {
