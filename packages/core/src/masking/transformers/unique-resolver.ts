@@ -84,12 +84,13 @@ export interface UniqueChunkContext {
 export async function resolveUniqueChunk(values: string[], first: string[], ctx: UniqueChunkContext): Promise<string[]> {
   const here = new Set<string>(); // outputs of this chunk: not on the server yet
   const out = new Array<string>(values.length);
-  const taken = async (m: string) => ctx.taken.mightHave(m) && (here.has(m) || (await ctx.isTaken(m)));
+  // Exact checks only after a fingerprint hit (rare): the common case never awaits.
+  const taken = async (m: string) => here.has(m) || (await ctx.isTaken(m));
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     let attempt = 0;
     let masked = first[i]!;
-    while (await taken(masked)) {
+    while (ctx.taken.mightHave(masked) && (await taken(masked))) {
       attempt++;
       if (attempt < MAX_ATTEMPTS) masked = ctx.remap(v, attempt);
       else if (attempt < MAX_ATTEMPTS * 2) masked = withSuffix(ctx.remap(v, 0), attempt);
