@@ -1,4 +1,6 @@
 // Makes data fit to publish: no dead tuples, statistics from the current data, a final checkpoint.
+import os from "node:os";
+import type pg from "pg";
 import type { Reporter } from "../../reporter.js";
 import type { RunningServer } from "../types.js";
 import { userDatabases, withAdmin } from "./client.js";
@@ -10,22 +12,68 @@ export interface ScrubOptions {
    * data file — needed after masking by UPDATE; plain VACUUM only marks space reusable.
    */
   full?: boolean;
+  /** Tables rewritten at once, each in its own session (default: the cores available). */
+  jobs?: number;
 }
+
+const FULL = "VACUUM (FULL, FREEZE, ANALYZE)";
+// ANALYZE replaces each table's pg_statistic rows as it goes, leaving the previous ones —
+// statistics of the unmasked data — as dead tuples: rewrite the statistics catalogs last.
+const STATISTICS = "VACUUM (FULL, FREEZE) pg_catalog.pg_statistic, pg_catalog.pg_statistic_ext_data";
 
 export async function scrub(server: RunningServer, reporter: Reporter, opts: ScrubOptions = {}): Promise<void> {
   const databases = await withAdmin(server, "template1", userDatabases);
+  const jobs = Math.max(1, opts.jobs ?? os.availableParallelism());
   const progress = reporter.progress(opts.full ? "VACUUM FULL + ANALYZE" : "VACUUM ANALYZE", databases.length);
   let done = 0;
   for (const db of databases) {
-    await withAdmin(server, db, async (c) => {
-      await c.query(opts.full ? "VACUUM (FULL, FREEZE, ANALYZE)" : "VACUUM (FREEZE, ANALYZE)");
-      // ANALYZE replaces each table's pg_statistic rows as it goes, leaving the previous ones —
-      // statistics of the unmasked data — as dead tuples: rewrite the statistics catalogs last.
-      if (opts.full) await c.query("VACUUM (FULL, FREEZE) pg_catalog.pg_statistic, pg_catalog.pg_statistic_ext_data");
-    });
+    if (opts.full && jobs > 1) await vacuumFullInParallel(server, db, jobs);
+    else
+      await withAdmin(server, db, async (c) => {
+        await c.query(opts.full ? FULL : "VACUUM (FREEZE, ANALYZE)");
+        if (opts.full) await c.query(STATISTICS);
+      });
     progress.update(++done);
   }
   await withAdmin(server, "template1", (c) => c.query("CHECKPOINT"));
   progress.finish();
   await stopServer(server, { fast: true });
+}
+
+/**
+ * What the database-wide VACUUM FULL does, on every core: the same relations (every table and
+ * materialized view; a partitioned table is analyzed as a whole), the largest first, up to `jobs`
+ * at once in separate sessions (VACUUM FULL locks only its own table). The system catalogs go after
+ * the user tables, one at a time in one session (their rewrites would wait on each other), and the
+ * statistics catalogs last of all.
+ */
+async function vacuumFullInParallel(server: RunningServer, db: string, jobs: number): Promise<void> {
+  const relations = await withAdmin(server, db, async (c) => {
+    const r = await c.query<{ name: string; kind: string; catalog: boolean }>(
+      `SELECT format('%I.%I', n.nspname, c.relname) AS name, c.relkind::text AS kind, n.nspname = 'pg_catalog' AS catalog
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE c.relkind IN ('r', 'm', 'p') AND c.relpersistence <> 't'
+       ORDER BY pg_total_relation_size(c.oid) DESC, 1`,
+    );
+    return r.rows;
+  });
+  const user = relations.filter((r) => !r.catalog && r.kind !== "p");
+  let next = 0;
+  let failed: unknown;
+  const lane = () =>
+    withAdmin(server, db, async (c: pg.Client) => {
+      while (failed === undefined && next < user.length) {
+        const rel = user[next++]!;
+        await c.query(`${FULL} ${rel.name}`).catch((e: unknown) => {
+          failed ??= e;
+        });
+      }
+    });
+  await Promise.all(Array.from({ length: Math.min(jobs, Math.max(1, user.length)) }, lane));
+  if (failed !== undefined) throw failed;
+  await withAdmin(server, db, async (c) => {
+    for (const rel of relations.filter((r) => r.kind === "p")) await c.query(`ANALYZE ${rel.name}`);
+    for (const rel of relations.filter((r) => r.catalog)) await c.query(`${FULL} ${rel.name}`);
+    await c.query(STATISTICS);
+  });
 }
