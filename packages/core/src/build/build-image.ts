@@ -84,7 +84,7 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
       databases = await engine.inventory(server); // excluded tables are gone
     }
     // After masking, VACUUM FULL rewrites every table: no pre-masking row version survives in a data file.
-    await engine.scrub(server, reporter, { full: masked !== undefined });
+    await engine.scrub(server, reporter, { full: masked !== undefined, jobs: opts.masking?.jobs });
     await pausePoint("build:masked");
     const restoreSeconds = secondsSince(started);
 

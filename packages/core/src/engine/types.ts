@@ -157,7 +157,7 @@ export interface Engine extends CloneEngine {
    * Make the data fit to publish: stats recomputed, no dead tuples, no old WAL/log. Server stopped after.
    * `full`: rewrite every table (VACUUM FULL) so no old row version survives — pass it after masking.
    */
-  scrub(server: RunningServer, reporter: Reporter, opts?: { full?: boolean }): Promise<void>;
+  scrub(server: RunningServer, reporter: Reporter, opts?: { full?: boolean; jobs?: number }): Promise<void>;
   /**
    * The staging disk's virtual size for these sources, checked on the way (before any disk exists).
    * `requested`: the caller's size (--disk-size); each engine says whether it is taken as is or as a floor.
