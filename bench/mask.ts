@@ -24,6 +24,8 @@ const traceReporter: Reporter = {
   debug: (m) => console.log(`[${((performance.now() - t0) / 1000).toFixed(1)} s] ${m}`),
 };
 const reporter = process.argv.includes("--trace") ? traceReporter : silentReporter;
+// `--no-md5`: skip the md5 baseline (e.g. a second run for the leak scan's time only); no ratio then.
+const withMd5 = !process.argv.includes("--no-md5");
 const args = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const sizes = (args.length ? args : ["1000000", "10000000"]).map(Number);
 const key = Buffer.from("bench-key-not-a-secret-0123456789");
@@ -118,21 +120,23 @@ async function main(): Promise<void> {
     for (const rows of sizes) {
       const [base, masked] = [`md5_${rows}`, `mask_${rows}`];
       console.log(`creating customers + orders of ${rows} rows, twice…`);
-      await q(CREATE(base, rows));
+      if (withMd5) await q(CREATE(base, rows));
       await q(CREATE(masked, rows));
       await q("VACUUM ANALYZE");
       const loadBefore = os.loadavg();
-      const md5 = await measured(dataDir, () =>
-        withDb("bench", async (c) => {
-          await c.query("SET session_replication_role = replica");
-          await c.query(
-            `UPDATE ${base}.customers SET email = md5(email), first_name = md5(first_name), last_name = md5(last_name), phone = md5(phone), ` +
-              "street = md5(street), birth_date = birth_date + (hashtext(birth_date::text) % 60)",
+      const md5 = !withMd5
+        ? undefined
+        : await measured(dataDir, () =>
+            withDb("bench", async (c) => {
+              await c.query("SET session_replication_role = replica");
+              await c.query(
+                `UPDATE ${base}.customers SET email = md5(email), first_name = md5(first_name), last_name = md5(last_name), phone = md5(phone), ` +
+                  "street = md5(street), birth_date = birth_date + (hashtext(birth_date::text) % 60)",
+              );
+              await c.query(`UPDATE ${base}.orders SET customer_email = md5(customer_email)`);
+            }),
           );
-          await c.query(`UPDATE ${base}.orders SET customer_email = md5(customer_email)`);
-        }),
-      );
-      console.log(`md5 UPDATE: ${md5.seconds.toFixed(1)} s`);
+      if (md5) console.log(`md5 UPDATE: ${md5.seconds.toFixed(1)} s`);
       const target = maskingFor("postgres", running);
       const resolved = resolvePolicy(
         parsePolicy(POLICY(masked), "bench policy"),
@@ -141,9 +145,17 @@ async function main(): Promise<void> {
       );
       const mask = await measured(dataDir, () => target.mask(resolved, key, reporter, { jobs }));
       const run = mask.value;
+      // Printed before the leak scan, so a stopped long run keeps what it measured.
+      console.log(
+        `dbclone masking: ${mask.seconds.toFixed(1)} s (mapping ${run.mapSeconds?.toFixed(1)} s, UPDATE ${run.updateSeconds?.toFixed(1)} s), ` +
+          `peak RSS ${mask.peakRssMb} MB, CPU s node ${mask.nodeCpuSeconds} + server ${mask.serverCpuSeconds}, load ${os
+            .loadavg()
+            .map((l) => l.toFixed(1))
+            .join(" ")}`,
+      );
       // The leak scan as a build runs it: the md5 copy gone, the masked tables rewritten (scrub),
       // the published data read once per batch of originals, the database's data files scanned.
-      await q(`DROP SCHEMA ${base} CASCADE`);
+      if (withMd5) await q(`DROP SCHEMA ${base} CASCADE`);
       if (!maskOnly) {
         await q(`VACUUM FULL ${masked}.customers`);
         await q(`VACUUM FULL ${masked}.orders`);
@@ -153,7 +165,7 @@ async function main(): Promise<void> {
       const leak = maskOnly
         ? undefined
         : await measured(dataDir, async () => {
-            const prepared = await prepareLeakScan(target, resolved, run.originals, silentReporter);
+            const prepared = await prepareLeakScan(target, resolved, run.originals, reporter);
             await scanDataFilesForLeaks(path.join(dataDir, "base", String(oid)), prepared);
             return prepared;
           });
@@ -161,9 +173,9 @@ async function main(): Promise<void> {
       const result = {
         rows,
         tables: "customers (unique email, first_name, last_name, phone, street, birth_date) + orders (customer_email → customers.email)",
-        md5UpdateSeconds: Number(md5.seconds.toFixed(2)),
+        md5UpdateSeconds: md5 ? Number(md5.seconds.toFixed(2)) : null,
         maskSeconds: Number(mask.seconds.toFixed(2)),
-        ratioToMd5: Number((mask.seconds / md5.seconds).toFixed(2)),
+        ratioToMd5: md5 ? Number((mask.seconds / md5.seconds).toFixed(2)) : null,
         mapSeconds: Number((run.mapSeconds ?? 0).toFixed(2)),
         updateSeconds: Number((run.updateSeconds ?? 0).toFixed(2)),
         distinctValuesMapped: run.distinctValues,
@@ -173,7 +185,7 @@ async function main(): Promise<void> {
         // CPU, less sensitive to other load on the machine than wall time: this process (main +
         // mapping workers) and the server's backends, for the md5 UPDATE and for dbclone.
         cpuSeconds: {
-          md5: { node: md5.nodeCpuSeconds, server: md5.serverCpuSeconds },
+          md5: md5 ? { node: md5.nodeCpuSeconds, server: md5.serverCpuSeconds } : null,
           dbclone: { node: mask.nodeCpuSeconds, server: mask.serverCpuSeconds },
         },
         peakRssMb: mask.peakRssMb,
