@@ -165,8 +165,11 @@ async function main(): Promise<void> {
       const leak = maskOnly
         ? undefined
         : await measured(dataDir, async () => {
+            const t = performance.now();
             const prepared = await prepareLeakScan(target, resolved, run.originals, reporter);
+            console.log(`leak scan: published data read in ${run.originals.batchCount} batch(es), ${((performance.now() - t) / 1000).toFixed(1)} s`);
             await scanDataFilesForLeaks(path.join(dataDir, "base", String(oid)), prepared);
+            console.log(`leak scan: data files scanned, ${((performance.now() - t) / 1000).toFixed(1)} s in all`);
             return prepared;
           });
       run.originals.dispose();

@@ -123,11 +123,13 @@ export async function prepareLeakScan(target: MaskingTarget, resolved: ResolvedP
   if (originals.batchCount > 1) reporter.info(`Leak scan: ${originals.searched} original values, read in ${originals.batchCount} batches`);
   let content: LogicalContent | undefined;
   let publishedValuesRead = 0;
+  let pass = 0;
   for await (const batch of originals.batches()) {
     if (content) content.useOriginals(batch);
     else content = new LogicalContent(batch, originals.searched);
     await readPublished(content, (database, schema, table, column) => masked.has(columnName({ database, schema, table, column })));
     publishedValuesRead ||= content.valuesRead;
+    reporter.debug(`Leak scan: published data read for batch ${++pass} of ${originals.batchCount}`);
   }
   if (!content) throw new NothingToScanError("internal: the leak scan has no batch of originals to search for");
   const copies = judgeCopies(originals, content.copies.values(), new Map(resolved.notPersonal.map((n) => [columnName(n), n.reason])));
