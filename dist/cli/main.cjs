@@ -5506,25 +5506,61 @@ var init_server = __esm({
 // packages/core/src/engine/postgres/scrub.ts
 async function scrub(server, reporter, opts = {}) {
   const databases2 = await withAdmin(server, "template1", userDatabases);
+  const jobs = Math.max(1, opts.jobs ?? import_node_os8.default.availableParallelism());
   const progress = reporter.progress(opts.full ? "VACUUM FULL + ANALYZE" : "VACUUM ANALYZE", databases2.length);
   let done = 0;
   for (const db of databases2) {
-    await withAdmin(server, db, async (c) => {
-      await c.query(opts.full ? "VACUUM (FULL, FREEZE, ANALYZE)" : "VACUUM (FREEZE, ANALYZE)");
-      if (opts.full) await c.query("VACUUM (FULL, FREEZE) pg_catalog.pg_statistic, pg_catalog.pg_statistic_ext_data");
-    });
+    if (opts.full && jobs > 1) await vacuumFullInParallel(server, db, jobs);
+    else
+      await withAdmin(server, db, async (c) => {
+        await c.query(opts.full ? FULL : "VACUUM (FREEZE, ANALYZE)");
+        if (opts.full) await c.query(STATISTICS);
+      });
     progress.update(++done);
   }
   await withAdmin(server, "template1", (c) => c.query("CHECKPOINT"));
   progress.finish();
   await stopServer(server, { fast: true });
 }
+async function vacuumFullInParallel(server, db, jobs) {
+  const relations = await withAdmin(server, db, async (c) => {
+    const r = await c.query(
+      `SELECT format('%I.%I', n.nspname, c.relname) AS name, c.relkind::text AS kind, n.nspname = 'pg_catalog' AS catalog
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE c.relkind IN ('r', 'm', 'p') AND c.relpersistence <> 't'
+       ORDER BY pg_total_relation_size(c.oid) DESC, 1`
+    );
+    return r.rows;
+  });
+  const user = relations.filter((r) => !r.catalog && r.kind !== "p");
+  let next = 0;
+  let failed;
+  const lane = () => withAdmin(server, db, async (c) => {
+    while (failed === void 0 && next < user.length) {
+      const rel = user[next++];
+      await c.query(`${FULL} ${rel.name}`).catch((e) => {
+        failed ??= e;
+      });
+    }
+  });
+  await Promise.all(Array.from({ length: Math.min(jobs, Math.max(1, user.length)) }, lane));
+  if (failed !== void 0) throw failed;
+  await withAdmin(server, db, async (c) => {
+    for (const rel of relations.filter((r) => r.kind === "p")) await c.query(`ANALYZE ${rel.name}`);
+    for (const rel of relations.filter((r) => r.catalog)) await c.query(`${FULL} ${rel.name}`);
+    await c.query(STATISTICS);
+  });
+}
+var import_node_os8, FULL, STATISTICS;
 var init_scrub = __esm({
   "packages/core/src/engine/postgres/scrub.ts"() {
     "use strict";
     init_import_meta_url();
+    import_node_os8 = __toESM(require("node:os"), 1);
     init_client();
     init_server();
+    FULL = "VACUUM (FULL, FREEZE, ANALYZE)";
+    STATISTICS = "VACUUM (FULL, FREEZE) pg_catalog.pg_statistic, pg_catalog.pg_statistic_ext_data";
   }
 });
 
@@ -5735,7 +5771,7 @@ async function createSampleDump(outFile, opts = {}) {
   const faker = new import_faker.Faker({ locale: [import_faker.en] });
   faker.seed(opts.seed ?? 42);
   const bins = await findBinaries();
-  const work = await (0, import_promises44.mkdtemp)(import_node_path45.default.join(import_node_os8.default.tmpdir(), "dbclone-sample-"));
+  const work = await (0, import_promises44.mkdtemp)(import_node_path45.default.join(import_node_os9.default.tmpdir(), "dbclone-sample-"));
   try {
     await (0, import_promises44.chmod)(work, 493);
     const dataDir = import_node_path45.default.join(work, "pgdata");
@@ -5761,14 +5797,14 @@ async function createSampleDump(outFile, opts = {}) {
     await (0, import_promises44.rm)(work, { recursive: true, force: true });
   }
 }
-var import_faker, import_promises44, import_node_os8, import_node_path45, SAMPLE_SHOP_POLICY, BYTES_PER_CUSTOMER, EMPTY_DATABASE_BYTES, POOL, PRODUCTS, SCHEMA, CONSTRAINTS;
+var import_faker, import_promises44, import_node_os9, import_node_path45, SAMPLE_SHOP_POLICY, BYTES_PER_CUSTOMER, EMPTY_DATABASE_BYTES, POOL, PRODUCTS, SCHEMA, CONSTRAINTS;
 var init_sample = __esm({
   "packages/core/src/engine/postgres/sample.ts"() {
     "use strict";
     init_import_meta_url();
     import_faker = __toESM(require_faker(), 1);
     import_promises44 = require("node:fs/promises");
-    import_node_os8 = __toESM(require("node:os"), 1);
+    import_node_os9 = __toESM(require("node:os"), 1);
     import_node_path45 = __toESM(require("node:path"), 1);
     init_reporter();
     init_exec();
@@ -14715,7 +14751,7 @@ var init_filter = __esm({
 function defaultActor(env = process.env) {
   if (env.GITHUB_ACTOR) return env.GITHUB_ACTOR;
   try {
-    return import_node_os9.default.userInfo().username;
+    return import_node_os10.default.userInfo().username;
   } catch {
     return env.USER || "unknown";
   }
@@ -14736,14 +14772,14 @@ async function endsWithNewline(file) {
   const last = await readLastLine(file);
   return last === void 0 || last.complete;
 }
-var import_node_fs29, import_promises48, import_node_os9, import_node_path57, import_node_readline2, AuditLog;
+var import_node_fs29, import_promises48, import_node_os10, import_node_path57, import_node_readline2, AuditLog;
 var init_log = __esm({
   "packages/core/src/audit/log.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs29 = require("node:fs");
     import_promises48 = require("node:fs/promises");
-    import_node_os9 = __toESM(require("node:os"), 1);
+    import_node_os10 = __toESM(require("node:os"), 1);
     import_node_path57 = __toESM(require("node:path"), 1);
     import_node_readline2 = require("node:readline");
     init_errors();
@@ -16848,7 +16884,7 @@ function fromEnv(registry2, env) {
   return void 0;
 }
 function dockerConfigPath(env) {
-  return import_node_path67.default.join(env.DOCKER_CONFIG || import_node_path67.default.join(import_node_os10.default.homedir(), ".docker"), "config.json");
+  return import_node_path67.default.join(env.DOCKER_CONFIG || import_node_path67.default.join(import_node_os11.default.homedir(), ".docker"), "config.json");
 }
 async function fromDockerConfig(registry2, file) {
   let config2;
@@ -16871,13 +16907,13 @@ async function fromDockerConfig(registry2, file) {
   }
   return void 0;
 }
-var import_promises59, import_node_os10, import_node_path67;
+var import_promises59, import_node_os11, import_node_path67;
 var init_credentials = __esm({
   "packages/core/src/repository/oci/credentials.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises59 = require("node:fs/promises");
-    import_node_os10 = __toESM(require("node:os"), 1);
+    import_node_os11 = __toESM(require("node:os"), 1);
     import_node_path67 = __toESM(require("node:path"), 1);
   }
 });
@@ -19268,7 +19304,7 @@ async function postgresUnder(dir) {
     if (!dataDir || !isInside2(dataDir, dir)) continue;
     const socketSetting = argv.find((a) => a.startsWith("unix_socket_directories="));
     const socketDir = socketSetting?.slice("unix_socket_directories=".length);
-    const ours = socketDir && import_node_path76.default.dirname(socketDir) === import_node_os11.default.tmpdir() && import_node_path76.default.basename(socketDir).startsWith("dbclone-pg-");
+    const ours = socketDir && import_node_path76.default.dirname(socketDir) === import_node_os12.default.tmpdir() && import_node_path76.default.basename(socketDir).startsWith("dbclone-pg-");
     found.push({ pid: Number(entry), socketDir: ours ? socketDir : void 0 });
   }
   return found;
@@ -19281,13 +19317,13 @@ async function isRecent(dir) {
   const st = await (0, import_promises66.stat)(dir).catch(() => void 0);
   return !!st && Date.now() - st.mtimeMs < UNRECORDED_GRACE_MS;
 }
-var import_promises66, import_node_os11, import_node_path76, UNRECORDED_GRACE_MS;
+var import_promises66, import_node_os12, import_node_path76, UNRECORDED_GRACE_MS;
 var init_build_sweep = __esm({
   "packages/core/src/clones/build-sweep.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises66 = require("node:fs/promises");
-    import_node_os11 = __toESM(require("node:os"), 1);
+    import_node_os12 = __toESM(require("node:os"), 1);
     import_node_path76 = __toESM(require("node:path"), 1);
     init_build_record();
     init_platform();
@@ -24125,7 +24161,7 @@ async function startMappingPool(key, size) {
       const t = running.get(w);
       running.delete(w);
       idle.push(w);
-      t?.resolve(m.text);
+      t?.resolve(m);
       dispatch();
     });
     w.on(
@@ -24152,7 +24188,7 @@ async function startMappingPool(key, size) {
     const slice = Math.max(MIN_SLICE, Math.ceil(values.length / workers.length));
     const parts = [];
     for (let at = 0; at < values.length; at += slice) {
-      parts.push(run5({ id: nextId++, family, rule: rule2, values: values.slice(at, at + slice).join("\0"), reply }));
+      parts.push(run5({ id: nextId++, family, rule: rule2, values: values.slice(at, at + slice).join("\0"), reply }).then((r) => r.text));
     }
     return Promise.all(parts);
   };
@@ -24168,6 +24204,11 @@ async function startMappingPool(key, size) {
       if (values.some((v) => v.includes("\0")))
         return Promise.reject(new BuildError(`masking family '${family}': a value holds a NUL character, which a database text value cannot hold.`));
       return split(family, rule2, values, "copy");
+    },
+    async dedupe(records) {
+      const { deduped } = await run5({ id: nextId++, dedupe: records });
+      if (!deduped) throw new BuildError("internal: a masking worker thread answered a dedupe request without its result");
+      return { ...deduped, data: Buffer.from(deduped.data.buffer, deduped.data.byteOffset, deduped.data.byteLength) };
     },
     async close() {
       closing = true;
@@ -24196,20 +24237,63 @@ async function bundleFromSource(entry) {
   const out = await build({ entryPoints: [entry], write: false, bundle: true, platform: "node", format: "cjs", target: "node20", logLevel: "error" });
   return { code: out.outputFiles[0].text };
 }
-var import_node_fs36, import_node_module2, import_node_os12, import_node_path80, import_node_url3, import_node_worker_threads, defaultJobs, MIN_SLICE, sourceBundle;
+var import_node_fs36, import_node_module2, import_node_os13, import_node_path80, import_node_url3, import_node_worker_threads, defaultJobs, MIN_SLICE, sourceBundle;
 var init_mapping_pool = __esm({
   "packages/core/src/masking/transformers/mapping-pool.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs36 = __toESM(require("node:fs"), 1);
     import_node_module2 = require("node:module");
-    import_node_os12 = __toESM(require("node:os"), 1);
+    import_node_os13 = __toESM(require("node:os"), 1);
     import_node_path80 = __toESM(require("node:path"), 1);
     import_node_url3 = require("node:url");
     import_node_worker_threads = require("node:worker_threads");
     init_errors();
-    defaultJobs = () => Math.max(1, import_node_os12.default.availableParallelism());
+    defaultJobs = () => Math.max(1, import_node_os13.default.availableParallelism());
     MIN_SLICE = 512;
+  }
+});
+
+// packages/core/src/masking/leak-scan/bucket-dedupe.ts
+function dedupeBucket(records) {
+  const data = Buffer.from(records.buffer, records.byteOffset, records.byteLength);
+  const seen = /* @__PURE__ */ new Map();
+  for (let at2 = 0; at2 < data.length; ) {
+    const len = data[at2];
+    const first = data.readInt32LE(at2 + 1);
+    const high = data.readInt32LE(at2 + 5);
+    const k = data.toString("latin1", at2 + RECORD_HEADER, at2 + RECORD_HEADER + len);
+    at2 += RECORD_HEADER + len;
+    const known = seen.get(k);
+    if (!known) seen.set(k, [first, high]);
+    else {
+      if (first < known[0]) known[0] = first;
+      if (high >= 0 && (known[1] < 0 || high < known[1])) known[1] = high;
+    }
+  }
+  const keys = [...seen.keys()].filter((k) => k.length >= WINDOW).sort();
+  const out = Buffer.allocUnsafeSlow(keys.reduce((n, k) => n + RECORD_HEADER + k.length, 0));
+  let at = 0;
+  let bytes = 0;
+  for (const k of keys) {
+    const [first, high] = seen.get(k);
+    out[at] = k.length;
+    out.writeInt32LE(first, at + 1);
+    out.writeInt32LE(high, at + 5);
+    out.write(k, at + RECORD_HEADER, "latin1");
+    at += RECORD_HEADER + k.length;
+    bytes += bytesPerOriginal(k.length);
+  }
+  return { data: out, count: keys.length, bytes, shorts: seen.size - keys.length };
+}
+var bytesPerOriginal, RECORD_HEADER;
+var init_bucket_dedupe = __esm({
+  "packages/core/src/masking/leak-scan/bucket-dedupe.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_pattern_set();
+    bytesPerOriginal = (utf8Length) => 3 * utf8Length + 96;
+    RECORD_HEADER = 9;
   }
 });
 
@@ -24221,21 +24305,21 @@ function removeAllOnExit() {
     for (const d of liveDirs) (0, import_node_fs37.rmSync)(d, { recursive: true, force: true });
   });
 }
-var import_node_crypto20, import_node_fs37, import_node_os13, import_node_path81, bytesPerOriginal, FLUSH_AT, RECORD_HEADER, liveDirs, exitHook, OriginalsSpill;
+var import_node_crypto20, import_node_fs37, import_node_os14, import_node_path81, FLUSH_AT, liveDirs, exitHook, OriginalsSpill;
 var init_originals_spill = __esm({
   "packages/core/src/masking/leak-scan/originals-spill.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto20 = __toESM(require("node:crypto"), 1);
     import_node_fs37 = require("node:fs");
-    import_node_os13 = __toESM(require("node:os"), 1);
+    import_node_os14 = __toESM(require("node:os"), 1);
     import_node_path81 = __toESM(require("node:path"), 1);
     init_errors();
     init_originals();
     init_pattern_set();
-    bytesPerOriginal = (utf8Length) => 3 * utf8Length + 96;
+    init_bucket_dedupe();
+    init_bucket_dedupe();
     FLUSH_AT = 64 * 1024;
-    RECORD_HEADER = 9;
     liveDirs = /* @__PURE__ */ new Set();
     exitHook = false;
     OriginalsSpill = class {
@@ -24243,7 +24327,7 @@ var init_originals_spill = __esm({
         this.sources = sources;
         this.budget = budget;
         removeAllOnExit();
-        this.dir = (0, import_node_fs37.mkdtempSync)(import_node_path81.default.join(import_node_os13.default.tmpdir(), "dbclone-originals-"));
+        this.dir = (0, import_node_fs37.mkdtempSync)(import_node_path81.default.join(import_node_os14.default.tmpdir(), "dbclone-originals-"));
         liveDirs.add(this.dir);
         this.buckets = Array.from({ length: bucketCount }, (_, i) => ({
           file: import_node_path81.default.join(this.dir, `b${i}`),
@@ -24295,46 +24379,37 @@ var init_originals_spill = __esm({
       /** End of the stream: deduplicate and sort each bucket, count, and group buckets into batches. */
       finish() {
         let shorts = 0;
-        for (const b of this.buckets) shorts += this.finishBucket(b);
+        for (const b of this.buckets) shorts += this.store(b, dedupeBucket(this.close(b)));
         this.groupBatches(shorts);
       }
-      /** Deduplicate and sort one bucket in place; returns its originals too short to search. */
-      finishBucket(b) {
+      /** finish(), with the buckets deduplicated by `dedupe` (worker threads), `parallel` at a time. */
+      async finishWith(dedupe, parallel) {
+        let shorts = 0;
+        let next = 0;
+        const lane = async () => {
+          while (next < this.buckets.length) {
+            const b = this.buckets[next++];
+            const deduped = await dedupe(this.close(b));
+            shorts += this.store(b, deduped);
+          }
+        };
+        await Promise.all(Array.from({ length: Math.max(1, parallel) }, lane));
+        this.groupBatches(shorts);
+      }
+      /** The bucket's last records written, and all of them read back (decrypted). */
+      close(b) {
         this.flush(b);
         b.cipher = void 0;
         b.pending = void 0;
-        const seen = /* @__PURE__ */ new Map();
-        const data = this.read(b);
-        for (let at2 = 0; at2 < data.length; ) {
-          const len = data[at2];
-          const first = data.readInt32LE(at2 + 1);
-          const high = data.readInt32LE(at2 + 5);
-          const k = data.toString("latin1", at2 + RECORD_HEADER, at2 + RECORD_HEADER + len);
-          at2 += RECORD_HEADER + len;
-          const known = seen.get(k);
-          if (!known) seen.set(k, [first, high]);
-          else {
-            if (first < known[0]) known[0] = first;
-            if (high >= 0 && (known[1] < 0 || high < known[1])) known[1] = high;
-          }
-        }
-        const keys = [...seen.keys()].filter((k) => k.length >= WINDOW).sort();
-        const shorts = seen.size - keys.length;
-        const out = Buffer.allocUnsafe(keys.reduce((n, k) => n + RECORD_HEADER + k.length, 0));
-        let at = 0;
-        for (const k of keys) {
-          const [first, high] = seen.get(k);
-          out[at] = k.length;
-          out.writeInt32LE(first, at + 1);
-          out.writeInt32LE(high, at + 5);
-          out.write(k, at + RECORD_HEADER, "latin1");
-          at += RECORD_HEADER + k.length;
-          b.bytes += bytesPerOriginal(k.length);
-        }
-        b.count = keys.length;
+        return this.read(b);
+      }
+      /** Keep a deduplicated bucket (encrypted under a fresh IV); returns its originals too short to search. */
+      store(b, d) {
+        b.count = d.count;
+        b.bytes = d.bytes;
         b.iv = import_node_crypto20.default.randomBytes(16);
-        (0, import_node_fs37.writeFileSync)(b.file, import_node_crypto20.default.createCipheriv("aes-256-ctr", this.key, b.iv).update(out), { mode: 384 });
-        return shorts;
+        (0, import_node_fs37.writeFileSync)(b.file, import_node_crypto20.default.createCipheriv("aes-256-ctr", this.key, b.iv).update(d.data), { mode: 384 });
+        return d.shorts;
       }
       groupBatches(shorts) {
         let current2;
@@ -24520,6 +24595,15 @@ var init_originals_collector = __esm({
           this.spill.finish();
           return new OriginalSet(this.sources, new PatternSetBuilder().build(), [], [], 0, 0, this.spill);
         }
+        return this.inMemory();
+      }
+      /** finish(), with a spill's buckets deduplicated and sorted by `dedupe` (worker threads), `parallel` at a time. */
+      async finishWith(dedupe, parallel) {
+        if (!this.spill) return this.inMemory();
+        await this.spill.finishWith(dedupe, parallel);
+        return new OriginalSet(this.sources, new PatternSetBuilder().build(), [], [], 0, 0, this.spill);
+      }
+      inMemory() {
         const sourceOf = Array.from(this.firstOf.subarray(0, this.count));
         const strongest = sourceOf.map((f, i) => this.firstHighOf[i] >= 0 ? this.firstHighOf[i] : f);
         return new OriginalSet(this.sources, this.builder.build(), sourceOf, strongest, this.count + this.short.size);
@@ -24570,12 +24654,12 @@ function hashes(s) {
 async function resolveUniqueChunk(values, first, ctx) {
   const here = /* @__PURE__ */ new Set();
   const out = new Array(values.length);
-  const taken = async (m) => ctx.taken.mightHave(m) && (here.has(m) || await ctx.isTaken(m));
+  const taken = async (m) => here.has(m) || await ctx.isTaken(m);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     let attempt = 0;
     let masked = first[i];
-    while (await taken(masked)) {
+    while (ctx.taken.mightHave(masked) && await taken(masked)) {
       attempt++;
       if (attempt < MAX_ATTEMPTS) masked = ctx.remap(v, attempt);
       else if (attempt < MAX_ATTEMPTS * 2) masked = withSuffix(ctx.remap(v, 0), attempt);
@@ -25573,7 +25657,7 @@ function sqlRuleExpression(rule2, values) {
       throw new Error(`transformer ${rule2.transformer} is not a per-row SQL rule`);
   }
 }
-function tableUpdate(schema, table2, mapped, sqlRules, where2) {
+function tableUpdate(schema, table2, mapped, sqlRules, where2, slice) {
   const values = [];
   const sets = [];
   const from = [];
@@ -25587,6 +25671,7 @@ function tableUpdate(schema, table2, mapped, sqlRules, where2) {
   });
   for (const r of sqlRules) sets.push(`${quoteIdent(r.column)} = ${sqlRuleExpression(r, values)}`);
   if (where2) joins.push(`(${where2})`);
+  if (slice) joins.push(slice);
   const text = `UPDATE ${qualifiedName(schema, table2)} AS t SET ${sets.join(", ")}` + (from.length ? ` FROM ${from.join(", ")}` : "") + (joins.length ? ` WHERE ${joins.join(" AND ")}` : "");
   return { text, values };
 }
@@ -25621,8 +25706,42 @@ async function withDatabases(withDb2, databases2, fn, held = /* @__PURE__ */ new
   if (held.has(first)) return withDatabases(withDb2, rest, fn, held);
   return withDb2(first, (c) => withDatabases(withDb2, rest, fn, new Map([...held, [first, c]])));
 }
+async function groupFamily(ctx, family, index, members2) {
+  return ctx.withDb(home({ members: members2 }), async (c) => {
+    await c.query(SESSION_MEMORY);
+    const raw = members2.map(({ rule: r2 }, j) => {
+      const col = quoteIdent(r2.column);
+      return `SELECT ${col}::text AS v, ${1 << j} AS b FROM ${qualifiedName(r2.schema, r2.table)} WHERE ${col} IS NOT NULL${r2.where ? ` AND (${r2.where})` : ""}`;
+    });
+    const perMember = members2.map((_, j) => `count(*) FILTER (WHERE b = ${1 << j}) AS n${j}`).join(", ");
+    await c.query(`CREATE UNLOGGED TABLE ${familyTable(ctx, index)} AS SELECT v, bit_or(b) AS b, ${perMember} FROM (${raw.join(" UNION ALL ")}) x GROUP BY v`).catch((e) => {
+      const wheres = members2.filter((m) => m.rule.where).map((m) => `${label(m.rule)}: ${m.rule.where}`);
+      throw new BuildError(
+        `masking family '${family}' (${members2.map((m) => label(m.rule)).join(", ")}): ${e.message}${wheres.length ? ` (check the tables' where: ${wheres.join("; ")})` : ""}`
+      );
+    });
+    const sums = members2.map((_, j) => `count(*) FILTER (WHERE b & ${1 << j} <> 0)::float8 AS d${j}, coalesce(sum(n${j}), 0)::float8 AS r${j}`).join(", ");
+    const r = (await c.query(`SELECT count(*)::float8 AS total, ${sums} FROM ${familyTable(ctx, index)}`)).rows[0];
+    ctx.reporter.debug(`Masking: staged the distinct values of ${family}`);
+    return {
+      family,
+      index,
+      members: members2,
+      unique: members2.some((m) => m.rule.unique),
+      counts: members2.map((_, j) => ({ distinct: r[`d${j}`], rows: r[`r${j}`] })),
+      grouped: r.total
+    };
+  });
+}
+function firstOfBits(members2, pick2) {
+  const picked = members2.map((m, j) => ({ m, j })).filter(({ m }) => m.source >= 0 && pick2(m));
+  picked.sort((a, b) => a.m.source - b.m.source);
+  if (picked.length === 0) return "NULL::int";
+  return `CASE ${picked.map(({ m, j }) => `WHEN b & ${1 << j} <> 0 THEN ${m.source}`).join(" ")} END`;
+}
 async function stageFamily(ctx, family, index, members2) {
   const databases2 = [...new Set(members2.map((m) => m.rule.database))];
+  if (databases2.length === 1 && members2.length > 1 && members2.length <= MAX_GROUPED) return groupFamily(ctx, family, index, members2);
   const counts = await withDatabases(ctx.withDb, databases2, async (clients) => {
     const c = clients.get(home({ members: members2 }));
     for (const d of clients.values()) await d.query(SESSION_MEMORY);
@@ -25636,6 +25755,7 @@ async function stageFamily(ctx, family, index, members2) {
       });
     }
     const r = await c.query(`SELECT m, count(*)::float8 AS d, sum(n)::float8 AS n FROM ${input} GROUP BY m`);
+    ctx.reporter.debug(`Masking: staged the distinct values of ${family}`);
     return members2.map((_, j) => {
       const row = r.rows.find((x) => x.m === j);
       return { distinct: row?.d ?? 0, rows: row?.n ?? 0 };
@@ -25657,7 +25777,11 @@ async function streamFamily(ctx, staged, highSources) {
     for (const d of clients.values()) await d.query(SESSION_MEMORY);
     let total;
     let columnsOfFam;
-    if (members2.length === 1) {
+    if (staged.grouped !== void 0) {
+      total = staged.grouped;
+      const isHigh = (m) => highSources[m.source] === true;
+      columnsOfFam = `v, ${firstOfBits(members2, () => true)} AS first, ${firstOfBits(members2, isHigh)} AS first_high`;
+    } else if (members2.length === 1) {
       const only = members2[0];
       const first = only.source >= 0 ? String(only.source) : "NULL";
       total = staged.counts[0].distinct;
@@ -25682,6 +25806,7 @@ async function streamFamily(ctx, staged, highSources) {
       });
     }
     ctx.progress.addTotal(total);
+    ctx.reporter.debug(`Masking: streaming ${total} distinct value(s) of ${family}`);
     let loading = Promise.resolve();
     await eachRow(
       c,
@@ -25751,7 +25876,7 @@ async function eachRow(c, query2, size, handle, drain) {
     throw e;
   }
 }
-var home, inputTable, familyTable, mapTableName, label, TOP, jsOrderKey, SESSION_MEMORY;
+var home, inputTable, familyTable, mapTableName, label, MAX_GROUPED, TOP, jsOrderKey, SESSION_MEMORY;
 var init_stream_family = __esm({
   "packages/core/src/engine/postgres/masking/stream-family.ts"() {
     "use strict";
@@ -25767,6 +25892,7 @@ var init_stream_family = __esm({
     familyTable = (ctx, i) => qualifiedName(ctx.workSchema, `fam_${i}`);
     mapTableName = (i) => `map_${i}`;
     label = (r) => `${r.database}.${r.schema}.${r.table}.${r.column}`;
+    MAX_GROUPED = 30;
     TOP = "chr(1114111)";
     jsOrderKey = (v) => `(CASE WHEN octet_length(${v}) = length(${v}) THEN ${v} ELSE regexp_replace(replace(${v}, ${TOP}, ${TOP} || chr(1)), '([' || chr(57344) || '-' || chr(65535) || '])', ${TOP} || '\\1', 'g') END) COLLATE "C"`;
     SESSION_MEMORY = "SET work_mem = '256MB'; SET maintenance_work_mem = '256MB'";
@@ -25867,7 +25993,7 @@ async function mapAllFamilies(o) {
     );
     mapping.finish(`Masking: mapped ${done} distinct value(s) in ${staged.length} famil${staged.length === 1 ? "y" : "ies"} on ${pool.size} worker thread(s)`);
     result.distinctTotal = totals.reduce((a, b) => a + b, 0);
-    result.originals = Promise.resolve(collector.finish());
+    result.originals = Promise.resolve(await collector.finishWith((records) => pool.dedupe(records), pool.size));
     return result;
   } catch (e) {
     collector.dispose();
@@ -25885,6 +26011,94 @@ var init_map_families = __esm({
     init_mapping_pool();
     init_value_transformers();
     init_stream_family();
+  }
+});
+
+// packages/core/src/engine/postgres/masking/update-slices.ts
+async function sliceableBlocks(c, rule2) {
+  const r = await c.query(
+    `SELECT pg_relation_size(c.oid) / current_setting('block_size')::int AS blocks, c.relkind = 'r' AND NOT c.relhassubclass AS plain
+     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`,
+    [rule2.schema, rule2.table]
+  );
+  const row = r.rows[0];
+  return row?.plain ? Number(row.blocks) : void 0;
+}
+async function planTableWork(withDb2, tables, jobs, minBlocks = MIN_SLICE_BLOCKS) {
+  const work = [];
+  for (const rules of tables) {
+    const first = rules[0];
+    if (jobs < 2 || rules.some((r) => r.transformer === "shuffle")) {
+      work.push({ rules });
+      continue;
+    }
+    const blocks = await withDb2(first.database, (c) => sliceableBlocks(c, first));
+    const count2 = blocks === void 0 ? 1 : Math.min(jobs, Math.floor(blocks / Math.max(1, minBlocks)));
+    if (blocks === void 0 || count2 < 2) {
+      work.push({ rules });
+      continue;
+    }
+    const size = Math.ceil(blocks / count2);
+    const slices = Array.from({ length: count2 }, (_, i) => ({ from: i * size, to: Math.min(blocks, (i + 1) * size) })).filter((s) => s.from < s.to);
+    work.push({ rules, slices });
+  }
+  return work;
+}
+async function runSlices(slices, session, update) {
+  const barrier = (n) => {
+    let arrived = 0;
+    let open20;
+    const all = new Promise((r) => open20 = r);
+    let failed;
+    return {
+      async wait() {
+        if (++arrived === n) open20();
+        await all;
+        if (failed !== void 0) throw failed;
+      },
+      fail(e) {
+        failed ??= e;
+        open20();
+      }
+    };
+  };
+  const snapshots = barrier(slices.length);
+  const updated = barrier(slices.length);
+  const failAll = (e) => {
+    snapshots.fail(e);
+    updated.fail(e);
+  };
+  return forEachLimited(
+    slices,
+    slices.length,
+    (slice) => session(async (c) => {
+      try {
+        await c.query("BEGIN ISOLATION LEVEL REPEATABLE READ");
+        await c.query("SELECT 1");
+        await snapshots.wait();
+        const n = await update(c, slice);
+        await updated.wait();
+        await c.query("COMMIT");
+        return n;
+      } catch (e) {
+        failAll(e);
+        await c.query("ROLLBACK").catch(() => void 0);
+        throw e;
+      }
+    }).catch((e) => {
+      failAll(e);
+      throw e;
+    })
+  );
+}
+var MIN_SLICE_BLOCKS, sliceCondition;
+var init_update_slices = __esm({
+  "packages/core/src/engine/postgres/masking/update-slices.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_map_families();
+    MIN_SLICE_BLOCKS = 4096;
+    sliceCondition = (s) => `t.ctid >= '(${s.from},0)'::tid AND t.ctid < '(${s.to},0)'::tid`;
   }
 });
 
@@ -25926,16 +26140,27 @@ async function applyMasking(opts) {
     const progress = reporter.progress("Masking: updating tables", tables.size);
     let updated = 0;
     const m = mapped;
-    const changed = await forEachLimited(
-      [...tables.values()],
-      jobs,
-      (rules) => withDb2(rules[0].database, async (c) => {
-        await c.query("SET session_replication_role = replica");
-        await c.query("SET work_mem = '256MB'");
-        const n = await maskTable(c, rules, m, workSchema, key, reporter);
-        progress.update(++updated);
-        return n;
-      })
+    const session = (database2) => (fn) => withDb2(database2, async (c) => {
+      await c.query("SET session_replication_role = replica");
+      await c.query("SET work_mem = '256MB'");
+      return fn(c);
+    });
+    const work = await planTableWork(withDb2, [...tables.values()], jobs, opts.sliceBlocks);
+    const changed = [];
+    for (const w of work.filter((x) => x.slices)) {
+      changed.push(await maskTable(session(w.rules[0].database), w, m, workSchema, key, reporter));
+      progress.update(++updated);
+    }
+    changed.push(
+      ...await forEachLimited(
+        work.filter((x) => !x.slices),
+        jobs,
+        async (w) => {
+          const n = await maskTable(session(w.rules[0].database), w, m, workSchema, key, reporter);
+          progress.update(++updated);
+          return n;
+        }
+      )
     );
     progress.finish();
     run5.rowsChanged = changed.reduce((a, b) => a + b, 0);
@@ -25983,24 +26208,36 @@ async function dropAndTruncate(withDb2, policy, database2, run5) {
     }
   });
 }
-async function maskTable(c, rules, families, workSchema, key, reporter) {
+async function maskTable(session, work, families, workSchema, key, reporter) {
+  const { rules } = work;
   const { database: database2, schema, table: table2, where: where2 } = rules[0];
   const label3 = `${database2}.${schema}.${table2}`;
   try {
     const mapped = rules.filter(isValueRule).map((rule2) => ({ rule: rule2, mapTable: families.mapTableOf.get(rule2), mapSchema: workSchema }));
     const sqlRules = rules.filter((r) => !isValueRule(r) && r.transformer !== "shuffle");
-    let changed = 0;
-    if (mapped.length || sqlRules.length) {
-      const statement = tableUpdate(schema, table2, mapped, sqlRules, where2);
+    const update = async (c, slice) => {
+      if (!mapped.length && !sqlRules.length) return 0;
+      const statement = tableUpdate(schema, table2, mapped, sqlRules, where2, slice && sliceCondition(slice));
       reporter.debug(`masking ${label3}: ${statement.text}`);
-      changed = (await c.query(statement.text, statement.values)).rowCount ?? 0;
+      return (await c.query(statement.text, statement.values)).rowCount ?? 0;
+    };
+    let changed;
+    if (work.slices) {
+      changed = (await runSlices(work.slices, session, update)).reduce((a, b) => a + b, 0);
+    } else {
+      changed = await session(async (c) => {
+        let n = await update(c);
+        for (const r of rules.filter((x) => x.transformer === "shuffle")) {
+          const salt = import_node_crypto21.default.createHmac("sha256", key).update(`dbclone/shuffle/v1\0${label3}.${r.column}`).digest("hex");
+          const s = shuffleUpdate(schema, table2, r.column, salt, where2);
+          n = Math.max(n, (await c.query(s.text, s.values)).rowCount ?? 0);
+        }
+        return n;
+      });
     }
-    for (const r of rules.filter((x) => x.transformer === "shuffle")) {
-      const salt = import_node_crypto21.default.createHmac("sha256", key).update(`dbclone/shuffle/v1\0${label3}.${r.column}`).digest("hex");
-      const s = shuffleUpdate(schema, table2, r.column, salt, where2);
-      changed = Math.max(changed, (await c.query(s.text, s.values)).rowCount ?? 0);
-    }
-    reporter.info(`Masked ${label3}: ${rules.map((r) => `${r.column} (${r.transformer})`).join(", ")} \u2014 ${changed} rows`);
+    reporter.info(
+      `Masked ${label3}: ${rules.map((r) => `${r.column} (${r.transformer})`).join(", ")} \u2014 ${changed} rows` + (work.slices ? ` (${work.slices.length} block ranges at once)` : "")
+    );
     return changed;
   } catch (e) {
     if (e instanceof DbcloneError) throw e;
@@ -26035,6 +26272,7 @@ var init_apply_masking = __esm({
     init_mapping_pool();
     init_map_families();
     init_table_update();
+    init_update_slices();
     TEXT_TYPES = /^(text|character varying|character|citext|name)/;
     CHUNK2 = 5e4;
   }
@@ -27479,11 +27717,13 @@ async function prepareLeakScan(target, resolved, originals, reporter) {
   if (originals.batchCount > 1) reporter.info(`Leak scan: ${originals.searched} original values, read in ${originals.batchCount} batches`);
   let content;
   let publishedValuesRead = 0;
+  let pass = 0;
   for await (const batch of originals.batches()) {
     if (content) content.useOriginals(batch);
     else content = new LogicalContent(batch, originals.searched);
     await readPublished3(content, (database2, schema, table2, column2) => masked.has(columnName({ database: database2, schema, table: table2, column: column2 })));
     publishedValuesRead ||= content.valuesRead;
+    reporter.debug(`Leak scan: published data read for batch ${++pass} of ${originals.batchCount}`);
   }
   if (!content) throw new NothingToScanError("internal: the leak scan has no batch of originals to search for");
   const copies = judgeCopies(originals, content.copies.values(), new Map(resolved.notPersonal.map((n) => [columnName(n), n.reason])));
@@ -27792,7 +28032,7 @@ async function buildImage(input) {
       cleanup.push("remove the leak scan's spilled originals", async () => spilled.dispose());
       databases2 = await engine.inventory(server);
     }
-    await engine.scrub(server, reporter, { full: masked !== void 0 });
+    await engine.scrub(server, reporter, { full: masked !== void 0, jobs: opts.masking?.jobs });
     await pausePoint("build:masked");
     const restoreSeconds = secondsSince(started);
     reporter.info("Writing the base disk fresh from the prepared data");
@@ -29806,7 +30046,7 @@ var init_catalog = __esm({
 async function runDemo(opts) {
   const print = opts.print ?? ((line) => process.stdout.write(`${line}
 `));
-  const tmp = await import_promises79.default.mkdtemp(import_node_path89.default.join(import_node_os14.default.tmpdir(), "dbclone-demo-"));
+  const tmp = await import_promises79.default.mkdtemp(import_node_path89.default.join(import_node_os15.default.tmpdir(), "dbclone-demo-"));
   await import_promises79.default.chmod(tmp, 457);
   const home2 = opts.home ?? import_node_path89.default.join(tmp, "home");
   const repository = await openRepository(opts.repo ?? import_node_path89.default.join(tmp, "repository"));
@@ -29927,13 +30167,13 @@ async function countOrders(clone2) {
   const result = await query(clone2, "SELECT count(*)::int AS n FROM orders");
   return result.rows[0].n;
 }
-var import_promises79, import_node_os14, import_node_path89, import_pg7, DEMO_MASKING_KEY;
+var import_promises79, import_node_os15, import_node_path89, import_pg7, DEMO_MASKING_KEY;
 var init_run_demo = __esm({
   "packages/core/src/demo/run-demo.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises79 = __toESM(require("node:fs/promises"), 1);
-    import_node_os14 = __toESM(require("node:os"), 1);
+    import_node_os15 = __toESM(require("node:os"), 1);
     import_node_path89 = __toESM(require("node:path"), 1);
     import_pg7 = __toESM(require_pg(), 1);
     init_build();

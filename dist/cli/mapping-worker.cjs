@@ -83,6 +83,55 @@ module.exports = __toCommonJS(mapping_worker_exports);
 init_import_meta_url();
 var import_node_worker_threads = require("node:worker_threads");
 
+// packages/core/src/masking/leak-scan/bucket-dedupe.ts
+init_import_meta_url();
+
+// packages/core/src/masking/leak-scan/pattern-set.ts
+init_import_meta_url();
+var WINDOW = 6;
+var BASE = 16777619;
+var BASE_POW = powMod32(BASE, WINDOW - 1);
+function powMod32(b, e) {
+  let r = 1;
+  for (let i = 0; i < e; i++) r = Math.imul(r, b);
+  return r;
+}
+
+// packages/core/src/masking/leak-scan/bucket-dedupe.ts
+var bytesPerOriginal = (utf8Length) => 3 * utf8Length + 96;
+var RECORD_HEADER = 9;
+function dedupeBucket(records) {
+  const data = Buffer.from(records.buffer, records.byteOffset, records.byteLength);
+  const seen = /* @__PURE__ */ new Map();
+  for (let at2 = 0; at2 < data.length; ) {
+    const len = data[at2];
+    const first = data.readInt32LE(at2 + 1);
+    const high = data.readInt32LE(at2 + 5);
+    const k = data.toString("latin1", at2 + RECORD_HEADER, at2 + RECORD_HEADER + len);
+    at2 += RECORD_HEADER + len;
+    const known = seen.get(k);
+    if (!known) seen.set(k, [first, high]);
+    else {
+      if (first < known[0]) known[0] = first;
+      if (high >= 0 && (known[1] < 0 || high < known[1])) known[1] = high;
+    }
+  }
+  const keys = [...seen.keys()].filter((k) => k.length >= WINDOW).sort();
+  const out = Buffer.allocUnsafeSlow(keys.reduce((n, k) => n + RECORD_HEADER + k.length, 0));
+  let at = 0;
+  let bytes = 0;
+  for (const k of keys) {
+    const [first, high] = seen.get(k);
+    out[at] = k.length;
+    out.writeInt32LE(first, at + 1);
+    out.writeInt32LE(high, at + 5);
+    out.write(k, at + RECORD_HEADER, "latin1");
+    at += RECORD_HEADER + k.length;
+    bytes += bytesPerOriginal(k.length);
+  }
+  return { data: out, count: keys.length, bytes, shorts: seen.size - keys.length };
+}
+
 // packages/core/src/masking/transformers/copy-text.ts
 init_import_meta_url();
 function copyField(value) {
@@ -510,6 +559,12 @@ function maskValue(key2, family, rule, value, attempt = 0) {
 var key = Buffer.from(import_node_worker_threads.workerData.key);
 import_node_worker_threads.parentPort.on("message", (m) => {
   if (process.env.DBCLONE_TEST_CRASH_AT === "mapping-worker") process.exit(70);
+  if ("dedupe" in m) {
+    const deduped = dedupeBucket(m.dedupe);
+    const data = new Uint8Array(deduped.data.buffer, deduped.data.byteOffset, deduped.data.byteLength);
+    import_node_worker_threads.parentPort.postMessage({ id: m.id, text: "", deduped: { ...deduped, data } }, [data.buffer]);
+    return;
+  }
   const values = m.values.split("\0");
   let text = "";
   if (m.reply === "copy") {

@@ -39,21 +39,23 @@ describe("spilled originals finished on the worker threads", () => {
     const inProcess = fill(false).finish();
     const threaded = fill(true);
     const dir = threaded.spillDirectory;
-    const pool = await startMappingPool(Buffer.from("spill-test-key"), 2);
+    let pool: Awaited<ReturnType<typeof startMappingPool>> | undefined;
     let set: OriginalSet | undefined;
     try {
+      pool = await startMappingPool(Buffer.from("spill-test-key"), 2);
+      const workers = pool;
       let calls = 0;
       set = await threaded.finishWith((records) => {
         calls++;
-        return pool.dedupe(records);
-      }, pool.size);
+        return workers.dedupe(records);
+      }, workers.size);
       expect(dir).toBeDefined();
       expect(calls).toBeGreaterThan(3); // every bucket went to a worker
       expect(set.batchCount).toBeGreaterThan(1);
       expect([set.batchCount, set.searched, set.distinctTotal]).toEqual([inProcess.batchCount, inProcess.searched, inProcess.distinctTotal]);
       expect(await listing(set)).toEqual(await listing(inProcess));
     } finally {
-      await pool.close();
+      await pool?.close();
       inProcess.dispose();
       set?.dispose();
       threaded.dispose();
