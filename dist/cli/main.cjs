@@ -26063,11 +26063,7 @@ async function runSlices(slices, session, update) {
     };
   };
   const snapshots = barrier(slices.length);
-  const updated = barrier(slices.length);
-  const failAll = (e) => {
-    snapshots.fail(e);
-    updated.fail(e);
-  };
+  const failAll = (e) => snapshots.fail(e);
   return forEachLimited(
     slices,
     slices.length,
@@ -26077,7 +26073,6 @@ async function runSlices(slices, session, update) {
         await c.query("SELECT 1");
         await snapshots.wait();
         const n = await update(c, slice);
-        await updated.wait();
         await c.query("COMMIT");
         return n;
       } catch (e) {

@@ -1,7 +1,7 @@
 // The UPDATE phase split over block ranges in concurrent sessions (update-slices.ts): every row is
 // masked exactly once even when a slice's new row versions land in another slice's block range
-// (free space left by deleted rows), the result equals the per-value oracle, and a failing
-// slice rolls every slice of the table back.
+// (free space left by deleted rows), the result equals the per-value oracle, a failing slice
+// fails the run, and a slice whose unique check waits for another slice's transaction does not hang.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type pg from "pg";
 import { withAdmin } from "../../../packages/core/src/engine/postgres/client.js";
@@ -87,24 +87,47 @@ describe("the UPDATE split over block ranges", () => {
     expect(rows.some((r) => r.new_born !== r.old_born)).toBe(true);
   }, 300_000);
 
-  it("rolls every slice back when one fails, and no slice waits for one that never started", async () => {
+  it("fails when a slice fails, and no slice waits for one that never started", async () => {
     await scratch.sql("slices", "CREATE TABLE t (id int PRIMARY KEY, v int); INSERT INTO t SELECT g, 0 FROM generate_series(1, 1000) g");
     const slices = [
       { from: 0, to: 3 },
       { from: 3, to: 1000 },
     ];
     const update = async (c: pg.Client, s: { from: number; to: number }) => {
-      const r = await c.query(`UPDATE t SET v = 1 WHERE ctid >= '(${s.from},0)'::tid AND ctid < '(${s.to},0)'::tid`);
       if (s.from > 0) throw new Error("slice failed");
-      return r.rowCount ?? 0;
+      return (await c.query(`UPDATE t SET v = 1 WHERE ctid >= '(${s.from},0)'::tid AND ctid < '(${s.to},0)'::tid`)).rowCount ?? 0;
     };
     await expect(runSlices(slices, (fn) => withDb("slices", fn), update)).rejects.toThrow("slice failed");
-    expect((await scratch.sql("slices", "SELECT count(*)::int AS n FROM t WHERE v = 1")).rows[0].n).toBe(0);
-
+    await scratch.sql("slices", "UPDATE t SET v = 0"); // the other slice committed its own rows: the failure fails the build
     let opened = 0;
     const failingSession = <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> =>
       ++opened === 2 ? Promise.reject(new Error("could not connect")) : withDb("slices", fn);
     await expect(runSlices(slices, failingSession, update)).rejects.toThrow("could not connect");
+    // The slice that did start never updated: it waited for the other's snapshot and was told it failed.
     expect((await scratch.sql("slices", "SELECT count(*)::int AS n FROM t WHERE v = 1")).rows[0].n).toBe(0);
   }, 120_000);
+
+  it("does not hang when one slice's unique index check waits for another slice's transaction", async () => {
+    await scratch.sql("slices", "CREATE TABLE u (id int PRIMARY KEY, v int UNIQUE); INSERT INTO u VALUES (1, 1), (2, 2)");
+    // Slice "b" moves row 2 off the value 2 at once; slice "a" then gives row 1 the value 2, whose
+    // old row version b has not committed yet: PostgreSQL makes a wait for b's transaction to end.
+    const update = async (c: pg.Client, s: { from: number; to: number }) => {
+      if (s.from === 1) return (await c.query("UPDATE u SET v = 1002 WHERE id = 2")).rowCount ?? 0;
+      await c.query("SELECT pg_sleep(0.5)");
+      return (await c.query("UPDATE u SET v = 2 WHERE id = 1")).rowCount ?? 0;
+    };
+    const slices = [
+      { from: 0, to: 1 },
+      { from: 1, to: 2 },
+    ];
+    const done = await Promise.race([
+      runSlices(slices, (fn) => withDb("slices", fn), update),
+      new Promise<"hung">((r) => setTimeout(() => r("hung"), 15_000).unref()),
+    ]);
+    expect(done).toEqual([1, 1]);
+    expect((await scratch.sql("slices", "SELECT id, v FROM u ORDER BY id")).rows).toEqual([
+      { id: 1, v: 2 },
+      { id: 2, v: 1002 },
+    ]);
+  }, 60_000);
 });

@@ -62,8 +62,11 @@ export const sliceCondition = (s: { from: number; to: number }) => `t.ctid >= '(
 
 /**
  * Run `update` once per slice, each in its own session (from `session`) and REPEATABLE READ
- * transaction, all at once: every snapshot is taken before any update starts, and all commit only
- * when every slice has succeeded (a failed slice rolls every slice back). Returns the rows each changed.
+ * transaction, all at once: every snapshot is taken before any update starts; each slice commits
+ * when its own update ends. (Waiting for the others before committing could hang: a unique index
+ * check in one slice may wait for another slice's transaction to end, which PostgreSQL cannot see
+ * as a deadlock if that slice waits in Node. A failed slice fails the masking step, and a failed
+ * build publishes nothing, so the slices that committed do not matter.) Returns the rows each changed.
  */
 export async function runSlices(
   slices: { from: number; to: number }[],
@@ -88,11 +91,7 @@ export async function runSlices(
     };
   };
   const snapshots = barrier(slices.length);
-  const updated = barrier(slices.length);
-  const failAll = (e: unknown) => {
-    snapshots.fail(e);
-    updated.fail(e);
-  };
+  const failAll = (e: unknown) => snapshots.fail(e);
   return forEachLimited(slices, slices.length, (slice) =>
     session(async (c) => {
       try {
@@ -100,7 +99,6 @@ export async function runSlices(
         await c.query("SELECT 1"); // the transaction's snapshot is taken at its first statement
         await snapshots.wait();
         const n = await update(c, slice);
-        await updated.wait();
         await c.query("COMMIT");
         return n;
       } catch (e) {
