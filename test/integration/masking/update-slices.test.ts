@@ -23,11 +23,14 @@ const withDb = <T>(db: string, fn: (c: pg.Client) => Promise<T>) => withAdmin(se
 
 // Dates repeat over 50 days: a row masked twice would find its shifted date in the mapping again
 // and be shifted twice. One mapped column only: with two, a masked row no longer joins the second
-// column's mapping (its masked name is not an input), which would hide a second pass.
+// column's mapping (its masked name is not an input), which would hide a second pass. The where
+// keeps the upper block range's rows as they are, so the free space there is left for the lower
+// range's new row versions (the premise below), whatever the timing of the two slices.
 const POLICY = `databases:
   slices:
     tables:
       people:
+        where: id <= 3000
         columns:
           born: { transformer: dateShift, days: 30 }
 `;
@@ -65,23 +68,23 @@ describe("the UPDATE split over block ranges", () => {
       [Math.ceil(blocks / 2), blocks],
     );
     expect(moved.rows[0].n).toBeGreaterThan(100);
-    expect(infos.some((m) => /^Masked slices\.public\.people: born \(dateShift\) — 4500 rows \(2 block ranges at once\)$/.test(m))).toBe(true);
-    expect(run.rowsChanged).toBe(4500);
+    expect(infos.some((m) => /^Masked slices\.public\.people: born \(dateShift\) — 3000 rows \(2 block ranges at once\)$/.test(m))).toBe(true);
+    expect(run.rowsChanged).toBe(3000);
 
     const born = policy.rules.find((r) => r.column === "born")!;
     const rows = (
       await scratch.sql(
         "slices",
-        "SELECT o.born::text AS old_born, p.born::text AS new_born, o.name AS old_name, p.name AS new_name FROM people p JOIN originals o USING (id)",
+        "SELECT id, o.born::text AS old_born, p.born::text AS new_born, o.name AS old_name, p.name AS new_name FROM people p JOIN originals o USING (id)",
       )
-    ).rows as { old_born: string; new_born: string; old_name: string; new_name: string }[];
+    ).rows as { id: number; old_born: string; new_born: string; old_name: string; new_name: string }[];
     expect(rows).toHaveLength(4500);
     const shifted = (d: string) => {
       const t = new Date(`${d}T00:00:00Z`);
       t.setUTCDate(t.getUTCDate() + Number(maskValue(key, born.family, born, d)));
       return t.toISOString().slice(0, 10);
     };
-    const wrong = rows.filter((r) => r.new_born !== shifted(r.old_born) || r.new_name !== r.old_name);
+    const wrong = rows.filter((r) => r.new_born !== (r.id <= 3000 ? shifted(r.old_born) : r.old_born) || r.new_name !== r.old_name);
     expect(wrong).toEqual([]);
     // The test's premise: shifting twice would differ (some shifts are not 0).
     expect(rows.some((r) => r.new_born !== r.old_born)).toBe(true);
