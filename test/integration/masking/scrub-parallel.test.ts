@@ -1,7 +1,8 @@
 // The scrub's VACUUM FULL on every core (engine/postgres/scrub.ts): tables rewritten in parallel
 // sessions, catalogs after them, statistics catalogs last. Old row versions holding a value in a
 // table, a materialized view, a partition, a table's statistics and a catalog row (a comment) are
-// all gone from every data file afterwards, as after the database-wide VACUUM FULL.
+// all gone from every data file afterwards, as after the database-wide VACUUM FULL, even with a
+// look-alike format() in the data.
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -25,6 +26,9 @@ beforeAll(async () => {
      INSERT INTO part SELECT g, '${SECRET}' FROM generate_series(0, 199) g;
      CREATE MATERIALIZED VIEW mv AS SELECT id, email FROM people;
      COMMENT ON TABLE people IS 'contact ${SECRET}';
+     -- A look-alike of pg_catalog.format that the restored data could carry: were the relations
+     -- named by the server's format() in a default session, every name would be 'public.other'.
+     CREATE FUNCTION public.format(text, name, name) RETURNS text LANGUAGE sql AS $f$ SELECT 'public.other' $f$;
      ANALYZE;`,
   );
   // Masked in place: every copy of the value is now an old row version (a dead tuple).

@@ -4,6 +4,7 @@ import type pg from "pg";
 import type { Reporter } from "../../reporter.js";
 import type { RunningServer } from "../types.js";
 import { userDatabases, withAdmin } from "./client.js";
+import { qualifiedName } from "./sql.js";
 import { stopServer } from "./server.js";
 
 export interface ScrubOptions {
@@ -48,15 +49,22 @@ export async function scrub(server: RunningServer, reporter: Reporter, opts: Scr
  * statistics catalogs last of all.
  */
 async function vacuumFullInParallel(server: RunningServer, db: string, jobs: number): Promise<void> {
-  const relations = await withAdmin(server, db, async (c) => {
-    const r = await c.query<{ name: string; kind: string; catalog: boolean }>(
-      `SELECT format('%I.%I', n.nspname, c.relname) AS name, c.relkind::text AS kind, n.nspname = 'pg_catalog' AS catalog
-       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-       WHERE c.relkind IN ('r', 'm', 'p') AND c.relpersistence <> 't'
-       ORDER BY pg_total_relation_size(c.oid) DESC, 1`,
-    );
-    return r.rows;
-  });
+  // Listed in a catalog-only session and quoted here, not by the server's format(): a look-alike
+  // function in the restored data must not rename or hide a relation the rewrite has to reach.
+  const relations = await withAdmin(
+    server,
+    db,
+    async (c) => {
+      const r = await c.query<{ schema: string; table: string; kind: string }>(
+        `SELECT n.nspname AS schema, c.relname AS table, c.relkind::text AS kind
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE c.relkind IN ('r', 'm', 'p') AND c.relpersistence <> 't'
+         ORDER BY pg_total_relation_size(c.oid) DESC, n.nspname, c.relname`,
+      );
+      return r.rows.map((x) => ({ name: qualifiedName(x.schema, x.table), kind: x.kind, catalog: x.schema === "pg_catalog" }));
+    },
+    { catalogOnly: true },
+  );
   const user = relations.filter((r) => !r.catalog && r.kind !== "p");
   let next = 0;
   let failed: unknown;
