@@ -14,7 +14,7 @@ export const MIN_SLICE_BLOCKS = 4096;
 
 export interface TableWork {
   rules: ResolvedRule[];
-  /** Block ranges [from, to) of the table, one statement each; undefined: one unbounded statement. */
+  /** Block ranges [from, to) of the table, one statement each, the last unbounded (to = Infinity); undefined: one unbounded statement. */
   slices?: { from: number; to: number }[];
 }
 
@@ -52,13 +52,17 @@ export async function planTableWork(withDb: WithDatabase, tables: ResolvedRule[]
     }
     const size = Math.ceil(blocks / count);
     const slices = Array.from({ length: count }, (_, i) => ({ from: i * size, to: Math.min(blocks, (i + 1) * size) })).filter((s) => s.from < s.to);
+    // The last range has no upper bound: the block count only balances the ranges, it never decides
+    // which rows are masked (a wrong count — a look-alike pg_relation_size in the data — still masks all).
+    slices[slices.length - 1]!.to = Number.POSITIVE_INFINITY;
     work.push({ rules, slices });
   }
   return work;
 }
 
 /** The condition selecting one slice's rows of the table aliased `t`. */
-export const sliceCondition = (s: { from: number; to: number }) => `t.ctid >= '(${s.from},0)'::tid AND t.ctid < '(${s.to},0)'::tid`;
+export const sliceCondition = (s: { from: number; to: number }) =>
+  `t.ctid >= '(${s.from},0)'::tid` + (Number.isFinite(s.to) ? ` AND t.ctid < '(${s.to},0)'::tid` : "");
 
 /**
  * Run `update` once per slice, each in its own session (from `session`) and REPEATABLE READ
