@@ -134,14 +134,18 @@ describe("the UPDATE split over block ranges", () => {
     ]);
   }, 60_000);
 
-  it("masks every row even when the data's look-alike pg_relation_size understates the table", async () => {
+  it("masks every row and refreshes every view even with look-alike pg_relation_size and format in the data", async () => {
     await scratch.sql("postgres", "CREATE DATABASE sizes");
     await scratch.sql(
       "sizes",
       `CREATE TABLE people (id int PRIMARY KEY, born date NOT NULL, pad text) WITH (autovacuum_enabled = off);
        INSERT INTO people SELECT g, date '2000-01-01' + (g % 50), repeat('x', 200) FROM generate_series(1, 3000) g;
        -- An exact match for pg_relation_size(oid): it beats pg_catalog's (regclass) whatever the search path.
-       CREATE FUNCTION public.pg_relation_size(oid) RETURNS bigint LANGUAGE sql AS 'SELECT 8192::bigint * 20';`,
+       CREATE FUNCTION public.pg_relation_size(oid) RETURNS bigint LANGUAGE sql AS 'SELECT 8192::bigint * 20';
+       -- And for format(text, name, name): it would name the decoy instead of the view holding originals.
+       CREATE MATERIALIZED VIEW born_view AS SELECT id, born FROM people;
+       CREATE MATERIALIZED VIEW decoy AS SELECT 1 AS one;
+       CREATE FUNCTION public.format(text, name, name) RETURNS text LANGUAGE sql AS $f$ SELECT 'public.decoy' $f$;`,
     );
     const sizesPolicy = POLICY.replace("slices:", "sizes:").replace("where: id <= 3000\n        ", "");
     const policy = resolvePolicy(parsePolicy(sizesPolicy, "policy.yml"), undefined, await schemaFacts(withDb, await inventory(server)));
@@ -150,5 +154,7 @@ describe("the UPDATE split over block ranges", () => {
     // The premise: the table was split by the understated count (20 blocks of ~90 real ones).
     expect(infos.some((m) => /^Masked sizes\.public\.people: .*\(2 block ranges at once\)$/.test(m))).toBe(true);
     expect(run.rowsChanged).toBe(3000);
+    const stale = await scratch.sql("sizes", "SELECT count(*)::int AS n FROM born_view v JOIN people p USING (id) WHERE v.born <> p.born");
+    expect(stale.rows[0].n).toBe(0);
   }, 120_000);
 });

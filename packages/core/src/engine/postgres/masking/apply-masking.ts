@@ -113,8 +113,10 @@ export async function applyMasking(opts: MaskingRunOptions): Promise<MaskingRun>
     run.rowsChanged = changed.reduce((a, b) => a + b, 0);
     for (const database of databases) {
       await withDb(database, async (c) => {
-        for (const mv of (await c.query<{ n: string }>("SELECT format('%I.%I', schemaname, matviewname) AS n FROM pg_matviews WHERE ispopulated")).rows) {
-          await c.query(`REFRESH MATERIALIZED VIEW ${mv.n}`); // a view's stored rows would keep the originals
+        // Quoted here, not by the server's format(): a look-alike format(text, name, name) in the data would rename them.
+        const views = await c.query<{ s: string; n: string }>("SELECT schemaname AS s, matviewname AS n FROM pg_catalog.pg_matviews WHERE ispopulated");
+        for (const mv of views.rows) {
+          await c.query(`REFRESH MATERIALIZED VIEW ${qualifiedName(mv.s, mv.n)}`); // a view's stored rows would keep the originals
         }
       });
     }
