@@ -25,21 +25,27 @@ export async function scanUnmaskedPii(withDb: WithDatabase, databases: DatabaseI
   const found: PiiCandidate[] = [];
   for (const db of databases) {
     await withDb(db.name, async (c) => {
-      const composites = new Set(
+      // Columns of a composite (record) type, by catalog identity rather than by type name: a
+      // type's printed name depends on the search path, and format_type() could be a look-alike.
+      const compositeColumns = new Set(
         (
-          await c.query<{ t: string }>(
-            "SELECT format_type(oid, NULL) AS t FROM pg_type WHERE typtype = 'c' AND typrelid IN (SELECT oid FROM pg_class WHERE relkind = 'c')",
+          await c.query<{ s: string; t: string; c: string }>(
+            `SELECT n.nspname AS s, r.relname AS t, a.attname AS c
+             FROM pg_attribute a JOIN pg_class r ON r.oid = a.attrelid JOIN pg_namespace n ON n.oid = r.relnamespace
+               JOIN pg_type ty ON ty.oid = a.atttypid
+             WHERE a.attnum > 0 AND NOT a.attisdropped AND ty.typtype = 'c'`,
           )
-        ).rows.map((r) => r.t),
+        ).rows.map((r) => [r.s, r.t, r.c].join("\u0000")),
       );
       for (const t of db.tables) {
         const open = t.columns.filter((col) => !masked.has([db.name, t.schema, t.name, col.name].join("\u0000")));
         if (open.length === 0) continue;
-        const sampled = open.filter((col) => SAMPLED_TYPES.test(col.type) || composites.has(col.type));
+        const isComposite = (col: { name: string }) => compositeColumns.has([t.schema, t.name, col.name].join("\u0000"));
+        const sampled = open.filter((col) => SAMPLED_TYPES.test(col.type) || isComposite(col));
         let rows: unknown[][] = [];
         if (sampled.length > 0) {
           // Arrays and json come back parsed (their leaves are walked); composites as their text form.
-          const cols = sampled.map((col) => (composites.has(col.type) ? `${quoteIdent(col.name)}::text` : quoteIdent(col.name))).join(", ");
+          const cols = sampled.map((col) => (isComposite(col) ? `${quoteIdent(col.name)}::text` : quoteIdent(col.name))).join(", ");
           const sample = t.rowEstimate > 100_000 ? ` TABLESAMPLE SYSTEM (1) REPEATABLE (${sampleSeed(db.name, t.schema, t.name)})` : "";
           const r = await c.query({ text: `SELECT ${cols} FROM ${qualifiedName(t.schema, t.name)}${sample} LIMIT ${sampleRows}`, rowMode: "array" });
           rows = r.rows as unknown[][];
@@ -51,7 +57,7 @@ export async function scanUnmaskedPii(withDb: WithDatabase, databases: DatabaseI
           const values: string[] = [];
           if (i >= 0) {
             for (const row of rows) {
-              const leaves = [...textLeaves(row[i], composites.has(col.type))].map((l) => Buffer.from(l).toString("utf8")).filter((l) => l.length > 0);
+              const leaves = [...textLeaves(row[i], isComposite(col))].map((l) => Buffer.from(l).toString("utf8")).filter((l) => l.length > 0);
               const telling = leaves.find((l) => detectPii({ name: "", type: col.type }, [l]).kinds.length > 0);
               if (telling ?? leaves[0]) values.push((telling ?? leaves[0])!);
             }
