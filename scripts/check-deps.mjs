@@ -28,7 +28,7 @@ import { fileURLToPath } from "node:url";
 export const LAYERS = [
   ["actions", "cli", "bench"],
   ["core-index"],
-  ["demo", "github", "lineage", "catalog", "doctor"],
+  ["demo", "github", "lineage", "catalog", "doctor", "promote"],
   ["build", "clones"],
   ["repository", "access"],
   ["platform"],

@@ -8,6 +8,7 @@ export * from "./image/index.js";
 export * from "./repository/index.js";
 export * from "./audit/index.js";
 export * from "./clones/index.js";
+export * from "./promote/index.js";
 export * from "./build/index.js";
 export * from "./disk/index.js";
 export * from "./demo/index.js";

@@ -134,14 +134,31 @@ new pg.Client({ host: "/nonexistent", port: 1 }).connect().catch(() => {
     expect({ code: bundled.code, stdout: bundled.stdout }).toEqual({ code: source.code, stdout: source.stdout });
   });
 
+  it("leaves promote out of the action bundles: no dynamic import of it wraps every core module they reach in a lazy initializer", () => {
+    for (const bundle of ["clone-db/index.cjs", "clone-db/post.cjs", "teardown/index.cjs", "build-image/index.cjs"]) {
+      const text = fs.readFileSync(path.join(repoRoot, "dist", bundle), "utf8");
+      // Wrapped (__esm) only where a module is reached through a lazy import: SQL Server and Docker, a dozen at most.
+      expect(text.split("= __esm({").length - 1, bundle).toBeLessThan(30);
+      expect(text, bundle).not.toContain('"packages/core/src/clones/registry.ts"() {');
+      expect(text, bundle).not.toContain("only a ready clone can be promoted");
+    }
+  });
+
   it("sets up promote.ts only when a promote runs (every command loads the clones index), and promote still reaches it", () => {
     const text = fs.readFileSync(path.join(repoRoot, "dist/cli/main.cjs"), "utf8");
     const init = /var (init_\w+) = __esm\(\{\n\s+"packages\/core\/src\/clones\/promote\.ts"/.exec(text)?.[1];
+    const entryInit = /var (init_\w+) = __esm\(\{\n\s+"packages\/core\/src\/promote\/index\.ts"/.exec(text)?.[1];
     const index = /"packages\/core\/src\/clones\/index\.ts"\(\) \{[\s\S]*?\n\}\);/.exec(text)?.[0];
     expect(init).toBeDefined();
+    expect(entryInit).toBeDefined();
     expect(index).toBeDefined();
     expect(index).not.toContain(`${init}()`);
-    expect(text).toContain(`${init}(), promote_exports`); // the one place that sets it up: the wrapper's first call
+    // promote.ts is set up by the promote entry alone, and that entry only by the promote command's dynamic import.
+    expect(text.split(`${init}()`).length - 1).toBe(1);
+    const entry = /"packages\/core\/src\/promote\/index\.ts"\(\) \{[\s\S]*?\n\}\);/.exec(text)?.[0];
+    expect(entry).toContain(`${init}()`);
+    expect(text.split(`${entryInit}()`).length - 1).toBe(1);
+    expect(text).toContain(`${entryInit}(), promote_exports`);
     const r = dbclone(["promote", "c-nonexist23", "--as", "shop:v2"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("no clone 'c-nonexist23'");

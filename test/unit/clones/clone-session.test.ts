@@ -50,7 +50,7 @@ describe("a new clone", () => {
     expect(made.clone.password).toMatch(/^[A-Za-z0-9_-]{32}$/);
   });
 
-  it("starts its server over its own mount, on its port and address, with its identity, ephemeral, within 120 s by default", async () => {
+  it("starts its server over its own mount, on its port and address, with its identity, ephemeral, within 120 s by default, ready in its first database", async () => {
     const made = await clone();
     expect(world.starts).toEqual([
       {
@@ -66,9 +66,11 @@ describe("a new clone", () => {
           runtime: undefined,
           runtimeLabels: undefined,
           listenAll: false,
+          readyDatabase: made.clone.databases[0],
         },
       },
     ]);
+    expect(made.clone.databases[0]).toBeDefined();
     expect(made.clone.serverPid).toBe(process.pid);
     const durable = await clone({ durability: "durable", timeoutMs: 5000, host: "127.0.0.2" });
     expect(world.starts[1]!.opts).toMatchObject({ durability: "durable", timeoutMs: 5000, host: "127.0.0.2" });

@@ -18,7 +18,7 @@ export function registerPromote(program: Command, ctx: CliContext): void {
     .action(async (clone: string, opts: { as: string; flatten?: boolean; tag?: string[]; label?: Record<string, string> }, cmd: Command) => {
       const { home, json } = ctx.globals(cmd);
       const repository = await ctx.openRepository(cmd, { create: true });
-      const { promoteClone } = await import("../../../core/src/clones/index.js");
+      const { promoteClone } = await import("../../../core/src/promote/index.js");
       const result = await promoteClone({
         repository,
         home,

@@ -202,6 +202,7 @@ async function start(s: SessionState): Promise<RunningServer> {
       durability: opts.durability ?? "ephemeral",
       cloneId: record.id,
       imageDigest: image.manifestDigest,
+      readyDatabase: record.databases[0],
       timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       runtime,
       runtimeLabels: runtime ? await containerLabels(record.id, opts.home) : undefined,

@@ -106,6 +106,11 @@ export interface StartOptions {
    * whose published port decides what is reachable) and accept password logins from any of them.
    */
   listenAll?: boolean;
+  /**
+   * The database the clone's login will be made in first: a server-per-clone engine may answer its
+   * readiness query there and keep that admin session for the login (one connection fewer).
+   */
+  readyDatabase?: string;
 }
 
 /** Where the clones of an engine whose clones share one server are reached, and the login each gets there. */

@@ -34,9 +34,10 @@ export async function withAdmin<T>(
   server: Pick<RunningServer, "socketDir" | "port" | "adminUser">,
   database: string,
   fn: (c: pg.Client) => Promise<T>,
-  opts: { catalogOnly?: boolean } = {},
+  opts: { catalogOnly?: boolean; session?: pg.Client } = {},
 ): Promise<T> {
-  const client = await adminClient(server, database, opts);
+  // `session`: an admin session already connected to `database` with these options (ready-session.ts).
+  const client = opts.session ?? (await adminClient(server, database, opts));
   try {
     return await fn(client);
   } finally {

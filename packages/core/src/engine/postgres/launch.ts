@@ -10,6 +10,8 @@ import type { ServerLaunch } from "../../runtime/types.js";
 import type { PgBinaries } from "./binaries.js";
 import { CONFIG_FILE, hbaContents, writeRunConfig, writeServerFile } from "./config.js";
 import { serverUser } from "./osUser.js";
+import { CATALOG_ONLY_SESSION } from "./client.js";
+import { parkReadySession } from "./ready-session.js";
 
 export { logTail };
 
@@ -27,6 +29,11 @@ export interface LaunchSpec {
   /** What the hba file was written from, so a bridged container can narrow it to its gateway. */
   hba?: { adminUser: string; host: string };
   timeoutMs: number;
+  /**
+   * The database the readiness query connects to as a catalog-only admin session, kept for the
+   * clone's login (ready-session.ts); absent: "postgres", closed at once.
+   */
+  readyDatabase?: string;
 }
 
 const SIGNALS: ServerLaunch["signals"] = { fast: "SIGINT", smart: "SIGTERM" };
@@ -83,18 +90,30 @@ export async function launchPostgres(spec: LaunchSpec): Promise<{ pid: number }>
 }
 
 /** True when the server ran a query; false while it is still starting. */
-export async function answers(spec: Pick<LaunchSpec, "socketDir" | "port" | "connectUser">): Promise<boolean> {
-  const client = new pg.Client({ host: spec.socketDir, port: spec.port, user: spec.connectUser, database: "postgres" });
+export async function answers(spec: Pick<LaunchSpec, "socketDir" | "port" | "connectUser" | "readyDatabase">): Promise<boolean> {
+  const keep = spec.readyDatabase;
+  const client = new pg.Client({
+    host: spec.socketDir,
+    port: spec.port,
+    user: spec.connectUser,
+    database: keep ?? "postgres",
+    ...(keep ? { options: CATALOG_ONLY_SESSION } : {}),
+  });
+  let parked = false;
   try {
     await client.connect();
     await client.query("SELECT 1");
+    if (keep) {
+      parkReadySession(spec.socketDir, spec.port, keep, client);
+      parked = true;
+    }
     return true;
   } catch (e) {
     // A server-side error other than "starting up" (57P03) — e.g. no database "postgres", or an
     // unknown role — means the server answered: it is ready. Socket errors mean not yet.
     return e instanceof pg.DatabaseError && e.code !== "57P03";
   } finally {
-    await client.end().catch(() => {});
+    if (!parked) await client.end().catch(() => {});
   }
 }
 

@@ -4,6 +4,7 @@ import { CloneError, DbcloneError, UsageError } from "../../errors.js";
 import type { Credentials, RunningServer } from "../types.js";
 import { withAdmin } from "./client.js";
 import { portReachesSession } from "./port-proof.js";
+import { takeReadySession } from "./ready-session.js";
 import { scramVerifier } from "./scram.js";
 import { SYSTEM_SCHEMA_FILTER } from "./sql.js";
 
@@ -109,7 +110,8 @@ async function makeLogin(
         await runFormatted(c, loginStatementsSql(i === 0), [user, db, ...(i === 0 ? [scramVerifier(password)] : [])]); // a verifier, never the password
         if (i === databases.length - 1) await hooks.last?.(c);
       },
-      { catalogOnly: true },
+      // The first database's session may be the one that answered the readiness query (same socket, same options).
+      { catalogOnly: true, session: i === 0 ? takeReadySession(server, db) : undefined },
     );
   }
   return {

@@ -7,9 +7,11 @@ import type { RunningServer, StartOptions } from "../types.js";
 import { findBinaries, majorOf } from "./binaries.js";
 import { commonSettings, durabilitySettings, hbaContents, writeRunConfig, writeServerFile } from "./config.js";
 import { dataDirOf, readEngineFile } from "./engineFile.js";
-import { launchPostgres, serverLaunchOf, stopPostgres, type LaunchSpec } from "./launch.js";
+import { serverLaunchOf, stopPostgres, type LaunchSpec } from "./launch.js";
+import { startHostProcess } from "../../runtime/host.js";
 import { assertImageDataDir } from "./dataDirLinks.js";
 import { assertReachable, giveToServerUser } from "./osUser.js";
+import { dropReadySession } from "./ready-session.js";
 
 /** Linux limits a unix socket path to 107 bytes. */
 const MAX_SOCKET_PATH = 107;
@@ -22,21 +24,23 @@ export interface PreparedServer {
 }
 
 export async function prepareServer(mountPath: string, opts: StartOptions): Promise<PreparedServer> {
-  const info = await readEngineFile(mountPath);
-  const bins = await findBinaries(majorOf(info.version));
   const dataDir = dataDirOf(mountPath);
   const host = opts.host ?? "127.0.0.1";
   const runDir = path.resolve(opts.runDir);
   if (Buffer.byteLength(path.join(runDir, `.s.PGSQL.${opts.port}`)) > MAX_SOCKET_PATH) {
     throw new UsageError(`The run directory ${runDir} is too long for a unix socket path (${MAX_SOCKET_PATH} bytes max); use a shorter one.`);
   }
-  await mkdir(runDir, { recursive: true, mode: 0o700 });
-  await chmod(runDir, 0o700);
-  await giveToServerUser(runDir);
-  await assertReachable(path.join(dataDir, "PG_VERSION"));
-  await assertReachable(path.join(runDir, "postgres.log"));
-  await assertImageDataDir(mountPath);
-  await writeRunConfig(runDir);
+  // Independent of each other, so run together (each is a few file-system calls); all of them
+  // settle before anything else happens, and any failure refuses the start.
+  const [read, ...checks] = await Promise.allSettled([
+    readEngineFile(mountPath),
+    prepareRunDir(runDir),
+    assertReachable(path.join(dataDir, "PG_VERSION")),
+    assertImageDataDir(mountPath),
+  ]);
+  for (const r of [read, ...checks]) if (r.status === "rejected") throw r.reason;
+  const info = (read as PromiseFulfilledResult<Awaited<ReturnType<typeof readEngineFile>>>).value;
+  const bins = await findBinaries(majorOf(info.version));
   const hbaFile = path.join(runDir, "pg_hba.conf");
   await writeServerFile(hbaFile, hbaContents(info.adminUser, host, opts.listenAll));
 
@@ -60,8 +64,18 @@ export async function prepareServer(mountPath: string, opts: StartOptions): Prom
     connectUser: info.adminUser,
     hba: { adminUser: info.adminUser, host },
     timeoutMs: opts.timeoutMs ?? 60_000,
+    ...(opts.readyDatabase ? { readyDatabase: opts.readyDatabase } : {}),
   };
   return { spec, server: { host, port: opts.port, socketDir: runDir, adminUser: info.adminUser }, version: info.version };
+}
+
+/** The private run directory (socket, log, our config files), the server user's alone. */
+async function prepareRunDir(runDir: string): Promise<void> {
+  await mkdir(runDir, { recursive: true, mode: 0o700 });
+  await chmod(runDir, 0o700);
+  await giveToServerUser(runDir);
+  await assertReachable(path.join(runDir, "postgres.log"));
+  await writeRunConfig(runDir);
 }
 
 export async function startServer(mountPath: string, opts: StartOptions, reporter: Reporter = silentReporter): Promise<RunningServer> {
@@ -69,7 +83,8 @@ export async function startServer(mountPath: string, opts: StartOptions, reporte
   const started = performance.now();
   let running: RunningServer;
   if (!opts.runtime || opts.runtime.kind === "host") {
-    running = { ...server, pid: (await launchPostgres(spec)).pid };
+    // Not launchPostgres: it would write the run directory's config files a second time.
+    running = { ...server, pid: (await startHostProcess(serverLaunchOf(spec), { timeoutMs: spec.timeoutMs })).pid };
   } else {
     // The container sees the mount (data + engine file) and the run dir at their host paths.
     const launch = serverLaunchOf(spec, [path.resolve(mountPath), spec.socketDir]);
@@ -88,5 +103,6 @@ export async function startServer(mountPath: string, opts: StartOptions, reporte
 
 /** Fast shutdown by default (sessions rolled back); `fast: false` waits for sessions to end. */
 export async function stopServer(server: RunningServer, opts: { fast?: boolean } = {}): Promise<void> {
+  await dropReadySession(server);
   await stopPostgres(server.pid, { fast: opts.fast !== false });
 }
