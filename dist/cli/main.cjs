@@ -3384,7 +3384,7 @@ async function adminClient(server, database2 = "postgres", opts = {}) {
   return client;
 }
 async function withAdmin(server, database2, fn, opts = {}) {
-  const client = await adminClient(server, database2, opts);
+  const client = opts.session ?? await adminClient(server, database2, opts);
   try {
     return await fn(client);
   } finally {
@@ -3533,6 +3533,41 @@ var init_port_proof = __esm({
   }
 });
 
+// packages/core/src/engine/postgres/ready-session.ts
+function parkReadySession(socketDir, port, database2, client) {
+  client.on("error", ignore);
+  const key = keyOf(socketDir, port);
+  void parked.get(key)?.client.end().catch(ignore);
+  parked.set(key, { database: database2, client });
+}
+function takeReadySession(server, database2) {
+  if (!server.socketDir) return void 0;
+  const key = keyOf(server.socketDir, server.port);
+  const p = parked.get(key);
+  if (!p) return void 0;
+  parked.delete(key);
+  if (p.database === database2) return p.client;
+  void p.client.end().catch(ignore);
+  return void 0;
+}
+async function dropReadySession(server) {
+  if (!server.socketDir) return;
+  const key = keyOf(server.socketDir, server.port);
+  const p = parked.get(key);
+  parked.delete(key);
+  await p?.client.end().catch(ignore);
+}
+var parked, keyOf, ignore;
+var init_ready_session = __esm({
+  "packages/core/src/engine/postgres/ready-session.ts"() {
+    "use strict";
+    init_import_meta_url();
+    parked = /* @__PURE__ */ new Map();
+    keyOf = (socketDir, port) => `${socketDir}\0${port}`;
+    ignore = () => void 0;
+  }
+});
+
 // packages/core/src/engine/postgres/scram.ts
 function scramVerifier(password, salt = (0, import_node_crypto6.randomBytes)(16), iterations = ITERATIONS) {
   const salted = (0, import_node_crypto6.pbkdf2Sync)(Buffer.from(password.normalize("NFKC"), "utf8"), salt, iterations, 32, "sha256");
@@ -3607,7 +3642,8 @@ async function makeLogin(server, databases2, opts, hooks = {}) {
         await runFormatted(c, loginStatementsSql(i === 0), [user, db, ...i === 0 ? [scramVerifier(password)] : []]);
         if (i === databases2.length - 1) await hooks.last?.(c);
       },
-      { catalogOnly: true }
+      // The first database's session may be the one that answered the readiness query (same socket, same options).
+      { catalogOnly: true, session: i === 0 ? takeReadySession(server, db) : void 0 }
     );
   }
   return {
@@ -3688,6 +3724,7 @@ var init_login = __esm({
     init_errors();
     init_client();
     init_port_proof();
+    init_ready_session();
     init_scram();
     init_sql();
   }
@@ -4425,15 +4462,27 @@ async function launchPostgres(spec) {
   return startHostProcess(serverLaunchOf(spec), { timeoutMs: spec.timeoutMs });
 }
 async function answers(spec) {
-  const client = new import_pg4.default.Client({ host: spec.socketDir, port: spec.port, user: spec.connectUser, database: "postgres" });
+  const keep = spec.readyDatabase;
+  const client = new import_pg4.default.Client({
+    host: spec.socketDir,
+    port: spec.port,
+    user: spec.connectUser,
+    database: keep ?? "postgres",
+    ...keep ? { options: CATALOG_ONLY_SESSION } : {}
+  });
+  let parked2 = false;
   try {
     await client.connect();
     await client.query("SELECT 1");
+    if (keep) {
+      parkReadySession(spec.socketDir, spec.port, keep, client);
+      parked2 = true;
+    }
     return true;
   } catch (e) {
     return e instanceof import_pg4.default.DatabaseError && e.code !== "57P03";
   } finally {
-    await client.end().catch(() => {
+    if (!parked2) await client.end().catch(() => {
     });
   }
 }
@@ -4451,6 +4500,8 @@ var init_launch = __esm({
     init_host();
     init_config();
     init_osUser();
+    init_client();
+    init_ready_session();
     SIGNALS = { fast: "SIGINT", smart: "SIGTERM" };
   }
 });
@@ -5421,21 +5472,21 @@ var init_dataDirLinks = __esm({
 
 // packages/core/src/engine/postgres/server.ts
 async function prepareServer(mountPath, opts) {
-  const info = await readEngineFile(mountPath);
-  const bins = await findBinaries(majorOf(info.version));
   const dataDir = dataDirOf(mountPath);
   const host = opts.host ?? "127.0.0.1";
   const runDir = import_node_path43.default.resolve(opts.runDir);
   if (Buffer.byteLength(import_node_path43.default.join(runDir, `.s.PGSQL.${opts.port}`)) > MAX_SOCKET_PATH) {
     throw new UsageError(`The run directory ${runDir} is too long for a unix socket path (${MAX_SOCKET_PATH} bytes max); use a shorter one.`);
   }
-  await (0, import_promises42.mkdir)(runDir, { recursive: true, mode: 448 });
-  await (0, import_promises42.chmod)(runDir, 448);
-  await giveToServerUser(runDir);
-  await assertReachable(import_node_path43.default.join(dataDir, "PG_VERSION"));
-  await assertReachable(import_node_path43.default.join(runDir, "postgres.log"));
-  await assertImageDataDir(mountPath);
-  await writeRunConfig(runDir);
+  const [read, ...checks] = await Promise.allSettled([
+    readEngineFile(mountPath),
+    prepareRunDir(runDir),
+    assertReachable(import_node_path43.default.join(dataDir, "PG_VERSION")),
+    assertImageDataDir(mountPath)
+  ]);
+  for (const r of [read, ...checks]) if (r.status === "rejected") throw r.reason;
+  const info = read.value;
+  const bins = await findBinaries(majorOf(info.version));
   const hbaFile = import_node_path43.default.join(runDir, "pg_hba.conf");
   await writeServerFile(hbaFile, hbaContents(info.adminUser, host, opts.listenAll));
   const settings = {
@@ -5457,16 +5508,24 @@ async function prepareServer(mountPath, opts) {
     logFile: import_node_path43.default.join(runDir, "postgres.log"),
     connectUser: info.adminUser,
     hba: { adminUser: info.adminUser, host },
-    timeoutMs: opts.timeoutMs ?? 6e4
+    timeoutMs: opts.timeoutMs ?? 6e4,
+    ...opts.readyDatabase ? { readyDatabase: opts.readyDatabase } : {}
   };
   return { spec, server: { host, port: opts.port, socketDir: runDir, adminUser: info.adminUser }, version: info.version };
+}
+async function prepareRunDir(runDir) {
+  await (0, import_promises42.mkdir)(runDir, { recursive: true, mode: 448 });
+  await (0, import_promises42.chmod)(runDir, 448);
+  await giveToServerUser(runDir);
+  await assertReachable(import_node_path43.default.join(runDir, "postgres.log"));
+  await writeRunConfig(runDir);
 }
 async function startServer(mountPath, opts, reporter = silentReporter) {
   const { spec, server, version: version2 } = await prepareServer(mountPath, opts);
   const started = performance.now();
   let running;
   if (!opts.runtime || opts.runtime.kind === "host") {
-    running = { ...server, pid: (await launchPostgres(spec)).pid };
+    running = { ...server, pid: (await startHostProcess(serverLaunchOf(spec), { timeoutMs: spec.timeoutMs })).pid };
   } else {
     const launch = serverLaunchOf(spec, [import_node_path43.default.resolve(mountPath), spec.socketDir]);
     const handle = await opts.runtime.start(launch, {
@@ -5482,6 +5541,7 @@ async function startServer(mountPath, opts, reporter = silentReporter) {
   return running;
 }
 async function stopServer(server, opts = {}) {
+  await dropReadySession(server);
   await stopPostgres(server.pid, { fast: opts.fast !== false });
 }
 var import_promises42, import_node_path43, MAX_SOCKET_PATH;
@@ -5497,8 +5557,10 @@ var init_server = __esm({
     init_config();
     init_engineFile();
     init_launch();
+    init_host();
     init_dataDirLinks();
     init_osUser();
+    init_ready_session();
     MAX_SOCKET_PATH = 107;
   }
 });
@@ -5523,15 +5585,20 @@ async function scrub(server, reporter, opts = {}) {
   await stopServer(server, { fast: true });
 }
 async function vacuumFullInParallel(server, db, jobs) {
-  const relations = await withAdmin(server, db, async (c) => {
-    const r = await c.query(
-      `SELECT format('%I.%I', n.nspname, c.relname) AS name, c.relkind::text AS kind, n.nspname = 'pg_catalog' AS catalog
-       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-       WHERE c.relkind IN ('r', 'm', 'p') AND c.relpersistence <> 't'
-       ORDER BY pg_total_relation_size(c.oid) DESC, 1`
-    );
-    return r.rows;
-  });
+  const relations = await withAdmin(
+    server,
+    db,
+    async (c) => {
+      const r = await c.query(
+        `SELECT n.nspname AS schema, c.relname AS table, c.relkind::text AS kind
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE c.relkind IN ('r', 'm', 'p') AND c.relpersistence <> 't'
+         ORDER BY pg_total_relation_size(c.oid) DESC, n.nspname, c.relname`
+      );
+      return r.rows.map((x) => ({ name: qualifiedName(x.schema, x.table), kind: x.kind, catalog: x.schema === "pg_catalog" }));
+    },
+    { catalogOnly: true }
+  );
   const user = relations.filter((r) => !r.catalog && r.kind !== "p");
   let next = 0;
   let failed;
@@ -5558,6 +5625,7 @@ var init_scrub = __esm({
     init_import_meta_url();
     import_node_os8 = __toESM(require("node:os"), 1);
     init_client();
+    init_sql();
     init_server();
     FULL = "VACUUM (FULL, FREEZE, ANALYZE)";
     STATISTICS = "VACUUM (FULL, FREEZE) pg_catalog.pg_statistic, pg_catalog.pg_statistic_ext_data";
@@ -19058,6 +19126,7 @@ async function start(s) {
       durability: opts.durability ?? "ephemeral",
       cloneId: record2.id,
       imageDigest: image.manifestDigest,
+      readyDatabase: record2.databases[0],
       timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       runtime,
       runtimeLabels: runtime ? await containerLabels(record2.id, opts.home) : void 0,
@@ -19433,268 +19502,6 @@ var init_gc2 = __esm({
   }
 });
 
-// packages/core/src/util/version.ts
-var TOOL_VERSION;
-var init_version = __esm({
-  "packages/core/src/util/version.ts"() {
-    "use strict";
-    init_import_meta_url();
-    TOOL_VERSION = "0.1.0";
-  }
-});
-
-// packages/core/src/clones/promote-shutdown.ts
-async function assertCleanShutdown(mountPath, engineVersion) {
-  const bins = await findBinaries(majorOf(engineVersion));
-  const { stdout } = await run(bins.bin("pg_controldata"), [dataDirOf(mountPath)], { env: childEnv({ LC_ALL: "C" }), timeoutMs: 3e4 });
-  const state = /Database cluster state:\s*(.+)/.exec(stdout)?.[1]?.trim();
-  if (state !== "shut down") {
-    throw new CloneError(
-      `the clone's server did not shut down cleanly (cluster state '${state ?? "unknown"}'), so its data is not published; tear the clone down and try again`
-    );
-  }
-}
-async function resetWal(mountPath, engineVersion) {
-  const bins = await findBinaries(majorOf(engineVersion));
-  await run(bins.bin("pg_resetwal"), ["-D", dataDirOf(mountPath)], {
-    asUser: serverUser().asUser,
-    cwd: "/",
-    env: childEnv({ LC_ALL: "C" }),
-    timeoutMs: 6e4
-  });
-}
-var init_promote_shutdown = __esm({
-  "packages/core/src/clones/promote-shutdown.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_binaries();
-    init_engineFile();
-    init_osUser();
-    init_errors();
-    init_childEnv();
-    init_exec();
-  }
-});
-
-// packages/core/src/clones/promote-prepare.ts
-function withDb(server, database2, fn) {
-  return withAdmin(server, database2, fn, { catalogOnly: true });
-}
-async function detachCloneLogin(server, databases2, login2) {
-  const [first] = databases2;
-  if (!first) return;
-  const role = quoteIdent(login2);
-  const admin = quoteIdent(server.adminUser);
-  await withDb(server, first, (c) => c.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1 AND pid <> pg_backend_pid()", [login2]));
-  const exists2 = await withDb(server, first, async (c) => (await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [login2])).rowCount);
-  for (const db of databases2) {
-    await withDb(server, db, async (c) => {
-      if (exists2) {
-        const owner = (await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [OWNER_ROLE])).rowCount ? quoteIdent(OWNER_ROLE) : admin;
-        await c.query(`REASSIGN OWNED BY ${role} TO ${owner}`);
-        await c.query(`DROP OWNED BY ${role}`);
-      }
-      await c.query("ANALYZE");
-    });
-  }
-  if (exists2) await withDb(server, first, (c) => c.query(`DROP ROLE ${role}`));
-}
-async function stripRolePasswords(server, database2) {
-  const databases2 = await withDb(server, database2, async (c) => {
-    const roles = await c.query("SELECT format('ALTER ROLE %I PASSWORD NULL', rolname) AS sql FROM pg_authid WHERE rolpassword IS NOT NULL");
-    for (const r of roles.rows) await c.query(r.sql);
-    await c.query("VACUUM FULL pg_authid");
-    return (await c.query("SELECT datname FROM pg_database WHERE datallowconn")).rows.map((r) => r.datname);
-  });
-  for (const db of databases2) {
-    await withDb(server, db, async (c) => {
-      await c.query("DELETE FROM pg_statistic WHERE starelid = 'pg_catalog.pg_authid'::regclass");
-      await c.query("ANALYZE pg_catalog.pg_authid");
-      await c.query("VACUUM FULL pg_catalog.pg_statistic");
-    });
-  }
-  const left = await withDb(server, database2, (c) => c.query("SELECT 1 FROM pg_authid WHERE rolpassword IS NOT NULL"));
-  if (left.rowCount) throw new CloneError(`${left.rowCount} role(s) still have a password after stripping; the clone was not promoted.`);
-}
-var init_promote_prepare = __esm({
-  "packages/core/src/clones/promote-prepare.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_postgres();
-    init_ownership();
-    init_errors();
-  }
-});
-
-// packages/core/src/clones/promote-privacy.ts
-async function promotedMasking(source, _disk, reporter) {
-  const m = source.manifest.masking;
-  if (!m) return { labels: {} };
-  reporter.warn(
-    `${source.name}:${source.version} is masked; the promoted version keeps its policy ${m.policyDigest.slice(0, 19)}\u2026, but its layer was not leak-scanned (no original values are available at promote time). Do not promote clones that received unmasked data.`
-  );
-  return {
-    // Same policy and rules: the data under the clone's writes is the masked data. No leakScan: this blob was not scanned.
-    masking: { policyDigest: m.policyDigest, ...m.variant ? { variant: m.variant } : {}, rules: m.rules, rowsChanged: 0 },
-    labels: { "dbclone.leak-scan": "not-run (promoted layer)" }
-  };
-}
-var init_promote_privacy = __esm({
-  "packages/core/src/clones/promote-privacy.ts"() {
-    "use strict";
-    init_import_meta_url();
-  }
-});
-
-// packages/core/src/clones/promote.ts
-var promote_exports = {};
-__export(promote_exports, {
-  promoteClone: () => promoteClone
-});
-async function promoteClone(opts) {
-  const started = performance.now();
-  const startedAt = (/* @__PURE__ */ new Date()).toISOString();
-  const { repository, reporter } = opts;
-  const target = parseImageRef(opts.as);
-  if (!target.version || target.digest || target.variant) throw new UsageError(`--as '${opts.as}' must be name:version (no digest or variant), e.g. shop:v2`);
-  const registry2 = new CloneRegistry(opts.home);
-  const record2 = await registry2.get(opts.clone);
-  if (!record2) throw new CloneNotFoundError(`no clone '${opts.clone}' on this machine; list them with dbclone clones`);
-  if (record2.state !== "ready" || !record2.serverPid || !isAlive(record2.serverPid) || !isPostgresOf(record2.serverPid, record2.mountPath) || !record2.attachment) {
-    throw new CloneError(`clone ${record2.id} is not running (state ${record2.state}); only a ready clone can be promoted: tear it down and clone again`);
-  }
-  if (!platformEntry(record2.engine).promotable) throw new NotSupportedError(`promoting ${record2.engine} clones is not supported yet`);
-  await refuseExisting(repository, target.name, target.version);
-  const source = await repository.resolve({ name: record2.image.name, digest: record2.image.manifestDigest });
-  const { driver, engine } = buildPlatformForRecord(record2, opts.home, opts.reporter);
-  if (!supportsLayers(driver)) throw new NotSupportedError(`the ${driver.name} disk driver cannot promote clones yet; clone with --disk qcow2 to promote`);
-  const label3 = `${target.name}:${target.version}`;
-  const sourceLabel = `${source.name}:${source.version}`;
-  const workDir = import_node_path78.default.join(opts.home, "work", `promote-${import_node_crypto18.default.randomBytes(5).toString("hex")}`);
-  try {
-    await claimClone(registry2, record2.id);
-    await makeDir(workDir, PRIVATE_DIR);
-    await writeBuildRecord(workDir, { ...newBuildRecord(workDir, label3), mounts: [] });
-    const server = { ...serverOf(record2), adminUser: ADMIN_USER };
-    reporter.info(`Promoting clone ${record2.id} of ${sourceLabel} to ${label3}${opts.flatten ? " (flattened)" : ""}`);
-    await detachCloneLogin(server, record2.databases, record2.user);
-    await stripRolePasswords(server, record2.databases[0] ?? "postgres");
-    const databases2 = await engine.inventory(server);
-    const engineInfo = await engine.describe(record2.mountPath);
-    await engine.stop(server, { fast: true });
-    await assertCleanShutdown(record2.mountPath, engineInfo.version);
-    await resetWal(record2.mountPath, engineInfo.version);
-    await pausePoint("promote:stopped");
-    if (opts.flatten) await driver.trim(record2.mountPath);
-    await driver.unmount(record2.attachment);
-    const layers = await pullLayers(repository, source);
-    const child = { file: record2.childFile, parents: layers.map((l) => l.file) };
-    const out = import_node_path78.default.join(workDir, `disk.${driver.format}`);
-    const sealed = opts.flatten ? await driver.flatten(child, out) : await driver.sealLayer(child, out);
-    await pausePoint("promote:sealed");
-    const masking = await promotedMasking(source, sealed, reporter);
-    const manifest = validateManifest(
-      {
-        schemaVersion: 1,
-        name: target.name,
-        version: target.version,
-        created: (/* @__PURE__ */ new Date()).toISOString(),
-        engine: { kind: engineInfo.kind, version: engineInfo.version },
-        platform: source.manifest.platform,
-        databases: databases2.map((d) => ({ name: d.name, sizeBytes: d.sizeBytes, tables: d.tables })),
-        disk: { digest: sealed.digest, sizeBytes: sealed.sizeBytes, virtualSizeBytes: sealed.virtualSizeBytes },
-        ...opts.flatten ? {} : { parent: source.manifestDigest },
-        source: {
-          kind: "clone",
-          description: `clone ${record2.id} of ${sourceLabel} (${source.manifestDigest})`,
-          capturedAt: startedAt,
-          rolePasswordsStripped: true
-        },
-        masking: masking.masking,
-        git: opts.git,
-        build: { ...opts.build, startedAt, finishedAt: (/* @__PURE__ */ new Date()).toISOString(), toolVersion: TOOL_VERSION },
-        access: source.manifest.access,
-        labels: {
-          ...source.manifest.labels,
-          ...masking.labels,
-          "dbclone.promoted-from": `${sourceLabel}@${source.manifestDigest}`,
-          ...opts.flatten ? { "dbclone.flattened": "true" } : {},
-          ...opts.labels
-        }
-      },
-      `manifest of ${label3}`
-    );
-    const image = await repository.push(manifest, sealed.file);
-    for (const tag of opts.tags ?? []) await repository.tag(image, tag);
-    await pausePoint("promote:published");
-    await removeClone({ ...record2, attachment: void 0, serverPid: void 0 }, { home: opts.home, reporter, repository, claimed: true });
-    const chainDepth = opts.flatten ? 1 : layers.length + 1;
-    await recordDoneWork(
-      repository.audit,
-      {
-        action: "promote",
-        outcome: "success",
-        image: label3,
-        digest: image.manifestDigest,
-        clone: record2.id,
-        actor: opts.build?.actor,
-        runUrl: opts.build?.runUrl,
-        commit: opts.git?.commit,
-        detail: `from ${sourceLabel}; ${opts.flatten ? "flattened" : `layer of ${chainDepth}`}; blob ${sealed.sizeBytes} bytes`
-      },
-      reporter
-    );
-    return { image, source, flattened: Boolean(opts.flatten), blobBytes: sealed.sizeBytes, chainDepth, seconds: secondsSince(started) };
-  } catch (e) {
-    await repository.audit.append({ action: "promote", outcome: "failure", image: label3, clone: record2.id, detail: e.message.slice(0, 500), actor: opts.build?.actor }).catch(() => void 0);
-    reporter.warn(`Clone ${record2.id} may be stopped now; remove it with: dbclone teardown ${record2.id}`);
-    if (e instanceof DbcloneError) throw e;
-    throw new CloneError(`promoting clone ${record2.id} to ${label3} failed: ${e.message}`, { cause: e });
-  } finally {
-    await import_promises68.default.rm(workDir, { recursive: true, force: true });
-  }
-}
-async function refuseExisting(repository, name, version2) {
-  try {
-    await repository.resolve({ name, version: version2 });
-  } catch (e) {
-    if (e instanceof ImageNotFoundError) return;
-    throw e;
-  }
-  throw new VersionExistsError(`image ${name} version ${version2} already exists; versions are immutable: choose a new version`);
-}
-var import_node_crypto18, import_promises68, import_node_path78;
-var init_promote2 = __esm({
-  "packages/core/src/clones/promote.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_crypto18 = __toESM(require("node:crypto"), 1);
-    import_promises68 = __toESM(require("node:fs/promises"), 1);
-    import_node_path78 = __toESM(require("node:path"), 1);
-    init_paths();
-    init_platform();
-    init_disk();
-    init_postgres();
-    init_errors();
-    init_reference();
-    init_manifest();
-    init_layers2();
-    init_exec();
-    init_time();
-    init_version();
-    init_record();
-    init_promote_shutdown();
-    init_promote_prepare();
-    init_promote_privacy();
-    init_registry2();
-    init_teardown();
-    init_build_record();
-    init_process_identity();
-    init_pause_point();
-    init_audit_after_work();
-  }
-});
-
 // packages/core/src/clones/index.ts
 var clones_exports = {};
 __export(clones_exports, {
@@ -19722,13 +19529,9 @@ __export(clones_exports, {
   parseDuration: () => parseDuration,
   parseTtl: () => parseTtl,
   pickFreePort: () => pickFreePort,
-  promoteClone: () => promoteClone2,
   serverOf: () => serverOf,
   teardownClones: () => teardownClones
 });
-async function promoteClone2(opts) {
-  return (await Promise.resolve().then(() => (init_promote2(), promote_exports))).promoteClone(opts);
-}
 var init_clones = __esm({
   "packages/core/src/clones/index.ts"() {
     "use strict";
@@ -19765,6 +19568,16 @@ var init_net = __esm({
     "use strict";
     init_import_meta_url();
     import_node_net3 = __toESM(require("node:net"), 1);
+  }
+});
+
+// packages/core/src/util/version.ts
+var TOOL_VERSION;
+var init_version = __esm({
+  "packages/core/src/util/version.ts"() {
+    "use strict";
+    init_import_meta_url();
+    TOOL_VERSION = "0.1.0";
   }
 });
 
@@ -23630,12 +23443,12 @@ function writeUtf8(buf, at, s) {
   }
   return s.length;
 }
-var import_node_crypto19, K, IV, W, PrefixedHmac;
+var import_node_crypto18, K, IV, W, PrefixedHmac;
 var init_hmac_sha256 = __esm({
   "packages/core/src/masking/hmac-sha256.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto19 = __toESM(require("node:crypto"), 1);
+    import_node_crypto18 = __toESM(require("node:crypto"), 1);
     K = new Int32Array([
       1116352408,
       1899447441,
@@ -23714,7 +23527,7 @@ var init_hmac_sha256 = __esm({
       outerBlock = new Uint8Array(64);
       constructor(key, prefix) {
         const k = Buffer.alloc(64);
-        (key.length > 64 ? import_node_crypto19.default.createHash("sha256").update(key).digest() : key).copy(k);
+        (key.length > 64 ? import_node_crypto18.default.createHash("sha256").update(key).digest() : key).copy(k);
         const pad = Buffer.alloc(64);
         this.inner.set(IV);
         for (let i = 0; i < 64; i++) pad[i] = k[i] ^ 54;
@@ -24219,15 +24032,15 @@ async function startMappingPool(key, size) {
 async function workerScript() {
   const here = typeof importMetaUrl === "string" ? (0, import_node_url3.fileURLToPath)(importMetaUrl) : void 0;
   if (here?.endsWith(".cjs")) {
-    const bundled = import_node_path80.default.join(import_node_path80.default.dirname(here), "mapping-worker.cjs");
+    const bundled = import_node_path79.default.join(import_node_path79.default.dirname(here), "mapping-worker.cjs");
     if (!import_node_fs36.default.existsSync(bundled))
       throw new BuildError(
-        `the masking worker bundle ${bundled} is missing; reinstall dbclone (dist/ must hold mapping-worker.cjs beside ${import_node_path80.default.basename(here)}).`
+        `the masking worker bundle ${bundled} is missing; reinstall dbclone (dist/ must hold mapping-worker.cjs beside ${import_node_path79.default.basename(here)}).`
       );
     return { file: bundled };
   }
   sourceBundle ??= bundleFromSource(
-    here ? import_node_path80.default.join(import_node_path80.default.dirname(here), "mapping-worker.ts") : import_node_path80.default.resolve("packages/core/src/masking/transformers/mapping-worker.ts")
+    here ? import_node_path79.default.join(import_node_path79.default.dirname(here), "mapping-worker.ts") : import_node_path79.default.resolve("packages/core/src/masking/transformers/mapping-worker.ts")
   );
   return sourceBundle;
 }
@@ -24237,7 +24050,7 @@ async function bundleFromSource(entry) {
   const out = await build({ entryPoints: [entry], write: false, bundle: true, platform: "node", format: "cjs", target: "node20", logLevel: "error" });
   return { code: out.outputFiles[0].text };
 }
-var import_node_fs36, import_node_module2, import_node_os13, import_node_path80, import_node_url3, import_node_worker_threads, defaultJobs, MIN_SLICE, sourceBundle;
+var import_node_fs36, import_node_module2, import_node_os13, import_node_path79, import_node_url3, import_node_worker_threads, defaultJobs, MIN_SLICE, sourceBundle;
 var init_mapping_pool = __esm({
   "packages/core/src/masking/transformers/mapping-pool.ts"() {
     "use strict";
@@ -24245,7 +24058,7 @@ var init_mapping_pool = __esm({
     import_node_fs36 = __toESM(require("node:fs"), 1);
     import_node_module2 = require("node:module");
     import_node_os13 = __toESM(require("node:os"), 1);
-    import_node_path80 = __toESM(require("node:path"), 1);
+    import_node_path79 = __toESM(require("node:path"), 1);
     import_node_url3 = require("node:url");
     import_node_worker_threads = require("node:worker_threads");
     init_errors();
@@ -24305,15 +24118,15 @@ function removeAllOnExit() {
     for (const d of liveDirs) (0, import_node_fs37.rmSync)(d, { recursive: true, force: true });
   });
 }
-var import_node_crypto20, import_node_fs37, import_node_os14, import_node_path81, FLUSH_AT, liveDirs, exitHook, OriginalsSpill;
+var import_node_crypto19, import_node_fs37, import_node_os14, import_node_path80, FLUSH_AT, liveDirs, exitHook, OriginalsSpill;
 var init_originals_spill = __esm({
   "packages/core/src/masking/leak-scan/originals-spill.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto20 = __toESM(require("node:crypto"), 1);
+    import_node_crypto19 = __toESM(require("node:crypto"), 1);
     import_node_fs37 = require("node:fs");
     import_node_os14 = __toESM(require("node:os"), 1);
-    import_node_path81 = __toESM(require("node:path"), 1);
+    import_node_path80 = __toESM(require("node:path"), 1);
     init_errors();
     init_originals();
     init_pattern_set();
@@ -24327,17 +24140,17 @@ var init_originals_spill = __esm({
         this.sources = sources;
         this.budget = budget;
         removeAllOnExit();
-        this.dir = (0, import_node_fs37.mkdtempSync)(import_node_path81.default.join(import_node_os14.default.tmpdir(), "dbclone-originals-"));
+        this.dir = (0, import_node_fs37.mkdtempSync)(import_node_path80.default.join(import_node_os14.default.tmpdir(), "dbclone-originals-"));
         liveDirs.add(this.dir);
         this.buckets = Array.from({ length: bucketCount }, (_, i) => ({
-          file: import_node_path81.default.join(this.dir, `b${i}`),
-          iv: import_node_crypto20.default.randomBytes(16),
+          file: import_node_path80.default.join(this.dir, `b${i}`),
+          iv: import_node_crypto19.default.randomBytes(16),
           pendingBytes: 0,
           count: 0,
           bytes: 0
         }));
         for (const b of this.buckets) {
-          b.cipher = import_node_crypto20.default.createCipheriv("aes-256-ctr", this.key, b.iv);
+          b.cipher = import_node_crypto19.default.createCipheriv("aes-256-ctr", this.key, b.iv);
           (0, import_node_fs37.closeSync)((0, import_node_fs37.openSync)(b.file, "wx", 384));
         }
       }
@@ -24345,7 +24158,7 @@ var init_originals_spill = __esm({
       budget;
       /** The private directory of the spill (removed by dispose()). */
       dir;
-      key = import_node_crypto20.default.randomBytes(32);
+      key = import_node_crypto19.default.randomBytes(32);
       buckets;
       batches = [];
       disposed = false;
@@ -24374,7 +24187,7 @@ var init_originals_spill = __esm({
         b.pendingBytes = 0;
       }
       read(b) {
-        return import_node_crypto20.default.createDecipheriv("aes-256-ctr", this.key, b.iv).update((0, import_node_fs37.readFileSync)(b.file));
+        return import_node_crypto19.default.createDecipheriv("aes-256-ctr", this.key, b.iv).update((0, import_node_fs37.readFileSync)(b.file));
       }
       /** End of the stream: deduplicate and sort each bucket, count, and group buckets into batches. */
       finish() {
@@ -24407,8 +24220,8 @@ var init_originals_spill = __esm({
       store(b, d) {
         b.count = d.count;
         b.bytes = d.bytes;
-        b.iv = import_node_crypto20.default.randomBytes(16);
-        (0, import_node_fs37.writeFileSync)(b.file, import_node_crypto20.default.createCipheriv("aes-256-ctr", this.key, b.iv).update(d.data), { mode: 384 });
+        b.iv = import_node_crypto19.default.randomBytes(16);
+        (0, import_node_fs37.writeFileSync)(b.file, import_node_crypto19.default.createCipheriv("aes-256-ctr", this.key, b.iv).update(d.data), { mode: 384 });
         return d.shorts;
       }
       groupBatches(shorts) {
@@ -25612,18 +25425,18 @@ function* batched(lines) {
   if (buf) yield buf;
 }
 async function copyLines(c, copyStatement, lines) {
-  await (0, import_promises69.pipeline)(import_node_stream3.Readable.from(batched(lines)), c.query((0, import_pg_copy_streams.from)(copyStatement)));
+  await (0, import_promises68.pipeline)(import_node_stream3.Readable.from(batched(lines)), c.query((0, import_pg_copy_streams.from)(copyStatement)));
 }
 async function copyBetween(from, query2, to, copyStatement) {
-  await (0, import_promises69.pipeline)(from.query((0, import_pg_copy_streams.to)(`COPY (${query2}) TO STDOUT`)), to.query((0, import_pg_copy_streams.from)(copyStatement)));
+  await (0, import_promises68.pipeline)(from.query((0, import_pg_copy_streams.to)(`COPY (${query2}) TO STDOUT`)), to.query((0, import_pg_copy_streams.from)(copyStatement)));
 }
-var import_node_stream3, import_promises69, import_pg_copy_streams, WRITE_BYTES;
+var import_node_stream3, import_promises68, import_pg_copy_streams, WRITE_BYTES;
 var init_copy_rows = __esm({
   "packages/core/src/engine/postgres/masking/copy-rows.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_stream3 = require("node:stream");
-    import_promises69 = require("node:stream/promises");
+    import_promises68 = require("node:stream/promises");
     import_pg_copy_streams = __toESM(require_pg_copy_streams(), 1);
     init_copy_text();
     WRITE_BYTES = 1 << 20;
@@ -26040,6 +25853,7 @@ async function planTableWork(withDb2, tables, jobs, minBlocks = MIN_SLICE_BLOCKS
     }
     const size = Math.ceil(blocks / count2);
     const slices = Array.from({ length: count2 }, (_, i) => ({ from: i * size, to: Math.min(blocks, (i + 1) * size) })).filter((s) => s.from < s.to);
+    slices[slices.length - 1].to = Number.POSITIVE_INFINITY;
     work.push({ rules, slices });
   }
   return work;
@@ -26093,7 +25907,7 @@ var init_update_slices = __esm({
     init_import_meta_url();
     init_map_families();
     MIN_SLICE_BLOCKS = 4096;
-    sliceCondition = (s) => `t.ctid >= '(${s.from},0)'::tid AND t.ctid < '(${s.to},0)'::tid`;
+    sliceCondition = (s) => `t.ctid >= '(${s.from},0)'::tid` + (Number.isFinite(s.to) ? ` AND t.ctid < '(${s.to},0)'::tid` : "");
   }
 });
 
@@ -26106,7 +25920,7 @@ async function applyMasking(opts) {
   const run5 = { rules: [], rowsChanged: 0, truncated: [], excluded: [], originals: emptyOriginals(), seconds: 0, jobs };
   checkFamilies(valueRules);
   if (opts.preview) run5.preview = { table: `${opts.preview.schema}.${opts.preview.table}`, before: await previewRow(withDb2, opts.preview) };
-  const workSchema = `dbclone_masking_${import_node_crypto21.default.randomBytes(4).toString("hex")}`;
+  const workSchema = `dbclone_masking_${import_node_crypto20.default.randomBytes(4).toString("hex")}`;
   const mappedDatabases = [...new Set(valueRules.map((r) => r.database))];
   let mapped;
   try {
@@ -26161,8 +25975,9 @@ async function applyMasking(opts) {
     run5.rowsChanged = changed.reduce((a, b) => a + b, 0);
     for (const database2 of databases2) {
       await withDb2(database2, async (c) => {
-        for (const mv of (await c.query("SELECT format('%I.%I', schemaname, matviewname) AS n FROM pg_matviews WHERE ispopulated")).rows) {
-          await c.query(`REFRESH MATERIALIZED VIEW ${mv.n}`);
+        const views = await c.query("SELECT schemaname AS s, matviewname AS n FROM pg_catalog.pg_matviews WHERE ispopulated");
+        for (const mv of views.rows) {
+          await c.query(`REFRESH MATERIALIZED VIEW ${qualifiedName(mv.s, mv.n)}`);
         }
       });
     }
@@ -26223,7 +26038,7 @@ async function maskTable(session, work, families, workSchema, key, reporter) {
       changed = await session(async (c) => {
         let n = await update(c);
         for (const r of rules.filter((x) => x.transformer === "shuffle")) {
-          const salt = import_node_crypto21.default.createHmac("sha256", key).update(`dbclone/shuffle/v1\0${label3}.${r.column}`).digest("hex");
+          const salt = import_node_crypto20.default.createHmac("sha256", key).update(`dbclone/shuffle/v1\0${label3}.${r.column}`).digest("hex");
           const s = shuffleUpdate(schema, table2, r.column, salt, where2);
           n = Math.max(n, (await c.query(s.text, s.values)).rowCount ?? 0);
         }
@@ -26255,12 +26070,12 @@ async function previewRow(withDb2, t, before) {
     return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v === null ? null : v instanceof Date ? v.toISOString() : String(v)]));
   });
 }
-var import_node_crypto21, TEXT_TYPES, CHUNK2;
+var import_node_crypto20, TEXT_TYPES, CHUNK2;
 var init_apply_masking = __esm({
   "packages/core/src/engine/postgres/masking/apply-masking.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto21 = __toESM(require("node:crypto"), 1);
+    import_node_crypto20 = __toESM(require("node:crypto"), 1);
     init_errors();
     init_sql();
     init_plan();
@@ -26276,6 +26091,9 @@ var init_apply_masking = __esm({
 // packages/core/src/engine/postgres/masking/connector.ts
 function adminConnector(server) {
   return (database2, fn) => withAdmin(server, database2, fn);
+}
+function catalogConnector(server) {
+  return (database2, fn) => withAdmin(server, database2, fn, { catalogOnly: true });
 }
 function urlConnector(url) {
   return async (database2, fn) => {
@@ -26618,25 +26436,29 @@ var init_detect = __esm({
 
 // packages/core/src/engine/postgres/masking/scan-pii.ts
 function sampleSeed(database2, schema, table2) {
-  return import_node_crypto22.default.createHash("sha256").update(`dbclone/pii-sample/v1\0${database2}\0${schema}\0${table2}`).digest().readUInt32BE(0) % 2147483647;
+  return import_node_crypto21.default.createHash("sha256").update(`dbclone/pii-sample/v1\0${database2}\0${schema}\0${table2}`).digest().readUInt32BE(0) % 2147483647;
 }
 async function scanUnmaskedPii(withDb2, databases2, rules = [], sampleRows = 200) {
   const masked = new Set(rules.map((r) => [r.database, r.schema, r.table, r.column].join("\0")));
   const found = [];
   for (const db of databases2) {
     await withDb2(db.name, async (c) => {
-      const composites = new Set(
+      const compositeColumns = new Set(
         (await c.query(
-          "SELECT format_type(oid, NULL) AS t FROM pg_type WHERE typtype = 'c' AND typrelid IN (SELECT oid FROM pg_class WHERE relkind = 'c')"
-        )).rows.map((r) => r.t)
+          `SELECT n.nspname AS s, r.relname AS t, a.attname AS c
+             FROM pg_attribute a JOIN pg_class r ON r.oid = a.attrelid JOIN pg_namespace n ON n.oid = r.relnamespace
+               JOIN pg_type ty ON ty.oid = a.atttypid
+             WHERE a.attnum > 0 AND NOT a.attisdropped AND ty.typtype = 'c'`
+        )).rows.map((r) => [r.s, r.t, r.c].join("\0"))
       );
       for (const t of db.tables) {
         const open20 = t.columns.filter((col) => !masked.has([db.name, t.schema, t.name, col.name].join("\0")));
         if (open20.length === 0) continue;
-        const sampled = open20.filter((col) => SAMPLED_TYPES.test(col.type) || composites.has(col.type));
+        const isComposite = (col) => compositeColumns.has([t.schema, t.name, col.name].join("\0"));
+        const sampled = open20.filter((col) => SAMPLED_TYPES.test(col.type) || isComposite(col));
         let rows = [];
         if (sampled.length > 0) {
-          const cols = sampled.map((col) => composites.has(col.type) ? `${quoteIdent(col.name)}::text` : quoteIdent(col.name)).join(", ");
+          const cols = sampled.map((col) => isComposite(col) ? `${quoteIdent(col.name)}::text` : quoteIdent(col.name)).join(", ");
           const sample = t.rowEstimate > 1e5 ? ` TABLESAMPLE SYSTEM (1) REPEATABLE (${sampleSeed(db.name, t.schema, t.name)})` : "";
           const r = await c.query({ text: `SELECT ${cols} FROM ${qualifiedName(t.schema, t.name)}${sample} LIMIT ${sampleRows}`, rowMode: "array" });
           rows = r.rows;
@@ -26646,7 +26468,7 @@ async function scanUnmaskedPii(withDb2, databases2, rules = [], sampleRows = 200
           const values = [];
           if (i >= 0) {
             for (const row of rows) {
-              const leaves = [...textLeaves(row[i], composites.has(col.type))].map((l) => Buffer.from(l).toString("utf8")).filter((l) => l.length > 0);
+              const leaves = [...textLeaves(row[i], isComposite(col))].map((l) => Buffer.from(l).toString("utf8")).filter((l) => l.length > 0);
               const telling = leaves.find((l) => detectPii({ name: "", type: col.type }, [l]).kinds.length > 0);
               if (telling ?? leaves[0]) values.push(telling ?? leaves[0]);
             }
@@ -26659,12 +26481,12 @@ async function scanUnmaskedPii(withDb2, databases2, rules = [], sampleRows = 200
   }
   return found;
 }
-var import_node_crypto22, SAMPLED_TYPES;
+var import_node_crypto21, SAMPLED_TYPES;
 var init_scan_pii = __esm({
   "packages/core/src/engine/postgres/masking/scan-pii.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto22 = __toESM(require("node:crypto"), 1);
+    import_node_crypto21 = __toESM(require("node:crypto"), 1);
     init_sql();
     init_explain();
     init_detect();
@@ -26721,12 +26543,13 @@ WHERE c.relkind IN ('m', 'v') AND ${SYSTEM_SCHEMA_FILTER}`;
 // packages/core/src/engine/postgres/masking/target.ts
 function postgresMasking(server) {
   const withDb2 = adminConnector(server);
+  const catalogOnly = catalogConnector(server);
   return {
-    schemaFacts: (databases2) => schemaFacts(withDb2, databases2),
+    schemaFacts: (databases2) => schemaFacts(catalogOnly, databases2),
     explainSql: explainPolicySql(withDb2),
-    scanUnmaskedPii: (databases2, rules) => scanUnmaskedPii(withDb2, databases2, rules),
+    scanUnmaskedPii: (databases2, rules) => scanUnmaskedPii(catalogOnly, databases2, rules),
     mask: (policy, key, reporter, opts) => applyMasking({ withDb: withDb2, policy, key, reporter, preview: opts?.preview, jobs: opts?.jobs, originalsBudget: opts?.originalsBudget }),
-    readPublished: async (content, isMasked) => void await readPublished2(withDb2, content, { isMasked })
+    readPublished: async (content, isMasked) => void await readPublished2(catalogOnly, content, { isMasked })
   };
 }
 var init_target = __esm({
@@ -27111,12 +26934,12 @@ var init_errors4 = __esm({
 
 // packages/core/src/masking/leak-scan/pg-page.ts
 function isRelationFile(rel) {
-  const parts = rel.split(import_node_path82.default.sep);
+  const parts = rel.split(import_node_path81.default.sep);
   const at = parts.findIndex((p) => p === "base" || p === "global");
   return at >= 0 && /^\d+(\.\d+)?$/.test(parts[parts.length - 1]);
 }
 async function channelOfFile(full, rel, offset) {
-  const parts = rel.split(import_node_path82.default.sep);
+  const parts = rel.split(import_node_path81.default.sep);
   const dataAt = parts.findIndex((p) => p === "pg_wal" || p === "base" || p === "global");
   const inner = dataAt >= 0 ? parts.slice(dataAt) : parts;
   if (inner[0] === "pg_wal") return `a kept WAL segment (${inner.join("/")})`;
@@ -27127,7 +26950,7 @@ async function channelOfFile(full, rel, offset) {
   return `file ${inner.join("/")}`;
 }
 async function pageKind(full, offset) {
-  const fh = await (0, import_promises70.open)(full, "r");
+  const fh = await (0, import_promises69.open)(full, "r");
   try {
     const header = Buffer.alloc(24);
     await fh.read(header, 0, 24, offset - offset % PAGE);
@@ -27140,7 +26963,7 @@ async function pageKind(full, offset) {
   }
 }
 async function insideCompressedDatum(full, offset, length) {
-  const fh = await (0, import_promises70.open)(full, "r");
+  const fh = await (0, import_promises69.open)(full, "r");
   try {
     const page = Buffer.alloc(PAGE);
     const pageStart = offset - offset % PAGE;
@@ -27170,7 +26993,7 @@ async function insideCompressedDatum(full, offset, length) {
   }
 }
 async function explainInPage(full, offset, length, window) {
-  const fh = await (0, import_promises70.open)(full, "r");
+  const fh = await (0, import_promises69.open)(full, "r");
   let page;
   try {
     page = Buffer.alloc(PAGE);
@@ -27200,13 +27023,13 @@ async function explainInPage(full, offset, length, window) {
   }
   return await insideCompressedDatum(full, offset, length) ? "compressed" : void 0;
 }
-var import_promises70, import_node_path82, PAGE, LP_NORMAL, HEAP_XMIN_COMMITTED, HEAP_XMIN_INVALID, HEAP_XMAX_INVALID, HEAP_XMAX_LOCK_ONLY;
+var import_promises69, import_node_path81, PAGE, LP_NORMAL, HEAP_XMIN_COMMITTED, HEAP_XMIN_INVALID, HEAP_XMAX_INVALID, HEAP_XMAX_LOCK_ONLY;
 var init_pg_page = __esm({
   "packages/core/src/masking/leak-scan/pg-page.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises70 = require("node:fs/promises");
-    import_node_path82 = __toESM(require("node:path"), 1);
+    import_promises69 = require("node:fs/promises");
+    import_node_path81 = __toESM(require("node:path"), 1);
     PAGE = 8192;
     LP_NORMAL = 1;
     HEAP_XMIN_COMMITTED = 256;
@@ -27295,11 +27118,11 @@ async function scanBlob(file, set, tally, onProgress) {
       yield c;
     }
   })();
-  await scanStream(chunks, set, tally, { file: import_node_path83.default.basename(file), channelOf: () => "the disk outside the data files (free space or filesystem metadata)" });
+  await scanStream(chunks, set, tally, { file: import_node_path82.default.basename(file), channelOf: () => "the disk outside the data files (free space or filesystem metadata)" });
 }
 async function scanDataFiles(root, set, tally) {
   for (const rel of await listFiles(root, "")) {
-    const full = import_node_path83.default.join(root, rel);
+    const full = import_node_path82.default.join(root, rel);
     const relation = isRelationFile(rel);
     await scanStream((0, import_node_fs38.createReadStream)(full, { highWaterMark: CHUNK3 }), set, tally, {
       file: rel,
@@ -27310,21 +27133,21 @@ async function scanDataFiles(root, set, tally) {
 }
 async function listFiles(root, rel) {
   const out = [];
-  for (const e of (await (0, import_promises71.readdir)(import_node_path83.default.join(root, rel), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
-    const r = import_node_path83.default.join(rel, e.name);
+  for (const e of (await (0, import_promises70.readdir)(import_node_path82.default.join(root, rel), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    const r = import_node_path82.default.join(rel, e.name);
     if (e.isDirectory()) out.push(...await listFiles(root, r));
-    else if (e.isFile() && (await (0, import_promises71.lstat)(import_node_path83.default.join(root, r))).isFile()) out.push(r);
+    else if (e.isFile() && (await (0, import_promises70.lstat)(import_node_path82.default.join(root, r))).isFile()) out.push(r);
   }
   return out;
 }
-var import_node_fs38, import_promises71, import_node_path83, emptyTally, EXAMPLES2, planOf, CHUNK3;
+var import_node_fs38, import_promises70, import_node_path82, emptyTally, EXAMPLES2, planOf, CHUNK3;
 var init_residue_scan = __esm({
   "packages/core/src/masking/leak-scan/residue-scan.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs38 = require("node:fs");
-    import_promises71 = require("node:fs/promises");
-    import_node_path83 = __toESM(require("node:path"), 1);
+    import_promises70 = require("node:fs/promises");
+    import_node_path82 = __toESM(require("node:path"), 1);
     init_explain();
     init_originals();
     init_pattern_set();
@@ -27955,22 +27778,22 @@ async function sourceFileDigests(sources, reporter) {
   const files = [];
   for (const source of sources) {
     if (source.kind !== "dump") continue;
-    const info = await (0, import_promises72.stat)(source.path).catch(() => void 0);
+    const info = await (0, import_promises71.stat)(source.path).catch(() => void 0);
     if (!info?.isFile()) continue;
-    const name = import_node_path84.default.basename(source.path);
+    const name = import_node_path83.default.basename(source.path);
     const hashing = progressOnDemand(reporter, `Hashing ${name}`, info.size, { unit: "bytes" });
     files.push({ name, digest: await sha256File(source.path, hashing.onProgress) });
     hashing.finish();
   }
   return files;
 }
-var import_promises72, import_node_path84;
+var import_promises71, import_node_path83;
 var init_source_files = __esm({
   "packages/core/src/build/source-files.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises72 = require("node:fs/promises");
-    import_node_path84 = __toESM(require("node:path"), 1);
+    import_promises71 = require("node:fs/promises");
+    import_node_path83 = __toESM(require("node:path"), 1);
     init_image();
     init_reporter();
   }
@@ -27997,23 +27820,23 @@ async function buildImage(input) {
   const described = [];
   for (const source of opts.sources) described.push(await engine.probeSource(source));
   const sourceFiles = await sourceFileDigests(opts.sources, reporter);
-  const workDir = import_node_path85.default.join(opts.home, "work", `build-${import_node_crypto23.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path84.default.join(opts.home, "work", `build-${import_node_crypto22.default.randomBytes(5).toString("hex")}`);
   await makeDir(workDir, TRAVERSABLE_DIR);
   const buildRecord = newBuildRecord(workDir, `${opts.name}:${version2}`);
   await writeBuildRecord(workDir, buildRecord);
   const cleanup = new CleanupStack(reporter);
-  cleanup.push("remove the build's work directory", () => import_promises73.default.rm(workDir, { recursive: true, force: true }));
+  cleanup.push("remove the build's work directory", () => import_promises72.default.rm(workDir, { recursive: true, force: true }));
   try {
     const virtualSize = await engine.stagingSize(opts.sources, opts.diskSizeBytes, reporter);
     if (!opts.restored) reporter.info(`Restoring ${opts.sources.length} source(s) onto a staging disk`);
-    const stagingAt = [import_node_path85.default.join(workDir, platform.entry.stagingName), import_node_path85.default.join(workDir, "staging")];
+    const stagingAt = [import_node_path84.default.join(workDir, platform.entry.stagingName), import_node_path84.default.join(workDir, "staging")];
     const staging = opts.restored ? await opts.restored.stagingDisk(...stagingAt) : await driver.createStaging(...stagingAt, virtualSize);
     cleanup.push("remove the staging disk", async () => {
       await driver.unmount(staging.attachment);
       await driver.destroy(staging.file);
     });
     const engineInfo = opts.restored ? opts.restored.engineInfo : await engine.restore(opts.sources, staging.mountPath, reporter);
-    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path85.default.join(workDir, "run") }, reporter);
+    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path84.default.join(workDir, "run") }, reporter);
     cleanup.push("stop the build server", () => engine.stop(server, { fast: true }));
     if (server.pid) await writeBuildRecord(workDir, { ...buildRecord, serverPid: server.pid });
     await pausePoint("build:restored");
@@ -28032,7 +27855,7 @@ async function buildImage(input) {
     const restoreSeconds = secondsSince(started);
     reporter.info("Writing the base disk fresh from the prepared data");
     const sealStart = performance.now();
-    let fresh = await driver.createStaging(import_node_path85.default.join(workDir, `fresh.${driver.format}`), import_node_path85.default.join(workDir, "fresh"), virtualSize);
+    let fresh = await driver.createStaging(import_node_path84.default.join(workDir, `fresh.${driver.format}`), import_node_path84.default.join(workDir, "fresh"), virtualSize);
     cleanup.push("remove the fresh disk", async () => {
       await driver.unmount(fresh.attachment);
       await driver.destroy(fresh.file);
@@ -28048,7 +27871,7 @@ async function buildImage(input) {
       };
       fresh = await engine.finishFresh(fresh, { driver, stagingMount: staging.mountPath, moved }, reporter);
     }
-    const sealed = await driver.seal(fresh, import_node_path85.default.join(workDir, `base.${driver.format}`));
+    const sealed = await driver.seal(fresh, import_node_path84.default.join(workDir, `base.${driver.format}`));
     const sealSeconds = secondsSince(sealStart);
     await pausePoint("build:sealed");
     const leakScan = masked ? masked.leak || masked.leakUnprepared ? await leakScanOrFail(sealed.file, masked.run, reporter, masked.leak) : skippedLeakScan(masked.resolved, masked.run) : void 0;
@@ -28083,7 +27906,7 @@ async function buildImage(input) {
       ...record2 ? { masking: maskingReport(record2) } : {}
     };
   } catch (e) {
-    const full = await diskFullError(e, [import_node_path85.default.join(workDir, "staging"), import_node_path85.default.join(workDir, "fresh"), workDir], `building ${opts.name}:${version2}`);
+    const full = await diskFullError(e, [import_node_path84.default.join(workDir, "staging"), import_node_path84.default.join(workDir, "fresh"), workDir], `building ${opts.name}:${version2}`);
     await cleanup.unwind();
     throw await buildFailed(opts, version2, full ?? e);
   }
@@ -28104,14 +27927,14 @@ async function refuseExistingVersion(opts, version2) {
   }
   throw new VersionExistsError(`image ${opts.name} version ${version2} already exists; versions are immutable: choose a new version.`);
 }
-var import_node_crypto23, import_promises73, import_node_path85;
+var import_node_crypto22, import_promises72, import_node_path84;
 var init_build_image = __esm({
   "packages/core/src/build/build-image.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto23 = __toESM(require("node:crypto"), 1);
-    import_promises73 = __toESM(require("node:fs/promises"), 1);
-    import_node_path85 = __toESM(require("node:path"), 1);
+    import_node_crypto22 = __toESM(require("node:crypto"), 1);
+    import_promises72 = __toESM(require("node:fs/promises"), 1);
+    import_node_path84 = __toESM(require("node:path"), 1);
     init_paths();
     init_errors();
     init_manifest();
@@ -28148,17 +27971,17 @@ async function buildImageVariants(input, variants, hooks = {}) {
   const { driver, engine, entry } = platformForBuild(kind, input.home);
   await driver.checkPrerequisites();
   await engine.checkPrerequisites();
-  const workDir = import_node_path86.default.join(input.home, "work", `variants-${import_node_crypto24.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path85.default.join(input.home, "work", `variants-${import_node_crypto23.default.randomBytes(5).toString("hex")}`);
   await makeDir(workDir, TRAVERSABLE_DIR);
   await writeBuildRecord(workDir, newBuildRecord(workDir, `${input.name} (${variants.length} variants)`));
   const cleanup = new CleanupStack(reporter);
-  cleanup.push("remove the shared staging's work directory", () => import_promises74.default.rm(workDir, { recursive: true, force: true }));
+  cleanup.push("remove the shared staging's work directory", () => import_promises73.default.rm(workDir, { recursive: true, force: true }));
   try {
     const started = performance.now();
     reporter.info(`Restoring ${input.sources.length} source(s) once onto a staging disk for ${variants.length} variants`);
     const staging = await driver.createStaging(
-      import_node_path86.default.join(workDir, entry.stagingName),
-      import_node_path86.default.join(workDir, "staging"),
+      import_node_path85.default.join(workDir, entry.stagingName),
+      import_node_path85.default.join(workDir, "staging"),
       await engine.stagingSize(input.sources, input.diskSizeBytes, reporter)
     );
     cleanup.push("remove the unmasked staging disk", async () => {
@@ -28167,7 +27990,7 @@ async function buildImageVariants(input, variants, hooks = {}) {
     });
     const engineInfo = await engine.restore(input.sources, staging.mountPath, reporter);
     await driver.unmount(staging.attachment);
-    await import_promises74.default.chmod(staging.file, 292);
+    await import_promises73.default.chmod(staging.file, 292);
     reporter.info(`Restored once in ${secondsSince(started).toFixed(1)} s; each variant masks a differencing child of that staging disk`);
     for (const variant of variants) {
       await buildOne(variant, {
@@ -28188,14 +28011,14 @@ async function buildImageVariants(input, variants, hooks = {}) {
     await cleanup.unwind();
   }
 }
-var import_node_crypto24, import_promises74, import_node_path86, withVariant;
+var import_node_crypto23, import_promises73, import_node_path85, withVariant;
 var init_build_variants = __esm({
   "packages/core/src/build/build-variants.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto24 = __toESM(require("node:crypto"), 1);
-    import_promises74 = __toESM(require("node:fs/promises"), 1);
-    import_node_path86 = __toESM(require("node:path"), 1);
+    import_node_crypto23 = __toESM(require("node:crypto"), 1);
+    import_promises73 = __toESM(require("node:fs/promises"), 1);
+    import_node_path85 = __toESM(require("node:path"), 1);
     init_cleanup();
     init_paths();
     init_time();
@@ -28243,33 +28066,33 @@ async function scanSource(opts) {
   await driver.checkPrerequisites();
   await engine.checkPrerequisites();
   await engine.probeSource(opts.source);
-  const workDir = import_node_path87.default.join(opts.home, "work", `scan-${import_node_crypto25.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path86.default.join(opts.home, "work", `scan-${import_node_crypto24.default.randomBytes(5).toString("hex")}`);
   await makeDir(workDir, TRAVERSABLE_DIR);
   const cleanup = new CleanupStack(opts.reporter);
-  cleanup.push("remove the scan's work directory", () => import_promises75.default.rm(workDir, { recursive: true, force: true }));
+  cleanup.push("remove the scan's work directory", () => import_promises74.default.rm(workDir, { recursive: true, force: true }));
   try {
     const size = await engine.stagingSize([opts.source], void 0, opts.reporter);
-    const staging = await driver.createStaging(import_node_path87.default.join(workDir, platform.entry.stagingName), import_node_path87.default.join(workDir, "staging"), size);
+    const staging = await driver.createStaging(import_node_path86.default.join(workDir, platform.entry.stagingName), import_node_path86.default.join(workDir, "staging"), size);
     cleanup.push("remove the staging disk", async () => {
       await driver.unmount(staging.attachment);
       await driver.destroy(staging.file);
     });
     await engine.restore([opts.source], staging.mountPath, opts.reporter);
-    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path87.default.join(workDir, "run") }, opts.reporter);
+    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path86.default.join(workDir, "run") }, opts.reporter);
     cleanup.push("stop the scan server", () => engine.stop(server, { fast: true }));
     return await scanWith(adminConnector(server), await engine.inventory(server), opts);
   } finally {
     await cleanup.unwind();
   }
 }
-var import_node_crypto25, import_promises75, import_node_path87, COLUMNS_SQL;
+var import_node_crypto24, import_promises74, import_node_path86, COLUMNS_SQL;
 var init_scan_source = __esm({
   "packages/core/src/build/scan-source.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto25 = __toESM(require("node:crypto"), 1);
-    import_promises75 = __toESM(require("node:fs/promises"), 1);
-    import_node_path87 = __toESM(require("node:path"), 1);
+    import_node_crypto24 = __toESM(require("node:crypto"), 1);
+    import_promises74 = __toESM(require("node:fs/promises"), 1);
+    import_node_path86 = __toESM(require("node:path"), 1);
     init_paths();
     init_errors();
     init_platform();
@@ -28545,7 +28368,7 @@ var require_yaml = __commonJS({
 async function loadPolicyFile(file) {
   let text;
   try {
-    text = await (0, import_promises76.readFile)(file, "utf8");
+    text = await (0, import_promises75.readFile)(file, "utf8");
   } catch (e) {
     throw new PolicyError(`cannot read the policy file (${e.message}); check the path`, file);
   }
@@ -28675,12 +28498,12 @@ function normalise(raw, origin) {
     origin
   };
 }
-var import_promises76, import_ajv, import_yaml, validate2;
+var import_promises75, import_ajv, import_yaml, validate2;
 var init_load_policy = __esm({
   "packages/core/src/masking/policy/load-policy.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises76 = require("node:fs/promises");
+    import_promises75 = require("node:fs/promises");
     import_ajv = __toESM(require_ajv(), 1);
     import_yaml = __toESM(require_yaml(), 1);
     init_policy_error();
@@ -28705,14 +28528,14 @@ function resolveMaskingKey(opts) {
     );
   }
   opts.reporter?.warn("Masking with a random throw-away key (--insecure-random-key): pseudonyms will differ on the next build.");
-  return { bytes: import_node_crypto26.default.randomBytes(32), insecure: true };
+  return { bytes: import_node_crypto25.default.randomBytes(32), insecure: true };
 }
-var import_node_crypto26, MASKING_KEY_ENV, MIN_KEY_LENGTH;
+var import_node_crypto25, MASKING_KEY_ENV, MIN_KEY_LENGTH;
 var init_key = __esm({
   "packages/core/src/masking/key.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto26 = __toESM(require("node:crypto"), 1);
+    import_node_crypto25 = __toESM(require("node:crypto"), 1);
     init_errors();
     MASKING_KEY_ENV = "DBCLONE_MASKING_KEY";
     MIN_KEY_LENGTH = 16;
@@ -29145,7 +28968,7 @@ async function runnerChain(artifacts, places, runner) {
 async function readLines(file) {
   let text;
   try {
-    text = await (0, import_promises77.readFile)(file, "utf8");
+    text = await (0, import_promises76.readFile)(file, "utf8");
   } catch (e) {
     if (e.code === "ENOENT") return [];
     throw e;
@@ -29154,12 +28977,12 @@ async function readLines(file) {
   if (lines[lines.length - 1] === "") lines.pop();
   return lines;
 }
-var import_promises77, RUNNER_CONCURRENCY;
+var import_promises76, RUNNER_CONCURRENCY;
 var init_audit_sources = __esm({
   "packages/core/src/catalog/audit-sources.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises77 = require("node:fs/promises");
+    import_promises76 = require("node:fs/promises");
     init_audit();
     init_errors();
     init_audit_report();
@@ -29932,14 +29755,14 @@ It holds the source's data as it was; share it only where the source itself may 
 
 // packages/core/src/catalog/write-catalog.ts
 async function writeCatalog(repository, outDir, opts = {}) {
-  const out = import_node_path88.default.resolve(outDir);
+  const out = import_node_path87.default.resolve(outDir);
   await assertReplaceable(out);
   const data = await collectCatalog(repository, opts.now, { anchorsGitDir: opts.anchorsGitDir });
   const tmp = `${out}.tmp-${process.pid}-${Date.now()}`;
   try {
     const pages = await writeSite(tmp, data);
-    await (0, import_promises78.rm)(out, { recursive: true, force: true });
-    await (0, import_promises78.rename)(tmp, out);
+    await (0, import_promises77.rm)(out, { recursive: true, force: true });
+    await (0, import_promises77.rename)(tmp, out);
     return {
       outDir: out,
       versions: data.versions.length,
@@ -29949,12 +29772,12 @@ async function writeCatalog(repository, outDir, opts = {}) {
       pages
     };
   } finally {
-    await (0, import_promises78.rm)(tmp, { recursive: true, force: true });
+    await (0, import_promises77.rm)(tmp, { recursive: true, force: true });
   }
 }
 async function writeSite(dir, data) {
-  await (0, import_promises78.mkdir)(import_node_path88.default.join(dir, "assets"), { recursive: true });
-  await (0, import_promises78.mkdir)(import_node_path88.default.join(dir, "versions"));
+  await (0, import_promises77.mkdir)(import_node_path87.default.join(dir, "assets"), { recursive: true });
+  await (0, import_promises77.mkdir)(import_node_path87.default.join(dir, "versions"));
   const links = versionLinks(data.versions);
   const pages = [
     ["index.html", () => renderLibrary(data)],
@@ -29963,42 +29786,42 @@ async function writeSite(dir, data) {
     ...data.versions.map((v) => [v.page, () => renderVersion(data, v, links)])
   ];
   await Promise.all([
-    (0, import_promises78.writeFile)(import_node_path88.default.join(dir, "assets", "catalog.css"), CATALOG_STYLE),
-    (0, import_promises78.writeFile)(import_node_path88.default.join(dir, "assets", "catalog.js"), CATALOG_SCRIPT),
-    (0, import_promises78.writeFile)(import_node_path88.default.join(dir, CATALOG_MARKER), `dbclone catalog of ${data.versions.length} versions, ${data.generatedAt}
+    (0, import_promises77.writeFile)(import_node_path87.default.join(dir, "assets", "catalog.css"), CATALOG_STYLE),
+    (0, import_promises77.writeFile)(import_node_path87.default.join(dir, "assets", "catalog.js"), CATALOG_SCRIPT),
+    (0, import_promises77.writeFile)(import_node_path87.default.join(dir, CATALOG_MARKER), `dbclone catalog of ${data.versions.length} versions, ${data.generatedAt}
 `),
     // GitHub Pages runs Jekyll unless told not to, and Jekyll hides files starting with "_" or ".".
-    (0, import_promises78.writeFile)(import_node_path88.default.join(dir, ".nojekyll"), ""),
-    mapLimit(pages, WRITE_CONCURRENCY, ([file, render2]) => (0, import_promises78.writeFile)(insideSite(dir, file), render2()))
+    (0, import_promises77.writeFile)(import_node_path87.default.join(dir, ".nojekyll"), ""),
+    mapLimit(pages, WRITE_CONCURRENCY, ([file, render2]) => (0, import_promises77.writeFile)(insideSite(dir, file), render2()))
   ]);
   return pages.map(([file]) => file);
 }
 function insideSite(dir, file) {
-  const target = import_node_path88.default.resolve(dir, file);
-  if (!target.startsWith(import_node_path88.default.resolve(dir) + import_node_path88.default.sep)) {
+  const target = import_node_path87.default.resolve(dir, file);
+  if (!target.startsWith(import_node_path87.default.resolve(dir) + import_node_path87.default.sep)) {
     throw new RepositoryError(`catalog page '${file}' would land outside the site folder; the repository answered a bad image name or version`);
   }
   return target;
 }
 async function assertReplaceable(out) {
-  const info = await (0, import_promises78.stat)(out).catch((e) => {
+  const info = await (0, import_promises77.stat)(out).catch((e) => {
     if (e.code === "ENOENT") return void 0;
     throw e;
   });
   if (!info) return;
   if (!info.isDirectory()) throw new UsageError(`--out ${out} is a file; pass a folder for the catalog site`);
-  const entries = await (0, import_promises78.readdir)(out);
+  const entries = await (0, import_promises77.readdir)(out);
   if (entries.length && !entries.includes(CATALOG_MARKER)) {
     throw new UsageError(`--out ${out} is a non-empty folder that holds no dbclone catalog (no ${CATALOG_MARKER}); pass an empty or new folder`);
   }
 }
-var import_promises78, import_node_path88, CATALOG_MARKER, WRITE_CONCURRENCY;
+var import_promises77, import_node_path87, CATALOG_MARKER, WRITE_CONCURRENCY;
 var init_write_catalog = __esm({
   "packages/core/src/catalog/write-catalog.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises78 = require("node:fs/promises");
-    import_node_path88 = __toESM(require("node:path"), 1);
+    import_promises77 = require("node:fs/promises");
+    import_node_path87 = __toESM(require("node:path"), 1);
     init_errors();
     init_asset_script();
     init_asset_style();
@@ -30041,17 +29864,17 @@ var init_catalog = __esm({
 async function runDemo(opts) {
   const print = opts.print ?? ((line) => process.stdout.write(`${line}
 `));
-  const tmp = await import_promises79.default.mkdtemp(import_node_path89.default.join(import_node_os15.default.tmpdir(), "dbclone-demo-"));
-  await import_promises79.default.chmod(tmp, 457);
-  const home2 = opts.home ?? import_node_path89.default.join(tmp, "home");
-  const repository = await openRepository(opts.repo ?? import_node_path89.default.join(tmp, "repository"));
+  const tmp = await import_promises78.default.mkdtemp(import_node_path88.default.join(import_node_os15.default.tmpdir(), "dbclone-demo-"));
+  await import_promises78.default.chmod(tmp, 457);
+  const home2 = opts.home ?? import_node_path88.default.join(tmp, "home");
+  const repository = await openRepository(opts.repo ?? import_node_path88.default.join(tmp, "repository"));
   const clones = [];
   try {
     print(`1. Making a sample shop database of about ${opts.sizeMb} MB (customers, products, orders)\u2026`);
     const dumpStart = performance.now();
-    const dump = import_node_path89.default.join(tmp, "shop.dump");
+    const dump = import_node_path88.default.join(tmp, "shop.dump");
     await createSampleDump(dump, { sizeMb: opts.sizeMb, seed: 42, reporter: opts.reporter });
-    print(`   pg_dump written in ${secondsSince(dumpStart).toFixed(1)} s (${mb2((await import_promises79.default.stat(dump)).size)})`);
+    print(`   pg_dump written in ${secondsSince(dumpStart).toFixed(1)} s (${mb2((await import_promises78.default.stat(dump)).size)})`);
     print("2. Building image demo/shop:v1 (restore \u2192 mask \u2192 VACUUM FULL \u2192 fresh base disk \u2192 leak scan \u2192 publish)\u2026");
     print(`   masking customers' names, emails, phones, addresses and birth dates with the demo key "${DEMO_MASKING_KEY}" (demo key, not a secret)`);
     const policy = parsePolicy(SAMPLE_SHOP_POLICY, "demo policy");
@@ -30096,7 +29919,7 @@ async function runDemo(opts) {
     const tdStart = performance.now();
     for (const c of clones.splice(0)) await teardownClones({ home: home2, reporter: opts.reporter, id: c.clone.id, repository });
     const teardownSeconds = secondsSince(tdStart);
-    const leftovers = (await Promise.all(allCloneDiskDrivers(home2).map((d) => d.list(import_node_path89.default.join(home2, "clones"))))).flat().map((r) => `${r.kind} ${r.id}`);
+    const leftovers = (await Promise.all(allCloneDiskDrivers(home2).map((d) => d.list(import_node_path88.default.join(home2, "clones"))))).flat().map((r) => `${r.kind} ${r.id}`);
     const report = {
       sampleMb: opts.sizeMb,
       buildSeconds: build.timings.totalSeconds,
@@ -30113,8 +29936,8 @@ async function runDemo(opts) {
   } finally {
     for (const c of clones) await teardownClones({ home: home2, reporter: opts.reporter, id: c.clone.id, repository }).catch(() => void 0);
     if (!opts.home) {
-      await new ReflinkDriver({ home: home2, stateDir: import_node_path89.default.join(home2, "state") }).removePool().catch((e) => opts.reporter.warn(`could not remove the demo's reflink pool: ${e.message}`));
-      await import_promises79.default.rm(tmp, { recursive: true, force: true });
+      await new ReflinkDriver({ home: home2, stateDir: import_node_path88.default.join(home2, "state") }).removePool().catch((e) => opts.reporter.warn(`could not remove the demo's reflink pool: ${e.message}`));
+      await import_promises78.default.rm(tmp, { recursive: true, force: true });
     }
   }
 }
@@ -30162,14 +29985,14 @@ async function countOrders(clone2) {
   const result = await query(clone2, "SELECT count(*)::int AS n FROM orders");
   return result.rows[0].n;
 }
-var import_promises79, import_node_os15, import_node_path89, import_pg7, DEMO_MASKING_KEY;
+var import_promises78, import_node_os15, import_node_path88, import_pg7, DEMO_MASKING_KEY;
 var init_run_demo = __esm({
   "packages/core/src/demo/run-demo.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises79 = __toESM(require("node:fs/promises"), 1);
+    import_promises78 = __toESM(require("node:fs/promises"), 1);
     import_node_os15 = __toESM(require("node:os"), 1);
-    import_node_path89 = __toESM(require("node:path"), 1);
+    import_node_path88 = __toESM(require("node:path"), 1);
     import_pg7 = __toESM(require_pg(), 1);
     init_build();
     init_platform();
@@ -31042,6 +30865,267 @@ var init_lineage = __esm({
   }
 });
 
+// packages/core/src/clones/promote-shutdown.ts
+async function assertCleanShutdown(mountPath, engineVersion) {
+  const bins = await findBinaries(majorOf(engineVersion));
+  const { stdout } = await run(bins.bin("pg_controldata"), [dataDirOf(mountPath)], { env: childEnv({ LC_ALL: "C" }), timeoutMs: 3e4 });
+  const state = /Database cluster state:\s*(.+)/.exec(stdout)?.[1]?.trim();
+  if (state !== "shut down") {
+    throw new CloneError(
+      `the clone's server did not shut down cleanly (cluster state '${state ?? "unknown"}'), so its data is not published; tear the clone down and try again`
+    );
+  }
+}
+async function resetWal(mountPath, engineVersion) {
+  const bins = await findBinaries(majorOf(engineVersion));
+  await run(bins.bin("pg_resetwal"), ["-D", dataDirOf(mountPath)], {
+    asUser: serverUser().asUser,
+    cwd: "/",
+    env: childEnv({ LC_ALL: "C" }),
+    timeoutMs: 6e4
+  });
+}
+var init_promote_shutdown = __esm({
+  "packages/core/src/clones/promote-shutdown.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_binaries();
+    init_engineFile();
+    init_osUser();
+    init_errors();
+    init_childEnv();
+    init_exec();
+  }
+});
+
+// packages/core/src/clones/promote-prepare.ts
+function withDb(server, database2, fn) {
+  return withAdmin(server, database2, fn, { catalogOnly: true });
+}
+async function detachCloneLogin(server, databases2, login2) {
+  const [first] = databases2;
+  if (!first) return;
+  const role = quoteIdent(login2);
+  const admin = quoteIdent(server.adminUser);
+  await withDb(server, first, (c) => c.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1 AND pid <> pg_backend_pid()", [login2]));
+  const exists2 = await withDb(server, first, async (c) => (await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [login2])).rowCount);
+  for (const db of databases2) {
+    await withDb(server, db, async (c) => {
+      if (exists2) {
+        const owner = (await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [OWNER_ROLE])).rowCount ? quoteIdent(OWNER_ROLE) : admin;
+        await c.query(`REASSIGN OWNED BY ${role} TO ${owner}`);
+        await c.query(`DROP OWNED BY ${role}`);
+      }
+      await c.query("ANALYZE");
+    });
+  }
+  if (exists2) await withDb(server, first, (c) => c.query(`DROP ROLE ${role}`));
+}
+async function stripRolePasswords(server, database2) {
+  const databases2 = await withDb(server, database2, async (c) => {
+    const roles = await c.query("SELECT format('ALTER ROLE %I PASSWORD NULL', rolname) AS sql FROM pg_authid WHERE rolpassword IS NOT NULL");
+    for (const r of roles.rows) await c.query(r.sql);
+    await c.query("VACUUM FULL pg_authid");
+    return (await c.query("SELECT datname FROM pg_database WHERE datallowconn")).rows.map((r) => r.datname);
+  });
+  for (const db of databases2) {
+    await withDb(server, db, async (c) => {
+      await c.query("DELETE FROM pg_statistic WHERE starelid = 'pg_catalog.pg_authid'::regclass");
+      await c.query("ANALYZE pg_catalog.pg_authid");
+      await c.query("VACUUM FULL pg_catalog.pg_statistic");
+    });
+  }
+  const left = await withDb(server, database2, (c) => c.query("SELECT 1 FROM pg_authid WHERE rolpassword IS NOT NULL"));
+  if (left.rowCount) throw new CloneError(`${left.rowCount} role(s) still have a password after stripping; the clone was not promoted.`);
+}
+var init_promote_prepare = __esm({
+  "packages/core/src/clones/promote-prepare.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_postgres();
+    init_ownership();
+    init_errors();
+  }
+});
+
+// packages/core/src/clones/promote-privacy.ts
+async function promotedMasking(source, _disk, reporter) {
+  const m = source.manifest.masking;
+  if (!m) return { labels: {} };
+  reporter.warn(
+    `${source.name}:${source.version} is masked; the promoted version keeps its policy ${m.policyDigest.slice(0, 19)}\u2026, but its layer was not leak-scanned (no original values are available at promote time). Do not promote clones that received unmasked data.`
+  );
+  return {
+    // Same policy and rules: the data under the clone's writes is the masked data. No leakScan: this blob was not scanned.
+    masking: { policyDigest: m.policyDigest, ...m.variant ? { variant: m.variant } : {}, rules: m.rules, rowsChanged: 0 },
+    labels: { "dbclone.leak-scan": "not-run (promoted layer)" }
+  };
+}
+var init_promote_privacy = __esm({
+  "packages/core/src/clones/promote-privacy.ts"() {
+    "use strict";
+    init_import_meta_url();
+  }
+});
+
+// packages/core/src/clones/promote.ts
+async function promoteClone(opts) {
+  const started = performance.now();
+  const startedAt = (/* @__PURE__ */ new Date()).toISOString();
+  const { repository, reporter } = opts;
+  const target = parseImageRef(opts.as);
+  if (!target.version || target.digest || target.variant) throw new UsageError(`--as '${opts.as}' must be name:version (no digest or variant), e.g. shop:v2`);
+  const registry2 = new CloneRegistry(opts.home);
+  const record2 = await registry2.get(opts.clone);
+  if (!record2) throw new CloneNotFoundError(`no clone '${opts.clone}' on this machine; list them with dbclone clones`);
+  if (record2.state !== "ready" || !record2.serverPid || !isAlive(record2.serverPid) || !isPostgresOf(record2.serverPid, record2.mountPath) || !record2.attachment) {
+    throw new CloneError(`clone ${record2.id} is not running (state ${record2.state}); only a ready clone can be promoted: tear it down and clone again`);
+  }
+  if (!platformEntry(record2.engine).promotable) throw new NotSupportedError(`promoting ${record2.engine} clones is not supported yet`);
+  await refuseExisting(repository, target.name, target.version);
+  const source = await repository.resolve({ name: record2.image.name, digest: record2.image.manifestDigest });
+  const { driver, engine } = buildPlatformForRecord(record2, opts.home, opts.reporter);
+  if (!supportsLayers(driver)) throw new NotSupportedError(`the ${driver.name} disk driver cannot promote clones yet; clone with --disk qcow2 to promote`);
+  const label3 = `${target.name}:${target.version}`;
+  const sourceLabel = `${source.name}:${source.version}`;
+  const workDir = import_node_path91.default.join(opts.home, "work", `promote-${import_node_crypto26.default.randomBytes(5).toString("hex")}`);
+  try {
+    await claimClone(registry2, record2.id);
+    await makeDir(workDir, PRIVATE_DIR);
+    await writeBuildRecord(workDir, { ...newBuildRecord(workDir, label3), mounts: [] });
+    const server = { ...serverOf(record2), adminUser: ADMIN_USER };
+    reporter.info(`Promoting clone ${record2.id} of ${sourceLabel} to ${label3}${opts.flatten ? " (flattened)" : ""}`);
+    await detachCloneLogin(server, record2.databases, record2.user);
+    await stripRolePasswords(server, record2.databases[0] ?? "postgres");
+    const databases2 = await engine.inventory(server);
+    const engineInfo = await engine.describe(record2.mountPath);
+    await engine.stop(server, { fast: true });
+    await assertCleanShutdown(record2.mountPath, engineInfo.version);
+    await resetWal(record2.mountPath, engineInfo.version);
+    await pausePoint("promote:stopped");
+    if (opts.flatten) await driver.trim(record2.mountPath);
+    await driver.unmount(record2.attachment);
+    const layers = await pullLayers(repository, source);
+    const child = { file: record2.childFile, parents: layers.map((l) => l.file) };
+    const out = import_node_path91.default.join(workDir, `disk.${driver.format}`);
+    const sealed = opts.flatten ? await driver.flatten(child, out) : await driver.sealLayer(child, out);
+    await pausePoint("promote:sealed");
+    const masking = await promotedMasking(source, sealed, reporter);
+    const manifest = validateManifest(
+      {
+        schemaVersion: 1,
+        name: target.name,
+        version: target.version,
+        created: (/* @__PURE__ */ new Date()).toISOString(),
+        engine: { kind: engineInfo.kind, version: engineInfo.version },
+        platform: source.manifest.platform,
+        databases: databases2.map((d) => ({ name: d.name, sizeBytes: d.sizeBytes, tables: d.tables })),
+        disk: { digest: sealed.digest, sizeBytes: sealed.sizeBytes, virtualSizeBytes: sealed.virtualSizeBytes },
+        ...opts.flatten ? {} : { parent: source.manifestDigest },
+        source: {
+          kind: "clone",
+          description: `clone ${record2.id} of ${sourceLabel} (${source.manifestDigest})`,
+          capturedAt: startedAt,
+          rolePasswordsStripped: true
+        },
+        masking: masking.masking,
+        git: opts.git,
+        build: { ...opts.build, startedAt, finishedAt: (/* @__PURE__ */ new Date()).toISOString(), toolVersion: TOOL_VERSION },
+        access: source.manifest.access,
+        labels: {
+          ...source.manifest.labels,
+          ...masking.labels,
+          "dbclone.promoted-from": `${sourceLabel}@${source.manifestDigest}`,
+          ...opts.flatten ? { "dbclone.flattened": "true" } : {},
+          ...opts.labels
+        }
+      },
+      `manifest of ${label3}`
+    );
+    const image = await repository.push(manifest, sealed.file);
+    for (const tag of opts.tags ?? []) await repository.tag(image, tag);
+    await pausePoint("promote:published");
+    await removeClone({ ...record2, attachment: void 0, serverPid: void 0 }, { home: opts.home, reporter, repository, claimed: true });
+    const chainDepth = opts.flatten ? 1 : layers.length + 1;
+    await recordDoneWork(
+      repository.audit,
+      {
+        action: "promote",
+        outcome: "success",
+        image: label3,
+        digest: image.manifestDigest,
+        clone: record2.id,
+        actor: opts.build?.actor,
+        runUrl: opts.build?.runUrl,
+        commit: opts.git?.commit,
+        detail: `from ${sourceLabel}; ${opts.flatten ? "flattened" : `layer of ${chainDepth}`}; blob ${sealed.sizeBytes} bytes`
+      },
+      reporter
+    );
+    return { image, source, flattened: Boolean(opts.flatten), blobBytes: sealed.sizeBytes, chainDepth, seconds: secondsSince(started) };
+  } catch (e) {
+    await repository.audit.append({ action: "promote", outcome: "failure", image: label3, clone: record2.id, detail: e.message.slice(0, 500), actor: opts.build?.actor }).catch(() => void 0);
+    reporter.warn(`Clone ${record2.id} may be stopped now; remove it with: dbclone teardown ${record2.id}`);
+    if (e instanceof DbcloneError) throw e;
+    throw new CloneError(`promoting clone ${record2.id} to ${label3} failed: ${e.message}`, { cause: e });
+  } finally {
+    await import_promises82.default.rm(workDir, { recursive: true, force: true });
+  }
+}
+async function refuseExisting(repository, name, version2) {
+  try {
+    await repository.resolve({ name, version: version2 });
+  } catch (e) {
+    if (e instanceof ImageNotFoundError) return;
+    throw e;
+  }
+  throw new VersionExistsError(`image ${name} version ${version2} already exists; versions are immutable: choose a new version`);
+}
+var import_node_crypto26, import_promises82, import_node_path91;
+var init_promote2 = __esm({
+  "packages/core/src/clones/promote.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_crypto26 = __toESM(require("node:crypto"), 1);
+    import_promises82 = __toESM(require("node:fs/promises"), 1);
+    import_node_path91 = __toESM(require("node:path"), 1);
+    init_paths();
+    init_platform();
+    init_disk();
+    init_postgres();
+    init_errors();
+    init_reference();
+    init_manifest();
+    init_layers2();
+    init_exec();
+    init_time();
+    init_version();
+    init_record();
+    init_promote_shutdown();
+    init_promote_prepare();
+    init_promote_privacy();
+    init_registry2();
+    init_teardown();
+    init_build_record();
+    init_process_identity();
+    init_pause_point();
+    init_audit_after_work();
+  }
+});
+
+// packages/core/src/promote/index.ts
+var promote_exports = {};
+__export(promote_exports, {
+  promoteClone: () => promoteClone
+});
+var init_promote3 = __esm({
+  "packages/core/src/promote/index.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_promote2();
+  }
+});
+
 // packages/cli/src/index.ts
 init_import_meta_url();
 
@@ -31050,7 +31134,7 @@ init_import_meta_url();
 
 // packages/cli/src/context.ts
 init_import_meta_url();
-var import_node_path79 = __toESM(require("node:path"), 1);
+var import_node_path78 = __toESM(require("node:path"), 1);
 init_clones();
 
 // packages/core/src/util/index.ts
@@ -31396,7 +31480,7 @@ var CliContext = class {
     const { repo, home: home2 } = this.globals(cmd);
     const named = cmd.optsWithGlobals().repo !== void 0 || !!this.io.env.DBCLONE_REPO;
     this.repository ??= openRepository(repo, {
-      cacheDir: import_node_path79.default.join(home2, "cache"),
+      cacheDir: import_node_path78.default.join(home2, "cache"),
       mustExist: named && !opts.create,
       oci: { cache: { inUse: diskDigestsInUse(home2) } }
     });
@@ -31958,11 +32042,11 @@ function registerRm(program2, ctx) {
 
 // packages/cli/src/commands/scan.ts
 init_import_meta_url();
-var import_promises80 = require("node:fs/promises");
+var import_promises79 = require("node:fs/promises");
 init_errors();
 async function sourceFromArgument(arg) {
   if (/^postgres(ql)?:\/\//.test(arg)) return { kind: "server", url: arg };
-  const s = await (0, import_promises80.stat)(arg).catch(() => void 0);
+  const s = await (0, import_promises79.stat)(arg).catch(() => void 0);
   if (!s) throw new UsageError(`scan: '${arg}' is neither a postgresql:// URL nor an existing dump file or data directory`);
   return s.isDirectory() ? { kind: "datadir", path: arg } : { kind: "dump", path: arg };
 }
@@ -32096,8 +32180,8 @@ init_reporter();
 
 // packages/core/src/doctor/probe.ts
 init_import_meta_url();
-var import_promises81 = require("node:fs/promises");
-var import_node_path90 = __toESM(require("node:path"), 1);
+var import_promises80 = require("node:fs/promises");
+var import_node_path89 = __toESM(require("node:path"), 1);
 init_exec();
 function machineProbe(env = process.env, overrides = {}) {
   const probe = {
@@ -32106,12 +32190,12 @@ function machineProbe(env = process.env, overrides = {}) {
     devDir: "/dev",
     postgresRoot: "/usr/lib/postgresql",
     async which(program2) {
-      for (const dir of (probe.env.PATH ?? "").split(import_node_path90.default.delimiter)) {
+      for (const dir of (probe.env.PATH ?? "").split(import_node_path89.default.delimiter)) {
         if (!dir) continue;
-        const file = import_node_path90.default.join(dir, program2);
+        const file = import_node_path89.default.join(dir, program2);
         try {
-          await (0, import_promises81.access)(file, import_promises81.constants.X_OK);
-          if ((await (0, import_promises81.stat)(file)).isFile()) return file;
+          await (0, import_promises80.access)(file, import_promises80.constants.X_OK);
+          if ((await (0, import_promises80.stat)(file)).isFile()) return file;
         } catch {
         }
       }
@@ -32119,7 +32203,7 @@ function machineProbe(env = process.env, overrides = {}) {
     },
     async kind(file) {
       try {
-        const s = await (0, import_promises81.stat)(file);
+        const s = await (0, import_promises80.stat)(file);
         return s.isCharacterDevice() ? "char" : s.isDirectory() ? "dir" : s.isFile() ? "file" : "other";
       } catch {
         return void 0;
@@ -32134,8 +32218,8 @@ function machineProbe(env = process.env, overrides = {}) {
 
 // packages/core/src/doctor/requirements.ts
 init_import_meta_url();
-var import_promises82 = require("node:fs/promises");
-var import_node_path91 = __toESM(require("node:path"), 1);
+var import_promises81 = require("node:fs/promises");
+var import_node_path90 = __toESM(require("node:path"), 1);
 init_disk();
 var ok = (detail) => ({ status: "ok", detail });
 var programRequirement = (program2, aptPackage) => ({
@@ -32150,7 +32234,7 @@ var deviceRequirement = (id, device, hint, aptPackages) => ({
   id,
   feature: "clones",
   async check(probe) {
-    const file = import_node_path91.default.join(probe.devDir, device);
+    const file = import_node_path90.default.join(probe.devDir, device);
     return await probe.kind(file) === "char" ? ok(file) : { status: "missing", detail: `${file} is missing`, hint, aptPackages };
   }
 });
@@ -32182,13 +32266,13 @@ var postgresBinaries = {
     const candidates = [];
     if (probe.env.PG_BIN) candidates.push(probe.env.PG_BIN);
     for (const major of postgresMajor !== void 0 ? [postgresMajor] : [17, 16, 15, 14, 13]) {
-      candidates.push(import_node_path91.default.join(probe.postgresRoot, String(major), "bin"));
+      candidates.push(import_node_path90.default.join(probe.postgresRoot, String(major), "bin"));
     }
-    for (const dir of candidates) if (await probe.kind(import_node_path91.default.join(dir, "postgres")) === "file") return ok(dir);
+    for (const dir of candidates) if (await probe.kind(import_node_path90.default.join(dir, "postgres")) === "file") return ok(dir);
     const wanted = postgresMajor !== void 0 ? `PostgreSQL ${postgresMajor}` : "PostgreSQL";
     return {
       status: "missing",
-      detail: `no ${wanted} server binaries (postgres, pg_ctl) in ${import_node_path91.default.join(probe.postgresRoot, "<major>/bin")} or PG_BIN`,
+      detail: `no ${wanted} server binaries (postgres, pg_ctl) in ${import_node_path90.default.join(probe.postgresRoot, "<major>/bin")} or PG_BIN`,
       // Debian's `postgresql` is its default major (15 on Debian 12); a given major is postgresql-<N>.
       aptPackages: [postgresMajor !== void 0 ? `postgresql-${postgresMajor}` : "postgresql"]
     };
@@ -32211,9 +32295,9 @@ var reflinkHome = {
     if (await probe.kind(home2) !== "dir") return { status: "advice", detail: `${home2} does not exist yet; it is made on first use` };
     let dir;
     try {
-      dir = await (0, import_promises82.mkdtemp)(import_node_path91.default.join(home2, ".doctor-"));
-      await (0, import_promises82.writeFile)(import_node_path91.default.join(dir, "a"), "reflink probe");
-      const r = await probe.run("cp", ["--reflink=always", import_node_path91.default.join(dir, "a"), import_node_path91.default.join(dir, "b")]);
+      dir = await (0, import_promises81.mkdtemp)(import_node_path90.default.join(home2, ".doctor-"));
+      await (0, import_promises81.writeFile)(import_node_path90.default.join(dir, "a"), "reflink probe");
+      const r = await probe.run("cp", ["--reflink=always", import_node_path90.default.join(dir, "a"), import_node_path90.default.join(dir, "b")]);
       return r.code === 0 ? ok(`${home2} supports reflinks`) : {
         status: "advice",
         detail: `${home2} has no reflink support`,
@@ -32222,7 +32306,7 @@ var reflinkHome = {
     } catch (e) {
       return { status: "advice", detail: `could not test reflinks in ${home2}: ${e.message}` };
     } finally {
-      if (dir) await (0, import_promises82.rm)(dir, { recursive: true, force: true });
+      if (dir) await (0, import_promises81.rm)(dir, { recursive: true, force: true });
     }
   }
 };
@@ -32356,8 +32440,8 @@ function registerPromote(program2, ctx) {
   program2.command("promote").description("stop a clone cleanly and publish its data as a new image version (a layer over its source); the clone is consumed").argument("<clone>", "clone id (c-\u2026) or name").requiredOption("--as <image:version>", "the new version, e.g. shop:v2").option("--flatten", "write a single-layer version (the whole chain) instead of a layer over the source").option("--tag <tag>", "point this tag at the new version (repeatable)", collect).option("--label <key=value>", "label recorded in the manifest (repeatable)", collectLabel).addHelpText("after", examples("dbclone promote pr-42 --as shop:v2", "dbclone promote c-abcdefgh23 --as shop:v3 --flatten --tag latest")).action(async (clone2, opts, cmd) => {
     const { home: home2, json } = ctx.globals(cmd);
     const repository = await ctx.openRepository(cmd, { create: true });
-    const { promoteClone: promoteClone3 } = await Promise.resolve().then(() => (init_clones(), clones_exports));
-    const result = await promoteClone3({
+    const { promoteClone: promoteClone2 } = await Promise.resolve().then(() => (init_promote3(), promote_exports));
+    const result = await promoteClone2({
       repository,
       home: home2,
       reporter: ctx.reporter,
