@@ -121,13 +121,10 @@ export async function applyMasking(opts: MaskingRunOptions): Promise<MaskingRun>
       });
     }
     run.updateSeconds = (performance.now() - updateStart) / 1000;
-    run.originals = await mapped.originals;
+    run.originals = mapped.originals;
   } catch (e) {
     // A failed run publishes nothing: its spilled originals go now (a failed finish removed them itself).
-    await mapped?.originals.then(
-      (o) => o.dispose(),
-      () => undefined,
-    );
+    mapped?.originals.dispose();
     throw e;
   } finally {
     for (const db of mappedDatabases) await withDb(db, (c) => c.query(`DROP SCHEMA IF EXISTS ${quoteIdent(workSchema)} CASCADE`)).catch(() => undefined);

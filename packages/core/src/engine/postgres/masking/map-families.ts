@@ -25,7 +25,7 @@ export interface MapFamiliesOptions {
 }
 
 export interface MappedFamilies {
-  originals: Promise<OriginalSet>;
+  originals: OriginalSet;
   /** Per rule: distinct values and non-null rows (matching its where). */
   distinct: Map<ResolvedRule, { size: number }>;
   rows: Map<ResolvedRule, number>;
@@ -63,13 +63,7 @@ export async function mapAllFamilies(o: MapFamiliesOptions): Promise<MappedFamil
   const families = new Map<string, FamilyMember[]>();
   for (const rule of o.valueRules) families.set(rule.family, [...(families.get(rule.family) ?? []), { rule, source: textual.indexOf(rule) }]);
   const collector = new OriginalsCollector(sources, { budget: o.originalsBudget });
-  const result: MappedFamilies = {
-    originals: Promise.resolve(collector.finish()),
-    distinct: new Map(),
-    rows: new Map(),
-    mapTableOf: new Map(),
-    distinctTotal: 0,
-  };
+  const result: MappedFamilies = { originals: collector.finish(), distinct: new Map(), rows: new Map(), mapTableOf: new Map(), distinctTotal: 0 };
   if (o.valueRules.length === 0) return result;
 
   const pool = await startMappingPool(o.key, o.jobs);
@@ -132,7 +126,7 @@ export async function mapAllFamilies(o: MapFamiliesOptions): Promise<MappedFamil
     result.distinctTotal = totals.reduce((a, b) => a + b, 0);
     // Sorted here, not beside the table updates: measured beside them, the UPDATEs took twice as long.
     // The spilled buckets are deduplicated and sorted on the worker threads, one bucket per thread.
-    result.originals = Promise.resolve(await collector.finishWith((records) => pool.dedupe(records), pool.size));
+    result.originals = await collector.finishWith((records) => pool.dedupe(records), pool.size);
     return result;
   } catch (e) {
     collector.dispose();
