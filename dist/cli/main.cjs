@@ -5410,6 +5410,35 @@ var init_restore = __esm({
   }
 });
 
+// packages/core/src/util/map-limit.ts
+async function mapLimit(items, limit, fn, openLane) {
+  const results = new Array(items.length);
+  let next = 0;
+  let failed;
+  const body = async (lane2) => {
+    while (failed === void 0 && next < items.length) {
+      const i = next++;
+      try {
+        results[i] = await fn(items[i], i, lane2);
+      } catch (e) {
+        failed ??= e;
+      }
+    }
+  };
+  const lane = openLane ? () => openLane(body).catch((e) => {
+    failed ??= e;
+  }) : () => body(void 0);
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
+  if (failed !== void 0) throw failed;
+  return results;
+}
+var init_map_limit = __esm({
+  "packages/core/src/util/map-limit.ts"() {
+    "use strict";
+    init_import_meta_url();
+  }
+});
+
 // packages/core/src/engine/postgres/dataDirLinks.ts
 function refuse2(mountPath, what) {
   throw new SourceError(
@@ -5600,18 +5629,12 @@ async function vacuumFullInParallel(server, db, jobs) {
     { catalogOnly: true }
   );
   const user = relations.filter((r) => !r.catalog && r.kind !== "p");
-  let next = 0;
-  let failed;
-  const lane = () => withAdmin(server, db, async (c) => {
-    while (failed === void 0 && next < user.length) {
-      const rel = user[next++];
-      await c.query(`${FULL} ${rel.name}`).catch((e) => {
-        failed ??= e;
-      });
-    }
-  });
-  await Promise.all(Array.from({ length: Math.min(jobs, Math.max(1, user.length)) }, lane));
-  if (failed !== void 0) throw failed;
+  await mapLimit(
+    user,
+    jobs,
+    (rel, _i, c) => c.query(`${FULL} ${rel.name}`),
+    (lane) => withAdmin(server, db, lane)
+  );
   await withAdmin(server, db, async (c) => {
     for (const rel of relations.filter((r) => r.kind === "p")) await c.query(`ANALYZE ${rel.name}`);
     for (const rel of relations.filter((r) => r.catalog)) await c.query(`${FULL} ${rel.name}`);
@@ -5626,6 +5649,7 @@ var init_scrub = __esm({
     import_node_os8 = __toESM(require("node:os"), 1);
     init_client();
     init_sql();
+    init_map_limit();
     init_server();
     FULL = "VACUUM (FULL, FREEZE, ANALYZE)";
     STATISTICS = "VACUUM (FULL, FREEZE) pg_catalog.pg_statistic, pg_catalog.pg_statistic_ext_data";
@@ -24131,6 +24155,7 @@ var init_originals_spill = __esm({
     init_originals();
     init_pattern_set();
     init_bucket_dedupe();
+    init_map_limit();
     init_bucket_dedupe();
     FLUSH_AT = 64 * 1024;
     liveDirs = /* @__PURE__ */ new Set();
@@ -24197,17 +24222,8 @@ var init_originals_spill = __esm({
       }
       /** finish(), with the buckets deduplicated by `dedupe` (worker threads), `parallel` at a time. */
       async finishWith(dedupe, parallel) {
-        let shorts = 0;
-        let next = 0;
-        const lane = async () => {
-          while (next < this.buckets.length) {
-            const b = this.buckets[next++];
-            const deduped = await dedupe(this.close(b));
-            shorts += this.store(b, deduped);
-          }
-        };
-        await Promise.all(Array.from({ length: Math.max(1, parallel) }, lane));
-        this.groupBatches(shorts);
+        const shorts = await mapLimit(this.buckets, parallel, async (b) => this.store(b, await dedupe(this.close(b))));
+        this.groupBatches(shorts.reduce((a, n) => a + n, 0));
       }
       /** The bucket's last records written, and all of them read back (decrypted). */
       close(b) {
@@ -25713,24 +25729,6 @@ var init_stream_family = __esm({
 });
 
 // packages/core/src/engine/postgres/masking/map-families.ts
-async function forEachLimited(items, limit, fn) {
-  const results = new Array(items.length);
-  let next = 0;
-  let failed;
-  const lane = async () => {
-    while (failed === void 0 && next < items.length) {
-      const i = next++;
-      try {
-        results[i] = await fn(items[i], i);
-      } catch (e) {
-        failed ??= e;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
-  if (failed !== void 0) throw failed;
-  return results;
-}
 async function mapAllFamilies(o) {
   const textual = o.valueRules.filter((r) => valueTransformers[r.transformer].textual && o.textType.test(r.type));
   const sources = textual.map(({ database: database2, schema, table: table2, column: column2, unique, transformer, part }) => {
@@ -25739,13 +25737,7 @@ async function mapAllFamilies(o) {
   const families = /* @__PURE__ */ new Map();
   for (const rule2 of o.valueRules) families.set(rule2.family, [...families.get(rule2.family) ?? [], { rule: rule2, source: textual.indexOf(rule2) }]);
   const collector = new OriginalsCollector(sources, { budget: o.originalsBudget });
-  const result = {
-    originals: Promise.resolve(collector.finish()),
-    distinct: /* @__PURE__ */ new Map(),
-    rows: /* @__PURE__ */ new Map(),
-    mapTableOf: /* @__PURE__ */ new Map(),
-    distinctTotal: 0
-  };
+  const result = { originals: collector.finish(), distinct: /* @__PURE__ */ new Map(), rows: /* @__PURE__ */ new Map(), mapTableOf: /* @__PURE__ */ new Map(), distinctTotal: 0 };
   if (o.valueRules.length === 0) return result;
   const pool = await startMappingPool(o.key, o.jobs);
   try {
@@ -25764,7 +25756,7 @@ async function mapAllFamilies(o) {
     };
     const reading = o.reporter.progress("Masking: reading distinct values", families.size);
     let stagedCount = 0;
-    const staged = await forEachLimited([...families], o.jobs, async ([family, members2], i) => {
+    const staged = await mapLimit([...families], o.jobs, async ([family, members2], i) => {
       const s = await stageFamily(ctx, family, i, members2);
       reading.update(++stagedCount);
       return s;
@@ -25786,7 +25778,7 @@ async function mapAllFamilies(o) {
       done += n;
       mapping.update(done, total);
     };
-    const totals = await forEachLimited(
+    const totals = await mapLimit(
       staged,
       o.jobs,
       (s) => streamFamily(
@@ -25806,7 +25798,7 @@ async function mapAllFamilies(o) {
     );
     mapping.finish(`Masking: mapped ${done} distinct value(s) in ${staged.length} famil${staged.length === 1 ? "y" : "ies"} on ${pool.size} worker thread(s)`);
     result.distinctTotal = totals.reduce((a, b) => a + b, 0);
-    result.originals = Promise.resolve(await collector.finishWith((records) => pool.dedupe(records), pool.size));
+    result.originals = await collector.finishWith((records) => pool.dedupe(records), pool.size);
     return result;
   } catch (e) {
     collector.dispose();
@@ -25819,6 +25811,7 @@ var init_map_families = __esm({
   "packages/core/src/engine/postgres/masking/map-families.ts"() {
     "use strict";
     init_import_meta_url();
+    init_map_limit();
     init_originals_collector();
     init_originals();
     init_mapping_pool();
@@ -25878,7 +25871,7 @@ async function runSlices(slices, session, update) {
   };
   const snapshots = barrier(slices.length);
   const failAll = (e) => snapshots.fail(e);
-  return forEachLimited(
+  return mapLimit(
     slices,
     slices.length,
     (slice) => session(async (c) => {
@@ -25905,7 +25898,7 @@ var init_update_slices = __esm({
   "packages/core/src/engine/postgres/masking/update-slices.ts"() {
     "use strict";
     init_import_meta_url();
-    init_map_families();
+    init_map_limit();
     MIN_SLICE_BLOCKS = 4096;
     sliceCondition = (s) => `t.ctid >= '(${s.from},0)'::tid` + (Number.isFinite(s.to) ? ` AND t.ctid < '(${s.to},0)'::tid` : "");
   }
@@ -25961,7 +25954,7 @@ async function applyMasking(opts) {
       progress.update(++updated);
     }
     changed.push(
-      ...await forEachLimited(
+      ...await mapLimit(
         work.filter((x) => !x.slices),
         jobs,
         async (w) => {
@@ -25982,12 +25975,9 @@ async function applyMasking(opts) {
       });
     }
     run5.updateSeconds = (performance.now() - updateStart) / 1e3;
-    run5.originals = await mapped.originals;
+    run5.originals = mapped.originals;
   } catch (e) {
-    await mapped?.originals.then(
-      (o) => o.dispose(),
-      () => void 0
-    );
+    mapped?.originals.dispose();
     throw e;
   } finally {
     for (const db of mappedDatabases) await withDb2(db, (c) => c.query(`DROP SCHEMA IF EXISTS ${quoteIdent(workSchema)} CASCADE`)).catch(() => void 0);
@@ -26081,6 +26071,7 @@ var init_apply_masking = __esm({
     init_plan();
     init_mapping_pool();
     init_map_families();
+    init_map_limit();
     init_table_update();
     init_update_slices();
     TEXT_TYPES = /^(text|character varying|character|citext|name)/;
@@ -28895,26 +28886,6 @@ var init_audit_trail = __esm({
     "use strict";
     init_import_meta_url();
     init_audit_anchors();
-  }
-});
-
-// packages/core/src/catalog/map-limit.ts
-async function mapLimit(items, limit, fn) {
-  const out = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-var init_map_limit = __esm({
-  "packages/core/src/catalog/map-limit.ts"() {
-    "use strict";
-    init_import_meta_url();
   }
 });
 

@@ -10,7 +10,7 @@ import { OciRepository } from "../repository/oci/oci-repository.js";
 import type { Repository } from "../repository/types.js";
 import { findAnchors, type AnchorPlaces } from "./audit-anchors.js";
 import { buildChain, type AuditTrail, type ChainInput } from "./audit-trail.js";
-import { mapLimit } from "./map-limit.js";
+import { mapLimit } from "../util/map-limit.js";
 
 export interface AuditTrailOptions {
   /** Git repository holding anchor tags (default: the current directory, as `audit --verify`). */

@@ -3,7 +3,7 @@
 import type { PublishedImage, Repository } from "../repository/types.js";
 import { readAuditTrail, type AuditTrailOptions } from "./audit-sources.js";
 import type { AuditTrail } from "./audit-trail.js";
-import { mapLimit } from "./map-limit.js";
+import { mapLimit } from "../util/map-limit.js";
 
 export { mapLimit };
 

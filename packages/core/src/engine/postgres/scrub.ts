@@ -5,6 +5,7 @@ import type { Reporter } from "../../reporter.js";
 import type { RunningServer } from "../types.js";
 import { userDatabases, withAdmin } from "./client.js";
 import { qualifiedName } from "./sql.js";
+import { mapLimit } from "../../util/map-limit.js";
 import { stopServer } from "./server.js";
 
 export interface ScrubOptions {
@@ -66,19 +67,13 @@ async function vacuumFullInParallel(server: RunningServer, db: string, jobs: num
     { catalogOnly: true },
   );
   const user = relations.filter((r) => !r.catalog && r.kind !== "p");
-  let next = 0;
-  let failed: unknown;
-  const lane = () =>
-    withAdmin(server, db, async (c: pg.Client) => {
-      while (failed === undefined && next < user.length) {
-        const rel = user[next++]!;
-        await c.query(`${FULL} ${rel.name}`).catch((e: unknown) => {
-          failed ??= e;
-        });
-      }
-    });
-  await Promise.all(Array.from({ length: Math.min(jobs, Math.max(1, user.length)) }, lane));
-  if (failed !== undefined) throw failed;
+  // One session per lane, reused for its tables.
+  await mapLimit(
+    user,
+    jobs,
+    (rel, _i, c: pg.Client) => c.query(`${FULL} ${rel.name}`),
+    (lane) => withAdmin(server, db, lane),
+  );
   await withAdmin(server, db, async (c) => {
     for (const rel of relations.filter((r) => r.kind === "p")) await c.query(`ANALYZE ${rel.name}`);
     for (const rel of relations.filter((r) => r.catalog)) await c.query(`${FULL} ${rel.name}`);

@@ -12,6 +12,7 @@ import { BuildError } from "../../errors.js";
 import { OriginalSet, tagOfOriginal, type OriginalSource } from "./originals.js";
 import { PatternSetBuilder, WINDOW } from "./pattern-set.js";
 import { dedupeBucket, RECORD_HEADER, type DedupedBucket } from "./bucket-dedupe.js";
+import { mapLimit } from "../../util/map-limit.js";
 
 export { bytesPerOriginal } from "./bucket-dedupe.js";
 
@@ -117,17 +118,8 @@ export class OriginalsSpill {
 
   /** finish(), with the buckets deduplicated by `dedupe` (worker threads), `parallel` at a time. */
   async finishWith(dedupe: DedupeRunner, parallel: number): Promise<void> {
-    let shorts = 0;
-    let next = 0;
-    const lane = async () => {
-      while (next < this.buckets.length) {
-        const b = this.buckets[next++]!;
-        const deduped = await dedupe(this.close(b));
-        shorts += this.store(b, deduped);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, parallel) }, lane));
-    this.groupBatches(shorts);
+    const shorts = await mapLimit(this.buckets, parallel, async (b) => this.store(b, await dedupe(this.close(b))));
+    this.groupBatches(shorts.reduce((a, n) => a + n, 0));
   }
 
   /** The bucket's last records written, and all of them read back (decrypted). */

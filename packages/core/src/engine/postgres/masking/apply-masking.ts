@@ -13,7 +13,8 @@ import { defaultJobs } from "../../../masking/transformers/mapping-pool.js";
 import type { ResolvedPolicy, TableRef } from "../../../masking/policy/resolve-policy.js";
 import type { ResolvedRule } from "../../../masking/policy/types.js";
 import type { WithDatabase } from "./connector.js";
-import { forEachLimited, mapAllFamilies, type MappedFamilies } from "./map-families.js";
+import { mapAllFamilies, type MappedFamilies } from "./map-families.js";
+import { mapLimit } from "../../../util/map-limit.js";
 import { shuffleUpdate, tableUpdate, type MappedColumn } from "./table-update.js";
 import { planTableWork, runSlices, sliceCondition, type TableWork } from "./update-slices.js";
 
@@ -99,7 +100,7 @@ export async function applyMasking(opts: MaskingRunOptions): Promise<MaskingRun>
       progress.update(++updated);
     }
     changed.push(
-      ...(await forEachLimited(
+      ...(await mapLimit(
         work.filter((x) => !x.slices),
         jobs,
         async (w) => {

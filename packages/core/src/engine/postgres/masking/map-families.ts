@@ -2,6 +2,7 @@
 // every column's cardinality is known before the leak scan's originals are collected), then
 // streamed; both phases run up to `jobs` families at once, sharing one pool of mapping workers.
 import type { Reporter } from "../../../reporter.js";
+import { mapLimit } from "../../../util/map-limit.js";
 import { OriginalsCollector } from "../../../masking/leak-scan/originals-collector.js";
 import { isHighCardinality, type OriginalSet, type OriginalSource } from "../../../masking/leak-scan/originals.js";
 import type { ResolvedRule } from "../../../masking/policy/types.js";
@@ -34,26 +35,6 @@ export interface MappedFamilies {
   distinctTotal: number;
 }
 
-/** Run `fn` over `items`, at most `limit` at a time; the first failure stops new work and is thrown. */
-export async function forEachLimited<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  let failed: unknown;
-  const lane = async () => {
-    while (failed === undefined && next < items.length) {
-      const i = next++;
-      try {
-        results[i] = await fn(items[i]!, i);
-      } catch (e) {
-        failed ??= e;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
-  if (failed !== undefined) throw failed;
-  return results;
-}
-
 export async function mapAllFamilies(o: MapFamiliesOptions): Promise<MappedFamilies> {
   const textual = o.valueRules.filter((r) => valueTransformers[r.transformer as keyof typeof valueTransformers].textual && o.textType.test(r.type));
   // Counts are filled in once the families are staged (before any original is collected).
@@ -81,7 +62,7 @@ export async function mapAllFamilies(o: MapFamiliesOptions): Promise<MappedFamil
     };
     const reading = o.reporter.progress("Masking: reading distinct values", families.size);
     let stagedCount = 0;
-    const staged = await forEachLimited([...families], o.jobs, async ([family, members], i): Promise<StagedFamily> => {
+    const staged = await mapLimit([...families], o.jobs, async ([family, members], i): Promise<StagedFamily> => {
       const s = await stageFamily(ctx, family, i, members);
       reading.update(++stagedCount);
       return s;
@@ -106,7 +87,7 @@ export async function mapAllFamilies(o: MapFamiliesOptions): Promise<MappedFamil
       done += n;
       mapping.update(done, total);
     };
-    const totals = await forEachLimited(staged, o.jobs, (s) =>
+    const totals = await mapLimit(staged, o.jobs, (s) =>
       streamFamily(
         {
           ...ctx,

@@ -5,7 +5,7 @@
 // writes even after they commit: each slice is a REPEATABLE READ transaction whose snapshot is
 // taken before any slice starts updating (runSlices), so every row is masked exactly once.
 import type pg from "pg";
-import { forEachLimited } from "./map-families.js";
+import { mapLimit } from "../../../util/map-limit.js";
 import type { ResolvedRule } from "../../../masking/policy/types.js";
 import type { WithDatabase } from "./connector.js";
 
@@ -96,7 +96,7 @@ export async function runSlices(
   };
   const snapshots = barrier(slices.length);
   const failAll = (e: unknown) => snapshots.fail(e);
-  return forEachLimited(slices, slices.length, (slice) =>
+  return mapLimit(slices, slices.length, (slice) =>
     session(async (c) => {
       try {
         await c.query("BEGIN ISOLATION LEVEL REPEATABLE READ");
