@@ -24556,6 +24556,18 @@ var init_unique_resolver = __esm({
   }
 });
 
+// packages/core/src/masking/transformers/copy-text.ts
+function copyField(value) {
+  if (value === null) return "\\N";
+  return /[\\\t\n\r]/.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => ({ "\\": "\\\\", "	": "\\t", "\n": "\\n", "\r": "\\r" })[c]) : value;
+}
+var init_copy_text = __esm({
+  "packages/core/src/masking/transformers/copy-text.ts"() {
+    "use strict";
+    init_import_meta_url();
+  }
+});
+
 // node_modules/pg-copy-streams/obuf.js
 var require_obuf = __commonJS({
   "node_modules/pg-copy-streams/obuf.js"(exports2, module2) {
@@ -25416,18 +25428,6 @@ var require_pg_copy_streams = __commonJS({
   }
 });
 
-// packages/core/src/masking/transformers/copy-text.ts
-function copyField(value) {
-  if (value === null) return "\\N";
-  return /[\\\t\n\r]/.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => ({ "\\": "\\\\", "	": "\\t", "\n": "\\n", "\r": "\\r" })[c]) : value;
-}
-var init_copy_text = __esm({
-  "packages/core/src/masking/transformers/copy-text.ts"() {
-    "use strict";
-    init_import_meta_url();
-  }
-});
-
 // packages/core/src/engine/postgres/masking/copy-rows.ts
 function* batched(lines) {
   let buf = "";
@@ -25454,7 +25454,6 @@ var init_copy_rows = __esm({
     import_node_stream3 = require("node:stream");
     import_promises68 = require("node:stream/promises");
     import_pg_copy_streams = __toESM(require_pg_copy_streams(), 1);
-    init_copy_text();
     WRITE_BYTES = 1 << 20;
   }
 });
@@ -25714,6 +25713,7 @@ var init_stream_family = __esm({
     init_family_mapping();
     init_unique_resolver();
     init_sql();
+    init_copy_text();
     init_copy_rows();
     init_table_update();
     home = (s) => s.members[0].rule.database;

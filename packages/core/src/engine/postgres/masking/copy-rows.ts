@@ -5,8 +5,6 @@ import { pipeline } from "node:stream/promises";
 import type pg from "pg";
 import { from as copyFrom, to as copyTo } from "pg-copy-streams";
 
-export { copyField } from "../../../masking/transformers/copy-text.js";
-
 const WRITE_BYTES = 1 << 20;
 
 function* batched(lines: Iterable<string>): Generator<string> {

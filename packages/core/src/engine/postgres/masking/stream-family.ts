@@ -15,7 +15,8 @@ import type { MappingPool } from "../../../masking/transformers/mapping-pool.js"
 import { FingerprintSet, resolveUniqueChunk } from "../../../masking/transformers/unique-resolver.js";
 import { qualifiedName, quoteIdent } from "../sql.js";
 import type { WithDatabase } from "./connector.js";
-import { copyBetween, copyField, copyLines } from "./copy-rows.js";
+import { copyField } from "../../../masking/transformers/copy-text.js";
+import { copyBetween, copyLines } from "./copy-rows.js";
 import { MAP_COLUMNS } from "./table-update.js";
 
 export interface FamilyMember {
