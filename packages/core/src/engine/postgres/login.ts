@@ -125,6 +125,25 @@ async function makeLogin(
 }
 
 /**
+ * An extension's members keep what its script gave them, not what the blanket grants above add:
+ * REVOKE from the login ($1) what PUBLIC does not have on them. dblink's script keeps
+ * dblink_connect_u from PUBLIC (it connects without a password, so to the server's own socket as
+ * its superuser); adminpack's, pg_stat_statements' and others' likewise.
+ */
+const EXTENSION_MEMBERS_KEPT = `
+      SELECT format('REVOKE EXECUTE ON ROUTINE %s FROM %I', p.oid::regprocedure, $1::text) AS stmt
+        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+       WHERE ${SYSTEM_SCHEMA_FILTER}
+         AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+         AND NOT EXISTS (SELECT 1 FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
+                          WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE')
+      UNION ALL
+      SELECT format('REVOKE ALL ON %s %s FROM %I', CASE c.relkind WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END, c.oid::regclass, $1::text)
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE ${SYSTEM_SCHEMA_FILTER} AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+         AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')`;
+
+/**
  * Statements ($1 the login, $2 the database, $3 its SCRAM verifier when `withRole`), in order: make or
  * update the role, then what it may do in `db`: connect, its schemas, tables, sequences, functions,
  * and the harmless owner roles.
@@ -147,7 +166,9 @@ function loginStatementsSql(withRole: boolean): string {
        format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT ALL ON SEQUENCES TO %I', nspname, $1::text)])
      FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}
     UNION ALL
-    SELECT 3, owners.stmt FROM (
+    SELECT 3, stmt FROM (${EXTENSION_MEMBERS_KEPT}) kept
+    UNION ALL
+    SELECT 4, owners.stmt FROM (
       SELECT DISTINCT format('GRANT %I TO %I', r.rolname, $1::text) AS stmt
       FROM (SELECT relowner AS owner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${SYSTEM_SCHEMA_FILTER}
             UNION SELECT nspowner FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}) o

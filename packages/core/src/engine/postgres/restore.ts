@@ -14,6 +14,7 @@ import { assertReachable } from "./osUser.js";
 import { probeBaseBackup, restoreBaseBackup } from "./pitr.js";
 import { probeDataDir, probeDump, probeServer } from "./probe.js";
 import { restoreDump } from "./restoreDump.js";
+import { connectableDatabases, describeGrant, resetReservedRoles, revokeWidenedSystemGrants } from "./source-privileges.js";
 
 type Physical = Extract<SourceSpec, { kind: "datadir" | "server" | "basebackup" }>;
 type Dump = Extract<SourceSpec, { kind: "dump" }>;
@@ -73,6 +74,8 @@ export async function restoreSources(sources: SourceSpec[], mountPath: string, r
     // Row estimates for the manifest and plans for the first clone queries; scrub redoes it later.
     const databases = await withAdmin(server, "template1", userDatabases);
     for (const db of databases) await withAdmin(server, db, (c) => c.query("ANALYZE"));
+    // A copied cluster's roles and system-catalog ACLs travel with it: see source-privileges.ts.
+    await takeBackSourcePrivileges(server, reporter);
     // Clone logins must be able to run migrations: see ownership.ts.
     await withAdmin(server, "template1", ensureOwnerRole);
     for (const db of databases) await withAdmin(server, db, handOverOwnership);
@@ -88,6 +91,20 @@ export async function restoreSources(sources: SourceSpec[], mountPath: string, r
   progress.update(sources.length + 2);
   progress.finish(`Restored PostgreSQL ${info.version}`);
   return { kind: "postgres", version: info.version, rolePasswordsStripped: true, ...(backupChain ? { backupChain } : {}) };
+}
+
+async function takeBackSourcePrivileges(server: { socketDir: string; port: number; adminUser: string }, reporter: Reporter): Promise<void> {
+  const reset = await withAdmin(server, "template1", resetReservedRoles, { catalogOnly: true });
+  if (reset.length > 0) reporter.warn(`The source has role(s) named ${reset.join(", ")}, which dbclone reserves: stripped to bare NOLOGIN roles.`);
+  for (const db of await withAdmin(server, "template1", connectableDatabases, { catalogOnly: true })) {
+    const taken = await withAdmin(server, db, revokeWidenedSystemGrants, { catalogOnly: true });
+    if (taken.length > 0) {
+      const shown = taken.slice(0, 3).map(describeGrant).join("; ");
+      reporter.warn(
+        `Database ${db}: took back ${taken.length} privilege(s) on system objects the source granted beyond PostgreSQL's defaults (${shown}${taken.length > 3 ? "; …" : ""}).`,
+      );
+    }
+  }
 }
 
 async function finish(bins: PgBinaries, mountPath: string, adminUser: string) {

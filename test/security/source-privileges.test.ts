@@ -1,0 +1,140 @@
+// A data directory whose catalogs grant more than PostgreSQL's defaults: file-reading functions to
+// PUBLIC, pg_authid (and its password column) to an owner role a clone's login joins, SET on a
+// superuser-only parameter, an extension function its script keeps from PUBLIC, and a source role
+// that takes a name dbclone reserves (as a superuser, a member of pg_read_server_files). The build
+// takes each back, so a clone's login gets none of it; the source's own ordinary grants stay.
+import path from "node:path";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PostgresEngine } from "../../packages/core/src/engine/postgres/index.js";
+import { stopPostgres } from "../../packages/core/src/engine/postgres/launch.js";
+import type { Reporter } from "../../packages/core/src/reporter.js";
+import { silentReporter } from "../../packages/core/src/reporter.js";
+import { run } from "../../packages/core/src/runtime/exec.js";
+import { Tracker, freePort, launchTestServer } from "../integration/engine/fixtures.js";
+import { adminQuery } from "./fixtures.js";
+
+const engine = new PostgresEngine();
+const t = new Tracker();
+afterAll(() => t.cleanup(), 60_000);
+
+const HOSTILE_GRANTS = `
+  CREATE EXTENSION dblink;
+  CREATE ROLE app_owner NOLOGIN;
+  CREATE TABLE notes (id int, body text);
+  ALTER TABLE notes OWNER TO app_owner;
+  INSERT INTO notes VALUES (1, 'kept');
+  CREATE ROLE reader NOLOGIN;
+  GRANT SELECT ON notes TO reader;
+  GRANT EXECUTE ON FUNCTION pg_catalog.pg_read_binary_file(text) TO PUBLIC;
+  GRANT EXECUTE ON FUNCTION pg_catalog.pg_ls_dir(text) TO app_owner;
+  GRANT SELECT ON pg_catalog.pg_authid TO app_owner;
+  GRANT SELECT (rolpassword) ON pg_catalog.pg_authid TO PUBLIC;
+  GRANT SET ON PARAMETER log_statement TO PUBLIC;
+  GRANT EXECUTE ON FUNCTION dblink_connect_u(text) TO PUBLIC;
+  CREATE ROLE dbclone_owner SUPERUSER LOGIN;
+  GRANT pg_read_server_files TO dbclone_owner;
+`;
+
+/** A stopped cluster that ran `sql`, as a "production" data directory. */
+async function sourceDataDir(sql: string): Promise<string> {
+  const { bins, dataDir, socketDir, port, pid } = await launchTestServer(t, {
+    prefix: "dbclone-sec-privs-",
+    hba: "local all all trust\n",
+    settings: () => ({ listen_addresses: "" }),
+  });
+  try {
+    await run(bins.bin("psql"), ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", socketDir, "-p", String(port), "-U", "srcadmin", "-d", "postgres", "-c", sql]);
+  } finally {
+    await stopPostgres(pid);
+    t.pids.delete(pid);
+  }
+  return dataDir;
+}
+
+function recordingReporter(): Reporter & { warnings: string[] } {
+  const warnings: string[] = [];
+  return { ...silentReporter, warn: (m: string) => void warnings.push(m), warnings };
+}
+
+/** What `sql` gives as the clone login, or the error's SQLSTATE. */
+async function asLogin(connectionString: string, sql: string): Promise<unknown> {
+  const c = new pg.Client({ connectionString });
+  await c.connect();
+  try {
+    return (await c.query(sql)).rows[0];
+  } catch (e) {
+    return (e as { code?: string }).code;
+  } finally {
+    await c.end();
+  }
+}
+
+describe("a data directory whose catalogs grant more than PostgreSQL's defaults", { timeout: 240_000 }, () => {
+  let mount: string;
+  let reporter: ReturnType<typeof recordingReporter>;
+  beforeAll(async () => {
+    mount = t.mount();
+    reporter = recordingReporter();
+    await engine.restore([{ kind: "datadir", path: await sourceDataDir(HOSTILE_GRANTS) }], mount, reporter);
+  });
+
+  it("takes back every widened grant and the reserved role's powers, so a clone's login has none of them", async () => {
+    const server = await engine.start(mount, { port: await freePort(), runDir: path.join(mount, "run") }, silentReporter);
+    t.pids.add(server.pid);
+    try {
+      const creds = await engine.createLogin(server, ["postgres"], { user: "clone_login", password: "pw-123" });
+      const denied = "42501"; // insufficient_privilege
+      expect(await asLogin(creds.connectionString, "SELECT length(pg_read_binary_file('PG_VERSION')) AS n")).toBe(denied);
+      expect(await asLogin(creds.connectionString, "SELECT count(*) FROM pg_ls_dir('.')")).toBe(denied);
+      expect(await asLogin(creds.connectionString, "SELECT count(*) FROM pg_authid")).toBe(denied);
+      expect(await asLogin(creds.connectionString, "SELECT count(rolpassword) FROM pg_authid")).toBe(denied);
+      expect(await asLogin(creds.connectionString, "SET log_statement = 'none'")).toBe(denied);
+      expect(await asLogin(creds.connectionString, "SELECT dblink_connect_u('dbname=postgres')")).toBe(denied);
+      // The source's own objects and ordinary grants are untouched; the login still owns its tables.
+      expect(await asLogin(creds.connectionString, "SELECT body FROM notes")).toEqual({ body: "kept" });
+
+      const owner = await adminQuery<Record<string, boolean | number>>(
+        server,
+        "postgres",
+        `SELECT rolsuper, rolcanlogin, (SELECT count(*)::int FROM pg_auth_members WHERE member = r.oid) AS memberships
+           FROM pg_roles r WHERE rolname = 'dbclone_owner'`,
+      );
+      expect(owner).toEqual([{ rolsuper: false, rolcanlogin: false, memberships: 0 }]);
+      const reader = await adminQuery<{ ok: boolean }>(server, "postgres", "SELECT has_table_privilege('reader', 'notes', 'SELECT') AS ok");
+      expect(reader).toEqual([{ ok: true }]);
+    } finally {
+      await engine.stop(server);
+      t.pids.delete(server.pid);
+    }
+  });
+
+  it("says what it took back, naming objects and grantees, never a value", () => {
+    const said = reporter.warnings.join("\n");
+    expect(said).toMatch(/dbclone_owner, which dbclone reserves/);
+    expect(said).toMatch(/Database postgres: took back 6 privilege\(s\)/);
+    expect(said).toMatch(/EXECUTE on function pg_read_binary_file\(text\) to PUBLIC/);
+  });
+
+  it("leaves a cluster with PostgreSQL's default grants as it is, and keeps an extension's restricted functions from a clone's login", async () => {
+    const clean = t.mount();
+    const quiet = recordingReporter();
+    await engine.restore([{ kind: "datadir", path: await sourceDataDir("CREATE EXTENSION dblink; CREATE TABLE t (x int)") }], clean, quiet);
+    expect(quiet.warnings.filter((w) => /took back|reserves/.test(w))).toEqual([]);
+
+    const server = await engine.start(clean, { port: await freePort(), runDir: path.join(clean, "run") }, silentReporter);
+    t.pids.add(server.pid);
+    try {
+      const creds = await engine.createLogin(server, ["postgres"], { user: "clone_login", password: "pw-123" });
+      // dblink_connect_u needs no password: granted, it reaches the server's own socket as its superuser.
+      const viaSocket = `host=${server.socketDir} port=${server.port} user=${server.adminUser} dbname=postgres`;
+      expect(await asLogin(creds.connectionString, `SELECT dblink_connect_u('x', '${viaSocket}')`)).toBe("42501");
+      // What dblink gives PUBLIC stays the login's.
+      expect(await asLogin(creds.connectionString, "SELECT dblink_get_connections() AS c")).toEqual({ c: null });
+      expect(await asLogin(creds.connectionString, "INSERT INTO t VALUES (1) RETURNING x")).toEqual({ x: 1 });
+    } finally {
+      await engine.stop(server);
+      t.pids.delete(server.pid);
+    }
+  });
+});
