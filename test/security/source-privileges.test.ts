@@ -3,6 +3,8 @@
 // superuser-only parameter, an extension function its script keeps from PUBLIC, and a source role
 // that takes a name dbclone reserves (as a superuser, a member of pg_read_server_files). The build
 // takes each back, so a clone's login gets none of it; the source's own ordinary grants stay.
+import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,9 +20,11 @@ const engine = new PostgresEngine();
 const t = new Tracker();
 afterAll(() => t.cleanup(), 60_000);
 
+const FDW_SECRET = "fdw-secret-pw-7731";
+const PROGRAM_MARKER = path.join(tmpdir(), `dbclone-fdw-program-ran-${process.pid}`);
 const HOSTILE_GRANTS = `
   CREATE EXTENSION dblink;
-  CREATE ROLE app_owner NOLOGIN;
+  CREATE ROLE app_owner LOGIN PASSWORD 'app-owner-secret';
   CREATE TABLE notes (id int, body text);
   ALTER TABLE notes OWNER TO app_owner;
   INSERT INTO notes VALUES (1, 'kept');
@@ -34,6 +38,14 @@ const HOSTILE_GRANTS = `
   GRANT EXECUTE ON FUNCTION dblink_connect_u(text) TO PUBLIC;
   CREATE ROLE dbclone_owner SUPERUSER LOGIN;
   GRANT pg_read_server_files TO dbclone_owner;
+  CREATE EXTENSION postgres_fdw;
+  CREATE SERVER prod FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host '127.0.0.1', dbname 'prod', passfile '/root/.pgpass');
+  CREATE USER MAPPING FOR PUBLIC SERVER prod OPTIONS (user 'postgres', password '${FDW_SECRET}', password_required 'false');
+  CREATE FOREIGN TABLE prod_orders (id int) SERVER prod;
+  CREATE EXTENSION file_fdw;
+  CREATE SERVER files FOREIGN DATA WRAPPER file_fdw;
+  CREATE FOREIGN TABLE runs (line text) SERVER files OPTIONS (program 'touch ${PROGRAM_MARKER}');
+  CREATE FOREIGN TABLE reads (line text) SERVER files OPTIONS (filename '/etc/hostname');
 `;
 
 /** A stopped cluster that ran `sql`, as a "production" data directory. */
@@ -93,6 +105,17 @@ describe("a data directory whose catalogs grant more than PostgreSQL's defaults"
       expect(await asLogin(creds.connectionString, "SELECT dblink_connect_u('dbname=postgres')")).toBe(denied);
       // The source's own objects and ordinary grants are untouched; the login still owns its tables.
       expect(await asLogin(creds.connectionString, "SELECT body FROM notes")).toEqual({ body: "kept" });
+      // Foreign tables keep their definitions but reach nothing outside the image.
+      expect(await asLogin(creds.connectionString, "SELECT count(*)::int AS n FROM runs")).toEqual({ n: 0 });
+      expect(await asLogin(creds.connectionString, "SELECT count(*)::int AS n FROM reads")).toEqual({ n: 0 });
+      expect(existsSync(PROGRAM_MARKER)).toBe(false);
+      const options = await adminQuery<{ o: string[] | null }>(
+        server,
+        "postgres",
+        "SELECT umoptions AS o FROM pg_user_mapping UNION ALL SELECT srvoptions FROM pg_foreign_server UNION ALL SELECT ftoptions FROM pg_foreign_table",
+      );
+      const flat = options.flatMap((r) => r.o ?? []).sort();
+      expect(flat).toEqual(["dbname=prod", "filename=/dev/null", "filename=/dev/null", "host=127.0.0.1", "user=postgres"]);
 
       const owner = await adminQuery<Record<string, boolean | number>>(
         server,
@@ -114,6 +137,26 @@ describe("a data directory whose catalogs grant more than PostgreSQL's defaults"
     expect(said).toMatch(/dbclone_owner, which dbclone reserves/);
     expect(said).toMatch(/Database postgres: took back 6 privilege\(s\)/);
     expect(said).toMatch(/EXECUTE on function pg_read_binary_file\(text\) to PUBLIC/);
+    expect(said).toMatch(/took password, password_required out of user mapping for PUBLIC on server prod/);
+    expect(said).toMatch(/took passfile out of server prod/);
+    expect(said).toMatch(/took program out of foreign table public\.runs/);
+    expect(said).not.toContain(FDW_SECRET);
+  });
+
+  it("leaves no copy of the user mapping's password or a role's verifier in the image an unmasked build publishes", async () => {
+    // Its own build: the other tests' clone logins have passwords of their own.
+    const built = t.mount();
+    await engine.restore([{ kind: "datadir", path: await sourceDataDir(HOSTILE_GRANTS) }], built, silentReporter);
+    const server = await engine.start(built, { port: await freePort(), runDir: path.join(built, "run") }, silentReporter);
+    t.pids.add(server.pid);
+    await engine.scrub(server, silentReporter, { full: false }); // an unmasked build's scrub; stops the server
+    t.pids.delete(server.pid);
+    const fresh = t.mount();
+    await engine.copyFresh(built, fresh, silentReporter);
+    for (const needle of [FDW_SECRET, "SCRAM-SHA-256$"]) {
+      const hits = await run("grep", ["-rlaF", needle, path.join(fresh, "pgdata")], { allowFailure: true });
+      expect({ needle, files: hits.stdout.trim() }).toEqual({ needle, files: "" });
+    }
   });
 
   it("leaves a cluster with PostgreSQL's default grants as it is, and keeps an extension's restricted functions from a clone's login", async () => {

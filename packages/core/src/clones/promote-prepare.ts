@@ -3,6 +3,8 @@
 // a password the registry knew), and recompute statistics so the manifest's row counts are true.
 import type pg from "pg";
 import { quoteIdent, withAdmin } from "../engine/postgres/index.js";
+import { dropForeignSecrets } from "../engine/postgres/foreign-access.js";
+import { forgetRolePasswords } from "../engine/postgres/role-passwords.js";
 import { OWNER_ROLE } from "../engine/postgres/ownership.js";
 import type { RunningServer } from "../engine/types.js";
 import { CloneError } from "../errors.js";
@@ -35,26 +37,14 @@ export async function detachCloneLogin(server: RunningServer, databases: string[
 }
 
 /**
- * A promoted layer carries no password verifier: the app may have made roles with passwords.
- * Every one is removed; pg_authid is rewritten so the old tuples (which still hold the verifiers,
- * the dropped clone login's included) are not left in its pages; and in every database the
- * statistics ANALYZE took of pg_authid (its most common values are verifiers) are recomputed and
- * pg_statistic rewritten. Fails if any password remains.
+ * A promoted layer carries no password verifier: the app may have made roles with passwords, and
+ * the dropped clone login's verifier is still in pg_authid's old tuples (role-passwords.ts). The
+ * app may also have made a user mapping with a password or a file_fdw table (foreign-access.ts).
  */
 export async function stripRolePasswords(server: RunningServer, database: string): Promise<void> {
-  const databases = await withDb(server, database, async (c) => {
-    const roles = await c.query<{ sql: string }>("SELECT format('ALTER ROLE %I PASSWORD NULL', rolname) AS sql FROM pg_authid WHERE rolpassword IS NOT NULL");
-    for (const r of roles.rows) await c.query(r.sql);
-    await c.query("VACUUM FULL pg_authid");
-    return (await c.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datallowconn")).rows.map((r) => r.datname);
-  });
-  for (const db of databases) {
-    await withDb(server, db, async (c) => {
-      await c.query("DELETE FROM pg_statistic WHERE starelid = 'pg_catalog.pg_authid'::regclass");
-      await c.query("ANALYZE pg_catalog.pg_authid");
-      await c.query("VACUUM FULL pg_catalog.pg_statistic");
-    });
-  }
-  const left = await withDb(server, database, (c) => c.query("SELECT 1 FROM pg_authid WHERE rolpassword IS NOT NULL"));
-  if (left.rowCount) throw new CloneError(`${left.rowCount} role(s) still have a password after stripping; the clone was not promoted.`);
+  await forgetRolePasswords(server, database, (m) => new CloneError(`${m} The clone was not promoted.`));
+  const databases = await withDb(server, database, async (c) =>
+    (await c.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datallowconn")).rows.map((r) => r.datname),
+  );
+  for (const db of databases) await withDb(server, db, (c) => dropForeignSecrets(c, (m) => new CloneError(`Database ${db}: ${m} The clone was not promoted.`)));
 }

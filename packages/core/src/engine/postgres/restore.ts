@@ -14,6 +14,8 @@ import { assertReachable } from "./osUser.js";
 import { probeBaseBackup, restoreBaseBackup } from "./pitr.js";
 import { probeDataDir, probeDump, probeServer } from "./probe.js";
 import { restoreDump } from "./restoreDump.js";
+import { forgetRolePasswords } from "./role-passwords.js";
+import { dropForeignSecrets } from "./foreign-access.js";
 import { connectableDatabases, describeGrant, resetReservedRoles, revokeWidenedSystemGrants } from "./source-privileges.js";
 
 type Physical = Extract<SourceSpec, { kind: "datadir" | "server" | "basebackup" }>;
@@ -79,7 +81,7 @@ export async function restoreSources(sources: SourceSpec[], mountPath: string, r
     // Clone logins must be able to run migrations: see ownership.ts.
     await withAdmin(server, "template1", ensureOwnerRole);
     for (const db of databases) await withAdmin(server, db, handOverOwnership);
-    await forgetRolePasswords(server);
+    await forgetSourceRolePasswords(server);
   } catch (e) {
     throw e instanceof SourceError || e instanceof NotSupportedError ? e : new BuildError(`Restore failed: ${(e as Error).message}`, { cause: e });
   } finally {
@@ -93,11 +95,29 @@ export async function restoreSources(sources: SourceSpec[], mountPath: string, r
   return { kind: "postgres", version: info.version, rolePasswordsStripped: true, ...(backupChain ? { backupChain } : {}) };
 }
 
+/** Password verifiers of the source's roles, the bootstrap superuser's included: see role-passwords.ts. */
+async function forgetSourceRolePasswords(server: { socketDir: string; port: number; adminUser: string }): Promise<void> {
+  // "postgres" may have been dropped in a copied cluster; template1 is there to start from.
+  const start = await withAdmin(server, "template1", async (c) =>
+    (await c.query("SELECT 1 FROM pg_database WHERE datname = 'postgres' AND datallowconn")).rowCount ? "postgres" : "template1",
+  );
+  await forgetRolePasswords(server, start, (m) => new BuildError(`${m} The image was not built.`));
+}
+
 async function takeBackSourcePrivileges(server: { socketDir: string; port: number; adminUser: string }, reporter: Reporter): Promise<void> {
   const reset = await withAdmin(server, "template1", resetReservedRoles, { catalogOnly: true });
   if (reset.length > 0) reporter.warn(`The source has role(s) named ${reset.join(", ")}, which dbclone reserves: stripped to bare NOLOGIN roles.`);
   for (const db of await withAdmin(server, "template1", connectableDatabases, { catalogOnly: true })) {
-    const taken = await withAdmin(server, db, revokeWidenedSystemGrants, { catalogOnly: true });
+    const { taken, stripped } = await withAdmin(
+      server,
+      db,
+      async (c) => ({
+        taken: await revokeWidenedSystemGrants(c),
+        stripped: await dropForeignSecrets(c, (m) => new BuildError(`Database ${db}: ${m} The image was not built.`)),
+      }),
+      { catalogOnly: true },
+    );
+    for (const s of stripped) reporter.warn(`Database ${db}: took ${s.options} out of ${s.what} (a password, a file or a program outside the image).`);
     if (taken.length > 0) {
       const shown = taken.slice(0, 3).map(describeGrant).join("; ");
       reporter.warn(
@@ -112,33 +132,4 @@ async function finish(bins: PgBinaries, mountPath: string, adminUser: string) {
   const info = { kind: "postgres" as const, version, adminUser };
   await writeEngineFile(mountPath, info);
   return info;
-}
-
-/**
- * Password hashes of the source's roles — the bootstrap superuser's included — must not travel
- * inside a shared image (nor let anyone log in to a clone): clones get their own login from
- * createLogin, and the admin only ever connects over the private socket, which needs none.
- */
-async function forgetRolePasswords(server: { socketDir: string; port: number; adminUser: string }): Promise<void> {
-  // "postgres" may have been dropped in a copied cluster; template1 is there to fall back on.
-  for (const db of ["postgres", "template1"]) {
-    try {
-      await withAdmin(
-        server,
-        db,
-        async (c) => {
-          const roles = await c.query<{ sql: string }>(
-            "SELECT format('ALTER ROLE %I PASSWORD NULL', rolname) AS sql FROM pg_authid WHERE rolpassword IS NOT NULL",
-          );
-          for (const r of roles.rows) await c.query(r.sql);
-          const left = await c.query("SELECT 1 FROM pg_authid WHERE rolpassword IS NOT NULL");
-          if (left.rowCount) throw new BuildError(`${left.rowCount} role(s) still have a password after stripping; the image was not built.`);
-        },
-        { catalogOnly: true },
-      ); // the source's own look-alike functions (a public.format) never run here
-      return;
-    } catch (e) {
-      if ((e as { code?: string }).code !== "3D000") throw e;
-    }
-  }
 }
