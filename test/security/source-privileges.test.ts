@@ -46,6 +46,10 @@ const HOSTILE_GRANTS = `
   CREATE SERVER files FOREIGN DATA WRAPPER file_fdw;
   CREATE FOREIGN TABLE runs (line text) SERVER files OPTIONS (program 'touch ${PROGRAM_MARKER}');
   CREATE FOREIGN TABLE reads (line text) SERVER files OPTIONS (filename '/etc/hostname');
+  ALTER DATABASE postgres SET session_preload_libraries = 'base/dbclone_planted_library';
+  ALTER ROLE ALL SET log_statement = 'all';
+  ALTER ROLE reader IN DATABASE postgres SET debug_print_parse = on;
+  ALTER DATABASE postgres SET work_mem = '8MB';
 `;
 
 /** A stopped cluster that ran `sql`, as a "production" data directory. */
@@ -124,6 +128,8 @@ describe("a data directory whose catalogs grant more than PostgreSQL's defaults"
            FROM pg_roles r WHERE rolname = 'dbclone_owner'`,
       );
       expect(owner).toEqual([{ rolsuper: false, rolcanlogin: false, memberships: 0 }]);
+      const carried = await adminQuery<{ c: string[] }>(server, "postgres", "SELECT setconfig AS c FROM pg_db_role_setting");
+      expect(carried.flatMap((r) => r.c)).toEqual(["work_mem=8MB"]); // an ordinary setting stays
       const reader = await adminQuery<{ ok: boolean }>(server, "postgres", "SELECT has_table_privilege('reader', 'notes', 'SELECT') AS ok");
       expect(reader).toEqual([{ ok: true }]);
     } finally {
@@ -141,6 +147,8 @@ describe("a data directory whose catalogs grant more than PostgreSQL's defaults"
     expect(said).toMatch(/took passfile out of server prod/);
     expect(said).toMatch(/took program out of foreign table public\.runs/);
     expect(said).not.toContain(FDW_SECRET);
+    expect(said).toMatch(/Reset 3 ALTER ROLE\/DATABASE … SET setting\(s\)/);
+    expect(said).toMatch(/session_preload_libraries \(database postgres\)/);
   });
 
   it("leaves no copy of the user mapping's password or a role's verifier in the image an unmasked build publishes", async () => {

@@ -3,14 +3,22 @@ import pg from "pg";
 import type { RunningServer } from "../types.js";
 
 /**
+ * Startup settings of every admin session: a copied cluster's ALTER ROLE/DATABASE … SET outranks
+ * the server's command line, so a session_preload_libraries it carries would load a library into
+ * the admin's own session, and a log_statement would write its statements with their values to the
+ * server log, before the build resets them (role-settings.ts). Client settings outrank both.
+ */
+export const ADMIN_SESSION =
+  "-c session_preload_libraries= -c local_preload_libraries= -c log_statement=none -c log_min_duration_statement=-1 -c log_min_error_statement=panic -c debug_print_parse=off -c debug_print_rewritten=off -c debug_print_plan=off";
+
+/**
  * Startup settings of an admin session that touches only the catalogs (the clone's login): the
  * image's own objects are data, never code, so a function or operator the data defines (say a
  * public.format(text, text, text), which an exact argument match would pick over pg_catalog's even
  * behind it in the search path) is not on the path; and no timeout or read-only default carried by
  * the image (ALTER ROLE/DATABASE … SET) or the caller's PGOPTIONS applies. Client settings outrank both.
  */
-export const CATALOG_ONLY_SESSION =
-  "-c search_path=pg_catalog -c statement_timeout=0 -c lock_timeout=0 -c idle_in_transaction_session_timeout=0 -c default_transaction_read_only=off";
+export const CATALOG_ONLY_SESSION = `${ADMIN_SESSION} -c search_path=pg_catalog -c statement_timeout=0 -c lock_timeout=0 -c idle_in_transaction_session_timeout=0 -c default_transaction_read_only=off`;
 
 export async function adminClient(
   server: Pick<RunningServer, "socketDir" | "port" | "adminUser">,
@@ -23,7 +31,7 @@ export async function adminClient(
     port: server.port,
     user: server.adminUser,
     database,
-    ...(opts.catalogOnly ? { options: CATALOG_ONLY_SESSION } : {}),
+    options: opts.catalogOnly ? CATALOG_ONLY_SESSION : ADMIN_SESSION,
   });
   await client.connect();
   return client;

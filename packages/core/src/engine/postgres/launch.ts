@@ -10,7 +10,7 @@ import type { ServerLaunch } from "../../runtime/types.js";
 import type { PgBinaries } from "./binaries.js";
 import { CONFIG_FILE, hbaContents, writeRunConfig, writeServerFile } from "./config.js";
 import { serverUser } from "./osUser.js";
-import { CATALOG_ONLY_SESSION } from "./client.js";
+import { ADMIN_SESSION, CATALOG_ONLY_SESSION } from "./client.js";
 import { parkReadySession } from "./ready-session.js";
 
 export { logTail };
@@ -97,7 +97,7 @@ export async function answers(spec: Pick<LaunchSpec, "socketDir" | "port" | "con
     port: spec.port,
     user: spec.connectUser,
     database: keep ?? "postgres",
-    ...(keep ? { options: CATALOG_ONLY_SESSION } : {}),
+    options: keep ? CATALOG_ONLY_SESSION : ADMIN_SESSION,
   });
   let parked = false;
   try {

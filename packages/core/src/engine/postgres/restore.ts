@@ -15,6 +15,7 @@ import { probeBaseBackup, restoreBaseBackup } from "./pitr.js";
 import { probeDataDir, probeDump, probeServer } from "./probe.js";
 import { restoreDump } from "./restoreDump.js";
 import { forgetRolePasswords } from "./role-passwords.js";
+import { describeSetting, resetCarriedSettings } from "./role-settings.js";
 import { dropForeignSecrets } from "./foreign-access.js";
 import { connectableDatabases, describeGrant, resetReservedRoles, revokeWidenedSystemGrants } from "./source-privileges.js";
 
@@ -105,6 +106,13 @@ async function forgetSourceRolePasswords(server: { socketDir: string; port: numb
 }
 
 async function takeBackSourcePrivileges(server: { socketDir: string; port: number; adminUser: string }, reporter: Reporter): Promise<void> {
+  const settings = await withAdmin(server, "template1", (c) => resetCarriedSettings(c, (m) => new BuildError(`${m} The image was not built.`)), {
+    catalogOnly: true,
+  });
+  if (settings.length > 0)
+    reporter.warn(
+      `Reset ${settings.length} ALTER ROLE/DATABASE … SET setting(s) of the source that would undo the server's hardened settings: ${settings.slice(0, 5).map(describeSetting).join("; ")}${settings.length > 5 ? "; …" : ""}.`,
+    );
   const reset = await withAdmin(server, "template1", resetReservedRoles, { catalogOnly: true });
   if (reset.length > 0) reporter.warn(`The source has role(s) named ${reset.join(", ")}, which dbclone reserves: stripped to bare NOLOGIN roles.`);
   for (const db of await withAdmin(server, "template1", connectableDatabases, { catalogOnly: true })) {
