@@ -21,6 +21,7 @@ const t = new Tracker();
 afterAll(() => t.cleanup(), 60_000);
 
 const FDW_SECRET = "fdw-secret-pw-7731";
+const SUB_SECRET = "subscription-secret-pw-4410";
 const PROGRAM_MARKER = path.join(tmpdir(), `dbclone-fdw-program-ran-${process.pid}`);
 const HOSTILE_GRANTS = `
   CREATE EXTENSION dblink;
@@ -50,6 +51,8 @@ const HOSTILE_GRANTS = `
   ALTER ROLE ALL SET log_statement = 'all';
   ALTER ROLE reader IN DATABASE postgres SET debug_print_parse = on;
   ALTER DATABASE postgres SET work_mem = '8MB';
+  CREATE PUBLICATION everything FOR ALL TABLES;
+  CREATE SUBSCRIPTION from_prod CONNECTION 'host=127.0.0.1 port=1 dbname=prod password=${SUB_SECRET}' PUBLICATION p WITH (connect = false);
 `;
 
 /** A stopped cluster that ran `sql`, as a "production" data directory. */
@@ -130,6 +133,9 @@ describe("a data directory whose catalogs grant more than PostgreSQL's defaults"
       expect(owner).toEqual([{ rolsuper: false, rolcanlogin: false, memberships: 0 }]);
       const carried = await adminQuery<{ c: string[] }>(server, "postgres", "SELECT setconfig AS c FROM pg_db_role_setting");
       expect(carried.flatMap((r) => r.c)).toEqual(["work_mem=8MB"]); // an ordinary setting stays
+      expect(await adminQuery(server, "postgres", "SELECT subname FROM pg_subscription")).toEqual([]);
+      expect(await adminQuery(server, "postgres", "SELECT pubname FROM pg_publication")).toEqual([{ pubname: "everything" }]);
+      expect(await adminQuery(server, "postgres", "SELECT current_setting('max_logical_replication_workers') AS w")).toEqual([{ w: "0" }]);
       const reader = await adminQuery<{ ok: boolean }>(server, "postgres", "SELECT has_table_privilege('reader', 'notes', 'SELECT') AS ok");
       expect(reader).toEqual([{ ok: true }]);
     } finally {
@@ -147,6 +153,8 @@ describe("a data directory whose catalogs grant more than PostgreSQL's defaults"
     expect(said).toMatch(/took passfile out of server prod/);
     expect(said).toMatch(/took program out of foreign table public\.runs/);
     expect(said).not.toContain(FDW_SECRET);
+    expect(said).not.toContain(SUB_SECRET);
+    expect(said).toMatch(/dropped logical subscription\(s\) from_prod/);
     expect(said).toMatch(/Reset 3 ALTER ROLE\/DATABASE … SET setting\(s\)/);
     expect(said).toMatch(/session_preload_libraries \(database postgres\)/);
   });
@@ -161,7 +169,7 @@ describe("a data directory whose catalogs grant more than PostgreSQL's defaults"
     t.pids.delete(server.pid);
     const fresh = t.mount();
     await engine.copyFresh(built, fresh, silentReporter);
-    for (const needle of [FDW_SECRET, "SCRAM-SHA-256$"]) {
+    for (const needle of [FDW_SECRET, SUB_SECRET, "SCRAM-SHA-256$"]) {
       const hits = await run("grep", ["-rlaF", needle, path.join(fresh, "pgdata")], { allowFailure: true });
       expect({ needle, files: hits.stdout.trim() }).toEqual({ needle, files: "" });
     }

@@ -26,6 +26,8 @@ describe("settings a data directory cannot override", () => {
       ssl_passphrase_command: "",
       // a replication peer to reach out to
       primary_conninfo: "",
+      // a publisher a copied subscription would connect to
+      max_logical_replication_workers: "0",
       // libraries it would load
       shared_preload_libraries: "",
       local_preload_libraries: "",

@@ -43,6 +43,8 @@ export const HARDENED_SETTINGS: Readonly<Record<string, string>> = {
   log_parameter_max_length_on_error: "0",
   password_encryption: "scram-sha-256",
   external_pid_file: "",
+  // A subscription copied with a data directory would connect to its publisher and apply from it.
+  max_logical_replication_workers: "0",
 };
 
 /** Settings every server we start gets: our config, socket, hba and ident files, the hardened ones. */

@@ -4,7 +4,9 @@
 // file_fdw table runs `program` or reads `filename` as the server's OS user whenever someone
 // selects from it, which a clone's login may. Before an image is sealed (build and promote) these
 // options are taken out, in every database, and checked gone; the old catalog tuples that held
-// them are rewritten. A file_fdw table keeps its definition and reads /dev/null.
+// them are rewritten. A file_fdw table keeps its definition and reads /dev/null. A logical
+// subscription (its conninfo names the publisher, often with a password) is dropped, and no server
+// dbclone starts runs logical replication workers (config.ts), so none connects to its publisher.
 import type pg from "pg";
 
 /** Options that hold a secret, or reach the server's files and programs. */
@@ -74,4 +76,30 @@ export async function dropForeignSecrets(c: pg.Client, fail: (message: string) =
     await c.query(`VACUUM FULL ${CATALOGS.join(", ")}, pg_catalog.pg_statistic`);
   }
   return holders.map(({ what, options }) => ({ what, options }));
+}
+
+/**
+ * Drop the connected database's logical subscriptions without reaching their publishers (disabled,
+ * slot detached first), rewrite pg_subscription and its statistics; names of those dropped.
+ */
+export async function dropSubscriptions(c: pg.Client, fail: (message: string) => Error): Promise<string[]> {
+  const subs = await c.query<{ name: string; stmts: string[] }>(
+    `SELECT quote_ident(subname) AS name,
+            ARRAY[format('ALTER SUBSCRIPTION %I DISABLE', subname), format('ALTER SUBSCRIPTION %I SET (slot_name = NONE)', subname), format('DROP SUBSCRIPTION %I', subname)] AS stmts
+       FROM pg_subscription WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY subname`,
+  );
+  for (const s of subs.rows) {
+    for (const stmt of s.stmts) {
+      try {
+        await c.query(stmt);
+      } catch (e) {
+        throw fail(`Could not drop subscription ${s.name} (SQLSTATE ${(e as { code?: string }).code ?? "unknown"}); drop it in the source.`);
+      }
+    }
+  }
+  if (subs.rows.length > 0) {
+    await c.query("DELETE FROM pg_catalog.pg_statistic WHERE starelid = 'pg_catalog.pg_subscription'::regclass");
+    await c.query("VACUUM FULL pg_catalog.pg_subscription, pg_catalog.pg_statistic");
+  }
+  return subs.rows.map((s) => s.name);
 }

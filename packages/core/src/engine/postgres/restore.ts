@@ -16,7 +16,7 @@ import { probeDataDir, probeDump, probeServer } from "./probe.js";
 import { restoreDump } from "./restoreDump.js";
 import { forgetRolePasswords } from "./role-passwords.js";
 import { describeSetting, resetCarriedSettings } from "./role-settings.js";
-import { dropForeignSecrets } from "./foreign-access.js";
+import { dropForeignSecrets, dropSubscriptions } from "./foreign-access.js";
 import { connectableDatabases, describeGrant, resetReservedRoles, revokeWidenedSystemGrants } from "./source-privileges.js";
 
 type Physical = Extract<SourceSpec, { kind: "datadir" | "server" | "basebackup" }>;
@@ -116,15 +116,19 @@ async function takeBackSourcePrivileges(server: { socketDir: string; port: numbe
   const reset = await withAdmin(server, "template1", resetReservedRoles, { catalogOnly: true });
   if (reset.length > 0) reporter.warn(`The source has role(s) named ${reset.join(", ")}, which dbclone reserves: stripped to bare NOLOGIN roles.`);
   for (const db of await withAdmin(server, "template1", connectableDatabases, { catalogOnly: true })) {
-    const { taken, stripped } = await withAdmin(
+    const fail = (m: string) => new BuildError(`Database ${db}: ${m} The image was not built.`);
+    const { taken, stripped, subscriptions } = await withAdmin(
       server,
       db,
       async (c) => ({
         taken: await revokeWidenedSystemGrants(c),
-        stripped: await dropForeignSecrets(c, (m) => new BuildError(`Database ${db}: ${m} The image was not built.`)),
+        stripped: await dropForeignSecrets(c, fail),
+        subscriptions: await dropSubscriptions(c, fail),
       }),
       { catalogOnly: true },
     );
+    if (subscriptions.length > 0)
+      reporter.warn(`Database ${db}: dropped logical subscription(s) ${subscriptions.join(", ")} (a clone must not connect to a publisher).`);
     for (const s of stripped) reporter.warn(`Database ${db}: took ${s.options} out of ${s.what} (a password, a file or a program outside the image).`);
     if (taken.length > 0) {
       const shown = taken.slice(0, 3).map(describeGrant).join("; ");
