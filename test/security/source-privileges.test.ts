@@ -51,6 +51,9 @@ const HOSTILE_GRANTS = `
   ALTER ROLE ALL SET log_statement = 'all';
   ALTER ROLE reader IN DATABASE postgres SET debug_print_parse = on;
   ALTER DATABASE postgres SET work_mem = '8MB';
+  CREATE FUNCTION public.planted_library(text) RETURNS text LANGUAGE c STRICT AS '$libdir/dblink', 'dblink_connect';
+  CREATE FUNCTION public.read_any_file(text) RETURNS bytea LANGUAGE internal STRICT AS 'pg_read_binary_file_all';
+  ALTER FUNCTION public.read_any_file(text) OWNER TO app_owner;
   CREATE PUBLICATION everything FOR ALL TABLES;
   CREATE SUBSCRIPTION from_prod CONNECTION 'host=127.0.0.1 port=1 dbname=prod password=${SUB_SECRET}' PUBLICATION p WITH (connect = false);
 `;
@@ -110,6 +113,9 @@ describe("a data directory whose catalogs grant more than PostgreSQL's defaults"
       expect(await asLogin(creds.connectionString, "SELECT count(rolpassword) FROM pg_authid")).toBe(denied);
       expect(await asLogin(creds.connectionString, "SET log_statement = 'none'")).toBe(denied);
       expect(await asLogin(creds.connectionString, "SELECT dblink_connect_u('dbname=postgres')")).toBe(denied);
+      // Untrusted-language functions the source made outside any extension (a C function, an internal alias).
+      expect(await asLogin(creds.connectionString, "SELECT planted_library('dbname=postgres')")).toBe(denied);
+      expect(await asLogin(creds.connectionString, "SELECT length(read_any_file('PG_VERSION')) AS n")).toBe(denied);
       // The source's own objects and ordinary grants are untouched; the login still owns its tables.
       expect(await asLogin(creds.connectionString, "SELECT body FROM notes")).toEqual({ body: "kept" });
       // Foreign tables keep their definitions but reach nothing outside the image.
@@ -154,6 +160,7 @@ describe("a data directory whose catalogs grant more than PostgreSQL's defaults"
     expect(said).toMatch(/took program out of foreign table public\.runs/);
     expect(said).not.toContain(FDW_SECRET);
     expect(said).not.toContain(SUB_SECRET);
+    expect(said).toMatch(/2 function\(s\) in an untrusted language.*public\.planted_library\(text\) \(c\), public\.read_any_file\(text\) \(internal\)/);
     expect(said).toMatch(/dropped logical subscription\(s\) from_prod/);
     expect(said).toMatch(/Reset 3 ALTER ROLE\/DATABASE … SET setting\(s\)/);
     expect(said).toMatch(/session_preload_libraries \(database postgres\)/);

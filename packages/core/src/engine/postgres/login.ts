@@ -125,16 +125,17 @@ async function makeLogin(
 }
 
 /**
- * An extension's members keep what its script gave them, not what the blanket grants above add:
+ * An extension's members keep what its script gave them, and functions in an untrusted language
+ * what the build left them (untrusted-functions.ts), not what the blanket grants above add:
  * REVOKE from the login ($1) what PUBLIC does not have on them. dblink's script keeps
  * dblink_connect_u from PUBLIC (it connects without a password, so to the server's own socket as
  * its superuser); adminpack's, pg_stat_statements' and others' likewise.
  */
 const EXTENSION_MEMBERS_KEPT = `
       SELECT format('REVOKE EXECUTE ON ROUTINE %s FROM %I', p.oid::regprocedure, $1::text) AS stmt
-        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
        WHERE ${SYSTEM_SCHEMA_FILTER}
-         AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+         AND (NOT l.lanpltrusted OR EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'))
          AND NOT EXISTS (SELECT 1 FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
                           WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE')
       UNION ALL

@@ -37,8 +37,10 @@ BEGIN
       CASE r.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END,
       r.oid::regclass);
   END LOOP;
+  -- Not a function in an untrusted language (C, internal, plpython3u…): untrusted-functions.ts.
   FOR r IN SELECT p.oid FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_roles o ON o.oid = p.proowner
-           WHERE o.rolsuper AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+           JOIN pg_language l ON l.oid = p.prolang
+           WHERE o.rolsuper AND l.lanpltrusted AND n.nspname NOT IN ('pg_catalog', 'information_schema')
              AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e') LOOP
     EXECUTE format('ALTER ROUTINE %s OWNER TO ${OWNER_ROLE}', r.oid::regprocedure);
   END LOOP;

@@ -15,6 +15,7 @@ import { probeBaseBackup, restoreBaseBackup } from "./pitr.js";
 import { probeDataDir, probeDump, probeServer } from "./probe.js";
 import { restoreDump } from "./restoreDump.js";
 import { forgetRolePasswords } from "./role-passwords.js";
+import { lockUntrustedFunctions } from "./untrusted-functions.js";
 import { describeSetting, resetCarriedSettings } from "./role-settings.js";
 import { dropForeignSecrets, dropSubscriptions } from "./foreign-access.js";
 import { connectableDatabases, describeGrant, resetReservedRoles, revokeWidenedSystemGrants } from "./source-privileges.js";
@@ -117,16 +118,26 @@ async function takeBackSourcePrivileges(server: { socketDir: string; port: numbe
   if (reset.length > 0) reporter.warn(`The source has role(s) named ${reset.join(", ")}, which dbclone reserves: stripped to bare NOLOGIN roles.`);
   for (const db of await withAdmin(server, "template1", connectableDatabases, { catalogOnly: true })) {
     const fail = (m: string) => new BuildError(`Database ${db}: ${m} The image was not built.`);
-    const { taken, stripped, subscriptions } = await withAdmin(
+    const { taken, stripped, subscriptions, locked } = await withAdmin(
       server,
       db,
       async (c) => ({
         taken: await revokeWidenedSystemGrants(c),
         stripped: await dropForeignSecrets(c, fail),
         subscriptions: await dropSubscriptions(c, fail),
+        locked: await lockUntrustedFunctions(c, fail),
       }),
       { catalogOnly: true },
     );
+    if (locked.length > 0) {
+      const shown = locked
+        .slice(0, 3)
+        .map((f) => `${f.name} (${f.language})`)
+        .join(", ");
+      reporter.warn(
+        `Database ${db}: ${locked.length} function(s) in an untrusted language, which run outside PostgreSQL's sandbox, can no longer be run by the image's roles or a clone's login: ${shown}${locked.length > 3 ? ", …" : ""}.`,
+      );
+    }
     if (subscriptions.length > 0)
       reporter.warn(`Database ${db}: dropped logical subscription(s) ${subscriptions.join(", ")} (a clone must not connect to a publisher).`);
     for (const s of stripped) reporter.warn(`Database ${db}: took ${s.options} out of ${s.what} (a password, a file or a program outside the image).`);

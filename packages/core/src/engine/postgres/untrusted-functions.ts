@@ -1,0 +1,53 @@
+// Functions whose code runs outside PostgreSQL's sandbox, as the server's OS user: a C function
+// naming any library (one shipped inside the data directory, say), an `internal` alias of a
+// built-in (it carries none of the built-in's revoked grants: an alias of pg_read_binary_file is
+// executable by PUBLIC), a plpython3u or plperlu body. Only a superuser makes one, but a copied
+// cluster or a dump restored as superuser can ship any. An extension's own functions are the
+// extension's (its script decides their grants). Every other one is kept from the image's roles at
+// build: owned by the admin, executable by no one else, checked; the build log names them.
+import type pg from "pg";
+
+// Non-extension routines in an untrusted language outside the system schemas.
+const UNTRUSTED = `
+  FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang JOIN pg_namespace n ON n.oid = p.pronamespace
+ WHERE NOT l.lanpltrusted AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')`;
+
+// Those a non-superuser owns or may execute.
+const REACHABLE = `
+SELECT p.oid::regprocedure::text AS name, l.lanname AS language ${UNTRUSTED}
+   AND (NOT (SELECT rolsuper FROM pg_roles WHERE oid = p.proowner)
+        OR EXISTS (SELECT 1 FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a LEFT JOIN pg_roles r ON r.oid = a.grantee
+                    WHERE NOT coalesce(r.rolsuper, false)))
+ ORDER BY 1`;
+
+export interface UntrustedFunction {
+  name: string;
+  language: string;
+}
+
+/** Keep every untrusted-language function of the connected database from its non-superuser roles. */
+export async function lockUntrustedFunctions(c: pg.Client, fail: (message: string) => Error): Promise<UntrustedFunction[]> {
+  const reachable = (await c.query<UntrustedFunction>(REACHABLE)).rows;
+  if (reachable.length === 0) return [];
+  const owners = await c.query<{ stmt: string }>(
+    `SELECT format('ALTER ROUTINE %s OWNER TO %I', p.oid::regprocedure, current_user) AS stmt ${UNTRUSTED}
+       AND NOT (SELECT rolsuper FROM pg_roles WHERE oid = p.proowner)`,
+  );
+  for (const { stmt } of owners.rows) await c.query(stmt);
+  const grants = await c.query<{ stmt: string }>(
+    `SELECT format('REVOKE ALL ON ROUTINE %s FROM %s', p.oid::regprocedure, CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END) AS stmt
+     ${UNTRUSTED.replace("FROM pg_proc p", "FROM pg_proc p CROSS JOIN LATERAL aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a LEFT JOIN pg_roles r ON r.oid = a.grantee")}
+       AND NOT coalesce(r.rolsuper, false)`,
+  );
+  for (const { stmt } of grants.rows) await c.query(stmt);
+  const left = (await c.query<UntrustedFunction>(REACHABLE)).rows;
+  if (left.length > 0)
+    throw fail(
+      `Function(s) ${left
+        .slice(0, 3)
+        .map((f) => f.name)
+        .join(", ")} in an untrusted language are still reachable by a non-superuser.`,
+    );
+  return reachable;
+}
