@@ -10,7 +10,7 @@ import { SourceError } from "../../packages/core/src/errors.js";
 import { silentReporter } from "../../packages/core/src/reporter.js";
 import { run } from "../../packages/core/src/runtime/exec.js";
 import { Tracker, freePort, launchTestServer } from "../integration/engine/fixtures.js";
-import { adminQuery, makeVictims, sharedDir, type Victims } from "./fixtures.js";
+import { adminQuery, makeVictims, sharedDir, sourceDataDir, type Victims } from "./fixtures.js";
 
 const engine = new PostgresEngine();
 const t = new Tracker();
@@ -22,22 +22,6 @@ beforeAll(() => {
   traces = sharedDir(t);
 });
 afterAll(() => t.cleanup(), 60_000);
-
-/** A stopped cluster (superuser srcadmin) that ran `sql` first, as a "production" data directory. */
-async function sourceDataDir(sql: string): Promise<string> {
-  const { bins, dataDir, socketDir, port, pid } = await launchTestServer(t, {
-    prefix: "dbclone-sec-src-",
-    hba: "local all all trust\n",
-    settings: () => ({ listen_addresses: "" }),
-  });
-  try {
-    await run(bins.bin("psql"), ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", socketDir, "-p", String(port), "-U", "srcadmin", "-d", "postgres", "-c", sql]);
-  } finally {
-    await stopPostgres(pid);
-    t.pids.delete(pid);
-  }
-  return dataDir;
-}
 
 const HOSTILE_AUTO_CONF = (marker: string) =>
   [
@@ -63,7 +47,7 @@ async function withClone<T>(mount: string, fn: (s: Awaited<ReturnType<PostgresEn
 
 describe("a data directory with a symlinked config file and archive_command in postgresql.auto.conf", { timeout: 180_000 }, () => {
   it("builds without reading or writing through the link and without honouring the settings", async () => {
-    const src = await sourceDataDir("CREATE TABLE kept (x int); INSERT INTO kept VALUES (42)");
+    const src = await sourceDataDir(t, "CREATE TABLE kept (x int); INSERT INTO kept VALUES (42)");
     rmSync(path.join(src, "postgresql.conf"));
     symlinkSync(victims.existing, path.join(src, "postgresql.conf"));
     rmSync(path.join(src, "pg_ident.conf"));
@@ -98,7 +82,7 @@ describe("a data directory with a symlinked config file and archive_command in p
 
   it("refuses an image whose data directory gained a setting in postgresql.auto.conf or a link, before starting it", async () => {
     const mount = t.mount();
-    await engine.restore([{ kind: "datadir", path: await sourceDataDir("SELECT 1") }], mount, silentReporter);
+    await engine.restore([{ kind: "datadir", path: await sourceDataDir(t, "SELECT 1") }], mount, silentReporter);
     const dataDir = path.join(mount, "pgdata");
     const auto = path.join(dataDir, "postgresql.auto.conf");
     const clean = readFileSync(auto, "utf8");
@@ -122,7 +106,7 @@ describe("a data directory with a symlinked config file and archive_command in p
 
 describe("a data directory with a planted superuser password hash", { timeout: 180_000 }, () => {
   it("is stripped from every role, the bootstrap superuser included, down to the bytes of the fresh copy", async () => {
-    const src = await sourceDataDir("ALTER ROLE srcadmin PASSWORD 'planted-superuser-secret'; CREATE ROLE app LOGIN PASSWORD 'app-secret'");
+    const src = await sourceDataDir(t, "ALTER ROLE srcadmin PASSWORD 'planted-superuser-secret'; CREATE ROLE app LOGIN PASSWORD 'app-secret'");
     const mount = t.mount();
     const info = await engine.restore([{ kind: "datadir", path: src }], mount, silentReporter);
     expect(info.rolePasswordsStripped).toBe(true);

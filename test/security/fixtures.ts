@@ -4,8 +4,10 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFil
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { stopPostgres } from "../../packages/core/src/engine/postgres/launch.js";
 import type { RunningServer } from "../../packages/core/src/engine/types.js";
-import type { Tracker } from "../integration/engine/fixtures.js";
+import { run } from "../../packages/core/src/runtime/exec.js";
+import { launchTestServer, type Tracker } from "../integration/engine/fixtures.js";
 
 export interface Victims {
   dir: string;
@@ -59,4 +61,20 @@ export async function adminQuery<T extends pg.QueryResultRow>(
   } finally {
     await c.end();
   }
+}
+
+/** A stopped cluster (superuser srcadmin) that ran `sql` first, as a "production" data directory. */
+export async function sourceDataDir(t: Tracker, sql: string): Promise<string> {
+  const { bins, dataDir, socketDir, port, pid } = await launchTestServer(t, {
+    prefix: "dbclone-sec-src-",
+    hba: "local all all trust\n",
+    settings: () => ({ listen_addresses: "" }),
+  });
+  try {
+    await run(bins.bin("psql"), ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", socketDir, "-p", String(port), "-U", "srcadmin", "-d", "postgres", "-c", sql]);
+  } finally {
+    await stopPostgres(pid);
+    t.pids.delete(pid);
+  }
+  return dataDir;
 }

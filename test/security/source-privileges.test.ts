@@ -1,8 +1,10 @@
-// A data directory whose catalogs grant more than PostgreSQL's defaults: file-reading functions to
-// PUBLIC, pg_authid (and its password column) to an owner role a clone's login joins, SET on a
-// superuser-only parameter, an extension function its script keeps from PUBLIC, and a source role
-// that takes a name dbclone reserves (as a superuser, a member of pg_read_server_files). The build
-// takes each back, so a clone's login gets none of it; the source's own ordinary grants stay.
+// A data directory whose catalogs reach past the image: file-reading functions granted to PUBLIC,
+// pg_authid (and its password column) to an owner role a clone's login joins, SET on a
+// superuser-only parameter, an extension function its script keeps from PUBLIC, a source role that
+// takes a name dbclone reserves, a C function and an internal alias of a built-in, a user mapping's
+// password, file_fdw programs and files, a subscription to a publisher, and ALTER DATABASE/ROLE … SET
+// of preload libraries and statement logging. The build takes each back, so a clone's login gets
+// none of it and no copy of a secret is published; the source's own ordinary grants stay.
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -14,7 +16,7 @@ import type { Reporter } from "../../packages/core/src/reporter.js";
 import { silentReporter } from "../../packages/core/src/reporter.js";
 import { run } from "../../packages/core/src/runtime/exec.js";
 import { Tracker, freePort, launchTestServer } from "../integration/engine/fixtures.js";
-import { adminQuery } from "./fixtures.js";
+import { adminQuery, sourceDataDir } from "./fixtures.js";
 
 const engine = new PostgresEngine();
 const t = new Tracker();
@@ -58,22 +60,6 @@ const HOSTILE_GRANTS = `
   CREATE SUBSCRIPTION from_prod CONNECTION 'host=127.0.0.1 port=1 dbname=prod password=${SUB_SECRET}' PUBLICATION p WITH (connect = false);
 `;
 
-/** A stopped cluster that ran `sql`, as a "production" data directory. */
-async function sourceDataDir(sql: string): Promise<string> {
-  const { bins, dataDir, socketDir, port, pid } = await launchTestServer(t, {
-    prefix: "dbclone-sec-privs-",
-    hba: "local all all trust\n",
-    settings: () => ({ listen_addresses: "" }),
-  });
-  try {
-    await run(bins.bin("psql"), ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", socketDir, "-p", String(port), "-U", "srcadmin", "-d", "postgres", "-c", sql]);
-  } finally {
-    await stopPostgres(pid);
-    t.pids.delete(pid);
-  }
-  return dataDir;
-}
-
 function recordingReporter(): Reporter & { warnings: string[] } {
   const warnings: string[] = [];
   return { ...silentReporter, warn: (m: string) => void warnings.push(m), warnings };
@@ -98,7 +84,7 @@ describe("a data directory whose catalogs grant more than PostgreSQL's defaults"
   beforeAll(async () => {
     mount = t.mount();
     reporter = recordingReporter();
-    await engine.restore([{ kind: "datadir", path: await sourceDataDir(HOSTILE_GRANTS) }], mount, reporter);
+    await engine.restore([{ kind: "datadir", path: await sourceDataDir(t, HOSTILE_GRANTS) }], mount, reporter);
   });
 
   it("takes back every widened grant and the reserved role's powers, so a clone's login has none of them", async () => {
@@ -169,7 +155,7 @@ describe("a data directory whose catalogs grant more than PostgreSQL's defaults"
   it("leaves no copy of the user mapping's password or a role's verifier in the image an unmasked build publishes", async () => {
     // Its own build: the other tests' clone logins have passwords of their own.
     const built = t.mount();
-    await engine.restore([{ kind: "datadir", path: await sourceDataDir(HOSTILE_GRANTS) }], built, silentReporter);
+    await engine.restore([{ kind: "datadir", path: await sourceDataDir(t, HOSTILE_GRANTS) }], built, silentReporter);
     const server = await engine.start(built, { port: await freePort(), runDir: path.join(built, "run") }, silentReporter);
     t.pids.add(server.pid);
     await engine.scrub(server, silentReporter, { full: false }); // an unmasked build's scrub; stops the server
@@ -185,7 +171,7 @@ describe("a data directory whose catalogs grant more than PostgreSQL's defaults"
   it("leaves a cluster with PostgreSQL's default grants as it is, and keeps an extension's restricted functions from a clone's login", async () => {
     const clean = t.mount();
     const quiet = recordingReporter();
-    await engine.restore([{ kind: "datadir", path: await sourceDataDir("CREATE EXTENSION dblink; CREATE TABLE t (x int)") }], clean, quiet);
+    await engine.restore([{ kind: "datadir", path: await sourceDataDir(t, "CREATE EXTENSION dblink; CREATE TABLE t (x int)") }], clean, quiet);
     expect(quiet.warnings.filter((w) => /took back|reserves/.test(w))).toEqual([]);
 
     const server = await engine.start(clean, { port: await freePort(), runDir: path.join(clean, "run") }, silentReporter);
