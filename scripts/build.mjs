@@ -31,6 +31,8 @@ export const bundles = [
   // are in vendor/*.cjs, loaded on first use (lazy-vendor.mjs). Both start `dbclone` fast.
   { entry: "packages/cli/src/bin.ts", out: "cli/index.cjs", cli: true, optional: true },
   { entry: "packages/cli/src/index.ts", out: "cli/main.cjs", lazyVendor: true, optional: true },
+  // `dbclone clone` alone (clone-main.ts), loaded by the bin instead of main.cjs for that command.
+  { entry: "packages/cli/src/clone-main.ts", out: "cli/clone.cjs", lazyVendor: true, optional: true },
   // The masking worker threads, started from beside the bundle that masks (masking/transformers/mapping-pool.ts).
   { entry: "packages/core/src/masking/transformers/mapping-worker.ts", out: "build-image/mapping-worker.cjs", lazyVendor: true },
   { entry: "packages/core/src/masking/transformers/mapping-worker.ts", out: "cli/mapping-worker.cjs", lazyVendor: true },
