@@ -14022,9 +14022,10 @@ async function portReachesSession(admin, host, port, opts = {}) {
   void sleeping.finally(() => {
     settled = true;
   }).catch(() => void 0);
+  const inFlight = /* @__PURE__ */ new Set();
   const resending = (async () => {
     while (!settled) {
-      await sendCancel(host, port, key);
+      await sendCancel(host, port, key, inFlight);
       if (!settled) await new Promise((r) => setTimeout(r, RESEND_MS));
     }
   })();
@@ -14032,8 +14033,10 @@ async function portReachesSession(admin, host, port, opts = {}) {
   try {
     reached = await sleeping;
   } finally {
+    if (opts.sessionEnds) for (const socket of inFlight) socket.destroy();
     await resending;
   }
+  if (opts.sessionEnds) return reached;
   await admin.query("SELECT 1").catch((e) => {
     if (e?.code !== "57014") throw e;
   });
@@ -14044,7 +14047,7 @@ function cancelKeyOf(admin) {
   if (typeof pid !== "number" || typeof secret !== "number") throw new Error("the admin session has no cancel key (not connected)");
   return { pid, secret };
 }
-function sendCancel(host, port, key) {
+function sendCancel(host, port, key, inFlight) {
   const packet = Buffer.alloc(16);
   packet.writeInt32BE(16, 0);
   packet.writeInt32BE(CANCEL_REQUEST_CODE, 4);
@@ -14052,10 +14055,14 @@ function sendCancel(host, port, key) {
   packet.writeInt32BE(key.secret, 12);
   return new Promise((resolve) => {
     const socket = import_node_net2.default.connect({ host, port });
+    inFlight.add(socket);
     socket.setTimeout(2e3, () => socket.destroy());
     socket.once("connect", () => socket.end(packet));
     socket.once("error", () => void 0);
-    socket.once("close", () => resolve());
+    socket.once("close", () => {
+      inFlight.delete(socket);
+      resolve();
+    });
   });
 }
 var import_node_net2, CANCEL_REQUEST_CODE, RESEND_MS;
@@ -14160,7 +14167,7 @@ async function proveSettings(c, server, identity) {
   }
 }
 async function provePort(c, server, identity) {
-  if (!await portReachesSession(c, server.host, server.port)) {
+  if (!await portReachesSession(c, server.host, server.port, { sessionEnds: true })) {
     throw new CloneError(
       `The server on port ${server.port} is not clone ${identity.cloneId}: ${server.host}:${server.port} does not reach the clone's server (a cancel request with its admin session's key had no effect). Another process may have taken the port; recreate the clone.`
     );
