@@ -13982,12 +13982,20 @@ async function inventory(server) {
   const result = [];
   for (const name of names) {
     const info = await withAdmin(server, name, (c) => describeDatabase(c, name));
-    if (name === "postgres" && info.tables.length === 0) continue;
-    result.push(info);
+    if (!isNoise(name, info.tables.length)) result.push(info);
   }
   return result;
 }
-var TABLES_SQL;
+async function imageDatabaseNames(server) {
+  const names = await withAdmin(server, "template1", userDatabases);
+  const result = [];
+  for (const name of names) {
+    const tables = name === "postgres" ? await withAdmin(server, name, async (c) => (await c.query(TABLES_SQL)).rowCount ?? 0, { catalogOnly: true }) : 1;
+    if (!isNoise(name, tables)) result.push(name);
+  }
+  return result;
+}
+var TABLES_SQL, isNoise;
 var init_inventory = __esm({
   "packages/core/src/engine/postgres/inventory.ts"() {
     "use strict";
@@ -14003,6 +14011,7 @@ SELECT n.nspname AS schema, c.relname AS name, c.reltuples::float8 AS reltuples,
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p', 'm') AND ${SYSTEM_SCHEMA_FILTER}
 ORDER BY 1, 2`;
+    isNoise = (name, tables) => name === "postgres" && tables === 0;
   }
 });
 
@@ -14112,28 +14121,105 @@ var init_ready_session = __esm({
 });
 
 // packages/core/src/engine/postgres/scram.ts
-function scramVerifier(password, salt = (0, import_node_crypto14.randomBytes)(16), iterations = ITERATIONS) {
-  const salted = (0, import_node_crypto14.pbkdf2Sync)(Buffer.from(password.normalize("NFKC"), "utf8"), salt, iterations, 32, "sha256");
+async function scramVerifier(password, salt = (0, import_node_crypto14.randomBytes)(16), iterations = ITERATIONS) {
+  const salted = await pbkdf2Async(Buffer.from(password.normalize("NFKC"), "utf8"), salt, iterations, 32, "sha256");
   const storedKey = (0, import_node_crypto14.createHash)("sha256").update(hmac(salted, "Client Key")).digest();
   const serverKey = hmac(salted, "Server Key");
   return `SCRAM-SHA-256$${iterations}:${salt.toString("base64")}$${storedKey.toString("base64")}:${serverKey.toString("base64")}`;
 }
-var import_node_crypto14, ITERATIONS, hmac;
+var import_node_crypto14, import_node_util, ITERATIONS, pbkdf2Async, hmac;
 var init_scram = __esm({
   "packages/core/src/engine/postgres/scram.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto14 = require("node:crypto");
+    import_node_util = require("node:util");
     ITERATIONS = 4096;
+    pbkdf2Async = (0, import_node_util.promisify)(import_node_crypto14.pbkdf2);
     hmac = (key, text) => (0, import_node_crypto14.createHmac)("sha256", key).update(text).digest();
   }
 });
 
-// packages/core/src/engine/postgres/login.ts
+// packages/core/src/engine/postgres/grants.ts
 async function runFormatted(c, sql, params) {
   const r = await c.query(sql, params);
   if (r.rows.length > 0) await c.query(r.rows.map((row) => row.stmt).join(";\n"));
 }
+function grantStatementsSql(role) {
+  const made = (attributes) => `SELECT 0 AS ord, format('%s ROLE %I ${attributes} ${LEAST_PRIVILEGE}',
+         CASE WHEN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1::text) THEN 'ALTER' ELSE 'CREATE' END, $1::text${role === "login" ? ", $3::text" : ""}) AS stmt
+       UNION ALL `;
+  const clause = role === "login" ? made("LOGIN PASSWORD %L") : role === "group" ? made("NOLOGIN") : "";
+  return `SELECT stmt FROM (
+    ${clause}SELECT 1 AS ord, format('GRANT CONNECT, CREATE, TEMPORARY ON DATABASE %I TO %I', $2::text, $1::text) AS stmt
+    UNION ALL
+    SELECT 2, unnest(ARRAY[
+       format('GRANT USAGE, CREATE ON SCHEMA %I TO %I', nspname, $1::text),
+       format('GRANT ALL ON ALL TABLES IN SCHEMA %I TO %I', nspname, $1::text),
+       format('GRANT ALL ON ALL SEQUENCES IN SCHEMA %I TO %I', nspname, $1::text),
+       format('GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA %I TO %I', nspname, $1::text),
+       format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT ALL ON TABLES TO %I', nspname, $1::text),
+       format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT ALL ON SEQUENCES TO %I', nspname, $1::text)])
+     FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}
+    UNION ALL
+    SELECT 3, owners.stmt FROM (
+      SELECT DISTINCT format('GRANT %I TO %I', r.rolname, $1::text) AS stmt
+      FROM (SELECT relowner AS owner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${SYSTEM_SCHEMA_FILTER}
+            UNION SELECT nspowner FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}) o
+      JOIN pg_roles r ON r.oid = o.owner
+      WHERE ${harmlessRole("r")}
+        AND r.rolname <> $1::text AND r.rolname NOT LIKE 'pg\\_%') owners
+  ) s ORDER BY ord`;
+}
+var LEAST_PRIVILEGE, harmlessRole;
+var init_grants = __esm({
+  "packages/core/src/engine/postgres/grants.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_sql();
+    LEAST_PRIVILEGE = "NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS";
+    harmlessRole = (r) => `NOT (${r}.rolsuper OR ${r}.rolcreaterole OR ${r}.rolreplication OR ${r}.rolbypassrls)
+        AND NOT EXISTS (SELECT 1 FROM pg_roles d
+          WHERE (d.rolsuper OR d.rolcreaterole OR d.rolreplication OR d.rolbypassrls
+                 OR d.rolname IN ('pg_execute_server_program', 'pg_read_server_files', 'pg_write_server_files'))
+            AND pg_has_role(${r}.oid, d.oid, 'MEMBER'))`;
+  }
+});
+
+// packages/core/src/engine/postgres/login-group.ts
+async function grantCloneLoginGroup(server) {
+  const databases2 = await imageDatabaseNames(server);
+  for (const [i, db] of databases2.entries()) {
+    await withAdmin(server, db, (c) => runFormatted(c, grantStatementsSql(i === 0 ? "group" : "none"), [CLONE_LOGIN_GROUP, db]), { catalogOnly: true });
+  }
+}
+async function joinCloneLoginGroup(c, login2, verifier) {
+  const r = await c.query(
+    `SELECT format('CREATE ROLE %I LOGIN PASSWORD %L ${LEAST_PRIVILEGE} IN ROLE %I', $2::text, $3::text, g.rolname) AS stmt
+       FROM pg_roles g
+      WHERE g.rolname = $1::text AND NOT g.rolcanlogin
+        AND ${harmlessRole("g")}
+        AND NOT EXISTS (SELECT 1 FROM pg_roles l WHERE l.rolname = $2::text)`,
+    [CLONE_LOGIN_GROUP, login2, verifier]
+  );
+  const stmt = r.rows[0]?.stmt;
+  if (!stmt) return false;
+  await c.query(stmt);
+  return true;
+}
+var CLONE_LOGIN_GROUP;
+var init_login_group = __esm({
+  "packages/core/src/engine/postgres/login-group.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_client2();
+    init_grants();
+    init_inventory();
+    CLONE_LOGIN_GROUP = "dbclone_clones";
+  }
+});
+
+// packages/core/src/engine/postgres/login.ts
 function connectionString(user, password, host, port, database2) {
   const h = host.includes(":") ? `[${host}]` : host;
   const secret = password === void 0 ? "" : `:${encodeURIComponent(password)}`;
@@ -14176,18 +14262,29 @@ async function provePort(c, server, identity) {
 async function makeLogin(server, databases2, opts, hooks = {}) {
   if (databases2.length === 0) throw new UsageError("createLogin needs at least one database.");
   const { user, password } = opts;
+  const deriving = scramVerifier(password);
+  deriving.catch(() => void 0);
+  let verifier = "";
   for (const [i, db] of databases2.entries()) {
-    await withAdmin(
+    const grouped = await withAdmin(
       server,
       db,
       async (c) => {
-        if (i === 0) await hooks.first?.(c);
-        await runFormatted(c, loginStatementsSql(i === 0), [user, db, ...i === 0 ? [scramVerifier(password)] : []]);
+        if (i === 0) {
+          await hooks.first?.(c);
+          verifier = await deriving;
+          if (await joinCloneLoginGroup(c, user, verifier)) {
+            await hooks.last?.(c);
+            return true;
+          }
+        }
+        await runFormatted(c, grantStatementsSql(i === 0 ? "login" : "none"), [user, db, ...i === 0 ? [verifier] : []]);
         if (i === databases2.length - 1) await hooks.last?.(c);
+        return false;
       },
-      // The first database's session may be the one that answered the readiness query (same socket, same options).
       { catalogOnly: true, session: i === 0 ? takeReadySession(server, db) : void 0 }
     );
+    if (grouped) break;
   }
   return {
     user,
@@ -14197,35 +14294,6 @@ async function makeLogin(server, databases2, opts, hooks = {}) {
     databases: databases2,
     connectionString: connectionString(user, password, server.host, server.port, databases2[0])
   };
-}
-function loginStatementsSql(withRole) {
-  const role = withRole ? `SELECT 0 AS ord, format('%s ROLE %I LOGIN PASSWORD %L NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS',
-         CASE WHEN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1::text) THEN 'ALTER' ELSE 'CREATE' END, $1::text, $3::text) AS stmt
-       UNION ALL ` : "";
-  return `SELECT stmt FROM (
-    ${role}SELECT 1 AS ord, format('GRANT CONNECT, CREATE, TEMPORARY ON DATABASE %I TO %I', $2::text, $1::text) AS stmt
-    UNION ALL
-    SELECT 2, unnest(ARRAY[
-       format('GRANT USAGE, CREATE ON SCHEMA %I TO %I', nspname, $1::text),
-       format('GRANT ALL ON ALL TABLES IN SCHEMA %I TO %I', nspname, $1::text),
-       format('GRANT ALL ON ALL SEQUENCES IN SCHEMA %I TO %I', nspname, $1::text),
-       format('GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA %I TO %I', nspname, $1::text),
-       format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT ALL ON TABLES TO %I', nspname, $1::text),
-       format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT ALL ON SEQUENCES TO %I', nspname, $1::text)])
-     FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}
-    UNION ALL
-    SELECT 3, owners.stmt FROM (
-      SELECT DISTINCT format('GRANT %I TO %I', r.rolname, $1::text) AS stmt
-      FROM (SELECT relowner AS owner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${SYSTEM_SCHEMA_FILTER}
-            UNION SELECT nspowner FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}) o
-      JOIN pg_roles r ON r.oid = o.owner
-      WHERE NOT (r.rolsuper OR r.rolcreaterole OR r.rolreplication OR r.rolbypassrls)
-        AND NOT EXISTS (SELECT 1 FROM pg_roles d
-          WHERE (d.rolsuper OR d.rolcreaterole OR d.rolreplication OR d.rolbypassrls
-                 OR d.rolname IN ('pg_execute_server_program', 'pg_read_server_files', 'pg_write_server_files'))
-            AND pg_has_role(r.oid, d.oid, 'MEMBER'))
-        AND r.rolname <> $1::text AND r.rolname NOT LIKE 'pg\\_%') owners
-  ) s ORDER BY ord`;
 }
 async function verifyIdentity(creds, cloneId, imageDigest) {
   const client = new import_pg2.default.Client({
@@ -14269,7 +14337,8 @@ var init_login = __esm({
     init_port_proof();
     init_ready_session();
     init_scram();
-    init_sql();
+    init_grants();
+    init_login_group();
   }
 });
 
@@ -16139,6 +16208,7 @@ var init_server = __esm({
 
 // packages/core/src/engine/postgres/scrub.ts
 async function scrub(server, reporter, opts = {}) {
+  await grantCloneLoginGroup(server);
   const databases2 = await withAdmin(server, "template1", userDatabases);
   const jobs = Math.max(1, opts.jobs ?? import_node_os10.default.availableParallelism());
   const progress = reporter.progress(opts.full ? "VACUUM FULL + ANALYZE" : "VACUUM ANALYZE", databases2.length);
@@ -16191,6 +16261,7 @@ var init_scrub = __esm({
     init_import_meta_url();
     import_node_os10 = __toESM(require("node:os"), 1);
     init_client2();
+    init_login_group();
     init_sql();
     init_map_limit();
     init_server();
@@ -16504,6 +16575,7 @@ var init_postgres = __esm({
     init_binaries();
     init_buildServer();
     init_client2();
+    init_login_group();
     init_dataDir();
   }
 });
@@ -27554,6 +27626,7 @@ async function promoteClone(opts) {
     const server = { ...serverOf(record2), adminUser: ADMIN_USER };
     reporter.info(`Promoting clone ${record2.id} of ${sourceLabel} to ${label3}${opts.flatten ? " (flattened)" : ""}`);
     await detachCloneLogin(server, record2.databases, record2.user);
+    await grantCloneLoginGroup(server);
     await stripRolePasswords(server, record2.databases[0] ?? "postgres");
     const databases2 = await engine.inventory(server);
     const engineInfo = await engine.describe(record2.mountPath);
