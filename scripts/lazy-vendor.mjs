@@ -30,6 +30,9 @@ const vendorDefines = { pg: { Response: "undefined" } };
 // a few calls at a time and retries on its own: node:fs does.
 const vendorAliases = { "proper-lockfile": { "graceful-fs": "node:fs" } };
 
+/** The aliases a bundle that inlines `packages` (instead of loading their vendor files) builds them with. */
+export const inlineAliases = (packages) => Object.assign({}, ...packages.map((pkg) => vendorAliases[pkg] ?? {}));
+
 const vendorFile = (pkg) => `vendor/${pkg.replace(/^@/, "").replace(/\//g, "-")}.cjs`;
 
 /**
