@@ -18877,7 +18877,7 @@ async function runSession(input) {
     await steps.step("mount", () => mount(state, child));
     const server = await steps.step("start", () => start(state));
     await reserveSynced;
-    audited = settledLater(audit(state));
+    audited = settledLater(audit(state).then(() => pausePoint("clone:audited")));
     const credentials = await steps.step("login", () => login(state, server));
     await steps.step("audit", () => audited);
     const clone2 = await steps.step("ready", () => ready(state));
