@@ -51,7 +51,14 @@ export async function buildVendorChunks(dir, options, repoRoot) {
     const define = { ...options.define, ...vendorDefines[pkg] };
     const plugins = pkg === "pg" ? [pgLazyWebCryptoPlugin()] : [];
     const alias = vendorAliases[pkg] ?? {};
-    const result = await build({ ...options, define, alias, plugins, stdin: { contents, resolveDir: repoRoot, sourcefile: `vendor:${pkg}`, loader: "js" }, outfile });
+    const result = await build({
+      ...options,
+      define,
+      alias,
+      plugins,
+      stdin: { contents, resolveDir: repoRoot, sourcefile: `vendor:${pkg}`, loader: "js" },
+      outfile,
+    });
     inputs.set(pkg, Object.keys(result.metafile.inputs));
     // Read the export names from the file we ship (not from node_modules), so shim and file agree.
     const real = createRequire(outfile)(outfile);
