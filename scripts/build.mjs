@@ -16,7 +16,7 @@ import { build } from "esbuild";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { buildVendorChunks, dropUnusedVendorChunks, lazyVendorPlugin } from "./lazy-vendor.mjs";
+import { buildVendorChunks, dropUnusedVendorChunks, inlineAliases, lazyVendorPlugin } from "./lazy-vendor.mjs";
 import { zodNoLocalesPlugin } from "./zod-no-locales.mjs";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -31,6 +31,10 @@ export const bundles = [
   // are in vendor/*.cjs, loaded on first use (lazy-vendor.mjs). Both start `dbclone` fast.
   { entry: "packages/cli/src/bin.ts", out: "cli/index.cjs", cli: true, optional: true },
   { entry: "packages/cli/src/index.ts", out: "cli/main.cjs", lazyVendor: true, optional: true },
+  // `dbclone clone` alone (clone-main.ts), loaded by the bin instead of main.cjs for that command.
+  // inline: lazy packages every clone loads before it waits for anything (its first registry lock),
+  // bundled in so that the bin's V8 code cache covers them too (a vendor file is compiled each run).
+  { entry: "packages/cli/src/clone-main.ts", out: "cli/clone.cjs", lazyVendor: true, inline: ["proper-lockfile"], optional: true },
   // The masking worker threads, started from beside the bundle that masks (masking/transformers/mapping-pool.ts).
   { entry: "packages/core/src/masking/transformers/mapping-worker.ts", out: "build-image/mapping-worker.cjs", lazyVendor: true },
   { entry: "packages/core/src/masking/transformers/mapping-worker.ts", out: "cli/mapping-worker.cjs", lazyVendor: true },
@@ -91,7 +95,12 @@ export async function buildAll(outDir, { log = console, only } = {}) {
     // Filled by the lazy-vendor plugin during build(): the lazy packages this bundle imports.
     const used = new Set();
     const vendor = b.lazyVendor ? await buildVendorChunks(path.dirname(outfile), bundleOptions(null, null), repoRoot) : undefined;
-    if (vendor) options.plugins = [lazyVendorPlugin(vendor.shapes, used), zodNoLocalesPlugin(repoRoot)];
+    if (vendor) {
+      const inline = b.inline ?? [];
+      const shapes = new Map([...vendor.shapes].filter(([pkg]) => !inline.includes(pkg)));
+      options.plugins = [lazyVendorPlugin(shapes, used), zodNoLocalesPlugin(repoRoot)];
+      options.alias = inlineAliases(inline);
+    }
     const result = await build(options);
     if (vendor) {
       vendorUsedByDir.set(dir, new Set([...(vendorUsedByDir.get(dir) ?? []), ...used]));

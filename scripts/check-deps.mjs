@@ -288,6 +288,7 @@ export function entryPoints(root) {
   return [
     "packages/core/src/index.ts",
     "packages/cli/src/index.ts",
+    "packages/cli/src/clone-main.ts",
     ...actions,
     ...glob1("actions/shared", /\.ts$/),
     ...glob1("bench", /\.ts$/),

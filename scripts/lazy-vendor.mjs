@@ -25,6 +25,14 @@ export const lazyPackages = ["@faker-js/faker", "dockerode", "@octokit/rest", "j
 // Node is never Cloudflare: the test folds to false at build time.
 const vendorDefines = { pg: { Response: "undefined" } };
 
+// proper-lockfile reaches the file system through graceful-fs, which queues calls that fail with
+// EMFILE and patches fs.close on load (~2.5 ms of every clone's first registry lock). A lock makes
+// a few calls at a time and retries on its own: node:fs does.
+const vendorAliases = { "proper-lockfile": { "graceful-fs": "node:fs" } };
+
+/** The aliases a bundle that inlines `packages` (instead of loading their vendor files) builds them with. */
+export const inlineAliases = (packages) => Object.assign({}, ...packages.map((pkg) => vendorAliases[pkg] ?? {}));
+
 const vendorFile = (pkg) => `vendor/${pkg.replace(/^@/, "").replace(/\//g, "-")}.cjs`;
 
 /**
@@ -42,7 +50,15 @@ export async function buildVendorChunks(dir, options, repoRoot) {
     const contents = names ? `export { ${names.join(", ")} } from ${JSON.stringify(pkg)};\n` : `module.exports = require(${JSON.stringify(pkg)});\n`;
     const define = { ...options.define, ...vendorDefines[pkg] };
     const plugins = pkg === "pg" ? [pgLazyWebCryptoPlugin()] : [];
-    const result = await build({ ...options, define, plugins, stdin: { contents, resolveDir: repoRoot, sourcefile: `vendor:${pkg}`, loader: "js" }, outfile });
+    const alias = vendorAliases[pkg] ?? {};
+    const result = await build({
+      ...options,
+      define,
+      alias,
+      plugins,
+      stdin: { contents, resolveDir: repoRoot, sourcefile: `vendor:${pkg}`, loader: "js" },
+      outfile,
+    });
     inputs.set(pkg, Object.keys(result.metafile.inputs));
     // Read the export names from the file we ship (not from node_modules), so shim and file agree.
     const real = createRequire(outfile)(outfile);

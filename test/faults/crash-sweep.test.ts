@@ -117,8 +117,16 @@ describe.skipIf(!canRun)("a SIGKILL at any step leaves nothing gc cannot sweep",
   }, 900_000);
 
   it("clone: killed at every step, gc removes the half-made clone and the next clone is ready", async () => {
-    for (const step of ["clone:reserved", "clone:child-created", "clone:mounted", "clone:server-started"]) {
+    for (const step of ["clone:reserved", "clone:child-created", "clone:mounted", "clone:server-started", "clone:audited"]) {
       await crashAt("clone", step, ["clone", "shop:v1", "--json"]);
+    }
+    // Killed once its success event is written (appended while the login is made), before it is handed
+    // out: gc's removal is recorded after that event, so the log never ends on a clone nobody has.
+    const events = await world.repository.audit.read();
+    const claimed = events.filter((e) => e.action === "clone" && e.outcome === "success" && e.clone !== keeper.clone.id);
+    expect(claimed.length).toBeGreaterThan(0);
+    for (const e of claimed) {
+      expect(events.slice(events.indexOf(e) + 1).some((later) => later.action === "gc" && later.clone === e.clone)).toBe(true);
     }
     await crashAt("clone", "clone:ready", ["clone", "shop:v1", "--json"], {}, "recorded and audited before the kill");
     const made = JSON.parse((await cli(["clone", "shop:v1", "--json"])).stdout) as { id: string; connectionString: string };

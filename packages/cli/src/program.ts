@@ -1,31 +1,17 @@
-// The command tree: global options, output routing for commander, and one file per command.
+// The command tree: global options, output routing for commander, and the commands an entry passes in
+// (all of them from main.ts, one from clone-main.ts: a bundle holds only the commands it registers).
 import { Command, Option } from "commander";
 import type { CliContext } from "./context.js";
-import { registerAudit } from "./commands/audit.js";
-import { registerBuild } from "./commands/build.js";
-import { registerCatalog } from "./commands/catalog.js";
-import { registerClone } from "./commands/clone.js";
-import { registerClones } from "./commands/clones.js";
-import { registerDemo } from "./commands/demo.js";
-import { registerGc } from "./commands/gc.js";
-import { registerImages } from "./commands/images.js";
-import { registerRm } from "./commands/rm.js";
-import { registerScan } from "./commands/scan.js";
-import { registerShow } from "./commands/show.js";
-import { registerDiff } from "./commands/diff.js";
-import { registerDoctor } from "./commands/doctor.js";
-import { registerLog } from "./commands/log.js";
-import { registerPromote } from "./commands/promote.js";
-import { registerPrune } from "./commands/prune.js";
-import { registerTag, registerUntag } from "./commands/tag.js";
-import { registerTeardown } from "./commands/teardown.js";
 import { examples } from "./options.js";
 import { TOOL_VERSION } from "../../core/src/util/index.js";
 
 /** One version for the CLI, the actions and manifests (scripts/release.mjs checks it against the tag). */
 export const CLI_VERSION = TOOL_VERSION;
 
-export function buildProgram(ctx: CliContext): Command {
+/** Adds one subcommand (commands/*.ts). */
+export type RegisterCommand = (program: Command, ctx: CliContext) => void;
+
+export function buildProgram(ctx: CliContext, commands: readonly RegisterCommand[]): Command {
   const program = new Command("dbclone")
     .description("Versioned, masked data images and sub-second writable database clones.")
     // No program-level --version: commander would take it from anywhere on the line, swallowing
@@ -57,28 +43,6 @@ export function buildProgram(ctx: CliContext): Command {
       ),
     );
   // Subcommands inherit exitOverride and configureOutput from here on.
-  for (const register of [
-    registerImages,
-    registerShow,
-    registerLog,
-    registerDiff,
-    registerPrune,
-    registerPromote,
-    registerTag,
-    registerUntag,
-    registerRm,
-    registerAudit,
-    registerCatalog,
-    registerClones,
-    registerBuild,
-    registerScan,
-    registerClone,
-    registerTeardown,
-    registerGc,
-    registerDemo,
-    registerDoctor,
-  ]) {
-    register(program, ctx);
-  }
+  for (const register of commands) register(program, ctx);
   return program;
 }

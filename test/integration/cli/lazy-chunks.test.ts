@@ -1,5 +1,5 @@
-// dist/cli as shipped: a tiny bin, main.cjs beside it, and vendor/*.cjs that main.cjs loads on first
-// use (scripts/lazy-vendor.mjs). Each file a run loads is traced with a --require hook, so these tests
+// dist/cli as shipped: a tiny bin, main.cjs beside it (clone.cjs for `dbclone clone`), and vendor/*.cjs
+// that they load on first use (scripts/lazy-vendor.mjs). Each file a run loads is traced with a --require hook, so these tests
 // fail both when a command loads a heavy tree it does not need and when a lazily loaded tree no
 // longer works through its shim (named exports, a constructor, a class's static methods).
 import { spawnSync } from "node:child_process";
@@ -71,6 +71,22 @@ new pg.Client({ host: "/nonexistent", port: 1 }).connect().catch(() => {
 
   it("has no import() in main.cjs: the bin compiles it through vm.Script (its code cache), where import() cannot load anything", () => {
     const text = fs.readFileSync(path.join(repoRoot, "dist/cli/main.cjs"), "utf8");
+    expect(text.match(/[^\w.$]import\(/g) ?? []).toEqual([]);
+  });
+
+  it("runs `dbclone clone` from clone.cjs, which holds that command alone (and no import(): the bin compiles it too)", () => {
+    const help = dbclone(["clone", "--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/Usage: dbclone clone \[options\] <ref>/);
+    expect(help.stdout).toMatch(/--repo <dir>/);
+    expect(help.loaded).toEqual(["clone.cjs"]);
+    const missing = dbclone(["clone", "nosuch:v1", "--json"]);
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.stdout).error.code).toBe("image-not-found");
+    expect(missing.loaded[0]).toBe("clone.cjs");
+    expect(missing.loaded).not.toContain("main.cjs");
+    const text = fs.readFileSync(path.join(repoRoot, "dist/cli/clone.cjs"), "utf8");
+    expect([...text.matchAll(/\.command\("([a-z-]+)"\)/g)].map((m) => m[1])).toEqual(["clone"]);
     expect(text.match(/[^\w.$]import\(/g) ?? []).toEqual([]);
   });
 

@@ -85,7 +85,7 @@ describe("promote a clone to a new image version", () => {
       expect(
         psql(
           a.credentials.connectionString,
-          "SELECT count(*) FROM pg_roles WHERE (rolname LIKE 'dbclone\\_%' OR rolname LIKE 'clone\\_%') AND rolname <> current_user AND rolname NOT IN ('dbclone_admin', 'dbclone_owner')",
+          "SELECT count(*) FROM pg_roles WHERE (rolname LIKE 'dbclone\\_%' OR rolname LIKE 'clone\\_%') AND rolname <> current_user AND rolname NOT IN ('dbclone_admin', 'dbclone_owner', 'dbclone_clones')",
         ),
       ).toBe("0");
     } finally {

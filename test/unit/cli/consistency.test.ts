@@ -7,6 +7,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { parseDuration as parseActionDuration, parseLabels as parseActionLabels } from "../../../actions/shared/inputs.js";
+import { ALL_COMMANDS } from "../../../packages/cli/src/command-list.js";
 import { buildProgram } from "../../../packages/cli/src/program.js";
 import { CliContext } from "../../../packages/cli/src/context.js";
 import { parseTtlSeconds } from "../../../packages/core/src/repository/layout.js";
@@ -29,7 +30,7 @@ beforeEach(async () => {
 afterEach(() => rmSync(tmp, { recursive: true, force: true }));
 
 const subcommands = () =>
-  buildProgram(new CliContext({ stdout: { write: () => true }, stderr: { write: () => true }, env: {} }, false)).commands.map((c) => c.name());
+  buildProgram(new CliContext({ stdout: { write: () => true }, stderr: { write: () => true }, env: {} }, false), ALL_COMMANDS).commands.map((c) => c.name());
 
 describe("help", () => {
   it("every subcommand's --help shows the global options --repo, --home, --json, --debug", async () => {

@@ -18,6 +18,9 @@ import type { FakeWorld } from "./fake-platform.js";
 const current = vi.hoisted(() => ({
   runtime: undefined as Runtime | undefined,
   fsynced: [] as string[],
+  /** The logins made when each deferred fsync finished (the reserve's must finish before any). */
+  loginsAtDeferredSync: [] as number[],
+  world: undefined as { loginsMade: string[] } | undefined,
 }));
 // The registry's fsynced writes are counted (the written bytes are the same either way).
 vi.mock("../../../packages/core/src/util/durable-write.js", async (importOriginal) => {
@@ -27,6 +30,13 @@ vi.mock("../../../packages/core/src/util/durable-write.js", async (importOrigina
     writeFileAtomic: (file: string, ...rest: [string | Uint8Array, number]) => {
       current.fsynced.push(path.basename(file));
       return original.writeFileAtomic(file, ...rest);
+    },
+    // A slow disk: the deferred fsync finishes well after the steps it overlaps have started.
+    syncFileAndDir: async (file: string) => {
+      await new Promise((r) => setTimeout(r, 30));
+      await original.syncFileAndDir(file);
+      current.fsynced.push(`${path.basename(file)} (deferred)`);
+      current.loginsAtDeferredSync.push(current.world?.loginsMade.length ?? -1);
     },
   };
 });
@@ -53,6 +63,8 @@ let image: PublishedImage;
 
 beforeEach(async () => {
   ({ dir, home, world, repository, image } = await setUpCloneWorld("dbclone-clone-undo-"));
+  current.world = world;
+  current.loginsAtDeferredSync.length = 0;
 });
 
 afterEach(async () => {
@@ -103,19 +115,59 @@ describe("undoing a failed clone", () => {
 });
 
 // The reserve's 'creating' record is what gc removes a crashed clone from, so it is fsynced; with a
-// server of its own, a power loss ends the clone anyway and the later notes skip the fsync. A
-// shared server outlives a power loss with the clone attached: its every note must stay durable.
+// server of its own, a power loss ends the clone anyway and the later notes skip the fsync, and the
+// reserve's own fsync overlaps the disk and server steps. A shared server outlives a power loss with
+// the clone attached: its every note must stay durable, the reserve's before anything is attached.
 describe("what the clone registry fsyncs", () => {
-  const registryFsyncs = () => current.fsynced.filter((f) => f === "registry.json").length;
+  const registryFsyncs = () => current.fsynced.filter((f) => f.startsWith("registry.json"));
 
-  it("a clone with a server of its own fsyncs only its reserve; one on a shared server fsyncs every note", async () => {
+  it("a clone with a server of its own fsyncs only its reserve, later; one on a shared server fsyncs every note at once", async () => {
     current.fsynced.length = 0;
     await clone();
-    expect(registryFsyncs()).toBe(1); // the reserve; attachment, server and ready are not fsynced
+    expect(registryFsyncs()).toEqual(["registry.json (deferred)"]); // attachment, server and ready are not fsynced
     world.shared = { host: "127.0.0.1", port: 1433 };
     current.fsynced.length = 0;
     await clone();
-    expect(registryFsyncs()).toBe(5); // reserve, port, attachment, server, ready
+    expect(registryFsyncs()).toEqual(Array(5).fill("registry.json")); // reserve, port, attachment, server, ready
+  });
+
+  it("the reserve's deferred fsync has finished before the clone's login exists", async () => {
+    await clone();
+    expect(current.loginsAtDeferredSync).toEqual([0]);
+  });
+});
+
+// The audit event is appended while the login is made: still durable before the clone is handed out.
+describe("the clone's audit event", () => {
+  /** The repository, with a log whose success events take 50 ms to append. */
+  function slowLog(): { repository: FsRepository; appended: string[] } {
+    const appended: string[] = [];
+    const slow = Object.create(repository) as FsRepository;
+    Object.defineProperty(slow, "audit", {
+      value: {
+        append: async (...args: Parameters<FsRepository["audit"]["append"]>) => {
+          if (args[0].outcome === "success") await new Promise((r) => setTimeout(r, 50));
+          await repository.audit.append(...args);
+          appended.push(args[0].outcome);
+        },
+      },
+    });
+    return { repository: slow, appended };
+  }
+
+  it("is written before the clone is handed out, however slow the log is", async () => {
+    const log = slowLog();
+    await clone({ repository: log.repository });
+    expect(log.appended).toEqual(["success"]);
+  });
+
+  it("a login that fails while it is written is audited as a failure after it", async () => {
+    world.failAt.set("createLogin", new Error("createLogin went wrong"));
+    await expect(clone({ repository: slowLog().repository })).rejects.toThrow(/createLogin went wrong/);
+    await new Promise((r) => setTimeout(r, 100)); // a success event still being written would land by now
+    const events = (await repository.audit.read()).filter((e) => e.action === "clone");
+    expect(events.at(-1)).toMatchObject({ outcome: "failure", detail: "createLogin went wrong" });
+    expect(events.map((e) => e.outcome).filter((o) => o === "failure")).toHaveLength(1);
   });
 });
 

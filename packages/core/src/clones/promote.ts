@@ -7,7 +7,7 @@ import path from "node:path";
 import { makeDir, PRIVATE_DIR } from "../util/paths.js";
 import { buildPlatformForRecord, platformEntry } from "../platform/index.js";
 import { supportsLayers, type SealedDisk } from "../disk/index.js";
-import { ADMIN_USER } from "../engine/postgres/index.js";
+import { ADMIN_USER, grantCloneLoginGroup } from "../engine/postgres/index.js";
 import { CloneError, CloneNotFoundError, DbcloneError, ImageNotFoundError, NotSupportedError, UsageError, VersionExistsError } from "../errors.js";
 import { parseImageRef } from "../image/reference.js";
 import { validateManifest, type ImageManifest } from "../image/manifest.js";
@@ -85,6 +85,8 @@ export async function promoteClone(opts: PromoteCloneOptions): Promise<PromoteRe
     const server = { ...serverOf(record)!, adminUser: ADMIN_USER };
     reporter.info(`Promoting clone ${record.id} of ${sourceLabel} to ${label}${opts.flatten ? " (flattened)" : ""}`);
     await detachCloneLogin(server, record.databases, record.user);
+    // The next version's clone logins join the login group: it must cover what this clone created too.
+    await grantCloneLoginGroup(server);
     await stripRolePasswords(server, record.databases[0] ?? "postgres");
     const databases = await engine.inventory(server);
     const engineInfo = await engine.describe(record.mountPath);

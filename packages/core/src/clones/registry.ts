@@ -5,7 +5,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { makeDir, TRAVERSABLE_DIR } from "../util/paths.js";
-import { tempPath, unlinkQuietly, writeFileAtomic } from "../util/durable-write.js";
+import { syncFileAndDir, tempPath, unlinkQuietly, writeFileAtomic } from "../util/durable-write.js";
 import lockfile from "proper-lockfile";
 import { CloneError, CloneNotFoundError } from "../errors.js";
 import { newCloneId } from "./clone-id.js";
@@ -37,7 +37,7 @@ export interface WriteOptions {
   durable?: boolean;
 }
 
-export interface ReserveOptions extends PortOptions {
+export interface ReserveOptions extends PortOptions, WriteOptions {
   /** Refuse when a record with the draft's name exists (default true): names are reuse keys. */
   uniqueName?: boolean;
   /** Take this port when no record holds it and it is free (a replaced clone keeps its port). */
@@ -174,6 +174,7 @@ export class CloneRegistry {
   /**
    * Allocate an id and a port and write a 'creating' record, all in one locked transaction.
    * `draft` may be a function of the new id (e.g. to put the clone's dir under <home>/clones/<id>).
+   * durable: false writes it atomically without fsync: the caller awaits sync() before it relies on it.
    */
   async reserve(draft: CloneDraft | ((id: string) => CloneDraft), opts: ReserveOptions = {}): Promise<CloneRecord> {
     return this.update(async (records) => {
@@ -204,7 +205,12 @@ export class CloneRegistry {
       };
       records.push(record);
       return record;
-    });
+    }, opts);
+  }
+
+  /** fsync the registry as it is now (after writes made with durable: false). */
+  sync(): Promise<void> {
+    return syncFileAndDir(this.file);
   }
 
   private async ensureDir(): Promise<void> {

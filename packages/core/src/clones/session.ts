@@ -1,5 +1,6 @@
 // One clone, made in one visible sequence, the same for every engine and runtime the platform
-// registry serves: reserve → child → mount → start → login (handed out only once identity is proved) → audit → ready. Each step
+// registry serves: reserve → child → mount → start → login (handed out only once identity is proved) → audit → ready
+// (the reserve's fsync and the audit's append overlap the steps after them: runSession). Each step
 // that acquires something pushes its undo on the cleanup stack, so a failure at any step unwinds
 // the ones before it; the registry is written only here (and by teardown), so gc can replay the
 // undo of a clone whose process died half-way.
@@ -71,12 +72,19 @@ export async function runSession(input: SessionInput): Promise<CloneResult> {
   const record0 = await steps.step("reserve", () => reserve(input, registry, cleanup));
   const state: SessionState = { input, registry, cleanup, runtime, blob, record: record0 };
   const { record } = state;
+  // Two waits off the critical path. The reserve's fsync (deferReserveSync) runs while the disk is
+  // made and the server starts. The audit event is written while the login is made; a login that
+  // fails after it is audited as a failure of the same clone below, and success waits for both.
+  const reserveSynced = settledLater(deferReserveSync(input) ? registry.sync() : undefined);
+  let audited: Promise<void> | undefined;
   try {
     const child = await steps.step("child", () => makeChild(state));
     await steps.step("mount", () => mount(state, child));
     const server = await steps.step("start", () => start(state));
+    await reserveSynced;
+    audited = settledLater(audit(state).then(() => pausePoint("clone:audited")));
     const credentials = await steps.step("login", () => login(state, server));
-    await steps.step("audit", () => audit(state));
+    await steps.step("audit", () => audited!);
     const clone = await steps.step("ready", () => ready(state));
     const readySeconds = secondsSince(input.started);
     cleanup.dismiss();
@@ -88,6 +96,8 @@ export async function runSession(input: SessionInput): Promise<CloneResult> {
     opts.reporter.debug(`Clone ${record.id} of ${image.name}:${image.version} ready in ${readySeconds.toFixed(3)} s on ${record.host}:${record.port}${where}`);
     return { created: true, clone, credentials, image, readySeconds, childDiskBytes, replaced: input.replaced };
   } catch (caught) {
+    // Settled first, so that a failure event follows the success event it corrects.
+    await Promise.allSettled([reserveSynced, audited]);
     const e = (await diskFullError(caught, [record.mountPath, record.dir], `cloning ${image.name}:${image.version}`)) ?? caught;
     await cleanup.unwind();
     await opts.repository.audit
@@ -131,6 +141,21 @@ async function pullBase(opts: CreateCloneOptions, image: PublishedImage, driver:
   return blob;
 }
 
+/**
+ * With a server per clone, the reserve's 'creating' record is written atomically at once (a killed
+ * process leaves it for gc) and fsynced concurrently with the next steps, awaited before the login
+ * exists: a power loss before that fsync also ends the clone's loop device, mount and server, and gc
+ * removes an unrecorded clone's leftovers. A shared server outlives a power loss with the clone
+ * attached, so its reserve is fsynced before anything is attached.
+ */
+const deferReserveSync = (input: SessionInput) => input.platform.entry.serverPerClone;
+
+/** `p`, with its rejection handled until it is awaited (an unhandled rejection would end the process). */
+function settledLater(p: Promise<void> | undefined): Promise<void> | undefined {
+  p?.catch(() => undefined);
+  return p;
+}
+
 /** reserve: id, port and a 'creating' record in one locked transaction; undo: forget it, remove its directory. */
 async function reserve(input: SessionInput, registry: CloneRegistry, cleanup: CleanupStack): Promise<CloneRecord> {
   const { opts, image, previous } = input;
@@ -158,7 +183,7 @@ async function reserve(input: SessionInput, registry: CloneRegistry, cleanup: Cl
       ttlSeconds,
       user: previous?.user ?? shared?.(id).user,
     }),
-    { preferredPort: previous?.port },
+    { preferredPort: previous?.port, durable: !deferReserveSync(input) },
   );
   // Its clones are reached on the shared server's port, not on one reserved for them.
   const record = shared ? await registry.patch(reserved.id, { port: shared(reserved.id).port }) : reserved;

@@ -43,6 +43,25 @@ export async function syncDir(dir: string): Promise<void> {
   }
 }
 
+/**
+ * fsync what `file` and its directory hold now: for a file replaced atomically without fsync (a
+ * rename is atomic and survives the writer's kill, just not a power loss) whose durability its writer
+ * awaits later, off its critical path. A file gone since is fine: nothing of it is left to keep.
+ */
+export async function syncFileAndDir(file: string): Promise<void> {
+  try {
+    const fh = await open(file, "r");
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+  }
+  await syncDir(path.dirname(file));
+}
+
 export async function unlinkQuietly(file: string): Promise<void> {
   await unlink(file).catch(() => undefined);
 }

@@ -18,6 +18,7 @@ export type PauseStep =
   | "clone:child-created"
   | "clone:mounted"
   | "clone:server-started"
+  | "clone:audited"
   | "clone:ready"
   | "promote:stopped"
   | "promote:sealed"

@@ -10,5 +10,6 @@ export { ADMIN_USER, DATA_DIR, ENGINE_FILE, type EngineFile } from "./engineFile
 export { connectionString } from "./login.js";
 export { findBinaries, type PgBinaries } from "./binaries.js";
 export { startBuildServer, stopBuildServer, type BuildServer } from "./buildServer.js";
-export { withAdmin } from "./client.js";
+export { userDatabases, withAdmin } from "./client.js";
+export { grantCloneLoginGroup } from "./login-group.js";
 export { initDataDir } from "./dataDir.js";

@@ -39,14 +39,26 @@ async function describeDatabase(c: pg.Client, name: string): Promise<DatabaseInf
   };
 }
 
+// The default "postgres" database is noise unless someone put tables in it.
+const isNoise = (name: string, tables: number) => name === "postgres" && tables === 0;
+
 export async function inventory(server: RunningServer): Promise<DatabaseInfo[]> {
   const names = await withAdmin(server, "template1", userDatabases);
   const result: DatabaseInfo[] = [];
   for (const name of names) {
     const info = await withAdmin(server, name, (c) => describeDatabase(c, name));
-    // The default "postgres" database is noise unless someone put tables in it.
-    if (name === "postgres" && info.tables.length === 0) continue;
-    result.push(info);
+    if (!isNoise(name, info.tables.length)) result.push(info);
+  }
+  return result;
+}
+
+/** The names of the databases inventory() lists (an image's, a clone's login is granted), without describing them. */
+export async function imageDatabaseNames(server: RunningServer): Promise<string[]> {
+  const names = await withAdmin(server, "template1", userDatabases);
+  const result: string[] = [];
+  for (const name of names) {
+    const tables = name === "postgres" ? await withAdmin(server, name, async (c) => (await c.query(TABLES_SQL)).rowCount ?? 0, { catalogOnly: true }) : 1;
+    if (!isNoise(name, tables)) result.push(name);
   }
   return result;
 }

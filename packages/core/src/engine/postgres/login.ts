@@ -6,14 +6,8 @@ import { withAdmin } from "./client.js";
 import { portReachesSession } from "./port-proof.js";
 import { takeReadySession } from "./ready-session.js";
 import { scramVerifier } from "./scram.js";
-import { SYSTEM_SCHEMA_FILTER } from "./sql.js";
-
-/** Run statements the server itself formatted (%I / %L), so no value is ever spliced in by us. */
-async function runFormatted(c: pg.Client, sql: string, params: unknown[]): Promise<void> {
-  const r = await c.query<{ stmt: string }>(sql, params);
-  // One round trip for all of them (simple protocol, one implicit transaction): each is complete.
-  if (r.rows.length > 0) await c.query(r.rows.map((row) => row.stmt).join(";\n"));
-}
+import { grantStatementsSql, runFormatted } from "./grants.js";
+import { joinCloneLoginGroup } from "./login-group.js";
 
 /** postgresql://user[:password]@host:port/db; without a password when `password` is undefined (for display). */
 export function connectionString(user: string, password: string | undefined, host: string, port: number, database: string): string {
@@ -29,7 +23,8 @@ export function connectionString(user: string, password: string | undefined, hos
  * (data-directory and server sources), it is made a member of those owner roles — only roles that
  * are harmless, themselves and through every role they are a member of (no SUPERUSER, CREATEROLE,
  * REPLICATION, BYPASSRLS, no server-program or server-file role) — so ALTER TABLE on
- * owned tables works too.
+ * owned tables works too. Where the image has its login group (login-group.ts), the login is
+ * made its member instead, in one statement: the group holds those same grants.
  */
 export async function createLogin(server: RunningServer, databases: string[], opts: { user: string; password: string }): Promise<Credentials> {
   return makeLogin(server, databases, opts);
@@ -81,8 +76,9 @@ async function proveSettings(c: pg.Client, server: RunningServer, identity: Clon
   }
 }
 
+/** The last use of the login's admin session: withAdmin ends it right after. */
 async function provePort(c: pg.Client, server: RunningServer, identity: CloneIdentity): Promise<void> {
-  if (!(await portReachesSession(c, server.host, server.port))) {
+  if (!(await portReachesSession(c, server.host, server.port, { sessionEnds: true }))) {
     throw new CloneError(
       `The server on port ${server.port} is not clone ${identity.cloneId}: ${server.host}:${server.port} does not reach the clone's server (a cancel request with its admin session's key had no effect). Another process may have taken the port; recreate the clone.`,
     );
@@ -97,22 +93,35 @@ async function makeLogin(
 ): Promise<Credentials> {
   if (databases.length === 0) throw new UsageError("createLogin needs at least one database.");
   const { user, password } = opts;
+  const deriving = scramVerifier(password); // a verifier, never the password
+  deriving.catch(() => undefined); // awaited below, after the first query
   // One admin connection per database (the first also makes the role): each connection is a
-  // backend the clone's wait for ready pays for.
+  // backend the clone's wait for ready pays for. The first database's session may be the one that
+  // answered the readiness query (same socket, same options).
+  let verifier = "";
   for (const [i, db] of databases.entries()) {
-    await withAdmin(
+    const grouped = await withAdmin(
       server,
       db,
       async (c) => {
-        if (i === 0) await hooks.first?.(c);
+        if (i === 0) {
+          await hooks.first?.(c);
+          verifier = await deriving;
+          // The group's grants are in every database already: one statement, one database.
+          if (await joinCloneLoginGroup(c, user, verifier)) {
+            await hooks.last?.(c);
+            return true;
+          }
+        }
         // The role (first database only: roles are cluster-wide) and its grants in `db`, in one round trip
         // to list them and one to run them (one implicit transaction: all or nothing).
-        await runFormatted(c, loginStatementsSql(i === 0), [user, db, ...(i === 0 ? [scramVerifier(password)] : [])]); // a verifier, never the password
+        await runFormatted(c, grantStatementsSql(i === 0 ? "login" : "none"), [user, db, ...(i === 0 ? [verifier] : [])]);
         if (i === databases.length - 1) await hooks.last?.(c);
+        return false;
       },
-      // The first database's session may be the one that answered the readiness query (same socket, same options).
       { catalogOnly: true, session: i === 0 ? takeReadySession(server, db) : undefined },
     );
+    if (grouped) break;
   }
   return {
     user,
@@ -122,65 +131,6 @@ async function makeLogin(
     databases,
     connectionString: connectionString(user, password, server.host, server.port, databases[0]!),
   };
-}
-
-/**
- * An extension's members keep what its script gave them, and functions in an untrusted language
- * what the build left them (untrusted-functions.ts), not what the blanket grants above add:
- * REVOKE from the login ($1) what PUBLIC does not have on them. dblink's script keeps
- * dblink_connect_u from PUBLIC (it connects without a password, so to the server's own socket as
- * its superuser); adminpack's, pg_stat_statements' and others' likewise.
- */
-const EXTENSION_MEMBERS_KEPT = `
-      SELECT format('REVOKE EXECUTE ON ROUTINE %s FROM %I', p.oid::regprocedure, $1::text) AS stmt
-        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
-       WHERE ${SYSTEM_SCHEMA_FILTER}
-         AND (NOT l.lanpltrusted OR EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'))
-         AND NOT EXISTS (SELECT 1 FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
-                          WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE')
-      UNION ALL
-      SELECT format('REVOKE ALL ON %s %s FROM %I', CASE c.relkind WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END, c.oid::regclass, $1::text)
-        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-       WHERE ${SYSTEM_SCHEMA_FILTER} AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
-         AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')`;
-
-/**
- * Statements ($1 the login, $2 the database, $3 its SCRAM verifier when `withRole`), in order: make or
- * update the role, then what it may do in `db`: connect, its schemas, tables, sequences, functions,
- * and the harmless owner roles.
- */
-function loginStatementsSql(withRole: boolean): string {
-  const role = withRole
-    ? `SELECT 0 AS ord, format('%s ROLE %I LOGIN PASSWORD %L NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS',
-         CASE WHEN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1::text) THEN 'ALTER' ELSE 'CREATE' END, $1::text, $3::text) AS stmt
-       UNION ALL `
-    : "";
-  return `SELECT stmt FROM (
-    ${role}SELECT 1 AS ord, format('GRANT CONNECT, CREATE, TEMPORARY ON DATABASE %I TO %I', $2::text, $1::text) AS stmt
-    UNION ALL
-    SELECT 2, unnest(ARRAY[
-       format('GRANT USAGE, CREATE ON SCHEMA %I TO %I', nspname, $1::text),
-       format('GRANT ALL ON ALL TABLES IN SCHEMA %I TO %I', nspname, $1::text),
-       format('GRANT ALL ON ALL SEQUENCES IN SCHEMA %I TO %I', nspname, $1::text),
-       format('GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA %I TO %I', nspname, $1::text),
-       format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT ALL ON TABLES TO %I', nspname, $1::text),
-       format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT ALL ON SEQUENCES TO %I', nspname, $1::text)])
-     FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}
-    UNION ALL
-    SELECT 3, stmt FROM (${EXTENSION_MEMBERS_KEPT}) kept
-    UNION ALL
-    SELECT 4, owners.stmt FROM (
-      SELECT DISTINCT format('GRANT %I TO %I', r.rolname, $1::text) AS stmt
-      FROM (SELECT relowner AS owner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${SYSTEM_SCHEMA_FILTER}
-            UNION SELECT nspowner FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}) o
-      JOIN pg_roles r ON r.oid = o.owner
-      WHERE NOT (r.rolsuper OR r.rolcreaterole OR r.rolreplication OR r.rolbypassrls)
-        AND NOT EXISTS (SELECT 1 FROM pg_roles d
-          WHERE (d.rolsuper OR d.rolcreaterole OR d.rolreplication OR d.rolbypassrls
-                 OR d.rolname IN ('pg_execute_server_program', 'pg_read_server_files', 'pg_write_server_files'))
-            AND pg_has_role(r.oid, d.oid, 'MEMBER'))
-        AND r.rolname <> $1::text AND r.rolname NOT LIKE 'pg\\_%') owners
-  ) s ORDER BY ord`;
 }
 
 /** Connect over TCP as the login and prove the server is this clone of this image. */

@@ -14,6 +14,13 @@ const RESEND_MS = 3;
 export interface PortProofOptions {
   /** Give up (the port is someone else's) after this long without our query being cancelled. */
   timeoutMs?: number;
+  /**
+   * The caller ends the session right after the proof (the clone's login does): return once the
+   * sleep is cancelled, dropping the other cancels still in flight instead of waiting for each to
+   * close and absorbing a late one. A late cancel can only reach the session while it idles or
+   * terminates, where PostgreSQL ignores it.
+   */
+  sessionEnds?: boolean;
 }
 
 /**
@@ -39,9 +46,10 @@ export async function portReachesSession(admin: pg.Client, host: string, port: n
       settled = true;
     })
     .catch(() => undefined);
+  const inFlight = new Set<net.Socket>();
   const resending = (async () => {
     while (!settled) {
-      await sendCancel(host, port, key);
+      await sendCancel(host, port, key, inFlight);
       if (!settled) await new Promise((r) => setTimeout(r, RESEND_MS));
     }
   })();
@@ -49,8 +57,10 @@ export async function portReachesSession(admin: pg.Client, host: string, port: n
   try {
     reached = await sleeping;
   } finally {
+    if (opts.sessionEnds) for (const socket of inFlight) socket.destroy();
     await resending;
   }
+  if (opts.sessionEnds) return reached;
   // Every cancel sent has been handled (its connection closed after the server signalled); one that
   // landed after the first must not cancel the caller's next statement: a no-op absorbs it.
   await admin.query("SELECT 1").catch((e: { code?: string }) => {
@@ -66,7 +76,7 @@ function cancelKeyOf(admin: pg.Client): { pid: number; secret: number } {
 }
 
 /** One CancelRequest over a new TCP connection; resolves once it was sent, refused or timed out (never rejects). */
-function sendCancel(host: string, port: number, key: { pid: number; secret: number }): Promise<void> {
+function sendCancel(host: string, port: number, key: { pid: number; secret: number }, inFlight: Set<net.Socket>): Promise<void> {
   const packet = Buffer.alloc(16);
   packet.writeInt32BE(16, 0);
   packet.writeInt32BE(CANCEL_REQUEST_CODE, 4);
@@ -74,9 +84,13 @@ function sendCancel(host: string, port: number, key: { pid: number; secret: numb
   packet.writeInt32BE(key.secret, 12);
   return new Promise((resolve) => {
     const socket = net.connect({ host, port });
+    inFlight.add(socket);
     socket.setTimeout(2000, () => socket.destroy());
     socket.once("connect", () => socket.end(packet));
     socket.once("error", () => undefined);
-    socket.once("close", () => resolve());
+    socket.once("close", () => {
+      inFlight.delete(socket);
+      resolve();
+    });
   });
 }

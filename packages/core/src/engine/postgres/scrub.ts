@@ -1,9 +1,11 @@
-// Makes data fit to publish: no dead tuples, statistics from the current data, a final checkpoint.
+// Makes data fit to publish: the clones' login group and its grants (login-group.ts), no dead tuples,
+// statistics from the current data, a final checkpoint.
 import os from "node:os";
 import type pg from "pg";
 import type { Reporter } from "../../reporter.js";
 import type { RunningServer } from "../types.js";
 import { userDatabases, withAdmin } from "./client.js";
+import { grantCloneLoginGroup } from "./login-group.js";
 import { qualifiedName } from "./sql.js";
 import { mapLimit } from "../../util/map-limit.js";
 import { stopServer } from "./server.js";
@@ -24,6 +26,8 @@ const FULL = "VACUUM (FULL, FREEZE, ANALYZE)";
 const STATISTICS = "VACUUM (FULL, FREEZE) pg_catalog.pg_statistic, pg_catalog.pg_statistic_ext_data";
 
 export async function scrub(server: RunningServer, reporter: Reporter, opts: ScrubOptions = {}): Promise<void> {
+  // The objects are final (masking has run): the group's grants cover exactly them.
+  await grantCloneLoginGroup(server);
   const databases = await withAdmin(server, "template1", userDatabases);
   const jobs = Math.max(1, opts.jobs ?? os.availableParallelism());
   const progress = reporter.progress(opts.full ? "VACUUM FULL + ANALYZE" : "VACUUM ANALYZE", databases.length);

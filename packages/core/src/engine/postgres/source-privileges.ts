@@ -8,10 +8,11 @@
 // catalog-only sessions (a look-alike function in the data never runs).
 import type pg from "pg";
 import { BuildError } from "../../errors.js";
+import { CLONE_LOGIN_GROUP } from "./login-group.js";
 import { OWNER_ROLE } from "./ownership.js";
 
 /** Roles dbclone makes itself; a source's role of the same name is brought down to a bare NOLOGIN role. */
-export const RESERVED_ROLES: readonly string[] = [OWNER_ROLE];
+export const RESERVED_ROLES: readonly string[] = [OWNER_ROLE, CLONE_LOGIN_GROUP];
 
 const LEAST_PRIVILEGE = "NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS";
 
