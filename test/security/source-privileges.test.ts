@@ -11,6 +11,7 @@ import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PostgresEngine } from "../../packages/core/src/engine/postgres/index.js";
+import { grantCloneLoginGroup } from "../../packages/core/src/engine/postgres/login-group.js";
 import { stopPostgres } from "../../packages/core/src/engine/postgres/launch.js";
 import type { Reporter } from "../../packages/core/src/reporter.js";
 import { silentReporter } from "../../packages/core/src/reporter.js";
@@ -184,6 +185,13 @@ describe("a data directory whose catalogs grant more than PostgreSQL's defaults"
       // What dblink gives PUBLIC stays the login's.
       expect(await asLogin(creds.connectionString, "SELECT dblink_get_connections() AS c")).toEqual({ c: null });
       expect(await asLogin(creds.connectionString, "INSERT INTO t VALUES (1) RETURNING x")).toEqual({ x: 1 });
+      // The same through the clones' login group a build makes (one CREATE ROLE … IN ROLE).
+      await grantCloneLoginGroup(server);
+      const grouped = await engine.createLogin(server, ["postgres"], { user: "clone_login_2", password: "pw-456" });
+      const member = await adminQuery<{ m: boolean }>(server, "postgres", "SELECT pg_has_role('clone_login_2', 'dbclone_clones', 'MEMBER') AS m");
+      expect(member).toEqual([{ m: true }]);
+      expect(await asLogin(grouped.connectionString, `SELECT dblink_connect_u('x', '${viaSocket}')`)).toBe("42501");
+      expect(await asLogin(grouped.connectionString, "INSERT INTO t VALUES (2) RETURNING x")).toEqual({ x: 2 });
     } finally {
       await engine.stop(server);
       t.pids.delete(server.pid);
