@@ -26,6 +26,9 @@ const traceReporter: Reporter = {
 const reporter = process.argv.includes("--trace") ? traceReporter : silentReporter;
 // `--no-md5`: skip the md5 baseline (e.g. a second run for the leak scan's time only); no ratio then.
 const withMd5 = !process.argv.includes("--no-md5");
+// `--explain`: auto_explain (ANALYZE, BUFFERS, no timing) logs the plan of every statement of the
+// bench database over 5 s; the masking UPDATEs' hash joins (Batches > 1 spills) are printed after masking.
+const explain = process.argv.includes("--explain");
 const args = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const sizes = (args.length ? args : ["1000000", "10000000"]).map(Number);
 const key = Buffer.from("bench-key-not-a-secret-0123456789");
@@ -143,7 +146,23 @@ async function main(): Promise<void> {
         undefined,
         await target.schemaFacts(await new PostgresEngine().inventory(running)),
       );
+      if (explain) {
+        for (const setting of [
+          "session_preload_libraries = 'auto_explain'",
+          "auto_explain.log_min_duration = '5s'",
+          "auto_explain.log_analyze = on",
+          "auto_explain.log_buffers = on",
+          "auto_explain.log_timing = off",
+        ])
+          await q(`ALTER DATABASE bench SET ${setting}`);
+      }
       const mask = await measured(dataDir, () => target.mask(resolved, key, reporter, { jobs }));
+      if (explain) {
+        const log = await readFile(server.logFile, "utf8");
+        const plans = log.split("\n").filter((l) => /duration:|Hash Join|Hash {2}|Buckets|Update on|Seq Scan|Buffers|temp/.test(l));
+        console.log(plans.slice(-400).join("\n"));
+        await q("ALTER DATABASE bench RESET ALL");
+      }
       const run = mask.value;
       // Printed before the leak scan, so a stopped long run keeps what it measured.
       console.log(
@@ -166,7 +185,7 @@ async function main(): Promise<void> {
         ? undefined
         : await measured(dataDir, async () => {
             const t = performance.now();
-            const prepared = await prepareLeakScan(target, resolved, run.originals, reporter);
+            const prepared = await prepareLeakScan(target, resolved, run.originals, reporter, jobs);
             console.log(`leak scan: published data read in ${run.originals.batchCount} batch(es), ${((performance.now() - t) / 1000).toFixed(1)} s`);
             await scanDataFilesForLeaks(path.join(dataDir, "base", String(oid)), prepared);
             console.log(`leak scan: data files scanned, ${((performance.now() - t) / 1000).toFixed(1)} s in all`);

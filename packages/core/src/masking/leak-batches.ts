@@ -1,0 +1,81 @@
+// The leak scan's batches of spilled originals on the worker threads, up to `jobs` at once: each
+// batch is matched against the published-data cache, then over the data files, on a worker of the
+// pool; the results are merged in batch order, so the verdict and the record are those of one pass
+// per batch on this thread. At most `jobs` batches are loaded at a time (bounded memory).
+import crypto from "node:crypto";
+import type { Reporter } from "../reporter.js";
+import { mapLimit } from "../util/map-limit.js";
+import { mergeTally, runLeakBatch, type FilesBatchResult, type LeakBatchJob, type PublishedBatchResult } from "./leak-scan/batch-job.js";
+import type { LogicalContent } from "./leak-scan/explain.js";
+import type { OriginalSet } from "./leak-scan/originals.js";
+import type { PublishedCache } from "./leak-scan/published-cache.js";
+import type { ResidueTally } from "./leak-scan/residue-scan.js";
+import { defaultJobs, startMappingPool } from "./transformers/mapping-pool.js";
+
+async function onWorkers<R>(
+  originals: OriginalSet,
+  jobs: number | undefined,
+  job: (i: number) => LeakBatchJob,
+  reporter: Reporter,
+  what: string,
+): Promise<R[]> {
+  const lanes = Math.min(jobs ?? defaultJobs(), originals.batchCount);
+  // One lane: the same jobs on this thread, one after another (no worker to start).
+  // The pool's masking key is never used by a leak batch: a random one, so no key is passed around.
+  const pool = lanes > 1 ? await startMappingPool(crypto.randomBytes(32), lanes) : undefined;
+  try {
+    const started = performance.now();
+    let done = 0;
+    return await mapLimit(
+      Array.from({ length: originals.batchCount }, (_, i) => i),
+      lanes,
+      async (i) => {
+        const result = (await (pool ? pool.leakBatch(job(i)) : runLeakBatch(job(i)))) as R;
+        reporter.debug(`Leak scan: ${what} for ${++done} of ${originals.batchCount} batches (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+        return result;
+      },
+    );
+  } finally {
+    await pool?.close();
+  }
+}
+
+/** Every batch matched against the published-data cache; containers, copies and whole values merged into `content`. */
+export async function matchPublishedOnWorkers(
+  originals: OriginalSet,
+  cache: PublishedCache,
+  content: LogicalContent,
+  jobs: number | undefined,
+  reporter: Reporter,
+): Promise<void> {
+  const file = cache.describe();
+  const results = await onWorkers<PublishedBatchResult>(
+    originals,
+    jobs,
+    (i) => ({ kind: "published", batch: originals.batchParts(i), searched: originals.searched, cache: file }),
+    reporter,
+    "published data matched",
+  );
+  for (const r of results) content.mergeBatch(r);
+}
+
+/** Every batch (with all containers) over the data files under `root`, into `tally`. */
+export async function scanDataFilesOnWorkers(
+  originals: OriginalSet,
+  content: LogicalContent,
+  root: string,
+  tally: ResidueTally,
+  jobs: number | undefined,
+  reporter: Reporter,
+): Promise<void> {
+  const containers = content.containerParts();
+  const results = await onWorkers<FilesBatchResult>(
+    originals,
+    jobs,
+    (i) => ({ kind: "files", batch: originals.batchParts(i), containers, wholeValues: content.wholeValues, root }),
+    reporter,
+    "data files scanned",
+  );
+  const before = tally.bytesScanned;
+  for (const r of results) mergeTally(tally, r.tally, before);
+}

@@ -1,0 +1,71 @@
+// One batch of spilled originals matched on its own (a worker thread of the pool, or this thread):
+// against the published-data cache (containers, copies, whole values) or over the data files
+// (a residue tally). Inputs and results are plain arrays, so a batch travels between threads; the
+// caller merges the results in batch order, which gives exactly what one pass per batch gave.
+import { CONTAINER_KINDS, LogicalContent, type ContainerKind } from "./explain.js";
+import { batchSet, type BatchParts } from "./originals.js";
+import { patternSetOf, type PatternParts } from "./pattern-set.js";
+import { replayCacheFile, type CacheFile } from "./published-cache.js";
+import { emptyTally, scanDataFiles, type ResidueHit, type ResidueTally } from "./residue-scan.js";
+
+export type LeakBatchJob =
+  | { kind: "published"; batch: BatchParts; searched: number; cache: CacheFile }
+  /** Containers: every batch's (the published data's stored forms), as one set's parts. */
+  | { kind: "files"; batch: BatchParts; containers: PatternParts; wholeValues: Uint8Array; root: string };
+
+export interface PublishedBatchResult {
+  kind: "published";
+  /** New containers in the order this batch found them (deduplicated within the batch). */
+  containers: { bytes: Uint8Array; kind: ContainerKind }[];
+  /** [column key, source column index, original id]; the column itself in `columns`. */
+  copies: [string, number, number][];
+  columns: Record<string, { database: string; schema: string; table: string; column: string }>;
+  /** Originals published as a whole value. */
+  whole: number[];
+}
+
+export interface FilesBatchResult {
+  kind: "files";
+  tally: Omit<ResidueTally, "counts"> & { counts: [number, number][] };
+}
+
+export type LeakBatchResult = PublishedBatchResult | FilesBatchResult;
+
+export async function runLeakBatch(job: LeakBatchJob): Promise<LeakBatchResult> {
+  if (job.kind === "published") {
+    const content = new LogicalContent(batchSet(job.batch), job.searched);
+    replayCacheFile(job.cache, content);
+    return content.exportBatch();
+  }
+  // The batch's originals then every container, in one set: what LogicalContent.scanSet() builds.
+  const tally = emptyTally();
+  await scanDataFiles(job.root, { set: patternSetOf(concatParts(job.batch.patterns, job.containers)), wholeValues: job.wholeValues }, tally);
+  for (const h of tally.unexplained) h.source = job.batch.sourceOf[h.original - job.batch.firstId];
+  return { kind: "files", tally: { ...tally, counts: [...tally.counts] } };
+}
+
+function concatParts(a: PatternParts, b: PatternParts): PatternParts {
+  const n = a.tags.length;
+  const arena = new Uint8Array(a.arena.length + b.arena.length);
+  arena.set(a.arena);
+  arena.set(b.arena, a.arena.length);
+  const offsets = new Uint32Array(n + b.tags.length + 1);
+  offsets.set(a.offsets.subarray(0, n));
+  for (let i = 0; i <= b.tags.length; i++) offsets[n + i] = a.arena.length + b.offsets[i]!;
+  const tags = new Int32Array(n + b.tags.length);
+  tags.set(a.tags);
+  tags.set(b.tags, n);
+  return { arena, offsets, tags };
+}
+
+const EXAMPLES = 20;
+
+/** Add one batch's data-file tally to `into` as if the batch had been scanned into it directly. */
+export function mergeTally(into: ResidueTally, from: FilesBatchResult["tally"], bytesBefore: number): void {
+  into.bytesScanned = bytesBefore + from.bytesScanned; // every batch scans the same bytes: counted once
+  into.hits += from.hits;
+  for (const k of CONTAINER_KINDS) into.explained[k] += from.explained[k];
+  into.unexplainedCount += from.unexplainedCount;
+  for (const h of from.unexplained as ResidueHit[]) if (into.unexplained.length < EXAMPLES) into.unexplained.push(h);
+  for (const [o, n] of from.counts) into.counts.set(o, (into.counts.get(o) ?? 0) + n);
+}
