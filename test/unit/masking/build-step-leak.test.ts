@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { leakScanOrFail, maskForBuild, prepareLeakScan, type MaskingOptions } from "../../../packages/core/src/masking/build-step.js";
+import { leakScanOrFail, maskForBuild, prepareLeakScan, scanDataFilesForLeaks, type MaskingOptions } from "../../../packages/core/src/masking/build-step.js";
 import { LeakFoundError, NothingToScanError } from "../../../packages/core/src/masking/errors.js";
 import { collectOriginals, parsePolicy, storedForm, type MaskingRun } from "../../../packages/core/src/masking/index.js";
 import { NotSupportedError } from "../../../packages/core/src/errors.js";
@@ -197,6 +197,28 @@ describe("originals past the memory budget", () => {
     } finally {
       if (previous === undefined) delete process.env.TMPDIR;
       else process.env.TMPDIR = previous;
+    }
+  });
+
+  it("an original of the last batch is found both as a copy in the published data and as residue in the data files", async () => {
+    // Which email lands in the last batch depends on its hash: found on a clean build, then planted.
+    const clean = await mask(new FakeMaskingTarget("shop", tables(CUSTOMERS)), POLICY, { originalsBudget: budget, jobs: 1 });
+    const last = clean.run.originals.batchParts(clean.run.originals.batchCount - 1);
+    const planted = Buffer.from(last.patterns.arena.subarray(last.patterns.offsets[0], last.patterns.offsets[1])).toString("utf8");
+    clean.run.originals.dispose();
+    expect(planted).toMatch(/^customer\.\d+@example\.org$/);
+    const copied = mask(new FakeMaskingTarget("shop", tables(CUSTOMERS, [tickets(`forwarded from ${planted}`)])), POLICY, { originalsBudget: budget, jobs: 1 });
+    await expect(copied).rejects.toThrow(/shop\.public\.tickets\.body holds 1 value\(s\) of masked shop\.public\.customers\.email/);
+    const r = await mask(new FakeMaskingTarget("shop", tables(CUSTOMERS)), POLICY, { originalsBudget: budget, jobs: 1 });
+    try {
+      const root = path.join(dir, "pgdata");
+      mkdirSync(path.join(root, "base", "5"), { recursive: true });
+      writeFileSync(path.join(root, "base", "5", "16384"), Buffer.concat([Buffer.alloc(8192), Buffer.from(planted), Buffer.alloc(100)]));
+      await scanDataFilesForLeaks(root, r.leak!);
+      expect(r.leak!.files.unexplainedCount).toBe(1);
+      expect(r.leak!.files.unexplained[0]!.source).toBe(0); // named by its column: customers.email
+    } finally {
+      r.run.originals.dispose();
     }
   });
 
