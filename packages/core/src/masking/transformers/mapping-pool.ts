@@ -33,6 +33,8 @@ const MIN_SLICE = 512;
 
 interface Task {
   request: MapRequest | DedupeRequest | LeakBatchRequest;
+  /** Buffers moved to the worker, not copied (this thread does not use them again). */
+  transfer?: ArrayBuffer[];
   resolve(response: MapResponse): void;
   reject(e: Error): void;
 }
@@ -58,7 +60,7 @@ export async function startMappingPool(key: Buffer, size: number): Promise<Mappi
       const w = idle.pop()!;
       const t = queue.shift()!;
       running.set(w, t);
-      w.postMessage(t.request);
+      w.postMessage(t.request, t.transfer);
     }
   };
   const workers = Array.from({ length: Math.max(1, size) }, () => {
@@ -87,10 +89,10 @@ export async function startMappingPool(key: Buffer, size: number): Promise<Mappi
     return w;
   });
 
-  const run = (request: MapRequest | DedupeRequest | LeakBatchRequest) =>
+  const run = (request: MapRequest | DedupeRequest | LeakBatchRequest, transfer?: ArrayBuffer[]) =>
     new Promise<MapResponse>((resolve, reject) => {
       if (failure) return reject(failure);
-      queue.push({ request, resolve, reject });
+      queue.push({ request, transfer, resolve, reject });
       dispatch();
     });
   /** The chunk split over the workers, each slice sent as one NUL-joined string; the replies in order. */
@@ -123,7 +125,10 @@ export async function startMappingPool(key: Buffer, size: number): Promise<Mappi
       return { ...deduped, data: Buffer.from(deduped.data.buffer, deduped.data.byteOffset, deduped.data.byteLength) };
     },
     async leakBatch(job) {
-      const { leak, error } = await run({ id: nextId++, leakBatch: job });
+      // The batch's own arrays are moved (a batch is hundreds of MB at 10 M rows); shared ones are copied.
+      const { patterns, sourceOf, strongest } = job.batch;
+      const moved = [patterns.arena, patterns.offsets, patterns.tags, sourceOf, strongest].map((a) => a.buffer as ArrayBuffer);
+      const { leak, error } = await run({ id: nextId++, leakBatch: job }, [...new Set(moved)]);
       if (error !== undefined) throw new BuildError(`the leak scan failed on a worker thread, so nothing was published: ${error}`);
       if (!leak) throw new BuildError("internal: a masking worker thread answered a leak-scan batch without its result");
       return leak;
