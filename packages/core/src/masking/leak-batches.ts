@@ -72,7 +72,7 @@ export async function scanDataFilesOnWorkers(
   const results = await onWorkers<FilesBatchResult>(
     originals,
     jobs,
-    (i) => ({ kind: "files", batch: originals.batchParts(i), containers, wholeValues: content.wholeValues, root }),
+    (i) => ({ kind: "files", batch: originals.batchParts(i, containers), wholeValues: content.wholeValues, root }),
     reporter,
     "data files scanned",
   );

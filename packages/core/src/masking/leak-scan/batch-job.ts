@@ -4,14 +4,14 @@
 // caller merges the results in batch order, which gives exactly what one pass per batch gave.
 import { CONTAINER_KINDS, LogicalContent, type ContainerKind } from "./explain.js";
 import { batchSet, type BatchParts } from "./originals.js";
-import { patternSetOf, type PatternParts } from "./pattern-set.js";
+import { patternSetOf } from "./pattern-set.js";
 import { replayCacheFile, type CacheFile } from "./published-cache.js";
 import { emptyTally, scanDataFiles, type ResidueHit, type ResidueTally } from "./residue-scan.js";
 
 export type LeakBatchJob =
   | { kind: "published"; batch: BatchParts; searched: number; cache: CacheFile }
-  /** Containers: every batch's (the published data's stored forms), as one set's parts. */
-  | { kind: "files"; batch: BatchParts; containers: PatternParts; wholeValues: Uint8Array; root: string };
+  /** The batch's patterns followed by every container (the published data's stored forms): LogicalContent.scanSet()'s order. */
+  | { kind: "files"; batch: BatchParts; wholeValues: Uint8Array; root: string };
 
 export interface PublishedBatchResult {
   kind: "published";
@@ -37,25 +37,10 @@ export async function runLeakBatch(job: LeakBatchJob): Promise<LeakBatchResult> 
     replayCacheFile(job.cache, content);
     return content.exportBatch();
   }
-  // The batch's originals then every container, in one set: what LogicalContent.scanSet() builds.
   const tally = emptyTally();
-  await scanDataFiles(job.root, { set: patternSetOf(concatParts(job.batch.patterns, job.containers)), wholeValues: job.wholeValues }, tally);
+  await scanDataFiles(job.root, { set: patternSetOf(job.batch.patterns), wholeValues: job.wholeValues }, tally);
   for (const h of tally.unexplained) h.source = job.batch.sourceOf[h.original - job.batch.firstId];
   return { kind: "files", tally: { ...tally, counts: [...tally.counts] } };
-}
-
-function concatParts(a: PatternParts, b: PatternParts): PatternParts {
-  const n = a.tags.length;
-  const arena = new Uint8Array(a.arena.length + b.arena.length);
-  arena.set(a.arena);
-  arena.set(b.arena, a.arena.length);
-  const offsets = new Uint32Array(n + b.tags.length + 1);
-  offsets.set(a.offsets.subarray(0, n));
-  for (let i = 0; i <= b.tags.length; i++) offsets[n + i] = a.arena.length + b.offsets[i]!;
-  const tags = new Int32Array(n + b.tags.length);
-  tags.set(a.tags);
-  tags.set(b.tags, n);
-  return { arena, offsets, tags };
 }
 
 const EXAMPLES = 20;

@@ -11,7 +11,7 @@ export interface OriginalsSpillReader {
   readonly batchCount: number;
   load(batch: number): OriginalSet;
   /** The same batch as plain arrays, for a worker thread (absent: batches are scanned on this thread). */
-  loadParts?(batch: number): BatchParts;
+  loadParts?(batch: number, extra?: PatternParts): BatchParts;
   dispose(): void;
 }
 
@@ -118,11 +118,11 @@ export class OriginalSet {
     return this.spill?.loadParts !== undefined;
   }
 
-  /** Batch i as plain arrays (spilled sets only: an in-memory set is one batch, this set). */
-  batchParts(i: number): BatchParts {
+  /** Batch i as plain arrays, `extra` patterns after its own (spilled sets only: an in-memory set is one batch, this set). */
+  batchParts(i: number, extra?: PatternParts): BatchParts {
     const spill = this.spill;
     if (!spill?.loadParts) throw new BuildError("internal: these originals are scanned as one batch on this thread, not in parts");
-    return spill.loadParts(i);
+    return spill.loadParts(i, extra);
   }
 
   /** The first column of original `id` while its batch is loaded (this set). */
