@@ -139,7 +139,7 @@ async function main(): Promise<void> {
               await c.query(`UPDATE ${base}.orders SET customer_email = md5(customer_email)`);
             }),
           );
-      if (md5) console.log(`md5 UPDATE: ${md5.seconds.toFixed(1)} s`);
+      if (md5) console.log(`md5 UPDATE: ${md5.seconds.toFixed(1)} s, CPU s node ${md5.nodeCpuSeconds} + server ${md5.serverCpuSeconds}`);
       const target = maskingFor("postgres", running);
       const resolved = resolvePolicy(
         parsePolicy(POLICY(masked), "bench policy"),
