@@ -2,7 +2,7 @@
 // dbclone's streamed masking of customers (unique email, first/last name, phone, street, birth
 // date) and orders (email, a foreign key to customers) against a bare md5 UPDATE of the same
 // columns on an identical copy; the mapping alone (worker pool, no SQL); then the leak scan's
-// memory-bounded half of a build (published data read per batch of originals, the masked
+// memory-bounded half of a build (published data read once and matched per batch of originals, the masked
 // database's data files scanned, after the scrub's VACUUM FULL); the Node process's peak RSS per
 // phase; the load average. Writes bench/results/mask.json.
 import { chmod, mkdtemp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -14,7 +14,7 @@ import { ADMIN_USER, findBinaries, initDataDir, PostgresEngine, startBuildServer
 import { defaultJobs, parsePolicy, prepareLeakScan, resolvePolicy, scanDataFilesForLeaks, startMappingPool } from "../packages/core/src/masking/index.js";
 import { silentReporter, type Reporter } from "../packages/core/src/reporter.js";
 
-// `--mask-only`: skip the leak-scan phase (it reads the published data once per batch of originals).
+// `--mask-only`: skip the leak-scan phase (the published data matched and the data files scanned once per batch).
 const maskOnly = process.argv.includes("--mask-only");
 // `--trace`: print the masking's info lines with the seconds since the run started (where the time goes).
 const t0 = performance.now();
@@ -173,7 +173,7 @@ async function main(): Promise<void> {
             .join(" ")}`,
       );
       // The leak scan as a build runs it: the md5 copy gone, the masked tables rewritten (scrub),
-      // the published data read once per batch of originals, the database's data files scanned.
+      // the published data read once and matched per batch of originals, the database's data files scanned.
       if (withMd5) await q(`DROP SCHEMA ${base} CASCADE`);
       if (!maskOnly) {
         await q(`VACUUM FULL ${masked}.customers`);
