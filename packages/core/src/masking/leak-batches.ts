@@ -5,8 +5,8 @@
 import crypto from "node:crypto";
 import type { Reporter } from "../reporter.js";
 import { mapLimit } from "../util/map-limit.js";
-import { mergeTally, runLeakBatch, type FilesBatchResult, type LeakBatchJob, type PublishedBatchResult } from "./leak-scan/batch-job.js";
-import type { LogicalContent } from "./leak-scan/explain.js";
+import { mergeTally, runLeakBatch, type FilesBatchResult, type LeakBatchJob } from "./leak-scan/batch-job.js";
+import type { LogicalContent, PublishedBatchResult } from "./leak-scan/explain.js";
 import type { OriginalSet } from "./leak-scan/originals.js";
 import type { PublishedCache } from "./leak-scan/published-cache.js";
 import type { ResidueTally } from "./leak-scan/residue-scan.js";

@@ -2,7 +2,7 @@
 // against the published-data cache (containers, copies, whole values) or over the data files
 // (a residue tally). Inputs and results are plain arrays, so a batch travels between threads; the
 // caller merges the results in batch order, which gives exactly what one pass per batch gave.
-import { CONTAINER_KINDS, LogicalContent, type ContainerKind } from "./explain.js";
+import { CONTAINER_KINDS, LogicalContent, type PublishedBatchResult } from "./explain.js";
 import { batchSet, type BatchParts } from "./originals.js";
 import { patternSetOf } from "./pattern-set.js";
 import { replayCacheFile, type CacheFile } from "./published-cache.js";
@@ -12,17 +12,6 @@ export type LeakBatchJob =
   | { kind: "published"; batch: BatchParts; searched: number; cache: CacheFile }
   /** The batch's patterns followed by every container (the published data's stored forms): LogicalContent.scanSet()'s order. */
   | { kind: "files"; batch: BatchParts; wholeValues: Uint8Array; root: string };
-
-export interface PublishedBatchResult {
-  kind: "published";
-  /** New containers in the order this batch found them (deduplicated within the batch). */
-  containers: { bytes: Uint8Array; kind: ContainerKind }[];
-  /** [column key, source column index, original id]; the column itself in `columns`. */
-  copies: [string, number, number][];
-  columns: Record<string, { database: string; schema: string; table: string; column: string }>;
-  /** Originals published as a whole value. */
-  whole: number[];
-}
 
 export interface FilesBatchResult {
   kind: "files";

@@ -4,7 +4,6 @@
 // raw-byte hit lying inside it is explained (the masked email stored behind its length byte,
 // "Greenland" in a country column, its statistics, a catalog comment); and (2) for an unmasked
 // user column, a *copy* of personal data, reported per column.
-import type { PublishedBatchResult } from "./batch-job.js";
 import { PatternSetBuilder, type PatternParts, type PatternSet } from "./pattern-set.js";
 import { originalOfTag, type OriginalSet } from "./originals.js";
 
@@ -59,6 +58,18 @@ export interface CopyFinding {
   column: string;
   /** Distinct originals found inside this column's values, per source column index. */
   bySource: Map<number, Set<number>>;
+}
+
+/** One batch's findings as plain arrays (matched on a worker thread: batch-job.ts), merged in batch order. */
+export interface PublishedBatchResult {
+  kind: "published";
+  /** New containers in the order this batch found them (deduplicated within the batch). */
+  containers: { bytes: Uint8Array; kind: ContainerKind }[];
+  /** [column key, source column index, original id]; the column itself in `columns`. */
+  copies: [string, number, number][];
+  columns: Record<string, { database: string; schema: string; table: string; column: string }>;
+  /** Originals published as a whole value. */
+  whole: number[];
 }
 
 /** Accumulates containers and copies while the logical content is streamed through it. */
