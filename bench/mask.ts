@@ -2,7 +2,7 @@
 // dbclone's streamed masking of customers (unique email, first/last name, phone, street, birth
 // date) and orders (email, a foreign key to customers) against a bare md5 UPDATE of the same
 // columns on an identical copy; the mapping alone (worker pool, no SQL); then the leak scan's
-// memory-bounded half of a build (published data read per batch of originals, the masked
+// memory-bounded half of a build (published data read once and matched per batch of originals, the masked
 // database's data files scanned, after the scrub's VACUUM FULL); the Node process's peak RSS per
 // phase; the load average. Writes bench/results/mask.json.
 import { chmod, mkdtemp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -14,7 +14,7 @@ import { ADMIN_USER, findBinaries, initDataDir, PostgresEngine, startBuildServer
 import { defaultJobs, parsePolicy, prepareLeakScan, resolvePolicy, scanDataFilesForLeaks, startMappingPool } from "../packages/core/src/masking/index.js";
 import { silentReporter, type Reporter } from "../packages/core/src/reporter.js";
 
-// `--mask-only`: skip the leak-scan phase (it reads the published data once per batch of originals).
+// `--mask-only`: skip the leak-scan phase (the published data matched and the data files scanned once per batch).
 const maskOnly = process.argv.includes("--mask-only");
 // `--trace`: print the masking's info lines with the seconds since the run started (where the time goes).
 const t0 = performance.now();
@@ -26,6 +26,9 @@ const traceReporter: Reporter = {
 const reporter = process.argv.includes("--trace") ? traceReporter : silentReporter;
 // `--no-md5`: skip the md5 baseline (e.g. a second run for the leak scan's time only); no ratio then.
 const withMd5 = !process.argv.includes("--no-md5");
+// `--explain`: auto_explain (ANALYZE, BUFFERS, no timing) logs the plan of every statement of the
+// bench database over 5 s; the masking UPDATEs' hash joins (Batches > 1 spills) are printed after masking.
+const explain = process.argv.includes("--explain");
 const args = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const sizes = (args.length ? args : ["1000000", "10000000"]).map(Number);
 const key = Buffer.from("bench-key-not-a-secret-0123456789");
@@ -136,14 +139,30 @@ async function main(): Promise<void> {
               await c.query(`UPDATE ${base}.orders SET customer_email = md5(customer_email)`);
             }),
           );
-      if (md5) console.log(`md5 UPDATE: ${md5.seconds.toFixed(1)} s`);
+      if (md5) console.log(`md5 UPDATE: ${md5.seconds.toFixed(1)} s, CPU s node ${md5.nodeCpuSeconds} + server ${md5.serverCpuSeconds}`);
       const target = maskingFor("postgres", running);
       const resolved = resolvePolicy(
         parsePolicy(POLICY(masked), "bench policy"),
         undefined,
         await target.schemaFacts(await new PostgresEngine().inventory(running)),
       );
+      if (explain) {
+        for (const setting of [
+          "session_preload_libraries = 'auto_explain'",
+          "auto_explain.log_min_duration = '5s'",
+          "auto_explain.log_analyze = on",
+          "auto_explain.log_buffers = on",
+          "auto_explain.log_timing = off",
+        ])
+          await q(`ALTER DATABASE bench SET ${setting}`);
+      }
       const mask = await measured(dataDir, () => target.mask(resolved, key, reporter, { jobs }));
+      if (explain) {
+        const log = await readFile(server.logFile, "utf8");
+        const plans = log.split("\n").filter((l) => /duration:|Hash Join|Hash {2}|Buckets|Update on|Seq Scan|Buffers|temp/.test(l));
+        console.log(plans.slice(-400).join("\n"));
+        await q("ALTER DATABASE bench RESET ALL");
+      }
       const run = mask.value;
       // Printed before the leak scan, so a stopped long run keeps what it measured.
       console.log(
@@ -154,7 +173,7 @@ async function main(): Promise<void> {
             .join(" ")}`,
       );
       // The leak scan as a build runs it: the md5 copy gone, the masked tables rewritten (scrub),
-      // the published data read once per batch of originals, the database's data files scanned.
+      // the published data read once and matched per batch of originals, the database's data files scanned.
       if (withMd5) await q(`DROP SCHEMA ${base} CASCADE`);
       if (!maskOnly) {
         await q(`VACUUM FULL ${masked}.customers`);
@@ -166,7 +185,7 @@ async function main(): Promise<void> {
         ? undefined
         : await measured(dataDir, async () => {
             const t = performance.now();
-            const prepared = await prepareLeakScan(target, resolved, run.originals, reporter);
+            const prepared = await prepareLeakScan(target, resolved, run.originals, reporter, jobs);
             console.log(`leak scan: published data read in ${run.originals.batchCount} batch(es), ${((performance.now() - t) / 1000).toFixed(1)} s`);
             await scanDataFilesForLeaks(path.join(dataDir, "base", String(oid)), prepared);
             console.log(`leak scan: data files scanned, ${((performance.now() - t) / 1000).toFixed(1)} s in all`);

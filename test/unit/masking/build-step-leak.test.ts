@@ -3,11 +3,11 @@
 // of fake-masking-target.ts: copies of masked data in unmasked columns stop the build, originals
 // spilled past the memory budget are searched batch by batch, and a disk that stores an original
 // stops it while one holding only what was published passes.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { leakScanOrFail, maskForBuild, prepareLeakScan, type MaskingOptions } from "../../../packages/core/src/masking/build-step.js";
+import { leakScanOrFail, maskForBuild, prepareLeakScan, scanDataFilesForLeaks, type MaskingOptions } from "../../../packages/core/src/masking/build-step.js";
 import { LeakFoundError, NothingToScanError } from "../../../packages/core/src/masking/errors.js";
 import { collectOriginals, parsePolicy, storedForm, type MaskingRun } from "../../../packages/core/src/masking/index.js";
 import { NotSupportedError } from "../../../packages/core/src/errors.js";
@@ -142,20 +142,89 @@ describe("originals past the memory budget", () => {
   const CUSTOMERS = 400;
   const budget = 2_000;
 
-  it("are read with the published data once per batch; a copy of the last batch's original still stops the build", async () => {
+  it("read the published data from the engine once for every batch; a copy of the last batch's original still stops the build", async () => {
     const target = new FakeMaskingTarget("shop", tables(CUSTOMERS, [tickets(`forwarded from ${email(CUSTOMERS - 1)}`)]));
     const reporter = recording();
-    const e = await mask(target, POLICY, { originalsBudget: budget }, reporter).catch((x: unknown) => x);
+    const e = await mask(target, POLICY, { originalsBudget: budget, jobs: 1 }, reporter).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(LeakFoundError);
-    const batches = target.calls.filter((c) => c === "readPublished").length;
-    expect(batches).toBeGreaterThan(1);
-    expect(reporter.said).toContain(`info Leak scan: ${CUSTOMERS + 2} original values, read in ${batches} batches`);
+    expect((e as Error).message).toContain("shop.public.tickets.body holds 1 value(s) of masked shop.public.customers.email");
+    const batches = target.originals!.batchCount;
+    expect(batches).toBeGreaterThan(2);
+    expect(target.calls.filter((c) => c === "readPublished")).toHaveLength(1);
+    expect(reporter.said).toContain(`info Leak scan: ${CUSTOMERS + 2} original values, matched in ${batches} batches against one read of the published data`);
     expect(target.disposed).toBe(1);
+  });
+
+  it("keep the published data in a private file only while the batches are matched: gone after success and after a failure", async () => {
+    const tmp = path.join(dir, "tmp");
+    mkdirSync(tmp);
+    const previous = process.env.TMPDIR;
+    process.env.TMPDIR = tmp; // os.tmpdir(): the cache's parent, for this test only
+    try {
+      const seen = new Set<string>();
+      const clean = new FakeMaskingTarget("shop", tables(CUSTOMERS));
+      clean.duringRead = () => {
+        for (const f of readdirSync(tmp)) if (f.startsWith("dbclone-published-")) seen.add(f);
+      };
+      const r = await mask(clean, POLICY, { originalsBudget: budget, jobs: 1 });
+      expect(r.leak!.originals.batchCount).toBeGreaterThan(2);
+      expect(seen.size).toBe(1); // the premise: it existed while the data was read
+      expect(readdirSync(tmp).filter((f) => f.startsWith("dbclone-published-"))).toEqual([]);
+      r.run.originals.dispose();
+      const failing = new FakeMaskingTarget("shop", tables(CUSTOMERS, [tickets(`forwarded from ${email(0)}`)]));
+      await expect(mask(failing, POLICY, { originalsBudget: budget, jobs: 1 })).rejects.toThrow(LeakFoundError);
+      expect(readdirSync(tmp).filter((f) => f.startsWith("dbclone-published-"))).toEqual([]);
+    } finally {
+      if (previous === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = previous;
+    }
+  });
+
+  it("a failure while the published data is read refuses to publish, and the file goes", async () => {
+    const tmp = path.join(dir, "tmp");
+    mkdirSync(tmp);
+    const previous = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    try {
+      const target = new FakeMaskingTarget("shop", tables(CUSTOMERS));
+      let rows = 0;
+      target.duringRead = () => {
+        if (++rows === 150) throw new Error("connection terminated while reading the published data");
+      };
+      await expect(mask(target, POLICY, { originalsBudget: budget, jobs: 1 })).rejects.toThrow(/connection terminated/);
+      expect(readdirSync(tmp).filter((f) => f.startsWith("dbclone-published-"))).toEqual([]);
+      expect(target.disposed).toBe(1);
+    } finally {
+      if (previous === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = previous;
+    }
+  });
+
+  it("an original of the last batch is found both as a copy in the published data and as residue in the data files", async () => {
+    // Which email lands in the last batch depends on its hash: found on a clean build, then planted.
+    const clean = await mask(new FakeMaskingTarget("shop", tables(CUSTOMERS)), POLICY, { originalsBudget: budget, jobs: 1 });
+    const last = clean.run.originals.batchParts(clean.run.originals.batchCount - 1);
+    const planted = Buffer.from(last.patterns.arena.subarray(last.patterns.offsets[0], last.patterns.offsets[1])).toString("utf8");
+    clean.run.originals.dispose();
+    expect(planted).toMatch(/^customer\.\d+@example\.org$/);
+    const copied = mask(new FakeMaskingTarget("shop", tables(CUSTOMERS, [tickets(`forwarded from ${planted}`)])), POLICY, { originalsBudget: budget, jobs: 1 });
+    await expect(copied).rejects.toThrow(/shop\.public\.tickets\.body holds 1 value\(s\) of masked shop\.public\.customers\.email/);
+    const r = await mask(new FakeMaskingTarget("shop", tables(CUSTOMERS)), POLICY, { originalsBudget: budget, jobs: 1 });
+    try {
+      const root = path.join(dir, "pgdata");
+      mkdirSync(path.join(root, "base", "5"), { recursive: true });
+      writeFileSync(path.join(root, "base", "5", "16384"), Buffer.concat([Buffer.alloc(8192), Buffer.from(planted), Buffer.alloc(100)]));
+      await scanDataFilesForLeaks(root, r.leak!);
+      expect(r.leak!.files.unexplainedCount).toBe(1);
+      expect(r.leak!.files.unexplained[0]!.source).toBe(0); // named by its column: customers.email
+    } finally {
+      r.run.originals.dispose();
+    }
   });
 
   it("a spilled scan has no single plan; every batch is searched on the disk and the values read are counted once", async () => {
     const target = new FakeMaskingTarget("shop", tables(CUSTOMERS));
-    const r = await mask(target, POLICY, { originalsBudget: budget });
+    const r = await mask(target, POLICY, { originalsBudget: budget, jobs: 1 });
     const leak = r.leak!;
     expect(leak.originals.batchCount).toBeGreaterThan(1);
     expect(() => leak.plan).toThrow(NothingToScanError);
@@ -165,7 +234,7 @@ describe("originals past the memory budget", () => {
     const e = await leakScanOrFail(disk(Buffer.alloc(100), stored, Buffer.alloc(100)), r.run, silentReporter, leak).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(LeakFoundError);
     expect((e as Error).message).toMatch(/found 1 original value\(s\).*shop\.public\.customers\.email/);
-    const clean = await mask(new FakeMaskingTarget("shop", tables(CUSTOMERS)), POLICY, { originalsBudget: budget });
+    const clean = await mask(new FakeMaskingTarget("shop", tables(CUSTOMERS)), POLICY, { originalsBudget: budget, jobs: 1 });
     const result = await leakScanOrFail(disk(Buffer.alloc(4096)), clean.run, silentReporter, clean.leak);
     expect(result).toMatchObject({ hits: 0, valuesSearched: CUSTOMERS + 2, publishedValuesRead: CUSTOMERS * 2, bytesScanned: 4096 });
   });
@@ -201,7 +270,7 @@ describe("the scan of a disk without a prepared plan (an engine that cannot read
 describe("the disk scan of spilled originals", () => {
   it("one pass per batch, its progress counting up across passes, and the spill removed afterwards", async () => {
     const target = new FakeMaskingTarget("shop", tables(400));
-    const r = await mask(target, POLICY, { originalsBudget: 2_000 });
+    const r = await mask(target, POLICY, { originalsBudget: 2_000, jobs: 1 });
     const passes = r.leak!.originals.batchCount;
     const labels: string[] = [];
     const updates: number[] = [];

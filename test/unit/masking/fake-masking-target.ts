@@ -4,7 +4,7 @@
 // columns left unmasked, and reads the published data back value by value. Hermetic: no server.
 import { createHash } from "node:crypto";
 import type { DatabaseInfo } from "../../../packages/core/src/image/inventory.js";
-import type { LogicalContent } from "../../../packages/core/src/masking/leak-scan/explain.js";
+import type { PublishedSink } from "../../../packages/core/src/masking/leak-scan/published-cache.js";
 import { textLeaves } from "../../../packages/core/src/masking/leak-scan/explain.js";
 import { OriginalsCollector } from "../../../packages/core/src/masking/leak-scan/originals-collector.js";
 import { isHighCardinality, type OriginalSet, type OriginalSource } from "../../../packages/core/src/masking/leak-scan/originals.js";
@@ -32,9 +32,13 @@ export class FakeMaskingTarget implements MaskingTarget {
   /** Every call, in order, with what it was given. */
   readonly calls: string[] = [];
   maskOptions?: FakeMaskOptions;
+  /** The originals the last mask() collected. */
+  originals?: OriginalSet;
   /** Columns readPublished was told are masked. */
   readonly maskedColumns = new Set<string>();
   readPublished?: MaskingTarget["readPublished"];
+  /** Called before each row readPublished reads (a test's look at the temp directory, or a failure mid-read). */
+  duringRead?: () => void;
   /** What explainSql answers (the engine's complaint about a piece of policy SQL), or undefined: it plans. */
   complaint?: string;
   /** The rules the last PII scan was told are masked. */
@@ -125,6 +129,7 @@ export class FakeMaskingTarget implements MaskingTarget {
 
   /** Disposals of the originals (a spill removed, or memory let go) are counted. */
   private counted(set: OriginalSet): OriginalSet {
+    this.originals = set;
     const dispose = set.dispose.bind(set);
     set.dispose = () => {
       this.disposed++;
@@ -133,10 +138,11 @@ export class FakeMaskingTarget implements MaskingTarget {
     return set;
   }
 
-  private async read(content: LogicalContent, isMasked: (database: string, schema: string, table: string, column: string) => boolean): Promise<void> {
+  private async read(content: PublishedSink, isMasked: (database: string, schema: string, table: string, column: string) => boolean): Promise<void> {
     this.calls.push("readPublished");
     for (const t of this.tables) {
       for (const row of t.rows) {
+        this.duringRead?.();
         for (const [column, value] of Object.entries(row)) {
           const col = { database: this.database, schema: t.schema, table: t.name, column };
           if (isMasked(this.database, t.schema, t.name, column)) {

@@ -3,11 +3,13 @@
 // sealing); after sealing, the raw-byte leak scan of the data files and of the final disk.
 import { sha256Of, canonicalJson } from "../image/digest.js";
 import type { DatabaseInfo } from "../image/inventory.js";
-import type { Reporter } from "../reporter.js";
+import { silentReporter, type Reporter } from "../reporter.js";
 import { NotSupportedError } from "../errors.js";
 import { LeakFoundError, NothingToScanError, UnmaskedPiiError, UnmaskedPublishError } from "./errors.js";
 import type { MaskingKey } from "./key.js";
 import { LogicalContent } from "./leak-scan/explain.js";
+import { PublishedCache } from "./leak-scan/published-cache.js";
+import { matchPublishedOnWorkers, scanDataFilesOnWorkers } from "./leak-batches.js";
 import { emptyTally, scanBlob, scanDataFiles, type ResidueTally, type ScanPlan } from "./leak-scan/residue-scan.js";
 import { columnName, describeCopies, describeResidue, judgeCopies, leakScanRecord, type CopyRecord, type LeakScanRecord } from "./leak-scan/verdict.js";
 import type { OriginalSet } from "./leak-scan/originals.js";
@@ -46,6 +48,9 @@ export interface PreparedLeakScan {
   publishedValuesRead: number;
   /** Hits in the data files, each named by its channel (scanDataFilesForLeaks). */
   files: ResidueTally;
+  /** Batches matched at once on the worker threads (default: the cores available). */
+  jobs?: number;
+  reporter?: Reporter;
 }
 
 export interface MaskingStepResult {
@@ -107,7 +112,7 @@ export async function maskForBuild(target: MaskingTarget, databases: DatabaseInf
   }
   if (!target.readPublished) return { resolved, run, piiCandidates, leakUnprepared: true };
   try {
-    return { resolved, run, piiCandidates, leak: await prepareLeakScan(target, resolved, run.originals, reporter) };
+    return { resolved, run, piiCandidates, leak: await prepareLeakScan(target, resolved, run.originals, reporter, opts.jobs) };
   } catch (e) {
     run.originals.dispose();
     throw e;
@@ -115,21 +120,46 @@ export async function maskForBuild(target: MaskingTarget, databases: DatabaseInf
 }
 
 /** Read the published data: containers for the residue scan, and copies (a failed copy stops the build here). */
-export async function prepareLeakScan(target: MaskingTarget, resolved: ResolvedPolicy, originals: OriginalSet, reporter: Reporter): Promise<PreparedLeakScan> {
+export async function prepareLeakScan(
+  target: MaskingTarget,
+  resolved: ResolvedPolicy,
+  originals: OriginalSet,
+  reporter: Reporter,
+  jobs?: number,
+): Promise<PreparedLeakScan> {
   const readPublished = target.readPublished?.bind(target);
   if (!readPublished) throw new NotSupportedError("internal: this engine cannot read its published data back for a prepared leak scan");
   const masked = new Set(resolved.rules.map(columnName));
-  // Spilled originals: the published data is read once per batch (containers and copies add up).
-  if (originals.batchCount > 1) reporter.info(`Leak scan: ${originals.searched} original values, read in ${originals.batchCount} batches`);
+  const isMasked = (database: string, schema: string, table: string, column: string) => masked.has(columnName({ database, schema, table, column }));
   let content: LogicalContent | undefined;
   let publishedValuesRead = 0;
-  let pass = 0;
-  for await (const batch of originals.batches()) {
-    if (content) content.useOriginals(batch);
-    else content = new LogicalContent(batch, originals.searched);
-    await readPublished(content, (database, schema, table, column) => masked.has(columnName({ database, schema, table, column })));
-    publishedValuesRead ||= content.valuesRead;
-    reporter.debug(`Leak scan: published data read for batch ${++pass} of ${originals.batchCount}`);
+  if (originals.batchCount === 1) {
+    for await (const batch of originals.batches()) content = new LogicalContent(batch, originals.searched);
+    await readPublished(content!, isMasked);
+    publishedValuesRead = content!.valuesRead;
+  } else {
+    // Spilled originals: the published data is read from the server once, into a private file,
+    // and each batch is matched against that file (containers and copies add up), on the workers.
+    reporter.info(`Leak scan: ${originals.searched} original values, matched in ${originals.batchCount} batches against one read of the published data`);
+    const cache = new PublishedCache();
+    try {
+      await readPublished(cache, isMasked);
+      cache.seal();
+      publishedValuesRead = cache.valuesRead;
+      reporter.debug("Leak scan: published data read once");
+      if (originals.inParts) {
+        content = new LogicalContent(originals, originals.searched);
+        await matchPublishedOnWorkers(originals, cache, content, jobs, reporter);
+      } else {
+        for await (const batch of originals.batches()) {
+          if (content) content.useOriginals(batch);
+          else content = new LogicalContent(batch, originals.searched);
+          cache.replay(content);
+        }
+      }
+    } finally {
+      cache.dispose();
+    }
   }
   if (!content) throw new NothingToScanError("internal: the leak scan has no batch of originals to search for");
   const copies = judgeCopies(originals, content.copies.values(), new Map(resolved.notPersonal.map((n) => [columnName(n), n.reason])));
@@ -145,7 +175,7 @@ export async function prepareLeakScan(target: MaskingTarget, resolved: ResolvedP
   }
   const reported = copies.filter((c) => c.verdict !== "failed");
   if (reported.length) reporter.info(`Leak scan: values of masked columns also occur in unmasked columns (reported, not failing): ${describeCopies(reported)}`);
-  const whole = { originals, copies, publishedValuesRead, files: emptyTally(), content };
+  const whole = { originals, copies, publishedValuesRead, files: emptyTally(), content, jobs, reporter };
   if (originals.batchCount === 1) return { ...whole, plan: { set: content.scanSet(), wholeValues: content.wholeValues } };
   // Not enumerable: a copy ({ ...leak }) has no plan rather than one that throws.
   return Object.defineProperty(whole, "plan", {
@@ -179,6 +209,8 @@ async function scanInBatches(leak: PreparedLeakScan, tally: ResidueTally, scan: 
 
 /** The data files of the fresh disk, before sealing: hits here are named by file role (WAL, table, index). */
 export async function scanDataFilesForLeaks(dataRoot: string, leak: PreparedLeakScan): Promise<void> {
+  if (leak.originals.batchCount > 1 && leak.originals.inParts)
+    return scanDataFilesOnWorkers(leak.originals, leak.content, dataRoot, leak.files, leak.jobs, leak.reporter ?? silentReporter);
   await scanInBatches(leak, leak.files, (plan) => scanDataFiles(dataRoot, plan, leak.files));
 }
 

@@ -2,7 +2,7 @@
 // SQL), masking/build-step.ts drives it. Defined here so masking never imports an engine.
 import type { DatabaseInfo } from "../image/inventory.js";
 import type { Reporter } from "../reporter.js";
-import type { LogicalContent } from "./leak-scan/explain.js";
+import type { PublishedSink } from "./leak-scan/published-cache.js";
 import type { PiiCandidate } from "./pii/detect.js";
 import type { MaskingRun } from "./plan.js";
 import type { PolicySqlCheck } from "./policy/check-against-schema.js";
@@ -25,5 +25,5 @@ export interface MaskingTarget {
    * Read the published (masked) data into `content`; `isMasked` names the masked columns. Absent (an
    * engine that cannot read it back yet): no copy check, and the leak scan judges every byte of the disk.
    */
-  readPublished?(content: LogicalContent, isMasked: (database: string, schema: string, table: string, column: string) => boolean): Promise<void>;
+  readPublished?(content: PublishedSink, isMasked: (database: string, schema: string, table: string, column: string) => boolean): Promise<void>;
 }

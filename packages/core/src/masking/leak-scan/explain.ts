@@ -4,7 +4,7 @@
 // raw-byte hit lying inside it is explained (the masked email stored behind its length byte,
 // "Greenland" in a country column, its statistics, a catalog comment); and (2) for an unmasked
 // user column, a *copy* of personal data, reported per column.
-import { PatternSetBuilder, type PatternSet } from "./pattern-set.js";
+import { PatternSetBuilder, type PatternParts, type PatternSet } from "./pattern-set.js";
 import { originalOfTag, type OriginalSet } from "./originals.js";
 
 /** The bytes PostgreSQL stores for a varlena: 1-byte header up to 126 bytes, else 4-byte. */
@@ -60,6 +60,18 @@ export interface CopyFinding {
   bySource: Map<number, Set<number>>;
 }
 
+/** One batch's findings as plain arrays (matched on a worker thread: batch-job.ts), merged in batch order. */
+export interface PublishedBatchResult {
+  kind: "published";
+  /** New containers in the order this batch found them (deduplicated within the batch). */
+  containers: { bytes: Uint8Array; kind: ContainerKind }[];
+  /** [column key, source column index, original id]; the column itself in `columns`. */
+  copies: [string, number, number][];
+  columns: Record<string, { database: string; schema: string; table: string; column: string }>;
+  /** Originals published as a whole value. */
+  whole: number[];
+}
+
 /** Accumulates containers and copies while the logical content is streamed through it. */
 export class LogicalContent {
   private readonly containers = new PatternSetBuilder();
@@ -87,23 +99,32 @@ export class LogicalContent {
 
   /** One published value (already split into its text leaves); an unmasked column's may be a copy. */
   addValue(leaves: Iterable<Uint8Array>, origin: ValueOrigin): void {
-    const copyOf = origin.kind === "unmasked" || origin.kind === "catalog" ? origin.column : undefined;
     this.valuesRead++;
     for (const raw of leaves) {
       if (raw.length === 0) continue;
       const form = storedForm(raw);
-      let inside = false;
-      let acrossHeader = false;
-      this.originals.patterns.scanAll(form.bytes, (m) => {
-        if (m.offset >= form.header) {
-          inside = true;
-          if (m.offset === form.header && m.length === raw.length) this.wholeValues[originalOfTag(m.tag).index] = 1;
-          if (copyOf) this.recordCopy(copyOf, originalOfTag(m.tag).index);
-        } else acrossHeader = true;
-      });
-      if (inside) this.addContainer(Buffer.from(raw), containerKindOf[origin.kind]);
-      else if (acrossHeader) this.addContainer(form.bytes, "length-header");
+      this.addStored(form.bytes, 0, form.bytes.length, form.header, origin);
     }
+  }
+
+  /**
+   * One leaf in its stored form (`header` length byte(s), then the value), at buf[lo, hi): what
+   * addValue does per leaf, on bytes read back from the published-data cache (no copy per leaf).
+   */
+  addStored(buf: Uint8Array, lo: number, hi: number, header: number, origin: ValueOrigin): void {
+    const copyOf = origin.kind === "unmasked" || origin.kind === "catalog" ? origin.column : undefined;
+    const rawLength = hi - lo - header;
+    let inside = false;
+    let acrossHeader = false;
+    this.originals.patterns.scanRange(buf, lo, hi, (m) => {
+      if (m.offset >= header) {
+        inside = true;
+        if (m.offset === header && m.length === rawLength) this.wholeValues[originalOfTag(m.tag).index] = 1;
+        if (copyOf) this.recordCopy(copyOf, originalOfTag(m.tag).index);
+      } else acrossHeader = true;
+    });
+    if (inside) this.addContainer(Buffer.from(buf.subarray(lo + header, hi)), containerKindOf[origin.kind]);
+    else if (acrossHeader) this.addContainer(Buffer.from(buf.subarray(lo, hi)), "length-header");
   }
 
   private addContainer(bytes: Buffer, kind: ContainerKind): void {
@@ -127,6 +148,46 @@ export class LogicalContent {
       f.bySource.set(source, set);
     }
     set.add(original);
+  }
+
+  /** This batch's findings as plain arrays (batch-job.ts, on a worker thread): containers in order, copies, whole values. */
+  exportBatch(): PublishedBatchResult {
+    const set = this.containers.build();
+    const containers: PublishedBatchResult["containers"] = [];
+    for (let i = 0; i < set.size; i++) containers.push({ bytes: set.pattern(i), kind: containerKindOfTag(set.tags[i]!) });
+    const copies: PublishedBatchResult["copies"] = [];
+    const columns: PublishedBatchResult["columns"] = {};
+    for (const [key, f] of this.copies) {
+      columns[key] = { database: f.database, schema: f.schema, table: f.table, column: f.column };
+      for (const [source, ids] of f.bySource) for (const id of ids) copies.push([key, source, id]);
+    }
+    const whole: number[] = [];
+    for (let i = 0; i < this.wholeValues.length; i++) if (this.wholeValues[i]) whole.push(i);
+    return { kind: "published", containers, copies, columns, whole };
+  }
+
+  /** A batch matched elsewhere (exportBatch), added as if it had been matched here: merged in batch order. */
+  mergeBatch(r: PublishedBatchResult): void {
+    for (const c of r.containers) this.addContainer(Buffer.from(c.bytes), c.kind);
+    for (const [key, source, id] of r.copies) {
+      let f = this.copies.get(key);
+      if (!f) {
+        f = { ...r.columns[key]!, bySource: new Map() };
+        this.copies.set(key, f);
+      }
+      let set = f.bySource.get(source);
+      if (!set) {
+        set = new Set();
+        f.bySource.set(source, set);
+      }
+      set.add(id);
+    }
+    for (const id of r.whole) this.wholeValues[id] = 1;
+  }
+
+  /** Every container so far, as one set's parts (for a data-file batch on a worker thread). */
+  containerParts(): PatternParts {
+    return this.containers.parts();
   }
 
   get containerCount(): number {

@@ -9,8 +9,8 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, 
 import os from "node:os";
 import path from "node:path";
 import { BuildError } from "../../errors.js";
-import { OriginalSet, tagOfOriginal, type OriginalSource } from "./originals.js";
-import { PatternSetBuilder, WINDOW } from "./pattern-set.js";
+import { batchSet, tagOfOriginal, type BatchParts, type OriginalSet, type OriginalSource } from "./originals.js";
+import { PatternSetBuilder, WINDOW, type PatternParts } from "./pattern-set.js";
 import { dedupeBucket, RECORD_HEADER, type DedupedBucket } from "./bucket-dedupe.js";
 import { mapLimit } from "../../util/map-limit.js";
 
@@ -169,6 +169,11 @@ export class OriginalsSpill {
 
   /** Batch i as an OriginalSet whose ids (pattern tags) start at the batch's first id. */
   load(i: number): OriginalSet {
+    return batchSet(this.loadParts(i));
+  }
+
+  /** Batch i as plain arrays (the matcher's tables not built): sent to a worker thread, which builds them. */
+  loadParts(i: number, extra?: PatternParts): BatchParts {
     if (this.disposed) throw new BuildError("internal: the leak scan's originals were read after they were removed");
     const batch = this.batches[i]!;
     const builder = new PatternSetBuilder();
@@ -190,7 +195,16 @@ export class OriginalsSpill {
         if (utf16.length >= WINDOW) builder.add(utf16, tagOfOriginal(id, true));
       }
     }
-    return new OriginalSet(this.sources, builder.build(), sourceOf, strongest, this.distinctTotal, batch.firstId);
+    // Extra patterns (the containers) after the batch's own, as LogicalContent.scanSet() orders them.
+    if (extra) for (let k = 0; k < extra.tags.length; k++) builder.add(extra.arena.subarray(extra.offsets[k], extra.offsets[k + 1]), extra.tags[k]!);
+    return {
+      sources: this.sources,
+      patterns: builder.parts(),
+      sourceOf: Int32Array.from(sourceOf),
+      strongest: Int32Array.from(strongest),
+      distinctTotal: this.distinctTotal,
+      firstId: batch.firstId,
+    };
   }
 
   dispose(): void {

@@ -2,7 +2,7 @@
 // text-like column, no sample, each as UTF-8 and as UTF-16LE (how SQL Server stores nvarchar).
 // Held in a PatternSet (bytes + ~20 per pattern), never written anywhere.
 import { BuildError } from "../../errors.js";
-import { PatternSetBuilder, WINDOW, type PatternSet } from "./pattern-set.js";
+import { PatternSetBuilder, patternSetOf, WINDOW, type PatternParts, type PatternSet } from "./pattern-set.js";
 
 /** Spilled originals (originals-spill.ts), as OriginalSet reads them. */
 export interface OriginalsSpillReader {
@@ -10,6 +10,8 @@ export interface OriginalsSpillReader {
   readonly distinctTotal: number;
   readonly batchCount: number;
   load(batch: number): OriginalSet;
+  /** The same batch as plain arrays, for a worker thread (absent: batches are scanned on this thread). */
+  loadParts?(batch: number, extra?: PatternParts): BatchParts;
   dispose(): void;
 }
 
@@ -41,6 +43,16 @@ export interface OriginalsOptions {
   maxBytes?: number;
 }
 
+/** One batch of spilled originals as plain arrays (structured-cloneable: a worker thread rebuilds the set). */
+export interface BatchParts {
+  sources: OriginalSource[];
+  patterns: PatternParts;
+  sourceOf: Int32Array;
+  strongest: Int32Array;
+  distinctTotal: number;
+  firstId: number;
+}
+
 /** Pattern tags: originals are (index << 1) | encoding; containers (see explain) are negative. */
 export const tagOfOriginal = (index: number, utf16: boolean) => (index << 1) | (utf16 ? 1 : 0);
 export const originalOfTag = (tag: number) => ({ index: tag >>> 1, utf16: (tag & 1) === 1 });
@@ -57,8 +69,8 @@ export class OriginalSet {
     readonly sources: OriginalSource[],
     /** Patterns: UTF-8 and UTF-16LE of every original (tags from tagOfOriginal). */
     patterns: PatternSet,
-    sourceOf: number[],
-    strongest: number[],
+    sourceOf: ArrayLike<number>,
+    strongest: ArrayLike<number>,
     /** Distinct originals of all masked text columns, and how many were long enough to search. */
     distinctTotal: number,
     /** The id of this set's first original: a batch of spilled originals starts past 0. */
@@ -101,6 +113,18 @@ export class OriginalSet {
     for (let i = 0; i < this.spill.batchCount; i++) yield this.spill.load(i);
   }
 
+  /** Whether batches can be sent to worker threads as parts (batchParts()). */
+  get inParts(): boolean {
+    return this.spill?.loadParts !== undefined;
+  }
+
+  /** Batch i as plain arrays, `extra` patterns after its own (spilled sets only: an in-memory set is one batch, this set). */
+  batchParts(i: number, extra?: PatternParts): BatchParts {
+    const spill = this.spill;
+    if (!spill?.loadParts) throw new BuildError("internal: these originals are scanned as one batch on this thread, not in parts");
+    return spill.loadParts(i, extra);
+  }
+
   /** The first column of original `id` while its batch is loaded (this set). */
   sourceOfId(id: number): number {
     return this.sourceOf[id - this.firstId]!;
@@ -120,6 +144,11 @@ export class OriginalSet {
       if (!originalOfTag(m.tag).utf16) this.insideOutputs[originalOfTag(m.tag).index] = 1;
     });
   }
+}
+
+/** A batch's OriginalSet from its parts (the matcher's tables built here). */
+export function batchSet(p: BatchParts): OriginalSet {
+  return new OriginalSet(p.sources, patternSetOf(p.patterns), p.sourceOf, p.strongest, p.distinctTotal, p.firstId);
 }
 
 /**

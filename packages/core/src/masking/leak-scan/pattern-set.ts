@@ -49,13 +49,28 @@ export class PatternSetBuilder {
   }
 
   build(): PatternSet {
+    const { arena, offsets, tags } = this.parts();
+    return new PatternSet(arena, offsets, tags);
+  }
+
+  /** The patterns as plain arrays (no tables built): what a worker thread needs to build the same set. */
+  parts(): PatternParts {
     const n = this.offsets.length;
     const offsets = new Uint32Array(n + 1);
     offsets.set(this.offsets);
     offsets[n] = this.used;
-    return new PatternSet(this.arena.slice(0, this.used), offsets, Int32Array.from(this.tags));
+    return { arena: this.arena.slice(0, this.used), offsets, tags: Int32Array.from(this.tags) };
   }
 }
+
+export interface PatternParts {
+  arena: Uint8Array;
+  /** n + 1 entries: pattern i is arena[offsets[i], offsets[i + 1]). */
+  offsets: Uint32Array;
+  tags: Int32Array;
+}
+
+export const patternSetOf = (p: PatternParts) => new PatternSet(p.arena, p.offsets, p.tags);
 
 export interface PatternMatch {
   pattern: number;
@@ -155,7 +170,16 @@ export class PatternSet {
    * absolute offset of buf[0].
    */
   scan(buf: Uint8Array, from: number, to: number, base: number, onMatch: (m: PatternMatch) => void): void {
-    const end = Math.min(to, buf.length - WINDOW);
+    this.scanWithin(buf, 0, buf.length, from, to, base, onMatch);
+  }
+
+  /** Every match inside buf[lo, hi) (one record of a larger buffer: no view allocated per record); offsets relative to lo. */
+  scanRange(buf: Uint8Array, lo: number, hi: number, onMatch: (m: PatternMatch) => void): void {
+    this.scanWithin(buf, lo, hi, lo, hi - WINDOW, -lo, onMatch);
+  }
+
+  private scanWithin(buf: Uint8Array, lo: number, hi: number, from: number, to: number, base: number, onMatch: (m: PatternMatch) => void): void {
+    const end = Math.min(to, hi - WINDOW);
     if (this.tags.length === 0 || from > end) return;
     const { arena, offsets, heads, next, hashes, gramAt, filter, tableShift, filterShift, tags } = this;
     let h = 0;
@@ -170,7 +194,7 @@ export class PatternSet {
         const start = offsets[i]!;
         const len = offsets[i + 1]! - start;
         const at = p - gramAt[i]!;
-        if (at < 0 || at + len > buf.length) continue;
+        if (at < lo || at + len > hi) continue;
         let k = 0;
         while (k < len && arena[start + k] === buf[at + k]) k++;
         if (k === len) onMatch({ pattern: i, tag: tags[i]!, offset: base + at, length: len, anchor: base + p });

@@ -3,7 +3,8 @@
 // database that accepts connections, through server-side cursors (bounded memory at any size).
 import type pg from "pg";
 import { qualifiedName, quoteIdent } from "../sql.js";
-import { textLeaves, type LogicalContent, type ValueOrigin } from "../../../masking/leak-scan/explain.js";
+import { textLeaves, type ValueOrigin } from "../../../masking/leak-scan/explain.js";
+import type { PublishedSink } from "../../../masking/leak-scan/published-cache.js";
 import type { WithDatabase } from "./connector.js";
 
 const FETCH_ROWS = 2000;
@@ -52,7 +53,7 @@ export interface PublishedColumnFilter {
   isMasked(database: string, schema: string, table: string, column: string): boolean;
 }
 
-export async function readPublished(withDb: WithDatabase, content: LogicalContent, filter: PublishedColumnFilter): Promise<string[]> {
+export async function readPublished(withDb: WithDatabase, content: PublishedSink, filter: PublishedColumnFilter): Promise<string[]> {
   const databases = await withDb("postgres", async (c) =>
     (await c.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datallowconn ORDER BY 1")).rows.map((r) => r.datname),
   );
@@ -65,7 +66,7 @@ export async function readPublished(withDb: WithDatabase, content: LogicalConten
   return databases;
 }
 
-async function readRelation(c: pg.Client, database: string, rel: RelationColumns, content: LogicalContent, filter: PublishedColumnFilter): Promise<void> {
+async function readRelation(c: pg.Client, database: string, rel: RelationColumns, content: PublishedSink, filter: PublishedColumnFilter): Promise<void> {
   // Catalog types the driver does not parse (name[], pg_node_tree) are read as text or text[].
   const columns = rel.columns.map((col) =>
     rel.toast ? quoteIdent(col.name) : rel.catalog ? `${quoteIdent(col.name)}${col.type.endsWith("[]") ? "::text[]" : "::text"}` : quoteIdent(col.name),
