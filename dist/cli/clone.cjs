@@ -3970,7 +3970,9 @@ var init_config = __esm({
       log_parameter_max_length: "0",
       log_parameter_max_length_on_error: "0",
       password_encryption: "scram-sha-256",
-      external_pid_file: ""
+      external_pid_file: "",
+      // A subscription copied with a data directory would connect to its publisher and apply from it.
+      max_logical_replication_workers: "0"
     };
     BUILD_SETTINGS = {
       listen_addresses: "",
@@ -4177,7 +4179,7 @@ async function adminClient(server, database = "postgres", opts = {}) {
     port: server.port,
     user: server.adminUser,
     database,
-    ...opts.catalogOnly ? { options: CATALOG_ONLY_SESSION } : {}
+    options: opts.catalogOnly ? CATALOG_ONLY_SESSION : ADMIN_SESSION
   });
   await client.connect();
   return client;
@@ -4195,13 +4197,14 @@ async function userDatabases(c) {
   const r = await c.query("SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY datname");
   return r.rows.map((row) => row.datname);
 }
-var import_pg, CATALOG_ONLY_SESSION;
+var import_pg, ADMIN_SESSION, CATALOG_ONLY_SESSION;
 var init_client = __esm({
   "packages/core/src/engine/postgres/client.ts"() {
     "use strict";
     init_import_meta_url();
     import_pg = __toESM(require_pg(), 1);
-    CATALOG_ONLY_SESSION = "-c search_path=pg_catalog -c statement_timeout=0 -c lock_timeout=0 -c idle_in_transaction_session_timeout=0 -c default_transaction_read_only=off";
+    ADMIN_SESSION = "-c session_preload_libraries= -c local_preload_libraries= -c log_statement=none -c log_min_duration_statement=-1 -c log_min_error_statement=panic -c debug_print_parse=off -c debug_print_rewritten=off -c debug_print_plan=off";
+    CATALOG_ONLY_SESSION = `${ADMIN_SESSION} -c search_path=pg_catalog -c statement_timeout=0 -c lock_timeout=0 -c idle_in_transaction_session_timeout=0 -c default_transaction_read_only=off`;
   }
 });
 
@@ -4425,7 +4428,9 @@ function grantStatementsSql(role) {
        format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT ALL ON SEQUENCES TO %I', nspname, $1::text)])
      FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}
     UNION ALL
-    SELECT 3, owners.stmt FROM (
+    SELECT 3, stmt FROM (${EXTENSION_MEMBERS_KEPT}) kept
+    UNION ALL
+    SELECT 4, owners.stmt FROM (
       SELECT DISTINCT format('GRANT %I TO %I', r.rolname, $1::text) AS stmt
       FROM (SELECT relowner AS owner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${SYSTEM_SCHEMA_FILTER}
             UNION SELECT nspowner FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}) o
@@ -4434,7 +4439,7 @@ function grantStatementsSql(role) {
         AND r.rolname <> $1::text AND r.rolname NOT LIKE 'pg\\_%') owners
   ) s ORDER BY ord`;
 }
-var LEAST_PRIVILEGE, harmlessRole;
+var LEAST_PRIVILEGE, harmlessRole, EXTENSION_MEMBERS_KEPT;
 var init_grants = __esm({
   "packages/core/src/engine/postgres/grants.ts"() {
     "use strict";
@@ -4446,6 +4451,18 @@ var init_grants = __esm({
           WHERE (d.rolsuper OR d.rolcreaterole OR d.rolreplication OR d.rolbypassrls
                  OR d.rolname IN ('pg_execute_server_program', 'pg_read_server_files', 'pg_write_server_files'))
             AND pg_has_role(${r}.oid, d.oid, 'MEMBER'))`;
+    EXTENSION_MEMBERS_KEPT = `
+      SELECT format('REVOKE EXECUTE ON ROUTINE %s FROM %I', p.oid::regprocedure, $1::text) AS stmt
+        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
+       WHERE ${SYSTEM_SCHEMA_FILTER}
+         AND (NOT l.lanpltrusted OR EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'))
+         AND NOT EXISTS (SELECT 1 FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
+                          WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE')
+      UNION ALL
+      SELECT format('REVOKE ALL ON %s %s FROM %I', CASE c.relkind WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END, c.oid::regclass, $1::text)
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE ${SYSTEM_SCHEMA_FILTER} AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+         AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')`;
   }
 });
 
@@ -5343,7 +5360,7 @@ async function answers(spec) {
     port: spec.port,
     user: spec.connectUser,
     database: keep ?? "postgres",
-    ...keep ? { options: CATALOG_ONLY_SESSION } : {}
+    options: keep ? CATALOG_ONLY_SESSION : ADMIN_SESSION
   });
   let parked2 = false;
   try {
@@ -5960,8 +5977,10 @@ BEGIN
       CASE r.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END,
       r.oid::regclass);
   END LOOP;
+  -- Not a function in an untrusted language (C, internal, plpython3u\u2026): untrusted-functions.ts.
   FOR r IN SELECT p.oid FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_roles o ON o.oid = p.proowner
-           WHERE o.rolsuper AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+           JOIN pg_language l ON l.oid = p.prolang
+           WHERE o.rolsuper AND l.lanpltrusted AND n.nspname NOT IN ('pg_catalog', 'information_schema')
              AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e') LOOP
     EXECUTE format('ALTER ROUTINE %s OWNER TO ${OWNER_ROLE}', r.oid::regprocedure);
   END LOOP;
@@ -6174,6 +6193,320 @@ var init_restoreDump = __esm({
   }
 });
 
+// packages/core/src/engine/postgres/role-passwords.ts
+async function forgetRolePasswords(server, database, fail) {
+  const databases = await withCatalogOnly(server, database, async (c) => {
+    const roles = await c.query("SELECT format('ALTER ROLE %I PASSWORD NULL', rolname) AS sql FROM pg_authid WHERE rolpassword IS NOT NULL");
+    for (const r of roles.rows) await c.query(r.sql);
+    await c.query("VACUUM FULL pg_catalog.pg_authid");
+    return (await c.query("SELECT datname FROM pg_database WHERE datallowconn")).rows.map((r) => r.datname);
+  });
+  for (const db of databases) {
+    await withCatalogOnly(server, db, async (c) => {
+      await c.query("DELETE FROM pg_catalog.pg_statistic WHERE starelid = 'pg_catalog.pg_authid'::regclass");
+      await c.query("ANALYZE pg_catalog.pg_authid");
+      await c.query("VACUUM FULL pg_catalog.pg_statistic");
+    });
+  }
+  const left = await withCatalogOnly(server, database, (c) => c.query("SELECT 1 FROM pg_authid WHERE rolpassword IS NOT NULL"));
+  if (left.rowCount) throw fail(`${left.rowCount} role(s) still have a password after stripping.`);
+}
+var withCatalogOnly;
+var init_role_passwords = __esm({
+  "packages/core/src/engine/postgres/role-passwords.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_client();
+    withCatalogOnly = (server, db, fn) => withAdmin(server, db, fn, { catalogOnly: true });
+  }
+});
+
+// packages/core/src/engine/postgres/untrusted-functions.ts
+async function lockUntrustedFunctions(c, fail) {
+  const reachable = (await c.query(REACHABLE)).rows;
+  if (reachable.length === 0) return [];
+  const owners = await c.query(
+    `SELECT format('ALTER ROUTINE %s OWNER TO %I', p.oid::regprocedure, current_user) AS stmt ${UNTRUSTED}
+       AND NOT (SELECT rolsuper FROM pg_roles WHERE oid = p.proowner)`
+  );
+  for (const { stmt } of owners.rows) await c.query(stmt);
+  const grants = await c.query(
+    `SELECT format('REVOKE ALL ON ROUTINE %s FROM %s', p.oid::regprocedure, CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END) AS stmt
+     ${UNTRUSTED.replace("FROM pg_proc p", "FROM pg_proc p CROSS JOIN LATERAL aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a LEFT JOIN pg_roles r ON r.oid = a.grantee")}
+       AND NOT coalesce(r.rolsuper, false)`
+  );
+  for (const { stmt } of grants.rows) await c.query(stmt);
+  const left = (await c.query(REACHABLE)).rows;
+  if (left.length > 0)
+    throw fail(
+      `Function(s) ${left.slice(0, 3).map((f) => f.name).join(", ")} in an untrusted language are still reachable by a non-superuser.`
+    );
+  return reachable;
+}
+var UNTRUSTED, REACHABLE;
+var init_untrusted_functions = __esm({
+  "packages/core/src/engine/postgres/untrusted-functions.ts"() {
+    "use strict";
+    init_import_meta_url();
+    UNTRUSTED = `
+  FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang JOIN pg_namespace n ON n.oid = p.pronamespace
+ WHERE NOT l.lanpltrusted AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')`;
+    REACHABLE = `
+SELECT p.oid::regprocedure::text AS name, l.lanname AS language ${UNTRUSTED}
+   AND (NOT (SELECT rolsuper FROM pg_roles WHERE oid = p.proowner)
+        OR EXISTS (SELECT 1 FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a LEFT JOIN pg_roles r ON r.oid = a.grantee
+                    WHERE NOT coalesce(r.rolsuper, false)))
+ ORDER BY 1`;
+  }
+});
+
+// packages/core/src/engine/postgres/role-settings.ts
+async function carriedSettings(c) {
+  return (await c.query(CARRIED, PARAMS)).rows;
+}
+async function resetCarriedSettings(c, fail) {
+  const stmts = await c.query(
+    `SELECT format('ALTER ROLE %s%s RESET %I',
+                   CASE WHEN setrole = 0 THEN 'ALL' ELSE quote_ident(rolname) END,
+                   CASE WHEN setdatabase = 0 THEN '' ELSE format(' IN DATABASE %I', datname) END, name) AS stmt
+       FROM (${CARRIED}) carried`,
+    PARAMS
+  );
+  const carried = await carriedSettings(c);
+  for (const { stmt } of stmts.rows) await c.query(stmt);
+  const left = await carriedSettings(c);
+  if (left.length > 0)
+    throw fail(`The source sets ${left.slice(0, 3).map(describeSetting).join("; ")} with ALTER ROLE/DATABASE \u2026 SET, and it could not be reset.`);
+  return carried;
+}
+var OVERRIDE, PARAMS, CARRIED, describeSetting;
+var init_role_settings = __esm({
+  "packages/core/src/engine/postgres/role-settings.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_config();
+    OVERRIDE = `(name = ANY($1::text[]) OR name LIKE 'log\\_%' OR name LIKE 'debug\\_%' OR name LIKE 'trace\\_%')`;
+    PARAMS = [Object.keys(HARDENED_SETTINGS)];
+    CARRIED = `
+SELECT s.setrole, s.setdatabase, r.rolname, d.datname, name
+  FROM pg_db_role_setting s
+  LEFT JOIN pg_roles r ON r.oid = s.setrole
+  LEFT JOIN pg_database d ON d.oid = s.setdatabase
+  CROSS JOIN LATERAL (SELECT split_part(c, '=', 1) AS name FROM unnest(s.setconfig) c) n
+ WHERE ${OVERRIDE}
+ ORDER BY d.datname NULLS FIRST, r.rolname NULLS FIRST, name`;
+    describeSetting = (s) => `${s.name} (${[s.rolname ? `role ${s.rolname}` : "", s.datname ? `database ${s.datname}` : ""].filter(Boolean).join(", ") || "every role"})`;
+  }
+});
+
+// packages/core/src/engine/postgres/foreign-access.ts
+async function dropForeignSecrets(c, fail) {
+  const holders = (await c.query(HOLDERS, [DROPPED_OPTIONS])).rows;
+  for (const h of holders) {
+    try {
+      await c.query(h.stmt);
+    } catch (e) {
+      throw fail(`Could not take ${h.options} out of ${h.what} (SQLSTATE ${e.code ?? "unknown"}); drop it in the source.`);
+    }
+  }
+  const left = (await c.query(HOLDERS, [DROPPED_OPTIONS])).rows;
+  if (left.length > 0) throw fail(`${left.map((l) => l.what).join(", ")} still hold(s) a password, a file or a program after stripping.`);
+  if (holders.length > 0) {
+    await c.query(`DELETE FROM pg_catalog.pg_statistic WHERE starelid IN (${CATALOGS.map((t) => `'${t}'::regclass`).join(", ")})`);
+    await c.query(`VACUUM FULL ${CATALOGS.join(", ")}, pg_catalog.pg_statistic`);
+  }
+  return holders.map(({ what, options }) => ({ what, options }));
+}
+async function dropSubscriptions(c, fail) {
+  const subs = await c.query(
+    `SELECT quote_ident(subname) AS name,
+            ARRAY[format('ALTER SUBSCRIPTION %I DISABLE', subname), format('ALTER SUBSCRIPTION %I SET (slot_name = NONE)', subname), format('DROP SUBSCRIPTION %I', subname)] AS stmts
+       FROM pg_subscription WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY subname`
+  );
+  for (const s of subs.rows) {
+    for (const stmt of s.stmts) {
+      try {
+        await c.query(stmt);
+      } catch (e) {
+        throw fail(`Could not drop subscription ${s.name} (SQLSTATE ${e.code ?? "unknown"}); drop it in the source.`);
+      }
+    }
+  }
+  if (subs.rows.length > 0) {
+    await c.query("DELETE FROM pg_catalog.pg_statistic WHERE starelid = 'pg_catalog.pg_subscription'::regclass");
+    await c.query("VACUUM FULL pg_catalog.pg_subscription, pg_catalog.pg_statistic");
+  }
+  return subs.rows.map((s) => s.name);
+}
+var DROPPED_OPTIONS, HOLDERS, CATALOGS;
+var init_foreign_access = __esm({
+  "packages/core/src/engine/postgres/foreign-access.ts"() {
+    "use strict";
+    init_import_meta_url();
+    DROPPED_OPTIONS = ["password", "password_required", "passfile", "sslpassword", "sslkey", "sslcert", "program", "filename"];
+    HOLDERS = `
+WITH opt AS (SELECT unnest($1::text[]) AS key)
+SELECT format('ALTER FOREIGN TABLE %s OPTIONS (%s)', t.ftrelid::regclass,
+         CASE WHEN EXISTS (SELECT 1 FROM unnest(t.ftoptions) o WHERE split_part(o, '=', 1) = 'filename')
+              THEN concat_ws(', ', CASE WHEN EXISTS (SELECT 1 FROM unnest(t.ftoptions) o WHERE split_part(o, '=', 1) = 'program') THEN 'DROP program' END,
+                             'SET filename ''/dev/null''')
+              WHEN EXISTS (SELECT 1 FROM unnest(t.ftoptions) o WHERE split_part(o, '=', 1) = 'program')
+              THEN 'DROP program, ADD filename ''/dev/null'''
+              ELSE '' END
+         || (SELECT coalesce(string_agg(format(', DROP %I', split_part(o, '=', 1)), ''), '')
+               FROM unnest(t.ftoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt) AND split_part(o, '=', 1) NOT IN ('program', 'filename'))) AS stmt,
+       format('foreign table %s', t.ftrelid::regclass) AS what,
+       (SELECT string_agg(split_part(o, '=', 1), ', ') FROM unnest(t.ftoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt)) AS options
+  FROM pg_foreign_table t
+ -- a file_fdw table already reading /dev/null reaches nothing
+ WHERE EXISTS (SELECT 1 FROM unnest(t.ftoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt) AND o <> 'filename=/dev/null')
+UNION ALL
+SELECT format('ALTER SERVER %I OPTIONS (%s)', s.srvname,
+         (SELECT string_agg(format('DROP %I', split_part(o, '=', 1)), ', ') FROM unnest(s.srvoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt))),
+       format('server %I', s.srvname),
+       (SELECT string_agg(split_part(o, '=', 1), ', ') FROM unnest(s.srvoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt))
+  FROM pg_foreign_server s
+ WHERE EXISTS (SELECT 1 FROM unnest(s.srvoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt))
+UNION ALL
+SELECT format('ALTER USER MAPPING FOR %s SERVER %I OPTIONS (%s)', CASE WHEN m.umuser = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END, s.srvname,
+         (SELECT string_agg(format('DROP %I', split_part(o, '=', 1)), ', ') FROM unnest(m.umoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt))),
+       format('user mapping for %s on server %I', CASE WHEN m.umuser = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END, s.srvname),
+       (SELECT string_agg(split_part(o, '=', 1), ', ') FROM unnest(m.umoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt))
+  FROM pg_user_mapping m JOIN pg_foreign_server s ON s.oid = m.umserver LEFT JOIN pg_roles r ON r.oid = m.umuser
+ WHERE EXISTS (SELECT 1 FROM unnest(m.umoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt))
+ ORDER BY what`;
+    CATALOGS = ["pg_catalog.pg_user_mapping", "pg_catalog.pg_foreign_server", "pg_catalog.pg_foreign_table"];
+  }
+});
+
+// packages/core/src/engine/postgres/source-privileges.ts
+async function resetReservedRoles(c) {
+  const reset = await c.query("SELECT rolname FROM pg_roles WHERE rolname = ANY($1::text[]) ORDER BY rolname", [RESERVED_ROLES]);
+  if (reset.rows.length === 0) return [];
+  const stmts = await c.query(
+    `SELECT format('ALTER ROLE %I ${LEAST_PRIVILEGE2}', rolname) AS stmt FROM pg_roles WHERE rolname = ANY($1::text[])
+     UNION ALL
+     SELECT format('REVOKE %I FROM %I', g.rolname, m.rolname)
+       FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid JOIN pg_roles m ON m.oid = a.member
+      WHERE m.rolname = ANY($1::text[])`,
+    [RESERVED_ROLES]
+  );
+  for (const { stmt } of stmts.rows) await c.query(stmt);
+  const left = await c.query(
+    `SELECT 1 FROM pg_roles r WHERE r.rolname = ANY($1::text[])
+        AND (r.rolcanlogin OR r.rolsuper OR r.rolcreatedb OR r.rolcreaterole OR r.rolreplication OR r.rolbypassrls
+             OR EXISTS (SELECT 1 FROM pg_auth_members a WHERE a.member = r.oid))`,
+    [RESERVED_ROLES]
+  );
+  if (left.rowCount)
+    throw new BuildError(
+      `The source's role(s) ${reset.rows.map((r) => r.rolname).join(", ")} (names dbclone reserves) kept privileges after reset; the image was not built.`
+    );
+  return reset.rows.map((r) => r.rolname);
+}
+async function revokeWidenedSystemGrants(c) {
+  const widened = (await c.query(WIDENED)).rows;
+  for (const g of widened) {
+    if (!PRIVILEGES.has(g.privilege))
+      throw new BuildError(`The source grants an unknown privilege (${g.privilege}) on ${g.kind.toLowerCase()} ${g.name}; the image was not built.`);
+    const on = g.kind === "COLUMN" ? "" : `${g.kind} `;
+    const target = g.kind === "COLUMN" ? `${g.privilege} ${g.name}` : `${g.privilege} ON ${on}${g.name}`;
+    await c.query(`REVOKE ${target} FROM ${g.grantee} CASCADE`);
+  }
+  const left = (await c.query(WIDENED)).rows;
+  if (left.length > 0) {
+    throw new BuildError(
+      `The source grants ${left.length} privilege(s) on system objects beyond PostgreSQL's defaults that could not be taken back (${left.slice(0, 3).map(describe).join("; ")}); revoke them in the source. The image was not built.`
+    );
+  }
+  return widened;
+}
+async function connectableDatabases(c) {
+  const r = await c.query("SELECT datname FROM pg_database WHERE datallowconn ORDER BY datname");
+  return r.rows.map((row) => row.datname);
+}
+var RESERVED_ROLES, LEAST_PRIVILEGE2, WIDENED, PRIVILEGES, describe, describeGrant;
+var init_source_privileges = __esm({
+  "packages/core/src/engine/postgres/source-privileges.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_errors();
+    init_login_group();
+    init_ownership();
+    RESERVED_ROLES = [OWNER_ROLE, CLONE_LOGIN_GROUP];
+    LEAST_PRIVILEGE2 = "NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS";
+    WIDENED = `
+WITH ext AS (SELECT classid, objid FROM pg_depend WHERE deptype = 'e'),
+objs AS (
+  SELECT 'FUNCTION' AS kind, p.oid::regprocedure::text AS name, 'pg_proc'::regclass AS cls, p.oid AS obj, 0 AS sub,
+         p.proacl AS acl, acldefault('f', p.proowner) AS dflt
+    FROM pg_proc p
+   WHERE p.proacl IS NOT NULL AND (p.pronamespace = 'pg_catalog'::regnamespace
+      OR EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_proc'::regclass AND ext.objid = p.oid))
+  UNION ALL
+  SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END, c.oid::regclass::text, 'pg_class'::regclass, c.oid, 0,
+         c.relacl, acldefault((CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END)::"char", c.relowner)
+    FROM pg_class c
+   WHERE c.relacl IS NOT NULL AND (c.relnamespace = 'pg_catalog'::regnamespace
+      OR EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_class'::regclass AND ext.objid = c.oid))
+  UNION ALL
+  SELECT 'COLUMN', format('(%I) ON TABLE %s', a.attname, c.oid::regclass), 'pg_class'::regclass, c.oid, a.attnum,
+         a.attacl, NULL::aclitem[]
+    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+   WHERE a.attacl IS NOT NULL AND (c.relnamespace = 'pg_catalog'::regnamespace
+      OR EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_class'::regclass AND ext.objid = c.oid))
+  UNION ALL
+  SELECT 'SCHEMA', quote_ident(n.nspname), 'pg_namespace'::regclass, n.oid, 0, n.nspacl, acldefault('n', n.nspowner)
+    FROM pg_namespace n
+   WHERE n.nspacl IS NOT NULL AND (n.oid = 'pg_catalog'::regnamespace
+      OR EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_namespace'::regclass AND ext.objid = n.oid))
+  UNION ALL
+  SELECT 'LANGUAGE', quote_ident(l.lanname), 'pg_language'::regclass, l.oid, 0, l.lanacl, acldefault('l', l.lanowner)
+    FROM pg_language l WHERE l.lanacl IS NOT NULL
+  UNION ALL
+  SELECT 'FOREIGN DATA WRAPPER', quote_ident(w.fdwname), 'pg_foreign_data_wrapper'::regclass, w.oid, 0, w.fdwacl, acldefault('F', w.fdwowner)
+    FROM pg_foreign_data_wrapper w WHERE w.fdwacl IS NOT NULL
+)
+SELECT o.kind, o.name, g.privilege_type AS privilege,
+       CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END AS grantee
+  FROM objs o
+  LEFT JOIN pg_init_privs i ON i.classoid = o.cls AND i.objoid = o.obj AND i.objsubid = o.sub
+  CROSS JOIN LATERAL aclexplode(o.acl) g
+  LEFT JOIN pg_roles r ON r.oid = g.grantee
+ WHERE NOT coalesce(r.rolsuper, false)
+   AND NOT EXISTS (SELECT 1 FROM aclexplode(coalesce(i.initprivs, o.dflt)) b
+                    WHERE b.privilege_type = g.privilege_type AND b.grantee IN (g.grantee, 0))
+UNION ALL
+-- initdb grants no SET / ALTER SYSTEM on any parameter.
+SELECT 'PARAMETER', quote_ident(p.parname), g.privilege_type,
+       CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END
+  FROM pg_parameter_acl p
+  CROSS JOIN LATERAL aclexplode(p.paracl) g
+  LEFT JOIN pg_roles r ON r.oid = g.grantee
+ WHERE NOT coalesce(r.rolsuper, false)
+ ORDER BY 1, 2, 3, 4`;
+    PRIVILEGES = /* @__PURE__ */ new Set([
+      "SELECT",
+      "INSERT",
+      "UPDATE",
+      "DELETE",
+      "TRUNCATE",
+      "REFERENCES",
+      "TRIGGER",
+      "EXECUTE",
+      "USAGE",
+      "CREATE",
+      "CONNECT",
+      "TEMPORARY",
+      "SET",
+      "ALTER SYSTEM"
+    ]);
+    describe = (g) => `${g.privilege} on ${g.kind.toLowerCase()} ${g.name} to ${g.grantee}`;
+    describeGrant = describe;
+  }
+});
+
 // packages/core/src/engine/postgres/restore.ts
 async function restoreSources(sources, mountPath, reporter) {
   if (sources.length === 0) throw new SourceError("No sources given: name at least one dump, data directory or server URL.");
@@ -6224,9 +6557,10 @@ async function restoreSources(sources, mountPath, reporter) {
     }
     const databases = await withAdmin(server, "template1", userDatabases);
     for (const db of databases) await withAdmin(server, db, (c) => c.query("ANALYZE"));
+    await takeBackSourcePrivileges(server, reporter);
     await withAdmin(server, "template1", ensureOwnerRole);
     for (const db of databases) await withAdmin(server, db, handOverOwnership);
-    await forgetRolePasswords(server);
+    await forgetSourceRolePasswords(server);
   } catch (e) {
     throw e instanceof SourceError || e instanceof NotSupportedError ? e : new BuildError(`Restore failed: ${e.message}`, { cause: e });
   } finally {
@@ -6238,33 +6572,59 @@ async function restoreSources(sources, mountPath, reporter) {
   progress.finish(`Restored PostgreSQL ${info.version}`);
   return { kind: "postgres", version: info.version, rolePasswordsStripped: true, ...backupChain ? { backupChain } : {} };
 }
+async function forgetSourceRolePasswords(server) {
+  const start2 = await withAdmin(
+    server,
+    "template1",
+    async (c) => (await c.query("SELECT 1 FROM pg_database WHERE datname = 'postgres' AND datallowconn")).rowCount ? "postgres" : "template1"
+  );
+  await forgetRolePasswords(server, start2, (m) => new BuildError(`${m} The image was not built.`));
+}
+async function takeBackSourcePrivileges(server, reporter) {
+  const settings = await withAdmin(server, "template1", (c) => resetCarriedSettings(c, (m) => new BuildError(`${m} The image was not built.`)), {
+    catalogOnly: true
+  });
+  if (settings.length > 0)
+    reporter.warn(
+      `Reset ${settings.length} ALTER ROLE/DATABASE \u2026 SET setting(s) of the source that would undo the server's hardened settings: ${settings.slice(0, 5).map(describeSetting).join("; ")}${settings.length > 5 ? "; \u2026" : ""}.`
+    );
+  const reset = await withAdmin(server, "template1", resetReservedRoles, { catalogOnly: true });
+  if (reset.length > 0) reporter.warn(`The source has role(s) named ${reset.join(", ")}, which dbclone reserves: stripped to bare NOLOGIN roles.`);
+  for (const db of await withAdmin(server, "template1", connectableDatabases, { catalogOnly: true })) {
+    const fail = (m) => new BuildError(`Database ${db}: ${m} The image was not built.`);
+    const { taken, stripped, subscriptions, locked } = await withAdmin(
+      server,
+      db,
+      async (c) => ({
+        taken: await revokeWidenedSystemGrants(c),
+        stripped: await dropForeignSecrets(c, fail),
+        subscriptions: await dropSubscriptions(c, fail),
+        locked: await lockUntrustedFunctions(c, fail)
+      }),
+      { catalogOnly: true }
+    );
+    if (locked.length > 0) {
+      const shown = locked.slice(0, 3).map((f) => `${f.name} (${f.language})`).join(", ");
+      reporter.warn(
+        `Database ${db}: ${locked.length} function(s) in an untrusted language, which run outside PostgreSQL's sandbox, can no longer be run by the image's roles or a clone's login: ${shown}${locked.length > 3 ? ", \u2026" : ""}.`
+      );
+    }
+    if (subscriptions.length > 0)
+      reporter.warn(`Database ${db}: dropped logical subscription(s) ${subscriptions.join(", ")} (a clone must not connect to a publisher).`);
+    for (const s of stripped) reporter.warn(`Database ${db}: took ${s.options} out of ${s.what} (a password, a file or a program outside the image).`);
+    if (taken.length > 0) {
+      const shown = taken.slice(0, 3).map(describeGrant).join("; ");
+      reporter.warn(
+        `Database ${db}: took back ${taken.length} privilege(s) on system objects the source granted beyond PostgreSQL's defaults (${shown}${taken.length > 3 ? "; \u2026" : ""}).`
+      );
+    }
+  }
+}
 async function finish(bins, mountPath, adminUser) {
   const version2 = await binariesVersion(bins.dir);
   const info = { kind: "postgres", version: version2, adminUser };
   await writeEngineFile(mountPath, info);
   return info;
-}
-async function forgetRolePasswords(server) {
-  for (const db of ["postgres", "template1"]) {
-    try {
-      await withAdmin(
-        server,
-        db,
-        async (c) => {
-          const roles = await c.query(
-            "SELECT format('ALTER ROLE %I PASSWORD NULL', rolname) AS sql FROM pg_authid WHERE rolpassword IS NOT NULL"
-          );
-          for (const r of roles.rows) await c.query(r.sql);
-          const left = await c.query("SELECT 1 FROM pg_authid WHERE rolpassword IS NOT NULL");
-          if (left.rowCount) throw new BuildError(`${left.rowCount} role(s) still have a password after stripping; the image was not built.`);
-        },
-        { catalogOnly: true }
-      );
-      return;
-    } catch (e) {
-      if (e.code !== "3D000") throw e;
-    }
-  }
 }
 var init_restore = __esm({
   "packages/core/src/engine/postgres/restore.ts"() {
@@ -6282,6 +6642,11 @@ var init_restore = __esm({
     init_pitr();
     init_probe();
     init_restoreDump();
+    init_role_passwords();
+    init_untrusted_functions();
+    init_role_settings();
+    init_foreign_access();
+    init_source_privileges();
   }
 });
 

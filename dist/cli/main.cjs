@@ -346,10 +346,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path92) {
-  if (!path92)
+function getElementAtPath(obj, path93) {
+  if (!path93)
     return obj;
-  return path92.reduce((acc, key) => acc?.[key], obj);
+  return path93.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -608,11 +608,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path92, issues) {
+function prefixIssues(path93, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path92);
+    iss.path.unshift(path93);
     return iss;
   });
 }
@@ -1143,16 +1143,16 @@ function flattenError(error2, mapper = (issue2) => issue2.message) {
 }
 function formatError(error2, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error3, path92 = []) => {
+  const processError = (error3, path93 = []) => {
     for (const issue2 of error3.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path92, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path93, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path92, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path93, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path92, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path93, ...issue2.path]);
       } else {
-        const fullpath = [...path92, ...issue2.path];
+        const fullpath = [...path93, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -9142,8 +9142,8 @@ async function errorText(res) {
   }
 }
 function shortPath(p) {
-  const path92 = /^https?:/.test(p) ? new URL(p).pathname : p.split("?")[0];
-  return path92.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/g, "sha256:$1\u2026").replace(/\/uploads\/[^/]+$/, "/uploads/\u2026");
+  const path93 = /^https?:/.test(p) ? new URL(p).pathname : p.split("?")[0];
+  return path93.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/g, "sha256:$1\u2026").replace(/\/uploads\/[^/]+$/, "/uploads/\u2026");
 }
 function reasonFor(e) {
   for (let err = e, depth = 0; err && depth < 4; err = err.cause, depth++) {
@@ -13707,7 +13707,9 @@ var init_config = __esm({
       log_parameter_max_length: "0",
       log_parameter_max_length_on_error: "0",
       password_encryption: "scram-sha-256",
-      external_pid_file: ""
+      external_pid_file: "",
+      // A subscription copied with a data directory would connect to its publisher and apply from it.
+      max_logical_replication_workers: "0"
     };
     BUILD_SETTINGS = {
       listen_addresses: "",
@@ -13914,7 +13916,7 @@ async function adminClient(server, database2 = "postgres", opts = {}) {
     port: server.port,
     user: server.adminUser,
     database: database2,
-    ...opts.catalogOnly ? { options: CATALOG_ONLY_SESSION } : {}
+    options: opts.catalogOnly ? CATALOG_ONLY_SESSION : ADMIN_SESSION
   });
   await client.connect();
   return client;
@@ -13932,13 +13934,14 @@ async function userDatabases(c) {
   const r = await c.query("SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY datname");
   return r.rows.map((row) => row.datname);
 }
-var import_pg, CATALOG_ONLY_SESSION;
+var import_pg, ADMIN_SESSION, CATALOG_ONLY_SESSION;
 var init_client2 = __esm({
   "packages/core/src/engine/postgres/client.ts"() {
     "use strict";
     init_import_meta_url();
     import_pg = __toESM(require_pg(), 1);
-    CATALOG_ONLY_SESSION = "-c search_path=pg_catalog -c statement_timeout=0 -c lock_timeout=0 -c idle_in_transaction_session_timeout=0 -c default_transaction_read_only=off";
+    ADMIN_SESSION = "-c session_preload_libraries= -c local_preload_libraries= -c log_statement=none -c log_min_duration_statement=-1 -c log_min_error_statement=panic -c debug_print_parse=off -c debug_print_rewritten=off -c debug_print_plan=off";
+    CATALOG_ONLY_SESSION = `${ADMIN_SESSION} -c search_path=pg_catalog -c statement_timeout=0 -c lock_timeout=0 -c idle_in_transaction_session_timeout=0 -c default_transaction_read_only=off`;
   }
 });
 
@@ -14162,7 +14165,9 @@ function grantStatementsSql(role) {
        format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT ALL ON SEQUENCES TO %I', nspname, $1::text)])
      FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}
     UNION ALL
-    SELECT 3, owners.stmt FROM (
+    SELECT 3, stmt FROM (${EXTENSION_MEMBERS_KEPT}) kept
+    UNION ALL
+    SELECT 4, owners.stmt FROM (
       SELECT DISTINCT format('GRANT %I TO %I', r.rolname, $1::text) AS stmt
       FROM (SELECT relowner AS owner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${SYSTEM_SCHEMA_FILTER}
             UNION SELECT nspowner FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}) o
@@ -14171,7 +14176,7 @@ function grantStatementsSql(role) {
         AND r.rolname <> $1::text AND r.rolname NOT LIKE 'pg\\_%') owners
   ) s ORDER BY ord`;
 }
-var LEAST_PRIVILEGE, harmlessRole;
+var LEAST_PRIVILEGE, harmlessRole, EXTENSION_MEMBERS_KEPT;
 var init_grants = __esm({
   "packages/core/src/engine/postgres/grants.ts"() {
     "use strict";
@@ -14183,6 +14188,18 @@ var init_grants = __esm({
           WHERE (d.rolsuper OR d.rolcreaterole OR d.rolreplication OR d.rolbypassrls
                  OR d.rolname IN ('pg_execute_server_program', 'pg_read_server_files', 'pg_write_server_files'))
             AND pg_has_role(${r}.oid, d.oid, 'MEMBER'))`;
+    EXTENSION_MEMBERS_KEPT = `
+      SELECT format('REVOKE EXECUTE ON ROUTINE %s FROM %I', p.oid::regprocedure, $1::text) AS stmt
+        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
+       WHERE ${SYSTEM_SCHEMA_FILTER}
+         AND (NOT l.lanpltrusted OR EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'))
+         AND NOT EXISTS (SELECT 1 FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
+                          WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE')
+      UNION ALL
+      SELECT format('REVOKE ALL ON %s %s FROM %I', CASE c.relkind WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END, c.oid::regclass, $1::text)
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE ${SYSTEM_SCHEMA_FILTER} AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+         AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')`;
   }
 });
 
@@ -15080,7 +15097,7 @@ async function answers(spec) {
     port: spec.port,
     user: spec.connectUser,
     database: keep ?? "postgres",
-    ...keep ? { options: CATALOG_ONLY_SESSION } : {}
+    options: keep ? CATALOG_ONLY_SESSION : ADMIN_SESSION
   });
   let parked2 = false;
   try {
@@ -15697,8 +15714,10 @@ BEGIN
       CASE r.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END,
       r.oid::regclass);
   END LOOP;
+  -- Not a function in an untrusted language (C, internal, plpython3u\u2026): untrusted-functions.ts.
   FOR r IN SELECT p.oid FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_roles o ON o.oid = p.proowner
-           WHERE o.rolsuper AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+           JOIN pg_language l ON l.oid = p.prolang
+           WHERE o.rolsuper AND l.lanpltrusted AND n.nspname NOT IN ('pg_catalog', 'information_schema')
              AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e') LOOP
     EXECUTE format('ALTER ROUTINE %s OWNER TO ${OWNER_ROLE}', r.oid::regprocedure);
   END LOOP;
@@ -15911,6 +15930,320 @@ var init_restoreDump = __esm({
   }
 });
 
+// packages/core/src/engine/postgres/role-passwords.ts
+async function forgetRolePasswords(server, database2, fail) {
+  const databases2 = await withCatalogOnly(server, database2, async (c) => {
+    const roles = await c.query("SELECT format('ALTER ROLE %I PASSWORD NULL', rolname) AS sql FROM pg_authid WHERE rolpassword IS NOT NULL");
+    for (const r of roles.rows) await c.query(r.sql);
+    await c.query("VACUUM FULL pg_catalog.pg_authid");
+    return (await c.query("SELECT datname FROM pg_database WHERE datallowconn")).rows.map((r) => r.datname);
+  });
+  for (const db of databases2) {
+    await withCatalogOnly(server, db, async (c) => {
+      await c.query("DELETE FROM pg_catalog.pg_statistic WHERE starelid = 'pg_catalog.pg_authid'::regclass");
+      await c.query("ANALYZE pg_catalog.pg_authid");
+      await c.query("VACUUM FULL pg_catalog.pg_statistic");
+    });
+  }
+  const left = await withCatalogOnly(server, database2, (c) => c.query("SELECT 1 FROM pg_authid WHERE rolpassword IS NOT NULL"));
+  if (left.rowCount) throw fail(`${left.rowCount} role(s) still have a password after stripping.`);
+}
+var withCatalogOnly;
+var init_role_passwords = __esm({
+  "packages/core/src/engine/postgres/role-passwords.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_client2();
+    withCatalogOnly = (server, db, fn) => withAdmin(server, db, fn, { catalogOnly: true });
+  }
+});
+
+// packages/core/src/engine/postgres/untrusted-functions.ts
+async function lockUntrustedFunctions(c, fail) {
+  const reachable = (await c.query(REACHABLE)).rows;
+  if (reachable.length === 0) return [];
+  const owners = await c.query(
+    `SELECT format('ALTER ROUTINE %s OWNER TO %I', p.oid::regprocedure, current_user) AS stmt ${UNTRUSTED}
+       AND NOT (SELECT rolsuper FROM pg_roles WHERE oid = p.proowner)`
+  );
+  for (const { stmt } of owners.rows) await c.query(stmt);
+  const grants = await c.query(
+    `SELECT format('REVOKE ALL ON ROUTINE %s FROM %s', p.oid::regprocedure, CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END) AS stmt
+     ${UNTRUSTED.replace("FROM pg_proc p", "FROM pg_proc p CROSS JOIN LATERAL aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a LEFT JOIN pg_roles r ON r.oid = a.grantee")}
+       AND NOT coalesce(r.rolsuper, false)`
+  );
+  for (const { stmt } of grants.rows) await c.query(stmt);
+  const left = (await c.query(REACHABLE)).rows;
+  if (left.length > 0)
+    throw fail(
+      `Function(s) ${left.slice(0, 3).map((f) => f.name).join(", ")} in an untrusted language are still reachable by a non-superuser.`
+    );
+  return reachable;
+}
+var UNTRUSTED, REACHABLE;
+var init_untrusted_functions = __esm({
+  "packages/core/src/engine/postgres/untrusted-functions.ts"() {
+    "use strict";
+    init_import_meta_url();
+    UNTRUSTED = `
+  FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang JOIN pg_namespace n ON n.oid = p.pronamespace
+ WHERE NOT l.lanpltrusted AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')`;
+    REACHABLE = `
+SELECT p.oid::regprocedure::text AS name, l.lanname AS language ${UNTRUSTED}
+   AND (NOT (SELECT rolsuper FROM pg_roles WHERE oid = p.proowner)
+        OR EXISTS (SELECT 1 FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a LEFT JOIN pg_roles r ON r.oid = a.grantee
+                    WHERE NOT coalesce(r.rolsuper, false)))
+ ORDER BY 1`;
+  }
+});
+
+// packages/core/src/engine/postgres/role-settings.ts
+async function carriedSettings(c) {
+  return (await c.query(CARRIED, PARAMS)).rows;
+}
+async function resetCarriedSettings(c, fail) {
+  const stmts = await c.query(
+    `SELECT format('ALTER ROLE %s%s RESET %I',
+                   CASE WHEN setrole = 0 THEN 'ALL' ELSE quote_ident(rolname) END,
+                   CASE WHEN setdatabase = 0 THEN '' ELSE format(' IN DATABASE %I', datname) END, name) AS stmt
+       FROM (${CARRIED}) carried`,
+    PARAMS
+  );
+  const carried = await carriedSettings(c);
+  for (const { stmt } of stmts.rows) await c.query(stmt);
+  const left = await carriedSettings(c);
+  if (left.length > 0)
+    throw fail(`The source sets ${left.slice(0, 3).map(describeSetting).join("; ")} with ALTER ROLE/DATABASE \u2026 SET, and it could not be reset.`);
+  return carried;
+}
+var OVERRIDE, PARAMS, CARRIED, describeSetting;
+var init_role_settings = __esm({
+  "packages/core/src/engine/postgres/role-settings.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_config();
+    OVERRIDE = `(name = ANY($1::text[]) OR name LIKE 'log\\_%' OR name LIKE 'debug\\_%' OR name LIKE 'trace\\_%')`;
+    PARAMS = [Object.keys(HARDENED_SETTINGS)];
+    CARRIED = `
+SELECT s.setrole, s.setdatabase, r.rolname, d.datname, name
+  FROM pg_db_role_setting s
+  LEFT JOIN pg_roles r ON r.oid = s.setrole
+  LEFT JOIN pg_database d ON d.oid = s.setdatabase
+  CROSS JOIN LATERAL (SELECT split_part(c, '=', 1) AS name FROM unnest(s.setconfig) c) n
+ WHERE ${OVERRIDE}
+ ORDER BY d.datname NULLS FIRST, r.rolname NULLS FIRST, name`;
+    describeSetting = (s) => `${s.name} (${[s.rolname ? `role ${s.rolname}` : "", s.datname ? `database ${s.datname}` : ""].filter(Boolean).join(", ") || "every role"})`;
+  }
+});
+
+// packages/core/src/engine/postgres/foreign-access.ts
+async function dropForeignSecrets(c, fail) {
+  const holders = (await c.query(HOLDERS, [DROPPED_OPTIONS])).rows;
+  for (const h of holders) {
+    try {
+      await c.query(h.stmt);
+    } catch (e) {
+      throw fail(`Could not take ${h.options} out of ${h.what} (SQLSTATE ${e.code ?? "unknown"}); drop it in the source.`);
+    }
+  }
+  const left = (await c.query(HOLDERS, [DROPPED_OPTIONS])).rows;
+  if (left.length > 0) throw fail(`${left.map((l) => l.what).join(", ")} still hold(s) a password, a file or a program after stripping.`);
+  if (holders.length > 0) {
+    await c.query(`DELETE FROM pg_catalog.pg_statistic WHERE starelid IN (${CATALOGS.map((t) => `'${t}'::regclass`).join(", ")})`);
+    await c.query(`VACUUM FULL ${CATALOGS.join(", ")}, pg_catalog.pg_statistic`);
+  }
+  return holders.map(({ what, options }) => ({ what, options }));
+}
+async function dropSubscriptions(c, fail) {
+  const subs = await c.query(
+    `SELECT quote_ident(subname) AS name,
+            ARRAY[format('ALTER SUBSCRIPTION %I DISABLE', subname), format('ALTER SUBSCRIPTION %I SET (slot_name = NONE)', subname), format('DROP SUBSCRIPTION %I', subname)] AS stmts
+       FROM pg_subscription WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY subname`
+  );
+  for (const s of subs.rows) {
+    for (const stmt of s.stmts) {
+      try {
+        await c.query(stmt);
+      } catch (e) {
+        throw fail(`Could not drop subscription ${s.name} (SQLSTATE ${e.code ?? "unknown"}); drop it in the source.`);
+      }
+    }
+  }
+  if (subs.rows.length > 0) {
+    await c.query("DELETE FROM pg_catalog.pg_statistic WHERE starelid = 'pg_catalog.pg_subscription'::regclass");
+    await c.query("VACUUM FULL pg_catalog.pg_subscription, pg_catalog.pg_statistic");
+  }
+  return subs.rows.map((s) => s.name);
+}
+var DROPPED_OPTIONS, HOLDERS, CATALOGS;
+var init_foreign_access = __esm({
+  "packages/core/src/engine/postgres/foreign-access.ts"() {
+    "use strict";
+    init_import_meta_url();
+    DROPPED_OPTIONS = ["password", "password_required", "passfile", "sslpassword", "sslkey", "sslcert", "program", "filename"];
+    HOLDERS = `
+WITH opt AS (SELECT unnest($1::text[]) AS key)
+SELECT format('ALTER FOREIGN TABLE %s OPTIONS (%s)', t.ftrelid::regclass,
+         CASE WHEN EXISTS (SELECT 1 FROM unnest(t.ftoptions) o WHERE split_part(o, '=', 1) = 'filename')
+              THEN concat_ws(', ', CASE WHEN EXISTS (SELECT 1 FROM unnest(t.ftoptions) o WHERE split_part(o, '=', 1) = 'program') THEN 'DROP program' END,
+                             'SET filename ''/dev/null''')
+              WHEN EXISTS (SELECT 1 FROM unnest(t.ftoptions) o WHERE split_part(o, '=', 1) = 'program')
+              THEN 'DROP program, ADD filename ''/dev/null'''
+              ELSE '' END
+         || (SELECT coalesce(string_agg(format(', DROP %I', split_part(o, '=', 1)), ''), '')
+               FROM unnest(t.ftoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt) AND split_part(o, '=', 1) NOT IN ('program', 'filename'))) AS stmt,
+       format('foreign table %s', t.ftrelid::regclass) AS what,
+       (SELECT string_agg(split_part(o, '=', 1), ', ') FROM unnest(t.ftoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt)) AS options
+  FROM pg_foreign_table t
+ -- a file_fdw table already reading /dev/null reaches nothing
+ WHERE EXISTS (SELECT 1 FROM unnest(t.ftoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt) AND o <> 'filename=/dev/null')
+UNION ALL
+SELECT format('ALTER SERVER %I OPTIONS (%s)', s.srvname,
+         (SELECT string_agg(format('DROP %I', split_part(o, '=', 1)), ', ') FROM unnest(s.srvoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt))),
+       format('server %I', s.srvname),
+       (SELECT string_agg(split_part(o, '=', 1), ', ') FROM unnest(s.srvoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt))
+  FROM pg_foreign_server s
+ WHERE EXISTS (SELECT 1 FROM unnest(s.srvoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt))
+UNION ALL
+SELECT format('ALTER USER MAPPING FOR %s SERVER %I OPTIONS (%s)', CASE WHEN m.umuser = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END, s.srvname,
+         (SELECT string_agg(format('DROP %I', split_part(o, '=', 1)), ', ') FROM unnest(m.umoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt))),
+       format('user mapping for %s on server %I', CASE WHEN m.umuser = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END, s.srvname),
+       (SELECT string_agg(split_part(o, '=', 1), ', ') FROM unnest(m.umoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt))
+  FROM pg_user_mapping m JOIN pg_foreign_server s ON s.oid = m.umserver LEFT JOIN pg_roles r ON r.oid = m.umuser
+ WHERE EXISTS (SELECT 1 FROM unnest(m.umoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt))
+ ORDER BY what`;
+    CATALOGS = ["pg_catalog.pg_user_mapping", "pg_catalog.pg_foreign_server", "pg_catalog.pg_foreign_table"];
+  }
+});
+
+// packages/core/src/engine/postgres/source-privileges.ts
+async function resetReservedRoles(c) {
+  const reset = await c.query("SELECT rolname FROM pg_roles WHERE rolname = ANY($1::text[]) ORDER BY rolname", [RESERVED_ROLES]);
+  if (reset.rows.length === 0) return [];
+  const stmts = await c.query(
+    `SELECT format('ALTER ROLE %I ${LEAST_PRIVILEGE2}', rolname) AS stmt FROM pg_roles WHERE rolname = ANY($1::text[])
+     UNION ALL
+     SELECT format('REVOKE %I FROM %I', g.rolname, m.rolname)
+       FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid JOIN pg_roles m ON m.oid = a.member
+      WHERE m.rolname = ANY($1::text[])`,
+    [RESERVED_ROLES]
+  );
+  for (const { stmt } of stmts.rows) await c.query(stmt);
+  const left = await c.query(
+    `SELECT 1 FROM pg_roles r WHERE r.rolname = ANY($1::text[])
+        AND (r.rolcanlogin OR r.rolsuper OR r.rolcreatedb OR r.rolcreaterole OR r.rolreplication OR r.rolbypassrls
+             OR EXISTS (SELECT 1 FROM pg_auth_members a WHERE a.member = r.oid))`,
+    [RESERVED_ROLES]
+  );
+  if (left.rowCount)
+    throw new BuildError(
+      `The source's role(s) ${reset.rows.map((r) => r.rolname).join(", ")} (names dbclone reserves) kept privileges after reset; the image was not built.`
+    );
+  return reset.rows.map((r) => r.rolname);
+}
+async function revokeWidenedSystemGrants(c) {
+  const widened = (await c.query(WIDENED)).rows;
+  for (const g of widened) {
+    if (!PRIVILEGES.has(g.privilege))
+      throw new BuildError(`The source grants an unknown privilege (${g.privilege}) on ${g.kind.toLowerCase()} ${g.name}; the image was not built.`);
+    const on = g.kind === "COLUMN" ? "" : `${g.kind} `;
+    const target = g.kind === "COLUMN" ? `${g.privilege} ${g.name}` : `${g.privilege} ON ${on}${g.name}`;
+    await c.query(`REVOKE ${target} FROM ${g.grantee} CASCADE`);
+  }
+  const left = (await c.query(WIDENED)).rows;
+  if (left.length > 0) {
+    throw new BuildError(
+      `The source grants ${left.length} privilege(s) on system objects beyond PostgreSQL's defaults that could not be taken back (${left.slice(0, 3).map(describe2).join("; ")}); revoke them in the source. The image was not built.`
+    );
+  }
+  return widened;
+}
+async function connectableDatabases(c) {
+  const r = await c.query("SELECT datname FROM pg_database WHERE datallowconn ORDER BY datname");
+  return r.rows.map((row) => row.datname);
+}
+var RESERVED_ROLES, LEAST_PRIVILEGE2, WIDENED, PRIVILEGES, describe2, describeGrant;
+var init_source_privileges = __esm({
+  "packages/core/src/engine/postgres/source-privileges.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_errors();
+    init_login_group();
+    init_ownership();
+    RESERVED_ROLES = [OWNER_ROLE, CLONE_LOGIN_GROUP];
+    LEAST_PRIVILEGE2 = "NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS";
+    WIDENED = `
+WITH ext AS (SELECT classid, objid FROM pg_depend WHERE deptype = 'e'),
+objs AS (
+  SELECT 'FUNCTION' AS kind, p.oid::regprocedure::text AS name, 'pg_proc'::regclass AS cls, p.oid AS obj, 0 AS sub,
+         p.proacl AS acl, acldefault('f', p.proowner) AS dflt
+    FROM pg_proc p
+   WHERE p.proacl IS NOT NULL AND (p.pronamespace = 'pg_catalog'::regnamespace
+      OR EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_proc'::regclass AND ext.objid = p.oid))
+  UNION ALL
+  SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END, c.oid::regclass::text, 'pg_class'::regclass, c.oid, 0,
+         c.relacl, acldefault((CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END)::"char", c.relowner)
+    FROM pg_class c
+   WHERE c.relacl IS NOT NULL AND (c.relnamespace = 'pg_catalog'::regnamespace
+      OR EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_class'::regclass AND ext.objid = c.oid))
+  UNION ALL
+  SELECT 'COLUMN', format('(%I) ON TABLE %s', a.attname, c.oid::regclass), 'pg_class'::regclass, c.oid, a.attnum,
+         a.attacl, NULL::aclitem[]
+    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+   WHERE a.attacl IS NOT NULL AND (c.relnamespace = 'pg_catalog'::regnamespace
+      OR EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_class'::regclass AND ext.objid = c.oid))
+  UNION ALL
+  SELECT 'SCHEMA', quote_ident(n.nspname), 'pg_namespace'::regclass, n.oid, 0, n.nspacl, acldefault('n', n.nspowner)
+    FROM pg_namespace n
+   WHERE n.nspacl IS NOT NULL AND (n.oid = 'pg_catalog'::regnamespace
+      OR EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_namespace'::regclass AND ext.objid = n.oid))
+  UNION ALL
+  SELECT 'LANGUAGE', quote_ident(l.lanname), 'pg_language'::regclass, l.oid, 0, l.lanacl, acldefault('l', l.lanowner)
+    FROM pg_language l WHERE l.lanacl IS NOT NULL
+  UNION ALL
+  SELECT 'FOREIGN DATA WRAPPER', quote_ident(w.fdwname), 'pg_foreign_data_wrapper'::regclass, w.oid, 0, w.fdwacl, acldefault('F', w.fdwowner)
+    FROM pg_foreign_data_wrapper w WHERE w.fdwacl IS NOT NULL
+)
+SELECT o.kind, o.name, g.privilege_type AS privilege,
+       CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END AS grantee
+  FROM objs o
+  LEFT JOIN pg_init_privs i ON i.classoid = o.cls AND i.objoid = o.obj AND i.objsubid = o.sub
+  CROSS JOIN LATERAL aclexplode(o.acl) g
+  LEFT JOIN pg_roles r ON r.oid = g.grantee
+ WHERE NOT coalesce(r.rolsuper, false)
+   AND NOT EXISTS (SELECT 1 FROM aclexplode(coalesce(i.initprivs, o.dflt)) b
+                    WHERE b.privilege_type = g.privilege_type AND b.grantee IN (g.grantee, 0))
+UNION ALL
+-- initdb grants no SET / ALTER SYSTEM on any parameter.
+SELECT 'PARAMETER', quote_ident(p.parname), g.privilege_type,
+       CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END
+  FROM pg_parameter_acl p
+  CROSS JOIN LATERAL aclexplode(p.paracl) g
+  LEFT JOIN pg_roles r ON r.oid = g.grantee
+ WHERE NOT coalesce(r.rolsuper, false)
+ ORDER BY 1, 2, 3, 4`;
+    PRIVILEGES = /* @__PURE__ */ new Set([
+      "SELECT",
+      "INSERT",
+      "UPDATE",
+      "DELETE",
+      "TRUNCATE",
+      "REFERENCES",
+      "TRIGGER",
+      "EXECUTE",
+      "USAGE",
+      "CREATE",
+      "CONNECT",
+      "TEMPORARY",
+      "SET",
+      "ALTER SYSTEM"
+    ]);
+    describe2 = (g) => `${g.privilege} on ${g.kind.toLowerCase()} ${g.name} to ${g.grantee}`;
+    describeGrant = describe2;
+  }
+});
+
 // packages/core/src/engine/postgres/restore.ts
 async function restoreSources(sources, mountPath, reporter) {
   if (sources.length === 0) throw new SourceError("No sources given: name at least one dump, data directory or server URL.");
@@ -15961,9 +16294,10 @@ async function restoreSources(sources, mountPath, reporter) {
     }
     const databases2 = await withAdmin(server, "template1", userDatabases);
     for (const db of databases2) await withAdmin(server, db, (c) => c.query("ANALYZE"));
+    await takeBackSourcePrivileges(server, reporter);
     await withAdmin(server, "template1", ensureOwnerRole);
     for (const db of databases2) await withAdmin(server, db, handOverOwnership);
-    await forgetRolePasswords(server);
+    await forgetSourceRolePasswords(server);
   } catch (e) {
     throw e instanceof SourceError || e instanceof NotSupportedError ? e : new BuildError(`Restore failed: ${e.message}`, { cause: e });
   } finally {
@@ -15975,33 +16309,59 @@ async function restoreSources(sources, mountPath, reporter) {
   progress.finish(`Restored PostgreSQL ${info.version}`);
   return { kind: "postgres", version: info.version, rolePasswordsStripped: true, ...backupChain ? { backupChain } : {} };
 }
+async function forgetSourceRolePasswords(server) {
+  const start2 = await withAdmin(
+    server,
+    "template1",
+    async (c) => (await c.query("SELECT 1 FROM pg_database WHERE datname = 'postgres' AND datallowconn")).rowCount ? "postgres" : "template1"
+  );
+  await forgetRolePasswords(server, start2, (m) => new BuildError(`${m} The image was not built.`));
+}
+async function takeBackSourcePrivileges(server, reporter) {
+  const settings = await withAdmin(server, "template1", (c) => resetCarriedSettings(c, (m) => new BuildError(`${m} The image was not built.`)), {
+    catalogOnly: true
+  });
+  if (settings.length > 0)
+    reporter.warn(
+      `Reset ${settings.length} ALTER ROLE/DATABASE \u2026 SET setting(s) of the source that would undo the server's hardened settings: ${settings.slice(0, 5).map(describeSetting).join("; ")}${settings.length > 5 ? "; \u2026" : ""}.`
+    );
+  const reset = await withAdmin(server, "template1", resetReservedRoles, { catalogOnly: true });
+  if (reset.length > 0) reporter.warn(`The source has role(s) named ${reset.join(", ")}, which dbclone reserves: stripped to bare NOLOGIN roles.`);
+  for (const db of await withAdmin(server, "template1", connectableDatabases, { catalogOnly: true })) {
+    const fail = (m) => new BuildError(`Database ${db}: ${m} The image was not built.`);
+    const { taken, stripped, subscriptions, locked } = await withAdmin(
+      server,
+      db,
+      async (c) => ({
+        taken: await revokeWidenedSystemGrants(c),
+        stripped: await dropForeignSecrets(c, fail),
+        subscriptions: await dropSubscriptions(c, fail),
+        locked: await lockUntrustedFunctions(c, fail)
+      }),
+      { catalogOnly: true }
+    );
+    if (locked.length > 0) {
+      const shown = locked.slice(0, 3).map((f) => `${f.name} (${f.language})`).join(", ");
+      reporter.warn(
+        `Database ${db}: ${locked.length} function(s) in an untrusted language, which run outside PostgreSQL's sandbox, can no longer be run by the image's roles or a clone's login: ${shown}${locked.length > 3 ? ", \u2026" : ""}.`
+      );
+    }
+    if (subscriptions.length > 0)
+      reporter.warn(`Database ${db}: dropped logical subscription(s) ${subscriptions.join(", ")} (a clone must not connect to a publisher).`);
+    for (const s of stripped) reporter.warn(`Database ${db}: took ${s.options} out of ${s.what} (a password, a file or a program outside the image).`);
+    if (taken.length > 0) {
+      const shown = taken.slice(0, 3).map(describeGrant).join("; ");
+      reporter.warn(
+        `Database ${db}: took back ${taken.length} privilege(s) on system objects the source granted beyond PostgreSQL's defaults (${shown}${taken.length > 3 ? "; \u2026" : ""}).`
+      );
+    }
+  }
+}
 async function finish(bins, mountPath, adminUser) {
   const version2 = await binariesVersion(bins.dir);
   const info = { kind: "postgres", version: version2, adminUser };
   await writeEngineFile(mountPath, info);
   return info;
-}
-async function forgetRolePasswords(server) {
-  for (const db of ["postgres", "template1"]) {
-    try {
-      await withAdmin(
-        server,
-        db,
-        async (c) => {
-          const roles = await c.query(
-            "SELECT format('ALTER ROLE %I PASSWORD NULL', rolname) AS sql FROM pg_authid WHERE rolpassword IS NOT NULL"
-          );
-          for (const r of roles.rows) await c.query(r.sql);
-          const left = await c.query("SELECT 1 FROM pg_authid WHERE rolpassword IS NOT NULL");
-          if (left.rowCount) throw new BuildError(`${left.rowCount} role(s) still have a password after stripping; the image was not built.`);
-        },
-        { catalogOnly: true }
-      );
-      return;
-    } catch (e) {
-      if (e.code !== "3D000") throw e;
-    }
-  }
 }
 var init_restore = __esm({
   "packages/core/src/engine/postgres/restore.ts"() {
@@ -16019,6 +16379,11 @@ var init_restore = __esm({
     init_pitr();
     init_probe();
     init_restoreDump();
+    init_role_passwords();
+    init_untrusted_functions();
+    init_role_settings();
+    init_foreign_access();
+    init_source_privileges();
   }
 });
 
@@ -18156,7 +18521,7 @@ function concat(a, b) {
   out.set(b, a.length);
   return out;
 }
-var WINDOW, BASE, BASE_POW, PatternSetBuilder, PatternSet, StreamScanner;
+var WINDOW, BASE, BASE_POW, PatternSetBuilder, patternSetOf, PatternSet, StreamScanner;
 var init_pattern_set = __esm({
   "packages/core/src/masking/leak-scan/pattern-set.ts"() {
     "use strict";
@@ -18190,13 +18555,19 @@ var init_pattern_set = __esm({
         return this.arena.subarray(this.offsets[i], i + 1 < this.offsets.length ? this.offsets[i + 1] : this.used);
       }
       build() {
+        const { arena, offsets, tags } = this.parts();
+        return new PatternSet(arena, offsets, tags);
+      }
+      /** The patterns as plain arrays (no tables built): what a worker thread needs to build the same set. */
+      parts() {
         const n = this.offsets.length;
         const offsets = new Uint32Array(n + 1);
         offsets.set(this.offsets);
         offsets[n] = this.used;
-        return new PatternSet(this.arena.slice(0, this.used), offsets, Int32Array.from(this.tags));
+        return { arena: this.arena.slice(0, this.used), offsets, tags: Int32Array.from(this.tags) };
       }
     };
+    patternSetOf = (p) => new PatternSet(p.arena, p.offsets, p.tags);
     PatternSet = class {
       constructor(arena, offsets, tags) {
         this.arena = arena;
@@ -18270,7 +18641,14 @@ var init_pattern_set = __esm({
        * absolute offset of buf[0].
        */
       scan(buf, from, to, base2, onMatch) {
-        const end = Math.min(to, buf.length - WINDOW);
+        this.scanWithin(buf, 0, buf.length, from, to, base2, onMatch);
+      }
+      /** Every match inside buf[lo, hi) (one record of a larger buffer: no view allocated per record); offsets relative to lo. */
+      scanRange(buf, lo, hi, onMatch) {
+        this.scanWithin(buf, lo, hi, lo, hi - WINDOW, -lo, onMatch);
+      }
+      scanWithin(buf, lo, hi, from, to, base2, onMatch) {
+        const end = Math.min(to, hi - WINDOW);
         if (this.tags.length === 0 || from > end) return;
         const { arena, offsets, heads, next, hashes: hashes2, gramAt, filter, tableShift, filterShift, tags } = this;
         let h = 0;
@@ -18285,7 +18663,7 @@ var init_pattern_set = __esm({
             const start2 = offsets[i];
             const len = offsets[i + 1] - start2;
             const at = p - gramAt[i];
-            if (at < 0 || at + len > buf.length) continue;
+            if (at < lo || at + len > hi) continue;
             let k = 0;
             while (k < len && arena[start2 + k] === buf[at + k]) k++;
             if (k === len) onMatch({ pattern: i, tag: tags[i], offset: base2 + at, length: len, anchor: base2 + p });
@@ -18333,6 +18711,9 @@ var init_pattern_set = __esm({
 });
 
 // packages/core/src/masking/leak-scan/originals.ts
+function batchSet(p) {
+  return new OriginalSet(p.sources, patternSetOf(p.patterns), p.sourceOf, p.strongest, p.distinctTotal, p.firstId);
+}
 function isHighCardinality(s) {
   if (s.unique) return true;
   if (s.transformer && IDENTIFYING.has(s.transformer)) return true;
@@ -18437,6 +18818,16 @@ var init_originals = __esm({
           return;
         }
         for (let i = 0; i < this.spill.batchCount; i++) yield this.spill.load(i);
+      }
+      /** Whether batches can be sent to worker threads as parts (batchParts()). */
+      get inParts() {
+        return this.spill?.loadParts !== void 0;
+      }
+      /** Batch i as plain arrays, `extra` patterns after its own (spilled sets only: an in-memory set is one batch, this set). */
+      batchParts(i, extra) {
+        const spill = this.spill;
+        if (!spill?.loadParts) throw new BuildError("internal: these originals are scanned as one batch on this thread, not in parts");
+        return spill.loadParts(i, extra);
       }
       /** The first column of original `id` while its batch is loaded (this set). */
       sourceOfId(id) {
@@ -19077,7 +19468,7 @@ async function startMappingPool(key, size) {
       const w = idle.pop();
       const t = queue.shift();
       running.set(w, t);
-      w.postMessage(t.request);
+      w.postMessage(t.request, t.transfer);
     }
   };
   const workers = Array.from({ length: Math.max(1, size) }, () => {
@@ -19104,9 +19495,9 @@ async function startMappingPool(key, size) {
     idle.push(w);
     return w;
   });
-  const run5 = (request) => new Promise((resolve, reject) => {
+  const run5 = (request, transfer) => new Promise((resolve, reject) => {
     if (failure3) return reject(failure3);
-    queue.push({ request, resolve, reject });
+    queue.push({ request, transfer, resolve, reject });
     dispatch();
   });
   const split = (family, rule2, values, reply) => {
@@ -19134,6 +19525,14 @@ async function startMappingPool(key, size) {
       const { deduped } = await run5({ id: nextId++, dedupe: records });
       if (!deduped) throw new BuildError("internal: a masking worker thread answered a dedupe request without its result");
       return { ...deduped, data: Buffer.from(deduped.data.buffer, deduped.data.byteOffset, deduped.data.byteLength) };
+    },
+    async leakBatch(job) {
+      const { patterns, sourceOf, strongest } = job.batch;
+      const moved = [patterns.arena, patterns.offsets, patterns.tags, sourceOf, strongest].map((a) => a.buffer);
+      const { leak, error: error2 } = await run5({ id: nextId++, leakBatch: job }, [...new Set(moved)]);
+      if (error2 !== void 0) throw new BuildError(`the leak scan failed on a worker thread, so nothing was published: ${error2}`);
+      if (!leak) throw new BuildError("internal: a masking worker thread answered a leak-scan batch without its result");
+      return leak;
     },
     async close() {
       closing = true;
@@ -19354,6 +19753,10 @@ var init_originals_spill = __esm({
       }
       /** Batch i as an OriginalSet whose ids (pattern tags) start at the batch's first id. */
       load(i) {
+        return batchSet(this.loadParts(i));
+      }
+      /** Batch i as plain arrays (the matcher's tables not built): sent to a worker thread, which builds them. */
+      loadParts(i, extra) {
         if (this.disposed) throw new BuildError("internal: the leak scan's originals were read after they were removed");
         const batch = this.batches[i];
         const builder = new PatternSetBuilder();
@@ -19375,7 +19778,15 @@ var init_originals_spill = __esm({
             if (utf16.length >= WINDOW) builder.add(utf16, tagOfOriginal(id, true));
           }
         }
-        return new OriginalSet(this.sources, builder.build(), sourceOf, strongest, this.distinctTotal, batch.firstId);
+        if (extra) for (let k = 0; k < extra.tags.length; k++) builder.add(extra.arena.subarray(extra.offsets[k], extra.offsets[k + 1]), extra.tags[k]);
+        return {
+          sources: this.sources,
+          patterns: builder.parts(),
+          sourceOf: Int32Array.from(sourceOf),
+          strongest: Int32Array.from(strongest),
+          distinctTotal: this.distinctTotal,
+          firstId: batch.firstId
+        };
       }
       dispose() {
         this.disposed = true;
@@ -21316,23 +21727,31 @@ var init_explain = __esm({
       }
       /** One published value (already split into its text leaves); an unmasked column's may be a copy. */
       addValue(leaves, origin) {
-        const copyOf = origin.kind === "unmasked" || origin.kind === "catalog" ? origin.column : void 0;
         this.valuesRead++;
         for (const raw of leaves) {
           if (raw.length === 0) continue;
           const form = storedForm(raw);
-          let inside = false;
-          let acrossHeader = false;
-          this.originals.patterns.scanAll(form.bytes, (m) => {
-            if (m.offset >= form.header) {
-              inside = true;
-              if (m.offset === form.header && m.length === raw.length) this.wholeValues[originalOfTag(m.tag).index] = 1;
-              if (copyOf) this.recordCopy(copyOf, originalOfTag(m.tag).index);
-            } else acrossHeader = true;
-          });
-          if (inside) this.addContainer(Buffer.from(raw), containerKindOf[origin.kind]);
-          else if (acrossHeader) this.addContainer(form.bytes, "length-header");
+          this.addStored(form.bytes, 0, form.bytes.length, form.header, origin);
         }
+      }
+      /**
+       * One leaf in its stored form (`header` length byte(s), then the value), at buf[lo, hi): what
+       * addValue does per leaf, on bytes read back from the published-data cache (no copy per leaf).
+       */
+      addStored(buf, lo, hi, header, origin) {
+        const copyOf = origin.kind === "unmasked" || origin.kind === "catalog" ? origin.column : void 0;
+        const rawLength = hi - lo - header;
+        let inside = false;
+        let acrossHeader = false;
+        this.originals.patterns.scanRange(buf, lo, hi, (m) => {
+          if (m.offset >= header) {
+            inside = true;
+            if (m.offset === header && m.length === rawLength) this.wholeValues[originalOfTag(m.tag).index] = 1;
+            if (copyOf) this.recordCopy(copyOf, originalOfTag(m.tag).index);
+          } else acrossHeader = true;
+        });
+        if (inside) this.addContainer(Buffer.from(buf.subarray(lo + header, hi)), containerKindOf[origin.kind]);
+        else if (acrossHeader) this.addContainer(Buffer.from(buf.subarray(lo, hi)), "length-header");
       }
       addContainer(bytes, kind) {
         const key = bytes.toString("latin1");
@@ -21354,6 +21773,43 @@ var init_explain = __esm({
           f.bySource.set(source, set);
         }
         set.add(original);
+      }
+      /** This batch's findings as plain arrays (batch-job.ts, on a worker thread): containers in order, copies, whole values. */
+      exportBatch() {
+        const set = this.containers.build();
+        const containers = [];
+        for (let i = 0; i < set.size; i++) containers.push({ bytes: set.pattern(i), kind: containerKindOfTag(set.tags[i]) });
+        const copies = [];
+        const columns = {};
+        for (const [key, f] of this.copies) {
+          columns[key] = { database: f.database, schema: f.schema, table: f.table, column: f.column };
+          for (const [source, ids] of f.bySource) for (const id of ids) copies.push([key, source, id]);
+        }
+        const whole = [];
+        for (let i = 0; i < this.wholeValues.length; i++) if (this.wholeValues[i]) whole.push(i);
+        return { kind: "published", containers, copies, columns, whole };
+      }
+      /** A batch matched elsewhere (exportBatch), added as if it had been matched here: merged in batch order. */
+      mergeBatch(r) {
+        for (const c of r.containers) this.addContainer(Buffer.from(c.bytes), c.kind);
+        for (const [key, source, id] of r.copies) {
+          let f = this.copies.get(key);
+          if (!f) {
+            f = { ...r.columns[key], bySource: /* @__PURE__ */ new Map() };
+            this.copies.set(key, f);
+          }
+          let set = f.bySource.get(source);
+          if (!set) {
+            set = /* @__PURE__ */ new Set();
+            f.bySource.set(source, set);
+          }
+          set.add(id);
+        }
+        for (const id of r.whole) this.wholeValues[id] = 1;
+      }
+      /** Every container so far, as one set's parts (for a data-file batch on a worker thread). */
+      containerParts() {
+        return this.containers.parts();
       }
       get containerCount() {
         return this.containers.size;
@@ -22011,14 +22467,170 @@ var init_errors4 = __esm({
   }
 });
 
+// packages/core/src/masking/leak-scan/published-cache.ts
+function removeAllOnExit2() {
+  if (exitHook2) return;
+  exitHook2 = true;
+  process.on("exit", () => {
+    for (const d of liveDirs2) (0, import_node_fs36.rmSync)(d, { recursive: true, force: true });
+  });
+}
+function replayCacheFile(cache3, sink) {
+  const fd = (0, import_node_fs36.openSync)(cache3.file, "r");
+  try {
+    let buf = Buffer.allocUnsafe(BUFFER);
+    let have = 0;
+    let at = 0;
+    let read = 0;
+    let records = 0;
+    for (; ; ) {
+      if (at > 0) {
+        buf.copy(buf, 0, at, have);
+        have -= at;
+        at = 0;
+      }
+      const n = (0, import_node_fs36.readSync)(fd, buf, have, buf.length - have, null);
+      have += n;
+      read += n;
+      while (have - at >= RECORD_HEADER2) {
+        const length = buf.readUInt32LE(at + 4);
+        if (have - at < RECORD_HEADER2 + length) break;
+        const origin = cache3.origins[buf.readUInt32LE(at)];
+        if (!origin) throw damaged();
+        const lo = at + RECORD_HEADER2;
+        sink.addStored(buf, lo, lo + length, length <= 127 ? 1 : 4, origin);
+        at = lo + length;
+        records++;
+      }
+      if (n === 0) break;
+      if (at === 0 && have === buf.length) {
+        const bigger = Buffer.allocUnsafe(Math.max(buf.length * 2, RECORD_HEADER2 + buf.readUInt32LE(4)));
+        buf.copy(bigger, 0, 0, have);
+        buf = bigger;
+      }
+    }
+    if (at !== have || read !== cache3.bytes || records !== cache3.records) throw damaged();
+  } finally {
+    (0, import_node_fs36.closeSync)(fd);
+  }
+}
+function damaged() {
+  return new BuildError(
+    "the leak scan's copy of the published data was cut short or changed while it was read, so nothing was published. Check the free space of the temporary directory and build again."
+  );
+}
+var import_node_fs36, import_node_os14, import_node_path72, RECORD_HEADER2, BUFFER, liveDirs2, exitHook2, PublishedCache;
+var init_published_cache = __esm({
+  "packages/core/src/masking/leak-scan/published-cache.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_fs36 = require("node:fs");
+    import_node_os14 = __toESM(require("node:os"), 1);
+    import_node_path72 = __toESM(require("node:path"), 1);
+    init_errors();
+    init_explain();
+    init_pattern_set();
+    RECORD_HEADER2 = 8;
+    BUFFER = 4 * 1024 * 1024;
+    liveDirs2 = /* @__PURE__ */ new Set();
+    exitHook2 = false;
+    PublishedCache = class {
+      /** The private directory holding the file (removed by dispose()). */
+      dir;
+      file;
+      fd;
+      out = Buffer.allocUnsafe(BUFFER);
+      used = 0;
+      /** Origins are few (one per column of each relation): records carry an index. */
+      origins = [];
+      originIds = /* @__PURE__ */ new Map();
+      bytesWritten = 0;
+      records = 0;
+      sealed = false;
+      valuesRead = 0;
+      constructor(parent = import_node_os14.default.tmpdir()) {
+        removeAllOnExit2();
+        this.dir = (0, import_node_fs36.mkdtempSync)(import_node_path72.default.join(parent, "dbclone-published-"));
+        liveDirs2.add(this.dir);
+        this.file = import_node_path72.default.join(this.dir, "published");
+        this.fd = (0, import_node_fs36.openSync)(this.file, "wx", 384);
+      }
+      addValue(leaves, origin) {
+        if (this.sealed) throw new BuildError("internal: a value was added to the leak scan's published-data cache after it was sealed");
+        this.valuesRead++;
+        for (const raw of leaves) {
+          if (raw.length === 0 || raw.length + 1 < WINDOW) continue;
+          const { bytes } = storedForm(raw);
+          if (this.used + RECORD_HEADER2 + bytes.length > this.out.length) this.flush();
+          let id = this.originIds.get(origin);
+          if (id === void 0) {
+            id = this.origins.length;
+            this.origins.push(origin);
+            this.originIds.set(origin, id);
+          }
+          if (RECORD_HEADER2 + bytes.length > this.out.length) {
+            const head2 = Buffer.allocUnsafe(RECORD_HEADER2);
+            head2.writeUInt32LE(id, 0);
+            head2.writeUInt32LE(bytes.length, 4);
+            this.write(head2);
+            this.write(bytes);
+          } else {
+            this.out.writeUInt32LE(id, this.used);
+            this.out.writeUInt32LE(bytes.length, this.used + 4);
+            this.out.set(bytes, this.used + RECORD_HEADER2);
+            this.used += RECORD_HEADER2 + bytes.length;
+          }
+          this.bytesWritten += RECORD_HEADER2 + bytes.length;
+          this.records++;
+        }
+      }
+      /** The last records written and the file closed; replay() may run now, any number of times. */
+      seal() {
+        this.flush();
+        if (this.fd !== void 0) (0, import_node_fs36.closeSync)(this.fd);
+        this.fd = void 0;
+        this.sealed = true;
+      }
+      /** What a worker thread needs to replay the file (replayCacheFile). */
+      describe() {
+        if (!this.sealed) throw new BuildError("internal: the leak scan's published-data cache was read before it was sealed");
+        return { file: this.file, origins: this.origins, bytes: this.bytesWritten, records: this.records };
+      }
+      /** Every stored leaf, in the order it was read from the server, into `sink` (one batch's matching). */
+      replay(sink) {
+        replayCacheFile(this.describe(), sink);
+      }
+      flush() {
+        if (this.used === 0) return;
+        this.write(this.out.subarray(0, this.used));
+        this.used = 0;
+      }
+      write(bytes) {
+        if (this.fd === void 0) throw new BuildError("internal: the leak scan's published-data cache is closed");
+        let done = 0;
+        while (done < bytes.length) done += (0, import_node_fs36.writeSync)(this.fd, bytes, done, bytes.length - done);
+      }
+      /** Remove the file and its directory (idempotent). */
+      dispose() {
+        if (this.fd !== void 0) {
+          (0, import_node_fs36.closeSync)(this.fd);
+          this.fd = void 0;
+        }
+        (0, import_node_fs36.rmSync)(this.dir, { recursive: true, force: true });
+        liveDirs2.delete(this.dir);
+      }
+    };
+  }
+});
+
 // packages/core/src/masking/leak-scan/pg-page.ts
 function isRelationFile(rel) {
-  const parts = rel.split(import_node_path72.default.sep);
+  const parts = rel.split(import_node_path73.default.sep);
   const at = parts.findIndex((p) => p === "base" || p === "global");
   return at >= 0 && /^\d+(\.\d+)?$/.test(parts[parts.length - 1]);
 }
 async function channelOfFile(full, rel, offset) {
-  const parts = rel.split(import_node_path72.default.sep);
+  const parts = rel.split(import_node_path73.default.sep);
   const dataAt = parts.findIndex((p) => p === "pg_wal" || p === "base" || p === "global");
   const inner = dataAt >= 0 ? parts.slice(dataAt) : parts;
   if (inner[0] === "pg_wal") return `a kept WAL segment (${inner.join("/")})`;
@@ -22102,13 +22714,13 @@ async function explainInPage(full, offset, length, window) {
   }
   return await insideCompressedDatum(full, offset, length) ? "compressed" : void 0;
 }
-var import_promises64, import_node_path72, PAGE, LP_NORMAL, HEAP_XMIN_COMMITTED, HEAP_XMIN_INVALID, HEAP_XMAX_INVALID, HEAP_XMAX_LOCK_ONLY;
+var import_promises64, import_node_path73, PAGE, LP_NORMAL, HEAP_XMIN_COMMITTED, HEAP_XMIN_INVALID, HEAP_XMAX_INVALID, HEAP_XMAX_LOCK_ONLY;
 var init_pg_page = __esm({
   "packages/core/src/masking/leak-scan/pg-page.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises64 = require("node:fs/promises");
-    import_node_path72 = __toESM(require("node:path"), 1);
+    import_node_path73 = __toESM(require("node:path"), 1);
     PAGE = 8192;
     LP_NORMAL = 1;
     HEAP_XMIN_COMMITTED = 256;
@@ -22188,7 +22800,7 @@ async function scanStream(chunks, plan, tally, source) {
   }
 }
 async function scanBlob(file, set, tally, onProgress) {
-  const stream = (0, import_node_fs36.createReadStream)(file, { highWaterMark: CHUNK3 });
+  const stream = (0, import_node_fs37.createReadStream)(file, { highWaterMark: CHUNK3 });
   let done = 0;
   const chunks = (async function* () {
     for await (const c of stream) {
@@ -22197,13 +22809,13 @@ async function scanBlob(file, set, tally, onProgress) {
       yield c;
     }
   })();
-  await scanStream(chunks, set, tally, { file: import_node_path73.default.basename(file), channelOf: () => "the disk outside the data files (free space or filesystem metadata)" });
+  await scanStream(chunks, set, tally, { file: import_node_path74.default.basename(file), channelOf: () => "the disk outside the data files (free space or filesystem metadata)" });
 }
 async function scanDataFiles(root, set, tally) {
   for (const rel of await listFiles(root, "")) {
-    const full = import_node_path73.default.join(root, rel);
+    const full = import_node_path74.default.join(root, rel);
     const relation = isRelationFile(rel);
-    await scanStream((0, import_node_fs36.createReadStream)(full, { highWaterMark: CHUNK3 }), set, tally, {
+    await scanStream((0, import_node_fs37.createReadStream)(full, { highWaterMark: CHUNK3 }), set, tally, {
       file: rel,
       channelOf: (offset) => channelOfFile(full, rel, offset),
       ...relation ? { explainByStructure: (offset, length) => explainInPage(full, offset, length, WINDOW) } : {}
@@ -22212,21 +22824,21 @@ async function scanDataFiles(root, set, tally) {
 }
 async function listFiles(root, rel) {
   const out = [];
-  for (const e of (await (0, import_promises65.readdir)(import_node_path73.default.join(root, rel), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
-    const r = import_node_path73.default.join(rel, e.name);
+  for (const e of (await (0, import_promises65.readdir)(import_node_path74.default.join(root, rel), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    const r = import_node_path74.default.join(rel, e.name);
     if (e.isDirectory()) out.push(...await listFiles(root, r));
-    else if (e.isFile() && (await (0, import_promises65.lstat)(import_node_path73.default.join(root, r))).isFile()) out.push(r);
+    else if (e.isFile() && (await (0, import_promises65.lstat)(import_node_path74.default.join(root, r))).isFile()) out.push(r);
   }
   return out;
 }
-var import_node_fs36, import_promises65, import_node_path73, emptyTally, EXAMPLES2, planOf, CHUNK3;
+var import_node_fs37, import_promises65, import_node_path74, emptyTally, EXAMPLES2, planOf, CHUNK3;
 var init_residue_scan = __esm({
   "packages/core/src/masking/leak-scan/residue-scan.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs36 = require("node:fs");
+    import_node_fs37 = require("node:fs");
     import_promises65 = require("node:fs/promises");
-    import_node_path73 = __toESM(require("node:path"), 1);
+    import_node_path74 = __toESM(require("node:path"), 1);
     init_explain();
     init_originals();
     init_pattern_set();
@@ -22242,6 +22854,98 @@ var init_residue_scan = __esm({
     EXAMPLES2 = 20;
     planOf = (p) => "set" in p ? p : { set: p };
     CHUNK3 = 4 * 1024 * 1024;
+  }
+});
+
+// packages/core/src/masking/leak-scan/batch-job.ts
+async function runLeakBatch(job) {
+  if (job.kind === "published") {
+    const content = new LogicalContent(batchSet(job.batch), job.searched);
+    replayCacheFile(job.cache, content);
+    return content.exportBatch();
+  }
+  const tally = emptyTally();
+  await scanDataFiles(job.root, { set: patternSetOf(job.batch.patterns), wholeValues: job.wholeValues }, tally);
+  for (const h of tally.unexplained) h.source = job.batch.sourceOf[h.original - job.batch.firstId];
+  return { kind: "files", tally: { ...tally, counts: [...tally.counts] } };
+}
+function mergeTally(into, from, bytesBefore) {
+  into.bytesScanned = bytesBefore + from.bytesScanned;
+  into.hits += from.hits;
+  for (const k of CONTAINER_KINDS) into.explained[k] += from.explained[k];
+  into.unexplainedCount += from.unexplainedCount;
+  for (const h of from.unexplained) if (into.unexplained.length < EXAMPLES3) into.unexplained.push(h);
+  for (const [o, n] of from.counts) into.counts.set(o, (into.counts.get(o) ?? 0) + n);
+}
+var EXAMPLES3;
+var init_batch_job = __esm({
+  "packages/core/src/masking/leak-scan/batch-job.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_explain();
+    init_originals();
+    init_pattern_set();
+    init_published_cache();
+    init_residue_scan();
+    EXAMPLES3 = 20;
+  }
+});
+
+// packages/core/src/masking/leak-batches.ts
+async function onWorkers(originals, jobs, job, reporter, what) {
+  const lanes = Math.min(jobs ?? defaultJobs(), originals.batchCount);
+  const started = performance.now();
+  let done = 0;
+  return mapLimit(
+    Array.from({ length: originals.batchCount }, (_, i) => i),
+    lanes,
+    async (i) => {
+      const result = await (lanes > 1 ? onFreshWorker(job(i)) : runLeakBatch(job(i)));
+      reporter.debug(`Leak scan: ${what} for ${++done} of ${originals.batchCount} batches (${((performance.now() - started) / 1e3).toFixed(1)} s)`);
+      return result;
+    }
+  );
+}
+async function onFreshWorker(job) {
+  const pool = await startMappingPool(import_node_crypto20.default.randomBytes(32), 1);
+  try {
+    return await pool.leakBatch(job);
+  } finally {
+    await pool.close();
+  }
+}
+async function matchPublishedOnWorkers(originals, cache3, content, jobs, reporter) {
+  const file = cache3.describe();
+  const results = await onWorkers(
+    originals,
+    jobs,
+    (i) => ({ kind: "published", batch: originals.batchParts(i), searched: originals.searched, cache: file }),
+    reporter,
+    "published data matched"
+  );
+  for (const r of results) content.mergeBatch(r);
+}
+async function scanDataFilesOnWorkers(originals, content, root, tally, jobs, reporter) {
+  const containers = content.containerParts();
+  const results = await onWorkers(
+    originals,
+    jobs,
+    (i) => ({ kind: "files", batch: originals.batchParts(i, containers), wholeValues: content.wholeValues, root }),
+    reporter,
+    "data files scanned"
+  );
+  const before = tally.bytesScanned;
+  for (const r of results) mergeTally(tally, r.tally, before);
+}
+var import_node_crypto20;
+var init_leak_batches = __esm({
+  "packages/core/src/masking/leak-batches.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_crypto20 = __toESM(require("node:crypto"), 1);
+    init_map_limit();
+    init_batch_job();
+    init_mapping_pool();
   }
 });
 
@@ -22359,13 +23063,13 @@ async function checkPolicySql(resolved, policy, plan) {
   const seenWhere = /* @__PURE__ */ new Set();
   for (const rule2 of resolved.rules) {
     const checks = [];
-    const path92 = rule2.policyPath ?? [];
-    if (rule2.transformer === "sql") checks.push({ rule: rule2, path: path92, kind: "expression" });
-    if (rule2.transformer === "constant") checks.push({ rule: rule2, path: path92, kind: "constant" });
+    const path93 = rule2.policyPath ?? [];
+    if (rule2.transformer === "sql") checks.push({ rule: rule2, path: path93, kind: "expression" });
+    if (rule2.transformer === "constant") checks.push({ rule: rule2, path: path93, kind: "constant" });
     const table2 = `${rule2.database}\0${rule2.schema}\0${rule2.table}`;
     if (rule2.where && rule2.origin === "policy" && !seenWhere.has(table2)) {
       seenWhere.add(table2);
-      checks.push({ rule: rule2, path: [...path92.slice(0, -2), "where"], kind: "where" });
+      checks.push({ rule: rule2, path: [...path93.slice(0, -2), "where"], kind: "where" });
     }
     for (const check of checks) {
       const complaint = await plan(check);
@@ -22417,11 +23121,11 @@ function resolvePolicy(policy, variant, facts) {
       const at = [...layer.prefix, "databases", dbName];
       const info = facts.databases.find((d) => d.name === dbName);
       if (!info) throw policyErrorAt(origin, at, `database '${dbName}' is not in the image; it has: ${facts.databases.map((d) => d.name).join(", ")}`);
-      const findTable = (written, path92) => {
+      const findTable = (written, path93) => {
         const dot = written.indexOf(".");
         const [schema, table2] = dot > 0 ? [written.slice(0, dot), written.slice(dot + 1)] : [facts.defaultSchema, written];
         const t = info.tables.find((x) => x.schema === schema && x.name === table2);
-        if (!t) throw policyErrorAt(origin, path92, `table '${schema}.${table2}' does not exist in database '${dbName}'`);
+        if (!t) throw policyErrorAt(origin, path93, `table '${schema}.${table2}' does not exist in database '${dbName}'`);
         return t;
       };
       for (const [kind, list, out] of [
@@ -22436,30 +23140,30 @@ function resolvePolicy(policy, variant, facts) {
       for (const [written, tablePolicy] of Object.entries(db.tables)) {
         const t = findTable(written, [...at, "tables", written]);
         for (const [column2, reason] of Object.entries(tablePolicy.notPersonal ?? {})) {
-          const path92 = [...at, "tables", written, "notPersonal", column2];
+          const path93 = [...at, "tables", written, "notPersonal", column2];
           if (!t.columns.some((c) => c.name === column2))
-            throw policyErrorAt(origin, path92, `column '${column2}' does not exist in ${t.schema}.${t.name} (database '${dbName}')`);
+            throw policyErrorAt(origin, path93, `column '${column2}' does not exist in ${t.schema}.${t.name} (database '${dbName}')`);
           if (tablePolicy.columns[column2])
-            throw policyErrorAt(origin, path92, `column '${column2}' is masked by this policy; notPersonal is for unmasked columns`);
+            throw policyErrorAt(origin, path93, `column '${column2}' is masked by this policy; notPersonal is for unmasked columns`);
           notPersonal.push({ database: dbName, schema: t.schema, table: t.name, column: column2, reason });
         }
         for (const [column2, rule2] of Object.entries(tablePolicy.columns)) {
-          const path92 = [...at, "tables", written, "columns", column2];
+          const path93 = [...at, "tables", written, "columns", column2];
           const col = t.columns.find((c) => c.name === column2);
           if (!col)
             throw policyErrorAt(
               origin,
-              path92,
+              path93,
               `column '${column2}' does not exist in ${t.schema}.${t.name} (database '${dbName}'); it has: ${t.columns.map((c) => c.name).join(", ")}`
             );
           if (rule2.transformer === "sql" && typeof rule2.expression === "object" && !rule2.expression.postgres && !rule2.expression.sqlserver) {
-            throw policyErrorAt(origin, path92, "an sql rule needs an expression");
+            throw policyErrorAt(origin, path93, "an sql rule needs an expression");
           }
           const ref = { database: dbName, schema: t.schema, table: t.name, column: column2 };
-          positionOf.set(refKey(ref), path92);
+          positionOf.set(refKey(ref), path93);
           byKey.set(
             refKey(ref),
-            finish3({ ...rule2, ...ref, type: col.type, ...tablePolicy.where ? { where: tablePolicy.where } : {}, origin: "policy", policyPath: path92 }, locale)
+            finish3({ ...rule2, ...ref, type: col.type, ...tablePolicy.where ? { where: tablePolicy.where } : {}, origin: "policy", policyPath: path93 }, locale)
           );
         }
       }
@@ -22509,11 +23213,11 @@ function finish3(rule2, locale) {
   const withLocale = { ...rule2, locale: rule2.locale ?? locale };
   return { ...withLocale, family: rule2.family ?? defaultFamily(withLocale) };
 }
-function compile(d, path92) {
+function compile(d, path93) {
   try {
     return new RegExp(d.column, "i");
   } catch (e) {
-    throw policyErrorAt(void 0, path92, `'${d.column}' is not a valid regular expression (${e.message})`);
+    throw policyErrorAt(void 0, path93, `'${d.column}' is not a valid regular expression (${e.message})`);
   }
 }
 function inheritThroughForeignKeys(byKey, facts, positionOf, policy) {
@@ -22601,26 +23305,44 @@ async function maskForBuild(target, databases2, opts, reporter) {
   }
   if (!target.readPublished) return { resolved, run: run5, piiCandidates, leakUnprepared: true };
   try {
-    return { resolved, run: run5, piiCandidates, leak: await prepareLeakScan(target, resolved, run5.originals, reporter) };
+    return { resolved, run: run5, piiCandidates, leak: await prepareLeakScan(target, resolved, run5.originals, reporter, opts.jobs) };
   } catch (e) {
     run5.originals.dispose();
     throw e;
   }
 }
-async function prepareLeakScan(target, resolved, originals, reporter) {
+async function prepareLeakScan(target, resolved, originals, reporter, jobs) {
   const readPublished3 = target.readPublished?.bind(target);
   if (!readPublished3) throw new NotSupportedError("internal: this engine cannot read its published data back for a prepared leak scan");
   const masked = new Set(resolved.rules.map(columnName));
-  if (originals.batchCount > 1) reporter.info(`Leak scan: ${originals.searched} original values, read in ${originals.batchCount} batches`);
+  const isMasked = (database2, schema, table2, column2) => masked.has(columnName({ database: database2, schema, table: table2, column: column2 }));
   let content;
   let publishedValuesRead = 0;
-  let pass = 0;
-  for await (const batch of originals.batches()) {
-    if (content) content.useOriginals(batch);
-    else content = new LogicalContent(batch, originals.searched);
-    await readPublished3(content, (database2, schema, table2, column2) => masked.has(columnName({ database: database2, schema, table: table2, column: column2 })));
-    publishedValuesRead ||= content.valuesRead;
-    reporter.debug(`Leak scan: published data read for batch ${++pass} of ${originals.batchCount}`);
+  if (originals.batchCount === 1) {
+    for await (const batch of originals.batches()) content = new LogicalContent(batch, originals.searched);
+    await readPublished3(content, isMasked);
+    publishedValuesRead = content.valuesRead;
+  } else {
+    reporter.info(`Leak scan: ${originals.searched} original values, matched in ${originals.batchCount} batches against one read of the published data`);
+    const cache3 = new PublishedCache();
+    try {
+      await readPublished3(cache3, isMasked);
+      cache3.seal();
+      publishedValuesRead = cache3.valuesRead;
+      reporter.debug("Leak scan: published data read once");
+      if (originals.inParts) {
+        content = new LogicalContent(originals, originals.searched);
+        await matchPublishedOnWorkers(originals, cache3, content, jobs, reporter);
+      } else {
+        for await (const batch of originals.batches()) {
+          if (content) content.useOriginals(batch);
+          else content = new LogicalContent(batch, originals.searched);
+          cache3.replay(content);
+        }
+      }
+    } finally {
+      cache3.dispose();
+    }
   }
   if (!content) throw new NothingToScanError("internal: the leak scan has no batch of originals to search for");
   const copies = judgeCopies(originals, content.copies.values(), new Map(resolved.notPersonal.map((n) => [columnName(n), n.reason])));
@@ -22632,7 +23354,7 @@ async function prepareLeakScan(target, resolved, originals, reporter) {
   }
   const reported = copies.filter((c) => c.verdict !== "failed");
   if (reported.length) reporter.info(`Leak scan: values of masked columns also occur in unmasked columns (reported, not failing): ${describeCopies(reported)}`);
-  const whole = { originals, copies, publishedValuesRead, files: emptyTally(), content };
+  const whole = { originals, copies, publishedValuesRead, files: emptyTally(), content, jobs, reporter };
   if (originals.batchCount === 1) return { ...whole, plan: { set: content.scanSet(), wholeValues: content.wholeValues } };
   return Object.defineProperty(whole, "plan", {
     enumerable: false,
@@ -22658,6 +23380,8 @@ async function scanInBatches(leak, tally, scan) {
   }
 }
 async function scanDataFilesForLeaks(dataRoot, leak) {
+  if (leak.originals.batchCount > 1 && leak.originals.inParts)
+    return scanDataFilesOnWorkers(leak.originals, leak.content, dataRoot, leak.files, leak.jobs, leak.reporter ?? silentReporter);
   await scanInBatches(leak, leak.files, (plan) => scanDataFiles(dataRoot, plan, leak.files));
 }
 async function leakScanOrFail(file, run5, reporter, prepared) {
@@ -22743,9 +23467,12 @@ var init_build_step = __esm({
     "use strict";
     init_import_meta_url();
     init_digest();
+    init_reporter();
     init_errors();
     init_errors4();
     init_explain();
+    init_published_cache();
+    init_leak_batches();
     init_residue_scan();
     init_verdict();
     init_check_against_schema();
@@ -22864,29 +23591,29 @@ var init_publish_build = __esm({
 
 // packages/core/src/util/build-record.ts
 async function writeBuildRecord(workDir, record2) {
-  const file = import_node_path74.default.join(workDir, BUILD_RECORD);
+  const file = import_node_path75.default.join(workDir, BUILD_RECORD);
   await writeFileAtomic(file, `${JSON.stringify(record2)}
 `, 384);
 }
 function newBuildRecord(workDir, image) {
-  return { owner: currentProcess(), startedAt: (/* @__PURE__ */ new Date()).toISOString(), image, mounts: [import_node_path74.default.join(workDir, "staging"), import_node_path74.default.join(workDir, "fresh")] };
+  return { owner: currentProcess(), startedAt: (/* @__PURE__ */ new Date()).toISOString(), image, mounts: [import_node_path75.default.join(workDir, "staging"), import_node_path75.default.join(workDir, "fresh")] };
 }
 async function readBuildRecord(workDir) {
   try {
-    const parsed = JSON.parse(await (0, import_promises66.readFile)(import_node_path74.default.join(workDir, BUILD_RECORD), "utf8"));
+    const parsed = JSON.parse(await (0, import_promises66.readFile)(import_node_path75.default.join(workDir, BUILD_RECORD), "utf8"));
     if (!parsed.owner || typeof parsed.owner.pid !== "number" || !Array.isArray(parsed.mounts)) return void 0;
     return parsed;
   } catch {
     return void 0;
   }
 }
-var import_promises66, import_node_path74, BUILD_DIR_PATTERN, BUILD_RECORD;
+var import_promises66, import_node_path75, BUILD_DIR_PATTERN, BUILD_RECORD;
 var init_build_record = __esm({
   "packages/core/src/util/build-record.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises66 = require("node:fs/promises");
-    import_node_path74 = __toESM(require("node:path"), 1);
+    import_node_path75 = __toESM(require("node:path"), 1);
     init_durable_write();
     init_process_identity();
     BUILD_DIR_PATTERN = /^(build|variants|promote)-[0-9a-f]{10}$/;
@@ -22901,20 +23628,20 @@ async function sourceFileDigests(sources, reporter) {
     if (source.kind !== "dump") continue;
     const info = await (0, import_promises67.stat)(source.path).catch(() => void 0);
     if (!info?.isFile()) continue;
-    const name = import_node_path75.default.basename(source.path);
+    const name = import_node_path76.default.basename(source.path);
     const hashing = progressOnDemand(reporter, `Hashing ${name}`, info.size, { unit: "bytes" });
     files.push({ name, digest: await sha256File(source.path, hashing.onProgress) });
     hashing.finish();
   }
   return files;
 }
-var import_promises67, import_node_path75;
+var import_promises67, import_node_path76;
 var init_source_files = __esm({
   "packages/core/src/build/source-files.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises67 = require("node:fs/promises");
-    import_node_path75 = __toESM(require("node:path"), 1);
+    import_node_path76 = __toESM(require("node:path"), 1);
     init_image();
     init_reporter();
   }
@@ -22941,7 +23668,7 @@ async function buildImage(input) {
   const described = [];
   for (const source of opts.sources) described.push(await engine.probeSource(source));
   const sourceFiles = await sourceFileDigests(opts.sources, reporter);
-  const workDir = import_node_path76.default.join(opts.home, "work", `build-${import_node_crypto20.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path77.default.join(opts.home, "work", `build-${import_node_crypto21.default.randomBytes(5).toString("hex")}`);
   await makeDir(workDir, TRAVERSABLE_DIR);
   const buildRecord = newBuildRecord(workDir, `${opts.name}:${version2}`);
   await writeBuildRecord(workDir, buildRecord);
@@ -22950,14 +23677,14 @@ async function buildImage(input) {
   try {
     const virtualSize = await engine.stagingSize(opts.sources, opts.diskSizeBytes, reporter);
     if (!opts.restored) reporter.info(`Restoring ${opts.sources.length} source(s) onto a staging disk`);
-    const stagingAt = [import_node_path76.default.join(workDir, platform.entry.stagingName), import_node_path76.default.join(workDir, "staging")];
+    const stagingAt = [import_node_path77.default.join(workDir, platform.entry.stagingName), import_node_path77.default.join(workDir, "staging")];
     const staging = opts.restored ? await opts.restored.stagingDisk(...stagingAt) : await driver.createStaging(...stagingAt, virtualSize);
     cleanup.push("remove the staging disk", async () => {
       await driver.unmount(staging.attachment);
       await driver.destroy(staging.file);
     });
     const engineInfo = opts.restored ? opts.restored.engineInfo : await engine.restore(opts.sources, staging.mountPath, reporter);
-    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path76.default.join(workDir, "run") }, reporter);
+    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path77.default.join(workDir, "run") }, reporter);
     cleanup.push("stop the build server", () => engine.stop(server, { fast: true }));
     if (server.pid) await writeBuildRecord(workDir, { ...buildRecord, serverPid: server.pid });
     await pausePoint("build:restored");
@@ -22976,7 +23703,7 @@ async function buildImage(input) {
     const restoreSeconds = secondsSince(started);
     reporter.info("Writing the base disk fresh from the prepared data");
     const sealStart = performance.now();
-    let fresh = await driver.createStaging(import_node_path76.default.join(workDir, `fresh.${driver.format}`), import_node_path76.default.join(workDir, "fresh"), virtualSize);
+    let fresh = await driver.createStaging(import_node_path77.default.join(workDir, `fresh.${driver.format}`), import_node_path77.default.join(workDir, "fresh"), virtualSize);
     cleanup.push("remove the fresh disk", async () => {
       await driver.unmount(fresh.attachment);
       await driver.destroy(fresh.file);
@@ -22992,7 +23719,7 @@ async function buildImage(input) {
       };
       fresh = await engine.finishFresh(fresh, { driver, stagingMount: staging.mountPath, moved }, reporter);
     }
-    const sealed = await driver.seal(fresh, import_node_path76.default.join(workDir, `base.${driver.format}`));
+    const sealed = await driver.seal(fresh, import_node_path77.default.join(workDir, `base.${driver.format}`));
     const sealSeconds = secondsSince(sealStart);
     await pausePoint("build:sealed");
     const leakScan = masked ? masked.leak || masked.leakUnprepared ? await leakScanOrFail(sealed.file, masked.run, reporter, masked.leak) : skippedLeakScan(masked.resolved, masked.run) : void 0;
@@ -23027,7 +23754,7 @@ async function buildImage(input) {
       ...record2 ? { masking: maskingReport(record2) } : {}
     };
   } catch (e) {
-    const full = await diskFullError(e, [import_node_path76.default.join(workDir, "staging"), import_node_path76.default.join(workDir, "fresh"), workDir], `building ${opts.name}:${version2}`);
+    const full = await diskFullError(e, [import_node_path77.default.join(workDir, "staging"), import_node_path77.default.join(workDir, "fresh"), workDir], `building ${opts.name}:${version2}`);
     await cleanup.unwind();
     throw await buildFailed(opts, version2, full ?? e);
   }
@@ -23048,14 +23775,14 @@ async function refuseExistingVersion(opts, version2) {
   }
   throw new VersionExistsError(`image ${opts.name} version ${version2} already exists; versions are immutable: choose a new version.`);
 }
-var import_node_crypto20, import_promises68, import_node_path76;
+var import_node_crypto21, import_promises68, import_node_path77;
 var init_build_image = __esm({
   "packages/core/src/build/build-image.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto20 = __toESM(require("node:crypto"), 1);
+    import_node_crypto21 = __toESM(require("node:crypto"), 1);
     import_promises68 = __toESM(require("node:fs/promises"), 1);
-    import_node_path76 = __toESM(require("node:path"), 1);
+    import_node_path77 = __toESM(require("node:path"), 1);
     init_paths();
     init_errors();
     init_manifest();
@@ -23092,7 +23819,7 @@ async function buildImageVariants(input, variants, hooks = {}) {
   const { driver, engine, entry } = platformForBuild(kind, input.home);
   await driver.checkPrerequisites();
   await engine.checkPrerequisites();
-  const workDir = import_node_path77.default.join(input.home, "work", `variants-${import_node_crypto21.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path78.default.join(input.home, "work", `variants-${import_node_crypto22.default.randomBytes(5).toString("hex")}`);
   await makeDir(workDir, TRAVERSABLE_DIR);
   await writeBuildRecord(workDir, newBuildRecord(workDir, `${input.name} (${variants.length} variants)`));
   const cleanup = new CleanupStack(reporter);
@@ -23101,8 +23828,8 @@ async function buildImageVariants(input, variants, hooks = {}) {
     const started = performance.now();
     reporter.info(`Restoring ${input.sources.length} source(s) once onto a staging disk for ${variants.length} variants`);
     const staging = await driver.createStaging(
-      import_node_path77.default.join(workDir, entry.stagingName),
-      import_node_path77.default.join(workDir, "staging"),
+      import_node_path78.default.join(workDir, entry.stagingName),
+      import_node_path78.default.join(workDir, "staging"),
       await engine.stagingSize(input.sources, input.diskSizeBytes, reporter)
     );
     cleanup.push("remove the unmasked staging disk", async () => {
@@ -23132,14 +23859,14 @@ async function buildImageVariants(input, variants, hooks = {}) {
     await cleanup.unwind();
   }
 }
-var import_node_crypto21, import_promises69, import_node_path77, withVariant;
+var import_node_crypto22, import_promises69, import_node_path78, withVariant;
 var init_build_variants = __esm({
   "packages/core/src/build/build-variants.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto21 = __toESM(require("node:crypto"), 1);
+    import_node_crypto22 = __toESM(require("node:crypto"), 1);
     import_promises69 = __toESM(require("node:fs/promises"), 1);
-    import_node_path77 = __toESM(require("node:path"), 1);
+    import_node_path78 = __toESM(require("node:path"), 1);
     init_cleanup();
     init_paths();
     init_time();
@@ -23187,33 +23914,33 @@ async function scanSource(opts) {
   await driver.checkPrerequisites();
   await engine.checkPrerequisites();
   await engine.probeSource(opts.source);
-  const workDir = import_node_path78.default.join(opts.home, "work", `scan-${import_node_crypto22.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path79.default.join(opts.home, "work", `scan-${import_node_crypto23.default.randomBytes(5).toString("hex")}`);
   await makeDir(workDir, TRAVERSABLE_DIR);
   const cleanup = new CleanupStack(opts.reporter);
   cleanup.push("remove the scan's work directory", () => import_promises70.default.rm(workDir, { recursive: true, force: true }));
   try {
     const size = await engine.stagingSize([opts.source], void 0, opts.reporter);
-    const staging = await driver.createStaging(import_node_path78.default.join(workDir, platform.entry.stagingName), import_node_path78.default.join(workDir, "staging"), size);
+    const staging = await driver.createStaging(import_node_path79.default.join(workDir, platform.entry.stagingName), import_node_path79.default.join(workDir, "staging"), size);
     cleanup.push("remove the staging disk", async () => {
       await driver.unmount(staging.attachment);
       await driver.destroy(staging.file);
     });
     await engine.restore([opts.source], staging.mountPath, opts.reporter);
-    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path78.default.join(workDir, "run") }, opts.reporter);
+    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path79.default.join(workDir, "run") }, opts.reporter);
     cleanup.push("stop the scan server", () => engine.stop(server, { fast: true }));
     return await scanWith(adminConnector(server), await engine.inventory(server), opts);
   } finally {
     await cleanup.unwind();
   }
 }
-var import_node_crypto22, import_promises70, import_node_path78, COLUMNS_SQL;
+var import_node_crypto23, import_promises70, import_node_path79, COLUMNS_SQL;
 var init_scan_source = __esm({
   "packages/core/src/build/scan-source.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto22 = __toESM(require("node:crypto"), 1);
+    import_node_crypto23 = __toESM(require("node:crypto"), 1);
     import_promises70 = __toESM(require("node:fs/promises"), 1);
-    import_node_path78 = __toESM(require("node:path"), 1);
+    import_node_path79 = __toESM(require("node:path"), 1);
     init_paths();
     init_errors();
     init_platform();
@@ -23273,7 +24000,7 @@ function sourcesOf(given, names, name) {
   const one = values[0];
   switch (kind) {
     case "fromDump":
-      return values.map((path92) => ({ kind: "dump", path: path92 }));
+      return values.map((path93) => ({ kind: "dump", path: path93 }));
     case "fromDatadir":
       return [{ kind: "datadir", path: one }];
     case "fromServer":
@@ -23649,14 +24376,14 @@ function resolveMaskingKey(opts) {
     );
   }
   opts.reporter?.warn("Masking with a random throw-away key (--insecure-random-key): pseudonyms will differ on the next build.");
-  return { bytes: import_node_crypto23.default.randomBytes(32), insecure: true };
+  return { bytes: import_node_crypto24.default.randomBytes(32), insecure: true };
 }
-var import_node_crypto23, MASKING_KEY_ENV, MIN_KEY_LENGTH;
+var import_node_crypto24, MASKING_KEY_ENV, MIN_KEY_LENGTH;
 var init_key = __esm({
   "packages/core/src/masking/key.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto23 = __toESM(require("node:crypto"), 1);
+    import_node_crypto24 = __toESM(require("node:crypto"), 1);
     init_errors();
     MASKING_KEY_ENV = "DBCLONE_MASKING_KEY";
     MIN_KEY_LENGTH = 16;
@@ -24856,7 +25583,7 @@ It holds the source's data as it was; share it only where the source itself may 
 
 // packages/core/src/catalog/write-catalog.ts
 async function writeCatalog(repository, outDir, opts = {}) {
-  const out = import_node_path79.default.resolve(outDir);
+  const out = import_node_path80.default.resolve(outDir);
   await assertReplaceable(out);
   const data = await collectCatalog(repository, opts.now, { anchorsGitDir: opts.anchorsGitDir });
   const tmp = `${out}.tmp-${process.pid}-${Date.now()}`;
@@ -24877,8 +25604,8 @@ async function writeCatalog(repository, outDir, opts = {}) {
   }
 }
 async function writeSite(dir, data) {
-  await (0, import_promises73.mkdir)(import_node_path79.default.join(dir, "assets"), { recursive: true });
-  await (0, import_promises73.mkdir)(import_node_path79.default.join(dir, "versions"));
+  await (0, import_promises73.mkdir)(import_node_path80.default.join(dir, "assets"), { recursive: true });
+  await (0, import_promises73.mkdir)(import_node_path80.default.join(dir, "versions"));
   const links = versionLinks(data.versions);
   const pages = [
     ["index.html", () => renderLibrary(data)],
@@ -24887,19 +25614,19 @@ async function writeSite(dir, data) {
     ...data.versions.map((v) => [v.page, () => renderVersion(data, v, links)])
   ];
   await Promise.all([
-    (0, import_promises73.writeFile)(import_node_path79.default.join(dir, "assets", "catalog.css"), CATALOG_STYLE),
-    (0, import_promises73.writeFile)(import_node_path79.default.join(dir, "assets", "catalog.js"), CATALOG_SCRIPT),
-    (0, import_promises73.writeFile)(import_node_path79.default.join(dir, CATALOG_MARKER), `dbclone catalog of ${data.versions.length} versions, ${data.generatedAt}
+    (0, import_promises73.writeFile)(import_node_path80.default.join(dir, "assets", "catalog.css"), CATALOG_STYLE),
+    (0, import_promises73.writeFile)(import_node_path80.default.join(dir, "assets", "catalog.js"), CATALOG_SCRIPT),
+    (0, import_promises73.writeFile)(import_node_path80.default.join(dir, CATALOG_MARKER), `dbclone catalog of ${data.versions.length} versions, ${data.generatedAt}
 `),
     // GitHub Pages runs Jekyll unless told not to, and Jekyll hides files starting with "_" or ".".
-    (0, import_promises73.writeFile)(import_node_path79.default.join(dir, ".nojekyll"), ""),
+    (0, import_promises73.writeFile)(import_node_path80.default.join(dir, ".nojekyll"), ""),
     mapLimit(pages, WRITE_CONCURRENCY, ([file, render2]) => (0, import_promises73.writeFile)(insideSite(dir, file), render2()))
   ]);
   return pages.map(([file]) => file);
 }
 function insideSite(dir, file) {
-  const target = import_node_path79.default.resolve(dir, file);
-  if (!target.startsWith(import_node_path79.default.resolve(dir) + import_node_path79.default.sep)) {
+  const target = import_node_path80.default.resolve(dir, file);
+  if (!target.startsWith(import_node_path80.default.resolve(dir) + import_node_path80.default.sep)) {
     throw new RepositoryError(`catalog page '${file}' would land outside the site folder; the repository answered a bad image name or version`);
   }
   return target;
@@ -24916,13 +25643,13 @@ async function assertReplaceable(out) {
     throw new UsageError(`--out ${out} is a non-empty folder that holds no dbclone catalog (no ${CATALOG_MARKER}); pass an empty or new folder`);
   }
 }
-var import_promises73, import_node_path79, CATALOG_MARKER, WRITE_CONCURRENCY;
+var import_promises73, import_node_path80, CATALOG_MARKER, WRITE_CONCURRENCY;
 var init_write_catalog = __esm({
   "packages/core/src/catalog/write-catalog.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises73 = require("node:fs/promises");
-    import_node_path79 = __toESM(require("node:path"), 1);
+    import_node_path80 = __toESM(require("node:path"), 1);
     init_errors();
     init_asset_script();
     init_asset_style();
@@ -25020,7 +25747,7 @@ var init_step_timer = __esm({
 
 // packages/core/src/clones/clone-id.ts
 function newCloneId() {
-  const bytes = (0, import_node_crypto24.randomBytes)(10);
+  const bytes = (0, import_node_crypto25.randomBytes)(10);
   let id = "c-";
   for (const b of bytes) id += BASE32[b & 31];
   return id;
@@ -25028,12 +25755,12 @@ function newCloneId() {
 function cloneIdForIdentifier(id) {
   return id.replace(/-/g, "_");
 }
-var import_node_crypto24, BASE32, CLONE_ID_PATTERN;
+var import_node_crypto25, BASE32, CLONE_ID_PATTERN;
 var init_clone_id = __esm({
   "packages/core/src/clones/clone-id.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto24 = require("node:crypto");
+    import_node_crypto25 = require("node:crypto");
     BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
     CLONE_ID_PATTERN = /^c-[a-z2-7]{10}$/;
   }
@@ -25041,18 +25768,18 @@ var init_clone_id = __esm({
 
 // packages/core/src/clones/clone-paths.ts
 function childFileOf(dir, disk) {
-  return import_node_path80.default.join(dir, `child.${CLONE_DISK_FORMATS[disk ?? "qcow2"]}`);
+  return import_node_path81.default.join(dir, `child.${CLONE_DISK_FORMATS[disk ?? "qcow2"]}`);
 }
 function clonePaths(home2, id, disk) {
-  const dir = import_node_path80.default.join(home2, "clones", id);
-  return { dir, childFile: childFileOf(dir, disk), mountPath: import_node_path80.default.join(dir, "mnt"), user: `clone_${cloneIdForIdentifier(id)}` };
+  const dir = import_node_path81.default.join(home2, "clones", id);
+  return { dir, childFile: childFileOf(dir, disk), mountPath: import_node_path81.default.join(dir, "mnt"), user: `clone_${cloneIdForIdentifier(id)}` };
 }
-var import_node_path80;
+var import_node_path81;
 var init_clone_paths = __esm({
   "packages/core/src/clones/clone-paths.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path80 = __toESM(require("node:path"), 1);
+    import_node_path81 = __toESM(require("node:path"), 1);
     init_disk_names();
     init_clone_id();
   }
@@ -25110,23 +25837,23 @@ function matchesLabels(record2, labels) {
   return wanted.length > 0 && wanted.every(([k, v]) => record2.labels?.[k] === v);
 }
 async function replaceFile(file, text, mode) {
-  const tmp = tempPath(import_node_path81.default.dirname(file));
+  const tmp = tempPath(import_node_path82.default.dirname(file));
   try {
-    await import_node_fs37.promises.writeFile(tmp, text, { mode, flag: "wx" });
-    await import_node_fs37.promises.rename(tmp, file);
+    await import_node_fs38.promises.writeFile(tmp, text, { mode, flag: "wx" });
+    await import_node_fs38.promises.rename(tmp, file);
   } catch (e) {
     await unlinkQuietly(tmp);
     throw e;
   }
 }
-var import_node_async_hooks2, import_node_fs37, import_node_path81, import_proper_lockfile2, LOCK_OPTIONS, heldLocks, CloneRegistry;
+var import_node_async_hooks2, import_node_fs38, import_node_path82, import_proper_lockfile2, LOCK_OPTIONS, heldLocks, CloneRegistry;
 var init_registry2 = __esm({
   "packages/core/src/clones/registry.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_async_hooks2 = require("node:async_hooks");
-    import_node_fs37 = require("node:fs");
-    import_node_path81 = __toESM(require("node:path"), 1);
+    import_node_fs38 = require("node:fs");
+    import_node_path82 = __toESM(require("node:path"), 1);
     init_paths();
     init_durable_write();
     import_proper_lockfile2 = __toESM(require_proper_lockfile(), 1);
@@ -25144,8 +25871,8 @@ var init_registry2 = __esm({
     CloneRegistry = class {
       constructor(home2) {
         this.home = home2;
-        this.dir = import_node_path81.default.join(home2, "clones");
-        this.file = import_node_path81.default.join(this.dir, "registry.json");
+        this.dir = import_node_path82.default.join(home2, "clones");
+        this.file = import_node_path82.default.join(this.dir, "registry.json");
         this.lockPath = `${this.file}.lock`;
       }
       home;
@@ -25294,7 +26021,7 @@ var init_registry2 = __esm({
       async read() {
         let text;
         try {
-          text = await import_node_fs37.promises.readFile(this.file, "utf8");
+          text = await import_node_fs38.promises.readFile(this.file, "utf8");
         } catch (e) {
           if (e.code === "ENOENT") return [];
           throw e;
@@ -25334,17 +26061,17 @@ function assertDatabaseChoice(database2, databases2, image) {
 }
 function serverOf(record2) {
   if (!record2.serverPid) return void 0;
-  return { pid: record2.serverPid, host: record2.host, port: record2.port, socketDir: import_node_path82.default.join(record2.dir, "run"), adminUser: "" };
+  return { pid: record2.serverPid, host: record2.host, port: record2.port, socketDir: import_node_path83.default.join(record2.dir, "run"), adminUser: "" };
 }
 function sharedServerOf(record2) {
   return { pid: 0, host: record2.host, port: record2.port, adminUser: "", databases: record2.databases, cloneId: record2.id };
 }
-var import_node_path82;
+var import_node_path83;
 var init_record = __esm({
   "packages/core/src/clones/record.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path82 = __toESM(require("node:path"), 1);
+    import_node_path83 = __toESM(require("node:path"), 1);
     init_errors();
     init_platform();
   }
@@ -25404,14 +26131,14 @@ function apiStatus(e) {
 }
 function dockerConfigured(env = process.env) {
   if (env.DOCKER_HOST) return true;
-  return process.platform !== "win32" && (0, import_node_fs38.existsSync)("/var/run/docker.sock");
+  return process.platform !== "win32" && (0, import_node_fs39.existsSync)("/var/run/docker.sock");
 }
-var import_node_fs38, import_dockerode;
+var import_node_fs39, import_dockerode;
 var init_client3 = __esm({
   "packages/core/src/runtime/docker/client.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs38 = require("node:fs");
+    import_node_fs39 = require("node:fs");
     import_dockerode = __toESM(require_dockerode(), 1);
     init_errors();
   }
@@ -25759,7 +26486,7 @@ async function removeCloneContainers(record2, home2) {
   const { DockerRuntime: DockerRuntime2, listCloneContainers: listCloneContainers2 } = await Promise.resolve().then(() => (init_docker(), docker_exports));
   const runtime = new DockerRuntime2();
   if (record2.containerId) await runtime.stop({ containerId: record2.containerId }, { fast: true });
-  for (const c of await listCloneContainers2(runtime.docker, import_node_path83.default.resolve(home2))) {
+  for (const c of await listCloneContainers2(runtime.docker, import_node_path84.default.resolve(home2))) {
     if (c.cloneId === record2.id) await runtime.stop({ containerId: c.id }, { fast: true });
   }
 }
@@ -25813,13 +26540,13 @@ async function removeClone(record2, opts, action = "teardown") {
     clone: record2.id
   }).catch((e) => opts.reporter.warn(`could not record the teardown in the audit log: ${e.message}`));
 }
-var import_promises74, import_node_path83;
+var import_promises74, import_node_path84;
 var init_teardown = __esm({
   "packages/core/src/clones/teardown.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises74 = __toESM(require("node:fs/promises"), 1);
-    import_node_path83 = __toESM(require("node:path"), 1);
+    import_node_path84 = __toESM(require("node:path"), 1);
     init_platform();
     init_errors();
     init_repository();
@@ -26041,7 +26768,7 @@ async function reserve(input, registry2, cleanup) {
   const { opts, image, previous } = input;
   const config2 = await readRepositoryConfig(opts.repository);
   const ttlSeconds = capTtl(opts.ttlSeconds ?? (previous ? inheritedTtl(previous) : void 0), config2.maxTtlSeconds);
-  const password = previous?.password ?? import_node_crypto25.default.randomBytes(24).toString("base64url");
+  const password = previous?.password ?? import_node_crypto26.default.randomBytes(24).toString("base64url");
   opts.reporter.secret(password);
   const { engine } = input.platform;
   const shared = engine.cloneEndpoint ? (id) => engine.cloneEndpoint(id) : void 0;
@@ -26093,7 +26820,7 @@ async function start(s) {
     {
       port: record2.port,
       host: record2.host,
-      runDir: import_node_path84.default.join(record2.dir, "run"),
+      runDir: import_node_path85.default.join(record2.dir, "run"),
       durability: opts.durability ?? "ephemeral",
       cloneId: record2.id,
       imageDigest: image.manifestDigest,
@@ -26160,21 +26887,21 @@ function ready(s) {
 }
 async function containerLabels(cloneId, home2) {
   const { cloneLabels: cloneLabels2 } = await Promise.resolve().then(() => (init_docker(), docker_exports));
-  return cloneLabels2(cloneId, import_node_path84.default.resolve(home2));
+  return cloneLabels2(cloneId, import_node_path85.default.resolve(home2));
 }
 async function ownBytesOf(driver, childFile) {
   if (driver.ownBytes) return driver.ownBytes(childFile);
   const st = await import_promises75.default.stat(childFile).catch(() => void 0);
   return st ? st.blocks * 512 : 0;
 }
-var import_node_crypto25, import_promises75, import_node_path84, DEFAULT_TIMEOUT_MS, liveOnly, deferReserveSync;
+var import_node_crypto26, import_promises75, import_node_path85, DEFAULT_TIMEOUT_MS, liveOnly, deferReserveSync;
 var init_session = __esm({
   "packages/core/src/clones/session.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto25 = __toESM(require("node:crypto"), 1);
+    import_node_crypto26 = __toESM(require("node:crypto"), 1);
     import_promises75 = __toESM(require("node:fs/promises"), 1);
-    import_node_path84 = __toESM(require("node:path"), 1);
+    import_node_path85 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_repository();
@@ -26258,11 +26985,11 @@ var init_lifecycle = __esm({
 
 // packages/core/src/clones/build-sweep.ts
 async function sweepDeadBuilds(home2, reporter) {
-  const workRoot = import_node_path85.default.join(home2, "work");
+  const workRoot = import_node_path86.default.join(home2, "work");
   const released = [];
   for (const entry of await (0, import_promises76.readdir)(workRoot, { withFileTypes: true }).catch(() => [])) {
     if (!entry.isDirectory() || !BUILD_DIR_PATTERN.test(entry.name)) continue;
-    const dir = import_node_path85.default.join(workRoot, entry.name);
+    const dir = import_node_path86.default.join(workRoot, entry.name);
     const record2 = await readBuildRecord(dir);
     if (record2 ? ownerAlive(record2.owner) : await isRecent(dir)) continue;
     reporter.info(`gc: sweeping build work dir ${dir} (${record2 ? `its process ${record2.owner.pid} is gone` : "no build record"})`);
@@ -26292,7 +27019,7 @@ async function sweepBuildDir(home2, dir) {
   return released;
 }
 function unmaskedFirst(dir) {
-  const staging = import_node_path85.default.join(dir, "staging");
+  const staging = import_node_path86.default.join(dir, "staging");
   const rank = (r) => r.id.startsWith(staging) || (r.detail ?? "").includes(staging) ? 0 : 1;
   const kinds = ["mount", "loop", "daemon", "fuse-export", "file"];
   return (a, b) => kinds.indexOf(a.kind) - kinds.indexOf(b.kind) || rank(a) - rank(b);
@@ -26313,27 +27040,27 @@ async function postgresUnder(dir) {
     if (!dataDir || !isInside2(dataDir, dir)) continue;
     const socketSetting = argv.find((a) => a.startsWith("unix_socket_directories="));
     const socketDir = socketSetting?.slice("unix_socket_directories=".length);
-    const ours = socketDir && import_node_path85.default.dirname(socketDir) === import_node_os14.default.tmpdir() && import_node_path85.default.basename(socketDir).startsWith("dbclone-pg-");
+    const ours = socketDir && import_node_path86.default.dirname(socketDir) === import_node_os15.default.tmpdir() && import_node_path86.default.basename(socketDir).startsWith("dbclone-pg-");
     found.push({ pid: Number(entry), socketDir: ours ? socketDir : void 0 });
   }
   return found;
 }
 function isInside2(p, dir) {
-  const rel = import_node_path85.default.relative(dir, import_node_path85.default.resolve(p));
-  return rel !== "" && !rel.startsWith("..") && !import_node_path85.default.isAbsolute(rel);
+  const rel = import_node_path86.default.relative(dir, import_node_path86.default.resolve(p));
+  return rel !== "" && !rel.startsWith("..") && !import_node_path86.default.isAbsolute(rel);
 }
 async function isRecent(dir) {
   const st = await (0, import_promises76.stat)(dir).catch(() => void 0);
   return !!st && Date.now() - st.mtimeMs < UNRECORDED_GRACE_MS;
 }
-var import_promises76, import_node_os14, import_node_path85, UNRECORDED_GRACE_MS;
+var import_promises76, import_node_os15, import_node_path86, UNRECORDED_GRACE_MS;
 var init_build_sweep = __esm({
   "packages/core/src/clones/build-sweep.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises76 = require("node:fs/promises");
-    import_node_os14 = __toESM(require("node:os"), 1);
-    import_node_path85 = __toESM(require("node:path"), 1);
+    import_node_os15 = __toESM(require("node:os"), 1);
+    import_node_path86 = __toESM(require("node:path"), 1);
     init_build_record();
     init_platform();
     init_launch();
@@ -26367,7 +27094,7 @@ async function collectLocked(registry2, opts) {
   for (const id of await removeOrphanContainers2(opts.home, new Set(records.map((r) => r.id)), opts.reporter)) {
     result.released.push(`container ${id}`);
   }
-  const clonesDir = import_node_path86.default.join(opts.home, "clones");
+  const clonesDir = import_node_path87.default.join(opts.home, "clones");
   const known = new Set(records.map((r) => r.dir));
   for (const driver of allCloneDiskDrivers(opts.home, opts.reporter)) {
     for (const resource of await driver.list(clonesDir)) {
@@ -26378,22 +27105,22 @@ async function collectLocked(registry2, opts) {
     result.released.push(...await driver.sweep?.() ?? []);
   }
   for (const entry of await import_promises77.default.readdir(clonesDir, { withFileTypes: true }).catch(() => [])) {
-    const dir = import_node_path86.default.join(clonesDir, entry.name);
+    const dir = import_node_path87.default.join(clonesDir, entry.name);
     if (!entry.isDirectory() || known.has(dir) || !CLONE_ID_PATTERN.test(entry.name)) continue;
     await import_promises77.default.rm(dir, { recursive: true, force: true });
     result.released.push(`directory ${dir}`);
   }
   result.released.push(...await sweepDeadBuilds(opts.home, opts.reporter));
   let cacheTemps = 0;
-  for (const cacheDir of /* @__PURE__ */ new Set([import_node_path86.default.join(opts.home, "cache"), defaultCacheDir()])) {
-    cacheTemps += await removeStaleTemps(import_node_path86.default.join(cacheDir, "blobs", "sha256"), 60 * 6e4);
-    cacheTemps += await removeDeadPartials(import_node_path86.default.join(cacheDir, "partial"));
+  for (const cacheDir of /* @__PURE__ */ new Set([import_node_path87.default.join(opts.home, "cache"), defaultCacheDir()])) {
+    cacheTemps += await removeStaleTemps(import_node_path87.default.join(cacheDir, "blobs", "sha256"), 60 * 6e4);
+    cacheTemps += await removeDeadPartials(import_node_path87.default.join(cacheDir, "partial"));
   }
   if (cacheTemps > 0) result.released.push(`${cacheTemps} partial cache blob(s)`);
   return result;
 }
 function isCloneDir(clonesDir, dir) {
-  return import_node_path86.default.dirname(dir) === clonesDir && CLONE_ID_PATTERN.test(import_node_path86.default.basename(dir));
+  return import_node_path87.default.dirname(dir) === clonesDir && CLONE_ID_PATTERN.test(import_node_path87.default.basename(dir));
 }
 async function whyCollect(record2, now) {
   if (isExpired(record2, now)) return "expired";
@@ -26416,17 +27143,17 @@ async function removeOrphanContainers2(home2, liveIds, reporter) {
     reporter.debug(`gc: no Docker engine to look for containers in: ${e.message}`);
     return [];
   }
-  const removed = await docker.removeOrphanContainers(client, import_node_path86.default.resolve(home2), liveIds);
+  const removed = await docker.removeOrphanContainers(client, import_node_path87.default.resolve(home2), liveIds);
   for (const c of removed) reporter.info(`gc: removed container ${c.name || c.id.slice(0, 12)} of clone ${c.cloneId}, which has no record`);
   return removed.map((c) => c.name || c.id.slice(0, 12));
 }
-var import_promises77, import_node_path86, STALE_CREATING_MS;
+var import_promises77, import_node_path87, STALE_CREATING_MS;
 var init_gc2 = __esm({
   "packages/core/src/clones/gc.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises77 = __toESM(require("node:fs/promises"), 1);
-    import_node_path86 = __toESM(require("node:path"), 1);
+    import_node_path87 = __toESM(require("node:path"), 1);
     init_platform();
     init_runtime2();
     init_build_sweep();
@@ -26494,15 +27221,15 @@ var init_clones = __esm({
 async function runDemo(opts) {
   const print = opts.print ?? ((line) => process.stdout.write(`${line}
 `));
-  const tmp = await import_promises78.default.mkdtemp(import_node_path87.default.join(import_node_os15.default.tmpdir(), "dbclone-demo-"));
+  const tmp = await import_promises78.default.mkdtemp(import_node_path88.default.join(import_node_os16.default.tmpdir(), "dbclone-demo-"));
   await import_promises78.default.chmod(tmp, 457);
-  const home2 = opts.home ?? import_node_path87.default.join(tmp, "home");
-  const repository = await openRepository(opts.repo ?? import_node_path87.default.join(tmp, "repository"));
+  const home2 = opts.home ?? import_node_path88.default.join(tmp, "home");
+  const repository = await openRepository(opts.repo ?? import_node_path88.default.join(tmp, "repository"));
   const clones = [];
   try {
     print(`1. Making a sample shop database of about ${opts.sizeMb} MB (customers, products, orders)\u2026`);
     const dumpStart = performance.now();
-    const dump = import_node_path87.default.join(tmp, "shop.dump");
+    const dump = import_node_path88.default.join(tmp, "shop.dump");
     await createSampleDump(dump, { sizeMb: opts.sizeMb, seed: 42, reporter: opts.reporter });
     print(`   pg_dump written in ${secondsSince(dumpStart).toFixed(1)} s (${mb2((await import_promises78.default.stat(dump)).size)})`);
     print("2. Building image demo/shop:v1 (restore \u2192 mask \u2192 VACUUM FULL \u2192 fresh base disk \u2192 leak scan \u2192 publish)\u2026");
@@ -26549,7 +27276,7 @@ async function runDemo(opts) {
     const tdStart = performance.now();
     for (const c of clones.splice(0)) await teardownClones({ home: home2, reporter: opts.reporter, id: c.clone.id, repository });
     const teardownSeconds = secondsSince(tdStart);
-    const leftovers = (await Promise.all(allCloneDiskDrivers(home2).map((d) => d.list(import_node_path87.default.join(home2, "clones"))))).flat().map((r) => `${r.kind} ${r.id}`);
+    const leftovers = (await Promise.all(allCloneDiskDrivers(home2).map((d) => d.list(import_node_path88.default.join(home2, "clones"))))).flat().map((r) => `${r.kind} ${r.id}`);
     const report = {
       sampleMb: opts.sizeMb,
       buildSeconds: build.timings.totalSeconds,
@@ -26566,7 +27293,7 @@ async function runDemo(opts) {
   } finally {
     for (const c of clones) await teardownClones({ home: home2, reporter: opts.reporter, id: c.clone.id, repository }).catch(() => void 0);
     if (!opts.home) {
-      await new ReflinkDriver({ home: home2, stateDir: import_node_path87.default.join(home2, "state") }).removePool().catch((e) => opts.reporter.warn(`could not remove the demo's reflink pool: ${e.message}`));
+      await new ReflinkDriver({ home: home2, stateDir: import_node_path88.default.join(home2, "state") }).removePool().catch((e) => opts.reporter.warn(`could not remove the demo's reflink pool: ${e.message}`));
       await import_promises78.default.rm(tmp, { recursive: true, force: true });
     }
   }
@@ -26615,14 +27342,14 @@ async function countOrders(clone2) {
   const result = await query(clone2, "SELECT count(*)::int AS n FROM orders");
   return result.rows[0].n;
 }
-var import_promises78, import_node_os15, import_node_path87, import_pg7, DEMO_MASKING_KEY;
+var import_promises78, import_node_os16, import_node_path88, import_pg7, DEMO_MASKING_KEY;
 var init_run_demo = __esm({
   "packages/core/src/demo/run-demo.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises78 = __toESM(require("node:fs/promises"), 1);
-    import_node_os15 = __toESM(require("node:os"), 1);
-    import_node_path87 = __toESM(require("node:path"), 1);
+    import_node_os16 = __toESM(require("node:os"), 1);
+    import_node_path88 = __toESM(require("node:path"), 1);
     import_pg7 = __toESM(require_pg(), 1);
     init_build();
     init_platform();
@@ -27552,27 +28279,21 @@ async function detachCloneLogin(server, databases2, login2) {
   if (exists2) await withDb(server, first, (c) => c.query(`DROP ROLE ${role}`));
 }
 async function stripRolePasswords(server, database2) {
-  const databases2 = await withDb(server, database2, async (c) => {
-    const roles = await c.query("SELECT format('ALTER ROLE %I PASSWORD NULL', rolname) AS sql FROM pg_authid WHERE rolpassword IS NOT NULL");
-    for (const r of roles.rows) await c.query(r.sql);
-    await c.query("VACUUM FULL pg_authid");
-    return (await c.query("SELECT datname FROM pg_database WHERE datallowconn")).rows.map((r) => r.datname);
-  });
-  for (const db of databases2) {
-    await withDb(server, db, async (c) => {
-      await c.query("DELETE FROM pg_statistic WHERE starelid = 'pg_catalog.pg_authid'::regclass");
-      await c.query("ANALYZE pg_catalog.pg_authid");
-      await c.query("VACUUM FULL pg_catalog.pg_statistic");
-    });
-  }
-  const left = await withDb(server, database2, (c) => c.query("SELECT 1 FROM pg_authid WHERE rolpassword IS NOT NULL"));
-  if (left.rowCount) throw new CloneError(`${left.rowCount} role(s) still have a password after stripping; the clone was not promoted.`);
+  await forgetRolePasswords(server, database2, (m) => new CloneError(`${m} The clone was not promoted.`));
+  const databases2 = await withDb(
+    server,
+    database2,
+    async (c) => (await c.query("SELECT datname FROM pg_database WHERE datallowconn")).rows.map((r) => r.datname)
+  );
+  for (const db of databases2) await withDb(server, db, (c) => dropForeignSecrets(c, (m) => new CloneError(`Database ${db}: ${m} The clone was not promoted.`)));
 }
 var init_promote_prepare = __esm({
   "packages/core/src/clones/promote-prepare.ts"() {
     "use strict";
     init_import_meta_url();
     init_postgres();
+    init_foreign_access();
+    init_role_passwords();
     init_ownership();
     init_errors();
   }
@@ -27618,7 +28339,7 @@ async function promoteClone(opts) {
   if (!supportsLayers(driver)) throw new NotSupportedError(`the ${driver.name} disk driver cannot promote clones yet; clone with --disk qcow2 to promote`);
   const label3 = `${target.name}:${target.version}`;
   const sourceLabel = `${source.name}:${source.version}`;
-  const workDir = import_node_path90.default.join(opts.home, "work", `promote-${import_node_crypto26.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path91.default.join(opts.home, "work", `promote-${import_node_crypto27.default.randomBytes(5).toString("hex")}`);
   try {
     await claimClone(registry2, record2.id);
     await makeDir(workDir, PRIVATE_DIR);
@@ -27638,7 +28359,7 @@ async function promoteClone(opts) {
     await driver.unmount(record2.attachment);
     const layers = await pullLayers(repository, source);
     const child = { file: record2.childFile, parents: layers.map((l) => l.file) };
-    const out = import_node_path90.default.join(workDir, `disk.${driver.format}`);
+    const out = import_node_path91.default.join(workDir, `disk.${driver.format}`);
     const sealed = opts.flatten ? await driver.flatten(child, out) : await driver.sealLayer(child, out);
     await pausePoint("promote:sealed");
     const masking = await promotedMasking(source, sealed, reporter);
@@ -27712,14 +28433,14 @@ async function refuseExisting(repository, name, version2) {
   }
   throw new VersionExistsError(`image ${name} version ${version2} already exists; versions are immutable: choose a new version`);
 }
-var import_node_crypto26, import_promises81, import_node_path90;
+var import_node_crypto27, import_promises81, import_node_path91;
 var init_promote2 = __esm({
   "packages/core/src/clones/promote.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto26 = __toESM(require("node:crypto"), 1);
+    import_node_crypto27 = __toESM(require("node:crypto"), 1);
     import_promises81 = __toESM(require("node:fs/promises"), 1);
-    import_node_path90 = __toESM(require("node:path"), 1);
+    import_node_path91 = __toESM(require("node:path"), 1);
     init_paths();
     init_platform();
     init_disk();
@@ -28941,7 +29662,7 @@ var require_command = __commonJS({
     init_import_meta_url();
     var EventEmitter = require("node:events").EventEmitter;
     var childProcess = require("node:child_process");
-    var path92 = require("node:path");
+    var path93 = require("node:path");
     var fs12 = require("node:fs");
     var process2 = require("node:process");
     var { Argument: Argument2, humanReadableArgName } = require_argument();
@@ -29954,9 +30675,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
         let launchWithNode = false;
         const sourceExt = [".js", ".ts", ".tsx", ".mjs", ".cjs"];
         function findFile(baseDir, baseName) {
-          const localBin = path92.resolve(baseDir, baseName);
+          const localBin = path93.resolve(baseDir, baseName);
           if (fs12.existsSync(localBin)) return localBin;
-          if (sourceExt.includes(path92.extname(baseName))) return void 0;
+          if (sourceExt.includes(path93.extname(baseName))) return void 0;
           const foundExt = sourceExt.find(
             (ext) => fs12.existsSync(`${localBin}${ext}`)
           );
@@ -29974,17 +30695,17 @@ Expecting one of '${allowedValues.join("', '")}'`);
           } catch {
             resolvedScriptPath = this._scriptPath;
           }
-          executableDir = path92.resolve(
-            path92.dirname(resolvedScriptPath),
+          executableDir = path93.resolve(
+            path93.dirname(resolvedScriptPath),
             executableDir
           );
         }
         if (executableDir) {
           let localFile = findFile(executableDir, executableFile);
           if (!localFile && !subcommand._executableFile && this._scriptPath) {
-            const legacyName = path92.basename(
+            const legacyName = path93.basename(
               this._scriptPath,
-              path92.extname(this._scriptPath)
+              path93.extname(this._scriptPath)
             );
             if (legacyName !== this._name) {
               localFile = findFile(
@@ -29995,7 +30716,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
           }
           executableFile = localFile || executableFile;
         }
-        launchWithNode = sourceExt.includes(path92.extname(executableFile));
+        launchWithNode = sourceExt.includes(path93.extname(executableFile));
         let proc;
         if (process2.platform !== "win32") {
           if (launchWithNode) {
@@ -30910,7 +31631,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @return {Command}
        */
       nameFromFilename(filename) {
-        this._name = path92.basename(filename, path92.extname(filename));
+        this._name = path93.basename(filename, path93.extname(filename));
         return this;
       }
       /**
@@ -30924,9 +31645,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} [path]
        * @return {(string|null|Command)}
        */
-      executableDir(path93) {
-        if (path93 === void 0) return this._executableDir;
-        this._executableDir = path93;
+      executableDir(path94) {
+        if (path94 === void 0) return this._executableDir;
+        this._executableDir = path94;
         return this;
       }
       /**
@@ -31688,7 +32409,7 @@ init_reporter();
 // packages/core/src/doctor/probe.ts
 init_import_meta_url();
 var import_promises79 = require("node:fs/promises");
-var import_node_path88 = __toESM(require("node:path"), 1);
+var import_node_path89 = __toESM(require("node:path"), 1);
 init_exec();
 function machineProbe(env = process.env, overrides = {}) {
   const probe = {
@@ -31697,9 +32418,9 @@ function machineProbe(env = process.env, overrides = {}) {
     devDir: "/dev",
     postgresRoot: "/usr/lib/postgresql",
     async which(program2) {
-      for (const dir of (probe.env.PATH ?? "").split(import_node_path88.default.delimiter)) {
+      for (const dir of (probe.env.PATH ?? "").split(import_node_path89.default.delimiter)) {
         if (!dir) continue;
-        const file = import_node_path88.default.join(dir, program2);
+        const file = import_node_path89.default.join(dir, program2);
         try {
           await (0, import_promises79.access)(file, import_promises79.constants.X_OK);
           if ((await (0, import_promises79.stat)(file)).isFile()) return file;
@@ -31726,7 +32447,7 @@ function machineProbe(env = process.env, overrides = {}) {
 // packages/core/src/doctor/requirements.ts
 init_import_meta_url();
 var import_promises80 = require("node:fs/promises");
-var import_node_path89 = __toESM(require("node:path"), 1);
+var import_node_path90 = __toESM(require("node:path"), 1);
 init_disk();
 var ok = (detail) => ({ status: "ok", detail });
 var programRequirement = (program2, aptPackage) => ({
@@ -31741,7 +32462,7 @@ var deviceRequirement = (id, device, hint, aptPackages) => ({
   id,
   feature: "clones",
   async check(probe) {
-    const file = import_node_path89.default.join(probe.devDir, device);
+    const file = import_node_path90.default.join(probe.devDir, device);
     return await probe.kind(file) === "char" ? ok(file) : { status: "missing", detail: `${file} is missing`, hint, aptPackages };
   }
 });
@@ -31773,13 +32494,13 @@ var postgresBinaries = {
     const candidates = [];
     if (probe.env.PG_BIN) candidates.push(probe.env.PG_BIN);
     for (const major of postgresMajor !== void 0 ? [postgresMajor] : [17, 16, 15, 14, 13]) {
-      candidates.push(import_node_path89.default.join(probe.postgresRoot, String(major), "bin"));
+      candidates.push(import_node_path90.default.join(probe.postgresRoot, String(major), "bin"));
     }
-    for (const dir of candidates) if (await probe.kind(import_node_path89.default.join(dir, "postgres")) === "file") return ok(dir);
+    for (const dir of candidates) if (await probe.kind(import_node_path90.default.join(dir, "postgres")) === "file") return ok(dir);
     const wanted = postgresMajor !== void 0 ? `PostgreSQL ${postgresMajor}` : "PostgreSQL";
     return {
       status: "missing",
-      detail: `no ${wanted} server binaries (postgres, pg_ctl) in ${import_node_path89.default.join(probe.postgresRoot, "<major>/bin")} or PG_BIN`,
+      detail: `no ${wanted} server binaries (postgres, pg_ctl) in ${import_node_path90.default.join(probe.postgresRoot, "<major>/bin")} or PG_BIN`,
       // Debian's `postgresql` is its default major (15 on Debian 12); a given major is postgresql-<N>.
       aptPackages: [postgresMajor !== void 0 ? `postgresql-${postgresMajor}` : "postgresql"]
     };
@@ -31802,9 +32523,9 @@ var reflinkHome = {
     if (await probe.kind(home2) !== "dir") return { status: "advice", detail: `${home2} does not exist yet; it is made on first use` };
     let dir;
     try {
-      dir = await (0, import_promises80.mkdtemp)(import_node_path89.default.join(home2, ".doctor-"));
-      await (0, import_promises80.writeFile)(import_node_path89.default.join(dir, "a"), "reflink probe");
-      const r = await probe.run("cp", ["--reflink=always", import_node_path89.default.join(dir, "a"), import_node_path89.default.join(dir, "b")]);
+      dir = await (0, import_promises80.mkdtemp)(import_node_path90.default.join(home2, ".doctor-"));
+      await (0, import_promises80.writeFile)(import_node_path90.default.join(dir, "a"), "reflink probe");
+      const r = await probe.run("cp", ["--reflink=always", import_node_path90.default.join(dir, "a"), import_node_path90.default.join(dir, "b")]);
       return r.code === 0 ? ok(`${home2} supports reflinks`) : {
         status: "advice",
         detail: `${home2} has no reflink support`,
@@ -32234,7 +32955,7 @@ init_import_meta_url();
 
 // packages/cli/src/context.ts
 init_import_meta_url();
-var import_node_path91 = __toESM(require("node:path"), 1);
+var import_node_path92 = __toESM(require("node:path"), 1);
 init_clones();
 init_repository();
 
@@ -32564,7 +33285,7 @@ var CliContext = class {
     const { repo, home: home2 } = this.globals(cmd);
     const named = cmd.optsWithGlobals().repo !== void 0 || !!this.io.env.DBCLONE_REPO;
     this.repository ??= openRepository(repo, {
-      cacheDir: import_node_path91.default.join(home2, "cache"),
+      cacheDir: import_node_path92.default.join(home2, "cache"),
       mustExist: named && !opts.create,
       oci: { cache: { inUse: diskDigestsInUse(home2) } }
     });

@@ -83,7 +83,10 @@ module.exports = __toCommonJS(mapping_worker_exports);
 init_import_meta_url();
 var import_node_worker_threads = require("node:worker_threads");
 
-// packages/core/src/masking/leak-scan/bucket-dedupe.ts
+// packages/core/src/masking/leak-scan/batch-job.ts
+init_import_meta_url();
+
+// packages/core/src/masking/leak-scan/explain.ts
 init_import_meta_url();
 
 // packages/core/src/masking/leak-scan/pattern-set.ts
@@ -96,50 +99,195 @@ function powMod32(b, e) {
   for (let i = 0; i < e; i++) r = Math.imul(r, b);
   return r;
 }
-
-// packages/core/src/masking/leak-scan/bucket-dedupe.ts
-var bytesPerOriginal = (utf8Length) => 3 * utf8Length + 96;
-var RECORD_HEADER = 9;
-function dedupeBucket(records) {
-  const data = Buffer.from(records.buffer, records.byteOffset, records.byteLength);
-  const seen = /* @__PURE__ */ new Map();
-  for (let at2 = 0; at2 < data.length; ) {
-    const len = data[at2];
-    const first = data.readInt32LE(at2 + 1);
-    const high = data.readInt32LE(at2 + 5);
-    const k = data.toString("latin1", at2 + RECORD_HEADER, at2 + RECORD_HEADER + len);
-    at2 += RECORD_HEADER + len;
-    const known = seen.get(k);
-    if (!known) seen.set(k, [first, high]);
-    else {
-      if (first < known[0]) known[0] = first;
-      if (high >= 0 && (known[1] < 0 || high < known[1])) known[1] = high;
+function mix(h) {
+  return Math.imul(h ^ h >>> 15, 739982445) >>> 0;
+}
+var PatternSetBuilder = class {
+  arena = new Uint8Array(1 << 16);
+  used = 0;
+  offsets = [];
+  tags = [];
+  get size() {
+    return this.offsets.length;
+  }
+  /** Add a pattern (at least WINDOW bytes) carrying `tag`, a caller-defined non-negative integer. */
+  add(bytes, tag) {
+    if (bytes.length < WINDOW) throw new Error(`a leak-scan pattern needs at least ${WINDOW} bytes`);
+    if (this.used + bytes.length > this.arena.length) {
+      const bigger = new Uint8Array(Math.max(this.arena.length * 2, this.used + bytes.length));
+      bigger.set(this.arena.subarray(0, this.used));
+      this.arena = bigger;
+    }
+    this.arena.set(bytes, this.used);
+    this.offsets.push(this.used);
+    this.used += bytes.length;
+    this.tags.push(tag);
+  }
+  /** The bytes of pattern `i` (a view into the arena: valid until the next add). */
+  bytesAt(i) {
+    return this.arena.subarray(this.offsets[i], i + 1 < this.offsets.length ? this.offsets[i + 1] : this.used);
+  }
+  build() {
+    const { arena, offsets, tags } = this.parts();
+    return new PatternSet(arena, offsets, tags);
+  }
+  /** The patterns as plain arrays (no tables built): what a worker thread needs to build the same set. */
+  parts() {
+    const n = this.offsets.length;
+    const offsets = new Uint32Array(n + 1);
+    offsets.set(this.offsets);
+    offsets[n] = this.used;
+    return { arena: this.arena.slice(0, this.used), offsets, tags: Int32Array.from(this.tags) };
+  }
+};
+var patternSetOf = (p) => new PatternSet(p.arena, p.offsets, p.tags);
+var PatternSet = class {
+  constructor(arena, offsets, tags) {
+    this.arena = arena;
+    this.offsets = offsets;
+    this.tags = tags;
+    const n = tags.length;
+    const tableBits = Math.max(4, Math.ceil(Math.log2(Math.max(2, n * 2))));
+    const filterBits = Math.min(31, tableBits + 3);
+    this.tableShift = 32 - tableBits;
+    this.filterShift = 32 - filterBits;
+    this.heads = new Int32Array(1 << tableBits).fill(-1);
+    this.next = new Int32Array(n).fill(-1);
+    this.hashes = new Uint32Array(n);
+    this.gramAt = new Uint16Array(n);
+    this.filter = new Uint32Array(Math.max(1, 1 << filterBits >>> 5));
+    const load = new Uint16Array(1 << tableBits);
+    let maxLength = 0;
+    for (let i = 0; i < n; i++) {
+      const start = offsets[i];
+      const len = offsets[i + 1] - start;
+      maxLength = Math.max(maxLength, len);
+      let h = 0;
+      for (let k = 0; k < WINDOW; k++) h = Math.imul(h, BASE) + arena[start + k] | 0;
+      let best = mix(h);
+      let bestAt = 0;
+      const lastGram = Math.min(len - WINDOW, 65535);
+      for (let at = 1; at <= lastGram && load[best >>> this.tableShift] > 0; at++) {
+        h = Math.imul(h - Math.imul(arena[start + at - 1], BASE_POW) | 0, BASE) + arena[start + at + WINDOW - 1] | 0;
+        const m = mix(h);
+        if (load[m >>> this.tableShift] < load[best >>> this.tableShift]) {
+          best = m;
+          bestAt = at;
+        }
+      }
+      this.hashes[i] = best;
+      this.gramAt[i] = bestAt;
+      const slot = best >>> this.tableShift;
+      if (load[slot] < 65535) load[slot]++;
+      this.next[i] = this.heads[slot];
+      this.heads[slot] = i;
+      const f = best >>> this.filterShift;
+      this.filter[f >>> 5] |= 1 << (f & 31);
+    }
+    this.maxLength = maxLength;
+  }
+  arena;
+  offsets;
+  tags;
+  maxLength;
+  hashes;
+  /** Per pattern: offset of the window it is indexed by (its least crowded one). */
+  gramAt;
+  heads;
+  next;
+  filter;
+  tableShift;
+  filterShift;
+  get size() {
+    return this.tags.length;
+  }
+  /** Bytes held by this set (arena and tables), for the memory report. */
+  get bytes() {
+    return this.arena.byteLength + this.offsets.byteLength + this.tags.byteLength + this.hashes.byteLength + this.gramAt.byteLength + this.heads.byteLength + this.next.byteLength + this.filter.byteLength;
+  }
+  pattern(i) {
+    return this.arena.subarray(this.offsets[i], this.offsets[i + 1]);
+  }
+  /**
+   * Every match whose indexed window starts at a position in [from, to] of `buf`; a match must lie
+   * wholly inside `buf` (callers keep maxLength bytes of context on both sides). `base` is the
+   * absolute offset of buf[0].
+   */
+  scan(buf, from, to, base2, onMatch) {
+    this.scanWithin(buf, 0, buf.length, from, to, base2, onMatch);
+  }
+  /** Every match inside buf[lo, hi) (one record of a larger buffer: no view allocated per record); offsets relative to lo. */
+  scanRange(buf, lo, hi, onMatch) {
+    this.scanWithin(buf, lo, hi, lo, hi - WINDOW, -lo, onMatch);
+  }
+  scanWithin(buf, lo, hi, from, to, base2, onMatch) {
+    const end = Math.min(to, hi - WINDOW);
+    if (this.tags.length === 0 || from > end) return;
+    const { arena, offsets, heads, next, hashes, gramAt, filter, tableShift, filterShift, tags } = this;
+    let h = 0;
+    for (let k = 0; k < WINDOW; k++) h = Math.imul(h, BASE) + buf[from + k] | 0;
+    for (let p = from; p <= end; p++) {
+      if (p > from) h = Math.imul(h - Math.imul(buf[p - 1], BASE_POW) | 0, BASE) + buf[p + WINDOW - 1] | 0;
+      const m = mix(h);
+      const f = m >>> filterShift;
+      if ((filter[f >>> 5] & 1 << (f & 31)) === 0) continue;
+      for (let i = heads[m >>> tableShift]; i >= 0; i = next[i]) {
+        if (hashes[i] !== m) continue;
+        const start = offsets[i];
+        const len = offsets[i + 1] - start;
+        const at = p - gramAt[i];
+        if (at < lo || at + len > hi) continue;
+        let k = 0;
+        while (k < len && arena[start + k] === buf[at + k]) k++;
+        if (k === len) onMatch({ pattern: i, tag: tags[i], offset: base2 + at, length: len, anchor: base2 + p });
+      }
     }
   }
-  const keys = [...seen.keys()].filter((k) => k.length >= WINDOW).sort();
-  const out = Buffer.allocUnsafeSlow(keys.reduce((n, k) => n + RECORD_HEADER + k.length, 0));
-  let at = 0;
-  let bytes = 0;
-  for (const k of keys) {
-    const [first, high] = seen.get(k);
-    out[at] = k.length;
-    out.writeInt32LE(first, at + 1);
-    out.writeInt32LE(high, at + 5);
-    out.write(k, at + RECORD_HEADER, "latin1");
-    at += RECORD_HEADER + k.length;
-    bytes += bytesPerOriginal(k.length);
+  /** Every match inside one whole buffer. */
+  scanAll(buf, onMatch) {
+    this.scan(buf, 0, buf.length - WINDOW, 0, onMatch);
   }
-  return { data: out, count: keys.length, bytes, shorts: seen.size - keys.length };
+};
+var StreamScanner = class {
+  constructor(set, onMatch) {
+    this.set = set;
+    this.onMatch = onMatch;
+  }
+  set;
+  onMatch;
+  buf = new Uint8Array(0);
+  /** Absolute offset of buf[0]. */
+  base = 0;
+  /** Index in buf of the next window to try. */
+  from = 0;
+  feed(chunk) {
+    const buf = this.buf.length ? concat(this.buf, chunk) : chunk;
+    const reach = Math.max(this.set.maxLength, WINDOW);
+    const to = buf.length - reach;
+    if (to >= this.from) {
+      this.set.scan(buf, this.from, to, this.base, this.onMatch);
+      const keepFrom = Math.max(0, to + 1 - reach);
+      this.buf = new Uint8Array(buf.subarray(keepFrom));
+      this.base += keepFrom;
+      this.from = to + 1 - keepFrom;
+    } else this.buf = new Uint8Array(buf);
+  }
+  /** End of stream: the remaining windows. */
+  finish() {
+    this.set.scan(this.buf, this.from, this.buf.length - WINDOW, this.base, this.onMatch);
+    this.base += this.buf.length;
+    this.buf = new Uint8Array(0);
+    this.from = 0;
+  }
+};
+function concat(a, b) {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }
 
-// packages/core/src/masking/transformers/copy-text.ts
-init_import_meta_url();
-function copyField(value) {
-  if (value === null) return "\\N";
-  return /[\\\t\n\r]/.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => ({ "\\": "\\\\", "	": "\\t", "\n": "\\n", "\r": "\\r" })[c]) : value;
-}
-
-// packages/core/src/masking/transformers/family-mapping.ts
+// packages/core/src/masking/leak-scan/originals.ts
 init_import_meta_url();
 
 // packages/core/src/errors.ts
@@ -154,6 +302,547 @@ var DbcloneError = class extends Error {
 var UsageError = class extends DbcloneError {
   exitCode = 2;
 };
+var BuildError = class extends DbcloneError {
+};
+
+// packages/core/src/masking/leak-scan/originals.ts
+var originalOfTag = (tag) => ({ index: tag >>> 1, utf16: (tag & 1) === 1 });
+var OriginalSet = class {
+  constructor(sources, patterns, sourceOf, strongest, distinctTotal, firstId = 0, spill) {
+    this.sources = sources;
+    this.firstId = firstId;
+    this.spill = spill;
+    this.#patterns = patterns;
+    this.#distinctTotal = distinctTotal;
+    this.sourceOf = Int32Array.from(sourceOf);
+    this.strongestSourceOf = Int32Array.from(strongest);
+  }
+  sources;
+  firstId;
+  spill;
+  /** Per original of this set (index − firstId): index into `sources` of the first column it came from. */
+  sourceOf;
+  /** Per original of this set (index − firstId): the highest-cardinality column it came from (copies of it count by that column). */
+  strongestSourceOf;
+  #patterns;
+  #distinctTotal;
+  /** The patterns of an in-memory set; a spilled set has none in memory (read batches()), and says so rather than searching nothing. */
+  get patterns() {
+    if (this.spill) throw new BuildError("internal: the leak scan's originals were spilled to disk; read them with batches()");
+    return this.#patterns;
+  }
+  get distinctTotal() {
+    return this.spill ? this.spill.distinctTotal : this.#distinctTotal;
+  }
+  /** Originals searched (all batches). */
+  get searched() {
+    return this.spill ? this.spill.searched : this.sourceOf.length;
+  }
+  /** How many passes a scan makes: 1 in memory, one per batch when spilled. */
+  get batchCount() {
+    return this.spill ? this.spill.batchCount : 1;
+  }
+  /** Every original, one bounded batch at a time (ids global, in tags; per-original arrays local to the batch). */
+  async *batches() {
+    if (!this.spill) {
+      yield this;
+      return;
+    }
+    for (let i = 0; i < this.spill.batchCount; i++) yield this.spill.load(i);
+  }
+  /** Whether batches can be sent to worker threads as parts (batchParts()). */
+  get inParts() {
+    return this.spill?.loadParts !== void 0;
+  }
+  /** Batch i as plain arrays, `extra` patterns after its own (spilled sets only: an in-memory set is one batch, this set). */
+  batchParts(i, extra) {
+    const spill = this.spill;
+    if (!spill?.loadParts) throw new BuildError("internal: these originals are scanned as one batch on this thread, not in parts");
+    return spill.loadParts(i, extra);
+  }
+  /** The first column of original `id` while its batch is loaded (this set). */
+  sourceOfId(id) {
+    return this.sourceOf[id - this.firstId];
+  }
+  /** Remove spilled originals (idempotent; an in-memory set has nothing to remove). */
+  dispose() {
+    this.spill?.dispose();
+  }
+  /** Per original: 1 when a masked output holds it (used where the published data cannot be read back). */
+  insideOutputs = new Uint8Array(0);
+  markInsideOutput(output) {
+    if (this.insideOutputs.length !== this.searched) this.insideOutputs = new Uint8Array(this.searched);
+    this.patterns.scanAll(output, (m) => {
+      if (!originalOfTag(m.tag).utf16) this.insideOutputs[originalOfTag(m.tag).index] = 1;
+    });
+  }
+};
+function batchSet(p) {
+  return new OriginalSet(p.sources, patternSetOf(p.patterns), p.sourceOf, p.strongest, p.distinctTotal, p.firstId);
+}
+
+// packages/core/src/masking/leak-scan/explain.ts
+function storedForm(raw) {
+  if (raw.length + 1 <= 127) return { bytes: Buffer.concat([Buffer.from([raw.length + 1 << 1 | 1]), raw]), header: 1 };
+  const h = Buffer.alloc(4);
+  h.writeUInt32LE(raw.length + 4 << 2 >>> 0);
+  return { bytes: Buffer.concat([h, raw]), header: 4 };
+}
+var CONTAINER_KINDS = [
+  "length-header",
+  "masked-value",
+  "unmasked-value",
+  "catalog",
+  "toast-chunk",
+  "published-value",
+  "compressed",
+  "live-tuple"
+];
+var KINDS = CONTAINER_KINDS.length;
+var tagOfContainer = (index, kind) => -1 - (index * KINDS + CONTAINER_KINDS.indexOf(kind));
+var containerKindOfTag = (tag) => CONTAINER_KINDS[(-1 - tag) % KINDS];
+var containerKindOf = {
+  masked: "masked-value",
+  unmasked: "unmasked-value",
+  catalog: "catalog",
+  toast: "toast-chunk"
+};
+var LogicalContent = class {
+  /**
+   * `total`: originals over all batches (default: this set's); a scan in batches reads the
+   * published data once per batch (useOriginals), keeping containers, copies and whole values.
+   */
+  constructor(originals, total = originals.searched) {
+    this.originals = originals;
+    this.wholeValues = new Uint8Array(total);
+  }
+  originals;
+  containers = new PatternSetBuilder();
+  seen = /* @__PURE__ */ new Set();
+  copies = /* @__PURE__ */ new Map();
+  /** Per original: 1 when some published value is exactly that original (see ScanPlan). */
+  wholeValues;
+  valuesRead = 0;
+  /** The next batch of originals (ids past the previous batch's). */
+  useOriginals(batch) {
+    this.originals = batch;
+  }
+  /** One published value (already split into its text leaves); an unmasked column's may be a copy. */
+  addValue(leaves, origin) {
+    this.valuesRead++;
+    for (const raw of leaves) {
+      if (raw.length === 0) continue;
+      const form = storedForm(raw);
+      this.addStored(form.bytes, 0, form.bytes.length, form.header, origin);
+    }
+  }
+  /**
+   * One leaf in its stored form (`header` length byte(s), then the value), at buf[lo, hi): what
+   * addValue does per leaf, on bytes read back from the published-data cache (no copy per leaf).
+   */
+  addStored(buf, lo, hi, header, origin) {
+    const copyOf = origin.kind === "unmasked" || origin.kind === "catalog" ? origin.column : void 0;
+    const rawLength = hi - lo - header;
+    let inside = false;
+    let acrossHeader = false;
+    this.originals.patterns.scanRange(buf, lo, hi, (m) => {
+      if (m.offset >= header) {
+        inside = true;
+        if (m.offset === header && m.length === rawLength) this.wholeValues[originalOfTag(m.tag).index] = 1;
+        if (copyOf) this.recordCopy(copyOf, originalOfTag(m.tag).index);
+      } else acrossHeader = true;
+    });
+    if (inside) this.addContainer(Buffer.from(buf.subarray(lo + header, hi)), containerKindOf[origin.kind]);
+    else if (acrossHeader) this.addContainer(Buffer.from(buf.subarray(lo, hi)), "length-header");
+  }
+  addContainer(bytes, kind) {
+    const key2 = bytes.toString("latin1");
+    if (this.seen.has(key2)) return;
+    this.seen.add(key2);
+    this.containers.add(bytes, tagOfContainer(this.containers.size, kind));
+  }
+  recordCopy(col, original) {
+    const key2 = [col.database, col.schema, col.table, col.column].join("\0");
+    let f = this.copies.get(key2);
+    if (!f) {
+      f = { ...col, bySource: /* @__PURE__ */ new Map() };
+      this.copies.set(key2, f);
+    }
+    const source = this.originals.strongestSourceOf[original - this.originals.firstId];
+    let set = f.bySource.get(source);
+    if (!set) {
+      set = /* @__PURE__ */ new Set();
+      f.bySource.set(source, set);
+    }
+    set.add(original);
+  }
+  /** This batch's findings as plain arrays (batch-job.ts, on a worker thread): containers in order, copies, whole values. */
+  exportBatch() {
+    const set = this.containers.build();
+    const containers = [];
+    for (let i = 0; i < set.size; i++) containers.push({ bytes: set.pattern(i), kind: containerKindOfTag(set.tags[i]) });
+    const copies = [];
+    const columns = {};
+    for (const [key2, f] of this.copies) {
+      columns[key2] = { database: f.database, schema: f.schema, table: f.table, column: f.column };
+      for (const [source, ids] of f.bySource) for (const id of ids) copies.push([key2, source, id]);
+    }
+    const whole = [];
+    for (let i = 0; i < this.wholeValues.length; i++) if (this.wholeValues[i]) whole.push(i);
+    return { kind: "published", containers, copies, columns, whole };
+  }
+  /** A batch matched elsewhere (exportBatch), added as if it had been matched here: merged in batch order. */
+  mergeBatch(r) {
+    for (const c of r.containers) this.addContainer(Buffer.from(c.bytes), c.kind);
+    for (const [key2, source, id] of r.copies) {
+      let f = this.copies.get(key2);
+      if (!f) {
+        f = { ...r.columns[key2], bySource: /* @__PURE__ */ new Map() };
+        this.copies.set(key2, f);
+      }
+      let set = f.bySource.get(source);
+      if (!set) {
+        set = /* @__PURE__ */ new Set();
+        f.bySource.set(source, set);
+      }
+      set.add(id);
+    }
+    for (const id of r.whole) this.wholeValues[id] = 1;
+  }
+  /** Every container so far, as one set's parts (for a data-file batch on a worker thread). */
+  containerParts() {
+    return this.containers.parts();
+  }
+  get containerCount() {
+    return this.containers.size;
+  }
+  /** Originals and containers in one set, for the raw-byte scan. */
+  scanSet() {
+    const all = new PatternSetBuilder();
+    const { patterns } = this.originals;
+    for (let i = 0; i < patterns.size; i++) all.add(patterns.pattern(i), patterns.tags[i]);
+    const containers = this.containers.build();
+    for (let i = 0; i < containers.size; i++) all.add(containers.pattern(i), containers.tags[i]);
+    return all.build();
+  }
+};
+
+// packages/core/src/masking/leak-scan/published-cache.ts
+init_import_meta_url();
+var import_node_fs = require("node:fs");
+var RECORD_HEADER = 8;
+var BUFFER = 4 * 1024 * 1024;
+function replayCacheFile(cache2, sink) {
+  const fd = (0, import_node_fs.openSync)(cache2.file, "r");
+  try {
+    let buf = Buffer.allocUnsafe(BUFFER);
+    let have = 0;
+    let at = 0;
+    let read = 0;
+    let records = 0;
+    for (; ; ) {
+      if (at > 0) {
+        buf.copy(buf, 0, at, have);
+        have -= at;
+        at = 0;
+      }
+      const n = (0, import_node_fs.readSync)(fd, buf, have, buf.length - have, null);
+      have += n;
+      read += n;
+      while (have - at >= RECORD_HEADER) {
+        const length = buf.readUInt32LE(at + 4);
+        if (have - at < RECORD_HEADER + length) break;
+        const origin = cache2.origins[buf.readUInt32LE(at)];
+        if (!origin) throw damaged();
+        const lo = at + RECORD_HEADER;
+        sink.addStored(buf, lo, lo + length, length <= 127 ? 1 : 4, origin);
+        at = lo + length;
+        records++;
+      }
+      if (n === 0) break;
+      if (at === 0 && have === buf.length) {
+        const bigger = Buffer.allocUnsafe(Math.max(buf.length * 2, RECORD_HEADER + buf.readUInt32LE(4)));
+        buf.copy(bigger, 0, 0, have);
+        buf = bigger;
+      }
+    }
+    if (at !== have || read !== cache2.bytes || records !== cache2.records) throw damaged();
+  } finally {
+    (0, import_node_fs.closeSync)(fd);
+  }
+}
+function damaged() {
+  return new BuildError(
+    "the leak scan's copy of the published data was cut short or changed while it was read, so nothing was published. Check the free space of the temporary directory and build again."
+  );
+}
+
+// packages/core/src/masking/leak-scan/residue-scan.ts
+init_import_meta_url();
+var import_node_fs2 = require("node:fs");
+var import_promises2 = require("node:fs/promises");
+var import_node_path2 = __toESM(require("node:path"), 1);
+
+// packages/core/src/masking/leak-scan/pg-page.ts
+init_import_meta_url();
+var import_promises = require("node:fs/promises");
+var import_node_path = __toESM(require("node:path"), 1);
+var PAGE = 8192;
+function isRelationFile(rel) {
+  const parts = rel.split(import_node_path.default.sep);
+  const at = parts.findIndex((p) => p === "base" || p === "global");
+  return at >= 0 && /^\d+(\.\d+)?$/.test(parts[parts.length - 1]);
+}
+async function channelOfFile(full, rel, offset) {
+  const parts = rel.split(import_node_path.default.sep);
+  const dataAt = parts.findIndex((p) => p === "pg_wal" || p === "base" || p === "global");
+  const inner = dataAt >= 0 ? parts.slice(dataAt) : parts;
+  if (inner[0] === "pg_wal") return `a kept WAL segment (${inner.join("/")})`;
+  if ((inner[0] === "base" || inner[0] === "global") && /^\d+(\.\d+)?$/.test(inner[inner.length - 1])) {
+    const page = await pageKind(full, offset);
+    return `${page} in relation file ${inner.join("/")}`;
+  }
+  return `file ${inner.join("/")}`;
+}
+async function pageKind(full, offset) {
+  const fh = await (0, import_promises.open)(full, "r");
+  try {
+    const header = Buffer.alloc(24);
+    await fh.read(header, 0, 24, offset - offset % PAGE);
+    const special = header.readUInt16LE(16);
+    if (special === 8192) return "a table page (dead tuple or a row no longer published)";
+    if (special > 0 && special < 8192) return "an index page (old or extra index entry)";
+    return "an unrecognised page";
+  } finally {
+    await fh.close();
+  }
+}
+async function insideCompressedDatum(full, offset, length) {
+  const fh = await (0, import_promises.open)(full, "r");
+  try {
+    const page = Buffer.alloc(PAGE);
+    const pageStart = offset - offset % PAGE;
+    const { bytesRead } = await fh.read(page, 0, PAGE, pageStart);
+    if (bytesRead < PAGE) return false;
+    const at = offset - pageStart;
+    const lower = page.readUInt16LE(12);
+    const special = page.readUInt16LE(16);
+    if (lower < 24 || lower > PAGE || special > PAGE) return false;
+    for (let lp = 24; lp + 4 <= lower; lp += 4) {
+      const word = page.readUInt32LE(lp);
+      const lpOff = word & 32767;
+      const lpLen = word >>> 17;
+      if (lpLen === 0 || lpOff < at - PAGE || lpOff > at || lpOff + lpLen < at + length || lpOff + lpLen > PAGE) continue;
+      const dataStart = special === PAGE ? lpOff + page[lpOff + 22] : lpOff + 8;
+      for (let q = dataStart + (4 - dataStart % 4) % 4; q + 8 <= at; q += 4) {
+        const header = page.readUInt32LE(q);
+        if ((header & 3) !== 2) continue;
+        const size = header >>> 2;
+        const rawSize = page.readUInt32LE(q + 4) & 1073741823;
+        if (q + size >= at + length && q + size <= lpOff + lpLen && rawSize > size - 8) return true;
+      }
+    }
+    return false;
+  } finally {
+    await fh.close();
+  }
+}
+var LP_NORMAL = 1;
+var HEAP_XMIN_COMMITTED = 256;
+var HEAP_XMIN_INVALID = 512;
+var HEAP_XMAX_INVALID = 2048;
+var HEAP_XMAX_LOCK_ONLY = 128;
+async function explainInPage(full, offset, length, window) {
+  const fh = await (0, import_promises.open)(full, "r");
+  let page;
+  try {
+    page = Buffer.alloc(PAGE);
+    const { bytesRead } = await fh.read(page, 0, PAGE, offset - offset % PAGE);
+    if (bytesRead < PAGE) return void 0;
+  } finally {
+    await fh.close();
+  }
+  const at = offset % PAGE;
+  const lower = page.readUInt16LE(12);
+  const special = page.readUInt16LE(16);
+  if (special === PAGE && lower >= 24 && lower <= PAGE) {
+    let covered = 0;
+    for (let lp = 24; lp + 4 <= lower; lp += 4) {
+      const word = page.readUInt32LE(lp);
+      const lpOff = word & 32767;
+      const lpLen = word >>> 17;
+      if ((word >>> 15 & 3) !== LP_NORMAL || lpLen < 24 || lpOff + lpLen > PAGE) continue;
+      const infomask = page.readUInt16LE(lpOff + 20);
+      const xmax = page.readUInt32LE(lpOff + 4);
+      const xminAborted = (infomask & (HEAP_XMIN_COMMITTED | HEAP_XMIN_INVALID)) === HEAP_XMIN_INVALID;
+      const live = !xminAborted && (xmax === 0 || (infomask & HEAP_XMAX_INVALID) !== 0 || (infomask & HEAP_XMAX_LOCK_ONLY) !== 0);
+      if (!live) continue;
+      covered += Math.max(0, Math.min(lpOff + lpLen, at + length) - Math.max(lpOff, at));
+    }
+    return length - covered < window ? "live-tuple" : void 0;
+  }
+  return await insideCompressedDatum(full, offset, length) ? "compressed" : void 0;
+}
+
+// packages/core/src/masking/leak-scan/residue-scan.ts
+var emptyTally = () => ({
+  bytesScanned: 0,
+  hits: 0,
+  explained: Object.fromEntries(CONTAINER_KINDS.map((k) => [k, 0])),
+  unexplained: [],
+  unexplainedCount: 0,
+  counts: /* @__PURE__ */ new Map()
+});
+var EXAMPLES = 20;
+var planOf = (p) => "set" in p ? p : { set: p };
+function coverOf(h, containers) {
+  const overlapping = containers.filter((c) => c.s < h.e && c.e > h.s).map((c) => ({ s: Math.max(c.s, h.s), e: Math.min(c.e, h.e), kind: c.kind }));
+  if (overlapping.length === 0) return void 0;
+  overlapping.sort((a, b) => a.s - b.s);
+  let covered = 0;
+  let at = h.s;
+  for (const c of overlapping) {
+    if (c.e <= at) continue;
+    covered += c.e - Math.max(c.s, at);
+    at = c.e;
+  }
+  if (h.e - h.s - covered >= WINDOW) return void 0;
+  return overlapping.reduce((best, c) => c.e - c.s > best.e - best.s ? c : best).kind;
+}
+async function scanStream(chunks, plan, tally, source) {
+  const { set, wholeValues } = planOf(plan);
+  const reach = set.maxLength;
+  let containers = [];
+  const pending = [];
+  const unexplainedHere = [];
+  const settle = (anchor) => {
+    let kept = 0;
+    for (const h of pending) {
+      if (h.e + reach >= anchor) {
+        pending[kept++] = h;
+        continue;
+      }
+      tally.hits++;
+      const o = originalOfTag(h.tag).index;
+      tally.counts.set(o, (tally.counts.get(o) ?? 0) + 1);
+      const cover = coverOf(h, containers);
+      if (cover) tally.explained[cover]++;
+      else if (wholeValues?.[o]) tally.explained["published-value"]++;
+      else unexplainedHere.push({ tag: h.tag, offset: h.s, length: h.e - h.s });
+    }
+    pending.length = kept;
+  };
+  let pruneAt = 64;
+  const prune = (anchor) => {
+    let needed = anchor - reach;
+    for (const h of pending) needed = Math.min(needed, h.s);
+    containers = containers.filter((c) => c.e >= needed);
+    pruneAt = Math.max(64, containers.length * 2);
+  };
+  const scanner = new StreamScanner(set, (m) => {
+    if (pending.length) settle(m.anchor);
+    if (containers.length > pruneAt) prune(m.anchor);
+    if (m.tag < 0) containers.push({ s: m.offset, e: m.offset + m.length, kind: containerKindOfTag(m.tag) });
+    else pending.push({ tag: m.tag, s: m.offset, e: m.offset + m.length });
+  });
+  for await (const chunk of chunks) {
+    scanner.feed(chunk);
+    tally.bytesScanned += chunk.length;
+  }
+  scanner.finish();
+  settle(Number.MAX_SAFE_INTEGER);
+  for (const h of unexplainedHere) {
+    const kind = await source.explainByStructure?.(h.offset, h.length);
+    if (kind) {
+      tally.explained[kind]++;
+      continue;
+    }
+    tally.unexplainedCount++;
+    if (tally.unexplained.length >= EXAMPLES) continue;
+    const { index, utf16 } = originalOfTag(h.tag);
+    tally.unexplained.push({ original: index, utf16, file: source.file, offset: h.offset, channel: await source.channelOf(h.offset) });
+  }
+}
+var CHUNK = 4 * 1024 * 1024;
+async function scanDataFiles(root, set, tally) {
+  for (const rel of await listFiles(root, "")) {
+    const full = import_node_path2.default.join(root, rel);
+    const relation = isRelationFile(rel);
+    await scanStream((0, import_node_fs2.createReadStream)(full, { highWaterMark: CHUNK }), set, tally, {
+      file: rel,
+      channelOf: (offset) => channelOfFile(full, rel, offset),
+      ...relation ? { explainByStructure: (offset, length) => explainInPage(full, offset, length, WINDOW) } : {}
+    });
+  }
+}
+async function listFiles(root, rel) {
+  const out = [];
+  for (const e of (await (0, import_promises2.readdir)(import_node_path2.default.join(root, rel), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    const r = import_node_path2.default.join(rel, e.name);
+    if (e.isDirectory()) out.push(...await listFiles(root, r));
+    else if (e.isFile() && (await (0, import_promises2.lstat)(import_node_path2.default.join(root, r))).isFile()) out.push(r);
+  }
+  return out;
+}
+
+// packages/core/src/masking/leak-scan/batch-job.ts
+async function runLeakBatch(job) {
+  if (job.kind === "published") {
+    const content = new LogicalContent(batchSet(job.batch), job.searched);
+    replayCacheFile(job.cache, content);
+    return content.exportBatch();
+  }
+  const tally = emptyTally();
+  await scanDataFiles(job.root, { set: patternSetOf(job.batch.patterns), wholeValues: job.wholeValues }, tally);
+  for (const h of tally.unexplained) h.source = job.batch.sourceOf[h.original - job.batch.firstId];
+  return { kind: "files", tally: { ...tally, counts: [...tally.counts] } };
+}
+
+// packages/core/src/masking/leak-scan/bucket-dedupe.ts
+init_import_meta_url();
+var bytesPerOriginal = (utf8Length) => 3 * utf8Length + 96;
+var RECORD_HEADER2 = 9;
+function dedupeBucket(records) {
+  const data = Buffer.from(records.buffer, records.byteOffset, records.byteLength);
+  const seen = /* @__PURE__ */ new Map();
+  for (let at2 = 0; at2 < data.length; ) {
+    const len = data[at2];
+    const first = data.readInt32LE(at2 + 1);
+    const high = data.readInt32LE(at2 + 5);
+    const k = data.toString("latin1", at2 + RECORD_HEADER2, at2 + RECORD_HEADER2 + len);
+    at2 += RECORD_HEADER2 + len;
+    const known = seen.get(k);
+    if (!known) seen.set(k, [first, high]);
+    else {
+      if (first < known[0]) known[0] = first;
+      if (high >= 0 && (known[1] < 0 || high < known[1])) known[1] = high;
+    }
+  }
+  const keys = [...seen.keys()].filter((k) => k.length >= WINDOW).sort();
+  const out = Buffer.allocUnsafeSlow(keys.reduce((n, k) => n + RECORD_HEADER2 + k.length, 0));
+  let at = 0;
+  let bytes = 0;
+  for (const k of keys) {
+    const [first, high] = seen.get(k);
+    out[at] = k.length;
+    out.writeInt32LE(first, at + 1);
+    out.writeInt32LE(high, at + 5);
+    out.write(k, at + RECORD_HEADER2, "latin1");
+    at += RECORD_HEADER2 + k.length;
+    bytes += bytesPerOriginal(k.length);
+  }
+  return { data: out, count: keys.length, bytes, shorts: seen.size - keys.length };
+}
+
+// packages/core/src/masking/transformers/copy-text.ts
+init_import_meta_url();
+function copyField(value) {
+  if (value === null) return "\\N";
+  return /[\\\t\n\r]/.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => ({ "\\": "\\\\", "	": "\\t", "\n": "\\n", "\r": "\\r" })[c]) : value;
+}
+
+// packages/core/src/masking/transformers/family-mapping.ts
+init_import_meta_url();
 
 // packages/core/src/masking/keyed-digest.ts
 init_import_meta_url();
@@ -559,6 +1248,13 @@ function maskValue(key2, family, rule, value, attempt = 0) {
 var key = Buffer.from(import_node_worker_threads.workerData.key);
 import_node_worker_threads.parentPort.on("message", (m) => {
   if (process.env.DBCLONE_TEST_CRASH_AT === "mapping-worker") process.exit(70);
+  if ("leakBatch" in m) {
+    runLeakBatch(m.leakBatch).then(
+      (leak) => import_node_worker_threads.parentPort.postMessage({ id: m.id, text: "", leak }),
+      (e) => import_node_worker_threads.parentPort.postMessage({ id: m.id, text: "", error: e instanceof Error ? e.message : "failed" })
+    );
+    return;
+  }
   if ("dedupe" in m) {
     const deduped = dedupeBucket(m.dedupe);
     const data = new Uint8Array(deduped.data.buffer, deduped.data.byteOffset, deduped.data.byteLength);
