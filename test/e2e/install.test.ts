@@ -37,13 +37,14 @@ function dbclone(args: string[], extraEnv: Record<string, string> = {}) {
 }
 
 describe("the published dbclone package", () => {
-  it("ships the bundled CLI (bin, main and its lazily loaded vendor files), its licenses and README, and nothing that needs the workspace", async () => {
+  it("ships the bundled CLI (bin, main, the clone command's own entry and their lazily loaded vendor files), its licenses and README, and nothing that needs the workspace", async () => {
     const { stdout } = await run("tar", ["-tzf", tarball]);
     expect(stdout.trim().split("\n").sort()).toEqual(
       [
         "package/README.md",
         "package/dist/dbclone.cjs",
         "package/dist/main.cjs",
+        "package/dist/clone.cjs", // `dbclone clone` alone, loaded by the bin instead of main.cjs
         "package/dist/mapping-worker.cjs", // the masking worker threads, started from beside main.cjs
         "package/dist/licenses.txt",
         "package/package.json",
