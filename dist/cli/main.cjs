@@ -346,10 +346,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path93) {
-  if (!path93)
+function getElementAtPath(obj, path94) {
+  if (!path94)
     return obj;
-  return path93.reduce((acc, key) => acc?.[key], obj);
+  return path94.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -608,11 +608,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path93, issues) {
+function prefixIssues(path94, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path93);
+    iss.path.unshift(path94);
     return iss;
   });
 }
@@ -1143,16 +1143,16 @@ function flattenError(error2, mapper = (issue2) => issue2.message) {
 }
 function formatError(error2, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error3, path93 = []) => {
+  const processError = (error3, path94 = []) => {
     for (const issue2 of error3.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path93, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path94, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path93, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path94, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path93, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path94, ...issue2.path]);
       } else {
-        const fullpath = [...path93, ...issue2.path];
+        const fullpath = [...path94, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -9142,8 +9142,8 @@ async function errorText(res) {
   }
 }
 function shortPath(p) {
-  const path93 = /^https?:/.test(p) ? new URL(p).pathname : p.split("?")[0];
-  return path93.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/g, "sha256:$1\u2026").replace(/\/uploads\/[^/]+$/, "/uploads/\u2026");
+  const path94 = /^https?:/.test(p) ? new URL(p).pathname : p.split("?")[0];
+  return path94.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/g, "sha256:$1\u2026").replace(/\/uploads\/[^/]+$/, "/uploads/\u2026");
 }
 function reasonFor(e) {
   for (let err = e, depth = 0; err && depth < 4; err = err.cause, depth++) {
@@ -10783,7 +10783,7 @@ async function pruneImages(repository, opts) {
   const byDigest = new Map(all.map((i) => [i.manifestDigest, i]));
   const tagged = new Set(summaries.filter((s) => s.tags.length).map((s) => s.manifestDigest));
   const tagNames = new Map(summaries.map((s) => [s.manifestDigest, s.tags]));
-  const live = new Set(opts.liveCloneDigests);
+  const live2 = new Set(opts.liveCloneDigests);
   const commits = [...opts.taggedCommits ?? []];
   const reasons = new Map(all.map((i) => [i.manifestDigest, []]));
   const why = (digest2, reason) => reasons.get(digest2)?.push(reason);
@@ -10797,7 +10797,7 @@ async function pruneImages(repository, opts) {
   }
   for (const image of all) {
     if (tagged.has(image.manifestDigest)) why(image.manifestDigest, `tagged ${tagNames.get(image.manifestDigest).join(", ")}`);
-    if (live.has(image.manifestDigest)) why(image.manifestDigest, "a live clone uses it");
+    if (live2.has(image.manifestDigest)) why(image.manifestDigest, "a live clone uses it");
     const commit = image.manifest.git?.commit;
     if (!opts.includeTaggedCommits && commit && commits.some((c) => c.startsWith(commit) || commit.startsWith(c))) {
       why(image.manifestDigest, `built at git-tagged commit ${commit.slice(0, 12)}`);
@@ -19621,41 +19621,62 @@ var init_bucket_dedupe = __esm({
   }
 });
 
-// packages/core/src/masking/leak-scan/originals-spill.ts
-function removeAllOnExit() {
-  if (exitHook) return;
-  exitHook = true;
-  process.on("exit", () => {
-    for (const d of liveDirs) (0, import_node_fs35.rmSync)(d, { recursive: true, force: true });
-  });
+// packages/core/src/util/private-temp-dir.ts
+function makePrivateTempDir(prefix, parent = import_node_os13.default.tmpdir()) {
+  if (!hooked) {
+    hooked = true;
+    process.on("exit", () => {
+      for (const d of live) (0, import_node_fs35.rmSync)(d, { recursive: true, force: true });
+    });
+  }
+  const dir = (0, import_node_fs35.mkdtempSync)(import_node_path71.default.join(parent, prefix));
+  live.add(dir);
+  return {
+    path: dir,
+    remove() {
+      (0, import_node_fs35.rmSync)(dir, { recursive: true, force: true });
+      live.delete(dir);
+    }
+  };
 }
-var import_node_crypto17, import_node_fs35, import_node_os13, import_node_path71, FLUSH_AT, liveDirs, exitHook, OriginalsSpill;
+var import_node_fs35, import_node_os13, import_node_path71, live, hooked;
+var init_private_temp_dir = __esm({
+  "packages/core/src/util/private-temp-dir.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_fs35 = require("node:fs");
+    import_node_os13 = __toESM(require("node:os"), 1);
+    import_node_path71 = __toESM(require("node:path"), 1);
+    live = /* @__PURE__ */ new Set();
+    hooked = false;
+  }
+});
+
+// packages/core/src/masking/leak-scan/originals-spill.ts
+var import_node_crypto17, import_node_fs36, import_node_path72, FLUSH_AT, OriginalsSpill;
 var init_originals_spill = __esm({
   "packages/core/src/masking/leak-scan/originals-spill.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto17 = __toESM(require("node:crypto"), 1);
-    import_node_fs35 = require("node:fs");
-    import_node_os13 = __toESM(require("node:os"), 1);
-    import_node_path71 = __toESM(require("node:path"), 1);
+    import_node_fs36 = require("node:fs");
+    import_node_path72 = __toESM(require("node:path"), 1);
     init_errors();
     init_originals();
     init_pattern_set();
     init_bucket_dedupe();
     init_map_limit();
+    init_private_temp_dir();
     init_bucket_dedupe();
     FLUSH_AT = 64 * 1024;
-    liveDirs = /* @__PURE__ */ new Set();
-    exitHook = false;
     OriginalsSpill = class {
       constructor(sources, bucketCount, budget) {
         this.sources = sources;
         this.budget = budget;
-        removeAllOnExit();
-        this.dir = (0, import_node_fs35.mkdtempSync)(import_node_path71.default.join(import_node_os13.default.tmpdir(), "dbclone-originals-"));
-        liveDirs.add(this.dir);
+        this.temp = makePrivateTempDir("dbclone-originals-");
+        this.dir = this.temp.path;
         this.buckets = Array.from({ length: bucketCount }, (_, i) => ({
-          file: import_node_path71.default.join(this.dir, `b${i}`),
+          file: import_node_path72.default.join(this.dir, `b${i}`),
           iv: import_node_crypto17.default.randomBytes(16),
           pendingBytes: 0,
           count: 0,
@@ -19663,13 +19684,14 @@ var init_originals_spill = __esm({
         }));
         for (const b of this.buckets) {
           b.cipher = import_node_crypto17.default.createCipheriv("aes-256-ctr", this.key, b.iv);
-          (0, import_node_fs35.closeSync)((0, import_node_fs35.openSync)(b.file, "wx", 384));
+          (0, import_node_fs36.closeSync)((0, import_node_fs36.openSync)(b.file, "wx", 384));
         }
       }
       sources;
       budget;
       /** The private directory of the spill (removed by dispose()). */
       dir;
+      temp;
       key = import_node_crypto17.default.randomBytes(32);
       buckets;
       batches = [];
@@ -19690,16 +19712,16 @@ var init_originals_spill = __esm({
       }
       flush(b) {
         if (b.pendingBytes === 0) return;
-        const fd = (0, import_node_fs35.openSync)(b.file, "a");
+        const fd = (0, import_node_fs36.openSync)(b.file, "a");
         try {
-          (0, import_node_fs35.writeSync)(fd, b.cipher.update(b.pending.subarray(0, b.pendingBytes)));
+          (0, import_node_fs36.writeSync)(fd, b.cipher.update(b.pending.subarray(0, b.pendingBytes)));
         } finally {
-          (0, import_node_fs35.closeSync)(fd);
+          (0, import_node_fs36.closeSync)(fd);
         }
         b.pendingBytes = 0;
       }
       read(b) {
-        return import_node_crypto17.default.createDecipheriv("aes-256-ctr", this.key, b.iv).update((0, import_node_fs35.readFileSync)(b.file));
+        return import_node_crypto17.default.createDecipheriv("aes-256-ctr", this.key, b.iv).update((0, import_node_fs36.readFileSync)(b.file));
       }
       /** End of the stream: deduplicate and sort each bucket, count, and group buckets into batches. */
       finish() {
@@ -19724,7 +19746,7 @@ var init_originals_spill = __esm({
         b.count = d.count;
         b.bytes = d.bytes;
         b.iv = import_node_crypto17.default.randomBytes(16);
-        (0, import_node_fs35.writeFileSync)(b.file, import_node_crypto17.default.createCipheriv("aes-256-ctr", this.key, b.iv).update(d.data), { mode: 384 });
+        (0, import_node_fs36.writeFileSync)(b.file, import_node_crypto17.default.createCipheriv("aes-256-ctr", this.key, b.iv).update(d.data), { mode: 384 });
         return d.shorts;
       }
       groupBatches(shorts) {
@@ -19790,8 +19812,7 @@ var init_originals_spill = __esm({
       }
       dispose() {
         this.disposed = true;
-        (0, import_node_fs35.rmSync)(this.dir, { recursive: true, force: true });
-        liveDirs.delete(this.dir);
+        this.temp.remove();
       }
     };
   }
@@ -22468,15 +22489,8 @@ var init_errors4 = __esm({
 });
 
 // packages/core/src/masking/leak-scan/published-cache.ts
-function removeAllOnExit2() {
-  if (exitHook2) return;
-  exitHook2 = true;
-  process.on("exit", () => {
-    for (const d of liveDirs2) (0, import_node_fs36.rmSync)(d, { recursive: true, force: true });
-  });
-}
 function replayCacheFile(cache3, sink) {
-  const fd = (0, import_node_fs36.openSync)(cache3.file, "r");
+  const fd = (0, import_node_fs37.openSync)(cache3.file, "r");
   try {
     let buf = Buffer.allocUnsafe(BUFFER);
     let have = 0;
@@ -22489,7 +22503,7 @@ function replayCacheFile(cache3, sink) {
         have -= at;
         at = 0;
       }
-      const n = (0, import_node_fs36.readSync)(fd, buf, have, buf.length - have, null);
+      const n = (0, import_node_fs37.readSync)(fd, buf, have, buf.length - have, null);
       have += n;
       read += n;
       while (have - at >= RECORD_HEADER2) {
@@ -22511,7 +22525,7 @@ function replayCacheFile(cache3, sink) {
     }
     if (at !== have || read !== cache3.bytes || records !== cache3.records) throw damaged();
   } finally {
-    (0, import_node_fs36.closeSync)(fd);
+    (0, import_node_fs37.closeSync)(fd);
   }
 }
 function damaged() {
@@ -22519,24 +22533,24 @@ function damaged() {
     "the leak scan's copy of the published data was cut short or changed while it was read, so nothing was published. Check the free space of the temporary directory and build again."
   );
 }
-var import_node_fs36, import_node_os14, import_node_path72, RECORD_HEADER2, BUFFER, liveDirs2, exitHook2, PublishedCache;
+var import_node_fs37, import_node_os14, import_node_path73, RECORD_HEADER2, BUFFER, PublishedCache;
 var init_published_cache = __esm({
   "packages/core/src/masking/leak-scan/published-cache.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs36 = require("node:fs");
+    import_node_fs37 = require("node:fs");
     import_node_os14 = __toESM(require("node:os"), 1);
-    import_node_path72 = __toESM(require("node:path"), 1);
+    import_node_path73 = __toESM(require("node:path"), 1);
     init_errors();
     init_explain();
     init_pattern_set();
+    init_private_temp_dir();
     RECORD_HEADER2 = 8;
     BUFFER = 4 * 1024 * 1024;
-    liveDirs2 = /* @__PURE__ */ new Set();
-    exitHook2 = false;
     PublishedCache = class {
       /** The private directory holding the file (removed by dispose()). */
       dir;
+      temp;
       file;
       fd;
       out = Buffer.allocUnsafe(BUFFER);
@@ -22549,11 +22563,10 @@ var init_published_cache = __esm({
       sealed = false;
       valuesRead = 0;
       constructor(parent = import_node_os14.default.tmpdir()) {
-        removeAllOnExit2();
-        this.dir = (0, import_node_fs36.mkdtempSync)(import_node_path72.default.join(parent, "dbclone-published-"));
-        liveDirs2.add(this.dir);
-        this.file = import_node_path72.default.join(this.dir, "published");
-        this.fd = (0, import_node_fs36.openSync)(this.file, "wx", 384);
+        this.temp = makePrivateTempDir("dbclone-published-", parent);
+        this.dir = this.temp.path;
+        this.file = import_node_path73.default.join(this.dir, "published");
+        this.fd = (0, import_node_fs37.openSync)(this.file, "wx", 384);
       }
       addValue(leaves, origin) {
         if (this.sealed) throw new BuildError("internal: a value was added to the leak scan's published-data cache after it was sealed");
@@ -22587,7 +22600,7 @@ var init_published_cache = __esm({
       /** The last records written and the file closed; replay() may run now, any number of times. */
       seal() {
         this.flush();
-        if (this.fd !== void 0) (0, import_node_fs36.closeSync)(this.fd);
+        if (this.fd !== void 0) (0, import_node_fs37.closeSync)(this.fd);
         this.fd = void 0;
         this.sealed = true;
       }
@@ -22608,16 +22621,15 @@ var init_published_cache = __esm({
       write(bytes) {
         if (this.fd === void 0) throw new BuildError("internal: the leak scan's published-data cache is closed");
         let done = 0;
-        while (done < bytes.length) done += (0, import_node_fs36.writeSync)(this.fd, bytes, done, bytes.length - done);
+        while (done < bytes.length) done += (0, import_node_fs37.writeSync)(this.fd, bytes, done, bytes.length - done);
       }
       /** Remove the file and its directory (idempotent). */
       dispose() {
         if (this.fd !== void 0) {
-          (0, import_node_fs36.closeSync)(this.fd);
+          (0, import_node_fs37.closeSync)(this.fd);
           this.fd = void 0;
         }
-        (0, import_node_fs36.rmSync)(this.dir, { recursive: true, force: true });
-        liveDirs2.delete(this.dir);
+        this.temp.remove();
       }
     };
   }
@@ -22625,12 +22637,12 @@ var init_published_cache = __esm({
 
 // packages/core/src/masking/leak-scan/pg-page.ts
 function isRelationFile(rel) {
-  const parts = rel.split(import_node_path73.default.sep);
+  const parts = rel.split(import_node_path74.default.sep);
   const at = parts.findIndex((p) => p === "base" || p === "global");
   return at >= 0 && /^\d+(\.\d+)?$/.test(parts[parts.length - 1]);
 }
 async function channelOfFile(full, rel, offset) {
-  const parts = rel.split(import_node_path73.default.sep);
+  const parts = rel.split(import_node_path74.default.sep);
   const dataAt = parts.findIndex((p) => p === "pg_wal" || p === "base" || p === "global");
   const inner = dataAt >= 0 ? parts.slice(dataAt) : parts;
   if (inner[0] === "pg_wal") return `a kept WAL segment (${inner.join("/")})`;
@@ -22706,21 +22718,21 @@ async function explainInPage(full, offset, length, window) {
       const infomask = page.readUInt16LE(lpOff + 20);
       const xmax = page.readUInt32LE(lpOff + 4);
       const xminAborted = (infomask & (HEAP_XMIN_COMMITTED | HEAP_XMIN_INVALID)) === HEAP_XMIN_INVALID;
-      const live = !xminAborted && (xmax === 0 || (infomask & HEAP_XMAX_INVALID) !== 0 || (infomask & HEAP_XMAX_LOCK_ONLY) !== 0);
-      if (!live) continue;
+      const live2 = !xminAborted && (xmax === 0 || (infomask & HEAP_XMAX_INVALID) !== 0 || (infomask & HEAP_XMAX_LOCK_ONLY) !== 0);
+      if (!live2) continue;
       covered += Math.max(0, Math.min(lpOff + lpLen, at + length) - Math.max(lpOff, at));
     }
     return length - covered < window ? "live-tuple" : void 0;
   }
   return await insideCompressedDatum(full, offset, length) ? "compressed" : void 0;
 }
-var import_promises64, import_node_path73, PAGE, LP_NORMAL, HEAP_XMIN_COMMITTED, HEAP_XMIN_INVALID, HEAP_XMAX_INVALID, HEAP_XMAX_LOCK_ONLY;
+var import_promises64, import_node_path74, PAGE, LP_NORMAL, HEAP_XMIN_COMMITTED, HEAP_XMIN_INVALID, HEAP_XMAX_INVALID, HEAP_XMAX_LOCK_ONLY;
 var init_pg_page = __esm({
   "packages/core/src/masking/leak-scan/pg-page.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises64 = require("node:fs/promises");
-    import_node_path73 = __toESM(require("node:path"), 1);
+    import_node_path74 = __toESM(require("node:path"), 1);
     PAGE = 8192;
     LP_NORMAL = 1;
     HEAP_XMIN_COMMITTED = 256;
@@ -22800,7 +22812,7 @@ async function scanStream(chunks, plan, tally, source) {
   }
 }
 async function scanBlob(file, set, tally, onProgress) {
-  const stream = (0, import_node_fs37.createReadStream)(file, { highWaterMark: CHUNK3 });
+  const stream = (0, import_node_fs38.createReadStream)(file, { highWaterMark: CHUNK3 });
   let done = 0;
   const chunks = (async function* () {
     for await (const c of stream) {
@@ -22809,13 +22821,13 @@ async function scanBlob(file, set, tally, onProgress) {
       yield c;
     }
   })();
-  await scanStream(chunks, set, tally, { file: import_node_path74.default.basename(file), channelOf: () => "the disk outside the data files (free space or filesystem metadata)" });
+  await scanStream(chunks, set, tally, { file: import_node_path75.default.basename(file), channelOf: () => "the disk outside the data files (free space or filesystem metadata)" });
 }
 async function scanDataFiles(root, set, tally) {
   for (const rel of await listFiles(root, "")) {
-    const full = import_node_path74.default.join(root, rel);
+    const full = import_node_path75.default.join(root, rel);
     const relation = isRelationFile(rel);
-    await scanStream((0, import_node_fs37.createReadStream)(full, { highWaterMark: CHUNK3 }), set, tally, {
+    await scanStream((0, import_node_fs38.createReadStream)(full, { highWaterMark: CHUNK3 }), set, tally, {
       file: rel,
       channelOf: (offset) => channelOfFile(full, rel, offset),
       ...relation ? { explainByStructure: (offset, length) => explainInPage(full, offset, length, WINDOW) } : {}
@@ -22824,21 +22836,21 @@ async function scanDataFiles(root, set, tally) {
 }
 async function listFiles(root, rel) {
   const out = [];
-  for (const e of (await (0, import_promises65.readdir)(import_node_path74.default.join(root, rel), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
-    const r = import_node_path74.default.join(rel, e.name);
+  for (const e of (await (0, import_promises65.readdir)(import_node_path75.default.join(root, rel), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    const r = import_node_path75.default.join(rel, e.name);
     if (e.isDirectory()) out.push(...await listFiles(root, r));
-    else if (e.isFile() && (await (0, import_promises65.lstat)(import_node_path74.default.join(root, r))).isFile()) out.push(r);
+    else if (e.isFile() && (await (0, import_promises65.lstat)(import_node_path75.default.join(root, r))).isFile()) out.push(r);
   }
   return out;
 }
-var import_node_fs37, import_promises65, import_node_path74, emptyTally, EXAMPLES2, planOf, CHUNK3;
+var import_node_fs38, import_promises65, import_node_path75, emptyTally, EXAMPLES2, planOf, CHUNK3;
 var init_residue_scan = __esm({
   "packages/core/src/masking/leak-scan/residue-scan.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs37 = require("node:fs");
+    import_node_fs38 = require("node:fs");
     import_promises65 = require("node:fs/promises");
-    import_node_path74 = __toESM(require("node:path"), 1);
+    import_node_path75 = __toESM(require("node:path"), 1);
     init_explain();
     init_originals();
     init_pattern_set();
@@ -23063,13 +23075,13 @@ async function checkPolicySql(resolved, policy, plan) {
   const seenWhere = /* @__PURE__ */ new Set();
   for (const rule2 of resolved.rules) {
     const checks = [];
-    const path93 = rule2.policyPath ?? [];
-    if (rule2.transformer === "sql") checks.push({ rule: rule2, path: path93, kind: "expression" });
-    if (rule2.transformer === "constant") checks.push({ rule: rule2, path: path93, kind: "constant" });
+    const path94 = rule2.policyPath ?? [];
+    if (rule2.transformer === "sql") checks.push({ rule: rule2, path: path94, kind: "expression" });
+    if (rule2.transformer === "constant") checks.push({ rule: rule2, path: path94, kind: "constant" });
     const table2 = `${rule2.database}\0${rule2.schema}\0${rule2.table}`;
     if (rule2.where && rule2.origin === "policy" && !seenWhere.has(table2)) {
       seenWhere.add(table2);
-      checks.push({ rule: rule2, path: [...path93.slice(0, -2), "where"], kind: "where" });
+      checks.push({ rule: rule2, path: [...path94.slice(0, -2), "where"], kind: "where" });
     }
     for (const check of checks) {
       const complaint = await plan(check);
@@ -23121,11 +23133,11 @@ function resolvePolicy(policy, variant, facts) {
       const at = [...layer.prefix, "databases", dbName];
       const info = facts.databases.find((d) => d.name === dbName);
       if (!info) throw policyErrorAt(origin, at, `database '${dbName}' is not in the image; it has: ${facts.databases.map((d) => d.name).join(", ")}`);
-      const findTable = (written, path93) => {
+      const findTable = (written, path94) => {
         const dot = written.indexOf(".");
         const [schema, table2] = dot > 0 ? [written.slice(0, dot), written.slice(dot + 1)] : [facts.defaultSchema, written];
         const t = info.tables.find((x) => x.schema === schema && x.name === table2);
-        if (!t) throw policyErrorAt(origin, path93, `table '${schema}.${table2}' does not exist in database '${dbName}'`);
+        if (!t) throw policyErrorAt(origin, path94, `table '${schema}.${table2}' does not exist in database '${dbName}'`);
         return t;
       };
       for (const [kind, list, out] of [
@@ -23140,30 +23152,30 @@ function resolvePolicy(policy, variant, facts) {
       for (const [written, tablePolicy] of Object.entries(db.tables)) {
         const t = findTable(written, [...at, "tables", written]);
         for (const [column2, reason] of Object.entries(tablePolicy.notPersonal ?? {})) {
-          const path93 = [...at, "tables", written, "notPersonal", column2];
+          const path94 = [...at, "tables", written, "notPersonal", column2];
           if (!t.columns.some((c) => c.name === column2))
-            throw policyErrorAt(origin, path93, `column '${column2}' does not exist in ${t.schema}.${t.name} (database '${dbName}')`);
+            throw policyErrorAt(origin, path94, `column '${column2}' does not exist in ${t.schema}.${t.name} (database '${dbName}')`);
           if (tablePolicy.columns[column2])
-            throw policyErrorAt(origin, path93, `column '${column2}' is masked by this policy; notPersonal is for unmasked columns`);
+            throw policyErrorAt(origin, path94, `column '${column2}' is masked by this policy; notPersonal is for unmasked columns`);
           notPersonal.push({ database: dbName, schema: t.schema, table: t.name, column: column2, reason });
         }
         for (const [column2, rule2] of Object.entries(tablePolicy.columns)) {
-          const path93 = [...at, "tables", written, "columns", column2];
+          const path94 = [...at, "tables", written, "columns", column2];
           const col = t.columns.find((c) => c.name === column2);
           if (!col)
             throw policyErrorAt(
               origin,
-              path93,
+              path94,
               `column '${column2}' does not exist in ${t.schema}.${t.name} (database '${dbName}'); it has: ${t.columns.map((c) => c.name).join(", ")}`
             );
           if (rule2.transformer === "sql" && typeof rule2.expression === "object" && !rule2.expression.postgres && !rule2.expression.sqlserver) {
-            throw policyErrorAt(origin, path93, "an sql rule needs an expression");
+            throw policyErrorAt(origin, path94, "an sql rule needs an expression");
           }
           const ref = { database: dbName, schema: t.schema, table: t.name, column: column2 };
-          positionOf.set(refKey(ref), path93);
+          positionOf.set(refKey(ref), path94);
           byKey.set(
             refKey(ref),
-            finish3({ ...rule2, ...ref, type: col.type, ...tablePolicy.where ? { where: tablePolicy.where } : {}, origin: "policy", policyPath: path93 }, locale)
+            finish3({ ...rule2, ...ref, type: col.type, ...tablePolicy.where ? { where: tablePolicy.where } : {}, origin: "policy", policyPath: path94 }, locale)
           );
         }
       }
@@ -23213,11 +23225,11 @@ function finish3(rule2, locale) {
   const withLocale = { ...rule2, locale: rule2.locale ?? locale };
   return { ...withLocale, family: rule2.family ?? defaultFamily(withLocale) };
 }
-function compile(d, path93) {
+function compile(d, path94) {
   try {
     return new RegExp(d.column, "i");
   } catch (e) {
-    throw policyErrorAt(void 0, path93, `'${d.column}' is not a valid regular expression (${e.message})`);
+    throw policyErrorAt(void 0, path94, `'${d.column}' is not a valid regular expression (${e.message})`);
   }
 }
 function inheritThroughForeignKeys(byKey, facts, positionOf, policy) {
@@ -23591,29 +23603,29 @@ var init_publish_build = __esm({
 
 // packages/core/src/util/build-record.ts
 async function writeBuildRecord(workDir, record2) {
-  const file = import_node_path75.default.join(workDir, BUILD_RECORD);
+  const file = import_node_path76.default.join(workDir, BUILD_RECORD);
   await writeFileAtomic(file, `${JSON.stringify(record2)}
 `, 384);
 }
 function newBuildRecord(workDir, image) {
-  return { owner: currentProcess(), startedAt: (/* @__PURE__ */ new Date()).toISOString(), image, mounts: [import_node_path75.default.join(workDir, "staging"), import_node_path75.default.join(workDir, "fresh")] };
+  return { owner: currentProcess(), startedAt: (/* @__PURE__ */ new Date()).toISOString(), image, mounts: [import_node_path76.default.join(workDir, "staging"), import_node_path76.default.join(workDir, "fresh")] };
 }
 async function readBuildRecord(workDir) {
   try {
-    const parsed = JSON.parse(await (0, import_promises66.readFile)(import_node_path75.default.join(workDir, BUILD_RECORD), "utf8"));
+    const parsed = JSON.parse(await (0, import_promises66.readFile)(import_node_path76.default.join(workDir, BUILD_RECORD), "utf8"));
     if (!parsed.owner || typeof parsed.owner.pid !== "number" || !Array.isArray(parsed.mounts)) return void 0;
     return parsed;
   } catch {
     return void 0;
   }
 }
-var import_promises66, import_node_path75, BUILD_DIR_PATTERN, BUILD_RECORD;
+var import_promises66, import_node_path76, BUILD_DIR_PATTERN, BUILD_RECORD;
 var init_build_record = __esm({
   "packages/core/src/util/build-record.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises66 = require("node:fs/promises");
-    import_node_path75 = __toESM(require("node:path"), 1);
+    import_node_path76 = __toESM(require("node:path"), 1);
     init_durable_write();
     init_process_identity();
     BUILD_DIR_PATTERN = /^(build|variants|promote)-[0-9a-f]{10}$/;
@@ -23628,20 +23640,20 @@ async function sourceFileDigests(sources, reporter) {
     if (source.kind !== "dump") continue;
     const info = await (0, import_promises67.stat)(source.path).catch(() => void 0);
     if (!info?.isFile()) continue;
-    const name = import_node_path76.default.basename(source.path);
+    const name = import_node_path77.default.basename(source.path);
     const hashing = progressOnDemand(reporter, `Hashing ${name}`, info.size, { unit: "bytes" });
     files.push({ name, digest: await sha256File(source.path, hashing.onProgress) });
     hashing.finish();
   }
   return files;
 }
-var import_promises67, import_node_path76;
+var import_promises67, import_node_path77;
 var init_source_files = __esm({
   "packages/core/src/build/source-files.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises67 = require("node:fs/promises");
-    import_node_path76 = __toESM(require("node:path"), 1);
+    import_node_path77 = __toESM(require("node:path"), 1);
     init_image();
     init_reporter();
   }
@@ -23668,7 +23680,7 @@ async function buildImage(input) {
   const described = [];
   for (const source of opts.sources) described.push(await engine.probeSource(source));
   const sourceFiles = await sourceFileDigests(opts.sources, reporter);
-  const workDir = import_node_path77.default.join(opts.home, "work", `build-${import_node_crypto21.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path78.default.join(opts.home, "work", `build-${import_node_crypto21.default.randomBytes(5).toString("hex")}`);
   await makeDir(workDir, TRAVERSABLE_DIR);
   const buildRecord = newBuildRecord(workDir, `${opts.name}:${version2}`);
   await writeBuildRecord(workDir, buildRecord);
@@ -23677,14 +23689,14 @@ async function buildImage(input) {
   try {
     const virtualSize = await engine.stagingSize(opts.sources, opts.diskSizeBytes, reporter);
     if (!opts.restored) reporter.info(`Restoring ${opts.sources.length} source(s) onto a staging disk`);
-    const stagingAt = [import_node_path77.default.join(workDir, platform.entry.stagingName), import_node_path77.default.join(workDir, "staging")];
+    const stagingAt = [import_node_path78.default.join(workDir, platform.entry.stagingName), import_node_path78.default.join(workDir, "staging")];
     const staging = opts.restored ? await opts.restored.stagingDisk(...stagingAt) : await driver.createStaging(...stagingAt, virtualSize);
     cleanup.push("remove the staging disk", async () => {
       await driver.unmount(staging.attachment);
       await driver.destroy(staging.file);
     });
     const engineInfo = opts.restored ? opts.restored.engineInfo : await engine.restore(opts.sources, staging.mountPath, reporter);
-    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path77.default.join(workDir, "run") }, reporter);
+    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path78.default.join(workDir, "run") }, reporter);
     cleanup.push("stop the build server", () => engine.stop(server, { fast: true }));
     if (server.pid) await writeBuildRecord(workDir, { ...buildRecord, serverPid: server.pid });
     await pausePoint("build:restored");
@@ -23703,7 +23715,7 @@ async function buildImage(input) {
     const restoreSeconds = secondsSince(started);
     reporter.info("Writing the base disk fresh from the prepared data");
     const sealStart = performance.now();
-    let fresh = await driver.createStaging(import_node_path77.default.join(workDir, `fresh.${driver.format}`), import_node_path77.default.join(workDir, "fresh"), virtualSize);
+    let fresh = await driver.createStaging(import_node_path78.default.join(workDir, `fresh.${driver.format}`), import_node_path78.default.join(workDir, "fresh"), virtualSize);
     cleanup.push("remove the fresh disk", async () => {
       await driver.unmount(fresh.attachment);
       await driver.destroy(fresh.file);
@@ -23719,7 +23731,7 @@ async function buildImage(input) {
       };
       fresh = await engine.finishFresh(fresh, { driver, stagingMount: staging.mountPath, moved }, reporter);
     }
-    const sealed = await driver.seal(fresh, import_node_path77.default.join(workDir, `base.${driver.format}`));
+    const sealed = await driver.seal(fresh, import_node_path78.default.join(workDir, `base.${driver.format}`));
     const sealSeconds = secondsSince(sealStart);
     await pausePoint("build:sealed");
     const leakScan = masked ? masked.leak || masked.leakUnprepared ? await leakScanOrFail(sealed.file, masked.run, reporter, masked.leak) : skippedLeakScan(masked.resolved, masked.run) : void 0;
@@ -23754,7 +23766,7 @@ async function buildImage(input) {
       ...record2 ? { masking: maskingReport(record2) } : {}
     };
   } catch (e) {
-    const full = await diskFullError(e, [import_node_path77.default.join(workDir, "staging"), import_node_path77.default.join(workDir, "fresh"), workDir], `building ${opts.name}:${version2}`);
+    const full = await diskFullError(e, [import_node_path78.default.join(workDir, "staging"), import_node_path78.default.join(workDir, "fresh"), workDir], `building ${opts.name}:${version2}`);
     await cleanup.unwind();
     throw await buildFailed(opts, version2, full ?? e);
   }
@@ -23775,14 +23787,14 @@ async function refuseExistingVersion(opts, version2) {
   }
   throw new VersionExistsError(`image ${opts.name} version ${version2} already exists; versions are immutable: choose a new version.`);
 }
-var import_node_crypto21, import_promises68, import_node_path77;
+var import_node_crypto21, import_promises68, import_node_path78;
 var init_build_image = __esm({
   "packages/core/src/build/build-image.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto21 = __toESM(require("node:crypto"), 1);
     import_promises68 = __toESM(require("node:fs/promises"), 1);
-    import_node_path77 = __toESM(require("node:path"), 1);
+    import_node_path78 = __toESM(require("node:path"), 1);
     init_paths();
     init_errors();
     init_manifest();
@@ -23819,7 +23831,7 @@ async function buildImageVariants(input, variants, hooks = {}) {
   const { driver, engine, entry } = platformForBuild(kind, input.home);
   await driver.checkPrerequisites();
   await engine.checkPrerequisites();
-  const workDir = import_node_path78.default.join(input.home, "work", `variants-${import_node_crypto22.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path79.default.join(input.home, "work", `variants-${import_node_crypto22.default.randomBytes(5).toString("hex")}`);
   await makeDir(workDir, TRAVERSABLE_DIR);
   await writeBuildRecord(workDir, newBuildRecord(workDir, `${input.name} (${variants.length} variants)`));
   const cleanup = new CleanupStack(reporter);
@@ -23828,8 +23840,8 @@ async function buildImageVariants(input, variants, hooks = {}) {
     const started = performance.now();
     reporter.info(`Restoring ${input.sources.length} source(s) once onto a staging disk for ${variants.length} variants`);
     const staging = await driver.createStaging(
-      import_node_path78.default.join(workDir, entry.stagingName),
-      import_node_path78.default.join(workDir, "staging"),
+      import_node_path79.default.join(workDir, entry.stagingName),
+      import_node_path79.default.join(workDir, "staging"),
       await engine.stagingSize(input.sources, input.diskSizeBytes, reporter)
     );
     cleanup.push("remove the unmasked staging disk", async () => {
@@ -23859,14 +23871,14 @@ async function buildImageVariants(input, variants, hooks = {}) {
     await cleanup.unwind();
   }
 }
-var import_node_crypto22, import_promises69, import_node_path78, withVariant;
+var import_node_crypto22, import_promises69, import_node_path79, withVariant;
 var init_build_variants = __esm({
   "packages/core/src/build/build-variants.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto22 = __toESM(require("node:crypto"), 1);
     import_promises69 = __toESM(require("node:fs/promises"), 1);
-    import_node_path78 = __toESM(require("node:path"), 1);
+    import_node_path79 = __toESM(require("node:path"), 1);
     init_cleanup();
     init_paths();
     init_time();
@@ -23914,33 +23926,33 @@ async function scanSource(opts) {
   await driver.checkPrerequisites();
   await engine.checkPrerequisites();
   await engine.probeSource(opts.source);
-  const workDir = import_node_path79.default.join(opts.home, "work", `scan-${import_node_crypto23.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path80.default.join(opts.home, "work", `scan-${import_node_crypto23.default.randomBytes(5).toString("hex")}`);
   await makeDir(workDir, TRAVERSABLE_DIR);
   const cleanup = new CleanupStack(opts.reporter);
   cleanup.push("remove the scan's work directory", () => import_promises70.default.rm(workDir, { recursive: true, force: true }));
   try {
     const size = await engine.stagingSize([opts.source], void 0, opts.reporter);
-    const staging = await driver.createStaging(import_node_path79.default.join(workDir, platform.entry.stagingName), import_node_path79.default.join(workDir, "staging"), size);
+    const staging = await driver.createStaging(import_node_path80.default.join(workDir, platform.entry.stagingName), import_node_path80.default.join(workDir, "staging"), size);
     cleanup.push("remove the staging disk", async () => {
       await driver.unmount(staging.attachment);
       await driver.destroy(staging.file);
     });
     await engine.restore([opts.source], staging.mountPath, opts.reporter);
-    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path79.default.join(workDir, "run") }, opts.reporter);
+    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path80.default.join(workDir, "run") }, opts.reporter);
     cleanup.push("stop the scan server", () => engine.stop(server, { fast: true }));
     return await scanWith(adminConnector(server), await engine.inventory(server), opts);
   } finally {
     await cleanup.unwind();
   }
 }
-var import_node_crypto23, import_promises70, import_node_path79, COLUMNS_SQL;
+var import_node_crypto23, import_promises70, import_node_path80, COLUMNS_SQL;
 var init_scan_source = __esm({
   "packages/core/src/build/scan-source.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto23 = __toESM(require("node:crypto"), 1);
     import_promises70 = __toESM(require("node:fs/promises"), 1);
-    import_node_path79 = __toESM(require("node:path"), 1);
+    import_node_path80 = __toESM(require("node:path"), 1);
     init_paths();
     init_errors();
     init_platform();
@@ -24000,7 +24012,7 @@ function sourcesOf(given, names, name) {
   const one = values[0];
   switch (kind) {
     case "fromDump":
-      return values.map((path93) => ({ kind: "dump", path: path93 }));
+      return values.map((path94) => ({ kind: "dump", path: path94 }));
     case "fromDatadir":
       return [{ kind: "datadir", path: one }];
     case "fromServer":
@@ -25583,7 +25595,7 @@ It holds the source's data as it was; share it only where the source itself may 
 
 // packages/core/src/catalog/write-catalog.ts
 async function writeCatalog(repository, outDir, opts = {}) {
-  const out = import_node_path80.default.resolve(outDir);
+  const out = import_node_path81.default.resolve(outDir);
   await assertReplaceable(out);
   const data = await collectCatalog(repository, opts.now, { anchorsGitDir: opts.anchorsGitDir });
   const tmp = `${out}.tmp-${process.pid}-${Date.now()}`;
@@ -25604,8 +25616,8 @@ async function writeCatalog(repository, outDir, opts = {}) {
   }
 }
 async function writeSite(dir, data) {
-  await (0, import_promises73.mkdir)(import_node_path80.default.join(dir, "assets"), { recursive: true });
-  await (0, import_promises73.mkdir)(import_node_path80.default.join(dir, "versions"));
+  await (0, import_promises73.mkdir)(import_node_path81.default.join(dir, "assets"), { recursive: true });
+  await (0, import_promises73.mkdir)(import_node_path81.default.join(dir, "versions"));
   const links = versionLinks(data.versions);
   const pages = [
     ["index.html", () => renderLibrary(data)],
@@ -25614,19 +25626,19 @@ async function writeSite(dir, data) {
     ...data.versions.map((v) => [v.page, () => renderVersion(data, v, links)])
   ];
   await Promise.all([
-    (0, import_promises73.writeFile)(import_node_path80.default.join(dir, "assets", "catalog.css"), CATALOG_STYLE),
-    (0, import_promises73.writeFile)(import_node_path80.default.join(dir, "assets", "catalog.js"), CATALOG_SCRIPT),
-    (0, import_promises73.writeFile)(import_node_path80.default.join(dir, CATALOG_MARKER), `dbclone catalog of ${data.versions.length} versions, ${data.generatedAt}
+    (0, import_promises73.writeFile)(import_node_path81.default.join(dir, "assets", "catalog.css"), CATALOG_STYLE),
+    (0, import_promises73.writeFile)(import_node_path81.default.join(dir, "assets", "catalog.js"), CATALOG_SCRIPT),
+    (0, import_promises73.writeFile)(import_node_path81.default.join(dir, CATALOG_MARKER), `dbclone catalog of ${data.versions.length} versions, ${data.generatedAt}
 `),
     // GitHub Pages runs Jekyll unless told not to, and Jekyll hides files starting with "_" or ".".
-    (0, import_promises73.writeFile)(import_node_path80.default.join(dir, ".nojekyll"), ""),
+    (0, import_promises73.writeFile)(import_node_path81.default.join(dir, ".nojekyll"), ""),
     mapLimit(pages, WRITE_CONCURRENCY, ([file, render2]) => (0, import_promises73.writeFile)(insideSite(dir, file), render2()))
   ]);
   return pages.map(([file]) => file);
 }
 function insideSite(dir, file) {
-  const target = import_node_path80.default.resolve(dir, file);
-  if (!target.startsWith(import_node_path80.default.resolve(dir) + import_node_path80.default.sep)) {
+  const target = import_node_path81.default.resolve(dir, file);
+  if (!target.startsWith(import_node_path81.default.resolve(dir) + import_node_path81.default.sep)) {
     throw new RepositoryError(`catalog page '${file}' would land outside the site folder; the repository answered a bad image name or version`);
   }
   return target;
@@ -25643,13 +25655,13 @@ async function assertReplaceable(out) {
     throw new UsageError(`--out ${out} is a non-empty folder that holds no dbclone catalog (no ${CATALOG_MARKER}); pass an empty or new folder`);
   }
 }
-var import_promises73, import_node_path80, CATALOG_MARKER, WRITE_CONCURRENCY;
+var import_promises73, import_node_path81, CATALOG_MARKER, WRITE_CONCURRENCY;
 var init_write_catalog = __esm({
   "packages/core/src/catalog/write-catalog.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises73 = require("node:fs/promises");
-    import_node_path80 = __toESM(require("node:path"), 1);
+    import_node_path81 = __toESM(require("node:path"), 1);
     init_errors();
     init_asset_script();
     init_asset_style();
@@ -25768,18 +25780,18 @@ var init_clone_id = __esm({
 
 // packages/core/src/clones/clone-paths.ts
 function childFileOf(dir, disk) {
-  return import_node_path81.default.join(dir, `child.${CLONE_DISK_FORMATS[disk ?? "qcow2"]}`);
+  return import_node_path82.default.join(dir, `child.${CLONE_DISK_FORMATS[disk ?? "qcow2"]}`);
 }
 function clonePaths(home2, id, disk) {
-  const dir = import_node_path81.default.join(home2, "clones", id);
-  return { dir, childFile: childFileOf(dir, disk), mountPath: import_node_path81.default.join(dir, "mnt"), user: `clone_${cloneIdForIdentifier(id)}` };
+  const dir = import_node_path82.default.join(home2, "clones", id);
+  return { dir, childFile: childFileOf(dir, disk), mountPath: import_node_path82.default.join(dir, "mnt"), user: `clone_${cloneIdForIdentifier(id)}` };
 }
-var import_node_path81;
+var import_node_path82;
 var init_clone_paths = __esm({
   "packages/core/src/clones/clone-paths.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path81 = __toESM(require("node:path"), 1);
+    import_node_path82 = __toESM(require("node:path"), 1);
     init_disk_names();
     init_clone_id();
   }
@@ -25837,23 +25849,23 @@ function matchesLabels(record2, labels) {
   return wanted.length > 0 && wanted.every(([k, v]) => record2.labels?.[k] === v);
 }
 async function replaceFile(file, text, mode) {
-  const tmp = tempPath(import_node_path82.default.dirname(file));
+  const tmp = tempPath(import_node_path83.default.dirname(file));
   try {
-    await import_node_fs38.promises.writeFile(tmp, text, { mode, flag: "wx" });
-    await import_node_fs38.promises.rename(tmp, file);
+    await import_node_fs39.promises.writeFile(tmp, text, { mode, flag: "wx" });
+    await import_node_fs39.promises.rename(tmp, file);
   } catch (e) {
     await unlinkQuietly(tmp);
     throw e;
   }
 }
-var import_node_async_hooks2, import_node_fs38, import_node_path82, import_proper_lockfile2, LOCK_OPTIONS, heldLocks, CloneRegistry;
+var import_node_async_hooks2, import_node_fs39, import_node_path83, import_proper_lockfile2, LOCK_OPTIONS, heldLocks, CloneRegistry;
 var init_registry2 = __esm({
   "packages/core/src/clones/registry.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_async_hooks2 = require("node:async_hooks");
-    import_node_fs38 = require("node:fs");
-    import_node_path82 = __toESM(require("node:path"), 1);
+    import_node_fs39 = require("node:fs");
+    import_node_path83 = __toESM(require("node:path"), 1);
     init_paths();
     init_durable_write();
     import_proper_lockfile2 = __toESM(require_proper_lockfile(), 1);
@@ -25871,8 +25883,8 @@ var init_registry2 = __esm({
     CloneRegistry = class {
       constructor(home2) {
         this.home = home2;
-        this.dir = import_node_path82.default.join(home2, "clones");
-        this.file = import_node_path82.default.join(this.dir, "registry.json");
+        this.dir = import_node_path83.default.join(home2, "clones");
+        this.file = import_node_path83.default.join(this.dir, "registry.json");
         this.lockPath = `${this.file}.lock`;
       }
       home;
@@ -26021,7 +26033,7 @@ var init_registry2 = __esm({
       async read() {
         let text;
         try {
-          text = await import_node_fs38.promises.readFile(this.file, "utf8");
+          text = await import_node_fs39.promises.readFile(this.file, "utf8");
         } catch (e) {
           if (e.code === "ENOENT") return [];
           throw e;
@@ -26061,17 +26073,17 @@ function assertDatabaseChoice(database2, databases2, image) {
 }
 function serverOf(record2) {
   if (!record2.serverPid) return void 0;
-  return { pid: record2.serverPid, host: record2.host, port: record2.port, socketDir: import_node_path83.default.join(record2.dir, "run"), adminUser: "" };
+  return { pid: record2.serverPid, host: record2.host, port: record2.port, socketDir: import_node_path84.default.join(record2.dir, "run"), adminUser: "" };
 }
 function sharedServerOf(record2) {
   return { pid: 0, host: record2.host, port: record2.port, adminUser: "", databases: record2.databases, cloneId: record2.id };
 }
-var import_node_path83;
+var import_node_path84;
 var init_record = __esm({
   "packages/core/src/clones/record.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path83 = __toESM(require("node:path"), 1);
+    import_node_path84 = __toESM(require("node:path"), 1);
     init_errors();
     init_platform();
   }
@@ -26131,14 +26143,14 @@ function apiStatus(e) {
 }
 function dockerConfigured(env = process.env) {
   if (env.DOCKER_HOST) return true;
-  return process.platform !== "win32" && (0, import_node_fs39.existsSync)("/var/run/docker.sock");
+  return process.platform !== "win32" && (0, import_node_fs40.existsSync)("/var/run/docker.sock");
 }
-var import_node_fs39, import_dockerode;
+var import_node_fs40, import_dockerode;
 var init_client3 = __esm({
   "packages/core/src/runtime/docker/client.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs39 = require("node:fs");
+    import_node_fs40 = require("node:fs");
     import_dockerode = __toESM(require_dockerode(), 1);
     init_errors();
   }
@@ -26486,7 +26498,7 @@ async function removeCloneContainers(record2, home2) {
   const { DockerRuntime: DockerRuntime2, listCloneContainers: listCloneContainers2 } = await Promise.resolve().then(() => (init_docker(), docker_exports));
   const runtime = new DockerRuntime2();
   if (record2.containerId) await runtime.stop({ containerId: record2.containerId }, { fast: true });
-  for (const c of await listCloneContainers2(runtime.docker, import_node_path84.default.resolve(home2))) {
+  for (const c of await listCloneContainers2(runtime.docker, import_node_path85.default.resolve(home2))) {
     if (c.cloneId === record2.id) await runtime.stop({ containerId: c.id }, { fast: true });
   }
 }
@@ -26540,13 +26552,13 @@ async function removeClone(record2, opts, action = "teardown") {
     clone: record2.id
   }).catch((e) => opts.reporter.warn(`could not record the teardown in the audit log: ${e.message}`));
 }
-var import_promises74, import_node_path84;
+var import_promises74, import_node_path85;
 var init_teardown = __esm({
   "packages/core/src/clones/teardown.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises74 = __toESM(require("node:fs/promises"), 1);
-    import_node_path84 = __toESM(require("node:path"), 1);
+    import_node_path85 = __toESM(require("node:path"), 1);
     init_platform();
     init_errors();
     init_repository();
@@ -26820,7 +26832,7 @@ async function start(s) {
     {
       port: record2.port,
       host: record2.host,
-      runDir: import_node_path85.default.join(record2.dir, "run"),
+      runDir: import_node_path86.default.join(record2.dir, "run"),
       durability: opts.durability ?? "ephemeral",
       cloneId: record2.id,
       imageDigest: image.manifestDigest,
@@ -26887,21 +26899,21 @@ function ready(s) {
 }
 async function containerLabels(cloneId, home2) {
   const { cloneLabels: cloneLabels2 } = await Promise.resolve().then(() => (init_docker(), docker_exports));
-  return cloneLabels2(cloneId, import_node_path85.default.resolve(home2));
+  return cloneLabels2(cloneId, import_node_path86.default.resolve(home2));
 }
 async function ownBytesOf(driver, childFile) {
   if (driver.ownBytes) return driver.ownBytes(childFile);
   const st = await import_promises75.default.stat(childFile).catch(() => void 0);
   return st ? st.blocks * 512 : 0;
 }
-var import_node_crypto26, import_promises75, import_node_path85, DEFAULT_TIMEOUT_MS, liveOnly, deferReserveSync;
+var import_node_crypto26, import_promises75, import_node_path86, DEFAULT_TIMEOUT_MS, liveOnly, deferReserveSync;
 var init_session = __esm({
   "packages/core/src/clones/session.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto26 = __toESM(require("node:crypto"), 1);
     import_promises75 = __toESM(require("node:fs/promises"), 1);
-    import_node_path85 = __toESM(require("node:path"), 1);
+    import_node_path86 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_repository();
@@ -26985,11 +26997,11 @@ var init_lifecycle = __esm({
 
 // packages/core/src/clones/build-sweep.ts
 async function sweepDeadBuilds(home2, reporter) {
-  const workRoot = import_node_path86.default.join(home2, "work");
+  const workRoot = import_node_path87.default.join(home2, "work");
   const released = [];
   for (const entry of await (0, import_promises76.readdir)(workRoot, { withFileTypes: true }).catch(() => [])) {
     if (!entry.isDirectory() || !BUILD_DIR_PATTERN.test(entry.name)) continue;
-    const dir = import_node_path86.default.join(workRoot, entry.name);
+    const dir = import_node_path87.default.join(workRoot, entry.name);
     const record2 = await readBuildRecord(dir);
     if (record2 ? ownerAlive(record2.owner) : await isRecent(dir)) continue;
     reporter.info(`gc: sweeping build work dir ${dir} (${record2 ? `its process ${record2.owner.pid} is gone` : "no build record"})`);
@@ -27019,7 +27031,7 @@ async function sweepBuildDir(home2, dir) {
   return released;
 }
 function unmaskedFirst(dir) {
-  const staging = import_node_path86.default.join(dir, "staging");
+  const staging = import_node_path87.default.join(dir, "staging");
   const rank = (r) => r.id.startsWith(staging) || (r.detail ?? "").includes(staging) ? 0 : 1;
   const kinds = ["mount", "loop", "daemon", "fuse-export", "file"];
   return (a, b) => kinds.indexOf(a.kind) - kinds.indexOf(b.kind) || rank(a) - rank(b);
@@ -27040,27 +27052,27 @@ async function postgresUnder(dir) {
     if (!dataDir || !isInside2(dataDir, dir)) continue;
     const socketSetting = argv.find((a) => a.startsWith("unix_socket_directories="));
     const socketDir = socketSetting?.slice("unix_socket_directories=".length);
-    const ours = socketDir && import_node_path86.default.dirname(socketDir) === import_node_os15.default.tmpdir() && import_node_path86.default.basename(socketDir).startsWith("dbclone-pg-");
+    const ours = socketDir && import_node_path87.default.dirname(socketDir) === import_node_os15.default.tmpdir() && import_node_path87.default.basename(socketDir).startsWith("dbclone-pg-");
     found.push({ pid: Number(entry), socketDir: ours ? socketDir : void 0 });
   }
   return found;
 }
 function isInside2(p, dir) {
-  const rel = import_node_path86.default.relative(dir, import_node_path86.default.resolve(p));
-  return rel !== "" && !rel.startsWith("..") && !import_node_path86.default.isAbsolute(rel);
+  const rel = import_node_path87.default.relative(dir, import_node_path87.default.resolve(p));
+  return rel !== "" && !rel.startsWith("..") && !import_node_path87.default.isAbsolute(rel);
 }
 async function isRecent(dir) {
   const st = await (0, import_promises76.stat)(dir).catch(() => void 0);
   return !!st && Date.now() - st.mtimeMs < UNRECORDED_GRACE_MS;
 }
-var import_promises76, import_node_os15, import_node_path86, UNRECORDED_GRACE_MS;
+var import_promises76, import_node_os15, import_node_path87, UNRECORDED_GRACE_MS;
 var init_build_sweep = __esm({
   "packages/core/src/clones/build-sweep.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises76 = require("node:fs/promises");
     import_node_os15 = __toESM(require("node:os"), 1);
-    import_node_path86 = __toESM(require("node:path"), 1);
+    import_node_path87 = __toESM(require("node:path"), 1);
     init_build_record();
     init_platform();
     init_launch();
@@ -27094,7 +27106,7 @@ async function collectLocked(registry2, opts) {
   for (const id of await removeOrphanContainers2(opts.home, new Set(records.map((r) => r.id)), opts.reporter)) {
     result.released.push(`container ${id}`);
   }
-  const clonesDir = import_node_path87.default.join(opts.home, "clones");
+  const clonesDir = import_node_path88.default.join(opts.home, "clones");
   const known = new Set(records.map((r) => r.dir));
   for (const driver of allCloneDiskDrivers(opts.home, opts.reporter)) {
     for (const resource of await driver.list(clonesDir)) {
@@ -27105,22 +27117,22 @@ async function collectLocked(registry2, opts) {
     result.released.push(...await driver.sweep?.() ?? []);
   }
   for (const entry of await import_promises77.default.readdir(clonesDir, { withFileTypes: true }).catch(() => [])) {
-    const dir = import_node_path87.default.join(clonesDir, entry.name);
+    const dir = import_node_path88.default.join(clonesDir, entry.name);
     if (!entry.isDirectory() || known.has(dir) || !CLONE_ID_PATTERN.test(entry.name)) continue;
     await import_promises77.default.rm(dir, { recursive: true, force: true });
     result.released.push(`directory ${dir}`);
   }
   result.released.push(...await sweepDeadBuilds(opts.home, opts.reporter));
   let cacheTemps = 0;
-  for (const cacheDir of /* @__PURE__ */ new Set([import_node_path87.default.join(opts.home, "cache"), defaultCacheDir()])) {
-    cacheTemps += await removeStaleTemps(import_node_path87.default.join(cacheDir, "blobs", "sha256"), 60 * 6e4);
-    cacheTemps += await removeDeadPartials(import_node_path87.default.join(cacheDir, "partial"));
+  for (const cacheDir of /* @__PURE__ */ new Set([import_node_path88.default.join(opts.home, "cache"), defaultCacheDir()])) {
+    cacheTemps += await removeStaleTemps(import_node_path88.default.join(cacheDir, "blobs", "sha256"), 60 * 6e4);
+    cacheTemps += await removeDeadPartials(import_node_path88.default.join(cacheDir, "partial"));
   }
   if (cacheTemps > 0) result.released.push(`${cacheTemps} partial cache blob(s)`);
   return result;
 }
 function isCloneDir(clonesDir, dir) {
-  return import_node_path87.default.dirname(dir) === clonesDir && CLONE_ID_PATTERN.test(import_node_path87.default.basename(dir));
+  return import_node_path88.default.dirname(dir) === clonesDir && CLONE_ID_PATTERN.test(import_node_path88.default.basename(dir));
 }
 async function whyCollect(record2, now) {
   if (isExpired(record2, now)) return "expired";
@@ -27143,17 +27155,17 @@ async function removeOrphanContainers2(home2, liveIds, reporter) {
     reporter.debug(`gc: no Docker engine to look for containers in: ${e.message}`);
     return [];
   }
-  const removed = await docker.removeOrphanContainers(client, import_node_path87.default.resolve(home2), liveIds);
+  const removed = await docker.removeOrphanContainers(client, import_node_path88.default.resolve(home2), liveIds);
   for (const c of removed) reporter.info(`gc: removed container ${c.name || c.id.slice(0, 12)} of clone ${c.cloneId}, which has no record`);
   return removed.map((c) => c.name || c.id.slice(0, 12));
 }
-var import_promises77, import_node_path87, STALE_CREATING_MS;
+var import_promises77, import_node_path88, STALE_CREATING_MS;
 var init_gc2 = __esm({
   "packages/core/src/clones/gc.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises77 = __toESM(require("node:fs/promises"), 1);
-    import_node_path87 = __toESM(require("node:path"), 1);
+    import_node_path88 = __toESM(require("node:path"), 1);
     init_platform();
     init_runtime2();
     init_build_sweep();
@@ -27221,15 +27233,15 @@ var init_clones = __esm({
 async function runDemo(opts) {
   const print = opts.print ?? ((line) => process.stdout.write(`${line}
 `));
-  const tmp = await import_promises78.default.mkdtemp(import_node_path88.default.join(import_node_os16.default.tmpdir(), "dbclone-demo-"));
+  const tmp = await import_promises78.default.mkdtemp(import_node_path89.default.join(import_node_os16.default.tmpdir(), "dbclone-demo-"));
   await import_promises78.default.chmod(tmp, 457);
-  const home2 = opts.home ?? import_node_path88.default.join(tmp, "home");
-  const repository = await openRepository(opts.repo ?? import_node_path88.default.join(tmp, "repository"));
+  const home2 = opts.home ?? import_node_path89.default.join(tmp, "home");
+  const repository = await openRepository(opts.repo ?? import_node_path89.default.join(tmp, "repository"));
   const clones = [];
   try {
     print(`1. Making a sample shop database of about ${opts.sizeMb} MB (customers, products, orders)\u2026`);
     const dumpStart = performance.now();
-    const dump = import_node_path88.default.join(tmp, "shop.dump");
+    const dump = import_node_path89.default.join(tmp, "shop.dump");
     await createSampleDump(dump, { sizeMb: opts.sizeMb, seed: 42, reporter: opts.reporter });
     print(`   pg_dump written in ${secondsSince(dumpStart).toFixed(1)} s (${mb2((await import_promises78.default.stat(dump)).size)})`);
     print("2. Building image demo/shop:v1 (restore \u2192 mask \u2192 VACUUM FULL \u2192 fresh base disk \u2192 leak scan \u2192 publish)\u2026");
@@ -27276,7 +27288,7 @@ async function runDemo(opts) {
     const tdStart = performance.now();
     for (const c of clones.splice(0)) await teardownClones({ home: home2, reporter: opts.reporter, id: c.clone.id, repository });
     const teardownSeconds = secondsSince(tdStart);
-    const leftovers = (await Promise.all(allCloneDiskDrivers(home2).map((d) => d.list(import_node_path88.default.join(home2, "clones"))))).flat().map((r) => `${r.kind} ${r.id}`);
+    const leftovers = (await Promise.all(allCloneDiskDrivers(home2).map((d) => d.list(import_node_path89.default.join(home2, "clones"))))).flat().map((r) => `${r.kind} ${r.id}`);
     const report = {
       sampleMb: opts.sizeMb,
       buildSeconds: build.timings.totalSeconds,
@@ -27293,7 +27305,7 @@ async function runDemo(opts) {
   } finally {
     for (const c of clones) await teardownClones({ home: home2, reporter: opts.reporter, id: c.clone.id, repository }).catch(() => void 0);
     if (!opts.home) {
-      await new ReflinkDriver({ home: home2, stateDir: import_node_path88.default.join(home2, "state") }).removePool().catch((e) => opts.reporter.warn(`could not remove the demo's reflink pool: ${e.message}`));
+      await new ReflinkDriver({ home: home2, stateDir: import_node_path89.default.join(home2, "state") }).removePool().catch((e) => opts.reporter.warn(`could not remove the demo's reflink pool: ${e.message}`));
       await import_promises78.default.rm(tmp, { recursive: true, force: true });
     }
   }
@@ -27342,14 +27354,14 @@ async function countOrders(clone2) {
   const result = await query(clone2, "SELECT count(*)::int AS n FROM orders");
   return result.rows[0].n;
 }
-var import_promises78, import_node_os16, import_node_path88, import_pg7, DEMO_MASKING_KEY;
+var import_promises78, import_node_os16, import_node_path89, import_pg7, DEMO_MASKING_KEY;
 var init_run_demo = __esm({
   "packages/core/src/demo/run-demo.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises78 = __toESM(require("node:fs/promises"), 1);
     import_node_os16 = __toESM(require("node:os"), 1);
-    import_node_path88 = __toESM(require("node:path"), 1);
+    import_node_path89 = __toESM(require("node:path"), 1);
     import_pg7 = __toESM(require_pg(), 1);
     init_build();
     init_platform();
@@ -28339,7 +28351,7 @@ async function promoteClone(opts) {
   if (!supportsLayers(driver)) throw new NotSupportedError(`the ${driver.name} disk driver cannot promote clones yet; clone with --disk qcow2 to promote`);
   const label3 = `${target.name}:${target.version}`;
   const sourceLabel = `${source.name}:${source.version}`;
-  const workDir = import_node_path91.default.join(opts.home, "work", `promote-${import_node_crypto27.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path92.default.join(opts.home, "work", `promote-${import_node_crypto27.default.randomBytes(5).toString("hex")}`);
   try {
     await claimClone(registry2, record2.id);
     await makeDir(workDir, PRIVATE_DIR);
@@ -28359,7 +28371,7 @@ async function promoteClone(opts) {
     await driver.unmount(record2.attachment);
     const layers = await pullLayers(repository, source);
     const child = { file: record2.childFile, parents: layers.map((l) => l.file) };
-    const out = import_node_path91.default.join(workDir, `disk.${driver.format}`);
+    const out = import_node_path92.default.join(workDir, `disk.${driver.format}`);
     const sealed = opts.flatten ? await driver.flatten(child, out) : await driver.sealLayer(child, out);
     await pausePoint("promote:sealed");
     const masking = await promotedMasking(source, sealed, reporter);
@@ -28433,14 +28445,14 @@ async function refuseExisting(repository, name, version2) {
   }
   throw new VersionExistsError(`image ${name} version ${version2} already exists; versions are immutable: choose a new version`);
 }
-var import_node_crypto27, import_promises81, import_node_path91;
+var import_node_crypto27, import_promises81, import_node_path92;
 var init_promote2 = __esm({
   "packages/core/src/clones/promote.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto27 = __toESM(require("node:crypto"), 1);
     import_promises81 = __toESM(require("node:fs/promises"), 1);
-    import_node_path91 = __toESM(require("node:path"), 1);
+    import_node_path92 = __toESM(require("node:path"), 1);
     init_paths();
     init_platform();
     init_disk();
@@ -29662,7 +29674,7 @@ var require_command = __commonJS({
     init_import_meta_url();
     var EventEmitter = require("node:events").EventEmitter;
     var childProcess = require("node:child_process");
-    var path93 = require("node:path");
+    var path94 = require("node:path");
     var fs12 = require("node:fs");
     var process2 = require("node:process");
     var { Argument: Argument2, humanReadableArgName } = require_argument();
@@ -30675,9 +30687,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
         let launchWithNode = false;
         const sourceExt = [".js", ".ts", ".tsx", ".mjs", ".cjs"];
         function findFile(baseDir, baseName) {
-          const localBin = path93.resolve(baseDir, baseName);
+          const localBin = path94.resolve(baseDir, baseName);
           if (fs12.existsSync(localBin)) return localBin;
-          if (sourceExt.includes(path93.extname(baseName))) return void 0;
+          if (sourceExt.includes(path94.extname(baseName))) return void 0;
           const foundExt = sourceExt.find(
             (ext) => fs12.existsSync(`${localBin}${ext}`)
           );
@@ -30695,17 +30707,17 @@ Expecting one of '${allowedValues.join("', '")}'`);
           } catch {
             resolvedScriptPath = this._scriptPath;
           }
-          executableDir = path93.resolve(
-            path93.dirname(resolvedScriptPath),
+          executableDir = path94.resolve(
+            path94.dirname(resolvedScriptPath),
             executableDir
           );
         }
         if (executableDir) {
           let localFile = findFile(executableDir, executableFile);
           if (!localFile && !subcommand._executableFile && this._scriptPath) {
-            const legacyName = path93.basename(
+            const legacyName = path94.basename(
               this._scriptPath,
-              path93.extname(this._scriptPath)
+              path94.extname(this._scriptPath)
             );
             if (legacyName !== this._name) {
               localFile = findFile(
@@ -30716,7 +30728,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
           }
           executableFile = localFile || executableFile;
         }
-        launchWithNode = sourceExt.includes(path93.extname(executableFile));
+        launchWithNode = sourceExt.includes(path94.extname(executableFile));
         let proc;
         if (process2.platform !== "win32") {
           if (launchWithNode) {
@@ -31631,7 +31643,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @return {Command}
        */
       nameFromFilename(filename) {
-        this._name = path93.basename(filename, path93.extname(filename));
+        this._name = path94.basename(filename, path94.extname(filename));
         return this;
       }
       /**
@@ -31645,9 +31657,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} [path]
        * @return {(string|null|Command)}
        */
-      executableDir(path94) {
-        if (path94 === void 0) return this._executableDir;
-        this._executableDir = path94;
+      executableDir(path95) {
+        if (path95 === void 0) return this._executableDir;
+        this._executableDir = path95;
         return this;
       }
       /**
@@ -32409,7 +32421,7 @@ init_reporter();
 // packages/core/src/doctor/probe.ts
 init_import_meta_url();
 var import_promises79 = require("node:fs/promises");
-var import_node_path89 = __toESM(require("node:path"), 1);
+var import_node_path90 = __toESM(require("node:path"), 1);
 init_exec();
 function machineProbe(env = process.env, overrides = {}) {
   const probe = {
@@ -32418,9 +32430,9 @@ function machineProbe(env = process.env, overrides = {}) {
     devDir: "/dev",
     postgresRoot: "/usr/lib/postgresql",
     async which(program2) {
-      for (const dir of (probe.env.PATH ?? "").split(import_node_path89.default.delimiter)) {
+      for (const dir of (probe.env.PATH ?? "").split(import_node_path90.default.delimiter)) {
         if (!dir) continue;
-        const file = import_node_path89.default.join(dir, program2);
+        const file = import_node_path90.default.join(dir, program2);
         try {
           await (0, import_promises79.access)(file, import_promises79.constants.X_OK);
           if ((await (0, import_promises79.stat)(file)).isFile()) return file;
@@ -32447,7 +32459,7 @@ function machineProbe(env = process.env, overrides = {}) {
 // packages/core/src/doctor/requirements.ts
 init_import_meta_url();
 var import_promises80 = require("node:fs/promises");
-var import_node_path90 = __toESM(require("node:path"), 1);
+var import_node_path91 = __toESM(require("node:path"), 1);
 init_disk();
 var ok = (detail) => ({ status: "ok", detail });
 var programRequirement = (program2, aptPackage) => ({
@@ -32462,7 +32474,7 @@ var deviceRequirement = (id, device, hint, aptPackages) => ({
   id,
   feature: "clones",
   async check(probe) {
-    const file = import_node_path90.default.join(probe.devDir, device);
+    const file = import_node_path91.default.join(probe.devDir, device);
     return await probe.kind(file) === "char" ? ok(file) : { status: "missing", detail: `${file} is missing`, hint, aptPackages };
   }
 });
@@ -32494,13 +32506,13 @@ var postgresBinaries = {
     const candidates = [];
     if (probe.env.PG_BIN) candidates.push(probe.env.PG_BIN);
     for (const major of postgresMajor !== void 0 ? [postgresMajor] : [17, 16, 15, 14, 13]) {
-      candidates.push(import_node_path90.default.join(probe.postgresRoot, String(major), "bin"));
+      candidates.push(import_node_path91.default.join(probe.postgresRoot, String(major), "bin"));
     }
-    for (const dir of candidates) if (await probe.kind(import_node_path90.default.join(dir, "postgres")) === "file") return ok(dir);
+    for (const dir of candidates) if (await probe.kind(import_node_path91.default.join(dir, "postgres")) === "file") return ok(dir);
     const wanted = postgresMajor !== void 0 ? `PostgreSQL ${postgresMajor}` : "PostgreSQL";
     return {
       status: "missing",
-      detail: `no ${wanted} server binaries (postgres, pg_ctl) in ${import_node_path90.default.join(probe.postgresRoot, "<major>/bin")} or PG_BIN`,
+      detail: `no ${wanted} server binaries (postgres, pg_ctl) in ${import_node_path91.default.join(probe.postgresRoot, "<major>/bin")} or PG_BIN`,
       // Debian's `postgresql` is its default major (15 on Debian 12); a given major is postgresql-<N>.
       aptPackages: [postgresMajor !== void 0 ? `postgresql-${postgresMajor}` : "postgresql"]
     };
@@ -32523,9 +32535,9 @@ var reflinkHome = {
     if (await probe.kind(home2) !== "dir") return { status: "advice", detail: `${home2} does not exist yet; it is made on first use` };
     let dir;
     try {
-      dir = await (0, import_promises80.mkdtemp)(import_node_path90.default.join(home2, ".doctor-"));
-      await (0, import_promises80.writeFile)(import_node_path90.default.join(dir, "a"), "reflink probe");
-      const r = await probe.run("cp", ["--reflink=always", import_node_path90.default.join(dir, "a"), import_node_path90.default.join(dir, "b")]);
+      dir = await (0, import_promises80.mkdtemp)(import_node_path91.default.join(home2, ".doctor-"));
+      await (0, import_promises80.writeFile)(import_node_path91.default.join(dir, "a"), "reflink probe");
+      const r = await probe.run("cp", ["--reflink=always", import_node_path91.default.join(dir, "a"), import_node_path91.default.join(dir, "b")]);
       return r.code === 0 ? ok(`${home2} supports reflinks`) : {
         status: "advice",
         detail: `${home2} has no reflink support`,
@@ -32955,7 +32967,7 @@ init_import_meta_url();
 
 // packages/cli/src/context.ts
 init_import_meta_url();
-var import_node_path92 = __toESM(require("node:path"), 1);
+var import_node_path93 = __toESM(require("node:path"), 1);
 init_clones();
 init_repository();
 
@@ -33285,7 +33297,7 @@ var CliContext = class {
     const { repo, home: home2 } = this.globals(cmd);
     const named = cmd.optsWithGlobals().repo !== void 0 || !!this.io.env.DBCLONE_REPO;
     this.repository ??= openRepository(repo, {
-      cacheDir: import_node_path92.default.join(home2, "cache"),
+      cacheDir: import_node_path93.default.join(home2, "cache"),
       mustExist: named && !opts.create,
       oci: { cache: { inUse: diskDigestsInUse(home2) } }
     });

@@ -530,6 +530,11 @@ var LogicalContent = class {
 // packages/core/src/masking/leak-scan/published-cache.ts
 init_import_meta_url();
 var import_node_fs = require("node:fs");
+
+// packages/core/src/util/private-temp-dir.ts
+init_import_meta_url();
+
+// packages/core/src/masking/leak-scan/published-cache.ts
 var RECORD_HEADER = 8;
 var BUFFER = 4 * 1024 * 1024;
 function replayCacheFile(cache2, sink) {

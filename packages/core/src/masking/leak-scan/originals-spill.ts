@@ -5,14 +5,14 @@
 // deterministic, whatever order the families arrived in) and the buckets are grouped into
 // batches of at most `budget` bytes: the leak scan loads one batch at a time (multi-pass).
 import crypto from "node:crypto";
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
-import os from "node:os";
+import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
 import path from "node:path";
 import { BuildError } from "../../errors.js";
 import { batchSet, tagOfOriginal, type BatchParts, type OriginalSet, type OriginalSource } from "./originals.js";
 import { PatternSetBuilder, WINDOW, type PatternParts } from "./pattern-set.js";
 import { dedupeBucket, RECORD_HEADER, type DedupedBucket } from "./bucket-dedupe.js";
 import { mapLimit } from "../../util/map-limit.js";
+import { makePrivateTempDir, type PrivateTempDir } from "../../util/private-temp-dir.js";
 
 export { bytesPerOriginal } from "./bucket-dedupe.js";
 
@@ -39,19 +39,10 @@ interface Batch {
   count: number;
 }
 
-const liveDirs = new Set<string>();
-let exitHook = false;
-function removeAllOnExit(): void {
-  if (exitHook) return;
-  exitHook = true;
-  process.on("exit", () => {
-    for (const d of liveDirs) rmSync(d, { recursive: true, force: true });
-  });
-}
-
 export class OriginalsSpill {
   /** The private directory of the spill (removed by dispose()). */
   readonly dir: string;
+  private readonly temp: PrivateTempDir;
   private readonly key = crypto.randomBytes(32);
   private readonly buckets: Bucket[];
   private batches: Batch[] = [];
@@ -64,9 +55,8 @@ export class OriginalsSpill {
     bucketCount: number,
     private readonly budget: number,
   ) {
-    removeAllOnExit();
-    this.dir = mkdtempSync(path.join(os.tmpdir(), "dbclone-originals-"));
-    liveDirs.add(this.dir);
+    this.temp = makePrivateTempDir("dbclone-originals-");
+    this.dir = this.temp.path;
     this.buckets = Array.from({ length: bucketCount }, (_, i) => ({
       file: path.join(this.dir, `b${i}`),
       iv: crypto.randomBytes(16),
@@ -209,7 +199,6 @@ export class OriginalsSpill {
 
   dispose(): void {
     this.disposed = true;
-    rmSync(this.dir, { recursive: true, force: true });
-    liveDirs.delete(this.dir);
+    this.temp.remove();
   }
 }

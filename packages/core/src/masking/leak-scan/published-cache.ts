@@ -3,12 +3,13 @@
 // temporary file (directory 0700, file 0600), and every batch is matched against that file instead
 // of re-reading the server. Removed by dispose() (the caller's finally) and, as a backstop, at exit.
 // Fail closed: a record cut short, or fewer bytes or records than were written, stops the scan.
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from "node:fs";
+import { closeSync, openSync, readSync, writeSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { BuildError } from "../../errors.js";
 import { storedForm, type ValueOrigin } from "./explain.js";
 import { WINDOW } from "./pattern-set.js";
+import { makePrivateTempDir, type PrivateTempDir } from "../../util/private-temp-dir.js";
 
 /** What the engine streams the published data into (LogicalContent, or this cache). */
 export interface PublishedSink {
@@ -31,19 +32,10 @@ export interface CacheFile {
 const RECORD_HEADER = 8; // u32 origin index, u32 stored length
 const BUFFER = 4 * 1024 * 1024;
 
-const liveDirs = new Set<string>();
-let exitHook = false;
-function removeAllOnExit(): void {
-  if (exitHook) return;
-  exitHook = true;
-  process.on("exit", () => {
-    for (const d of liveDirs) rmSync(d, { recursive: true, force: true });
-  });
-}
-
 export class PublishedCache implements PublishedSink {
   /** The private directory holding the file (removed by dispose()). */
   readonly dir: string;
+  private readonly temp: PrivateTempDir;
   readonly file: string;
   private fd: number | undefined;
   private readonly out = Buffer.allocUnsafe(BUFFER);
@@ -57,9 +49,8 @@ export class PublishedCache implements PublishedSink {
   valuesRead = 0;
 
   constructor(parent = os.tmpdir()) {
-    removeAllOnExit();
-    this.dir = mkdtempSync(path.join(parent, "dbclone-published-"));
-    liveDirs.add(this.dir);
+    this.temp = makePrivateTempDir("dbclone-published-", parent);
+    this.dir = this.temp.path;
     this.file = path.join(this.dir, "published");
     this.fd = openSync(this.file, "wx", 0o600);
   }
@@ -132,8 +123,7 @@ export class PublishedCache implements PublishedSink {
       closeSync(this.fd);
       this.fd = undefined;
     }
-    rmSync(this.dir, { recursive: true, force: true });
-    liveDirs.delete(this.dir);
+    this.temp.remove();
   }
 }
 
