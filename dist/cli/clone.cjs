@@ -4193,6 +4193,10 @@ async function withAdmin(server, database, fn, opts = {}) {
     });
   }
 }
+async function connectableDatabases(c) {
+  const r = await c.query("SELECT datname FROM pg_database WHERE datallowconn ORDER BY datname");
+  return r.rows.map((row) => row.datname);
+}
 async function userDatabases(c) {
   const r = await c.query("SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY datname");
   return r.rows.map((row) => row.datname);
@@ -5946,7 +5950,7 @@ var init_probe = __esm({
 async function ensureOwnerRole(c) {
   const exists2 = await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [OWNER_ROLE]);
   if (!exists2.rowCount) {
-    await c.query(`CREATE ROLE ${OWNER_ROLE} NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS`);
+    await c.query(`CREATE ROLE ${OWNER_ROLE} NOLOGIN ${LEAST_PRIVILEGE}`);
   }
 }
 async function handOverOwnership(c) {
@@ -5957,6 +5961,7 @@ var init_ownership = __esm({
   "packages/core/src/engine/postgres/ownership.ts"() {
     "use strict";
     init_import_meta_url();
+    init_grants();
     OWNER_ROLE = "dbclone_owner";
     HAND_OVER = `
 DO $$
@@ -6199,7 +6204,7 @@ async function forgetRolePasswords(server, database, fail) {
     const roles = await c.query("SELECT format('ALTER ROLE %I PASSWORD NULL', rolname) AS sql FROM pg_authid WHERE rolpassword IS NOT NULL");
     for (const r of roles.rows) await c.query(r.sql);
     await c.query("VACUUM FULL pg_catalog.pg_authid");
-    return (await c.query("SELECT datname FROM pg_database WHERE datallowconn")).rows.map((r) => r.datname);
+    return connectableDatabases(c);
   });
   for (const db of databases) {
     await withCatalogOnly(server, db, async (c) => {
@@ -6312,10 +6317,7 @@ async function dropForeignSecrets(c, fail) {
   }
   const left = (await c.query(HOLDERS, [DROPPED_OPTIONS])).rows;
   if (left.length > 0) throw fail(`${left.map((l) => l.what).join(", ")} still hold(s) a password, a file or a program after stripping.`);
-  if (holders.length > 0) {
-    await c.query(`DELETE FROM pg_catalog.pg_statistic WHERE starelid IN (${CATALOGS.map((t) => `'${t}'::regclass`).join(", ")})`);
-    await c.query(`VACUUM FULL ${CATALOGS.join(", ")}, pg_catalog.pg_statistic`);
-  }
+  if (holders.length > 0) await rewriteWithoutStatistics(c, CATALOGS);
   return holders.map(({ what, options }) => ({ what, options }));
 }
 async function dropSubscriptions(c, fail) {
@@ -6333,11 +6335,12 @@ async function dropSubscriptions(c, fail) {
       }
     }
   }
-  if (subs.rows.length > 0) {
-    await c.query("DELETE FROM pg_catalog.pg_statistic WHERE starelid = 'pg_catalog.pg_subscription'::regclass");
-    await c.query("VACUUM FULL pg_catalog.pg_subscription, pg_catalog.pg_statistic");
-  }
+  if (subs.rows.length > 0) await rewriteWithoutStatistics(c, ["pg_catalog.pg_subscription"]);
   return subs.rows.map((s) => s.name);
+}
+async function rewriteWithoutStatistics(c, catalogs) {
+  await c.query(`DELETE FROM pg_catalog.pg_statistic WHERE starelid IN (${catalogs.map((t) => `'${t}'::regclass`).join(", ")})`);
+  await c.query(`VACUUM FULL ${catalogs.join(", ")}, pg_catalog.pg_statistic`);
 }
 var DROPPED_OPTIONS, HOLDERS, CATALOGS;
 var init_foreign_access = __esm({
@@ -6385,7 +6388,7 @@ async function resetReservedRoles(c) {
   const reset = await c.query("SELECT rolname FROM pg_roles WHERE rolname = ANY($1::text[]) ORDER BY rolname", [RESERVED_ROLES]);
   if (reset.rows.length === 0) return [];
   const stmts = await c.query(
-    `SELECT format('ALTER ROLE %I ${LEAST_PRIVILEGE2}', rolname) AS stmt FROM pg_roles WHERE rolname = ANY($1::text[])
+    `SELECT format('ALTER ROLE %I NOLOGIN ${LEAST_PRIVILEGE}', rolname) AS stmt FROM pg_roles WHERE rolname = ANY($1::text[])
      UNION ALL
      SELECT format('REVOKE %I FROM %I', g.rolname, m.rolname)
        FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid JOIN pg_roles m ON m.oid = a.member
@@ -6422,20 +6425,16 @@ async function revokeWidenedSystemGrants(c) {
   }
   return widened;
 }
-async function connectableDatabases(c) {
-  const r = await c.query("SELECT datname FROM pg_database WHERE datallowconn ORDER BY datname");
-  return r.rows.map((row) => row.datname);
-}
-var RESERVED_ROLES, LEAST_PRIVILEGE2, WIDENED, PRIVILEGES, describe, describeGrant;
+var RESERVED_ROLES, WIDENED, PRIVILEGES, describe, describeGrant;
 var init_source_privileges = __esm({
   "packages/core/src/engine/postgres/source-privileges.ts"() {
     "use strict";
     init_import_meta_url();
     init_errors();
+    init_grants();
     init_login_group();
     init_ownership();
     RESERVED_ROLES = [OWNER_ROLE, CLONE_LOGIN_GROUP];
-    LEAST_PRIVILEGE2 = "NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS";
     WIDENED = `
 WITH ext AS (SELECT classid, objid FROM pg_depend WHERE deptype = 'e'),
 objs AS (

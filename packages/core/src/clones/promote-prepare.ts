@@ -3,6 +3,7 @@
 // a password the registry knew), and recompute statistics so the manifest's row counts are true.
 import type pg from "pg";
 import { quoteIdent, withAdmin } from "../engine/postgres/index.js";
+import { connectableDatabases } from "../engine/postgres/client.js";
 import { dropForeignSecrets } from "../engine/postgres/foreign-access.js";
 import { forgetRolePasswords } from "../engine/postgres/role-passwords.js";
 import { OWNER_ROLE } from "../engine/postgres/ownership.js";
@@ -43,8 +44,6 @@ export async function detachCloneLogin(server: RunningServer, databases: string[
  */
 export async function stripRolePasswords(server: RunningServer, database: string): Promise<void> {
   await forgetRolePasswords(server, database, (m) => new CloneError(`${m} The clone was not promoted.`));
-  const databases = await withDb(server, database, async (c) =>
-    (await c.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datallowconn")).rows.map((r) => r.datname),
-  );
+  const databases = await withDb(server, database, connectableDatabases);
   for (const db of databases) await withDb(server, db, (c) => dropForeignSecrets(c, (m) => new CloneError(`Database ${db}: ${m} The clone was not promoted.`)));
 }

@@ -53,6 +53,12 @@ export async function withAdmin<T>(
   }
 }
 
+/** Every database a session can reach (templates included: a new database inherits their catalogs). */
+export async function connectableDatabases(c: pg.Client): Promise<string[]> {
+  const r = await c.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datallowconn ORDER BY datname");
+  return r.rows.map((row) => row.datname);
+}
+
 /** Databases a person would call theirs: connectable, not templates. */
 export async function userDatabases(c: pg.Client): Promise<string[]> {
   const r = await c.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY datname");

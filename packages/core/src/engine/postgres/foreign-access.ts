@@ -71,10 +71,7 @@ export async function dropForeignSecrets(c: pg.Client, fail: (message: string) =
   if (left.length > 0) throw fail(`${left.map((l) => l.what).join(", ")} still hold(s) a password, a file or a program after stripping.`);
   // Their old tuples, and the statistics ANALYZE took of them (umoptions' most common elements are
   // the options themselves), hold the values until the catalogs are rewritten.
-  if (holders.length > 0) {
-    await c.query(`DELETE FROM pg_catalog.pg_statistic WHERE starelid IN (${CATALOGS.map((t) => `'${t}'::regclass`).join(", ")})`);
-    await c.query(`VACUUM FULL ${CATALOGS.join(", ")}, pg_catalog.pg_statistic`);
-  }
+  if (holders.length > 0) await rewriteWithoutStatistics(c, CATALOGS);
   return holders.map(({ what, options }) => ({ what, options }));
 }
 
@@ -97,9 +94,12 @@ export async function dropSubscriptions(c: pg.Client, fail: (message: string) =>
       }
     }
   }
-  if (subs.rows.length > 0) {
-    await c.query("DELETE FROM pg_catalog.pg_statistic WHERE starelid = 'pg_catalog.pg_subscription'::regclass");
-    await c.query("VACUUM FULL pg_catalog.pg_subscription, pg_catalog.pg_statistic");
-  }
+  if (subs.rows.length > 0) await rewriteWithoutStatistics(c, ["pg_catalog.pg_subscription"]);
   return subs.rows.map((s) => s.name);
+}
+
+/** Drop `catalogs`' statistics and rewrite them and pg_statistic, so no old tuple keeps a removed value. */
+async function rewriteWithoutStatistics(c: pg.Client, catalogs: readonly string[]): Promise<void> {
+  await c.query(`DELETE FROM pg_catalog.pg_statistic WHERE starelid IN (${catalogs.map((t) => `'${t}'::regclass`).join(", ")})`);
+  await c.query(`VACUUM FULL ${catalogs.join(", ")}, pg_catalog.pg_statistic`);
 }

@@ -5,6 +5,7 @@
 // login is then made a member of it (login.ts grants membership in harmless owner roles), which
 // lets migrations ALTER, DROP and CREATE while the login stays far from superuser.
 import type pg from "pg";
+import { LEAST_PRIVILEGE } from "./grants.js";
 
 export const OWNER_ROLE = "dbclone_owner";
 
@@ -12,7 +13,7 @@ export const OWNER_ROLE = "dbclone_owner";
 export async function ensureOwnerRole(c: pg.Client): Promise<void> {
   const exists = await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [OWNER_ROLE]);
   if (!exists.rowCount) {
-    await c.query(`CREATE ROLE ${OWNER_ROLE} NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS`);
+    await c.query(`CREATE ROLE ${OWNER_ROLE} NOLOGIN ${LEAST_PRIVILEGE}`);
   }
 }
 

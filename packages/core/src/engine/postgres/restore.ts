@@ -6,7 +6,7 @@ import type { Reporter } from "../../reporter.js";
 import type { EngineInfo, SourceSpec } from "../types.js";
 import { binariesVersion, findBinaries, type PgBinaries } from "./binaries.js";
 import { startBuildServer, stopBuildServer } from "./buildServer.js";
-import { userDatabases, withAdmin } from "./client.js";
+import { connectableDatabases, userDatabases, withAdmin } from "./client.js";
 import { baseBackup, bootstrapSuperuser, copyDataDir, initDataDir } from "./dataDir.js";
 import { ADMIN_USER, dataDirOf, writeEngineFile } from "./engineFile.js";
 import { replaceSourceConfig } from "./config.js";
@@ -18,7 +18,7 @@ import { forgetRolePasswords } from "./role-passwords.js";
 import { lockUntrustedFunctions } from "./untrusted-functions.js";
 import { describeSetting, resetCarriedSettings } from "./role-settings.js";
 import { dropForeignSecrets, dropSubscriptions } from "./foreign-access.js";
-import { connectableDatabases, describeGrant, resetReservedRoles, revokeWidenedSystemGrants } from "./source-privileges.js";
+import { describeGrant, resetReservedRoles, revokeWidenedSystemGrants } from "./source-privileges.js";
 
 type Physical = Extract<SourceSpec, { kind: "datadir" | "server" | "basebackup" }>;
 type Dump = Extract<SourceSpec, { kind: "dump" }>;

@@ -5,7 +5,7 @@
 // common values and histogram are verifiers) keep them in the data files until rewritten.
 import type pg from "pg";
 import type { RunningServer } from "../types.js";
-import { withAdmin } from "./client.js";
+import { connectableDatabases, withAdmin } from "./client.js";
 
 type Server = Pick<RunningServer, "socketDir" | "port" | "adminUser">;
 
@@ -18,7 +18,7 @@ export async function forgetRolePasswords(server: Server, database: string, fail
     const roles = await c.query<{ sql: string }>("SELECT format('ALTER ROLE %I PASSWORD NULL', rolname) AS sql FROM pg_authid WHERE rolpassword IS NOT NULL");
     for (const r of roles.rows) await c.query(r.sql);
     await c.query("VACUUM FULL pg_catalog.pg_authid");
-    return (await c.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datallowconn")).rows.map((r) => r.datname);
+    return connectableDatabases(c);
   });
   for (const db of databases) {
     await withCatalogOnly(server, db, async (c) => {

@@ -8,13 +8,12 @@
 // catalog-only sessions (a look-alike function in the data never runs).
 import type pg from "pg";
 import { BuildError } from "../../errors.js";
+import { LEAST_PRIVILEGE } from "./grants.js";
 import { CLONE_LOGIN_GROUP } from "./login-group.js";
 import { OWNER_ROLE } from "./ownership.js";
 
 /** Roles dbclone makes itself; a source's role of the same name is brought down to a bare NOLOGIN role. */
 export const RESERVED_ROLES: readonly string[] = [OWNER_ROLE, CLONE_LOGIN_GROUP];
-
-const LEAST_PRIVILEGE = "NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS";
 
 /**
  * Reserved roles present in the source: stripped of attributes and of every membership they hold,
@@ -24,7 +23,7 @@ export async function resetReservedRoles(c: pg.Client): Promise<string[]> {
   const reset = await c.query<{ rolname: string }>("SELECT rolname FROM pg_roles WHERE rolname = ANY($1::text[]) ORDER BY rolname", [RESERVED_ROLES]);
   if (reset.rows.length === 0) return [];
   const stmts = await c.query<{ stmt: string }>(
-    `SELECT format('ALTER ROLE %I ${LEAST_PRIVILEGE}', rolname) AS stmt FROM pg_roles WHERE rolname = ANY($1::text[])
+    `SELECT format('ALTER ROLE %I NOLOGIN ${LEAST_PRIVILEGE}', rolname) AS stmt FROM pg_roles WHERE rolname = ANY($1::text[])
      UNION ALL
      SELECT format('REVOKE %I FROM %I', g.rolname, m.rolname)
        FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid JOIN pg_roles m ON m.oid = a.member
@@ -152,9 +151,3 @@ export async function revokeWidenedSystemGrants(c: pg.Client): Promise<WidenedGr
 }
 
 export const describeGrant = describe;
-
-/** Every database a session can reach (templates included: a new database inherits their catalogs' ACLs). */
-export async function connectableDatabases(c: pg.Client): Promise<string[]> {
-  const r = await c.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datallowconn ORDER BY datname");
-  return r.rows.map((row) => row.datname);
-}

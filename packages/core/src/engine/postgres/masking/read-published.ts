@@ -2,6 +2,7 @@
 // (explain.ts): every user table's every column and the text of the system catalogs, in every
 // database that accepts connections, through server-side cursors (bounded memory at any size).
 import type pg from "pg";
+import { connectableDatabases } from "../client.js";
 import { qualifiedName, quoteIdent } from "../sql.js";
 import { textLeaves, type ValueOrigin } from "../../../masking/leak-scan/explain.js";
 import type { PublishedSink } from "../../../masking/leak-scan/published-cache.js";
@@ -54,9 +55,7 @@ export interface PublishedColumnFilter {
 }
 
 export async function readPublished(withDb: WithDatabase, content: PublishedSink, filter: PublishedColumnFilter): Promise<string[]> {
-  const databases = await withDb("postgres", async (c) =>
-    (await c.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datallowconn ORDER BY 1")).rows.map((r) => r.datname),
-  );
+  const databases = await withDb("postgres", connectableDatabases);
   for (const database of databases) {
     await withDb(database, async (c) => {
       const relations = (await c.query<RelationColumns>(RELATIONS_SQL)).rows;
