@@ -1,5 +1,5 @@
 // One clone, made in one visible sequence, the same for every engine and runtime the platform
-// registry serves: reserve → child → mount → start → login (handed out only once identity is proved) → audit → ready
+// registry serves: reserve → child → mount → start → image check (first clone of a version) → login (handed out only once identity is proved) → audit → ready
 // (the reserve's fsync and the audit's append overlap the steps after them: runSession). Each step
 // that acquires something pushes its undo on the cleanup stack, so a failure at any step unwinds
 // the ones before it; the registry is written only here (and by teardown), so gc can replay the
@@ -22,6 +22,7 @@ import { makeDir, TRAVERSABLE_DIR } from "../util/paths.js";
 import { pausePoint } from "../util/pause-point.js";
 import { secondsSince } from "../util/time.js";
 import { StepTimer } from "../util/step-timer.js";
+import { checkImageOnce } from "./checked-images.js";
 import { createChildDisk } from "./child-disk.js";
 import type { CloneResult, CreateCloneOptions } from "./lifecycle-types.js";
 import { inheritedTtl } from "./named-clone.js";
@@ -81,6 +82,7 @@ export async function runSession(input: SessionInput): Promise<CloneResult> {
     const child = await steps.step("child", () => makeChild(state));
     await steps.step("mount", () => mount(state, child));
     const server = await steps.step("start", () => start(state));
+    await steps.step("image check", () => checkImageOnce(opts.home, input.platform.engine, server, image));
     await reserveSynced;
     audited = settledLater(audit(state).then(() => pausePoint("clone:audited")));
     const credentials = await steps.step("login", () => login(state, server));

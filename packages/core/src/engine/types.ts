@@ -145,6 +145,12 @@ export interface CloneEngine extends EngineConnection {
     opts: { user: string; password: string },
     identity: { cloneId: string; imageDigest: string },
   ): Promise<Credentials>;
+  /**
+   * What the image's catalogs carry that a build of this version takes out (a password, a widened
+   * system grant, code that runs as a superuser…), one line per finding naming objects, never values;
+   * read only, on a clone's running server before its login exists. Absent: nothing to check.
+   */
+  imageFindings?(server: RunningServer): Promise<string[]>;
   /** Set when every clone attaches to one server (SQL Server): its address and the clone's login; absent: a server per clone on a reserved port. */
   cloneEndpoint?(cloneId: string): CloneEndpoint;
 }

@@ -6,6 +6,7 @@ import type { CloneLogin, Credentials, DatabaseInfo, Engine, EngineInfo, Running
 import { findBinaries } from "./binaries.js";
 import { copyFresh } from "./copyFresh.js";
 import { readEngineFile } from "./engineFile.js";
+import { imageCatalogFindings } from "./image-check.js";
 import { inventory } from "./inventory.js";
 import { connectionString, createLogin, createVerifiedLogin, verifyIdentity } from "./login.js";
 import { snapshotSchema } from "./schema-snapshot.js";
@@ -77,6 +78,10 @@ export class PostgresEngine implements Engine {
     identity: { cloneId: string; imageDigest: string },
   ): Promise<Credentials> {
     return createVerifiedLogin(server, databases, opts, identity);
+  }
+
+  imageFindings(server: RunningServer): Promise<string[]> {
+    return imageCatalogFindings(server);
   }
 
   credentials(login: CloneLogin, database?: string): Credentials {

@@ -53,6 +53,11 @@ export interface ForeignOptionHolder {
   options: string;
 }
 
+/** Foreign tables, servers and user mappings of the connected database holding a dropped option (read only). */
+export async function foreignOptionHolders(c: pg.Client): Promise<ForeignOptionHolder[]> {
+  return (await c.query<ForeignOptionHolder>(HOLDERS, [DROPPED_OPTIONS])).rows.map(({ what, options }) => ({ what, options }));
+}
+
 /**
  * Take the dropped options out of every foreign table, server and user mapping of the connected
  * database (a superuser session); rewrite the catalogs that held them. Returns what was changed;
@@ -67,7 +72,7 @@ export async function dropForeignSecrets(c: pg.Client, fail: (message: string) =
       throw fail(`Could not take ${h.options} out of ${h.what} (SQLSTATE ${(e as { code?: string }).code ?? "unknown"}); drop it in the source.`);
     }
   }
-  const left = (await c.query<{ what: string }>(HOLDERS, [DROPPED_OPTIONS])).rows;
+  const left = await foreignOptionHolders(c);
   if (left.length > 0) throw fail(`${left.map((l) => l.what).join(", ")} still hold(s) a password, a file or a program after stripping.`);
   // Their old tuples, and the statistics ANALYZE took of them (umoptions' most common elements are
   // the options themselves), hold the values until the catalogs are rewritten.

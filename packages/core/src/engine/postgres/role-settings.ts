@@ -2,7 +2,8 @@
 // `session_preload_libraries = 'base/x'` (a library shipped inside its own data directory, loaded by
 // every session a clone's login opens), `dynamic_library_path`, `log_statement = 'all'` or
 // `debug_print_parse` (values into the server log) would undo the hardened settings every server
-// starts with (config.ts). At build these are reset; a clone refuses an image that still has one.
+// starts with (config.ts). At build these are reset; a clone refuses an image that still has one
+// (image-check.ts).
 import type pg from "pg";
 import { HARDENED_SETTINGS } from "./config.js";
 

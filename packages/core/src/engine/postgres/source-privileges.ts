@@ -124,6 +124,11 @@ export interface WidenedGrant {
   grantee: string;
 }
 
+/** The connected database's privileges on system objects beyond PostgreSQL's defaults (read only). */
+export async function widenedSystemGrants(c: pg.Client): Promise<WidenedGrant[]> {
+  return (await c.query<WidenedGrant>(WIDENED)).rows;
+}
+
 const describe = (g: WidenedGrant) => `${g.privilege} on ${g.kind.toLowerCase()} ${g.name} to ${g.grantee}`;
 
 /**
@@ -131,7 +136,7 @@ const describe = (g: WidenedGrant) => `${g.privilege} on ${g.kind.toLowerCase()}
  * beyond PostgreSQL's defaults; refuse the build when one is still there afterwards.
  */
 export async function revokeWidenedSystemGrants(c: pg.Client): Promise<WidenedGrant[]> {
-  const widened = (await c.query<WidenedGrant>(WIDENED)).rows;
+  const widened = await widenedSystemGrants(c);
   for (const g of widened) {
     if (!PRIVILEGES.has(g.privilege))
       throw new BuildError(`The source grants an unknown privilege (${g.privilege}) on ${g.kind.toLowerCase()} ${g.name}; the image was not built.`);
@@ -141,7 +146,7 @@ export async function revokeWidenedSystemGrants(c: pg.Client): Promise<WidenedGr
     const target = g.kind === "COLUMN" ? `${g.privilege} ${g.name}` : `${g.privilege} ON ${on}${g.name}`;
     await c.query(`REVOKE ${target} FROM ${g.grantee} CASCADE`);
   }
-  const left = (await c.query<WidenedGrant>(WIDENED)).rows;
+  const left = await widenedSystemGrants(c);
   if (left.length > 0) {
     throw new BuildError(
       `The source grants ${left.length} privilege(s) on system objects beyond PostgreSQL's defaults that could not be taken back (${left.slice(0, 3).map(describe).join("; ")}); revoke them in the source. The image was not built.`,

@@ -27,8 +27,13 @@ export interface UntrustedFunction {
 }
 
 /** Keep every untrusted-language function of the connected database from its non-superuser roles. */
+/** Untrusted-language functions of the connected database a non-superuser owns or may execute (read only). */
+export async function reachableUntrustedFunctions(c: pg.Client): Promise<UntrustedFunction[]> {
+  return (await c.query<UntrustedFunction>(REACHABLE)).rows;
+}
+
 export async function lockUntrustedFunctions(c: pg.Client, fail: (message: string) => Error): Promise<UntrustedFunction[]> {
-  const reachable = (await c.query<UntrustedFunction>(REACHABLE)).rows;
+  const reachable = await reachableUntrustedFunctions(c);
   if (reachable.length === 0) return [];
   const owners = await c.query<{ stmt: string }>(
     `SELECT format('ALTER ROUTINE %s OWNER TO %I', p.oid::regprocedure, current_user) AS stmt ${UNTRUSTED}
@@ -41,7 +46,7 @@ export async function lockUntrustedFunctions(c: pg.Client, fail: (message: strin
        AND NOT coalesce(r.rolsuper, false)`,
   );
   for (const { stmt } of grants.rows) await c.query(stmt);
-  const left = (await c.query<UntrustedFunction>(REACHABLE)).rows;
+  const left = await reachableUntrustedFunctions(c);
   if (left.length > 0)
     throw fail(
       `Function(s) ${left
