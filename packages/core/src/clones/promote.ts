@@ -7,7 +7,7 @@ import path from "node:path";
 import { makeDir, PRIVATE_DIR } from "../util/paths.js";
 import { buildPlatformForRecord, platformEntry } from "../platform/index.js";
 import { supportsLayers, type SealedDisk } from "../disk/index.js";
-import { ADMIN_USER, grantCloneLoginGroup } from "../engine/postgres/index.js";
+import { grantCloneLoginGroup, readEngineFile } from "../engine/postgres/index.js";
 import { CloneError, CloneNotFoundError, DbcloneError, ImageNotFoundError, NotSupportedError, UsageError, VersionExistsError } from "../errors.js";
 import { parseImageRef } from "../image/reference.js";
 import { validateManifest, type ImageManifest } from "../image/manifest.js";
@@ -82,7 +82,9 @@ export async function promoteClone(opts: PromoteCloneOptions): Promise<PromoteRe
     await claimClone(registry, record.id);
     await makeDir(workDir, PRIVATE_DIR); // the sealed layer is made here: root's alone
     await writeBuildRecord(workDir, { ...newBuildRecord(workDir, label), mounts: [] });
-    const server = { ...serverOf(record)!, adminUser: ADMIN_USER };
+    // The image's own admin: dbclone's for a dump, the source's superuser for a copied cluster.
+    const { adminUser } = await readEngineFile(record.mountPath);
+    const server = { ...serverOf(record)!, adminUser };
     reporter.info(`Promoting clone ${record.id} of ${sourceLabel} to ${label}${opts.flatten ? " (flattened)" : ""}`);
     await detachCloneLogin(server, record.databases, record.user);
     // The next version's clone logins join the login group: it must cover what this clone created too.

@@ -5,7 +5,7 @@ export { redactUrl } from "./url.js";
 export { createSampleDump, SAMPLE_SHOP_POLICY, type SampleDumpOptions } from "./sample.js";
 export { stopPostgres } from "./launch.js";
 export type { ScrubOptions } from "./scrub.js";
-export { ADMIN_USER, DATA_DIR, ENGINE_FILE, type EngineFile } from "./engineFile.js";
+export { ADMIN_USER, DATA_DIR, ENGINE_FILE, readEngineFile, type EngineFile } from "./engineFile.js";
 // Lower-level steps the CLI and the benchmarks drive directly.
 export { connectionString } from "./login.js";
 export { findBinaries, type PgBinaries } from "./binaries.js";
