@@ -13,6 +13,7 @@ import { run } from "../../../packages/core/src/runtime/exec.js";
 import { Tracker, startSourceServer, type SourceServer } from "../engine/fixtures.js";
 import { makeWorld, psql, type World } from "../clones/fixture.js";
 import { strandedFilesystems, strandedSince } from "../../faults/leaks.js";
+import { sourceDataDir } from "../../security/fixtures.js";
 
 let world: World;
 let tracker: Tracker;
@@ -126,6 +127,15 @@ describe("build-image refuses bad input and publishes nothing", () => {
     cpSync(path.join(world.root, "datadir-copy"), old, { recursive: true });
     writeFileSync(path.join(old, "PG_VERSION"), "11\n");
     await expect(build("pg11", [{ kind: "datadir", path: old }])).rejects.toThrow(/PostgreSQL 11/);
+    await expectNoBuildLeftovers();
+  });
+
+  it("a source with no table in any database, with the reason instead of a manifest error", async () => {
+    const empty = await sourceDataDir(tracker, "SELECT 1");
+    await expect(build("empty", [{ kind: "datadir", path: empty }])).rejects.toThrow(
+      /hold no database with tables \(an empty 'postgres' database does not count\): there is nothing to publish/,
+    );
+    expect((await world.repository.list("src")).map((i) => i.version)).not.toContain("empty");
     await expectNoBuildLeftovers();
   });
 

@@ -7,7 +7,7 @@ import crypto from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { makeDir, TRAVERSABLE_DIR } from "../util/paths.js";
-import { ImageNotFoundError, UsageError, VersionExistsError } from "../errors.js";
+import { ImageNotFoundError, SourceError, UsageError, VersionExistsError } from "../errors.js";
 import { manifestSchema, VERSION_PATTERN } from "../image/manifest.js";
 import { CleanupStack } from "../util/cleanup.js";
 import { freePort } from "../util/net.js";
@@ -73,7 +73,7 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
     // pid 0: the engine's server is not a process of ours (SQL Server's service).
     if (server.pid) await writeBuildRecord(workDir, { ...buildRecord, serverPid: server.pid });
     await pausePoint("build:restored");
-    let databases = await engine.inventory(server);
+    let databases = nonEmpty(await engine.inventory(server), "The source(s) hold no database with tables (an empty 'postgres' database does not count)");
     let masked: MaskingStepResult | undefined;
     let unmasked: Awaited<ReturnType<typeof guardUnmaskedBuild>>;
     if (!opts.masking) unmasked = await guardUnmaskedBuild(maskingFor(platform.kind, server), databases, opts.unmasked, reporter);
@@ -81,7 +81,7 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
       masked = await maskForBuild(maskingFor(platform.kind, server), databases, opts.masking, reporter);
       const spilled = masked.run.originals;
       cleanup.push("remove the leak scan's spilled originals", async () => spilled.dispose());
-      databases = await engine.inventory(server); // excluded tables are gone
+      databases = nonEmpty(await engine.inventory(server), "After masking no table is left (the policy excludes every one)"); // excluded tables are gone
     }
     // After masking, VACUUM FULL rewrites every table: no pre-masking row version survives in a data file.
     await engine.scrub(server, reporter, { full: masked !== undefined, jobs: opts.masking?.jobs });
@@ -179,4 +179,10 @@ async function refuseExistingVersion(opts: BuildImageOptions, version: string): 
     throw e;
   }
   throw new VersionExistsError(`image ${opts.name} version ${version} already exists; versions are immutable: choose a new version.`);
+}
+
+/** An image holds at least one database: said before anything is written, naming why there is none. */
+function nonEmpty<T>(databases: T[], why: string): T[] {
+  if (databases.length === 0) throw new SourceError(`${why}: there is nothing to publish. Check the source (or the policy's exclusions) and build again.`);
+  return databases;
 }
