@@ -76,7 +76,7 @@ export function registerBuild(program: Command, ctx: CliContext): void {
     .argument("<image>", "image name, e.g. orders")
     .option("--from-dump <file>", "a pg_dump file (repeatable: one per database)", collect)
     .option("--from-datadir <dir>", "a stopped PostgreSQL data directory")
-    .option("--from-server <url>", "a live server to dump (postgresql://…)")
+    .option("--from-server <url>", "a live server to copy with pg_basebackup (postgresql://…; its user needs REPLICATION)")
     .option("--from-basebackup <dir>", "a pg_basebackup output directory (plain or tar format); see docs/refresh.md")
     .option("--engine <engine>", "postgres (default) or sqlserver (Windows runner with SQL Server; see docs/windows.md)")
     .option("--from-backup <file>", "SQL Server: a full database backup (.bak)")
