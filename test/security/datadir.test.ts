@@ -5,11 +5,10 @@ import { appendFileSync, existsSync, lstatSync, readFileSync, readdirSync, rmSyn
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PostgresEngine } from "../../packages/core/src/engine/postgres/index.js";
-import { stopPostgres } from "../../packages/core/src/engine/postgres/launch.js";
 import { SourceError } from "../../packages/core/src/errors.js";
 import { silentReporter } from "../../packages/core/src/reporter.js";
 import { run } from "../../packages/core/src/runtime/exec.js";
-import { Tracker, freePort, launchTestServer } from "../integration/engine/fixtures.js";
+import { Tracker, freePort } from "../integration/engine/fixtures.js";
 import { adminQuery, makeVictims, sharedDir, sourceDataDir, type Victims } from "./fixtures.js";
 
 const engine = new PostgresEngine();

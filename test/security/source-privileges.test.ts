@@ -12,11 +12,10 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PostgresEngine } from "../../packages/core/src/engine/postgres/index.js";
 import { grantCloneLoginGroup } from "../../packages/core/src/engine/postgres/login-group.js";
-import { stopPostgres } from "../../packages/core/src/engine/postgres/launch.js";
 import type { Reporter } from "../../packages/core/src/reporter.js";
 import { silentReporter } from "../../packages/core/src/reporter.js";
 import { run } from "../../packages/core/src/runtime/exec.js";
-import { Tracker, freePort, launchTestServer } from "../integration/engine/fixtures.js";
+import { Tracker, freePort } from "../integration/engine/fixtures.js";
 import { adminQuery, sourceDataDir } from "./fixtures.js";
 
 const engine = new PostgresEngine();

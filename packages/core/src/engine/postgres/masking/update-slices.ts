@@ -62,7 +62,7 @@ export async function planTableWork(withDb: WithDatabase, tables: ResolvedRule[]
 
 /** The condition selecting one slice's rows of the table aliased `t`. */
 export const sliceCondition = (s: { from: number; to: number }) =>
-  `t.ctid >= '(${s.from},0)'::tid` + (Number.isFinite(s.to) ? ` AND t.ctid < '(${s.to},0)'::tid` : "");
+  `t.ctid >= '(${s.from},0)'::tid${Number.isFinite(s.to) ? ` AND t.ctid < '(${s.to},0)'::tid` : ""}`;
 
 /**
  * Run `update` once per slice, each in its own session (from `session`) and REPEATABLE READ
