@@ -85,9 +85,13 @@ describe("variants from one restore", () => {
     expect(results[1]!.image.manifest.masking!.rules.some((x) => x.column === "full_name" && x.transformer === "redact")).toBe(true);
     // The unmasked staging and every child are gone.
     expect(await readdir(path.join(home, "work"))).toEqual([]);
-    // Timing: the variants' own steps (mask → publish) plus one restore make up the whole.
+    // Timing: the one restore (its time in the log) plus the variants' own steps (mask → publish)
+    // fit in the whole. (Steps run in sequence, so this only shows the log's timing is the shared
+    // restore's; that the sources are restored once is shown by the engine's lines above.)
+    const restoredSeconds = Number(/^Restored once in ([\d.]+) s/.exec(restored!)![1]);
+    expect(restoredSeconds).toBeGreaterThan(0);
     const perVariant = results.reduce((n, r) => n + r.timings.totalSeconds, 0);
-    expect(perVariant).toBeLessThan(seconds);
+    expect(restoredSeconds + perVariant).toBeLessThanOrEqual(seconds + 0.2);
   }, 600_000);
 
   it("destroys the unmasked staging when a variant fails, and publishes nothing for it", async () => {
