@@ -94,6 +94,8 @@ describe.skipIf(!canRun)("reflink disk driver (real PostgreSQL, loop-mounted XFS
 
     for (const c of [...clones, fresh]) await teardown(c.clone.id);
     expect(await new CloneRegistry(world.home).list()).toEqual([]);
+    // No server of any clone still runs (the afterAll's cleanup would kill it before any check).
+    expect(world.processes()).toEqual([]);
     expect(poolLeftovers(world.home)).toEqual([]);
     expect(readdirSync(path.join(world.home, "clones")).filter((f) => f.startsWith("c-"))).toEqual([]);
     expect(await world.leftovers()).toEqual([]);
