@@ -71,6 +71,14 @@ describe("ExpandedIndex", () => {
     expect(await index.markUsed(imageFile(layout, key("c")))).toBe(false);
   });
 
+  it("never evicts an image a clone's owner record names, even one written after the eviction order was taken", async () => {
+    await expanded(key("f"), 1);
+    expect(await index.evictionOrder(new Set())).toEqual([key("f")]);
+    writeFileSync(path.join(layout.clonesDir, "c-late.json"), JSON.stringify({ ownerDir: "/h/clones/c-late", key: key("f") }));
+    await index.evict(key("f"), silentReporter);
+    expect(existsSync(imageFile(layout, key("f")))).toBe(true);
+  });
+
   it("ignores index keys that are not digests (a path there never names a file to list or delete)", async () => {
     const outside = path.join(layout.home, "victim.raw");
     writeFileSync(outside, "x");

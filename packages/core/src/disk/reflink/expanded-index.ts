@@ -121,10 +121,12 @@ export class ExpandedIndex {
   async evict(key: string, reporter: Reporter): Promise<void> {
     if (!KEY.test(key)) return;
     const file = imageFile(this.layout, key);
-    // The image's own lock: one being expanded or copied right now is skipped, not deleted.
+    // The image's own lock: one being expanded or copied right now is skipped, not deleted. In use
+    // is asked again under it: a clone's owner record written since evictionOrder() keeps the image.
     const gone = await withFileLock(
       file,
       async () => {
+        if ((await this.inUse()).has(key)) return false;
         await rm(file, { force: true });
         return true;
       },

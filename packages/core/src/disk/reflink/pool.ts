@@ -10,6 +10,7 @@ import { withFileLock } from "../../util/file-lock.js";
 import { CloneError, DiskFullError, UsageError } from "../../errors.js";
 import { silentReporter, type Reporter } from "../../reporter.js";
 import { isMountPoint, readMounts } from "../qcow2/mounts.js";
+import { run } from "../../runtime/exec.js";
 import { ExpandedIndex } from "./expanded-index.js";
 import { MIN_POOL_BYTES, createPoolFile, freeBytes, growPoolFile, mb, mountPoolFile } from "./pool-file.js";
 import { poolLayout, type PoolLayout } from "./pool-layout.js";
@@ -99,7 +100,7 @@ export class ReflinkPool {
     }
     for (const key of await this.index.evictionOrder(keepKeys)) {
       await this.index.evict(key, this.reporter);
-      free = await freeBytes(this.layout.dir);
+      free = await freedSpace(this.layout.dir, free, this.reporter);
       if (free >= want) return;
     }
     const what = (await this.usesPoolFile())
@@ -110,6 +111,22 @@ export class ReflinkPool {
         `nothing was made. Images in use by clones are never evicted. Tear down clones, raise DBCLONE_POOL_SIZE, or clone with --disk qcow2. (Pool: ${what}.)`,
     );
   }
+}
+
+/**
+ * Free bytes after an eviction. XFS frees an unlinked file's blocks in the background (inode
+ * inactivation): read at once, statfs still shows none of them free (seen on 6.18), which would
+ * evict every other unused image too and then report the pool full. A syncfs flushes most of it;
+ * then wait, briefly, for the count to move.
+ */
+async function freedSpace(dir: string, before: number, reporter: Reporter): Promise<number> {
+  await run("sync", ["-f", dir], { reporter, allowFailure: true, timeoutMs: 60_000, packageHint: "coreutils" });
+  let free = await freeBytes(dir);
+  for (let waited = 0; free <= before && waited < 3000; waited += 100) {
+    await new Promise((r) => setTimeout(r, 100));
+    free = await freeBytes(dir);
+  }
+  return free;
 }
 
 /** Reflinks work where `dir` lives: one tiny FICLONE copy, no process spawned. */
