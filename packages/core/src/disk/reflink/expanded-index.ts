@@ -72,7 +72,7 @@ export class ExpandedIndex {
   async markUsed(file: string): Promise<boolean> {
     if ((await this.untrusted(file)) !== undefined) return false;
     const s = await stat(file);
-    // Seconds as a number keep the mtime to the microsecond; untrusted() compares whole ms.
+    // Seconds as a number keep the mtime to well under a ms; untrusted() allows 2 ms.
     await utimes(file, new Date(), s.mtimeMs / 1000).catch(() => undefined);
     return true;
   }
@@ -91,7 +91,8 @@ export class ExpandedIndex {
     if (uid !== undefined && s.uid !== uid) return `owned by uid ${s.uid}, not ${uid}`;
     const recorded = (await this.read())[path.basename(file, ".raw")];
     if (recorded?.mtimeMs === undefined || recorded.size === undefined) return "not recorded as expanded in the pool's index";
-    if (Math.trunc(s.mtimeMs) !== recorded.mtimeMs || s.size !== recorded.size) return "modified since it was expanded";
+    // Within 2 ms: utimes() above writes the mtime back through a float (sub-µs rounding); a write moves it to now.
+    if (Math.abs(s.mtimeMs - recorded.mtimeMs) >= 2 || s.size !== recorded.size) return "modified since it was expanded";
     return undefined;
   }
 
