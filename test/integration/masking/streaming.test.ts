@@ -21,6 +21,9 @@ import type { ResolvedRule } from "../../../packages/core/src/masking/policy/typ
 import { mapFamily, maskValue } from "../../../packages/core/src/masking/transformers/family-mapping.js";
 import { silentReporter, type Reporter } from "../../../packages/core/src/reporter.js";
 import { openRepository } from "../../../packages/core/src/repository/index.js";
+import { processesUnder } from "../clones/fixture.js";
+import { forceCleanup } from "../disk/cleanup.js";
+import { loopsUnder, mountsUnder } from "../../faults/leaks.js";
 import { scratchServer, SHOP_POLICY, type Scratch } from "./fixture.js";
 
 const key = Buffer.from("streaming-test-key-0123456789");
@@ -268,9 +271,16 @@ describe("a mapping worker that crashes", () => {
       expect(failure).toBeInstanceOf(BuildError);
       expect((failure as Error).message).toMatch(/masking worker thread stopped unexpectedly/);
       expect(await repository.list()).toEqual([]);
+      // Nothing left on the machine either: the build's server, its disk daemon, mounts and loop devices.
+      expect(processesUnder(tmp)).toEqual([]);
+      expect(mountsUnder(tmp)).toEqual([]);
+      expect(loopsUnder(tmp)).toEqual([]);
       expect(await readdir(path.join(home, "work")).catch(() => [])).toEqual([]);
     } finally {
       delete process.env.DBCLONE_TEST_CRASH_AT;
+      // A failing build must not leak onto the machine through the test either.
+      for (const pid of processesUnder(tmp)) process.kill(pid, "SIGKILL");
+      forceCleanup(tmp);
       await rm(tmp, { recursive: true, force: true });
     }
   }, 300_000);

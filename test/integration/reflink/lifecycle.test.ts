@@ -94,6 +94,8 @@ describe.skipIf(!canRun)("reflink disk driver (real PostgreSQL, loop-mounted XFS
 
     for (const c of [...clones, fresh]) await teardown(c.clone.id);
     expect(await new CloneRegistry(world.home).list()).toEqual([]);
+    // No server of any clone still runs (the afterAll's cleanup would kill it before any check).
+    expect(world.processes()).toEqual([]);
     expect(poolLeftovers(world.home)).toEqual([]);
     expect(readdirSync(path.join(world.home, "clones")).filter((f) => f.startsWith("c-"))).toEqual([]);
     expect(await world.leftovers()).toEqual([]);
@@ -175,6 +177,9 @@ describe.skipIf(!canRun)("reflink disk driver (real PostgreSQL, loop-mounted XFS
       expect(expandedImages(home)).toHaveLength(1);
       const left = poolLeftovers(home).filter((l) => !l.includes(keep.clone.id));
       expect(left).toEqual([]);
+      // Nor a clone directory, nor a server: only the kept clone's.
+      expect(readdirSync(path.join(home, "clones")).filter((f) => f.startsWith("c-"))).toEqual([path.basename(keep.clone.dir)]);
+      expect(processesUnder(home).filter((pid) => !readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(keep.clone.dir))).toEqual([]);
       expect(psql(keep.credentials.connectionString, "SELECT count(*) > 0 FROM order_items")).toBe("t");
       await teardown(keep.clone.id, home);
       expect(poolLeftovers(home)).toEqual([]);

@@ -1,6 +1,6 @@
 // The pool's record of expanded versions: LRU order for eviction, never an image a live clone
 // was copied from (its owner file names the image) nor one the caller keeps.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -22,11 +22,13 @@ beforeEach(() => {
 afterEach(() => rmSync(layout.home, { recursive: true, force: true }));
 
 async function expanded(k: string, lastUsedMs: number): Promise<void> {
-  writeFileSync(imageFile(layout, k), "raw");
+  writeFileSync(imageFile(layout, k), "raw", { mode: 0o444 });
   // The file's access time is the other record of a use (a clone's fast path sets it).
   utimesSync(imageFile(layout, k), lastUsedMs / 1000, lastUsedMs / 1000);
+  // As an expansion records it: the read-only file's mtime and size, so a later change shows.
+  const s = statSync(imageFile(layout, k));
   await index.update((e) => {
-    e[k] = { layers: [`sha256:${k}`], bytes: 3, lastUsedMs };
+    e[k] = { layers: [`sha256:${k}`], bytes: 3, lastUsedMs, mtimeMs: Math.trunc(s.mtimeMs), size: s.size };
   });
 }
 
@@ -53,5 +55,38 @@ describe("ExpandedIndex", () => {
     expect(await index.markUsed(imageFile(layout, key("a")))).toBe(true);
     expect(await index.markUsed(imageFile(layout, key("z")))).toBe(false);
     expect(await index.evictionOrder(new Set())).toEqual([key("b"), key("a")]);
+  });
+
+  it("an image changed, made writable or unrecorded since its expansion is not used as it is", async () => {
+    await expanded(key("a"), 1000);
+    const file = imageFile(layout, key("a"));
+    expect(await index.untrusted(file)).toBeUndefined();
+    utimesSync(file, 5, 5); // a write: the mtime moves
+    expect(await index.untrusted(file)).toBe("modified since it was expanded");
+    await expanded(key("b"), 1000);
+    chmodSync(imageFile(layout, key("b")), 0o644);
+    expect(await index.untrusted(imageFile(layout, key("b")))).toBe("writable (mode 644)");
+    writeFileSync(imageFile(layout, key("c")), "raw", { mode: 0o444 });
+    expect(await index.untrusted(imageFile(layout, key("c")))).toBe("not recorded as expanded in the pool's index");
+    expect(await index.markUsed(imageFile(layout, key("c")))).toBe(false);
+  });
+
+  it("never evicts an image a clone's owner record names, even one written after the eviction order was taken", async () => {
+    await expanded(key("f"), 1);
+    expect(await index.evictionOrder(new Set())).toEqual([key("f")]);
+    writeFileSync(path.join(layout.clonesDir, "c-late.json"), JSON.stringify({ ownerDir: "/h/clones/c-late", key: key("f") }));
+    await index.evict(key("f"), silentReporter);
+    expect(existsSync(imageFile(layout, key("f")))).toBe(true);
+  });
+
+  it("ignores index keys that are not digests (a path there never names a file to list or delete)", async () => {
+    const outside = path.join(layout.home, "victim.raw");
+    writeFileSync(outside, "x");
+    await index.update((e) => {
+      e["../../victim"] = { layers: [], bytes: 1, lastUsedMs: 0 };
+    });
+    expect(await index.read()).toEqual({});
+    await index.evict("../../victim", silentReporter);
+    expect(existsSync(outside)).toBe(true);
   });
 });

@@ -50,6 +50,9 @@ export async function expandImage(pool: ReflinkPool, layers: VerifiedLayer[], re
     file,
     async () => {
       if (await pool.index.markUsed(file)) return { key, file };
+      const why = await pool.index.untrusted(file);
+      // Expanded again from the verified blob and renamed over it; live clones keep their own copies.
+      if (why !== "missing") reporter.warn(`The expanded image ${file} is ${why}; expanding it again from the verified image.`);
       const started = performance.now();
       let need = 0;
       for (const l of layers) need += (await stat(l.file)).size;
@@ -64,8 +67,8 @@ export async function expandImage(pool: ReflinkPool, layers: VerifiedLayer[], re
         await fh.sync().finally(() => fh.close());
         await chmod(tmp, 0o444);
         await rename(tmp, file);
-        const bytes = (await stat(file)).blocks * 512;
-        await pool.index.touch(key, { layers: layers.map((l) => l.digest), bytes });
+        const done = await stat(file);
+        await pool.index.touch(key, { layers: layers.map((l) => l.digest), bytes: done.blocks * 512, mtimeMs: Math.trunc(done.mtimeMs), size: done.size });
         const seconds = (performance.now() - started) / 1000;
         reporter.info(
           `Expanded ${layers.length > 1 ? `${layers.length} layers` : "the image"} into the reflink pool in ${seconds.toFixed(1)} s (${checked.entries} files checked).`,

@@ -1,7 +1,7 @@
 // What the pool holds: expanded image versions (key → layer digests, bytes, last use), for reuse
 // and LRU eviction. An image a clone was copied from is never evicted while that clone lives
 // (its <clone>.json names the key), nor while its own expansion lock is held.
-import { readFile, readdir, rm, stat, utimes } from "node:fs/promises";
+import { lstat, readFile, readdir, rm, stat, utimes } from "node:fs/promises";
 import path from "node:path";
 import { withFileLock } from "../../util/file-lock.js";
 import type { Reporter } from "../../reporter.js";
@@ -13,7 +13,13 @@ export interface ExpandedImage {
   layers: string[];
   bytes: number;
   lastUsedMs: number;
+  /** The image file as expansion left it (whole ms, size): a later write changes them. */
+  mtimeMs?: number;
+  size?: number;
 }
+
+/** Keys are hex digests: anything else in the index (a path, `..`) is not the pool's and is ignored. */
+const KEY = /^[0-9a-f]{64}$/;
 
 /** What a pool clone file's <name>.json records. */
 export interface PoolCloneOwner {
@@ -29,11 +35,18 @@ export class ExpandedIndex {
   }
 
   async read(): Promise<Record<string, ExpandedImage>> {
+    let parsed: unknown;
     try {
-      return JSON.parse(await readFile(this.file, "utf8")) as Record<string, ExpandedImage>;
+      parsed = JSON.parse(await readFile(this.file, "utf8"));
     } catch {
       return {};
     }
+    const entries: Record<string, ExpandedImage> = {};
+    if (typeof parsed !== "object" || parsed === null) return entries;
+    for (const [key, e] of Object.entries(parsed as Record<string, Partial<ExpandedImage>>)) {
+      if (KEY.test(key) && typeof e === "object" && e !== null && typeof e.lastUsedMs === "number") entries[key] = e as ExpandedImage;
+    }
+    return entries;
   }
 
   async update<T>(fn: (entries: Record<string, ExpandedImage>) => T | Promise<T>): Promise<T> {
@@ -57,10 +70,30 @@ export class ExpandedIndex {
    * write on a clone's path. Eviction orders by the later of this and the index's time.
    */
   async markUsed(file: string): Promise<boolean> {
-    const s = await stat(file).catch(() => undefined);
-    if (!s) return false;
-    await utimes(file, new Date(), s.mtime).catch(() => undefined);
+    if ((await this.untrusted(file)) !== undefined) return false;
+    const s = await stat(file);
+    // Seconds as a number keep the mtime to well under a ms; untrusted() allows 2 ms.
+    await utimes(file, new Date(), s.mtimeMs / 1000).catch(() => undefined);
     return true;
+  }
+
+  /**
+   * Why the expanded image `file` may not be cloned from as it is (undefined: it may): missing, not
+   * a plain read-only file of ours, or changed since its expansion (a hand mount replays its log,
+   * a write as root ignores 0444). Cheap (lstat and the small index): a clone's copy is never re-hashed.
+   */
+  async untrusted(file: string): Promise<string | undefined> {
+    const s = await lstat(file).catch(() => undefined);
+    if (!s) return "missing";
+    if (!s.isFile()) return "not a regular file";
+    if (s.mode & 0o222) return `writable (mode ${(s.mode & 0o777).toString(8)})`;
+    const uid = process.getuid?.();
+    if (uid !== undefined && s.uid !== uid) return `owned by uid ${s.uid}, not ${uid}`;
+    const recorded = (await this.read())[path.basename(file, ".raw")];
+    if (recorded?.mtimeMs === undefined || recorded.size === undefined) return "not recorded as expanded in the pool's index";
+    // Within 2 ms: utimes() above writes the mtime back through a float (sub-µs rounding); a write moves it to now.
+    if (Math.abs(s.mtimeMs - recorded.mtimeMs) >= 2 || s.size !== recorded.size) return "modified since it was expanded";
+    return undefined;
   }
 
   /** Keys of images live clones were copied from. */
@@ -87,11 +120,14 @@ export class ExpandedIndex {
   }
 
   async evict(key: string, reporter: Reporter): Promise<void> {
+    if (!KEY.test(key)) return;
     const file = imageFile(this.layout, key);
-    // The image's own lock: one being expanded or copied right now is skipped, not deleted.
+    // The image's own lock: one being expanded or copied right now is skipped, not deleted. In use
+    // is asked again under it: a clone's owner record written since evictionOrder() keeps the image.
     const gone = await withFileLock(
       file,
       async () => {
+        if ((await this.inUse()).has(key)) return false;
         await rm(file, { force: true });
         return true;
       },

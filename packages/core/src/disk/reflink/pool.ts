@@ -4,12 +4,13 @@
 // growing the pool (default) or, at a fixed size (DBCLONE_POOL_SIZE), by evicting unused images;
 // when neither is enough the error names the pool, its free space and what was needed.
 import { constants } from "node:fs";
-import { copyFile, mkdir, rm, stat, writeFile } from "node:fs/promises";
+import { copyFile, lstat, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { withFileLock } from "../../util/file-lock.js";
-import { DiskFullError, UsageError } from "../../errors.js";
+import { CloneError, DiskFullError, UsageError } from "../../errors.js";
 import { silentReporter, type Reporter } from "../../reporter.js";
-import { isMountPoint } from "../qcow2/mounts.js";
+import { isMountPoint, readMounts } from "../qcow2/mounts.js";
+import { run } from "../../runtime/exec.js";
 import { ExpandedIndex } from "./expanded-index.js";
 import { MIN_POOL_BYTES, createPoolFile, freeBytes, growPoolFile, mb, mountPoolFile } from "./pool-file.js";
 import { poolLayout, type PoolLayout } from "./pool-layout.js";
@@ -64,11 +65,13 @@ export class ReflinkPool {
     await withFileLock(
       this.layout.poolFile,
       async () => {
+        await refusePlantedLinks(this.layout);
         if (!(await this.usesPoolFile()) && !(await isMountPoint(this.layout.dir)) && (await hostHasReflinks(this.layout.dir))) {
           await this.makeDirs();
           if (needBytes > 0) await this.requireFree(needBytes, keepKeys, false);
           return;
         }
+        await refuseStaleMount(this.layout);
         if (!(await this.usesPoolFile())) {
           const size = this.fixedSize ?? Math.max(2 * GiB, 2 * (needBytes + HEADROOM_BYTES));
           await createPoolFile(this.layout, size, this.reporter);
@@ -97,7 +100,7 @@ export class ReflinkPool {
     }
     for (const key of await this.index.evictionOrder(keepKeys)) {
       await this.index.evict(key, this.reporter);
-      free = await freeBytes(this.layout.dir);
+      free = await freedSpace(this.layout.dir, free, this.reporter);
       if (free >= want) return;
     }
     const what = (await this.usesPoolFile())
@@ -108,6 +111,22 @@ export class ReflinkPool {
         `nothing was made. Images in use by clones are never evicted. Tear down clones, raise DBCLONE_POOL_SIZE, or clone with --disk qcow2. (Pool: ${what}.)`,
     );
   }
+}
+
+/**
+ * Free bytes after an eviction. XFS frees an unlinked file's blocks in the background (inode
+ * inactivation): read at once, statfs still shows none of them free (seen on 6.18), which would
+ * evict every other unused image too and then report the pool full. A syncfs flushes most of it;
+ * then wait, briefly, for the count to move.
+ */
+async function freedSpace(dir: string, before: number, reporter: Reporter): Promise<number> {
+  await run("sync", ["-f", dir], { reporter, allowFailure: true, timeoutMs: 60_000, packageHint: "coreutils" });
+  let free = await freeBytes(dir);
+  for (let waited = 0; free <= before && waited < 3000; waited += 100) {
+    await new Promise((r) => setTimeout(r, 100));
+    free = await freeBytes(dir);
+  }
+  return free;
 }
 
 /** Reflinks work where `dir` lives: one tiny FICLONE copy, no process spawned. */
@@ -124,4 +143,36 @@ export async function hostHasReflinks(dir: string): Promise<boolean> {
     await rm(probe, { force: true });
     await rm(`${probe}.copy`, { force: true });
   }
+}
+
+/**
+ * The pool directory and pool file are dbclone's own: a symbolic link there would have root mount
+ * the pool over the link's target, or loop-mount a file someone else prepared (with images in it
+ * that were never checked), so either is refused.
+ */
+async function refusePlantedLinks(layout: PoolLayout): Promise<void> {
+  for (const p of [layout.dir, layout.poolFile]) {
+    if ((await lstat(p).catch(() => undefined))?.isSymbolicLink())
+      throw new UsageError(`${p} is a symbolic link; the reflink pool must be dbclone's own. Remove it (rm ${p}) and clone again.`);
+  }
+}
+
+/**
+ * A mount at the pool directory must be the pool file's own loop: after the pool file was deleted
+ * the old mount lives on over the deleted file, and using it would put new images on a pool
+ * nothing can grow or find again.
+ */
+async function refuseStaleMount(layout: PoolLayout): Promise<void> {
+  const mount = (await readMounts()).find((m) => m.mountPoint === layout.dir);
+  if (!mount) return;
+  const backing = mount.source.startsWith("/dev/loop")
+    ? (await readFile(`/sys/block/${path.basename(mount.source)}/loop/backing_file`, "utf8").catch(() => "")).trim()
+    : "";
+  if (backing === layout.poolFile) return;
+  const from = backing ? `${mount.source} on ${backing}` : mount.source;
+  throw new CloneError(
+    `The reflink pool ${layout.dir} is mounted from ${from}, not from its pool file ${layout.poolFile}` +
+      `${backing.endsWith(" (deleted)") ? " (the pool file was deleted while mounted)" : ""}. ` +
+      `Tear down its clones (dbclone teardown --all), unmount it (umount ${layout.dir}) and clone again.`,
+  );
 }

@@ -1,0 +1,237 @@
+// The reflink pool against what a user (or a process with write access to DBCLONE_HOME) could
+// plant or change: an index naming paths outside the pool, an expanded image modified or made
+// writable between clones, symlinks where the pool directory or pool file go, a pool full of
+// images where only unused ones may be evicted, and a pool mount whose file was deleted.
+// Real loop-mounted XFS, no PostgreSQL: the images hold a small XFS tree made here.
+import { execFileSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ReflinkDriver } from "../../../packages/core/src/disk/index.js";
+import { sha256File } from "../../../packages/core/src/image/digest.js";
+import { forceCleanup } from "../disk/cleanup.js";
+import { loopsUnder, mountsUnder } from "./fixture.js";
+
+const canRun = process.platform === "linux" && process.getuid?.() === 0 && existsSync("/dev/loop-control");
+const MiB = 1024 * 1024;
+let root: string;
+
+/** A qcow2 blob holding an XFS with `data/filler` of `dataMb` MiB of non-zero bytes (unique per `seed`). */
+function makeImage(name: string, dataMb: number, seed: number): { file: string; digest: string } {
+  const raw = path.join(root, `${name}.src.raw`);
+  const mnt = path.join(root, `${name}.src.mnt`);
+  execFileSync("truncate", ["-s", "320M", raw]);
+  execFileSync("mkfs.xfs", ["-q", "-m", "reflink=1", raw]);
+  mkdirSync(mnt);
+  execFileSync("mount", ["-o", "loop", raw, mnt]);
+  try {
+    mkdirSync(path.join(mnt, "data"));
+    writeFileSync(path.join(mnt, "data", "seed"), String(seed));
+    // openssl-free, fast, incompressible enough for qcow2 (it does not compress anyway).
+    execFileSync("sh", ["-c", `head -c ${dataMb * MiB} /dev/urandom > '${path.join(mnt, "data", "filler")}'`]);
+  } finally {
+    execFileSync("umount", [mnt]);
+    rmSync(mnt, { recursive: true });
+  }
+  const file = path.join(root, `${name}.qcow2`);
+  execFileSync("qemu-img", ["convert", "-q", "-O", "qcow2", raw, file]);
+  rmSync(raw);
+  chmodSync(file, 0o444);
+  return { file, digest: "" };
+}
+
+const images: Record<string, { file: string; digest: string }> = {};
+const driverFor = (home: string, poolSizeBytes?: number) => new ReflinkDriver({ home, stateDir: path.join(home, "state"), poolSizeBytes });
+const homes: string[] = [];
+const newHome = (name: string) => {
+  const home = path.join(root, name);
+  mkdirSync(home, { recursive: true, mode: 0o711 });
+  homes.push(home);
+  return home;
+};
+
+describe.skipIf(!canRun)("reflink pool against planted and modified files", () => {
+  beforeAll(async () => {
+    root = mkdtempSync(path.join(os.tmpdir(), "dbclone-hostile-pool-"));
+    chmodSync(root, 0o711);
+    for (const [name, mb, seed] of [
+      ["a", 4, 1],
+      ["b", 4, 2],
+    ] as const) {
+      images[name] = makeImage(name, mb, seed);
+      images[name].digest = await sha256File(images[name].file);
+    }
+  }, 300_000);
+
+  afterAll(async () => {
+    for (const home of homes)
+      await driverFor(home)
+        .removePool()
+        .catch(() => undefined);
+    forceCleanup(root);
+    rmSync(root, { recursive: true, force: true });
+    expect(mountsUnder(root)).toEqual([]);
+    expect(loopsUnder(root)).toEqual([]);
+  }, 120_000);
+
+  it("an index key naming a path outside the pool is never listed nor evicted", async () => {
+    const home = newHome("index-escape");
+    const driver = driverFor(home);
+    await driver.prepare([images.a!]);
+    const victim = path.join(root, "victim.raw");
+    writeFileSync(victim, "not the pool's");
+    const key = path.relative(driver.pool.layout.imagesDir, victim).replace(/\.raw$/, "");
+    const indexFile = path.join(driver.pool.layout.imagesDir, "index.json");
+    const index = JSON.parse(readFileSync(indexFile, "utf8"));
+    index[key] = { layers: [], bytes: 1, lastUsedMs: 0 };
+    writeFileSync(indexFile, JSON.stringify(index));
+
+    expect((await driver.listPrepared()).map((p) => p.file)).not.toContain(victim);
+    await driver.evict(key, "test");
+    expect(existsSync(victim)).toBe(true);
+  }, 120_000);
+
+  it("a garbled index is survived: the image, no longer known as expanded, is expanded again and recorded", async () => {
+    const home = newHome("index-garbled");
+    const driver = driverFor(home);
+    const first = await driver.prepare([images.a!]);
+    const indexFile = path.join(driver.pool.layout.imagesDir, "index.json");
+    writeFileSync(indexFile, "{not json");
+    const again = await driver.prepare([images.a!]);
+    expect(again.file).toBe(first.file);
+    expect(Object.keys(JSON.parse(readFileSync(indexFile, "utf8")))).toEqual([first.key]);
+  }, 120_000);
+
+  it("an expanded image made writable by others is not cloned from", async () => {
+    const home = newHome("image-chmod");
+    const driver = driverFor(home);
+    const image = await driver.prepare([images.a!]);
+    chmodSync(image.file, 0o666);
+    const e = await driver
+      .createLayeredChild([images.a!], path.join(home, "clones", "c-chmod", "disk.qcow2"))
+      .then(() => undefined)
+      .catch((x: Error) => x);
+    // Either refused, or re-expanded (then the image is read-only again).
+    if (e === undefined) expect(statSync(image.file).mode & 0o777).toBe(0o444);
+    else expect(e.message).toMatch(/writable|modified/);
+    for (const f of [".raw", ".json"]) rmSync(path.join(driver.pool.layout.clonesDir, `c-chmod${f}`), { force: true });
+  }, 120_000);
+
+  it("an expanded image modified after its expansion is not cloned from as it is", async () => {
+    const home = newHome("image-modified");
+    const driver = driverFor(home);
+    const image = await driver.prepare([images.a!]);
+    const before = statSync(image.file);
+    // As root (who ignores 0444): a few bytes inside the XFS, e.g. a hand mount with log replay.
+    const fd = execFileSync("sh", ["-c", `printf 'tampered' | dd of='${image.file}' bs=1 seek=${200 * MiB} conv=notrunc status=none; echo ok`]);
+    expect(String(fd).trim()).toBe("ok");
+    expect(statSync(image.file).mtimeMs).not.toBe(before.mtimeMs);
+    const e = await driver
+      .createLayeredChild([images.a!], path.join(home, "clones", "c-mod", "disk.qcow2"))
+      .then(() => undefined)
+      .catch((x: Error) => x);
+    if (e === undefined) {
+      // Re-expanded from the verified blob: the tampered bytes are gone.
+      const bytes = execFileSync("sh", ["-c", `dd if='${image.file}' bs=1 skip=${200 * MiB} count=8 status=none`]);
+      expect(String(bytes)).not.toBe("tampered");
+    } else expect(e.message).toMatch(/modified/);
+    for (const f of [".raw", ".json"]) rmSync(path.join(driver.pool.layout.clonesDir, `c-mod${f}`), { force: true });
+  }, 120_000);
+
+  it("a symlink planted where the pool directory goes is refused, not mounted through", async () => {
+    const home = newHome("pool-symlink");
+    const elsewhere = path.join(root, "elsewhere");
+    mkdirSync(elsewhere);
+    writeFileSync(path.join(elsewhere, "keep"), "x");
+    symlinkSync(elsewhere, path.join(home, "pool"));
+    const e = await driverFor(home)
+      .prepare([images.a!])
+      .then(() => undefined)
+      .catch((x: Error) => x);
+    expect(mountsUnder(elsewhere)).toEqual([]);
+    expect(e?.message).toMatch(/symbolic link/);
+  }, 120_000);
+
+  it("a symlink planted where the pool file goes is refused, not loop-mounted", async () => {
+    const home = newHome("poolfile-symlink");
+    const planted = path.join(root, "planted.xfs");
+    execFileSync("truncate", ["-s", "320M", planted]);
+    execFileSync("mkfs.xfs", ["-q", "-m", "reflink=1", planted]);
+    symlinkSync(planted, path.join(home, "pool.xfs"));
+    const e = await driverFor(home)
+      .prepare([images.a!])
+      .then(() => undefined)
+      .catch((x: Error) => x);
+    expect(loopsUnder(planted)).toEqual([]);
+    expect(e?.message).toMatch(/symbolic link/);
+  }, 120_000);
+
+  it("a symlink planted where a clone's pool copy or its owner record goes is never written through", async () => {
+    const home = newHome("clone-symlink");
+    const driver = driverFor(home);
+    await driver.prepare([images.a!]);
+    const target = path.join(root, "precious");
+    writeFileSync(target, "precious");
+    for (const planted of ["c-sym1.raw", "c-sym2.json"]) {
+      const at = path.join(driver.pool.layout.clonesDir, planted);
+      symlinkSync(target, at);
+      const name = planted.replace(/\.(raw|json)$/, "");
+      const e = await driver
+        .createLayeredChild([images.a!], path.join(home, "clones", name, "disk.qcow2"))
+        .then(() => undefined)
+        .catch((x: Error) => x);
+      expect(e).toBeInstanceOf(Error);
+      expect(readFileSync(target, "utf8")).toBe("precious");
+      expect(statSync(target).mode & 0o777).toBe(0o644);
+      rmSync(at, { force: true });
+    }
+  }, 120_000);
+
+  it("a full fixed-size pool evicts an unused image, never the one a live clone was copied from", async () => {
+    const home = newHome("evict");
+    const big = (name: string, seed: number) => {
+      const img = makeImage(name, 100, seed);
+      return sha256File(img.file).then((digest) => ({ file: img.file, digest }));
+    };
+    const [inUse, unused, third] = [await big("e1", 11), await big("e2", 12), await big("e3", 13)];
+    const driver = driverFor(home, 1024 * MiB);
+    // Oldest first: the in-use image is the least recently used, so only the in-use rule keeps it.
+    const kept = await driver.createLayeredChild([inUse], path.join(home, "clones", "c-keep", "disk.qcow2"));
+    await new Promise((r) => setTimeout(r, 20));
+    const dropped = await driver.prepare([unused]);
+    await new Promise((r) => setTimeout(r, 20));
+    const newer = await driver.prepare([images.b!]);
+    await new Promise((r) => setTimeout(r, 20));
+    // Fill the pool so that the third expansion fits only once one ~100 MB image is evicted.
+    const pool = driver.pool.layout.dir;
+    const want = statSync(third.file).size + 256 * MiB;
+    const free = statfsSync(pool).bavail * statfsSync(pool).bsize;
+    execFileSync("fallocate", ["-l", String(free - (want - 40 * MiB)), path.join(pool, "filler")]);
+    const made = await driver.prepare([third]);
+    expect(existsSync(kept.parents[0]!)).toBe(true);
+    expect(existsSync(dropped.file)).toBe(false);
+    expect(existsSync(made.file)).toBe(true);
+    // Only as much as needed: the newer unused image stays (XFS frees an evicted image's blocks in
+    // the background; read at once, the pool looked no emptier and the next image went too).
+    expect(existsSync(newer.file)).toBe(true);
+    await driver.destroy(kept.file);
+  }, 300_000);
+
+  it("a pool mount whose pool file was deleted is not used as if it were the pool", async () => {
+    const home = newHome("stale-mount");
+    const driver = driverFor(home);
+    await driver.prepare([images.a!]);
+    const { poolFile, dir } = driver.pool.layout;
+    rmSync(poolFile);
+    expect(mountsUnder(dir)).toEqual([dir]);
+    const e = await driver
+      .prepare([images.b!])
+      .then(() => undefined)
+      .catch((x: Error) => x);
+    const backing = loopsUnder(home);
+    // Either a clear error, or the pool is the pool file again (the mount's loop backs onto the live file).
+    if (e === undefined) expect(backing.every((l) => !l.includes("(deleted)"))).toBe(true);
+    else expect(e.message).toMatch(/deleted|pool file/);
+  }, 120_000);
+});
