@@ -103,6 +103,26 @@ describe.skipIf(!canRun)("reflink pool against planted and modified files", () =
     expect(Object.keys(JSON.parse(readFileSync(indexFile, "utf8")))).toEqual([first.key]);
   }, 120_000);
 
+  it("a clone whose expanded image is evicted between finding it and copying it expands it again", async () => {
+    const home = newHome("evicted-before-copy");
+    const driver = driverFor(home);
+    const image = await driver.prepare([images.a!]);
+    // The eviction lands right after the clone's lock-free fast path found the image.
+    const prepare = driver.prepare.bind(driver);
+    let evictions = 0;
+    driver.prepare = async (layers) => {
+      const found = await prepare(layers);
+      if (evictions++ === 0) await driver.evict(found.key, "test: evicted before the copy");
+      return found;
+    };
+    expect(existsSync(image.file)).toBe(true);
+    const child = await driver.createLayeredChild([images.a!], path.join(home, "clones", "c-raced", "disk.qcow2"));
+    expect(evictions).toBe(2);
+    expect(existsSync(child.file)).toBe(true);
+    expect(statSync(image.file).mode & 0o777).toBe(0o444);
+    await driver.destroy(child.file);
+  }, 120_000);
+
   it("an expanded image made writable by others is not cloned from", async () => {
     const home = newHome("image-chmod");
     const driver = driverFor(home);

@@ -98,9 +98,19 @@ export class ReflinkDriver implements LayeredDiskDriver {
 
   /** A clone of a (possibly layered) version: expanded once per pool, then one reflink copy. */
   async createLayeredChild(layers: DiskLayer[], childFile: string): Promise<ChildDisk> {
-    const image = await this.prepare(layers);
     const cloneFile = cloneFileFor(this.pool.layout, childFile);
-    await reflinkCopy(image.file, cloneFile, { ownerDir: path.dirname(path.resolve(childFile)), key: image.key });
+    const copy = async () => {
+      const image = await this.prepare(layers);
+      await reflinkCopy(image.file, cloneFile, { ownerDir: path.dirname(path.resolve(childFile)), key: image.key });
+      return image;
+    };
+    // The fast path finds an expanded image without a lock, and an eviction may remove it before the
+    // copy's owner record keeps it: then it is expanded again (under its lock) and copied once more.
+    const image = await copy().catch(async (e: unknown) => {
+      if ((e as { cause?: NodeJS.ErrnoException }).cause?.code !== "ENOENT") throw e;
+      this.reporter.debug("reflink pool: the expanded image went away before its copy (evicted); expanding it again");
+      return copy();
+    });
     return { file: cloneFile, parents: [image.file] };
   }
 
