@@ -208,6 +208,57 @@ describe.skipIf(!canRun)("reflink pool against planted and modified files", () =
     }
   }, 120_000);
 
+  it("gc evicts expanded images no clone used for DBCLONE_POOL_KEEP_DAYS, never one a clone was copied from, and gives their blocks back", async () => {
+    const home = newHome("gc-idle");
+    const driver = driverFor(home);
+    const live = await driver.createLayeredChild([images.a!], path.join(home, "clones", "c-live", "disk.qcow2"));
+    const idle = await driver.prepare([images.b!]);
+    const poolFile = driver.pool.layout.poolFile;
+    const keep = process.env.DBCLONE_POOL_KEEP_DAYS;
+    try {
+      // Fresh images are kept at the default (7 days).
+      delete process.env.DBCLONE_POOL_KEEP_DAYS;
+      expect(await driver.sweep()).toEqual([]);
+      process.env.DBCLONE_POOL_KEEP_DAYS = "soon";
+      expect(await driver.sweep()).toEqual([]); // a bad value is said and evicts nothing
+      expect(existsSync(idle.file)).toBe(true);
+      process.env.DBCLONE_POOL_KEEP_DAYS = "0";
+      execFileSync("sync", ["-f", driver.pool.layout.dir]);
+      const before = statSync(poolFile).blocks * 512;
+      expect(await driver.sweep()).toEqual([`expanded image ${idle.key.slice(0, 12)} (unused for 0 h)`]);
+      expect(existsSync(idle.file)).toBe(false);
+      expect(existsSync(live.parents[0]!)).toBe(true);
+      // fstrim punched the evicted image's ~4 MiB out of the sparse pool file (the loop device's
+      // discards reach the host file a moment later).
+      const freed = async () => {
+        for (let waited = 0; waited < 10_000; waited += 200) {
+          if (before - statSync(poolFile).blocks * 512 > 2 * MiB) break;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        return before - statSync(poolFile).blocks * 512;
+      };
+      expect(await freed()).toBeGreaterThan(2 * MiB);
+    } finally {
+      if (keep === undefined) delete process.env.DBCLONE_POOL_KEEP_DAYS;
+      else process.env.DBCLONE_POOL_KEEP_DAYS = keep;
+      await driver.destroy(live.file);
+    }
+  }, 120_000);
+
+  it("removing the pool is refused while a clone uses it, then unmounts it and deletes its file", async () => {
+    const home = newHome("remove-pool");
+    const driver = driverFor(home);
+    const child = await driver.createLayeredChild([images.a!], path.join(home, "clones", "c-held", "disk.qcow2"));
+    await expect(driver.removePool()).rejects.toThrow(/still holds clones of 1 image\(s\); tear them down first/);
+    expect(mountsUnder(home).length).toBe(1);
+    await driver.destroy(child.file);
+    expect(await driver.removePool()).toBe(true);
+    expect(mountsUnder(home)).toEqual([]);
+    expect(loopsUnder(home)).toEqual([]);
+    expect(existsSync(driver.pool.layout.poolFile)).toBe(false);
+    expect(await driver.removePool()).toBe(false);
+  }, 120_000);
+
   it("a full fixed-size pool evicts an unused image, never the one a live clone was copied from", async () => {
     const home = newHome("evict");
     const big = (name: string, seed: number) => {

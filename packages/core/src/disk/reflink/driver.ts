@@ -13,10 +13,9 @@ import { baseDigestCache } from "../base-digests.js";
 import { attachClone, detachClone, ownBytes, reflinkCopy, removeCloneFile } from "./clone.js";
 import { expandImage, type VerifiedLayer } from "./expand.js";
 import { listPoolLeftovers, releasePoolLeftover, sweepDeadExpansions } from "./leftovers.js";
-import { ReflinkPool } from "./pool.js";
+import { poolKeepMs, ReflinkPool } from "./pool.js";
 import { cloneFileFor, imageFile, ownerFileOf } from "./pool-layout.js";
 import { readOwner } from "./expanded-index.js";
-import { removePoolFile } from "./pool-file.js";
 import { checkReflinkPrerequisites } from "./prerequisites.js";
 import { flattenClone, sealCloneAsLayer } from "./promote.js";
 
@@ -173,14 +172,25 @@ export class ReflinkDriver implements LayeredDiskDriver {
     return releasePoolLeftover(resource, this.reporter);
   }
 
-  /** Leftovers of killed expansions (no clone owns them); gc calls this. */
-  sweep(): Promise<string[]> {
-    return sweepDeadExpansions(this.pool.layout, this.reporter);
+  /**
+   * gc: leftovers of killed expansions (no clone owns them), then expanded images no clone used for
+   * DBCLONE_POOL_KEEP_DAYS (a bad value is said and skips only this eviction).
+   */
+  async sweep(): Promise<string[]> {
+    const swept = await sweepDeadExpansions(this.pool.layout, this.reporter);
+    let keepMs: number;
+    try {
+      keepMs = poolKeepMs();
+    } catch (e) {
+      this.reporter.warn(`${(e as Error).message}; no expanded image was evicted.`);
+      return swept;
+    }
+    const evicted = await this.pool.evictIdle(keepMs);
+    return [...swept, ...evicted.map((key) => `expanded image ${key.slice(0, 12)} (unused for ${Math.round(keepMs / 3600_000)} h)`)];
   }
 
-  /** Unmount and delete the whole pool (tests, benches): only when no clone uses it. */
-  async removePool(): Promise<void> {
-    if ((await this.pool.index.inUse()).size > 0) throw new CloneError(`the reflink pool ${this.pool.layout.dir} still holds clones; tear them down first`);
-    await removePoolFile(this.pool.layout, this.reporter);
+  /** Unmount and delete the whole pool (`dbclone gc --remove-pool`, tests, benches): refused while a clone uses it. */
+  removePool(): Promise<boolean> {
+    return this.pool.remove();
   }
 }

@@ -108,13 +108,15 @@ export class ExpandedIndex {
   }
 
   /** Evictable images, least recently used first. */
-  async evictionOrder(keep: Set<string>): Promise<string[]> {
+  /** Images no live clone uses, least recently used first; `idleMs`: only those unused for that long. */
+  async evictionOrder(keep: Set<string>, idleMs = 0): Promise<string[]> {
     const used = await this.inUse();
     const candidates: { key: string; lastUsedMs: number }[] = [];
     for (const [key, e] of Object.entries(await this.read())) {
       if (keep.has(key) || used.has(key)) continue;
       const s = await stat(imageFile(this.layout, key)).catch(() => undefined);
-      candidates.push({ key, lastUsedMs: Math.max(e.lastUsedMs, s?.atimeMs ?? 0) });
+      const lastUsedMs = Math.max(e.lastUsedMs, s?.atimeMs ?? 0);
+      if (Date.now() - lastUsedMs >= idleMs) candidates.push({ key, lastUsedMs });
     }
     return candidates.sort((a, b) => a.lastUsedMs - b.lastUsedMs).map((c) => c.key);
   }

@@ -68,7 +68,7 @@ export async function growPoolFile(layout: PoolLayout, sizeBytes: number, report
   if (sizeBytes - current > hostFree) {
     throw new DiskFullError(
       `The reflink pool ${layout.poolFile} needs to grow by ${mb(sizeBytes - current)} but its filesystem has ${mb(hostFree)} free. ` +
-        `Free space there, or evict images: dbclone gc.`,
+        `Free space there, or tear down clones of images you no longer use (dbclone gc evicts images unused for DBCLONE_POOL_KEEP_DAYS, default 7).`,
     );
   }
   const device = await poolLoopDevice(layout);
@@ -80,7 +80,7 @@ export async function growPoolFile(layout: PoolLayout, sizeBytes: number, report
   reporter.info(`Grew the reflink pool ${layout.poolFile} to ${mb(sizeBytes)}.`);
 }
 
-/** Unmount the pool and delete its file (tests, benches, `dbclone gc --pool`): callers ensure no clone uses it. */
+/** Unmount the pool and delete its file (`dbclone gc --remove-pool`, tests, benches): callers ensure no clone uses it. */
 export async function removePoolFile(layout: PoolLayout, reporter: Reporter = silentReporter): Promise<void> {
   await unmountPath(layout.dir, reporter);
   for (const loop of await readLoopDevices()) if (loop.backingFile === layout.poolFile) await detachLoop(loop.device, reporter);

@@ -1,8 +1,9 @@
 // The reflink pool: a filesystem where a copy of a multi-GB image is a metadata operation. The
 // host's own filesystem under DBCLONE_HOME when it has reflinks (XFS with reflink, btrfs), else a
 // sparse XFS pool file dbclone makes, mounts and grows itself. Room is made for an expansion by
-// growing the pool (default) or, at a fixed size (DBCLONE_POOL_SIZE), by evicting unused images;
-// when neither is enough the error names the pool, its free space and what was needed.
+// growing the pool (default; by evicting unused images when the host has no room to grow it) or, at
+// a fixed size (DBCLONE_POOL_SIZE), by evicting unused images; when neither is enough the error names
+// the pool, its free space and what was needed. gc evicts images unused for DBCLONE_POOL_KEEP_DAYS.
 import { constants } from "node:fs";
 import { copyFile, lstat, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -12,8 +13,8 @@ import { silentReporter, type Reporter } from "../../reporter.js";
 import { isMountPoint, readMounts } from "../qcow2/mounts.js";
 import { run } from "../../runtime/exec.js";
 import { ExpandedIndex } from "./expanded-index.js";
-import { MIN_POOL_BYTES, createPoolFile, freeBytes, growPoolFile, mb, mountPoolFile } from "./pool-file.js";
-import { poolLayout, type PoolLayout } from "./pool-layout.js";
+import { MIN_POOL_BYTES, createPoolFile, freeBytes, growPoolFile, mb, mountPoolFile, removePoolFile } from "./pool-file.js";
+import { imageFile, poolLayout, type PoolLayout } from "./pool-layout.js";
 
 const GiB = 1024 ** 3;
 /** Kept free beyond an expansion's own bytes: clones write into the pool too. */
@@ -26,6 +27,14 @@ export function parsePoolSize(text: string, source = "DBCLONE_POOL_SIZE"): numbe
   const bytes = Math.floor(Number(m[1]) * 1024 ** " kmgt".indexOf((m[2] || " ").toLowerCase()));
   if (bytes < MIN_POOL_BYTES) throw new UsageError(`${source} must be at least ${mb(MIN_POOL_BYTES)} (the smallest XFS), got '${text}'`);
   return bytes;
+}
+
+/** How long gc keeps an expanded image no clone uses: DBCLONE_POOL_KEEP_DAYS (default 7; 0 evicts every unused one). */
+export function poolKeepMs(env: NodeJS.ProcessEnv = process.env): number {
+  const text = env.DBCLONE_POOL_KEEP_DAYS;
+  if (text === undefined || text === "") return 7 * 24 * 3600_000;
+  if (!/^\d+(\.\d+)?$/.test(text.trim())) throw new UsageError(`DBCLONE_POOL_KEEP_DAYS must be a number of days such as 7 or 0.5, got '${text}'`);
+  return Number(text) * 24 * 3600_000;
 }
 
 export interface ReflinkPoolOptions {
@@ -84,6 +93,52 @@ export class ReflinkPool {
     );
   }
 
+  /**
+   * gc: evict expanded images no clone has used for `idleMs` (never one a live clone was copied
+   * from, nor one being expanded or copied), then give their blocks back to the host (fstrim: a
+   * pool file's freed blocks become holes through the loop device's discard). Keys evicted.
+   */
+  async evictIdle(idleMs: number): Promise<string[]> {
+    if (!(await this.isMounted())) return [];
+    const evicted: string[] = [];
+    const freeBefore = await freeBytes(this.layout.dir);
+    for (const key of await this.index.evictionOrder(new Set(), idleMs)) {
+      await this.index.evict(key, this.reporter);
+      if (!(await stat(imageFile(this.layout, key)).catch(() => undefined))) evicted.push(key);
+    }
+    if (evicted.length > 0 && (await this.usesPoolFile())) {
+      // Only blocks XFS has freed are discarded, and it frees an unlinked file's in the background.
+      await freedSpace(this.layout.dir, freeBefore, this.reporter);
+      const r = await run("fstrim", [this.layout.dir], { privileged: true, allowFailure: true, reporter: this.reporter, packageHint: "util-linux" });
+      if (r.code !== 0) this.reporter.warn(`fstrim ${this.layout.dir} failed (${r.stderr.trim()}); the pool file keeps the evicted images' space.`);
+    }
+    return evicted;
+  }
+
+  /** The pool is there to use: its own directory on the host's filesystem, or its pool file mounted. */
+  private async isMounted(): Promise<boolean> {
+    return (await this.usesPoolFile()) ? isMountPoint(this.layout.dir) : (await stat(this.layout.imagesDir).catch(() => undefined)) !== undefined;
+  }
+
+  /** Unmount and delete the whole pool, under the lock its growth takes; refused while a clone uses it. False: there was none. */
+  async remove(): Promise<boolean> {
+    const there = async (p: string) => (await lstat(p).catch(() => undefined)) !== undefined;
+    if (!(await there(this.layout.dir)) && !(await there(this.layout.poolFile))) return false;
+    await withFileLock(
+      this.layout.poolFile,
+      async () => {
+        const used = await this.index.inUse();
+        if (used.size > 0)
+          throw new CloneError(
+            `the reflink pool ${this.layout.dir} still holds clones of ${used.size} image(s); tear them down first (dbclone clones lists them)`,
+          );
+        await removePoolFile(this.layout, this.reporter);
+      },
+      { waitMs: 60_000 },
+    );
+    return true;
+  }
+
   private async makeDirs(): Promise<void> {
     await mkdir(this.layout.imagesDir, { recursive: true, mode: 0o700 });
     await mkdir(this.layout.clonesDir, { recursive: true, mode: 0o700 });
@@ -93,16 +148,20 @@ export class ReflinkPool {
     const want = needBytes + HEADROOM_BYTES;
     let free = await freeBytes(this.layout.dir);
     if (free >= want) return;
+    let growth: unknown;
     if (canGrow) {
       const size = (await stat(this.layout.poolFile)).size;
-      await growPoolFile(this.layout, size + Math.max(want - free, size / 2), this.reporter);
-      return;
+      // Where the host has no room to grow it, unused images make the room instead.
+      growth = await growPoolFile(this.layout, size + Math.max(want - free, size / 2), this.reporter).catch((e: unknown) => e);
+      if (growth === undefined) return;
+      if (!(growth instanceof DiskFullError)) throw growth;
     }
     for (const key of await this.index.evictionOrder(keepKeys)) {
       await this.index.evict(key, this.reporter);
       free = await freedSpace(this.layout.dir, free, this.reporter);
       if (free >= want) return;
     }
+    if (growth) throw growth;
     const what = (await this.usesPoolFile())
       ? `the pool file ${this.layout.poolFile} (fixed at ${mb(this.fixedSize ?? 0)} by DBCLONE_POOL_SIZE)`
       : `the host filesystem at ${this.layout.dir}`;
