@@ -54,6 +54,13 @@ const LOCK_OPTIONS = {
 // Registry files whose lock the current async context holds: gc holds the lock for its whole run
 // and the teardowns it replays update records inside it without queuing on their own lock.
 const heldLocks = new AsyncLocalStorage<Map<string, { compromised?: Error }>>();
+/**
+ * Locked sections running in this process. When the last ends the storage is disabled: on Node 20
+ * an enabled AsyncLocalStorage hooks every promise and async resource the process makes after it
+ * (a clone's server start and login are made of hundreds), and no context needs a store once no
+ * lock is held; the next withLock enables it again.
+ */
+let lockedSections = 0;
 
 export class CloneRegistry {
   readonly dir: string;
@@ -135,11 +142,13 @@ export class CloneRegistry {
     }
     const held = new Map(heldLocks.getStore() ?? []);
     held.set(this.file, state);
+    lockedSections++;
     try {
       const result = await heldLocks.run(held, fn);
       if (state.compromised) throw new CloneError(`lost the clone registry lock (${state.compromised.message}); retry`);
       return result;
     } finally {
+      if (--lockedSections === 0) heldLocks.disable();
       await release().catch(() => {});
     }
   }
