@@ -186,7 +186,7 @@ describe("createVerifiedLogin", { timeout: 60_000 }, () => {
   });
 
   // Last: the group changes how every later login is made.
-  it("with the clones' login group, proves the identity and makes the login in two statements before the port proof", async () => {
+  it("with the clones' login group, proves the identity and makes the login in two statements, then proves the port in one", async () => {
     await grantCloneLoginGroup(server);
     const sent: string[] = [];
     const query = pg.Client.prototype.query;
@@ -201,6 +201,8 @@ describe("createVerifiedLogin", { timeout: 60_000 }, () => {
       pg.Client.prototype.query = query;
     }
     const proof = sent.findIndex((q) => /statement_timeout|pg_sleep/.test(q));
+    // The catalog-only session's startup options hold statement_timeout at 0: the sleep is all the proof sends.
+    expect(sent.slice(proof)).toEqual([expect.stringMatching(/^SELECT pg_catalog\.pg_sleep/)]);
     // The identity and the server-formatted join in one round trip; the join commits without a WAL flush wait.
     expect(sent.slice(0, proof)).toEqual([
       expect.stringMatching(/current_setting\('dbclone\.clone_id'.*FROM pg_authid g/s),

@@ -72,9 +72,9 @@ function proveSettings(seen: CloneLoginProbe, server: RunningServer, identity: C
   }
 }
 
-/** The last use of the login's admin session: withAdmin ends it right after. */
+/** The last use of the login's admin session (catalog-only: no statement timeout): withAdmin ends it right after. */
 async function provePort(c: pg.Client, server: RunningServer, identity: CloneIdentity): Promise<void> {
-  if (!(await portReachesSession(c, server.host, server.port, { sessionEnds: true }))) {
+  if (!(await portReachesSession(c, server.host, server.port, { sessionEnds: true, noStatementTimeout: true }))) {
     throw new CloneError(
       `The server on port ${server.port} is not clone ${identity.cloneId}: ${server.host}:${server.port} does not reach the clone's server (a cancel request with its admin session's key had no effect). Another process may have taken the port; recreate the clone.`,
     );
