@@ -66,6 +66,7 @@ export class CloneRegistry {
   readonly dir: string;
   readonly file: string;
   private readonly lockPath: string;
+  private dirMade?: Promise<void>;
 
   constructor(readonly home: string) {
     this.dir = path.join(home, "clones");
@@ -224,8 +225,13 @@ export class CloneRegistry {
 
   private async ensureDir(): Promise<void> {
     // 0711: the database server's OS user must traverse to clones' mounts below; the registry
-    // file itself is 0600, and nobody else may list the directory.
-    await makeDir(this.dir, TRAVERSABLE_DIR);
+    // file itself is 0600, and nobody else may list the directory. Made once per instance: a
+    // clone's session locks its registry four times, each on the critical path.
+    this.dirMade ??= makeDir(this.dir, TRAVERSABLE_DIR).catch((e: unknown) => {
+      this.dirMade = undefined;
+      throw e;
+    });
+    await this.dirMade;
   }
 
   private async read(): Promise<CloneRecord[]> {
