@@ -5,7 +5,7 @@ import type { Credentials, RunningServer } from "../types.js";
 import { withAdmin } from "./client.js";
 import { portReachesSession } from "./port-proof.js";
 import { takeReadySession } from "./ready-session.js";
-import { scramVerifier } from "./scram.js";
+import { takeVerifier } from "./scram.js";
 import { grantStatementsSql, runFormatted } from "./grants.js";
 import { joinCloneLoginGroup, probeCloneLogin, type CloneLoginProbe } from "./login-group.js";
 
@@ -89,7 +89,7 @@ async function makeLogin(
 ): Promise<Credentials> {
   if (databases.length === 0) throw new UsageError("createLogin needs at least one database.");
   const { user, password } = opts;
-  const deriving = scramVerifier(password); // a verifier, never the password
+  const deriving = takeVerifier(password); // a verifier, never the password (prepared while the server started)
   deriving.catch(() => undefined); // awaited below, once connected
   let verifier = "";
   // One admin connection per database (the first also makes the role): each connection is a
