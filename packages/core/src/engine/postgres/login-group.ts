@@ -55,9 +55,9 @@ export async function probeCloneLogin(c: pg.Client, login: string, verifier: str
 /**
  * Run the probe's join statement. Its commit does not wait for the WAL flush (SET LOCAL: this
  * transaction only; an ephemeral clone's server never waits anyway), which saves a durable clone a
- * WAL fsync on its critical path: the WAL writer flushes the commit within wal_writer_delay (200 ms).
- * Only a crash inside that window can lose the login, and a host crash ends the clone anyway (its
- * server is gone, gc removes it).
+ * WAL fsync on its critical path: the WAL writer flushes the commit within 3 × wal_writer_delay
+ * (600 ms by default). Only a crash inside that window can lose the login, and a host crash ends
+ * the clone anyway (its server is gone, gc removes it).
  */
 export async function joinCloneLoginGroup(c: pg.Client, joinStatement: string): Promise<void> {
   // Simple protocol, one implicit transaction: the SET LOCAL holds for the CREATE ROLE only.
