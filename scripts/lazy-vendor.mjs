@@ -27,8 +27,11 @@ const vendorDefines = { pg: { Response: "undefined" } };
 
 // proper-lockfile reaches the file system through graceful-fs, which queues calls that fail with
 // EMFILE and patches fs.close on load (~2.5 ms of every clone's first registry lock). A lock makes
-// a few calls at a time and retries on its own: node:fs does.
-const vendorAliases = { "proper-lockfile": { "graceful-fs": "node:fs" } };
+// a few calls at a time and retries on its own: node:fs does. Its signal-exit loads node:assert
+// for one type check (2-8 ms of a clone's start): a shim with that check stands in.
+const vendorAliases = {
+  "proper-lockfile": { "graceful-fs": "node:fs", assert: path.join(import.meta.dirname, "vendor-shims/assert-equal.cjs") },
+};
 
 /** The aliases a bundle that inlines `packages` (instead of loading their vendor files) builds them with. */
 export const inlineAliases = (packages) => Object.assign({}, ...packages.map((pkg) => vendorAliases[pkg] ?? {}));

@@ -4,4 +4,4 @@
 import { registerClone } from "./commands/clone.js";
 import { runAsProcess, runCli } from "./run.js";
 
-runAsProcess((argv, io) => runCli(argv, io, [registerClone]));
+runAsProcess((argv, io) => runCli(argv, io, [registerClone]), { exitWhenDone: true });

@@ -30,8 +30,14 @@ export function processIo(): CliIo {
   return { stdout: process.stdout, stderr: process.stderr, env: process.env };
 }
 
-/** Run as the process: an exit code, never an unhandled rejection or an EPIPE crash. */
-export function runAsProcess(run: (argv: string[], io: CliIo) => Promise<number>): void {
+/**
+ * Run as the process: an exit code, never an unhandled rejection or an EPIPE crash. `exitWhenDone`:
+ * end the process as soon as the command's output is flushed, instead of when nothing is left on
+ * the event loop, for a command whose work is all awaited before it returns and that leaves nothing
+ * behind that must finish (`clone`: its state is written before its result exists, its server is
+ * detached). Node's own teardown of a natural exit costs a few ms a CI job waits for.
+ */
+export function runAsProcess(run: (argv: string[], io: CliIo) => Promise<number>, opts: { exitWhenDone?: boolean } = {}): void {
   // `dbclone log | head`: the reader has what it wanted and closed the pipe. That is the end of the
   // output, not a failure: leave quietly (exit 0) instead of crashing on an unhandled EPIPE.
   process.stdout.on("error", (e: NodeJS.ErrnoException) => {
@@ -39,13 +45,13 @@ export function runAsProcess(run: (argv: string[], io: CliIo) => Promise<number>
     process.stderr.write(`dbclone: cannot write the output: ${e.message}\n`);
     process.exit(1);
   });
-  run(process.argv, processIo()).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e: unknown) => {
-      process.stderr.write(`dbclone: ${(e as Error)?.message ?? String(e)}\n`);
-      process.exitCode = 1;
-    },
-  );
+  const done = (code: number) => {
+    process.exitCode = code;
+    // Both streams' writes so far have been handed to the OS once these empty writes call back.
+    if (opts.exitWhenDone) process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+  };
+  run(process.argv, processIo()).then(done, (e: unknown) => {
+    process.stderr.write(`dbclone: ${(e as Error)?.message ?? String(e)}\n`);
+    done(1);
+  });
 }

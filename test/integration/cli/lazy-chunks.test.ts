@@ -90,6 +90,20 @@ new pg.Client({ host: "/nonexistent", port: 1 }).connect().catch(() => {
     expect(text.match(/[^\w.$]import\(/g) ?? []).toEqual([]);
   });
 
+  it("starts `dbclone clone` without node:assert: proper-lockfile's signal-exit gets a shim for its one check", () => {
+    const probe = path.join(tmp, "builtins.cjs");
+    fs.writeFileSync(probe, `process.on("exit", () => process.stderr.write("[builtins] " + JSON.stringify(process.moduleLoadList) + "\\n"));\n`);
+    const r = spawnSync(process.execPath, ["--require", probe, bin, "clone", "nosuch:v1", "--json"], {
+      env: { PATH: process.env.PATH, DBCLONE_HOME: path.join(tmp, "home"), DBCLONE_REPO: path.join(tmp, "repo") },
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect(JSON.parse(r.stdout).error.code).toBe("image-not-found");
+    const builtins = JSON.parse(/^\[builtins\] (.*)$/m.exec(r.stderr)![1]!) as string[];
+    expect(builtins).toContain("NativeModule fs/promises"); // the probe sees what the run loaded
+    expect(builtins).not.toContain("NativeModule assert");
+  });
+
   it("answers --version from the bin alone, without main.cjs", () => {
     const r = dbclone(["--version"]);
     expect(r.code).toBe(0);

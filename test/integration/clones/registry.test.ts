@@ -2,6 +2,7 @@ import { mkdtempSync, promises as fs, rmSync, statSync, writeFileSync } from "no
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import lockfile from "proper-lockfile";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CloneRegistry, type CloneDraft } from "../../../packages/core/src/clones/registry.js";
 import { CLONE_ID_PATTERN, cloneIdForIdentifier, newCloneId } from "../../../packages/core/src/clones/clone-id.js";
@@ -104,6 +105,28 @@ describe("CloneRegistry", () => {
       }),
     ).rejects.toThrow("boom");
     expect(await reg.list()).toEqual([rec]);
+  });
+
+  it("holds no async context once its locked sections end: work a section left behind takes the lock itself", async () => {
+    // The storage that makes withLock re-entrant is disabled when the last section ends (it would
+    // otherwise hook every promise the process makes after it); a continuation started inside a
+    // section and run after it must then queue on the lock, not write as if it still held it.
+    const reg = new CloneRegistry(home);
+    const rec = await reg.reserve(draft());
+    let later: Promise<unknown> = Promise.resolve();
+    await reg.update(() => {
+      later = new Promise((r) => setTimeout(r, 50)).then(() => reg.patch(rec.id, { labels: { late: "yes" } }));
+    });
+    const release = await lockfile.lock(reg.file, { lockfilePath: `${reg.file}.lock`, realpath: false });
+    let patched = false;
+    const done = later.then(() => {
+      patched = true;
+    });
+    await new Promise((r) => setTimeout(r, 400));
+    expect(patched).toBe(false);
+    await release();
+    await done;
+    expect((await reg.get(rec.id))?.labels).toEqual({ late: "yes" });
   });
 
   it("reports a corrupt registry file clearly instead of overwriting it", async () => {

@@ -6,7 +6,7 @@ import net from "node:net";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PostgresEngine } from "../../../packages/core/src/engine/postgres/index.js";
+import { PostgresEngine, grantCloneLoginGroup } from "../../../packages/core/src/engine/postgres/index.js";
 import type { RunningServer } from "../../../packages/core/src/engine/types.js";
 import { CloneError } from "../../../packages/core/src/errors.js";
 import { silentReporter } from "../../../packages/core/src/reporter.js";
@@ -183,5 +183,37 @@ describe("createVerifiedLogin", { timeout: 60_000 }, () => {
       engine.createVerifiedLogin({ ...server, host: "127.0.0.1", port }, ["notes"], { user: "clone_nobody", password: "pw-0000000000" }, identity),
     ).rejects.toThrow(new RegExp(`Could not prove that the server on port ${port} is clone ${identity.cloneId}: .*Recreate the clone`));
     expect(await roleExists("clone_nobody")).toBe(false);
+  });
+
+  // Last: the group changes how every later login is made.
+  it("with the clones' login group, proves the identity and makes the login in two statements, then proves the port in one", async () => {
+    await grantCloneLoginGroup(server);
+    const sent: string[] = [];
+    const query = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const q = args[0] as string | { text?: string };
+      sent.push(typeof q === "string" ? q : (q.text ?? ""));
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof query;
+    try {
+      await engine.createVerifiedLogin({ ...server }, ["notes"], { user: "clone_grouped", password: "pw-group-0123456789" }, identity);
+    } finally {
+      pg.Client.prototype.query = query;
+    }
+    const proof = sent.findIndex((q) => /statement_timeout|pg_sleep/.test(q));
+    // The catalog-only session's startup options hold statement_timeout at 0: the sleep is all the proof sends.
+    expect(sent.slice(proof)).toEqual([expect.stringMatching(/^SELECT pg_catalog\.pg_sleep/)]);
+    // The identity and the server-formatted join in one round trip; the join commits without a WAL flush wait.
+    expect(sent.slice(0, proof)).toEqual([
+      expect.stringMatching(/current_setting\('dbclone\.clone_id'.*FROM pg_authid g/s),
+      expect.stringMatching(/^SET LOCAL synchronous_commit = off;\nCREATE ROLE clone_grouped LOGIN/),
+    ]);
+    const c = new pg.Client({ host: server.socketDir, port: server.port, user: server.adminUser, database: "notes" });
+    await c.connect();
+    try {
+      expect((await c.query("SELECT pg_has_role('clone_grouped', 'dbclone_clones', 'MEMBER') AS m")).rows[0].m).toBe(true);
+    } finally {
+      await c.end();
+    }
   });
 });

@@ -77,6 +77,11 @@ describe("a new clone", () => {
     expect(durable.clone.host).toBe("127.0.0.2");
   });
 
+  it("has its login prepared (PostgreSQL: the SCRAM verifier derived) before its server starts, with its own password", async () => {
+    const made = await clone();
+    expect(world.preparedLogins).toEqual([{ password: made.credentials.password, startsBefore: 0 }]);
+  });
+
   it("tells the driver the pulled base is verified, reports the child's own bytes unless told not to, and is audited with its name", async () => {
     const made = await clone({ name: "branch-a" });
     expect([...world.verifiedBlobs.values()]).toEqual([image.manifest.disk.digest]);

@@ -39,6 +39,8 @@ export class FakeWorld {
   /** Every identity check asked for: which port, as which login, for which clone and image. */
   readonly verified: { port: number; user: string; cloneId: string; imageDigest: string }[] = [];
   readonly failAt = new Map<FakeStep, Error>();
+  /** Each login prepared ahead (prepareLogin), with how many servers had been started by then. */
+  readonly preparedLogins: { password: string; startsBefore: number }[] = [];
   /** What each start was asked for. */
   readonly starts: { mountPath: string; opts: StartOptions }[] = [];
   /** Blobs the driver was told were verified (file → digest). */
@@ -106,6 +108,9 @@ export class FakeWorld {
 
   readonly engine: CloneEngine = {
     kind: "postgres",
+    prepareLogin: (login: { password: string }) => {
+      this.preparedLogins.push({ password: login.password, startsBefore: this.starts.length });
+    },
     credentials: (login: CloneLogin, database?: string): Credentials => engineConnection("postgres").credentials(login, database),
     connectionString: (login, opts) => engineConnection("postgres").connectionString(login, opts),
     start: async (mountPath: string, opts: StartOptions): Promise<RunningServer> => {

@@ -1,6 +1,8 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import * as z from "zod";
 import { ValidationError } from "../../../packages/core/src/errors.js";
-import { parseManifest, validateManifest } from "../../../packages/core/src/image/manifest.js";
+import { MANIFEST_SCHEMA_REVISION, manifestSchema, parseManifest, validateManifest } from "../../../packages/core/src/image/manifest.js";
 import { makeManifest } from "../_helpers/manifest.js";
 
 function fieldOf(fn: () => unknown): string | undefined {
@@ -38,5 +40,16 @@ describe("manifest validation", () => {
 
   it("names the source on a JSON syntax error", () => {
     expect(() => parseManifest("{", "repo/manifests/x/1.json")).toThrow(/^repo\/manifests\/x\/1\.json: not valid JSON/);
+  });
+});
+
+describe("manifest schema revision", () => {
+  it("changes with the schema: a manifest validated under another schema is not trusted as validated", () => {
+    // The schema as JSON Schema, hashed. When this fails, the schema changed: bump
+    // MANIFEST_SCHEMA_REVISION (image/manifest.ts) and record the new revision and hash here.
+    const hash = createHash("sha256")
+      .update(JSON.stringify(z.toJSONSchema(manifestSchema(), { unrepresentable: "any" })))
+      .digest("hex");
+    expect({ revision: MANIFEST_SCHEMA_REVISION, hash }).toEqual({ revision: 1, hash: "69e78f624b59056b0552fa15ca4bfc08f2ca01beac9160721223048a77a654c8" });
   });
 });

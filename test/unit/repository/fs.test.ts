@@ -45,6 +45,17 @@ describe("FsRepository publish and resolve", () => {
     expect(await repo.audit.read()).toMatchObject([{ action: "publish", outcome: "success", image: "orders-db:1.0.0", digest: published.manifestDigest }]);
   });
 
+  it("resolving records the manifest as validated in the cache, and a manifest edited in place is validated again", async () => {
+    const published = await repo.push(manifestForDisk(disk), disk.path);
+    expect((await repo.resolve(ref("orders-db:1.0.0"))).manifestDigest).toBe(published.manifestDigest);
+    const stamps = JSON.parse(await readFile(path.join(dir, "cache", "validated-manifests.json"), "utf8"));
+    expect(stamps.digests).toEqual([published.manifestDigest]);
+    const file = path.join(root, "manifests", "orders-db", "1.0.0.json");
+    await chmod(file, 0o644);
+    await writeFile(file, JSON.stringify({ ...published.manifest, engine: { kind: "oracle", version: "19" } }));
+    await expect(repo.resolve(ref("orders-db:1.0.0"))).rejects.toThrow(/invalid manifest field 'engine\.kind'/);
+  });
+
   it("resolves by version, by tag, by manifest digest, and a bare name as tag latest", async () => {
     const v1 = await repo.push(manifestForDisk(disk), disk.path);
     const disk2 = await makeDiskFile(dir);

@@ -163,7 +163,7 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
 }
 
 function checkNameAndVersion(name: string, version: string): void {
-  const nameCheck = manifestSchema.shape.name.safeParse(name);
+  const nameCheck = manifestSchema().shape.name.safeParse(name);
   if (!nameCheck.success) throw new UsageError(`image name '${name}' ${nameCheck.error.issues[0]!.message}.`);
   if (!VERSION_PATTERN.test(version)) {
     throw new UsageError(`version '${version}' must be 1-128 of A-Z a-z 0-9 _ . - and not start with . or -.`);

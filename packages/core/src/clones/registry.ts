@@ -54,11 +54,19 @@ const LOCK_OPTIONS = {
 // Registry files whose lock the current async context holds: gc holds the lock for its whole run
 // and the teardowns it replays update records inside it without queuing on their own lock.
 const heldLocks = new AsyncLocalStorage<Map<string, { compromised?: Error }>>();
+/**
+ * Locked sections running in this process. When the last ends the storage is disabled: on Node 20
+ * an enabled AsyncLocalStorage hooks every promise and async resource the process makes after it
+ * (a clone's server start and login are made of hundreds), and no context needs a store once no
+ * lock is held; the next withLock enables it again.
+ */
+let lockedSections = 0;
 
 export class CloneRegistry {
   readonly dir: string;
   readonly file: string;
   private readonly lockPath: string;
+  private dirMade?: Promise<void>;
 
   constructor(readonly home: string) {
     this.dir = path.join(home, "clones");
@@ -135,11 +143,13 @@ export class CloneRegistry {
     }
     const held = new Map(heldLocks.getStore() ?? []);
     held.set(this.file, state);
+    lockedSections++;
     try {
       const result = await heldLocks.run(held, fn);
       if (state.compromised) throw new CloneError(`lost the clone registry lock (${state.compromised.message}); retry`);
       return result;
     } finally {
+      if (--lockedSections === 0) heldLocks.disable();
       await release().catch(() => {});
     }
   }
@@ -215,8 +225,13 @@ export class CloneRegistry {
 
   private async ensureDir(): Promise<void> {
     // 0711: the database server's OS user must traverse to clones' mounts below; the registry
-    // file itself is 0600, and nobody else may list the directory.
-    await makeDir(this.dir, TRAVERSABLE_DIR);
+    // file itself is 0600, and nobody else may list the directory. Made once per instance: a
+    // clone's session locks its registry four times, each on the critical path.
+    this.dirMade ??= makeDir(this.dir, TRAVERSABLE_DIR).catch((e: unknown) => {
+      this.dirMade = undefined;
+      throw e;
+    });
+    await this.dirMade;
   }
 
   private async read(): Promise<CloneRecord[]> {

@@ -77,6 +77,8 @@ export async function runSession(input: SessionInput): Promise<CloneResult> {
   // made and the server starts. The audit event is written while the login is made; a login that
   // fails after it is audited as a failure of the same clone below, and success waits for both.
   const reserveSynced = settledLater(deferReserveSync(input) ? registry.sync() : undefined);
+  // What the login can make ahead (PostgreSQL: the password's SCRAM verifier) is made meanwhile too.
+  input.platform.engine.prepareLogin?.({ password: record.password });
   let audited: Promise<void> | undefined;
   try {
     const child = await steps.step("child", () => makeChild(state));

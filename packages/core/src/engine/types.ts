@@ -128,6 +128,11 @@ export interface CloneEngine extends EngineConnection {
   /** Serve the data under `mountPath` (a server of its own, or attached to the shared one); resolves once it answers. */
   start(mountPath: string, opts: StartOptions, reporter: Reporter): Promise<RunningServer>;
   stop(server: RunningServer, opts?: { fast?: boolean }): Promise<void>;
+  /**
+   * Start what the clone's login will need and can make ahead (PostgreSQL: the password's SCRAM
+   * verifier, on the thread pool), while the disk is made and the server starts.
+   */
+  prepareLogin?(login: { password: string }): void;
   /** A login of the clone's own with a random password and no superuser rights. */
   createLogin(server: RunningServer, databases: string[], opts: { user: string; password: string }): Promise<Credentials>;
   /** Drop a login that lives outside the clone's data (SQL Server's server login); absent: it goes with the data. */

@@ -7,6 +7,7 @@ import { manifestDigest } from "../image/digest.js";
 import { parseManifest } from "../image/manifest.js";
 import type { PublishedImage } from "./types.js";
 import type { FsLayout } from "./layout.js";
+import type { ValidatedManifests } from "./validated-manifests.js";
 import { TEMP_PREFIX } from "../util/durable-write.js";
 
 export function isNotFound(e: unknown): boolean {
@@ -14,8 +15,11 @@ export function isNotFound(e: unknown): boolean {
   return code === "ENOENT" || code === "ENOTDIR";
 }
 
-/** The published image at manifests/<name>/<version>.json, or undefined when absent. */
-export async function readPublished(layout: FsLayout, name: string, version: string): Promise<PublishedImage | undefined> {
+/**
+ * The published image at manifests/<name>/<version>.json, or undefined when absent. `validated`:
+ * manifests validated before, used as parsed (validated-manifests.ts).
+ */
+export async function readPublished(layout: FsLayout, name: string, version: string, validated?: ValidatedManifests): Promise<PublishedImage | undefined> {
   const file = layout.manifest(name, version);
   let text: string;
   try {
@@ -24,13 +28,13 @@ export async function readPublished(layout: FsLayout, name: string, version: str
     if (isNotFound(e)) return undefined;
     throw e;
   }
-  const manifest = parseManifest(text, file);
+  const { manifest, digest } = validated ? await validated.read(text, file) : { manifest: parseManifest(text, file), digest: undefined };
   if (manifest.name !== name || manifest.version !== version) {
     throw new RepositoryError(
       `${file} holds ${manifest.name}:${manifest.version}, not ${name}:${version}: the repository was edited by hand; move the file back`,
     );
   }
-  return { name, version, manifestDigest: manifestDigest(manifest), manifest };
+  return { name, version, manifestDigest: digest ?? manifestDigest(manifest), manifest };
 }
 
 /** Versions of one image name (not of names nested below it). */

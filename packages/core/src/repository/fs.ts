@@ -18,6 +18,7 @@ import { removeStaleTemps } from "./durable-files.js";
 import { syncDir, tempPath, unlinkQuietly, writeDurable } from "../util/durable-write.js";
 import { checkDiskFile, placeWithoutOverwrite, publishBlobAndManifest, versionExists } from "./fs-publish.js";
 import { allPublished, isNotFound, readPublished, readTags } from "./fs-scan.js";
+import { validatedManifests, type ValidatedManifests } from "./validated-manifests.js";
 import { assertUsableRoot, configOf, FsLayout, readConfigFile, REPOSITORY_FORMAT, type RepositoryConfig } from "./layout.js";
 import type { ImageSummary, PublishedImage, PushOptions, Repository } from "./types.js";
 import type { StampedDigestCache } from "../util/stamped-digests.js";
@@ -40,6 +41,7 @@ export class FsRepository implements Repository {
   readonly audit: AuditLog;
   readonly layout: FsLayout;
   private readonly cache: StampedDigestCache;
+  private readonly validated: ValidatedManifests;
   private readonly staleTempMs: number;
   private readonly reporter?: Reporter;
 
@@ -49,7 +51,9 @@ export class FsRepository implements Repository {
     // An event recorded before anything was published (a failed first build) must not leave a
     // bare audit/ directory that later reads as "not a dbclone repository".
     this.audit = new AuditLog(this.layout.auditFile, () => this.ensureLayout());
-    this.cache = verifiedBlobCache(opts.cacheDir ?? path.join(dbcloneHome(), "cache"));
+    const cacheDir = opts.cacheDir ?? path.join(dbcloneHome(), "cache");
+    this.cache = verifiedBlobCache(cacheDir);
+    this.validated = validatedManifests(cacheDir);
     this.staleTempMs = (opts.staleTempMinutes ?? 60) * 60_000;
     this.reporter = opts.reporter;
   }
@@ -118,10 +122,10 @@ export class FsRepository implements Repository {
       return found;
     }
     const wanted = ref.version ?? "latest";
-    const direct = await readPublished(this.layout, ref.name, wanted);
+    const direct = await readPublished(this.layout, ref.name, wanted, this.validated);
     if (direct) return direct;
     const tagged = (await readTags(this.layout, ref.name))[wanted];
-    const viaTag = tagged ? await readPublished(this.layout, ref.name, tagged) : undefined;
+    const viaTag = tagged ? await readPublished(this.layout, ref.name, tagged, this.validated) : undefined;
     if (viaTag) return viaTag;
     const why = tagged ? `tag '${wanted}' points at version ${tagged}, which no longer exists` : `no version or tag '${wanted}'`;
     throw new ImageNotFoundError(`image ${ref.name}:${wanted} not found in ${this.location}: ${why}; list the repository's images to see what exists`);

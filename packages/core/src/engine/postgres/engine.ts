@@ -12,6 +12,7 @@ import { connectionString, createLogin, createVerifiedLogin, verifyIdentity } fr
 import { snapshotSchema } from "./schema-snapshot.js";
 import { serverUser } from "./osUser.js";
 import { probeSource } from "./probe.js";
+import { prepareVerifier } from "./scram.js";
 import { restoreSources } from "./restore.js";
 import { scrub, type ScrubOptions } from "./scrub.js";
 import { stagingSize } from "./staging-size.js";
@@ -61,6 +62,10 @@ export class PostgresEngine implements Engine {
 
   copyFresh(fromMount: string, toMount: string, reporter: Reporter = silentReporter): Promise<void> {
     return copyFresh(fromMount, toMount, reporter);
+  }
+
+  prepareLogin(login: { password: string }): void {
+    prepareVerifier(login.password);
   }
 
   createLogin(server: RunningServer, databases: string[], opts: { user: string; password: string }): Promise<Credentials> {

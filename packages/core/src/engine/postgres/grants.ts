@@ -15,10 +15,15 @@ export const LEAST_PRIVILEGE = "NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATIO
 
 /**
  * A role (`r`) that is harmless, itself and through every role it is a member of: no SUPERUSER,
- * CREATEROLE, REPLICATION, BYPASSRLS, no server-program or server-file role.
+ * CREATEROLE, REPLICATION, BYPASSRLS, no server-program or server-file role. `roles`: the catalog
+ * the other roles are read from (pg_authid, the table under the pg_roles view, for an admin session
+ * that must touch as few catalog pages as it can: a new clone's are all cold).
  */
-export const harmlessRole = (r: string) => `NOT (${r}.rolsuper OR ${r}.rolcreaterole OR ${r}.rolreplication OR ${r}.rolbypassrls)
-        AND NOT EXISTS (SELECT 1 FROM pg_roles d
+export const harmlessRole = (
+  r: string,
+  roles: "pg_roles" | "pg_authid" = "pg_roles",
+) => `NOT (${r}.rolsuper OR ${r}.rolcreaterole OR ${r}.rolreplication OR ${r}.rolbypassrls)
+        AND NOT EXISTS (SELECT 1 FROM ${roles} d
           WHERE (d.rolsuper OR d.rolcreaterole OR d.rolreplication OR d.rolbypassrls
                  OR d.rolname IN ('pg_execute_server_program', 'pg_read_server_files', 'pg_write_server_files'))
             AND pg_has_role(${r}.oid, d.oid, 'MEMBER'))`;

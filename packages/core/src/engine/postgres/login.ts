@@ -5,9 +5,9 @@ import type { Credentials, RunningServer } from "../types.js";
 import { withAdmin } from "./client.js";
 import { portReachesSession } from "./port-proof.js";
 import { takeReadySession } from "./ready-session.js";
-import { scramVerifier } from "./scram.js";
+import { takeVerifier } from "./scram.js";
 import { grantStatementsSql, runFormatted } from "./grants.js";
-import { joinCloneLoginGroup } from "./login-group.js";
+import { joinCloneLoginGroup, probeCloneLogin, type CloneLoginProbe } from "./login-group.js";
 
 /** postgresql://user[:password]@host:port/db; without a password when `password` is undefined (for display). */
 export function connectionString(user: string, password: string | undefined, host: string, port: number, database: string): string {
@@ -52,7 +52,7 @@ export async function createVerifiedLogin(
 ): Promise<Credentials> {
   try {
     return await makeLogin(server, databases, opts, {
-      first: (c) => proveSettings(c, server, identity),
+      first: (seen) => proveSettings(seen, server, identity),
       last: (c) => provePort(c, server, identity),
     });
   } catch (e) {
@@ -64,11 +64,7 @@ export async function createVerifiedLogin(
   }
 }
 
-async function proveSettings(c: pg.Client, server: RunningServer, identity: CloneIdentity): Promise<void> {
-  const r = await c.query<{ id: string | null; digest: string | null }>(
-    "SELECT current_setting('dbclone.clone_id', true) AS id, current_setting('dbclone.image_digest', true) AS digest",
-  );
-  const seen = r.rows[0]!;
+function proveSettings(seen: CloneLoginProbe, server: RunningServer, identity: CloneIdentity): void {
   if (seen.id !== identity.cloneId || seen.digest !== identity.imageDigest) {
     throw new CloneError(
       `The server on port ${server.port} is not clone ${identity.cloneId} of image ${identity.imageDigest} (it reports clone "${seen.id ?? "none"}", image "${seen.digest ?? "none"}"); recreate the clone.`,
@@ -76,9 +72,9 @@ async function proveSettings(c: pg.Client, server: RunningServer, identity: Clon
   }
 }
 
-/** The last use of the login's admin session: withAdmin ends it right after. */
+/** The last use of the login's admin session (catalog-only: no statement timeout): withAdmin ends it right after. */
 async function provePort(c: pg.Client, server: RunningServer, identity: CloneIdentity): Promise<void> {
-  if (!(await portReachesSession(c, server.host, server.port, { sessionEnds: true }))) {
+  if (!(await portReachesSession(c, server.host, server.port, { sessionEnds: true, noStatementTimeout: true }))) {
     throw new CloneError(
       `The server on port ${server.port} is not clone ${identity.cloneId}: ${server.host}:${server.port} does not reach the clone's server (a cancel request with its admin session's key had no effect). Another process may have taken the port; recreate the clone.`,
     );
@@ -89,26 +85,30 @@ async function makeLogin(
   server: RunningServer,
   databases: string[],
   opts: { user: string; password: string },
-  hooks: { first?: (c: pg.Client) => Promise<void>; last?: (c: pg.Client) => Promise<void> } = {},
+  hooks: { first?: (seen: CloneLoginProbe) => void; last?: (c: pg.Client) => Promise<void> } = {},
 ): Promise<Credentials> {
   if (databases.length === 0) throw new UsageError("createLogin needs at least one database.");
   const { user, password } = opts;
-  const deriving = scramVerifier(password); // a verifier, never the password
-  deriving.catch(() => undefined); // awaited below, after the first query
+  const deriving = takeVerifier(password); // a verifier, never the password (prepared while the server started)
+  deriving.catch(() => undefined); // awaited below, once connected
+  let verifier = "";
   // One admin connection per database (the first also makes the role): each connection is a
   // backend the clone's wait for ready pays for. The first database's session may be the one that
   // answered the readiness query (same socket, same options).
-  let verifier = "";
   for (const [i, db] of databases.entries()) {
     const grouped = await withAdmin(
       server,
       db,
       async (c) => {
         if (i === 0) {
-          await hooks.first?.(c);
+          // The server's identity and the group's statement in one round trip; the identity is
+          // proved before anything is made.
           verifier = await deriving;
+          const probe = await probeCloneLogin(c, user, verifier);
+          hooks.first?.(probe);
           // The group's grants are in every database already: one statement, one database.
-          if (await joinCloneLoginGroup(c, user, verifier)) {
+          if (probe.joinStatement) {
+            await joinCloneLoginGroup(c, probe.joinStatement);
             await hooks.last?.(c);
             return true;
           }

@@ -21,6 +21,11 @@ export interface PortProofOptions {
    * terminates, where PostgreSQL ignores it.
    */
   sessionEnds?: boolean;
+  /**
+   * The session was started with statement_timeout=0 in its startup options (CATALOG_ONLY_SESSION),
+   * which outrank the image's role and database settings and the caller's PGOPTIONS: no SET first.
+   */
+  noStatementTimeout?: boolean;
 }
 
 /**
@@ -33,7 +38,7 @@ export async function portReachesSession(admin: pg.Client, host: string, port: n
   let settled = false;
   // Only our cancel may end the sleep: a statement_timeout (from the image's role or database
   // settings, or PGOPTIONS) raises the same query_canceled and would pass with nothing on the port.
-  await admin.query("SET statement_timeout = 0");
+  if (!opts.noStatementTimeout) await admin.query("SET statement_timeout = 0");
   const sleeping = admin.query("SELECT pg_catalog.pg_sleep($1)", [seconds]).then(
     () => false,
     (e: { code?: string }) => {

@@ -11,6 +11,23 @@ const pbkdf2Async = promisify(pbkdf2);
 
 const hmac = (key: Buffer, text: string): Buffer => createHmac("sha256", key).update(text).digest();
 
+const prepared = new Map<string, Promise<string>>();
+
+/** Start deriving `password`'s verifier now, for the login that takes it (takeVerifier). */
+export function prepareVerifier(password: string): void {
+  if (prepared.has(password)) return;
+  const deriving = scramVerifier(password);
+  deriving.catch(() => undefined); // its taker sees the failure
+  prepared.set(password, deriving);
+}
+
+/** The verifier prepared for `password`, taken (once), or one derived now. */
+export function takeVerifier(password: string): Promise<string> {
+  const p = prepared.get(password);
+  prepared.delete(password);
+  return p ?? scramVerifier(password);
+}
+
 /**
  * `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>`. PostgreSQL SASLpreps the password
  * first; for the ASCII passwords dbclone generates that is the identity, and NFKC (its core) is
