@@ -142,7 +142,7 @@ describe("originals past the memory budget", () => {
   const CUSTOMERS = 400;
   const budget = 2_000;
 
-  it("read the published data from the engine once for every batch; a copy of the last batch's original still stops the build", async () => {
+  it("read the published data from the engine once and match it in one pass; a copy of the last batch's original still stops the build", async () => {
     const target = new FakeMaskingTarget("shop", tables(CUSTOMERS, [tickets(`forwarded from ${email(CUSTOMERS - 1)}`)]));
     const reporter = recording();
     const e = await mask(target, POLICY, { originalsBudget: budget, jobs: 1 }, reporter).catch((x: unknown) => x);
@@ -151,7 +151,7 @@ describe("originals past the memory budget", () => {
     const batches = target.originals!.batchCount;
     expect(batches).toBeGreaterThan(2);
     expect(target.calls.filter((c) => c === "readPublished")).toHaveLength(1);
-    expect(reporter.said).toContain(`info Leak scan: ${CUSTOMERS + 2} original values, matched in ${batches} batches against one read of the published data`);
+    expect(reporter.said.some((l) => l.startsWith(`info Leak scan: ${CUSTOMERS + 2} original values, matched in one pass over one read of the published data (`))).toBe(true);
     expect(target.disposed).toBe(1);
   });
 
@@ -268,7 +268,7 @@ describe("the scan of a disk without a prepared plan (an engine that cannot read
 });
 
 describe("the disk scan of spilled originals", () => {
-  it("one pass per batch, its progress counting up across passes, and the spill removed afterwards", async () => {
+  it("one pass over the disk for all batches, its progress counting up, and the spill removed afterwards", async () => {
     const target = new FakeMaskingTarget("shop", tables(400));
     const r = await mask(target, POLICY, { originalsBudget: 2_000, jobs: 1 });
     const passes = r.leak!.originals.batchCount;
@@ -282,8 +282,9 @@ describe("the disk scan of spilled originals", () => {
       },
     };
     await leakScanOrFail(disk(Buffer.alloc(4096)), r.run, reporter, r.leak);
-    expect(labels).toEqual([`Leak scan: 402 original values in the base disk (${passes} passes, one per batch of originals)`]);
-    expect(updates.at(-1)).toBe(passes * 4096);
+    expect(passes).toBeGreaterThan(2);
+    expect(labels).toEqual(["Leak scan: 402 original values in the base disk (one pass)"]);
+    expect(updates.at(-1)).toBe(4096);
     for (let i = 1; i < updates.length; i++) expect(updates[i]!).toBeGreaterThanOrEqual(updates[i - 1]!);
     expect(target.disposed).toBe(1);
   });

@@ -197,6 +197,30 @@ export class OriginalsSpill {
     };
   }
 
+  /** Estimated bytes of all searchable originals once loaded (the sum of the batches' budgets). */
+  get loadedBytes(): number {
+    return this.buckets.reduce((a, b) => a + b.bytes, 0);
+  }
+
+  /** Every searchable original in id order (batch by batch), with its first and strongest column: the one-pass index reads them once. */
+  forEachOriginal(each: (utf8: Uint8Array, id: number, first: number, strongest: number) => void): void {
+    if (this.disposed) throw new BuildError("internal: the leak scan's originals were read after they were removed");
+    for (const batch of this.batches) {
+      let id = batch.firstId;
+      for (const bi of batch.buckets) {
+        const data = this.read(this.buckets[bi]!);
+        for (let at = 0; at < data.length; id++) {
+          const len = data[at]!;
+          const first = data.readInt32LE(at + 1);
+          const high = data.readInt32LE(at + 5);
+          each(data.subarray(at + RECORD_HEADER, at + RECORD_HEADER + len), id, first, high >= 0 ? high : first);
+          at += RECORD_HEADER + len;
+        }
+      }
+      if (id !== batch.firstId + batch.count) throw new BuildError("the leak scan's spilled originals were cut short or changed on disk, so nothing was published. Build again.");
+    }
+  }
+
   dispose(): void {
     this.disposed = true;
     this.temp.remove();
