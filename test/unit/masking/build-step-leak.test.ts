@@ -151,7 +151,9 @@ describe("originals past the memory budget", () => {
     const batches = target.originals!.batchCount;
     expect(batches).toBeGreaterThan(2);
     expect(target.calls.filter((c) => c === "readPublished")).toHaveLength(1);
-    expect(reporter.said.some((l) => l.startsWith(`info Leak scan: ${CUSTOMERS + 2} original values, matched in one pass over one read of the published data (`))).toBe(true);
+    expect(
+      reporter.said.some((l) => l.startsWith(`info Leak scan: ${CUSTOMERS + 2} original values, matched in one pass over one read of the published data (`)),
+    ).toBe(true);
     expect(target.disposed).toBe(1);
   });
 

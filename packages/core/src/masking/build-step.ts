@@ -11,7 +11,7 @@ import { LogicalContent } from "./leak-scan/explain.js";
 import { PublishedCache } from "./leak-scan/published-cache.js";
 import { matchPublishedOnWorkers, scanDataFilesOnWorkers } from "./leak-batches.js";
 import { blobSource, dataFileSources, emptyTally, scanBlob, scanDataFiles, type ResidueTally, type ScanPlan } from "./leak-scan/residue-scan.js";
-import { matchPublishedOnePass, scanFilesOnePass } from "./leak-scan/one-pass.js";
+import { matchPublishedOnePass, scanFilesOnePass, type OnePassStats } from "./leak-scan/one-pass.js";
 import { ORIGINALS_BUDGET } from "./leak-scan/originals-collector.js";
 import type { WindowIndex } from "./leak-scan/window-index.js";
 import { columnName, describeCopies, describeResidue, judgeCopies, leakScanRecord, type CopyRecord, type LeakScanRecord } from "./leak-scan/verdict.js";
@@ -64,6 +64,8 @@ export interface PreparedLeakScan {
   reporter?: Reporter;
   /** Spilled originals: the one-pass scan's partition budget and temporary directory. */
   space?: LeakScanSpace;
+  /** What each one-pass scan measured (spilled originals): for the bench and the log. */
+  onePass?: { published?: OnePassStats; files?: OnePassStats };
 }
 
 export interface MaskingStepResult {
@@ -130,7 +132,12 @@ export async function maskForBuild(target: MaskingTarget, databases: DatabaseInf
   }
   if (!target.readPublished) return { resolved, run, piiCandidates, leakUnprepared: true };
   try {
-    return { resolved, run, piiCandidates, leak: await prepareLeakScan(target, resolved, run.originals, reporter, opts.jobs, { budget: opts.originalsBudget, tempDir: opts.tempDir }) };
+    return {
+      resolved,
+      run,
+      piiCandidates,
+      leak: await prepareLeakScan(target, resolved, run.originals, reporter, opts.jobs, { budget: opts.originalsBudget, tempDir: opts.tempDir }),
+    };
   } catch (e) {
     run.originals.dispose();
     throw e;
@@ -152,6 +159,7 @@ export async function prepareLeakScan(
   const isMasked = (database: string, schema: string, table: string, column: string) => masked.has(columnName({ database, schema, table, column }));
   let content: LogicalContent | undefined;
   let publishedValuesRead = 0;
+  const onePass: NonNullable<PreparedLeakScan["onePass"]> = {};
   if (originals.batchCount === 1) {
     for await (const batch of originals.batches()) content = new LogicalContent(batch, originals.searched);
     await readPublished(content!, isMasked);
@@ -168,9 +176,11 @@ export async function prepareLeakScan(
       reporter.info(`Leak scan: published data read once (${cache.valuesRead} values) in ${((performance.now() - read) / 1000).toFixed(1)} s`);
       if (originals.onePass) {
         const index = leakIndex(originals, space, reporter);
-        reporter.info(`Leak scan: ${originals.searched} original values, matched in one pass over one read of the published data (${index.partitions} partitions)`);
+        reporter.info(
+          `Leak scan: ${originals.searched} original values, matched in one pass over one read of the published data (${index.partitions} partitions)`,
+        );
         content = new LogicalContent(originals, originals.searched);
-        matchPublishedOnePass(index, cache.describe(), content, reporter);
+        onePass.published = matchPublishedOnePass(index, cache.describe(), content, reporter);
       } else if (originals.inParts) {
         reporter.info(`Leak scan: ${originals.searched} original values, matched in ${originals.batchCount} batches against one read of the published data`);
         content = new LogicalContent(originals, originals.searched);
@@ -200,7 +210,7 @@ export async function prepareLeakScan(
   }
   const reported = copies.filter((c) => c.verdict !== "failed");
   if (reported.length) reporter.info(`Leak scan: values of masked columns also occur in unmasked columns (reported, not failing): ${describeCopies(reported)}`);
-  const whole = { originals, copies, publishedValuesRead, files: emptyTally(), content, jobs, reporter, space };
+  const whole = { originals, copies, publishedValuesRead, files: emptyTally(), content, jobs, reporter, space, ...(originals.onePass ? { onePass } : {}) };
   if (originals.batchCount === 1) return { ...whole, plan: { set: content.scanSet(), wholeValues: content.wholeValues } };
   // Not enumerable: a copy ({ ...leak }) has no plan rather than one that throws.
   return Object.defineProperty(whole, "plan", {
@@ -255,7 +265,15 @@ function leakIndexWithContainers(leak: PreparedLeakScan): WindowIndex {
 export async function scanDataFilesForLeaks(dataRoot: string, leak: PreparedLeakScan): Promise<void> {
   if (leak.originals.onePass) {
     const index = leakIndexWithContainers(leak);
-    await scanFilesOnePass(index, await dataFileSources(dataRoot), leak.files, leak.content.wholeValues, leak.reporter ?? silentReporter, "data files");
+    const stats = await scanFilesOnePass(
+      index,
+      await dataFileSources(dataRoot),
+      leak.files,
+      leak.content.wholeValues,
+      leak.reporter ?? silentReporter,
+      "data files",
+    );
+    if (leak.onePass) leak.onePass.files = stats;
     return;
   }
   if (leak.originals.batchCount > 1 && leak.originals.inParts)
@@ -293,13 +311,16 @@ async function leakScanOfDisk(file: string, run: MaskingRun, reporter: Reporter,
   const blob = emptyTally();
   let size = 0;
   if (onePass) {
-    await scanFilesOnePass(leakIndexWithContainers(prepared), [blobSource(file)], blob, leak.content.wholeValues, reporter, "sealed disk", (done) => progress.update(done));
-  } else await scanInBatches(leak, blob, async (plan, pass) => {
-    await scanBlob(file, plan, blob, (done) => {
-      size = Math.max(size, done);
-      progress.update(pass * size + done);
+    await scanFilesOnePass(leakIndexWithContainers(prepared), [blobSource(file)], blob, leak.content.wholeValues, reporter, "sealed disk", (done) =>
+      progress.update(done),
+    );
+  } else
+    await scanInBatches(leak, blob, async (plan, pass) => {
+      await scanBlob(file, plan, blob, (done) => {
+        size = Math.max(size, done);
+        progress.update(pass * size + done);
+      });
     });
-  });
   const seconds = (performance.now() - started) / 1000;
   // Matches are judged in the data files (page structure known); the disk pass covers every byte.
   const record = { ...leakScanRecord(leak.originals, leak.publishedValuesRead, prepared ? leak.files : blob, leak.copies), bytesScanned: blob.bytesScanned };

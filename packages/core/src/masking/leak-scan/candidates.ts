@@ -33,7 +33,8 @@ export class CandidateWriter {
     b.writeUInt32LE(aux >>> 0, at + 8);
     b.writeUInt32LE(m >>> 0, at + 12);
     this.counts[partition]!++;
-    if ((this.used[partition] = at + RECORD) === b.length) this.flush(partition);
+    this.used[partition] = at + RECORD;
+    if (at + RECORD === b.length) this.flush(partition);
   }
 
   private flush(k: number): void {
@@ -66,8 +67,7 @@ export class CandidateWriter {
       const buf = Buffer.allocUnsafe(RECORD * BUFFER_RECORDS * 16);
       let seen = 0;
       for (;;) {
-        let n = 0;
-        for (let r; n < buf.length && (r = readSync(fd, buf, n, buf.length - n, null)) > 0; ) n += r;
+        const n = readFully(fd, buf, buf.length, null);
         if (n % RECORD !== 0) throw damaged();
         for (let at = 0; at < n; at += RECORD) yield [buf.readDoubleLE(at), buf.readUInt32LE(at + 8), buf.readUInt32LE(at + 12)];
         seen += n / RECORD;
@@ -106,8 +106,7 @@ export class RangeReader {
     if (from < this.start || to > this.start + this.block.length) {
       const length = Math.min(this.size - from, Math.max(1 << 20, to - from));
       const block = Buffer.allocUnsafe(length);
-      let n = 0;
-      for (let r; n < length && (r = readSync(this.fd!, block, n, length - n, from + n)) > 0; ) n += r;
+      const n = readFully(this.fd!, block, length, from);
       if (n < to - from) throw damaged();
       this.block = block.subarray(0, n);
       this.start = from;
@@ -118,6 +117,17 @@ export class RangeReader {
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
+  }
+}
+
+/** Up to `length` bytes into buf (fewer only at the end of the file), from `position` (null: the file's own position). */
+function readFully(fd: number, buf: Buffer, length: number, position: number | null): number {
+  let n = 0;
+  for (;;) {
+    const r = readSync(fd, buf, n, length - n, position === null ? null : position + n);
+    if (r <= 0) return n;
+    n += r;
+    if (n === length) return n;
   }
 }
 

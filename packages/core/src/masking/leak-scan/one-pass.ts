@@ -66,7 +66,9 @@ class MatchList {
 
 export interface OnePassStats {
   bytes: number;
+  /** Positions passing the filter; of them, those whose hash indexes some pattern (the rest: filter false positives). */
   candidates: number;
+  hashHits: number;
   matches: number;
   pass1Seconds: number;
   pass2Seconds: number;
@@ -79,7 +81,8 @@ function logPass(reporter: Reporter, what: string, s: OnePassStats): void {
   const rate = s.bytes > 0 ? ((100 * s.candidates) / s.bytes).toFixed(3) : "0";
   reporter.info(
     `Leak scan, ${what}: pass 1 ${mb(s.bytes)} MB in ${s.pass1Seconds.toFixed(1)} s (${(s.bytes / 1048576 / Math.max(s.pass1Seconds, 1e-6)).toFixed(0)} MB/s), ` +
-      `${s.candidates} candidates (${rate} % of positions); pass 2 ${s.matches} matches in ${s.pass2Seconds.toFixed(1)} s; ${rss()}`,
+      `${s.candidates} candidates (${rate} % of positions; ${s.candidates - s.hashHits} filter false positives, ${s.hashHits} on an indexed hash); ` +
+      `pass 2 ${s.matches} matches in ${s.pass2Seconds.toFixed(1)} s; ${rss()}`,
   );
 }
 
@@ -100,7 +103,7 @@ export function matchPublishedOnePass(index: WindowIndex, cache: CacheFile, cont
       },
     });
     writer.close();
-    const stats: OnePassStats = { bytes: cache.bytes, candidates: writer.total, matches: 0, pass1Seconds: seconds(t), pass2Seconds: 0 };
+    const stats: OnePassStats = { bytes: cache.bytes, candidates: writer.total, hashHits: 0, matches: 0, pass1Seconds: seconds(t), pass2Seconds: 0 };
     t = performance.now();
     // Pass 2: per partition, each candidate's leaf read back and the partition's patterns verified there.
     const matches = new MatchList();
@@ -112,7 +115,9 @@ export function matchPublishedOnePass(index: WindowIndex, cache: CacheFile, cont
         for (const [leafAt, within, m] of writer.read(k)) {
           const { buf, base, length } = leafOf(reader, leafAt);
           const lo = leafAt - base;
-          set.matchesAt(buf, lo + within, m, lo, lo + length, -lo, (x) => matches.push(leafAt, x.anchor, x.offset, x.length, x.tag, strongest[x.pattern]!));
+          stats.hashHits += set.matchesAt(buf, lo + within, m, lo, lo + length, -lo, (x) =>
+            matches.push(leafAt, x.anchor, x.offset, x.length, x.tag, strongest[x.pattern]!),
+          );
         }
       }
       stats.matches = matches.length;
@@ -194,7 +199,7 @@ export async function scanFilesOnePass(
     });
     tally.bytesScanned += bytes;
     writer.close();
-    const stats: OnePassStats = { bytes, candidates: writer.total, matches: 0, pass1Seconds: seconds(t), pass2Seconds: 0 };
+    const stats: OnePassStats = { bytes, candidates: writer.total, hashHits: 0, matches: 0, pass1Seconds: seconds(t), pass2Seconds: 0 };
     t = performance.now();
     // Pass 2: per partition, each candidate verified in the bytes around it (reach on both sides).
     const matches = new MatchList();
@@ -213,7 +218,7 @@ export async function scanFilesOnePass(
           }
           const { buf, base } = reader!.get(p - reach, p + reach + WINDOW);
           const hi = Math.min(buf.length, reader!.size - base);
-          set.matchesAt(buf, p - base, m, 0, hi, base, (x) => matches.push(f, x.anchor, x.offset, x.length, x.tag, first[x.pattern]!));
+          stats.hashHits += set.matchesAt(buf, p - base, m, 0, hi, base, (x) => matches.push(f, x.anchor, x.offset, x.length, x.tag, first[x.pattern]!));
         }
       } finally {
         reader?.close();

@@ -217,7 +217,8 @@ export class OriginalsSpill {
           at += RECORD_HEADER + len;
         }
       }
-      if (id !== batch.firstId + batch.count) throw new BuildError("the leak scan's spilled originals were cut short or changed on disk, so nothing was published. Build again.");
+      if (id !== batch.firstId + batch.count)
+        throw new BuildError("the leak scan's spilled originals were cut short or changed on disk, so nothing was published. Build again.");
     }
   }
 

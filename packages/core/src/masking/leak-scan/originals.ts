@@ -148,7 +148,8 @@ export class OriginalSet {
   windowIndex(budget: number, parent?: string): WindowIndex {
     if (this.#index) return this.#index;
     const spill = this.spill;
-    if (!spill?.forEachOriginal || spill.loadedBytes === undefined) throw new BuildError("internal: these originals are not spilled, so they have no one-pass index");
+    if (!spill?.forEachOriginal || spill.loadedBytes === undefined)
+      throw new BuildError("internal: these originals are not spilled, so they have no one-pass index");
     const partitions = 2 ** Math.max(0, Math.ceil(Math.log2(Math.max(1, spill.loadedBytes / Math.max(1, budget)))));
     const index = new WindowIndex(spill.searched, partitions, parent);
     try {

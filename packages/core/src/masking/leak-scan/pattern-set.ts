@@ -178,12 +178,15 @@ export class PatternSet {
   /**
    * The matches indexed by the window at buf[p] (of hash `m`, windowHash(buf, p)) that lie wholly
    * inside buf[lo, hi), verified byte for byte; offsets relative to `base` as scan() gives them.
+   * Returns how many patterns are indexed by that hash (0: the candidate was a filter false positive).
    */
-  matchesAt(buf: Uint8Array, p: number, m: number, lo: number, hi: number, base: number, onMatch: (m: PatternMatch) => void): void {
+  matchesAt(buf: Uint8Array, p: number, m: number, lo: number, hi: number, base: number, onMatch: (m: PatternMatch) => void): number {
     const { arena, offsets, heads, next, hashes, gramAt, tags } = this;
-    if (tags.length === 0) return;
+    if (tags.length === 0) return 0;
+    let sameHash = 0;
     for (let i = heads[m >>> this.tableShift]!; i >= 0; i = next[i]!) {
       if (hashes[i] !== m) continue;
+      sameHash++;
       const start = offsets[i]!;
       const len = offsets[i + 1]! - start;
       const at = p - gramAt[i]!;
@@ -192,6 +195,7 @@ export class PatternSet {
       while (k < len && arena[start + k] === buf[at + k]) k++;
       if (k === len) onMatch({ pattern: i, tag: tags[i]!, offset: base + at, length: len, anchor: base + p });
     }
+    return sameHash;
   }
 
   get size(): number {

@@ -192,8 +192,7 @@ export async function scanBlob(file: string, set: PatternSet | ScanPlan, tally: 
 
 /** Every regular file of a data directory, each hit named by the file's role (WAL, table, index …). */
 export async function scanDataFiles(root: string, set: PatternSet | ScanPlan, tally: ResidueTally): Promise<void> {
-  for (const f of await dataFileSources(root))
-    await scanStream(createReadStream(f.path, { highWaterMark: CHUNK }) as AsyncIterable<Buffer>, set, tally, f);
+  for (const f of await dataFileSources(root)) await scanStream(createReadStream(f.path, { highWaterMark: CHUNK }) as AsyncIterable<Buffer>, set, tally, f);
 }
 
 /** A file to scan and how its hits are named and explained. */

@@ -1,8 +1,8 @@
 // The one-pass leak scan's global filter: one bit array over the indexed windows of every pattern
 // (all originals, then the containers), probed at every position of the scanned bytes. Each
-// pattern is indexed by one of its windows, chosen over all patterns so that shared substrings
-// (an email domain) do not crowd one hash (a small saturating load sketch, as PatternSet does per
-// set). The first probe uses the rolling hash alone; a position passing it is hashed a second,
+// pattern is indexed by one of its windows, chosen over all patterns: the window fewest patterns
+// share (a saturating count of every window of every pattern), so a common substring ("@mail",
+// "xample") is nobody's index and its every occurrence in the data is no candidate. The first probe uses the rolling hash alone; a position passing it is hashed a second,
 // independent way for the other probes, so the costly part runs only on few positions.
 import { WINDOW, rawWindowHash, mix, rollHash } from "./pattern-set.js";
 
@@ -21,7 +21,10 @@ export function secondHash(buf: Uint8Array, at: number): number {
 export class WindowFilter {
   readonly bits: Uint32Array;
   readonly shift: number;
-  private readonly sketch: Uint8Array;
+  /** How many windows of all patterns hash to each slot (saturating): common substrings score high. */
+  private frequency: Uint8Array;
+  /** How many patterns are indexed by a window of each slot (saturating). */
+  private assigned: Uint8Array;
   private readonly sketchShift: number;
   patterns = 0;
 
@@ -32,32 +35,60 @@ export class WindowFilter {
     this.bits = new Uint32Array(2 ** filterBits / 32);
     const sketchBits = Math.min(MAX_SKETCH_BITS, Math.max(8, Math.ceil(Math.log2(Math.max(2, expected * 2)))));
     this.sketchShift = 32 - sketchBits;
-    this.sketch = new Uint8Array(2 ** sketchBits);
+    this.frequency = new Uint8Array(2 ** sketchBits);
+    this.assigned = new Uint8Array(2 ** sketchBits);
   }
 
   /**
-   * Index a pattern: choose its window (the first one whose hash is in an empty sketch slot, else
-   * the least crowded), set its bits, and return the window's offset and hash.
+   * Count every window of a pattern (call for all patterns before add()): a window many patterns
+   * share ("person", "xample") is common in the scanned bytes too, and would make every occurrence
+   * a candidate; add() indexes each pattern by its rarest window instead.
+   */
+  count(bytes: Uint8Array): void {
+    const { frequency, sketchShift } = this;
+    let h = rawWindowHash(bytes, 0);
+    const lastGram = Math.min(bytes.length - WINDOW, 0xffff);
+    for (let at = 0; ; ) {
+      const s = mix(h) >>> sketchShift;
+      if (frequency[s]! < 255) frequency[s]!++;
+      if (++at > lastGram) break;
+      h = rollHash(h, bytes[at - 1]!, bytes[at + WINDOW - 1]!);
+    }
+  }
+
+  /**
+   * Index a pattern: choose its window (the one fewest windows of all patterns share, then the
+   * one fewest patterns are indexed by, then the first), set its bits, and return the window's
+   * offset and hash.
    */
   add(bytes: Uint8Array): { at: number; m: number } {
+    const { frequency, assigned, sketchShift } = this;
     let h = rawWindowHash(bytes, 0);
     let best = mix(h);
     let bestAt = 0;
+    let bestScore = frequency[best >>> sketchShift]! * 256 + assigned[best >>> sketchShift]!;
     const lastGram = Math.min(bytes.length - WINDOW, 0xffff);
-    const { sketch, sketchShift } = this;
-    for (let at = 1; at <= lastGram && sketch[best >>> sketchShift]! > 0; at++) {
+    for (let at = 1; at <= lastGram && bestScore > 0; at++) {
       h = rollHash(h, bytes[at - 1]!, bytes[at + WINDOW - 1]!);
       const m = mix(h);
-      if (sketch[m >>> sketchShift]! < sketch[best >>> sketchShift]!) {
+      const score = frequency[m >>> sketchShift]! * 256 + assigned[m >>> sketchShift]!;
+      if (score < bestScore) {
         best = m;
         bestAt = at;
+        bestScore = score;
       }
     }
     const s = best >>> sketchShift;
-    if (sketch[s]! < 255) sketch[s]!++;
+    if (assigned[s]! < 255) assigned[s]!++;
     this.set(best, secondHash(bytes, bestAt));
     this.patterns++;
     return { at: bestAt, m: best };
+  }
+
+  /** The sketches are needed no more (every pattern added): their memory goes back. */
+  dropSketches(): void {
+    this.frequency = new Uint8Array(0);
+    this.assigned = new Uint8Array(0);
   }
 
   private set(m: number, g: number): void {
@@ -80,9 +111,9 @@ export class WindowFilter {
     return (bits[c >>> 5]! & (1 << (c & 31))) !== 0;
   }
 
-  /** Bytes held (filter and sketch), for the memory report. */
+  /** Bytes held (filter and sketches), for the memory report. */
   get bytes(): number {
-    return this.bits.byteLength + this.sketch.byteLength;
+    return this.bits.byteLength + this.frequency.byteLength + this.assigned.byteLength;
   }
 }
 

@@ -64,7 +64,16 @@ export class WindowIndex {
       const file = path.join(this.dir, `p${i}`);
       closeSync(openSync(file, "wx", 0o600));
       const iv = crypto.randomBytes(16);
-      return { file, iv, cipher: crypto.createCipheriv("aes-256-ctr", this.key, iv), pending: Buffer.allocUnsafe(FLUSH_AT + HEADER + 0xffff), used: 0, records: 0, bytes: 0, containers: [] };
+      return {
+        file,
+        iv,
+        cipher: crypto.createCipheriv("aes-256-ctr", this.key, iv),
+        pending: Buffer.allocUnsafe(FLUSH_AT + HEADER + 0xffff),
+        used: 0,
+        records: 0,
+        bytes: 0,
+        containers: [],
+      };
     });
   }
 
@@ -79,6 +88,12 @@ export class WindowIndex {
 
   /** Every original from `read` (UTF-8 and UTF-16LE patterns, tagged by `tagOf`: OriginalSet's tags), once. */
   addOriginals(read: OriginalsReader, tagOf: (id: number, utf16: boolean) => number): void {
+    const { filter } = this;
+    read((utf8) => {
+      filter.count(utf8);
+      const utf16 = Buffer.from(Buffer.from(utf8.buffer, utf8.byteOffset, utf8.length).toString("utf8"), "utf16le");
+      if (utf16.length >= 6) filter.count(utf16);
+    });
     read((utf8, id, first, strongest) => {
       this.addOriginal(utf8, tagOf(id, false), first, strongest);
       const utf16 = Buffer.from(Buffer.from(utf8.buffer, utf8.byteOffset, utf8.length).toString("utf8"), "utf16le");
@@ -124,6 +139,7 @@ export class WindowIndex {
   addContainers(c: PatternParts): void {
     if (this.containersAdded) throw new Error("internal: the leak scan's containers were added to its index twice");
     this.containersAdded = true;
+    for (let k = 0; k < c.tags.length; k++) this.filter.count(c.arena.subarray(c.offsets[k]!, c.offsets[k + 1]!));
     for (let k = 0; k < c.tags.length; k++) {
       const bytes = c.arena.subarray(c.offsets[k]!, c.offsets[k + 1]!);
       const { at, m } = this.filter.add(bytes);
@@ -131,6 +147,7 @@ export class WindowIndex {
       this.maxLength = Math.max(this.maxLength, bytes.length);
       this.containerPatterns++;
     }
+    this.filter.dropSketches(); // no pattern comes after the containers
   }
 
   /** Partition k's originals (and its containers, when added), indexed by the windows chosen for them. */
