@@ -66,6 +66,8 @@ class MatchList {
 
 export interface OnePassStats {
   bytes: number;
+  /** Window positions hashed in pass 1: each once, whatever the number of partitions. */
+  positions: number;
   /** Positions passing the filter; of them, those whose hash indexes some pattern (the rest: filter false positives). */
   candidates: number;
   hashHits: number;
@@ -95,15 +97,16 @@ export function matchPublishedOnePass(index: WindowIndex, cache: CacheFile, cont
   try {
     // Pass 1: each stored leaf's windows (a match lies inside one leaf), by its offset in the file.
     let cursor = 0;
+    let positions = 0;
     replayCacheFile(cache, {
       addStored(buf, lo, hi) {
         const leafAt = cursor + 8;
         cursor = leafAt + (hi - lo);
-        filterWindows(index.filter, buf, lo, hi - WINDOW, (p, m) => writer.add(index.partitionOf(m), leafAt, p - lo, m));
+        positions += filterWindows(index.filter, buf, lo, hi - WINDOW, (p, m) => writer.add(index.partitionOf(m), leafAt, p - lo, m));
       },
     });
     writer.close();
-    const stats: OnePassStats = { bytes: cache.bytes, candidates: writer.total, hashHits: 0, matches: 0, pass1Seconds: seconds(t), pass2Seconds: 0 };
+    const stats: OnePassStats = { bytes: cache.bytes, positions, candidates: writer.total, hashHits: 0, matches: 0, pass1Seconds: seconds(t), pass2Seconds: 0 };
     t = performance.now();
     // Pass 2: per partition, each candidate's leaf read back and the partition's patterns verified there.
     const matches = new MatchList();
@@ -175,6 +178,7 @@ export async function scanFilesOnePass(
   const writer = new CandidateWriter(index.dir, "files", index.partitions);
   try {
     let bytes = 0;
+    let positions = 0;
     const chunk = Buffer.allocUnsafe(4 * 1024 * 1024 + WINDOW);
     sources.forEach((source, f) => {
       // Pass 1: the file read once, in chunks that keep the last WINDOW − 1 bytes of the one before.
@@ -187,7 +191,7 @@ export async function scanFilesOnePass(
           if (n === 0) break;
           bytes += n;
           const have = carry + n;
-          filterWindows(index.filter, chunk, 0, have - WINDOW, (p, m) => writer.add(index.partitionOf(m), base + p, f, m));
+          positions += filterWindows(index.filter, chunk, 0, have - WINDOW, (p, m) => writer.add(index.partitionOf(m), base + p, f, m));
           carry = Math.min(WINDOW - 1, have);
           chunk.copy(chunk, 0, have - carry, have);
           base += have - carry;
@@ -199,7 +203,7 @@ export async function scanFilesOnePass(
     });
     tally.bytesScanned += bytes;
     writer.close();
-    const stats: OnePassStats = { bytes, candidates: writer.total, hashHits: 0, matches: 0, pass1Seconds: seconds(t), pass2Seconds: 0 };
+    const stats: OnePassStats = { bytes, positions, candidates: writer.total, hashHits: 0, matches: 0, pass1Seconds: seconds(t), pass2Seconds: 0 };
     t = performance.now();
     // Pass 2: per partition, each candidate verified in the bytes around it (reach on both sides).
     const matches = new MatchList();

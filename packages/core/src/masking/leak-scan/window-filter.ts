@@ -117,9 +117,9 @@ export class WindowFilter {
   }
 }
 
-/** Every window starting in buf[from, to] (each lying wholly in buf) that passes the filter, as (position, hash). */
-export function filterWindows(filter: WindowFilter, buf: Uint8Array, from: number, to: number, onCandidate: (p: number, m: number) => void): void {
-  if (from > to) return;
+/** Every window starting in buf[from, to] (each lying wholly in buf) that passes the filter, as (position, hash); returns the windows hashed. */
+export function filterWindows(filter: WindowFilter, buf: Uint8Array, from: number, to: number, onCandidate: (p: number, m: number) => void): number {
+  if (from > to) return 0;
   const { bits, shift } = filter;
   let h = rawWindowHash(buf, from);
   for (let p = from; ; ) {
@@ -129,4 +129,5 @@ export function filterWindows(filter: WindowFilter, buf: Uint8Array, from: numbe
     if (++p > to) break;
     h = rollHash(h, buf[p - 1]!, buf[p + WINDOW - 1]!);
   }
+  return to - from + 1;
 }
