@@ -3,7 +3,7 @@
 // of fake-masking-target.ts: copies of masked data in unmasked columns stop the build, originals
 // spilled past the memory budget are searched batch by batch, and a disk that stores an original
 // stops it while one holding only what was published passes.
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -180,6 +180,29 @@ describe("originals past the memory budget", () => {
       if (previous === undefined) delete process.env.TMPDIR;
       else process.env.TMPDIR = previous;
     }
+  });
+
+  it("keep every temporary file (originals spill, published data, one-pass partitions) private under the build's work directory, and remove them", async () => {
+    const work = path.join(dir, "work");
+    mkdirSync(work);
+    const ours = () =>
+      readdirSync(work)
+        .filter((f) => f.startsWith("dbclone-"))
+        .sort();
+    const target = new FakeMaskingTarget("shop", tables(CUSTOMERS));
+    const during: string[][] = [];
+    target.duringRead = () => void during.push(ours().map((f) => `${f.replace(/-\w+$/, "")} ${(statSync(path.join(work, f)).mode & 0o777).toString(8)}`));
+    const r = await mask(target, POLICY, { originalsBudget: budget, jobs: 1, tempDir: work });
+    expect(during[0]).toEqual(["dbclone-originals 700", "dbclone-published 700"]);
+    expect(ours().map((f) => f.replace(/-\w+$/, ""))).toEqual(["dbclone-leak-index", "dbclone-originals"]); // kept for the data files and the disk
+    mkdirSync(path.join(dir, "data"));
+    writeFileSync(path.join(dir, "data", "16384"), Buffer.alloc(8192));
+    await scanDataFilesForLeaks(path.join(dir, "data"), r.leak!);
+    await leakScanOrFail(disk(Buffer.alloc(4096)), r.run, silentReporter, r.leak);
+    expect(ours()).toEqual([]);
+    const failing = new FakeMaskingTarget("shop", tables(CUSTOMERS, [tickets(`forwarded from ${email(0)}`)]));
+    await expect(mask(failing, POLICY, { originalsBudget: budget, jobs: 1, tempDir: work })).rejects.toThrow(LeakFoundError);
+    expect(ours()).toEqual([]);
   });
 
   it("a failure while the published data is read refuses to publish, and the file goes", async () => {

@@ -28,7 +28,9 @@ const COLUMN_OF = (id: number) => id % 3;
 /** An index of `values` (ids in order) in `partitions` partitions, under dir. */
 function indexOf(values: (string | Buffer)[], partitions: number): WindowIndex {
   const index = new WindowIndex(values.length, partitions, dir);
-  index.addOriginals((each) => values.forEach((v, id) => each(Buffer.from(v), id, COLUMN_OF(id), COLUMN_OF(id))), tagOfOriginal);
+  index.addOriginals((each) => {
+    for (const [id, v] of values.entries()) each(Buffer.from(v), id, COLUMN_OF(id), COLUMN_OF(id));
+  }, tagOfOriginal);
   return index;
 }
 
@@ -193,7 +195,9 @@ describe("the one-pass match of the published data", () => {
     // collectOriginals numbers by column: the index reads the same ids in the same order.
     const byId: string[] = sources.flatMap((_, c) => ORIGINALS.filter((_, id) => COLUMN_OF(id) === c));
     const index = new WindowIndex(byId.length, 8, dir);
-    index.addOriginals((each) => byId.forEach((v, id) => each(Buffer.from(v), id, all.sourceOf[id]!, all.strongestSourceOf[id]!)), tagOfOriginal);
+    index.addOriginals((each) => {
+      for (const [id, v] of byId.entries()) each(Buffer.from(v), id, all.sourceOf[id]!, all.strongestSourceOf[id]!);
+    }, tagOfOriginal);
     const direct = new LogicalContent(all);
     for (const [v, o] of VALUES) direct.addValue(textLeaves(v), o);
     const cache = new PublishedCache(dir);

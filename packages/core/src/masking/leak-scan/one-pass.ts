@@ -118,9 +118,10 @@ export function matchPublishedOnePass(index: WindowIndex, cache: CacheFile, cont
         for (const [leafAt, within, m] of writer.read(k)) {
           const { buf, base, length } = leafOf(reader, leafAt);
           const lo = leafAt - base;
-          stats.hashHits += set.matchesAt(buf, lo + within, m, lo, lo + length, -lo, (x) =>
+          const sameHash = set.matchesAt(buf, lo + within, m, lo, lo + length, -lo, (x) =>
             matches.push(leafAt, x.anchor, x.offset, x.length, x.tag, strongest[x.pattern]!),
           );
+          if (sameHash > 0) stats.hashHits++;
         }
       }
       stats.matches = matches.length;
@@ -222,7 +223,8 @@ export async function scanFilesOnePass(
           }
           const { buf, base } = reader!.get(p - reach, p + reach + WINDOW);
           const hi = Math.min(buf.length, reader!.size - base);
-          stats.hashHits += set.matchesAt(buf, p - base, m, 0, hi, base, (x) => matches.push(f, x.anchor, x.offset, x.length, x.tag, first[x.pattern]!));
+          const sameHash = set.matchesAt(buf, p - base, m, 0, hi, base, (x) => matches.push(f, x.anchor, x.offset, x.length, x.tag, first[x.pattern]!));
+          if (sameHash > 0) stats.hashHits++;
         }
       } finally {
         reader?.close();

@@ -54,8 +54,10 @@ export class OriginalsSpill {
     readonly sources: OriginalSource[],
     bucketCount: number,
     private readonly budget: number,
+    /** Where the private directory goes (the build's work directory, which gc removes after a crash). */
+    parent?: string,
   ) {
-    this.temp = makePrivateTempDir("dbclone-originals-");
+    this.temp = makePrivateTempDir("dbclone-originals-", parent);
     this.dir = this.temp.path;
     this.buckets = Array.from({ length: bucketCount }, (_, i) => ({
       file: path.join(this.dir, `b${i}`),
