@@ -99,8 +99,11 @@ export class WindowIndex {
       const utf16 = Buffer.from(Buffer.from(utf8.buffer, utf8.byteOffset, utf8.length).toString("utf8"), "utf16le");
       if (utf16.length >= 6) this.addOriginal(utf16, tagOf(id, true), first, strongest);
     });
-    for (const p of this.parts) this.flush(p);
-    for (const p of this.parts) p.cipher = undefined;
+    for (const p of this.parts) {
+      this.flush(p);
+      p.cipher = undefined;
+      p.pending = Buffer.alloc(0); // sealed: its write buffer goes back
+    }
   }
 
   private addOriginal(bytes: Uint8Array, tag: number, first: number, strongest: number): void {
