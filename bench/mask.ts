@@ -189,7 +189,9 @@ async function main(): Promise<void> {
         : await measured(dataDir, async () => {
             const t = performance.now();
             const prepared = await prepareLeakScan(target, resolved, run.originals, leakReporter, jobs, { tempDir: work });
-            console.log(`leak scan: published data read in ${run.originals.batchCount} batch(es), ${((performance.now() - t) / 1000).toFixed(1)} s`);
+            console.log(
+              `leak scan: published data read and matched (${run.originals.batchCount} batch(es) of originals), ${((performance.now() - t) / 1000).toFixed(1)} s`,
+            );
             await scanDataFilesForLeaks(path.join(dataDir, "base", String(oid)), prepared);
             console.log(`leak scan: data files scanned, ${((performance.now() - t) / 1000).toFixed(1)} s in all`);
             return prepared;

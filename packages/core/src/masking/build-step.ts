@@ -244,6 +244,7 @@ async function scanInBatches(leak: PreparedLeakScan, tally: ResidueTally, scan: 
 
 /** The one-pass index of spilled originals (built once, on first use), logged with its size. */
 function leakIndex(originals: OriginalSet, space: LeakScanSpace, reporter: Reporter): WindowIndex {
+  if (originals.hasWindowIndex) return originals.windowIndex(space.budget ?? ORIGINALS_BUDGET, space.tempDir);
   const t = performance.now();
   const index = originals.windowIndex(space.budget ?? ORIGINALS_BUDGET, space.tempDir);
   reporter.info(

@@ -136,6 +136,11 @@ export class OriginalSet {
 
   #index?: WindowIndex;
 
+  /** Whether windowIndex() was built (and not yet disposed). */
+  get hasWindowIndex(): boolean {
+    return this.#index !== undefined;
+  }
+
   /** Whether the spilled originals can be scanned in one pass (windowIndex()). */
   get onePass(): boolean {
     return this.spill?.forEachOriginal !== undefined && this.spill.loadedBytes !== undefined;
