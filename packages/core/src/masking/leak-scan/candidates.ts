@@ -58,8 +58,8 @@ export class CandidateWriter {
     }
   }
 
-  /** Partition k's candidates in the order written; throws if the file is not what was written. */
-  *read(k: number): Generator<[position: number, aux: number, m: number]> {
+  /** Partition k's candidates in the order written (no object per candidate); throws if the file is not what was written. */
+  read(k: number, each: (position: number, aux: number, m: number) => void): void {
     if (!this.closed) throw new Error("internal: leak-scan candidates read before they were all written");
     const fd = openSync(this.files[k]!, "r");
     try {
@@ -69,7 +69,7 @@ export class CandidateWriter {
       for (;;) {
         const n = readFully(fd, buf, buf.length, null);
         if (n % RECORD !== 0) throw damaged();
-        for (let at = 0; at < n; at += RECORD) yield [buf.readDoubleLE(at), buf.readUInt32LE(at + 8), buf.readUInt32LE(at + 12)];
+        for (let at = 0; at < n; at += RECORD) each(buf.readDoubleLE(at), buf.readUInt32LE(at + 8), buf.readUInt32LE(at + 12));
         seen += n / RECORD;
         if (n < buf.length) break;
       }

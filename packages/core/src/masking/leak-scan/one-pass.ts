@@ -15,7 +15,7 @@ import type { LogicalContent } from "./explain.js";
 import type { CacheFile } from "./published-cache.js";
 import { replayCacheFile } from "./published-cache.js";
 import { HitJudge, type FileSource, type ResidueTally } from "./residue-scan.js";
-import { WINDOW } from "./pattern-set.js";
+import { WINDOW, type PatternMatch } from "./pattern-set.js";
 import { filterWindows } from "./window-filter.js";
 import type { WindowIndex } from "./window-index.js";
 
@@ -115,14 +115,14 @@ export function matchPublishedOnePass(index: WindowIndex, cache: CacheFile, cont
       for (let k = 0; k < index.partitions; k++) {
         if (writer.counts[k] === 0) continue;
         const { set, strongest } = index.load(k);
-        for (const [leafAt, within, m] of writer.read(k)) {
+        let leaf = 0; // the candidate's leaf, for the one callback below (no closure per candidate)
+        const found = (x: PatternMatch) => matches.push(leaf, x.anchor, x.offset, x.length, x.tag, strongest[x.pattern]!);
+        writer.read(k, (leafAt, within, m) => {
+          leaf = leafAt;
           const { buf, base, length } = leafOf(reader, leafAt);
           const lo = leafAt - base;
-          const sameHash = set.matchesAt(buf, lo + within, m, lo, lo + length, -lo, (x) =>
-            matches.push(leafAt, x.anchor, x.offset, x.length, x.tag, strongest[x.pattern]!),
-          );
-          if (sameHash > 0) stats.hashHits++;
-        }
+          if (set.matchesAt(buf, lo + within, m, lo, lo + length, -lo, found) > 0) stats.hashHits++;
+        });
       }
       stats.matches = matches.length;
       // In the cache's order, leaf by leaf: what a scan of each leaf against all originals gives.
@@ -215,7 +215,8 @@ export async function scanFilesOnePass(
       let file = -1;
       let reader: RangeReader | undefined;
       try {
-        for (const [p, f, m] of writer.read(k)) {
+        const found = (x: PatternMatch) => matches.push(file, x.anchor, x.offset, x.length, x.tag, first[x.pattern]!);
+        writer.read(k, (p, f, m) => {
           if (f !== file) {
             reader?.close();
             reader = new RangeReader(sources[f]!.path);
@@ -223,9 +224,8 @@ export async function scanFilesOnePass(
           }
           const { buf, base } = reader!.get(p - reach, p + reach + WINDOW);
           const hi = Math.min(buf.length, reader!.size - base);
-          const sameHash = set.matchesAt(buf, p - base, m, 0, hi, base, (x) => matches.push(f, x.anchor, x.offset, x.length, x.tag, first[x.pattern]!));
-          if (sameHash > 0) stats.hashHits++;
-        }
+          if (set.matchesAt(buf, p - base, m, 0, hi, base, found) > 0) stats.hashHits++;
+        });
       } finally {
         reader?.close();
       }
