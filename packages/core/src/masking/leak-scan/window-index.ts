@@ -89,14 +89,15 @@ export class WindowIndex {
   /** Every original from `read` (UTF-8 and UTF-16LE patterns, tagged by `tagOf`: OriginalSet's tags), once. */
   addOriginals(read: OriginalsReader, tagOf: (id: number, utf16: boolean) => number): void {
     const { filter } = this;
+    const scratch = Buffer.allocUnsafe(2 * 0xffff);
     read((utf8) => {
       filter.count(utf8);
-      const utf16 = Buffer.from(Buffer.from(utf8.buffer, utf8.byteOffset, utf8.length).toString("utf8"), "utf16le");
+      const utf16 = utf16Of(utf8, scratch);
       if (utf16.length >= 6) filter.count(utf16);
     });
     read((utf8, id, first, strongest) => {
       this.addOriginal(utf8, tagOf(id, false), first, strongest);
-      const utf16 = Buffer.from(Buffer.from(utf8.buffer, utf8.byteOffset, utf8.length).toString("utf8"), "utf16le");
+      const utf16 = utf16Of(utf8, scratch);
       if (utf16.length >= 6) this.addOriginal(utf16, tagOf(id, true), first, strongest);
     });
     for (const p of this.parts) {
@@ -204,6 +205,18 @@ export class WindowIndex {
   dispose(): void {
     this.temp.remove();
   }
+}
+
+/** The UTF-16LE form of UTF-8 bytes (as the spill and collectOriginals make it); ASCII without a string, into `scratch` (valid until the next call). */
+function utf16Of(utf8: Uint8Array, scratch: Buffer): Uint8Array {
+  let ascii = utf8.length * 2 <= scratch.length;
+  for (let i = 0; ascii && i < utf8.length; i++) ascii = utf8[i]! < 0x80;
+  if (!ascii) return Buffer.from(Buffer.from(utf8.buffer, utf8.byteOffset, utf8.length).toString("utf8"), "utf16le");
+  for (let i = 0; i < utf8.length; i++) {
+    scratch[2 * i] = utf8[i]!;
+    scratch[2 * i + 1] = 0;
+  }
+  return scratch.subarray(0, 2 * utf8.length);
 }
 
 function damaged(): BuildError {
