@@ -21,10 +21,12 @@ export function secondHash(buf: Uint8Array, at: number): number {
 export class WindowFilter {
   readonly bits: Uint32Array;
   readonly shift: number;
-  /** How many windows of all patterns hash to each slot (saturating): common substrings score high. */
-  private frequency: Uint8Array;
-  /** How many patterns are indexed by a window of each slot (saturating). */
-  private assigned: Uint8Array;
+  /**
+   * Per slot, high byte: how many windows of all patterns hash there (saturating: common
+   * substrings score high); low byte: how many patterns are indexed by a window there. One array,
+   * so choosing a window costs one memory access per window.
+   */
+  private score: Uint16Array;
   private readonly sketchShift: number;
   patterns = 0;
 
@@ -35,8 +37,7 @@ export class WindowFilter {
     this.bits = new Uint32Array(2 ** filterBits / 32);
     const sketchBits = Math.min(MAX_SKETCH_BITS, Math.max(8, Math.ceil(Math.log2(Math.max(2, expected * 2)))));
     this.sketchShift = 32 - sketchBits;
-    this.frequency = new Uint8Array(2 ** sketchBits);
-    this.assigned = new Uint8Array(2 ** sketchBits);
+    this.score = new Uint16Array(2 ** sketchBits);
   }
 
   /**
@@ -45,12 +46,12 @@ export class WindowFilter {
    * a candidate; add() indexes each pattern by its rarest window instead.
    */
   count(bytes: Uint8Array): void {
-    const { frequency, sketchShift } = this;
+    const { score, sketchShift } = this;
     let h = rawWindowHash(bytes, 0);
     const lastGram = Math.min(bytes.length - WINDOW, 0xffff);
     for (let at = 0; ; ) {
       const s = mix(h) >>> sketchShift;
-      if (frequency[s]! < 255) frequency[s]!++;
+      if (score[s]! < 0xff00) score[s]! += 0x100;
       if (++at > lastGram) break;
       h = rollHash(h, bytes[at - 1]!, bytes[at + WINDOW - 1]!);
     }
@@ -62,24 +63,24 @@ export class WindowFilter {
    * offset and hash.
    */
   add(bytes: Uint8Array): { at: number; m: number } {
-    const { frequency, assigned, sketchShift } = this;
+    const { score, sketchShift } = this;
     let h = rawWindowHash(bytes, 0);
     let best = mix(h);
     let bestAt = 0;
-    let bestScore = frequency[best >>> sketchShift]! * 256 + assigned[best >>> sketchShift]!;
+    let bestScore = score[best >>> sketchShift]!;
     const lastGram = Math.min(bytes.length - WINDOW, 0xffff);
     for (let at = 1; at <= lastGram && bestScore > 0; at++) {
       h = rollHash(h, bytes[at - 1]!, bytes[at + WINDOW - 1]!);
       const m = mix(h);
-      const score = frequency[m >>> sketchShift]! * 256 + assigned[m >>> sketchShift]!;
-      if (score < bestScore) {
+      const here = score[m >>> sketchShift]!;
+      if (here < bestScore) {
         best = m;
         bestAt = at;
-        bestScore = score;
+        bestScore = here;
       }
     }
     const s = best >>> sketchShift;
-    if (assigned[s]! < 255) assigned[s]!++;
+    if ((score[s]! & 0xff) < 0xff) score[s]!++;
     this.set(best, secondHash(bytes, bestAt));
     this.patterns++;
     return { at: bestAt, m: best };
@@ -87,8 +88,7 @@ export class WindowFilter {
 
   /** The sketches are needed no more (every pattern added): their memory goes back. */
   dropSketches(): void {
-    this.frequency = new Uint8Array(0);
-    this.assigned = new Uint8Array(0);
+    this.score = new Uint16Array(0);
   }
 
   private set(m: number, g: number): void {
@@ -113,7 +113,7 @@ export class WindowFilter {
 
   /** Bytes held (filter and sketches), for the memory report. */
   get bytes(): number {
-    return this.bits.byteLength + this.frequency.byteLength + this.assigned.byteLength;
+    return this.bits.byteLength + this.score.byteLength;
   }
 }
 
