@@ -90,7 +90,8 @@ export class CandidateWriter {
 /** Reads byte ranges of one file, ascending, through a cached block (the candidates come sorted). */
 export class RangeReader {
   private block = Buffer.alloc(0);
-  private start = 0;
+  /** The file offset of the buffer get() returned last (no object per call: candidates are millions). */
+  base = 0;
   private fd: number | undefined;
   readonly size: number;
 
@@ -99,19 +100,19 @@ export class RangeReader {
     this.size = fstatSync(this.fd).size;
   }
 
-  /** A buffer holding file[from, to) (clipped to the file) and the file offset of its first byte. */
-  get(from: number, to: number): { buf: Buffer; base: number } {
+  /** A buffer holding file[from, to) (clipped to the file); its first byte is at file offset `base`. */
+  get(from: number, to: number): Buffer {
     from = Math.max(0, from);
     to = Math.min(this.size, to);
-    if (from < this.start || to > this.start + this.block.length) {
+    if (from < this.base || to > this.base + this.block.length) {
       const length = Math.min(this.size - from, Math.max(1 << 20, to - from));
       const block = Buffer.allocUnsafe(length);
       const n = readFully(this.fd!, block, length, from);
       if (n < to - from) throw damaged();
       this.block = block.subarray(0, n);
-      this.start = from;
+      this.base = from;
     }
-    return { buf: this.block, base: this.start };
+    return this.block;
   }
 
   close(): void {

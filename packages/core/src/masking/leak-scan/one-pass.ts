@@ -111,17 +111,18 @@ export function matchPublishedOnePass(index: WindowIndex, cache: CacheFile, cont
     // Pass 2: per partition, each candidate's leaf read back and the partition's patterns verified there.
     const matches = new MatchList();
     const reader = new RangeReader(cache.file);
+    const leaf = new LeafReader(reader);
     try {
       for (let k = 0; k < index.partitions; k++) {
         if (writer.counts[k] === 0) continue;
         const { set, strongest } = index.load(k);
-        let leaf = 0; // the candidate's leaf, for the one callback below (no closure per candidate)
-        const found = (x: PatternMatch) => matches.push(leaf, x.anchor, x.offset, x.length, x.tag, strongest[x.pattern]!);
+        let at = 0; // the candidate's leaf, for the one callback below (no closure per candidate)
+        const found = (x: PatternMatch) => matches.push(at, x.anchor, x.offset, x.length, x.tag, strongest[x.pattern]!);
         writer.read(k, (leafAt, within, m) => {
-          leaf = leafAt;
-          const { buf, base, length } = leafOf(reader, leafAt);
-          const lo = leafAt - base;
-          if (set.matchesAt(buf, lo + within, m, lo, lo + length, -lo, found) > 0) stats.hashHits++;
+          at = leafAt;
+          leaf.read(leafAt);
+          const { lo } = leaf;
+          if (set.matchesAt(leaf.buf, lo + within, m, lo, lo + leaf.length, -lo, found) > 0) stats.hashHits++;
         });
       }
       stats.matches = matches.length;
@@ -131,8 +132,8 @@ export function matchPublishedOnePass(index: WindowIndex, cache: CacheFile, cont
         const leafAt = matches.where[order[i]!]!;
         let j = i;
         while (j < order.length && matches.where[order[j]!] === leafAt) j++;
-        const { buf, base, length, origin } = leafOf(reader, leafAt);
-        const lo = leafAt - base;
+        leaf.read(leafAt);
+        const { buf, lo, length, origin } = leaf;
         const from = i;
         content.addStoredMatches(buf, lo, lo + length, length <= 127 ? 1 : 4, cache.origins[origin]!, (found) => {
           for (let x = from; x < j; x++) {
@@ -153,13 +154,24 @@ export function matchPublishedOnePass(index: WindowIndex, cache: CacheFile, cont
   }
 }
 
-/** The leaf stored at `leafAt` (its record header is the 8 bytes before it), read through `reader`. */
-function leafOf(reader: RangeReader, leafAt: number) {
-  const head = reader.get(leafAt - 8, leafAt);
-  const origin = head.buf.readUInt32LE(leafAt - 8 - head.base);
-  const length = head.buf.readUInt32LE(leafAt - 4 - head.base);
-  const { buf, base } = reader.get(leafAt, leafAt + length);
-  return { buf, base, length, origin };
+/** The leaf stored at an offset of the cache file (its record header is the 8 bytes before it): one object, reused. */
+class LeafReader {
+  buf: Buffer = Buffer.alloc(0);
+  /** Index in buf of the leaf's first byte. */
+  lo = 0;
+  length = 0;
+  origin = 0;
+
+  constructor(private readonly reader: RangeReader) {}
+
+  read(leafAt: number): void {
+    const r = this.reader;
+    const head = r.get(leafAt - 8, leafAt);
+    this.origin = head.readUInt32LE(leafAt - 8 - r.base);
+    this.length = head.readUInt32LE(leafAt - 4 - r.base);
+    this.buf = r.get(leafAt, leafAt + this.length);
+    this.lo = leafAt - r.base;
+  }
 }
 
 /**
@@ -222,7 +234,8 @@ export async function scanFilesOnePass(
             reader = new RangeReader(sources[f]!.path);
             file = f;
           }
-          const { buf, base } = reader!.get(p - reach, p + reach + WINDOW);
+          const buf = reader!.get(p - reach, p + reach + WINDOW);
+          const base = reader!.base;
           const hi = Math.min(buf.length, reader!.size - base);
           if (set.matchesAt(buf, p - base, m, 0, hi, base, found) > 0) stats.hashHits++;
         });
