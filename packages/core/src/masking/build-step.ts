@@ -50,7 +50,7 @@ export interface PreparedLeakScan {
   /**
    * Originals and containers (stored forms of published values holding an original), and whole
    * published originals. Only when the originals fit in memory (one batch): spilled originals are
-   * scanned batch by batch (scanDataFilesForLeaks, leakScanOrFail), and reading `plan` throws.
+   * scanned in one pass through their index (scanDataFilesForLeaks, leakScanOrFail), and reading `plan` throws.
    */
   plan: ScanPlan;
   /** The published data's containers, copies and whole values (the per-batch plans are made from it). */
@@ -216,7 +216,7 @@ export async function prepareLeakScan(
   return Object.defineProperty(whole, "plan", {
     enumerable: false,
     get: () => {
-      throw new NothingToScanError("internal: spilled originals are scanned batch by batch, not with one plan");
+      throw new NothingToScanError("internal: spilled originals are scanned in one pass through their index, not with one plan");
     },
   }) as PreparedLeakScan;
 }

@@ -2,7 +2,7 @@
 // values passes (no second read of the tables, no Set of strings in Node): the same OriginalSet
 // collectOriginals() builds from whole columns, deduplicated by a hash table over the pattern arena.
 // Past a memory budget the originals go to an encrypted spill on disk (originals-spill.ts) and the
-// leak scan reads them batch by batch.
+// leak scan indexes them for one pass (window-index.ts).
 import { isHighCardinality, OriginalSet, tagOfOriginal, type OriginalSource } from "./originals.js";
 import { bytesPerOriginal, OriginalsSpill, type DedupeRunner } from "./originals-spill.js";
 import { PatternSetBuilder, WINDOW } from "./pattern-set.js";

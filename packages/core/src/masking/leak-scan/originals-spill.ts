@@ -1,9 +1,11 @@
 // Originals past a memory budget, kept outside Node's heap until the sealed disk is scanned: hash
-// buckets in a private temporary directory (mode 0700), encrypted with AES-256-CTR under a key
+// buckets in a private directory (mode 0700, under the build's work directory), encrypted with AES-256-CTR under a key
 // that lives only in this process's memory, removed by dispose() and, as a backstop, when the
 // process exits. At the end of the stream each bucket is deduplicated and sorted (ids are then
 // deterministic, whatever order the families arrived in) and the buckets are grouped into
-// batches of at most `budget` bytes: the leak scan loads one batch at a time (multi-pass).
+// batches of at most `budget` bytes (ids follow them). The one-pass leak scan reads them all once,
+// in id order (forEachOriginal), into its index (window-index.ts); loadParts() serves the older
+// per-batch path.
 import crypto from "node:crypto";
 import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
 import path from "node:path";

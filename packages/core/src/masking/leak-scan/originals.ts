@@ -79,7 +79,7 @@ export class OriginalSet {
     distinctTotal: number,
     /** The id of this set's first original: a batch of spilled originals starts past 0. */
     readonly firstId = 0,
-    /** Originals past the memory budget, kept outside the heap: read batch by batch (batches()). */
+    /** Originals past the memory budget, kept outside the heap: indexed for one pass (windowIndex()), or read batch by batch (batches()). */
     private readonly spill?: OriginalsSpillReader,
   ) {
     this.#patterns = patterns;
