@@ -166,7 +166,7 @@ export async function prepareLeakScan(
     publishedValuesRead = content!.valuesRead;
   } else {
     // Spilled originals: the published data is read from the server once, into a private file,
-    // and each batch is matched against that file (containers and copies add up), on the workers.
+    // which is matched in one pass against all originals (their index: leak-scan/one-pass.ts).
     const cache = new PublishedCache(space.tempDir);
     try {
       const read = performance.now();
