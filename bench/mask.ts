@@ -2,7 +2,7 @@
 // dbclone's streamed masking of customers (unique email, first/last name, phone, street, birth
 // date) and orders (email, a foreign key to customers) against a bare md5 UPDATE of the same
 // columns on an identical copy; the mapping alone (worker pool, no SQL); then the leak scan's
-// memory-bounded half of a build (published data read once and matched per batch of originals, the masked
+// memory-bounded half of a build (published data read once and matched in one pass against all originals, the masked
 // database's data files scanned, after the scrub's VACUUM FULL); the Node process's peak RSS per
 // phase; the load average. Writes bench/results/mask.json.
 import { chmod, mkdtemp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -14,16 +14,19 @@ import { ADMIN_USER, findBinaries, initDataDir, PostgresEngine, startBuildServer
 import { defaultJobs, parsePolicy, prepareLeakScan, resolvePolicy, scanDataFilesForLeaks, startMappingPool } from "../packages/core/src/masking/index.js";
 import { silentReporter, type Reporter } from "../packages/core/src/reporter.js";
 
-// `--mask-only`: skip the leak-scan phase (the published data matched and the data files scanned once per batch).
+// `--mask-only`: skip the leak-scan phase (the published data matched and the data files scanned).
 const maskOnly = process.argv.includes("--mask-only");
 // `--trace`: print the masking's info lines with the seconds since the run started (where the time goes).
 const t0 = performance.now();
+const stamp = () => `[${((performance.now() - t0) / 1000).toFixed(1)} s, ${(process.memoryUsage.rss() / 1048576).toFixed(0)} MB RSS]`;
 const traceReporter: Reporter = {
   ...silentReporter,
-  info: (m) => console.log(`[${((performance.now() - t0) / 1000).toFixed(1)} s] ${m}`),
-  debug: (m) => console.log(`[${((performance.now() - t0) / 1000).toFixed(1)} s] ${m}`),
+  info: (m) => console.log(`${stamp()} ${m}`),
+  debug: (m) => console.log(`${stamp()} ${m}`),
 };
 const reporter = process.argv.includes("--trace") ? traceReporter : silentReporter;
+// The leak scan's steps are always printed (with the time since the start and the RSS): a long run shows where it is.
+const leakReporter: Reporter = { ...traceReporter, debug: reporter.debug };
 // `--no-md5`: skip the md5 baseline (e.g. a second run for the leak scan's time only); no ratio then.
 const withMd5 = !process.argv.includes("--no-md5");
 // `--explain`: auto_explain (ANALYZE, BUFFERS, no timing) logs the plan of every statement of the
@@ -173,7 +176,7 @@ async function main(): Promise<void> {
             .join(" ")}`,
       );
       // The leak scan as a build runs it: the md5 copy gone, the masked tables rewritten (scrub),
-      // the published data read once and matched per batch of originals, the database's data files scanned.
+      // the published data read once and matched in one pass, the database's data files scanned once.
       if (withMd5) await q(`DROP SCHEMA ${base} CASCADE`);
       if (!maskOnly) {
         await q(`VACUUM FULL ${masked}.customers`);
@@ -185,8 +188,10 @@ async function main(): Promise<void> {
         ? undefined
         : await measured(dataDir, async () => {
             const t = performance.now();
-            const prepared = await prepareLeakScan(target, resolved, run.originals, reporter, jobs);
-            console.log(`leak scan: published data read in ${run.originals.batchCount} batch(es), ${((performance.now() - t) / 1000).toFixed(1)} s`);
+            const prepared = await prepareLeakScan(target, resolved, run.originals, leakReporter, jobs, { tempDir: work });
+            console.log(
+              `leak scan: published data read and matched (${run.originals.batchCount} batch(es) of originals), ${((performance.now() - t) / 1000).toFixed(1)} s`,
+            );
             await scanDataFilesForLeaks(path.join(dataDir, "base", String(oid)), prepared);
             console.log(`leak scan: data files scanned, ${((performance.now() - t) / 1000).toFixed(1)} s in all`);
             return prepared;
@@ -219,6 +224,7 @@ async function main(): Promise<void> {
               publishedValuesRead: leak.value.publishedValuesRead,
               bytesScanned: leak.value.files.bytesScanned,
               matches: leak.value.files.hits,
+              ...(leak.value.onePass ? { onePass: leak.value.onePass } : {}),
             }
           : { batches: run.originals.batchCount, skipped: "--mask-only" },
         loadAverage: { before: loadBefore.map((l) => Number(l.toFixed(1))), after: os.loadavg().map((l) => Number(l.toFixed(1))) },

@@ -101,7 +101,7 @@ export class FakeMaskingTarget implements MaskingTarget {
       const { database, schema, table: name, column, transformer } = rule;
       return { database, schema, table: name, column, transformer, distinct: new Set(values).size, rows: values.length };
     });
-    const collector = new OriginalsCollector(sources, { budget: opts?.originalsBudget });
+    const collector = new OriginalsCollector(sources, { budget: opts?.originalsBudget, tempDir: opts?.tempDir });
     for (const [i, { rule, table }] of columns.entries()) {
       for (const row of table.rows) {
         const v = row[rule.column];
@@ -155,4 +155,4 @@ export class FakeMaskingTarget implements MaskingTarget {
   }
 }
 
-type FakeMaskOptions = { preview?: TableRef; jobs?: number; originalsBudget?: number };
+type FakeMaskOptions = { preview?: TableRef; jobs?: number; originalsBudget?: number; tempDir?: string };

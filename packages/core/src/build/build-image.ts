@@ -78,7 +78,8 @@ export async function buildImage(input: BuildImageOptions): Promise<BuildResult>
     let unmasked: Awaited<ReturnType<typeof guardUnmaskedBuild>>;
     if (!opts.masking) unmasked = await guardUnmaskedBuild(maskingFor(platform.kind, server), databases, opts.unmasked, reporter);
     if (opts.masking) {
-      masked = await maskForBuild(maskingFor(platform.kind, server), databases, opts.masking, reporter);
+      // The leak scan's temporary files (originals spill, published data, partitions) in the work directory: gc removes it after a crash.
+      masked = await maskForBuild(maskingFor(platform.kind, server), databases, { ...opts.masking, tempDir: workDir }, reporter);
       const spilled = masked.run.originals;
       cleanup.push("remove the leak scan's spilled originals", async () => spilled.dispose());
       databases = nonEmpty(await engine.inventory(server), "After masking no table is left (the policy excludes every one)"); // excluded tables are gone

@@ -10,7 +10,10 @@ import type { MaskingKey } from "./key.js";
 import { LogicalContent } from "./leak-scan/explain.js";
 import { PublishedCache } from "./leak-scan/published-cache.js";
 import { matchPublishedOnWorkers, scanDataFilesOnWorkers } from "./leak-batches.js";
-import { emptyTally, scanBlob, scanDataFiles, type ResidueTally, type ScanPlan } from "./leak-scan/residue-scan.js";
+import { blobSource, dataFileSources, emptyTally, scanBlob, scanDataFiles, type ResidueTally, type ScanPlan } from "./leak-scan/residue-scan.js";
+import { matchPublishedOnePass, scanFilesOnePass, type OnePassStats } from "./leak-scan/one-pass.js";
+import { ORIGINALS_BUDGET } from "./leak-scan/originals-collector.js";
+import type { WindowIndex } from "./leak-scan/window-index.js";
 import { columnName, describeCopies, describeResidue, judgeCopies, leakScanRecord, type CopyRecord, type LeakScanRecord } from "./leak-scan/verdict.js";
 import type { OriginalSet } from "./leak-scan/originals.js";
 import type { PiiCandidate } from "./pii/detect.js";
@@ -29,8 +32,16 @@ export interface MaskingOptions {
   preview?: TableRef;
   /** Mapping workers and tables masked at once (default: the cores available). */
   jobs?: number;
-  /** Bytes of originals the leak scan holds in memory at once (default ORIGINALS_BUDGET); more are spilled and scanned in batches. */
+  /** Bytes of originals the leak scan holds in memory at once (default ORIGINALS_BUDGET); more are spilled and scanned in partitions. */
   originalsBudget?: number;
+  /** Where the leak scan's temporary files go (the build's work directory; default: the OS temporary directory). */
+  tempDir?: string;
+}
+
+/** Where the one-pass leak scan keeps its files, and how much of the originals one partition loads. */
+export interface LeakScanSpace {
+  budget?: number;
+  tempDir?: string;
 }
 
 /** The leak scan prepared from the masked data: what to search and what explains a hit. */
@@ -39,7 +50,7 @@ export interface PreparedLeakScan {
   /**
    * Originals and containers (stored forms of published values holding an original), and whole
    * published originals. Only when the originals fit in memory (one batch): spilled originals are
-   * scanned batch by batch (scanDataFilesForLeaks, leakScanOrFail), and reading `plan` throws.
+   * scanned in one pass through their index (scanDataFilesForLeaks, leakScanOrFail), and reading `plan` throws.
    */
   plan: ScanPlan;
   /** The published data's containers, copies and whole values (the per-batch plans are made from it). */
@@ -51,6 +62,10 @@ export interface PreparedLeakScan {
   /** Batches matched at once on the worker threads (default: the cores available). */
   jobs?: number;
   reporter?: Reporter;
+  /** Spilled originals: the one-pass scan's partition budget and temporary directory. */
+  space?: LeakScanSpace;
+  /** What each one-pass scan measured (spilled originals): for the bench and the log. */
+  onePass?: { published?: OnePassStats; files?: OnePassStats };
 }
 
 export interface MaskingStepResult {
@@ -97,7 +112,12 @@ export async function maskForBuild(target: MaskingTarget, databases: DatabaseInf
   reporter.info(
     `Masking ${resolved.rules.length} column(s)${opts.key.insecure ? " with a throw-away key" : ""}${opts.variant ? ` for variant ${opts.variant}` : ""}`,
   );
-  const run = await target.mask(resolved, opts.key.bytes, reporter, { preview: opts.preview, jobs: opts.jobs, originalsBudget: opts.originalsBudget });
+  const run = await target.mask(resolved, opts.key.bytes, reporter, {
+    preview: opts.preview,
+    jobs: opts.jobs,
+    originalsBudget: opts.originalsBudget,
+    ...(opts.tempDir ? { tempDir: opts.tempDir } : {}),
+  });
   if (resolved.leakScan.mode === "none") {
     run.originals.dispose();
     reporter.warn(`Leak scan skipped by the policy: ${resolved.leakScan.reason}`);
@@ -112,7 +132,12 @@ export async function maskForBuild(target: MaskingTarget, databases: DatabaseInf
   }
   if (!target.readPublished) return { resolved, run, piiCandidates, leakUnprepared: true };
   try {
-    return { resolved, run, piiCandidates, leak: await prepareLeakScan(target, resolved, run.originals, reporter, opts.jobs) };
+    return {
+      resolved,
+      run,
+      piiCandidates,
+      leak: await prepareLeakScan(target, resolved, run.originals, reporter, opts.jobs, { budget: opts.originalsBudget, tempDir: opts.tempDir }),
+    };
   } catch (e) {
     run.originals.dispose();
     throw e;
@@ -126,6 +151,7 @@ export async function prepareLeakScan(
   originals: OriginalSet,
   reporter: Reporter,
   jobs?: number,
+  space: LeakScanSpace = {},
 ): Promise<PreparedLeakScan> {
   const readPublished = target.readPublished?.bind(target);
   if (!readPublished) throw new NotSupportedError("internal: this engine cannot read its published data back for a prepared leak scan");
@@ -133,21 +159,30 @@ export async function prepareLeakScan(
   const isMasked = (database: string, schema: string, table: string, column: string) => masked.has(columnName({ database, schema, table, column }));
   let content: LogicalContent | undefined;
   let publishedValuesRead = 0;
+  const onePass: NonNullable<PreparedLeakScan["onePass"]> = {};
   if (originals.batchCount === 1) {
     for await (const batch of originals.batches()) content = new LogicalContent(batch, originals.searched);
     await readPublished(content!, isMasked);
     publishedValuesRead = content!.valuesRead;
   } else {
     // Spilled originals: the published data is read from the server once, into a private file,
-    // and each batch is matched against that file (containers and copies add up), on the workers.
-    reporter.info(`Leak scan: ${originals.searched} original values, matched in ${originals.batchCount} batches against one read of the published data`);
-    const cache = new PublishedCache();
+    // which is matched in one pass against all originals (their index: leak-scan/one-pass.ts).
+    const cache = new PublishedCache(space.tempDir);
     try {
+      const read = performance.now();
       await readPublished(cache, isMasked);
       cache.seal();
       publishedValuesRead = cache.valuesRead;
-      reporter.debug("Leak scan: published data read once");
-      if (originals.inParts) {
+      reporter.info(`Leak scan: published data read once (${cache.valuesRead} values) in ${((performance.now() - read) / 1000).toFixed(1)} s`);
+      if (originals.onePass) {
+        const index = leakIndex(originals, space, reporter);
+        reporter.info(
+          `Leak scan: ${originals.searched} original values, matched in one pass over one read of the published data (${index.partitions} partitions)`,
+        );
+        content = new LogicalContent(originals, originals.searched);
+        onePass.published = matchPublishedOnePass(index, cache.describe(), content, reporter);
+      } else if (originals.inParts) {
+        reporter.info(`Leak scan: ${originals.searched} original values, matched in ${originals.batchCount} batches against one read of the published data`);
         content = new LogicalContent(originals, originals.searched);
         await matchPublishedOnWorkers(originals, cache, content, jobs, reporter);
       } else {
@@ -175,13 +210,13 @@ export async function prepareLeakScan(
   }
   const reported = copies.filter((c) => c.verdict !== "failed");
   if (reported.length) reporter.info(`Leak scan: values of masked columns also occur in unmasked columns (reported, not failing): ${describeCopies(reported)}`);
-  const whole = { originals, copies, publishedValuesRead, files: emptyTally(), content, jobs, reporter };
+  const whole = { originals, copies, publishedValuesRead, files: emptyTally(), content, jobs, reporter, space, ...(originals.onePass ? { onePass } : {}) };
   if (originals.batchCount === 1) return { ...whole, plan: { set: content.scanSet(), wholeValues: content.wholeValues } };
   // Not enumerable: a copy ({ ...leak }) has no plan rather than one that throws.
   return Object.defineProperty(whole, "plan", {
     enumerable: false,
     get: () => {
-      throw new NothingToScanError("internal: spilled originals are scanned batch by batch, not with one plan");
+      throw new NothingToScanError("internal: spilled originals are scanned in one pass through their index, not with one plan");
     },
   }) as PreparedLeakScan;
 }
@@ -207,8 +242,41 @@ async function scanInBatches(leak: PreparedLeakScan, tally: ResidueTally, scan: 
   }
 }
 
+/** The one-pass index of spilled originals (built once, on first use), logged with its size. */
+function leakIndex(originals: OriginalSet, space: LeakScanSpace, reporter: Reporter): WindowIndex {
+  if (originals.hasWindowIndex) return originals.windowIndex(space.budget ?? ORIGINALS_BUDGET, space.tempDir);
+  const t = performance.now();
+  const index = originals.windowIndex(space.budget ?? ORIGINALS_BUDGET, space.tempDir);
+  reporter.info(
+    `Leak scan: ${originals.searched} original values indexed for one pass (${index.originalPatterns} patterns, ${index.partitions} partitions, ` +
+      `filter ${(index.filter.bytes / 1048576).toFixed(0)} MB) in ${((performance.now() - t) / 1000).toFixed(1)} s; ${(process.memoryUsage.rss() / 1048576).toFixed(0)} MB RSS`,
+  );
+  return index;
+}
+
+/** The index with the published data's containers in it (added once: the data files and the disk search them too). */
+function leakIndexWithContainers(leak: PreparedLeakScan): WindowIndex {
+  const reporter = leak.reporter ?? silentReporter;
+  const index = leakIndex(leak.originals, leak.space ?? {}, reporter);
+  if (!index.containersAdded) index.addContainers(leak.content.containerParts());
+  return index;
+}
+
 /** The data files of the fresh disk, before sealing: hits here are named by file role (WAL, table, index). */
 export async function scanDataFilesForLeaks(dataRoot: string, leak: PreparedLeakScan): Promise<void> {
+  if (leak.originals.onePass) {
+    const index = leakIndexWithContainers(leak);
+    const stats = await scanFilesOnePass(
+      index,
+      await dataFileSources(dataRoot),
+      leak.files,
+      leak.content.wholeValues,
+      leak.reporter ?? silentReporter,
+      "data files",
+    );
+    if (leak.onePass) leak.onePass.files = stats;
+    return;
+  }
   if (leak.originals.batchCount > 1 && leak.originals.inParts)
     return scanDataFilesOnWorkers(leak.originals, leak.content, dataRoot, leak.files, leak.jobs, leak.reporter ?? silentReporter);
   await scanInBatches(leak, leak.files, (plan) => scanDataFiles(dataRoot, plan, leak.files));
@@ -237,17 +305,23 @@ async function leakScanOfDisk(file: string, run: MaskingRun, reporter: Reporter,
     files: emptyTally(),
   };
   const passes = leak.originals.batchCount;
+  const onePass = prepared !== undefined && leak.originals.onePass;
   const progress = reporter.progress(
-    `Leak scan: ${leak.originals.searched} original values in the base disk${passes > 1 ? ` (${passes} passes, one per batch of originals)` : ""}`,
+    `Leak scan: ${leak.originals.searched} original values in the base disk${onePass ? " (one pass)" : passes > 1 ? ` (${passes} passes, one per batch of originals)` : ""}`,
   );
   const blob = emptyTally();
   let size = 0;
-  await scanInBatches(leak, blob, async (plan, pass) => {
-    await scanBlob(file, plan, blob, (done) => {
-      size = Math.max(size, done);
-      progress.update(pass * size + done);
+  if (onePass) {
+    await scanFilesOnePass(leakIndexWithContainers(prepared), [blobSource(file)], blob, leak.content.wholeValues, reporter, "sealed disk", (done) =>
+      progress.update(done),
+    );
+  } else
+    await scanInBatches(leak, blob, async (plan, pass) => {
+      await scanBlob(file, plan, blob, (done) => {
+        size = Math.max(size, done);
+        progress.update(pass * size + done);
+      });
     });
-  });
   const seconds = (performance.now() - started) / 1000;
   // Matches are judged in the data files (page structure known); the disk pass covers every byte.
   const record = { ...leakScanRecord(leak.originals, leak.publishedValuesRead, prepared ? leak.files : blob, leak.copies), bytesScanned: blob.bytesScanned };

@@ -18,9 +18,15 @@ export interface MaskingTarget {
   scanUnmaskedPii(databases: DatabaseInfo[], rules: ResolvedRule[]): Promise<PiiCandidate[]>;
   /**
    * Apply the resolved policy; the originals stay for the leak scan: in memory up to
-   * `originalsBudget` bytes, past it in an encrypted spill read batch by batch (dispose() removes it).
+   * `originalsBudget` bytes, past it in an encrypted spill (dispose() removes it) in a private
+   * directory under `tempDir` (the build's work directory; default: the OS temporary directory).
    */
-  mask(plan: ResolvedPolicy, key: Buffer, reporter: Reporter, opts?: { preview?: TableRef; jobs?: number; originalsBudget?: number }): Promise<MaskingRun>;
+  mask(
+    plan: ResolvedPolicy,
+    key: Buffer,
+    reporter: Reporter,
+    opts?: { preview?: TableRef; jobs?: number; originalsBudget?: number; tempDir?: string },
+  ): Promise<MaskingRun>;
   /**
    * Read the published (masked) data into `content`; `isMasked` names the masked columns. Absent (an
    * engine that cannot read it back yet): no copy check, and the leak scan judges every byte of the disk.

@@ -112,15 +112,34 @@ export class LogicalContent {
    * addValue does per leaf, on bytes read back from the published-data cache (no copy per leaf).
    */
   addStored(buf: Uint8Array, lo: number, hi: number, header: number, origin: ValueOrigin): void {
+    const { patterns, strongestSourceOf, firstId } = this.originals;
+    this.addStoredMatches(buf, lo, hi, header, origin, (found) =>
+      patterns.scanRange(buf, lo, hi, (m) => found(m.offset, m.length, m.tag, strongestSourceOf[originalOfTag(m.tag).index - firstId]!)),
+    );
+  }
+
+  /**
+   * One leaf in its stored form with its matches (offset in the leaf, length, tag, the original's
+   * strongest column), given by `matches`: addStored's matching, or the one-pass scan's verified
+   * matches of this leaf (all partitions), which carry the column with them.
+   */
+  addStoredMatches(
+    buf: Uint8Array,
+    lo: number,
+    hi: number,
+    header: number,
+    origin: ValueOrigin,
+    matches: (found: (offset: number, length: number, tag: number, strongest: number) => void) => void,
+  ): void {
     const copyOf = origin.kind === "unmasked" || origin.kind === "catalog" ? origin.column : undefined;
     const rawLength = hi - lo - header;
     let inside = false;
     let acrossHeader = false;
-    this.originals.patterns.scanRange(buf, lo, hi, (m) => {
-      if (m.offset >= header) {
+    matches((offset, length, tag, strongest) => {
+      if (offset >= header) {
         inside = true;
-        if (m.offset === header && m.length === rawLength) this.wholeValues[originalOfTag(m.tag).index] = 1;
-        if (copyOf) this.recordCopy(copyOf, originalOfTag(m.tag).index);
+        if (offset === header && length === rawLength) this.wholeValues[originalOfTag(tag).index] = 1;
+        if (copyOf) this.recordCopy(copyOf, originalOfTag(tag).index, strongest);
       } else acrossHeader = true;
     });
     if (inside) this.addContainer(Buffer.from(buf.subarray(lo + header, hi)), containerKindOf[origin.kind]);
@@ -134,14 +153,13 @@ export class LogicalContent {
     this.containers.add(bytes, tagOfContainer(this.containers.size, kind));
   }
 
-  private recordCopy(col: Omit<CopyFinding, "bySource">, original: number): void {
+  private recordCopy(col: Omit<CopyFinding, "bySource">, original: number, source: number): void {
     const key = [col.database, col.schema, col.table, col.column].join("\u0000");
     let f = this.copies.get(key);
     if (!f) {
       f = { ...col, bySource: new Map() };
       this.copies.set(key, f);
     }
-    const source = this.originals.strongestSourceOf[original - this.originals.firstId]!;
     let set = f.bySource.get(source);
     if (!set) {
       set = new Set();

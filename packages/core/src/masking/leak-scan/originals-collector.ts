@@ -2,7 +2,7 @@
 // values passes (no second read of the tables, no Set of strings in Node): the same OriginalSet
 // collectOriginals() builds from whole columns, deduplicated by a hash table over the pattern arena.
 // Past a memory budget the originals go to an encrypted spill on disk (originals-spill.ts) and the
-// leak scan reads them batch by batch.
+// leak scan indexes them for one pass (window-index.ts).
 import { isHighCardinality, OriginalSet, tagOfOriginal, type OriginalSource } from "./originals.js";
 import { bytesPerOriginal, OriginalsSpill, type DedupeRunner } from "./originals-spill.js";
 import { PatternSetBuilder, WINDOW } from "./pattern-set.js";
@@ -46,6 +46,8 @@ export class OriginalsCollector {
   private estimated = 0;
   private spill?: OriginalsSpill;
   private readonly budget: number;
+  /** Where a spill goes (the build's work directory; default: the OS temporary directory). */
+  private readonly tempDir: string | undefined;
 
   /**
    * `sources` in column order (the order collectOriginals would read them); their counts
@@ -54,9 +56,10 @@ export class OriginalsCollector {
    */
   constructor(
     readonly sources: OriginalSource[],
-    opts: { budget?: number } = {},
+    opts: { budget?: number; tempDir?: string } = {},
   ) {
     this.budget = Math.max(1, opts.budget ?? ORIGINALS_BUDGET);
+    this.tempDir = opts.tempDir;
   }
 
   /** Where the originals went past the budget (the leak scan then runs in batches), if they did. */
@@ -105,7 +108,7 @@ export class OriginalsCollector {
     // first), so ids come out the same whatever order the families were streamed in.
     const expected = this.sources.reduce((n, s) => n + s.distinct, 0) || this.count + this.short.size;
     const buckets = Math.min(4096, Math.max(16, Math.ceil((expected * bytesPerOriginal(24)) / (this.budget / 4))));
-    const spill = new OriginalsSpill(this.sources, buckets, this.budget);
+    const spill = new OriginalsSpill(this.sources, buckets, this.budget, this.tempDir);
     for (let id = 0; id < this.count; id++) {
       const utf8 = this.builder.bytesAt(this.patternOf[id]!);
       spill.add(utf8, hashBytes(utf8), this.firstOf[id]!, this.firstHighOf[id]!);

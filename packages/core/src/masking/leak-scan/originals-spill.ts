@@ -1,9 +1,11 @@
 // Originals past a memory budget, kept outside Node's heap until the sealed disk is scanned: hash
-// buckets in a private temporary directory (mode 0700), encrypted with AES-256-CTR under a key
+// buckets in a private directory (mode 0700, under the build's work directory), encrypted with AES-256-CTR under a key
 // that lives only in this process's memory, removed by dispose() and, as a backstop, when the
 // process exits. At the end of the stream each bucket is deduplicated and sorted (ids are then
 // deterministic, whatever order the families arrived in) and the buckets are grouped into
-// batches of at most `budget` bytes: the leak scan loads one batch at a time (multi-pass).
+// batches of at most `budget` bytes (ids follow them). The one-pass leak scan reads them all once,
+// in id order (forEachOriginal), into its index (window-index.ts); loadParts() serves the older
+// per-batch path.
 import crypto from "node:crypto";
 import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
 import path from "node:path";
@@ -54,8 +56,10 @@ export class OriginalsSpill {
     readonly sources: OriginalSource[],
     bucketCount: number,
     private readonly budget: number,
+    /** Where the private directory goes (the build's work directory, which gc removes after a crash). */
+    parent?: string,
   ) {
-    this.temp = makePrivateTempDir("dbclone-originals-");
+    this.temp = makePrivateTempDir("dbclone-originals-", parent);
     this.dir = this.temp.path;
     this.buckets = Array.from({ length: bucketCount }, (_, i) => ({
       file: path.join(this.dir, `b${i}`),
@@ -195,6 +199,31 @@ export class OriginalsSpill {
       distinctTotal: this.distinctTotal,
       firstId: batch.firstId,
     };
+  }
+
+  /** Estimated bytes of all searchable originals once loaded (the sum of the batches' budgets). */
+  get loadedBytes(): number {
+    return this.buckets.reduce((a, b) => a + b.bytes, 0);
+  }
+
+  /** Every searchable original in id order (batch by batch), with its first and strongest column: the one-pass index reads them once. */
+  forEachOriginal(each: (utf8: Uint8Array, id: number, first: number, strongest: number) => void): void {
+    if (this.disposed) throw new BuildError("internal: the leak scan's originals were read after they were removed");
+    for (const batch of this.batches) {
+      let id = batch.firstId;
+      for (const bi of batch.buckets) {
+        const data = this.read(this.buckets[bi]!);
+        for (let at = 0; at < data.length; id++) {
+          const len = data[at]!;
+          const first = data.readInt32LE(at + 1);
+          const high = data.readInt32LE(at + 5);
+          each(data.subarray(at + RECORD_HEADER, at + RECORD_HEADER + len), id, first, high >= 0 ? high : first);
+          at += RECORD_HEADER + len;
+        }
+      }
+      if (id !== batch.firstId + batch.count)
+        throw new BuildError("the leak scan's spilled originals were cut short or changed on disk, so nothing was published. Build again.");
+    }
   }
 
   dispose(): void {

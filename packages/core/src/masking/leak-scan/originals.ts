@@ -3,6 +3,7 @@
 // Held in a PatternSet (bytes + ~20 per pattern), never written anywhere.
 import { BuildError } from "../../errors.js";
 import { PatternSetBuilder, patternSetOf, WINDOW, type PatternParts, type PatternSet } from "./pattern-set.js";
+import { WindowIndex } from "./window-index.js";
 
 /** Spilled originals (originals-spill.ts), as OriginalSet reads them. */
 export interface OriginalsSpillReader {
@@ -12,6 +13,9 @@ export interface OriginalsSpillReader {
   load(batch: number): OriginalSet;
   /** The same batch as plain arrays, for a worker thread (absent: batches are scanned on this thread). */
   loadParts?(batch: number, extra?: PatternParts): BatchParts;
+  /** Estimated bytes of all originals once loaded, and each original in id order (the one-pass scan's index). */
+  readonly loadedBytes?: number;
+  forEachOriginal?(each: (utf8: Uint8Array, id: number, first: number, strongest: number) => void): void;
   dispose(): void;
 }
 
@@ -75,7 +79,7 @@ export class OriginalSet {
     distinctTotal: number,
     /** The id of this set's first original: a batch of spilled originals starts past 0. */
     readonly firstId = 0,
-    /** Originals past the memory budget, kept outside the heap: read batch by batch (batches()). */
+    /** Originals past the memory budget, kept outside the heap: indexed for one pass (windowIndex()), or read batch by batch (batches()). */
     private readonly spill?: OriginalsSpillReader,
   ) {
     this.#patterns = patterns;
@@ -130,8 +134,43 @@ export class OriginalSet {
     return this.sourceOf[id - this.firstId]!;
   }
 
-  /** Remove spilled originals (idempotent; an in-memory set has nothing to remove). */
+  #index?: WindowIndex;
+
+  /** Whether windowIndex() was built (and not yet disposed). */
+  get hasWindowIndex(): boolean {
+    return this.#index !== undefined;
+  }
+
+  /** Whether the spilled originals can be scanned in one pass (windowIndex()). */
+  get onePass(): boolean {
+    return this.spill?.forEachOriginal !== undefined && this.spill.loadedBytes !== undefined;
+  }
+
+  /**
+   * The one-pass scan's index of all spilled originals (built on first use, kept until dispose()):
+   * partitions of about `budget` loaded bytes each, in a private directory under `parent`.
+   */
+  windowIndex(budget: number, parent?: string): WindowIndex {
+    if (this.#index) return this.#index;
+    const spill = this.spill;
+    if (!spill?.forEachOriginal || spill.loadedBytes === undefined)
+      throw new BuildError("internal: these originals are not spilled, so they have no one-pass index");
+    const partitions = 2 ** Math.max(0, Math.ceil(Math.log2(Math.max(1, spill.loadedBytes / Math.max(1, budget)))));
+    const index = new WindowIndex(spill.searched, partitions, parent);
+    try {
+      index.addOriginals((each) => spill.forEachOriginal!(each), tagOfOriginal);
+    } catch (e) {
+      index.dispose();
+      throw e;
+    }
+    this.#index = index;
+    return index;
+  }
+
+  /** Remove spilled originals and their index (idempotent; an in-memory set has nothing to remove). */
   dispose(): void {
+    this.#index?.dispose();
+    this.#index = undefined;
     this.spill?.dispose();
   }
 

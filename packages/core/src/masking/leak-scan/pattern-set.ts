@@ -15,9 +15,22 @@ function powMod32(b: number, e: number): number {
   return r;
 }
 
-function mix(h: number): number {
+export function mix(h: number): number {
   return Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) >>> 0;
 }
+
+/** The rolling hash of buf[at, at + WINDOW) before mixing (the value scans roll from one position to the next). */
+export function rawWindowHash(buf: Uint8Array, at: number): number {
+  let h = 0;
+  for (let k = 0; k < WINDOW; k++) h = (Math.imul(h, BASE) + buf[at + k]!) | 0;
+  return h;
+}
+
+/** The next position's rolling hash: `out` leaves the window, `inn` enters it. */
+export const rollHash = (h: number, out: number, inn: number) => (Math.imul((h - Math.imul(out, BASE_POW)) | 0, BASE) + inn) | 0;
+
+/** The mixed hash of the window at buf[at]: what a pattern indexed by that window is filed under. */
+export const windowHash = (buf: Uint8Array, at: number) => mix(rawWindowHash(buf, at));
 
 export class PatternSetBuilder {
   private arena = new Uint8Array(1 << 16);
@@ -68,9 +81,11 @@ export interface PatternParts {
   /** n + 1 entries: pattern i is arena[offsets[i], offsets[i + 1]). */
   offsets: Uint32Array;
   tags: Int32Array;
+  /** Per pattern: the window it is indexed by, when chosen outside the set (see PatternSet). */
+  indexAt?: Uint16Array;
 }
 
-export const patternSetOf = (p: PatternParts) => new PatternSet(p.arena, p.offsets, p.tags);
+export const patternSetOf = (p: PatternParts) => new PatternSet(p.arena, p.offsets, p.tags, p.indexAt);
 
 export interface PatternMatch {
   pattern: number;
@@ -98,6 +113,12 @@ export class PatternSet {
     /** n + 1 entries: pattern i is arena[offsets[i], offsets[i + 1]). */
     private readonly offsets: Uint32Array,
     readonly tags: Int32Array,
+    /**
+     * Per pattern, the offset of the window it is indexed by, when the caller chose it (the one-pass
+     * leak scan chooses it over all originals, and files each pattern in a partition by that
+     * window's hash: windowHash(pattern, indexAt[i])). Without it, the least crowded window in this set.
+     */
+    indexAt?: Uint16Array,
   ) {
     const n = tags.length;
     const tableBits = Math.max(4, Math.ceil(Math.log2(Math.max(2, n * 2))));
@@ -111,12 +132,18 @@ export class PatternSet {
     this.filter = new Uint32Array(Math.max(1, (1 << filterBits) >>> 5));
     // Patterns sharing a prefix (emails of one format) would make one long chain: each pattern is
     // indexed by whichever of its windows lands in the least crowded slot so far.
-    const load = new Uint16Array(1 << tableBits);
+    const load = new Uint16Array(indexAt ? 0 : 1 << tableBits);
     let maxLength = 0;
     for (let i = 0; i < n; i++) {
       const start = offsets[i]!;
       const len = offsets[i + 1]! - start;
       maxLength = Math.max(maxLength, len);
+      if (indexAt) {
+        const at = indexAt[i]!;
+        if (at > len - WINDOW) throw new Error("internal: a leak-scan pattern's indexed window lies outside it");
+        this.file(i, windowHash(arena, start + at), at);
+        continue;
+      }
       let h = 0;
       for (let k = 0; k < WINDOW; k++) h = (Math.imul(h, BASE) + arena[start + k]!) | 0;
       let best = mix(h);
@@ -130,16 +157,45 @@ export class PatternSet {
           bestAt = at;
         }
       }
-      this.hashes[i] = best;
-      this.gramAt[i] = bestAt;
       const slot = best >>> this.tableShift;
       if (load[slot]! < 0xffff) load[slot]!++;
-      this.next[i] = this.heads[slot]!;
-      this.heads[slot] = i;
-      const f = best >>> this.filterShift;
-      this.filter[f >>> 5]! |= 1 << (f & 31);
+      this.file(i, best, bestAt);
     }
     this.maxLength = maxLength;
+  }
+
+  /** Pattern i indexed by its window at `at`, of hash `m`. */
+  private file(i: number, m: number, at: number): void {
+    this.hashes[i] = m;
+    this.gramAt[i] = at;
+    const slot = m >>> this.tableShift;
+    this.next[i] = this.heads[slot]!;
+    this.heads[slot] = i;
+    const f = m >>> this.filterShift;
+    this.filter[f >>> 5]! |= 1 << (f & 31);
+  }
+
+  /**
+   * The matches indexed by the window at buf[p] (of hash `m`, windowHash(buf, p)) that lie wholly
+   * inside buf[lo, hi), verified byte for byte; offsets relative to `base` as scan() gives them.
+   * Returns how many patterns are indexed by that hash (0: the candidate was a filter false positive).
+   */
+  matchesAt(buf: Uint8Array, p: number, m: number, lo: number, hi: number, base: number, onMatch: (m: PatternMatch) => void): number {
+    const { arena, offsets, heads, next, hashes, gramAt, tags } = this;
+    if (tags.length === 0) return 0;
+    let sameHash = 0;
+    for (let i = heads[m >>> this.tableShift]!; i >= 0; i = next[i]!) {
+      if (hashes[i] !== m) continue;
+      sameHash++;
+      const start = offsets[i]!;
+      const len = offsets[i + 1]! - start;
+      const at = p - gramAt[i]!;
+      if (at < lo || at + len > hi) continue;
+      let k = 0;
+      while (k < len && arena[start + k] === buf[at + k]) k++;
+      if (k === len) onMatch({ pattern: i, tag: tags[i]!, offset: base + at, length: len, anchor: base + p });
+    }
+    return sameHash;
   }
 
   get size(): number {

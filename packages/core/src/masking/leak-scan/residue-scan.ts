@@ -7,7 +7,7 @@ import { readdir, lstat } from "node:fs/promises";
 import path from "node:path";
 import { containerKindOfTag, CONTAINER_KINDS, type ContainerKind } from "./explain.js";
 import { originalOfTag } from "./originals.js";
-import { StreamScanner, WINDOW, type PatternSet } from "./pattern-set.js";
+import { StreamScanner, WINDOW, type PatternMatch, type PatternSet } from "./pattern-set.js";
 import { channelOfFile, explainInPage, isRelationFile } from "./pg-page.js";
 
 export interface ResidueHit {
@@ -82,17 +82,48 @@ export interface StreamSource {
 
 /** Scan one byte stream; hits nothing explains go to the tally, named by their channel. */
 export async function scanStream(chunks: AsyncIterable<Uint8Array>, plan: PatternSet | ScanPlan, tally: ResidueTally, source: StreamSource): Promise<void> {
-  // A hit is explained when published values (containers) cover all but fewer than WINDOW of its
-  // bytes: the rest — a length byte before a value, the next tuple's header after it — is too
-  // short to be evidence of the original on its own, while residue holds ≥ WINDOW bytes of it
-  // outside any published value. Matches arrive in window order, at most maxLength after their
-  // start, so a hit is settled once the scan is maxLength past its end.
   const { set, wholeValues } = planOf(plan);
-  const reach = set.maxLength;
-  let containers: { s: number; e: number; kind: ContainerKind }[] = [];
-  const pending: { tag: number; s: number; e: number }[] = [];
-  const unexplainedHere: { tag: number; offset: number; length: number }[] = [];
-  const settle = (anchor: number) => {
+  const judge = new HitJudge(tally, set.maxLength, wholeValues);
+  const scanner = new StreamScanner(set, (m) => judge.onMatch(m));
+  for await (const chunk of chunks) {
+    scanner.feed(chunk);
+    tally.bytesScanned += chunk.length;
+  }
+  scanner.finish();
+  await judge.finish(source);
+}
+
+/**
+ * Judges one stream's matches (originals and containers), given in window order: a hit is
+ * explained when published values (containers) cover all but fewer than WINDOW of its bytes: the
+ * rest — a length byte before a value, the next tuple's header after it — is too short to be
+ * evidence of the original on its own, while residue holds ≥ WINDOW bytes of it outside any
+ * published value. Matches arrive in window order, at most `reach` (the longest pattern) after
+ * their start, so a hit is settled once the scan is `reach` past its end. The one-pass scan feeds
+ * it the verified matches of all partitions, merged in window order: the same sequence.
+ */
+export class HitJudge {
+  private containers: { s: number; e: number; kind: ContainerKind }[] = [];
+  private readonly pending: { tag: number; s: number; e: number; source?: number }[] = [];
+  private readonly unexplainedHere: { tag: number; offset: number; length: number; source?: number }[] = [];
+  private pruneAt = 64;
+
+  constructor(
+    private readonly tally: ResidueTally,
+    private readonly reach: number,
+    private readonly wholeValues?: Uint8Array,
+  ) {}
+
+  /** One match; `source`: its original's first column, when the caller knows it (examples name it). */
+  onMatch(m: PatternMatch & { source?: number }): void {
+    if (this.pending.length) this.settle(m.anchor);
+    if (this.containers.length > this.pruneAt) this.prune(m.anchor);
+    if (m.tag < 0) this.containers.push({ s: m.offset, e: m.offset + m.length, kind: containerKindOfTag(m.tag) });
+    else this.pending.push({ tag: m.tag, s: m.offset, e: m.offset + m.length, ...(m.source !== undefined ? { source: m.source } : {}) });
+  }
+
+  private settle(anchor: number): void {
+    const { tally, pending, reach } = this;
     let kept = 0;
     for (const h of pending) {
       if (h.e + reach >= anchor) {
@@ -102,42 +133,44 @@ export async function scanStream(chunks: AsyncIterable<Uint8Array>, plan: Patter
       tally.hits++;
       const o = originalOfTag(h.tag).index;
       tally.counts.set(o, (tally.counts.get(o) ?? 0) + 1);
-      const cover = coverOf(h, containers);
+      const cover = coverOf(h, this.containers);
       if (cover) tally.explained[cover]++;
-      else if (wholeValues?.[o]) tally.explained["published-value"]++;
-      else unexplainedHere.push({ tag: h.tag, offset: h.s, length: h.e - h.s });
+      else if (this.wholeValues?.[o]) tally.explained["published-value"]++;
+      else this.unexplainedHere.push({ tag: h.tag, offset: h.s, length: h.e - h.s, ...(h.source !== undefined ? { source: h.source } : {}) });
     }
     pending.length = kept;
-  };
-  let pruneAt = 64;
-  const prune = (anchor: number) => {
-    let needed = anchor - reach;
-    for (const h of pending) needed = Math.min(needed, h.s);
-    containers = containers.filter((c) => c.e >= needed);
-    pruneAt = Math.max(64, containers.length * 2);
-  };
-  const scanner = new StreamScanner(set, (m) => {
-    if (pending.length) settle(m.anchor);
-    if (containers.length > pruneAt) prune(m.anchor);
-    if (m.tag < 0) containers.push({ s: m.offset, e: m.offset + m.length, kind: containerKindOfTag(m.tag) });
-    else pending.push({ tag: m.tag, s: m.offset, e: m.offset + m.length });
-  });
-  for await (const chunk of chunks) {
-    scanner.feed(chunk);
-    tally.bytesScanned += chunk.length;
   }
-  scanner.finish();
-  settle(Number.MAX_SAFE_INTEGER);
-  for (const h of unexplainedHere) {
-    const kind = await source.explainByStructure?.(h.offset, h.length);
-    if (kind) {
-      tally.explained[kind]++;
-      continue;
+
+  private prune(anchor: number): void {
+    let needed = anchor - this.reach;
+    for (const h of this.pending) needed = Math.min(needed, h.s);
+    this.containers = this.containers.filter((c) => c.e >= needed);
+    this.pruneAt = Math.max(64, this.containers.length * 2);
+  }
+
+  /** End of the stream: every hit settled; those nothing explains counted, the first few named. */
+  async finish(source: StreamSource): Promise<void> {
+    const { tally } = this;
+    this.settle(Number.MAX_SAFE_INTEGER);
+    for (const h of this.unexplainedHere) {
+      const kind = await source.explainByStructure?.(h.offset, h.length);
+      if (kind) {
+        tally.explained[kind]++;
+        continue;
+      }
+      tally.unexplainedCount++;
+      if (tally.unexplained.length >= EXAMPLES) continue;
+      const { index, utf16 } = originalOfTag(h.tag);
+      tally.unexplained.push({
+        original: index,
+        utf16,
+        file: source.file,
+        offset: h.offset,
+        channel: await source.channelOf(h.offset),
+        ...(h.source !== undefined ? { source: h.source } : {}),
+      });
     }
-    tally.unexplainedCount++;
-    if (tally.unexplained.length >= EXAMPLES) continue;
-    const { index, utf16 } = originalOfTag(h.tag);
-    tally.unexplained.push({ original: index, utf16, file: source.file, offset: h.offset, channel: await source.channelOf(h.offset) });
+    this.unexplainedHere.length = 0;
   }
 }
 
@@ -154,21 +187,36 @@ export async function scanBlob(file: string, set: PatternSet | ScanPlan, tally: 
       yield c as Buffer;
     }
   })();
-  await scanStream(chunks, set, tally, { file: path.basename(file), channelOf: () => "the disk outside the data files (free space or filesystem metadata)" });
+  await scanStream(chunks, set, tally, blobSource(file));
 }
 
 /** Every regular file of a data directory, each hit named by the file's role (WAL, table, index …). */
 export async function scanDataFiles(root: string, set: PatternSet | ScanPlan, tally: ResidueTally): Promise<void> {
-  for (const rel of await listFiles(root, "")) {
-    const full = path.join(root, rel);
-    const relation = isRelationFile(rel);
-    await scanStream(createReadStream(full, { highWaterMark: CHUNK }) as AsyncIterable<Buffer>, set, tally, {
-      file: rel,
-      channelOf: (offset) => channelOfFile(full, rel, offset),
-      ...(relation ? { explainByStructure: (offset: number, length: number) => explainInPage(full, offset, length, WINDOW) } : {}),
-    });
-  }
+  for (const f of await dataFileSources(root)) await scanStream(createReadStream(f.path, { highWaterMark: CHUNK }) as AsyncIterable<Buffer>, set, tally, f);
 }
+
+/** A file to scan and how its hits are named and explained. */
+export type FileSource = StreamSource & { path: string };
+
+/** The regular files of a data directory in scan order, each with its channels and page structure. */
+export async function dataFileSources(root: string): Promise<FileSource[]> {
+  return (await listFiles(root, "")).map((rel) => {
+    const full = path.join(root, rel);
+    return {
+      path: full,
+      file: rel,
+      channelOf: (offset: number) => channelOfFile(full, rel, offset),
+      ...(isRelationFile(rel) ? { explainByStructure: (offset: number, length: number) => explainInPage(full, offset, length, WINDOW) } : {}),
+    };
+  });
+}
+
+/** The sealed disk blob as a file source (every byte of it). */
+export const blobSource = (file: string): FileSource => ({
+  path: file,
+  file: path.basename(file),
+  channelOf: () => "the disk outside the data files (free space or filesystem metadata)",
+});
 
 async function listFiles(root: string, rel: string): Promise<string[]> {
   const out: string[] = [];

@@ -33,6 +33,8 @@ export interface MaskingRunOptions {
   sliceBlocks?: number;
   /** Bytes of the leak scan's originals held in memory (OriginalsCollector); past it they are spilled. */
   originalsBudget?: number;
+  /** Where a spill of originals goes (the build's work directory). */
+  tempDir?: string;
 }
 
 export type { AppliedRule, MaskingRun } from "../../../masking/plan.js";
@@ -69,6 +71,7 @@ export async function applyMasking(opts: MaskingRunOptions): Promise<MaskingRun>
       jobs,
       chunkSize: opts.chunkSize ?? CHUNK,
       originalsBudget: opts.originalsBudget,
+      tempDir: opts.tempDir,
     });
     run.mapSeconds = (performance.now() - mapStart) / 1000;
     run.distinctValues = mapped.distinctTotal;

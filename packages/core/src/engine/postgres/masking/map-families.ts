@@ -21,8 +21,9 @@ export interface MapFamiliesOptions {
   workSchema: string;
   jobs: number;
   chunkSize: number;
-  /** Bytes of originals held in memory; past it they are spilled (OriginalsCollector). */
+  /** Bytes of originals held in memory; past it they are spilled (OriginalsCollector), under tempDir. */
   originalsBudget?: number;
+  tempDir?: string;
 }
 
 export interface MappedFamilies {
@@ -43,7 +44,7 @@ export async function mapAllFamilies(o: MapFamiliesOptions): Promise<MappedFamil
   });
   const families = new Map<string, FamilyMember[]>();
   for (const rule of o.valueRules) families.set(rule.family, [...(families.get(rule.family) ?? []), { rule, source: textual.indexOf(rule) }]);
-  const collector = new OriginalsCollector(sources, { budget: o.originalsBudget });
+  const collector = new OriginalsCollector(sources, { budget: o.originalsBudget, tempDir: o.tempDir });
   const result: MappedFamilies = { originals: collector.finish(), distinct: new Map(), rows: new Map(), mapTableOf: new Map(), distinctTotal: 0 };
   if (o.valueRules.length === 0) return result;
 

@@ -17,7 +17,7 @@ export function postgresMasking(server: RunningServer): MaskingTarget {
     explainSql: explainPolicySql(withDb),
     scanUnmaskedPii: (databases, rules) => scanUnmaskedPii(catalogOnly, databases, rules),
     mask: (policy, key, reporter, opts) =>
-      applyMasking({ withDb, policy, key, reporter, preview: opts?.preview, jobs: opts?.jobs, originalsBudget: opts?.originalsBudget }),
+      applyMasking({ withDb, policy, key, reporter, preview: opts?.preview, jobs: opts?.jobs, originalsBudget: opts?.originalsBudget, tempDir: opts?.tempDir }),
     readPublished: async (content, isMasked) => void (await readPublished(catalogOnly, content, { isMasked })),
   };
 }

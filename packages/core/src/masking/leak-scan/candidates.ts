@@ -1,0 +1,139 @@
+// The one-pass leak scan's candidate positions: every window of the scanned bytes that passes the
+// global filter, written to the partition of its hash (16-byte records: f64 position, u32 aux,
+// u32 window hash) in the index's private directory (0600 files), and read back partition by
+// partition in the order they were written (ascending position: the verifying reads are sequential).
+// A partition file whose size is not what was written stops the scan (fail closed).
+import { closeSync, fstatSync, openSync, readSync, rmSync, writeSync } from "node:fs";
+import path from "node:path";
+import { BuildError } from "../../errors.js";
+
+const RECORD = 16;
+const BUFFER_RECORDS = 4096;
+
+export class CandidateWriter {
+  private readonly fds: number[];
+  private readonly bufs: Buffer[];
+  private readonly used: Int32Array;
+  readonly counts: Float64Array;
+  private readonly files: string[];
+  private closed = false;
+
+  constructor(dir: string, name: string, partitions: number) {
+    this.files = Array.from({ length: partitions }, (_, k) => path.join(dir, `${name}-${k}`));
+    this.fds = this.files.map((f) => openSync(f, "wx", 0o600));
+    this.bufs = this.files.map(() => Buffer.allocUnsafe(RECORD * BUFFER_RECORDS));
+    this.used = new Int32Array(partitions);
+    this.counts = new Float64Array(partitions);
+  }
+
+  add(partition: number, position: number, aux: number, m: number): void {
+    const b = this.bufs[partition]!;
+    const at = this.used[partition]!;
+    b.writeDoubleLE(position, at);
+    b.writeUInt32LE(aux >>> 0, at + 8);
+    b.writeUInt32LE(m >>> 0, at + 12);
+    this.counts[partition]!++;
+    this.used[partition] = at + RECORD;
+    if (at + RECORD === b.length) this.flush(partition);
+  }
+
+  private flush(k: number): void {
+    const n = this.used[k]!;
+    let done = 0;
+    while (done < n) done += writeSync(this.fds[k]!, this.bufs[k]!, done, n - done);
+    this.used[k] = 0;
+  }
+
+  get total(): number {
+    return this.counts.reduce((a, n) => a + n, 0);
+  }
+
+  /** All written and closed: the partitions can be read. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (let k = 0; k < this.fds.length; k++) {
+      this.flush(k);
+      closeSync(this.fds[k]!);
+    }
+  }
+
+  /** Partition k's candidates in the order written (no object per candidate); throws if the file is not what was written. */
+  read(k: number, each: (position: number, aux: number, m: number) => void): void {
+    if (!this.closed) throw new Error("internal: leak-scan candidates read before they were all written");
+    const fd = openSync(this.files[k]!, "r");
+    try {
+      if (fstatSync(fd).size !== this.counts[k]! * RECORD) throw damaged();
+      const buf = Buffer.allocUnsafe(RECORD * BUFFER_RECORDS * 16);
+      let seen = 0;
+      for (;;) {
+        const n = readFully(fd, buf, buf.length, null);
+        if (n % RECORD !== 0) throw damaged();
+        for (let at = 0; at < n; at += RECORD) each(buf.readDoubleLE(at), buf.readUInt32LE(at + 8), buf.readUInt32LE(at + 12));
+        seen += n / RECORD;
+        if (n < buf.length) break;
+      }
+      if (seen !== this.counts[k]) throw damaged();
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** Remove the files (idempotent; the index's directory goes with the originals too). */
+  dispose(): void {
+    if (!this.closed) for (const fd of this.fds) closeSync(fd);
+    this.closed = true;
+    for (const f of this.files) rmSync(f, { force: true });
+  }
+}
+
+/** Reads byte ranges of one file, ascending, through a cached block (the candidates come sorted). */
+export class RangeReader {
+  private block = Buffer.alloc(0);
+  /** The file offset of the buffer get() returned last (no object per call: candidates are millions). */
+  base = 0;
+  private fd: number | undefined;
+  readonly size: number;
+
+  constructor(file: string) {
+    this.fd = openSync(file, "r");
+    this.size = fstatSync(this.fd).size;
+  }
+
+  /** A buffer holding file[from, to) (clipped to the file); its first byte is at file offset `base`. */
+  get(from: number, to: number): Buffer {
+    from = Math.max(0, from);
+    to = Math.min(this.size, to);
+    if (from < this.base || to > this.base + this.block.length) {
+      const length = Math.min(this.size - from, Math.max(1 << 20, to - from));
+      const block = Buffer.allocUnsafe(length);
+      const n = readFully(this.fd!, block, length, from);
+      if (n < to - from) throw damaged();
+      this.block = block.subarray(0, n);
+      this.base = from;
+    }
+    return this.block;
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+/** Up to `length` bytes into buf (fewer only at the end of the file), from `position` (null: the file's own position). */
+function readFully(fd: number, buf: Buffer, length: number, position: number | null): number {
+  let n = 0;
+  for (;;) {
+    const r = readSync(fd, buf, n, length - n, position === null ? null : position + n);
+    if (r <= 0) return n;
+    n += r;
+    if (n === length) return n;
+  }
+}
+
+function damaged(): BuildError {
+  return new BuildError(
+    "the leak scan's candidate positions or the bytes under them were cut short or changed on disk, so nothing was published. Check the free space of the build's work directory and build again.",
+  );
+}
