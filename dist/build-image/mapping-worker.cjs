@@ -102,6 +102,13 @@ function powMod32(b, e) {
 function mix(h) {
   return Math.imul(h ^ h >>> 15, 739982445) >>> 0;
 }
+function rawWindowHash(buf, at) {
+  let h = 0;
+  for (let k = 0; k < WINDOW; k++) h = Math.imul(h, BASE) + buf[at + k] | 0;
+  return h;
+}
+var rollHash = (h, out, inn) => Math.imul(h - Math.imul(out, BASE_POW) | 0, BASE) + inn | 0;
+var windowHash = (buf, at) => mix(rawWindowHash(buf, at));
 var PatternSetBuilder = class {
   arena = new Uint8Array(1 << 16);
   used = 0;
@@ -140,9 +147,9 @@ var PatternSetBuilder = class {
     return { arena: this.arena.slice(0, this.used), offsets, tags: Int32Array.from(this.tags) };
   }
 };
-var patternSetOf = (p) => new PatternSet(p.arena, p.offsets, p.tags);
+var patternSetOf = (p) => new PatternSet(p.arena, p.offsets, p.tags, p.indexAt);
 var PatternSet = class {
-  constructor(arena, offsets, tags) {
+  constructor(arena, offsets, tags, indexAt) {
     this.arena = arena;
     this.offsets = offsets;
     this.tags = tags;
@@ -156,12 +163,18 @@ var PatternSet = class {
     this.hashes = new Uint32Array(n);
     this.gramAt = new Uint16Array(n);
     this.filter = new Uint32Array(Math.max(1, 1 << filterBits >>> 5));
-    const load = new Uint16Array(1 << tableBits);
+    const load = new Uint16Array(indexAt ? 0 : 1 << tableBits);
     let maxLength = 0;
     for (let i = 0; i < n; i++) {
       const start = offsets[i];
       const len = offsets[i + 1] - start;
       maxLength = Math.max(maxLength, len);
+      if (indexAt) {
+        const at = indexAt[i];
+        if (at > len - WINDOW) throw new Error("internal: a leak-scan pattern's indexed window lies outside it");
+        this.file(i, windowHash(arena, start + at), at);
+        continue;
+      }
       let h = 0;
       for (let k = 0; k < WINDOW; k++) h = Math.imul(h, BASE) + arena[start + k] | 0;
       let best = mix(h);
@@ -175,14 +188,9 @@ var PatternSet = class {
           bestAt = at;
         }
       }
-      this.hashes[i] = best;
-      this.gramAt[i] = bestAt;
       const slot = best >>> this.tableShift;
       if (load[slot] < 65535) load[slot]++;
-      this.next[i] = this.heads[slot];
-      this.heads[slot] = i;
-      const f = best >>> this.filterShift;
-      this.filter[f >>> 5] |= 1 << (f & 31);
+      this.file(i, best, bestAt);
     }
     this.maxLength = maxLength;
   }
@@ -198,6 +206,38 @@ var PatternSet = class {
   filter;
   tableShift;
   filterShift;
+  /** Pattern i indexed by its window at `at`, of hash `m`. */
+  file(i, m, at) {
+    this.hashes[i] = m;
+    this.gramAt[i] = at;
+    const slot = m >>> this.tableShift;
+    this.next[i] = this.heads[slot];
+    this.heads[slot] = i;
+    const f = m >>> this.filterShift;
+    this.filter[f >>> 5] |= 1 << (f & 31);
+  }
+  /**
+   * The matches indexed by the window at buf[p] (of hash `m`, windowHash(buf, p)) that lie wholly
+   * inside buf[lo, hi), verified byte for byte; offsets relative to `base` as scan() gives them.
+   * Returns how many patterns are indexed by that hash (0: the candidate was a filter false positive).
+   */
+  matchesAt(buf, p, m, lo, hi, base2, onMatch) {
+    const { arena, offsets, heads, next, hashes, gramAt, tags } = this;
+    if (tags.length === 0) return 0;
+    let sameHash = 0;
+    for (let i = heads[m >>> this.tableShift]; i >= 0; i = next[i]) {
+      if (hashes[i] !== m) continue;
+      sameHash++;
+      const start = offsets[i];
+      const len = offsets[i + 1] - start;
+      const at = p - gramAt[i];
+      if (at < lo || at + len > hi) continue;
+      let k = 0;
+      while (k < len && arena[start + k] === buf[at + k]) k++;
+      if (k === len) onMatch({ pattern: i, tag: tags[i], offset: base2 + at, length: len, anchor: base2 + p });
+    }
+    return sameHash;
+  }
   get size() {
     return this.tags.length;
   }
@@ -305,7 +345,320 @@ var UsageError = class extends DbcloneError {
 var BuildError = class extends DbcloneError {
 };
 
+// packages/core/src/masking/leak-scan/window-index.ts
+init_import_meta_url();
+var import_node_crypto = __toESM(require("node:crypto"), 1);
+var import_node_fs2 = require("node:fs");
+var import_node_path2 = __toESM(require("node:path"), 1);
+
+// packages/core/src/util/private-temp-dir.ts
+init_import_meta_url();
+var import_node_fs = require("node:fs");
+var import_node_os = __toESM(require("node:os"), 1);
+var import_node_path = __toESM(require("node:path"), 1);
+var live = /* @__PURE__ */ new Set();
+var hooked = false;
+function makePrivateTempDir(prefix, parent = import_node_os.default.tmpdir()) {
+  if (!hooked) {
+    hooked = true;
+    process.on("exit", () => {
+      for (const d of live) (0, import_node_fs.rmSync)(d, { recursive: true, force: true });
+    });
+  }
+  const dir = (0, import_node_fs.mkdtempSync)(import_node_path.default.join(parent, prefix));
+  live.add(dir);
+  return {
+    path: dir,
+    remove() {
+      (0, import_node_fs.rmSync)(dir, { recursive: true, force: true });
+      live.delete(dir);
+    }
+  };
+}
+
+// packages/core/src/masking/leak-scan/window-filter.ts
+init_import_meta_url();
+var BITS_PER_PATTERN = 16;
+var MAX_FILTER_BITS = 31;
+var MAX_SKETCH_BITS = 25;
+function secondHash(buf, at) {
+  let g = 2166136261;
+  for (let k = 0; k < WINDOW; k++) g = Math.imul(g ^ buf[at + k], 16777619);
+  return Math.imul(g ^ g >>> 13, 1540483477) >>> 0;
+}
+var WindowFilter = class {
+  bits;
+  shift;
+  /**
+   * Per slot, high byte: how many windows of all patterns hash there (saturating: common
+   * substrings score high); low byte: how many patterns are indexed by a window there. One array,
+   * so choosing a window costs one memory access per window.
+   */
+  score;
+  sketchShift;
+  patterns = 0;
+  /** `expected`: patterns it will hold (sizes the filter: ~16 bits each). */
+  constructor(expected) {
+    const filterBits = Math.min(MAX_FILTER_BITS, Math.max(10, Math.ceil(Math.log2(Math.max(2, expected * BITS_PER_PATTERN)))));
+    this.shift = 32 - filterBits;
+    this.bits = new Uint32Array(2 ** filterBits / 32);
+    const sketchBits = Math.min(MAX_SKETCH_BITS, Math.max(8, Math.ceil(Math.log2(Math.max(2, expected * 2)))));
+    this.sketchShift = 32 - sketchBits;
+    this.score = new Uint16Array(2 ** sketchBits);
+  }
+  /**
+   * Count every window of a pattern (call for all patterns before add()): a window many patterns
+   * share ("person", "xample") is common in the scanned bytes too, and would make every occurrence
+   * a candidate; add() indexes each pattern by its rarest window instead.
+   */
+  count(bytes) {
+    const { score, sketchShift } = this;
+    let h = rawWindowHash(bytes, 0);
+    const lastGram = Math.min(bytes.length - WINDOW, 65535);
+    for (let at = 0; ; ) {
+      const s = mix(h) >>> sketchShift;
+      if (score[s] < 65280) score[s] += 256;
+      if (++at > lastGram) break;
+      h = rollHash(h, bytes[at - 1], bytes[at + WINDOW - 1]);
+    }
+  }
+  /**
+   * Index a pattern: choose its window (the one fewest windows of all patterns share, then the
+   * one fewest patterns are indexed by, then the first), set its bits, and return the window's
+   * offset and hash.
+   */
+  add(bytes) {
+    const { score, sketchShift } = this;
+    let h = rawWindowHash(bytes, 0);
+    let best = mix(h);
+    let bestAt = 0;
+    let bestScore = score[best >>> sketchShift];
+    const lastGram = Math.min(bytes.length - WINDOW, 65535);
+    for (let at = 1; at <= lastGram && bestScore > 0; at++) {
+      h = rollHash(h, bytes[at - 1], bytes[at + WINDOW - 1]);
+      const m = mix(h);
+      const here = score[m >>> sketchShift];
+      if (here < bestScore) {
+        best = m;
+        bestAt = at;
+        bestScore = here;
+      }
+    }
+    const s = best >>> sketchShift;
+    if ((score[s] & 255) < 255) score[s]++;
+    this.set(best, secondHash(bytes, bestAt));
+    this.patterns++;
+    return { at: bestAt, m: best };
+  }
+  /** The sketches are needed no more (every pattern added): their memory goes back. */
+  dropSketches() {
+    this.score = new Uint16Array(0);
+  }
+  set(m, g) {
+    const { bits, shift } = this;
+    const a = m >>> shift;
+    const b = g >>> shift;
+    const c = mix(g ^ m) >>> shift;
+    bits[a >>> 5] |= 1 << (a & 31);
+    bits[b >>> 5] |= 1 << (b & 31);
+    bits[c >>> 5] |= 1 << (c & 31);
+  }
+  /** The second and third probes for a window whose first probe (m) passed. */
+  passesRest(buf, at, m) {
+    const { bits, shift } = this;
+    const g = secondHash(buf, at);
+    const b = g >>> shift;
+    if ((bits[b >>> 5] & 1 << (b & 31)) === 0) return false;
+    const c = mix(g ^ m) >>> shift;
+    return (bits[c >>> 5] & 1 << (c & 31)) !== 0;
+  }
+  /** Bytes held (filter and sketches), for the memory report. */
+  get bytes() {
+    return this.bits.byteLength + this.score.byteLength;
+  }
+};
+
+// packages/core/src/masking/leak-scan/window-index.ts
+var HEADER = 16;
+var FLUSH_AT = 256 * 1024;
+var WindowIndex = class {
+  filter;
+  dir;
+  temp;
+  key = import_node_crypto.default.randomBytes(32);
+  parts;
+  mask;
+  /** The longest pattern (originals and containers): how far a scan must see around a window. */
+  maxLength = 0;
+  originalPatterns = 0;
+  containerPatterns = 0;
+  containersAdded = false;
+  /**
+   * `searched`: originals to come (sizes the filter); `partitions`: a power of two, enough that
+   * one partition's set fits the memory budget; `parent`: where the private directory goes.
+   */
+  constructor(searched, partitions, parent) {
+    if (partitions < 1 || (partitions & partitions - 1) !== 0) throw new Error("internal: leak-scan partitions must be a power of two");
+    this.filter = new WindowFilter(2 * searched);
+    this.mask = partitions - 1;
+    this.temp = makePrivateTempDir("dbclone-leak-index-", parent);
+    this.dir = this.temp.path;
+    this.parts = Array.from({ length: partitions }, (_, i) => {
+      const file = import_node_path2.default.join(this.dir, `p${i}`);
+      (0, import_node_fs2.closeSync)((0, import_node_fs2.openSync)(file, "wx", 384));
+      const iv = import_node_crypto.default.randomBytes(16);
+      return {
+        file,
+        iv,
+        cipher: import_node_crypto.default.createCipheriv("aes-256-ctr", this.key, iv),
+        pending: Buffer.allocUnsafe(FLUSH_AT + HEADER + 65535),
+        used: 0,
+        records: 0,
+        bytes: 0,
+        containers: []
+      };
+    });
+  }
+  get partitions() {
+    return this.parts.length;
+  }
+  /** The partition of a window hash: its low bits (the filter and a set's table use the high ones). */
+  partitionOf(m) {
+    return m & this.mask;
+  }
+  /** Every original from `read` (UTF-8 and UTF-16LE patterns, tagged by `tagOf`: OriginalSet's tags), once. */
+  addOriginals(read, tagOf) {
+    const { filter } = this;
+    const scratch = Buffer.allocUnsafe(2 * 65535);
+    read((utf8) => {
+      filter.count(utf8);
+      const utf16 = utf16Of(utf8, scratch);
+      if (utf16.length >= 6) filter.count(utf16);
+    });
+    read((utf8, id, first, strongest) => {
+      this.addOriginal(utf8, tagOf(id, false), first, strongest);
+      const utf16 = utf16Of(utf8, scratch);
+      if (utf16.length >= 6) this.addOriginal(utf16, tagOf(id, true), first, strongest);
+    });
+    for (const p of this.parts) {
+      this.flush(p);
+      p.cipher = void 0;
+      p.pending = Buffer.alloc(0);
+    }
+  }
+  addOriginal(bytes, tag, first, strongest) {
+    const { at, m } = this.filter.add(bytes);
+    const p = this.parts[this.partitionOf(m)];
+    const b = p.pending;
+    b.writeUInt16LE(bytes.length, p.used);
+    b.writeUInt16LE(at, p.used + 2);
+    b.writeInt32LE(tag, p.used + 4);
+    b.writeInt32LE(first, p.used + 8);
+    b.writeInt32LE(strongest, p.used + 12);
+    b.set(bytes, p.used + HEADER);
+    p.used += HEADER + bytes.length;
+    p.records++;
+    this.originalPatterns++;
+    this.maxLength = Math.max(this.maxLength, bytes.length);
+    if (p.used >= FLUSH_AT) this.flush(p);
+  }
+  flush(p) {
+    if (p.used === 0) return;
+    if (!p.cipher) throw new Error("internal: the leak-scan index was sealed");
+    const out = p.cipher.update(p.pending.subarray(0, p.used));
+    const fd = (0, import_node_fs2.openSync)(p.file, "a");
+    try {
+      let done = 0;
+      while (done < out.length) done += (0, import_node_fs2.writeSync)(fd, out, done, out.length - done);
+    } finally {
+      (0, import_node_fs2.closeSync)(fd);
+    }
+    p.bytes += p.used;
+    p.used = 0;
+  }
+  /** The published data's containers (after the published pass), searched in the data files beside the originals. */
+  addContainers(c) {
+    if (this.containersAdded) throw new Error("internal: the leak scan's containers were added to its index twice");
+    this.containersAdded = true;
+    for (let k = 0; k < c.tags.length; k++) this.filter.count(c.arena.subarray(c.offsets[k], c.offsets[k + 1]));
+    for (let k = 0; k < c.tags.length; k++) {
+      const bytes = c.arena.subarray(c.offsets[k], c.offsets[k + 1]);
+      const { at, m } = this.filter.add(bytes);
+      this.parts[this.partitionOf(m)].containers.push({ bytes, tag: c.tags[k], at });
+      this.maxLength = Math.max(this.maxLength, bytes.length);
+      this.containerPatterns++;
+    }
+    this.filter.dropSketches();
+  }
+  /** Partition k's originals (and its containers, when added), indexed by the windows chosen for them. */
+  load(k) {
+    const p = this.parts[k];
+    let data;
+    try {
+      data = import_node_crypto.default.createDecipheriv("aes-256-ctr", this.key, p.iv).update((0, import_node_fs2.readFileSync)(p.file));
+    } catch {
+      throw damaged();
+    }
+    if (data.length !== p.bytes) throw damaged();
+    const n = p.records + p.containers.length;
+    let arenaBytes = data.length - p.records * HEADER;
+    for (const c of p.containers) arenaBytes += c.bytes.length;
+    const arena = new Uint8Array(arenaBytes);
+    const offsets = new Uint32Array(n + 1);
+    const tags = new Int32Array(n);
+    const indexAt = new Uint16Array(n);
+    const first = new Int32Array(n).fill(-1);
+    const strongest = new Int32Array(n).fill(-1);
+    let used = 0;
+    let i = 0;
+    for (let at = 0; at < data.length; i++) {
+      if (i >= p.records || at + HEADER > data.length) throw damaged();
+      const len = data.readUInt16LE(at);
+      if (at + HEADER + len > data.length || data.readUInt16LE(at + 2) + 6 > len) throw damaged();
+      indexAt[i] = data.readUInt16LE(at + 2);
+      tags[i] = data.readInt32LE(at + 4);
+      first[i] = data.readInt32LE(at + 8);
+      strongest[i] = data.readInt32LE(at + 12);
+      offsets[i] = used;
+      arena.set(data.subarray(at + HEADER, at + HEADER + len), used);
+      used += len;
+      at += HEADER + len;
+    }
+    if (i !== p.records) throw damaged();
+    for (const c of p.containers) {
+      offsets[i] = used;
+      tags[i] = c.tag;
+      indexAt[i] = c.at;
+      arena.set(c.bytes, used);
+      used += c.bytes.length;
+      i++;
+    }
+    offsets[n] = used;
+    return { set: new PatternSet(arena, offsets, tags, indexAt), first, strongest };
+  }
+  /** Remove the partitions (idempotent). */
+  dispose() {
+    this.temp.remove();
+  }
+};
+function utf16Of(utf8, scratch) {
+  let ascii = utf8.length * 2 <= scratch.length;
+  for (let i = 0; ascii && i < utf8.length; i++) ascii = utf8[i] < 128;
+  if (!ascii) return Buffer.from(Buffer.from(utf8.buffer, utf8.byteOffset, utf8.length).toString("utf8"), "utf16le");
+  for (let i = 0; i < utf8.length; i++) {
+    scratch[2 * i] = utf8[i];
+    scratch[2 * i + 1] = 0;
+  }
+  return scratch.subarray(0, 2 * utf8.length);
+}
+function damaged() {
+  return new BuildError(
+    "a partition of the leak scan's originals was cut short or changed on disk, so nothing was published. Check the free space of the build's work directory and build again."
+  );
+}
+
 // packages/core/src/masking/leak-scan/originals.ts
+var tagOfOriginal = (index, utf16) => index << 1 | (utf16 ? 1 : 0);
 var originalOfTag = (tag) => ({ index: tag >>> 1, utf16: (tag & 1) === 1 });
 var OriginalSet = class {
   constructor(sources, patterns, sourceOf, strongest, distinctTotal, firstId = 0, spill) {
@@ -364,8 +717,39 @@ var OriginalSet = class {
   sourceOfId(id) {
     return this.sourceOf[id - this.firstId];
   }
-  /** Remove spilled originals (idempotent; an in-memory set has nothing to remove). */
+  #index;
+  /** Whether windowIndex() was built (and not yet disposed). */
+  get hasWindowIndex() {
+    return this.#index !== void 0;
+  }
+  /** Whether the spilled originals can be scanned in one pass (windowIndex()). */
+  get onePass() {
+    return this.spill?.forEachOriginal !== void 0 && this.spill.loadedBytes !== void 0;
+  }
+  /**
+   * The one-pass scan's index of all spilled originals (built on first use, kept until dispose()):
+   * partitions of about `budget` loaded bytes each, in a private directory under `parent`.
+   */
+  windowIndex(budget, parent) {
+    if (this.#index) return this.#index;
+    const spill = this.spill;
+    if (!spill?.forEachOriginal || spill.loadedBytes === void 0)
+      throw new BuildError("internal: these originals are not spilled, so they have no one-pass index");
+    const partitions = 2 ** Math.max(0, Math.ceil(Math.log2(Math.max(1, spill.loadedBytes / Math.max(1, budget)))));
+    const index = new WindowIndex(spill.searched, partitions, parent);
+    try {
+      index.addOriginals((each) => spill.forEachOriginal(each), tagOfOriginal);
+    } catch (e) {
+      index.dispose();
+      throw e;
+    }
+    this.#index = index;
+    return index;
+  }
+  /** Remove spilled originals and their index (idempotent; an in-memory set has nothing to remove). */
   dispose() {
+    this.#index?.dispose();
+    this.#index = void 0;
     this.spill?.dispose();
   }
   /** Per original: 1 when a masked output holds it (used where the published data cannot be read back). */
@@ -441,15 +825,31 @@ var LogicalContent = class {
    * addValue does per leaf, on bytes read back from the published-data cache (no copy per leaf).
    */
   addStored(buf, lo, hi, header, origin) {
+    const { patterns, strongestSourceOf, firstId } = this.originals;
+    this.addStoredMatches(
+      buf,
+      lo,
+      hi,
+      header,
+      origin,
+      (found) => patterns.scanRange(buf, lo, hi, (m) => found(m.offset, m.length, m.tag, strongestSourceOf[originalOfTag(m.tag).index - firstId]))
+    );
+  }
+  /**
+   * One leaf in its stored form with its matches (offset in the leaf, length, tag, the original's
+   * strongest column), given by `matches`: addStored's matching, or the one-pass scan's verified
+   * matches of this leaf (all partitions), which carry the column with them.
+   */
+  addStoredMatches(buf, lo, hi, header, origin, matches) {
     const copyOf = origin.kind === "unmasked" || origin.kind === "catalog" ? origin.column : void 0;
     const rawLength = hi - lo - header;
     let inside = false;
     let acrossHeader = false;
-    this.originals.patterns.scanRange(buf, lo, hi, (m) => {
-      if (m.offset >= header) {
+    matches((offset, length, tag, strongest) => {
+      if (offset >= header) {
         inside = true;
-        if (m.offset === header && m.length === rawLength) this.wholeValues[originalOfTag(m.tag).index] = 1;
-        if (copyOf) this.recordCopy(copyOf, originalOfTag(m.tag).index);
+        if (offset === header && length === rawLength) this.wholeValues[originalOfTag(tag).index] = 1;
+        if (copyOf) this.recordCopy(copyOf, originalOfTag(tag).index, strongest);
       } else acrossHeader = true;
     });
     if (inside) this.addContainer(Buffer.from(buf.subarray(lo + header, hi)), containerKindOf[origin.kind]);
@@ -461,14 +861,13 @@ var LogicalContent = class {
     this.seen.add(key2);
     this.containers.add(bytes, tagOfContainer(this.containers.size, kind));
   }
-  recordCopy(col, original) {
+  recordCopy(col, original, source) {
     const key2 = [col.database, col.schema, col.table, col.column].join("\0");
     let f = this.copies.get(key2);
     if (!f) {
       f = { ...col, bySource: /* @__PURE__ */ new Map() };
       this.copies.set(key2, f);
     }
-    const source = this.originals.strongestSourceOf[original - this.originals.firstId];
     let set = f.bySource.get(source);
     if (!set) {
       set = /* @__PURE__ */ new Set();
@@ -529,16 +928,11 @@ var LogicalContent = class {
 
 // packages/core/src/masking/leak-scan/published-cache.ts
 init_import_meta_url();
-var import_node_fs = require("node:fs");
-
-// packages/core/src/util/private-temp-dir.ts
-init_import_meta_url();
-
-// packages/core/src/masking/leak-scan/published-cache.ts
+var import_node_fs3 = require("node:fs");
 var RECORD_HEADER = 8;
 var BUFFER = 4 * 1024 * 1024;
 function replayCacheFile(cache2, sink) {
-  const fd = (0, import_node_fs.openSync)(cache2.file, "r");
+  const fd = (0, import_node_fs3.openSync)(cache2.file, "r");
   try {
     let buf = Buffer.allocUnsafe(BUFFER);
     let have = 0;
@@ -551,14 +945,14 @@ function replayCacheFile(cache2, sink) {
         have -= at;
         at = 0;
       }
-      const n = (0, import_node_fs.readSync)(fd, buf, have, buf.length - have, null);
+      const n = (0, import_node_fs3.readSync)(fd, buf, have, buf.length - have, null);
       have += n;
       read += n;
       while (have - at >= RECORD_HEADER) {
         const length = buf.readUInt32LE(at + 4);
         if (have - at < RECORD_HEADER + length) break;
         const origin = cache2.origins[buf.readUInt32LE(at)];
-        if (!origin) throw damaged();
+        if (!origin) throw damaged2();
         const lo = at + RECORD_HEADER;
         sink.addStored(buf, lo, lo + length, length <= 127 ? 1 : 4, origin);
         at = lo + length;
@@ -571,12 +965,12 @@ function replayCacheFile(cache2, sink) {
         buf = bigger;
       }
     }
-    if (at !== have || read !== cache2.bytes || records !== cache2.records) throw damaged();
+    if (at !== have || read !== cache2.bytes || records !== cache2.records) throw damaged2();
   } finally {
-    (0, import_node_fs.closeSync)(fd);
+    (0, import_node_fs3.closeSync)(fd);
   }
 }
-function damaged() {
+function damaged2() {
   return new BuildError(
     "the leak scan's copy of the published data was cut short or changed while it was read, so nothing was published. Check the free space of the temporary directory and build again."
   );
@@ -584,22 +978,22 @@ function damaged() {
 
 // packages/core/src/masking/leak-scan/residue-scan.ts
 init_import_meta_url();
-var import_node_fs2 = require("node:fs");
+var import_node_fs4 = require("node:fs");
 var import_promises2 = require("node:fs/promises");
-var import_node_path2 = __toESM(require("node:path"), 1);
+var import_node_path4 = __toESM(require("node:path"), 1);
 
 // packages/core/src/masking/leak-scan/pg-page.ts
 init_import_meta_url();
 var import_promises = require("node:fs/promises");
-var import_node_path = __toESM(require("node:path"), 1);
+var import_node_path3 = __toESM(require("node:path"), 1);
 var PAGE = 8192;
 function isRelationFile(rel) {
-  const parts = rel.split(import_node_path.default.sep);
+  const parts = rel.split(import_node_path3.default.sep);
   const at = parts.findIndex((p) => p === "base" || p === "global");
   return at >= 0 && /^\d+(\.\d+)?$/.test(parts[parts.length - 1]);
 }
 async function channelOfFile(full, rel, offset) {
-  const parts = rel.split(import_node_path.default.sep);
+  const parts = rel.split(import_node_path3.default.sep);
   const dataAt = parts.findIndex((p) => p === "pg_wal" || p === "base" || p === "global");
   const inner = dataAt >= 0 ? parts.slice(dataAt) : parts;
   if (inner[0] === "pg_wal") return `a kept WAL segment (${inner.join("/")})`;
@@ -680,8 +1074,8 @@ async function explainInPage(full, offset, length, window) {
       const infomask = page.readUInt16LE(lpOff + 20);
       const xmax = page.readUInt32LE(lpOff + 4);
       const xminAborted = (infomask & (HEAP_XMIN_COMMITTED | HEAP_XMIN_INVALID)) === HEAP_XMIN_INVALID;
-      const live = !xminAborted && (xmax === 0 || (infomask & HEAP_XMAX_INVALID) !== 0 || (infomask & HEAP_XMAX_LOCK_ONLY) !== 0);
-      if (!live) continue;
+      const live2 = !xminAborted && (xmax === 0 || (infomask & HEAP_XMAX_INVALID) !== 0 || (infomask & HEAP_XMAX_LOCK_ONLY) !== 0);
+      if (!live2) continue;
       covered += Math.max(0, Math.min(lpOff + lpLen, at + length) - Math.max(lpOff, at));
     }
     return length - covered < window ? "live-tuple" : void 0;
@@ -716,11 +1110,37 @@ function coverOf(h, containers) {
 }
 async function scanStream(chunks, plan, tally, source) {
   const { set, wholeValues } = planOf(plan);
-  const reach = set.maxLength;
-  let containers = [];
-  const pending = [];
-  const unexplainedHere = [];
-  const settle = (anchor) => {
+  const judge = new HitJudge(tally, set.maxLength, wholeValues);
+  const scanner = new StreamScanner(set, (m) => judge.onMatch(m));
+  for await (const chunk of chunks) {
+    scanner.feed(chunk);
+    tally.bytesScanned += chunk.length;
+  }
+  scanner.finish();
+  await judge.finish(source);
+}
+var HitJudge = class {
+  constructor(tally, reach, wholeValues) {
+    this.tally = tally;
+    this.reach = reach;
+    this.wholeValues = wholeValues;
+  }
+  tally;
+  reach;
+  wholeValues;
+  containers = [];
+  pending = [];
+  unexplainedHere = [];
+  pruneAt = 64;
+  /** One match; `source`: its original's first column, when the caller knows it (examples name it). */
+  onMatch(m) {
+    if (this.pending.length) this.settle(m.anchor);
+    if (this.containers.length > this.pruneAt) this.prune(m.anchor);
+    if (m.tag < 0) this.containers.push({ s: m.offset, e: m.offset + m.length, kind: containerKindOfTag(m.tag) });
+    else this.pending.push({ tag: m.tag, s: m.offset, e: m.offset + m.length, ...m.source !== void 0 ? { source: m.source } : {} });
+  }
+  settle(anchor) {
+    const { tally, pending, reach } = this;
     let kept = 0;
     for (const h of pending) {
       if (h.e + reach >= anchor) {
@@ -730,62 +1150,65 @@ async function scanStream(chunks, plan, tally, source) {
       tally.hits++;
       const o = originalOfTag(h.tag).index;
       tally.counts.set(o, (tally.counts.get(o) ?? 0) + 1);
-      const cover = coverOf(h, containers);
+      const cover = coverOf(h, this.containers);
       if (cover) tally.explained[cover]++;
-      else if (wholeValues?.[o]) tally.explained["published-value"]++;
-      else unexplainedHere.push({ tag: h.tag, offset: h.s, length: h.e - h.s });
+      else if (this.wholeValues?.[o]) tally.explained["published-value"]++;
+      else this.unexplainedHere.push({ tag: h.tag, offset: h.s, length: h.e - h.s, ...h.source !== void 0 ? { source: h.source } : {} });
     }
     pending.length = kept;
-  };
-  let pruneAt = 64;
-  const prune = (anchor) => {
-    let needed = anchor - reach;
-    for (const h of pending) needed = Math.min(needed, h.s);
-    containers = containers.filter((c) => c.e >= needed);
-    pruneAt = Math.max(64, containers.length * 2);
-  };
-  const scanner = new StreamScanner(set, (m) => {
-    if (pending.length) settle(m.anchor);
-    if (containers.length > pruneAt) prune(m.anchor);
-    if (m.tag < 0) containers.push({ s: m.offset, e: m.offset + m.length, kind: containerKindOfTag(m.tag) });
-    else pending.push({ tag: m.tag, s: m.offset, e: m.offset + m.length });
-  });
-  for await (const chunk of chunks) {
-    scanner.feed(chunk);
-    tally.bytesScanned += chunk.length;
   }
-  scanner.finish();
-  settle(Number.MAX_SAFE_INTEGER);
-  for (const h of unexplainedHere) {
-    const kind = await source.explainByStructure?.(h.offset, h.length);
-    if (kind) {
-      tally.explained[kind]++;
-      continue;
+  prune(anchor) {
+    let needed = anchor - this.reach;
+    for (const h of this.pending) needed = Math.min(needed, h.s);
+    this.containers = this.containers.filter((c) => c.e >= needed);
+    this.pruneAt = Math.max(64, this.containers.length * 2);
+  }
+  /** End of the stream: every hit settled; those nothing explains counted, the first few named. */
+  async finish(source) {
+    const { tally } = this;
+    this.settle(Number.MAX_SAFE_INTEGER);
+    for (const h of this.unexplainedHere) {
+      const kind = await source.explainByStructure?.(h.offset, h.length);
+      if (kind) {
+        tally.explained[kind]++;
+        continue;
+      }
+      tally.unexplainedCount++;
+      if (tally.unexplained.length >= EXAMPLES) continue;
+      const { index, utf16 } = originalOfTag(h.tag);
+      tally.unexplained.push({
+        original: index,
+        utf16,
+        file: source.file,
+        offset: h.offset,
+        channel: await source.channelOf(h.offset),
+        ...h.source !== void 0 ? { source: h.source } : {}
+      });
     }
-    tally.unexplainedCount++;
-    if (tally.unexplained.length >= EXAMPLES) continue;
-    const { index, utf16 } = originalOfTag(h.tag);
-    tally.unexplained.push({ original: index, utf16, file: source.file, offset: h.offset, channel: await source.channelOf(h.offset) });
+    this.unexplainedHere.length = 0;
   }
-}
+};
 var CHUNK = 4 * 1024 * 1024;
 async function scanDataFiles(root, set, tally) {
-  for (const rel of await listFiles(root, "")) {
-    const full = import_node_path2.default.join(root, rel);
-    const relation = isRelationFile(rel);
-    await scanStream((0, import_node_fs2.createReadStream)(full, { highWaterMark: CHUNK }), set, tally, {
+  for (const f of await dataFileSources(root)) await scanStream((0, import_node_fs4.createReadStream)(f.path, { highWaterMark: CHUNK }), set, tally, f);
+}
+async function dataFileSources(root) {
+  return (await listFiles(root, "")).map((rel) => {
+    const full = import_node_path4.default.join(root, rel);
+    return {
+      path: full,
       file: rel,
       channelOf: (offset) => channelOfFile(full, rel, offset),
-      ...relation ? { explainByStructure: (offset, length) => explainInPage(full, offset, length, WINDOW) } : {}
-    });
-  }
+      ...isRelationFile(rel) ? { explainByStructure: (offset, length) => explainInPage(full, offset, length, WINDOW) } : {}
+    };
+  });
 }
 async function listFiles(root, rel) {
   const out = [];
-  for (const e of (await (0, import_promises2.readdir)(import_node_path2.default.join(root, rel), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
-    const r = import_node_path2.default.join(rel, e.name);
+  for (const e of (await (0, import_promises2.readdir)(import_node_path4.default.join(root, rel), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    const r = import_node_path4.default.join(rel, e.name);
     if (e.isDirectory()) out.push(...await listFiles(root, r));
-    else if (e.isFile() && (await (0, import_promises2.lstat)(import_node_path2.default.join(root, r))).isFile()) out.push(r);
+    else if (e.isFile() && (await (0, import_promises2.lstat)(import_node_path4.default.join(root, r))).isFile()) out.push(r);
   }
   return out;
 }
@@ -854,7 +1277,7 @@ init_import_meta_url();
 
 // packages/core/src/masking/hmac-sha256.ts
 init_import_meta_url();
-var import_node_crypto = __toESM(require("node:crypto"), 1);
+var import_node_crypto2 = __toESM(require("node:crypto"), 1);
 var K = new Int32Array([
   1116352408,
   1899447441,
@@ -990,7 +1413,7 @@ var PrefixedHmac = class {
   outerBlock = new Uint8Array(64);
   constructor(key2, prefix) {
     const k = Buffer.alloc(64);
-    (key2.length > 64 ? import_node_crypto.default.createHash("sha256").update(key2).digest() : key2).copy(k);
+    (key2.length > 64 ? import_node_crypto2.default.createHash("sha256").update(key2).digest() : key2).copy(k);
     const pad = Buffer.alloc(64);
     this.inner.set(IV);
     for (let i = 0; i < 64; i++) pad[i] = k[i] ^ 54;

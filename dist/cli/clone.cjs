@@ -768,11 +768,11 @@ async function sealInto(outFile, reporter, make) {
     const fh = await (0, import_promises5.open)(tmp, "r");
     await fh.sync().finally(() => fh.close());
     await (0, import_promises5.chmod)(tmp, 292);
-    const digest2 = await sha256File(tmp);
+    const digest = await sha256File(tmp);
     await (0, import_promises5.rename)(tmp, outFile);
     const info = await imageInfo(outFile, reporter);
     const s = await (0, import_promises5.stat)(outFile);
-    return { file: outFile, digest: digest2, sizeBytes: s.size, virtualSizeBytes: info["virtual-size"] };
+    return { file: outFile, digest, sizeBytes: s.size, virtualSizeBytes: info["virtual-size"] };
   } finally {
     await (0, import_promises5.rm)(tmp, { force: true });
   }
@@ -928,8 +928,8 @@ var init_stamped_digests = __esm({
         return now !== void 0 && sameStamp(hit, now) ? hit.digest : void 0;
       }
       /** True when `file` was found to hold `digest` and has not changed since. */
-      async isVerified(file, digest2) {
-        return await this.known(file) === digest2;
+      async isVerified(file, digest) {
+        return await this.known(file) === digest;
       }
       /**
        * The file's digest: from the cache when its stamp is unchanged, else from `hash` (and cached,
@@ -940,17 +940,17 @@ var init_stamped_digests = __esm({
         const before = await stampOf(key);
         const hit = (await this.load())[key];
         if (hit && sameStamp(hit, before)) return { digest: hit.digest, cached: true };
-        const digest2 = await hash(key);
-        if (sameStamp(before, await stampOf(key))) await this.remember(key, digest2, before);
-        return { digest: digest2, cached: false };
+        const digest = await hash(key);
+        if (sameStamp(before, await stampOf(key))) await this.remember(key, digest, before);
+        return { digest, cached: false };
       }
       /** Record `digest` for the file as it is now (or as it was at `stamp`, taken before hashing). */
-      async remember(file, digest2, stamp) {
+      async remember(file, digest, stamp) {
         const key = import_node_path5.default.resolve(file);
-        const entry = { ...stamp ?? await stampOf(key), digest: digest2 };
+        const entry = { ...stamp ?? await stampOf(key), digest };
         const entries = await this.load();
         const had = entries[key];
-        if (had && had.digest === digest2 && sameStamp(had, entry)) return;
+        if (had && had.digest === digest && sameStamp(had, entry)) return;
         entries[key] = entry;
         await this.save(entries);
       }
@@ -1262,12 +1262,12 @@ var init_qcow2 = __esm({
           const fh = await (0, import_promises13.open)(tmp, "r");
           await fh.sync().finally(() => fh.close());
           await (0, import_promises13.chmod)(tmp, 292);
-          const digest2 = await sha256File(tmp);
+          const digest = await sha256File(tmp);
           await (0, import_promises13.rename)(tmp, outFile);
           const info = await imageInfo(outFile, this.reporter);
           const s = await (0, import_promises13.stat)(outFile);
-          await this.digests.remember(outFile, digest2);
-          return { file: outFile, digest: digest2, sizeBytes: s.size, virtualSizeBytes: info["virtual-size"] };
+          await this.digests.remember(outFile, digest);
+          return { file: outFile, digest, sizeBytes: s.size, virtualSizeBytes: info["virtual-size"] };
         } finally {
           await (0, import_promises13.rm)(tmp, { force: true });
         }
@@ -1300,8 +1300,8 @@ var init_qcow2 = __esm({
         return flattenChain(child, outFile, this.reporter);
       }
       /** A layer others can write could change under live clones; one whose digest changed is refused. */
-      async rememberVerified(file, digest2) {
-        await this.digests.remember(file, digest2);
+      async rememberVerified(file, digest) {
+        await this.digests.remember(file, digest);
       }
       async checkLayer(file, expectedDigest) {
         const s = await (0, import_promises13.stat)(file);
@@ -1310,10 +1310,10 @@ var init_qcow2 = __esm({
         }
         if (s.mode & 146) this.reporter.warn(`Base disk ${file} is writable (mode ${(s.mode & 511).toString(8)}); sealed bases should be 0444.`);
         if (!expectedDigest) return;
-        const { digest: digest2 } = await this.digests.digestOf(file, sha256File);
-        if (digest2 !== expectedDigest) {
+        const { digest } = await this.digests.digestOf(file, sha256File);
+        if (digest !== expectedDigest) {
           throw new DigestMismatchError(
-            `Base disk ${file} has changed: its digest is ${digest2}, the image says ${expectedDigest}. The base must never be modified; delete it from the local cache and pull the image again.`
+            `Base disk ${file} has changed: its digest is ${digest}, the image says ${expectedDigest}. The base must never be modified; delete it from the local cache and pull the image again.`
           );
         }
       }
@@ -1709,11 +1709,11 @@ var init_driver = __esm({
           await retryWithBackoff(() => (0, import_promises15.rename)(staging.file, outFile), { sleep: this.options.sleep });
         }
         await (0, import_promises15.chmod)(outFile, 292);
-        const { digest: digest2 } = await this.digests.digestOf(outFile, sha256File);
+        const { digest } = await this.digests.digestOf(outFile, sha256File);
         const info = await this.runner.powershell("describe sealed vhdx", DESCRIBE_PS, { file: outFile });
         const s = await (0, import_promises15.stat)(outFile);
-        this.reporter.info(`Sealed ${outFile} (${digest2}); children refer to it by this path, so it must stay here.`);
-        return { file: outFile, digest: digest2, sizeBytes: s.size, virtualSizeBytes: info.virtualSizeBytes };
+        this.reporter.info(`Sealed ${outFile} (${digest}); children refer to it by this path, so it must stay here.`);
+        return { file: outFile, digest, sizeBytes: s.size, virtualSizeBytes: info.virtualSizeBytes };
       }
       async createChild(parentFile, childFile, expectedDigest) {
         parentFile = this.win.resolve(parentFile);
@@ -1723,10 +1723,10 @@ var init_driver = __esm({
           throw new CloneError(`Base disk ${parentFile} is writable; refusing to clone it. Mark it read-only: attrib +R "${parentFile}"`);
         }
         if (expectedDigest) {
-          const { digest: digest2 } = await this.digests.digestOf(parentFile, sha256File);
-          if (digest2 !== expectedDigest) {
+          const { digest } = await this.digests.digestOf(parentFile, sha256File);
+          if (digest !== expectedDigest) {
             throw new DigestMismatchError(
-              `Base disk ${parentFile} has changed: its digest is ${digest2}, the image says ${expectedDigest}. Delete it from the local cache and pull the image again.`
+              `Base disk ${parentFile} has changed: its digest is ${digest}, the image says ${expectedDigest}. Delete it from the local cache and pull the image again.`
             );
           }
         }
@@ -1740,9 +1740,9 @@ var init_driver = __esm({
        * is named by its digest alone: such a parent gets a hard link <stateDir>/bases/<hex>.vhdx (the
        * same read-only file; a copy when the cache is on another volume). Children keep this path.
        */
-      async withVhdxExtension(parentFile, digest2) {
+      async withVhdxExtension(parentFile, digest) {
         if (/\.vhdx$/i.test(parentFile)) return parentFile;
-        const name = `${(digest2 ?? "").replace(/^sha256:/, "") || this.win.basename(parentFile)}.vhdx`;
+        const name = `${(digest ?? "").replace(/^sha256:/, "") || this.win.basename(parentFile)}.vhdx`;
         const linked = this.win.join(this.options.stateDir, "bases", name);
         await (0, import_promises15.mkdir)(this.win.dirname(linked), { recursive: true });
         try {
@@ -1892,8 +1892,8 @@ var init_extents = __esm({
 // packages/core/src/disk/reflink/loop-at.ts
 async function loopDeviceAt(mountPath, file) {
   const where = /* @__PURE__ */ new Set([mountPath, await (0, import_promises16.realpath)(mountPath).catch(() => mountPath)]);
-  const table2 = await (0, import_promises16.readFile)("/proc/self/mountinfo", "utf8").catch(() => "");
-  for (const line of table2.split("\n")) {
+  const table = await (0, import_promises16.readFile)("/proc/self/mountinfo", "utf8").catch(() => "");
+  for (const line of table.split("\n")) {
     const fields = line.split(" ");
     const dash = fields.indexOf("-");
     const source = fields[dash + 2];
@@ -2095,11 +2095,11 @@ var require_retry_operation = __commonJS({
       for (var i = 0; i < this._errors.length; i++) {
         var error2 = this._errors[i];
         var message = error2.message;
-        var count2 = (counts[message] || 0) + 1;
-        counts[message] = count2;
-        if (count2 >= mainErrorCount) {
+        var count = (counts[message] || 0) + 1;
+        counts[message] = count;
+        if (count >= mainErrorCount) {
           mainError = error2;
-          mainErrorCount = count2;
+          mainErrorCount = count;
         }
       }
       return mainError;
@@ -2202,6 +2202,19 @@ var require_retry2 = __commonJS({
   }
 });
 
+// scripts/vendor-shims/assert-equal.cjs
+var require_assert_equal = __commonJS({
+  "scripts/vendor-shims/assert-equal.cjs"(exports2, module2) {
+    "use strict";
+    init_import_meta_url();
+    module2.exports = {
+      equal(actual, expected, message) {
+        if (actual != expected) throw new Error(message);
+      }
+    };
+  }
+});
+
 // node_modules/signal-exit/signals.js
 var require_signals = __commonJS({
   "node_modules/signal-exit/signals.js"(exports2, module2) {
@@ -2254,7 +2267,7 @@ var require_signal_exit = __commonJS({
         };
       };
     } else {
-      assert2 = require("assert");
+      assert2 = require_assert_equal();
       signals = require_signals();
       isWin = /^win/i.test(process2.platform);
       EE = require("events");
@@ -2448,7 +2461,7 @@ var require_lockfile = __commonJS({
   "node_modules/proper-lockfile/lib/lockfile.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
-    var path76 = require("path");
+    var path78 = require("path");
     var fs6 = require("node:fs");
     var retry = require_retry2();
     var onExit = require_signal_exit();
@@ -2459,7 +2472,7 @@ var require_lockfile = __commonJS({
     }
     function resolveCanonicalPath(file, options, callback) {
       if (!options.realpath) {
-        return callback(null, path76.resolve(file));
+        return callback(null, path78.resolve(file));
       }
       options.fs.realpath(file, callback);
     }
@@ -3023,6 +3036,8 @@ async function expandImage(pool, layers, reporter, checkAs) {
     file,
     async () => {
       if (await pool.index.markUsed(file)) return { key, file };
+      const why = await pool.index.untrusted(file);
+      if (why !== "missing") reporter.warn(`The expanded image ${file} is ${why}; expanding it again from the verified image.`);
       const started = performance.now();
       let need = 0;
       for (const l of layers) need += (await (0, import_promises20.stat)(l.file)).size;
@@ -3036,8 +3051,8 @@ async function expandImage(pool, layers, reporter, checkAs) {
         await fh.sync().finally(() => fh.close());
         await (0, import_promises20.chmod)(tmp, 292);
         await (0, import_promises20.rename)(tmp, file);
-        const bytes = (await (0, import_promises20.stat)(file)).blocks * 512;
-        await pool.index.touch(key, { layers: layers.map((l) => l.digest), bytes });
+        const done = await (0, import_promises20.stat)(file);
+        await pool.index.touch(key, { layers: layers.map((l) => l.digest), bytes: done.blocks * 512, mtimeMs: Math.trunc(done.mtimeMs), size: done.size });
         const seconds = (performance.now() - started) / 1e3;
         reporter.info(
           `Expanded ${layers.length > 1 ? `${layers.length} layers` : "the image"} into the reflink pool in ${seconds.toFixed(1)} s (${checked2.entries} files checked).`
@@ -3073,9 +3088,9 @@ var init_expand = __esm({
     init_chain_spec();
     init_data_check();
     init_pool_layout();
-    hexOf = (digest2) => {
-      const m = /^sha256:([0-9a-f]{64})$/.exec(digest2);
-      if (!m) throw new CloneError(`'${digest2}' is not a sha256 digest`);
+    hexOf = (digest) => {
+      const m = /^sha256:([0-9a-f]{64})$/.exec(digest);
+      if (!m) throw new CloneError(`'${digest}' is not a sha256 digest`);
       return m[1];
     };
   }
@@ -3090,7 +3105,7 @@ async function readOwner(file) {
     return void 0;
   }
 }
-var import_promises21, import_node_path20, ExpandedIndex;
+var import_promises21, import_node_path20, KEY, ExpandedIndex;
 var init_expanded_index = __esm({
   "packages/core/src/disk/reflink/expanded-index.ts"() {
     "use strict";
@@ -3100,6 +3115,7 @@ var init_expanded_index = __esm({
     init_file_lock();
     init_durable_write();
     init_pool_layout();
+    KEY = /^[0-9a-f]{64}$/;
     ExpandedIndex = class {
       constructor(layout) {
         this.layout = layout;
@@ -3108,11 +3124,18 @@ var init_expanded_index = __esm({
       layout;
       file;
       async read() {
+        let parsed;
         try {
-          return JSON.parse(await (0, import_promises21.readFile)(this.file, "utf8"));
+          parsed = JSON.parse(await (0, import_promises21.readFile)(this.file, "utf8"));
         } catch {
           return {};
         }
+        const entries = {};
+        if (typeof parsed !== "object" || parsed === null) return entries;
+        for (const [key, e] of Object.entries(parsed)) {
+          if (KEY.test(key) && typeof e === "object" && e !== null && typeof e.lastUsedMs === "number") entries[key] = e;
+        }
+        return entries;
       }
       async update(fn) {
         return withFileLock(this.file, async () => {
@@ -3134,10 +3157,27 @@ var init_expanded_index = __esm({
        * write on a clone's path. Eviction orders by the later of this and the index's time.
        */
       async markUsed(file) {
-        const s = await (0, import_promises21.stat)(file).catch(() => void 0);
-        if (!s) return false;
-        await (0, import_promises21.utimes)(file, /* @__PURE__ */ new Date(), s.mtime).catch(() => void 0);
+        if (await this.untrusted(file) !== void 0) return false;
+        const s = await (0, import_promises21.stat)(file);
+        await (0, import_promises21.utimes)(file, /* @__PURE__ */ new Date(), s.mtimeMs / 1e3).catch(() => void 0);
         return true;
+      }
+      /**
+       * Why the expanded image `file` may not be cloned from as it is (undefined: it may): missing, not
+       * a plain read-only file of ours, or changed since its expansion (a hand mount replays its log,
+       * a write as root ignores 0444). Cheap (lstat and the small index): a clone's copy is never re-hashed.
+       */
+      async untrusted(file) {
+        const s = await (0, import_promises21.lstat)(file).catch(() => void 0);
+        if (!s) return "missing";
+        if (!s.isFile()) return "not a regular file";
+        if (s.mode & 146) return `writable (mode ${(s.mode & 511).toString(8)})`;
+        const uid = process.getuid?.();
+        if (uid !== void 0 && s.uid !== uid) return `owned by uid ${s.uid}, not ${uid}`;
+        const recorded = (await this.read())[import_node_path20.default.basename(file, ".raw")];
+        if (recorded?.mtimeMs === void 0 || recorded.size === void 0) return "not recorded as expanded in the pool's index";
+        if (Math.abs(s.mtimeMs - recorded.mtimeMs) >= 2 || s.size !== recorded.size) return "modified since it was expanded";
+        return void 0;
       }
       /** Keys of images live clones were copied from. */
       async inUse() {
@@ -3150,21 +3190,25 @@ var init_expanded_index = __esm({
         return keys;
       }
       /** Evictable images, least recently used first. */
-      async evictionOrder(keep) {
+      /** Images no live clone uses, least recently used first; `idleMs`: only those unused for that long. */
+      async evictionOrder(keep, idleMs = 0) {
         const used = await this.inUse();
         const candidates = [];
         for (const [key, e] of Object.entries(await this.read())) {
           if (keep.has(key) || used.has(key)) continue;
           const s = await (0, import_promises21.stat)(imageFile(this.layout, key)).catch(() => void 0);
-          candidates.push({ key, lastUsedMs: Math.max(e.lastUsedMs, s?.atimeMs ?? 0) });
+          const lastUsedMs = Math.max(e.lastUsedMs, s?.atimeMs ?? 0);
+          if (Date.now() - lastUsedMs >= idleMs) candidates.push({ key, lastUsedMs });
         }
         return candidates.sort((a, b) => a.lastUsedMs - b.lastUsedMs).map((c) => c.key);
       }
       async evict(key, reporter) {
+        if (!KEY.test(key)) return;
         const file = imageFile(this.layout, key);
         const gone = await withFileLock(
           file,
           async () => {
+            if ((await this.inUse()).has(key)) return false;
             await (0, import_promises21.rm)(file, { force: true });
             return true;
           },
@@ -3316,7 +3360,7 @@ async function growPoolFile(layout, sizeBytes, reporter = silentReporter) {
   const hostFree = await freeBytes(layout.home);
   if (sizeBytes - current2 > hostFree) {
     throw new DiskFullError(
-      `The reflink pool ${layout.poolFile} needs to grow by ${mb(sizeBytes - current2)} but its filesystem has ${mb(hostFree)} free. Free space there, or evict images: dbclone gc.`
+      `The reflink pool ${layout.poolFile} needs to grow by ${mb(sizeBytes - current2)} but its filesystem has ${mb(hostFree)} free. Free space there, or tear down clones of images you no longer use (dbclone gc evicts images unused for DBCLONE_POOL_KEEP_DAYS, default 7).`
     );
   }
   const device = await poolLoopDevice(layout);
@@ -3359,6 +3403,21 @@ function parsePoolSize(text, source = "DBCLONE_POOL_SIZE") {
   if (bytes < MIN_POOL_BYTES) throw new UsageError(`${source} must be at least ${mb(MIN_POOL_BYTES)} (the smallest XFS), got '${text}'`);
   return bytes;
 }
+function poolKeepMs(env = process.env) {
+  const text = env.DBCLONE_POOL_KEEP_DAYS;
+  if (text === void 0 || text === "") return 7 * 24 * 36e5;
+  if (!/^\d+(\.\d+)?$/.test(text.trim())) throw new UsageError(`DBCLONE_POOL_KEEP_DAYS must be a number of days such as 7 or 0.5, got '${text}'`);
+  return Number(text) * 24 * 36e5;
+}
+async function freedSpace(dir, before, reporter) {
+  await run("sync", ["-f", dir], { reporter, allowFailure: true, timeoutMs: 6e4, packageHint: "coreutils" });
+  let free = await freeBytes(dir);
+  for (let waited = 0; free <= before && waited < 3e3; waited += 100) {
+    await new Promise((r) => setTimeout(r, 100));
+    free = await freeBytes(dir);
+  }
+  return free;
+}
 async function hostHasReflinks(dir) {
   await (0, import_promises24.mkdir)(dir, { recursive: true, mode: 457 });
   const probe = import_node_path23.default.join(dir, `.reflink-probe-${process.pid}`);
@@ -3373,6 +3432,22 @@ async function hostHasReflinks(dir) {
     await (0, import_promises24.rm)(`${probe}.copy`, { force: true });
   }
 }
+async function refusePlantedLinks(layout) {
+  for (const p of [layout.dir, layout.poolFile]) {
+    if ((await (0, import_promises24.lstat)(p).catch(() => void 0))?.isSymbolicLink())
+      throw new UsageError(`${p} is a symbolic link; the reflink pool must be dbclone's own. Remove it (rm ${p}) and clone again.`);
+  }
+}
+async function refuseStaleMount(layout) {
+  const mount2 = (await readMounts()).find((m) => m.mountPoint === layout.dir);
+  if (!mount2) return;
+  const backing = mount2.source.startsWith("/dev/loop") ? (await (0, import_promises24.readFile)(`/sys/block/${import_node_path23.default.basename(mount2.source)}/loop/backing_file`, "utf8").catch(() => "")).trim() : "";
+  if (backing === layout.poolFile) return;
+  const from = backing ? `${mount2.source} on ${backing}` : mount2.source;
+  throw new CloneError(
+    `The reflink pool ${layout.dir} is mounted from ${from}, not from its pool file ${layout.poolFile}${backing.endsWith(" (deleted)") ? " (the pool file was deleted while mounted)" : ""}. Tear down its clones (dbclone teardown --all), unmount it (umount ${layout.dir}) and clone again.`
+  );
+}
 var import_node_fs8, import_promises24, import_node_path23, GiB, HEADROOM_BYTES, ReflinkPool;
 var init_pool = __esm({
   "packages/core/src/disk/reflink/pool.ts"() {
@@ -3385,6 +3460,7 @@ var init_pool = __esm({
     init_errors();
     init_reporter();
     init_mounts();
+    init_exec();
     init_expanded_index();
     init_pool_file();
     init_pool_layout();
@@ -3416,11 +3492,13 @@ var init_pool = __esm({
         await withFileLock(
           this.layout.poolFile,
           async () => {
+            await refusePlantedLinks(this.layout);
             if (!await this.usesPoolFile() && !await isMountPoint(this.layout.dir) && await hostHasReflinks(this.layout.dir)) {
               await this.makeDirs();
               if (needBytes > 0) await this.requireFree(needBytes, keepKeys, false);
               return;
             }
+            await refuseStaleMount(this.layout);
             if (!await this.usesPoolFile()) {
               const size = this.fixedSize ?? Math.max(2 * GiB, 2 * (needBytes + HEADROOM_BYTES));
               await createPoolFile(this.layout, size, this.reporter);
@@ -3432,6 +3510,48 @@ var init_pool = __esm({
           { waitMs: 10 * 6e4 }
         );
       }
+      /**
+       * gc: evict expanded images no clone has used for `idleMs` (never one a live clone was copied
+       * from, nor one being expanded or copied), then give their blocks back to the host (fstrim: a
+       * pool file's freed blocks become holes through the loop device's discard). Keys evicted.
+       */
+      async evictIdle(idleMs) {
+        if (!await this.isMounted()) return [];
+        const evicted = [];
+        const freeBefore = await freeBytes(this.layout.dir);
+        for (const key of await this.index.evictionOrder(/* @__PURE__ */ new Set(), idleMs)) {
+          await this.index.evict(key, this.reporter);
+          if (!await (0, import_promises24.stat)(imageFile(this.layout, key)).catch(() => void 0)) evicted.push(key);
+        }
+        if (evicted.length > 0 && await this.usesPoolFile()) {
+          await freedSpace(this.layout.dir, freeBefore, this.reporter);
+          const r = await run("fstrim", [this.layout.dir], { privileged: true, allowFailure: true, reporter: this.reporter, packageHint: "util-linux" });
+          if (r.code !== 0) this.reporter.warn(`fstrim ${this.layout.dir} failed (${r.stderr.trim()}); the pool file keeps the evicted images' space.`);
+        }
+        return evicted;
+      }
+      /** The pool is there to use: its own directory on the host's filesystem, or its pool file mounted. */
+      async isMounted() {
+        return await this.usesPoolFile() ? isMountPoint(this.layout.dir) : await (0, import_promises24.stat)(this.layout.imagesDir).catch(() => void 0) !== void 0;
+      }
+      /** Unmount and delete the whole pool, under the lock its growth takes; refused while a clone uses it. False: there was none. */
+      async remove() {
+        const there = async (p) => await (0, import_promises24.lstat)(p).catch(() => void 0) !== void 0;
+        if (!await there(this.layout.dir) && !await there(this.layout.poolFile)) return false;
+        await withFileLock(
+          this.layout.poolFile,
+          async () => {
+            const used = await this.index.inUse();
+            if (used.size > 0)
+              throw new CloneError(
+                `the reflink pool ${this.layout.dir} still holds clones of ${used.size} image(s); tear them down first (dbclone clones lists them)`
+              );
+            await removePoolFile(this.layout, this.reporter);
+          },
+          { waitMs: 6e4 }
+        );
+        return true;
+      }
       async makeDirs() {
         await (0, import_promises24.mkdir)(this.layout.imagesDir, { recursive: true, mode: 448 });
         await (0, import_promises24.mkdir)(this.layout.clonesDir, { recursive: true, mode: 448 });
@@ -3440,16 +3560,19 @@ var init_pool = __esm({
         const want = needBytes + HEADROOM_BYTES;
         let free = await freeBytes(this.layout.dir);
         if (free >= want) return;
+        let growth;
         if (canGrow) {
           const size = (await (0, import_promises24.stat)(this.layout.poolFile)).size;
-          await growPoolFile(this.layout, size + Math.max(want - free, size / 2), this.reporter);
-          return;
+          growth = await growPoolFile(this.layout, size + Math.max(want - free, size / 2), this.reporter).catch((e) => e);
+          if (growth === void 0) return;
+          if (!(growth instanceof DiskFullError)) throw growth;
         }
         for (const key of await this.index.evictionOrder(keepKeys)) {
           await this.index.evict(key, this.reporter);
-          free = await freeBytes(this.layout.dir);
+          free = await freedSpace(this.layout.dir, free, this.reporter);
           if (free >= want) return;
         }
+        if (growth) throw growth;
         const what = await this.usesPoolFile() ? `the pool file ${this.layout.poolFile} (fixed at ${mb(this.fixedSize ?? 0)} by DBCLONE_POOL_SIZE)` : `the host filesystem at ${this.layout.dir}`;
         throw new DiskFullError(
           `The reflink pool ${this.layout.dir} is full: ${mb(free)} free, expanding the image needs about ${mb(want)}; nothing was made. Images in use by clones are never evicted. Tear down clones, raise DBCLONE_POOL_SIZE, or clone with --disk qcow2. (Pool: ${what}.)`
@@ -3592,7 +3715,6 @@ var init_driver2 = __esm({
     init_pool();
     init_pool_layout();
     init_expanded_index();
-    init_pool_file();
     init_prerequisites3();
     init_promote();
     ReflinkDriver = class {
@@ -3618,8 +3740,8 @@ var init_driver2 = __esm({
       seal() {
         throw new NotSupportedError("the reflink disk driver only clones; images are sealed as qcow2 (the distribution format).");
       }
-      async rememberVerified(file, digest2) {
-        await this.digests.remember(file, digest2);
+      async rememberVerified(file, digest) {
+        await this.digests.remember(file, digest);
       }
       createChild(parentFile, childFile, expectedDigest) {
         return this.createLayeredChild([{ file: parentFile, digest: expectedDigest }], childFile);
@@ -3648,22 +3770,30 @@ var init_driver2 = __esm({
       }
       /** A clone of a (possibly layered) version: expanded once per pool, then one reflink copy. */
       async createLayeredChild(layers, childFile) {
-        const image = await this.prepare(layers);
         const cloneFile = cloneFileFor(this.pool.layout, childFile);
-        await reflinkCopy(image.file, cloneFile, { ownerDir: import_node_path25.default.dirname(import_node_path25.default.resolve(childFile)), key: image.key });
+        const copy = async () => {
+          const image2 = await this.prepare(layers);
+          await reflinkCopy(image2.file, cloneFile, { ownerDir: import_node_path25.default.dirname(import_node_path25.default.resolve(childFile)), key: image2.key });
+          return image2;
+        };
+        const image = await copy().catch(async (e) => {
+          if (e.cause?.code !== "ENOENT") throw e;
+          this.reporter.debug("reflink pool: the expanded image went away before its copy (evicted); expanding it again");
+          return copy();
+        });
         return { file: cloneFile, parents: [image.file] };
       }
       /** The layer's digest, checked (cheaply, when a pull just verified it) before it is expanded. */
       async verifiedLayer(file, expected) {
         const s = await (0, import_promises26.stat)(file);
         if (s.mode & 2) throw new CloneError(`Base disk ${file} is writable by everyone; refusing to clone it. Make it read-only: chmod 0444 ${file}`);
-        const { digest: digest2 } = await this.digests.digestOf(file, sha256File);
-        if (expected && digest2 !== expected) {
+        const { digest } = await this.digests.digestOf(file, sha256File);
+        if (expected && digest !== expected) {
           throw new DigestMismatchError(
-            `Base disk ${file} has changed: its digest is ${digest2}, the image says ${expected}. The base must never be modified; delete it from the local cache and pull the image again.`
+            `Base disk ${file} has changed: its digest is ${digest}, the image says ${expected}. The base must never be modified; delete it from the local cache and pull the image again.`
           );
         }
-        return { file, digest: digest2 };
+        return { file, digest };
       }
       mount(child, mountPath) {
         return attachClone(this.name, child.file, mountPath, this.reporter);
@@ -3701,14 +3831,25 @@ var init_driver2 = __esm({
       release(resource) {
         return releasePoolLeftover(resource, this.reporter);
       }
-      /** Leftovers of killed expansions (no clone owns them); gc calls this. */
-      sweep() {
-        return sweepDeadExpansions(this.pool.layout, this.reporter);
+      /**
+       * gc: leftovers of killed expansions (no clone owns them), then expanded images no clone used for
+       * DBCLONE_POOL_KEEP_DAYS (a bad value is said and skips only this eviction).
+       */
+      async sweep() {
+        const swept = await sweepDeadExpansions(this.pool.layout, this.reporter);
+        let keepMs;
+        try {
+          keepMs = poolKeepMs();
+        } catch (e) {
+          this.reporter.warn(`${e.message}; no expanded image was evicted.`);
+          return swept;
+        }
+        const evicted = await this.pool.evictIdle(keepMs);
+        return [...swept, ...evicted.map((key) => `expanded image ${key.slice(0, 12)} (unused for ${Math.round(keepMs / 36e5)} h)`)];
       }
-      /** Unmount and delete the whole pool (tests, benches): only when no clone uses it. */
-      async removePool() {
-        if ((await this.pool.index.inUse()).size > 0) throw new CloneError(`the reflink pool ${this.pool.layout.dir} still holds clones; tear them down first`);
-        await removePoolFile(this.pool.layout, this.reporter);
+      /** Unmount and delete the whole pool (`dbclone gc --remove-pool`, tests, benches): refused while a clone uses it. */
+      removePool() {
+        return this.pool.remove();
       }
     };
   }
@@ -4148,6 +4289,35 @@ var init_copyFresh = __esm({
   }
 });
 
+// packages/core/src/util/map-limit.ts
+async function mapLimit(items, limit, fn, openLane) {
+  const results = new Array(items.length);
+  let next = 0;
+  let failed;
+  const body = async (lane2) => {
+    while (failed === void 0 && next < items.length) {
+      const i = next++;
+      try {
+        results[i] = await fn(items[i], i, lane2);
+      } catch (e) {
+        failed ??= e;
+      }
+    }
+  };
+  const lane = openLane ? () => openLane(body).catch((e) => {
+    failed ??= e;
+  }) : () => body(void 0);
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
+  if (failed !== void 0) throw failed;
+  return results;
+}
+var init_map_limit = __esm({
+  "packages/core/src/util/map-limit.ts"() {
+    "use strict";
+    init_import_meta_url();
+  }
+});
+
 // lazy-vendor:pg
 var require_pg = __commonJS({
   "lazy-vendor:pg"(exports2, module2) {
@@ -4212,6 +4382,126 @@ var init_client = __esm({
   }
 });
 
+// packages/core/src/engine/postgres/foreign-access.ts
+async function foreignOptionHolders(c) {
+  return (await c.query(HOLDERS, [DROPPED_OPTIONS])).rows.map(({ what, options }) => ({ what, options }));
+}
+async function dropForeignSecrets(c, fail) {
+  const holders = (await c.query(HOLDERS, [DROPPED_OPTIONS])).rows;
+  for (const h of holders) {
+    try {
+      await c.query(h.stmt);
+    } catch (e) {
+      throw fail(`Could not take ${h.options} out of ${h.what} (SQLSTATE ${e.code ?? "unknown"}); drop it in the source.`);
+    }
+  }
+  const left = await foreignOptionHolders(c);
+  if (left.length > 0) throw fail(`${left.map((l) => l.what).join(", ")} still hold(s) a password, a file or a program after stripping.`);
+  if (holders.length > 0) await rewriteWithoutStatistics(c, CATALOGS);
+  return holders.map(({ what, options }) => ({ what, options }));
+}
+async function dropSubscriptions(c, fail) {
+  const subs = await c.query(
+    `SELECT quote_ident(subname) AS name,
+            ARRAY[format('ALTER SUBSCRIPTION %I DISABLE', subname), format('ALTER SUBSCRIPTION %I SET (slot_name = NONE)', subname), format('DROP SUBSCRIPTION %I', subname)] AS stmts
+       FROM pg_subscription WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY subname`
+  );
+  for (const s of subs.rows) {
+    for (const stmt of s.stmts) {
+      try {
+        await c.query(stmt);
+      } catch (e) {
+        throw fail(`Could not drop subscription ${s.name} (SQLSTATE ${e.code ?? "unknown"}); drop it in the source.`);
+      }
+    }
+  }
+  if (subs.rows.length > 0) await rewriteWithoutStatistics(c, ["pg_catalog.pg_subscription"]);
+  return subs.rows.map((s) => s.name);
+}
+async function rewriteWithoutStatistics(c, catalogs) {
+  await c.query(`DELETE FROM pg_catalog.pg_statistic WHERE starelid IN (${catalogs.map((t) => `'${t}'::regclass`).join(", ")})`);
+  await c.query(`VACUUM FULL ${catalogs.join(", ")}, pg_catalog.pg_statistic`);
+}
+var DROPPED_OPTIONS, HOLDERS, CATALOGS;
+var init_foreign_access = __esm({
+  "packages/core/src/engine/postgres/foreign-access.ts"() {
+    "use strict";
+    init_import_meta_url();
+    DROPPED_OPTIONS = ["password", "password_required", "passfile", "sslpassword", "sslkey", "sslcert", "program", "filename"];
+    HOLDERS = `
+WITH opt AS (SELECT unnest($1::text[]) AS key)
+SELECT format('ALTER FOREIGN TABLE %s OPTIONS (%s)', t.ftrelid::regclass,
+         CASE WHEN EXISTS (SELECT 1 FROM unnest(t.ftoptions) o WHERE split_part(o, '=', 1) = 'filename')
+              THEN concat_ws(', ', CASE WHEN EXISTS (SELECT 1 FROM unnest(t.ftoptions) o WHERE split_part(o, '=', 1) = 'program') THEN 'DROP program' END,
+                             'SET filename ''/dev/null''')
+              WHEN EXISTS (SELECT 1 FROM unnest(t.ftoptions) o WHERE split_part(o, '=', 1) = 'program')
+              THEN 'DROP program, ADD filename ''/dev/null'''
+              ELSE '' END
+         || (SELECT coalesce(string_agg(format(', DROP %I', split_part(o, '=', 1)), ''), '')
+               FROM unnest(t.ftoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt) AND split_part(o, '=', 1) NOT IN ('program', 'filename'))) AS stmt,
+       format('foreign table %s', t.ftrelid::regclass) AS what,
+       (SELECT string_agg(split_part(o, '=', 1), ', ') FROM unnest(t.ftoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt)) AS options
+  FROM pg_foreign_table t
+ -- a file_fdw table already reading /dev/null reaches nothing
+ WHERE EXISTS (SELECT 1 FROM unnest(t.ftoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt) AND o <> 'filename=/dev/null')
+UNION ALL
+SELECT format('ALTER SERVER %I OPTIONS (%s)', s.srvname,
+         (SELECT string_agg(format('DROP %I', split_part(o, '=', 1)), ', ') FROM unnest(s.srvoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt))),
+       format('server %I', s.srvname),
+       (SELECT string_agg(split_part(o, '=', 1), ', ') FROM unnest(s.srvoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt))
+  FROM pg_foreign_server s
+ WHERE EXISTS (SELECT 1 FROM unnest(s.srvoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt))
+UNION ALL
+SELECT format('ALTER USER MAPPING FOR %s SERVER %I OPTIONS (%s)', CASE WHEN m.umuser = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END, s.srvname,
+         (SELECT string_agg(format('DROP %I', split_part(o, '=', 1)), ', ') FROM unnest(m.umoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt))),
+       format('user mapping for %s on server %I', CASE WHEN m.umuser = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END, s.srvname),
+       (SELECT string_agg(split_part(o, '=', 1), ', ') FROM unnest(m.umoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt))
+  FROM pg_user_mapping m JOIN pg_foreign_server s ON s.oid = m.umserver LEFT JOIN pg_roles r ON r.oid = m.umuser
+ WHERE EXISTS (SELECT 1 FROM unnest(m.umoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt))
+ ORDER BY what`;
+    CATALOGS = ["pg_catalog.pg_user_mapping", "pg_catalog.pg_foreign_server", "pg_catalog.pg_foreign_table"];
+  }
+});
+
+// packages/core/src/engine/postgres/role-settings.ts
+async function carriedSettings(c) {
+  return (await c.query(CARRIED, PARAMS)).rows;
+}
+async function resetCarriedSettings(c, fail) {
+  const stmts = await c.query(
+    `SELECT format('ALTER ROLE %s%s RESET %I',
+                   CASE WHEN setrole = 0 THEN 'ALL' ELSE quote_ident(rolname) END,
+                   CASE WHEN setdatabase = 0 THEN '' ELSE format(' IN DATABASE %I', datname) END, name) AS stmt
+       FROM (${CARRIED}) carried`,
+    PARAMS
+  );
+  const carried = await carriedSettings(c);
+  for (const { stmt } of stmts.rows) await c.query(stmt);
+  const left = await carriedSettings(c);
+  if (left.length > 0)
+    throw fail(`The source sets ${left.slice(0, 3).map(describeSetting).join("; ")} with ALTER ROLE/DATABASE \u2026 SET, and it could not be reset.`);
+  return carried;
+}
+var OVERRIDE, PARAMS, CARRIED, describeSetting;
+var init_role_settings = __esm({
+  "packages/core/src/engine/postgres/role-settings.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_config();
+    OVERRIDE = `(name = ANY($1::text[]) OR name LIKE 'log\\_%' OR name LIKE 'debug\\_%' OR name LIKE 'trace\\_%')`;
+    PARAMS = [Object.keys(HARDENED_SETTINGS)];
+    CARRIED = `
+SELECT s.setrole, s.setdatabase, r.rolname, d.datname, name
+  FROM pg_db_role_setting s
+  LEFT JOIN pg_roles r ON r.oid = s.setrole
+  LEFT JOIN pg_database d ON d.oid = s.setdatabase
+  CROSS JOIN LATERAL (SELECT split_part(c, '=', 1) AS name FROM unnest(s.setconfig) c) n
+ WHERE ${OVERRIDE}
+ ORDER BY d.datname NULLS FIRST, r.rolname NULLS FIRST, name`;
+    describeSetting = (s) => `${s.name} (${[s.rolname ? `role ${s.rolname}` : "", s.datname ? `database ${s.datname}` : ""].filter(Boolean).join(", ") || "every role"})`;
+  }
+});
+
 // packages/core/src/engine/postgres/sql.ts
 function quoteIdent(name) {
   if (name.length === 0) throw new Error("An SQL identifier cannot be empty.");
@@ -4227,6 +4517,66 @@ var init_sql = __esm({
     "use strict";
     init_import_meta_url();
     SYSTEM_SCHEMA_FILTER = `nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_toast%' AND nspname NOT LIKE 'pg\\_temp\\_%'`;
+  }
+});
+
+// packages/core/src/engine/postgres/grants.ts
+async function runFormatted(c, sql, params) {
+  const r = await c.query(sql, params);
+  if (r.rows.length > 0) await c.query(r.rows.map((row) => row.stmt).join(";\n"));
+}
+function grantStatementsSql(role) {
+  const made = (attributes) => `SELECT 0 AS ord, format('%s ROLE %I ${attributes} ${LEAST_PRIVILEGE}',
+         CASE WHEN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1::text) THEN 'ALTER' ELSE 'CREATE' END, $1::text${role === "login" ? ", $3::text" : ""}) AS stmt
+       UNION ALL `;
+  const clause = role === "login" ? made("LOGIN PASSWORD %L") : role === "group" ? made("NOLOGIN") : "";
+  return `SELECT stmt FROM (
+    ${clause}SELECT 1 AS ord, format('GRANT CONNECT, CREATE, TEMPORARY ON DATABASE %I TO %I', $2::text, $1::text) AS stmt
+    UNION ALL
+    SELECT 2, unnest(ARRAY[
+       format('GRANT USAGE, CREATE ON SCHEMA %I TO %I', nspname, $1::text),
+       format('GRANT ALL ON ALL TABLES IN SCHEMA %I TO %I', nspname, $1::text),
+       format('GRANT ALL ON ALL SEQUENCES IN SCHEMA %I TO %I', nspname, $1::text),
+       format('GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA %I TO %I', nspname, $1::text),
+       format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT ALL ON TABLES TO %I', nspname, $1::text),
+       format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT ALL ON SEQUENCES TO %I', nspname, $1::text)])
+     FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}
+    UNION ALL
+    SELECT 3, stmt FROM (${EXTENSION_MEMBERS_KEPT}) kept
+    UNION ALL
+    SELECT 4, owners.stmt FROM (
+      SELECT DISTINCT format('GRANT %I TO %I', r.rolname, $1::text) AS stmt
+      FROM (SELECT relowner AS owner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${SYSTEM_SCHEMA_FILTER}
+            UNION SELECT nspowner FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}) o
+      JOIN pg_roles r ON r.oid = o.owner
+      WHERE ${harmlessRole("r")}
+        AND r.rolname <> $1::text AND r.rolname NOT LIKE 'pg\\_%') owners
+  ) s ORDER BY ord`;
+}
+var LEAST_PRIVILEGE, harmlessRole, EXTENSION_MEMBERS_KEPT;
+var init_grants = __esm({
+  "packages/core/src/engine/postgres/grants.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_sql();
+    LEAST_PRIVILEGE = "NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS";
+    harmlessRole = (r, roles = "pg_roles") => `NOT (${r}.rolsuper OR ${r}.rolcreaterole OR ${r}.rolreplication OR ${r}.rolbypassrls)
+        AND NOT EXISTS (SELECT 1 FROM ${roles} d
+          WHERE (d.rolsuper OR d.rolcreaterole OR d.rolreplication OR d.rolbypassrls
+                 OR d.rolname IN ('pg_execute_server_program', 'pg_read_server_files', 'pg_write_server_files'))
+            AND pg_has_role(${r}.oid, d.oid, 'MEMBER'))`;
+    EXTENSION_MEMBERS_KEPT = `
+      SELECT format('REVOKE EXECUTE ON ROUTINE %s FROM %I', p.oid::regprocedure, $1::text) AS stmt
+        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
+       WHERE ${SYSTEM_SCHEMA_FILTER}
+         AND (NOT l.lanpltrusted OR EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'))
+         AND NOT EXISTS (SELECT 1 FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
+                          WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE')
+      UNION ALL
+      SELECT format('REVOKE ALL ON %s %s FROM %I', CASE c.relkind WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END, c.oid::regclass, $1::text)
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE ${SYSTEM_SCHEMA_FILTER} AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+         AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')`;
   }
 });
 
@@ -4285,12 +4635,326 @@ ORDER BY 1, 2`;
   }
 });
 
+// packages/core/src/engine/postgres/login-group.ts
+async function grantCloneLoginGroup(server) {
+  const databases = await imageDatabaseNames(server);
+  for (const [i, db] of databases.entries()) {
+    await withAdmin(server, db, (c) => runFormatted(c, grantStatementsSql(i === 0 ? "group" : "none"), [CLONE_LOGIN_GROUP, db]), { catalogOnly: true });
+  }
+}
+async function probeCloneLogin(c, login2, verifier) {
+  const r = await c.query(
+    `SELECT current_setting('dbclone.clone_id', true) AS id, current_setting('dbclone.image_digest', true) AS digest,
+            (SELECT format('CREATE ROLE %I LOGIN PASSWORD %L ${LEAST_PRIVILEGE} IN ROLE %I', $2::text, $3::text, g.rolname)
+               FROM pg_authid g
+              WHERE g.rolname = $1::text AND NOT g.rolcanlogin
+                AND ${harmlessRole("g", "pg_authid")}
+                AND NOT EXISTS (SELECT 1 FROM pg_authid l WHERE l.rolname = $2::text)) AS stmt`,
+    [CLONE_LOGIN_GROUP, login2, verifier]
+  );
+  const row = r.rows[0];
+  return { id: row.id, digest: row.digest, ...row.stmt ? { joinStatement: row.stmt } : {} };
+}
+async function joinCloneLoginGroup(c, joinStatement) {
+  await c.query(`SET LOCAL synchronous_commit = off;
+${joinStatement}`);
+}
+var CLONE_LOGIN_GROUP;
+var init_login_group = __esm({
+  "packages/core/src/engine/postgres/login-group.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_client();
+    init_grants();
+    init_inventory();
+    CLONE_LOGIN_GROUP = "dbclone_clones";
+  }
+});
+
+// packages/core/src/engine/postgres/ownership.ts
+async function ensureOwnerRole(c) {
+  const exists2 = await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [OWNER_ROLE]);
+  if (!exists2.rowCount) {
+    await c.query(`CREATE ROLE ${OWNER_ROLE} NOLOGIN ${LEAST_PRIVILEGE}`);
+  }
+}
+async function handOverOwnership(c) {
+  await c.query(HAND_OVER);
+}
+var OWNER_ROLE, HAND_OVER;
+var init_ownership = __esm({
+  "packages/core/src/engine/postgres/ownership.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_grants();
+    OWNER_ROLE = "dbclone_owner";
+    HAND_OVER = `
+DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT n.nspname FROM pg_namespace n JOIN pg_roles o ON o.oid = n.nspowner
+           WHERE o.rolsuper AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+             AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%' LOOP
+    EXECUTE format('ALTER SCHEMA %I OWNER TO ${OWNER_ROLE}', r.nspname);
+  END LOOP;
+  FOR r IN SELECT c.oid, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_roles o ON o.oid = c.relowner
+           WHERE o.rolsuper AND c.relkind IN ('r', 'p', 'f', 'v', 'm', 'S')
+             AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'
+           ORDER BY c.relkind = 'S', c.relkind IN ('v', 'm') LOOP
+    -- Re-check: a sequence owned by a column has moved with its table by now.
+    CONTINUE WHEN NOT EXISTS (SELECT 1 FROM pg_class c2 JOIN pg_roles o2 ON o2.oid = c2.relowner WHERE c2.oid = r.oid AND o2.rolsuper);
+    EXECUTE format('ALTER %s %s OWNER TO ${OWNER_ROLE}',
+      CASE r.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END,
+      r.oid::regclass);
+  END LOOP;
+  -- Not a function in an untrusted language (C, internal, plpython3u\u2026): untrusted-functions.ts.
+  FOR r IN SELECT p.oid FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_roles o ON o.oid = p.proowner
+           JOIN pg_language l ON l.oid = p.prolang
+           WHERE o.rolsuper AND l.lanpltrusted AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e') LOOP
+    EXECUTE format('ALTER ROUTINE %s OWNER TO ${OWNER_ROLE}', r.oid::regprocedure);
+  END LOOP;
+  FOR r IN SELECT t.oid FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_roles o ON o.oid = t.typowner
+           WHERE o.rolsuper AND t.typtype IN ('d', 'e', 'r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = t.oid AND d.deptype = 'e') LOOP
+    EXECUTE format('ALTER TYPE %s OWNER TO ${OWNER_ROLE}', r.oid::regtype);
+  END LOOP;
+END $$`;
+  }
+});
+
+// packages/core/src/engine/postgres/source-privileges.ts
+async function resetReservedRoles(c) {
+  const reset = await c.query("SELECT rolname FROM pg_roles WHERE rolname = ANY($1::text[]) ORDER BY rolname", [RESERVED_ROLES]);
+  if (reset.rows.length === 0) return [];
+  const stmts = await c.query(
+    `SELECT format('ALTER ROLE %I NOLOGIN ${LEAST_PRIVILEGE}', rolname) AS stmt FROM pg_roles WHERE rolname = ANY($1::text[])
+     UNION ALL
+     SELECT format('REVOKE %I FROM %I', g.rolname, m.rolname)
+       FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid JOIN pg_roles m ON m.oid = a.member
+      WHERE m.rolname = ANY($1::text[])`,
+    [RESERVED_ROLES]
+  );
+  for (const { stmt } of stmts.rows) await c.query(stmt);
+  const left = await c.query(
+    `SELECT 1 FROM pg_roles r WHERE r.rolname = ANY($1::text[])
+        AND (r.rolcanlogin OR r.rolsuper OR r.rolcreatedb OR r.rolcreaterole OR r.rolreplication OR r.rolbypassrls
+             OR EXISTS (SELECT 1 FROM pg_auth_members a WHERE a.member = r.oid))`,
+    [RESERVED_ROLES]
+  );
+  if (left.rowCount)
+    throw new BuildError(
+      `The source's role(s) ${reset.rows.map((r) => r.rolname).join(", ")} (names dbclone reserves) kept privileges after reset; the image was not built.`
+    );
+  return reset.rows.map((r) => r.rolname);
+}
+async function widenedSystemGrants(c) {
+  return (await c.query(WIDENED)).rows;
+}
+async function revokeWidenedSystemGrants(c) {
+  const widened = await widenedSystemGrants(c);
+  for (const g of widened) {
+    if (!PRIVILEGES.has(g.privilege))
+      throw new BuildError(`The source grants an unknown privilege (${g.privilege}) on ${g.kind.toLowerCase()} ${g.name}; the image was not built.`);
+    const on = g.kind === "COLUMN" ? "" : `${g.kind} `;
+    const target = g.kind === "COLUMN" ? `${g.privilege} ${g.name}` : `${g.privilege} ON ${on}${g.name}`;
+    await c.query(`REVOKE ${target} FROM ${g.grantee} CASCADE`);
+  }
+  const left = await widenedSystemGrants(c);
+  if (left.length > 0) {
+    throw new BuildError(
+      `The source grants ${left.length} privilege(s) on system objects beyond PostgreSQL's defaults that could not be taken back (${left.slice(0, 3).map(describe).join("; ")}); revoke them in the source. The image was not built.`
+    );
+  }
+  return widened;
+}
+var RESERVED_ROLES, WIDENED, PRIVILEGES, describe, describeGrant;
+var init_source_privileges = __esm({
+  "packages/core/src/engine/postgres/source-privileges.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_errors();
+    init_grants();
+    init_login_group();
+    init_ownership();
+    RESERVED_ROLES = [OWNER_ROLE, CLONE_LOGIN_GROUP];
+    WIDENED = `
+WITH ext AS (SELECT classid, objid FROM pg_depend WHERE deptype = 'e'),
+objs AS (
+  SELECT 'FUNCTION' AS kind, p.oid::regprocedure::text AS name, 'pg_proc'::regclass AS cls, p.oid AS obj, 0 AS sub,
+         p.proacl AS acl, acldefault('f', p.proowner) AS dflt
+    FROM pg_proc p
+   WHERE p.proacl IS NOT NULL AND (p.pronamespace = 'pg_catalog'::regnamespace
+      OR EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_proc'::regclass AND ext.objid = p.oid))
+  UNION ALL
+  SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END, c.oid::regclass::text, 'pg_class'::regclass, c.oid, 0,
+         c.relacl, acldefault((CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END)::"char", c.relowner)
+    FROM pg_class c
+   WHERE c.relacl IS NOT NULL AND (c.relnamespace = 'pg_catalog'::regnamespace
+      OR EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_class'::regclass AND ext.objid = c.oid))
+  UNION ALL
+  SELECT 'COLUMN', format('(%I) ON TABLE %s', a.attname, c.oid::regclass), 'pg_class'::regclass, c.oid, a.attnum,
+         a.attacl, NULL::aclitem[]
+    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+   WHERE a.attacl IS NOT NULL AND (c.relnamespace = 'pg_catalog'::regnamespace
+      OR EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_class'::regclass AND ext.objid = c.oid))
+  UNION ALL
+  SELECT 'SCHEMA', quote_ident(n.nspname), 'pg_namespace'::regclass, n.oid, 0, n.nspacl, acldefault('n', n.nspowner)
+    FROM pg_namespace n
+   WHERE n.nspacl IS NOT NULL AND (n.oid = 'pg_catalog'::regnamespace
+      OR EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_namespace'::regclass AND ext.objid = n.oid))
+  UNION ALL
+  SELECT 'LANGUAGE', quote_ident(l.lanname), 'pg_language'::regclass, l.oid, 0, l.lanacl, acldefault('l', l.lanowner)
+    FROM pg_language l WHERE l.lanacl IS NOT NULL
+  UNION ALL
+  SELECT 'FOREIGN DATA WRAPPER', quote_ident(w.fdwname), 'pg_foreign_data_wrapper'::regclass, w.oid, 0, w.fdwacl, acldefault('F', w.fdwowner)
+    FROM pg_foreign_data_wrapper w WHERE w.fdwacl IS NOT NULL
+)
+SELECT o.kind, o.name, g.privilege_type AS privilege,
+       CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END AS grantee
+  FROM objs o
+  LEFT JOIN pg_init_privs i ON i.classoid = o.cls AND i.objoid = o.obj AND i.objsubid = o.sub
+  CROSS JOIN LATERAL aclexplode(o.acl) g
+  LEFT JOIN pg_roles r ON r.oid = g.grantee
+ WHERE NOT coalesce(r.rolsuper, false)
+   AND NOT EXISTS (SELECT 1 FROM aclexplode(coalesce(i.initprivs, o.dflt)) b
+                    WHERE b.privilege_type = g.privilege_type AND b.grantee IN (g.grantee, 0))
+UNION ALL
+-- initdb grants no SET / ALTER SYSTEM on any parameter.
+SELECT 'PARAMETER', quote_ident(p.parname), g.privilege_type,
+       CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END
+  FROM pg_parameter_acl p
+  CROSS JOIN LATERAL aclexplode(p.paracl) g
+  LEFT JOIN pg_roles r ON r.oid = g.grantee
+ WHERE NOT coalesce(r.rolsuper, false)
+ ORDER BY 1, 2, 3, 4`;
+    PRIVILEGES = /* @__PURE__ */ new Set([
+      "SELECT",
+      "INSERT",
+      "UPDATE",
+      "DELETE",
+      "TRUNCATE",
+      "REFERENCES",
+      "TRIGGER",
+      "EXECUTE",
+      "USAGE",
+      "CREATE",
+      "CONNECT",
+      "TEMPORARY",
+      "SET",
+      "ALTER SYSTEM"
+    ]);
+    describe = (g) => `${g.privilege} on ${g.kind.toLowerCase()} ${g.name} to ${g.grantee}`;
+    describeGrant = describe;
+  }
+});
+
+// packages/core/src/engine/postgres/untrusted-functions.ts
+async function reachableUntrustedFunctions(c) {
+  return (await c.query(REACHABLE)).rows;
+}
+async function lockUntrustedFunctions(c, fail) {
+  const reachable = await reachableUntrustedFunctions(c);
+  if (reachable.length === 0) return [];
+  const owners = await c.query(
+    `SELECT format('ALTER ROUTINE %s OWNER TO %I', p.oid::regprocedure, current_user) AS stmt ${UNTRUSTED}
+       AND NOT (SELECT rolsuper FROM pg_roles WHERE oid = p.proowner)`
+  );
+  for (const { stmt } of owners.rows) await c.query(stmt);
+  const grants = await c.query(
+    `SELECT format('REVOKE ALL ON ROUTINE %s FROM %s', p.oid::regprocedure, CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END) AS stmt
+     ${UNTRUSTED.replace("FROM pg_proc p", "FROM pg_proc p CROSS JOIN LATERAL aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a LEFT JOIN pg_roles r ON r.oid = a.grantee")}
+       AND NOT coalesce(r.rolsuper, false)`
+  );
+  for (const { stmt } of grants.rows) await c.query(stmt);
+  const left = await reachableUntrustedFunctions(c);
+  if (left.length > 0)
+    throw fail(
+      `Function(s) ${left.slice(0, 3).map((f) => f.name).join(", ")} in an untrusted language are still reachable by a non-superuser.`
+    );
+  return reachable;
+}
+var UNTRUSTED, REACHABLE;
+var init_untrusted_functions = __esm({
+  "packages/core/src/engine/postgres/untrusted-functions.ts"() {
+    "use strict";
+    init_import_meta_url();
+    UNTRUSTED = `
+  FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang JOIN pg_namespace n ON n.oid = p.pronamespace
+ WHERE NOT l.lanpltrusted AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')`;
+    REACHABLE = `
+WITH candidates AS MATERIALIZED (SELECT p.oid, p.proowner, p.proacl, l.lanname ${UNTRUSTED})
+SELECT c.oid::regprocedure::text AS name, c.lanname AS language
+  FROM candidates c
+ WHERE NOT (SELECT rolsuper FROM pg_roles WHERE oid = c.proowner)
+    OR EXISTS (SELECT 1 FROM aclexplode(coalesce(c.proacl, acldefault('f', c.proowner))) a LEFT JOIN pg_roles r ON r.oid = a.grantee
+                WHERE NOT coalesce(r.rolsuper, false))
+ ORDER BY 1`;
+  }
+});
+
+// packages/core/src/engine/postgres/image-check.ts
+async function imageCatalogFindings(server, limit = 5) {
+  const findings = [];
+  const add = (lines) => findings.push(...lines.slice(0, limit));
+  const databases = await withAdmin(server, "template1", (c) => clusterFindings(c, add), { catalogOnly: true });
+  const perDatabase = await mapLimit(databases, CHECK_SESSIONS, (db) => withAdmin(server, db, (c) => databaseFindings(c, db, limit), { catalogOnly: true }));
+  for (const lines of perDatabase) findings.push(...lines);
+  return findings;
+}
+async function databaseFindings(c, db, limit) {
+  const at = (line) => `database ${db}: ${line}`;
+  return [
+    ...(await widenedSystemGrants(c)).map((g) => at(`grants ${describeGrant(g)}`)).slice(0, limit),
+    ...(await reachableUntrustedFunctions(c)).map((f) => at(`function ${f.name} in untrusted language ${f.language} is reachable by a non-superuser`)).slice(0, limit),
+    ...(await foreignOptionHolders(c)).map((h) => at(`${h.what} holds ${h.options}`)).slice(0, limit),
+    ...(await c.query(RUNS_AS_SUPERUSER)).rows.map((r) => at(r.what)).slice(0, limit)
+  ];
+}
+async function clusterFindings(c, add) {
+  const passwords = await c.query("SELECT quote_ident(rolname) AS name FROM pg_authid WHERE rolpassword IS NOT NULL ORDER BY 1");
+  add(passwords.rows.map((r) => `role ${r.name} has a password`));
+  add((await carriedSettings(c)).map((s) => `sets ${describeSetting(s)} with ALTER ROLE/DATABASE \u2026 SET`));
+  const subscriptions = await c.query("SELECT quote_ident(subname) AS name FROM pg_subscription ORDER BY 1");
+  add(subscriptions.rows.map((r) => `has the logical subscription ${r.name}`));
+  return connectableDatabases(c);
+}
+var CHECK_SESSIONS, RUNS_AS_SUPERUSER;
+var init_image_check = __esm({
+  "packages/core/src/engine/postgres/image-check.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_map_limit();
+    init_client();
+    init_foreign_access();
+    init_role_settings();
+    init_source_privileges();
+    init_untrusted_functions();
+    CHECK_SESSIONS = 4;
+    RUNS_AS_SUPERUSER = `
+WITH ext AS (SELECT classid, objid FROM pg_depend WHERE deptype = 'e')
+SELECT format('function %s (SECURITY DEFINER, owned by superuser %I)', p.oid::regprocedure, o.rolname) AS what
+  FROM pg_proc p JOIN pg_roles o ON o.oid = p.proowner JOIN pg_namespace n ON n.oid = p.pronamespace
+ WHERE p.prosecdef AND o.rolsuper AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+   AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_proc'::regclass AND ext.objid = p.oid)
+   AND EXISTS (SELECT 1 FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a LEFT JOIN pg_roles r ON r.oid = a.grantee
+                WHERE NOT coalesce(r.rolsuper, false))
+UNION ALL
+SELECT format('%s %s (owned by superuser %I)', CASE c.relkind WHEN 'v' THEN 'view' ELSE 'materialized view' END, c.oid::regclass, o.rolname)
+  FROM pg_class c JOIN pg_roles o ON o.oid = c.relowner JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind IN ('v', 'm') AND o.rolsuper AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+   AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_class'::regclass AND ext.objid = c.oid)
+ ORDER BY 1`;
+  }
+});
+
 // packages/core/src/engine/postgres/port-proof.ts
 async function portReachesSession(admin, host, port, opts = {}) {
   const key = cancelKeyOf(admin);
   const seconds = (opts.timeoutMs ?? 5e3) / 1e3;
   let settled = false;
-  await admin.query("SET statement_timeout = 0");
+  if (!opts.noStatementTimeout) await admin.query("SET statement_timeout = 0");
   const sleeping = admin.query("SELECT pg_catalog.pg_sleep($1)", [seconds]).then(
     () => false,
     (e) => {
@@ -4391,13 +5055,24 @@ var init_ready_session = __esm({
 });
 
 // packages/core/src/engine/postgres/scram.ts
+function prepareVerifier(password) {
+  if (prepared.has(password)) return;
+  const deriving = scramVerifier(password);
+  deriving.catch(() => void 0);
+  prepared.set(password, deriving);
+}
+function takeVerifier(password) {
+  const p = prepared.get(password);
+  prepared.delete(password);
+  return p ?? scramVerifier(password);
+}
 async function scramVerifier(password, salt = (0, import_node_crypto6.randomBytes)(16), iterations = ITERATIONS) {
   const salted = await pbkdf2Async(Buffer.from(password.normalize("NFKC"), "utf8"), salt, iterations, 32, "sha256");
   const storedKey = (0, import_node_crypto6.createHash)("sha256").update(hmac(salted, "Client Key")).digest();
   const serverKey = hmac(salted, "Server Key");
   return `SCRAM-SHA-256$${iterations}:${salt.toString("base64")}$${storedKey.toString("base64")}:${serverKey.toString("base64")}`;
 }
-var import_node_crypto6, import_node_util, ITERATIONS, pbkdf2Async, hmac;
+var import_node_crypto6, import_node_util, ITERATIONS, pbkdf2Async, hmac, prepared;
 var init_scram = __esm({
   "packages/core/src/engine/postgres/scram.ts"() {
     "use strict";
@@ -4407,99 +5082,7 @@ var init_scram = __esm({
     ITERATIONS = 4096;
     pbkdf2Async = (0, import_node_util.promisify)(import_node_crypto6.pbkdf2);
     hmac = (key, text) => (0, import_node_crypto6.createHmac)("sha256", key).update(text).digest();
-  }
-});
-
-// packages/core/src/engine/postgres/grants.ts
-async function runFormatted(c, sql, params) {
-  const r = await c.query(sql, params);
-  if (r.rows.length > 0) await c.query(r.rows.map((row) => row.stmt).join(";\n"));
-}
-function grantStatementsSql(role) {
-  const made = (attributes) => `SELECT 0 AS ord, format('%s ROLE %I ${attributes} ${LEAST_PRIVILEGE}',
-         CASE WHEN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1::text) THEN 'ALTER' ELSE 'CREATE' END, $1::text${role === "login" ? ", $3::text" : ""}) AS stmt
-       UNION ALL `;
-  const clause = role === "login" ? made("LOGIN PASSWORD %L") : role === "group" ? made("NOLOGIN") : "";
-  return `SELECT stmt FROM (
-    ${clause}SELECT 1 AS ord, format('GRANT CONNECT, CREATE, TEMPORARY ON DATABASE %I TO %I', $2::text, $1::text) AS stmt
-    UNION ALL
-    SELECT 2, unnest(ARRAY[
-       format('GRANT USAGE, CREATE ON SCHEMA %I TO %I', nspname, $1::text),
-       format('GRANT ALL ON ALL TABLES IN SCHEMA %I TO %I', nspname, $1::text),
-       format('GRANT ALL ON ALL SEQUENCES IN SCHEMA %I TO %I', nspname, $1::text),
-       format('GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA %I TO %I', nspname, $1::text),
-       format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT ALL ON TABLES TO %I', nspname, $1::text),
-       format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT ALL ON SEQUENCES TO %I', nspname, $1::text)])
-     FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}
-    UNION ALL
-    SELECT 3, stmt FROM (${EXTENSION_MEMBERS_KEPT}) kept
-    UNION ALL
-    SELECT 4, owners.stmt FROM (
-      SELECT DISTINCT format('GRANT %I TO %I', r.rolname, $1::text) AS stmt
-      FROM (SELECT relowner AS owner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${SYSTEM_SCHEMA_FILTER}
-            UNION SELECT nspowner FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}) o
-      JOIN pg_roles r ON r.oid = o.owner
-      WHERE ${harmlessRole("r")}
-        AND r.rolname <> $1::text AND r.rolname NOT LIKE 'pg\\_%') owners
-  ) s ORDER BY ord`;
-}
-var LEAST_PRIVILEGE, harmlessRole, EXTENSION_MEMBERS_KEPT;
-var init_grants = __esm({
-  "packages/core/src/engine/postgres/grants.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_sql();
-    LEAST_PRIVILEGE = "NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS";
-    harmlessRole = (r) => `NOT (${r}.rolsuper OR ${r}.rolcreaterole OR ${r}.rolreplication OR ${r}.rolbypassrls)
-        AND NOT EXISTS (SELECT 1 FROM pg_roles d
-          WHERE (d.rolsuper OR d.rolcreaterole OR d.rolreplication OR d.rolbypassrls
-                 OR d.rolname IN ('pg_execute_server_program', 'pg_read_server_files', 'pg_write_server_files'))
-            AND pg_has_role(${r}.oid, d.oid, 'MEMBER'))`;
-    EXTENSION_MEMBERS_KEPT = `
-      SELECT format('REVOKE EXECUTE ON ROUTINE %s FROM %I', p.oid::regprocedure, $1::text) AS stmt
-        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
-       WHERE ${SYSTEM_SCHEMA_FILTER}
-         AND (NOT l.lanpltrusted OR EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'))
-         AND NOT EXISTS (SELECT 1 FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
-                          WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE')
-      UNION ALL
-      SELECT format('REVOKE ALL ON %s %s FROM %I', CASE c.relkind WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END, c.oid::regclass, $1::text)
-        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-       WHERE ${SYSTEM_SCHEMA_FILTER} AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
-         AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')`;
-  }
-});
-
-// packages/core/src/engine/postgres/login-group.ts
-async function grantCloneLoginGroup(server) {
-  const databases = await imageDatabaseNames(server);
-  for (const [i, db] of databases.entries()) {
-    await withAdmin(server, db, (c) => runFormatted(c, grantStatementsSql(i === 0 ? "group" : "none"), [CLONE_LOGIN_GROUP, db]), { catalogOnly: true });
-  }
-}
-async function joinCloneLoginGroup(c, login2, verifier) {
-  const r = await c.query(
-    `SELECT format('CREATE ROLE %I LOGIN PASSWORD %L ${LEAST_PRIVILEGE} IN ROLE %I', $2::text, $3::text, g.rolname) AS stmt
-       FROM pg_roles g
-      WHERE g.rolname = $1::text AND NOT g.rolcanlogin
-        AND ${harmlessRole("g")}
-        AND NOT EXISTS (SELECT 1 FROM pg_roles l WHERE l.rolname = $2::text)`,
-    [CLONE_LOGIN_GROUP, login2, verifier]
-  );
-  const stmt = r.rows[0]?.stmt;
-  if (!stmt) return false;
-  await c.query(stmt);
-  return true;
-}
-var CLONE_LOGIN_GROUP;
-var init_login_group = __esm({
-  "packages/core/src/engine/postgres/login-group.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_client();
-    init_grants();
-    init_inventory();
-    CLONE_LOGIN_GROUP = "dbclone_clones";
+    prepared = /* @__PURE__ */ new Map();
   }
 });
 
@@ -4515,7 +5098,7 @@ async function createLogin(server, databases, opts) {
 async function createVerifiedLogin(server, databases, opts, identity) {
   try {
     return await makeLogin(server, databases, opts, {
-      first: (c) => proveSettings(c, server, identity),
+      first: (seen) => proveSettings(seen, server, identity),
       last: (c) => provePort(c, server, identity)
     });
   } catch (e) {
@@ -4525,11 +5108,7 @@ async function createVerifiedLogin(server, databases, opts, identity) {
     });
   }
 }
-async function proveSettings(c, server, identity) {
-  const r = await c.query(
-    "SELECT current_setting('dbclone.clone_id', true) AS id, current_setting('dbclone.image_digest', true) AS digest"
-  );
-  const seen = r.rows[0];
+function proveSettings(seen, server, identity) {
   if (seen.id !== identity.cloneId || seen.digest !== identity.imageDigest) {
     throw new CloneError(
       `The server on port ${server.port} is not clone ${identity.cloneId} of image ${identity.imageDigest} (it reports clone "${seen.id ?? "none"}", image "${seen.digest ?? "none"}"); recreate the clone.`
@@ -4537,7 +5116,7 @@ async function proveSettings(c, server, identity) {
   }
 }
 async function provePort(c, server, identity) {
-  if (!await portReachesSession(c, server.host, server.port, { sessionEnds: true })) {
+  if (!await portReachesSession(c, server.host, server.port, { sessionEnds: true, noStatementTimeout: true })) {
     throw new CloneError(
       `The server on port ${server.port} is not clone ${identity.cloneId}: ${server.host}:${server.port} does not reach the clone's server (a cancel request with its admin session's key had no effect). Another process may have taken the port; recreate the clone.`
     );
@@ -4546,7 +5125,7 @@ async function provePort(c, server, identity) {
 async function makeLogin(server, databases, opts, hooks = {}) {
   if (databases.length === 0) throw new UsageError("createLogin needs at least one database.");
   const { user, password } = opts;
-  const deriving = scramVerifier(password);
+  const deriving = takeVerifier(password);
   deriving.catch(() => void 0);
   let verifier = "";
   for (const [i, db] of databases.entries()) {
@@ -4555,9 +5134,11 @@ async function makeLogin(server, databases, opts, hooks = {}) {
       db,
       async (c) => {
         if (i === 0) {
-          await hooks.first?.(c);
           verifier = await deriving;
-          if (await joinCloneLoginGroup(c, user, verifier)) {
+          const probe = await probeCloneLogin(c, user, verifier);
+          hooks.first?.(probe);
+          if (probe.joinStatement) {
+            await joinCloneLoginGroup(c, probe.joinStatement);
             await hooks.last?.(c);
             return true;
           }
@@ -4915,7 +5496,7 @@ async function checkDumpScript(file) {
   checked.set(key, facts);
   return facts;
 }
-var import_node_fs16, import_promises32, KEY, DB_ARG, ALLOWED_COMMAND, COPY_FROM_STDIN, isCopyEnd, checked;
+var import_node_fs16, import_promises32, KEY2, DB_ARG, ALLOWED_COMMAND, COPY_FROM_STDIN, isCopyEnd, checked;
 var init_dumpScript = __esm({
   "packages/core/src/engine/postgres/dumpScript.ts"() {
     "use strict";
@@ -4924,9 +5505,9 @@ var init_dumpScript = __esm({
     import_promises32 = require("node:fs/promises");
     init_errors();
     init_sqlLexer();
-    KEY = "[A-Za-z0-9]+";
+    KEY2 = "[A-Za-z0-9]+";
     DB_ARG = `(?:"(?:[^"\\\\\`]|"")*"|[A-Za-z0-9_.$-]+)`;
-    ALLOWED_COMMAND = new RegExp(`^\\\\(?:(restrict|unrestrict) ${KEY}|(connect) (?:-reuse-previous=on )?${DB_ARG})$`);
+    ALLOWED_COMMAND = new RegExp(`^\\\\(?:(restrict|unrestrict) ${KEY2}|(connect) (?:-reuse-previous=on )?${DB_ARG})$`);
     COPY_FROM_STDIN = /^\s*COPY\s[\s\S]*\sFROM\s+STDIN\b[^;]*$/i;
     isCopyEnd = (line) => line === "\\." || line === "\\.\r";
     checked = /* @__PURE__ */ new Map();
@@ -5946,58 +6527,6 @@ var init_probe = __esm({
   }
 });
 
-// packages/core/src/engine/postgres/ownership.ts
-async function ensureOwnerRole(c) {
-  const exists2 = await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [OWNER_ROLE]);
-  if (!exists2.rowCount) {
-    await c.query(`CREATE ROLE ${OWNER_ROLE} NOLOGIN ${LEAST_PRIVILEGE}`);
-  }
-}
-async function handOverOwnership(c) {
-  await c.query(HAND_OVER);
-}
-var OWNER_ROLE, HAND_OVER;
-var init_ownership = __esm({
-  "packages/core/src/engine/postgres/ownership.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_grants();
-    OWNER_ROLE = "dbclone_owner";
-    HAND_OVER = `
-DO $$
-DECLARE r record;
-BEGIN
-  FOR r IN SELECT n.nspname FROM pg_namespace n JOIN pg_roles o ON o.oid = n.nspowner
-           WHERE o.rolsuper AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-             AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%' LOOP
-    EXECUTE format('ALTER SCHEMA %I OWNER TO ${OWNER_ROLE}', r.nspname);
-  END LOOP;
-  FOR r IN SELECT c.oid, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_roles o ON o.oid = c.relowner
-           WHERE o.rolsuper AND c.relkind IN ('r', 'p', 'f', 'v', 'm', 'S')
-             AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'
-           ORDER BY c.relkind = 'S', c.relkind IN ('v', 'm') LOOP
-    -- Re-check: a sequence owned by a column has moved with its table by now.
-    CONTINUE WHEN NOT EXISTS (SELECT 1 FROM pg_class c2 JOIN pg_roles o2 ON o2.oid = c2.relowner WHERE c2.oid = r.oid AND o2.rolsuper);
-    EXECUTE format('ALTER %s %s OWNER TO ${OWNER_ROLE}',
-      CASE r.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END,
-      r.oid::regclass);
-  END LOOP;
-  -- Not a function in an untrusted language (C, internal, plpython3u\u2026): untrusted-functions.ts.
-  FOR r IN SELECT p.oid FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_roles o ON o.oid = p.proowner
-           JOIN pg_language l ON l.oid = p.prolang
-           WHERE o.rolsuper AND l.lanpltrusted AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e') LOOP
-    EXECUTE format('ALTER ROUTINE %s OWNER TO ${OWNER_ROLE}', r.oid::regprocedure);
-  END LOOP;
-  FOR r IN SELECT t.oid FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_roles o ON o.oid = t.typowner
-           WHERE o.rolsuper AND t.typtype IN ('d', 'e', 'r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = t.oid AND d.deptype = 'e') LOOP
-    EXECUTE format('ALTER TYPE %s OWNER TO ${OWNER_ROLE}', r.oid::regtype);
-  END LOOP;
-END $$`;
-  }
-});
-
 // packages/core/src/engine/postgres/buildServer.ts
 async function startBuildServer(bins, dataDir, adminUser, timeoutMs = 12e4) {
   const socketDir = await (0, import_promises39.mkdtemp)(import_node_path40.default.join(import_node_os7.default.tmpdir(), "dbclone-pg-"));
@@ -6226,286 +6755,6 @@ var init_role_passwords = __esm({
   }
 });
 
-// packages/core/src/engine/postgres/untrusted-functions.ts
-async function lockUntrustedFunctions(c, fail) {
-  const reachable = (await c.query(REACHABLE)).rows;
-  if (reachable.length === 0) return [];
-  const owners = await c.query(
-    `SELECT format('ALTER ROUTINE %s OWNER TO %I', p.oid::regprocedure, current_user) AS stmt ${UNTRUSTED}
-       AND NOT (SELECT rolsuper FROM pg_roles WHERE oid = p.proowner)`
-  );
-  for (const { stmt } of owners.rows) await c.query(stmt);
-  const grants = await c.query(
-    `SELECT format('REVOKE ALL ON ROUTINE %s FROM %s', p.oid::regprocedure, CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END) AS stmt
-     ${UNTRUSTED.replace("FROM pg_proc p", "FROM pg_proc p CROSS JOIN LATERAL aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a LEFT JOIN pg_roles r ON r.oid = a.grantee")}
-       AND NOT coalesce(r.rolsuper, false)`
-  );
-  for (const { stmt } of grants.rows) await c.query(stmt);
-  const left = (await c.query(REACHABLE)).rows;
-  if (left.length > 0)
-    throw fail(
-      `Function(s) ${left.slice(0, 3).map((f) => f.name).join(", ")} in an untrusted language are still reachable by a non-superuser.`
-    );
-  return reachable;
-}
-var UNTRUSTED, REACHABLE;
-var init_untrusted_functions = __esm({
-  "packages/core/src/engine/postgres/untrusted-functions.ts"() {
-    "use strict";
-    init_import_meta_url();
-    UNTRUSTED = `
-  FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang JOIN pg_namespace n ON n.oid = p.pronamespace
- WHERE NOT l.lanpltrusted AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')`;
-    REACHABLE = `
-SELECT p.oid::regprocedure::text AS name, l.lanname AS language ${UNTRUSTED}
-   AND (NOT (SELECT rolsuper FROM pg_roles WHERE oid = p.proowner)
-        OR EXISTS (SELECT 1 FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a LEFT JOIN pg_roles r ON r.oid = a.grantee
-                    WHERE NOT coalesce(r.rolsuper, false)))
- ORDER BY 1`;
-  }
-});
-
-// packages/core/src/engine/postgres/role-settings.ts
-async function carriedSettings(c) {
-  return (await c.query(CARRIED, PARAMS)).rows;
-}
-async function resetCarriedSettings(c, fail) {
-  const stmts = await c.query(
-    `SELECT format('ALTER ROLE %s%s RESET %I',
-                   CASE WHEN setrole = 0 THEN 'ALL' ELSE quote_ident(rolname) END,
-                   CASE WHEN setdatabase = 0 THEN '' ELSE format(' IN DATABASE %I', datname) END, name) AS stmt
-       FROM (${CARRIED}) carried`,
-    PARAMS
-  );
-  const carried = await carriedSettings(c);
-  for (const { stmt } of stmts.rows) await c.query(stmt);
-  const left = await carriedSettings(c);
-  if (left.length > 0)
-    throw fail(`The source sets ${left.slice(0, 3).map(describeSetting).join("; ")} with ALTER ROLE/DATABASE \u2026 SET, and it could not be reset.`);
-  return carried;
-}
-var OVERRIDE, PARAMS, CARRIED, describeSetting;
-var init_role_settings = __esm({
-  "packages/core/src/engine/postgres/role-settings.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_config();
-    OVERRIDE = `(name = ANY($1::text[]) OR name LIKE 'log\\_%' OR name LIKE 'debug\\_%' OR name LIKE 'trace\\_%')`;
-    PARAMS = [Object.keys(HARDENED_SETTINGS)];
-    CARRIED = `
-SELECT s.setrole, s.setdatabase, r.rolname, d.datname, name
-  FROM pg_db_role_setting s
-  LEFT JOIN pg_roles r ON r.oid = s.setrole
-  LEFT JOIN pg_database d ON d.oid = s.setdatabase
-  CROSS JOIN LATERAL (SELECT split_part(c, '=', 1) AS name FROM unnest(s.setconfig) c) n
- WHERE ${OVERRIDE}
- ORDER BY d.datname NULLS FIRST, r.rolname NULLS FIRST, name`;
-    describeSetting = (s) => `${s.name} (${[s.rolname ? `role ${s.rolname}` : "", s.datname ? `database ${s.datname}` : ""].filter(Boolean).join(", ") || "every role"})`;
-  }
-});
-
-// packages/core/src/engine/postgres/foreign-access.ts
-async function dropForeignSecrets(c, fail) {
-  const holders = (await c.query(HOLDERS, [DROPPED_OPTIONS])).rows;
-  for (const h of holders) {
-    try {
-      await c.query(h.stmt);
-    } catch (e) {
-      throw fail(`Could not take ${h.options} out of ${h.what} (SQLSTATE ${e.code ?? "unknown"}); drop it in the source.`);
-    }
-  }
-  const left = (await c.query(HOLDERS, [DROPPED_OPTIONS])).rows;
-  if (left.length > 0) throw fail(`${left.map((l) => l.what).join(", ")} still hold(s) a password, a file or a program after stripping.`);
-  if (holders.length > 0) await rewriteWithoutStatistics(c, CATALOGS);
-  return holders.map(({ what, options }) => ({ what, options }));
-}
-async function dropSubscriptions(c, fail) {
-  const subs = await c.query(
-    `SELECT quote_ident(subname) AS name,
-            ARRAY[format('ALTER SUBSCRIPTION %I DISABLE', subname), format('ALTER SUBSCRIPTION %I SET (slot_name = NONE)', subname), format('DROP SUBSCRIPTION %I', subname)] AS stmts
-       FROM pg_subscription WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY subname`
-  );
-  for (const s of subs.rows) {
-    for (const stmt of s.stmts) {
-      try {
-        await c.query(stmt);
-      } catch (e) {
-        throw fail(`Could not drop subscription ${s.name} (SQLSTATE ${e.code ?? "unknown"}); drop it in the source.`);
-      }
-    }
-  }
-  if (subs.rows.length > 0) await rewriteWithoutStatistics(c, ["pg_catalog.pg_subscription"]);
-  return subs.rows.map((s) => s.name);
-}
-async function rewriteWithoutStatistics(c, catalogs) {
-  await c.query(`DELETE FROM pg_catalog.pg_statistic WHERE starelid IN (${catalogs.map((t) => `'${t}'::regclass`).join(", ")})`);
-  await c.query(`VACUUM FULL ${catalogs.join(", ")}, pg_catalog.pg_statistic`);
-}
-var DROPPED_OPTIONS, HOLDERS, CATALOGS;
-var init_foreign_access = __esm({
-  "packages/core/src/engine/postgres/foreign-access.ts"() {
-    "use strict";
-    init_import_meta_url();
-    DROPPED_OPTIONS = ["password", "password_required", "passfile", "sslpassword", "sslkey", "sslcert", "program", "filename"];
-    HOLDERS = `
-WITH opt AS (SELECT unnest($1::text[]) AS key)
-SELECT format('ALTER FOREIGN TABLE %s OPTIONS (%s)', t.ftrelid::regclass,
-         CASE WHEN EXISTS (SELECT 1 FROM unnest(t.ftoptions) o WHERE split_part(o, '=', 1) = 'filename')
-              THEN concat_ws(', ', CASE WHEN EXISTS (SELECT 1 FROM unnest(t.ftoptions) o WHERE split_part(o, '=', 1) = 'program') THEN 'DROP program' END,
-                             'SET filename ''/dev/null''')
-              WHEN EXISTS (SELECT 1 FROM unnest(t.ftoptions) o WHERE split_part(o, '=', 1) = 'program')
-              THEN 'DROP program, ADD filename ''/dev/null'''
-              ELSE '' END
-         || (SELECT coalesce(string_agg(format(', DROP %I', split_part(o, '=', 1)), ''), '')
-               FROM unnest(t.ftoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt) AND split_part(o, '=', 1) NOT IN ('program', 'filename'))) AS stmt,
-       format('foreign table %s', t.ftrelid::regclass) AS what,
-       (SELECT string_agg(split_part(o, '=', 1), ', ') FROM unnest(t.ftoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt)) AS options
-  FROM pg_foreign_table t
- -- a file_fdw table already reading /dev/null reaches nothing
- WHERE EXISTS (SELECT 1 FROM unnest(t.ftoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt) AND o <> 'filename=/dev/null')
-UNION ALL
-SELECT format('ALTER SERVER %I OPTIONS (%s)', s.srvname,
-         (SELECT string_agg(format('DROP %I', split_part(o, '=', 1)), ', ') FROM unnest(s.srvoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt))),
-       format('server %I', s.srvname),
-       (SELECT string_agg(split_part(o, '=', 1), ', ') FROM unnest(s.srvoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt))
-  FROM pg_foreign_server s
- WHERE EXISTS (SELECT 1 FROM unnest(s.srvoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt))
-UNION ALL
-SELECT format('ALTER USER MAPPING FOR %s SERVER %I OPTIONS (%s)', CASE WHEN m.umuser = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END, s.srvname,
-         (SELECT string_agg(format('DROP %I', split_part(o, '=', 1)), ', ') FROM unnest(m.umoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt))),
-       format('user mapping for %s on server %I', CASE WHEN m.umuser = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END, s.srvname),
-       (SELECT string_agg(split_part(o, '=', 1), ', ') FROM unnest(m.umoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt))
-  FROM pg_user_mapping m JOIN pg_foreign_server s ON s.oid = m.umserver LEFT JOIN pg_roles r ON r.oid = m.umuser
- WHERE EXISTS (SELECT 1 FROM unnest(m.umoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt))
- ORDER BY what`;
-    CATALOGS = ["pg_catalog.pg_user_mapping", "pg_catalog.pg_foreign_server", "pg_catalog.pg_foreign_table"];
-  }
-});
-
-// packages/core/src/engine/postgres/source-privileges.ts
-async function resetReservedRoles(c) {
-  const reset = await c.query("SELECT rolname FROM pg_roles WHERE rolname = ANY($1::text[]) ORDER BY rolname", [RESERVED_ROLES]);
-  if (reset.rows.length === 0) return [];
-  const stmts = await c.query(
-    `SELECT format('ALTER ROLE %I NOLOGIN ${LEAST_PRIVILEGE}', rolname) AS stmt FROM pg_roles WHERE rolname = ANY($1::text[])
-     UNION ALL
-     SELECT format('REVOKE %I FROM %I', g.rolname, m.rolname)
-       FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid JOIN pg_roles m ON m.oid = a.member
-      WHERE m.rolname = ANY($1::text[])`,
-    [RESERVED_ROLES]
-  );
-  for (const { stmt } of stmts.rows) await c.query(stmt);
-  const left = await c.query(
-    `SELECT 1 FROM pg_roles r WHERE r.rolname = ANY($1::text[])
-        AND (r.rolcanlogin OR r.rolsuper OR r.rolcreatedb OR r.rolcreaterole OR r.rolreplication OR r.rolbypassrls
-             OR EXISTS (SELECT 1 FROM pg_auth_members a WHERE a.member = r.oid))`,
-    [RESERVED_ROLES]
-  );
-  if (left.rowCount)
-    throw new BuildError(
-      `The source's role(s) ${reset.rows.map((r) => r.rolname).join(", ")} (names dbclone reserves) kept privileges after reset; the image was not built.`
-    );
-  return reset.rows.map((r) => r.rolname);
-}
-async function revokeWidenedSystemGrants(c) {
-  const widened = (await c.query(WIDENED)).rows;
-  for (const g of widened) {
-    if (!PRIVILEGES.has(g.privilege))
-      throw new BuildError(`The source grants an unknown privilege (${g.privilege}) on ${g.kind.toLowerCase()} ${g.name}; the image was not built.`);
-    const on = g.kind === "COLUMN" ? "" : `${g.kind} `;
-    const target = g.kind === "COLUMN" ? `${g.privilege} ${g.name}` : `${g.privilege} ON ${on}${g.name}`;
-    await c.query(`REVOKE ${target} FROM ${g.grantee} CASCADE`);
-  }
-  const left = (await c.query(WIDENED)).rows;
-  if (left.length > 0) {
-    throw new BuildError(
-      `The source grants ${left.length} privilege(s) on system objects beyond PostgreSQL's defaults that could not be taken back (${left.slice(0, 3).map(describe).join("; ")}); revoke them in the source. The image was not built.`
-    );
-  }
-  return widened;
-}
-var RESERVED_ROLES, WIDENED, PRIVILEGES, describe, describeGrant;
-var init_source_privileges = __esm({
-  "packages/core/src/engine/postgres/source-privileges.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_errors();
-    init_grants();
-    init_login_group();
-    init_ownership();
-    RESERVED_ROLES = [OWNER_ROLE, CLONE_LOGIN_GROUP];
-    WIDENED = `
-WITH ext AS (SELECT classid, objid FROM pg_depend WHERE deptype = 'e'),
-objs AS (
-  SELECT 'FUNCTION' AS kind, p.oid::regprocedure::text AS name, 'pg_proc'::regclass AS cls, p.oid AS obj, 0 AS sub,
-         p.proacl AS acl, acldefault('f', p.proowner) AS dflt
-    FROM pg_proc p
-   WHERE p.proacl IS NOT NULL AND (p.pronamespace = 'pg_catalog'::regnamespace
-      OR EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_proc'::regclass AND ext.objid = p.oid))
-  UNION ALL
-  SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END, c.oid::regclass::text, 'pg_class'::regclass, c.oid, 0,
-         c.relacl, acldefault((CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END)::"char", c.relowner)
-    FROM pg_class c
-   WHERE c.relacl IS NOT NULL AND (c.relnamespace = 'pg_catalog'::regnamespace
-      OR EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_class'::regclass AND ext.objid = c.oid))
-  UNION ALL
-  SELECT 'COLUMN', format('(%I) ON TABLE %s', a.attname, c.oid::regclass), 'pg_class'::regclass, c.oid, a.attnum,
-         a.attacl, NULL::aclitem[]
-    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
-   WHERE a.attacl IS NOT NULL AND (c.relnamespace = 'pg_catalog'::regnamespace
-      OR EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_class'::regclass AND ext.objid = c.oid))
-  UNION ALL
-  SELECT 'SCHEMA', quote_ident(n.nspname), 'pg_namespace'::regclass, n.oid, 0, n.nspacl, acldefault('n', n.nspowner)
-    FROM pg_namespace n
-   WHERE n.nspacl IS NOT NULL AND (n.oid = 'pg_catalog'::regnamespace
-      OR EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_namespace'::regclass AND ext.objid = n.oid))
-  UNION ALL
-  SELECT 'LANGUAGE', quote_ident(l.lanname), 'pg_language'::regclass, l.oid, 0, l.lanacl, acldefault('l', l.lanowner)
-    FROM pg_language l WHERE l.lanacl IS NOT NULL
-  UNION ALL
-  SELECT 'FOREIGN DATA WRAPPER', quote_ident(w.fdwname), 'pg_foreign_data_wrapper'::regclass, w.oid, 0, w.fdwacl, acldefault('F', w.fdwowner)
-    FROM pg_foreign_data_wrapper w WHERE w.fdwacl IS NOT NULL
-)
-SELECT o.kind, o.name, g.privilege_type AS privilege,
-       CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END AS grantee
-  FROM objs o
-  LEFT JOIN pg_init_privs i ON i.classoid = o.cls AND i.objoid = o.obj AND i.objsubid = o.sub
-  CROSS JOIN LATERAL aclexplode(o.acl) g
-  LEFT JOIN pg_roles r ON r.oid = g.grantee
- WHERE NOT coalesce(r.rolsuper, false)
-   AND NOT EXISTS (SELECT 1 FROM aclexplode(coalesce(i.initprivs, o.dflt)) b
-                    WHERE b.privilege_type = g.privilege_type AND b.grantee IN (g.grantee, 0))
-UNION ALL
--- initdb grants no SET / ALTER SYSTEM on any parameter.
-SELECT 'PARAMETER', quote_ident(p.parname), g.privilege_type,
-       CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END
-  FROM pg_parameter_acl p
-  CROSS JOIN LATERAL aclexplode(p.paracl) g
-  LEFT JOIN pg_roles r ON r.oid = g.grantee
- WHERE NOT coalesce(r.rolsuper, false)
- ORDER BY 1, 2, 3, 4`;
-    PRIVILEGES = /* @__PURE__ */ new Set([
-      "SELECT",
-      "INSERT",
-      "UPDATE",
-      "DELETE",
-      "TRUNCATE",
-      "REFERENCES",
-      "TRIGGER",
-      "EXECUTE",
-      "USAGE",
-      "CREATE",
-      "CONNECT",
-      "TEMPORARY",
-      "SET",
-      "ALTER SYSTEM"
-    ]);
-    describe = (g) => `${g.privilege} on ${g.kind.toLowerCase()} ${g.name} to ${g.grantee}`;
-    describeGrant = describe;
-  }
-});
-
 // packages/core/src/engine/postgres/restore.ts
 async function restoreSources(sources, mountPath, reporter) {
   if (sources.length === 0) throw new SourceError("No sources given: name at least one dump, data directory or server URL.");
@@ -6646,35 +6895,6 @@ var init_restore = __esm({
     init_role_settings();
     init_foreign_access();
     init_source_privileges();
-  }
-});
-
-// packages/core/src/util/map-limit.ts
-async function mapLimit(items, limit, fn, openLane) {
-  const results = new Array(items.length);
-  let next = 0;
-  let failed;
-  const body = async (lane2) => {
-    while (failed === void 0 && next < items.length) {
-      const i = next++;
-      try {
-        results[i] = await fn(items[i], i, lane2);
-      } catch (e) {
-        failed ??= e;
-      }
-    }
-  };
-  const lane = openLane ? () => openLane(body).catch((e) => {
-    failed ??= e;
-  }) : () => body(void 0);
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
-  if (failed !== void 0) throw failed;
-  return results;
-}
-var init_map_limit = __esm({
-  "packages/core/src/util/map-limit.ts"() {
-    "use strict";
-    init_import_meta_url();
   }
 });
 
@@ -6935,11 +7155,13 @@ var init_engine = __esm({
     init_binaries();
     init_copyFresh();
     init_engineFile();
+    init_image_check();
     init_inventory();
     init_login();
     init_schema_snapshot();
     init_osUser();
     init_probe();
+    init_scram();
     init_restore();
     init_scrub();
     init_staging_size();
@@ -6980,6 +7202,9 @@ var init_engine = __esm({
       copyFresh(fromMount, toMount, reporter = silentReporter) {
         return copyFresh(fromMount, toMount, reporter);
       }
+      prepareLogin(login2) {
+        prepareVerifier(login2.password);
+      }
       createLogin(server, databases, opts) {
         return createLogin(server, databases, opts);
       }
@@ -6988,6 +7213,9 @@ var init_engine = __esm({
       }
       createVerifiedLogin(server, databases, opts, identity) {
         return createVerifiedLogin(server, databases, opts, identity);
+      }
+      imageFindings(server) {
+        return imageCatalogFindings(server);
       }
       credentials(login2, database) {
         const { user, password, host, port, databases } = login2;
@@ -8256,10 +8484,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path76) {
-  if (!path76)
+function getElementAtPath(obj, path78) {
+  if (!path78)
     return obj;
-  return path76.reduce((acc, key) => acc?.[key], obj);
+  return path78.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -8518,11 +8746,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path76, issues) {
+function prefixIssues(path78, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path76);
+    iss.path.unshift(path78);
     return iss;
   });
 }
@@ -8584,14 +8812,14 @@ function codePointLength(str) {
   const units = str.length;
   if (!highSurrogate.test(str))
     return units;
-  let count2 = units;
+  let count = units;
   for (let i = 0; i < units - 1; i++) {
     if ((str.charCodeAt(i) & 64512) === 55296 && (str.charCodeAt(i + 1) & 64512) === 56320) {
-      count2--;
+      count--;
       i++;
     }
   }
-  return count2;
+  return count;
 }
 function getLengthableOrigin(input) {
   if (Array.isArray(input))
@@ -8675,9 +8903,9 @@ function hexToUint8Array(hex) {
 function uint8ArrayToHex(bytes) {
   return Array.from(bytes).map((b) => b.toString(16).padStart(2, "0")).join("");
 }
-function members(proto, table2) {
-  for (const key in table2) {
-    const desc = Object.getOwnPropertyDescriptor(table2, key);
+function members(proto, table) {
+  for (const key in table) {
+    const desc = Object.getOwnPropertyDescriptor(table, key);
     if (desc.get)
       Object.defineProperty(proto, key, { ...desc, enumerable: false });
     else
@@ -8692,10 +8920,10 @@ function hide(inst, key, value) {
   return own(inst, key, value, false);
 }
 // @__NO_SIDE_EFFECTS__
-function derived(computes, table2) {
+function derived(computes, table) {
   for (const key in computes) {
     const compute = computes[key];
-    Object.defineProperty(table2, key, {
+    Object.defineProperty(table, key, {
       configurable: true,
       enumerable: true,
       get() {
@@ -8706,7 +8934,7 @@ function derived(computes, table2) {
       }
     });
   }
-  return table2;
+  return table;
 }
 function defineBound(proto, key, fn) {
   Object.defineProperty(proto, key, {
@@ -9053,16 +9281,16 @@ function flattenError(error2, mapper = (issue2) => issue2.message) {
 }
 function formatError(error2, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error3, path76 = []) => {
+  const processError = (error3, path78 = []) => {
     for (const issue2 of error3.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path76, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path78, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path76, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path78, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path76, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path78, ...issue2.path]);
       } else {
-        const fullpath = [...path76, ...issue2.path];
+        const fullpath = [...path78, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -10704,7 +10932,7 @@ var init_schemas = __esm({
         }
         return propValues;
       });
-      const isObject2 = isObject;
+      const isObject3 = isObject;
       const catchall = def.catchall;
       let value;
       const memo2 = globalConfig.memoizer;
@@ -10712,7 +10940,7 @@ var init_schemas = __esm({
       inst._zod.parse = (payload, ctx) => {
         value ?? (value = _normalized.value);
         const input = payload.value;
-        if (!isObject2(input)) {
+        if (!isObject3(input)) {
           payload.issues.push({
             expected: "object",
             code: "invalid_type",
@@ -10848,7 +11076,7 @@ var init_schemas = __esm({
         return doc.compile();
       };
       let fastpass;
-      const isObject2 = isObject;
+      const isObject3 = isObject;
       const jit = !globalConfig.jitless;
       const allowsEval2 = allowsEval;
       const fastEnabled = jit && allowsEval2.value;
@@ -10857,7 +11085,7 @@ var init_schemas = __esm({
       inst._zod.parse = (payload, ctx) => {
         value ?? (value = _normalized.value);
         const input = payload.value;
-        if (!isObject2(input)) {
+        if (!isObject3(input)) {
           payload.issues.push({
             expected: "object",
             code: "invalid_type",
@@ -14505,107 +14733,115 @@ var init_zod = __esm({
 });
 
 // packages/core/src/image/manifest.ts
+function buildManifestSchema() {
+  const digest = string2().regex(/^sha256:[0-9a-f]{64}$/, "must be sha256:<64 lowercase hex>");
+  const column = object({ name: string2(), type: string2(), nullable: boolean2() }).strict();
+  const table = object({
+    schema: string2(),
+    name: string2(),
+    rowEstimate: number2().int().nonnegative(),
+    sizeBytes: number2().int().nonnegative(),
+    columns: array(column)
+  }).strict();
+  const count = number2().int().nonnegative();
+  const leakScanRecord = object({
+    bytesScanned: count,
+    probes: count,
+    hits: count,
+    mode: _enum(["exhaustive", "none"]).optional(),
+    reason: string2().optional(),
+    valuesSearched: count.optional(),
+    valuesTotal: count.optional(),
+    publishedValuesRead: count.optional(),
+    matches: count.optional(),
+    explained: record(string2(), count).optional(),
+    copies: array(record(string2(), unknown())).optional(),
+    copiesFailed: count.optional(),
+    highCardinalityRatio: number2().optional()
+  });
+  return object({
+    schemaVersion: literal(1),
+    name: string2().regex(IMAGE_NAME_PATTERN, "must be lowercase letters, digits, '.', '_', '-' and '/' segments"),
+    version: string2().regex(VERSION_PATTERN, "must be 1-128 of A-Z a-z 0-9 _ . - and not start with . or -"),
+    created: iso_exports.datetime(),
+    engine: object({ kind: _enum(["postgres", "sqlserver"]), version: string2().min(1) }).strict(),
+    platform: object({ os: _enum(["linux", "windows"]), diskFormat: _enum(["qcow2", "vhdx"]), filesystem: string2().optional() }).strict(),
+    databases: array(object({ name: string2().min(1), sizeBytes: number2().int().nonnegative(), tables: array(table) }).strict()).min(1, "an image holds at least one database"),
+    disk: object({
+      digest,
+      sizeBytes: number2().int().nonnegative(),
+      virtualSizeBytes: number2().int().nonnegative(),
+      /** Digest of the uncompressed bytes where a transport compresses the blob. */
+      uncompressedDigest: digest.optional()
+    }).strict(),
+    /** Manifest digest of the version this one layers on (promoted/layered versions). */
+    parent: digest.optional(),
+    source: object({
+      kind: _enum(["dump", "datadir", "server", "backup-chain", "basebackup", "clone"]),
+      /** What the source was, by file or directory basename: never a builder's absolute path. */
+      description: string2(),
+      /** Source files by basename and sha256 (dump files), so a rebuild can be matched to its inputs. */
+      files: array(object({ name: string2(), digest }).strict()).optional(),
+      capturedAt: iso_exports.datetime(),
+      backupChain: record(string2(), unknown()).optional(),
+      /** Every role's password (the bootstrap superuser's included) was removed at build. Absent in older manifests. */
+      rolePasswordsStripped: boolean2().optional()
+    }).strict(),
+    masking: object({
+      policyDigest: digest,
+      variant: string2().optional(),
+      rules: array(record(string2(), unknown())),
+      rowsChanged: number2().int().nonnegative(),
+      scan: object({ piiCandidates: array(record(string2(), unknown())) }).optional(),
+      /** Unmasked columns the policy declares not personal, with the reason. */
+      notPersonal: array(object({ column: string2(), reason: string2() })).optional(),
+      leakScan: leakScanRecord.optional()
+    }).optional(),
+    /** Published without masking although the PII scan found personal data: who said so and why. */
+    unmasked: object({ reason: string2().min(1), piiCandidates: array(record(string2(), unknown())) }).strict().optional(),
+    git: object({ repository: string2().optional(), commit: string2().optional(), ref: string2().optional(), tag: string2().optional() }).strict().optional(),
+    build: object({
+      runUrl: string2().optional(),
+      actor: string2().optional(),
+      startedAt: iso_exports.datetime(),
+      finishedAt: iso_exports.datetime(),
+      toolVersion: string2()
+    }).strict(),
+    access: object({ users: array(string2()).default([]), teams: array(string2()).default([]) }).strict().optional(),
+    labels: record(string2(), string2()).default({})
+  }).strict();
+}
 function validateManifest(value, source) {
-  const result = manifestSchema.safeParse(value, { jitless: true });
+  const result = manifestSchema().safeParse(value, { jitless: true });
   if (result.success) return result.data;
   const issue2 = result.error.issues[0];
   const field = issue2.path.length ? issue2.path.map(String).join(".") : "(root)";
   throw new ValidationError(`${source}: invalid manifest field '${field}': ${issue2.message}`, source, field);
 }
 function parseManifest(text, source) {
-  let value;
+  return validateManifest(parseManifestJson(text, source), source);
+}
+function parseManifestJson(text, source) {
   try {
-    value = JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
     throw new ValidationError(`${source}: not valid JSON (${e.message})`, source);
   }
-  return validateManifest(value, source);
 }
-var digest, IMAGE_NAME_PATTERN, VERSION_PATTERN, column, table, count, leakScanRecord, manifestSchema;
+var IMAGE_NAME_PATTERN, VERSION_PATTERN, MANIFEST_SCHEMA_REVISION, built, manifestSchema;
 var init_manifest = __esm({
   "packages/core/src/image/manifest.ts"() {
     "use strict";
     init_import_meta_url();
     init_zod();
     init_errors();
-    digest = string2().regex(/^sha256:[0-9a-f]{64}$/, "must be sha256:<64 lowercase hex>");
     IMAGE_NAME_PATTERN = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/;
     VERSION_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-    column = object({ name: string2(), type: string2(), nullable: boolean2() }).strict();
-    table = object({
-      schema: string2(),
-      name: string2(),
-      rowEstimate: number2().int().nonnegative(),
-      sizeBytes: number2().int().nonnegative(),
-      columns: array(column)
-    }).strict();
-    count = number2().int().nonnegative();
-    leakScanRecord = object({
-      bytesScanned: count,
-      probes: count,
-      hits: count,
-      mode: _enum(["exhaustive", "none"]).optional(),
-      reason: string2().optional(),
-      valuesSearched: count.optional(),
-      valuesTotal: count.optional(),
-      publishedValuesRead: count.optional(),
-      matches: count.optional(),
-      explained: record(string2(), count).optional(),
-      copies: array(record(string2(), unknown())).optional(),
-      copiesFailed: count.optional(),
-      highCardinalityRatio: number2().optional()
-    });
-    manifestSchema = object({
-      schemaVersion: literal(1),
-      name: string2().regex(IMAGE_NAME_PATTERN, "must be lowercase letters, digits, '.', '_', '-' and '/' segments"),
-      version: string2().regex(VERSION_PATTERN, "must be 1-128 of A-Z a-z 0-9 _ . - and not start with . or -"),
-      created: iso_exports.datetime(),
-      engine: object({ kind: _enum(["postgres", "sqlserver"]), version: string2().min(1) }).strict(),
-      platform: object({ os: _enum(["linux", "windows"]), diskFormat: _enum(["qcow2", "vhdx"]), filesystem: string2().optional() }).strict(),
-      databases: array(object({ name: string2().min(1), sizeBytes: number2().int().nonnegative(), tables: array(table) }).strict()).min(1, "an image holds at least one database"),
-      disk: object({
-        digest,
-        sizeBytes: number2().int().nonnegative(),
-        virtualSizeBytes: number2().int().nonnegative(),
-        /** Digest of the uncompressed bytes where a transport compresses the blob. */
-        uncompressedDigest: digest.optional()
-      }).strict(),
-      /** Manifest digest of the version this one layers on (promoted/layered versions). */
-      parent: digest.optional(),
-      source: object({
-        kind: _enum(["dump", "datadir", "server", "backup-chain", "basebackup", "clone"]),
-        /** What the source was, by file or directory basename: never a builder's absolute path. */
-        description: string2(),
-        /** Source files by basename and sha256 (dump files), so a rebuild can be matched to its inputs. */
-        files: array(object({ name: string2(), digest }).strict()).optional(),
-        capturedAt: iso_exports.datetime(),
-        backupChain: record(string2(), unknown()).optional(),
-        /** Every role's password (the bootstrap superuser's included) was removed at build. Absent in older manifests. */
-        rolePasswordsStripped: boolean2().optional()
-      }).strict(),
-      masking: object({
-        policyDigest: digest,
-        variant: string2().optional(),
-        rules: array(record(string2(), unknown())),
-        rowsChanged: number2().int().nonnegative(),
-        scan: object({ piiCandidates: array(record(string2(), unknown())) }).optional(),
-        /** Unmasked columns the policy declares not personal, with the reason. */
-        notPersonal: array(object({ column: string2(), reason: string2() })).optional(),
-        leakScan: leakScanRecord.optional()
-      }).optional(),
-      /** Published without masking although the PII scan found personal data: who said so and why. */
-      unmasked: object({ reason: string2().min(1), piiCandidates: array(record(string2(), unknown())) }).strict().optional(),
-      git: object({ repository: string2().optional(), commit: string2().optional(), ref: string2().optional(), tag: string2().optional() }).strict().optional(),
-      build: object({
-        runUrl: string2().optional(),
-        actor: string2().optional(),
-        startedAt: iso_exports.datetime(),
-        finishedAt: iso_exports.datetime(),
-        toolVersion: string2()
-      }).strict(),
-      access: object({ users: array(string2()).default([]), teams: array(string2()).default([]) }).strict().optional(),
-      labels: record(string2(), string2()).default({})
-    }).strict();
+    MANIFEST_SCHEMA_REVISION = 1;
+    manifestSchema = () => {
+      built ??= buildManifestSchema();
+      return built;
+    };
   }
 });
 
@@ -14617,12 +14853,12 @@ function parseImageRef(input) {
   const s = input.trim();
   if (!s) bad(input, "it is empty");
   let rest = s;
-  let digest2;
+  let digest;
   const at = rest.indexOf("@");
   if (at >= 0) {
-    digest2 = rest.slice(at + 1);
+    digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
-    if (!DIGEST_PATTERN.test(digest2)) bad(input, `digest '${digest2}' must be sha256: followed by 64 lowercase hex digits`);
+    if (!DIGEST_PATTERN.test(digest)) bad(input, `digest '${digest}' must be sha256: followed by 64 lowercase hex digits`);
   }
   let version2;
   const colon = rest.lastIndexOf(":");
@@ -14648,7 +14884,7 @@ function parseImageRef(input) {
   const ref = { name: rest };
   if (variant !== void 0) ref.variant = variant;
   if (version2 !== void 0) ref.version = version2;
-  if (digest2 !== void 0) ref.digest = digest2;
+  if (digest !== void 0) ref.digest = digest;
   return ref;
 }
 function formatImageRef(ref) {
@@ -14911,7 +15147,7 @@ async function replaceFile(file, text, mode) {
     throw e;
   }
 }
-var import_node_async_hooks, import_node_fs28, import_node_path52, import_proper_lockfile2, LOCK_OPTIONS, heldLocks, CloneRegistry;
+var import_node_async_hooks, import_node_fs28, import_node_path52, import_proper_lockfile2, LOCK_OPTIONS, heldLocks, lockedSections, CloneRegistry;
 var init_registry2 = __esm({
   "packages/core/src/clones/registry.ts"() {
     "use strict";
@@ -14933,6 +15169,7 @@ var init_registry2 = __esm({
       realpath: false
     };
     heldLocks = new import_node_async_hooks.AsyncLocalStorage();
+    lockedSections = 0;
     CloneRegistry = class {
       constructor(home) {
         this.home = home;
@@ -14944,6 +15181,7 @@ var init_registry2 = __esm({
       dir;
       file;
       lockPath;
+      dirMade;
       /** All records (a consistent snapshot; atomic renames mean no lock is needed to read). */
       async list() {
         return this.read();
@@ -15007,11 +15245,13 @@ var init_registry2 = __esm({
         }
         const held = new Map(heldLocks.getStore() ?? []);
         held.set(this.file, state);
+        lockedSections++;
         try {
           const result = await heldLocks.run(held, fn);
           if (state.compromised) throw new CloneError(`lost the clone registry lock (${state.compromised.message}); retry`);
           return result;
         } finally {
+          if (--lockedSections === 0) heldLocks.disable();
           await release().catch(() => {
           });
         }
@@ -15081,7 +15321,11 @@ var init_registry2 = __esm({
         return syncFileAndDir(this.file);
       }
       async ensureDir() {
-        await makeDir(this.dir, TRAVERSABLE_DIR);
+        this.dirMade ??= makeDir(this.dir, TRAVERSABLE_DIR).catch((e) => {
+          this.dirMade = void 0;
+          throw e;
+        });
+        await this.dirMade;
       }
       async read() {
         let text;
@@ -15710,8 +15954,8 @@ async function checkDiskFile(manifest, diskFile) {
 async function publishBlobAndManifest(ctx, manifest, diskFile, opts) {
   const { layout } = ctx;
   const { name, version: version2 } = manifest;
-  const digest2 = manifest.disk.digest;
-  const blob = layout.blob(digest2);
+  const digest = manifest.disk.digest;
+  const blob = layout.blob(digest);
   await removeStaleTemps(layout.blobsDir, ctx.staleTempMs);
   const dir = layout.manifestDir(name);
   await (0, import_promises49.mkdir)(dir, { recursive: true });
@@ -15720,14 +15964,14 @@ async function publishBlobAndManifest(ctx, manifest, diskFile, opts) {
   await writeDurable(tmp, canonicalJson(manifest), 292);
   try {
     for (let attempt = 1; ; attempt++) {
-      const addedBlob = await placeBlob(ctx, digest2, diskFile, opts);
+      const addedBlob = await placeBlob(ctx, digest, diskFile, opts);
       await pausePoint("publish:before-link");
       const linked = await ctx.locked(async () => {
         if (!await (0, import_promises49.stat)(blob).catch(() => void 0)) return false;
         try {
           await linkWithoutOverwrite(tmp, layout.manifest(name, version2), name, version2);
         } catch (e) {
-          if (addedBlob && e instanceof VersionExistsError && !await ctx.blobReferenced(digest2)) {
+          if (addedBlob && e instanceof VersionExistsError && !await ctx.blobReferenced(digest)) {
             await unlinkQuietly(blob);
             await ctx.cache.forget(blob);
           }
@@ -15736,7 +15980,7 @@ async function publishBlobAndManifest(ctx, manifest, diskFile, opts) {
         return true;
       });
       if (linked) break;
-      if (attempt >= 3) throw new RepositoryError(`blob ${digest2} kept vanishing while publishing ${name}:${version2} (concurrent deletes); publish again`);
+      if (attempt >= 3) throw new RepositoryError(`blob ${digest} kept vanishing while publishing ${name}:${version2} (concurrent deletes); publish again`);
     }
     await syncDir(dir);
   } finally {
@@ -15744,14 +15988,14 @@ async function publishBlobAndManifest(ctx, manifest, diskFile, opts) {
   }
   return { name, version: version2, manifestDigest: manifestDigest(manifest), manifest };
 }
-async function placeBlob(ctx, digest2, diskFile, opts) {
-  const blob = ctx.layout.blob(digest2);
-  if (await ctx.blobIsGood(blob, digest2, opts)) return false;
+async function placeBlob(ctx, digest, diskFile, opts) {
+  const blob = ctx.layout.blob(digest);
+  if (await ctx.blobIsGood(blob, digest, opts)) return false;
   const tmp = tempPath(ctx.layout.blobsDir);
   try {
     const got = await copyAndHash(diskFile, tmp, opts.onProgress);
-    if (got !== digest2) {
-      throw new DigestMismatchError(`${diskFile} has digest ${got} but the manifest's disk.digest is ${digest2}; rebuild the manifest from this file`);
+    if (got !== digest) {
+      throw new DigestMismatchError(`${diskFile} has digest ${got} but the manifest's disk.digest is ${digest}; rebuild the manifest from this file`);
     }
     await (0, import_promises49.chmod)(tmp, 288);
     const gid = blobGroupId();
@@ -15762,7 +16006,7 @@ async function placeBlob(ctx, digest2, diskFile, opts) {
   } finally {
     await unlinkQuietly(tmp);
   }
-  await ctx.cache.remember(blob, digest2);
+  await ctx.cache.remember(blob, digest);
   return true;
 }
 async function linkWithoutOverwrite(tmp, final, name, version2) {
@@ -15805,7 +16049,7 @@ function isNotFound(e) {
   const code = e.code;
   return code === "ENOENT" || code === "ENOTDIR";
 }
-async function readPublished(layout, name, version2) {
+async function readPublished(layout, name, version2, validated) {
   const file = layout.manifest(name, version2);
   let text;
   try {
@@ -15814,13 +16058,13 @@ async function readPublished(layout, name, version2) {
     if (isNotFound(e)) return void 0;
     throw e;
   }
-  const manifest = parseManifest(text, file);
+  const { manifest, digest } = validated ? await validated.read(text, file) : { manifest: parseManifest(text, file), digest: void 0 };
   if (manifest.name !== name || manifest.version !== version2) {
     throw new RepositoryError(
       `${file} holds ${manifest.name}:${manifest.version}, not ${name}:${version2}: the repository was edited by hand; move the file back`
     );
   }
-  return { name, version: version2, manifestDigest: manifestDigest(manifest), manifest };
+  return { name, version: version2, manifestDigest: digest ?? manifestDigest(manifest), manifest };
 }
 async function versionsOf(layout, name) {
   let entries;
@@ -15890,6 +16134,60 @@ var init_fs_scan = __esm({
   }
 });
 
+// packages/core/src/repository/validated-manifests.ts
+function validatedManifests(cacheDir) {
+  return new ValidatedManifests(import_node_path57.default.join(cacheDir, "validated-manifests.json"));
+}
+var import_promises51, import_node_path57, MAX_DIGESTS, ValidatedManifests, isObject2;
+var init_validated_manifests = __esm({
+  "packages/core/src/repository/validated-manifests.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_promises51 = require("node:fs/promises");
+    import_node_path57 = __toESM(require("node:path"), 1);
+    init_digest();
+    init_manifest();
+    init_durable_write();
+    init_paths();
+    MAX_DIGESTS = 256;
+    ValidatedManifests = class {
+      constructor(file) {
+        this.file = file;
+      }
+      file;
+      /**
+       * The manifest in `text` and its digest: used as parsed when its digest is recorded as validated,
+       * else validated (an invalid one throws, naming `source` and the field) and then recorded when
+       * validation left it as it was (no defaults filled in, so the parsed value is the validated one).
+       */
+      async read(text, source) {
+        const value = parseManifestJson(text, source);
+        const digest = isObject2(value) ? manifestDigest(value) : void 0;
+        const known = await this.load();
+        if (digest && known.includes(digest)) return { manifest: value, digest };
+        const manifest = validateManifest(value, source);
+        const validated = manifestDigest(manifest);
+        if (validated === digest) await this.save([...known.filter((d) => d !== digest), digest].slice(-MAX_DIGESTS)).catch(() => void 0);
+        return { manifest, digest: validated };
+      }
+      async load() {
+        try {
+          const parsed = JSON.parse(await (0, import_promises51.readFile)(this.file, "utf8"));
+          if (parsed.revision !== MANIFEST_SCHEMA_REVISION || !Array.isArray(parsed.digests)) return [];
+          return parsed.digests.filter((d) => typeof d === "string");
+        } catch {
+          return [];
+        }
+      }
+      async save(digests) {
+        await makeDir(import_node_path57.default.dirname(this.file), PRIVATE_DIR);
+        await writeFileAtomic(this.file, JSON.stringify({ revision: MANIFEST_SCHEMA_REVISION, digests }), 384);
+      }
+    };
+    isObject2 = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
+  }
+});
+
 // packages/core/src/util/duration.ts
 function parseDuration(input, what = "duration", makeError = (m) => new UsageError(m)) {
   const s = String(input).trim().toLowerCase();
@@ -15942,7 +16240,7 @@ function parseTtlSeconds(value, source) {
 async function readConfigFile(layout) {
   let text;
   try {
-    text = await (0, import_promises51.readFile)(layout.configFile, "utf8");
+    text = await (0, import_promises52.readFile)(layout.configFile, "utf8");
   } catch (e) {
     if (e.code === "ENOENT") return void 0;
     throw e;
@@ -15967,12 +16265,12 @@ function configOf(file, source) {
   return raw === void 0 ? {} : { maxTtlSeconds: parseTtlSeconds(raw, source) };
 }
 async function assertUsableRoot(root) {
-  const st = await (0, import_promises51.stat)(root).catch((e) => e.code === "ENOENT" ? void 0 : Promise.reject(e));
+  const st = await (0, import_promises52.stat)(root).catch((e) => e.code === "ENOENT" ? void 0 : Promise.reject(e));
   if (!st) return;
   if (!st.isDirectory()) {
     throw new RepositoryError(`repository path ${root} is a file, not a directory; pass a directory (new, empty, or an existing dbclone repository)`);
   }
-  const entries = await (0, import_promises51.readdir)(root);
+  const entries = await (0, import_promises52.readdir)(root);
   if (entries.includes(CONFIG_FILE2)) return;
   const foreign = entries.filter((e) => !e.startsWith(TEMP_PREFIX) && e !== `${CONFIG_FILE2}.lock`);
   if (foreign.length) {
@@ -15981,13 +16279,13 @@ async function assertUsableRoot(root) {
     );
   }
 }
-var import_promises51, import_node_path57, REPOSITORY_FORMAT, CONFIG_FILE2, FsLayout;
+var import_promises52, import_node_path58, REPOSITORY_FORMAT, CONFIG_FILE2, FsLayout;
 var init_layout2 = __esm({
   "packages/core/src/repository/layout.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises51 = require("node:fs/promises");
-    import_node_path57 = __toESM(require("node:path"), 1);
+    import_promises52 = require("node:fs/promises");
+    import_node_path58 = __toESM(require("node:path"), 1);
     init_errors();
     init_duration();
     init_durable_write();
@@ -15999,35 +16297,35 @@ var init_layout2 = __esm({
       }
       root;
       get configFile() {
-        return import_node_path57.default.join(this.root, CONFIG_FILE2);
+        return import_node_path58.default.join(this.root, CONFIG_FILE2);
       }
       get blobsDir() {
-        return import_node_path57.default.join(this.root, "blobs", "sha256");
+        return import_node_path58.default.join(this.root, "blobs", "sha256");
       }
       get manifestsDir() {
-        return import_node_path57.default.join(this.root, "manifests");
+        return import_node_path58.default.join(this.root, "manifests");
       }
       get tagsDir() {
-        return import_node_path57.default.join(this.root, "tags");
+        return import_node_path58.default.join(this.root, "tags");
       }
       get auditFile() {
-        return import_node_path57.default.join(this.root, "audit", "events.jsonl");
+        return import_node_path58.default.join(this.root, "audit", "events.jsonl");
       }
-      blob(digest2) {
-        return import_node_path57.default.join(this.blobsDir, digest2.replace(/^sha256:/, ""));
+      blob(digest) {
+        return import_node_path58.default.join(this.blobsDir, digest.replace(/^sha256:/, ""));
       }
       /** Names are validated (lowercase segments, no `..`), so joining them is safe. */
       manifestDir(name) {
-        return import_node_path57.default.join(this.manifestsDir, ...name.split("/"));
+        return import_node_path58.default.join(this.manifestsDir, ...name.split("/"));
       }
       manifest(name, version2) {
-        return import_node_path57.default.join(this.manifestDir(name), `${version2}.json`);
+        return import_node_path58.default.join(this.manifestDir(name), `${version2}.json`);
       }
       tagDir(name) {
-        return import_node_path57.default.join(this.tagsDir, ...name.split("/"));
+        return import_node_path58.default.join(this.tagsDir, ...name.split("/"));
       }
       tag(name, tag) {
-        return import_node_path57.default.join(this.tagDir(name), tag);
+        return import_node_path58.default.join(this.tagDir(name), tag);
       }
     };
   }
@@ -16035,14 +16333,14 @@ var init_layout2 = __esm({
 
 // packages/core/src/repository/verified-blobs.ts
 function verifiedBlobCache(cacheDir) {
-  return new StampedDigestCache(import_node_path58.default.join(cacheDir, "verified-blobs.json"));
+  return new StampedDigestCache(import_node_path59.default.join(cacheDir, "verified-blobs.json"));
 }
-var import_node_path58;
+var import_node_path59;
 var init_verified_blobs = __esm({
   "packages/core/src/repository/verified-blobs.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path58 = __toESM(require("node:path"), 1);
+    import_node_path59 = __toESM(require("node:path"), 1);
     init_stamped_digests();
   }
 });
@@ -16065,13 +16363,13 @@ var init_audit_after_work = __esm({
 });
 
 // packages/core/src/repository/fs.ts
-var import_promises52, import_node_path59, FsRepository;
+var import_promises53, import_node_path60, FsRepository;
 var init_fs = __esm({
   "packages/core/src/repository/fs.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises52 = require("node:fs/promises");
-    import_node_path59 = __toESM(require("node:path"), 1);
+    import_promises53 = require("node:fs/promises");
+    import_node_path60 = __toESM(require("node:path"), 1);
     init_audit();
     init_file_lock();
     init_errors();
@@ -16084,6 +16382,7 @@ var init_fs = __esm({
     init_durable_write();
     init_fs_publish();
     init_fs_scan();
+    init_validated_manifests();
     init_layout2();
     init_verified_blobs();
     init_audit_after_work();
@@ -16093,13 +16392,16 @@ var init_fs = __esm({
       audit;
       layout;
       cache;
+      validated;
       staleTempMs;
       reporter;
       constructor(root, opts = {}) {
-        this.location = import_node_path59.default.resolve(root);
+        this.location = import_node_path60.default.resolve(root);
         this.layout = new FsLayout(this.location);
         this.audit = new AuditLog(this.layout.auditFile, () => this.ensureLayout());
-        this.cache = verifiedBlobCache(opts.cacheDir ?? import_node_path59.default.join(dbcloneHome(), "cache"));
+        const cacheDir = opts.cacheDir ?? import_node_path60.default.join(dbcloneHome(), "cache");
+        this.cache = verifiedBlobCache(cacheDir);
+        this.validated = validatedManifests(cacheDir);
         this.staleTempMs = (opts.staleTempMinutes ?? 60) * 6e4;
         this.reporter = opts.reporter;
       }
@@ -16128,8 +16430,8 @@ var init_fs = __esm({
               cache: this.cache,
               staleTempMs: this.staleTempMs,
               locked: (fn) => this.locked(fn),
-              blobIsGood: (blob, digest2, o) => this.blobIsGood(blob, digest2, o),
-              blobReferenced: async (digest2) => (await allPublished(this.layout)).some((i) => i.manifest.disk.digest === digest2)
+              blobIsGood: (blob, digest, o) => this.blobIsGood(blob, digest, o),
+              blobReferenced: async (digest) => (await allPublished(this.layout)).some((i) => i.manifest.disk.digest === digest)
             },
             manifest,
             diskFile,
@@ -16163,26 +16465,26 @@ var init_fs = __esm({
           return found;
         }
         const wanted = ref.version ?? "latest";
-        const direct = await readPublished(this.layout, ref.name, wanted);
+        const direct = await readPublished(this.layout, ref.name, wanted, this.validated);
         if (direct) return direct;
         const tagged = (await readTags(this.layout, ref.name))[wanted];
-        const viaTag = tagged ? await readPublished(this.layout, ref.name, tagged) : void 0;
+        const viaTag = tagged ? await readPublished(this.layout, ref.name, tagged, this.validated) : void 0;
         if (viaTag) return viaTag;
         const why = tagged ? `tag '${wanted}' points at version ${tagged}, which no longer exists` : `no version or tag '${wanted}'`;
         throw new ImageNotFoundError(`image ${ref.name}:${wanted} not found in ${this.location}: ${why}; list the repository's images to see what exists`);
       }
       /** The blob's path in the repository, after checking its digest (cached by stat stamp). */
       async pull(image, opts = {}) {
-        const digest2 = image.manifest.disk.digest;
-        const blob = this.layout.blob(digest2);
-        if (!await (0, import_promises52.stat)(blob).catch(() => void 0)) {
+        const digest = image.manifest.disk.digest;
+        const blob = this.layout.blob(digest);
+        if (!await (0, import_promises53.stat)(blob).catch(() => void 0)) {
           throw new RepositoryError(
-            `blob ${digest2} of ${image.name}:${image.version} is missing from ${this.location}; the repository is damaged: republish the image`
+            `blob ${digest} of ${image.name}:${image.version} is missing from ${this.location}; the repository is damaged: republish the image`
           );
         }
-        if (!await this.blobIsGood(blob, digest2, opts)) {
+        if (!await this.blobIsGood(blob, digest, opts)) {
           throw new DigestMismatchError(
-            `blob ${blob} of ${image.name}:${image.version} does not hash to ${digest2}: the repository copy is corrupt; delete this version and publish it again`
+            `blob ${blob} of ${image.name}:${image.version} does not hash to ${digest}: the repository copy is corrupt; delete this version and publish it again`
           );
         }
         return blob;
@@ -16213,13 +16515,13 @@ var init_fs = __esm({
             throw new UsageError(`'${tag}' is a version of image ${image.name}; a tag must not shadow a version: choose another tag`);
           }
           const dir = this.layout.tagDir(image.name);
-          await (0, import_promises52.mkdir)(dir, { recursive: true });
+          await (0, import_promises53.mkdir)(dir, { recursive: true });
           await removeStaleTemps(dir, this.staleTempMs);
           const tmp = tempPath(dir);
           await writeDurable(tmp, `${image.version}
 `);
-          await (0, import_promises52.rename)(tmp, this.layout.tag(image.name, tag)).catch(async (e) => {
-            await (0, import_promises52.unlink)(tmp).catch(() => void 0);
+          await (0, import_promises53.rename)(tmp, this.layout.tag(image.name, tag)).catch(async (e) => {
+            await (0, import_promises53.unlink)(tmp).catch(() => void 0);
             throw new RepositoryError(
               `cannot write tag ${tag} of ${image.name} (${e.message}); an image named ${image.name}/${tag} may use that path: choose another tag`
             );
@@ -16231,9 +16533,9 @@ var init_fs = __esm({
       async untag(name, tag) {
         await this.locked(async () => {
           try {
-            const st = await (0, import_promises52.stat)(this.layout.tag(name, tag));
+            const st = await (0, import_promises53.stat)(this.layout.tag(name, tag));
             if (!st.isFile()) throw Object.assign(new Error("not a tag"), { code: "ENOENT" });
-            await (0, import_promises52.unlink)(this.layout.tag(name, tag));
+            await (0, import_promises53.unlink)(this.layout.tag(name, tag));
           } catch (e) {
             if (isNotFound(e)) throw new ImageNotFoundError(`image ${name} has no tag '${tag}' in ${this.location}; nothing to untag`);
             throw e;
@@ -16254,14 +16556,14 @@ var init_fs = __esm({
             ...opts.liveCloneDigests.includes(image.manifestDigest) ? ["a live clone"] : []
           ];
           if (users.length) return { refused: users };
-          for (const t of tagsHere) await (0, import_promises52.unlink)(this.layout.tag(image.name, t));
-          await (0, import_promises52.unlink)(this.layout.manifest(image.name, image.version));
+          for (const t of tagsHere) await (0, import_promises53.unlink)(this.layout.tag(image.name, t));
+          await (0, import_promises53.unlink)(this.layout.manifest(image.name, image.version));
           await syncDir(this.layout.manifestDir(image.name));
-          const digest2 = image.manifest.disk.digest;
-          const shared = all.some((i) => i.manifestDigest !== image.manifestDigest && i.manifest.disk.digest === digest2);
+          const digest = image.manifest.disk.digest;
+          const shared = all.some((i) => i.manifestDigest !== image.manifestDigest && i.manifest.disk.digest === digest);
           if (!shared) {
-            await (0, import_promises52.unlink)(this.layout.blob(digest2)).catch((e) => isNotFound(e) ? void 0 : Promise.reject(e));
-            await this.cache.forget(this.layout.blob(digest2));
+            await (0, import_promises53.unlink)(this.layout.blob(digest)).catch((e) => isNotFound(e) ? void 0 : Promise.reject(e));
+            await this.cache.forget(this.layout.blob(digest));
           }
           return { refused: void 0, untagged: opts.force ? tagsHere : [] };
         });
@@ -16279,26 +16581,26 @@ var init_fs = __esm({
           throw new ImageNotFoundError(`image ${image.name}:${image.version}@${image.manifestDigest} not found in ${this.location}; resolve it again`);
         }
       }
-      async blobIsGood(blob, digest2, opts) {
-        if (!await (0, import_promises52.stat)(blob).catch(() => void 0)) return false;
-        if (await this.cache.isVerified(blob, digest2)) return true;
-        if (await sha256File(blob, opts.onProgress) !== digest2) return false;
-        await this.cache.remember(blob, digest2);
+      async blobIsGood(blob, digest, opts) {
+        if (!await (0, import_promises53.stat)(blob).catch(() => void 0)) return false;
+        if (await this.cache.isVerified(blob, digest)) return true;
+        if (await sha256File(blob, opts.onProgress) !== digest) return false;
+        await this.cache.remember(blob, digest);
         return true;
       }
       /** Create the layout on first write; the config file comes first so it marks the directory as ours. */
       async ensureLayout() {
         if (!await readConfigFile(this.layout)) {
           await assertUsableRoot(this.location);
-          await (0, import_promises52.mkdir)(this.location, { recursive: true });
+          await (0, import_promises53.mkdir)(this.location, { recursive: true });
           const tmp = tempPath(this.location);
           await writeDurable(tmp, `${JSON.stringify({ format: REPOSITORY_FORMAT, config: {} }, null, 2)}
 `);
           await placeWithoutOverwrite(tmp, this.layout.configFile);
           await unlinkQuietly(tmp);
         }
-        for (const dir of [this.layout.blobsDir, this.layout.manifestsDir, this.layout.tagsDir, import_node_path59.default.dirname(this.layout.auditFile)]) {
-          await (0, import_promises52.mkdir)(dir, { recursive: true });
+        for (const dir of [this.layout.blobsDir, this.layout.manifestsDir, this.layout.tagsDir, import_node_path60.default.dirname(this.layout.auditFile)]) {
+          await (0, import_promises53.mkdir)(dir, { recursive: true });
         }
       }
       locked(fn) {
@@ -16316,13 +16618,13 @@ var init_fs = __esm({
 });
 
 // packages/core/src/repository/cache/cache-index.ts
-var import_promises53, import_node_path60, CacheIndex;
+var import_promises54, import_node_path61, CacheIndex;
 var init_cache_index = __esm({
   "packages/core/src/repository/cache/cache-index.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises53 = require("node:fs/promises");
-    import_node_path60 = __toESM(require("node:path"), 1);
+    import_promises54 = require("node:fs/promises");
+    import_node_path61 = __toESM(require("node:path"), 1);
     init_durable_write();
     init_paths();
     init_file_lock();
@@ -16330,14 +16632,14 @@ var init_cache_index = __esm({
       constructor(dir, blobsDir) {
         this.dir = dir;
         this.blobsDir = blobsDir;
-        this.file = import_node_path60.default.join(dir, "index.json");
+        this.file = import_node_path61.default.join(dir, "index.json");
       }
       dir;
       blobsDir;
       file;
       async read() {
         try {
-          const parsed = JSON.parse(await (0, import_promises53.readFile)(this.file, "utf8"));
+          const parsed = JSON.parse(await (0, import_promises54.readFile)(this.file, "utf8"));
           return parsed.blobs ?? {};
         } catch {
           return this.rebuild();
@@ -16356,9 +16658,9 @@ var init_cache_index = __esm({
       /** Entries for the blobs on disk, all as if last used at their mtime. */
       async rebuild() {
         const entries = {};
-        const names = await (0, import_promises53.readdir)(this.blobsDir).catch(() => []);
+        const names = await (0, import_promises54.readdir)(this.blobsDir).catch(() => []);
         for (const hex of names.filter((n) => /^[0-9a-f]{64}$/.test(n))) {
-          const st = await (0, import_promises53.stat)(import_node_path60.default.join(this.blobsDir, hex)).catch(() => void 0);
+          const st = await (0, import_promises54.stat)(import_node_path61.default.join(this.blobsDir, hex)).catch(() => void 0);
           if (st?.isFile()) entries[`sha256:${hex}`] = { sizeBytes: st.size, lastUsedMs: st.mtimeMs };
         }
         return entries;
@@ -16368,13 +16670,13 @@ var init_cache_index = __esm({
 });
 
 // packages/core/src/repository/cache/blob-cache.ts
-var import_promises54, import_node_path61, BlobCache, EMPTY_DIGEST;
+var import_promises55, import_node_path62, BlobCache, EMPTY_DIGEST;
 var init_blob_cache = __esm({
   "packages/core/src/repository/cache/blob-cache.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises54 = require("node:fs/promises");
-    import_node_path61 = __toESM(require("node:path"), 1);
+    import_promises55 = require("node:fs/promises");
+    import_node_path62 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_errors();
     init_digest();
@@ -16388,8 +16690,8 @@ var init_blob_cache = __esm({
       constructor(dir, opts = {}) {
         this.dir = dir;
         this.opts = opts;
-        this.blobsDir = import_node_path61.default.join(dir, "blobs", "sha256");
-        this.partialDir = import_node_path61.default.join(dir, "partial");
+        this.blobsDir = import_node_path62.default.join(dir, "blobs", "sha256");
+        this.partialDir = import_node_path62.default.join(dir, "partial");
         this.index = new CacheIndex(dir, this.blobsDir);
         this.verified = verifiedBlobCache(dir);
         this.reporter = opts.reporter ?? silentReporter;
@@ -16404,19 +16706,19 @@ var init_blob_cache = __esm({
       index;
       verified;
       reporter;
-      blobPath(digest2) {
-        return import_node_path61.default.join(this.blobsDir, digest2.replace(/^sha256:/, ""));
+      blobPath(digest) {
+        return import_node_path62.default.join(this.blobsDir, digest.replace(/^sha256:/, ""));
       }
       /** The cached blob's path when it is present and still hashes to `digest`. */
-      async lookup(digest2) {
-        const file = this.blobPath(digest2);
-        if (!await (0, import_promises54.stat)(file).catch(() => void 0)) return void 0;
-        if (await this.verified.isVerified(file, digest2)) return file;
-        if (await sha256File(file) === digest2) {
-          await this.verified.remember(file, digest2);
+      async lookup(digest) {
+        const file = this.blobPath(digest);
+        if (!await (0, import_promises55.stat)(file).catch(() => void 0)) return void 0;
+        if (await this.verified.isVerified(file, digest)) return file;
+        if (await sha256File(file) === digest) {
+          await this.verified.remember(file, digest);
           return file;
         }
-        this.reporter.warn(`cached blob ${file} no longer hashes to ${digest2}: removing it and downloading again`);
+        this.reporter.warn(`cached blob ${file} no longer hashes to ${digest}: removing it and downloading again`);
         await this.verified.forget(file);
         await unlinkQuietly(file);
         return void 0;
@@ -16426,40 +16728,40 @@ var init_blob_cache = __esm({
        * content to target.tempFile and verify it). Holds the blob's lock throughout, so concurrent
        * callers in any process wait for one download instead of starting their own.
        */
-      async obtain(digest2, produce) {
-        const file = this.blobPath(digest2);
+      async obtain(digest, produce) {
+        const file = this.blobPath(digest);
         await makeDir(this.dir, PRIVATE_DIR);
-        await makeDir(import_node_path61.default.dirname(this.blobsDir), PRIVATE_DIR);
+        await makeDir(import_node_path62.default.dirname(this.blobsDir), PRIVATE_DIR);
         await makeDir(this.blobsDir, PRIVATE_DIR);
         await makeDir(this.partialDir, PRIVATE_DIR);
         const result = await withFileLock(
           file,
           async (signal2) => {
-            const hit = await this.lookup(digest2);
+            const hit = await this.lookup(digest);
             if (hit) return { path: hit, downloaded: false };
             await removeStaleTemps(this.blobsDir, 60 * 6e4);
             const tempFile = tempPath(this.blobsDir);
             try {
               await produce({ tempFile, partialDir: this.partialDir, signal: signal2 });
-              if ((await (0, import_promises54.stat)(tempFile)).size === 0 && digest2 !== EMPTY_DIGEST) {
-                throw new DigestMismatchError(`download of ${digest2} produced no bytes; pull again`);
+              if ((await (0, import_promises55.stat)(tempFile)).size === 0 && digest !== EMPTY_DIGEST) {
+                throw new DigestMismatchError(`download of ${digest} produced no bytes; pull again`);
               }
-              await (0, import_promises54.chmod)(tempFile, 288);
-              await (0, import_promises54.rename)(tempFile, file);
+              await (0, import_promises55.chmod)(tempFile, 288);
+              await (0, import_promises55.rename)(tempFile, file);
               await syncDir(this.blobsDir);
             } finally {
               await unlinkQuietly(tempFile);
             }
-            await this.verified.remember(file, digest2);
+            await this.verified.remember(file, digest);
             return { path: file, downloaded: true };
           },
           { waitMs: this.opts.lockWaitMs ?? 6 * 36e5 }
         );
-        const size = (await (0, import_promises54.stat)(result.path)).size;
+        const size = (await (0, import_promises55.stat)(result.path)).size;
         await this.index.update((entries) => {
-          entries[digest2] = { sizeBytes: size, lastUsedMs: Date.now() };
+          entries[digest] = { sizeBytes: size, lastUsedMs: Date.now() };
         });
-        if (result.downloaded) await this.evict(digest2);
+        if (result.downloaded) await this.evict(digest);
         return result;
       }
       /** Bytes held by cached blobs (per the index). */
@@ -16473,7 +16775,7 @@ var init_blob_cache = __esm({
         const protectedSet = /* @__PURE__ */ new Set([...await this.opts.inUse(), ...keep ? [keep] : []]);
         const graceMs = this.opts.graceMs ?? 15 * 6e4;
         return this.index.update(async (entries) => {
-          for (const [d] of Object.entries(entries)) if (!await (0, import_promises54.stat)(this.blobPath(d)).catch(() => void 0)) delete entries[d];
+          for (const [d] of Object.entries(entries)) if (!await (0, import_promises55.stat)(this.blobPath(d)).catch(() => void 0)) delete entries[d];
           let total = Object.values(entries).reduce((a, e) => a + e.sizeBytes, 0);
           const removed = [];
           const candidates = Object.entries(entries).filter(([d, e]) => !protectedSet.has(d) && Date.now() - e.lastUsedMs >= graceMs).sort((a, b) => a[1].lastUsedMs - b[1].lastUsedMs);
@@ -16483,7 +16785,7 @@ var init_blob_cache = __esm({
               this.blobPath(d),
               async () => {
                 await this.verified.forget(this.blobPath(d));
-                await (0, import_promises54.unlink)(this.blobPath(d)).catch(() => void 0);
+                await (0, import_promises55.unlink)(this.blobPath(d)).catch(() => void 0);
                 return true;
               },
               { waitMs: 200 }
@@ -16506,16 +16808,16 @@ var init_blob_cache = __esm({
 
 // packages/core/src/repository/cache/cache-dir.ts
 function defaultCacheDir(env = process.env) {
-  if (env.DBCLONE_CACHE_DIR) return import_node_path62.default.resolve(env.DBCLONE_CACHE_DIR);
-  if (env.GITHUB_ACTIONS === "true" && env.RUNNER_TOOL_CACHE) return import_node_path62.default.join(env.RUNNER_TOOL_CACHE, "dbclone");
-  return import_node_path62.default.join(dbcloneHome(env), "cache");
+  if (env.DBCLONE_CACHE_DIR) return import_node_path63.default.resolve(env.DBCLONE_CACHE_DIR);
+  if (env.GITHUB_ACTIONS === "true" && env.RUNNER_TOOL_CACHE) return import_node_path63.default.join(env.RUNNER_TOOL_CACHE, "dbclone");
+  return import_node_path63.default.join(dbcloneHome(env), "cache");
 }
-var import_node_path62;
+var import_node_path63;
 var init_cache_dir = __esm({
   "packages/core/src/repository/cache/cache-dir.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path62 = __toESM(require("node:path"), 1);
+    import_node_path63 = __toESM(require("node:path"), 1);
     init_paths();
   }
 });
@@ -16947,8 +17249,8 @@ async function errorText(res) {
   }
 }
 function shortPath(p) {
-  const path76 = /^https?:/.test(p) ? new URL(p).pathname : p.split("?")[0];
-  return path76.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/g, "sha256:$1\u2026").replace(/\/uploads\/[^/]+$/, "/uploads/\u2026");
+  const path78 = /^https?:/.test(p) ? new URL(p).pathname : p.split("?")[0];
+  return path78.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/g, "sha256:$1\u2026").replace(/\/uploads\/[^/]+$/, "/uploads/\u2026");
 }
 function reasonFor(e) {
   for (let err = e, depth = 0; err && depth < 4; err = err.cause, depth++) {
@@ -17103,8 +17405,8 @@ var init_media_types = __esm({
 });
 
 // packages/core/src/repository/oci/descriptor.ts
-function isValidDigest(digest2) {
-  return typeof digest2 === "string" && DIGEST_PATTERN2.test(digest2);
+function isValidDigest(digest) {
+  return typeof digest === "string" && DIGEST_PATTERN2.test(digest);
 }
 function bad2(where, what) {
   throw new RepositoryError(`${where}: ${what}; the registry's answer is not a dbclone image (refused before anything was written or requested from it)`);
@@ -17180,16 +17482,16 @@ function ownerOf(name) {
   if (!m) return void 0;
   return { hex: m[1], owner: { pid: Number(m[2]), start: m[3] ? Number(m[3]) : void 0 } };
 }
-async function claimPartial(partialDir, digest2) {
-  const hex = digest2.replace(/^sha256:/, "");
+async function claimPartial(partialDir, digest) {
+  const hex = digest.replace(/^sha256:/, "");
   const me = currentProcess();
-  const mine = import_node_path63.default.join(partialDir, `${hex}.${me.pid}-${me.start ?? ""}`);
-  if (await (0, import_promises55.stat)(mine).catch(() => void 0)) return mine;
-  for (const name of await (0, import_promises55.readdir)(partialDir).catch(() => [])) {
+  const mine = import_node_path64.default.join(partialDir, `${hex}.${me.pid}-${me.start ?? ""}`);
+  if (await (0, import_promises56.stat)(mine).catch(() => void 0)) return mine;
+  for (const name of await (0, import_promises56.readdir)(partialDir).catch(() => [])) {
     const found = ownerOf(name);
     const legacy = name === hex;
     if (!legacy && (!found || found.hex !== hex || ownerAlive(found.owner))) continue;
-    if (await (0, import_promises55.rename)(import_node_path63.default.join(partialDir, name), mine).then(
+    if (await (0, import_promises56.rename)(import_node_path64.default.join(partialDir, name), mine).then(
       () => true,
       () => false
     ))
@@ -17199,28 +17501,28 @@ async function claimPartial(partialDir, digest2) {
 }
 async function removeOwnPartials(partialDir) {
   const me = currentProcess();
-  for (const name of await (0, import_promises55.readdir)(partialDir).catch(() => [])) {
+  for (const name of await (0, import_promises56.readdir)(partialDir).catch(() => [])) {
     const found = ownerOf(name);
-    if (found && found.owner.pid === me.pid && found.owner.start === me.start) await (0, import_promises55.rm)(import_node_path63.default.join(partialDir, name), { force: true });
+    if (found && found.owner.pid === me.pid && found.owner.start === me.start) await (0, import_promises56.rm)(import_node_path64.default.join(partialDir, name), { force: true });
   }
 }
 async function removeDeadPartials(partialDir) {
   let removed = 0;
-  for (const name of await (0, import_promises55.readdir)(partialDir).catch(() => [])) {
+  for (const name of await (0, import_promises56.readdir)(partialDir).catch(() => [])) {
     const found = ownerOf(name);
     if (!found || ownerAlive(found.owner)) continue;
-    await (0, import_promises55.rm)(import_node_path63.default.join(partialDir, name), { force: true });
+    await (0, import_promises56.rm)(import_node_path64.default.join(partialDir, name), { force: true });
     removed++;
   }
   return removed;
 }
-var import_promises55, import_node_path63, PARTIAL_NAME;
+var import_promises56, import_node_path64, PARTIAL_NAME;
 var init_partial_files = __esm({
   "packages/core/src/repository/oci/partial-files.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises55 = require("node:fs/promises");
-    import_node_path63 = __toESM(require("node:path"), 1);
+    import_promises56 = require("node:fs/promises");
+    import_node_path64 = __toESM(require("node:path"), 1);
     init_process_identity();
     PARTIAL_NAME = /^([0-9a-f]{64})\.(\d+)-(\d*)$/;
   }
@@ -17232,7 +17534,7 @@ async function downloadLayer(d) {
   const layer = checkDescriptor(d.layer, "layer", `layer of ${repo} in ${client.location.display}`);
   assertKnownLayer(layer.mediaType);
   const partial2 = await claimPartial(d.partialDir, layer.digest);
-  let have = (await (0, import_promises56.stat)(partial2).catch(() => void 0))?.size ?? 0;
+  let have = (await (0, import_promises57.stat)(partial2).catch(() => void 0))?.size ?? 0;
   if (have > layer.size) have = await restart(partial2);
   const headers = {};
   if (have > 0) headers.range = `bytes=${have}-`;
@@ -17258,7 +17560,7 @@ async function downloadLayer(d) {
   let diskBytes = 0;
   let layerBytes = 0;
   const body = res.body;
-  const partialOut = await (0, import_promises56.open)(partial2, "a", 384);
+  const partialOut = await (0, import_promises57.open)(partial2, "a", 384);
   async function* layerBytesSource() {
     if (have > 0) for await (const c of (0, import_node_fs32.createReadStream)(partial2, { end: have - 1, highWaterMark: 1 << 20 })) yield c;
     for await (const c of body) {
@@ -17270,7 +17572,7 @@ async function downloadLayer(d) {
     }
   }
   try {
-    await (0, import_promises57.pipeline)(
+    await (0, import_promises58.pipeline)(
       layerBytesSource(),
       async function* (src) {
         for await (const c of src) {
@@ -17297,7 +17599,7 @@ async function downloadLayer(d) {
       throw new TransientRegistryError(`${client.location.display} sent ${layerBytes} of ${layer.size} bytes of ${layer.digest}`, "short body");
     }
     if (isZlibError(e)) {
-      await (0, import_promises56.unlink)(partial2).catch(() => void 0);
+      await (0, import_promises57.unlink)(partial2).catch(() => void 0);
       throw new DigestMismatchError(
         `layer ${layer.digest} of ${repo} from ${client.location.display} is corrupt: it does not decompress (${e.message}); nothing was cached: publish the image again`
       );
@@ -17308,7 +17610,7 @@ async function downloadLayer(d) {
   if (layerBytes < layer.size) {
     throw new TransientRegistryError(`${client.location.display} sent ${layerBytes} of ${layer.size} bytes of ${layer.digest}`, "short body");
   }
-  await (0, import_promises56.unlink)(partial2).catch(() => void 0);
+  await (0, import_promises57.unlink)(partial2).catch(() => void 0);
   const gotLayer = `sha256:${layerHash.digest("hex")}`;
   const gotDisk = `sha256:${diskHash.digest("hex")}`;
   if (gotLayer !== layer.digest) {
@@ -17335,23 +17637,23 @@ function assertKnownLayer(mediaType) {
   throw new NotSupportedError(`disk layer media type '${mediaType}' is unknown to this dbclone; upgrade dbclone`);
 }
 async function restart(partial2) {
-  await (0, import_promises56.truncate)(partial2, 0).catch(() => void 0);
+  await (0, import_promises57.truncate)(partial2, 0).catch(() => void 0);
   return 0;
 }
 function isZlibError(e) {
   const code = e?.code ?? "";
   return typeof code === "string" && code.startsWith("Z_");
 }
-var import_node_crypto11, import_node_fs32, import_promises56, import_node_stream2, import_promises57, import_node_zlib;
+var import_node_crypto11, import_node_fs32, import_promises57, import_node_stream2, import_promises58, import_node_zlib;
 var init_blob_download = __esm({
   "packages/core/src/repository/oci/blob-download.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto11 = require("node:crypto");
     import_node_fs32 = require("node:fs");
-    import_promises56 = require("node:fs/promises");
+    import_promises57 = require("node:fs/promises");
     import_node_stream2 = require("node:stream");
-    import_promises57 = require("node:stream/promises");
+    import_promises58 = require("node:stream/promises");
     import_node_zlib = require("node:zlib");
     init_errors();
     init_client2();
@@ -17379,12 +17681,12 @@ function fromEnv(registry2, env) {
   return void 0;
 }
 function dockerConfigPath(env) {
-  return import_node_path64.default.join(env.DOCKER_CONFIG || import_node_path64.default.join(import_node_os10.default.homedir(), ".docker"), "config.json");
+  return import_node_path65.default.join(env.DOCKER_CONFIG || import_node_path65.default.join(import_node_os10.default.homedir(), ".docker"), "config.json");
 }
 async function fromDockerConfig(registry2, file) {
   let config2;
   try {
-    config2 = JSON.parse(await (0, import_promises58.readFile)(file, "utf8"));
+    config2 = JSON.parse(await (0, import_promises59.readFile)(file, "utf8"));
   } catch {
     return void 0;
   }
@@ -17402,37 +17704,37 @@ async function fromDockerConfig(registry2, file) {
   }
   return void 0;
 }
-var import_promises58, import_node_os10, import_node_path64;
+var import_promises59, import_node_os10, import_node_path65;
 var init_credentials = __esm({
   "packages/core/src/repository/oci/credentials.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises58 = require("node:fs/promises");
+    import_promises59 = require("node:fs/promises");
     import_node_os10 = __toESM(require("node:os"), 1);
-    import_node_path64 = __toESM(require("node:path"), 1);
+    import_node_path65 = __toESM(require("node:path"), 1);
   }
 });
 
 // packages/core/src/repository/oci/known-layers.ts
-var import_promises59, import_node_path65, KnownLayers;
+var import_promises60, import_node_path66, KnownLayers;
 var init_known_layers = __esm({
   "packages/core/src/repository/oci/known-layers.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises59 = require("node:fs/promises");
-    import_node_path65 = __toESM(require("node:path"), 1);
+    import_promises60 = require("node:fs/promises");
+    import_node_path66 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_durable_write();
     KnownLayers = class {
       file;
       constructor(cacheDir) {
-        this.file = import_node_path65.default.join(cacheDir, "known-layers.json");
+        this.file = import_node_path66.default.join(cacheDir, "known-layers.json");
       }
       async get(diskDigest) {
         return (await this.load())[diskDigest];
       }
       async remember(diskDigest, layer, repository) {
-        await (0, import_promises59.mkdir)(import_node_path65.default.dirname(this.file), { recursive: true });
+        await (0, import_promises60.mkdir)(import_node_path66.default.dirname(this.file), { recursive: true });
         await withFileLock(this.file, async () => {
           const all = await this.load();
           const known = all[diskDigest]?.layer.digest === layer.digest ? all[diskDigest] : { layer, repositories: [] };
@@ -17443,7 +17745,7 @@ var init_known_layers = __esm({
       }
       async load() {
         try {
-          return JSON.parse(await (0, import_promises59.readFile)(this.file, "utf8"));
+          return JSON.parse(await (0, import_promises60.readFile)(this.file, "utf8"));
         } catch {
           return {};
         }
@@ -17500,10 +17802,10 @@ async function getManifest(client, repo, reference) {
     return void 0;
   }
   const bytes = await readCapped(res, MAX_MANIFEST_BYTES, `manifest ${repo}:${reference} in ${client.location.display}`);
-  const digest2 = sha256(bytes);
-  if (reference.startsWith("sha256:") && digest2 !== reference) {
+  const digest = sha256(bytes);
+  if (reference.startsWith("sha256:") && digest !== reference) {
     throw new DigestMismatchError(
-      `manifest ${repo}@${reference} from ${client.location.display} hashes to ${digest2}: the registry returned other bytes; do not use this registry copy`
+      `manifest ${repo}@${reference} from ${client.location.display} hashes to ${digest}: the registry returned other bytes; do not use this registry copy`
     );
   }
   let parsed;
@@ -17514,7 +17816,7 @@ async function getManifest(client, repo, reference) {
       `manifest ${repo}:${reference} in ${client.location.display} is not JSON (${e.message}); it was not pushed by dbclone`
     );
   }
-  return { bytes, digest: digest2, manifest: checkManifestShape(parsed, `manifest ${repo}:${reference} in ${client.location.display}`) };
+  return { bytes, digest, manifest: checkManifestShape(parsed, `manifest ${repo}:${reference} in ${client.location.display}`) };
 }
 async function headManifest(client, repo, reference) {
   const res = await client.expect(
@@ -17587,18 +17889,18 @@ function nextLink(header) {
   const m = header ? /<([^>]+)>\s*;\s*rel="?next"?/.exec(header) : null;
   return m ? m[1] : void 0;
 }
-async function getSmallBlob(client, repo, digest2, maxBytes = MAX_CONFIG_BYTES) {
-  if (!isValidDigest(digest2))
-    throw new RepositoryError(`blob digest '${digest2.slice(0, 80)}' of ${repo} is not sha256:<64 lowercase hex>; nothing was requested`);
-  const res = await client.expect({ method: "GET", path: `/v2/${repo}/blobs/${digest2}`, scope: scopeFor(repo, "pull") }, [200, 404], `reading blob ${digest2}`);
+async function getSmallBlob(client, repo, digest, maxBytes = MAX_CONFIG_BYTES) {
+  if (!isValidDigest(digest))
+    throw new RepositoryError(`blob digest '${digest.slice(0, 80)}' of ${repo} is not sha256:<64 lowercase hex>; nothing was requested`);
+  const res = await client.expect({ method: "GET", path: `/v2/${repo}/blobs/${digest}`, scope: scopeFor(repo, "pull") }, [200, 404], `reading blob ${digest}`);
   if (res.status === 404) {
     await res.body?.cancel();
-    throw new RepositoryError(`blob ${digest2} of ${repo} is missing from ${client.location.display}; the image is damaged: publish it again`);
+    throw new RepositoryError(`blob ${digest} of ${repo} is missing from ${client.location.display}; the image is damaged: publish it again`);
   }
-  const bytes = await readCapped(res, maxBytes, `blob ${digest2} of ${repo}`);
-  if (sha256(bytes) !== digest2) {
+  const bytes = await readCapped(res, maxBytes, `blob ${digest} of ${repo}`);
+  if (sha256(bytes) !== digest) {
     throw new DigestMismatchError(
-      `blob ${digest2} of ${repo} in ${client.location.display} hashes to ${sha256(bytes)}: the registry copy is corrupt; publish the image again`
+      `blob ${digest} of ${repo} in ${client.location.display} hashes to ${sha256(bytes)}: the registry copy is corrupt; publish the image again`
     );
   }
   return bytes;
@@ -17621,17 +17923,17 @@ var init_manifests = __esm({
 });
 
 // packages/core/src/repository/oci/blob-upload.ts
-async function blobExists(client, repo, digest2) {
+async function blobExists(client, repo, digest) {
   const res = await client.expect(
-    { method: "HEAD", path: `/v2/${repo}/blobs/${digest2}`, scope: scopeFor(repo, "pull,push") },
+    { method: "HEAD", path: `/v2/${repo}/blobs/${digest}`, scope: scopeFor(repo, "pull,push") },
     [200, 404],
-    `checking blob ${digest2}`
+    `checking blob ${digest}`
   );
   await res.body?.cancel();
   return res.status === 200;
 }
-async function mountBlob(client, repo, digest2, from) {
-  const q = new URLSearchParams({ mount: digest2, from });
+async function mountBlob(client, repo, digest, from) {
+  const q = new URLSearchParams({ mount: digest, from });
   const res = await client.send({ method: "POST", path: `/v2/${repo}/blobs/uploads/?${q}`, scope: `${scopeFor(repo, "pull,push")} ${scopeFor(from, "pull")}` });
   await res.body?.cancel();
   if (res.status === 201) return true;
@@ -17640,10 +17942,10 @@ async function mountBlob(client, repo, digest2, from) {
     await client.send({ method: "DELETE", path: client.url(absolute(client, location)), scope: scopeFor(repo, "pull,push") }).then((r) => r.body?.cancel()).catch(() => void 0);
   return false;
 }
-async function uploadSmallBlob(client, repo, data, digest2) {
-  if (await blobExists(client, repo, digest2)) return;
+async function uploadSmallBlob(client, repo, data, digest) {
+  if (await blobExists(client, repo, digest)) return;
   const location = await startUpload(client, repo);
-  const url = withDigest(absolute(client, location), digest2);
+  const url = withDigest(absolute(client, location), digest);
   const res = await client.expect(
     {
       method: "PUT",
@@ -17653,7 +17955,7 @@ async function uploadSmallBlob(client, repo, data, digest2) {
       headers: { "content-type": "application/octet-stream", "content-length": String(data.length) }
     },
     [201, 204],
-    `uploading blob ${digest2} to ${repo}`
+    `uploading blob ${digest} to ${repo}`
   );
   await res.body?.cancel();
 }
@@ -17732,12 +18034,12 @@ async function uploadStream(client, repo, source, chunkSize, onBytes) {
   }
   await flush();
   await inFlight;
-  const digest2 = `sha256:${hash.digest("hex")}`;
-  const res = await client.send({ method: "PUT", path: withDigest(location, digest2), scope, headers: { "content-length": "0" } });
+  const digest = `sha256:${hash.digest("hex")}`;
+  const res = await client.send({ method: "PUT", path: withDigest(location, digest), scope, headers: { "content-length": "0" } });
   await res.body?.cancel();
-  const done = res.status === 201 || res.status === 204 || res.status === 404 && await blobExists(client, repo, digest2);
-  if (!done) throw new RepositoryError(`finishing the upload of ${digest2} to ${repo} failed: PUT ${client.location.display} answered HTTP ${res.status}`);
-  return { digest: digest2, size: sent };
+  const done = res.status === 201 || res.status === 204 || res.status === 404 && await blobExists(client, repo, digest);
+  if (!done) throw new RepositoryError(`finishing the upload of ${digest} to ${repo} failed: PUT ${client.location.display} answered HTTP ${res.status}`);
+  return { digest, size: sent };
 }
 async function uploadStatus(client, location, scope) {
   const res = await client.expect({ method: "GET", path: location, scope }, [204, 404], "asking the registry how far an upload got");
@@ -17761,9 +18063,9 @@ async function startUpload(client, repo) {
 function absolute(client, location) {
   return client.url(location.startsWith("/") || /^https?:/.test(location) ? location : `/${location}`);
 }
-function withDigest(location, digest2) {
+function withDigest(location, digest) {
   const url = new URL(location);
-  url.searchParams.set("digest", digest2);
+  url.searchParams.set("digest", digest);
   return url.toString();
 }
 var import_node_crypto13, UploadSessionLostError;
@@ -18039,14 +18341,14 @@ function seqOf(line) {
     return void 0;
   }
 }
-var import_node_crypto15, import_promises60, import_node_path66, RunnerChainPublisher;
+var import_node_crypto15, import_promises61, import_node_path67, RunnerChainPublisher;
 var init_audit_publisher = __esm({
   "packages/core/src/repository/oci/audit-publisher.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto15 = require("node:crypto");
-    import_promises60 = require("node:fs/promises");
-    import_node_path66 = __toESM(require("node:path"), 1);
+    import_promises61 = require("node:fs/promises");
+    import_node_path67 = __toESM(require("node:path"), 1);
     init_audit();
     init_file_lock();
     init_errors();
@@ -18062,19 +18364,19 @@ var init_audit_publisher = __esm({
       artifacts;
       /** This runner's id: 12 random hex characters, made once per cache directory and registry. */
       async runnerId() {
-        const file = import_node_path66.default.join(this.logDir, "runner-id");
-        const existing = (await (0, import_promises60.readFile)(file, "utf8").catch(() => "")).trim();
+        const file = import_node_path67.default.join(this.logDir, "runner-id");
+        const existing = (await (0, import_promises61.readFile)(file, "utf8").catch(() => "")).trim();
         if (/^[0-9a-f]{12}$/.test(existing)) return existing;
-        await (0, import_promises60.mkdir)(this.logDir, { recursive: true });
+        await (0, import_promises61.mkdir)(this.logDir, { recursive: true });
         const id = (0, import_node_crypto15.randomBytes)(6).toString("hex");
-        await (0, import_promises60.writeFile)(file, `${id}
+        await (0, import_promises61.writeFile)(file, `${id}
 `, { flag: "wx", mode: 420 }).catch(() => void 0);
-        return (await (0, import_promises60.readFile)(file, "utf8")).trim();
+        return (await (0, import_promises61.readFile)(file, "utf8")).trim();
       }
       /** Publish the events not yet in the registry as one segment; returns how many. */
       async publish() {
-        await (0, import_promises60.mkdir)(this.logDir, { recursive: true });
-        return withFileLock(import_node_path66.default.join(this.logDir, "published.json"), async () => {
+        await (0, import_promises61.mkdir)(this.logDir, { recursive: true });
+        return withFileLock(import_node_path67.default.join(this.logDir, "published.json"), async () => {
           const state = await this.readState();
           const lines = [];
           for await (const line of this.audit.rawLines()) {
@@ -18106,14 +18408,14 @@ var init_audit_publisher = __esm({
       }
       async readState() {
         try {
-          const s = JSON.parse(await (0, import_promises60.readFile)(import_node_path66.default.join(this.logDir, "published.json"), "utf8"));
+          const s = JSON.parse(await (0, import_promises61.readFile)(import_node_path67.default.join(this.logDir, "published.json"), "utf8"));
           if (Number.isSafeInteger(s.seq) && typeof s.hash === "string") return s;
         } catch {
         }
         return { seq: 0, hash: GENESIS_HASH };
       }
       async writeState(s) {
-        const file = import_node_path66.default.join(this.logDir, "published.json");
+        const file = import_node_path67.default.join(this.logDir, "published.json");
         await writeFileAtomic(file, `${JSON.stringify(s)}
 `, 420);
       }
@@ -18122,12 +18424,12 @@ var init_audit_publisher = __esm({
 });
 
 // packages/core/src/repository/oci/oci-repository.ts
-var import_node_path67, import_promises61, OciRepository;
+var import_node_path68, import_promises62, OciRepository;
 var init_oci_repository = __esm({
   "packages/core/src/repository/oci/oci-repository.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path67 = __toESM(require("node:path"), 1);
+    import_node_path68 = __toESM(require("node:path"), 1);
     init_audit();
     init_errors();
     init_digest();
@@ -18148,7 +18450,7 @@ var init_oci_repository = __esm({
     init_push_image();
     init_tag_scan();
     init_retry_policy();
-    import_promises61 = require("node:fs/promises");
+    import_promises62 = require("node:fs/promises");
     init_audit_artifacts();
     init_audit_publisher();
     init_audit_after_work();
@@ -18160,12 +18462,12 @@ var init_oci_repository = __esm({
         this.oci = parseOciLocation(location, opts.plainHttp);
         this.location = this.oci.display;
         this.reporter = opts.reporter ?? silentReporter;
-        const cacheDir = import_node_path67.default.resolve(opts.cacheDir ?? defaultCacheDir(opts.env));
+        const cacheDir = import_node_path68.default.resolve(opts.cacheDir ?? defaultCacheDir(opts.env));
         this.cache = new BlobCache(cacheDir, { ...opts.cache, reporter: this.reporter });
         this.knownLayers = new KnownLayers(cacheDir);
-        const logDir = import_node_path67.default.join(cacheDir, "audit", this.oci.registry.replace(/[^A-Za-z0-9.-]/g, "_"), this.oci.namespace || "_root");
+        const logDir = import_node_path68.default.join(cacheDir, "audit", this.oci.registry.replace(/[^A-Za-z0-9.-]/g, "_"), this.oci.namespace || "_root");
         const publish = opts.publishAudit ?? (opts.env ?? process.env).DBCLONE_AUDIT_PUBLISH !== "0";
-        this.audit = new AuditLog(import_node_path67.default.join(logDir, "events.jsonl"), void 0, publish ? { afterAppend: () => this.publishAuditChain() } : {});
+        this.audit = new AuditLog(import_node_path68.default.join(logDir, "events.jsonl"), void 0, publish ? { afterAppend: () => this.publishAuditChain() } : {});
         this.auditChain = new RunnerChainPublisher(logDir, this.audit, () => this.auditArtifacts());
       }
       opts;
@@ -18237,7 +18539,7 @@ var init_oci_repository = __esm({
               const { layer } = checkImageManifest(fetched.manifest, `${label} in ${this.location}`);
               if (!layer) throw new NotSupportedError(`${label} in ${this.location} has no dbclone disk layer; it was not pushed by dbclone`);
               this.lastDownload = await withRetries(`downloading ${layer.digest.slice(0, 19)}\u2026`, client.retry, this.reporter, async () => {
-                await (0, import_promises61.rm)(target.tempFile, { force: true });
+                await (0, import_promises62.rm)(target.tempFile, { force: true });
                 const signal2 = opts.signal ? AbortSignal.any([opts.signal, target.signal]) : target.signal;
                 return downloadLayer({
                   client,
@@ -18420,7 +18722,7 @@ function directoryOf(location) {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s)) {
     throw new UsageError(`repository location '${location}' uses an unsupported scheme; pass a directory path, a file:// URL or an oci:// reference`);
   }
-  return import_node_path68.default.resolve(s);
+  return import_node_path69.default.resolve(s);
 }
 async function openRepository(location, opts = {}) {
   if (location.trim().startsWith("oci://")) {
@@ -18443,13 +18745,13 @@ async function readRepositoryConfig(repository) {
   const layout = new FsLayout(directoryOf(repository));
   return configOf(await readConfigFile(layout), layout.configFile);
 }
-var import_node_fs34, import_node_path68, import_node_url2;
+var import_node_fs34, import_node_path69, import_node_url2;
 var init_open = __esm({
   "packages/core/src/repository/open.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs34 = require("node:fs");
-    import_node_path68 = __toESM(require("node:path"), 1);
+    import_node_path69 = __toESM(require("node:path"), 1);
     import_node_url2 = require("node:url");
     init_errors();
     init_fs();
@@ -18588,17 +18890,17 @@ function assertDatabaseChoice(database, databases, image) {
 }
 function serverOf(record2) {
   if (!record2.serverPid) return void 0;
-  return { pid: record2.serverPid, host: record2.host, port: record2.port, socketDir: import_node_path69.default.join(record2.dir, "run"), adminUser: "" };
+  return { pid: record2.serverPid, host: record2.host, port: record2.port, socketDir: import_node_path70.default.join(record2.dir, "run"), adminUser: "" };
 }
 function sharedServerOf(record2) {
   return { pid: 0, host: record2.host, port: record2.port, adminUser: "", databases: record2.databases, cloneId: record2.id };
 }
-var import_node_path69;
+var import_node_path70;
 var init_record = __esm({
   "packages/core/src/clones/record.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path69 = __toESM(require("node:path"), 1);
+    import_node_path70 = __toESM(require("node:path"), 1);
     init_errors();
     init_platform();
   }
@@ -19013,7 +19315,7 @@ async function removeCloneContainers(record2, home) {
   const { DockerRuntime: DockerRuntime2, listCloneContainers: listCloneContainers2 } = await Promise.resolve().then(() => (init_docker(), docker_exports));
   const runtime = new DockerRuntime2();
   if (record2.containerId) await runtime.stop({ containerId: record2.containerId }, { fast: true });
-  for (const c of await listCloneContainers2(runtime.docker, import_node_path70.default.resolve(home))) {
+  for (const c of await listCloneContainers2(runtime.docker, import_node_path71.default.resolve(home))) {
     if (c.cloneId === record2.id) await runtime.stop({ containerId: c.id }, { fast: true });
   }
 }
@@ -19054,7 +19356,7 @@ async function removeClone(record2, opts, action = "teardown") {
   if (record2.attachment) await driver.unmount(record2.attachment);
   await pausePoint("teardown:unmounted");
   await driver.destroy(record2.childFile);
-  await import_promises62.default.rm(record2.dir, { recursive: true, force: true });
+  await import_promises63.default.rm(record2.dir, { recursive: true, force: true });
   if (left) throw left;
   await registry2.remove(record2.id);
   opts.reporter.info(`Removed clone ${record2.id}${record2.name ? ` (${record2.name})` : ""}`);
@@ -19067,13 +19369,13 @@ async function removeClone(record2, opts, action = "teardown") {
     clone: record2.id
   }).catch((e) => opts.reporter.warn(`could not record the teardown in the audit log: ${e.message}`));
 }
-var import_promises62, import_node_path70;
+var import_promises63, import_node_path71;
 var init_teardown = __esm({
   "packages/core/src/clones/teardown.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises62 = __toESM(require("node:fs/promises"), 1);
-    import_node_path70 = __toESM(require("node:path"), 1);
+    import_promises63 = __toESM(require("node:fs/promises"), 1);
+    import_node_path71 = __toESM(require("node:path"), 1);
     init_platform();
     init_errors();
     init_repository();
@@ -19174,6 +19476,42 @@ var init_named_clone = __esm({
   }
 });
 
+// packages/core/src/clones/checked-images.ts
+function stampFile(home, manifestDigest2) {
+  const m = /^sha256:([0-9a-f]{64})$/.exec(manifestDigest2);
+  if (!m) throw new CloneError(`'${manifestDigest2}' is not a sha256 manifest digest; refusing to clone it.`);
+  return import_node_path72.default.join(stampDir(home), m[1]);
+}
+async function checkImageOnce(home, engine, server, image) {
+  if (!engine.imageFindings) return;
+  const stamp = stampFile(home, image.manifestDigest);
+  if (await (0, import_promises64.access)(stamp).then(
+    () => true,
+    () => false
+  ))
+    return;
+  const findings = await engine.imageFindings(server);
+  if (findings.length > 0) {
+    throw new CloneError(
+      `${image.name}:${image.version} carries what dbclone build takes out of every image, so it was built by an older dbclone or made or altered outside dbclone build: ${findings.join("; ")}. Refusing to clone it; rebuild it with this version of dbclone build.`
+    );
+  }
+  await makeDir(stampDir(home), PRIVATE_DIR);
+  await (await (0, import_promises64.open)(stamp, "w", 384)).close();
+}
+var import_promises64, import_node_path72, stampDir;
+var init_checked_images = __esm({
+  "packages/core/src/clones/checked-images.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_promises64 = require("node:fs/promises");
+    import_node_path72 = __toESM(require("node:path"), 1);
+    init_errors();
+    init_paths();
+    stampDir = (home) => import_node_path72.default.join(home, "state", "checked-images");
+  }
+});
+
 // packages/core/src/clones/child-disk.ts
 async function createChildDisk(driver, repository, image, topBlob, childFile) {
   if (!image.manifest.parent) return driver.createChild(topBlob, childFile, image.manifest.disk.digest);
@@ -19235,11 +19573,13 @@ async function runSession(input) {
   const state = { input, registry: registry2, cleanup, runtime, blob, record: record0 };
   const { record: record2 } = state;
   const reserveSynced = settledLater(deferReserveSync(input) ? registry2.sync() : void 0);
+  input.platform.engine.prepareLogin?.({ password: record2.password });
   let audited;
   try {
     const child = await steps.step("child", () => makeChild(state));
     await steps.step("mount", () => mount(state, child));
     const server = await steps.step("start", () => start(state));
+    await steps.step("image check", () => checkImageOnce(opts.home, input.platform.engine, server, image));
     await reserveSynced;
     audited = settledLater(audit(state).then(() => pausePoint("clone:audited")));
     const credentials = await steps.step("login", () => login(state, server));
@@ -19319,7 +19659,7 @@ async function reserve(input, registry2, cleanup) {
   );
   const record2 = shared ? await registry2.patch(reserved.id, { port: shared(reserved.id).port }) : reserved;
   cleanup.push("forget the clone record", () => registry2.remove(record2.id));
-  cleanup.push("remove the clone directory", () => import_promises63.default.rm(record2.dir, { recursive: true, force: true }));
+  cleanup.push("remove the clone directory", () => import_promises65.default.rm(record2.dir, { recursive: true, force: true }));
   await pausePoint("clone:reserved");
   return record2;
 }
@@ -19347,7 +19687,7 @@ async function start(s) {
     {
       port: record2.port,
       host: record2.host,
-      runDir: import_node_path71.default.join(record2.dir, "run"),
+      runDir: import_node_path73.default.join(record2.dir, "run"),
       durability: opts.durability ?? "ephemeral",
       cloneId: record2.id,
       imageDigest: image.manifestDigest,
@@ -19414,21 +19754,21 @@ function ready(s) {
 }
 async function containerLabels(cloneId, home) {
   const { cloneLabels: cloneLabels2 } = await Promise.resolve().then(() => (init_docker(), docker_exports));
-  return cloneLabels2(cloneId, import_node_path71.default.resolve(home));
+  return cloneLabels2(cloneId, import_node_path73.default.resolve(home));
 }
 async function ownBytesOf(driver, childFile) {
   if (driver.ownBytes) return driver.ownBytes(childFile);
-  const st = await import_promises63.default.stat(childFile).catch(() => void 0);
+  const st = await import_promises65.default.stat(childFile).catch(() => void 0);
   return st ? st.blocks * 512 : 0;
 }
-var import_node_crypto16, import_promises63, import_node_path71, DEFAULT_TIMEOUT_MS, liveOnly, deferReserveSync;
+var import_node_crypto16, import_promises65, import_node_path73, DEFAULT_TIMEOUT_MS, liveOnly, deferReserveSync;
 var init_session = __esm({
   "packages/core/src/clones/session.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto16 = __toESM(require("node:crypto"), 1);
-    import_promises63 = __toESM(require("node:fs/promises"), 1);
-    import_node_path71 = __toESM(require("node:path"), 1);
+    import_promises65 = __toESM(require("node:fs/promises"), 1);
+    import_node_path73 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_repository();
@@ -19439,6 +19779,7 @@ var init_session = __esm({
     init_pause_point();
     init_time();
     init_step_timer();
+    init_checked_images();
     init_child_disk();
     init_named_clone();
     init_registry2();
@@ -19513,20 +19854,20 @@ var init_lifecycle = __esm({
 // packages/core/src/util/build-record.ts
 async function readBuildRecord(workDir) {
   try {
-    const parsed = JSON.parse(await (0, import_promises64.readFile)(import_node_path72.default.join(workDir, BUILD_RECORD), "utf8"));
+    const parsed = JSON.parse(await (0, import_promises66.readFile)(import_node_path74.default.join(workDir, BUILD_RECORD), "utf8"));
     if (!parsed.owner || typeof parsed.owner.pid !== "number" || !Array.isArray(parsed.mounts)) return void 0;
     return parsed;
   } catch {
     return void 0;
   }
 }
-var import_promises64, import_node_path72, BUILD_DIR_PATTERN, BUILD_RECORD;
+var import_promises66, import_node_path74, BUILD_DIR_PATTERN, BUILD_RECORD;
 var init_build_record = __esm({
   "packages/core/src/util/build-record.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises64 = require("node:fs/promises");
-    import_node_path72 = __toESM(require("node:path"), 1);
+    import_promises66 = require("node:fs/promises");
+    import_node_path74 = __toESM(require("node:path"), 1);
     init_durable_write();
     init_process_identity();
     BUILD_DIR_PATTERN = /^(build|variants|promote)-[0-9a-f]{10}$/;
@@ -19536,11 +19877,11 @@ var init_build_record = __esm({
 
 // packages/core/src/clones/build-sweep.ts
 async function sweepDeadBuilds(home, reporter) {
-  const workRoot = import_node_path73.default.join(home, "work");
+  const workRoot = import_node_path75.default.join(home, "work");
   const released = [];
-  for (const entry of await (0, import_promises65.readdir)(workRoot, { withFileTypes: true }).catch(() => [])) {
+  for (const entry of await (0, import_promises67.readdir)(workRoot, { withFileTypes: true }).catch(() => [])) {
     if (!entry.isDirectory() || !BUILD_DIR_PATTERN.test(entry.name)) continue;
-    const dir = import_node_path73.default.join(workRoot, entry.name);
+    const dir = import_node_path75.default.join(workRoot, entry.name);
     const record2 = await readBuildRecord(dir);
     if (record2 ? ownerAlive(record2.owner) : await isRecent(dir)) continue;
     reporter.info(`gc: sweeping build work dir ${dir} (${record2 ? `its process ${record2.owner.pid} is gone` : "no build record"})`);
@@ -19554,7 +19895,7 @@ async function sweepBuildDir(home, dir) {
     await stopPostgres(server.pid, { fast: true });
     released.push(`server ${server.pid}`);
     if (server.socketDir) {
-      await (0, import_promises65.rm)(server.socketDir, { recursive: true, force: true });
+      await (0, import_promises67.rm)(server.socketDir, { recursive: true, force: true });
       released.push(`directory ${server.socketDir}`);
     }
   }
@@ -19565,23 +19906,23 @@ async function sweepBuildDir(home, dir) {
       released.push(`${resource.kind} ${resource.id}`);
     }
   }
-  await (0, import_promises65.rm)(dir, { recursive: true, force: true });
+  await (0, import_promises67.rm)(dir, { recursive: true, force: true });
   released.push(`directory ${dir}`);
   return released;
 }
 function unmaskedFirst(dir) {
-  const staging = import_node_path73.default.join(dir, "staging");
+  const staging = import_node_path75.default.join(dir, "staging");
   const rank = (r) => r.id.startsWith(staging) || (r.detail ?? "").includes(staging) ? 0 : 1;
   const kinds = ["mount", "loop", "daemon", "fuse-export", "file"];
   return (a, b) => kinds.indexOf(a.kind) - kinds.indexOf(b.kind) || rank(a) - rank(b);
 }
 async function postgresUnder(dir) {
   const found = [];
-  for (const entry of await (0, import_promises65.readdir)("/proc").catch(() => [])) {
+  for (const entry of await (0, import_promises67.readdir)("/proc").catch(() => [])) {
     if (!/^\d+$/.test(entry)) continue;
     let argv;
     try {
-      argv = (await (0, import_promises65.readFile)(`/proc/${entry}/cmdline`, "utf8")).split("\0");
+      argv = (await (0, import_promises67.readFile)(`/proc/${entry}/cmdline`, "utf8")).split("\0");
     } catch {
       continue;
     }
@@ -19591,27 +19932,27 @@ async function postgresUnder(dir) {
     if (!dataDir || !isInside2(dataDir, dir)) continue;
     const socketSetting = argv.find((a) => a.startsWith("unix_socket_directories="));
     const socketDir = socketSetting?.slice("unix_socket_directories=".length);
-    const ours = socketDir && import_node_path73.default.dirname(socketDir) === import_node_os11.default.tmpdir() && import_node_path73.default.basename(socketDir).startsWith("dbclone-pg-");
+    const ours = socketDir && import_node_path75.default.dirname(socketDir) === import_node_os11.default.tmpdir() && import_node_path75.default.basename(socketDir).startsWith("dbclone-pg-");
     found.push({ pid: Number(entry), socketDir: ours ? socketDir : void 0 });
   }
   return found;
 }
 function isInside2(p, dir) {
-  const rel = import_node_path73.default.relative(dir, import_node_path73.default.resolve(p));
-  return rel !== "" && !rel.startsWith("..") && !import_node_path73.default.isAbsolute(rel);
+  const rel = import_node_path75.default.relative(dir, import_node_path75.default.resolve(p));
+  return rel !== "" && !rel.startsWith("..") && !import_node_path75.default.isAbsolute(rel);
 }
 async function isRecent(dir) {
-  const st = await (0, import_promises65.stat)(dir).catch(() => void 0);
+  const st = await (0, import_promises67.stat)(dir).catch(() => void 0);
   return !!st && Date.now() - st.mtimeMs < UNRECORDED_GRACE_MS;
 }
-var import_promises65, import_node_os11, import_node_path73, UNRECORDED_GRACE_MS;
+var import_promises67, import_node_os11, import_node_path75, UNRECORDED_GRACE_MS;
 var init_build_sweep = __esm({
   "packages/core/src/clones/build-sweep.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises65 = require("node:fs/promises");
+    import_promises67 = require("node:fs/promises");
     import_node_os11 = __toESM(require("node:os"), 1);
-    import_node_path73 = __toESM(require("node:path"), 1);
+    import_node_path75 = __toESM(require("node:path"), 1);
     init_build_record();
     init_platform();
     init_launch();
@@ -19645,7 +19986,7 @@ async function collectLocked(registry2, opts) {
   for (const id of await removeOrphanContainers2(opts.home, new Set(records.map((r) => r.id)), opts.reporter)) {
     result.released.push(`container ${id}`);
   }
-  const clonesDir = import_node_path74.default.join(opts.home, "clones");
+  const clonesDir = import_node_path76.default.join(opts.home, "clones");
   const known = new Set(records.map((r) => r.dir));
   for (const driver of allCloneDiskDrivers(opts.home, opts.reporter)) {
     for (const resource of await driver.list(clonesDir)) {
@@ -19655,23 +19996,23 @@ async function collectLocked(registry2, opts) {
     }
     result.released.push(...await driver.sweep?.() ?? []);
   }
-  for (const entry of await import_promises66.default.readdir(clonesDir, { withFileTypes: true }).catch(() => [])) {
-    const dir = import_node_path74.default.join(clonesDir, entry.name);
+  for (const entry of await import_promises68.default.readdir(clonesDir, { withFileTypes: true }).catch(() => [])) {
+    const dir = import_node_path76.default.join(clonesDir, entry.name);
     if (!entry.isDirectory() || known.has(dir) || !CLONE_ID_PATTERN.test(entry.name)) continue;
-    await import_promises66.default.rm(dir, { recursive: true, force: true });
+    await import_promises68.default.rm(dir, { recursive: true, force: true });
     result.released.push(`directory ${dir}`);
   }
   result.released.push(...await sweepDeadBuilds(opts.home, opts.reporter));
   let cacheTemps = 0;
-  for (const cacheDir of /* @__PURE__ */ new Set([import_node_path74.default.join(opts.home, "cache"), defaultCacheDir()])) {
-    cacheTemps += await removeStaleTemps(import_node_path74.default.join(cacheDir, "blobs", "sha256"), 60 * 6e4);
-    cacheTemps += await removeDeadPartials(import_node_path74.default.join(cacheDir, "partial"));
+  for (const cacheDir of /* @__PURE__ */ new Set([import_node_path76.default.join(opts.home, "cache"), defaultCacheDir()])) {
+    cacheTemps += await removeStaleTemps(import_node_path76.default.join(cacheDir, "blobs", "sha256"), 60 * 6e4);
+    cacheTemps += await removeDeadPartials(import_node_path76.default.join(cacheDir, "partial"));
   }
   if (cacheTemps > 0) result.released.push(`${cacheTemps} partial cache blob(s)`);
   return result;
 }
 function isCloneDir(clonesDir, dir) {
-  return import_node_path74.default.dirname(dir) === clonesDir && CLONE_ID_PATTERN.test(import_node_path74.default.basename(dir));
+  return import_node_path76.default.dirname(dir) === clonesDir && CLONE_ID_PATTERN.test(import_node_path76.default.basename(dir));
 }
 async function whyCollect(record2, now) {
   if (isExpired(record2, now)) return "expired";
@@ -19694,17 +20035,17 @@ async function removeOrphanContainers2(home, liveIds, reporter) {
     reporter.debug(`gc: no Docker engine to look for containers in: ${e.message}`);
     return [];
   }
-  const removed = await docker.removeOrphanContainers(client, import_node_path74.default.resolve(home), liveIds);
+  const removed = await docker.removeOrphanContainers(client, import_node_path76.default.resolve(home), liveIds);
   for (const c of removed) reporter.info(`gc: removed container ${c.name || c.id.slice(0, 12)} of clone ${c.cloneId}, which has no record`);
   return removed.map((c) => c.name || c.id.slice(0, 12));
 }
-var import_promises66, import_node_path74, STALE_CREATING_MS;
+var import_promises68, import_node_path76, STALE_CREATING_MS;
 var init_gc2 = __esm({
   "packages/core/src/clones/gc.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises66 = __toESM(require("node:fs/promises"), 1);
-    import_node_path74 = __toESM(require("node:path"), 1);
+    import_promises68 = __toESM(require("node:fs/promises"), 1);
+    import_node_path76 = __toESM(require("node:path"), 1);
     init_platform();
     init_runtime2();
     init_build_sweep();
@@ -20952,7 +21293,7 @@ var require_command = __commonJS({
     init_import_meta_url();
     var EventEmitter = require("node:events").EventEmitter;
     var childProcess = require("node:child_process");
-    var path76 = require("node:path");
+    var path78 = require("node:path");
     var fs6 = require("node:fs");
     var process2 = require("node:process");
     var { Argument: Argument2, humanReadableArgName } = require_argument();
@@ -21965,9 +22306,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
         let launchWithNode = false;
         const sourceExt = [".js", ".ts", ".tsx", ".mjs", ".cjs"];
         function findFile(baseDir, baseName) {
-          const localBin = path76.resolve(baseDir, baseName);
+          const localBin = path78.resolve(baseDir, baseName);
           if (fs6.existsSync(localBin)) return localBin;
-          if (sourceExt.includes(path76.extname(baseName))) return void 0;
+          if (sourceExt.includes(path78.extname(baseName))) return void 0;
           const foundExt = sourceExt.find(
             (ext) => fs6.existsSync(`${localBin}${ext}`)
           );
@@ -21985,17 +22326,17 @@ Expecting one of '${allowedValues.join("', '")}'`);
           } catch {
             resolvedScriptPath = this._scriptPath;
           }
-          executableDir = path76.resolve(
-            path76.dirname(resolvedScriptPath),
+          executableDir = path78.resolve(
+            path78.dirname(resolvedScriptPath),
             executableDir
           );
         }
         if (executableDir) {
           let localFile = findFile(executableDir, executableFile);
           if (!localFile && !subcommand._executableFile && this._scriptPath) {
-            const legacyName = path76.basename(
+            const legacyName = path78.basename(
               this._scriptPath,
-              path76.extname(this._scriptPath)
+              path78.extname(this._scriptPath)
             );
             if (legacyName !== this._name) {
               localFile = findFile(
@@ -22006,7 +22347,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
           }
           executableFile = localFile || executableFile;
         }
-        launchWithNode = sourceExt.includes(path76.extname(executableFile));
+        launchWithNode = sourceExt.includes(path78.extname(executableFile));
         let proc;
         if (process2.platform !== "win32") {
           if (launchWithNode) {
@@ -22921,7 +23262,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @return {Command}
        */
       nameFromFilename(filename) {
-        this._name = path76.basename(filename, path76.extname(filename));
+        this._name = path78.basename(filename, path78.extname(filename));
         return this;
       }
       /**
@@ -22935,9 +23276,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} [path]
        * @return {(string|null|Command)}
        */
-      executableDir(path77) {
-        if (path77 === void 0) return this._executableDir;
-        this._executableDir = path77;
+      executableDir(path79) {
+        if (path79 === void 0) return this._executableDir;
+        this._executableDir = path79;
         return this;
       }
       /**
@@ -23380,7 +23721,7 @@ init_import_meta_url();
 
 // packages/cli/src/context.ts
 init_import_meta_url();
-var import_node_path75 = __toESM(require("node:path"), 1);
+var import_node_path77 = __toESM(require("node:path"), 1);
 init_clones();
 init_repository();
 
@@ -23710,7 +24051,7 @@ var CliContext = class {
     const { repo, home } = this.globals(cmd);
     const named = cmd.optsWithGlobals().repo !== void 0 || !!this.io.env.DBCLONE_REPO;
     this.repository ??= openRepository(repo, {
-      cacheDir: import_node_path75.default.join(home, "cache"),
+      cacheDir: import_node_path77.default.join(home, "cache"),
       mustExist: named && !opts.create,
       oci: { cache: { inUse: diskDigestsInUse(home) } }
     });
@@ -23847,24 +24188,23 @@ async function runCli(argv, io, commands) {
 function processIo() {
   return { stdout: process.stdout, stderr: process.stderr, env: process.env };
 }
-function runAsProcess(run2) {
+function runAsProcess(run2, opts = {}) {
   process.stdout.on("error", (e) => {
     if (e.code === "EPIPE") process.exit(0);
     process.stderr.write(`dbclone: cannot write the output: ${e.message}
 `);
     process.exit(1);
   });
-  run2(process.argv, processIo()).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e) => {
-      process.stderr.write(`dbclone: ${e?.message ?? String(e)}
+  const done = (code) => {
+    process.exitCode = code;
+    if (opts.exitWhenDone) process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+  };
+  run2(process.argv, processIo()).then(done, (e) => {
+    process.stderr.write(`dbclone: ${e?.message ?? String(e)}
 `);
-      process.exitCode = 1;
-    }
-  );
+    done(1);
+  });
 }
 
 // packages/cli/src/clone-main.ts
-runAsProcess((argv, io) => runCli(argv, io, [registerClone]));
+runAsProcess((argv, io) => runCli(argv, io, [registerClone]), { exitWhenDone: true });

@@ -346,10 +346,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path94) {
-  if (!path94)
+function getElementAtPath(obj, path99) {
+  if (!path99)
     return obj;
-  return path94.reduce((acc, key) => acc?.[key], obj);
+  return path99.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -608,11 +608,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path94, issues) {
+function prefixIssues(path99, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path94);
+    iss.path.unshift(path99);
     return iss;
   });
 }
@@ -674,14 +674,14 @@ function codePointLength(str2) {
   const units = str2.length;
   if (!highSurrogate.test(str2))
     return units;
-  let count2 = units;
+  let count = units;
   for (let i = 0; i < units - 1; i++) {
     if ((str2.charCodeAt(i) & 64512) === 55296 && (str2.charCodeAt(i + 1) & 64512) === 56320) {
-      count2--;
+      count--;
       i++;
     }
   }
-  return count2;
+  return count;
 }
 function getLengthableOrigin(input) {
   if (Array.isArray(input))
@@ -765,9 +765,9 @@ function hexToUint8Array(hex) {
 function uint8ArrayToHex(bytes) {
   return Array.from(bytes).map((b) => b.toString(16).padStart(2, "0")).join("");
 }
-function members(proto, table2) {
-  for (const key in table2) {
-    const desc = Object.getOwnPropertyDescriptor(table2, key);
+function members(proto, table) {
+  for (const key in table) {
+    const desc = Object.getOwnPropertyDescriptor(table, key);
     if (desc.get)
       Object.defineProperty(proto, key, { ...desc, enumerable: false });
     else
@@ -782,10 +782,10 @@ function hide(inst, key, value) {
   return own(inst, key, value, false);
 }
 // @__NO_SIDE_EFFECTS__
-function derived(computes, table2) {
+function derived(computes, table) {
   for (const key in computes) {
     const compute = computes[key];
-    Object.defineProperty(table2, key, {
+    Object.defineProperty(table, key, {
       configurable: true,
       enumerable: true,
       get() {
@@ -796,7 +796,7 @@ function derived(computes, table2) {
       }
     });
   }
-  return table2;
+  return table;
 }
 function defineBound(proto, key, fn) {
   Object.defineProperty(proto, key, {
@@ -1143,16 +1143,16 @@ function flattenError(error2, mapper = (issue2) => issue2.message) {
 }
 function formatError(error2, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error3, path94 = []) => {
+  const processError = (error3, path99 = []) => {
     for (const issue2 of error3.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path94, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path99, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path94, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path99, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path94, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path99, ...issue2.path]);
       } else {
-        const fullpath = [...path94, ...issue2.path];
+        const fullpath = [...path99, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -2794,7 +2794,7 @@ var init_schemas = __esm({
         }
         return propValues;
       });
-      const isObject3 = isObject;
+      const isObject4 = isObject;
       const catchall = def.catchall;
       let value;
       const memo2 = globalConfig.memoizer;
@@ -2802,7 +2802,7 @@ var init_schemas = __esm({
       inst._zod.parse = (payload, ctx) => {
         value ?? (value = _normalized.value);
         const input = payload.value;
-        if (!isObject3(input)) {
+        if (!isObject4(input)) {
           payload.issues.push({
             expected: "object",
             code: "invalid_type",
@@ -2938,7 +2938,7 @@ var init_schemas = __esm({
         return doc.compile();
       };
       let fastpass;
-      const isObject3 = isObject;
+      const isObject4 = isObject;
       const jit = !globalConfig.jitless;
       const allowsEval2 = allowsEval;
       const fastEnabled = jit && allowsEval2.value;
@@ -2947,7 +2947,7 @@ var init_schemas = __esm({
       inst._zod.parse = (payload, ctx) => {
         value ?? (value = _normalized.value);
         const input = payload.value;
-        if (!isObject3(input)) {
+        if (!isObject4(input)) {
           payload.issues.push({
             expected: "object",
             code: "invalid_type",
@@ -6595,107 +6595,115 @@ var init_zod = __esm({
 });
 
 // packages/core/src/image/manifest.ts
+function buildManifestSchema() {
+  const digest = string2().regex(/^sha256:[0-9a-f]{64}$/, "must be sha256:<64 lowercase hex>");
+  const column = object({ name: string2(), type: string2(), nullable: boolean2() }).strict();
+  const table = object({
+    schema: string2(),
+    name: string2(),
+    rowEstimate: number2().int().nonnegative(),
+    sizeBytes: number2().int().nonnegative(),
+    columns: array(column)
+  }).strict();
+  const count = number2().int().nonnegative();
+  const leakScanRecord2 = object({
+    bytesScanned: count,
+    probes: count,
+    hits: count,
+    mode: _enum(["exhaustive", "none"]).optional(),
+    reason: string2().optional(),
+    valuesSearched: count.optional(),
+    valuesTotal: count.optional(),
+    publishedValuesRead: count.optional(),
+    matches: count.optional(),
+    explained: record(string2(), count).optional(),
+    copies: array(record(string2(), unknown())).optional(),
+    copiesFailed: count.optional(),
+    highCardinalityRatio: number2().optional()
+  });
+  return object({
+    schemaVersion: literal(1),
+    name: string2().regex(IMAGE_NAME_PATTERN, "must be lowercase letters, digits, '.', '_', '-' and '/' segments"),
+    version: string2().regex(VERSION_PATTERN, "must be 1-128 of A-Z a-z 0-9 _ . - and not start with . or -"),
+    created: iso_exports.datetime(),
+    engine: object({ kind: _enum(["postgres", "sqlserver"]), version: string2().min(1) }).strict(),
+    platform: object({ os: _enum(["linux", "windows"]), diskFormat: _enum(["qcow2", "vhdx"]), filesystem: string2().optional() }).strict(),
+    databases: array(object({ name: string2().min(1), sizeBytes: number2().int().nonnegative(), tables: array(table) }).strict()).min(1, "an image holds at least one database"),
+    disk: object({
+      digest,
+      sizeBytes: number2().int().nonnegative(),
+      virtualSizeBytes: number2().int().nonnegative(),
+      /** Digest of the uncompressed bytes where a transport compresses the blob. */
+      uncompressedDigest: digest.optional()
+    }).strict(),
+    /** Manifest digest of the version this one layers on (promoted/layered versions). */
+    parent: digest.optional(),
+    source: object({
+      kind: _enum(["dump", "datadir", "server", "backup-chain", "basebackup", "clone"]),
+      /** What the source was, by file or directory basename: never a builder's absolute path. */
+      description: string2(),
+      /** Source files by basename and sha256 (dump files), so a rebuild can be matched to its inputs. */
+      files: array(object({ name: string2(), digest }).strict()).optional(),
+      capturedAt: iso_exports.datetime(),
+      backupChain: record(string2(), unknown()).optional(),
+      /** Every role's password (the bootstrap superuser's included) was removed at build. Absent in older manifests. */
+      rolePasswordsStripped: boolean2().optional()
+    }).strict(),
+    masking: object({
+      policyDigest: digest,
+      variant: string2().optional(),
+      rules: array(record(string2(), unknown())),
+      rowsChanged: number2().int().nonnegative(),
+      scan: object({ piiCandidates: array(record(string2(), unknown())) }).optional(),
+      /** Unmasked columns the policy declares not personal, with the reason. */
+      notPersonal: array(object({ column: string2(), reason: string2() })).optional(),
+      leakScan: leakScanRecord2.optional()
+    }).optional(),
+    /** Published without masking although the PII scan found personal data: who said so and why. */
+    unmasked: object({ reason: string2().min(1), piiCandidates: array(record(string2(), unknown())) }).strict().optional(),
+    git: object({ repository: string2().optional(), commit: string2().optional(), ref: string2().optional(), tag: string2().optional() }).strict().optional(),
+    build: object({
+      runUrl: string2().optional(),
+      actor: string2().optional(),
+      startedAt: iso_exports.datetime(),
+      finishedAt: iso_exports.datetime(),
+      toolVersion: string2()
+    }).strict(),
+    access: object({ users: array(string2()).default([]), teams: array(string2()).default([]) }).strict().optional(),
+    labels: record(string2(), string2()).default({})
+  }).strict();
+}
 function validateManifest(value, source) {
-  const result = manifestSchema.safeParse(value, { jitless: true });
+  const result = manifestSchema().safeParse(value, { jitless: true });
   if (result.success) return result.data;
   const issue2 = result.error.issues[0];
   const field = issue2.path.length ? issue2.path.map(String).join(".") : "(root)";
   throw new ValidationError(`${source}: invalid manifest field '${field}': ${issue2.message}`, source, field);
 }
 function parseManifest(text, source) {
-  let value;
+  return validateManifest(parseManifestJson(text, source), source);
+}
+function parseManifestJson(text, source) {
   try {
-    value = JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
     throw new ValidationError(`${source}: not valid JSON (${e.message})`, source);
   }
-  return validateManifest(value, source);
 }
-var digest, IMAGE_NAME_PATTERN, VERSION_PATTERN, column, table, count, leakScanRecord, manifestSchema;
+var IMAGE_NAME_PATTERN, VERSION_PATTERN, MANIFEST_SCHEMA_REVISION, built, manifestSchema;
 var init_manifest = __esm({
   "packages/core/src/image/manifest.ts"() {
     "use strict";
     init_import_meta_url();
     init_zod();
     init_errors();
-    digest = string2().regex(/^sha256:[0-9a-f]{64}$/, "must be sha256:<64 lowercase hex>");
     IMAGE_NAME_PATTERN = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/;
     VERSION_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-    column = object({ name: string2(), type: string2(), nullable: boolean2() }).strict();
-    table = object({
-      schema: string2(),
-      name: string2(),
-      rowEstimate: number2().int().nonnegative(),
-      sizeBytes: number2().int().nonnegative(),
-      columns: array(column)
-    }).strict();
-    count = number2().int().nonnegative();
-    leakScanRecord = object({
-      bytesScanned: count,
-      probes: count,
-      hits: count,
-      mode: _enum(["exhaustive", "none"]).optional(),
-      reason: string2().optional(),
-      valuesSearched: count.optional(),
-      valuesTotal: count.optional(),
-      publishedValuesRead: count.optional(),
-      matches: count.optional(),
-      explained: record(string2(), count).optional(),
-      copies: array(record(string2(), unknown())).optional(),
-      copiesFailed: count.optional(),
-      highCardinalityRatio: number2().optional()
-    });
-    manifestSchema = object({
-      schemaVersion: literal(1),
-      name: string2().regex(IMAGE_NAME_PATTERN, "must be lowercase letters, digits, '.', '_', '-' and '/' segments"),
-      version: string2().regex(VERSION_PATTERN, "must be 1-128 of A-Z a-z 0-9 _ . - and not start with . or -"),
-      created: iso_exports.datetime(),
-      engine: object({ kind: _enum(["postgres", "sqlserver"]), version: string2().min(1) }).strict(),
-      platform: object({ os: _enum(["linux", "windows"]), diskFormat: _enum(["qcow2", "vhdx"]), filesystem: string2().optional() }).strict(),
-      databases: array(object({ name: string2().min(1), sizeBytes: number2().int().nonnegative(), tables: array(table) }).strict()).min(1, "an image holds at least one database"),
-      disk: object({
-        digest,
-        sizeBytes: number2().int().nonnegative(),
-        virtualSizeBytes: number2().int().nonnegative(),
-        /** Digest of the uncompressed bytes where a transport compresses the blob. */
-        uncompressedDigest: digest.optional()
-      }).strict(),
-      /** Manifest digest of the version this one layers on (promoted/layered versions). */
-      parent: digest.optional(),
-      source: object({
-        kind: _enum(["dump", "datadir", "server", "backup-chain", "basebackup", "clone"]),
-        /** What the source was, by file or directory basename: never a builder's absolute path. */
-        description: string2(),
-        /** Source files by basename and sha256 (dump files), so a rebuild can be matched to its inputs. */
-        files: array(object({ name: string2(), digest }).strict()).optional(),
-        capturedAt: iso_exports.datetime(),
-        backupChain: record(string2(), unknown()).optional(),
-        /** Every role's password (the bootstrap superuser's included) was removed at build. Absent in older manifests. */
-        rolePasswordsStripped: boolean2().optional()
-      }).strict(),
-      masking: object({
-        policyDigest: digest,
-        variant: string2().optional(),
-        rules: array(record(string2(), unknown())),
-        rowsChanged: number2().int().nonnegative(),
-        scan: object({ piiCandidates: array(record(string2(), unknown())) }).optional(),
-        /** Unmasked columns the policy declares not personal, with the reason. */
-        notPersonal: array(object({ column: string2(), reason: string2() })).optional(),
-        leakScan: leakScanRecord.optional()
-      }).optional(),
-      /** Published without masking although the PII scan found personal data: who said so and why. */
-      unmasked: object({ reason: string2().min(1), piiCandidates: array(record(string2(), unknown())) }).strict().optional(),
-      git: object({ repository: string2().optional(), commit: string2().optional(), ref: string2().optional(), tag: string2().optional() }).strict().optional(),
-      build: object({
-        runUrl: string2().optional(),
-        actor: string2().optional(),
-        startedAt: iso_exports.datetime(),
-        finishedAt: iso_exports.datetime(),
-        toolVersion: string2()
-      }).strict(),
-      access: object({ users: array(string2()).default([]), teams: array(string2()).default([]) }).strict().optional(),
-      labels: record(string2(), string2()).default({})
-    }).strict();
+    MANIFEST_SCHEMA_REVISION = 1;
+    manifestSchema = () => {
+      built ??= buildManifestSchema();
+      return built;
+    };
   }
 });
 
@@ -6707,12 +6715,12 @@ function parseImageRef(input) {
   const s = input.trim();
   if (!s) bad(input, "it is empty");
   let rest = s;
-  let digest2;
+  let digest;
   const at = rest.indexOf("@");
   if (at >= 0) {
-    digest2 = rest.slice(at + 1);
+    digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
-    if (!DIGEST_PATTERN.test(digest2)) bad(input, `digest '${digest2}' must be sha256: followed by 64 lowercase hex digits`);
+    if (!DIGEST_PATTERN.test(digest)) bad(input, `digest '${digest}' must be sha256: followed by 64 lowercase hex digits`);
   }
   let version2;
   const colon = rest.lastIndexOf(":");
@@ -6738,7 +6746,7 @@ function parseImageRef(input) {
   const ref = { name: rest };
   if (variant !== void 0) ref.variant = variant;
   if (version2 !== void 0) ref.version = version2;
-  if (digest2 !== void 0) ref.digest = digest2;
+  if (digest !== void 0) ref.digest = digest;
   return ref;
 }
 function formatImageRef(ref) {
@@ -7702,8 +7710,8 @@ async function checkDiskFile(manifest, diskFile) {
 async function publishBlobAndManifest(ctx, manifest, diskFile, opts) {
   const { layout } = ctx;
   const { name, version: version2 } = manifest;
-  const digest2 = manifest.disk.digest;
-  const blob = layout.blob(digest2);
+  const digest = manifest.disk.digest;
+  const blob = layout.blob(digest);
   await removeStaleTemps(layout.blobsDir, ctx.staleTempMs);
   const dir = layout.manifestDir(name);
   await (0, import_promises7.mkdir)(dir, { recursive: true });
@@ -7712,14 +7720,14 @@ async function publishBlobAndManifest(ctx, manifest, diskFile, opts) {
   await writeDurable(tmp, canonicalJson(manifest), 292);
   try {
     for (let attempt = 1; ; attempt++) {
-      const addedBlob = await placeBlob(ctx, digest2, diskFile, opts);
+      const addedBlob = await placeBlob(ctx, digest, diskFile, opts);
       await pausePoint("publish:before-link");
       const linked = await ctx.locked(async () => {
         if (!await (0, import_promises7.stat)(blob).catch(() => void 0)) return false;
         try {
           await linkWithoutOverwrite(tmp, layout.manifest(name, version2), name, version2);
         } catch (e) {
-          if (addedBlob && e instanceof VersionExistsError && !await ctx.blobReferenced(digest2)) {
+          if (addedBlob && e instanceof VersionExistsError && !await ctx.blobReferenced(digest)) {
             await unlinkQuietly(blob);
             await ctx.cache.forget(blob);
           }
@@ -7728,7 +7736,7 @@ async function publishBlobAndManifest(ctx, manifest, diskFile, opts) {
         return true;
       });
       if (linked) break;
-      if (attempt >= 3) throw new RepositoryError(`blob ${digest2} kept vanishing while publishing ${name}:${version2} (concurrent deletes); publish again`);
+      if (attempt >= 3) throw new RepositoryError(`blob ${digest} kept vanishing while publishing ${name}:${version2} (concurrent deletes); publish again`);
     }
     await syncDir(dir);
   } finally {
@@ -7736,14 +7744,14 @@ async function publishBlobAndManifest(ctx, manifest, diskFile, opts) {
   }
   return { name, version: version2, manifestDigest: manifestDigest(manifest), manifest };
 }
-async function placeBlob(ctx, digest2, diskFile, opts) {
-  const blob = ctx.layout.blob(digest2);
-  if (await ctx.blobIsGood(blob, digest2, opts)) return false;
+async function placeBlob(ctx, digest, diskFile, opts) {
+  const blob = ctx.layout.blob(digest);
+  if (await ctx.blobIsGood(blob, digest, opts)) return false;
   const tmp = tempPath(ctx.layout.blobsDir);
   try {
     const got = await copyAndHash(diskFile, tmp, opts.onProgress);
-    if (got !== digest2) {
-      throw new DigestMismatchError(`${diskFile} has digest ${got} but the manifest's disk.digest is ${digest2}; rebuild the manifest from this file`);
+    if (got !== digest) {
+      throw new DigestMismatchError(`${diskFile} has digest ${got} but the manifest's disk.digest is ${digest}; rebuild the manifest from this file`);
     }
     await (0, import_promises7.chmod)(tmp, 288);
     const gid = blobGroupId();
@@ -7754,7 +7762,7 @@ async function placeBlob(ctx, digest2, diskFile, opts) {
   } finally {
     await unlinkQuietly(tmp);
   }
-  await ctx.cache.remember(blob, digest2);
+  await ctx.cache.remember(blob, digest);
   return true;
 }
 async function linkWithoutOverwrite(tmp, final, name, version2) {
@@ -7797,7 +7805,7 @@ function isNotFound(e) {
   const code = e.code;
   return code === "ENOENT" || code === "ENOTDIR";
 }
-async function readPublished(layout, name, version2) {
+async function readPublished(layout, name, version2, validated) {
   const file = layout.manifest(name, version2);
   let text;
   try {
@@ -7806,13 +7814,13 @@ async function readPublished(layout, name, version2) {
     if (isNotFound(e)) return void 0;
     throw e;
   }
-  const manifest = parseManifest(text, file);
+  const { manifest, digest } = validated ? await validated.read(text, file) : { manifest: parseManifest(text, file), digest: void 0 };
   if (manifest.name !== name || manifest.version !== version2) {
     throw new RepositoryError(
       `${file} holds ${manifest.name}:${manifest.version}, not ${name}:${version2}: the repository was edited by hand; move the file back`
     );
   }
-  return { name, version: version2, manifestDigest: manifestDigest(manifest), manifest };
+  return { name, version: version2, manifestDigest: digest ?? manifestDigest(manifest), manifest };
 }
 async function versionsOf(layout, name) {
   let entries;
@@ -7882,6 +7890,60 @@ var init_fs_scan = __esm({
   }
 });
 
+// packages/core/src/repository/validated-manifests.ts
+function validatedManifests(cacheDir) {
+  return new ValidatedManifests(import_node_path7.default.join(cacheDir, "validated-manifests.json"));
+}
+var import_promises9, import_node_path7, MAX_DIGESTS, ValidatedManifests, isObject2;
+var init_validated_manifests = __esm({
+  "packages/core/src/repository/validated-manifests.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_promises9 = require("node:fs/promises");
+    import_node_path7 = __toESM(require("node:path"), 1);
+    init_digest();
+    init_manifest();
+    init_durable_write();
+    init_paths();
+    MAX_DIGESTS = 256;
+    ValidatedManifests = class {
+      constructor(file) {
+        this.file = file;
+      }
+      file;
+      /**
+       * The manifest in `text` and its digest: used as parsed when its digest is recorded as validated,
+       * else validated (an invalid one throws, naming `source` and the field) and then recorded when
+       * validation left it as it was (no defaults filled in, so the parsed value is the validated one).
+       */
+      async read(text, source) {
+        const value = parseManifestJson(text, source);
+        const digest = isObject2(value) ? manifestDigest(value) : void 0;
+        const known = await this.load();
+        if (digest && known.includes(digest)) return { manifest: value, digest };
+        const manifest = validateManifest(value, source);
+        const validated = manifestDigest(manifest);
+        if (validated === digest) await this.save([...known.filter((d) => d !== digest), digest].slice(-MAX_DIGESTS)).catch(() => void 0);
+        return { manifest, digest: validated };
+      }
+      async load() {
+        try {
+          const parsed = JSON.parse(await (0, import_promises9.readFile)(this.file, "utf8"));
+          if (parsed.revision !== MANIFEST_SCHEMA_REVISION || !Array.isArray(parsed.digests)) return [];
+          return parsed.digests.filter((d) => typeof d === "string");
+        } catch {
+          return [];
+        }
+      }
+      async save(digests) {
+        await makeDir(import_node_path7.default.dirname(this.file), PRIVATE_DIR);
+        await writeFileAtomic(this.file, JSON.stringify({ revision: MANIFEST_SCHEMA_REVISION, digests }), 384);
+      }
+    };
+    isObject2 = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
+  }
+});
+
 // packages/core/src/util/duration.ts
 function parseDuration(input, what = "duration", makeError = (m) => new UsageError(m)) {
   const s = String(input).trim().toLowerCase();
@@ -7893,13 +7955,13 @@ function parseDuration(input, what = "duration", makeError = (m) => new UsageErr
   const m = bare ? void 0 : DURATION_PATTERN.exec(s);
   if (!bare && (!m || m.slice(1).every((g) => g === void 0)))
     fail("write a number of seconds, or numbers with units d, h, m, s, each once and in that order");
-  const seconds = bare ? Number(bare[1]) : ["d", "h", "m", "s"].reduce((sum, unit, i) => sum + Number(m[i + 1] ?? 0) * UNIT_SECONDS[unit], 0);
-  if (!(seconds > 0)) fail("it must be greater than zero");
-  if (!Number.isSafeInteger(Math.ceil(seconds))) fail("it is too large");
-  return seconds;
+  const seconds2 = bare ? Number(bare[1]) : ["d", "h", "m", "s"].reduce((sum, unit, i) => sum + Number(m[i + 1] ?? 0) * UNIT_SECONDS[unit], 0);
+  if (!(seconds2 > 0)) fail("it must be greater than zero");
+  if (!Number.isSafeInteger(Math.ceil(seconds2))) fail("it is too large");
+  return seconds2;
 }
-function formatDuration(seconds) {
-  let rest = Math.max(0, Math.round(seconds));
+function formatDuration(seconds2) {
+  let rest = Math.max(0, Math.round(seconds2));
   let out = "";
   for (const [unit, size] of Object.entries(UNIT_SECONDS)) {
     const n = Math.floor(rest / size);
@@ -7934,7 +7996,7 @@ function parseTtlSeconds(value, source) {
 async function readConfigFile(layout) {
   let text;
   try {
-    text = await (0, import_promises9.readFile)(layout.configFile, "utf8");
+    text = await (0, import_promises10.readFile)(layout.configFile, "utf8");
   } catch (e) {
     if (e.code === "ENOENT") return void 0;
     throw e;
@@ -7959,12 +8021,12 @@ function configOf(file, source) {
   return raw === void 0 ? {} : { maxTtlSeconds: parseTtlSeconds(raw, source) };
 }
 async function assertUsableRoot(root) {
-  const st = await (0, import_promises9.stat)(root).catch((e) => e.code === "ENOENT" ? void 0 : Promise.reject(e));
+  const st = await (0, import_promises10.stat)(root).catch((e) => e.code === "ENOENT" ? void 0 : Promise.reject(e));
   if (!st) return;
   if (!st.isDirectory()) {
     throw new RepositoryError(`repository path ${root} is a file, not a directory; pass a directory (new, empty, or an existing dbclone repository)`);
   }
-  const entries = await (0, import_promises9.readdir)(root);
+  const entries = await (0, import_promises10.readdir)(root);
   if (entries.includes(CONFIG_FILE)) return;
   const foreign = entries.filter((e) => !e.startsWith(TEMP_PREFIX) && e !== `${CONFIG_FILE}.lock`);
   if (foreign.length) {
@@ -7973,13 +8035,13 @@ async function assertUsableRoot(root) {
     );
   }
 }
-var import_promises9, import_node_path7, REPOSITORY_FORMAT, CONFIG_FILE, FsLayout;
+var import_promises10, import_node_path8, REPOSITORY_FORMAT, CONFIG_FILE, FsLayout;
 var init_layout = __esm({
   "packages/core/src/repository/layout.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises9 = require("node:fs/promises");
-    import_node_path7 = __toESM(require("node:path"), 1);
+    import_promises10 = require("node:fs/promises");
+    import_node_path8 = __toESM(require("node:path"), 1);
     init_errors();
     init_duration();
     init_durable_write();
@@ -7991,35 +8053,35 @@ var init_layout = __esm({
       }
       root;
       get configFile() {
-        return import_node_path7.default.join(this.root, CONFIG_FILE);
+        return import_node_path8.default.join(this.root, CONFIG_FILE);
       }
       get blobsDir() {
-        return import_node_path7.default.join(this.root, "blobs", "sha256");
+        return import_node_path8.default.join(this.root, "blobs", "sha256");
       }
       get manifestsDir() {
-        return import_node_path7.default.join(this.root, "manifests");
+        return import_node_path8.default.join(this.root, "manifests");
       }
       get tagsDir() {
-        return import_node_path7.default.join(this.root, "tags");
+        return import_node_path8.default.join(this.root, "tags");
       }
       get auditFile() {
-        return import_node_path7.default.join(this.root, "audit", "events.jsonl");
+        return import_node_path8.default.join(this.root, "audit", "events.jsonl");
       }
-      blob(digest2) {
-        return import_node_path7.default.join(this.blobsDir, digest2.replace(/^sha256:/, ""));
+      blob(digest) {
+        return import_node_path8.default.join(this.blobsDir, digest.replace(/^sha256:/, ""));
       }
       /** Names are validated (lowercase segments, no `..`), so joining them is safe. */
       manifestDir(name) {
-        return import_node_path7.default.join(this.manifestsDir, ...name.split("/"));
+        return import_node_path8.default.join(this.manifestsDir, ...name.split("/"));
       }
       manifest(name, version2) {
-        return import_node_path7.default.join(this.manifestDir(name), `${version2}.json`);
+        return import_node_path8.default.join(this.manifestDir(name), `${version2}.json`);
       }
       tagDir(name) {
-        return import_node_path7.default.join(this.tagsDir, ...name.split("/"));
+        return import_node_path8.default.join(this.tagsDir, ...name.split("/"));
       }
       tag(name, tag) {
-        return import_node_path7.default.join(this.tagDir(name), tag);
+        return import_node_path8.default.join(this.tagDir(name), tag);
       }
     };
   }
@@ -8027,19 +8089,19 @@ var init_layout = __esm({
 
 // packages/core/src/util/stamped-digests.ts
 async function stampOf(file) {
-  const st = await (0, import_promises10.stat)(file, { bigint: true });
+  const st = await (0, import_promises11.stat)(file, { bigint: true });
   return { dev: String(st.dev), ino: String(st.ino), size: String(st.size), mtimeNs: String(st.mtimeNs), ctimeNs: String(st.ctimeNs) };
 }
 function sameStamp(a, b) {
   return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs;
 }
-var import_promises10, import_node_path8, StampedDigestCache;
+var import_promises11, import_node_path9, StampedDigestCache;
 var init_stamped_digests = __esm({
   "packages/core/src/util/stamped-digests.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises10 = require("node:fs/promises");
-    import_node_path8 = __toESM(require("node:path"), 1);
+    import_promises11 = require("node:fs/promises");
+    import_node_path9 = __toESM(require("node:path"), 1);
     init_durable_write();
     init_paths();
     StampedDigestCache = class {
@@ -8050,53 +8112,53 @@ var init_stamped_digests = __esm({
       file;
       /** The digest recorded for `file`, when the file has not changed since; else undefined. */
       async known(file) {
-        const key = import_node_path8.default.resolve(file);
+        const key = import_node_path9.default.resolve(file);
         const hit = (await this.load())[key];
         if (!hit) return void 0;
         const now = await stampOf(key).catch(() => void 0);
         return now !== void 0 && sameStamp(hit, now) ? hit.digest : void 0;
       }
       /** True when `file` was found to hold `digest` and has not changed since. */
-      async isVerified(file, digest2) {
-        return await this.known(file) === digest2;
+      async isVerified(file, digest) {
+        return await this.known(file) === digest;
       }
       /**
        * The file's digest: from the cache when its stamp is unchanged, else from `hash` (and cached,
        * but only when the file did not change while it was read).
        */
       async digestOf(file, hash) {
-        const key = import_node_path8.default.resolve(file);
+        const key = import_node_path9.default.resolve(file);
         const before = await stampOf(key);
         const hit = (await this.load())[key];
         if (hit && sameStamp(hit, before)) return { digest: hit.digest, cached: true };
-        const digest2 = await hash(key);
-        if (sameStamp(before, await stampOf(key))) await this.remember(key, digest2, before);
-        return { digest: digest2, cached: false };
+        const digest = await hash(key);
+        if (sameStamp(before, await stampOf(key))) await this.remember(key, digest, before);
+        return { digest, cached: false };
       }
       /** Record `digest` for the file as it is now (or as it was at `stamp`, taken before hashing). */
-      async remember(file, digest2, stamp) {
-        const key = import_node_path8.default.resolve(file);
-        const entry = { ...stamp ?? await stampOf(key), digest: digest2 };
+      async remember(file, digest, stamp) {
+        const key = import_node_path9.default.resolve(file);
+        const entry = { ...stamp ?? await stampOf(key), digest };
         const entries = await this.load();
         const had = entries[key];
-        if (had && had.digest === digest2 && sameStamp(had, entry)) return;
+        if (had && had.digest === digest && sameStamp(had, entry)) return;
         entries[key] = entry;
         await this.save(entries);
       }
       async forget(file) {
-        const key = import_node_path8.default.resolve(file);
+        const key = import_node_path9.default.resolve(file);
         const entries = await this.load();
         if (!(key in entries)) return;
         delete entries[key];
         await this.save(entries);
       }
       async save(entries) {
-        await makeDir(import_node_path8.default.dirname(this.file), PRIVATE_DIR);
+        await makeDir(import_node_path9.default.dirname(this.file), PRIVATE_DIR);
         await writeFileAtomic(this.file, JSON.stringify(entries), 384);
       }
       async load() {
         try {
-          const parsed = JSON.parse(await (0, import_promises10.readFile)(this.file, "utf8"));
+          const parsed = JSON.parse(await (0, import_promises11.readFile)(this.file, "utf8"));
           return parsed !== null && typeof parsed === "object" ? parsed : {};
         } catch {
           return {};
@@ -8108,14 +8170,14 @@ var init_stamped_digests = __esm({
 
 // packages/core/src/repository/verified-blobs.ts
 function verifiedBlobCache(cacheDir) {
-  return new StampedDigestCache(import_node_path9.default.join(cacheDir, "verified-blobs.json"));
+  return new StampedDigestCache(import_node_path10.default.join(cacheDir, "verified-blobs.json"));
 }
-var import_node_path9;
+var import_node_path10;
 var init_verified_blobs = __esm({
   "packages/core/src/repository/verified-blobs.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path9 = __toESM(require("node:path"), 1);
+    import_node_path10 = __toESM(require("node:path"), 1);
     init_stamped_digests();
   }
 });
@@ -8164,13 +8226,13 @@ function mountOf(p) {
   return best;
 }
 async function describeSpace(dir) {
-  for (let p = import_node_path10.default.resolve(dir); ; p = import_node_path10.default.dirname(p)) {
-    const st = await (0, import_promises11.statfs)(p).catch(() => void 0);
+  for (let p = import_node_path11.default.resolve(dir); ; p = import_node_path11.default.dirname(p)) {
+    const st = await (0, import_promises12.statfs)(p).catch(() => void 0);
     if (st) {
       const m = mountOf(p);
       return { where: m ? `${m.mountPoint} (${m.fsType} on ${m.source})` : p, free: st.bavail * st.bsize, size: st.blocks * st.bsize };
     }
-    if (p === import_node_path10.default.dirname(p)) return void 0;
+    if (p === import_node_path11.default.dirname(p)) return void 0;
   }
 }
 function mentionsIoError(e) {
@@ -8204,14 +8266,14 @@ function formatBytes2(n) {
   }
   return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
 }
-var import_node_fs6, import_promises11, import_node_path10, FULL_TEXT, NEARLY_FULL_BYTES, IO_ERROR;
+var import_node_fs6, import_promises12, import_node_path11, FULL_TEXT, NEARLY_FULL_BYTES, IO_ERROR;
 var init_disk_full = __esm({
   "packages/core/src/util/disk-full.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs6 = require("node:fs");
-    import_promises11 = require("node:fs/promises");
-    import_node_path10 = __toESM(require("node:path"), 1);
+    import_promises12 = require("node:fs/promises");
+    import_node_path11 = __toESM(require("node:path"), 1);
     init_errors();
     FULL_TEXT = /No space left on device|Disk quota exceeded|ENOSPC|EDQUOT/i;
     NEARLY_FULL_BYTES = 1 << 20;
@@ -8220,13 +8282,13 @@ var init_disk_full = __esm({
 });
 
 // packages/core/src/repository/fs.ts
-var import_promises12, import_node_path11, FsRepository;
+var import_promises13, import_node_path12, FsRepository;
 var init_fs = __esm({
   "packages/core/src/repository/fs.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises12 = require("node:fs/promises");
-    import_node_path11 = __toESM(require("node:path"), 1);
+    import_promises13 = require("node:fs/promises");
+    import_node_path12 = __toESM(require("node:path"), 1);
     init_audit();
     init_file_lock();
     init_errors();
@@ -8239,6 +8301,7 @@ var init_fs = __esm({
     init_durable_write();
     init_fs_publish();
     init_fs_scan();
+    init_validated_manifests();
     init_layout();
     init_verified_blobs();
     init_audit_after_work();
@@ -8248,13 +8311,16 @@ var init_fs = __esm({
       audit;
       layout;
       cache;
+      validated;
       staleTempMs;
       reporter;
       constructor(root, opts = {}) {
-        this.location = import_node_path11.default.resolve(root);
+        this.location = import_node_path12.default.resolve(root);
         this.layout = new FsLayout(this.location);
         this.audit = new AuditLog(this.layout.auditFile, () => this.ensureLayout());
-        this.cache = verifiedBlobCache(opts.cacheDir ?? import_node_path11.default.join(dbcloneHome(), "cache"));
+        const cacheDir = opts.cacheDir ?? import_node_path12.default.join(dbcloneHome(), "cache");
+        this.cache = verifiedBlobCache(cacheDir);
+        this.validated = validatedManifests(cacheDir);
         this.staleTempMs = (opts.staleTempMinutes ?? 60) * 6e4;
         this.reporter = opts.reporter;
       }
@@ -8283,8 +8349,8 @@ var init_fs = __esm({
               cache: this.cache,
               staleTempMs: this.staleTempMs,
               locked: (fn) => this.locked(fn),
-              blobIsGood: (blob, digest2, o) => this.blobIsGood(blob, digest2, o),
-              blobReferenced: async (digest2) => (await allPublished(this.layout)).some((i) => i.manifest.disk.digest === digest2)
+              blobIsGood: (blob, digest, o) => this.blobIsGood(blob, digest, o),
+              blobReferenced: async (digest) => (await allPublished(this.layout)).some((i) => i.manifest.disk.digest === digest)
             },
             manifest,
             diskFile,
@@ -8318,26 +8384,26 @@ var init_fs = __esm({
           return found;
         }
         const wanted = ref.version ?? "latest";
-        const direct = await readPublished(this.layout, ref.name, wanted);
+        const direct = await readPublished(this.layout, ref.name, wanted, this.validated);
         if (direct) return direct;
         const tagged = (await readTags(this.layout, ref.name))[wanted];
-        const viaTag = tagged ? await readPublished(this.layout, ref.name, tagged) : void 0;
+        const viaTag = tagged ? await readPublished(this.layout, ref.name, tagged, this.validated) : void 0;
         if (viaTag) return viaTag;
         const why = tagged ? `tag '${wanted}' points at version ${tagged}, which no longer exists` : `no version or tag '${wanted}'`;
         throw new ImageNotFoundError(`image ${ref.name}:${wanted} not found in ${this.location}: ${why}; list the repository's images to see what exists`);
       }
       /** The blob's path in the repository, after checking its digest (cached by stat stamp). */
       async pull(image, opts = {}) {
-        const digest2 = image.manifest.disk.digest;
-        const blob = this.layout.blob(digest2);
-        if (!await (0, import_promises12.stat)(blob).catch(() => void 0)) {
+        const digest = image.manifest.disk.digest;
+        const blob = this.layout.blob(digest);
+        if (!await (0, import_promises13.stat)(blob).catch(() => void 0)) {
           throw new RepositoryError(
-            `blob ${digest2} of ${image.name}:${image.version} is missing from ${this.location}; the repository is damaged: republish the image`
+            `blob ${digest} of ${image.name}:${image.version} is missing from ${this.location}; the repository is damaged: republish the image`
           );
         }
-        if (!await this.blobIsGood(blob, digest2, opts)) {
+        if (!await this.blobIsGood(blob, digest, opts)) {
           throw new DigestMismatchError(
-            `blob ${blob} of ${image.name}:${image.version} does not hash to ${digest2}: the repository copy is corrupt; delete this version and publish it again`
+            `blob ${blob} of ${image.name}:${image.version} does not hash to ${digest}: the repository copy is corrupt; delete this version and publish it again`
           );
         }
         return blob;
@@ -8368,13 +8434,13 @@ var init_fs = __esm({
             throw new UsageError(`'${tag}' is a version of image ${image.name}; a tag must not shadow a version: choose another tag`);
           }
           const dir = this.layout.tagDir(image.name);
-          await (0, import_promises12.mkdir)(dir, { recursive: true });
+          await (0, import_promises13.mkdir)(dir, { recursive: true });
           await removeStaleTemps(dir, this.staleTempMs);
           const tmp = tempPath(dir);
           await writeDurable(tmp, `${image.version}
 `);
-          await (0, import_promises12.rename)(tmp, this.layout.tag(image.name, tag)).catch(async (e) => {
-            await (0, import_promises12.unlink)(tmp).catch(() => void 0);
+          await (0, import_promises13.rename)(tmp, this.layout.tag(image.name, tag)).catch(async (e) => {
+            await (0, import_promises13.unlink)(tmp).catch(() => void 0);
             throw new RepositoryError(
               `cannot write tag ${tag} of ${image.name} (${e.message}); an image named ${image.name}/${tag} may use that path: choose another tag`
             );
@@ -8386,9 +8452,9 @@ var init_fs = __esm({
       async untag(name, tag) {
         await this.locked(async () => {
           try {
-            const st = await (0, import_promises12.stat)(this.layout.tag(name, tag));
+            const st = await (0, import_promises13.stat)(this.layout.tag(name, tag));
             if (!st.isFile()) throw Object.assign(new Error("not a tag"), { code: "ENOENT" });
-            await (0, import_promises12.unlink)(this.layout.tag(name, tag));
+            await (0, import_promises13.unlink)(this.layout.tag(name, tag));
           } catch (e) {
             if (isNotFound(e)) throw new ImageNotFoundError(`image ${name} has no tag '${tag}' in ${this.location}; nothing to untag`);
             throw e;
@@ -8409,14 +8475,14 @@ var init_fs = __esm({
             ...opts.liveCloneDigests.includes(image.manifestDigest) ? ["a live clone"] : []
           ];
           if (users.length) return { refused: users };
-          for (const t of tagsHere) await (0, import_promises12.unlink)(this.layout.tag(image.name, t));
-          await (0, import_promises12.unlink)(this.layout.manifest(image.name, image.version));
+          for (const t of tagsHere) await (0, import_promises13.unlink)(this.layout.tag(image.name, t));
+          await (0, import_promises13.unlink)(this.layout.manifest(image.name, image.version));
           await syncDir(this.layout.manifestDir(image.name));
-          const digest2 = image.manifest.disk.digest;
-          const shared = all.some((i) => i.manifestDigest !== image.manifestDigest && i.manifest.disk.digest === digest2);
+          const digest = image.manifest.disk.digest;
+          const shared = all.some((i) => i.manifestDigest !== image.manifestDigest && i.manifest.disk.digest === digest);
           if (!shared) {
-            await (0, import_promises12.unlink)(this.layout.blob(digest2)).catch((e) => isNotFound(e) ? void 0 : Promise.reject(e));
-            await this.cache.forget(this.layout.blob(digest2));
+            await (0, import_promises13.unlink)(this.layout.blob(digest)).catch((e) => isNotFound(e) ? void 0 : Promise.reject(e));
+            await this.cache.forget(this.layout.blob(digest));
           }
           return { refused: void 0, untagged: opts.force ? tagsHere : [] };
         });
@@ -8434,26 +8500,26 @@ var init_fs = __esm({
           throw new ImageNotFoundError(`image ${image.name}:${image.version}@${image.manifestDigest} not found in ${this.location}; resolve it again`);
         }
       }
-      async blobIsGood(blob, digest2, opts) {
-        if (!await (0, import_promises12.stat)(blob).catch(() => void 0)) return false;
-        if (await this.cache.isVerified(blob, digest2)) return true;
-        if (await sha256File(blob, opts.onProgress) !== digest2) return false;
-        await this.cache.remember(blob, digest2);
+      async blobIsGood(blob, digest, opts) {
+        if (!await (0, import_promises13.stat)(blob).catch(() => void 0)) return false;
+        if (await this.cache.isVerified(blob, digest)) return true;
+        if (await sha256File(blob, opts.onProgress) !== digest) return false;
+        await this.cache.remember(blob, digest);
         return true;
       }
       /** Create the layout on first write; the config file comes first so it marks the directory as ours. */
       async ensureLayout() {
         if (!await readConfigFile(this.layout)) {
           await assertUsableRoot(this.location);
-          await (0, import_promises12.mkdir)(this.location, { recursive: true });
+          await (0, import_promises13.mkdir)(this.location, { recursive: true });
           const tmp = tempPath(this.location);
           await writeDurable(tmp, `${JSON.stringify({ format: REPOSITORY_FORMAT, config: {} }, null, 2)}
 `);
           await placeWithoutOverwrite(tmp, this.layout.configFile);
           await unlinkQuietly(tmp);
         }
-        for (const dir of [this.layout.blobsDir, this.layout.manifestsDir, this.layout.tagsDir, import_node_path11.default.dirname(this.layout.auditFile)]) {
-          await (0, import_promises12.mkdir)(dir, { recursive: true });
+        for (const dir of [this.layout.blobsDir, this.layout.manifestsDir, this.layout.tagsDir, import_node_path12.default.dirname(this.layout.auditFile)]) {
+          await (0, import_promises13.mkdir)(dir, { recursive: true });
         }
       }
       locked(fn) {
@@ -8511,13 +8577,13 @@ var init_reporter = __esm({
 });
 
 // packages/core/src/repository/cache/cache-index.ts
-var import_promises13, import_node_path12, CacheIndex;
+var import_promises14, import_node_path13, CacheIndex;
 var init_cache_index = __esm({
   "packages/core/src/repository/cache/cache-index.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises13 = require("node:fs/promises");
-    import_node_path12 = __toESM(require("node:path"), 1);
+    import_promises14 = require("node:fs/promises");
+    import_node_path13 = __toESM(require("node:path"), 1);
     init_durable_write();
     init_paths();
     init_file_lock();
@@ -8525,14 +8591,14 @@ var init_cache_index = __esm({
       constructor(dir, blobsDir) {
         this.dir = dir;
         this.blobsDir = blobsDir;
-        this.file = import_node_path12.default.join(dir, "index.json");
+        this.file = import_node_path13.default.join(dir, "index.json");
       }
       dir;
       blobsDir;
       file;
       async read() {
         try {
-          const parsed = JSON.parse(await (0, import_promises13.readFile)(this.file, "utf8"));
+          const parsed = JSON.parse(await (0, import_promises14.readFile)(this.file, "utf8"));
           return parsed.blobs ?? {};
         } catch {
           return this.rebuild();
@@ -8551,9 +8617,9 @@ var init_cache_index = __esm({
       /** Entries for the blobs on disk, all as if last used at their mtime. */
       async rebuild() {
         const entries = {};
-        const names = await (0, import_promises13.readdir)(this.blobsDir).catch(() => []);
+        const names = await (0, import_promises14.readdir)(this.blobsDir).catch(() => []);
         for (const hex of names.filter((n) => /^[0-9a-f]{64}$/.test(n))) {
-          const st = await (0, import_promises13.stat)(import_node_path12.default.join(this.blobsDir, hex)).catch(() => void 0);
+          const st = await (0, import_promises14.stat)(import_node_path13.default.join(this.blobsDir, hex)).catch(() => void 0);
           if (st?.isFile()) entries[`sha256:${hex}`] = { sizeBytes: st.size, lastUsedMs: st.mtimeMs };
         }
         return entries;
@@ -8563,13 +8629,13 @@ var init_cache_index = __esm({
 });
 
 // packages/core/src/repository/cache/blob-cache.ts
-var import_promises14, import_node_path13, BlobCache, EMPTY_DIGEST;
+var import_promises15, import_node_path14, BlobCache, EMPTY_DIGEST;
 var init_blob_cache = __esm({
   "packages/core/src/repository/cache/blob-cache.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises14 = require("node:fs/promises");
-    import_node_path13 = __toESM(require("node:path"), 1);
+    import_promises15 = require("node:fs/promises");
+    import_node_path14 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_errors();
     init_digest();
@@ -8583,8 +8649,8 @@ var init_blob_cache = __esm({
       constructor(dir, opts = {}) {
         this.dir = dir;
         this.opts = opts;
-        this.blobsDir = import_node_path13.default.join(dir, "blobs", "sha256");
-        this.partialDir = import_node_path13.default.join(dir, "partial");
+        this.blobsDir = import_node_path14.default.join(dir, "blobs", "sha256");
+        this.partialDir = import_node_path14.default.join(dir, "partial");
         this.index = new CacheIndex(dir, this.blobsDir);
         this.verified = verifiedBlobCache(dir);
         this.reporter = opts.reporter ?? silentReporter;
@@ -8599,19 +8665,19 @@ var init_blob_cache = __esm({
       index;
       verified;
       reporter;
-      blobPath(digest2) {
-        return import_node_path13.default.join(this.blobsDir, digest2.replace(/^sha256:/, ""));
+      blobPath(digest) {
+        return import_node_path14.default.join(this.blobsDir, digest.replace(/^sha256:/, ""));
       }
       /** The cached blob's path when it is present and still hashes to `digest`. */
-      async lookup(digest2) {
-        const file = this.blobPath(digest2);
-        if (!await (0, import_promises14.stat)(file).catch(() => void 0)) return void 0;
-        if (await this.verified.isVerified(file, digest2)) return file;
-        if (await sha256File(file) === digest2) {
-          await this.verified.remember(file, digest2);
+      async lookup(digest) {
+        const file = this.blobPath(digest);
+        if (!await (0, import_promises15.stat)(file).catch(() => void 0)) return void 0;
+        if (await this.verified.isVerified(file, digest)) return file;
+        if (await sha256File(file) === digest) {
+          await this.verified.remember(file, digest);
           return file;
         }
-        this.reporter.warn(`cached blob ${file} no longer hashes to ${digest2}: removing it and downloading again`);
+        this.reporter.warn(`cached blob ${file} no longer hashes to ${digest}: removing it and downloading again`);
         await this.verified.forget(file);
         await unlinkQuietly(file);
         return void 0;
@@ -8621,40 +8687,40 @@ var init_blob_cache = __esm({
        * content to target.tempFile and verify it). Holds the blob's lock throughout, so concurrent
        * callers in any process wait for one download instead of starting their own.
        */
-      async obtain(digest2, produce) {
-        const file = this.blobPath(digest2);
+      async obtain(digest, produce) {
+        const file = this.blobPath(digest);
         await makeDir(this.dir, PRIVATE_DIR);
-        await makeDir(import_node_path13.default.dirname(this.blobsDir), PRIVATE_DIR);
+        await makeDir(import_node_path14.default.dirname(this.blobsDir), PRIVATE_DIR);
         await makeDir(this.blobsDir, PRIVATE_DIR);
         await makeDir(this.partialDir, PRIVATE_DIR);
         const result = await withFileLock(
           file,
           async (signal2) => {
-            const hit = await this.lookup(digest2);
+            const hit = await this.lookup(digest);
             if (hit) return { path: hit, downloaded: false };
             await removeStaleTemps(this.blobsDir, 60 * 6e4);
             const tempFile = tempPath(this.blobsDir);
             try {
               await produce({ tempFile, partialDir: this.partialDir, signal: signal2 });
-              if ((await (0, import_promises14.stat)(tempFile)).size === 0 && digest2 !== EMPTY_DIGEST) {
-                throw new DigestMismatchError(`download of ${digest2} produced no bytes; pull again`);
+              if ((await (0, import_promises15.stat)(tempFile)).size === 0 && digest !== EMPTY_DIGEST) {
+                throw new DigestMismatchError(`download of ${digest} produced no bytes; pull again`);
               }
-              await (0, import_promises14.chmod)(tempFile, 288);
-              await (0, import_promises14.rename)(tempFile, file);
+              await (0, import_promises15.chmod)(tempFile, 288);
+              await (0, import_promises15.rename)(tempFile, file);
               await syncDir(this.blobsDir);
             } finally {
               await unlinkQuietly(tempFile);
             }
-            await this.verified.remember(file, digest2);
+            await this.verified.remember(file, digest);
             return { path: file, downloaded: true };
           },
           { waitMs: this.opts.lockWaitMs ?? 6 * 36e5 }
         );
-        const size = (await (0, import_promises14.stat)(result.path)).size;
+        const size = (await (0, import_promises15.stat)(result.path)).size;
         await this.index.update((entries) => {
-          entries[digest2] = { sizeBytes: size, lastUsedMs: Date.now() };
+          entries[digest] = { sizeBytes: size, lastUsedMs: Date.now() };
         });
-        if (result.downloaded) await this.evict(digest2);
+        if (result.downloaded) await this.evict(digest);
         return result;
       }
       /** Bytes held by cached blobs (per the index). */
@@ -8668,7 +8734,7 @@ var init_blob_cache = __esm({
         const protectedSet = /* @__PURE__ */ new Set([...await this.opts.inUse(), ...keep ? [keep] : []]);
         const graceMs = this.opts.graceMs ?? 15 * 6e4;
         return this.index.update(async (entries) => {
-          for (const [d] of Object.entries(entries)) if (!await (0, import_promises14.stat)(this.blobPath(d)).catch(() => void 0)) delete entries[d];
+          for (const [d] of Object.entries(entries)) if (!await (0, import_promises15.stat)(this.blobPath(d)).catch(() => void 0)) delete entries[d];
           let total = Object.values(entries).reduce((a, e) => a + e.sizeBytes, 0);
           const removed = [];
           const candidates = Object.entries(entries).filter(([d, e]) => !protectedSet.has(d) && Date.now() - e.lastUsedMs >= graceMs).sort((a, b) => a[1].lastUsedMs - b[1].lastUsedMs);
@@ -8678,7 +8744,7 @@ var init_blob_cache = __esm({
               this.blobPath(d),
               async () => {
                 await this.verified.forget(this.blobPath(d));
-                await (0, import_promises14.unlink)(this.blobPath(d)).catch(() => void 0);
+                await (0, import_promises15.unlink)(this.blobPath(d)).catch(() => void 0);
                 return true;
               },
               { waitMs: 200 }
@@ -8701,16 +8767,16 @@ var init_blob_cache = __esm({
 
 // packages/core/src/repository/cache/cache-dir.ts
 function defaultCacheDir(env = process.env) {
-  if (env.DBCLONE_CACHE_DIR) return import_node_path14.default.resolve(env.DBCLONE_CACHE_DIR);
-  if (env.GITHUB_ACTIONS === "true" && env.RUNNER_TOOL_CACHE) return import_node_path14.default.join(env.RUNNER_TOOL_CACHE, "dbclone");
-  return import_node_path14.default.join(dbcloneHome(env), "cache");
+  if (env.DBCLONE_CACHE_DIR) return import_node_path15.default.resolve(env.DBCLONE_CACHE_DIR);
+  if (env.GITHUB_ACTIONS === "true" && env.RUNNER_TOOL_CACHE) return import_node_path15.default.join(env.RUNNER_TOOL_CACHE, "dbclone");
+  return import_node_path15.default.join(dbcloneHome(env), "cache");
 }
-var import_node_path14;
+var import_node_path15;
 var init_cache_dir = __esm({
   "packages/core/src/repository/cache/cache-dir.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path14 = __toESM(require("node:path"), 1);
+    import_node_path15 = __toESM(require("node:path"), 1);
     init_paths();
   }
 });
@@ -9142,8 +9208,8 @@ async function errorText(res) {
   }
 }
 function shortPath(p) {
-  const path94 = /^https?:/.test(p) ? new URL(p).pathname : p.split("?")[0];
-  return path94.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/g, "sha256:$1\u2026").replace(/\/uploads\/[^/]+$/, "/uploads/\u2026");
+  const path99 = /^https?:/.test(p) ? new URL(p).pathname : p.split("?")[0];
+  return path99.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/g, "sha256:$1\u2026").replace(/\/uploads\/[^/]+$/, "/uploads/\u2026");
 }
 function reasonFor(e) {
   for (let err = e, depth = 0; err && depth < 4; err = err.cause, depth++) {
@@ -9298,8 +9364,8 @@ var init_media_types = __esm({
 });
 
 // packages/core/src/repository/oci/descriptor.ts
-function isValidDigest(digest2) {
-  return typeof digest2 === "string" && DIGEST_PATTERN2.test(digest2);
+function isValidDigest(digest) {
+  return typeof digest === "string" && DIGEST_PATTERN2.test(digest);
 }
 function bad2(where2, what) {
   throw new RepositoryError(`${where2}: ${what}; the registry's answer is not a dbclone image (refused before anything was written or requested from it)`);
@@ -9409,16 +9475,16 @@ function isPostgresOf(pid, dir) {
   const d = argv.indexOf("-D");
   const dataDir = d >= 0 ? argv[d + 1] : void 0;
   if (!dataDir) return false;
-  const rel = import_node_path15.default.relative(import_node_path15.default.resolve(dir), import_node_path15.default.resolve(dataDir));
-  return rel === "" || !rel.startsWith("..") && !import_node_path15.default.isAbsolute(rel);
+  const rel = import_node_path16.default.relative(import_node_path16.default.resolve(dir), import_node_path16.default.resolve(dataDir));
+  return rel === "" || !rel.startsWith("..") && !import_node_path16.default.isAbsolute(rel);
 }
-var import_node_fs7, import_node_path15;
+var import_node_fs7, import_node_path16;
 var init_process_identity = __esm({
   "packages/core/src/util/process-identity.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs7 = require("node:fs");
-    import_node_path15 = __toESM(require("node:path"), 1);
+    import_node_path16 = __toESM(require("node:path"), 1);
   }
 });
 
@@ -9428,16 +9494,16 @@ function ownerOf(name) {
   if (!m) return void 0;
   return { hex: m[1], owner: { pid: Number(m[2]), start: m[3] ? Number(m[3]) : void 0 } };
 }
-async function claimPartial(partialDir, digest2) {
-  const hex = digest2.replace(/^sha256:/, "");
+async function claimPartial(partialDir, digest) {
+  const hex = digest.replace(/^sha256:/, "");
   const me = currentProcess();
-  const mine = import_node_path16.default.join(partialDir, `${hex}.${me.pid}-${me.start ?? ""}`);
-  if (await (0, import_promises15.stat)(mine).catch(() => void 0)) return mine;
-  for (const name of await (0, import_promises15.readdir)(partialDir).catch(() => [])) {
+  const mine = import_node_path17.default.join(partialDir, `${hex}.${me.pid}-${me.start ?? ""}`);
+  if (await (0, import_promises16.stat)(mine).catch(() => void 0)) return mine;
+  for (const name of await (0, import_promises16.readdir)(partialDir).catch(() => [])) {
     const found = ownerOf(name);
     const legacy = name === hex;
     if (!legacy && (!found || found.hex !== hex || ownerAlive(found.owner))) continue;
-    if (await (0, import_promises15.rename)(import_node_path16.default.join(partialDir, name), mine).then(
+    if (await (0, import_promises16.rename)(import_node_path17.default.join(partialDir, name), mine).then(
       () => true,
       () => false
     ))
@@ -9447,28 +9513,28 @@ async function claimPartial(partialDir, digest2) {
 }
 async function removeOwnPartials(partialDir) {
   const me = currentProcess();
-  for (const name of await (0, import_promises15.readdir)(partialDir).catch(() => [])) {
+  for (const name of await (0, import_promises16.readdir)(partialDir).catch(() => [])) {
     const found = ownerOf(name);
-    if (found && found.owner.pid === me.pid && found.owner.start === me.start) await (0, import_promises15.rm)(import_node_path16.default.join(partialDir, name), { force: true });
+    if (found && found.owner.pid === me.pid && found.owner.start === me.start) await (0, import_promises16.rm)(import_node_path17.default.join(partialDir, name), { force: true });
   }
 }
 async function removeDeadPartials(partialDir) {
   let removed = 0;
-  for (const name of await (0, import_promises15.readdir)(partialDir).catch(() => [])) {
+  for (const name of await (0, import_promises16.readdir)(partialDir).catch(() => [])) {
     const found = ownerOf(name);
     if (!found || ownerAlive(found.owner)) continue;
-    await (0, import_promises15.rm)(import_node_path16.default.join(partialDir, name), { force: true });
+    await (0, import_promises16.rm)(import_node_path17.default.join(partialDir, name), { force: true });
     removed++;
   }
   return removed;
 }
-var import_promises15, import_node_path16, PARTIAL_NAME;
+var import_promises16, import_node_path17, PARTIAL_NAME;
 var init_partial_files = __esm({
   "packages/core/src/repository/oci/partial-files.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises15 = require("node:fs/promises");
-    import_node_path16 = __toESM(require("node:path"), 1);
+    import_promises16 = require("node:fs/promises");
+    import_node_path17 = __toESM(require("node:path"), 1);
     init_process_identity();
     PARTIAL_NAME = /^([0-9a-f]{64})\.(\d+)-(\d*)$/;
   }
@@ -9480,7 +9546,7 @@ async function downloadLayer(d) {
   const layer = checkDescriptor(d.layer, "layer", `layer of ${repo} in ${client.location.display}`);
   assertKnownLayer(layer.mediaType);
   const partial2 = await claimPartial(d.partialDir, layer.digest);
-  let have = (await (0, import_promises16.stat)(partial2).catch(() => void 0))?.size ?? 0;
+  let have = (await (0, import_promises17.stat)(partial2).catch(() => void 0))?.size ?? 0;
   if (have > layer.size) have = await restart(partial2);
   const headers = {};
   if (have > 0) headers.range = `bytes=${have}-`;
@@ -9506,7 +9572,7 @@ async function downloadLayer(d) {
   let diskBytes = 0;
   let layerBytes = 0;
   const body = res.body;
-  const partialOut = await (0, import_promises16.open)(partial2, "a", 384);
+  const partialOut = await (0, import_promises17.open)(partial2, "a", 384);
   async function* layerBytesSource() {
     if (have > 0) for await (const c of (0, import_node_fs8.createReadStream)(partial2, { end: have - 1, highWaterMark: 1 << 20 })) yield c;
     for await (const c of body) {
@@ -9518,7 +9584,7 @@ async function downloadLayer(d) {
     }
   }
   try {
-    await (0, import_promises17.pipeline)(
+    await (0, import_promises18.pipeline)(
       layerBytesSource(),
       async function* (src) {
         for await (const c of src) {
@@ -9545,7 +9611,7 @@ async function downloadLayer(d) {
       throw new TransientRegistryError(`${client.location.display} sent ${layerBytes} of ${layer.size} bytes of ${layer.digest}`, "short body");
     }
     if (isZlibError(e)) {
-      await (0, import_promises16.unlink)(partial2).catch(() => void 0);
+      await (0, import_promises17.unlink)(partial2).catch(() => void 0);
       throw new DigestMismatchError(
         `layer ${layer.digest} of ${repo} from ${client.location.display} is corrupt: it does not decompress (${e.message}); nothing was cached: publish the image again`
       );
@@ -9556,7 +9622,7 @@ async function downloadLayer(d) {
   if (layerBytes < layer.size) {
     throw new TransientRegistryError(`${client.location.display} sent ${layerBytes} of ${layer.size} bytes of ${layer.digest}`, "short body");
   }
-  await (0, import_promises16.unlink)(partial2).catch(() => void 0);
+  await (0, import_promises17.unlink)(partial2).catch(() => void 0);
   const gotLayer = `sha256:${layerHash.digest("hex")}`;
   const gotDisk = `sha256:${diskHash.digest("hex")}`;
   if (gotLayer !== layer.digest) {
@@ -9583,23 +9649,23 @@ function assertKnownLayer(mediaType) {
   throw new NotSupportedError(`disk layer media type '${mediaType}' is unknown to this dbclone; upgrade dbclone`);
 }
 async function restart(partial2) {
-  await (0, import_promises16.truncate)(partial2, 0).catch(() => void 0);
+  await (0, import_promises17.truncate)(partial2, 0).catch(() => void 0);
   return 0;
 }
 function isZlibError(e) {
   const code = e?.code ?? "";
   return typeof code === "string" && code.startsWith("Z_");
 }
-var import_node_crypto5, import_node_fs8, import_promises16, import_node_stream, import_promises17, import_node_zlib;
+var import_node_crypto5, import_node_fs8, import_promises17, import_node_stream, import_promises18, import_node_zlib;
 var init_blob_download = __esm({
   "packages/core/src/repository/oci/blob-download.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto5 = require("node:crypto");
     import_node_fs8 = require("node:fs");
-    import_promises16 = require("node:fs/promises");
+    import_promises17 = require("node:fs/promises");
     import_node_stream = require("node:stream");
-    import_promises17 = require("node:stream/promises");
+    import_promises18 = require("node:stream/promises");
     import_node_zlib = require("node:zlib");
     init_errors();
     init_client();
@@ -9627,12 +9693,12 @@ function fromEnv(registry2, env) {
   return void 0;
 }
 function dockerConfigPath(env) {
-  return import_node_path17.default.join(env.DOCKER_CONFIG || import_node_path17.default.join(import_node_os4.default.homedir(), ".docker"), "config.json");
+  return import_node_path18.default.join(env.DOCKER_CONFIG || import_node_path18.default.join(import_node_os4.default.homedir(), ".docker"), "config.json");
 }
 async function fromDockerConfig(registry2, file) {
   let config2;
   try {
-    config2 = JSON.parse(await (0, import_promises18.readFile)(file, "utf8"));
+    config2 = JSON.parse(await (0, import_promises19.readFile)(file, "utf8"));
   } catch {
     return void 0;
   }
@@ -9650,37 +9716,37 @@ async function fromDockerConfig(registry2, file) {
   }
   return void 0;
 }
-var import_promises18, import_node_os4, import_node_path17;
+var import_promises19, import_node_os4, import_node_path18;
 var init_credentials = __esm({
   "packages/core/src/repository/oci/credentials.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises18 = require("node:fs/promises");
+    import_promises19 = require("node:fs/promises");
     import_node_os4 = __toESM(require("node:os"), 1);
-    import_node_path17 = __toESM(require("node:path"), 1);
+    import_node_path18 = __toESM(require("node:path"), 1);
   }
 });
 
 // packages/core/src/repository/oci/known-layers.ts
-var import_promises19, import_node_path18, KnownLayers;
+var import_promises20, import_node_path19, KnownLayers;
 var init_known_layers = __esm({
   "packages/core/src/repository/oci/known-layers.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises19 = require("node:fs/promises");
-    import_node_path18 = __toESM(require("node:path"), 1);
+    import_promises20 = require("node:fs/promises");
+    import_node_path19 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_durable_write();
     KnownLayers = class {
       file;
       constructor(cacheDir) {
-        this.file = import_node_path18.default.join(cacheDir, "known-layers.json");
+        this.file = import_node_path19.default.join(cacheDir, "known-layers.json");
       }
       async get(diskDigest) {
         return (await this.load())[diskDigest];
       }
       async remember(diskDigest, layer, repository) {
-        await (0, import_promises19.mkdir)(import_node_path18.default.dirname(this.file), { recursive: true });
+        await (0, import_promises20.mkdir)(import_node_path19.default.dirname(this.file), { recursive: true });
         await withFileLock(this.file, async () => {
           const all = await this.load();
           const known = all[diskDigest]?.layer.digest === layer.digest ? all[diskDigest] : { layer, repositories: [] };
@@ -9691,7 +9757,7 @@ var init_known_layers = __esm({
       }
       async load() {
         try {
-          return JSON.parse(await (0, import_promises19.readFile)(this.file, "utf8"));
+          return JSON.parse(await (0, import_promises20.readFile)(this.file, "utf8"));
         } catch {
           return {};
         }
@@ -9748,10 +9814,10 @@ async function getManifest(client, repo, reference) {
     return void 0;
   }
   const bytes = await readCapped(res, MAX_MANIFEST_BYTES, `manifest ${repo}:${reference} in ${client.location.display}`);
-  const digest2 = sha256(bytes);
-  if (reference.startsWith("sha256:") && digest2 !== reference) {
+  const digest = sha256(bytes);
+  if (reference.startsWith("sha256:") && digest !== reference) {
     throw new DigestMismatchError(
-      `manifest ${repo}@${reference} from ${client.location.display} hashes to ${digest2}: the registry returned other bytes; do not use this registry copy`
+      `manifest ${repo}@${reference} from ${client.location.display} hashes to ${digest}: the registry returned other bytes; do not use this registry copy`
     );
   }
   let parsed;
@@ -9762,7 +9828,7 @@ async function getManifest(client, repo, reference) {
       `manifest ${repo}:${reference} in ${client.location.display} is not JSON (${e.message}); it was not pushed by dbclone`
     );
   }
-  return { bytes, digest: digest2, manifest: checkManifestShape(parsed, `manifest ${repo}:${reference} in ${client.location.display}`) };
+  return { bytes, digest, manifest: checkManifestShape(parsed, `manifest ${repo}:${reference} in ${client.location.display}`) };
 }
 async function headManifest(client, repo, reference) {
   const res = await client.expect(
@@ -9835,18 +9901,18 @@ function nextLink(header) {
   const m = header ? /<([^>]+)>\s*;\s*rel="?next"?/.exec(header) : null;
   return m ? m[1] : void 0;
 }
-async function getSmallBlob(client, repo, digest2, maxBytes = MAX_CONFIG_BYTES) {
-  if (!isValidDigest(digest2))
-    throw new RepositoryError(`blob digest '${digest2.slice(0, 80)}' of ${repo} is not sha256:<64 lowercase hex>; nothing was requested`);
-  const res = await client.expect({ method: "GET", path: `/v2/${repo}/blobs/${digest2}`, scope: scopeFor(repo, "pull") }, [200, 404], `reading blob ${digest2}`);
+async function getSmallBlob(client, repo, digest, maxBytes = MAX_CONFIG_BYTES) {
+  if (!isValidDigest(digest))
+    throw new RepositoryError(`blob digest '${digest.slice(0, 80)}' of ${repo} is not sha256:<64 lowercase hex>; nothing was requested`);
+  const res = await client.expect({ method: "GET", path: `/v2/${repo}/blobs/${digest}`, scope: scopeFor(repo, "pull") }, [200, 404], `reading blob ${digest}`);
   if (res.status === 404) {
     await res.body?.cancel();
-    throw new RepositoryError(`blob ${digest2} of ${repo} is missing from ${client.location.display}; the image is damaged: publish it again`);
+    throw new RepositoryError(`blob ${digest} of ${repo} is missing from ${client.location.display}; the image is damaged: publish it again`);
   }
-  const bytes = await readCapped(res, maxBytes, `blob ${digest2} of ${repo}`);
-  if (sha256(bytes) !== digest2) {
+  const bytes = await readCapped(res, maxBytes, `blob ${digest} of ${repo}`);
+  if (sha256(bytes) !== digest) {
     throw new DigestMismatchError(
-      `blob ${digest2} of ${repo} in ${client.location.display} hashes to ${sha256(bytes)}: the registry copy is corrupt; publish the image again`
+      `blob ${digest} of ${repo} in ${client.location.display} hashes to ${sha256(bytes)}: the registry copy is corrupt; publish the image again`
     );
   }
   return bytes;
@@ -9869,17 +9935,17 @@ var init_manifests = __esm({
 });
 
 // packages/core/src/repository/oci/blob-upload.ts
-async function blobExists(client, repo, digest2) {
+async function blobExists(client, repo, digest) {
   const res = await client.expect(
-    { method: "HEAD", path: `/v2/${repo}/blobs/${digest2}`, scope: scopeFor(repo, "pull,push") },
+    { method: "HEAD", path: `/v2/${repo}/blobs/${digest}`, scope: scopeFor(repo, "pull,push") },
     [200, 404],
-    `checking blob ${digest2}`
+    `checking blob ${digest}`
   );
   await res.body?.cancel();
   return res.status === 200;
 }
-async function mountBlob(client, repo, digest2, from) {
-  const q = new URLSearchParams({ mount: digest2, from });
+async function mountBlob(client, repo, digest, from) {
+  const q = new URLSearchParams({ mount: digest, from });
   const res = await client.send({ method: "POST", path: `/v2/${repo}/blobs/uploads/?${q}`, scope: `${scopeFor(repo, "pull,push")} ${scopeFor(from, "pull")}` });
   await res.body?.cancel();
   if (res.status === 201) return true;
@@ -9888,10 +9954,10 @@ async function mountBlob(client, repo, digest2, from) {
     await client.send({ method: "DELETE", path: client.url(absolute(client, location)), scope: scopeFor(repo, "pull,push") }).then((r) => r.body?.cancel()).catch(() => void 0);
   return false;
 }
-async function uploadSmallBlob(client, repo, data, digest2) {
-  if (await blobExists(client, repo, digest2)) return;
+async function uploadSmallBlob(client, repo, data, digest) {
+  if (await blobExists(client, repo, digest)) return;
   const location = await startUpload(client, repo);
-  const url = withDigest(absolute(client, location), digest2);
+  const url = withDigest(absolute(client, location), digest);
   const res = await client.expect(
     {
       method: "PUT",
@@ -9901,7 +9967,7 @@ async function uploadSmallBlob(client, repo, data, digest2) {
       headers: { "content-type": "application/octet-stream", "content-length": String(data.length) }
     },
     [201, 204],
-    `uploading blob ${digest2} to ${repo}`
+    `uploading blob ${digest} to ${repo}`
   );
   await res.body?.cancel();
 }
@@ -9980,12 +10046,12 @@ async function uploadStream(client, repo, source, chunkSize, onBytes) {
   }
   await flush();
   await inFlight;
-  const digest2 = `sha256:${hash.digest("hex")}`;
-  const res = await client.send({ method: "PUT", path: withDigest(location, digest2), scope, headers: { "content-length": "0" } });
+  const digest = `sha256:${hash.digest("hex")}`;
+  const res = await client.send({ method: "PUT", path: withDigest(location, digest), scope, headers: { "content-length": "0" } });
   await res.body?.cancel();
-  const done = res.status === 201 || res.status === 204 || res.status === 404 && await blobExists(client, repo, digest2);
-  if (!done) throw new RepositoryError(`finishing the upload of ${digest2} to ${repo} failed: PUT ${client.location.display} answered HTTP ${res.status}`);
-  return { digest: digest2, size: sent };
+  const done = res.status === 201 || res.status === 204 || res.status === 404 && await blobExists(client, repo, digest);
+  if (!done) throw new RepositoryError(`finishing the upload of ${digest} to ${repo} failed: PUT ${client.location.display} answered HTTP ${res.status}`);
+  return { digest, size: sent };
 }
 async function uploadStatus(client, location, scope) {
   const res = await client.expect({ method: "GET", path: location, scope }, [204, 404], "asking the registry how far an upload got");
@@ -10009,9 +10075,9 @@ async function startUpload(client, repo) {
 function absolute(client, location) {
   return client.url(location.startsWith("/") || /^https?:/.test(location) ? location : `/${location}`);
 }
-function withDigest(location, digest2) {
+function withDigest(location, digest) {
   const url = new URL(location);
-  url.searchParams.set("digest", digest2);
+  url.searchParams.set("digest", digest);
   return url.toString();
 }
 var import_node_crypto7, UploadSessionLostError;
@@ -10287,14 +10353,14 @@ function seqOf(line) {
     return void 0;
   }
 }
-var import_node_crypto9, import_promises20, import_node_path19, RunnerChainPublisher;
+var import_node_crypto9, import_promises21, import_node_path20, RunnerChainPublisher;
 var init_audit_publisher = __esm({
   "packages/core/src/repository/oci/audit-publisher.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto9 = require("node:crypto");
-    import_promises20 = require("node:fs/promises");
-    import_node_path19 = __toESM(require("node:path"), 1);
+    import_promises21 = require("node:fs/promises");
+    import_node_path20 = __toESM(require("node:path"), 1);
     init_audit();
     init_file_lock();
     init_errors();
@@ -10310,19 +10376,19 @@ var init_audit_publisher = __esm({
       artifacts;
       /** This runner's id: 12 random hex characters, made once per cache directory and registry. */
       async runnerId() {
-        const file = import_node_path19.default.join(this.logDir, "runner-id");
-        const existing = (await (0, import_promises20.readFile)(file, "utf8").catch(() => "")).trim();
+        const file = import_node_path20.default.join(this.logDir, "runner-id");
+        const existing = (await (0, import_promises21.readFile)(file, "utf8").catch(() => "")).trim();
         if (/^[0-9a-f]{12}$/.test(existing)) return existing;
-        await (0, import_promises20.mkdir)(this.logDir, { recursive: true });
+        await (0, import_promises21.mkdir)(this.logDir, { recursive: true });
         const id = (0, import_node_crypto9.randomBytes)(6).toString("hex");
-        await (0, import_promises20.writeFile)(file, `${id}
+        await (0, import_promises21.writeFile)(file, `${id}
 `, { flag: "wx", mode: 420 }).catch(() => void 0);
-        return (await (0, import_promises20.readFile)(file, "utf8")).trim();
+        return (await (0, import_promises21.readFile)(file, "utf8")).trim();
       }
       /** Publish the events not yet in the registry as one segment; returns how many. */
       async publish() {
-        await (0, import_promises20.mkdir)(this.logDir, { recursive: true });
-        return withFileLock(import_node_path19.default.join(this.logDir, "published.json"), async () => {
+        await (0, import_promises21.mkdir)(this.logDir, { recursive: true });
+        return withFileLock(import_node_path20.default.join(this.logDir, "published.json"), async () => {
           const state = await this.readState();
           const lines = [];
           for await (const line of this.audit.rawLines()) {
@@ -10354,14 +10420,14 @@ var init_audit_publisher = __esm({
       }
       async readState() {
         try {
-          const s = JSON.parse(await (0, import_promises20.readFile)(import_node_path19.default.join(this.logDir, "published.json"), "utf8"));
+          const s = JSON.parse(await (0, import_promises21.readFile)(import_node_path20.default.join(this.logDir, "published.json"), "utf8"));
           if (Number.isSafeInteger(s.seq) && typeof s.hash === "string") return s;
         } catch {
         }
         return { seq: 0, hash: GENESIS_HASH };
       }
       async writeState(s) {
-        const file = import_node_path19.default.join(this.logDir, "published.json");
+        const file = import_node_path20.default.join(this.logDir, "published.json");
         await writeFileAtomic(file, `${JSON.stringify(s)}
 `, 420);
       }
@@ -10370,12 +10436,12 @@ var init_audit_publisher = __esm({
 });
 
 // packages/core/src/repository/oci/oci-repository.ts
-var import_node_path20, import_promises21, OciRepository;
+var import_node_path21, import_promises22, OciRepository;
 var init_oci_repository = __esm({
   "packages/core/src/repository/oci/oci-repository.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path20 = __toESM(require("node:path"), 1);
+    import_node_path21 = __toESM(require("node:path"), 1);
     init_audit();
     init_errors();
     init_digest();
@@ -10396,7 +10462,7 @@ var init_oci_repository = __esm({
     init_push_image();
     init_tag_scan();
     init_retry_policy();
-    import_promises21 = require("node:fs/promises");
+    import_promises22 = require("node:fs/promises");
     init_audit_artifacts();
     init_audit_publisher();
     init_audit_after_work();
@@ -10408,12 +10474,12 @@ var init_oci_repository = __esm({
         this.oci = parseOciLocation(location, opts.plainHttp);
         this.location = this.oci.display;
         this.reporter = opts.reporter ?? silentReporter;
-        const cacheDir = import_node_path20.default.resolve(opts.cacheDir ?? defaultCacheDir(opts.env));
+        const cacheDir = import_node_path21.default.resolve(opts.cacheDir ?? defaultCacheDir(opts.env));
         this.cache = new BlobCache(cacheDir, { ...opts.cache, reporter: this.reporter });
         this.knownLayers = new KnownLayers(cacheDir);
-        const logDir = import_node_path20.default.join(cacheDir, "audit", this.oci.registry.replace(/[^A-Za-z0-9.-]/g, "_"), this.oci.namespace || "_root");
+        const logDir = import_node_path21.default.join(cacheDir, "audit", this.oci.registry.replace(/[^A-Za-z0-9.-]/g, "_"), this.oci.namespace || "_root");
         const publish = opts.publishAudit ?? (opts.env ?? process.env).DBCLONE_AUDIT_PUBLISH !== "0";
-        this.audit = new AuditLog(import_node_path20.default.join(logDir, "events.jsonl"), void 0, publish ? { afterAppend: () => this.publishAuditChain() } : {});
+        this.audit = new AuditLog(import_node_path21.default.join(logDir, "events.jsonl"), void 0, publish ? { afterAppend: () => this.publishAuditChain() } : {});
         this.auditChain = new RunnerChainPublisher(logDir, this.audit, () => this.auditArtifacts());
       }
       opts;
@@ -10485,7 +10551,7 @@ var init_oci_repository = __esm({
               const { layer } = checkImageManifest(fetched.manifest, `${label3} in ${this.location}`);
               if (!layer) throw new NotSupportedError(`${label3} in ${this.location} has no dbclone disk layer; it was not pushed by dbclone`);
               this.lastDownload = await withRetries(`downloading ${layer.digest.slice(0, 19)}\u2026`, client.retry, this.reporter, async () => {
-                await (0, import_promises21.rm)(target.tempFile, { force: true });
+                await (0, import_promises22.rm)(target.tempFile, { force: true });
                 const signal2 = opts.signal ? AbortSignal.any([opts.signal, target.signal]) : target.signal;
                 return downloadLayer({
                   client,
@@ -10668,7 +10734,7 @@ function directoryOf(location) {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s)) {
     throw new UsageError(`repository location '${location}' uses an unsupported scheme; pass a directory path, a file:// URL or an oci:// reference`);
   }
-  return import_node_path21.default.resolve(s);
+  return import_node_path22.default.resolve(s);
 }
 async function openRepository(location, opts = {}) {
   if (location.trim().startsWith("oci://")) {
@@ -10691,13 +10757,13 @@ async function readRepositoryConfig(repository) {
   const layout = new FsLayout(directoryOf(repository));
   return configOf(await readConfigFile(layout), layout.configFile);
 }
-var import_node_fs10, import_node_path21, import_node_url;
+var import_node_fs10, import_node_path22, import_node_url;
 var init_open = __esm({
   "packages/core/src/repository/open.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs10 = require("node:fs");
-    import_node_path21 = __toESM(require("node:path"), 1);
+    import_node_path22 = __toESM(require("node:path"), 1);
     import_node_url = require("node:url");
     init_errors();
     init_fs();
@@ -10786,7 +10852,7 @@ async function pruneImages(repository, opts) {
   const live2 = new Set(opts.liveCloneDigests);
   const commits = [...opts.taggedCommits ?? []];
   const reasons = new Map(all.map((i) => [i.manifestDigest, []]));
-  const why = (digest2, reason) => reasons.get(digest2)?.push(reason);
+  const why = (digest, reason) => reasons.get(digest)?.push(reason);
   const names = new Set(all.map((i) => i.name));
   for (const name of names) {
     const versions = all.filter((i) => i.name === name).sort((a, b) => b.manifest.created.localeCompare(a.manifest.created) || b.version.localeCompare(a.version));
@@ -11281,7 +11347,7 @@ var init_types = __esm({
 
 // packages/core/src/disk/qcow2/mounts.ts
 async function readMounts() {
-  const text = await (0, import_promises22.readFile)("/proc/self/mountinfo", "utf8");
+  const text = await (0, import_promises23.readFile)("/proc/self/mountinfo", "utf8");
   const entries = [];
   for (const line of text.split("\n")) {
     if (!line) continue;
@@ -11294,20 +11360,20 @@ async function readMounts() {
   return entries;
 }
 async function isMountPoint(p) {
-  const target = import_node_path22.default.resolve(p);
+  const target = import_node_path23.default.resolve(p);
   return (await readMounts()).some((m) => m.mountPoint === target);
 }
 async function readLoopDevices() {
   let names;
   try {
-    names = (await (0, import_promises22.readdir)("/sys/block")).filter((n) => n.startsWith("loop"));
+    names = (await (0, import_promises23.readdir)("/sys/block")).filter((n) => n.startsWith("loop"));
   } catch {
     return [];
   }
   const out = [];
   for (const name of names) {
     try {
-      const backing = (await (0, import_promises22.readFile)(`/sys/block/${name}/loop/backing_file`, "utf8")).trim();
+      const backing = (await (0, import_promises23.readFile)(`/sys/block/${name}/loop/backing_file`, "utf8")).trim();
       out.push({ device: `/dev/${name}`, backingFile: backing.replace(/ \(deleted\)$/, "") });
     } catch {
     }
@@ -11350,19 +11416,19 @@ async function unmountFuse(mountPoint, reporter = silentReporter) {
   reporter.warn(`FUSE export ${mountPoint} would not unmount (${r.stderr.trim()}); detaching it lazily (umount -l).`);
   await run("umount", ["-l", mountPoint], { privileged: true, reporter, packageHint: "mount" });
 }
-var import_promises22, import_node_path22, unescapeMountinfo, isUnder, sleep;
+var import_promises23, import_node_path23, unescapeMountinfo, isUnder, sleep;
 var init_mounts = __esm({
   "packages/core/src/disk/qcow2/mounts.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises22 = require("node:fs/promises");
-    import_node_path22 = __toESM(require("node:path"), 1);
+    import_promises23 = require("node:fs/promises");
+    import_node_path23 = __toESM(require("node:path"), 1);
     init_exec();
     init_reporter();
     unescapeMountinfo = (s) => s.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
     isUnder = (p, rootDir) => {
-      const rel = import_node_path22.default.relative(import_node_path22.default.resolve(rootDir), import_node_path22.default.resolve(p));
-      return rel === "" || !rel.startsWith("..") && !import_node_path22.default.isAbsolute(rel);
+      const rel = import_node_path23.default.relative(import_node_path23.default.resolve(rootDir), import_node_path23.default.resolve(p));
+      return rel === "" || !rel.startsWith("..") && !import_node_path23.default.isAbsolute(rel);
     };
     sleep = (ms) => new Promise((r) => setTimeout(r, ms));
   }
@@ -11407,7 +11473,7 @@ async function startExport(diskFile, reporter = silentReporter, parents = []) {
       ""
     );
   }
-  await (await (0, import_promises23.open)(exportFile, "w", 384)).close();
+  await (await (0, import_promises24.open)(exportFile, "w", 384)).close();
   const blockdevs = parents.length ? chainBlockdevArgs(diskFile, parents) : [
     "--blockdev",
     `driver=file,node-name=file0,filename=${escapeOpt(diskFile)},discard=unmap`,
@@ -11425,7 +11491,7 @@ async function startExport(diskFile, reporter = silentReporter, parents = []) {
   try {
     await run(STORAGE_DAEMON, args, { privileged: !isRoot(), reporter, timeoutMs: 3e4, packageHint: "qemu-system-common" });
   } catch (e) {
-    await (0, import_promises23.rm)(exportFile, { force: true }).catch(() => {
+    await (0, import_promises24.rm)(exportFile, { force: true }).catch(() => {
     });
     throw e;
   }
@@ -11445,7 +11511,7 @@ async function waitForFuseMount(exportFile, timeoutMs) {
 }
 async function readPidFile(pidFile) {
   try {
-    const pid = Number.parseInt((await (0, import_promises23.readFile)(pidFile, "utf8")).trim(), 10);
+    const pid = Number.parseInt((await (0, import_promises24.readFile)(pidFile, "utf8")).trim(), 10);
     return Number.isInteger(pid) && pid > 0 ? pid : void 0;
   } catch {
     return void 0;
@@ -11453,7 +11519,7 @@ async function readPidFile(pidFile) {
 }
 async function processArgv(pid) {
   try {
-    const raw = await (0, import_promises23.readFile)(`/proc/${pid}/cmdline`, "utf8");
+    const raw = await (0, import_promises24.readFile)(`/proc/${pid}/cmdline`, "utf8");
     return raw.split("\0").filter((a) => a.length > 0);
   } catch {
     return void 0;
@@ -11468,7 +11534,7 @@ function daemonPaths(argv) {
 }
 async function findDaemonsUnder(rootDir) {
   const found = [];
-  for (const entry of await (0, import_promises23.readdir)("/proc")) {
+  for (const entry of await (0, import_promises24.readdir)("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     const argv = await processArgv(Number(entry));
     if (!isStorageDaemonArgv(argv)) continue;
@@ -11515,15 +11581,15 @@ async function stopExport(handle, reporter = silentReporter) {
   const pid = handle.pid ?? await readPidFile(handle.pidFile);
   if (pid !== void 0) await stopDaemon(pid, reporter);
   await unmountFuse(handle.exportFile, reporter);
-  await (0, import_promises23.rm)(handle.exportFile, { force: true });
-  await (0, import_promises23.rm)(handle.pidFile, { force: true });
+  await (0, import_promises24.rm)(handle.exportFile, { force: true });
+  await (0, import_promises24.rm)(handle.pidFile, { force: true });
 }
-var import_promises23, STORAGE_DAEMON, exportPathsFor, escapeOpt, isStorageDaemonArgv;
+var import_promises24, STORAGE_DAEMON, exportPathsFor, escapeOpt, isStorageDaemonArgv;
 var init_export = __esm({
   "packages/core/src/disk/qcow2/export.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises23 = require("node:fs/promises");
+    import_promises24 = require("node:fs/promises");
     init_errors();
     init_exec();
     init_reporter();
@@ -11543,7 +11609,7 @@ async function createImage(file, virtualSizeBytes, reporter = silentReporter) {
     timeoutMs: 6e4,
     packageHint: QEMU_IMG_PACKAGE
   });
-  await (0, import_promises24.chmod)(file, 384);
+  await (0, import_promises25.chmod)(file, 384);
 }
 async function createChildImage(parentFile, childFile, reporter = silentReporter) {
   await run("qemu-img", ["create", "-q", "-f", "qcow2", "-o", CHILD_CLUSTER_OPTS, "-b", parentFile, "-F", "qcow2", childFile], {
@@ -11598,12 +11664,12 @@ async function convertTopLayer(source, backingFile, target, reporter = silentRep
     packageHint: QEMU_IMG_PACKAGE
   });
 }
-var import_promises24, QEMU_IMG_PACKAGE, BASE_CLUSTER_OPTS, CHILD_CLUSTER_OPTS, LAYER_CLUSTER_OPTS;
+var import_promises25, QEMU_IMG_PACKAGE, BASE_CLUSTER_OPTS, CHILD_CLUSTER_OPTS, LAYER_CLUSTER_OPTS;
 var init_qemu_img = __esm({
   "packages/core/src/disk/qcow2/qemu-img.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises24 = require("node:fs/promises");
+    import_promises25 = require("node:fs/promises");
     init_exec();
     init_errors();
     init_reporter();
@@ -11617,43 +11683,43 @@ var init_qemu_img = __esm({
 // packages/core/src/disk/qcow2/layers.ts
 async function sealChildAsLayer(child, outFile, reporter = silentReporter) {
   if (child.parents.length === 0) throw new CloneError(`${child.file} has no parent layers; a layer needs the chain it was written over.`);
-  const parents = child.parents.map((p) => import_node_path23.default.resolve(p));
+  const parents = child.parents.map((p) => import_node_path24.default.resolve(p));
   return sealInto(outFile, reporter, async (tmp) => {
-    await convertTopLayer(chainJsonFilename(import_node_path23.default.resolve(child.file), parents), parents[0], tmp, reporter);
+    await convertTopLayer(chainJsonFilename(import_node_path24.default.resolve(child.file), parents), parents[0], tmp, reporter);
     await detachBacking(tmp, reporter);
   });
 }
 async function flattenChain(child, outFile, reporter = silentReporter) {
   const source = child.parents.length ? chainJsonFilename(
-    import_node_path23.default.resolve(child.file),
-    child.parents.map((p) => import_node_path23.default.resolve(p))
-  ) : import_node_path23.default.resolve(child.file);
+    import_node_path24.default.resolve(child.file),
+    child.parents.map((p) => import_node_path24.default.resolve(p))
+  ) : import_node_path24.default.resolve(child.file);
   return sealInto(outFile, reporter, (tmp) => convertFlat(source, tmp, reporter));
 }
 async function sealInto(outFile, reporter, make) {
-  outFile = import_node_path23.default.resolve(outFile);
+  outFile = import_node_path24.default.resolve(outFile);
   const tmp = `${outFile}.tmp-${process.pid}-${(0, import_node_crypto11.randomBytes)(4).toString("hex")}`;
   try {
     await make(tmp);
-    const fh = await (0, import_promises25.open)(tmp, "r");
+    const fh = await (0, import_promises26.open)(tmp, "r");
     await fh.sync().finally(() => fh.close());
-    await (0, import_promises25.chmod)(tmp, 292);
-    const digest2 = await sha256File(tmp);
-    await (0, import_promises25.rename)(tmp, outFile);
+    await (0, import_promises26.chmod)(tmp, 292);
+    const digest = await sha256File(tmp);
+    await (0, import_promises26.rename)(tmp, outFile);
     const info = await imageInfo(outFile, reporter);
-    const s = await (0, import_promises25.stat)(outFile);
-    return { file: outFile, digest: digest2, sizeBytes: s.size, virtualSizeBytes: info["virtual-size"] };
+    const s = await (0, import_promises26.stat)(outFile);
+    return { file: outFile, digest, sizeBytes: s.size, virtualSizeBytes: info["virtual-size"] };
   } finally {
-    await (0, import_promises25.rm)(tmp, { force: true });
+    await (0, import_promises26.rm)(tmp, { force: true });
   }
 }
-var import_promises25, import_node_path23, import_node_crypto11;
+var import_promises26, import_node_path24, import_node_crypto11;
 var init_layers2 = __esm({
   "packages/core/src/disk/qcow2/layers.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises25 = require("node:fs/promises");
-    import_node_path23 = __toESM(require("node:path"), 1);
+    import_promises26 = require("node:fs/promises");
+    import_node_path24 = __toESM(require("node:path"), 1);
     import_node_crypto11 = require("node:crypto");
     init_reporter();
     init_chain_spec();
@@ -11665,37 +11731,37 @@ var init_layers2 = __esm({
 
 // packages/core/src/disk/base-digests.ts
 function baseDigestCache(stateDir2) {
-  return new StampedDigestCache(import_node_path24.default.join(stateDir2, "verified-digests.json"));
+  return new StampedDigestCache(import_node_path25.default.join(stateDir2, "verified-digests.json"));
 }
-var import_node_path24;
+var import_node_path25;
 var init_base_digests = __esm({
   "packages/core/src/disk/base-digests.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path24 = __toESM(require("node:path"), 1);
+    import_node_path25 = __toESM(require("node:path"), 1);
     init_stamped_digests();
   }
 });
 
 // packages/core/src/disk/host-tools.ts
 function onPathSync(program2, env = process.env) {
-  return (env.PATH ?? "").split(import_node_path25.default.delimiter).some((dir) => {
+  return (env.PATH ?? "").split(import_node_path26.default.delimiter).some((dir) => {
     if (!dir) return false;
     try {
-      (0, import_node_fs12.accessSync)(import_node_path25.default.join(dir, program2), import_node_fs12.constants.X_OK);
+      (0, import_node_fs12.accessSync)(import_node_path26.default.join(dir, program2), import_node_fs12.constants.X_OK);
       return true;
     } catch {
       return false;
     }
   });
 }
-var import_node_fs12, import_node_path25;
+var import_node_fs12, import_node_path26;
 var init_host_tools = __esm({
   "packages/core/src/disk/host-tools.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs12 = require("node:fs");
-    import_node_path25 = __toESM(require("node:path"), 1);
+    import_node_path26 = __toESM(require("node:path"), 1);
   }
 });
 
@@ -11708,7 +11774,7 @@ async function checkQcow2Prerequisites(env = process.env) {
     throw new MissingToolError(`Missing ${missing.map((t) => t.program).join(", ")} on PATH. Install: apt-get install ${packages.join(" ")}`);
   }
   try {
-    if (!(await (0, import_promises26.stat)("/dev/fuse")).isCharacterDevice()) throw new Error("not a character device");
+    if (!(await (0, import_promises27.stat)("/dev/fuse")).isCharacterDevice()) throw new Error("not a character device");
   } catch {
     throw new MissingToolError("/dev/fuse is missing: load the fuse module (modprobe fuse) or, in a container, pass --device /dev/fuse.");
   }
@@ -11729,13 +11795,13 @@ function qcow2UnavailableReason(env = process.env) {
   if (!(0, import_node_fs13.existsSync)("/dev/fuse")) return "/dev/fuse is missing";
   return void 0;
 }
-var import_node_fs13, import_promises26, REQUIRED_TOOLS;
+var import_node_fs13, import_promises27, REQUIRED_TOOLS;
 var init_prerequisites = __esm({
   "packages/core/src/disk/qcow2/prerequisites.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs13 = require("node:fs");
-    import_promises26 = require("node:fs/promises");
+    import_promises27 = require("node:fs/promises");
     init_errors();
     init_exec();
     init_host_tools();
@@ -11756,38 +11822,38 @@ async function ourFiles(dir, skip, depth, out) {
   if (depth < 0 || skip.has(dir)) return;
   let entries;
   try {
-    entries = await (0, import_promises27.readdir)(dir, { withFileTypes: true });
+    entries = await (0, import_promises28.readdir)(dir, { withFileTypes: true });
   } catch {
     return;
   }
   for (const e of entries) {
-    const p = import_node_path26.default.join(dir, e.name);
+    const p = import_node_path27.default.join(dir, e.name);
     if (e.isDirectory()) await ourFiles(p, skip, depth - 1, out);
     else if (OUR_FILE.test(e.name)) out.push(p);
   }
 }
 async function listLeftovers(rootDir) {
-  const root = import_node_path26.default.resolve(rootDir);
+  const root = import_node_path27.default.resolve(rootDir);
   const found = [];
   const mounts = (await readMounts()).filter((m) => isUnder(m.mountPoint, root));
   for (const m of mounts) {
     const isFuse = m.fsType === "fuse" || m.fsType.startsWith("fuse.");
-    found.push({ kind: isFuse ? "fuse-export" : "mount", id: m.mountPoint, ownerDir: import_node_path26.default.dirname(m.mountPoint), detail: `${m.fsType} ${m.source}` });
+    found.push({ kind: isFuse ? "fuse-export" : "mount", id: m.mountPoint, ownerDir: import_node_path27.default.dirname(m.mountPoint), detail: `${m.fsType} ${m.source}` });
   }
   for (const loop of await readLoopDevices()) {
     if (isUnder(loop.backingFile, root)) {
-      found.push({ kind: "loop", id: loop.device, ownerDir: import_node_path26.default.dirname(loop.backingFile), detail: loop.backingFile });
+      found.push({ kind: "loop", id: loop.device, ownerDir: import_node_path27.default.dirname(loop.backingFile), detail: loop.backingFile });
     }
   }
   for (const d of await findDaemonsUnder(root)) {
     const anchor2 = d.pidFile ?? d.exportFile;
-    found.push({ kind: "daemon", id: String(d.pid), ownerDir: anchor2 ? import_node_path26.default.dirname(anchor2) : void 0, detail: `pidfile ${d.pidFile ?? "?"}` });
+    found.push({ kind: "daemon", id: String(d.pid), ownerDir: anchor2 ? import_node_path27.default.dirname(anchor2) : void 0, detail: `pidfile ${d.pidFile ?? "?"}` });
   }
   const files = [];
   await ourFiles(root, new Set(mounts.filter((m) => m.mountPoint !== root).map((m) => m.mountPoint)), 6, files);
   for (const f of files) {
     if (mounts.some((m) => m.mountPoint === f)) continue;
-    found.push({ kind: "file", id: f, ownerDir: import_node_path26.default.dirname(f) });
+    found.push({ kind: "file", id: f, ownerDir: import_node_path27.default.dirname(f) });
   }
   return found.sort((a, b) => RELEASE_ORDER.indexOf(a.kind) - RELEASE_ORDER.indexOf(b.kind));
 }
@@ -11801,10 +11867,10 @@ async function releaseLeftover(resource, reporter = silentReporter) {
       return stopDaemonUnlessInUse(Number(resource.id), reporter);
     case "fuse-export":
       await unmountFuse(resource.id, reporter);
-      await (0, import_promises27.rm)(resource.id, { force: true });
+      await (0, import_promises28.rm)(resource.id, { force: true });
       return;
     case "file":
-      await (0, import_promises27.rm)(resource.id, { force: true });
+      await (0, import_promises28.rm)(resource.id, { force: true });
       return;
   }
 }
@@ -11819,13 +11885,13 @@ async function stopDaemonUnlessInUse(pid, reporter) {
   }
   await stopDaemon(pid, reporter);
 }
-var import_promises27, import_node_path26, RELEASE_ORDER, OUR_FILE;
+var import_promises28, import_node_path27, RELEASE_ORDER, OUR_FILE;
 var init_leftovers = __esm({
   "packages/core/src/disk/qcow2/leftovers.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises27 = require("node:fs/promises");
-    import_node_path26 = __toESM(require("node:path"), 1);
+    import_promises28 = require("node:fs/promises");
+    import_node_path27 = __toESM(require("node:path"), 1);
     init_reporter();
     init_export();
     init_mounts();
@@ -11837,19 +11903,19 @@ var init_leftovers = __esm({
 // packages/core/src/disk/qcow2/xfs-error-policy.ts
 async function failFastOnWriteErrors(loopDevice) {
   if (!loopDevice) return;
-  const dir = import_node_path27.default.join("/sys/fs/xfs", import_node_path27.default.basename(loopDevice), "error");
+  const dir = import_node_path28.default.join("/sys/fs/xfs", import_node_path28.default.basename(loopDevice), "error");
   for (const kind of ["ENOSPC", "EIO", "ENODEV", "default"]) {
-    await (0, import_promises28.writeFile)(import_node_path27.default.join(dir, "metadata", kind, "max_retries"), "0").catch(() => void 0);
+    await (0, import_promises29.writeFile)(import_node_path28.default.join(dir, "metadata", kind, "max_retries"), "0").catch(() => void 0);
   }
-  await (0, import_promises28.writeFile)(import_node_path27.default.join(dir, "fail_at_unmount"), "1").catch(() => void 0);
+  await (0, import_promises29.writeFile)(import_node_path28.default.join(dir, "fail_at_unmount"), "1").catch(() => void 0);
 }
-var import_promises28, import_node_path27;
+var import_promises29, import_node_path28;
 var init_xfs_error_policy = __esm({
   "packages/core/src/disk/qcow2/xfs-error-policy.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises28 = require("node:fs/promises");
-    import_node_path27 = __toESM(require("node:path"), 1);
+    import_promises29 = require("node:fs/promises");
+    import_node_path28 = __toESM(require("node:path"), 1);
   }
 });
 
@@ -11867,7 +11933,7 @@ async function freezeThaw(mountPath, reporter = silentReporter) {
 }
 async function assertFilesystemAlive(mountPath) {
   try {
-    await (await (0, import_promises29.open)(mountPath, "r")).close();
+    await (await (0, import_promises30.open)(mountPath, "r")).close();
   } catch (e) {
     throw new BuildError(
       `The filesystem on ${mountPath} failed (${e.code ?? "error"}: its disk returned an I/O or space error); its contents are incomplete and are not sealed.`,
@@ -11875,12 +11941,12 @@ async function assertFilesystemAlive(mountPath) {
     );
   }
 }
-var import_promises29;
+var import_promises30;
 var init_xfs_quiesce = __esm({
   "packages/core/src/disk/qcow2/xfs-quiesce.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises29 = require("node:fs/promises");
+    import_promises30 = require("node:fs/promises");
     init_errors();
     init_exec();
     init_reporter();
@@ -11888,13 +11954,13 @@ var init_xfs_quiesce = __esm({
 });
 
 // packages/core/src/disk/qcow2.ts
-var import_promises30, import_node_path28, import_node_crypto12, Qcow2Driver;
+var import_promises31, import_node_path29, import_node_crypto12, Qcow2Driver;
 var init_qcow2 = __esm({
   "packages/core/src/disk/qcow2.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises30 = require("node:fs/promises");
-    import_node_path28 = __toESM(require("node:path"), 1);
+    import_promises31 = require("node:fs/promises");
+    import_node_path29 = __toESM(require("node:path"), 1);
     import_node_crypto12 = require("node:crypto");
     init_errors();
     init_exec();
@@ -11924,8 +11990,8 @@ var init_qcow2 = __esm({
         return checkQcow2Prerequisites();
       }
       async createStaging(file, mountPath, virtualSizeBytes) {
-        file = import_node_path28.default.resolve(file);
-        await (0, import_promises30.mkdir)(import_node_path28.default.dirname(file), { recursive: true });
+        file = import_node_path29.default.resolve(file);
+        await (0, import_promises31.mkdir)(import_node_path29.default.dirname(file), { recursive: true });
         await createImage(file, virtualSizeBytes, this.reporter);
         const handle = await startExport(file, this.reporter);
         try {
@@ -11938,31 +12004,31 @@ var init_qcow2 = __esm({
         }
       }
       async seal(staging, outFile) {
-        outFile = import_node_path28.default.resolve(outFile);
+        outFile = import_node_path29.default.resolve(outFile);
         await this.trim(staging.mountPath);
         await assertFilesystemAlive(staging.mountPath);
         await this.unmount(staging.attachment);
         const tmp = `${outFile}.tmp-${process.pid}-${(0, import_node_crypto12.randomBytes)(4).toString("hex")}`;
         try {
           await convertCompact(staging.file, tmp, this.reporter);
-          const fh = await (0, import_promises30.open)(tmp, "r");
+          const fh = await (0, import_promises31.open)(tmp, "r");
           await fh.sync().finally(() => fh.close());
-          await (0, import_promises30.chmod)(tmp, 292);
-          const digest2 = await sha256File(tmp);
-          await (0, import_promises30.rename)(tmp, outFile);
+          await (0, import_promises31.chmod)(tmp, 292);
+          const digest = await sha256File(tmp);
+          await (0, import_promises31.rename)(tmp, outFile);
           const info = await imageInfo(outFile, this.reporter);
-          const s = await (0, import_promises30.stat)(outFile);
-          await this.digests.remember(outFile, digest2);
-          return { file: outFile, digest: digest2, sizeBytes: s.size, virtualSizeBytes: info["virtual-size"] };
+          const s = await (0, import_promises31.stat)(outFile);
+          await this.digests.remember(outFile, digest);
+          return { file: outFile, digest, sizeBytes: s.size, virtualSizeBytes: info["virtual-size"] };
         } finally {
-          await (0, import_promises30.rm)(tmp, { force: true });
+          await (0, import_promises31.rm)(tmp, { force: true });
         }
       }
       async createChild(parentFile, childFile, expectedDigest) {
-        parentFile = import_node_path28.default.resolve(parentFile);
-        childFile = import_node_path28.default.resolve(childFile);
+        parentFile = import_node_path29.default.resolve(parentFile);
+        childFile = import_node_path29.default.resolve(childFile);
         await this.checkLayer(parentFile, expectedDigest);
-        await (0, import_promises30.mkdir)(import_node_path28.default.dirname(childFile), { recursive: true });
+        await (0, import_promises31.mkdir)(import_node_path29.default.dirname(childFile), { recursive: true });
         await createChildImage(parentFile, childFile, this.reporter);
         if (!this.options.resolveParentChain) return { file: childFile, parents: [parentFile] };
         const chain = await backingChain(childFile, this.reporter);
@@ -11971,11 +12037,11 @@ var init_qcow2 = __esm({
       /** A child over published layers (nearest first); mount() assembles the chain explicitly. */
       async createLayeredChild(layers, childFile) {
         if (layers.length === 0) throw new CloneError("createLayeredChild needs at least one layer.");
-        const files = layers.map((l) => import_node_path28.default.resolve(l.file));
-        childFile = import_node_path28.default.resolve(childFile);
+        const files = layers.map((l) => import_node_path29.default.resolve(l.file));
+        childFile = import_node_path29.default.resolve(childFile);
         for (const [i, layer] of layers.entries()) await this.checkLayer(files[i], layer.digest);
         const info = await imageInfo(files[0], this.reporter);
-        await (0, import_promises30.mkdir)(import_node_path28.default.dirname(childFile), { recursive: true });
+        await (0, import_promises31.mkdir)(import_node_path29.default.dirname(childFile), { recursive: true });
         await createChildOverLayer(files[0], childFile, info["virtual-size"], this.reporter);
         return { file: childFile, parents: files };
       }
@@ -11986,29 +12052,29 @@ var init_qcow2 = __esm({
         return flattenChain(child, outFile, this.reporter);
       }
       /** A layer others can write could change under live clones; one whose digest changed is refused. */
-      async rememberVerified(file, digest2) {
-        await this.digests.remember(file, digest2);
+      async rememberVerified(file, digest) {
+        await this.digests.remember(file, digest);
       }
       async checkLayer(file, expectedDigest) {
-        const s = await (0, import_promises30.stat)(file);
+        const s = await (0, import_promises31.stat)(file);
         if (s.mode & 2) {
           throw new CloneError(`Base disk ${file} is writable by everyone; refusing to clone it. Make it read-only: chmod 0444 ${file}`);
         }
         if (s.mode & 146) this.reporter.warn(`Base disk ${file} is writable (mode ${(s.mode & 511).toString(8)}); sealed bases should be 0444.`);
         if (!expectedDigest) return;
-        const { digest: digest2 } = await this.digests.digestOf(file, sha256File);
-        if (digest2 !== expectedDigest) {
+        const { digest } = await this.digests.digestOf(file, sha256File);
+        if (digest !== expectedDigest) {
           throw new DigestMismatchError(
-            `Base disk ${file} has changed: its digest is ${digest2}, the image says ${expectedDigest}. The base must never be modified; delete it from the local cache and pull the image again.`
+            `Base disk ${file} has changed: its digest is ${digest}, the image says ${expectedDigest}. The base must never be modified; delete it from the local cache and pull the image again.`
           );
         }
       }
       async mount(child, mountPath) {
-        const file = import_node_path28.default.resolve(child.file);
+        const file = import_node_path29.default.resolve(child.file);
         const handle = await startExport(
           file,
           this.reporter,
-          child.parents.map((p) => import_node_path28.default.resolve(p))
+          child.parents.map((p) => import_node_path29.default.resolve(p))
         );
         try {
           return await this.loopMount(file, handle, mountPath);
@@ -12038,7 +12104,7 @@ var init_qcow2 = __esm({
         await stopExport({ pid, exportFile, pidFile }, this.reporter);
       }
       async destroy(file) {
-        await (0, import_promises30.rm)(import_node_path28.default.resolve(file), { force: true });
+        await (0, import_promises31.rm)(import_node_path29.default.resolve(file), { force: true });
       }
       list(rootDir) {
         return listLeftovers(rootDir);
@@ -12059,8 +12125,8 @@ var init_qcow2 = __esm({
         if (r.code !== 0) this.reporter.warn(`fstrim ${mountPath} failed (${r.stderr.trim()}); the sealed blob may still hold freed blocks.`);
       }
       async loopMount(file, handle, mountPath) {
-        mountPath = import_node_path28.default.resolve(mountPath);
-        await (0, import_promises30.mkdir)(mountPath, { recursive: true });
+        mountPath = import_node_path29.default.resolve(mountPath);
+        await (0, import_promises31.mkdir)(mountPath, { recursive: true });
         await run("mount", ["-t", "xfs", "-o", "loop,nouuid", handle.exportFile, mountPath], {
           privileged: true,
           reporter: this.reporter,
@@ -12107,13 +12173,13 @@ function buildPowerShellScript(body, paramsFile, resultFile) {
   ].join("\r\n");
 }
 async function runPowerShell(body, params, opts = {}) {
-  const dir = await (0, import_promises31.mkdtemp)(import_node_path29.default.join(import_node_os5.default.tmpdir(), "dbclone-ps-"));
+  const dir = await (0, import_promises32.mkdtemp)(import_node_path30.default.join(import_node_os5.default.tmpdir(), "dbclone-ps-"));
   try {
-    const scriptFile = import_node_path29.default.join(dir, "script.ps1");
-    const paramsFile = import_node_path29.default.join(dir, "params.json");
-    const resultFile = import_node_path29.default.join(dir, "result.json");
-    await (0, import_promises31.writeFile)(scriptFile, BOM + buildPowerShellScript(body, paramsFile, resultFile), "utf8");
-    await (0, import_promises31.writeFile)(paramsFile, JSON.stringify(params), "utf8");
+    const scriptFile = import_node_path30.default.join(dir, "script.ps1");
+    const paramsFile = import_node_path30.default.join(dir, "params.json");
+    const resultFile = import_node_path30.default.join(dir, "result.json");
+    await (0, import_promises32.writeFile)(scriptFile, BOM + buildPowerShellScript(body, paramsFile, resultFile), "utf8");
+    await (0, import_promises32.writeFile)(paramsFile, JSON.stringify(params), "utf8");
     await run(opts.executable ?? "powershell.exe", powerShellArgs(scriptFile), {
       timeoutMs: opts.timeoutMs,
       reporter: opts.reporter,
@@ -12121,20 +12187,20 @@ async function runPowerShell(body, params, opts = {}) {
     });
     let text;
     try {
-      text = await (0, import_promises31.readFile)(resultFile, "utf8");
+      text = await (0, import_promises32.readFile)(resultFile, "utf8");
     } catch {
       return null;
     }
     return JSON.parse(text.replace(/^\uFEFF/, ""));
   } finally {
-    await (0, import_promises31.rm)(dir, { recursive: true, force: true });
+    await (0, import_promises32.rm)(dir, { recursive: true, force: true });
   }
 }
 async function runDiskpart(script, opts = {}) {
-  const dir = await (0, import_promises31.mkdtemp)(import_node_path29.default.join(import_node_os5.default.tmpdir(), "dbclone-diskpart-"));
+  const dir = await (0, import_promises32.mkdtemp)(import_node_path30.default.join(import_node_os5.default.tmpdir(), "dbclone-diskpart-"));
   try {
-    const file = import_node_path29.default.join(dir, "script.txt");
-    await (0, import_promises31.writeFile)(file, Buffer.concat([Buffer.from([255, 254]), Buffer.from(script.replace(/\r?\n/g, "\r\n"), "utf16le")]));
+    const file = import_node_path30.default.join(dir, "script.txt");
+    await (0, import_promises32.writeFile)(file, Buffer.concat([Buffer.from([255, 254]), Buffer.from(script.replace(/\r?\n/g, "\r\n"), "utf16le")]));
     const r = await run("diskpart", ["/s", file], { allowFailure: true, reporter: opts.reporter, timeoutMs: opts.timeoutMs });
     if (r.code !== 0) {
       const tail = r.stdout.trim().split(/\r?\n/).slice(-5).join("\n");
@@ -12143,7 +12209,7 @@ ${script}
 ${tail}`, "diskpart /s", r.code, r.stdout + r.stderr);
     }
   } finally {
-    await (0, import_promises31.rm)(dir, { recursive: true, force: true });
+    await (0, import_promises32.rm)(dir, { recursive: true, force: true });
   }
 }
 function realWindowsRunner(opts = {}) {
@@ -12160,14 +12226,14 @@ function realWindowsRunner(opts = {}) {
     command: async (program2, args) => (await run(program2, args, { reporter, timeoutMs: opts.timeoutMs, secrets: opts.secrets })).stdout
   };
 }
-var import_promises31, import_node_os5, import_node_path29, PS_SINGLE_QUOTES, powerShellArgs, BOM;
+var import_promises32, import_node_os5, import_node_path30, PS_SINGLE_QUOTES, powerShellArgs, BOM;
 var init_powershell = __esm({
   "packages/core/src/runtime/powershell.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises31 = require("node:fs/promises");
+    import_promises32 = require("node:fs/promises");
     import_node_os5 = __toESM(require("node:os"), 1);
-    import_node_path29 = __toESM(require("node:path"), 1);
+    import_node_path30 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_exec();
@@ -12179,11 +12245,11 @@ var init_powershell = __esm({
 
 // packages/core/src/disk/vhdx/scripts.ts
 function diskpartPath(p) {
-  if (!import_node_path30.default.win32.isAbsolute(p) || /^[\\/]{2}[?.][\\/]/.test(p))
+  if (!import_node_path31.default.win32.isAbsolute(p) || /^[\\/]{2}[?.][\\/]/.test(p))
     throw new UsageError(`diskpart needs an absolute local path like C:\\dbclone\\disk.vhdx, not ${JSON.stringify(p)}.`);
   if (/["\u0000-\u001f]/.test(p))
     throw new UsageError(`The path ${JSON.stringify(p)} holds a double quote or a control character, which diskpart cannot take; choose another folder.`);
-  return `"${import_node_path30.default.win32.normalize(p)}"`;
+  return `"${import_node_path31.default.win32.normalize(p)}"`;
 }
 function createBaseDiskpart(file, virtualSizeBytes) {
   const mib = Math.max(8, Math.ceil(virtualSizeBytes / (1024 * 1024)));
@@ -12197,12 +12263,12 @@ function createChildDiskpart(childFile, parentFile) {
 function indent(text) {
   return text.trim().split("\n").map((l) => `  ${l}`).join("\n").concat("\n");
 }
-var import_node_path30, GPT_BASIC_DATA, CHECK_ELEVATION_PS, MOUNT_TO_FOLDER_PS, ATTACH_PS, DETACH_ON_ERROR_PS, FORMAT_AND_MOUNT_PS, ATTACH_AND_MOUNT_PS, UNMOUNT_PS, LIST_DISKS_PS, DESCRIBE_PS;
+var import_node_path31, GPT_BASIC_DATA, CHECK_ELEVATION_PS, MOUNT_TO_FOLDER_PS, ATTACH_PS, DETACH_ON_ERROR_PS, FORMAT_AND_MOUNT_PS, ATTACH_AND_MOUNT_PS, UNMOUNT_PS, LIST_DISKS_PS, DESCRIBE_PS;
 var init_scripts = __esm({
   "packages/core/src/disk/vhdx/scripts.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path30 = __toESM(require("node:path"), 1);
+    import_node_path31 = __toESM(require("node:path"), 1);
     init_errors();
     GPT_BASIC_DATA = "{ebd0a0a2-b9e5-4433-87c0-68b6b72699c7}";
     CHECK_ELEVATION_PS = `
@@ -12339,13 +12405,13 @@ var init_retry = __esm({
 });
 
 // packages/core/src/disk/vhdx/driver.ts
-var import_promises32, import_node_path31, VhdxDriver;
+var import_promises33, import_node_path32, VhdxDriver;
 var init_driver = __esm({
   "packages/core/src/disk/vhdx/driver.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises32 = require("node:fs/promises");
-    import_node_path31 = __toESM(require("node:path"), 1);
+    import_promises33 = require("node:fs/promises");
+    import_node_path32 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_powershell();
@@ -12360,7 +12426,7 @@ var init_driver = __esm({
         this.reporter = options.reporter ?? silentReporter;
         this.runner = options.runner ?? realWindowsRunner({ reporter: this.reporter });
         this.digests = baseDigestCache(options.stateDir);
-        this.win = options.paths ?? import_node_path31.default.win32;
+        this.win = options.paths ?? import_node_path32.default.win32;
       }
       options;
       name = "vhdx";
@@ -12375,7 +12441,7 @@ var init_driver = __esm({
       async createStaging(file, mountPath, virtualSizeBytes) {
         file = this.win.resolve(file);
         mountPath = this.win.resolve(mountPath);
-        await (0, import_promises32.mkdir)(this.win.dirname(file), { recursive: true });
+        await (0, import_promises33.mkdir)(this.win.dirname(file), { recursive: true });
         await this.runner.diskpart("create staging vhdx", createBaseDiskpart(file, virtualSizeBytes));
         try {
           const m = await this.runner.powershell("format and mount staging", FORMAT_AND_MOUNT_PS, { file, mountPath, label: "dbclone" });
@@ -12391,33 +12457,33 @@ var init_driver = __esm({
         outFile = this.win.resolve(outFile);
         await this.unmount(staging.attachment);
         if (this.win.resolve(staging.file) !== outFile) {
-          await (0, import_promises32.mkdir)(this.win.dirname(outFile), { recursive: true });
-          await retryWithBackoff(() => (0, import_promises32.rename)(staging.file, outFile), { sleep: this.options.sleep });
+          await (0, import_promises33.mkdir)(this.win.dirname(outFile), { recursive: true });
+          await retryWithBackoff(() => (0, import_promises33.rename)(staging.file, outFile), { sleep: this.options.sleep });
         }
-        await (0, import_promises32.chmod)(outFile, 292);
-        const { digest: digest2 } = await this.digests.digestOf(outFile, sha256File);
+        await (0, import_promises33.chmod)(outFile, 292);
+        const { digest } = await this.digests.digestOf(outFile, sha256File);
         const info = await this.runner.powershell("describe sealed vhdx", DESCRIBE_PS, { file: outFile });
-        const s = await (0, import_promises32.stat)(outFile);
-        this.reporter.info(`Sealed ${outFile} (${digest2}); children refer to it by this path, so it must stay here.`);
-        return { file: outFile, digest: digest2, sizeBytes: s.size, virtualSizeBytes: info.virtualSizeBytes };
+        const s = await (0, import_promises33.stat)(outFile);
+        this.reporter.info(`Sealed ${outFile} (${digest}); children refer to it by this path, so it must stay here.`);
+        return { file: outFile, digest, sizeBytes: s.size, virtualSizeBytes: info.virtualSizeBytes };
       }
       async createChild(parentFile, childFile, expectedDigest) {
         parentFile = this.win.resolve(parentFile);
         childFile = this.win.resolve(childFile);
-        const s = await (0, import_promises32.stat)(parentFile);
+        const s = await (0, import_promises33.stat)(parentFile);
         if (s.mode & 146) {
           throw new CloneError(`Base disk ${parentFile} is writable; refusing to clone it. Mark it read-only: attrib +R "${parentFile}"`);
         }
         if (expectedDigest) {
-          const { digest: digest2 } = await this.digests.digestOf(parentFile, sha256File);
-          if (digest2 !== expectedDigest) {
+          const { digest } = await this.digests.digestOf(parentFile, sha256File);
+          if (digest !== expectedDigest) {
             throw new DigestMismatchError(
-              `Base disk ${parentFile} has changed: its digest is ${digest2}, the image says ${expectedDigest}. Delete it from the local cache and pull the image again.`
+              `Base disk ${parentFile} has changed: its digest is ${digest}, the image says ${expectedDigest}. Delete it from the local cache and pull the image again.`
             );
           }
         }
         const parent = await this.withVhdxExtension(parentFile, expectedDigest);
-        await (0, import_promises32.mkdir)(this.win.dirname(childFile), { recursive: true });
+        await (0, import_promises33.mkdir)(this.win.dirname(childFile), { recursive: true });
         await this.runner.diskpart("create child vhdx", createChildDiskpart(childFile, parent));
         return { file: childFile, parents: [parent] };
       }
@@ -12426,23 +12492,23 @@ var init_driver = __esm({
        * is named by its digest alone: such a parent gets a hard link <stateDir>/bases/<hex>.vhdx (the
        * same read-only file; a copy when the cache is on another volume). Children keep this path.
        */
-      async withVhdxExtension(parentFile, digest2) {
+      async withVhdxExtension(parentFile, digest) {
         if (/\.vhdx$/i.test(parentFile)) return parentFile;
-        const name = `${(digest2 ?? "").replace(/^sha256:/, "") || this.win.basename(parentFile)}.vhdx`;
+        const name = `${(digest ?? "").replace(/^sha256:/, "") || this.win.basename(parentFile)}.vhdx`;
         const linked = this.win.join(this.options.stateDir, "bases", name);
-        await (0, import_promises32.mkdir)(this.win.dirname(linked), { recursive: true });
+        await (0, import_promises33.mkdir)(this.win.dirname(linked), { recursive: true });
         try {
-          await (0, import_promises32.link)(parentFile, linked);
+          await (0, import_promises33.link)(parentFile, linked);
         } catch (e) {
           const code = e.code;
           if (code === "EEXIST") {
-            const [a, b] = await Promise.all([(0, import_promises32.stat)(parentFile), (0, import_promises32.stat)(linked)]);
+            const [a, b] = await Promise.all([(0, import_promises33.stat)(parentFile), (0, import_promises33.stat)(linked)]);
             if (a.ino === b.ino && a.dev === b.dev) return linked;
             throw new CloneError(`${linked} exists and is not the base ${parentFile}; remove it (no clone may use it) and clone again.`);
           }
           if (code !== "EXDEV") throw e;
-          await (0, import_promises32.copyFile)(parentFile, linked);
-          await (0, import_promises32.chmod)(linked, 292);
+          await (0, import_promises33.copyFile)(parentFile, linked);
+          await (0, import_promises33.chmod)(linked, 292);
         }
         return linked;
       }
@@ -12457,7 +12523,7 @@ var init_driver = __esm({
       }
       /** Retries with backoff: a handle left open (SQL Server, antivirus, a slow detach) locks the file a while. */
       async destroy(file) {
-        await retryWithBackoff(() => (0, import_promises32.rm)(this.win.resolve(file), { force: true }), { sleep: this.options.sleep });
+        await retryWithBackoff(() => (0, import_promises33.rm)(this.win.resolve(file), { force: true }), { sleep: this.options.sleep });
       }
       async list(rootDir) {
         const root = this.win.resolve(rootDir);
@@ -12502,30 +12568,30 @@ var init_vhdx = __esm({
 
 // packages/core/src/disk/reflink/pool-layout.ts
 function poolLayout(home2) {
-  const dir = import_node_path32.default.join(import_node_path32.default.resolve(home2), "pool");
+  const dir = import_node_path33.default.join(import_node_path33.default.resolve(home2), "pool");
   return {
-    home: import_node_path32.default.resolve(home2),
+    home: import_node_path33.default.resolve(home2),
     dir,
     poolFile: `${dir}.xfs`,
-    imagesDir: import_node_path32.default.join(dir, "images"),
-    clonesDir: import_node_path32.default.join(dir, "clones"),
-    checkDir: import_node_path32.default.join(dir, "check")
+    imagesDir: import_node_path33.default.join(dir, "images"),
+    clonesDir: import_node_path33.default.join(dir, "clones"),
+    checkDir: import_node_path33.default.join(dir, "check")
   };
 }
 function cloneFileFor(layout, childFile) {
-  const resolved = import_node_path32.default.resolve(childFile);
-  if (import_node_path32.default.dirname(resolved) === layout.clonesDir) return resolved;
-  const owner = import_node_path32.default.basename(import_node_path32.default.dirname(resolved));
+  const resolved = import_node_path33.default.resolve(childFile);
+  if (import_node_path33.default.dirname(resolved) === layout.clonesDir) return resolved;
+  const owner = import_node_path33.default.basename(import_node_path33.default.dirname(resolved));
   if (!/^[\w.-]+$/.test(owner)) throw new Error(`reflink: cannot name a pool clone after the directory '${owner}'`);
-  return import_node_path32.default.join(layout.clonesDir, `${owner}.raw`);
+  return import_node_path33.default.join(layout.clonesDir, `${owner}.raw`);
 }
-var import_node_path32, imageFile, EXPAND_TEMP, ownerFileOf;
+var import_node_path33, imageFile, EXPAND_TEMP, ownerFileOf;
 var init_pool_layout = __esm({
   "packages/core/src/disk/reflink/pool-layout.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path32 = __toESM(require("node:path"), 1);
-    imageFile = (layout, key) => import_node_path32.default.join(layout.imagesDir, `${key}.raw`);
+    import_node_path33 = __toESM(require("node:path"), 1);
+    imageFile = (layout, key) => import_node_path33.default.join(layout.imagesDir, `${key}.raw`);
     EXPAND_TEMP = /^[0-9a-f]{64}\.raw\.tmp-(\d+)-[0-9a-f]+$/;
     ownerFileOf = (cloneFile) => cloneFile.replace(/\.raw$/, ".json");
   }
@@ -12577,25 +12643,25 @@ var init_extents = __esm({
 
 // packages/core/src/disk/reflink/loop-at.ts
 async function loopDeviceAt(mountPath, file) {
-  const where2 = /* @__PURE__ */ new Set([mountPath, await (0, import_promises33.realpath)(mountPath).catch(() => mountPath)]);
-  const table2 = await (0, import_promises33.readFile)("/proc/self/mountinfo", "utf8").catch(() => "");
-  for (const line of table2.split("\n")) {
+  const where2 = /* @__PURE__ */ new Set([mountPath, await (0, import_promises34.realpath)(mountPath).catch(() => mountPath)]);
+  const table = await (0, import_promises34.readFile)("/proc/self/mountinfo", "utf8").catch(() => "");
+  for (const line of table.split("\n")) {
     const fields = line.split(" ");
     const dash = fields.indexOf("-");
     const source = fields[dash + 2];
     if (dash < 0 || !where2.has(unescapeMountPath(fields[4] ?? "")) || !source?.startsWith("/dev/loop")) continue;
-    const backing = await (0, import_promises33.readFile)(`/sys/block/${import_node_path33.default.basename(source)}/loop/backing_file`, "utf8").catch(() => "");
+    const backing = await (0, import_promises34.readFile)(`/sys/block/${import_node_path34.default.basename(source)}/loop/backing_file`, "utf8").catch(() => "");
     if (backing.trim().replace(/ \(deleted\)$/, "") === file) return source;
   }
   return (await readLoopDevices()).find((l) => l.backingFile === file)?.device;
 }
-var import_promises33, import_node_path33, unescapeMountPath;
+var import_promises34, import_node_path34, unescapeMountPath;
 var init_loop_at = __esm({
   "packages/core/src/disk/reflink/loop-at.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises33 = require("node:fs/promises");
-    import_node_path33 = __toESM(require("node:path"), 1);
+    import_promises34 = require("node:fs/promises");
+    import_node_path34 = __toESM(require("node:path"), 1);
     init_mounts();
     unescapeMountPath = (p) => p.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(Number.parseInt(o, 8)));
   }
@@ -12603,21 +12669,21 @@ var init_loop_at = __esm({
 
 // packages/core/src/disk/reflink/clone.ts
 async function reflinkCopy(imageFile2, cloneFile, owner) {
-  await (0, import_promises34.writeFile)(ownerFileOf(cloneFile), JSON.stringify(owner), { mode: 384, flag: "wx" }).catch((e) => {
+  await (0, import_promises35.writeFile)(ownerFileOf(cloneFile), JSON.stringify(owner), { mode: 384, flag: "wx" }).catch((e) => {
     throw e.code === "EEXIST" ? new CloneError(`the reflink pool already holds a clone disk ${cloneFile}; run dbclone gc`) : e;
   });
   try {
-    await (0, import_promises34.copyFile)(imageFile2, cloneFile, import_node_fs14.constants.COPYFILE_FICLONE_FORCE | import_node_fs14.constants.COPYFILE_EXCL);
-    await (0, import_promises34.chmod)(cloneFile, 384);
+    await (0, import_promises35.copyFile)(imageFile2, cloneFile, import_node_fs14.constants.COPYFILE_FICLONE_FORCE | import_node_fs14.constants.COPYFILE_EXCL);
+    await (0, import_promises35.chmod)(cloneFile, 384);
   } catch (e) {
-    await (0, import_promises34.rm)(cloneFile, { force: true });
-    await (0, import_promises34.rm)(ownerFileOf(cloneFile), { force: true });
+    await (0, import_promises35.rm)(cloneFile, { force: true });
+    await (0, import_promises35.rm)(ownerFileOf(cloneFile), { force: true });
     throw new CloneError(`reflink copy of ${imageFile2} failed: ${e.message}`, { cause: e });
   }
 }
 async function attachClone(driver, cloneFile, mountPath, reporter) {
-  mountPath = import_node_path34.default.resolve(mountPath);
-  await (0, import_promises34.mkdir)(mountPath, { recursive: true });
+  mountPath = import_node_path35.default.resolve(mountPath);
+  await (0, import_promises35.mkdir)(mountPath, { recursive: true });
   await run("mount", ["-t", "xfs", "-o", "loop,nouuid", cloneFile, mountPath], { privileged: true, reporter, timeoutMs: 6e4, packageHint: "mount" });
   const attachment = { driver, file: cloneFile, mountPath, handles: {} };
   try {
@@ -12636,21 +12702,21 @@ async function detachClone(attachment, reporter) {
   for (const loop of await readLoopDevices()) if (loop.backingFile === attachment.file) await detachLoop(loop.device, reporter);
 }
 async function removeCloneFile(cloneFile) {
-  await (0, import_promises34.rm)(cloneFile, { force: true });
-  await (0, import_promises34.rm)(ownerFileOf(cloneFile), { force: true });
+  await (0, import_promises35.rm)(cloneFile, { force: true });
+  await (0, import_promises35.rm)(ownerFileOf(cloneFile), { force: true });
 }
 async function ownBytes(file, reporter) {
   const extents = await dataExtents(file, reporter).catch(() => []);
   return extents.filter((e) => !e.shared).reduce((sum, e) => sum + e.length, 0);
 }
-var import_node_fs14, import_promises34, import_node_path34;
+var import_node_fs14, import_promises35, import_node_path35;
 var init_clone = __esm({
   "packages/core/src/disk/reflink/clone.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs14 = require("node:fs");
-    import_promises34 = require("node:fs/promises");
-    import_node_path34 = __toESM(require("node:path"), 1);
+    import_promises35 = require("node:fs/promises");
+    import_node_path35 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_mounts();
@@ -12663,9 +12729,9 @@ var init_clone = __esm({
 
 // packages/core/src/disk/reflink/data-check.ts
 async function checkExpandedImage(rawFile, what, reporter, opts = {}) {
-  const mnt = import_node_path35.default.join(opts.mountDir ?? import_node_path35.default.dirname(rawFile), `${import_node_path35.default.basename(rawFile)}.mnt`);
-  await (0, import_promises35.mkdir)(import_node_path35.default.dirname(mnt), { recursive: true, mode: 457 });
-  await (0, import_promises35.mkdir)(mnt, { mode: 448 });
+  const mnt = import_node_path36.default.join(opts.mountDir ?? import_node_path36.default.dirname(rawFile), `${import_node_path36.default.basename(rawFile)}.mnt`);
+  await (0, import_promises36.mkdir)(import_node_path36.default.dirname(mnt), { recursive: true, mode: 457 });
+  await (0, import_promises36.mkdir)(mnt, { mode: 448 });
   try {
     await run("mount", ["-t", "xfs", "-o", "loop,ro,norecovery,nouuid", rawFile, mnt], { privileged: true, reporter, packageHint: "mount", timeoutMs: 6e4 });
     try {
@@ -12675,7 +12741,7 @@ async function checkExpandedImage(rawFile, what, reporter, opts = {}) {
       await unmountPath(mnt, reporter);
     }
   } finally {
-    await (0, import_promises35.rmdir)(mnt).catch(() => void 0);
+    await (0, import_promises36.rmdir)(mnt).catch(() => void 0);
   }
 }
 async function find(root, args, asUser, what, reporter) {
@@ -12732,13 +12798,13 @@ async function walk(root, what, asUser, reporter) {
   }
   return { entries: dots.length };
 }
-var import_promises35, import_node_path35;
+var import_promises36, import_node_path36;
 var init_data_check = __esm({
   "packages/core/src/disk/reflink/data-check.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises35 = require("node:fs/promises");
-    import_node_path35 = __toESM(require("node:path"), 1);
+    import_promises36 = require("node:fs/promises");
+    import_node_path36 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_pause_point();
@@ -12760,48 +12826,50 @@ async function expandImage(pool, layers, reporter, checkAs) {
     file,
     async () => {
       if (await pool.index.markUsed(file)) return { key, file };
+      const why = await pool.index.untrusted(file);
+      if (why !== "missing") reporter.warn(`The expanded image ${file} is ${why}; expanding it again from the verified image.`);
       const started = performance.now();
       let need = 0;
-      for (const l of layers) need += (await (0, import_promises36.stat)(l.file)).size;
+      for (const l of layers) need += (await (0, import_promises37.stat)(l.file)).size;
       await pool.prepare(need, /* @__PURE__ */ new Set([key]));
       const tmp = `${file}.tmp-${process.pid}-${(0, import_node_crypto13.randomBytes)(4).toString("hex")}`;
       try {
         await convertToRaw(layers, tmp, reporter);
         await pausePoint("expand:converted");
         const checked2 = await checkExpandedImage(tmp, `image ${layers[0].digest.slice(0, 19)}`, reporter, { asUser: checkAs, mountDir: pool.layout.checkDir });
-        const fh = await (0, import_promises36.open)(tmp, "r");
+        const fh = await (0, import_promises37.open)(tmp, "r");
         await fh.sync().finally(() => fh.close());
-        await (0, import_promises36.chmod)(tmp, 292);
-        await (0, import_promises36.rename)(tmp, file);
-        const bytes = (await (0, import_promises36.stat)(file)).blocks * 512;
-        await pool.index.touch(key, { layers: layers.map((l) => l.digest), bytes });
-        const seconds = (performance.now() - started) / 1e3;
+        await (0, import_promises37.chmod)(tmp, 292);
+        await (0, import_promises37.rename)(tmp, file);
+        const done = await (0, import_promises37.stat)(file);
+        await pool.index.touch(key, { layers: layers.map((l) => l.digest), bytes: done.blocks * 512, mtimeMs: Math.trunc(done.mtimeMs), size: done.size });
+        const seconds2 = (performance.now() - started) / 1e3;
         reporter.info(
-          `Expanded ${layers.length > 1 ? `${layers.length} layers` : "the image"} into the reflink pool in ${seconds.toFixed(1)} s (${checked2.entries} files checked).`
+          `Expanded ${layers.length > 1 ? `${layers.length} layers` : "the image"} into the reflink pool in ${seconds2.toFixed(1)} s (${checked2.entries} files checked).`
         );
         return { key, file };
       } catch (e) {
         throw await diskFullError(e, [pool.layout.dir], `expanding an image into the reflink pool ${pool.layout.dir}`) ?? e;
       } finally {
-        await (0, import_promises36.rm)(tmp, { force: true });
+        await (0, import_promises37.rm)(tmp, { force: true });
       }
     },
     { waitMs: 60 * 6e4 }
   );
 }
 async function convertToRaw(layers, out, reporter) {
-  const files = layers.map((l) => import_node_path36.default.resolve(l.file));
+  const files = layers.map((l) => import_node_path37.default.resolve(l.file));
   const source = chainJsonFilename(files[0], files.slice(1));
   await run("qemu-img", ["convert", "-O", "raw", source, out], { reporter, packageHint: "qemu-utils", timeoutMs: 60 * 6e4 });
 }
-var import_node_crypto13, import_promises36, import_node_path36, hexOf;
+var import_node_crypto13, import_promises37, import_node_path37, hexOf;
 var init_expand = __esm({
   "packages/core/src/disk/reflink/expand.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto13 = require("node:crypto");
-    import_promises36 = require("node:fs/promises");
-    import_node_path36 = __toESM(require("node:path"), 1);
+    import_promises37 = require("node:fs/promises");
+    import_node_path37 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_errors();
     init_exec();
@@ -12810,9 +12878,9 @@ var init_expand = __esm({
     init_chain_spec();
     init_data_check();
     init_pool_layout();
-    hexOf = (digest2) => {
-      const m = /^sha256:([0-9a-f]{64})$/.exec(digest2);
-      if (!m) throw new CloneError(`'${digest2}' is not a sha256 digest`);
+    hexOf = (digest) => {
+      const m = /^sha256:([0-9a-f]{64})$/.exec(digest);
+      if (!m) throw new CloneError(`'${digest}' is not a sha256 digest`);
       return m[1];
     };
   }
@@ -12821,35 +12889,43 @@ var init_expand = __esm({
 // packages/core/src/disk/reflink/expanded-index.ts
 async function readOwner(file) {
   try {
-    const o = JSON.parse(await (0, import_promises37.readFile)(file, "utf8"));
+    const o = JSON.parse(await (0, import_promises38.readFile)(file, "utf8"));
     return typeof o.ownerDir === "string" && typeof o.key === "string" ? { ownerDir: o.ownerDir, key: o.key } : void 0;
   } catch {
     return void 0;
   }
 }
-var import_promises37, import_node_path37, ExpandedIndex;
+var import_promises38, import_node_path38, KEY, ExpandedIndex;
 var init_expanded_index = __esm({
   "packages/core/src/disk/reflink/expanded-index.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises37 = require("node:fs/promises");
-    import_node_path37 = __toESM(require("node:path"), 1);
+    import_promises38 = require("node:fs/promises");
+    import_node_path38 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_durable_write();
     init_pool_layout();
+    KEY = /^[0-9a-f]{64}$/;
     ExpandedIndex = class {
       constructor(layout) {
         this.layout = layout;
-        this.file = import_node_path37.default.join(layout.imagesDir, "index.json");
+        this.file = import_node_path38.default.join(layout.imagesDir, "index.json");
       }
       layout;
       file;
       async read() {
+        let parsed;
         try {
-          return JSON.parse(await (0, import_promises37.readFile)(this.file, "utf8"));
+          parsed = JSON.parse(await (0, import_promises38.readFile)(this.file, "utf8"));
         } catch {
           return {};
         }
+        const entries = {};
+        if (typeof parsed !== "object" || parsed === null) return entries;
+        for (const [key, e] of Object.entries(parsed)) {
+          if (KEY.test(key) && typeof e === "object" && e !== null && typeof e.lastUsedMs === "number") entries[key] = e;
+        }
+        return entries;
       }
       async update(fn) {
         return withFileLock(this.file, async () => {
@@ -12871,38 +12947,59 @@ var init_expanded_index = __esm({
        * write on a clone's path. Eviction orders by the later of this and the index's time.
        */
       async markUsed(file) {
-        const s = await (0, import_promises37.stat)(file).catch(() => void 0);
-        if (!s) return false;
-        await (0, import_promises37.utimes)(file, /* @__PURE__ */ new Date(), s.mtime).catch(() => void 0);
+        if (await this.untrusted(file) !== void 0) return false;
+        const s = await (0, import_promises38.stat)(file);
+        await (0, import_promises38.utimes)(file, /* @__PURE__ */ new Date(), s.mtimeMs / 1e3).catch(() => void 0);
         return true;
+      }
+      /**
+       * Why the expanded image `file` may not be cloned from as it is (undefined: it may): missing, not
+       * a plain read-only file of ours, or changed since its expansion (a hand mount replays its log,
+       * a write as root ignores 0444). Cheap (lstat and the small index): a clone's copy is never re-hashed.
+       */
+      async untrusted(file) {
+        const s = await (0, import_promises38.lstat)(file).catch(() => void 0);
+        if (!s) return "missing";
+        if (!s.isFile()) return "not a regular file";
+        if (s.mode & 146) return `writable (mode ${(s.mode & 511).toString(8)})`;
+        const uid = process.getuid?.();
+        if (uid !== void 0 && s.uid !== uid) return `owned by uid ${s.uid}, not ${uid}`;
+        const recorded = (await this.read())[import_node_path38.default.basename(file, ".raw")];
+        if (recorded?.mtimeMs === void 0 || recorded.size === void 0) return "not recorded as expanded in the pool's index";
+        if (Math.abs(s.mtimeMs - recorded.mtimeMs) >= 2 || s.size !== recorded.size) return "modified since it was expanded";
+        return void 0;
       }
       /** Keys of images live clones were copied from. */
       async inUse() {
         const keys = /* @__PURE__ */ new Set();
-        for (const name of await (0, import_promises37.readdir)(this.layout.clonesDir).catch(() => [])) {
+        for (const name of await (0, import_promises38.readdir)(this.layout.clonesDir).catch(() => [])) {
           if (!name.endsWith(".json")) continue;
-          const owner = await readOwner(import_node_path37.default.join(this.layout.clonesDir, name));
+          const owner = await readOwner(import_node_path38.default.join(this.layout.clonesDir, name));
           if (owner) keys.add(owner.key);
         }
         return keys;
       }
       /** Evictable images, least recently used first. */
-      async evictionOrder(keep) {
+      /** Images no live clone uses, least recently used first; `idleMs`: only those unused for that long. */
+      async evictionOrder(keep, idleMs = 0) {
         const used = await this.inUse();
         const candidates = [];
         for (const [key, e] of Object.entries(await this.read())) {
           if (keep.has(key) || used.has(key)) continue;
-          const s = await (0, import_promises37.stat)(imageFile(this.layout, key)).catch(() => void 0);
-          candidates.push({ key, lastUsedMs: Math.max(e.lastUsedMs, s?.atimeMs ?? 0) });
+          const s = await (0, import_promises38.stat)(imageFile(this.layout, key)).catch(() => void 0);
+          const lastUsedMs = Math.max(e.lastUsedMs, s?.atimeMs ?? 0);
+          if (Date.now() - lastUsedMs >= idleMs) candidates.push({ key, lastUsedMs });
         }
         return candidates.sort((a, b) => a.lastUsedMs - b.lastUsedMs).map((c) => c.key);
       }
       async evict(key, reporter) {
+        if (!KEY.test(key)) return;
         const file = imageFile(this.layout, key);
         const gone = await withFileLock(
           file,
           async () => {
-            await (0, import_promises37.rm)(file, { force: true });
+            if ((await this.inUse()).has(key)) return false;
+            await (0, import_promises38.rm)(file, { force: true });
             return true;
           },
           { waitMs: 200 }
@@ -12920,18 +13017,18 @@ var init_expanded_index = __esm({
 // packages/core/src/disk/reflink/leftovers.ts
 async function poolClones(layout) {
   const owners = /* @__PURE__ */ new Map();
-  for (const name of await (0, import_promises38.readdir)(layout.clonesDir).catch(() => [])) {
-    const file = import_node_path38.default.join(layout.clonesDir, name);
+  for (const name of await (0, import_promises39.readdir)(layout.clonesDir).catch(() => [])) {
+    const file = import_node_path39.default.join(layout.clonesDir, name);
     if (name.endsWith(".json")) owners.set(file, (await readOwner(file))?.ownerDir);
     else if (name.endsWith(".raw")) owners.set(file, (await readOwner(ownerFileOf(file)))?.ownerDir);
   }
   return owners;
 }
 async function listPoolLeftovers(layout, rootDir) {
-  const root = import_node_path38.default.resolve(rootDir);
+  const root = import_node_path39.default.resolve(rootDir);
   const files = await poolClones(layout);
   const found = [];
-  const loops = (await readLoopDevices()).filter((l) => import_node_path38.default.dirname(l.backingFile) === layout.clonesDir);
+  const loops = (await readLoopDevices()).filter((l) => import_node_path39.default.dirname(l.backingFile) === layout.clonesDir);
   const ownerOf2 = (file) => files.get(file) ?? files.get(ownerFileOf(file));
   for (const m of await readMounts()) {
     const loop = loops.find((l) => l.device === m.source);
@@ -12950,7 +13047,7 @@ async function listPoolLeftovers(layout, rootDir) {
 async function releasePoolLeftover(resource, reporter = silentReporter) {
   if (resource.kind === "mount") return unmountPath(resource.id, reporter);
   if (resource.kind === "loop") return detachLoop(resource.id, reporter);
-  if (resource.kind === "file") await (0, import_promises38.rm)(resource.id, { force: true });
+  if (resource.kind === "file") await (0, import_promises39.rm)(resource.id, { force: true });
 }
 async function sweepDeadExpansions(layout, reporter = silentReporter) {
   const dead = (name) => {
@@ -12960,48 +13057,48 @@ async function sweepDeadExpansions(layout, reporter = silentReporter) {
   const released = [];
   const checkDirs = [layout.imagesDir, layout.checkDir];
   for (const m of await readMounts()) {
-    if (checkDirs.includes(import_node_path38.default.dirname(m.mountPoint)) && dead(import_node_path38.default.basename(m.mountPoint))) {
+    if (checkDirs.includes(import_node_path39.default.dirname(m.mountPoint)) && dead(import_node_path39.default.basename(m.mountPoint))) {
       await unmountPath(m.mountPoint, reporter);
       released.push(`mount ${m.mountPoint}`);
     }
   }
   for (const loop of await readLoopDevices()) {
-    if (import_node_path38.default.dirname(loop.backingFile) === layout.imagesDir && dead(import_node_path38.default.basename(loop.backingFile))) {
+    if (import_node_path39.default.dirname(loop.backingFile) === layout.imagesDir && dead(import_node_path39.default.basename(loop.backingFile))) {
       await detachLoop(loop.device, reporter);
       released.push(`loop ${loop.device}`);
     }
   }
   for (const dir of checkDirs) {
-    for (const name of await (0, import_promises38.readdir)(dir).catch(() => [])) {
+    for (const name of await (0, import_promises39.readdir)(dir).catch(() => [])) {
       if (!dead(name)) continue;
-      const p = import_node_path38.default.join(dir, name);
-      if (name.endsWith(".mnt")) await (0, import_promises38.rmdir)(p).catch(() => void 0);
-      else await (0, import_promises38.rm)(p, { force: true });
+      const p = import_node_path39.default.join(dir, name);
+      if (name.endsWith(".mnt")) await (0, import_promises39.rmdir)(p).catch(() => void 0);
+      else await (0, import_promises39.rm)(p, { force: true });
       released.push(`file ${p}`);
     }
   }
-  for (const name of await (0, import_promises38.readdir)(layout.home).catch(() => [])) {
+  for (const name of await (0, import_promises39.readdir)(layout.home).catch(() => [])) {
     const m = /^pool\.xfs\.tmp-(\d+)$/.exec(name);
     if (!m || isAlive(Number(m[1]))) continue;
-    await (0, import_promises38.rm)(import_node_path38.default.join(layout.home, name), { force: true });
-    released.push(`file ${import_node_path38.default.join(layout.home, name)}`);
+    await (0, import_promises39.rm)(import_node_path39.default.join(layout.home, name), { force: true });
+    released.push(`file ${import_node_path39.default.join(layout.home, name)}`);
   }
-  const locks = (await (0, import_promises38.readdir)(layout.imagesDir).catch(() => [])).filter((n) => n.endsWith(".lock")).map((n) => import_node_path38.default.join(layout.imagesDir, n));
+  const locks = (await (0, import_promises39.readdir)(layout.imagesDir).catch(() => [])).filter((n) => n.endsWith(".lock")).map((n) => import_node_path39.default.join(layout.imagesDir, n));
   for (const lock of [...locks, `${layout.poolFile}.lock`]) {
-    const s = await (0, import_promises38.stat)(lock).catch(() => void 0);
+    const s = await (0, import_promises39.stat)(lock).catch(() => void 0);
     if (!s || Date.now() - s.mtimeMs < STALE_LOCK_MS) continue;
-    await (0, import_promises38.rm)(lock, { recursive: true, force: true });
+    await (0, import_promises39.rm)(lock, { recursive: true, force: true });
     released.push(`lock ${lock}`);
   }
   return released;
 }
-var import_promises38, import_node_path38, STALE_LOCK_MS, RELEASE_ORDER2;
+var import_promises39, import_node_path39, STALE_LOCK_MS, RELEASE_ORDER2;
 var init_leftovers2 = __esm({
   "packages/core/src/disk/reflink/leftovers.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises38 = require("node:fs/promises");
-    import_node_path38 = __toESM(require("node:path"), 1);
+    import_promises39 = require("node:fs/promises");
+    import_node_path39 = __toESM(require("node:path"), 1);
     init_reporter();
     init_exec();
     init_mounts();
@@ -13014,10 +13111,10 @@ var init_leftovers2 = __esm({
 
 // packages/core/src/disk/reflink/pool-file.ts
 async function freeBytes(dir) {
-  for (let p = import_node_path39.default.resolve(dir); ; p = import_node_path39.default.dirname(p)) {
-    const s = await (0, import_promises39.statfs)(p).catch(() => void 0);
+  for (let p = import_node_path40.default.resolve(dir); ; p = import_node_path40.default.dirname(p)) {
+    const s = await (0, import_promises40.statfs)(p).catch(() => void 0);
     if (s) return s.bavail * s.bsize;
-    if (p === import_node_path39.default.dirname(p)) return 0;
+    if (p === import_node_path40.default.dirname(p)) return 0;
   }
 }
 async function poolLoopDevice(layout) {
@@ -13031,34 +13128,34 @@ async function createPoolFile(layout, sizeBytes, reporter = silentReporter) {
     );
   }
   const tmp = `${layout.poolFile}.tmp-${process.pid}`;
-  await (0, import_promises39.mkdir)(layout.home, { recursive: true });
+  await (0, import_promises40.mkdir)(layout.home, { recursive: true });
   try {
-    const fh = await (0, import_promises39.open)(tmp, "wx", 384);
+    const fh = await (0, import_promises40.open)(tmp, "wx", 384);
     await fh.truncate(sizeBytes).finally(() => fh.close());
     await run("mkfs.xfs", ["-q", "-K", "-m", "reflink=1", tmp], privileged(reporter, "xfsprogs"));
-    await (0, import_promises39.rename)(tmp, layout.poolFile);
+    await (0, import_promises40.rename)(tmp, layout.poolFile);
   } finally {
-    await (0, import_promises39.rm)(tmp, { force: true });
+    await (0, import_promises40.rm)(tmp, { force: true });
   }
   reporter.info(`Created the reflink pool ${layout.poolFile} (${mb(sizeBytes)}, sparse XFS): this host's filesystem has no reflinks.`);
 }
 async function mountPoolFile(layout, reporter = silentReporter) {
   if (await isMountPoint(layout.dir)) return;
-  await (0, import_promises39.mkdir)(layout.dir, { recursive: true, mode: 457 });
+  await (0, import_promises40.mkdir)(layout.dir, { recursive: true, mode: 457 });
   await run("mount", ["-t", "xfs", "-o", "loop", layout.poolFile, layout.dir], privileged(reporter, "mount"));
 }
 async function growPoolFile(layout, sizeBytes, reporter = silentReporter) {
-  const current2 = (await (0, import_promises39.stat)(layout.poolFile)).size;
+  const current2 = (await (0, import_promises40.stat)(layout.poolFile)).size;
   if (sizeBytes <= current2) return;
   const hostFree = await freeBytes(layout.home);
   if (sizeBytes - current2 > hostFree) {
     throw new DiskFullError(
-      `The reflink pool ${layout.poolFile} needs to grow by ${mb(sizeBytes - current2)} but its filesystem has ${mb(hostFree)} free. Free space there, or evict images: dbclone gc.`
+      `The reflink pool ${layout.poolFile} needs to grow by ${mb(sizeBytes - current2)} but its filesystem has ${mb(hostFree)} free. Free space there, or tear down clones of images you no longer use (dbclone gc evicts images unused for DBCLONE_POOL_KEEP_DAYS, default 7).`
     );
   }
   const device = await poolLoopDevice(layout);
   if (!device) throw new DiskFullError(`The reflink pool ${layout.poolFile} is not attached to a loop device; cannot grow it.`);
-  const fh = await (0, import_promises39.open)(layout.poolFile, "r+");
+  const fh = await (0, import_promises40.open)(layout.poolFile, "r+");
   await fh.truncate(sizeBytes).finally(() => fh.close());
   await run("losetup", ["-c", device], privileged(reporter, "mount"));
   await run("xfs_growfs", [layout.dir], privileged(reporter, "xfsprogs"));
@@ -13067,16 +13164,16 @@ async function growPoolFile(layout, sizeBytes, reporter = silentReporter) {
 async function removePoolFile(layout, reporter = silentReporter) {
   await unmountPath(layout.dir, reporter);
   for (const loop of await readLoopDevices()) if (loop.backingFile === layout.poolFile) await detachLoop(loop.device, reporter);
-  await (0, import_promises39.rm)(layout.poolFile, { force: true });
-  await (0, import_promises39.rm)(layout.dir, { recursive: true, force: true });
+  await (0, import_promises40.rm)(layout.poolFile, { force: true });
+  await (0, import_promises40.rm)(layout.dir, { recursive: true, force: true });
 }
-var import_promises39, import_node_path39, MIN_POOL_BYTES, MiB, privileged, mb;
+var import_promises40, import_node_path40, MIN_POOL_BYTES, MiB, privileged, mb;
 var init_pool_file = __esm({
   "packages/core/src/disk/reflink/pool-file.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises39 = require("node:fs/promises");
-    import_node_path39 = __toESM(require("node:path"), 1);
+    import_promises40 = require("node:fs/promises");
+    import_node_path40 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_exec();
@@ -13096,32 +13193,64 @@ function parsePoolSize(text, source = "DBCLONE_POOL_SIZE") {
   if (bytes < MIN_POOL_BYTES) throw new UsageError(`${source} must be at least ${mb(MIN_POOL_BYTES)} (the smallest XFS), got '${text}'`);
   return bytes;
 }
+function poolKeepMs(env = process.env) {
+  const text = env.DBCLONE_POOL_KEEP_DAYS;
+  if (text === void 0 || text === "") return 7 * 24 * 36e5;
+  if (!/^\d+(\.\d+)?$/.test(text.trim())) throw new UsageError(`DBCLONE_POOL_KEEP_DAYS must be a number of days such as 7 or 0.5, got '${text}'`);
+  return Number(text) * 24 * 36e5;
+}
+async function freedSpace(dir, before, reporter) {
+  await run("sync", ["-f", dir], { reporter, allowFailure: true, timeoutMs: 6e4, packageHint: "coreutils" });
+  let free = await freeBytes(dir);
+  for (let waited = 0; free <= before && waited < 3e3; waited += 100) {
+    await new Promise((r) => setTimeout(r, 100));
+    free = await freeBytes(dir);
+  }
+  return free;
+}
 async function hostHasReflinks(dir) {
-  await (0, import_promises40.mkdir)(dir, { recursive: true, mode: 457 });
-  const probe = import_node_path40.default.join(dir, `.reflink-probe-${process.pid}`);
+  await (0, import_promises41.mkdir)(dir, { recursive: true, mode: 457 });
+  const probe = import_node_path41.default.join(dir, `.reflink-probe-${process.pid}`);
   try {
-    await (0, import_promises40.writeFile)(probe, "probe");
-    await (0, import_promises40.copyFile)(probe, `${probe}.copy`, import_node_fs15.constants.COPYFILE_FICLONE_FORCE);
+    await (0, import_promises41.writeFile)(probe, "probe");
+    await (0, import_promises41.copyFile)(probe, `${probe}.copy`, import_node_fs15.constants.COPYFILE_FICLONE_FORCE);
     return true;
   } catch {
     return false;
   } finally {
-    await (0, import_promises40.rm)(probe, { force: true });
-    await (0, import_promises40.rm)(`${probe}.copy`, { force: true });
+    await (0, import_promises41.rm)(probe, { force: true });
+    await (0, import_promises41.rm)(`${probe}.copy`, { force: true });
   }
 }
-var import_node_fs15, import_promises40, import_node_path40, GiB, HEADROOM_BYTES, ReflinkPool;
+async function refusePlantedLinks(layout) {
+  for (const p of [layout.dir, layout.poolFile]) {
+    if ((await (0, import_promises41.lstat)(p).catch(() => void 0))?.isSymbolicLink())
+      throw new UsageError(`${p} is a symbolic link; the reflink pool must be dbclone's own. Remove it (rm ${p}) and clone again.`);
+  }
+}
+async function refuseStaleMount(layout) {
+  const mount2 = (await readMounts()).find((m) => m.mountPoint === layout.dir);
+  if (!mount2) return;
+  const backing = mount2.source.startsWith("/dev/loop") ? (await (0, import_promises41.readFile)(`/sys/block/${import_node_path41.default.basename(mount2.source)}/loop/backing_file`, "utf8").catch(() => "")).trim() : "";
+  if (backing === layout.poolFile) return;
+  const from = backing ? `${mount2.source} on ${backing}` : mount2.source;
+  throw new CloneError(
+    `The reflink pool ${layout.dir} is mounted from ${from}, not from its pool file ${layout.poolFile}${backing.endsWith(" (deleted)") ? " (the pool file was deleted while mounted)" : ""}. Tear down its clones (dbclone teardown --all), unmount it (umount ${layout.dir}) and clone again.`
+  );
+}
+var import_node_fs15, import_promises41, import_node_path41, GiB, HEADROOM_BYTES, ReflinkPool;
 var init_pool = __esm({
   "packages/core/src/disk/reflink/pool.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs15 = require("node:fs");
-    import_promises40 = require("node:fs/promises");
-    import_node_path40 = __toESM(require("node:path"), 1);
+    import_promises41 = require("node:fs/promises");
+    import_node_path41 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_errors();
     init_reporter();
     init_mounts();
+    init_exec();
     init_expanded_index();
     init_pool_file();
     init_pool_layout();
@@ -13145,19 +13274,21 @@ var init_pool = __esm({
       }
       /** The pool is a mounted pool file (not the host's own filesystem). */
       async usesPoolFile() {
-        return await (0, import_promises40.stat)(this.layout.poolFile).catch(() => void 0) !== void 0;
+        return await (0, import_promises41.stat)(this.layout.poolFile).catch(() => void 0) !== void 0;
       }
       /** Ready to take `needBytes` more: made or mounted the first time, then grown or evicted into. */
       async prepare(needBytes, keepKeys) {
-        await (0, import_promises40.mkdir)(this.layout.home, { recursive: true });
+        await (0, import_promises41.mkdir)(this.layout.home, { recursive: true });
         await withFileLock(
           this.layout.poolFile,
           async () => {
+            await refusePlantedLinks(this.layout);
             if (!await this.usesPoolFile() && !await isMountPoint(this.layout.dir) && await hostHasReflinks(this.layout.dir)) {
               await this.makeDirs();
               if (needBytes > 0) await this.requireFree(needBytes, keepKeys, false);
               return;
             }
+            await refuseStaleMount(this.layout);
             if (!await this.usesPoolFile()) {
               const size = this.fixedSize ?? Math.max(2 * GiB, 2 * (needBytes + HEADROOM_BYTES));
               await createPoolFile(this.layout, size, this.reporter);
@@ -13169,24 +13300,69 @@ var init_pool = __esm({
           { waitMs: 10 * 6e4 }
         );
       }
+      /**
+       * gc: evict expanded images no clone has used for `idleMs` (never one a live clone was copied
+       * from, nor one being expanded or copied), then give their blocks back to the host (fstrim: a
+       * pool file's freed blocks become holes through the loop device's discard). Keys evicted.
+       */
+      async evictIdle(idleMs) {
+        if (!await this.isMounted()) return [];
+        const evicted = [];
+        const freeBefore = await freeBytes(this.layout.dir);
+        for (const key of await this.index.evictionOrder(/* @__PURE__ */ new Set(), idleMs)) {
+          await this.index.evict(key, this.reporter);
+          if (!await (0, import_promises41.stat)(imageFile(this.layout, key)).catch(() => void 0)) evicted.push(key);
+        }
+        if (evicted.length > 0 && await this.usesPoolFile()) {
+          await freedSpace(this.layout.dir, freeBefore, this.reporter);
+          const r = await run("fstrim", [this.layout.dir], { privileged: true, allowFailure: true, reporter: this.reporter, packageHint: "util-linux" });
+          if (r.code !== 0) this.reporter.warn(`fstrim ${this.layout.dir} failed (${r.stderr.trim()}); the pool file keeps the evicted images' space.`);
+        }
+        return evicted;
+      }
+      /** The pool is there to use: its own directory on the host's filesystem, or its pool file mounted. */
+      async isMounted() {
+        return await this.usesPoolFile() ? isMountPoint(this.layout.dir) : await (0, import_promises41.stat)(this.layout.imagesDir).catch(() => void 0) !== void 0;
+      }
+      /** Unmount and delete the whole pool, under the lock its growth takes; refused while a clone uses it. False: there was none. */
+      async remove() {
+        const there = async (p) => await (0, import_promises41.lstat)(p).catch(() => void 0) !== void 0;
+        if (!await there(this.layout.dir) && !await there(this.layout.poolFile)) return false;
+        await withFileLock(
+          this.layout.poolFile,
+          async () => {
+            const used = await this.index.inUse();
+            if (used.size > 0)
+              throw new CloneError(
+                `the reflink pool ${this.layout.dir} still holds clones of ${used.size} image(s); tear them down first (dbclone clones lists them)`
+              );
+            await removePoolFile(this.layout, this.reporter);
+          },
+          { waitMs: 6e4 }
+        );
+        return true;
+      }
       async makeDirs() {
-        await (0, import_promises40.mkdir)(this.layout.imagesDir, { recursive: true, mode: 448 });
-        await (0, import_promises40.mkdir)(this.layout.clonesDir, { recursive: true, mode: 448 });
+        await (0, import_promises41.mkdir)(this.layout.imagesDir, { recursive: true, mode: 448 });
+        await (0, import_promises41.mkdir)(this.layout.clonesDir, { recursive: true, mode: 448 });
       }
       async requireFree(needBytes, keepKeys, canGrow) {
         const want = needBytes + HEADROOM_BYTES;
         let free = await freeBytes(this.layout.dir);
         if (free >= want) return;
+        let growth;
         if (canGrow) {
-          const size = (await (0, import_promises40.stat)(this.layout.poolFile)).size;
-          await growPoolFile(this.layout, size + Math.max(want - free, size / 2), this.reporter);
-          return;
+          const size = (await (0, import_promises41.stat)(this.layout.poolFile)).size;
+          growth = await growPoolFile(this.layout, size + Math.max(want - free, size / 2), this.reporter).catch((e) => e);
+          if (growth === void 0) return;
+          if (!(growth instanceof DiskFullError)) throw growth;
         }
         for (const key of await this.index.evictionOrder(keepKeys)) {
           await this.index.evict(key, this.reporter);
-          free = await freeBytes(this.layout.dir);
+          free = await freedSpace(this.layout.dir, free, this.reporter);
           if (free >= want) return;
         }
+        if (growth) throw growth;
         const what = await this.usesPoolFile() ? `the pool file ${this.layout.poolFile} (fixed at ${mb(this.fixedSize ?? 0)} by DBCLONE_POOL_SIZE)` : `the host filesystem at ${this.layout.dir}`;
         throw new DiskFullError(
           `The reflink pool ${this.layout.dir} is full: ${mb(free)} free, expanding the image needs about ${mb(want)}; nothing was made. Images in use by clones are never evicted. Tear down clones, raise DBCLONE_POOL_SIZE, or clone with --disk qcow2. (Pool: ${what}.)`
@@ -13247,9 +13423,9 @@ var init_prerequisites3 = __esm({
 // packages/core/src/disk/reflink/promote.ts
 async function sealCloneAsLayer(cloneFile, imageFile2, parentsNearestFirst, outFile, reporter) {
   if (parentsNearestFirst.length === 0) throw new CloneError(`${cloneFile} has no parent layers; a layer needs the chain it was written over.`);
-  const parents = parentsNearestFirst.map((p) => import_node_path41.default.resolve(p));
-  const size = (await (0, import_promises41.stat)(cloneFile)).size;
-  if ((await (0, import_promises41.stat)(imageFile2)).size !== size)
+  const parents = parentsNearestFirst.map((p) => import_node_path42.default.resolve(p));
+  const size = (await (0, import_promises42.stat)(cloneFile)).size;
+  if ((await (0, import_promises42.stat)(imageFile2)).size !== size)
     throw new CloneError(`${cloneFile} and its image ${imageFile2} differ in size; cannot promote it as a layer (try --flatten).`);
   const ranges = differingRanges(await dataExtents(cloneFile, reporter), await dataExtents(imageFile2, reporter));
   return sealInto(outFile, reporter, async (tmp) => {
@@ -13264,8 +13440,8 @@ async function sealCloneAsLayer(cloneFile, imageFile2, parentsNearestFirst, outF
   });
 }
 async function copyRanges(cloneFile, target, ranges) {
-  const src = await (0, import_promises41.open)(cloneFile, "r");
-  const dst = await (0, import_promises41.open)(target, "r+");
+  const src = await (0, import_promises42.open)(cloneFile, "r");
+  const dst = await (0, import_promises42.open)(target, "r+");
   try {
     const buf = Buffer.alloc(CHUNK);
     for (const r of ranges.copy) {
@@ -13289,16 +13465,16 @@ async function flattenClone(cloneFile, outFile, reporter) {
   return sealInto(
     outFile,
     reporter,
-    (tmp) => qemuImg(["convert", "-q", "-f", "raw", "-O", "qcow2", "-o", BASE_CLUSTER_OPTS, import_node_path41.default.resolve(cloneFile), tmp], reporter).then(() => void 0)
+    (tmp) => qemuImg(["convert", "-q", "-f", "raw", "-O", "qcow2", "-o", BASE_CLUSTER_OPTS, import_node_path42.default.resolve(cloneFile), tmp], reporter).then(() => void 0)
   );
 }
-var import_node_path41, import_promises41, qemuImg, CHUNK;
+var import_node_path42, import_promises42, qemuImg, CHUNK;
 var init_promote = __esm({
   "packages/core/src/disk/reflink/promote.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path41 = __toESM(require("node:path"), 1);
-    import_promises41 = require("node:fs/promises");
+    import_node_path42 = __toESM(require("node:path"), 1);
+    import_promises42 = require("node:fs/promises");
     init_errors();
     init_exec();
     init_export();
@@ -13311,13 +13487,13 @@ var init_promote = __esm({
 });
 
 // packages/core/src/disk/reflink/driver.ts
-var import_promises42, import_node_path42, ReflinkDriver;
+var import_promises43, import_node_path43, ReflinkDriver;
 var init_driver2 = __esm({
   "packages/core/src/disk/reflink/driver.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises42 = require("node:fs/promises");
-    import_node_path42 = __toESM(require("node:path"), 1);
+    import_promises43 = require("node:fs/promises");
+    import_node_path43 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_exec();
@@ -13329,7 +13505,6 @@ var init_driver2 = __esm({
     init_pool();
     init_pool_layout();
     init_expanded_index();
-    init_pool_file();
     init_prerequisites3();
     init_promote();
     ReflinkDriver = class {
@@ -13355,8 +13530,8 @@ var init_driver2 = __esm({
       seal() {
         throw new NotSupportedError("the reflink disk driver only clones; images are sealed as qcow2 (the distribution format).");
       }
-      async rememberVerified(file, digest2) {
-        await this.digests.remember(file, digest2);
+      async rememberVerified(file, digest) {
+        await this.digests.remember(file, digest);
       }
       createChild(parentFile, childFile, expectedDigest) {
         return this.createLayeredChild([{ file: parentFile, digest: expectedDigest }], childFile);
@@ -13365,7 +13540,7 @@ var init_driver2 = __esm({
       async prepare(layers) {
         if (layers.length === 0) throw new CloneError("a reflink clone needs at least one layer.");
         const verified = [];
-        for (const layer of layers) verified.push(await this.verifiedLayer(import_node_path42.default.resolve(layer.file), layer.digest));
+        for (const layer of layers) verified.push(await this.verifiedLayer(import_node_path43.default.resolve(layer.file), layer.digest));
         return expandImage(this.pool, verified, this.reporter, this.checkAs());
       }
       async listPrepared() {
@@ -13385,22 +13560,30 @@ var init_driver2 = __esm({
       }
       /** A clone of a (possibly layered) version: expanded once per pool, then one reflink copy. */
       async createLayeredChild(layers, childFile) {
-        const image = await this.prepare(layers);
         const cloneFile = cloneFileFor(this.pool.layout, childFile);
-        await reflinkCopy(image.file, cloneFile, { ownerDir: import_node_path42.default.dirname(import_node_path42.default.resolve(childFile)), key: image.key });
+        const copy = async () => {
+          const image2 = await this.prepare(layers);
+          await reflinkCopy(image2.file, cloneFile, { ownerDir: import_node_path43.default.dirname(import_node_path43.default.resolve(childFile)), key: image2.key });
+          return image2;
+        };
+        const image = await copy().catch(async (e) => {
+          if (e.cause?.code !== "ENOENT") throw e;
+          this.reporter.debug("reflink pool: the expanded image went away before its copy (evicted); expanding it again");
+          return copy();
+        });
         return { file: cloneFile, parents: [image.file] };
       }
       /** The layer's digest, checked (cheaply, when a pull just verified it) before it is expanded. */
       async verifiedLayer(file, expected) {
-        const s = await (0, import_promises42.stat)(file);
+        const s = await (0, import_promises43.stat)(file);
         if (s.mode & 2) throw new CloneError(`Base disk ${file} is writable by everyone; refusing to clone it. Make it read-only: chmod 0444 ${file}`);
-        const { digest: digest2 } = await this.digests.digestOf(file, sha256File);
-        if (expected && digest2 !== expected) {
+        const { digest } = await this.digests.digestOf(file, sha256File);
+        if (expected && digest !== expected) {
           throw new DigestMismatchError(
-            `Base disk ${file} has changed: its digest is ${digest2}, the image says ${expected}. The base must never be modified; delete it from the local cache and pull the image again.`
+            `Base disk ${file} has changed: its digest is ${digest}, the image says ${expected}. The base must never be modified; delete it from the local cache and pull the image again.`
           );
         }
-        return { file, digest: digest2 };
+        return { file, digest };
       }
       mount(child, mountPath) {
         return attachClone(this.name, child.file, mountPath, this.reporter);
@@ -13438,20 +13621,50 @@ var init_driver2 = __esm({
       release(resource) {
         return releasePoolLeftover(resource, this.reporter);
       }
-      /** Leftovers of killed expansions (no clone owns them); gc calls this. */
-      sweep() {
-        return sweepDeadExpansions(this.pool.layout, this.reporter);
+      /**
+       * gc: leftovers of killed expansions (no clone owns them), then expanded images no clone used for
+       * DBCLONE_POOL_KEEP_DAYS (a bad value is said and skips only this eviction).
+       */
+      async sweep() {
+        const swept = await sweepDeadExpansions(this.pool.layout, this.reporter);
+        let keepMs;
+        try {
+          keepMs = poolKeepMs();
+        } catch (e) {
+          this.reporter.warn(`${e.message}; no expanded image was evicted.`);
+          return swept;
+        }
+        const evicted = await this.pool.evictIdle(keepMs);
+        return [...swept, ...evicted.map((key) => `expanded image ${key.slice(0, 12)} (unused for ${Math.round(keepMs / 36e5)} h)`)];
       }
-      /** Unmount and delete the whole pool (tests, benches): only when no clone uses it. */
-      async removePool() {
-        if ((await this.pool.index.inUse()).size > 0) throw new CloneError(`the reflink pool ${this.pool.layout.dir} still holds clones; tear them down first`);
-        await removePoolFile(this.pool.layout, this.reporter);
+      /** Unmount and delete the whole pool (`dbclone gc --remove-pool`, tests, benches): refused while a clone uses it. */
+      removePool() {
+        return this.pool.remove();
       }
     };
   }
 });
 
 // packages/core/src/disk/index.ts
+var disk_exports = {};
+__export(disk_exports, {
+  GPT_BASIC_DATA: () => GPT_BASIC_DATA,
+  Qcow2Driver: () => Qcow2Driver,
+  REQUIRED_TOOLS: () => REQUIRED_TOOLS,
+  ReflinkDriver: () => ReflinkDriver,
+  VhdxDriver: () => VhdxDriver,
+  checkVhdxPrerequisites: () => checkVhdxPrerequisites,
+  clonesLayers: () => clonesLayers,
+  createBaseDiskpart: () => createBaseDiskpart,
+  createChildDiskpart: () => createChildDiskpart,
+  diskpartPath: () => diskpartPath,
+  isFileInUse: () => isFileInUse,
+  parsePoolSize: () => parsePoolSize,
+  qcow2UnavailableReason: () => qcow2UnavailableReason,
+  reflinkUnavailableReason: () => reflinkUnavailableReason,
+  retryWithBackoff: () => retryWithBackoff,
+  supportsLayers: () => supportsLayers
+});
 var init_disk = __esm({
   "packages/core/src/disk/index.ts"() {
     "use strict";
@@ -13469,7 +13682,7 @@ var init_disk = __esm({
 
 // packages/core/src/engine/postgres/binaries.ts
 async function binariesVersion(dir) {
-  const { stdout } = await run(import_node_path43.default.join(dir, "postgres"), ["--version"], { packageHint: "postgresql" });
+  const { stdout } = await run(import_node_path44.default.join(dir, "postgres"), ["--version"], { packageHint: "postgresql" });
   const m = /\(PostgreSQL\)\s+(\d+(?:\.\d+)?)/.exec(stdout);
   if (!m) throw new MissingToolError(`Could not read the version of ${dir}/postgres ("${stdout.trim()}").`);
   return m[1];
@@ -13480,12 +13693,12 @@ async function findBinaries(wanted, env = process.env) {
   if (hit) return hit;
   const found = [];
   const accept = (dir, major) => {
-    const bins = { dir, major, bin: (p) => import_node_path43.default.join(dir, p) };
+    const bins = { dir, major, bin: (p) => import_node_path44.default.join(dir, p) };
     cache.set(key, bins);
     return bins;
   };
   const tryDir = async (dir) => {
-    if (!(0, import_node_fs17.existsSync)(import_node_path43.default.join(dir, "postgres"))) return void 0;
+    if (!(0, import_node_fs17.existsSync)(import_node_path44.default.join(dir, "postgres"))) return void 0;
     const version2 = await binariesVersion(dir);
     found.push(`${dir} (${version2})`);
     return wanted === void 0 || majorOf(version2) === wanted ? accept(dir, majorOf(version2)) : void 0;
@@ -13497,7 +13710,7 @@ async function findBinaries(wanted, env = process.env) {
   const debianMajors = wanted !== void 0 ? [wanted] : [17, 16, 15, 14, 13];
   for (const m of debianMajors) {
     const dir = `/usr/lib/postgresql/${m}/bin`;
-    if ((0, import_node_fs17.existsSync)(import_node_path43.default.join(dir, "postgres"))) return accept(dir, m);
+    if ((0, import_node_fs17.existsSync)(import_node_path44.default.join(dir, "postgres"))) return accept(dir, m);
   }
   const cfg = await run("pg_config", ["--bindir"], { allowFailure: true }).catch(() => void 0);
   if (cfg?.code === 0 && cfg.stdout.trim()) {
@@ -13512,13 +13725,13 @@ async function findBinaries(wanted, env = process.env) {
     `The data needs PostgreSQL ${wanted}, but no PostgreSQL ${wanted} binaries were found.${seen} Install them (apt-get install postgresql-${wanted}, from apt.postgresql.org if your distribution lacks it) or set PG_BIN.`
   );
 }
-var import_node_fs17, import_node_path43, cache, majorOf;
+var import_node_fs17, import_node_path44, cache, majorOf;
 var init_binaries = __esm({
   "packages/core/src/engine/postgres/binaries.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs17 = require("node:fs");
-    import_node_path43 = __toESM(require("node:path"), 1);
+    import_node_path44 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     cache = /* @__PURE__ */ new Map();
@@ -13571,21 +13784,21 @@ async function giveToServerUser(target, recursive2 = false) {
   const u = serverUser();
   if (!u.asUser) return;
   if (recursive2) await run("chown", ["-R", `${u.uid}:${u.gid}`, target]);
-  else await (0, import_promises43.chown)(target, u.uid, u.gid);
+  else await (0, import_promises44.chown)(target, u.uid, u.gid);
 }
 async function assertReachable(target) {
   const u = serverUser();
   if (!u.asUser) return;
-  let dir = import_node_path44.default.resolve(target);
+  let dir = import_node_path45.default.resolve(target);
   const chain = [];
   while (true) {
     chain.unshift(dir);
-    const parent = import_node_path44.default.dirname(dir);
+    const parent = import_node_path45.default.dirname(dir);
     if (parent === dir) break;
     dir = parent;
   }
   for (const d of chain.slice(0, -1)) {
-    const s = await (0, import_promises43.stat)(d);
+    const s = await (0, import_promises44.stat)(d);
     const bit = s.uid === u.uid ? 64 : s.gid === u.gid ? 8 : 1;
     if ((s.mode & bit) === 0) {
       throw new DbcloneError(
@@ -13594,16 +13807,16 @@ async function assertReachable(target) {
     }
   }
 }
-var import_node_child_process2, import_node_fs18, import_promises43, import_node_os7, import_node_path44, cached2;
+var import_node_child_process2, import_node_fs18, import_promises44, import_node_os7, import_node_path45, cached2;
 var init_osUser = __esm({
   "packages/core/src/engine/postgres/osUser.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_child_process2 = require("node:child_process");
     import_node_fs18 = require("node:fs");
-    import_promises43 = require("node:fs/promises");
+    import_promises44 = require("node:fs/promises");
     import_node_os7 = __toESM(require("node:os"), 1);
-    import_node_path44 = __toESM(require("node:path"), 1);
+    import_node_path45 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
   }
@@ -13612,20 +13825,20 @@ var init_osUser = __esm({
 // packages/core/src/engine/postgres/config.ts
 function commonSettings(_dataDir, socketDir, hbaFile) {
   return {
-    config_file: import_node_path45.default.join(socketDir, CONFIG_FILE2),
+    config_file: import_node_path46.default.join(socketDir, CONFIG_FILE2),
     ...HARDENED_SETTINGS,
     unix_socket_directories: socketDir,
     unix_socket_permissions: "0700",
     hba_file: hbaFile,
-    ident_file: import_node_path45.default.join(socketDir, IDENT_FILE)
+    ident_file: import_node_path46.default.join(socketDir, IDENT_FILE)
   };
 }
 async function writeRunConfig(socketDir) {
   await writeServerFile(
-    import_node_path45.default.join(socketDir, CONFIG_FILE2),
+    import_node_path46.default.join(socketDir, CONFIG_FILE2),
     "# Written by dbclone; every setting is passed on the command line. The data directory's postgresql.conf is not read.\n"
   );
-  await writeServerFile(import_node_path45.default.join(socketDir, IDENT_FILE), "# Written by dbclone: no ident maps.\n");
+  await writeServerFile(import_node_path46.default.join(socketDir, IDENT_FILE), "# Written by dbclone: no ident maps.\n");
 }
 function durabilitySettings(d) {
   return d === "durable" ? {} : { fsync: "off", synchronous_commit: "off", full_page_writes: "off" };
@@ -13644,9 +13857,9 @@ function hbaContents(adminUser, host, listenAll = false, onlyPeer) {
 `;
 }
 async function writeServerFile(file, text) {
-  const existing = await (0, import_promises44.lstat)(file).catch(() => void 0);
-  if (existing) await (0, import_promises44.unlink)(file);
-  const fh = await (0, import_promises44.open)(file, import_node_fs19.constants.O_WRONLY | import_node_fs19.constants.O_CREAT | import_node_fs19.constants.O_EXCL | import_node_fs19.constants.O_NOFOLLOW, 384).catch((e) => {
+  const existing = await (0, import_promises45.lstat)(file).catch(() => void 0);
+  if (existing) await (0, import_promises45.unlink)(file);
+  const fh = await (0, import_promises45.open)(file, import_node_fs19.constants.O_WRONLY | import_node_fs19.constants.O_CREAT | import_node_fs19.constants.O_EXCL | import_node_fs19.constants.O_NOFOLLOW, 384).catch((e) => {
     throw new BuildError(`Could not create ${file} (${e.code}): something else created it meanwhile; nothing was written through it. Retry.`);
   });
   try {
@@ -13660,20 +13873,20 @@ async function writeServerFile(file, text) {
 async function replaceSourceConfig(dataDir) {
   for (const f of SOURCE_CONFIG_FILES) {
     await writeServerFile(
-      import_node_path45.default.join(dataDir, f),
+      import_node_path46.default.join(dataDir, f),
       `# Replaced by dbclone at build: servers read dbclone's own ${f === "postgresql.auto.conf" ? "settings" : "configuration"}.
 `
     );
   }
 }
-var import_node_fs19, import_promises44, import_node_path45, CONFIG_FILE2, IDENT_FILE, HARDENED_SETTINGS, BUILD_SETTINGS, hbaQuote, LOCAL_TRUST_HBA, SOURCE_CONFIG_FILES;
+var import_node_fs19, import_promises45, import_node_path46, CONFIG_FILE2, IDENT_FILE, HARDENED_SETTINGS, BUILD_SETTINGS, hbaQuote, LOCAL_TRUST_HBA, SOURCE_CONFIG_FILES;
 var init_config = __esm({
   "packages/core/src/engine/postgres/config.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs19 = require("node:fs");
-    import_promises44 = require("node:fs/promises");
-    import_node_path45 = __toESM(require("node:path"), 1);
+    import_promises45 = require("node:fs/promises");
+    import_node_path46 = __toESM(require("node:path"), 1);
     init_errors();
     init_osUser();
     CONFIG_FILE2 = "postgresql.conf";
@@ -13731,64 +13944,64 @@ var init_config = __esm({
 
 // packages/core/src/engine/postgres/engineFile.ts
 async function writeEngineFile(mountPath, info) {
-  await (0, import_promises45.writeFile)(import_node_path46.default.join(mountPath, ENGINE_FILE), `${JSON.stringify(info, null, 2)}
+  await (0, import_promises46.writeFile)(import_node_path47.default.join(mountPath, ENGINE_FILE), `${JSON.stringify(info, null, 2)}
 `, { mode: 420 });
 }
 async function readEngineFile(mountPath) {
-  const file = import_node_path46.default.join(mountPath, ENGINE_FILE);
+  const file = import_node_path47.default.join(mountPath, ENGINE_FILE);
   if ((0, import_node_fs20.existsSync)(file)) {
-    const parsed = JSON.parse(await (0, import_promises45.readFile)(file, "utf8"));
+    const parsed = JSON.parse(await (0, import_promises46.readFile)(file, "utf8"));
     if (parsed.kind !== "postgres" || typeof parsed.version !== "string" || typeof parsed.adminUser !== "string") {
       throw new SourceError(`${file} is not a PostgreSQL engine record (expected {kind:"postgres", version, adminUser}).`);
     }
     return parsed;
   }
-  const pgVersion = import_node_path46.default.join(dataDirOf(mountPath), "PG_VERSION");
+  const pgVersion = import_node_path47.default.join(dataDirOf(mountPath), "PG_VERSION");
   if (!(0, import_node_fs20.existsSync)(pgVersion)) {
     throw new SourceError(`${mountPath} holds no PostgreSQL data (no ${ENGINE_FILE} and no ${DATA_DIR}/PG_VERSION).`);
   }
-  return { kind: "postgres", version: (await (0, import_promises45.readFile)(pgVersion, "utf8")).trim(), adminUser: ADMIN_USER };
+  return { kind: "postgres", version: (await (0, import_promises46.readFile)(pgVersion, "utf8")).trim(), adminUser: ADMIN_USER };
 }
-var import_node_fs20, import_promises45, import_node_path46, ENGINE_FILE, DATA_DIR, ADMIN_USER, dataDirOf;
+var import_node_fs20, import_promises46, import_node_path47, ENGINE_FILE, DATA_DIR, ADMIN_USER, dataDirOf;
 var init_engineFile = __esm({
   "packages/core/src/engine/postgres/engineFile.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs20 = require("node:fs");
-    import_promises45 = require("node:fs/promises");
-    import_node_path46 = __toESM(require("node:path"), 1);
+    import_promises46 = require("node:fs/promises");
+    import_node_path47 = __toESM(require("node:path"), 1);
     init_errors();
     ENGINE_FILE = "dbclone-engine.json";
     DATA_DIR = "pgdata";
     ADMIN_USER = "dbclone_admin";
-    dataDirOf = (mountPath) => import_node_path46.default.join(mountPath, DATA_DIR);
+    dataDirOf = (mountPath) => import_node_path47.default.join(mountPath, DATA_DIR);
   }
 });
 
 // packages/core/src/engine/postgres/copyFresh.ts
 function isLeftBehind(relative) {
-  const parts = relative.split(import_node_path47.default.sep);
+  const parts = relative.split(import_node_path48.default.sep);
   if (parts.length === 1 && SKIPPED_FILES.has(parts[0])) return true;
   if (parts.length >= 2 && EMPTIED_DIRS.has(parts[0])) return true;
   return parts[parts.length - 1] === "pg_internal.init";
 }
 async function keepMetadata(target, s) {
-  if (isRoot()) await (0, import_promises46.lchown)(target, s.uid, s.gid);
-  await (0, import_promises46.chmod)(target, s.mode & 4095);
-  await (0, import_promises46.utimes)(target, s.atime, s.mtime);
+  if (isRoot()) await (0, import_promises47.lchown)(target, s.uid, s.gid);
+  await (0, import_promises47.chmod)(target, s.mode & 4095);
+  await (0, import_promises47.utimes)(target, s.atime, s.mtime);
 }
 async function copyTree(src, dst, relative, stats, onFile) {
   const s = await src.stat();
-  await (0, import_promises46.mkdir)(dst, { recursive: true });
-  const entries = (await (0, import_promises46.readdir)(byDescriptor(src))).filter((e) => !isLeftBehind(import_node_path47.default.join(relative, e)));
+  await (0, import_promises47.mkdir)(dst, { recursive: true });
+  const entries = (await (0, import_promises47.readdir)(byDescriptor(src))).filter((e) => !isLeftBehind(import_node_path48.default.join(relative, e)));
   for (let i = 0; i < entries.length; i += 4) {
-    await Promise.all(entries.slice(i, i + 4).map((e) => copyEntry(src, e, import_node_path47.default.join(dst, e), import_node_path47.default.join(relative, e), stats, onFile)));
+    await Promise.all(entries.slice(i, i + 4).map((e) => copyEntry(src, e, import_node_path48.default.join(dst, e), import_node_path48.default.join(relative, e), stats, onFile)));
   }
   await keepMetadata(dst, s);
 }
 async function copyEntry(parent, name, dst, relative, stats, onFile) {
   const where2 = `${byDescriptor(parent)}/${name}`;
-  const fh = await (0, import_promises46.open)(where2, import_node_fs21.constants.O_RDONLY | import_node_fs21.constants.O_NOFOLLOW | import_node_fs21.constants.O_NONBLOCK).catch(async (e) => {
+  const fh = await (0, import_promises47.open)(where2, import_node_fs21.constants.O_RDONLY | import_node_fs21.constants.O_NOFOLLOW | import_node_fs21.constants.O_NONBLOCK).catch(async (e) => {
     if (e.code === "ELOOP") return linkEntry(where2, dst, relative);
     if (e.code === "ENXIO") return void 0;
     throw e;
@@ -13798,7 +14011,7 @@ async function copyEntry(parent, name, dst, relative, stats, onFile) {
     const s = await fh.stat();
     if (s.isDirectory()) return await copyTree(fh, dst, relative, stats, onFile);
     if (!s.isFile()) return;
-    await (0, import_promises46.copyFile)(byDescriptor(fh), dst, import_node_fs21.constants.COPYFILE_EXCL);
+    await (0, import_promises47.copyFile)(byDescriptor(fh), dst, import_node_fs21.constants.COPYFILE_EXCL);
     stats.bytes += s.size;
     onFile();
     await keepMetadata(dst, s);
@@ -13809,12 +14022,12 @@ async function copyEntry(parent, name, dst, relative, stats, onFile) {
 async function linkEntry(where2, dst, relative) {
   if (relative !== "pg_wal") {
     throw new BuildError(
-      `The data directory holds a symbolic link at ${relative} (to ${await (0, import_promises46.readlink)(where2).catch(() => "?")}); dbclone images hold no links. It was planted by the source or a restore: nothing was copied through it.`
+      `The data directory holds a symbolic link at ${relative} (to ${await (0, import_promises47.readlink)(where2).catch(() => "?")}); dbclone images hold no links. It was planted by the source or a restore: nothing was copied through it.`
     );
   }
-  await (0, import_promises46.mkdir)(dst, { mode: 448 });
+  await (0, import_promises47.mkdir)(dst, { mode: 448 });
   const owner = serverUser();
-  if (isRoot()) await (0, import_promises46.lchown)(dst, owner.uid, owner.gid);
+  if (isRoot()) await (0, import_promises47.lchown)(dst, owner.uid, owner.gid);
   return void 0;
 }
 async function copyFresh(fromMount, toMount, reporter) {
@@ -13822,14 +14035,14 @@ async function copyFresh(fromMount, toMount, reporter) {
   const to = dataDirOf(toMount);
   const info = await readEngineFile(fromMount);
   const bins = await findBinaries(majorOf(info.version));
-  if ((0, import_node_fs21.existsSync)(import_node_path47.default.join(from, "postmaster.pid"))) {
+  if ((0, import_node_fs21.existsSync)(import_node_path48.default.join(from, "postmaster.pid"))) {
     throw new BuildError(`${from} still has postmaster.pid: stop its server (scrub does) before copying it.`);
   }
   if ((0, import_node_fs21.existsSync)(to)) throw new BuildError(`${to} already exists; copyFresh needs a fresh disk.`);
   const progress = reporter.progress("Copying data to the fresh disk");
   const stats = { bytes: 0 };
   let files = 0;
-  const root = await (0, import_promises46.open)(from, import_node_fs21.constants.O_RDONLY | import_node_fs21.constants.O_DIRECTORY | import_node_fs21.constants.O_NOFOLLOW).catch((e) => {
+  const root = await (0, import_promises47.open)(from, import_node_fs21.constants.O_RDONLY | import_node_fs21.constants.O_DIRECTORY | import_node_fs21.constants.O_NOFOLLOW).catch((e) => {
     throw new BuildError(`${from} cannot be opened as a directory (${e.code}); a data directory is never a link.`);
   });
   try {
@@ -13838,9 +14051,9 @@ async function copyFresh(fromMount, toMount, reporter) {
     await root.close();
   }
   await replaceSourceConfig(to);
-  await (0, import_promises46.mkdir)(import_node_path47.default.join(to, "pg_wal", "archive_status"), { recursive: true, mode: 448 });
-  const walStat = await (0, import_promises46.lstat)(import_node_path47.default.join(to, "pg_wal"));
-  await keepMetadata(import_node_path47.default.join(to, "pg_wal", "archive_status"), walStat);
+  await (0, import_promises47.mkdir)(import_node_path48.default.join(to, "pg_wal", "archive_status"), { recursive: true, mode: 448 });
+  const walStat = await (0, import_promises47.lstat)(import_node_path48.default.join(to, "pg_wal"));
+  await keepMetadata(import_node_path48.default.join(to, "pg_wal", "archive_status"), walStat);
   progress.finish(`Copied ${files} files, ${Math.round(stats.bytes / 1048576)} MiB`);
   try {
     await run(bins.bin("pg_resetwal"), ["-D", to], { asUser: serverUser().asUser, cwd: "/" });
@@ -13850,17 +14063,17 @@ async function copyFresh(fromMount, toMount, reporter) {
     }
     throw e;
   }
-  await (0, import_promises46.copyFile)(import_node_path47.default.join(fromMount, ENGINE_FILE), import_node_path47.default.join(toMount, ENGINE_FILE));
+  await (0, import_promises47.copyFile)(import_node_path48.default.join(fromMount, ENGINE_FILE), import_node_path48.default.join(toMount, ENGINE_FILE));
   reporter.debug(`copyFresh ${fromMount}/${DATA_DIR} \u2192 ${toMount}/${DATA_DIR}: ${stats.bytes} bytes`);
 }
-var import_node_fs21, import_promises46, import_node_path47, SKIPPED_FILES, EMPTIED_DIRS, byDescriptor;
+var import_node_fs21, import_promises47, import_node_path48, SKIPPED_FILES, EMPTIED_DIRS, byDescriptor;
 var init_copyFresh = __esm({
   "packages/core/src/engine/postgres/copyFresh.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs21 = require("node:fs");
-    import_promises46 = require("node:fs/promises");
-    import_node_path47 = __toESM(require("node:path"), 1);
+    import_promises47 = require("node:fs/promises");
+    import_node_path48 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_binaries();
@@ -13882,6 +14095,35 @@ var init_copyFresh = __esm({
       "pg_log"
     ]);
     byDescriptor = (fh) => `/proc/self/fd/${fh.fd}`;
+  }
+});
+
+// packages/core/src/util/map-limit.ts
+async function mapLimit(items, limit, fn, openLane) {
+  const results = new Array(items.length);
+  let next = 0;
+  let failed;
+  const body = async (lane2) => {
+    while (failed === void 0 && next < items.length) {
+      const i = next++;
+      try {
+        results[i] = await fn(items[i], i, lane2);
+      } catch (e) {
+        failed ??= e;
+      }
+    }
+  };
+  const lane = openLane ? () => openLane(body).catch((e) => {
+    failed ??= e;
+  }) : () => body(void 0);
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
+  if (failed !== void 0) throw failed;
+  return results;
+}
+var init_map_limit = __esm({
+  "packages/core/src/util/map-limit.ts"() {
+    "use strict";
+    init_import_meta_url();
   }
 });
 
@@ -13949,6 +14191,126 @@ var init_client2 = __esm({
   }
 });
 
+// packages/core/src/engine/postgres/foreign-access.ts
+async function foreignOptionHolders(c) {
+  return (await c.query(HOLDERS, [DROPPED_OPTIONS])).rows.map(({ what, options }) => ({ what, options }));
+}
+async function dropForeignSecrets(c, fail) {
+  const holders = (await c.query(HOLDERS, [DROPPED_OPTIONS])).rows;
+  for (const h of holders) {
+    try {
+      await c.query(h.stmt);
+    } catch (e) {
+      throw fail(`Could not take ${h.options} out of ${h.what} (SQLSTATE ${e.code ?? "unknown"}); drop it in the source.`);
+    }
+  }
+  const left = await foreignOptionHolders(c);
+  if (left.length > 0) throw fail(`${left.map((l) => l.what).join(", ")} still hold(s) a password, a file or a program after stripping.`);
+  if (holders.length > 0) await rewriteWithoutStatistics(c, CATALOGS);
+  return holders.map(({ what, options }) => ({ what, options }));
+}
+async function dropSubscriptions(c, fail) {
+  const subs = await c.query(
+    `SELECT quote_ident(subname) AS name,
+            ARRAY[format('ALTER SUBSCRIPTION %I DISABLE', subname), format('ALTER SUBSCRIPTION %I SET (slot_name = NONE)', subname), format('DROP SUBSCRIPTION %I', subname)] AS stmts
+       FROM pg_subscription WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY subname`
+  );
+  for (const s of subs.rows) {
+    for (const stmt of s.stmts) {
+      try {
+        await c.query(stmt);
+      } catch (e) {
+        throw fail(`Could not drop subscription ${s.name} (SQLSTATE ${e.code ?? "unknown"}); drop it in the source.`);
+      }
+    }
+  }
+  if (subs.rows.length > 0) await rewriteWithoutStatistics(c, ["pg_catalog.pg_subscription"]);
+  return subs.rows.map((s) => s.name);
+}
+async function rewriteWithoutStatistics(c, catalogs) {
+  await c.query(`DELETE FROM pg_catalog.pg_statistic WHERE starelid IN (${catalogs.map((t) => `'${t}'::regclass`).join(", ")})`);
+  await c.query(`VACUUM FULL ${catalogs.join(", ")}, pg_catalog.pg_statistic`);
+}
+var DROPPED_OPTIONS, HOLDERS, CATALOGS;
+var init_foreign_access = __esm({
+  "packages/core/src/engine/postgres/foreign-access.ts"() {
+    "use strict";
+    init_import_meta_url();
+    DROPPED_OPTIONS = ["password", "password_required", "passfile", "sslpassword", "sslkey", "sslcert", "program", "filename"];
+    HOLDERS = `
+WITH opt AS (SELECT unnest($1::text[]) AS key)
+SELECT format('ALTER FOREIGN TABLE %s OPTIONS (%s)', t.ftrelid::regclass,
+         CASE WHEN EXISTS (SELECT 1 FROM unnest(t.ftoptions) o WHERE split_part(o, '=', 1) = 'filename')
+              THEN concat_ws(', ', CASE WHEN EXISTS (SELECT 1 FROM unnest(t.ftoptions) o WHERE split_part(o, '=', 1) = 'program') THEN 'DROP program' END,
+                             'SET filename ''/dev/null''')
+              WHEN EXISTS (SELECT 1 FROM unnest(t.ftoptions) o WHERE split_part(o, '=', 1) = 'program')
+              THEN 'DROP program, ADD filename ''/dev/null'''
+              ELSE '' END
+         || (SELECT coalesce(string_agg(format(', DROP %I', split_part(o, '=', 1)), ''), '')
+               FROM unnest(t.ftoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt) AND split_part(o, '=', 1) NOT IN ('program', 'filename'))) AS stmt,
+       format('foreign table %s', t.ftrelid::regclass) AS what,
+       (SELECT string_agg(split_part(o, '=', 1), ', ') FROM unnest(t.ftoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt)) AS options
+  FROM pg_foreign_table t
+ -- a file_fdw table already reading /dev/null reaches nothing
+ WHERE EXISTS (SELECT 1 FROM unnest(t.ftoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt) AND o <> 'filename=/dev/null')
+UNION ALL
+SELECT format('ALTER SERVER %I OPTIONS (%s)', s.srvname,
+         (SELECT string_agg(format('DROP %I', split_part(o, '=', 1)), ', ') FROM unnest(s.srvoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt))),
+       format('server %I', s.srvname),
+       (SELECT string_agg(split_part(o, '=', 1), ', ') FROM unnest(s.srvoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt))
+  FROM pg_foreign_server s
+ WHERE EXISTS (SELECT 1 FROM unnest(s.srvoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt))
+UNION ALL
+SELECT format('ALTER USER MAPPING FOR %s SERVER %I OPTIONS (%s)', CASE WHEN m.umuser = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END, s.srvname,
+         (SELECT string_agg(format('DROP %I', split_part(o, '=', 1)), ', ') FROM unnest(m.umoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt))),
+       format('user mapping for %s on server %I', CASE WHEN m.umuser = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END, s.srvname),
+       (SELECT string_agg(split_part(o, '=', 1), ', ') FROM unnest(m.umoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt))
+  FROM pg_user_mapping m JOIN pg_foreign_server s ON s.oid = m.umserver LEFT JOIN pg_roles r ON r.oid = m.umuser
+ WHERE EXISTS (SELECT 1 FROM unnest(m.umoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt))
+ ORDER BY what`;
+    CATALOGS = ["pg_catalog.pg_user_mapping", "pg_catalog.pg_foreign_server", "pg_catalog.pg_foreign_table"];
+  }
+});
+
+// packages/core/src/engine/postgres/role-settings.ts
+async function carriedSettings(c) {
+  return (await c.query(CARRIED, PARAMS)).rows;
+}
+async function resetCarriedSettings(c, fail) {
+  const stmts = await c.query(
+    `SELECT format('ALTER ROLE %s%s RESET %I',
+                   CASE WHEN setrole = 0 THEN 'ALL' ELSE quote_ident(rolname) END,
+                   CASE WHEN setdatabase = 0 THEN '' ELSE format(' IN DATABASE %I', datname) END, name) AS stmt
+       FROM (${CARRIED}) carried`,
+    PARAMS
+  );
+  const carried = await carriedSettings(c);
+  for (const { stmt } of stmts.rows) await c.query(stmt);
+  const left = await carriedSettings(c);
+  if (left.length > 0)
+    throw fail(`The source sets ${left.slice(0, 3).map(describeSetting).join("; ")} with ALTER ROLE/DATABASE \u2026 SET, and it could not be reset.`);
+  return carried;
+}
+var OVERRIDE, PARAMS, CARRIED, describeSetting;
+var init_role_settings = __esm({
+  "packages/core/src/engine/postgres/role-settings.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_config();
+    OVERRIDE = `(name = ANY($1::text[]) OR name LIKE 'log\\_%' OR name LIKE 'debug\\_%' OR name LIKE 'trace\\_%')`;
+    PARAMS = [Object.keys(HARDENED_SETTINGS)];
+    CARRIED = `
+SELECT s.setrole, s.setdatabase, r.rolname, d.datname, name
+  FROM pg_db_role_setting s
+  LEFT JOIN pg_roles r ON r.oid = s.setrole
+  LEFT JOIN pg_database d ON d.oid = s.setdatabase
+  CROSS JOIN LATERAL (SELECT split_part(c, '=', 1) AS name FROM unnest(s.setconfig) c) n
+ WHERE ${OVERRIDE}
+ ORDER BY d.datname NULLS FIRST, r.rolname NULLS FIRST, name`;
+    describeSetting = (s) => `${s.name} (${[s.rolname ? `role ${s.rolname}` : "", s.datname ? `database ${s.datname}` : ""].filter(Boolean).join(", ") || "every role"})`;
+  }
+});
+
 // packages/core/src/engine/postgres/sql.ts
 function quoteIdent(name) {
   if (name.length === 0) throw new Error("An SQL identifier cannot be empty.");
@@ -13964,6 +14326,66 @@ var init_sql = __esm({
     "use strict";
     init_import_meta_url();
     SYSTEM_SCHEMA_FILTER = `nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_toast%' AND nspname NOT LIKE 'pg\\_temp\\_%'`;
+  }
+});
+
+// packages/core/src/engine/postgres/grants.ts
+async function runFormatted(c, sql, params) {
+  const r = await c.query(sql, params);
+  if (r.rows.length > 0) await c.query(r.rows.map((row) => row.stmt).join(";\n"));
+}
+function grantStatementsSql(role) {
+  const made = (attributes) => `SELECT 0 AS ord, format('%s ROLE %I ${attributes} ${LEAST_PRIVILEGE}',
+         CASE WHEN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1::text) THEN 'ALTER' ELSE 'CREATE' END, $1::text${role === "login" ? ", $3::text" : ""}) AS stmt
+       UNION ALL `;
+  const clause = role === "login" ? made("LOGIN PASSWORD %L") : role === "group" ? made("NOLOGIN") : "";
+  return `SELECT stmt FROM (
+    ${clause}SELECT 1 AS ord, format('GRANT CONNECT, CREATE, TEMPORARY ON DATABASE %I TO %I', $2::text, $1::text) AS stmt
+    UNION ALL
+    SELECT 2, unnest(ARRAY[
+       format('GRANT USAGE, CREATE ON SCHEMA %I TO %I', nspname, $1::text),
+       format('GRANT ALL ON ALL TABLES IN SCHEMA %I TO %I', nspname, $1::text),
+       format('GRANT ALL ON ALL SEQUENCES IN SCHEMA %I TO %I', nspname, $1::text),
+       format('GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA %I TO %I', nspname, $1::text),
+       format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT ALL ON TABLES TO %I', nspname, $1::text),
+       format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT ALL ON SEQUENCES TO %I', nspname, $1::text)])
+     FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}
+    UNION ALL
+    SELECT 3, stmt FROM (${EXTENSION_MEMBERS_KEPT}) kept
+    UNION ALL
+    SELECT 4, owners.stmt FROM (
+      SELECT DISTINCT format('GRANT %I TO %I', r.rolname, $1::text) AS stmt
+      FROM (SELECT relowner AS owner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${SYSTEM_SCHEMA_FILTER}
+            UNION SELECT nspowner FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}) o
+      JOIN pg_roles r ON r.oid = o.owner
+      WHERE ${harmlessRole("r")}
+        AND r.rolname <> $1::text AND r.rolname NOT LIKE 'pg\\_%') owners
+  ) s ORDER BY ord`;
+}
+var LEAST_PRIVILEGE, harmlessRole, EXTENSION_MEMBERS_KEPT;
+var init_grants = __esm({
+  "packages/core/src/engine/postgres/grants.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_sql();
+    LEAST_PRIVILEGE = "NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS";
+    harmlessRole = (r, roles = "pg_roles") => `NOT (${r}.rolsuper OR ${r}.rolcreaterole OR ${r}.rolreplication OR ${r}.rolbypassrls)
+        AND NOT EXISTS (SELECT 1 FROM ${roles} d
+          WHERE (d.rolsuper OR d.rolcreaterole OR d.rolreplication OR d.rolbypassrls
+                 OR d.rolname IN ('pg_execute_server_program', 'pg_read_server_files', 'pg_write_server_files'))
+            AND pg_has_role(${r}.oid, d.oid, 'MEMBER'))`;
+    EXTENSION_MEMBERS_KEPT = `
+      SELECT format('REVOKE EXECUTE ON ROUTINE %s FROM %I', p.oid::regprocedure, $1::text) AS stmt
+        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
+       WHERE ${SYSTEM_SCHEMA_FILTER}
+         AND (NOT l.lanpltrusted OR EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'))
+         AND NOT EXISTS (SELECT 1 FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
+                          WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE')
+      UNION ALL
+      SELECT format('REVOKE ALL ON %s %s FROM %I', CASE c.relkind WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END, c.oid::regclass, $1::text)
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE ${SYSTEM_SCHEMA_FILTER} AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+         AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')`;
   }
 });
 
@@ -14022,13 +14444,327 @@ ORDER BY 1, 2`;
   }
 });
 
+// packages/core/src/engine/postgres/login-group.ts
+async function grantCloneLoginGroup(server) {
+  const databases2 = await imageDatabaseNames(server);
+  for (const [i, db] of databases2.entries()) {
+    await withAdmin(server, db, (c) => runFormatted(c, grantStatementsSql(i === 0 ? "group" : "none"), [CLONE_LOGIN_GROUP, db]), { catalogOnly: true });
+  }
+}
+async function probeCloneLogin(c, login2, verifier) {
+  const r = await c.query(
+    `SELECT current_setting('dbclone.clone_id', true) AS id, current_setting('dbclone.image_digest', true) AS digest,
+            (SELECT format('CREATE ROLE %I LOGIN PASSWORD %L ${LEAST_PRIVILEGE} IN ROLE %I', $2::text, $3::text, g.rolname)
+               FROM pg_authid g
+              WHERE g.rolname = $1::text AND NOT g.rolcanlogin
+                AND ${harmlessRole("g", "pg_authid")}
+                AND NOT EXISTS (SELECT 1 FROM pg_authid l WHERE l.rolname = $2::text)) AS stmt`,
+    [CLONE_LOGIN_GROUP, login2, verifier]
+  );
+  const row = r.rows[0];
+  return { id: row.id, digest: row.digest, ...row.stmt ? { joinStatement: row.stmt } : {} };
+}
+async function joinCloneLoginGroup(c, joinStatement) {
+  await c.query(`SET LOCAL synchronous_commit = off;
+${joinStatement}`);
+}
+var CLONE_LOGIN_GROUP;
+var init_login_group = __esm({
+  "packages/core/src/engine/postgres/login-group.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_client2();
+    init_grants();
+    init_inventory();
+    CLONE_LOGIN_GROUP = "dbclone_clones";
+  }
+});
+
+// packages/core/src/engine/postgres/ownership.ts
+async function ensureOwnerRole(c) {
+  const exists2 = await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [OWNER_ROLE]);
+  if (!exists2.rowCount) {
+    await c.query(`CREATE ROLE ${OWNER_ROLE} NOLOGIN ${LEAST_PRIVILEGE}`);
+  }
+}
+async function handOverOwnership(c) {
+  await c.query(HAND_OVER);
+}
+var OWNER_ROLE, HAND_OVER;
+var init_ownership = __esm({
+  "packages/core/src/engine/postgres/ownership.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_grants();
+    OWNER_ROLE = "dbclone_owner";
+    HAND_OVER = `
+DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT n.nspname FROM pg_namespace n JOIN pg_roles o ON o.oid = n.nspowner
+           WHERE o.rolsuper AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+             AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%' LOOP
+    EXECUTE format('ALTER SCHEMA %I OWNER TO ${OWNER_ROLE}', r.nspname);
+  END LOOP;
+  FOR r IN SELECT c.oid, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_roles o ON o.oid = c.relowner
+           WHERE o.rolsuper AND c.relkind IN ('r', 'p', 'f', 'v', 'm', 'S')
+             AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'
+           ORDER BY c.relkind = 'S', c.relkind IN ('v', 'm') LOOP
+    -- Re-check: a sequence owned by a column has moved with its table by now.
+    CONTINUE WHEN NOT EXISTS (SELECT 1 FROM pg_class c2 JOIN pg_roles o2 ON o2.oid = c2.relowner WHERE c2.oid = r.oid AND o2.rolsuper);
+    EXECUTE format('ALTER %s %s OWNER TO ${OWNER_ROLE}',
+      CASE r.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END,
+      r.oid::regclass);
+  END LOOP;
+  -- Not a function in an untrusted language (C, internal, plpython3u\u2026): untrusted-functions.ts.
+  FOR r IN SELECT p.oid FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_roles o ON o.oid = p.proowner
+           JOIN pg_language l ON l.oid = p.prolang
+           WHERE o.rolsuper AND l.lanpltrusted AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e') LOOP
+    EXECUTE format('ALTER ROUTINE %s OWNER TO ${OWNER_ROLE}', r.oid::regprocedure);
+  END LOOP;
+  FOR r IN SELECT t.oid FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_roles o ON o.oid = t.typowner
+           WHERE o.rolsuper AND t.typtype IN ('d', 'e', 'r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = t.oid AND d.deptype = 'e') LOOP
+    EXECUTE format('ALTER TYPE %s OWNER TO ${OWNER_ROLE}', r.oid::regtype);
+  END LOOP;
+END $$`;
+  }
+});
+
+// packages/core/src/engine/postgres/source-privileges.ts
+async function resetReservedRoles(c) {
+  const reset = await c.query("SELECT rolname FROM pg_roles WHERE rolname = ANY($1::text[]) ORDER BY rolname", [RESERVED_ROLES]);
+  if (reset.rows.length === 0) return [];
+  const stmts = await c.query(
+    `SELECT format('ALTER ROLE %I NOLOGIN ${LEAST_PRIVILEGE}', rolname) AS stmt FROM pg_roles WHERE rolname = ANY($1::text[])
+     UNION ALL
+     SELECT format('REVOKE %I FROM %I', g.rolname, m.rolname)
+       FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid JOIN pg_roles m ON m.oid = a.member
+      WHERE m.rolname = ANY($1::text[])`,
+    [RESERVED_ROLES]
+  );
+  for (const { stmt } of stmts.rows) await c.query(stmt);
+  const left = await c.query(
+    `SELECT 1 FROM pg_roles r WHERE r.rolname = ANY($1::text[])
+        AND (r.rolcanlogin OR r.rolsuper OR r.rolcreatedb OR r.rolcreaterole OR r.rolreplication OR r.rolbypassrls
+             OR EXISTS (SELECT 1 FROM pg_auth_members a WHERE a.member = r.oid))`,
+    [RESERVED_ROLES]
+  );
+  if (left.rowCount)
+    throw new BuildError(
+      `The source's role(s) ${reset.rows.map((r) => r.rolname).join(", ")} (names dbclone reserves) kept privileges after reset; the image was not built.`
+    );
+  return reset.rows.map((r) => r.rolname);
+}
+async function widenedSystemGrants(c) {
+  return (await c.query(WIDENED)).rows;
+}
+async function revokeWidenedSystemGrants(c) {
+  const widened = await widenedSystemGrants(c);
+  for (const g of widened) {
+    if (!PRIVILEGES.has(g.privilege))
+      throw new BuildError(`The source grants an unknown privilege (${g.privilege}) on ${g.kind.toLowerCase()} ${g.name}; the image was not built.`);
+    const on = g.kind === "COLUMN" ? "" : `${g.kind} `;
+    const target = g.kind === "COLUMN" ? `${g.privilege} ${g.name}` : `${g.privilege} ON ${on}${g.name}`;
+    await c.query(`REVOKE ${target} FROM ${g.grantee} CASCADE`);
+  }
+  const left = await widenedSystemGrants(c);
+  if (left.length > 0) {
+    throw new BuildError(
+      `The source grants ${left.length} privilege(s) on system objects beyond PostgreSQL's defaults that could not be taken back (${left.slice(0, 3).map(describe2).join("; ")}); revoke them in the source. The image was not built.`
+    );
+  }
+  return widened;
+}
+var RESERVED_ROLES, WIDENED, PRIVILEGES, describe2, describeGrant;
+var init_source_privileges = __esm({
+  "packages/core/src/engine/postgres/source-privileges.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_errors();
+    init_grants();
+    init_login_group();
+    init_ownership();
+    RESERVED_ROLES = [OWNER_ROLE, CLONE_LOGIN_GROUP];
+    WIDENED = `
+WITH ext AS (SELECT classid, objid FROM pg_depend WHERE deptype = 'e'),
+objs AS (
+  SELECT 'FUNCTION' AS kind, p.oid::regprocedure::text AS name, 'pg_proc'::regclass AS cls, p.oid AS obj, 0 AS sub,
+         p.proacl AS acl, acldefault('f', p.proowner) AS dflt
+    FROM pg_proc p
+   WHERE p.proacl IS NOT NULL AND (p.pronamespace = 'pg_catalog'::regnamespace
+      OR EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_proc'::regclass AND ext.objid = p.oid))
+  UNION ALL
+  SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END, c.oid::regclass::text, 'pg_class'::regclass, c.oid, 0,
+         c.relacl, acldefault((CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END)::"char", c.relowner)
+    FROM pg_class c
+   WHERE c.relacl IS NOT NULL AND (c.relnamespace = 'pg_catalog'::regnamespace
+      OR EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_class'::regclass AND ext.objid = c.oid))
+  UNION ALL
+  SELECT 'COLUMN', format('(%I) ON TABLE %s', a.attname, c.oid::regclass), 'pg_class'::regclass, c.oid, a.attnum,
+         a.attacl, NULL::aclitem[]
+    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+   WHERE a.attacl IS NOT NULL AND (c.relnamespace = 'pg_catalog'::regnamespace
+      OR EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_class'::regclass AND ext.objid = c.oid))
+  UNION ALL
+  SELECT 'SCHEMA', quote_ident(n.nspname), 'pg_namespace'::regclass, n.oid, 0, n.nspacl, acldefault('n', n.nspowner)
+    FROM pg_namespace n
+   WHERE n.nspacl IS NOT NULL AND (n.oid = 'pg_catalog'::regnamespace
+      OR EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_namespace'::regclass AND ext.objid = n.oid))
+  UNION ALL
+  SELECT 'LANGUAGE', quote_ident(l.lanname), 'pg_language'::regclass, l.oid, 0, l.lanacl, acldefault('l', l.lanowner)
+    FROM pg_language l WHERE l.lanacl IS NOT NULL
+  UNION ALL
+  SELECT 'FOREIGN DATA WRAPPER', quote_ident(w.fdwname), 'pg_foreign_data_wrapper'::regclass, w.oid, 0, w.fdwacl, acldefault('F', w.fdwowner)
+    FROM pg_foreign_data_wrapper w WHERE w.fdwacl IS NOT NULL
+)
+SELECT o.kind, o.name, g.privilege_type AS privilege,
+       CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END AS grantee
+  FROM objs o
+  LEFT JOIN pg_init_privs i ON i.classoid = o.cls AND i.objoid = o.obj AND i.objsubid = o.sub
+  CROSS JOIN LATERAL aclexplode(o.acl) g
+  LEFT JOIN pg_roles r ON r.oid = g.grantee
+ WHERE NOT coalesce(r.rolsuper, false)
+   AND NOT EXISTS (SELECT 1 FROM aclexplode(coalesce(i.initprivs, o.dflt)) b
+                    WHERE b.privilege_type = g.privilege_type AND b.grantee IN (g.grantee, 0))
+UNION ALL
+-- initdb grants no SET / ALTER SYSTEM on any parameter.
+SELECT 'PARAMETER', quote_ident(p.parname), g.privilege_type,
+       CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END
+  FROM pg_parameter_acl p
+  CROSS JOIN LATERAL aclexplode(p.paracl) g
+  LEFT JOIN pg_roles r ON r.oid = g.grantee
+ WHERE NOT coalesce(r.rolsuper, false)
+ ORDER BY 1, 2, 3, 4`;
+    PRIVILEGES = /* @__PURE__ */ new Set([
+      "SELECT",
+      "INSERT",
+      "UPDATE",
+      "DELETE",
+      "TRUNCATE",
+      "REFERENCES",
+      "TRIGGER",
+      "EXECUTE",
+      "USAGE",
+      "CREATE",
+      "CONNECT",
+      "TEMPORARY",
+      "SET",
+      "ALTER SYSTEM"
+    ]);
+    describe2 = (g) => `${g.privilege} on ${g.kind.toLowerCase()} ${g.name} to ${g.grantee}`;
+    describeGrant = describe2;
+  }
+});
+
+// packages/core/src/engine/postgres/untrusted-functions.ts
+async function reachableUntrustedFunctions(c) {
+  return (await c.query(REACHABLE)).rows;
+}
+async function lockUntrustedFunctions(c, fail) {
+  const reachable = await reachableUntrustedFunctions(c);
+  if (reachable.length === 0) return [];
+  const owners = await c.query(
+    `SELECT format('ALTER ROUTINE %s OWNER TO %I', p.oid::regprocedure, current_user) AS stmt ${UNTRUSTED}
+       AND NOT (SELECT rolsuper FROM pg_roles WHERE oid = p.proowner)`
+  );
+  for (const { stmt } of owners.rows) await c.query(stmt);
+  const grants = await c.query(
+    `SELECT format('REVOKE ALL ON ROUTINE %s FROM %s', p.oid::regprocedure, CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END) AS stmt
+     ${UNTRUSTED.replace("FROM pg_proc p", "FROM pg_proc p CROSS JOIN LATERAL aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a LEFT JOIN pg_roles r ON r.oid = a.grantee")}
+       AND NOT coalesce(r.rolsuper, false)`
+  );
+  for (const { stmt } of grants.rows) await c.query(stmt);
+  const left = await reachableUntrustedFunctions(c);
+  if (left.length > 0)
+    throw fail(
+      `Function(s) ${left.slice(0, 3).map((f) => f.name).join(", ")} in an untrusted language are still reachable by a non-superuser.`
+    );
+  return reachable;
+}
+var UNTRUSTED, REACHABLE;
+var init_untrusted_functions = __esm({
+  "packages/core/src/engine/postgres/untrusted-functions.ts"() {
+    "use strict";
+    init_import_meta_url();
+    UNTRUSTED = `
+  FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang JOIN pg_namespace n ON n.oid = p.pronamespace
+ WHERE NOT l.lanpltrusted AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')`;
+    REACHABLE = `
+WITH candidates AS MATERIALIZED (SELECT p.oid, p.proowner, p.proacl, l.lanname ${UNTRUSTED})
+SELECT c.oid::regprocedure::text AS name, c.lanname AS language
+  FROM candidates c
+ WHERE NOT (SELECT rolsuper FROM pg_roles WHERE oid = c.proowner)
+    OR EXISTS (SELECT 1 FROM aclexplode(coalesce(c.proacl, acldefault('f', c.proowner))) a LEFT JOIN pg_roles r ON r.oid = a.grantee
+                WHERE NOT coalesce(r.rolsuper, false))
+ ORDER BY 1`;
+  }
+});
+
+// packages/core/src/engine/postgres/image-check.ts
+async function imageCatalogFindings(server, limit = 5) {
+  const findings = [];
+  const add = (lines) => findings.push(...lines.slice(0, limit));
+  const databases2 = await withAdmin(server, "template1", (c) => clusterFindings(c, add), { catalogOnly: true });
+  const perDatabase = await mapLimit(databases2, CHECK_SESSIONS, (db) => withAdmin(server, db, (c) => databaseFindings(c, db, limit), { catalogOnly: true }));
+  for (const lines of perDatabase) findings.push(...lines);
+  return findings;
+}
+async function databaseFindings(c, db, limit) {
+  const at = (line) => `database ${db}: ${line}`;
+  return [
+    ...(await widenedSystemGrants(c)).map((g) => at(`grants ${describeGrant(g)}`)).slice(0, limit),
+    ...(await reachableUntrustedFunctions(c)).map((f) => at(`function ${f.name} in untrusted language ${f.language} is reachable by a non-superuser`)).slice(0, limit),
+    ...(await foreignOptionHolders(c)).map((h) => at(`${h.what} holds ${h.options}`)).slice(0, limit),
+    ...(await c.query(RUNS_AS_SUPERUSER)).rows.map((r) => at(r.what)).slice(0, limit)
+  ];
+}
+async function clusterFindings(c, add) {
+  const passwords = await c.query("SELECT quote_ident(rolname) AS name FROM pg_authid WHERE rolpassword IS NOT NULL ORDER BY 1");
+  add(passwords.rows.map((r) => `role ${r.name} has a password`));
+  add((await carriedSettings(c)).map((s) => `sets ${describeSetting(s)} with ALTER ROLE/DATABASE \u2026 SET`));
+  const subscriptions = await c.query("SELECT quote_ident(subname) AS name FROM pg_subscription ORDER BY 1");
+  add(subscriptions.rows.map((r) => `has the logical subscription ${r.name}`));
+  return connectableDatabases(c);
+}
+var CHECK_SESSIONS, RUNS_AS_SUPERUSER;
+var init_image_check = __esm({
+  "packages/core/src/engine/postgres/image-check.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_map_limit();
+    init_client2();
+    init_foreign_access();
+    init_role_settings();
+    init_source_privileges();
+    init_untrusted_functions();
+    CHECK_SESSIONS = 4;
+    RUNS_AS_SUPERUSER = `
+WITH ext AS (SELECT classid, objid FROM pg_depend WHERE deptype = 'e')
+SELECT format('function %s (SECURITY DEFINER, owned by superuser %I)', p.oid::regprocedure, o.rolname) AS what
+  FROM pg_proc p JOIN pg_roles o ON o.oid = p.proowner JOIN pg_namespace n ON n.oid = p.pronamespace
+ WHERE p.prosecdef AND o.rolsuper AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+   AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_proc'::regclass AND ext.objid = p.oid)
+   AND EXISTS (SELECT 1 FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a LEFT JOIN pg_roles r ON r.oid = a.grantee
+                WHERE NOT coalesce(r.rolsuper, false))
+UNION ALL
+SELECT format('%s %s (owned by superuser %I)', CASE c.relkind WHEN 'v' THEN 'view' ELSE 'materialized view' END, c.oid::regclass, o.rolname)
+  FROM pg_class c JOIN pg_roles o ON o.oid = c.relowner JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind IN ('v', 'm') AND o.rolsuper AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+   AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_class'::regclass AND ext.objid = c.oid)
+ ORDER BY 1`;
+  }
+});
+
 // packages/core/src/engine/postgres/port-proof.ts
 async function portReachesSession(admin, host, port, opts = {}) {
   const key = cancelKeyOf(admin);
-  const seconds = (opts.timeoutMs ?? 5e3) / 1e3;
+  const seconds2 = (opts.timeoutMs ?? 5e3) / 1e3;
   let settled = false;
-  await admin.query("SET statement_timeout = 0");
-  const sleeping = admin.query("SELECT pg_catalog.pg_sleep($1)", [seconds]).then(
+  if (!opts.noStatementTimeout) await admin.query("SET statement_timeout = 0");
+  const sleeping = admin.query("SELECT pg_catalog.pg_sleep($1)", [seconds2]).then(
     () => false,
     (e) => {
       if (e?.code === "57014") return true;
@@ -14128,13 +14864,24 @@ var init_ready_session = __esm({
 });
 
 // packages/core/src/engine/postgres/scram.ts
+function prepareVerifier(password) {
+  if (prepared.has(password)) return;
+  const deriving = scramVerifier(password);
+  deriving.catch(() => void 0);
+  prepared.set(password, deriving);
+}
+function takeVerifier(password) {
+  const p = prepared.get(password);
+  prepared.delete(password);
+  return p ?? scramVerifier(password);
+}
 async function scramVerifier(password, salt = (0, import_node_crypto14.randomBytes)(16), iterations = ITERATIONS) {
   const salted = await pbkdf2Async(Buffer.from(password.normalize("NFKC"), "utf8"), salt, iterations, 32, "sha256");
   const storedKey = (0, import_node_crypto14.createHash)("sha256").update(hmac(salted, "Client Key")).digest();
   const serverKey = hmac(salted, "Server Key");
   return `SCRAM-SHA-256$${iterations}:${salt.toString("base64")}$${storedKey.toString("base64")}:${serverKey.toString("base64")}`;
 }
-var import_node_crypto14, import_node_util, ITERATIONS, pbkdf2Async, hmac;
+var import_node_crypto14, import_node_util, ITERATIONS, pbkdf2Async, hmac, prepared;
 var init_scram = __esm({
   "packages/core/src/engine/postgres/scram.ts"() {
     "use strict";
@@ -14144,99 +14891,7 @@ var init_scram = __esm({
     ITERATIONS = 4096;
     pbkdf2Async = (0, import_node_util.promisify)(import_node_crypto14.pbkdf2);
     hmac = (key, text) => (0, import_node_crypto14.createHmac)("sha256", key).update(text).digest();
-  }
-});
-
-// packages/core/src/engine/postgres/grants.ts
-async function runFormatted(c, sql, params) {
-  const r = await c.query(sql, params);
-  if (r.rows.length > 0) await c.query(r.rows.map((row) => row.stmt).join(";\n"));
-}
-function grantStatementsSql(role) {
-  const made = (attributes) => `SELECT 0 AS ord, format('%s ROLE %I ${attributes} ${LEAST_PRIVILEGE}',
-         CASE WHEN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1::text) THEN 'ALTER' ELSE 'CREATE' END, $1::text${role === "login" ? ", $3::text" : ""}) AS stmt
-       UNION ALL `;
-  const clause = role === "login" ? made("LOGIN PASSWORD %L") : role === "group" ? made("NOLOGIN") : "";
-  return `SELECT stmt FROM (
-    ${clause}SELECT 1 AS ord, format('GRANT CONNECT, CREATE, TEMPORARY ON DATABASE %I TO %I', $2::text, $1::text) AS stmt
-    UNION ALL
-    SELECT 2, unnest(ARRAY[
-       format('GRANT USAGE, CREATE ON SCHEMA %I TO %I', nspname, $1::text),
-       format('GRANT ALL ON ALL TABLES IN SCHEMA %I TO %I', nspname, $1::text),
-       format('GRANT ALL ON ALL SEQUENCES IN SCHEMA %I TO %I', nspname, $1::text),
-       format('GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA %I TO %I', nspname, $1::text),
-       format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT ALL ON TABLES TO %I', nspname, $1::text),
-       format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT ALL ON SEQUENCES TO %I', nspname, $1::text)])
-     FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}
-    UNION ALL
-    SELECT 3, stmt FROM (${EXTENSION_MEMBERS_KEPT}) kept
-    UNION ALL
-    SELECT 4, owners.stmt FROM (
-      SELECT DISTINCT format('GRANT %I TO %I', r.rolname, $1::text) AS stmt
-      FROM (SELECT relowner AS owner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${SYSTEM_SCHEMA_FILTER}
-            UNION SELECT nspowner FROM pg_namespace WHERE ${SYSTEM_SCHEMA_FILTER}) o
-      JOIN pg_roles r ON r.oid = o.owner
-      WHERE ${harmlessRole("r")}
-        AND r.rolname <> $1::text AND r.rolname NOT LIKE 'pg\\_%') owners
-  ) s ORDER BY ord`;
-}
-var LEAST_PRIVILEGE, harmlessRole, EXTENSION_MEMBERS_KEPT;
-var init_grants = __esm({
-  "packages/core/src/engine/postgres/grants.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_sql();
-    LEAST_PRIVILEGE = "NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS";
-    harmlessRole = (r) => `NOT (${r}.rolsuper OR ${r}.rolcreaterole OR ${r}.rolreplication OR ${r}.rolbypassrls)
-        AND NOT EXISTS (SELECT 1 FROM pg_roles d
-          WHERE (d.rolsuper OR d.rolcreaterole OR d.rolreplication OR d.rolbypassrls
-                 OR d.rolname IN ('pg_execute_server_program', 'pg_read_server_files', 'pg_write_server_files'))
-            AND pg_has_role(${r}.oid, d.oid, 'MEMBER'))`;
-    EXTENSION_MEMBERS_KEPT = `
-      SELECT format('REVOKE EXECUTE ON ROUTINE %s FROM %I', p.oid::regprocedure, $1::text) AS stmt
-        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
-       WHERE ${SYSTEM_SCHEMA_FILTER}
-         AND (NOT l.lanpltrusted OR EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'))
-         AND NOT EXISTS (SELECT 1 FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
-                          WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE')
-      UNION ALL
-      SELECT format('REVOKE ALL ON %s %s FROM %I', CASE c.relkind WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END, c.oid::regclass, $1::text)
-        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-       WHERE ${SYSTEM_SCHEMA_FILTER} AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
-         AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')`;
-  }
-});
-
-// packages/core/src/engine/postgres/login-group.ts
-async function grantCloneLoginGroup(server) {
-  const databases2 = await imageDatabaseNames(server);
-  for (const [i, db] of databases2.entries()) {
-    await withAdmin(server, db, (c) => runFormatted(c, grantStatementsSql(i === 0 ? "group" : "none"), [CLONE_LOGIN_GROUP, db]), { catalogOnly: true });
-  }
-}
-async function joinCloneLoginGroup(c, login2, verifier) {
-  const r = await c.query(
-    `SELECT format('CREATE ROLE %I LOGIN PASSWORD %L ${LEAST_PRIVILEGE} IN ROLE %I', $2::text, $3::text, g.rolname) AS stmt
-       FROM pg_roles g
-      WHERE g.rolname = $1::text AND NOT g.rolcanlogin
-        AND ${harmlessRole("g")}
-        AND NOT EXISTS (SELECT 1 FROM pg_roles l WHERE l.rolname = $2::text)`,
-    [CLONE_LOGIN_GROUP, login2, verifier]
-  );
-  const stmt = r.rows[0]?.stmt;
-  if (!stmt) return false;
-  await c.query(stmt);
-  return true;
-}
-var CLONE_LOGIN_GROUP;
-var init_login_group = __esm({
-  "packages/core/src/engine/postgres/login-group.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_client2();
-    init_grants();
-    init_inventory();
-    CLONE_LOGIN_GROUP = "dbclone_clones";
+    prepared = /* @__PURE__ */ new Map();
   }
 });
 
@@ -14252,7 +14907,7 @@ async function createLogin(server, databases2, opts) {
 async function createVerifiedLogin(server, databases2, opts, identity) {
   try {
     return await makeLogin(server, databases2, opts, {
-      first: (c) => proveSettings(c, server, identity),
+      first: (seen) => proveSettings(seen, server, identity),
       last: (c) => provePort(c, server, identity)
     });
   } catch (e) {
@@ -14262,11 +14917,7 @@ async function createVerifiedLogin(server, databases2, opts, identity) {
     });
   }
 }
-async function proveSettings(c, server, identity) {
-  const r = await c.query(
-    "SELECT current_setting('dbclone.clone_id', true) AS id, current_setting('dbclone.image_digest', true) AS digest"
-  );
-  const seen = r.rows[0];
+function proveSettings(seen, server, identity) {
   if (seen.id !== identity.cloneId || seen.digest !== identity.imageDigest) {
     throw new CloneError(
       `The server on port ${server.port} is not clone ${identity.cloneId} of image ${identity.imageDigest} (it reports clone "${seen.id ?? "none"}", image "${seen.digest ?? "none"}"); recreate the clone.`
@@ -14274,7 +14925,7 @@ async function proveSettings(c, server, identity) {
   }
 }
 async function provePort(c, server, identity) {
-  if (!await portReachesSession(c, server.host, server.port, { sessionEnds: true })) {
+  if (!await portReachesSession(c, server.host, server.port, { sessionEnds: true, noStatementTimeout: true })) {
     throw new CloneError(
       `The server on port ${server.port} is not clone ${identity.cloneId}: ${server.host}:${server.port} does not reach the clone's server (a cancel request with its admin session's key had no effect). Another process may have taken the port; recreate the clone.`
     );
@@ -14283,7 +14934,7 @@ async function provePort(c, server, identity) {
 async function makeLogin(server, databases2, opts, hooks = {}) {
   if (databases2.length === 0) throw new UsageError("createLogin needs at least one database.");
   const { user, password } = opts;
-  const deriving = scramVerifier(password);
+  const deriving = takeVerifier(password);
   deriving.catch(() => void 0);
   let verifier = "";
   for (const [i, db] of databases2.entries()) {
@@ -14292,9 +14943,11 @@ async function makeLogin(server, databases2, opts, hooks = {}) {
       db,
       async (c) => {
         if (i === 0) {
-          await hooks.first?.(c);
           verifier = await deriving;
-          if (await joinCloneLoginGroup(c, user, verifier)) {
+          const probe = await probeCloneLogin(c, user, verifier);
+          hooks.first?.(probe);
+          if (probe.joinStatement) {
+            await joinCloneLoginGroup(c, probe.joinStatement);
             await hooks.last?.(c);
             return true;
           }
@@ -14419,7 +15072,7 @@ var init_schema_snapshot = __esm({
 
 // packages/core/src/engine/postgres/dumpFile.ts
 async function head(file, bytes) {
-  const fh = await (0, import_promises47.open)(file, "r");
+  const fh = await (0, import_promises48.open)(file, "r");
   try {
     const buf = Buffer.alloc(bytes);
     const { bytesRead } = await fh.read(buf, 0, bytes, 0);
@@ -14429,10 +15082,10 @@ async function head(file, bytes) {
   }
 }
 async function detectDumpKind(file) {
-  const s = await (0, import_promises47.stat)(file).catch(() => void 0);
+  const s = await (0, import_promises48.stat)(file).catch(() => void 0);
   if (!s) throw new SourceError(`${file} does not exist.`);
   if (s.isDirectory()) {
-    if ((0, import_node_fs22.existsSync)(import_node_path48.default.join(file, "toc.dat"))) return "directory";
+    if ((0, import_node_fs22.existsSync)(import_node_path49.default.join(file, "toc.dat"))) return "directory";
     throw new SourceError(`${file} is a directory without toc.dat, so not a PostgreSQL directory dump (${EXPECTED}).`);
   }
   const b = await head(file, 8192);
@@ -14447,21 +15100,21 @@ async function detectDumpKind(file) {
   throw new SourceError(`${file} is not a PostgreSQL dump (${EXPECTED}).`);
 }
 function databaseNameFromFile(file) {
-  return import_node_path48.default.basename(file).replace(/\.(sql|dump|pgdump|backup|tar|dir)$/i, "") || "restored";
+  return import_node_path49.default.basename(file).replace(/\.(sql|dump|pgdump|backup|tar|dir)$/i, "") || "restored";
 }
 function parseTocHeader(listing) {
   const database2 = /^;\s+dbname:\s*(.+)$/m.exec(listing)?.[1]?.trim();
   const version2 = /^;\s+Dumped from database version:\s*(\d+(?:\.\d+)?)/m.exec(listing)?.[1];
   return { database: database2, version: version2 };
 }
-var import_node_fs22, import_promises47, import_node_path48, EXPECTED;
+var import_node_fs22, import_promises48, import_node_path49, EXPECTED;
 var init_dumpFile = __esm({
   "packages/core/src/engine/postgres/dumpFile.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs22 = require("node:fs");
-    import_promises47 = require("node:fs/promises");
-    import_node_path48 = __toESM(require("node:path"), 1);
+    import_promises48 = require("node:fs/promises");
+    import_node_path49 = __toESM(require("node:path"), 1);
     init_errors();
     EXPECTED = "expected a pg_dump custom archive (-Fc), a directory dump with toc.dat (-Fd), a tar dump (-Ft), a plain SQL dump (-Fp) or pg_dumpall output";
   }
@@ -14643,7 +15296,7 @@ async function checkOnce(file, standardStrings) {
   return facts;
 }
 async function checkDumpScript(file) {
-  const s = await (0, import_promises48.stat)(file);
+  const s = await (0, import_promises49.stat)(file);
   const key = `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
   const known = checked.get(key);
   if (known) return known;
@@ -14652,18 +15305,18 @@ async function checkDumpScript(file) {
   checked.set(key, facts);
   return facts;
 }
-var import_node_fs23, import_promises48, KEY, DB_ARG, ALLOWED_COMMAND, COPY_FROM_STDIN, isCopyEnd, checked;
+var import_node_fs23, import_promises49, KEY2, DB_ARG, ALLOWED_COMMAND, COPY_FROM_STDIN, isCopyEnd, checked;
 var init_dumpScript = __esm({
   "packages/core/src/engine/postgres/dumpScript.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs23 = require("node:fs");
-    import_promises48 = require("node:fs/promises");
+    import_promises49 = require("node:fs/promises");
     init_errors();
     init_sqlLexer();
-    KEY = "[A-Za-z0-9]+";
+    KEY2 = "[A-Za-z0-9]+";
     DB_ARG = `(?:"(?:[^"\\\\\`]|"")*"|[A-Za-z0-9_.$-]+)`;
-    ALLOWED_COMMAND = new RegExp(`^\\\\(?:(restrict|unrestrict) ${KEY}|(connect) (?:-reuse-previous=on )?${DB_ARG})$`);
+    ALLOWED_COMMAND = new RegExp(`^\\\\(?:(restrict|unrestrict) ${KEY2}|(connect) (?:-reuse-previous=on )?${DB_ARG})$`);
     COPY_FROM_STDIN = /^\s*COPY\s[\s\S]*\sFROM\s+STDIN\b[^;]*$/i;
     isCopyEnd = (line) => line === "\\." || line === "\\.\r";
     checked = /* @__PURE__ */ new Map();
@@ -14695,11 +15348,11 @@ var init_url = __esm({
 
 // packages/core/src/engine/postgres/dataDir.ts
 async function makeEmptyDataDir(dataDir) {
-  if ((0, import_node_fs24.existsSync)(dataDir) && (await (0, import_promises49.readdir)(dataDir)).length > 0) {
+  if ((0, import_node_fs24.existsSync)(dataDir) && (await (0, import_promises50.readdir)(dataDir)).length > 0) {
     throw new BuildError(`${dataDir} already holds files; restore needs a fresh, empty disk.`);
   }
-  await (0, import_promises49.mkdir)(dataDir, { recursive: true, mode: 448 });
-  await (0, import_promises49.chmod)(dataDir, 448);
+  await (0, import_promises50.mkdir)(dataDir, { recursive: true, mode: 448 });
+  await (0, import_promises50.chmod)(dataDir, 448);
   await giveToServerUser(dataDir);
 }
 async function ctypeLocale() {
@@ -14719,11 +15372,11 @@ async function initDataDir(bins, dataDir, adminUser) {
 async function copyDataDir(source, dataDir) {
   await makeEmptyDataDir(dataDir);
   await run("cp", ["-a", "--", `${source}/.`, dataDir]);
-  const wal = import_node_path49.default.join(dataDir, "pg_wal");
+  const wal = import_node_path50.default.join(dataDir, "pg_wal");
   if ((0, import_node_fs24.lstatSync)(wal).isSymbolicLink()) {
-    await (0, import_promises49.rm)(wal);
+    await (0, import_promises50.rm)(wal);
     await giveToServerUser(dataDir);
-    await run("cp", ["-a", "--", `${import_node_path49.default.resolve(source, "pg_wal")}/.`, wal], { asUser: serverUser().asUser, cwd: "/" }).catch((e) => {
+    await run("cp", ["-a", "--", `${import_node_path50.default.resolve(source, "pg_wal")}/.`, wal], { asUser: serverUser().asUser, cwd: "/" }).catch((e) => {
       throw new SourceError(
         `${source}/pg_wal links elsewhere and the server's OS user could not copy from there (${e.message.split("\n").pop()}); give it read access or copy the WAL into the data directory.`
       );
@@ -14746,10 +15399,10 @@ async function baseBackup(bins, url, dataDir) {
 }
 async function finishPhysicalCopy(dataDir) {
   for (const f of ["postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal"]) {
-    await (0, import_promises49.rm)(import_node_path49.default.join(dataDir, f), { force: true });
+    await (0, import_promises50.rm)(import_node_path50.default.join(dataDir, f), { force: true });
   }
   await run("chown", ["-R", `${serverUser().uid}:${serverUser().gid}`, dataDir]);
-  await (0, import_promises49.chmod)(dataDir, 448);
+  await (0, import_promises50.chmod)(dataDir, 448);
   await replaceSourceConfig(dataDir);
 }
 function singleUserSettings() {
@@ -14766,14 +15419,14 @@ async function bootstrapSuperuser(bins, dataDir) {
   if (!name) throw new BuildError(`Could not find the superuser of ${dataDir} (single-user mode said: ${stdout.slice(0, 300)}).`);
   return name;
 }
-var import_node_fs24, import_promises49, import_node_path49, localeChoice;
+var import_node_fs24, import_promises50, import_node_path50, localeChoice;
 var init_dataDir = __esm({
   "packages/core/src/engine/postgres/dataDir.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs24 = require("node:fs");
-    import_promises49 = require("node:fs/promises");
-    import_node_path49 = __toESM(require("node:path"), 1);
+    import_promises50 = require("node:fs/promises");
+    import_node_path50 = __toESM(require("node:path"), 1);
     init_errors();
     init_childEnv();
     init_exec();
@@ -14820,7 +15473,7 @@ async function readWalArchive(dir) {
   if (!(0, import_node_fs25.existsSync)(dir)) throw new SourceError(`The WAL archive ${dir} does not exist; pass the directory archive_command copies WAL segments into.`);
   let names;
   try {
-    names = await (0, import_promises50.readdir)(dir);
+    names = await (0, import_promises51.readdir)(dir);
   } catch (e) {
     throw new SourceError(`The WAL archive ${dir} cannot be read: ${e.message}.`);
   }
@@ -14833,7 +15486,7 @@ async function readWalArchive(dir) {
 }
 async function findBackupHistory(archive, startLsn) {
   for (const name of archive.backupHistoryFiles) {
-    const h = parseBackupHistory(name, await (0, import_promises50.readFile)(import_node_path50.default.join(archive.dir, name), "utf8"));
+    const h = parseBackupHistory(name, await (0, import_promises51.readFile)(import_node_path51.default.join(archive.dir, name), "utf8"));
     if (h.startLsn && lsnToBigInt(h.startLsn) === lsnToBigInt(startLsn)) return h;
   }
   return void 0;
@@ -14842,17 +15495,17 @@ function shellQuote(word) {
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 function restoreCommand(archiveDir) {
-  const source = shellQuote(`${import_node_path50.default.resolve(archiveDir)}/`).replace(/%/g, "%%");
+  const source = shellQuote(`${import_node_path51.default.resolve(archiveDir)}/`).replace(/%/g, "%%");
   return `cp -- ${source}%f %p`;
 }
-var import_node_fs25, import_promises50, import_node_path50, SEGMENT_NAME, BACKUP_HISTORY, LSN, isLsn, formatLsn, lsnOf, intOf;
+var import_node_fs25, import_promises51, import_node_path51, SEGMENT_NAME, BACKUP_HISTORY, LSN, isLsn, formatLsn, lsnOf, intOf;
 var init_walArchive = __esm({
   "packages/core/src/engine/postgres/walArchive.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs25 = require("node:fs");
-    import_promises50 = require("node:fs/promises");
-    import_node_path50 = __toESM(require("node:path"), 1);
+    import_promises51 = require("node:fs/promises");
+    import_node_path51 = __toESM(require("node:path"), 1);
     init_errors();
     SEGMENT_NAME = /^[0-9A-F]{24}$/;
     BACKUP_HISTORY = /^([0-9A-F]{24})\.([0-9A-F]{8})\.backup$/;
@@ -14866,19 +15519,19 @@ var init_walArchive = __esm({
 
 // packages/core/src/engine/postgres/baseBackup.ts
 async function backupLabelText(dir, baseTar) {
-  if (!baseTar) return (0, import_promises51.readFile)(import_node_path51.default.join(dir, "backup_label"), "utf8");
+  if (!baseTar) return (0, import_promises52.readFile)(import_node_path52.default.join(dir, "backup_label"), "utf8");
   const { stdout } = await run("tar", ["-xOf", baseTar, "backup_label"], { packageHint: "tar" }).catch((e) => {
     throw new SourceError(`${baseTar} holds no backup_label (${e.message}); is it pg_basebackup's tar output?`);
   });
   return stdout;
 }
 async function pgVersionText(dir, baseTar) {
-  if (!baseTar) return (0, import_promises51.readFile)(import_node_path51.default.join(dir, "PG_VERSION"), "utf8");
+  if (!baseTar) return (0, import_promises52.readFile)(import_node_path52.default.join(dir, "PG_VERSION"), "utf8");
   return (await run("tar", ["-xOf", baseTar, "PG_VERSION"])).stdout;
 }
 async function readBaseBackup(dir) {
   if (!(0, import_node_fs26.existsSync)(dir)) throw new SourceError(`The base backup ${dir} does not exist.`);
-  const names = await (0, import_promises51.readdir)(dir).catch(() => {
+  const names = await (0, import_promises52.readdir)(dir).catch(() => {
     throw new SourceError(`The base backup ${dir} is not a directory; pass pg_basebackup's -D directory.`);
   });
   const tarName = TAR_NAMES.find((n) => names.includes(n));
@@ -14888,8 +15541,8 @@ async function readBaseBackup(dir) {
       `${dir} is not a pg_basebackup output: it has neither backup_label (plain format) nor base.tar (tar format). A stopped data directory is --from-datadir; a backup taken by other tools must keep its backup_label.`
     );
   }
-  const baseTar = plain ? void 0 : import_node_path51.default.join(dir, tarName);
-  const walTar = plain ? void 0 : names.filter((n) => /^pg_wal\.tar(\.gz|\.lz4|\.zst)?$/.test(n)).map((n) => import_node_path51.default.join(dir, n))[0];
+  const baseTar = plain ? void 0 : import_node_path52.default.join(dir, tarName);
+  const walTar = plain ? void 0 : names.filter((n) => /^pg_wal\.tar(\.gz|\.lz4|\.zst)?$/.test(n)).map((n) => import_node_path52.default.join(dir, n))[0];
   if (!plain && names.some((n) => /^\d+\.tar/.test(n))) {
     throw new SourceError(`${dir} holds tablespace tars next to base.tar; dbclone images hold a single data directory. Use a dump instead.`);
   }
@@ -14900,7 +15553,7 @@ async function readBaseBackup(dir) {
   let manifestEndLsn;
   let manifestTimeline;
   if (names.includes("backup_manifest")) {
-    const m = JSON.parse(await (0, import_promises51.readFile)(import_node_path51.default.join(dir, "backup_manifest"), "utf8"));
+    const m = JSON.parse(await (0, import_promises52.readFile)(import_node_path52.default.join(dir, "backup_manifest"), "utf8"));
     const last = m["WAL-Ranges"]?.at(-1);
     manifestEndLsn = last?.["End-LSN"];
     manifestTimeline = last?.Timeline;
@@ -14925,22 +15578,22 @@ async function placeBaseBackup(backupDir, info, dataDir) {
   } else {
     await makeEmptyDataDir(dataDir);
     await run("tar", ["-xf", info.baseTar, "-C", dataDir], { timeoutMs: 6 * 36e5 });
-    if (info.walTar) await run("tar", ["-xf", info.walTar, "-C", import_node_path51.default.join(dataDir, "pg_wal")], { timeoutMs: 36e5 });
-    for (const f of ["postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal"]) await (0, import_promises51.rm)(import_node_path51.default.join(dataDir, f), { force: true });
+    if (info.walTar) await run("tar", ["-xf", info.walTar, "-C", import_node_path52.default.join(dataDir, "pg_wal")], { timeoutMs: 36e5 });
+    for (const f of ["postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal"]) await (0, import_promises52.rm)(import_node_path52.default.join(dataDir, f), { force: true });
     await run("chown", ["-R", `${serverUser().uid}:${serverUser().gid}`, dataDir]);
-    await (0, import_promises51.chmod)(dataDir, 448);
+    await (0, import_promises52.chmod)(dataDir, 448);
     await replaceSourceConfig(dataDir);
   }
-  await (0, import_promises51.rm)(import_node_path51.default.join(dataDir, "backup_manifest"), { force: true });
+  await (0, import_promises52.rm)(import_node_path52.default.join(dataDir, "backup_manifest"), { force: true });
 }
-var import_node_fs26, import_promises51, import_node_path51, TAR_NAMES;
+var import_node_fs26, import_promises52, import_node_path52, TAR_NAMES;
 var init_baseBackup = __esm({
   "packages/core/src/engine/postgres/baseBackup.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs26 = require("node:fs");
-    import_promises51 = require("node:fs/promises");
-    import_node_path51 = __toESM(require("node:path"), 1);
+    import_promises52 = require("node:fs/promises");
+    import_node_path52 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_config();
@@ -15061,7 +15714,7 @@ function postgresArgs(spec) {
 function serverLaunchOf(spec, paths = [spec.dataDir, spec.socketDir]) {
   const user = serverUser();
   const owner = (0, import_node_fs28.statSync)(spec.dataDir);
-  const socket = import_node_path52.default.join(spec.socketDir, `.s.PGSQL.${spec.port}`);
+  const socket = import_node_path53.default.join(spec.socketDir, `.s.PGSQL.${spec.port}`);
   return {
     program: spec.bins.bin("postgres"),
     // The official postgres:<major> images (Debian-based) keep it where Debian does.
@@ -15091,7 +15744,7 @@ function serverLaunchOf(spec, paths = [spec.dataDir, spec.socketDir]) {
   };
 }
 async function launchPostgres(spec) {
-  if (spec.settings.config_file === import_node_path52.default.join(spec.socketDir, CONFIG_FILE2)) await writeRunConfig(spec.socketDir);
+  if (spec.settings.config_file === import_node_path53.default.join(spec.socketDir, CONFIG_FILE2)) await writeRunConfig(spec.socketDir);
   return startHostProcess(serverLaunchOf(spec), { timeoutMs: spec.timeoutMs });
 }
 async function answers(spec) {
@@ -15122,13 +15775,13 @@ async function answers(spec) {
 async function stopPostgres(pid, opts = {}) {
   await stopHostProcess(pid, SIGNALS, opts);
 }
-var import_node_fs28, import_node_path52, import_pg4, SIGNALS;
+var import_node_fs28, import_node_path53, import_pg4, SIGNALS;
 var init_launch = __esm({
   "packages/core/src/engine/postgres/launch.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs28 = require("node:fs");
-    import_node_path52 = __toESM(require("node:path"), 1);
+    import_node_path53 = __toESM(require("node:path"), 1);
     import_pg4 = __toESM(require_pg(), 1);
     init_host();
     init_config();
@@ -15257,17 +15910,17 @@ ${tail}`);
 }
 async function runRecovery(r) {
   const control = await controlData(r.bins, r.dataDir);
-  if (r.archiveDir) await writeServerFile(import_node_path53.default.join(r.dataDir, "recovery.signal"), "");
-  const socketDir = await (0, import_promises52.mkdtemp)(import_node_path53.default.join(import_node_os8.default.tmpdir(), "dbclone-rec-"));
+  if (r.archiveDir) await writeServerFile(import_node_path54.default.join(r.dataDir, "recovery.signal"), "");
+  const socketDir = await (0, import_promises53.mkdtemp)(import_node_path54.default.join(import_node_os8.default.tmpdir(), "dbclone-rec-"));
   let pid;
-  const logFile = import_node_path53.default.join(socketDir, "postgres.log");
-  const readLog = () => (0, import_promises52.readFile)(logFile, "utf8").catch(() => "");
+  const logFile = import_node_path54.default.join(socketDir, "postgres.log");
+  const readLog = () => (0, import_promises53.readFile)(logFile, "utf8").catch(() => "");
   try {
-    await (0, import_promises52.chmod)(socketDir, 448);
+    await (0, import_promises53.chmod)(socketDir, 448);
     await giveToServerUser(socketDir);
-    const hbaFile = import_node_path53.default.join(socketDir, "pg_hba.conf");
+    const hbaFile = import_node_path54.default.join(socketDir, "pg_hba.conf");
     await writeServerFile(hbaFile, LOCAL_TRUST_HBA);
-    await (0, import_promises52.writeFile)(logFile, "", { mode: 416 });
+    await (0, import_promises53.writeFile)(logFile, "", { mode: 416 });
     await giveToServerUser(logFile);
     const settings = {
       ...commonSettings(r.dataDir, socketDir, hbaFile),
@@ -15319,17 +15972,17 @@ async function runRecovery(r) {
     return outcome;
   } finally {
     if (pid !== void 0) await stopPostgres(pid, { fast: true, graceMs: 3e4 }).catch(() => void 0);
-    await (0, import_promises52.rm)(socketDir, { recursive: true, force: true });
+    await (0, import_promises53.rm)(socketDir, { recursive: true, force: true });
   }
 }
-var import_promises52, import_node_os8, import_node_path53, POLL_MS2, sleep3;
+var import_promises53, import_node_os8, import_node_path54, POLL_MS2, sleep3;
 var init_recoveryServer = __esm({
   "packages/core/src/engine/postgres/recoveryServer.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises52 = require("node:fs/promises");
+    import_promises53 = require("node:fs/promises");
     import_node_os8 = __toESM(require("node:os"), 1);
-    import_node_path53 = __toESM(require("node:path"), 1);
+    import_node_path54 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_config();
@@ -15349,18 +16002,18 @@ function isForward(last, next) {
   return last.target.kind !== "time" || next.at.getTime() >= new Date(last.target.at ?? last.target.value).getTime();
 }
 async function continueKeptState(a) {
-  const stateDir2 = import_node_path54.default.resolve(a.source.keepRecoveryState);
+  const stateDir2 = import_node_path55.default.resolve(a.source.keepRecoveryState);
   const target = a.probe.target;
   if (target.kind === "end" || !a.source.walArchive) {
     throw new UsageError("--keep-recovery-state needs --wal-archive and a recovery target (time or LSN): the kept state stops at that target, unpromoted.");
   }
-  const stateData = import_node_path54.default.join(stateDir2, "pgdata");
-  const stateFile = import_node_path54.default.join(stateDir2, STATE_FILE);
-  await (0, import_promises53.mkdir)(stateDir2, { recursive: true, mode: 457 });
+  const stateData = import_node_path55.default.join(stateDir2, "pgdata");
+  const stateFile = import_node_path55.default.join(stateDir2, STATE_FILE);
+  await (0, import_promises54.mkdir)(stateDir2, { recursive: true, mode: 457 });
   await assertReachable(stateData);
   let reused = false;
   if ((0, import_node_fs29.existsSync)(stateFile)) {
-    const last = JSON.parse(await (0, import_promises53.readFile)(stateFile, "utf8"));
+    const last = JSON.parse(await (0, import_promises54.readFile)(stateFile, "utf8"));
     if (last.backupStartLsn !== a.probe.backup.startLsn) {
       throw new SourceError(
         `The kept recovery state in ${stateDir2} was restored from another base backup (started at ${last.backupStartLsn}, this one at ${a.probe.backup.startLsn}). Remove ${stateDir2} to start over from this backup.`
@@ -15388,7 +16041,7 @@ async function continueKeptState(a) {
     reporter: a.reporter,
     explain: a.explain
   });
-  await run("sync", ["-f", import_node_path54.default.join(stateData, "PG_VERSION")]);
+  await run("sync", ["-f", import_node_path55.default.join(stateData, "PG_VERSION")]);
   const control = await controlData(a.bins, stateData);
   const state = {
     systemIdentifier: control.get("Database system identifier") ?? "",
@@ -15397,19 +16050,19 @@ async function continueKeptState(a) {
     replayedLsn: control.get("Minimum recovery ending location"),
     updatedAt: (/* @__PURE__ */ new Date()).toISOString()
   };
-  await (0, import_promises53.writeFile)(stateFile, `${JSON.stringify(state, null, 2)}
+  await (0, import_promises54.writeFile)(stateFile, `${JSON.stringify(state, null, 2)}
 `);
   await copyDataDir(stateData, a.dataDir);
   return { dir: stateDir2, reused, stateStoppedAt: outcome.stoppedAt, segmentsRestoredIntoState: outcome.restoredSegments.length };
 }
-var import_node_fs29, import_promises53, import_node_path54, STATE_FILE;
+var import_node_fs29, import_promises54, import_node_path55, STATE_FILE;
 var init_recoveryState = __esm({
   "packages/core/src/engine/postgres/recoveryState.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs29 = require("node:fs");
-    import_promises53 = require("node:fs/promises");
-    import_node_path54 = __toESM(require("node:path"), 1);
+    import_promises54 = require("node:fs/promises");
+    import_node_path55 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_baseBackup();
@@ -15449,9 +16102,9 @@ async function probeBaseBackup(source, reporter) {
   }
   const backupEnd = { lsn: history?.stopLsn ?? backup.manifestEndLsn, time: history?.stopTime };
   refuseTargetBeforeBackupEnd(target, backup, backupEnd, (m) => reporter?.warn(m));
-  const range = archive ? `, WAL archive ${import_node_path55.default.basename(import_node_path55.default.resolve(archive.dir))} (${archive.segments[0]} \u2026 ${archive.segments.at(-1)})` : "";
+  const range = archive ? `, WAL archive ${import_node_path56.default.basename(import_node_path56.default.resolve(archive.dir))} (${archive.segments[0]} \u2026 ${archive.segments.at(-1)})` : "";
   return {
-    description: `PostgreSQL ${backup.major} base backup ${import_node_path55.default.basename(import_node_path55.default.resolve(source.path))} (${backup.format}, from ${backup.startLsn})${range}, recovered to ${describeTarget(target)}`,
+    description: `PostgreSQL ${backup.major} base backup ${import_node_path56.default.basename(import_node_path56.default.resolve(source.path))} (${backup.format}, from ${backup.startLsn})${range}, recovered to ${describeTarget(target)}`,
     version: String(backup.major),
     major: backup.major,
     backup,
@@ -15545,12 +16198,12 @@ function backupChainRecord(p, o, control, kept) {
   };
   return JSON.parse(JSON.stringify(record2));
 }
-var import_node_path55;
+var import_node_path56;
 var init_pitr = __esm({
   "packages/core/src/engine/postgres/pitr.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path55 = __toESM(require("node:path"), 1);
+    import_node_path56 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_binaries();
@@ -15583,36 +16236,36 @@ async function probeDump(file) {
   if (kind === "custom" || kind === "directory" || kind === "tar") {
     const toc = await readToc(file);
     const db = toc.database ? `, database ${toc.database}` : "";
-    return { kind, description: `${kind} pg_dump archive ${import_node_path56.default.basename(file)}${db}`, version: toc.version };
+    return { kind, description: `${kind} pg_dump archive ${import_node_path57.default.basename(file)}${db}`, version: toc.version };
   }
   await checkDumpScript(file);
-  return { kind, description: `${kind === "dumpall" ? "pg_dumpall script" : "plain SQL dump"} ${import_node_path56.default.basename(file)}` };
+  return { kind, description: `${kind === "dumpall" ? "pg_dumpall script" : "plain SQL dump"} ${import_node_path57.default.basename(file)}` };
 }
 async function probeDataDir(dir) {
-  const pgVersion = import_node_path56.default.join(dir, "PG_VERSION");
-  if (!(0, import_node_fs30.existsSync)(pgVersion) || !(0, import_node_fs30.existsSync)(import_node_path56.default.join(dir, "global", "pg_control"))) {
+  const pgVersion = import_node_path57.default.join(dir, "PG_VERSION");
+  if (!(0, import_node_fs30.existsSync)(pgVersion) || !(0, import_node_fs30.existsSync)(import_node_path57.default.join(dir, "global", "pg_control"))) {
     throw new SourceError(`${dir} is not a PostgreSQL data directory (expected PG_VERSION and global/pg_control in it).`);
   }
-  const version2 = (await (0, import_promises54.readFile)(pgVersion, "utf8")).trim();
+  const version2 = (await (0, import_promises55.readFile)(pgVersion, "utf8")).trim();
   const major = majorOf(version2);
   if (!Number.isFinite(major)) throw new SourceError(`${pgVersion} holds "${version2}", which is not a PostgreSQL version.`);
-  const pidFile = import_node_path56.default.join(dir, "postmaster.pid");
+  const pidFile = import_node_path57.default.join(dir, "postmaster.pid");
   if ((0, import_node_fs30.existsSync)(pidFile)) {
-    const pid = Number.parseInt((await (0, import_promises54.readFile)(pidFile, "utf8")).split("\n")[0] ?? "", 10);
+    const pid = Number.parseInt((await (0, import_promises55.readFile)(pidFile, "utf8")).split("\n")[0] ?? "", 10);
     if (pid > 0 && isAlive(pid)) {
       throw new SourceError(
         `${dir} is in use by a running PostgreSQL (pid ${pid}). Stop it first (pg_ctl stop -D ${dir} -m fast) or use the live server as a source instead.`
       );
     }
   }
-  const tablespaces = (0, import_node_fs30.existsSync)(import_node_path56.default.join(dir, "pg_tblspc")) ? await (0, import_promises54.readdir)(import_node_path56.default.join(dir, "pg_tblspc")) : [];
+  const tablespaces = (0, import_node_fs30.existsSync)(import_node_path57.default.join(dir, "pg_tblspc")) ? await (0, import_promises55.readdir)(import_node_path57.default.join(dir, "pg_tblspc")) : [];
   if (tablespaces.length > 0) {
     throw new NotSupportedError(
       `${dir} uses tablespaces outside the data directory (${tablespaces.join(", ")}); dbclone images hold a single data directory. Use a dump instead.`
     );
   }
   await findBinaries(major);
-  return { description: `PostgreSQL ${major} data directory ${import_node_path56.default.basename(import_node_path56.default.resolve(dir))}`, version: version2, major };
+  return { description: `PostgreSQL ${major} data directory ${import_node_path57.default.basename(import_node_path57.default.resolve(dir))}`, version: version2, major };
 }
 async function probeServer(url) {
   const shown = redactUrl(url);
@@ -15664,14 +16317,14 @@ async function probeSource(source) {
       );
   }
 }
-var import_node_fs30, import_promises54, import_node_path56, import_pg5;
+var import_node_fs30, import_promises55, import_node_path57, import_pg5;
 var init_probe = __esm({
   "packages/core/src/engine/postgres/probe.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs30 = require("node:fs");
-    import_promises54 = require("node:fs/promises");
-    import_node_path56 = __toESM(require("node:path"), 1);
+    import_promises55 = require("node:fs/promises");
+    import_node_path57 = __toESM(require("node:path"), 1);
     import_pg5 = __toESM(require_pg(), 1);
     init_errors();
     init_exec();
@@ -15683,67 +16336,15 @@ var init_probe = __esm({
   }
 });
 
-// packages/core/src/engine/postgres/ownership.ts
-async function ensureOwnerRole(c) {
-  const exists2 = await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [OWNER_ROLE]);
-  if (!exists2.rowCount) {
-    await c.query(`CREATE ROLE ${OWNER_ROLE} NOLOGIN ${LEAST_PRIVILEGE}`);
-  }
-}
-async function handOverOwnership(c) {
-  await c.query(HAND_OVER);
-}
-var OWNER_ROLE, HAND_OVER;
-var init_ownership = __esm({
-  "packages/core/src/engine/postgres/ownership.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_grants();
-    OWNER_ROLE = "dbclone_owner";
-    HAND_OVER = `
-DO $$
-DECLARE r record;
-BEGIN
-  FOR r IN SELECT n.nspname FROM pg_namespace n JOIN pg_roles o ON o.oid = n.nspowner
-           WHERE o.rolsuper AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-             AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%' LOOP
-    EXECUTE format('ALTER SCHEMA %I OWNER TO ${OWNER_ROLE}', r.nspname);
-  END LOOP;
-  FOR r IN SELECT c.oid, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_roles o ON o.oid = c.relowner
-           WHERE o.rolsuper AND c.relkind IN ('r', 'p', 'f', 'v', 'm', 'S')
-             AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'
-           ORDER BY c.relkind = 'S', c.relkind IN ('v', 'm') LOOP
-    -- Re-check: a sequence owned by a column has moved with its table by now.
-    CONTINUE WHEN NOT EXISTS (SELECT 1 FROM pg_class c2 JOIN pg_roles o2 ON o2.oid = c2.relowner WHERE c2.oid = r.oid AND o2.rolsuper);
-    EXECUTE format('ALTER %s %s OWNER TO ${OWNER_ROLE}',
-      CASE r.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END,
-      r.oid::regclass);
-  END LOOP;
-  -- Not a function in an untrusted language (C, internal, plpython3u\u2026): untrusted-functions.ts.
-  FOR r IN SELECT p.oid FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_roles o ON o.oid = p.proowner
-           JOIN pg_language l ON l.oid = p.prolang
-           WHERE o.rolsuper AND l.lanpltrusted AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e') LOOP
-    EXECUTE format('ALTER ROUTINE %s OWNER TO ${OWNER_ROLE}', r.oid::regprocedure);
-  END LOOP;
-  FOR r IN SELECT t.oid FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_roles o ON o.oid = t.typowner
-           WHERE o.rolsuper AND t.typtype IN ('d', 'e', 'r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = t.oid AND d.deptype = 'e') LOOP
-    EXECUTE format('ALTER TYPE %s OWNER TO ${OWNER_ROLE}', r.oid::regtype);
-  END LOOP;
-END $$`;
-  }
-});
-
 // packages/core/src/engine/postgres/buildServer.ts
 async function startBuildServer(bins, dataDir, adminUser, timeoutMs = 12e4) {
-  const socketDir = await (0, import_promises55.mkdtemp)(import_node_path57.default.join(import_node_os9.default.tmpdir(), "dbclone-pg-"));
+  const socketDir = await (0, import_promises56.mkdtemp)(import_node_path58.default.join(import_node_os9.default.tmpdir(), "dbclone-pg-"));
   try {
-    await (0, import_promises55.chmod)(socketDir, 448);
+    await (0, import_promises56.chmod)(socketDir, 448);
     await giveToServerUser(socketDir);
-    const hbaFile = import_node_path57.default.join(socketDir, "pg_hba.conf");
+    const hbaFile = import_node_path58.default.join(socketDir, "pg_hba.conf");
     await writeServerFile(hbaFile, LOCAL_TRUST_HBA);
-    const logFile = import_node_path57.default.join(socketDir, "postgres.log");
+    const logFile = import_node_path58.default.join(socketDir, "postgres.log");
     const { pid } = await launchPostgres({
       bins,
       dataDir,
@@ -15756,7 +16357,7 @@ async function startBuildServer(bins, dataDir, adminUser, timeoutMs = 12e4) {
     });
     return { pid, port: BUILD_PORT, socketDir, adminUser, logFile };
   } catch (e) {
-    await (0, import_promises55.rm)(socketDir, { recursive: true, force: true });
+    await (0, import_promises56.rm)(socketDir, { recursive: true, force: true });
     throw e;
   }
 }
@@ -15764,17 +16365,17 @@ async function stopBuildServer(s) {
   try {
     await stopPostgres(s.pid, { fast: true });
   } finally {
-    await (0, import_promises55.rm)(s.socketDir, { recursive: true, force: true });
+    await (0, import_promises56.rm)(s.socketDir, { recursive: true, force: true });
   }
 }
-var import_promises55, import_node_os9, import_node_path57, BUILD_PORT;
+var import_promises56, import_node_os9, import_node_path58, BUILD_PORT;
 var init_buildServer = __esm({
   "packages/core/src/engine/postgres/buildServer.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises55 = require("node:fs/promises");
+    import_promises56 = require("node:fs/promises");
     import_node_os9 = __toESM(require("node:os"), 1);
-    import_node_path57 = __toESM(require("node:path"), 1);
+    import_node_path58 = __toESM(require("node:path"), 1);
     init_config();
     init_launch();
     init_osUser();
@@ -15841,7 +16442,7 @@ async function ensureRoles(c, roles) {
   }
 }
 async function runRestoreTool(file, program2, args, what, stdin) {
-  const fh = stdin ? void 0 : await (0, import_promises56.open)(file, import_node_fs31.constants.O_RDONLY | import_node_fs31.constants.O_NOFOLLOW);
+  const fh = stdin ? void 0 : await (0, import_promises57.open)(file, import_node_fs31.constants.O_RDONLY | import_node_fs31.constants.O_NOFOLLOW);
   try {
     await run(program2, args, { asUser: serverUser().asUser, cwd: "/", stdin: stdin ?? fh.fd, timeoutMs: DAY_MS });
   } catch (e) {
@@ -15883,7 +16484,7 @@ async function restoreDump(bins, s, source, filled = /* @__PURE__ */ new Set()) 
   await prepareDatabase(s, db, source.path, filled);
   const args = [...connArgs(s, db), "--no-owner", "--no-privileges", "--exit-on-error"];
   if (kind === "directory") {
-    const readable = (await run("test", ["-r", import_node_path58.default.join(source.path, "toc.dat")], { asUser: serverUser().asUser, cwd: "/", allowFailure: true })).code === 0;
+    const readable = (await run("test", ["-r", import_node_path59.default.join(source.path, "toc.dat")], { asUser: serverUser().asUser, cwd: "/", allowFailure: true })).code === 0;
     try {
       await run(bins.bin("pg_restore"), [...args, "-j", "2", source.path], { asUser: readable ? serverUser().asUser : void 0, cwd: "/", timeoutMs: DAY_MS });
     } catch (e) {
@@ -15910,15 +16511,15 @@ async function restoreDumpall(bins, s, file) {
   );
   return new Set(after.filter((d) => !before.has(d) || d === "postgres"));
 }
-var import_node_crypto15, import_node_fs31, import_promises56, import_node_path58, import_node_readline2, import_node_stream2, DAY_MS, connArgs;
+var import_node_crypto15, import_node_fs31, import_promises57, import_node_path59, import_node_readline2, import_node_stream2, DAY_MS, connArgs;
 var init_restoreDump = __esm({
   "packages/core/src/engine/postgres/restoreDump.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto15 = require("node:crypto");
     import_node_fs31 = require("node:fs");
-    import_promises56 = require("node:fs/promises");
-    import_node_path58 = __toESM(require("node:path"), 1);
+    import_promises57 = require("node:fs/promises");
+    import_node_path59 = __toESM(require("node:path"), 1);
     import_node_readline2 = require("node:readline");
     import_node_stream2 = require("node:stream");
     init_errors();
@@ -15960,286 +16561,6 @@ var init_role_passwords = __esm({
     init_import_meta_url();
     init_client2();
     withCatalogOnly = (server, db, fn) => withAdmin(server, db, fn, { catalogOnly: true });
-  }
-});
-
-// packages/core/src/engine/postgres/untrusted-functions.ts
-async function lockUntrustedFunctions(c, fail) {
-  const reachable = (await c.query(REACHABLE)).rows;
-  if (reachable.length === 0) return [];
-  const owners = await c.query(
-    `SELECT format('ALTER ROUTINE %s OWNER TO %I', p.oid::regprocedure, current_user) AS stmt ${UNTRUSTED}
-       AND NOT (SELECT rolsuper FROM pg_roles WHERE oid = p.proowner)`
-  );
-  for (const { stmt } of owners.rows) await c.query(stmt);
-  const grants = await c.query(
-    `SELECT format('REVOKE ALL ON ROUTINE %s FROM %s', p.oid::regprocedure, CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END) AS stmt
-     ${UNTRUSTED.replace("FROM pg_proc p", "FROM pg_proc p CROSS JOIN LATERAL aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a LEFT JOIN pg_roles r ON r.oid = a.grantee")}
-       AND NOT coalesce(r.rolsuper, false)`
-  );
-  for (const { stmt } of grants.rows) await c.query(stmt);
-  const left = (await c.query(REACHABLE)).rows;
-  if (left.length > 0)
-    throw fail(
-      `Function(s) ${left.slice(0, 3).map((f) => f.name).join(", ")} in an untrusted language are still reachable by a non-superuser.`
-    );
-  return reachable;
-}
-var UNTRUSTED, REACHABLE;
-var init_untrusted_functions = __esm({
-  "packages/core/src/engine/postgres/untrusted-functions.ts"() {
-    "use strict";
-    init_import_meta_url();
-    UNTRUSTED = `
-  FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang JOIN pg_namespace n ON n.oid = p.pronamespace
- WHERE NOT l.lanpltrusted AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')`;
-    REACHABLE = `
-SELECT p.oid::regprocedure::text AS name, l.lanname AS language ${UNTRUSTED}
-   AND (NOT (SELECT rolsuper FROM pg_roles WHERE oid = p.proowner)
-        OR EXISTS (SELECT 1 FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a LEFT JOIN pg_roles r ON r.oid = a.grantee
-                    WHERE NOT coalesce(r.rolsuper, false)))
- ORDER BY 1`;
-  }
-});
-
-// packages/core/src/engine/postgres/role-settings.ts
-async function carriedSettings(c) {
-  return (await c.query(CARRIED, PARAMS)).rows;
-}
-async function resetCarriedSettings(c, fail) {
-  const stmts = await c.query(
-    `SELECT format('ALTER ROLE %s%s RESET %I',
-                   CASE WHEN setrole = 0 THEN 'ALL' ELSE quote_ident(rolname) END,
-                   CASE WHEN setdatabase = 0 THEN '' ELSE format(' IN DATABASE %I', datname) END, name) AS stmt
-       FROM (${CARRIED}) carried`,
-    PARAMS
-  );
-  const carried = await carriedSettings(c);
-  for (const { stmt } of stmts.rows) await c.query(stmt);
-  const left = await carriedSettings(c);
-  if (left.length > 0)
-    throw fail(`The source sets ${left.slice(0, 3).map(describeSetting).join("; ")} with ALTER ROLE/DATABASE \u2026 SET, and it could not be reset.`);
-  return carried;
-}
-var OVERRIDE, PARAMS, CARRIED, describeSetting;
-var init_role_settings = __esm({
-  "packages/core/src/engine/postgres/role-settings.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_config();
-    OVERRIDE = `(name = ANY($1::text[]) OR name LIKE 'log\\_%' OR name LIKE 'debug\\_%' OR name LIKE 'trace\\_%')`;
-    PARAMS = [Object.keys(HARDENED_SETTINGS)];
-    CARRIED = `
-SELECT s.setrole, s.setdatabase, r.rolname, d.datname, name
-  FROM pg_db_role_setting s
-  LEFT JOIN pg_roles r ON r.oid = s.setrole
-  LEFT JOIN pg_database d ON d.oid = s.setdatabase
-  CROSS JOIN LATERAL (SELECT split_part(c, '=', 1) AS name FROM unnest(s.setconfig) c) n
- WHERE ${OVERRIDE}
- ORDER BY d.datname NULLS FIRST, r.rolname NULLS FIRST, name`;
-    describeSetting = (s) => `${s.name} (${[s.rolname ? `role ${s.rolname}` : "", s.datname ? `database ${s.datname}` : ""].filter(Boolean).join(", ") || "every role"})`;
-  }
-});
-
-// packages/core/src/engine/postgres/foreign-access.ts
-async function dropForeignSecrets(c, fail) {
-  const holders = (await c.query(HOLDERS, [DROPPED_OPTIONS])).rows;
-  for (const h of holders) {
-    try {
-      await c.query(h.stmt);
-    } catch (e) {
-      throw fail(`Could not take ${h.options} out of ${h.what} (SQLSTATE ${e.code ?? "unknown"}); drop it in the source.`);
-    }
-  }
-  const left = (await c.query(HOLDERS, [DROPPED_OPTIONS])).rows;
-  if (left.length > 0) throw fail(`${left.map((l) => l.what).join(", ")} still hold(s) a password, a file or a program after stripping.`);
-  if (holders.length > 0) await rewriteWithoutStatistics(c, CATALOGS);
-  return holders.map(({ what, options }) => ({ what, options }));
-}
-async function dropSubscriptions(c, fail) {
-  const subs = await c.query(
-    `SELECT quote_ident(subname) AS name,
-            ARRAY[format('ALTER SUBSCRIPTION %I DISABLE', subname), format('ALTER SUBSCRIPTION %I SET (slot_name = NONE)', subname), format('DROP SUBSCRIPTION %I', subname)] AS stmts
-       FROM pg_subscription WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY subname`
-  );
-  for (const s of subs.rows) {
-    for (const stmt of s.stmts) {
-      try {
-        await c.query(stmt);
-      } catch (e) {
-        throw fail(`Could not drop subscription ${s.name} (SQLSTATE ${e.code ?? "unknown"}); drop it in the source.`);
-      }
-    }
-  }
-  if (subs.rows.length > 0) await rewriteWithoutStatistics(c, ["pg_catalog.pg_subscription"]);
-  return subs.rows.map((s) => s.name);
-}
-async function rewriteWithoutStatistics(c, catalogs) {
-  await c.query(`DELETE FROM pg_catalog.pg_statistic WHERE starelid IN (${catalogs.map((t) => `'${t}'::regclass`).join(", ")})`);
-  await c.query(`VACUUM FULL ${catalogs.join(", ")}, pg_catalog.pg_statistic`);
-}
-var DROPPED_OPTIONS, HOLDERS, CATALOGS;
-var init_foreign_access = __esm({
-  "packages/core/src/engine/postgres/foreign-access.ts"() {
-    "use strict";
-    init_import_meta_url();
-    DROPPED_OPTIONS = ["password", "password_required", "passfile", "sslpassword", "sslkey", "sslcert", "program", "filename"];
-    HOLDERS = `
-WITH opt AS (SELECT unnest($1::text[]) AS key)
-SELECT format('ALTER FOREIGN TABLE %s OPTIONS (%s)', t.ftrelid::regclass,
-         CASE WHEN EXISTS (SELECT 1 FROM unnest(t.ftoptions) o WHERE split_part(o, '=', 1) = 'filename')
-              THEN concat_ws(', ', CASE WHEN EXISTS (SELECT 1 FROM unnest(t.ftoptions) o WHERE split_part(o, '=', 1) = 'program') THEN 'DROP program' END,
-                             'SET filename ''/dev/null''')
-              WHEN EXISTS (SELECT 1 FROM unnest(t.ftoptions) o WHERE split_part(o, '=', 1) = 'program')
-              THEN 'DROP program, ADD filename ''/dev/null'''
-              ELSE '' END
-         || (SELECT coalesce(string_agg(format(', DROP %I', split_part(o, '=', 1)), ''), '')
-               FROM unnest(t.ftoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt) AND split_part(o, '=', 1) NOT IN ('program', 'filename'))) AS stmt,
-       format('foreign table %s', t.ftrelid::regclass) AS what,
-       (SELECT string_agg(split_part(o, '=', 1), ', ') FROM unnest(t.ftoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt)) AS options
-  FROM pg_foreign_table t
- -- a file_fdw table already reading /dev/null reaches nothing
- WHERE EXISTS (SELECT 1 FROM unnest(t.ftoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt) AND o <> 'filename=/dev/null')
-UNION ALL
-SELECT format('ALTER SERVER %I OPTIONS (%s)', s.srvname,
-         (SELECT string_agg(format('DROP %I', split_part(o, '=', 1)), ', ') FROM unnest(s.srvoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt))),
-       format('server %I', s.srvname),
-       (SELECT string_agg(split_part(o, '=', 1), ', ') FROM unnest(s.srvoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt))
-  FROM pg_foreign_server s
- WHERE EXISTS (SELECT 1 FROM unnest(s.srvoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt))
-UNION ALL
-SELECT format('ALTER USER MAPPING FOR %s SERVER %I OPTIONS (%s)', CASE WHEN m.umuser = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END, s.srvname,
-         (SELECT string_agg(format('DROP %I', split_part(o, '=', 1)), ', ') FROM unnest(m.umoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt))),
-       format('user mapping for %s on server %I', CASE WHEN m.umuser = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END, s.srvname),
-       (SELECT string_agg(split_part(o, '=', 1), ', ') FROM unnest(m.umoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt))
-  FROM pg_user_mapping m JOIN pg_foreign_server s ON s.oid = m.umserver LEFT JOIN pg_roles r ON r.oid = m.umuser
- WHERE EXISTS (SELECT 1 FROM unnest(m.umoptions) o WHERE split_part(o, '=', 1) IN (SELECT key FROM opt))
- ORDER BY what`;
-    CATALOGS = ["pg_catalog.pg_user_mapping", "pg_catalog.pg_foreign_server", "pg_catalog.pg_foreign_table"];
-  }
-});
-
-// packages/core/src/engine/postgres/source-privileges.ts
-async function resetReservedRoles(c) {
-  const reset = await c.query("SELECT rolname FROM pg_roles WHERE rolname = ANY($1::text[]) ORDER BY rolname", [RESERVED_ROLES]);
-  if (reset.rows.length === 0) return [];
-  const stmts = await c.query(
-    `SELECT format('ALTER ROLE %I NOLOGIN ${LEAST_PRIVILEGE}', rolname) AS stmt FROM pg_roles WHERE rolname = ANY($1::text[])
-     UNION ALL
-     SELECT format('REVOKE %I FROM %I', g.rolname, m.rolname)
-       FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid JOIN pg_roles m ON m.oid = a.member
-      WHERE m.rolname = ANY($1::text[])`,
-    [RESERVED_ROLES]
-  );
-  for (const { stmt } of stmts.rows) await c.query(stmt);
-  const left = await c.query(
-    `SELECT 1 FROM pg_roles r WHERE r.rolname = ANY($1::text[])
-        AND (r.rolcanlogin OR r.rolsuper OR r.rolcreatedb OR r.rolcreaterole OR r.rolreplication OR r.rolbypassrls
-             OR EXISTS (SELECT 1 FROM pg_auth_members a WHERE a.member = r.oid))`,
-    [RESERVED_ROLES]
-  );
-  if (left.rowCount)
-    throw new BuildError(
-      `The source's role(s) ${reset.rows.map((r) => r.rolname).join(", ")} (names dbclone reserves) kept privileges after reset; the image was not built.`
-    );
-  return reset.rows.map((r) => r.rolname);
-}
-async function revokeWidenedSystemGrants(c) {
-  const widened = (await c.query(WIDENED)).rows;
-  for (const g of widened) {
-    if (!PRIVILEGES.has(g.privilege))
-      throw new BuildError(`The source grants an unknown privilege (${g.privilege}) on ${g.kind.toLowerCase()} ${g.name}; the image was not built.`);
-    const on = g.kind === "COLUMN" ? "" : `${g.kind} `;
-    const target = g.kind === "COLUMN" ? `${g.privilege} ${g.name}` : `${g.privilege} ON ${on}${g.name}`;
-    await c.query(`REVOKE ${target} FROM ${g.grantee} CASCADE`);
-  }
-  const left = (await c.query(WIDENED)).rows;
-  if (left.length > 0) {
-    throw new BuildError(
-      `The source grants ${left.length} privilege(s) on system objects beyond PostgreSQL's defaults that could not be taken back (${left.slice(0, 3).map(describe2).join("; ")}); revoke them in the source. The image was not built.`
-    );
-  }
-  return widened;
-}
-var RESERVED_ROLES, WIDENED, PRIVILEGES, describe2, describeGrant;
-var init_source_privileges = __esm({
-  "packages/core/src/engine/postgres/source-privileges.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_errors();
-    init_grants();
-    init_login_group();
-    init_ownership();
-    RESERVED_ROLES = [OWNER_ROLE, CLONE_LOGIN_GROUP];
-    WIDENED = `
-WITH ext AS (SELECT classid, objid FROM pg_depend WHERE deptype = 'e'),
-objs AS (
-  SELECT 'FUNCTION' AS kind, p.oid::regprocedure::text AS name, 'pg_proc'::regclass AS cls, p.oid AS obj, 0 AS sub,
-         p.proacl AS acl, acldefault('f', p.proowner) AS dflt
-    FROM pg_proc p
-   WHERE p.proacl IS NOT NULL AND (p.pronamespace = 'pg_catalog'::regnamespace
-      OR EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_proc'::regclass AND ext.objid = p.oid))
-  UNION ALL
-  SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END, c.oid::regclass::text, 'pg_class'::regclass, c.oid, 0,
-         c.relacl, acldefault((CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END)::"char", c.relowner)
-    FROM pg_class c
-   WHERE c.relacl IS NOT NULL AND (c.relnamespace = 'pg_catalog'::regnamespace
-      OR EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_class'::regclass AND ext.objid = c.oid))
-  UNION ALL
-  SELECT 'COLUMN', format('(%I) ON TABLE %s', a.attname, c.oid::regclass), 'pg_class'::regclass, c.oid, a.attnum,
-         a.attacl, NULL::aclitem[]
-    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
-   WHERE a.attacl IS NOT NULL AND (c.relnamespace = 'pg_catalog'::regnamespace
-      OR EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_class'::regclass AND ext.objid = c.oid))
-  UNION ALL
-  SELECT 'SCHEMA', quote_ident(n.nspname), 'pg_namespace'::regclass, n.oid, 0, n.nspacl, acldefault('n', n.nspowner)
-    FROM pg_namespace n
-   WHERE n.nspacl IS NOT NULL AND (n.oid = 'pg_catalog'::regnamespace
-      OR EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_namespace'::regclass AND ext.objid = n.oid))
-  UNION ALL
-  SELECT 'LANGUAGE', quote_ident(l.lanname), 'pg_language'::regclass, l.oid, 0, l.lanacl, acldefault('l', l.lanowner)
-    FROM pg_language l WHERE l.lanacl IS NOT NULL
-  UNION ALL
-  SELECT 'FOREIGN DATA WRAPPER', quote_ident(w.fdwname), 'pg_foreign_data_wrapper'::regclass, w.oid, 0, w.fdwacl, acldefault('F', w.fdwowner)
-    FROM pg_foreign_data_wrapper w WHERE w.fdwacl IS NOT NULL
-)
-SELECT o.kind, o.name, g.privilege_type AS privilege,
-       CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END AS grantee
-  FROM objs o
-  LEFT JOIN pg_init_privs i ON i.classoid = o.cls AND i.objoid = o.obj AND i.objsubid = o.sub
-  CROSS JOIN LATERAL aclexplode(o.acl) g
-  LEFT JOIN pg_roles r ON r.oid = g.grantee
- WHERE NOT coalesce(r.rolsuper, false)
-   AND NOT EXISTS (SELECT 1 FROM aclexplode(coalesce(i.initprivs, o.dflt)) b
-                    WHERE b.privilege_type = g.privilege_type AND b.grantee IN (g.grantee, 0))
-UNION ALL
--- initdb grants no SET / ALTER SYSTEM on any parameter.
-SELECT 'PARAMETER', quote_ident(p.parname), g.privilege_type,
-       CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END
-  FROM pg_parameter_acl p
-  CROSS JOIN LATERAL aclexplode(p.paracl) g
-  LEFT JOIN pg_roles r ON r.oid = g.grantee
- WHERE NOT coalesce(r.rolsuper, false)
- ORDER BY 1, 2, 3, 4`;
-    PRIVILEGES = /* @__PURE__ */ new Set([
-      "SELECT",
-      "INSERT",
-      "UPDATE",
-      "DELETE",
-      "TRUNCATE",
-      "REFERENCES",
-      "TRIGGER",
-      "EXECUTE",
-      "USAGE",
-      "CREATE",
-      "CONNECT",
-      "TEMPORARY",
-      "SET",
-      "ALTER SYSTEM"
-    ]);
-    describe2 = (g) => `${g.privilege} on ${g.kind.toLowerCase()} ${g.name} to ${g.grantee}`;
-    describeGrant = describe2;
   }
 });
 
@@ -16386,35 +16707,6 @@ var init_restore = __esm({
   }
 });
 
-// packages/core/src/util/map-limit.ts
-async function mapLimit(items, limit, fn, openLane) {
-  const results = new Array(items.length);
-  let next = 0;
-  let failed;
-  const body = async (lane2) => {
-    while (failed === void 0 && next < items.length) {
-      const i = next++;
-      try {
-        results[i] = await fn(items[i], i, lane2);
-      } catch (e) {
-        failed ??= e;
-      }
-    }
-  };
-  const lane = openLane ? () => openLane(body).catch((e) => {
-    failed ??= e;
-  }) : () => body(void 0);
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
-  if (failed !== void 0) throw failed;
-  return results;
-}
-var init_map_limit = __esm({
-  "packages/core/src/util/map-limit.ts"() {
-    "use strict";
-    init_import_meta_url();
-  }
-});
-
 // packages/core/src/engine/postgres/dataDirLinks.ts
 function refuse2(mountPath, what) {
   throw new SourceError(
@@ -16422,26 +16714,26 @@ function refuse2(mountPath, what) {
   );
 }
 async function assertImageDataDir(mountPath) {
-  const root = await (0, import_promises57.realpath)(mountPath);
+  const root = await (0, import_promises58.realpath)(mountPath);
   const dataDir = dataDirOf(mountPath);
-  const top = await (0, import_promises57.lstat)(dataDir).catch(() => void 0);
+  const top = await (0, import_promises58.lstat)(dataDir).catch(() => void 0);
   if (!top?.isDirectory()) refuse2(mountPath, `(${dataDir}) is ${top?.isSymbolicLink() ? "a symbolic link" : "missing or not a directory"}`);
-  for (const name of await (0, import_promises57.readdir)(dataDir)) {
-    const s = await (0, import_promises57.lstat)(import_node_path59.default.join(dataDir, name));
+  for (const name of await (0, import_promises58.readdir)(dataDir)) {
+    const s = await (0, import_promises58.lstat)(import_node_path60.default.join(dataDir, name));
     if (s.isSymbolicLink()) {
       if (!LINK_ALLOWED.has(name)) refuse2(mountPath, `has a symbolic link ${name}`);
-      const target = await (0, import_promises57.realpath)(import_node_path59.default.join(dataDir, name)).catch(() => void 0);
+      const target = await (0, import_promises58.realpath)(import_node_path60.default.join(dataDir, name)).catch(() => void 0);
       if (!target || !isInside(target, root)) refuse2(mountPath, `has ${name} linking outside its disk`);
     }
     if (SIGNALS2.includes(name)) refuse2(mountPath, `has ${name}, which would start recovery from elsewhere`);
   }
-  for (const entry of await (0, import_promises57.readdir)(import_node_path59.default.join(dataDir, "pg_tblspc")).catch(() => [])) {
+  for (const entry of await (0, import_promises58.readdir)(import_node_path60.default.join(dataDir, "pg_tblspc")).catch(() => [])) {
     refuse2(mountPath, `has a tablespace link pg_tblspc/${entry}`);
   }
-  await assertAutoConfEmpty(mountPath, import_node_path59.default.join(dataDir, "postgresql.auto.conf"));
+  await assertAutoConfEmpty(mountPath, import_node_path60.default.join(dataDir, "postgresql.auto.conf"));
 }
 async function assertAutoConfEmpty(mountPath, file) {
-  const fh = await (0, import_promises57.open)(file, import_node_fs32.constants.O_RDONLY | import_node_fs32.constants.O_NOFOLLOW).catch((e) => {
+  const fh = await (0, import_promises58.open)(file, import_node_fs32.constants.O_RDONLY | import_node_fs32.constants.O_NOFOLLOW).catch((e) => {
     if (e.code === "ENOENT") return void 0;
     if (e.code === "ELOOP") refuse2(mountPath, "has postgresql.auto.conf as a symbolic link");
     throw e;
@@ -16458,20 +16750,20 @@ async function assertAutoConfEmpty(mountPath, file) {
     await fh.close();
   }
 }
-var import_node_fs32, import_promises57, import_node_path59, LINK_ALLOWED, SIGNALS2, AUTO_CONF_MAX_BYTES, isInside;
+var import_node_fs32, import_promises58, import_node_path60, LINK_ALLOWED, SIGNALS2, AUTO_CONF_MAX_BYTES, isInside;
 var init_dataDirLinks = __esm({
   "packages/core/src/engine/postgres/dataDirLinks.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs32 = require("node:fs");
-    import_promises57 = require("node:fs/promises");
-    import_node_path59 = __toESM(require("node:path"), 1);
+    import_promises58 = require("node:fs/promises");
+    import_node_path60 = __toESM(require("node:path"), 1);
     init_errors();
     init_engineFile();
     LINK_ALLOWED = /* @__PURE__ */ new Set(["pg_wal"]);
     SIGNALS2 = ["standby.signal", "recovery.signal"];
     AUTO_CONF_MAX_BYTES = 1 << 20;
-    isInside = (target, root) => target === root || target.startsWith(root + import_node_path59.default.sep);
+    isInside = (target, root) => target === root || target.startsWith(root + import_node_path60.default.sep);
   }
 });
 
@@ -16479,20 +16771,20 @@ var init_dataDirLinks = __esm({
 async function prepareServer(mountPath, opts) {
   const dataDir = dataDirOf(mountPath);
   const host = opts.host ?? "127.0.0.1";
-  const runDir = import_node_path60.default.resolve(opts.runDir);
-  if (Buffer.byteLength(import_node_path60.default.join(runDir, `.s.PGSQL.${opts.port}`)) > MAX_SOCKET_PATH) {
+  const runDir = import_node_path61.default.resolve(opts.runDir);
+  if (Buffer.byteLength(import_node_path61.default.join(runDir, `.s.PGSQL.${opts.port}`)) > MAX_SOCKET_PATH) {
     throw new UsageError(`The run directory ${runDir} is too long for a unix socket path (${MAX_SOCKET_PATH} bytes max); use a shorter one.`);
   }
   const [read, ...checks] = await Promise.allSettled([
     readEngineFile(mountPath),
     prepareRunDir(runDir),
-    assertReachable(import_node_path60.default.join(dataDir, "PG_VERSION")),
+    assertReachable(import_node_path61.default.join(dataDir, "PG_VERSION")),
     assertImageDataDir(mountPath)
   ]);
   for (const r of [read, ...checks]) if (r.status === "rejected") throw r.reason;
   const info = read.value;
   const bins = await findBinaries(majorOf(info.version));
-  const hbaFile = import_node_path60.default.join(runDir, "pg_hba.conf");
+  const hbaFile = import_node_path61.default.join(runDir, "pg_hba.conf");
   await writeServerFile(hbaFile, hbaContents(info.adminUser, host, opts.listenAll));
   const settings = {
     ...commonSettings(dataDir, runDir, hbaFile),
@@ -16510,7 +16802,7 @@ async function prepareServer(mountPath, opts) {
     socketDir: runDir,
     port: opts.port,
     settings,
-    logFile: import_node_path60.default.join(runDir, "postgres.log"),
+    logFile: import_node_path61.default.join(runDir, "postgres.log"),
     connectUser: info.adminUser,
     hba: { adminUser: info.adminUser, host },
     timeoutMs: opts.timeoutMs ?? 6e4,
@@ -16519,10 +16811,10 @@ async function prepareServer(mountPath, opts) {
   return { spec, server: { host, port: opts.port, socketDir: runDir, adminUser: info.adminUser }, version: info.version };
 }
 async function prepareRunDir(runDir) {
-  await (0, import_promises58.mkdir)(runDir, { recursive: true, mode: 448 });
-  await (0, import_promises58.chmod)(runDir, 448);
+  await (0, import_promises59.mkdir)(runDir, { recursive: true, mode: 448 });
+  await (0, import_promises59.chmod)(runDir, 448);
   await giveToServerUser(runDir);
-  await assertReachable(import_node_path60.default.join(runDir, "postgres.log"));
+  await assertReachable(import_node_path61.default.join(runDir, "postgres.log"));
   await writeRunConfig(runDir);
 }
 async function startServer(mountPath, opts, reporter = silentReporter) {
@@ -16532,7 +16824,7 @@ async function startServer(mountPath, opts, reporter = silentReporter) {
   if (!opts.runtime || opts.runtime.kind === "host") {
     running = { ...server, pid: (await startHostProcess(serverLaunchOf(spec), { timeoutMs: spec.timeoutMs })).pid };
   } else {
-    const launch = serverLaunchOf(spec, [import_node_path60.default.resolve(mountPath), spec.socketDir]);
+    const launch = serverLaunchOf(spec, [import_node_path61.default.resolve(mountPath), spec.socketDir]);
     const handle = await opts.runtime.start(launch, {
       timeoutMs: spec.timeoutMs,
       labels: opts.runtimeLabels,
@@ -16549,13 +16841,13 @@ async function stopServer(server, opts = {}) {
   await dropReadySession(server);
   await stopPostgres(server.pid, { fast: opts.fast !== false });
 }
-var import_promises58, import_node_path60, MAX_SOCKET_PATH;
+var import_promises59, import_node_path61, MAX_SOCKET_PATH;
 var init_server = __esm({
   "packages/core/src/engine/postgres/server.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises58 = require("node:fs/promises");
-    import_node_path60 = __toESM(require("node:path"), 1);
+    import_promises59 = require("node:fs/promises");
+    import_node_path61 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_binaries();
@@ -16642,20 +16934,20 @@ async function stagingSize(sources, requested) {
   return Math.max(8 * GiB2, Math.ceil(bytes * 4 / GiB2) * GiB2);
 }
 async function sizeOnDisk(p) {
-  const st = await import_promises59.default.stat(p).catch(() => void 0);
+  const st = await import_promises60.default.stat(p).catch(() => void 0);
   if (!st) return 0;
   if (!st.isDirectory()) return st.size;
   let total = 0;
-  for (const entry of await import_promises59.default.readdir(p, { withFileTypes: true })) total += await sizeOnDisk(import_node_path61.default.join(p, entry.name));
+  for (const entry of await import_promises60.default.readdir(p, { withFileTypes: true })) total += await sizeOnDisk(import_node_path62.default.join(p, entry.name));
   return total;
 }
-var import_promises59, import_node_path61, GiB2;
+var import_promises60, import_node_path62, GiB2;
 var init_staging_size = __esm({
   "packages/core/src/engine/postgres/staging-size.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises59 = __toESM(require("node:fs/promises"), 1);
-    import_node_path61 = __toESM(require("node:path"), 1);
+    import_promises60 = __toESM(require("node:fs/promises"), 1);
+    import_node_path62 = __toESM(require("node:path"), 1);
     GiB2 = 1024 ** 3;
   }
 });
@@ -16672,11 +16964,13 @@ var init_engine = __esm({
     init_binaries();
     init_copyFresh();
     init_engineFile();
+    init_image_check();
     init_inventory();
     init_login();
     init_schema_snapshot();
     init_osUser();
     init_probe();
+    init_scram();
     init_restore();
     init_scrub();
     init_staging_size();
@@ -16717,6 +17011,9 @@ var init_engine = __esm({
       copyFresh(fromMount, toMount, reporter = silentReporter) {
         return copyFresh(fromMount, toMount, reporter);
       }
+      prepareLogin(login2) {
+        prepareVerifier(login2.password);
+      }
       createLogin(server, databases2, opts) {
         return createLogin(server, databases2, opts);
       }
@@ -16725,6 +17022,9 @@ var init_engine = __esm({
       }
       createVerifiedLogin(server, databases2, opts, identity) {
         return createVerifiedLogin(server, databases2, opts, identity);
+      }
+      imageFindings(server) {
+        return imageCatalogFindings(server);
       }
       credentials(login2, database2) {
         const { user, password, host, port, databases: databases2 } = login2;
@@ -16841,10 +17141,10 @@ async function createSampleDump(outFile, opts = {}) {
   const faker = new import_faker.Faker({ locale: [import_faker.en] });
   faker.seed(opts.seed ?? 42);
   const bins = await findBinaries();
-  const work = await (0, import_promises60.mkdtemp)(import_node_path62.default.join(import_node_os11.default.tmpdir(), "dbclone-sample-"));
+  const work = await (0, import_promises61.mkdtemp)(import_node_path63.default.join(import_node_os11.default.tmpdir(), "dbclone-sample-"));
   try {
-    await (0, import_promises60.chmod)(work, 493);
-    const dataDir = import_node_path62.default.join(work, "pgdata");
+    await (0, import_promises61.chmod)(work, 493);
+    const dataDir = import_node_path63.default.join(work, "pgdata");
     reporter.info(`Generating sample database "${database2}" (~${opts.sizeMb ?? 100} MB, ${customers} customers)`);
     await initDataDir(bins, dataDir, ADMIN_USER);
     const server = await startBuildServer(bins, dataDir, ADMIN_USER);
@@ -16864,18 +17164,18 @@ async function createSampleDump(outFile, opts = {}) {
       await stopBuildServer(server);
     }
   } finally {
-    await (0, import_promises60.rm)(work, { recursive: true, force: true });
+    await (0, import_promises61.rm)(work, { recursive: true, force: true });
   }
 }
-var import_faker, import_promises60, import_node_os11, import_node_path62, SAMPLE_SHOP_POLICY, BYTES_PER_CUSTOMER, EMPTY_DATABASE_BYTES, POOL, PRODUCTS, SCHEMA, CONSTRAINTS;
+var import_faker, import_promises61, import_node_os11, import_node_path63, SAMPLE_SHOP_POLICY, BYTES_PER_CUSTOMER, EMPTY_DATABASE_BYTES, POOL, PRODUCTS, SCHEMA, CONSTRAINTS;
 var init_sample = __esm({
   "packages/core/src/engine/postgres/sample.ts"() {
     "use strict";
     init_import_meta_url();
     import_faker = __toESM(require_faker(), 1);
-    import_promises60 = require("node:fs/promises");
+    import_promises61 = require("node:fs/promises");
     import_node_os11 = __toESM(require("node:os"), 1);
-    import_node_path62 = __toESM(require("node:path"), 1);
+    import_node_path63 = __toESM(require("node:path"), 1);
     init_reporter();
     init_exec();
     init_binaries();
@@ -16967,24 +17267,24 @@ async function robocopy(args, reporter) {
 }
 function windowsFileOps(reporter) {
   return {
-    makeDir: async (dir) => void await (0, import_promises61.mkdir)(dir, { recursive: true }),
+    makeDir: async (dir) => void await (0, import_promises62.mkdir)(dir, { recursive: true }),
     copyTree: (from, to, opts) => robocopy(robocopyTreeArgs(from, to, opts?.excludeFiles), reporter),
     moveFile: async (from, to) => {
-      const dir = import_node_path63.default.win32.dirname(to);
+      const dir = import_node_path64.default.win32.dirname(to);
       await robocopy(robocopyMoveArgs(from, dir), reporter);
-      const moved = import_node_path63.default.win32.join(dir, import_node_path63.default.win32.basename(from));
-      if (moved.toLowerCase() !== to.toLowerCase()) await (0, import_promises61.rename)(moved, to);
+      const moved = import_node_path64.default.win32.join(dir, import_node_path64.default.win32.basename(from));
+      if (moved.toLowerCase() !== to.toLowerCase()) await (0, import_promises62.rename)(moved, to);
     },
-    writeText: (file, text) => (0, import_promises61.writeFile)(file, text, "utf8")
+    writeText: (file, text) => (0, import_promises62.writeFile)(file, text, "utf8")
   };
 }
-var import_promises61, import_node_path63, QUIET, robocopyTreeArgs, robocopyMoveArgs, robocopySucceeded;
+var import_promises62, import_node_path64, QUIET, robocopyTreeArgs, robocopyMoveArgs, robocopySucceeded;
 var init_file_ops = __esm({
   "packages/core/src/engine/sqlserver/file-ops.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises61 = require("node:fs/promises");
-    import_node_path63 = __toESM(require("node:path"), 1);
+    import_promises62 = require("node:fs/promises");
+    import_node_path64 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     QUIET = ["/R:1", "/W:1", "/NP", "/NFL", "/NDL", "/NJH", "/NJS"];
@@ -17000,9 +17300,9 @@ var init_file_ops = __esm({
       ...QUIET
     ];
     robocopyMoveArgs = (from, toDir) => [
-      import_node_path63.default.win32.dirname(from),
+      import_node_path64.default.win32.dirname(from),
       toDir,
-      import_node_path63.default.win32.basename(from),
+      import_node_path64.default.win32.basename(from),
       "/B",
       "/MOV",
       "/COPY:DAT",
@@ -17014,10 +17314,10 @@ var init_file_ops = __esm({
 
 // packages/core/src/engine/sqlserver/layout.ts
 async function readImageLayout(mountPath) {
-  const file = import_node_path64.default.win32.join(mountPath, LAYOUT_FILE);
+  const file = import_node_path65.default.win32.join(mountPath, LAYOUT_FILE);
   let layout;
   try {
-    layout = JSON.parse(await (0, import_promises62.readFile)(file, "utf8"));
+    layout = JSON.parse(await (0, import_promises63.readFile)(file, "utf8"));
   } catch (e) {
     throw new BuildError(`${file} could not be read (${e.message}); this disk is not a dbclone SQL Server image.`);
   }
@@ -17025,13 +17325,13 @@ async function readImageLayout(mountPath) {
     throw new BuildError(`${file} has an unknown layout version ${String(layout.version)}; upgrade dbclone.`);
   return layout;
 }
-var import_promises62, import_node_path64, LAYOUT_FILE;
+var import_promises63, import_node_path65, LAYOUT_FILE;
 var init_layout2 = __esm({
   "packages/core/src/engine/sqlserver/layout.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises62 = require("node:fs/promises");
-    import_node_path64 = __toESM(require("node:path"), 1);
+    import_promises63 = require("node:fs/promises");
+    import_node_path65 = __toESM(require("node:path"), 1);
     init_errors();
     LAYOUT_FILE = "dbclone-layout.json";
   }
@@ -17435,13 +17735,13 @@ async function attachCloneDatabases(deps, opts, cleanup) {
   const account = String(service?.account ?? "");
   if (!account) throw new CloneError("Could not read the SQL Server service account from sys.dm_server_services; the login needs VIEW SERVER STATE.");
   const instance = service?.instance == null ? null : String(service.instance);
-  const databasesDir = import_node_path65.default.win32.join(mountPath, "databases");
+  const databasesDir = import_node_path66.default.win32.join(mountPath, "databases");
   await runner.command("icacls", icaclsSetOwnerArgs(databasesDir));
   await runner.command("icacls", icaclsGrantArgs(databasesDir, filePrincipals(account, instance, opts.windowsCaller)));
   const attached = {};
   for (const [i, db] of layout.databases.entries()) {
     const name = cloneDatabaseName(db.name, opts.cloneId);
-    const files = db.files.map((f) => ({ logicalName: f.logicalName, path: import_node_path65.default.win32.join(mountPath, f.path) }));
+    const files = db.files.map((f) => ({ logicalName: f.logicalName, path: import_node_path66.default.win32.join(mountPath, f.path) }));
     const filestream = db.files.some((f) => f.kind === "FILESTREAM") ? { filestreamDirectory: `dbclone_${opts.cloneId}_${i}` } : {};
     await exec.execute(attachCloneSql(name, files, filestream));
     attached[db.name] = name;
@@ -17480,12 +17780,12 @@ IF DB_ID(@db) IS NOT NULL DROP DATABASE ${quoteName(name)};`, { db: name });
   }
   return { failures, stillAttached };
 }
-var import_node_path65, cloneDatabaseName, stillAttachedFailure, teardownError;
+var import_node_path66, cloneDatabaseName, stillAttachedFailure, teardownError;
 var init_clone2 = __esm({
   "packages/core/src/engine/sqlserver/clone.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path65 = __toESM(require("node:path"), 1);
+    import_node_path66 = __toESM(require("node:path"), 1);
     init_errors();
     init_cleanup();
     init_executor();
@@ -17656,12 +17956,12 @@ function assertHostFor(kind) {
 function engineConnection(kind) {
   return platformEntry(kind).connection();
 }
-var import_node_path66, stateDir, CLONE_DISKS, CLONE_DISK_NAMES, DEFAULT_ORDER, PLATFORMS;
+var import_node_path67, stateDir, CLONE_DISKS, CLONE_DISK_NAMES, DEFAULT_ORDER, PLATFORMS;
 var init_registry = __esm({
   "packages/core/src/platform/registry.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path66 = __toESM(require("node:path"), 1);
+    import_node_path67 = __toESM(require("node:path"), 1);
     init_disk();
     init_engine2();
     init_osUser();
@@ -17670,7 +17970,7 @@ var init_registry = __esm({
     init_errors();
     init_disk_names();
     init_reporter();
-    stateDir = (home2) => import_node_path66.default.join(home2, "state");
+    stateDir = (home2) => import_node_path67.default.join(home2, "state");
     CLONE_DISKS = {
       qcow2: { format: CLONE_DISK_FORMATS.qcow2, unavailable: qcow2UnavailableReason, make: (home2) => new Qcow2Driver({ stateDir: stateDir(home2) }) },
       reflink: {
@@ -17800,10 +18100,10 @@ var init_choose = __esm({
 });
 
 // packages/core/src/engine/sqlserver/restore-sql.ts
-function wholeNumber(v, column2, file) {
+function wholeNumber(v, column, file) {
   const n = typeof v === "string" && /^\d+$/.test(v.trim()) ? Number(v) : typeof v === "number" && Number.isInteger(v) && v >= 0 ? v : NaN;
   if (Number.isNaN(n))
-    throw new SourceError(`RESTORE FILELISTONLY of ${file} gave no usable ${column2} (${JSON.stringify(v)}); is this a SQL Server backup file?`);
+    throw new SourceError(`RESTORE FILELISTONLY of ${file} gave no usable ${column} (${JSON.stringify(v)}); is this a SQL Server backup file?`);
   return n;
 }
 function parseFileList(rows, file) {
@@ -17819,11 +18119,11 @@ function moveTargets(dir, files) {
     const stem = `f${f.fileId}-${safeFileName(f.logicalName)}`;
     const ext = f.kind === "L" ? ".ldf" : f.kind === "D" ? f.fileId === 1 ? ".mdf" : ".ndf" : "";
     const folder = f.kind === "S" ? "filestream" : f.kind === "F" ? "fulltext" : "";
-    return { logicalName: f.logicalName, kind: f.kind, target: import_node_path67.default.win32.join(dir, folder, stem + ext) };
+    return { logicalName: f.logicalName, kind: f.kind, target: import_node_path68.default.win32.join(dir, folder, stem + ext) };
   });
 }
 function foldersToCreate(targets) {
-  return [...new Set(targets.map((t) => import_node_path67.default.win32.dirname(t.target)))];
+  return [...new Set(targets.map((t) => import_node_path68.default.win32.dirname(t.target)))];
 }
 function withMoves(targets) {
   const params = {};
@@ -17863,12 +18163,12 @@ function restorePercent(m) {
   const n = /(\d+)/.exec(m.message);
   return n ? Number(n[1]) : void 0;
 }
-var import_node_path67, HEADERONLY, FILELISTONLY, DATABASE_EXISTS, safeFileName, databaseDir, backupKey;
+var import_node_path68, HEADERONLY, FILELISTONLY, DATABASE_EXISTS, safeFileName, databaseDir, backupKey;
 var init_restore_sql = __esm({
   "packages/core/src/engine/sqlserver/restore-sql.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path67 = __toESM(require("node:path"), 1);
+    import_node_path68 = __toESM(require("node:path"), 1);
     init_errors();
     HEADERONLY = (file) => ({ sql: "RESTORE HEADERONLY FROM DISK = @file;", params: { file } });
     FILELISTONLY = (file, position) => ({
@@ -17877,7 +18177,7 @@ var init_restore_sql = __esm({
     });
     DATABASE_EXISTS = (db) => ({ sql: "SELECT DB_ID(@db) AS id;", params: { db } });
     safeFileName = (name) => name.replace(/[<>:"/\\|?*\u0000-\u001f]/g, "_").replace(/[. ]+$/, "_") || "_";
-    databaseDir = (mountPath, index, db) => import_node_path67.default.win32.join(mountPath, "databases", `${index}-${safeFileName(db)}`);
+    databaseDir = (mountPath, index, db) => import_node_path68.default.win32.join(mountPath, "databases", `${index}-${safeFileName(db)}`);
     backupKey = (h) => `${h.file}#${h.position}`;
   }
 });
@@ -18196,12 +18496,12 @@ function backupChainRecord2(plans) {
     }))
   };
 }
-var import_node_path68, win, run3, SqlServerBuild;
+var import_node_path69, win, run3, SqlServerBuild;
 var init_build_steps = __esm({
   "packages/core/src/engine/sqlserver/build-steps.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path68 = __toESM(require("node:path"), 1);
+    import_node_path69 = __toESM(require("node:path"), 1);
     init_errors();
     init_cleanup();
     init_executor();
@@ -18212,7 +18512,7 @@ var init_build_steps = __esm({
     init_sizing();
     init_restore_plan();
     init_layout2();
-    win = import_node_path68.default.win32;
+    win = import_node_path69.default.win32;
     run3 = (exec, s) => exec.execute(s.sql, s.params);
     SqlServerBuild = class {
       constructor(files) {
@@ -18367,12 +18667,12 @@ async function sqlServerSchemaFacts(exec, databaseNames) {
     const [columns = [], unique = [], fks = []] = await exec.execute(schemaFactsSql(db));
     const info = { name: db, sizeBytes: 0, tables: [] };
     for (const r of columns) {
-      let table2 = info.tables.find((t) => t.schema === r.schema && t.name === r.table);
-      if (!table2) {
-        table2 = { schema: String(r.schema), name: String(r.table), rowEstimate: Number(r.rows ?? 0), sizeBytes: 0, columns: [] };
-        info.tables.push(table2);
+      let table = info.tables.find((t) => t.schema === r.schema && t.name === r.table);
+      if (!table) {
+        table = { schema: String(r.schema), name: String(r.table), rowEstimate: Number(r.rows ?? 0), sizeBytes: 0, columns: [] };
+        info.tables.push(table);
       }
-      table2.columns.push({ name: String(r.column), type: String(r.type), nullable: Boolean(r.nullable) });
+      table.columns.push({ name: String(r.column), type: String(r.type), nullable: Boolean(r.nullable) });
     }
     facts.databases.push(info);
     facts.uniqueColumns.push(...unique.map((r) => ({ database: db, schema: String(r.schema), table: String(r.table), column: String(r.column) })));
@@ -18401,12 +18701,12 @@ var init_schema_facts = __esm({
 });
 
 // packages/core/src/engine/sqlserver/build-engine.ts
-var import_node_path69, SqlServerBuildEngine;
+var import_node_path70, SqlServerBuildEngine;
 var init_build_engine = __esm({
   "packages/core/src/engine/sqlserver/build-engine.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path69 = __toESM(require("node:path"), 1);
+    import_node_path70 = __toESM(require("node:path"), 1);
     init_errors();
     init_build_steps();
     init_engine3();
@@ -18425,7 +18725,7 @@ var init_build_engine = __esm({
       async probeSource(source) {
         if (source.kind !== "backup-chain") throw new SourceError(`SQL Server images are built from backup chains (--from-backup), not a ${source.kind} source.`);
         const files = [source.full, source.differential, ...source.logs ?? []].filter((f) => Boolean(f));
-        return { description: files.map((f) => import_node_path69.default.win32.basename(f)).join(" + ") };
+        return { description: files.map((f) => import_node_path70.default.win32.basename(f)).join(" + ") };
       }
       /** RESTORE HEADERONLY / FILELISTONLY of every backup: the restored size plus headroom, at least `requested`. */
       stagingSize(sources, requested) {
@@ -18514,13 +18814,18 @@ function powMod32(b, e) {
 function mix(h) {
   return Math.imul(h ^ h >>> 15, 739982445) >>> 0;
 }
+function rawWindowHash(buf, at) {
+  let h = 0;
+  for (let k = 0; k < WINDOW; k++) h = Math.imul(h, BASE) + buf[at + k] | 0;
+  return h;
+}
 function concat(a, b) {
   const out = new Uint8Array(a.length + b.length);
   out.set(a);
   out.set(b, a.length);
   return out;
 }
-var WINDOW, BASE, BASE_POW, PatternSetBuilder, patternSetOf, PatternSet, StreamScanner;
+var WINDOW, BASE, BASE_POW, rollHash, windowHash, PatternSetBuilder, patternSetOf, PatternSet, StreamScanner;
 var init_pattern_set = __esm({
   "packages/core/src/masking/leak-scan/pattern-set.ts"() {
     "use strict";
@@ -18528,6 +18833,8 @@ var init_pattern_set = __esm({
     WINDOW = 6;
     BASE = 16777619;
     BASE_POW = powMod32(BASE, WINDOW - 1);
+    rollHash = (h, out, inn) => Math.imul(h - Math.imul(out, BASE_POW) | 0, BASE) + inn | 0;
+    windowHash = (buf, at) => mix(rawWindowHash(buf, at));
     PatternSetBuilder = class {
       arena = new Uint8Array(1 << 16);
       used = 0;
@@ -18566,9 +18873,9 @@ var init_pattern_set = __esm({
         return { arena: this.arena.slice(0, this.used), offsets, tags: Int32Array.from(this.tags) };
       }
     };
-    patternSetOf = (p) => new PatternSet(p.arena, p.offsets, p.tags);
+    patternSetOf = (p) => new PatternSet(p.arena, p.offsets, p.tags, p.indexAt);
     PatternSet = class {
-      constructor(arena, offsets, tags) {
+      constructor(arena, offsets, tags, indexAt) {
         this.arena = arena;
         this.offsets = offsets;
         this.tags = tags;
@@ -18582,12 +18889,18 @@ var init_pattern_set = __esm({
         this.hashes = new Uint32Array(n);
         this.gramAt = new Uint16Array(n);
         this.filter = new Uint32Array(Math.max(1, 1 << filterBits >>> 5));
-        const load = new Uint16Array(1 << tableBits);
+        const load = new Uint16Array(indexAt ? 0 : 1 << tableBits);
         let maxLength = 0;
         for (let i = 0; i < n; i++) {
           const start2 = offsets[i];
           const len = offsets[i + 1] - start2;
           maxLength = Math.max(maxLength, len);
+          if (indexAt) {
+            const at = indexAt[i];
+            if (at > len - WINDOW) throw new Error("internal: a leak-scan pattern's indexed window lies outside it");
+            this.file(i, windowHash(arena, start2 + at), at);
+            continue;
+          }
           let h = 0;
           for (let k = 0; k < WINDOW; k++) h = Math.imul(h, BASE) + arena[start2 + k] | 0;
           let best = mix(h);
@@ -18601,14 +18914,9 @@ var init_pattern_set = __esm({
               bestAt = at;
             }
           }
-          this.hashes[i] = best;
-          this.gramAt[i] = bestAt;
           const slot = best >>> this.tableShift;
           if (load[slot] < 65535) load[slot]++;
-          this.next[i] = this.heads[slot];
-          this.heads[slot] = i;
-          const f = best >>> this.filterShift;
-          this.filter[f >>> 5] |= 1 << (f & 31);
+          this.file(i, best, bestAt);
         }
         this.maxLength = maxLength;
       }
@@ -18624,6 +18932,38 @@ var init_pattern_set = __esm({
       filter;
       tableShift;
       filterShift;
+      /** Pattern i indexed by its window at `at`, of hash `m`. */
+      file(i, m, at) {
+        this.hashes[i] = m;
+        this.gramAt[i] = at;
+        const slot = m >>> this.tableShift;
+        this.next[i] = this.heads[slot];
+        this.heads[slot] = i;
+        const f = m >>> this.filterShift;
+        this.filter[f >>> 5] |= 1 << (f & 31);
+      }
+      /**
+       * The matches indexed by the window at buf[p] (of hash `m`, windowHash(buf, p)) that lie wholly
+       * inside buf[lo, hi), verified byte for byte; offsets relative to `base` as scan() gives them.
+       * Returns how many patterns are indexed by that hash (0: the candidate was a filter false positive).
+       */
+      matchesAt(buf, p, m, lo, hi, base2, onMatch) {
+        const { arena, offsets, heads, next, hashes: hashes2, gramAt, tags } = this;
+        if (tags.length === 0) return 0;
+        let sameHash = 0;
+        for (let i = heads[m >>> this.tableShift]; i >= 0; i = next[i]) {
+          if (hashes2[i] !== m) continue;
+          sameHash++;
+          const start2 = offsets[i];
+          const len = offsets[i + 1] - start2;
+          const at = p - gramAt[i];
+          if (at < lo || at + len > hi) continue;
+          let k = 0;
+          while (k < len && arena[start2 + k] === buf[at + k]) k++;
+          if (k === len) onMatch({ pattern: i, tag: tags[i], offset: base2 + at, length: len, anchor: base2 + p });
+        }
+        return sameHash;
+      }
       get size() {
         return this.tags.length;
       }
@@ -18709,6 +19049,352 @@ var init_pattern_set = __esm({
   }
 });
 
+// packages/core/src/util/private-temp-dir.ts
+function makePrivateTempDir(prefix, parent = import_node_os12.default.tmpdir()) {
+  if (!hooked) {
+    hooked = true;
+    process.on("exit", () => {
+      for (const d of live) (0, import_node_fs34.rmSync)(d, { recursive: true, force: true });
+    });
+  }
+  const dir = (0, import_node_fs34.mkdtempSync)(import_node_path71.default.join(parent, prefix));
+  live.add(dir);
+  return {
+    path: dir,
+    remove() {
+      (0, import_node_fs34.rmSync)(dir, { recursive: true, force: true });
+      live.delete(dir);
+    }
+  };
+}
+var import_node_fs34, import_node_os12, import_node_path71, live, hooked;
+var init_private_temp_dir = __esm({
+  "packages/core/src/util/private-temp-dir.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_fs34 = require("node:fs");
+    import_node_os12 = __toESM(require("node:os"), 1);
+    import_node_path71 = __toESM(require("node:path"), 1);
+    live = /* @__PURE__ */ new Set();
+    hooked = false;
+  }
+});
+
+// packages/core/src/masking/leak-scan/window-filter.ts
+function secondHash(buf, at) {
+  let g = 2166136261;
+  for (let k = 0; k < WINDOW; k++) g = Math.imul(g ^ buf[at + k], 16777619);
+  return Math.imul(g ^ g >>> 13, 1540483477) >>> 0;
+}
+function filterWindows(filter, buf, from, to, onCandidate) {
+  if (from > to) return 0;
+  const { bits, shift } = filter;
+  let h = rawWindowHash(buf, from);
+  for (let p = from; ; ) {
+    const m = mix(h);
+    const a = m >>> shift;
+    if ((bits[a >>> 5] & 1 << (a & 31)) !== 0 && filter.passesRest(buf, p, m)) onCandidate(p, m);
+    if (++p > to) break;
+    h = rollHash(h, buf[p - 1], buf[p + WINDOW - 1]);
+  }
+  return to - from + 1;
+}
+var BITS_PER_PATTERN, MAX_FILTER_BITS, MAX_SKETCH_BITS, WindowFilter;
+var init_window_filter = __esm({
+  "packages/core/src/masking/leak-scan/window-filter.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_pattern_set();
+    BITS_PER_PATTERN = 16;
+    MAX_FILTER_BITS = 31;
+    MAX_SKETCH_BITS = 25;
+    WindowFilter = class {
+      bits;
+      shift;
+      /**
+       * Per slot, high byte: how many windows of all patterns hash there (saturating: common
+       * substrings score high); low byte: how many patterns are indexed by a window there. One array,
+       * so choosing a window costs one memory access per window.
+       */
+      score;
+      sketchShift;
+      patterns = 0;
+      /** `expected`: patterns it will hold (sizes the filter: ~16 bits each). */
+      constructor(expected) {
+        const filterBits = Math.min(MAX_FILTER_BITS, Math.max(10, Math.ceil(Math.log2(Math.max(2, expected * BITS_PER_PATTERN)))));
+        this.shift = 32 - filterBits;
+        this.bits = new Uint32Array(2 ** filterBits / 32);
+        const sketchBits = Math.min(MAX_SKETCH_BITS, Math.max(8, Math.ceil(Math.log2(Math.max(2, expected * 2)))));
+        this.sketchShift = 32 - sketchBits;
+        this.score = new Uint16Array(2 ** sketchBits);
+      }
+      /**
+       * Count every window of a pattern (call for all patterns before add()): a window many patterns
+       * share ("person", "xample") is common in the scanned bytes too, and would make every occurrence
+       * a candidate; add() indexes each pattern by its rarest window instead.
+       */
+      count(bytes) {
+        const { score, sketchShift } = this;
+        let h = rawWindowHash(bytes, 0);
+        const lastGram = Math.min(bytes.length - WINDOW, 65535);
+        for (let at = 0; ; ) {
+          const s = mix(h) >>> sketchShift;
+          if (score[s] < 65280) score[s] += 256;
+          if (++at > lastGram) break;
+          h = rollHash(h, bytes[at - 1], bytes[at + WINDOW - 1]);
+        }
+      }
+      /**
+       * Index a pattern: choose its window (the one fewest windows of all patterns share, then the
+       * one fewest patterns are indexed by, then the first), set its bits, and return the window's
+       * offset and hash.
+       */
+      add(bytes) {
+        const { score, sketchShift } = this;
+        let h = rawWindowHash(bytes, 0);
+        let best = mix(h);
+        let bestAt = 0;
+        let bestScore = score[best >>> sketchShift];
+        const lastGram = Math.min(bytes.length - WINDOW, 65535);
+        for (let at = 1; at <= lastGram && bestScore > 0; at++) {
+          h = rollHash(h, bytes[at - 1], bytes[at + WINDOW - 1]);
+          const m = mix(h);
+          const here = score[m >>> sketchShift];
+          if (here < bestScore) {
+            best = m;
+            bestAt = at;
+            bestScore = here;
+          }
+        }
+        const s = best >>> sketchShift;
+        if ((score[s] & 255) < 255) score[s]++;
+        this.set(best, secondHash(bytes, bestAt));
+        this.patterns++;
+        return { at: bestAt, m: best };
+      }
+      /** The sketches are needed no more (every pattern added): their memory goes back. */
+      dropSketches() {
+        this.score = new Uint16Array(0);
+      }
+      set(m, g) {
+        const { bits, shift } = this;
+        const a = m >>> shift;
+        const b = g >>> shift;
+        const c = mix(g ^ m) >>> shift;
+        bits[a >>> 5] |= 1 << (a & 31);
+        bits[b >>> 5] |= 1 << (b & 31);
+        bits[c >>> 5] |= 1 << (c & 31);
+      }
+      /** The second and third probes for a window whose first probe (m) passed. */
+      passesRest(buf, at, m) {
+        const { bits, shift } = this;
+        const g = secondHash(buf, at);
+        const b = g >>> shift;
+        if ((bits[b >>> 5] & 1 << (b & 31)) === 0) return false;
+        const c = mix(g ^ m) >>> shift;
+        return (bits[c >>> 5] & 1 << (c & 31)) !== 0;
+      }
+      /** Bytes held (filter and sketches), for the memory report. */
+      get bytes() {
+        return this.bits.byteLength + this.score.byteLength;
+      }
+    };
+  }
+});
+
+// packages/core/src/masking/leak-scan/window-index.ts
+function utf16Of(utf8, scratch) {
+  let ascii = utf8.length * 2 <= scratch.length;
+  for (let i = 0; ascii && i < utf8.length; i++) ascii = utf8[i] < 128;
+  if (!ascii) return Buffer.from(Buffer.from(utf8.buffer, utf8.byteOffset, utf8.length).toString("utf8"), "utf16le");
+  for (let i = 0; i < utf8.length; i++) {
+    scratch[2 * i] = utf8[i];
+    scratch[2 * i + 1] = 0;
+  }
+  return scratch.subarray(0, 2 * utf8.length);
+}
+function damaged() {
+  return new BuildError(
+    "a partition of the leak scan's originals was cut short or changed on disk, so nothing was published. Check the free space of the build's work directory and build again."
+  );
+}
+var import_node_crypto16, import_node_fs35, import_node_path72, HEADER, FLUSH_AT, WindowIndex;
+var init_window_index = __esm({
+  "packages/core/src/masking/leak-scan/window-index.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_crypto16 = __toESM(require("node:crypto"), 1);
+    import_node_fs35 = require("node:fs");
+    import_node_path72 = __toESM(require("node:path"), 1);
+    init_errors();
+    init_private_temp_dir();
+    init_pattern_set();
+    init_window_filter();
+    HEADER = 16;
+    FLUSH_AT = 256 * 1024;
+    WindowIndex = class {
+      filter;
+      dir;
+      temp;
+      key = import_node_crypto16.default.randomBytes(32);
+      parts;
+      mask;
+      /** The longest pattern (originals and containers): how far a scan must see around a window. */
+      maxLength = 0;
+      originalPatterns = 0;
+      containerPatterns = 0;
+      containersAdded = false;
+      /**
+       * `searched`: originals to come (sizes the filter); `partitions`: a power of two, enough that
+       * one partition's set fits the memory budget; `parent`: where the private directory goes.
+       */
+      constructor(searched, partitions, parent) {
+        if (partitions < 1 || (partitions & partitions - 1) !== 0) throw new Error("internal: leak-scan partitions must be a power of two");
+        this.filter = new WindowFilter(2 * searched);
+        this.mask = partitions - 1;
+        this.temp = makePrivateTempDir("dbclone-leak-index-", parent);
+        this.dir = this.temp.path;
+        this.parts = Array.from({ length: partitions }, (_, i) => {
+          const file = import_node_path72.default.join(this.dir, `p${i}`);
+          (0, import_node_fs35.closeSync)((0, import_node_fs35.openSync)(file, "wx", 384));
+          const iv = import_node_crypto16.default.randomBytes(16);
+          return {
+            file,
+            iv,
+            cipher: import_node_crypto16.default.createCipheriv("aes-256-ctr", this.key, iv),
+            pending: Buffer.allocUnsafe(FLUSH_AT + HEADER + 65535),
+            used: 0,
+            records: 0,
+            bytes: 0,
+            containers: []
+          };
+        });
+      }
+      get partitions() {
+        return this.parts.length;
+      }
+      /** The partition of a window hash: its low bits (the filter and a set's table use the high ones). */
+      partitionOf(m) {
+        return m & this.mask;
+      }
+      /** Every original from `read` (UTF-8 and UTF-16LE patterns, tagged by `tagOf`: OriginalSet's tags), once. */
+      addOriginals(read, tagOf) {
+        const { filter } = this;
+        const scratch = Buffer.allocUnsafe(2 * 65535);
+        read((utf8) => {
+          filter.count(utf8);
+          const utf16 = utf16Of(utf8, scratch);
+          if (utf16.length >= 6) filter.count(utf16);
+        });
+        read((utf8, id, first, strongest) => {
+          this.addOriginal(utf8, tagOf(id, false), first, strongest);
+          const utf16 = utf16Of(utf8, scratch);
+          if (utf16.length >= 6) this.addOriginal(utf16, tagOf(id, true), first, strongest);
+        });
+        for (const p of this.parts) {
+          this.flush(p);
+          p.cipher = void 0;
+          p.pending = Buffer.alloc(0);
+        }
+      }
+      addOriginal(bytes, tag, first, strongest) {
+        const { at, m } = this.filter.add(bytes);
+        const p = this.parts[this.partitionOf(m)];
+        const b = p.pending;
+        b.writeUInt16LE(bytes.length, p.used);
+        b.writeUInt16LE(at, p.used + 2);
+        b.writeInt32LE(tag, p.used + 4);
+        b.writeInt32LE(first, p.used + 8);
+        b.writeInt32LE(strongest, p.used + 12);
+        b.set(bytes, p.used + HEADER);
+        p.used += HEADER + bytes.length;
+        p.records++;
+        this.originalPatterns++;
+        this.maxLength = Math.max(this.maxLength, bytes.length);
+        if (p.used >= FLUSH_AT) this.flush(p);
+      }
+      flush(p) {
+        if (p.used === 0) return;
+        if (!p.cipher) throw new Error("internal: the leak-scan index was sealed");
+        const out = p.cipher.update(p.pending.subarray(0, p.used));
+        const fd = (0, import_node_fs35.openSync)(p.file, "a");
+        try {
+          let done = 0;
+          while (done < out.length) done += (0, import_node_fs35.writeSync)(fd, out, done, out.length - done);
+        } finally {
+          (0, import_node_fs35.closeSync)(fd);
+        }
+        p.bytes += p.used;
+        p.used = 0;
+      }
+      /** The published data's containers (after the published pass), searched in the data files beside the originals. */
+      addContainers(c) {
+        if (this.containersAdded) throw new Error("internal: the leak scan's containers were added to its index twice");
+        this.containersAdded = true;
+        for (let k = 0; k < c.tags.length; k++) this.filter.count(c.arena.subarray(c.offsets[k], c.offsets[k + 1]));
+        for (let k = 0; k < c.tags.length; k++) {
+          const bytes = c.arena.subarray(c.offsets[k], c.offsets[k + 1]);
+          const { at, m } = this.filter.add(bytes);
+          this.parts[this.partitionOf(m)].containers.push({ bytes, tag: c.tags[k], at });
+          this.maxLength = Math.max(this.maxLength, bytes.length);
+          this.containerPatterns++;
+        }
+        this.filter.dropSketches();
+      }
+      /** Partition k's originals (and its containers, when added), indexed by the windows chosen for them. */
+      load(k) {
+        const p = this.parts[k];
+        let data;
+        try {
+          data = import_node_crypto16.default.createDecipheriv("aes-256-ctr", this.key, p.iv).update((0, import_node_fs35.readFileSync)(p.file));
+        } catch {
+          throw damaged();
+        }
+        if (data.length !== p.bytes) throw damaged();
+        const n = p.records + p.containers.length;
+        let arenaBytes = data.length - p.records * HEADER;
+        for (const c of p.containers) arenaBytes += c.bytes.length;
+        const arena = new Uint8Array(arenaBytes);
+        const offsets = new Uint32Array(n + 1);
+        const tags = new Int32Array(n);
+        const indexAt = new Uint16Array(n);
+        const first = new Int32Array(n).fill(-1);
+        const strongest = new Int32Array(n).fill(-1);
+        let used = 0;
+        let i = 0;
+        for (let at = 0; at < data.length; i++) {
+          if (i >= p.records || at + HEADER > data.length) throw damaged();
+          const len = data.readUInt16LE(at);
+          if (at + HEADER + len > data.length || data.readUInt16LE(at + 2) + 6 > len) throw damaged();
+          indexAt[i] = data.readUInt16LE(at + 2);
+          tags[i] = data.readInt32LE(at + 4);
+          first[i] = data.readInt32LE(at + 8);
+          strongest[i] = data.readInt32LE(at + 12);
+          offsets[i] = used;
+          arena.set(data.subarray(at + HEADER, at + HEADER + len), used);
+          used += len;
+          at += HEADER + len;
+        }
+        if (i !== p.records) throw damaged();
+        for (const c of p.containers) {
+          offsets[i] = used;
+          tags[i] = c.tag;
+          indexAt[i] = c.at;
+          arena.set(c.bytes, used);
+          used += c.bytes.length;
+          i++;
+        }
+        offsets[n] = used;
+        return { set: new PatternSet(arena, offsets, tags, indexAt), first, strongest };
+      }
+      /** Remove the partitions (idempotent). */
+      dispose() {
+        this.temp.remove();
+      }
+    };
+  }
+});
+
 // packages/core/src/masking/leak-scan/originals.ts
 function batchSet(p) {
   return new OriginalSet(p.sources, patternSetOf(p.patterns), p.sourceOf, p.strongest, p.distinctTotal, p.firstId);
@@ -18773,6 +19459,7 @@ var init_originals = __esm({
     init_import_meta_url();
     init_errors();
     init_pattern_set();
+    init_window_index();
     tagOfOriginal = (index, utf16) => index << 1 | (utf16 ? 1 : 0);
     originalOfTag = (tag) => ({ index: tag >>> 1, utf16: (tag & 1) === 1 });
     OriginalSet = class {
@@ -18832,8 +19519,39 @@ var init_originals = __esm({
       sourceOfId(id) {
         return this.sourceOf[id - this.firstId];
       }
-      /** Remove spilled originals (idempotent; an in-memory set has nothing to remove). */
+      #index;
+      /** Whether windowIndex() was built (and not yet disposed). */
+      get hasWindowIndex() {
+        return this.#index !== void 0;
+      }
+      /** Whether the spilled originals can be scanned in one pass (windowIndex()). */
+      get onePass() {
+        return this.spill?.forEachOriginal !== void 0 && this.spill.loadedBytes !== void 0;
+      }
+      /**
+       * The one-pass scan's index of all spilled originals (built on first use, kept until dispose()):
+       * partitions of about `budget` loaded bytes each, in a private directory under `parent`.
+       */
+      windowIndex(budget, parent) {
+        if (this.#index) return this.#index;
+        const spill = this.spill;
+        if (!spill?.forEachOriginal || spill.loadedBytes === void 0)
+          throw new BuildError("internal: these originals are not spilled, so they have no one-pass index");
+        const partitions = 2 ** Math.max(0, Math.ceil(Math.log2(Math.max(1, spill.loadedBytes / Math.max(1, budget)))));
+        const index = new WindowIndex(spill.searched, partitions, parent);
+        try {
+          index.addOriginals((each) => spill.forEachOriginal(each), tagOfOriginal);
+        } catch (e) {
+          index.dispose();
+          throw e;
+        }
+        this.#index = index;
+        return index;
+      }
+      /** Remove spilled originals and their index (idempotent; an in-memory set has nothing to remove). */
       dispose() {
+        this.#index?.dispose();
+        this.#index = void 0;
         this.spill?.dispose();
       }
       /** Per original: 1 when a masked output holds it (used where the published data cannot be read back). */
@@ -18945,12 +19663,12 @@ function writeUtf8(buf, at, s) {
   }
   return s.length;
 }
-var import_node_crypto16, K, IV, W, PrefixedHmac;
+var import_node_crypto17, K, IV, W, PrefixedHmac;
 var init_hmac_sha256 = __esm({
   "packages/core/src/masking/hmac-sha256.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto16 = __toESM(require("node:crypto"), 1);
+    import_node_crypto17 = __toESM(require("node:crypto"), 1);
     K = new Int32Array([
       1116352408,
       1899447441,
@@ -19029,7 +19747,7 @@ var init_hmac_sha256 = __esm({
       outerBlock = new Uint8Array(64);
       constructor(key, prefix) {
         const k = Buffer.alloc(64);
-        (key.length > 64 ? import_node_crypto16.default.createHash("sha256").update(key).digest() : key).copy(k);
+        (key.length > 64 ? import_node_crypto17.default.createHash("sha256").update(key).digest() : key).copy(k);
         const pad = Buffer.alloc(64);
         this.inner.set(IV);
         for (let i = 0; i < 64; i++) pad[i] = k[i] ^ 54;
@@ -19114,11 +19832,11 @@ var init_keyed_randomizer = __esm({
       c = 0;
       d = 1;
       /** Seed from the first 16 bytes of a digest. */
-      seedFromDigest(digest2) {
-        this.a = digest2.readUInt32LE(0);
-        this.b = digest2.readUInt32LE(4);
-        this.c = digest2.readUInt32LE(8);
-        this.d = digest2.readUInt32LE(12) | 1;
+      seedFromDigest(digest) {
+        this.a = digest.readUInt32LE(0);
+        this.b = digest.readUInt32LE(4);
+        this.c = digest.readUInt32LE(8);
+        this.d = digest.readUInt32LE(12) | 1;
         for (let i = 0; i < 12; i++) this.nextUint32();
       }
       seed(seed) {
@@ -19209,10 +19927,10 @@ var init_checksums = __esm({
 });
 
 // packages/core/src/masking/transformers/value-transformers.ts
-function email2(value, { faker, digest: digest2, rule: rule2 }) {
+function email2(value, { faker, digest, rule: rule2 }) {
   const at = value.lastIndexOf("@");
   const domain = rule2.keepDomain && at >= 0 ? value.slice(at + 1) : faker.helpers.arrayElement(["example.com", "example.net", "example.org"]);
-  return `${slug(faker.person.firstName())}.${slug(faker.person.lastName())}.${digest2.toString("hex", 20, 23)}@${domain}`;
+  return `${slug(faker.person.firstName())}.${slug(faker.person.lastName())}.${digest.toString("hex", 20, 23)}@${domain}`;
 }
 function address({ faker, rule: rule2 }) {
   switch (rule2.part ?? "street") {
@@ -19275,14 +19993,14 @@ function redact2(value, { rule: rule2 }) {
   const mask = rule2.maskChar ?? "*";
   return chars.map((c, i) => i >= chars.length - keep || !/[\p{L}\p{N}]/u.test(c) ? c : mask).join("");
 }
-function dateShiftDays(_, { digest: digest2, rule: rule2 }) {
+function dateShiftDays(_, { digest, rule: rule2 }) {
   const days = rule2.days ?? 30;
-  const u = digest2.readUInt32BE(0) % (2 * days);
+  const u = digest.readUInt32BE(0) % (2 * days);
   return String(u < days ? u - days : u - days + 1);
 }
-function noiseFactor(_, { digest: digest2, rule: rule2 }) {
+function noiseFactor(_, { digest, rule: rule2 }) {
   const p = (rule2.percent ?? 10) / 100;
-  const unit = digest2.readUInt32BE(0) / 4294967295;
+  const unit = digest.readUInt32BE(0) / 4294967295;
   const factor = 1 + (unit * 2 - 1) * p;
   return (factor === 1 ? 1 + p / 2 : factor).toFixed(8);
 }
@@ -19319,10 +20037,10 @@ function defaultFamily(rule2) {
   return opts.length ? `${rule2.transformer}[${opts.join(",")}]` : rule2.transformer;
 }
 function maskValue(key, family, rule2, value, attempt = 0) {
-  const digest2 = keyedDigest(key, family, value, attempt);
+  const digest = keyedDigest(key, family, value, attempt);
   const { faker, randomizer } = keyedFaker(rule2.locale ?? "en");
-  randomizer.seedFromDigest(digest2);
-  return valueTransformers[rule2.transformer].map(value, { faker, digest: digest2, rule: rule2 });
+  randomizer.seedFromDigest(digest);
+  return valueTransformers[rule2.transformer].map(value, { faker, digest, rule: rule2 });
 }
 function mapFamily(key, family, rule2, inputs, unique) {
   const out = /* @__PURE__ */ new Map();
@@ -19542,37 +20260,37 @@ async function startMappingPool(key, size) {
 async function workerScript() {
   const here = typeof importMetaUrl === "string" ? (0, import_node_url3.fileURLToPath)(importMetaUrl) : void 0;
   if (here?.endsWith(".cjs")) {
-    const bundled = import_node_path70.default.join(import_node_path70.default.dirname(here), "mapping-worker.cjs");
-    if (!import_node_fs34.default.existsSync(bundled))
+    const bundled = import_node_path73.default.join(import_node_path73.default.dirname(here), "mapping-worker.cjs");
+    if (!import_node_fs36.default.existsSync(bundled))
       throw new BuildError(
-        `the masking worker bundle ${bundled} is missing; reinstall dbclone (dist/ must hold mapping-worker.cjs beside ${import_node_path70.default.basename(here)}).`
+        `the masking worker bundle ${bundled} is missing; reinstall dbclone (dist/ must hold mapping-worker.cjs beside ${import_node_path73.default.basename(here)}).`
       );
     return { file: bundled };
   }
   sourceBundle ??= bundleFromSource(
-    here ? import_node_path70.default.join(import_node_path70.default.dirname(here), "mapping-worker.ts") : import_node_path70.default.resolve("packages/core/src/masking/transformers/mapping-worker.ts")
+    here ? import_node_path73.default.join(import_node_path73.default.dirname(here), "mapping-worker.ts") : import_node_path73.default.resolve("packages/core/src/masking/transformers/mapping-worker.ts")
   );
   return sourceBundle;
 }
 async function bundleFromSource(entry) {
-  if (!import_node_fs34.default.existsSync(entry)) throw new BuildError(`the masking worker source ${entry} is missing`);
+  if (!import_node_fs36.default.existsSync(entry)) throw new BuildError(`the masking worker source ${entry} is missing`);
   const { build } = (0, import_node_module2.createRequire)(entry)("esbuild");
   const out = await build({ entryPoints: [entry], write: false, bundle: true, platform: "node", format: "cjs", target: "node20", logLevel: "error" });
   return { code: out.outputFiles[0].text };
 }
-var import_node_fs34, import_node_module2, import_node_os12, import_node_path70, import_node_url3, import_node_worker_threads, defaultJobs, MIN_SLICE, sourceBundle;
+var import_node_fs36, import_node_module2, import_node_os13, import_node_path73, import_node_url3, import_node_worker_threads, defaultJobs, MIN_SLICE, sourceBundle;
 var init_mapping_pool = __esm({
   "packages/core/src/masking/transformers/mapping-pool.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs34 = __toESM(require("node:fs"), 1);
+    import_node_fs36 = __toESM(require("node:fs"), 1);
     import_node_module2 = require("node:module");
-    import_node_os12 = __toESM(require("node:os"), 1);
-    import_node_path70 = __toESM(require("node:path"), 1);
+    import_node_os13 = __toESM(require("node:os"), 1);
+    import_node_path73 = __toESM(require("node:path"), 1);
     import_node_url3 = require("node:url");
     import_node_worker_threads = require("node:worker_threads");
     init_errors();
-    defaultJobs = () => Math.max(1, import_node_os12.default.availableParallelism());
+    defaultJobs = () => Math.max(1, import_node_os13.default.availableParallelism());
     MIN_SLICE = 512;
   }
 });
@@ -19620,46 +20338,15 @@ var init_bucket_dedupe = __esm({
   }
 });
 
-// packages/core/src/util/private-temp-dir.ts
-function makePrivateTempDir(prefix, parent = import_node_os13.default.tmpdir()) {
-  if (!hooked) {
-    hooked = true;
-    process.on("exit", () => {
-      for (const d of live) (0, import_node_fs35.rmSync)(d, { recursive: true, force: true });
-    });
-  }
-  const dir = (0, import_node_fs35.mkdtempSync)(import_node_path71.default.join(parent, prefix));
-  live.add(dir);
-  return {
-    path: dir,
-    remove() {
-      (0, import_node_fs35.rmSync)(dir, { recursive: true, force: true });
-      live.delete(dir);
-    }
-  };
-}
-var import_node_fs35, import_node_os13, import_node_path71, live, hooked;
-var init_private_temp_dir = __esm({
-  "packages/core/src/util/private-temp-dir.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_fs35 = require("node:fs");
-    import_node_os13 = __toESM(require("node:os"), 1);
-    import_node_path71 = __toESM(require("node:path"), 1);
-    live = /* @__PURE__ */ new Set();
-    hooked = false;
-  }
-});
-
 // packages/core/src/masking/leak-scan/originals-spill.ts
-var import_node_crypto17, import_node_fs36, import_node_path72, FLUSH_AT, OriginalsSpill;
+var import_node_crypto18, import_node_fs37, import_node_path74, FLUSH_AT2, OriginalsSpill;
 var init_originals_spill = __esm({
   "packages/core/src/masking/leak-scan/originals-spill.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto17 = __toESM(require("node:crypto"), 1);
-    import_node_fs36 = require("node:fs");
-    import_node_path72 = __toESM(require("node:path"), 1);
+    import_node_crypto18 = __toESM(require("node:crypto"), 1);
+    import_node_fs37 = require("node:fs");
+    import_node_path74 = __toESM(require("node:path"), 1);
     init_errors();
     init_originals();
     init_pattern_set();
@@ -19667,23 +20354,23 @@ var init_originals_spill = __esm({
     init_map_limit();
     init_private_temp_dir();
     init_bucket_dedupe();
-    FLUSH_AT = 64 * 1024;
+    FLUSH_AT2 = 64 * 1024;
     OriginalsSpill = class {
-      constructor(sources, bucketCount, budget) {
+      constructor(sources, bucketCount, budget, parent) {
         this.sources = sources;
         this.budget = budget;
-        this.temp = makePrivateTempDir("dbclone-originals-");
+        this.temp = makePrivateTempDir("dbclone-originals-", parent);
         this.dir = this.temp.path;
         this.buckets = Array.from({ length: bucketCount }, (_, i) => ({
-          file: import_node_path72.default.join(this.dir, `b${i}`),
-          iv: import_node_crypto17.default.randomBytes(16),
+          file: import_node_path74.default.join(this.dir, `b${i}`),
+          iv: import_node_crypto18.default.randomBytes(16),
           pendingBytes: 0,
           count: 0,
           bytes: 0
         }));
         for (const b of this.buckets) {
-          b.cipher = import_node_crypto17.default.createCipheriv("aes-256-ctr", this.key, b.iv);
-          (0, import_node_fs36.closeSync)((0, import_node_fs36.openSync)(b.file, "wx", 384));
+          b.cipher = import_node_crypto18.default.createCipheriv("aes-256-ctr", this.key, b.iv);
+          (0, import_node_fs37.closeSync)((0, import_node_fs37.openSync)(b.file, "wx", 384));
         }
       }
       sources;
@@ -19691,7 +20378,7 @@ var init_originals_spill = __esm({
       /** The private directory of the spill (removed by dispose()). */
       dir;
       temp;
-      key = import_node_crypto17.default.randomBytes(32);
+      key = import_node_crypto18.default.randomBytes(32);
       buckets;
       batches = [];
       disposed = false;
@@ -19700,27 +20387,27 @@ var init_originals_spill = __esm({
       /** One original (UTF-8, at most maxBytes; shorter than WINDOW: counted, not searched) with its first and first high-cardinality column. */
       add(utf8, hash, first, firstHigh) {
         const b = this.buckets[hash % this.buckets.length];
-        b.pending ??= Buffer.allocUnsafe(FLUSH_AT + RECORD_HEADER + 255);
+        b.pending ??= Buffer.allocUnsafe(FLUSH_AT2 + RECORD_HEADER + 255);
         const at = b.pendingBytes;
         b.pending[at] = utf8.length;
         b.pending.writeInt32LE(first, at + 1);
         b.pending.writeInt32LE(firstHigh, at + 5);
         b.pending.set(utf8, at + RECORD_HEADER);
         b.pendingBytes += RECORD_HEADER + utf8.length;
-        if (b.pendingBytes >= FLUSH_AT) this.flush(b);
+        if (b.pendingBytes >= FLUSH_AT2) this.flush(b);
       }
       flush(b) {
         if (b.pendingBytes === 0) return;
-        const fd = (0, import_node_fs36.openSync)(b.file, "a");
+        const fd = (0, import_node_fs37.openSync)(b.file, "a");
         try {
-          (0, import_node_fs36.writeSync)(fd, b.cipher.update(b.pending.subarray(0, b.pendingBytes)));
+          (0, import_node_fs37.writeSync)(fd, b.cipher.update(b.pending.subarray(0, b.pendingBytes)));
         } finally {
-          (0, import_node_fs36.closeSync)(fd);
+          (0, import_node_fs37.closeSync)(fd);
         }
         b.pendingBytes = 0;
       }
       read(b) {
-        return import_node_crypto17.default.createDecipheriv("aes-256-ctr", this.key, b.iv).update((0, import_node_fs36.readFileSync)(b.file));
+        return import_node_crypto18.default.createDecipheriv("aes-256-ctr", this.key, b.iv).update((0, import_node_fs37.readFileSync)(b.file));
       }
       /** End of the stream: deduplicate and sort each bucket, count, and group buckets into batches. */
       finish() {
@@ -19744,8 +20431,8 @@ var init_originals_spill = __esm({
       store(b, d) {
         b.count = d.count;
         b.bytes = d.bytes;
-        b.iv = import_node_crypto17.default.randomBytes(16);
-        (0, import_node_fs36.writeFileSync)(b.file, import_node_crypto17.default.createCipheriv("aes-256-ctr", this.key, b.iv).update(d.data), { mode: 384 });
+        b.iv = import_node_crypto18.default.randomBytes(16);
+        (0, import_node_fs37.writeFileSync)(b.file, import_node_crypto18.default.createCipheriv("aes-256-ctr", this.key, b.iv).update(d.data), { mode: 384 });
         return d.shorts;
       }
       groupBatches(shorts) {
@@ -19809,6 +20496,29 @@ var init_originals_spill = __esm({
           firstId: batch.firstId
         };
       }
+      /** Estimated bytes of all searchable originals once loaded (the sum of the batches' budgets). */
+      get loadedBytes() {
+        return this.buckets.reduce((a, b) => a + b.bytes, 0);
+      }
+      /** Every searchable original in id order (batch by batch), with its first and strongest column: the one-pass index reads them once. */
+      forEachOriginal(each) {
+        if (this.disposed) throw new BuildError("internal: the leak scan's originals were read after they were removed");
+        for (const batch of this.batches) {
+          let id = batch.firstId;
+          for (const bi of batch.buckets) {
+            const data = this.read(this.buckets[bi]);
+            for (let at = 0; at < data.length; id++) {
+              const len = data[at];
+              const first = data.readInt32LE(at + 1);
+              const high = data.readInt32LE(at + 5);
+              each(data.subarray(at + RECORD_HEADER, at + RECORD_HEADER + len), id, first, high >= 0 ? high : first);
+              at += RECORD_HEADER + len;
+            }
+          }
+          if (id !== batch.firstId + batch.count)
+            throw new BuildError("the leak scan's spilled originals were cut short or changed on disk, so nothing was published. Build again.");
+        }
+      }
       dispose() {
         this.disposed = true;
         this.temp.remove();
@@ -19853,6 +20563,7 @@ var init_originals_collector = __esm({
       constructor(sources, opts = {}) {
         this.sources = sources;
         this.budget = Math.max(1, opts.budget ?? ORIGINALS_BUDGET);
+        this.tempDir = opts.tempDir;
       }
       sources;
       builder = new PatternSetBuilder();
@@ -19871,6 +20582,8 @@ var init_originals_collector = __esm({
       estimated = 0;
       spill;
       budget;
+      /** Where a spill goes (the build's work directory; default: the OS temporary directory). */
+      tempDir;
       /** Where the originals went past the budget (the leak scan then runs in batches), if they did. */
       get spillDirectory() {
         return this.spill?.dir;
@@ -19912,7 +20625,7 @@ var init_originals_collector = __esm({
       spillAll() {
         const expected = this.sources.reduce((n, s) => n + s.distinct, 0) || this.count + this.short.size;
         const buckets = Math.min(4096, Math.max(16, Math.ceil(expected * bytesPerOriginal(24) / (this.budget / 4))));
-        const spill = new OriginalsSpill(this.sources, buckets, this.budget);
+        const spill = new OriginalsSpill(this.sources, buckets, this.budget, this.tempDir);
         for (let id = 0; id < this.count; id++) {
           const utf8 = this.builder.bytesAt(this.patternOf[id]);
           spill.add(utf8, hashBytes(utf8), this.firstOf[id], this.firstHighOf[id]);
@@ -20960,18 +21673,18 @@ function* batched(lines) {
   if (buf) yield buf;
 }
 async function copyLines(c, copyStatement, lines) {
-  await (0, import_promises63.pipeline)(import_node_stream3.Readable.from(batched(lines)), c.query((0, import_pg_copy_streams.from)(copyStatement)));
+  await (0, import_promises64.pipeline)(import_node_stream3.Readable.from(batched(lines)), c.query((0, import_pg_copy_streams.from)(copyStatement)));
 }
 async function copyBetween(from, query2, to, copyStatement) {
-  await (0, import_promises63.pipeline)(from.query((0, import_pg_copy_streams.to)(`COPY (${query2}) TO STDOUT`)), to.query((0, import_pg_copy_streams.from)(copyStatement)));
+  await (0, import_promises64.pipeline)(from.query((0, import_pg_copy_streams.to)(`COPY (${query2}) TO STDOUT`)), to.query((0, import_pg_copy_streams.from)(copyStatement)));
 }
-var import_node_stream3, import_promises63, import_pg_copy_streams, WRITE_BYTES;
+var import_node_stream3, import_promises64, import_pg_copy_streams, WRITE_BYTES;
 var init_copy_rows = __esm({
   "packages/core/src/engine/postgres/masking/copy-rows.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_stream3 = require("node:stream");
-    import_promises63 = require("node:stream/promises");
+    import_promises64 = require("node:stream/promises");
     import_pg_copy_streams = __toESM(require_pg_copy_streams(), 1);
     WRITE_BYTES = 1 << 20;
   }
@@ -21004,7 +21717,7 @@ function sqlRuleExpression(rule2, values) {
       throw new Error(`transformer ${rule2.transformer} is not a per-row SQL rule`);
   }
 }
-function tableUpdate(schema, table2, mapped, sqlRules, where2, slice) {
+function tableUpdate(schema, table, mapped, sqlRules, where2, slice) {
   const values = [];
   const sets = [];
   const from = [];
@@ -21019,12 +21732,12 @@ function tableUpdate(schema, table2, mapped, sqlRules, where2, slice) {
   for (const r of sqlRules) sets.push(`${quoteIdent(r.column)} = ${sqlRuleExpression(r, values)}`);
   if (where2) joins.push(`(${where2})`);
   if (slice) joins.push(slice);
-  const text = `UPDATE ${qualifiedName(schema, table2)} AS t SET ${sets.join(", ")}` + (from.length ? ` FROM ${from.join(", ")}` : "") + (joins.length ? ` WHERE ${joins.join(" AND ")}` : "");
+  const text = `UPDATE ${qualifiedName(schema, table)} AS t SET ${sets.join(", ")}` + (from.length ? ` FROM ${from.join(", ")}` : "") + (joins.length ? ` WHERE ${joins.join(" AND ")}` : "");
   return { text, values };
 }
-function shuffleUpdate(schema, table2, column2, salt, where2) {
-  const t = qualifiedName(schema, table2);
-  const c = quoteIdent(column2);
+function shuffleUpdate(schema, table, column, salt, where2) {
+  const t = qualifiedName(schema, table);
+  const c = quoteIdent(column);
   const filter = `${c} IS NOT NULL${where2 ? ` AND (${where2})` : ""}`;
   return {
     text: `WITH src AS (SELECT ctid AS tid, row_number() OVER (ORDER BY md5(ctid::text || $1)) AS rn FROM ${t} WHERE ${filter}), vals AS (SELECT ${c} AS v, row_number() OVER (ORDER BY md5(${c}::text || $1)) AS rn FROM ${t} WHERE ${filter}) UPDATE ${t} AS t SET ${c} = vals.v FROM src JOIN vals USING (rn) WHERE t.ctid = src.tid`,
@@ -21250,12 +21963,12 @@ var init_stream_family = __esm({
 // packages/core/src/engine/postgres/masking/map-families.ts
 async function mapAllFamilies(o) {
   const textual = o.valueRules.filter((r) => valueTransformers[r.transformer].textual && o.textType.test(r.type));
-  const sources = textual.map(({ database: database2, schema, table: table2, column: column2, unique, transformer, part }) => {
-    return { database: database2, schema, table: table2, column: column2, unique, transformer, part, distinct: 0, rows: 0 };
+  const sources = textual.map(({ database: database2, schema, table, column, unique, transformer, part }) => {
+    return { database: database2, schema, table, column, unique, transformer, part, distinct: 0, rows: 0 };
   });
   const families = /* @__PURE__ */ new Map();
   for (const rule2 of o.valueRules) families.set(rule2.family, [...families.get(rule2.family) ?? [], { rule: rule2, source: textual.indexOf(rule2) }]);
-  const collector = new OriginalsCollector(sources, { budget: o.originalsBudget });
+  const collector = new OriginalsCollector(sources, { budget: o.originalsBudget, tempDir: o.tempDir });
   const result = { originals: collector.finish(), distinct: /* @__PURE__ */ new Map(), rows: /* @__PURE__ */ new Map(), mapTableOf: /* @__PURE__ */ new Map(), distinctTotal: 0 };
   if (o.valueRules.length === 0) return result;
   const pool = await startMappingPool(o.key, o.jobs);
@@ -21358,13 +22071,13 @@ async function planTableWork(withDb2, tables, jobs, minBlocks = MIN_SLICE_BLOCKS
       continue;
     }
     const blocks = await withDb2(first.database, (c) => sliceableBlocks(c, first));
-    const count2 = blocks === void 0 ? 1 : Math.min(jobs, Math.floor(blocks / Math.max(1, minBlocks)));
-    if (blocks === void 0 || count2 < 2) {
+    const count = blocks === void 0 ? 1 : Math.min(jobs, Math.floor(blocks / Math.max(1, minBlocks)));
+    if (blocks === void 0 || count < 2) {
       work.push({ rules });
       continue;
     }
-    const size = Math.ceil(blocks / count2);
-    const slices = Array.from({ length: count2 }, (_, i) => ({ from: i * size, to: Math.min(blocks, (i + 1) * size) })).filter((s) => s.from < s.to);
+    const size = Math.ceil(blocks / count);
+    const slices = Array.from({ length: count }, (_, i) => ({ from: i * size, to: Math.min(blocks, (i + 1) * size) })).filter((s) => s.from < s.to);
     slices[slices.length - 1].to = Number.POSITIVE_INFINITY;
     work.push({ rules, slices });
   }
@@ -21373,18 +22086,18 @@ async function planTableWork(withDb2, tables, jobs, minBlocks = MIN_SLICE_BLOCKS
 async function runSlices(slices, session, update) {
   const barrier = (n) => {
     let arrived = 0;
-    let open20;
-    const all = new Promise((r) => open20 = r);
+    let open21;
+    const all = new Promise((r) => open21 = r);
     let failed;
     return {
       async wait() {
-        if (++arrived === n) open20();
+        if (++arrived === n) open21();
         await all;
         if (failed !== void 0) throw failed;
       },
       fail(e) {
         failed ??= e;
-        open20();
+        open21();
       }
     };
   };
@@ -21419,7 +22132,7 @@ var init_update_slices = __esm({
     init_import_meta_url();
     init_map_limit();
     MIN_SLICE_BLOCKS = 4096;
-    sliceCondition = (s) => `t.ctid >= '(${s.from},0)'::tid` + (Number.isFinite(s.to) ? ` AND t.ctid < '(${s.to},0)'::tid` : "");
+    sliceCondition = (s) => `t.ctid >= '(${s.from},0)'::tid${Number.isFinite(s.to) ? ` AND t.ctid < '(${s.to},0)'::tid` : ""}`;
   }
 });
 
@@ -21432,7 +22145,7 @@ async function applyMasking(opts) {
   const run5 = { rules: [], rowsChanged: 0, truncated: [], excluded: [], originals: emptyOriginals(), seconds: 0, jobs };
   checkFamilies(valueRules);
   if (opts.preview) run5.preview = { table: `${opts.preview.schema}.${opts.preview.table}`, before: await previewRow(withDb2, opts.preview) };
-  const workSchema = `dbclone_masking_${import_node_crypto18.default.randomBytes(4).toString("hex")}`;
+  const workSchema = `dbclone_masking_${import_node_crypto19.default.randomBytes(4).toString("hex")}`;
   const mappedDatabases = [...new Set(valueRules.map((r) => r.database))];
   let mapped;
   try {
@@ -21447,7 +22160,8 @@ async function applyMasking(opts) {
       workSchema,
       jobs,
       chunkSize: opts.chunkSize ?? CHUNK2,
-      originalsBudget: opts.originalsBudget
+      originalsBudget: opts.originalsBudget,
+      tempDir: opts.tempDir
     });
     run5.mapSeconds = (performance.now() - mapStart) / 1e3;
     run5.distinctValues = mapped.distinctTotal;
@@ -21529,14 +22243,14 @@ async function dropAndTruncate(withDb2, policy, database2, run5) {
 }
 async function maskTable(session, work, families, workSchema, key, reporter) {
   const { rules } = work;
-  const { database: database2, schema, table: table2, where: where2 } = rules[0];
-  const label3 = `${database2}.${schema}.${table2}`;
+  const { database: database2, schema, table, where: where2 } = rules[0];
+  const label3 = `${database2}.${schema}.${table}`;
   try {
     const mapped = rules.filter(isValueRule).map((rule2) => ({ rule: rule2, mapTable: families.mapTableOf.get(rule2), mapSchema: workSchema }));
     const sqlRules = rules.filter((r) => !isValueRule(r) && r.transformer !== "shuffle");
     const update = async (c, slice) => {
       if (!mapped.length && !sqlRules.length) return 0;
-      const statement = tableUpdate(schema, table2, mapped, sqlRules, where2, slice && sliceCondition(slice));
+      const statement = tableUpdate(schema, table, mapped, sqlRules, where2, slice && sliceCondition(slice));
       reporter.debug(`masking ${label3}: ${statement.text}`);
       return (await c.query(statement.text, statement.values)).rowCount ?? 0;
     };
@@ -21547,8 +22261,8 @@ async function maskTable(session, work, families, workSchema, key, reporter) {
       changed = await session(async (c) => {
         let n = await update(c);
         for (const r of rules.filter((x) => x.transformer === "shuffle")) {
-          const salt = import_node_crypto18.default.createHmac("sha256", key).update(`dbclone/shuffle/v1\0${label3}.${r.column}`).digest("hex");
-          const s = shuffleUpdate(schema, table2, r.column, salt, where2);
+          const salt = import_node_crypto19.default.createHmac("sha256", key).update(`dbclone/shuffle/v1\0${label3}.${r.column}`).digest("hex");
+          const s = shuffleUpdate(schema, table, r.column, salt, where2);
           n = Math.max(n, (await c.query(s.text, s.values)).rowCount ?? 0);
         }
         return n;
@@ -21579,12 +22293,12 @@ async function previewRow(withDb2, t, before) {
     return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v === null ? null : v instanceof Date ? v.toISOString() : String(v)]));
   });
 }
-var import_node_crypto18, TEXT_TYPES, CHUNK2;
+var import_node_crypto19, TEXT_TYPES, CHUNK2;
 var init_apply_masking = __esm({
   "packages/core/src/engine/postgres/masking/apply-masking.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto18 = __toESM(require("node:crypto"), 1);
+    import_node_crypto19 = __toESM(require("node:crypto"), 1);
     init_errors();
     init_sql();
     init_plan();
@@ -21633,10 +22347,10 @@ var init_connector = __esm({
 function explainPolicySql(withDb2) {
   return (check) => withDb2(check.rule.database, async (client) => {
     const r = check.rule;
-    const table2 = `${qualifiedName(r.schema, r.table)} AS t`;
+    const table = `${qualifiedName(r.schema, r.table)} AS t`;
     let select;
     let explain = true;
-    if (check.kind === "where") select = `SELECT 1 FROM ${table2} WHERE (${r.where})`;
+    if (check.kind === "where") select = `SELECT 1 FROM ${table} WHERE (${r.where})`;
     else if (check.kind === "constant") {
       const value = r.value === null || r.value === void 0 ? "NULL" : client.escapeLiteral(String(r.value));
       select = `SELECT ${value}::text::${r.type}`;
@@ -21644,7 +22358,7 @@ function explainPolicySql(withDb2) {
     } else {
       const e = typeof r.expression === "string" ? r.expression : r.expression?.postgres;
       if (!e) return "it has no postgres expression (expression.postgres)";
-      select = `SELECT (${e})::${r.type} FROM ${table2}`;
+      select = `SELECT (${e})::${r.type} FROM ${table}`;
     }
     await client.query("BEGIN READ ONLY");
     try {
@@ -21759,15 +22473,31 @@ var init_explain = __esm({
        * addValue does per leaf, on bytes read back from the published-data cache (no copy per leaf).
        */
       addStored(buf, lo, hi, header, origin) {
+        const { patterns, strongestSourceOf, firstId } = this.originals;
+        this.addStoredMatches(
+          buf,
+          lo,
+          hi,
+          header,
+          origin,
+          (found) => patterns.scanRange(buf, lo, hi, (m) => found(m.offset, m.length, m.tag, strongestSourceOf[originalOfTag(m.tag).index - firstId]))
+        );
+      }
+      /**
+       * One leaf in its stored form with its matches (offset in the leaf, length, tag, the original's
+       * strongest column), given by `matches`: addStored's matching, or the one-pass scan's verified
+       * matches of this leaf (all partitions), which carry the column with them.
+       */
+      addStoredMatches(buf, lo, hi, header, origin, matches2) {
         const copyOf = origin.kind === "unmasked" || origin.kind === "catalog" ? origin.column : void 0;
         const rawLength = hi - lo - header;
         let inside = false;
         let acrossHeader = false;
-        this.originals.patterns.scanRange(buf, lo, hi, (m) => {
-          if (m.offset >= header) {
+        matches2((offset, length, tag, strongest) => {
+          if (offset >= header) {
             inside = true;
-            if (m.offset === header && m.length === rawLength) this.wholeValues[originalOfTag(m.tag).index] = 1;
-            if (copyOf) this.recordCopy(copyOf, originalOfTag(m.tag).index);
+            if (offset === header && length === rawLength) this.wholeValues[originalOfTag(tag).index] = 1;
+            if (copyOf) this.recordCopy(copyOf, originalOfTag(tag).index, strongest);
           } else acrossHeader = true;
         });
         if (inside) this.addContainer(Buffer.from(buf.subarray(lo + header, hi)), containerKindOf[origin.kind]);
@@ -21779,14 +22509,13 @@ var init_explain = __esm({
         this.seen.add(key);
         this.containers.add(bytes, tagOfContainer(this.containers.size, kind));
       }
-      recordCopy(col, original) {
+      recordCopy(col, original, source) {
         const key = [col.database, col.schema, col.table, col.column].join("\0");
         let f = this.copies.get(key);
         if (!f) {
           f = { ...col, bySource: /* @__PURE__ */ new Map() };
           this.copies.set(key, f);
         }
-        const source = this.originals.strongestSourceOf[original - this.originals.firstId];
         let set = f.bySource.get(source);
         if (!set) {
           set = /* @__PURE__ */ new Set();
@@ -21865,10 +22594,10 @@ async function readRelation(c, database2, rel, content, filter) {
   const userRow = rel.schema === "information_schema" ? "false" : rel.user_key ? `${quoteIdent(rel.user_key)}::oid >= ${FIRST_NORMAL_OID}::oid` : "true";
   const select = [...columns, ...rel.catalog ? [userRow] : []].join(", ");
   const origins = rel.columns.map((col) => {
-    const column2 = { database: database2, schema: rel.schema, table: rel.name, column: col.name };
+    const column = { database: database2, schema: rel.schema, table: rel.name, column: col.name };
     if (rel.toast) return { kind: "toast" };
-    if (rel.catalog) return { kind: "catalog", column: column2 };
-    return filter.isMasked(database2, rel.schema, rel.name, col.name) ? { kind: "masked" } : { kind: "unmasked", column: column2 };
+    if (rel.catalog) return { kind: "catalog", column };
+    return filter.isMasked(database2, rel.schema, rel.name, col.name) ? { kind: "masked" } : { kind: "unmasked", column };
   });
   const stock = { kind: "catalog" };
   await c.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
@@ -21931,11 +22660,11 @@ function valueKind(v) {
   if (words.length >= 1 && words.length <= 3 && words.every((w) => NAMES.has(w.toLowerCase().replace(/[.,]$/, "")))) return "person-name";
   return void 0;
 }
-function detectPii(column2, sample) {
+function detectPii(column, sample) {
   const kinds = /* @__PURE__ */ new Set();
   const reasons = [];
   for (const [kind, re] of NAME_PATTERNS) {
-    if (re.test(column2.name)) {
+    if (re.test(column.name)) {
       kinds.add(kind);
       reasons.push(`name looks like ${kind}`);
       break;
@@ -21988,8 +22717,8 @@ var init_detect = __esm({
 });
 
 // packages/core/src/engine/postgres/masking/scan-pii.ts
-function sampleSeed(database2, schema, table2) {
-  return import_node_crypto19.default.createHash("sha256").update(`dbclone/pii-sample/v1\0${database2}\0${schema}\0${table2}`).digest().readUInt32BE(0) % 2147483647;
+function sampleSeed(database2, schema, table) {
+  return import_node_crypto20.default.createHash("sha256").update(`dbclone/pii-sample/v1\0${database2}\0${schema}\0${table}`).digest().readUInt32BE(0) % 2147483647;
 }
 async function scanUnmaskedPii(withDb2, databases2, rules = [], sampleRows = 200) {
   const masked = new Set(rules.map((r) => [r.database, r.schema, r.table, r.column].join("\0")));
@@ -22005,10 +22734,10 @@ async function scanUnmaskedPii(withDb2, databases2, rules = [], sampleRows = 200
         )).rows.map((r) => [r.s, r.t, r.c].join("\0"))
       );
       for (const t of db.tables) {
-        const open20 = t.columns.filter((col) => !masked.has([db.name, t.schema, t.name, col.name].join("\0")));
-        if (open20.length === 0) continue;
+        const open21 = t.columns.filter((col) => !masked.has([db.name, t.schema, t.name, col.name].join("\0")));
+        if (open21.length === 0) continue;
         const isComposite = (col) => compositeColumns.has([t.schema, t.name, col.name].join("\0"));
-        const sampled = open20.filter((col) => SAMPLED_TYPES.test(col.type) || isComposite(col));
+        const sampled = open21.filter((col) => SAMPLED_TYPES.test(col.type) || isComposite(col));
         let rows = [];
         if (sampled.length > 0) {
           const cols = sampled.map((col) => isComposite(col) ? `${quoteIdent(col.name)}::text` : quoteIdent(col.name)).join(", ");
@@ -22016,7 +22745,7 @@ async function scanUnmaskedPii(withDb2, databases2, rules = [], sampleRows = 200
           const r = await c.query({ text: `SELECT ${cols} FROM ${qualifiedName(t.schema, t.name)}${sample} LIMIT ${sampleRows}`, rowMode: "array" });
           rows = r.rows;
         }
-        for (const col of open20) {
+        for (const col of open21) {
           const i = sampled.indexOf(col);
           const values = [];
           if (i >= 0) {
@@ -22034,12 +22763,12 @@ async function scanUnmaskedPii(withDb2, databases2, rules = [], sampleRows = 200
   }
   return found;
 }
-var import_node_crypto19, SAMPLED_TYPES;
+var import_node_crypto20, SAMPLED_TYPES;
 var init_scan_pii = __esm({
   "packages/core/src/engine/postgres/masking/scan-pii.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto19 = __toESM(require("node:crypto"), 1);
+    import_node_crypto20 = __toESM(require("node:crypto"), 1);
     init_sql();
     init_explain();
     init_detect();
@@ -22101,7 +22830,7 @@ function postgresMasking(server) {
     schemaFacts: (databases2) => schemaFacts(catalogOnly, databases2),
     explainSql: explainPolicySql(withDb2),
     scanUnmaskedPii: (databases2, rules) => scanUnmaskedPii(catalogOnly, databases2, rules),
-    mask: (policy, key, reporter, opts) => applyMasking({ withDb: withDb2, policy, key, reporter, preview: opts?.preview, jobs: opts?.jobs, originalsBudget: opts?.originalsBudget }),
+    mask: (policy, key, reporter, opts) => applyMasking({ withDb: withDb2, policy, key, reporter, preview: opts?.preview, jobs: opts?.jobs, originalsBudget: opts?.originalsBudget, tempDir: opts?.tempDir }),
     readPublished: async (content, isMasked) => void await readPublished2(catalogOnly, content, { isMasked })
   };
 }
@@ -22119,8 +22848,8 @@ var init_target = __esm({
 });
 
 // packages/core/src/engine/sqlserver/masking-sql.ts
-function textForm(column2, type) {
-  const c = column2;
+function textForm(column, type) {
+  const c = column;
   switch (baseType(type)) {
     case "date":
       return `CONVERT(nvarchar(10), ${c}, 23)`;
@@ -22245,7 +22974,7 @@ EXEC sys.sp_executesql @sql;
 DROP TABLE #dbclone_fks;
 USE [master];`;
 }
-function dropTableSql(db, schema, table2) {
+function dropTableSql(db, schema, table) {
   return {
     sql: `USE ${quoteName(db)};
 DECLARE @sql nvarchar(max) = N'';
@@ -22253,9 +22982,9 @@ SELECT @sql += N'ALTER TABLE ' + QUOTENAME(SCHEMA_NAME(o.schema_id)) + N'.' + QU
   FROM sys.foreign_keys AS fk JOIN sys.objects AS o ON o.object_id = fk.parent_object_id
   WHERE fk.referenced_object_id = OBJECT_ID(@table) AND fk.parent_object_id <> fk.referenced_object_id;
 EXEC sys.sp_executesql @sql;
-DROP TABLE ${quoteName(schema)}.${quoteName(table2)};
+DROP TABLE ${quoteName(schema)}.${quoteName(table)};
 USE [master];`,
-    params: { table: `${quoteName(schema)}.${quoteName(table2)}` }
+    params: { table: `${quoteName(schema)}.${quoteName(table)}` }
   };
 }
 var BIN, MAP_CHUNK, tableName, baseType, mapTableName2, createMapIndexSql, dropMapTableSql, emptyTableSql;
@@ -22268,12 +22997,12 @@ var init_masking_sql = __esm({
     init_quote();
     BIN = "Latin1_General_100_BIN2";
     MAP_CHUNK = 1e3;
-    tableName = (db, schema, table2) => `${quoteName(db)}.${quoteName(schema)}.${quoteName(table2)}`;
+    tableName = (db, schema, table) => `${quoteName(db)}.${quoteName(schema)}.${quoteName(table)}`;
     baseType = (type) => type.toLowerCase().replace(/\(.*$/, "").trim();
     mapTableName2 = (i) => `#dbclone_map_${i}`;
     createMapIndexSql = (i) => `CREATE CLUSTERED INDEX ix_h ON ${mapTableName2(i)} (h);`;
     dropMapTableSql = (i) => `IF OBJECT_ID(N'tempdb..${mapTableName2(i)}') IS NOT NULL DROP TABLE ${mapTableName2(i)};`;
-    emptyTableSql = (db, schema, table2) => `DELETE FROM ${tableName(db, schema, table2)};`;
+    emptyTableSql = (db, schema, table) => `DELETE FROM ${tableName(db, schema, table)};`;
   }
 });
 
@@ -22288,37 +23017,37 @@ var init_masking_guards_sql = __esm({
     inDb = (db, body) => `USE ${quoteName(db)};
 ${body}
 USE [master];`;
-    objectId = (schema, table2) => `OBJECT_ID(${nString(`${quoteName(schema)}.${quoteName(table2)}`)})`;
-    enabledTriggersSql = (db, schema, table2) => inDb(db, `SELECT name FROM sys.triggers WHERE parent_id = ${objectId(schema, table2)} AND is_disabled = 0 ORDER BY name;`);
-    setTriggersSql = (db, schema, table2, triggers, enable) => triggers.map((t) => `ALTER TABLE ${tableName(db, schema, table2)} ${enable ? "ENABLE" : "DISABLE"} TRIGGER ${quoteName(t)};`).join("\n");
-    versioningOffSql = (db, schema, table2) => inDb(
+    objectId = (schema, table) => `OBJECT_ID(${nString(`${quoteName(schema)}.${quoteName(table)}`)})`;
+    enabledTriggersSql = (db, schema, table) => inDb(db, `SELECT name FROM sys.triggers WHERE parent_id = ${objectId(schema, table)} AND is_disabled = 0 ORDER BY name;`);
+    setTriggersSql = (db, schema, table, triggers, enable) => triggers.map((t) => `ALTER TABLE ${tableName(db, schema, table)} ${enable ? "ENABLE" : "DISABLE"} TRIGGER ${quoteName(t)};`).join("\n");
+    versioningOffSql = (db, schema, table) => inDb(
       db,
       `DECLARE @hs sysname, @ht sysname;
 SELECT @hs = SCHEMA_NAME(h.schema_id), @ht = h.name FROM sys.tables AS t JOIN sys.tables AS h ON h.object_id = t.history_table_id
-  WHERE t.object_id = ${objectId(schema, table2)} AND t.temporal_type = 2;
-IF @ht IS NOT NULL ALTER TABLE ${quoteName(schema)}.${quoteName(table2)} SET (SYSTEM_VERSIONING = OFF);
+  WHERE t.object_id = ${objectId(schema, table)} AND t.temporal_type = 2;
+IF @ht IS NOT NULL ALTER TABLE ${quoteName(schema)}.${quoteName(table)} SET (SYSTEM_VERSIONING = OFF);
 SELECT @hs AS historySchema, @ht AS historyTable;`
     );
-    versioningOnSql = (db, schema, table2, history) => [
+    versioningOnSql = (db, schema, table, history) => [
       `TRUNCATE TABLE ${tableName(db, history.schema, history.table)};`,
       inDb(
         db,
-        `ALTER TABLE ${quoteName(schema)}.${quoteName(table2)} SET (SYSTEM_VERSIONING = ON (HISTORY_TABLE = ${quoteName(history.schema)}.${quoteName(history.table)}, DATA_CONSISTENCY_CHECK = ON));`
+        `ALTER TABLE ${quoteName(schema)}.${quoteName(table)} SET (SYSTEM_VERSIONING = ON (HISTORY_TABLE = ${quoteName(history.schema)}.${quoteName(history.table)}, DATA_CONSISTENCY_CHECK = ON));`
       )
     ].join("\n");
   }
 });
 
 // packages/core/src/engine/sqlserver/masking.ts
-async function guardTable(exec, db, schema, table2) {
-  const label3 = `${db}.${schema}.${table2}`;
-  const triggers = ((await run4(exec, `reading the triggers of ${label3}`, enabledTriggersSql(db, schema, table2)))[0] ?? []).map((r) => String(r.name));
-  if (triggers.length) await run4(exec, `disabling the triggers of ${label3}`, setTriggersSql(db, schema, table2, triggers, false));
-  const h = (await run4(exec, `turning system-versioning off on ${label3}`, versioningOffSql(db, schema, table2)))[0]?.[0];
+async function guardTable(exec, db, schema, table) {
+  const label3 = `${db}.${schema}.${table}`;
+  const triggers = ((await run4(exec, `reading the triggers of ${label3}`, enabledTriggersSql(db, schema, table)))[0] ?? []).map((r) => String(r.name));
+  if (triggers.length) await run4(exec, `disabling the triggers of ${label3}`, setTriggersSql(db, schema, table, triggers, false));
+  const h = (await run4(exec, `turning system-versioning off on ${label3}`, versioningOffSql(db, schema, table)))[0]?.[0];
   const history = h?.historyTable ? { schema: String(h.historySchema), table: String(h.historyTable) } : void 0;
   return async () => {
-    if (history) await run4(exec, `emptying the history of ${label3} and turning system-versioning on`, versioningOnSql(db, schema, table2, history));
-    if (triggers.length) await run4(exec, `re-enabling the triggers of ${label3}`, setTriggersSql(db, schema, table2, triggers, true));
+    if (history) await run4(exec, `emptying the history of ${label3} and turning system-versioning on`, versioningOnSql(db, schema, table, history));
+    if (triggers.length) await run4(exec, `re-enabling the triggers of ${label3}`, setTriggersSql(db, schema, table, triggers, true));
   };
 }
 async function run4(exec, label3, sql, params = {}, where2) {
@@ -22487,7 +23216,7 @@ var init_errors4 = __esm({
 
 // packages/core/src/masking/leak-scan/published-cache.ts
 function replayCacheFile(cache3, sink) {
-  const fd = (0, import_node_fs37.openSync)(cache3.file, "r");
+  const fd = (0, import_node_fs38.openSync)(cache3.file, "r");
   try {
     let buf = Buffer.allocUnsafe(BUFFER);
     let have = 0;
@@ -22500,14 +23229,14 @@ function replayCacheFile(cache3, sink) {
         have -= at;
         at = 0;
       }
-      const n = (0, import_node_fs37.readSync)(fd, buf, have, buf.length - have, null);
+      const n = (0, import_node_fs38.readSync)(fd, buf, have, buf.length - have, null);
       have += n;
       read += n;
       while (have - at >= RECORD_HEADER2) {
         const length = buf.readUInt32LE(at + 4);
         if (have - at < RECORD_HEADER2 + length) break;
         const origin = cache3.origins[buf.readUInt32LE(at)];
-        if (!origin) throw damaged();
+        if (!origin) throw damaged2();
         const lo = at + RECORD_HEADER2;
         sink.addStored(buf, lo, lo + length, length <= 127 ? 1 : 4, origin);
         at = lo + length;
@@ -22520,24 +23249,24 @@ function replayCacheFile(cache3, sink) {
         buf = bigger;
       }
     }
-    if (at !== have || read !== cache3.bytes || records !== cache3.records) throw damaged();
+    if (at !== have || read !== cache3.bytes || records !== cache3.records) throw damaged2();
   } finally {
-    (0, import_node_fs37.closeSync)(fd);
+    (0, import_node_fs38.closeSync)(fd);
   }
 }
-function damaged() {
+function damaged2() {
   return new BuildError(
     "the leak scan's copy of the published data was cut short or changed while it was read, so nothing was published. Check the free space of the temporary directory and build again."
   );
 }
-var import_node_fs37, import_node_os14, import_node_path73, RECORD_HEADER2, BUFFER, PublishedCache;
+var import_node_fs38, import_node_os14, import_node_path75, RECORD_HEADER2, BUFFER, PublishedCache;
 var init_published_cache = __esm({
   "packages/core/src/masking/leak-scan/published-cache.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs37 = require("node:fs");
+    import_node_fs38 = require("node:fs");
     import_node_os14 = __toESM(require("node:os"), 1);
-    import_node_path73 = __toESM(require("node:path"), 1);
+    import_node_path75 = __toESM(require("node:path"), 1);
     init_errors();
     init_explain();
     init_pattern_set();
@@ -22562,8 +23291,8 @@ var init_published_cache = __esm({
       constructor(parent = import_node_os14.default.tmpdir()) {
         this.temp = makePrivateTempDir("dbclone-published-", parent);
         this.dir = this.temp.path;
-        this.file = import_node_path73.default.join(this.dir, "published");
-        this.fd = (0, import_node_fs37.openSync)(this.file, "wx", 384);
+        this.file = import_node_path75.default.join(this.dir, "published");
+        this.fd = (0, import_node_fs38.openSync)(this.file, "wx", 384);
       }
       addValue(leaves, origin) {
         if (this.sealed) throw new BuildError("internal: a value was added to the leak scan's published-data cache after it was sealed");
@@ -22597,7 +23326,7 @@ var init_published_cache = __esm({
       /** The last records written and the file closed; replay() may run now, any number of times. */
       seal() {
         this.flush();
-        if (this.fd !== void 0) (0, import_node_fs37.closeSync)(this.fd);
+        if (this.fd !== void 0) (0, import_node_fs38.closeSync)(this.fd);
         this.fd = void 0;
         this.sealed = true;
       }
@@ -22618,12 +23347,12 @@ var init_published_cache = __esm({
       write(bytes) {
         if (this.fd === void 0) throw new BuildError("internal: the leak scan's published-data cache is closed");
         let done = 0;
-        while (done < bytes.length) done += (0, import_node_fs37.writeSync)(this.fd, bytes, done, bytes.length - done);
+        while (done < bytes.length) done += (0, import_node_fs38.writeSync)(this.fd, bytes, done, bytes.length - done);
       }
       /** Remove the file and its directory (idempotent). */
       dispose() {
         if (this.fd !== void 0) {
-          (0, import_node_fs37.closeSync)(this.fd);
+          (0, import_node_fs38.closeSync)(this.fd);
           this.fd = void 0;
         }
         this.temp.remove();
@@ -22634,12 +23363,12 @@ var init_published_cache = __esm({
 
 // packages/core/src/masking/leak-scan/pg-page.ts
 function isRelationFile(rel) {
-  const parts = rel.split(import_node_path74.default.sep);
+  const parts = rel.split(import_node_path76.default.sep);
   const at = parts.findIndex((p) => p === "base" || p === "global");
   return at >= 0 && /^\d+(\.\d+)?$/.test(parts[parts.length - 1]);
 }
 async function channelOfFile(full, rel, offset) {
-  const parts = rel.split(import_node_path74.default.sep);
+  const parts = rel.split(import_node_path76.default.sep);
   const dataAt = parts.findIndex((p) => p === "pg_wal" || p === "base" || p === "global");
   const inner = dataAt >= 0 ? parts.slice(dataAt) : parts;
   if (inner[0] === "pg_wal") return `a kept WAL segment (${inner.join("/")})`;
@@ -22650,7 +23379,7 @@ async function channelOfFile(full, rel, offset) {
   return `file ${inner.join("/")}`;
 }
 async function pageKind(full, offset) {
-  const fh = await (0, import_promises64.open)(full, "r");
+  const fh = await (0, import_promises65.open)(full, "r");
   try {
     const header = Buffer.alloc(24);
     await fh.read(header, 0, 24, offset - offset % PAGE);
@@ -22663,7 +23392,7 @@ async function pageKind(full, offset) {
   }
 }
 async function insideCompressedDatum(full, offset, length) {
-  const fh = await (0, import_promises64.open)(full, "r");
+  const fh = await (0, import_promises65.open)(full, "r");
   try {
     const page = Buffer.alloc(PAGE);
     const pageStart = offset - offset % PAGE;
@@ -22693,7 +23422,7 @@ async function insideCompressedDatum(full, offset, length) {
   }
 }
 async function explainInPage(full, offset, length, window) {
-  const fh = await (0, import_promises64.open)(full, "r");
+  const fh = await (0, import_promises65.open)(full, "r");
   let page;
   try {
     page = Buffer.alloc(PAGE);
@@ -22723,13 +23452,13 @@ async function explainInPage(full, offset, length, window) {
   }
   return await insideCompressedDatum(full, offset, length) ? "compressed" : void 0;
 }
-var import_promises64, import_node_path74, PAGE, LP_NORMAL, HEAP_XMIN_COMMITTED, HEAP_XMIN_INVALID, HEAP_XMAX_INVALID, HEAP_XMAX_LOCK_ONLY;
+var import_promises65, import_node_path76, PAGE, LP_NORMAL, HEAP_XMIN_COMMITTED, HEAP_XMIN_INVALID, HEAP_XMAX_INVALID, HEAP_XMAX_LOCK_ONLY;
 var init_pg_page = __esm({
   "packages/core/src/masking/leak-scan/pg-page.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises64 = require("node:fs/promises");
-    import_node_path74 = __toESM(require("node:path"), 1);
+    import_promises65 = require("node:fs/promises");
+    import_node_path76 = __toESM(require("node:path"), 1);
     PAGE = 8192;
     LP_NORMAL = 1;
     HEAP_XMIN_COMMITTED = 256;
@@ -22756,60 +23485,17 @@ function coverOf(h, containers) {
 }
 async function scanStream(chunks, plan, tally, source) {
   const { set, wholeValues } = planOf(plan);
-  const reach = set.maxLength;
-  let containers = [];
-  const pending = [];
-  const unexplainedHere = [];
-  const settle2 = (anchor2) => {
-    let kept = 0;
-    for (const h of pending) {
-      if (h.e + reach >= anchor2) {
-        pending[kept++] = h;
-        continue;
-      }
-      tally.hits++;
-      const o = originalOfTag(h.tag).index;
-      tally.counts.set(o, (tally.counts.get(o) ?? 0) + 1);
-      const cover = coverOf(h, containers);
-      if (cover) tally.explained[cover]++;
-      else if (wholeValues?.[o]) tally.explained["published-value"]++;
-      else unexplainedHere.push({ tag: h.tag, offset: h.s, length: h.e - h.s });
-    }
-    pending.length = kept;
-  };
-  let pruneAt = 64;
-  const prune = (anchor2) => {
-    let needed = anchor2 - reach;
-    for (const h of pending) needed = Math.min(needed, h.s);
-    containers = containers.filter((c) => c.e >= needed);
-    pruneAt = Math.max(64, containers.length * 2);
-  };
-  const scanner = new StreamScanner(set, (m) => {
-    if (pending.length) settle2(m.anchor);
-    if (containers.length > pruneAt) prune(m.anchor);
-    if (m.tag < 0) containers.push({ s: m.offset, e: m.offset + m.length, kind: containerKindOfTag(m.tag) });
-    else pending.push({ tag: m.tag, s: m.offset, e: m.offset + m.length });
-  });
+  const judge = new HitJudge(tally, set.maxLength, wholeValues);
+  const scanner = new StreamScanner(set, (m) => judge.onMatch(m));
   for await (const chunk of chunks) {
     scanner.feed(chunk);
     tally.bytesScanned += chunk.length;
   }
   scanner.finish();
-  settle2(Number.MAX_SAFE_INTEGER);
-  for (const h of unexplainedHere) {
-    const kind = await source.explainByStructure?.(h.offset, h.length);
-    if (kind) {
-      tally.explained[kind]++;
-      continue;
-    }
-    tally.unexplainedCount++;
-    if (tally.unexplained.length >= EXAMPLES2) continue;
-    const { index, utf16 } = originalOfTag(h.tag);
-    tally.unexplained.push({ original: index, utf16, file: source.file, offset: h.offset, channel: await source.channelOf(h.offset) });
-  }
+  await judge.finish(source);
 }
 async function scanBlob(file, set, tally, onProgress) {
-  const stream = (0, import_node_fs38.createReadStream)(file, { highWaterMark: CHUNK3 });
+  const stream = (0, import_node_fs39.createReadStream)(file, { highWaterMark: CHUNK3 });
   let done = 0;
   const chunks = (async function* () {
     for await (const c of stream) {
@@ -22818,36 +23504,39 @@ async function scanBlob(file, set, tally, onProgress) {
       yield c;
     }
   })();
-  await scanStream(chunks, set, tally, { file: import_node_path75.default.basename(file), channelOf: () => "the disk outside the data files (free space or filesystem metadata)" });
+  await scanStream(chunks, set, tally, blobSource(file));
 }
 async function scanDataFiles(root, set, tally) {
-  for (const rel of await listFiles(root, "")) {
-    const full = import_node_path75.default.join(root, rel);
-    const relation = isRelationFile(rel);
-    await scanStream((0, import_node_fs38.createReadStream)(full, { highWaterMark: CHUNK3 }), set, tally, {
+  for (const f of await dataFileSources(root)) await scanStream((0, import_node_fs39.createReadStream)(f.path, { highWaterMark: CHUNK3 }), set, tally, f);
+}
+async function dataFileSources(root) {
+  return (await listFiles(root, "")).map((rel) => {
+    const full = import_node_path77.default.join(root, rel);
+    return {
+      path: full,
       file: rel,
       channelOf: (offset) => channelOfFile(full, rel, offset),
-      ...relation ? { explainByStructure: (offset, length) => explainInPage(full, offset, length, WINDOW) } : {}
-    });
-  }
+      ...isRelationFile(rel) ? { explainByStructure: (offset, length) => explainInPage(full, offset, length, WINDOW) } : {}
+    };
+  });
 }
 async function listFiles(root, rel) {
   const out = [];
-  for (const e of (await (0, import_promises65.readdir)(import_node_path75.default.join(root, rel), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
-    const r = import_node_path75.default.join(rel, e.name);
+  for (const e of (await (0, import_promises66.readdir)(import_node_path77.default.join(root, rel), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    const r = import_node_path77.default.join(rel, e.name);
     if (e.isDirectory()) out.push(...await listFiles(root, r));
-    else if (e.isFile() && (await (0, import_promises65.lstat)(import_node_path75.default.join(root, r))).isFile()) out.push(r);
+    else if (e.isFile() && (await (0, import_promises66.lstat)(import_node_path77.default.join(root, r))).isFile()) out.push(r);
   }
   return out;
 }
-var import_node_fs38, import_promises65, import_node_path75, emptyTally, EXAMPLES2, planOf, CHUNK3;
+var import_node_fs39, import_promises66, import_node_path77, emptyTally, EXAMPLES2, planOf, HitJudge, CHUNK3, blobSource;
 var init_residue_scan = __esm({
   "packages/core/src/masking/leak-scan/residue-scan.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs38 = require("node:fs");
-    import_promises65 = require("node:fs/promises");
-    import_node_path75 = __toESM(require("node:path"), 1);
+    import_node_fs39 = require("node:fs");
+    import_promises66 = require("node:fs/promises");
+    import_node_path77 = __toESM(require("node:path"), 1);
     init_explain();
     init_originals();
     init_pattern_set();
@@ -22862,7 +23551,81 @@ var init_residue_scan = __esm({
     });
     EXAMPLES2 = 20;
     planOf = (p) => "set" in p ? p : { set: p };
+    HitJudge = class {
+      constructor(tally, reach, wholeValues) {
+        this.tally = tally;
+        this.reach = reach;
+        this.wholeValues = wholeValues;
+      }
+      tally;
+      reach;
+      wholeValues;
+      containers = [];
+      pending = [];
+      unexplainedHere = [];
+      pruneAt = 64;
+      /** One match; `source`: its original's first column, when the caller knows it (examples name it). */
+      onMatch(m) {
+        if (this.pending.length) this.settle(m.anchor);
+        if (this.containers.length > this.pruneAt) this.prune(m.anchor);
+        if (m.tag < 0) this.containers.push({ s: m.offset, e: m.offset + m.length, kind: containerKindOfTag(m.tag) });
+        else this.pending.push({ tag: m.tag, s: m.offset, e: m.offset + m.length, ...m.source !== void 0 ? { source: m.source } : {} });
+      }
+      settle(anchor2) {
+        const { tally, pending, reach } = this;
+        let kept = 0;
+        for (const h of pending) {
+          if (h.e + reach >= anchor2) {
+            pending[kept++] = h;
+            continue;
+          }
+          tally.hits++;
+          const o = originalOfTag(h.tag).index;
+          tally.counts.set(o, (tally.counts.get(o) ?? 0) + 1);
+          const cover = coverOf(h, this.containers);
+          if (cover) tally.explained[cover]++;
+          else if (this.wholeValues?.[o]) tally.explained["published-value"]++;
+          else this.unexplainedHere.push({ tag: h.tag, offset: h.s, length: h.e - h.s, ...h.source !== void 0 ? { source: h.source } : {} });
+        }
+        pending.length = kept;
+      }
+      prune(anchor2) {
+        let needed = anchor2 - this.reach;
+        for (const h of this.pending) needed = Math.min(needed, h.s);
+        this.containers = this.containers.filter((c) => c.e >= needed);
+        this.pruneAt = Math.max(64, this.containers.length * 2);
+      }
+      /** End of the stream: every hit settled; those nothing explains counted, the first few named. */
+      async finish(source) {
+        const { tally } = this;
+        this.settle(Number.MAX_SAFE_INTEGER);
+        for (const h of this.unexplainedHere) {
+          const kind = await source.explainByStructure?.(h.offset, h.length);
+          if (kind) {
+            tally.explained[kind]++;
+            continue;
+          }
+          tally.unexplainedCount++;
+          if (tally.unexplained.length >= EXAMPLES2) continue;
+          const { index, utf16 } = originalOfTag(h.tag);
+          tally.unexplained.push({
+            original: index,
+            utf16,
+            file: source.file,
+            offset: h.offset,
+            channel: await source.channelOf(h.offset),
+            ...h.source !== void 0 ? { source: h.source } : {}
+          });
+        }
+        this.unexplainedHere.length = 0;
+      }
+    };
     CHUNK3 = 4 * 1024 * 1024;
+    blobSource = (file) => ({
+      path: file,
+      file: import_node_path77.default.basename(file),
+      channelOf: () => "the disk outside the data files (free space or filesystem metadata)"
+    });
   }
 });
 
@@ -22916,7 +23679,7 @@ async function onWorkers(originals, jobs, job, reporter, what) {
   );
 }
 async function onFreshWorker(job) {
-  const pool = await startMappingPool(import_node_crypto20.default.randomBytes(32), 1);
+  const pool = await startMappingPool(import_node_crypto21.default.randomBytes(32), 1);
   try {
     return await pool.leakBatch(job);
   } finally {
@@ -22946,15 +23709,365 @@ async function scanDataFilesOnWorkers(originals, content, root, tally, jobs, rep
   const before = tally.bytesScanned;
   for (const r of results) mergeTally(tally, r.tally, before);
 }
-var import_node_crypto20;
+var import_node_crypto21;
 var init_leak_batches = __esm({
   "packages/core/src/masking/leak-batches.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto20 = __toESM(require("node:crypto"), 1);
+    import_node_crypto21 = __toESM(require("node:crypto"), 1);
     init_map_limit();
     init_batch_job();
     init_mapping_pool();
+  }
+});
+
+// packages/core/src/masking/leak-scan/candidates.ts
+function readFully(fd, buf, length, position) {
+  let n = 0;
+  for (; ; ) {
+    const r = (0, import_node_fs40.readSync)(fd, buf, n, length - n, position === null ? null : position + n);
+    if (r <= 0) return n;
+    n += r;
+    if (n === length) return n;
+  }
+}
+function damaged3() {
+  return new BuildError(
+    "the leak scan's candidate positions or the bytes under them were cut short or changed on disk, so nothing was published. Check the free space of the build's work directory and build again."
+  );
+}
+var import_node_fs40, import_node_path78, RECORD, BUFFER_RECORDS, CandidateWriter, RangeReader;
+var init_candidates = __esm({
+  "packages/core/src/masking/leak-scan/candidates.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_fs40 = require("node:fs");
+    import_node_path78 = __toESM(require("node:path"), 1);
+    init_errors();
+    RECORD = 16;
+    BUFFER_RECORDS = 4096;
+    CandidateWriter = class {
+      fds;
+      bufs;
+      used;
+      counts;
+      files;
+      closed = false;
+      constructor(dir, name, partitions) {
+        this.files = Array.from({ length: partitions }, (_, k) => import_node_path78.default.join(dir, `${name}-${k}`));
+        this.fds = this.files.map((f) => (0, import_node_fs40.openSync)(f, "wx", 384));
+        this.bufs = this.files.map(() => Buffer.allocUnsafe(RECORD * BUFFER_RECORDS));
+        this.used = new Int32Array(partitions);
+        this.counts = new Float64Array(partitions);
+      }
+      add(partition, position, aux, m) {
+        const b = this.bufs[partition];
+        const at = this.used[partition];
+        b.writeDoubleLE(position, at);
+        b.writeUInt32LE(aux >>> 0, at + 8);
+        b.writeUInt32LE(m >>> 0, at + 12);
+        this.counts[partition]++;
+        this.used[partition] = at + RECORD;
+        if (at + RECORD === b.length) this.flush(partition);
+      }
+      flush(k) {
+        const n = this.used[k];
+        let done = 0;
+        while (done < n) done += (0, import_node_fs40.writeSync)(this.fds[k], this.bufs[k], done, n - done);
+        this.used[k] = 0;
+      }
+      get total() {
+        return this.counts.reduce((a, n) => a + n, 0);
+      }
+      /** All written and closed: the partitions can be read. */
+      close() {
+        if (this.closed) return;
+        this.closed = true;
+        for (let k = 0; k < this.fds.length; k++) {
+          this.flush(k);
+          (0, import_node_fs40.closeSync)(this.fds[k]);
+        }
+      }
+      /** Partition k's candidates in the order written (no object per candidate); throws if the file is not what was written. */
+      read(k, each) {
+        if (!this.closed) throw new Error("internal: leak-scan candidates read before they were all written");
+        const fd = (0, import_node_fs40.openSync)(this.files[k], "r");
+        try {
+          if ((0, import_node_fs40.fstatSync)(fd).size !== this.counts[k] * RECORD) throw damaged3();
+          const buf = Buffer.allocUnsafe(RECORD * BUFFER_RECORDS * 16);
+          let seen = 0;
+          for (; ; ) {
+            const n = readFully(fd, buf, buf.length, null);
+            if (n % RECORD !== 0) throw damaged3();
+            for (let at = 0; at < n; at += RECORD) each(buf.readDoubleLE(at), buf.readUInt32LE(at + 8), buf.readUInt32LE(at + 12));
+            seen += n / RECORD;
+            if (n < buf.length) break;
+          }
+          if (seen !== this.counts[k]) throw damaged3();
+        } finally {
+          (0, import_node_fs40.closeSync)(fd);
+        }
+      }
+      /** Remove the files (idempotent; the index's directory goes with the originals too). */
+      dispose() {
+        if (!this.closed) for (const fd of this.fds) (0, import_node_fs40.closeSync)(fd);
+        this.closed = true;
+        for (const f of this.files) (0, import_node_fs40.rmSync)(f, { force: true });
+      }
+    };
+    RangeReader = class {
+      block = Buffer.alloc(0);
+      /** The file offset of the buffer get() returned last (no object per call: candidates are millions). */
+      base = 0;
+      fd;
+      size;
+      constructor(file) {
+        this.fd = (0, import_node_fs40.openSync)(file, "r");
+        this.size = (0, import_node_fs40.fstatSync)(this.fd).size;
+      }
+      /** A buffer holding file[from, to) (clipped to the file); its first byte is at file offset `base`. */
+      get(from, to) {
+        from = Math.max(0, from);
+        to = Math.min(this.size, to);
+        if (from < this.base || to > this.base + this.block.length) {
+          const length = Math.min(this.size - from, Math.max(1 << 20, to - from));
+          const block = Buffer.allocUnsafe(length);
+          const n = readFully(this.fd, block, length, from);
+          if (n < to - from) throw damaged3();
+          this.block = block.subarray(0, n);
+          this.base = from;
+        }
+        return this.block;
+      }
+      close() {
+        if (this.fd !== void 0) (0, import_node_fs40.closeSync)(this.fd);
+        this.fd = void 0;
+      }
+    };
+  }
+});
+
+// packages/core/src/masking/leak-scan/one-pass.ts
+function logPass(reporter, what, s) {
+  const rate = s.bytes > 0 ? (100 * s.candidates / s.bytes).toFixed(3) : "0";
+  reporter.info(
+    `Leak scan, ${what}: pass 1 ${mb2(s.bytes)} MB in ${s.pass1Seconds.toFixed(1)} s (${(s.bytes / 1048576 / Math.max(s.pass1Seconds, 1e-6)).toFixed(0)} MB/s), ${s.candidates} candidates (${rate} % of positions; ${s.candidates - s.hashHits} filter false positives, ${s.hashHits} on an indexed hash); pass 2 ${s.matches} matches in ${s.pass2Seconds.toFixed(1)} s; ${rss()}`
+  );
+}
+function matchPublishedOnePass(index, cache3, content, reporter) {
+  let t = performance.now();
+  const writer = new CandidateWriter(index.dir, "published", index.partitions);
+  try {
+    let cursor = 0;
+    let positions = 0;
+    replayCacheFile(cache3, {
+      addStored(buf, lo, hi) {
+        const leafAt = cursor + 8;
+        cursor = leafAt + (hi - lo);
+        positions += filterWindows(index.filter, buf, lo, hi - WINDOW, (p, m) => writer.add(index.partitionOf(m), leafAt, p - lo, m));
+      }
+    });
+    writer.close();
+    const stats = { bytes: cache3.bytes, positions, candidates: writer.total, hashHits: 0, matches: 0, pass1Seconds: seconds(t), pass2Seconds: 0 };
+    t = performance.now();
+    const matches2 = new MatchList();
+    const reader = new RangeReader(cache3.file);
+    const leaf = new LeafReader(reader);
+    try {
+      for (let k = 0; k < index.partitions; k++) {
+        if (writer.counts[k] === 0) continue;
+        const { set, strongest } = index.load(k);
+        let at = 0;
+        const found = (x) => matches2.push(at, x.anchor, x.offset, x.length, x.tag, strongest[x.pattern]);
+        writer.read(k, (leafAt, within, m) => {
+          at = leafAt;
+          leaf.read(leafAt);
+          const { lo } = leaf;
+          if (set.matchesAt(leaf.buf, lo + within, m, lo, lo + leaf.length, -lo, found) > 0) stats.hashHits++;
+        });
+      }
+      stats.matches = matches2.length;
+      const order = matches2.order();
+      for (let i = 0; i < order.length; ) {
+        const leafAt = matches2.where[order[i]];
+        let j = i;
+        while (j < order.length && matches2.where[order[j]] === leafAt) j++;
+        leaf.read(leafAt);
+        const { buf, lo, length, origin } = leaf;
+        const from = i;
+        content.addStoredMatches(buf, lo, lo + length, length <= 127 ? 1 : 4, cache3.origins[origin], (found) => {
+          for (let x = from; x < j; x++) {
+            const n = order[x];
+            found(matches2.offset[n], matches2.size[n], matches2.tag[n], matches2.column[n]);
+          }
+        });
+        i = j;
+      }
+    } finally {
+      reader.close();
+    }
+    stats.pass2Seconds = seconds(t);
+    logPass(reporter, "published data", stats);
+    return stats;
+  } finally {
+    writer.dispose();
+  }
+}
+async function scanFilesOnePass(index, sources, tally, wholeValues, reporter, what, onProgress) {
+  let t = performance.now();
+  const writer = new CandidateWriter(index.dir, "files", index.partitions);
+  try {
+    let bytes = 0;
+    let positions = 0;
+    const chunk = Buffer.allocUnsafe(4 * 1024 * 1024 + WINDOW);
+    sources.forEach((source, f) => {
+      const fd = (0, import_node_fs41.openSync)(source.path, "r");
+      try {
+        let carry = 0;
+        let base2 = 0;
+        for (; ; ) {
+          const n = (0, import_node_fs41.readSync)(fd, chunk, carry, chunk.length - carry, null);
+          if (n === 0) break;
+          bytes += n;
+          const have = carry + n;
+          positions += filterWindows(index.filter, chunk, 0, have - WINDOW, (p, m) => writer.add(index.partitionOf(m), base2 + p, f, m));
+          carry = Math.min(WINDOW - 1, have);
+          chunk.copy(chunk, 0, have - carry, have);
+          base2 += have - carry;
+          onProgress?.(bytes);
+        }
+      } finally {
+        (0, import_node_fs41.closeSync)(fd);
+      }
+    });
+    tally.bytesScanned += bytes;
+    writer.close();
+    const stats = { bytes, positions, candidates: writer.total, hashHits: 0, matches: 0, pass1Seconds: seconds(t), pass2Seconds: 0 };
+    t = performance.now();
+    const matches2 = new MatchList();
+    const reach = index.maxLength;
+    for (let k = 0; k < index.partitions; k++) {
+      if (writer.counts[k] === 0) continue;
+      const { set, first } = index.load(k);
+      let file = -1;
+      let reader;
+      try {
+        const found = (x) => matches2.push(file, x.anchor, x.offset, x.length, x.tag, first[x.pattern]);
+        writer.read(k, (p, f, m) => {
+          if (f !== file) {
+            reader?.close();
+            reader = new RangeReader(sources[f].path);
+            file = f;
+          }
+          const buf = reader.get(p - reach, p + reach + WINDOW);
+          const base2 = reader.base;
+          const hi = Math.min(buf.length, reader.size - base2);
+          if (set.matchesAt(buf, p - base2, m, 0, hi, base2, found) > 0) stats.hashHits++;
+        });
+      } finally {
+        reader?.close();
+      }
+    }
+    stats.matches = matches2.length;
+    const order = matches2.order();
+    for (let i = 0; i < order.length; ) {
+      const f = matches2.where[order[i]];
+      const judge = new HitJudge(tally, reach, wholeValues);
+      for (; i < order.length && matches2.where[order[i]] === f; i++) {
+        const n = order[i];
+        const tag = matches2.tag[n];
+        judge.onMatch({
+          pattern: 0,
+          tag,
+          offset: matches2.offset[n],
+          length: matches2.size[n],
+          anchor: matches2.anchor[n],
+          ...tag >= 0 ? { source: matches2.column[n] } : {}
+        });
+      }
+      await judge.finish(sources[f]);
+    }
+    stats.pass2Seconds = seconds(t);
+    logPass(reporter, what, stats);
+    return stats;
+  } finally {
+    writer.dispose();
+  }
+}
+var import_node_fs41, MatchList, mb2, rss, seconds, LeafReader;
+var init_one_pass = __esm({
+  "packages/core/src/masking/leak-scan/one-pass.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_fs41 = require("node:fs");
+    init_candidates();
+    init_published_cache();
+    init_residue_scan();
+    init_pattern_set();
+    init_window_filter();
+    MatchList = class {
+      length = 0;
+      where = new Float64Array(1024);
+      // record offset (published) or file index (data files)
+      anchor = new Float64Array(1024);
+      offset = new Float64Array(1024);
+      size = new Uint32Array(1024);
+      tag = new Int32Array(1024);
+      column = new Int32Array(1024);
+      push(where2, anchor2, offset, size, tag, column) {
+        if (this.length === this.tag.length) this.grow();
+        const i = this.length++;
+        this.where[i] = where2;
+        this.anchor[i] = anchor2;
+        this.offset[i] = offset;
+        this.size[i] = size;
+        this.tag[i] = tag;
+        this.column[i] = column;
+      }
+      grow() {
+        const n = this.tag.length * 2;
+        const g = (a, make) => {
+          const b = make(n);
+          b.set(a);
+          return b;
+        };
+        this.where = g(this.where, (n2) => new Float64Array(n2));
+        this.anchor = g(this.anchor, (n2) => new Float64Array(n2));
+        this.offset = g(this.offset, (n2) => new Float64Array(n2));
+        this.size = g(this.size, (n2) => new Uint32Array(n2));
+        this.tag = g(this.tag, (n2) => new Int32Array(n2));
+        this.column = g(this.column, (n2) => new Int32Array(n2));
+      }
+      /** Indexes in the order one scan finds them: by record or file, then window, then tag. */
+      order() {
+        const idx = new Uint32Array(this.length);
+        for (let i = 0; i < idx.length; i++) idx[i] = i;
+        const { where: where2, anchor: anchor2, tag } = this;
+        return idx.sort((a, b) => where2[a] - where2[b] || anchor2[a] - anchor2[b] || tag[a] - tag[b]);
+      }
+    };
+    mb2 = (n) => (n / 1048576).toFixed(0);
+    rss = () => `${mb2(process.memoryUsage.rss())} MB RSS`;
+    seconds = (since) => (performance.now() - since) / 1e3;
+    LeafReader = class {
+      constructor(reader) {
+        this.reader = reader;
+      }
+      reader;
+      buf = Buffer.alloc(0);
+      /** Index in buf of the leaf's first byte. */
+      lo = 0;
+      length = 0;
+      origin = 0;
+      read(leafAt) {
+        const r = this.reader;
+        const head2 = r.get(leafAt - 8, leafAt);
+        this.origin = head2.readUInt32LE(leafAt - 8 - r.base);
+        this.length = head2.readUInt32LE(leafAt - 4 - r.base);
+        this.buf = r.get(leafAt, leafAt + this.length);
+        this.lo = leafAt - r.base;
+      }
+    };
   }
 });
 
@@ -22962,13 +24075,13 @@ var init_leak_batches = __esm({
 function judgeCopies(originals, copies, notPersonal) {
   const out = [];
   for (const f of copies) {
-    const column2 = columnName(f);
+    const column = columnName(f);
     for (const [sourceIndex, found] of f.bySource) {
       const source = originals.sources[sourceIndex];
       const high = isHighCardinality(source);
-      const reason = notPersonal.get(column2);
+      const reason = notPersonal.get(column);
       const verdict = !high ? "reported" : reason !== void 0 ? "not-personal" : "failed";
-      out.push({ column: column2, source: columnName(source), originals: found.size, highCardinality: high, verdict, ...reason !== void 0 ? { reason } : {} });
+      out.push({ column, source: columnName(source), originals: found.size, highCardinality: high, verdict, ...reason !== void 0 ? { reason } : {} });
     }
   }
   return out.sort((a, b) => a.column.localeCompare(b.column) || a.source.localeCompare(b.source));
@@ -22981,7 +24094,7 @@ function describeResidue(originals, hits) {
     (h) => `${columnName(originals.sources[h.source ?? originals.sourceOf[h.original]])} (${h.utf16 ? "UTF-16LE" : "UTF-8"}) in ${h.channel} at byte ${h.offset} of ${h.file}`
   ).join("; ");
 }
-function leakScanRecord2(originals, publishedValuesRead, tally, copies) {
+function leakScanRecord(originals, publishedValuesRead, tally, copies) {
   return {
     mode: "exhaustive",
     valuesSearched: originals.searched,
@@ -23027,11 +24140,11 @@ var init_policy_error = __esm({
     init_import_meta_url();
     init_errors();
     PolicyError = class extends UsageError {
-      constructor(message, file, line, column2, field) {
-        super(`${file}${line ? `:${line}:${column2 ?? 1}` : ""}: ${message}`);
+      constructor(message, file, line, column, field) {
+        super(`${file}${line ? `:${line}:${column ?? 1}` : ""}: ${message}`);
         this.file = file;
         this.line = line;
-        this.column = column2;
+        this.column = column;
         this.field = field;
       }
       file;
@@ -23072,13 +24185,13 @@ async function checkPolicySql(resolved, policy, plan) {
   const seenWhere = /* @__PURE__ */ new Set();
   for (const rule2 of resolved.rules) {
     const checks = [];
-    const path94 = rule2.policyPath ?? [];
-    if (rule2.transformer === "sql") checks.push({ rule: rule2, path: path94, kind: "expression" });
-    if (rule2.transformer === "constant") checks.push({ rule: rule2, path: path94, kind: "constant" });
-    const table2 = `${rule2.database}\0${rule2.schema}\0${rule2.table}`;
-    if (rule2.where && rule2.origin === "policy" && !seenWhere.has(table2)) {
-      seenWhere.add(table2);
-      checks.push({ rule: rule2, path: [...path94.slice(0, -2), "where"], kind: "where" });
+    const path99 = rule2.policyPath ?? [];
+    if (rule2.transformer === "sql") checks.push({ rule: rule2, path: path99, kind: "expression" });
+    if (rule2.transformer === "constant") checks.push({ rule: rule2, path: path99, kind: "constant" });
+    const table = `${rule2.database}\0${rule2.schema}\0${rule2.table}`;
+    if (rule2.where && rule2.origin === "policy" && !seenWhere.has(table)) {
+      seenWhere.add(table);
+      checks.push({ rule: rule2, path: [...path99.slice(0, -2), "where"], kind: "where" });
     }
     for (const check of checks) {
       const complaint = await plan(check);
@@ -23112,13 +24225,13 @@ function resolvePolicy(policy, variant, facts) {
     { prefix: [], databases: policy.databases, defaults: policy.defaults }
   ];
   let locale = policy.locale;
-  let access3;
+  let access4;
   if (variant !== void 0) {
     const v = policy.variants[variant];
     if (!v) throw policyErrorAt(origin, ["variants"], `no variant '${variant}' in the policy; it has: ${Object.keys(policy.variants).join(", ") || "none"}`);
     layers.push({ prefix: ["variants", variant], databases: v.databases, defaults: v.defaults });
     locale = v.locale ?? locale;
-    access3 = v.access;
+    access4 = v.access;
   }
   const byKey = /* @__PURE__ */ new Map();
   const truncate2 = [];
@@ -23130,11 +24243,11 @@ function resolvePolicy(policy, variant, facts) {
       const at = [...layer.prefix, "databases", dbName];
       const info = facts.databases.find((d) => d.name === dbName);
       if (!info) throw policyErrorAt(origin, at, `database '${dbName}' is not in the image; it has: ${facts.databases.map((d) => d.name).join(", ")}`);
-      const findTable = (written, path94) => {
+      const findTable = (written, path99) => {
         const dot = written.indexOf(".");
-        const [schema, table2] = dot > 0 ? [written.slice(0, dot), written.slice(dot + 1)] : [facts.defaultSchema, written];
-        const t = info.tables.find((x) => x.schema === schema && x.name === table2);
-        if (!t) throw policyErrorAt(origin, path94, `table '${schema}.${table2}' does not exist in database '${dbName}'`);
+        const [schema, table] = dot > 0 ? [written.slice(0, dot), written.slice(dot + 1)] : [facts.defaultSchema, written];
+        const t = info.tables.find((x) => x.schema === schema && x.name === table);
+        if (!t) throw policyErrorAt(origin, path99, `table '${schema}.${table}' does not exist in database '${dbName}'`);
         return t;
       };
       for (const [kind, list, out] of [
@@ -23148,31 +24261,31 @@ function resolvePolicy(policy, variant, facts) {
       }
       for (const [written, tablePolicy] of Object.entries(db.tables)) {
         const t = findTable(written, [...at, "tables", written]);
-        for (const [column2, reason] of Object.entries(tablePolicy.notPersonal ?? {})) {
-          const path94 = [...at, "tables", written, "notPersonal", column2];
-          if (!t.columns.some((c) => c.name === column2))
-            throw policyErrorAt(origin, path94, `column '${column2}' does not exist in ${t.schema}.${t.name} (database '${dbName}')`);
-          if (tablePolicy.columns[column2])
-            throw policyErrorAt(origin, path94, `column '${column2}' is masked by this policy; notPersonal is for unmasked columns`);
-          notPersonal.push({ database: dbName, schema: t.schema, table: t.name, column: column2, reason });
+        for (const [column, reason] of Object.entries(tablePolicy.notPersonal ?? {})) {
+          const path99 = [...at, "tables", written, "notPersonal", column];
+          if (!t.columns.some((c) => c.name === column))
+            throw policyErrorAt(origin, path99, `column '${column}' does not exist in ${t.schema}.${t.name} (database '${dbName}')`);
+          if (tablePolicy.columns[column])
+            throw policyErrorAt(origin, path99, `column '${column}' is masked by this policy; notPersonal is for unmasked columns`);
+          notPersonal.push({ database: dbName, schema: t.schema, table: t.name, column, reason });
         }
-        for (const [column2, rule2] of Object.entries(tablePolicy.columns)) {
-          const path94 = [...at, "tables", written, "columns", column2];
-          const col = t.columns.find((c) => c.name === column2);
+        for (const [column, rule2] of Object.entries(tablePolicy.columns)) {
+          const path99 = [...at, "tables", written, "columns", column];
+          const col = t.columns.find((c) => c.name === column);
           if (!col)
             throw policyErrorAt(
               origin,
-              path94,
-              `column '${column2}' does not exist in ${t.schema}.${t.name} (database '${dbName}'); it has: ${t.columns.map((c) => c.name).join(", ")}`
+              path99,
+              `column '${column}' does not exist in ${t.schema}.${t.name} (database '${dbName}'); it has: ${t.columns.map((c) => c.name).join(", ")}`
             );
           if (rule2.transformer === "sql" && typeof rule2.expression === "object" && !rule2.expression.postgres && !rule2.expression.sqlserver) {
-            throw policyErrorAt(origin, path94, "an sql rule needs an expression");
+            throw policyErrorAt(origin, path99, "an sql rule needs an expression");
           }
-          const ref = { database: dbName, schema: t.schema, table: t.name, column: column2 };
-          positionOf.set(refKey(ref), path94);
+          const ref = { database: dbName, schema: t.schema, table: t.name, column };
+          positionOf.set(refKey(ref), path99);
           byKey.set(
             refKey(ref),
-            finish3({ ...rule2, ...ref, type: col.type, ...tablePolicy.where ? { where: tablePolicy.where } : {}, origin: "policy", policyPath: path94 }, locale)
+            finish3({ ...rule2, ...ref, type: col.type, ...tablePolicy.where ? { where: tablePolicy.where } : {}, origin: "policy", policyPath: path99 }, locale)
           );
         }
       }
@@ -23212,7 +24325,7 @@ function resolvePolicy(policy, variant, facts) {
     onUnmaskedPii: policy.onUnmaskedPii,
     leakScan: policy.leakScan,
     notPersonal,
-    ...access3 ? { access: access3 } : {}
+    ...access4 ? { access: access4 } : {}
   };
 }
 function isSkippedTable(r, ...lists) {
@@ -23222,11 +24335,11 @@ function finish3(rule2, locale) {
   const withLocale = { ...rule2, locale: rule2.locale ?? locale };
   return { ...withLocale, family: rule2.family ?? defaultFamily(withLocale) };
 }
-function compile(d, path94) {
+function compile(d, path99) {
   try {
     return new RegExp(d.column, "i");
   } catch (e) {
-    throw policyErrorAt(void 0, path94, `'${d.column}' is not a valid regular expression (${e.message})`);
+    throw policyErrorAt(void 0, path99, `'${d.column}' is not a valid regular expression (${e.message})`);
   }
 }
 function inheritThroughForeignKeys(byKey, facts, positionOf, policy) {
@@ -23300,7 +24413,12 @@ async function maskForBuild(target, databases2, opts, reporter) {
   reporter.info(
     `Masking ${resolved.rules.length} column(s)${opts.key.insecure ? " with a throw-away key" : ""}${opts.variant ? ` for variant ${opts.variant}` : ""}`
   );
-  const run5 = await target.mask(resolved, opts.key.bytes, reporter, { preview: opts.preview, jobs: opts.jobs, originalsBudget: opts.originalsBudget });
+  const run5 = await target.mask(resolved, opts.key.bytes, reporter, {
+    preview: opts.preview,
+    jobs: opts.jobs,
+    originalsBudget: opts.originalsBudget,
+    ...opts.tempDir ? { tempDir: opts.tempDir } : {}
+  });
   if (resolved.leakScan.mode === "none") {
     run5.originals.dispose();
     reporter.warn(`Leak scan skipped by the policy: ${resolved.leakScan.reason}`);
@@ -23314,32 +24432,46 @@ async function maskForBuild(target, databases2, opts, reporter) {
   }
   if (!target.readPublished) return { resolved, run: run5, piiCandidates, leakUnprepared: true };
   try {
-    return { resolved, run: run5, piiCandidates, leak: await prepareLeakScan(target, resolved, run5.originals, reporter, opts.jobs) };
+    return {
+      resolved,
+      run: run5,
+      piiCandidates,
+      leak: await prepareLeakScan(target, resolved, run5.originals, reporter, opts.jobs, { budget: opts.originalsBudget, tempDir: opts.tempDir })
+    };
   } catch (e) {
     run5.originals.dispose();
     throw e;
   }
 }
-async function prepareLeakScan(target, resolved, originals, reporter, jobs) {
+async function prepareLeakScan(target, resolved, originals, reporter, jobs, space = {}) {
   const readPublished3 = target.readPublished?.bind(target);
   if (!readPublished3) throw new NotSupportedError("internal: this engine cannot read its published data back for a prepared leak scan");
   const masked = new Set(resolved.rules.map(columnName));
-  const isMasked = (database2, schema, table2, column2) => masked.has(columnName({ database: database2, schema, table: table2, column: column2 }));
+  const isMasked = (database2, schema, table, column) => masked.has(columnName({ database: database2, schema, table, column }));
   let content;
   let publishedValuesRead = 0;
+  const onePass = {};
   if (originals.batchCount === 1) {
     for await (const batch of originals.batches()) content = new LogicalContent(batch, originals.searched);
     await readPublished3(content, isMasked);
     publishedValuesRead = content.valuesRead;
   } else {
-    reporter.info(`Leak scan: ${originals.searched} original values, matched in ${originals.batchCount} batches against one read of the published data`);
-    const cache3 = new PublishedCache();
+    const cache3 = new PublishedCache(space.tempDir);
     try {
+      const read = performance.now();
       await readPublished3(cache3, isMasked);
       cache3.seal();
       publishedValuesRead = cache3.valuesRead;
-      reporter.debug("Leak scan: published data read once");
-      if (originals.inParts) {
+      reporter.info(`Leak scan: published data read once (${cache3.valuesRead} values) in ${((performance.now() - read) / 1e3).toFixed(1)} s`);
+      if (originals.onePass) {
+        const index = leakIndex(originals, space, reporter);
+        reporter.info(
+          `Leak scan: ${originals.searched} original values, matched in one pass over one read of the published data (${index.partitions} partitions)`
+        );
+        content = new LogicalContent(originals, originals.searched);
+        onePass.published = matchPublishedOnePass(index, cache3.describe(), content, reporter);
+      } else if (originals.inParts) {
+        reporter.info(`Leak scan: ${originals.searched} original values, matched in ${originals.batchCount} batches against one read of the published data`);
         content = new LogicalContent(originals, originals.searched);
         await matchPublishedOnWorkers(originals, cache3, content, jobs, reporter);
       } else {
@@ -23363,12 +24495,12 @@ async function prepareLeakScan(target, resolved, originals, reporter, jobs) {
   }
   const reported = copies.filter((c) => c.verdict !== "failed");
   if (reported.length) reporter.info(`Leak scan: values of masked columns also occur in unmasked columns (reported, not failing): ${describeCopies(reported)}`);
-  const whole = { originals, copies, publishedValuesRead, files: emptyTally(), content, jobs, reporter };
+  const whole = { originals, copies, publishedValuesRead, files: emptyTally(), content, jobs, reporter, space, ...originals.onePass ? { onePass } : {} };
   if (originals.batchCount === 1) return { ...whole, plan: { set: content.scanSet(), wholeValues: content.wholeValues } };
   return Object.defineProperty(whole, "plan", {
     enumerable: false,
     get: () => {
-      throw new NothingToScanError("internal: spilled originals are scanned batch by batch, not with one plan");
+      throw new NothingToScanError("internal: spilled originals are scanned in one pass through their index, not with one plan");
     }
   });
 }
@@ -23388,21 +24520,49 @@ async function scanInBatches(leak, tally, scan) {
     for (const h of tally.unexplained.slice(examples2)) h.source = batch.sourceOfId(h.original);
   }
 }
+function leakIndex(originals, space, reporter) {
+  if (originals.hasWindowIndex) return originals.windowIndex(space.budget ?? ORIGINALS_BUDGET, space.tempDir);
+  const t = performance.now();
+  const index = originals.windowIndex(space.budget ?? ORIGINALS_BUDGET, space.tempDir);
+  reporter.info(
+    `Leak scan: ${originals.searched} original values indexed for one pass (${index.originalPatterns} patterns, ${index.partitions} partitions, filter ${(index.filter.bytes / 1048576).toFixed(0)} MB) in ${((performance.now() - t) / 1e3).toFixed(1)} s; ${(process.memoryUsage.rss() / 1048576).toFixed(0)} MB RSS`
+  );
+  return index;
+}
+function leakIndexWithContainers(leak) {
+  const reporter = leak.reporter ?? silentReporter;
+  const index = leakIndex(leak.originals, leak.space ?? {}, reporter);
+  if (!index.containersAdded) index.addContainers(leak.content.containerParts());
+  return index;
+}
 async function scanDataFilesForLeaks(dataRoot, leak) {
+  if (leak.originals.onePass) {
+    const index = leakIndexWithContainers(leak);
+    const stats = await scanFilesOnePass(
+      index,
+      await dataFileSources(dataRoot),
+      leak.files,
+      leak.content.wholeValues,
+      leak.reporter ?? silentReporter,
+      "data files"
+    );
+    if (leak.onePass) leak.onePass.files = stats;
+    return;
+  }
   if (leak.originals.batchCount > 1 && leak.originals.inParts)
     return scanDataFilesOnWorkers(leak.originals, leak.content, dataRoot, leak.files, leak.jobs, leak.reporter ?? silentReporter);
   await scanInBatches(leak, leak.files, (plan) => scanDataFiles(dataRoot, plan, leak.files));
 }
-async function leakScanOrFail(file, run5, reporter, prepared) {
+async function leakScanOrFail(file, run5, reporter, prepared2) {
   try {
-    return await leakScanOfDisk(file, run5, reporter, prepared);
+    return await leakScanOfDisk(file, run5, reporter, prepared2);
   } finally {
     run5.originals.dispose();
   }
 }
-async function leakScanOfDisk(file, run5, reporter, prepared) {
+async function leakScanOfDisk(file, run5, reporter, prepared2) {
   const started = performance.now();
-  const leak = prepared ?? {
+  const leak = prepared2 ?? {
     originals: run5.originals,
     plan: { set: run5.originals.patterns, wholeValues: run5.originals.insideOutputs },
     content: new LogicalContent(run5.originals),
@@ -23411,21 +24571,33 @@ async function leakScanOfDisk(file, run5, reporter, prepared) {
     files: emptyTally()
   };
   const passes = leak.originals.batchCount;
+  const onePass = prepared2 !== void 0 && leak.originals.onePass;
   const progress = reporter.progress(
-    `Leak scan: ${leak.originals.searched} original values in the base disk${passes > 1 ? ` (${passes} passes, one per batch of originals)` : ""}`
+    `Leak scan: ${leak.originals.searched} original values in the base disk${onePass ? " (one pass)" : passes > 1 ? ` (${passes} passes, one per batch of originals)` : ""}`
   );
   const blob = emptyTally();
   let size = 0;
-  await scanInBatches(leak, blob, async (plan, pass) => {
-    await scanBlob(file, plan, blob, (done) => {
-      size = Math.max(size, done);
-      progress.update(pass * size + done);
+  if (onePass) {
+    await scanFilesOnePass(
+      leakIndexWithContainers(prepared2),
+      [blobSource(file)],
+      blob,
+      leak.content.wholeValues,
+      reporter,
+      "sealed disk",
+      (done) => progress.update(done)
+    );
+  } else
+    await scanInBatches(leak, blob, async (plan, pass) => {
+      await scanBlob(file, plan, blob, (done) => {
+        size = Math.max(size, done);
+        progress.update(pass * size + done);
+      });
     });
-  });
-  const seconds = (performance.now() - started) / 1e3;
-  const record2 = { ...leakScanRecord2(leak.originals, leak.publishedValuesRead, prepared ? leak.files : blob, leak.copies), bytesScanned: blob.bytesScanned };
-  const mbPerSecond = blob.bytesScanned / 1048576 / Math.max(seconds, 1e-6);
-  const outside = prepared ? blobOnly(blob, leak.files) : blob.unexplainedCount;
+  const seconds2 = (performance.now() - started) / 1e3;
+  const record2 = { ...leakScanRecord(leak.originals, leak.publishedValuesRead, prepared2 ? leak.files : blob, leak.copies), bytesScanned: blob.bytesScanned };
+  const mbPerSecond = blob.bytesScanned / 1048576 / Math.max(seconds2, 1e-6);
+  const outside = prepared2 ? blobOnly(blob, leak.files) : blob.unexplainedCount;
   progress.finish(
     `Leak scan: ${blob.bytesScanned} bytes, ${record2.valuesSearched} values, ${record2.matches - leak.files.unexplainedCount} explained, ${leak.files.unexplainedCount + outside} residue (${mbPerSecond.toFixed(0)} MB/s)`
   );
@@ -23436,7 +24608,7 @@ async function leakScanOfDisk(file, run5, reporter, prepared) {
       unexplainedCount: outside,
       unexplained: blob.unexplained.filter((h) => (blob.counts.get(h.original) ?? 0) > (leak.files.counts.get(h.original) ?? 0))
     });
-  return { ...record2, hits: 0, seconds, mbPerSecond };
+  return { ...record2, hits: 0, seconds: seconds2, mbPerSecond };
 }
 function blobOnly(blob, files) {
   let extra = 0;
@@ -23450,7 +24622,7 @@ function residueError(originals, residue) {
 }
 function skippedLeakScan(resolved, run5) {
   return {
-    ...leakScanRecord2(run5.originals, 0, emptyTally(), []),
+    ...leakScanRecord(run5.originals, 0, emptyTally(), []),
     valuesSearched: 0,
     probes: 0,
     mode: "none",
@@ -23483,6 +24655,8 @@ var init_build_step = __esm({
     init_published_cache();
     init_leak_batches();
     init_residue_scan();
+    init_one_pass();
+    init_originals_collector();
     init_verdict();
     init_check_against_schema();
     init_resolve_policy();
@@ -23600,29 +24774,29 @@ var init_publish_build = __esm({
 
 // packages/core/src/util/build-record.ts
 async function writeBuildRecord(workDir, record2) {
-  const file = import_node_path76.default.join(workDir, BUILD_RECORD);
+  const file = import_node_path79.default.join(workDir, BUILD_RECORD);
   await writeFileAtomic(file, `${JSON.stringify(record2)}
 `, 384);
 }
 function newBuildRecord(workDir, image) {
-  return { owner: currentProcess(), startedAt: (/* @__PURE__ */ new Date()).toISOString(), image, mounts: [import_node_path76.default.join(workDir, "staging"), import_node_path76.default.join(workDir, "fresh")] };
+  return { owner: currentProcess(), startedAt: (/* @__PURE__ */ new Date()).toISOString(), image, mounts: [import_node_path79.default.join(workDir, "staging"), import_node_path79.default.join(workDir, "fresh")] };
 }
 async function readBuildRecord(workDir) {
   try {
-    const parsed = JSON.parse(await (0, import_promises66.readFile)(import_node_path76.default.join(workDir, BUILD_RECORD), "utf8"));
+    const parsed = JSON.parse(await (0, import_promises67.readFile)(import_node_path79.default.join(workDir, BUILD_RECORD), "utf8"));
     if (!parsed.owner || typeof parsed.owner.pid !== "number" || !Array.isArray(parsed.mounts)) return void 0;
     return parsed;
   } catch {
     return void 0;
   }
 }
-var import_promises66, import_node_path76, BUILD_DIR_PATTERN, BUILD_RECORD;
+var import_promises67, import_node_path79, BUILD_DIR_PATTERN, BUILD_RECORD;
 var init_build_record = __esm({
   "packages/core/src/util/build-record.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises66 = require("node:fs/promises");
-    import_node_path76 = __toESM(require("node:path"), 1);
+    import_promises67 = require("node:fs/promises");
+    import_node_path79 = __toESM(require("node:path"), 1);
     init_durable_write();
     init_process_identity();
     BUILD_DIR_PATTERN = /^(build|variants|promote)-[0-9a-f]{10}$/;
@@ -23635,22 +24809,22 @@ async function sourceFileDigests(sources, reporter) {
   const files = [];
   for (const source of sources) {
     if (source.kind !== "dump") continue;
-    const info = await (0, import_promises67.stat)(source.path).catch(() => void 0);
+    const info = await (0, import_promises68.stat)(source.path).catch(() => void 0);
     if (!info?.isFile()) continue;
-    const name = import_node_path77.default.basename(source.path);
+    const name = import_node_path80.default.basename(source.path);
     const hashing = progressOnDemand(reporter, `Hashing ${name}`, info.size, { unit: "bytes" });
     files.push({ name, digest: await sha256File(source.path, hashing.onProgress) });
     hashing.finish();
   }
   return files;
 }
-var import_promises67, import_node_path77;
+var import_promises68, import_node_path80;
 var init_source_files = __esm({
   "packages/core/src/build/source-files.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises67 = require("node:fs/promises");
-    import_node_path77 = __toESM(require("node:path"), 1);
+    import_promises68 = require("node:fs/promises");
+    import_node_path80 = __toESM(require("node:path"), 1);
     init_image();
     init_reporter();
   }
@@ -23677,42 +24851,42 @@ async function buildImage(input) {
   const described = [];
   for (const source of opts.sources) described.push(await engine.probeSource(source));
   const sourceFiles = await sourceFileDigests(opts.sources, reporter);
-  const workDir = import_node_path78.default.join(opts.home, "work", `build-${import_node_crypto21.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path81.default.join(opts.home, "work", `build-${import_node_crypto22.default.randomBytes(5).toString("hex")}`);
   await makeDir(workDir, TRAVERSABLE_DIR);
   const buildRecord = newBuildRecord(workDir, `${opts.name}:${version2}`);
   await writeBuildRecord(workDir, buildRecord);
   const cleanup = new CleanupStack(reporter);
-  cleanup.push("remove the build's work directory", () => import_promises68.default.rm(workDir, { recursive: true, force: true }));
+  cleanup.push("remove the build's work directory", () => import_promises69.default.rm(workDir, { recursive: true, force: true }));
   try {
     const virtualSize = await engine.stagingSize(opts.sources, opts.diskSizeBytes, reporter);
     if (!opts.restored) reporter.info(`Restoring ${opts.sources.length} source(s) onto a staging disk`);
-    const stagingAt = [import_node_path78.default.join(workDir, platform.entry.stagingName), import_node_path78.default.join(workDir, "staging")];
+    const stagingAt = [import_node_path81.default.join(workDir, platform.entry.stagingName), import_node_path81.default.join(workDir, "staging")];
     const staging = opts.restored ? await opts.restored.stagingDisk(...stagingAt) : await driver.createStaging(...stagingAt, virtualSize);
     cleanup.push("remove the staging disk", async () => {
       await driver.unmount(staging.attachment);
       await driver.destroy(staging.file);
     });
     const engineInfo = opts.restored ? opts.restored.engineInfo : await engine.restore(opts.sources, staging.mountPath, reporter);
-    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path78.default.join(workDir, "run") }, reporter);
+    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path81.default.join(workDir, "run") }, reporter);
     cleanup.push("stop the build server", () => engine.stop(server, { fast: true }));
     if (server.pid) await writeBuildRecord(workDir, { ...buildRecord, serverPid: server.pid });
     await pausePoint("build:restored");
-    let databases2 = await engine.inventory(server);
+    let databases2 = nonEmpty(await engine.inventory(server), "The source(s) hold no database with tables (an empty 'postgres' database does not count)");
     let masked;
     let unmasked;
     if (!opts.masking) unmasked = await guardUnmaskedBuild(maskingFor(platform.kind, server), databases2, opts.unmasked, reporter);
     if (opts.masking) {
-      masked = await maskForBuild(maskingFor(platform.kind, server), databases2, opts.masking, reporter);
+      masked = await maskForBuild(maskingFor(platform.kind, server), databases2, { ...opts.masking, tempDir: workDir }, reporter);
       const spilled = masked.run.originals;
       cleanup.push("remove the leak scan's spilled originals", async () => spilled.dispose());
-      databases2 = await engine.inventory(server);
+      databases2 = nonEmpty(await engine.inventory(server), "After masking no table is left (the policy excludes every one)");
     }
     await engine.scrub(server, reporter, { full: masked !== void 0, jobs: opts.masking?.jobs });
     await pausePoint("build:masked");
     const restoreSeconds = secondsSince(started);
     reporter.info("Writing the base disk fresh from the prepared data");
     const sealStart = performance.now();
-    let fresh = await driver.createStaging(import_node_path78.default.join(workDir, `fresh.${driver.format}`), import_node_path78.default.join(workDir, "fresh"), virtualSize);
+    let fresh = await driver.createStaging(import_node_path81.default.join(workDir, `fresh.${driver.format}`), import_node_path81.default.join(workDir, "fresh"), virtualSize);
     cleanup.push("remove the fresh disk", async () => {
       await driver.unmount(fresh.attachment);
       await driver.destroy(fresh.file);
@@ -23728,7 +24902,7 @@ async function buildImage(input) {
       };
       fresh = await engine.finishFresh(fresh, { driver, stagingMount: staging.mountPath, moved }, reporter);
     }
-    const sealed = await driver.seal(fresh, import_node_path78.default.join(workDir, `base.${driver.format}`));
+    const sealed = await driver.seal(fresh, import_node_path81.default.join(workDir, `base.${driver.format}`));
     const sealSeconds = secondsSince(sealStart);
     await pausePoint("build:sealed");
     const leakScan = masked ? masked.leak || masked.leakUnprepared ? await leakScanOrFail(sealed.file, masked.run, reporter, masked.leak) : skippedLeakScan(masked.resolved, masked.run) : void 0;
@@ -23763,13 +24937,13 @@ async function buildImage(input) {
       ...record2 ? { masking: maskingReport(record2) } : {}
     };
   } catch (e) {
-    const full = await diskFullError(e, [import_node_path78.default.join(workDir, "staging"), import_node_path78.default.join(workDir, "fresh"), workDir], `building ${opts.name}:${version2}`);
+    const full = await diskFullError(e, [import_node_path81.default.join(workDir, "staging"), import_node_path81.default.join(workDir, "fresh"), workDir], `building ${opts.name}:${version2}`);
     await cleanup.unwind();
     throw await buildFailed(opts, version2, full ?? e);
   }
 }
 function checkNameAndVersion(name, version2) {
-  const nameCheck = manifestSchema.shape.name.safeParse(name);
+  const nameCheck = manifestSchema().shape.name.safeParse(name);
   if (!nameCheck.success) throw new UsageError(`image name '${name}' ${nameCheck.error.issues[0].message}.`);
   if (!VERSION_PATTERN.test(version2)) {
     throw new UsageError(`version '${version2}' must be 1-128 of A-Z a-z 0-9 _ . - and not start with . or -.`);
@@ -23784,14 +24958,18 @@ async function refuseExistingVersion(opts, version2) {
   }
   throw new VersionExistsError(`image ${opts.name} version ${version2} already exists; versions are immutable: choose a new version.`);
 }
-var import_node_crypto21, import_promises68, import_node_path78;
+function nonEmpty(databases2, why) {
+  if (databases2.length === 0) throw new SourceError(`${why}: there is nothing to publish. Check the source (or the policy's exclusions) and build again.`);
+  return databases2;
+}
+var import_node_crypto22, import_promises69, import_node_path81;
 var init_build_image = __esm({
   "packages/core/src/build/build-image.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto21 = __toESM(require("node:crypto"), 1);
-    import_promises68 = __toESM(require("node:fs/promises"), 1);
-    import_node_path78 = __toESM(require("node:path"), 1);
+    import_node_crypto22 = __toESM(require("node:crypto"), 1);
+    import_promises69 = __toESM(require("node:fs/promises"), 1);
+    import_node_path81 = __toESM(require("node:path"), 1);
     init_paths();
     init_errors();
     init_manifest();
@@ -23828,17 +25006,17 @@ async function buildImageVariants(input, variants, hooks = {}) {
   const { driver, engine, entry } = platformForBuild(kind, input.home);
   await driver.checkPrerequisites();
   await engine.checkPrerequisites();
-  const workDir = import_node_path79.default.join(input.home, "work", `variants-${import_node_crypto22.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path82.default.join(input.home, "work", `variants-${import_node_crypto23.default.randomBytes(5).toString("hex")}`);
   await makeDir(workDir, TRAVERSABLE_DIR);
   await writeBuildRecord(workDir, newBuildRecord(workDir, `${input.name} (${variants.length} variants)`));
   const cleanup = new CleanupStack(reporter);
-  cleanup.push("remove the shared staging's work directory", () => import_promises69.default.rm(workDir, { recursive: true, force: true }));
+  cleanup.push("remove the shared staging's work directory", () => import_promises70.default.rm(workDir, { recursive: true, force: true }));
   try {
     const started = performance.now();
     reporter.info(`Restoring ${input.sources.length} source(s) once onto a staging disk for ${variants.length} variants`);
     const staging = await driver.createStaging(
-      import_node_path79.default.join(workDir, entry.stagingName),
-      import_node_path79.default.join(workDir, "staging"),
+      import_node_path82.default.join(workDir, entry.stagingName),
+      import_node_path82.default.join(workDir, "staging"),
       await engine.stagingSize(input.sources, input.diskSizeBytes, reporter)
     );
     cleanup.push("remove the unmasked staging disk", async () => {
@@ -23847,7 +25025,7 @@ async function buildImageVariants(input, variants, hooks = {}) {
     });
     const engineInfo = await engine.restore(input.sources, staging.mountPath, reporter);
     await driver.unmount(staging.attachment);
-    await import_promises69.default.chmod(staging.file, 292);
+    await import_promises70.default.chmod(staging.file, 292);
     reporter.info(`Restored once in ${secondsSince(started).toFixed(1)} s; each variant masks a differencing child of that staging disk`);
     for (const variant of variants) {
       await buildOne(variant, {
@@ -23868,14 +25046,14 @@ async function buildImageVariants(input, variants, hooks = {}) {
     await cleanup.unwind();
   }
 }
-var import_node_crypto22, import_promises69, import_node_path79, withVariant;
+var import_node_crypto23, import_promises70, import_node_path82, withVariant;
 var init_build_variants = __esm({
   "packages/core/src/build/build-variants.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto22 = __toESM(require("node:crypto"), 1);
-    import_promises69 = __toESM(require("node:fs/promises"), 1);
-    import_node_path79 = __toESM(require("node:path"), 1);
+    import_node_crypto23 = __toESM(require("node:crypto"), 1);
+    import_promises70 = __toESM(require("node:fs/promises"), 1);
+    import_node_path82 = __toESM(require("node:path"), 1);
     init_cleanup();
     init_paths();
     init_time();
@@ -23923,33 +25101,33 @@ async function scanSource(opts) {
   await driver.checkPrerequisites();
   await engine.checkPrerequisites();
   await engine.probeSource(opts.source);
-  const workDir = import_node_path80.default.join(opts.home, "work", `scan-${import_node_crypto23.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path83.default.join(opts.home, "work", `scan-${import_node_crypto24.default.randomBytes(5).toString("hex")}`);
   await makeDir(workDir, TRAVERSABLE_DIR);
   const cleanup = new CleanupStack(opts.reporter);
-  cleanup.push("remove the scan's work directory", () => import_promises70.default.rm(workDir, { recursive: true, force: true }));
+  cleanup.push("remove the scan's work directory", () => import_promises71.default.rm(workDir, { recursive: true, force: true }));
   try {
     const size = await engine.stagingSize([opts.source], void 0, opts.reporter);
-    const staging = await driver.createStaging(import_node_path80.default.join(workDir, platform.entry.stagingName), import_node_path80.default.join(workDir, "staging"), size);
+    const staging = await driver.createStaging(import_node_path83.default.join(workDir, platform.entry.stagingName), import_node_path83.default.join(workDir, "staging"), size);
     cleanup.push("remove the staging disk", async () => {
       await driver.unmount(staging.attachment);
       await driver.destroy(staging.file);
     });
     await engine.restore([opts.source], staging.mountPath, opts.reporter);
-    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path80.default.join(workDir, "run") }, opts.reporter);
+    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path83.default.join(workDir, "run") }, opts.reporter);
     cleanup.push("stop the scan server", () => engine.stop(server, { fast: true }));
     return await scanWith(adminConnector(server), await engine.inventory(server), opts);
   } finally {
     await cleanup.unwind();
   }
 }
-var import_node_crypto23, import_promises70, import_node_path80, COLUMNS_SQL;
+var import_node_crypto24, import_promises71, import_node_path83, COLUMNS_SQL;
 var init_scan_source = __esm({
   "packages/core/src/build/scan-source.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto23 = __toESM(require("node:crypto"), 1);
-    import_promises70 = __toESM(require("node:fs/promises"), 1);
-    import_node_path80 = __toESM(require("node:path"), 1);
+    import_node_crypto24 = __toESM(require("node:crypto"), 1);
+    import_promises71 = __toESM(require("node:fs/promises"), 1);
+    import_node_path83 = __toESM(require("node:path"), 1);
     init_paths();
     init_errors();
     init_platform();
@@ -24009,7 +25187,7 @@ function sourcesOf(given, names, name) {
   const one = values[0];
   switch (kind) {
     case "fromDump":
-      return values.map((path94) => ({ kind: "dump", path: path94 }));
+      return values.map((path99) => ({ kind: "dump", path: path99 }));
     case "fromDatadir":
       return [{ kind: "datadir", path: one }];
     case "fromServer":
@@ -24225,7 +25403,7 @@ var require_yaml = __commonJS({
 async function loadPolicyFile(file) {
   let text;
   try {
-    text = await (0, import_promises71.readFile)(file, "utf8");
+    text = await (0, import_promises72.readFile)(file, "utf8");
   } catch (e) {
     throw new PolicyError(`cannot read the policy file (${e.message}); check the path`, file);
   }
@@ -24264,7 +25442,7 @@ function parsePolicy(text, file) {
     }
   };
   const root = toPlainValue(doc, file);
-  const inDbcloneYml = isObject2(root) && "masking" in root;
+  const inDbcloneYml = isObject3(root) && "masking" in root;
   const value = inDbcloneYml ? root.masking : root;
   const base2 = inDbcloneYml ? ["masking"] : [];
   walk2(doc.contents, []);
@@ -24278,7 +25456,7 @@ function parsePolicy(text, file) {
   }
   relative.set("", relative.get("") ?? rootPos);
   const origin = { file, positions: relative };
-  if (!isObject2(value)) throw new PolicyError("the masking policy must be a mapping (databases:, defaults:, \u2026)", file, rootPos.line, rootPos.column);
+  if (!isObject3(value)) throw new PolicyError("the masking policy must be a mapping (databases:, defaults:, \u2026)", file, rootPos.line, rootPos.column);
   if (!validate2(value)) throw schemaError(validate2.errors ?? [], value, origin);
   return normalise(value, origin);
 }
@@ -24290,15 +25468,15 @@ function toPlainValue(doc, file) {
     throw new PolicyError(`the YAML is refused by a resource limit (${reason}); write the policy without deeply nested aliases`, file);
   }
 }
-function isObject2(v) {
+function isObject3(v) {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 function schemaError(errors, value, origin) {
   const pathOf2 = (e) => e.instancePath.split("/").slice(1).map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
-  const dataAt = (segments2) => segments2.reduce((d, s) => isObject2(d) || Array.isArray(d) ? d[s] : void 0, value);
+  const dataAt = (segments2) => segments2.reduce((d, s) => isObject3(d) || Array.isArray(d) ? d[s] : void 0, value);
   const useful = errors.filter((e) => {
     if (["oneOf", "anyOf", "if"].includes(e.keyword)) return false;
-    if ((e.keyword === "enum" || e.keyword === "type") && isObject2(dataAt(pathOf2(e))) && e.schemaPath.includes("oneOf/0")) return false;
+    if ((e.keyword === "enum" || e.keyword === "type") && isObject3(dataAt(pathOf2(e))) && e.schemaPath.includes("oneOf/0")) return false;
     return true;
   });
   const chosen = [...useful.length ? useful : errors].sort((a, b) => pathOf2(b).length - pathOf2(a).length)[0];
@@ -24336,9 +25514,9 @@ function databases(raw) {
 function normalise(raw, origin) {
   const variants = {};
   for (const [name, v] of Object.entries(raw.variants ?? {})) {
-    const access3 = v.access;
+    const access4 = v.access;
     variants[name] = {
-      ...access3 ? { access: { users: access3.users ?? [], teams: access3.teams ?? [] } } : {},
+      ...access4 ? { access: { users: access4.users ?? [], teams: access4.teams ?? [] } } : {},
       ...v.locale ? { locale: v.locale } : {},
       defaults: v.defaults ?? [],
       databases: databases(v.databases)
@@ -24355,12 +25533,12 @@ function normalise(raw, origin) {
     origin
   };
 }
-var import_promises71, import_ajv, import_yaml, validate2;
+var import_promises72, import_ajv, import_yaml, validate2;
 var init_load_policy = __esm({
   "packages/core/src/masking/policy/load-policy.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises71 = require("node:fs/promises");
+    import_promises72 = require("node:fs/promises");
     import_ajv = __toESM(require_ajv(), 1);
     import_yaml = __toESM(require_yaml(), 1);
     init_policy_error();
@@ -24385,14 +25563,14 @@ function resolveMaskingKey(opts) {
     );
   }
   opts.reporter?.warn("Masking with a random throw-away key (--insecure-random-key): pseudonyms will differ on the next build.");
-  return { bytes: import_node_crypto24.default.randomBytes(32), insecure: true };
+  return { bytes: import_node_crypto25.default.randomBytes(32), insecure: true };
 }
-var import_node_crypto24, MASKING_KEY_ENV, MIN_KEY_LENGTH;
+var import_node_crypto25, MASKING_KEY_ENV, MIN_KEY_LENGTH;
 var init_key = __esm({
   "packages/core/src/masking/key.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto24 = __toESM(require("node:crypto"), 1);
+    import_node_crypto25 = __toESM(require("node:crypto"), 1);
     init_errors();
     MASKING_KEY_ENV = "DBCLONE_MASKING_KEY";
     MIN_KEY_LENGTH = 16;
@@ -24766,9 +25944,9 @@ async function readAuditTrail(repository, opts = {}) {
     localChain(repository, places, runners),
     artifacts ? mapLimit(runners, RUNNER_CONCURRENCY, (runner) => runnerChain(artifacts, places, runner)) : []
   ]);
-  const built = [...local ? [local] : [], ...remote].map(buildChain);
-  const chains = built.map((b) => b.chain);
-  return { ok: chains.every((c) => c.ok), chains, rows: built.flatMap((b) => b.rows) };
+  const built2 = [...local ? [local] : [], ...remote].map(buildChain);
+  const chains = built2.map((b) => b.chain);
+  return { ok: chains.every((c) => c.ok), chains, rows: built2.flatMap((b) => b.rows) };
 }
 async function localChain(repository, places, published) {
   const oci = repository instanceof OciRepository;
@@ -24805,7 +25983,7 @@ async function runnerChain(artifacts, places, runner) {
 async function readLines(file) {
   let text;
   try {
-    text = await (0, import_promises72.readFile)(file, "utf8");
+    text = await (0, import_promises73.readFile)(file, "utf8");
   } catch (e) {
     if (e.code === "ENOENT") return [];
     throw e;
@@ -24814,12 +25992,12 @@ async function readLines(file) {
   if (lines[lines.length - 1] === "") lines.pop();
   return lines;
 }
-var import_promises72, RUNNER_CONCURRENCY;
+var import_promises73, RUNNER_CONCURRENCY;
 var init_audit_sources = __esm({
   "packages/core/src/catalog/audit-sources.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises72 = require("node:fs/promises");
+    import_promises73 = require("node:fs/promises");
     init_audit();
     init_errors();
     init_audit_report();
@@ -25128,14 +26306,14 @@ function auditRow(r, pages, chainLabel) {
   const actor = str(e.actor);
   const run5 = safeHttpUrl(str(e.runUrl));
   const shownActor = actor ? redactSecrets(actor) : "";
-  const digest2 = str(e.digest);
+  const digest = str(e.digest);
   const detail = str(e.detail);
   return html`<tr class="status-${r.status}"${chainLabel === void 0 ? "" : html` data-runner="${r.chain}"`} data-line="${r.line}" data-image="${image?.split(/[:@]/)[0] ?? ""}" data-actor="${shownActor}"
  data-action="${str(e.action) ?? ""}" data-date="${time3.slice(0, 10)}">
 ${chainLabel === void 0 ? "" : html`<td>${chainLabel}</td>`}<td>${r.line}</td><td>${num(e.seq)}</td><td>${time3.replace("T", " ").replace(/\.\d+Z$/, "Z")}</td>
 <td>${str(e.action) ?? (r.event ? "-" : "(unreadable line)")}</td><td>${str(e.outcome) ?? "-"}</td><td>${shownActor || "-"}</td>
 <td>${page ? html`<a href="${page.page}">${image}</a>` : image ?? "-"}</td>
-<td>${digest2 ? html`<code>${shortDigest2(digest2)}</code>` : "-"}</td><td>${str(e.clone) ?? "-"}</td>
+<td>${digest ? html`<code>${shortDigest2(digest)}</code>` : "-"}</td><td>${str(e.clone) ?? "-"}</td>
 <td>${run5 ? html`<a href="${run5}" rel="noreferrer noopener">run</a>` : "-"}</td><td>${detail ? redactSecrets(detail) : ""}</td>
 <td class="chain-cell">${STATUS_TEXT[r.status]}</td>
 </tr>`;
@@ -25592,14 +26770,14 @@ It holds the source's data as it was; share it only where the source itself may 
 
 // packages/core/src/catalog/write-catalog.ts
 async function writeCatalog(repository, outDir, opts = {}) {
-  const out = import_node_path81.default.resolve(outDir);
+  const out = import_node_path84.default.resolve(outDir);
   await assertReplaceable(out);
   const data = await collectCatalog(repository, opts.now, { anchorsGitDir: opts.anchorsGitDir });
   const tmp = `${out}.tmp-${process.pid}-${Date.now()}`;
   try {
     const pages = await writeSite(tmp, data);
-    await (0, import_promises73.rm)(out, { recursive: true, force: true });
-    await (0, import_promises73.rename)(tmp, out);
+    await (0, import_promises74.rm)(out, { recursive: true, force: true });
+    await (0, import_promises74.rename)(tmp, out);
     return {
       outDir: out,
       versions: data.versions.length,
@@ -25609,12 +26787,12 @@ async function writeCatalog(repository, outDir, opts = {}) {
       pages
     };
   } finally {
-    await (0, import_promises73.rm)(tmp, { recursive: true, force: true });
+    await (0, import_promises74.rm)(tmp, { recursive: true, force: true });
   }
 }
 async function writeSite(dir, data) {
-  await (0, import_promises73.mkdir)(import_node_path81.default.join(dir, "assets"), { recursive: true });
-  await (0, import_promises73.mkdir)(import_node_path81.default.join(dir, "versions"));
+  await (0, import_promises74.mkdir)(import_node_path84.default.join(dir, "assets"), { recursive: true });
+  await (0, import_promises74.mkdir)(import_node_path84.default.join(dir, "versions"));
   const links = versionLinks(data.versions);
   const pages = [
     ["index.html", () => renderLibrary(data)],
@@ -25623,42 +26801,42 @@ async function writeSite(dir, data) {
     ...data.versions.map((v) => [v.page, () => renderVersion(data, v, links)])
   ];
   await Promise.all([
-    (0, import_promises73.writeFile)(import_node_path81.default.join(dir, "assets", "catalog.css"), CATALOG_STYLE),
-    (0, import_promises73.writeFile)(import_node_path81.default.join(dir, "assets", "catalog.js"), CATALOG_SCRIPT),
-    (0, import_promises73.writeFile)(import_node_path81.default.join(dir, CATALOG_MARKER), `dbclone catalog of ${data.versions.length} versions, ${data.generatedAt}
+    (0, import_promises74.writeFile)(import_node_path84.default.join(dir, "assets", "catalog.css"), CATALOG_STYLE),
+    (0, import_promises74.writeFile)(import_node_path84.default.join(dir, "assets", "catalog.js"), CATALOG_SCRIPT),
+    (0, import_promises74.writeFile)(import_node_path84.default.join(dir, CATALOG_MARKER), `dbclone catalog of ${data.versions.length} versions, ${data.generatedAt}
 `),
     // GitHub Pages runs Jekyll unless told not to, and Jekyll hides files starting with "_" or ".".
-    (0, import_promises73.writeFile)(import_node_path81.default.join(dir, ".nojekyll"), ""),
-    mapLimit(pages, WRITE_CONCURRENCY, ([file, render2]) => (0, import_promises73.writeFile)(insideSite(dir, file), render2()))
+    (0, import_promises74.writeFile)(import_node_path84.default.join(dir, ".nojekyll"), ""),
+    mapLimit(pages, WRITE_CONCURRENCY, ([file, render2]) => (0, import_promises74.writeFile)(insideSite(dir, file), render2()))
   ]);
   return pages.map(([file]) => file);
 }
 function insideSite(dir, file) {
-  const target = import_node_path81.default.resolve(dir, file);
-  if (!target.startsWith(import_node_path81.default.resolve(dir) + import_node_path81.default.sep)) {
+  const target = import_node_path84.default.resolve(dir, file);
+  if (!target.startsWith(import_node_path84.default.resolve(dir) + import_node_path84.default.sep)) {
     throw new RepositoryError(`catalog page '${file}' would land outside the site folder; the repository answered a bad image name or version`);
   }
   return target;
 }
 async function assertReplaceable(out) {
-  const info = await (0, import_promises73.stat)(out).catch((e) => {
+  const info = await (0, import_promises74.stat)(out).catch((e) => {
     if (e.code === "ENOENT") return void 0;
     throw e;
   });
   if (!info) return;
   if (!info.isDirectory()) throw new UsageError(`--out ${out} is a file; pass a folder for the catalog site`);
-  const entries = await (0, import_promises73.readdir)(out);
+  const entries = await (0, import_promises74.readdir)(out);
   if (entries.length && !entries.includes(CATALOG_MARKER)) {
     throw new UsageError(`--out ${out} is a non-empty folder that holds no dbclone catalog (no ${CATALOG_MARKER}); pass an empty or new folder`);
   }
 }
-var import_promises73, import_node_path81, CATALOG_MARKER, WRITE_CONCURRENCY;
+var import_promises74, import_node_path84, CATALOG_MARKER, WRITE_CONCURRENCY;
 var init_write_catalog = __esm({
   "packages/core/src/catalog/write-catalog.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises73 = require("node:fs/promises");
-    import_node_path81 = __toESM(require("node:path"), 1);
+    import_promises74 = require("node:fs/promises");
+    import_node_path84 = __toESM(require("node:path"), 1);
     init_errors();
     init_asset_script();
     init_asset_style();
@@ -25756,7 +26934,7 @@ var init_step_timer = __esm({
 
 // packages/core/src/clones/clone-id.ts
 function newCloneId() {
-  const bytes = (0, import_node_crypto25.randomBytes)(10);
+  const bytes = (0, import_node_crypto26.randomBytes)(10);
   let id = "c-";
   for (const b of bytes) id += BASE32[b & 31];
   return id;
@@ -25764,12 +26942,12 @@ function newCloneId() {
 function cloneIdForIdentifier(id) {
   return id.replace(/-/g, "_");
 }
-var import_node_crypto25, BASE32, CLONE_ID_PATTERN;
+var import_node_crypto26, BASE32, CLONE_ID_PATTERN;
 var init_clone_id = __esm({
   "packages/core/src/clones/clone-id.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto25 = require("node:crypto");
+    import_node_crypto26 = require("node:crypto");
     BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
     CLONE_ID_PATTERN = /^c-[a-z2-7]{10}$/;
   }
@@ -25777,18 +26955,18 @@ var init_clone_id = __esm({
 
 // packages/core/src/clones/clone-paths.ts
 function childFileOf(dir, disk) {
-  return import_node_path82.default.join(dir, `child.${CLONE_DISK_FORMATS[disk ?? "qcow2"]}`);
+  return import_node_path85.default.join(dir, `child.${CLONE_DISK_FORMATS[disk ?? "qcow2"]}`);
 }
 function clonePaths(home2, id, disk) {
-  const dir = import_node_path82.default.join(home2, "clones", id);
-  return { dir, childFile: childFileOf(dir, disk), mountPath: import_node_path82.default.join(dir, "mnt"), user: `clone_${cloneIdForIdentifier(id)}` };
+  const dir = import_node_path85.default.join(home2, "clones", id);
+  return { dir, childFile: childFileOf(dir, disk), mountPath: import_node_path85.default.join(dir, "mnt"), user: `clone_${cloneIdForIdentifier(id)}` };
 }
-var import_node_path82;
+var import_node_path85;
 var init_clone_paths = __esm({
   "packages/core/src/clones/clone-paths.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path82 = __toESM(require("node:path"), 1);
+    import_node_path85 = __toESM(require("node:path"), 1);
     init_disk_names();
     init_clone_id();
   }
@@ -25846,23 +27024,23 @@ function matchesLabels(record2, labels) {
   return wanted.length > 0 && wanted.every(([k, v]) => record2.labels?.[k] === v);
 }
 async function replaceFile(file, text, mode) {
-  const tmp = tempPath(import_node_path83.default.dirname(file));
+  const tmp = tempPath(import_node_path86.default.dirname(file));
   try {
-    await import_node_fs39.promises.writeFile(tmp, text, { mode, flag: "wx" });
-    await import_node_fs39.promises.rename(tmp, file);
+    await import_node_fs42.promises.writeFile(tmp, text, { mode, flag: "wx" });
+    await import_node_fs42.promises.rename(tmp, file);
   } catch (e) {
     await unlinkQuietly(tmp);
     throw e;
   }
 }
-var import_node_async_hooks2, import_node_fs39, import_node_path83, import_proper_lockfile2, LOCK_OPTIONS, heldLocks, CloneRegistry;
+var import_node_async_hooks2, import_node_fs42, import_node_path86, import_proper_lockfile2, LOCK_OPTIONS, heldLocks, lockedSections, CloneRegistry;
 var init_registry2 = __esm({
   "packages/core/src/clones/registry.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_async_hooks2 = require("node:async_hooks");
-    import_node_fs39 = require("node:fs");
-    import_node_path83 = __toESM(require("node:path"), 1);
+    import_node_fs42 = require("node:fs");
+    import_node_path86 = __toESM(require("node:path"), 1);
     init_paths();
     init_durable_write();
     import_proper_lockfile2 = __toESM(require_proper_lockfile(), 1);
@@ -25877,17 +27055,19 @@ var init_registry2 = __esm({
       realpath: false
     };
     heldLocks = new import_node_async_hooks2.AsyncLocalStorage();
+    lockedSections = 0;
     CloneRegistry = class {
       constructor(home2) {
         this.home = home2;
-        this.dir = import_node_path83.default.join(home2, "clones");
-        this.file = import_node_path83.default.join(this.dir, "registry.json");
+        this.dir = import_node_path86.default.join(home2, "clones");
+        this.file = import_node_path86.default.join(this.dir, "registry.json");
         this.lockPath = `${this.file}.lock`;
       }
       home;
       dir;
       file;
       lockPath;
+      dirMade;
       /** All records (a consistent snapshot; atomic renames mean no lock is needed to read). */
       async list() {
         return this.read();
@@ -25951,11 +27131,13 @@ var init_registry2 = __esm({
         }
         const held = new Map(heldLocks.getStore() ?? []);
         held.set(this.file, state);
+        lockedSections++;
         try {
           const result = await heldLocks.run(held, fn);
           if (state.compromised) throw new CloneError(`lost the clone registry lock (${state.compromised.message}); retry`);
           return result;
         } finally {
+          if (--lockedSections === 0) heldLocks.disable();
           await release().catch(() => {
           });
         }
@@ -26025,12 +27207,16 @@ var init_registry2 = __esm({
         return syncFileAndDir(this.file);
       }
       async ensureDir() {
-        await makeDir(this.dir, TRAVERSABLE_DIR);
+        this.dirMade ??= makeDir(this.dir, TRAVERSABLE_DIR).catch((e) => {
+          this.dirMade = void 0;
+          throw e;
+        });
+        await this.dirMade;
       }
       async read() {
         let text;
         try {
-          text = await import_node_fs39.promises.readFile(this.file, "utf8");
+          text = await import_node_fs42.promises.readFile(this.file, "utf8");
         } catch (e) {
           if (e.code === "ENOENT") return [];
           throw e;
@@ -26070,17 +27256,17 @@ function assertDatabaseChoice(database2, databases2, image) {
 }
 function serverOf(record2) {
   if (!record2.serverPid) return void 0;
-  return { pid: record2.serverPid, host: record2.host, port: record2.port, socketDir: import_node_path84.default.join(record2.dir, "run"), adminUser: "" };
+  return { pid: record2.serverPid, host: record2.host, port: record2.port, socketDir: import_node_path87.default.join(record2.dir, "run"), adminUser: "" };
 }
 function sharedServerOf(record2) {
   return { pid: 0, host: record2.host, port: record2.port, adminUser: "", databases: record2.databases, cloneId: record2.id };
 }
-var import_node_path84;
+var import_node_path87;
 var init_record = __esm({
   "packages/core/src/clones/record.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path84 = __toESM(require("node:path"), 1);
+    import_node_path87 = __toESM(require("node:path"), 1);
     init_errors();
     init_platform();
   }
@@ -26140,14 +27326,14 @@ function apiStatus(e) {
 }
 function dockerConfigured(env = process.env) {
   if (env.DOCKER_HOST) return true;
-  return process.platform !== "win32" && (0, import_node_fs40.existsSync)("/var/run/docker.sock");
+  return process.platform !== "win32" && (0, import_node_fs43.existsSync)("/var/run/docker.sock");
 }
-var import_node_fs40, import_dockerode;
+var import_node_fs43, import_dockerode;
 var init_client3 = __esm({
   "packages/core/src/runtime/docker/client.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs40 = require("node:fs");
+    import_node_fs43 = require("node:fs");
     import_dockerode = __toESM(require_dockerode(), 1);
     init_errors();
   }
@@ -26495,7 +27681,7 @@ async function removeCloneContainers(record2, home2) {
   const { DockerRuntime: DockerRuntime2, listCloneContainers: listCloneContainers2 } = await Promise.resolve().then(() => (init_docker(), docker_exports));
   const runtime = new DockerRuntime2();
   if (record2.containerId) await runtime.stop({ containerId: record2.containerId }, { fast: true });
-  for (const c of await listCloneContainers2(runtime.docker, import_node_path85.default.resolve(home2))) {
+  for (const c of await listCloneContainers2(runtime.docker, import_node_path88.default.resolve(home2))) {
     if (c.cloneId === record2.id) await runtime.stop({ containerId: c.id }, { fast: true });
   }
 }
@@ -26536,7 +27722,7 @@ async function removeClone(record2, opts, action = "teardown") {
   if (record2.attachment) await driver.unmount(record2.attachment);
   await pausePoint("teardown:unmounted");
   await driver.destroy(record2.childFile);
-  await import_promises74.default.rm(record2.dir, { recursive: true, force: true });
+  await import_promises75.default.rm(record2.dir, { recursive: true, force: true });
   if (left) throw left;
   await registry2.remove(record2.id);
   opts.reporter.info(`Removed clone ${record2.id}${record2.name ? ` (${record2.name})` : ""}`);
@@ -26549,13 +27735,13 @@ async function removeClone(record2, opts, action = "teardown") {
     clone: record2.id
   }).catch((e) => opts.reporter.warn(`could not record the teardown in the audit log: ${e.message}`));
 }
-var import_promises74, import_node_path85;
+var import_promises75, import_node_path88;
 var init_teardown = __esm({
   "packages/core/src/clones/teardown.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises74 = __toESM(require("node:fs/promises"), 1);
-    import_node_path85 = __toESM(require("node:path"), 1);
+    import_promises75 = __toESM(require("node:fs/promises"), 1);
+    import_node_path88 = __toESM(require("node:path"), 1);
     init_platform();
     init_errors();
     init_repository();
@@ -26638,8 +27824,8 @@ function assertInScope(existing, scope) {
 function inheritedTtl(previous) {
   if (previous.ttlSeconds !== void 0) return previous.ttlSeconds;
   if (!previous.expiresAt) return void 0;
-  const seconds = Math.round((Date.parse(previous.expiresAt) - Date.parse(previous.createdAt)) / 1e3);
-  return Number.isFinite(seconds) && seconds > 0 ? seconds : void 0;
+  const seconds2 = Math.round((Date.parse(previous.expiresAt) - Date.parse(previous.createdAt)) / 1e3);
+  return Number.isFinite(seconds2) && seconds2 > 0 ? seconds2 : void 0;
 }
 function askedFor(ref, image) {
   return ref.includes("@") ? `${image.name}:${image.version} was asked for` : `${ref} is now ${image.name}:${image.version}`;
@@ -26653,6 +27839,42 @@ var init_named_clone = __esm({
     init_runtime2();
     init_registry2();
     init_record();
+  }
+});
+
+// packages/core/src/clones/checked-images.ts
+function stampFile(home2, manifestDigest2) {
+  const m = /^sha256:([0-9a-f]{64})$/.exec(manifestDigest2);
+  if (!m) throw new CloneError(`'${manifestDigest2}' is not a sha256 manifest digest; refusing to clone it.`);
+  return import_node_path89.default.join(stampDir(home2), m[1]);
+}
+async function checkImageOnce(home2, engine, server, image) {
+  if (!engine.imageFindings) return;
+  const stamp = stampFile(home2, image.manifestDigest);
+  if (await (0, import_promises76.access)(stamp).then(
+    () => true,
+    () => false
+  ))
+    return;
+  const findings = await engine.imageFindings(server);
+  if (findings.length > 0) {
+    throw new CloneError(
+      `${image.name}:${image.version} carries what dbclone build takes out of every image, so it was built by an older dbclone or made or altered outside dbclone build: ${findings.join("; ")}. Refusing to clone it; rebuild it with this version of dbclone build.`
+    );
+  }
+  await makeDir(stampDir(home2), PRIVATE_DIR);
+  await (await (0, import_promises76.open)(stamp, "w", 384)).close();
+}
+var import_promises76, import_node_path89, stampDir;
+var init_checked_images = __esm({
+  "packages/core/src/clones/checked-images.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_promises76 = require("node:fs/promises");
+    import_node_path89 = __toESM(require("node:path"), 1);
+    init_errors();
+    init_paths();
+    stampDir = (home2) => import_node_path89.default.join(home2, "state", "checked-images");
   }
 });
 
@@ -26717,11 +27939,13 @@ async function runSession(input) {
   const state = { input, registry: registry2, cleanup, runtime, blob, record: record0 };
   const { record: record2 } = state;
   const reserveSynced = settledLater(deferReserveSync(input) ? registry2.sync() : void 0);
+  input.platform.engine.prepareLogin?.({ password: record2.password });
   let audited;
   try {
     const child = await steps.step("child", () => makeChild(state));
     await steps.step("mount", () => mount(state, child));
     const server = await steps.step("start", () => start(state));
+    await steps.step("image check", () => checkImageOnce(opts.home, input.platform.engine, server, image));
     await reserveSynced;
     audited = settledLater(audit(state).then(() => pausePoint("clone:audited")));
     const credentials = await steps.step("login", () => login(state, server));
@@ -26777,7 +28001,7 @@ async function reserve(input, registry2, cleanup) {
   const { opts, image, previous } = input;
   const config2 = await readRepositoryConfig(opts.repository);
   const ttlSeconds = capTtl(opts.ttlSeconds ?? (previous ? inheritedTtl(previous) : void 0), config2.maxTtlSeconds);
-  const password = previous?.password ?? import_node_crypto26.default.randomBytes(24).toString("base64url");
+  const password = previous?.password ?? import_node_crypto27.default.randomBytes(24).toString("base64url");
   opts.reporter.secret(password);
   const { engine } = input.platform;
   const shared = engine.cloneEndpoint ? (id) => engine.cloneEndpoint(id) : void 0;
@@ -26801,7 +28025,7 @@ async function reserve(input, registry2, cleanup) {
   );
   const record2 = shared ? await registry2.patch(reserved.id, { port: shared(reserved.id).port }) : reserved;
   cleanup.push("forget the clone record", () => registry2.remove(record2.id));
-  cleanup.push("remove the clone directory", () => import_promises75.default.rm(record2.dir, { recursive: true, force: true }));
+  cleanup.push("remove the clone directory", () => import_promises77.default.rm(record2.dir, { recursive: true, force: true }));
   await pausePoint("clone:reserved");
   return record2;
 }
@@ -26829,7 +28053,7 @@ async function start(s) {
     {
       port: record2.port,
       host: record2.host,
-      runDir: import_node_path86.default.join(record2.dir, "run"),
+      runDir: import_node_path90.default.join(record2.dir, "run"),
       durability: opts.durability ?? "ephemeral",
       cloneId: record2.id,
       imageDigest: image.manifestDigest,
@@ -26896,21 +28120,21 @@ function ready(s) {
 }
 async function containerLabels(cloneId, home2) {
   const { cloneLabels: cloneLabels2 } = await Promise.resolve().then(() => (init_docker(), docker_exports));
-  return cloneLabels2(cloneId, import_node_path86.default.resolve(home2));
+  return cloneLabels2(cloneId, import_node_path90.default.resolve(home2));
 }
 async function ownBytesOf(driver, childFile) {
   if (driver.ownBytes) return driver.ownBytes(childFile);
-  const st = await import_promises75.default.stat(childFile).catch(() => void 0);
+  const st = await import_promises77.default.stat(childFile).catch(() => void 0);
   return st ? st.blocks * 512 : 0;
 }
-var import_node_crypto26, import_promises75, import_node_path86, DEFAULT_TIMEOUT_MS, liveOnly, deferReserveSync;
+var import_node_crypto27, import_promises77, import_node_path90, DEFAULT_TIMEOUT_MS, liveOnly, deferReserveSync;
 var init_session = __esm({
   "packages/core/src/clones/session.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto26 = __toESM(require("node:crypto"), 1);
-    import_promises75 = __toESM(require("node:fs/promises"), 1);
-    import_node_path86 = __toESM(require("node:path"), 1);
+    import_node_crypto27 = __toESM(require("node:crypto"), 1);
+    import_promises77 = __toESM(require("node:fs/promises"), 1);
+    import_node_path90 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_repository();
@@ -26921,6 +28145,7 @@ var init_session = __esm({
     init_pause_point();
     init_time();
     init_step_timer();
+    init_checked_images();
     init_child_disk();
     init_named_clone();
     init_registry2();
@@ -26994,11 +28219,11 @@ var init_lifecycle = __esm({
 
 // packages/core/src/clones/build-sweep.ts
 async function sweepDeadBuilds(home2, reporter) {
-  const workRoot = import_node_path87.default.join(home2, "work");
+  const workRoot = import_node_path91.default.join(home2, "work");
   const released = [];
-  for (const entry of await (0, import_promises76.readdir)(workRoot, { withFileTypes: true }).catch(() => [])) {
+  for (const entry of await (0, import_promises78.readdir)(workRoot, { withFileTypes: true }).catch(() => [])) {
     if (!entry.isDirectory() || !BUILD_DIR_PATTERN.test(entry.name)) continue;
-    const dir = import_node_path87.default.join(workRoot, entry.name);
+    const dir = import_node_path91.default.join(workRoot, entry.name);
     const record2 = await readBuildRecord(dir);
     if (record2 ? ownerAlive(record2.owner) : await isRecent(dir)) continue;
     reporter.info(`gc: sweeping build work dir ${dir} (${record2 ? `its process ${record2.owner.pid} is gone` : "no build record"})`);
@@ -27012,7 +28237,7 @@ async function sweepBuildDir(home2, dir) {
     await stopPostgres(server.pid, { fast: true });
     released.push(`server ${server.pid}`);
     if (server.socketDir) {
-      await (0, import_promises76.rm)(server.socketDir, { recursive: true, force: true });
+      await (0, import_promises78.rm)(server.socketDir, { recursive: true, force: true });
       released.push(`directory ${server.socketDir}`);
     }
   }
@@ -27023,23 +28248,23 @@ async function sweepBuildDir(home2, dir) {
       released.push(`${resource.kind} ${resource.id}`);
     }
   }
-  await (0, import_promises76.rm)(dir, { recursive: true, force: true });
+  await (0, import_promises78.rm)(dir, { recursive: true, force: true });
   released.push(`directory ${dir}`);
   return released;
 }
 function unmaskedFirst(dir) {
-  const staging = import_node_path87.default.join(dir, "staging");
+  const staging = import_node_path91.default.join(dir, "staging");
   const rank = (r) => r.id.startsWith(staging) || (r.detail ?? "").includes(staging) ? 0 : 1;
   const kinds = ["mount", "loop", "daemon", "fuse-export", "file"];
   return (a, b) => kinds.indexOf(a.kind) - kinds.indexOf(b.kind) || rank(a) - rank(b);
 }
 async function postgresUnder(dir) {
   const found = [];
-  for (const entry of await (0, import_promises76.readdir)("/proc").catch(() => [])) {
+  for (const entry of await (0, import_promises78.readdir)("/proc").catch(() => [])) {
     if (!/^\d+$/.test(entry)) continue;
     let argv;
     try {
-      argv = (await (0, import_promises76.readFile)(`/proc/${entry}/cmdline`, "utf8")).split("\0");
+      argv = (await (0, import_promises78.readFile)(`/proc/${entry}/cmdline`, "utf8")).split("\0");
     } catch {
       continue;
     }
@@ -27049,27 +28274,27 @@ async function postgresUnder(dir) {
     if (!dataDir || !isInside2(dataDir, dir)) continue;
     const socketSetting = argv.find((a) => a.startsWith("unix_socket_directories="));
     const socketDir = socketSetting?.slice("unix_socket_directories=".length);
-    const ours = socketDir && import_node_path87.default.dirname(socketDir) === import_node_os15.default.tmpdir() && import_node_path87.default.basename(socketDir).startsWith("dbclone-pg-");
+    const ours = socketDir && import_node_path91.default.dirname(socketDir) === import_node_os15.default.tmpdir() && import_node_path91.default.basename(socketDir).startsWith("dbclone-pg-");
     found.push({ pid: Number(entry), socketDir: ours ? socketDir : void 0 });
   }
   return found;
 }
 function isInside2(p, dir) {
-  const rel = import_node_path87.default.relative(dir, import_node_path87.default.resolve(p));
-  return rel !== "" && !rel.startsWith("..") && !import_node_path87.default.isAbsolute(rel);
+  const rel = import_node_path91.default.relative(dir, import_node_path91.default.resolve(p));
+  return rel !== "" && !rel.startsWith("..") && !import_node_path91.default.isAbsolute(rel);
 }
 async function isRecent(dir) {
-  const st = await (0, import_promises76.stat)(dir).catch(() => void 0);
+  const st = await (0, import_promises78.stat)(dir).catch(() => void 0);
   return !!st && Date.now() - st.mtimeMs < UNRECORDED_GRACE_MS;
 }
-var import_promises76, import_node_os15, import_node_path87, UNRECORDED_GRACE_MS;
+var import_promises78, import_node_os15, import_node_path91, UNRECORDED_GRACE_MS;
 var init_build_sweep = __esm({
   "packages/core/src/clones/build-sweep.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises76 = require("node:fs/promises");
+    import_promises78 = require("node:fs/promises");
     import_node_os15 = __toESM(require("node:os"), 1);
-    import_node_path87 = __toESM(require("node:path"), 1);
+    import_node_path91 = __toESM(require("node:path"), 1);
     init_build_record();
     init_platform();
     init_launch();
@@ -27103,7 +28328,7 @@ async function collectLocked(registry2, opts) {
   for (const id of await removeOrphanContainers2(opts.home, new Set(records.map((r) => r.id)), opts.reporter)) {
     result.released.push(`container ${id}`);
   }
-  const clonesDir = import_node_path88.default.join(opts.home, "clones");
+  const clonesDir = import_node_path92.default.join(opts.home, "clones");
   const known = new Set(records.map((r) => r.dir));
   for (const driver of allCloneDiskDrivers(opts.home, opts.reporter)) {
     for (const resource of await driver.list(clonesDir)) {
@@ -27113,23 +28338,23 @@ async function collectLocked(registry2, opts) {
     }
     result.released.push(...await driver.sweep?.() ?? []);
   }
-  for (const entry of await import_promises77.default.readdir(clonesDir, { withFileTypes: true }).catch(() => [])) {
-    const dir = import_node_path88.default.join(clonesDir, entry.name);
+  for (const entry of await import_promises79.default.readdir(clonesDir, { withFileTypes: true }).catch(() => [])) {
+    const dir = import_node_path92.default.join(clonesDir, entry.name);
     if (!entry.isDirectory() || known.has(dir) || !CLONE_ID_PATTERN.test(entry.name)) continue;
-    await import_promises77.default.rm(dir, { recursive: true, force: true });
+    await import_promises79.default.rm(dir, { recursive: true, force: true });
     result.released.push(`directory ${dir}`);
   }
   result.released.push(...await sweepDeadBuilds(opts.home, opts.reporter));
   let cacheTemps = 0;
-  for (const cacheDir of /* @__PURE__ */ new Set([import_node_path88.default.join(opts.home, "cache"), defaultCacheDir()])) {
-    cacheTemps += await removeStaleTemps(import_node_path88.default.join(cacheDir, "blobs", "sha256"), 60 * 6e4);
-    cacheTemps += await removeDeadPartials(import_node_path88.default.join(cacheDir, "partial"));
+  for (const cacheDir of /* @__PURE__ */ new Set([import_node_path92.default.join(opts.home, "cache"), defaultCacheDir()])) {
+    cacheTemps += await removeStaleTemps(import_node_path92.default.join(cacheDir, "blobs", "sha256"), 60 * 6e4);
+    cacheTemps += await removeDeadPartials(import_node_path92.default.join(cacheDir, "partial"));
   }
   if (cacheTemps > 0) result.released.push(`${cacheTemps} partial cache blob(s)`);
   return result;
 }
 function isCloneDir(clonesDir, dir) {
-  return import_node_path88.default.dirname(dir) === clonesDir && CLONE_ID_PATTERN.test(import_node_path88.default.basename(dir));
+  return import_node_path92.default.dirname(dir) === clonesDir && CLONE_ID_PATTERN.test(import_node_path92.default.basename(dir));
 }
 async function whyCollect(record2, now) {
   if (isExpired(record2, now)) return "expired";
@@ -27152,17 +28377,17 @@ async function removeOrphanContainers2(home2, liveIds, reporter) {
     reporter.debug(`gc: no Docker engine to look for containers in: ${e.message}`);
     return [];
   }
-  const removed = await docker.removeOrphanContainers(client, import_node_path88.default.resolve(home2), liveIds);
+  const removed = await docker.removeOrphanContainers(client, import_node_path92.default.resolve(home2), liveIds);
   for (const c of removed) reporter.info(`gc: removed container ${c.name || c.id.slice(0, 12)} of clone ${c.cloneId}, which has no record`);
   return removed.map((c) => c.name || c.id.slice(0, 12));
 }
-var import_promises77, import_node_path88, STALE_CREATING_MS;
+var import_promises79, import_node_path92, STALE_CREATING_MS;
 var init_gc2 = __esm({
   "packages/core/src/clones/gc.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises77 = __toESM(require("node:fs/promises"), 1);
-    import_node_path88 = __toESM(require("node:path"), 1);
+    import_promises79 = __toESM(require("node:fs/promises"), 1);
+    import_node_path92 = __toESM(require("node:path"), 1);
     init_platform();
     init_runtime2();
     init_build_sweep();
@@ -27230,17 +28455,17 @@ var init_clones = __esm({
 async function runDemo(opts) {
   const print = opts.print ?? ((line) => process.stdout.write(`${line}
 `));
-  const tmp = await import_promises78.default.mkdtemp(import_node_path89.default.join(import_node_os16.default.tmpdir(), "dbclone-demo-"));
-  await import_promises78.default.chmod(tmp, 457);
-  const home2 = opts.home ?? import_node_path89.default.join(tmp, "home");
-  const repository = await openRepository(opts.repo ?? import_node_path89.default.join(tmp, "repository"));
+  const tmp = await import_promises80.default.mkdtemp(import_node_path93.default.join(import_node_os16.default.tmpdir(), "dbclone-demo-"));
+  await import_promises80.default.chmod(tmp, 457);
+  const home2 = opts.home ?? import_node_path93.default.join(tmp, "home");
+  const repository = await openRepository(opts.repo ?? import_node_path93.default.join(tmp, "repository"));
   const clones = [];
   try {
     print(`1. Making a sample shop database of about ${opts.sizeMb} MB (customers, products, orders)\u2026`);
     const dumpStart = performance.now();
-    const dump = import_node_path89.default.join(tmp, "shop.dump");
+    const dump = import_node_path93.default.join(tmp, "shop.dump");
     await createSampleDump(dump, { sizeMb: opts.sizeMb, seed: 42, reporter: opts.reporter });
-    print(`   pg_dump written in ${secondsSince(dumpStart).toFixed(1)} s (${mb2((await import_promises78.default.stat(dump)).size)})`);
+    print(`   pg_dump written in ${secondsSince(dumpStart).toFixed(1)} s (${mb3((await import_promises80.default.stat(dump)).size)})`);
     print("2. Building image demo/shop:v1 (restore \u2192 mask \u2192 VACUUM FULL \u2192 fresh base disk \u2192 leak scan \u2192 publish)\u2026");
     print(`   masking customers' names, emails, phones, addresses and birth dates with the demo key "${DEMO_MASKING_KEY}" (demo key, not a secret)`);
     const policy = parsePolicy(SAMPLE_SHOP_POLICY, "demo policy");
@@ -27255,7 +28480,7 @@ async function runDemo(opts) {
     });
     const manifest = build.image.manifest;
     print(
-      `   built in ${build.timings.totalSeconds.toFixed(1)} s; image ${build.image.manifestDigest.slice(0, 19)}\u2026, base disk ${mb2(manifest.disk.sizeBytes)}`
+      `   built in ${build.timings.totalSeconds.toFixed(1)} s; image ${build.image.manifestDigest.slice(0, 19)}\u2026, base disk ${mb3(manifest.disk.sizeBytes)}`
     );
     const masking = build.masking;
     printPreview(print, masking.preview);
@@ -27285,7 +28510,7 @@ async function runDemo(opts) {
     const tdStart = performance.now();
     for (const c of clones.splice(0)) await teardownClones({ home: home2, reporter: opts.reporter, id: c.clone.id, repository });
     const teardownSeconds = secondsSince(tdStart);
-    const leftovers = (await Promise.all(allCloneDiskDrivers(home2).map((d) => d.list(import_node_path89.default.join(home2, "clones"))))).flat().map((r) => `${r.kind} ${r.id}`);
+    const leftovers = (await Promise.all(allCloneDiskDrivers(home2).map((d) => d.list(import_node_path93.default.join(home2, "clones"))))).flat().map((r) => `${r.kind} ${r.id}`);
     const report = {
       sampleMb: opts.sizeMb,
       buildSeconds: build.timings.totalSeconds,
@@ -27302,8 +28527,8 @@ async function runDemo(opts) {
   } finally {
     for (const c of clones) await teardownClones({ home: home2, reporter: opts.reporter, id: c.clone.id, repository }).catch(() => void 0);
     if (!opts.home) {
-      await new ReflinkDriver({ home: home2, stateDir: import_node_path89.default.join(home2, "state") }).removePool().catch((e) => opts.reporter.warn(`could not remove the demo's reflink pool: ${e.message}`));
-      await import_promises78.default.rm(tmp, { recursive: true, force: true });
+      await new ReflinkDriver({ home: home2, stateDir: import_node_path93.default.join(home2, "state") }).removePool().catch((e) => opts.reporter.warn(`could not remove the demo's reflink pool: ${e.message}`));
+      await import_promises80.default.rm(tmp, { recursive: true, force: true });
     }
   }
 }
@@ -27313,29 +28538,29 @@ function printSummary(print, r) {
   print(`  build (restore + fresh base + publish)   ${r.buildSeconds.toFixed(2)} s`);
   print(`  clone ready                              ${r.cloneReadySeconds.map((s) => `${s.toFixed(3)} s`).join(", ")}`);
   print(`  teardown (both clones)                   ${r.teardownSeconds.toFixed(3)} s`);
-  print(`  base disk                                ${mb2(r.baseBytes)}`);
-  print(`  child disks                              ${r.childBytes.map(mb2).join(", ")}`);
+  print(`  base disk                                ${mb3(r.baseBytes)}`);
+  print(`  child disks                              ${r.childBytes.map(mb3).join(", ")}`);
   print(`  isolation                                ${r.isolated ? "yes" : "NO"}`);
   if (r.masking)
     print(
-      `  masking / leak scan                      ${r.masking.columns} columns, ${r.masking.maskSeconds.toFixed(1)} s / ${r.masking.leakScan.hits} hits in ${mb2(r.masking.leakScan.bytesScanned)}`
+      `  masking / leak scan                      ${r.masking.columns} columns, ${r.masking.maskSeconds.toFixed(1)} s / ${r.masking.leakScan.hits} hits in ${mb3(r.masking.leakScan.bytesScanned)}`
     );
   print(`  left behind                              ${r.leftovers.length ? r.leftovers.join(", ") : "nothing"}`);
 }
 function printPreview(print, preview) {
   if (!preview?.after) return;
   print(`   one row of ${preview.table}, before \u2192 after masking:`);
-  for (const [column2, before] of Object.entries(preview.before)) {
-    const after = preview.after[column2] ?? null;
-    if (column2 === "created_at") continue;
-    print(`     ${column2.padEnd(12)} ${String(before).padEnd(34)} ${before === after ? "(unchanged)" : `\u2192 ${after}`}`);
+  for (const [column, before] of Object.entries(preview.before)) {
+    const after = preview.after[column] ?? null;
+    if (column === "created_at") continue;
+    print(`     ${column.padEnd(12)} ${String(before).padEnd(34)} ${before === after ? "(unchanged)" : `\u2192 ${after}`}`);
   }
 }
 function leakScanLine(l) {
   const legit = l.matches ?? 0;
-  return `${l.valuesSearched} of ${l.valuesTotal} distinct original values searched (UTF-8 and UTF-16LE) in all ${mb2(l.bytesScanned)} of the base disk at ${l.mbPerSecond.toFixed(0)} MB/s \u2192 ${legit - l.hits} present legitimately (${Object.entries(l.explained).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(", ") || "none"}), ${l.hits} hits`;
+  return `${l.valuesSearched} of ${l.valuesTotal} distinct original values searched (UTF-8 and UTF-16LE) in all ${mb3(l.bytesScanned)} of the base disk at ${l.mbPerSecond.toFixed(0)} MB/s \u2192 ${legit - l.hits} present legitimately (${Object.entries(l.explained).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(", ") || "none"}), ${l.hits} hits`;
 }
-function mb2(bytes) {
+function mb3(bytes) {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 async function query(clone2, sql) {
@@ -27351,14 +28576,14 @@ async function countOrders(clone2) {
   const result = await query(clone2, "SELECT count(*)::int AS n FROM orders");
   return result.rows[0].n;
 }
-var import_promises78, import_node_os16, import_node_path89, import_pg7, DEMO_MASKING_KEY;
+var import_promises80, import_node_os16, import_node_path93, import_pg7, DEMO_MASKING_KEY;
 var init_run_demo = __esm({
   "packages/core/src/demo/run-demo.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises78 = __toESM(require("node:fs/promises"), 1);
+    import_promises80 = __toESM(require("node:fs/promises"), 1);
     import_node_os16 = __toESM(require("node:os"), 1);
-    import_node_path89 = __toESM(require("node:path"), 1);
+    import_node_path93 = __toESM(require("node:path"), 1);
     import_pg7 = __toESM(require_pg(), 1);
     init_build();
     init_platform();
@@ -27741,7 +28966,7 @@ async function versionsByCommit(opts) {
   }
   return map;
 }
-async function nearestBuiltCommit(client, sha, built, maxDepth) {
+async function nearestBuiltCommit(client, sha, built2, maxDepth) {
   let distance = 0;
   const pages = client.octokit.paginate.iterator(client.octokit.rest.repos.listCommits, {
     owner: client.owner,
@@ -27751,7 +28976,7 @@ async function nearestBuiltCommit(client, sha, built, maxDepth) {
   });
   for await (const page of pages) {
     for (const commit of page.data) {
-      if (built.has(commit.sha.toLowerCase())) return { sha: commit.sha, distance };
+      if (built2.has(commit.sha.toLowerCase())) return { sha: commit.sha, distance };
       if (++distance >= maxDepth) return void 0;
     }
   }
@@ -28345,12 +29570,13 @@ async function promoteClone(opts) {
   if (!supportsLayers(driver)) throw new NotSupportedError(`the ${driver.name} disk driver cannot promote clones yet; clone with --disk qcow2 to promote`);
   const label3 = `${target.name}:${target.version}`;
   const sourceLabel = `${source.name}:${source.version}`;
-  const workDir = import_node_path92.default.join(opts.home, "work", `promote-${import_node_crypto27.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path97.default.join(opts.home, "work", `promote-${import_node_crypto28.default.randomBytes(5).toString("hex")}`);
   try {
     await claimClone(registry2, record2.id);
     await makeDir(workDir, PRIVATE_DIR);
     await writeBuildRecord(workDir, { ...newBuildRecord(workDir, label3), mounts: [] });
-    const server = { ...serverOf(record2), adminUser: ADMIN_USER };
+    const { adminUser } = await readEngineFile(record2.mountPath);
+    const server = { ...serverOf(record2), adminUser };
     reporter.info(`Promoting clone ${record2.id} of ${sourceLabel} to ${label3}${opts.flatten ? " (flattened)" : ""}`);
     await detachCloneLogin(server, record2.databases, record2.user);
     await grantCloneLoginGroup(server);
@@ -28365,7 +29591,7 @@ async function promoteClone(opts) {
     await driver.unmount(record2.attachment);
     const layers = await pullLayers(repository, source);
     const child = { file: record2.childFile, parents: layers.map((l) => l.file) };
-    const out = import_node_path92.default.join(workDir, `disk.${driver.format}`);
+    const out = import_node_path97.default.join(workDir, `disk.${driver.format}`);
     const sealed = opts.flatten ? await driver.flatten(child, out) : await driver.sealLayer(child, out);
     await pausePoint("promote:sealed");
     const masking = await promotedMasking(source, sealed, reporter);
@@ -28427,7 +29653,7 @@ async function promoteClone(opts) {
     if (e instanceof DbcloneError) throw e;
     throw new CloneError(`promoting clone ${record2.id} to ${label3} failed: ${e.message}`, { cause: e });
   } finally {
-    await import_promises81.default.rm(workDir, { recursive: true, force: true });
+    await import_promises83.default.rm(workDir, { recursive: true, force: true });
   }
 }
 async function refuseExisting(repository, name, version2) {
@@ -28439,14 +29665,14 @@ async function refuseExisting(repository, name, version2) {
   }
   throw new VersionExistsError(`image ${name} version ${version2} already exists; versions are immutable: choose a new version`);
 }
-var import_node_crypto27, import_promises81, import_node_path92;
+var import_node_crypto28, import_promises83, import_node_path97;
 var init_promote2 = __esm({
   "packages/core/src/clones/promote.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto27 = __toESM(require("node:crypto"), 1);
-    import_promises81 = __toESM(require("node:fs/promises"), 1);
-    import_node_path92 = __toESM(require("node:path"), 1);
+    import_node_crypto28 = __toESM(require("node:crypto"), 1);
+    import_promises83 = __toESM(require("node:fs/promises"), 1);
+    import_node_path97 = __toESM(require("node:path"), 1);
     init_paths();
     init_platform();
     init_disk();
@@ -29668,7 +30894,7 @@ var require_command = __commonJS({
     init_import_meta_url();
     var EventEmitter = require("node:events").EventEmitter;
     var childProcess = require("node:child_process");
-    var path94 = require("node:path");
+    var path99 = require("node:path");
     var fs12 = require("node:fs");
     var process2 = require("node:process");
     var { Argument: Argument2, humanReadableArgName } = require_argument();
@@ -30681,9 +31907,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
         let launchWithNode = false;
         const sourceExt = [".js", ".ts", ".tsx", ".mjs", ".cjs"];
         function findFile(baseDir, baseName) {
-          const localBin = path94.resolve(baseDir, baseName);
+          const localBin = path99.resolve(baseDir, baseName);
           if (fs12.existsSync(localBin)) return localBin;
-          if (sourceExt.includes(path94.extname(baseName))) return void 0;
+          if (sourceExt.includes(path99.extname(baseName))) return void 0;
           const foundExt = sourceExt.find(
             (ext) => fs12.existsSync(`${localBin}${ext}`)
           );
@@ -30701,17 +31927,17 @@ Expecting one of '${allowedValues.join("', '")}'`);
           } catch {
             resolvedScriptPath = this._scriptPath;
           }
-          executableDir = path94.resolve(
-            path94.dirname(resolvedScriptPath),
+          executableDir = path99.resolve(
+            path99.dirname(resolvedScriptPath),
             executableDir
           );
         }
         if (executableDir) {
           let localFile = findFile(executableDir, executableFile);
           if (!localFile && !subcommand._executableFile && this._scriptPath) {
-            const legacyName = path94.basename(
+            const legacyName = path99.basename(
               this._scriptPath,
-              path94.extname(this._scriptPath)
+              path99.extname(this._scriptPath)
             );
             if (legacyName !== this._name) {
               localFile = findFile(
@@ -30722,7 +31948,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
           }
           executableFile = localFile || executableFile;
         }
-        launchWithNode = sourceExt.includes(path94.extname(executableFile));
+        launchWithNode = sourceExt.includes(path99.extname(executableFile));
         let proc;
         if (process2.platform !== "win32") {
           if (launchWithNode) {
@@ -31637,7 +32863,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @return {Command}
        */
       nameFromFilename(filename) {
-        this._name = path94.basename(filename, path94.extname(filename));
+        this._name = path99.basename(filename, path99.extname(filename));
         return this;
       }
       /**
@@ -31651,9 +32877,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} [path]
        * @return {(string|null|Command)}
        */
-      executableDir(path95) {
-        if (path95 === void 0) return this._executableDir;
-        this._executableDir = path95;
+      executableDir(path100) {
+        if (path100 === void 0) return this._executableDir;
+        this._executableDir = path100;
         return this;
       }
       /**
@@ -31987,7 +33213,7 @@ function formatBytes(bytes) {
   }
   return u === 0 ? `${v} B` : `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;
 }
-var shortDigest = (digest2) => digest2.replace(/^sha256:/, "").slice(0, 12);
+var shortDigest = (digest) => digest.replace(/^sha256:/, "").slice(0, 12);
 
 // packages/cli/src/commands/audit.ts
 function registerAudit(program2, ctx) {
@@ -32085,7 +33311,7 @@ function sourceInputsOf(opts) {
   };
 }
 function registerBuild(program2, ctx) {
-  program2.command("build").description("build and publish a new image version").argument("<image>", "image name, e.g. orders").option("--from-dump <file>", "a pg_dump file (repeatable: one per database)", collect).option("--from-datadir <dir>", "a stopped PostgreSQL data directory").option("--from-server <url>", "a live server to dump (postgresql://\u2026)").option("--from-basebackup <dir>", "a pg_basebackup output directory (plain or tar format); see docs/refresh.md").option("--engine <engine>", "postgres (default) or sqlserver (Windows runner with SQL Server; see docs/windows.md)").option("--from-backup <file>", "SQL Server: a full database backup (.bak)").option("--differential <file>", "SQL Server: a differential backup based on --from-backup").option("--log <file>", "SQL Server: a transaction log backup (repeatable; any order)", collect).option("--database <name>", "SQL Server: restore under this database name (default: the backup's)").option("--wal-archive <dir>", "with --from-basebackup: directory of archived WAL segments to replay").option("--recovery-target-time <time>", "replay WAL up to this time, with a zone (e.g. 2026-03-01T04:00:00Z); default: the archive's end").option("--recovery-target-lsn <lsn>", "replay WAL up to this WAL location (e.g. 0/3000148)").option("--keep-recovery-state <dir>", "keep the replayed, unpromoted state here and continue it next build (nightly refresh)").option("--version <version>", "version to publish (default: UTC timestamp)").option("--tag <tag>", "movable tag to point at the new version (repeatable; default latest)", collect).option("--label <key=value>", "label stored in the manifest (repeatable)", collectLabel).option("--policy <file>", "masking policy: dbclone.yml (its masking: section) or a policy file; key from $DBCLONE_MASKING_KEY").option("--variant <name>", "publish only this variant of the policy (repeatable; default: all its variants)", collect).option("--unmasked <reason>", "without --policy: publish even though the PII scan found personal data, for this reason (recorded in the manifest)").option("--jobs <n>", "masking: mapping worker threads and tables updated at once (default: the number of cores)", positiveInteger("--jobs")).option("--insecure-random-key", "mask with a throw-away random key when DBCLONE_MASKING_KEY is not set (pseudonyms change every build)").addHelpText(
+  program2.command("build").description("build and publish a new image version").argument("<image>", "image name, e.g. orders").option("--from-dump <file>", "a pg_dump file (repeatable: one per database)", collect).option("--from-datadir <dir>", "a stopped PostgreSQL data directory").option("--from-server <url>", "a live server to copy with pg_basebackup (postgresql://\u2026; its user needs REPLICATION)").option("--from-basebackup <dir>", "a pg_basebackup output directory (plain or tar format); see docs/refresh.md").option("--engine <engine>", "postgres (default) or sqlserver (Windows runner with SQL Server; see docs/windows.md)").option("--from-backup <file>", "SQL Server: a full database backup (.bak)").option("--differential <file>", "SQL Server: a differential backup based on --from-backup").option("--log <file>", "SQL Server: a transaction log backup (repeatable; any order)", collect).option("--database <name>", "SQL Server: restore under this database name (default: the backup's)").option("--wal-archive <dir>", "with --from-basebackup: directory of archived WAL segments to replay").option("--recovery-target-time <time>", "replay WAL up to this time, with a zone (e.g. 2026-03-01T04:00:00Z); default: the archive's end").option("--recovery-target-lsn <lsn>", "replay WAL up to this WAL location (e.g. 0/3000148)").option("--keep-recovery-state <dir>", "keep the replayed, unpromoted state here and continue it next build (nightly refresh)").option("--version <version>", "version to publish (default: UTC timestamp)").option("--tag <tag>", "movable tag to point at the new version (repeatable; default latest)", collect).option("--label <key=value>", "label stored in the manifest (repeatable)", collectLabel).option("--policy <file>", "masking policy: dbclone.yml (its masking: section) or a policy file; key from $DBCLONE_MASKING_KEY").option("--variant <name>", "publish only this variant of the policy (repeatable; default: all its variants)", collect).option("--unmasked <reason>", "without --policy: publish even though the PII scan found personal data, for this reason (recorded in the manifest)").option("--jobs <n>", "masking: mapping worker threads and tables updated at once (default: the number of cores)", positiveInteger("--jobs")).option("--insecure-random-key", "mask with a throw-away random key when DBCLONE_MASKING_KEY is not set (pseudonyms change every build)").addHelpText(
     "after",
     examples(
       "dbclone build orders --from-dump orders.dump",
@@ -32109,7 +33335,7 @@ function registerBuild(program2, ctx) {
     const policy = masking && opts.policy ? await masking.loadPolicyFile(opts.policy) : void 0;
     const key = masking && policy ? masking.resolveMaskingKey({ insecureRandomKey: opts.insecureRandomKey, reporter: ctx.reporter }) : void 0;
     const variants = masking && policy ? masking.variantsToBuild(Object.keys(policy.variants), opts.variant) : [void 0];
-    const built = [];
+    const built2 = [];
     await buildImageVariants2(
       {
         repository,
@@ -32127,7 +33353,7 @@ function registerBuild(program2, ctx) {
       {
         after: (variant, result) => {
           const ref = `${name}${variant ? `+${variant}` : ""}:${result.image.version}`;
-          built.push({ ref, result });
+          built2.push({ ref, result });
           if (!json) {
             ctx.print(`Built ${ref} (${result.image.manifestDigest}) in ${result.timings.totalSeconds.toFixed(1)} s`);
             const un = result.image.manifest.unmasked;
@@ -32147,7 +33373,7 @@ function registerBuild(program2, ctx) {
       }
     );
     if (json) {
-      const out = built.map(({ ref, result: { image, timings, masking: m } }) => ({
+      const out = built2.map(({ ref, result: { image, timings, masking: m } }) => ({
         ref,
         name: image.name,
         version: image.version,
@@ -32414,8 +33640,8 @@ init_reporter();
 
 // packages/core/src/doctor/probe.ts
 init_import_meta_url();
-var import_promises79 = require("node:fs/promises");
-var import_node_path90 = __toESM(require("node:path"), 1);
+var import_promises81 = require("node:fs/promises");
+var import_node_path94 = __toESM(require("node:path"), 1);
 init_exec();
 function machineProbe(env = process.env, overrides = {}) {
   const probe = {
@@ -32424,12 +33650,12 @@ function machineProbe(env = process.env, overrides = {}) {
     devDir: "/dev",
     postgresRoot: "/usr/lib/postgresql",
     async which(program2) {
-      for (const dir of (probe.env.PATH ?? "").split(import_node_path90.default.delimiter)) {
+      for (const dir of (probe.env.PATH ?? "").split(import_node_path94.default.delimiter)) {
         if (!dir) continue;
-        const file = import_node_path90.default.join(dir, program2);
+        const file = import_node_path94.default.join(dir, program2);
         try {
-          await (0, import_promises79.access)(file, import_promises79.constants.X_OK);
-          if ((await (0, import_promises79.stat)(file)).isFile()) return file;
+          await (0, import_promises81.access)(file, import_promises81.constants.X_OK);
+          if ((await (0, import_promises81.stat)(file)).isFile()) return file;
         } catch {
         }
       }
@@ -32437,7 +33663,7 @@ function machineProbe(env = process.env, overrides = {}) {
     },
     async kind(file) {
       try {
-        const s = await (0, import_promises79.stat)(file);
+        const s = await (0, import_promises81.stat)(file);
         return s.isCharacterDevice() ? "char" : s.isDirectory() ? "dir" : s.isFile() ? "file" : "other";
       } catch {
         return void 0;
@@ -32452,8 +33678,8 @@ function machineProbe(env = process.env, overrides = {}) {
 
 // packages/core/src/doctor/requirements.ts
 init_import_meta_url();
-var import_promises80 = require("node:fs/promises");
-var import_node_path91 = __toESM(require("node:path"), 1);
+var import_promises82 = require("node:fs/promises");
+var import_node_path95 = __toESM(require("node:path"), 1);
 init_disk();
 var ok = (detail) => ({ status: "ok", detail });
 var programRequirement = (program2, aptPackage) => ({
@@ -32468,7 +33694,7 @@ var deviceRequirement = (id, device, hint, aptPackages) => ({
   id,
   feature: "clones",
   async check(probe) {
-    const file = import_node_path91.default.join(probe.devDir, device);
+    const file = import_node_path95.default.join(probe.devDir, device);
     return await probe.kind(file) === "char" ? ok(file) : { status: "missing", detail: `${file} is missing`, hint, aptPackages };
   }
 });
@@ -32500,13 +33726,13 @@ var postgresBinaries = {
     const candidates = [];
     if (probe.env.PG_BIN) candidates.push(probe.env.PG_BIN);
     for (const major of postgresMajor !== void 0 ? [postgresMajor] : [17, 16, 15, 14, 13]) {
-      candidates.push(import_node_path91.default.join(probe.postgresRoot, String(major), "bin"));
+      candidates.push(import_node_path95.default.join(probe.postgresRoot, String(major), "bin"));
     }
-    for (const dir of candidates) if (await probe.kind(import_node_path91.default.join(dir, "postgres")) === "file") return ok(dir);
+    for (const dir of candidates) if (await probe.kind(import_node_path95.default.join(dir, "postgres")) === "file") return ok(dir);
     const wanted = postgresMajor !== void 0 ? `PostgreSQL ${postgresMajor}` : "PostgreSQL";
     return {
       status: "missing",
-      detail: `no ${wanted} server binaries (postgres, pg_ctl) in ${import_node_path91.default.join(probe.postgresRoot, "<major>/bin")} or PG_BIN`,
+      detail: `no ${wanted} server binaries (postgres, pg_ctl) in ${import_node_path95.default.join(probe.postgresRoot, "<major>/bin")} or PG_BIN`,
       // Debian's `postgresql` is its default major (15 on Debian 12); a given major is postgresql-<N>.
       aptPackages: [postgresMajor !== void 0 ? `postgresql-${postgresMajor}` : "postgresql"]
     };
@@ -32529,9 +33755,9 @@ var reflinkHome = {
     if (await probe.kind(home2) !== "dir") return { status: "advice", detail: `${home2} does not exist yet; it is made on first use` };
     let dir;
     try {
-      dir = await (0, import_promises80.mkdtemp)(import_node_path91.default.join(home2, ".doctor-"));
-      await (0, import_promises80.writeFile)(import_node_path91.default.join(dir, "a"), "reflink probe");
-      const r = await probe.run("cp", ["--reflink=always", import_node_path91.default.join(dir, "a"), import_node_path91.default.join(dir, "b")]);
+      dir = await (0, import_promises82.mkdtemp)(import_node_path95.default.join(home2, ".doctor-"));
+      await (0, import_promises82.writeFile)(import_node_path95.default.join(dir, "a"), "reflink probe");
+      const r = await probe.run("cp", ["--reflink=always", import_node_path95.default.join(dir, "a"), import_node_path95.default.join(dir, "b")]);
       return r.code === 0 ? ok(`${home2} supports reflinks`) : {
         status: "advice",
         detail: `${home2} has no reflink support`,
@@ -32540,7 +33766,7 @@ var reflinkHome = {
     } catch (e) {
       return { status: "advice", detail: `could not test reflinks in ${home2}: ${e.message}` };
     } finally {
-      if (dir) await (0, import_promises80.rm)(dir, { recursive: true, force: true });
+      if (dir) await (0, import_promises82.rm)(dir, { recursive: true, force: true });
     }
   }
 };
@@ -32638,20 +33864,29 @@ function registerDoctor(program2, ctx) {
 
 // packages/cli/src/commands/gc.ts
 init_import_meta_url();
+var import_node_path96 = __toESM(require("node:path"), 1);
 function registerGc(program2, ctx) {
-  program2.command("gc").description("remove expired clones and orphans (processes gone, mounts left, disks without a record)").option("--github", "also remove clones whose pull request is closed or branch deleted (asks the GitHub API; GITHUB_TOKEN, GITHUB_REPOSITORY)").addHelpText("after", examples("dbclone gc", "dbclone gc --json", "GITHUB_REPOSITORY=acme/shop GITHUB_TOKEN=\u2026 dbclone gc --github")).action(async (opts, cmd) => {
+  program2.command("gc").description("remove expired clones and orphans (processes gone, mounts left, disks without a record)").option("--github", "also remove clones whose pull request is closed or branch deleted (asks the GitHub API; GITHUB_TOKEN, GITHUB_REPOSITORY)").option("--remove-pool", "then unmount and delete the reflink pool (expanded images, pool file) when no clone uses it, e.g. before removing DBCLONE_HOME").addHelpText(
+    "after",
+    examples("dbclone gc", "dbclone gc --json", "GITHUB_REPOSITORY=acme/shop GITHUB_TOKEN=\u2026 dbclone gc --github", "dbclone gc --remove-pool") + "\nExpanded images in the reflink pool that no clone used for DBCLONE_POOL_KEEP_DAYS (default 7) are evicted.\n"
+  ).action(async (opts, cmd) => {
     const { home: home2, json } = ctx.globals(cmd);
     const swept = opts.github ? await (await Promise.resolve().then(() => (init_gc_github(), gc_github_exports))).sweepFromEnv(home2, ctx.reporter) : void 0;
     const { collectGarbage: collectGarbage2 } = await Promise.resolve().then(() => (init_clones(), clones_exports));
     const result = await collectGarbage2({ home: home2, reporter: ctx.reporter });
-    if (json) return writeJson(ctx.io.stdout, swept ? { ...result, github: swept } : result);
+    const poolRemoved = opts.removePool ? await removeReflinkPool(home2, ctx) : void 0;
+    if (json) return writeJson(ctx.io.stdout, { ...result, ...swept ? { github: swept } : {}, ...poolRemoved !== void 0 ? { poolRemoved } : {} });
     ctx.print(
       (swept ? `Closed PRs / deleted branches: ${swept.removed.length ? swept.removed.join(", ") : "none"}
 ` : "") + `Expired clones removed: ${result.expired.length ? result.expired.join(", ") : "none"}
 Orphans recovered: ${result.orphans.length ? result.orphans.join(", ") : "none"}
-Leftovers released: ${result.released.length}`
+Leftovers released: ${result.released.length}` + (poolRemoved === void 0 ? "" : poolRemoved ? "\nReflink pool removed" : "\nReflink pool: none")
     );
   });
+}
+async function removeReflinkPool(home2, ctx) {
+  const { ReflinkDriver: ReflinkDriver2 } = await Promise.resolve().then(() => (init_disk(), disk_exports));
+  return new ReflinkDriver2({ home: home2, stateDir: import_node_path96.default.join(home2, "state"), reporter: ctx.reporter }).removePool();
 }
 
 // packages/cli/src/commands/images.ts
@@ -32794,11 +34029,11 @@ function registerRm(program2, ctx) {
 
 // packages/cli/src/commands/scan.ts
 init_import_meta_url();
-var import_promises82 = require("node:fs/promises");
+var import_promises84 = require("node:fs/promises");
 init_errors();
 async function sourceFromArgument(arg) {
   if (/^postgres(ql)?:\/\//.test(arg)) return { kind: "server", url: arg };
-  const s = await (0, import_promises82.stat)(arg).catch(() => void 0);
+  const s = await (0, import_promises84.stat)(arg).catch(() => void 0);
   if (!s) throw new UsageError(`scan: '${arg}' is neither a postgresql:// URL nor an existing dump file or data directory`);
   return s.isDirectory() ? { kind: "datadir", path: arg } : { kind: "dump", path: arg };
 }
@@ -32961,7 +34196,7 @@ init_import_meta_url();
 
 // packages/cli/src/context.ts
 init_import_meta_url();
-var import_node_path93 = __toESM(require("node:path"), 1);
+var import_node_path98 = __toESM(require("node:path"), 1);
 init_clones();
 init_repository();
 
@@ -33291,7 +34526,7 @@ var CliContext = class {
     const { repo, home: home2 } = this.globals(cmd);
     const named = cmd.optsWithGlobals().repo !== void 0 || !!this.io.env.DBCLONE_REPO;
     this.repository ??= openRepository(repo, {
-      cacheDir: import_node_path93.default.join(home2, "cache"),
+      cacheDir: import_node_path98.default.join(home2, "cache"),
       mustExist: named && !opts.create,
       oci: { cache: { inUse: diskDigestsInUse(home2) } }
     });
@@ -33428,23 +34663,22 @@ async function runCli(argv, io, commands) {
 function processIo() {
   return { stdout: process.stdout, stderr: process.stderr, env: process.env };
 }
-function runAsProcess(run5) {
+function runAsProcess(run5, opts = {}) {
   process.stdout.on("error", (e) => {
     if (e.code === "EPIPE") process.exit(0);
     process.stderr.write(`dbclone: cannot write the output: ${e.message}
 `);
     process.exit(1);
   });
-  run5(process.argv, processIo()).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e) => {
-      process.stderr.write(`dbclone: ${e?.message ?? String(e)}
+  const done = (code) => {
+    process.exitCode = code;
+    if (opts.exitWhenDone) process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+  };
+  run5(process.argv, processIo()).then(done, (e) => {
+    process.stderr.write(`dbclone: ${e?.message ?? String(e)}
 `);
-      process.exitCode = 1;
-    }
-  );
+    done(1);
+  });
 }
 
 // packages/cli/src/main.ts

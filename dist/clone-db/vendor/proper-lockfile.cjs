@@ -251,6 +251,19 @@ var require_retry2 = __commonJS({
   }
 });
 
+// scripts/vendor-shims/assert-equal.cjs
+var require_assert_equal = __commonJS({
+  "scripts/vendor-shims/assert-equal.cjs"(exports2, module2) {
+    "use strict";
+    init_import_meta_url();
+    module2.exports = {
+      equal(actual, expected, message) {
+        if (actual != expected) throw new Error(message);
+      }
+    };
+  }
+});
+
 // node_modules/signal-exit/signals.js
 var require_signals = __commonJS({
   "node_modules/signal-exit/signals.js"(exports2, module2) {
@@ -303,7 +316,7 @@ var require_signal_exit = __commonJS({
         };
       };
     } else {
-      assert = require("assert");
+      assert = require_assert_equal();
       signals = require_signals();
       isWin = /^win/i.test(process2.platform);
       EE = require("events");
