@@ -20470,22 +20470,13 @@ var init_originals_spill = __esm({
         const builder = new PatternSetBuilder();
         const sourceOf = [];
         const strongest = [];
-        let id = batch.firstId;
-        for (const bi of batch.buckets) {
-          const data = this.read(this.buckets[bi]);
-          for (let at = 0; at < data.length; id++) {
-            const len = data[at];
-            const first = data.readInt32LE(at + 1);
-            const high = data.readInt32LE(at + 5);
-            const utf8 = data.subarray(at + RECORD_HEADER, at + RECORD_HEADER + len);
-            at += RECORD_HEADER + len;
-            sourceOf.push(first);
-            strongest.push(high >= 0 ? high : first);
-            builder.add(utf8, tagOfOriginal(id, false));
-            const utf16 = Buffer.from(utf8.toString("utf8"), "utf16le");
-            if (utf16.length >= WINDOW) builder.add(utf16, tagOfOriginal(id, true));
-          }
-        }
+        this.eachRecord(batch, (utf8, id, first, strong) => {
+          sourceOf.push(first);
+          strongest.push(strong);
+          builder.add(utf8, tagOfOriginal(id, false));
+          const utf16 = Buffer.from(Buffer.from(utf8.buffer, utf8.byteOffset, utf8.byteLength).toString("utf8"), "utf16le");
+          if (utf16.length >= WINDOW) builder.add(utf16, tagOfOriginal(id, true));
+        });
         if (extra) for (let k = 0; k < extra.tags.length; k++) builder.add(extra.arena.subarray(extra.offsets[k], extra.offsets[k + 1]), extra.tags[k]);
         return {
           sources: this.sources,
@@ -20503,21 +20494,23 @@ var init_originals_spill = __esm({
       /** Every searchable original in id order (batch by batch), with its first and strongest column: the one-pass index reads them once. */
       forEachOriginal(each) {
         if (this.disposed) throw new BuildError("internal: the leak scan's originals were read after they were removed");
-        for (const batch of this.batches) {
-          let id = batch.firstId;
-          for (const bi of batch.buckets) {
-            const data = this.read(this.buckets[bi]);
-            for (let at = 0; at < data.length; id++) {
-              const len = data[at];
-              const first = data.readInt32LE(at + 1);
-              const high = data.readInt32LE(at + 5);
-              each(data.subarray(at + RECORD_HEADER, at + RECORD_HEADER + len), id, first, high >= 0 ? high : first);
-              at += RECORD_HEADER + len;
-            }
+        for (const batch of this.batches) this.eachRecord(batch, each);
+      }
+      /** One batch's records in id order; a batch cut short or grown on disk stops the build (nothing is published). */
+      eachRecord(batch, each) {
+        let id = batch.firstId;
+        for (const bi of batch.buckets) {
+          const data = this.read(this.buckets[bi]);
+          for (let at = 0; at < data.length; id++) {
+            const len = data[at];
+            const first = data.readInt32LE(at + 1);
+            const high = data.readInt32LE(at + 5);
+            each(data.subarray(at + RECORD_HEADER, at + RECORD_HEADER + len), id, first, high >= 0 ? high : first);
+            at += RECORD_HEADER + len;
           }
-          if (id !== batch.firstId + batch.count)
-            throw new BuildError("the leak scan's spilled originals were cut short or changed on disk, so nothing was published. Build again.");
         }
+        if (id !== batch.firstId + batch.count)
+          throw new BuildError("the leak scan's spilled originals were cut short or changed on disk, so nothing was published. Build again.");
       }
       dispose() {
         this.disposed = true;
