@@ -13,6 +13,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { AuditError } from "../errors.js";
 import { writeFileAtomic } from "../util/durable-write.js";
+import { exists } from "../util/exists.js";
 import { GENESIS_HASH, hashEvent, type AuditEvent, type AuditEventInput } from "./chain.js";
 import { withFileLock } from "../util/file-lock.js";
 import { auditKeyFromEnv, macOf } from "./keyed.js";
@@ -265,16 +266,6 @@ export class AuditLog {
 
 function dropUndefined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await stat(p);
-    return true;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return false;
-    throw e;
-  }
 }
 
 async function endsWithNewline(file: string): Promise<boolean> {

@@ -1,6 +1,7 @@
 // Public surface of util/: small helpers every layer (and the CLI, actions, bench) may use.
 export { CleanupStack } from "./cleanup.js";
 export { diskFullError, isDiskFull } from "./disk-full.js";
+export { exists } from "./exists.js";
 export { DEFAULT_TTL, DURATION_EXAMPLES, formatDuration, parseDuration, parseTtl, parseWholeSeconds } from "./duration.js";
 export { syncDir, TEMP_PREFIX, tempPath, unlinkQuietly, writeDurable, writeFileAtomic } from "./durable-write.js";
 export { freePort } from "./net.js";

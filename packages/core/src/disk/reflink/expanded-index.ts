@@ -107,7 +107,6 @@ export class ExpandedIndex {
     return keys;
   }
 
-  /** Evictable images, least recently used first. */
   /** Images no live clone uses, least recently used first; `idleMs`: only those unused for that long. */
   async evictionOrder(keep: Set<string>, idleMs = 0): Promise<string[]> {
     const used = await this.inUse();
@@ -121,8 +120,9 @@ export class ExpandedIndex {
     return candidates.sort((a, b) => a.lastUsedMs - b.lastUsedMs).map((c) => c.key);
   }
 
-  async evict(key: string, reporter: Reporter): Promise<void> {
-    if (!KEY.test(key)) return;
+  /** True when the image was deleted; false when a clone uses it or it is being expanded or copied. */
+  async evict(key: string, reporter: Reporter): Promise<boolean> {
+    if (!KEY.test(key)) return false;
     const file = imageFile(this.layout, key);
     // The image's own lock: one being expanded or copied right now is skipped, not deleted. In use
     // is asked again under it: a clone's owner record written since evictionOrder() keeps the image.
@@ -135,11 +135,12 @@ export class ExpandedIndex {
       },
       { waitMs: 200 },
     ).catch(() => false);
-    if (!gone) return;
+    if (!gone) return false;
     await this.update((entries) => {
       delete entries[key];
     });
     reporter.info(`reflink pool: evicted the expanded image ${key.slice(0, 12)} (unused)`);
+    return true;
   }
 }
 

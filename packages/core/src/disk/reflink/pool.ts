@@ -7,6 +7,7 @@
 import { constants } from "node:fs";
 import { copyFile, lstat, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { exists } from "../../util/exists.js";
 import { withFileLock } from "../../util/file-lock.js";
 import { CloneError, DiskFullError, UsageError } from "../../errors.js";
 import { silentReporter, type Reporter } from "../../reporter.js";
@@ -14,7 +15,7 @@ import { isMountPoint, readMounts } from "../qcow2/mounts.js";
 import { run } from "../../runtime/exec.js";
 import { ExpandedIndex } from "./expanded-index.js";
 import { MIN_POOL_BYTES, createPoolFile, freeBytes, growPoolFile, mb, mountPoolFile, removePoolFile } from "./pool-file.js";
-import { imageFile, poolLayout, type PoolLayout } from "./pool-layout.js";
+import { poolLayout, type PoolLayout } from "./pool-layout.js";
 
 const GiB = 1024 ** 3;
 /** Kept free beyond an expansion's own bytes: clones write into the pool too. */
@@ -64,7 +65,7 @@ export class ReflinkPool {
 
   /** The pool is a mounted pool file (not the host's own filesystem). */
   async usesPoolFile(): Promise<boolean> {
-    return (await stat(this.layout.poolFile).catch(() => undefined)) !== undefined;
+    return exists(this.layout.poolFile);
   }
 
   /** Ready to take `needBytes` more: made or mounted the first time, then grown or evicted into. */
@@ -103,8 +104,7 @@ export class ReflinkPool {
     const evicted: string[] = [];
     const freeBefore = await freeBytes(this.layout.dir);
     for (const key of await this.index.evictionOrder(new Set(), idleMs)) {
-      await this.index.evict(key, this.reporter);
-      if (!(await stat(imageFile(this.layout, key)).catch(() => undefined))) evicted.push(key);
+      if (await this.index.evict(key, this.reporter)) evicted.push(key);
     }
     if (evicted.length > 0 && (await this.usesPoolFile())) {
       // Only blocks XFS has freed are discarded, and it frees an unlinked file's in the background.
@@ -117,13 +117,12 @@ export class ReflinkPool {
 
   /** The pool is there to use: its own directory on the host's filesystem, or its pool file mounted. */
   private async isMounted(): Promise<boolean> {
-    return (await this.usesPoolFile()) ? isMountPoint(this.layout.dir) : (await stat(this.layout.imagesDir).catch(() => undefined)) !== undefined;
+    return (await this.usesPoolFile()) ? isMountPoint(this.layout.dir) : exists(this.layout.imagesDir);
   }
 
   /** Unmount and delete the whole pool, under the lock its growth takes; refused while a clone uses it. False: there was none. */
   async remove(): Promise<boolean> {
-    const there = async (p: string) => (await lstat(p).catch(() => undefined)) !== undefined;
-    if (!(await there(this.layout.dir)) && !(await there(this.layout.poolFile))) return false;
+    if (!(await exists(this.layout.dir, { noFollow: true })) && !(await exists(this.layout.poolFile, { noFollow: true }))) return false;
     await withFileLock(
       this.layout.poolFile,
       async () => {
@@ -157,7 +156,7 @@ export class ReflinkPool {
       if (!(growth instanceof DiskFullError)) throw growth;
     }
     for (const key of await this.index.evictionOrder(keepKeys)) {
-      await this.index.evict(key, this.reporter);
+      if (!(await this.index.evict(key, this.reporter))) continue;
       free = await freedSpace(this.layout.dir, free, this.reporter);
       if (free >= want) return;
     }

@@ -1,0 +1,17 @@
+import { lstat, stat } from "node:fs/promises";
+
+/**
+ * Whether a path is there. Only "not there" (ENOENT, ENOTDIR) answers false: any other error
+ * (EACCES, EIO) is thrown, so a path we may not look at is never taken for an absent one.
+ * `noFollow`: the link itself counts, not what it points to.
+ */
+export async function exists(p: string, opts: { noFollow?: boolean } = {}): Promise<boolean> {
+  try {
+    await (opts.noFollow ? lstat(p) : stat(p));
+    return true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return false;
+    throw e;
+  }
+}
