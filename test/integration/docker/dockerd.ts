@@ -86,6 +86,10 @@ async function launch(root: string, storageDriver: string, bridge: string | unde
   const log = path.join(root, `dockerd-${storageDriver}.log`);
   const { openSync, closeSync } = await import("node:fs");
   const fd = openSync(log, "a");
+  // Its own temp dir: containerd writes a goroutine dump (containerd.<pid>.stacks.log) to $TMPDIR
+  // when told to stop, and /tmp is not ours to leave files in.
+  const tmp = path.join(root, "tmp");
+  mkdirSync(tmp, { recursive: true, mode: 0o700 });
   const child = spawn(
     "/usr/sbin/dockerd",
     [
@@ -106,7 +110,7 @@ async function launch(root: string, storageDriver: string, bridge: string | unde
       ...(bridge ? [`--bridge=${bridge}`] : ["--bridge=none", "--userland-proxy=false"]),
       "--log-level=warn",
     ],
-    { detached: true, stdio: ["ignore", fd, fd] },
+    { detached: true, stdio: ["ignore", fd, fd], env: { ...process.env, TMPDIR: tmp } },
   );
   closeSync(fd);
   child.unref();
