@@ -13,12 +13,27 @@ const hmac = (key: Buffer, text: string): Buffer => createHmac("sha256", key).up
 
 const prepared = new Map<string, Promise<string>>();
 
+/**
+ * How long a prepared verifier waits for its login. A clone that fails before its login never takes
+ * it; in a long-lived process (the library, an action's post step) it is dropped then, not kept.
+ * A login later than this derives its verifier anew: slower, never wrong.
+ */
+export const PREPARED_VERIFIER_TTL_MS = 5 * 60_000;
+
 /** Start deriving `password`'s verifier now, for the login that takes it (takeVerifier). */
 export function prepareVerifier(password: string): void {
   if (prepared.has(password)) return;
   const deriving = scramVerifier(password);
   deriving.catch(() => undefined); // its taker sees the failure
   prepared.set(password, deriving);
+  setTimeout(() => {
+    if (prepared.get(password) === deriving) prepared.delete(password);
+  }, PREPARED_VERIFIER_TTL_MS).unref();
+}
+
+/** Verifiers prepared and not yet taken (tests). */
+export function preparedVerifierCount(): number {
+  return prepared.size;
 }
 
 /** The verifier prepared for `password`, taken (once), or one derived now. */
