@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkImageOnce } from "../../packages/core/src/clones/checked-images.js";
+import { checkImageOnce, stampFile } from "../../packages/core/src/clones/checked-images.js";
 import { CloneRegistry, createClone, teardownClones } from "../../packages/core/src/clones/index.js";
 import { promoteClone } from "../../packages/core/src/clones/promote.js";
 import type { CloneEngine, RunningServer } from "../../packages/core/src/engine/types.js";
@@ -41,7 +41,7 @@ const LIVE_ONLY = `
 let world: World;
 const reporter = silentReporter;
 const clone = (ref: string) => createClone({ repository: world.repository, ref, home: world.home, reporter });
-const stampOf = (digest: string) => path.join(world.home, "state", "checked-images", digest.slice("sha256:".length));
+const stampOf = (digest: string) => stampFile(world.home, digest);
 const serverOf = (c: Awaited<ReturnType<typeof clone>>): RunningServer => ({
   pid: c.clone.serverPid ?? 0,
   host: c.clone.host,

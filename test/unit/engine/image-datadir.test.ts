@@ -86,6 +86,13 @@ describe("an image's data directory", () => {
     expect(await refusal()).toContain(`has ${signal}, which would start recovery from elsewhere`);
   });
 
+  // PostgreSQL 15 makes pg_tblspc/<oid> -> <any path> from tablespace_map when it starts from a
+  // backup_label (seen: a link to a directory outside the disk, made after this check ran).
+  it.each(["backup_label", "tablespace_map"])("%s is refused (the server would make tablespace links at start)", async (file) => {
+    writeFileSync(path.join(data, file), file === "tablespace_map" ? "16999 /etc\n" : "START WAL LOCATION: 0/1500718 (file 000000010000000000000001)\n");
+    expect(await refusal()).toContain(`has ${file}, which would start it as a backup (and make tablespace links)`);
+  });
+
   it("a tablespace link is refused", async () => {
     mkdirSync(path.join(data, "pg_tblspc"));
     symlinkSync("/", path.join(data, "pg_tblspc", "16384"));

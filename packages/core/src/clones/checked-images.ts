@@ -1,20 +1,27 @@
 // An image's catalogs are checked (engine.imageFindings) on the first clone of each image version a
 // runner makes, not on every clone: a version is immutable (its manifest digest names its disks), so
 // one clean check holds for all its clones. What passed is recorded as an empty file named by the
-// manifest digest under <home>/state/checked-images (root's, 0700): a stat on every later clone.
-import { access, open } from "node:fs/promises";
+// manifest digest and the check's revision under <home>/state/checked-images (root's, 0700): an
+// lstat on every later clone. A check that learns something new bumps CHECK_REVISION, so versions
+// an older check passed are checked again. A stamp that is not our own regular file (a link, another
+// user's file in a loosened directory) counts as none, and a stamp is never written through a link.
+import { lstat, open } from "node:fs/promises";
 import path from "node:path";
 import type { CloneEngine, RunningServer } from "../engine/types.js";
 import { CloneError } from "../errors.js";
 import type { PublishedImage } from "../repository/types.js";
+import { isOwnFile } from "../util/own-file.js";
 import { makeDir, PRIVATE_DIR } from "../util/paths.js";
+
+/** Bumped whenever any engine's imageFindings finds more (2: triggers and event triggers). */
+export const CHECK_REVISION = 2;
 
 const stampDir = (home: string) => path.join(home, "state", "checked-images");
 
-function stampFile(home: string, manifestDigest: string): string {
+export function stampFile(home: string, manifestDigest: string): string {
   const m = /^sha256:([0-9a-f]{64})$/.exec(manifestDigest);
   if (!m) throw new CloneError(`'${manifestDigest}' is not a sha256 manifest digest; refusing to clone it.`);
-  return path.join(stampDir(home), m[1]!);
+  return path.join(stampDir(home), `${m[1]!}.r${CHECK_REVISION}`);
 }
 
 /**
@@ -24,13 +31,8 @@ function stampFile(home: string, manifestDigest: string): string {
 export async function checkImageOnce(home: string, engine: CloneEngine, server: RunningServer, image: PublishedImage): Promise<void> {
   if (!engine.imageFindings) return;
   const stamp = stampFile(home, image.manifestDigest);
-  if (
-    await access(stamp).then(
-      () => true,
-      () => false,
-    )
-  )
-    return;
+  const st = await lstat(stamp).catch(() => undefined);
+  if (st && isOwnFile(st)) return;
   const findings = await engine.imageFindings(server);
   if (findings.length > 0) {
     throw new CloneError(
@@ -38,5 +40,12 @@ export async function checkImageOnce(home: string, engine: CloneEngine, server: 
     );
   }
   await makeDir(stampDir(home), PRIVATE_DIR);
-  await (await open(stamp, "w", 0o600)).close();
+  // O_EXCL: never through a link planted at the stamp's name; one already there (a clone that ran
+  // the check alongside, or a planted file, which the next clone again ignores) is left as it is.
+  await open(stamp, "wx", 0o600).then(
+    (fh) => fh.close(),
+    (e: NodeJS.ErrnoException) => {
+      if (e.code !== "EEXIST") throw e;
+    },
+  );
 }

@@ -8,7 +8,7 @@ import { run, isRoot } from "../runtime/exec.js";
 import { silentReporter, type Reporter } from "../reporter.js";
 import type { ChildDisk, DiskAttachment, DiskLayer, DiskResource, LayeredDiskDriver, SealedDisk, StagingDisk } from "./types.js";
 import { exportPathsFor, startExport, stopExport, type ExportHandle } from "./qcow2/export.js";
-import { readLoopDevices, detachLoop, unmountPath, waitForLoopRelease } from "./qcow2/mounts.js";
+import { readLoopDevices, detachLoop, DISK_MOUNT_OPTIONS, unmountPath, waitForLoopRelease } from "./qcow2/mounts.js";
 import { backingChain, convertCompact, createChildImage, createChildOverLayer, createImage, imageInfo } from "./qcow2/qemu-img.js";
 import { flattenChain, sealChildAsLayer } from "./qcow2/layers.js";
 import { sha256File } from "../image/digest.js";
@@ -200,8 +200,7 @@ export class Qcow2Driver implements LayeredDiskDriver {
   private async loopMount(file: string, handle: ExportHandle, mountPath: string): Promise<DiskAttachment> {
     mountPath = path.resolve(mountPath);
     await mkdir(mountPath, { recursive: true });
-    // nouuid: every clone of a base carries the same XFS UUID, which XFS otherwise refuses to mount twice.
-    await run("mount", ["-t", "xfs", "-o", "loop,nouuid", handle.exportFile, mountPath], {
+    await run("mount", ["-t", "xfs", "-o", DISK_MOUNT_OPTIONS, handle.exportFile, mountPath], {
       privileged: true,
       reporter: this.reporter,
       timeoutMs: 60_000,

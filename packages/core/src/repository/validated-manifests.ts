@@ -4,11 +4,11 @@
 // start). A manifest whose canonical digest is recorded here under this schema revision holds the
 // same bytes as one that passed validation, and is used as parsed; any other (edited, another
 // version, another schema revision) is validated as always. Losing the file only costs a validation.
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { manifestDigest } from "../image/digest.js";
 import { MANIFEST_SCHEMA_REVISION, parseManifestJson, validateManifest, type ImageManifest } from "../image/manifest.js";
 import { writeFileAtomic } from "../util/durable-write.js";
+import { readOwnFile } from "../util/own-file.js";
 import { makeDir, PRIVATE_DIR } from "../util/paths.js";
 
 /** Enough for every version a runner clones; the oldest are dropped past it. */
@@ -40,7 +40,9 @@ export class ValidatedManifests {
 
   private async load(): Promise<string[]> {
     try {
-      const parsed = JSON.parse(await readFile(this.file, "utf8")) as Partial<StampFile>;
+      const text = await readOwnFile(this.file); // a record someone else wrote, or a link, counts as none
+      if (text === undefined) return [];
+      const parsed = JSON.parse(text) as Partial<StampFile>;
       if (parsed.revision !== MANIFEST_SCHEMA_REVISION || !Array.isArray(parsed.digests)) return [];
       return parsed.digests.filter((d): d is string => typeof d === "string");
     } catch {

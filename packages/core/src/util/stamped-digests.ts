@@ -3,9 +3,10 @@
 // mtime or ctime (and ctime cannot be set back from user space); a replaced file has a new inode.
 // When the stamp differs the file is hashed again. The cache is a local private JSON file; losing an
 // entry (two writers racing, a damaged file) only costs a re-hash, never a wrong answer.
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import path from "node:path";
 import { writeFileAtomic } from "./durable-write.js";
+import { readOwnFile } from "./own-file.js";
 import { makeDir, PRIVATE_DIR } from "./paths.js";
 
 /** A file's identity and last change, as decimal strings (bigint stat: exact nanoseconds). */
@@ -89,7 +90,9 @@ export class StampedDigestCache {
 
   private async load(): Promise<Record<string, Entry>> {
     try {
-      const parsed = JSON.parse(await readFile(this.file, "utf8")) as unknown;
+      const text = await readOwnFile(this.file); // a cache someone else wrote, or a link, counts as empty
+      if (text === undefined) return {};
+      const parsed = JSON.parse(text) as unknown;
       return parsed !== null && typeof parsed === "object" ? (parsed as Record<string, Entry>) : {};
     } catch {
       return {}; // missing or damaged cache: verify from scratch

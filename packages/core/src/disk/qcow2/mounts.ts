@@ -4,6 +4,15 @@ import path from "node:path";
 import { run } from "../../runtime/exec.js";
 import { silentReporter, type Reporter } from "../../reporter.js";
 
+/**
+ * Options of every loop mount of a clone's or staging disk: its XFS comes from an image, which
+ * anyone with push rights can craft offline (a root-owned set-uid shell, a device node of the
+ * host's disk). nosuid and nodev make such files inert, so code running as the server's OS user
+ * cannot become root through them. nouuid: every clone of an image carries the image's XFS UUID,
+ * which XFS otherwise refuses to mount twice.
+ */
+export const DISK_MOUNT_OPTIONS = "loop,nouuid,nosuid,nodev";
+
 export interface MountEntry {
   mountPoint: string;
   fsType: string;

@@ -8,7 +8,7 @@ import { CloneError } from "../../errors.js";
 import type { Reporter } from "../../reporter.js";
 import { isRoot, run } from "../../runtime/exec.js";
 import type { DiskAttachment } from "../types.js";
-import { detachLoop, readLoopDevices, unmountPath } from "../qcow2/mounts.js";
+import { detachLoop, DISK_MOUNT_OPTIONS, readLoopDevices, unmountPath } from "../qcow2/mounts.js";
 import { failFastOnWriteErrors } from "../qcow2/xfs-error-policy.js";
 import type { PoolCloneOwner } from "./expanded-index.js";
 import { ownerFileOf } from "./pool-layout.js";
@@ -33,8 +33,7 @@ export async function reflinkCopy(imageFile: string, cloneFile: string, owner: P
 export async function attachClone(driver: string, cloneFile: string, mountPath: string, reporter: Reporter): Promise<DiskAttachment> {
   mountPath = path.resolve(mountPath);
   await mkdir(mountPath, { recursive: true });
-  // nouuid: every clone of an image carries the image's XFS UUID.
-  await run("mount", ["-t", "xfs", "-o", "loop,nouuid", cloneFile, mountPath], { privileged: true, reporter, timeoutMs: 60_000, packageHint: "mount" });
+  await run("mount", ["-t", "xfs", "-o", DISK_MOUNT_OPTIONS, cloneFile, mountPath], { privileged: true, reporter, timeoutMs: 60_000, packageHint: "mount" });
   const attachment: DiskAttachment = { driver, file: cloneFile, mountPath, handles: {} };
   try {
     const loopDevice = await loopDeviceAt(mountPath, cloneFile);

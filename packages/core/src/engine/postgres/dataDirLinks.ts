@@ -1,5 +1,6 @@
 // What a data directory from an image may hold before a server starts on it: no link except
 // pg_wal (PostgreSQL expects one there) pointing inside the disk, no recovery/standby signal,
+// no backup_label or tablespace_map,
 // no setting in postgresql.auto.conf. Checked at every clone start, cheaply (top level only):
 // the deep walk happens at build, in copyFresh, which refuses every other link in the tree.
 import { constants } from "node:fs";
@@ -11,6 +12,12 @@ import { dataDirOf } from "./engineFile.js";
 /** Links PostgreSQL itself expects; only inside the disk. */
 const LINK_ALLOWED = new Set(["pg_wal"]);
 const SIGNALS = ["standby.signal", "recovery.signal"];
+/**
+ * A backup_label makes PostgreSQL start from a backup, and with it a tablespace_map is turned into
+ * pg_tblspc links at start (any path), after this check looked at pg_tblspc. A build's fresh copy
+ * has neither: the build server consumed any backup_label before the copy.
+ */
+const BACKUP_FILES = ["backup_label", "tablespace_map"];
 /** postgresql.auto.conf is read whole; dbclone's own is a one-line comment. */
 const AUTO_CONF_MAX_BYTES = 1 << 20;
 
@@ -36,6 +43,7 @@ export async function assertImageDataDir(mountPath: string): Promise<void> {
       if (!target || !isInside(target, root)) refuse(mountPath, `has ${name} linking outside its disk`);
     }
     if (SIGNALS.includes(name)) refuse(mountPath, `has ${name}, which would start recovery from elsewhere`);
+    if (BACKUP_FILES.includes(name)) refuse(mountPath, `has ${name}, which would start it as a backup (and make tablespace links)`);
   }
   for (const entry of await readdir(path.join(dataDir, "pg_tblspc")).catch(() => [] as string[])) {
     refuse(mountPath, `has a tablespace link pg_tblspc/${entry}`);

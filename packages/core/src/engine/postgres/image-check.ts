@@ -3,13 +3,15 @@
 // checked again, read only, on a clone's server before its login exists: an image built by an older
 // version of dbclone, or made or altered outside `dbclone build`, may still carry a password, a
 // widened system grant, a preload library, a reachable untrusted function, a superuser's
-// SECURITY DEFINER function or view, a foreign server's secret or a subscription. Each finding
+// SECURITY DEFINER function or view, a foreign server's secret, a subscription, an event trigger or
+// a trigger running untrusted or a superuser's code (code-triggers.ts). Each finding
 // names an object and what it holds, never a value. Catalog-only admin sessions: a look-alike
 // function in the image's schemas never runs here.
 import type pg from "pg";
 import { mapLimit } from "../../util/map-limit.js";
 import type { RunningServer } from "../types.js";
 import { connectableDatabases, withAdmin } from "./client.js";
+import { codeTriggers } from "./code-triggers.js";
 import { foreignOptionHolders } from "./foreign-access.js";
 import { carriedSettings, describeSetting } from "./role-settings.js";
 import { describeGrant, widenedSystemGrants } from "./source-privileges.js";
@@ -60,6 +62,7 @@ async function databaseFindings(c: pg.Client, db: string, limit: number): Promis
       .slice(0, limit),
     ...(await foreignOptionHolders(c)).map((h) => at(`${h.what} holds ${h.options}`)).slice(0, limit),
     ...(await c.query<{ what: string }>(RUNS_AS_SUPERUSER)).rows.map((r) => at(r.what)).slice(0, limit),
+    ...(await codeTriggers(c)).map((t) => at(t.what)).slice(0, limit),
   ];
 }
 

@@ -16,6 +16,7 @@ import { probeDataDir, probeDump, probeServer } from "./probe.js";
 import { restoreDump } from "./restoreDump.js";
 import { forgetRolePasswords } from "./role-passwords.js";
 import { lockUntrustedFunctions } from "./untrusted-functions.js";
+import { disableCodeTriggers } from "./code-triggers.js";
 import { describeSetting, resetCarriedSettings } from "./role-settings.js";
 import { dropForeignSecrets, dropSubscriptions } from "./foreign-access.js";
 import { describeGrant, resetReservedRoles, revokeWidenedSystemGrants } from "./source-privileges.js";
@@ -118,10 +119,11 @@ async function takeBackSourcePrivileges(server: { socketDir: string; port: numbe
   if (reset.length > 0) reporter.warn(`The source has role(s) named ${reset.join(", ")}, which dbclone reserves: stripped to bare NOLOGIN roles.`);
   for (const db of await withAdmin(server, "template1", connectableDatabases, { catalogOnly: true })) {
     const fail = (m: string) => new BuildError(`Database ${db}: ${m} The image was not built.`);
-    const { taken, stripped, subscriptions, locked } = await withAdmin(
+    const { triggers, taken, stripped, subscriptions, locked } = await withAdmin(
       server,
       db,
       async (c) => ({
+        triggers: await disableCodeTriggers(c, fail), // first: an event trigger would fire on the revokes
         taken: await revokeWidenedSystemGrants(c),
         stripped: await dropForeignSecrets(c, fail),
         subscriptions: await dropSubscriptions(c, fail),
@@ -129,6 +131,10 @@ async function takeBackSourcePrivileges(server: { socketDir: string; port: numbe
       }),
       { catalogOnly: true },
     );
+    if (triggers.length > 0)
+      reporter.warn(
+        `Database ${db}: took out ${triggers.length} trigger(s) that would run code no grant keeps from a clone (event triggers disabled, untrusted-language triggers dropped): ${triggers.slice(0, 3).join("; ")}${triggers.length > 3 ? "; …" : ""}.`,
+      );
     if (locked.length > 0) {
       const shown = locked
         .slice(0, 3)
