@@ -29,6 +29,11 @@ const PLANTED = `
     AS $$ BEGIN INSERT INTO public.seen VALUES (current_user, 'row'); RETURN NEW; END $$;
   REVOKE ALL ON FUNCTION public.as_root() FROM PUBLIC;
   CREATE TRIGGER orders_audit BEFORE INSERT ON public.orders FOR EACH ROW EXECUTE FUNCTION public.as_root();
+  CREATE FUNCTION pg_catalog.hidden_root() RETURNS trigger SECURITY DEFINER LANGUAGE plpgsql
+    AS $$ BEGIN INSERT INTO public.seen VALUES (current_user, 'hidden'); RETURN OLD; END $$;
+  REVOKE ALL ON FUNCTION pg_catalog.hidden_root() FROM PUBLIC;
+  GRANT DELETE ON public.orders TO app;
+  CREATE TRIGGER orders_hidden BEFORE DELETE ON public.orders FOR EACH ROW EXECUTE FUNCTION pg_catalog.hidden_root();
   CREATE FUNCTION public.raw_trigger() RETURNS trigger LANGUAGE internal AS 'suppress_redundant_updates_trigger';
   REVOKE ALL ON FUNCTION public.raw_trigger() FROM PUBLIC;
   CREATE TRIGGER orders_raw BEFORE UPDATE ON public.orders FOR EACH ROW EXECUTE FUNCTION public.raw_trigger();
@@ -53,18 +58,21 @@ describe("triggers and event triggers that run code past every grant", () => {
     expect(found).toMatch(
       /database postgres: trigger orders_audit on public\.orders calls public\.as_root\(\) \(SECURITY DEFINER, owned by superuser srcadmin\)/,
     );
+    expect(found).toMatch(/database postgres: trigger orders_hidden on public\.orders calls hidden_root\(\) \(SECURITY DEFINER, owned by superuser srcadmin\)/);
     expect(found).toMatch(/database postgres: trigger orders_raw on public\.orders calls public\.raw_trigger\(\) \(untrusted language internal\)/);
 
     const fail = (m: string) => new Error(m);
     const taken = await withAdmin(server(), "postgres", (c) => disableCodeTriggers(c, fail), { catalogOnly: true });
-    expect(taken).toHaveLength(2); // the SECURITY DEFINER one is the owner role's after the hand-over (ownership.ts)
+    // The SECURITY DEFINER one in public is the owner role's after the hand-over (ownership.ts), which skips pg_catalog.
+    expect(taken).toHaveLength(3);
     expect(taken.join("\n")).toMatch(/event trigger watch_ddl/);
+    expect(taken.join("\n")).toMatch(/trigger orders_hidden/);
     expect(taken.join("\n")).toMatch(/trigger orders_raw/);
     await s.psql("postgres", "TRUNCATE public.seen");
-    await asApp("CREATE TABLE app.t2 (x int);");
+    await asApp("CREATE TABLE app.t2 (x int); DELETE FROM public.orders;");
     expect(await s.psql("postgres", "SELECT count(*) FROM public.seen")).toBe("0");
     expect(await s.psql("postgres", "SELECT count(*) FROM pg_trigger WHERE tgname = 'orders_raw'")).toBe("0");
     const left = (await imageCatalogFindings(server())).join("\n");
-    expect(left).not.toMatch(/event trigger|orders_raw/);
+    expect(left).not.toMatch(/event trigger|orders_raw|orders_hidden/);
   });
 });

@@ -147,7 +147,8 @@ export class ExpandedIndex {
 export async function readOwner(file: string): Promise<PoolCloneOwner | undefined> {
   try {
     const o = JSON.parse(await readFile(file, "utf8")) as Partial<PoolCloneOwner>;
-    return typeof o.ownerDir === "string" && typeof o.key === "string" ? { ownerDir: o.ownerDir, key: o.key } : undefined;
+    // The key names a file in the pool (promote diffs the clone against it): only a digest, never a path.
+    return typeof o.ownerDir === "string" && typeof o.key === "string" && KEY.test(o.key) ? { ownerDir: o.ownerDir, key: o.key } : undefined;
   } catch {
     return undefined;
   }

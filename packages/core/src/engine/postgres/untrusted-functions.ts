@@ -7,11 +7,22 @@
 // build: owned by the admin, executable by no one else, checked; the build log names them.
 import type pg from "pg";
 
-// Non-extension routines in an untrusted language outside the system schemas.
+// Routines in an untrusted language outside the system schemas, but an extension's own. Membership
+// alone does not make one an extension's: a superuser can `ALTER EXTENSION … ADD` any function, and
+// that records its grants at the time (PUBLIC's too) as the extension's initial privileges. So a
+// member still counts when it is what no extension script makes: a C function whose library is not
+// a plain name found in the server's $libdir (an absolute path reaches a library shipped in the image),
+// or an `internal` alias of a built-in PUBLIC may not execute (pg_read_binary_file's, say) or of
+// none. An extension's harmless aliases (citext's of rtrim1 or booltext) stay the extension's.
 const UNTRUSTED = `
   FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang JOIN pg_namespace n ON n.oid = p.pronamespace
  WHERE NOT l.lanpltrusted AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')`;
+   AND (NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+        OR (l.lanname = 'c' AND coalesce(p.probin, '') !~ '^([$]libdir/)?[A-Za-z0-9_][A-Za-z0-9_.-]*$')
+        OR (l.lanname = 'internal' AND NOT EXISTS (
+              SELECT 1 FROM pg_proc b CROSS JOIN LATERAL aclexplode(coalesce(b.proacl, acldefault('f', b.proowner))) a
+               WHERE b.pronamespace = 'pg_catalog'::regnamespace AND b.prolang = p.prolang AND b.prosrc = p.prosrc
+                 AND a.grantee = 0 AND a.privilege_type = 'EXECUTE')))`;
 
 // Those a non-superuser owns or may execute. The candidates are narrowed first (materialized): the
 // ownership and ACL subqueries then run for a handful of functions, not for all ~3,000 of pg_proc
