@@ -1,12 +1,13 @@
 // What a data directory from an image may hold before a server starts on it: no link except
 // pg_wal (PostgreSQL expects one there) pointing inside the disk, no recovery/standby signal,
-// no backup_label or tablespace_map,
+// no backup_label or tablespace_map, nothing to replay (clean-shutdown.ts),
 // no setting in postgresql.auto.conf. Checked at every clone start, cheaply (top level only):
 // the deep walk happens at build, in copyFresh, which refuses every other link in the tree.
 import { constants } from "node:fs";
 import { lstat, open, readdir, realpath } from "node:fs/promises";
 import path from "node:path";
 import { SourceError } from "../../errors.js";
+import { uncleanShutdown } from "./clean-shutdown.js";
 import { dataDirOf } from "./engineFile.js";
 
 /** Links PostgreSQL itself expects; only inside the disk. */
@@ -29,8 +30,13 @@ function refuse(mountPath: string, what: string): never {
 
 const isInside = (target: string, root: string): boolean => target === root || target.startsWith(root + path.sep);
 
-/** Refuse an image's data directory that could make a server (or us) read or write elsewhere. */
-export async function assertImageDataDir(mountPath: string): Promise<void> {
+/**
+ * Refuse an image's data directory that could make a server (or us) read or write elsewhere.
+ * `clone`: also that it has nothing to replay. Every image's data directory went through
+ * pg_resetwal after a clean shutdown (copyFresh, promote); a build's staging start follows the
+ * build's own recovery of its source, which may leave an older timeline's copy of a segment.
+ */
+export async function assertImageDataDir(mountPath: string, opts: { clone?: boolean } = {}): Promise<void> {
   const root = await realpath(mountPath);
   const dataDir = dataDirOf(mountPath);
   const top = await lstat(dataDir).catch(() => undefined);
@@ -49,6 +55,9 @@ export async function assertImageDataDir(mountPath: string): Promise<void> {
     refuse(mountPath, `has a tablespace link pg_tblspc/${entry}`);
   }
   await assertAutoConfEmpty(mountPath, path.join(dataDir, "postgresql.auto.conf"));
+  // After the links are checked: pg_wal is read through its (inside-the-disk) link.
+  const unclean = opts.clone ? await uncleanShutdown(dataDir) : undefined;
+  if (unclean) refuse(mountPath, unclean);
 }
 
 /** PostgreSQL reads postgresql.auto.conf whatever config_file says: it must hold no setting. */

@@ -36,7 +36,7 @@ export async function prepareServer(mountPath: string, opts: StartOptions): Prom
     readEngineFile(mountPath),
     prepareRunDir(runDir),
     assertReachable(path.join(dataDir, "PG_VERSION")),
-    assertImageDataDir(mountPath),
+    assertImageDataDir(mountPath, { clone: opts.cloneId !== undefined }),
   ]);
   for (const r of [read, ...checks]) if (r.status === "rejected") throw r.reason;
   const info = (read as PromiseFulfilledResult<Awaited<ReturnType<typeof readEngineFile>>>).value;
