@@ -221,6 +221,7 @@ export async function scanFilesOnePass(
     // Pass 2: per partition, each candidate verified in the bytes around it (reach on both sides).
     const matches = new MatchList();
     const reach = index.maxLength;
+    let space: Buffer | undefined; // one block buffer for every file's reader
     for (let k = 0; k < index.partitions; k++) {
       if (writer.counts[k] === 0) continue;
       const { set, first } = index.load(k);
@@ -231,7 +232,8 @@ export async function scanFilesOnePass(
         writer.read(k, (p, f, m) => {
           if (f !== file) {
             reader?.close();
-            reader = new RangeReader(sources[f]!.path);
+            reader = new RangeReader(sources[f]!.path, space);
+            space = reader.buffer;
             file = f;
           }
           const buf = reader!.get(p - reach, p + reach + WINDOW);
@@ -240,6 +242,7 @@ export async function scanFilesOnePass(
           if (set.matchesAt(buf, p - base, m, 0, hi, base, found) > 0) stats.hashHits++;
         });
       } finally {
+        space = reader?.buffer ?? space;
         reader?.close();
       }
     }

@@ -3,7 +3,7 @@
 // Held in a PatternSet (bytes + ~20 per pattern), never written anywhere.
 import { BuildError } from "../../errors.js";
 import { PatternSetBuilder, patternSetOf, WINDOW, type PatternParts, type PatternSet } from "./pattern-set.js";
-import { WindowIndex } from "./window-index.js";
+import { partitionsFor, WindowIndex } from "./window-index.js";
 
 /** Spilled originals (originals-spill.ts), as OriginalSet reads them. */
 export interface OriginalsSpillReader {
@@ -155,8 +155,7 @@ export class OriginalSet {
     const spill = this.spill;
     if (!spill?.forEachOriginal || spill.loadedBytes === undefined)
       throw new BuildError("internal: these originals are not spilled, so they have no one-pass index");
-    const partitions = 2 ** Math.max(0, Math.ceil(Math.log2(Math.max(1, spill.loadedBytes / Math.max(1, budget)))));
-    const index = new WindowIndex(spill.searched, partitions, parent);
+    const index = new WindowIndex(spill.searched, partitionsFor(spill.loadedBytes, budget), parent);
     try {
       index.addOriginals((each) => spill.forEachOriginal!(each), tagOfOriginal);
     } catch (e) {
