@@ -180,7 +180,7 @@ export async function prepareLeakScan(
           `Leak scan: ${originals.searched} original values, matched in one pass over one read of the published data (${index.partitions} partitions)`,
         );
         content = new LogicalContent(originals, originals.searched);
-        onePass.published = matchPublishedOnePass(index, cache.describe(), content, reporter);
+        onePass.published = await matchPublishedOnePass(index, cache.describe(), content, reporter);
       } else if (originals.inParts) {
         reporter.info(`Leak scan: ${originals.searched} original values, matched in ${originals.batchCount} batches against one read of the published data`);
         content = new LogicalContent(originals, originals.searched);
