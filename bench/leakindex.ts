@@ -11,12 +11,15 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, 
 import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { bytesPerOriginal } from "../packages/core/src/masking/leak-scan/bucket-dedupe.js";
-import { scanFilesOnePass } from "../packages/core/src/masking/leak-scan/one-pass.js";
-import { tagOfOriginal } from "../packages/core/src/masking/leak-scan/originals.js";
-import { ORIGINALS_BUDGET } from "../packages/core/src/masking/leak-scan/originals-collector.js";
-import { emptyTally } from "../packages/core/src/masking/leak-scan/residue-scan.js";
-import { partitionsFor, WindowIndex } from "../packages/core/src/masking/leak-scan/window-index.js";
+import {
+  bytesPerOriginal,
+  emptyTally,
+  ORIGINALS_BUDGET,
+  partitionsFor,
+  scanFilesOnePass,
+  tagOfOriginal,
+  WindowIndex,
+} from "../packages/core/src/masking/index.js";
 import { silentReporter } from "../packages/core/src/reporter.js";
 
 const MB = 1048576;

@@ -210,7 +210,7 @@ async function main(): Promise<void> {
         ? undefined
         : await measured(dataDir, async () => {
             const t = performance.now();
-            const prepared = await prepareLeakScan(target, resolved, run.originals, leakReporter, jobs, { tempDir: work });
+            const prepared = await prepareLeakScan(target, resolved, run.originals, leakReporter, { tempDir: work });
             console.log(
               `leak scan: published data read and matched (${run.originals.batchCount} batch(es) of originals), ${((performance.now() - t) / 1000).toFixed(1)} s`,
             );
