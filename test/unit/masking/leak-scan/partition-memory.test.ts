@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { bytesPerOriginal } from "../../../../packages/core/src/masking/leak-scan/bucket-dedupe.js";
-import { RangeReader } from "../../../../packages/core/src/masking/leak-scan/candidates.js";
+import { CandidateWriter, RangeReader } from "../../../../packages/core/src/masking/leak-scan/candidates.js";
 import { tagOfOriginal } from "../../../../packages/core/src/masking/leak-scan/originals.js";
 import { partitionsFor, WindowIndex } from "../../../../packages/core/src/masking/leak-scan/window-index.js";
 
@@ -88,6 +88,27 @@ describe("one-pass leak scan: pass 2's memory", () => {
       expect(index.largestPartition).toBeLessThan((2 * (2 * 40000)) / 16);
     } finally {
       index.dispose();
+    }
+  });
+
+  it("bounds pass 1's candidate write buffers however many partitions, and reads back what was written", () => {
+    for (const partitions of [64, 1024]) {
+      const writer = new CandidateWriter(dir, `c${partitions}`, partitions);
+      try {
+        expect(writer.bufferBytes).toBeLessThanOrEqual(16 * 1048576);
+        // More than one buffer's worth in one partition: flushed on the way, all read back in order.
+        for (let i = 0; i < 5000; i++) writer.add(partitions - 1, i * 3, i, i ^ 0x5a5a);
+        writer.add(0, 7, 1, 2);
+        writer.close();
+        const back: number[] = [];
+        writer.read(partitions - 1, (p, aux, m) => {
+          if (aux !== p / 3 || m !== (aux ^ 0x5a5a)) throw new Error(`candidate ${aux} read back wrong`);
+          back.push(aux);
+        });
+        expect(back).toEqual(Array.from({ length: 5000 }, (_, i) => i));
+      } finally {
+        writer.dispose();
+      }
     }
   });
 

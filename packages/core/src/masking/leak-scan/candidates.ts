@@ -9,6 +9,8 @@ import { BuildError } from "../../errors.js";
 
 const RECORD = 16;
 const BUFFER_RECORDS = 4096;
+/** Write buffers of all partitions together: past 256 partitions each gets less than 64 KiB (at least 4 KiB). */
+const WRITE_BUFFERS = 16 * 1024 * 1024;
 
 export class CandidateWriter {
   private readonly fds: number[];
@@ -23,7 +25,8 @@ export class CandidateWriter {
   constructor(dir: string, name: string, partitions: number) {
     this.files = Array.from({ length: partitions }, (_, k) => path.join(dir, `${name}-${k}`));
     this.fds = this.files.map((f) => openSync(f, "wx", 0o600));
-    this.bufs = this.files.map(() => Buffer.allocUnsafe(RECORD * BUFFER_RECORDS));
+    const records = Math.max(256, Math.min(BUFFER_RECORDS, Math.floor(WRITE_BUFFERS / RECORD / partitions)));
+    this.bufs = this.files.map(() => Buffer.allocUnsafeSlow(RECORD * records));
     this.used = new Int32Array(partitions);
     this.counts = new Float64Array(partitions);
   }
@@ -44,6 +47,11 @@ export class CandidateWriter {
     let done = 0;
     while (done < n) done += writeSync(this.fds[k]!, this.bufs[k]!, done, n - done);
     this.used[k] = 0;
+  }
+
+  /** Bytes of the write buffers (all partitions). */
+  get bufferBytes(): number {
+    return this.bufs.reduce((a, b) => a + b.length, 0);
   }
 
   get total(): number {
