@@ -206,7 +206,7 @@ describe("the one-pass match of published data, against hostile originals and le
   const masked: ValueOrigin = { kind: "masked" };
   const unmasked: ValueOrigin = { kind: "unmasked", column: { database: "d", schema: "s", table: "notes", column: "body" } };
 
-  it.each([1, 8])("gives the containers, copies and whole values of one match (%i partitions)", (partitions) => {
+  it.each([1, 8])("gives the containers, copies and whole values of one match (%i partitions)", async (partitions) => {
     const sources = [0, 1, 2].map((c) => ({ database: "d", schema: "s", table: "t", column: `c${c}`, distinct: 100, rows: 100, unique: true }));
     const all = collectOriginals(sources.map((s, c) => ({ source: s, values: HOSTILE.filter((_, id) => COLUMN_OF(id) === c) })));
     const byId = sources.flatMap((_, c) => HOSTILE.filter((_, id) => COLUMN_OF(id) === c));
@@ -231,7 +231,7 @@ describe("the one-pass match of published data, against hostile originals and le
     cache.seal();
     const content = new LogicalContent(all);
     try {
-      matchPublishedOnePass(index, cache.describe(), content, silentReporter);
+      await matchPublishedOnePass(index, cache.describe(), content, silentReporter);
       const summary = (c: LogicalContent) => ({
         containers: c.containerParts(),
         // Per source column: the one-pass match meets the columns in another order (same sets).
