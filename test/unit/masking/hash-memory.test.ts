@@ -8,6 +8,7 @@ import {
   hashBytesPerJoin,
   hashMemorySettings,
   MIN_HASH_BYTES,
+  stagingMemorySettings,
 } from "../../../packages/core/src/engine/postgres/masking/hash-memory.js";
 
 const GB = 1024 ** 3;
@@ -41,5 +42,11 @@ describe("masking UPDATE hash memory", () => {
   it("budgets a quarter of the memory and writes settings in kB", () => {
     expect(hashBudgetBytes()).toBeGreaterThan(0);
     expect(hashMemorySettings(1.5 * GB)).toBe("SET work_mem = '1572864kB'; SET hash_mem_multiplier = 1");
+  });
+
+  it("gives each staging session an equal share between 512 MB and 2 GB", () => {
+    expect(stagingMemorySettings(2, 3 * GB)).toBe("SET work_mem = '1572864kB'; SET hash_mem_multiplier = 1; SET maintenance_work_mem = '1572864kB'");
+    expect(stagingMemorySettings(2, 64 * GB)).toContain("work_mem = '2097152kB'");
+    expect(stagingMemorySettings(8, 1 * GB)).toContain("work_mem = '524288kB'");
   });
 });

@@ -45,3 +45,16 @@ export function hashBytesPerJoin(mapBytes: number[], sessions: number, budget: n
 export function hashMemorySettings(bytesPerJoin: number): string {
   return `SET work_mem = '${Math.ceil(bytesPerJoin / 1024)}kB'; SET hash_mem_multiplier = 1`;
 }
+
+const GB = 1024 * 1024 * 1024;
+
+/**
+ * The staging and streaming sessions (up to `jobs` at once): their aggregates, the unique family's
+ * sort and index build hold a family's distinct values (~0.6–1 GB at 10 M) and spilled to temp
+ * files at 256 MB. Each now gets an equal share of the budget, between 512 MB and 2 GB.
+ */
+export function stagingMemorySettings(jobs: number, budget = hashBudgetBytes()): string {
+  const share = Math.min(2 * GB, Math.max(MIN_HASH_BYTES, Math.floor(budget / Math.max(1, jobs))));
+  const kB = Math.ceil(share / 1024);
+  return `SET work_mem = '${kB}kB'; SET hash_mem_multiplier = 1; SET maintenance_work_mem = '${kB}kB'`;
+}

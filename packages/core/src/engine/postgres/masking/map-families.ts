@@ -9,6 +9,7 @@ import type { ResolvedRule } from "../../../masking/policy/types.js";
 import { startMappingPool } from "../../../masking/transformers/mapping-pool.js";
 import { valueTransformers } from "../../../masking/transformers/value-transformers.js";
 import type { WithDatabase } from "./connector.js";
+import { stagingMemorySettings } from "./hash-memory.js";
 import { mapTableName, stageFamily, streamFamily, type FamilyMember, type StagedFamily, type StreamContext } from "./stream-family.js";
 
 export interface MapFamiliesOptions {
@@ -59,6 +60,7 @@ export async function mapAllFamilies(o: MapFamiliesOptions): Promise<MappedFamil
       workSchema: o.workSchema,
       chunkSize: o.chunkSize,
       collector,
+      sessionMemory: stagingMemorySettings(o.jobs),
       progress,
     };
     const reading = o.reporter.progress("Masking: reading distinct values", families.size);
