@@ -60,7 +60,7 @@ describe("faker shortcuts (fast-fake.ts)", () => {
 
   it("hands back to faker where the shortcut is not proven equal, with the same result", () => {
     const fast = newKeyedFaker("en");
-    accelerateFaker(fast.faker);
+    accelerateFaker(fast.faker, fast.randomizer);
     const plain = newKeyedFaker("en");
     const templates = [
       "{{location.buildingNumber}} {{location.street}}", // compiled
@@ -83,6 +83,34 @@ describe("faker shortcuts (fast-fake.ts)", () => {
         expect(fast.randomizer.nextUint32(), t).toBe(plain.randomizer.nextUint32());
       }
     }
+    const ints = [
+      9,
+      0,
+      1,
+      2.5,
+      2 ** 40,
+      { min: 2, max: 9 },
+      { min: 1.5, max: 3.5 },
+      { min: 5, max: 5 },
+      { max: 99 },
+      { min: -10, max: -2 },
+      { max: 20, multipleOf: 5 },
+      {},
+    ];
+    for (let i = 0; i < 200; i++) {
+      const digest = keyedDigest(key, "int", String(i));
+      fast.randomizer.seedFromDigest(digest);
+      plain.randomizer.seedFromDigest(digest);
+      for (const o of ints) expect(fast.faker.number.int(o as never), JSON.stringify(o)).toBe(plain.faker.number.int(o as never));
+      for (const a of [["x"], ["a", "b"], "abcdef".split(""), Array.from({ length: 1000 }, (_, k) => k)])
+        expect(fast.faker.helpers.arrayElement(a as unknown[])).toBe(plain.faker.helpers.arrayElement(a as unknown[]));
+      expect(fast.randomizer.nextUint32()).toBe(plain.randomizer.nextUint32());
+    }
+    for (const bad of [-3, { min: 5, max: 2 }, { max: -1 }, { min: 1.2, max: 1.8 }]) {
+      expect(() => fast.faker.number.int(bad)).toThrow();
+      expect(() => plain.faker.number.int(bad)).toThrow();
+    }
+    expect(() => fast.faker.helpers.arrayElement([])).toThrow();
     // An invalid expression still throws as faker does.
     expect(() => fast.faker.helpers.fake("{{location.}}")).toThrow();
     expect(() => fast.faker.helpers.fake("{{nothing.here}}")).toThrow();

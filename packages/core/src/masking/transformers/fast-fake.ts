@@ -61,14 +61,43 @@ function compile(template: string): Compiled | undefined {
   return c;
 }
 
+type IntOptions = number | { min?: number; max?: number; multipleOf?: number; distributor?: unknown };
+
 /**
- * Install the shortcuts on one faker instance (its helpers' methods are bound own properties, so
- * faker's own calls, `this.faker.helpers.fake(…)` and fake's recursion, reach them too).
+ * Install the shortcuts on one faker instance (its modules' methods are bound own properties, so
+ * faker's own calls, `this.faker.helpers.fake(…)`, `this.faker.number.int(…)` and fake's
+ * recursion, reach them too). `random` is the instance's randomizer.
  */
-export function accelerateFaker(faker: Faker): void {
+export function accelerateFaker(faker: Faker, random: { next(): number }): void {
   const helpers = faker.helpers as unknown as Helpers;
+  const numbers = faker.number as unknown as { int(options?: IntOptions): number };
   const fake = helpers.fake;
   const multiple = helpers.multiple;
+  const int = numbers.int;
+  const arrayElement = helpers.arrayElement;
+
+  // faker's int() with multipleOf 1 and its default distributor (one draw of the randomizer's
+  // next()): lo = ceil(min), hi = floor(max); lo when they are equal (no draw); else
+  // floor(next() × (hi − lo + 1) + lo). Anything else, and its errors, is faker's own.
+  numbers.int = (options: IntOptions = {}): number => {
+    let min = 0;
+    let max = 2 ** 53 - 1;
+    if (typeof options === "number") max = options;
+    else if (options.multipleOf === undefined && options.distributor === undefined) {
+      if (options.min !== undefined) min = options.min;
+      if (options.max !== undefined) max = options.max;
+    } else return int(options);
+    const lo = Math.ceil(min);
+    const hi = Math.floor(max);
+    if (lo === hi) return lo;
+    if (!(hi > lo)) return int(options); // faker's error (or its NaN): it draws nothing first either
+    return Math.floor(random.next() * (hi - lo + 1) + lo);
+  };
+  // faker's arrayElement: int({ max: length − 1 }) for more than one element, i.e. floor(next() × length).
+  helpers.arrayElement = <T>(array: readonly T[]): T => {
+    if (!Array.isArray(array) || array.length === 0) return arrayElement(array);
+    return array[array.length > 1 ? Math.floor(random.next() * array.length) : 0] as T;
+  };
   const templates = new Map<string, Compiled | null>();
   const plans = new Map<string, Plan | null>();
 
