@@ -175,6 +175,7 @@ export async function streamFamily(ctx: StreamContext, staged: StagedFamily, hig
     for (const d of clients.values()) await d.query(ctx.sessionMemory);
     let total: number;
     let columnsOfFam: string;
+    let constant: [first: number | null, high: number] | undefined;
     if (staged.grouped !== undefined) {
       total = staged.grouped;
       const isHigh = (m: FamilyMember) => highSources[m.source] === true;
@@ -183,10 +184,11 @@ export async function streamFamily(ctx: StreamContext, staged: StagedFamily, hig
       // One member column: its staged values are already distinct (GROUP BY), and its leak-scan
       // source is one constant, so the staging table is the family table as it stands.
       const only = members[0]!;
-      const first = only.source >= 0 ? String(only.source) : "NULL";
       total = staged.counts[0]!.distinct;
       await c.query(`ALTER TABLE ${inputTable(ctx, index)} RENAME TO ${quoteIdent(`fam_${index}`)}`);
-      columnsOfFam = `v, ${first}::int AS first, ${only.source >= 0 && highSources[only.source] ? first : "NULL"}::int AS first_high`;
+      // Its leak-scan source is the same for every value: set here, not read back 10 M times.
+      columnsOfFam = "v";
+      constant = [only.source >= 0 ? only.source : null, only.source >= 0 && highSources[only.source] ? only.source : -1];
     } else {
       total =
         (
@@ -247,7 +249,10 @@ export async function streamFamily(ctx: StreamContext, staged: StagedFamily, hig
           });
           lines = values.map((v, i) => `f\t${copyField(v)}\t${copyField(outputs[i]!)}\n`);
         }
-        for (const r of rows) if (r[1] !== null) ctx.collector.add(r[0] as string, r[1] as number, (r[2] as number | null) ?? -1);
+        if (constant) {
+          const [first, high] = constant;
+          if (first !== null) for (const r of rows) ctx.collector.add(r[0] as string, first, high);
+        } else for (const r of rows) if (r[1] !== null) ctx.collector.add(r[0] as string, r[1] as number, (r[2] as number | null) ?? -1);
         loading = Promise.all(databases.map((db) => copyLines(clients.get(db)!, `COPY ${map} FROM STDIN`, lines))).then(() =>
           ctx.progress.advance(values.length),
         );
