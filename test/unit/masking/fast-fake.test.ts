@@ -58,6 +58,30 @@ describe("faker shortcuts (fast-fake.ts)", () => {
     }
   });
 
+  it("emails slug names as before (NFKD skipped only for ASCII), in every locale", () => {
+    const oldSlug = (s: string) =>
+      s
+        .toLowerCase()
+        .normalize("NFKD")
+        .replace(/[^a-z0-9]+/g, "");
+    let accented = 0;
+    for (const locale of SUPPORTED_LOCALES) {
+      const rule = { transformer: "email", locale } as ColumnRule;
+      const family = defaultFamily(rule);
+      for (let i = 0; i < 300; i++) {
+        const value = `p${i}@x.test`;
+        const plain = newKeyedFaker(locale);
+        const digest = keyedDigest(key, family, value);
+        plain.randomizer.seedFromDigest(digest);
+        const domain = plain.faker.helpers.arrayElement(["example.com", "example.net", "example.org"]);
+        const [first, last] = [plain.faker.person.firstName(), plain.faker.person.lastName()];
+        if (/[^\x00-\x7f]/.test(first + last)) accented++;
+        expect(maskValue(key, family, rule, value)).toBe(`${oldSlug(first)}.${oldSlug(last)}.${digest.toString("hex", 20, 23)}@${domain}`);
+      }
+    }
+    expect(accented).toBeGreaterThan(50); // the NFKD path is exercised too
+  });
+
   it("hands back to faker where the shortcut is not proven equal, with the same result", () => {
     const fast = newKeyedFaker("en");
     accelerateFaker(fast.faker, fast.randomizer);
