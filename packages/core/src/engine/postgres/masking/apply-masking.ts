@@ -99,7 +99,9 @@ export async function applyMasking(opts: MaskingRunOptions): Promise<MaskingRun>
             (t) => mapBytes.get(`${w.rules[0]!.database}\u0000${t}`) ?? 0,
           );
           const perJoin = hashBytesPerJoin(sizes, sessions, budget);
-          reporter.debug(`masking ${tableKey(w.rules[0]!)}: ${Math.round(perJoin / 1048576)} MB of hash memory per mapping join`);
+          reporter.debug(
+            `masking ${w.rules[0]!.database}.${w.rules[0]!.schema}.${w.rules[0]!.table}: ${Math.round(perJoin / 1048576)} MB of hash memory per mapping join`,
+          );
           await c.query("SET session_replication_role = replica");
           await c.query(hashMemorySettings(perJoin));
           return fn(c);
