@@ -90,7 +90,10 @@ export async function mapAllFamilies(o: MapFamiliesOptions): Promise<MappedFamil
       done += n;
       mapping.update(done, total);
     };
-    const totals = await mapLimit(staged, o.jobs, (s) =>
+    // Largest families first, one more than the cores at once: a family alone at the end leaves
+    // the workers idle while its main thread and its COPY catch up; the others fill those gaps.
+    const largestFirst = [...staged].sort((a, b) => estimate(b) - estimate(a));
+    const totals = await mapLimit(largestFirst, o.jobs + 1, (s) =>
       streamFamily(
         {
           ...ctx,
