@@ -73,11 +73,30 @@ async function serverCpuSeconds(dataDir: string): Promise<number> {
   return ticks / TICKS;
 }
 
-/** Peak RSS of this process (all threads) while `fn` runs, sampled every 100 ms; CPU seconds of this process and of the server. */
+/** The kernel's peak RSS of this process (VmHWM), in MB. */
+async function vmHwmMb(): Promise<number> {
+  const m = /VmHWM:\s+(\d+) kB/.exec(await readFile("/proc/self/status", "utf8"));
+  return m ? Math.round(Number(m[1]) / 1024) : Number.NaN;
+}
+
+/** Restart VmHWM from the current RSS (false: refused; VmHWM then counts from the process's start). */
+async function resetVmHwm(): Promise<boolean> {
+  return writeFile("/proc/self/clear_refs", "5").then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * Peak RSS of this process (all threads) while `fn` runs: sampled every 100 ms (peakRssMb; a
+ * sampler cannot run while the leak scan works synchronously) and the kernel's VmHWM, reset
+ * before `fn` (vmHwmMb: every byte, also between samples); CPU seconds of this process and of the server.
+ */
 async function measured<T>(
   dataDir: string,
   fn: () => Promise<T>,
-): Promise<{ value: T; seconds: number; peakRssMb: number; nodeCpuSeconds: number; serverCpuSeconds: number }> {
+): Promise<{ value: T; seconds: number; peakRssMb: number; vmHwmMb: number; vmHwmSinceStart: boolean; nodeCpuSeconds: number; serverCpuSeconds: number }> {
+  const reset = await resetVmHwm();
   let peak = process.memoryUsage.rss();
   const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 100);
   const t0 = performance.now();
@@ -90,6 +109,8 @@ async function measured<T>(
       value,
       seconds: (performance.now() - t0) / 1000,
       peakRssMb: Math.round(peak / 1048576),
+      vmHwmMb: await vmHwmMb(),
+      vmHwmSinceStart: !reset,
       nodeCpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(1)),
       serverCpuSeconds: Number(((await serverCpuSeconds(dataDir)) - server0).toFixed(1)),
     };
@@ -159,7 +180,8 @@ async function main(): Promise<void> {
         ])
           await q(`ALTER DATABASE bench SET ${setting}`);
       }
-      const mask = await measured(dataDir, () => target.mask(resolved, key, reporter, { jobs }));
+      // The originals' spill under the bench's directory, as a build puts it under its work directory.
+      const mask = await measured(dataDir, () => target.mask(resolved, key, reporter, { jobs, tempDir: work }));
       if (explain) {
         const log = await readFile(server.logFile, "utf8");
         const plans = log.split("\n").filter((l) => /duration:|Hash Join|Hash {2}|Buckets|Update on|Seq Scan|Buffers|temp/.test(l));
@@ -170,7 +192,7 @@ async function main(): Promise<void> {
       // Printed before the leak scan, so a stopped long run keeps what it measured.
       console.log(
         `dbclone masking: ${mask.seconds.toFixed(1)} s (mapping ${run.mapSeconds?.toFixed(1)} s, UPDATE ${run.updateSeconds?.toFixed(1)} s), ` +
-          `peak RSS ${mask.peakRssMb} MB, CPU s node ${mask.nodeCpuSeconds} + server ${mask.serverCpuSeconds}, load ${os
+          `peak RSS ${mask.peakRssMb} MB (VmHWM ${mask.vmHwmMb} MB), CPU s node ${mask.nodeCpuSeconds} + server ${mask.serverCpuSeconds}, load ${os
             .loadavg()
             .map((l) => l.toFixed(1))
             .join(" ")}`,
@@ -188,12 +210,12 @@ async function main(): Promise<void> {
         ? undefined
         : await measured(dataDir, async () => {
             const t = performance.now();
-            const prepared = await prepareLeakScan(target, resolved, run.originals, leakReporter, jobs, { tempDir: work });
+            const prepared = await prepareLeakScan(target, resolved, run.originals, leakReporter, { tempDir: work });
             console.log(
               `leak scan: published data read and matched (${run.originals.batchCount} batch(es) of originals), ${((performance.now() - t) / 1000).toFixed(1)} s`,
             );
             await scanDataFilesForLeaks(path.join(dataDir, "base", String(oid)), prepared);
-            console.log(`leak scan: data files scanned, ${((performance.now() - t) / 1000).toFixed(1)} s in all`);
+            console.log(`leak scan: data files scanned, ${((performance.now() - t) / 1000).toFixed(1)} s in all, VmHWM ${await vmHwmMb()} MB`);
             return prepared;
           });
       run.originals.dispose();
@@ -216,11 +238,14 @@ async function main(): Promise<void> {
           dbclone: { node: mask.nodeCpuSeconds, server: mask.serverCpuSeconds },
         },
         peakRssMb: mask.peakRssMb,
+        vmHwmMb: mask.vmHwmMb,
         leakScan: leak
           ? {
               batches: run.originals.batchCount,
               seconds: Number(leak.seconds.toFixed(2)),
               peakRssMb: leak.peakRssMb,
+              vmHwmMb: leak.vmHwmMb,
+              vmHwmSinceStart: leak.vmHwmSinceStart,
               publishedValuesRead: leak.value.publishedValuesRead,
               bytesScanned: leak.value.files.bytesScanned,
               matches: leak.value.files.hits,

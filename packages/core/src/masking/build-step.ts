@@ -9,7 +9,6 @@ import { LeakFoundError, NothingToScanError, UnmaskedPiiError, UnmaskedPublishEr
 import type { MaskingKey } from "./key.js";
 import { LogicalContent } from "./leak-scan/explain.js";
 import { PublishedCache } from "./leak-scan/published-cache.js";
-import { matchPublishedOnWorkers, scanDataFilesOnWorkers } from "./leak-batches.js";
 import { blobSource, dataFileSources, emptyTally, scanBlob, scanDataFiles, type ResidueTally, type ScanPlan } from "./leak-scan/residue-scan.js";
 import { matchPublishedOnePass, scanFilesOnePass, type OnePassStats } from "./leak-scan/one-pass.js";
 import { ORIGINALS_BUDGET } from "./leak-scan/originals-collector.js";
@@ -59,8 +58,6 @@ export interface PreparedLeakScan {
   publishedValuesRead: number;
   /** Hits in the data files, each named by its channel (scanDataFilesForLeaks). */
   files: ResidueTally;
-  /** Batches matched at once on the worker threads (default: the cores available). */
-  jobs?: number;
   reporter?: Reporter;
   /** Spilled originals: the one-pass scan's partition budget and temporary directory. */
   space?: LeakScanSpace;
@@ -136,7 +133,7 @@ export async function maskForBuild(target: MaskingTarget, databases: DatabaseInf
       resolved,
       run,
       piiCandidates,
-      leak: await prepareLeakScan(target, resolved, run.originals, reporter, opts.jobs, { budget: opts.originalsBudget, tempDir: opts.tempDir }),
+      leak: await prepareLeakScan(target, resolved, run.originals, reporter, { budget: opts.originalsBudget, tempDir: opts.tempDir }),
     };
   } catch (e) {
     run.originals.dispose();
@@ -150,7 +147,6 @@ export async function prepareLeakScan(
   resolved: ResolvedPolicy,
   originals: OriginalSet,
   reporter: Reporter,
-  jobs?: number,
   space: LeakScanSpace = {},
 ): Promise<PreparedLeakScan> {
   const readPublished = target.readPublished?.bind(target);
@@ -180,11 +176,7 @@ export async function prepareLeakScan(
           `Leak scan: ${originals.searched} original values, matched in one pass over one read of the published data (${index.partitions} partitions)`,
         );
         content = new LogicalContent(originals, originals.searched);
-        onePass.published = matchPublishedOnePass(index, cache.describe(), content, reporter);
-      } else if (originals.inParts) {
-        reporter.info(`Leak scan: ${originals.searched} original values, matched in ${originals.batchCount} batches against one read of the published data`);
-        content = new LogicalContent(originals, originals.searched);
-        await matchPublishedOnWorkers(originals, cache, content, jobs, reporter);
+        onePass.published = await matchPublishedOnePass(index, cache.describe(), content, reporter);
       } else {
         for await (const batch of originals.batches()) {
           if (content) content.useOriginals(batch);
@@ -210,7 +202,7 @@ export async function prepareLeakScan(
   }
   const reported = copies.filter((c) => c.verdict !== "failed");
   if (reported.length) reporter.info(`Leak scan: values of masked columns also occur in unmasked columns (reported, not failing): ${describeCopies(reported)}`);
-  const whole = { originals, copies, publishedValuesRead, files: emptyTally(), content, jobs, reporter, space, ...(originals.onePass ? { onePass } : {}) };
+  const whole = { originals, copies, publishedValuesRead, files: emptyTally(), content, reporter, space, ...(originals.onePass ? { onePass } : {}) };
   if (originals.batchCount === 1) return { ...whole, plan: { set: content.scanSet(), wholeValues: content.wholeValues } };
   // Not enumerable: a copy ({ ...leak }) has no plan rather than one that throws.
   return Object.defineProperty(whole, "plan", {
@@ -277,8 +269,6 @@ export async function scanDataFilesForLeaks(dataRoot: string, leak: PreparedLeak
     if (leak.onePass) leak.onePass.files = stats;
     return;
   }
-  if (leak.originals.batchCount > 1 && leak.originals.inParts)
-    return scanDataFilesOnWorkers(leak.originals, leak.content, dataRoot, leak.files, leak.jobs, leak.reporter ?? silentReporter);
   await scanInBatches(leak, leak.files, (plan) => scanDataFiles(dataRoot, plan, leak.files));
 }
 

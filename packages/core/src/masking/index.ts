@@ -14,6 +14,7 @@ export { detectPii, type PiiCandidate, type PiiKind } from "./pii/detect.js";
 export { PatternSet, PatternSetBuilder, StreamScanner, WINDOW, type PatternMatch } from "./leak-scan/pattern-set.js";
 export {
   collectOriginals,
+  tagOfOriginal,
   isHighCardinality,
   HIGH_CARDINALITY_RATIO,
   type OriginalSet,
@@ -22,6 +23,11 @@ export {
 } from "./leak-scan/originals.js";
 export { LogicalContent, textLeaves, storedForm, type ContainerKind } from "./leak-scan/explain.js";
 export { scanBlob, scanDataFiles, emptyTally, type ResidueTally, type ResidueHit } from "./leak-scan/residue-scan.js";
+// The one-pass scan of spilled originals, for the leakindex bench (memory against the originals' count).
+export { WindowIndex, partitionsFor } from "./leak-scan/window-index.js";
+export { scanFilesOnePass } from "./leak-scan/one-pass.js";
+export { bytesPerOriginal } from "./leak-scan/bucket-dedupe.js";
+export { ORIGINALS_BUDGET } from "./leak-scan/originals-collector.js";
 export { judgeCopies, type CopyRecord, type LeakScanRecord } from "./leak-scan/verdict.js";
 export {
   maskForBuild,

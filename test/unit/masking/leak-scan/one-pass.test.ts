@@ -167,6 +167,31 @@ describe("the one-pass scan of the data files", () => {
     expect(existsSync(index.dir)).toBe(false);
   });
 
+  it("lets timers run between pass 1's chunks and over the published data (the progress bar, the RSS sampler)", async () => {
+    const file = path.join(dir, "data");
+    writeFileSync(file, dataWith(3 * 4 * 1024 * 1024, [[5000, Buffer.from(ORIGINALS[7]!)]]));
+    const index = indexOf(ORIGINALS, 8);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 0);
+    try {
+      const seen: number[] = [];
+      const stats = await scanFilesOnePass(index, [source(file)], emptyTally(), undefined, silentReporter, "test", () => seen.push(ticks));
+      expect(stats.matches).toBe(1);
+      expect(seen).toHaveLength(3);
+      expect(seen[2]!).toBeGreaterThan(seen[0]!); // a timer ran while pass 1 worked
+      const after = ticks;
+      const cache = new PublishedCache(dir);
+      for (let i = 0; i < 200; i++) cache.addValue(textLeaves(`note ${i} ${"x".repeat(100_000)}`), { kind: "masked" }); // 20 MB: 5 reads
+      cache.seal();
+      await matchPublishedOnePass(index, cache.describe(), new LogicalContent(collectOriginals([])), silentReporter);
+      cache.dispose();
+      expect(ticks).toBeGreaterThan(after + 2); // and while the published data's pass 1 worked
+    } finally {
+      clearInterval(timer);
+      index.dispose();
+    }
+  });
+
   it("refuses to verify against a partition cut short", async () => {
     const file = path.join(dir, "data");
     writeFileSync(file, dataWith(10_000, [[100, Buffer.from(ORIGINALS[3]!)]]));
@@ -189,7 +214,7 @@ describe("the one-pass match of the published data", () => {
     ["nothing here at all", masked],
   ];
 
-  it("gives the containers, copies and whole values of one match against all originals, over 8 partitions", () => {
+  it("gives the containers, copies and whole values of one match against all originals, over 8 partitions", async () => {
     const sources = [0, 1, 2].map((c) => ({ database: "d", schema: "s", table: "t", column: `c${c}`, distinct: 1000, rows: 1000, unique: true }));
     const all = collectOriginals(sources.map((s, c) => ({ source: s, values: ORIGINALS.filter((_, id) => COLUMN_OF(id) === c) })));
     // collectOriginals numbers by column: the index reads the same ids in the same order.
@@ -204,7 +229,7 @@ describe("the one-pass match of the published data", () => {
     for (const [v, o] of VALUES) cache.addValue(textLeaves(v), o);
     cache.seal();
     const onePass = new LogicalContent(all);
-    const stats = matchPublishedOnePass(index, cache.describe(), onePass, silentReporter);
+    const stats = await matchPublishedOnePass(index, cache.describe(), onePass, silentReporter);
     const summary = (c: LogicalContent) => ({
       containers: c.containerParts(),
       copies: [...c.copies].map(([k, f]) => [k, [...f.bySource].map(([s, ids]) => [s, [...ids].sort()])]),

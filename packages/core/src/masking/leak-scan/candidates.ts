@@ -9,6 +9,8 @@ import { BuildError } from "../../errors.js";
 
 const RECORD = 16;
 const BUFFER_RECORDS = 4096;
+/** Write buffers of all partitions together: past 256 partitions each gets less than 64 KiB (at least 4 KiB). */
+const WRITE_BUFFERS = 16 * 1024 * 1024;
 
 export class CandidateWriter {
   private readonly fds: number[];
@@ -17,11 +19,14 @@ export class CandidateWriter {
   readonly counts: Float64Array;
   private readonly files: string[];
   private closed = false;
+  /** read()'s buffer, one for every partition (no megabyte left to the collector per partition). */
+  private readBuffer: Buffer | undefined;
 
   constructor(dir: string, name: string, partitions: number) {
     this.files = Array.from({ length: partitions }, (_, k) => path.join(dir, `${name}-${k}`));
     this.fds = this.files.map((f) => openSync(f, "wx", 0o600));
-    this.bufs = this.files.map(() => Buffer.allocUnsafe(RECORD * BUFFER_RECORDS));
+    const records = Math.max(256, Math.min(BUFFER_RECORDS, Math.floor(WRITE_BUFFERS / RECORD / partitions)));
+    this.bufs = this.files.map(() => Buffer.allocUnsafeSlow(RECORD * records));
     this.used = new Int32Array(partitions);
     this.counts = new Float64Array(partitions);
   }
@@ -44,6 +49,11 @@ export class CandidateWriter {
     this.used[k] = 0;
   }
 
+  /** Bytes of the write buffers (all partitions). */
+  get bufferBytes(): number {
+    return this.bufs.reduce((a, b) => a + b.length, 0);
+  }
+
   get total(): number {
     return this.counts.reduce((a, n) => a + n, 0);
   }
@@ -64,7 +74,8 @@ export class CandidateWriter {
     const fd = openSync(this.files[k]!, "r");
     try {
       if (fstatSync(fd).size !== this.counts[k]! * RECORD) throw damaged();
-      const buf = Buffer.allocUnsafe(RECORD * BUFFER_RECORDS * 16);
+      this.readBuffer ??= Buffer.allocUnsafeSlow(RECORD * BUFFER_RECORDS * 16);
+      const buf = this.readBuffer;
       let seen = 0;
       for (;;) {
         const n = readFully(fd, buf, buf.length, null);
@@ -87,29 +98,42 @@ export class CandidateWriter {
   }
 }
 
-/** Reads byte ranges of one file, ascending, through a cached block (the candidates come sorted). */
+const BLOCK = 1 << 20;
+
+/** Reads byte ranges of one file, ascending, through one cached block, reused for every read (the candidates come sorted). */
 export class RangeReader {
-  private block = Buffer.alloc(0);
+  private space: Buffer;
+  private block: Buffer = Buffer.alloc(0);
   /** The file offset of the buffer get() returned last (no object per call: candidates are millions). */
   base = 0;
   private fd: number | undefined;
   readonly size: number;
 
-  constructor(file: string) {
+  /** `space`: the block's buffer, to share one between readers used one after the other. */
+  constructor(file: string, space?: Buffer) {
     this.fd = openSync(file, "r");
     this.size = fstatSync(this.fd).size;
+    this.space = space ?? Buffer.allocUnsafeSlow(BLOCK);
   }
 
-  /** A buffer holding file[from, to) (clipped to the file); its first byte is at file offset `base`. */
+  /** The block's buffer (pass it to the next reader). */
+  get buffer(): Buffer {
+    return this.space;
+  }
+
+  /**
+   * A buffer holding file[from, to) (clipped to the file); its first byte is at file offset `base`.
+   * Valid until the next get(): the same memory is read into again.
+   */
   get(from: number, to: number): Buffer {
     from = Math.max(0, from);
     to = Math.min(this.size, to);
     if (from < this.base || to > this.base + this.block.length) {
-      const length = Math.min(this.size - from, Math.max(1 << 20, to - from));
-      const block = Buffer.allocUnsafe(length);
-      const n = readFully(this.fd!, block, length, from);
+      const length = Math.min(this.size - from, Math.max(this.space.length, to - from));
+      if (length > this.space.length) this.space = Buffer.allocUnsafeSlow(length); // a value longer than the block: rare
+      const n = readFully(this.fd!, this.space, length, from);
       if (n < to - from) throw damaged();
-      this.block = block.subarray(0, n);
+      this.block = this.space.subarray(0, n);
       this.base = from;
     }
     return this.block;

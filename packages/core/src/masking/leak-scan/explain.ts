@@ -60,18 +60,6 @@ export interface CopyFinding {
   bySource: Map<number, Set<number>>;
 }
 
-/** One batch's findings as plain arrays (matched on a worker thread: batch-job.ts), merged in batch order. */
-export interface PublishedBatchResult {
-  kind: "published";
-  /** New containers in the order this batch found them (deduplicated within the batch). */
-  containers: { bytes: Uint8Array; kind: ContainerKind }[];
-  /** [column key, source column index, original id]; the column itself in `columns`. */
-  copies: [string, number, number][];
-  columns: Record<string, { database: string; schema: string; table: string; column: string }>;
-  /** Originals published as a whole value. */
-  whole: number[];
-}
-
 /** Accumulates containers and copies while the logical content is streamed through it. */
 export class LogicalContent {
   private readonly containers = new PatternSetBuilder();
@@ -168,42 +156,7 @@ export class LogicalContent {
     set.add(original);
   }
 
-  /** This batch's findings as plain arrays (batch-job.ts, on a worker thread): containers in order, copies, whole values. */
-  exportBatch(): PublishedBatchResult {
-    const set = this.containers.build();
-    const containers: PublishedBatchResult["containers"] = [];
-    for (let i = 0; i < set.size; i++) containers.push({ bytes: set.pattern(i), kind: containerKindOfTag(set.tags[i]!) });
-    const copies: PublishedBatchResult["copies"] = [];
-    const columns: PublishedBatchResult["columns"] = {};
-    for (const [key, f] of this.copies) {
-      columns[key] = { database: f.database, schema: f.schema, table: f.table, column: f.column };
-      for (const [source, ids] of f.bySource) for (const id of ids) copies.push([key, source, id]);
-    }
-    const whole: number[] = [];
-    for (let i = 0; i < this.wholeValues.length; i++) if (this.wholeValues[i]) whole.push(i);
-    return { kind: "published", containers, copies, columns, whole };
-  }
-
-  /** A batch matched elsewhere (exportBatch), added as if it had been matched here: merged in batch order. */
-  mergeBatch(r: PublishedBatchResult): void {
-    for (const c of r.containers) this.addContainer(Buffer.from(c.bytes), c.kind);
-    for (const [key, source, id] of r.copies) {
-      let f = this.copies.get(key);
-      if (!f) {
-        f = { ...r.columns[key]!, bySource: new Map() };
-        this.copies.set(key, f);
-      }
-      let set = f.bySource.get(source);
-      if (!set) {
-        set = new Set();
-        f.bySource.set(source, set);
-      }
-      set.add(id);
-    }
-    for (const id of r.whole) this.wholeValues[id] = 1;
-  }
-
-  /** Every container so far, as one set's parts (for a data-file batch on a worker thread). */
+  /** Every container so far, as one set's parts (the one-pass index adds them: WindowIndex.addContainers). */
   containerParts(): PatternParts {
     return this.containers.parts();
   }

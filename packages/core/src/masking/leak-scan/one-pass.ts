@@ -13,7 +13,7 @@ import type { Reporter } from "../../reporter.js";
 import { CandidateWriter, RangeReader } from "./candidates.js";
 import type { LogicalContent } from "./explain.js";
 import type { CacheFile } from "./published-cache.js";
-import { replayCacheFile } from "./published-cache.js";
+import { replayCacheFileYielding } from "./published-cache.js";
 import { HitJudge, type FileSource, type ResidueTally } from "./residue-scan.js";
 import { WINDOW, type PatternMatch } from "./pattern-set.js";
 import { filterWindows } from "./window-filter.js";
@@ -88,17 +88,20 @@ function logPass(reporter: Reporter, what: string, s: OnePassStats): void {
   );
 }
 
+/** Lets timers and I/O run (the progress bar, the bench's RSS sampler) between chunks and partitions. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 const seconds = (since: number) => (performance.now() - since) / 1000;
 
 /** Every original matched against the published-data cache in one pass; findings into `content`, in the cache's order. */
-export function matchPublishedOnePass(index: WindowIndex, cache: CacheFile, content: LogicalContent, reporter: Reporter): OnePassStats {
+export async function matchPublishedOnePass(index: WindowIndex, cache: CacheFile, content: LogicalContent, reporter: Reporter): Promise<OnePassStats> {
   let t = performance.now();
   const writer = new CandidateWriter(index.dir, "published", index.partitions);
   try {
     // Pass 1: each stored leaf's windows (a match lies inside one leaf), by its offset in the file.
     let cursor = 0;
     let positions = 0;
-    replayCacheFile(cache, {
+    await replayCacheFileYielding(cache, {
       addStored(buf, lo, hi) {
         const leafAt = cursor + 8;
         cursor = leafAt + (hi - lo);
@@ -115,6 +118,7 @@ export function matchPublishedOnePass(index: WindowIndex, cache: CacheFile, cont
     try {
       for (let k = 0; k < index.partitions; k++) {
         if (writer.counts[k] === 0) continue;
+        await yieldToEventLoop();
         const { set, strongest } = index.load(k);
         let at = 0; // the candidate's leaf, for the one callback below (no closure per candidate)
         const found = (x: PatternMatch) => matches.push(at, x.anchor, x.offset, x.length, x.tag, strongest[x.pattern]!);
@@ -193,7 +197,7 @@ export async function scanFilesOnePass(
     let bytes = 0;
     let positions = 0;
     const chunk = Buffer.allocUnsafe(4 * 1024 * 1024 + WINDOW);
-    sources.forEach((source, f) => {
+    for (const [f, source] of sources.entries()) {
       // Pass 1: the file read once, in chunks that keep the last WINDOW − 1 bytes of the one before.
       const fd = openSync(source.path, "r");
       try {
@@ -209,11 +213,12 @@ export async function scanFilesOnePass(
           chunk.copy(chunk, 0, have - carry, have);
           base += have - carry;
           onProgress?.(bytes);
+          await yieldToEventLoop();
         }
       } finally {
         closeSync(fd);
       }
-    });
+    }
     tally.bytesScanned += bytes;
     writer.close();
     const stats: OnePassStats = { bytes, positions, candidates: writer.total, hashHits: 0, matches: 0, pass1Seconds: seconds(t), pass2Seconds: 0 };
@@ -221,8 +226,10 @@ export async function scanFilesOnePass(
     // Pass 2: per partition, each candidate verified in the bytes around it (reach on both sides).
     const matches = new MatchList();
     const reach = index.maxLength;
+    let space: Buffer | undefined; // one block buffer for every file's reader
     for (let k = 0; k < index.partitions; k++) {
       if (writer.counts[k] === 0) continue;
+      await yieldToEventLoop();
       const { set, first } = index.load(k);
       let file = -1;
       let reader: RangeReader | undefined;
@@ -231,7 +238,8 @@ export async function scanFilesOnePass(
         writer.read(k, (p, f, m) => {
           if (f !== file) {
             reader?.close();
-            reader = new RangeReader(sources[f]!.path);
+            reader = new RangeReader(sources[f]!.path, space);
+            space = reader.buffer;
             file = f;
           }
           const buf = reader!.get(p - reach, p + reach + WINDOW);
@@ -240,6 +248,7 @@ export async function scanFilesOnePass(
           if (set.matchesAt(buf, p - base, m, 0, hi, base, found) > 0) stats.hashHits++;
         });
       } finally {
+        space = reader?.buffer ?? space;
         reader?.close();
       }
     }

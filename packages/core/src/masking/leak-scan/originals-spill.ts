@@ -4,14 +4,14 @@
 // process exits. At the end of the stream each bucket is deduplicated and sorted (ids are then
 // deterministic, whatever order the families arrived in) and the buckets are grouped into
 // batches of at most `budget` bytes (ids follow them). The one-pass leak scan reads them all once,
-// in id order (forEachOriginal), into its index (window-index.ts); loadParts() serves the older
-// per-batch path.
+// in id order (forEachOriginal), into its index (window-index.ts); load() serves the per-batch
+// path of a scan without a prepared plan (leakScanOrFail's sealed disk without read-back).
 import crypto from "node:crypto";
 import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
 import path from "node:path";
 import { BuildError } from "../../errors.js";
 import { batchSet, tagOfOriginal, type BatchParts, type OriginalSet, type OriginalSource } from "./originals.js";
-import { PatternSetBuilder, WINDOW, type PatternParts } from "./pattern-set.js";
+import { PatternSetBuilder, WINDOW } from "./pattern-set.js";
 import { dedupeBucket, RECORD_HEADER, type DedupedBucket } from "./bucket-dedupe.js";
 import { mapLimit } from "../../util/map-limit.js";
 import { makePrivateTempDir, type PrivateTempDir } from "../../util/private-temp-dir.js";
@@ -163,11 +163,11 @@ export class OriginalsSpill {
 
   /** Batch i as an OriginalSet whose ids (pattern tags) start at the batch's first id. */
   load(i: number): OriginalSet {
-    return batchSet(this.loadParts(i));
+    return batchSet(this.parts(i));
   }
 
-  /** Batch i as plain arrays (the matcher's tables not built): sent to a worker thread, which builds them. */
-  loadParts(i: number, extra?: PatternParts): BatchParts {
+  /** Batch i as plain arrays (the matcher's tables not built). */
+  private parts(i: number): BatchParts {
     if (this.disposed) throw new BuildError("internal: the leak scan's originals were read after they were removed");
     const batch = this.batches[i]!;
     const builder = new PatternSetBuilder();
@@ -180,8 +180,6 @@ export class OriginalsSpill {
       const utf16 = Buffer.from(Buffer.from(utf8.buffer, utf8.byteOffset, utf8.byteLength).toString("utf8"), "utf16le");
       if (utf16.length >= WINDOW) builder.add(utf16, tagOfOriginal(id, true));
     });
-    // Extra patterns (the containers) after the batch's own, as LogicalContent.scanSet() orders them.
-    if (extra) for (let k = 0; k < extra.tags.length; k++) builder.add(extra.arena.subarray(extra.offsets[k], extra.offsets[k + 1]), extra.tags[k]!);
     return {
       sources: this.sources,
       patterns: builder.parts(),

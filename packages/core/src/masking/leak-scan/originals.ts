@@ -3,7 +3,7 @@
 // Held in a PatternSet (bytes + ~20 per pattern), never written anywhere.
 import { BuildError } from "../../errors.js";
 import { PatternSetBuilder, patternSetOf, WINDOW, type PatternParts, type PatternSet } from "./pattern-set.js";
-import { WindowIndex } from "./window-index.js";
+import { partitionsFor, WindowIndex } from "./window-index.js";
 
 /** Spilled originals (originals-spill.ts), as OriginalSet reads them. */
 export interface OriginalsSpillReader {
@@ -11,8 +11,6 @@ export interface OriginalsSpillReader {
   readonly distinctTotal: number;
   readonly batchCount: number;
   load(batch: number): OriginalSet;
-  /** The same batch as plain arrays, for a worker thread (absent: batches are scanned on this thread). */
-  loadParts?(batch: number, extra?: PatternParts): BatchParts;
   /** Estimated bytes of all originals once loaded, and each original in id order (the one-pass scan's index). */
   readonly loadedBytes?: number;
   forEachOriginal?(each: (utf8: Uint8Array, id: number, first: number, strongest: number) => void): void;
@@ -47,7 +45,7 @@ export interface OriginalsOptions {
   maxBytes?: number;
 }
 
-/** One batch of spilled originals as plain arrays (structured-cloneable: a worker thread rebuilds the set). */
+/** One batch of spilled originals as plain arrays (the set's tables not built yet). */
 export interface BatchParts {
   sources: OriginalSource[];
   patterns: PatternParts;
@@ -117,18 +115,6 @@ export class OriginalSet {
     for (let i = 0; i < this.spill.batchCount; i++) yield this.spill.load(i);
   }
 
-  /** Whether batches can be sent to worker threads as parts (batchParts()). */
-  get inParts(): boolean {
-    return this.spill?.loadParts !== undefined;
-  }
-
-  /** Batch i as plain arrays, `extra` patterns after its own (spilled sets only: an in-memory set is one batch, this set). */
-  batchParts(i: number, extra?: PatternParts): BatchParts {
-    const spill = this.spill;
-    if (!spill?.loadParts) throw new BuildError("internal: these originals are scanned as one batch on this thread, not in parts");
-    return spill.loadParts(i, extra);
-  }
-
   /** The first column of original `id` while its batch is loaded (this set). */
   sourceOfId(id: number): number {
     return this.sourceOf[id - this.firstId]!;
@@ -155,8 +141,7 @@ export class OriginalSet {
     const spill = this.spill;
     if (!spill?.forEachOriginal || spill.loadedBytes === undefined)
       throw new BuildError("internal: these originals are not spilled, so they have no one-pass index");
-    const partitions = 2 ** Math.max(0, Math.ceil(Math.log2(Math.max(1, spill.loadedBytes / Math.max(1, budget)))));
-    const index = new WindowIndex(spill.searched, partitions, parent);
+    const index = new WindowIndex(spill.searched, partitionsFor(spill.loadedBytes, budget), parent);
     try {
       index.addOriginals((each) => spill.forEachOriginal!(each), tagOfOriginal);
     } catch (e) {

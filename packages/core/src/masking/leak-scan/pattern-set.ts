@@ -4,6 +4,8 @@
 // candidate is verified byte for byte. About (pattern bytes + 20) bytes per pattern, where an
 // Aho-Corasick automaton took ~31 KB per value.
 
+import type { ReusedArrays } from "./reused-arrays.js";
+
 /** Bytes hashed per position: the shortest pattern allowed. */
 export const WINDOW = 6;
 const BASE = 0x01000193;
@@ -119,17 +121,28 @@ export class PatternSet {
      * window's hash: windowHash(pattern, indexAt[i])). Without it, the least crowded window in this set.
      */
     indexAt?: Uint16Array,
+    /** Where the tables go (the one-pass scan's partitions reuse one set): this set is valid until the next set built there. */
+    reuse?: ReusedArrays,
   ) {
     const n = tags.length;
     const tableBits = Math.max(4, Math.ceil(Math.log2(Math.max(2, n * 2))));
     const filterBits = Math.min(31, tableBits + 3); // ~16 filter bits per pattern: few false candidates
     this.tableShift = 32 - tableBits;
     this.filterShift = 32 - filterBits;
-    this.heads = new Int32Array(1 << tableBits).fill(-1);
-    this.next = new Int32Array(n).fill(-1);
-    this.hashes = new Uint32Array(n);
-    this.gramAt = new Uint16Array(n);
-    this.filter = new Uint32Array(Math.max(1, (1 << filterBits) >>> 5));
+    const filterWords = Math.max(1, (1 << filterBits) >>> 5);
+    if (reuse) {
+      this.heads = reuse.i32("set.heads", 1 << tableBits).fill(-1);
+      this.next = reuse.i32("set.next", n).fill(-1);
+      this.hashes = reuse.u32("set.hashes", n);
+      this.gramAt = reuse.u16("set.gramAt", n);
+      this.filter = reuse.u32("set.filter", filterWords).fill(0);
+    } else {
+      this.heads = new Int32Array(1 << tableBits).fill(-1);
+      this.next = new Int32Array(n).fill(-1);
+      this.hashes = new Uint32Array(n);
+      this.gramAt = new Uint16Array(n);
+      this.filter = new Uint32Array(filterWords);
+    }
     // Patterns sharing a prefix (emails of one format) would make one long chain: each pattern is
     // indexed by whichever of its windows lands in the least crowded slot so far.
     const load = new Uint16Array(indexAt ? 0 : 1 << tableBits);
@@ -162,6 +175,16 @@ export class PatternSet {
       this.file(i, best, bestAt);
     }
     this.maxLength = maxLength;
+  }
+
+  /** Size `reuse` once for sets of up to n patterns, so building smaller ones there later allocates nothing. */
+  static reserve(reuse: ReusedArrays, n: number): void {
+    const tableBits = Math.max(4, Math.ceil(Math.log2(Math.max(2, n * 2))));
+    reuse.i32("set.heads", 1 << tableBits);
+    reuse.i32("set.next", n);
+    reuse.u32("set.hashes", n);
+    reuse.u16("set.gramAt", n);
+    reuse.u32("set.filter", Math.max(1, (1 << Math.min(31, tableBits + 3)) >>> 5));
   }
 
   /** Pattern i indexed by its window at `at`, of hash `m`. */

@@ -129,44 +129,80 @@ export class PublishedCache implements PublishedSink {
 
 /** Every stored leaf of a sealed cache file, in order, into `sink`; fails closed on a file cut short or changed. */
 export function replayCacheFile(cache: CacheFile, sink: StoredLeafSink): void {
-  const fd = openSync(cache.file, "r");
+  const replay = new CacheReplay(cache);
   try {
-    let buf = Buffer.allocUnsafe(BUFFER);
-    let have = 0; // valid bytes in buf
-    let at = 0; // next record in buf
-    let read = 0;
-    let records = 0;
-    for (;;) {
-      // Move the unread tail to the front and fill the rest.
-      if (at > 0) {
-        buf.copy(buf, 0, at, have);
-        have -= at;
-        at = 0;
-      }
-      const n = readSync(fd, buf, have, buf.length - have, null);
-      have += n;
-      read += n;
-      while (have - at >= RECORD_HEADER) {
-        const length = buf.readUInt32LE(at + 4);
-        if (have - at < RECORD_HEADER + length) break;
-        const origin = cache.origins[buf.readUInt32LE(at)];
-        if (!origin) throw damaged();
-        const lo = at + RECORD_HEADER;
-        sink.addStored(buf, lo, lo + length, length <= 127 ? 1 : 4, origin);
-        at = lo + length;
-        records++;
-      }
-      if (n === 0) break;
-      // A record longer than the buffer: grow it to hold the whole record.
-      if (at === 0 && have === buf.length) {
-        const bigger = Buffer.allocUnsafe(Math.max(buf.length * 2, RECORD_HEADER + buf.readUInt32LE(4)));
-        buf.copy(bigger, 0, 0, have);
-        buf = bigger;
-      }
-    }
-    if (at !== have || read !== cache.bytes || records !== cache.records) throw damaged();
+    while (replay.step(sink));
   } finally {
-    closeSync(fd);
+    replay.close();
+  }
+}
+
+/**
+ * replayCacheFile(), letting the event loop run after every buffer read (a few MiB): a long
+ * synchronous pass would freeze the progress bar and every timer until it ends.
+ */
+export async function replayCacheFileYielding(cache: CacheFile, sink: StoredLeafSink): Promise<void> {
+  const replay = new CacheReplay(cache);
+  try {
+    while (replay.step(sink)) await new Promise<void>((resolve) => setImmediate(resolve));
+  } finally {
+    replay.close();
+  }
+}
+
+/** A cache file read buffer by buffer: each step() passes the whole records it read to the sink. */
+class CacheReplay {
+  private readonly fd: number;
+  private buf = Buffer.allocUnsafe(BUFFER);
+  private have = 0; // valid bytes in buf
+  private at = 0; // next record in buf
+  private read = 0;
+  private records = 0;
+
+  constructor(private readonly cache: CacheFile) {
+    this.fd = openSync(cache.file, "r");
+  }
+
+  /** One buffer's records into `sink`; false at the end of the file (checked whole). */
+  step(sink: StoredLeafSink): boolean {
+    const { cache } = this;
+    // Move the unread tail to the front and fill the rest.
+    if (this.at > 0) {
+      this.buf.copy(this.buf, 0, this.at, this.have);
+      this.have -= this.at;
+      this.at = 0;
+    }
+    const n = readSync(this.fd, this.buf, this.have, this.buf.length - this.have, null);
+    this.have += n;
+    this.read += n;
+    const buf = this.buf;
+    let at = this.at;
+    while (this.have - at >= RECORD_HEADER) {
+      const length = buf.readUInt32LE(at + 4);
+      if (this.have - at < RECORD_HEADER + length) break;
+      const origin = cache.origins[buf.readUInt32LE(at)];
+      if (!origin) throw damaged();
+      const lo = at + RECORD_HEADER;
+      sink.addStored(buf, lo, lo + length, length <= 127 ? 1 : 4, origin);
+      at = lo + length;
+      this.records++;
+    }
+    this.at = at;
+    if (n === 0) {
+      if (this.at !== this.have || this.read !== cache.bytes || this.records !== cache.records) throw damaged();
+      return false;
+    }
+    // A record longer than the buffer: grow it to hold the whole record.
+    if (this.at === 0 && this.have === buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(buf.length * 2, RECORD_HEADER + buf.readUInt32LE(4)));
+      buf.copy(bigger, 0, 0, this.have);
+      this.buf = bigger;
+    }
+    return true;
+  }
+
+  close(): void {
+    closeSync(this.fd);
   }
 }
 

@@ -8,8 +8,10 @@ import { WINDOW, rawWindowHash, mix, rollHash } from "./pattern-set.js";
 
 /** Filter bits per pattern: with 3 probes, about 0.5 % of random windows pass. */
 const BITS_PER_PATTERN = 16;
-const MAX_FILTER_BITS = 31;
+const MAX_FILTER_BITS = 30; // 128 MiB at most: past ~67 M patterns more windows pass, memory stays put
 const MAX_SKETCH_BITS = 25;
+/** A sketch slot whose both counts are at their maximum. */
+const SATURATED = 0xffff;
 
 /** An independent hash of the window at buf[at] (FNV-1a, mixed): the filter's second and third probes. */
 export function secondHash(buf: Uint8Array, at: number): number {
@@ -64,19 +66,29 @@ export class WindowFilter {
    */
   add(bytes: Uint8Array): { at: number; m: number } {
     const { score, sketchShift } = this;
+    // Between saturated windows (common, and 255 patterns indexed by each), a hash of the whole
+    // pattern chooses: when every window of many patterns is saturated (the UTF-16 forms'
+    // 3-character windows: "p\0e\0r\0"), they spread over their windows, not all onto the first one
+    // (one partition, and one hash chain, holding them all).
+    let seed = 0x811c9dc5;
+    for (let k = 0; k < bytes.length; k++) seed = Math.imul(seed ^ bytes[k]!, 0x01000193);
     let h = rawWindowHash(bytes, 0);
     let best = mix(h);
     let bestAt = 0;
     let bestScore = score[best >>> sketchShift]!;
+    let bestTie = mix(best ^ seed);
     const lastGram = Math.min(bytes.length - WINDOW, 0xffff);
     for (let at = 1; at <= lastGram && bestScore > 0; at++) {
       h = rollHash(h, bytes[at - 1]!, bytes[at + WINDOW - 1]!);
       const m = mix(h);
       const here = score[m >>> sketchShift]!;
-      if (here < bestScore) {
+      if (here > bestScore) continue;
+      const tie = mix(m ^ seed);
+      if (here < bestScore || (here === SATURATED && tie < bestTie)) {
         best = m;
         bestAt = at;
         bestScore = here;
+        bestTie = tie;
       }
     }
     const s = best >>> sketchShift;

@@ -5,18 +5,23 @@
 // under a key held only in memory, like the originals spill; each file's record count and size are
 // checked when it is read back, so a cut or garbled partition stops the scan.
 import crypto from "node:crypto";
-import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, openSync, readSync, writeSync } from "node:fs";
 import path from "node:path";
 import { BuildError } from "../../errors.js";
 import { makePrivateTempDir, type PrivateTempDir } from "../../util/private-temp-dir.js";
-import { PatternSet, type PatternParts } from "./pattern-set.js";
+import { PatternSet, WINDOW, type PatternParts } from "./pattern-set.js";
+import { ReusedArrays } from "./reused-arrays.js";
 import { WindowFilter } from "./window-filter.js";
 
 /** One searched original in id order, as the spill holds it: UTF-8, its first column and its strongest. */
 export type OriginalsReader = (each: (utf8: Uint8Array, id: number, first: number, strongest: number) => void) => void;
 
 const HEADER = 16; // u16 length, u16 indexed window, i32 tag, i32 first column, i32 strongest column
-const FLUSH_AT = 256 * 1024;
+/** Write buffers of all partitions together (each at most 256 KiB): many partitions, smaller buffers. */
+const WRITE_BUFFERS = 16 * 1024 * 1024;
+const MAX_FLUSH = 256 * 1024;
+/** A partition is read back and decrypted this many bytes at a time. */
+const READ_CHUNK = 1 << 20;
 
 interface Partition {
   file: string;
@@ -37,6 +42,15 @@ export interface LoadedPartition {
   strongest: Int32Array;
 }
 
+/**
+ * Partitions for originals of `loadedBytes` (bytesPerOriginal: pattern bytes and tables) so that one
+ * loaded partition holds about `budget` bytes: a power of two, growing with the originals, so pass 2's
+ * memory does not.
+ */
+export function partitionsFor(loadedBytes: number, budget: number): number {
+  return 2 ** Math.max(0, Math.ceil(Math.log2(Math.max(1, loadedBytes / Math.max(1, budget)))));
+}
+
 export class WindowIndex {
   readonly filter: WindowFilter;
   readonly dir: string;
@@ -49,6 +63,11 @@ export class WindowIndex {
   originalPatterns = 0;
   containerPatterns = 0;
   containersAdded = false;
+  /** One set of arrays for every partition loaded (load()), and the read buffers. */
+  private readonly reuse = new ReusedArrays();
+  private reserved = false;
+  private readonly raw = Buffer.allocUnsafeSlow(READ_CHUNK);
+  private readonly stage = Buffer.allocUnsafeSlow(READ_CHUNK + HEADER + 0xffff);
 
   /**
    * `searched`: originals to come (sizes the filter); `partitions`: a power of two, enough that
@@ -60,6 +79,7 @@ export class WindowIndex {
     this.mask = partitions - 1;
     this.temp = makePrivateTempDir("dbclone-leak-index-", parent);
     this.dir = this.temp.path;
+    const flushAt = Math.max(16 * 1024, Math.min(MAX_FLUSH, Math.floor(WRITE_BUFFERS / partitions)));
     this.parts = Array.from({ length: partitions }, (_, i) => {
       const file = path.join(this.dir, `p${i}`);
       closeSync(openSync(file, "wx", 0o600));
@@ -68,7 +88,7 @@ export class WindowIndex {
         file,
         iv,
         cipher: crypto.createCipheriv("aes-256-ctr", this.key, iv),
-        pending: Buffer.allocUnsafe(FLUSH_AT + HEADER + 0xffff),
+        pending: Buffer.allocUnsafe(flushAt),
         used: 0,
         records: 0,
         bytes: 0,
@@ -110,6 +130,11 @@ export class WindowIndex {
   private addOriginal(bytes: Uint8Array, tag: number, first: number, strongest: number): void {
     const { at, m } = this.filter.add(bytes);
     const p = this.parts[this.partitionOf(m)]!;
+    if (bytes.length > 0xffff) throw new Error("internal: a leak-scan pattern is longer than a partition record holds");
+    if (p.used + HEADER + bytes.length > p.pending.length) {
+      this.flush(p);
+      if (HEADER + bytes.length > p.pending.length) p.pending = Buffer.allocUnsafe(HEADER + bytes.length);
+    }
     const b = p.pending;
     b.writeUInt16LE(bytes.length, p.used);
     b.writeUInt16LE(at, p.used + 2);
@@ -121,7 +146,7 @@ export class WindowIndex {
     p.records++;
     this.originalPatterns++;
     this.maxLength = Math.max(this.maxLength, bytes.length);
-    if (p.used >= FLUSH_AT) this.flush(p);
+    if (p.used === p.pending.length) this.flush(p);
   }
 
   private flush(p: Partition): void {
@@ -143,6 +168,7 @@ export class WindowIndex {
   addContainers(c: PatternParts): void {
     if (this.containersAdded) throw new Error("internal: the leak scan's containers were added to its index twice");
     this.containersAdded = true;
+    this.reserved = false; // the largest partition grows by its containers: sized again at the next load
     for (let k = 0; k < c.tags.length; k++) this.filter.count(c.arena.subarray(c.offsets[k]!, c.offsets[k + 1]!));
     for (let k = 0; k < c.tags.length; k++) {
       const bytes = c.arena.subarray(c.offsets[k]!, c.offsets[k + 1]!);
@@ -154,41 +180,84 @@ export class WindowIndex {
     this.filter.dropSketches(); // no pattern comes after the containers
   }
 
-  /** Partition k's originals (and its containers, when added), indexed by the windows chosen for them. */
+  /**
+   * Partition k's originals (and its containers, when added), indexed by the windows chosen for
+   * them. Every partition loads into the same reused arrays (sized once for the largest), read and
+   * decrypted in bounded chunks: what load() returns is valid until the next load().
+   */
   load(k: number): LoadedPartition {
     const p = this.parts[k]!;
-    let data: Buffer;
-    try {
-      data = crypto.createDecipheriv("aes-256-ctr", this.key, p.iv).update(readFileSync(p.file));
-    } catch {
-      throw damaged();
+    const reuse = this.reuse;
+    if (!this.reserved) {
+      // The largest partition's arrays, once: no buffer grows (and none waits for the collector) later.
+      let maxN = 0;
+      let maxArena = 0;
+      for (const q of this.parts) {
+        maxN = Math.max(maxN, q.records + q.containers.length);
+        maxArena = Math.max(maxArena, q.bytes - q.records * HEADER + q.containers.reduce((a, c) => a + c.bytes.length, 0));
+      }
+      reuse.u8("arena", maxArena);
+      reuse.u32("offsets", maxN + 1);
+      reuse.i32("tags", maxN);
+      reuse.u16("indexAt", maxN);
+      reuse.i32("first", maxN);
+      reuse.i32("strongest", maxN);
+      PatternSet.reserve(reuse, maxN);
+      this.reserved = true;
     }
-    if (data.length !== p.bytes) throw damaged();
     const n = p.records + p.containers.length;
-    let arenaBytes = data.length - p.records * HEADER;
+    let arenaBytes = p.bytes - p.records * HEADER;
     for (const c of p.containers) arenaBytes += c.bytes.length;
-    const arena = new Uint8Array(arenaBytes);
-    const offsets = new Uint32Array(n + 1);
-    const tags = new Int32Array(n);
-    const indexAt = new Uint16Array(n);
-    const first = new Int32Array(n).fill(-1);
-    const strongest = new Int32Array(n).fill(-1);
+    const arena = reuse.u8("arena", arenaBytes);
+    const offsets = reuse.u32("offsets", n + 1);
+    const tags = reuse.i32("tags", n);
+    const indexAt = reuse.u16("indexAt", n);
+    const first = reuse.i32("first", n).fill(-1);
+    const strongest = reuse.i32("strongest", n).fill(-1);
+    const stage = this.stage;
     let used = 0;
     let i = 0;
-    for (let at = 0; at < data.length; i++) {
-      if (i >= p.records || at + HEADER > data.length) throw damaged();
-      const len = data.readUInt16LE(at);
-      if (at + HEADER + len > data.length || data.readUInt16LE(at + 2) + 6 > len) throw damaged();
-      indexAt[i] = data.readUInt16LE(at + 2);
-      tags[i] = data.readInt32LE(at + 4);
-      first[i] = data.readInt32LE(at + 8);
-      strongest[i] = data.readInt32LE(at + 12);
-      offsets[i] = used;
-      arena.set(data.subarray(at + HEADER, at + HEADER + len), used);
-      used += len;
-      at += HEADER + len;
+    let have = 0; // decrypted bytes in stage
+    let at = 0; // next record in stage
+    let read = 0;
+    let fd: number | undefined;
+    try {
+      fd = openSync(p.file, "r");
+      const decipher = crypto.createDecipheriv("aes-256-ctr", this.key, p.iv);
+      for (;;) {
+        const got = readSync(fd, this.raw, 0, this.raw.length, null);
+        if (got > 0) {
+          if (at > 0) {
+            stage.copy(stage, 0, at, have);
+            have -= at;
+            at = 0;
+          }
+          have += decipher.update(this.raw.subarray(0, got)).copy(stage, have);
+          read += got;
+        }
+        while (have - at >= HEADER) {
+          const len = stage.readUInt16LE(at);
+          if (have - at < HEADER + len) break;
+          if (i >= p.records || used + len > arenaBytes || stage.readUInt16LE(at + 2) + WINDOW > len) throw damaged();
+          indexAt[i] = stage.readUInt16LE(at + 2);
+          tags[i] = stage.readInt32LE(at + 4);
+          first[i] = stage.readInt32LE(at + 8);
+          strongest[i] = stage.readInt32LE(at + 12);
+          offsets[i] = used;
+          arena.set(stage.subarray(at + HEADER, at + HEADER + len), used);
+          used += len;
+          at += HEADER + len;
+          i++;
+        }
+        if (got === 0) break;
+        if (read > p.bytes) throw damaged();
+      }
+    } catch (e) {
+      throw e instanceof BuildError ? e : damaged();
+    } finally {
+      if (fd !== undefined) closeSync(fd);
     }
-    if (i !== p.records) throw damaged();
+    if (at !== have || read !== p.bytes || i !== p.records) throw damaged();
     for (const c of p.containers) {
       offsets[i] = used;
       tags[i] = c.tag;
@@ -198,7 +267,17 @@ export class WindowIndex {
       i++;
     }
     offsets[n] = used;
-    return { set: new PatternSet(arena, offsets, tags, indexAt), first, strongest };
+    return { set: new PatternSet(arena, offsets, tags, indexAt, reuse), first, strongest };
+  }
+
+  /** Patterns in the largest partition (originals and containers). */
+  get largestPartition(): number {
+    return this.parts.reduce((a, p) => Math.max(a, p.records + p.containers.length), 0);
+  }
+
+  /** Bytes one loaded partition holds (the reused arrays, sized for the largest): pass 2's memory beside the filter. */
+  get loadedBytes(): number {
+    return this.reuse.bytes + this.stage.length + this.raw.length;
   }
 
   /** Remove the partitions (idempotent). */

@@ -10,8 +10,7 @@ import { Worker } from "node:worker_threads";
 import { BuildError } from "../../errors.js";
 import type { ColumnRule } from "../policy/types.js";
 import type { DedupedBucket } from "../leak-scan/bucket-dedupe.js";
-import type { LeakBatchJob, LeakBatchResult } from "../leak-scan/batch-job.js";
-import type { DedupeRequest, LeakBatchRequest, MapRequest, MapResponse } from "./mapping-worker.js";
+import type { DedupeRequest, MapRequest, MapResponse } from "./mapping-worker.js";
 
 export interface MappingPool {
   readonly size: number;
@@ -21,8 +20,6 @@ export interface MappingPool {
   mapToCopyText(family: string, rule: ColumnRule, values: string[]): Promise<string[]>;
   /** One spilled bucket of the leak scan's originals deduplicated and sorted on a worker (bucket-dedupe.ts). */
   dedupe(records: Uint8Array): Promise<DedupedBucket>;
-  /** One batch of the leak scan's spilled originals matched on a worker (leak-scan/batch-job.ts). */
-  leakBatch(job: LeakBatchJob): Promise<LeakBatchResult>;
   close(): Promise<void>;
 }
 
@@ -32,7 +29,7 @@ export const defaultJobs = (): number => Math.max(1, os.availableParallelism());
 const MIN_SLICE = 512;
 
 interface Task {
-  request: MapRequest | DedupeRequest | LeakBatchRequest;
+  request: MapRequest | DedupeRequest;
   /** Buffers moved to the worker, not copied (this thread does not use them again). */
   transfer?: ArrayBuffer[];
   resolve(response: MapResponse): void;
@@ -89,7 +86,7 @@ export async function startMappingPool(key: Buffer, size: number): Promise<Mappi
     return w;
   });
 
-  const run = (request: MapRequest | DedupeRequest | LeakBatchRequest, transfer?: ArrayBuffer[]) =>
+  const run = (request: MapRequest | DedupeRequest, transfer?: ArrayBuffer[]) =>
     new Promise<MapResponse>((resolve, reject) => {
       if (failure) return reject(failure);
       queue.push({ request, transfer, resolve, reject });
@@ -123,15 +120,6 @@ export async function startMappingPool(key: Buffer, size: number): Promise<Mappi
       const { deduped } = await run({ id: nextId++, dedupe: records });
       if (!deduped) throw new BuildError("internal: a masking worker thread answered a dedupe request without its result");
       return { ...deduped, data: Buffer.from(deduped.data.buffer, deduped.data.byteOffset, deduped.data.byteLength) };
-    },
-    async leakBatch(job) {
-      // The batch's own arrays are moved (a batch is hundreds of MB at 10 M rows); shared ones are copied.
-      const { patterns, sourceOf, strongest } = job.batch;
-      const moved = [patterns.arena, patterns.offsets, patterns.tags, sourceOf, strongest].map((a) => a.buffer as ArrayBuffer);
-      const { leak, error } = await run({ id: nextId++, leakBatch: job }, [...new Set(moved)]);
-      if (error !== undefined) throw new BuildError(`the leak scan failed on a worker thread, so nothing was published: ${error}`);
-      if (!leak) throw new BuildError("internal: a masking worker thread answered a leak-scan batch without its result");
-      return leak;
     },
     async close() {
       closing = true;

@@ -3,7 +3,6 @@
 // Values travel as one string joined by NUL (a database text value never holds NUL): one copy
 // between threads instead of one object per value.
 import { parentPort, workerData } from "node:worker_threads";
-import { runLeakBatch, type LeakBatchJob, type LeakBatchResult } from "../leak-scan/batch-job.js";
 import { dedupeBucket, type DedupedBucket } from "../leak-scan/bucket-dedupe.js";
 import type { ColumnRule } from "../policy/types.js";
 import { copyField } from "./copy-text.js";
@@ -25,33 +24,17 @@ export interface DedupeRequest {
   dedupe: Uint8Array;
 }
 
-/** One batch of the leak scan's spilled originals matched on this thread (batch-job.ts). */
-export interface LeakBatchRequest {
-  id: number;
-  leakBatch: LeakBatchJob;
-}
-
 export interface MapResponse {
   id: number;
   text: string;
   deduped?: DedupedBucket;
-  leak?: LeakBatchResult;
-  /** A leak batch that failed: the reason (our own error messages name no value). */
-  error?: string;
 }
 
 const key = Buffer.from(workerData.key as Uint8Array);
 
-parentPort!.on("message", (m: MapRequest | DedupeRequest | LeakBatchRequest) => {
+parentPort!.on("message", (m: MapRequest | DedupeRequest) => {
   // Test-only fault (same convention as util/pause-point.ts): a crash mid-build must fail it cleanly.
   if (process.env.DBCLONE_TEST_CRASH_AT === "mapping-worker") process.exit(70);
-  if ("leakBatch" in m) {
-    runLeakBatch(m.leakBatch).then(
-      (leak) => parentPort!.postMessage({ id: m.id, text: "", leak } satisfies MapResponse),
-      (e: unknown) => parentPort!.postMessage({ id: m.id, text: "", error: e instanceof Error ? e.message : "failed" } satisfies MapResponse),
-    );
-    return;
-  }
   if ("dedupe" in m) {
     const deduped = dedupeBucket(m.dedupe);
     const data = new Uint8Array(deduped.data.buffer, deduped.data.byteOffset, deduped.data.byteLength);
