@@ -1,6 +1,6 @@
 // Every family of a policy mapped, streamed (stream-family.ts): all families are staged first (so
 // every column's cardinality is known before the leak scan's originals are collected), then
-// streamed; both phases run up to `jobs` families at once, sharing one pool of mapping workers.
+// streamed; staging runs up to `jobs` families at once, streaming `jobs` + 1 (largest first), sharing one pool of mapping workers.
 import type { Reporter } from "../../../reporter.js";
 import { mapLimit } from "../../../util/map-limit.js";
 import { OriginalsCollector } from "../../../masking/leak-scan/originals-collector.js";
