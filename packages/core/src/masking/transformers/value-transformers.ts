@@ -20,11 +20,12 @@ export interface ValueTransformer {
   textual: boolean;
 }
 
-const slug = (s: string) =>
-  s
-    .toLowerCase()
-    .normalize("NFKD")
-    .replace(/[^a-z0-9]+/g, "");
+const ASCII = /^[\x00-\x7f]*$/;
+// NFKD leaves ASCII as it is: skipped for the (common) ASCII name.
+const slug = (s: string) => {
+  const lower = s.toLowerCase();
+  return (ASCII.test(lower) ? lower : lower.normalize("NFKD")).replace(/[^a-z0-9]+/g, "");
+};
 
 function email(value: string, { faker, digest, rule }: ValueContext): string {
   const at = value.lastIndexOf("@");

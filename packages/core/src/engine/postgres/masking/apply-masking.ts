@@ -17,6 +17,7 @@ import { mapAllFamilies, type MappedFamilies } from "./map-families.js";
 import { mapLimit } from "../../../util/map-limit.js";
 import { shuffleUpdate, tableUpdate, type MappedColumn } from "./table-update.js";
 import { planTableWork, runSlices, sliceCondition, type TableWork } from "./update-slices.js";
+import { hashBudgetBytes, hashBytesPerJoin, hashMemorySettings } from "./hash-memory.js";
 
 export interface MaskingRunOptions {
   withDb: WithDatabase;
@@ -87,31 +88,38 @@ export async function applyMasking(opts: MaskingRunOptions): Promise<MaskingRun>
     const progress = reporter.progress("Masking: updating tables", tables.size);
     let updated = 0;
     const m = mapped;
+    const mapBytes = await mappingTableBytes(withDb, mappedDatabases, workSchema);
+    const budget = hashBudgetBytes();
+    // Each statement's hash joins sized to its mapping tables, within this run's share of memory (hash-memory.ts).
     const session =
-      (database: string) =>
+      (w: TableWork, sessions: number) =>
       <T>(fn: (c: pg.Client) => Promise<T>) =>
-        withDb(database, async (c) => {
+        withDb(w.rules[0]!.database, async (c) => {
+          const sizes = [...new Set(w.rules.filter(isValueRule).map((r) => m.mapTableOf.get(r)!))].map(
+            (t) => mapBytes.get(`${w.rules[0]!.database}\u0000${t}`) ?? 0,
+          );
+          const perJoin = hashBytesPerJoin(sizes, sessions, budget);
+          reporter.debug(
+            `masking ${w.rules[0]!.database}.${w.rules[0]!.schema}.${w.rules[0]!.table}: ${Math.round(perJoin / 1048576)} MB of hash memory per mapping join`,
+          );
           await c.query("SET session_replication_role = replica");
-          await c.query("SET work_mem = '256MB'");
+          await c.query(hashMemorySettings(perJoin));
           return fn(c);
         });
     // Large tables one after another, each split over every core (update-slices.ts); then the rest, up to `jobs` at once.
     const work = await planTableWork(withDb, [...tables.values()], jobs, opts.sliceBlocks);
     const changed: number[] = [];
     for (const w of work.filter((x) => x.slices)) {
-      changed.push(await maskTable(session(w.rules[0]!.database), w, m, workSchema, key, reporter));
+      changed.push(await maskTable(session(w, w.slices!.length), w, m, workSchema, key, reporter));
       progress.update(++updated);
     }
+    const rest = work.filter((x) => !x.slices);
     changed.push(
-      ...(await mapLimit(
-        work.filter((x) => !x.slices),
-        jobs,
-        async (w) => {
-          const n = await maskTable(session(w.rules[0]!.database), w, m, workSchema, key, reporter);
-          progress.update(++updated);
-          return n;
-        },
-      )),
+      ...(await mapLimit(rest, jobs, async (w) => {
+        const n = await maskTable(session(w, Math.min(jobs, rest.length)), w, m, workSchema, key, reporter);
+        progress.update(++updated);
+        return n;
+      })),
     );
     progress.finish();
     run.rowsChanged = changed.reduce((a, b) => a + b, 0);
@@ -141,6 +149,22 @@ export async function applyMasking(opts: MaskingRunOptions): Promise<MaskingRun>
   run.rules = appliedRules(policy.rules, mapped.distinct);
   run.seconds = (performance.now() - started) / 1000;
   return run;
+}
+
+/** Bytes of every mapping table of the run, by database and name (`db \0 map_<n>`). */
+async function mappingTableBytes(withDb: WithDatabase, databases: string[], workSchema: string): Promise<Map<string, number>> {
+  const sizes = new Map<string, number>();
+  for (const db of databases) {
+    const r = await withDb(db, (c) =>
+      c.query<{ name: string; bytes: string }>(
+        `SELECT c.relname AS name, pg_catalog.pg_relation_size(c.oid) AS bytes FROM pg_catalog.pg_class c
+         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r'`,
+        [workSchema],
+      ),
+    );
+    for (const row of r.rows) sizes.set(`${db}\u0000${row.name}`, Number(row.bytes));
+  }
+  return sizes;
 }
 
 async function dropAndTruncate(withDb: WithDatabase, policy: ResolvedPolicy, database: string, run: MaskingRun): Promise<void> {

@@ -1,6 +1,6 @@
 // Every family of a policy mapped, streamed (stream-family.ts): all families are staged first (so
 // every column's cardinality is known before the leak scan's originals are collected), then
-// streamed; both phases run up to `jobs` families at once, sharing one pool of mapping workers.
+// streamed; staging runs up to `jobs` families at once, streaming `jobs` + 1 (largest first), sharing one pool of mapping workers.
 import type { Reporter } from "../../../reporter.js";
 import { mapLimit } from "../../../util/map-limit.js";
 import { OriginalsCollector } from "../../../masking/leak-scan/originals-collector.js";
@@ -9,6 +9,7 @@ import type { ResolvedRule } from "../../../masking/policy/types.js";
 import { startMappingPool } from "../../../masking/transformers/mapping-pool.js";
 import { valueTransformers } from "../../../masking/transformers/value-transformers.js";
 import type { WithDatabase } from "./connector.js";
+import { stagingMemorySettings } from "./hash-memory.js";
 import { mapTableName, stageFamily, streamFamily, type FamilyMember, type StagedFamily, type StreamContext } from "./stream-family.js";
 
 export interface MapFamiliesOptions {
@@ -59,6 +60,7 @@ export async function mapAllFamilies(o: MapFamiliesOptions): Promise<MappedFamil
       workSchema: o.workSchema,
       chunkSize: o.chunkSize,
       collector,
+      sessionMemory: stagingMemorySettings(o.jobs),
       progress,
     };
     const reading = o.reporter.progress("Masking: reading distinct values", families.size);
@@ -88,7 +90,10 @@ export async function mapAllFamilies(o: MapFamiliesOptions): Promise<MappedFamil
       done += n;
       mapping.update(done, total);
     };
-    const totals = await mapLimit(staged, o.jobs, (s) =>
+    // Largest families first, one more than the cores at once: a family alone at the end leaves
+    // the workers idle while its main thread and its COPY catch up; the others fill those gaps.
+    const largestFirst = [...staged].sort((a, b) => estimate(b) - estimate(a));
+    const totals = await mapLimit(largestFirst, o.jobs + 1, (s) =>
       streamFamily(
         {
           ...ctx,

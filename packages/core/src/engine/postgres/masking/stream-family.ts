@@ -34,6 +34,8 @@ export interface StreamContext {
   workSchema: string;
   chunkSize: number;
   collector: OriginalsCollector;
+  /** The session settings of the staging and streaming sessions (stagingMemorySettings). */
+  sessionMemory: string;
   /** Progress of the mapping phase, shared by the families streaming at once. */
   progress: { addTotal(n: number): void; advance(n: number): void };
 }
@@ -83,7 +85,7 @@ const MAX_GROUPED = 30;
  */
 async function groupFamily(ctx: StreamContext, family: string, index: number, members: FamilyMember[]): Promise<StagedFamily> {
   return ctx.withDb(home({ members }), async (c) => {
-    await c.query(SESSION_MEMORY);
+    await c.query(ctx.sessionMemory);
     const raw = members.map(({ rule: r }, j) => {
       const col = quoteIdent(r.column);
       return `SELECT ${col}::text AS v, ${1 << j} AS b FROM ${qualifiedName(r.schema, r.table)} WHERE ${col} IS NOT NULL${r.where ? ` AND (${r.where})` : ""}`;
@@ -125,7 +127,7 @@ export async function stageFamily(ctx: StreamContext, family: string, index: num
   if (databases.length === 1 && members.length > 1 && members.length <= MAX_GROUPED) return groupFamily(ctx, family, index, members);
   const counts = await withDatabases(ctx.withDb, databases, async (clients) => {
     const c = clients.get(home({ members }))!;
-    for (const d of clients.values()) await d.query(SESSION_MEMORY);
+    for (const d of clients.values()) await d.query(ctx.sessionMemory);
     const input = inputTable(ctx, index);
     await c.query(`CREATE UNLOGGED TABLE ${input} (v text NOT NULL, m int NOT NULL, n bigint NOT NULL)`);
     for (const [j, m] of members.entries()) {
@@ -158,10 +160,6 @@ export const jsOrderKey = (v: string) =>
   `(CASE WHEN octet_length(${v}) = length(${v}) THEN ${v} ` +
   `ELSE regexp_replace(replace(${v}, ${TOP}, ${TOP} || chr(1)), '([' || chr(57344) || '-' || chr(65535) || '])', ${TOP} || '\\1', 'g') END) COLLATE "C"`;
 
-// The staging aggregates and the unique family's sort and index build hold a family's distinct
-// values: with the default 4 MB they spill to temp files; this is server memory, not Node's.
-const SESSION_MEMORY = "SET work_mem = '256MB'; SET maintenance_work_mem = '256MB'";
-
 /** Map one staged family chunk by chunk and load old → new into each of its databases. */
 export async function streamFamily(ctx: StreamContext, staged: StagedFamily, highSources: boolean[]): Promise<number> {
   const { members, index, family } = staged;
@@ -174,9 +172,10 @@ export async function streamFamily(ctx: StreamContext, staged: StagedFamily, hig
   const columns = members.map((m) => label(m.rule)).join(", ");
   return withDatabases(ctx.withDb, databases, async (clients) => {
     const c = clients.get(home(staged))!;
-    for (const d of clients.values()) await d.query(SESSION_MEMORY);
+    for (const d of clients.values()) await d.query(ctx.sessionMemory);
     let total: number;
     let columnsOfFam: string;
+    let constant: [first: number | null, high: number] | undefined;
     if (staged.grouped !== undefined) {
       total = staged.grouped;
       const isHigh = (m: FamilyMember) => highSources[m.source] === true;
@@ -185,10 +184,11 @@ export async function streamFamily(ctx: StreamContext, staged: StagedFamily, hig
       // One member column: its staged values are already distinct (GROUP BY), and its leak-scan
       // source is one constant, so the staging table is the family table as it stands.
       const only = members[0]!;
-      const first = only.source >= 0 ? String(only.source) : "NULL";
       total = staged.counts[0]!.distinct;
       await c.query(`ALTER TABLE ${inputTable(ctx, index)} RENAME TO ${quoteIdent(`fam_${index}`)}`);
-      columnsOfFam = `v, ${first}::int AS first, ${only.source >= 0 && highSources[only.source] ? first : "NULL"}::int AS first_high`;
+      // Its leak-scan source is the same for every value: set here, not read back 10 M times.
+      columnsOfFam = "v";
+      constant = [only.source >= 0 ? only.source : null, only.source >= 0 && highSources[only.source] ? only.source : -1];
     } else {
       total =
         (
@@ -249,7 +249,10 @@ export async function streamFamily(ctx: StreamContext, staged: StagedFamily, hig
           });
           lines = values.map((v, i) => `f\t${copyField(v)}\t${copyField(outputs[i]!)}\n`);
         }
-        for (const r of rows) if (r[1] !== null) ctx.collector.add(r[0] as string, r[1] as number, (r[2] as number | null) ?? -1);
+        if (constant) {
+          const [first, high] = constant;
+          if (first !== null) for (const r of rows) ctx.collector.add(r[0] as string, first, high);
+        } else for (const r of rows) if (r[1] !== null) ctx.collector.add(r[0] as string, r[1] as number, (r[2] as number | null) ?? -1);
         loading = Promise.all(databases.map((db) => copyLines(clients.get(db)!, `COPY ${map} FROM STDIN`, lines))).then(() =>
           ctx.progress.advance(values.length),
         );
