@@ -16,7 +16,8 @@ import { build } from "esbuild";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { buildVendorChunks, dropUnusedVendorChunks, inlineAliases, lazyVendorPlugin } from "./lazy-vendor.mjs";
+import { asciiOnly } from "./ascii-bundle.mjs";
+import { buildVendorChunks, dropUnusedVendorChunks, inlineAliases, inlineDefines, inlinePlugins, lazyVendorPlugin } from "./lazy-vendor.mjs";
 import { zodNoLocalesPlugin } from "./zod-no-locales.mjs";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -32,9 +33,11 @@ export const bundles = [
   { entry: "packages/cli/src/bin.ts", out: "cli/index.cjs", cli: true, optional: true },
   { entry: "packages/cli/src/index.ts", out: "cli/main.cjs", lazyVendor: true, optional: true },
   // `dbclone clone` alone (clone-main.ts), loaded by the bin instead of main.cjs for that command.
-  // inline: lazy packages every clone loads before it waits for anything (its first registry lock),
-  // bundled in so that the bin's V8 code cache covers them too (a vendor file is compiled each run).
-  { entry: "packages/cli/src/clone-main.ts", out: "cli/clone.cjs", lazyVendor: true, inline: ["proper-lockfile"], optional: true },
+  // inline: lazy packages every clone loads (proper-lockfile for its first registry lock, pg for its
+  // ready check), bundled in so that the bin's V8 code cache covers them too (a vendor file is
+  // compiled each run: pg's took 5–7 ms of every clone's CPU while its server started).
+  // ascii: its comments' few non-ASCII characters rewritten (ascii-bundle.mjs), read and hashed faster.
+  { entry: "packages/cli/src/clone-main.ts", out: "cli/clone.cjs", lazyVendor: true, inline: ["proper-lockfile", "pg"], ascii: true, optional: true },
   // The masking worker threads, started from beside the bundle that masks (masking/transformers/mapping-pool.ts).
   { entry: "packages/core/src/masking/transformers/mapping-worker.ts", out: "build-image/mapping-worker.cjs", lazyVendor: true },
   { entry: "packages/core/src/masking/transformers/mapping-worker.ts", out: "cli/mapping-worker.cjs", lazyVendor: true },
@@ -98,8 +101,9 @@ export async function buildAll(outDir, { log = console, only } = {}) {
     if (vendor) {
       const inline = b.inline ?? [];
       const shapes = new Map([...vendor.shapes].filter(([pkg]) => !inline.includes(pkg)));
-      options.plugins = [lazyVendorPlugin(shapes, used), zodNoLocalesPlugin(repoRoot)];
+      options.plugins = [lazyVendorPlugin(shapes, used), zodNoLocalesPlugin(repoRoot), ...inlinePlugins(inline)];
       options.alias = inlineAliases(inline);
+      options.define = { ...options.define, ...inlineDefines(inline) };
     }
     const result = await build(options);
     if (vendor) {
@@ -107,6 +111,7 @@ export async function buildAll(outDir, { log = console, only } = {}) {
       // Only the vendor files this bundle loads count for its licenses.
       for (const pkg of used) inputs.push(...vendor.inputs.get(pkg));
     }
+    if (b.ascii) await asciiOnly(outfile);
     if (b.cli) fs.chmodSync(outfile, 0o755);
     written.push(b.out);
     const packages = licensesByDir.get(dir) ?? new Map();

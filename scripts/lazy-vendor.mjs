@@ -36,6 +36,14 @@ const vendorAliases = {
 /** The aliases a bundle that inlines `packages` (instead of loading their vendor files) builds them with. */
 export const inlineAliases = (packages) => Object.assign({}, ...packages.map((pkg) => vendorAliases[pkg] ?? {}));
 
+/** The defines a bundle that inlines `packages` builds with: their vendor files' (pg: `Response` folded away). */
+export const inlineDefines = (packages) => Object.assign({}, ...packages.map((pkg) => vendorDefines[pkg] ?? {}));
+
+/** The esbuild plugins a bundle that inlines `packages` builds with: their vendor files' (pg: WebCrypto loaded lazily). */
+export const inlinePlugins = (packages) => packages.flatMap((pkg) => vendorPlugins(pkg));
+
+const vendorPlugins = (pkg) => (pkg === "pg" ? [pgLazyWebCryptoPlugin()] : []);
+
 const vendorFile = (pkg) => `vendor/${pkg.replace(/^@/, "").replace(/\//g, "-")}.cjs`;
 
 /**
@@ -52,7 +60,7 @@ export async function buildVendorChunks(dir, options, repoRoot) {
     const names = namedImports(sources, pkg);
     const contents = names ? `export { ${names.join(", ")} } from ${JSON.stringify(pkg)};\n` : `module.exports = require(${JSON.stringify(pkg)});\n`;
     const define = { ...options.define, ...vendorDefines[pkg] };
-    const plugins = pkg === "pg" ? [pgLazyWebCryptoPlugin()] : [];
+    const plugins = vendorPlugins(pkg);
     const alias = vendorAliases[pkg] ?? {};
     const result = await build({
       ...options,

@@ -90,6 +90,19 @@ new pg.Client({ host: "/nonexistent", port: 1 }).connect().catch(() => {
     expect(text.match(/[^\w.$]import\(/g) ?? []).toEqual([]);
   });
 
+  it("bundles pg into clone.cjs (under the code cache) with its vendor file's load-time folds, as pure ASCII", () => {
+    const text = fs.readFileSync(path.join(repoRoot, "dist/cli/clone.cjs"), "utf8");
+    expect(text).toContain("node_modules/pg/lib/client.js");
+    expect(text).not.toContain("vendor/pg.cjs");
+    // pg's Cloudflare test (which would load undici) folded away, WebCrypto loaded on first use only.
+    expect(text).not.toMatch(/typeof Response/);
+    expect(text).toContain("webCryptoOf()");
+    // One non-ASCII character would make node read (and the bin hash) all of it as a two-byte string.
+    expect(text).toMatch(/^[\x00-\x7f]*$/);
+    // main.cjs still loads pg from its vendor file, which stays.
+    expect(fs.existsSync(path.join(repoRoot, "dist/cli/vendor/pg.cjs"))).toBe(true);
+  });
+
   it("starts `dbclone clone` without node:assert: proper-lockfile's signal-exit gets a shim for its one check", () => {
     const probe = path.join(tmp, "builtins.cjs");
     fs.writeFileSync(probe, `process.on("exit", () => process.stderr.write("[builtins] " + JSON.stringify(process.moduleLoadList) + "\\n"));\n`);
