@@ -326,8 +326,8 @@ function isAlive(pid) {
     if (e.code !== "EPERM") return false;
   }
   try {
-    const stat27 = (0, import_node_fs.readFileSync)(`/proc/${pid}/stat`, "utf8");
-    const state = stat27.slice(stat27.lastIndexOf(")") + 2, stat27.lastIndexOf(")") + 3);
+    const stat28 = (0, import_node_fs.readFileSync)(`/proc/${pid}/stat`, "utf8");
+    const state = stat28.slice(stat28.lastIndexOf(")") + 2, stat28.lastIndexOf(")") + 3);
     return state !== "Z" && state !== "X";
   } catch {
     return process.platform !== "linux";
@@ -420,7 +420,7 @@ async function unmountFuse(mountPoint, reporter = silentReporter) {
   reporter.warn(`FUSE export ${mountPoint} would not unmount (${r.stderr.trim()}); detaching it lazily (umount -l).`);
   await run("umount", ["-l", mountPoint], { privileged: true, reporter, packageHint: "mount" });
 }
-var import_promises, import_node_path, unescapeMountinfo, isUnder, sleep;
+var import_promises, import_node_path, DISK_MOUNT_OPTIONS, unescapeMountinfo, isUnder, sleep;
 var init_mounts = __esm({
   "packages/core/src/disk/qcow2/mounts.ts"() {
     "use strict";
@@ -429,6 +429,7 @@ var init_mounts = __esm({
     import_node_path = __toESM(require("node:path"), 1);
     init_exec();
     init_reporter();
+    DISK_MOUNT_OPTIONS = "loop,nouuid,nosuid,nodev";
     unescapeMountinfo = (s) => s.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
     isUnder = (p, rootDir) => {
       const rel = import_node_path.default.relative(import_node_path.default.resolve(rootDir), import_node_path.default.resolve(p));
@@ -859,6 +860,31 @@ var init_durable_write = __esm({
   }
 });
 
+// packages/core/src/util/own-file.ts
+function isOwnFile(st) {
+  if (!st.isFile()) return false;
+  const uid = process.geteuid?.();
+  return uid === void 0 || st.uid === uid && (st.mode & 18) === 0;
+}
+async function readOwnFile(file) {
+  const fh = await (0, import_promises7.open)(file, import_node_fs3.constants.O_RDONLY | (import_node_fs3.constants.O_NOFOLLOW ?? 0)).catch(() => void 0);
+  if (!fh) return void 0;
+  try {
+    return isOwnFile(await fh.stat()) ? (await fh.readFile()).toString("utf8") : void 0;
+  } finally {
+    await fh.close();
+  }
+}
+var import_node_fs3, import_promises7;
+var init_own_file = __esm({
+  "packages/core/src/util/own-file.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_fs3 = require("node:fs");
+    import_promises7 = require("node:fs/promises");
+  }
+});
+
 // packages/core/src/util/paths.ts
 function dbcloneHome(env = process.env) {
   if (env.DBCLONE_HOME) return import_node_path4.default.resolve(env.DBCLONE_HOME);
@@ -871,24 +897,24 @@ function defaultRepository(env = process.env) {
 async function makeDir(dir, mode) {
   dir = import_node_path4.default.resolve(dir);
   const parent = import_node_path4.default.dirname(dir);
-  const first = await (0, import_promises7.mkdir)(parent, { recursive: true, mode: TRAVERSABLE_DIR });
+  const first = await (0, import_promises8.mkdir)(parent, { recursive: true, mode: TRAVERSABLE_DIR });
   if (first) {
-    for (let p = parent; p.length >= first.length; p = import_node_path4.default.dirname(p)) await (0, import_promises7.chmod)(p, TRAVERSABLE_DIR);
+    for (let p = parent; p.length >= first.length; p = import_node_path4.default.dirname(p)) await (0, import_promises8.chmod)(p, TRAVERSABLE_DIR);
   }
   try {
-    await (0, import_promises7.mkdir)(dir, { mode });
+    await (0, import_promises8.mkdir)(dir, { mode });
   } catch (e) {
     if (e.code === "EEXIST") return;
     throw e;
   }
-  await (0, import_promises7.chmod)(dir, mode);
+  await (0, import_promises8.chmod)(dir, mode);
 }
-var import_promises7, import_node_os2, import_node_path4, TRAVERSABLE_DIR, PRIVATE_DIR;
+var import_promises8, import_node_os2, import_node_path4, TRAVERSABLE_DIR, PRIVATE_DIR;
 var init_paths = __esm({
   "packages/core/src/util/paths.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises7 = require("node:fs/promises");
+    import_promises8 = require("node:fs/promises");
     import_node_os2 = __toESM(require("node:os"), 1);
     import_node_path4 = __toESM(require("node:path"), 1);
     TRAVERSABLE_DIR = 457;
@@ -898,20 +924,21 @@ var init_paths = __esm({
 
 // packages/core/src/util/stamped-digests.ts
 async function stampOf(file) {
-  const st = await (0, import_promises8.stat)(file, { bigint: true });
+  const st = await (0, import_promises9.stat)(file, { bigint: true });
   return { dev: String(st.dev), ino: String(st.ino), size: String(st.size), mtimeNs: String(st.mtimeNs), ctimeNs: String(st.ctimeNs) };
 }
 function sameStamp(a, b) {
   return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs;
 }
-var import_promises8, import_node_path5, StampedDigestCache;
+var import_promises9, import_node_path5, StampedDigestCache;
 var init_stamped_digests = __esm({
   "packages/core/src/util/stamped-digests.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises8 = require("node:fs/promises");
+    import_promises9 = require("node:fs/promises");
     import_node_path5 = __toESM(require("node:path"), 1);
     init_durable_write();
+    init_own_file();
     init_paths();
     StampedDigestCache = class {
       /** `file`: the cache's JSON file, e.g. `<cacheDir>/verified-blobs.json`. */
@@ -967,7 +994,9 @@ var init_stamped_digests = __esm({
       }
       async load() {
         try {
-          const parsed = JSON.parse(await (0, import_promises8.readFile)(this.file, "utf8"));
+          const text = await readOwnFile(this.file);
+          if (text === void 0) return {};
+          const parsed = JSON.parse(text);
           return parsed !== null && typeof parsed === "object" ? parsed : {};
         } catch {
           return {};
@@ -996,19 +1025,19 @@ function onPathSync(program2, env = process.env) {
   return (env.PATH ?? "").split(import_node_path7.default.delimiter).some((dir) => {
     if (!dir) return false;
     try {
-      (0, import_node_fs3.accessSync)(import_node_path7.default.join(dir, program2), import_node_fs3.constants.X_OK);
+      (0, import_node_fs4.accessSync)(import_node_path7.default.join(dir, program2), import_node_fs4.constants.X_OK);
       return true;
     } catch {
       return false;
     }
   });
 }
-var import_node_fs3, import_node_path7;
+var import_node_fs4, import_node_path7;
 var init_host_tools = __esm({
   "packages/core/src/disk/host-tools.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs3 = require("node:fs");
+    import_node_fs4 = require("node:fs");
     import_node_path7 = __toESM(require("node:path"), 1);
   }
 });
@@ -1022,7 +1051,7 @@ async function checkQcow2Prerequisites(env = process.env) {
     throw new MissingToolError(`Missing ${missing.map((t) => t.program).join(", ")} on PATH. Install: apt-get install ${packages.join(" ")}`);
   }
   try {
-    if (!(await (0, import_promises9.stat)("/dev/fuse")).isCharacterDevice()) throw new Error("not a character device");
+    if (!(await (0, import_promises10.stat)("/dev/fuse")).isCharacterDevice()) throw new Error("not a character device");
   } catch {
     throw new MissingToolError("/dev/fuse is missing: load the fuse module (modprobe fuse) or, in a container, pass --device /dev/fuse.");
   }
@@ -1040,16 +1069,16 @@ function qcow2UnavailableReason(env = process.env) {
   const missing = REQUIRED_TOOLS.filter((t) => !onPathSync(t.program, env));
   if (missing.length)
     return `${missing.map((t) => t.program).join(", ")} not on PATH (apt-get install ${[...new Set(missing.map((t) => t.packageName))].join(" ")})`;
-  if (!(0, import_node_fs4.existsSync)("/dev/fuse")) return "/dev/fuse is missing";
+  if (!(0, import_node_fs5.existsSync)("/dev/fuse")) return "/dev/fuse is missing";
   return void 0;
 }
-var import_node_fs4, import_promises9, REQUIRED_TOOLS;
+var import_node_fs5, import_promises10, REQUIRED_TOOLS;
 var init_prerequisites = __esm({
   "packages/core/src/disk/qcow2/prerequisites.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs4 = require("node:fs");
-    import_promises9 = require("node:fs/promises");
+    import_node_fs5 = require("node:fs");
+    import_promises10 = require("node:fs/promises");
     init_errors();
     init_exec();
     init_host_tools();
@@ -1070,7 +1099,7 @@ async function ourFiles(dir, skip, depth, out) {
   if (depth < 0 || skip.has(dir)) return;
   let entries;
   try {
-    entries = await (0, import_promises10.readdir)(dir, { withFileTypes: true });
+    entries = await (0, import_promises11.readdir)(dir, { withFileTypes: true });
   } catch {
     return;
   }
@@ -1115,10 +1144,10 @@ async function releaseLeftover(resource, reporter = silentReporter) {
       return stopDaemonUnlessInUse(Number(resource.id), reporter);
     case "fuse-export":
       await unmountFuse(resource.id, reporter);
-      await (0, import_promises10.rm)(resource.id, { force: true });
+      await (0, import_promises11.rm)(resource.id, { force: true });
       return;
     case "file":
-      await (0, import_promises10.rm)(resource.id, { force: true });
+      await (0, import_promises11.rm)(resource.id, { force: true });
       return;
   }
 }
@@ -1133,12 +1162,12 @@ async function stopDaemonUnlessInUse(pid, reporter) {
   }
   await stopDaemon(pid, reporter);
 }
-var import_promises10, import_node_path8, RELEASE_ORDER, OUR_FILE;
+var import_promises11, import_node_path8, RELEASE_ORDER, OUR_FILE;
 var init_leftovers = __esm({
   "packages/core/src/disk/qcow2/leftovers.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises10 = require("node:fs/promises");
+    import_promises11 = require("node:fs/promises");
     import_node_path8 = __toESM(require("node:path"), 1);
     init_reporter();
     init_export();
@@ -1153,16 +1182,16 @@ async function failFastOnWriteErrors(loopDevice) {
   if (!loopDevice) return;
   const dir = import_node_path9.default.join("/sys/fs/xfs", import_node_path9.default.basename(loopDevice), "error");
   for (const kind of ["ENOSPC", "EIO", "ENODEV", "default"]) {
-    await (0, import_promises11.writeFile)(import_node_path9.default.join(dir, "metadata", kind, "max_retries"), "0").catch(() => void 0);
+    await (0, import_promises12.writeFile)(import_node_path9.default.join(dir, "metadata", kind, "max_retries"), "0").catch(() => void 0);
   }
-  await (0, import_promises11.writeFile)(import_node_path9.default.join(dir, "fail_at_unmount"), "1").catch(() => void 0);
+  await (0, import_promises12.writeFile)(import_node_path9.default.join(dir, "fail_at_unmount"), "1").catch(() => void 0);
 }
-var import_promises11, import_node_path9;
+var import_promises12, import_node_path9;
 var init_xfs_error_policy = __esm({
   "packages/core/src/disk/qcow2/xfs-error-policy.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises11 = require("node:fs/promises");
+    import_promises12 = require("node:fs/promises");
     import_node_path9 = __toESM(require("node:path"), 1);
   }
 });
@@ -1181,7 +1210,7 @@ async function freezeThaw(mountPath, reporter = silentReporter) {
 }
 async function assertFilesystemAlive(mountPath) {
   try {
-    await (await (0, import_promises12.open)(mountPath, "r")).close();
+    await (await (0, import_promises13.open)(mountPath, "r")).close();
   } catch (e) {
     throw new BuildError(
       `The filesystem on ${mountPath} failed (${e.code ?? "error"}: its disk returned an I/O or space error); its contents are incomplete and are not sealed.`,
@@ -1189,12 +1218,12 @@ async function assertFilesystemAlive(mountPath) {
     );
   }
 }
-var import_promises12;
+var import_promises13;
 var init_xfs_quiesce = __esm({
   "packages/core/src/disk/qcow2/xfs-quiesce.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises12 = require("node:fs/promises");
+    import_promises13 = require("node:fs/promises");
     init_errors();
     init_exec();
     init_reporter();
@@ -1202,12 +1231,12 @@ var init_xfs_quiesce = __esm({
 });
 
 // packages/core/src/disk/qcow2.ts
-var import_promises13, import_node_path10, import_node_crypto4, Qcow2Driver;
+var import_promises14, import_node_path10, import_node_crypto4, Qcow2Driver;
 var init_qcow2 = __esm({
   "packages/core/src/disk/qcow2.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises13 = require("node:fs/promises");
+    import_promises14 = require("node:fs/promises");
     import_node_path10 = __toESM(require("node:path"), 1);
     import_node_crypto4 = require("node:crypto");
     init_errors();
@@ -1239,7 +1268,7 @@ var init_qcow2 = __esm({
       }
       async createStaging(file, mountPath, virtualSizeBytes) {
         file = import_node_path10.default.resolve(file);
-        await (0, import_promises13.mkdir)(import_node_path10.default.dirname(file), { recursive: true });
+        await (0, import_promises14.mkdir)(import_node_path10.default.dirname(file), { recursive: true });
         await createImage(file, virtualSizeBytes, this.reporter);
         const handle = await startExport(file, this.reporter);
         try {
@@ -1259,24 +1288,24 @@ var init_qcow2 = __esm({
         const tmp = `${outFile}.tmp-${process.pid}-${(0, import_node_crypto4.randomBytes)(4).toString("hex")}`;
         try {
           await convertCompact(staging.file, tmp, this.reporter);
-          const fh = await (0, import_promises13.open)(tmp, "r");
+          const fh = await (0, import_promises14.open)(tmp, "r");
           await fh.sync().finally(() => fh.close());
-          await (0, import_promises13.chmod)(tmp, 292);
+          await (0, import_promises14.chmod)(tmp, 292);
           const digest = await sha256File(tmp);
-          await (0, import_promises13.rename)(tmp, outFile);
+          await (0, import_promises14.rename)(tmp, outFile);
           const info = await imageInfo(outFile, this.reporter);
-          const s = await (0, import_promises13.stat)(outFile);
+          const s = await (0, import_promises14.stat)(outFile);
           await this.digests.remember(outFile, digest);
           return { file: outFile, digest, sizeBytes: s.size, virtualSizeBytes: info["virtual-size"] };
         } finally {
-          await (0, import_promises13.rm)(tmp, { force: true });
+          await (0, import_promises14.rm)(tmp, { force: true });
         }
       }
       async createChild(parentFile, childFile, expectedDigest) {
         parentFile = import_node_path10.default.resolve(parentFile);
         childFile = import_node_path10.default.resolve(childFile);
         await this.checkLayer(parentFile, expectedDigest);
-        await (0, import_promises13.mkdir)(import_node_path10.default.dirname(childFile), { recursive: true });
+        await (0, import_promises14.mkdir)(import_node_path10.default.dirname(childFile), { recursive: true });
         await createChildImage(parentFile, childFile, this.reporter);
         if (!this.options.resolveParentChain) return { file: childFile, parents: [parentFile] };
         const chain = await backingChain(childFile, this.reporter);
@@ -1289,7 +1318,7 @@ var init_qcow2 = __esm({
         childFile = import_node_path10.default.resolve(childFile);
         for (const [i, layer] of layers.entries()) await this.checkLayer(files[i], layer.digest);
         const info = await imageInfo(files[0], this.reporter);
-        await (0, import_promises13.mkdir)(import_node_path10.default.dirname(childFile), { recursive: true });
+        await (0, import_promises14.mkdir)(import_node_path10.default.dirname(childFile), { recursive: true });
         await createChildOverLayer(files[0], childFile, info["virtual-size"], this.reporter);
         return { file: childFile, parents: files };
       }
@@ -1304,7 +1333,7 @@ var init_qcow2 = __esm({
         await this.digests.remember(file, digest);
       }
       async checkLayer(file, expectedDigest) {
-        const s = await (0, import_promises13.stat)(file);
+        const s = await (0, import_promises14.stat)(file);
         if (s.mode & 2) {
           throw new CloneError(`Base disk ${file} is writable by everyone; refusing to clone it. Make it read-only: chmod 0444 ${file}`);
         }
@@ -1331,11 +1360,11 @@ var init_qcow2 = __esm({
           throw e;
         }
       }
-      /** Safe order: filesystem → loop device → daemon → dead FUSE mount → export file. */
+      /** Safe order: filesystem -> loop device -> daemon -> dead FUSE mount -> export file. */
       async unmount(attachment) {
-        const defaults = exportPathsFor(attachment.file);
-        const exportFile = String(attachment.handles.exportFile ?? defaults.exportFile);
-        const pidFile = String(attachment.handles.pidFile ?? defaults.pidFile);
+        const defaults2 = exportPathsFor(attachment.file);
+        const exportFile = String(attachment.handles.exportFile ?? defaults2.exportFile);
+        const pidFile = String(attachment.handles.pidFile ?? defaults2.pidFile);
         await unmountPath(attachment.mountPath, this.reporter);
         const held = await waitForLoopRelease(exportFile);
         for (const loop of held) await detachLoop(loop.device, this.reporter);
@@ -1352,7 +1381,7 @@ var init_qcow2 = __esm({
         await stopExport({ pid, exportFile, pidFile }, this.reporter);
       }
       async destroy(file) {
-        await (0, import_promises13.rm)(import_node_path10.default.resolve(file), { force: true });
+        await (0, import_promises14.rm)(import_node_path10.default.resolve(file), { force: true });
       }
       list(rootDir) {
         return listLeftovers(rootDir);
@@ -1361,7 +1390,7 @@ var init_qcow2 = __esm({
         return releaseLeftover(resource, this.reporter);
       }
       /**
-       * Give freed blocks back to the qcow2 (loop discard → FUSE fallocate → qcow2 discard) so deleted
+       * Give freed blocks back to the qcow2 (loop discard -> FUSE fallocate -> qcow2 discard) so deleted
        * data is neither copied into nor published with the blob. XFS's FITRIM skips extents freed by
        * transactions not yet checkpointed ("busy"); a freeze/thaw quiesces the log so none are left
        * (through one descriptor: see xfs-quiesce.ts for why a separate thaw could leave it frozen).
@@ -1374,8 +1403,8 @@ var init_qcow2 = __esm({
       }
       async loopMount(file, handle, mountPath) {
         mountPath = import_node_path10.default.resolve(mountPath);
-        await (0, import_promises13.mkdir)(mountPath, { recursive: true });
-        await run("mount", ["-t", "xfs", "-o", "loop,nouuid", handle.exportFile, mountPath], {
+        await (0, import_promises14.mkdir)(mountPath, { recursive: true });
+        await run("mount", ["-t", "xfs", "-o", DISK_MOUNT_OPTIONS, handle.exportFile, mountPath], {
           privileged: true,
           reporter: this.reporter,
           timeoutMs: 6e4,
@@ -1421,13 +1450,13 @@ function buildPowerShellScript(body, paramsFile, resultFile) {
   ].join("\r\n");
 }
 async function runPowerShell(body, params, opts = {}) {
-  const dir = await (0, import_promises14.mkdtemp)(import_node_path11.default.join(import_node_os3.default.tmpdir(), "dbclone-ps-"));
+  const dir = await (0, import_promises15.mkdtemp)(import_node_path11.default.join(import_node_os3.default.tmpdir(), "dbclone-ps-"));
   try {
     const scriptFile = import_node_path11.default.join(dir, "script.ps1");
     const paramsFile = import_node_path11.default.join(dir, "params.json");
     const resultFile = import_node_path11.default.join(dir, "result.json");
-    await (0, import_promises14.writeFile)(scriptFile, BOM + buildPowerShellScript(body, paramsFile, resultFile), "utf8");
-    await (0, import_promises14.writeFile)(paramsFile, JSON.stringify(params), "utf8");
+    await (0, import_promises15.writeFile)(scriptFile, BOM + buildPowerShellScript(body, paramsFile, resultFile), "utf8");
+    await (0, import_promises15.writeFile)(paramsFile, JSON.stringify(params), "utf8");
     await run(opts.executable ?? "powershell.exe", powerShellArgs(scriptFile), {
       timeoutMs: opts.timeoutMs,
       reporter: opts.reporter,
@@ -1435,20 +1464,20 @@ async function runPowerShell(body, params, opts = {}) {
     });
     let text;
     try {
-      text = await (0, import_promises14.readFile)(resultFile, "utf8");
+      text = await (0, import_promises15.readFile)(resultFile, "utf8");
     } catch {
       return null;
     }
     return JSON.parse(text.replace(/^\uFEFF/, ""));
   } finally {
-    await (0, import_promises14.rm)(dir, { recursive: true, force: true });
+    await (0, import_promises15.rm)(dir, { recursive: true, force: true });
   }
 }
 async function runDiskpart(script, opts = {}) {
-  const dir = await (0, import_promises14.mkdtemp)(import_node_path11.default.join(import_node_os3.default.tmpdir(), "dbclone-diskpart-"));
+  const dir = await (0, import_promises15.mkdtemp)(import_node_path11.default.join(import_node_os3.default.tmpdir(), "dbclone-diskpart-"));
   try {
     const file = import_node_path11.default.join(dir, "script.txt");
-    await (0, import_promises14.writeFile)(file, Buffer.concat([Buffer.from([255, 254]), Buffer.from(script.replace(/\r?\n/g, "\r\n"), "utf16le")]));
+    await (0, import_promises15.writeFile)(file, Buffer.concat([Buffer.from([255, 254]), Buffer.from(script.replace(/\r?\n/g, "\r\n"), "utf16le")]));
     const r = await run("diskpart", ["/s", file], { allowFailure: true, reporter: opts.reporter, timeoutMs: opts.timeoutMs });
     if (r.code !== 0) {
       const tail = r.stdout.trim().split(/\r?\n/).slice(-5).join("\n");
@@ -1457,7 +1486,7 @@ ${script}
 ${tail}`, "diskpart /s", r.code, r.stdout + r.stderr);
     }
   } finally {
-    await (0, import_promises14.rm)(dir, { recursive: true, force: true });
+    await (0, import_promises15.rm)(dir, { recursive: true, force: true });
   }
 }
 function realWindowsRunner(opts = {}) {
@@ -1474,12 +1503,12 @@ function realWindowsRunner(opts = {}) {
     command: async (program2, args) => (await run(program2, args, { reporter, timeoutMs: opts.timeoutMs, secrets: opts.secrets })).stdout
   };
 }
-var import_promises14, import_node_os3, import_node_path11, PS_SINGLE_QUOTES, powerShellArgs, BOM;
+var import_promises15, import_node_os3, import_node_path11, PS_SINGLE_QUOTES, powerShellArgs, BOM;
 var init_powershell = __esm({
   "packages/core/src/runtime/powershell.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises14 = require("node:fs/promises");
+    import_promises15 = require("node:fs/promises");
     import_node_os3 = __toESM(require("node:os"), 1);
     import_node_path11 = __toESM(require("node:path"), 1);
     init_errors();
@@ -1653,12 +1682,12 @@ var init_retry = __esm({
 });
 
 // packages/core/src/disk/vhdx/driver.ts
-var import_promises15, import_node_path13, VhdxDriver;
+var import_promises16, import_node_path13, VhdxDriver;
 var init_driver = __esm({
   "packages/core/src/disk/vhdx/driver.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises15 = require("node:fs/promises");
+    import_promises16 = require("node:fs/promises");
     import_node_path13 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
@@ -1689,7 +1718,7 @@ var init_driver = __esm({
       async createStaging(file, mountPath, virtualSizeBytes) {
         file = this.win.resolve(file);
         mountPath = this.win.resolve(mountPath);
-        await (0, import_promises15.mkdir)(this.win.dirname(file), { recursive: true });
+        await (0, import_promises16.mkdir)(this.win.dirname(file), { recursive: true });
         await this.runner.diskpart("create staging vhdx", createBaseDiskpart(file, virtualSizeBytes));
         try {
           const m = await this.runner.powershell("format and mount staging", FORMAT_AND_MOUNT_PS, { file, mountPath, label: "dbclone" });
@@ -1705,20 +1734,20 @@ var init_driver = __esm({
         outFile = this.win.resolve(outFile);
         await this.unmount(staging.attachment);
         if (this.win.resolve(staging.file) !== outFile) {
-          await (0, import_promises15.mkdir)(this.win.dirname(outFile), { recursive: true });
-          await retryWithBackoff(() => (0, import_promises15.rename)(staging.file, outFile), { sleep: this.options.sleep });
+          await (0, import_promises16.mkdir)(this.win.dirname(outFile), { recursive: true });
+          await retryWithBackoff(() => (0, import_promises16.rename)(staging.file, outFile), { sleep: this.options.sleep });
         }
-        await (0, import_promises15.chmod)(outFile, 292);
+        await (0, import_promises16.chmod)(outFile, 292);
         const { digest } = await this.digests.digestOf(outFile, sha256File);
         const info = await this.runner.powershell("describe sealed vhdx", DESCRIBE_PS, { file: outFile });
-        const s = await (0, import_promises15.stat)(outFile);
+        const s = await (0, import_promises16.stat)(outFile);
         this.reporter.info(`Sealed ${outFile} (${digest}); children refer to it by this path, so it must stay here.`);
         return { file: outFile, digest, sizeBytes: s.size, virtualSizeBytes: info.virtualSizeBytes };
       }
       async createChild(parentFile, childFile, expectedDigest) {
         parentFile = this.win.resolve(parentFile);
         childFile = this.win.resolve(childFile);
-        const s = await (0, import_promises15.stat)(parentFile);
+        const s = await (0, import_promises16.stat)(parentFile);
         if (s.mode & 146) {
           throw new CloneError(`Base disk ${parentFile} is writable; refusing to clone it. Mark it read-only: attrib +R "${parentFile}"`);
         }
@@ -1731,7 +1760,7 @@ var init_driver = __esm({
           }
         }
         const parent = await this.withVhdxExtension(parentFile, expectedDigest);
-        await (0, import_promises15.mkdir)(this.win.dirname(childFile), { recursive: true });
+        await (0, import_promises16.mkdir)(this.win.dirname(childFile), { recursive: true });
         await this.runner.diskpart("create child vhdx", createChildDiskpart(childFile, parent));
         return { file: childFile, parents: [parent] };
       }
@@ -1744,19 +1773,19 @@ var init_driver = __esm({
         if (/\.vhdx$/i.test(parentFile)) return parentFile;
         const name = `${(digest ?? "").replace(/^sha256:/, "") || this.win.basename(parentFile)}.vhdx`;
         const linked = this.win.join(this.options.stateDir, "bases", name);
-        await (0, import_promises15.mkdir)(this.win.dirname(linked), { recursive: true });
+        await (0, import_promises16.mkdir)(this.win.dirname(linked), { recursive: true });
         try {
-          await (0, import_promises15.link)(parentFile, linked);
+          await (0, import_promises16.link)(parentFile, linked);
         } catch (e) {
           const code = e.code;
           if (code === "EEXIST") {
-            const [a, b] = await Promise.all([(0, import_promises15.stat)(parentFile), (0, import_promises15.stat)(linked)]);
+            const [a, b] = await Promise.all([(0, import_promises16.stat)(parentFile), (0, import_promises16.stat)(linked)]);
             if (a.ino === b.ino && a.dev === b.dev) return linked;
             throw new CloneError(`${linked} exists and is not the base ${parentFile}; remove it (no clone may use it) and clone again.`);
           }
           if (code !== "EXDEV") throw e;
-          await (0, import_promises15.copyFile)(parentFile, linked);
-          await (0, import_promises15.chmod)(linked, 292);
+          await (0, import_promises16.copyFile)(parentFile, linked);
+          await (0, import_promises16.chmod)(linked, 292);
         }
         return linked;
       }
@@ -1771,7 +1800,7 @@ var init_driver = __esm({
       }
       /** Retries with backoff: a handle left open (SQL Server, antivirus, a slow detach) locks the file a while. */
       async destroy(file) {
-        await retryWithBackoff(() => (0, import_promises15.rm)(this.win.resolve(file), { force: true }), { sleep: this.options.sleep });
+        await retryWithBackoff(() => (0, import_promises16.rm)(this.win.resolve(file), { force: true }), { sleep: this.options.sleep });
       }
       async list(rootDir) {
         const root = this.win.resolve(rootDir);
@@ -1891,24 +1920,24 @@ var init_extents = __esm({
 
 // packages/core/src/disk/reflink/loop-at.ts
 async function loopDeviceAt(mountPath, file) {
-  const where = /* @__PURE__ */ new Set([mountPath, await (0, import_promises16.realpath)(mountPath).catch(() => mountPath)]);
-  const table = await (0, import_promises16.readFile)("/proc/self/mountinfo", "utf8").catch(() => "");
+  const where = /* @__PURE__ */ new Set([mountPath, await (0, import_promises17.realpath)(mountPath).catch(() => mountPath)]);
+  const table = await (0, import_promises17.readFile)("/proc/self/mountinfo", "utf8").catch(() => "");
   for (const line of table.split("\n")) {
     const fields = line.split(" ");
     const dash = fields.indexOf("-");
     const source = fields[dash + 2];
     if (dash < 0 || !where.has(unescapeMountPath(fields[4] ?? "")) || !source?.startsWith("/dev/loop")) continue;
-    const backing = await (0, import_promises16.readFile)(`/sys/block/${import_node_path15.default.basename(source)}/loop/backing_file`, "utf8").catch(() => "");
+    const backing = await (0, import_promises17.readFile)(`/sys/block/${import_node_path15.default.basename(source)}/loop/backing_file`, "utf8").catch(() => "");
     if (backing.trim().replace(/ \(deleted\)$/, "") === file) return source;
   }
   return (await readLoopDevices()).find((l) => l.backingFile === file)?.device;
 }
-var import_promises16, import_node_path15, unescapeMountPath;
+var import_promises17, import_node_path15, unescapeMountPath;
 var init_loop_at = __esm({
   "packages/core/src/disk/reflink/loop-at.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises16 = require("node:fs/promises");
+    import_promises17 = require("node:fs/promises");
     import_node_path15 = __toESM(require("node:path"), 1);
     init_mounts();
     unescapeMountPath = (p) => p.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(Number.parseInt(o, 8)));
@@ -1917,22 +1946,22 @@ var init_loop_at = __esm({
 
 // packages/core/src/disk/reflink/clone.ts
 async function reflinkCopy(imageFile2, cloneFile, owner) {
-  await (0, import_promises17.writeFile)(ownerFileOf(cloneFile), JSON.stringify(owner), { mode: 384, flag: "wx" }).catch((e) => {
+  await (0, import_promises18.writeFile)(ownerFileOf(cloneFile), JSON.stringify(owner), { mode: 384, flag: "wx" }).catch((e) => {
     throw e.code === "EEXIST" ? new CloneError(`the reflink pool already holds a clone disk ${cloneFile}; run dbclone gc`) : e;
   });
   try {
-    await (0, import_promises17.copyFile)(imageFile2, cloneFile, import_node_fs5.constants.COPYFILE_FICLONE_FORCE | import_node_fs5.constants.COPYFILE_EXCL);
-    await (0, import_promises17.chmod)(cloneFile, 384);
+    await (0, import_promises18.copyFile)(imageFile2, cloneFile, import_node_fs6.constants.COPYFILE_FICLONE_FORCE | import_node_fs6.constants.COPYFILE_EXCL);
+    await (0, import_promises18.chmod)(cloneFile, 384);
   } catch (e) {
-    await (0, import_promises17.rm)(cloneFile, { force: true });
-    await (0, import_promises17.rm)(ownerFileOf(cloneFile), { force: true });
+    await (0, import_promises18.rm)(cloneFile, { force: true });
+    await (0, import_promises18.rm)(ownerFileOf(cloneFile), { force: true });
     throw new CloneError(`reflink copy of ${imageFile2} failed: ${e.message}`, { cause: e });
   }
 }
 async function attachClone(driver, cloneFile, mountPath, reporter) {
   mountPath = import_node_path16.default.resolve(mountPath);
-  await (0, import_promises17.mkdir)(mountPath, { recursive: true });
-  await run("mount", ["-t", "xfs", "-o", "loop,nouuid", cloneFile, mountPath], { privileged: true, reporter, timeoutMs: 6e4, packageHint: "mount" });
+  await (0, import_promises18.mkdir)(mountPath, { recursive: true });
+  await run("mount", ["-t", "xfs", "-o", CLONE_MOUNT_OPTIONS, cloneFile, mountPath], { privileged: true, reporter, timeoutMs: 6e4, packageHint: "mount" });
   const attachment = { driver, file: cloneFile, mountPath, handles: {} };
   try {
     const loopDevice = await loopDeviceAt(mountPath, cloneFile);
@@ -1950,20 +1979,20 @@ async function detachClone(attachment, reporter) {
   for (const loop of await readLoopDevices()) if (loop.backingFile === attachment.file) await detachLoop(loop.device, reporter);
 }
 async function removeCloneFile(cloneFile) {
-  await (0, import_promises17.rm)(cloneFile, { force: true });
-  await (0, import_promises17.rm)(ownerFileOf(cloneFile), { force: true });
+  await (0, import_promises18.rm)(cloneFile, { force: true });
+  await (0, import_promises18.rm)(ownerFileOf(cloneFile), { force: true });
 }
 async function ownBytes(file, reporter) {
   const extents = await dataExtents(file, reporter).catch(() => []);
   return extents.filter((e) => !e.shared).reduce((sum, e) => sum + e.length, 0);
 }
-var import_node_fs5, import_promises17, import_node_path16;
+var import_node_fs6, import_promises18, import_node_path16, CLONE_MOUNT_OPTIONS;
 var init_clone = __esm({
   "packages/core/src/disk/reflink/clone.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs5 = require("node:fs");
-    import_promises17 = require("node:fs/promises");
+    import_node_fs6 = require("node:fs");
+    import_promises18 = require("node:fs/promises");
     import_node_path16 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
@@ -1972,6 +2001,7 @@ var init_clone = __esm({
     init_pool_layout();
     init_extents();
     init_loop_at();
+    CLONE_MOUNT_OPTIONS = `${DISK_MOUNT_OPTIONS},noatime`;
   }
 });
 
@@ -2422,11 +2452,11 @@ var require_mtime_precision = __commonJS({
     function probe(file, fs6, callback) {
       const cachedPrecision = fs6[cacheSymbol];
       if (cachedPrecision) {
-        return fs6.stat(file, (err, stat27) => {
+        return fs6.stat(file, (err, stat28) => {
           if (err) {
             return callback(err);
           }
-          callback(null, stat27.mtime, cachedPrecision);
+          callback(null, stat28.mtime, cachedPrecision);
         });
       }
       const mtime = new Date(Math.ceil(Date.now() / 1e3) * 1e3 + 5);
@@ -2434,13 +2464,13 @@ var require_mtime_precision = __commonJS({
         if (err) {
           return callback(err);
         }
-        fs6.stat(file, (err2, stat27) => {
+        fs6.stat(file, (err2, stat28) => {
           if (err2) {
             return callback(err2);
           }
-          const precision = stat27.mtime.getTime() % 1e3 === 0 ? "s" : "ms";
+          const precision = stat28.mtime.getTime() % 1e3 === 0 ? "s" : "ms";
           Object.defineProperty(fs6, cacheSymbol, { value: precision });
-          callback(null, stat27.mtime, precision);
+          callback(null, stat28.mtime, precision);
         });
       });
     }
@@ -2461,7 +2491,7 @@ var require_lockfile = __commonJS({
   "node_modules/proper-lockfile/lib/lockfile.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
-    var path78 = require("path");
+    var path79 = require("path");
     var fs6 = require("node:fs");
     var retry = require_retry2();
     var onExit = require_signal_exit();
@@ -2472,7 +2502,7 @@ var require_lockfile = __commonJS({
     }
     function resolveCanonicalPath(file, options, callback) {
       if (!options.realpath) {
-        return callback(null, path78.resolve(file));
+        return callback(null, path79.resolve(file));
       }
       options.fs.realpath(file, callback);
     }
@@ -2495,14 +2525,14 @@ var require_lockfile = __commonJS({
         if (options.stale <= 0) {
           return callback(Object.assign(new Error("Lock file is already being held"), { code: "ELOCKED", file }));
         }
-        options.fs.stat(lockfilePath, (err2, stat27) => {
+        options.fs.stat(lockfilePath, (err2, stat28) => {
           if (err2) {
             if (err2.code === "ENOENT") {
               return acquireLock(file, { ...options, stale: 0 }, callback);
             }
             return callback(err2);
           }
-          if (!isLockStale(stat27, options)) {
+          if (!isLockStale(stat28, options)) {
             return callback(Object.assign(new Error("Lock file is already being held"), { code: "ELOCKED", file }));
           }
           removeLock(file, options, (err3) => {
@@ -2514,8 +2544,8 @@ var require_lockfile = __commonJS({
         });
       });
     }
-    function isLockStale(stat27, options) {
-      return stat27.mtime.getTime() < Date.now() - options.stale;
+    function isLockStale(stat28, options) {
+      return stat28.mtime.getTime() < Date.now() - options.stale;
     }
     function removeLock(file, options, callback) {
       options.fs.rmdir(getLockFile(file, options), (err) => {
@@ -2533,7 +2563,7 @@ var require_lockfile = __commonJS({
       lock2.updateDelay = lock2.updateDelay || options.update;
       lock2.updateTimeout = setTimeout(() => {
         lock2.updateTimeout = null;
-        options.fs.stat(lock2.lockfilePath, (err, stat27) => {
+        options.fs.stat(lock2.lockfilePath, (err, stat28) => {
           const isOverThreshold = lock2.lastUpdate + options.stale < Date.now();
           if (err) {
             if (err.code === "ENOENT" || isOverThreshold) {
@@ -2542,7 +2572,7 @@ var require_lockfile = __commonJS({
             lock2.updateDelay = 1e3;
             return updateLock(file, options);
           }
-          const isMtimeOurs = lock2.mtime.getTime() === stat27.mtime.getTime();
+          const isMtimeOurs = lock2.mtime.getTime() === stat28.mtime.getTime();
           if (!isMtimeOurs) {
             return setLockAsCompromised(
               file,
@@ -2667,11 +2697,11 @@ var require_lockfile = __commonJS({
         if (err) {
           return callback(err);
         }
-        options.fs.stat(getLockFile(file2, options), (err2, stat27) => {
+        options.fs.stat(getLockFile(file2, options), (err2, stat28) => {
           if (err2) {
             return err2.code === "ENOENT" ? callback(null, false) : callback(err2);
           }
-          return callback(null, !isLockStale(stat27, options));
+          return callback(null, !isLockStale(stat28, options));
         });
       });
     }
@@ -2849,7 +2879,7 @@ function mountOf(p) {
   let best;
   let text = "";
   try {
-    text = (0, import_node_fs6.readFileSync)("/proc/self/mountinfo", "utf8");
+    text = (0, import_node_fs7.readFileSync)("/proc/self/mountinfo", "utf8");
   } catch {
     return void 0;
   }
@@ -2865,7 +2895,7 @@ function mountOf(p) {
 }
 async function describeSpace(dir) {
   for (let p = import_node_path17.default.resolve(dir); ; p = import_node_path17.default.dirname(p)) {
-    const st = await (0, import_promises18.statfs)(p).catch(() => void 0);
+    const st = await (0, import_promises19.statfs)(p).catch(() => void 0);
     if (st) {
       const m = mountOf(p);
       return { where: m ? `${m.mountPoint} (${m.fsType} on ${m.source})` : p, free: st.bavail * st.bsize, size: st.blocks * st.bsize };
@@ -2904,13 +2934,13 @@ function formatBytes(n) {
   }
   return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
 }
-var import_node_fs6, import_promises18, import_node_path17, FULL_TEXT, NEARLY_FULL_BYTES, IO_ERROR;
+var import_node_fs7, import_promises19, import_node_path17, FULL_TEXT, NEARLY_FULL_BYTES, IO_ERROR;
 var init_disk_full = __esm({
   "packages/core/src/util/disk-full.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs6 = require("node:fs");
-    import_promises18 = require("node:fs/promises");
+    import_node_fs7 = require("node:fs");
+    import_promises19 = require("node:fs/promises");
     import_node_path17 = __toESM(require("node:path"), 1);
     init_errors();
     FULL_TEXT = /No space left on device|Disk quota exceeded|ENOSPC|EDQUOT/i;
@@ -2924,24 +2954,24 @@ async function pausePoint(step) {
   const at = process.env.DBCLONE_TEST_PAUSE_AT;
   const file = process.env.DBCLONE_TEST_PAUSE_FILE;
   if (!at || !file || at !== step) return;
-  (0, import_node_fs7.writeFileSync)(file, `${process.pid} ${step}
+  (0, import_node_fs8.writeFileSync)(file, `${process.pid} ${step}
 `);
   await new Promise(() => setInterval(() => void 0, 6e4));
 }
-var import_node_fs7;
+var import_node_fs8;
 var init_pause_point = __esm({
   "packages/core/src/util/pause-point.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs7 = require("node:fs");
+    import_node_fs8 = require("node:fs");
   }
 });
 
 // packages/core/src/disk/reflink/data-check.ts
 async function checkExpandedImage(rawFile, what, reporter, opts = {}) {
   const mnt = import_node_path18.default.join(opts.mountDir ?? import_node_path18.default.dirname(rawFile), `${import_node_path18.default.basename(rawFile)}.mnt`);
-  await (0, import_promises19.mkdir)(import_node_path18.default.dirname(mnt), { recursive: true, mode: 457 });
-  await (0, import_promises19.mkdir)(mnt, { mode: 448 });
+  await (0, import_promises20.mkdir)(import_node_path18.default.dirname(mnt), { recursive: true, mode: 457 });
+  await (0, import_promises20.mkdir)(mnt, { mode: 448 });
   try {
     await run("mount", ["-t", "xfs", "-o", "loop,ro,norecovery,nouuid", rawFile, mnt], { privileged: true, reporter, packageHint: "mount", timeoutMs: 6e4 });
     try {
@@ -2951,7 +2981,7 @@ async function checkExpandedImage(rawFile, what, reporter, opts = {}) {
       await unmountPath(mnt, reporter);
     }
   } finally {
-    await (0, import_promises19.rmdir)(mnt).catch(() => void 0);
+    await (0, import_promises20.rmdir)(mnt).catch(() => void 0);
   }
 }
 async function find(root, args, asUser, what, reporter) {
@@ -3008,12 +3038,12 @@ async function walk(root, what, asUser, reporter) {
   }
   return { entries: dots.length };
 }
-var import_promises19, import_node_path18;
+var import_promises20, import_node_path18;
 var init_data_check = __esm({
   "packages/core/src/disk/reflink/data-check.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises19 = require("node:fs/promises");
+    import_promises20 = require("node:fs/promises");
     import_node_path18 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
@@ -3040,18 +3070,18 @@ async function expandImage(pool, layers, reporter, checkAs) {
       if (why !== "missing") reporter.warn(`The expanded image ${file} is ${why}; expanding it again from the verified image.`);
       const started = performance.now();
       let need = 0;
-      for (const l of layers) need += (await (0, import_promises20.stat)(l.file)).size;
+      for (const l of layers) need += (await (0, import_promises21.stat)(l.file)).size;
       await pool.prepare(need, /* @__PURE__ */ new Set([key]));
       const tmp = `${file}.tmp-${process.pid}-${(0, import_node_crypto5.randomBytes)(4).toString("hex")}`;
       try {
         await convertToRaw(layers, tmp, reporter);
         await pausePoint("expand:converted");
         const checked2 = await checkExpandedImage(tmp, `image ${layers[0].digest.slice(0, 19)}`, reporter, { asUser: checkAs, mountDir: pool.layout.checkDir });
-        const fh = await (0, import_promises20.open)(tmp, "r");
+        const fh = await (0, import_promises21.open)(tmp, "r");
         await fh.sync().finally(() => fh.close());
-        await (0, import_promises20.chmod)(tmp, 292);
-        await (0, import_promises20.rename)(tmp, file);
-        const done = await (0, import_promises20.stat)(file);
+        await (0, import_promises21.chmod)(tmp, 292);
+        await (0, import_promises21.rename)(tmp, file);
+        const done = await (0, import_promises21.stat)(file);
         await pool.index.touch(key, { layers: layers.map((l) => l.digest), bytes: done.blocks * 512, mtimeMs: Math.trunc(done.mtimeMs), size: done.size });
         const seconds = (performance.now() - started) / 1e3;
         reporter.info(
@@ -3061,7 +3091,7 @@ async function expandImage(pool, layers, reporter, checkAs) {
       } catch (e) {
         throw await diskFullError(e, [pool.layout.dir], `expanding an image into the reflink pool ${pool.layout.dir}`) ?? e;
       } finally {
-        await (0, import_promises20.rm)(tmp, { force: true });
+        await (0, import_promises21.rm)(tmp, { force: true });
       }
     },
     { waitMs: 60 * 6e4 }
@@ -3072,13 +3102,13 @@ async function convertToRaw(layers, out, reporter) {
   const source = chainJsonFilename(files[0], files.slice(1));
   await run("qemu-img", ["convert", "-O", "raw", source, out], { reporter, packageHint: "qemu-utils", timeoutMs: 60 * 6e4 });
 }
-var import_node_crypto5, import_promises20, import_node_path19, hexOf;
+var import_node_crypto5, import_promises21, import_node_path19, hexOf;
 var init_expand = __esm({
   "packages/core/src/disk/reflink/expand.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto5 = require("node:crypto");
-    import_promises20 = require("node:fs/promises");
+    import_promises21 = require("node:fs/promises");
     import_node_path19 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_errors();
@@ -3099,18 +3129,18 @@ var init_expand = __esm({
 // packages/core/src/disk/reflink/expanded-index.ts
 async function readOwner(file) {
   try {
-    const o = JSON.parse(await (0, import_promises21.readFile)(file, "utf8"));
-    return typeof o.ownerDir === "string" && typeof o.key === "string" ? { ownerDir: o.ownerDir, key: o.key } : void 0;
+    const o = JSON.parse(await (0, import_promises22.readFile)(file, "utf8"));
+    return typeof o.ownerDir === "string" && typeof o.key === "string" && KEY.test(o.key) ? { ownerDir: o.ownerDir, key: o.key } : void 0;
   } catch {
     return void 0;
   }
 }
-var import_promises21, import_node_path20, KEY, ExpandedIndex;
+var import_promises22, import_node_path20, KEY, ExpandedIndex;
 var init_expanded_index = __esm({
   "packages/core/src/disk/reflink/expanded-index.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises21 = require("node:fs/promises");
+    import_promises22 = require("node:fs/promises");
     import_node_path20 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_durable_write();
@@ -3126,7 +3156,7 @@ var init_expanded_index = __esm({
       async read() {
         let parsed;
         try {
-          parsed = JSON.parse(await (0, import_promises21.readFile)(this.file, "utf8"));
+          parsed = JSON.parse(await (0, import_promises22.readFile)(this.file, "utf8"));
         } catch {
           return {};
         }
@@ -3158,8 +3188,8 @@ var init_expanded_index = __esm({
        */
       async markUsed(file) {
         if (await this.untrusted(file) !== void 0) return false;
-        const s = await (0, import_promises21.stat)(file);
-        await (0, import_promises21.utimes)(file, /* @__PURE__ */ new Date(), s.mtimeMs / 1e3).catch(() => void 0);
+        const s = await (0, import_promises22.stat)(file);
+        await (0, import_promises22.utimes)(file, /* @__PURE__ */ new Date(), s.mtimeMs / 1e3).catch(() => void 0);
         return true;
       }
       /**
@@ -3168,7 +3198,7 @@ var init_expanded_index = __esm({
        * a write as root ignores 0444). Cheap (lstat and the small index): a clone's copy is never re-hashed.
        */
       async untrusted(file) {
-        const s = await (0, import_promises21.lstat)(file).catch(() => void 0);
+        const s = await (0, import_promises22.lstat)(file).catch(() => void 0);
         if (!s) return "missing";
         if (!s.isFile()) return "not a regular file";
         if (s.mode & 146) return `writable (mode ${(s.mode & 511).toString(8)})`;
@@ -3182,43 +3212,44 @@ var init_expanded_index = __esm({
       /** Keys of images live clones were copied from. */
       async inUse() {
         const keys = /* @__PURE__ */ new Set();
-        for (const name of await (0, import_promises21.readdir)(this.layout.clonesDir).catch(() => [])) {
+        for (const name of await (0, import_promises22.readdir)(this.layout.clonesDir).catch(() => [])) {
           if (!name.endsWith(".json")) continue;
           const owner = await readOwner(import_node_path20.default.join(this.layout.clonesDir, name));
           if (owner) keys.add(owner.key);
         }
         return keys;
       }
-      /** Evictable images, least recently used first. */
       /** Images no live clone uses, least recently used first; `idleMs`: only those unused for that long. */
       async evictionOrder(keep, idleMs = 0) {
         const used = await this.inUse();
         const candidates = [];
         for (const [key, e] of Object.entries(await this.read())) {
           if (keep.has(key) || used.has(key)) continue;
-          const s = await (0, import_promises21.stat)(imageFile(this.layout, key)).catch(() => void 0);
+          const s = await (0, import_promises22.stat)(imageFile(this.layout, key)).catch(() => void 0);
           const lastUsedMs = Math.max(e.lastUsedMs, s?.atimeMs ?? 0);
           if (Date.now() - lastUsedMs >= idleMs) candidates.push({ key, lastUsedMs });
         }
         return candidates.sort((a, b) => a.lastUsedMs - b.lastUsedMs).map((c) => c.key);
       }
+      /** True when the image was deleted; false when a clone uses it or it is being expanded or copied. */
       async evict(key, reporter) {
-        if (!KEY.test(key)) return;
+        if (!KEY.test(key)) return false;
         const file = imageFile(this.layout, key);
         const gone = await withFileLock(
           file,
           async () => {
             if ((await this.inUse()).has(key)) return false;
-            await (0, import_promises21.rm)(file, { force: true });
+            await (0, import_promises22.rm)(file, { force: true });
             return true;
           },
           { waitMs: 200 }
         ).catch(() => false);
-        if (!gone) return;
+        if (!gone) return false;
         await this.update((entries) => {
           delete entries[key];
         });
         reporter.info(`reflink pool: evicted the expanded image ${key.slice(0, 12)} (unused)`);
+        return true;
       }
     };
   }
@@ -3227,7 +3258,7 @@ var init_expanded_index = __esm({
 // packages/core/src/disk/reflink/leftovers.ts
 async function poolClones(layout) {
   const owners = /* @__PURE__ */ new Map();
-  for (const name of await (0, import_promises22.readdir)(layout.clonesDir).catch(() => [])) {
+  for (const name of await (0, import_promises23.readdir)(layout.clonesDir).catch(() => [])) {
     const file = import_node_path21.default.join(layout.clonesDir, name);
     if (name.endsWith(".json")) owners.set(file, (await readOwner(file))?.ownerDir);
     else if (name.endsWith(".raw")) owners.set(file, (await readOwner(ownerFileOf(file)))?.ownerDir);
@@ -3257,7 +3288,7 @@ async function listPoolLeftovers(layout, rootDir) {
 async function releasePoolLeftover(resource, reporter = silentReporter) {
   if (resource.kind === "mount") return unmountPath(resource.id, reporter);
   if (resource.kind === "loop") return detachLoop(resource.id, reporter);
-  if (resource.kind === "file") await (0, import_promises22.rm)(resource.id, { force: true });
+  if (resource.kind === "file") await (0, import_promises23.rm)(resource.id, { force: true });
 }
 async function sweepDeadExpansions(layout, reporter = silentReporter) {
   const dead = (name) => {
@@ -3279,35 +3310,35 @@ async function sweepDeadExpansions(layout, reporter = silentReporter) {
     }
   }
   for (const dir of checkDirs) {
-    for (const name of await (0, import_promises22.readdir)(dir).catch(() => [])) {
+    for (const name of await (0, import_promises23.readdir)(dir).catch(() => [])) {
       if (!dead(name)) continue;
       const p = import_node_path21.default.join(dir, name);
-      if (name.endsWith(".mnt")) await (0, import_promises22.rmdir)(p).catch(() => void 0);
-      else await (0, import_promises22.rm)(p, { force: true });
+      if (name.endsWith(".mnt")) await (0, import_promises23.rmdir)(p).catch(() => void 0);
+      else await (0, import_promises23.rm)(p, { force: true });
       released.push(`file ${p}`);
     }
   }
-  for (const name of await (0, import_promises22.readdir)(layout.home).catch(() => [])) {
+  for (const name of await (0, import_promises23.readdir)(layout.home).catch(() => [])) {
     const m = /^pool\.xfs\.tmp-(\d+)$/.exec(name);
     if (!m || isAlive(Number(m[1]))) continue;
-    await (0, import_promises22.rm)(import_node_path21.default.join(layout.home, name), { force: true });
+    await (0, import_promises23.rm)(import_node_path21.default.join(layout.home, name), { force: true });
     released.push(`file ${import_node_path21.default.join(layout.home, name)}`);
   }
-  const locks = (await (0, import_promises22.readdir)(layout.imagesDir).catch(() => [])).filter((n) => n.endsWith(".lock")).map((n) => import_node_path21.default.join(layout.imagesDir, n));
+  const locks = (await (0, import_promises23.readdir)(layout.imagesDir).catch(() => [])).filter((n) => n.endsWith(".lock")).map((n) => import_node_path21.default.join(layout.imagesDir, n));
   for (const lock of [...locks, `${layout.poolFile}.lock`]) {
-    const s = await (0, import_promises22.stat)(lock).catch(() => void 0);
+    const s = await (0, import_promises23.stat)(lock).catch(() => void 0);
     if (!s || Date.now() - s.mtimeMs < STALE_LOCK_MS) continue;
-    await (0, import_promises22.rm)(lock, { recursive: true, force: true });
+    await (0, import_promises23.rm)(lock, { recursive: true, force: true });
     released.push(`lock ${lock}`);
   }
   return released;
 }
-var import_promises22, import_node_path21, STALE_LOCK_MS, RELEASE_ORDER2;
+var import_promises23, import_node_path21, STALE_LOCK_MS, RELEASE_ORDER2;
 var init_leftovers2 = __esm({
   "packages/core/src/disk/reflink/leftovers.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises22 = require("node:fs/promises");
+    import_promises23 = require("node:fs/promises");
     import_node_path21 = __toESM(require("node:path"), 1);
     init_reporter();
     init_exec();
@@ -3319,10 +3350,30 @@ var init_leftovers2 = __esm({
   }
 });
 
+// packages/core/src/util/exists.ts
+async function exists(p, opts = {}) {
+  try {
+    await (opts.noFollow ? (0, import_promises24.lstat)(p) : (0, import_promises24.stat)(p));
+    return true;
+  } catch (e) {
+    const code = e.code;
+    if (code === "ENOENT" || code === "ENOTDIR") return false;
+    throw e;
+  }
+}
+var import_promises24;
+var init_exists = __esm({
+  "packages/core/src/util/exists.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_promises24 = require("node:fs/promises");
+  }
+});
+
 // packages/core/src/disk/reflink/pool-file.ts
 async function freeBytes(dir) {
   for (let p = import_node_path22.default.resolve(dir); ; p = import_node_path22.default.dirname(p)) {
-    const s = await (0, import_promises23.statfs)(p).catch(() => void 0);
+    const s = await (0, import_promises25.statfs)(p).catch(() => void 0);
     if (s) return s.bavail * s.bsize;
     if (p === import_node_path22.default.dirname(p)) return 0;
   }
@@ -3338,24 +3389,24 @@ async function createPoolFile(layout, sizeBytes, reporter = silentReporter) {
     );
   }
   const tmp = `${layout.poolFile}.tmp-${process.pid}`;
-  await (0, import_promises23.mkdir)(layout.home, { recursive: true });
+  await (0, import_promises25.mkdir)(layout.home, { recursive: true });
   try {
-    const fh = await (0, import_promises23.open)(tmp, "wx", 384);
+    const fh = await (0, import_promises25.open)(tmp, "wx", 384);
     await fh.truncate(sizeBytes).finally(() => fh.close());
     await run("mkfs.xfs", ["-q", "-K", "-m", "reflink=1", tmp], privileged(reporter, "xfsprogs"));
-    await (0, import_promises23.rename)(tmp, layout.poolFile);
+    await (0, import_promises25.rename)(tmp, layout.poolFile);
   } finally {
-    await (0, import_promises23.rm)(tmp, { force: true });
+    await (0, import_promises25.rm)(tmp, { force: true });
   }
   reporter.info(`Created the reflink pool ${layout.poolFile} (${mb(sizeBytes)}, sparse XFS): this host's filesystem has no reflinks.`);
 }
 async function mountPoolFile(layout, reporter = silentReporter) {
   if (await isMountPoint(layout.dir)) return;
-  await (0, import_promises23.mkdir)(layout.dir, { recursive: true, mode: 457 });
+  await (0, import_promises25.mkdir)(layout.dir, { recursive: true, mode: 457 });
   await run("mount", ["-t", "xfs", "-o", "loop", layout.poolFile, layout.dir], privileged(reporter, "mount"));
 }
 async function growPoolFile(layout, sizeBytes, reporter = silentReporter) {
-  const current2 = (await (0, import_promises23.stat)(layout.poolFile)).size;
+  const current2 = (await (0, import_promises25.stat)(layout.poolFile)).size;
   if (sizeBytes <= current2) return;
   const hostFree = await freeBytes(layout.home);
   if (sizeBytes - current2 > hostFree) {
@@ -3365,7 +3416,7 @@ async function growPoolFile(layout, sizeBytes, reporter = silentReporter) {
   }
   const device = await poolLoopDevice(layout);
   if (!device) throw new DiskFullError(`The reflink pool ${layout.poolFile} is not attached to a loop device; cannot grow it.`);
-  const fh = await (0, import_promises23.open)(layout.poolFile, "r+");
+  const fh = await (0, import_promises25.open)(layout.poolFile, "r+");
   await fh.truncate(sizeBytes).finally(() => fh.close());
   await run("losetup", ["-c", device], privileged(reporter, "mount"));
   await run("xfs_growfs", [layout.dir], privileged(reporter, "xfsprogs"));
@@ -3374,15 +3425,15 @@ async function growPoolFile(layout, sizeBytes, reporter = silentReporter) {
 async function removePoolFile(layout, reporter = silentReporter) {
   await unmountPath(layout.dir, reporter);
   for (const loop of await readLoopDevices()) if (loop.backingFile === layout.poolFile) await detachLoop(loop.device, reporter);
-  await (0, import_promises23.rm)(layout.poolFile, { force: true });
-  await (0, import_promises23.rm)(layout.dir, { recursive: true, force: true });
+  await (0, import_promises25.rm)(layout.poolFile, { force: true });
+  await (0, import_promises25.rm)(layout.dir, { recursive: true, force: true });
 }
-var import_promises23, import_node_path22, MIN_POOL_BYTES, MiB, privileged, mb;
+var import_promises25, import_node_path22, MIN_POOL_BYTES, MiB, privileged, mb;
 var init_pool_file = __esm({
   "packages/core/src/disk/reflink/pool-file.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises23 = require("node:fs/promises");
+    import_promises25 = require("node:fs/promises");
     import_node_path22 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
@@ -3419,43 +3470,44 @@ async function freedSpace(dir, before, reporter) {
   return free;
 }
 async function hostHasReflinks(dir) {
-  await (0, import_promises24.mkdir)(dir, { recursive: true, mode: 457 });
+  await (0, import_promises26.mkdir)(dir, { recursive: true, mode: 457 });
   const probe = import_node_path23.default.join(dir, `.reflink-probe-${process.pid}`);
   try {
-    await (0, import_promises24.writeFile)(probe, "probe");
-    await (0, import_promises24.copyFile)(probe, `${probe}.copy`, import_node_fs8.constants.COPYFILE_FICLONE_FORCE);
+    await (0, import_promises26.writeFile)(probe, "probe");
+    await (0, import_promises26.copyFile)(probe, `${probe}.copy`, import_node_fs9.constants.COPYFILE_FICLONE_FORCE);
     return true;
   } catch {
     return false;
   } finally {
-    await (0, import_promises24.rm)(probe, { force: true });
-    await (0, import_promises24.rm)(`${probe}.copy`, { force: true });
+    await (0, import_promises26.rm)(probe, { force: true });
+    await (0, import_promises26.rm)(`${probe}.copy`, { force: true });
   }
 }
 async function refusePlantedLinks(layout) {
   for (const p of [layout.dir, layout.poolFile]) {
-    if ((await (0, import_promises24.lstat)(p).catch(() => void 0))?.isSymbolicLink())
+    if ((await (0, import_promises26.lstat)(p).catch(() => void 0))?.isSymbolicLink())
       throw new UsageError(`${p} is a symbolic link; the reflink pool must be dbclone's own. Remove it (rm ${p}) and clone again.`);
   }
 }
 async function refuseStaleMount(layout) {
   const mount2 = (await readMounts()).find((m) => m.mountPoint === layout.dir);
   if (!mount2) return;
-  const backing = mount2.source.startsWith("/dev/loop") ? (await (0, import_promises24.readFile)(`/sys/block/${import_node_path23.default.basename(mount2.source)}/loop/backing_file`, "utf8").catch(() => "")).trim() : "";
+  const backing = mount2.source.startsWith("/dev/loop") ? (await (0, import_promises26.readFile)(`/sys/block/${import_node_path23.default.basename(mount2.source)}/loop/backing_file`, "utf8").catch(() => "")).trim() : "";
   if (backing === layout.poolFile) return;
   const from = backing ? `${mount2.source} on ${backing}` : mount2.source;
   throw new CloneError(
     `The reflink pool ${layout.dir} is mounted from ${from}, not from its pool file ${layout.poolFile}${backing.endsWith(" (deleted)") ? " (the pool file was deleted while mounted)" : ""}. Tear down its clones (dbclone teardown --all), unmount it (umount ${layout.dir}) and clone again.`
   );
 }
-var import_node_fs8, import_promises24, import_node_path23, GiB, HEADROOM_BYTES, ReflinkPool;
+var import_node_fs9, import_promises26, import_node_path23, GiB, HEADROOM_BYTES, ReflinkPool;
 var init_pool = __esm({
   "packages/core/src/disk/reflink/pool.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs8 = require("node:fs");
-    import_promises24 = require("node:fs/promises");
+    import_node_fs9 = require("node:fs");
+    import_promises26 = require("node:fs/promises");
     import_node_path23 = __toESM(require("node:path"), 1);
+    init_exists();
     init_file_lock();
     init_errors();
     init_reporter();
@@ -3484,11 +3536,11 @@ var init_pool = __esm({
       }
       /** The pool is a mounted pool file (not the host's own filesystem). */
       async usesPoolFile() {
-        return await (0, import_promises24.stat)(this.layout.poolFile).catch(() => void 0) !== void 0;
+        return exists(this.layout.poolFile);
       }
       /** Ready to take `needBytes` more: made or mounted the first time, then grown or evicted into. */
       async prepare(needBytes, keepKeys) {
-        await (0, import_promises24.mkdir)(this.layout.home, { recursive: true });
+        await (0, import_promises26.mkdir)(this.layout.home, { recursive: true });
         await withFileLock(
           this.layout.poolFile,
           async () => {
@@ -3520,8 +3572,7 @@ var init_pool = __esm({
         const evicted = [];
         const freeBefore = await freeBytes(this.layout.dir);
         for (const key of await this.index.evictionOrder(/* @__PURE__ */ new Set(), idleMs)) {
-          await this.index.evict(key, this.reporter);
-          if (!await (0, import_promises24.stat)(imageFile(this.layout, key)).catch(() => void 0)) evicted.push(key);
+          if (await this.index.evict(key, this.reporter)) evicted.push(key);
         }
         if (evicted.length > 0 && await this.usesPoolFile()) {
           await freedSpace(this.layout.dir, freeBefore, this.reporter);
@@ -3532,12 +3583,11 @@ var init_pool = __esm({
       }
       /** The pool is there to use: its own directory on the host's filesystem, or its pool file mounted. */
       async isMounted() {
-        return await this.usesPoolFile() ? isMountPoint(this.layout.dir) : await (0, import_promises24.stat)(this.layout.imagesDir).catch(() => void 0) !== void 0;
+        return await this.usesPoolFile() ? isMountPoint(this.layout.dir) : exists(this.layout.imagesDir);
       }
       /** Unmount and delete the whole pool, under the lock its growth takes; refused while a clone uses it. False: there was none. */
       async remove() {
-        const there = async (p) => await (0, import_promises24.lstat)(p).catch(() => void 0) !== void 0;
-        if (!await there(this.layout.dir) && !await there(this.layout.poolFile)) return false;
+        if (!await exists(this.layout.dir, { noFollow: true }) && !await exists(this.layout.poolFile, { noFollow: true })) return false;
         await withFileLock(
           this.layout.poolFile,
           async () => {
@@ -3553,8 +3603,8 @@ var init_pool = __esm({
         return true;
       }
       async makeDirs() {
-        await (0, import_promises24.mkdir)(this.layout.imagesDir, { recursive: true, mode: 448 });
-        await (0, import_promises24.mkdir)(this.layout.clonesDir, { recursive: true, mode: 448 });
+        await (0, import_promises26.mkdir)(this.layout.imagesDir, { recursive: true, mode: 448 });
+        await (0, import_promises26.mkdir)(this.layout.clonesDir, { recursive: true, mode: 448 });
       }
       async requireFree(needBytes, keepKeys, canGrow) {
         const want = needBytes + HEADROOM_BYTES;
@@ -3562,13 +3612,13 @@ var init_pool = __esm({
         if (free >= want) return;
         let growth;
         if (canGrow) {
-          const size = (await (0, import_promises24.stat)(this.layout.poolFile)).size;
+          const size = (await (0, import_promises26.stat)(this.layout.poolFile)).size;
           growth = await growPoolFile(this.layout, size + Math.max(want - free, size / 2), this.reporter).catch((e) => e);
           if (growth === void 0) return;
           if (!(growth instanceof DiskFullError)) throw growth;
         }
         for (const key of await this.index.evictionOrder(keepKeys)) {
-          await this.index.evict(key, this.reporter);
+          if (!await this.index.evict(key, this.reporter)) continue;
           free = await freedSpace(this.layout.dir, free, this.reporter);
           if (free >= want) return;
         }
@@ -3588,17 +3638,17 @@ function reflinkUnavailableReason(env = process.env) {
   const missing = TOOLS.filter((t) => !onPathSync(t.program, env));
   if (missing.length)
     return `${missing.map((t) => t.program).join(", ")} not on PATH (apt-get install ${[...new Set(missing.map((t) => t.packageName))].join(" ")})`;
-  if (!(0, import_node_fs9.existsSync)("/dev/loop-control")) return "no loop devices (/dev/loop-control is missing)";
+  if (!(0, import_node_fs10.existsSync)("/dev/loop-control")) return "no loop devices (/dev/loop-control is missing)";
   if (!isRoot() && !onPathSync("sudo", env)) return "it mounts loop devices, which needs root or sudo";
   if (!kernelHasXfs()) return "this kernel has no XFS (not in /proc/filesystems, no xfs module), which the pool and clone images need";
   return void 0;
 }
 function kernelHasXfs(release = import_node_os4.default.release(), filesystems = "/proc/filesystems") {
   try {
-    if (/\sxfs$/m.test((0, import_node_fs9.readFileSync)(filesystems, "utf8"))) return true;
+    if (/\sxfs$/m.test((0, import_node_fs10.readFileSync)(filesystems, "utf8"))) return true;
   } catch {
   }
-  return (0, import_node_fs9.existsSync)(`/lib/modules/${release}/kernel/fs/xfs`);
+  return (0, import_node_fs10.existsSync)(`/lib/modules/${release}/kernel/fs/xfs`);
 }
 async function checkReflinkPrerequisites(env = process.env) {
   const reason = reflinkUnavailableReason(env);
@@ -3609,12 +3659,12 @@ async function checkReflinkPrerequisites(env = process.env) {
       throw new PrivilegeError("The reflink driver mounts loop devices, which needs root. Run as root or allow passwordless sudo (sudo -n true failed).");
   }
 }
-var import_node_fs9, import_node_os4, TOOLS;
+var import_node_fs10, import_node_os4, TOOLS;
 var init_prerequisites3 = __esm({
   "packages/core/src/disk/reflink/prerequisites.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs9 = require("node:fs");
+    import_node_fs10 = require("node:fs");
     import_node_os4 = __toESM(require("node:os"), 1);
     init_errors();
     init_exec();
@@ -3634,8 +3684,8 @@ var init_prerequisites3 = __esm({
 async function sealCloneAsLayer(cloneFile, imageFile2, parentsNearestFirst, outFile, reporter) {
   if (parentsNearestFirst.length === 0) throw new CloneError(`${cloneFile} has no parent layers; a layer needs the chain it was written over.`);
   const parents = parentsNearestFirst.map((p) => import_node_path24.default.resolve(p));
-  const size = (await (0, import_promises25.stat)(cloneFile)).size;
-  if ((await (0, import_promises25.stat)(imageFile2)).size !== size)
+  const size = (await (0, import_promises27.stat)(cloneFile)).size;
+  if ((await (0, import_promises27.stat)(imageFile2)).size !== size)
     throw new CloneError(`${cloneFile} and its image ${imageFile2} differ in size; cannot promote it as a layer (try --flatten).`);
   const ranges = differingRanges(await dataExtents(cloneFile, reporter), await dataExtents(imageFile2, reporter));
   return sealInto(outFile, reporter, async (tmp) => {
@@ -3650,8 +3700,8 @@ async function sealCloneAsLayer(cloneFile, imageFile2, parentsNearestFirst, outF
   });
 }
 async function copyRanges(cloneFile, target, ranges) {
-  const src = await (0, import_promises25.open)(cloneFile, "r");
-  const dst = await (0, import_promises25.open)(target, "r+");
+  const src = await (0, import_promises27.open)(cloneFile, "r");
+  const dst = await (0, import_promises27.open)(target, "r+");
   try {
     const buf = Buffer.alloc(CHUNK);
     for (const r of ranges.copy) {
@@ -3678,13 +3728,13 @@ async function flattenClone(cloneFile, outFile, reporter) {
     (tmp) => qemuImg(["convert", "-q", "-f", "raw", "-O", "qcow2", "-o", BASE_CLUSTER_OPTS, import_node_path24.default.resolve(cloneFile), tmp], reporter).then(() => void 0)
   );
 }
-var import_node_path24, import_promises25, qemuImg, CHUNK;
+var import_node_path24, import_promises27, qemuImg, CHUNK;
 var init_promote = __esm({
   "packages/core/src/disk/reflink/promote.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_path24 = __toESM(require("node:path"), 1);
-    import_promises25 = require("node:fs/promises");
+    import_promises27 = require("node:fs/promises");
     init_errors();
     init_exec();
     init_export();
@@ -3697,12 +3747,12 @@ var init_promote = __esm({
 });
 
 // packages/core/src/disk/reflink/driver.ts
-var import_promises26, import_node_path25, ReflinkDriver;
+var import_promises28, import_node_path25, ReflinkDriver;
 var init_driver2 = __esm({
   "packages/core/src/disk/reflink/driver.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises26 = require("node:fs/promises");
+    import_promises28 = require("node:fs/promises");
     import_node_path25 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
@@ -3785,7 +3835,7 @@ var init_driver2 = __esm({
       }
       /** The layer's digest, checked (cheaply, when a pull just verified it) before it is expanded. */
       async verifiedLayer(file, expected) {
-        const s = await (0, import_promises26.stat)(file);
+        const s = await (0, import_promises28.stat)(file);
         if (s.mode & 2) throw new CloneError(`Base disk ${file} is writable by everyone; refusing to clone it. Make it read-only: chmod 0444 ${file}`);
         const { digest } = await this.digests.digestOf(file, sha256File);
         if (expected && digest !== expected) {
@@ -3889,7 +3939,7 @@ async function findBinaries(wanted, env = process.env) {
     return bins;
   };
   const tryDir = async (dir) => {
-    if (!(0, import_node_fs10.existsSync)(import_node_path26.default.join(dir, "postgres"))) return void 0;
+    if (!(0, import_node_fs11.existsSync)(import_node_path26.default.join(dir, "postgres"))) return void 0;
     const version2 = await binariesVersion(dir);
     found.push(`${dir} (${version2})`);
     return wanted === void 0 || majorOf(version2) === wanted ? accept(dir, majorOf(version2)) : void 0;
@@ -3901,7 +3951,7 @@ async function findBinaries(wanted, env = process.env) {
   const debianMajors = wanted !== void 0 ? [wanted] : [17, 16, 15, 14, 13];
   for (const m of debianMajors) {
     const dir = `/usr/lib/postgresql/${m}/bin`;
-    if ((0, import_node_fs10.existsSync)(import_node_path26.default.join(dir, "postgres"))) return accept(dir, m);
+    if ((0, import_node_fs11.existsSync)(import_node_path26.default.join(dir, "postgres"))) return accept(dir, m);
   }
   const cfg = await run("pg_config", ["--bindir"], { allowFailure: true }).catch(() => void 0);
   if (cfg?.code === 0 && cfg.stdout.trim()) {
@@ -3916,12 +3966,12 @@ async function findBinaries(wanted, env = process.env) {
     `The data needs PostgreSQL ${wanted}, but no PostgreSQL ${wanted} binaries were found.${seen} Install them (apt-get install postgresql-${wanted}, from apt.postgresql.org if your distribution lacks it) or set PG_BIN.`
   );
 }
-var import_node_fs10, import_node_path26, cache, majorOf;
+var import_node_fs11, import_node_path26, cache, majorOf;
 var init_binaries = __esm({
   "packages/core/src/engine/postgres/binaries.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs10 = require("node:fs");
+    import_node_fs11 = require("node:fs");
     import_node_path26 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
@@ -3949,7 +3999,7 @@ function serverUser() {
 }
 function passwdIds(user, text) {
   try {
-    text ??= (0, import_node_fs11.readFileSync)("/etc/passwd", "utf8");
+    text ??= (0, import_node_fs12.readFileSync)("/etc/passwd", "utf8");
   } catch {
     return void 0;
   }
@@ -3975,7 +4025,7 @@ async function giveToServerUser(target, recursive2 = false) {
   const u = serverUser();
   if (!u.asUser) return;
   if (recursive2) await run("chown", ["-R", `${u.uid}:${u.gid}`, target]);
-  else await (0, import_promises27.chown)(target, u.uid, u.gid);
+  else await (0, import_promises29.chown)(target, u.uid, u.gid);
 }
 async function assertReachable(target) {
   const u = serverUser();
@@ -3989,7 +4039,7 @@ async function assertReachable(target) {
     dir = parent;
   }
   for (const d of chain.slice(0, -1)) {
-    const s = await (0, import_promises27.stat)(d);
+    const s = await (0, import_promises29.stat)(d);
     const bit = s.uid === u.uid ? 64 : s.gid === u.gid ? 8 : 1;
     if ((s.mode & bit) === 0) {
       throw new DbcloneError(
@@ -3998,14 +4048,14 @@ async function assertReachable(target) {
     }
   }
 }
-var import_node_child_process2, import_node_fs11, import_promises27, import_node_os5, import_node_path27, cached;
+var import_node_child_process2, import_node_fs12, import_promises29, import_node_os5, import_node_path27, cached;
 var init_osUser = __esm({
   "packages/core/src/engine/postgres/osUser.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_child_process2 = require("node:child_process");
-    import_node_fs11 = require("node:fs");
-    import_promises27 = require("node:fs/promises");
+    import_node_fs12 = require("node:fs");
+    import_promises29 = require("node:fs/promises");
     import_node_os5 = __toESM(require("node:os"), 1);
     import_node_path27 = __toESM(require("node:path"), 1);
     init_errors();
@@ -4048,9 +4098,9 @@ function hbaContents(adminUser, host, listenAll = false, onlyPeer) {
 `;
 }
 async function writeServerFile(file, text) {
-  const existing = await (0, import_promises28.lstat)(file).catch(() => void 0);
-  if (existing) await (0, import_promises28.unlink)(file);
-  const fh = await (0, import_promises28.open)(file, import_node_fs12.constants.O_WRONLY | import_node_fs12.constants.O_CREAT | import_node_fs12.constants.O_EXCL | import_node_fs12.constants.O_NOFOLLOW, 384).catch((e) => {
+  const existing = await (0, import_promises30.lstat)(file).catch(() => void 0);
+  if (existing) await (0, import_promises30.unlink)(file);
+  const fh = await (0, import_promises30.open)(file, import_node_fs13.constants.O_WRONLY | import_node_fs13.constants.O_CREAT | import_node_fs13.constants.O_EXCL | import_node_fs13.constants.O_NOFOLLOW, 384).catch((e) => {
     throw new BuildError(`Could not create ${file} (${e.code}): something else created it meanwhile; nothing was written through it. Retry.`);
   });
   try {
@@ -4070,13 +4120,13 @@ async function replaceSourceConfig(dataDir) {
     );
   }
 }
-var import_node_fs12, import_promises28, import_node_path28, CONFIG_FILE, IDENT_FILE, HARDENED_SETTINGS, BUILD_SETTINGS, hbaQuote, LOCAL_TRUST_HBA, SOURCE_CONFIG_FILES;
+var import_node_fs13, import_promises30, import_node_path28, CONFIG_FILE, IDENT_FILE, HARDENED_SETTINGS, BUILD_SETTINGS, hbaQuote, LOCAL_TRUST_HBA, SOURCE_CONFIG_FILES;
 var init_config = __esm({
   "packages/core/src/engine/postgres/config.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs12 = require("node:fs");
-    import_promises28 = require("node:fs/promises");
+    import_node_fs13 = require("node:fs");
+    import_promises30 = require("node:fs/promises");
     import_node_path28 = __toESM(require("node:path"), 1);
     init_errors();
     init_osUser();
@@ -4135,31 +4185,31 @@ var init_config = __esm({
 
 // packages/core/src/engine/postgres/engineFile.ts
 async function writeEngineFile(mountPath, info) {
-  await (0, import_promises29.writeFile)(import_node_path29.default.join(mountPath, ENGINE_FILE), `${JSON.stringify(info, null, 2)}
+  await (0, import_promises31.writeFile)(import_node_path29.default.join(mountPath, ENGINE_FILE), `${JSON.stringify(info, null, 2)}
 `, { mode: 420 });
 }
 async function readEngineFile(mountPath) {
   const file = import_node_path29.default.join(mountPath, ENGINE_FILE);
-  if ((0, import_node_fs13.existsSync)(file)) {
-    const parsed = JSON.parse(await (0, import_promises29.readFile)(file, "utf8"));
+  if ((0, import_node_fs14.existsSync)(file)) {
+    const parsed = JSON.parse(await (0, import_promises31.readFile)(file, "utf8"));
     if (parsed.kind !== "postgres" || typeof parsed.version !== "string" || typeof parsed.adminUser !== "string") {
       throw new SourceError(`${file} is not a PostgreSQL engine record (expected {kind:"postgres", version, adminUser}).`);
     }
     return parsed;
   }
   const pgVersion = import_node_path29.default.join(dataDirOf(mountPath), "PG_VERSION");
-  if (!(0, import_node_fs13.existsSync)(pgVersion)) {
+  if (!(0, import_node_fs14.existsSync)(pgVersion)) {
     throw new SourceError(`${mountPath} holds no PostgreSQL data (no ${ENGINE_FILE} and no ${DATA_DIR}/PG_VERSION).`);
   }
-  return { kind: "postgres", version: (await (0, import_promises29.readFile)(pgVersion, "utf8")).trim(), adminUser: ADMIN_USER };
+  return { kind: "postgres", version: (await (0, import_promises31.readFile)(pgVersion, "utf8")).trim(), adminUser: ADMIN_USER };
 }
-var import_node_fs13, import_promises29, import_node_path29, ENGINE_FILE, DATA_DIR, ADMIN_USER, dataDirOf;
+var import_node_fs14, import_promises31, import_node_path29, ENGINE_FILE, DATA_DIR, ADMIN_USER, dataDirOf;
 var init_engineFile = __esm({
   "packages/core/src/engine/postgres/engineFile.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs13 = require("node:fs");
-    import_promises29 = require("node:fs/promises");
+    import_node_fs14 = require("node:fs");
+    import_promises31 = require("node:fs/promises");
     import_node_path29 = __toESM(require("node:path"), 1);
     init_errors();
     ENGINE_FILE = "dbclone-engine.json";
@@ -4177,14 +4227,14 @@ function isLeftBehind(relative) {
   return parts[parts.length - 1] === "pg_internal.init";
 }
 async function keepMetadata(target, s) {
-  if (isRoot()) await (0, import_promises30.lchown)(target, s.uid, s.gid);
-  await (0, import_promises30.chmod)(target, s.mode & 4095);
-  await (0, import_promises30.utimes)(target, s.atime, s.mtime);
+  if (isRoot()) await (0, import_promises32.lchown)(target, s.uid, s.gid);
+  await (0, import_promises32.chmod)(target, s.mode & 4095);
+  await (0, import_promises32.utimes)(target, s.atime, s.mtime);
 }
 async function copyTree(src, dst, relative, stats, onFile) {
   const s = await src.stat();
-  await (0, import_promises30.mkdir)(dst, { recursive: true });
-  const entries = (await (0, import_promises30.readdir)(byDescriptor(src))).filter((e) => !isLeftBehind(import_node_path30.default.join(relative, e)));
+  await (0, import_promises32.mkdir)(dst, { recursive: true });
+  const entries = (await (0, import_promises32.readdir)(byDescriptor(src))).filter((e) => !isLeftBehind(import_node_path30.default.join(relative, e)));
   for (let i = 0; i < entries.length; i += 4) {
     await Promise.all(entries.slice(i, i + 4).map((e) => copyEntry(src, e, import_node_path30.default.join(dst, e), import_node_path30.default.join(relative, e), stats, onFile)));
   }
@@ -4192,7 +4242,7 @@ async function copyTree(src, dst, relative, stats, onFile) {
 }
 async function copyEntry(parent, name, dst, relative, stats, onFile) {
   const where = `${byDescriptor(parent)}/${name}`;
-  const fh = await (0, import_promises30.open)(where, import_node_fs14.constants.O_RDONLY | import_node_fs14.constants.O_NOFOLLOW | import_node_fs14.constants.O_NONBLOCK).catch(async (e) => {
+  const fh = await (0, import_promises32.open)(where, import_node_fs15.constants.O_RDONLY | import_node_fs15.constants.O_NOFOLLOW | import_node_fs15.constants.O_NONBLOCK).catch(async (e) => {
     if (e.code === "ELOOP") return linkEntry(where, dst, relative);
     if (e.code === "ENXIO") return void 0;
     throw e;
@@ -4202,7 +4252,7 @@ async function copyEntry(parent, name, dst, relative, stats, onFile) {
     const s = await fh.stat();
     if (s.isDirectory()) return await copyTree(fh, dst, relative, stats, onFile);
     if (!s.isFile()) return;
-    await (0, import_promises30.copyFile)(byDescriptor(fh), dst, import_node_fs14.constants.COPYFILE_EXCL);
+    await (0, import_promises32.copyFile)(byDescriptor(fh), dst, import_node_fs15.constants.COPYFILE_EXCL);
     stats.bytes += s.size;
     onFile();
     await keepMetadata(dst, s);
@@ -4213,12 +4263,12 @@ async function copyEntry(parent, name, dst, relative, stats, onFile) {
 async function linkEntry(where, dst, relative) {
   if (relative !== "pg_wal") {
     throw new BuildError(
-      `The data directory holds a symbolic link at ${relative} (to ${await (0, import_promises30.readlink)(where).catch(() => "?")}); dbclone images hold no links. It was planted by the source or a restore: nothing was copied through it.`
+      `The data directory holds a symbolic link at ${relative} (to ${await (0, import_promises32.readlink)(where).catch(() => "?")}); dbclone images hold no links. It was planted by the source or a restore: nothing was copied through it.`
     );
   }
-  await (0, import_promises30.mkdir)(dst, { mode: 448 });
+  await (0, import_promises32.mkdir)(dst, { mode: 448 });
   const owner = serverUser();
-  if (isRoot()) await (0, import_promises30.lchown)(dst, owner.uid, owner.gid);
+  if (isRoot()) await (0, import_promises32.lchown)(dst, owner.uid, owner.gid);
   return void 0;
 }
 async function copyFresh(fromMount, toMount, reporter) {
@@ -4226,14 +4276,14 @@ async function copyFresh(fromMount, toMount, reporter) {
   const to = dataDirOf(toMount);
   const info = await readEngineFile(fromMount);
   const bins = await findBinaries(majorOf(info.version));
-  if ((0, import_node_fs14.existsSync)(import_node_path30.default.join(from, "postmaster.pid"))) {
+  if ((0, import_node_fs15.existsSync)(import_node_path30.default.join(from, "postmaster.pid"))) {
     throw new BuildError(`${from} still has postmaster.pid: stop its server (scrub does) before copying it.`);
   }
-  if ((0, import_node_fs14.existsSync)(to)) throw new BuildError(`${to} already exists; copyFresh needs a fresh disk.`);
+  if ((0, import_node_fs15.existsSync)(to)) throw new BuildError(`${to} already exists; copyFresh needs a fresh disk.`);
   const progress = reporter.progress("Copying data to the fresh disk");
   const stats = { bytes: 0 };
   let files = 0;
-  const root = await (0, import_promises30.open)(from, import_node_fs14.constants.O_RDONLY | import_node_fs14.constants.O_DIRECTORY | import_node_fs14.constants.O_NOFOLLOW).catch((e) => {
+  const root = await (0, import_promises32.open)(from, import_node_fs15.constants.O_RDONLY | import_node_fs15.constants.O_DIRECTORY | import_node_fs15.constants.O_NOFOLLOW).catch((e) => {
     throw new BuildError(`${from} cannot be opened as a directory (${e.code}); a data directory is never a link.`);
   });
   try {
@@ -4242,8 +4292,8 @@ async function copyFresh(fromMount, toMount, reporter) {
     await root.close();
   }
   await replaceSourceConfig(to);
-  await (0, import_promises30.mkdir)(import_node_path30.default.join(to, "pg_wal", "archive_status"), { recursive: true, mode: 448 });
-  const walStat = await (0, import_promises30.lstat)(import_node_path30.default.join(to, "pg_wal"));
+  await (0, import_promises32.mkdir)(import_node_path30.default.join(to, "pg_wal", "archive_status"), { recursive: true, mode: 448 });
+  const walStat = await (0, import_promises32.lstat)(import_node_path30.default.join(to, "pg_wal"));
   await keepMetadata(import_node_path30.default.join(to, "pg_wal", "archive_status"), walStat);
   progress.finish(`Copied ${files} files, ${Math.round(stats.bytes / 1048576)} MiB`);
   try {
@@ -4254,16 +4304,16 @@ async function copyFresh(fromMount, toMount, reporter) {
     }
     throw e;
   }
-  await (0, import_promises30.copyFile)(import_node_path30.default.join(fromMount, ENGINE_FILE), import_node_path30.default.join(toMount, ENGINE_FILE));
+  await (0, import_promises32.copyFile)(import_node_path30.default.join(fromMount, ENGINE_FILE), import_node_path30.default.join(toMount, ENGINE_FILE));
   reporter.debug(`copyFresh ${fromMount}/${DATA_DIR} \u2192 ${toMount}/${DATA_DIR}: ${stats.bytes} bytes`);
 }
-var import_node_fs14, import_promises30, import_node_path30, SKIPPED_FILES, EMPTIED_DIRS, byDescriptor;
+var import_node_fs15, import_promises32, import_node_path30, SKIPPED_FILES, EMPTIED_DIRS, byDescriptor;
 var init_copyFresh = __esm({
   "packages/core/src/engine/postgres/copyFresh.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs14 = require("node:fs");
-    import_promises30 = require("node:fs/promises");
+    import_node_fs15 = require("node:fs");
+    import_promises32 = require("node:fs/promises");
     import_node_path30 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
@@ -4318,33 +4368,5381 @@ var init_map_limit = __esm({
   }
 });
 
-// lazy-vendor:pg
-var require_pg = __commonJS({
-  "lazy-vendor:pg"(exports2, module2) {
+// node_modules/postgres-array/index.js
+var require_postgres_array = __commonJS({
+  "node_modules/postgres-array/index.js"(exports2) {
+    "use strict";
     init_import_meta_url();
-    var real;
-    var load = () => real ??= require("./vendor/pg.cjs");
-    module2.exports = {};
-    Object.defineProperty(module2.exports, "Client", { enumerable: true, configurable: true, get: () => load()["Client"] });
-    Object.defineProperty(module2.exports, "Connection", { enumerable: true, configurable: true, get: () => load()["Connection"] });
-    Object.defineProperty(module2.exports, "DatabaseError", { enumerable: true, configurable: true, get: () => load()["DatabaseError"] });
-    Object.defineProperty(module2.exports, "Pool", { enumerable: true, configurable: true, get: () => load()["Pool"] });
-    Object.defineProperty(module2.exports, "Query", { enumerable: true, configurable: true, get: () => load()["Query"] });
-    Object.defineProperty(module2.exports, "Result", { enumerable: true, configurable: true, get: () => load()["Result"] });
-    Object.defineProperty(module2.exports, "TypeOverrides", { enumerable: true, configurable: true, get: () => load()["TypeOverrides"] });
-    Object.defineProperty(module2.exports, "_pools", { enumerable: true, configurable: true, get: () => load()["_pools"] });
-    Object.defineProperty(module2.exports, "defaults", { enumerable: true, configurable: true, get: () => load()["defaults"] });
-    Object.defineProperty(module2.exports, "escapeIdentifier", { enumerable: true, configurable: true, get: () => load()["escapeIdentifier"] });
-    Object.defineProperty(module2.exports, "escapeLiteral", { enumerable: true, configurable: true, get: () => load()["escapeLiteral"] });
-    Object.defineProperty(module2.exports, "types", { enumerable: true, configurable: true, get: () => load()["types"] });
-    Object.defineProperty(module2.exports, "utils", { enumerable: true, configurable: true, get: () => load()["utils"] });
+    exports2.parse = function(source, transform2) {
+      return new ArrayParser(source, transform2).parse();
+    };
+    var ArrayParser = class _ArrayParser {
+      constructor(source, transform2) {
+        this.source = source;
+        this.transform = transform2 || identity;
+        this.position = 0;
+        this.entries = [];
+        this.recorded = [];
+        this.dimension = 0;
+      }
+      isEof() {
+        return this.position >= this.source.length;
+      }
+      nextCharacter() {
+        var character = this.source[this.position++];
+        if (character === "\\") {
+          return {
+            value: this.source[this.position++],
+            escaped: true
+          };
+        }
+        return {
+          value: character,
+          escaped: false
+        };
+      }
+      record(character) {
+        this.recorded.push(character);
+      }
+      newEntry(includeEmpty) {
+        var entry;
+        if (this.recorded.length > 0 || includeEmpty) {
+          entry = this.recorded.join("");
+          if (entry === "NULL" && !includeEmpty) {
+            entry = null;
+          }
+          if (entry !== null) entry = this.transform(entry);
+          this.entries.push(entry);
+          this.recorded = [];
+        }
+      }
+      consumeDimensions() {
+        if (this.source[0] === "[") {
+          while (!this.isEof()) {
+            var char = this.nextCharacter();
+            if (char.value === "=") break;
+          }
+        }
+      }
+      parse(nested) {
+        var character, parser, quote;
+        this.consumeDimensions();
+        while (!this.isEof()) {
+          character = this.nextCharacter();
+          if (character.value === "{" && !quote) {
+            this.dimension++;
+            if (this.dimension > 1) {
+              parser = new _ArrayParser(this.source.substr(this.position - 1), this.transform);
+              this.entries.push(parser.parse(true));
+              this.position += parser.position - 2;
+            }
+          } else if (character.value === "}" && !quote) {
+            this.dimension--;
+            if (!this.dimension) {
+              this.newEntry();
+              if (nested) return this.entries;
+            }
+          } else if (character.value === '"' && !character.escaped) {
+            if (quote) this.newEntry(true);
+            quote = !quote;
+          } else if (character.value === "," && !quote) {
+            this.newEntry();
+          } else {
+            this.record(character.value);
+          }
+        }
+        if (this.dimension !== 0) {
+          throw new Error("array dimension not balanced");
+        }
+        return this.entries;
+      }
+    };
+    function identity(value) {
+      return value;
+    }
+  }
+});
+
+// node_modules/pg-types/lib/arrayParser.js
+var require_arrayParser = __commonJS({
+  "node_modules/pg-types/lib/arrayParser.js"(exports2, module2) {
+    init_import_meta_url();
+    var array2 = require_postgres_array();
+    module2.exports = {
+      create: function(source, transform2) {
+        return {
+          parse: function() {
+            return array2.parse(source, transform2);
+          }
+        };
+      }
+    };
+  }
+});
+
+// node_modules/postgres-date/index.js
+var require_postgres_date = __commonJS({
+  "node_modules/postgres-date/index.js"(exports2, module2) {
+    "use strict";
+    init_import_meta_url();
+    var DATE_TIME = /(\d{1,})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(\.\d{1,})?.*?( BC)?$/;
+    var DATE = /^(\d{1,})-(\d{2})-(\d{2})( BC)?$/;
+    var TIME_ZONE = /([Z+-])(\d{2})?:?(\d{2})?:?(\d{2})?/;
+    var INFINITY = /^-?infinity$/;
+    module2.exports = function parseDate(isoDate) {
+      if (INFINITY.test(isoDate)) {
+        return Number(isoDate.replace("i", "I"));
+      }
+      var matches2 = DATE_TIME.exec(isoDate);
+      if (!matches2) {
+        return getDate(isoDate) || null;
+      }
+      var isBC = !!matches2[8];
+      var year = parseInt(matches2[1], 10);
+      if (isBC) {
+        year = bcYearToNegativeYear(year);
+      }
+      var month = parseInt(matches2[2], 10) - 1;
+      var day = matches2[3];
+      var hour = parseInt(matches2[4], 10);
+      var minute = parseInt(matches2[5], 10);
+      var second = parseInt(matches2[6], 10);
+      var ms = matches2[7];
+      ms = ms ? 1e3 * parseFloat(ms) : 0;
+      var date3;
+      var offset = timeZoneOffset(isoDate);
+      if (offset != null) {
+        date3 = new Date(Date.UTC(year, month, day, hour, minute, second, ms));
+        if (is0To99(year)) {
+          date3.setUTCFullYear(year);
+        }
+        if (offset !== 0) {
+          date3.setTime(date3.getTime() - offset);
+        }
+      } else {
+        date3 = new Date(year, month, day, hour, minute, second, ms);
+        if (is0To99(year)) {
+          date3.setFullYear(year);
+        }
+      }
+      return date3;
+    };
+    function getDate(isoDate) {
+      var matches2 = DATE.exec(isoDate);
+      if (!matches2) {
+        return;
+      }
+      var year = parseInt(matches2[1], 10);
+      var isBC = !!matches2[4];
+      if (isBC) {
+        year = bcYearToNegativeYear(year);
+      }
+      var month = parseInt(matches2[2], 10) - 1;
+      var day = matches2[3];
+      var date3 = new Date(year, month, day);
+      if (is0To99(year)) {
+        date3.setFullYear(year);
+      }
+      return date3;
+    }
+    function timeZoneOffset(isoDate) {
+      if (isoDate.endsWith("+00")) {
+        return 0;
+      }
+      var zone = TIME_ZONE.exec(isoDate.split(" ")[1]);
+      if (!zone) return;
+      var type = zone[1];
+      if (type === "Z") {
+        return 0;
+      }
+      var sign = type === "-" ? -1 : 1;
+      var offset = parseInt(zone[2], 10) * 3600 + parseInt(zone[3] || 0, 10) * 60 + parseInt(zone[4] || 0, 10);
+      return offset * sign * 1e3;
+    }
+    function bcYearToNegativeYear(year) {
+      return -(year - 1);
+    }
+    function is0To99(num) {
+      return num >= 0 && num < 100;
+    }
+  }
+});
+
+// node_modules/xtend/mutable.js
+var require_mutable = __commonJS({
+  "node_modules/xtend/mutable.js"(exports2, module2) {
+    init_import_meta_url();
+    module2.exports = extend2;
+    var hasOwnProperty = Object.prototype.hasOwnProperty;
+    function extend2(target) {
+      for (var i = 1; i < arguments.length; i++) {
+        var source = arguments[i];
+        for (var key in source) {
+          if (hasOwnProperty.call(source, key)) {
+            target[key] = source[key];
+          }
+        }
+      }
+      return target;
+    }
+  }
+});
+
+// node_modules/postgres-interval/index.js
+var require_postgres_interval = __commonJS({
+  "node_modules/postgres-interval/index.js"(exports2, module2) {
+    "use strict";
+    init_import_meta_url();
+    var extend2 = require_mutable();
+    module2.exports = PostgresInterval;
+    function PostgresInterval(raw) {
+      if (!(this instanceof PostgresInterval)) {
+        return new PostgresInterval(raw);
+      }
+      extend2(this, parse2(raw));
+    }
+    var properties = ["seconds", "minutes", "hours", "days", "months", "years"];
+    PostgresInterval.prototype.toPostgres = function() {
+      var filtered = properties.filter(this.hasOwnProperty, this);
+      if (this.milliseconds && filtered.indexOf("seconds") < 0) {
+        filtered.push("seconds");
+      }
+      if (filtered.length === 0) return "0";
+      return filtered.map(function(property) {
+        var value = this[property] || 0;
+        if (property === "seconds" && this.milliseconds) {
+          value = (value + this.milliseconds / 1e3).toFixed(6).replace(/\.?0+$/, "");
+        }
+        return value + " " + property;
+      }, this).join(" ");
+    };
+    var propertiesISOEquivalent = {
+      years: "Y",
+      months: "M",
+      days: "D",
+      hours: "H",
+      minutes: "M",
+      seconds: "S"
+    };
+    var dateProperties = ["years", "months", "days"];
+    var timeProperties = ["hours", "minutes", "seconds"];
+    PostgresInterval.prototype.toISOString = PostgresInterval.prototype.toISO = function() {
+      var datePart = dateProperties.map(buildProperty, this).join("");
+      var timePart = timeProperties.map(buildProperty, this).join("");
+      return "P" + datePart + "T" + timePart;
+      function buildProperty(property) {
+        var value = this[property] || 0;
+        if (property === "seconds" && this.milliseconds) {
+          value = (value + this.milliseconds / 1e3).toFixed(6).replace(/0+$/, "");
+        }
+        return value + propertiesISOEquivalent[property];
+      }
+    };
+    var NUMBER2 = "([+-]?\\d+)";
+    var YEAR = NUMBER2 + "\\s+years?";
+    var MONTH = NUMBER2 + "\\s+mons?";
+    var DAY = NUMBER2 + "\\s+days?";
+    var TIME2 = "([+-])?([\\d]*):(\\d\\d):(\\d\\d)\\.?(\\d{1,6})?";
+    var INTERVAL = new RegExp([YEAR, MONTH, DAY, TIME2].map(function(regexString) {
+      return "(" + regexString + ")?";
+    }).join("\\s*"));
+    var positions = {
+      years: 2,
+      months: 4,
+      days: 6,
+      hours: 9,
+      minutes: 10,
+      seconds: 11,
+      milliseconds: 12
+    };
+    var negatives = ["hours", "minutes", "seconds", "milliseconds"];
+    function parseMilliseconds(fraction) {
+      var microseconds = fraction + "000000".slice(fraction.length);
+      return parseInt(microseconds, 10) / 1e3;
+    }
+    function parse2(interval) {
+      if (!interval) return {};
+      var matches2 = INTERVAL.exec(interval);
+      var isNegative = matches2[8] === "-";
+      return Object.keys(positions).reduce(function(parsed, property) {
+        var position = positions[property];
+        var value = matches2[position];
+        if (!value) return parsed;
+        value = property === "milliseconds" ? parseMilliseconds(value) : parseInt(value, 10);
+        if (!value) return parsed;
+        if (isNegative && ~negatives.indexOf(property)) {
+          value *= -1;
+        }
+        parsed[property] = value;
+        return parsed;
+      }, {});
+    }
+  }
+});
+
+// node_modules/postgres-bytea/index.js
+var require_postgres_bytea = __commonJS({
+  "node_modules/postgres-bytea/index.js"(exports2, module2) {
+    "use strict";
+    init_import_meta_url();
+    var bufferFrom = Buffer.from || Buffer;
+    module2.exports = function parseBytea(input) {
+      if (/^\\x/.test(input)) {
+        return bufferFrom(input.substr(2), "hex");
+      }
+      var output = "";
+      var i = 0;
+      while (i < input.length) {
+        if (input[i] !== "\\") {
+          output += input[i];
+          ++i;
+        } else {
+          if (/[0-7]{3}/.test(input.substr(i + 1, 3))) {
+            output += String.fromCharCode(parseInt(input.substr(i + 1, 3), 8));
+            i += 4;
+          } else {
+            var backslashes = 1;
+            while (i + backslashes < input.length && input[i + backslashes] === "\\") {
+              backslashes++;
+            }
+            for (var k = 0; k < Math.floor(backslashes / 2); ++k) {
+              output += "\\";
+            }
+            i += Math.floor(backslashes / 2) * 2;
+          }
+        }
+      }
+      return bufferFrom(output, "binary");
+    };
+  }
+});
+
+// node_modules/pg-types/lib/textParsers.js
+var require_textParsers = __commonJS({
+  "node_modules/pg-types/lib/textParsers.js"(exports2, module2) {
+    init_import_meta_url();
+    var array2 = require_postgres_array();
+    var arrayParser = require_arrayParser();
+    var parseDate = require_postgres_date();
+    var parseInterval = require_postgres_interval();
+    var parseByteA = require_postgres_bytea();
+    function allowNull(fn) {
+      return function nullAllowed(value) {
+        if (value === null) return value;
+        return fn(value);
+      };
+    }
+    function parseBool(value) {
+      if (value === null) return value;
+      return value === "TRUE" || value === "t" || value === "true" || value === "y" || value === "yes" || value === "on" || value === "1";
+    }
+    function parseBoolArray(value) {
+      if (!value) return null;
+      return array2.parse(value, parseBool);
+    }
+    function parseBaseTenInt(string3) {
+      return parseInt(string3, 10);
+    }
+    function parseIntegerArray(value) {
+      if (!value) return null;
+      return array2.parse(value, allowNull(parseBaseTenInt));
+    }
+    function parseBigIntegerArray(value) {
+      if (!value) return null;
+      return array2.parse(value, allowNull(function(entry) {
+        return parseBigInteger(entry).trim();
+      }));
+    }
+    var parsePointArray = function(value) {
+      if (!value) {
+        return null;
+      }
+      var p = arrayParser.create(value, function(entry) {
+        if (entry !== null) {
+          entry = parsePoint(entry);
+        }
+        return entry;
+      });
+      return p.parse();
+    };
+    var parseFloatArray = function(value) {
+      if (!value) {
+        return null;
+      }
+      var p = arrayParser.create(value, function(entry) {
+        if (entry !== null) {
+          entry = parseFloat(entry);
+        }
+        return entry;
+      });
+      return p.parse();
+    };
+    var parseStringArray = function(value) {
+      if (!value) {
+        return null;
+      }
+      var p = arrayParser.create(value);
+      return p.parse();
+    };
+    var parseDateArray = function(value) {
+      if (!value) {
+        return null;
+      }
+      var p = arrayParser.create(value, function(entry) {
+        if (entry !== null) {
+          entry = parseDate(entry);
+        }
+        return entry;
+      });
+      return p.parse();
+    };
+    var parseIntervalArray = function(value) {
+      if (!value) {
+        return null;
+      }
+      var p = arrayParser.create(value, function(entry) {
+        if (entry !== null) {
+          entry = parseInterval(entry);
+        }
+        return entry;
+      });
+      return p.parse();
+    };
+    var parseByteAArray = function(value) {
+      if (!value) {
+        return null;
+      }
+      return array2.parse(value, allowNull(parseByteA));
+    };
+    var parseInteger = function(value) {
+      return parseInt(value, 10);
+    };
+    var parseBigInteger = function(value) {
+      var valStr = String(value);
+      if (/^\d+$/.test(valStr)) {
+        return valStr;
+      }
+      return value;
+    };
+    var parseJsonArray = function(value) {
+      if (!value) {
+        return null;
+      }
+      return array2.parse(value, allowNull(JSON.parse));
+    };
+    var parsePoint = function(value) {
+      if (value[0] !== "(") {
+        return null;
+      }
+      value = value.substring(1, value.length - 1).split(",");
+      return {
+        x: parseFloat(value[0]),
+        y: parseFloat(value[1])
+      };
+    };
+    var parseCircle = function(value) {
+      if (value[0] !== "<" && value[1] !== "(") {
+        return null;
+      }
+      var point = "(";
+      var radius = "";
+      var pointParsed = false;
+      for (var i = 2; i < value.length - 1; i++) {
+        if (!pointParsed) {
+          point += value[i];
+        }
+        if (value[i] === ")") {
+          pointParsed = true;
+          continue;
+        } else if (!pointParsed) {
+          continue;
+        }
+        if (value[i] === ",") {
+          continue;
+        }
+        radius += value[i];
+      }
+      var result = parsePoint(point);
+      result.radius = parseFloat(radius);
+      return result;
+    };
+    var init = function(register) {
+      register(20, parseBigInteger);
+      register(21, parseInteger);
+      register(23, parseInteger);
+      register(26, parseInteger);
+      register(700, parseFloat);
+      register(701, parseFloat);
+      register(16, parseBool);
+      register(1082, parseDate);
+      register(1114, parseDate);
+      register(1184, parseDate);
+      register(600, parsePoint);
+      register(651, parseStringArray);
+      register(718, parseCircle);
+      register(1e3, parseBoolArray);
+      register(1001, parseByteAArray);
+      register(1005, parseIntegerArray);
+      register(1007, parseIntegerArray);
+      register(1028, parseIntegerArray);
+      register(1016, parseBigIntegerArray);
+      register(1017, parsePointArray);
+      register(1021, parseFloatArray);
+      register(1022, parseFloatArray);
+      register(1231, parseFloatArray);
+      register(1014, parseStringArray);
+      register(1015, parseStringArray);
+      register(1008, parseStringArray);
+      register(1009, parseStringArray);
+      register(1040, parseStringArray);
+      register(1041, parseStringArray);
+      register(1115, parseDateArray);
+      register(1182, parseDateArray);
+      register(1185, parseDateArray);
+      register(1186, parseInterval);
+      register(1187, parseIntervalArray);
+      register(17, parseByteA);
+      register(114, JSON.parse.bind(JSON));
+      register(3802, JSON.parse.bind(JSON));
+      register(199, parseJsonArray);
+      register(3807, parseJsonArray);
+      register(3907, parseStringArray);
+      register(2951, parseStringArray);
+      register(791, parseStringArray);
+      register(1183, parseStringArray);
+      register(1270, parseStringArray);
+    };
+    module2.exports = {
+      init
+    };
+  }
+});
+
+// node_modules/pg-int8/index.js
+var require_pg_int8 = __commonJS({
+  "node_modules/pg-int8/index.js"(exports2, module2) {
+    "use strict";
+    init_import_meta_url();
+    var BASE = 1e6;
+    function readInt8(buffer) {
+      var high = buffer.readInt32BE(0);
+      var low = buffer.readUInt32BE(4);
+      var sign = "";
+      if (high < 0) {
+        high = ~high + (low === 0);
+        low = ~low + 1 >>> 0;
+        sign = "-";
+      }
+      var result = "";
+      var carry;
+      var t;
+      var digits;
+      var pad;
+      var l;
+      var i;
+      {
+        carry = high % BASE;
+        high = high / BASE >>> 0;
+        t = 4294967296 * carry + low;
+        low = t / BASE >>> 0;
+        digits = "" + (t - BASE * low);
+        if (low === 0 && high === 0) {
+          return sign + digits + result;
+        }
+        pad = "";
+        l = 6 - digits.length;
+        for (i = 0; i < l; i++) {
+          pad += "0";
+        }
+        result = pad + digits + result;
+      }
+      {
+        carry = high % BASE;
+        high = high / BASE >>> 0;
+        t = 4294967296 * carry + low;
+        low = t / BASE >>> 0;
+        digits = "" + (t - BASE * low);
+        if (low === 0 && high === 0) {
+          return sign + digits + result;
+        }
+        pad = "";
+        l = 6 - digits.length;
+        for (i = 0; i < l; i++) {
+          pad += "0";
+        }
+        result = pad + digits + result;
+      }
+      {
+        carry = high % BASE;
+        high = high / BASE >>> 0;
+        t = 4294967296 * carry + low;
+        low = t / BASE >>> 0;
+        digits = "" + (t - BASE * low);
+        if (low === 0 && high === 0) {
+          return sign + digits + result;
+        }
+        pad = "";
+        l = 6 - digits.length;
+        for (i = 0; i < l; i++) {
+          pad += "0";
+        }
+        result = pad + digits + result;
+      }
+      {
+        carry = high % BASE;
+        t = 4294967296 * carry + low;
+        digits = "" + t % BASE;
+        return sign + digits + result;
+      }
+    }
+    module2.exports = readInt8;
+  }
+});
+
+// node_modules/pg-types/lib/binaryParsers.js
+var require_binaryParsers = __commonJS({
+  "node_modules/pg-types/lib/binaryParsers.js"(exports2, module2) {
+    init_import_meta_url();
+    var parseInt64 = require_pg_int8();
+    var parseBits = function(data, bits, offset, invert, callback) {
+      offset = offset || 0;
+      invert = invert || false;
+      callback = callback || function(lastValue, newValue, bits2) {
+        return lastValue * Math.pow(2, bits2) + newValue;
+      };
+      var offsetBytes = offset >> 3;
+      var inv = function(value) {
+        if (invert) {
+          return ~value & 255;
+        }
+        return value;
+      };
+      var mask = 255;
+      var firstBits = 8 - offset % 8;
+      if (bits < firstBits) {
+        mask = 255 << 8 - bits & 255;
+        firstBits = bits;
+      }
+      if (offset) {
+        mask = mask >> offset % 8;
+      }
+      var result = 0;
+      if (offset % 8 + bits >= 8) {
+        result = callback(0, inv(data[offsetBytes]) & mask, firstBits);
+      }
+      var bytes = bits + offset >> 3;
+      for (var i = offsetBytes + 1; i < bytes; i++) {
+        result = callback(result, inv(data[i]), 8);
+      }
+      var lastBits = (bits + offset) % 8;
+      if (lastBits > 0) {
+        result = callback(result, inv(data[bytes]) >> 8 - lastBits, lastBits);
+      }
+      return result;
+    };
+    var parseFloatFromBits = function(data, precisionBits, exponentBits) {
+      var bias = Math.pow(2, exponentBits - 1) - 1;
+      var sign = parseBits(data, 1);
+      var exponent = parseBits(data, exponentBits, 1);
+      if (exponent === 0) {
+        return 0;
+      }
+      var precisionBitsCounter = 1;
+      var parsePrecisionBits = function(lastValue, newValue, bits) {
+        if (lastValue === 0) {
+          lastValue = 1;
+        }
+        for (var i = 1; i <= bits; i++) {
+          precisionBitsCounter /= 2;
+          if ((newValue & 1 << bits - i) > 0) {
+            lastValue += precisionBitsCounter;
+          }
+        }
+        return lastValue;
+      };
+      var mantissa = parseBits(data, precisionBits, exponentBits + 1, false, parsePrecisionBits);
+      if (exponent == Math.pow(2, exponentBits + 1) - 1) {
+        if (mantissa === 0) {
+          return sign === 0 ? Infinity : -Infinity;
+        }
+        return NaN;
+      }
+      return (sign === 0 ? 1 : -1) * Math.pow(2, exponent - bias) * mantissa;
+    };
+    var parseInt16 = function(value) {
+      if (parseBits(value, 1) == 1) {
+        return -1 * (parseBits(value, 15, 1, true) + 1);
+      }
+      return parseBits(value, 15, 1);
+    };
+    var parseInt32 = function(value) {
+      if (parseBits(value, 1) == 1) {
+        return -1 * (parseBits(value, 31, 1, true) + 1);
+      }
+      return parseBits(value, 31, 1);
+    };
+    var parseFloat32 = function(value) {
+      return parseFloatFromBits(value, 23, 8);
+    };
+    var parseFloat64 = function(value) {
+      return parseFloatFromBits(value, 52, 11);
+    };
+    var parseNumeric = function(value) {
+      var sign = parseBits(value, 16, 32);
+      if (sign == 49152) {
+        return NaN;
+      }
+      var weight = Math.pow(1e4, parseBits(value, 16, 16));
+      var result = 0;
+      var digits = [];
+      var ndigits = parseBits(value, 16);
+      for (var i = 0; i < ndigits; i++) {
+        result += parseBits(value, 16, 64 + 16 * i) * weight;
+        weight /= 1e4;
+      }
+      var scale = Math.pow(10, parseBits(value, 16, 48));
+      return (sign === 0 ? 1 : -1) * Math.round(result * scale) / scale;
+    };
+    var parseDate = function(isUTC, value) {
+      var sign = parseBits(value, 1);
+      var rawValue = parseBits(value, 63, 1);
+      var result = new Date((sign === 0 ? 1 : -1) * rawValue / 1e3 + 9466848e5);
+      if (!isUTC) {
+        result.setTime(result.getTime() + result.getTimezoneOffset() * 6e4);
+      }
+      result.usec = rawValue % 1e3;
+      result.getMicroSeconds = function() {
+        return this.usec;
+      };
+      result.setMicroSeconds = function(value2) {
+        this.usec = value2;
+      };
+      result.getUTCMicroSeconds = function() {
+        return this.usec;
+      };
+      return result;
+    };
+    var parseArray = function(value) {
+      var dim = parseBits(value, 32);
+      var flags = parseBits(value, 32, 32);
+      var elementType = parseBits(value, 32, 64);
+      var offset = 96;
+      var dims = [];
+      for (var i = 0; i < dim; i++) {
+        dims[i] = parseBits(value, 32, offset);
+        offset += 32;
+        offset += 32;
+      }
+      var parseElement = function(elementType2) {
+        var length = parseBits(value, 32, offset);
+        offset += 32;
+        if (length == 4294967295) {
+          return null;
+        }
+        var result;
+        if (elementType2 == 23 || elementType2 == 20) {
+          result = parseBits(value, length * 8, offset);
+          offset += length * 8;
+          return result;
+        } else if (elementType2 == 25) {
+          result = value.toString(this.encoding, offset >> 3, (offset += length << 3) >> 3);
+          return result;
+        } else {
+          console.log("ERROR: ElementType not implemented: " + elementType2);
+        }
+      };
+      var parse2 = function(dimension, elementType2) {
+        var array2 = [];
+        var i2;
+        if (dimension.length > 1) {
+          var count = dimension.shift();
+          for (i2 = 0; i2 < count; i2++) {
+            array2[i2] = parse2(dimension, elementType2);
+          }
+          dimension.unshift(count);
+        } else {
+          for (i2 = 0; i2 < dimension[0]; i2++) {
+            array2[i2] = parseElement(elementType2);
+          }
+        }
+        return array2;
+      };
+      return parse2(dims, elementType);
+    };
+    var parseText = function(value) {
+      return value.toString("utf8");
+    };
+    var parseBool = function(value) {
+      if (value === null) return null;
+      return parseBits(value, 8) > 0;
+    };
+    var init = function(register) {
+      register(20, parseInt64);
+      register(21, parseInt16);
+      register(23, parseInt32);
+      register(26, parseInt32);
+      register(1700, parseNumeric);
+      register(700, parseFloat32);
+      register(701, parseFloat64);
+      register(16, parseBool);
+      register(1114, parseDate.bind(null, false));
+      register(1184, parseDate.bind(null, true));
+      register(1e3, parseArray);
+      register(1007, parseArray);
+      register(1016, parseArray);
+      register(1008, parseArray);
+      register(1009, parseArray);
+      register(25, parseText);
+    };
+    module2.exports = {
+      init
+    };
+  }
+});
+
+// node_modules/pg-types/lib/builtins.js
+var require_builtins = __commonJS({
+  "node_modules/pg-types/lib/builtins.js"(exports2, module2) {
+    init_import_meta_url();
+    module2.exports = {
+      BOOL: 16,
+      BYTEA: 17,
+      CHAR: 18,
+      INT8: 20,
+      INT2: 21,
+      INT4: 23,
+      REGPROC: 24,
+      TEXT: 25,
+      OID: 26,
+      TID: 27,
+      XID: 28,
+      CID: 29,
+      JSON: 114,
+      XML: 142,
+      PG_NODE_TREE: 194,
+      SMGR: 210,
+      PATH: 602,
+      POLYGON: 604,
+      CIDR: 650,
+      FLOAT4: 700,
+      FLOAT8: 701,
+      ABSTIME: 702,
+      RELTIME: 703,
+      TINTERVAL: 704,
+      CIRCLE: 718,
+      MACADDR8: 774,
+      MONEY: 790,
+      MACADDR: 829,
+      INET: 869,
+      ACLITEM: 1033,
+      BPCHAR: 1042,
+      VARCHAR: 1043,
+      DATE: 1082,
+      TIME: 1083,
+      TIMESTAMP: 1114,
+      TIMESTAMPTZ: 1184,
+      INTERVAL: 1186,
+      TIMETZ: 1266,
+      BIT: 1560,
+      VARBIT: 1562,
+      NUMERIC: 1700,
+      REFCURSOR: 1790,
+      REGPROCEDURE: 2202,
+      REGOPER: 2203,
+      REGOPERATOR: 2204,
+      REGCLASS: 2205,
+      REGTYPE: 2206,
+      UUID: 2950,
+      TXID_SNAPSHOT: 2970,
+      PG_LSN: 3220,
+      PG_NDISTINCT: 3361,
+      PG_DEPENDENCIES: 3402,
+      TSVECTOR: 3614,
+      TSQUERY: 3615,
+      GTSVECTOR: 3642,
+      REGCONFIG: 3734,
+      REGDICTIONARY: 3769,
+      JSONB: 3802,
+      REGNAMESPACE: 4089,
+      REGROLE: 4096
+    };
+  }
+});
+
+// node_modules/pg-types/index.js
+var require_pg_types = __commonJS({
+  "node_modules/pg-types/index.js"(exports2) {
+    init_import_meta_url();
+    var textParsers = require_textParsers();
+    var binaryParsers = require_binaryParsers();
+    var arrayParser = require_arrayParser();
+    var builtinTypes = require_builtins();
+    exports2.getTypeParser = getTypeParser;
+    exports2.setTypeParser = setTypeParser;
+    exports2.arrayParser = arrayParser;
+    exports2.builtins = builtinTypes;
+    var typeParsers = {
+      text: {},
+      binary: {}
+    };
+    function noParse(val) {
+      return String(val);
+    }
+    function getTypeParser(oid, format) {
+      format = format || "text";
+      if (!typeParsers[format]) {
+        return noParse;
+      }
+      return typeParsers[format][oid] || noParse;
+    }
+    function setTypeParser(oid, format, parseFn) {
+      if (typeof format == "function") {
+        parseFn = format;
+        format = "text";
+      }
+      typeParsers[format][oid] = parseFn;
+    }
+    textParsers.init(function(oid, converter) {
+      typeParsers.text[oid] = converter;
+    });
+    binaryParsers.init(function(oid, converter) {
+      typeParsers.binary[oid] = converter;
+    });
+  }
+});
+
+// node_modules/pg/lib/defaults.js
+var require_defaults = __commonJS({
+  "node_modules/pg/lib/defaults.js"(exports2, module2) {
+    "use strict";
+    init_import_meta_url();
+    var user;
+    try {
+      user = process.platform === "win32" ? process.env.USERNAME : process.env.USER;
+    } catch {
+    }
+    module2.exports = {
+      // database host. defaults to localhost
+      host: "localhost",
+      // database user's name
+      user,
+      // name of database to connect
+      database: void 0,
+      // database user's password
+      password: null,
+      // a Postgres connection string to be used instead of setting individual connection items
+      // NOTE:  Setting this value will cause it to override any other value (such as database or user) defined
+      // in the defaults object.
+      connectionString: void 0,
+      // database port
+      port: 5432,
+      // number of rows to return at a time from a prepared statement's
+      // portal. 0 will return all rows at once
+      rows: 0,
+      // binary result mode
+      binary: false,
+      // Connection pool options - see https://github.com/brianc/node-pg-pool
+      // number of connections to use in connection pool
+      // 0 will disable connection pooling
+      max: 10,
+      // max milliseconds a client can go unused before it is removed
+      // from the pool and destroyed
+      idleTimeoutMillis: 3e4,
+      client_encoding: "",
+      ssl: false,
+      // SSL negotiation style: 'postgres' (traditional SSLRequest) or 'direct'
+      sslnegotiation: void 0,
+      application_name: void 0,
+      fallback_application_name: void 0,
+      options: void 0,
+      parseInputDatesAsUTC: false,
+      // max milliseconds any query using this connection will execute for before timing out in error.
+      // false=unlimited
+      statement_timeout: false,
+      // Abort any statement that waits longer than the specified duration in milliseconds while attempting to acquire a lock.
+      // false=unlimited
+      lock_timeout: false,
+      // Terminate any session with an open transaction that has been idle for longer than the specified duration in milliseconds
+      // false=unlimited
+      idle_in_transaction_session_timeout: false,
+      // max milliseconds to wait for query to complete (client side)
+      query_timeout: false,
+      connect_timeout: 0,
+      keepalives: 1,
+      keepalives_idle: 0
+    };
+    var pgTypes = require_pg_types();
+    var parseBigInteger = pgTypes.getTypeParser(20, "text");
+    var parseBigIntegerArray = pgTypes.getTypeParser(1016, "text");
+    module2.exports.__defineSetter__("parseInt8", function(val) {
+      pgTypes.setTypeParser(20, "text", val ? pgTypes.getTypeParser(23, "text") : parseBigInteger);
+      pgTypes.setTypeParser(1016, "text", val ? pgTypes.getTypeParser(1007, "text") : parseBigIntegerArray);
+    });
+  }
+});
+
+// node_modules/pg/lib/utils.js
+var require_utils = __commonJS({
+  "node_modules/pg/lib/utils.js"(exports2, module2) {
+    "use strict";
+    init_import_meta_url();
+    var defaults2 = require_defaults();
+    var nodeUtils = require("util");
+    var { isDate } = require("util/types");
+    var invalidDateDeprecationNotice = nodeUtils.deprecate(
+      () => {
+      },
+      "Sending an invalid date to Postgres is deprecated and will throw an error in the next major version of pg. Ensure any Date object passed as a query parameter is valid.",
+      "PG_INVALID_DATE"
+    );
+    function escapeElement(elementRepresentation) {
+      const escaped = elementRepresentation.replace(/\\/g, "\\\\").replace(/"/g, '\\"');
+      return '"' + escaped + '"';
+    }
+    function arrayString(val) {
+      let result = "{";
+      for (let i = 0; i < val.length; i++) {
+        if (i > 0) {
+          result += ",";
+        }
+        let item = val[i];
+        if (item == null) {
+          result += "NULL";
+        } else if (Array.isArray(item)) {
+          result += arrayString(item);
+        } else if (ArrayBuffer.isView(item)) {
+          if (!(item instanceof Buffer)) {
+            item = Buffer.from(item.buffer, item.byteOffset, item.byteLength);
+          }
+          result += "\\\\x" + item.toString("hex");
+        } else {
+          result += escapeElement(prepareValue(item));
+        }
+      }
+      result += "}";
+      return result;
+    }
+    var prepareValue = function(val, seen) {
+      if (val == null) {
+        return null;
+      }
+      if (typeof val === "object") {
+        if (val instanceof Buffer) {
+          return val;
+        }
+        if (ArrayBuffer.isView(val)) {
+          return Buffer.from(val.buffer, val.byteOffset, val.byteLength);
+        }
+        if (isDate(val)) {
+          if (isNaN(val.getTime())) {
+            invalidDateDeprecationNotice();
+          }
+          if (defaults2.parseInputDatesAsUTC) {
+            return dateToStringUTC(val);
+          } else {
+            return dateToString(val);
+          }
+        }
+        if (Array.isArray(val)) {
+          return arrayString(val);
+        }
+        return prepareObject(val, seen);
+      }
+      return val.toString();
+    };
+    function prepareObject(val, seen) {
+      if (val && typeof val.toPostgres === "function") {
+        seen = seen || [];
+        if (seen.indexOf(val) !== -1) {
+          throw new Error('circular reference detected while preparing "' + val + '" for query');
+        }
+        seen.push(val);
+        return prepareValue(val.toPostgres(prepareValue), seen);
+      }
+      return JSON.stringify(val);
+    }
+    function dateToString(date3) {
+      let offset = -date3.getTimezoneOffset();
+      let year = date3.getFullYear();
+      const isBCYear = year < 1;
+      if (isBCYear) year = Math.abs(year) + 1;
+      let ret = String(year).padStart(4, "0") + "-" + String(date3.getMonth() + 1).padStart(2, "0") + "-" + String(date3.getDate()).padStart(2, "0") + "T" + String(date3.getHours()).padStart(2, "0") + ":" + String(date3.getMinutes()).padStart(2, "0") + ":" + String(date3.getSeconds()).padStart(2, "0") + "." + String(date3.getMilliseconds()).padStart(3, "0");
+      if (offset < 0) {
+        ret += "-";
+        offset *= -1;
+      } else {
+        ret += "+";
+      }
+      ret += String(Math.floor(offset / 60)).padStart(2, "0") + ":" + String(offset % 60).padStart(2, "0");
+      if (isBCYear) ret += " BC";
+      return ret;
+    }
+    function dateToStringUTC(date3) {
+      let year = date3.getUTCFullYear();
+      const isBCYear = year < 1;
+      if (isBCYear) year = Math.abs(year) + 1;
+      let ret = String(year).padStart(4, "0") + "-" + String(date3.getUTCMonth() + 1).padStart(2, "0") + "-" + String(date3.getUTCDate()).padStart(2, "0") + "T" + String(date3.getUTCHours()).padStart(2, "0") + ":" + String(date3.getUTCMinutes()).padStart(2, "0") + ":" + String(date3.getUTCSeconds()).padStart(2, "0") + "." + String(date3.getUTCMilliseconds()).padStart(3, "0");
+      ret += "+00:00";
+      if (isBCYear) ret += " BC";
+      return ret;
+    }
+    function normalizeQueryConfig(config2, values, callback) {
+      config2 = typeof config2 === "string" ? { text: config2 } : cloneQueryConfig(config2);
+      if (values) {
+        if (typeof values === "function") {
+          config2.callback = values;
+        } else {
+          config2.values = values;
+        }
+      }
+      if (callback) {
+        config2.callback = callback;
+      }
+      return config2;
+    }
+    function cloneQueryConfig(config2) {
+      if (config2 == null) {
+        return config2;
+      }
+      return Object.defineProperties(Object.create(Object.getPrototypeOf(config2)), Object.getOwnPropertyDescriptors(config2));
+    }
+    var escapeIdentifier2 = function(str) {
+      return '"' + str.replace(/"/g, '""') + '"';
+    };
+    var escapeLiteral2 = function(str) {
+      let hasBackslash = false;
+      let escaped = "'";
+      if (str == null) {
+        return "''";
+      }
+      if (typeof str !== "string") {
+        return "''";
+      }
+      for (let i = 0; i < str.length; i++) {
+        const c = str[i];
+        if (c === "'") {
+          escaped += c + c;
+        } else if (c === "\\") {
+          escaped += c + c;
+          hasBackslash = true;
+        } else {
+          escaped += c;
+        }
+      }
+      escaped += "'";
+      if (hasBackslash === true) {
+        escaped = " E" + escaped;
+      }
+      return escaped;
+    };
+    module2.exports = {
+      prepareValue: function prepareValueWrapper(value) {
+        return prepareValue(value);
+      },
+      normalizeQueryConfig,
+      escapeIdentifier: escapeIdentifier2,
+      escapeLiteral: escapeLiteral2
+    };
+  }
+});
+
+// node_modules/pg/lib/crypto/utils.js
+var require_utils2 = __commonJS({
+  "node_modules/pg/lib/crypto/utils.js"(exports2, module2) {
+    init_import_meta_url();
+    var nodeCrypto = require("crypto");
+    module2.exports = {
+      postgresMd5PasswordHash,
+      randomBytes: randomBytes9,
+      deriveKey,
+      sha256: sha2562,
+      hashByName,
+      hmacSha256,
+      md5
+    };
+    var webCryptoLoaded;
+    var webCryptoOf = () => webCryptoLoaded ??= nodeCrypto.webcrypto || globalThis.crypto;
+    var textEncoder = new TextEncoder();
+    function randomBytes9(length) {
+      return webCryptoOf().getRandomValues(Buffer.alloc(length));
+    }
+    async function md5(string3) {
+      try {
+        return nodeCrypto.createHash("md5").update(string3, "utf-8").digest("hex");
+      } catch (e) {
+        const data = typeof string3 === "string" ? textEncoder.encode(string3) : string3;
+        const hash = await webCryptoOf().subtle.digest("MD5", data);
+        return Array.from(new Uint8Array(hash)).map((b) => b.toString(16).padStart(2, "0")).join("");
+      }
+    }
+    async function postgresMd5PasswordHash(user, password, salt) {
+      const inner = await md5(password + user);
+      const outer = await md5(Buffer.concat([Buffer.from(inner), salt]));
+      return "md5" + outer;
+    }
+    async function sha2562(text) {
+      return await webCryptoOf().subtle.digest("SHA-256", text);
+    }
+    async function hashByName(hashName, text) {
+      return await webCryptoOf().subtle.digest(hashName, text);
+    }
+    async function hmacSha256(keyBuffer, msg) {
+      const key = await webCryptoOf().subtle.importKey("raw", keyBuffer, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+      return await webCryptoOf().subtle.sign("HMAC", key, textEncoder.encode(msg));
+    }
+    async function deriveKey(password, salt, iterations) {
+      const key = await webCryptoOf().subtle.importKey("raw", textEncoder.encode(password), "PBKDF2", false, ["deriveBits"]);
+      const params = { name: "PBKDF2", hash: "SHA-256", salt, iterations };
+      return await webCryptoOf().subtle.deriveBits(params, key, 32 * 8, ["deriveBits"]);
+    }
+  }
+});
+
+// node_modules/pg/lib/crypto/cert-signatures.js
+var require_cert_signatures = __commonJS({
+  "node_modules/pg/lib/crypto/cert-signatures.js"(exports2, module2) {
+    init_import_meta_url();
+    function x509Error(msg, cert) {
+      return new Error("SASL channel binding: " + msg + " when parsing public certificate " + cert.toString("base64"));
+    }
+    function readASN1Length(data, index) {
+      let length = data[index++];
+      if (length < 128) return { length, index };
+      const lengthBytes = length & 127;
+      if (lengthBytes > 4) throw x509Error("bad length", data);
+      length = 0;
+      for (let i = 0; i < lengthBytes; i++) {
+        length = length << 8 | data[index++];
+      }
+      return { length, index };
+    }
+    function readASN1OID(data, index) {
+      if (data[index++] !== 6) throw x509Error("non-OID data", data);
+      const { length: OIDLength, index: indexAfterOIDLength } = readASN1Length(data, index);
+      index = indexAfterOIDLength;
+      const lastIndex = index + OIDLength;
+      const byte1 = data[index++];
+      let oid = (byte1 / 40 >> 0) + "." + byte1 % 40;
+      while (index < lastIndex) {
+        let value = 0;
+        while (index < lastIndex) {
+          const nextByte = data[index++];
+          value = value << 7 | nextByte & 127;
+          if (nextByte < 128) break;
+        }
+        oid += "." + value;
+      }
+      return { oid, index };
+    }
+    function expectASN1Seq(data, index) {
+      if (data[index++] !== 48) throw x509Error("non-sequence data", data);
+      return readASN1Length(data, index);
+    }
+    function signatureAlgorithmHashFromCertificate(data, index) {
+      if (index === void 0) index = 0;
+      index = expectASN1Seq(data, index).index;
+      const { length: certInfoLength, index: indexAfterCertInfoLength } = expectASN1Seq(data, index);
+      index = indexAfterCertInfoLength + certInfoLength;
+      index = expectASN1Seq(data, index).index;
+      const { oid, index: indexAfterOID } = readASN1OID(data, index);
+      switch (oid) {
+        // RSA
+        case "1.2.840.113549.1.1.4":
+          return "MD5";
+        case "1.2.840.113549.1.1.5":
+          return "SHA-1";
+        case "1.2.840.113549.1.1.11":
+          return "SHA-256";
+        case "1.2.840.113549.1.1.12":
+          return "SHA-384";
+        case "1.2.840.113549.1.1.13":
+          return "SHA-512";
+        case "1.2.840.113549.1.1.14":
+          return "SHA-224";
+        case "1.2.840.113549.1.1.15":
+          return "SHA512-224";
+        case "1.2.840.113549.1.1.16":
+          return "SHA512-256";
+        // ECDSA
+        case "1.2.840.10045.4.1":
+          return "SHA-1";
+        case "1.2.840.10045.4.3.1":
+          return "SHA-224";
+        case "1.2.840.10045.4.3.2":
+          return "SHA-256";
+        case "1.2.840.10045.4.3.3":
+          return "SHA-384";
+        case "1.2.840.10045.4.3.4":
+          return "SHA-512";
+        // RSASSA-PSS: hash is indicated separately
+        case "1.2.840.113549.1.1.10": {
+          index = indexAfterOID;
+          index = expectASN1Seq(data, index).index;
+          if (data[index++] !== 160) throw x509Error("non-tag data", data);
+          index = readASN1Length(data, index).index;
+          index = expectASN1Seq(data, index).index;
+          const { oid: hashOID } = readASN1OID(data, index);
+          switch (hashOID) {
+            // standalone hash OIDs
+            case "1.2.840.113549.2.5":
+              return "MD5";
+            case "1.3.14.3.2.26":
+              return "SHA-1";
+            case "2.16.840.1.101.3.4.2.1":
+              return "SHA-256";
+            case "2.16.840.1.101.3.4.2.2":
+              return "SHA-384";
+            case "2.16.840.1.101.3.4.2.3":
+              return "SHA-512";
+          }
+          throw x509Error("unknown hash OID " + hashOID, data);
+        }
+        // Ed25519 -- see https://github.com/openssl/openssl/issues/15477
+        case "1.3.101.110":
+        case "1.3.101.112":
+          return "SHA-512";
+        // Ed448 -- still not in pg 17.2 (if supported, digest would be SHAKE256 x 64 bytes)
+        case "1.3.101.111":
+        case "1.3.101.113":
+          throw x509Error("Ed448 certificate channel binding is not currently supported by Postgres");
+      }
+      throw x509Error("unknown OID " + oid, data);
+    }
+    module2.exports = { signatureAlgorithmHashFromCertificate };
+  }
+});
+
+// node_modules/pg/lib/crypto/sasl.js
+var require_sasl = __commonJS({
+  "node_modules/pg/lib/crypto/sasl.js"(exports2, module2) {
+    "use strict";
+    init_import_meta_url();
+    var crypto2 = require_utils2();
+    var { signatureAlgorithmHashFromCertificate } = require_cert_signatures();
+    function saslprep(password) {
+      const nonAsciiSpace = /[\u00A0\u1680\u2000-\u200B\u202F\u205F\u3000]/g;
+      const mappedToNothing = /[\u00AD\u034F\u1806\u180B\u180C\u180D\u200C\u200D\u2060\uFE00-\uFE0F\uFEFF]/g;
+      return password.replace(nonAsciiSpace, " ").replace(mappedToNothing, "").normalize("NFKC");
+    }
+    var DEFAULT_MAX_SCRAM_ITERATIONS = 1e5;
+    function startSession(mechanisms, stream, scramMaxIterations = DEFAULT_MAX_SCRAM_ITERATIONS) {
+      const candidates = ["SCRAM-SHA-256"];
+      if (stream) candidates.unshift("SCRAM-SHA-256-PLUS");
+      const mechanism = candidates.find((candidate) => mechanisms.includes(candidate));
+      if (!mechanism) {
+        throw new Error("SASL: Only mechanism(s) " + candidates.join(" and ") + " are supported");
+      }
+      if (mechanism === "SCRAM-SHA-256-PLUS" && typeof stream.getPeerCertificate !== "function") {
+        throw new Error("SASL: Mechanism SCRAM-SHA-256-PLUS requires a certificate");
+      }
+      const clientNonce = crypto2.randomBytes(18).toString("base64");
+      const gs2Header = mechanism === "SCRAM-SHA-256-PLUS" ? "p=tls-server-end-point" : stream ? "y" : "n";
+      return {
+        mechanism,
+        clientNonce,
+        response: gs2Header + ",,n=*,r=" + clientNonce,
+        message: "SASLInitialResponse",
+        scramMaxIterations
+      };
+    }
+    async function continueSession(session, password, serverData, stream) {
+      if (session.message !== "SASLInitialResponse") {
+        throw new Error("SASL: Last message was not SASLInitialResponse");
+      }
+      if (typeof password !== "string") {
+        throw new Error("SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string");
+      }
+      if (password === "") {
+        throw new Error("SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a non-empty string");
+      }
+      if (typeof serverData !== "string") {
+        throw new Error("SASL: SCRAM-SERVER-FIRST-MESSAGE: serverData must be a string");
+      }
+      const sv = parseServerFirstMessage(serverData);
+      if (!sv.nonce.startsWith(session.clientNonce)) {
+        throw new Error("SASL: SCRAM-SERVER-FIRST-MESSAGE: server nonce does not start with client nonce");
+      } else if (sv.nonce.length === session.clientNonce.length) {
+        throw new Error("SASL: SCRAM-SERVER-FIRST-MESSAGE: server nonce is too short");
+      }
+      const scramMaxIterations = typeof session.scramMaxIterations === "number" ? session.scramMaxIterations : DEFAULT_MAX_SCRAM_ITERATIONS;
+      if (scramMaxIterations !== 0 && sv.iteration > scramMaxIterations) {
+        throw new Error(
+          "SASL: SCRAM-SERVER-FIRST-MESSAGE: iteration count " + sv.iteration + " exceeds scramMaxIterations of " + scramMaxIterations
+        );
+      }
+      const clientFirstMessageBare = "n=*,r=" + session.clientNonce;
+      const serverFirstMessage = "r=" + sv.nonce + ",s=" + sv.salt + ",i=" + sv.iteration;
+      let channelBinding = stream ? "eSws" : "biws";
+      if (session.mechanism === "SCRAM-SHA-256-PLUS") {
+        const peerCert = stream.getPeerCertificate().raw;
+        let hashName = signatureAlgorithmHashFromCertificate(peerCert);
+        if (hashName === "MD5" || hashName === "SHA-1") hashName = "SHA-256";
+        const certHash = await crypto2.hashByName(hashName, peerCert);
+        const bindingData = Buffer.concat([Buffer.from("p=tls-server-end-point,,"), Buffer.from(certHash)]);
+        channelBinding = bindingData.toString("base64");
+      }
+      const clientFinalMessageWithoutProof = "c=" + channelBinding + ",r=" + sv.nonce;
+      const authMessage = clientFirstMessageBare + "," + serverFirstMessage + "," + clientFinalMessageWithoutProof;
+      const saltBytes = Buffer.from(sv.salt, "base64");
+      const saltedPassword = await crypto2.deriveKey(saslprep(password), saltBytes, sv.iteration);
+      const clientKey = await crypto2.hmacSha256(saltedPassword, "Client Key");
+      const storedKey = await crypto2.sha256(clientKey);
+      const clientSignature = await crypto2.hmacSha256(storedKey, authMessage);
+      const clientProof = xorBuffers(Buffer.from(clientKey), Buffer.from(clientSignature)).toString("base64");
+      const serverKey = await crypto2.hmacSha256(saltedPassword, "Server Key");
+      const serverSignatureBytes = await crypto2.hmacSha256(serverKey, authMessage);
+      session.message = "SASLResponse";
+      session.serverSignature = Buffer.from(serverSignatureBytes).toString("base64");
+      session.response = clientFinalMessageWithoutProof + ",p=" + clientProof;
+    }
+    function finalizeSession(session, serverData) {
+      if (session.message !== "SASLResponse") {
+        throw new Error("SASL: Last message was not SASLResponse");
+      }
+      if (typeof serverData !== "string") {
+        throw new Error("SASL: SCRAM-SERVER-FINAL-MESSAGE: serverData must be a string");
+      }
+      const { serverSignature } = parseServerFinalMessage(serverData);
+      if (serverSignature !== session.serverSignature) {
+        throw new Error("SASL: SCRAM-SERVER-FINAL-MESSAGE: server signature does not match");
+      }
+    }
+    function isPrintableChars(text) {
+      if (typeof text !== "string") {
+        throw new TypeError("SASL: text must be a string");
+      }
+      return text.split("").map((_, i) => text.charCodeAt(i)).every((c) => c >= 33 && c <= 43 || c >= 45 && c <= 126);
+    }
+    function isBase64(text) {
+      return /^(?:[a-zA-Z0-9+/]{4})*(?:[a-zA-Z0-9+/]{2}==|[a-zA-Z0-9+/]{3}=)?$/.test(text);
+    }
+    function parseAttributePairs(text) {
+      if (typeof text !== "string") {
+        throw new TypeError("SASL: attribute pairs text must be a string");
+      }
+      return new Map(
+        text.split(",").map((attrValue) => {
+          if (!/^.=/.test(attrValue)) {
+            throw new Error("SASL: Invalid attribute pair entry");
+          }
+          const name = attrValue[0];
+          const value = attrValue.substring(2);
+          return [name, value];
+        })
+      );
+    }
+    function parseServerFirstMessage(data) {
+      const attrPairs = parseAttributePairs(data);
+      const nonce = attrPairs.get("r");
+      if (!nonce) {
+        throw new Error("SASL: SCRAM-SERVER-FIRST-MESSAGE: nonce missing");
+      } else if (!isPrintableChars(nonce)) {
+        throw new Error("SASL: SCRAM-SERVER-FIRST-MESSAGE: nonce must only contain printable characters");
+      }
+      const salt = attrPairs.get("s");
+      if (!salt) {
+        throw new Error("SASL: SCRAM-SERVER-FIRST-MESSAGE: salt missing");
+      } else if (!isBase64(salt)) {
+        throw new Error("SASL: SCRAM-SERVER-FIRST-MESSAGE: salt must be base64");
+      }
+      const iterationText = attrPairs.get("i");
+      if (!iterationText) {
+        throw new Error("SASL: SCRAM-SERVER-FIRST-MESSAGE: iteration missing");
+      } else if (!/^[1-9][0-9]*$/.test(iterationText)) {
+        throw new Error("SASL: SCRAM-SERVER-FIRST-MESSAGE: invalid iteration count");
+      }
+      const iteration = parseInt(iterationText, 10);
+      return {
+        nonce,
+        salt,
+        iteration
+      };
+    }
+    function parseServerFinalMessage(serverData) {
+      const attrPairs = parseAttributePairs(serverData);
+      const error2 = attrPairs.get("e");
+      const serverSignature = attrPairs.get("v");
+      if (error2) {
+        throw new Error(`SASL: SCRAM-SERVER-FINAL-MESSAGE: server returned error: "${error2}"`);
+      }
+      if (!serverSignature) {
+        throw new Error("SASL: SCRAM-SERVER-FINAL-MESSAGE: server signature is missing");
+      } else if (!isBase64(serverSignature)) {
+        throw new Error("SASL: SCRAM-SERVER-FINAL-MESSAGE: server signature must be base64");
+      }
+      return {
+        serverSignature
+      };
+    }
+    function xorBuffers(a, b) {
+      if (!Buffer.isBuffer(a)) {
+        throw new TypeError("first argument must be a Buffer");
+      }
+      if (!Buffer.isBuffer(b)) {
+        throw new TypeError("second argument must be a Buffer");
+      }
+      if (a.length !== b.length) {
+        throw new Error("Buffer lengths must match");
+      }
+      if (a.length === 0) {
+        throw new Error("Buffers cannot be empty");
+      }
+      return Buffer.from(a.map((_, i) => a[i] ^ b[i]));
+    }
+    module2.exports = {
+      startSession,
+      continueSession,
+      finalizeSession,
+      DEFAULT_MAX_SCRAM_ITERATIONS
+    };
+  }
+});
+
+// node_modules/pg/lib/type-overrides.js
+var require_type_overrides = __commonJS({
+  "node_modules/pg/lib/type-overrides.js"(exports2, module2) {
+    "use strict";
+    init_import_meta_url();
+    var types2 = require_pg_types();
+    function TypeOverrides2(userTypes) {
+      this._types = userTypes || types2;
+      this.text = {};
+      this.binary = {};
+    }
+    TypeOverrides2.prototype.getOverrides = function(format) {
+      switch (format) {
+        case "text":
+          return this.text;
+        case "binary":
+          return this.binary;
+        default:
+          return {};
+      }
+    };
+    TypeOverrides2.prototype.setTypeParser = function(oid, format, parseFn) {
+      if (typeof format === "function") {
+        parseFn = format;
+        format = "text";
+      }
+      this.getOverrides(format)[oid] = parseFn;
+    };
+    TypeOverrides2.prototype.getTypeParser = function(oid, format) {
+      format = format || "text";
+      return this.getOverrides(format)[oid] || this._types.getTypeParser(oid, format);
+    };
+    module2.exports = TypeOverrides2;
+  }
+});
+
+// node_modules/pg-connection-string/index.js
+var require_pg_connection_string = __commonJS({
+  "node_modules/pg-connection-string/index.js"(exports2, module2) {
+    "use strict";
+    init_import_meta_url();
+    function parse2(str, options = {}) {
+      if (str.charAt(0) === "/") {
+        const config3 = str.split(" ");
+        return { host: config3[0], database: config3[1] };
+      }
+      const config2 = /* @__PURE__ */ Object.create(null);
+      let result;
+      let dummyHost = false;
+      if (/ |%[^a-f0-9]|%[a-f0-9][^a-f0-9]/i.test(str)) {
+        str = encodeURI(str).replace(/%25(\d\d)/g, "%$1");
+      }
+      try {
+        try {
+          result = new URL(str, "postgres://base");
+        } catch (e) {
+          result = new URL(str.replace("@/", "@___DUMMY___/"), "postgres://base");
+          dummyHost = true;
+        }
+      } catch (err) {
+        err.input && (err.input = "*****REDACTED*****");
+        throw err;
+      }
+      for (const entry of result.searchParams.entries()) {
+        config2[entry[0]] = entry[1];
+      }
+      config2.user = config2.user || decodeURIComponent(result.username);
+      config2.password = config2.password || decodeURIComponent(result.password);
+      if (result.protocol == "socket:") {
+        config2.host = decodeURI(result.pathname);
+        config2.database = result.searchParams.get("db");
+        config2.client_encoding = result.searchParams.get("encoding");
+        return config2;
+      }
+      const hostname = (dummyHost ? "" : result.hostname).replace(/^\[(.+)\]$/, "$1");
+      if (!config2.host) {
+        config2.host = decodeURIComponent(hostname);
+      } else if (hostname && /^%2f/i.test(hostname)) {
+        result.pathname = hostname + result.pathname;
+      }
+      if (!config2.port) {
+        config2.port = result.port;
+      }
+      const pathname = result.pathname.slice(1) || null;
+      config2.database = pathname ? decodeURI(pathname) : null;
+      if (config2.ssl === "true" || config2.ssl === "1") {
+        config2.ssl = true;
+      }
+      if (config2.ssl === "0") {
+        config2.ssl = false;
+      }
+      if (config2.sslcert || config2.sslkey || config2.sslrootcert || config2.sslmode) {
+        config2.ssl = {};
+      }
+      if (config2.sslnegotiation === "direct" && config2.ssl === void 0) {
+        config2.ssl = true;
+      }
+      const fs6 = config2.sslcert || config2.sslkey || config2.sslrootcert ? require("fs") : null;
+      if (config2.sslcert) {
+        config2.ssl.cert = fs6.readFileSync(config2.sslcert).toString();
+      }
+      if (config2.sslkey) {
+        config2.ssl.key = fs6.readFileSync(config2.sslkey).toString();
+      }
+      if (config2.sslrootcert) {
+        config2.ssl.ca = fs6.readFileSync(config2.sslrootcert).toString();
+      }
+      if (options.useLibpqCompat && config2.uselibpqcompat) {
+        throw new Error("Both useLibpqCompat and uselibpqcompat are set. Please use only one of them.");
+      }
+      if (config2.uselibpqcompat === "true" || options.useLibpqCompat) {
+        switch (config2.sslmode) {
+          case "disable": {
+            config2.ssl = false;
+            break;
+          }
+          case "prefer": {
+            config2.ssl.rejectUnauthorized = false;
+            break;
+          }
+          case "require": {
+            if (config2.sslrootcert) {
+              config2.ssl.checkServerIdentity = function() {
+              };
+            } else {
+              config2.ssl.rejectUnauthorized = false;
+            }
+            break;
+          }
+          case "verify-ca": {
+            if (!config2.ssl.ca) {
+              throw new Error(
+                "SECURITY WARNING: Using sslmode=verify-ca requires specifying a CA with sslrootcert. If a public CA is used, verify-ca allows connections to a server that somebody else may have registered with the CA, making you vulnerable to Man-in-the-Middle attacks. Either specify a custom CA certificate with sslrootcert parameter or use sslmode=verify-full for proper security."
+              );
+            }
+            config2.ssl.checkServerIdentity = function() {
+            };
+            break;
+          }
+          case "verify-full": {
+            break;
+          }
+        }
+      } else {
+        switch (config2.sslmode) {
+          case "disable": {
+            config2.ssl = false;
+            break;
+          }
+          case "prefer":
+          case "require":
+          case "verify-ca":
+          case "verify-full": {
+            if (config2.sslmode !== "verify-full") {
+              deprecatedSslModeWarning(config2.sslmode);
+            }
+            break;
+          }
+          case "no-verify": {
+            config2.ssl.rejectUnauthorized = false;
+            break;
+          }
+        }
+      }
+      return config2;
+    }
+    function toConnectionOptions(sslConfig) {
+      const connectionOptions = Object.entries(sslConfig).reduce((c, [key, value]) => {
+        if (value !== void 0 && value !== null) {
+          c[key] = value;
+        }
+        return c;
+      }, /* @__PURE__ */ Object.create(null));
+      return connectionOptions;
+    }
+    function toClientConfig(config2) {
+      const poolConfig = Object.entries(config2).reduce((c, [key, value]) => {
+        if (key === "ssl") {
+          const sslConfig = value;
+          if (typeof sslConfig === "boolean") {
+            c[key] = sslConfig;
+          }
+          if (typeof sslConfig === "object") {
+            c[key] = toConnectionOptions(sslConfig);
+          }
+        } else if (value !== void 0 && value !== null) {
+          if (key === "port") {
+            if (value !== "") {
+              const v = parseInt(value, 10);
+              if (isNaN(v)) {
+                throw new Error(`Invalid ${key}: ${value}`);
+              }
+              c[key] = v;
+            }
+          } else {
+            c[key] = value;
+          }
+        }
+        return c;
+      }, /* @__PURE__ */ Object.create(null));
+      return poolConfig;
+    }
+    function parseIntoClientConfig(str) {
+      return toClientConfig(parse2(str));
+    }
+    function deprecatedSslModeWarning(sslmode) {
+      if (!deprecatedSslModeWarning.warned && typeof process !== "undefined" && process.emitWarning) {
+        deprecatedSslModeWarning.warned = true;
+        process.emitWarning(`SECURITY WARNING: The SSL modes 'prefer', 'require', and 'verify-ca' are treated as aliases for 'verify-full'.
+In the next major version (pg-connection-string v3.0.0 and pg v9.0.0), these modes will adopt standard libpq semantics, which have weaker security guarantees.
+
+To prepare for this change:
+- If you want the current behavior, explicitly use 'sslmode=verify-full'
+- If you want libpq compatibility now, use 'uselibpqcompat=true&sslmode=${sslmode}'
+
+See https://www.postgresql.org/docs/current/libpq-ssl.html for libpq SSL mode definitions.`);
+      }
+    }
+    module2.exports = parse2;
+    parse2.parse = parse2;
+    parse2.toClientConfig = toClientConfig;
+    parse2.parseIntoClientConfig = parseIntoClientConfig;
+  }
+});
+
+// node_modules/pg/lib/connection-parameters.js
+var require_connection_parameters = __commonJS({
+  "node_modules/pg/lib/connection-parameters.js"(exports2, module2) {
+    "use strict";
+    init_import_meta_url();
+    var dns = require("dns");
+    var defaults2 = require_defaults();
+    var parse2 = require_pg_connection_string().parse;
+    var val = function(key, config2, envVar) {
+      if (config2[key]) {
+        return config2[key];
+      }
+      if (envVar === void 0) {
+        envVar = process.env["PG" + key.toUpperCase()];
+      } else if (envVar === false) {
+      } else {
+        envVar = process.env[envVar];
+      }
+      return envVar || defaults2[key];
+    };
+    var readSSLConfigFromEnvironment = function() {
+      switch (process.env.PGSSLMODE) {
+        case "disable":
+          return false;
+        case "prefer":
+        case "require":
+        case "verify-ca":
+        case "verify-full":
+          return true;
+        case "no-verify":
+          return { rejectUnauthorized: false };
+      }
+      return defaults2.ssl;
+    };
+    var quoteParamValue = function(value) {
+      return "'" + ("" + value).replace(/\\/g, "\\\\").replace(/'/g, "\\'") + "'";
+    };
+    var add = function(params, config2, paramName) {
+      const value = config2[paramName];
+      if (value !== void 0 && value !== null) {
+        params.push(paramName + "=" + quoteParamValue(value));
+      }
+    };
+    var ConnectionParameters = class {
+      constructor(config2) {
+        config2 = typeof config2 === "string" ? parse2(config2) : config2 || {};
+        if (config2.connectionString) {
+          config2 = Object.assign({}, config2, parse2(config2.connectionString));
+        }
+        this.user = val("user", config2);
+        this.database = val("database", config2);
+        if (this.database === void 0) {
+          this.database = this.user;
+        }
+        this.port = parseInt(val("port", config2), 10);
+        this.host = val("host", config2);
+        Object.defineProperty(this, "password", {
+          configurable: true,
+          enumerable: false,
+          writable: true,
+          value: val("password", config2)
+        });
+        this.binary = val("binary", config2);
+        this.options = val("options", config2);
+        this.ssl = typeof config2.ssl === "undefined" ? readSSLConfigFromEnvironment() : config2.ssl;
+        if (typeof this.ssl === "string") {
+          if (this.ssl === "true") {
+            this.ssl = true;
+          }
+        }
+        if (this.ssl === "no-verify") {
+          this.ssl = { rejectUnauthorized: false };
+        }
+        if (this.ssl && this.ssl.key) {
+          Object.defineProperty(this.ssl, "key", {
+            enumerable: false
+          });
+        }
+        this.sslnegotiation = val("sslnegotiation", config2, "PGSSLNEGOTIATION");
+        if (this.sslnegotiation !== void 0 && this.sslnegotiation !== "postgres" && this.sslnegotiation !== "direct") {
+          throw new Error(
+            `Invalid sslnegotiation value: "${this.sslnegotiation}". Valid values are "postgres" and "direct".`
+          );
+        }
+        if (this.sslnegotiation === "direct" && !this.ssl) {
+          throw new Error("sslnegotiation=direct requires SSL to be enabled");
+        }
+        this.client_encoding = val("client_encoding", config2);
+        this.replication = val("replication", config2);
+        this.isDomainSocket = !(this.host || "").indexOf("/");
+        this.application_name = val("application_name", config2, "PGAPPNAME");
+        this.fallback_application_name = val("fallback_application_name", config2, false);
+        this.statement_timeout = val("statement_timeout", config2, false);
+        this.lock_timeout = val("lock_timeout", config2, false);
+        this.idle_in_transaction_session_timeout = val("idle_in_transaction_session_timeout", config2, false);
+        this.query_timeout = val("query_timeout", config2, false);
+        if (config2.connectionTimeoutMillis === void 0) {
+          this.connect_timeout = process.env.PGCONNECT_TIMEOUT || 0;
+        } else {
+          this.connect_timeout = Math.floor(config2.connectionTimeoutMillis / 1e3);
+        }
+        if (config2.keepAlive === false) {
+          this.keepalives = 0;
+        } else if (config2.keepAlive === true) {
+          this.keepalives = 1;
+        }
+        if (typeof config2.keepAliveInitialDelayMillis === "number") {
+          this.keepalives_idle = Math.floor(config2.keepAliveInitialDelayMillis / 1e3);
+        }
+      }
+      getLibpqConnectionString(cb) {
+        const params = [];
+        add(params, this, "user");
+        add(params, this, "password");
+        add(params, this, "port");
+        add(params, this, "application_name");
+        add(params, this, "fallback_application_name");
+        add(params, this, "connect_timeout");
+        add(params, this, "options");
+        const ssl = typeof this.ssl === "object" ? this.ssl : this.ssl ? { sslmode: this.ssl } : {};
+        add(params, ssl, "sslmode");
+        add(params, ssl, "sslca");
+        add(params, ssl, "sslkey");
+        add(params, ssl, "sslcert");
+        add(params, ssl, "sslrootcert");
+        add(params, this, "sslnegotiation");
+        if (this.database) {
+          params.push("dbname=" + quoteParamValue(this.database));
+        }
+        if (this.replication) {
+          params.push("replication=" + quoteParamValue(this.replication));
+        }
+        if (this.host) {
+          params.push("host=" + quoteParamValue(this.host));
+        }
+        if (this.isDomainSocket) {
+          return cb(null, params.join(" "));
+        }
+        if (this.client_encoding) {
+          params.push("client_encoding=" + quoteParamValue(this.client_encoding));
+        }
+        dns.lookup(this.host, function(err, address) {
+          if (err) return cb(err, null);
+          params.push("hostaddr=" + quoteParamValue(address));
+          return cb(null, params.join(" "));
+        });
+      }
+    };
+    module2.exports = ConnectionParameters;
+  }
+});
+
+// node_modules/pg/lib/result.js
+var require_result = __commonJS({
+  "node_modules/pg/lib/result.js"(exports2, module2) {
+    "use strict";
+    init_import_meta_url();
+    var types2 = require_pg_types();
+    var matchRegexp = /^([A-Za-z]+)(?: (\d+))?(?: (\d+))?/;
+    var Result2 = class {
+      constructor(rowMode, types3) {
+        this.command = null;
+        this.rowCount = null;
+        this.oid = null;
+        this.rows = [];
+        this.fields = [];
+        this._parsers = void 0;
+        this._types = types3;
+        this.RowCtor = null;
+        this.rowAsArray = rowMode === "array";
+        if (this.rowAsArray) {
+          this.parseRow = this._parseRowAsArray;
+        }
+        this._prebuiltEmptyResultObject = null;
+      }
+      // adds a command complete message
+      addCommandComplete(msg) {
+        let match;
+        if (msg.text) {
+          match = matchRegexp.exec(msg.text);
+        } else {
+          match = matchRegexp.exec(msg.command);
+        }
+        if (match) {
+          this.command = match[1];
+          if (match[3]) {
+            this.oid = parseInt(match[2], 10);
+            this.rowCount = parseInt(match[3], 10);
+          } else if (match[2]) {
+            this.rowCount = parseInt(match[2], 10);
+          }
+        }
+      }
+      _parseRowAsArray(rowData) {
+        const row = new Array(rowData.length);
+        for (let i = 0, len = rowData.length; i < len; i++) {
+          const rawValue = rowData[i];
+          if (rawValue !== null) {
+            row[i] = this._parsers[i](rawValue);
+          } else {
+            row[i] = null;
+          }
+        }
+        return row;
+      }
+      parseRow(rowData) {
+        const row = { ...this._prebuiltEmptyResultObject };
+        for (let i = 0, len = rowData.length; i < len; i++) {
+          const rawValue = rowData[i];
+          const field = this.fields[i].name;
+          if (rawValue !== null) {
+            const v = this.fields[i].format === "binary" ? Buffer.from(rawValue) : rawValue;
+            row[field] = this._parsers[i](v);
+          } else {
+            row[field] = null;
+          }
+        }
+        return row;
+      }
+      addRow(row) {
+        this.rows.push(row);
+      }
+      addFields(fieldDescriptions) {
+        this.fields = fieldDescriptions;
+        if (this.fields.length) {
+          this._parsers = new Array(fieldDescriptions.length);
+        }
+        const row = /* @__PURE__ */ Object.create(null);
+        for (let i = 0; i < fieldDescriptions.length; i++) {
+          const desc = fieldDescriptions[i];
+          row[desc.name] = null;
+          if (this._types) {
+            this._parsers[i] = this._types.getTypeParser(desc.dataTypeID, desc.format || "text");
+          } else {
+            this._parsers[i] = types2.getTypeParser(desc.dataTypeID, desc.format || "text");
+          }
+        }
+        this._prebuiltEmptyResultObject = { ...row };
+      }
+    };
+    module2.exports = Result2;
+  }
+});
+
+// node_modules/pg/lib/query.js
+var require_query = __commonJS({
+  "node_modules/pg/lib/query.js"(exports2, module2) {
+    "use strict";
+    init_import_meta_url();
+    var { EventEmitter } = require("events");
+    var Result2 = require_result();
+    var utils = require_utils();
+    var Query2 = class extends EventEmitter {
+      constructor(config2, values, callback) {
+        super();
+        config2 = utils.normalizeQueryConfig(config2, values, callback);
+        this.text = config2.text;
+        this.values = config2.values;
+        this.rows = config2.rows;
+        this.types = config2.types;
+        this.name = config2.name;
+        this.queryMode = config2.queryMode;
+        this.binary = config2.binary;
+        this.portal = config2.portal || "";
+        this.callback = config2.callback;
+        this._rowMode = config2.rowMode;
+        if (process.domain && config2.callback) {
+          this.callback = process.domain.bind(config2.callback);
+        }
+        this._result = new Result2(this._rowMode, this.types);
+        this._results = this._result;
+        this._canceledDueToError = false;
+      }
+      requiresPreparation() {
+        if (this.queryMode === "extended") {
+          return true;
+        }
+        if (this.name) {
+          return true;
+        }
+        if (this.rows) {
+          return true;
+        }
+        if (!this.text) {
+          return false;
+        }
+        if (!this.values) {
+          return false;
+        }
+        return this.values.length > 0;
+      }
+      _checkForMultirow() {
+        if (this._result.command) {
+          if (!Array.isArray(this._results)) {
+            this._results = [this._result];
+          }
+          this._result = new Result2(this._rowMode, this._result._types);
+          this._results.push(this._result);
+        }
+      }
+      // associates row metadata from the supplied
+      // message with this query object
+      // metadata used when parsing row results
+      handleRowDescription(msg) {
+        this._checkForMultirow();
+        this._result.addFields(msg.fields);
+        this._accumulateRows = this.callback || !this.listeners("row").length;
+      }
+      handleDataRow(msg) {
+        let row;
+        if (this._canceledDueToError) {
+          return;
+        }
+        try {
+          row = this._result.parseRow(msg.fields);
+        } catch (err) {
+          this._canceledDueToError = err;
+          return;
+        }
+        this.emit("row", row, this._result);
+        if (this._accumulateRows) {
+          this._result.addRow(row);
+        }
+      }
+      handleCommandComplete(msg, connection) {
+        this._checkForMultirow();
+        this._result.addCommandComplete(msg);
+        if (this.rows) {
+          connection.sync();
+        }
+      }
+      // if a named prepared statement is created with empty query text
+      // the backend will send an emptyQuery message but *not* a command complete message
+      // since we pipeline sync immediately after execute we don't need to do anything here
+      // unless we have rows specified, in which case we did not pipeline the initial sync call
+      handleEmptyQuery(connection) {
+        if (this.rows) {
+          connection.sync();
+        }
+      }
+      handleError(err, connection) {
+        if (this._canceledDueToError) {
+          err = this._canceledDueToError;
+          this._canceledDueToError = false;
+        }
+        if (this.callback) {
+          return this.callback(err);
+        }
+        this.emit("error", err);
+      }
+      handleReadyForQuery(con) {
+        if (this._canceledDueToError) {
+          return this.handleError(this._canceledDueToError, con);
+        }
+        if (this.callback) {
+          try {
+            this.callback(null, this._results);
+          } catch (err) {
+            process.nextTick(() => {
+              throw err;
+            });
+          }
+        }
+        this.emit("end", this._results);
+      }
+      submit(connection) {
+        if (typeof this.text !== "string" && typeof this.name !== "string") {
+          return new Error("A query must have either text or a name. Supplying neither is unsupported.");
+        }
+        const previous = connection.parsedStatements[this.name] || connection.submittedNamedStatements[this.name];
+        if (this.text && previous && this.text !== previous) {
+          return new Error(`Prepared statements must be unique - '${this.name}' was used for a different statement`);
+        }
+        if (this.values && !Array.isArray(this.values)) {
+          return new Error("Query values must be an array");
+        }
+        if (this.requiresPreparation()) {
+          connection.stream.cork && connection.stream.cork();
+          try {
+            this.prepare(connection);
+          } finally {
+            connection.stream.uncork && connection.stream.uncork();
+          }
+        } else {
+          connection.query(this.text);
+        }
+        return null;
+      }
+      hasBeenParsed(connection) {
+        return this.name && (connection.parsedStatements[this.name] !== void 0 || connection.submittedNamedStatements[this.name] !== void 0);
+      }
+      handlePortalSuspended(connection) {
+        this._getRows(connection, this.rows);
+      }
+      _getRows(connection, rows) {
+        connection.execute({
+          portal: this.portal,
+          rows
+        });
+        if (!rows) {
+          connection.sync();
+        } else {
+          connection.flush();
+        }
+      }
+      // http://developer.postgresql.org/pgdocs/postgres/protocol-flow.html#PROTOCOL-FLOW-EXT-QUERY
+      prepare(connection) {
+        if (!this.hasBeenParsed(connection)) {
+          connection.parse({
+            text: this.text,
+            name: this.name,
+            types: this.types
+          });
+          if (this.name) {
+            connection.submittedNamedStatements[this.name] = this.text;
+          }
+        }
+        try {
+          connection.bind({
+            portal: this.portal,
+            statement: this.name,
+            values: this.values,
+            binary: this.binary,
+            valueMapper: utils.prepareValue
+          });
+        } catch (err) {
+          connection.close({ type: "S", name: this.name });
+          connection.sync();
+          this.handleError(err, connection);
+          return;
+        }
+        connection.describe({
+          type: "P",
+          name: this.portal || ""
+        });
+        this._getRows(connection, this.rows);
+      }
+      handleCopyInResponse(connection) {
+        connection.sendCopyFail("No source stream defined");
+      }
+      handleCopyData(msg, connection) {
+      }
+    };
+    module2.exports = Query2;
+  }
+});
+
+// node_modules/pg-protocol/dist/messages.js
+var require_messages = __commonJS({
+  "node_modules/pg-protocol/dist/messages.js"(exports2) {
+    "use strict";
+    init_import_meta_url();
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.NoticeMessage = exports2.DataRowMessage = exports2.CommandCompleteMessage = exports2.ReadyForQueryMessage = exports2.NotificationResponseMessage = exports2.BackendKeyDataMessage = exports2.AuthenticationMD5Password = exports2.ParameterStatusMessage = exports2.ParameterDescriptionMessage = exports2.RowDescriptionMessage = exports2.Field = exports2.CopyResponse = exports2.CopyDataMessage = exports2.DatabaseError = exports2.copyDone = exports2.emptyQuery = exports2.replicationStart = exports2.portalSuspended = exports2.noData = exports2.closeComplete = exports2.bindComplete = exports2.parseComplete = void 0;
+    exports2.parseComplete = {
+      name: "parseComplete",
+      length: 5
+    };
+    exports2.bindComplete = {
+      name: "bindComplete",
+      length: 5
+    };
+    exports2.closeComplete = {
+      name: "closeComplete",
+      length: 5
+    };
+    exports2.noData = {
+      name: "noData",
+      length: 5
+    };
+    exports2.portalSuspended = {
+      name: "portalSuspended",
+      length: 5
+    };
+    exports2.replicationStart = {
+      name: "replicationStart",
+      length: 4
+    };
+    exports2.emptyQuery = {
+      name: "emptyQuery",
+      length: 4
+    };
+    exports2.copyDone = {
+      name: "copyDone",
+      length: 4
+    };
+    var DatabaseError2 = class extends Error {
+      constructor(message, length, name) {
+        super(message);
+        this.length = length;
+        this.name = name;
+      }
+    };
+    exports2.DatabaseError = DatabaseError2;
+    var CopyDataMessage = class {
+      constructor(length, chunk) {
+        this.length = length;
+        this.chunk = chunk;
+        this.name = "copyData";
+      }
+    };
+    exports2.CopyDataMessage = CopyDataMessage;
+    var CopyResponse = class {
+      constructor(length, name, binary, columnCount) {
+        this.length = length;
+        this.name = name;
+        this.binary = binary;
+        this.columnTypes = new Array(columnCount);
+      }
+    };
+    exports2.CopyResponse = CopyResponse;
+    var Field = class {
+      constructor(name, tableID, columnID, dataTypeID, dataTypeSize, dataTypeModifier, format) {
+        this.name = name;
+        this.tableID = tableID;
+        this.columnID = columnID;
+        this.dataTypeID = dataTypeID;
+        this.dataTypeSize = dataTypeSize;
+        this.dataTypeModifier = dataTypeModifier;
+        this.format = format;
+      }
+    };
+    exports2.Field = Field;
+    var RowDescriptionMessage = class {
+      constructor(length, fieldCount) {
+        this.length = length;
+        this.fieldCount = fieldCount;
+        this.name = "rowDescription";
+        this.fields = new Array(this.fieldCount);
+      }
+    };
+    exports2.RowDescriptionMessage = RowDescriptionMessage;
+    var ParameterDescriptionMessage = class {
+      constructor(length, parameterCount) {
+        this.length = length;
+        this.parameterCount = parameterCount;
+        this.name = "parameterDescription";
+        this.dataTypeIDs = new Array(this.parameterCount);
+      }
+    };
+    exports2.ParameterDescriptionMessage = ParameterDescriptionMessage;
+    var ParameterStatusMessage = class {
+      constructor(length, parameterName, parameterValue) {
+        this.length = length;
+        this.parameterName = parameterName;
+        this.parameterValue = parameterValue;
+        this.name = "parameterStatus";
+      }
+    };
+    exports2.ParameterStatusMessage = ParameterStatusMessage;
+    var AuthenticationMD5Password = class {
+      constructor(length, salt) {
+        this.length = length;
+        this.salt = salt;
+        this.name = "authenticationMD5Password";
+      }
+    };
+    exports2.AuthenticationMD5Password = AuthenticationMD5Password;
+    var BackendKeyDataMessage = class {
+      constructor(length, processID, secretKey) {
+        this.length = length;
+        this.processID = processID;
+        this.secretKey = secretKey;
+        this.name = "backendKeyData";
+      }
+    };
+    exports2.BackendKeyDataMessage = BackendKeyDataMessage;
+    var NotificationResponseMessage = class {
+      constructor(length, processId, channel, payload) {
+        this.length = length;
+        this.processId = processId;
+        this.channel = channel;
+        this.payload = payload;
+        this.name = "notification";
+      }
+    };
+    exports2.NotificationResponseMessage = NotificationResponseMessage;
+    var ReadyForQueryMessage = class {
+      constructor(length, status) {
+        this.length = length;
+        this.status = status;
+        this.name = "readyForQuery";
+      }
+    };
+    exports2.ReadyForQueryMessage = ReadyForQueryMessage;
+    var CommandCompleteMessage = class {
+      constructor(length, text) {
+        this.length = length;
+        this.text = text;
+        this.name = "commandComplete";
+      }
+    };
+    exports2.CommandCompleteMessage = CommandCompleteMessage;
+    var DataRowMessage = class {
+      constructor(length, fields) {
+        this.length = length;
+        this.fields = fields;
+        this.name = "dataRow";
+        this.fieldCount = fields.length;
+      }
+    };
+    exports2.DataRowMessage = DataRowMessage;
+    var NoticeMessage = class {
+      constructor(length, message) {
+        this.length = length;
+        this.message = message;
+        this.name = "notice";
+      }
+    };
+    exports2.NoticeMessage = NoticeMessage;
+  }
+});
+
+// node_modules/pg-protocol/dist/buffer-writer.js
+var require_buffer_writer = __commonJS({
+  "node_modules/pg-protocol/dist/buffer-writer.js"(exports2) {
+    "use strict";
+    init_import_meta_url();
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.Writer = void 0;
+    var Writer = class {
+      constructor(size = 256) {
+        this.size = size;
+        this.offset = 5;
+        this.headerPosition = 0;
+        this.buffer = Buffer.allocUnsafe(size);
+      }
+      ensure(size) {
+        const remaining = this.buffer.length - this.offset;
+        if (remaining < size) {
+          const oldBuffer = this.buffer;
+          const newSize = oldBuffer.length + (oldBuffer.length >> 1) + size;
+          this.buffer = Buffer.allocUnsafe(newSize);
+          oldBuffer.copy(this.buffer, 0, 0, this.offset);
+        }
+      }
+      addInt32(num) {
+        this.ensure(4);
+        this.buffer[this.offset++] = num >>> 24 & 255;
+        this.buffer[this.offset++] = num >>> 16 & 255;
+        this.buffer[this.offset++] = num >>> 8 & 255;
+        this.buffer[this.offset++] = num >>> 0 & 255;
+        return this;
+      }
+      addInt16(num) {
+        this.ensure(2);
+        this.buffer[this.offset++] = num >>> 8 & 255;
+        this.buffer[this.offset++] = num >>> 0 & 255;
+        return this;
+      }
+      addCString(string3) {
+        if (!string3) {
+          this.ensure(1);
+        } else {
+          const len = Buffer.byteLength(string3);
+          this.ensure(len + 1);
+          this.buffer.write(string3, this.offset, "utf-8");
+          this.offset += len;
+        }
+        this.buffer[this.offset++] = 0;
+        return this;
+      }
+      addString(string3 = "") {
+        const len = Buffer.byteLength(string3);
+        this.ensure(len);
+        this.buffer.write(string3, this.offset);
+        this.offset += len;
+        return this;
+      }
+      // Write an Int32 byte-length prefix immediately followed by the string's UTF-8
+      // bytes. Postgres' Bind wire format prefixes every parameter with its length,
+      // and doing it in one method computes Buffer.byteLength ONCE -- the previous
+      // `addInt32(Buffer.byteLength(s)).addString(s)` pairing scanned the string
+      // three times (byteLength for the prefix, byteLength again inside addString,
+      // then the encode), which is costly for large text parameters.
+      addInt32PrefixedString(string3) {
+        const len = Buffer.byteLength(string3);
+        this.ensure(4 + len);
+        const buffer = this.buffer;
+        let offset = this.offset;
+        buffer[offset++] = len >>> 24 & 255;
+        buffer[offset++] = len >>> 16 & 255;
+        buffer[offset++] = len >>> 8 & 255;
+        buffer[offset++] = len >>> 0 & 255;
+        buffer.write(string3, offset, "utf-8");
+        this.offset = offset + len;
+        return this;
+      }
+      add(otherBuffer) {
+        this.ensure(otherBuffer.length);
+        otherBuffer.copy(this.buffer, this.offset);
+        this.offset += otherBuffer.length;
+        return this;
+      }
+      /**
+       * Appends an uninitialized block of {@link size} bytes to the buffer and returns its offset.
+       */
+      reserveUnsafe(size) {
+        const offset = this.offset;
+        this.ensure(size);
+        this.offset += size;
+        return offset;
+      }
+      join(code) {
+        if (code) {
+          this.buffer[this.headerPosition] = code;
+          const length = this.offset - (this.headerPosition + 1);
+          this.buffer.writeInt32BE(length, this.headerPosition + 1);
+        }
+        return this.buffer.slice(code ? 0 : 5, this.offset);
+      }
+      flush(code) {
+        const result = this.join(code);
+        this.offset = 5;
+        this.headerPosition = 0;
+        this.buffer = Buffer.allocUnsafe(this.size);
+        return result;
+      }
+      clear() {
+        this.offset = 5;
+        this.headerPosition = 0;
+      }
+    };
+    exports2.Writer = Writer;
+  }
+});
+
+// node_modules/pg-protocol/dist/serializer.js
+var require_serializer = __commonJS({
+  "node_modules/pg-protocol/dist/serializer.js"(exports2) {
+    "use strict";
+    init_import_meta_url();
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.serialize = void 0;
+    var buffer_writer_1 = require_buffer_writer();
+    var writer = new buffer_writer_1.Writer();
+    var startup = (opts) => {
+      writer.addInt16(3).addInt16(0);
+      for (const key of Object.keys(opts)) {
+        writer.addCString(key).addCString(opts[key]);
+      }
+      writer.addCString("client_encoding").addCString("UTF8");
+      const bodyBuffer = writer.addCString("").flush();
+      const length = bodyBuffer.length + 4;
+      return new buffer_writer_1.Writer().addInt32(length).add(bodyBuffer).flush();
+    };
+    var requestSsl = () => {
+      const response = Buffer.allocUnsafe(8);
+      response.writeInt32BE(8, 0);
+      response.writeInt32BE(80877103, 4);
+      return response;
+    };
+    var password = (password2) => {
+      return writer.addCString(password2).flush(
+        112
+        /* code.startup */
+      );
+    };
+    var sendSASLInitialResponseMessage = function(mechanism, initialResponse) {
+      writer.addCString(mechanism).addInt32PrefixedString(initialResponse);
+      return writer.flush(
+        112
+        /* code.startup */
+      );
+    };
+    var sendSCRAMClientFinalMessage = function(additionalData) {
+      return writer.addString(additionalData).flush(
+        112
+        /* code.startup */
+      );
+    };
+    var query = (text) => {
+      return writer.addCString(text).flush(
+        81
+        /* code.query */
+      );
+    };
+    var emptyArray = [];
+    var parse2 = (query2) => {
+      const name = query2.name || "";
+      if (name.length > 63) {
+        console.error("Warning! Postgres only supports 63 characters for query names.");
+        console.error("You supplied %s (%s)", name, name.length);
+        console.error("This can cause conflicts and silent errors executing queries");
+      }
+      const types2 = query2.types || emptyArray;
+      const len = types2.length;
+      const buffer = writer.addCString(name).addCString(query2.text).addInt16(len);
+      for (let i = 0; i < len; i++) {
+        buffer.addInt32(types2[i]);
+      }
+      return writer.flush(
+        80
+        /* code.parse */
+      );
+    };
+    var writeValues = function(values, valueMapper, formatsOffset) {
+      const len = values.length;
+      for (let i = 0; i < len; i++) {
+        const mappedVal = valueMapper ? valueMapper(values[i], i) : values[i];
+        let formatByte = 0;
+        if (mappedVal == null) {
+          writer.addInt32(-1);
+        } else if (mappedVal instanceof Buffer) {
+          formatByte = 1;
+          writer.addInt32(mappedVal.length);
+          writer.add(mappedVal);
+        } else {
+          writer.addInt32PrefixedString(mappedVal);
+        }
+        const buf = writer.buffer;
+        buf[formatsOffset++] = 0;
+        buf[formatsOffset++] = formatByte;
+      }
+    };
+    var bind = (config2 = {}) => {
+      const portal = config2.portal || "";
+      const statement = config2.statement || "";
+      const binary = config2.binary || false;
+      const values = config2.values || emptyArray;
+      const len = values.length;
+      writer.addCString(portal).addCString(statement);
+      writer.addInt16(len);
+      const formatsOffset = writer.reserveUnsafe(len * 2);
+      writer.addInt16(len);
+      try {
+        writeValues(values, config2.valueMapper, formatsOffset);
+      } catch (err) {
+        writer.clear();
+        throw err;
+      }
+      writer.addInt16(1);
+      writer.addInt16(
+        binary ? 1 : 0
+        /* ParamType.STRING */
+      );
+      return writer.flush(
+        66
+        /* code.bind */
+      );
+    };
+    var emptyExecute = Buffer.from([69, 0, 0, 0, 9, 0, 0, 0, 0, 0]);
+    var execute = (config2) => {
+      if (!config2 || !config2.portal && !config2.rows) {
+        return emptyExecute;
+      }
+      const portal = config2.portal || "";
+      const rows = config2.rows || 0;
+      const portalLength = Buffer.byteLength(portal);
+      const len = 4 + portalLength + 1 + 4;
+      const buff = Buffer.allocUnsafe(1 + len);
+      buff[0] = 69;
+      buff.writeInt32BE(len, 1);
+      buff.write(portal, 5, "utf-8");
+      buff[portalLength + 5] = 0;
+      buff.writeUInt32BE(rows, buff.length - 4);
+      return buff;
+    };
+    var cancel = (processID, secretKey) => {
+      const buffer = Buffer.allocUnsafe(16);
+      buffer.writeInt32BE(16, 0);
+      buffer.writeInt16BE(1234, 4);
+      buffer.writeInt16BE(5678, 6);
+      buffer.writeInt32BE(processID, 8);
+      buffer.writeInt32BE(secretKey, 12);
+      return buffer;
+    };
+    var cstringMessage = (code, string3) => {
+      const stringLen = Buffer.byteLength(string3);
+      const len = 4 + stringLen + 1;
+      const buffer = Buffer.allocUnsafe(1 + len);
+      buffer[0] = code;
+      buffer.writeInt32BE(len, 1);
+      buffer.write(string3, 5, "utf-8");
+      buffer[len] = 0;
+      return buffer;
+    };
+    var emptyDescribePortal = writer.addCString("P").flush(
+      68
+      /* code.describe */
+    );
+    var emptyDescribeStatement = writer.addCString("S").flush(
+      68
+      /* code.describe */
+    );
+    var describe3 = (msg) => {
+      return msg.name ? cstringMessage(68, `${msg.type}${msg.name || ""}`) : msg.type === "P" ? emptyDescribePortal : emptyDescribeStatement;
+    };
+    var close = (msg) => {
+      const text = `${msg.type}${msg.name || ""}`;
+      return cstringMessage(67, text);
+    };
+    var copyData = (chunk) => {
+      return writer.add(chunk).flush(
+        100
+        /* code.copyFromChunk */
+      );
+    };
+    var copyFail = (message) => {
+      return cstringMessage(102, message);
+    };
+    var codeOnlyBuffer = (code) => Buffer.from([code, 0, 0, 0, 4]);
+    var flushBuffer = codeOnlyBuffer(
+      72
+      /* code.flush */
+    );
+    var syncBuffer = codeOnlyBuffer(
+      83
+      /* code.sync */
+    );
+    var endBuffer = codeOnlyBuffer(
+      88
+      /* code.end */
+    );
+    var copyDoneBuffer = codeOnlyBuffer(
+      99
+      /* code.copyDone */
+    );
+    var serialize = {
+      startup,
+      password,
+      requestSsl,
+      sendSASLInitialResponseMessage,
+      sendSCRAMClientFinalMessage,
+      query,
+      parse: parse2,
+      bind,
+      execute,
+      describe: describe3,
+      close,
+      flush: () => flushBuffer,
+      sync: () => syncBuffer,
+      end: () => endBuffer,
+      copyData,
+      copyDone: () => copyDoneBuffer,
+      copyFail,
+      cancel
+    };
+    exports2.serialize = serialize;
+  }
+});
+
+// node_modules/pg-protocol/dist/buffer-reader.js
+var require_buffer_reader = __commonJS({
+  "node_modules/pg-protocol/dist/buffer-reader.js"(exports2) {
+    "use strict";
+    init_import_meta_url();
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.BufferReader = void 0;
+    var BufferReader = class {
+      constructor(offset = 0) {
+        this.offset = offset;
+        this.buffer = Buffer.allocUnsafe(0);
+        this.encoding = "utf-8";
+      }
+      setBuffer(offset, buffer) {
+        this.offset = offset;
+        this.buffer = buffer;
+      }
+      int16() {
+        const result = this.buffer.readInt16BE(this.offset);
+        this.offset += 2;
+        return result;
+      }
+      byte() {
+        const result = this.buffer[this.offset];
+        this.offset++;
+        return result;
+      }
+      int32() {
+        const result = this.buffer.readInt32BE(this.offset);
+        this.offset += 4;
+        return result;
+      }
+      uint32() {
+        const result = this.buffer.readUInt32BE(this.offset);
+        this.offset += 4;
+        return result;
+      }
+      string(length) {
+        const result = this.buffer.toString(this.encoding, this.offset, this.offset + length);
+        this.offset += length;
+        return result;
+      }
+      cstring() {
+        const start2 = this.offset;
+        let end = start2;
+        while (this.buffer[end++]) {
+        }
+        this.offset = end;
+        return this.buffer.toString(this.encoding, start2, end - 1);
+      }
+      bytes(length) {
+        const result = this.buffer.slice(this.offset, this.offset + length);
+        this.offset += length;
+        return result;
+      }
+    };
+    exports2.BufferReader = BufferReader;
+  }
+});
+
+// node_modules/pg-protocol/dist/parser.js
+var require_parser = __commonJS({
+  "node_modules/pg-protocol/dist/parser.js"(exports2) {
+    "use strict";
+    init_import_meta_url();
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.Parser = void 0;
+    var messages_1 = require_messages();
+    var buffer_reader_1 = require_buffer_reader();
+    var CODE_LENGTH = 1;
+    var LEN_LENGTH = 4;
+    var HEADER_LENGTH = CODE_LENGTH + LEN_LENGTH;
+    var LATEINIT_LENGTH = -1;
+    var emptyBuffer = Buffer.allocUnsafe(0);
+    var Parser = class {
+      constructor(opts) {
+        this.buffer = emptyBuffer;
+        this.bufferLength = 0;
+        this.bufferOffset = 0;
+        this.reader = new buffer_reader_1.BufferReader();
+        if ((opts === null || opts === void 0 ? void 0 : opts.mode) === "binary") {
+          throw new Error("Binary mode not supported yet");
+        }
+        this.mode = (opts === null || opts === void 0 ? void 0 : opts.mode) || "text";
+      }
+      parse(buffer, callback) {
+        this.mergeBuffer(buffer);
+        const bufferFullLength = this.bufferOffset + this.bufferLength;
+        let offset = this.bufferOffset;
+        while (offset + HEADER_LENGTH <= bufferFullLength) {
+          const code = this.buffer[offset];
+          const length = this.buffer.readUInt32BE(offset + CODE_LENGTH);
+          const fullMessageLength = CODE_LENGTH + length;
+          if (fullMessageLength + offset <= bufferFullLength) {
+            const message = this.handlePacket(offset + HEADER_LENGTH, code, length, this.buffer);
+            callback(message);
+            offset += fullMessageLength;
+          } else {
+            break;
+          }
+        }
+        if (offset === bufferFullLength) {
+          this.buffer = emptyBuffer;
+          this.bufferLength = 0;
+          this.bufferOffset = 0;
+        } else {
+          this.bufferLength = bufferFullLength - offset;
+          this.bufferOffset = offset;
+        }
+      }
+      mergeBuffer(buffer) {
+        if (this.bufferLength > 0) {
+          const newLength = this.bufferLength + buffer.byteLength;
+          const newFullLength = newLength + this.bufferOffset;
+          if (newFullLength > this.buffer.byteLength) {
+            let newBuffer;
+            if (newLength <= this.buffer.byteLength && this.bufferOffset >= this.bufferLength) {
+              newBuffer = this.buffer;
+            } else {
+              let newBufferLength = this.buffer.byteLength * 2;
+              while (newLength >= newBufferLength) {
+                newBufferLength *= 2;
+              }
+              newBuffer = Buffer.allocUnsafe(newBufferLength);
+            }
+            this.buffer.copy(newBuffer, 0, this.bufferOffset, this.bufferOffset + this.bufferLength);
+            this.buffer = newBuffer;
+            this.bufferOffset = 0;
+          }
+          buffer.copy(this.buffer, this.bufferOffset + this.bufferLength);
+          this.bufferLength = newLength;
+        } else {
+          this.buffer = buffer;
+          this.bufferOffset = 0;
+          this.bufferLength = buffer.byteLength;
+        }
+      }
+      handlePacket(offset, code, length, bytes) {
+        const { reader } = this;
+        reader.setBuffer(offset, bytes);
+        let message;
+        switch (code) {
+          case 50:
+            message = messages_1.bindComplete;
+            break;
+          case 49:
+            message = messages_1.parseComplete;
+            break;
+          case 51:
+            message = messages_1.closeComplete;
+            break;
+          case 110:
+            message = messages_1.noData;
+            break;
+          case 115:
+            message = messages_1.portalSuspended;
+            break;
+          case 99:
+            message = messages_1.copyDone;
+            break;
+          case 87:
+            message = messages_1.replicationStart;
+            break;
+          case 73:
+            message = messages_1.emptyQuery;
+            break;
+          case 68:
+            message = parseDataRowMessage(reader);
+            break;
+          case 67:
+            message = parseCommandCompleteMessage(reader);
+            break;
+          case 90:
+            message = parseReadyForQueryMessage(reader);
+            break;
+          case 65:
+            message = parseNotificationMessage(reader);
+            break;
+          case 82:
+            message = parseAuthenticationResponse(reader, length);
+            break;
+          case 83:
+            message = parseParameterStatusMessage(reader);
+            break;
+          case 75:
+            message = parseBackendKeyData(reader);
+            break;
+          case 69:
+            message = parseErrorMessage(reader, "error");
+            break;
+          case 78:
+            message = parseErrorMessage(reader, "notice");
+            break;
+          case 84:
+            message = parseRowDescriptionMessage(reader);
+            break;
+          case 116:
+            message = parseParameterDescriptionMessage(reader);
+            break;
+          case 71:
+            message = parseCopyInMessage(reader);
+            break;
+          case 72:
+            message = parseCopyOutMessage(reader);
+            break;
+          case 100:
+            message = parseCopyData(reader, length);
+            break;
+          default:
+            return new messages_1.DatabaseError("received invalid response: " + code.toString(16), length, "error");
+        }
+        reader.setBuffer(0, emptyBuffer);
+        message.length = length;
+        return message;
+      }
+    };
+    exports2.Parser = Parser;
+    var parseReadyForQueryMessage = (reader) => {
+      const status = reader.string(1);
+      return new messages_1.ReadyForQueryMessage(LATEINIT_LENGTH, status);
+    };
+    var parseCommandCompleteMessage = (reader) => {
+      const text = reader.cstring();
+      return new messages_1.CommandCompleteMessage(LATEINIT_LENGTH, text);
+    };
+    var parseCopyData = (reader, length) => {
+      const chunk = reader.bytes(length - 4);
+      return new messages_1.CopyDataMessage(LATEINIT_LENGTH, chunk);
+    };
+    var parseCopyInMessage = (reader) => parseCopyMessage(reader, "copyInResponse");
+    var parseCopyOutMessage = (reader) => parseCopyMessage(reader, "copyOutResponse");
+    var parseCopyMessage = (reader, messageName) => {
+      const isBinary = reader.byte() !== 0;
+      const columnCount = reader.int16();
+      const message = new messages_1.CopyResponse(LATEINIT_LENGTH, messageName, isBinary, columnCount);
+      for (let i = 0; i < columnCount; i++) {
+        message.columnTypes[i] = reader.int16();
+      }
+      return message;
+    };
+    var parseNotificationMessage = (reader) => {
+      const processId = reader.int32();
+      const channel = reader.cstring();
+      const payload = reader.cstring();
+      return new messages_1.NotificationResponseMessage(LATEINIT_LENGTH, processId, channel, payload);
+    };
+    var parseRowDescriptionMessage = (reader) => {
+      const fieldCount = reader.int16();
+      const message = new messages_1.RowDescriptionMessage(LATEINIT_LENGTH, fieldCount);
+      for (let i = 0; i < fieldCount; i++) {
+        message.fields[i] = parseField(reader);
+      }
+      return message;
+    };
+    var parseField = (reader) => {
+      const name = reader.cstring();
+      const tableID = reader.uint32();
+      const columnID = reader.int16();
+      const dataTypeID = reader.uint32();
+      const dataTypeSize = reader.int16();
+      const dataTypeModifier = reader.int32();
+      const mode = reader.int16() === 0 ? "text" : "binary";
+      return new messages_1.Field(name, tableID, columnID, dataTypeID, dataTypeSize, dataTypeModifier, mode);
+    };
+    var parseParameterDescriptionMessage = (reader) => {
+      const parameterCount = reader.int16();
+      const message = new messages_1.ParameterDescriptionMessage(LATEINIT_LENGTH, parameterCount);
+      for (let i = 0; i < parameterCount; i++) {
+        message.dataTypeIDs[i] = reader.uint32();
+      }
+      return message;
+    };
+    var parseDataRowMessage = (reader) => {
+      const fieldCount = reader.int16();
+      const fields = new Array(fieldCount);
+      for (let i = 0; i < fieldCount; i++) {
+        const len = reader.int32();
+        fields[i] = len === -1 ? null : reader.string(len);
+      }
+      return new messages_1.DataRowMessage(LATEINIT_LENGTH, fields);
+    };
+    var parseParameterStatusMessage = (reader) => {
+      const name = reader.cstring();
+      const value = reader.cstring();
+      return new messages_1.ParameterStatusMessage(LATEINIT_LENGTH, name, value);
+    };
+    var parseBackendKeyData = (reader) => {
+      const processID = reader.int32();
+      const secretKey = reader.int32();
+      return new messages_1.BackendKeyDataMessage(LATEINIT_LENGTH, processID, secretKey);
+    };
+    var parseAuthenticationResponse = (reader, length) => {
+      const code = reader.int32();
+      const message = {
+        name: "authenticationOk",
+        length
+      };
+      switch (code) {
+        case 0:
+          break;
+        case 3:
+          if (message.length === 8) {
+            message.name = "authenticationCleartextPassword";
+          }
+          break;
+        case 5:
+          if (message.length === 12) {
+            message.name = "authenticationMD5Password";
+            const salt = reader.bytes(4);
+            return new messages_1.AuthenticationMD5Password(LATEINIT_LENGTH, salt);
+          }
+          break;
+        case 10:
+          {
+            message.name = "authenticationSASL";
+            message.mechanisms = [];
+            let mechanism;
+            do {
+              mechanism = reader.cstring();
+              if (mechanism) {
+                message.mechanisms.push(mechanism);
+              }
+            } while (mechanism);
+          }
+          break;
+        case 11:
+          message.name = "authenticationSASLContinue";
+          message.data = reader.string(length - 8);
+          break;
+        case 12:
+          message.name = "authenticationSASLFinal";
+          message.data = reader.string(length - 8);
+          break;
+        default:
+          throw new Error("Unknown authenticationOk message type " + code);
+      }
+      return message;
+    };
+    var parseErrorMessage = (reader, name) => {
+      const fields = {};
+      let fieldType = reader.string(1);
+      while (fieldType !== "\0") {
+        fields[fieldType] = reader.cstring();
+        fieldType = reader.string(1);
+      }
+      const messageValue = fields.M;
+      const message = name === "notice" ? new messages_1.NoticeMessage(LATEINIT_LENGTH, messageValue) : new messages_1.DatabaseError(messageValue, LATEINIT_LENGTH, name);
+      message.severity = fields.S;
+      message.code = fields.C;
+      message.detail = fields.D;
+      message.hint = fields.H;
+      message.position = fields.P;
+      message.internalPosition = fields.p;
+      message.internalQuery = fields.q;
+      message.where = fields.W;
+      message.schema = fields.s;
+      message.table = fields.t;
+      message.column = fields.c;
+      message.dataType = fields.d;
+      message.constraint = fields.n;
+      message.file = fields.F;
+      message.line = fields.L;
+      message.routine = fields.R;
+      return message;
+    };
+  }
+});
+
+// node_modules/pg-protocol/dist/index.js
+var require_dist = __commonJS({
+  "node_modules/pg-protocol/dist/index.js"(exports2) {
+    "use strict";
+    init_import_meta_url();
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.DatabaseError = exports2.serialize = void 0;
+    exports2.parse = parse2;
+    var messages_1 = require_messages();
+    Object.defineProperty(exports2, "DatabaseError", { enumerable: true, get: function() {
+      return messages_1.DatabaseError;
+    } });
+    var serializer_1 = require_serializer();
+    Object.defineProperty(exports2, "serialize", { enumerable: true, get: function() {
+      return serializer_1.serialize;
+    } });
+    var parser_1 = require_parser();
+    function parse2(stream, callback) {
+      const parser = new parser_1.Parser();
+      stream.on("data", (buffer) => parser.parse(buffer, callback));
+      return new Promise((resolve) => stream.on("end", () => resolve()));
+    }
+  }
+});
+
+// node_modules/pg-cloudflare/dist/empty.js
+var require_empty = __commonJS({
+  "node_modules/pg-cloudflare/dist/empty.js"(exports2) {
+    "use strict";
+    init_import_meta_url();
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.default = {};
+  }
+});
+
+// node_modules/pg/lib/stream.js
+var require_stream = __commonJS({
+  "node_modules/pg/lib/stream.js"(exports2, module2) {
+    init_import_meta_url();
+    var { getStream, getSecureStream } = getStreamFuncs();
+    module2.exports = {
+      /**
+       * Get a socket stream compatible with the current runtime environment.
+       * @returns {Duplex}
+       */
+      getStream,
+      /**
+       * Get a TLS secured socket, compatible with the current environment,
+       * using the socket and other settings given in `options`.
+       * @returns {Duplex}
+       */
+      getSecureStream
+    };
+    function getNodejsStreamFuncs() {
+      function getStream2(ssl) {
+        const net3 = require("net");
+        return new net3.Socket();
+      }
+      function getSecureStream2(options) {
+        const tls = require("tls");
+        return tls.connect(options);
+      }
+      return {
+        getStream: getStream2,
+        getSecureStream: getSecureStream2
+      };
+    }
+    function getCloudflareStreamFuncs() {
+      function getStream2(ssl) {
+        const { CloudflareSocket } = require_empty();
+        return new CloudflareSocket(ssl);
+      }
+      function getSecureStream2(options) {
+        options.socket.startTls(options);
+        return options.socket;
+      }
+      return {
+        getStream: getStream2,
+        getSecureStream: getSecureStream2
+      };
+    }
+    function isCloudflareRuntime() {
+      if (typeof navigator === "object" && navigator !== null && typeof navigator.userAgent === "string") {
+        return navigator.userAgent === "Cloudflare-Workers";
+      }
+      if (false) {
+        const resp = new (void 0)(null, { cf: { thing: true } });
+        if (typeof resp.cf === "object" && resp.cf !== null && resp.cf.thing) {
+          return true;
+        }
+      }
+      return false;
+    }
+    function getStreamFuncs() {
+      if (isCloudflareRuntime()) {
+        return getCloudflareStreamFuncs();
+      }
+      return getNodejsStreamFuncs();
+    }
+  }
+});
+
+// node_modules/pg/lib/connection.js
+var require_connection = __commonJS({
+  "node_modules/pg/lib/connection.js"(exports2, module2) {
+    "use strict";
+    init_import_meta_url();
+    var EventEmitter = require("events").EventEmitter;
+    var { parse: parse2, serialize } = require_dist();
+    var stream = require_stream();
+    var { getStream } = stream;
+    var flushBuffer = serialize.flush();
+    var syncBuffer = serialize.sync();
+    var endBuffer = serialize.end();
+    var Connection2 = class extends EventEmitter {
+      constructor(config2) {
+        super();
+        config2 = config2 || {};
+        this.stream = config2.stream || getStream(config2.ssl);
+        if (typeof this.stream === "function") {
+          this.stream = this.stream(config2);
+        }
+        this._keepAlive = config2.keepAlive;
+        this._keepAliveInitialDelayMillis = config2.keepAliveInitialDelayMillis;
+        this.parsedStatements = {};
+        this.submittedNamedStatements = {};
+        this.ssl = config2.ssl || false;
+        this.sslNegotiation = config2.sslNegotiation || "postgres";
+        this._ending = false;
+        this._emitMessage = false;
+        const self = this;
+        this.on("newListener", function(eventName) {
+          if (eventName === "message") {
+            self._emitMessage = true;
+          }
+        });
+      }
+      connect(port, host) {
+        const self = this;
+        this._connecting = true;
+        this.stream.setNoDelay(true);
+        this.stream.connect(port, host);
+        this.stream.once("connect", function() {
+          if (self._keepAlive) {
+            self.stream.setKeepAlive(true, self._keepAliveInitialDelayMillis);
+          }
+          self.emit("connect");
+        });
+        const reportStreamError = function(error2) {
+          if (self._ending && (error2.code === "ECONNRESET" || error2.code === "EPIPE")) {
+            return;
+          }
+          self.emit("error", error2);
+        };
+        this.stream.on("error", reportStreamError);
+        this.stream.on("close", function() {
+          self.emit("end");
+        });
+        if (!this.ssl) {
+          return this.attachListeners(this.stream);
+        }
+        if (this.sslNegotiation === "direct") {
+          return this.stream.once("connect", function() {
+            self.upgradeToSSL(host, reportStreamError);
+          });
+        }
+        this.stream.once("data", function(buffer) {
+          const responseCode = buffer.toString("utf8");
+          switch (responseCode) {
+            case "S":
+              break;
+            case "N":
+              self.stream.end();
+              return self.emit("error", new Error("The server does not support SSL connections"));
+            default:
+              self.stream.end();
+              return self.emit("error", new Error("There was an error establishing an SSL connection"));
+          }
+          self.upgradeToSSL(host, reportStreamError);
+        });
+      }
+      upgradeToSSL(host, reportStreamError) {
+        const self = this;
+        const options = {
+          socket: self.stream,
+          // tls.connect checks the server identity against `servername`, falling
+          // back to `host` and then to 'localhost'. `servername` must stay unset
+          // for IP addresses (see below), so `host` is needed to keep certificate
+          // validation working when connecting to an IP address.
+          host
+        };
+        if (self.ssl !== true) {
+          Object.assign(options, self.ssl);
+          if ("key" in self.ssl) {
+            options.key = self.ssl.key;
+          }
+        }
+        if (self.sslNegotiation === "direct") {
+          options.ALPNProtocols = ["postgresql"];
+        }
+        const net3 = require("net");
+        if (net3.isIP && net3.isIP(host) === 0) {
+          options.servername = host;
+        }
+        try {
+          self.stream = stream.getSecureStream(options);
+        } catch (err) {
+          return self.emit("error", err);
+        }
+        self.attachListeners(self.stream);
+        self.stream.on("error", reportStreamError);
+        self.emit("sslconnect");
+      }
+      attachListeners(stream2) {
+        parse2(stream2, (msg) => {
+          const eventName = msg.name === "error" ? "errorMessage" : msg.name;
+          if (this._emitMessage) {
+            this.emit("message", msg);
+          }
+          this.emit(eventName, msg);
+        });
+      }
+      requestSsl() {
+        this.stream.write(serialize.requestSsl());
+      }
+      startup(config2) {
+        this.stream.write(serialize.startup(config2));
+      }
+      cancel(processID, secretKey) {
+        this._send(serialize.cancel(processID, secretKey));
+      }
+      password(password) {
+        this._send(serialize.password(password));
+      }
+      sendSASLInitialResponseMessage(mechanism, initialResponse) {
+        this._send(serialize.sendSASLInitialResponseMessage(mechanism, initialResponse));
+      }
+      sendSCRAMClientFinalMessage(additionalData) {
+        this._send(serialize.sendSCRAMClientFinalMessage(additionalData));
+      }
+      _send(buffer) {
+        if (!this.stream.writable) {
+          return false;
+        }
+        return this.stream.write(buffer);
+      }
+      query(text) {
+        this._send(serialize.query(text));
+      }
+      // send parse message
+      parse(query) {
+        this._send(serialize.parse(query));
+      }
+      // send bind message
+      bind(config2) {
+        this._send(serialize.bind(config2));
+      }
+      // send execute message
+      execute(config2) {
+        this._send(serialize.execute(config2));
+      }
+      flush() {
+        if (this.stream.writable) {
+          this.stream.write(flushBuffer);
+        }
+      }
+      sync() {
+        this._send(syncBuffer);
+      }
+      ref() {
+        this.stream.ref();
+      }
+      unref() {
+        this.stream.unref();
+      }
+      end() {
+        this._ending = true;
+        if (!this._connecting || !this.stream.writable) {
+          this.stream.end();
+          return;
+        }
+        return this.stream.write(endBuffer, () => {
+          this.stream.end();
+        });
+      }
+      close(msg) {
+        this._send(serialize.close(msg));
+      }
+      describe(msg) {
+        this._send(serialize.describe(msg));
+      }
+      sendCopyFromChunk(chunk) {
+        this._send(serialize.copyData(chunk));
+      }
+      endCopyFrom() {
+        this._send(serialize.copyDone());
+      }
+      sendCopyFail(msg) {
+        this._send(serialize.copyFail(msg));
+      }
+    };
+    module2.exports = Connection2;
+  }
+});
+
+// node_modules/split2/index.js
+var require_split2 = __commonJS({
+  "node_modules/split2/index.js"(exports2, module2) {
+    "use strict";
+    init_import_meta_url();
+    var { Transform } = require("stream");
+    var { StringDecoder } = require("string_decoder");
+    var kLast = /* @__PURE__ */ Symbol("last");
+    var kDecoder = /* @__PURE__ */ Symbol("decoder");
+    function transform2(chunk, enc, cb) {
+      let list;
+      if (this.overflow) {
+        const buf = this[kDecoder].write(chunk);
+        list = buf.split(this.matcher);
+        if (list.length === 1) return cb();
+        list.shift();
+        this.overflow = false;
+      } else {
+        this[kLast] += this[kDecoder].write(chunk);
+        list = this[kLast].split(this.matcher);
+      }
+      this[kLast] = list.pop();
+      for (let i = 0; i < list.length; i++) {
+        try {
+          push(this, this.mapper(list[i]));
+        } catch (error2) {
+          return cb(error2);
+        }
+      }
+      this.overflow = this[kLast].length > this.maxLength;
+      if (this.overflow && !this.skipOverflow) {
+        cb(new Error("maximum buffer reached"));
+        return;
+      }
+      cb();
+    }
+    function flush(cb) {
+      this[kLast] += this[kDecoder].end();
+      if (this[kLast]) {
+        try {
+          push(this, this.mapper(this[kLast]));
+        } catch (error2) {
+          return cb(error2);
+        }
+      }
+      cb();
+    }
+    function push(self, val) {
+      if (val !== void 0) {
+        self.push(val);
+      }
+    }
+    function noop(incoming) {
+      return incoming;
+    }
+    function split(matcher, mapper, options) {
+      matcher = matcher || /\r?\n/;
+      mapper = mapper || noop;
+      options = options || {};
+      switch (arguments.length) {
+        case 1:
+          if (typeof matcher === "function") {
+            mapper = matcher;
+            matcher = /\r?\n/;
+          } else if (typeof matcher === "object" && !(matcher instanceof RegExp) && !matcher[Symbol.split]) {
+            options = matcher;
+            matcher = /\r?\n/;
+          }
+          break;
+        case 2:
+          if (typeof matcher === "function") {
+            options = mapper;
+            mapper = matcher;
+            matcher = /\r?\n/;
+          } else if (typeof mapper === "object") {
+            options = mapper;
+            mapper = noop;
+          }
+      }
+      options = Object.assign({}, options);
+      options.autoDestroy = true;
+      options.transform = transform2;
+      options.flush = flush;
+      options.readableObjectMode = true;
+      const stream = new Transform(options);
+      stream[kLast] = "";
+      stream[kDecoder] = new StringDecoder("utf8");
+      stream.matcher = matcher;
+      stream.mapper = mapper;
+      stream.maxLength = options.maxLength;
+      stream.skipOverflow = options.skipOverflow || false;
+      stream.overflow = false;
+      stream._destroy = function(err, cb) {
+        this._writableState.errorEmitted = false;
+        cb(err);
+      };
+      return stream;
+    }
+    module2.exports = split;
+  }
+});
+
+// node_modules/pgpass/lib/helper.js
+var require_helper = __commonJS({
+  "node_modules/pgpass/lib/helper.js"(exports2, module2) {
+    "use strict";
+    init_import_meta_url();
+    var path79 = require("path");
+    var Stream = require("stream").Stream;
+    var split = require_split2();
+    var util = require("util");
+    var defaultPort = 5432;
+    var isWin = process.platform === "win32";
+    var warnStream = process.stderr;
+    var S_IRWXG = 56;
+    var S_IRWXO = 7;
+    var S_IFMT = 61440;
+    var S_IFREG = 32768;
+    function isRegFile(mode) {
+      return (mode & S_IFMT) == S_IFREG;
+    }
+    var fieldNames = ["host", "port", "database", "user", "password"];
+    var nrOfFields = fieldNames.length;
+    var passKey = fieldNames[nrOfFields - 1];
+    function warn() {
+      var isWritable = warnStream instanceof Stream && true === warnStream.writable;
+      if (isWritable) {
+        var args = Array.prototype.slice.call(arguments).concat("\n");
+        warnStream.write(util.format.apply(util, args));
+      }
+    }
+    Object.defineProperty(module2.exports, "isWin", {
+      get: function() {
+        return isWin;
+      },
+      set: function(val) {
+        isWin = val;
+      }
+    });
+    module2.exports.warnTo = function(stream) {
+      var old = warnStream;
+      warnStream = stream;
+      return old;
+    };
+    module2.exports.getFileName = function(rawEnv) {
+      var env = rawEnv || process.env;
+      var file = env.PGPASSFILE || (isWin ? path79.join(env.APPDATA || "./", "postgresql", "pgpass.conf") : path79.join(env.HOME || "./", ".pgpass"));
+      return file;
+    };
+    module2.exports.usePgPass = function(stats, fname) {
+      if (Object.prototype.hasOwnProperty.call(process.env, "PGPASSWORD")) {
+        return false;
+      }
+      if (isWin) {
+        return true;
+      }
+      fname = fname || "<unkn>";
+      if (!isRegFile(stats.mode)) {
+        warn('WARNING: password file "%s" is not a plain file', fname);
+        return false;
+      }
+      if (stats.mode & (S_IRWXG | S_IRWXO)) {
+        warn('WARNING: password file "%s" has group or world access; permissions should be u=rw (0600) or less', fname);
+        return false;
+      }
+      return true;
+    };
+    var matcher = module2.exports.match = function(connInfo, entry) {
+      return fieldNames.slice(0, -1).reduce(function(prev, field, idx) {
+        if (idx == 1) {
+          if (Number(connInfo[field] || defaultPort) === Number(entry[field])) {
+            return prev && true;
+          }
+        }
+        return prev && (entry[field] === "*" || entry[field] === connInfo[field]);
+      }, true);
+    };
+    module2.exports.getPassword = function(connInfo, stream, cb) {
+      var pass;
+      var lineStream = stream.pipe(split());
+      function onLine(line) {
+        var entry = parseLine(line);
+        if (entry && isValidEntry(entry) && matcher(connInfo, entry)) {
+          pass = entry[passKey];
+          lineStream.end();
+        }
+      }
+      var onEnd = function() {
+        stream.destroy();
+        cb(pass);
+      };
+      var onErr = function(err) {
+        stream.destroy();
+        warn("WARNING: error on reading file: %s", err);
+        cb(void 0);
+      };
+      stream.on("error", onErr);
+      lineStream.on("data", onLine).on("end", onEnd).on("error", onErr);
+    };
+    var parseLine = module2.exports.parseLine = function(line) {
+      if (line.length < 11 || line.match(/^\s+#/)) {
+        return null;
+      }
+      var curChar = "";
+      var prevChar = "";
+      var fieldIdx = 0;
+      var startIdx = 0;
+      var endIdx = 0;
+      var obj = {};
+      var isLastField = false;
+      var addToObj = function(idx, i0, i1) {
+        var field = line.substring(i0, i1);
+        if (!Object.hasOwnProperty.call(process.env, "PGPASS_NO_DEESCAPE")) {
+          field = field.replace(/\\([:\\])/g, "$1");
+        }
+        obj[fieldNames[idx]] = field;
+      };
+      for (var i = 0; i < line.length - 1; i += 1) {
+        curChar = line.charAt(i + 1);
+        prevChar = line.charAt(i);
+        isLastField = fieldIdx == nrOfFields - 1;
+        if (isLastField) {
+          addToObj(fieldIdx, startIdx);
+          break;
+        }
+        if (i >= 0 && curChar == ":" && prevChar !== "\\") {
+          addToObj(fieldIdx, startIdx, i + 1);
+          startIdx = i + 2;
+          fieldIdx += 1;
+        }
+      }
+      obj = Object.keys(obj).length === nrOfFields ? obj : null;
+      return obj;
+    };
+    var isValidEntry = module2.exports.isValidEntry = function(entry) {
+      var rules = {
+        // host
+        0: function(x) {
+          return x.length > 0;
+        },
+        // port
+        1: function(x) {
+          if (x === "*") {
+            return true;
+          }
+          x = Number(x);
+          return isFinite(x) && x > 0 && x < 9007199254740992 && Math.floor(x) === x;
+        },
+        // database
+        2: function(x) {
+          return x.length > 0;
+        },
+        // username
+        3: function(x) {
+          return x.length > 0;
+        },
+        // password
+        4: function(x) {
+          return x.length > 0;
+        }
+      };
+      for (var idx = 0; idx < fieldNames.length; idx += 1) {
+        var rule = rules[idx];
+        var value = entry[fieldNames[idx]] || "";
+        var res = rule(value);
+        if (!res) {
+          return false;
+        }
+      }
+      return true;
+    };
+  }
+});
+
+// node_modules/pgpass/lib/index.js
+var require_lib = __commonJS({
+  "node_modules/pgpass/lib/index.js"(exports2, module2) {
+    "use strict";
+    init_import_meta_url();
+    var path79 = require("path");
+    var fs6 = require("fs");
+    var helper = require_helper();
+    module2.exports = function(connInfo, cb) {
+      var file = helper.getFileName();
+      fs6.stat(file, function(err, stat28) {
+        if (err || !helper.usePgPass(stat28, file)) {
+          return cb(void 0);
+        }
+        var st = fs6.createReadStream(file);
+        helper.getPassword(connInfo, st, cb);
+      });
+    };
+    module2.exports.warnTo = helper.warnTo;
+  }
+});
+
+// node_modules/pg/lib/client.js
+var require_client = __commonJS({
+  "node_modules/pg/lib/client.js"(exports2, module2) {
+    init_import_meta_url();
+    var EventEmitter = require("events").EventEmitter;
+    var utils = require_utils();
+    var nodeUtils = require("util");
+    var sasl = require_sasl();
+    var TypeOverrides2 = require_type_overrides();
+    var ConnectionParameters = require_connection_parameters();
+    var Query2 = require_query();
+    var defaults2 = require_defaults();
+    var Connection2 = require_connection();
+    var crypto2 = require_utils2();
+    var activeQueryDeprecationNotice = nodeUtils.deprecate(
+      () => {
+      },
+      "Client.activeQuery is deprecated and will be removed in pg@9.0"
+    );
+    var queryQueueDeprecationNotice = nodeUtils.deprecate(
+      () => {
+      },
+      "Client.queryQueue is deprecated and will be removed in pg@9.0."
+    );
+    var pgPassDeprecationNotice = nodeUtils.deprecate(
+      () => {
+      },
+      "pgpass support is deprecated and will be removed in pg@9.0. You can provide an async function as the password property to the Client/Pool constructor that returns a password instead. Within this function you can call the pgpass module in your own code."
+    );
+    var byoPromiseDeprecationNotice = nodeUtils.deprecate(
+      () => {
+      },
+      "Passing a custom Promise implementation to the Client/Pool constructor is deprecated and will be removed in pg@9.0."
+    );
+    var queryQueueLengthDeprecationNotice = nodeUtils.deprecate(
+      () => {
+      },
+      "Calling client.query() when the client is already executing a query is deprecated and will be removed in pg@9.0. Use async/await or an external async flow control mechanism instead."
+    );
+    function coerceNumberOrDefault(value, defaultValue) {
+      if (typeof value === "number") {
+        return Number.isFinite(value) ? value : defaultValue;
+      }
+      if (typeof value === "string" && value.trim() !== "") {
+        const n = Number(value);
+        return Number.isFinite(n) ? n : defaultValue;
+      }
+      return defaultValue;
+    }
+    var Client2 = class extends EventEmitter {
+      constructor(config2) {
+        super();
+        this.connectionParameters = new ConnectionParameters(config2);
+        this.user = this.connectionParameters.user;
+        this.database = this.connectionParameters.database;
+        this.port = this.connectionParameters.port;
+        this.host = this.connectionParameters.host;
+        Object.defineProperty(this, "password", {
+          configurable: true,
+          enumerable: false,
+          writable: true,
+          value: this.connectionParameters.password
+        });
+        this.replication = this.connectionParameters.replication;
+        const c = config2 || {};
+        if (c.Promise) {
+          byoPromiseDeprecationNotice();
+        }
+        this._Promise = c.Promise || global.Promise;
+        this._types = new TypeOverrides2(c.types);
+        this._ending = false;
+        this._ended = false;
+        this._connecting = false;
+        this._connected = false;
+        this._connectionError = false;
+        this._queryable = true;
+        this._activeQuery = null;
+        this._txStatus = null;
+        this.enableChannelBinding = Boolean(c.enableChannelBinding);
+        this.scramMaxIterations = coerceNumberOrDefault(c.scramMaxIterations, sasl.DEFAULT_MAX_SCRAM_ITERATIONS);
+        this.connection = c.connection || new Connection2({
+          stream: c.stream,
+          ssl: this.connectionParameters.ssl,
+          sslNegotiation: this.connectionParameters.sslnegotiation,
+          keepAlive: c.keepAlive || false,
+          keepAliveInitialDelayMillis: c.keepAliveInitialDelayMillis || 0,
+          encoding: this.connectionParameters.client_encoding || "utf8"
+        });
+        this._queryQueue = [];
+        this._sentQueryQueue = [];
+        this.pipeline = Boolean(c.pipeline);
+        this.binary = c.binary || defaults2.binary;
+        this.processID = null;
+        this.secretKey = null;
+        this.ssl = this.connectionParameters.ssl || false;
+        this.sslNegotiation = this.connectionParameters.sslnegotiation || "postgres";
+        if (this.ssl && this.ssl.key) {
+          Object.defineProperty(this.ssl, "key", {
+            enumerable: false
+          });
+        }
+        this._connectionTimeoutMillis = c.connectionTimeoutMillis || 0;
+      }
+      get activeQuery() {
+        activeQueryDeprecationNotice();
+        return this._activeQuery;
+      }
+      set activeQuery(val) {
+        activeQueryDeprecationNotice();
+        this._activeQuery = val;
+      }
+      _getActiveQuery() {
+        return this._activeQuery;
+      }
+      _errorAllQueries(err) {
+        const enqueueError = (query) => {
+          process.nextTick(() => {
+            query.handleError(err, this.connection);
+          });
+        };
+        const activeQuery = this._getActiveQuery();
+        if (activeQuery) {
+          enqueueError(activeQuery);
+          this._activeQuery = null;
+        }
+        this._sentQueryQueue.forEach(enqueueError);
+        this._sentQueryQueue.length = 0;
+        this._queryQueue.forEach(enqueueError);
+        this._queryQueue.length = 0;
+      }
+      _connect(callback) {
+        const self = this;
+        const con = this.connection;
+        this._connectionCallback = callback;
+        if (this._connecting || this._connected) {
+          const err = new Error("Client has already been connected. You cannot reuse a client.");
+          process.nextTick(() => {
+            callback(err);
+          });
+          return;
+        }
+        this._connecting = true;
+        if (this._connectionTimeoutMillis > 0) {
+          this.connectionTimeoutHandle = setTimeout(() => {
+            con._ending = true;
+            con.stream.destroy(new Error("timeout expired"));
+          }, this._connectionTimeoutMillis);
+          if (this.connectionTimeoutHandle.unref) {
+            this.connectionTimeoutHandle.unref();
+          }
+        }
+        if (this.host && this.host.indexOf("/") === 0) {
+          con.connect(this.host + "/.s.PGSQL." + this.port);
+        } else {
+          con.connect(this.port, this.host);
+        }
+        con.on("connect", function() {
+          if (self.ssl) {
+            if (self.sslNegotiation !== "direct") {
+              con.requestSsl();
+            }
+          } else {
+            con.startup(self.getStartupConf());
+          }
+        });
+        con.on("sslconnect", function() {
+          con.startup(self.getStartupConf());
+        });
+        this._attachListeners(con);
+        con.once("end", () => {
+          const error2 = this._ending ? new Error("Connection terminated") : new Error("Connection terminated unexpectedly");
+          clearTimeout(this.connectionTimeoutHandle);
+          this._errorAllQueries(error2);
+          this._ended = true;
+          if (!this._ending) {
+            if (this._connecting && !this._connectionError) {
+              if (this._connectionCallback) {
+                this._connectionCallback(error2);
+              } else {
+                this._handleErrorEvent(error2);
+              }
+            } else if (!this._connectionError) {
+              this._handleErrorEvent(error2);
+            }
+          }
+          process.nextTick(() => {
+            this.emit("end");
+          });
+        });
+      }
+      connect(callback) {
+        if (callback) {
+          this._connect(callback);
+          return;
+        }
+        return new this._Promise((resolve, reject) => {
+          this._connect((error2) => {
+            if (error2) {
+              reject(error2);
+            } else {
+              resolve(this);
+            }
+          });
+        });
+      }
+      _attachListeners(con) {
+        con.on("authenticationCleartextPassword", this._handleAuthCleartextPassword.bind(this));
+        con.on("authenticationMD5Password", this._handleAuthMD5Password.bind(this));
+        con.on("authenticationSASL", this._handleAuthSASL.bind(this));
+        con.on("authenticationSASLContinue", this._handleAuthSASLContinue.bind(this));
+        con.on("authenticationSASLFinal", this._handleAuthSASLFinal.bind(this));
+        con.on("backendKeyData", this._handleBackendKeyData.bind(this));
+        con.on("error", this._handleErrorEvent.bind(this));
+        con.on("errorMessage", this._handleErrorMessage.bind(this));
+        con.on("readyForQuery", this._handleReadyForQuery.bind(this));
+        con.on("notice", this._handleNotice.bind(this));
+        con.on("rowDescription", this._handleRowDescription.bind(this));
+        con.on("dataRow", this._handleDataRow.bind(this));
+        con.on("portalSuspended", this._handlePortalSuspended.bind(this));
+        con.on("emptyQuery", this._handleEmptyQuery.bind(this));
+        con.on("commandComplete", this._handleCommandComplete.bind(this));
+        con.on("parseComplete", this._handleParseComplete.bind(this));
+        con.on("copyInResponse", this._handleCopyInResponse.bind(this));
+        con.on("copyData", this._handleCopyData.bind(this));
+        con.on("notification", this._handleNotification.bind(this));
+      }
+      _getPassword(cb) {
+        const con = this.connection;
+        if (typeof this.password === "function") {
+          this._Promise.resolve().then(() => this.password(this.connectionParameters)).then((pass) => {
+            if (pass !== void 0) {
+              if (typeof pass !== "string") {
+                con.emit("error", new TypeError("Password must be a string"));
+                return;
+              }
+              this.connectionParameters.password = this.password = pass;
+            } else {
+              this.connectionParameters.password = this.password = null;
+            }
+            cb();
+          }).catch((err) => {
+            con.emit("error", err);
+          });
+        } else if (this.password !== null) {
+          cb();
+        } else {
+          try {
+            const pgPass = require_lib();
+            pgPass(this.connectionParameters, (pass) => {
+              if (void 0 !== pass) {
+                pgPassDeprecationNotice();
+                this.connectionParameters.password = this.password = pass;
+              }
+              cb();
+            });
+          } catch (e) {
+            this.emit("error", e);
+          }
+        }
+      }
+      _handleAuthCleartextPassword(msg) {
+        this._getPassword(() => {
+          this.connection.password(this.password);
+        });
+      }
+      _handleAuthMD5Password(msg) {
+        this._getPassword(async () => {
+          try {
+            const hashedPassword = await crypto2.postgresMd5PasswordHash(this.user, this.password, msg.salt);
+            this.connection.password(hashedPassword);
+          } catch (e) {
+            this.emit("error", e);
+          }
+        });
+      }
+      _handleAuthSASL(msg) {
+        this._getPassword(() => {
+          try {
+            this.saslSession = sasl.startSession(
+              msg.mechanisms,
+              this.enableChannelBinding && this.connection.stream,
+              this.scramMaxIterations
+            );
+            this.connection.sendSASLInitialResponseMessage(this.saslSession.mechanism, this.saslSession.response);
+          } catch (err) {
+            this.connection.emit("error", err);
+          }
+        });
+      }
+      async _handleAuthSASLContinue(msg) {
+        try {
+          await sasl.continueSession(
+            this.saslSession,
+            this.password,
+            msg.data,
+            this.enableChannelBinding && this.connection.stream
+          );
+          this.connection.sendSCRAMClientFinalMessage(this.saslSession.response);
+        } catch (err) {
+          this.connection.emit("error", err);
+        }
+      }
+      _handleAuthSASLFinal(msg) {
+        try {
+          sasl.finalizeSession(this.saslSession, msg.data);
+          this.saslSession = null;
+        } catch (err) {
+          this.connection.emit("error", err);
+        }
+      }
+      _handleBackendKeyData(msg) {
+        this.processID = msg.processID;
+        this.secretKey = msg.secretKey;
+      }
+      _handleReadyForQuery(msg) {
+        if (this._connecting) {
+          this._connecting = false;
+          this._connected = true;
+          clearTimeout(this.connectionTimeoutHandle);
+          if (this._connectionCallback) {
+            this._connectionCallback(null, this);
+            this._connectionCallback = null;
+          }
+          this.emit("connect");
+        }
+        const activeQuery = this._getActiveQuery();
+        this._activeQuery = null;
+        this._txStatus = msg?.status ?? null;
+        this.readyForQuery = true;
+        if (activeQuery) {
+          activeQuery.handleReadyForQuery(this.connection);
+        }
+        this._pulseQueryQueue();
+      }
+      // if we receive an error event or error message
+      // during the connection process we handle it here
+      _handleErrorWhileConnecting(err) {
+        if (this._connectionError) {
+          return;
+        }
+        this._connectionError = true;
+        clearTimeout(this.connectionTimeoutHandle);
+        if (this._connectionCallback) {
+          return this._connectionCallback(err);
+        }
+        this.emit("error", err);
+      }
+      // if we're connected and we receive an error event from the connection
+      // this means the socket is dead - do a hard abort of all queries and emit
+      // the socket error on the client as well
+      _handleErrorEvent(err) {
+        if (this._connecting) {
+          return this._handleErrorWhileConnecting(err);
+        }
+        this._queryable = false;
+        this._errorAllQueries(err);
+        this.emit("error", err);
+      }
+      // handle error messages from the postgres backend
+      _handleErrorMessage(msg) {
+        if (this._connecting) {
+          return this._handleErrorWhileConnecting(msg);
+        }
+        const activeQuery = this._getActiveQuery();
+        if (!activeQuery) {
+          this._handleErrorEvent(msg);
+          return;
+        }
+        this._activeQuery = null;
+        if (activeQuery.name) {
+          delete this.connection.submittedNamedStatements[activeQuery.name];
+        }
+        activeQuery.handleError(msg, this.connection);
+      }
+      _handleRowDescription(msg) {
+        const activeQuery = this._getActiveQuery();
+        if (activeQuery == null) {
+          const error2 = new Error("Received unexpected rowDescription message from backend.");
+          this._handleErrorEvent(error2);
+          return;
+        }
+        activeQuery.handleRowDescription(msg);
+      }
+      _handleDataRow(msg) {
+        const activeQuery = this._getActiveQuery();
+        if (activeQuery == null) {
+          const error2 = new Error("Received unexpected dataRow message from backend.");
+          this._handleErrorEvent(error2);
+          return;
+        }
+        activeQuery.handleDataRow(msg);
+      }
+      _handlePortalSuspended(msg) {
+        const activeQuery = this._getActiveQuery();
+        if (activeQuery == null) {
+          const error2 = new Error("Received unexpected portalSuspended message from backend.");
+          this._handleErrorEvent(error2);
+          return;
+        }
+        activeQuery.handlePortalSuspended(this.connection);
+      }
+      _handleEmptyQuery(msg) {
+        const activeQuery = this._getActiveQuery();
+        if (activeQuery == null) {
+          const error2 = new Error("Received unexpected emptyQuery message from backend.");
+          this._handleErrorEvent(error2);
+          return;
+        }
+        activeQuery.handleEmptyQuery(this.connection);
+      }
+      _handleCommandComplete(msg) {
+        const activeQuery = this._getActiveQuery();
+        if (activeQuery == null) {
+          const error2 = new Error("Received unexpected commandComplete message from backend.");
+          this._handleErrorEvent(error2);
+          return;
+        }
+        activeQuery.handleCommandComplete(msg, this.connection);
+      }
+      _handleParseComplete() {
+        const activeQuery = this._getActiveQuery();
+        if (activeQuery == null) {
+          const error2 = new Error("Received unexpected parseComplete message from backend.");
+          this._handleErrorEvent(error2);
+          return;
+        }
+        if (activeQuery.name) {
+          this.connection.parsedStatements[activeQuery.name] = activeQuery.text;
+          delete this.connection.submittedNamedStatements[activeQuery.name];
+        }
+      }
+      _handleCopyInResponse(msg) {
+        const activeQuery = this._getActiveQuery();
+        if (activeQuery == null) {
+          const error2 = new Error("Received unexpected copyInResponse message from backend.");
+          this._handleErrorEvent(error2);
+          return;
+        }
+        activeQuery.handleCopyInResponse(this.connection);
+      }
+      _handleCopyData(msg) {
+        const activeQuery = this._getActiveQuery();
+        if (activeQuery == null) {
+          const error2 = new Error("Received unexpected copyData message from backend.");
+          this._handleErrorEvent(error2);
+          return;
+        }
+        activeQuery.handleCopyData(msg, this.connection);
+      }
+      _handleNotification(msg) {
+        this.emit("notification", msg);
+      }
+      _handleNotice(msg) {
+        this.emit("notice", msg);
+      }
+      getStartupConf() {
+        const params = this.connectionParameters;
+        const data = {
+          user: params.user,
+          database: params.database
+        };
+        const appName = params.application_name || params.fallback_application_name;
+        if (appName) {
+          data.application_name = appName;
+        }
+        if (params.replication) {
+          data.replication = "" + params.replication;
+        }
+        if (params.statement_timeout) {
+          data.statement_timeout = String(parseInt(params.statement_timeout, 10));
+        }
+        if (params.lock_timeout) {
+          data.lock_timeout = String(parseInt(params.lock_timeout, 10));
+        }
+        if (params.idle_in_transaction_session_timeout) {
+          data.idle_in_transaction_session_timeout = String(parseInt(params.idle_in_transaction_session_timeout, 10));
+        }
+        if (params.options) {
+          data.options = params.options;
+        }
+        return data;
+      }
+      cancel(client, query) {
+        if (client.activeQuery === query) {
+          const con = this.connection;
+          if (this.host && this.host.indexOf("/") === 0) {
+            con.connect(this.host + "/.s.PGSQL." + this.port);
+          } else {
+            con.connect(this.port, this.host);
+          }
+          con.on("connect", function() {
+            con.cancel(client.processID, client.secretKey);
+          });
+        } else if (client._queryQueue.indexOf(query) !== -1) {
+          client._queryQueue.splice(client._queryQueue.indexOf(query), 1);
+        } else if (client._sentQueryQueue.indexOf(query) !== -1) {
+          query.callback = () => {
+          };
+        }
+      }
+      setTypeParser(oid, format, parseFn) {
+        return this._types.setTypeParser(oid, format, parseFn);
+      }
+      getTypeParser(oid, format) {
+        return this._types.getTypeParser(oid, format);
+      }
+      // escapeIdentifier and escapeLiteral moved to utility functions & exported
+      // on PG
+      // re-exported here for backwards compatibility
+      escapeIdentifier(str) {
+        return utils.escapeIdentifier(str);
+      }
+      escapeLiteral(str) {
+        return utils.escapeLiteral(str);
+      }
+      _pulseQueryQueue() {
+        if (this.pipeline) {
+          this._pulsePipelinedQueryQueue();
+          return;
+        }
+        if (this.readyForQuery === true) {
+          this._activeQuery = this._queryQueue.shift();
+          const activeQuery = this._getActiveQuery();
+          if (activeQuery) {
+            this.readyForQuery = false;
+            this.hasExecuted = true;
+            const queryError = activeQuery.submit(this.connection);
+            if (queryError) {
+              process.nextTick(() => {
+                activeQuery.handleError(queryError, this.connection);
+                this.readyForQuery = true;
+                this._pulseQueryQueue();
+              });
+            }
+          } else if (this.hasExecuted) {
+            this._activeQuery = null;
+            this.emit("drain");
+          }
+        }
+      }
+      _pulsePipelinedQueryQueue() {
+        if (!this._connected || !this._queryable) {
+          return;
+        }
+        while (this._queryQueue.length > 0) {
+          const query = this._queryQueue.shift();
+          this.hasExecuted = true;
+          const queryError = query.submit(this.connection);
+          if (queryError) {
+            process.nextTick(() => {
+              query.handleError(queryError, this.connection);
+            });
+            continue;
+          }
+          this._sentQueryQueue.push(query);
+        }
+        if (this.readyForQuery && !this._activeQuery && this._sentQueryQueue.length > 0) {
+          this._activeQuery = this._sentQueryQueue.shift();
+          this.readyForQuery = false;
+        }
+        if (!this._activeQuery && this._sentQueryQueue.length === 0 && this._queryQueue.length === 0 && this.hasExecuted) {
+          this.emit("drain");
+        }
+      }
+      query(config2, values, callback) {
+        let query;
+        let result;
+        if (config2 == null) {
+          throw new TypeError("Client was passed a null or undefined query");
+        }
+        if (typeof config2.submit === "function") {
+          result = query = config2;
+          if (!query.callback) {
+            if (typeof values === "function") {
+              query.callback = values;
+            } else if (callback) {
+              query.callback = callback;
+            }
+          }
+        } else {
+          query = new Query2(config2, values, callback);
+          if (!query.callback) {
+            result = new this._Promise((resolve, reject) => {
+              query.callback = (err, res) => err ? reject(err) : resolve(res);
+            }).catch((err) => {
+              Error.captureStackTrace(err);
+              throw err;
+            });
+          } else if (typeof query.callback !== "function") {
+            throw new TypeError("callback is not a function");
+          }
+        }
+        const readTimeout = config2.query_timeout || this.connectionParameters.query_timeout;
+        if (readTimeout) {
+          const queryCallback = query.callback || (() => {
+          });
+          const readTimeoutTimer = setTimeout(() => {
+            const error2 = new Error("Query read timeout");
+            process.nextTick(() => {
+              query.handleError(error2, this.connection);
+            });
+            queryCallback(error2);
+            query.callback = () => {
+            };
+            const index = this._queryQueue.indexOf(query);
+            if (index > -1) {
+              this._queryQueue.splice(index, 1);
+            } else if (this.pipeline) {
+              this.connection.stream.destroy();
+              return;
+            }
+            this._pulseQueryQueue();
+          }, readTimeout);
+          query.callback = (err, res) => {
+            clearTimeout(readTimeoutTimer);
+            queryCallback(err, res);
+          };
+        }
+        if (this.binary && !query.binary) {
+          query.binary = true;
+        }
+        if (query._result && !query._result._types) {
+          query._result._types = this._types;
+        }
+        if (this.pipeline) {
+          const portalQuery = typeof config2.submit === "function" && !(query instanceof Query2) ? "Custom query classes such as pg-cursor and pg-query-stream are" : query.rows ? "The `rows` option is" : null;
+          if (portalQuery) {
+            process.nextTick(() => {
+              query.handleError(new Error(`${portalQuery} not supported in pipeline mode`), this.connection);
+            });
+            return result;
+          }
+        }
+        if (!this._queryable) {
+          process.nextTick(() => {
+            query.handleError(new Error("Client has encountered a connection error and is not queryable"), this.connection);
+          });
+          return result;
+        }
+        if (this._ending) {
+          process.nextTick(() => {
+            query.handleError(new Error("Client was closed and is not queryable"), this.connection);
+          });
+          return result;
+        }
+        if (this._queryQueue.length > 0 && !this.pipeline) {
+          queryQueueLengthDeprecationNotice();
+        }
+        this._queryQueue.push(query);
+        this._pulseQueryQueue();
+        return result;
+      }
+      ref() {
+        this.connection.ref();
+      }
+      unref() {
+        this.connection.unref();
+      }
+      getTransactionStatus() {
+        return this._txStatus;
+      }
+      end(cb) {
+        this._ending = true;
+        if (!this.connection._connecting || this._ended) {
+          if (cb) {
+            cb();
+            return;
+          } else {
+            return this._Promise.resolve();
+          }
+        }
+        if (!this._queryable) {
+          this.connection.stream.destroy();
+        } else if (this.pipeline && (this._getActiveQuery() || this._sentQueryQueue.length > 0 || this._queryQueue.length > 0)) {
+          this.once("drain", () => this.connection.end());
+        } else if (this._getActiveQuery()) {
+          this.connection.stream.destroy();
+        } else {
+          this.connection.end();
+        }
+        if (cb) {
+          this.connection.once("end", cb);
+        } else {
+          return new this._Promise((resolve) => {
+            this.connection.once("end", resolve);
+          });
+        }
+      }
+      get queryQueue() {
+        queryQueueDeprecationNotice();
+        return this._queryQueue;
+      }
+    };
+    Client2.Query = Query2;
+    module2.exports = Client2;
+  }
+});
+
+// node_modules/pg-pool/index.js
+var require_pg_pool = __commonJS({
+  "node_modules/pg-pool/index.js"(exports2, module2) {
+    "use strict";
+    init_import_meta_url();
+    var EventEmitter = require("events").EventEmitter;
+    var NOOP = function() {
+    };
+    var removeWhere = (list, predicate) => {
+      const i = list.findIndex(predicate);
+      return i === -1 ? void 0 : list.splice(i, 1)[0];
+    };
+    var IdleItem = class {
+      constructor(client, idleListener, timeoutId) {
+        this.client = client;
+        this.idleListener = idleListener;
+        this.timeoutId = timeoutId;
+      }
+    };
+    var PendingItem = class {
+      constructor(callback) {
+        this.callback = callback;
+      }
+    };
+    function throwOnDoubleRelease() {
+      throw new Error("Release called on client which has already been released to the pool.");
+    }
+    function promisify2(Promise2, callback) {
+      if (callback) {
+        return { callback, result: void 0 };
+      }
+      let rej;
+      let res;
+      const cb = function(err, client) {
+        err ? rej(err) : res(client);
+      };
+      const result = new Promise2(function(resolve, reject) {
+        res = resolve;
+        rej = reject;
+      }).catch((err) => {
+        Error.captureStackTrace(err);
+        throw err;
+      });
+      return { callback: cb, result };
+    }
+    function makeIdleListener(pool, client) {
+      return function idleListener(err) {
+        err.client = client;
+        client.removeListener("error", idleListener);
+        client.on("error", () => {
+          pool.log("additional client error after disconnection due to error", err);
+        });
+        pool._remove(client);
+        pool.emit("error", err, client);
+      };
+    }
+    var Pool2 = class extends EventEmitter {
+      constructor(options, Client2) {
+        super();
+        this.options = Object.assign({}, options);
+        if (options != null && "password" in options) {
+          Object.defineProperty(this.options, "password", {
+            configurable: true,
+            enumerable: false,
+            writable: true,
+            value: options.password
+          });
+        }
+        if (options != null && options.ssl && options.ssl.key) {
+          Object.defineProperty(this.options.ssl, "key", {
+            enumerable: false
+          });
+        }
+        this.options.max = this.options.max || this.options.poolSize || 10;
+        this.options.min = this.options.min || 0;
+        this.options.maxUses = this.options.maxUses || Infinity;
+        this.options.allowExitOnIdle = this.options.allowExitOnIdle || false;
+        this.options.maxLifetimeSeconds = this.options.maxLifetimeSeconds || 0;
+        this.log = this.options.log || function() {
+        };
+        this.Client = this.options.Client || Client2 || require_lib2().Client;
+        this.Promise = this.options.Promise || global.Promise;
+        if (typeof this.options.idleTimeoutMillis === "undefined") {
+          this.options.idleTimeoutMillis = 1e4;
+        }
+        this._clients = [];
+        this._idle = [];
+        this._expired = /* @__PURE__ */ new WeakSet();
+        this._pendingQueue = [];
+        this._endCallback = void 0;
+        this.ending = false;
+        this.ended = false;
+      }
+      _promiseTry(f) {
+        const Promise2 = this.Promise;
+        if (typeof Promise2.try === "function") {
+          return Promise2.try(f);
+        }
+        return new Promise2((resolve) => resolve(f()));
+      }
+      _isFull() {
+        return this._clients.length >= this.options.max;
+      }
+      _isAboveMin() {
+        return this._clients.length > this.options.min;
+      }
+      _pulseQueue() {
+        this.log("pulse queue");
+        if (this.ended) {
+          this.log("pulse queue ended");
+          return;
+        }
+        if (this.ending) {
+          this.log("pulse queue on ending");
+          if (this._idle.length) {
+            this._idle.slice().map((item) => {
+              this._remove(item.client);
+            });
+          }
+          if (!this._clients.length) {
+            this.ended = true;
+            this._endCallback();
+          }
+          return;
+        }
+        if (!this._pendingQueue.length) {
+          this.log("no queued requests");
+          return;
+        }
+        if (!this._idle.length && this._isFull()) {
+          return;
+        }
+        const pendingItem = this._pendingQueue.shift();
+        if (this._idle.length) {
+          const idleItem = this._idle.pop();
+          clearTimeout(idleItem.timeoutId);
+          const client = idleItem.client;
+          client.ref && client.ref();
+          const idleListener = idleItem.idleListener;
+          return this._acquireClient(client, pendingItem, idleListener, false);
+        }
+        if (!this._isFull()) {
+          return this.newClient(pendingItem);
+        }
+        throw new Error("unexpected condition");
+      }
+      _remove(client, callback) {
+        const removed = removeWhere(this._idle, (item) => item.client === client);
+        if (removed !== void 0) {
+          clearTimeout(removed.timeoutId);
+        }
+        this._clients = this._clients.filter((c) => c !== client);
+        const context = this;
+        client.end(() => {
+          context.emit("remove", client);
+          if (typeof callback === "function") {
+            callback();
+          }
+        });
+      }
+      connect(cb) {
+        if (this.ending) {
+          const err = new Error("Cannot use a pool after calling end on the pool");
+          return cb ? cb(err) : this.Promise.reject(err);
+        }
+        const response = promisify2(this.Promise, cb);
+        const result = response.result;
+        if (this._isFull() || this._idle.length) {
+          if (this._idle.length) {
+            process.nextTick(() => this._pulseQueue());
+          }
+          if (!this.options.connectionTimeoutMillis) {
+            this._pendingQueue.push(new PendingItem(response.callback));
+            return result;
+          }
+          const queueCallback = (err, res, done) => {
+            clearTimeout(tid);
+            response.callback(err, res, done);
+          };
+          const pendingItem = new PendingItem(queueCallback);
+          const tid = setTimeout(() => {
+            removeWhere(this._pendingQueue, (i) => i.callback === queueCallback);
+            pendingItem.timedOut = true;
+            response.callback(new Error("timeout exceeded when trying to connect"));
+          }, this.options.connectionTimeoutMillis);
+          if (tid.unref) {
+            tid.unref();
+          }
+          this._pendingQueue.push(pendingItem);
+          return result;
+        }
+        this.newClient(new PendingItem(response.callback));
+        return result;
+      }
+      newClient(pendingItem) {
+        const client = new this.Client(this.options);
+        this._clients.push(client);
+        const idleListener = makeIdleListener(this, client);
+        this.log("checking client timeout");
+        let tid;
+        let timeoutHit = false;
+        if (this.options.connectionTimeoutMillis) {
+          tid = setTimeout(() => {
+            if (client.connection) {
+              this.log("ending client due to timeout");
+              timeoutHit = true;
+              client.connection.stream.destroy();
+            } else if (!client.isConnected()) {
+              this.log("ending client due to timeout");
+              timeoutHit = true;
+              client.end();
+            }
+          }, this.options.connectionTimeoutMillis);
+        }
+        this.log("connecting new client");
+        client.connect((err) => {
+          if (tid) {
+            clearTimeout(tid);
+          }
+          client.on("error", idleListener);
+          if (err) {
+            this.log("client failed to connect", err);
+            this._clients = this._clients.filter((c) => c !== client);
+            if (timeoutHit) {
+              err = new Error("Connection terminated due to connection timeout", { cause: err });
+            }
+            this._pulseQueue();
+            if (!pendingItem.timedOut) {
+              pendingItem.callback(err, void 0, NOOP);
+            }
+          } else {
+            this.log("new client connected");
+            if (this.options.onConnect) {
+              this._promiseTry(() => this.options.onConnect(client)).then(
+                () => {
+                  this._afterConnect(client, pendingItem, idleListener);
+                },
+                (hookErr) => {
+                  this._clients = this._clients.filter((c) => c !== client);
+                  client.end(() => {
+                    this._pulseQueue();
+                    if (!pendingItem.timedOut) {
+                      pendingItem.callback(hookErr, void 0, NOOP);
+                    }
+                  });
+                }
+              );
+              return;
+            }
+            return this._afterConnect(client, pendingItem, idleListener);
+          }
+        });
+      }
+      _afterConnect(client, pendingItem, idleListener) {
+        if (this.options.maxLifetimeSeconds !== 0) {
+          const maxLifetimeTimeout = setTimeout(() => {
+            this.log("ending client due to expired lifetime");
+            this._expired.add(client);
+            const idleIndex = this._idle.findIndex((idleItem) => idleItem.client === client);
+            if (idleIndex !== -1) {
+              this._acquireClient(
+                client,
+                new PendingItem((err, client2, clientRelease) => clientRelease()),
+                idleListener,
+                false
+              );
+            }
+          }, this.options.maxLifetimeSeconds * 1e3);
+          maxLifetimeTimeout.unref();
+          client.once("end", () => clearTimeout(maxLifetimeTimeout));
+        }
+        return this._acquireClient(client, pendingItem, idleListener, true);
+      }
+      // acquire a client for a pending work item
+      _acquireClient(client, pendingItem, idleListener, isNew) {
+        if (isNew) {
+          this.emit("connect", client);
+        }
+        this.emit("acquire", client);
+        client.release = this._releaseOnce(client, idleListener);
+        client.removeListener("error", idleListener);
+        if (!pendingItem.timedOut) {
+          if (isNew && this.options.verify) {
+            this.options.verify(client, (err) => {
+              if (err) {
+                client.release(err);
+                return pendingItem.callback(err, void 0, NOOP);
+              }
+              pendingItem.callback(void 0, client, client.release);
+            });
+          } else {
+            pendingItem.callback(void 0, client, client.release);
+          }
+        } else {
+          if (isNew && this.options.verify) {
+            this.options.verify(client, client.release);
+          } else {
+            client.release();
+          }
+        }
+      }
+      // returns a function that wraps _release and throws if called more than once
+      _releaseOnce(client, idleListener) {
+        let released = false;
+        return (err) => {
+          if (released) {
+            throwOnDoubleRelease();
+          }
+          released = true;
+          this._release(client, idleListener, err);
+        };
+      }
+      // release a client back to the poll, include an error
+      // to remove it from the pool
+      _release(client, idleListener, err) {
+        client.on("error", idleListener);
+        client._poolUseCount = (client._poolUseCount || 0) + 1;
+        this.emit("release", err, client);
+        if (err || this.ending || !client._queryable || client._ending || client._poolUseCount >= this.options.maxUses) {
+          if (client._poolUseCount >= this.options.maxUses) {
+            this.log("remove expended client");
+          }
+          return this._remove(client, this._pulseQueue.bind(this));
+        }
+        const isExpired2 = this._expired.has(client);
+        if (isExpired2) {
+          this.log("remove expired client");
+          this._expired.delete(client);
+          return this._remove(client, this._pulseQueue.bind(this));
+        }
+        let tid;
+        if (this.options.idleTimeoutMillis && this._isAboveMin()) {
+          tid = setTimeout(() => {
+            if (this._isAboveMin()) {
+              this.log("remove idle client");
+              this._remove(client, this._pulseQueue.bind(this));
+            }
+          }, this.options.idleTimeoutMillis);
+          if (this.options.allowExitOnIdle) {
+            tid.unref();
+          }
+        }
+        if (this.options.allowExitOnIdle) {
+          client.unref();
+        }
+        this._idle.push(new IdleItem(client, idleListener, tid));
+        this._pulseQueue();
+      }
+      query(text, values, cb) {
+        if (typeof text === "function") {
+          const response2 = promisify2(this.Promise, text);
+          setImmediate(function() {
+            return response2.callback(new Error("Passing a function as the first parameter to pool.query is not supported"));
+          });
+          return response2.result;
+        }
+        if (typeof values === "function") {
+          cb = values;
+          values = void 0;
+        }
+        const response = promisify2(this.Promise, cb);
+        cb = response.callback;
+        this.connect((err, client) => {
+          if (err) {
+            return cb(err);
+          }
+          let clientReleased = false;
+          const onError = (err2) => {
+            if (clientReleased) {
+              return;
+            }
+            clientReleased = true;
+            client.release(err2);
+            cb(err2);
+          };
+          client.once("error", onError);
+          this.log("dispatching query");
+          try {
+            client.query(text, values, (err2, res) => {
+              this.log("query dispatched");
+              client.removeListener("error", onError);
+              if (clientReleased) {
+                return;
+              }
+              clientReleased = true;
+              client.release(err2);
+              if (err2) {
+                return cb(err2);
+              }
+              return cb(void 0, res);
+            });
+          } catch (err2) {
+            client.release(err2);
+            return cb(err2);
+          }
+        });
+        return response.result;
+      }
+      end(cb) {
+        this.log("ending");
+        if (this.ending) {
+          const err = new Error("Called end on pool more than once");
+          return cb ? cb(err) : this.Promise.reject(err);
+        }
+        this.ending = true;
+        const promised = promisify2(this.Promise, cb);
+        this._endCallback = promised.callback;
+        this._pulseQueue();
+        return promised.result;
+      }
+      get waitingCount() {
+        return this._pendingQueue.length;
+      }
+      get idleCount() {
+        return this._idle.length;
+      }
+      get expiredCount() {
+        return this._clients.reduce((acc, client) => acc + (this._expired.has(client) ? 1 : 0), 0);
+      }
+      get totalCount() {
+        return this._clients.length;
+      }
+    };
+    module2.exports = Pool2;
+  }
+});
+
+// node_modules/pg/lib/native/query.js
+var require_query2 = __commonJS({
+  "node_modules/pg/lib/native/query.js"(exports2, module2) {
+    "use strict";
+    init_import_meta_url();
+    var EventEmitter = require("events").EventEmitter;
+    var util = require("util");
+    var utils = require_utils();
+    var NativeQuery = module2.exports = function(config2, values, callback) {
+      EventEmitter.call(this);
+      config2 = utils.normalizeQueryConfig(config2, values, callback);
+      this.text = config2.text;
+      this.values = config2.values;
+      this.name = config2.name;
+      this.queryMode = config2.queryMode;
+      this.callback = config2.callback;
+      this.state = "new";
+      this._arrayMode = config2.rowMode === "array";
+      this._emitRowEvents = false;
+      this.on(
+        "newListener",
+        function(event) {
+          if (event === "row") this._emitRowEvents = true;
+        }.bind(this)
+      );
+    };
+    util.inherits(NativeQuery, EventEmitter);
+    var errorFieldMap = {
+      sqlState: "code",
+      statementPosition: "position",
+      messagePrimary: "message",
+      messageDetail: "detail",
+      messageHint: "hint",
+      context: "where",
+      schemaName: "schema",
+      tableName: "table",
+      columnName: "column",
+      dataTypeName: "dataType",
+      constraintName: "constraint",
+      sourceFile: "file",
+      sourceLine: "line",
+      sourceFunction: "routine"
+    };
+    NativeQuery.prototype.handleError = function(err) {
+      const fields = this.native && this.native.pq.resultErrorFields();
+      if (fields) {
+        for (const key in fields) {
+          const normalizedFieldName = errorFieldMap[key] || key;
+          err[normalizedFieldName] = fields[key];
+        }
+      }
+      if (this.callback) {
+        this.callback(err);
+      } else {
+        this.emit("error", err);
+      }
+      this.state = "error";
+    };
+    NativeQuery.prototype.then = function(onSuccess, onFailure) {
+      return this._getPromise().then(onSuccess, onFailure);
+    };
+    NativeQuery.prototype.catch = function(callback) {
+      return this._getPromise().catch(callback);
+    };
+    NativeQuery.prototype._getPromise = function() {
+      if (this._promise) return this._promise;
+      this._promise = new Promise(
+        function(resolve, reject) {
+          this._once("end", resolve);
+          this._once("error", reject);
+        }.bind(this)
+      );
+      return this._promise;
+    };
+    NativeQuery.prototype.submit = function(client) {
+      this.state = "running";
+      const self = this;
+      this.native = client.native;
+      client.native.arrayMode = this._arrayMode;
+      let after = function(err, rows, results) {
+        client.native.arrayMode = false;
+        setImmediate(function() {
+          self.emit("_done");
+        });
+        if (err) {
+          return self.handleError(err);
+        }
+        if (self._emitRowEvents) {
+          if (results.length > 1) {
+            rows.forEach((rowOfRows, i) => {
+              rowOfRows.forEach((row) => {
+                self.emit("row", row, results[i]);
+              });
+            });
+          } else {
+            rows.forEach(function(row) {
+              self.emit("row", row, results);
+            });
+          }
+        }
+        self.state = "end";
+        self.emit("end", results);
+        if (self.callback) {
+          self.callback(null, results);
+        }
+      };
+      if (process.domain) {
+        after = process.domain.bind(after);
+      }
+      if (this.name) {
+        if (this.name.length > 63) {
+          console.error("Warning! Postgres only supports 63 characters for query names.");
+          console.error("You supplied %s (%s)", this.name, this.name.length);
+          console.error("This can cause conflicts and silent errors executing queries");
+        }
+        const values = (this.values || []).map(utils.prepareValue);
+        if (client.namedQueries[this.name] !== void 0) {
+          if (this.text && client.namedQueries[this.name] !== this.text) {
+            const err = new Error(`Prepared statements must be unique - '${this.name}' was used for a different statement`);
+            return after(err);
+          }
+          return client.native.execute(this.name, values, after);
+        }
+        return client.native.prepare(this.name, this.text, values.length, function(err) {
+          if (err) return after(err);
+          client.namedQueries[self.name] = self.text;
+          return self.native.execute(self.name, values, after);
+        });
+      } else if (this.values) {
+        if (!Array.isArray(this.values)) {
+          const err = new Error("Query values must be an array");
+          return after(err);
+        }
+        const vals = this.values.map(utils.prepareValue);
+        client.native.query(this.text, vals, after);
+      } else if (this.queryMode === "extended") {
+        client.native.query(this.text, [], after);
+      } else {
+        client.native.query(this.text, after);
+      }
+    };
+  }
+});
+
+// node_modules/pg/lib/native/client.js
+var require_client2 = __commonJS({
+  "node_modules/pg/lib/native/client.js"(exports2, module2) {
+    init_import_meta_url();
+    var nodeUtils = require("util");
+    var Native;
+    try {
+      Native = require("pg-native");
+    } catch (e) {
+      throw e;
+    }
+    var TypeOverrides2 = require_type_overrides();
+    var EventEmitter = require("events").EventEmitter;
+    var util = require("util");
+    var ConnectionParameters = require_connection_parameters();
+    var NativeQuery = require_query2();
+    var queryQueueLengthDeprecationNotice = nodeUtils.deprecate(
+      () => {
+      },
+      "Calling client.query() when the client is already executing a query is deprecated and will be removed in pg@9.0. Use async/await or an external async flow control mechanism instead."
+    );
+    var Client2 = module2.exports = function(config2) {
+      EventEmitter.call(this);
+      config2 = config2 || {};
+      this._Promise = config2.Promise || global.Promise;
+      this._types = new TypeOverrides2(config2.types);
+      this.native = new Native({
+        types: this._types
+      });
+      this._queryQueue = [];
+      this._ending = false;
+      this._connecting = false;
+      this._connected = false;
+      this._queryable = true;
+      this.pipeline = Boolean(config2.pipeline);
+      this._pipelineInFlight = false;
+      const cp = this.connectionParameters = new ConnectionParameters(config2);
+      if (config2.nativeConnectionString) cp.nativeConnectionString = config2.nativeConnectionString;
+      this.user = cp.user;
+      Object.defineProperty(this, "password", {
+        configurable: true,
+        enumerable: false,
+        writable: true,
+        value: cp.password
+      });
+      this.database = cp.database;
+      this.host = cp.host;
+      this.port = cp.port;
+      this.namedQueries = {};
+    };
+    Client2.Query = NativeQuery;
+    util.inherits(Client2, EventEmitter);
+    Client2.prototype._errorAllQueries = function(err) {
+      const enqueueError = (query) => {
+        process.nextTick(() => {
+          query.native = this.native;
+          query.handleError(err);
+        });
+      };
+      if (this._hasActiveQuery()) {
+        enqueueError(this._activeQuery);
+        this._activeQuery = null;
+      }
+      this._queryQueue.forEach(enqueueError);
+      this._queryQueue.length = 0;
+    };
+    Client2.prototype._connect = function(cb) {
+      const self = this;
+      if (this._connecting) {
+        process.nextTick(() => cb(new Error("Client has already been connected. You cannot reuse a client.")));
+        return;
+      }
+      this._connecting = true;
+      this.connectionParameters.getLibpqConnectionString(function(err, conString) {
+        if (self.connectionParameters.nativeConnectionString) conString = self.connectionParameters.nativeConnectionString;
+        if (err) return cb(err);
+        self.native.connect(conString, function(err2) {
+          if (err2) {
+            self.native.end();
+            return cb(err2);
+          }
+          self._connected = true;
+          self.native.on("error", function(err3) {
+            self._queryable = false;
+            self._errorAllQueries(err3);
+            self.emit("error", err3);
+          });
+          self.native.on("notification", function(msg) {
+            self.emit("notification", {
+              channel: msg.relname,
+              payload: msg.extra
+            });
+          });
+          self.emit("connect");
+          self._pulseQueryQueue(true);
+          cb(null, this);
+        });
+      });
+    };
+    Client2.prototype.connect = function(callback) {
+      if (callback) {
+        this._connect(callback);
+        return;
+      }
+      return new this._Promise((resolve, reject) => {
+        this._connect((error2) => {
+          if (error2) {
+            reject(error2);
+          } else {
+            resolve(this);
+          }
+        });
+      });
+    };
+    Client2.prototype.query = function(config2, values, callback) {
+      let query;
+      let result;
+      let readTimeout;
+      let readTimeoutTimer;
+      let queryCallback;
+      if (config2 === null || config2 === void 0) {
+        throw new TypeError("Client was passed a null or undefined query");
+      } else if (typeof config2.submit === "function") {
+        readTimeout = config2.query_timeout || this.connectionParameters.query_timeout;
+        result = query = config2;
+        if (typeof values === "function") {
+          config2.callback = values;
+        }
+      } else {
+        readTimeout = config2.query_timeout || this.connectionParameters.query_timeout;
+        query = new NativeQuery(config2, values, callback);
+        if (!query.callback) {
+          let resolveOut, rejectOut;
+          result = new this._Promise((resolve, reject) => {
+            resolveOut = resolve;
+            rejectOut = reject;
+          }).catch((err) => {
+            Error.captureStackTrace(err);
+            throw err;
+          });
+          query.callback = (err, res) => err ? rejectOut(err) : resolveOut(res);
+        }
+      }
+      if (readTimeout) {
+        queryCallback = query.callback || (() => {
+        });
+        readTimeoutTimer = setTimeout(() => {
+          const error2 = new Error("Query read timeout");
+          process.nextTick(() => {
+            query.handleError(error2, this.connection);
+          });
+          queryCallback(error2);
+          query.callback = () => {
+          };
+          const index = this._queryQueue.indexOf(query);
+          if (index > -1) {
+            this._queryQueue.splice(index, 1);
+          }
+          this._pulseQueryQueue();
+        }, readTimeout);
+        query.callback = (err, res) => {
+          clearTimeout(readTimeoutTimer);
+          queryCallback(err, res);
+        };
+      }
+      if (!this._queryable) {
+        query.native = this.native;
+        process.nextTick(() => {
+          query.handleError(new Error("Client has encountered a connection error and is not queryable"));
+        });
+        return result;
+      }
+      if (this._ending) {
+        query.native = this.native;
+        process.nextTick(() => {
+          query.handleError(new Error("Client was closed and is not queryable"));
+        });
+        return result;
+      }
+      if (this._queryQueue.length > 0 && !this.pipeline) {
+        queryQueueLengthDeprecationNotice();
+      }
+      this._queryQueue.push(query);
+      this._pulseQueryQueue();
+      return result;
+    };
+    Client2.prototype.end = function(cb) {
+      const self = this;
+      this._ending = true;
+      if (this._connecting && !this._connected) {
+        this.once("connect", () => {
+          this.end(() => {
+          });
+        });
+      }
+      let result;
+      if (!cb) {
+        result = new this._Promise(function(resolve, reject) {
+          cb = (err) => err ? reject(err) : resolve();
+        });
+      }
+      const doEnd = function() {
+        self.native.end(function() {
+          self._connected = false;
+          self._errorAllQueries(new Error("Connection terminated"));
+          process.nextTick(() => {
+            self.emit("end");
+            if (cb) cb();
+          });
+        });
+      };
+      if (this.pipeline && (this._pipelineInFlight || this._queryQueue.length > 0)) {
+        this.once("drain", doEnd);
+      } else {
+        doEnd();
+      }
+      return result;
+    };
+    Client2.prototype._hasActiveQuery = function() {
+      return this._activeQuery && this._activeQuery.state !== "error" && this._activeQuery.state !== "end";
+    };
+    Client2.prototype._pulseQueryQueue = function(initialConnection) {
+      if (!this._connected) {
+        return;
+      }
+      if (this.pipeline && !initialConnection) {
+        return this._pulsePipelinedQueryQueue();
+      }
+      if (this._hasActiveQuery()) {
+        return;
+      }
+      const query = this._queryQueue.shift();
+      if (!query) {
+        if (!initialConnection) {
+          this.emit("drain");
+        }
+        return;
+      }
+      this._activeQuery = query;
+      query.submit(this);
+      const self = this;
+      query.once("_done", function() {
+        self._pulseQueryQueue();
+      });
+    };
+    Client2.prototype._pulsePipelinedQueryQueue = function() {
+      if (!this._connected || this._pipelineInFlight) {
+        return;
+      }
+      if (this._queryQueue.length === 0) {
+        if (this.hasExecuted) {
+          this.emit("drain");
+        }
+        return;
+      }
+      this._pipelineInFlight = true;
+      const self = this;
+      const queries = [];
+      const nativeQueries = [];
+      const utils = require_utils();
+      while (this._queryQueue.length > 0) {
+        const query = this._queryQueue.shift();
+        this.hasExecuted = true;
+        nativeQueries.push(query);
+        const values = query.values ? query.values.map(utils.prepareValue) : null;
+        const pipelineEntry = { text: query.text, name: query.name, arrayMode: query._arrayMode };
+        if (values) {
+          pipelineEntry.values = values;
+        }
+        if (query.name && this.namedQueries[query.name]) {
+          pipelineEntry._alreadyPrepared = true;
+        }
+        queries.push(pipelineEntry);
+      }
+      this.native.pipeline(queries, function(err, results) {
+        self._pipelineInFlight = false;
+        if (err) {
+          self._connected = false;
+          self._queryable = false;
+          for (let i = 0; i < nativeQueries.length; i++) {
+            const q = nativeQueries[i];
+            q.native = self.native;
+            q.handleError(err);
+          }
+          self._errorAllQueries(err);
+          self.emit("error", err);
+          self.emit("end");
+          return;
+        }
+        for (let i = 0; i < nativeQueries.length; i++) {
+          const q = nativeQueries[i];
+          const r = results[i];
+          q.native = self.native;
+          if (r.err) {
+            q.handleError(r.err);
+          } else {
+            if (q.name) {
+              self.namedQueries[q.name] = q.text;
+            }
+            q.state = "end";
+            q.emit("end", r.result);
+            if (q.callback) {
+              q.callback(null, r.result);
+            }
+          }
+          setImmediate(function() {
+            q.emit("_done");
+          });
+        }
+        self._pulsePipelinedQueryQueue();
+      });
+    };
+    Client2.prototype.cancel = function(query) {
+      if (this._activeQuery === query) {
+        this.native.cancel(function() {
+        });
+      } else if (this._queryQueue.indexOf(query) !== -1) {
+        this._queryQueue.splice(this._queryQueue.indexOf(query), 1);
+      }
+    };
+    Client2.prototype.ref = function() {
+    };
+    Client2.prototype.unref = function() {
+    };
+    Client2.prototype.setTypeParser = function(oid, format, parseFn) {
+      return this._types.setTypeParser(oid, format, parseFn);
+    };
+    Client2.prototype.getTypeParser = function(oid, format) {
+      return this._types.getTypeParser(oid, format);
+    };
+    Client2.prototype.isConnected = function() {
+      return this._connected;
+    };
+    Client2.prototype.getTransactionStatus = function() {
+      return this.native.getTransactionStatus();
+    };
+  }
+});
+
+// node_modules/pg/lib/native/index.js
+var require_native = __commonJS({
+  "node_modules/pg/lib/native/index.js"(exports2, module2) {
+    "use strict";
+    init_import_meta_url();
+    module2.exports = require_client2();
+  }
+});
+
+// node_modules/pg/lib/index.js
+var require_lib2 = __commonJS({
+  "node_modules/pg/lib/index.js"(exports2, module2) {
+    "use strict";
+    init_import_meta_url();
+    var Client2 = require_client();
+    var defaults2 = require_defaults();
+    var Connection2 = require_connection();
+    var Result2 = require_result();
+    var utils = require_utils();
+    var Pool2 = require_pg_pool();
+    var TypeOverrides2 = require_type_overrides();
+    var { DatabaseError: DatabaseError2 } = require_dist();
+    var { escapeIdentifier: escapeIdentifier2, escapeLiteral: escapeLiteral2 } = require_utils();
+    var poolFactory = (Client3) => {
+      return class BoundPool extends Pool2 {
+        constructor(options) {
+          super(options, Client3);
+        }
+      };
+    };
+    var PG = function(clientConstructor2) {
+      this.defaults = defaults2;
+      this.Client = clientConstructor2;
+      this.Query = this.Client.Query;
+      this.Pool = poolFactory(this.Client);
+      this._pools = [];
+      this.Connection = Connection2;
+      this.types = require_pg_types();
+      this.DatabaseError = DatabaseError2;
+      this.TypeOverrides = TypeOverrides2;
+      this.escapeIdentifier = escapeIdentifier2;
+      this.escapeLiteral = escapeLiteral2;
+      this.Result = Result2;
+      this.utils = utils;
+    };
+    var clientConstructor = Client2;
+    var forceNative = false;
+    try {
+      forceNative = !!process.env.NODE_PG_FORCE_NATIVE;
+    } catch {
+    }
+    if (forceNative) {
+      clientConstructor = require_native();
+    }
+    module2.exports = new PG(clientConstructor);
+    Object.defineProperty(module2.exports, "native", {
+      configurable: true,
+      enumerable: false,
+      get() {
+        let native = null;
+        try {
+          native = new PG(require_native());
+        } catch (err) {
+          if (err.code !== "MODULE_NOT_FOUND") {
+            throw err;
+          }
+        }
+        Object.defineProperty(module2.exports, "native", {
+          value: native
+        });
+        return native;
+      }
+    });
+  }
+});
+
+// node_modules/pg/esm/index.mjs
+var import_lib, Client, Pool, Connection, types, Query, DatabaseError, escapeIdentifier, escapeLiteral, Result, TypeOverrides, defaults, esm_default;
+var init_esm = __esm({
+  "node_modules/pg/esm/index.mjs"() {
+    init_import_meta_url();
+    import_lib = __toESM(require_lib2(), 1);
+    Client = import_lib.default.Client;
+    Pool = import_lib.default.Pool;
+    Connection = import_lib.default.Connection;
+    types = import_lib.default.types;
+    Query = import_lib.default.Query;
+    DatabaseError = import_lib.default.DatabaseError;
+    escapeIdentifier = import_lib.default.escapeIdentifier;
+    escapeLiteral = import_lib.default.escapeLiteral;
+    Result = import_lib.default.Result;
+    TypeOverrides = import_lib.default.TypeOverrides;
+    defaults = import_lib.default.defaults;
+    esm_default = import_lib.default;
   }
 });
 
 // packages/core/src/engine/postgres/client.ts
 async function adminClient(server, database = "postgres", opts = {}) {
   if (!server.socketDir) throw new Error("This PostgreSQL server has no private socket directory; admin access needs it.");
-  const client = new import_pg.default.Client({
+  const client = new esm_default.Client({
     host: server.socketDir,
     port: server.port,
     user: server.adminUser,
@@ -4371,14 +9769,54 @@ async function userDatabases(c) {
   const r = await c.query("SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY datname");
   return r.rows.map((row) => row.datname);
 }
-var import_pg, ADMIN_SESSION, CATALOG_ONLY_SESSION;
+var ADMIN_SESSION, CATALOG_ONLY_SESSION;
 var init_client = __esm({
   "packages/core/src/engine/postgres/client.ts"() {
     "use strict";
     init_import_meta_url();
-    import_pg = __toESM(require_pg(), 1);
+    init_esm();
     ADMIN_SESSION = "-c session_preload_libraries= -c local_preload_libraries= -c log_statement=none -c log_min_duration_statement=-1 -c log_min_error_statement=panic -c debug_print_parse=off -c debug_print_rewritten=off -c debug_print_plan=off";
     CATALOG_ONLY_SESSION = `${ADMIN_SESSION} -c search_path=pg_catalog -c statement_timeout=0 -c lock_timeout=0 -c idle_in_transaction_session_timeout=0 -c default_transaction_read_only=off`;
+  }
+});
+
+// packages/core/src/engine/postgres/code-triggers.ts
+async function codeTriggers(c) {
+  return (await c.query(CODE_TRIGGERS(true))).rows;
+}
+async function disableCodeTriggers(c, fail) {
+  const found = (await c.query(CODE_TRIGGERS(false))).rows;
+  for (const { stmt } of found) await c.query(stmt);
+  const left = (await c.query(CODE_TRIGGERS(false))).rows;
+  if (left.length > 0)
+    throw fail(
+      `Trigger(s) still there after they were taken out: ${left.slice(0, 3).map((t) => t.what).join("; ")}.`
+    );
+  return found.map((t) => t.what);
+}
+var FIRST_NORMAL_OID, IN_EXTENSION, CODE_TRIGGERS;
+var init_code_triggers = __esm({
+  "packages/core/src/engine/postgres/code-triggers.ts"() {
+    "use strict";
+    init_import_meta_url();
+    FIRST_NORMAL_OID = 16384;
+    IN_EXTENSION = (cls, oid) => `EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '${cls}'::regclass AND d.objid = ${oid} AND d.deptype = 'e')`;
+    CODE_TRIGGERS = (forCheck) => `
+SELECT format('event trigger %I (on %s, calls %s)', e.evtname, e.evtevent, e.evtfoid::regprocedure) AS what,
+       format('ALTER EVENT TRIGGER %I DISABLE', e.evtname) AS stmt, 0 AS kind
+  FROM pg_event_trigger e
+ WHERE e.evtenabled <> 'D' AND NOT ${IN_EXTENSION("pg_event_trigger", "e.oid")}
+UNION ALL
+SELECT format('trigger %I on %s calls %s (%s)', t.tgname, t.tgrelid::regclass, p.oid::regprocedure,
+              CASE WHEN NOT l.lanpltrusted THEN format('untrusted language %s', l.lanname)
+                   ELSE format('SECURITY DEFINER, owned by superuser %I', o.rolname) END) AS what,
+       format('DROP TRIGGER %I ON %s', t.tgname, t.tgrelid::regclass) AS stmt, 1 AS kind
+  FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_language l ON l.oid = p.prolang
+  JOIN pg_roles o ON o.oid = p.proowner
+ WHERE NOT t.tgisinternal AND p.oid >= ${FIRST_NORMAL_OID} -- disabled ones too: a table's owner may enable a trigger
+   AND NOT ${IN_EXTENSION("pg_proc", "p.oid")}
+   AND (NOT l.lanpltrusted OR (p.prosecdef AND o.rolsuper${forCheck ? "" : " AND p.pronamespace::regnamespace::text IN ('pg_catalog', 'information_schema')"}))${forCheck ? "" : " AND t.tgparentid = 0 -- a partition's copy goes with its parent's"}
+ ORDER BY kind, what`;
   }
 });
 
@@ -4882,7 +10320,12 @@ var init_untrusted_functions = __esm({
     UNTRUSTED = `
   FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang JOIN pg_namespace n ON n.oid = p.pronamespace
  WHERE NOT l.lanpltrusted AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')`;
+   AND (NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+        OR (l.lanname = 'c' AND coalesce(p.probin, '') !~ '^([$]libdir/)?[A-Za-z0-9_][A-Za-z0-9_.-]*$')
+        OR (l.lanname = 'internal' AND NOT EXISTS (
+              SELECT 1 FROM pg_proc b CROSS JOIN LATERAL aclexplode(coalesce(b.proacl, acldefault('f', b.proowner))) a
+               WHERE b.pronamespace = 'pg_catalog'::regnamespace AND b.prolang = p.prolang AND b.prosrc = p.prosrc
+                 AND a.grantee = 0 AND a.privilege_type = 'EXECUTE')))`;
     REACHABLE = `
 WITH candidates AS MATERIALIZED (SELECT p.oid, p.proowner, p.proacl, l.lanname ${UNTRUSTED})
 SELECT c.oid::regprocedure::text AS name, c.lanname AS language
@@ -4909,7 +10352,8 @@ async function databaseFindings(c, db, limit) {
     ...(await widenedSystemGrants(c)).map((g) => at(`grants ${describeGrant(g)}`)).slice(0, limit),
     ...(await reachableUntrustedFunctions(c)).map((f) => at(`function ${f.name} in untrusted language ${f.language} is reachable by a non-superuser`)).slice(0, limit),
     ...(await foreignOptionHolders(c)).map((h) => at(`${h.what} holds ${h.options}`)).slice(0, limit),
-    ...(await c.query(RUNS_AS_SUPERUSER)).rows.map((r) => at(r.what)).slice(0, limit)
+    ...(await c.query(RUNS_AS_SUPERUSER)).rows.map((r) => at(r.what)).slice(0, limit),
+    ...(await codeTriggers(c)).map((t) => at(t.what)).slice(0, limit)
   ];
 }
 async function clusterFindings(c, add) {
@@ -4927,6 +10371,7 @@ var init_image_check = __esm({
     init_import_meta_url();
     init_map_limit();
     init_client();
+    init_code_triggers();
     init_foreign_access();
     init_role_settings();
     init_source_privileges();
@@ -5060,6 +10505,9 @@ function prepareVerifier(password) {
   const deriving = scramVerifier(password);
   deriving.catch(() => void 0);
   prepared.set(password, deriving);
+  setTimeout(() => {
+    if (prepared.get(password) === deriving) prepared.delete(password);
+  }, PREPARED_VERIFIER_TTL_MS).unref();
 }
 function takeVerifier(password) {
   const p = prepared.get(password);
@@ -5072,7 +10520,7 @@ async function scramVerifier(password, salt = (0, import_node_crypto6.randomByte
   const serverKey = hmac(salted, "Server Key");
   return `SCRAM-SHA-256$${iterations}:${salt.toString("base64")}$${storedKey.toString("base64")}:${serverKey.toString("base64")}`;
 }
-var import_node_crypto6, import_node_util, ITERATIONS, pbkdf2Async, hmac, prepared;
+var import_node_crypto6, import_node_util, ITERATIONS, pbkdf2Async, hmac, prepared, PREPARED_VERIFIER_TTL_MS;
 var init_scram = __esm({
   "packages/core/src/engine/postgres/scram.ts"() {
     "use strict";
@@ -5083,6 +10531,7 @@ var init_scram = __esm({
     pbkdf2Async = (0, import_node_util.promisify)(import_node_crypto6.pbkdf2);
     hmac = (key, text) => (0, import_node_crypto6.createHmac)("sha256", key).update(text).digest();
     prepared = /* @__PURE__ */ new Map();
+    PREPARED_VERIFIER_TTL_MS = 5 * 6e4;
   }
 });
 
@@ -5161,7 +10610,7 @@ async function makeLogin(server, databases, opts, hooks = {}) {
   };
 }
 async function verifyIdentity(creds, cloneId, imageDigest) {
-  const client = new import_pg2.default.Client({
+  const client = new esm_default.Client({
     host: creds.host,
     port: creds.port,
     user: creds.user,
@@ -5191,12 +10640,11 @@ async function verifyIdentity(creds, cloneId, imageDigest) {
     );
   }
 }
-var import_pg2;
 var init_login = __esm({
   "packages/core/src/engine/postgres/login.ts"() {
     "use strict";
     init_import_meta_url();
-    import_pg2 = __toESM(require_pg(), 1);
+    init_esm();
     init_errors();
     init_client();
     init_port_proof();
@@ -5211,7 +10659,7 @@ var init_login = __esm({
 async function snapshotSchema(conn, databases) {
   const lines = [];
   for (const database of databases) {
-    const client = new import_pg3.default.Client({ ...conn, database, connectionTimeoutMillis: 15e3 });
+    const client = new esm_default.Client({ ...conn, database, connectionTimeoutMillis: 15e3 });
     await client.connect();
     try {
       lines.push(...await databaseLines(client, database));
@@ -5251,19 +10699,19 @@ async function databaseLines(c, db) {
   for (const r of constraints.rows) out.push(`${db}: table ${r.t} constraint ${r.name} ${r.def}`);
   return out;
 }
-var import_pg3, USER_SCHEMAS;
+var USER_SCHEMAS;
 var init_schema_snapshot = __esm({
   "packages/core/src/engine/postgres/schema-snapshot.ts"() {
     "use strict";
     init_import_meta_url();
-    import_pg3 = __toESM(require_pg(), 1);
+    init_esm();
     USER_SCHEMAS = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'";
   }
 });
 
 // packages/core/src/engine/postgres/dumpFile.ts
 async function head(file, bytes) {
-  const fh = await (0, import_promises31.open)(file, "r");
+  const fh = await (0, import_promises33.open)(file, "r");
   try {
     const buf = Buffer.alloc(bytes);
     const { bytesRead } = await fh.read(buf, 0, bytes, 0);
@@ -5273,10 +10721,10 @@ async function head(file, bytes) {
   }
 }
 async function detectDumpKind(file) {
-  const s = await (0, import_promises31.stat)(file).catch(() => void 0);
+  const s = await (0, import_promises33.stat)(file).catch(() => void 0);
   if (!s) throw new SourceError(`${file} does not exist.`);
   if (s.isDirectory()) {
-    if ((0, import_node_fs15.existsSync)(import_node_path31.default.join(file, "toc.dat"))) return "directory";
+    if ((0, import_node_fs16.existsSync)(import_node_path31.default.join(file, "toc.dat"))) return "directory";
     throw new SourceError(`${file} is a directory without toc.dat, so not a PostgreSQL directory dump (${EXPECTED}).`);
   }
   const b = await head(file, 8192);
@@ -5298,13 +10746,13 @@ function parseTocHeader(listing) {
   const version2 = /^;\s+Dumped from database version:\s*(\d+(?:\.\d+)?)/m.exec(listing)?.[1];
   return { database, version: version2 };
 }
-var import_node_fs15, import_promises31, import_node_path31, EXPECTED;
+var import_node_fs16, import_promises33, import_node_path31, EXPECTED;
 var init_dumpFile = __esm({
   "packages/core/src/engine/postgres/dumpFile.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs15 = require("node:fs");
-    import_promises31 = require("node:fs/promises");
+    import_node_fs16 = require("node:fs");
+    import_promises33 = require("node:fs/promises");
     import_node_path31 = __toESM(require("node:path"), 1);
     init_errors();
     EXPECTED = "expected a pg_dump custom archive (-Fc), a directory dump with toc.dat (-Fd), a tar dump (-Ft), a plain SQL dump (-Fp) or pg_dumpall output";
@@ -5441,7 +10889,7 @@ async function* readScriptLines(file) {
 }
 async function* readScriptLineBatches(file) {
   let rest = "";
-  for await (const chunk of (0, import_node_fs16.createReadStream)(file, { encoding: "latin1", highWaterMark: 1 << 20 })) {
+  for await (const chunk of (0, import_node_fs17.createReadStream)(file, { encoding: "latin1", highWaterMark: 1 << 20 })) {
     const parts = (rest + chunk).split("\n");
     rest = parts.pop();
     yield parts;
@@ -5487,7 +10935,7 @@ async function checkOnce(file, standardStrings) {
   return facts;
 }
 async function checkDumpScript(file) {
-  const s = await (0, import_promises32.stat)(file);
+  const s = await (0, import_promises34.stat)(file);
   const key = `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
   const known = checked.get(key);
   if (known) return known;
@@ -5496,13 +10944,13 @@ async function checkDumpScript(file) {
   checked.set(key, facts);
   return facts;
 }
-var import_node_fs16, import_promises32, KEY2, DB_ARG, ALLOWED_COMMAND, COPY_FROM_STDIN, isCopyEnd, checked;
+var import_node_fs17, import_promises34, KEY2, DB_ARG, ALLOWED_COMMAND, COPY_FROM_STDIN, isCopyEnd, checked;
 var init_dumpScript = __esm({
   "packages/core/src/engine/postgres/dumpScript.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs16 = require("node:fs");
-    import_promises32 = require("node:fs/promises");
+    import_node_fs17 = require("node:fs");
+    import_promises34 = require("node:fs/promises");
     init_errors();
     init_sqlLexer();
     KEY2 = "[A-Za-z0-9]+";
@@ -5539,11 +10987,11 @@ var init_url = __esm({
 
 // packages/core/src/engine/postgres/dataDir.ts
 async function makeEmptyDataDir(dataDir) {
-  if ((0, import_node_fs17.existsSync)(dataDir) && (await (0, import_promises33.readdir)(dataDir)).length > 0) {
+  if ((0, import_node_fs18.existsSync)(dataDir) && (await (0, import_promises35.readdir)(dataDir)).length > 0) {
     throw new BuildError(`${dataDir} already holds files; restore needs a fresh, empty disk.`);
   }
-  await (0, import_promises33.mkdir)(dataDir, { recursive: true, mode: 448 });
-  await (0, import_promises33.chmod)(dataDir, 448);
+  await (0, import_promises35.mkdir)(dataDir, { recursive: true, mode: 448 });
+  await (0, import_promises35.chmod)(dataDir, 448);
   await giveToServerUser(dataDir);
 }
 async function ctypeLocale() {
@@ -5564,8 +11012,8 @@ async function copyDataDir(source, dataDir) {
   await makeEmptyDataDir(dataDir);
   await run("cp", ["-a", "--", `${source}/.`, dataDir]);
   const wal = import_node_path32.default.join(dataDir, "pg_wal");
-  if ((0, import_node_fs17.lstatSync)(wal).isSymbolicLink()) {
-    await (0, import_promises33.rm)(wal);
+  if ((0, import_node_fs18.lstatSync)(wal).isSymbolicLink()) {
+    await (0, import_promises35.rm)(wal);
     await giveToServerUser(dataDir);
     await run("cp", ["-a", "--", `${import_node_path32.default.resolve(source, "pg_wal")}/.`, wal], { asUser: serverUser().asUser, cwd: "/" }).catch((e) => {
       throw new SourceError(
@@ -5590,10 +11038,10 @@ async function baseBackup(bins, url, dataDir) {
 }
 async function finishPhysicalCopy(dataDir) {
   for (const f of ["postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal"]) {
-    await (0, import_promises33.rm)(import_node_path32.default.join(dataDir, f), { force: true });
+    await (0, import_promises35.rm)(import_node_path32.default.join(dataDir, f), { force: true });
   }
   await run("chown", ["-R", `${serverUser().uid}:${serverUser().gid}`, dataDir]);
-  await (0, import_promises33.chmod)(dataDir, 448);
+  await (0, import_promises35.chmod)(dataDir, 448);
   await replaceSourceConfig(dataDir);
 }
 function singleUserSettings() {
@@ -5610,13 +11058,13 @@ async function bootstrapSuperuser(bins, dataDir) {
   if (!name) throw new BuildError(`Could not find the superuser of ${dataDir} (single-user mode said: ${stdout.slice(0, 300)}).`);
   return name;
 }
-var import_node_fs17, import_promises33, import_node_path32, localeChoice;
+var import_node_fs18, import_promises35, import_node_path32, localeChoice;
 var init_dataDir = __esm({
   "packages/core/src/engine/postgres/dataDir.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs17 = require("node:fs");
-    import_promises33 = require("node:fs/promises");
+    import_node_fs18 = require("node:fs");
+    import_promises35 = require("node:fs/promises");
     import_node_path32 = __toESM(require("node:path"), 1);
     init_errors();
     init_childEnv();
@@ -5661,10 +11109,10 @@ function parseBackupHistory(file, text) {
   };
 }
 async function readWalArchive(dir) {
-  if (!(0, import_node_fs18.existsSync)(dir)) throw new SourceError(`The WAL archive ${dir} does not exist; pass the directory archive_command copies WAL segments into.`);
+  if (!(0, import_node_fs19.existsSync)(dir)) throw new SourceError(`The WAL archive ${dir} does not exist; pass the directory archive_command copies WAL segments into.`);
   let names;
   try {
-    names = await (0, import_promises34.readdir)(dir);
+    names = await (0, import_promises36.readdir)(dir);
   } catch (e) {
     throw new SourceError(`The WAL archive ${dir} cannot be read: ${e.message}.`);
   }
@@ -5677,7 +11125,7 @@ async function readWalArchive(dir) {
 }
 async function findBackupHistory(archive, startLsn) {
   for (const name of archive.backupHistoryFiles) {
-    const h = parseBackupHistory(name, await (0, import_promises34.readFile)(import_node_path33.default.join(archive.dir, name), "utf8"));
+    const h = parseBackupHistory(name, await (0, import_promises36.readFile)(import_node_path33.default.join(archive.dir, name), "utf8"));
     if (h.startLsn && lsnToBigInt(h.startLsn) === lsnToBigInt(startLsn)) return h;
   }
   return void 0;
@@ -5689,13 +11137,13 @@ function restoreCommand(archiveDir) {
   const source = shellQuote(`${import_node_path33.default.resolve(archiveDir)}/`).replace(/%/g, "%%");
   return `cp -- ${source}%f %p`;
 }
-var import_node_fs18, import_promises34, import_node_path33, SEGMENT_NAME, BACKUP_HISTORY, LSN, isLsn, formatLsn, lsnOf, intOf;
+var import_node_fs19, import_promises36, import_node_path33, SEGMENT_NAME, BACKUP_HISTORY, LSN, isLsn, formatLsn, lsnOf, intOf;
 var init_walArchive = __esm({
   "packages/core/src/engine/postgres/walArchive.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs18 = require("node:fs");
-    import_promises34 = require("node:fs/promises");
+    import_node_fs19 = require("node:fs");
+    import_promises36 = require("node:fs/promises");
     import_node_path33 = __toESM(require("node:path"), 1);
     init_errors();
     SEGMENT_NAME = /^[0-9A-F]{24}$/;
@@ -5710,19 +11158,19 @@ var init_walArchive = __esm({
 
 // packages/core/src/engine/postgres/baseBackup.ts
 async function backupLabelText(dir, baseTar) {
-  if (!baseTar) return (0, import_promises35.readFile)(import_node_path34.default.join(dir, "backup_label"), "utf8");
+  if (!baseTar) return (0, import_promises37.readFile)(import_node_path34.default.join(dir, "backup_label"), "utf8");
   const { stdout } = await run("tar", ["-xOf", baseTar, "backup_label"], { packageHint: "tar" }).catch((e) => {
     throw new SourceError(`${baseTar} holds no backup_label (${e.message}); is it pg_basebackup's tar output?`);
   });
   return stdout;
 }
 async function pgVersionText(dir, baseTar) {
-  if (!baseTar) return (0, import_promises35.readFile)(import_node_path34.default.join(dir, "PG_VERSION"), "utf8");
+  if (!baseTar) return (0, import_promises37.readFile)(import_node_path34.default.join(dir, "PG_VERSION"), "utf8");
   return (await run("tar", ["-xOf", baseTar, "PG_VERSION"])).stdout;
 }
 async function readBaseBackup(dir) {
-  if (!(0, import_node_fs19.existsSync)(dir)) throw new SourceError(`The base backup ${dir} does not exist.`);
-  const names = await (0, import_promises35.readdir)(dir).catch(() => {
+  if (!(0, import_node_fs20.existsSync)(dir)) throw new SourceError(`The base backup ${dir} does not exist.`);
+  const names = await (0, import_promises37.readdir)(dir).catch(() => {
     throw new SourceError(`The base backup ${dir} is not a directory; pass pg_basebackup's -D directory.`);
   });
   const tarName = TAR_NAMES.find((n) => names.includes(n));
@@ -5744,7 +11192,7 @@ async function readBaseBackup(dir) {
   let manifestEndLsn;
   let manifestTimeline;
   if (names.includes("backup_manifest")) {
-    const m = JSON.parse(await (0, import_promises35.readFile)(import_node_path34.default.join(dir, "backup_manifest"), "utf8"));
+    const m = JSON.parse(await (0, import_promises37.readFile)(import_node_path34.default.join(dir, "backup_manifest"), "utf8"));
     const last = m["WAL-Ranges"]?.at(-1);
     manifestEndLsn = last?.["End-LSN"];
     manifestTimeline = last?.Timeline;
@@ -5770,20 +11218,20 @@ async function placeBaseBackup(backupDir, info, dataDir) {
     await makeEmptyDataDir(dataDir);
     await run("tar", ["-xf", info.baseTar, "-C", dataDir], { timeoutMs: 6 * 36e5 });
     if (info.walTar) await run("tar", ["-xf", info.walTar, "-C", import_node_path34.default.join(dataDir, "pg_wal")], { timeoutMs: 36e5 });
-    for (const f of ["postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal"]) await (0, import_promises35.rm)(import_node_path34.default.join(dataDir, f), { force: true });
+    for (const f of ["postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal"]) await (0, import_promises37.rm)(import_node_path34.default.join(dataDir, f), { force: true });
     await run("chown", ["-R", `${serverUser().uid}:${serverUser().gid}`, dataDir]);
-    await (0, import_promises35.chmod)(dataDir, 448);
+    await (0, import_promises37.chmod)(dataDir, 448);
     await replaceSourceConfig(dataDir);
   }
-  await (0, import_promises35.rm)(import_node_path34.default.join(dataDir, "backup_manifest"), { force: true });
+  await (0, import_promises37.rm)(import_node_path34.default.join(dataDir, "backup_manifest"), { force: true });
 }
-var import_node_fs19, import_promises35, import_node_path34, TAR_NAMES;
+var import_node_fs20, import_promises37, import_node_path34, TAR_NAMES;
 var init_baseBackup = __esm({
   "packages/core/src/engine/postgres/baseBackup.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs19 = require("node:fs");
-    import_promises35 = require("node:fs/promises");
+    import_node_fs20 = require("node:fs");
+    import_promises37 = require("node:fs/promises");
     import_node_path34 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
@@ -5798,7 +11246,7 @@ var init_baseBackup = __esm({
 // packages/core/src/runtime/host.ts
 function logTail(logFile, offset = 0, lines = 15) {
   try {
-    const text = (0, import_node_fs20.readFileSync)(logFile).subarray(offset).toString("utf8");
+    const text = (0, import_node_fs21.readFileSync)(logFile).subarray(offset).toString("utf8");
     return text.trimEnd().split("\n").slice(-lines).join("\n");
   } catch {
     return "(no log)";
@@ -5810,8 +11258,8 @@ Last lines of ${launch.logFile}:
 ${tail}`;
 }
 async function startHostProcess(launch, opts) {
-  const offset = (0, import_node_fs20.existsSync)(launch.logFile) ? (0, import_node_fs20.statSync)(launch.logFile).size : 0;
-  const logFd = (0, import_node_fs20.openSync)(launch.logFile, import_node_fs20.constants.O_WRONLY | import_node_fs20.constants.O_APPEND | import_node_fs20.constants.O_CREAT | import_node_fs20.constants.O_NOFOLLOW, 416);
+  const offset = (0, import_node_fs21.existsSync)(launch.logFile) ? (0, import_node_fs21.statSync)(launch.logFile).size : 0;
+  const logFd = (0, import_node_fs21.openSync)(launch.logFile, import_node_fs21.constants.O_WRONLY | import_node_fs21.constants.O_APPEND | import_node_fs21.constants.O_CREAT | import_node_fs21.constants.O_NOFOLLOW, 416);
   let child;
   try {
     child = (0, import_node_child_process3.spawn)(launch.program, launch.args, {
@@ -5824,7 +11272,7 @@ async function startHostProcess(launch, opts) {
       ...launch.switchUser ? { uid: launch.uid, gid: launch.gid } : {}
     });
   } finally {
-    (0, import_node_fs20.closeSync)(logFd);
+    (0, import_node_fs21.closeSync)(logFd);
   }
   let exit;
   let spawnError;
@@ -5866,13 +11314,13 @@ async function stopHostProcess(pid, signals, opts = {}) {
   signal2("SIGKILL", -pid);
   await waitForExit(pid, 5e3);
 }
-var import_node_child_process3, import_node_fs20, POLL_MS, sleep2, DEFAULT_SIGNALS, HostRuntime;
+var import_node_child_process3, import_node_fs21, POLL_MS, sleep2, DEFAULT_SIGNALS, HostRuntime;
 var init_host = __esm({
   "packages/core/src/runtime/host.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_child_process3 = require("node:child_process");
-    import_node_fs20 = require("node:fs");
+    import_node_fs21 = require("node:fs");
     init_errors();
     init_childEnv();
     init_exec();
@@ -5904,7 +11352,7 @@ function postgresArgs(spec) {
 }
 function serverLaunchOf(spec, paths = [spec.dataDir, spec.socketDir]) {
   const user = serverUser();
-  const owner = (0, import_node_fs21.statSync)(spec.dataDir);
+  const owner = (0, import_node_fs22.statSync)(spec.dataDir);
   const socket = import_node_path35.default.join(spec.socketDir, `.s.PGSQL.${spec.port}`);
   return {
     program: spec.bins.bin("postgres"),
@@ -5925,8 +11373,8 @@ function serverLaunchOf(spec, paths = [spec.dataDir, spec.socketDir]) {
     port: spec.port,
     logFile: spec.logFile,
     ready: async () => {
-      if ((0, import_node_fs21.existsSync)(socket)) return answers(spec);
-      void import_pg4.default.Client;
+      if ((0, import_node_fs22.existsSync)(socket)) return answers(spec);
+      void esm_default.Client;
       return false;
     },
     describe: `PostgreSQL over ${spec.dataDir}`,
@@ -5940,7 +11388,7 @@ async function launchPostgres(spec) {
 }
 async function answers(spec) {
   const keep = spec.readyDatabase;
-  const client = new import_pg4.default.Client({
+  const client = new esm_default.Client({
     host: spec.socketDir,
     port: spec.port,
     user: spec.connectUser,
@@ -5957,7 +11405,7 @@ async function answers(spec) {
     }
     return true;
   } catch (e) {
-    return e instanceof import_pg4.default.DatabaseError && e.code !== "57P03";
+    return e instanceof esm_default.DatabaseError && e.code !== "57P03";
   } finally {
     if (!parked2) await client.end().catch(() => {
     });
@@ -5966,14 +11414,14 @@ async function answers(spec) {
 async function stopPostgres(pid, opts = {}) {
   await stopHostProcess(pid, SIGNALS, opts);
 }
-var import_node_fs21, import_node_path35, import_pg4, SIGNALS;
+var import_node_fs22, import_node_path35, SIGNALS;
 var init_launch = __esm({
   "packages/core/src/engine/postgres/launch.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs21 = require("node:fs");
+    import_node_fs22 = require("node:fs");
     import_node_path35 = __toESM(require("node:path"), 1);
-    import_pg4 = __toESM(require_pg(), 1);
+    init_esm();
     init_host();
     init_config();
     init_osUser();
@@ -6102,16 +11550,16 @@ ${tail}`);
 async function runRecovery(r) {
   const control = await controlData(r.bins, r.dataDir);
   if (r.archiveDir) await writeServerFile(import_node_path36.default.join(r.dataDir, "recovery.signal"), "");
-  const socketDir = await (0, import_promises36.mkdtemp)(import_node_path36.default.join(import_node_os6.default.tmpdir(), "dbclone-rec-"));
+  const socketDir = await (0, import_promises38.mkdtemp)(import_node_path36.default.join(import_node_os6.default.tmpdir(), "dbclone-rec-"));
   let pid;
   const logFile = import_node_path36.default.join(socketDir, "postgres.log");
-  const readLog = () => (0, import_promises36.readFile)(logFile, "utf8").catch(() => "");
+  const readLog = () => (0, import_promises38.readFile)(logFile, "utf8").catch(() => "");
   try {
-    await (0, import_promises36.chmod)(socketDir, 448);
+    await (0, import_promises38.chmod)(socketDir, 448);
     await giveToServerUser(socketDir);
     const hbaFile = import_node_path36.default.join(socketDir, "pg_hba.conf");
     await writeServerFile(hbaFile, LOCAL_TRUST_HBA);
-    await (0, import_promises36.writeFile)(logFile, "", { mode: 416 });
+    await (0, import_promises38.writeFile)(logFile, "", { mode: 416 });
     await giveToServerUser(logFile);
     const settings = {
       ...commonSettings(r.dataDir, socketDir, hbaFile),
@@ -6163,15 +11611,15 @@ async function runRecovery(r) {
     return outcome;
   } finally {
     if (pid !== void 0) await stopPostgres(pid, { fast: true, graceMs: 3e4 }).catch(() => void 0);
-    await (0, import_promises36.rm)(socketDir, { recursive: true, force: true });
+    await (0, import_promises38.rm)(socketDir, { recursive: true, force: true });
   }
 }
-var import_promises36, import_node_os6, import_node_path36, POLL_MS2, sleep3;
+var import_promises38, import_node_os6, import_node_path36, POLL_MS2, sleep3;
 var init_recoveryServer = __esm({
   "packages/core/src/engine/postgres/recoveryServer.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises36 = require("node:fs/promises");
+    import_promises38 = require("node:fs/promises");
     import_node_os6 = __toESM(require("node:os"), 1);
     import_node_path36 = __toESM(require("node:path"), 1);
     init_errors();
@@ -6200,11 +11648,11 @@ async function continueKeptState(a) {
   }
   const stateData = import_node_path37.default.join(stateDir2, "pgdata");
   const stateFile = import_node_path37.default.join(stateDir2, STATE_FILE);
-  await (0, import_promises37.mkdir)(stateDir2, { recursive: true, mode: 457 });
+  await (0, import_promises39.mkdir)(stateDir2, { recursive: true, mode: 457 });
   await assertReachable(stateData);
   let reused = false;
-  if ((0, import_node_fs22.existsSync)(stateFile)) {
-    const last = JSON.parse(await (0, import_promises37.readFile)(stateFile, "utf8"));
+  if ((0, import_node_fs23.existsSync)(stateFile)) {
+    const last = JSON.parse(await (0, import_promises39.readFile)(stateFile, "utf8"));
     if (last.backupStartLsn !== a.probe.backup.startLsn) {
       throw new SourceError(
         `The kept recovery state in ${stateDir2} was restored from another base backup (started at ${last.backupStartLsn}, this one at ${a.probe.backup.startLsn}). Remove ${stateDir2} to start over from this backup.`
@@ -6218,7 +11666,7 @@ async function continueKeptState(a) {
     reused = true;
     a.reporter.info(`Continuing the kept recovery state in ${stateDir2} (last at ${last.target.kind} ${last.target.value})`);
   } else {
-    if ((0, import_node_fs22.existsSync)(stateData))
+    if ((0, import_node_fs23.existsSync)(stateData))
       throw new SourceError(`${stateData} exists but ${stateFile} does not: not a state dbclone kept. Remove it or choose another directory.`);
     a.reporter.info(`Restoring base backup ${a.source.path} into the kept recovery state ${stateDir2}`);
     await placeBaseBackup(a.source.path, a.probe.backup, stateData);
@@ -6241,18 +11689,18 @@ async function continueKeptState(a) {
     replayedLsn: control.get("Minimum recovery ending location"),
     updatedAt: (/* @__PURE__ */ new Date()).toISOString()
   };
-  await (0, import_promises37.writeFile)(stateFile, `${JSON.stringify(state, null, 2)}
+  await (0, import_promises39.writeFile)(stateFile, `${JSON.stringify(state, null, 2)}
 `);
   await copyDataDir(stateData, a.dataDir);
   return { dir: stateDir2, reused, stateStoppedAt: outcome.stoppedAt, segmentsRestoredIntoState: outcome.restoredSegments.length };
 }
-var import_node_fs22, import_promises37, import_node_path37, STATE_FILE;
+var import_node_fs23, import_promises39, import_node_path37, STATE_FILE;
 var init_recoveryState = __esm({
   "packages/core/src/engine/postgres/recoveryState.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs22 = require("node:fs");
-    import_promises37 = require("node:fs/promises");
+    import_node_fs23 = require("node:fs");
+    import_promises39 = require("node:fs/promises");
     import_node_path37 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
@@ -6434,22 +11882,22 @@ async function probeDump(file) {
 }
 async function probeDataDir(dir) {
   const pgVersion = import_node_path39.default.join(dir, "PG_VERSION");
-  if (!(0, import_node_fs23.existsSync)(pgVersion) || !(0, import_node_fs23.existsSync)(import_node_path39.default.join(dir, "global", "pg_control"))) {
+  if (!(0, import_node_fs24.existsSync)(pgVersion) || !(0, import_node_fs24.existsSync)(import_node_path39.default.join(dir, "global", "pg_control"))) {
     throw new SourceError(`${dir} is not a PostgreSQL data directory (expected PG_VERSION and global/pg_control in it).`);
   }
-  const version2 = (await (0, import_promises38.readFile)(pgVersion, "utf8")).trim();
+  const version2 = (await (0, import_promises40.readFile)(pgVersion, "utf8")).trim();
   const major = majorOf(version2);
   if (!Number.isFinite(major)) throw new SourceError(`${pgVersion} holds "${version2}", which is not a PostgreSQL version.`);
   const pidFile = import_node_path39.default.join(dir, "postmaster.pid");
-  if ((0, import_node_fs23.existsSync)(pidFile)) {
-    const pid = Number.parseInt((await (0, import_promises38.readFile)(pidFile, "utf8")).split("\n")[0] ?? "", 10);
+  if ((0, import_node_fs24.existsSync)(pidFile)) {
+    const pid = Number.parseInt((await (0, import_promises40.readFile)(pidFile, "utf8")).split("\n")[0] ?? "", 10);
     if (pid > 0 && isAlive(pid)) {
       throw new SourceError(
         `${dir} is in use by a running PostgreSQL (pid ${pid}). Stop it first (pg_ctl stop -D ${dir} -m fast) or use the live server as a source instead.`
       );
     }
   }
-  const tablespaces = (0, import_node_fs23.existsSync)(import_node_path39.default.join(dir, "pg_tblspc")) ? await (0, import_promises38.readdir)(import_node_path39.default.join(dir, "pg_tblspc")) : [];
+  const tablespaces = (0, import_node_fs24.existsSync)(import_node_path39.default.join(dir, "pg_tblspc")) ? await (0, import_promises40.readdir)(import_node_path39.default.join(dir, "pg_tblspc")) : [];
   if (tablespaces.length > 0) {
     throw new NotSupportedError(
       `${dir} uses tablespaces outside the data directory (${tablespaces.join(", ")}); dbclone images hold a single data directory. Use a dump instead.`
@@ -6460,7 +11908,7 @@ async function probeDataDir(dir) {
 }
 async function probeServer(url) {
   const shown = redactUrl(url);
-  const client = new import_pg5.default.Client({ connectionString: url, connectionTimeoutMillis: 15e3 });
+  const client = new esm_default.Client({ connectionString: url, connectionTimeoutMillis: 15e3 });
   let version2;
   let canReplicate;
   try {
@@ -6508,15 +11956,15 @@ async function probeSource(source) {
       );
   }
 }
-var import_node_fs23, import_promises38, import_node_path39, import_pg5;
+var import_node_fs24, import_promises40, import_node_path39;
 var init_probe = __esm({
   "packages/core/src/engine/postgres/probe.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs23 = require("node:fs");
-    import_promises38 = require("node:fs/promises");
+    import_node_fs24 = require("node:fs");
+    import_promises40 = require("node:fs/promises");
     import_node_path39 = __toESM(require("node:path"), 1);
-    import_pg5 = __toESM(require_pg(), 1);
+    init_esm();
     init_errors();
     init_exec();
     init_binaries();
@@ -6529,9 +11977,9 @@ var init_probe = __esm({
 
 // packages/core/src/engine/postgres/buildServer.ts
 async function startBuildServer(bins, dataDir, adminUser, timeoutMs = 12e4) {
-  const socketDir = await (0, import_promises39.mkdtemp)(import_node_path40.default.join(import_node_os7.default.tmpdir(), "dbclone-pg-"));
+  const socketDir = await (0, import_promises41.mkdtemp)(import_node_path40.default.join(import_node_os7.default.tmpdir(), "dbclone-pg-"));
   try {
-    await (0, import_promises39.chmod)(socketDir, 448);
+    await (0, import_promises41.chmod)(socketDir, 448);
     await giveToServerUser(socketDir);
     const hbaFile = import_node_path40.default.join(socketDir, "pg_hba.conf");
     await writeServerFile(hbaFile, LOCAL_TRUST_HBA);
@@ -6548,7 +11996,7 @@ async function startBuildServer(bins, dataDir, adminUser, timeoutMs = 12e4) {
     });
     return { pid, port: BUILD_PORT, socketDir, adminUser, logFile };
   } catch (e) {
-    await (0, import_promises39.rm)(socketDir, { recursive: true, force: true });
+    await (0, import_promises41.rm)(socketDir, { recursive: true, force: true });
     throw e;
   }
 }
@@ -6556,15 +12004,15 @@ async function stopBuildServer(s) {
   try {
     await stopPostgres(s.pid, { fast: true });
   } finally {
-    await (0, import_promises39.rm)(s.socketDir, { recursive: true, force: true });
+    await (0, import_promises41.rm)(s.socketDir, { recursive: true, force: true });
   }
 }
-var import_promises39, import_node_os7, import_node_path40, BUILD_PORT;
+var import_promises41, import_node_os7, import_node_path40, BUILD_PORT;
 var init_buildServer = __esm({
   "packages/core/src/engine/postgres/buildServer.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises39 = require("node:fs/promises");
+    import_promises41 = require("node:fs/promises");
     import_node_os7 = __toESM(require("node:os"), 1);
     import_node_path40 = __toESM(require("node:path"), 1);
     init_config();
@@ -6611,7 +12059,7 @@ async function isEmptyDatabase(s, name) {
 }
 async function rolesNamedInScript(file) {
   const roles = /* @__PURE__ */ new Set();
-  const lines = (0, import_node_readline.createInterface)({ input: (0, import_node_fs24.createReadStream)(file, "utf8"), crlfDelay: Infinity });
+  const lines = (0, import_node_readline.createInterface)({ input: (0, import_node_fs25.createReadStream)(file, "utf8"), crlfDelay: Infinity });
   const pattern = /^(?:ALTER .+ OWNER TO|GRANT .+ TO) (.+);$/;
   for await (const line of lines) {
     const m = pattern.exec(line);
@@ -6633,7 +12081,7 @@ async function ensureRoles(c, roles) {
   }
 }
 async function runRestoreTool(file, program2, args, what, stdin) {
-  const fh = stdin ? void 0 : await (0, import_promises40.open)(file, import_node_fs24.constants.O_RDONLY | import_node_fs24.constants.O_NOFOLLOW);
+  const fh = stdin ? void 0 : await (0, import_promises42.open)(file, import_node_fs25.constants.O_RDONLY | import_node_fs25.constants.O_NOFOLLOW);
   try {
     await run(program2, args, { asUser: serverUser().asUser, cwd: "/", stdin: stdin ?? fh.fd, timeoutMs: DAY_MS });
   } catch (e) {
@@ -6702,14 +12150,14 @@ async function restoreDumpall(bins, s, file) {
   );
   return new Set(after.filter((d) => !before.has(d) || d === "postgres"));
 }
-var import_node_crypto7, import_node_fs24, import_promises40, import_node_path41, import_node_readline, import_node_stream, DAY_MS, connArgs;
+var import_node_crypto7, import_node_fs25, import_promises42, import_node_path41, import_node_readline, import_node_stream, DAY_MS, connArgs;
 var init_restoreDump = __esm({
   "packages/core/src/engine/postgres/restoreDump.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto7 = require("node:crypto");
-    import_node_fs24 = require("node:fs");
-    import_promises40 = require("node:fs/promises");
+    import_node_fs25 = require("node:fs");
+    import_promises42 = require("node:fs/promises");
     import_node_path41 = __toESM(require("node:path"), 1);
     import_node_readline = require("node:readline");
     import_node_stream = require("node:stream");
@@ -6840,10 +12288,12 @@ async function takeBackSourcePrivileges(server, reporter) {
   if (reset.length > 0) reporter.warn(`The source has role(s) named ${reset.join(", ")}, which dbclone reserves: stripped to bare NOLOGIN roles.`);
   for (const db of await withAdmin(server, "template1", connectableDatabases, { catalogOnly: true })) {
     const fail = (m) => new BuildError(`Database ${db}: ${m} The image was not built.`);
-    const { taken, stripped, subscriptions, locked } = await withAdmin(
+    const { triggers, taken, stripped, subscriptions, locked } = await withAdmin(
       server,
       db,
       async (c) => ({
+        triggers: await disableCodeTriggers(c, fail),
+        // first: an event trigger would fire on the revokes
         taken: await revokeWidenedSystemGrants(c),
         stripped: await dropForeignSecrets(c, fail),
         subscriptions: await dropSubscriptions(c, fail),
@@ -6851,6 +12301,10 @@ async function takeBackSourcePrivileges(server, reporter) {
       }),
       { catalogOnly: true }
     );
+    if (triggers.length > 0)
+      reporter.warn(
+        `Database ${db}: took out ${triggers.length} trigger(s) that would run code no grant keeps from a clone (event triggers disabled, untrusted-language triggers dropped): ${triggers.slice(0, 3).join("; ")}${triggers.length > 3 ? "; \u2026" : ""}.`
+      );
     if (locked.length > 0) {
       const shown = locked.slice(0, 3).map((f) => `${f.name} (${f.language})`).join(", ");
       reporter.warn(
@@ -6892,9 +12346,126 @@ var init_restore = __esm({
     init_restoreDump();
     init_role_passwords();
     init_untrusted_functions();
+    init_code_triggers();
     init_role_settings();
     init_foreign_access();
     init_source_privileges();
+  }
+});
+
+// packages/core/src/engine/postgres/clean-shutdown.ts
+async function uncleanShutdown(dataDir) {
+  if (!(await (0, import_promises43.lstat)(import_node_path42.default.join(dataDir, "global")).catch(() => void 0))?.isDirectory()) return "has no global directory (or a link in its place)";
+  const control = await readPrefix(import_node_path42.default.join(dataDir, "global", "pg_control"), 512);
+  if (!control || control.length < 512) return "has no readable global/pg_control";
+  const facts = controlFacts(control);
+  if (typeof facts === "string") return facts;
+  const walDir = import_node_path42.default.join(dataDir, "pg_wal");
+  const segNo = facts.checkPoint / BigInt(facts.walSegmentSize);
+  const perId = 0x100000000n / BigInt(facts.walSegmentSize);
+  const segName = `${hex8(segNo / perId)}${hex8(segNo % perId)}`;
+  const copies = (await (0, import_promises43.readdir)(walDir).catch(() => [])).filter(
+    (n) => /^[0-9A-F]{8}$/.test(n.slice(0, 8)) && n.length === 24 && n.slice(8) === segName && Number.parseInt(n.slice(0, 8), 16) <= facts.timeline
+  );
+  if (!copies.includes(`${hex8(facts.timeline)}${segName}`)) return `has no WAL segment holding its last checkpoint (${lsnText(facts.checkPoint)})`;
+  for (const copy of copies) {
+    const why = await checkpointRecordProblem(walDir, copy, facts);
+    if (why) return why;
+  }
+  return void 0;
+}
+function controlFacts(b) {
+  if (b.readUInt32LE(CONTROL.version) !== KNOWN_CONTROL_VERSION || b.readDoubleLE(CONTROL.floatFormat) !== FLOAT_FORMAT)
+    return "has a pg_control of a layout dbclone does not read (PostgreSQL 13\u201316 only)";
+  if (b.readUInt32LE(CONTROL.state) !== DB_SHUTDOWNED) return "was not shut down cleanly (pg_control), so it would start with crash recovery";
+  const checkPoint = b.readBigUInt64LE(CONTROL.checkPoint);
+  if (b.readBigUInt64LE(CONTROL.redo) !== checkPoint) return "has a last checkpoint whose redo is not itself (pg_control), so it would replay WAL";
+  const walBlockSize = b.readUInt32LE(CONTROL.walBlockSize);
+  const walSegmentSize = b.readUInt32LE(CONTROL.walSegmentSize);
+  const pow2 = (n) => n > 0 && (n & n - 1) === 0;
+  if (!pow2(walBlockSize) || walBlockSize < 1024 || !pow2(walSegmentSize) || walSegmentSize < walBlockSize || walSegmentSize > 1 << 30)
+    return "has a pg_control with impossible WAL sizes";
+  return { checkPoint, timeline: b.readUInt32LE(CONTROL.timeline), walBlockSize, walSegmentSize };
+}
+async function checkpointRecordProblem(walDir, segmentFile, f) {
+  const fh = await openPlainFile(import_node_path42.default.join(walDir, segmentFile));
+  if (!fh) return `has an unreadable WAL segment ${segmentFile}`;
+  try {
+    const bytes = await recordBytes(fh, Number(f.checkPoint % BigInt(f.walSegmentSize)), f);
+    const notClean = `has a last checkpoint record in ${segmentFile} that is not a clean shutdown's, so it would replay WAL`;
+    if (!bytes) return notClean;
+    if (bytes[17] !== RM_XLOG_ID || (bytes[16] & 240) !== XLOG_CHECKPOINT_SHUTDOWN) return notClean;
+    const id = bytes[RECORD_HEADER];
+    const dataAt = id === XLR_BLOCK_ID_DATA_SHORT ? RECORD_HEADER + 2 : id === XLR_BLOCK_ID_DATA_LONG ? RECORD_HEADER + 5 : -1;
+    if (dataAt < 0 || bytes.readBigUInt64LE(dataAt) !== f.checkPoint) return notClean;
+    return void 0;
+  } finally {
+    await fh.close();
+  }
+}
+async function recordBytes(fh, start2, f) {
+  const out = Buffer.alloc(NEEDED);
+  let got = 0;
+  let at = start2;
+  if (at % f.walBlockSize < SHORT_PAGE_HEADER) return void 0;
+  while (got < NEEDED) {
+    if (at >= f.walSegmentSize) return void 0;
+    if (at % f.walBlockSize === 0) {
+      const head2 = Buffer.alloc(4);
+      if ((await fh.read(head2, 0, 4, at)).bytesRead < 4) return void 0;
+      at += head2.readUInt16LE(2) & XLP_LONG_HEADER ? LONG_PAGE_HEADER : SHORT_PAGE_HEADER;
+      continue;
+    }
+    const n = Math.min(NEEDED - got, f.walBlockSize - at % f.walBlockSize);
+    const { bytesRead } = await fh.read(out, got, n, at);
+    if (bytesRead < n) return void 0;
+    got += n;
+    at += n;
+  }
+  return out;
+}
+async function openPlainFile(file) {
+  const fh = await (0, import_promises43.open)(file, import_node_fs26.constants.O_RDONLY | import_node_fs26.constants.O_NOFOLLOW | import_node_fs26.constants.O_NONBLOCK).catch(() => void 0);
+  if (fh && !(await fh.stat()).isFile()) {
+    await fh.close();
+    return void 0;
+  }
+  return fh;
+}
+async function readPrefix(file, n) {
+  const fh = await openPlainFile(file);
+  if (!fh) return void 0;
+  try {
+    const b = Buffer.alloc(n);
+    const { bytesRead } = await fh.read(b, 0, n, 0);
+    return b.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+var import_node_fs26, import_promises43, import_node_path42, KNOWN_CONTROL_VERSION, DB_SHUTDOWNED, FLOAT_FORMAT, CONTROL, RECORD_HEADER, RM_XLOG_ID, XLOG_CHECKPOINT_SHUTDOWN, XLR_BLOCK_ID_DATA_SHORT, XLR_BLOCK_ID_DATA_LONG, XLP_LONG_HEADER, SHORT_PAGE_HEADER, LONG_PAGE_HEADER, NEEDED, lsnText, hex8;
+var init_clean_shutdown = __esm({
+  "packages/core/src/engine/postgres/clean-shutdown.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_fs26 = require("node:fs");
+    import_promises43 = require("node:fs/promises");
+    import_node_path42 = __toESM(require("node:path"), 1);
+    KNOWN_CONTROL_VERSION = 1300;
+    DB_SHUTDOWNED = 1;
+    FLOAT_FORMAT = 1234567;
+    CONTROL = { version: 8, state: 16, checkPoint: 32, redo: 40, timeline: 48, floatFormat: 208, walBlockSize: 224, walSegmentSize: 228 };
+    RECORD_HEADER = 24;
+    RM_XLOG_ID = 0;
+    XLOG_CHECKPOINT_SHUTDOWN = 0;
+    XLR_BLOCK_ID_DATA_SHORT = 255;
+    XLR_BLOCK_ID_DATA_LONG = 254;
+    XLP_LONG_HEADER = 2;
+    SHORT_PAGE_HEADER = 24;
+    LONG_PAGE_HEADER = 40;
+    NEEDED = RECORD_HEADER + 5 + 8;
+    lsnText = (lsn) => `${(lsn >> 32n).toString(16).toUpperCase()}/${(lsn & 0xffffffffn).toString(16).toUpperCase()}`;
+    hex8 = (n) => n.toString(16).toUpperCase().padStart(8, "0");
   }
 });
 
@@ -6904,27 +12475,30 @@ function refuse2(mountPath, what) {
     `The data directory in ${mountPath} ${what}. dbclone builds images without it, so this image was altered or not made by dbclone; nothing was started. Rebuild or re-pull the image.`
   );
 }
-async function assertImageDataDir(mountPath) {
-  const root = await (0, import_promises41.realpath)(mountPath);
+async function assertImageDataDir(mountPath, opts = {}) {
+  const root = await (0, import_promises44.realpath)(mountPath);
   const dataDir = dataDirOf(mountPath);
-  const top = await (0, import_promises41.lstat)(dataDir).catch(() => void 0);
+  const top = await (0, import_promises44.lstat)(dataDir).catch(() => void 0);
   if (!top?.isDirectory()) refuse2(mountPath, `(${dataDir}) is ${top?.isSymbolicLink() ? "a symbolic link" : "missing or not a directory"}`);
-  for (const name of await (0, import_promises41.readdir)(dataDir)) {
-    const s = await (0, import_promises41.lstat)(import_node_path42.default.join(dataDir, name));
+  for (const name of await (0, import_promises44.readdir)(dataDir)) {
+    const s = await (0, import_promises44.lstat)(import_node_path43.default.join(dataDir, name));
     if (s.isSymbolicLink()) {
       if (!LINK_ALLOWED.has(name)) refuse2(mountPath, `has a symbolic link ${name}`);
-      const target = await (0, import_promises41.realpath)(import_node_path42.default.join(dataDir, name)).catch(() => void 0);
+      const target = await (0, import_promises44.realpath)(import_node_path43.default.join(dataDir, name)).catch(() => void 0);
       if (!target || !isInside(target, root)) refuse2(mountPath, `has ${name} linking outside its disk`);
     }
     if (SIGNALS2.includes(name)) refuse2(mountPath, `has ${name}, which would start recovery from elsewhere`);
+    if (BACKUP_FILES.includes(name)) refuse2(mountPath, `has ${name}, which would start it as a backup (and make tablespace links)`);
   }
-  for (const entry of await (0, import_promises41.readdir)(import_node_path42.default.join(dataDir, "pg_tblspc")).catch(() => [])) {
+  for (const entry of await (0, import_promises44.readdir)(import_node_path43.default.join(dataDir, "pg_tblspc")).catch(() => [])) {
     refuse2(mountPath, `has a tablespace link pg_tblspc/${entry}`);
   }
-  await assertAutoConfEmpty(mountPath, import_node_path42.default.join(dataDir, "postgresql.auto.conf"));
+  await assertAutoConfEmpty(mountPath, import_node_path43.default.join(dataDir, "postgresql.auto.conf"));
+  const unclean = opts.clone ? await uncleanShutdown(dataDir) : void 0;
+  if (unclean) refuse2(mountPath, unclean);
 }
 async function assertAutoConfEmpty(mountPath, file) {
-  const fh = await (0, import_promises41.open)(file, import_node_fs25.constants.O_RDONLY | import_node_fs25.constants.O_NOFOLLOW).catch((e) => {
+  const fh = await (0, import_promises44.open)(file, import_node_fs27.constants.O_RDONLY | import_node_fs27.constants.O_NOFOLLOW).catch((e) => {
     if (e.code === "ENOENT") return void 0;
     if (e.code === "ELOOP") refuse2(mountPath, "has postgresql.auto.conf as a symbolic link");
     throw e;
@@ -6941,20 +12515,22 @@ async function assertAutoConfEmpty(mountPath, file) {
     await fh.close();
   }
 }
-var import_node_fs25, import_promises41, import_node_path42, LINK_ALLOWED, SIGNALS2, AUTO_CONF_MAX_BYTES, isInside;
+var import_node_fs27, import_promises44, import_node_path43, LINK_ALLOWED, SIGNALS2, BACKUP_FILES, AUTO_CONF_MAX_BYTES, isInside;
 var init_dataDirLinks = __esm({
   "packages/core/src/engine/postgres/dataDirLinks.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs25 = require("node:fs");
-    import_promises41 = require("node:fs/promises");
-    import_node_path42 = __toESM(require("node:path"), 1);
+    import_node_fs27 = require("node:fs");
+    import_promises44 = require("node:fs/promises");
+    import_node_path43 = __toESM(require("node:path"), 1);
     init_errors();
+    init_clean_shutdown();
     init_engineFile();
     LINK_ALLOWED = /* @__PURE__ */ new Set(["pg_wal"]);
     SIGNALS2 = ["standby.signal", "recovery.signal"];
+    BACKUP_FILES = ["backup_label", "tablespace_map"];
     AUTO_CONF_MAX_BYTES = 1 << 20;
-    isInside = (target, root) => target === root || target.startsWith(root + import_node_path42.default.sep);
+    isInside = (target, root) => target === root || target.startsWith(root + import_node_path43.default.sep);
   }
 });
 
@@ -6962,20 +12538,20 @@ var init_dataDirLinks = __esm({
 async function prepareServer(mountPath, opts) {
   const dataDir = dataDirOf(mountPath);
   const host = opts.host ?? "127.0.0.1";
-  const runDir = import_node_path43.default.resolve(opts.runDir);
-  if (Buffer.byteLength(import_node_path43.default.join(runDir, `.s.PGSQL.${opts.port}`)) > MAX_SOCKET_PATH) {
+  const runDir = import_node_path44.default.resolve(opts.runDir);
+  if (Buffer.byteLength(import_node_path44.default.join(runDir, `.s.PGSQL.${opts.port}`)) > MAX_SOCKET_PATH) {
     throw new UsageError(`The run directory ${runDir} is too long for a unix socket path (${MAX_SOCKET_PATH} bytes max); use a shorter one.`);
   }
   const [read, ...checks] = await Promise.allSettled([
     readEngineFile(mountPath),
     prepareRunDir(runDir),
-    assertReachable(import_node_path43.default.join(dataDir, "PG_VERSION")),
-    assertImageDataDir(mountPath)
+    assertReachable(import_node_path44.default.join(dataDir, "PG_VERSION")),
+    assertImageDataDir(mountPath, { clone: opts.cloneId !== void 0 })
   ]);
   for (const r of [read, ...checks]) if (r.status === "rejected") throw r.reason;
   const info = read.value;
   const bins = await findBinaries(majorOf(info.version));
-  const hbaFile = import_node_path43.default.join(runDir, "pg_hba.conf");
+  const hbaFile = import_node_path44.default.join(runDir, "pg_hba.conf");
   await writeServerFile(hbaFile, hbaContents(info.adminUser, host, opts.listenAll));
   const settings = {
     ...commonSettings(dataDir, runDir, hbaFile),
@@ -6993,7 +12569,7 @@ async function prepareServer(mountPath, opts) {
     socketDir: runDir,
     port: opts.port,
     settings,
-    logFile: import_node_path43.default.join(runDir, "postgres.log"),
+    logFile: import_node_path44.default.join(runDir, "postgres.log"),
     connectUser: info.adminUser,
     hba: { adminUser: info.adminUser, host },
     timeoutMs: opts.timeoutMs ?? 6e4,
@@ -7002,10 +12578,10 @@ async function prepareServer(mountPath, opts) {
   return { spec, server: { host, port: opts.port, socketDir: runDir, adminUser: info.adminUser }, version: info.version };
 }
 async function prepareRunDir(runDir) {
-  await (0, import_promises42.mkdir)(runDir, { recursive: true, mode: 448 });
-  await (0, import_promises42.chmod)(runDir, 448);
+  await (0, import_promises45.mkdir)(runDir, { recursive: true, mode: 448 });
+  await (0, import_promises45.chmod)(runDir, 448);
   await giveToServerUser(runDir);
-  await assertReachable(import_node_path43.default.join(runDir, "postgres.log"));
+  await assertReachable(import_node_path44.default.join(runDir, "postgres.log"));
   await writeRunConfig(runDir);
 }
 async function startServer(mountPath, opts, reporter = silentReporter) {
@@ -7015,7 +12591,7 @@ async function startServer(mountPath, opts, reporter = silentReporter) {
   if (!opts.runtime || opts.runtime.kind === "host") {
     running = { ...server, pid: (await startHostProcess(serverLaunchOf(spec), { timeoutMs: spec.timeoutMs })).pid };
   } else {
-    const launch = serverLaunchOf(spec, [import_node_path43.default.resolve(mountPath), spec.socketDir]);
+    const launch = serverLaunchOf(spec, [import_node_path44.default.resolve(mountPath), spec.socketDir]);
     const handle = await opts.runtime.start(launch, {
       timeoutMs: spec.timeoutMs,
       labels: opts.runtimeLabels,
@@ -7032,13 +12608,13 @@ async function stopServer(server, opts = {}) {
   await dropReadySession(server);
   await stopPostgres(server.pid, { fast: opts.fast !== false });
 }
-var import_promises42, import_node_path43, MAX_SOCKET_PATH;
+var import_promises45, import_node_path44, MAX_SOCKET_PATH;
 var init_server = __esm({
   "packages/core/src/engine/postgres/server.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises42 = require("node:fs/promises");
-    import_node_path43 = __toESM(require("node:path"), 1);
+    import_promises45 = require("node:fs/promises");
+    import_node_path44 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_binaries();
@@ -7125,31 +12701,31 @@ async function stagingSize(sources, requested) {
   return Math.max(8 * GiB2, Math.ceil(bytes * 4 / GiB2) * GiB2);
 }
 async function sizeOnDisk(p) {
-  const st = await import_promises43.default.stat(p).catch(() => void 0);
+  const st = await import_promises46.default.stat(p).catch(() => void 0);
   if (!st) return 0;
   if (!st.isDirectory()) return st.size;
   let total = 0;
-  for (const entry of await import_promises43.default.readdir(p, { withFileTypes: true })) total += await sizeOnDisk(import_node_path44.default.join(p, entry.name));
+  for (const entry of await import_promises46.default.readdir(p, { withFileTypes: true })) total += await sizeOnDisk(import_node_path45.default.join(p, entry.name));
   return total;
 }
-var import_promises43, import_node_path44, GiB2;
+var import_promises46, import_node_path45, GiB2;
 var init_staging_size = __esm({
   "packages/core/src/engine/postgres/staging-size.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises43 = __toESM(require("node:fs/promises"), 1);
-    import_node_path44 = __toESM(require("node:path"), 1);
+    import_promises46 = __toESM(require("node:fs/promises"), 1);
+    import_node_path45 = __toESM(require("node:path"), 1);
     GiB2 = 1024 ** 3;
   }
 });
 
 // packages/core/src/engine/postgres/engine.ts
-var import_node_fs26, PostgresEngine;
+var import_node_fs28, PostgresEngine;
 var init_engine = __esm({
   "packages/core/src/engine/postgres/engine.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs26 = require("node:fs");
+    import_node_fs28 = require("node:fs");
     init_errors();
     init_reporter();
     init_binaries();
@@ -7171,7 +12747,7 @@ var init_engine = __esm({
       async checkPrerequisites() {
         const bins = await findBinaries();
         for (const p of ["initdb", "postgres", "pg_restore", "psql", "pg_resetwal", "pg_basebackup"]) {
-          if (!(0, import_node_fs26.existsSync)(bins.bin(p))) {
+          if (!(0, import_node_fs28.existsSync)(bins.bin(p))) {
             throw new MissingToolError(`${bins.bin(p)} is missing. Install it: apt-get install postgresql-${bins.major}.`);
           }
         }
@@ -7329,24 +12905,24 @@ async function robocopy(args, reporter) {
 }
 function windowsFileOps(reporter) {
   return {
-    makeDir: async (dir) => void await (0, import_promises44.mkdir)(dir, { recursive: true }),
+    makeDir: async (dir) => void await (0, import_promises47.mkdir)(dir, { recursive: true }),
     copyTree: (from, to, opts) => robocopy(robocopyTreeArgs(from, to, opts?.excludeFiles), reporter),
     moveFile: async (from, to) => {
-      const dir = import_node_path45.default.win32.dirname(to);
+      const dir = import_node_path46.default.win32.dirname(to);
       await robocopy(robocopyMoveArgs(from, dir), reporter);
-      const moved = import_node_path45.default.win32.join(dir, import_node_path45.default.win32.basename(from));
-      if (moved.toLowerCase() !== to.toLowerCase()) await (0, import_promises44.rename)(moved, to);
+      const moved = import_node_path46.default.win32.join(dir, import_node_path46.default.win32.basename(from));
+      if (moved.toLowerCase() !== to.toLowerCase()) await (0, import_promises47.rename)(moved, to);
     },
-    writeText: (file, text) => (0, import_promises44.writeFile)(file, text, "utf8")
+    writeText: (file, text) => (0, import_promises47.writeFile)(file, text, "utf8")
   };
 }
-var import_promises44, import_node_path45, QUIET, robocopyTreeArgs, robocopyMoveArgs, robocopySucceeded;
+var import_promises47, import_node_path46, QUIET, robocopyTreeArgs, robocopyMoveArgs, robocopySucceeded;
 var init_file_ops = __esm({
   "packages/core/src/engine/sqlserver/file-ops.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises44 = require("node:fs/promises");
-    import_node_path45 = __toESM(require("node:path"), 1);
+    import_promises47 = require("node:fs/promises");
+    import_node_path46 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     QUIET = ["/R:1", "/W:1", "/NP", "/NFL", "/NDL", "/NJH", "/NJS"];
@@ -7362,9 +12938,9 @@ var init_file_ops = __esm({
       ...QUIET
     ];
     robocopyMoveArgs = (from, toDir) => [
-      import_node_path45.default.win32.dirname(from),
+      import_node_path46.default.win32.dirname(from),
       toDir,
-      import_node_path45.default.win32.basename(from),
+      import_node_path46.default.win32.basename(from),
       "/B",
       "/MOV",
       "/COPY:DAT",
@@ -7376,10 +12952,10 @@ var init_file_ops = __esm({
 
 // packages/core/src/engine/sqlserver/layout.ts
 async function readImageLayout(mountPath) {
-  const file = import_node_path46.default.win32.join(mountPath, LAYOUT_FILE);
+  const file = import_node_path47.default.win32.join(mountPath, LAYOUT_FILE);
   let layout;
   try {
-    layout = JSON.parse(await (0, import_promises45.readFile)(file, "utf8"));
+    layout = JSON.parse(await (0, import_promises48.readFile)(file, "utf8"));
   } catch (e) {
     throw new BuildError(`${file} could not be read (${e.message}); this disk is not a dbclone SQL Server image.`);
   }
@@ -7387,13 +12963,13 @@ async function readImageLayout(mountPath) {
     throw new BuildError(`${file} has an unknown layout version ${String(layout.version)}; upgrade dbclone.`);
   return layout;
 }
-var import_promises45, import_node_path46, LAYOUT_FILE;
+var import_promises48, import_node_path47, LAYOUT_FILE;
 var init_layout = __esm({
   "packages/core/src/engine/sqlserver/layout.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises45 = require("node:fs/promises");
-    import_node_path46 = __toESM(require("node:path"), 1);
+    import_promises48 = require("node:fs/promises");
+    import_node_path47 = __toESM(require("node:path"), 1);
     init_errors();
     LAYOUT_FILE = "dbclone-layout.json";
   }
@@ -7776,13 +13352,13 @@ async function attachCloneDatabases(deps, opts, cleanup) {
   const account = String(service?.account ?? "");
   if (!account) throw new CloneError("Could not read the SQL Server service account from sys.dm_server_services; the login needs VIEW SERVER STATE.");
   const instance = service?.instance == null ? null : String(service.instance);
-  const databasesDir = import_node_path47.default.win32.join(mountPath, "databases");
+  const databasesDir = import_node_path48.default.win32.join(mountPath, "databases");
   await runner.command("icacls", icaclsSetOwnerArgs(databasesDir));
   await runner.command("icacls", icaclsGrantArgs(databasesDir, filePrincipals(account, instance, opts.windowsCaller)));
   const attached = {};
   for (const [i, db] of layout.databases.entries()) {
     const name = cloneDatabaseName(db.name, opts.cloneId);
-    const files = db.files.map((f) => ({ logicalName: f.logicalName, path: import_node_path47.default.win32.join(mountPath, f.path) }));
+    const files = db.files.map((f) => ({ logicalName: f.logicalName, path: import_node_path48.default.win32.join(mountPath, f.path) }));
     const filestream = db.files.some((f) => f.kind === "FILESTREAM") ? { filestreamDirectory: `dbclone_${opts.cloneId}_${i}` } : {};
     await exec.execute(attachCloneSql(name, files, filestream));
     attached[db.name] = name;
@@ -7821,12 +13397,12 @@ IF DB_ID(@db) IS NOT NULL DROP DATABASE ${quoteName(name)};`, { db: name });
   }
   return { failures, stillAttached };
 }
-var import_node_path47, cloneDatabaseName, stillAttachedFailure, teardownError;
+var import_node_path48, cloneDatabaseName, stillAttachedFailure, teardownError;
 var init_clone2 = __esm({
   "packages/core/src/engine/sqlserver/clone.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path47 = __toESM(require("node:path"), 1);
+    import_node_path48 = __toESM(require("node:path"), 1);
     init_errors();
     init_cleanup();
     init_executor();
@@ -7958,7 +13534,7 @@ var init_engine3 = __esm({
         const { user, password, host, port, databases } = login2;
         return { user, password, host, port, databases, connectionString: this.connectionString(login2, { withPassword: true, database }) };
       }
-      /** An ADO.NET-style string (Server=…;Database=…); without the password it shows Password=*** (docs/windows.md). */
+      /** An ADO.NET-style string (Server=...;Database=...); without the password it shows Password=*** (docs/windows.md). */
       connectionString(login2, opts) {
         const database = attachedName(login2.databases, opts.database) ?? login2.databases[0] ?? "master";
         const text = adoConnectionString(this.host.connection, login2, database, login2.port);
@@ -7997,12 +13573,12 @@ function assertHostFor(kind) {
 function engineConnection(kind) {
   return platformEntry(kind).connection();
 }
-var import_node_path48, stateDir, CLONE_DISKS, CLONE_DISK_NAMES, DEFAULT_ORDER, PLATFORMS;
+var import_node_path49, stateDir, CLONE_DISKS, CLONE_DISK_NAMES, DEFAULT_ORDER, PLATFORMS;
 var init_registry = __esm({
   "packages/core/src/platform/registry.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path48 = __toESM(require("node:path"), 1);
+    import_node_path49 = __toESM(require("node:path"), 1);
     init_disk();
     init_engine2();
     init_osUser();
@@ -8011,7 +13587,7 @@ var init_registry = __esm({
     init_errors();
     init_disk_names();
     init_reporter();
-    stateDir = (home) => import_node_path48.default.join(home, "state");
+    stateDir = (home) => import_node_path49.default.join(home, "state");
     CLONE_DISKS = {
       qcow2: { format: CLONE_DISK_FORMATS.qcow2, unavailable: qcow2UnavailableReason, make: (home) => new Qcow2Driver({ stateDir: stateDir(home) }) },
       reflink: {
@@ -8195,12 +13771,12 @@ var init_restore_plan = __esm({
 });
 
 // packages/core/src/engine/sqlserver/build-steps.ts
-var import_node_path49, win;
+var import_node_path50, win;
 var init_build_steps = __esm({
   "packages/core/src/engine/sqlserver/build-steps.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path49 = __toESM(require("node:path"), 1);
+    import_node_path50 = __toESM(require("node:path"), 1);
     init_errors();
     init_cleanup();
     init_executor();
@@ -8211,7 +13787,7 @@ var init_build_steps = __esm({
     init_sizing();
     init_restore_plan();
     init_layout();
-    win = import_node_path49.default.win32;
+    win = import_node_path50.default.win32;
   }
 });
 
@@ -8484,10 +14060,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path78) {
-  if (!path78)
+function getElementAtPath(obj, path79) {
+  if (!path79)
     return obj;
-  return path78.reduce((acc, key) => acc?.[key], obj);
+  return path79.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -8746,11 +14322,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path78, issues) {
+function prefixIssues(path79, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path78);
+    iss.path.unshift(path79);
     return iss;
   });
 }
@@ -9281,16 +14857,16 @@ function flattenError(error2, mapper = (issue2) => issue2.message) {
 }
 function formatError(error2, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error3, path78 = []) => {
+  const processError = (error3, path79 = []) => {
     for (const issue2 of error3.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path78, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path79, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path78, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path79, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path78, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path79, ...issue2.path]);
       } else {
-        const fullpath = [...path78, ...issue2.path];
+        const fullpath = [...path79, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -9656,7 +15232,7 @@ var init_checks = __esm({
         if (typeof payload.value !== typeof def.value)
           throw new Error("Cannot mix number and bigint in multiple_of check.");
         const isMultiple = typeof payload.value === "bigint" ? (
-          // `value % 0n` throws, and nothing is a multiple of zero — the number branch already fails this way via NaN
+          // `value % 0n` throws, and nothing is a multiple of zero -- the number branch already fails this way via NaN
           def.value !== BigInt(0) && payload.value % def.value === BigInt(0)
         ) : floatSafeRemainder(payload.value, def.value) === 0;
         if (isMultiple)
@@ -11716,7 +17292,7 @@ function isBackEdge(ctx, value) {
   const backEdges = ctx[STATE]?.backEdges;
   return backEdges !== void 0 && isRef(value) && backEdges.has(value);
 }
-var $ZodCyclicError, STATE, NO_ISSUES, recursive, NONE, ASSUMED, PROVEN, handoff, open14, memo;
+var $ZodCyclicError, STATE, NO_ISSUES, recursive, NONE, ASSUMED, PROVEN, handoff, open16, memo;
 var init_memoizer = __esm({
   "node_modules/zod/v4/core/memoizer.js"() {
     init_import_meta_url();
@@ -11733,7 +17309,7 @@ var init_memoizer = __esm({
     NONE = 0;
     ASSUMED = 1;
     PROVEN = 2;
-    open14 = [];
+    open16 = [];
     memo = {
       alloc(_inst, payload, empty) {
         const bucket = handoff;
@@ -11742,7 +17318,7 @@ var init_memoizer = __esm({
         handoff = void 0;
         const entry = { value: empty, issues: null };
         bucket.set(payload.value, entry);
-        open14.push(entry);
+        open16.push(entry);
         return empty;
       },
       guard(inst) {
@@ -11813,10 +17389,10 @@ var init_memoizer = __esm({
               return payload;
             }
             handoff = bucket;
-            const depth = open14.length;
+            const depth = open16.length;
             const result = base(payload, ctx);
             handoff = void 0;
-            const entry = open14.length > depth ? open14.pop() : void 0;
+            const entry = open16.length > depth ? open16.pop() : void 0;
             if (result instanceof Promise) {
               return result.then((r) => {
                 if (entry)
@@ -12620,7 +18196,7 @@ function compactTypeUnion(schema) {
   const options = schema.anyOf;
   if (!Array.isArray(options) || options.length === 0 || schema.type !== void 0)
     return;
-  const types = [];
+  const types2 = [];
   for (const option of options) {
     if (!option || typeof option !== "object")
       return;
@@ -12632,12 +18208,12 @@ function compactTypeUnion(schema) {
     for (const member of Array.isArray(type) ? type : [type]) {
       if (typeof member !== "string")
         return;
-      if (!types.includes(member))
-        types.push(member);
+      if (!types2.includes(member))
+        types2.push(member);
     }
   }
   delete schema.anyOf;
-  schema.type = types.length === 1 ? types[0] : types;
+  schema.type = types2.length === 1 ? types2[0] : types2;
 }
 function undeclaredConstraint(member) {
   const extra = member.additionalProperties;
@@ -13015,8 +18591,8 @@ function stringifyKeyNames(bySchema, json, visited) {
     if (mapped.some((branch, i) => branch !== branches[i]))
       json = { ...json, [keyword]: mapped };
   }
-  const types = Array.isArray(json.type) ? json.type : [json.type];
-  const numericType = !types.includes("string") && types.some((t) => t === "number" || t === "integer");
+  const types2 = Array.isArray(json.type) ? json.type : [json.type];
+  const numericType = !types2.includes("string") && types2.some((t) => t === "number" || t === "integer");
   const values = json.enum ?? (json.const !== void 0 ? [json.const] : void 0);
   if (!numericType && !values?.some((v) => typeof v === "number"))
     return json;
@@ -13029,7 +18605,7 @@ function stringifyKeyNames(bySchema, json, visited) {
     return rest;
   rest.type = "string";
   if (!values)
-    rest.pattern = (types.includes("number") ? number : integer).source;
+    rest.pattern = (types2.includes("number") ? number : integer).source;
   return rest;
 }
 function rewriteKeyNames(ctx) {
@@ -14983,7 +20559,7 @@ var init_step_timer = __esm({
         this.mark(name);
         return value;
       }
-      /** "from process start: open 271 ms, resolve 4 ms, …; total 812 ms" (or "from 71 ms: …" when started later). */
+      /** "from process start: open 271 ms, resolve 4 ms, ...; total 812 ms" (or "from 71 ms: ..." when started later). */
       summary() {
         const ms = (x) => `${Math.round(x)} ms`;
         const parts = this.steps.map(([name, t]) => `${name} ${ms(t)}`).join(", ");
@@ -15016,18 +20592,18 @@ var init_clone_id = __esm({
 
 // packages/core/src/clones/clone-paths.ts
 function childFileOf(dir, disk) {
-  return import_node_path50.default.join(dir, `child.${CLONE_DISK_FORMATS[disk ?? "qcow2"]}`);
+  return import_node_path51.default.join(dir, `child.${CLONE_DISK_FORMATS[disk ?? "qcow2"]}`);
 }
 function clonePaths(home, id, disk) {
-  const dir = import_node_path50.default.join(home, "clones", id);
-  return { dir, childFile: childFileOf(dir, disk), mountPath: import_node_path50.default.join(dir, "mnt"), user: `clone_${cloneIdForIdentifier(id)}` };
+  const dir = import_node_path51.default.join(home, "clones", id);
+  return { dir, childFile: childFileOf(dir, disk), mountPath: import_node_path51.default.join(dir, "mnt"), user: `clone_${cloneIdForIdentifier(id)}` };
 }
-var import_node_path50;
+var import_node_path51;
 var init_clone_paths = __esm({
   "packages/core/src/clones/clone-paths.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path50 = __toESM(require("node:path"), 1);
+    import_node_path51 = __toESM(require("node:path"), 1);
     init_disk_names();
     init_clone_id();
   }
@@ -15076,8 +20652,8 @@ var init_ports = __esm({
 // packages/core/src/util/process-identity.ts
 function startTicks(pid) {
   try {
-    const stat27 = (0, import_node_fs27.readFileSync)(`/proc/${pid}/stat`, "utf8");
-    const fields = stat27.slice(stat27.lastIndexOf(")") + 2).split(" ");
+    const stat28 = (0, import_node_fs29.readFileSync)(`/proc/${pid}/stat`, "utf8");
+    const fields = stat28.slice(stat28.lastIndexOf(")") + 2).split(" ");
     if (fields[0] === "Z" || fields[0] === "X") return void 0;
     const ticks = Number(fields[19]);
     return Number.isFinite(ticks) ? ticks : void 0;
@@ -15105,7 +20681,7 @@ function isPostgresOf(pid, dir) {
   if (process.platform !== "linux") return true;
   let argv;
   try {
-    argv = (0, import_node_fs27.readFileSync)(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    argv = (0, import_node_fs29.readFileSync)(`/proc/${pid}/cmdline`, "utf8").split("\0");
   } catch {
     return false;
   }
@@ -15113,16 +20689,16 @@ function isPostgresOf(pid, dir) {
   const d = argv.indexOf("-D");
   const dataDir = d >= 0 ? argv[d + 1] : void 0;
   if (!dataDir) return false;
-  const rel = import_node_path51.default.relative(import_node_path51.default.resolve(dir), import_node_path51.default.resolve(dataDir));
-  return rel === "" || !rel.startsWith("..") && !import_node_path51.default.isAbsolute(rel);
+  const rel = import_node_path52.default.relative(import_node_path52.default.resolve(dir), import_node_path52.default.resolve(dataDir));
+  return rel === "" || !rel.startsWith("..") && !import_node_path52.default.isAbsolute(rel);
 }
-var import_node_fs27, import_node_path51;
+var import_node_fs29, import_node_path52;
 var init_process_identity = __esm({
   "packages/core/src/util/process-identity.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs27 = require("node:fs");
-    import_node_path51 = __toESM(require("node:path"), 1);
+    import_node_fs29 = require("node:fs");
+    import_node_path52 = __toESM(require("node:path"), 1);
   }
 });
 
@@ -15138,23 +20714,23 @@ function matchesLabels(record2, labels) {
   return wanted.length > 0 && wanted.every(([k, v]) => record2.labels?.[k] === v);
 }
 async function replaceFile(file, text, mode) {
-  const tmp = tempPath(import_node_path52.default.dirname(file));
+  const tmp = tempPath(import_node_path53.default.dirname(file));
   try {
-    await import_node_fs28.promises.writeFile(tmp, text, { mode, flag: "wx" });
-    await import_node_fs28.promises.rename(tmp, file);
+    await import_node_fs30.promises.writeFile(tmp, text, { mode, flag: "wx" });
+    await import_node_fs30.promises.rename(tmp, file);
   } catch (e) {
     await unlinkQuietly(tmp);
     throw e;
   }
 }
-var import_node_async_hooks, import_node_fs28, import_node_path52, import_proper_lockfile2, LOCK_OPTIONS, heldLocks, lockedSections, CloneRegistry;
+var import_node_async_hooks, import_node_fs30, import_node_path53, import_proper_lockfile2, LOCK_OPTIONS, heldLocks, lockedSections, CloneRegistry;
 var init_registry2 = __esm({
   "packages/core/src/clones/registry.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_async_hooks = require("node:async_hooks");
-    import_node_fs28 = require("node:fs");
-    import_node_path52 = __toESM(require("node:path"), 1);
+    import_node_fs30 = require("node:fs");
+    import_node_path53 = __toESM(require("node:path"), 1);
     init_paths();
     init_durable_write();
     import_proper_lockfile2 = __toESM(require_proper_lockfile(), 1);
@@ -15173,8 +20749,8 @@ var init_registry2 = __esm({
     CloneRegistry = class {
       constructor(home) {
         this.home = home;
-        this.dir = import_node_path52.default.join(home, "clones");
-        this.file = import_node_path52.default.join(this.dir, "registry.json");
+        this.dir = import_node_path53.default.join(home, "clones");
+        this.file = import_node_path53.default.join(this.dir, "registry.json");
         this.lockPath = `${this.file}.lock`;
       }
       home;
@@ -15330,7 +20906,7 @@ var init_registry2 = __esm({
       async read() {
         let text;
         try {
-          text = await import_node_fs28.promises.readFile(this.file, "utf8");
+          text = await import_node_fs30.promises.readFile(this.file, "utf8");
         } catch (e) {
           if (e.code === "ENOENT") return [];
           throw e;
@@ -15422,7 +20998,7 @@ var init_keyed = __esm({
 async function readLastLine(file, limit) {
   let fh;
   try {
-    fh = await (0, import_promises46.open)(file, "r");
+    fh = await (0, import_promises49.open)(file, "r");
   } catch (e) {
     if (e.code === "ENOENT") return void 0;
     throw e;
@@ -15446,27 +21022,27 @@ async function readLastLine(file, limit) {
   }
 }
 async function setAsideTornTail(file, last) {
-  const fh = await (0, import_promises46.open)(file, "r+");
+  const fh = await (0, import_promises49.open)(file, "r+");
   try {
     const size = (await fh.stat()).size;
     const torn = Buffer.alloc(size - last.start);
     await fh.read(torn, 0, torn.length, last.start);
     const tornFile = `${file}.torn`;
-    await (0, import_promises46.appendFile)(tornFile, Buffer.concat([torn, Buffer.from("\n")]), { mode: 384 });
+    await (0, import_promises49.appendFile)(tornFile, Buffer.concat([torn, Buffer.from("\n")]), { mode: 384 });
     await fh.truncate(last.start);
     await fh.sync();
-    return { bytes: torn.length, tornFile: import_node_path53.default.basename(tornFile) };
+    return { bytes: torn.length, tornFile: import_node_path54.default.basename(tornFile) };
   } finally {
     await fh.close();
   }
 }
-var import_promises46, import_node_path53;
+var import_promises49, import_node_path54;
 var init_tail = __esm({
   "packages/core/src/audit/tail.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises46 = require("node:fs/promises");
-    import_node_path53 = __toESM(require("node:path"), 1);
+    import_promises49 = require("node:fs/promises");
+    import_node_path54 = __toESM(require("node:path"), 1);
   }
 });
 
@@ -15566,31 +21142,23 @@ function defaultActor(env = process.env) {
 function dropUndefined(o) {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== void 0));
 }
-async function exists(p) {
-  try {
-    await (0, import_promises47.stat)(p);
-    return true;
-  } catch (e) {
-    if (e.code === "ENOENT") return false;
-    throw e;
-  }
-}
 async function endsWithNewline(file) {
   const last = await readLastLine(file);
   return last === void 0 || last.complete;
 }
-var import_node_fs29, import_promises47, import_node_os9, import_node_path54, import_node_readline2, AuditLog;
+var import_node_fs31, import_promises50, import_node_os9, import_node_path55, import_node_readline2, AuditLog;
 var init_log = __esm({
   "packages/core/src/audit/log.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs29 = require("node:fs");
-    import_promises47 = require("node:fs/promises");
+    import_node_fs31 = require("node:fs");
+    import_promises50 = require("node:fs/promises");
     import_node_os9 = __toESM(require("node:os"), 1);
-    import_node_path54 = __toESM(require("node:path"), 1);
+    import_node_path55 = __toESM(require("node:path"), 1);
     import_node_readline2 = require("node:readline");
     init_errors();
     init_durable_write();
+    init_exists();
     init_chain();
     init_file_lock();
     init_keyed();
@@ -15615,7 +21183,7 @@ var init_log = __esm({
       /** Append one event (fsynced) and move the head, under a cross-process lock. */
       async append(input) {
         await this.prepare?.();
-        await (0, import_promises47.mkdir)(import_node_path54.default.dirname(this.filePath), { recursive: true });
+        await (0, import_promises50.mkdir)(import_node_path55.default.dirname(this.filePath), { recursive: true });
         const event = await withFileLock(this.filePath, async () => {
           let prev = await this.repairTornTail();
           prev ??= await this.currentTail();
@@ -15626,7 +21194,7 @@ var init_log = __esm({
       }
       /** Walk the whole chain (setting aside a torn last line first); report the first problem. */
       async verify() {
-        if (!await exists(import_node_path54.default.dirname(this.filePath))) return { ok: true, events: 0 };
+        if (!await exists(import_node_path55.default.dirname(this.filePath))) return { ok: true, events: 0 };
         return withFileLock(this.filePath, async () => {
           await this.repairTornTail();
           return this.verifyUnlocked();
@@ -15654,7 +21222,7 @@ var init_log = __esm({
         const hash = hashEvent(body);
         const key = this.key();
         const event = { ...body, hash, ...key ? { mac: macOf(key, hash) } : {} };
-        const fh = await (0, import_promises47.open)(this.filePath, "a", 416);
+        const fh = await (0, import_promises50.open)(this.filePath, "a", 416);
         try {
           await fh.write(`${JSON.stringify(event)}
 `);
@@ -15741,7 +21309,7 @@ var init_log = __esm({
         const head2 = await this.readHead();
         const last = await readLastLine(this.filePath);
         if (last === void 0) {
-          if (head2 && head2.seq > 0) throw this.damaged(`it is empty but ${import_node_path54.default.basename(this.headPath)} records ${head2.seq} events`);
+          if (head2 && head2.seq > 0) throw this.damaged(`it is empty but ${import_node_path55.default.basename(this.headPath)} records ${head2.seq} events`);
           return { seq: 0, hash: GENESIS_HASH };
         }
         if (!last.complete) throw this.damaged("its last line is incomplete");
@@ -15755,7 +21323,7 @@ var init_log = __esm({
         if (hashEvent(rest) !== hash) throw this.damaged("its last line does not match its hash");
         const agrees = head2 ? head2.seq === event.seq && head2.hash === event.hash || // An append that died between the log write and the head write: the head catches up now.
         head2.seq === event.seq - 1 && head2.hash === event.prevHash : event.seq === 1 && event.prevHash === GENESIS_HASH;
-        if (!agrees) throw this.damaged(`its last line (seq ${event.seq}) does not match ${import_node_path54.default.basename(this.headPath)}`);
+        if (!agrees) throw this.damaged(`its last line (seq ${event.seq}) does not match ${import_node_path55.default.basename(this.headPath)}`);
         return { seq: event.seq, hash: event.hash };
       }
       damaged(what) {
@@ -15764,7 +21332,7 @@ var init_log = __esm({
       async readHead() {
         let text;
         try {
-          text = await (0, import_promises47.readFile)(this.headPath, "utf8");
+          text = await (0, import_promises50.readFile)(this.headPath, "utf8");
         } catch (e) {
           if (e.code === "ENOENT") return void 0;
           throw e;
@@ -15782,12 +21350,12 @@ var init_log = __esm({
       }
       async *lines() {
         try {
-          await (0, import_promises47.stat)(this.filePath);
+          await (0, import_promises50.stat)(this.filePath);
         } catch (e) {
           if (e.code === "ENOENT") return;
           throw e;
         }
-        const rl = (0, import_node_readline2.createInterface)({ input: (0, import_node_fs29.createReadStream)(this.filePath, "utf8"), crlfDelay: Infinity });
+        const rl = (0, import_node_readline2.createInterface)({ input: (0, import_node_fs31.createReadStream)(this.filePath, "utf8"), crlfDelay: Infinity });
         for await (const line of rl) yield line;
       }
     };
@@ -15847,12 +21415,12 @@ var init_variants = __esm({
 
 // packages/core/src/repository/durable-files.ts
 async function copyAndHash(src, dest, onProgress) {
-  const total = (await (0, import_promises48.stat)(src)).size;
+  const total = (await (0, import_promises51.stat)(src)).size;
   const hash = (0, import_node_crypto10.createHash)("sha256");
-  const out = await (0, import_promises48.open)(dest, "wx", 420);
+  const out = await (0, import_promises51.open)(dest, "wx", 420);
   try {
     let done = 0;
-    for await (const chunk of (0, import_node_fs30.createReadStream)(src, { highWaterMark: 1 << 20 })) {
+    for await (const chunk of (0, import_node_fs32.createReadStream)(src, { highWaterMark: 1 << 20 })) {
       const buf = chunk;
       hash.update(buf);
       await out.write(buf);
@@ -15868,14 +21436,14 @@ async function copyAndHash(src, dest, onProgress) {
 async function removeStaleTemps(dir, staleMs) {
   let names;
   try {
-    names = await (0, import_promises48.readdir)(dir);
+    names = await (0, import_promises51.readdir)(dir);
   } catch {
     return 0;
   }
   let removed = 0;
   for (const name of names.filter((n) => n.startsWith(TEMP_PREFIX))) {
-    const file = import_node_path55.default.join(dir, name);
-    const st = await (0, import_promises48.stat)(file).catch(() => void 0);
+    const file = import_node_path56.default.join(dir, name);
+    const st = await (0, import_promises51.stat)(file).catch(() => void 0);
     if (!st) continue;
     const m = /^\.tmp-(.+)-(\d+)-[0-9a-f]+$/.exec(name);
     const deadHere = m !== null && m[1] === TEMP_HOST && !pidAlive(Number(m[2]));
@@ -15895,15 +21463,15 @@ function pidAlive(pid) {
     return e.code === "EPERM";
   }
 }
-var import_node_crypto10, import_node_fs30, import_promises48, import_node_path55;
+var import_node_crypto10, import_node_fs32, import_promises51, import_node_path56;
 var init_durable_files = __esm({
   "packages/core/src/repository/durable-files.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto10 = require("node:crypto");
-    import_node_fs30 = require("node:fs");
-    import_promises48 = require("node:fs/promises");
-    import_node_path55 = __toESM(require("node:path"), 1);
+    import_node_fs32 = require("node:fs");
+    import_promises51 = require("node:fs/promises");
+    import_node_path56 = __toESM(require("node:path"), 1);
     init_durable_write();
   }
 });
@@ -15915,7 +21483,7 @@ function blobGroupId(env = process.env) {
   if (/^\d+$/.test(wanted)) return Number(wanted);
   let groups = "";
   try {
-    groups = (0, import_node_fs31.readFileSync)("/etc/group", "utf8");
+    groups = (0, import_node_fs33.readFileSync)("/etc/group", "utf8");
   } catch {
   }
   for (const line of groups.split("\n")) {
@@ -15926,12 +21494,12 @@ function blobGroupId(env = process.env) {
     `DBCLONE_BLOB_GROUP names the group '${wanted}', which does not exist on this machine; create it or set a group name or gid that exists`
   );
 }
-var import_node_fs31;
+var import_node_fs33;
 var init_blob_group = __esm({
   "packages/core/src/util/blob-group.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs31 = require("node:fs");
+    import_node_fs33 = require("node:fs");
     init_errors();
   }
 });
@@ -15941,7 +21509,7 @@ function versionExists(name, version2) {
   return new VersionExistsError(`image ${name} version ${version2} already exists; versions are immutable: choose a new version`);
 }
 async function checkDiskFile(manifest, diskFile) {
-  const st = await (0, import_promises49.stat)(diskFile).catch(() => void 0);
+  const st = await (0, import_promises52.stat)(diskFile).catch(() => void 0);
   if (!st?.isFile()) throw new UsageError(`disk file ${diskFile} does not exist or is not a regular file; pass the sealed disk blob`);
   if (st.size !== manifest.disk.sizeBytes) {
     throw new ValidationError(
@@ -15958,7 +21526,7 @@ async function publishBlobAndManifest(ctx, manifest, diskFile, opts) {
   const blob = layout.blob(digest);
   await removeStaleTemps(layout.blobsDir, ctx.staleTempMs);
   const dir = layout.manifestDir(name);
-  await (0, import_promises49.mkdir)(dir, { recursive: true });
+  await (0, import_promises52.mkdir)(dir, { recursive: true });
   await removeStaleTemps(dir, ctx.staleTempMs);
   const tmp = tempPath(dir);
   await writeDurable(tmp, canonicalJson(manifest), 292);
@@ -15967,7 +21535,7 @@ async function publishBlobAndManifest(ctx, manifest, diskFile, opts) {
       const addedBlob = await placeBlob(ctx, digest, diskFile, opts);
       await pausePoint("publish:before-link");
       const linked = await ctx.locked(async () => {
-        if (!await (0, import_promises49.stat)(blob).catch(() => void 0)) return false;
+        if (!await (0, import_promises52.stat)(blob).catch(() => void 0)) return false;
         try {
           await linkWithoutOverwrite(tmp, layout.manifest(name, version2), name, version2);
         } catch (e) {
@@ -15997,11 +21565,11 @@ async function placeBlob(ctx, digest, diskFile, opts) {
     if (got !== digest) {
       throw new DigestMismatchError(`${diskFile} has digest ${got} but the manifest's disk.digest is ${digest}; rebuild the manifest from this file`);
     }
-    await (0, import_promises49.chmod)(tmp, 288);
+    await (0, import_promises52.chmod)(tmp, 288);
     const gid = blobGroupId();
-    if (gid !== void 0) await (0, import_promises49.chown)(tmp, -1, gid);
+    if (gid !== void 0) await (0, import_promises52.chown)(tmp, -1, gid);
     await pausePoint("publish:blob-copied");
-    await (0, import_promises49.rename)(tmp, blob);
+    await (0, import_promises52.rename)(tmp, blob);
     await syncDir(ctx.layout.blobsDir);
   } finally {
     await unlinkQuietly(tmp);
@@ -16014,7 +21582,7 @@ async function linkWithoutOverwrite(tmp, final, name, version2) {
 }
 async function placeWithoutOverwrite(tmp, final, mode) {
   try {
-    await (0, import_promises49.link)(tmp, final);
+    await (0, import_promises52.link)(tmp, final);
     return true;
   } catch (e) {
     const code = e.code;
@@ -16022,20 +21590,20 @@ async function placeWithoutOverwrite(tmp, final, mode) {
     if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP" && code !== "ENOSYS") throw e;
   }
   try {
-    await writeDurable(final, await (0, import_promises49.readFile)(tmp, "utf8"), mode);
+    await writeDurable(final, await (0, import_promises52.readFile)(tmp, "utf8"), mode);
     return true;
   } catch (e) {
     if (e.code === "EEXIST") return false;
     throw e;
   }
 }
-var import_promises49;
+var import_promises52;
 var init_fs_publish = __esm({
   "packages/core/src/repository/fs-publish.ts"() {
     "use strict";
     init_import_meta_url();
     init_pause_point();
-    import_promises49 = require("node:fs/promises");
+    import_promises52 = require("node:fs/promises");
     init_blob_group();
     init_errors();
     init_digest();
@@ -16053,7 +21621,7 @@ async function readPublished(layout, name, version2, validated) {
   const file = layout.manifest(name, version2);
   let text;
   try {
-    text = await (0, import_promises50.readFile)(file, "utf8");
+    text = await (0, import_promises53.readFile)(file, "utf8");
   } catch (e) {
     if (isNotFound(e)) return void 0;
     throw e;
@@ -16069,7 +21637,7 @@ async function readPublished(layout, name, version2, validated) {
 async function versionsOf(layout, name) {
   let entries;
   try {
-    entries = await (0, import_promises50.readdir)(layout.manifestDir(name), { withFileTypes: true });
+    entries = await (0, import_promises53.readdir)(layout.manifestDir(name), { withFileTypes: true });
   } catch (e) {
     if (isNotFound(e)) return [];
     throw e;
@@ -16081,7 +21649,7 @@ async function allNames(layout) {
   async function walk2(dir, prefix) {
     let entries;
     try {
-      entries = await (0, import_promises50.readdir)(dir, { withFileTypes: true });
+      entries = await (0, import_promises53.readdir)(dir, { withFileTypes: true });
     } catch (e) {
       if (isNotFound(e)) return;
       throw e;
@@ -16089,7 +21657,7 @@ async function allNames(layout) {
     if (prefix.length && entries.some((d) => d.isFile() && d.name.endsWith(".json") && !d.name.startsWith(TEMP_PREFIX))) {
       names.push(prefix.join("/"));
     }
-    for (const d of entries) if (d.isDirectory()) await walk2(import_node_path56.default.join(dir, d.name), [...prefix, d.name]);
+    for (const d of entries) if (d.isDirectory()) await walk2(import_node_path57.default.join(dir, d.name), [...prefix, d.name]);
   }
   await walk2(layout.manifestsDir, []);
   return names.sort();
@@ -16107,7 +21675,7 @@ async function allPublished(layout, name) {
 async function readTags(layout, name) {
   let entries;
   try {
-    entries = await (0, import_promises50.readdir)(layout.tagDir(name), { withFileTypes: true });
+    entries = await (0, import_promises53.readdir)(layout.tagDir(name), { withFileTypes: true });
   } catch (e) {
     if (isNotFound(e)) return {};
     throw e;
@@ -16115,18 +21683,18 @@ async function readTags(layout, name) {
   const tags = {};
   for (const d of entries) {
     if (!d.isFile() || d.name.startsWith(TEMP_PREFIX)) continue;
-    const version2 = (await (0, import_promises50.readFile)(import_node_path56.default.join(layout.tagDir(name), d.name), "utf8").catch(() => "")).trim();
+    const version2 = (await (0, import_promises53.readFile)(import_node_path57.default.join(layout.tagDir(name), d.name), "utf8").catch(() => "")).trim();
     if (version2) tags[d.name] = version2;
   }
   return tags;
 }
-var import_promises50, import_node_path56;
+var import_promises53, import_node_path57;
 var init_fs_scan = __esm({
   "packages/core/src/repository/fs-scan.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises50 = require("node:fs/promises");
-    import_node_path56 = __toESM(require("node:path"), 1);
+    import_promises53 = require("node:fs/promises");
+    import_node_path57 = __toESM(require("node:path"), 1);
     init_errors();
     init_digest();
     init_manifest();
@@ -16136,18 +21704,18 @@ var init_fs_scan = __esm({
 
 // packages/core/src/repository/validated-manifests.ts
 function validatedManifests(cacheDir) {
-  return new ValidatedManifests(import_node_path57.default.join(cacheDir, "validated-manifests.json"));
+  return new ValidatedManifests(import_node_path58.default.join(cacheDir, "validated-manifests.json"));
 }
-var import_promises51, import_node_path57, MAX_DIGESTS, ValidatedManifests, isObject2;
+var import_node_path58, MAX_DIGESTS, ValidatedManifests, isObject2;
 var init_validated_manifests = __esm({
   "packages/core/src/repository/validated-manifests.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises51 = require("node:fs/promises");
-    import_node_path57 = __toESM(require("node:path"), 1);
+    import_node_path58 = __toESM(require("node:path"), 1);
     init_digest();
     init_manifest();
     init_durable_write();
+    init_own_file();
     init_paths();
     MAX_DIGESTS = 256;
     ValidatedManifests = class {
@@ -16172,7 +21740,9 @@ var init_validated_manifests = __esm({
       }
       async load() {
         try {
-          const parsed = JSON.parse(await (0, import_promises51.readFile)(this.file, "utf8"));
+          const text = await readOwnFile(this.file);
+          if (text === void 0) return [];
+          const parsed = JSON.parse(text);
           if (parsed.revision !== MANIFEST_SCHEMA_REVISION || !Array.isArray(parsed.digests)) return [];
           return parsed.digests.filter((d) => typeof d === "string");
         } catch {
@@ -16180,7 +21750,7 @@ var init_validated_manifests = __esm({
         }
       }
       async save(digests) {
-        await makeDir(import_node_path57.default.dirname(this.file), PRIVATE_DIR);
+        await makeDir(import_node_path58.default.dirname(this.file), PRIVATE_DIR);
         await writeFileAtomic(this.file, JSON.stringify({ revision: MANIFEST_SCHEMA_REVISION, digests }), 384);
       }
     };
@@ -16240,7 +21810,7 @@ function parseTtlSeconds(value, source) {
 async function readConfigFile(layout) {
   let text;
   try {
-    text = await (0, import_promises52.readFile)(layout.configFile, "utf8");
+    text = await (0, import_promises54.readFile)(layout.configFile, "utf8");
   } catch (e) {
     if (e.code === "ENOENT") return void 0;
     throw e;
@@ -16265,12 +21835,12 @@ function configOf(file, source) {
   return raw === void 0 ? {} : { maxTtlSeconds: parseTtlSeconds(raw, source) };
 }
 async function assertUsableRoot(root) {
-  const st = await (0, import_promises52.stat)(root).catch((e) => e.code === "ENOENT" ? void 0 : Promise.reject(e));
+  const st = await (0, import_promises54.stat)(root).catch((e) => e.code === "ENOENT" ? void 0 : Promise.reject(e));
   if (!st) return;
   if (!st.isDirectory()) {
     throw new RepositoryError(`repository path ${root} is a file, not a directory; pass a directory (new, empty, or an existing dbclone repository)`);
   }
-  const entries = await (0, import_promises52.readdir)(root);
+  const entries = await (0, import_promises54.readdir)(root);
   if (entries.includes(CONFIG_FILE2)) return;
   const foreign = entries.filter((e) => !e.startsWith(TEMP_PREFIX) && e !== `${CONFIG_FILE2}.lock`);
   if (foreign.length) {
@@ -16279,13 +21849,13 @@ async function assertUsableRoot(root) {
     );
   }
 }
-var import_promises52, import_node_path58, REPOSITORY_FORMAT, CONFIG_FILE2, FsLayout;
+var import_promises54, import_node_path59, REPOSITORY_FORMAT, CONFIG_FILE2, FsLayout;
 var init_layout2 = __esm({
   "packages/core/src/repository/layout.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises52 = require("node:fs/promises");
-    import_node_path58 = __toESM(require("node:path"), 1);
+    import_promises54 = require("node:fs/promises");
+    import_node_path59 = __toESM(require("node:path"), 1);
     init_errors();
     init_duration();
     init_durable_write();
@@ -16297,35 +21867,35 @@ var init_layout2 = __esm({
       }
       root;
       get configFile() {
-        return import_node_path58.default.join(this.root, CONFIG_FILE2);
+        return import_node_path59.default.join(this.root, CONFIG_FILE2);
       }
       get blobsDir() {
-        return import_node_path58.default.join(this.root, "blobs", "sha256");
+        return import_node_path59.default.join(this.root, "blobs", "sha256");
       }
       get manifestsDir() {
-        return import_node_path58.default.join(this.root, "manifests");
+        return import_node_path59.default.join(this.root, "manifests");
       }
       get tagsDir() {
-        return import_node_path58.default.join(this.root, "tags");
+        return import_node_path59.default.join(this.root, "tags");
       }
       get auditFile() {
-        return import_node_path58.default.join(this.root, "audit", "events.jsonl");
+        return import_node_path59.default.join(this.root, "audit", "events.jsonl");
       }
       blob(digest) {
-        return import_node_path58.default.join(this.blobsDir, digest.replace(/^sha256:/, ""));
+        return import_node_path59.default.join(this.blobsDir, digest.replace(/^sha256:/, ""));
       }
       /** Names are validated (lowercase segments, no `..`), so joining them is safe. */
       manifestDir(name) {
-        return import_node_path58.default.join(this.manifestsDir, ...name.split("/"));
+        return import_node_path59.default.join(this.manifestsDir, ...name.split("/"));
       }
       manifest(name, version2) {
-        return import_node_path58.default.join(this.manifestDir(name), `${version2}.json`);
+        return import_node_path59.default.join(this.manifestDir(name), `${version2}.json`);
       }
       tagDir(name) {
-        return import_node_path58.default.join(this.tagsDir, ...name.split("/"));
+        return import_node_path59.default.join(this.tagsDir, ...name.split("/"));
       }
       tag(name, tag) {
-        return import_node_path58.default.join(this.tagDir(name), tag);
+        return import_node_path59.default.join(this.tagDir(name), tag);
       }
     };
   }
@@ -16333,14 +21903,14 @@ var init_layout2 = __esm({
 
 // packages/core/src/repository/verified-blobs.ts
 function verifiedBlobCache(cacheDir) {
-  return new StampedDigestCache(import_node_path59.default.join(cacheDir, "verified-blobs.json"));
+  return new StampedDigestCache(import_node_path60.default.join(cacheDir, "verified-blobs.json"));
 }
-var import_node_path59;
+var import_node_path60;
 var init_verified_blobs = __esm({
   "packages/core/src/repository/verified-blobs.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path59 = __toESM(require("node:path"), 1);
+    import_node_path60 = __toESM(require("node:path"), 1);
     init_stamped_digests();
   }
 });
@@ -16363,13 +21933,13 @@ var init_audit_after_work = __esm({
 });
 
 // packages/core/src/repository/fs.ts
-var import_promises53, import_node_path60, FsRepository;
+var import_promises55, import_node_path61, FsRepository;
 var init_fs = __esm({
   "packages/core/src/repository/fs.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises53 = require("node:fs/promises");
-    import_node_path60 = __toESM(require("node:path"), 1);
+    import_promises55 = require("node:fs/promises");
+    import_node_path61 = __toESM(require("node:path"), 1);
     init_audit();
     init_file_lock();
     init_errors();
@@ -16396,10 +21966,10 @@ var init_fs = __esm({
       staleTempMs;
       reporter;
       constructor(root, opts = {}) {
-        this.location = import_node_path60.default.resolve(root);
+        this.location = import_node_path61.default.resolve(root);
         this.layout = new FsLayout(this.location);
         this.audit = new AuditLog(this.layout.auditFile, () => this.ensureLayout());
-        const cacheDir = opts.cacheDir ?? import_node_path60.default.join(dbcloneHome(), "cache");
+        const cacheDir = opts.cacheDir ?? import_node_path61.default.join(dbcloneHome(), "cache");
         this.cache = verifiedBlobCache(cacheDir);
         this.validated = validatedManifests(cacheDir);
         this.staleTempMs = (opts.staleTempMinutes ?? 60) * 6e4;
@@ -16477,7 +22047,7 @@ var init_fs = __esm({
       async pull(image, opts = {}) {
         const digest = image.manifest.disk.digest;
         const blob = this.layout.blob(digest);
-        if (!await (0, import_promises53.stat)(blob).catch(() => void 0)) {
+        if (!await (0, import_promises55.stat)(blob).catch(() => void 0)) {
           throw new RepositoryError(
             `blob ${digest} of ${image.name}:${image.version} is missing from ${this.location}; the repository is damaged: republish the image`
           );
@@ -16515,13 +22085,13 @@ var init_fs = __esm({
             throw new UsageError(`'${tag}' is a version of image ${image.name}; a tag must not shadow a version: choose another tag`);
           }
           const dir = this.layout.tagDir(image.name);
-          await (0, import_promises53.mkdir)(dir, { recursive: true });
+          await (0, import_promises55.mkdir)(dir, { recursive: true });
           await removeStaleTemps(dir, this.staleTempMs);
           const tmp = tempPath(dir);
           await writeDurable(tmp, `${image.version}
 `);
-          await (0, import_promises53.rename)(tmp, this.layout.tag(image.name, tag)).catch(async (e) => {
-            await (0, import_promises53.unlink)(tmp).catch(() => void 0);
+          await (0, import_promises55.rename)(tmp, this.layout.tag(image.name, tag)).catch(async (e) => {
+            await (0, import_promises55.unlink)(tmp).catch(() => void 0);
             throw new RepositoryError(
               `cannot write tag ${tag} of ${image.name} (${e.message}); an image named ${image.name}/${tag} may use that path: choose another tag`
             );
@@ -16533,9 +22103,9 @@ var init_fs = __esm({
       async untag(name, tag) {
         await this.locked(async () => {
           try {
-            const st = await (0, import_promises53.stat)(this.layout.tag(name, tag));
+            const st = await (0, import_promises55.stat)(this.layout.tag(name, tag));
             if (!st.isFile()) throw Object.assign(new Error("not a tag"), { code: "ENOENT" });
-            await (0, import_promises53.unlink)(this.layout.tag(name, tag));
+            await (0, import_promises55.unlink)(this.layout.tag(name, tag));
           } catch (e) {
             if (isNotFound(e)) throw new ImageNotFoundError(`image ${name} has no tag '${tag}' in ${this.location}; nothing to untag`);
             throw e;
@@ -16556,13 +22126,13 @@ var init_fs = __esm({
             ...opts.liveCloneDigests.includes(image.manifestDigest) ? ["a live clone"] : []
           ];
           if (users.length) return { refused: users };
-          for (const t of tagsHere) await (0, import_promises53.unlink)(this.layout.tag(image.name, t));
-          await (0, import_promises53.unlink)(this.layout.manifest(image.name, image.version));
+          for (const t of tagsHere) await (0, import_promises55.unlink)(this.layout.tag(image.name, t));
+          await (0, import_promises55.unlink)(this.layout.manifest(image.name, image.version));
           await syncDir(this.layout.manifestDir(image.name));
           const digest = image.manifest.disk.digest;
           const shared = all.some((i) => i.manifestDigest !== image.manifestDigest && i.manifest.disk.digest === digest);
           if (!shared) {
-            await (0, import_promises53.unlink)(this.layout.blob(digest)).catch((e) => isNotFound(e) ? void 0 : Promise.reject(e));
+            await (0, import_promises55.unlink)(this.layout.blob(digest)).catch((e) => isNotFound(e) ? void 0 : Promise.reject(e));
             await this.cache.forget(this.layout.blob(digest));
           }
           return { refused: void 0, untagged: opts.force ? tagsHere : [] };
@@ -16582,7 +22152,7 @@ var init_fs = __esm({
         }
       }
       async blobIsGood(blob, digest, opts) {
-        if (!await (0, import_promises53.stat)(blob).catch(() => void 0)) return false;
+        if (!await (0, import_promises55.stat)(blob).catch(() => void 0)) return false;
         if (await this.cache.isVerified(blob, digest)) return true;
         if (await sha256File(blob, opts.onProgress) !== digest) return false;
         await this.cache.remember(blob, digest);
@@ -16592,15 +22162,15 @@ var init_fs = __esm({
       async ensureLayout() {
         if (!await readConfigFile(this.layout)) {
           await assertUsableRoot(this.location);
-          await (0, import_promises53.mkdir)(this.location, { recursive: true });
+          await (0, import_promises55.mkdir)(this.location, { recursive: true });
           const tmp = tempPath(this.location);
           await writeDurable(tmp, `${JSON.stringify({ format: REPOSITORY_FORMAT, config: {} }, null, 2)}
 `);
           await placeWithoutOverwrite(tmp, this.layout.configFile);
           await unlinkQuietly(tmp);
         }
-        for (const dir of [this.layout.blobsDir, this.layout.manifestsDir, this.layout.tagsDir, import_node_path60.default.dirname(this.layout.auditFile)]) {
-          await (0, import_promises53.mkdir)(dir, { recursive: true });
+        for (const dir of [this.layout.blobsDir, this.layout.manifestsDir, this.layout.tagsDir, import_node_path61.default.dirname(this.layout.auditFile)]) {
+          await (0, import_promises55.mkdir)(dir, { recursive: true });
         }
       }
       locked(fn) {
@@ -16618,13 +22188,13 @@ var init_fs = __esm({
 });
 
 // packages/core/src/repository/cache/cache-index.ts
-var import_promises54, import_node_path61, CacheIndex;
+var import_promises56, import_node_path62, CacheIndex;
 var init_cache_index = __esm({
   "packages/core/src/repository/cache/cache-index.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises54 = require("node:fs/promises");
-    import_node_path61 = __toESM(require("node:path"), 1);
+    import_promises56 = require("node:fs/promises");
+    import_node_path62 = __toESM(require("node:path"), 1);
     init_durable_write();
     init_paths();
     init_file_lock();
@@ -16632,14 +22202,14 @@ var init_cache_index = __esm({
       constructor(dir, blobsDir) {
         this.dir = dir;
         this.blobsDir = blobsDir;
-        this.file = import_node_path61.default.join(dir, "index.json");
+        this.file = import_node_path62.default.join(dir, "index.json");
       }
       dir;
       blobsDir;
       file;
       async read() {
         try {
-          const parsed = JSON.parse(await (0, import_promises54.readFile)(this.file, "utf8"));
+          const parsed = JSON.parse(await (0, import_promises56.readFile)(this.file, "utf8"));
           return parsed.blobs ?? {};
         } catch {
           return this.rebuild();
@@ -16658,9 +22228,9 @@ var init_cache_index = __esm({
       /** Entries for the blobs on disk, all as if last used at their mtime. */
       async rebuild() {
         const entries = {};
-        const names = await (0, import_promises54.readdir)(this.blobsDir).catch(() => []);
+        const names = await (0, import_promises56.readdir)(this.blobsDir).catch(() => []);
         for (const hex of names.filter((n) => /^[0-9a-f]{64}$/.test(n))) {
-          const st = await (0, import_promises54.stat)(import_node_path61.default.join(this.blobsDir, hex)).catch(() => void 0);
+          const st = await (0, import_promises56.stat)(import_node_path62.default.join(this.blobsDir, hex)).catch(() => void 0);
           if (st?.isFile()) entries[`sha256:${hex}`] = { sizeBytes: st.size, lastUsedMs: st.mtimeMs };
         }
         return entries;
@@ -16670,13 +22240,13 @@ var init_cache_index = __esm({
 });
 
 // packages/core/src/repository/cache/blob-cache.ts
-var import_promises55, import_node_path62, BlobCache, EMPTY_DIGEST;
+var import_promises57, import_node_path63, BlobCache, EMPTY_DIGEST;
 var init_blob_cache = __esm({
   "packages/core/src/repository/cache/blob-cache.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises55 = require("node:fs/promises");
-    import_node_path62 = __toESM(require("node:path"), 1);
+    import_promises57 = require("node:fs/promises");
+    import_node_path63 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_errors();
     init_digest();
@@ -16690,8 +22260,8 @@ var init_blob_cache = __esm({
       constructor(dir, opts = {}) {
         this.dir = dir;
         this.opts = opts;
-        this.blobsDir = import_node_path62.default.join(dir, "blobs", "sha256");
-        this.partialDir = import_node_path62.default.join(dir, "partial");
+        this.blobsDir = import_node_path63.default.join(dir, "blobs", "sha256");
+        this.partialDir = import_node_path63.default.join(dir, "partial");
         this.index = new CacheIndex(dir, this.blobsDir);
         this.verified = verifiedBlobCache(dir);
         this.reporter = opts.reporter ?? silentReporter;
@@ -16707,12 +22277,12 @@ var init_blob_cache = __esm({
       verified;
       reporter;
       blobPath(digest) {
-        return import_node_path62.default.join(this.blobsDir, digest.replace(/^sha256:/, ""));
+        return import_node_path63.default.join(this.blobsDir, digest.replace(/^sha256:/, ""));
       }
       /** The cached blob's path when it is present and still hashes to `digest`. */
       async lookup(digest) {
         const file = this.blobPath(digest);
-        if (!await (0, import_promises55.stat)(file).catch(() => void 0)) return void 0;
+        if (!await (0, import_promises57.stat)(file).catch(() => void 0)) return void 0;
         if (await this.verified.isVerified(file, digest)) return file;
         if (await sha256File(file) === digest) {
           await this.verified.remember(file, digest);
@@ -16731,7 +22301,7 @@ var init_blob_cache = __esm({
       async obtain(digest, produce) {
         const file = this.blobPath(digest);
         await makeDir(this.dir, PRIVATE_DIR);
-        await makeDir(import_node_path62.default.dirname(this.blobsDir), PRIVATE_DIR);
+        await makeDir(import_node_path63.default.dirname(this.blobsDir), PRIVATE_DIR);
         await makeDir(this.blobsDir, PRIVATE_DIR);
         await makeDir(this.partialDir, PRIVATE_DIR);
         const result = await withFileLock(
@@ -16743,11 +22313,11 @@ var init_blob_cache = __esm({
             const tempFile = tempPath(this.blobsDir);
             try {
               await produce({ tempFile, partialDir: this.partialDir, signal: signal2 });
-              if ((await (0, import_promises55.stat)(tempFile)).size === 0 && digest !== EMPTY_DIGEST) {
+              if ((await (0, import_promises57.stat)(tempFile)).size === 0 && digest !== EMPTY_DIGEST) {
                 throw new DigestMismatchError(`download of ${digest} produced no bytes; pull again`);
               }
-              await (0, import_promises55.chmod)(tempFile, 288);
-              await (0, import_promises55.rename)(tempFile, file);
+              await (0, import_promises57.chmod)(tempFile, 288);
+              await (0, import_promises57.rename)(tempFile, file);
               await syncDir(this.blobsDir);
             } finally {
               await unlinkQuietly(tempFile);
@@ -16757,7 +22327,7 @@ var init_blob_cache = __esm({
           },
           { waitMs: this.opts.lockWaitMs ?? 6 * 36e5 }
         );
-        const size = (await (0, import_promises55.stat)(result.path)).size;
+        const size = (await (0, import_promises57.stat)(result.path)).size;
         await this.index.update((entries) => {
           entries[digest] = { sizeBytes: size, lastUsedMs: Date.now() };
         });
@@ -16775,7 +22345,7 @@ var init_blob_cache = __esm({
         const protectedSet = /* @__PURE__ */ new Set([...await this.opts.inUse(), ...keep ? [keep] : []]);
         const graceMs = this.opts.graceMs ?? 15 * 6e4;
         return this.index.update(async (entries) => {
-          for (const [d] of Object.entries(entries)) if (!await (0, import_promises55.stat)(this.blobPath(d)).catch(() => void 0)) delete entries[d];
+          for (const [d] of Object.entries(entries)) if (!await (0, import_promises57.stat)(this.blobPath(d)).catch(() => void 0)) delete entries[d];
           let total = Object.values(entries).reduce((a, e) => a + e.sizeBytes, 0);
           const removed = [];
           const candidates = Object.entries(entries).filter(([d, e]) => !protectedSet.has(d) && Date.now() - e.lastUsedMs >= graceMs).sort((a, b) => a[1].lastUsedMs - b[1].lastUsedMs);
@@ -16785,7 +22355,7 @@ var init_blob_cache = __esm({
               this.blobPath(d),
               async () => {
                 await this.verified.forget(this.blobPath(d));
-                await (0, import_promises55.unlink)(this.blobPath(d)).catch(() => void 0);
+                await (0, import_promises57.unlink)(this.blobPath(d)).catch(() => void 0);
                 return true;
               },
               { waitMs: 200 }
@@ -16808,16 +22378,16 @@ var init_blob_cache = __esm({
 
 // packages/core/src/repository/cache/cache-dir.ts
 function defaultCacheDir(env = process.env) {
-  if (env.DBCLONE_CACHE_DIR) return import_node_path63.default.resolve(env.DBCLONE_CACHE_DIR);
-  if (env.GITHUB_ACTIONS === "true" && env.RUNNER_TOOL_CACHE) return import_node_path63.default.join(env.RUNNER_TOOL_CACHE, "dbclone");
-  return import_node_path63.default.join(dbcloneHome(env), "cache");
+  if (env.DBCLONE_CACHE_DIR) return import_node_path64.default.resolve(env.DBCLONE_CACHE_DIR);
+  if (env.GITHUB_ACTIONS === "true" && env.RUNNER_TOOL_CACHE) return import_node_path64.default.join(env.RUNNER_TOOL_CACHE, "dbclone");
+  return import_node_path64.default.join(dbcloneHome(env), "cache");
 }
-var import_node_path63;
+var import_node_path64;
 var init_cache_dir = __esm({
   "packages/core/src/repository/cache/cache-dir.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path63 = __toESM(require("node:path"), 1);
+    import_node_path64 = __toESM(require("node:path"), 1);
     init_paths();
   }
 });
@@ -17249,8 +22819,8 @@ async function errorText(res) {
   }
 }
 function shortPath(p) {
-  const path78 = /^https?:/.test(p) ? new URL(p).pathname : p.split("?")[0];
-  return path78.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/g, "sha256:$1\u2026").replace(/\/uploads\/[^/]+$/, "/uploads/\u2026");
+  const path79 = /^https?:/.test(p) ? new URL(p).pathname : p.split("?")[0];
+  return path79.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/g, "sha256:$1\u2026").replace(/\/uploads\/[^/]+$/, "/uploads/\u2026");
 }
 function reasonFor(e) {
   for (let err = e, depth = 0; err && depth < 4; err = err.cause, depth++) {
@@ -17485,13 +23055,13 @@ function ownerOf(name) {
 async function claimPartial(partialDir, digest) {
   const hex = digest.replace(/^sha256:/, "");
   const me = currentProcess();
-  const mine = import_node_path64.default.join(partialDir, `${hex}.${me.pid}-${me.start ?? ""}`);
-  if (await (0, import_promises56.stat)(mine).catch(() => void 0)) return mine;
-  for (const name of await (0, import_promises56.readdir)(partialDir).catch(() => [])) {
+  const mine = import_node_path65.default.join(partialDir, `${hex}.${me.pid}-${me.start ?? ""}`);
+  if (await (0, import_promises58.stat)(mine).catch(() => void 0)) return mine;
+  for (const name of await (0, import_promises58.readdir)(partialDir).catch(() => [])) {
     const found = ownerOf(name);
     const legacy = name === hex;
     if (!legacy && (!found || found.hex !== hex || ownerAlive(found.owner))) continue;
-    if (await (0, import_promises56.rename)(import_node_path64.default.join(partialDir, name), mine).then(
+    if (await (0, import_promises58.rename)(import_node_path65.default.join(partialDir, name), mine).then(
       () => true,
       () => false
     ))
@@ -17501,28 +23071,28 @@ async function claimPartial(partialDir, digest) {
 }
 async function removeOwnPartials(partialDir) {
   const me = currentProcess();
-  for (const name of await (0, import_promises56.readdir)(partialDir).catch(() => [])) {
+  for (const name of await (0, import_promises58.readdir)(partialDir).catch(() => [])) {
     const found = ownerOf(name);
-    if (found && found.owner.pid === me.pid && found.owner.start === me.start) await (0, import_promises56.rm)(import_node_path64.default.join(partialDir, name), { force: true });
+    if (found && found.owner.pid === me.pid && found.owner.start === me.start) await (0, import_promises58.rm)(import_node_path65.default.join(partialDir, name), { force: true });
   }
 }
 async function removeDeadPartials(partialDir) {
   let removed = 0;
-  for (const name of await (0, import_promises56.readdir)(partialDir).catch(() => [])) {
+  for (const name of await (0, import_promises58.readdir)(partialDir).catch(() => [])) {
     const found = ownerOf(name);
     if (!found || ownerAlive(found.owner)) continue;
-    await (0, import_promises56.rm)(import_node_path64.default.join(partialDir, name), { force: true });
+    await (0, import_promises58.rm)(import_node_path65.default.join(partialDir, name), { force: true });
     removed++;
   }
   return removed;
 }
-var import_promises56, import_node_path64, PARTIAL_NAME;
+var import_promises58, import_node_path65, PARTIAL_NAME;
 var init_partial_files = __esm({
   "packages/core/src/repository/oci/partial-files.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises56 = require("node:fs/promises");
-    import_node_path64 = __toESM(require("node:path"), 1);
+    import_promises58 = require("node:fs/promises");
+    import_node_path65 = __toESM(require("node:path"), 1);
     init_process_identity();
     PARTIAL_NAME = /^([0-9a-f]{64})\.(\d+)-(\d*)$/;
   }
@@ -17534,7 +23104,7 @@ async function downloadLayer(d) {
   const layer = checkDescriptor(d.layer, "layer", `layer of ${repo} in ${client.location.display}`);
   assertKnownLayer(layer.mediaType);
   const partial2 = await claimPartial(d.partialDir, layer.digest);
-  let have = (await (0, import_promises57.stat)(partial2).catch(() => void 0))?.size ?? 0;
+  let have = (await (0, import_promises59.stat)(partial2).catch(() => void 0))?.size ?? 0;
   if (have > layer.size) have = await restart(partial2);
   const headers = {};
   if (have > 0) headers.range = `bytes=${have}-`;
@@ -17560,9 +23130,9 @@ async function downloadLayer(d) {
   let diskBytes = 0;
   let layerBytes = 0;
   const body = res.body;
-  const partialOut = await (0, import_promises57.open)(partial2, "a", 384);
+  const partialOut = await (0, import_promises59.open)(partial2, "a", 384);
   async function* layerBytesSource() {
-    if (have > 0) for await (const c of (0, import_node_fs32.createReadStream)(partial2, { end: have - 1, highWaterMark: 1 << 20 })) yield c;
+    if (have > 0) for await (const c of (0, import_node_fs34.createReadStream)(partial2, { end: have - 1, highWaterMark: 1 << 20 })) yield c;
     for await (const c of body) {
       const chunk = Buffer.from(c.buffer, c.byteOffset, c.byteLength);
       await partialOut.write(chunk);
@@ -17572,7 +23142,7 @@ async function downloadLayer(d) {
     }
   }
   try {
-    await (0, import_promises58.pipeline)(
+    await (0, import_promises60.pipeline)(
       layerBytesSource(),
       async function* (src) {
         for await (const c of src) {
@@ -17590,7 +23160,7 @@ async function downloadLayer(d) {
           yield c;
         }
       },
-      (0, import_node_fs32.createWriteStream)(d.tempFile, { flags: "wx", mode: 420 }),
+      (0, import_node_fs34.createWriteStream)(d.tempFile, { flags: "wx", mode: 420 }),
       { signal: d.signal }
     );
   } catch (e) {
@@ -17599,7 +23169,7 @@ async function downloadLayer(d) {
       throw new TransientRegistryError(`${client.location.display} sent ${layerBytes} of ${layer.size} bytes of ${layer.digest}`, "short body");
     }
     if (isZlibError(e)) {
-      await (0, import_promises57.unlink)(partial2).catch(() => void 0);
+      await (0, import_promises59.unlink)(partial2).catch(() => void 0);
       throw new DigestMismatchError(
         `layer ${layer.digest} of ${repo} from ${client.location.display} is corrupt: it does not decompress (${e.message}); nothing was cached: publish the image again`
       );
@@ -17610,7 +23180,7 @@ async function downloadLayer(d) {
   if (layerBytes < layer.size) {
     throw new TransientRegistryError(`${client.location.display} sent ${layerBytes} of ${layer.size} bytes of ${layer.digest}`, "short body");
   }
-  await (0, import_promises57.unlink)(partial2).catch(() => void 0);
+  await (0, import_promises59.unlink)(partial2).catch(() => void 0);
   const gotLayer = `sha256:${layerHash.digest("hex")}`;
   const gotDisk = `sha256:${diskHash.digest("hex")}`;
   if (gotLayer !== layer.digest) {
@@ -17637,23 +23207,23 @@ function assertKnownLayer(mediaType) {
   throw new NotSupportedError(`disk layer media type '${mediaType}' is unknown to this dbclone; upgrade dbclone`);
 }
 async function restart(partial2) {
-  await (0, import_promises57.truncate)(partial2, 0).catch(() => void 0);
+  await (0, import_promises59.truncate)(partial2, 0).catch(() => void 0);
   return 0;
 }
 function isZlibError(e) {
   const code = e?.code ?? "";
   return typeof code === "string" && code.startsWith("Z_");
 }
-var import_node_crypto11, import_node_fs32, import_promises57, import_node_stream2, import_promises58, import_node_zlib;
+var import_node_crypto11, import_node_fs34, import_promises59, import_node_stream2, import_promises60, import_node_zlib;
 var init_blob_download = __esm({
   "packages/core/src/repository/oci/blob-download.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto11 = require("node:crypto");
-    import_node_fs32 = require("node:fs");
-    import_promises57 = require("node:fs/promises");
+    import_node_fs34 = require("node:fs");
+    import_promises59 = require("node:fs/promises");
     import_node_stream2 = require("node:stream");
-    import_promises58 = require("node:stream/promises");
+    import_promises60 = require("node:stream/promises");
     import_node_zlib = require("node:zlib");
     init_errors();
     init_client2();
@@ -17681,12 +23251,12 @@ function fromEnv(registry2, env) {
   return void 0;
 }
 function dockerConfigPath(env) {
-  return import_node_path65.default.join(env.DOCKER_CONFIG || import_node_path65.default.join(import_node_os10.default.homedir(), ".docker"), "config.json");
+  return import_node_path66.default.join(env.DOCKER_CONFIG || import_node_path66.default.join(import_node_os10.default.homedir(), ".docker"), "config.json");
 }
 async function fromDockerConfig(registry2, file) {
   let config2;
   try {
-    config2 = JSON.parse(await (0, import_promises59.readFile)(file, "utf8"));
+    config2 = JSON.parse(await (0, import_promises61.readFile)(file, "utf8"));
   } catch {
     return void 0;
   }
@@ -17704,37 +23274,37 @@ async function fromDockerConfig(registry2, file) {
   }
   return void 0;
 }
-var import_promises59, import_node_os10, import_node_path65;
+var import_promises61, import_node_os10, import_node_path66;
 var init_credentials = __esm({
   "packages/core/src/repository/oci/credentials.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises59 = require("node:fs/promises");
+    import_promises61 = require("node:fs/promises");
     import_node_os10 = __toESM(require("node:os"), 1);
-    import_node_path65 = __toESM(require("node:path"), 1);
+    import_node_path66 = __toESM(require("node:path"), 1);
   }
 });
 
 // packages/core/src/repository/oci/known-layers.ts
-var import_promises60, import_node_path66, KnownLayers;
+var import_promises62, import_node_path67, KnownLayers;
 var init_known_layers = __esm({
   "packages/core/src/repository/oci/known-layers.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises60 = require("node:fs/promises");
-    import_node_path66 = __toESM(require("node:path"), 1);
+    import_promises62 = require("node:fs/promises");
+    import_node_path67 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_durable_write();
     KnownLayers = class {
       file;
       constructor(cacheDir) {
-        this.file = import_node_path66.default.join(cacheDir, "known-layers.json");
+        this.file = import_node_path67.default.join(cacheDir, "known-layers.json");
       }
       async get(diskDigest) {
         return (await this.load())[diskDigest];
       }
       async remember(diskDigest, layer, repository) {
-        await (0, import_promises60.mkdir)(import_node_path66.default.dirname(this.file), { recursive: true });
+        await (0, import_promises62.mkdir)(import_node_path67.default.dirname(this.file), { recursive: true });
         await withFileLock(this.file, async () => {
           const all = await this.load();
           const known = all[diskDigest]?.layer.digest === layer.digest ? all[diskDigest] : { layer, repositories: [] };
@@ -17745,7 +23315,7 @@ var init_known_layers = __esm({
       }
       async load() {
         try {
-          return JSON.parse(await (0, import_promises60.readFile)(this.file, "utf8"));
+          return JSON.parse(await (0, import_promises62.readFile)(this.file, "utf8"));
         } catch {
           return {};
         }
@@ -18131,7 +23701,7 @@ async function pushDiskLayer(client, repo, manifest, diskFile, settings, opts) {
   const total = manifest.disk.sizeBytes;
   async function* compressed() {
     const gzip = (0, import_node_zlib2.createGzip)({ level: settings.compressionLevel, chunkSize: 1 << 20 });
-    const input = (0, import_node_fs33.createReadStream)(diskFile, { highWaterMark: 1 << 20 });
+    const input = (0, import_node_fs35.createReadStream)(diskFile, { highWaterMark: 1 << 20 });
     input.on("data", (c) => {
       diskHash.update(c);
       read += c.length;
@@ -18170,12 +23740,12 @@ async function pushDiskLayer(client, repo, manifest, diskFile, settings, opts) {
   await settings.knownLayers.remember(manifest.disk.digest, layer, here);
   return layer;
 }
-var import_node_fs33, import_node_crypto14, import_node_zlib2;
+var import_node_fs35, import_node_crypto14, import_node_zlib2;
 var init_push_image = __esm({
   "packages/core/src/repository/oci/push-image.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs33 = require("node:fs");
+    import_node_fs35 = require("node:fs");
     import_node_crypto14 = require("node:crypto");
     import_node_zlib2 = require("node:zlib");
     init_errors();
@@ -18341,14 +23911,14 @@ function seqOf(line) {
     return void 0;
   }
 }
-var import_node_crypto15, import_promises61, import_node_path67, RunnerChainPublisher;
+var import_node_crypto15, import_promises63, import_node_path68, RunnerChainPublisher;
 var init_audit_publisher = __esm({
   "packages/core/src/repository/oci/audit-publisher.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto15 = require("node:crypto");
-    import_promises61 = require("node:fs/promises");
-    import_node_path67 = __toESM(require("node:path"), 1);
+    import_promises63 = require("node:fs/promises");
+    import_node_path68 = __toESM(require("node:path"), 1);
     init_audit();
     init_file_lock();
     init_errors();
@@ -18364,19 +23934,19 @@ var init_audit_publisher = __esm({
       artifacts;
       /** This runner's id: 12 random hex characters, made once per cache directory and registry. */
       async runnerId() {
-        const file = import_node_path67.default.join(this.logDir, "runner-id");
-        const existing = (await (0, import_promises61.readFile)(file, "utf8").catch(() => "")).trim();
+        const file = import_node_path68.default.join(this.logDir, "runner-id");
+        const existing = (await (0, import_promises63.readFile)(file, "utf8").catch(() => "")).trim();
         if (/^[0-9a-f]{12}$/.test(existing)) return existing;
-        await (0, import_promises61.mkdir)(this.logDir, { recursive: true });
+        await (0, import_promises63.mkdir)(this.logDir, { recursive: true });
         const id = (0, import_node_crypto15.randomBytes)(6).toString("hex");
-        await (0, import_promises61.writeFile)(file, `${id}
+        await (0, import_promises63.writeFile)(file, `${id}
 `, { flag: "wx", mode: 420 }).catch(() => void 0);
-        return (await (0, import_promises61.readFile)(file, "utf8")).trim();
+        return (await (0, import_promises63.readFile)(file, "utf8")).trim();
       }
       /** Publish the events not yet in the registry as one segment; returns how many. */
       async publish() {
-        await (0, import_promises61.mkdir)(this.logDir, { recursive: true });
-        return withFileLock(import_node_path67.default.join(this.logDir, "published.json"), async () => {
+        await (0, import_promises63.mkdir)(this.logDir, { recursive: true });
+        return withFileLock(import_node_path68.default.join(this.logDir, "published.json"), async () => {
           const state = await this.readState();
           const lines = [];
           for await (const line of this.audit.rawLines()) {
@@ -18408,14 +23978,14 @@ var init_audit_publisher = __esm({
       }
       async readState() {
         try {
-          const s = JSON.parse(await (0, import_promises61.readFile)(import_node_path67.default.join(this.logDir, "published.json"), "utf8"));
+          const s = JSON.parse(await (0, import_promises63.readFile)(import_node_path68.default.join(this.logDir, "published.json"), "utf8"));
           if (Number.isSafeInteger(s.seq) && typeof s.hash === "string") return s;
         } catch {
         }
         return { seq: 0, hash: GENESIS_HASH };
       }
       async writeState(s) {
-        const file = import_node_path67.default.join(this.logDir, "published.json");
+        const file = import_node_path68.default.join(this.logDir, "published.json");
         await writeFileAtomic(file, `${JSON.stringify(s)}
 `, 420);
       }
@@ -18424,12 +23994,12 @@ var init_audit_publisher = __esm({
 });
 
 // packages/core/src/repository/oci/oci-repository.ts
-var import_node_path68, import_promises62, OciRepository;
+var import_node_path69, import_promises64, OciRepository;
 var init_oci_repository = __esm({
   "packages/core/src/repository/oci/oci-repository.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path68 = __toESM(require("node:path"), 1);
+    import_node_path69 = __toESM(require("node:path"), 1);
     init_audit();
     init_errors();
     init_digest();
@@ -18450,7 +24020,7 @@ var init_oci_repository = __esm({
     init_push_image();
     init_tag_scan();
     init_retry_policy();
-    import_promises62 = require("node:fs/promises");
+    import_promises64 = require("node:fs/promises");
     init_audit_artifacts();
     init_audit_publisher();
     init_audit_after_work();
@@ -18462,12 +24032,12 @@ var init_oci_repository = __esm({
         this.oci = parseOciLocation(location, opts.plainHttp);
         this.location = this.oci.display;
         this.reporter = opts.reporter ?? silentReporter;
-        const cacheDir = import_node_path68.default.resolve(opts.cacheDir ?? defaultCacheDir(opts.env));
+        const cacheDir = import_node_path69.default.resolve(opts.cacheDir ?? defaultCacheDir(opts.env));
         this.cache = new BlobCache(cacheDir, { ...opts.cache, reporter: this.reporter });
         this.knownLayers = new KnownLayers(cacheDir);
-        const logDir = import_node_path68.default.join(cacheDir, "audit", this.oci.registry.replace(/[^A-Za-z0-9.-]/g, "_"), this.oci.namespace || "_root");
+        const logDir = import_node_path69.default.join(cacheDir, "audit", this.oci.registry.replace(/[^A-Za-z0-9.-]/g, "_"), this.oci.namespace || "_root");
         const publish = opts.publishAudit ?? (opts.env ?? process.env).DBCLONE_AUDIT_PUBLISH !== "0";
-        this.audit = new AuditLog(import_node_path68.default.join(logDir, "events.jsonl"), void 0, publish ? { afterAppend: () => this.publishAuditChain() } : {});
+        this.audit = new AuditLog(import_node_path69.default.join(logDir, "events.jsonl"), void 0, publish ? { afterAppend: () => this.publishAuditChain() } : {});
         this.auditChain = new RunnerChainPublisher(logDir, this.audit, () => this.auditArtifacts());
       }
       opts;
@@ -18539,7 +24109,7 @@ var init_oci_repository = __esm({
               const { layer } = checkImageManifest(fetched.manifest, `${label} in ${this.location}`);
               if (!layer) throw new NotSupportedError(`${label} in ${this.location} has no dbclone disk layer; it was not pushed by dbclone`);
               this.lastDownload = await withRetries(`downloading ${layer.digest.slice(0, 19)}\u2026`, client.retry, this.reporter, async () => {
-                await (0, import_promises62.rm)(target.tempFile, { force: true });
+                await (0, import_promises64.rm)(target.tempFile, { force: true });
                 const signal2 = opts.signal ? AbortSignal.any([opts.signal, target.signal]) : target.signal;
                 return downloadLayer({
                   client,
@@ -18722,14 +24292,14 @@ function directoryOf(location) {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s)) {
     throw new UsageError(`repository location '${location}' uses an unsupported scheme; pass a directory path, a file:// URL or an oci:// reference`);
   }
-  return import_node_path69.default.resolve(s);
+  return import_node_path70.default.resolve(s);
 }
 async function openRepository(location, opts = {}) {
   if (location.trim().startsWith("oci://")) {
     return new OciRepository(location.trim(), { ...opts.oci, ...opts.cacheDir ? { cacheDir: opts.cacheDir } : {} });
   }
   const dir = directoryOf(location);
-  if (opts.mustExist && !(0, import_node_fs34.existsSync)(dir)) {
+  if (opts.mustExist && !(0, import_node_fs36.existsSync)(dir)) {
     throw new RepositoryError(`repository ${dir} does not exist: check the path, or make it by publishing an image to it`);
   }
   await assertUsableRoot(dir);
@@ -18745,13 +24315,13 @@ async function readRepositoryConfig(repository) {
   const layout = new FsLayout(directoryOf(repository));
   return configOf(await readConfigFile(layout), layout.configFile);
 }
-var import_node_fs34, import_node_path69, import_node_url2;
+var import_node_fs36, import_node_path70, import_node_url2;
 var init_open = __esm({
   "packages/core/src/repository/open.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs34 = require("node:fs");
-    import_node_path69 = __toESM(require("node:path"), 1);
+    import_node_fs36 = require("node:fs");
+    import_node_path70 = __toESM(require("node:path"), 1);
     import_node_url2 = require("node:url");
     init_errors();
     init_fs();
@@ -18890,17 +24460,17 @@ function assertDatabaseChoice(database, databases, image) {
 }
 function serverOf(record2) {
   if (!record2.serverPid) return void 0;
-  return { pid: record2.serverPid, host: record2.host, port: record2.port, socketDir: import_node_path70.default.join(record2.dir, "run"), adminUser: "" };
+  return { pid: record2.serverPid, host: record2.host, port: record2.port, socketDir: import_node_path71.default.join(record2.dir, "run"), adminUser: "" };
 }
 function sharedServerOf(record2) {
   return { pid: 0, host: record2.host, port: record2.port, adminUser: "", databases: record2.databases, cloneId: record2.id };
 }
-var import_node_path70;
+var import_node_path71;
 var init_record = __esm({
   "packages/core/src/clones/record.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path70 = __toESM(require("node:path"), 1);
+    import_node_path71 = __toESM(require("node:path"), 1);
     init_errors();
     init_platform();
   }
@@ -18960,14 +24530,14 @@ function apiStatus(e) {
 }
 function dockerConfigured(env = process.env) {
   if (env.DOCKER_HOST) return true;
-  return process.platform !== "win32" && (0, import_node_fs35.existsSync)("/var/run/docker.sock");
+  return process.platform !== "win32" && (0, import_node_fs37.existsSync)("/var/run/docker.sock");
 }
-var import_node_fs35, import_dockerode;
+var import_node_fs37, import_dockerode;
 var init_client3 = __esm({
   "packages/core/src/runtime/docker/client.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs35 = require("node:fs");
+    import_node_fs37 = require("node:fs");
     import_dockerode = __toESM(require_dockerode(), 1);
     init_errors();
   }
@@ -19315,7 +24885,7 @@ async function removeCloneContainers(record2, home) {
   const { DockerRuntime: DockerRuntime2, listCloneContainers: listCloneContainers2 } = await Promise.resolve().then(() => (init_docker(), docker_exports));
   const runtime = new DockerRuntime2();
   if (record2.containerId) await runtime.stop({ containerId: record2.containerId }, { fast: true });
-  for (const c of await listCloneContainers2(runtime.docker, import_node_path71.default.resolve(home))) {
+  for (const c of await listCloneContainers2(runtime.docker, import_node_path72.default.resolve(home))) {
     if (c.cloneId === record2.id) await runtime.stop({ containerId: c.id }, { fast: true });
   }
 }
@@ -19356,7 +24926,7 @@ async function removeClone(record2, opts, action = "teardown") {
   if (record2.attachment) await driver.unmount(record2.attachment);
   await pausePoint("teardown:unmounted");
   await driver.destroy(record2.childFile);
-  await import_promises63.default.rm(record2.dir, { recursive: true, force: true });
+  await import_promises65.default.rm(record2.dir, { recursive: true, force: true });
   if (left) throw left;
   await registry2.remove(record2.id);
   opts.reporter.info(`Removed clone ${record2.id}${record2.name ? ` (${record2.name})` : ""}`);
@@ -19369,13 +24939,13 @@ async function removeClone(record2, opts, action = "teardown") {
     clone: record2.id
   }).catch((e) => opts.reporter.warn(`could not record the teardown in the audit log: ${e.message}`));
 }
-var import_promises63, import_node_path71;
+var import_promises65, import_node_path72;
 var init_teardown = __esm({
   "packages/core/src/clones/teardown.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises63 = __toESM(require("node:fs/promises"), 1);
-    import_node_path71 = __toESM(require("node:path"), 1);
+    import_promises65 = __toESM(require("node:fs/promises"), 1);
+    import_node_path72 = __toESM(require("node:path"), 1);
     init_platform();
     init_errors();
     init_repository();
@@ -19480,16 +25050,13 @@ var init_named_clone = __esm({
 function stampFile(home, manifestDigest2) {
   const m = /^sha256:([0-9a-f]{64})$/.exec(manifestDigest2);
   if (!m) throw new CloneError(`'${manifestDigest2}' is not a sha256 manifest digest; refusing to clone it.`);
-  return import_node_path72.default.join(stampDir(home), m[1]);
+  return import_node_path73.default.join(stampDir(home), `${m[1]}.r${CHECK_REVISION}`);
 }
 async function checkImageOnce(home, engine, server, image) {
   if (!engine.imageFindings) return;
   const stamp = stampFile(home, image.manifestDigest);
-  if (await (0, import_promises64.access)(stamp).then(
-    () => true,
-    () => false
-  ))
-    return;
+  const st = await (0, import_promises66.lstat)(stamp).catch(() => void 0);
+  if (st && isOwnFile(st)) return;
   const findings = await engine.imageFindings(server);
   if (findings.length > 0) {
     throw new CloneError(
@@ -19497,18 +25064,25 @@ async function checkImageOnce(home, engine, server, image) {
     );
   }
   await makeDir(stampDir(home), PRIVATE_DIR);
-  await (await (0, import_promises64.open)(stamp, "w", 384)).close();
+  await (0, import_promises66.open)(stamp, "wx", 384).then(
+    (fh) => fh.close(),
+    (e) => {
+      if (e.code !== "EEXIST") throw e;
+    }
+  );
 }
-var import_promises64, import_node_path72, stampDir;
+var import_promises66, import_node_path73, CHECK_REVISION, stampDir;
 var init_checked_images = __esm({
   "packages/core/src/clones/checked-images.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises64 = require("node:fs/promises");
-    import_node_path72 = __toESM(require("node:path"), 1);
+    import_promises66 = require("node:fs/promises");
+    import_node_path73 = __toESM(require("node:path"), 1);
     init_errors();
+    init_own_file();
     init_paths();
-    stampDir = (home) => import_node_path72.default.join(home, "state", "checked-images");
+    CHECK_REVISION = 2;
+    stampDir = (home) => import_node_path73.default.join(home, "state", "checked-images");
   }
 });
 
@@ -19659,7 +25233,7 @@ async function reserve(input, registry2, cleanup) {
   );
   const record2 = shared ? await registry2.patch(reserved.id, { port: shared(reserved.id).port }) : reserved;
   cleanup.push("forget the clone record", () => registry2.remove(record2.id));
-  cleanup.push("remove the clone directory", () => import_promises65.default.rm(record2.dir, { recursive: true, force: true }));
+  cleanup.push("remove the clone directory", () => import_promises67.default.rm(record2.dir, { recursive: true, force: true }));
   await pausePoint("clone:reserved");
   return record2;
 }
@@ -19687,7 +25261,7 @@ async function start(s) {
     {
       port: record2.port,
       host: record2.host,
-      runDir: import_node_path73.default.join(record2.dir, "run"),
+      runDir: import_node_path74.default.join(record2.dir, "run"),
       durability: opts.durability ?? "ephemeral",
       cloneId: record2.id,
       imageDigest: image.manifestDigest,
@@ -19754,21 +25328,21 @@ function ready(s) {
 }
 async function containerLabels(cloneId, home) {
   const { cloneLabels: cloneLabels2 } = await Promise.resolve().then(() => (init_docker(), docker_exports));
-  return cloneLabels2(cloneId, import_node_path73.default.resolve(home));
+  return cloneLabels2(cloneId, import_node_path74.default.resolve(home));
 }
 async function ownBytesOf(driver, childFile) {
   if (driver.ownBytes) return driver.ownBytes(childFile);
-  const st = await import_promises65.default.stat(childFile).catch(() => void 0);
+  const st = await import_promises67.default.stat(childFile).catch(() => void 0);
   return st ? st.blocks * 512 : 0;
 }
-var import_node_crypto16, import_promises65, import_node_path73, DEFAULT_TIMEOUT_MS, liveOnly, deferReserveSync;
+var import_node_crypto16, import_promises67, import_node_path74, DEFAULT_TIMEOUT_MS, liveOnly, deferReserveSync;
 var init_session = __esm({
   "packages/core/src/clones/session.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto16 = __toESM(require("node:crypto"), 1);
-    import_promises65 = __toESM(require("node:fs/promises"), 1);
-    import_node_path73 = __toESM(require("node:path"), 1);
+    import_promises67 = __toESM(require("node:fs/promises"), 1);
+    import_node_path74 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_repository();
@@ -19854,20 +25428,20 @@ var init_lifecycle = __esm({
 // packages/core/src/util/build-record.ts
 async function readBuildRecord(workDir) {
   try {
-    const parsed = JSON.parse(await (0, import_promises66.readFile)(import_node_path74.default.join(workDir, BUILD_RECORD), "utf8"));
+    const parsed = JSON.parse(await (0, import_promises68.readFile)(import_node_path75.default.join(workDir, BUILD_RECORD), "utf8"));
     if (!parsed.owner || typeof parsed.owner.pid !== "number" || !Array.isArray(parsed.mounts)) return void 0;
     return parsed;
   } catch {
     return void 0;
   }
 }
-var import_promises66, import_node_path74, BUILD_DIR_PATTERN, BUILD_RECORD;
+var import_promises68, import_node_path75, BUILD_DIR_PATTERN, BUILD_RECORD;
 var init_build_record = __esm({
   "packages/core/src/util/build-record.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises66 = require("node:fs/promises");
-    import_node_path74 = __toESM(require("node:path"), 1);
+    import_promises68 = require("node:fs/promises");
+    import_node_path75 = __toESM(require("node:path"), 1);
     init_durable_write();
     init_process_identity();
     BUILD_DIR_PATTERN = /^(build|variants|promote)-[0-9a-f]{10}$/;
@@ -19877,11 +25451,11 @@ var init_build_record = __esm({
 
 // packages/core/src/clones/build-sweep.ts
 async function sweepDeadBuilds(home, reporter) {
-  const workRoot = import_node_path75.default.join(home, "work");
+  const workRoot = import_node_path76.default.join(home, "work");
   const released = [];
-  for (const entry of await (0, import_promises67.readdir)(workRoot, { withFileTypes: true }).catch(() => [])) {
+  for (const entry of await (0, import_promises69.readdir)(workRoot, { withFileTypes: true }).catch(() => [])) {
     if (!entry.isDirectory() || !BUILD_DIR_PATTERN.test(entry.name)) continue;
-    const dir = import_node_path75.default.join(workRoot, entry.name);
+    const dir = import_node_path76.default.join(workRoot, entry.name);
     const record2 = await readBuildRecord(dir);
     if (record2 ? ownerAlive(record2.owner) : await isRecent(dir)) continue;
     reporter.info(`gc: sweeping build work dir ${dir} (${record2 ? `its process ${record2.owner.pid} is gone` : "no build record"})`);
@@ -19895,7 +25469,7 @@ async function sweepBuildDir(home, dir) {
     await stopPostgres(server.pid, { fast: true });
     released.push(`server ${server.pid}`);
     if (server.socketDir) {
-      await (0, import_promises67.rm)(server.socketDir, { recursive: true, force: true });
+      await (0, import_promises69.rm)(server.socketDir, { recursive: true, force: true });
       released.push(`directory ${server.socketDir}`);
     }
   }
@@ -19906,23 +25480,23 @@ async function sweepBuildDir(home, dir) {
       released.push(`${resource.kind} ${resource.id}`);
     }
   }
-  await (0, import_promises67.rm)(dir, { recursive: true, force: true });
+  await (0, import_promises69.rm)(dir, { recursive: true, force: true });
   released.push(`directory ${dir}`);
   return released;
 }
 function unmaskedFirst(dir) {
-  const staging = import_node_path75.default.join(dir, "staging");
+  const staging = import_node_path76.default.join(dir, "staging");
   const rank = (r) => r.id.startsWith(staging) || (r.detail ?? "").includes(staging) ? 0 : 1;
   const kinds = ["mount", "loop", "daemon", "fuse-export", "file"];
   return (a, b) => kinds.indexOf(a.kind) - kinds.indexOf(b.kind) || rank(a) - rank(b);
 }
 async function postgresUnder(dir) {
   const found = [];
-  for (const entry of await (0, import_promises67.readdir)("/proc").catch(() => [])) {
+  for (const entry of await (0, import_promises69.readdir)("/proc").catch(() => [])) {
     if (!/^\d+$/.test(entry)) continue;
     let argv;
     try {
-      argv = (await (0, import_promises67.readFile)(`/proc/${entry}/cmdline`, "utf8")).split("\0");
+      argv = (await (0, import_promises69.readFile)(`/proc/${entry}/cmdline`, "utf8")).split("\0");
     } catch {
       continue;
     }
@@ -19932,27 +25506,27 @@ async function postgresUnder(dir) {
     if (!dataDir || !isInside2(dataDir, dir)) continue;
     const socketSetting = argv.find((a) => a.startsWith("unix_socket_directories="));
     const socketDir = socketSetting?.slice("unix_socket_directories=".length);
-    const ours = socketDir && import_node_path75.default.dirname(socketDir) === import_node_os11.default.tmpdir() && import_node_path75.default.basename(socketDir).startsWith("dbclone-pg-");
+    const ours = socketDir && import_node_path76.default.dirname(socketDir) === import_node_os11.default.tmpdir() && import_node_path76.default.basename(socketDir).startsWith("dbclone-pg-");
     found.push({ pid: Number(entry), socketDir: ours ? socketDir : void 0 });
   }
   return found;
 }
 function isInside2(p, dir) {
-  const rel = import_node_path75.default.relative(dir, import_node_path75.default.resolve(p));
-  return rel !== "" && !rel.startsWith("..") && !import_node_path75.default.isAbsolute(rel);
+  const rel = import_node_path76.default.relative(dir, import_node_path76.default.resolve(p));
+  return rel !== "" && !rel.startsWith("..") && !import_node_path76.default.isAbsolute(rel);
 }
 async function isRecent(dir) {
-  const st = await (0, import_promises67.stat)(dir).catch(() => void 0);
+  const st = await (0, import_promises69.stat)(dir).catch(() => void 0);
   return !!st && Date.now() - st.mtimeMs < UNRECORDED_GRACE_MS;
 }
-var import_promises67, import_node_os11, import_node_path75, UNRECORDED_GRACE_MS;
+var import_promises69, import_node_os11, import_node_path76, UNRECORDED_GRACE_MS;
 var init_build_sweep = __esm({
   "packages/core/src/clones/build-sweep.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises67 = require("node:fs/promises");
+    import_promises69 = require("node:fs/promises");
     import_node_os11 = __toESM(require("node:os"), 1);
-    import_node_path75 = __toESM(require("node:path"), 1);
+    import_node_path76 = __toESM(require("node:path"), 1);
     init_build_record();
     init_platform();
     init_launch();
@@ -19986,7 +25560,7 @@ async function collectLocked(registry2, opts) {
   for (const id of await removeOrphanContainers2(opts.home, new Set(records.map((r) => r.id)), opts.reporter)) {
     result.released.push(`container ${id}`);
   }
-  const clonesDir = import_node_path76.default.join(opts.home, "clones");
+  const clonesDir = import_node_path77.default.join(opts.home, "clones");
   const known = new Set(records.map((r) => r.dir));
   for (const driver of allCloneDiskDrivers(opts.home, opts.reporter)) {
     for (const resource of await driver.list(clonesDir)) {
@@ -19996,23 +25570,23 @@ async function collectLocked(registry2, opts) {
     }
     result.released.push(...await driver.sweep?.() ?? []);
   }
-  for (const entry of await import_promises68.default.readdir(clonesDir, { withFileTypes: true }).catch(() => [])) {
-    const dir = import_node_path76.default.join(clonesDir, entry.name);
+  for (const entry of await import_promises70.default.readdir(clonesDir, { withFileTypes: true }).catch(() => [])) {
+    const dir = import_node_path77.default.join(clonesDir, entry.name);
     if (!entry.isDirectory() || known.has(dir) || !CLONE_ID_PATTERN.test(entry.name)) continue;
-    await import_promises68.default.rm(dir, { recursive: true, force: true });
+    await import_promises70.default.rm(dir, { recursive: true, force: true });
     result.released.push(`directory ${dir}`);
   }
   result.released.push(...await sweepDeadBuilds(opts.home, opts.reporter));
   let cacheTemps = 0;
-  for (const cacheDir of /* @__PURE__ */ new Set([import_node_path76.default.join(opts.home, "cache"), defaultCacheDir()])) {
-    cacheTemps += await removeStaleTemps(import_node_path76.default.join(cacheDir, "blobs", "sha256"), 60 * 6e4);
-    cacheTemps += await removeDeadPartials(import_node_path76.default.join(cacheDir, "partial"));
+  for (const cacheDir of /* @__PURE__ */ new Set([import_node_path77.default.join(opts.home, "cache"), defaultCacheDir()])) {
+    cacheTemps += await removeStaleTemps(import_node_path77.default.join(cacheDir, "blobs", "sha256"), 60 * 6e4);
+    cacheTemps += await removeDeadPartials(import_node_path77.default.join(cacheDir, "partial"));
   }
   if (cacheTemps > 0) result.released.push(`${cacheTemps} partial cache blob(s)`);
   return result;
 }
 function isCloneDir(clonesDir, dir) {
-  return import_node_path76.default.dirname(dir) === clonesDir && CLONE_ID_PATTERN.test(import_node_path76.default.basename(dir));
+  return import_node_path77.default.dirname(dir) === clonesDir && CLONE_ID_PATTERN.test(import_node_path77.default.basename(dir));
 }
 async function whyCollect(record2, now) {
   if (isExpired(record2, now)) return "expired";
@@ -20035,17 +25609,17 @@ async function removeOrphanContainers2(home, liveIds, reporter) {
     reporter.debug(`gc: no Docker engine to look for containers in: ${e.message}`);
     return [];
   }
-  const removed = await docker.removeOrphanContainers(client, import_node_path76.default.resolve(home), liveIds);
+  const removed = await docker.removeOrphanContainers(client, import_node_path77.default.resolve(home), liveIds);
   for (const c of removed) reporter.info(`gc: removed container ${c.name || c.id.slice(0, 12)} of clone ${c.cloneId}, which has no record`);
   return removed.map((c) => c.name || c.id.slice(0, 12));
 }
-var import_promises68, import_node_path76, STALE_CREATING_MS;
+var import_promises70, import_node_path77, STALE_CREATING_MS;
 var init_gc2 = __esm({
   "packages/core/src/clones/gc.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises68 = __toESM(require("node:fs/promises"), 1);
-    import_node_path76 = __toESM(require("node:path"), 1);
+    import_promises70 = __toESM(require("node:fs/promises"), 1);
+    import_node_path77 = __toESM(require("node:path"), 1);
     init_platform();
     init_runtime2();
     init_build_sweep();
@@ -21293,7 +26867,7 @@ var require_command = __commonJS({
     init_import_meta_url();
     var EventEmitter = require("node:events").EventEmitter;
     var childProcess = require("node:child_process");
-    var path78 = require("node:path");
+    var path79 = require("node:path");
     var fs6 = require("node:fs");
     var process2 = require("node:process");
     var { Argument: Argument2, humanReadableArgName } = require_argument();
@@ -22306,9 +27880,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
         let launchWithNode = false;
         const sourceExt = [".js", ".ts", ".tsx", ".mjs", ".cjs"];
         function findFile(baseDir, baseName) {
-          const localBin = path78.resolve(baseDir, baseName);
+          const localBin = path79.resolve(baseDir, baseName);
           if (fs6.existsSync(localBin)) return localBin;
-          if (sourceExt.includes(path78.extname(baseName))) return void 0;
+          if (sourceExt.includes(path79.extname(baseName))) return void 0;
           const foundExt = sourceExt.find(
             (ext) => fs6.existsSync(`${localBin}${ext}`)
           );
@@ -22326,17 +27900,17 @@ Expecting one of '${allowedValues.join("', '")}'`);
           } catch {
             resolvedScriptPath = this._scriptPath;
           }
-          executableDir = path78.resolve(
-            path78.dirname(resolvedScriptPath),
+          executableDir = path79.resolve(
+            path79.dirname(resolvedScriptPath),
             executableDir
           );
         }
         if (executableDir) {
           let localFile = findFile(executableDir, executableFile);
           if (!localFile && !subcommand._executableFile && this._scriptPath) {
-            const legacyName = path78.basename(
+            const legacyName = path79.basename(
               this._scriptPath,
-              path78.extname(this._scriptPath)
+              path79.extname(this._scriptPath)
             );
             if (legacyName !== this._name) {
               localFile = findFile(
@@ -22347,7 +27921,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
           }
           executableFile = localFile || executableFile;
         }
-        launchWithNode = sourceExt.includes(path78.extname(executableFile));
+        launchWithNode = sourceExt.includes(path79.extname(executableFile));
         let proc;
         if (process2.platform !== "win32") {
           if (launchWithNode) {
@@ -23262,7 +28836,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @return {Command}
        */
       nameFromFilename(filename) {
-        this._name = path78.basename(filename, path78.extname(filename));
+        this._name = path79.basename(filename, path79.extname(filename));
         return this;
       }
       /**
@@ -23276,9 +28850,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} [path]
        * @return {(string|null|Command)}
        */
-      executableDir(path79) {
-        if (path79 === void 0) return this._executableDir;
-        this._executableDir = path79;
+      executableDir(path80) {
+        if (path80 === void 0) return this._executableDir;
+        this._executableDir = path80;
         return this;
       }
       /**
@@ -23568,6 +29142,7 @@ init_clones();
 init_import_meta_url();
 init_cleanup();
 init_disk_full();
+init_exists();
 init_duration();
 init_durable_write();
 
@@ -23707,7 +29282,7 @@ function registerClone(program2, ctx) {
       [
         `Clone ${result.clone.id}${result.clone.name ? ` (${result.clone.name})` : ""} of ${result.clone.image.name}:${result.clone.image.version} ${result.created ? "ready" : "reused"} in ${result.readySeconds.toFixed(3)} s`,
         `  host ${c.host}  port ${c.port}  user ${c.user}  databases ${c.databases.join(", ")}`,
-        // The engine's own form (postgresql://…, or Server=…;Database=… for SQL Server); the password stays hidden.
+        // The engine's own form (postgresql://..., or Server=...;Database=... for SQL Server); the password stays hidden.
         `  ${connectionStringOf2(result.clone, { withPassword: false })}`,
         `  password: run with --json, or dbclone clones --json --show-secrets`,
         result.clone.expiresAt ? `  expires ${result.clone.expiresAt}` : ""
@@ -23721,7 +29296,7 @@ init_import_meta_url();
 
 // packages/cli/src/context.ts
 init_import_meta_url();
-var import_node_path77 = __toESM(require("node:path"), 1);
+var import_node_path78 = __toESM(require("node:path"), 1);
 init_clones();
 init_repository();
 
@@ -24051,7 +29626,7 @@ var CliContext = class {
     const { repo, home } = this.globals(cmd);
     const named = cmd.optsWithGlobals().repo !== void 0 || !!this.io.env.DBCLONE_REPO;
     this.repository ??= openRepository(repo, {
-      cacheDir: import_node_path77.default.join(home, "cache"),
+      cacheDir: import_node_path78.default.join(home, "cache"),
       mustExist: named && !opts.create,
       oci: { cache: { inUse: diskDigestsInUse(home) } }
     });

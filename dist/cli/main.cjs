@@ -346,10 +346,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path99) {
-  if (!path99)
+function getElementAtPath(obj, path100) {
+  if (!path100)
     return obj;
-  return path99.reduce((acc, key) => acc?.[key], obj);
+  return path100.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -608,11 +608,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path99, issues) {
+function prefixIssues(path100, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path99);
+    iss.path.unshift(path100);
     return iss;
   });
 }
@@ -1143,16 +1143,16 @@ function flattenError(error2, mapper = (issue2) => issue2.message) {
 }
 function formatError(error2, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error3, path99 = []) => {
+  const processError = (error3, path100 = []) => {
     for (const issue2 of error3.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path99, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path100, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path99, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path100, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path99, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path100, ...issue2.path]);
       } else {
-        const fullpath = [...path99, ...issue2.path];
+        const fullpath = [...path100, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -6932,6 +6932,26 @@ var init_durable_write = __esm({
   }
 });
 
+// packages/core/src/util/exists.ts
+async function exists(p, opts = {}) {
+  try {
+    await (opts.noFollow ? (0, import_promises3.lstat)(p) : (0, import_promises3.stat)(p));
+    return true;
+  } catch (e) {
+    const code = e.code;
+    if (code === "ENOENT" || code === "ENOTDIR") return false;
+    throw e;
+  }
+}
+var import_promises3;
+var init_exists = __esm({
+  "packages/core/src/util/exists.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_promises3 = require("node:fs/promises");
+  }
+});
+
 // packages/core/src/audit/chain.ts
 function hashEvent(event) {
   const { mac: _mac2, ...body } = event;
@@ -7055,7 +7075,7 @@ var init_keyed = __esm({
 async function readLastLine(file, limit) {
   let fh;
   try {
-    fh = await (0, import_promises3.open)(file, "r");
+    fh = await (0, import_promises4.open)(file, "r");
   } catch (e) {
     if (e.code === "ENOENT") return void 0;
     throw e;
@@ -7079,13 +7099,13 @@ async function readLastLine(file, limit) {
   }
 }
 async function setAsideTornTail(file, last) {
-  const fh = await (0, import_promises3.open)(file, "r+");
+  const fh = await (0, import_promises4.open)(file, "r+");
   try {
     const size = (await fh.stat()).size;
     const torn = Buffer.alloc(size - last.start);
     await fh.read(torn, 0, torn.length, last.start);
     const tornFile = `${file}.torn`;
-    await (0, import_promises3.appendFile)(tornFile, Buffer.concat([torn, Buffer.from("\n")]), { mode: 384 });
+    await (0, import_promises4.appendFile)(tornFile, Buffer.concat([torn, Buffer.from("\n")]), { mode: 384 });
     await fh.truncate(last.start);
     await fh.sync();
     return { bytes: torn.length, tornFile: import_node_path2.default.basename(tornFile) };
@@ -7093,12 +7113,12 @@ async function setAsideTornTail(file, last) {
     await fh.close();
   }
 }
-var import_promises3, import_node_path2;
+var import_promises4, import_node_path2;
 var init_tail = __esm({
   "packages/core/src/audit/tail.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises3 = require("node:fs/promises");
+    import_promises4 = require("node:fs/promises");
     import_node_path2 = __toESM(require("node:path"), 1);
   }
 });
@@ -7199,31 +7219,23 @@ function defaultActor(env = process.env) {
 function dropUndefined(o) {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== void 0));
 }
-async function exists(p) {
-  try {
-    await (0, import_promises4.stat)(p);
-    return true;
-  } catch (e) {
-    if (e.code === "ENOENT") return false;
-    throw e;
-  }
-}
 async function endsWithNewline(file) {
   const last = await readLastLine(file);
   return last === void 0 || last.complete;
 }
-var import_node_fs2, import_promises4, import_node_os2, import_node_path3, import_node_readline, AuditLog;
+var import_node_fs2, import_promises5, import_node_os2, import_node_path3, import_node_readline, AuditLog;
 var init_log = __esm({
   "packages/core/src/audit/log.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs2 = require("node:fs");
-    import_promises4 = require("node:fs/promises");
+    import_promises5 = require("node:fs/promises");
     import_node_os2 = __toESM(require("node:os"), 1);
     import_node_path3 = __toESM(require("node:path"), 1);
     import_node_readline = require("node:readline");
     init_errors();
     init_durable_write();
+    init_exists();
     init_chain();
     init_file_lock();
     init_keyed();
@@ -7248,7 +7260,7 @@ var init_log = __esm({
       /** Append one event (fsynced) and move the head, under a cross-process lock. */
       async append(input) {
         await this.prepare?.();
-        await (0, import_promises4.mkdir)(import_node_path3.default.dirname(this.filePath), { recursive: true });
+        await (0, import_promises5.mkdir)(import_node_path3.default.dirname(this.filePath), { recursive: true });
         const event = await withFileLock(this.filePath, async () => {
           let prev = await this.repairTornTail();
           prev ??= await this.currentTail();
@@ -7287,7 +7299,7 @@ var init_log = __esm({
         const hash = hashEvent(body);
         const key = this.key();
         const event = { ...body, hash, ...key ? { mac: macOf(key, hash) } : {} };
-        const fh = await (0, import_promises4.open)(this.filePath, "a", 416);
+        const fh = await (0, import_promises5.open)(this.filePath, "a", 416);
         try {
           await fh.write(`${JSON.stringify(event)}
 `);
@@ -7397,7 +7409,7 @@ var init_log = __esm({
       async readHead() {
         let text;
         try {
-          text = await (0, import_promises4.readFile)(this.headPath, "utf8");
+          text = await (0, import_promises5.readFile)(this.headPath, "utf8");
         } catch (e) {
           if (e.code === "ENOENT") return void 0;
           throw e;
@@ -7415,7 +7427,7 @@ var init_log = __esm({
       }
       async *lines() {
         try {
-          await (0, import_promises4.stat)(this.filePath);
+          await (0, import_promises5.stat)(this.filePath);
         } catch (e) {
           if (e.code === "ENOENT") return;
           throw e;
@@ -7558,24 +7570,24 @@ function defaultRepository(env = process.env) {
 async function makeDir(dir, mode) {
   dir = import_node_path4.default.resolve(dir);
   const parent = import_node_path4.default.dirname(dir);
-  const first = await (0, import_promises5.mkdir)(parent, { recursive: true, mode: TRAVERSABLE_DIR });
+  const first = await (0, import_promises6.mkdir)(parent, { recursive: true, mode: TRAVERSABLE_DIR });
   if (first) {
-    for (let p = parent; p.length >= first.length; p = import_node_path4.default.dirname(p)) await (0, import_promises5.chmod)(p, TRAVERSABLE_DIR);
+    for (let p = parent; p.length >= first.length; p = import_node_path4.default.dirname(p)) await (0, import_promises6.chmod)(p, TRAVERSABLE_DIR);
   }
   try {
-    await (0, import_promises5.mkdir)(dir, { mode });
+    await (0, import_promises6.mkdir)(dir, { mode });
   } catch (e) {
     if (e.code === "EEXIST") return;
     throw e;
   }
-  await (0, import_promises5.chmod)(dir, mode);
+  await (0, import_promises6.chmod)(dir, mode);
 }
-var import_promises5, import_node_os3, import_node_path4, TRAVERSABLE_DIR, PRIVATE_DIR;
+var import_promises6, import_node_os3, import_node_path4, TRAVERSABLE_DIR, PRIVATE_DIR;
 var init_paths = __esm({
   "packages/core/src/util/paths.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises5 = require("node:fs/promises");
+    import_promises6 = require("node:fs/promises");
     import_node_os3 = __toESM(require("node:os"), 1);
     import_node_path4 = __toESM(require("node:path"), 1);
     TRAVERSABLE_DIR = 457;
@@ -7585,9 +7597,9 @@ var init_paths = __esm({
 
 // packages/core/src/repository/durable-files.ts
 async function copyAndHash(src, dest, onProgress) {
-  const total = (await (0, import_promises6.stat)(src)).size;
+  const total = (await (0, import_promises7.stat)(src)).size;
   const hash = (0, import_node_crypto4.createHash)("sha256");
-  const out = await (0, import_promises6.open)(dest, "wx", 420);
+  const out = await (0, import_promises7.open)(dest, "wx", 420);
   try {
     let done = 0;
     for await (const chunk of (0, import_node_fs3.createReadStream)(src, { highWaterMark: 1 << 20 })) {
@@ -7606,14 +7618,14 @@ async function copyAndHash(src, dest, onProgress) {
 async function removeStaleTemps(dir, staleMs) {
   let names;
   try {
-    names = await (0, import_promises6.readdir)(dir);
+    names = await (0, import_promises7.readdir)(dir);
   } catch {
     return 0;
   }
   let removed = 0;
   for (const name of names.filter((n) => n.startsWith(TEMP_PREFIX))) {
     const file = import_node_path5.default.join(dir, name);
-    const st = await (0, import_promises6.stat)(file).catch(() => void 0);
+    const st = await (0, import_promises7.stat)(file).catch(() => void 0);
     if (!st) continue;
     const m = /^\.tmp-(.+)-(\d+)-[0-9a-f]+$/.exec(name);
     const deadHere = m !== null && m[1] === TEMP_HOST && !pidAlive(Number(m[2]));
@@ -7633,14 +7645,14 @@ function pidAlive(pid) {
     return e.code === "EPERM";
   }
 }
-var import_node_crypto4, import_node_fs3, import_promises6, import_node_path5;
+var import_node_crypto4, import_node_fs3, import_promises7, import_node_path5;
 var init_durable_files = __esm({
   "packages/core/src/repository/durable-files.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto4 = require("node:crypto");
     import_node_fs3 = require("node:fs");
-    import_promises6 = require("node:fs/promises");
+    import_promises7 = require("node:fs/promises");
     import_node_path5 = __toESM(require("node:path"), 1);
     init_durable_write();
   }
@@ -7697,7 +7709,7 @@ function versionExists(name, version2) {
   return new VersionExistsError(`image ${name} version ${version2} already exists; versions are immutable: choose a new version`);
 }
 async function checkDiskFile(manifest, diskFile) {
-  const st = await (0, import_promises7.stat)(diskFile).catch(() => void 0);
+  const st = await (0, import_promises8.stat)(diskFile).catch(() => void 0);
   if (!st?.isFile()) throw new UsageError(`disk file ${diskFile} does not exist or is not a regular file; pass the sealed disk blob`);
   if (st.size !== manifest.disk.sizeBytes) {
     throw new ValidationError(
@@ -7714,7 +7726,7 @@ async function publishBlobAndManifest(ctx, manifest, diskFile, opts) {
   const blob = layout.blob(digest);
   await removeStaleTemps(layout.blobsDir, ctx.staleTempMs);
   const dir = layout.manifestDir(name);
-  await (0, import_promises7.mkdir)(dir, { recursive: true });
+  await (0, import_promises8.mkdir)(dir, { recursive: true });
   await removeStaleTemps(dir, ctx.staleTempMs);
   const tmp = tempPath(dir);
   await writeDurable(tmp, canonicalJson(manifest), 292);
@@ -7723,7 +7735,7 @@ async function publishBlobAndManifest(ctx, manifest, diskFile, opts) {
       const addedBlob = await placeBlob(ctx, digest, diskFile, opts);
       await pausePoint("publish:before-link");
       const linked = await ctx.locked(async () => {
-        if (!await (0, import_promises7.stat)(blob).catch(() => void 0)) return false;
+        if (!await (0, import_promises8.stat)(blob).catch(() => void 0)) return false;
         try {
           await linkWithoutOverwrite(tmp, layout.manifest(name, version2), name, version2);
         } catch (e) {
@@ -7753,11 +7765,11 @@ async function placeBlob(ctx, digest, diskFile, opts) {
     if (got !== digest) {
       throw new DigestMismatchError(`${diskFile} has digest ${got} but the manifest's disk.digest is ${digest}; rebuild the manifest from this file`);
     }
-    await (0, import_promises7.chmod)(tmp, 288);
+    await (0, import_promises8.chmod)(tmp, 288);
     const gid = blobGroupId();
-    if (gid !== void 0) await (0, import_promises7.chown)(tmp, -1, gid);
+    if (gid !== void 0) await (0, import_promises8.chown)(tmp, -1, gid);
     await pausePoint("publish:blob-copied");
-    await (0, import_promises7.rename)(tmp, blob);
+    await (0, import_promises8.rename)(tmp, blob);
     await syncDir(ctx.layout.blobsDir);
   } finally {
     await unlinkQuietly(tmp);
@@ -7770,7 +7782,7 @@ async function linkWithoutOverwrite(tmp, final, name, version2) {
 }
 async function placeWithoutOverwrite(tmp, final, mode) {
   try {
-    await (0, import_promises7.link)(tmp, final);
+    await (0, import_promises8.link)(tmp, final);
     return true;
   } catch (e) {
     const code = e.code;
@@ -7778,20 +7790,20 @@ async function placeWithoutOverwrite(tmp, final, mode) {
     if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP" && code !== "ENOSYS") throw e;
   }
   try {
-    await writeDurable(final, await (0, import_promises7.readFile)(tmp, "utf8"), mode);
+    await writeDurable(final, await (0, import_promises8.readFile)(tmp, "utf8"), mode);
     return true;
   } catch (e) {
     if (e.code === "EEXIST") return false;
     throw e;
   }
 }
-var import_promises7;
+var import_promises8;
 var init_fs_publish = __esm({
   "packages/core/src/repository/fs-publish.ts"() {
     "use strict";
     init_import_meta_url();
     init_pause_point();
-    import_promises7 = require("node:fs/promises");
+    import_promises8 = require("node:fs/promises");
     init_blob_group();
     init_errors();
     init_digest();
@@ -7809,7 +7821,7 @@ async function readPublished(layout, name, version2, validated) {
   const file = layout.manifest(name, version2);
   let text;
   try {
-    text = await (0, import_promises8.readFile)(file, "utf8");
+    text = await (0, import_promises9.readFile)(file, "utf8");
   } catch (e) {
     if (isNotFound(e)) return void 0;
     throw e;
@@ -7825,7 +7837,7 @@ async function readPublished(layout, name, version2, validated) {
 async function versionsOf(layout, name) {
   let entries;
   try {
-    entries = await (0, import_promises8.readdir)(layout.manifestDir(name), { withFileTypes: true });
+    entries = await (0, import_promises9.readdir)(layout.manifestDir(name), { withFileTypes: true });
   } catch (e) {
     if (isNotFound(e)) return [];
     throw e;
@@ -7837,7 +7849,7 @@ async function allNames(layout) {
   async function walk2(dir, prefix) {
     let entries;
     try {
-      entries = await (0, import_promises8.readdir)(dir, { withFileTypes: true });
+      entries = await (0, import_promises9.readdir)(dir, { withFileTypes: true });
     } catch (e) {
       if (isNotFound(e)) return;
       throw e;
@@ -7863,7 +7875,7 @@ async function allPublished(layout, name) {
 async function readTags(layout, name) {
   let entries;
   try {
-    entries = await (0, import_promises8.readdir)(layout.tagDir(name), { withFileTypes: true });
+    entries = await (0, import_promises9.readdir)(layout.tagDir(name), { withFileTypes: true });
   } catch (e) {
     if (isNotFound(e)) return {};
     throw e;
@@ -7871,17 +7883,17 @@ async function readTags(layout, name) {
   const tags = {};
   for (const d of entries) {
     if (!d.isFile() || d.name.startsWith(TEMP_PREFIX)) continue;
-    const version2 = (await (0, import_promises8.readFile)(import_node_path6.default.join(layout.tagDir(name), d.name), "utf8").catch(() => "")).trim();
+    const version2 = (await (0, import_promises9.readFile)(import_node_path6.default.join(layout.tagDir(name), d.name), "utf8").catch(() => "")).trim();
     if (version2) tags[d.name] = version2;
   }
   return tags;
 }
-var import_promises8, import_node_path6;
+var import_promises9, import_node_path6;
 var init_fs_scan = __esm({
   "packages/core/src/repository/fs-scan.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises8 = require("node:fs/promises");
+    import_promises9 = require("node:fs/promises");
     import_node_path6 = __toESM(require("node:path"), 1);
     init_errors();
     init_digest();
@@ -7890,20 +7902,45 @@ var init_fs_scan = __esm({
   }
 });
 
+// packages/core/src/util/own-file.ts
+function isOwnFile(st) {
+  if (!st.isFile()) return false;
+  const uid = process.geteuid?.();
+  return uid === void 0 || st.uid === uid && (st.mode & 18) === 0;
+}
+async function readOwnFile(file) {
+  const fh = await (0, import_promises10.open)(file, import_node_fs6.constants.O_RDONLY | (import_node_fs6.constants.O_NOFOLLOW ?? 0)).catch(() => void 0);
+  if (!fh) return void 0;
+  try {
+    return isOwnFile(await fh.stat()) ? (await fh.readFile()).toString("utf8") : void 0;
+  } finally {
+    await fh.close();
+  }
+}
+var import_node_fs6, import_promises10;
+var init_own_file = __esm({
+  "packages/core/src/util/own-file.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_fs6 = require("node:fs");
+    import_promises10 = require("node:fs/promises");
+  }
+});
+
 // packages/core/src/repository/validated-manifests.ts
 function validatedManifests(cacheDir) {
   return new ValidatedManifests(import_node_path7.default.join(cacheDir, "validated-manifests.json"));
 }
-var import_promises9, import_node_path7, MAX_DIGESTS, ValidatedManifests, isObject2;
+var import_node_path7, MAX_DIGESTS, ValidatedManifests, isObject2;
 var init_validated_manifests = __esm({
   "packages/core/src/repository/validated-manifests.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises9 = require("node:fs/promises");
     import_node_path7 = __toESM(require("node:path"), 1);
     init_digest();
     init_manifest();
     init_durable_write();
+    init_own_file();
     init_paths();
     MAX_DIGESTS = 256;
     ValidatedManifests = class {
@@ -7928,7 +7965,9 @@ var init_validated_manifests = __esm({
       }
       async load() {
         try {
-          const parsed = JSON.parse(await (0, import_promises9.readFile)(this.file, "utf8"));
+          const text = await readOwnFile(this.file);
+          if (text === void 0) return [];
+          const parsed = JSON.parse(text);
           if (parsed.revision !== MANIFEST_SCHEMA_REVISION || !Array.isArray(parsed.digests)) return [];
           return parsed.digests.filter((d) => typeof d === "string");
         } catch {
@@ -7996,7 +8035,7 @@ function parseTtlSeconds(value, source) {
 async function readConfigFile(layout) {
   let text;
   try {
-    text = await (0, import_promises10.readFile)(layout.configFile, "utf8");
+    text = await (0, import_promises11.readFile)(layout.configFile, "utf8");
   } catch (e) {
     if (e.code === "ENOENT") return void 0;
     throw e;
@@ -8021,12 +8060,12 @@ function configOf(file, source) {
   return raw === void 0 ? {} : { maxTtlSeconds: parseTtlSeconds(raw, source) };
 }
 async function assertUsableRoot(root) {
-  const st = await (0, import_promises10.stat)(root).catch((e) => e.code === "ENOENT" ? void 0 : Promise.reject(e));
+  const st = await (0, import_promises11.stat)(root).catch((e) => e.code === "ENOENT" ? void 0 : Promise.reject(e));
   if (!st) return;
   if (!st.isDirectory()) {
     throw new RepositoryError(`repository path ${root} is a file, not a directory; pass a directory (new, empty, or an existing dbclone repository)`);
   }
-  const entries = await (0, import_promises10.readdir)(root);
+  const entries = await (0, import_promises11.readdir)(root);
   if (entries.includes(CONFIG_FILE)) return;
   const foreign = entries.filter((e) => !e.startsWith(TEMP_PREFIX) && e !== `${CONFIG_FILE}.lock`);
   if (foreign.length) {
@@ -8035,12 +8074,12 @@ async function assertUsableRoot(root) {
     );
   }
 }
-var import_promises10, import_node_path8, REPOSITORY_FORMAT, CONFIG_FILE, FsLayout;
+var import_promises11, import_node_path8, REPOSITORY_FORMAT, CONFIG_FILE, FsLayout;
 var init_layout = __esm({
   "packages/core/src/repository/layout.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises10 = require("node:fs/promises");
+    import_promises11 = require("node:fs/promises");
     import_node_path8 = __toESM(require("node:path"), 1);
     init_errors();
     init_duration();
@@ -8089,20 +8128,21 @@ var init_layout = __esm({
 
 // packages/core/src/util/stamped-digests.ts
 async function stampOf(file) {
-  const st = await (0, import_promises11.stat)(file, { bigint: true });
+  const st = await (0, import_promises12.stat)(file, { bigint: true });
   return { dev: String(st.dev), ino: String(st.ino), size: String(st.size), mtimeNs: String(st.mtimeNs), ctimeNs: String(st.ctimeNs) };
 }
 function sameStamp(a, b) {
   return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs;
 }
-var import_promises11, import_node_path9, StampedDigestCache;
+var import_promises12, import_node_path9, StampedDigestCache;
 var init_stamped_digests = __esm({
   "packages/core/src/util/stamped-digests.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises11 = require("node:fs/promises");
+    import_promises12 = require("node:fs/promises");
     import_node_path9 = __toESM(require("node:path"), 1);
     init_durable_write();
+    init_own_file();
     init_paths();
     StampedDigestCache = class {
       /** `file`: the cache's JSON file, e.g. `<cacheDir>/verified-blobs.json`. */
@@ -8158,7 +8198,9 @@ var init_stamped_digests = __esm({
       }
       async load() {
         try {
-          const parsed = JSON.parse(await (0, import_promises11.readFile)(this.file, "utf8"));
+          const text = await readOwnFile(this.file);
+          if (text === void 0) return {};
+          const parsed = JSON.parse(text);
           return parsed !== null && typeof parsed === "object" ? parsed : {};
         } catch {
           return {};
@@ -8211,7 +8253,7 @@ function mountOf(p) {
   let best;
   let text = "";
   try {
-    text = (0, import_node_fs6.readFileSync)("/proc/self/mountinfo", "utf8");
+    text = (0, import_node_fs7.readFileSync)("/proc/self/mountinfo", "utf8");
   } catch {
     return void 0;
   }
@@ -8227,7 +8269,7 @@ function mountOf(p) {
 }
 async function describeSpace(dir) {
   for (let p = import_node_path11.default.resolve(dir); ; p = import_node_path11.default.dirname(p)) {
-    const st = await (0, import_promises12.statfs)(p).catch(() => void 0);
+    const st = await (0, import_promises13.statfs)(p).catch(() => void 0);
     if (st) {
       const m = mountOf(p);
       return { where: m ? `${m.mountPoint} (${m.fsType} on ${m.source})` : p, free: st.bavail * st.bsize, size: st.blocks * st.bsize };
@@ -8266,13 +8308,13 @@ function formatBytes2(n) {
   }
   return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
 }
-var import_node_fs6, import_promises12, import_node_path11, FULL_TEXT, NEARLY_FULL_BYTES, IO_ERROR;
+var import_node_fs7, import_promises13, import_node_path11, FULL_TEXT, NEARLY_FULL_BYTES, IO_ERROR;
 var init_disk_full = __esm({
   "packages/core/src/util/disk-full.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs6 = require("node:fs");
-    import_promises12 = require("node:fs/promises");
+    import_node_fs7 = require("node:fs");
+    import_promises13 = require("node:fs/promises");
     import_node_path11 = __toESM(require("node:path"), 1);
     init_errors();
     FULL_TEXT = /No space left on device|Disk quota exceeded|ENOSPC|EDQUOT/i;
@@ -8282,12 +8324,12 @@ var init_disk_full = __esm({
 });
 
 // packages/core/src/repository/fs.ts
-var import_promises13, import_node_path12, FsRepository;
+var import_promises14, import_node_path12, FsRepository;
 var init_fs = __esm({
   "packages/core/src/repository/fs.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises13 = require("node:fs/promises");
+    import_promises14 = require("node:fs/promises");
     import_node_path12 = __toESM(require("node:path"), 1);
     init_audit();
     init_file_lock();
@@ -8396,7 +8438,7 @@ var init_fs = __esm({
       async pull(image, opts = {}) {
         const digest = image.manifest.disk.digest;
         const blob = this.layout.blob(digest);
-        if (!await (0, import_promises13.stat)(blob).catch(() => void 0)) {
+        if (!await (0, import_promises14.stat)(blob).catch(() => void 0)) {
           throw new RepositoryError(
             `blob ${digest} of ${image.name}:${image.version} is missing from ${this.location}; the repository is damaged: republish the image`
           );
@@ -8434,13 +8476,13 @@ var init_fs = __esm({
             throw new UsageError(`'${tag}' is a version of image ${image.name}; a tag must not shadow a version: choose another tag`);
           }
           const dir = this.layout.tagDir(image.name);
-          await (0, import_promises13.mkdir)(dir, { recursive: true });
+          await (0, import_promises14.mkdir)(dir, { recursive: true });
           await removeStaleTemps(dir, this.staleTempMs);
           const tmp = tempPath(dir);
           await writeDurable(tmp, `${image.version}
 `);
-          await (0, import_promises13.rename)(tmp, this.layout.tag(image.name, tag)).catch(async (e) => {
-            await (0, import_promises13.unlink)(tmp).catch(() => void 0);
+          await (0, import_promises14.rename)(tmp, this.layout.tag(image.name, tag)).catch(async (e) => {
+            await (0, import_promises14.unlink)(tmp).catch(() => void 0);
             throw new RepositoryError(
               `cannot write tag ${tag} of ${image.name} (${e.message}); an image named ${image.name}/${tag} may use that path: choose another tag`
             );
@@ -8452,9 +8494,9 @@ var init_fs = __esm({
       async untag(name, tag) {
         await this.locked(async () => {
           try {
-            const st = await (0, import_promises13.stat)(this.layout.tag(name, tag));
+            const st = await (0, import_promises14.stat)(this.layout.tag(name, tag));
             if (!st.isFile()) throw Object.assign(new Error("not a tag"), { code: "ENOENT" });
-            await (0, import_promises13.unlink)(this.layout.tag(name, tag));
+            await (0, import_promises14.unlink)(this.layout.tag(name, tag));
           } catch (e) {
             if (isNotFound(e)) throw new ImageNotFoundError(`image ${name} has no tag '${tag}' in ${this.location}; nothing to untag`);
             throw e;
@@ -8475,13 +8517,13 @@ var init_fs = __esm({
             ...opts.liveCloneDigests.includes(image.manifestDigest) ? ["a live clone"] : []
           ];
           if (users.length) return { refused: users };
-          for (const t of tagsHere) await (0, import_promises13.unlink)(this.layout.tag(image.name, t));
-          await (0, import_promises13.unlink)(this.layout.manifest(image.name, image.version));
+          for (const t of tagsHere) await (0, import_promises14.unlink)(this.layout.tag(image.name, t));
+          await (0, import_promises14.unlink)(this.layout.manifest(image.name, image.version));
           await syncDir(this.layout.manifestDir(image.name));
           const digest = image.manifest.disk.digest;
           const shared = all.some((i) => i.manifestDigest !== image.manifestDigest && i.manifest.disk.digest === digest);
           if (!shared) {
-            await (0, import_promises13.unlink)(this.layout.blob(digest)).catch((e) => isNotFound(e) ? void 0 : Promise.reject(e));
+            await (0, import_promises14.unlink)(this.layout.blob(digest)).catch((e) => isNotFound(e) ? void 0 : Promise.reject(e));
             await this.cache.forget(this.layout.blob(digest));
           }
           return { refused: void 0, untagged: opts.force ? tagsHere : [] };
@@ -8501,7 +8543,7 @@ var init_fs = __esm({
         }
       }
       async blobIsGood(blob, digest, opts) {
-        if (!await (0, import_promises13.stat)(blob).catch(() => void 0)) return false;
+        if (!await (0, import_promises14.stat)(blob).catch(() => void 0)) return false;
         if (await this.cache.isVerified(blob, digest)) return true;
         if (await sha256File(blob, opts.onProgress) !== digest) return false;
         await this.cache.remember(blob, digest);
@@ -8511,7 +8553,7 @@ var init_fs = __esm({
       async ensureLayout() {
         if (!await readConfigFile(this.layout)) {
           await assertUsableRoot(this.location);
-          await (0, import_promises13.mkdir)(this.location, { recursive: true });
+          await (0, import_promises14.mkdir)(this.location, { recursive: true });
           const tmp = tempPath(this.location);
           await writeDurable(tmp, `${JSON.stringify({ format: REPOSITORY_FORMAT, config: {} }, null, 2)}
 `);
@@ -8519,7 +8561,7 @@ var init_fs = __esm({
           await unlinkQuietly(tmp);
         }
         for (const dir of [this.layout.blobsDir, this.layout.manifestsDir, this.layout.tagsDir, import_node_path12.default.dirname(this.layout.auditFile)]) {
-          await (0, import_promises13.mkdir)(dir, { recursive: true });
+          await (0, import_promises14.mkdir)(dir, { recursive: true });
         }
       }
       locked(fn) {
@@ -8577,12 +8619,12 @@ var init_reporter = __esm({
 });
 
 // packages/core/src/repository/cache/cache-index.ts
-var import_promises14, import_node_path13, CacheIndex;
+var import_promises15, import_node_path13, CacheIndex;
 var init_cache_index = __esm({
   "packages/core/src/repository/cache/cache-index.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises14 = require("node:fs/promises");
+    import_promises15 = require("node:fs/promises");
     import_node_path13 = __toESM(require("node:path"), 1);
     init_durable_write();
     init_paths();
@@ -8598,7 +8640,7 @@ var init_cache_index = __esm({
       file;
       async read() {
         try {
-          const parsed = JSON.parse(await (0, import_promises14.readFile)(this.file, "utf8"));
+          const parsed = JSON.parse(await (0, import_promises15.readFile)(this.file, "utf8"));
           return parsed.blobs ?? {};
         } catch {
           return this.rebuild();
@@ -8617,9 +8659,9 @@ var init_cache_index = __esm({
       /** Entries for the blobs on disk, all as if last used at their mtime. */
       async rebuild() {
         const entries = {};
-        const names = await (0, import_promises14.readdir)(this.blobsDir).catch(() => []);
+        const names = await (0, import_promises15.readdir)(this.blobsDir).catch(() => []);
         for (const hex of names.filter((n) => /^[0-9a-f]{64}$/.test(n))) {
-          const st = await (0, import_promises14.stat)(import_node_path13.default.join(this.blobsDir, hex)).catch(() => void 0);
+          const st = await (0, import_promises15.stat)(import_node_path13.default.join(this.blobsDir, hex)).catch(() => void 0);
           if (st?.isFile()) entries[`sha256:${hex}`] = { sizeBytes: st.size, lastUsedMs: st.mtimeMs };
         }
         return entries;
@@ -8629,12 +8671,12 @@ var init_cache_index = __esm({
 });
 
 // packages/core/src/repository/cache/blob-cache.ts
-var import_promises15, import_node_path14, BlobCache, EMPTY_DIGEST;
+var import_promises16, import_node_path14, BlobCache, EMPTY_DIGEST;
 var init_blob_cache = __esm({
   "packages/core/src/repository/cache/blob-cache.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises15 = require("node:fs/promises");
+    import_promises16 = require("node:fs/promises");
     import_node_path14 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_errors();
@@ -8671,7 +8713,7 @@ var init_blob_cache = __esm({
       /** The cached blob's path when it is present and still hashes to `digest`. */
       async lookup(digest) {
         const file = this.blobPath(digest);
-        if (!await (0, import_promises15.stat)(file).catch(() => void 0)) return void 0;
+        if (!await (0, import_promises16.stat)(file).catch(() => void 0)) return void 0;
         if (await this.verified.isVerified(file, digest)) return file;
         if (await sha256File(file) === digest) {
           await this.verified.remember(file, digest);
@@ -8702,11 +8744,11 @@ var init_blob_cache = __esm({
             const tempFile = tempPath(this.blobsDir);
             try {
               await produce({ tempFile, partialDir: this.partialDir, signal: signal2 });
-              if ((await (0, import_promises15.stat)(tempFile)).size === 0 && digest !== EMPTY_DIGEST) {
+              if ((await (0, import_promises16.stat)(tempFile)).size === 0 && digest !== EMPTY_DIGEST) {
                 throw new DigestMismatchError(`download of ${digest} produced no bytes; pull again`);
               }
-              await (0, import_promises15.chmod)(tempFile, 288);
-              await (0, import_promises15.rename)(tempFile, file);
+              await (0, import_promises16.chmod)(tempFile, 288);
+              await (0, import_promises16.rename)(tempFile, file);
               await syncDir(this.blobsDir);
             } finally {
               await unlinkQuietly(tempFile);
@@ -8716,7 +8758,7 @@ var init_blob_cache = __esm({
           },
           { waitMs: this.opts.lockWaitMs ?? 6 * 36e5 }
         );
-        const size = (await (0, import_promises15.stat)(result.path)).size;
+        const size = (await (0, import_promises16.stat)(result.path)).size;
         await this.index.update((entries) => {
           entries[digest] = { sizeBytes: size, lastUsedMs: Date.now() };
         });
@@ -8734,7 +8776,7 @@ var init_blob_cache = __esm({
         const protectedSet = /* @__PURE__ */ new Set([...await this.opts.inUse(), ...keep ? [keep] : []]);
         const graceMs = this.opts.graceMs ?? 15 * 6e4;
         return this.index.update(async (entries) => {
-          for (const [d] of Object.entries(entries)) if (!await (0, import_promises15.stat)(this.blobPath(d)).catch(() => void 0)) delete entries[d];
+          for (const [d] of Object.entries(entries)) if (!await (0, import_promises16.stat)(this.blobPath(d)).catch(() => void 0)) delete entries[d];
           let total = Object.values(entries).reduce((a, e) => a + e.sizeBytes, 0);
           const removed = [];
           const candidates = Object.entries(entries).filter(([d, e]) => !protectedSet.has(d) && Date.now() - e.lastUsedMs >= graceMs).sort((a, b) => a[1].lastUsedMs - b[1].lastUsedMs);
@@ -8744,7 +8786,7 @@ var init_blob_cache = __esm({
               this.blobPath(d),
               async () => {
                 await this.verified.forget(this.blobPath(d));
-                await (0, import_promises15.unlink)(this.blobPath(d)).catch(() => void 0);
+                await (0, import_promises16.unlink)(this.blobPath(d)).catch(() => void 0);
                 return true;
               },
               { waitMs: 200 }
@@ -9208,8 +9250,8 @@ async function errorText(res) {
   }
 }
 function shortPath(p) {
-  const path99 = /^https?:/.test(p) ? new URL(p).pathname : p.split("?")[0];
-  return path99.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/g, "sha256:$1\u2026").replace(/\/uploads\/[^/]+$/, "/uploads/\u2026");
+  const path100 = /^https?:/.test(p) ? new URL(p).pathname : p.split("?")[0];
+  return path100.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/g, "sha256:$1\u2026").replace(/\/uploads\/[^/]+$/, "/uploads/\u2026");
 }
 function reasonFor(e) {
   for (let err = e, depth = 0; err && depth < 4; err = err.cause, depth++) {
@@ -9438,8 +9480,8 @@ var init_descriptor = __esm({
 // packages/core/src/util/process-identity.ts
 function startTicks(pid) {
   try {
-    const stat31 = (0, import_node_fs7.readFileSync)(`/proc/${pid}/stat`, "utf8");
-    const fields = stat31.slice(stat31.lastIndexOf(")") + 2).split(" ");
+    const stat32 = (0, import_node_fs8.readFileSync)(`/proc/${pid}/stat`, "utf8");
+    const fields = stat32.slice(stat32.lastIndexOf(")") + 2).split(" ");
     if (fields[0] === "Z" || fields[0] === "X") return void 0;
     const ticks = Number(fields[19]);
     return Number.isFinite(ticks) ? ticks : void 0;
@@ -9467,7 +9509,7 @@ function isPostgresOf(pid, dir) {
   if (process.platform !== "linux") return true;
   let argv;
   try {
-    argv = (0, import_node_fs7.readFileSync)(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    argv = (0, import_node_fs8.readFileSync)(`/proc/${pid}/cmdline`, "utf8").split("\0");
   } catch {
     return false;
   }
@@ -9478,12 +9520,12 @@ function isPostgresOf(pid, dir) {
   const rel = import_node_path16.default.relative(import_node_path16.default.resolve(dir), import_node_path16.default.resolve(dataDir));
   return rel === "" || !rel.startsWith("..") && !import_node_path16.default.isAbsolute(rel);
 }
-var import_node_fs7, import_node_path16;
+var import_node_fs8, import_node_path16;
 var init_process_identity = __esm({
   "packages/core/src/util/process-identity.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs7 = require("node:fs");
+    import_node_fs8 = require("node:fs");
     import_node_path16 = __toESM(require("node:path"), 1);
   }
 });
@@ -9498,12 +9540,12 @@ async function claimPartial(partialDir, digest) {
   const hex = digest.replace(/^sha256:/, "");
   const me = currentProcess();
   const mine = import_node_path17.default.join(partialDir, `${hex}.${me.pid}-${me.start ?? ""}`);
-  if (await (0, import_promises16.stat)(mine).catch(() => void 0)) return mine;
-  for (const name of await (0, import_promises16.readdir)(partialDir).catch(() => [])) {
+  if (await (0, import_promises17.stat)(mine).catch(() => void 0)) return mine;
+  for (const name of await (0, import_promises17.readdir)(partialDir).catch(() => [])) {
     const found = ownerOf(name);
     const legacy = name === hex;
     if (!legacy && (!found || found.hex !== hex || ownerAlive(found.owner))) continue;
-    if (await (0, import_promises16.rename)(import_node_path17.default.join(partialDir, name), mine).then(
+    if (await (0, import_promises17.rename)(import_node_path17.default.join(partialDir, name), mine).then(
       () => true,
       () => false
     ))
@@ -9513,27 +9555,27 @@ async function claimPartial(partialDir, digest) {
 }
 async function removeOwnPartials(partialDir) {
   const me = currentProcess();
-  for (const name of await (0, import_promises16.readdir)(partialDir).catch(() => [])) {
+  for (const name of await (0, import_promises17.readdir)(partialDir).catch(() => [])) {
     const found = ownerOf(name);
-    if (found && found.owner.pid === me.pid && found.owner.start === me.start) await (0, import_promises16.rm)(import_node_path17.default.join(partialDir, name), { force: true });
+    if (found && found.owner.pid === me.pid && found.owner.start === me.start) await (0, import_promises17.rm)(import_node_path17.default.join(partialDir, name), { force: true });
   }
 }
 async function removeDeadPartials(partialDir) {
   let removed = 0;
-  for (const name of await (0, import_promises16.readdir)(partialDir).catch(() => [])) {
+  for (const name of await (0, import_promises17.readdir)(partialDir).catch(() => [])) {
     const found = ownerOf(name);
     if (!found || ownerAlive(found.owner)) continue;
-    await (0, import_promises16.rm)(import_node_path17.default.join(partialDir, name), { force: true });
+    await (0, import_promises17.rm)(import_node_path17.default.join(partialDir, name), { force: true });
     removed++;
   }
   return removed;
 }
-var import_promises16, import_node_path17, PARTIAL_NAME;
+var import_promises17, import_node_path17, PARTIAL_NAME;
 var init_partial_files = __esm({
   "packages/core/src/repository/oci/partial-files.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises16 = require("node:fs/promises");
+    import_promises17 = require("node:fs/promises");
     import_node_path17 = __toESM(require("node:path"), 1);
     init_process_identity();
     PARTIAL_NAME = /^([0-9a-f]{64})\.(\d+)-(\d*)$/;
@@ -9546,7 +9588,7 @@ async function downloadLayer(d) {
   const layer = checkDescriptor(d.layer, "layer", `layer of ${repo} in ${client.location.display}`);
   assertKnownLayer(layer.mediaType);
   const partial2 = await claimPartial(d.partialDir, layer.digest);
-  let have = (await (0, import_promises17.stat)(partial2).catch(() => void 0))?.size ?? 0;
+  let have = (await (0, import_promises18.stat)(partial2).catch(() => void 0))?.size ?? 0;
   if (have > layer.size) have = await restart(partial2);
   const headers = {};
   if (have > 0) headers.range = `bytes=${have}-`;
@@ -9572,9 +9614,9 @@ async function downloadLayer(d) {
   let diskBytes = 0;
   let layerBytes = 0;
   const body = res.body;
-  const partialOut = await (0, import_promises17.open)(partial2, "a", 384);
+  const partialOut = await (0, import_promises18.open)(partial2, "a", 384);
   async function* layerBytesSource() {
-    if (have > 0) for await (const c of (0, import_node_fs8.createReadStream)(partial2, { end: have - 1, highWaterMark: 1 << 20 })) yield c;
+    if (have > 0) for await (const c of (0, import_node_fs9.createReadStream)(partial2, { end: have - 1, highWaterMark: 1 << 20 })) yield c;
     for await (const c of body) {
       const chunk = Buffer.from(c.buffer, c.byteOffset, c.byteLength);
       await partialOut.write(chunk);
@@ -9584,7 +9626,7 @@ async function downloadLayer(d) {
     }
   }
   try {
-    await (0, import_promises18.pipeline)(
+    await (0, import_promises19.pipeline)(
       layerBytesSource(),
       async function* (src) {
         for await (const c of src) {
@@ -9602,7 +9644,7 @@ async function downloadLayer(d) {
           yield c;
         }
       },
-      (0, import_node_fs8.createWriteStream)(d.tempFile, { flags: "wx", mode: 420 }),
+      (0, import_node_fs9.createWriteStream)(d.tempFile, { flags: "wx", mode: 420 }),
       { signal: d.signal }
     );
   } catch (e) {
@@ -9611,7 +9653,7 @@ async function downloadLayer(d) {
       throw new TransientRegistryError(`${client.location.display} sent ${layerBytes} of ${layer.size} bytes of ${layer.digest}`, "short body");
     }
     if (isZlibError(e)) {
-      await (0, import_promises17.unlink)(partial2).catch(() => void 0);
+      await (0, import_promises18.unlink)(partial2).catch(() => void 0);
       throw new DigestMismatchError(
         `layer ${layer.digest} of ${repo} from ${client.location.display} is corrupt: it does not decompress (${e.message}); nothing was cached: publish the image again`
       );
@@ -9622,7 +9664,7 @@ async function downloadLayer(d) {
   if (layerBytes < layer.size) {
     throw new TransientRegistryError(`${client.location.display} sent ${layerBytes} of ${layer.size} bytes of ${layer.digest}`, "short body");
   }
-  await (0, import_promises17.unlink)(partial2).catch(() => void 0);
+  await (0, import_promises18.unlink)(partial2).catch(() => void 0);
   const gotLayer = `sha256:${layerHash.digest("hex")}`;
   const gotDisk = `sha256:${diskHash.digest("hex")}`;
   if (gotLayer !== layer.digest) {
@@ -9649,23 +9691,23 @@ function assertKnownLayer(mediaType) {
   throw new NotSupportedError(`disk layer media type '${mediaType}' is unknown to this dbclone; upgrade dbclone`);
 }
 async function restart(partial2) {
-  await (0, import_promises17.truncate)(partial2, 0).catch(() => void 0);
+  await (0, import_promises18.truncate)(partial2, 0).catch(() => void 0);
   return 0;
 }
 function isZlibError(e) {
   const code = e?.code ?? "";
   return typeof code === "string" && code.startsWith("Z_");
 }
-var import_node_crypto5, import_node_fs8, import_promises17, import_node_stream, import_promises18, import_node_zlib;
+var import_node_crypto5, import_node_fs9, import_promises18, import_node_stream, import_promises19, import_node_zlib;
 var init_blob_download = __esm({
   "packages/core/src/repository/oci/blob-download.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto5 = require("node:crypto");
-    import_node_fs8 = require("node:fs");
-    import_promises17 = require("node:fs/promises");
+    import_node_fs9 = require("node:fs");
+    import_promises18 = require("node:fs/promises");
     import_node_stream = require("node:stream");
-    import_promises18 = require("node:stream/promises");
+    import_promises19 = require("node:stream/promises");
     import_node_zlib = require("node:zlib");
     init_errors();
     init_client();
@@ -9698,7 +9740,7 @@ function dockerConfigPath(env) {
 async function fromDockerConfig(registry2, file) {
   let config2;
   try {
-    config2 = JSON.parse(await (0, import_promises19.readFile)(file, "utf8"));
+    config2 = JSON.parse(await (0, import_promises20.readFile)(file, "utf8"));
   } catch {
     return void 0;
   }
@@ -9716,24 +9758,24 @@ async function fromDockerConfig(registry2, file) {
   }
   return void 0;
 }
-var import_promises19, import_node_os4, import_node_path18;
+var import_promises20, import_node_os4, import_node_path18;
 var init_credentials = __esm({
   "packages/core/src/repository/oci/credentials.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises19 = require("node:fs/promises");
+    import_promises20 = require("node:fs/promises");
     import_node_os4 = __toESM(require("node:os"), 1);
     import_node_path18 = __toESM(require("node:path"), 1);
   }
 });
 
 // packages/core/src/repository/oci/known-layers.ts
-var import_promises20, import_node_path19, KnownLayers;
+var import_promises21, import_node_path19, KnownLayers;
 var init_known_layers = __esm({
   "packages/core/src/repository/oci/known-layers.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises20 = require("node:fs/promises");
+    import_promises21 = require("node:fs/promises");
     import_node_path19 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_durable_write();
@@ -9746,7 +9788,7 @@ var init_known_layers = __esm({
         return (await this.load())[diskDigest];
       }
       async remember(diskDigest, layer, repository) {
-        await (0, import_promises20.mkdir)(import_node_path19.default.dirname(this.file), { recursive: true });
+        await (0, import_promises21.mkdir)(import_node_path19.default.dirname(this.file), { recursive: true });
         await withFileLock(this.file, async () => {
           const all = await this.load();
           const known = all[diskDigest]?.layer.digest === layer.digest ? all[diskDigest] : { layer, repositories: [] };
@@ -9757,7 +9799,7 @@ var init_known_layers = __esm({
       }
       async load() {
         try {
-          return JSON.parse(await (0, import_promises20.readFile)(this.file, "utf8"));
+          return JSON.parse(await (0, import_promises21.readFile)(this.file, "utf8"));
         } catch {
           return {};
         }
@@ -10143,7 +10185,7 @@ async function pushDiskLayer(client, repo, manifest, diskFile, settings, opts) {
   const total = manifest.disk.sizeBytes;
   async function* compressed() {
     const gzip = (0, import_node_zlib2.createGzip)({ level: settings.compressionLevel, chunkSize: 1 << 20 });
-    const input = (0, import_node_fs9.createReadStream)(diskFile, { highWaterMark: 1 << 20 });
+    const input = (0, import_node_fs10.createReadStream)(diskFile, { highWaterMark: 1 << 20 });
     input.on("data", (c) => {
       diskHash.update(c);
       read += c.length;
@@ -10182,12 +10224,12 @@ async function pushDiskLayer(client, repo, manifest, diskFile, settings, opts) {
   await settings.knownLayers.remember(manifest.disk.digest, layer, here);
   return layer;
 }
-var import_node_fs9, import_node_crypto8, import_node_zlib2;
+var import_node_fs10, import_node_crypto8, import_node_zlib2;
 var init_push_image = __esm({
   "packages/core/src/repository/oci/push-image.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs9 = require("node:fs");
+    import_node_fs10 = require("node:fs");
     import_node_crypto8 = require("node:crypto");
     import_node_zlib2 = require("node:zlib");
     init_errors();
@@ -10353,13 +10395,13 @@ function seqOf(line) {
     return void 0;
   }
 }
-var import_node_crypto9, import_promises21, import_node_path20, RunnerChainPublisher;
+var import_node_crypto9, import_promises22, import_node_path20, RunnerChainPublisher;
 var init_audit_publisher = __esm({
   "packages/core/src/repository/oci/audit-publisher.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto9 = require("node:crypto");
-    import_promises21 = require("node:fs/promises");
+    import_promises22 = require("node:fs/promises");
     import_node_path20 = __toESM(require("node:path"), 1);
     init_audit();
     init_file_lock();
@@ -10377,17 +10419,17 @@ var init_audit_publisher = __esm({
       /** This runner's id: 12 random hex characters, made once per cache directory and registry. */
       async runnerId() {
         const file = import_node_path20.default.join(this.logDir, "runner-id");
-        const existing = (await (0, import_promises21.readFile)(file, "utf8").catch(() => "")).trim();
+        const existing = (await (0, import_promises22.readFile)(file, "utf8").catch(() => "")).trim();
         if (/^[0-9a-f]{12}$/.test(existing)) return existing;
-        await (0, import_promises21.mkdir)(this.logDir, { recursive: true });
+        await (0, import_promises22.mkdir)(this.logDir, { recursive: true });
         const id = (0, import_node_crypto9.randomBytes)(6).toString("hex");
-        await (0, import_promises21.writeFile)(file, `${id}
+        await (0, import_promises22.writeFile)(file, `${id}
 `, { flag: "wx", mode: 420 }).catch(() => void 0);
-        return (await (0, import_promises21.readFile)(file, "utf8")).trim();
+        return (await (0, import_promises22.readFile)(file, "utf8")).trim();
       }
       /** Publish the events not yet in the registry as one segment; returns how many. */
       async publish() {
-        await (0, import_promises21.mkdir)(this.logDir, { recursive: true });
+        await (0, import_promises22.mkdir)(this.logDir, { recursive: true });
         return withFileLock(import_node_path20.default.join(this.logDir, "published.json"), async () => {
           const state = await this.readState();
           const lines = [];
@@ -10420,7 +10462,7 @@ var init_audit_publisher = __esm({
       }
       async readState() {
         try {
-          const s = JSON.parse(await (0, import_promises21.readFile)(import_node_path20.default.join(this.logDir, "published.json"), "utf8"));
+          const s = JSON.parse(await (0, import_promises22.readFile)(import_node_path20.default.join(this.logDir, "published.json"), "utf8"));
           if (Number.isSafeInteger(s.seq) && typeof s.hash === "string") return s;
         } catch {
         }
@@ -10436,7 +10478,7 @@ var init_audit_publisher = __esm({
 });
 
 // packages/core/src/repository/oci/oci-repository.ts
-var import_node_path21, import_promises22, OciRepository;
+var import_node_path21, import_promises23, OciRepository;
 var init_oci_repository = __esm({
   "packages/core/src/repository/oci/oci-repository.ts"() {
     "use strict";
@@ -10462,7 +10504,7 @@ var init_oci_repository = __esm({
     init_push_image();
     init_tag_scan();
     init_retry_policy();
-    import_promises22 = require("node:fs/promises");
+    import_promises23 = require("node:fs/promises");
     init_audit_artifacts();
     init_audit_publisher();
     init_audit_after_work();
@@ -10551,7 +10593,7 @@ var init_oci_repository = __esm({
               const { layer } = checkImageManifest(fetched.manifest, `${label3} in ${this.location}`);
               if (!layer) throw new NotSupportedError(`${label3} in ${this.location} has no dbclone disk layer; it was not pushed by dbclone`);
               this.lastDownload = await withRetries(`downloading ${layer.digest.slice(0, 19)}\u2026`, client.retry, this.reporter, async () => {
-                await (0, import_promises22.rm)(target.tempFile, { force: true });
+                await (0, import_promises23.rm)(target.tempFile, { force: true });
                 const signal2 = opts.signal ? AbortSignal.any([opts.signal, target.signal]) : target.signal;
                 return downloadLayer({
                   client,
@@ -10741,7 +10783,7 @@ async function openRepository(location, opts = {}) {
     return new OciRepository(location.trim(), { ...opts.oci, ...opts.cacheDir ? { cacheDir: opts.cacheDir } : {} });
   }
   const dir = directoryOf(location);
-  if (opts.mustExist && !(0, import_node_fs10.existsSync)(dir)) {
+  if (opts.mustExist && !(0, import_node_fs11.existsSync)(dir)) {
     throw new RepositoryError(`repository ${dir} does not exist: check the path, or make it by publishing an image to it`);
   }
   await assertUsableRoot(dir);
@@ -10757,12 +10799,12 @@ async function readRepositoryConfig(repository) {
   const layout = new FsLayout(directoryOf(repository));
   return configOf(await readConfigFile(layout), layout.configFile);
 }
-var import_node_fs10, import_node_path22, import_node_url;
+var import_node_fs11, import_node_path22, import_node_url;
 var init_open = __esm({
   "packages/core/src/repository/open.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs10 = require("node:fs");
+    import_node_fs11 = require("node:fs");
     import_node_path22 = __toESM(require("node:path"), 1);
     import_node_url = require("node:url");
     init_errors();
@@ -11055,20 +11097,20 @@ function isAlive(pid) {
     if (e.code !== "EPERM") return false;
   }
   try {
-    const stat31 = (0, import_node_fs11.readFileSync)(`/proc/${pid}/stat`, "utf8");
-    const state = stat31.slice(stat31.lastIndexOf(")") + 2, stat31.lastIndexOf(")") + 3);
+    const stat32 = (0, import_node_fs12.readFileSync)(`/proc/${pid}/stat`, "utf8");
+    const state = stat32.slice(stat32.lastIndexOf(")") + 2, stat32.lastIndexOf(")") + 3);
     return state !== "Z" && state !== "X";
   } catch {
     return process.platform !== "linux";
   }
 }
-var import_node_child_process, import_node_fs11, isRoot, quoteForLog;
+var import_node_child_process, import_node_fs12, isRoot, quoteForLog;
 var init_exec = __esm({
   "packages/core/src/runtime/exec.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_child_process = require("node:child_process");
-    import_node_fs11 = require("node:fs");
+    import_node_fs12 = require("node:fs");
     init_errors();
     init_reporter();
     init_childEnv();
@@ -11347,7 +11389,7 @@ var init_types = __esm({
 
 // packages/core/src/disk/qcow2/mounts.ts
 async function readMounts() {
-  const text = await (0, import_promises23.readFile)("/proc/self/mountinfo", "utf8");
+  const text = await (0, import_promises24.readFile)("/proc/self/mountinfo", "utf8");
   const entries = [];
   for (const line of text.split("\n")) {
     if (!line) continue;
@@ -11366,14 +11408,14 @@ async function isMountPoint(p) {
 async function readLoopDevices() {
   let names;
   try {
-    names = (await (0, import_promises23.readdir)("/sys/block")).filter((n) => n.startsWith("loop"));
+    names = (await (0, import_promises24.readdir)("/sys/block")).filter((n) => n.startsWith("loop"));
   } catch {
     return [];
   }
   const out = [];
   for (const name of names) {
     try {
-      const backing = (await (0, import_promises23.readFile)(`/sys/block/${name}/loop/backing_file`, "utf8")).trim();
+      const backing = (await (0, import_promises24.readFile)(`/sys/block/${name}/loop/backing_file`, "utf8")).trim();
       out.push({ device: `/dev/${name}`, backingFile: backing.replace(/ \(deleted\)$/, "") });
     } catch {
     }
@@ -11416,15 +11458,16 @@ async function unmountFuse(mountPoint, reporter = silentReporter) {
   reporter.warn(`FUSE export ${mountPoint} would not unmount (${r.stderr.trim()}); detaching it lazily (umount -l).`);
   await run("umount", ["-l", mountPoint], { privileged: true, reporter, packageHint: "mount" });
 }
-var import_promises23, import_node_path23, unescapeMountinfo, isUnder, sleep;
+var import_promises24, import_node_path23, DISK_MOUNT_OPTIONS, unescapeMountinfo, isUnder, sleep;
 var init_mounts = __esm({
   "packages/core/src/disk/qcow2/mounts.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises23 = require("node:fs/promises");
+    import_promises24 = require("node:fs/promises");
     import_node_path23 = __toESM(require("node:path"), 1);
     init_exec();
     init_reporter();
+    DISK_MOUNT_OPTIONS = "loop,nouuid,nosuid,nodev";
     unescapeMountinfo = (s) => s.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
     isUnder = (p, rootDir) => {
       const rel = import_node_path23.default.relative(import_node_path23.default.resolve(rootDir), import_node_path23.default.resolve(p));
@@ -11473,7 +11516,7 @@ async function startExport(diskFile, reporter = silentReporter, parents = []) {
       ""
     );
   }
-  await (await (0, import_promises24.open)(exportFile, "w", 384)).close();
+  await (await (0, import_promises25.open)(exportFile, "w", 384)).close();
   const blockdevs = parents.length ? chainBlockdevArgs(diskFile, parents) : [
     "--blockdev",
     `driver=file,node-name=file0,filename=${escapeOpt(diskFile)},discard=unmap`,
@@ -11491,7 +11534,7 @@ async function startExport(diskFile, reporter = silentReporter, parents = []) {
   try {
     await run(STORAGE_DAEMON, args, { privileged: !isRoot(), reporter, timeoutMs: 3e4, packageHint: "qemu-system-common" });
   } catch (e) {
-    await (0, import_promises24.rm)(exportFile, { force: true }).catch(() => {
+    await (0, import_promises25.rm)(exportFile, { force: true }).catch(() => {
     });
     throw e;
   }
@@ -11511,7 +11554,7 @@ async function waitForFuseMount(exportFile, timeoutMs) {
 }
 async function readPidFile(pidFile) {
   try {
-    const pid = Number.parseInt((await (0, import_promises24.readFile)(pidFile, "utf8")).trim(), 10);
+    const pid = Number.parseInt((await (0, import_promises25.readFile)(pidFile, "utf8")).trim(), 10);
     return Number.isInteger(pid) && pid > 0 ? pid : void 0;
   } catch {
     return void 0;
@@ -11519,7 +11562,7 @@ async function readPidFile(pidFile) {
 }
 async function processArgv(pid) {
   try {
-    const raw = await (0, import_promises24.readFile)(`/proc/${pid}/cmdline`, "utf8");
+    const raw = await (0, import_promises25.readFile)(`/proc/${pid}/cmdline`, "utf8");
     return raw.split("\0").filter((a) => a.length > 0);
   } catch {
     return void 0;
@@ -11534,7 +11577,7 @@ function daemonPaths(argv) {
 }
 async function findDaemonsUnder(rootDir) {
   const found = [];
-  for (const entry of await (0, import_promises24.readdir)("/proc")) {
+  for (const entry of await (0, import_promises25.readdir)("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     const argv = await processArgv(Number(entry));
     if (!isStorageDaemonArgv(argv)) continue;
@@ -11581,15 +11624,15 @@ async function stopExport(handle, reporter = silentReporter) {
   const pid = handle.pid ?? await readPidFile(handle.pidFile);
   if (pid !== void 0) await stopDaemon(pid, reporter);
   await unmountFuse(handle.exportFile, reporter);
-  await (0, import_promises24.rm)(handle.exportFile, { force: true });
-  await (0, import_promises24.rm)(handle.pidFile, { force: true });
+  await (0, import_promises25.rm)(handle.exportFile, { force: true });
+  await (0, import_promises25.rm)(handle.pidFile, { force: true });
 }
-var import_promises24, STORAGE_DAEMON, exportPathsFor, escapeOpt, isStorageDaemonArgv;
+var import_promises25, STORAGE_DAEMON, exportPathsFor, escapeOpt, isStorageDaemonArgv;
 var init_export = __esm({
   "packages/core/src/disk/qcow2/export.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises24 = require("node:fs/promises");
+    import_promises25 = require("node:fs/promises");
     init_errors();
     init_exec();
     init_reporter();
@@ -11609,7 +11652,7 @@ async function createImage(file, virtualSizeBytes, reporter = silentReporter) {
     timeoutMs: 6e4,
     packageHint: QEMU_IMG_PACKAGE
   });
-  await (0, import_promises25.chmod)(file, 384);
+  await (0, import_promises26.chmod)(file, 384);
 }
 async function createChildImage(parentFile, childFile, reporter = silentReporter) {
   await run("qemu-img", ["create", "-q", "-f", "qcow2", "-o", CHILD_CLUSTER_OPTS, "-b", parentFile, "-F", "qcow2", childFile], {
@@ -11664,12 +11707,12 @@ async function convertTopLayer(source, backingFile, target, reporter = silentRep
     packageHint: QEMU_IMG_PACKAGE
   });
 }
-var import_promises25, QEMU_IMG_PACKAGE, BASE_CLUSTER_OPTS, CHILD_CLUSTER_OPTS, LAYER_CLUSTER_OPTS;
+var import_promises26, QEMU_IMG_PACKAGE, BASE_CLUSTER_OPTS, CHILD_CLUSTER_OPTS, LAYER_CLUSTER_OPTS;
 var init_qemu_img = __esm({
   "packages/core/src/disk/qcow2/qemu-img.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises25 = require("node:fs/promises");
+    import_promises26 = require("node:fs/promises");
     init_exec();
     init_errors();
     init_reporter();
@@ -11701,24 +11744,24 @@ async function sealInto(outFile, reporter, make) {
   const tmp = `${outFile}.tmp-${process.pid}-${(0, import_node_crypto11.randomBytes)(4).toString("hex")}`;
   try {
     await make(tmp);
-    const fh = await (0, import_promises26.open)(tmp, "r");
+    const fh = await (0, import_promises27.open)(tmp, "r");
     await fh.sync().finally(() => fh.close());
-    await (0, import_promises26.chmod)(tmp, 292);
+    await (0, import_promises27.chmod)(tmp, 292);
     const digest = await sha256File(tmp);
-    await (0, import_promises26.rename)(tmp, outFile);
+    await (0, import_promises27.rename)(tmp, outFile);
     const info = await imageInfo(outFile, reporter);
-    const s = await (0, import_promises26.stat)(outFile);
+    const s = await (0, import_promises27.stat)(outFile);
     return { file: outFile, digest, sizeBytes: s.size, virtualSizeBytes: info["virtual-size"] };
   } finally {
-    await (0, import_promises26.rm)(tmp, { force: true });
+    await (0, import_promises27.rm)(tmp, { force: true });
   }
 }
-var import_promises26, import_node_path24, import_node_crypto11;
+var import_promises27, import_node_path24, import_node_crypto11;
 var init_layers2 = __esm({
   "packages/core/src/disk/qcow2/layers.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises26 = require("node:fs/promises");
+    import_promises27 = require("node:fs/promises");
     import_node_path24 = __toESM(require("node:path"), 1);
     import_node_crypto11 = require("node:crypto");
     init_reporter();
@@ -11748,19 +11791,19 @@ function onPathSync(program2, env = process.env) {
   return (env.PATH ?? "").split(import_node_path26.default.delimiter).some((dir) => {
     if (!dir) return false;
     try {
-      (0, import_node_fs12.accessSync)(import_node_path26.default.join(dir, program2), import_node_fs12.constants.X_OK);
+      (0, import_node_fs13.accessSync)(import_node_path26.default.join(dir, program2), import_node_fs13.constants.X_OK);
       return true;
     } catch {
       return false;
     }
   });
 }
-var import_node_fs12, import_node_path26;
+var import_node_fs13, import_node_path26;
 var init_host_tools = __esm({
   "packages/core/src/disk/host-tools.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs12 = require("node:fs");
+    import_node_fs13 = require("node:fs");
     import_node_path26 = __toESM(require("node:path"), 1);
   }
 });
@@ -11774,7 +11817,7 @@ async function checkQcow2Prerequisites(env = process.env) {
     throw new MissingToolError(`Missing ${missing.map((t) => t.program).join(", ")} on PATH. Install: apt-get install ${packages.join(" ")}`);
   }
   try {
-    if (!(await (0, import_promises27.stat)("/dev/fuse")).isCharacterDevice()) throw new Error("not a character device");
+    if (!(await (0, import_promises28.stat)("/dev/fuse")).isCharacterDevice()) throw new Error("not a character device");
   } catch {
     throw new MissingToolError("/dev/fuse is missing: load the fuse module (modprobe fuse) or, in a container, pass --device /dev/fuse.");
   }
@@ -11792,16 +11835,16 @@ function qcow2UnavailableReason(env = process.env) {
   const missing = REQUIRED_TOOLS.filter((t) => !onPathSync(t.program, env));
   if (missing.length)
     return `${missing.map((t) => t.program).join(", ")} not on PATH (apt-get install ${[...new Set(missing.map((t) => t.packageName))].join(" ")})`;
-  if (!(0, import_node_fs13.existsSync)("/dev/fuse")) return "/dev/fuse is missing";
+  if (!(0, import_node_fs14.existsSync)("/dev/fuse")) return "/dev/fuse is missing";
   return void 0;
 }
-var import_node_fs13, import_promises27, REQUIRED_TOOLS;
+var import_node_fs14, import_promises28, REQUIRED_TOOLS;
 var init_prerequisites = __esm({
   "packages/core/src/disk/qcow2/prerequisites.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs13 = require("node:fs");
-    import_promises27 = require("node:fs/promises");
+    import_node_fs14 = require("node:fs");
+    import_promises28 = require("node:fs/promises");
     init_errors();
     init_exec();
     init_host_tools();
@@ -11822,7 +11865,7 @@ async function ourFiles(dir, skip, depth, out) {
   if (depth < 0 || skip.has(dir)) return;
   let entries;
   try {
-    entries = await (0, import_promises28.readdir)(dir, { withFileTypes: true });
+    entries = await (0, import_promises29.readdir)(dir, { withFileTypes: true });
   } catch {
     return;
   }
@@ -11867,10 +11910,10 @@ async function releaseLeftover(resource, reporter = silentReporter) {
       return stopDaemonUnlessInUse(Number(resource.id), reporter);
     case "fuse-export":
       await unmountFuse(resource.id, reporter);
-      await (0, import_promises28.rm)(resource.id, { force: true });
+      await (0, import_promises29.rm)(resource.id, { force: true });
       return;
     case "file":
-      await (0, import_promises28.rm)(resource.id, { force: true });
+      await (0, import_promises29.rm)(resource.id, { force: true });
       return;
   }
 }
@@ -11885,12 +11928,12 @@ async function stopDaemonUnlessInUse(pid, reporter) {
   }
   await stopDaemon(pid, reporter);
 }
-var import_promises28, import_node_path27, RELEASE_ORDER, OUR_FILE;
+var import_promises29, import_node_path27, RELEASE_ORDER, OUR_FILE;
 var init_leftovers = __esm({
   "packages/core/src/disk/qcow2/leftovers.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises28 = require("node:fs/promises");
+    import_promises29 = require("node:fs/promises");
     import_node_path27 = __toESM(require("node:path"), 1);
     init_reporter();
     init_export();
@@ -11905,16 +11948,16 @@ async function failFastOnWriteErrors(loopDevice) {
   if (!loopDevice) return;
   const dir = import_node_path28.default.join("/sys/fs/xfs", import_node_path28.default.basename(loopDevice), "error");
   for (const kind of ["ENOSPC", "EIO", "ENODEV", "default"]) {
-    await (0, import_promises29.writeFile)(import_node_path28.default.join(dir, "metadata", kind, "max_retries"), "0").catch(() => void 0);
+    await (0, import_promises30.writeFile)(import_node_path28.default.join(dir, "metadata", kind, "max_retries"), "0").catch(() => void 0);
   }
-  await (0, import_promises29.writeFile)(import_node_path28.default.join(dir, "fail_at_unmount"), "1").catch(() => void 0);
+  await (0, import_promises30.writeFile)(import_node_path28.default.join(dir, "fail_at_unmount"), "1").catch(() => void 0);
 }
-var import_promises29, import_node_path28;
+var import_promises30, import_node_path28;
 var init_xfs_error_policy = __esm({
   "packages/core/src/disk/qcow2/xfs-error-policy.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises29 = require("node:fs/promises");
+    import_promises30 = require("node:fs/promises");
     import_node_path28 = __toESM(require("node:path"), 1);
   }
 });
@@ -11933,7 +11976,7 @@ async function freezeThaw(mountPath, reporter = silentReporter) {
 }
 async function assertFilesystemAlive(mountPath) {
   try {
-    await (await (0, import_promises30.open)(mountPath, "r")).close();
+    await (await (0, import_promises31.open)(mountPath, "r")).close();
   } catch (e) {
     throw new BuildError(
       `The filesystem on ${mountPath} failed (${e.code ?? "error"}: its disk returned an I/O or space error); its contents are incomplete and are not sealed.`,
@@ -11941,12 +11984,12 @@ async function assertFilesystemAlive(mountPath) {
     );
   }
 }
-var import_promises30;
+var import_promises31;
 var init_xfs_quiesce = __esm({
   "packages/core/src/disk/qcow2/xfs-quiesce.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises30 = require("node:fs/promises");
+    import_promises31 = require("node:fs/promises");
     init_errors();
     init_exec();
     init_reporter();
@@ -11954,12 +11997,12 @@ var init_xfs_quiesce = __esm({
 });
 
 // packages/core/src/disk/qcow2.ts
-var import_promises31, import_node_path29, import_node_crypto12, Qcow2Driver;
+var import_promises32, import_node_path29, import_node_crypto12, Qcow2Driver;
 var init_qcow2 = __esm({
   "packages/core/src/disk/qcow2.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises31 = require("node:fs/promises");
+    import_promises32 = require("node:fs/promises");
     import_node_path29 = __toESM(require("node:path"), 1);
     import_node_crypto12 = require("node:crypto");
     init_errors();
@@ -11991,7 +12034,7 @@ var init_qcow2 = __esm({
       }
       async createStaging(file, mountPath, virtualSizeBytes) {
         file = import_node_path29.default.resolve(file);
-        await (0, import_promises31.mkdir)(import_node_path29.default.dirname(file), { recursive: true });
+        await (0, import_promises32.mkdir)(import_node_path29.default.dirname(file), { recursive: true });
         await createImage(file, virtualSizeBytes, this.reporter);
         const handle = await startExport(file, this.reporter);
         try {
@@ -12011,24 +12054,24 @@ var init_qcow2 = __esm({
         const tmp = `${outFile}.tmp-${process.pid}-${(0, import_node_crypto12.randomBytes)(4).toString("hex")}`;
         try {
           await convertCompact(staging.file, tmp, this.reporter);
-          const fh = await (0, import_promises31.open)(tmp, "r");
+          const fh = await (0, import_promises32.open)(tmp, "r");
           await fh.sync().finally(() => fh.close());
-          await (0, import_promises31.chmod)(tmp, 292);
+          await (0, import_promises32.chmod)(tmp, 292);
           const digest = await sha256File(tmp);
-          await (0, import_promises31.rename)(tmp, outFile);
+          await (0, import_promises32.rename)(tmp, outFile);
           const info = await imageInfo(outFile, this.reporter);
-          const s = await (0, import_promises31.stat)(outFile);
+          const s = await (0, import_promises32.stat)(outFile);
           await this.digests.remember(outFile, digest);
           return { file: outFile, digest, sizeBytes: s.size, virtualSizeBytes: info["virtual-size"] };
         } finally {
-          await (0, import_promises31.rm)(tmp, { force: true });
+          await (0, import_promises32.rm)(tmp, { force: true });
         }
       }
       async createChild(parentFile, childFile, expectedDigest) {
         parentFile = import_node_path29.default.resolve(parentFile);
         childFile = import_node_path29.default.resolve(childFile);
         await this.checkLayer(parentFile, expectedDigest);
-        await (0, import_promises31.mkdir)(import_node_path29.default.dirname(childFile), { recursive: true });
+        await (0, import_promises32.mkdir)(import_node_path29.default.dirname(childFile), { recursive: true });
         await createChildImage(parentFile, childFile, this.reporter);
         if (!this.options.resolveParentChain) return { file: childFile, parents: [parentFile] };
         const chain = await backingChain(childFile, this.reporter);
@@ -12041,7 +12084,7 @@ var init_qcow2 = __esm({
         childFile = import_node_path29.default.resolve(childFile);
         for (const [i, layer] of layers.entries()) await this.checkLayer(files[i], layer.digest);
         const info = await imageInfo(files[0], this.reporter);
-        await (0, import_promises31.mkdir)(import_node_path29.default.dirname(childFile), { recursive: true });
+        await (0, import_promises32.mkdir)(import_node_path29.default.dirname(childFile), { recursive: true });
         await createChildOverLayer(files[0], childFile, info["virtual-size"], this.reporter);
         return { file: childFile, parents: files };
       }
@@ -12056,7 +12099,7 @@ var init_qcow2 = __esm({
         await this.digests.remember(file, digest);
       }
       async checkLayer(file, expectedDigest) {
-        const s = await (0, import_promises31.stat)(file);
+        const s = await (0, import_promises32.stat)(file);
         if (s.mode & 2) {
           throw new CloneError(`Base disk ${file} is writable by everyone; refusing to clone it. Make it read-only: chmod 0444 ${file}`);
         }
@@ -12104,7 +12147,7 @@ var init_qcow2 = __esm({
         await stopExport({ pid, exportFile, pidFile }, this.reporter);
       }
       async destroy(file) {
-        await (0, import_promises31.rm)(import_node_path29.default.resolve(file), { force: true });
+        await (0, import_promises32.rm)(import_node_path29.default.resolve(file), { force: true });
       }
       list(rootDir) {
         return listLeftovers(rootDir);
@@ -12126,8 +12169,8 @@ var init_qcow2 = __esm({
       }
       async loopMount(file, handle, mountPath) {
         mountPath = import_node_path29.default.resolve(mountPath);
-        await (0, import_promises31.mkdir)(mountPath, { recursive: true });
-        await run("mount", ["-t", "xfs", "-o", "loop,nouuid", handle.exportFile, mountPath], {
+        await (0, import_promises32.mkdir)(mountPath, { recursive: true });
+        await run("mount", ["-t", "xfs", "-o", DISK_MOUNT_OPTIONS, handle.exportFile, mountPath], {
           privileged: true,
           reporter: this.reporter,
           timeoutMs: 6e4,
@@ -12173,13 +12216,13 @@ function buildPowerShellScript(body, paramsFile, resultFile) {
   ].join("\r\n");
 }
 async function runPowerShell(body, params, opts = {}) {
-  const dir = await (0, import_promises32.mkdtemp)(import_node_path30.default.join(import_node_os5.default.tmpdir(), "dbclone-ps-"));
+  const dir = await (0, import_promises33.mkdtemp)(import_node_path30.default.join(import_node_os5.default.tmpdir(), "dbclone-ps-"));
   try {
     const scriptFile = import_node_path30.default.join(dir, "script.ps1");
     const paramsFile = import_node_path30.default.join(dir, "params.json");
     const resultFile = import_node_path30.default.join(dir, "result.json");
-    await (0, import_promises32.writeFile)(scriptFile, BOM + buildPowerShellScript(body, paramsFile, resultFile), "utf8");
-    await (0, import_promises32.writeFile)(paramsFile, JSON.stringify(params), "utf8");
+    await (0, import_promises33.writeFile)(scriptFile, BOM + buildPowerShellScript(body, paramsFile, resultFile), "utf8");
+    await (0, import_promises33.writeFile)(paramsFile, JSON.stringify(params), "utf8");
     await run(opts.executable ?? "powershell.exe", powerShellArgs(scriptFile), {
       timeoutMs: opts.timeoutMs,
       reporter: opts.reporter,
@@ -12187,20 +12230,20 @@ async function runPowerShell(body, params, opts = {}) {
     });
     let text;
     try {
-      text = await (0, import_promises32.readFile)(resultFile, "utf8");
+      text = await (0, import_promises33.readFile)(resultFile, "utf8");
     } catch {
       return null;
     }
     return JSON.parse(text.replace(/^\uFEFF/, ""));
   } finally {
-    await (0, import_promises32.rm)(dir, { recursive: true, force: true });
+    await (0, import_promises33.rm)(dir, { recursive: true, force: true });
   }
 }
 async function runDiskpart(script, opts = {}) {
-  const dir = await (0, import_promises32.mkdtemp)(import_node_path30.default.join(import_node_os5.default.tmpdir(), "dbclone-diskpart-"));
+  const dir = await (0, import_promises33.mkdtemp)(import_node_path30.default.join(import_node_os5.default.tmpdir(), "dbclone-diskpart-"));
   try {
     const file = import_node_path30.default.join(dir, "script.txt");
-    await (0, import_promises32.writeFile)(file, Buffer.concat([Buffer.from([255, 254]), Buffer.from(script.replace(/\r?\n/g, "\r\n"), "utf16le")]));
+    await (0, import_promises33.writeFile)(file, Buffer.concat([Buffer.from([255, 254]), Buffer.from(script.replace(/\r?\n/g, "\r\n"), "utf16le")]));
     const r = await run("diskpart", ["/s", file], { allowFailure: true, reporter: opts.reporter, timeoutMs: opts.timeoutMs });
     if (r.code !== 0) {
       const tail = r.stdout.trim().split(/\r?\n/).slice(-5).join("\n");
@@ -12209,7 +12252,7 @@ ${script}
 ${tail}`, "diskpart /s", r.code, r.stdout + r.stderr);
     }
   } finally {
-    await (0, import_promises32.rm)(dir, { recursive: true, force: true });
+    await (0, import_promises33.rm)(dir, { recursive: true, force: true });
   }
 }
 function realWindowsRunner(opts = {}) {
@@ -12226,12 +12269,12 @@ function realWindowsRunner(opts = {}) {
     command: async (program2, args) => (await run(program2, args, { reporter, timeoutMs: opts.timeoutMs, secrets: opts.secrets })).stdout
   };
 }
-var import_promises32, import_node_os5, import_node_path30, PS_SINGLE_QUOTES, powerShellArgs, BOM;
+var import_promises33, import_node_os5, import_node_path30, PS_SINGLE_QUOTES, powerShellArgs, BOM;
 var init_powershell = __esm({
   "packages/core/src/runtime/powershell.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises32 = require("node:fs/promises");
+    import_promises33 = require("node:fs/promises");
     import_node_os5 = __toESM(require("node:os"), 1);
     import_node_path30 = __toESM(require("node:path"), 1);
     init_errors();
@@ -12405,12 +12448,12 @@ var init_retry = __esm({
 });
 
 // packages/core/src/disk/vhdx/driver.ts
-var import_promises33, import_node_path32, VhdxDriver;
+var import_promises34, import_node_path32, VhdxDriver;
 var init_driver = __esm({
   "packages/core/src/disk/vhdx/driver.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises33 = require("node:fs/promises");
+    import_promises34 = require("node:fs/promises");
     import_node_path32 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
@@ -12441,7 +12484,7 @@ var init_driver = __esm({
       async createStaging(file, mountPath, virtualSizeBytes) {
         file = this.win.resolve(file);
         mountPath = this.win.resolve(mountPath);
-        await (0, import_promises33.mkdir)(this.win.dirname(file), { recursive: true });
+        await (0, import_promises34.mkdir)(this.win.dirname(file), { recursive: true });
         await this.runner.diskpart("create staging vhdx", createBaseDiskpart(file, virtualSizeBytes));
         try {
           const m = await this.runner.powershell("format and mount staging", FORMAT_AND_MOUNT_PS, { file, mountPath, label: "dbclone" });
@@ -12457,20 +12500,20 @@ var init_driver = __esm({
         outFile = this.win.resolve(outFile);
         await this.unmount(staging.attachment);
         if (this.win.resolve(staging.file) !== outFile) {
-          await (0, import_promises33.mkdir)(this.win.dirname(outFile), { recursive: true });
-          await retryWithBackoff(() => (0, import_promises33.rename)(staging.file, outFile), { sleep: this.options.sleep });
+          await (0, import_promises34.mkdir)(this.win.dirname(outFile), { recursive: true });
+          await retryWithBackoff(() => (0, import_promises34.rename)(staging.file, outFile), { sleep: this.options.sleep });
         }
-        await (0, import_promises33.chmod)(outFile, 292);
+        await (0, import_promises34.chmod)(outFile, 292);
         const { digest } = await this.digests.digestOf(outFile, sha256File);
         const info = await this.runner.powershell("describe sealed vhdx", DESCRIBE_PS, { file: outFile });
-        const s = await (0, import_promises33.stat)(outFile);
+        const s = await (0, import_promises34.stat)(outFile);
         this.reporter.info(`Sealed ${outFile} (${digest}); children refer to it by this path, so it must stay here.`);
         return { file: outFile, digest, sizeBytes: s.size, virtualSizeBytes: info.virtualSizeBytes };
       }
       async createChild(parentFile, childFile, expectedDigest) {
         parentFile = this.win.resolve(parentFile);
         childFile = this.win.resolve(childFile);
-        const s = await (0, import_promises33.stat)(parentFile);
+        const s = await (0, import_promises34.stat)(parentFile);
         if (s.mode & 146) {
           throw new CloneError(`Base disk ${parentFile} is writable; refusing to clone it. Mark it read-only: attrib +R "${parentFile}"`);
         }
@@ -12483,7 +12526,7 @@ var init_driver = __esm({
           }
         }
         const parent = await this.withVhdxExtension(parentFile, expectedDigest);
-        await (0, import_promises33.mkdir)(this.win.dirname(childFile), { recursive: true });
+        await (0, import_promises34.mkdir)(this.win.dirname(childFile), { recursive: true });
         await this.runner.diskpart("create child vhdx", createChildDiskpart(childFile, parent));
         return { file: childFile, parents: [parent] };
       }
@@ -12496,19 +12539,19 @@ var init_driver = __esm({
         if (/\.vhdx$/i.test(parentFile)) return parentFile;
         const name = `${(digest ?? "").replace(/^sha256:/, "") || this.win.basename(parentFile)}.vhdx`;
         const linked = this.win.join(this.options.stateDir, "bases", name);
-        await (0, import_promises33.mkdir)(this.win.dirname(linked), { recursive: true });
+        await (0, import_promises34.mkdir)(this.win.dirname(linked), { recursive: true });
         try {
-          await (0, import_promises33.link)(parentFile, linked);
+          await (0, import_promises34.link)(parentFile, linked);
         } catch (e) {
           const code = e.code;
           if (code === "EEXIST") {
-            const [a, b] = await Promise.all([(0, import_promises33.stat)(parentFile), (0, import_promises33.stat)(linked)]);
+            const [a, b] = await Promise.all([(0, import_promises34.stat)(parentFile), (0, import_promises34.stat)(linked)]);
             if (a.ino === b.ino && a.dev === b.dev) return linked;
             throw new CloneError(`${linked} exists and is not the base ${parentFile}; remove it (no clone may use it) and clone again.`);
           }
           if (code !== "EXDEV") throw e;
-          await (0, import_promises33.copyFile)(parentFile, linked);
-          await (0, import_promises33.chmod)(linked, 292);
+          await (0, import_promises34.copyFile)(parentFile, linked);
+          await (0, import_promises34.chmod)(linked, 292);
         }
         return linked;
       }
@@ -12523,7 +12566,7 @@ var init_driver = __esm({
       }
       /** Retries with backoff: a handle left open (SQL Server, antivirus, a slow detach) locks the file a while. */
       async destroy(file) {
-        await retryWithBackoff(() => (0, import_promises33.rm)(this.win.resolve(file), { force: true }), { sleep: this.options.sleep });
+        await retryWithBackoff(() => (0, import_promises34.rm)(this.win.resolve(file), { force: true }), { sleep: this.options.sleep });
       }
       async list(rootDir) {
         const root = this.win.resolve(rootDir);
@@ -12643,24 +12686,24 @@ var init_extents = __esm({
 
 // packages/core/src/disk/reflink/loop-at.ts
 async function loopDeviceAt(mountPath, file) {
-  const where2 = /* @__PURE__ */ new Set([mountPath, await (0, import_promises34.realpath)(mountPath).catch(() => mountPath)]);
-  const table = await (0, import_promises34.readFile)("/proc/self/mountinfo", "utf8").catch(() => "");
+  const where2 = /* @__PURE__ */ new Set([mountPath, await (0, import_promises35.realpath)(mountPath).catch(() => mountPath)]);
+  const table = await (0, import_promises35.readFile)("/proc/self/mountinfo", "utf8").catch(() => "");
   for (const line of table.split("\n")) {
     const fields = line.split(" ");
     const dash = fields.indexOf("-");
     const source = fields[dash + 2];
     if (dash < 0 || !where2.has(unescapeMountPath(fields[4] ?? "")) || !source?.startsWith("/dev/loop")) continue;
-    const backing = await (0, import_promises34.readFile)(`/sys/block/${import_node_path34.default.basename(source)}/loop/backing_file`, "utf8").catch(() => "");
+    const backing = await (0, import_promises35.readFile)(`/sys/block/${import_node_path34.default.basename(source)}/loop/backing_file`, "utf8").catch(() => "");
     if (backing.trim().replace(/ \(deleted\)$/, "") === file) return source;
   }
   return (await readLoopDevices()).find((l) => l.backingFile === file)?.device;
 }
-var import_promises34, import_node_path34, unescapeMountPath;
+var import_promises35, import_node_path34, unescapeMountPath;
 var init_loop_at = __esm({
   "packages/core/src/disk/reflink/loop-at.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises34 = require("node:fs/promises");
+    import_promises35 = require("node:fs/promises");
     import_node_path34 = __toESM(require("node:path"), 1);
     init_mounts();
     unescapeMountPath = (p) => p.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(Number.parseInt(o, 8)));
@@ -12669,22 +12712,22 @@ var init_loop_at = __esm({
 
 // packages/core/src/disk/reflink/clone.ts
 async function reflinkCopy(imageFile2, cloneFile, owner) {
-  await (0, import_promises35.writeFile)(ownerFileOf(cloneFile), JSON.stringify(owner), { mode: 384, flag: "wx" }).catch((e) => {
+  await (0, import_promises36.writeFile)(ownerFileOf(cloneFile), JSON.stringify(owner), { mode: 384, flag: "wx" }).catch((e) => {
     throw e.code === "EEXIST" ? new CloneError(`the reflink pool already holds a clone disk ${cloneFile}; run dbclone gc`) : e;
   });
   try {
-    await (0, import_promises35.copyFile)(imageFile2, cloneFile, import_node_fs14.constants.COPYFILE_FICLONE_FORCE | import_node_fs14.constants.COPYFILE_EXCL);
-    await (0, import_promises35.chmod)(cloneFile, 384);
+    await (0, import_promises36.copyFile)(imageFile2, cloneFile, import_node_fs15.constants.COPYFILE_FICLONE_FORCE | import_node_fs15.constants.COPYFILE_EXCL);
+    await (0, import_promises36.chmod)(cloneFile, 384);
   } catch (e) {
-    await (0, import_promises35.rm)(cloneFile, { force: true });
-    await (0, import_promises35.rm)(ownerFileOf(cloneFile), { force: true });
+    await (0, import_promises36.rm)(cloneFile, { force: true });
+    await (0, import_promises36.rm)(ownerFileOf(cloneFile), { force: true });
     throw new CloneError(`reflink copy of ${imageFile2} failed: ${e.message}`, { cause: e });
   }
 }
 async function attachClone(driver, cloneFile, mountPath, reporter) {
   mountPath = import_node_path35.default.resolve(mountPath);
-  await (0, import_promises35.mkdir)(mountPath, { recursive: true });
-  await run("mount", ["-t", "xfs", "-o", "loop,nouuid", cloneFile, mountPath], { privileged: true, reporter, timeoutMs: 6e4, packageHint: "mount" });
+  await (0, import_promises36.mkdir)(mountPath, { recursive: true });
+  await run("mount", ["-t", "xfs", "-o", CLONE_MOUNT_OPTIONS, cloneFile, mountPath], { privileged: true, reporter, timeoutMs: 6e4, packageHint: "mount" });
   const attachment = { driver, file: cloneFile, mountPath, handles: {} };
   try {
     const loopDevice = await loopDeviceAt(mountPath, cloneFile);
@@ -12702,20 +12745,20 @@ async function detachClone(attachment, reporter) {
   for (const loop of await readLoopDevices()) if (loop.backingFile === attachment.file) await detachLoop(loop.device, reporter);
 }
 async function removeCloneFile(cloneFile) {
-  await (0, import_promises35.rm)(cloneFile, { force: true });
-  await (0, import_promises35.rm)(ownerFileOf(cloneFile), { force: true });
+  await (0, import_promises36.rm)(cloneFile, { force: true });
+  await (0, import_promises36.rm)(ownerFileOf(cloneFile), { force: true });
 }
 async function ownBytes(file, reporter) {
   const extents = await dataExtents(file, reporter).catch(() => []);
   return extents.filter((e) => !e.shared).reduce((sum, e) => sum + e.length, 0);
 }
-var import_node_fs14, import_promises35, import_node_path35;
+var import_node_fs15, import_promises36, import_node_path35, CLONE_MOUNT_OPTIONS;
 var init_clone = __esm({
   "packages/core/src/disk/reflink/clone.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs14 = require("node:fs");
-    import_promises35 = require("node:fs/promises");
+    import_node_fs15 = require("node:fs");
+    import_promises36 = require("node:fs/promises");
     import_node_path35 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
@@ -12724,14 +12767,15 @@ var init_clone = __esm({
     init_pool_layout();
     init_extents();
     init_loop_at();
+    CLONE_MOUNT_OPTIONS = `${DISK_MOUNT_OPTIONS},noatime`;
   }
 });
 
 // packages/core/src/disk/reflink/data-check.ts
 async function checkExpandedImage(rawFile, what, reporter, opts = {}) {
   const mnt = import_node_path36.default.join(opts.mountDir ?? import_node_path36.default.dirname(rawFile), `${import_node_path36.default.basename(rawFile)}.mnt`);
-  await (0, import_promises36.mkdir)(import_node_path36.default.dirname(mnt), { recursive: true, mode: 457 });
-  await (0, import_promises36.mkdir)(mnt, { mode: 448 });
+  await (0, import_promises37.mkdir)(import_node_path36.default.dirname(mnt), { recursive: true, mode: 457 });
+  await (0, import_promises37.mkdir)(mnt, { mode: 448 });
   try {
     await run("mount", ["-t", "xfs", "-o", "loop,ro,norecovery,nouuid", rawFile, mnt], { privileged: true, reporter, packageHint: "mount", timeoutMs: 6e4 });
     try {
@@ -12741,7 +12785,7 @@ async function checkExpandedImage(rawFile, what, reporter, opts = {}) {
       await unmountPath(mnt, reporter);
     }
   } finally {
-    await (0, import_promises36.rmdir)(mnt).catch(() => void 0);
+    await (0, import_promises37.rmdir)(mnt).catch(() => void 0);
   }
 }
 async function find(root, args, asUser, what, reporter) {
@@ -12798,12 +12842,12 @@ async function walk(root, what, asUser, reporter) {
   }
   return { entries: dots.length };
 }
-var import_promises36, import_node_path36;
+var import_promises37, import_node_path36;
 var init_data_check = __esm({
   "packages/core/src/disk/reflink/data-check.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises36 = require("node:fs/promises");
+    import_promises37 = require("node:fs/promises");
     import_node_path36 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
@@ -12830,18 +12874,18 @@ async function expandImage(pool, layers, reporter, checkAs) {
       if (why !== "missing") reporter.warn(`The expanded image ${file} is ${why}; expanding it again from the verified image.`);
       const started = performance.now();
       let need = 0;
-      for (const l of layers) need += (await (0, import_promises37.stat)(l.file)).size;
+      for (const l of layers) need += (await (0, import_promises38.stat)(l.file)).size;
       await pool.prepare(need, /* @__PURE__ */ new Set([key]));
       const tmp = `${file}.tmp-${process.pid}-${(0, import_node_crypto13.randomBytes)(4).toString("hex")}`;
       try {
         await convertToRaw(layers, tmp, reporter);
         await pausePoint("expand:converted");
         const checked2 = await checkExpandedImage(tmp, `image ${layers[0].digest.slice(0, 19)}`, reporter, { asUser: checkAs, mountDir: pool.layout.checkDir });
-        const fh = await (0, import_promises37.open)(tmp, "r");
+        const fh = await (0, import_promises38.open)(tmp, "r");
         await fh.sync().finally(() => fh.close());
-        await (0, import_promises37.chmod)(tmp, 292);
-        await (0, import_promises37.rename)(tmp, file);
-        const done = await (0, import_promises37.stat)(file);
+        await (0, import_promises38.chmod)(tmp, 292);
+        await (0, import_promises38.rename)(tmp, file);
+        const done = await (0, import_promises38.stat)(file);
         await pool.index.touch(key, { layers: layers.map((l) => l.digest), bytes: done.blocks * 512, mtimeMs: Math.trunc(done.mtimeMs), size: done.size });
         const seconds2 = (performance.now() - started) / 1e3;
         reporter.info(
@@ -12851,7 +12895,7 @@ async function expandImage(pool, layers, reporter, checkAs) {
       } catch (e) {
         throw await diskFullError(e, [pool.layout.dir], `expanding an image into the reflink pool ${pool.layout.dir}`) ?? e;
       } finally {
-        await (0, import_promises37.rm)(tmp, { force: true });
+        await (0, import_promises38.rm)(tmp, { force: true });
       }
     },
     { waitMs: 60 * 6e4 }
@@ -12862,13 +12906,13 @@ async function convertToRaw(layers, out, reporter) {
   const source = chainJsonFilename(files[0], files.slice(1));
   await run("qemu-img", ["convert", "-O", "raw", source, out], { reporter, packageHint: "qemu-utils", timeoutMs: 60 * 6e4 });
 }
-var import_node_crypto13, import_promises37, import_node_path37, hexOf;
+var import_node_crypto13, import_promises38, import_node_path37, hexOf;
 var init_expand = __esm({
   "packages/core/src/disk/reflink/expand.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto13 = require("node:crypto");
-    import_promises37 = require("node:fs/promises");
+    import_promises38 = require("node:fs/promises");
     import_node_path37 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_errors();
@@ -12889,18 +12933,18 @@ var init_expand = __esm({
 // packages/core/src/disk/reflink/expanded-index.ts
 async function readOwner(file) {
   try {
-    const o = JSON.parse(await (0, import_promises38.readFile)(file, "utf8"));
-    return typeof o.ownerDir === "string" && typeof o.key === "string" ? { ownerDir: o.ownerDir, key: o.key } : void 0;
+    const o = JSON.parse(await (0, import_promises39.readFile)(file, "utf8"));
+    return typeof o.ownerDir === "string" && typeof o.key === "string" && KEY.test(o.key) ? { ownerDir: o.ownerDir, key: o.key } : void 0;
   } catch {
     return void 0;
   }
 }
-var import_promises38, import_node_path38, KEY, ExpandedIndex;
+var import_promises39, import_node_path38, KEY, ExpandedIndex;
 var init_expanded_index = __esm({
   "packages/core/src/disk/reflink/expanded-index.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises38 = require("node:fs/promises");
+    import_promises39 = require("node:fs/promises");
     import_node_path38 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_durable_write();
@@ -12916,7 +12960,7 @@ var init_expanded_index = __esm({
       async read() {
         let parsed;
         try {
-          parsed = JSON.parse(await (0, import_promises38.readFile)(this.file, "utf8"));
+          parsed = JSON.parse(await (0, import_promises39.readFile)(this.file, "utf8"));
         } catch {
           return {};
         }
@@ -12948,8 +12992,8 @@ var init_expanded_index = __esm({
        */
       async markUsed(file) {
         if (await this.untrusted(file) !== void 0) return false;
-        const s = await (0, import_promises38.stat)(file);
-        await (0, import_promises38.utimes)(file, /* @__PURE__ */ new Date(), s.mtimeMs / 1e3).catch(() => void 0);
+        const s = await (0, import_promises39.stat)(file);
+        await (0, import_promises39.utimes)(file, /* @__PURE__ */ new Date(), s.mtimeMs / 1e3).catch(() => void 0);
         return true;
       }
       /**
@@ -12958,7 +13002,7 @@ var init_expanded_index = __esm({
        * a write as root ignores 0444). Cheap (lstat and the small index): a clone's copy is never re-hashed.
        */
       async untrusted(file) {
-        const s = await (0, import_promises38.lstat)(file).catch(() => void 0);
+        const s = await (0, import_promises39.lstat)(file).catch(() => void 0);
         if (!s) return "missing";
         if (!s.isFile()) return "not a regular file";
         if (s.mode & 146) return `writable (mode ${(s.mode & 511).toString(8)})`;
@@ -12972,43 +13016,44 @@ var init_expanded_index = __esm({
       /** Keys of images live clones were copied from. */
       async inUse() {
         const keys = /* @__PURE__ */ new Set();
-        for (const name of await (0, import_promises38.readdir)(this.layout.clonesDir).catch(() => [])) {
+        for (const name of await (0, import_promises39.readdir)(this.layout.clonesDir).catch(() => [])) {
           if (!name.endsWith(".json")) continue;
           const owner = await readOwner(import_node_path38.default.join(this.layout.clonesDir, name));
           if (owner) keys.add(owner.key);
         }
         return keys;
       }
-      /** Evictable images, least recently used first. */
       /** Images no live clone uses, least recently used first; `idleMs`: only those unused for that long. */
       async evictionOrder(keep, idleMs = 0) {
         const used = await this.inUse();
         const candidates = [];
         for (const [key, e] of Object.entries(await this.read())) {
           if (keep.has(key) || used.has(key)) continue;
-          const s = await (0, import_promises38.stat)(imageFile(this.layout, key)).catch(() => void 0);
+          const s = await (0, import_promises39.stat)(imageFile(this.layout, key)).catch(() => void 0);
           const lastUsedMs = Math.max(e.lastUsedMs, s?.atimeMs ?? 0);
           if (Date.now() - lastUsedMs >= idleMs) candidates.push({ key, lastUsedMs });
         }
         return candidates.sort((a, b) => a.lastUsedMs - b.lastUsedMs).map((c) => c.key);
       }
+      /** True when the image was deleted; false when a clone uses it or it is being expanded or copied. */
       async evict(key, reporter) {
-        if (!KEY.test(key)) return;
+        if (!KEY.test(key)) return false;
         const file = imageFile(this.layout, key);
         const gone = await withFileLock(
           file,
           async () => {
             if ((await this.inUse()).has(key)) return false;
-            await (0, import_promises38.rm)(file, { force: true });
+            await (0, import_promises39.rm)(file, { force: true });
             return true;
           },
           { waitMs: 200 }
         ).catch(() => false);
-        if (!gone) return;
+        if (!gone) return false;
         await this.update((entries) => {
           delete entries[key];
         });
         reporter.info(`reflink pool: evicted the expanded image ${key.slice(0, 12)} (unused)`);
+        return true;
       }
     };
   }
@@ -13017,7 +13062,7 @@ var init_expanded_index = __esm({
 // packages/core/src/disk/reflink/leftovers.ts
 async function poolClones(layout) {
   const owners = /* @__PURE__ */ new Map();
-  for (const name of await (0, import_promises39.readdir)(layout.clonesDir).catch(() => [])) {
+  for (const name of await (0, import_promises40.readdir)(layout.clonesDir).catch(() => [])) {
     const file = import_node_path39.default.join(layout.clonesDir, name);
     if (name.endsWith(".json")) owners.set(file, (await readOwner(file))?.ownerDir);
     else if (name.endsWith(".raw")) owners.set(file, (await readOwner(ownerFileOf(file)))?.ownerDir);
@@ -13047,7 +13092,7 @@ async function listPoolLeftovers(layout, rootDir) {
 async function releasePoolLeftover(resource, reporter = silentReporter) {
   if (resource.kind === "mount") return unmountPath(resource.id, reporter);
   if (resource.kind === "loop") return detachLoop(resource.id, reporter);
-  if (resource.kind === "file") await (0, import_promises39.rm)(resource.id, { force: true });
+  if (resource.kind === "file") await (0, import_promises40.rm)(resource.id, { force: true });
 }
 async function sweepDeadExpansions(layout, reporter = silentReporter) {
   const dead = (name) => {
@@ -13069,35 +13114,35 @@ async function sweepDeadExpansions(layout, reporter = silentReporter) {
     }
   }
   for (const dir of checkDirs) {
-    for (const name of await (0, import_promises39.readdir)(dir).catch(() => [])) {
+    for (const name of await (0, import_promises40.readdir)(dir).catch(() => [])) {
       if (!dead(name)) continue;
       const p = import_node_path39.default.join(dir, name);
-      if (name.endsWith(".mnt")) await (0, import_promises39.rmdir)(p).catch(() => void 0);
-      else await (0, import_promises39.rm)(p, { force: true });
+      if (name.endsWith(".mnt")) await (0, import_promises40.rmdir)(p).catch(() => void 0);
+      else await (0, import_promises40.rm)(p, { force: true });
       released.push(`file ${p}`);
     }
   }
-  for (const name of await (0, import_promises39.readdir)(layout.home).catch(() => [])) {
+  for (const name of await (0, import_promises40.readdir)(layout.home).catch(() => [])) {
     const m = /^pool\.xfs\.tmp-(\d+)$/.exec(name);
     if (!m || isAlive(Number(m[1]))) continue;
-    await (0, import_promises39.rm)(import_node_path39.default.join(layout.home, name), { force: true });
+    await (0, import_promises40.rm)(import_node_path39.default.join(layout.home, name), { force: true });
     released.push(`file ${import_node_path39.default.join(layout.home, name)}`);
   }
-  const locks = (await (0, import_promises39.readdir)(layout.imagesDir).catch(() => [])).filter((n) => n.endsWith(".lock")).map((n) => import_node_path39.default.join(layout.imagesDir, n));
+  const locks = (await (0, import_promises40.readdir)(layout.imagesDir).catch(() => [])).filter((n) => n.endsWith(".lock")).map((n) => import_node_path39.default.join(layout.imagesDir, n));
   for (const lock of [...locks, `${layout.poolFile}.lock`]) {
-    const s = await (0, import_promises39.stat)(lock).catch(() => void 0);
+    const s = await (0, import_promises40.stat)(lock).catch(() => void 0);
     if (!s || Date.now() - s.mtimeMs < STALE_LOCK_MS) continue;
-    await (0, import_promises39.rm)(lock, { recursive: true, force: true });
+    await (0, import_promises40.rm)(lock, { recursive: true, force: true });
     released.push(`lock ${lock}`);
   }
   return released;
 }
-var import_promises39, import_node_path39, STALE_LOCK_MS, RELEASE_ORDER2;
+var import_promises40, import_node_path39, STALE_LOCK_MS, RELEASE_ORDER2;
 var init_leftovers2 = __esm({
   "packages/core/src/disk/reflink/leftovers.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises39 = require("node:fs/promises");
+    import_promises40 = require("node:fs/promises");
     import_node_path39 = __toESM(require("node:path"), 1);
     init_reporter();
     init_exec();
@@ -13112,7 +13157,7 @@ var init_leftovers2 = __esm({
 // packages/core/src/disk/reflink/pool-file.ts
 async function freeBytes(dir) {
   for (let p = import_node_path40.default.resolve(dir); ; p = import_node_path40.default.dirname(p)) {
-    const s = await (0, import_promises40.statfs)(p).catch(() => void 0);
+    const s = await (0, import_promises41.statfs)(p).catch(() => void 0);
     if (s) return s.bavail * s.bsize;
     if (p === import_node_path40.default.dirname(p)) return 0;
   }
@@ -13128,24 +13173,24 @@ async function createPoolFile(layout, sizeBytes, reporter = silentReporter) {
     );
   }
   const tmp = `${layout.poolFile}.tmp-${process.pid}`;
-  await (0, import_promises40.mkdir)(layout.home, { recursive: true });
+  await (0, import_promises41.mkdir)(layout.home, { recursive: true });
   try {
-    const fh = await (0, import_promises40.open)(tmp, "wx", 384);
+    const fh = await (0, import_promises41.open)(tmp, "wx", 384);
     await fh.truncate(sizeBytes).finally(() => fh.close());
     await run("mkfs.xfs", ["-q", "-K", "-m", "reflink=1", tmp], privileged(reporter, "xfsprogs"));
-    await (0, import_promises40.rename)(tmp, layout.poolFile);
+    await (0, import_promises41.rename)(tmp, layout.poolFile);
   } finally {
-    await (0, import_promises40.rm)(tmp, { force: true });
+    await (0, import_promises41.rm)(tmp, { force: true });
   }
   reporter.info(`Created the reflink pool ${layout.poolFile} (${mb(sizeBytes)}, sparse XFS): this host's filesystem has no reflinks.`);
 }
 async function mountPoolFile(layout, reporter = silentReporter) {
   if (await isMountPoint(layout.dir)) return;
-  await (0, import_promises40.mkdir)(layout.dir, { recursive: true, mode: 457 });
+  await (0, import_promises41.mkdir)(layout.dir, { recursive: true, mode: 457 });
   await run("mount", ["-t", "xfs", "-o", "loop", layout.poolFile, layout.dir], privileged(reporter, "mount"));
 }
 async function growPoolFile(layout, sizeBytes, reporter = silentReporter) {
-  const current2 = (await (0, import_promises40.stat)(layout.poolFile)).size;
+  const current2 = (await (0, import_promises41.stat)(layout.poolFile)).size;
   if (sizeBytes <= current2) return;
   const hostFree = await freeBytes(layout.home);
   if (sizeBytes - current2 > hostFree) {
@@ -13155,7 +13200,7 @@ async function growPoolFile(layout, sizeBytes, reporter = silentReporter) {
   }
   const device = await poolLoopDevice(layout);
   if (!device) throw new DiskFullError(`The reflink pool ${layout.poolFile} is not attached to a loop device; cannot grow it.`);
-  const fh = await (0, import_promises40.open)(layout.poolFile, "r+");
+  const fh = await (0, import_promises41.open)(layout.poolFile, "r+");
   await fh.truncate(sizeBytes).finally(() => fh.close());
   await run("losetup", ["-c", device], privileged(reporter, "mount"));
   await run("xfs_growfs", [layout.dir], privileged(reporter, "xfsprogs"));
@@ -13164,15 +13209,15 @@ async function growPoolFile(layout, sizeBytes, reporter = silentReporter) {
 async function removePoolFile(layout, reporter = silentReporter) {
   await unmountPath(layout.dir, reporter);
   for (const loop of await readLoopDevices()) if (loop.backingFile === layout.poolFile) await detachLoop(loop.device, reporter);
-  await (0, import_promises40.rm)(layout.poolFile, { force: true });
-  await (0, import_promises40.rm)(layout.dir, { recursive: true, force: true });
+  await (0, import_promises41.rm)(layout.poolFile, { force: true });
+  await (0, import_promises41.rm)(layout.dir, { recursive: true, force: true });
 }
-var import_promises40, import_node_path40, MIN_POOL_BYTES, MiB, privileged, mb;
+var import_promises41, import_node_path40, MIN_POOL_BYTES, MiB, privileged, mb;
 var init_pool_file = __esm({
   "packages/core/src/disk/reflink/pool-file.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises40 = require("node:fs/promises");
+    import_promises41 = require("node:fs/promises");
     import_node_path40 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
@@ -13209,43 +13254,44 @@ async function freedSpace(dir, before, reporter) {
   return free;
 }
 async function hostHasReflinks(dir) {
-  await (0, import_promises41.mkdir)(dir, { recursive: true, mode: 457 });
+  await (0, import_promises42.mkdir)(dir, { recursive: true, mode: 457 });
   const probe = import_node_path41.default.join(dir, `.reflink-probe-${process.pid}`);
   try {
-    await (0, import_promises41.writeFile)(probe, "probe");
-    await (0, import_promises41.copyFile)(probe, `${probe}.copy`, import_node_fs15.constants.COPYFILE_FICLONE_FORCE);
+    await (0, import_promises42.writeFile)(probe, "probe");
+    await (0, import_promises42.copyFile)(probe, `${probe}.copy`, import_node_fs16.constants.COPYFILE_FICLONE_FORCE);
     return true;
   } catch {
     return false;
   } finally {
-    await (0, import_promises41.rm)(probe, { force: true });
-    await (0, import_promises41.rm)(`${probe}.copy`, { force: true });
+    await (0, import_promises42.rm)(probe, { force: true });
+    await (0, import_promises42.rm)(`${probe}.copy`, { force: true });
   }
 }
 async function refusePlantedLinks(layout) {
   for (const p of [layout.dir, layout.poolFile]) {
-    if ((await (0, import_promises41.lstat)(p).catch(() => void 0))?.isSymbolicLink())
+    if ((await (0, import_promises42.lstat)(p).catch(() => void 0))?.isSymbolicLink())
       throw new UsageError(`${p} is a symbolic link; the reflink pool must be dbclone's own. Remove it (rm ${p}) and clone again.`);
   }
 }
 async function refuseStaleMount(layout) {
   const mount2 = (await readMounts()).find((m) => m.mountPoint === layout.dir);
   if (!mount2) return;
-  const backing = mount2.source.startsWith("/dev/loop") ? (await (0, import_promises41.readFile)(`/sys/block/${import_node_path41.default.basename(mount2.source)}/loop/backing_file`, "utf8").catch(() => "")).trim() : "";
+  const backing = mount2.source.startsWith("/dev/loop") ? (await (0, import_promises42.readFile)(`/sys/block/${import_node_path41.default.basename(mount2.source)}/loop/backing_file`, "utf8").catch(() => "")).trim() : "";
   if (backing === layout.poolFile) return;
   const from = backing ? `${mount2.source} on ${backing}` : mount2.source;
   throw new CloneError(
     `The reflink pool ${layout.dir} is mounted from ${from}, not from its pool file ${layout.poolFile}${backing.endsWith(" (deleted)") ? " (the pool file was deleted while mounted)" : ""}. Tear down its clones (dbclone teardown --all), unmount it (umount ${layout.dir}) and clone again.`
   );
 }
-var import_node_fs15, import_promises41, import_node_path41, GiB, HEADROOM_BYTES, ReflinkPool;
+var import_node_fs16, import_promises42, import_node_path41, GiB, HEADROOM_BYTES, ReflinkPool;
 var init_pool = __esm({
   "packages/core/src/disk/reflink/pool.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs15 = require("node:fs");
-    import_promises41 = require("node:fs/promises");
+    import_node_fs16 = require("node:fs");
+    import_promises42 = require("node:fs/promises");
     import_node_path41 = __toESM(require("node:path"), 1);
+    init_exists();
     init_file_lock();
     init_errors();
     init_reporter();
@@ -13274,11 +13320,11 @@ var init_pool = __esm({
       }
       /** The pool is a mounted pool file (not the host's own filesystem). */
       async usesPoolFile() {
-        return await (0, import_promises41.stat)(this.layout.poolFile).catch(() => void 0) !== void 0;
+        return exists(this.layout.poolFile);
       }
       /** Ready to take `needBytes` more: made or mounted the first time, then grown or evicted into. */
       async prepare(needBytes, keepKeys) {
-        await (0, import_promises41.mkdir)(this.layout.home, { recursive: true });
+        await (0, import_promises42.mkdir)(this.layout.home, { recursive: true });
         await withFileLock(
           this.layout.poolFile,
           async () => {
@@ -13310,8 +13356,7 @@ var init_pool = __esm({
         const evicted = [];
         const freeBefore = await freeBytes(this.layout.dir);
         for (const key of await this.index.evictionOrder(/* @__PURE__ */ new Set(), idleMs)) {
-          await this.index.evict(key, this.reporter);
-          if (!await (0, import_promises41.stat)(imageFile(this.layout, key)).catch(() => void 0)) evicted.push(key);
+          if (await this.index.evict(key, this.reporter)) evicted.push(key);
         }
         if (evicted.length > 0 && await this.usesPoolFile()) {
           await freedSpace(this.layout.dir, freeBefore, this.reporter);
@@ -13322,12 +13367,11 @@ var init_pool = __esm({
       }
       /** The pool is there to use: its own directory on the host's filesystem, or its pool file mounted. */
       async isMounted() {
-        return await this.usesPoolFile() ? isMountPoint(this.layout.dir) : await (0, import_promises41.stat)(this.layout.imagesDir).catch(() => void 0) !== void 0;
+        return await this.usesPoolFile() ? isMountPoint(this.layout.dir) : exists(this.layout.imagesDir);
       }
       /** Unmount and delete the whole pool, under the lock its growth takes; refused while a clone uses it. False: there was none. */
       async remove() {
-        const there = async (p) => await (0, import_promises41.lstat)(p).catch(() => void 0) !== void 0;
-        if (!await there(this.layout.dir) && !await there(this.layout.poolFile)) return false;
+        if (!await exists(this.layout.dir, { noFollow: true }) && !await exists(this.layout.poolFile, { noFollow: true })) return false;
         await withFileLock(
           this.layout.poolFile,
           async () => {
@@ -13343,8 +13387,8 @@ var init_pool = __esm({
         return true;
       }
       async makeDirs() {
-        await (0, import_promises41.mkdir)(this.layout.imagesDir, { recursive: true, mode: 448 });
-        await (0, import_promises41.mkdir)(this.layout.clonesDir, { recursive: true, mode: 448 });
+        await (0, import_promises42.mkdir)(this.layout.imagesDir, { recursive: true, mode: 448 });
+        await (0, import_promises42.mkdir)(this.layout.clonesDir, { recursive: true, mode: 448 });
       }
       async requireFree(needBytes, keepKeys, canGrow) {
         const want = needBytes + HEADROOM_BYTES;
@@ -13352,13 +13396,13 @@ var init_pool = __esm({
         if (free >= want) return;
         let growth;
         if (canGrow) {
-          const size = (await (0, import_promises41.stat)(this.layout.poolFile)).size;
+          const size = (await (0, import_promises42.stat)(this.layout.poolFile)).size;
           growth = await growPoolFile(this.layout, size + Math.max(want - free, size / 2), this.reporter).catch((e) => e);
           if (growth === void 0) return;
           if (!(growth instanceof DiskFullError)) throw growth;
         }
         for (const key of await this.index.evictionOrder(keepKeys)) {
-          await this.index.evict(key, this.reporter);
+          if (!await this.index.evict(key, this.reporter)) continue;
           free = await freedSpace(this.layout.dir, free, this.reporter);
           if (free >= want) return;
         }
@@ -13378,17 +13422,17 @@ function reflinkUnavailableReason(env = process.env) {
   const missing = TOOLS.filter((t) => !onPathSync(t.program, env));
   if (missing.length)
     return `${missing.map((t) => t.program).join(", ")} not on PATH (apt-get install ${[...new Set(missing.map((t) => t.packageName))].join(" ")})`;
-  if (!(0, import_node_fs16.existsSync)("/dev/loop-control")) return "no loop devices (/dev/loop-control is missing)";
+  if (!(0, import_node_fs17.existsSync)("/dev/loop-control")) return "no loop devices (/dev/loop-control is missing)";
   if (!isRoot() && !onPathSync("sudo", env)) return "it mounts loop devices, which needs root or sudo";
   if (!kernelHasXfs()) return "this kernel has no XFS (not in /proc/filesystems, no xfs module), which the pool and clone images need";
   return void 0;
 }
 function kernelHasXfs(release = import_node_os6.default.release(), filesystems = "/proc/filesystems") {
   try {
-    if (/\sxfs$/m.test((0, import_node_fs16.readFileSync)(filesystems, "utf8"))) return true;
+    if (/\sxfs$/m.test((0, import_node_fs17.readFileSync)(filesystems, "utf8"))) return true;
   } catch {
   }
-  return (0, import_node_fs16.existsSync)(`/lib/modules/${release}/kernel/fs/xfs`);
+  return (0, import_node_fs17.existsSync)(`/lib/modules/${release}/kernel/fs/xfs`);
 }
 async function checkReflinkPrerequisites(env = process.env) {
   const reason = reflinkUnavailableReason(env);
@@ -13399,12 +13443,12 @@ async function checkReflinkPrerequisites(env = process.env) {
       throw new PrivilegeError("The reflink driver mounts loop devices, which needs root. Run as root or allow passwordless sudo (sudo -n true failed).");
   }
 }
-var import_node_fs16, import_node_os6, TOOLS;
+var import_node_fs17, import_node_os6, TOOLS;
 var init_prerequisites3 = __esm({
   "packages/core/src/disk/reflink/prerequisites.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs16 = require("node:fs");
+    import_node_fs17 = require("node:fs");
     import_node_os6 = __toESM(require("node:os"), 1);
     init_errors();
     init_exec();
@@ -13424,8 +13468,8 @@ var init_prerequisites3 = __esm({
 async function sealCloneAsLayer(cloneFile, imageFile2, parentsNearestFirst, outFile, reporter) {
   if (parentsNearestFirst.length === 0) throw new CloneError(`${cloneFile} has no parent layers; a layer needs the chain it was written over.`);
   const parents = parentsNearestFirst.map((p) => import_node_path42.default.resolve(p));
-  const size = (await (0, import_promises42.stat)(cloneFile)).size;
-  if ((await (0, import_promises42.stat)(imageFile2)).size !== size)
+  const size = (await (0, import_promises43.stat)(cloneFile)).size;
+  if ((await (0, import_promises43.stat)(imageFile2)).size !== size)
     throw new CloneError(`${cloneFile} and its image ${imageFile2} differ in size; cannot promote it as a layer (try --flatten).`);
   const ranges = differingRanges(await dataExtents(cloneFile, reporter), await dataExtents(imageFile2, reporter));
   return sealInto(outFile, reporter, async (tmp) => {
@@ -13440,8 +13484,8 @@ async function sealCloneAsLayer(cloneFile, imageFile2, parentsNearestFirst, outF
   });
 }
 async function copyRanges(cloneFile, target, ranges) {
-  const src = await (0, import_promises42.open)(cloneFile, "r");
-  const dst = await (0, import_promises42.open)(target, "r+");
+  const src = await (0, import_promises43.open)(cloneFile, "r");
+  const dst = await (0, import_promises43.open)(target, "r+");
   try {
     const buf = Buffer.alloc(CHUNK);
     for (const r of ranges.copy) {
@@ -13468,13 +13512,13 @@ async function flattenClone(cloneFile, outFile, reporter) {
     (tmp) => qemuImg(["convert", "-q", "-f", "raw", "-O", "qcow2", "-o", BASE_CLUSTER_OPTS, import_node_path42.default.resolve(cloneFile), tmp], reporter).then(() => void 0)
   );
 }
-var import_node_path42, import_promises42, qemuImg, CHUNK;
+var import_node_path42, import_promises43, qemuImg, CHUNK;
 var init_promote = __esm({
   "packages/core/src/disk/reflink/promote.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_path42 = __toESM(require("node:path"), 1);
-    import_promises42 = require("node:fs/promises");
+    import_promises43 = require("node:fs/promises");
     init_errors();
     init_exec();
     init_export();
@@ -13487,12 +13531,12 @@ var init_promote = __esm({
 });
 
 // packages/core/src/disk/reflink/driver.ts
-var import_promises43, import_node_path43, ReflinkDriver;
+var import_promises44, import_node_path43, ReflinkDriver;
 var init_driver2 = __esm({
   "packages/core/src/disk/reflink/driver.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises43 = require("node:fs/promises");
+    import_promises44 = require("node:fs/promises");
     import_node_path43 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
@@ -13575,7 +13619,7 @@ var init_driver2 = __esm({
       }
       /** The layer's digest, checked (cheaply, when a pull just verified it) before it is expanded. */
       async verifiedLayer(file, expected) {
-        const s = await (0, import_promises43.stat)(file);
+        const s = await (0, import_promises44.stat)(file);
         if (s.mode & 2) throw new CloneError(`Base disk ${file} is writable by everyone; refusing to clone it. Make it read-only: chmod 0444 ${file}`);
         const { digest } = await this.digests.digestOf(file, sha256File);
         if (expected && digest !== expected) {
@@ -13698,7 +13742,7 @@ async function findBinaries(wanted, env = process.env) {
     return bins;
   };
   const tryDir = async (dir) => {
-    if (!(0, import_node_fs17.existsSync)(import_node_path44.default.join(dir, "postgres"))) return void 0;
+    if (!(0, import_node_fs18.existsSync)(import_node_path44.default.join(dir, "postgres"))) return void 0;
     const version2 = await binariesVersion(dir);
     found.push(`${dir} (${version2})`);
     return wanted === void 0 || majorOf(version2) === wanted ? accept(dir, majorOf(version2)) : void 0;
@@ -13710,7 +13754,7 @@ async function findBinaries(wanted, env = process.env) {
   const debianMajors = wanted !== void 0 ? [wanted] : [17, 16, 15, 14, 13];
   for (const m of debianMajors) {
     const dir = `/usr/lib/postgresql/${m}/bin`;
-    if ((0, import_node_fs17.existsSync)(import_node_path44.default.join(dir, "postgres"))) return accept(dir, m);
+    if ((0, import_node_fs18.existsSync)(import_node_path44.default.join(dir, "postgres"))) return accept(dir, m);
   }
   const cfg = await run("pg_config", ["--bindir"], { allowFailure: true }).catch(() => void 0);
   if (cfg?.code === 0 && cfg.stdout.trim()) {
@@ -13725,12 +13769,12 @@ async function findBinaries(wanted, env = process.env) {
     `The data needs PostgreSQL ${wanted}, but no PostgreSQL ${wanted} binaries were found.${seen} Install them (apt-get install postgresql-${wanted}, from apt.postgresql.org if your distribution lacks it) or set PG_BIN.`
   );
 }
-var import_node_fs17, import_node_path44, cache, majorOf;
+var import_node_fs18, import_node_path44, cache, majorOf;
 var init_binaries = __esm({
   "packages/core/src/engine/postgres/binaries.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs17 = require("node:fs");
+    import_node_fs18 = require("node:fs");
     import_node_path44 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
@@ -13758,7 +13802,7 @@ function serverUser() {
 }
 function passwdIds(user, text) {
   try {
-    text ??= (0, import_node_fs18.readFileSync)("/etc/passwd", "utf8");
+    text ??= (0, import_node_fs19.readFileSync)("/etc/passwd", "utf8");
   } catch {
     return void 0;
   }
@@ -13784,7 +13828,7 @@ async function giveToServerUser(target, recursive2 = false) {
   const u = serverUser();
   if (!u.asUser) return;
   if (recursive2) await run("chown", ["-R", `${u.uid}:${u.gid}`, target]);
-  else await (0, import_promises44.chown)(target, u.uid, u.gid);
+  else await (0, import_promises45.chown)(target, u.uid, u.gid);
 }
 async function assertReachable(target) {
   const u = serverUser();
@@ -13798,7 +13842,7 @@ async function assertReachable(target) {
     dir = parent;
   }
   for (const d of chain.slice(0, -1)) {
-    const s = await (0, import_promises44.stat)(d);
+    const s = await (0, import_promises45.stat)(d);
     const bit = s.uid === u.uid ? 64 : s.gid === u.gid ? 8 : 1;
     if ((s.mode & bit) === 0) {
       throw new DbcloneError(
@@ -13807,14 +13851,14 @@ async function assertReachable(target) {
     }
   }
 }
-var import_node_child_process2, import_node_fs18, import_promises44, import_node_os7, import_node_path45, cached2;
+var import_node_child_process2, import_node_fs19, import_promises45, import_node_os7, import_node_path45, cached2;
 var init_osUser = __esm({
   "packages/core/src/engine/postgres/osUser.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_child_process2 = require("node:child_process");
-    import_node_fs18 = require("node:fs");
-    import_promises44 = require("node:fs/promises");
+    import_node_fs19 = require("node:fs");
+    import_promises45 = require("node:fs/promises");
     import_node_os7 = __toESM(require("node:os"), 1);
     import_node_path45 = __toESM(require("node:path"), 1);
     init_errors();
@@ -13857,9 +13901,9 @@ function hbaContents(adminUser, host, listenAll = false, onlyPeer) {
 `;
 }
 async function writeServerFile(file, text) {
-  const existing = await (0, import_promises45.lstat)(file).catch(() => void 0);
-  if (existing) await (0, import_promises45.unlink)(file);
-  const fh = await (0, import_promises45.open)(file, import_node_fs19.constants.O_WRONLY | import_node_fs19.constants.O_CREAT | import_node_fs19.constants.O_EXCL | import_node_fs19.constants.O_NOFOLLOW, 384).catch((e) => {
+  const existing = await (0, import_promises46.lstat)(file).catch(() => void 0);
+  if (existing) await (0, import_promises46.unlink)(file);
+  const fh = await (0, import_promises46.open)(file, import_node_fs20.constants.O_WRONLY | import_node_fs20.constants.O_CREAT | import_node_fs20.constants.O_EXCL | import_node_fs20.constants.O_NOFOLLOW, 384).catch((e) => {
     throw new BuildError(`Could not create ${file} (${e.code}): something else created it meanwhile; nothing was written through it. Retry.`);
   });
   try {
@@ -13879,13 +13923,13 @@ async function replaceSourceConfig(dataDir) {
     );
   }
 }
-var import_node_fs19, import_promises45, import_node_path46, CONFIG_FILE2, IDENT_FILE, HARDENED_SETTINGS, BUILD_SETTINGS, hbaQuote, LOCAL_TRUST_HBA, SOURCE_CONFIG_FILES;
+var import_node_fs20, import_promises46, import_node_path46, CONFIG_FILE2, IDENT_FILE, HARDENED_SETTINGS, BUILD_SETTINGS, hbaQuote, LOCAL_TRUST_HBA, SOURCE_CONFIG_FILES;
 var init_config = __esm({
   "packages/core/src/engine/postgres/config.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs19 = require("node:fs");
-    import_promises45 = require("node:fs/promises");
+    import_node_fs20 = require("node:fs");
+    import_promises46 = require("node:fs/promises");
     import_node_path46 = __toESM(require("node:path"), 1);
     init_errors();
     init_osUser();
@@ -13944,31 +13988,31 @@ var init_config = __esm({
 
 // packages/core/src/engine/postgres/engineFile.ts
 async function writeEngineFile(mountPath, info) {
-  await (0, import_promises46.writeFile)(import_node_path47.default.join(mountPath, ENGINE_FILE), `${JSON.stringify(info, null, 2)}
+  await (0, import_promises47.writeFile)(import_node_path47.default.join(mountPath, ENGINE_FILE), `${JSON.stringify(info, null, 2)}
 `, { mode: 420 });
 }
 async function readEngineFile(mountPath) {
   const file = import_node_path47.default.join(mountPath, ENGINE_FILE);
-  if ((0, import_node_fs20.existsSync)(file)) {
-    const parsed = JSON.parse(await (0, import_promises46.readFile)(file, "utf8"));
+  if ((0, import_node_fs21.existsSync)(file)) {
+    const parsed = JSON.parse(await (0, import_promises47.readFile)(file, "utf8"));
     if (parsed.kind !== "postgres" || typeof parsed.version !== "string" || typeof parsed.adminUser !== "string") {
       throw new SourceError(`${file} is not a PostgreSQL engine record (expected {kind:"postgres", version, adminUser}).`);
     }
     return parsed;
   }
   const pgVersion = import_node_path47.default.join(dataDirOf(mountPath), "PG_VERSION");
-  if (!(0, import_node_fs20.existsSync)(pgVersion)) {
+  if (!(0, import_node_fs21.existsSync)(pgVersion)) {
     throw new SourceError(`${mountPath} holds no PostgreSQL data (no ${ENGINE_FILE} and no ${DATA_DIR}/PG_VERSION).`);
   }
-  return { kind: "postgres", version: (await (0, import_promises46.readFile)(pgVersion, "utf8")).trim(), adminUser: ADMIN_USER };
+  return { kind: "postgres", version: (await (0, import_promises47.readFile)(pgVersion, "utf8")).trim(), adminUser: ADMIN_USER };
 }
-var import_node_fs20, import_promises46, import_node_path47, ENGINE_FILE, DATA_DIR, ADMIN_USER, dataDirOf;
+var import_node_fs21, import_promises47, import_node_path47, ENGINE_FILE, DATA_DIR, ADMIN_USER, dataDirOf;
 var init_engineFile = __esm({
   "packages/core/src/engine/postgres/engineFile.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs20 = require("node:fs");
-    import_promises46 = require("node:fs/promises");
+    import_node_fs21 = require("node:fs");
+    import_promises47 = require("node:fs/promises");
     import_node_path47 = __toESM(require("node:path"), 1);
     init_errors();
     ENGINE_FILE = "dbclone-engine.json";
@@ -13986,14 +14030,14 @@ function isLeftBehind(relative) {
   return parts[parts.length - 1] === "pg_internal.init";
 }
 async function keepMetadata(target, s) {
-  if (isRoot()) await (0, import_promises47.lchown)(target, s.uid, s.gid);
-  await (0, import_promises47.chmod)(target, s.mode & 4095);
-  await (0, import_promises47.utimes)(target, s.atime, s.mtime);
+  if (isRoot()) await (0, import_promises48.lchown)(target, s.uid, s.gid);
+  await (0, import_promises48.chmod)(target, s.mode & 4095);
+  await (0, import_promises48.utimes)(target, s.atime, s.mtime);
 }
 async function copyTree(src, dst, relative, stats, onFile) {
   const s = await src.stat();
-  await (0, import_promises47.mkdir)(dst, { recursive: true });
-  const entries = (await (0, import_promises47.readdir)(byDescriptor(src))).filter((e) => !isLeftBehind(import_node_path48.default.join(relative, e)));
+  await (0, import_promises48.mkdir)(dst, { recursive: true });
+  const entries = (await (0, import_promises48.readdir)(byDescriptor(src))).filter((e) => !isLeftBehind(import_node_path48.default.join(relative, e)));
   for (let i = 0; i < entries.length; i += 4) {
     await Promise.all(entries.slice(i, i + 4).map((e) => copyEntry(src, e, import_node_path48.default.join(dst, e), import_node_path48.default.join(relative, e), stats, onFile)));
   }
@@ -14001,7 +14045,7 @@ async function copyTree(src, dst, relative, stats, onFile) {
 }
 async function copyEntry(parent, name, dst, relative, stats, onFile) {
   const where2 = `${byDescriptor(parent)}/${name}`;
-  const fh = await (0, import_promises47.open)(where2, import_node_fs21.constants.O_RDONLY | import_node_fs21.constants.O_NOFOLLOW | import_node_fs21.constants.O_NONBLOCK).catch(async (e) => {
+  const fh = await (0, import_promises48.open)(where2, import_node_fs22.constants.O_RDONLY | import_node_fs22.constants.O_NOFOLLOW | import_node_fs22.constants.O_NONBLOCK).catch(async (e) => {
     if (e.code === "ELOOP") return linkEntry(where2, dst, relative);
     if (e.code === "ENXIO") return void 0;
     throw e;
@@ -14011,7 +14055,7 @@ async function copyEntry(parent, name, dst, relative, stats, onFile) {
     const s = await fh.stat();
     if (s.isDirectory()) return await copyTree(fh, dst, relative, stats, onFile);
     if (!s.isFile()) return;
-    await (0, import_promises47.copyFile)(byDescriptor(fh), dst, import_node_fs21.constants.COPYFILE_EXCL);
+    await (0, import_promises48.copyFile)(byDescriptor(fh), dst, import_node_fs22.constants.COPYFILE_EXCL);
     stats.bytes += s.size;
     onFile();
     await keepMetadata(dst, s);
@@ -14022,12 +14066,12 @@ async function copyEntry(parent, name, dst, relative, stats, onFile) {
 async function linkEntry(where2, dst, relative) {
   if (relative !== "pg_wal") {
     throw new BuildError(
-      `The data directory holds a symbolic link at ${relative} (to ${await (0, import_promises47.readlink)(where2).catch(() => "?")}); dbclone images hold no links. It was planted by the source or a restore: nothing was copied through it.`
+      `The data directory holds a symbolic link at ${relative} (to ${await (0, import_promises48.readlink)(where2).catch(() => "?")}); dbclone images hold no links. It was planted by the source or a restore: nothing was copied through it.`
     );
   }
-  await (0, import_promises47.mkdir)(dst, { mode: 448 });
+  await (0, import_promises48.mkdir)(dst, { mode: 448 });
   const owner = serverUser();
-  if (isRoot()) await (0, import_promises47.lchown)(dst, owner.uid, owner.gid);
+  if (isRoot()) await (0, import_promises48.lchown)(dst, owner.uid, owner.gid);
   return void 0;
 }
 async function copyFresh(fromMount, toMount, reporter) {
@@ -14035,14 +14079,14 @@ async function copyFresh(fromMount, toMount, reporter) {
   const to = dataDirOf(toMount);
   const info = await readEngineFile(fromMount);
   const bins = await findBinaries(majorOf(info.version));
-  if ((0, import_node_fs21.existsSync)(import_node_path48.default.join(from, "postmaster.pid"))) {
+  if ((0, import_node_fs22.existsSync)(import_node_path48.default.join(from, "postmaster.pid"))) {
     throw new BuildError(`${from} still has postmaster.pid: stop its server (scrub does) before copying it.`);
   }
-  if ((0, import_node_fs21.existsSync)(to)) throw new BuildError(`${to} already exists; copyFresh needs a fresh disk.`);
+  if ((0, import_node_fs22.existsSync)(to)) throw new BuildError(`${to} already exists; copyFresh needs a fresh disk.`);
   const progress = reporter.progress("Copying data to the fresh disk");
   const stats = { bytes: 0 };
   let files = 0;
-  const root = await (0, import_promises47.open)(from, import_node_fs21.constants.O_RDONLY | import_node_fs21.constants.O_DIRECTORY | import_node_fs21.constants.O_NOFOLLOW).catch((e) => {
+  const root = await (0, import_promises48.open)(from, import_node_fs22.constants.O_RDONLY | import_node_fs22.constants.O_DIRECTORY | import_node_fs22.constants.O_NOFOLLOW).catch((e) => {
     throw new BuildError(`${from} cannot be opened as a directory (${e.code}); a data directory is never a link.`);
   });
   try {
@@ -14051,8 +14095,8 @@ async function copyFresh(fromMount, toMount, reporter) {
     await root.close();
   }
   await replaceSourceConfig(to);
-  await (0, import_promises47.mkdir)(import_node_path48.default.join(to, "pg_wal", "archive_status"), { recursive: true, mode: 448 });
-  const walStat = await (0, import_promises47.lstat)(import_node_path48.default.join(to, "pg_wal"));
+  await (0, import_promises48.mkdir)(import_node_path48.default.join(to, "pg_wal", "archive_status"), { recursive: true, mode: 448 });
+  const walStat = await (0, import_promises48.lstat)(import_node_path48.default.join(to, "pg_wal"));
   await keepMetadata(import_node_path48.default.join(to, "pg_wal", "archive_status"), walStat);
   progress.finish(`Copied ${files} files, ${Math.round(stats.bytes / 1048576)} MiB`);
   try {
@@ -14063,16 +14107,16 @@ async function copyFresh(fromMount, toMount, reporter) {
     }
     throw e;
   }
-  await (0, import_promises47.copyFile)(import_node_path48.default.join(fromMount, ENGINE_FILE), import_node_path48.default.join(toMount, ENGINE_FILE));
+  await (0, import_promises48.copyFile)(import_node_path48.default.join(fromMount, ENGINE_FILE), import_node_path48.default.join(toMount, ENGINE_FILE));
   reporter.debug(`copyFresh ${fromMount}/${DATA_DIR} \u2192 ${toMount}/${DATA_DIR}: ${stats.bytes} bytes`);
 }
-var import_node_fs21, import_promises47, import_node_path48, SKIPPED_FILES, EMPTIED_DIRS, byDescriptor;
+var import_node_fs22, import_promises48, import_node_path48, SKIPPED_FILES, EMPTIED_DIRS, byDescriptor;
 var init_copyFresh = __esm({
   "packages/core/src/engine/postgres/copyFresh.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs21 = require("node:fs");
-    import_promises47 = require("node:fs/promises");
+    import_node_fs22 = require("node:fs");
+    import_promises48 = require("node:fs/promises");
     import_node_path48 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
@@ -14188,6 +14232,46 @@ var init_client2 = __esm({
     import_pg = __toESM(require_pg(), 1);
     ADMIN_SESSION = "-c session_preload_libraries= -c local_preload_libraries= -c log_statement=none -c log_min_duration_statement=-1 -c log_min_error_statement=panic -c debug_print_parse=off -c debug_print_rewritten=off -c debug_print_plan=off";
     CATALOG_ONLY_SESSION = `${ADMIN_SESSION} -c search_path=pg_catalog -c statement_timeout=0 -c lock_timeout=0 -c idle_in_transaction_session_timeout=0 -c default_transaction_read_only=off`;
+  }
+});
+
+// packages/core/src/engine/postgres/code-triggers.ts
+async function codeTriggers(c) {
+  return (await c.query(CODE_TRIGGERS(true))).rows;
+}
+async function disableCodeTriggers(c, fail) {
+  const found = (await c.query(CODE_TRIGGERS(false))).rows;
+  for (const { stmt } of found) await c.query(stmt);
+  const left = (await c.query(CODE_TRIGGERS(false))).rows;
+  if (left.length > 0)
+    throw fail(
+      `Trigger(s) still there after they were taken out: ${left.slice(0, 3).map((t) => t.what).join("; ")}.`
+    );
+  return found.map((t) => t.what);
+}
+var FIRST_NORMAL_OID, IN_EXTENSION, CODE_TRIGGERS;
+var init_code_triggers = __esm({
+  "packages/core/src/engine/postgres/code-triggers.ts"() {
+    "use strict";
+    init_import_meta_url();
+    FIRST_NORMAL_OID = 16384;
+    IN_EXTENSION = (cls, oid) => `EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '${cls}'::regclass AND d.objid = ${oid} AND d.deptype = 'e')`;
+    CODE_TRIGGERS = (forCheck) => `
+SELECT format('event trigger %I (on %s, calls %s)', e.evtname, e.evtevent, e.evtfoid::regprocedure) AS what,
+       format('ALTER EVENT TRIGGER %I DISABLE', e.evtname) AS stmt, 0 AS kind
+  FROM pg_event_trigger e
+ WHERE e.evtenabled <> 'D' AND NOT ${IN_EXTENSION("pg_event_trigger", "e.oid")}
+UNION ALL
+SELECT format('trigger %I on %s calls %s (%s)', t.tgname, t.tgrelid::regclass, p.oid::regprocedure,
+              CASE WHEN NOT l.lanpltrusted THEN format('untrusted language %s', l.lanname)
+                   ELSE format('SECURITY DEFINER, owned by superuser %I', o.rolname) END) AS what,
+       format('DROP TRIGGER %I ON %s', t.tgname, t.tgrelid::regclass) AS stmt, 1 AS kind
+  FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_language l ON l.oid = p.prolang
+  JOIN pg_roles o ON o.oid = p.proowner
+ WHERE NOT t.tgisinternal AND p.oid >= ${FIRST_NORMAL_OID} -- disabled ones too: a table's owner may enable a trigger
+   AND NOT ${IN_EXTENSION("pg_proc", "p.oid")}
+   AND (NOT l.lanpltrusted OR (p.prosecdef AND o.rolsuper${forCheck ? "" : " AND p.pronamespace::regnamespace::text IN ('pg_catalog', 'information_schema')"}))${forCheck ? "" : " AND t.tgparentid = 0 -- a partition's copy goes with its parent's"}
+ ORDER BY kind, what`;
   }
 });
 
@@ -14691,7 +14775,12 @@ var init_untrusted_functions = __esm({
     UNTRUSTED = `
   FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang JOIN pg_namespace n ON n.oid = p.pronamespace
  WHERE NOT l.lanpltrusted AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')`;
+   AND (NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+        OR (l.lanname = 'c' AND coalesce(p.probin, '') !~ '^([$]libdir/)?[A-Za-z0-9_][A-Za-z0-9_.-]*$')
+        OR (l.lanname = 'internal' AND NOT EXISTS (
+              SELECT 1 FROM pg_proc b CROSS JOIN LATERAL aclexplode(coalesce(b.proacl, acldefault('f', b.proowner))) a
+               WHERE b.pronamespace = 'pg_catalog'::regnamespace AND b.prolang = p.prolang AND b.prosrc = p.prosrc
+                 AND a.grantee = 0 AND a.privilege_type = 'EXECUTE')))`;
     REACHABLE = `
 WITH candidates AS MATERIALIZED (SELECT p.oid, p.proowner, p.proacl, l.lanname ${UNTRUSTED})
 SELECT c.oid::regprocedure::text AS name, c.lanname AS language
@@ -14718,7 +14807,8 @@ async function databaseFindings(c, db, limit) {
     ...(await widenedSystemGrants(c)).map((g) => at(`grants ${describeGrant(g)}`)).slice(0, limit),
     ...(await reachableUntrustedFunctions(c)).map((f) => at(`function ${f.name} in untrusted language ${f.language} is reachable by a non-superuser`)).slice(0, limit),
     ...(await foreignOptionHolders(c)).map((h) => at(`${h.what} holds ${h.options}`)).slice(0, limit),
-    ...(await c.query(RUNS_AS_SUPERUSER)).rows.map((r) => at(r.what)).slice(0, limit)
+    ...(await c.query(RUNS_AS_SUPERUSER)).rows.map((r) => at(r.what)).slice(0, limit),
+    ...(await codeTriggers(c)).map((t) => at(t.what)).slice(0, limit)
   ];
 }
 async function clusterFindings(c, add) {
@@ -14736,6 +14826,7 @@ var init_image_check = __esm({
     init_import_meta_url();
     init_map_limit();
     init_client2();
+    init_code_triggers();
     init_foreign_access();
     init_role_settings();
     init_source_privileges();
@@ -14869,6 +14960,9 @@ function prepareVerifier(password) {
   const deriving = scramVerifier(password);
   deriving.catch(() => void 0);
   prepared.set(password, deriving);
+  setTimeout(() => {
+    if (prepared.get(password) === deriving) prepared.delete(password);
+  }, PREPARED_VERIFIER_TTL_MS).unref();
 }
 function takeVerifier(password) {
   const p = prepared.get(password);
@@ -14881,7 +14975,7 @@ async function scramVerifier(password, salt = (0, import_node_crypto14.randomByt
   const serverKey = hmac(salted, "Server Key");
   return `SCRAM-SHA-256$${iterations}:${salt.toString("base64")}$${storedKey.toString("base64")}:${serverKey.toString("base64")}`;
 }
-var import_node_crypto14, import_node_util, ITERATIONS, pbkdf2Async, hmac, prepared;
+var import_node_crypto14, import_node_util, ITERATIONS, pbkdf2Async, hmac, prepared, PREPARED_VERIFIER_TTL_MS;
 var init_scram = __esm({
   "packages/core/src/engine/postgres/scram.ts"() {
     "use strict";
@@ -14892,6 +14986,7 @@ var init_scram = __esm({
     pbkdf2Async = (0, import_node_util.promisify)(import_node_crypto14.pbkdf2);
     hmac = (key, text) => (0, import_node_crypto14.createHmac)("sha256", key).update(text).digest();
     prepared = /* @__PURE__ */ new Map();
+    PREPARED_VERIFIER_TTL_MS = 5 * 6e4;
   }
 });
 
@@ -15072,7 +15167,7 @@ var init_schema_snapshot = __esm({
 
 // packages/core/src/engine/postgres/dumpFile.ts
 async function head(file, bytes) {
-  const fh = await (0, import_promises48.open)(file, "r");
+  const fh = await (0, import_promises49.open)(file, "r");
   try {
     const buf = Buffer.alloc(bytes);
     const { bytesRead } = await fh.read(buf, 0, bytes, 0);
@@ -15082,10 +15177,10 @@ async function head(file, bytes) {
   }
 }
 async function detectDumpKind(file) {
-  const s = await (0, import_promises48.stat)(file).catch(() => void 0);
+  const s = await (0, import_promises49.stat)(file).catch(() => void 0);
   if (!s) throw new SourceError(`${file} does not exist.`);
   if (s.isDirectory()) {
-    if ((0, import_node_fs22.existsSync)(import_node_path49.default.join(file, "toc.dat"))) return "directory";
+    if ((0, import_node_fs23.existsSync)(import_node_path49.default.join(file, "toc.dat"))) return "directory";
     throw new SourceError(`${file} is a directory without toc.dat, so not a PostgreSQL directory dump (${EXPECTED}).`);
   }
   const b = await head(file, 8192);
@@ -15107,13 +15202,13 @@ function parseTocHeader(listing) {
   const version2 = /^;\s+Dumped from database version:\s*(\d+(?:\.\d+)?)/m.exec(listing)?.[1];
   return { database: database2, version: version2 };
 }
-var import_node_fs22, import_promises48, import_node_path49, EXPECTED;
+var import_node_fs23, import_promises49, import_node_path49, EXPECTED;
 var init_dumpFile = __esm({
   "packages/core/src/engine/postgres/dumpFile.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs22 = require("node:fs");
-    import_promises48 = require("node:fs/promises");
+    import_node_fs23 = require("node:fs");
+    import_promises49 = require("node:fs/promises");
     import_node_path49 = __toESM(require("node:path"), 1);
     init_errors();
     EXPECTED = "expected a pg_dump custom archive (-Fc), a directory dump with toc.dat (-Fd), a tar dump (-Ft), a plain SQL dump (-Fp) or pg_dumpall output";
@@ -15250,7 +15345,7 @@ async function* readScriptLines(file) {
 }
 async function* readScriptLineBatches(file) {
   let rest = "";
-  for await (const chunk of (0, import_node_fs23.createReadStream)(file, { encoding: "latin1", highWaterMark: 1 << 20 })) {
+  for await (const chunk of (0, import_node_fs24.createReadStream)(file, { encoding: "latin1", highWaterMark: 1 << 20 })) {
     const parts = (rest + chunk).split("\n");
     rest = parts.pop();
     yield parts;
@@ -15296,7 +15391,7 @@ async function checkOnce(file, standardStrings) {
   return facts;
 }
 async function checkDumpScript(file) {
-  const s = await (0, import_promises49.stat)(file);
+  const s = await (0, import_promises50.stat)(file);
   const key = `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
   const known = checked.get(key);
   if (known) return known;
@@ -15305,13 +15400,13 @@ async function checkDumpScript(file) {
   checked.set(key, facts);
   return facts;
 }
-var import_node_fs23, import_promises49, KEY2, DB_ARG, ALLOWED_COMMAND, COPY_FROM_STDIN, isCopyEnd, checked;
+var import_node_fs24, import_promises50, KEY2, DB_ARG, ALLOWED_COMMAND, COPY_FROM_STDIN, isCopyEnd, checked;
 var init_dumpScript = __esm({
   "packages/core/src/engine/postgres/dumpScript.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs23 = require("node:fs");
-    import_promises49 = require("node:fs/promises");
+    import_node_fs24 = require("node:fs");
+    import_promises50 = require("node:fs/promises");
     init_errors();
     init_sqlLexer();
     KEY2 = "[A-Za-z0-9]+";
@@ -15348,11 +15443,11 @@ var init_url = __esm({
 
 // packages/core/src/engine/postgres/dataDir.ts
 async function makeEmptyDataDir(dataDir) {
-  if ((0, import_node_fs24.existsSync)(dataDir) && (await (0, import_promises50.readdir)(dataDir)).length > 0) {
+  if ((0, import_node_fs25.existsSync)(dataDir) && (await (0, import_promises51.readdir)(dataDir)).length > 0) {
     throw new BuildError(`${dataDir} already holds files; restore needs a fresh, empty disk.`);
   }
-  await (0, import_promises50.mkdir)(dataDir, { recursive: true, mode: 448 });
-  await (0, import_promises50.chmod)(dataDir, 448);
+  await (0, import_promises51.mkdir)(dataDir, { recursive: true, mode: 448 });
+  await (0, import_promises51.chmod)(dataDir, 448);
   await giveToServerUser(dataDir);
 }
 async function ctypeLocale() {
@@ -15373,8 +15468,8 @@ async function copyDataDir(source, dataDir) {
   await makeEmptyDataDir(dataDir);
   await run("cp", ["-a", "--", `${source}/.`, dataDir]);
   const wal = import_node_path50.default.join(dataDir, "pg_wal");
-  if ((0, import_node_fs24.lstatSync)(wal).isSymbolicLink()) {
-    await (0, import_promises50.rm)(wal);
+  if ((0, import_node_fs25.lstatSync)(wal).isSymbolicLink()) {
+    await (0, import_promises51.rm)(wal);
     await giveToServerUser(dataDir);
     await run("cp", ["-a", "--", `${import_node_path50.default.resolve(source, "pg_wal")}/.`, wal], { asUser: serverUser().asUser, cwd: "/" }).catch((e) => {
       throw new SourceError(
@@ -15399,10 +15494,10 @@ async function baseBackup(bins, url, dataDir) {
 }
 async function finishPhysicalCopy(dataDir) {
   for (const f of ["postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal"]) {
-    await (0, import_promises50.rm)(import_node_path50.default.join(dataDir, f), { force: true });
+    await (0, import_promises51.rm)(import_node_path50.default.join(dataDir, f), { force: true });
   }
   await run("chown", ["-R", `${serverUser().uid}:${serverUser().gid}`, dataDir]);
-  await (0, import_promises50.chmod)(dataDir, 448);
+  await (0, import_promises51.chmod)(dataDir, 448);
   await replaceSourceConfig(dataDir);
 }
 function singleUserSettings() {
@@ -15419,13 +15514,13 @@ async function bootstrapSuperuser(bins, dataDir) {
   if (!name) throw new BuildError(`Could not find the superuser of ${dataDir} (single-user mode said: ${stdout.slice(0, 300)}).`);
   return name;
 }
-var import_node_fs24, import_promises50, import_node_path50, localeChoice;
+var import_node_fs25, import_promises51, import_node_path50, localeChoice;
 var init_dataDir = __esm({
   "packages/core/src/engine/postgres/dataDir.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs24 = require("node:fs");
-    import_promises50 = require("node:fs/promises");
+    import_node_fs25 = require("node:fs");
+    import_promises51 = require("node:fs/promises");
     import_node_path50 = __toESM(require("node:path"), 1);
     init_errors();
     init_childEnv();
@@ -15470,10 +15565,10 @@ function parseBackupHistory(file, text) {
   };
 }
 async function readWalArchive(dir) {
-  if (!(0, import_node_fs25.existsSync)(dir)) throw new SourceError(`The WAL archive ${dir} does not exist; pass the directory archive_command copies WAL segments into.`);
+  if (!(0, import_node_fs26.existsSync)(dir)) throw new SourceError(`The WAL archive ${dir} does not exist; pass the directory archive_command copies WAL segments into.`);
   let names;
   try {
-    names = await (0, import_promises51.readdir)(dir);
+    names = await (0, import_promises52.readdir)(dir);
   } catch (e) {
     throw new SourceError(`The WAL archive ${dir} cannot be read: ${e.message}.`);
   }
@@ -15486,7 +15581,7 @@ async function readWalArchive(dir) {
 }
 async function findBackupHistory(archive, startLsn) {
   for (const name of archive.backupHistoryFiles) {
-    const h = parseBackupHistory(name, await (0, import_promises51.readFile)(import_node_path51.default.join(archive.dir, name), "utf8"));
+    const h = parseBackupHistory(name, await (0, import_promises52.readFile)(import_node_path51.default.join(archive.dir, name), "utf8"));
     if (h.startLsn && lsnToBigInt(h.startLsn) === lsnToBigInt(startLsn)) return h;
   }
   return void 0;
@@ -15498,13 +15593,13 @@ function restoreCommand(archiveDir) {
   const source = shellQuote(`${import_node_path51.default.resolve(archiveDir)}/`).replace(/%/g, "%%");
   return `cp -- ${source}%f %p`;
 }
-var import_node_fs25, import_promises51, import_node_path51, SEGMENT_NAME, BACKUP_HISTORY, LSN, isLsn, formatLsn, lsnOf, intOf;
+var import_node_fs26, import_promises52, import_node_path51, SEGMENT_NAME, BACKUP_HISTORY, LSN, isLsn, formatLsn, lsnOf, intOf;
 var init_walArchive = __esm({
   "packages/core/src/engine/postgres/walArchive.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs25 = require("node:fs");
-    import_promises51 = require("node:fs/promises");
+    import_node_fs26 = require("node:fs");
+    import_promises52 = require("node:fs/promises");
     import_node_path51 = __toESM(require("node:path"), 1);
     init_errors();
     SEGMENT_NAME = /^[0-9A-F]{24}$/;
@@ -15519,19 +15614,19 @@ var init_walArchive = __esm({
 
 // packages/core/src/engine/postgres/baseBackup.ts
 async function backupLabelText(dir, baseTar) {
-  if (!baseTar) return (0, import_promises52.readFile)(import_node_path52.default.join(dir, "backup_label"), "utf8");
+  if (!baseTar) return (0, import_promises53.readFile)(import_node_path52.default.join(dir, "backup_label"), "utf8");
   const { stdout } = await run("tar", ["-xOf", baseTar, "backup_label"], { packageHint: "tar" }).catch((e) => {
     throw new SourceError(`${baseTar} holds no backup_label (${e.message}); is it pg_basebackup's tar output?`);
   });
   return stdout;
 }
 async function pgVersionText(dir, baseTar) {
-  if (!baseTar) return (0, import_promises52.readFile)(import_node_path52.default.join(dir, "PG_VERSION"), "utf8");
+  if (!baseTar) return (0, import_promises53.readFile)(import_node_path52.default.join(dir, "PG_VERSION"), "utf8");
   return (await run("tar", ["-xOf", baseTar, "PG_VERSION"])).stdout;
 }
 async function readBaseBackup(dir) {
-  if (!(0, import_node_fs26.existsSync)(dir)) throw new SourceError(`The base backup ${dir} does not exist.`);
-  const names = await (0, import_promises52.readdir)(dir).catch(() => {
+  if (!(0, import_node_fs27.existsSync)(dir)) throw new SourceError(`The base backup ${dir} does not exist.`);
+  const names = await (0, import_promises53.readdir)(dir).catch(() => {
     throw new SourceError(`The base backup ${dir} is not a directory; pass pg_basebackup's -D directory.`);
   });
   const tarName = TAR_NAMES.find((n) => names.includes(n));
@@ -15553,7 +15648,7 @@ async function readBaseBackup(dir) {
   let manifestEndLsn;
   let manifestTimeline;
   if (names.includes("backup_manifest")) {
-    const m = JSON.parse(await (0, import_promises52.readFile)(import_node_path52.default.join(dir, "backup_manifest"), "utf8"));
+    const m = JSON.parse(await (0, import_promises53.readFile)(import_node_path52.default.join(dir, "backup_manifest"), "utf8"));
     const last = m["WAL-Ranges"]?.at(-1);
     manifestEndLsn = last?.["End-LSN"];
     manifestTimeline = last?.Timeline;
@@ -15579,20 +15674,20 @@ async function placeBaseBackup(backupDir, info, dataDir) {
     await makeEmptyDataDir(dataDir);
     await run("tar", ["-xf", info.baseTar, "-C", dataDir], { timeoutMs: 6 * 36e5 });
     if (info.walTar) await run("tar", ["-xf", info.walTar, "-C", import_node_path52.default.join(dataDir, "pg_wal")], { timeoutMs: 36e5 });
-    for (const f of ["postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal"]) await (0, import_promises52.rm)(import_node_path52.default.join(dataDir, f), { force: true });
+    for (const f of ["postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal"]) await (0, import_promises53.rm)(import_node_path52.default.join(dataDir, f), { force: true });
     await run("chown", ["-R", `${serverUser().uid}:${serverUser().gid}`, dataDir]);
-    await (0, import_promises52.chmod)(dataDir, 448);
+    await (0, import_promises53.chmod)(dataDir, 448);
     await replaceSourceConfig(dataDir);
   }
-  await (0, import_promises52.rm)(import_node_path52.default.join(dataDir, "backup_manifest"), { force: true });
+  await (0, import_promises53.rm)(import_node_path52.default.join(dataDir, "backup_manifest"), { force: true });
 }
-var import_node_fs26, import_promises52, import_node_path52, TAR_NAMES;
+var import_node_fs27, import_promises53, import_node_path52, TAR_NAMES;
 var init_baseBackup = __esm({
   "packages/core/src/engine/postgres/baseBackup.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs26 = require("node:fs");
-    import_promises52 = require("node:fs/promises");
+    import_node_fs27 = require("node:fs");
+    import_promises53 = require("node:fs/promises");
     import_node_path52 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
@@ -15607,7 +15702,7 @@ var init_baseBackup = __esm({
 // packages/core/src/runtime/host.ts
 function logTail(logFile, offset = 0, lines = 15) {
   try {
-    const text = (0, import_node_fs27.readFileSync)(logFile).subarray(offset).toString("utf8");
+    const text = (0, import_node_fs28.readFileSync)(logFile).subarray(offset).toString("utf8");
     return text.trimEnd().split("\n").slice(-lines).join("\n");
   } catch {
     return "(no log)";
@@ -15619,8 +15714,8 @@ Last lines of ${launch.logFile}:
 ${tail}`;
 }
 async function startHostProcess(launch, opts) {
-  const offset = (0, import_node_fs27.existsSync)(launch.logFile) ? (0, import_node_fs27.statSync)(launch.logFile).size : 0;
-  const logFd = (0, import_node_fs27.openSync)(launch.logFile, import_node_fs27.constants.O_WRONLY | import_node_fs27.constants.O_APPEND | import_node_fs27.constants.O_CREAT | import_node_fs27.constants.O_NOFOLLOW, 416);
+  const offset = (0, import_node_fs28.existsSync)(launch.logFile) ? (0, import_node_fs28.statSync)(launch.logFile).size : 0;
+  const logFd = (0, import_node_fs28.openSync)(launch.logFile, import_node_fs28.constants.O_WRONLY | import_node_fs28.constants.O_APPEND | import_node_fs28.constants.O_CREAT | import_node_fs28.constants.O_NOFOLLOW, 416);
   let child;
   try {
     child = (0, import_node_child_process3.spawn)(launch.program, launch.args, {
@@ -15633,7 +15728,7 @@ async function startHostProcess(launch, opts) {
       ...launch.switchUser ? { uid: launch.uid, gid: launch.gid } : {}
     });
   } finally {
-    (0, import_node_fs27.closeSync)(logFd);
+    (0, import_node_fs28.closeSync)(logFd);
   }
   let exit;
   let spawnError;
@@ -15675,13 +15770,13 @@ async function stopHostProcess(pid, signals, opts = {}) {
   signal2("SIGKILL", -pid);
   await waitForExit(pid, 5e3);
 }
-var import_node_child_process3, import_node_fs27, POLL_MS, sleep2, DEFAULT_SIGNALS, HostRuntime;
+var import_node_child_process3, import_node_fs28, POLL_MS, sleep2, DEFAULT_SIGNALS, HostRuntime;
 var init_host = __esm({
   "packages/core/src/runtime/host.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_child_process3 = require("node:child_process");
-    import_node_fs27 = require("node:fs");
+    import_node_fs28 = require("node:fs");
     init_errors();
     init_childEnv();
     init_exec();
@@ -15713,7 +15808,7 @@ function postgresArgs(spec) {
 }
 function serverLaunchOf(spec, paths = [spec.dataDir, spec.socketDir]) {
   const user = serverUser();
-  const owner = (0, import_node_fs28.statSync)(spec.dataDir);
+  const owner = (0, import_node_fs29.statSync)(spec.dataDir);
   const socket = import_node_path53.default.join(spec.socketDir, `.s.PGSQL.${spec.port}`);
   return {
     program: spec.bins.bin("postgres"),
@@ -15734,7 +15829,7 @@ function serverLaunchOf(spec, paths = [spec.dataDir, spec.socketDir]) {
     port: spec.port,
     logFile: spec.logFile,
     ready: async () => {
-      if ((0, import_node_fs28.existsSync)(socket)) return answers(spec);
+      if ((0, import_node_fs29.existsSync)(socket)) return answers(spec);
       void import_pg4.default.Client;
       return false;
     },
@@ -15775,12 +15870,12 @@ async function answers(spec) {
 async function stopPostgres(pid, opts = {}) {
   await stopHostProcess(pid, SIGNALS, opts);
 }
-var import_node_fs28, import_node_path53, import_pg4, SIGNALS;
+var import_node_fs29, import_node_path53, import_pg4, SIGNALS;
 var init_launch = __esm({
   "packages/core/src/engine/postgres/launch.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs28 = require("node:fs");
+    import_node_fs29 = require("node:fs");
     import_node_path53 = __toESM(require("node:path"), 1);
     import_pg4 = __toESM(require_pg(), 1);
     init_host();
@@ -15911,16 +16006,16 @@ ${tail}`);
 async function runRecovery(r) {
   const control = await controlData(r.bins, r.dataDir);
   if (r.archiveDir) await writeServerFile(import_node_path54.default.join(r.dataDir, "recovery.signal"), "");
-  const socketDir = await (0, import_promises53.mkdtemp)(import_node_path54.default.join(import_node_os8.default.tmpdir(), "dbclone-rec-"));
+  const socketDir = await (0, import_promises54.mkdtemp)(import_node_path54.default.join(import_node_os8.default.tmpdir(), "dbclone-rec-"));
   let pid;
   const logFile = import_node_path54.default.join(socketDir, "postgres.log");
-  const readLog = () => (0, import_promises53.readFile)(logFile, "utf8").catch(() => "");
+  const readLog = () => (0, import_promises54.readFile)(logFile, "utf8").catch(() => "");
   try {
-    await (0, import_promises53.chmod)(socketDir, 448);
+    await (0, import_promises54.chmod)(socketDir, 448);
     await giveToServerUser(socketDir);
     const hbaFile = import_node_path54.default.join(socketDir, "pg_hba.conf");
     await writeServerFile(hbaFile, LOCAL_TRUST_HBA);
-    await (0, import_promises53.writeFile)(logFile, "", { mode: 416 });
+    await (0, import_promises54.writeFile)(logFile, "", { mode: 416 });
     await giveToServerUser(logFile);
     const settings = {
       ...commonSettings(r.dataDir, socketDir, hbaFile),
@@ -15972,15 +16067,15 @@ async function runRecovery(r) {
     return outcome;
   } finally {
     if (pid !== void 0) await stopPostgres(pid, { fast: true, graceMs: 3e4 }).catch(() => void 0);
-    await (0, import_promises53.rm)(socketDir, { recursive: true, force: true });
+    await (0, import_promises54.rm)(socketDir, { recursive: true, force: true });
   }
 }
-var import_promises53, import_node_os8, import_node_path54, POLL_MS2, sleep3;
+var import_promises54, import_node_os8, import_node_path54, POLL_MS2, sleep3;
 var init_recoveryServer = __esm({
   "packages/core/src/engine/postgres/recoveryServer.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises53 = require("node:fs/promises");
+    import_promises54 = require("node:fs/promises");
     import_node_os8 = __toESM(require("node:os"), 1);
     import_node_path54 = __toESM(require("node:path"), 1);
     init_errors();
@@ -16009,11 +16104,11 @@ async function continueKeptState(a) {
   }
   const stateData = import_node_path55.default.join(stateDir2, "pgdata");
   const stateFile = import_node_path55.default.join(stateDir2, STATE_FILE);
-  await (0, import_promises54.mkdir)(stateDir2, { recursive: true, mode: 457 });
+  await (0, import_promises55.mkdir)(stateDir2, { recursive: true, mode: 457 });
   await assertReachable(stateData);
   let reused = false;
-  if ((0, import_node_fs29.existsSync)(stateFile)) {
-    const last = JSON.parse(await (0, import_promises54.readFile)(stateFile, "utf8"));
+  if ((0, import_node_fs30.existsSync)(stateFile)) {
+    const last = JSON.parse(await (0, import_promises55.readFile)(stateFile, "utf8"));
     if (last.backupStartLsn !== a.probe.backup.startLsn) {
       throw new SourceError(
         `The kept recovery state in ${stateDir2} was restored from another base backup (started at ${last.backupStartLsn}, this one at ${a.probe.backup.startLsn}). Remove ${stateDir2} to start over from this backup.`
@@ -16027,7 +16122,7 @@ async function continueKeptState(a) {
     reused = true;
     a.reporter.info(`Continuing the kept recovery state in ${stateDir2} (last at ${last.target.kind} ${last.target.value})`);
   } else {
-    if ((0, import_node_fs29.existsSync)(stateData))
+    if ((0, import_node_fs30.existsSync)(stateData))
       throw new SourceError(`${stateData} exists but ${stateFile} does not: not a state dbclone kept. Remove it or choose another directory.`);
     a.reporter.info(`Restoring base backup ${a.source.path} into the kept recovery state ${stateDir2}`);
     await placeBaseBackup(a.source.path, a.probe.backup, stateData);
@@ -16050,18 +16145,18 @@ async function continueKeptState(a) {
     replayedLsn: control.get("Minimum recovery ending location"),
     updatedAt: (/* @__PURE__ */ new Date()).toISOString()
   };
-  await (0, import_promises54.writeFile)(stateFile, `${JSON.stringify(state, null, 2)}
+  await (0, import_promises55.writeFile)(stateFile, `${JSON.stringify(state, null, 2)}
 `);
   await copyDataDir(stateData, a.dataDir);
   return { dir: stateDir2, reused, stateStoppedAt: outcome.stoppedAt, segmentsRestoredIntoState: outcome.restoredSegments.length };
 }
-var import_node_fs29, import_promises54, import_node_path55, STATE_FILE;
+var import_node_fs30, import_promises55, import_node_path55, STATE_FILE;
 var init_recoveryState = __esm({
   "packages/core/src/engine/postgres/recoveryState.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs29 = require("node:fs");
-    import_promises54 = require("node:fs/promises");
+    import_node_fs30 = require("node:fs");
+    import_promises55 = require("node:fs/promises");
     import_node_path55 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
@@ -16243,22 +16338,22 @@ async function probeDump(file) {
 }
 async function probeDataDir(dir) {
   const pgVersion = import_node_path57.default.join(dir, "PG_VERSION");
-  if (!(0, import_node_fs30.existsSync)(pgVersion) || !(0, import_node_fs30.existsSync)(import_node_path57.default.join(dir, "global", "pg_control"))) {
+  if (!(0, import_node_fs31.existsSync)(pgVersion) || !(0, import_node_fs31.existsSync)(import_node_path57.default.join(dir, "global", "pg_control"))) {
     throw new SourceError(`${dir} is not a PostgreSQL data directory (expected PG_VERSION and global/pg_control in it).`);
   }
-  const version2 = (await (0, import_promises55.readFile)(pgVersion, "utf8")).trim();
+  const version2 = (await (0, import_promises56.readFile)(pgVersion, "utf8")).trim();
   const major = majorOf(version2);
   if (!Number.isFinite(major)) throw new SourceError(`${pgVersion} holds "${version2}", which is not a PostgreSQL version.`);
   const pidFile = import_node_path57.default.join(dir, "postmaster.pid");
-  if ((0, import_node_fs30.existsSync)(pidFile)) {
-    const pid = Number.parseInt((await (0, import_promises55.readFile)(pidFile, "utf8")).split("\n")[0] ?? "", 10);
+  if ((0, import_node_fs31.existsSync)(pidFile)) {
+    const pid = Number.parseInt((await (0, import_promises56.readFile)(pidFile, "utf8")).split("\n")[0] ?? "", 10);
     if (pid > 0 && isAlive(pid)) {
       throw new SourceError(
         `${dir} is in use by a running PostgreSQL (pid ${pid}). Stop it first (pg_ctl stop -D ${dir} -m fast) or use the live server as a source instead.`
       );
     }
   }
-  const tablespaces = (0, import_node_fs30.existsSync)(import_node_path57.default.join(dir, "pg_tblspc")) ? await (0, import_promises55.readdir)(import_node_path57.default.join(dir, "pg_tblspc")) : [];
+  const tablespaces = (0, import_node_fs31.existsSync)(import_node_path57.default.join(dir, "pg_tblspc")) ? await (0, import_promises56.readdir)(import_node_path57.default.join(dir, "pg_tblspc")) : [];
   if (tablespaces.length > 0) {
     throw new NotSupportedError(
       `${dir} uses tablespaces outside the data directory (${tablespaces.join(", ")}); dbclone images hold a single data directory. Use a dump instead.`
@@ -16317,13 +16412,13 @@ async function probeSource(source) {
       );
   }
 }
-var import_node_fs30, import_promises55, import_node_path57, import_pg5;
+var import_node_fs31, import_promises56, import_node_path57, import_pg5;
 var init_probe = __esm({
   "packages/core/src/engine/postgres/probe.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs30 = require("node:fs");
-    import_promises55 = require("node:fs/promises");
+    import_node_fs31 = require("node:fs");
+    import_promises56 = require("node:fs/promises");
     import_node_path57 = __toESM(require("node:path"), 1);
     import_pg5 = __toESM(require_pg(), 1);
     init_errors();
@@ -16338,9 +16433,9 @@ var init_probe = __esm({
 
 // packages/core/src/engine/postgres/buildServer.ts
 async function startBuildServer(bins, dataDir, adminUser, timeoutMs = 12e4) {
-  const socketDir = await (0, import_promises56.mkdtemp)(import_node_path58.default.join(import_node_os9.default.tmpdir(), "dbclone-pg-"));
+  const socketDir = await (0, import_promises57.mkdtemp)(import_node_path58.default.join(import_node_os9.default.tmpdir(), "dbclone-pg-"));
   try {
-    await (0, import_promises56.chmod)(socketDir, 448);
+    await (0, import_promises57.chmod)(socketDir, 448);
     await giveToServerUser(socketDir);
     const hbaFile = import_node_path58.default.join(socketDir, "pg_hba.conf");
     await writeServerFile(hbaFile, LOCAL_TRUST_HBA);
@@ -16357,7 +16452,7 @@ async function startBuildServer(bins, dataDir, adminUser, timeoutMs = 12e4) {
     });
     return { pid, port: BUILD_PORT, socketDir, adminUser, logFile };
   } catch (e) {
-    await (0, import_promises56.rm)(socketDir, { recursive: true, force: true });
+    await (0, import_promises57.rm)(socketDir, { recursive: true, force: true });
     throw e;
   }
 }
@@ -16365,15 +16460,15 @@ async function stopBuildServer(s) {
   try {
     await stopPostgres(s.pid, { fast: true });
   } finally {
-    await (0, import_promises56.rm)(s.socketDir, { recursive: true, force: true });
+    await (0, import_promises57.rm)(s.socketDir, { recursive: true, force: true });
   }
 }
-var import_promises56, import_node_os9, import_node_path58, BUILD_PORT;
+var import_promises57, import_node_os9, import_node_path58, BUILD_PORT;
 var init_buildServer = __esm({
   "packages/core/src/engine/postgres/buildServer.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises56 = require("node:fs/promises");
+    import_promises57 = require("node:fs/promises");
     import_node_os9 = __toESM(require("node:os"), 1);
     import_node_path58 = __toESM(require("node:path"), 1);
     init_config();
@@ -16420,7 +16515,7 @@ async function isEmptyDatabase(s, name) {
 }
 async function rolesNamedInScript(file) {
   const roles = /* @__PURE__ */ new Set();
-  const lines = (0, import_node_readline2.createInterface)({ input: (0, import_node_fs31.createReadStream)(file, "utf8"), crlfDelay: Infinity });
+  const lines = (0, import_node_readline2.createInterface)({ input: (0, import_node_fs32.createReadStream)(file, "utf8"), crlfDelay: Infinity });
   const pattern = /^(?:ALTER .+ OWNER TO|GRANT .+ TO) (.+);$/;
   for await (const line of lines) {
     const m = pattern.exec(line);
@@ -16442,7 +16537,7 @@ async function ensureRoles(c, roles) {
   }
 }
 async function runRestoreTool(file, program2, args, what, stdin) {
-  const fh = stdin ? void 0 : await (0, import_promises57.open)(file, import_node_fs31.constants.O_RDONLY | import_node_fs31.constants.O_NOFOLLOW);
+  const fh = stdin ? void 0 : await (0, import_promises58.open)(file, import_node_fs32.constants.O_RDONLY | import_node_fs32.constants.O_NOFOLLOW);
   try {
     await run(program2, args, { asUser: serverUser().asUser, cwd: "/", stdin: stdin ?? fh.fd, timeoutMs: DAY_MS });
   } catch (e) {
@@ -16511,14 +16606,14 @@ async function restoreDumpall(bins, s, file) {
   );
   return new Set(after.filter((d) => !before.has(d) || d === "postgres"));
 }
-var import_node_crypto15, import_node_fs31, import_promises57, import_node_path59, import_node_readline2, import_node_stream2, DAY_MS, connArgs;
+var import_node_crypto15, import_node_fs32, import_promises58, import_node_path59, import_node_readline2, import_node_stream2, DAY_MS, connArgs;
 var init_restoreDump = __esm({
   "packages/core/src/engine/postgres/restoreDump.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto15 = require("node:crypto");
-    import_node_fs31 = require("node:fs");
-    import_promises57 = require("node:fs/promises");
+    import_node_fs32 = require("node:fs");
+    import_promises58 = require("node:fs/promises");
     import_node_path59 = __toESM(require("node:path"), 1);
     import_node_readline2 = require("node:readline");
     import_node_stream2 = require("node:stream");
@@ -16649,10 +16744,12 @@ async function takeBackSourcePrivileges(server, reporter) {
   if (reset.length > 0) reporter.warn(`The source has role(s) named ${reset.join(", ")}, which dbclone reserves: stripped to bare NOLOGIN roles.`);
   for (const db of await withAdmin(server, "template1", connectableDatabases, { catalogOnly: true })) {
     const fail = (m) => new BuildError(`Database ${db}: ${m} The image was not built.`);
-    const { taken, stripped, subscriptions, locked } = await withAdmin(
+    const { triggers, taken, stripped, subscriptions, locked } = await withAdmin(
       server,
       db,
       async (c) => ({
+        triggers: await disableCodeTriggers(c, fail),
+        // first: an event trigger would fire on the revokes
         taken: await revokeWidenedSystemGrants(c),
         stripped: await dropForeignSecrets(c, fail),
         subscriptions: await dropSubscriptions(c, fail),
@@ -16660,6 +16757,10 @@ async function takeBackSourcePrivileges(server, reporter) {
       }),
       { catalogOnly: true }
     );
+    if (triggers.length > 0)
+      reporter.warn(
+        `Database ${db}: took out ${triggers.length} trigger(s) that would run code no grant keeps from a clone (event triggers disabled, untrusted-language triggers dropped): ${triggers.slice(0, 3).join("; ")}${triggers.length > 3 ? "; \u2026" : ""}.`
+      );
     if (locked.length > 0) {
       const shown = locked.slice(0, 3).map((f) => `${f.name} (${f.language})`).join(", ");
       reporter.warn(
@@ -16701,9 +16802,126 @@ var init_restore = __esm({
     init_restoreDump();
     init_role_passwords();
     init_untrusted_functions();
+    init_code_triggers();
     init_role_settings();
     init_foreign_access();
     init_source_privileges();
+  }
+});
+
+// packages/core/src/engine/postgres/clean-shutdown.ts
+async function uncleanShutdown(dataDir) {
+  if (!(await (0, import_promises59.lstat)(import_node_path60.default.join(dataDir, "global")).catch(() => void 0))?.isDirectory()) return "has no global directory (or a link in its place)";
+  const control = await readPrefix(import_node_path60.default.join(dataDir, "global", "pg_control"), 512);
+  if (!control || control.length < 512) return "has no readable global/pg_control";
+  const facts = controlFacts(control);
+  if (typeof facts === "string") return facts;
+  const walDir = import_node_path60.default.join(dataDir, "pg_wal");
+  const segNo = facts.checkPoint / BigInt(facts.walSegmentSize);
+  const perId = 0x100000000n / BigInt(facts.walSegmentSize);
+  const segName = `${hex8(segNo / perId)}${hex8(segNo % perId)}`;
+  const copies = (await (0, import_promises59.readdir)(walDir).catch(() => [])).filter(
+    (n) => /^[0-9A-F]{8}$/.test(n.slice(0, 8)) && n.length === 24 && n.slice(8) === segName && Number.parseInt(n.slice(0, 8), 16) <= facts.timeline
+  );
+  if (!copies.includes(`${hex8(facts.timeline)}${segName}`)) return `has no WAL segment holding its last checkpoint (${lsnText(facts.checkPoint)})`;
+  for (const copy of copies) {
+    const why = await checkpointRecordProblem(walDir, copy, facts);
+    if (why) return why;
+  }
+  return void 0;
+}
+function controlFacts(b) {
+  if (b.readUInt32LE(CONTROL.version) !== KNOWN_CONTROL_VERSION || b.readDoubleLE(CONTROL.floatFormat) !== FLOAT_FORMAT)
+    return "has a pg_control of a layout dbclone does not read (PostgreSQL 13\u201316 only)";
+  if (b.readUInt32LE(CONTROL.state) !== DB_SHUTDOWNED) return "was not shut down cleanly (pg_control), so it would start with crash recovery";
+  const checkPoint = b.readBigUInt64LE(CONTROL.checkPoint);
+  if (b.readBigUInt64LE(CONTROL.redo) !== checkPoint) return "has a last checkpoint whose redo is not itself (pg_control), so it would replay WAL";
+  const walBlockSize = b.readUInt32LE(CONTROL.walBlockSize);
+  const walSegmentSize = b.readUInt32LE(CONTROL.walSegmentSize);
+  const pow2 = (n) => n > 0 && (n & n - 1) === 0;
+  if (!pow2(walBlockSize) || walBlockSize < 1024 || !pow2(walSegmentSize) || walSegmentSize < walBlockSize || walSegmentSize > 1 << 30)
+    return "has a pg_control with impossible WAL sizes";
+  return { checkPoint, timeline: b.readUInt32LE(CONTROL.timeline), walBlockSize, walSegmentSize };
+}
+async function checkpointRecordProblem(walDir, segmentFile, f) {
+  const fh = await openPlainFile(import_node_path60.default.join(walDir, segmentFile));
+  if (!fh) return `has an unreadable WAL segment ${segmentFile}`;
+  try {
+    const bytes = await recordBytes(fh, Number(f.checkPoint % BigInt(f.walSegmentSize)), f);
+    const notClean = `has a last checkpoint record in ${segmentFile} that is not a clean shutdown's, so it would replay WAL`;
+    if (!bytes) return notClean;
+    if (bytes[17] !== RM_XLOG_ID || (bytes[16] & 240) !== XLOG_CHECKPOINT_SHUTDOWN) return notClean;
+    const id = bytes[RECORD_HEADER];
+    const dataAt = id === XLR_BLOCK_ID_DATA_SHORT ? RECORD_HEADER + 2 : id === XLR_BLOCK_ID_DATA_LONG ? RECORD_HEADER + 5 : -1;
+    if (dataAt < 0 || bytes.readBigUInt64LE(dataAt) !== f.checkPoint) return notClean;
+    return void 0;
+  } finally {
+    await fh.close();
+  }
+}
+async function recordBytes(fh, start2, f) {
+  const out = Buffer.alloc(NEEDED);
+  let got = 0;
+  let at = start2;
+  if (at % f.walBlockSize < SHORT_PAGE_HEADER) return void 0;
+  while (got < NEEDED) {
+    if (at >= f.walSegmentSize) return void 0;
+    if (at % f.walBlockSize === 0) {
+      const head2 = Buffer.alloc(4);
+      if ((await fh.read(head2, 0, 4, at)).bytesRead < 4) return void 0;
+      at += head2.readUInt16LE(2) & XLP_LONG_HEADER ? LONG_PAGE_HEADER : SHORT_PAGE_HEADER;
+      continue;
+    }
+    const n = Math.min(NEEDED - got, f.walBlockSize - at % f.walBlockSize);
+    const { bytesRead } = await fh.read(out, got, n, at);
+    if (bytesRead < n) return void 0;
+    got += n;
+    at += n;
+  }
+  return out;
+}
+async function openPlainFile(file) {
+  const fh = await (0, import_promises59.open)(file, import_node_fs33.constants.O_RDONLY | import_node_fs33.constants.O_NOFOLLOW | import_node_fs33.constants.O_NONBLOCK).catch(() => void 0);
+  if (fh && !(await fh.stat()).isFile()) {
+    await fh.close();
+    return void 0;
+  }
+  return fh;
+}
+async function readPrefix(file, n) {
+  const fh = await openPlainFile(file);
+  if (!fh) return void 0;
+  try {
+    const b = Buffer.alloc(n);
+    const { bytesRead } = await fh.read(b, 0, n, 0);
+    return b.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+var import_node_fs33, import_promises59, import_node_path60, KNOWN_CONTROL_VERSION, DB_SHUTDOWNED, FLOAT_FORMAT, CONTROL, RECORD_HEADER, RM_XLOG_ID, XLOG_CHECKPOINT_SHUTDOWN, XLR_BLOCK_ID_DATA_SHORT, XLR_BLOCK_ID_DATA_LONG, XLP_LONG_HEADER, SHORT_PAGE_HEADER, LONG_PAGE_HEADER, NEEDED, lsnText, hex8;
+var init_clean_shutdown = __esm({
+  "packages/core/src/engine/postgres/clean-shutdown.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_fs33 = require("node:fs");
+    import_promises59 = require("node:fs/promises");
+    import_node_path60 = __toESM(require("node:path"), 1);
+    KNOWN_CONTROL_VERSION = 1300;
+    DB_SHUTDOWNED = 1;
+    FLOAT_FORMAT = 1234567;
+    CONTROL = { version: 8, state: 16, checkPoint: 32, redo: 40, timeline: 48, floatFormat: 208, walBlockSize: 224, walSegmentSize: 228 };
+    RECORD_HEADER = 24;
+    RM_XLOG_ID = 0;
+    XLOG_CHECKPOINT_SHUTDOWN = 0;
+    XLR_BLOCK_ID_DATA_SHORT = 255;
+    XLR_BLOCK_ID_DATA_LONG = 254;
+    XLP_LONG_HEADER = 2;
+    SHORT_PAGE_HEADER = 24;
+    LONG_PAGE_HEADER = 40;
+    NEEDED = RECORD_HEADER + 5 + 8;
+    lsnText = (lsn2) => `${(lsn2 >> 32n).toString(16).toUpperCase()}/${(lsn2 & 0xffffffffn).toString(16).toUpperCase()}`;
+    hex8 = (n) => n.toString(16).toUpperCase().padStart(8, "0");
   }
 });
 
@@ -16713,27 +16931,30 @@ function refuse2(mountPath, what) {
     `The data directory in ${mountPath} ${what}. dbclone builds images without it, so this image was altered or not made by dbclone; nothing was started. Rebuild or re-pull the image.`
   );
 }
-async function assertImageDataDir(mountPath) {
-  const root = await (0, import_promises58.realpath)(mountPath);
+async function assertImageDataDir(mountPath, opts = {}) {
+  const root = await (0, import_promises60.realpath)(mountPath);
   const dataDir = dataDirOf(mountPath);
-  const top = await (0, import_promises58.lstat)(dataDir).catch(() => void 0);
+  const top = await (0, import_promises60.lstat)(dataDir).catch(() => void 0);
   if (!top?.isDirectory()) refuse2(mountPath, `(${dataDir}) is ${top?.isSymbolicLink() ? "a symbolic link" : "missing or not a directory"}`);
-  for (const name of await (0, import_promises58.readdir)(dataDir)) {
-    const s = await (0, import_promises58.lstat)(import_node_path60.default.join(dataDir, name));
+  for (const name of await (0, import_promises60.readdir)(dataDir)) {
+    const s = await (0, import_promises60.lstat)(import_node_path61.default.join(dataDir, name));
     if (s.isSymbolicLink()) {
       if (!LINK_ALLOWED.has(name)) refuse2(mountPath, `has a symbolic link ${name}`);
-      const target = await (0, import_promises58.realpath)(import_node_path60.default.join(dataDir, name)).catch(() => void 0);
+      const target = await (0, import_promises60.realpath)(import_node_path61.default.join(dataDir, name)).catch(() => void 0);
       if (!target || !isInside(target, root)) refuse2(mountPath, `has ${name} linking outside its disk`);
     }
     if (SIGNALS2.includes(name)) refuse2(mountPath, `has ${name}, which would start recovery from elsewhere`);
+    if (BACKUP_FILES.includes(name)) refuse2(mountPath, `has ${name}, which would start it as a backup (and make tablespace links)`);
   }
-  for (const entry of await (0, import_promises58.readdir)(import_node_path60.default.join(dataDir, "pg_tblspc")).catch(() => [])) {
+  for (const entry of await (0, import_promises60.readdir)(import_node_path61.default.join(dataDir, "pg_tblspc")).catch(() => [])) {
     refuse2(mountPath, `has a tablespace link pg_tblspc/${entry}`);
   }
-  await assertAutoConfEmpty(mountPath, import_node_path60.default.join(dataDir, "postgresql.auto.conf"));
+  await assertAutoConfEmpty(mountPath, import_node_path61.default.join(dataDir, "postgresql.auto.conf"));
+  const unclean = opts.clone ? await uncleanShutdown(dataDir) : void 0;
+  if (unclean) refuse2(mountPath, unclean);
 }
 async function assertAutoConfEmpty(mountPath, file) {
-  const fh = await (0, import_promises58.open)(file, import_node_fs32.constants.O_RDONLY | import_node_fs32.constants.O_NOFOLLOW).catch((e) => {
+  const fh = await (0, import_promises60.open)(file, import_node_fs34.constants.O_RDONLY | import_node_fs34.constants.O_NOFOLLOW).catch((e) => {
     if (e.code === "ENOENT") return void 0;
     if (e.code === "ELOOP") refuse2(mountPath, "has postgresql.auto.conf as a symbolic link");
     throw e;
@@ -16750,20 +16971,22 @@ async function assertAutoConfEmpty(mountPath, file) {
     await fh.close();
   }
 }
-var import_node_fs32, import_promises58, import_node_path60, LINK_ALLOWED, SIGNALS2, AUTO_CONF_MAX_BYTES, isInside;
+var import_node_fs34, import_promises60, import_node_path61, LINK_ALLOWED, SIGNALS2, BACKUP_FILES, AUTO_CONF_MAX_BYTES, isInside;
 var init_dataDirLinks = __esm({
   "packages/core/src/engine/postgres/dataDirLinks.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs32 = require("node:fs");
-    import_promises58 = require("node:fs/promises");
-    import_node_path60 = __toESM(require("node:path"), 1);
+    import_node_fs34 = require("node:fs");
+    import_promises60 = require("node:fs/promises");
+    import_node_path61 = __toESM(require("node:path"), 1);
     init_errors();
+    init_clean_shutdown();
     init_engineFile();
     LINK_ALLOWED = /* @__PURE__ */ new Set(["pg_wal"]);
     SIGNALS2 = ["standby.signal", "recovery.signal"];
+    BACKUP_FILES = ["backup_label", "tablespace_map"];
     AUTO_CONF_MAX_BYTES = 1 << 20;
-    isInside = (target, root) => target === root || target.startsWith(root + import_node_path60.default.sep);
+    isInside = (target, root) => target === root || target.startsWith(root + import_node_path61.default.sep);
   }
 });
 
@@ -16771,20 +16994,20 @@ var init_dataDirLinks = __esm({
 async function prepareServer(mountPath, opts) {
   const dataDir = dataDirOf(mountPath);
   const host = opts.host ?? "127.0.0.1";
-  const runDir = import_node_path61.default.resolve(opts.runDir);
-  if (Buffer.byteLength(import_node_path61.default.join(runDir, `.s.PGSQL.${opts.port}`)) > MAX_SOCKET_PATH) {
+  const runDir = import_node_path62.default.resolve(opts.runDir);
+  if (Buffer.byteLength(import_node_path62.default.join(runDir, `.s.PGSQL.${opts.port}`)) > MAX_SOCKET_PATH) {
     throw new UsageError(`The run directory ${runDir} is too long for a unix socket path (${MAX_SOCKET_PATH} bytes max); use a shorter one.`);
   }
   const [read, ...checks] = await Promise.allSettled([
     readEngineFile(mountPath),
     prepareRunDir(runDir),
-    assertReachable(import_node_path61.default.join(dataDir, "PG_VERSION")),
-    assertImageDataDir(mountPath)
+    assertReachable(import_node_path62.default.join(dataDir, "PG_VERSION")),
+    assertImageDataDir(mountPath, { clone: opts.cloneId !== void 0 })
   ]);
   for (const r of [read, ...checks]) if (r.status === "rejected") throw r.reason;
   const info = read.value;
   const bins = await findBinaries(majorOf(info.version));
-  const hbaFile = import_node_path61.default.join(runDir, "pg_hba.conf");
+  const hbaFile = import_node_path62.default.join(runDir, "pg_hba.conf");
   await writeServerFile(hbaFile, hbaContents(info.adminUser, host, opts.listenAll));
   const settings = {
     ...commonSettings(dataDir, runDir, hbaFile),
@@ -16802,7 +17025,7 @@ async function prepareServer(mountPath, opts) {
     socketDir: runDir,
     port: opts.port,
     settings,
-    logFile: import_node_path61.default.join(runDir, "postgres.log"),
+    logFile: import_node_path62.default.join(runDir, "postgres.log"),
     connectUser: info.adminUser,
     hba: { adminUser: info.adminUser, host },
     timeoutMs: opts.timeoutMs ?? 6e4,
@@ -16811,10 +17034,10 @@ async function prepareServer(mountPath, opts) {
   return { spec, server: { host, port: opts.port, socketDir: runDir, adminUser: info.adminUser }, version: info.version };
 }
 async function prepareRunDir(runDir) {
-  await (0, import_promises59.mkdir)(runDir, { recursive: true, mode: 448 });
-  await (0, import_promises59.chmod)(runDir, 448);
+  await (0, import_promises61.mkdir)(runDir, { recursive: true, mode: 448 });
+  await (0, import_promises61.chmod)(runDir, 448);
   await giveToServerUser(runDir);
-  await assertReachable(import_node_path61.default.join(runDir, "postgres.log"));
+  await assertReachable(import_node_path62.default.join(runDir, "postgres.log"));
   await writeRunConfig(runDir);
 }
 async function startServer(mountPath, opts, reporter = silentReporter) {
@@ -16824,7 +17047,7 @@ async function startServer(mountPath, opts, reporter = silentReporter) {
   if (!opts.runtime || opts.runtime.kind === "host") {
     running = { ...server, pid: (await startHostProcess(serverLaunchOf(spec), { timeoutMs: spec.timeoutMs })).pid };
   } else {
-    const launch = serverLaunchOf(spec, [import_node_path61.default.resolve(mountPath), spec.socketDir]);
+    const launch = serverLaunchOf(spec, [import_node_path62.default.resolve(mountPath), spec.socketDir]);
     const handle = await opts.runtime.start(launch, {
       timeoutMs: spec.timeoutMs,
       labels: opts.runtimeLabels,
@@ -16841,13 +17064,13 @@ async function stopServer(server, opts = {}) {
   await dropReadySession(server);
   await stopPostgres(server.pid, { fast: opts.fast !== false });
 }
-var import_promises59, import_node_path61, MAX_SOCKET_PATH;
+var import_promises61, import_node_path62, MAX_SOCKET_PATH;
 var init_server = __esm({
   "packages/core/src/engine/postgres/server.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises59 = require("node:fs/promises");
-    import_node_path61 = __toESM(require("node:path"), 1);
+    import_promises61 = require("node:fs/promises");
+    import_node_path62 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_binaries();
@@ -16934,31 +17157,31 @@ async function stagingSize(sources, requested) {
   return Math.max(8 * GiB2, Math.ceil(bytes * 4 / GiB2) * GiB2);
 }
 async function sizeOnDisk(p) {
-  const st = await import_promises60.default.stat(p).catch(() => void 0);
+  const st = await import_promises62.default.stat(p).catch(() => void 0);
   if (!st) return 0;
   if (!st.isDirectory()) return st.size;
   let total = 0;
-  for (const entry of await import_promises60.default.readdir(p, { withFileTypes: true })) total += await sizeOnDisk(import_node_path62.default.join(p, entry.name));
+  for (const entry of await import_promises62.default.readdir(p, { withFileTypes: true })) total += await sizeOnDisk(import_node_path63.default.join(p, entry.name));
   return total;
 }
-var import_promises60, import_node_path62, GiB2;
+var import_promises62, import_node_path63, GiB2;
 var init_staging_size = __esm({
   "packages/core/src/engine/postgres/staging-size.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises60 = __toESM(require("node:fs/promises"), 1);
-    import_node_path62 = __toESM(require("node:path"), 1);
+    import_promises62 = __toESM(require("node:fs/promises"), 1);
+    import_node_path63 = __toESM(require("node:path"), 1);
     GiB2 = 1024 ** 3;
   }
 });
 
 // packages/core/src/engine/postgres/engine.ts
-var import_node_fs33, PostgresEngine;
+var import_node_fs35, PostgresEngine;
 var init_engine = __esm({
   "packages/core/src/engine/postgres/engine.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs33 = require("node:fs");
+    import_node_fs35 = require("node:fs");
     init_errors();
     init_reporter();
     init_binaries();
@@ -16980,7 +17203,7 @@ var init_engine = __esm({
       async checkPrerequisites() {
         const bins = await findBinaries();
         for (const p of ["initdb", "postgres", "pg_restore", "psql", "pg_resetwal", "pg_basebackup"]) {
-          if (!(0, import_node_fs33.existsSync)(bins.bin(p))) {
+          if (!(0, import_node_fs35.existsSync)(bins.bin(p))) {
             throw new MissingToolError(`${bins.bin(p)} is missing. Install it: apt-get install postgresql-${bins.major}.`);
           }
         }
@@ -17141,10 +17364,10 @@ async function createSampleDump(outFile, opts = {}) {
   const faker = new import_faker.Faker({ locale: [import_faker.en] });
   faker.seed(opts.seed ?? 42);
   const bins = await findBinaries();
-  const work = await (0, import_promises61.mkdtemp)(import_node_path63.default.join(import_node_os11.default.tmpdir(), "dbclone-sample-"));
+  const work = await (0, import_promises63.mkdtemp)(import_node_path64.default.join(import_node_os11.default.tmpdir(), "dbclone-sample-"));
   try {
-    await (0, import_promises61.chmod)(work, 493);
-    const dataDir = import_node_path63.default.join(work, "pgdata");
+    await (0, import_promises63.chmod)(work, 493);
+    const dataDir = import_node_path64.default.join(work, "pgdata");
     reporter.info(`Generating sample database "${database2}" (~${opts.sizeMb ?? 100} MB, ${customers} customers)`);
     await initDataDir(bins, dataDir, ADMIN_USER);
     const server = await startBuildServer(bins, dataDir, ADMIN_USER);
@@ -17164,18 +17387,18 @@ async function createSampleDump(outFile, opts = {}) {
       await stopBuildServer(server);
     }
   } finally {
-    await (0, import_promises61.rm)(work, { recursive: true, force: true });
+    await (0, import_promises63.rm)(work, { recursive: true, force: true });
   }
 }
-var import_faker, import_promises61, import_node_os11, import_node_path63, SAMPLE_SHOP_POLICY, BYTES_PER_CUSTOMER, EMPTY_DATABASE_BYTES, POOL, PRODUCTS, SCHEMA, CONSTRAINTS;
+var import_faker, import_promises63, import_node_os11, import_node_path64, SAMPLE_SHOP_POLICY, BYTES_PER_CUSTOMER, EMPTY_DATABASE_BYTES, POOL, PRODUCTS, SCHEMA, CONSTRAINTS;
 var init_sample = __esm({
   "packages/core/src/engine/postgres/sample.ts"() {
     "use strict";
     init_import_meta_url();
     import_faker = __toESM(require_faker(), 1);
-    import_promises61 = require("node:fs/promises");
+    import_promises63 = require("node:fs/promises");
     import_node_os11 = __toESM(require("node:os"), 1);
-    import_node_path63 = __toESM(require("node:path"), 1);
+    import_node_path64 = __toESM(require("node:path"), 1);
     init_reporter();
     init_exec();
     init_binaries();
@@ -17267,24 +17490,24 @@ async function robocopy(args, reporter) {
 }
 function windowsFileOps(reporter) {
   return {
-    makeDir: async (dir) => void await (0, import_promises62.mkdir)(dir, { recursive: true }),
+    makeDir: async (dir) => void await (0, import_promises64.mkdir)(dir, { recursive: true }),
     copyTree: (from, to, opts) => robocopy(robocopyTreeArgs(from, to, opts?.excludeFiles), reporter),
     moveFile: async (from, to) => {
-      const dir = import_node_path64.default.win32.dirname(to);
+      const dir = import_node_path65.default.win32.dirname(to);
       await robocopy(robocopyMoveArgs(from, dir), reporter);
-      const moved = import_node_path64.default.win32.join(dir, import_node_path64.default.win32.basename(from));
-      if (moved.toLowerCase() !== to.toLowerCase()) await (0, import_promises62.rename)(moved, to);
+      const moved = import_node_path65.default.win32.join(dir, import_node_path65.default.win32.basename(from));
+      if (moved.toLowerCase() !== to.toLowerCase()) await (0, import_promises64.rename)(moved, to);
     },
-    writeText: (file, text) => (0, import_promises62.writeFile)(file, text, "utf8")
+    writeText: (file, text) => (0, import_promises64.writeFile)(file, text, "utf8")
   };
 }
-var import_promises62, import_node_path64, QUIET, robocopyTreeArgs, robocopyMoveArgs, robocopySucceeded;
+var import_promises64, import_node_path65, QUIET, robocopyTreeArgs, robocopyMoveArgs, robocopySucceeded;
 var init_file_ops = __esm({
   "packages/core/src/engine/sqlserver/file-ops.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises62 = require("node:fs/promises");
-    import_node_path64 = __toESM(require("node:path"), 1);
+    import_promises64 = require("node:fs/promises");
+    import_node_path65 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     QUIET = ["/R:1", "/W:1", "/NP", "/NFL", "/NDL", "/NJH", "/NJS"];
@@ -17300,9 +17523,9 @@ var init_file_ops = __esm({
       ...QUIET
     ];
     robocopyMoveArgs = (from, toDir) => [
-      import_node_path64.default.win32.dirname(from),
+      import_node_path65.default.win32.dirname(from),
       toDir,
-      import_node_path64.default.win32.basename(from),
+      import_node_path65.default.win32.basename(from),
       "/B",
       "/MOV",
       "/COPY:DAT",
@@ -17314,10 +17537,10 @@ var init_file_ops = __esm({
 
 // packages/core/src/engine/sqlserver/layout.ts
 async function readImageLayout(mountPath) {
-  const file = import_node_path65.default.win32.join(mountPath, LAYOUT_FILE);
+  const file = import_node_path66.default.win32.join(mountPath, LAYOUT_FILE);
   let layout;
   try {
-    layout = JSON.parse(await (0, import_promises63.readFile)(file, "utf8"));
+    layout = JSON.parse(await (0, import_promises65.readFile)(file, "utf8"));
   } catch (e) {
     throw new BuildError(`${file} could not be read (${e.message}); this disk is not a dbclone SQL Server image.`);
   }
@@ -17325,13 +17548,13 @@ async function readImageLayout(mountPath) {
     throw new BuildError(`${file} has an unknown layout version ${String(layout.version)}; upgrade dbclone.`);
   return layout;
 }
-var import_promises63, import_node_path65, LAYOUT_FILE;
+var import_promises65, import_node_path66, LAYOUT_FILE;
 var init_layout2 = __esm({
   "packages/core/src/engine/sqlserver/layout.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises63 = require("node:fs/promises");
-    import_node_path65 = __toESM(require("node:path"), 1);
+    import_promises65 = require("node:fs/promises");
+    import_node_path66 = __toESM(require("node:path"), 1);
     init_errors();
     LAYOUT_FILE = "dbclone-layout.json";
   }
@@ -17735,13 +17958,13 @@ async function attachCloneDatabases(deps, opts, cleanup) {
   const account = String(service?.account ?? "");
   if (!account) throw new CloneError("Could not read the SQL Server service account from sys.dm_server_services; the login needs VIEW SERVER STATE.");
   const instance = service?.instance == null ? null : String(service.instance);
-  const databasesDir = import_node_path66.default.win32.join(mountPath, "databases");
+  const databasesDir = import_node_path67.default.win32.join(mountPath, "databases");
   await runner.command("icacls", icaclsSetOwnerArgs(databasesDir));
   await runner.command("icacls", icaclsGrantArgs(databasesDir, filePrincipals(account, instance, opts.windowsCaller)));
   const attached = {};
   for (const [i, db] of layout.databases.entries()) {
     const name = cloneDatabaseName(db.name, opts.cloneId);
-    const files = db.files.map((f) => ({ logicalName: f.logicalName, path: import_node_path66.default.win32.join(mountPath, f.path) }));
+    const files = db.files.map((f) => ({ logicalName: f.logicalName, path: import_node_path67.default.win32.join(mountPath, f.path) }));
     const filestream = db.files.some((f) => f.kind === "FILESTREAM") ? { filestreamDirectory: `dbclone_${opts.cloneId}_${i}` } : {};
     await exec.execute(attachCloneSql(name, files, filestream));
     attached[db.name] = name;
@@ -17780,12 +18003,12 @@ IF DB_ID(@db) IS NOT NULL DROP DATABASE ${quoteName(name)};`, { db: name });
   }
   return { failures, stillAttached };
 }
-var import_node_path66, cloneDatabaseName, stillAttachedFailure, teardownError;
+var import_node_path67, cloneDatabaseName, stillAttachedFailure, teardownError;
 var init_clone2 = __esm({
   "packages/core/src/engine/sqlserver/clone.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path66 = __toESM(require("node:path"), 1);
+    import_node_path67 = __toESM(require("node:path"), 1);
     init_errors();
     init_cleanup();
     init_executor();
@@ -17956,12 +18179,12 @@ function assertHostFor(kind) {
 function engineConnection(kind) {
   return platformEntry(kind).connection();
 }
-var import_node_path67, stateDir, CLONE_DISKS, CLONE_DISK_NAMES, DEFAULT_ORDER, PLATFORMS;
+var import_node_path68, stateDir, CLONE_DISKS, CLONE_DISK_NAMES, DEFAULT_ORDER, PLATFORMS;
 var init_registry = __esm({
   "packages/core/src/platform/registry.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path67 = __toESM(require("node:path"), 1);
+    import_node_path68 = __toESM(require("node:path"), 1);
     init_disk();
     init_engine2();
     init_osUser();
@@ -17970,7 +18193,7 @@ var init_registry = __esm({
     init_errors();
     init_disk_names();
     init_reporter();
-    stateDir = (home2) => import_node_path67.default.join(home2, "state");
+    stateDir = (home2) => import_node_path68.default.join(home2, "state");
     CLONE_DISKS = {
       qcow2: { format: CLONE_DISK_FORMATS.qcow2, unavailable: qcow2UnavailableReason, make: (home2) => new Qcow2Driver({ stateDir: stateDir(home2) }) },
       reflink: {
@@ -18119,11 +18342,11 @@ function moveTargets(dir, files) {
     const stem = `f${f.fileId}-${safeFileName(f.logicalName)}`;
     const ext = f.kind === "L" ? ".ldf" : f.kind === "D" ? f.fileId === 1 ? ".mdf" : ".ndf" : "";
     const folder = f.kind === "S" ? "filestream" : f.kind === "F" ? "fulltext" : "";
-    return { logicalName: f.logicalName, kind: f.kind, target: import_node_path68.default.win32.join(dir, folder, stem + ext) };
+    return { logicalName: f.logicalName, kind: f.kind, target: import_node_path69.default.win32.join(dir, folder, stem + ext) };
   });
 }
 function foldersToCreate(targets) {
-  return [...new Set(targets.map((t) => import_node_path68.default.win32.dirname(t.target)))];
+  return [...new Set(targets.map((t) => import_node_path69.default.win32.dirname(t.target)))];
 }
 function withMoves(targets) {
   const params = {};
@@ -18163,12 +18386,12 @@ function restorePercent(m) {
   const n = /(\d+)/.exec(m.message);
   return n ? Number(n[1]) : void 0;
 }
-var import_node_path68, HEADERONLY, FILELISTONLY, DATABASE_EXISTS, safeFileName, databaseDir, backupKey;
+var import_node_path69, HEADERONLY, FILELISTONLY, DATABASE_EXISTS, safeFileName, databaseDir, backupKey;
 var init_restore_sql = __esm({
   "packages/core/src/engine/sqlserver/restore-sql.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path68 = __toESM(require("node:path"), 1);
+    import_node_path69 = __toESM(require("node:path"), 1);
     init_errors();
     HEADERONLY = (file) => ({ sql: "RESTORE HEADERONLY FROM DISK = @file;", params: { file } });
     FILELISTONLY = (file, position) => ({
@@ -18177,7 +18400,7 @@ var init_restore_sql = __esm({
     });
     DATABASE_EXISTS = (db) => ({ sql: "SELECT DB_ID(@db) AS id;", params: { db } });
     safeFileName = (name) => name.replace(/[<>:"/\\|?*\u0000-\u001f]/g, "_").replace(/[. ]+$/, "_") || "_";
-    databaseDir = (mountPath, index, db) => import_node_path68.default.win32.join(mountPath, "databases", `${index}-${safeFileName(db)}`);
+    databaseDir = (mountPath, index, db) => import_node_path69.default.win32.join(mountPath, "databases", `${index}-${safeFileName(db)}`);
     backupKey = (h) => `${h.file}#${h.position}`;
   }
 });
@@ -18496,12 +18719,12 @@ function backupChainRecord2(plans) {
     }))
   };
 }
-var import_node_path69, win, run3, SqlServerBuild;
+var import_node_path70, win, run3, SqlServerBuild;
 var init_build_steps = __esm({
   "packages/core/src/engine/sqlserver/build-steps.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path69 = __toESM(require("node:path"), 1);
+    import_node_path70 = __toESM(require("node:path"), 1);
     init_errors();
     init_cleanup();
     init_executor();
@@ -18512,7 +18735,7 @@ var init_build_steps = __esm({
     init_sizing();
     init_restore_plan();
     init_layout2();
-    win = import_node_path69.default.win32;
+    win = import_node_path70.default.win32;
     run3 = (exec, s) => exec.execute(s.sql, s.params);
     SqlServerBuild = class {
       constructor(files) {
@@ -18701,12 +18924,12 @@ var init_schema_facts = __esm({
 });
 
 // packages/core/src/engine/sqlserver/build-engine.ts
-var import_node_path70, SqlServerBuildEngine;
+var import_node_path71, SqlServerBuildEngine;
 var init_build_engine = __esm({
   "packages/core/src/engine/sqlserver/build-engine.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path70 = __toESM(require("node:path"), 1);
+    import_node_path71 = __toESM(require("node:path"), 1);
     init_errors();
     init_build_steps();
     init_engine3();
@@ -18725,7 +18948,7 @@ var init_build_engine = __esm({
       async probeSource(source) {
         if (source.kind !== "backup-chain") throw new SourceError(`SQL Server images are built from backup chains (--from-backup), not a ${source.kind} source.`);
         const files = [source.full, source.differential, ...source.logs ?? []].filter((f) => Boolean(f));
-        return { description: files.map((f) => import_node_path70.default.win32.basename(f)).join(" + ") };
+        return { description: files.map((f) => import_node_path71.default.win32.basename(f)).join(" + ") };
       }
       /** RESTORE HEADERONLY / FILELISTONLY of every backup: the restored size plus headroom, at least `requested`. */
       stagingSize(sources, requested) {
@@ -18875,7 +19098,7 @@ var init_pattern_set = __esm({
     };
     patternSetOf = (p) => new PatternSet(p.arena, p.offsets, p.tags, p.indexAt);
     PatternSet = class {
-      constructor(arena, offsets, tags, indexAt) {
+      constructor(arena, offsets, tags, indexAt, reuse) {
         this.arena = arena;
         this.offsets = offsets;
         this.tags = tags;
@@ -18884,11 +19107,20 @@ var init_pattern_set = __esm({
         const filterBits = Math.min(31, tableBits + 3);
         this.tableShift = 32 - tableBits;
         this.filterShift = 32 - filterBits;
-        this.heads = new Int32Array(1 << tableBits).fill(-1);
-        this.next = new Int32Array(n).fill(-1);
-        this.hashes = new Uint32Array(n);
-        this.gramAt = new Uint16Array(n);
-        this.filter = new Uint32Array(Math.max(1, 1 << filterBits >>> 5));
+        const filterWords = Math.max(1, 1 << filterBits >>> 5);
+        if (reuse) {
+          this.heads = reuse.i32("set.heads", 1 << tableBits).fill(-1);
+          this.next = reuse.i32("set.next", n).fill(-1);
+          this.hashes = reuse.u32("set.hashes", n);
+          this.gramAt = reuse.u16("set.gramAt", n);
+          this.filter = reuse.u32("set.filter", filterWords).fill(0);
+        } else {
+          this.heads = new Int32Array(1 << tableBits).fill(-1);
+          this.next = new Int32Array(n).fill(-1);
+          this.hashes = new Uint32Array(n);
+          this.gramAt = new Uint16Array(n);
+          this.filter = new Uint32Array(filterWords);
+        }
         const load = new Uint16Array(indexAt ? 0 : 1 << tableBits);
         let maxLength = 0;
         for (let i = 0; i < n; i++) {
@@ -18932,6 +19164,15 @@ var init_pattern_set = __esm({
       filter;
       tableShift;
       filterShift;
+      /** Size `reuse` once for sets of up to n patterns, so building smaller ones there later allocates nothing. */
+      static reserve(reuse, n) {
+        const tableBits = Math.max(4, Math.ceil(Math.log2(Math.max(2, n * 2))));
+        reuse.i32("set.heads", 1 << tableBits);
+        reuse.i32("set.next", n);
+        reuse.u32("set.hashes", n);
+        reuse.u16("set.gramAt", n);
+        reuse.u32("set.filter", Math.max(1, 1 << Math.min(31, tableBits + 3) >>> 5));
+      }
       /** Pattern i indexed by its window at `at`, of hash `m`. */
       file(i, m, at) {
         this.hashes[i] = m;
@@ -19054,29 +19295,67 @@ function makePrivateTempDir(prefix, parent = import_node_os12.default.tmpdir()) 
   if (!hooked) {
     hooked = true;
     process.on("exit", () => {
-      for (const d of live) (0, import_node_fs34.rmSync)(d, { recursive: true, force: true });
+      for (const d of live) (0, import_node_fs36.rmSync)(d, { recursive: true, force: true });
     });
   }
-  const dir = (0, import_node_fs34.mkdtempSync)(import_node_path71.default.join(parent, prefix));
+  const dir = (0, import_node_fs36.mkdtempSync)(import_node_path72.default.join(parent, prefix));
   live.add(dir);
   return {
     path: dir,
     remove() {
-      (0, import_node_fs34.rmSync)(dir, { recursive: true, force: true });
+      (0, import_node_fs36.rmSync)(dir, { recursive: true, force: true });
       live.delete(dir);
     }
   };
 }
-var import_node_fs34, import_node_os12, import_node_path71, live, hooked;
+var import_node_fs36, import_node_os12, import_node_path72, live, hooked;
 var init_private_temp_dir = __esm({
   "packages/core/src/util/private-temp-dir.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs34 = require("node:fs");
+    import_node_fs36 = require("node:fs");
     import_node_os12 = __toESM(require("node:os"), 1);
-    import_node_path71 = __toESM(require("node:path"), 1);
+    import_node_path72 = __toESM(require("node:path"), 1);
     live = /* @__PURE__ */ new Set();
     hooked = false;
+  }
+});
+
+// packages/core/src/masking/leak-scan/reused-arrays.ts
+var ReusedArrays;
+var init_reused_arrays = __esm({
+  "packages/core/src/masking/leak-scan/reused-arrays.ts"() {
+    "use strict";
+    init_import_meta_url();
+    ReusedArrays = class {
+      buffers = /* @__PURE__ */ new Map();
+      buffer(name, bytes) {
+        const had = this.buffers.get(name);
+        if (had && had.byteLength >= bytes) return had;
+        this.buffers.delete(name);
+        const b = new ArrayBuffer(Math.max(8, bytes));
+        this.buffers.set(name, b);
+        return b;
+      }
+      u8(name, n) {
+        return new Uint8Array(this.buffer(name, n), 0, n);
+      }
+      u16(name, n) {
+        return new Uint16Array(this.buffer(name, 2 * n), 0, n);
+      }
+      u32(name, n) {
+        return new Uint32Array(this.buffer(name, 4 * n), 0, n);
+      }
+      i32(name, n) {
+        return new Int32Array(this.buffer(name, 4 * n), 0, n);
+      }
+      /** Bytes held (every buffer at its largest): what one loaded partition costs. */
+      get bytes() {
+        let n = 0;
+        for (const b of this.buffers.values()) n += b.byteLength;
+        return n;
+      }
+    };
   }
 });
 
@@ -19099,15 +19378,16 @@ function filterWindows(filter, buf, from, to, onCandidate) {
   }
   return to - from + 1;
 }
-var BITS_PER_PATTERN, MAX_FILTER_BITS, MAX_SKETCH_BITS, WindowFilter;
+var BITS_PER_PATTERN, MAX_FILTER_BITS, MAX_SKETCH_BITS, SATURATED, WindowFilter;
 var init_window_filter = __esm({
   "packages/core/src/masking/leak-scan/window-filter.ts"() {
     "use strict";
     init_import_meta_url();
     init_pattern_set();
     BITS_PER_PATTERN = 16;
-    MAX_FILTER_BITS = 31;
+    MAX_FILTER_BITS = 30;
     MAX_SKETCH_BITS = 25;
+    SATURATED = 65535;
     WindowFilter = class {
       bits;
       shift;
@@ -19151,19 +19431,25 @@ var init_window_filter = __esm({
        */
       add(bytes) {
         const { score, sketchShift } = this;
+        let seed = 2166136261;
+        for (let k = 0; k < bytes.length; k++) seed = Math.imul(seed ^ bytes[k], 16777619);
         let h = rawWindowHash(bytes, 0);
         let best = mix(h);
         let bestAt = 0;
         let bestScore = score[best >>> sketchShift];
+        let bestTie = mix(best ^ seed);
         const lastGram = Math.min(bytes.length - WINDOW, 65535);
         for (let at = 1; at <= lastGram && bestScore > 0; at++) {
           h = rollHash(h, bytes[at - 1], bytes[at + WINDOW - 1]);
           const m = mix(h);
           const here = score[m >>> sketchShift];
-          if (here < bestScore) {
+          if (here > bestScore) continue;
+          const tie = mix(m ^ seed);
+          if (here < bestScore || here === SATURATED && tie < bestTie) {
             best = m;
             bestAt = at;
             bestScore = here;
+            bestTie = tie;
           }
         }
         const s = best >>> sketchShift;
@@ -19203,6 +19489,9 @@ var init_window_filter = __esm({
 });
 
 // packages/core/src/masking/leak-scan/window-index.ts
+function partitionsFor(loadedBytes, budget) {
+  return 2 ** Math.max(0, Math.ceil(Math.log2(Math.max(1, loadedBytes / Math.max(1, budget)))));
+}
 function utf16Of(utf8, scratch) {
   let ascii = utf8.length * 2 <= scratch.length;
   for (let i = 0; ascii && i < utf8.length; i++) ascii = utf8[i] < 128;
@@ -19218,20 +19507,23 @@ function damaged() {
     "a partition of the leak scan's originals was cut short or changed on disk, so nothing was published. Check the free space of the build's work directory and build again."
   );
 }
-var import_node_crypto16, import_node_fs35, import_node_path72, HEADER, FLUSH_AT, WindowIndex;
+var import_node_crypto16, import_node_fs37, import_node_path73, HEADER, WRITE_BUFFERS, MAX_FLUSH, READ_CHUNK, WindowIndex;
 var init_window_index = __esm({
   "packages/core/src/masking/leak-scan/window-index.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto16 = __toESM(require("node:crypto"), 1);
-    import_node_fs35 = require("node:fs");
-    import_node_path72 = __toESM(require("node:path"), 1);
+    import_node_fs37 = require("node:fs");
+    import_node_path73 = __toESM(require("node:path"), 1);
     init_errors();
     init_private_temp_dir();
     init_pattern_set();
+    init_reused_arrays();
     init_window_filter();
     HEADER = 16;
-    FLUSH_AT = 256 * 1024;
+    WRITE_BUFFERS = 16 * 1024 * 1024;
+    MAX_FLUSH = 256 * 1024;
+    READ_CHUNK = 1 << 20;
     WindowIndex = class {
       filter;
       dir;
@@ -19244,6 +19536,11 @@ var init_window_index = __esm({
       originalPatterns = 0;
       containerPatterns = 0;
       containersAdded = false;
+      /** One set of arrays for every partition loaded (load()), and the read buffers. */
+      reuse = new ReusedArrays();
+      reserved = false;
+      raw = Buffer.allocUnsafeSlow(READ_CHUNK);
+      stage = Buffer.allocUnsafeSlow(READ_CHUNK + HEADER + 65535);
       /**
        * `searched`: originals to come (sizes the filter); `partitions`: a power of two, enough that
        * one partition's set fits the memory budget; `parent`: where the private directory goes.
@@ -19254,15 +19551,16 @@ var init_window_index = __esm({
         this.mask = partitions - 1;
         this.temp = makePrivateTempDir("dbclone-leak-index-", parent);
         this.dir = this.temp.path;
+        const flushAt = Math.max(16 * 1024, Math.min(MAX_FLUSH, Math.floor(WRITE_BUFFERS / partitions)));
         this.parts = Array.from({ length: partitions }, (_, i) => {
-          const file = import_node_path72.default.join(this.dir, `p${i}`);
-          (0, import_node_fs35.closeSync)((0, import_node_fs35.openSync)(file, "wx", 384));
+          const file = import_node_path73.default.join(this.dir, `p${i}`);
+          (0, import_node_fs37.closeSync)((0, import_node_fs37.openSync)(file, "wx", 384));
           const iv = import_node_crypto16.default.randomBytes(16);
           return {
             file,
             iv,
             cipher: import_node_crypto16.default.createCipheriv("aes-256-ctr", this.key, iv),
-            pending: Buffer.allocUnsafe(FLUSH_AT + HEADER + 65535),
+            pending: Buffer.allocUnsafe(flushAt),
             used: 0,
             records: 0,
             bytes: 0,
@@ -19300,6 +19598,11 @@ var init_window_index = __esm({
       addOriginal(bytes, tag, first, strongest) {
         const { at, m } = this.filter.add(bytes);
         const p = this.parts[this.partitionOf(m)];
+        if (bytes.length > 65535) throw new Error("internal: a leak-scan pattern is longer than a partition record holds");
+        if (p.used + HEADER + bytes.length > p.pending.length) {
+          this.flush(p);
+          if (HEADER + bytes.length > p.pending.length) p.pending = Buffer.allocUnsafe(HEADER + bytes.length);
+        }
         const b = p.pending;
         b.writeUInt16LE(bytes.length, p.used);
         b.writeUInt16LE(at, p.used + 2);
@@ -19311,18 +19614,18 @@ var init_window_index = __esm({
         p.records++;
         this.originalPatterns++;
         this.maxLength = Math.max(this.maxLength, bytes.length);
-        if (p.used >= FLUSH_AT) this.flush(p);
+        if (p.used === p.pending.length) this.flush(p);
       }
       flush(p) {
         if (p.used === 0) return;
         if (!p.cipher) throw new Error("internal: the leak-scan index was sealed");
         const out = p.cipher.update(p.pending.subarray(0, p.used));
-        const fd = (0, import_node_fs35.openSync)(p.file, "a");
+        const fd = (0, import_node_fs37.openSync)(p.file, "a");
         try {
           let done = 0;
-          while (done < out.length) done += (0, import_node_fs35.writeSync)(fd, out, done, out.length - done);
+          while (done < out.length) done += (0, import_node_fs37.writeSync)(fd, out, done, out.length - done);
         } finally {
-          (0, import_node_fs35.closeSync)(fd);
+          (0, import_node_fs37.closeSync)(fd);
         }
         p.bytes += p.used;
         p.used = 0;
@@ -19331,6 +19634,7 @@ var init_window_index = __esm({
       addContainers(c) {
         if (this.containersAdded) throw new Error("internal: the leak scan's containers were added to its index twice");
         this.containersAdded = true;
+        this.reserved = false;
         for (let k = 0; k < c.tags.length; k++) this.filter.count(c.arena.subarray(c.offsets[k], c.offsets[k + 1]));
         for (let k = 0; k < c.tags.length; k++) {
           const bytes = c.arena.subarray(c.offsets[k], c.offsets[k + 1]);
@@ -19341,41 +19645,83 @@ var init_window_index = __esm({
         }
         this.filter.dropSketches();
       }
-      /** Partition k's originals (and its containers, when added), indexed by the windows chosen for them. */
+      /**
+       * Partition k's originals (and its containers, when added), indexed by the windows chosen for
+       * them. Every partition loads into the same reused arrays (sized once for the largest), read and
+       * decrypted in bounded chunks: what load() returns is valid until the next load().
+       */
       load(k) {
         const p = this.parts[k];
-        let data;
-        try {
-          data = import_node_crypto16.default.createDecipheriv("aes-256-ctr", this.key, p.iv).update((0, import_node_fs35.readFileSync)(p.file));
-        } catch {
-          throw damaged();
+        const reuse = this.reuse;
+        if (!this.reserved) {
+          let maxN = 0;
+          let maxArena = 0;
+          for (const q of this.parts) {
+            maxN = Math.max(maxN, q.records + q.containers.length);
+            maxArena = Math.max(maxArena, q.bytes - q.records * HEADER + q.containers.reduce((a, c) => a + c.bytes.length, 0));
+          }
+          reuse.u8("arena", maxArena);
+          reuse.u32("offsets", maxN + 1);
+          reuse.i32("tags", maxN);
+          reuse.u16("indexAt", maxN);
+          reuse.i32("first", maxN);
+          reuse.i32("strongest", maxN);
+          PatternSet.reserve(reuse, maxN);
+          this.reserved = true;
         }
-        if (data.length !== p.bytes) throw damaged();
         const n = p.records + p.containers.length;
-        let arenaBytes = data.length - p.records * HEADER;
+        let arenaBytes = p.bytes - p.records * HEADER;
         for (const c of p.containers) arenaBytes += c.bytes.length;
-        const arena = new Uint8Array(arenaBytes);
-        const offsets = new Uint32Array(n + 1);
-        const tags = new Int32Array(n);
-        const indexAt = new Uint16Array(n);
-        const first = new Int32Array(n).fill(-1);
-        const strongest = new Int32Array(n).fill(-1);
+        const arena = reuse.u8("arena", arenaBytes);
+        const offsets = reuse.u32("offsets", n + 1);
+        const tags = reuse.i32("tags", n);
+        const indexAt = reuse.u16("indexAt", n);
+        const first = reuse.i32("first", n).fill(-1);
+        const strongest = reuse.i32("strongest", n).fill(-1);
+        const stage = this.stage;
         let used = 0;
         let i = 0;
-        for (let at = 0; at < data.length; i++) {
-          if (i >= p.records || at + HEADER > data.length) throw damaged();
-          const len = data.readUInt16LE(at);
-          if (at + HEADER + len > data.length || data.readUInt16LE(at + 2) + 6 > len) throw damaged();
-          indexAt[i] = data.readUInt16LE(at + 2);
-          tags[i] = data.readInt32LE(at + 4);
-          first[i] = data.readInt32LE(at + 8);
-          strongest[i] = data.readInt32LE(at + 12);
-          offsets[i] = used;
-          arena.set(data.subarray(at + HEADER, at + HEADER + len), used);
-          used += len;
-          at += HEADER + len;
+        let have = 0;
+        let at = 0;
+        let read = 0;
+        let fd;
+        try {
+          fd = (0, import_node_fs37.openSync)(p.file, "r");
+          const decipher = import_node_crypto16.default.createDecipheriv("aes-256-ctr", this.key, p.iv);
+          for (; ; ) {
+            const got = (0, import_node_fs37.readSync)(fd, this.raw, 0, this.raw.length, null);
+            if (got > 0) {
+              if (at > 0) {
+                stage.copy(stage, 0, at, have);
+                have -= at;
+                at = 0;
+              }
+              have += decipher.update(this.raw.subarray(0, got)).copy(stage, have);
+              read += got;
+            }
+            while (have - at >= HEADER) {
+              const len = stage.readUInt16LE(at);
+              if (have - at < HEADER + len) break;
+              if (i >= p.records || used + len > arenaBytes || stage.readUInt16LE(at + 2) + WINDOW > len) throw damaged();
+              indexAt[i] = stage.readUInt16LE(at + 2);
+              tags[i] = stage.readInt32LE(at + 4);
+              first[i] = stage.readInt32LE(at + 8);
+              strongest[i] = stage.readInt32LE(at + 12);
+              offsets[i] = used;
+              arena.set(stage.subarray(at + HEADER, at + HEADER + len), used);
+              used += len;
+              at += HEADER + len;
+              i++;
+            }
+            if (got === 0) break;
+            if (read > p.bytes) throw damaged();
+          }
+        } catch (e) {
+          throw e instanceof BuildError ? e : damaged();
+        } finally {
+          if (fd !== void 0) (0, import_node_fs37.closeSync)(fd);
         }
-        if (i !== p.records) throw damaged();
+        if (at !== have || read !== p.bytes || i !== p.records) throw damaged();
         for (const c of p.containers) {
           offsets[i] = used;
           tags[i] = c.tag;
@@ -19385,7 +19731,15 @@ var init_window_index = __esm({
           i++;
         }
         offsets[n] = used;
-        return { set: new PatternSet(arena, offsets, tags, indexAt), first, strongest };
+        return { set: new PatternSet(arena, offsets, tags, indexAt, reuse), first, strongest };
+      }
+      /** Patterns in the largest partition (originals and containers). */
+      get largestPartition() {
+        return this.parts.reduce((a, p) => Math.max(a, p.records + p.containers.length), 0);
+      }
+      /** Bytes one loaded partition holds (the reused arrays, sized for the largest): pass 2's memory beside the filter. */
+      get loadedBytes() {
+        return this.reuse.bytes + this.stage.length + this.raw.length;
       }
       /** Remove the partitions (idempotent). */
       dispose() {
@@ -19505,16 +19859,6 @@ var init_originals = __esm({
         }
         for (let i = 0; i < this.spill.batchCount; i++) yield this.spill.load(i);
       }
-      /** Whether batches can be sent to worker threads as parts (batchParts()). */
-      get inParts() {
-        return this.spill?.loadParts !== void 0;
-      }
-      /** Batch i as plain arrays, `extra` patterns after its own (spilled sets only: an in-memory set is one batch, this set). */
-      batchParts(i, extra) {
-        const spill = this.spill;
-        if (!spill?.loadParts) throw new BuildError("internal: these originals are scanned as one batch on this thread, not in parts");
-        return spill.loadParts(i, extra);
-      }
       /** The first column of original `id` while its batch is loaded (this set). */
       sourceOfId(id) {
         return this.sourceOf[id - this.firstId];
@@ -19537,8 +19881,7 @@ var init_originals = __esm({
         const spill = this.spill;
         if (!spill?.forEachOriginal || spill.loadedBytes === void 0)
           throw new BuildError("internal: these originals are not spilled, so they have no one-pass index");
-        const partitions = 2 ** Math.max(0, Math.ceil(Math.log2(Math.max(1, spill.loadedBytes / Math.max(1, budget)))));
-        const index = new WindowIndex(spill.searched, partitions, parent);
+        const index = new WindowIndex(spill.searched, partitionsFor(spill.loadedBytes, budget), parent);
         try {
           index.addOriginals((each) => spill.forEachOriginal(each), tagOfOriginal);
         } catch (e) {
@@ -19820,6 +20163,118 @@ var init_keyed_digest = __esm({
   }
 });
 
+// packages/core/src/masking/transformers/fast-fake.ts
+function compile(template) {
+  const c = { literals: [], exprs: [], tails: [], afters: [] };
+  let rest = template;
+  for (; ; ) {
+    const start2 = rest.search(/{{[a-z]/);
+    const end = rest.indexOf("}}", start2);
+    if (start2 === -1 || end === -1) break;
+    const literal2 = rest.substring(0, start2);
+    if (BRACE.test(literal2)) return void 0;
+    c.literals.push(literal2);
+    c.exprs.push(
+      rest.substring(start2 + 2, end + 2).replace("}}", "").replace("{{", "")
+    );
+    c.tails.push(rest.substring(start2));
+    rest = rest.substring(end + 2);
+    c.afters.push(rest);
+  }
+  if (BRACE.test(rest)) return void 0;
+  c.literals.push(rest);
+  return c;
+}
+function accelerateFaker(faker, random) {
+  const helpers = faker.helpers;
+  const numbers = faker.number;
+  const fake = helpers.fake;
+  const multiple = helpers.multiple;
+  const int2 = numbers.int;
+  const arrayElement = helpers.arrayElement;
+  numbers.int = (options = {}) => {
+    let min = 0;
+    let max = 2 ** 53 - 1;
+    if (typeof options === "number") max = options;
+    else if (options.multipleOf === void 0 && options.distributor === void 0) {
+      if (options.min !== void 0) min = options.min;
+      if (options.max !== void 0) max = options.max;
+    } else return int2(options);
+    const lo = Math.ceil(min);
+    const hi = Math.floor(max);
+    if (lo === hi) return lo;
+    if (!(hi > lo)) return int2(options);
+    return Math.floor(random.next() * (hi - lo + 1) + lo);
+  };
+  helpers.arrayElement = (array2) => {
+    if (!Array.isArray(array2) || array2.length === 0) return arrayElement(array2);
+    return array2[array2.length > 1 ? Math.floor(random.next() * array2.length) : 0];
+  };
+  const templates = /* @__PURE__ */ new Map();
+  const plans = /* @__PURE__ */ new Map();
+  const planOf2 = (expr) => {
+    if (expr.length === 0 || expr.includes("(")) return null;
+    const parts = expr.split(".");
+    if (parts.some((p) => p.length === 0)) return null;
+    let values = [faker, faker.definitions.raw];
+    for (const [i, part] of parts.entries()) {
+      if (values.some((v) => typeof v === "function")) return null;
+      values = values.map((v) => typeof v === "object" && v !== null ? v[part] : void 0).filter((v) => v != null);
+      if (values.length === 0) return null;
+      if (i < parts.length - 1 && values.some((v) => Array.isArray(v))) return null;
+    }
+    return values;
+  };
+  const evaluate = (plan) => {
+    let first;
+    for (let i = 0; i < plan.length; i++) {
+      const v = plan[i];
+      const x = Array.isArray(v) ? helpers.arrayElement(v) : v;
+      if (i === 0) first = x;
+    }
+    return typeof first === "function" ? first() : first;
+  };
+  const cached3 = (map, key, make) => {
+    let found = map.get(key);
+    if (found === void 0) {
+      found = make() ?? null;
+      if (map.size < CACHE_LIMIT) map.set(key, found);
+    }
+    return found;
+  };
+  helpers.fake = (pattern) => {
+    const template = typeof pattern === "string" ? pattern : helpers.arrayElement(pattern);
+    const c = cached3(templates, template, () => compile(template));
+    if (c === null) return fake(template);
+    let out = c.literals[0];
+    for (let i = 0; i < c.exprs.length; i++) {
+      const plan = cached3(plans, c.exprs[i], () => planOf2(c.exprs[i]));
+      if (plan === null) return fake(out + c.tails[i]);
+      const value = String(evaluate(plan));
+      if (BRACE.test(value)) return fake(out + value + c.afters[i]);
+      out += value + c.literals[i + 1];
+    }
+    return out;
+  };
+  helpers.multiple = (method, options = {}) => {
+    const count = helpers.rangeToNumber(options.count ?? 3);
+    if (!Number.isInteger(count)) return multiple(method, options);
+    if (count <= 0) return [];
+    const out = new Array(count);
+    for (let i = 0; i < count; i++) out[i] = method(void 0, i);
+    return out;
+  };
+}
+var BRACE, CACHE_LIMIT;
+var init_fast_fake = __esm({
+  "packages/core/src/masking/transformers/fast-fake.ts"() {
+    "use strict";
+    init_import_meta_url();
+    BRACE = /[{}]/;
+    CACHE_LIMIT = 4096;
+  }
+});
+
 // packages/core/src/masking/transformers/keyed-randomizer.ts
 var KeyedRandomizer;
 var init_keyed_randomizer = __esm({
@@ -19865,13 +20320,17 @@ var init_keyed_randomizer = __esm({
 function keyedFaker(locale) {
   let found = cache2.get(locale);
   if (!found) {
-    const definition = LOCALES[locale];
-    if (!definition) throw new UsageError(`masking locale '${locale}' is not available; use one of ${SUPPORTED_LOCALES.join(", ")}.`);
-    const randomizer = new KeyedRandomizer();
-    found = { faker: new import_faker2.Faker({ locale: [definition, import_faker2.en, import_faker2.base], randomizer }), randomizer };
+    found = newKeyedFaker(locale);
+    accelerateFaker(found.faker, found.randomizer);
     cache2.set(locale, found);
   }
   return found;
+}
+function newKeyedFaker(locale) {
+  const definition = LOCALES[locale];
+  if (!definition) throw new UsageError(`masking locale '${locale}' is not available; use one of ${SUPPORTED_LOCALES.join(", ")}.`);
+  const randomizer = new KeyedRandomizer();
+  return { faker: new import_faker2.Faker({ locale: [definition, import_faker2.en, import_faker2.base], randomizer }), randomizer };
 }
 var import_faker2, LOCALES, SUPPORTED_LOCALES, cache2;
 var init_faker_locales = __esm({
@@ -19880,6 +20339,7 @@ var init_faker_locales = __esm({
     init_import_meta_url();
     import_faker2 = __toESM(require_faker(), 1);
     init_errors();
+    init_fast_fake();
     init_keyed_randomizer();
     LOCALES = { de: import_faker2.de, de_AT: import_faker2.de_AT, de_CH: import_faker2.de_CH, en: import_faker2.en, en_AU: import_faker2.en_AU, en_CA: import_faker2.en_CA, en_GB: import_faker2.en_GB, en_IE: import_faker2.en_IE, en_US: import_faker2.en_US, es: import_faker2.es, fr: import_faker2.fr, it: import_faker2.it, nl: import_faker2.nl, pl: import_faker2.pl, pt_BR: import_faker2.pt_BR, pt_PT: import_faker2.pt_PT, sv: import_faker2.sv };
     SUPPORTED_LOCALES = Object.keys(LOCALES);
@@ -20004,13 +20464,17 @@ function noiseFactor(_, { digest, rule: rule2 }) {
   const factor = 1 + (unit * 2 - 1) * p;
   return (factor === 1 ? 1 + p / 2 : factor).toFixed(8);
 }
-var slug, valueTransformers;
+var ASCII, slug, valueTransformers;
 var init_value_transformers = __esm({
   "packages/core/src/masking/transformers/value-transformers.ts"() {
     "use strict";
     init_import_meta_url();
     init_checksums();
-    slug = (s) => s.toLowerCase().normalize("NFKD").replace(/[^a-z0-9]+/g, "");
+    ASCII = /^[\x00-\x7f]*$/;
+    slug = (s) => {
+      const lower = s.toLowerCase();
+      return (ASCII.test(lower) ? lower : lower.normalize("NFKD")).replace(/[^a-z0-9]+/g, "");
+    };
     valueTransformers = {
       firstName: { map: (_, c) => c.faker.person.firstName(), apply: "replace", textual: true },
       lastName: { map: (_, c) => c.faker.person.lastName(), apply: "replace", textual: true },
@@ -20243,14 +20707,6 @@ async function startMappingPool(key, size) {
       if (!deduped) throw new BuildError("internal: a masking worker thread answered a dedupe request without its result");
       return { ...deduped, data: Buffer.from(deduped.data.buffer, deduped.data.byteOffset, deduped.data.byteLength) };
     },
-    async leakBatch(job) {
-      const { patterns, sourceOf, strongest } = job.batch;
-      const moved = [patterns.arena, patterns.offsets, patterns.tags, sourceOf, strongest].map((a) => a.buffer);
-      const { leak, error: error2 } = await run5({ id: nextId++, leakBatch: job }, [...new Set(moved)]);
-      if (error2 !== void 0) throw new BuildError(`the leak scan failed on a worker thread, so nothing was published: ${error2}`);
-      if (!leak) throw new BuildError("internal: a masking worker thread answered a leak-scan batch without its result");
-      return leak;
-    },
     async close() {
       closing = true;
       await Promise.all(workers.map((w) => w.terminate()));
@@ -20260,33 +20716,33 @@ async function startMappingPool(key, size) {
 async function workerScript() {
   const here = typeof importMetaUrl === "string" ? (0, import_node_url3.fileURLToPath)(importMetaUrl) : void 0;
   if (here?.endsWith(".cjs")) {
-    const bundled = import_node_path73.default.join(import_node_path73.default.dirname(here), "mapping-worker.cjs");
-    if (!import_node_fs36.default.existsSync(bundled))
+    const bundled = import_node_path74.default.join(import_node_path74.default.dirname(here), "mapping-worker.cjs");
+    if (!import_node_fs38.default.existsSync(bundled))
       throw new BuildError(
-        `the masking worker bundle ${bundled} is missing; reinstall dbclone (dist/ must hold mapping-worker.cjs beside ${import_node_path73.default.basename(here)}).`
+        `the masking worker bundle ${bundled} is missing; reinstall dbclone (dist/ must hold mapping-worker.cjs beside ${import_node_path74.default.basename(here)}).`
       );
     return { file: bundled };
   }
   sourceBundle ??= bundleFromSource(
-    here ? import_node_path73.default.join(import_node_path73.default.dirname(here), "mapping-worker.ts") : import_node_path73.default.resolve("packages/core/src/masking/transformers/mapping-worker.ts")
+    here ? import_node_path74.default.join(import_node_path74.default.dirname(here), "mapping-worker.ts") : import_node_path74.default.resolve("packages/core/src/masking/transformers/mapping-worker.ts")
   );
   return sourceBundle;
 }
 async function bundleFromSource(entry) {
-  if (!import_node_fs36.default.existsSync(entry)) throw new BuildError(`the masking worker source ${entry} is missing`);
+  if (!import_node_fs38.default.existsSync(entry)) throw new BuildError(`the masking worker source ${entry} is missing`);
   const { build } = (0, import_node_module2.createRequire)(entry)("esbuild");
   const out = await build({ entryPoints: [entry], write: false, bundle: true, platform: "node", format: "cjs", target: "node20", logLevel: "error" });
   return { code: out.outputFiles[0].text };
 }
-var import_node_fs36, import_node_module2, import_node_os13, import_node_path73, import_node_url3, import_node_worker_threads, defaultJobs, MIN_SLICE, sourceBundle;
+var import_node_fs38, import_node_module2, import_node_os13, import_node_path74, import_node_url3, import_node_worker_threads, defaultJobs, MIN_SLICE, sourceBundle;
 var init_mapping_pool = __esm({
   "packages/core/src/masking/transformers/mapping-pool.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs36 = __toESM(require("node:fs"), 1);
+    import_node_fs38 = __toESM(require("node:fs"), 1);
     import_node_module2 = require("node:module");
     import_node_os13 = __toESM(require("node:os"), 1);
-    import_node_path73 = __toESM(require("node:path"), 1);
+    import_node_path74 = __toESM(require("node:path"), 1);
     import_node_url3 = require("node:url");
     import_node_worker_threads = require("node:worker_threads");
     init_errors();
@@ -20303,8 +20759,8 @@ function dedupeBucket(records) {
     const len = data[at2];
     const first = data.readInt32LE(at2 + 1);
     const high = data.readInt32LE(at2 + 5);
-    const k = data.toString("latin1", at2 + RECORD_HEADER, at2 + RECORD_HEADER + len);
-    at2 += RECORD_HEADER + len;
+    const k = data.toString("latin1", at2 + RECORD_HEADER2, at2 + RECORD_HEADER2 + len);
+    at2 += RECORD_HEADER2 + len;
     const known = seen.get(k);
     if (!known) seen.set(k, [first, high]);
     else {
@@ -20313,7 +20769,7 @@ function dedupeBucket(records) {
     }
   }
   const keys = [...seen.keys()].filter((k) => k.length >= WINDOW).sort();
-  const out = Buffer.allocUnsafeSlow(keys.reduce((n, k) => n + RECORD_HEADER + k.length, 0));
+  const out = Buffer.allocUnsafeSlow(keys.reduce((n, k) => n + RECORD_HEADER2 + k.length, 0));
   let at = 0;
   let bytes = 0;
   for (const k of keys) {
@@ -20321,32 +20777,32 @@ function dedupeBucket(records) {
     out[at] = k.length;
     out.writeInt32LE(first, at + 1);
     out.writeInt32LE(high, at + 5);
-    out.write(k, at + RECORD_HEADER, "latin1");
-    at += RECORD_HEADER + k.length;
+    out.write(k, at + RECORD_HEADER2, "latin1");
+    at += RECORD_HEADER2 + k.length;
     bytes += bytesPerOriginal(k.length);
   }
   return { data: out, count: keys.length, bytes, shorts: seen.size - keys.length };
 }
-var bytesPerOriginal, RECORD_HEADER;
+var bytesPerOriginal, RECORD_HEADER2;
 var init_bucket_dedupe = __esm({
   "packages/core/src/masking/leak-scan/bucket-dedupe.ts"() {
     "use strict";
     init_import_meta_url();
     init_pattern_set();
     bytesPerOriginal = (utf8Length) => 3 * utf8Length + 96;
-    RECORD_HEADER = 9;
+    RECORD_HEADER2 = 9;
   }
 });
 
 // packages/core/src/masking/leak-scan/originals-spill.ts
-var import_node_crypto18, import_node_fs37, import_node_path74, FLUSH_AT2, OriginalsSpill;
+var import_node_crypto18, import_node_fs39, import_node_path75, FLUSH_AT, OriginalsSpill;
 var init_originals_spill = __esm({
   "packages/core/src/masking/leak-scan/originals-spill.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto18 = __toESM(require("node:crypto"), 1);
-    import_node_fs37 = require("node:fs");
-    import_node_path74 = __toESM(require("node:path"), 1);
+    import_node_fs39 = require("node:fs");
+    import_node_path75 = __toESM(require("node:path"), 1);
     init_errors();
     init_originals();
     init_pattern_set();
@@ -20354,7 +20810,7 @@ var init_originals_spill = __esm({
     init_map_limit();
     init_private_temp_dir();
     init_bucket_dedupe();
-    FLUSH_AT2 = 64 * 1024;
+    FLUSH_AT = 64 * 1024;
     OriginalsSpill = class {
       constructor(sources, bucketCount, budget, parent) {
         this.sources = sources;
@@ -20362,7 +20818,7 @@ var init_originals_spill = __esm({
         this.temp = makePrivateTempDir("dbclone-originals-", parent);
         this.dir = this.temp.path;
         this.buckets = Array.from({ length: bucketCount }, (_, i) => ({
-          file: import_node_path74.default.join(this.dir, `b${i}`),
+          file: import_node_path75.default.join(this.dir, `b${i}`),
           iv: import_node_crypto18.default.randomBytes(16),
           pendingBytes: 0,
           count: 0,
@@ -20370,7 +20826,7 @@ var init_originals_spill = __esm({
         }));
         for (const b of this.buckets) {
           b.cipher = import_node_crypto18.default.createCipheriv("aes-256-ctr", this.key, b.iv);
-          (0, import_node_fs37.closeSync)((0, import_node_fs37.openSync)(b.file, "wx", 384));
+          (0, import_node_fs39.closeSync)((0, import_node_fs39.openSync)(b.file, "wx", 384));
         }
       }
       sources;
@@ -20387,27 +20843,27 @@ var init_originals_spill = __esm({
       /** One original (UTF-8, at most maxBytes; shorter than WINDOW: counted, not searched) with its first and first high-cardinality column. */
       add(utf8, hash, first, firstHigh) {
         const b = this.buckets[hash % this.buckets.length];
-        b.pending ??= Buffer.allocUnsafe(FLUSH_AT2 + RECORD_HEADER + 255);
+        b.pending ??= Buffer.allocUnsafe(FLUSH_AT + RECORD_HEADER2 + 255);
         const at = b.pendingBytes;
         b.pending[at] = utf8.length;
         b.pending.writeInt32LE(first, at + 1);
         b.pending.writeInt32LE(firstHigh, at + 5);
-        b.pending.set(utf8, at + RECORD_HEADER);
-        b.pendingBytes += RECORD_HEADER + utf8.length;
-        if (b.pendingBytes >= FLUSH_AT2) this.flush(b);
+        b.pending.set(utf8, at + RECORD_HEADER2);
+        b.pendingBytes += RECORD_HEADER2 + utf8.length;
+        if (b.pendingBytes >= FLUSH_AT) this.flush(b);
       }
       flush(b) {
         if (b.pendingBytes === 0) return;
-        const fd = (0, import_node_fs37.openSync)(b.file, "a");
+        const fd = (0, import_node_fs39.openSync)(b.file, "a");
         try {
-          (0, import_node_fs37.writeSync)(fd, b.cipher.update(b.pending.subarray(0, b.pendingBytes)));
+          (0, import_node_fs39.writeSync)(fd, b.cipher.update(b.pending.subarray(0, b.pendingBytes)));
         } finally {
-          (0, import_node_fs37.closeSync)(fd);
+          (0, import_node_fs39.closeSync)(fd);
         }
         b.pendingBytes = 0;
       }
       read(b) {
-        return import_node_crypto18.default.createDecipheriv("aes-256-ctr", this.key, b.iv).update((0, import_node_fs37.readFileSync)(b.file));
+        return import_node_crypto18.default.createDecipheriv("aes-256-ctr", this.key, b.iv).update((0, import_node_fs39.readFileSync)(b.file));
       }
       /** End of the stream: deduplicate and sort each bucket, count, and group buckets into batches. */
       finish() {
@@ -20432,7 +20888,7 @@ var init_originals_spill = __esm({
         b.count = d.count;
         b.bytes = d.bytes;
         b.iv = import_node_crypto18.default.randomBytes(16);
-        (0, import_node_fs37.writeFileSync)(b.file, import_node_crypto18.default.createCipheriv("aes-256-ctr", this.key, b.iv).update(d.data), { mode: 384 });
+        (0, import_node_fs39.writeFileSync)(b.file, import_node_crypto18.default.createCipheriv("aes-256-ctr", this.key, b.iv).update(d.data), { mode: 384 });
         return d.shorts;
       }
       groupBatches(shorts) {
@@ -20461,10 +20917,10 @@ var init_originals_spill = __esm({
       }
       /** Batch i as an OriginalSet whose ids (pattern tags) start at the batch's first id. */
       load(i) {
-        return batchSet(this.loadParts(i));
+        return batchSet(this.parts(i));
       }
-      /** Batch i as plain arrays (the matcher's tables not built): sent to a worker thread, which builds them. */
-      loadParts(i, extra) {
+      /** Batch i as plain arrays (the matcher's tables not built). */
+      parts(i) {
         if (this.disposed) throw new BuildError("internal: the leak scan's originals were read after they were removed");
         const batch = this.batches[i];
         const builder = new PatternSetBuilder();
@@ -20477,7 +20933,6 @@ var init_originals_spill = __esm({
           const utf16 = Buffer.from(Buffer.from(utf8.buffer, utf8.byteOffset, utf8.byteLength).toString("utf8"), "utf16le");
           if (utf16.length >= WINDOW) builder.add(utf16, tagOfOriginal(id, true));
         });
-        if (extra) for (let k = 0; k < extra.tags.length; k++) builder.add(extra.arena.subarray(extra.offsets[k], extra.offsets[k + 1]), extra.tags[k]);
         return {
           sources: this.sources,
           patterns: builder.parts(),
@@ -20505,8 +20960,8 @@ var init_originals_spill = __esm({
             const len = data[at];
             const first = data.readInt32LE(at + 1);
             const high = data.readInt32LE(at + 5);
-            each(data.subarray(at + RECORD_HEADER, at + RECORD_HEADER + len), id, first, high >= 0 ? high : first);
-            at += RECORD_HEADER + len;
+            each(data.subarray(at + RECORD_HEADER2, at + RECORD_HEADER2 + len), id, first, high >= 0 ? high : first);
+            at += RECORD_HEADER2 + len;
           }
         }
         if (id !== batch.firstId + batch.count)
@@ -20690,6 +21145,47 @@ var init_originals_collector = __esm({
         }
       }
     };
+  }
+});
+
+// packages/core/src/engine/postgres/masking/hash-memory.ts
+function hashBudgetBytes() {
+  const limit = typeof process.constrainedMemory === "function" ? process.constrainedMemory() : 0;
+  const total = limit && limit > 0 && limit < import_node_os14.default.totalmem() ? limit : import_node_os14.default.totalmem();
+  return Math.floor(total / 4);
+}
+function hashBytesPerJoin(mapBytes, sessions, budget) {
+  const needs2 = mapBytes.map((b) => Math.ceil(b * HASH_PER_TABLE_BYTE)).sort((a, b) => a - b);
+  if (needs2.length === 0) return MIN_HASH_BYTES;
+  let left = budget / Math.max(1, sessions);
+  let h = needs2[needs2.length - 1];
+  for (let i = 0; i < needs2.length; i++) {
+    const rest = needs2.length - i;
+    if (needs2[i] * rest > left) {
+      h = Math.floor(left / rest);
+      break;
+    }
+    left -= needs2[i];
+  }
+  return Math.max(MIN_HASH_BYTES, h);
+}
+function hashMemorySettings(bytesPerJoin) {
+  return `SET work_mem = '${Math.ceil(bytesPerJoin / 1024)}kB'; SET hash_mem_multiplier = 1`;
+}
+function stagingMemorySettings(jobs, budget = hashBudgetBytes()) {
+  const share = Math.min(2 * GB, Math.max(MIN_HASH_BYTES, Math.floor(budget / Math.max(1, jobs))));
+  const kB = Math.ceil(share / 1024);
+  return `SET work_mem = '${kB}kB'; SET hash_mem_multiplier = 1; SET maintenance_work_mem = '${kB}kB'`;
+}
+var import_node_os14, HASH_PER_TABLE_BYTE, MIN_HASH_BYTES, GB;
+var init_hash_memory = __esm({
+  "packages/core/src/engine/postgres/masking/hash-memory.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_os14 = __toESM(require("node:os"), 1);
+    HASH_PER_TABLE_BYTE = 1.25;
+    MIN_HASH_BYTES = 512 * 1024 * 1024;
+    GB = 1024 * 1024 * 1024;
   }
 });
 
@@ -21666,18 +22162,18 @@ function* batched(lines) {
   if (buf) yield buf;
 }
 async function copyLines(c, copyStatement, lines) {
-  await (0, import_promises64.pipeline)(import_node_stream3.Readable.from(batched(lines)), c.query((0, import_pg_copy_streams.from)(copyStatement)));
+  await (0, import_promises66.pipeline)(import_node_stream3.Readable.from(batched(lines)), c.query((0, import_pg_copy_streams.from)(copyStatement)));
 }
 async function copyBetween(from, query2, to, copyStatement) {
-  await (0, import_promises64.pipeline)(from.query((0, import_pg_copy_streams.to)(`COPY (${query2}) TO STDOUT`)), to.query((0, import_pg_copy_streams.from)(copyStatement)));
+  await (0, import_promises66.pipeline)(from.query((0, import_pg_copy_streams.to)(`COPY (${query2}) TO STDOUT`)), to.query((0, import_pg_copy_streams.from)(copyStatement)));
 }
-var import_node_stream3, import_promises64, import_pg_copy_streams, WRITE_BYTES;
+var import_node_stream3, import_promises66, import_pg_copy_streams, WRITE_BYTES;
 var init_copy_rows = __esm({
   "packages/core/src/engine/postgres/masking/copy-rows.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_stream3 = require("node:stream");
-    import_promises64 = require("node:stream/promises");
+    import_promises66 = require("node:stream/promises");
     import_pg_copy_streams = __toESM(require_pg_copy_streams(), 1);
     WRITE_BYTES = 1 << 20;
   }
@@ -21761,7 +22257,7 @@ async function withDatabases(withDb2, databases2, fn, held = /* @__PURE__ */ new
 }
 async function groupFamily(ctx, family, index, members2) {
   return ctx.withDb(home({ members: members2 }), async (c) => {
-    await c.query(SESSION_MEMORY);
+    await c.query(ctx.sessionMemory);
     const raw = members2.map(({ rule: r2 }, j) => {
       const col = quoteIdent(r2.column);
       return `SELECT ${col}::text AS v, ${1 << j} AS b FROM ${qualifiedName(r2.schema, r2.table)} WHERE ${col} IS NOT NULL${r2.where ? ` AND (${r2.where})` : ""}`;
@@ -21797,7 +22293,7 @@ async function stageFamily(ctx, family, index, members2) {
   if (databases2.length === 1 && members2.length > 1 && members2.length <= MAX_GROUPED) return groupFamily(ctx, family, index, members2);
   const counts = await withDatabases(ctx.withDb, databases2, async (clients) => {
     const c = clients.get(home({ members: members2 }));
-    for (const d of clients.values()) await d.query(SESSION_MEMORY);
+    for (const d of clients.values()) await d.query(ctx.sessionMemory);
     const input = inputTable(ctx, index);
     await c.query(`CREATE UNLOGGED TABLE ${input} (v text NOT NULL, m int NOT NULL, n bigint NOT NULL)`);
     for (const [j, m] of members2.entries()) {
@@ -21827,19 +22323,20 @@ async function streamFamily(ctx, staged, highSources) {
   const columns = members2.map((m) => label(m.rule)).join(", ");
   return withDatabases(ctx.withDb, databases2, async (clients) => {
     const c = clients.get(home(staged));
-    for (const d of clients.values()) await d.query(SESSION_MEMORY);
+    for (const d of clients.values()) await d.query(ctx.sessionMemory);
     let total;
     let columnsOfFam;
+    let constant;
     if (staged.grouped !== void 0) {
       total = staged.grouped;
       const isHigh = (m) => highSources[m.source] === true;
       columnsOfFam = `v, ${firstOfBits(members2, () => true)} AS first, ${firstOfBits(members2, isHigh)} AS first_high`;
     } else if (members2.length === 1) {
       const only = members2[0];
-      const first = only.source >= 0 ? String(only.source) : "NULL";
       total = staged.counts[0].distinct;
       await c.query(`ALTER TABLE ${inputTable(ctx, index)} RENAME TO ${quoteIdent(`fam_${index}`)}`);
-      columnsOfFam = `v, ${first}::int AS first, ${only.source >= 0 && highSources[only.source] ? first : "NULL"}::int AS first_high`;
+      columnsOfFam = "v";
+      constant = [only.source >= 0 ? only.source : null, only.source >= 0 && highSources[only.source] ? only.source : -1];
     } else {
       total = (await c.query(
         `CREATE UNLOGGED TABLE ${fam} AS SELECT v, min((${src})[m + 1]) FILTER (WHERE (${src})[m + 1] >= 0) AS first, min((${src})[m + 1]) FILTER (WHERE (${high})[m + 1]) AS first_high FROM ${inputTable(ctx, index)} GROUP BY v`
@@ -21887,7 +22384,10 @@ async function streamFamily(ctx, staged, highSources) {
           lines = values.map((v, i) => `f	${copyField(v)}	${copyField(outputs[i])}
 `);
         }
-        for (const r of rows) if (r[1] !== null) ctx.collector.add(r[0], r[1], r[2] ?? -1);
+        if (constant) {
+          const [first, high2] = constant;
+          if (first !== null) for (const r of rows) ctx.collector.add(r[0], first, high2);
+        } else for (const r of rows) if (r[1] !== null) ctx.collector.add(r[0], r[1], r[2] ?? -1);
         loading = Promise.all(databases2.map((db) => copyLines(clients.get(db), `COPY ${map} FROM STDIN`, lines))).then(
           () => ctx.progress.advance(values.length)
         );
@@ -21929,7 +22429,7 @@ async function eachRow(c, query2, size, handle, drain) {
     throw e;
   }
 }
-var home, inputTable, familyTable, mapTableName, label, MAX_GROUPED, TOP, jsOrderKey, SESSION_MEMORY;
+var home, inputTable, familyTable, mapTableName, label, MAX_GROUPED, TOP, jsOrderKey;
 var init_stream_family = __esm({
   "packages/core/src/engine/postgres/masking/stream-family.ts"() {
     "use strict";
@@ -21949,7 +22449,6 @@ var init_stream_family = __esm({
     MAX_GROUPED = 30;
     TOP = "chr(1114111)";
     jsOrderKey = (v) => `(CASE WHEN octet_length(${v}) = length(${v}) THEN ${v} ELSE regexp_replace(replace(${v}, ${TOP}, ${TOP} || chr(1)), '([' || chr(57344) || '-' || chr(65535) || '])', ${TOP} || '\\1', 'g') END) COLLATE "C"`;
-    SESSION_MEMORY = "SET work_mem = '256MB'; SET maintenance_work_mem = '256MB'";
   }
 });
 
@@ -21977,6 +22476,7 @@ async function mapAllFamilies(o) {
       workSchema: o.workSchema,
       chunkSize: o.chunkSize,
       collector,
+      sessionMemory: stagingMemorySettings(o.jobs),
       progress
     };
     const reading = o.reporter.progress("Masking: reading distinct values", families.size);
@@ -22003,9 +22503,10 @@ async function mapAllFamilies(o) {
       done += n;
       mapping.update(done, total);
     };
+    const largestFirst = [...staged].sort((a, b) => estimate(b) - estimate(a));
     const totals = await mapLimit(
-      staged,
-      o.jobs,
+      largestFirst,
+      o.jobs + 1,
       (s) => streamFamily(
         {
           ...ctx,
@@ -22041,6 +22542,7 @@ var init_map_families = __esm({
     init_originals();
     init_mapping_pool();
     init_value_transformers();
+    init_hash_memory();
     init_stream_family();
   }
 });
@@ -22079,18 +22581,18 @@ async function planTableWork(withDb2, tables, jobs, minBlocks = MIN_SLICE_BLOCKS
 async function runSlices(slices, session, update) {
   const barrier = (n) => {
     let arrived = 0;
-    let open21;
-    const all = new Promise((r) => open21 = r);
+    let open23;
+    const all = new Promise((r) => open23 = r);
     let failed;
     return {
       async wait() {
-        if (++arrived === n) open21();
+        if (++arrived === n) open23();
         await all;
         if (failed !== void 0) throw failed;
       },
       fail(e) {
         failed ??= e;
-        open21();
+        open23();
       }
     };
   };
@@ -22168,27 +22670,33 @@ async function applyMasking(opts) {
     const progress = reporter.progress("Masking: updating tables", tables.size);
     let updated = 0;
     const m = mapped;
-    const session = (database2) => (fn) => withDb2(database2, async (c) => {
+    const mapBytes = await mappingTableBytes(withDb2, mappedDatabases, workSchema);
+    const budget = hashBudgetBytes();
+    const session = (w, sessions) => (fn) => withDb2(w.rules[0].database, async (c) => {
+      const sizes = [...new Set(w.rules.filter(isValueRule).map((r) => m.mapTableOf.get(r)))].map(
+        (t) => mapBytes.get(`${w.rules[0].database}\0${t}`) ?? 0
+      );
+      const perJoin = hashBytesPerJoin(sizes, sessions, budget);
+      reporter.debug(
+        `masking ${w.rules[0].database}.${w.rules[0].schema}.${w.rules[0].table}: ${Math.round(perJoin / 1048576)} MB of hash memory per mapping join`
+      );
       await c.query("SET session_replication_role = replica");
-      await c.query("SET work_mem = '256MB'");
+      await c.query(hashMemorySettings(perJoin));
       return fn(c);
     });
     const work = await planTableWork(withDb2, [...tables.values()], jobs, opts.sliceBlocks);
     const changed = [];
     for (const w of work.filter((x) => x.slices)) {
-      changed.push(await maskTable(session(w.rules[0].database), w, m, workSchema, key, reporter));
+      changed.push(await maskTable(session(w, w.slices.length), w, m, workSchema, key, reporter));
       progress.update(++updated);
     }
+    const rest = work.filter((x) => !x.slices);
     changed.push(
-      ...await mapLimit(
-        work.filter((x) => !x.slices),
-        jobs,
-        async (w) => {
-          const n = await maskTable(session(w.rules[0].database), w, m, workSchema, key, reporter);
-          progress.update(++updated);
-          return n;
-        }
-      )
+      ...await mapLimit(rest, jobs, async (w) => {
+        const n = await maskTable(session(w, Math.min(jobs, rest.length)), w, m, workSchema, key, reporter);
+        progress.update(++updated);
+        return n;
+      })
     );
     progress.finish();
     run5.rowsChanged = changed.reduce((a, b) => a + b, 0);
@@ -22215,6 +22723,21 @@ async function applyMasking(opts) {
   run5.rules = appliedRules(policy.rules, mapped.distinct);
   run5.seconds = (performance.now() - started) / 1e3;
   return run5;
+}
+async function mappingTableBytes(withDb2, databases2, workSchema) {
+  const sizes = /* @__PURE__ */ new Map();
+  for (const db of databases2) {
+    const r = await withDb2(
+      db,
+      (c) => c.query(
+        `SELECT c.relname AS name, pg_catalog.pg_relation_size(c.oid) AS bytes FROM pg_catalog.pg_class c
+         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r'`,
+        [workSchema]
+      )
+    );
+    for (const row of r.rows) sizes.set(`${db}\0${row.name}`, Number(row.bytes));
+  }
+  return sizes;
 }
 async function dropAndTruncate(withDb2, policy, database2, run5) {
   await withDb2(database2, async (c) => {
@@ -22300,6 +22823,7 @@ var init_apply_masking = __esm({
     init_map_limit();
     init_table_update();
     init_update_slices();
+    init_hash_memory();
     TEXT_TYPES = /^(text|character varying|character|citext|name)/;
     CHUNK2 = 5e4;
   }
@@ -22516,40 +23040,7 @@ var init_explain = __esm({
         }
         set.add(original);
       }
-      /** This batch's findings as plain arrays (batch-job.ts, on a worker thread): containers in order, copies, whole values. */
-      exportBatch() {
-        const set = this.containers.build();
-        const containers = [];
-        for (let i = 0; i < set.size; i++) containers.push({ bytes: set.pattern(i), kind: containerKindOfTag(set.tags[i]) });
-        const copies = [];
-        const columns = {};
-        for (const [key, f] of this.copies) {
-          columns[key] = { database: f.database, schema: f.schema, table: f.table, column: f.column };
-          for (const [source, ids] of f.bySource) for (const id of ids) copies.push([key, source, id]);
-        }
-        const whole = [];
-        for (let i = 0; i < this.wholeValues.length; i++) if (this.wholeValues[i]) whole.push(i);
-        return { kind: "published", containers, copies, columns, whole };
-      }
-      /** A batch matched elsewhere (exportBatch), added as if it had been matched here: merged in batch order. */
-      mergeBatch(r) {
-        for (const c of r.containers) this.addContainer(Buffer.from(c.bytes), c.kind);
-        for (const [key, source, id] of r.copies) {
-          let f = this.copies.get(key);
-          if (!f) {
-            f = { ...r.columns[key], bySource: /* @__PURE__ */ new Map() };
-            this.copies.set(key, f);
-          }
-          let set = f.bySource.get(source);
-          if (!set) {
-            set = /* @__PURE__ */ new Set();
-            f.bySource.set(source, set);
-          }
-          set.add(id);
-        }
-        for (const id of r.whole) this.wholeValues[id] = 1;
-      }
-      /** Every container so far, as one set's parts (for a data-file batch on a worker thread). */
+      /** Every container so far, as one set's parts (the one-pass index adds them: WindowIndex.addContainers). */
       containerParts() {
         return this.containers.parts();
       }
@@ -22584,7 +23075,7 @@ async function readRelation(c, database2, rel, content, filter) {
   const columns = rel.columns.map(
     (col) => rel.toast ? quoteIdent(col.name) : rel.catalog ? `${quoteIdent(col.name)}${col.type.endsWith("[]") ? "::text[]" : "::text"}` : quoteIdent(col.name)
   );
-  const userRow = rel.schema === "information_schema" ? "false" : rel.user_key ? `${quoteIdent(rel.user_key)}::oid >= ${FIRST_NORMAL_OID}::oid` : "true";
+  const userRow = rel.schema === "information_schema" ? "false" : rel.user_key ? `${quoteIdent(rel.user_key)}::oid >= ${FIRST_NORMAL_OID2}::oid` : "true";
   const select = [...columns, ...rel.catalog ? [userRow] : []].join(", ");
   const origins = rel.columns.map((col) => {
     const column = { database: database2, schema: rel.schema, table: rel.name, column: col.name };
@@ -22610,7 +23101,7 @@ async function readRelation(c, database2, rel, content, filter) {
     await c.query("COMMIT");
   }
 }
-var FETCH_ROWS, FIRST_NORMAL_OID, USER_KEYS, USER_KEYS_SQL, RELATIONS_SQL;
+var FETCH_ROWS, FIRST_NORMAL_OID2, USER_KEYS, USER_KEYS_SQL, RELATIONS_SQL;
 var init_read_published = __esm({
   "packages/core/src/engine/postgres/masking/read-published.ts"() {
     "use strict";
@@ -22619,7 +23110,7 @@ var init_read_published = __esm({
     init_sql();
     init_explain();
     FETCH_ROWS = 2e3;
-    FIRST_NORMAL_OID = 16384;
+    FIRST_NORMAL_OID2 = 16384;
     USER_KEYS = ["oid", "objoid", "attrelid", "indexrelid", "aggfnoid", "stxoid", "partrelid", "ftrelid", "setdatabase", "roident"];
     USER_KEYS_SQL = `ARRAY[${USER_KEYS.map((k) => `'${k}'`).join(", ")}]`;
     RELATIONS_SQL = `
@@ -22727,10 +23218,10 @@ async function scanUnmaskedPii(withDb2, databases2, rules = [], sampleRows = 200
         )).rows.map((r) => [r.s, r.t, r.c].join("\0"))
       );
       for (const t of db.tables) {
-        const open21 = t.columns.filter((col) => !masked.has([db.name, t.schema, t.name, col.name].join("\0")));
-        if (open21.length === 0) continue;
+        const open23 = t.columns.filter((col) => !masked.has([db.name, t.schema, t.name, col.name].join("\0")));
+        if (open23.length === 0) continue;
         const isComposite = (col) => compositeColumns.has([t.schema, t.name, col.name].join("\0"));
-        const sampled = open21.filter((col) => SAMPLED_TYPES.test(col.type) || isComposite(col));
+        const sampled = open23.filter((col) => SAMPLED_TYPES.test(col.type) || isComposite(col));
         let rows = [];
         if (sampled.length > 0) {
           const cols = sampled.map((col) => isComposite(col) ? `${quoteIdent(col.name)}::text` : quoteIdent(col.name)).join(", ");
@@ -22738,7 +23229,7 @@ async function scanUnmaskedPii(withDb2, databases2, rules = [], sampleRows = 200
           const r = await c.query({ text: `SELECT ${cols} FROM ${qualifiedName(t.schema, t.name)}${sample} LIMIT ${sampleRows}`, rowMode: "array" });
           rows = r.rows;
         }
-        for (const col of open21) {
+        for (const col of open23) {
           const i = sampled.indexOf(col);
           const values = [];
           if (i >= 0) {
@@ -23209,42 +23700,19 @@ var init_errors4 = __esm({
 
 // packages/core/src/masking/leak-scan/published-cache.ts
 function replayCacheFile(cache3, sink) {
-  const fd = (0, import_node_fs38.openSync)(cache3.file, "r");
+  const replay = new CacheReplay(cache3);
   try {
-    let buf = Buffer.allocUnsafe(BUFFER);
-    let have = 0;
-    let at = 0;
-    let read = 0;
-    let records = 0;
-    for (; ; ) {
-      if (at > 0) {
-        buf.copy(buf, 0, at, have);
-        have -= at;
-        at = 0;
-      }
-      const n = (0, import_node_fs38.readSync)(fd, buf, have, buf.length - have, null);
-      have += n;
-      read += n;
-      while (have - at >= RECORD_HEADER2) {
-        const length = buf.readUInt32LE(at + 4);
-        if (have - at < RECORD_HEADER2 + length) break;
-        const origin = cache3.origins[buf.readUInt32LE(at)];
-        if (!origin) throw damaged2();
-        const lo = at + RECORD_HEADER2;
-        sink.addStored(buf, lo, lo + length, length <= 127 ? 1 : 4, origin);
-        at = lo + length;
-        records++;
-      }
-      if (n === 0) break;
-      if (at === 0 && have === buf.length) {
-        const bigger = Buffer.allocUnsafe(Math.max(buf.length * 2, RECORD_HEADER2 + buf.readUInt32LE(4)));
-        buf.copy(bigger, 0, 0, have);
-        buf = bigger;
-      }
-    }
-    if (at !== have || read !== cache3.bytes || records !== cache3.records) throw damaged2();
+    while (replay.step(sink)) ;
   } finally {
-    (0, import_node_fs38.closeSync)(fd);
+    replay.close();
+  }
+}
+async function replayCacheFileYielding(cache3, sink) {
+  const replay = new CacheReplay(cache3);
+  try {
+    while (replay.step(sink)) await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    replay.close();
   }
 }
 function damaged2() {
@@ -23252,19 +23720,19 @@ function damaged2() {
     "the leak scan's copy of the published data was cut short or changed while it was read, so nothing was published. Check the free space of the temporary directory and build again."
   );
 }
-var import_node_fs38, import_node_os14, import_node_path75, RECORD_HEADER2, BUFFER, PublishedCache;
+var import_node_fs40, import_node_os15, import_node_path76, RECORD_HEADER3, BUFFER, PublishedCache, CacheReplay;
 var init_published_cache = __esm({
   "packages/core/src/masking/leak-scan/published-cache.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs38 = require("node:fs");
-    import_node_os14 = __toESM(require("node:os"), 1);
-    import_node_path75 = __toESM(require("node:path"), 1);
+    import_node_fs40 = require("node:fs");
+    import_node_os15 = __toESM(require("node:os"), 1);
+    import_node_path76 = __toESM(require("node:path"), 1);
     init_errors();
     init_explain();
     init_pattern_set();
     init_private_temp_dir();
-    RECORD_HEADER2 = 8;
+    RECORD_HEADER3 = 8;
     BUFFER = 4 * 1024 * 1024;
     PublishedCache = class {
       /** The private directory holding the file (removed by dispose()). */
@@ -23281,11 +23749,11 @@ var init_published_cache = __esm({
       records = 0;
       sealed = false;
       valuesRead = 0;
-      constructor(parent = import_node_os14.default.tmpdir()) {
+      constructor(parent = import_node_os15.default.tmpdir()) {
         this.temp = makePrivateTempDir("dbclone-published-", parent);
         this.dir = this.temp.path;
-        this.file = import_node_path75.default.join(this.dir, "published");
-        this.fd = (0, import_node_fs38.openSync)(this.file, "wx", 384);
+        this.file = import_node_path76.default.join(this.dir, "published");
+        this.fd = (0, import_node_fs40.openSync)(this.file, "wx", 384);
       }
       addValue(leaves, origin) {
         if (this.sealed) throw new BuildError("internal: a value was added to the leak scan's published-data cache after it was sealed");
@@ -23293,15 +23761,15 @@ var init_published_cache = __esm({
         for (const raw of leaves) {
           if (raw.length === 0 || raw.length + 1 < WINDOW) continue;
           const { bytes } = storedForm(raw);
-          if (this.used + RECORD_HEADER2 + bytes.length > this.out.length) this.flush();
+          if (this.used + RECORD_HEADER3 + bytes.length > this.out.length) this.flush();
           let id = this.originIds.get(origin);
           if (id === void 0) {
             id = this.origins.length;
             this.origins.push(origin);
             this.originIds.set(origin, id);
           }
-          if (RECORD_HEADER2 + bytes.length > this.out.length) {
-            const head2 = Buffer.allocUnsafe(RECORD_HEADER2);
+          if (RECORD_HEADER3 + bytes.length > this.out.length) {
+            const head2 = Buffer.allocUnsafe(RECORD_HEADER3);
             head2.writeUInt32LE(id, 0);
             head2.writeUInt32LE(bytes.length, 4);
             this.write(head2);
@@ -23309,17 +23777,17 @@ var init_published_cache = __esm({
           } else {
             this.out.writeUInt32LE(id, this.used);
             this.out.writeUInt32LE(bytes.length, this.used + 4);
-            this.out.set(bytes, this.used + RECORD_HEADER2);
-            this.used += RECORD_HEADER2 + bytes.length;
+            this.out.set(bytes, this.used + RECORD_HEADER3);
+            this.used += RECORD_HEADER3 + bytes.length;
           }
-          this.bytesWritten += RECORD_HEADER2 + bytes.length;
+          this.bytesWritten += RECORD_HEADER3 + bytes.length;
           this.records++;
         }
       }
       /** The last records written and the file closed; replay() may run now, any number of times. */
       seal() {
         this.flush();
-        if (this.fd !== void 0) (0, import_node_fs38.closeSync)(this.fd);
+        if (this.fd !== void 0) (0, import_node_fs40.closeSync)(this.fd);
         this.fd = void 0;
         this.sealed = true;
       }
@@ -23340,15 +23808,68 @@ var init_published_cache = __esm({
       write(bytes) {
         if (this.fd === void 0) throw new BuildError("internal: the leak scan's published-data cache is closed");
         let done = 0;
-        while (done < bytes.length) done += (0, import_node_fs38.writeSync)(this.fd, bytes, done, bytes.length - done);
+        while (done < bytes.length) done += (0, import_node_fs40.writeSync)(this.fd, bytes, done, bytes.length - done);
       }
       /** Remove the file and its directory (idempotent). */
       dispose() {
         if (this.fd !== void 0) {
-          (0, import_node_fs38.closeSync)(this.fd);
+          (0, import_node_fs40.closeSync)(this.fd);
           this.fd = void 0;
         }
         this.temp.remove();
+      }
+    };
+    CacheReplay = class {
+      constructor(cache3) {
+        this.cache = cache3;
+        this.fd = (0, import_node_fs40.openSync)(cache3.file, "r");
+      }
+      cache;
+      fd;
+      buf = Buffer.allocUnsafe(BUFFER);
+      have = 0;
+      // valid bytes in buf
+      at = 0;
+      // next record in buf
+      read = 0;
+      records = 0;
+      /** One buffer's records into `sink`; false at the end of the file (checked whole). */
+      step(sink) {
+        const { cache: cache3 } = this;
+        if (this.at > 0) {
+          this.buf.copy(this.buf, 0, this.at, this.have);
+          this.have -= this.at;
+          this.at = 0;
+        }
+        const n = (0, import_node_fs40.readSync)(this.fd, this.buf, this.have, this.buf.length - this.have, null);
+        this.have += n;
+        this.read += n;
+        const buf = this.buf;
+        let at = this.at;
+        while (this.have - at >= RECORD_HEADER3) {
+          const length = buf.readUInt32LE(at + 4);
+          if (this.have - at < RECORD_HEADER3 + length) break;
+          const origin = cache3.origins[buf.readUInt32LE(at)];
+          if (!origin) throw damaged2();
+          const lo = at + RECORD_HEADER3;
+          sink.addStored(buf, lo, lo + length, length <= 127 ? 1 : 4, origin);
+          at = lo + length;
+          this.records++;
+        }
+        this.at = at;
+        if (n === 0) {
+          if (this.at !== this.have || this.read !== cache3.bytes || this.records !== cache3.records) throw damaged2();
+          return false;
+        }
+        if (this.at === 0 && this.have === buf.length) {
+          const bigger = Buffer.allocUnsafe(Math.max(buf.length * 2, RECORD_HEADER3 + buf.readUInt32LE(4)));
+          buf.copy(bigger, 0, 0, this.have);
+          this.buf = bigger;
+        }
+        return true;
+      }
+      close() {
+        (0, import_node_fs40.closeSync)(this.fd);
       }
     };
   }
@@ -23356,12 +23877,12 @@ var init_published_cache = __esm({
 
 // packages/core/src/masking/leak-scan/pg-page.ts
 function isRelationFile(rel) {
-  const parts = rel.split(import_node_path76.default.sep);
+  const parts = rel.split(import_node_path77.default.sep);
   const at = parts.findIndex((p) => p === "base" || p === "global");
   return at >= 0 && /^\d+(\.\d+)?$/.test(parts[parts.length - 1]);
 }
 async function channelOfFile(full, rel, offset) {
-  const parts = rel.split(import_node_path76.default.sep);
+  const parts = rel.split(import_node_path77.default.sep);
   const dataAt = parts.findIndex((p) => p === "pg_wal" || p === "base" || p === "global");
   const inner = dataAt >= 0 ? parts.slice(dataAt) : parts;
   if (inner[0] === "pg_wal") return `a kept WAL segment (${inner.join("/")})`;
@@ -23372,7 +23893,7 @@ async function channelOfFile(full, rel, offset) {
   return `file ${inner.join("/")}`;
 }
 async function pageKind(full, offset) {
-  const fh = await (0, import_promises65.open)(full, "r");
+  const fh = await (0, import_promises67.open)(full, "r");
   try {
     const header = Buffer.alloc(24);
     await fh.read(header, 0, 24, offset - offset % PAGE);
@@ -23385,7 +23906,7 @@ async function pageKind(full, offset) {
   }
 }
 async function insideCompressedDatum(full, offset, length) {
-  const fh = await (0, import_promises65.open)(full, "r");
+  const fh = await (0, import_promises67.open)(full, "r");
   try {
     const page = Buffer.alloc(PAGE);
     const pageStart = offset - offset % PAGE;
@@ -23415,7 +23936,7 @@ async function insideCompressedDatum(full, offset, length) {
   }
 }
 async function explainInPage(full, offset, length, window) {
-  const fh = await (0, import_promises65.open)(full, "r");
+  const fh = await (0, import_promises67.open)(full, "r");
   let page;
   try {
     page = Buffer.alloc(PAGE);
@@ -23445,13 +23966,13 @@ async function explainInPage(full, offset, length, window) {
   }
   return await insideCompressedDatum(full, offset, length) ? "compressed" : void 0;
 }
-var import_promises65, import_node_path76, PAGE, LP_NORMAL, HEAP_XMIN_COMMITTED, HEAP_XMIN_INVALID, HEAP_XMAX_INVALID, HEAP_XMAX_LOCK_ONLY;
+var import_promises67, import_node_path77, PAGE, LP_NORMAL, HEAP_XMIN_COMMITTED, HEAP_XMIN_INVALID, HEAP_XMAX_INVALID, HEAP_XMAX_LOCK_ONLY;
 var init_pg_page = __esm({
   "packages/core/src/masking/leak-scan/pg-page.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises65 = require("node:fs/promises");
-    import_node_path76 = __toESM(require("node:path"), 1);
+    import_promises67 = require("node:fs/promises");
+    import_node_path77 = __toESM(require("node:path"), 1);
     PAGE = 8192;
     LP_NORMAL = 1;
     HEAP_XMIN_COMMITTED = 256;
@@ -23488,7 +24009,7 @@ async function scanStream(chunks, plan, tally, source) {
   await judge.finish(source);
 }
 async function scanBlob(file, set, tally, onProgress) {
-  const stream = (0, import_node_fs39.createReadStream)(file, { highWaterMark: CHUNK3 });
+  const stream = (0, import_node_fs41.createReadStream)(file, { highWaterMark: CHUNK3 });
   let done = 0;
   const chunks = (async function* () {
     for await (const c of stream) {
@@ -23500,11 +24021,11 @@ async function scanBlob(file, set, tally, onProgress) {
   await scanStream(chunks, set, tally, blobSource(file));
 }
 async function scanDataFiles(root, set, tally) {
-  for (const f of await dataFileSources(root)) await scanStream((0, import_node_fs39.createReadStream)(f.path, { highWaterMark: CHUNK3 }), set, tally, f);
+  for (const f of await dataFileSources(root)) await scanStream((0, import_node_fs41.createReadStream)(f.path, { highWaterMark: CHUNK3 }), set, tally, f);
 }
 async function dataFileSources(root) {
   return (await listFiles(root, "")).map((rel) => {
-    const full = import_node_path77.default.join(root, rel);
+    const full = import_node_path78.default.join(root, rel);
     return {
       path: full,
       file: rel,
@@ -23515,21 +24036,21 @@ async function dataFileSources(root) {
 }
 async function listFiles(root, rel) {
   const out = [];
-  for (const e of (await (0, import_promises66.readdir)(import_node_path77.default.join(root, rel), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
-    const r = import_node_path77.default.join(rel, e.name);
+  for (const e of (await (0, import_promises68.readdir)(import_node_path78.default.join(root, rel), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    const r = import_node_path78.default.join(rel, e.name);
     if (e.isDirectory()) out.push(...await listFiles(root, r));
-    else if (e.isFile() && (await (0, import_promises66.lstat)(import_node_path77.default.join(root, r))).isFile()) out.push(r);
+    else if (e.isFile() && (await (0, import_promises68.lstat)(import_node_path78.default.join(root, r))).isFile()) out.push(r);
   }
   return out;
 }
-var import_node_fs39, import_promises66, import_node_path77, emptyTally, EXAMPLES2, planOf, HitJudge, CHUNK3, blobSource;
+var import_node_fs41, import_promises68, import_node_path78, emptyTally, EXAMPLES2, planOf, HitJudge, CHUNK3, blobSource;
 var init_residue_scan = __esm({
   "packages/core/src/masking/leak-scan/residue-scan.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs39 = require("node:fs");
-    import_promises66 = require("node:fs/promises");
-    import_node_path77 = __toESM(require("node:path"), 1);
+    import_node_fs41 = require("node:fs");
+    import_promises68 = require("node:fs/promises");
+    import_node_path78 = __toESM(require("node:path"), 1);
     init_explain();
     init_originals();
     init_pattern_set();
@@ -23616,101 +24137,9 @@ var init_residue_scan = __esm({
     CHUNK3 = 4 * 1024 * 1024;
     blobSource = (file) => ({
       path: file,
-      file: import_node_path77.default.basename(file),
+      file: import_node_path78.default.basename(file),
       channelOf: () => "the disk outside the data files (free space or filesystem metadata)"
     });
-  }
-});
-
-// packages/core/src/masking/leak-scan/batch-job.ts
-async function runLeakBatch(job) {
-  if (job.kind === "published") {
-    const content = new LogicalContent(batchSet(job.batch), job.searched);
-    replayCacheFile(job.cache, content);
-    return content.exportBatch();
-  }
-  const tally = emptyTally();
-  await scanDataFiles(job.root, { set: patternSetOf(job.batch.patterns), wholeValues: job.wholeValues }, tally);
-  for (const h of tally.unexplained) h.source = job.batch.sourceOf[h.original - job.batch.firstId];
-  return { kind: "files", tally: { ...tally, counts: [...tally.counts] } };
-}
-function mergeTally(into, from, bytesBefore) {
-  into.bytesScanned = bytesBefore + from.bytesScanned;
-  into.hits += from.hits;
-  for (const k of CONTAINER_KINDS) into.explained[k] += from.explained[k];
-  into.unexplainedCount += from.unexplainedCount;
-  for (const h of from.unexplained) if (into.unexplained.length < EXAMPLES3) into.unexplained.push(h);
-  for (const [o, n] of from.counts) into.counts.set(o, (into.counts.get(o) ?? 0) + n);
-}
-var EXAMPLES3;
-var init_batch_job = __esm({
-  "packages/core/src/masking/leak-scan/batch-job.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_explain();
-    init_originals();
-    init_pattern_set();
-    init_published_cache();
-    init_residue_scan();
-    EXAMPLES3 = 20;
-  }
-});
-
-// packages/core/src/masking/leak-batches.ts
-async function onWorkers(originals, jobs, job, reporter, what) {
-  const lanes = Math.min(jobs ?? defaultJobs(), originals.batchCount);
-  const started = performance.now();
-  let done = 0;
-  return mapLimit(
-    Array.from({ length: originals.batchCount }, (_, i) => i),
-    lanes,
-    async (i) => {
-      const result = await (lanes > 1 ? onFreshWorker(job(i)) : runLeakBatch(job(i)));
-      reporter.debug(`Leak scan: ${what} for ${++done} of ${originals.batchCount} batches (${((performance.now() - started) / 1e3).toFixed(1)} s)`);
-      return result;
-    }
-  );
-}
-async function onFreshWorker(job) {
-  const pool = await startMappingPool(import_node_crypto21.default.randomBytes(32), 1);
-  try {
-    return await pool.leakBatch(job);
-  } finally {
-    await pool.close();
-  }
-}
-async function matchPublishedOnWorkers(originals, cache3, content, jobs, reporter) {
-  const file = cache3.describe();
-  const results = await onWorkers(
-    originals,
-    jobs,
-    (i) => ({ kind: "published", batch: originals.batchParts(i), searched: originals.searched, cache: file }),
-    reporter,
-    "published data matched"
-  );
-  for (const r of results) content.mergeBatch(r);
-}
-async function scanDataFilesOnWorkers(originals, content, root, tally, jobs, reporter) {
-  const containers = content.containerParts();
-  const results = await onWorkers(
-    originals,
-    jobs,
-    (i) => ({ kind: "files", batch: originals.batchParts(i, containers), wholeValues: content.wholeValues, root }),
-    reporter,
-    "data files scanned"
-  );
-  const before = tally.bytesScanned;
-  for (const r of results) mergeTally(tally, r.tally, before);
-}
-var import_node_crypto21;
-var init_leak_batches = __esm({
-  "packages/core/src/masking/leak-batches.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_node_crypto21 = __toESM(require("node:crypto"), 1);
-    init_map_limit();
-    init_batch_job();
-    init_mapping_pool();
   }
 });
 
@@ -23718,7 +24147,7 @@ var init_leak_batches = __esm({
 function readFully(fd, buf, length, position) {
   let n = 0;
   for (; ; ) {
-    const r = (0, import_node_fs40.readSync)(fd, buf, n, length - n, position === null ? null : position + n);
+    const r = (0, import_node_fs42.readSync)(fd, buf, n, length - n, position === null ? null : position + n);
     if (r <= 0) return n;
     n += r;
     if (n === length) return n;
@@ -23729,16 +24158,17 @@ function damaged3() {
     "the leak scan's candidate positions or the bytes under them were cut short or changed on disk, so nothing was published. Check the free space of the build's work directory and build again."
   );
 }
-var import_node_fs40, import_node_path78, RECORD, BUFFER_RECORDS, CandidateWriter, RangeReader;
+var import_node_fs42, import_node_path79, RECORD, BUFFER_RECORDS, WRITE_BUFFERS2, CandidateWriter, BLOCK, RangeReader;
 var init_candidates = __esm({
   "packages/core/src/masking/leak-scan/candidates.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs40 = require("node:fs");
-    import_node_path78 = __toESM(require("node:path"), 1);
+    import_node_fs42 = require("node:fs");
+    import_node_path79 = __toESM(require("node:path"), 1);
     init_errors();
     RECORD = 16;
     BUFFER_RECORDS = 4096;
+    WRITE_BUFFERS2 = 16 * 1024 * 1024;
     CandidateWriter = class {
       fds;
       bufs;
@@ -23746,10 +24176,13 @@ var init_candidates = __esm({
       counts;
       files;
       closed = false;
+      /** read()'s buffer, one for every partition (no megabyte left to the collector per partition). */
+      readBuffer;
       constructor(dir, name, partitions) {
-        this.files = Array.from({ length: partitions }, (_, k) => import_node_path78.default.join(dir, `${name}-${k}`));
-        this.fds = this.files.map((f) => (0, import_node_fs40.openSync)(f, "wx", 384));
-        this.bufs = this.files.map(() => Buffer.allocUnsafe(RECORD * BUFFER_RECORDS));
+        this.files = Array.from({ length: partitions }, (_, k) => import_node_path79.default.join(dir, `${name}-${k}`));
+        this.fds = this.files.map((f) => (0, import_node_fs42.openSync)(f, "wx", 384));
+        const records = Math.max(256, Math.min(BUFFER_RECORDS, Math.floor(WRITE_BUFFERS2 / RECORD / partitions)));
+        this.bufs = this.files.map(() => Buffer.allocUnsafeSlow(RECORD * records));
         this.used = new Int32Array(partitions);
         this.counts = new Float64Array(partitions);
       }
@@ -23766,8 +24199,12 @@ var init_candidates = __esm({
       flush(k) {
         const n = this.used[k];
         let done = 0;
-        while (done < n) done += (0, import_node_fs40.writeSync)(this.fds[k], this.bufs[k], done, n - done);
+        while (done < n) done += (0, import_node_fs42.writeSync)(this.fds[k], this.bufs[k], done, n - done);
         this.used[k] = 0;
+      }
+      /** Bytes of the write buffers (all partitions). */
+      get bufferBytes() {
+        return this.bufs.reduce((a, b) => a + b.length, 0);
       }
       get total() {
         return this.counts.reduce((a, n) => a + n, 0);
@@ -23778,16 +24215,17 @@ var init_candidates = __esm({
         this.closed = true;
         for (let k = 0; k < this.fds.length; k++) {
           this.flush(k);
-          (0, import_node_fs40.closeSync)(this.fds[k]);
+          (0, import_node_fs42.closeSync)(this.fds[k]);
         }
       }
       /** Partition k's candidates in the order written (no object per candidate); throws if the file is not what was written. */
       read(k, each) {
         if (!this.closed) throw new Error("internal: leak-scan candidates read before they were all written");
-        const fd = (0, import_node_fs40.openSync)(this.files[k], "r");
+        const fd = (0, import_node_fs42.openSync)(this.files[k], "r");
         try {
-          if ((0, import_node_fs40.fstatSync)(fd).size !== this.counts[k] * RECORD) throw damaged3();
-          const buf = Buffer.allocUnsafe(RECORD * BUFFER_RECORDS * 16);
+          if ((0, import_node_fs42.fstatSync)(fd).size !== this.counts[k] * RECORD) throw damaged3();
+          this.readBuffer ??= Buffer.allocUnsafeSlow(RECORD * BUFFER_RECORDS * 16);
+          const buf = this.readBuffer;
           let seen = 0;
           for (; ; ) {
             const n = readFully(fd, buf, buf.length, null);
@@ -23798,42 +24236,56 @@ var init_candidates = __esm({
           }
           if (seen !== this.counts[k]) throw damaged3();
         } finally {
-          (0, import_node_fs40.closeSync)(fd);
+          (0, import_node_fs42.closeSync)(fd);
         }
       }
       /** Remove the files (idempotent; the index's directory goes with the originals too). */
       dispose() {
-        if (!this.closed) for (const fd of this.fds) (0, import_node_fs40.closeSync)(fd);
+        if (!this.closed) for (const fd of this.fds) (0, import_node_fs42.closeSync)(fd);
         this.closed = true;
-        for (const f of this.files) (0, import_node_fs40.rmSync)(f, { force: true });
+        for (const f of this.files) (0, import_node_fs42.rmSync)(f, { force: true });
       }
     };
+    BLOCK = 1 << 20;
     RangeReader = class {
+      space;
       block = Buffer.alloc(0);
       /** The file offset of the buffer get() returned last (no object per call: candidates are millions). */
       base = 0;
+      /** Blocks read from the file so far. */
+      reads = 0;
       fd;
       size;
-      constructor(file) {
-        this.fd = (0, import_node_fs40.openSync)(file, "r");
-        this.size = (0, import_node_fs40.fstatSync)(this.fd).size;
+      /** `space`: the block's buffer, to share one between readers used one after the other. */
+      constructor(file, space) {
+        this.fd = (0, import_node_fs42.openSync)(file, "r");
+        this.size = (0, import_node_fs42.fstatSync)(this.fd).size;
+        this.space = space ?? Buffer.allocUnsafeSlow(BLOCK);
       }
-      /** A buffer holding file[from, to) (clipped to the file); its first byte is at file offset `base`. */
+      /** The block's buffer (pass it to the next reader). */
+      get buffer() {
+        return this.space;
+      }
+      /**
+       * A buffer holding file[from, to) (clipped to the file); its first byte is at file offset `base`.
+       * Valid until the next get(): the same memory is read into again.
+       */
       get(from, to) {
         from = Math.max(0, from);
         to = Math.min(this.size, to);
         if (from < this.base || to > this.base + this.block.length) {
-          const length = Math.min(this.size - from, Math.max(1 << 20, to - from));
-          const block = Buffer.allocUnsafe(length);
-          const n = readFully(this.fd, block, length, from);
+          const length = Math.min(this.size - from, Math.max(this.space.length, 2 * (to - from)));
+          if (length > this.space.length) this.space = Buffer.allocUnsafeSlow(length);
+          const n = readFully(this.fd, this.space, length, from);
           if (n < to - from) throw damaged3();
-          this.block = block.subarray(0, n);
+          this.block = this.space.subarray(0, n);
           this.base = from;
+          this.reads++;
         }
         return this.block;
       }
       close() {
-        if (this.fd !== void 0) (0, import_node_fs40.closeSync)(this.fd);
+        if (this.fd !== void 0) (0, import_node_fs42.closeSync)(this.fd);
         this.fd = void 0;
       }
     };
@@ -23847,13 +24299,13 @@ function logPass(reporter, what, s) {
     `Leak scan, ${what}: pass 1 ${mb2(s.bytes)} MB in ${s.pass1Seconds.toFixed(1)} s (${(s.bytes / 1048576 / Math.max(s.pass1Seconds, 1e-6)).toFixed(0)} MB/s), ${s.candidates} candidates (${rate} % of positions; ${s.candidates - s.hashHits} filter false positives, ${s.hashHits} on an indexed hash); pass 2 ${s.matches} matches in ${s.pass2Seconds.toFixed(1)} s; ${rss()}`
   );
 }
-function matchPublishedOnePass(index, cache3, content, reporter) {
+async function matchPublishedOnePass(index, cache3, content, reporter) {
   let t = performance.now();
   const writer = new CandidateWriter(index.dir, "published", index.partitions);
   try {
     let cursor = 0;
     let positions = 0;
-    replayCacheFile(cache3, {
+    await replayCacheFileYielding(cache3, {
       addStored(buf, lo, hi) {
         const leafAt = cursor + 8;
         cursor = leafAt + (hi - lo);
@@ -23869,6 +24321,7 @@ function matchPublishedOnePass(index, cache3, content, reporter) {
     try {
       for (let k = 0; k < index.partitions; k++) {
         if (writer.counts[k] === 0) continue;
+        await yieldToEventLoop();
         const { set, strongest } = index.load(k);
         let at = 0;
         const found = (x) => matches2.push(at, x.anchor, x.offset, x.length, x.tag, strongest[x.pattern]);
@@ -23913,13 +24366,13 @@ async function scanFilesOnePass(index, sources, tally, wholeValues, reporter, wh
     let bytes = 0;
     let positions = 0;
     const chunk = Buffer.allocUnsafe(4 * 1024 * 1024 + WINDOW);
-    sources.forEach((source, f) => {
-      const fd = (0, import_node_fs41.openSync)(source.path, "r");
+    for (const [f, source] of sources.entries()) {
+      const fd = (0, import_node_fs43.openSync)(source.path, "r");
       try {
         let carry = 0;
         let base2 = 0;
         for (; ; ) {
-          const n = (0, import_node_fs41.readSync)(fd, chunk, carry, chunk.length - carry, null);
+          const n = (0, import_node_fs43.readSync)(fd, chunk, carry, chunk.length - carry, null);
           if (n === 0) break;
           bytes += n;
           const have = carry + n;
@@ -23928,19 +24381,22 @@ async function scanFilesOnePass(index, sources, tally, wholeValues, reporter, wh
           chunk.copy(chunk, 0, have - carry, have);
           base2 += have - carry;
           onProgress?.(bytes);
+          await yieldToEventLoop();
         }
       } finally {
-        (0, import_node_fs41.closeSync)(fd);
+        (0, import_node_fs43.closeSync)(fd);
       }
-    });
+    }
     tally.bytesScanned += bytes;
     writer.close();
     const stats = { bytes, positions, candidates: writer.total, hashHits: 0, matches: 0, pass1Seconds: seconds(t), pass2Seconds: 0 };
     t = performance.now();
     const matches2 = new MatchList();
     const reach = index.maxLength;
+    let space;
     for (let k = 0; k < index.partitions; k++) {
       if (writer.counts[k] === 0) continue;
+      await yieldToEventLoop();
       const { set, first } = index.load(k);
       let file = -1;
       let reader;
@@ -23949,7 +24405,8 @@ async function scanFilesOnePass(index, sources, tally, wholeValues, reporter, wh
         writer.read(k, (p, f, m) => {
           if (f !== file) {
             reader?.close();
-            reader = new RangeReader(sources[f].path);
+            reader = new RangeReader(sources[f].path, space);
+            space = reader.buffer;
             file = f;
           }
           const buf = reader.get(p - reach, p + reach + WINDOW);
@@ -23958,6 +24415,7 @@ async function scanFilesOnePass(index, sources, tally, wholeValues, reporter, wh
           if (set.matchesAt(buf, p - base2, m, 0, hi, base2, found) > 0) stats.hashHits++;
         });
       } finally {
+        space = reader?.buffer ?? space;
         reader?.close();
       }
     }
@@ -23987,12 +24445,12 @@ async function scanFilesOnePass(index, sources, tally, wholeValues, reporter, wh
     writer.dispose();
   }
 }
-var import_node_fs41, MatchList, mb2, rss, seconds, LeafReader;
+var import_node_fs43, MatchList, mb2, rss, yieldToEventLoop, seconds, LeafReader;
 var init_one_pass = __esm({
   "packages/core/src/masking/leak-scan/one-pass.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs41 = require("node:fs");
+    import_node_fs43 = require("node:fs");
     init_candidates();
     init_published_cache();
     init_residue_scan();
@@ -24041,6 +24499,7 @@ var init_one_pass = __esm({
     };
     mb2 = (n) => (n / 1048576).toFixed(0);
     rss = () => `${mb2(process.memoryUsage.rss())} MB RSS`;
+    yieldToEventLoop = () => new Promise((resolve) => setImmediate(resolve));
     seconds = (since) => (performance.now() - since) / 1e3;
     LeafReader = class {
       constructor(reader) {
@@ -24178,13 +24637,13 @@ async function checkPolicySql(resolved, policy, plan) {
   const seenWhere = /* @__PURE__ */ new Set();
   for (const rule2 of resolved.rules) {
     const checks = [];
-    const path99 = rule2.policyPath ?? [];
-    if (rule2.transformer === "sql") checks.push({ rule: rule2, path: path99, kind: "expression" });
-    if (rule2.transformer === "constant") checks.push({ rule: rule2, path: path99, kind: "constant" });
+    const path100 = rule2.policyPath ?? [];
+    if (rule2.transformer === "sql") checks.push({ rule: rule2, path: path100, kind: "expression" });
+    if (rule2.transformer === "constant") checks.push({ rule: rule2, path: path100, kind: "constant" });
     const table = `${rule2.database}\0${rule2.schema}\0${rule2.table}`;
     if (rule2.where && rule2.origin === "policy" && !seenWhere.has(table)) {
       seenWhere.add(table);
-      checks.push({ rule: rule2, path: [...path99.slice(0, -2), "where"], kind: "where" });
+      checks.push({ rule: rule2, path: [...path100.slice(0, -2), "where"], kind: "where" });
     }
     for (const check of checks) {
       const complaint = await plan(check);
@@ -24218,13 +24677,13 @@ function resolvePolicy(policy, variant, facts) {
     { prefix: [], databases: policy.databases, defaults: policy.defaults }
   ];
   let locale = policy.locale;
-  let access4;
+  let access3;
   if (variant !== void 0) {
     const v = policy.variants[variant];
     if (!v) throw policyErrorAt(origin, ["variants"], `no variant '${variant}' in the policy; it has: ${Object.keys(policy.variants).join(", ") || "none"}`);
     layers.push({ prefix: ["variants", variant], databases: v.databases, defaults: v.defaults });
     locale = v.locale ?? locale;
-    access4 = v.access;
+    access3 = v.access;
   }
   const byKey = /* @__PURE__ */ new Map();
   const truncate2 = [];
@@ -24236,11 +24695,11 @@ function resolvePolicy(policy, variant, facts) {
       const at = [...layer.prefix, "databases", dbName];
       const info = facts.databases.find((d) => d.name === dbName);
       if (!info) throw policyErrorAt(origin, at, `database '${dbName}' is not in the image; it has: ${facts.databases.map((d) => d.name).join(", ")}`);
-      const findTable = (written, path99) => {
+      const findTable = (written, path100) => {
         const dot = written.indexOf(".");
         const [schema, table] = dot > 0 ? [written.slice(0, dot), written.slice(dot + 1)] : [facts.defaultSchema, written];
         const t = info.tables.find((x) => x.schema === schema && x.name === table);
-        if (!t) throw policyErrorAt(origin, path99, `table '${schema}.${table}' does not exist in database '${dbName}'`);
+        if (!t) throw policyErrorAt(origin, path100, `table '${schema}.${table}' does not exist in database '${dbName}'`);
         return t;
       };
       for (const [kind, list, out] of [
@@ -24255,37 +24714,37 @@ function resolvePolicy(policy, variant, facts) {
       for (const [written, tablePolicy] of Object.entries(db.tables)) {
         const t = findTable(written, [...at, "tables", written]);
         for (const [column, reason] of Object.entries(tablePolicy.notPersonal ?? {})) {
-          const path99 = [...at, "tables", written, "notPersonal", column];
+          const path100 = [...at, "tables", written, "notPersonal", column];
           if (!t.columns.some((c) => c.name === column))
-            throw policyErrorAt(origin, path99, `column '${column}' does not exist in ${t.schema}.${t.name} (database '${dbName}')`);
+            throw policyErrorAt(origin, path100, `column '${column}' does not exist in ${t.schema}.${t.name} (database '${dbName}')`);
           if (tablePolicy.columns[column])
-            throw policyErrorAt(origin, path99, `column '${column}' is masked by this policy; notPersonal is for unmasked columns`);
+            throw policyErrorAt(origin, path100, `column '${column}' is masked by this policy; notPersonal is for unmasked columns`);
           notPersonal.push({ database: dbName, schema: t.schema, table: t.name, column, reason });
         }
         for (const [column, rule2] of Object.entries(tablePolicy.columns)) {
-          const path99 = [...at, "tables", written, "columns", column];
+          const path100 = [...at, "tables", written, "columns", column];
           const col = t.columns.find((c) => c.name === column);
           if (!col)
             throw policyErrorAt(
               origin,
-              path99,
+              path100,
               `column '${column}' does not exist in ${t.schema}.${t.name} (database '${dbName}'); it has: ${t.columns.map((c) => c.name).join(", ")}`
             );
           if (rule2.transformer === "sql" && typeof rule2.expression === "object" && !rule2.expression.postgres && !rule2.expression.sqlserver) {
-            throw policyErrorAt(origin, path99, "an sql rule needs an expression");
+            throw policyErrorAt(origin, path100, "an sql rule needs an expression");
           }
           const ref = { database: dbName, schema: t.schema, table: t.name, column };
-          positionOf.set(refKey(ref), path99);
+          positionOf.set(refKey(ref), path100);
           byKey.set(
             refKey(ref),
-            finish3({ ...rule2, ...ref, type: col.type, ...tablePolicy.where ? { where: tablePolicy.where } : {}, origin: "policy", policyPath: path99 }, locale)
+            finish3({ ...rule2, ...ref, type: col.type, ...tablePolicy.where ? { where: tablePolicy.where } : {}, origin: "policy", policyPath: path100 }, locale)
           );
         }
       }
     }
   }
   const defaults = layers.flatMap(
-    (l) => l.defaults.map((d, i) => ({ rule: d, path: [...l.prefix, "defaults", i], re: compile(d, [...l.prefix, "defaults", i]) }))
+    (l) => l.defaults.map((d, i) => ({ rule: d, path: [...l.prefix, "defaults", i], re: compile2(d, [...l.prefix, "defaults", i]) }))
   );
   const ordered = [...defaults.filter((d) => d.path[0] === "variants"), ...defaults.filter((d) => d.path[0] !== "variants")];
   const skipped = new Set([...exclude, ...truncate2, ...facts.readOnlyTables ?? []].map((t) => `${t.database}\0${t.schema}\0${t.table}`));
@@ -24318,7 +24777,7 @@ function resolvePolicy(policy, variant, facts) {
     onUnmaskedPii: policy.onUnmaskedPii,
     leakScan: policy.leakScan,
     notPersonal,
-    ...access4 ? { access: access4 } : {}
+    ...access3 ? { access: access3 } : {}
   };
 }
 function isSkippedTable(r, ...lists) {
@@ -24328,11 +24787,11 @@ function finish3(rule2, locale) {
   const withLocale = { ...rule2, locale: rule2.locale ?? locale };
   return { ...withLocale, family: rule2.family ?? defaultFamily(withLocale) };
 }
-function compile(d, path99) {
+function compile2(d, path100) {
   try {
     return new RegExp(d.column, "i");
   } catch (e) {
-    throw policyErrorAt(void 0, path99, `'${d.column}' is not a valid regular expression (${e.message})`);
+    throw policyErrorAt(void 0, path100, `'${d.column}' is not a valid regular expression (${e.message})`);
   }
 }
 function inheritThroughForeignKeys(byKey, facts, positionOf, policy) {
@@ -24429,14 +24888,14 @@ async function maskForBuild(target, databases2, opts, reporter) {
       resolved,
       run: run5,
       piiCandidates,
-      leak: await prepareLeakScan(target, resolved, run5.originals, reporter, opts.jobs, { budget: opts.originalsBudget, tempDir: opts.tempDir })
+      leak: await prepareLeakScan(target, resolved, run5.originals, reporter, { budget: opts.originalsBudget, tempDir: opts.tempDir })
     };
   } catch (e) {
     run5.originals.dispose();
     throw e;
   }
 }
-async function prepareLeakScan(target, resolved, originals, reporter, jobs, space = {}) {
+async function prepareLeakScan(target, resolved, originals, reporter, space = {}) {
   const readPublished3 = target.readPublished?.bind(target);
   if (!readPublished3) throw new NotSupportedError("internal: this engine cannot read its published data back for a prepared leak scan");
   const masked = new Set(resolved.rules.map(columnName));
@@ -24462,11 +24921,7 @@ async function prepareLeakScan(target, resolved, originals, reporter, jobs, spac
           `Leak scan: ${originals.searched} original values, matched in one pass over one read of the published data (${index.partitions} partitions)`
         );
         content = new LogicalContent(originals, originals.searched);
-        onePass.published = matchPublishedOnePass(index, cache3.describe(), content, reporter);
-      } else if (originals.inParts) {
-        reporter.info(`Leak scan: ${originals.searched} original values, matched in ${originals.batchCount} batches against one read of the published data`);
-        content = new LogicalContent(originals, originals.searched);
-        await matchPublishedOnWorkers(originals, cache3, content, jobs, reporter);
+        onePass.published = await matchPublishedOnePass(index, cache3.describe(), content, reporter);
       } else {
         for await (const batch of originals.batches()) {
           if (content) content.useOriginals(batch);
@@ -24488,7 +24943,7 @@ async function prepareLeakScan(target, resolved, originals, reporter, jobs, spac
   }
   const reported = copies.filter((c) => c.verdict !== "failed");
   if (reported.length) reporter.info(`Leak scan: values of masked columns also occur in unmasked columns (reported, not failing): ${describeCopies(reported)}`);
-  const whole = { originals, copies, publishedValuesRead, files: emptyTally(), content, jobs, reporter, space, ...originals.onePass ? { onePass } : {} };
+  const whole = { originals, copies, publishedValuesRead, files: emptyTally(), content, reporter, space, ...originals.onePass ? { onePass } : {} };
   if (originals.batchCount === 1) return { ...whole, plan: { set: content.scanSet(), wholeValues: content.wholeValues } };
   return Object.defineProperty(whole, "plan", {
     enumerable: false,
@@ -24542,8 +24997,6 @@ async function scanDataFilesForLeaks(dataRoot, leak) {
     if (leak.onePass) leak.onePass.files = stats;
     return;
   }
-  if (leak.originals.batchCount > 1 && leak.originals.inParts)
-    return scanDataFilesOnWorkers(leak.originals, leak.content, dataRoot, leak.files, leak.jobs, leak.reporter ?? silentReporter);
   await scanInBatches(leak, leak.files, (plan) => scanDataFiles(dataRoot, plan, leak.files));
 }
 async function leakScanOrFail(file, run5, reporter, prepared2) {
@@ -24646,7 +25099,6 @@ var init_build_step = __esm({
     init_errors4();
     init_explain();
     init_published_cache();
-    init_leak_batches();
     init_residue_scan();
     init_one_pass();
     init_originals_collector();
@@ -24767,29 +25219,29 @@ var init_publish_build = __esm({
 
 // packages/core/src/util/build-record.ts
 async function writeBuildRecord(workDir, record2) {
-  const file = import_node_path79.default.join(workDir, BUILD_RECORD);
+  const file = import_node_path80.default.join(workDir, BUILD_RECORD);
   await writeFileAtomic(file, `${JSON.stringify(record2)}
 `, 384);
 }
 function newBuildRecord(workDir, image) {
-  return { owner: currentProcess(), startedAt: (/* @__PURE__ */ new Date()).toISOString(), image, mounts: [import_node_path79.default.join(workDir, "staging"), import_node_path79.default.join(workDir, "fresh")] };
+  return { owner: currentProcess(), startedAt: (/* @__PURE__ */ new Date()).toISOString(), image, mounts: [import_node_path80.default.join(workDir, "staging"), import_node_path80.default.join(workDir, "fresh")] };
 }
 async function readBuildRecord(workDir) {
   try {
-    const parsed = JSON.parse(await (0, import_promises67.readFile)(import_node_path79.default.join(workDir, BUILD_RECORD), "utf8"));
+    const parsed = JSON.parse(await (0, import_promises69.readFile)(import_node_path80.default.join(workDir, BUILD_RECORD), "utf8"));
     if (!parsed.owner || typeof parsed.owner.pid !== "number" || !Array.isArray(parsed.mounts)) return void 0;
     return parsed;
   } catch {
     return void 0;
   }
 }
-var import_promises67, import_node_path79, BUILD_DIR_PATTERN, BUILD_RECORD;
+var import_promises69, import_node_path80, BUILD_DIR_PATTERN, BUILD_RECORD;
 var init_build_record = __esm({
   "packages/core/src/util/build-record.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises67 = require("node:fs/promises");
-    import_node_path79 = __toESM(require("node:path"), 1);
+    import_promises69 = require("node:fs/promises");
+    import_node_path80 = __toESM(require("node:path"), 1);
     init_durable_write();
     init_process_identity();
     BUILD_DIR_PATTERN = /^(build|variants|promote)-[0-9a-f]{10}$/;
@@ -24802,22 +25254,22 @@ async function sourceFileDigests(sources, reporter) {
   const files = [];
   for (const source of sources) {
     if (source.kind !== "dump") continue;
-    const info = await (0, import_promises68.stat)(source.path).catch(() => void 0);
+    const info = await (0, import_promises70.stat)(source.path).catch(() => void 0);
     if (!info?.isFile()) continue;
-    const name = import_node_path80.default.basename(source.path);
+    const name = import_node_path81.default.basename(source.path);
     const hashing = progressOnDemand(reporter, `Hashing ${name}`, info.size, { unit: "bytes" });
     files.push({ name, digest: await sha256File(source.path, hashing.onProgress) });
     hashing.finish();
   }
   return files;
 }
-var import_promises68, import_node_path80;
+var import_promises70, import_node_path81;
 var init_source_files = __esm({
   "packages/core/src/build/source-files.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises68 = require("node:fs/promises");
-    import_node_path80 = __toESM(require("node:path"), 1);
+    import_promises70 = require("node:fs/promises");
+    import_node_path81 = __toESM(require("node:path"), 1);
     init_image();
     init_reporter();
   }
@@ -24844,23 +25296,23 @@ async function buildImage(input) {
   const described = [];
   for (const source of opts.sources) described.push(await engine.probeSource(source));
   const sourceFiles = await sourceFileDigests(opts.sources, reporter);
-  const workDir = import_node_path81.default.join(opts.home, "work", `build-${import_node_crypto22.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path82.default.join(opts.home, "work", `build-${import_node_crypto21.default.randomBytes(5).toString("hex")}`);
   await makeDir(workDir, TRAVERSABLE_DIR);
   const buildRecord = newBuildRecord(workDir, `${opts.name}:${version2}`);
   await writeBuildRecord(workDir, buildRecord);
   const cleanup = new CleanupStack(reporter);
-  cleanup.push("remove the build's work directory", () => import_promises69.default.rm(workDir, { recursive: true, force: true }));
+  cleanup.push("remove the build's work directory", () => import_promises71.default.rm(workDir, { recursive: true, force: true }));
   try {
     const virtualSize = await engine.stagingSize(opts.sources, opts.diskSizeBytes, reporter);
     if (!opts.restored) reporter.info(`Restoring ${opts.sources.length} source(s) onto a staging disk`);
-    const stagingAt = [import_node_path81.default.join(workDir, platform.entry.stagingName), import_node_path81.default.join(workDir, "staging")];
+    const stagingAt = [import_node_path82.default.join(workDir, platform.entry.stagingName), import_node_path82.default.join(workDir, "staging")];
     const staging = opts.restored ? await opts.restored.stagingDisk(...stagingAt) : await driver.createStaging(...stagingAt, virtualSize);
     cleanup.push("remove the staging disk", async () => {
       await driver.unmount(staging.attachment);
       await driver.destroy(staging.file);
     });
     const engineInfo = opts.restored ? opts.restored.engineInfo : await engine.restore(opts.sources, staging.mountPath, reporter);
-    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path81.default.join(workDir, "run") }, reporter);
+    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path82.default.join(workDir, "run") }, reporter);
     cleanup.push("stop the build server", () => engine.stop(server, { fast: true }));
     if (server.pid) await writeBuildRecord(workDir, { ...buildRecord, serverPid: server.pid });
     await pausePoint("build:restored");
@@ -24879,7 +25331,7 @@ async function buildImage(input) {
     const restoreSeconds = secondsSince(started);
     reporter.info("Writing the base disk fresh from the prepared data");
     const sealStart = performance.now();
-    let fresh = await driver.createStaging(import_node_path81.default.join(workDir, `fresh.${driver.format}`), import_node_path81.default.join(workDir, "fresh"), virtualSize);
+    let fresh = await driver.createStaging(import_node_path82.default.join(workDir, `fresh.${driver.format}`), import_node_path82.default.join(workDir, "fresh"), virtualSize);
     cleanup.push("remove the fresh disk", async () => {
       await driver.unmount(fresh.attachment);
       await driver.destroy(fresh.file);
@@ -24895,7 +25347,7 @@ async function buildImage(input) {
       };
       fresh = await engine.finishFresh(fresh, { driver, stagingMount: staging.mountPath, moved }, reporter);
     }
-    const sealed = await driver.seal(fresh, import_node_path81.default.join(workDir, `base.${driver.format}`));
+    const sealed = await driver.seal(fresh, import_node_path82.default.join(workDir, `base.${driver.format}`));
     const sealSeconds = secondsSince(sealStart);
     await pausePoint("build:sealed");
     const leakScan = masked ? masked.leak || masked.leakUnprepared ? await leakScanOrFail(sealed.file, masked.run, reporter, masked.leak) : skippedLeakScan(masked.resolved, masked.run) : void 0;
@@ -24930,7 +25382,7 @@ async function buildImage(input) {
       ...record2 ? { masking: maskingReport(record2) } : {}
     };
   } catch (e) {
-    const full = await diskFullError(e, [import_node_path81.default.join(workDir, "staging"), import_node_path81.default.join(workDir, "fresh"), workDir], `building ${opts.name}:${version2}`);
+    const full = await diskFullError(e, [import_node_path82.default.join(workDir, "staging"), import_node_path82.default.join(workDir, "fresh"), workDir], `building ${opts.name}:${version2}`);
     await cleanup.unwind();
     throw await buildFailed(opts, version2, full ?? e);
   }
@@ -24955,14 +25407,14 @@ function nonEmpty(databases2, why) {
   if (databases2.length === 0) throw new SourceError(`${why}: there is nothing to publish. Check the source (or the policy's exclusions) and build again.`);
   return databases2;
 }
-var import_node_crypto22, import_promises69, import_node_path81;
+var import_node_crypto21, import_promises71, import_node_path82;
 var init_build_image = __esm({
   "packages/core/src/build/build-image.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto22 = __toESM(require("node:crypto"), 1);
-    import_promises69 = __toESM(require("node:fs/promises"), 1);
-    import_node_path81 = __toESM(require("node:path"), 1);
+    import_node_crypto21 = __toESM(require("node:crypto"), 1);
+    import_promises71 = __toESM(require("node:fs/promises"), 1);
+    import_node_path82 = __toESM(require("node:path"), 1);
     init_paths();
     init_errors();
     init_manifest();
@@ -24999,17 +25451,17 @@ async function buildImageVariants(input, variants, hooks = {}) {
   const { driver, engine, entry } = platformForBuild(kind, input.home);
   await driver.checkPrerequisites();
   await engine.checkPrerequisites();
-  const workDir = import_node_path82.default.join(input.home, "work", `variants-${import_node_crypto23.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path83.default.join(input.home, "work", `variants-${import_node_crypto22.default.randomBytes(5).toString("hex")}`);
   await makeDir(workDir, TRAVERSABLE_DIR);
   await writeBuildRecord(workDir, newBuildRecord(workDir, `${input.name} (${variants.length} variants)`));
   const cleanup = new CleanupStack(reporter);
-  cleanup.push("remove the shared staging's work directory", () => import_promises70.default.rm(workDir, { recursive: true, force: true }));
+  cleanup.push("remove the shared staging's work directory", () => import_promises72.default.rm(workDir, { recursive: true, force: true }));
   try {
     const started = performance.now();
     reporter.info(`Restoring ${input.sources.length} source(s) once onto a staging disk for ${variants.length} variants`);
     const staging = await driver.createStaging(
-      import_node_path82.default.join(workDir, entry.stagingName),
-      import_node_path82.default.join(workDir, "staging"),
+      import_node_path83.default.join(workDir, entry.stagingName),
+      import_node_path83.default.join(workDir, "staging"),
       await engine.stagingSize(input.sources, input.diskSizeBytes, reporter)
     );
     cleanup.push("remove the unmasked staging disk", async () => {
@@ -25018,7 +25470,7 @@ async function buildImageVariants(input, variants, hooks = {}) {
     });
     const engineInfo = await engine.restore(input.sources, staging.mountPath, reporter);
     await driver.unmount(staging.attachment);
-    await import_promises70.default.chmod(staging.file, 292);
+    await import_promises72.default.chmod(staging.file, 292);
     reporter.info(`Restored once in ${secondsSince(started).toFixed(1)} s; each variant masks a differencing child of that staging disk`);
     for (const variant of variants) {
       await buildOne(variant, {
@@ -25039,14 +25491,14 @@ async function buildImageVariants(input, variants, hooks = {}) {
     await cleanup.unwind();
   }
 }
-var import_node_crypto23, import_promises70, import_node_path82, withVariant;
+var import_node_crypto22, import_promises72, import_node_path83, withVariant;
 var init_build_variants = __esm({
   "packages/core/src/build/build-variants.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto23 = __toESM(require("node:crypto"), 1);
-    import_promises70 = __toESM(require("node:fs/promises"), 1);
-    import_node_path82 = __toESM(require("node:path"), 1);
+    import_node_crypto22 = __toESM(require("node:crypto"), 1);
+    import_promises72 = __toESM(require("node:fs/promises"), 1);
+    import_node_path83 = __toESM(require("node:path"), 1);
     init_cleanup();
     init_paths();
     init_time();
@@ -25094,33 +25546,33 @@ async function scanSource(opts) {
   await driver.checkPrerequisites();
   await engine.checkPrerequisites();
   await engine.probeSource(opts.source);
-  const workDir = import_node_path83.default.join(opts.home, "work", `scan-${import_node_crypto24.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path84.default.join(opts.home, "work", `scan-${import_node_crypto23.default.randomBytes(5).toString("hex")}`);
   await makeDir(workDir, TRAVERSABLE_DIR);
   const cleanup = new CleanupStack(opts.reporter);
-  cleanup.push("remove the scan's work directory", () => import_promises71.default.rm(workDir, { recursive: true, force: true }));
+  cleanup.push("remove the scan's work directory", () => import_promises73.default.rm(workDir, { recursive: true, force: true }));
   try {
     const size = await engine.stagingSize([opts.source], void 0, opts.reporter);
-    const staging = await driver.createStaging(import_node_path83.default.join(workDir, platform.entry.stagingName), import_node_path83.default.join(workDir, "staging"), size);
+    const staging = await driver.createStaging(import_node_path84.default.join(workDir, platform.entry.stagingName), import_node_path84.default.join(workDir, "staging"), size);
     cleanup.push("remove the staging disk", async () => {
       await driver.unmount(staging.attachment);
       await driver.destroy(staging.file);
     });
     await engine.restore([opts.source], staging.mountPath, opts.reporter);
-    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path83.default.join(workDir, "run") }, opts.reporter);
+    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path84.default.join(workDir, "run") }, opts.reporter);
     cleanup.push("stop the scan server", () => engine.stop(server, { fast: true }));
     return await scanWith(adminConnector(server), await engine.inventory(server), opts);
   } finally {
     await cleanup.unwind();
   }
 }
-var import_node_crypto24, import_promises71, import_node_path83, COLUMNS_SQL;
+var import_node_crypto23, import_promises73, import_node_path84, COLUMNS_SQL;
 var init_scan_source = __esm({
   "packages/core/src/build/scan-source.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto24 = __toESM(require("node:crypto"), 1);
-    import_promises71 = __toESM(require("node:fs/promises"), 1);
-    import_node_path83 = __toESM(require("node:path"), 1);
+    import_node_crypto23 = __toESM(require("node:crypto"), 1);
+    import_promises73 = __toESM(require("node:fs/promises"), 1);
+    import_node_path84 = __toESM(require("node:path"), 1);
     init_paths();
     init_errors();
     init_platform();
@@ -25180,7 +25632,7 @@ function sourcesOf(given, names, name) {
   const one = values[0];
   switch (kind) {
     case "fromDump":
-      return values.map((path99) => ({ kind: "dump", path: path99 }));
+      return values.map((path100) => ({ kind: "dump", path: path100 }));
     case "fromDatadir":
       return [{ kind: "datadir", path: one }];
     case "fromServer":
@@ -25396,7 +25848,7 @@ var require_yaml = __commonJS({
 async function loadPolicyFile(file) {
   let text;
   try {
-    text = await (0, import_promises72.readFile)(file, "utf8");
+    text = await (0, import_promises74.readFile)(file, "utf8");
   } catch (e) {
     throw new PolicyError(`cannot read the policy file (${e.message}); check the path`, file);
   }
@@ -25507,9 +25959,9 @@ function databases(raw) {
 function normalise(raw, origin) {
   const variants = {};
   for (const [name, v] of Object.entries(raw.variants ?? {})) {
-    const access4 = v.access;
+    const access3 = v.access;
     variants[name] = {
-      ...access4 ? { access: { users: access4.users ?? [], teams: access4.teams ?? [] } } : {},
+      ...access3 ? { access: { users: access3.users ?? [], teams: access3.teams ?? [] } } : {},
       ...v.locale ? { locale: v.locale } : {},
       defaults: v.defaults ?? [],
       databases: databases(v.databases)
@@ -25526,12 +25978,12 @@ function normalise(raw, origin) {
     origin
   };
 }
-var import_promises72, import_ajv, import_yaml, validate2;
+var import_promises74, import_ajv, import_yaml, validate2;
 var init_load_policy = __esm({
   "packages/core/src/masking/policy/load-policy.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises72 = require("node:fs/promises");
+    import_promises74 = require("node:fs/promises");
     import_ajv = __toESM(require_ajv(), 1);
     import_yaml = __toESM(require_yaml(), 1);
     init_policy_error();
@@ -25556,14 +26008,14 @@ function resolveMaskingKey(opts) {
     );
   }
   opts.reporter?.warn("Masking with a random throw-away key (--insecure-random-key): pseudonyms will differ on the next build.");
-  return { bytes: import_node_crypto25.default.randomBytes(32), insecure: true };
+  return { bytes: import_node_crypto24.default.randomBytes(32), insecure: true };
 }
-var import_node_crypto25, MASKING_KEY_ENV, MIN_KEY_LENGTH;
+var import_node_crypto24, MASKING_KEY_ENV, MIN_KEY_LENGTH;
 var init_key = __esm({
   "packages/core/src/masking/key.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto25 = __toESM(require("node:crypto"), 1);
+    import_node_crypto24 = __toESM(require("node:crypto"), 1);
     init_errors();
     MASKING_KEY_ENV = "DBCLONE_MASKING_KEY";
     MIN_KEY_LENGTH = 16;
@@ -25579,6 +26031,7 @@ __export(masking_exports, {
   LogicalContent: () => LogicalContent,
   MASKING_KEY_ENV: () => MASKING_KEY_ENV,
   NothingToScanError: () => NothingToScanError,
+  ORIGINALS_BUDGET: () => ORIGINALS_BUDGET,
   PatternSet: () => PatternSet,
   PatternSetBuilder: () => PatternSetBuilder,
   PolicyError: () => PolicyError,
@@ -25589,6 +26042,8 @@ __export(masking_exports, {
   UnmaskedPublishError: () => UnmaskedPublishError,
   VALUE_TRANSFORMERS: () => VALUE_TRANSFORMERS,
   WINDOW: () => WINDOW,
+  WindowIndex: () => WindowIndex,
+  bytesPerOriginal: () => bytesPerOriginal,
   checkFamilies: () => checkFamilies,
   checkPolicySql: () => checkPolicySql,
   checkTransformerTypes: () => checkTransformerTypes,
@@ -25614,6 +26069,7 @@ __export(masking_exports, {
   maskValue: () => maskValue,
   maskingPolicySchema: () => maskingPolicySchema,
   parsePolicy: () => parsePolicy,
+  partitionsFor: () => partitionsFor,
   policyDigest: () => policyDigest,
   prepareLeakScan: () => prepareLeakScan,
   resolveMaskingKey: () => resolveMaskingKey,
@@ -25621,11 +26077,13 @@ __export(masking_exports, {
   scanBlob: () => scanBlob,
   scanDataFiles: () => scanDataFiles,
   scanDataFilesForLeaks: () => scanDataFilesForLeaks,
+  scanFilesOnePass: () => scanFilesOnePass,
   skippedLeakScan: () => skippedLeakScan,
   splitVariantName: () => splitVariantName,
   startMappingPool: () => startMappingPool,
   storedForm: () => storedForm,
   tableKey: () => tableKey,
+  tagOfOriginal: () => tagOfOriginal,
   textLeaves: () => textLeaves,
   typeClass: () => typeClass,
   valueTransformers: () => valueTransformers,
@@ -25653,6 +26111,10 @@ var init_masking3 = __esm({
     init_originals();
     init_explain();
     init_residue_scan();
+    init_window_index();
+    init_one_pass();
+    init_bucket_dedupe();
+    init_originals_collector();
     init_verdict();
     init_build_step();
     init_plan();
@@ -25976,7 +26438,7 @@ async function runnerChain(artifacts, places, runner) {
 async function readLines(file) {
   let text;
   try {
-    text = await (0, import_promises73.readFile)(file, "utf8");
+    text = await (0, import_promises75.readFile)(file, "utf8");
   } catch (e) {
     if (e.code === "ENOENT") return [];
     throw e;
@@ -25985,12 +26447,12 @@ async function readLines(file) {
   if (lines[lines.length - 1] === "") lines.pop();
   return lines;
 }
-var import_promises73, RUNNER_CONCURRENCY;
+var import_promises75, RUNNER_CONCURRENCY;
 var init_audit_sources = __esm({
   "packages/core/src/catalog/audit-sources.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises73 = require("node:fs/promises");
+    import_promises75 = require("node:fs/promises");
     init_audit();
     init_errors();
     init_audit_report();
@@ -26763,14 +27225,14 @@ It holds the source's data as it was; share it only where the source itself may 
 
 // packages/core/src/catalog/write-catalog.ts
 async function writeCatalog(repository, outDir, opts = {}) {
-  const out = import_node_path84.default.resolve(outDir);
+  const out = import_node_path85.default.resolve(outDir);
   await assertReplaceable(out);
   const data = await collectCatalog(repository, opts.now, { anchorsGitDir: opts.anchorsGitDir });
   const tmp = `${out}.tmp-${process.pid}-${Date.now()}`;
   try {
     const pages = await writeSite(tmp, data);
-    await (0, import_promises74.rm)(out, { recursive: true, force: true });
-    await (0, import_promises74.rename)(tmp, out);
+    await (0, import_promises76.rm)(out, { recursive: true, force: true });
+    await (0, import_promises76.rename)(tmp, out);
     return {
       outDir: out,
       versions: data.versions.length,
@@ -26780,12 +27242,12 @@ async function writeCatalog(repository, outDir, opts = {}) {
       pages
     };
   } finally {
-    await (0, import_promises74.rm)(tmp, { recursive: true, force: true });
+    await (0, import_promises76.rm)(tmp, { recursive: true, force: true });
   }
 }
 async function writeSite(dir, data) {
-  await (0, import_promises74.mkdir)(import_node_path84.default.join(dir, "assets"), { recursive: true });
-  await (0, import_promises74.mkdir)(import_node_path84.default.join(dir, "versions"));
+  await (0, import_promises76.mkdir)(import_node_path85.default.join(dir, "assets"), { recursive: true });
+  await (0, import_promises76.mkdir)(import_node_path85.default.join(dir, "versions"));
   const links = versionLinks(data.versions);
   const pages = [
     ["index.html", () => renderLibrary(data)],
@@ -26794,42 +27256,42 @@ async function writeSite(dir, data) {
     ...data.versions.map((v) => [v.page, () => renderVersion(data, v, links)])
   ];
   await Promise.all([
-    (0, import_promises74.writeFile)(import_node_path84.default.join(dir, "assets", "catalog.css"), CATALOG_STYLE),
-    (0, import_promises74.writeFile)(import_node_path84.default.join(dir, "assets", "catalog.js"), CATALOG_SCRIPT),
-    (0, import_promises74.writeFile)(import_node_path84.default.join(dir, CATALOG_MARKER), `dbclone catalog of ${data.versions.length} versions, ${data.generatedAt}
+    (0, import_promises76.writeFile)(import_node_path85.default.join(dir, "assets", "catalog.css"), CATALOG_STYLE),
+    (0, import_promises76.writeFile)(import_node_path85.default.join(dir, "assets", "catalog.js"), CATALOG_SCRIPT),
+    (0, import_promises76.writeFile)(import_node_path85.default.join(dir, CATALOG_MARKER), `dbclone catalog of ${data.versions.length} versions, ${data.generatedAt}
 `),
     // GitHub Pages runs Jekyll unless told not to, and Jekyll hides files starting with "_" or ".".
-    (0, import_promises74.writeFile)(import_node_path84.default.join(dir, ".nojekyll"), ""),
-    mapLimit(pages, WRITE_CONCURRENCY, ([file, render2]) => (0, import_promises74.writeFile)(insideSite(dir, file), render2()))
+    (0, import_promises76.writeFile)(import_node_path85.default.join(dir, ".nojekyll"), ""),
+    mapLimit(pages, WRITE_CONCURRENCY, ([file, render2]) => (0, import_promises76.writeFile)(insideSite(dir, file), render2()))
   ]);
   return pages.map(([file]) => file);
 }
 function insideSite(dir, file) {
-  const target = import_node_path84.default.resolve(dir, file);
-  if (!target.startsWith(import_node_path84.default.resolve(dir) + import_node_path84.default.sep)) {
+  const target = import_node_path85.default.resolve(dir, file);
+  if (!target.startsWith(import_node_path85.default.resolve(dir) + import_node_path85.default.sep)) {
     throw new RepositoryError(`catalog page '${file}' would land outside the site folder; the repository answered a bad image name or version`);
   }
   return target;
 }
 async function assertReplaceable(out) {
-  const info = await (0, import_promises74.stat)(out).catch((e) => {
+  const info = await (0, import_promises76.stat)(out).catch((e) => {
     if (e.code === "ENOENT") return void 0;
     throw e;
   });
   if (!info) return;
   if (!info.isDirectory()) throw new UsageError(`--out ${out} is a file; pass a folder for the catalog site`);
-  const entries = await (0, import_promises74.readdir)(out);
+  const entries = await (0, import_promises76.readdir)(out);
   if (entries.length && !entries.includes(CATALOG_MARKER)) {
     throw new UsageError(`--out ${out} is a non-empty folder that holds no dbclone catalog (no ${CATALOG_MARKER}); pass an empty or new folder`);
   }
 }
-var import_promises74, import_node_path84, CATALOG_MARKER, WRITE_CONCURRENCY;
+var import_promises76, import_node_path85, CATALOG_MARKER, WRITE_CONCURRENCY;
 var init_write_catalog = __esm({
   "packages/core/src/catalog/write-catalog.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises74 = require("node:fs/promises");
-    import_node_path84 = __toESM(require("node:path"), 1);
+    import_promises76 = require("node:fs/promises");
+    import_node_path85 = __toESM(require("node:path"), 1);
     init_errors();
     init_asset_script();
     init_asset_style();
@@ -26927,7 +27389,7 @@ var init_step_timer = __esm({
 
 // packages/core/src/clones/clone-id.ts
 function newCloneId() {
-  const bytes = (0, import_node_crypto26.randomBytes)(10);
+  const bytes = (0, import_node_crypto25.randomBytes)(10);
   let id = "c-";
   for (const b of bytes) id += BASE32[b & 31];
   return id;
@@ -26935,12 +27397,12 @@ function newCloneId() {
 function cloneIdForIdentifier(id) {
   return id.replace(/-/g, "_");
 }
-var import_node_crypto26, BASE32, CLONE_ID_PATTERN;
+var import_node_crypto25, BASE32, CLONE_ID_PATTERN;
 var init_clone_id = __esm({
   "packages/core/src/clones/clone-id.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto26 = require("node:crypto");
+    import_node_crypto25 = require("node:crypto");
     BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
     CLONE_ID_PATTERN = /^c-[a-z2-7]{10}$/;
   }
@@ -26948,18 +27410,18 @@ var init_clone_id = __esm({
 
 // packages/core/src/clones/clone-paths.ts
 function childFileOf(dir, disk) {
-  return import_node_path85.default.join(dir, `child.${CLONE_DISK_FORMATS[disk ?? "qcow2"]}`);
+  return import_node_path86.default.join(dir, `child.${CLONE_DISK_FORMATS[disk ?? "qcow2"]}`);
 }
 function clonePaths(home2, id, disk) {
-  const dir = import_node_path85.default.join(home2, "clones", id);
-  return { dir, childFile: childFileOf(dir, disk), mountPath: import_node_path85.default.join(dir, "mnt"), user: `clone_${cloneIdForIdentifier(id)}` };
+  const dir = import_node_path86.default.join(home2, "clones", id);
+  return { dir, childFile: childFileOf(dir, disk), mountPath: import_node_path86.default.join(dir, "mnt"), user: `clone_${cloneIdForIdentifier(id)}` };
 }
-var import_node_path85;
+var import_node_path86;
 var init_clone_paths = __esm({
   "packages/core/src/clones/clone-paths.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path85 = __toESM(require("node:path"), 1);
+    import_node_path86 = __toESM(require("node:path"), 1);
     init_disk_names();
     init_clone_id();
   }
@@ -27017,23 +27479,23 @@ function matchesLabels(record2, labels) {
   return wanted.length > 0 && wanted.every(([k, v]) => record2.labels?.[k] === v);
 }
 async function replaceFile(file, text, mode) {
-  const tmp = tempPath(import_node_path86.default.dirname(file));
+  const tmp = tempPath(import_node_path87.default.dirname(file));
   try {
-    await import_node_fs42.promises.writeFile(tmp, text, { mode, flag: "wx" });
-    await import_node_fs42.promises.rename(tmp, file);
+    await import_node_fs44.promises.writeFile(tmp, text, { mode, flag: "wx" });
+    await import_node_fs44.promises.rename(tmp, file);
   } catch (e) {
     await unlinkQuietly(tmp);
     throw e;
   }
 }
-var import_node_async_hooks2, import_node_fs42, import_node_path86, import_proper_lockfile2, LOCK_OPTIONS, heldLocks, lockedSections, CloneRegistry;
+var import_node_async_hooks2, import_node_fs44, import_node_path87, import_proper_lockfile2, LOCK_OPTIONS, heldLocks, lockedSections, CloneRegistry;
 var init_registry2 = __esm({
   "packages/core/src/clones/registry.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_async_hooks2 = require("node:async_hooks");
-    import_node_fs42 = require("node:fs");
-    import_node_path86 = __toESM(require("node:path"), 1);
+    import_node_fs44 = require("node:fs");
+    import_node_path87 = __toESM(require("node:path"), 1);
     init_paths();
     init_durable_write();
     import_proper_lockfile2 = __toESM(require_proper_lockfile(), 1);
@@ -27052,8 +27514,8 @@ var init_registry2 = __esm({
     CloneRegistry = class {
       constructor(home2) {
         this.home = home2;
-        this.dir = import_node_path86.default.join(home2, "clones");
-        this.file = import_node_path86.default.join(this.dir, "registry.json");
+        this.dir = import_node_path87.default.join(home2, "clones");
+        this.file = import_node_path87.default.join(this.dir, "registry.json");
         this.lockPath = `${this.file}.lock`;
       }
       home;
@@ -27209,7 +27671,7 @@ var init_registry2 = __esm({
       async read() {
         let text;
         try {
-          text = await import_node_fs42.promises.readFile(this.file, "utf8");
+          text = await import_node_fs44.promises.readFile(this.file, "utf8");
         } catch (e) {
           if (e.code === "ENOENT") return [];
           throw e;
@@ -27249,17 +27711,17 @@ function assertDatabaseChoice(database2, databases2, image) {
 }
 function serverOf(record2) {
   if (!record2.serverPid) return void 0;
-  return { pid: record2.serverPid, host: record2.host, port: record2.port, socketDir: import_node_path87.default.join(record2.dir, "run"), adminUser: "" };
+  return { pid: record2.serverPid, host: record2.host, port: record2.port, socketDir: import_node_path88.default.join(record2.dir, "run"), adminUser: "" };
 }
 function sharedServerOf(record2) {
   return { pid: 0, host: record2.host, port: record2.port, adminUser: "", databases: record2.databases, cloneId: record2.id };
 }
-var import_node_path87;
+var import_node_path88;
 var init_record = __esm({
   "packages/core/src/clones/record.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path87 = __toESM(require("node:path"), 1);
+    import_node_path88 = __toESM(require("node:path"), 1);
     init_errors();
     init_platform();
   }
@@ -27319,14 +27781,14 @@ function apiStatus(e) {
 }
 function dockerConfigured(env = process.env) {
   if (env.DOCKER_HOST) return true;
-  return process.platform !== "win32" && (0, import_node_fs43.existsSync)("/var/run/docker.sock");
+  return process.platform !== "win32" && (0, import_node_fs45.existsSync)("/var/run/docker.sock");
 }
-var import_node_fs43, import_dockerode;
+var import_node_fs45, import_dockerode;
 var init_client3 = __esm({
   "packages/core/src/runtime/docker/client.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs43 = require("node:fs");
+    import_node_fs45 = require("node:fs");
     import_dockerode = __toESM(require_dockerode(), 1);
     init_errors();
   }
@@ -27674,7 +28136,7 @@ async function removeCloneContainers(record2, home2) {
   const { DockerRuntime: DockerRuntime2, listCloneContainers: listCloneContainers2 } = await Promise.resolve().then(() => (init_docker(), docker_exports));
   const runtime = new DockerRuntime2();
   if (record2.containerId) await runtime.stop({ containerId: record2.containerId }, { fast: true });
-  for (const c of await listCloneContainers2(runtime.docker, import_node_path88.default.resolve(home2))) {
+  for (const c of await listCloneContainers2(runtime.docker, import_node_path89.default.resolve(home2))) {
     if (c.cloneId === record2.id) await runtime.stop({ containerId: c.id }, { fast: true });
   }
 }
@@ -27715,7 +28177,7 @@ async function removeClone(record2, opts, action = "teardown") {
   if (record2.attachment) await driver.unmount(record2.attachment);
   await pausePoint("teardown:unmounted");
   await driver.destroy(record2.childFile);
-  await import_promises75.default.rm(record2.dir, { recursive: true, force: true });
+  await import_promises77.default.rm(record2.dir, { recursive: true, force: true });
   if (left) throw left;
   await registry2.remove(record2.id);
   opts.reporter.info(`Removed clone ${record2.id}${record2.name ? ` (${record2.name})` : ""}`);
@@ -27728,13 +28190,13 @@ async function removeClone(record2, opts, action = "teardown") {
     clone: record2.id
   }).catch((e) => opts.reporter.warn(`could not record the teardown in the audit log: ${e.message}`));
 }
-var import_promises75, import_node_path88;
+var import_promises77, import_node_path89;
 var init_teardown = __esm({
   "packages/core/src/clones/teardown.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises75 = __toESM(require("node:fs/promises"), 1);
-    import_node_path88 = __toESM(require("node:path"), 1);
+    import_promises77 = __toESM(require("node:fs/promises"), 1);
+    import_node_path89 = __toESM(require("node:path"), 1);
     init_platform();
     init_errors();
     init_repository();
@@ -27839,16 +28301,13 @@ var init_named_clone = __esm({
 function stampFile(home2, manifestDigest2) {
   const m = /^sha256:([0-9a-f]{64})$/.exec(manifestDigest2);
   if (!m) throw new CloneError(`'${manifestDigest2}' is not a sha256 manifest digest; refusing to clone it.`);
-  return import_node_path89.default.join(stampDir(home2), m[1]);
+  return import_node_path90.default.join(stampDir(home2), `${m[1]}.r${CHECK_REVISION}`);
 }
 async function checkImageOnce(home2, engine, server, image) {
   if (!engine.imageFindings) return;
   const stamp = stampFile(home2, image.manifestDigest);
-  if (await (0, import_promises76.access)(stamp).then(
-    () => true,
-    () => false
-  ))
-    return;
+  const st = await (0, import_promises78.lstat)(stamp).catch(() => void 0);
+  if (st && isOwnFile(st)) return;
   const findings = await engine.imageFindings(server);
   if (findings.length > 0) {
     throw new CloneError(
@@ -27856,18 +28315,25 @@ async function checkImageOnce(home2, engine, server, image) {
     );
   }
   await makeDir(stampDir(home2), PRIVATE_DIR);
-  await (await (0, import_promises76.open)(stamp, "w", 384)).close();
+  await (0, import_promises78.open)(stamp, "wx", 384).then(
+    (fh) => fh.close(),
+    (e) => {
+      if (e.code !== "EEXIST") throw e;
+    }
+  );
 }
-var import_promises76, import_node_path89, stampDir;
+var import_promises78, import_node_path90, CHECK_REVISION, stampDir;
 var init_checked_images = __esm({
   "packages/core/src/clones/checked-images.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises76 = require("node:fs/promises");
-    import_node_path89 = __toESM(require("node:path"), 1);
+    import_promises78 = require("node:fs/promises");
+    import_node_path90 = __toESM(require("node:path"), 1);
     init_errors();
+    init_own_file();
     init_paths();
-    stampDir = (home2) => import_node_path89.default.join(home2, "state", "checked-images");
+    CHECK_REVISION = 2;
+    stampDir = (home2) => import_node_path90.default.join(home2, "state", "checked-images");
   }
 });
 
@@ -27994,7 +28460,7 @@ async function reserve(input, registry2, cleanup) {
   const { opts, image, previous } = input;
   const config2 = await readRepositoryConfig(opts.repository);
   const ttlSeconds = capTtl(opts.ttlSeconds ?? (previous ? inheritedTtl(previous) : void 0), config2.maxTtlSeconds);
-  const password = previous?.password ?? import_node_crypto27.default.randomBytes(24).toString("base64url");
+  const password = previous?.password ?? import_node_crypto26.default.randomBytes(24).toString("base64url");
   opts.reporter.secret(password);
   const { engine } = input.platform;
   const shared = engine.cloneEndpoint ? (id) => engine.cloneEndpoint(id) : void 0;
@@ -28018,7 +28484,7 @@ async function reserve(input, registry2, cleanup) {
   );
   const record2 = shared ? await registry2.patch(reserved.id, { port: shared(reserved.id).port }) : reserved;
   cleanup.push("forget the clone record", () => registry2.remove(record2.id));
-  cleanup.push("remove the clone directory", () => import_promises77.default.rm(record2.dir, { recursive: true, force: true }));
+  cleanup.push("remove the clone directory", () => import_promises79.default.rm(record2.dir, { recursive: true, force: true }));
   await pausePoint("clone:reserved");
   return record2;
 }
@@ -28046,7 +28512,7 @@ async function start(s) {
     {
       port: record2.port,
       host: record2.host,
-      runDir: import_node_path90.default.join(record2.dir, "run"),
+      runDir: import_node_path91.default.join(record2.dir, "run"),
       durability: opts.durability ?? "ephemeral",
       cloneId: record2.id,
       imageDigest: image.manifestDigest,
@@ -28113,21 +28579,21 @@ function ready(s) {
 }
 async function containerLabels(cloneId, home2) {
   const { cloneLabels: cloneLabels2 } = await Promise.resolve().then(() => (init_docker(), docker_exports));
-  return cloneLabels2(cloneId, import_node_path90.default.resolve(home2));
+  return cloneLabels2(cloneId, import_node_path91.default.resolve(home2));
 }
 async function ownBytesOf(driver, childFile) {
   if (driver.ownBytes) return driver.ownBytes(childFile);
-  const st = await import_promises77.default.stat(childFile).catch(() => void 0);
+  const st = await import_promises79.default.stat(childFile).catch(() => void 0);
   return st ? st.blocks * 512 : 0;
 }
-var import_node_crypto27, import_promises77, import_node_path90, DEFAULT_TIMEOUT_MS, liveOnly, deferReserveSync;
+var import_node_crypto26, import_promises79, import_node_path91, DEFAULT_TIMEOUT_MS, liveOnly, deferReserveSync;
 var init_session = __esm({
   "packages/core/src/clones/session.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto27 = __toESM(require("node:crypto"), 1);
-    import_promises77 = __toESM(require("node:fs/promises"), 1);
-    import_node_path90 = __toESM(require("node:path"), 1);
+    import_node_crypto26 = __toESM(require("node:crypto"), 1);
+    import_promises79 = __toESM(require("node:fs/promises"), 1);
+    import_node_path91 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_repository();
@@ -28212,11 +28678,11 @@ var init_lifecycle = __esm({
 
 // packages/core/src/clones/build-sweep.ts
 async function sweepDeadBuilds(home2, reporter) {
-  const workRoot = import_node_path91.default.join(home2, "work");
+  const workRoot = import_node_path92.default.join(home2, "work");
   const released = [];
-  for (const entry of await (0, import_promises78.readdir)(workRoot, { withFileTypes: true }).catch(() => [])) {
+  for (const entry of await (0, import_promises80.readdir)(workRoot, { withFileTypes: true }).catch(() => [])) {
     if (!entry.isDirectory() || !BUILD_DIR_PATTERN.test(entry.name)) continue;
-    const dir = import_node_path91.default.join(workRoot, entry.name);
+    const dir = import_node_path92.default.join(workRoot, entry.name);
     const record2 = await readBuildRecord(dir);
     if (record2 ? ownerAlive(record2.owner) : await isRecent(dir)) continue;
     reporter.info(`gc: sweeping build work dir ${dir} (${record2 ? `its process ${record2.owner.pid} is gone` : "no build record"})`);
@@ -28230,7 +28696,7 @@ async function sweepBuildDir(home2, dir) {
     await stopPostgres(server.pid, { fast: true });
     released.push(`server ${server.pid}`);
     if (server.socketDir) {
-      await (0, import_promises78.rm)(server.socketDir, { recursive: true, force: true });
+      await (0, import_promises80.rm)(server.socketDir, { recursive: true, force: true });
       released.push(`directory ${server.socketDir}`);
     }
   }
@@ -28241,23 +28707,23 @@ async function sweepBuildDir(home2, dir) {
       released.push(`${resource.kind} ${resource.id}`);
     }
   }
-  await (0, import_promises78.rm)(dir, { recursive: true, force: true });
+  await (0, import_promises80.rm)(dir, { recursive: true, force: true });
   released.push(`directory ${dir}`);
   return released;
 }
 function unmaskedFirst(dir) {
-  const staging = import_node_path91.default.join(dir, "staging");
+  const staging = import_node_path92.default.join(dir, "staging");
   const rank = (r) => r.id.startsWith(staging) || (r.detail ?? "").includes(staging) ? 0 : 1;
   const kinds = ["mount", "loop", "daemon", "fuse-export", "file"];
   return (a, b) => kinds.indexOf(a.kind) - kinds.indexOf(b.kind) || rank(a) - rank(b);
 }
 async function postgresUnder(dir) {
   const found = [];
-  for (const entry of await (0, import_promises78.readdir)("/proc").catch(() => [])) {
+  for (const entry of await (0, import_promises80.readdir)("/proc").catch(() => [])) {
     if (!/^\d+$/.test(entry)) continue;
     let argv;
     try {
-      argv = (await (0, import_promises78.readFile)(`/proc/${entry}/cmdline`, "utf8")).split("\0");
+      argv = (await (0, import_promises80.readFile)(`/proc/${entry}/cmdline`, "utf8")).split("\0");
     } catch {
       continue;
     }
@@ -28267,27 +28733,27 @@ async function postgresUnder(dir) {
     if (!dataDir || !isInside2(dataDir, dir)) continue;
     const socketSetting = argv.find((a) => a.startsWith("unix_socket_directories="));
     const socketDir = socketSetting?.slice("unix_socket_directories=".length);
-    const ours = socketDir && import_node_path91.default.dirname(socketDir) === import_node_os15.default.tmpdir() && import_node_path91.default.basename(socketDir).startsWith("dbclone-pg-");
+    const ours = socketDir && import_node_path92.default.dirname(socketDir) === import_node_os16.default.tmpdir() && import_node_path92.default.basename(socketDir).startsWith("dbclone-pg-");
     found.push({ pid: Number(entry), socketDir: ours ? socketDir : void 0 });
   }
   return found;
 }
 function isInside2(p, dir) {
-  const rel = import_node_path91.default.relative(dir, import_node_path91.default.resolve(p));
-  return rel !== "" && !rel.startsWith("..") && !import_node_path91.default.isAbsolute(rel);
+  const rel = import_node_path92.default.relative(dir, import_node_path92.default.resolve(p));
+  return rel !== "" && !rel.startsWith("..") && !import_node_path92.default.isAbsolute(rel);
 }
 async function isRecent(dir) {
-  const st = await (0, import_promises78.stat)(dir).catch(() => void 0);
+  const st = await (0, import_promises80.stat)(dir).catch(() => void 0);
   return !!st && Date.now() - st.mtimeMs < UNRECORDED_GRACE_MS;
 }
-var import_promises78, import_node_os15, import_node_path91, UNRECORDED_GRACE_MS;
+var import_promises80, import_node_os16, import_node_path92, UNRECORDED_GRACE_MS;
 var init_build_sweep = __esm({
   "packages/core/src/clones/build-sweep.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises78 = require("node:fs/promises");
-    import_node_os15 = __toESM(require("node:os"), 1);
-    import_node_path91 = __toESM(require("node:path"), 1);
+    import_promises80 = require("node:fs/promises");
+    import_node_os16 = __toESM(require("node:os"), 1);
+    import_node_path92 = __toESM(require("node:path"), 1);
     init_build_record();
     init_platform();
     init_launch();
@@ -28321,7 +28787,7 @@ async function collectLocked(registry2, opts) {
   for (const id of await removeOrphanContainers2(opts.home, new Set(records.map((r) => r.id)), opts.reporter)) {
     result.released.push(`container ${id}`);
   }
-  const clonesDir = import_node_path92.default.join(opts.home, "clones");
+  const clonesDir = import_node_path93.default.join(opts.home, "clones");
   const known = new Set(records.map((r) => r.dir));
   for (const driver of allCloneDiskDrivers(opts.home, opts.reporter)) {
     for (const resource of await driver.list(clonesDir)) {
@@ -28331,23 +28797,23 @@ async function collectLocked(registry2, opts) {
     }
     result.released.push(...await driver.sweep?.() ?? []);
   }
-  for (const entry of await import_promises79.default.readdir(clonesDir, { withFileTypes: true }).catch(() => [])) {
-    const dir = import_node_path92.default.join(clonesDir, entry.name);
+  for (const entry of await import_promises81.default.readdir(clonesDir, { withFileTypes: true }).catch(() => [])) {
+    const dir = import_node_path93.default.join(clonesDir, entry.name);
     if (!entry.isDirectory() || known.has(dir) || !CLONE_ID_PATTERN.test(entry.name)) continue;
-    await import_promises79.default.rm(dir, { recursive: true, force: true });
+    await import_promises81.default.rm(dir, { recursive: true, force: true });
     result.released.push(`directory ${dir}`);
   }
   result.released.push(...await sweepDeadBuilds(opts.home, opts.reporter));
   let cacheTemps = 0;
-  for (const cacheDir of /* @__PURE__ */ new Set([import_node_path92.default.join(opts.home, "cache"), defaultCacheDir()])) {
-    cacheTemps += await removeStaleTemps(import_node_path92.default.join(cacheDir, "blobs", "sha256"), 60 * 6e4);
-    cacheTemps += await removeDeadPartials(import_node_path92.default.join(cacheDir, "partial"));
+  for (const cacheDir of /* @__PURE__ */ new Set([import_node_path93.default.join(opts.home, "cache"), defaultCacheDir()])) {
+    cacheTemps += await removeStaleTemps(import_node_path93.default.join(cacheDir, "blobs", "sha256"), 60 * 6e4);
+    cacheTemps += await removeDeadPartials(import_node_path93.default.join(cacheDir, "partial"));
   }
   if (cacheTemps > 0) result.released.push(`${cacheTemps} partial cache blob(s)`);
   return result;
 }
 function isCloneDir(clonesDir, dir) {
-  return import_node_path92.default.dirname(dir) === clonesDir && CLONE_ID_PATTERN.test(import_node_path92.default.basename(dir));
+  return import_node_path93.default.dirname(dir) === clonesDir && CLONE_ID_PATTERN.test(import_node_path93.default.basename(dir));
 }
 async function whyCollect(record2, now) {
   if (isExpired(record2, now)) return "expired";
@@ -28370,17 +28836,17 @@ async function removeOrphanContainers2(home2, liveIds, reporter) {
     reporter.debug(`gc: no Docker engine to look for containers in: ${e.message}`);
     return [];
   }
-  const removed = await docker.removeOrphanContainers(client, import_node_path92.default.resolve(home2), liveIds);
+  const removed = await docker.removeOrphanContainers(client, import_node_path93.default.resolve(home2), liveIds);
   for (const c of removed) reporter.info(`gc: removed container ${c.name || c.id.slice(0, 12)} of clone ${c.cloneId}, which has no record`);
   return removed.map((c) => c.name || c.id.slice(0, 12));
 }
-var import_promises79, import_node_path92, STALE_CREATING_MS;
+var import_promises81, import_node_path93, STALE_CREATING_MS;
 var init_gc2 = __esm({
   "packages/core/src/clones/gc.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises79 = __toESM(require("node:fs/promises"), 1);
-    import_node_path92 = __toESM(require("node:path"), 1);
+    import_promises81 = __toESM(require("node:fs/promises"), 1);
+    import_node_path93 = __toESM(require("node:path"), 1);
     init_platform();
     init_runtime2();
     init_build_sweep();
@@ -28448,17 +28914,17 @@ var init_clones = __esm({
 async function runDemo(opts) {
   const print = opts.print ?? ((line) => process.stdout.write(`${line}
 `));
-  const tmp = await import_promises80.default.mkdtemp(import_node_path93.default.join(import_node_os16.default.tmpdir(), "dbclone-demo-"));
-  await import_promises80.default.chmod(tmp, 457);
-  const home2 = opts.home ?? import_node_path93.default.join(tmp, "home");
-  const repository = await openRepository(opts.repo ?? import_node_path93.default.join(tmp, "repository"));
+  const tmp = await import_promises82.default.mkdtemp(import_node_path94.default.join(import_node_os17.default.tmpdir(), "dbclone-demo-"));
+  await import_promises82.default.chmod(tmp, 457);
+  const home2 = opts.home ?? import_node_path94.default.join(tmp, "home");
+  const repository = await openRepository(opts.repo ?? import_node_path94.default.join(tmp, "repository"));
   const clones = [];
   try {
     print(`1. Making a sample shop database of about ${opts.sizeMb} MB (customers, products, orders)\u2026`);
     const dumpStart = performance.now();
-    const dump = import_node_path93.default.join(tmp, "shop.dump");
+    const dump = import_node_path94.default.join(tmp, "shop.dump");
     await createSampleDump(dump, { sizeMb: opts.sizeMb, seed: 42, reporter: opts.reporter });
-    print(`   pg_dump written in ${secondsSince(dumpStart).toFixed(1)} s (${mb3((await import_promises80.default.stat(dump)).size)})`);
+    print(`   pg_dump written in ${secondsSince(dumpStart).toFixed(1)} s (${mb3((await import_promises82.default.stat(dump)).size)})`);
     print("2. Building image demo/shop:v1 (restore \u2192 mask \u2192 VACUUM FULL \u2192 fresh base disk \u2192 leak scan \u2192 publish)\u2026");
     print(`   masking customers' names, emails, phones, addresses and birth dates with the demo key "${DEMO_MASKING_KEY}" (demo key, not a secret)`);
     const policy = parsePolicy(SAMPLE_SHOP_POLICY, "demo policy");
@@ -28503,7 +28969,7 @@ async function runDemo(opts) {
     const tdStart = performance.now();
     for (const c of clones.splice(0)) await teardownClones({ home: home2, reporter: opts.reporter, id: c.clone.id, repository });
     const teardownSeconds = secondsSince(tdStart);
-    const leftovers = (await Promise.all(allCloneDiskDrivers(home2).map((d) => d.list(import_node_path93.default.join(home2, "clones"))))).flat().map((r) => `${r.kind} ${r.id}`);
+    const leftovers = (await Promise.all(allCloneDiskDrivers(home2).map((d) => d.list(import_node_path94.default.join(home2, "clones"))))).flat().map((r) => `${r.kind} ${r.id}`);
     const report = {
       sampleMb: opts.sizeMb,
       buildSeconds: build.timings.totalSeconds,
@@ -28520,8 +28986,8 @@ async function runDemo(opts) {
   } finally {
     for (const c of clones) await teardownClones({ home: home2, reporter: opts.reporter, id: c.clone.id, repository }).catch(() => void 0);
     if (!opts.home) {
-      await new ReflinkDriver({ home: home2, stateDir: import_node_path93.default.join(home2, "state") }).removePool().catch((e) => opts.reporter.warn(`could not remove the demo's reflink pool: ${e.message}`));
-      await import_promises80.default.rm(tmp, { recursive: true, force: true });
+      await new ReflinkDriver({ home: home2, stateDir: import_node_path94.default.join(home2, "state") }).removePool().catch((e) => opts.reporter.warn(`could not remove the demo's reflink pool: ${e.message}`));
+      await import_promises82.default.rm(tmp, { recursive: true, force: true });
     }
   }
 }
@@ -28569,14 +29035,14 @@ async function countOrders(clone2) {
   const result = await query(clone2, "SELECT count(*)::int AS n FROM orders");
   return result.rows[0].n;
 }
-var import_promises80, import_node_os16, import_node_path93, import_pg7, DEMO_MASKING_KEY;
+var import_promises82, import_node_os17, import_node_path94, import_pg7, DEMO_MASKING_KEY;
 var init_run_demo = __esm({
   "packages/core/src/demo/run-demo.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises80 = __toESM(require("node:fs/promises"), 1);
-    import_node_os16 = __toESM(require("node:os"), 1);
-    import_node_path93 = __toESM(require("node:path"), 1);
+    import_promises82 = __toESM(require("node:fs/promises"), 1);
+    import_node_os17 = __toESM(require("node:os"), 1);
+    import_node_path94 = __toESM(require("node:path"), 1);
     import_pg7 = __toESM(require_pg(), 1);
     init_build();
     init_platform();
@@ -29563,7 +30029,7 @@ async function promoteClone(opts) {
   if (!supportsLayers(driver)) throw new NotSupportedError(`the ${driver.name} disk driver cannot promote clones yet; clone with --disk qcow2 to promote`);
   const label3 = `${target.name}:${target.version}`;
   const sourceLabel = `${source.name}:${source.version}`;
-  const workDir = import_node_path97.default.join(opts.home, "work", `promote-${import_node_crypto28.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path98.default.join(opts.home, "work", `promote-${import_node_crypto27.default.randomBytes(5).toString("hex")}`);
   try {
     await claimClone(registry2, record2.id);
     await makeDir(workDir, PRIVATE_DIR);
@@ -29584,7 +30050,7 @@ async function promoteClone(opts) {
     await driver.unmount(record2.attachment);
     const layers = await pullLayers(repository, source);
     const child = { file: record2.childFile, parents: layers.map((l) => l.file) };
-    const out = import_node_path97.default.join(workDir, `disk.${driver.format}`);
+    const out = import_node_path98.default.join(workDir, `disk.${driver.format}`);
     const sealed = opts.flatten ? await driver.flatten(child, out) : await driver.sealLayer(child, out);
     await pausePoint("promote:sealed");
     const masking = await promotedMasking(source, sealed, reporter);
@@ -29646,7 +30112,7 @@ async function promoteClone(opts) {
     if (e instanceof DbcloneError) throw e;
     throw new CloneError(`promoting clone ${record2.id} to ${label3} failed: ${e.message}`, { cause: e });
   } finally {
-    await import_promises83.default.rm(workDir, { recursive: true, force: true });
+    await import_promises85.default.rm(workDir, { recursive: true, force: true });
   }
 }
 async function refuseExisting(repository, name, version2) {
@@ -29658,14 +30124,14 @@ async function refuseExisting(repository, name, version2) {
   }
   throw new VersionExistsError(`image ${name} version ${version2} already exists; versions are immutable: choose a new version`);
 }
-var import_node_crypto28, import_promises83, import_node_path97;
+var import_node_crypto27, import_promises85, import_node_path98;
 var init_promote2 = __esm({
   "packages/core/src/clones/promote.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto28 = __toESM(require("node:crypto"), 1);
-    import_promises83 = __toESM(require("node:fs/promises"), 1);
-    import_node_path97 = __toESM(require("node:path"), 1);
+    import_node_crypto27 = __toESM(require("node:crypto"), 1);
+    import_promises85 = __toESM(require("node:fs/promises"), 1);
+    import_node_path98 = __toESM(require("node:path"), 1);
     init_paths();
     init_platform();
     init_disk();
@@ -30887,7 +31353,7 @@ var require_command = __commonJS({
     init_import_meta_url();
     var EventEmitter = require("node:events").EventEmitter;
     var childProcess = require("node:child_process");
-    var path99 = require("node:path");
+    var path100 = require("node:path");
     var fs12 = require("node:fs");
     var process2 = require("node:process");
     var { Argument: Argument2, humanReadableArgName } = require_argument();
@@ -31900,9 +32366,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
         let launchWithNode = false;
         const sourceExt = [".js", ".ts", ".tsx", ".mjs", ".cjs"];
         function findFile(baseDir, baseName) {
-          const localBin = path99.resolve(baseDir, baseName);
+          const localBin = path100.resolve(baseDir, baseName);
           if (fs12.existsSync(localBin)) return localBin;
-          if (sourceExt.includes(path99.extname(baseName))) return void 0;
+          if (sourceExt.includes(path100.extname(baseName))) return void 0;
           const foundExt = sourceExt.find(
             (ext) => fs12.existsSync(`${localBin}${ext}`)
           );
@@ -31920,17 +32386,17 @@ Expecting one of '${allowedValues.join("', '")}'`);
           } catch {
             resolvedScriptPath = this._scriptPath;
           }
-          executableDir = path99.resolve(
-            path99.dirname(resolvedScriptPath),
+          executableDir = path100.resolve(
+            path100.dirname(resolvedScriptPath),
             executableDir
           );
         }
         if (executableDir) {
           let localFile = findFile(executableDir, executableFile);
           if (!localFile && !subcommand._executableFile && this._scriptPath) {
-            const legacyName = path99.basename(
+            const legacyName = path100.basename(
               this._scriptPath,
-              path99.extname(this._scriptPath)
+              path100.extname(this._scriptPath)
             );
             if (legacyName !== this._name) {
               localFile = findFile(
@@ -31941,7 +32407,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
           }
           executableFile = localFile || executableFile;
         }
-        launchWithNode = sourceExt.includes(path99.extname(executableFile));
+        launchWithNode = sourceExt.includes(path100.extname(executableFile));
         let proc;
         if (process2.platform !== "win32") {
           if (launchWithNode) {
@@ -32856,7 +33322,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @return {Command}
        */
       nameFromFilename(filename) {
-        this._name = path99.basename(filename, path99.extname(filename));
+        this._name = path100.basename(filename, path100.extname(filename));
         return this;
       }
       /**
@@ -32870,9 +33336,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} [path]
        * @return {(string|null|Command)}
        */
-      executableDir(path100) {
-        if (path100 === void 0) return this._executableDir;
-        this._executableDir = path100;
+      executableDir(path101) {
+        if (path101 === void 0) return this._executableDir;
+        this._executableDir = path101;
         return this;
       }
       /**
@@ -33404,6 +33870,7 @@ init_clones();
 init_import_meta_url();
 init_cleanup();
 init_disk_full();
+init_exists();
 init_duration();
 init_durable_write();
 init_net();
@@ -33633,8 +34100,8 @@ init_reporter();
 
 // packages/core/src/doctor/probe.ts
 init_import_meta_url();
-var import_promises81 = require("node:fs/promises");
-var import_node_path94 = __toESM(require("node:path"), 1);
+var import_promises83 = require("node:fs/promises");
+var import_node_path95 = __toESM(require("node:path"), 1);
 init_exec();
 function machineProbe(env = process.env, overrides = {}) {
   const probe = {
@@ -33643,12 +34110,12 @@ function machineProbe(env = process.env, overrides = {}) {
     devDir: "/dev",
     postgresRoot: "/usr/lib/postgresql",
     async which(program2) {
-      for (const dir of (probe.env.PATH ?? "").split(import_node_path94.default.delimiter)) {
+      for (const dir of (probe.env.PATH ?? "").split(import_node_path95.default.delimiter)) {
         if (!dir) continue;
-        const file = import_node_path94.default.join(dir, program2);
+        const file = import_node_path95.default.join(dir, program2);
         try {
-          await (0, import_promises81.access)(file, import_promises81.constants.X_OK);
-          if ((await (0, import_promises81.stat)(file)).isFile()) return file;
+          await (0, import_promises83.access)(file, import_promises83.constants.X_OK);
+          if ((await (0, import_promises83.stat)(file)).isFile()) return file;
         } catch {
         }
       }
@@ -33656,7 +34123,7 @@ function machineProbe(env = process.env, overrides = {}) {
     },
     async kind(file) {
       try {
-        const s = await (0, import_promises81.stat)(file);
+        const s = await (0, import_promises83.stat)(file);
         return s.isCharacterDevice() ? "char" : s.isDirectory() ? "dir" : s.isFile() ? "file" : "other";
       } catch {
         return void 0;
@@ -33671,8 +34138,8 @@ function machineProbe(env = process.env, overrides = {}) {
 
 // packages/core/src/doctor/requirements.ts
 init_import_meta_url();
-var import_promises82 = require("node:fs/promises");
-var import_node_path95 = __toESM(require("node:path"), 1);
+var import_promises84 = require("node:fs/promises");
+var import_node_path96 = __toESM(require("node:path"), 1);
 init_disk();
 var ok = (detail) => ({ status: "ok", detail });
 var programRequirement = (program2, aptPackage) => ({
@@ -33687,7 +34154,7 @@ var deviceRequirement = (id, device, hint, aptPackages) => ({
   id,
   feature: "clones",
   async check(probe) {
-    const file = import_node_path95.default.join(probe.devDir, device);
+    const file = import_node_path96.default.join(probe.devDir, device);
     return await probe.kind(file) === "char" ? ok(file) : { status: "missing", detail: `${file} is missing`, hint, aptPackages };
   }
 });
@@ -33719,13 +34186,13 @@ var postgresBinaries = {
     const candidates = [];
     if (probe.env.PG_BIN) candidates.push(probe.env.PG_BIN);
     for (const major of postgresMajor !== void 0 ? [postgresMajor] : [17, 16, 15, 14, 13]) {
-      candidates.push(import_node_path95.default.join(probe.postgresRoot, String(major), "bin"));
+      candidates.push(import_node_path96.default.join(probe.postgresRoot, String(major), "bin"));
     }
-    for (const dir of candidates) if (await probe.kind(import_node_path95.default.join(dir, "postgres")) === "file") return ok(dir);
+    for (const dir of candidates) if (await probe.kind(import_node_path96.default.join(dir, "postgres")) === "file") return ok(dir);
     const wanted = postgresMajor !== void 0 ? `PostgreSQL ${postgresMajor}` : "PostgreSQL";
     return {
       status: "missing",
-      detail: `no ${wanted} server binaries (postgres, pg_ctl) in ${import_node_path95.default.join(probe.postgresRoot, "<major>/bin")} or PG_BIN`,
+      detail: `no ${wanted} server binaries (postgres, pg_ctl) in ${import_node_path96.default.join(probe.postgresRoot, "<major>/bin")} or PG_BIN`,
       // Debian's `postgresql` is its default major (15 on Debian 12); a given major is postgresql-<N>.
       aptPackages: [postgresMajor !== void 0 ? `postgresql-${postgresMajor}` : "postgresql"]
     };
@@ -33748,9 +34215,9 @@ var reflinkHome = {
     if (await probe.kind(home2) !== "dir") return { status: "advice", detail: `${home2} does not exist yet; it is made on first use` };
     let dir;
     try {
-      dir = await (0, import_promises82.mkdtemp)(import_node_path95.default.join(home2, ".doctor-"));
-      await (0, import_promises82.writeFile)(import_node_path95.default.join(dir, "a"), "reflink probe");
-      const r = await probe.run("cp", ["--reflink=always", import_node_path95.default.join(dir, "a"), import_node_path95.default.join(dir, "b")]);
+      dir = await (0, import_promises84.mkdtemp)(import_node_path96.default.join(home2, ".doctor-"));
+      await (0, import_promises84.writeFile)(import_node_path96.default.join(dir, "a"), "reflink probe");
+      const r = await probe.run("cp", ["--reflink=always", import_node_path96.default.join(dir, "a"), import_node_path96.default.join(dir, "b")]);
       return r.code === 0 ? ok(`${home2} supports reflinks`) : {
         status: "advice",
         detail: `${home2} has no reflink support`,
@@ -33759,7 +34226,7 @@ var reflinkHome = {
     } catch (e) {
       return { status: "advice", detail: `could not test reflinks in ${home2}: ${e.message}` };
     } finally {
-      if (dir) await (0, import_promises82.rm)(dir, { recursive: true, force: true });
+      if (dir) await (0, import_promises84.rm)(dir, { recursive: true, force: true });
     }
   }
 };
@@ -33857,7 +34324,7 @@ function registerDoctor(program2, ctx) {
 
 // packages/cli/src/commands/gc.ts
 init_import_meta_url();
-var import_node_path96 = __toESM(require("node:path"), 1);
+var import_node_path97 = __toESM(require("node:path"), 1);
 function registerGc(program2, ctx) {
   program2.command("gc").description("remove expired clones and orphans (processes gone, mounts left, disks without a record)").option("--github", "also remove clones whose pull request is closed or branch deleted (asks the GitHub API; GITHUB_TOKEN, GITHUB_REPOSITORY)").option("--remove-pool", "then unmount and delete the reflink pool (expanded images, pool file) when no clone uses it, e.g. before removing DBCLONE_HOME").addHelpText(
     "after",
@@ -33879,7 +34346,7 @@ Leftovers released: ${result.released.length}` + (poolRemoved === void 0 ? "" : 
 }
 async function removeReflinkPool(home2, ctx) {
   const { ReflinkDriver: ReflinkDriver2 } = await Promise.resolve().then(() => (init_disk(), disk_exports));
-  return new ReflinkDriver2({ home: home2, stateDir: import_node_path96.default.join(home2, "state"), reporter: ctx.reporter }).removePool();
+  return new ReflinkDriver2({ home: home2, stateDir: import_node_path97.default.join(home2, "state"), reporter: ctx.reporter }).removePool();
 }
 
 // packages/cli/src/commands/images.ts
@@ -34022,11 +34489,11 @@ function registerRm(program2, ctx) {
 
 // packages/cli/src/commands/scan.ts
 init_import_meta_url();
-var import_promises84 = require("node:fs/promises");
+var import_promises86 = require("node:fs/promises");
 init_errors();
 async function sourceFromArgument(arg) {
   if (/^postgres(ql)?:\/\//.test(arg)) return { kind: "server", url: arg };
-  const s = await (0, import_promises84.stat)(arg).catch(() => void 0);
+  const s = await (0, import_promises86.stat)(arg).catch(() => void 0);
   if (!s) throw new UsageError(`scan: '${arg}' is neither a postgresql:// URL nor an existing dump file or data directory`);
   return s.isDirectory() ? { kind: "datadir", path: arg } : { kind: "dump", path: arg };
 }
@@ -34189,7 +34656,7 @@ init_import_meta_url();
 
 // packages/cli/src/context.ts
 init_import_meta_url();
-var import_node_path98 = __toESM(require("node:path"), 1);
+var import_node_path99 = __toESM(require("node:path"), 1);
 init_clones();
 init_repository();
 
@@ -34519,7 +34986,7 @@ var CliContext = class {
     const { repo, home: home2 } = this.globals(cmd);
     const named = cmd.optsWithGlobals().repo !== void 0 || !!this.io.env.DBCLONE_REPO;
     this.repository ??= openRepository(repo, {
-      cacheDir: import_node_path98.default.join(home2, "cache"),
+      cacheDir: import_node_path99.default.join(home2, "cache"),
       mustExist: named && !opts.create,
       oci: { cache: { inUse: diskDigestsInUse(home2) } }
     });
