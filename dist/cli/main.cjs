@@ -6939,7 +6939,7 @@ async function exists(p, opts = {}) {
     return true;
   } catch (e) {
     const code = e.code;
-    if (code === "ENOENT" || code === "ENOTDIR") return false;
+    if (code === "ENOENT") return false;
     throw e;
   }
 }

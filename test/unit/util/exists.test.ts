@@ -12,11 +12,11 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("exists", () => {
-  it("answers for files, missing paths and paths under a file", async () => {
+  it("answers for files and missing paths; a path under a regular file is an error (the audit log relies on it)", async () => {
     writeFileSync(path.join(dir, "f"), "x");
     expect(await exists(path.join(dir, "f"))).toBe(true);
     expect(await exists(path.join(dir, "missing"))).toBe(false);
-    expect(await exists(path.join(dir, "f", "under"))).toBe(false); // ENOTDIR
+    await expect(exists(path.join(dir, "f", "under"))).rejects.toMatchObject({ code: "ENOTDIR" });
   });
 
   it("a dangling link is there with noFollow, absent without", async () => {

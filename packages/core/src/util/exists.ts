@@ -1,8 +1,8 @@
 import { lstat, stat } from "node:fs/promises";
 
 /**
- * Whether a path is there. Only "not there" (ENOENT, ENOTDIR) answers false: any other error
- * (EACCES, EIO) is thrown, so a path we may not look at is never taken for an absent one.
+ * Whether a path is there. Only "not there" (ENOENT) answers false: any other error (ENOTDIR: a
+ * path under a regular file, EACCES, EIO) is thrown, so a path we may not look at is never taken for an absent one.
  * `noFollow`: the link itself counts, not what it points to.
  */
 export async function exists(p: string, opts: { noFollow?: boolean } = {}): Promise<boolean> {
@@ -11,7 +11,7 @@ export async function exists(p: string, opts: { noFollow?: boolean } = {}): Prom
     return true;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") return false;
+    if (code === "ENOENT") return false;
     throw e;
   }
 }
