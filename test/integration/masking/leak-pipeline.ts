@@ -46,6 +46,8 @@ export interface PipelineOptions {
   policy: MaskingPolicy;
   key: Buffer;
   reporter?: Reporter;
+  /** Runs on the restored server before masking (e.g. statistics a data-directory source would bring). */
+  beforeMask?: (server: RunningServer) => Promise<void>;
   /** Runs on the masked server after the published data was read, before scrub: plants a leak. */
   plant?: (server: RunningServer) => Promise<void>;
   /** Skip VACUUM FULL (a plant that must survive as a dead tuple). */
@@ -74,6 +76,7 @@ export async function runMaskingPipeline(opts: PipelineOptions): Promise<Pipelin
     await engine.restore([{ kind: "dump", path: opts.dump }], staging, reporter);
     const server = await engine.start(staging, { port: await freePort(), runDir: path.join(dir, "run") }, reporter);
     try {
+      if (opts.beforeMask) await opts.beforeMask(server);
       masked = await maskForBuild(
         maskingFor("postgres", server),
         await engine.inventory(server),

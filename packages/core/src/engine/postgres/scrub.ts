@@ -21,9 +21,20 @@ export interface ScrubOptions {
 }
 
 const FULL = "VACUUM (FULL, FREEZE, ANALYZE)";
-// ANALYZE replaces each table's pg_statistic rows as it goes, leaving the previous ones —
-// statistics of the unmasked data — as dead tuples: rewrite the statistics catalogs last.
+// Statistics of the unmasked data (a data-directory source brings the source's; a build may have
+// analyzed before masking) hold its values: most common values, histogram bounds, extended MCV
+// lists. ANALYZE replaces a column's row only when it gathers that column again — never for a
+// column or statistics object whose target is 0, nor for a table it samples empty — so every row
+// goes first and ANALYZE then gathers statistics of the masked data only. The leak scan explains
+// the statistics catalogs' live tuples as published data (pg-page.ts), which holds only after this.
+const FORGET_STATISTICS = ["DELETE FROM pg_catalog.pg_statistic", "DELETE FROM pg_catalog.pg_statistic_ext_data"];
+// ANALYZE replaces each table's pg_statistic rows as it goes, leaving the previous ones as dead
+// tuples: rewrite the statistics catalogs last.
 const STATISTICS = "VACUUM (FULL, FREEZE) pg_catalog.pg_statistic, pg_catalog.pg_statistic_ext_data";
+
+async function forgetStatistics(c: pg.Client): Promise<void> {
+  for (const statement of FORGET_STATISTICS) await c.query(statement);
+}
 
 export async function scrub(server: RunningServer, reporter: Reporter, opts: ScrubOptions = {}): Promise<void> {
   // The objects are final (masking has run): the group's grants cover exactly them.
@@ -36,6 +47,7 @@ export async function scrub(server: RunningServer, reporter: Reporter, opts: Scr
     if (opts.full && jobs > 1) await vacuumFullInParallel(server, db, jobs);
     else
       await withAdmin(server, db, async (c) => {
+        if (opts.full) await forgetStatistics(c);
         await c.query(opts.full ? FULL : "VACUUM (FREEZE, ANALYZE)");
         if (opts.full) await c.query(STATISTICS);
       });
@@ -71,6 +83,7 @@ async function vacuumFullInParallel(server: RunningServer, db: string, jobs: num
     { catalogOnly: true },
   );
   const user = relations.filter((r) => !r.catalog && r.kind !== "p");
+  await withAdmin(server, db, forgetStatistics);
   // One session per lane, reused for its tables.
   await mapLimit(
     user,
