@@ -12,3 +12,6 @@ export class NothingToScanError extends BuildError {}
 
 /** A build without a policy found personal data and the caller did not ask to publish it unmasked. */
 export class UnmaskedPublishError extends BuildError {}
+
+/** A database the image would publish refuses connections, so the leak scan cannot read it: nothing was published. */
+export class UnscannableDatabaseError extends BuildError {}

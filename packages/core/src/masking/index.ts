@@ -45,7 +45,7 @@ export {
 } from "./build-step.js";
 export { checkFamilies, isValueRule, tableKey, type MaskingRun, type AppliedRule } from "./plan.js";
 export type { MaskingTarget } from "./port.js";
-export { UnmaskedPiiError, LeakFoundError, NothingToScanError, UnmaskedPublishError } from "./errors.js";
+export { UnmaskedPiiError, LeakFoundError, NothingToScanError, UnmaskedPublishError, UnscannableDatabaseError } from "./errors.js";
 export { variantImageName, splitVariantName, variantReference, variantsToBuild } from "./variants.js";
 // The masking bench drives the mapping pool on its own.
 export { defaultJobs, startMappingPool } from "./transformers/mapping-pool.js";

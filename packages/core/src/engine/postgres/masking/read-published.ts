@@ -1,12 +1,16 @@
 // Stream everything a masked PostgreSQL server will publish through the leak scan's logical side
 // (explain.ts): every user table's every column and the text of the system catalogs, in every
 // database that accepts connections, through server-side cursors (bounded memory at any size).
+// Catalog bytes a user's data can reach are read too: large objects, trigger arguments, fast
+// defaults and the constants inside stored expression trees (node-tree-constants.ts).
 import type pg from "pg";
 import { connectableDatabases } from "../client.js";
 import { qualifiedName, quoteIdent } from "../sql.js";
 import { textLeaves, type ValueOrigin } from "../../../masking/leak-scan/explain.js";
 import type { PublishedSink } from "../../../masking/leak-scan/published-cache.js";
 import type { WithDatabase } from "./connector.js";
+import { nodeTreeConstants } from "./node-tree-constants.js";
+import { UnscannableDatabaseError } from "../../../masking/errors.js";
 
 const FETCH_ROWS = 2000;
 
@@ -42,7 +46,7 @@ FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
 JOIN pg_type t ON t.oid = a.atttypid LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typelem <> 0
 WHERE (c.relkind = 'r' OR c.relkind = 'm' AND c.relispopulated OR c.relkind = 't' AND a.attname = 'chunk_data')
-  AND (n.nspname = 'pg_catalog' AND t.typname IN ('text', 'name', 'varchar', 'bpchar', 'pg_node_tree', '_text', '_name')
+  AND (n.nspname = 'pg_catalog' AND t.typname IN ('text', 'name', 'varchar', 'bpchar', 'pg_node_tree', '_text', '_name', 'bytea', 'anyarray')
        OR n.nspname = 'information_schema'
        OR c.relkind = 't'
        OR n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%')
@@ -55,6 +59,18 @@ export interface PublishedColumnFilter {
 }
 
 export async function readPublished(withDb: WithDatabase, content: PublishedSink, filter: PublishedColumnFilter): Promise<string[]> {
+  // A database that refuses connections (a data-directory source can bring one) is published all
+  // the same, but nothing here can read it: fail closed. template0 is initdb's, never connectable.
+  const closed = await withDb("postgres", async (c) =>
+    (await c.query<{ datname: string }>("SELECT datname FROM pg_database WHERE NOT datallowconn AND datname <> 'template0' ORDER BY datname")).rows.map(
+      (r) => r.datname,
+    ),
+  );
+  if (closed.length)
+    throw new UnscannableDatabaseError(
+      `the leak scan cannot read database(s) ${closed.map((d) => JSON.stringify(d)).join(", ")}: they refuse connections, yet the image would publish them, so nothing was published. ` +
+        "In the source, allow connections to them (ALTER DATABASE … ALLOW_CONNECTIONS true) or drop them, then build again.",
+    );
   const databases = await withDb("postgres", connectableDatabases);
   for (const database of databases) {
     await withDb(database, async (c) => {
@@ -67,9 +83,12 @@ export async function readPublished(withDb: WithDatabase, content: PublishedSink
 
 async function readRelation(c: pg.Client, database: string, rel: RelationColumns, content: PublishedSink, filter: PublishedColumnFilter): Promise<void> {
   // Catalog types the driver does not parse (name[], pg_node_tree) are read as text or text[].
+  // Catalog bytea (large objects' pages, trigger arguments) is read as its bytes; anyarray (a fast
+  // default's attmissingval) as its text form, which quotes each element whole.
   const columns = rel.columns.map((col) =>
-    rel.toast ? quoteIdent(col.name) : rel.catalog ? `${quoteIdent(col.name)}${col.type.endsWith("[]") ? "::text[]" : "::text"}` : quoteIdent(col.name),
+    rel.toast || !rel.catalog || col.type === "bytea" ? quoteIdent(col.name) : `${quoteIdent(col.name)}${col.type.endsWith("[]") ? "::text[]" : "::text"}`,
   );
+  const trees = rel.columns.map((col) => rel.catalog && col.type === "pg_node_tree");
   // Last column for catalogs: whether the row is about an object a user made.
   const userRow = rel.schema === "information_schema" ? "false" : rel.user_key ? `${quoteIdent(rel.user_key)}::oid >= ${FIRST_NORMAL_OID}::oid` : "true";
   const select = [...columns, ...(rel.catalog ? [userRow] : [])].join(", ");
@@ -88,7 +107,10 @@ async function readRelation(c: pg.Client, database: string, rel: RelationColumns
       for (const row of batch.rows as unknown[][]) {
         const madeByUser = !rel.catalog || row[rel.columns.length] === true;
         for (let i = 0; i < rel.columns.length; i++) {
-          content.addValue(textLeaves(row[i], rel.columns[i]!.composite), madeByUser ? origins[i]! : stock);
+          const value = row[i];
+          const leaves =
+            trees[i] && typeof value === "string" ? [...textLeaves(value), ...nodeTreeConstants(value)] : textLeaves(value, rel.columns[i]!.composite);
+          content.addValue(leaves, madeByUser ? origins[i]! : stock);
         }
       }
       if (batch.rows.length < FETCH_ROWS) break;
