@@ -1,6 +1,7 @@
 // What the reflink driver has on the machine for one DBCLONE_HOME, read straight from the kernel
 // and the filesystem (not through the driver), so a leak in the driver cannot hide itself.
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { ReflinkDriver } from "../../../packages/core/src/disk/index.js";
 
@@ -55,4 +56,26 @@ export const expandedImages = (home: string): string[] => {
 /** Unmount and delete a home's pool (after its clones are gone); safe when there is none. */
 export async function removePool(home: string): Promise<void> {
   await new ReflinkDriver({ home, stateDir: path.join(home, "state") }).removePool();
+}
+
+/** A read-only qcow2 blob (320 MiB virtual) holding an XFS with `data/filler` of `dataMb` MiB of random bytes. */
+export function makeXfsImage(root: string, name: string, dataMb: number): string {
+  const raw = path.join(root, `${name}.src.raw`);
+  const mnt = path.join(root, `${name}.src.mnt`);
+  execFileSync("truncate", ["-s", "320M", raw]);
+  execFileSync("mkfs.xfs", ["-q", "-m", "reflink=1", raw]);
+  mkdirSync(mnt);
+  execFileSync("mount", ["-o", "loop", raw, mnt]);
+  try {
+    mkdirSync(path.join(mnt, "data"));
+    execFileSync("sh", ["-c", `head -c ${dataMb * 1024 * 1024} /dev/urandom > '${path.join(mnt, "data", "filler")}'`]);
+  } finally {
+    execFileSync("umount", [mnt]);
+    rmSync(mnt, { recursive: true });
+  }
+  const file = path.join(root, `${name}.qcow2`);
+  execFileSync("qemu-img", ["convert", "-q", "-O", "qcow2", raw, file]);
+  rmSync(raw);
+  chmodSync(file, 0o444);
+  return file;
 }

@@ -2,7 +2,7 @@
 // as reflink copies (no FUSE daemon), isolation, a layered (promoted) version, a full pool, and
 // gc after a SIGKILL during expansion and during a clone. Needs root, loop devices and XFS.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statfsSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CloneRegistry, collectGarbage } from "../../../packages/core/src/clones/index.js";
@@ -181,6 +181,19 @@ describe.skipIf(!canRun)("reflink disk driver (real PostgreSQL, loop-mounted XFS
       expect(readdirSync(path.join(home, "clones")).filter((f) => f.startsWith("c-"))).toEqual([path.basename(keep.clone.dir)]);
       expect(processesUnder(home).filter((pid) => !readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(keep.clone.dir))).toEqual([]);
       expect(psql(keep.credentials.connectionString, "SELECT count(*) > 0 FROM order_items")).toBe("t");
+
+      // A clone of the expanded v1 is refused too: its copy would be free, but its writes would not fit.
+      const noRoom = await reflinkClone("shop:v1", home).catch((e: Error) => e);
+      expect(noRoom).toBeInstanceOf(DiskFullError);
+      expect((noRoom as Error).message).toMatch(/is full: \d+ MB free, a clone of the image may write about \d+ MB; nothing was made/);
+      expect((await new CloneRegistry(home).list()).map((r) => r.id)).toEqual(registryBefore);
+      expect(poolLeftovers(home).filter((l) => !l.includes(keep.clone.id))).toEqual([]);
+      expect(readdirSync(path.join(home, "clones")).filter((f) => f.startsWith("c-"))).toEqual([path.basename(keep.clone.dir)]);
+      // Once there is room the pool serves clones again.
+      rmSync(path.join(pool, "filler"));
+      const again = await reflinkClone("shop:v1", home);
+      expect(psql(again.credentials.connectionString, "SELECT count(*) > 0 FROM order_items")).toBe("t");
+      await teardown(again.clone.id, home);
       await teardown(keep.clone.id, home);
       expect(poolLeftovers(home)).toEqual([]);
     } finally {

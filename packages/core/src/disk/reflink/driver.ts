@@ -14,7 +14,8 @@ import { attachClone, detachClone, ownBytes, reflinkCopy, removeCloneFile } from
 import { expandImage, type VerifiedLayer } from "./expand.js";
 import { listPoolLeftovers, releasePoolLeftover, sweepDeadExpansions } from "./leftovers.js";
 import { poolKeepMs, ReflinkPool } from "./pool.js";
-import { cloneFileFor, imageFile, ownerFileOf } from "./pool-layout.js";
+import { cloneFileFor, imageFile, linkedPoolDir, ownerFileOf, refuseLinkedPoolDirs } from "./pool-layout.js";
+import { isUnder } from "../qcow2/mounts.js";
 import { readOwner } from "./expanded-index.js";
 import { checkReflinkPrerequisites } from "./prerequisites.js";
 import { flattenClone, sealCloneAsLayer } from "./promote.js";
@@ -90,6 +91,7 @@ export class ReflinkDriver implements LayeredDiskDriver {
   }
 
   async evict(key: string, reason: string): Promise<void> {
+    await refuseLinkedPoolDirs(this.pool.layout);
     if ((await this.pool.index.inUse()).has(key)) return;
     this.reporter.debug(`reflink pool: evicting ${key.slice(0, 12)} (${reason})`);
     await this.pool.index.evict(key, this.reporter);
@@ -100,13 +102,16 @@ export class ReflinkDriver implements LayeredDiskDriver {
     const cloneFile = cloneFileFor(this.pool.layout, childFile);
     const copy = async () => {
       const image = await this.prepare(layers);
+      // Room for what the clone may write, before anything of it exists: a full pool refuses here, not mid-test.
+      await this.pool.reserveForClone((await stat(image.file)).blocks * 512, new Set([image.key]));
       await reflinkCopy(image.file, cloneFile, { ownerDir: path.dirname(path.resolve(childFile)), key: image.key });
       return image;
     };
     // The fast path finds an expanded image without a lock, and an eviction may remove it before the
     // copy's owner record keeps it: then it is expanded again (under its lock) and copied once more.
     const image = await copy().catch(async (e: unknown) => {
-      if ((e as { cause?: NodeJS.ErrnoException }).cause?.code !== "ENOENT") throw e;
+      const err = e as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
+      if (err.code !== "ENOENT" && err.cause?.code !== "ENOENT") throw e;
       this.reporter.debug("reflink pool: the expanded image went away before its copy (evicted); expanding it again");
       return copy();
     });
@@ -131,12 +136,23 @@ export class ReflinkDriver implements LayeredDiskDriver {
     return attachClone(this.name, child.file, mountPath, this.reporter);
   }
 
-  unmount(attachment: DiskAttachment): Promise<void> {
+  /** Only a clone of this pool: the attachment comes from a clone record, which is a file on disk. */
+  async unmount(attachment: DiskAttachment): Promise<void> {
+    const { layout } = this.pool;
+    const file = path.resolve(attachment.file);
+    const ok = path.dirname(file) === layout.clonesDir && file.endsWith(".raw") && isUnder(attachment.mountPath, path.join(layout.home, "clones"));
+    if (!ok)
+      throw new CloneError(
+        `The clone record's disk ${attachment.file} mounted at ${attachment.mountPath} is not a clone of the reflink pool ${layout.dir}; ` +
+          `refusing to unmount or detach it. The record was changed by hand: check what is mounted there before removing it yourself.`,
+      );
+    await refuseLinkedPoolDirs(layout);
     return detachClone(attachment, this.reporter);
   }
 
   /** `file`: the pool clone file, or the clone's own child path (what its record holds). */
   async destroy(file: string): Promise<void> {
+    await refuseLinkedPoolDirs(this.pool.layout);
     await removeCloneFile(cloneFileFor(this.pool.layout, file));
   }
 
@@ -164,8 +180,16 @@ export class ReflinkDriver implements LayeredDiskDriver {
     return ownBytes(cloneFileFor(this.pool.layout, file), this.reporter);
   }
 
-  list(rootDir: string): Promise<DiskResource[]> {
+  async list(rootDir: string): Promise<DiskResource[]> {
+    if (await this.warnLinkedPoolDir()) return [];
     return listPoolLeftovers(this.pool.layout, rootDir);
+  }
+
+  /** gc's side: a planted link is said, and nothing of the pool is swept or released through it. */
+  private async warnLinkedPoolDir(): Promise<boolean> {
+    const dir = await linkedPoolDir(this.pool.layout);
+    if (dir) this.reporter.warn(`${dir} is a symbolic link or not a directory; gc releases nothing of the reflink pool through it. Remove it (rm ${dir}).`);
+    return dir !== undefined;
   }
 
   release(resource: DiskResource): Promise<void> {
@@ -177,6 +201,7 @@ export class ReflinkDriver implements LayeredDiskDriver {
    * DBCLONE_POOL_KEEP_DAYS (a bad value is said and skips only this eviction).
    */
   async sweep(): Promise<string[]> {
+    if (await this.warnLinkedPoolDir()) return [];
     const swept = await sweepDeadExpansions(this.pool.layout, this.reporter);
     let keepMs: number;
     try {

@@ -5,7 +5,9 @@
 //   <pool>/clones/<name>.raw     one reflink copy per clone, <name>.json says whose it is
 //   <pool>/check/                where an expansion's check mounts its image (reachable by the
 //                                database's OS user, which walks it; the images stay root's)
+import { lstat } from "node:fs/promises";
 import path from "node:path";
+import { UsageError } from "../../errors.js";
 
 export interface PoolLayout {
   home: string;
@@ -37,10 +39,31 @@ export const EXPAND_TEMP = /^[0-9a-f]{64}\.raw\.tmp-(\d+)-[0-9a-f]+$/;
 /** The pool copy of a clone's disk, named after the clone's directory (`c-<id>` for clones). */
 export function cloneFileFor(layout: PoolLayout, childFile: string): string {
   const resolved = path.resolve(childFile);
-  if (path.dirname(resolved) === layout.clonesDir) return resolved;
+  if (path.dirname(resolved) === layout.clonesDir && resolved.endsWith(".raw")) return resolved;
   const owner = path.basename(path.dirname(resolved));
   if (!/^[\w.-]+$/.test(owner)) throw new Error(`reflink: cannot name a pool clone after the directory '${owner}'`);
   return path.join(layout.clonesDir, `${owner}.raw`);
 }
 
 export const ownerFileOf = (cloneFile: string): string => cloneFile.replace(/\.raw$/, ".json");
+
+/**
+ * The first of the pool's own directories that is a symbolic link (or not a directory): through
+ * it, gc's sweeps and a teardown's delete would act on whatever it points to, outside the pool.
+ */
+export async function linkedPoolDir(layout: PoolLayout): Promise<string | undefined> {
+  for (const dir of [layout.dir, layout.imagesDir, layout.clonesDir, layout.checkDir]) {
+    const s = await lstat(dir).catch(() => undefined);
+    if (s && !s.isDirectory()) return dir;
+  }
+  return undefined;
+}
+
+export async function refuseLinkedPoolDirs(layout: PoolLayout): Promise<void> {
+  const dir = await linkedPoolDir(layout);
+  if (dir)
+    throw new UsageError(
+      `${dir} is a symbolic link or not a directory; the reflink pool's directories must be dbclone's own, so nothing is done through it. ` +
+        `Remove it (rm ${dir}) and run the command again.`,
+    );
+}

@@ -1,9 +1,10 @@
 // The reflink pool: a filesystem where a copy of a multi-GB image is a metadata operation. The
 // host's own filesystem under DBCLONE_HOME when it has reflinks (XFS with reflink, btrfs), else a
-// sparse XFS pool file dbclone makes, mounts and grows itself. Room is made for an expansion by
-// growing the pool (default; by evicting unused images when the host has no room to grow it) or, at
-// a fixed size (DBCLONE_POOL_SIZE), by evicting unused images; when neither is enough the error names
-// the pool, its free space and what was needed. gc evicts images unused for DBCLONE_POOL_KEEP_DAYS.
+// sparse XFS pool file dbclone makes, mounts and grows itself. Room is made for an expansion, and
+// for what a new clone may write, by growing the pool (default; by evicting unused images when the
+// host has no room to grow it) or, at a fixed size (DBCLONE_POOL_SIZE), by evicting unused images;
+// when neither is enough the error names the pool, its free space and what was needed, and nothing
+// is made. gc evicts images unused for DBCLONE_POOL_KEEP_DAYS.
 import { constants } from "node:fs";
 import { copyFile, lstat, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -15,7 +16,7 @@ import { isMountPoint, readMounts } from "../qcow2/mounts.js";
 import { run } from "../../runtime/exec.js";
 import { ExpandedIndex } from "./expanded-index.js";
 import { MIN_POOL_BYTES, createPoolFile, freeBytes, growPoolFile, mb, mountPoolFile, removePoolFile } from "./pool-file.js";
-import { poolLayout, type PoolLayout } from "./pool-layout.js";
+import { poolLayout, refuseLinkedPoolDirs, type PoolLayout } from "./pool-layout.js";
 
 const GiB = 1024 ** 3;
 /** Kept free beyond an expansion's own bytes: clones write into the pool too. */
@@ -95,6 +96,35 @@ export class ReflinkPool {
   }
 
   /**
+   * Room for what a new clone of an image may write, before its copy is made: the copy itself
+   * costs nothing (its blocks are the image's) but each block the clone writes is a new one.
+   * `bytes`: the image's allocated bytes, what a clone rewriting all its data needs (the image's
+   * virtual size, 8 GiB by default, would refuse every clone in a pool smaller than that). One
+   * statfs when there is room; else a growable pool grows, a fixed one evicts unused images (never
+   * `keepKeys` nor one a clone uses), and then a DiskFullError. On the host's own filesystem it only warns.
+   */
+  async reserveForClone(bytes: number, keepKeys: Set<string>): Promise<void> {
+    const want = bytes + HEADROOM_BYTES;
+    const free = await freeBytes(this.layout.dir);
+    if (free >= want) return;
+    if (!(await this.usesPoolFile())) {
+      this.reporter.warn(
+        `The reflink pool ${this.layout.dir} (the host's filesystem) has ${mb(free)} free; a clone of this image may write about ${mb(want)}. ` +
+          `Free space there, or tear down clones you no longer need (dbclone teardown).`,
+      );
+      return;
+    }
+    await withFileLock(
+      this.layout.poolFile,
+      async () => {
+        await refusePlantedLinks(this.layout);
+        await this.requireFree(bytes, keepKeys, this.fixedSize === undefined, "a clone of the image may write about");
+      },
+      { waitMs: 10 * 60_000 },
+    );
+  }
+
+  /**
    * gc: evict expanded images no clone has used for `idleMs` (never one a live clone was copied
    * from, nor one being expanded or copied), then give their blocks back to the host (fstrim: a
    * pool file's freed blocks become holes through the loop device's discard). Keys evicted.
@@ -123,6 +153,7 @@ export class ReflinkPool {
   /** Unmount and delete the whole pool, under the lock its growth takes; refused while a clone uses it. False: there was none. */
   async remove(): Promise<boolean> {
     if (!(await exists(this.layout.dir, { noFollow: true })) && !(await exists(this.layout.poolFile, { noFollow: true }))) return false;
+    await refuseLinkedPoolDirs(this.layout);
     await withFileLock(
       this.layout.poolFile,
       async () => {
@@ -143,7 +174,7 @@ export class ReflinkPool {
     await mkdir(this.layout.clonesDir, { recursive: true, mode: 0o700 });
   }
 
-  private async requireFree(needBytes: number, keepKeys: Set<string>, canGrow: boolean): Promise<void> {
+  private async requireFree(needBytes: number, keepKeys: Set<string>, canGrow: boolean, purpose = "expanding the image needs about"): Promise<void> {
     const want = needBytes + HEADROOM_BYTES;
     let free = await freeBytes(this.layout.dir);
     if (free >= want) return;
@@ -152,6 +183,9 @@ export class ReflinkPool {
       const size = (await stat(this.layout.poolFile)).size;
       // Where the host has no room to grow it, unused images make the room instead.
       growth = await growPoolFile(this.layout, size + Math.max(want - free, size / 2), this.reporter).catch((e: unknown) => e);
+      // The generous step may not fit on the host where the bytes needed still do.
+      if (growth instanceof DiskFullError && want - free < size / 2)
+        growth = await growPoolFile(this.layout, size + (want - free), this.reporter).catch((e: unknown) => e);
       if (growth === undefined) return;
       if (!(growth instanceof DiskFullError)) throw growth;
     }
@@ -165,8 +199,9 @@ export class ReflinkPool {
       ? `the pool file ${this.layout.poolFile} (fixed at ${mb(this.fixedSize ?? 0)} by DBCLONE_POOL_SIZE)`
       : `the host filesystem at ${this.layout.dir}`;
     throw new DiskFullError(
-      `The reflink pool ${this.layout.dir} is full: ${mb(free)} free, expanding the image needs about ${mb(want)}; ` +
-        `nothing was made. Images in use by clones are never evicted. Tear down clones, raise DBCLONE_POOL_SIZE, or clone with --disk qcow2. (Pool: ${what}.)`,
+      `The reflink pool ${this.layout.dir} is full: ${mb(free)} free, ${purpose} ${mb(want)}; nothing was made. ` +
+        `Images in use by clones are never evicted. Tear down clones you no longer need (dbclone teardown), let dbclone gc ` +
+        `evict unused images, raise DBCLONE_POOL_SIZE, or clone with --disk qcow2. (Pool: ${what}.)`,
     );
   }
 }
@@ -209,10 +244,9 @@ export async function hostHasReflinks(dir: string): Promise<boolean> {
  * that were never checked), so either is refused.
  */
 async function refusePlantedLinks(layout: PoolLayout): Promise<void> {
-  for (const p of [layout.dir, layout.poolFile]) {
-    if ((await lstat(p).catch(() => undefined))?.isSymbolicLink())
-      throw new UsageError(`${p} is a symbolic link; the reflink pool must be dbclone's own. Remove it (rm ${p}) and clone again.`);
-  }
+  if ((await lstat(layout.poolFile).catch(() => undefined))?.isSymbolicLink())
+    throw new UsageError(`${layout.poolFile} is a symbolic link; the reflink pool must be dbclone's own. Remove it (rm ${layout.poolFile}) and clone again.`);
+  await refuseLinkedPoolDirs(layout);
 }
 
 /**
