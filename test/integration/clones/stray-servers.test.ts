@@ -1,8 +1,8 @@
 // The stray-server scan proves a postmaster before it may be signalled: processes that only look
-// like one (its name, a -D under the directory, a postmaster.pid naming another pid or reached
-// through a link, a -D elsewhere) are left alone, and only the proved one is stopped.
+// like one (its name, a -D under the directory, a postmaster.pid naming another pid, reached
+// through a link or written by another user, a -D elsewhere) are left alone; only the proved one is stopped.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -77,12 +77,20 @@ describe.skipIf(process.platform !== "linux")("stray postmasters under a directo
     const notPgDir = dataDir("clones/c-not-postgres");
     const notPg = lookalike("sleepy", notPgDir, notPgDir);
     writeFileSync(path.join(notPgDir, "postmaster.pid"), `${notPg.pid}\n`);
-    for (const c of [real, namesOther, linked, away, outside, notPg]) await running(c);
+    // Its pid file names it, but another user wrote it (only root can hand a file to another user).
+    const asRoot = process.getuid?.() === 0;
+    const foreignDir = dataDir("clones/c-foreign-file");
+    const foreign = lookalike("postgres", foreignDir, foreignDir);
+    writeFileSync(path.join(foreignDir, "postmaster.pid"), `${foreign.pid}\n`);
+    if (asRoot) chownSync(path.join(foreignDir, "postmaster.pid"), 65534, 65534);
+    for (const c of [real, namesOther, linked, away, outside, notPg, foreign]) await running(c);
 
-    expect((await postmastersUnder(under)).map((p) => p.pid)).toEqual([real.pid]);
-    expect(await stopStrayServers(under, silentReporter)).toEqual([`server ${real.pid}`]);
+    const proved = asRoot ? [real.pid] : [real.pid, foreign.pid];
+    expect((await postmastersUnder(under)).map((p) => p.pid).sort()).toEqual(proved.sort());
+    expect((await stopStrayServers(under, silentReporter)).sort()).toEqual(proved.map((pid) => `server ${pid}`).sort());
     expect(isAlive(real.pid!)).toBe(false);
-    for (const c of [sleep, namesOther, linked, away, outside, notPg]) expect(isAlive(c.pid!)).toBe(true);
+    const decoys = [sleep, namesOther, linked, away, outside, notPg, ...(asRoot ? [foreign] : [])];
+    for (const c of decoys) expect(isAlive(c.pid!)).toBe(true);
   });
 
   it("leaves a proved postmaster alone when the caller keeps it (a recorded clone's)", async () => {

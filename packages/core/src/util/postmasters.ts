@@ -1,9 +1,9 @@
 // PostgreSQL postmasters whose data directory lies under a directory, found in /proc and proved
 // before anyone may signal them. A pid read from a file alone is never trusted, and nothing is
 // chosen by its name: the process must name the data directory, stand in it, live in our pid
-// namespace, and be the pid that data directory's own postmaster.pid names.
+// namespace, and be the pid that data directory's own postmaster.pid (its user's file) names.
 import { constants } from "node:fs";
-import { open, readdir, readFile, readlink, realpath } from "node:fs/promises";
+import { open, readdir, readFile, readlink, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 
 export interface Postmaster {
@@ -55,7 +55,9 @@ async function provePostmaster(pid: number, roots: string[], ownNamespace: strin
     if ((await readlink(`/proc/${pid}/ns/pid`)) !== ownNamespace) return undefined;
     const cwd = await readlink(`/proc/${pid}/cwd`);
     if (!roots.some((r) => isInside(cwd, r))) return undefined;
-    return (await pidFileNames(dataDir)) === pid ? { pid, dataDir: path.resolve(dataDir), args } : undefined;
+    // The file a postmaster writes is its user's: one another user wrote proves nothing.
+    const owner = (await stat(`/proc/${pid}`)).uid;
+    return (await pidFileNames(dataDir, owner)) === pid ? { pid, dataDir: path.resolve(dataDir), args } : undefined;
   } catch {
     return undefined; // exited meanwhile, or not ours to read
   }
@@ -68,13 +70,14 @@ function dataDirArg(args: string[]): string | undefined {
   return args.find((a) => a.startsWith("-D") && a.length > 2)?.slice(2);
 }
 
-/** The pid on postmaster.pid's first line: a plain file, never through a link. */
-async function pidFileNames(dataDir: string): Promise<number | undefined> {
+/** The pid on postmaster.pid's first line: a plain file owned by `owner`, never through a link. */
+async function pidFileNames(dataDir: string, owner: number): Promise<number | undefined> {
   const file = path.join(dataDir, "postmaster.pid");
   const fh = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(() => undefined);
   if (!fh) return undefined;
   try {
-    if (!(await fh.stat()).isFile()) return undefined;
+    const st = await fh.stat();
+    if (!st.isFile() || st.uid !== owner) return undefined;
     const buf = Buffer.alloc(PID_FILE_MAX_BYTES);
     const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
     const first = buf.subarray(0, bytesRead).toString("utf8").split("\n")[0]?.trim() ?? "";
