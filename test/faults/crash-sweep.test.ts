@@ -117,7 +117,7 @@ describe.skipIf(!canRun)("a SIGKILL at any step leaves nothing gc cannot sweep",
   }, 900_000);
 
   it("clone: killed at every step, gc removes the half-made clone and the next clone is ready", async () => {
-    for (const step of ["clone:reserved", "clone:child-created", "clone:mounted", "clone:server-started", "clone:audited"]) {
+    for (const step of ["clone:reserved", "clone:child-created", "clone:mounted", "server:spawned", "clone:server-started", "clone:audited"]) {
       await crashAt("clone", step, ["clone", "shop:v1", "--json"]);
     }
     // Killed once its success event is written (appended while the login is made), before it is handed

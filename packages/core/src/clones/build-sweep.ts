@@ -1,6 +1,6 @@
 // gc's sweep of killed builds: a work dir whose owning process is gone loses, in this order, its
 // database servers, its unmasked staging mount, the fresh disk, daemons, loops and files.
-import { readdir, readFile, rm, stat } from "node:fs/promises";
+import { readdir, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { BUILD_DIR_PATTERN, readBuildRecord } from "../util/build-record.js";
@@ -8,6 +8,7 @@ import { hostBuildDrivers } from "../platform/index.js";
 import type { DiskResource } from "../disk/index.js";
 import { stopPostgres } from "../engine/postgres/launch.js";
 import type { Reporter } from "../reporter.js";
+import { postmastersUnder } from "../util/postmasters.js";
 import { ownerAlive } from "../util/process-identity.js";
 
 /** A work dir with no record is left alone this long: its build may be about to write one. */
@@ -58,33 +59,15 @@ function unmaskedFirst(dir: string): (a: DiskResource, b: DiskResource) => numbe
   return (a, b) => kinds.indexOf(a.kind) - kinds.indexOf(b.kind) || rank(a) - rank(b);
 }
 
-/** Postmasters whose `-D` lies under `dir`, with their private socket directory when it is ours. */
+/** Proved postmasters (util/postmasters.ts) over `dir`, with their private socket directory when it is ours. */
 async function postgresUnder(dir: string): Promise<Array<{ pid: number; socketDir?: string }>> {
-  const found: Array<{ pid: number; socketDir?: string }> = [];
-  for (const entry of await readdir("/proc").catch(() => [])) {
-    if (!/^\d+$/.test(entry)) continue;
-    let argv: string[];
-    try {
-      argv = (await readFile(`/proc/${entry}/cmdline`, "utf8")).split("\0");
-    } catch {
-      continue;
-    }
-    if (!/(^|\/)postgres$/.test(argv[0] ?? "")) continue;
-    const d = argv.indexOf("-D");
-    const dataDir = d >= 0 ? argv[d + 1] : undefined;
-    if (!dataDir || !isInside(dataDir, dir)) continue;
-    const socketSetting = argv.find((a) => a.startsWith("unix_socket_directories="));
+  return (await postmastersUnder(dir)).map(({ pid, args }) => {
+    const socketSetting = args.find((a) => a.startsWith("unix_socket_directories="));
     const socketDir = socketSetting?.slice("unix_socket_directories=".length);
     // Only a build server's own temp socket dir (dbclone-pg-*) is ours to remove.
     const ours = socketDir && path.dirname(socketDir) === os.tmpdir() && path.basename(socketDir).startsWith("dbclone-pg-");
-    found.push({ pid: Number(entry), socketDir: ours ? socketDir : undefined });
-  }
-  return found;
-}
-
-function isInside(p: string, dir: string): boolean {
-  const rel = path.relative(dir, path.resolve(p));
-  return rel !== "" && !rel.startsWith("..") && !path.isAbsolute(rel);
+    return { pid, socketDir: ours ? socketDir : undefined };
+  });
 }
 
 async function isRecent(dir: string): Promise<boolean> {

@@ -1,8 +1,9 @@
 // Garbage collection: expired clones, clones whose server died (a runner crash, a SIGKILL), clones
 // and builds whose process was killed mid-way, and orphans — mounts, daemons, loop devices and
-// files under the clones directory with no record. gc holds the registry lock for its whole run,
-// so no clone is reserved or recorded while it decides what is an orphan, and it touches only what
-// it can identify as its own: `c-*` clone directories and `build-*` work directories.
+// files under the clones directory with no record (servers on an unrecorded clone's mount first).
+// gc holds the registry lock for its whole run, so no clone is reserved or recorded while it
+// decides what is an orphan, and it touches only what it can identify as its own: `c-*` clone
+// directories and `build-*` work directories.
 import fs from "node:fs/promises";
 import path from "node:path";
 import { allCloneDiskDrivers, platformEntry } from "../platform/index.js";
@@ -17,6 +18,8 @@ import { removeStaleTemps } from "../repository/durable-files.js";
 import { defaultCacheDir } from "../repository/cache/cache-dir.js";
 import { removeDeadPartials } from "../repository/oci/partial-files.js";
 import { removeClone } from "./teardown.js";
+import { stopStrayServers } from "./stray-servers.js";
+import type { Postmaster } from "../util/postmasters.js";
 import { isExpired } from "./ttl.js";
 import type { CloneRecord } from "./types.js";
 
@@ -56,6 +59,12 @@ async function collectLocked(registry: CloneRegistry, opts: { home: string; repo
   // Leftovers nobody records: what the disk driver made under the clones directory.
   const clonesDir = path.join(opts.home, "clones");
   const known = new Set(records.map((r) => r.dir));
+  // Servers over an unrecorded clone's mount hold it busy: stopped before the mounts are released.
+  const recordedOrNotOurs = (pm: Postmaster) => {
+    const owner = path.join(clonesDir, path.relative(clonesDir, pm.dataDir).split(path.sep)[0]!);
+    return known.has(owner) || !isCloneDir(clonesDir, owner);
+  };
+  result.released.push(...(await stopStrayServers(clonesDir, opts.reporter, recordedOrNotOurs)));
   // Every clone driver of the engines this host serves: qcow2 exports and loops, reflink pool copies, VHDX children.
   for (const driver of allCloneDiskDrivers(opts.home, opts.reporter)) {
     for (const resource of await driver.list(clonesDir)) {

@@ -16,6 +16,7 @@ import type { CloneRecord } from "./types.js";
 import { serverOf, sharedServerOf } from "./record.js";
 import { currentProcess, isPostgresOf } from "../util/process-identity.js";
 import { pausePoint } from "../util/pause-point.js";
+import { stopStrayServers } from "./stray-servers.js";
 
 export async function teardownClones(opts: TeardownOptions): Promise<TeardownResult> {
   const started = performance.now();
@@ -69,11 +70,12 @@ async function removeCloneContainers(record: CloneRecord, home: string): Promise
 
 /**
  * Stop the clone's server. A server of its own is signalled only when its recorded pid provably is
- * still this clone's (pids are reused after a crash). On a shared server (SQL Server) its databases
- * are detached and its server login dropped — the login even when a database stays attached, which
- * then keeps the disk mounted (the detach error stops teardown before the unmount). A login that
- * could not be dropped does not keep the disk: it is returned, to fail the teardown once the disk
- * is gone (the record stays, so gc retries).
+ * still this clone's (pids are reused after a crash); with none recorded and alive, a postmaster
+ * proved to run on the clone's data directory is (stray-servers.ts). On a shared server (SQL
+ * Server) its databases are detached and its server login dropped — the login even when a
+ * database stays attached, which then keeps the disk mounted (the detach error stops teardown
+ * before the unmount). A login that could not be dropped does not keep the disk: it is returned,
+ * to fail the teardown once the disk is gone (the record stays, so gc retries).
  */
 async function stopServer(record: CloneRecord, platform: Platform, reporter: Reporter): Promise<Error | undefined> {
   const { engine } = platform;
@@ -94,9 +96,15 @@ async function stopServer(record: CloneRecord, platform: Platform, reporter: Rep
   }
   const server = serverOf(record);
   if (server && isAlive(server.pid)) {
-    if (isPostgresOf(server.pid, record.mountPath)) await engine.stop(server, { fast: true });
-    else reporter.warn(`Left process ${server.pid} alone: it is not clone ${record.id}'s server (its pid was reused).`);
+    if (isPostgresOf(server.pid, record.mountPath)) {
+      await engine.stop(server, { fast: true });
+      return undefined;
+    }
+    reporter.warn(`Left process ${server.pid} alone: it is not clone ${record.id}'s server (its pid was reused).`);
   }
+  // No live server recorded: a clone killed between spawning its server and recording it leaves
+  // one running on the mount, which the unmount below would find busy.
+  await stopStrayServers(record.dir, reporter);
   return undefined;
 }
 

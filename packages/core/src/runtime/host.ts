@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, constants, existsSync, openSync, readFileSync, statSync } from "node:fs";
 import { CommandError, TimeoutError } from "../errors.js";
 import { childEnv } from "./childEnv.js";
+import { pausePoint } from "../util/pause-point.js";
 import { isAlive, waitForExit } from "./exec.js";
 import type { Runtime, ServerHandle, ServerLaunch, StartServerOptions } from "./types.js";
 
@@ -52,6 +53,8 @@ export async function startHostProcess(launch: ServerLaunch, opts: StartServerOp
     throw new CommandError(`Could not run ${launch.program}: ${spawnError?.message}`, launch.program, null, "");
   }
   const pid = child.pid;
+  // Spawned, not yet ready nor recorded by its caller: a crash here leaves a server nobody names.
+  await pausePoint("server:spawned");
 
   const deadline = Date.now() + opts.timeoutMs;
   while (true) {

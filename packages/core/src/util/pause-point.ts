@@ -17,6 +17,7 @@ export type PauseStep =
   | "clone:reserved"
   | "clone:child-created"
   | "clone:mounted"
+  | "server:spawned"
   | "clone:server-started"
   | "clone:audited"
   | "clone:ready"
