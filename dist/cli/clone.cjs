@@ -326,8 +326,8 @@ function isAlive(pid) {
     if (e.code !== "EPERM") return false;
   }
   try {
-    const stat28 = (0, import_node_fs.readFileSync)(`/proc/${pid}/stat`, "utf8");
-    const state = stat28.slice(stat28.lastIndexOf(")") + 2, stat28.lastIndexOf(")") + 3);
+    const stat29 = (0, import_node_fs.readFileSync)(`/proc/${pid}/stat`, "utf8");
+    const state = stat29.slice(stat29.lastIndexOf(")") + 2, stat29.lastIndexOf(")") + 3);
     return state !== "Z" && state !== "X";
   } catch {
     return process.platform !== "linux";
@@ -1857,17 +1857,33 @@ function poolLayout(home) {
 }
 function cloneFileFor(layout, childFile) {
   const resolved = import_node_path14.default.resolve(childFile);
-  if (import_node_path14.default.dirname(resolved) === layout.clonesDir) return resolved;
+  if (import_node_path14.default.dirname(resolved) === layout.clonesDir && resolved.endsWith(".raw")) return resolved;
   const owner = import_node_path14.default.basename(import_node_path14.default.dirname(resolved));
   if (!/^[\w.-]+$/.test(owner)) throw new Error(`reflink: cannot name a pool clone after the directory '${owner}'`);
   return import_node_path14.default.join(layout.clonesDir, `${owner}.raw`);
 }
-var import_node_path14, imageFile, EXPAND_TEMP, ownerFileOf;
+async function linkedPoolDir(layout) {
+  for (const dir of [layout.dir, layout.imagesDir, layout.clonesDir, layout.checkDir]) {
+    const s = await (0, import_promises17.lstat)(dir).catch(() => void 0);
+    if (s && !s.isDirectory()) return dir;
+  }
+  return void 0;
+}
+async function refuseLinkedPoolDirs(layout) {
+  const dir = await linkedPoolDir(layout);
+  if (dir)
+    throw new UsageError(
+      `${dir} is a symbolic link or not a directory; the reflink pool's directories must be dbclone's own, so nothing is done through it. Remove it (rm ${dir}) and run the command again.`
+    );
+}
+var import_promises17, import_node_path14, imageFile, EXPAND_TEMP, ownerFileOf;
 var init_pool_layout = __esm({
   "packages/core/src/disk/reflink/pool-layout.ts"() {
     "use strict";
     init_import_meta_url();
+    import_promises17 = require("node:fs/promises");
     import_node_path14 = __toESM(require("node:path"), 1);
+    init_errors();
     imageFile = (layout, key) => import_node_path14.default.join(layout.imagesDir, `${key}.raw`);
     EXPAND_TEMP = /^[0-9a-f]{64}\.raw\.tmp-(\d+)-[0-9a-f]+$/;
     ownerFileOf = (cloneFile) => cloneFile.replace(/\.raw$/, ".json");
@@ -1920,24 +1936,24 @@ var init_extents = __esm({
 
 // packages/core/src/disk/reflink/loop-at.ts
 async function loopDeviceAt(mountPath, file) {
-  const where = /* @__PURE__ */ new Set([mountPath, await (0, import_promises17.realpath)(mountPath).catch(() => mountPath)]);
-  const table = await (0, import_promises17.readFile)("/proc/self/mountinfo", "utf8").catch(() => "");
+  const where = /* @__PURE__ */ new Set([mountPath, await (0, import_promises18.realpath)(mountPath).catch(() => mountPath)]);
+  const table = await (0, import_promises18.readFile)("/proc/self/mountinfo", "utf8").catch(() => "");
   for (const line of table.split("\n")) {
     const fields = line.split(" ");
     const dash = fields.indexOf("-");
     const source = fields[dash + 2];
     if (dash < 0 || !where.has(unescapeMountPath(fields[4] ?? "")) || !source?.startsWith("/dev/loop")) continue;
-    const backing = await (0, import_promises17.readFile)(`/sys/block/${import_node_path15.default.basename(source)}/loop/backing_file`, "utf8").catch(() => "");
+    const backing = await (0, import_promises18.readFile)(`/sys/block/${import_node_path15.default.basename(source)}/loop/backing_file`, "utf8").catch(() => "");
     if (backing.trim().replace(/ \(deleted\)$/, "") === file) return source;
   }
   return (await readLoopDevices()).find((l) => l.backingFile === file)?.device;
 }
-var import_promises17, import_node_path15, unescapeMountPath;
+var import_promises18, import_node_path15, unescapeMountPath;
 var init_loop_at = __esm({
   "packages/core/src/disk/reflink/loop-at.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises17 = require("node:fs/promises");
+    import_promises18 = require("node:fs/promises");
     import_node_path15 = __toESM(require("node:path"), 1);
     init_mounts();
     unescapeMountPath = (p) => p.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(Number.parseInt(o, 8)));
@@ -1946,21 +1962,21 @@ var init_loop_at = __esm({
 
 // packages/core/src/disk/reflink/clone.ts
 async function reflinkCopy(imageFile2, cloneFile, owner) {
-  await (0, import_promises18.writeFile)(ownerFileOf(cloneFile), JSON.stringify(owner), { mode: 384, flag: "wx" }).catch((e) => {
+  await (0, import_promises19.writeFile)(ownerFileOf(cloneFile), JSON.stringify(owner), { mode: 384, flag: "wx" }).catch((e) => {
     throw e.code === "EEXIST" ? new CloneError(`the reflink pool already holds a clone disk ${cloneFile}; run dbclone gc`) : e;
   });
   try {
-    await (0, import_promises18.copyFile)(imageFile2, cloneFile, import_node_fs6.constants.COPYFILE_FICLONE_FORCE | import_node_fs6.constants.COPYFILE_EXCL);
-    await (0, import_promises18.chmod)(cloneFile, 384);
+    await (0, import_promises19.copyFile)(imageFile2, cloneFile, import_node_fs6.constants.COPYFILE_FICLONE_FORCE | import_node_fs6.constants.COPYFILE_EXCL);
+    await (0, import_promises19.chmod)(cloneFile, 384);
   } catch (e) {
-    await (0, import_promises18.rm)(cloneFile, { force: true });
-    await (0, import_promises18.rm)(ownerFileOf(cloneFile), { force: true });
+    await (0, import_promises19.rm)(cloneFile, { force: true });
+    await (0, import_promises19.rm)(ownerFileOf(cloneFile), { force: true });
     throw new CloneError(`reflink copy of ${imageFile2} failed: ${e.message}`, { cause: e });
   }
 }
 async function attachClone(driver, cloneFile, mountPath, reporter) {
   mountPath = import_node_path16.default.resolve(mountPath);
-  await (0, import_promises18.mkdir)(mountPath, { recursive: true });
+  await (0, import_promises19.mkdir)(mountPath, { recursive: true });
   await run("mount", ["-t", "xfs", "-o", CLONE_MOUNT_OPTIONS, cloneFile, mountPath], { privileged: true, reporter, timeoutMs: 6e4, packageHint: "mount" });
   const attachment = { driver, file: cloneFile, mountPath, handles: {} };
   try {
@@ -1979,20 +1995,20 @@ async function detachClone(attachment, reporter) {
   for (const loop of await readLoopDevices()) if (loop.backingFile === attachment.file) await detachLoop(loop.device, reporter);
 }
 async function removeCloneFile(cloneFile) {
-  await (0, import_promises18.rm)(cloneFile, { force: true });
-  await (0, import_promises18.rm)(ownerFileOf(cloneFile), { force: true });
+  await (0, import_promises19.rm)(cloneFile, { force: true });
+  await (0, import_promises19.rm)(ownerFileOf(cloneFile), { force: true });
 }
 async function ownBytes(file, reporter) {
   const extents = await dataExtents(file, reporter).catch(() => []);
   return extents.filter((e) => !e.shared).reduce((sum, e) => sum + e.length, 0);
 }
-var import_node_fs6, import_promises18, import_node_path16, CLONE_MOUNT_OPTIONS;
+var import_node_fs6, import_promises19, import_node_path16, CLONE_MOUNT_OPTIONS;
 var init_clone = __esm({
   "packages/core/src/disk/reflink/clone.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs6 = require("node:fs");
-    import_promises18 = require("node:fs/promises");
+    import_promises19 = require("node:fs/promises");
     import_node_path16 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
@@ -2452,11 +2468,11 @@ var require_mtime_precision = __commonJS({
     function probe(file, fs6, callback) {
       const cachedPrecision = fs6[cacheSymbol];
       if (cachedPrecision) {
-        return fs6.stat(file, (err, stat28) => {
+        return fs6.stat(file, (err, stat29) => {
           if (err) {
             return callback(err);
           }
-          callback(null, stat28.mtime, cachedPrecision);
+          callback(null, stat29.mtime, cachedPrecision);
         });
       }
       const mtime = new Date(Math.ceil(Date.now() / 1e3) * 1e3 + 5);
@@ -2464,13 +2480,13 @@ var require_mtime_precision = __commonJS({
         if (err) {
           return callback(err);
         }
-        fs6.stat(file, (err2, stat28) => {
+        fs6.stat(file, (err2, stat29) => {
           if (err2) {
             return callback(err2);
           }
-          const precision = stat28.mtime.getTime() % 1e3 === 0 ? "s" : "ms";
+          const precision = stat29.mtime.getTime() % 1e3 === 0 ? "s" : "ms";
           Object.defineProperty(fs6, cacheSymbol, { value: precision });
-          callback(null, stat28.mtime, precision);
+          callback(null, stat29.mtime, precision);
         });
       });
     }
@@ -2491,7 +2507,7 @@ var require_lockfile = __commonJS({
   "node_modules/proper-lockfile/lib/lockfile.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
-    var path79 = require("path");
+    var path80 = require("path");
     var fs6 = require("node:fs");
     var retry = require_retry2();
     var onExit = require_signal_exit();
@@ -2502,7 +2518,7 @@ var require_lockfile = __commonJS({
     }
     function resolveCanonicalPath(file, options, callback) {
       if (!options.realpath) {
-        return callback(null, path79.resolve(file));
+        return callback(null, path80.resolve(file));
       }
       options.fs.realpath(file, callback);
     }
@@ -2525,14 +2541,14 @@ var require_lockfile = __commonJS({
         if (options.stale <= 0) {
           return callback(Object.assign(new Error("Lock file is already being held"), { code: "ELOCKED", file }));
         }
-        options.fs.stat(lockfilePath, (err2, stat28) => {
+        options.fs.stat(lockfilePath, (err2, stat29) => {
           if (err2) {
             if (err2.code === "ENOENT") {
               return acquireLock(file, { ...options, stale: 0 }, callback);
             }
             return callback(err2);
           }
-          if (!isLockStale(stat28, options)) {
+          if (!isLockStale(stat29, options)) {
             return callback(Object.assign(new Error("Lock file is already being held"), { code: "ELOCKED", file }));
           }
           removeLock(file, options, (err3) => {
@@ -2544,8 +2560,8 @@ var require_lockfile = __commonJS({
         });
       });
     }
-    function isLockStale(stat28, options) {
-      return stat28.mtime.getTime() < Date.now() - options.stale;
+    function isLockStale(stat29, options) {
+      return stat29.mtime.getTime() < Date.now() - options.stale;
     }
     function removeLock(file, options, callback) {
       options.fs.rmdir(getLockFile(file, options), (err) => {
@@ -2563,7 +2579,7 @@ var require_lockfile = __commonJS({
       lock2.updateDelay = lock2.updateDelay || options.update;
       lock2.updateTimeout = setTimeout(() => {
         lock2.updateTimeout = null;
-        options.fs.stat(lock2.lockfilePath, (err, stat28) => {
+        options.fs.stat(lock2.lockfilePath, (err, stat29) => {
           const isOverThreshold = lock2.lastUpdate + options.stale < Date.now();
           if (err) {
             if (err.code === "ENOENT" || isOverThreshold) {
@@ -2572,7 +2588,7 @@ var require_lockfile = __commonJS({
             lock2.updateDelay = 1e3;
             return updateLock(file, options);
           }
-          const isMtimeOurs = lock2.mtime.getTime() === stat28.mtime.getTime();
+          const isMtimeOurs = lock2.mtime.getTime() === stat29.mtime.getTime();
           if (!isMtimeOurs) {
             return setLockAsCompromised(
               file,
@@ -2697,11 +2713,11 @@ var require_lockfile = __commonJS({
         if (err) {
           return callback(err);
         }
-        options.fs.stat(getLockFile(file2, options), (err2, stat28) => {
+        options.fs.stat(getLockFile(file2, options), (err2, stat29) => {
           if (err2) {
             return err2.code === "ENOENT" ? callback(null, false) : callback(err2);
           }
-          return callback(null, !isLockStale(stat28, options));
+          return callback(null, !isLockStale(stat29, options));
         });
       });
     }
@@ -2895,7 +2911,7 @@ function mountOf(p) {
 }
 async function describeSpace(dir) {
   for (let p = import_node_path17.default.resolve(dir); ; p = import_node_path17.default.dirname(p)) {
-    const st = await (0, import_promises19.statfs)(p).catch(() => void 0);
+    const st = await (0, import_promises20.statfs)(p).catch(() => void 0);
     if (st) {
       const m = mountOf(p);
       return { where: m ? `${m.mountPoint} (${m.fsType} on ${m.source})` : p, free: st.bavail * st.bsize, size: st.blocks * st.bsize };
@@ -2934,13 +2950,13 @@ function formatBytes(n) {
   }
   return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
 }
-var import_node_fs7, import_promises19, import_node_path17, FULL_TEXT, NEARLY_FULL_BYTES, IO_ERROR;
+var import_node_fs7, import_promises20, import_node_path17, FULL_TEXT, NEARLY_FULL_BYTES, IO_ERROR;
 var init_disk_full = __esm({
   "packages/core/src/util/disk-full.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs7 = require("node:fs");
-    import_promises19 = require("node:fs/promises");
+    import_promises20 = require("node:fs/promises");
     import_node_path17 = __toESM(require("node:path"), 1);
     init_errors();
     FULL_TEXT = /No space left on device|Disk quota exceeded|ENOSPC|EDQUOT/i;
@@ -2970,8 +2986,8 @@ var init_pause_point = __esm({
 // packages/core/src/disk/reflink/data-check.ts
 async function checkExpandedImage(rawFile, what, reporter, opts = {}) {
   const mnt = import_node_path18.default.join(opts.mountDir ?? import_node_path18.default.dirname(rawFile), `${import_node_path18.default.basename(rawFile)}.mnt`);
-  await (0, import_promises20.mkdir)(import_node_path18.default.dirname(mnt), { recursive: true, mode: 457 });
-  await (0, import_promises20.mkdir)(mnt, { mode: 448 });
+  await (0, import_promises21.mkdir)(import_node_path18.default.dirname(mnt), { recursive: true, mode: 457 });
+  await (0, import_promises21.mkdir)(mnt, { mode: 448 });
   try {
     await run("mount", ["-t", "xfs", "-o", "loop,ro,norecovery,nouuid", rawFile, mnt], { privileged: true, reporter, packageHint: "mount", timeoutMs: 6e4 });
     try {
@@ -2981,7 +2997,7 @@ async function checkExpandedImage(rawFile, what, reporter, opts = {}) {
       await unmountPath(mnt, reporter);
     }
   } finally {
-    await (0, import_promises20.rmdir)(mnt).catch(() => void 0);
+    await (0, import_promises21.rmdir)(mnt).catch(() => void 0);
   }
 }
 async function find(root, args, asUser, what, reporter) {
@@ -3038,12 +3054,12 @@ async function walk(root, what, asUser, reporter) {
   }
   return { entries: dots.length };
 }
-var import_promises20, import_node_path18;
+var import_promises21, import_node_path18;
 var init_data_check = __esm({
   "packages/core/src/disk/reflink/data-check.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises20 = require("node:fs/promises");
+    import_promises21 = require("node:fs/promises");
     import_node_path18 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
@@ -3070,18 +3086,18 @@ async function expandImage(pool, layers, reporter, checkAs) {
       if (why !== "missing") reporter.warn(`The expanded image ${file} is ${why}; expanding it again from the verified image.`);
       const started = performance.now();
       let need = 0;
-      for (const l of layers) need += (await (0, import_promises21.stat)(l.file)).size;
+      for (const l of layers) need += (await (0, import_promises22.stat)(l.file)).size;
       await pool.prepare(need, /* @__PURE__ */ new Set([key]));
       const tmp = `${file}.tmp-${process.pid}-${(0, import_node_crypto5.randomBytes)(4).toString("hex")}`;
       try {
         await convertToRaw(layers, tmp, reporter);
         await pausePoint("expand:converted");
         const checked2 = await checkExpandedImage(tmp, `image ${layers[0].digest.slice(0, 19)}`, reporter, { asUser: checkAs, mountDir: pool.layout.checkDir });
-        const fh = await (0, import_promises21.open)(tmp, "r");
+        const fh = await (0, import_promises22.open)(tmp, "r");
         await fh.sync().finally(() => fh.close());
-        await (0, import_promises21.chmod)(tmp, 292);
-        await (0, import_promises21.rename)(tmp, file);
-        const done = await (0, import_promises21.stat)(file);
+        await (0, import_promises22.chmod)(tmp, 292);
+        await (0, import_promises22.rename)(tmp, file);
+        const done = await (0, import_promises22.stat)(file);
         await pool.index.touch(key, { layers: layers.map((l) => l.digest), bytes: done.blocks * 512, mtimeMs: Math.trunc(done.mtimeMs), size: done.size });
         const seconds = (performance.now() - started) / 1e3;
         reporter.info(
@@ -3091,7 +3107,7 @@ async function expandImage(pool, layers, reporter, checkAs) {
       } catch (e) {
         throw await diskFullError(e, [pool.layout.dir], `expanding an image into the reflink pool ${pool.layout.dir}`) ?? e;
       } finally {
-        await (0, import_promises21.rm)(tmp, { force: true });
+        await (0, import_promises22.rm)(tmp, { force: true });
       }
     },
     { waitMs: 60 * 6e4 }
@@ -3102,13 +3118,13 @@ async function convertToRaw(layers, out, reporter) {
   const source = chainJsonFilename(files[0], files.slice(1));
   await run("qemu-img", ["convert", "-O", "raw", source, out], { reporter, packageHint: "qemu-utils", timeoutMs: 60 * 6e4 });
 }
-var import_node_crypto5, import_promises21, import_node_path19, hexOf;
+var import_node_crypto5, import_promises22, import_node_path19, hexOf;
 var init_expand = __esm({
   "packages/core/src/disk/reflink/expand.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto5 = require("node:crypto");
-    import_promises21 = require("node:fs/promises");
+    import_promises22 = require("node:fs/promises");
     import_node_path19 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_errors();
@@ -3129,18 +3145,18 @@ var init_expand = __esm({
 // packages/core/src/disk/reflink/expanded-index.ts
 async function readOwner(file) {
   try {
-    const o = JSON.parse(await (0, import_promises22.readFile)(file, "utf8"));
+    const o = JSON.parse(await (0, import_promises23.readFile)(file, "utf8"));
     return typeof o.ownerDir === "string" && typeof o.key === "string" && KEY.test(o.key) ? { ownerDir: o.ownerDir, key: o.key } : void 0;
   } catch {
     return void 0;
   }
 }
-var import_promises22, import_node_path20, KEY, ExpandedIndex;
+var import_promises23, import_node_path20, KEY, ExpandedIndex;
 var init_expanded_index = __esm({
   "packages/core/src/disk/reflink/expanded-index.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises22 = require("node:fs/promises");
+    import_promises23 = require("node:fs/promises");
     import_node_path20 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_durable_write();
@@ -3156,7 +3172,7 @@ var init_expanded_index = __esm({
       async read() {
         let parsed;
         try {
-          parsed = JSON.parse(await (0, import_promises22.readFile)(this.file, "utf8"));
+          parsed = JSON.parse(await (0, import_promises23.readFile)(this.file, "utf8"));
         } catch {
           return {};
         }
@@ -3188,8 +3204,8 @@ var init_expanded_index = __esm({
        */
       async markUsed(file) {
         if (await this.untrusted(file) !== void 0) return false;
-        const s = await (0, import_promises22.stat)(file);
-        await (0, import_promises22.utimes)(file, /* @__PURE__ */ new Date(), s.mtimeMs / 1e3).catch(() => void 0);
+        const s = await (0, import_promises23.stat)(file);
+        await (0, import_promises23.utimes)(file, /* @__PURE__ */ new Date(), s.mtimeMs / 1e3).catch(() => void 0);
         return true;
       }
       /**
@@ -3198,7 +3214,7 @@ var init_expanded_index = __esm({
        * a write as root ignores 0444). Cheap (lstat and the small index): a clone's copy is never re-hashed.
        */
       async untrusted(file) {
-        const s = await (0, import_promises22.lstat)(file).catch(() => void 0);
+        const s = await (0, import_promises23.lstat)(file).catch(() => void 0);
         if (!s) return "missing";
         if (!s.isFile()) return "not a regular file";
         if (s.mode & 146) return `writable (mode ${(s.mode & 511).toString(8)})`;
@@ -3212,7 +3228,7 @@ var init_expanded_index = __esm({
       /** Keys of images live clones were copied from. */
       async inUse() {
         const keys = /* @__PURE__ */ new Set();
-        for (const name of await (0, import_promises22.readdir)(this.layout.clonesDir).catch(() => [])) {
+        for (const name of await (0, import_promises23.readdir)(this.layout.clonesDir).catch(() => [])) {
           if (!name.endsWith(".json")) continue;
           const owner = await readOwner(import_node_path20.default.join(this.layout.clonesDir, name));
           if (owner) keys.add(owner.key);
@@ -3225,7 +3241,7 @@ var init_expanded_index = __esm({
         const candidates = [];
         for (const [key, e] of Object.entries(await this.read())) {
           if (keep.has(key) || used.has(key)) continue;
-          const s = await (0, import_promises22.stat)(imageFile(this.layout, key)).catch(() => void 0);
+          const s = await (0, import_promises23.stat)(imageFile(this.layout, key)).catch(() => void 0);
           const lastUsedMs = Math.max(e.lastUsedMs, s?.atimeMs ?? 0);
           if (Date.now() - lastUsedMs >= idleMs) candidates.push({ key, lastUsedMs });
         }
@@ -3239,7 +3255,7 @@ var init_expanded_index = __esm({
           file,
           async () => {
             if ((await this.inUse()).has(key)) return false;
-            await (0, import_promises22.rm)(file, { force: true });
+            await (0, import_promises23.rm)(file, { force: true });
             return true;
           },
           { waitMs: 200 }
@@ -3258,7 +3274,7 @@ var init_expanded_index = __esm({
 // packages/core/src/disk/reflink/leftovers.ts
 async function poolClones(layout) {
   const owners = /* @__PURE__ */ new Map();
-  for (const name of await (0, import_promises23.readdir)(layout.clonesDir).catch(() => [])) {
+  for (const name of await (0, import_promises24.readdir)(layout.clonesDir).catch(() => [])) {
     const file = import_node_path21.default.join(layout.clonesDir, name);
     if (name.endsWith(".json")) owners.set(file, (await readOwner(file))?.ownerDir);
     else if (name.endsWith(".raw")) owners.set(file, (await readOwner(ownerFileOf(file)))?.ownerDir);
@@ -3288,7 +3304,7 @@ async function listPoolLeftovers(layout, rootDir) {
 async function releasePoolLeftover(resource, reporter = silentReporter) {
   if (resource.kind === "mount") return unmountPath(resource.id, reporter);
   if (resource.kind === "loop") return detachLoop(resource.id, reporter);
-  if (resource.kind === "file") await (0, import_promises23.rm)(resource.id, { force: true });
+  if (resource.kind === "file") await (0, import_promises24.rm)(resource.id, { force: true });
 }
 async function sweepDeadExpansions(layout, reporter = silentReporter) {
   const dead = (name) => {
@@ -3310,35 +3326,35 @@ async function sweepDeadExpansions(layout, reporter = silentReporter) {
     }
   }
   for (const dir of checkDirs) {
-    for (const name of await (0, import_promises23.readdir)(dir).catch(() => [])) {
+    for (const name of await (0, import_promises24.readdir)(dir).catch(() => [])) {
       if (!dead(name)) continue;
       const p = import_node_path21.default.join(dir, name);
-      if (name.endsWith(".mnt")) await (0, import_promises23.rmdir)(p).catch(() => void 0);
-      else await (0, import_promises23.rm)(p, { force: true });
+      if (name.endsWith(".mnt")) await (0, import_promises24.rmdir)(p).catch(() => void 0);
+      else await (0, import_promises24.rm)(p, { force: true });
       released.push(`file ${p}`);
     }
   }
-  for (const name of await (0, import_promises23.readdir)(layout.home).catch(() => [])) {
+  for (const name of await (0, import_promises24.readdir)(layout.home).catch(() => [])) {
     const m = /^pool\.xfs\.tmp-(\d+)$/.exec(name);
     if (!m || isAlive(Number(m[1]))) continue;
-    await (0, import_promises23.rm)(import_node_path21.default.join(layout.home, name), { force: true });
+    await (0, import_promises24.rm)(import_node_path21.default.join(layout.home, name), { force: true });
     released.push(`file ${import_node_path21.default.join(layout.home, name)}`);
   }
-  const locks = (await (0, import_promises23.readdir)(layout.imagesDir).catch(() => [])).filter((n) => n.endsWith(".lock")).map((n) => import_node_path21.default.join(layout.imagesDir, n));
+  const locks = (await (0, import_promises24.readdir)(layout.imagesDir).catch(() => [])).filter((n) => n.endsWith(".lock")).map((n) => import_node_path21.default.join(layout.imagesDir, n));
   for (const lock of [...locks, `${layout.poolFile}.lock`]) {
-    const s = await (0, import_promises23.stat)(lock).catch(() => void 0);
+    const s = await (0, import_promises24.stat)(lock).catch(() => void 0);
     if (!s || Date.now() - s.mtimeMs < STALE_LOCK_MS) continue;
-    await (0, import_promises23.rm)(lock, { recursive: true, force: true });
+    await (0, import_promises24.rm)(lock, { recursive: true, force: true });
     released.push(`lock ${lock}`);
   }
   return released;
 }
-var import_promises23, import_node_path21, STALE_LOCK_MS, RELEASE_ORDER2;
+var import_promises24, import_node_path21, STALE_LOCK_MS, RELEASE_ORDER2;
 var init_leftovers2 = __esm({
   "packages/core/src/disk/reflink/leftovers.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises23 = require("node:fs/promises");
+    import_promises24 = require("node:fs/promises");
     import_node_path21 = __toESM(require("node:path"), 1);
     init_reporter();
     init_exec();
@@ -3353,7 +3369,7 @@ var init_leftovers2 = __esm({
 // packages/core/src/util/exists.ts
 async function exists(p, opts = {}) {
   try {
-    await (opts.noFollow ? (0, import_promises24.lstat)(p) : (0, import_promises24.stat)(p));
+    await (opts.noFollow ? (0, import_promises25.lstat)(p) : (0, import_promises25.stat)(p));
     return true;
   } catch (e) {
     const code = e.code;
@@ -3361,19 +3377,19 @@ async function exists(p, opts = {}) {
     throw e;
   }
 }
-var import_promises24;
+var import_promises25;
 var init_exists = __esm({
   "packages/core/src/util/exists.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises24 = require("node:fs/promises");
+    import_promises25 = require("node:fs/promises");
   }
 });
 
 // packages/core/src/disk/reflink/pool-file.ts
 async function freeBytes(dir) {
   for (let p = import_node_path22.default.resolve(dir); ; p = import_node_path22.default.dirname(p)) {
-    const s = await (0, import_promises25.statfs)(p).catch(() => void 0);
+    const s = await (0, import_promises26.statfs)(p).catch(() => void 0);
     if (s) return s.bavail * s.bsize;
     if (p === import_node_path22.default.dirname(p)) return 0;
   }
@@ -3389,24 +3405,24 @@ async function createPoolFile(layout, sizeBytes, reporter = silentReporter) {
     );
   }
   const tmp = `${layout.poolFile}.tmp-${process.pid}`;
-  await (0, import_promises25.mkdir)(layout.home, { recursive: true });
+  await (0, import_promises26.mkdir)(layout.home, { recursive: true });
   try {
-    const fh = await (0, import_promises25.open)(tmp, "wx", 384);
+    const fh = await (0, import_promises26.open)(tmp, "wx", 384);
     await fh.truncate(sizeBytes).finally(() => fh.close());
     await run("mkfs.xfs", ["-q", "-K", "-m", "reflink=1", tmp], privileged(reporter, "xfsprogs"));
-    await (0, import_promises25.rename)(tmp, layout.poolFile);
+    await (0, import_promises26.rename)(tmp, layout.poolFile);
   } finally {
-    await (0, import_promises25.rm)(tmp, { force: true });
+    await (0, import_promises26.rm)(tmp, { force: true });
   }
   reporter.info(`Created the reflink pool ${layout.poolFile} (${mb(sizeBytes)}, sparse XFS): this host's filesystem has no reflinks.`);
 }
 async function mountPoolFile(layout, reporter = silentReporter) {
   if (await isMountPoint(layout.dir)) return;
-  await (0, import_promises25.mkdir)(layout.dir, { recursive: true, mode: 457 });
+  await (0, import_promises26.mkdir)(layout.dir, { recursive: true, mode: 457 });
   await run("mount", ["-t", "xfs", "-o", "loop", layout.poolFile, layout.dir], privileged(reporter, "mount"));
 }
 async function growPoolFile(layout, sizeBytes, reporter = silentReporter) {
-  const current2 = (await (0, import_promises25.stat)(layout.poolFile)).size;
+  const current2 = (await (0, import_promises26.stat)(layout.poolFile)).size;
   if (sizeBytes <= current2) return;
   const hostFree = await freeBytes(layout.home);
   if (sizeBytes - current2 > hostFree) {
@@ -3416,7 +3432,7 @@ async function growPoolFile(layout, sizeBytes, reporter = silentReporter) {
   }
   const device = await poolLoopDevice(layout);
   if (!device) throw new DiskFullError(`The reflink pool ${layout.poolFile} is not attached to a loop device; cannot grow it.`);
-  const fh = await (0, import_promises25.open)(layout.poolFile, "r+");
+  const fh = await (0, import_promises26.open)(layout.poolFile, "r+");
   await fh.truncate(sizeBytes).finally(() => fh.close());
   await run("losetup", ["-c", device], privileged(reporter, "mount"));
   await run("xfs_growfs", [layout.dir], privileged(reporter, "xfsprogs"));
@@ -3425,15 +3441,15 @@ async function growPoolFile(layout, sizeBytes, reporter = silentReporter) {
 async function removePoolFile(layout, reporter = silentReporter) {
   await unmountPath(layout.dir, reporter);
   for (const loop of await readLoopDevices()) if (loop.backingFile === layout.poolFile) await detachLoop(loop.device, reporter);
-  await (0, import_promises25.rm)(layout.poolFile, { force: true });
-  await (0, import_promises25.rm)(layout.dir, { recursive: true, force: true });
+  await (0, import_promises26.rm)(layout.poolFile, { force: true });
+  await (0, import_promises26.rm)(layout.dir, { recursive: true, force: true });
 }
-var import_promises25, import_node_path22, MIN_POOL_BYTES, MiB, privileged, mb;
+var import_promises26, import_node_path22, MIN_POOL_BYTES, MiB, privileged, mb;
 var init_pool_file = __esm({
   "packages/core/src/disk/reflink/pool-file.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises25 = require("node:fs/promises");
+    import_promises26 = require("node:fs/promises");
     import_node_path22 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
@@ -3470,42 +3486,41 @@ async function freedSpace(dir, before, reporter) {
   return free;
 }
 async function hostHasReflinks(dir) {
-  await (0, import_promises26.mkdir)(dir, { recursive: true, mode: 457 });
+  await (0, import_promises27.mkdir)(dir, { recursive: true, mode: 457 });
   const probe = import_node_path23.default.join(dir, `.reflink-probe-${process.pid}`);
   try {
-    await (0, import_promises26.writeFile)(probe, "probe");
-    await (0, import_promises26.copyFile)(probe, `${probe}.copy`, import_node_fs9.constants.COPYFILE_FICLONE_FORCE);
+    await (0, import_promises27.writeFile)(probe, "probe");
+    await (0, import_promises27.copyFile)(probe, `${probe}.copy`, import_node_fs9.constants.COPYFILE_FICLONE_FORCE);
     return true;
   } catch {
     return false;
   } finally {
-    await (0, import_promises26.rm)(probe, { force: true });
-    await (0, import_promises26.rm)(`${probe}.copy`, { force: true });
+    await (0, import_promises27.rm)(probe, { force: true });
+    await (0, import_promises27.rm)(`${probe}.copy`, { force: true });
   }
 }
 async function refusePlantedLinks(layout) {
-  for (const p of [layout.dir, layout.poolFile]) {
-    if ((await (0, import_promises26.lstat)(p).catch(() => void 0))?.isSymbolicLink())
-      throw new UsageError(`${p} is a symbolic link; the reflink pool must be dbclone's own. Remove it (rm ${p}) and clone again.`);
-  }
+  if ((await (0, import_promises27.lstat)(layout.poolFile).catch(() => void 0))?.isSymbolicLink())
+    throw new UsageError(`${layout.poolFile} is a symbolic link; the reflink pool must be dbclone's own. Remove it (rm ${layout.poolFile}) and clone again.`);
+  await refuseLinkedPoolDirs(layout);
 }
 async function refuseStaleMount(layout) {
   const mount2 = (await readMounts()).find((m) => m.mountPoint === layout.dir);
   if (!mount2) return;
-  const backing = mount2.source.startsWith("/dev/loop") ? (await (0, import_promises26.readFile)(`/sys/block/${import_node_path23.default.basename(mount2.source)}/loop/backing_file`, "utf8").catch(() => "")).trim() : "";
+  const backing = mount2.source.startsWith("/dev/loop") ? (await (0, import_promises27.readFile)(`/sys/block/${import_node_path23.default.basename(mount2.source)}/loop/backing_file`, "utf8").catch(() => "")).trim() : "";
   if (backing === layout.poolFile) return;
   const from = backing ? `${mount2.source} on ${backing}` : mount2.source;
   throw new CloneError(
     `The reflink pool ${layout.dir} is mounted from ${from}, not from its pool file ${layout.poolFile}${backing.endsWith(" (deleted)") ? " (the pool file was deleted while mounted)" : ""}. Tear down its clones (dbclone teardown --all), unmount it (umount ${layout.dir}) and clone again.`
   );
 }
-var import_node_fs9, import_promises26, import_node_path23, GiB, HEADROOM_BYTES, ReflinkPool;
+var import_node_fs9, import_promises27, import_node_path23, GiB, HEADROOM_BYTES, ReflinkPool;
 var init_pool = __esm({
   "packages/core/src/disk/reflink/pool.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs9 = require("node:fs");
-    import_promises26 = require("node:fs/promises");
+    import_promises27 = require("node:fs/promises");
     import_node_path23 = __toESM(require("node:path"), 1);
     init_exists();
     init_file_lock();
@@ -3540,7 +3555,7 @@ var init_pool = __esm({
       }
       /** Ready to take `needBytes` more: made or mounted the first time, then grown or evicted into. */
       async prepare(needBytes, keepKeys) {
-        await (0, import_promises26.mkdir)(this.layout.home, { recursive: true });
+        await (0, import_promises27.mkdir)(this.layout.home, { recursive: true });
         await withFileLock(
           this.layout.poolFile,
           async () => {
@@ -3558,6 +3573,33 @@ var init_pool = __esm({
             await mountPoolFile(this.layout, this.reporter);
             await this.makeDirs();
             if (needBytes > 0) await this.requireFree(needBytes, keepKeys, this.fixedSize === void 0);
+          },
+          { waitMs: 10 * 6e4 }
+        );
+      }
+      /**
+       * Room for what a new clone of an image may write, before its copy is made: the copy itself
+       * costs nothing (its blocks are the image's) but each block the clone writes is a new one.
+       * `bytes`: the image's allocated bytes, what a clone rewriting all its data needs (the image's
+       * virtual size, 8 GiB by default, would refuse every clone in a pool smaller than that). One
+       * statfs when there is room; else a growable pool grows, a fixed one evicts unused images (never
+       * `keepKeys` nor one a clone uses), and then a DiskFullError. On the host's own filesystem it only warns.
+       */
+      async reserveForClone(bytes, keepKeys) {
+        const want = bytes + HEADROOM_BYTES;
+        const free = await freeBytes(this.layout.dir);
+        if (free >= want) return;
+        if (!await this.usesPoolFile()) {
+          this.reporter.warn(
+            `The reflink pool ${this.layout.dir} (the host's filesystem) has ${mb(free)} free; a clone of this image may write about ${mb(want)}. Free space there, or tear down clones you no longer need (dbclone teardown).`
+          );
+          return;
+        }
+        await withFileLock(
+          this.layout.poolFile,
+          async () => {
+            await refusePlantedLinks(this.layout);
+            await this.requireFree(bytes, keepKeys, this.fixedSize === void 0, "a clone of the image may write about");
           },
           { waitMs: 10 * 6e4 }
         );
@@ -3588,6 +3630,7 @@ var init_pool = __esm({
       /** Unmount and delete the whole pool, under the lock its growth takes; refused while a clone uses it. False: there was none. */
       async remove() {
         if (!await exists(this.layout.dir, { noFollow: true }) && !await exists(this.layout.poolFile, { noFollow: true })) return false;
+        await refuseLinkedPoolDirs(this.layout);
         await withFileLock(
           this.layout.poolFile,
           async () => {
@@ -3603,17 +3646,19 @@ var init_pool = __esm({
         return true;
       }
       async makeDirs() {
-        await (0, import_promises26.mkdir)(this.layout.imagesDir, { recursive: true, mode: 448 });
-        await (0, import_promises26.mkdir)(this.layout.clonesDir, { recursive: true, mode: 448 });
+        await (0, import_promises27.mkdir)(this.layout.imagesDir, { recursive: true, mode: 448 });
+        await (0, import_promises27.mkdir)(this.layout.clonesDir, { recursive: true, mode: 448 });
       }
-      async requireFree(needBytes, keepKeys, canGrow) {
+      async requireFree(needBytes, keepKeys, canGrow, purpose = "expanding the image needs about") {
         const want = needBytes + HEADROOM_BYTES;
         let free = await freeBytes(this.layout.dir);
         if (free >= want) return;
         let growth;
         if (canGrow) {
-          const size = (await (0, import_promises26.stat)(this.layout.poolFile)).size;
+          const size = (await (0, import_promises27.stat)(this.layout.poolFile)).size;
           growth = await growPoolFile(this.layout, size + Math.max(want - free, size / 2), this.reporter).catch((e) => e);
+          if (growth instanceof DiskFullError && want - free < size / 2)
+            growth = await growPoolFile(this.layout, size + (want - free), this.reporter).catch((e) => e);
           if (growth === void 0) return;
           if (!(growth instanceof DiskFullError)) throw growth;
         }
@@ -3625,7 +3670,7 @@ var init_pool = __esm({
         if (growth) throw growth;
         const what = await this.usesPoolFile() ? `the pool file ${this.layout.poolFile} (fixed at ${mb(this.fixedSize ?? 0)} by DBCLONE_POOL_SIZE)` : `the host filesystem at ${this.layout.dir}`;
         throw new DiskFullError(
-          `The reflink pool ${this.layout.dir} is full: ${mb(free)} free, expanding the image needs about ${mb(want)}; nothing was made. Images in use by clones are never evicted. Tear down clones, raise DBCLONE_POOL_SIZE, or clone with --disk qcow2. (Pool: ${what}.)`
+          `The reflink pool ${this.layout.dir} is full: ${mb(free)} free, ${purpose} ${mb(want)}; nothing was made. Images in use by clones are never evicted. Tear down clones you no longer need (dbclone teardown), let dbclone gc evict unused images, raise DBCLONE_POOL_SIZE, or clone with --disk qcow2. (Pool: ${what}.)`
         );
       }
     };
@@ -3684,8 +3729,8 @@ var init_prerequisites3 = __esm({
 async function sealCloneAsLayer(cloneFile, imageFile2, parentsNearestFirst, outFile, reporter) {
   if (parentsNearestFirst.length === 0) throw new CloneError(`${cloneFile} has no parent layers; a layer needs the chain it was written over.`);
   const parents = parentsNearestFirst.map((p) => import_node_path24.default.resolve(p));
-  const size = (await (0, import_promises27.stat)(cloneFile)).size;
-  if ((await (0, import_promises27.stat)(imageFile2)).size !== size)
+  const size = (await (0, import_promises28.stat)(cloneFile)).size;
+  if ((await (0, import_promises28.stat)(imageFile2)).size !== size)
     throw new CloneError(`${cloneFile} and its image ${imageFile2} differ in size; cannot promote it as a layer (try --flatten).`);
   const ranges = differingRanges(await dataExtents(cloneFile, reporter), await dataExtents(imageFile2, reporter));
   return sealInto(outFile, reporter, async (tmp) => {
@@ -3700,8 +3745,8 @@ async function sealCloneAsLayer(cloneFile, imageFile2, parentsNearestFirst, outF
   });
 }
 async function copyRanges(cloneFile, target, ranges) {
-  const src = await (0, import_promises27.open)(cloneFile, "r");
-  const dst = await (0, import_promises27.open)(target, "r+");
+  const src = await (0, import_promises28.open)(cloneFile, "r");
+  const dst = await (0, import_promises28.open)(target, "r+");
   try {
     const buf = Buffer.alloc(CHUNK);
     for (const r of ranges.copy) {
@@ -3728,13 +3773,13 @@ async function flattenClone(cloneFile, outFile, reporter) {
     (tmp) => qemuImg(["convert", "-q", "-f", "raw", "-O", "qcow2", "-o", BASE_CLUSTER_OPTS, import_node_path24.default.resolve(cloneFile), tmp], reporter).then(() => void 0)
   );
 }
-var import_node_path24, import_promises27, qemuImg, CHUNK;
+var import_node_path24, import_promises28, qemuImg, CHUNK;
 var init_promote = __esm({
   "packages/core/src/disk/reflink/promote.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_path24 = __toESM(require("node:path"), 1);
-    import_promises27 = require("node:fs/promises");
+    import_promises28 = require("node:fs/promises");
     init_errors();
     init_exec();
     init_export();
@@ -3747,12 +3792,12 @@ var init_promote = __esm({
 });
 
 // packages/core/src/disk/reflink/driver.ts
-var import_promises28, import_node_path25, ReflinkDriver;
+var import_promises29, import_node_path25, ReflinkDriver;
 var init_driver2 = __esm({
   "packages/core/src/disk/reflink/driver.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises28 = require("node:fs/promises");
+    import_promises29 = require("node:fs/promises");
     import_node_path25 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
@@ -3764,6 +3809,7 @@ var init_driver2 = __esm({
     init_leftovers2();
     init_pool();
     init_pool_layout();
+    init_mounts();
     init_expanded_index();
     init_prerequisites3();
     init_promote();
@@ -3814,6 +3860,7 @@ var init_driver2 = __esm({
         }));
       }
       async evict(key, reason) {
+        await refuseLinkedPoolDirs(this.pool.layout);
         if ((await this.pool.index.inUse()).has(key)) return;
         this.reporter.debug(`reflink pool: evicting ${key.slice(0, 12)} (${reason})`);
         await this.pool.index.evict(key, this.reporter);
@@ -3823,11 +3870,13 @@ var init_driver2 = __esm({
         const cloneFile = cloneFileFor(this.pool.layout, childFile);
         const copy = async () => {
           const image2 = await this.prepare(layers);
+          await this.pool.reserveForClone((await (0, import_promises29.stat)(image2.file)).blocks * 512, /* @__PURE__ */ new Set([image2.key]));
           await reflinkCopy(image2.file, cloneFile, { ownerDir: import_node_path25.default.dirname(import_node_path25.default.resolve(childFile)), key: image2.key });
           return image2;
         };
         const image = await copy().catch(async (e) => {
-          if (e.cause?.code !== "ENOENT") throw e;
+          const err = e;
+          if (err.code !== "ENOENT" && err.cause?.code !== "ENOENT") throw e;
           this.reporter.debug("reflink pool: the expanded image went away before its copy (evicted); expanding it again");
           return copy();
         });
@@ -3835,7 +3884,7 @@ var init_driver2 = __esm({
       }
       /** The layer's digest, checked (cheaply, when a pull just verified it) before it is expanded. */
       async verifiedLayer(file, expected) {
-        const s = await (0, import_promises28.stat)(file);
+        const s = await (0, import_promises29.stat)(file);
         if (s.mode & 2) throw new CloneError(`Base disk ${file} is writable by everyone; refusing to clone it. Make it read-only: chmod 0444 ${file}`);
         const { digest } = await this.digests.digestOf(file, sha256File);
         if (expected && digest !== expected) {
@@ -3848,11 +3897,21 @@ var init_driver2 = __esm({
       mount(child, mountPath) {
         return attachClone(this.name, child.file, mountPath, this.reporter);
       }
-      unmount(attachment) {
+      /** Only a clone of this pool: the attachment comes from a clone record, which is a file on disk. */
+      async unmount(attachment) {
+        const { layout } = this.pool;
+        const file = import_node_path25.default.resolve(attachment.file);
+        const ok = import_node_path25.default.dirname(file) === layout.clonesDir && file.endsWith(".raw") && isUnder(attachment.mountPath, import_node_path25.default.join(layout.home, "clones"));
+        if (!ok)
+          throw new CloneError(
+            `The clone record's disk ${attachment.file} mounted at ${attachment.mountPath} is not a clone of the reflink pool ${layout.dir}; refusing to unmount or detach it. The record was changed by hand: check what is mounted there before removing it yourself.`
+          );
+        await refuseLinkedPoolDirs(layout);
         return detachClone(attachment, this.reporter);
       }
       /** `file`: the pool clone file, or the clone's own child path (what its record holds). */
       async destroy(file) {
+        await refuseLinkedPoolDirs(this.pool.layout);
         await removeCloneFile(cloneFileFor(this.pool.layout, file));
       }
       /** Promote: what the (unmounted) clone differs in from its parent layers, as a qcow2 layer. */
@@ -3875,8 +3934,15 @@ var init_driver2 = __esm({
       ownBytes(file) {
         return ownBytes(cloneFileFor(this.pool.layout, file), this.reporter);
       }
-      list(rootDir) {
+      async list(rootDir) {
+        if (await this.warnLinkedPoolDir()) return [];
         return listPoolLeftovers(this.pool.layout, rootDir);
+      }
+      /** gc's side: a planted link is said, and nothing of the pool is swept or released through it. */
+      async warnLinkedPoolDir() {
+        const dir = await linkedPoolDir(this.pool.layout);
+        if (dir) this.reporter.warn(`${dir} is a symbolic link or not a directory; gc releases nothing of the reflink pool through it. Remove it (rm ${dir}).`);
+        return dir !== void 0;
       }
       release(resource) {
         return releasePoolLeftover(resource, this.reporter);
@@ -3886,6 +3952,7 @@ var init_driver2 = __esm({
        * DBCLONE_POOL_KEEP_DAYS (a bad value is said and skips only this eviction).
        */
       async sweep() {
+        if (await this.warnLinkedPoolDir()) return [];
         const swept = await sweepDeadExpansions(this.pool.layout, this.reporter);
         let keepMs;
         try {
@@ -4025,7 +4092,7 @@ async function giveToServerUser(target, recursive2 = false) {
   const u = serverUser();
   if (!u.asUser) return;
   if (recursive2) await run("chown", ["-R", `${u.uid}:${u.gid}`, target]);
-  else await (0, import_promises29.chown)(target, u.uid, u.gid);
+  else await (0, import_promises30.chown)(target, u.uid, u.gid);
 }
 async function assertReachable(target) {
   const u = serverUser();
@@ -4039,7 +4106,7 @@ async function assertReachable(target) {
     dir = parent;
   }
   for (const d of chain.slice(0, -1)) {
-    const s = await (0, import_promises29.stat)(d);
+    const s = await (0, import_promises30.stat)(d);
     const bit = s.uid === u.uid ? 64 : s.gid === u.gid ? 8 : 1;
     if ((s.mode & bit) === 0) {
       throw new DbcloneError(
@@ -4048,14 +4115,14 @@ async function assertReachable(target) {
     }
   }
 }
-var import_node_child_process2, import_node_fs12, import_promises29, import_node_os5, import_node_path27, cached;
+var import_node_child_process2, import_node_fs12, import_promises30, import_node_os5, import_node_path27, cached;
 var init_osUser = __esm({
   "packages/core/src/engine/postgres/osUser.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_child_process2 = require("node:child_process");
     import_node_fs12 = require("node:fs");
-    import_promises29 = require("node:fs/promises");
+    import_promises30 = require("node:fs/promises");
     import_node_os5 = __toESM(require("node:os"), 1);
     import_node_path27 = __toESM(require("node:path"), 1);
     init_errors();
@@ -4098,9 +4165,9 @@ function hbaContents(adminUser, host, listenAll = false, onlyPeer) {
 `;
 }
 async function writeServerFile(file, text) {
-  const existing = await (0, import_promises30.lstat)(file).catch(() => void 0);
-  if (existing) await (0, import_promises30.unlink)(file);
-  const fh = await (0, import_promises30.open)(file, import_node_fs13.constants.O_WRONLY | import_node_fs13.constants.O_CREAT | import_node_fs13.constants.O_EXCL | import_node_fs13.constants.O_NOFOLLOW, 384).catch((e) => {
+  const existing = await (0, import_promises31.lstat)(file).catch(() => void 0);
+  if (existing) await (0, import_promises31.unlink)(file);
+  const fh = await (0, import_promises31.open)(file, import_node_fs13.constants.O_WRONLY | import_node_fs13.constants.O_CREAT | import_node_fs13.constants.O_EXCL | import_node_fs13.constants.O_NOFOLLOW, 384).catch((e) => {
     throw new BuildError(`Could not create ${file} (${e.code}): something else created it meanwhile; nothing was written through it. Retry.`);
   });
   try {
@@ -4120,13 +4187,13 @@ async function replaceSourceConfig(dataDir) {
     );
   }
 }
-var import_node_fs13, import_promises30, import_node_path28, CONFIG_FILE, IDENT_FILE, HARDENED_SETTINGS, BUILD_SETTINGS, hbaQuote, LOCAL_TRUST_HBA, SOURCE_CONFIG_FILES;
+var import_node_fs13, import_promises31, import_node_path28, CONFIG_FILE, IDENT_FILE, HARDENED_SETTINGS, BUILD_SETTINGS, hbaQuote, LOCAL_TRUST_HBA, SOURCE_CONFIG_FILES;
 var init_config = __esm({
   "packages/core/src/engine/postgres/config.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs13 = require("node:fs");
-    import_promises30 = require("node:fs/promises");
+    import_promises31 = require("node:fs/promises");
     import_node_path28 = __toESM(require("node:path"), 1);
     init_errors();
     init_osUser();
@@ -4185,13 +4252,13 @@ var init_config = __esm({
 
 // packages/core/src/engine/postgres/engineFile.ts
 async function writeEngineFile(mountPath, info) {
-  await (0, import_promises31.writeFile)(import_node_path29.default.join(mountPath, ENGINE_FILE), `${JSON.stringify(info, null, 2)}
+  await (0, import_promises32.writeFile)(import_node_path29.default.join(mountPath, ENGINE_FILE), `${JSON.stringify(info, null, 2)}
 `, { mode: 420 });
 }
 async function readEngineFile(mountPath) {
   const file = import_node_path29.default.join(mountPath, ENGINE_FILE);
   if ((0, import_node_fs14.existsSync)(file)) {
-    const parsed = JSON.parse(await (0, import_promises31.readFile)(file, "utf8"));
+    const parsed = JSON.parse(await (0, import_promises32.readFile)(file, "utf8"));
     if (parsed.kind !== "postgres" || typeof parsed.version !== "string" || typeof parsed.adminUser !== "string") {
       throw new SourceError(`${file} is not a PostgreSQL engine record (expected {kind:"postgres", version, adminUser}).`);
     }
@@ -4201,15 +4268,15 @@ async function readEngineFile(mountPath) {
   if (!(0, import_node_fs14.existsSync)(pgVersion)) {
     throw new SourceError(`${mountPath} holds no PostgreSQL data (no ${ENGINE_FILE} and no ${DATA_DIR}/PG_VERSION).`);
   }
-  return { kind: "postgres", version: (await (0, import_promises31.readFile)(pgVersion, "utf8")).trim(), adminUser: ADMIN_USER };
+  return { kind: "postgres", version: (await (0, import_promises32.readFile)(pgVersion, "utf8")).trim(), adminUser: ADMIN_USER };
 }
-var import_node_fs14, import_promises31, import_node_path29, ENGINE_FILE, DATA_DIR, ADMIN_USER, dataDirOf;
+var import_node_fs14, import_promises32, import_node_path29, ENGINE_FILE, DATA_DIR, ADMIN_USER, dataDirOf;
 var init_engineFile = __esm({
   "packages/core/src/engine/postgres/engineFile.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs14 = require("node:fs");
-    import_promises31 = require("node:fs/promises");
+    import_promises32 = require("node:fs/promises");
     import_node_path29 = __toESM(require("node:path"), 1);
     init_errors();
     ENGINE_FILE = "dbclone-engine.json";
@@ -4227,14 +4294,14 @@ function isLeftBehind(relative) {
   return parts[parts.length - 1] === "pg_internal.init";
 }
 async function keepMetadata(target, s) {
-  if (isRoot()) await (0, import_promises32.lchown)(target, s.uid, s.gid);
-  await (0, import_promises32.chmod)(target, s.mode & 4095);
-  await (0, import_promises32.utimes)(target, s.atime, s.mtime);
+  if (isRoot()) await (0, import_promises33.lchown)(target, s.uid, s.gid);
+  await (0, import_promises33.chmod)(target, s.mode & 4095);
+  await (0, import_promises33.utimes)(target, s.atime, s.mtime);
 }
 async function copyTree(src, dst, relative, stats, onFile) {
   const s = await src.stat();
-  await (0, import_promises32.mkdir)(dst, { recursive: true });
-  const entries = (await (0, import_promises32.readdir)(byDescriptor(src))).filter((e) => !isLeftBehind(import_node_path30.default.join(relative, e)));
+  await (0, import_promises33.mkdir)(dst, { recursive: true });
+  const entries = (await (0, import_promises33.readdir)(byDescriptor(src))).filter((e) => !isLeftBehind(import_node_path30.default.join(relative, e)));
   for (let i = 0; i < entries.length; i += 4) {
     await Promise.all(entries.slice(i, i + 4).map((e) => copyEntry(src, e, import_node_path30.default.join(dst, e), import_node_path30.default.join(relative, e), stats, onFile)));
   }
@@ -4242,7 +4309,7 @@ async function copyTree(src, dst, relative, stats, onFile) {
 }
 async function copyEntry(parent, name, dst, relative, stats, onFile) {
   const where = `${byDescriptor(parent)}/${name}`;
-  const fh = await (0, import_promises32.open)(where, import_node_fs15.constants.O_RDONLY | import_node_fs15.constants.O_NOFOLLOW | import_node_fs15.constants.O_NONBLOCK).catch(async (e) => {
+  const fh = await (0, import_promises33.open)(where, import_node_fs15.constants.O_RDONLY | import_node_fs15.constants.O_NOFOLLOW | import_node_fs15.constants.O_NONBLOCK).catch(async (e) => {
     if (e.code === "ELOOP") return linkEntry(where, dst, relative);
     if (e.code === "ENXIO") return void 0;
     throw e;
@@ -4252,7 +4319,7 @@ async function copyEntry(parent, name, dst, relative, stats, onFile) {
     const s = await fh.stat();
     if (s.isDirectory()) return await copyTree(fh, dst, relative, stats, onFile);
     if (!s.isFile()) return;
-    await (0, import_promises32.copyFile)(byDescriptor(fh), dst, import_node_fs15.constants.COPYFILE_EXCL);
+    await (0, import_promises33.copyFile)(byDescriptor(fh), dst, import_node_fs15.constants.COPYFILE_EXCL);
     stats.bytes += s.size;
     onFile();
     await keepMetadata(dst, s);
@@ -4263,12 +4330,12 @@ async function copyEntry(parent, name, dst, relative, stats, onFile) {
 async function linkEntry(where, dst, relative) {
   if (relative !== "pg_wal") {
     throw new BuildError(
-      `The data directory holds a symbolic link at ${relative} (to ${await (0, import_promises32.readlink)(where).catch(() => "?")}); dbclone images hold no links. It was planted by the source or a restore: nothing was copied through it.`
+      `The data directory holds a symbolic link at ${relative} (to ${await (0, import_promises33.readlink)(where).catch(() => "?")}); dbclone images hold no links. It was planted by the source or a restore: nothing was copied through it.`
     );
   }
-  await (0, import_promises32.mkdir)(dst, { mode: 448 });
+  await (0, import_promises33.mkdir)(dst, { mode: 448 });
   const owner = serverUser();
-  if (isRoot()) await (0, import_promises32.lchown)(dst, owner.uid, owner.gid);
+  if (isRoot()) await (0, import_promises33.lchown)(dst, owner.uid, owner.gid);
   return void 0;
 }
 async function copyFresh(fromMount, toMount, reporter) {
@@ -4283,7 +4350,7 @@ async function copyFresh(fromMount, toMount, reporter) {
   const progress = reporter.progress("Copying data to the fresh disk");
   const stats = { bytes: 0 };
   let files = 0;
-  const root = await (0, import_promises32.open)(from, import_node_fs15.constants.O_RDONLY | import_node_fs15.constants.O_DIRECTORY | import_node_fs15.constants.O_NOFOLLOW).catch((e) => {
+  const root = await (0, import_promises33.open)(from, import_node_fs15.constants.O_RDONLY | import_node_fs15.constants.O_DIRECTORY | import_node_fs15.constants.O_NOFOLLOW).catch((e) => {
     throw new BuildError(`${from} cannot be opened as a directory (${e.code}); a data directory is never a link.`);
   });
   try {
@@ -4292,8 +4359,8 @@ async function copyFresh(fromMount, toMount, reporter) {
     await root.close();
   }
   await replaceSourceConfig(to);
-  await (0, import_promises32.mkdir)(import_node_path30.default.join(to, "pg_wal", "archive_status"), { recursive: true, mode: 448 });
-  const walStat = await (0, import_promises32.lstat)(import_node_path30.default.join(to, "pg_wal"));
+  await (0, import_promises33.mkdir)(import_node_path30.default.join(to, "pg_wal", "archive_status"), { recursive: true, mode: 448 });
+  const walStat = await (0, import_promises33.lstat)(import_node_path30.default.join(to, "pg_wal"));
   await keepMetadata(import_node_path30.default.join(to, "pg_wal", "archive_status"), walStat);
   progress.finish(`Copied ${files} files, ${Math.round(stats.bytes / 1048576)} MiB`);
   try {
@@ -4304,16 +4371,16 @@ async function copyFresh(fromMount, toMount, reporter) {
     }
     throw e;
   }
-  await (0, import_promises32.copyFile)(import_node_path30.default.join(fromMount, ENGINE_FILE), import_node_path30.default.join(toMount, ENGINE_FILE));
+  await (0, import_promises33.copyFile)(import_node_path30.default.join(fromMount, ENGINE_FILE), import_node_path30.default.join(toMount, ENGINE_FILE));
   reporter.debug(`copyFresh ${fromMount}/${DATA_DIR} \u2192 ${toMount}/${DATA_DIR}: ${stats.bytes} bytes`);
 }
-var import_node_fs15, import_promises32, import_node_path30, SKIPPED_FILES, EMPTIED_DIRS, byDescriptor;
+var import_node_fs15, import_promises33, import_node_path30, SKIPPED_FILES, EMPTIED_DIRS, byDescriptor;
 var init_copyFresh = __esm({
   "packages/core/src/engine/postgres/copyFresh.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs15 = require("node:fs");
-    import_promises32 = require("node:fs/promises");
+    import_promises33 = require("node:fs/promises");
     import_node_path30 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
@@ -7845,7 +7912,7 @@ var require_helper = __commonJS({
   "node_modules/pgpass/lib/helper.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
-    var path79 = require("path");
+    var path80 = require("path");
     var Stream = require("stream").Stream;
     var split = require_split2();
     var util = require("util");
@@ -7884,7 +7951,7 @@ var require_helper = __commonJS({
     };
     module2.exports.getFileName = function(rawEnv) {
       var env = rawEnv || process.env;
-      var file = env.PGPASSFILE || (isWin ? path79.join(env.APPDATA || "./", "postgresql", "pgpass.conf") : path79.join(env.HOME || "./", ".pgpass"));
+      var file = env.PGPASSFILE || (isWin ? path80.join(env.APPDATA || "./", "postgresql", "pgpass.conf") : path80.join(env.HOME || "./", ".pgpass"));
       return file;
     };
     module2.exports.usePgPass = function(stats, fname) {
@@ -8017,13 +8084,13 @@ var require_lib = __commonJS({
   "node_modules/pgpass/lib/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
-    var path79 = require("path");
+    var path80 = require("path");
     var fs6 = require("fs");
     var helper = require_helper();
     module2.exports = function(connInfo, cb) {
       var file = helper.getFileName();
-      fs6.stat(file, function(err, stat28) {
-        if (err || !helper.usePgPass(stat28, file)) {
+      fs6.stat(file, function(err, stat29) {
+        if (err || !helper.usePgPass(stat29, file)) {
           return cb(void 0);
         }
         var st = fs6.createReadStream(file);
@@ -10711,7 +10778,7 @@ var init_schema_snapshot = __esm({
 
 // packages/core/src/engine/postgres/dumpFile.ts
 async function head(file, bytes) {
-  const fh = await (0, import_promises33.open)(file, "r");
+  const fh = await (0, import_promises34.open)(file, "r");
   try {
     const buf = Buffer.alloc(bytes);
     const { bytesRead } = await fh.read(buf, 0, bytes, 0);
@@ -10721,7 +10788,7 @@ async function head(file, bytes) {
   }
 }
 async function detectDumpKind(file) {
-  const s = await (0, import_promises33.stat)(file).catch(() => void 0);
+  const s = await (0, import_promises34.stat)(file).catch(() => void 0);
   if (!s) throw new SourceError(`${file} does not exist.`);
   if (s.isDirectory()) {
     if ((0, import_node_fs16.existsSync)(import_node_path31.default.join(file, "toc.dat"))) return "directory";
@@ -10746,13 +10813,13 @@ function parseTocHeader(listing) {
   const version2 = /^;\s+Dumped from database version:\s*(\d+(?:\.\d+)?)/m.exec(listing)?.[1];
   return { database, version: version2 };
 }
-var import_node_fs16, import_promises33, import_node_path31, EXPECTED;
+var import_node_fs16, import_promises34, import_node_path31, EXPECTED;
 var init_dumpFile = __esm({
   "packages/core/src/engine/postgres/dumpFile.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs16 = require("node:fs");
-    import_promises33 = require("node:fs/promises");
+    import_promises34 = require("node:fs/promises");
     import_node_path31 = __toESM(require("node:path"), 1);
     init_errors();
     EXPECTED = "expected a pg_dump custom archive (-Fc), a directory dump with toc.dat (-Fd), a tar dump (-Ft), a plain SQL dump (-Fp) or pg_dumpall output";
@@ -10935,7 +11002,7 @@ async function checkOnce(file, standardStrings) {
   return facts;
 }
 async function checkDumpScript(file) {
-  const s = await (0, import_promises34.stat)(file);
+  const s = await (0, import_promises35.stat)(file);
   const key = `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
   const known = checked.get(key);
   if (known) return known;
@@ -10944,13 +11011,13 @@ async function checkDumpScript(file) {
   checked.set(key, facts);
   return facts;
 }
-var import_node_fs17, import_promises34, KEY2, DB_ARG, ALLOWED_COMMAND, COPY_FROM_STDIN, isCopyEnd, checked;
+var import_node_fs17, import_promises35, KEY2, DB_ARG, ALLOWED_COMMAND, COPY_FROM_STDIN, isCopyEnd, checked;
 var init_dumpScript = __esm({
   "packages/core/src/engine/postgres/dumpScript.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs17 = require("node:fs");
-    import_promises34 = require("node:fs/promises");
+    import_promises35 = require("node:fs/promises");
     init_errors();
     init_sqlLexer();
     KEY2 = "[A-Za-z0-9]+";
@@ -10987,11 +11054,11 @@ var init_url = __esm({
 
 // packages/core/src/engine/postgres/dataDir.ts
 async function makeEmptyDataDir(dataDir) {
-  if ((0, import_node_fs18.existsSync)(dataDir) && (await (0, import_promises35.readdir)(dataDir)).length > 0) {
+  if ((0, import_node_fs18.existsSync)(dataDir) && (await (0, import_promises36.readdir)(dataDir)).length > 0) {
     throw new BuildError(`${dataDir} already holds files; restore needs a fresh, empty disk.`);
   }
-  await (0, import_promises35.mkdir)(dataDir, { recursive: true, mode: 448 });
-  await (0, import_promises35.chmod)(dataDir, 448);
+  await (0, import_promises36.mkdir)(dataDir, { recursive: true, mode: 448 });
+  await (0, import_promises36.chmod)(dataDir, 448);
   await giveToServerUser(dataDir);
 }
 async function ctypeLocale() {
@@ -11013,7 +11080,7 @@ async function copyDataDir(source, dataDir) {
   await run("cp", ["-a", "--", `${source}/.`, dataDir]);
   const wal = import_node_path32.default.join(dataDir, "pg_wal");
   if ((0, import_node_fs18.lstatSync)(wal).isSymbolicLink()) {
-    await (0, import_promises35.rm)(wal);
+    await (0, import_promises36.rm)(wal);
     await giveToServerUser(dataDir);
     await run("cp", ["-a", "--", `${import_node_path32.default.resolve(source, "pg_wal")}/.`, wal], { asUser: serverUser().asUser, cwd: "/" }).catch((e) => {
       throw new SourceError(
@@ -11038,10 +11105,10 @@ async function baseBackup(bins, url, dataDir) {
 }
 async function finishPhysicalCopy(dataDir) {
   for (const f of ["postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal"]) {
-    await (0, import_promises35.rm)(import_node_path32.default.join(dataDir, f), { force: true });
+    await (0, import_promises36.rm)(import_node_path32.default.join(dataDir, f), { force: true });
   }
   await run("chown", ["-R", `${serverUser().uid}:${serverUser().gid}`, dataDir]);
-  await (0, import_promises35.chmod)(dataDir, 448);
+  await (0, import_promises36.chmod)(dataDir, 448);
   await replaceSourceConfig(dataDir);
 }
 function singleUserSettings() {
@@ -11058,13 +11125,13 @@ async function bootstrapSuperuser(bins, dataDir) {
   if (!name) throw new BuildError(`Could not find the superuser of ${dataDir} (single-user mode said: ${stdout.slice(0, 300)}).`);
   return name;
 }
-var import_node_fs18, import_promises35, import_node_path32, localeChoice;
+var import_node_fs18, import_promises36, import_node_path32, localeChoice;
 var init_dataDir = __esm({
   "packages/core/src/engine/postgres/dataDir.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs18 = require("node:fs");
-    import_promises35 = require("node:fs/promises");
+    import_promises36 = require("node:fs/promises");
     import_node_path32 = __toESM(require("node:path"), 1);
     init_errors();
     init_childEnv();
@@ -11112,7 +11179,7 @@ async function readWalArchive(dir) {
   if (!(0, import_node_fs19.existsSync)(dir)) throw new SourceError(`The WAL archive ${dir} does not exist; pass the directory archive_command copies WAL segments into.`);
   let names;
   try {
-    names = await (0, import_promises36.readdir)(dir);
+    names = await (0, import_promises37.readdir)(dir);
   } catch (e) {
     throw new SourceError(`The WAL archive ${dir} cannot be read: ${e.message}.`);
   }
@@ -11125,7 +11192,7 @@ async function readWalArchive(dir) {
 }
 async function findBackupHistory(archive, startLsn) {
   for (const name of archive.backupHistoryFiles) {
-    const h = parseBackupHistory(name, await (0, import_promises36.readFile)(import_node_path33.default.join(archive.dir, name), "utf8"));
+    const h = parseBackupHistory(name, await (0, import_promises37.readFile)(import_node_path33.default.join(archive.dir, name), "utf8"));
     if (h.startLsn && lsnToBigInt(h.startLsn) === lsnToBigInt(startLsn)) return h;
   }
   return void 0;
@@ -11137,13 +11204,13 @@ function restoreCommand(archiveDir) {
   const source = shellQuote(`${import_node_path33.default.resolve(archiveDir)}/`).replace(/%/g, "%%");
   return `cp -- ${source}%f %p`;
 }
-var import_node_fs19, import_promises36, import_node_path33, SEGMENT_NAME, BACKUP_HISTORY, LSN, isLsn, formatLsn, lsnOf, intOf;
+var import_node_fs19, import_promises37, import_node_path33, SEGMENT_NAME, BACKUP_HISTORY, LSN, isLsn, formatLsn, lsnOf, intOf;
 var init_walArchive = __esm({
   "packages/core/src/engine/postgres/walArchive.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs19 = require("node:fs");
-    import_promises36 = require("node:fs/promises");
+    import_promises37 = require("node:fs/promises");
     import_node_path33 = __toESM(require("node:path"), 1);
     init_errors();
     SEGMENT_NAME = /^[0-9A-F]{24}$/;
@@ -11158,19 +11225,19 @@ var init_walArchive = __esm({
 
 // packages/core/src/engine/postgres/baseBackup.ts
 async function backupLabelText(dir, baseTar) {
-  if (!baseTar) return (0, import_promises37.readFile)(import_node_path34.default.join(dir, "backup_label"), "utf8");
+  if (!baseTar) return (0, import_promises38.readFile)(import_node_path34.default.join(dir, "backup_label"), "utf8");
   const { stdout } = await run("tar", ["-xOf", baseTar, "backup_label"], { packageHint: "tar" }).catch((e) => {
     throw new SourceError(`${baseTar} holds no backup_label (${e.message}); is it pg_basebackup's tar output?`);
   });
   return stdout;
 }
 async function pgVersionText(dir, baseTar) {
-  if (!baseTar) return (0, import_promises37.readFile)(import_node_path34.default.join(dir, "PG_VERSION"), "utf8");
+  if (!baseTar) return (0, import_promises38.readFile)(import_node_path34.default.join(dir, "PG_VERSION"), "utf8");
   return (await run("tar", ["-xOf", baseTar, "PG_VERSION"])).stdout;
 }
 async function readBaseBackup(dir) {
   if (!(0, import_node_fs20.existsSync)(dir)) throw new SourceError(`The base backup ${dir} does not exist.`);
-  const names = await (0, import_promises37.readdir)(dir).catch(() => {
+  const names = await (0, import_promises38.readdir)(dir).catch(() => {
     throw new SourceError(`The base backup ${dir} is not a directory; pass pg_basebackup's -D directory.`);
   });
   const tarName = TAR_NAMES.find((n) => names.includes(n));
@@ -11192,7 +11259,7 @@ async function readBaseBackup(dir) {
   let manifestEndLsn;
   let manifestTimeline;
   if (names.includes("backup_manifest")) {
-    const m = JSON.parse(await (0, import_promises37.readFile)(import_node_path34.default.join(dir, "backup_manifest"), "utf8"));
+    const m = JSON.parse(await (0, import_promises38.readFile)(import_node_path34.default.join(dir, "backup_manifest"), "utf8"));
     const last = m["WAL-Ranges"]?.at(-1);
     manifestEndLsn = last?.["End-LSN"];
     manifestTimeline = last?.Timeline;
@@ -11218,20 +11285,20 @@ async function placeBaseBackup(backupDir, info, dataDir) {
     await makeEmptyDataDir(dataDir);
     await run("tar", ["-xf", info.baseTar, "-C", dataDir], { timeoutMs: 6 * 36e5 });
     if (info.walTar) await run("tar", ["-xf", info.walTar, "-C", import_node_path34.default.join(dataDir, "pg_wal")], { timeoutMs: 36e5 });
-    for (const f of ["postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal"]) await (0, import_promises37.rm)(import_node_path34.default.join(dataDir, f), { force: true });
+    for (const f of ["postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal"]) await (0, import_promises38.rm)(import_node_path34.default.join(dataDir, f), { force: true });
     await run("chown", ["-R", `${serverUser().uid}:${serverUser().gid}`, dataDir]);
-    await (0, import_promises37.chmod)(dataDir, 448);
+    await (0, import_promises38.chmod)(dataDir, 448);
     await replaceSourceConfig(dataDir);
   }
-  await (0, import_promises37.rm)(import_node_path34.default.join(dataDir, "backup_manifest"), { force: true });
+  await (0, import_promises38.rm)(import_node_path34.default.join(dataDir, "backup_manifest"), { force: true });
 }
-var import_node_fs20, import_promises37, import_node_path34, TAR_NAMES;
+var import_node_fs20, import_promises38, import_node_path34, TAR_NAMES;
 var init_baseBackup = __esm({
   "packages/core/src/engine/postgres/baseBackup.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs20 = require("node:fs");
-    import_promises37 = require("node:fs/promises");
+    import_promises38 = require("node:fs/promises");
     import_node_path34 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
@@ -11284,6 +11351,7 @@ async function startHostProcess(launch, opts) {
     throw new CommandError(`Could not run ${launch.program}: ${spawnError?.message}`, launch.program, null, "");
   }
   const pid = child.pid;
+  await pausePoint("server:spawned");
   const deadline = Date.now() + opts.timeoutMs;
   while (true) {
     if (exit) {
@@ -11323,6 +11391,7 @@ var init_host = __esm({
     import_node_fs21 = require("node:fs");
     init_errors();
     init_childEnv();
+    init_pause_point();
     init_exec();
     POLL_MS = 5;
     sleep2 = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -11550,16 +11619,16 @@ ${tail}`);
 async function runRecovery(r) {
   const control = await controlData(r.bins, r.dataDir);
   if (r.archiveDir) await writeServerFile(import_node_path36.default.join(r.dataDir, "recovery.signal"), "");
-  const socketDir = await (0, import_promises38.mkdtemp)(import_node_path36.default.join(import_node_os6.default.tmpdir(), "dbclone-rec-"));
+  const socketDir = await (0, import_promises39.mkdtemp)(import_node_path36.default.join(import_node_os6.default.tmpdir(), "dbclone-rec-"));
   let pid;
   const logFile = import_node_path36.default.join(socketDir, "postgres.log");
-  const readLog = () => (0, import_promises38.readFile)(logFile, "utf8").catch(() => "");
+  const readLog = () => (0, import_promises39.readFile)(logFile, "utf8").catch(() => "");
   try {
-    await (0, import_promises38.chmod)(socketDir, 448);
+    await (0, import_promises39.chmod)(socketDir, 448);
     await giveToServerUser(socketDir);
     const hbaFile = import_node_path36.default.join(socketDir, "pg_hba.conf");
     await writeServerFile(hbaFile, LOCAL_TRUST_HBA);
-    await (0, import_promises38.writeFile)(logFile, "", { mode: 416 });
+    await (0, import_promises39.writeFile)(logFile, "", { mode: 416 });
     await giveToServerUser(logFile);
     const settings = {
       ...commonSettings(r.dataDir, socketDir, hbaFile),
@@ -11611,15 +11680,15 @@ async function runRecovery(r) {
     return outcome;
   } finally {
     if (pid !== void 0) await stopPostgres(pid, { fast: true, graceMs: 3e4 }).catch(() => void 0);
-    await (0, import_promises38.rm)(socketDir, { recursive: true, force: true });
+    await (0, import_promises39.rm)(socketDir, { recursive: true, force: true });
   }
 }
-var import_promises38, import_node_os6, import_node_path36, POLL_MS2, sleep3;
+var import_promises39, import_node_os6, import_node_path36, POLL_MS2, sleep3;
 var init_recoveryServer = __esm({
   "packages/core/src/engine/postgres/recoveryServer.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises38 = require("node:fs/promises");
+    import_promises39 = require("node:fs/promises");
     import_node_os6 = __toESM(require("node:os"), 1);
     import_node_path36 = __toESM(require("node:path"), 1);
     init_errors();
@@ -11648,11 +11717,11 @@ async function continueKeptState(a) {
   }
   const stateData = import_node_path37.default.join(stateDir2, "pgdata");
   const stateFile = import_node_path37.default.join(stateDir2, STATE_FILE);
-  await (0, import_promises39.mkdir)(stateDir2, { recursive: true, mode: 457 });
+  await (0, import_promises40.mkdir)(stateDir2, { recursive: true, mode: 457 });
   await assertReachable(stateData);
   let reused = false;
   if ((0, import_node_fs23.existsSync)(stateFile)) {
-    const last = JSON.parse(await (0, import_promises39.readFile)(stateFile, "utf8"));
+    const last = JSON.parse(await (0, import_promises40.readFile)(stateFile, "utf8"));
     if (last.backupStartLsn !== a.probe.backup.startLsn) {
       throw new SourceError(
         `The kept recovery state in ${stateDir2} was restored from another base backup (started at ${last.backupStartLsn}, this one at ${a.probe.backup.startLsn}). Remove ${stateDir2} to start over from this backup.`
@@ -11689,18 +11758,18 @@ async function continueKeptState(a) {
     replayedLsn: control.get("Minimum recovery ending location"),
     updatedAt: (/* @__PURE__ */ new Date()).toISOString()
   };
-  await (0, import_promises39.writeFile)(stateFile, `${JSON.stringify(state, null, 2)}
+  await (0, import_promises40.writeFile)(stateFile, `${JSON.stringify(state, null, 2)}
 `);
   await copyDataDir(stateData, a.dataDir);
   return { dir: stateDir2, reused, stateStoppedAt: outcome.stoppedAt, segmentsRestoredIntoState: outcome.restoredSegments.length };
 }
-var import_node_fs23, import_promises39, import_node_path37, STATE_FILE;
+var import_node_fs23, import_promises40, import_node_path37, STATE_FILE;
 var init_recoveryState = __esm({
   "packages/core/src/engine/postgres/recoveryState.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs23 = require("node:fs");
-    import_promises39 = require("node:fs/promises");
+    import_promises40 = require("node:fs/promises");
     import_node_path37 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
@@ -11885,19 +11954,19 @@ async function probeDataDir(dir) {
   if (!(0, import_node_fs24.existsSync)(pgVersion) || !(0, import_node_fs24.existsSync)(import_node_path39.default.join(dir, "global", "pg_control"))) {
     throw new SourceError(`${dir} is not a PostgreSQL data directory (expected PG_VERSION and global/pg_control in it).`);
   }
-  const version2 = (await (0, import_promises40.readFile)(pgVersion, "utf8")).trim();
+  const version2 = (await (0, import_promises41.readFile)(pgVersion, "utf8")).trim();
   const major = majorOf(version2);
   if (!Number.isFinite(major)) throw new SourceError(`${pgVersion} holds "${version2}", which is not a PostgreSQL version.`);
   const pidFile = import_node_path39.default.join(dir, "postmaster.pid");
   if ((0, import_node_fs24.existsSync)(pidFile)) {
-    const pid = Number.parseInt((await (0, import_promises40.readFile)(pidFile, "utf8")).split("\n")[0] ?? "", 10);
+    const pid = Number.parseInt((await (0, import_promises41.readFile)(pidFile, "utf8")).split("\n")[0] ?? "", 10);
     if (pid > 0 && isAlive(pid)) {
       throw new SourceError(
         `${dir} is in use by a running PostgreSQL (pid ${pid}). Stop it first (pg_ctl stop -D ${dir} -m fast) or use the live server as a source instead.`
       );
     }
   }
-  const tablespaces = (0, import_node_fs24.existsSync)(import_node_path39.default.join(dir, "pg_tblspc")) ? await (0, import_promises40.readdir)(import_node_path39.default.join(dir, "pg_tblspc")) : [];
+  const tablespaces = (0, import_node_fs24.existsSync)(import_node_path39.default.join(dir, "pg_tblspc")) ? await (0, import_promises41.readdir)(import_node_path39.default.join(dir, "pg_tblspc")) : [];
   if (tablespaces.length > 0) {
     throw new NotSupportedError(
       `${dir} uses tablespaces outside the data directory (${tablespaces.join(", ")}); dbclone images hold a single data directory. Use a dump instead.`
@@ -11956,13 +12025,13 @@ async function probeSource(source) {
       );
   }
 }
-var import_node_fs24, import_promises40, import_node_path39;
+var import_node_fs24, import_promises41, import_node_path39;
 var init_probe = __esm({
   "packages/core/src/engine/postgres/probe.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs24 = require("node:fs");
-    import_promises40 = require("node:fs/promises");
+    import_promises41 = require("node:fs/promises");
     import_node_path39 = __toESM(require("node:path"), 1);
     init_esm();
     init_errors();
@@ -11977,9 +12046,9 @@ var init_probe = __esm({
 
 // packages/core/src/engine/postgres/buildServer.ts
 async function startBuildServer(bins, dataDir, adminUser, timeoutMs = 12e4) {
-  const socketDir = await (0, import_promises41.mkdtemp)(import_node_path40.default.join(import_node_os7.default.tmpdir(), "dbclone-pg-"));
+  const socketDir = await (0, import_promises42.mkdtemp)(import_node_path40.default.join(import_node_os7.default.tmpdir(), "dbclone-pg-"));
   try {
-    await (0, import_promises41.chmod)(socketDir, 448);
+    await (0, import_promises42.chmod)(socketDir, 448);
     await giveToServerUser(socketDir);
     const hbaFile = import_node_path40.default.join(socketDir, "pg_hba.conf");
     await writeServerFile(hbaFile, LOCAL_TRUST_HBA);
@@ -11996,7 +12065,7 @@ async function startBuildServer(bins, dataDir, adminUser, timeoutMs = 12e4) {
     });
     return { pid, port: BUILD_PORT, socketDir, adminUser, logFile };
   } catch (e) {
-    await (0, import_promises41.rm)(socketDir, { recursive: true, force: true });
+    await (0, import_promises42.rm)(socketDir, { recursive: true, force: true });
     throw e;
   }
 }
@@ -12004,15 +12073,15 @@ async function stopBuildServer(s) {
   try {
     await stopPostgres(s.pid, { fast: true });
   } finally {
-    await (0, import_promises41.rm)(s.socketDir, { recursive: true, force: true });
+    await (0, import_promises42.rm)(s.socketDir, { recursive: true, force: true });
   }
 }
-var import_promises41, import_node_os7, import_node_path40, BUILD_PORT;
+var import_promises42, import_node_os7, import_node_path40, BUILD_PORT;
 var init_buildServer = __esm({
   "packages/core/src/engine/postgres/buildServer.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises41 = require("node:fs/promises");
+    import_promises42 = require("node:fs/promises");
     import_node_os7 = __toESM(require("node:os"), 1);
     import_node_path40 = __toESM(require("node:path"), 1);
     init_config();
@@ -12081,7 +12150,7 @@ async function ensureRoles(c, roles) {
   }
 }
 async function runRestoreTool(file, program2, args, what, stdin) {
-  const fh = stdin ? void 0 : await (0, import_promises42.open)(file, import_node_fs25.constants.O_RDONLY | import_node_fs25.constants.O_NOFOLLOW);
+  const fh = stdin ? void 0 : await (0, import_promises43.open)(file, import_node_fs25.constants.O_RDONLY | import_node_fs25.constants.O_NOFOLLOW);
   try {
     await run(program2, args, { asUser: serverUser().asUser, cwd: "/", stdin: stdin ?? fh.fd, timeoutMs: DAY_MS });
   } catch (e) {
@@ -12150,14 +12219,14 @@ async function restoreDumpall(bins, s, file) {
   );
   return new Set(after.filter((d) => !before.has(d) || d === "postgres"));
 }
-var import_node_crypto7, import_node_fs25, import_promises42, import_node_path41, import_node_readline, import_node_stream, DAY_MS, connArgs;
+var import_node_crypto7, import_node_fs25, import_promises43, import_node_path41, import_node_readline, import_node_stream, DAY_MS, connArgs;
 var init_restoreDump = __esm({
   "packages/core/src/engine/postgres/restoreDump.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto7 = require("node:crypto");
     import_node_fs25 = require("node:fs");
-    import_promises42 = require("node:fs/promises");
+    import_promises43 = require("node:fs/promises");
     import_node_path41 = __toESM(require("node:path"), 1);
     import_node_readline = require("node:readline");
     import_node_stream = require("node:stream");
@@ -12355,7 +12424,7 @@ var init_restore = __esm({
 
 // packages/core/src/engine/postgres/clean-shutdown.ts
 async function uncleanShutdown(dataDir) {
-  if (!(await (0, import_promises43.lstat)(import_node_path42.default.join(dataDir, "global")).catch(() => void 0))?.isDirectory()) return "has no global directory (or a link in its place)";
+  if (!(await (0, import_promises44.lstat)(import_node_path42.default.join(dataDir, "global")).catch(() => void 0))?.isDirectory()) return "has no global directory (or a link in its place)";
   const control = await readPrefix(import_node_path42.default.join(dataDir, "global", "pg_control"), 512);
   if (!control || control.length < 512) return "has no readable global/pg_control";
   const facts = controlFacts(control);
@@ -12364,7 +12433,7 @@ async function uncleanShutdown(dataDir) {
   const segNo = facts.checkPoint / BigInt(facts.walSegmentSize);
   const perId = 0x100000000n / BigInt(facts.walSegmentSize);
   const segName = `${hex8(segNo / perId)}${hex8(segNo % perId)}`;
-  const copies = (await (0, import_promises43.readdir)(walDir).catch(() => [])).filter(
+  const copies = (await (0, import_promises44.readdir)(walDir).catch(() => [])).filter(
     (n) => /^[0-9A-F]{8}$/.test(n.slice(0, 8)) && n.length === 24 && n.slice(8) === segName && Number.parseInt(n.slice(0, 8), 16) <= facts.timeline
   );
   if (!copies.includes(`${hex8(facts.timeline)}${segName}`)) return `has no WAL segment holding its last checkpoint (${lsnText(facts.checkPoint)})`;
@@ -12425,7 +12494,7 @@ async function recordBytes(fh, start2, f) {
   return out;
 }
 async function openPlainFile(file) {
-  const fh = await (0, import_promises43.open)(file, import_node_fs26.constants.O_RDONLY | import_node_fs26.constants.O_NOFOLLOW | import_node_fs26.constants.O_NONBLOCK).catch(() => void 0);
+  const fh = await (0, import_promises44.open)(file, import_node_fs26.constants.O_RDONLY | import_node_fs26.constants.O_NOFOLLOW | import_node_fs26.constants.O_NONBLOCK).catch(() => void 0);
   if (fh && !(await fh.stat()).isFile()) {
     await fh.close();
     return void 0;
@@ -12443,13 +12512,13 @@ async function readPrefix(file, n) {
     await fh.close();
   }
 }
-var import_node_fs26, import_promises43, import_node_path42, KNOWN_CONTROL_VERSION, DB_SHUTDOWNED, FLOAT_FORMAT, CONTROL, RECORD_HEADER, RM_XLOG_ID, XLOG_CHECKPOINT_SHUTDOWN, XLR_BLOCK_ID_DATA_SHORT, XLR_BLOCK_ID_DATA_LONG, XLP_LONG_HEADER, SHORT_PAGE_HEADER, LONG_PAGE_HEADER, NEEDED, lsnText, hex8;
+var import_node_fs26, import_promises44, import_node_path42, KNOWN_CONTROL_VERSION, DB_SHUTDOWNED, FLOAT_FORMAT, CONTROL, RECORD_HEADER, RM_XLOG_ID, XLOG_CHECKPOINT_SHUTDOWN, XLR_BLOCK_ID_DATA_SHORT, XLR_BLOCK_ID_DATA_LONG, XLP_LONG_HEADER, SHORT_PAGE_HEADER, LONG_PAGE_HEADER, NEEDED, lsnText, hex8;
 var init_clean_shutdown = __esm({
   "packages/core/src/engine/postgres/clean-shutdown.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs26 = require("node:fs");
-    import_promises43 = require("node:fs/promises");
+    import_promises44 = require("node:fs/promises");
     import_node_path42 = __toESM(require("node:path"), 1);
     KNOWN_CONTROL_VERSION = 1300;
     DB_SHUTDOWNED = 1;
@@ -12476,21 +12545,21 @@ function refuse2(mountPath, what) {
   );
 }
 async function assertImageDataDir(mountPath, opts = {}) {
-  const root = await (0, import_promises44.realpath)(mountPath);
+  const root = await (0, import_promises45.realpath)(mountPath);
   const dataDir = dataDirOf(mountPath);
-  const top = await (0, import_promises44.lstat)(dataDir).catch(() => void 0);
+  const top = await (0, import_promises45.lstat)(dataDir).catch(() => void 0);
   if (!top?.isDirectory()) refuse2(mountPath, `(${dataDir}) is ${top?.isSymbolicLink() ? "a symbolic link" : "missing or not a directory"}`);
-  for (const name of await (0, import_promises44.readdir)(dataDir)) {
-    const s = await (0, import_promises44.lstat)(import_node_path43.default.join(dataDir, name));
+  for (const name of await (0, import_promises45.readdir)(dataDir)) {
+    const s = await (0, import_promises45.lstat)(import_node_path43.default.join(dataDir, name));
     if (s.isSymbolicLink()) {
       if (!LINK_ALLOWED.has(name)) refuse2(mountPath, `has a symbolic link ${name}`);
-      const target = await (0, import_promises44.realpath)(import_node_path43.default.join(dataDir, name)).catch(() => void 0);
+      const target = await (0, import_promises45.realpath)(import_node_path43.default.join(dataDir, name)).catch(() => void 0);
       if (!target || !isInside(target, root)) refuse2(mountPath, `has ${name} linking outside its disk`);
     }
     if (SIGNALS2.includes(name)) refuse2(mountPath, `has ${name}, which would start recovery from elsewhere`);
     if (BACKUP_FILES.includes(name)) refuse2(mountPath, `has ${name}, which would start it as a backup (and make tablespace links)`);
   }
-  for (const entry of await (0, import_promises44.readdir)(import_node_path43.default.join(dataDir, "pg_tblspc")).catch(() => [])) {
+  for (const entry of await (0, import_promises45.readdir)(import_node_path43.default.join(dataDir, "pg_tblspc")).catch(() => [])) {
     refuse2(mountPath, `has a tablespace link pg_tblspc/${entry}`);
   }
   await assertAutoConfEmpty(mountPath, import_node_path43.default.join(dataDir, "postgresql.auto.conf"));
@@ -12498,7 +12567,7 @@ async function assertImageDataDir(mountPath, opts = {}) {
   if (unclean) refuse2(mountPath, unclean);
 }
 async function assertAutoConfEmpty(mountPath, file) {
-  const fh = await (0, import_promises44.open)(file, import_node_fs27.constants.O_RDONLY | import_node_fs27.constants.O_NOFOLLOW).catch((e) => {
+  const fh = await (0, import_promises45.open)(file, import_node_fs27.constants.O_RDONLY | import_node_fs27.constants.O_NOFOLLOW).catch((e) => {
     if (e.code === "ENOENT") return void 0;
     if (e.code === "ELOOP") refuse2(mountPath, "has postgresql.auto.conf as a symbolic link");
     throw e;
@@ -12515,13 +12584,13 @@ async function assertAutoConfEmpty(mountPath, file) {
     await fh.close();
   }
 }
-var import_node_fs27, import_promises44, import_node_path43, LINK_ALLOWED, SIGNALS2, BACKUP_FILES, AUTO_CONF_MAX_BYTES, isInside;
+var import_node_fs27, import_promises45, import_node_path43, LINK_ALLOWED, SIGNALS2, BACKUP_FILES, AUTO_CONF_MAX_BYTES, isInside;
 var init_dataDirLinks = __esm({
   "packages/core/src/engine/postgres/dataDirLinks.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs27 = require("node:fs");
-    import_promises44 = require("node:fs/promises");
+    import_promises45 = require("node:fs/promises");
     import_node_path43 = __toESM(require("node:path"), 1);
     init_errors();
     init_clean_shutdown();
@@ -12578,8 +12647,8 @@ async function prepareServer(mountPath, opts) {
   return { spec, server: { host, port: opts.port, socketDir: runDir, adminUser: info.adminUser }, version: info.version };
 }
 async function prepareRunDir(runDir) {
-  await (0, import_promises45.mkdir)(runDir, { recursive: true, mode: 448 });
-  await (0, import_promises45.chmod)(runDir, 448);
+  await (0, import_promises46.mkdir)(runDir, { recursive: true, mode: 448 });
+  await (0, import_promises46.chmod)(runDir, 448);
   await giveToServerUser(runDir);
   await assertReachable(import_node_path44.default.join(runDir, "postgres.log"));
   await writeRunConfig(runDir);
@@ -12608,12 +12677,12 @@ async function stopServer(server, opts = {}) {
   await dropReadySession(server);
   await stopPostgres(server.pid, { fast: opts.fast !== false });
 }
-var import_promises45, import_node_path44, MAX_SOCKET_PATH;
+var import_promises46, import_node_path44, MAX_SOCKET_PATH;
 var init_server = __esm({
   "packages/core/src/engine/postgres/server.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises45 = require("node:fs/promises");
+    import_promises46 = require("node:fs/promises");
     import_node_path44 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
@@ -12630,6 +12699,9 @@ var init_server = __esm({
 });
 
 // packages/core/src/engine/postgres/scrub.ts
+async function forgetStatistics(c) {
+  for (const statement of FORGET_STATISTICS) await c.query(statement);
+}
 async function scrub(server, reporter, opts = {}) {
   await grantCloneLoginGroup(server);
   const databases = await withAdmin(server, "template1", userDatabases);
@@ -12640,6 +12712,7 @@ async function scrub(server, reporter, opts = {}) {
     if (opts.full && jobs > 1) await vacuumFullInParallel(server, db, jobs);
     else
       await withAdmin(server, db, async (c) => {
+        if (opts.full) await forgetStatistics(c);
         await c.query(opts.full ? FULL : "VACUUM (FREEZE, ANALYZE)");
         if (opts.full) await c.query(STATISTICS);
       });
@@ -12665,6 +12738,7 @@ async function vacuumFullInParallel(server, db, jobs) {
     { catalogOnly: true }
   );
   const user = relations.filter((r) => !r.catalog && r.kind !== "p");
+  await withAdmin(server, db, forgetStatistics);
   await mapLimit(
     user,
     jobs,
@@ -12677,7 +12751,7 @@ async function vacuumFullInParallel(server, db, jobs) {
     await c.query(STATISTICS);
   });
 }
-var import_node_os8, FULL, STATISTICS;
+var import_node_os8, FULL, FORGET_STATISTICS, STATISTICS;
 var init_scrub = __esm({
   "packages/core/src/engine/postgres/scrub.ts"() {
     "use strict";
@@ -12689,6 +12763,7 @@ var init_scrub = __esm({
     init_map_limit();
     init_server();
     FULL = "VACUUM (FULL, FREEZE, ANALYZE)";
+    FORGET_STATISTICS = ["DELETE FROM pg_catalog.pg_statistic", "DELETE FROM pg_catalog.pg_statistic_ext_data"];
     STATISTICS = "VACUUM (FULL, FREEZE) pg_catalog.pg_statistic, pg_catalog.pg_statistic_ext_data";
   }
 });
@@ -12701,19 +12776,19 @@ async function stagingSize(sources, requested) {
   return Math.max(8 * GiB2, Math.ceil(bytes * 4 / GiB2) * GiB2);
 }
 async function sizeOnDisk(p) {
-  const st = await import_promises46.default.stat(p).catch(() => void 0);
+  const st = await import_promises47.default.stat(p).catch(() => void 0);
   if (!st) return 0;
   if (!st.isDirectory()) return st.size;
   let total = 0;
-  for (const entry of await import_promises46.default.readdir(p, { withFileTypes: true })) total += await sizeOnDisk(import_node_path45.default.join(p, entry.name));
+  for (const entry of await import_promises47.default.readdir(p, { withFileTypes: true })) total += await sizeOnDisk(import_node_path45.default.join(p, entry.name));
   return total;
 }
-var import_promises46, import_node_path45, GiB2;
+var import_promises47, import_node_path45, GiB2;
 var init_staging_size = __esm({
   "packages/core/src/engine/postgres/staging-size.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises46 = __toESM(require("node:fs/promises"), 1);
+    import_promises47 = __toESM(require("node:fs/promises"), 1);
     import_node_path45 = __toESM(require("node:path"), 1);
     GiB2 = 1024 ** 3;
   }
@@ -12905,23 +12980,23 @@ async function robocopy(args, reporter) {
 }
 function windowsFileOps(reporter) {
   return {
-    makeDir: async (dir) => void await (0, import_promises47.mkdir)(dir, { recursive: true }),
+    makeDir: async (dir) => void await (0, import_promises48.mkdir)(dir, { recursive: true }),
     copyTree: (from, to, opts) => robocopy(robocopyTreeArgs(from, to, opts?.excludeFiles), reporter),
     moveFile: async (from, to) => {
       const dir = import_node_path46.default.win32.dirname(to);
       await robocopy(robocopyMoveArgs(from, dir), reporter);
       const moved = import_node_path46.default.win32.join(dir, import_node_path46.default.win32.basename(from));
-      if (moved.toLowerCase() !== to.toLowerCase()) await (0, import_promises47.rename)(moved, to);
+      if (moved.toLowerCase() !== to.toLowerCase()) await (0, import_promises48.rename)(moved, to);
     },
-    writeText: (file, text) => (0, import_promises47.writeFile)(file, text, "utf8")
+    writeText: (file, text) => (0, import_promises48.writeFile)(file, text, "utf8")
   };
 }
-var import_promises47, import_node_path46, QUIET, robocopyTreeArgs, robocopyMoveArgs, robocopySucceeded;
+var import_promises48, import_node_path46, QUIET, robocopyTreeArgs, robocopyMoveArgs, robocopySucceeded;
 var init_file_ops = __esm({
   "packages/core/src/engine/sqlserver/file-ops.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises47 = require("node:fs/promises");
+    import_promises48 = require("node:fs/promises");
     import_node_path46 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
@@ -12955,7 +13030,7 @@ async function readImageLayout(mountPath) {
   const file = import_node_path47.default.win32.join(mountPath, LAYOUT_FILE);
   let layout;
   try {
-    layout = JSON.parse(await (0, import_promises48.readFile)(file, "utf8"));
+    layout = JSON.parse(await (0, import_promises49.readFile)(file, "utf8"));
   } catch (e) {
     throw new BuildError(`${file} could not be read (${e.message}); this disk is not a dbclone SQL Server image.`);
   }
@@ -12963,12 +13038,12 @@ async function readImageLayout(mountPath) {
     throw new BuildError(`${file} has an unknown layout version ${String(layout.version)}; upgrade dbclone.`);
   return layout;
 }
-var import_promises48, import_node_path47, LAYOUT_FILE;
+var import_promises49, import_node_path47, LAYOUT_FILE;
 var init_layout = __esm({
   "packages/core/src/engine/sqlserver/layout.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises48 = require("node:fs/promises");
+    import_promises49 = require("node:fs/promises");
     import_node_path47 = __toESM(require("node:path"), 1);
     init_errors();
     LAYOUT_FILE = "dbclone-layout.json";
@@ -14060,10 +14135,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path79) {
-  if (!path79)
+function getElementAtPath(obj, path80) {
+  if (!path80)
     return obj;
-  return path79.reduce((acc, key) => acc?.[key], obj);
+  return path80.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -14322,11 +14397,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path79, issues) {
+function prefixIssues(path80, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path79);
+    iss.path.unshift(path80);
     return iss;
   });
 }
@@ -14857,16 +14932,16 @@ function flattenError(error2, mapper = (issue2) => issue2.message) {
 }
 function formatError(error2, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error3, path79 = []) => {
+  const processError = (error3, path80 = []) => {
     for (const issue2 of error3.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path79, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path80, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path79, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path80, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path79, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path80, ...issue2.path]);
       } else {
-        const fullpath = [...path79, ...issue2.path];
+        const fullpath = [...path80, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -20652,8 +20727,8 @@ var init_ports = __esm({
 // packages/core/src/util/process-identity.ts
 function startTicks(pid) {
   try {
-    const stat28 = (0, import_node_fs29.readFileSync)(`/proc/${pid}/stat`, "utf8");
-    const fields = stat28.slice(stat28.lastIndexOf(")") + 2).split(" ");
+    const stat29 = (0, import_node_fs29.readFileSync)(`/proc/${pid}/stat`, "utf8");
+    const fields = stat29.slice(stat29.lastIndexOf(")") + 2).split(" ");
     if (fields[0] === "Z" || fields[0] === "X") return void 0;
     const ticks = Number(fields[19]);
     return Number.isFinite(ticks) ? ticks : void 0;
@@ -20998,7 +21073,7 @@ var init_keyed = __esm({
 async function readLastLine(file, limit) {
   let fh;
   try {
-    fh = await (0, import_promises49.open)(file, "r");
+    fh = await (0, import_promises50.open)(file, "r");
   } catch (e) {
     if (e.code === "ENOENT") return void 0;
     throw e;
@@ -21022,13 +21097,13 @@ async function readLastLine(file, limit) {
   }
 }
 async function setAsideTornTail(file, last) {
-  const fh = await (0, import_promises49.open)(file, "r+");
+  const fh = await (0, import_promises50.open)(file, "r+");
   try {
     const size = (await fh.stat()).size;
     const torn = Buffer.alloc(size - last.start);
     await fh.read(torn, 0, torn.length, last.start);
     const tornFile = `${file}.torn`;
-    await (0, import_promises49.appendFile)(tornFile, Buffer.concat([torn, Buffer.from("\n")]), { mode: 384 });
+    await (0, import_promises50.appendFile)(tornFile, Buffer.concat([torn, Buffer.from("\n")]), { mode: 384 });
     await fh.truncate(last.start);
     await fh.sync();
     return { bytes: torn.length, tornFile: import_node_path54.default.basename(tornFile) };
@@ -21036,12 +21111,12 @@ async function setAsideTornTail(file, last) {
     await fh.close();
   }
 }
-var import_promises49, import_node_path54;
+var import_promises50, import_node_path54;
 var init_tail = __esm({
   "packages/core/src/audit/tail.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises49 = require("node:fs/promises");
+    import_promises50 = require("node:fs/promises");
     import_node_path54 = __toESM(require("node:path"), 1);
   }
 });
@@ -21146,13 +21221,13 @@ async function endsWithNewline(file) {
   const last = await readLastLine(file);
   return last === void 0 || last.complete;
 }
-var import_node_fs31, import_promises50, import_node_os9, import_node_path55, import_node_readline2, AuditLog;
+var import_node_fs31, import_promises51, import_node_os9, import_node_path55, import_node_readline2, AuditLog;
 var init_log = __esm({
   "packages/core/src/audit/log.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs31 = require("node:fs");
-    import_promises50 = require("node:fs/promises");
+    import_promises51 = require("node:fs/promises");
     import_node_os9 = __toESM(require("node:os"), 1);
     import_node_path55 = __toESM(require("node:path"), 1);
     import_node_readline2 = require("node:readline");
@@ -21183,7 +21258,7 @@ var init_log = __esm({
       /** Append one event (fsynced) and move the head, under a cross-process lock. */
       async append(input) {
         await this.prepare?.();
-        await (0, import_promises50.mkdir)(import_node_path55.default.dirname(this.filePath), { recursive: true });
+        await (0, import_promises51.mkdir)(import_node_path55.default.dirname(this.filePath), { recursive: true });
         const event = await withFileLock(this.filePath, async () => {
           let prev = await this.repairTornTail();
           prev ??= await this.currentTail();
@@ -21222,7 +21297,7 @@ var init_log = __esm({
         const hash = hashEvent(body);
         const key = this.key();
         const event = { ...body, hash, ...key ? { mac: macOf(key, hash) } : {} };
-        const fh = await (0, import_promises50.open)(this.filePath, "a", 416);
+        const fh = await (0, import_promises51.open)(this.filePath, "a", 416);
         try {
           await fh.write(`${JSON.stringify(event)}
 `);
@@ -21332,7 +21407,7 @@ var init_log = __esm({
       async readHead() {
         let text;
         try {
-          text = await (0, import_promises50.readFile)(this.headPath, "utf8");
+          text = await (0, import_promises51.readFile)(this.headPath, "utf8");
         } catch (e) {
           if (e.code === "ENOENT") return void 0;
           throw e;
@@ -21350,7 +21425,7 @@ var init_log = __esm({
       }
       async *lines() {
         try {
-          await (0, import_promises50.stat)(this.filePath);
+          await (0, import_promises51.stat)(this.filePath);
         } catch (e) {
           if (e.code === "ENOENT") return;
           throw e;
@@ -21415,9 +21490,9 @@ var init_variants = __esm({
 
 // packages/core/src/repository/durable-files.ts
 async function copyAndHash(src, dest, onProgress) {
-  const total = (await (0, import_promises51.stat)(src)).size;
+  const total = (await (0, import_promises52.stat)(src)).size;
   const hash = (0, import_node_crypto10.createHash)("sha256");
-  const out = await (0, import_promises51.open)(dest, "wx", 420);
+  const out = await (0, import_promises52.open)(dest, "wx", 420);
   try {
     let done = 0;
     for await (const chunk of (0, import_node_fs32.createReadStream)(src, { highWaterMark: 1 << 20 })) {
@@ -21436,14 +21511,14 @@ async function copyAndHash(src, dest, onProgress) {
 async function removeStaleTemps(dir, staleMs) {
   let names;
   try {
-    names = await (0, import_promises51.readdir)(dir);
+    names = await (0, import_promises52.readdir)(dir);
   } catch {
     return 0;
   }
   let removed = 0;
   for (const name of names.filter((n) => n.startsWith(TEMP_PREFIX))) {
     const file = import_node_path56.default.join(dir, name);
-    const st = await (0, import_promises51.stat)(file).catch(() => void 0);
+    const st = await (0, import_promises52.stat)(file).catch(() => void 0);
     if (!st) continue;
     const m = /^\.tmp-(.+)-(\d+)-[0-9a-f]+$/.exec(name);
     const deadHere = m !== null && m[1] === TEMP_HOST && !pidAlive(Number(m[2]));
@@ -21463,14 +21538,14 @@ function pidAlive(pid) {
     return e.code === "EPERM";
   }
 }
-var import_node_crypto10, import_node_fs32, import_promises51, import_node_path56;
+var import_node_crypto10, import_node_fs32, import_promises52, import_node_path56;
 var init_durable_files = __esm({
   "packages/core/src/repository/durable-files.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto10 = require("node:crypto");
     import_node_fs32 = require("node:fs");
-    import_promises51 = require("node:fs/promises");
+    import_promises52 = require("node:fs/promises");
     import_node_path56 = __toESM(require("node:path"), 1);
     init_durable_write();
   }
@@ -21509,7 +21584,7 @@ function versionExists(name, version2) {
   return new VersionExistsError(`image ${name} version ${version2} already exists; versions are immutable: choose a new version`);
 }
 async function checkDiskFile(manifest, diskFile) {
-  const st = await (0, import_promises52.stat)(diskFile).catch(() => void 0);
+  const st = await (0, import_promises53.stat)(diskFile).catch(() => void 0);
   if (!st?.isFile()) throw new UsageError(`disk file ${diskFile} does not exist or is not a regular file; pass the sealed disk blob`);
   if (st.size !== manifest.disk.sizeBytes) {
     throw new ValidationError(
@@ -21526,7 +21601,7 @@ async function publishBlobAndManifest(ctx, manifest, diskFile, opts) {
   const blob = layout.blob(digest);
   await removeStaleTemps(layout.blobsDir, ctx.staleTempMs);
   const dir = layout.manifestDir(name);
-  await (0, import_promises52.mkdir)(dir, { recursive: true });
+  await (0, import_promises53.mkdir)(dir, { recursive: true });
   await removeStaleTemps(dir, ctx.staleTempMs);
   const tmp = tempPath(dir);
   await writeDurable(tmp, canonicalJson(manifest), 292);
@@ -21535,7 +21610,7 @@ async function publishBlobAndManifest(ctx, manifest, diskFile, opts) {
       const addedBlob = await placeBlob(ctx, digest, diskFile, opts);
       await pausePoint("publish:before-link");
       const linked = await ctx.locked(async () => {
-        if (!await (0, import_promises52.stat)(blob).catch(() => void 0)) return false;
+        if (!await (0, import_promises53.stat)(blob).catch(() => void 0)) return false;
         try {
           await linkWithoutOverwrite(tmp, layout.manifest(name, version2), name, version2);
         } catch (e) {
@@ -21565,11 +21640,11 @@ async function placeBlob(ctx, digest, diskFile, opts) {
     if (got !== digest) {
       throw new DigestMismatchError(`${diskFile} has digest ${got} but the manifest's disk.digest is ${digest}; rebuild the manifest from this file`);
     }
-    await (0, import_promises52.chmod)(tmp, 288);
+    await (0, import_promises53.chmod)(tmp, 288);
     const gid = blobGroupId();
-    if (gid !== void 0) await (0, import_promises52.chown)(tmp, -1, gid);
+    if (gid !== void 0) await (0, import_promises53.chown)(tmp, -1, gid);
     await pausePoint("publish:blob-copied");
-    await (0, import_promises52.rename)(tmp, blob);
+    await (0, import_promises53.rename)(tmp, blob);
     await syncDir(ctx.layout.blobsDir);
   } finally {
     await unlinkQuietly(tmp);
@@ -21582,7 +21657,7 @@ async function linkWithoutOverwrite(tmp, final, name, version2) {
 }
 async function placeWithoutOverwrite(tmp, final, mode) {
   try {
-    await (0, import_promises52.link)(tmp, final);
+    await (0, import_promises53.link)(tmp, final);
     return true;
   } catch (e) {
     const code = e.code;
@@ -21590,20 +21665,20 @@ async function placeWithoutOverwrite(tmp, final, mode) {
     if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP" && code !== "ENOSYS") throw e;
   }
   try {
-    await writeDurable(final, await (0, import_promises52.readFile)(tmp, "utf8"), mode);
+    await writeDurable(final, await (0, import_promises53.readFile)(tmp, "utf8"), mode);
     return true;
   } catch (e) {
     if (e.code === "EEXIST") return false;
     throw e;
   }
 }
-var import_promises52;
+var import_promises53;
 var init_fs_publish = __esm({
   "packages/core/src/repository/fs-publish.ts"() {
     "use strict";
     init_import_meta_url();
     init_pause_point();
-    import_promises52 = require("node:fs/promises");
+    import_promises53 = require("node:fs/promises");
     init_blob_group();
     init_errors();
     init_digest();
@@ -21621,7 +21696,7 @@ async function readPublished(layout, name, version2, validated) {
   const file = layout.manifest(name, version2);
   let text;
   try {
-    text = await (0, import_promises53.readFile)(file, "utf8");
+    text = await (0, import_promises54.readFile)(file, "utf8");
   } catch (e) {
     if (isNotFound(e)) return void 0;
     throw e;
@@ -21637,7 +21712,7 @@ async function readPublished(layout, name, version2, validated) {
 async function versionsOf(layout, name) {
   let entries;
   try {
-    entries = await (0, import_promises53.readdir)(layout.manifestDir(name), { withFileTypes: true });
+    entries = await (0, import_promises54.readdir)(layout.manifestDir(name), { withFileTypes: true });
   } catch (e) {
     if (isNotFound(e)) return [];
     throw e;
@@ -21649,7 +21724,7 @@ async function allNames(layout) {
   async function walk2(dir, prefix) {
     let entries;
     try {
-      entries = await (0, import_promises53.readdir)(dir, { withFileTypes: true });
+      entries = await (0, import_promises54.readdir)(dir, { withFileTypes: true });
     } catch (e) {
       if (isNotFound(e)) return;
       throw e;
@@ -21675,7 +21750,7 @@ async function allPublished(layout, name) {
 async function readTags(layout, name) {
   let entries;
   try {
-    entries = await (0, import_promises53.readdir)(layout.tagDir(name), { withFileTypes: true });
+    entries = await (0, import_promises54.readdir)(layout.tagDir(name), { withFileTypes: true });
   } catch (e) {
     if (isNotFound(e)) return {};
     throw e;
@@ -21683,17 +21758,17 @@ async function readTags(layout, name) {
   const tags = {};
   for (const d of entries) {
     if (!d.isFile() || d.name.startsWith(TEMP_PREFIX)) continue;
-    const version2 = (await (0, import_promises53.readFile)(import_node_path57.default.join(layout.tagDir(name), d.name), "utf8").catch(() => "")).trim();
+    const version2 = (await (0, import_promises54.readFile)(import_node_path57.default.join(layout.tagDir(name), d.name), "utf8").catch(() => "")).trim();
     if (version2) tags[d.name] = version2;
   }
   return tags;
 }
-var import_promises53, import_node_path57;
+var import_promises54, import_node_path57;
 var init_fs_scan = __esm({
   "packages/core/src/repository/fs-scan.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises53 = require("node:fs/promises");
+    import_promises54 = require("node:fs/promises");
     import_node_path57 = __toESM(require("node:path"), 1);
     init_errors();
     init_digest();
@@ -21810,7 +21885,7 @@ function parseTtlSeconds(value, source) {
 async function readConfigFile(layout) {
   let text;
   try {
-    text = await (0, import_promises54.readFile)(layout.configFile, "utf8");
+    text = await (0, import_promises55.readFile)(layout.configFile, "utf8");
   } catch (e) {
     if (e.code === "ENOENT") return void 0;
     throw e;
@@ -21835,12 +21910,12 @@ function configOf(file, source) {
   return raw === void 0 ? {} : { maxTtlSeconds: parseTtlSeconds(raw, source) };
 }
 async function assertUsableRoot(root) {
-  const st = await (0, import_promises54.stat)(root).catch((e) => e.code === "ENOENT" ? void 0 : Promise.reject(e));
+  const st = await (0, import_promises55.stat)(root).catch((e) => e.code === "ENOENT" ? void 0 : Promise.reject(e));
   if (!st) return;
   if (!st.isDirectory()) {
     throw new RepositoryError(`repository path ${root} is a file, not a directory; pass a directory (new, empty, or an existing dbclone repository)`);
   }
-  const entries = await (0, import_promises54.readdir)(root);
+  const entries = await (0, import_promises55.readdir)(root);
   if (entries.includes(CONFIG_FILE2)) return;
   const foreign = entries.filter((e) => !e.startsWith(TEMP_PREFIX) && e !== `${CONFIG_FILE2}.lock`);
   if (foreign.length) {
@@ -21849,12 +21924,12 @@ async function assertUsableRoot(root) {
     );
   }
 }
-var import_promises54, import_node_path59, REPOSITORY_FORMAT, CONFIG_FILE2, FsLayout;
+var import_promises55, import_node_path59, REPOSITORY_FORMAT, CONFIG_FILE2, FsLayout;
 var init_layout2 = __esm({
   "packages/core/src/repository/layout.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises54 = require("node:fs/promises");
+    import_promises55 = require("node:fs/promises");
     import_node_path59 = __toESM(require("node:path"), 1);
     init_errors();
     init_duration();
@@ -21933,12 +22008,12 @@ var init_audit_after_work = __esm({
 });
 
 // packages/core/src/repository/fs.ts
-var import_promises55, import_node_path61, FsRepository;
+var import_promises56, import_node_path61, FsRepository;
 var init_fs = __esm({
   "packages/core/src/repository/fs.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises55 = require("node:fs/promises");
+    import_promises56 = require("node:fs/promises");
     import_node_path61 = __toESM(require("node:path"), 1);
     init_audit();
     init_file_lock();
@@ -22047,7 +22122,7 @@ var init_fs = __esm({
       async pull(image, opts = {}) {
         const digest = image.manifest.disk.digest;
         const blob = this.layout.blob(digest);
-        if (!await (0, import_promises55.stat)(blob).catch(() => void 0)) {
+        if (!await (0, import_promises56.stat)(blob).catch(() => void 0)) {
           throw new RepositoryError(
             `blob ${digest} of ${image.name}:${image.version} is missing from ${this.location}; the repository is damaged: republish the image`
           );
@@ -22085,13 +22160,13 @@ var init_fs = __esm({
             throw new UsageError(`'${tag}' is a version of image ${image.name}; a tag must not shadow a version: choose another tag`);
           }
           const dir = this.layout.tagDir(image.name);
-          await (0, import_promises55.mkdir)(dir, { recursive: true });
+          await (0, import_promises56.mkdir)(dir, { recursive: true });
           await removeStaleTemps(dir, this.staleTempMs);
           const tmp = tempPath(dir);
           await writeDurable(tmp, `${image.version}
 `);
-          await (0, import_promises55.rename)(tmp, this.layout.tag(image.name, tag)).catch(async (e) => {
-            await (0, import_promises55.unlink)(tmp).catch(() => void 0);
+          await (0, import_promises56.rename)(tmp, this.layout.tag(image.name, tag)).catch(async (e) => {
+            await (0, import_promises56.unlink)(tmp).catch(() => void 0);
             throw new RepositoryError(
               `cannot write tag ${tag} of ${image.name} (${e.message}); an image named ${image.name}/${tag} may use that path: choose another tag`
             );
@@ -22103,9 +22178,9 @@ var init_fs = __esm({
       async untag(name, tag) {
         await this.locked(async () => {
           try {
-            const st = await (0, import_promises55.stat)(this.layout.tag(name, tag));
+            const st = await (0, import_promises56.stat)(this.layout.tag(name, tag));
             if (!st.isFile()) throw Object.assign(new Error("not a tag"), { code: "ENOENT" });
-            await (0, import_promises55.unlink)(this.layout.tag(name, tag));
+            await (0, import_promises56.unlink)(this.layout.tag(name, tag));
           } catch (e) {
             if (isNotFound(e)) throw new ImageNotFoundError(`image ${name} has no tag '${tag}' in ${this.location}; nothing to untag`);
             throw e;
@@ -22126,13 +22201,13 @@ var init_fs = __esm({
             ...opts.liveCloneDigests.includes(image.manifestDigest) ? ["a live clone"] : []
           ];
           if (users.length) return { refused: users };
-          for (const t of tagsHere) await (0, import_promises55.unlink)(this.layout.tag(image.name, t));
-          await (0, import_promises55.unlink)(this.layout.manifest(image.name, image.version));
+          for (const t of tagsHere) await (0, import_promises56.unlink)(this.layout.tag(image.name, t));
+          await (0, import_promises56.unlink)(this.layout.manifest(image.name, image.version));
           await syncDir(this.layout.manifestDir(image.name));
           const digest = image.manifest.disk.digest;
           const shared = all.some((i) => i.manifestDigest !== image.manifestDigest && i.manifest.disk.digest === digest);
           if (!shared) {
-            await (0, import_promises55.unlink)(this.layout.blob(digest)).catch((e) => isNotFound(e) ? void 0 : Promise.reject(e));
+            await (0, import_promises56.unlink)(this.layout.blob(digest)).catch((e) => isNotFound(e) ? void 0 : Promise.reject(e));
             await this.cache.forget(this.layout.blob(digest));
           }
           return { refused: void 0, untagged: opts.force ? tagsHere : [] };
@@ -22152,7 +22227,7 @@ var init_fs = __esm({
         }
       }
       async blobIsGood(blob, digest, opts) {
-        if (!await (0, import_promises55.stat)(blob).catch(() => void 0)) return false;
+        if (!await (0, import_promises56.stat)(blob).catch(() => void 0)) return false;
         if (await this.cache.isVerified(blob, digest)) return true;
         if (await sha256File(blob, opts.onProgress) !== digest) return false;
         await this.cache.remember(blob, digest);
@@ -22162,7 +22237,7 @@ var init_fs = __esm({
       async ensureLayout() {
         if (!await readConfigFile(this.layout)) {
           await assertUsableRoot(this.location);
-          await (0, import_promises55.mkdir)(this.location, { recursive: true });
+          await (0, import_promises56.mkdir)(this.location, { recursive: true });
           const tmp = tempPath(this.location);
           await writeDurable(tmp, `${JSON.stringify({ format: REPOSITORY_FORMAT, config: {} }, null, 2)}
 `);
@@ -22170,7 +22245,7 @@ var init_fs = __esm({
           await unlinkQuietly(tmp);
         }
         for (const dir of [this.layout.blobsDir, this.layout.manifestsDir, this.layout.tagsDir, import_node_path61.default.dirname(this.layout.auditFile)]) {
-          await (0, import_promises55.mkdir)(dir, { recursive: true });
+          await (0, import_promises56.mkdir)(dir, { recursive: true });
         }
       }
       locked(fn) {
@@ -22188,12 +22263,12 @@ var init_fs = __esm({
 });
 
 // packages/core/src/repository/cache/cache-index.ts
-var import_promises56, import_node_path62, CacheIndex;
+var import_promises57, import_node_path62, CacheIndex;
 var init_cache_index = __esm({
   "packages/core/src/repository/cache/cache-index.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises56 = require("node:fs/promises");
+    import_promises57 = require("node:fs/promises");
     import_node_path62 = __toESM(require("node:path"), 1);
     init_durable_write();
     init_paths();
@@ -22209,7 +22284,7 @@ var init_cache_index = __esm({
       file;
       async read() {
         try {
-          const parsed = JSON.parse(await (0, import_promises56.readFile)(this.file, "utf8"));
+          const parsed = JSON.parse(await (0, import_promises57.readFile)(this.file, "utf8"));
           return parsed.blobs ?? {};
         } catch {
           return this.rebuild();
@@ -22228,9 +22303,9 @@ var init_cache_index = __esm({
       /** Entries for the blobs on disk, all as if last used at their mtime. */
       async rebuild() {
         const entries = {};
-        const names = await (0, import_promises56.readdir)(this.blobsDir).catch(() => []);
+        const names = await (0, import_promises57.readdir)(this.blobsDir).catch(() => []);
         for (const hex of names.filter((n) => /^[0-9a-f]{64}$/.test(n))) {
-          const st = await (0, import_promises56.stat)(import_node_path62.default.join(this.blobsDir, hex)).catch(() => void 0);
+          const st = await (0, import_promises57.stat)(import_node_path62.default.join(this.blobsDir, hex)).catch(() => void 0);
           if (st?.isFile()) entries[`sha256:${hex}`] = { sizeBytes: st.size, lastUsedMs: st.mtimeMs };
         }
         return entries;
@@ -22240,12 +22315,12 @@ var init_cache_index = __esm({
 });
 
 // packages/core/src/repository/cache/blob-cache.ts
-var import_promises57, import_node_path63, BlobCache, EMPTY_DIGEST;
+var import_promises58, import_node_path63, BlobCache, EMPTY_DIGEST;
 var init_blob_cache = __esm({
   "packages/core/src/repository/cache/blob-cache.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises57 = require("node:fs/promises");
+    import_promises58 = require("node:fs/promises");
     import_node_path63 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_errors();
@@ -22282,7 +22357,7 @@ var init_blob_cache = __esm({
       /** The cached blob's path when it is present and still hashes to `digest`. */
       async lookup(digest) {
         const file = this.blobPath(digest);
-        if (!await (0, import_promises57.stat)(file).catch(() => void 0)) return void 0;
+        if (!await (0, import_promises58.stat)(file).catch(() => void 0)) return void 0;
         if (await this.verified.isVerified(file, digest)) return file;
         if (await sha256File(file) === digest) {
           await this.verified.remember(file, digest);
@@ -22313,11 +22388,11 @@ var init_blob_cache = __esm({
             const tempFile = tempPath(this.blobsDir);
             try {
               await produce({ tempFile, partialDir: this.partialDir, signal: signal2 });
-              if ((await (0, import_promises57.stat)(tempFile)).size === 0 && digest !== EMPTY_DIGEST) {
+              if ((await (0, import_promises58.stat)(tempFile)).size === 0 && digest !== EMPTY_DIGEST) {
                 throw new DigestMismatchError(`download of ${digest} produced no bytes; pull again`);
               }
-              await (0, import_promises57.chmod)(tempFile, 288);
-              await (0, import_promises57.rename)(tempFile, file);
+              await (0, import_promises58.chmod)(tempFile, 288);
+              await (0, import_promises58.rename)(tempFile, file);
               await syncDir(this.blobsDir);
             } finally {
               await unlinkQuietly(tempFile);
@@ -22327,7 +22402,7 @@ var init_blob_cache = __esm({
           },
           { waitMs: this.opts.lockWaitMs ?? 6 * 36e5 }
         );
-        const size = (await (0, import_promises57.stat)(result.path)).size;
+        const size = (await (0, import_promises58.stat)(result.path)).size;
         await this.index.update((entries) => {
           entries[digest] = { sizeBytes: size, lastUsedMs: Date.now() };
         });
@@ -22345,7 +22420,7 @@ var init_blob_cache = __esm({
         const protectedSet = /* @__PURE__ */ new Set([...await this.opts.inUse(), ...keep ? [keep] : []]);
         const graceMs = this.opts.graceMs ?? 15 * 6e4;
         return this.index.update(async (entries) => {
-          for (const [d] of Object.entries(entries)) if (!await (0, import_promises57.stat)(this.blobPath(d)).catch(() => void 0)) delete entries[d];
+          for (const [d] of Object.entries(entries)) if (!await (0, import_promises58.stat)(this.blobPath(d)).catch(() => void 0)) delete entries[d];
           let total = Object.values(entries).reduce((a, e) => a + e.sizeBytes, 0);
           const removed = [];
           const candidates = Object.entries(entries).filter(([d, e]) => !protectedSet.has(d) && Date.now() - e.lastUsedMs >= graceMs).sort((a, b) => a[1].lastUsedMs - b[1].lastUsedMs);
@@ -22355,7 +22430,7 @@ var init_blob_cache = __esm({
               this.blobPath(d),
               async () => {
                 await this.verified.forget(this.blobPath(d));
-                await (0, import_promises57.unlink)(this.blobPath(d)).catch(() => void 0);
+                await (0, import_promises58.unlink)(this.blobPath(d)).catch(() => void 0);
                 return true;
               },
               { waitMs: 200 }
@@ -22819,8 +22894,8 @@ async function errorText(res) {
   }
 }
 function shortPath(p) {
-  const path79 = /^https?:/.test(p) ? new URL(p).pathname : p.split("?")[0];
-  return path79.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/g, "sha256:$1\u2026").replace(/\/uploads\/[^/]+$/, "/uploads/\u2026");
+  const path80 = /^https?:/.test(p) ? new URL(p).pathname : p.split("?")[0];
+  return path80.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/g, "sha256:$1\u2026").replace(/\/uploads\/[^/]+$/, "/uploads/\u2026");
 }
 function reasonFor(e) {
   for (let err = e, depth = 0; err && depth < 4; err = err.cause, depth++) {
@@ -23056,12 +23131,12 @@ async function claimPartial(partialDir, digest) {
   const hex = digest.replace(/^sha256:/, "");
   const me = currentProcess();
   const mine = import_node_path65.default.join(partialDir, `${hex}.${me.pid}-${me.start ?? ""}`);
-  if (await (0, import_promises58.stat)(mine).catch(() => void 0)) return mine;
-  for (const name of await (0, import_promises58.readdir)(partialDir).catch(() => [])) {
+  if (await (0, import_promises59.stat)(mine).catch(() => void 0)) return mine;
+  for (const name of await (0, import_promises59.readdir)(partialDir).catch(() => [])) {
     const found = ownerOf(name);
     const legacy = name === hex;
     if (!legacy && (!found || found.hex !== hex || ownerAlive(found.owner))) continue;
-    if (await (0, import_promises58.rename)(import_node_path65.default.join(partialDir, name), mine).then(
+    if (await (0, import_promises59.rename)(import_node_path65.default.join(partialDir, name), mine).then(
       () => true,
       () => false
     ))
@@ -23071,27 +23146,27 @@ async function claimPartial(partialDir, digest) {
 }
 async function removeOwnPartials(partialDir) {
   const me = currentProcess();
-  for (const name of await (0, import_promises58.readdir)(partialDir).catch(() => [])) {
+  for (const name of await (0, import_promises59.readdir)(partialDir).catch(() => [])) {
     const found = ownerOf(name);
-    if (found && found.owner.pid === me.pid && found.owner.start === me.start) await (0, import_promises58.rm)(import_node_path65.default.join(partialDir, name), { force: true });
+    if (found && found.owner.pid === me.pid && found.owner.start === me.start) await (0, import_promises59.rm)(import_node_path65.default.join(partialDir, name), { force: true });
   }
 }
 async function removeDeadPartials(partialDir) {
   let removed = 0;
-  for (const name of await (0, import_promises58.readdir)(partialDir).catch(() => [])) {
+  for (const name of await (0, import_promises59.readdir)(partialDir).catch(() => [])) {
     const found = ownerOf(name);
     if (!found || ownerAlive(found.owner)) continue;
-    await (0, import_promises58.rm)(import_node_path65.default.join(partialDir, name), { force: true });
+    await (0, import_promises59.rm)(import_node_path65.default.join(partialDir, name), { force: true });
     removed++;
   }
   return removed;
 }
-var import_promises58, import_node_path65, PARTIAL_NAME;
+var import_promises59, import_node_path65, PARTIAL_NAME;
 var init_partial_files = __esm({
   "packages/core/src/repository/oci/partial-files.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises58 = require("node:fs/promises");
+    import_promises59 = require("node:fs/promises");
     import_node_path65 = __toESM(require("node:path"), 1);
     init_process_identity();
     PARTIAL_NAME = /^([0-9a-f]{64})\.(\d+)-(\d*)$/;
@@ -23104,7 +23179,7 @@ async function downloadLayer(d) {
   const layer = checkDescriptor(d.layer, "layer", `layer of ${repo} in ${client.location.display}`);
   assertKnownLayer(layer.mediaType);
   const partial2 = await claimPartial(d.partialDir, layer.digest);
-  let have = (await (0, import_promises59.stat)(partial2).catch(() => void 0))?.size ?? 0;
+  let have = (await (0, import_promises60.stat)(partial2).catch(() => void 0))?.size ?? 0;
   if (have > layer.size) have = await restart(partial2);
   const headers = {};
   if (have > 0) headers.range = `bytes=${have}-`;
@@ -23130,7 +23205,7 @@ async function downloadLayer(d) {
   let diskBytes = 0;
   let layerBytes = 0;
   const body = res.body;
-  const partialOut = await (0, import_promises59.open)(partial2, "a", 384);
+  const partialOut = await (0, import_promises60.open)(partial2, "a", 384);
   async function* layerBytesSource() {
     if (have > 0) for await (const c of (0, import_node_fs34.createReadStream)(partial2, { end: have - 1, highWaterMark: 1 << 20 })) yield c;
     for await (const c of body) {
@@ -23142,7 +23217,7 @@ async function downloadLayer(d) {
     }
   }
   try {
-    await (0, import_promises60.pipeline)(
+    await (0, import_promises61.pipeline)(
       layerBytesSource(),
       async function* (src) {
         for await (const c of src) {
@@ -23169,7 +23244,7 @@ async function downloadLayer(d) {
       throw new TransientRegistryError(`${client.location.display} sent ${layerBytes} of ${layer.size} bytes of ${layer.digest}`, "short body");
     }
     if (isZlibError(e)) {
-      await (0, import_promises59.unlink)(partial2).catch(() => void 0);
+      await (0, import_promises60.unlink)(partial2).catch(() => void 0);
       throw new DigestMismatchError(
         `layer ${layer.digest} of ${repo} from ${client.location.display} is corrupt: it does not decompress (${e.message}); nothing was cached: publish the image again`
       );
@@ -23180,7 +23255,7 @@ async function downloadLayer(d) {
   if (layerBytes < layer.size) {
     throw new TransientRegistryError(`${client.location.display} sent ${layerBytes} of ${layer.size} bytes of ${layer.digest}`, "short body");
   }
-  await (0, import_promises59.unlink)(partial2).catch(() => void 0);
+  await (0, import_promises60.unlink)(partial2).catch(() => void 0);
   const gotLayer = `sha256:${layerHash.digest("hex")}`;
   const gotDisk = `sha256:${diskHash.digest("hex")}`;
   if (gotLayer !== layer.digest) {
@@ -23207,23 +23282,23 @@ function assertKnownLayer(mediaType) {
   throw new NotSupportedError(`disk layer media type '${mediaType}' is unknown to this dbclone; upgrade dbclone`);
 }
 async function restart(partial2) {
-  await (0, import_promises59.truncate)(partial2, 0).catch(() => void 0);
+  await (0, import_promises60.truncate)(partial2, 0).catch(() => void 0);
   return 0;
 }
 function isZlibError(e) {
   const code = e?.code ?? "";
   return typeof code === "string" && code.startsWith("Z_");
 }
-var import_node_crypto11, import_node_fs34, import_promises59, import_node_stream2, import_promises60, import_node_zlib;
+var import_node_crypto11, import_node_fs34, import_promises60, import_node_stream2, import_promises61, import_node_zlib;
 var init_blob_download = __esm({
   "packages/core/src/repository/oci/blob-download.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto11 = require("node:crypto");
     import_node_fs34 = require("node:fs");
-    import_promises59 = require("node:fs/promises");
+    import_promises60 = require("node:fs/promises");
     import_node_stream2 = require("node:stream");
-    import_promises60 = require("node:stream/promises");
+    import_promises61 = require("node:stream/promises");
     import_node_zlib = require("node:zlib");
     init_errors();
     init_client2();
@@ -23256,7 +23331,7 @@ function dockerConfigPath(env) {
 async function fromDockerConfig(registry2, file) {
   let config2;
   try {
-    config2 = JSON.parse(await (0, import_promises61.readFile)(file, "utf8"));
+    config2 = JSON.parse(await (0, import_promises62.readFile)(file, "utf8"));
   } catch {
     return void 0;
   }
@@ -23274,24 +23349,24 @@ async function fromDockerConfig(registry2, file) {
   }
   return void 0;
 }
-var import_promises61, import_node_os10, import_node_path66;
+var import_promises62, import_node_os10, import_node_path66;
 var init_credentials = __esm({
   "packages/core/src/repository/oci/credentials.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises61 = require("node:fs/promises");
+    import_promises62 = require("node:fs/promises");
     import_node_os10 = __toESM(require("node:os"), 1);
     import_node_path66 = __toESM(require("node:path"), 1);
   }
 });
 
 // packages/core/src/repository/oci/known-layers.ts
-var import_promises62, import_node_path67, KnownLayers;
+var import_promises63, import_node_path67, KnownLayers;
 var init_known_layers = __esm({
   "packages/core/src/repository/oci/known-layers.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises62 = require("node:fs/promises");
+    import_promises63 = require("node:fs/promises");
     import_node_path67 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_durable_write();
@@ -23304,7 +23379,7 @@ var init_known_layers = __esm({
         return (await this.load())[diskDigest];
       }
       async remember(diskDigest, layer, repository) {
-        await (0, import_promises62.mkdir)(import_node_path67.default.dirname(this.file), { recursive: true });
+        await (0, import_promises63.mkdir)(import_node_path67.default.dirname(this.file), { recursive: true });
         await withFileLock(this.file, async () => {
           const all = await this.load();
           const known = all[diskDigest]?.layer.digest === layer.digest ? all[diskDigest] : { layer, repositories: [] };
@@ -23315,7 +23390,7 @@ var init_known_layers = __esm({
       }
       async load() {
         try {
-          return JSON.parse(await (0, import_promises62.readFile)(this.file, "utf8"));
+          return JSON.parse(await (0, import_promises63.readFile)(this.file, "utf8"));
         } catch {
           return {};
         }
@@ -23911,13 +23986,13 @@ function seqOf(line) {
     return void 0;
   }
 }
-var import_node_crypto15, import_promises63, import_node_path68, RunnerChainPublisher;
+var import_node_crypto15, import_promises64, import_node_path68, RunnerChainPublisher;
 var init_audit_publisher = __esm({
   "packages/core/src/repository/oci/audit-publisher.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto15 = require("node:crypto");
-    import_promises63 = require("node:fs/promises");
+    import_promises64 = require("node:fs/promises");
     import_node_path68 = __toESM(require("node:path"), 1);
     init_audit();
     init_file_lock();
@@ -23935,17 +24010,17 @@ var init_audit_publisher = __esm({
       /** This runner's id: 12 random hex characters, made once per cache directory and registry. */
       async runnerId() {
         const file = import_node_path68.default.join(this.logDir, "runner-id");
-        const existing = (await (0, import_promises63.readFile)(file, "utf8").catch(() => "")).trim();
+        const existing = (await (0, import_promises64.readFile)(file, "utf8").catch(() => "")).trim();
         if (/^[0-9a-f]{12}$/.test(existing)) return existing;
-        await (0, import_promises63.mkdir)(this.logDir, { recursive: true });
+        await (0, import_promises64.mkdir)(this.logDir, { recursive: true });
         const id = (0, import_node_crypto15.randomBytes)(6).toString("hex");
-        await (0, import_promises63.writeFile)(file, `${id}
+        await (0, import_promises64.writeFile)(file, `${id}
 `, { flag: "wx", mode: 420 }).catch(() => void 0);
-        return (await (0, import_promises63.readFile)(file, "utf8")).trim();
+        return (await (0, import_promises64.readFile)(file, "utf8")).trim();
       }
       /** Publish the events not yet in the registry as one segment; returns how many. */
       async publish() {
-        await (0, import_promises63.mkdir)(this.logDir, { recursive: true });
+        await (0, import_promises64.mkdir)(this.logDir, { recursive: true });
         return withFileLock(import_node_path68.default.join(this.logDir, "published.json"), async () => {
           const state = await this.readState();
           const lines = [];
@@ -23978,7 +24053,7 @@ var init_audit_publisher = __esm({
       }
       async readState() {
         try {
-          const s = JSON.parse(await (0, import_promises63.readFile)(import_node_path68.default.join(this.logDir, "published.json"), "utf8"));
+          const s = JSON.parse(await (0, import_promises64.readFile)(import_node_path68.default.join(this.logDir, "published.json"), "utf8"));
           if (Number.isSafeInteger(s.seq) && typeof s.hash === "string") return s;
         } catch {
         }
@@ -23994,7 +24069,7 @@ var init_audit_publisher = __esm({
 });
 
 // packages/core/src/repository/oci/oci-repository.ts
-var import_node_path69, import_promises64, OciRepository;
+var import_node_path69, import_promises65, OciRepository;
 var init_oci_repository = __esm({
   "packages/core/src/repository/oci/oci-repository.ts"() {
     "use strict";
@@ -24020,7 +24095,7 @@ var init_oci_repository = __esm({
     init_push_image();
     init_tag_scan();
     init_retry_policy();
-    import_promises64 = require("node:fs/promises");
+    import_promises65 = require("node:fs/promises");
     init_audit_artifacts();
     init_audit_publisher();
     init_audit_after_work();
@@ -24109,7 +24184,7 @@ var init_oci_repository = __esm({
               const { layer } = checkImageManifest(fetched.manifest, `${label} in ${this.location}`);
               if (!layer) throw new NotSupportedError(`${label} in ${this.location} has no dbclone disk layer; it was not pushed by dbclone`);
               this.lastDownload = await withRetries(`downloading ${layer.digest.slice(0, 19)}\u2026`, client.retry, this.reporter, async () => {
-                await (0, import_promises64.rm)(target.tempFile, { force: true });
+                await (0, import_promises65.rm)(target.tempFile, { force: true });
                 const signal2 = opts.signal ? AbortSignal.any([opts.signal, target.signal]) : target.signal;
                 return downloadLayer({
                   client,
@@ -24476,6 +24551,102 @@ var init_record = __esm({
   }
 });
 
+// packages/core/src/util/postmasters.ts
+async function postmastersUnder(dir) {
+  const roots = await rootsOf(dir);
+  const ownNamespace = await (0, import_promises66.readlink)("/proc/self/ns/pid").catch(() => void 0);
+  const found = [];
+  for (const entry of await (0, import_promises66.readdir)("/proc").catch(() => [])) {
+    if (!/^[1-9]\d*$/.test(entry)) continue;
+    const pm = await provePostmaster(Number(entry), roots, ownNamespace);
+    if (pm) found.push(pm);
+  }
+  return found;
+}
+async function isPostmasterUnder(pid, dir) {
+  const ownNamespace = await (0, import_promises66.readlink)("/proc/self/ns/pid").catch(() => void 0);
+  return await provePostmaster(pid, await rootsOf(dir), ownNamespace) !== void 0;
+}
+async function rootsOf(dir) {
+  const given = import_node_path72.default.resolve(dir);
+  const real = await (0, import_promises66.realpath)(given).catch(() => given);
+  return [.../* @__PURE__ */ new Set([given, real])];
+}
+async function provePostmaster(pid, roots, ownNamespace) {
+  if (pid === process.pid || ownNamespace === void 0) return void 0;
+  try {
+    const args = (await (0, import_promises66.readFile)(`/proc/${pid}/cmdline`, "utf8")).split("\0");
+    if (!/^(postgres|postmaster)$/.test(import_node_path72.default.basename(args[0] ?? ""))) return void 0;
+    const dataDir = dataDirArg(args);
+    if (!dataDir || !import_node_path72.default.isAbsolute(dataDir) || !roots.some((r) => isInside2(dataDir, r))) return void 0;
+    if (await (0, import_promises66.readlink)(`/proc/${pid}/ns/pid`) !== ownNamespace) return void 0;
+    const cwd = await (0, import_promises66.readlink)(`/proc/${pid}/cwd`);
+    if (!roots.some((r) => isInside2(cwd, r))) return void 0;
+    const owner = (await (0, import_promises66.stat)(`/proc/${pid}`)).uid;
+    return await pidFileNames(dataDir, owner) === pid ? { pid, dataDir: import_node_path72.default.resolve(dataDir), args } : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function dataDirArg(args) {
+  const i = args.indexOf("-D");
+  if (i >= 0) return args[i + 1] || void 0;
+  return args.find((a) => a.startsWith("-D") && a.length > 2)?.slice(2);
+}
+async function pidFileNames(dataDir, owner) {
+  const file = import_node_path72.default.join(dataDir, "postmaster.pid");
+  const fh = await (0, import_promises66.open)(file, import_node_fs37.constants.O_RDONLY | import_node_fs37.constants.O_NOFOLLOW | import_node_fs37.constants.O_NONBLOCK).catch(() => void 0);
+  if (!fh) return void 0;
+  try {
+    const st = await fh.stat();
+    if (!st.isFile() || st.uid !== owner) return void 0;
+    const buf = Buffer.alloc(PID_FILE_MAX_BYTES);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    const first = buf.subarray(0, bytesRead).toString("utf8").split("\n")[0]?.trim() ?? "";
+    return /^[1-9]\d{0,9}$/.test(first) ? Number(first) : void 0;
+  } finally {
+    await fh.close();
+  }
+}
+function isInside2(p, dir) {
+  const rel = import_node_path72.default.relative(dir, import_node_path72.default.resolve(p));
+  return rel === "" || rel !== ".." && !rel.startsWith(`..${import_node_path72.default.sep}`) && !import_node_path72.default.isAbsolute(rel);
+}
+var import_node_fs37, import_promises66, import_node_path72, PID_FILE_MAX_BYTES;
+var init_postmasters = __esm({
+  "packages/core/src/util/postmasters.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_fs37 = require("node:fs");
+    import_promises66 = require("node:fs/promises");
+    import_node_path72 = __toESM(require("node:path"), 1);
+    PID_FILE_MAX_BYTES = 4096;
+  }
+});
+
+// packages/core/src/clones/stray-servers.ts
+async function stopStrayServers(dir, reporter, keep = () => false) {
+  const stopped = [];
+  for (const pm of await postmastersUnder(dir)) {
+    if (keep(pm)) continue;
+    if (!await isPostmasterUnder(pm.pid, dir)) continue;
+    reporter.info(`Stopping server ${pm.pid} over ${pm.dataDir}: no record names it (its process was killed before recording it).`);
+    await stopPostgres(pm.pid, { fast: true, graceMs: GRACE_MS });
+    stopped.push(`server ${pm.pid}`);
+  }
+  return stopped;
+}
+var GRACE_MS;
+var init_stray_servers = __esm({
+  "packages/core/src/clones/stray-servers.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_launch();
+    init_postmasters();
+    GRACE_MS = 15e3;
+  }
+});
+
 // lazy-vendor:dockerode
 var require_dockerode = __commonJS({
   "lazy-vendor:dockerode"(exports2, module2) {
@@ -24530,14 +24701,14 @@ function apiStatus(e) {
 }
 function dockerConfigured(env = process.env) {
   if (env.DOCKER_HOST) return true;
-  return process.platform !== "win32" && (0, import_node_fs37.existsSync)("/var/run/docker.sock");
+  return process.platform !== "win32" && (0, import_node_fs38.existsSync)("/var/run/docker.sock");
 }
-var import_node_fs37, import_dockerode;
+var import_node_fs38, import_dockerode;
 var init_client3 = __esm({
   "packages/core/src/runtime/docker/client.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs37 = require("node:fs");
+    import_node_fs38 = require("node:fs");
     import_dockerode = __toESM(require_dockerode(), 1);
     init_errors();
   }
@@ -24885,7 +25056,7 @@ async function removeCloneContainers(record2, home) {
   const { DockerRuntime: DockerRuntime2, listCloneContainers: listCloneContainers2 } = await Promise.resolve().then(() => (init_docker(), docker_exports));
   const runtime = new DockerRuntime2();
   if (record2.containerId) await runtime.stop({ containerId: record2.containerId }, { fast: true });
-  for (const c of await listCloneContainers2(runtime.docker, import_node_path72.default.resolve(home))) {
+  for (const c of await listCloneContainers2(runtime.docker, import_node_path73.default.resolve(home))) {
     if (c.cloneId === record2.id) await runtime.stop({ containerId: c.id }, { fast: true });
   }
 }
@@ -24907,9 +25078,13 @@ async function stopServer2(record2, platform, reporter) {
   }
   const server = serverOf(record2);
   if (server && isAlive(server.pid)) {
-    if (isPostgresOf(server.pid, record2.mountPath)) await engine.stop(server, { fast: true });
-    else reporter.warn(`Left process ${server.pid} alone: it is not clone ${record2.id}'s server (its pid was reused).`);
+    if (isPostgresOf(server.pid, record2.mountPath)) {
+      await engine.stop(server, { fast: true });
+      return void 0;
+    }
+    reporter.warn(`Left process ${server.pid} alone: it is not clone ${record2.id}'s server (its pid was reused).`);
   }
+  await stopStrayServers(record2.dir, reporter);
   return void 0;
 }
 async function claimClone(registry2, id) {
@@ -24926,7 +25101,7 @@ async function removeClone(record2, opts, action = "teardown") {
   if (record2.attachment) await driver.unmount(record2.attachment);
   await pausePoint("teardown:unmounted");
   await driver.destroy(record2.childFile);
-  await import_promises65.default.rm(record2.dir, { recursive: true, force: true });
+  await import_promises67.default.rm(record2.dir, { recursive: true, force: true });
   if (left) throw left;
   await registry2.remove(record2.id);
   opts.reporter.info(`Removed clone ${record2.id}${record2.name ? ` (${record2.name})` : ""}`);
@@ -24939,13 +25114,13 @@ async function removeClone(record2, opts, action = "teardown") {
     clone: record2.id
   }).catch((e) => opts.reporter.warn(`could not record the teardown in the audit log: ${e.message}`));
 }
-var import_promises65, import_node_path72;
+var import_promises67, import_node_path73;
 var init_teardown = __esm({
   "packages/core/src/clones/teardown.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises65 = __toESM(require("node:fs/promises"), 1);
-    import_node_path72 = __toESM(require("node:path"), 1);
+    import_promises67 = __toESM(require("node:fs/promises"), 1);
+    import_node_path73 = __toESM(require("node:path"), 1);
     init_platform();
     init_errors();
     init_repository();
@@ -24955,6 +25130,7 @@ var init_teardown = __esm({
     init_record();
     init_process_identity();
     init_pause_point();
+    init_stray_servers();
   }
 });
 
@@ -25050,12 +25226,12 @@ var init_named_clone = __esm({
 function stampFile(home, manifestDigest2) {
   const m = /^sha256:([0-9a-f]{64})$/.exec(manifestDigest2);
   if (!m) throw new CloneError(`'${manifestDigest2}' is not a sha256 manifest digest; refusing to clone it.`);
-  return import_node_path73.default.join(stampDir(home), `${m[1]}.r${CHECK_REVISION}`);
+  return import_node_path74.default.join(stampDir(home), `${m[1]}.r${CHECK_REVISION}`);
 }
 async function checkImageOnce(home, engine, server, image) {
   if (!engine.imageFindings) return;
   const stamp = stampFile(home, image.manifestDigest);
-  const st = await (0, import_promises66.lstat)(stamp).catch(() => void 0);
+  const st = await (0, import_promises68.lstat)(stamp).catch(() => void 0);
   if (st && isOwnFile(st)) return;
   const findings = await engine.imageFindings(server);
   if (findings.length > 0) {
@@ -25064,25 +25240,25 @@ async function checkImageOnce(home, engine, server, image) {
     );
   }
   await makeDir(stampDir(home), PRIVATE_DIR);
-  await (0, import_promises66.open)(stamp, "wx", 384).then(
+  await (0, import_promises68.open)(stamp, "wx", 384).then(
     (fh) => fh.close(),
     (e) => {
       if (e.code !== "EEXIST") throw e;
     }
   );
 }
-var import_promises66, import_node_path73, CHECK_REVISION, stampDir;
+var import_promises68, import_node_path74, CHECK_REVISION, stampDir;
 var init_checked_images = __esm({
   "packages/core/src/clones/checked-images.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises66 = require("node:fs/promises");
-    import_node_path73 = __toESM(require("node:path"), 1);
+    import_promises68 = require("node:fs/promises");
+    import_node_path74 = __toESM(require("node:path"), 1);
     init_errors();
     init_own_file();
     init_paths();
     CHECK_REVISION = 2;
-    stampDir = (home) => import_node_path73.default.join(home, "state", "checked-images");
+    stampDir = (home) => import_node_path74.default.join(home, "state", "checked-images");
   }
 });
 
@@ -25233,7 +25409,7 @@ async function reserve(input, registry2, cleanup) {
   );
   const record2 = shared ? await registry2.patch(reserved.id, { port: shared(reserved.id).port }) : reserved;
   cleanup.push("forget the clone record", () => registry2.remove(record2.id));
-  cleanup.push("remove the clone directory", () => import_promises67.default.rm(record2.dir, { recursive: true, force: true }));
+  cleanup.push("remove the clone directory", () => import_promises69.default.rm(record2.dir, { recursive: true, force: true }));
   await pausePoint("clone:reserved");
   return record2;
 }
@@ -25261,7 +25437,7 @@ async function start(s) {
     {
       port: record2.port,
       host: record2.host,
-      runDir: import_node_path74.default.join(record2.dir, "run"),
+      runDir: import_node_path75.default.join(record2.dir, "run"),
       durability: opts.durability ?? "ephemeral",
       cloneId: record2.id,
       imageDigest: image.manifestDigest,
@@ -25328,21 +25504,21 @@ function ready(s) {
 }
 async function containerLabels(cloneId, home) {
   const { cloneLabels: cloneLabels2 } = await Promise.resolve().then(() => (init_docker(), docker_exports));
-  return cloneLabels2(cloneId, import_node_path74.default.resolve(home));
+  return cloneLabels2(cloneId, import_node_path75.default.resolve(home));
 }
 async function ownBytesOf(driver, childFile) {
   if (driver.ownBytes) return driver.ownBytes(childFile);
-  const st = await import_promises67.default.stat(childFile).catch(() => void 0);
+  const st = await import_promises69.default.stat(childFile).catch(() => void 0);
   return st ? st.blocks * 512 : 0;
 }
-var import_node_crypto16, import_promises67, import_node_path74, DEFAULT_TIMEOUT_MS, liveOnly, deferReserveSync;
+var import_node_crypto16, import_promises69, import_node_path75, DEFAULT_TIMEOUT_MS, liveOnly, deferReserveSync;
 var init_session = __esm({
   "packages/core/src/clones/session.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto16 = __toESM(require("node:crypto"), 1);
-    import_promises67 = __toESM(require("node:fs/promises"), 1);
-    import_node_path74 = __toESM(require("node:path"), 1);
+    import_promises69 = __toESM(require("node:fs/promises"), 1);
+    import_node_path75 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_repository();
@@ -25428,20 +25604,20 @@ var init_lifecycle = __esm({
 // packages/core/src/util/build-record.ts
 async function readBuildRecord(workDir) {
   try {
-    const parsed = JSON.parse(await (0, import_promises68.readFile)(import_node_path75.default.join(workDir, BUILD_RECORD), "utf8"));
+    const parsed = JSON.parse(await (0, import_promises70.readFile)(import_node_path76.default.join(workDir, BUILD_RECORD), "utf8"));
     if (!parsed.owner || typeof parsed.owner.pid !== "number" || !Array.isArray(parsed.mounts)) return void 0;
     return parsed;
   } catch {
     return void 0;
   }
 }
-var import_promises68, import_node_path75, BUILD_DIR_PATTERN, BUILD_RECORD;
+var import_promises70, import_node_path76, BUILD_DIR_PATTERN, BUILD_RECORD;
 var init_build_record = __esm({
   "packages/core/src/util/build-record.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises68 = require("node:fs/promises");
-    import_node_path75 = __toESM(require("node:path"), 1);
+    import_promises70 = require("node:fs/promises");
+    import_node_path76 = __toESM(require("node:path"), 1);
     init_durable_write();
     init_process_identity();
     BUILD_DIR_PATTERN = /^(build|variants|promote)-[0-9a-f]{10}$/;
@@ -25451,11 +25627,11 @@ var init_build_record = __esm({
 
 // packages/core/src/clones/build-sweep.ts
 async function sweepDeadBuilds(home, reporter) {
-  const workRoot = import_node_path76.default.join(home, "work");
+  const workRoot = import_node_path77.default.join(home, "work");
   const released = [];
-  for (const entry of await (0, import_promises69.readdir)(workRoot, { withFileTypes: true }).catch(() => [])) {
+  for (const entry of await (0, import_promises71.readdir)(workRoot, { withFileTypes: true }).catch(() => [])) {
     if (!entry.isDirectory() || !BUILD_DIR_PATTERN.test(entry.name)) continue;
-    const dir = import_node_path76.default.join(workRoot, entry.name);
+    const dir = import_node_path77.default.join(workRoot, entry.name);
     const record2 = await readBuildRecord(dir);
     if (record2 ? ownerAlive(record2.owner) : await isRecent(dir)) continue;
     reporter.info(`gc: sweeping build work dir ${dir} (${record2 ? `its process ${record2.owner.pid} is gone` : "no build record"})`);
@@ -25469,7 +25645,7 @@ async function sweepBuildDir(home, dir) {
     await stopPostgres(server.pid, { fast: true });
     released.push(`server ${server.pid}`);
     if (server.socketDir) {
-      await (0, import_promises69.rm)(server.socketDir, { recursive: true, force: true });
+      await (0, import_promises71.rm)(server.socketDir, { recursive: true, force: true });
       released.push(`directory ${server.socketDir}`);
     }
   }
@@ -25480,56 +25656,40 @@ async function sweepBuildDir(home, dir) {
       released.push(`${resource.kind} ${resource.id}`);
     }
   }
-  await (0, import_promises69.rm)(dir, { recursive: true, force: true });
+  await (0, import_promises71.rm)(dir, { recursive: true, force: true });
   released.push(`directory ${dir}`);
   return released;
 }
 function unmaskedFirst(dir) {
-  const staging = import_node_path76.default.join(dir, "staging");
+  const staging = import_node_path77.default.join(dir, "staging");
   const rank = (r) => r.id.startsWith(staging) || (r.detail ?? "").includes(staging) ? 0 : 1;
   const kinds = ["mount", "loop", "daemon", "fuse-export", "file"];
   return (a, b) => kinds.indexOf(a.kind) - kinds.indexOf(b.kind) || rank(a) - rank(b);
 }
 async function postgresUnder(dir) {
-  const found = [];
-  for (const entry of await (0, import_promises69.readdir)("/proc").catch(() => [])) {
-    if (!/^\d+$/.test(entry)) continue;
-    let argv;
-    try {
-      argv = (await (0, import_promises69.readFile)(`/proc/${entry}/cmdline`, "utf8")).split("\0");
-    } catch {
-      continue;
-    }
-    if (!/(^|\/)postgres$/.test(argv[0] ?? "")) continue;
-    const d = argv.indexOf("-D");
-    const dataDir = d >= 0 ? argv[d + 1] : void 0;
-    if (!dataDir || !isInside2(dataDir, dir)) continue;
-    const socketSetting = argv.find((a) => a.startsWith("unix_socket_directories="));
+  return (await postmastersUnder(dir)).map(({ pid, args }) => {
+    const socketSetting = args.find((a) => a.startsWith("unix_socket_directories="));
     const socketDir = socketSetting?.slice("unix_socket_directories=".length);
-    const ours = socketDir && import_node_path76.default.dirname(socketDir) === import_node_os11.default.tmpdir() && import_node_path76.default.basename(socketDir).startsWith("dbclone-pg-");
-    found.push({ pid: Number(entry), socketDir: ours ? socketDir : void 0 });
-  }
-  return found;
-}
-function isInside2(p, dir) {
-  const rel = import_node_path76.default.relative(dir, import_node_path76.default.resolve(p));
-  return rel !== "" && !rel.startsWith("..") && !import_node_path76.default.isAbsolute(rel);
+    const ours = socketDir && import_node_path77.default.dirname(socketDir) === import_node_os11.default.tmpdir() && import_node_path77.default.basename(socketDir).startsWith("dbclone-pg-");
+    return { pid, socketDir: ours ? socketDir : void 0 };
+  });
 }
 async function isRecent(dir) {
-  const st = await (0, import_promises69.stat)(dir).catch(() => void 0);
+  const st = await (0, import_promises71.stat)(dir).catch(() => void 0);
   return !!st && Date.now() - st.mtimeMs < UNRECORDED_GRACE_MS;
 }
-var import_promises69, import_node_os11, import_node_path76, UNRECORDED_GRACE_MS;
+var import_promises71, import_node_os11, import_node_path77, UNRECORDED_GRACE_MS;
 var init_build_sweep = __esm({
   "packages/core/src/clones/build-sweep.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises69 = require("node:fs/promises");
+    import_promises71 = require("node:fs/promises");
     import_node_os11 = __toESM(require("node:os"), 1);
-    import_node_path76 = __toESM(require("node:path"), 1);
+    import_node_path77 = __toESM(require("node:path"), 1);
     init_build_record();
     init_platform();
     init_launch();
+    init_postmasters();
     init_process_identity();
     UNRECORDED_GRACE_MS = 6e4;
   }
@@ -25560,8 +25720,13 @@ async function collectLocked(registry2, opts) {
   for (const id of await removeOrphanContainers2(opts.home, new Set(records.map((r) => r.id)), opts.reporter)) {
     result.released.push(`container ${id}`);
   }
-  const clonesDir = import_node_path77.default.join(opts.home, "clones");
+  const clonesDir = import_node_path78.default.join(opts.home, "clones");
   const known = new Set(records.map((r) => r.dir));
+  const recordedOrNotOurs = (pm) => {
+    const owner = import_node_path78.default.join(clonesDir, import_node_path78.default.relative(clonesDir, pm.dataDir).split(import_node_path78.default.sep)[0]);
+    return known.has(owner) || !isCloneDir(clonesDir, owner);
+  };
+  result.released.push(...await stopStrayServers(clonesDir, opts.reporter, recordedOrNotOurs));
   for (const driver of allCloneDiskDrivers(opts.home, opts.reporter)) {
     for (const resource of await driver.list(clonesDir)) {
       if (!resource.ownerDir || known.has(resource.ownerDir) || !isCloneDir(clonesDir, resource.ownerDir)) continue;
@@ -25570,23 +25735,23 @@ async function collectLocked(registry2, opts) {
     }
     result.released.push(...await driver.sweep?.() ?? []);
   }
-  for (const entry of await import_promises70.default.readdir(clonesDir, { withFileTypes: true }).catch(() => [])) {
-    const dir = import_node_path77.default.join(clonesDir, entry.name);
+  for (const entry of await import_promises72.default.readdir(clonesDir, { withFileTypes: true }).catch(() => [])) {
+    const dir = import_node_path78.default.join(clonesDir, entry.name);
     if (!entry.isDirectory() || known.has(dir) || !CLONE_ID_PATTERN.test(entry.name)) continue;
-    await import_promises70.default.rm(dir, { recursive: true, force: true });
+    await import_promises72.default.rm(dir, { recursive: true, force: true });
     result.released.push(`directory ${dir}`);
   }
   result.released.push(...await sweepDeadBuilds(opts.home, opts.reporter));
   let cacheTemps = 0;
-  for (const cacheDir of /* @__PURE__ */ new Set([import_node_path77.default.join(opts.home, "cache"), defaultCacheDir()])) {
-    cacheTemps += await removeStaleTemps(import_node_path77.default.join(cacheDir, "blobs", "sha256"), 60 * 6e4);
-    cacheTemps += await removeDeadPartials(import_node_path77.default.join(cacheDir, "partial"));
+  for (const cacheDir of /* @__PURE__ */ new Set([import_node_path78.default.join(opts.home, "cache"), defaultCacheDir()])) {
+    cacheTemps += await removeStaleTemps(import_node_path78.default.join(cacheDir, "blobs", "sha256"), 60 * 6e4);
+    cacheTemps += await removeDeadPartials(import_node_path78.default.join(cacheDir, "partial"));
   }
   if (cacheTemps > 0) result.released.push(`${cacheTemps} partial cache blob(s)`);
   return result;
 }
 function isCloneDir(clonesDir, dir) {
-  return import_node_path77.default.dirname(dir) === clonesDir && CLONE_ID_PATTERN.test(import_node_path77.default.basename(dir));
+  return import_node_path78.default.dirname(dir) === clonesDir && CLONE_ID_PATTERN.test(import_node_path78.default.basename(dir));
 }
 async function whyCollect(record2, now) {
   if (isExpired(record2, now)) return "expired";
@@ -25609,17 +25774,17 @@ async function removeOrphanContainers2(home, liveIds, reporter) {
     reporter.debug(`gc: no Docker engine to look for containers in: ${e.message}`);
     return [];
   }
-  const removed = await docker.removeOrphanContainers(client, import_node_path77.default.resolve(home), liveIds);
+  const removed = await docker.removeOrphanContainers(client, import_node_path78.default.resolve(home), liveIds);
   for (const c of removed) reporter.info(`gc: removed container ${c.name || c.id.slice(0, 12)} of clone ${c.cloneId}, which has no record`);
   return removed.map((c) => c.name || c.id.slice(0, 12));
 }
-var import_promises70, import_node_path77, STALE_CREATING_MS;
+var import_promises72, import_node_path78, STALE_CREATING_MS;
 var init_gc2 = __esm({
   "packages/core/src/clones/gc.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises70 = __toESM(require("node:fs/promises"), 1);
-    import_node_path77 = __toESM(require("node:path"), 1);
+    import_promises72 = __toESM(require("node:fs/promises"), 1);
+    import_node_path78 = __toESM(require("node:path"), 1);
     init_platform();
     init_runtime2();
     init_build_sweep();
@@ -25630,6 +25795,7 @@ var init_gc2 = __esm({
     init_cache_dir();
     init_partial_files();
     init_teardown();
+    init_stray_servers();
     init_ttl();
     STALE_CREATING_MS = 10 * 6e4;
   }
@@ -26867,7 +27033,7 @@ var require_command = __commonJS({
     init_import_meta_url();
     var EventEmitter = require("node:events").EventEmitter;
     var childProcess = require("node:child_process");
-    var path79 = require("node:path");
+    var path80 = require("node:path");
     var fs6 = require("node:fs");
     var process2 = require("node:process");
     var { Argument: Argument2, humanReadableArgName } = require_argument();
@@ -27880,9 +28046,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
         let launchWithNode = false;
         const sourceExt = [".js", ".ts", ".tsx", ".mjs", ".cjs"];
         function findFile(baseDir, baseName) {
-          const localBin = path79.resolve(baseDir, baseName);
+          const localBin = path80.resolve(baseDir, baseName);
           if (fs6.existsSync(localBin)) return localBin;
-          if (sourceExt.includes(path79.extname(baseName))) return void 0;
+          if (sourceExt.includes(path80.extname(baseName))) return void 0;
           const foundExt = sourceExt.find(
             (ext) => fs6.existsSync(`${localBin}${ext}`)
           );
@@ -27900,17 +28066,17 @@ Expecting one of '${allowedValues.join("', '")}'`);
           } catch {
             resolvedScriptPath = this._scriptPath;
           }
-          executableDir = path79.resolve(
-            path79.dirname(resolvedScriptPath),
+          executableDir = path80.resolve(
+            path80.dirname(resolvedScriptPath),
             executableDir
           );
         }
         if (executableDir) {
           let localFile = findFile(executableDir, executableFile);
           if (!localFile && !subcommand._executableFile && this._scriptPath) {
-            const legacyName = path79.basename(
+            const legacyName = path80.basename(
               this._scriptPath,
-              path79.extname(this._scriptPath)
+              path80.extname(this._scriptPath)
             );
             if (legacyName !== this._name) {
               localFile = findFile(
@@ -27921,7 +28087,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
           }
           executableFile = localFile || executableFile;
         }
-        launchWithNode = sourceExt.includes(path79.extname(executableFile));
+        launchWithNode = sourceExt.includes(path80.extname(executableFile));
         let proc;
         if (process2.platform !== "win32") {
           if (launchWithNode) {
@@ -28836,7 +29002,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @return {Command}
        */
       nameFromFilename(filename) {
-        this._name = path79.basename(filename, path79.extname(filename));
+        this._name = path80.basename(filename, path80.extname(filename));
         return this;
       }
       /**
@@ -28850,9 +29016,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} [path]
        * @return {(string|null|Command)}
        */
-      executableDir(path80) {
-        if (path80 === void 0) return this._executableDir;
-        this._executableDir = path80;
+      executableDir(path81) {
+        if (path81 === void 0) return this._executableDir;
+        this._executableDir = path81;
         return this;
       }
       /**
@@ -29296,7 +29462,7 @@ init_import_meta_url();
 
 // packages/cli/src/context.ts
 init_import_meta_url();
-var import_node_path78 = __toESM(require("node:path"), 1);
+var import_node_path79 = __toESM(require("node:path"), 1);
 init_clones();
 init_repository();
 
@@ -29626,7 +29792,7 @@ var CliContext = class {
     const { repo, home } = this.globals(cmd);
     const named = cmd.optsWithGlobals().repo !== void 0 || !!this.io.env.DBCLONE_REPO;
     this.repository ??= openRepository(repo, {
-      cacheDir: import_node_path78.default.join(home, "cache"),
+      cacheDir: import_node_path79.default.join(home, "cache"),
       mustExist: named && !opts.create,
       oci: { cache: { inUse: diskDigestsInUse(home) } }
     });

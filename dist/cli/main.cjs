@@ -346,10 +346,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path100) {
-  if (!path100)
+function getElementAtPath(obj, path101) {
+  if (!path101)
     return obj;
-  return path100.reduce((acc, key) => acc?.[key], obj);
+  return path101.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -608,11 +608,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path100, issues) {
+function prefixIssues(path101, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path100);
+    iss.path.unshift(path101);
     return iss;
   });
 }
@@ -1143,16 +1143,16 @@ function flattenError(error2, mapper = (issue2) => issue2.message) {
 }
 function formatError(error2, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error3, path100 = []) => {
+  const processError = (error3, path101 = []) => {
     for (const issue2 of error3.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path100, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path101, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path100, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path101, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path100, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path101, ...issue2.path]);
       } else {
-        const fullpath = [...path100, ...issue2.path];
+        const fullpath = [...path101, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -9250,8 +9250,8 @@ async function errorText(res) {
   }
 }
 function shortPath(p) {
-  const path100 = /^https?:/.test(p) ? new URL(p).pathname : p.split("?")[0];
-  return path100.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/g, "sha256:$1\u2026").replace(/\/uploads\/[^/]+$/, "/uploads/\u2026");
+  const path101 = /^https?:/.test(p) ? new URL(p).pathname : p.split("?")[0];
+  return path101.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/g, "sha256:$1\u2026").replace(/\/uploads\/[^/]+$/, "/uploads/\u2026");
 }
 function reasonFor(e) {
   for (let err = e, depth = 0; err && depth < 4; err = err.cause, depth++) {
@@ -9480,8 +9480,8 @@ var init_descriptor = __esm({
 // packages/core/src/util/process-identity.ts
 function startTicks(pid) {
   try {
-    const stat32 = (0, import_node_fs8.readFileSync)(`/proc/${pid}/stat`, "utf8");
-    const fields = stat32.slice(stat32.lastIndexOf(")") + 2).split(" ");
+    const stat33 = (0, import_node_fs8.readFileSync)(`/proc/${pid}/stat`, "utf8");
+    const fields = stat33.slice(stat33.lastIndexOf(")") + 2).split(" ");
     if (fields[0] === "Z" || fields[0] === "X") return void 0;
     const ticks = Number(fields[19]);
     return Number.isFinite(ticks) ? ticks : void 0;
@@ -11097,8 +11097,8 @@ function isAlive(pid) {
     if (e.code !== "EPERM") return false;
   }
   try {
-    const stat32 = (0, import_node_fs12.readFileSync)(`/proc/${pid}/stat`, "utf8");
-    const state = stat32.slice(stat32.lastIndexOf(")") + 2, stat32.lastIndexOf(")") + 3);
+    const stat33 = (0, import_node_fs12.readFileSync)(`/proc/${pid}/stat`, "utf8");
+    const state = stat33.slice(stat33.lastIndexOf(")") + 2, stat33.lastIndexOf(")") + 3);
     return state !== "Z" && state !== "X";
   } catch {
     return process.platform !== "linux";
@@ -12623,17 +12623,33 @@ function poolLayout(home2) {
 }
 function cloneFileFor(layout, childFile) {
   const resolved = import_node_path33.default.resolve(childFile);
-  if (import_node_path33.default.dirname(resolved) === layout.clonesDir) return resolved;
+  if (import_node_path33.default.dirname(resolved) === layout.clonesDir && resolved.endsWith(".raw")) return resolved;
   const owner = import_node_path33.default.basename(import_node_path33.default.dirname(resolved));
   if (!/^[\w.-]+$/.test(owner)) throw new Error(`reflink: cannot name a pool clone after the directory '${owner}'`);
   return import_node_path33.default.join(layout.clonesDir, `${owner}.raw`);
 }
-var import_node_path33, imageFile, EXPAND_TEMP, ownerFileOf;
+async function linkedPoolDir(layout) {
+  for (const dir of [layout.dir, layout.imagesDir, layout.clonesDir, layout.checkDir]) {
+    const s = await (0, import_promises35.lstat)(dir).catch(() => void 0);
+    if (s && !s.isDirectory()) return dir;
+  }
+  return void 0;
+}
+async function refuseLinkedPoolDirs(layout) {
+  const dir = await linkedPoolDir(layout);
+  if (dir)
+    throw new UsageError(
+      `${dir} is a symbolic link or not a directory; the reflink pool's directories must be dbclone's own, so nothing is done through it. Remove it (rm ${dir}) and run the command again.`
+    );
+}
+var import_promises35, import_node_path33, imageFile, EXPAND_TEMP, ownerFileOf;
 var init_pool_layout = __esm({
   "packages/core/src/disk/reflink/pool-layout.ts"() {
     "use strict";
     init_import_meta_url();
+    import_promises35 = require("node:fs/promises");
     import_node_path33 = __toESM(require("node:path"), 1);
+    init_errors();
     imageFile = (layout, key) => import_node_path33.default.join(layout.imagesDir, `${key}.raw`);
     EXPAND_TEMP = /^[0-9a-f]{64}\.raw\.tmp-(\d+)-[0-9a-f]+$/;
     ownerFileOf = (cloneFile) => cloneFile.replace(/\.raw$/, ".json");
@@ -12686,24 +12702,24 @@ var init_extents = __esm({
 
 // packages/core/src/disk/reflink/loop-at.ts
 async function loopDeviceAt(mountPath, file) {
-  const where2 = /* @__PURE__ */ new Set([mountPath, await (0, import_promises35.realpath)(mountPath).catch(() => mountPath)]);
-  const table = await (0, import_promises35.readFile)("/proc/self/mountinfo", "utf8").catch(() => "");
+  const where2 = /* @__PURE__ */ new Set([mountPath, await (0, import_promises36.realpath)(mountPath).catch(() => mountPath)]);
+  const table = await (0, import_promises36.readFile)("/proc/self/mountinfo", "utf8").catch(() => "");
   for (const line of table.split("\n")) {
     const fields = line.split(" ");
     const dash = fields.indexOf("-");
     const source = fields[dash + 2];
     if (dash < 0 || !where2.has(unescapeMountPath(fields[4] ?? "")) || !source?.startsWith("/dev/loop")) continue;
-    const backing = await (0, import_promises35.readFile)(`/sys/block/${import_node_path34.default.basename(source)}/loop/backing_file`, "utf8").catch(() => "");
+    const backing = await (0, import_promises36.readFile)(`/sys/block/${import_node_path34.default.basename(source)}/loop/backing_file`, "utf8").catch(() => "");
     if (backing.trim().replace(/ \(deleted\)$/, "") === file) return source;
   }
   return (await readLoopDevices()).find((l) => l.backingFile === file)?.device;
 }
-var import_promises35, import_node_path34, unescapeMountPath;
+var import_promises36, import_node_path34, unescapeMountPath;
 var init_loop_at = __esm({
   "packages/core/src/disk/reflink/loop-at.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises35 = require("node:fs/promises");
+    import_promises36 = require("node:fs/promises");
     import_node_path34 = __toESM(require("node:path"), 1);
     init_mounts();
     unescapeMountPath = (p) => p.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(Number.parseInt(o, 8)));
@@ -12712,21 +12728,21 @@ var init_loop_at = __esm({
 
 // packages/core/src/disk/reflink/clone.ts
 async function reflinkCopy(imageFile2, cloneFile, owner) {
-  await (0, import_promises36.writeFile)(ownerFileOf(cloneFile), JSON.stringify(owner), { mode: 384, flag: "wx" }).catch((e) => {
+  await (0, import_promises37.writeFile)(ownerFileOf(cloneFile), JSON.stringify(owner), { mode: 384, flag: "wx" }).catch((e) => {
     throw e.code === "EEXIST" ? new CloneError(`the reflink pool already holds a clone disk ${cloneFile}; run dbclone gc`) : e;
   });
   try {
-    await (0, import_promises36.copyFile)(imageFile2, cloneFile, import_node_fs15.constants.COPYFILE_FICLONE_FORCE | import_node_fs15.constants.COPYFILE_EXCL);
-    await (0, import_promises36.chmod)(cloneFile, 384);
+    await (0, import_promises37.copyFile)(imageFile2, cloneFile, import_node_fs15.constants.COPYFILE_FICLONE_FORCE | import_node_fs15.constants.COPYFILE_EXCL);
+    await (0, import_promises37.chmod)(cloneFile, 384);
   } catch (e) {
-    await (0, import_promises36.rm)(cloneFile, { force: true });
-    await (0, import_promises36.rm)(ownerFileOf(cloneFile), { force: true });
+    await (0, import_promises37.rm)(cloneFile, { force: true });
+    await (0, import_promises37.rm)(ownerFileOf(cloneFile), { force: true });
     throw new CloneError(`reflink copy of ${imageFile2} failed: ${e.message}`, { cause: e });
   }
 }
 async function attachClone(driver, cloneFile, mountPath, reporter) {
   mountPath = import_node_path35.default.resolve(mountPath);
-  await (0, import_promises36.mkdir)(mountPath, { recursive: true });
+  await (0, import_promises37.mkdir)(mountPath, { recursive: true });
   await run("mount", ["-t", "xfs", "-o", CLONE_MOUNT_OPTIONS, cloneFile, mountPath], { privileged: true, reporter, timeoutMs: 6e4, packageHint: "mount" });
   const attachment = { driver, file: cloneFile, mountPath, handles: {} };
   try {
@@ -12745,20 +12761,20 @@ async function detachClone(attachment, reporter) {
   for (const loop of await readLoopDevices()) if (loop.backingFile === attachment.file) await detachLoop(loop.device, reporter);
 }
 async function removeCloneFile(cloneFile) {
-  await (0, import_promises36.rm)(cloneFile, { force: true });
-  await (0, import_promises36.rm)(ownerFileOf(cloneFile), { force: true });
+  await (0, import_promises37.rm)(cloneFile, { force: true });
+  await (0, import_promises37.rm)(ownerFileOf(cloneFile), { force: true });
 }
 async function ownBytes(file, reporter) {
   const extents = await dataExtents(file, reporter).catch(() => []);
   return extents.filter((e) => !e.shared).reduce((sum, e) => sum + e.length, 0);
 }
-var import_node_fs15, import_promises36, import_node_path35, CLONE_MOUNT_OPTIONS;
+var import_node_fs15, import_promises37, import_node_path35, CLONE_MOUNT_OPTIONS;
 var init_clone = __esm({
   "packages/core/src/disk/reflink/clone.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs15 = require("node:fs");
-    import_promises36 = require("node:fs/promises");
+    import_promises37 = require("node:fs/promises");
     import_node_path35 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
@@ -12774,8 +12790,8 @@ var init_clone = __esm({
 // packages/core/src/disk/reflink/data-check.ts
 async function checkExpandedImage(rawFile, what, reporter, opts = {}) {
   const mnt = import_node_path36.default.join(opts.mountDir ?? import_node_path36.default.dirname(rawFile), `${import_node_path36.default.basename(rawFile)}.mnt`);
-  await (0, import_promises37.mkdir)(import_node_path36.default.dirname(mnt), { recursive: true, mode: 457 });
-  await (0, import_promises37.mkdir)(mnt, { mode: 448 });
+  await (0, import_promises38.mkdir)(import_node_path36.default.dirname(mnt), { recursive: true, mode: 457 });
+  await (0, import_promises38.mkdir)(mnt, { mode: 448 });
   try {
     await run("mount", ["-t", "xfs", "-o", "loop,ro,norecovery,nouuid", rawFile, mnt], { privileged: true, reporter, packageHint: "mount", timeoutMs: 6e4 });
     try {
@@ -12785,7 +12801,7 @@ async function checkExpandedImage(rawFile, what, reporter, opts = {}) {
       await unmountPath(mnt, reporter);
     }
   } finally {
-    await (0, import_promises37.rmdir)(mnt).catch(() => void 0);
+    await (0, import_promises38.rmdir)(mnt).catch(() => void 0);
   }
 }
 async function find(root, args, asUser, what, reporter) {
@@ -12842,12 +12858,12 @@ async function walk(root, what, asUser, reporter) {
   }
   return { entries: dots.length };
 }
-var import_promises37, import_node_path36;
+var import_promises38, import_node_path36;
 var init_data_check = __esm({
   "packages/core/src/disk/reflink/data-check.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises37 = require("node:fs/promises");
+    import_promises38 = require("node:fs/promises");
     import_node_path36 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
@@ -12874,18 +12890,18 @@ async function expandImage(pool, layers, reporter, checkAs) {
       if (why !== "missing") reporter.warn(`The expanded image ${file} is ${why}; expanding it again from the verified image.`);
       const started = performance.now();
       let need = 0;
-      for (const l of layers) need += (await (0, import_promises38.stat)(l.file)).size;
+      for (const l of layers) need += (await (0, import_promises39.stat)(l.file)).size;
       await pool.prepare(need, /* @__PURE__ */ new Set([key]));
       const tmp = `${file}.tmp-${process.pid}-${(0, import_node_crypto13.randomBytes)(4).toString("hex")}`;
       try {
         await convertToRaw(layers, tmp, reporter);
         await pausePoint("expand:converted");
         const checked2 = await checkExpandedImage(tmp, `image ${layers[0].digest.slice(0, 19)}`, reporter, { asUser: checkAs, mountDir: pool.layout.checkDir });
-        const fh = await (0, import_promises38.open)(tmp, "r");
+        const fh = await (0, import_promises39.open)(tmp, "r");
         await fh.sync().finally(() => fh.close());
-        await (0, import_promises38.chmod)(tmp, 292);
-        await (0, import_promises38.rename)(tmp, file);
-        const done = await (0, import_promises38.stat)(file);
+        await (0, import_promises39.chmod)(tmp, 292);
+        await (0, import_promises39.rename)(tmp, file);
+        const done = await (0, import_promises39.stat)(file);
         await pool.index.touch(key, { layers: layers.map((l) => l.digest), bytes: done.blocks * 512, mtimeMs: Math.trunc(done.mtimeMs), size: done.size });
         const seconds2 = (performance.now() - started) / 1e3;
         reporter.info(
@@ -12895,7 +12911,7 @@ async function expandImage(pool, layers, reporter, checkAs) {
       } catch (e) {
         throw await diskFullError(e, [pool.layout.dir], `expanding an image into the reflink pool ${pool.layout.dir}`) ?? e;
       } finally {
-        await (0, import_promises38.rm)(tmp, { force: true });
+        await (0, import_promises39.rm)(tmp, { force: true });
       }
     },
     { waitMs: 60 * 6e4 }
@@ -12906,13 +12922,13 @@ async function convertToRaw(layers, out, reporter) {
   const source = chainJsonFilename(files[0], files.slice(1));
   await run("qemu-img", ["convert", "-O", "raw", source, out], { reporter, packageHint: "qemu-utils", timeoutMs: 60 * 6e4 });
 }
-var import_node_crypto13, import_promises38, import_node_path37, hexOf;
+var import_node_crypto13, import_promises39, import_node_path37, hexOf;
 var init_expand = __esm({
   "packages/core/src/disk/reflink/expand.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto13 = require("node:crypto");
-    import_promises38 = require("node:fs/promises");
+    import_promises39 = require("node:fs/promises");
     import_node_path37 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_errors();
@@ -12933,18 +12949,18 @@ var init_expand = __esm({
 // packages/core/src/disk/reflink/expanded-index.ts
 async function readOwner(file) {
   try {
-    const o = JSON.parse(await (0, import_promises39.readFile)(file, "utf8"));
+    const o = JSON.parse(await (0, import_promises40.readFile)(file, "utf8"));
     return typeof o.ownerDir === "string" && typeof o.key === "string" && KEY.test(o.key) ? { ownerDir: o.ownerDir, key: o.key } : void 0;
   } catch {
     return void 0;
   }
 }
-var import_promises39, import_node_path38, KEY, ExpandedIndex;
+var import_promises40, import_node_path38, KEY, ExpandedIndex;
 var init_expanded_index = __esm({
   "packages/core/src/disk/reflink/expanded-index.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises39 = require("node:fs/promises");
+    import_promises40 = require("node:fs/promises");
     import_node_path38 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_durable_write();
@@ -12960,7 +12976,7 @@ var init_expanded_index = __esm({
       async read() {
         let parsed;
         try {
-          parsed = JSON.parse(await (0, import_promises39.readFile)(this.file, "utf8"));
+          parsed = JSON.parse(await (0, import_promises40.readFile)(this.file, "utf8"));
         } catch {
           return {};
         }
@@ -12992,8 +13008,8 @@ var init_expanded_index = __esm({
        */
       async markUsed(file) {
         if (await this.untrusted(file) !== void 0) return false;
-        const s = await (0, import_promises39.stat)(file);
-        await (0, import_promises39.utimes)(file, /* @__PURE__ */ new Date(), s.mtimeMs / 1e3).catch(() => void 0);
+        const s = await (0, import_promises40.stat)(file);
+        await (0, import_promises40.utimes)(file, /* @__PURE__ */ new Date(), s.mtimeMs / 1e3).catch(() => void 0);
         return true;
       }
       /**
@@ -13002,7 +13018,7 @@ var init_expanded_index = __esm({
        * a write as root ignores 0444). Cheap (lstat and the small index): a clone's copy is never re-hashed.
        */
       async untrusted(file) {
-        const s = await (0, import_promises39.lstat)(file).catch(() => void 0);
+        const s = await (0, import_promises40.lstat)(file).catch(() => void 0);
         if (!s) return "missing";
         if (!s.isFile()) return "not a regular file";
         if (s.mode & 146) return `writable (mode ${(s.mode & 511).toString(8)})`;
@@ -13016,7 +13032,7 @@ var init_expanded_index = __esm({
       /** Keys of images live clones were copied from. */
       async inUse() {
         const keys = /* @__PURE__ */ new Set();
-        for (const name of await (0, import_promises39.readdir)(this.layout.clonesDir).catch(() => [])) {
+        for (const name of await (0, import_promises40.readdir)(this.layout.clonesDir).catch(() => [])) {
           if (!name.endsWith(".json")) continue;
           const owner = await readOwner(import_node_path38.default.join(this.layout.clonesDir, name));
           if (owner) keys.add(owner.key);
@@ -13029,7 +13045,7 @@ var init_expanded_index = __esm({
         const candidates = [];
         for (const [key, e] of Object.entries(await this.read())) {
           if (keep.has(key) || used.has(key)) continue;
-          const s = await (0, import_promises39.stat)(imageFile(this.layout, key)).catch(() => void 0);
+          const s = await (0, import_promises40.stat)(imageFile(this.layout, key)).catch(() => void 0);
           const lastUsedMs = Math.max(e.lastUsedMs, s?.atimeMs ?? 0);
           if (Date.now() - lastUsedMs >= idleMs) candidates.push({ key, lastUsedMs });
         }
@@ -13043,7 +13059,7 @@ var init_expanded_index = __esm({
           file,
           async () => {
             if ((await this.inUse()).has(key)) return false;
-            await (0, import_promises39.rm)(file, { force: true });
+            await (0, import_promises40.rm)(file, { force: true });
             return true;
           },
           { waitMs: 200 }
@@ -13062,7 +13078,7 @@ var init_expanded_index = __esm({
 // packages/core/src/disk/reflink/leftovers.ts
 async function poolClones(layout) {
   const owners = /* @__PURE__ */ new Map();
-  for (const name of await (0, import_promises40.readdir)(layout.clonesDir).catch(() => [])) {
+  for (const name of await (0, import_promises41.readdir)(layout.clonesDir).catch(() => [])) {
     const file = import_node_path39.default.join(layout.clonesDir, name);
     if (name.endsWith(".json")) owners.set(file, (await readOwner(file))?.ownerDir);
     else if (name.endsWith(".raw")) owners.set(file, (await readOwner(ownerFileOf(file)))?.ownerDir);
@@ -13092,7 +13108,7 @@ async function listPoolLeftovers(layout, rootDir) {
 async function releasePoolLeftover(resource, reporter = silentReporter) {
   if (resource.kind === "mount") return unmountPath(resource.id, reporter);
   if (resource.kind === "loop") return detachLoop(resource.id, reporter);
-  if (resource.kind === "file") await (0, import_promises40.rm)(resource.id, { force: true });
+  if (resource.kind === "file") await (0, import_promises41.rm)(resource.id, { force: true });
 }
 async function sweepDeadExpansions(layout, reporter = silentReporter) {
   const dead = (name) => {
@@ -13114,35 +13130,35 @@ async function sweepDeadExpansions(layout, reporter = silentReporter) {
     }
   }
   for (const dir of checkDirs) {
-    for (const name of await (0, import_promises40.readdir)(dir).catch(() => [])) {
+    for (const name of await (0, import_promises41.readdir)(dir).catch(() => [])) {
       if (!dead(name)) continue;
       const p = import_node_path39.default.join(dir, name);
-      if (name.endsWith(".mnt")) await (0, import_promises40.rmdir)(p).catch(() => void 0);
-      else await (0, import_promises40.rm)(p, { force: true });
+      if (name.endsWith(".mnt")) await (0, import_promises41.rmdir)(p).catch(() => void 0);
+      else await (0, import_promises41.rm)(p, { force: true });
       released.push(`file ${p}`);
     }
   }
-  for (const name of await (0, import_promises40.readdir)(layout.home).catch(() => [])) {
+  for (const name of await (0, import_promises41.readdir)(layout.home).catch(() => [])) {
     const m = /^pool\.xfs\.tmp-(\d+)$/.exec(name);
     if (!m || isAlive(Number(m[1]))) continue;
-    await (0, import_promises40.rm)(import_node_path39.default.join(layout.home, name), { force: true });
+    await (0, import_promises41.rm)(import_node_path39.default.join(layout.home, name), { force: true });
     released.push(`file ${import_node_path39.default.join(layout.home, name)}`);
   }
-  const locks = (await (0, import_promises40.readdir)(layout.imagesDir).catch(() => [])).filter((n) => n.endsWith(".lock")).map((n) => import_node_path39.default.join(layout.imagesDir, n));
+  const locks = (await (0, import_promises41.readdir)(layout.imagesDir).catch(() => [])).filter((n) => n.endsWith(".lock")).map((n) => import_node_path39.default.join(layout.imagesDir, n));
   for (const lock of [...locks, `${layout.poolFile}.lock`]) {
-    const s = await (0, import_promises40.stat)(lock).catch(() => void 0);
+    const s = await (0, import_promises41.stat)(lock).catch(() => void 0);
     if (!s || Date.now() - s.mtimeMs < STALE_LOCK_MS) continue;
-    await (0, import_promises40.rm)(lock, { recursive: true, force: true });
+    await (0, import_promises41.rm)(lock, { recursive: true, force: true });
     released.push(`lock ${lock}`);
   }
   return released;
 }
-var import_promises40, import_node_path39, STALE_LOCK_MS, RELEASE_ORDER2;
+var import_promises41, import_node_path39, STALE_LOCK_MS, RELEASE_ORDER2;
 var init_leftovers2 = __esm({
   "packages/core/src/disk/reflink/leftovers.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises40 = require("node:fs/promises");
+    import_promises41 = require("node:fs/promises");
     import_node_path39 = __toESM(require("node:path"), 1);
     init_reporter();
     init_exec();
@@ -13157,7 +13173,7 @@ var init_leftovers2 = __esm({
 // packages/core/src/disk/reflink/pool-file.ts
 async function freeBytes(dir) {
   for (let p = import_node_path40.default.resolve(dir); ; p = import_node_path40.default.dirname(p)) {
-    const s = await (0, import_promises41.statfs)(p).catch(() => void 0);
+    const s = await (0, import_promises42.statfs)(p).catch(() => void 0);
     if (s) return s.bavail * s.bsize;
     if (p === import_node_path40.default.dirname(p)) return 0;
   }
@@ -13173,24 +13189,24 @@ async function createPoolFile(layout, sizeBytes, reporter = silentReporter) {
     );
   }
   const tmp = `${layout.poolFile}.tmp-${process.pid}`;
-  await (0, import_promises41.mkdir)(layout.home, { recursive: true });
+  await (0, import_promises42.mkdir)(layout.home, { recursive: true });
   try {
-    const fh = await (0, import_promises41.open)(tmp, "wx", 384);
+    const fh = await (0, import_promises42.open)(tmp, "wx", 384);
     await fh.truncate(sizeBytes).finally(() => fh.close());
     await run("mkfs.xfs", ["-q", "-K", "-m", "reflink=1", tmp], privileged(reporter, "xfsprogs"));
-    await (0, import_promises41.rename)(tmp, layout.poolFile);
+    await (0, import_promises42.rename)(tmp, layout.poolFile);
   } finally {
-    await (0, import_promises41.rm)(tmp, { force: true });
+    await (0, import_promises42.rm)(tmp, { force: true });
   }
   reporter.info(`Created the reflink pool ${layout.poolFile} (${mb(sizeBytes)}, sparse XFS): this host's filesystem has no reflinks.`);
 }
 async function mountPoolFile(layout, reporter = silentReporter) {
   if (await isMountPoint(layout.dir)) return;
-  await (0, import_promises41.mkdir)(layout.dir, { recursive: true, mode: 457 });
+  await (0, import_promises42.mkdir)(layout.dir, { recursive: true, mode: 457 });
   await run("mount", ["-t", "xfs", "-o", "loop", layout.poolFile, layout.dir], privileged(reporter, "mount"));
 }
 async function growPoolFile(layout, sizeBytes, reporter = silentReporter) {
-  const current2 = (await (0, import_promises41.stat)(layout.poolFile)).size;
+  const current2 = (await (0, import_promises42.stat)(layout.poolFile)).size;
   if (sizeBytes <= current2) return;
   const hostFree = await freeBytes(layout.home);
   if (sizeBytes - current2 > hostFree) {
@@ -13200,7 +13216,7 @@ async function growPoolFile(layout, sizeBytes, reporter = silentReporter) {
   }
   const device = await poolLoopDevice(layout);
   if (!device) throw new DiskFullError(`The reflink pool ${layout.poolFile} is not attached to a loop device; cannot grow it.`);
-  const fh = await (0, import_promises41.open)(layout.poolFile, "r+");
+  const fh = await (0, import_promises42.open)(layout.poolFile, "r+");
   await fh.truncate(sizeBytes).finally(() => fh.close());
   await run("losetup", ["-c", device], privileged(reporter, "mount"));
   await run("xfs_growfs", [layout.dir], privileged(reporter, "xfsprogs"));
@@ -13209,15 +13225,15 @@ async function growPoolFile(layout, sizeBytes, reporter = silentReporter) {
 async function removePoolFile(layout, reporter = silentReporter) {
   await unmountPath(layout.dir, reporter);
   for (const loop of await readLoopDevices()) if (loop.backingFile === layout.poolFile) await detachLoop(loop.device, reporter);
-  await (0, import_promises41.rm)(layout.poolFile, { force: true });
-  await (0, import_promises41.rm)(layout.dir, { recursive: true, force: true });
+  await (0, import_promises42.rm)(layout.poolFile, { force: true });
+  await (0, import_promises42.rm)(layout.dir, { recursive: true, force: true });
 }
-var import_promises41, import_node_path40, MIN_POOL_BYTES, MiB, privileged, mb;
+var import_promises42, import_node_path40, MIN_POOL_BYTES, MiB, privileged, mb;
 var init_pool_file = __esm({
   "packages/core/src/disk/reflink/pool-file.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises41 = require("node:fs/promises");
+    import_promises42 = require("node:fs/promises");
     import_node_path40 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
@@ -13254,42 +13270,41 @@ async function freedSpace(dir, before, reporter) {
   return free;
 }
 async function hostHasReflinks(dir) {
-  await (0, import_promises42.mkdir)(dir, { recursive: true, mode: 457 });
+  await (0, import_promises43.mkdir)(dir, { recursive: true, mode: 457 });
   const probe = import_node_path41.default.join(dir, `.reflink-probe-${process.pid}`);
   try {
-    await (0, import_promises42.writeFile)(probe, "probe");
-    await (0, import_promises42.copyFile)(probe, `${probe}.copy`, import_node_fs16.constants.COPYFILE_FICLONE_FORCE);
+    await (0, import_promises43.writeFile)(probe, "probe");
+    await (0, import_promises43.copyFile)(probe, `${probe}.copy`, import_node_fs16.constants.COPYFILE_FICLONE_FORCE);
     return true;
   } catch {
     return false;
   } finally {
-    await (0, import_promises42.rm)(probe, { force: true });
-    await (0, import_promises42.rm)(`${probe}.copy`, { force: true });
+    await (0, import_promises43.rm)(probe, { force: true });
+    await (0, import_promises43.rm)(`${probe}.copy`, { force: true });
   }
 }
 async function refusePlantedLinks(layout) {
-  for (const p of [layout.dir, layout.poolFile]) {
-    if ((await (0, import_promises42.lstat)(p).catch(() => void 0))?.isSymbolicLink())
-      throw new UsageError(`${p} is a symbolic link; the reflink pool must be dbclone's own. Remove it (rm ${p}) and clone again.`);
-  }
+  if ((await (0, import_promises43.lstat)(layout.poolFile).catch(() => void 0))?.isSymbolicLink())
+    throw new UsageError(`${layout.poolFile} is a symbolic link; the reflink pool must be dbclone's own. Remove it (rm ${layout.poolFile}) and clone again.`);
+  await refuseLinkedPoolDirs(layout);
 }
 async function refuseStaleMount(layout) {
   const mount2 = (await readMounts()).find((m) => m.mountPoint === layout.dir);
   if (!mount2) return;
-  const backing = mount2.source.startsWith("/dev/loop") ? (await (0, import_promises42.readFile)(`/sys/block/${import_node_path41.default.basename(mount2.source)}/loop/backing_file`, "utf8").catch(() => "")).trim() : "";
+  const backing = mount2.source.startsWith("/dev/loop") ? (await (0, import_promises43.readFile)(`/sys/block/${import_node_path41.default.basename(mount2.source)}/loop/backing_file`, "utf8").catch(() => "")).trim() : "";
   if (backing === layout.poolFile) return;
   const from = backing ? `${mount2.source} on ${backing}` : mount2.source;
   throw new CloneError(
     `The reflink pool ${layout.dir} is mounted from ${from}, not from its pool file ${layout.poolFile}${backing.endsWith(" (deleted)") ? " (the pool file was deleted while mounted)" : ""}. Tear down its clones (dbclone teardown --all), unmount it (umount ${layout.dir}) and clone again.`
   );
 }
-var import_node_fs16, import_promises42, import_node_path41, GiB, HEADROOM_BYTES, ReflinkPool;
+var import_node_fs16, import_promises43, import_node_path41, GiB, HEADROOM_BYTES, ReflinkPool;
 var init_pool = __esm({
   "packages/core/src/disk/reflink/pool.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs16 = require("node:fs");
-    import_promises42 = require("node:fs/promises");
+    import_promises43 = require("node:fs/promises");
     import_node_path41 = __toESM(require("node:path"), 1);
     init_exists();
     init_file_lock();
@@ -13324,7 +13339,7 @@ var init_pool = __esm({
       }
       /** Ready to take `needBytes` more: made or mounted the first time, then grown or evicted into. */
       async prepare(needBytes, keepKeys) {
-        await (0, import_promises42.mkdir)(this.layout.home, { recursive: true });
+        await (0, import_promises43.mkdir)(this.layout.home, { recursive: true });
         await withFileLock(
           this.layout.poolFile,
           async () => {
@@ -13342,6 +13357,33 @@ var init_pool = __esm({
             await mountPoolFile(this.layout, this.reporter);
             await this.makeDirs();
             if (needBytes > 0) await this.requireFree(needBytes, keepKeys, this.fixedSize === void 0);
+          },
+          { waitMs: 10 * 6e4 }
+        );
+      }
+      /**
+       * Room for what a new clone of an image may write, before its copy is made: the copy itself
+       * costs nothing (its blocks are the image's) but each block the clone writes is a new one.
+       * `bytes`: the image's allocated bytes, what a clone rewriting all its data needs (the image's
+       * virtual size, 8 GiB by default, would refuse every clone in a pool smaller than that). One
+       * statfs when there is room; else a growable pool grows, a fixed one evicts unused images (never
+       * `keepKeys` nor one a clone uses), and then a DiskFullError. On the host's own filesystem it only warns.
+       */
+      async reserveForClone(bytes, keepKeys) {
+        const want = bytes + HEADROOM_BYTES;
+        const free = await freeBytes(this.layout.dir);
+        if (free >= want) return;
+        if (!await this.usesPoolFile()) {
+          this.reporter.warn(
+            `The reflink pool ${this.layout.dir} (the host's filesystem) has ${mb(free)} free; a clone of this image may write about ${mb(want)}. Free space there, or tear down clones you no longer need (dbclone teardown).`
+          );
+          return;
+        }
+        await withFileLock(
+          this.layout.poolFile,
+          async () => {
+            await refusePlantedLinks(this.layout);
+            await this.requireFree(bytes, keepKeys, this.fixedSize === void 0, "a clone of the image may write about");
           },
           { waitMs: 10 * 6e4 }
         );
@@ -13372,6 +13414,7 @@ var init_pool = __esm({
       /** Unmount and delete the whole pool, under the lock its growth takes; refused while a clone uses it. False: there was none. */
       async remove() {
         if (!await exists(this.layout.dir, { noFollow: true }) && !await exists(this.layout.poolFile, { noFollow: true })) return false;
+        await refuseLinkedPoolDirs(this.layout);
         await withFileLock(
           this.layout.poolFile,
           async () => {
@@ -13387,17 +13430,19 @@ var init_pool = __esm({
         return true;
       }
       async makeDirs() {
-        await (0, import_promises42.mkdir)(this.layout.imagesDir, { recursive: true, mode: 448 });
-        await (0, import_promises42.mkdir)(this.layout.clonesDir, { recursive: true, mode: 448 });
+        await (0, import_promises43.mkdir)(this.layout.imagesDir, { recursive: true, mode: 448 });
+        await (0, import_promises43.mkdir)(this.layout.clonesDir, { recursive: true, mode: 448 });
       }
-      async requireFree(needBytes, keepKeys, canGrow) {
+      async requireFree(needBytes, keepKeys, canGrow, purpose = "expanding the image needs about") {
         const want = needBytes + HEADROOM_BYTES;
         let free = await freeBytes(this.layout.dir);
         if (free >= want) return;
         let growth;
         if (canGrow) {
-          const size = (await (0, import_promises42.stat)(this.layout.poolFile)).size;
+          const size = (await (0, import_promises43.stat)(this.layout.poolFile)).size;
           growth = await growPoolFile(this.layout, size + Math.max(want - free, size / 2), this.reporter).catch((e) => e);
+          if (growth instanceof DiskFullError && want - free < size / 2)
+            growth = await growPoolFile(this.layout, size + (want - free), this.reporter).catch((e) => e);
           if (growth === void 0) return;
           if (!(growth instanceof DiskFullError)) throw growth;
         }
@@ -13409,7 +13454,7 @@ var init_pool = __esm({
         if (growth) throw growth;
         const what = await this.usesPoolFile() ? `the pool file ${this.layout.poolFile} (fixed at ${mb(this.fixedSize ?? 0)} by DBCLONE_POOL_SIZE)` : `the host filesystem at ${this.layout.dir}`;
         throw new DiskFullError(
-          `The reflink pool ${this.layout.dir} is full: ${mb(free)} free, expanding the image needs about ${mb(want)}; nothing was made. Images in use by clones are never evicted. Tear down clones, raise DBCLONE_POOL_SIZE, or clone with --disk qcow2. (Pool: ${what}.)`
+          `The reflink pool ${this.layout.dir} is full: ${mb(free)} free, ${purpose} ${mb(want)}; nothing was made. Images in use by clones are never evicted. Tear down clones you no longer need (dbclone teardown), let dbclone gc evict unused images, raise DBCLONE_POOL_SIZE, or clone with --disk qcow2. (Pool: ${what}.)`
         );
       }
     };
@@ -13468,8 +13513,8 @@ var init_prerequisites3 = __esm({
 async function sealCloneAsLayer(cloneFile, imageFile2, parentsNearestFirst, outFile, reporter) {
   if (parentsNearestFirst.length === 0) throw new CloneError(`${cloneFile} has no parent layers; a layer needs the chain it was written over.`);
   const parents = parentsNearestFirst.map((p) => import_node_path42.default.resolve(p));
-  const size = (await (0, import_promises43.stat)(cloneFile)).size;
-  if ((await (0, import_promises43.stat)(imageFile2)).size !== size)
+  const size = (await (0, import_promises44.stat)(cloneFile)).size;
+  if ((await (0, import_promises44.stat)(imageFile2)).size !== size)
     throw new CloneError(`${cloneFile} and its image ${imageFile2} differ in size; cannot promote it as a layer (try --flatten).`);
   const ranges = differingRanges(await dataExtents(cloneFile, reporter), await dataExtents(imageFile2, reporter));
   return sealInto(outFile, reporter, async (tmp) => {
@@ -13484,8 +13529,8 @@ async function sealCloneAsLayer(cloneFile, imageFile2, parentsNearestFirst, outF
   });
 }
 async function copyRanges(cloneFile, target, ranges) {
-  const src = await (0, import_promises43.open)(cloneFile, "r");
-  const dst = await (0, import_promises43.open)(target, "r+");
+  const src = await (0, import_promises44.open)(cloneFile, "r");
+  const dst = await (0, import_promises44.open)(target, "r+");
   try {
     const buf = Buffer.alloc(CHUNK);
     for (const r of ranges.copy) {
@@ -13512,13 +13557,13 @@ async function flattenClone(cloneFile, outFile, reporter) {
     (tmp) => qemuImg(["convert", "-q", "-f", "raw", "-O", "qcow2", "-o", BASE_CLUSTER_OPTS, import_node_path42.default.resolve(cloneFile), tmp], reporter).then(() => void 0)
   );
 }
-var import_node_path42, import_promises43, qemuImg, CHUNK;
+var import_node_path42, import_promises44, qemuImg, CHUNK;
 var init_promote = __esm({
   "packages/core/src/disk/reflink/promote.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_path42 = __toESM(require("node:path"), 1);
-    import_promises43 = require("node:fs/promises");
+    import_promises44 = require("node:fs/promises");
     init_errors();
     init_exec();
     init_export();
@@ -13531,12 +13576,12 @@ var init_promote = __esm({
 });
 
 // packages/core/src/disk/reflink/driver.ts
-var import_promises44, import_node_path43, ReflinkDriver;
+var import_promises45, import_node_path43, ReflinkDriver;
 var init_driver2 = __esm({
   "packages/core/src/disk/reflink/driver.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises44 = require("node:fs/promises");
+    import_promises45 = require("node:fs/promises");
     import_node_path43 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
@@ -13548,6 +13593,7 @@ var init_driver2 = __esm({
     init_leftovers2();
     init_pool();
     init_pool_layout();
+    init_mounts();
     init_expanded_index();
     init_prerequisites3();
     init_promote();
@@ -13598,6 +13644,7 @@ var init_driver2 = __esm({
         }));
       }
       async evict(key, reason) {
+        await refuseLinkedPoolDirs(this.pool.layout);
         if ((await this.pool.index.inUse()).has(key)) return;
         this.reporter.debug(`reflink pool: evicting ${key.slice(0, 12)} (${reason})`);
         await this.pool.index.evict(key, this.reporter);
@@ -13607,11 +13654,13 @@ var init_driver2 = __esm({
         const cloneFile = cloneFileFor(this.pool.layout, childFile);
         const copy = async () => {
           const image2 = await this.prepare(layers);
+          await this.pool.reserveForClone((await (0, import_promises45.stat)(image2.file)).blocks * 512, /* @__PURE__ */ new Set([image2.key]));
           await reflinkCopy(image2.file, cloneFile, { ownerDir: import_node_path43.default.dirname(import_node_path43.default.resolve(childFile)), key: image2.key });
           return image2;
         };
         const image = await copy().catch(async (e) => {
-          if (e.cause?.code !== "ENOENT") throw e;
+          const err = e;
+          if (err.code !== "ENOENT" && err.cause?.code !== "ENOENT") throw e;
           this.reporter.debug("reflink pool: the expanded image went away before its copy (evicted); expanding it again");
           return copy();
         });
@@ -13619,7 +13668,7 @@ var init_driver2 = __esm({
       }
       /** The layer's digest, checked (cheaply, when a pull just verified it) before it is expanded. */
       async verifiedLayer(file, expected) {
-        const s = await (0, import_promises44.stat)(file);
+        const s = await (0, import_promises45.stat)(file);
         if (s.mode & 2) throw new CloneError(`Base disk ${file} is writable by everyone; refusing to clone it. Make it read-only: chmod 0444 ${file}`);
         const { digest } = await this.digests.digestOf(file, sha256File);
         if (expected && digest !== expected) {
@@ -13632,11 +13681,21 @@ var init_driver2 = __esm({
       mount(child, mountPath) {
         return attachClone(this.name, child.file, mountPath, this.reporter);
       }
-      unmount(attachment) {
+      /** Only a clone of this pool: the attachment comes from a clone record, which is a file on disk. */
+      async unmount(attachment) {
+        const { layout } = this.pool;
+        const file = import_node_path43.default.resolve(attachment.file);
+        const ok2 = import_node_path43.default.dirname(file) === layout.clonesDir && file.endsWith(".raw") && isUnder(attachment.mountPath, import_node_path43.default.join(layout.home, "clones"));
+        if (!ok2)
+          throw new CloneError(
+            `The clone record's disk ${attachment.file} mounted at ${attachment.mountPath} is not a clone of the reflink pool ${layout.dir}; refusing to unmount or detach it. The record was changed by hand: check what is mounted there before removing it yourself.`
+          );
+        await refuseLinkedPoolDirs(layout);
         return detachClone(attachment, this.reporter);
       }
       /** `file`: the pool clone file, or the clone's own child path (what its record holds). */
       async destroy(file) {
+        await refuseLinkedPoolDirs(this.pool.layout);
         await removeCloneFile(cloneFileFor(this.pool.layout, file));
       }
       /** Promote: what the (unmounted) clone differs in from its parent layers, as a qcow2 layer. */
@@ -13659,8 +13718,15 @@ var init_driver2 = __esm({
       ownBytes(file) {
         return ownBytes(cloneFileFor(this.pool.layout, file), this.reporter);
       }
-      list(rootDir) {
+      async list(rootDir) {
+        if (await this.warnLinkedPoolDir()) return [];
         return listPoolLeftovers(this.pool.layout, rootDir);
+      }
+      /** gc's side: a planted link is said, and nothing of the pool is swept or released through it. */
+      async warnLinkedPoolDir() {
+        const dir = await linkedPoolDir(this.pool.layout);
+        if (dir) this.reporter.warn(`${dir} is a symbolic link or not a directory; gc releases nothing of the reflink pool through it. Remove it (rm ${dir}).`);
+        return dir !== void 0;
       }
       release(resource) {
         return releasePoolLeftover(resource, this.reporter);
@@ -13670,6 +13736,7 @@ var init_driver2 = __esm({
        * DBCLONE_POOL_KEEP_DAYS (a bad value is said and skips only this eviction).
        */
       async sweep() {
+        if (await this.warnLinkedPoolDir()) return [];
         const swept = await sweepDeadExpansions(this.pool.layout, this.reporter);
         let keepMs;
         try {
@@ -13828,7 +13895,7 @@ async function giveToServerUser(target, recursive2 = false) {
   const u = serverUser();
   if (!u.asUser) return;
   if (recursive2) await run("chown", ["-R", `${u.uid}:${u.gid}`, target]);
-  else await (0, import_promises45.chown)(target, u.uid, u.gid);
+  else await (0, import_promises46.chown)(target, u.uid, u.gid);
 }
 async function assertReachable(target) {
   const u = serverUser();
@@ -13842,7 +13909,7 @@ async function assertReachable(target) {
     dir = parent;
   }
   for (const d of chain.slice(0, -1)) {
-    const s = await (0, import_promises45.stat)(d);
+    const s = await (0, import_promises46.stat)(d);
     const bit = s.uid === u.uid ? 64 : s.gid === u.gid ? 8 : 1;
     if ((s.mode & bit) === 0) {
       throw new DbcloneError(
@@ -13851,14 +13918,14 @@ async function assertReachable(target) {
     }
   }
 }
-var import_node_child_process2, import_node_fs19, import_promises45, import_node_os7, import_node_path45, cached2;
+var import_node_child_process2, import_node_fs19, import_promises46, import_node_os7, import_node_path45, cached2;
 var init_osUser = __esm({
   "packages/core/src/engine/postgres/osUser.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_child_process2 = require("node:child_process");
     import_node_fs19 = require("node:fs");
-    import_promises45 = require("node:fs/promises");
+    import_promises46 = require("node:fs/promises");
     import_node_os7 = __toESM(require("node:os"), 1);
     import_node_path45 = __toESM(require("node:path"), 1);
     init_errors();
@@ -13901,9 +13968,9 @@ function hbaContents(adminUser, host, listenAll = false, onlyPeer) {
 `;
 }
 async function writeServerFile(file, text) {
-  const existing = await (0, import_promises46.lstat)(file).catch(() => void 0);
-  if (existing) await (0, import_promises46.unlink)(file);
-  const fh = await (0, import_promises46.open)(file, import_node_fs20.constants.O_WRONLY | import_node_fs20.constants.O_CREAT | import_node_fs20.constants.O_EXCL | import_node_fs20.constants.O_NOFOLLOW, 384).catch((e) => {
+  const existing = await (0, import_promises47.lstat)(file).catch(() => void 0);
+  if (existing) await (0, import_promises47.unlink)(file);
+  const fh = await (0, import_promises47.open)(file, import_node_fs20.constants.O_WRONLY | import_node_fs20.constants.O_CREAT | import_node_fs20.constants.O_EXCL | import_node_fs20.constants.O_NOFOLLOW, 384).catch((e) => {
     throw new BuildError(`Could not create ${file} (${e.code}): something else created it meanwhile; nothing was written through it. Retry.`);
   });
   try {
@@ -13923,13 +13990,13 @@ async function replaceSourceConfig(dataDir) {
     );
   }
 }
-var import_node_fs20, import_promises46, import_node_path46, CONFIG_FILE2, IDENT_FILE, HARDENED_SETTINGS, BUILD_SETTINGS, hbaQuote, LOCAL_TRUST_HBA, SOURCE_CONFIG_FILES;
+var import_node_fs20, import_promises47, import_node_path46, CONFIG_FILE2, IDENT_FILE, HARDENED_SETTINGS, BUILD_SETTINGS, hbaQuote, LOCAL_TRUST_HBA, SOURCE_CONFIG_FILES;
 var init_config = __esm({
   "packages/core/src/engine/postgres/config.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs20 = require("node:fs");
-    import_promises46 = require("node:fs/promises");
+    import_promises47 = require("node:fs/promises");
     import_node_path46 = __toESM(require("node:path"), 1);
     init_errors();
     init_osUser();
@@ -13988,13 +14055,13 @@ var init_config = __esm({
 
 // packages/core/src/engine/postgres/engineFile.ts
 async function writeEngineFile(mountPath, info) {
-  await (0, import_promises47.writeFile)(import_node_path47.default.join(mountPath, ENGINE_FILE), `${JSON.stringify(info, null, 2)}
+  await (0, import_promises48.writeFile)(import_node_path47.default.join(mountPath, ENGINE_FILE), `${JSON.stringify(info, null, 2)}
 `, { mode: 420 });
 }
 async function readEngineFile(mountPath) {
   const file = import_node_path47.default.join(mountPath, ENGINE_FILE);
   if ((0, import_node_fs21.existsSync)(file)) {
-    const parsed = JSON.parse(await (0, import_promises47.readFile)(file, "utf8"));
+    const parsed = JSON.parse(await (0, import_promises48.readFile)(file, "utf8"));
     if (parsed.kind !== "postgres" || typeof parsed.version !== "string" || typeof parsed.adminUser !== "string") {
       throw new SourceError(`${file} is not a PostgreSQL engine record (expected {kind:"postgres", version, adminUser}).`);
     }
@@ -14004,15 +14071,15 @@ async function readEngineFile(mountPath) {
   if (!(0, import_node_fs21.existsSync)(pgVersion)) {
     throw new SourceError(`${mountPath} holds no PostgreSQL data (no ${ENGINE_FILE} and no ${DATA_DIR}/PG_VERSION).`);
   }
-  return { kind: "postgres", version: (await (0, import_promises47.readFile)(pgVersion, "utf8")).trim(), adminUser: ADMIN_USER };
+  return { kind: "postgres", version: (await (0, import_promises48.readFile)(pgVersion, "utf8")).trim(), adminUser: ADMIN_USER };
 }
-var import_node_fs21, import_promises47, import_node_path47, ENGINE_FILE, DATA_DIR, ADMIN_USER, dataDirOf;
+var import_node_fs21, import_promises48, import_node_path47, ENGINE_FILE, DATA_DIR, ADMIN_USER, dataDirOf;
 var init_engineFile = __esm({
   "packages/core/src/engine/postgres/engineFile.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs21 = require("node:fs");
-    import_promises47 = require("node:fs/promises");
+    import_promises48 = require("node:fs/promises");
     import_node_path47 = __toESM(require("node:path"), 1);
     init_errors();
     ENGINE_FILE = "dbclone-engine.json";
@@ -14030,14 +14097,14 @@ function isLeftBehind(relative) {
   return parts[parts.length - 1] === "pg_internal.init";
 }
 async function keepMetadata(target, s) {
-  if (isRoot()) await (0, import_promises48.lchown)(target, s.uid, s.gid);
-  await (0, import_promises48.chmod)(target, s.mode & 4095);
-  await (0, import_promises48.utimes)(target, s.atime, s.mtime);
+  if (isRoot()) await (0, import_promises49.lchown)(target, s.uid, s.gid);
+  await (0, import_promises49.chmod)(target, s.mode & 4095);
+  await (0, import_promises49.utimes)(target, s.atime, s.mtime);
 }
 async function copyTree(src, dst, relative, stats, onFile) {
   const s = await src.stat();
-  await (0, import_promises48.mkdir)(dst, { recursive: true });
-  const entries = (await (0, import_promises48.readdir)(byDescriptor(src))).filter((e) => !isLeftBehind(import_node_path48.default.join(relative, e)));
+  await (0, import_promises49.mkdir)(dst, { recursive: true });
+  const entries = (await (0, import_promises49.readdir)(byDescriptor(src))).filter((e) => !isLeftBehind(import_node_path48.default.join(relative, e)));
   for (let i = 0; i < entries.length; i += 4) {
     await Promise.all(entries.slice(i, i + 4).map((e) => copyEntry(src, e, import_node_path48.default.join(dst, e), import_node_path48.default.join(relative, e), stats, onFile)));
   }
@@ -14045,7 +14112,7 @@ async function copyTree(src, dst, relative, stats, onFile) {
 }
 async function copyEntry(parent, name, dst, relative, stats, onFile) {
   const where2 = `${byDescriptor(parent)}/${name}`;
-  const fh = await (0, import_promises48.open)(where2, import_node_fs22.constants.O_RDONLY | import_node_fs22.constants.O_NOFOLLOW | import_node_fs22.constants.O_NONBLOCK).catch(async (e) => {
+  const fh = await (0, import_promises49.open)(where2, import_node_fs22.constants.O_RDONLY | import_node_fs22.constants.O_NOFOLLOW | import_node_fs22.constants.O_NONBLOCK).catch(async (e) => {
     if (e.code === "ELOOP") return linkEntry(where2, dst, relative);
     if (e.code === "ENXIO") return void 0;
     throw e;
@@ -14055,7 +14122,7 @@ async function copyEntry(parent, name, dst, relative, stats, onFile) {
     const s = await fh.stat();
     if (s.isDirectory()) return await copyTree(fh, dst, relative, stats, onFile);
     if (!s.isFile()) return;
-    await (0, import_promises48.copyFile)(byDescriptor(fh), dst, import_node_fs22.constants.COPYFILE_EXCL);
+    await (0, import_promises49.copyFile)(byDescriptor(fh), dst, import_node_fs22.constants.COPYFILE_EXCL);
     stats.bytes += s.size;
     onFile();
     await keepMetadata(dst, s);
@@ -14066,12 +14133,12 @@ async function copyEntry(parent, name, dst, relative, stats, onFile) {
 async function linkEntry(where2, dst, relative) {
   if (relative !== "pg_wal") {
     throw new BuildError(
-      `The data directory holds a symbolic link at ${relative} (to ${await (0, import_promises48.readlink)(where2).catch(() => "?")}); dbclone images hold no links. It was planted by the source or a restore: nothing was copied through it.`
+      `The data directory holds a symbolic link at ${relative} (to ${await (0, import_promises49.readlink)(where2).catch(() => "?")}); dbclone images hold no links. It was planted by the source or a restore: nothing was copied through it.`
     );
   }
-  await (0, import_promises48.mkdir)(dst, { mode: 448 });
+  await (0, import_promises49.mkdir)(dst, { mode: 448 });
   const owner = serverUser();
-  if (isRoot()) await (0, import_promises48.lchown)(dst, owner.uid, owner.gid);
+  if (isRoot()) await (0, import_promises49.lchown)(dst, owner.uid, owner.gid);
   return void 0;
 }
 async function copyFresh(fromMount, toMount, reporter) {
@@ -14086,7 +14153,7 @@ async function copyFresh(fromMount, toMount, reporter) {
   const progress = reporter.progress("Copying data to the fresh disk");
   const stats = { bytes: 0 };
   let files = 0;
-  const root = await (0, import_promises48.open)(from, import_node_fs22.constants.O_RDONLY | import_node_fs22.constants.O_DIRECTORY | import_node_fs22.constants.O_NOFOLLOW).catch((e) => {
+  const root = await (0, import_promises49.open)(from, import_node_fs22.constants.O_RDONLY | import_node_fs22.constants.O_DIRECTORY | import_node_fs22.constants.O_NOFOLLOW).catch((e) => {
     throw new BuildError(`${from} cannot be opened as a directory (${e.code}); a data directory is never a link.`);
   });
   try {
@@ -14095,8 +14162,8 @@ async function copyFresh(fromMount, toMount, reporter) {
     await root.close();
   }
   await replaceSourceConfig(to);
-  await (0, import_promises48.mkdir)(import_node_path48.default.join(to, "pg_wal", "archive_status"), { recursive: true, mode: 448 });
-  const walStat = await (0, import_promises48.lstat)(import_node_path48.default.join(to, "pg_wal"));
+  await (0, import_promises49.mkdir)(import_node_path48.default.join(to, "pg_wal", "archive_status"), { recursive: true, mode: 448 });
+  const walStat = await (0, import_promises49.lstat)(import_node_path48.default.join(to, "pg_wal"));
   await keepMetadata(import_node_path48.default.join(to, "pg_wal", "archive_status"), walStat);
   progress.finish(`Copied ${files} files, ${Math.round(stats.bytes / 1048576)} MiB`);
   try {
@@ -14107,16 +14174,16 @@ async function copyFresh(fromMount, toMount, reporter) {
     }
     throw e;
   }
-  await (0, import_promises48.copyFile)(import_node_path48.default.join(fromMount, ENGINE_FILE), import_node_path48.default.join(toMount, ENGINE_FILE));
+  await (0, import_promises49.copyFile)(import_node_path48.default.join(fromMount, ENGINE_FILE), import_node_path48.default.join(toMount, ENGINE_FILE));
   reporter.debug(`copyFresh ${fromMount}/${DATA_DIR} \u2192 ${toMount}/${DATA_DIR}: ${stats.bytes} bytes`);
 }
-var import_node_fs22, import_promises48, import_node_path48, SKIPPED_FILES, EMPTIED_DIRS, byDescriptor;
+var import_node_fs22, import_promises49, import_node_path48, SKIPPED_FILES, EMPTIED_DIRS, byDescriptor;
 var init_copyFresh = __esm({
   "packages/core/src/engine/postgres/copyFresh.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs22 = require("node:fs");
-    import_promises48 = require("node:fs/promises");
+    import_promises49 = require("node:fs/promises");
     import_node_path48 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
@@ -15167,7 +15234,7 @@ var init_schema_snapshot = __esm({
 
 // packages/core/src/engine/postgres/dumpFile.ts
 async function head(file, bytes) {
-  const fh = await (0, import_promises49.open)(file, "r");
+  const fh = await (0, import_promises50.open)(file, "r");
   try {
     const buf = Buffer.alloc(bytes);
     const { bytesRead } = await fh.read(buf, 0, bytes, 0);
@@ -15177,7 +15244,7 @@ async function head(file, bytes) {
   }
 }
 async function detectDumpKind(file) {
-  const s = await (0, import_promises49.stat)(file).catch(() => void 0);
+  const s = await (0, import_promises50.stat)(file).catch(() => void 0);
   if (!s) throw new SourceError(`${file} does not exist.`);
   if (s.isDirectory()) {
     if ((0, import_node_fs23.existsSync)(import_node_path49.default.join(file, "toc.dat"))) return "directory";
@@ -15202,13 +15269,13 @@ function parseTocHeader(listing) {
   const version2 = /^;\s+Dumped from database version:\s*(\d+(?:\.\d+)?)/m.exec(listing)?.[1];
   return { database: database2, version: version2 };
 }
-var import_node_fs23, import_promises49, import_node_path49, EXPECTED;
+var import_node_fs23, import_promises50, import_node_path49, EXPECTED;
 var init_dumpFile = __esm({
   "packages/core/src/engine/postgres/dumpFile.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs23 = require("node:fs");
-    import_promises49 = require("node:fs/promises");
+    import_promises50 = require("node:fs/promises");
     import_node_path49 = __toESM(require("node:path"), 1);
     init_errors();
     EXPECTED = "expected a pg_dump custom archive (-Fc), a directory dump with toc.dat (-Fd), a tar dump (-Ft), a plain SQL dump (-Fp) or pg_dumpall output";
@@ -15391,7 +15458,7 @@ async function checkOnce(file, standardStrings) {
   return facts;
 }
 async function checkDumpScript(file) {
-  const s = await (0, import_promises50.stat)(file);
+  const s = await (0, import_promises51.stat)(file);
   const key = `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
   const known = checked.get(key);
   if (known) return known;
@@ -15400,13 +15467,13 @@ async function checkDumpScript(file) {
   checked.set(key, facts);
   return facts;
 }
-var import_node_fs24, import_promises50, KEY2, DB_ARG, ALLOWED_COMMAND, COPY_FROM_STDIN, isCopyEnd, checked;
+var import_node_fs24, import_promises51, KEY2, DB_ARG, ALLOWED_COMMAND, COPY_FROM_STDIN, isCopyEnd, checked;
 var init_dumpScript = __esm({
   "packages/core/src/engine/postgres/dumpScript.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs24 = require("node:fs");
-    import_promises50 = require("node:fs/promises");
+    import_promises51 = require("node:fs/promises");
     init_errors();
     init_sqlLexer();
     KEY2 = "[A-Za-z0-9]+";
@@ -15443,11 +15510,11 @@ var init_url = __esm({
 
 // packages/core/src/engine/postgres/dataDir.ts
 async function makeEmptyDataDir(dataDir) {
-  if ((0, import_node_fs25.existsSync)(dataDir) && (await (0, import_promises51.readdir)(dataDir)).length > 0) {
+  if ((0, import_node_fs25.existsSync)(dataDir) && (await (0, import_promises52.readdir)(dataDir)).length > 0) {
     throw new BuildError(`${dataDir} already holds files; restore needs a fresh, empty disk.`);
   }
-  await (0, import_promises51.mkdir)(dataDir, { recursive: true, mode: 448 });
-  await (0, import_promises51.chmod)(dataDir, 448);
+  await (0, import_promises52.mkdir)(dataDir, { recursive: true, mode: 448 });
+  await (0, import_promises52.chmod)(dataDir, 448);
   await giveToServerUser(dataDir);
 }
 async function ctypeLocale() {
@@ -15469,7 +15536,7 @@ async function copyDataDir(source, dataDir) {
   await run("cp", ["-a", "--", `${source}/.`, dataDir]);
   const wal = import_node_path50.default.join(dataDir, "pg_wal");
   if ((0, import_node_fs25.lstatSync)(wal).isSymbolicLink()) {
-    await (0, import_promises51.rm)(wal);
+    await (0, import_promises52.rm)(wal);
     await giveToServerUser(dataDir);
     await run("cp", ["-a", "--", `${import_node_path50.default.resolve(source, "pg_wal")}/.`, wal], { asUser: serverUser().asUser, cwd: "/" }).catch((e) => {
       throw new SourceError(
@@ -15494,10 +15561,10 @@ async function baseBackup(bins, url, dataDir) {
 }
 async function finishPhysicalCopy(dataDir) {
   for (const f of ["postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal"]) {
-    await (0, import_promises51.rm)(import_node_path50.default.join(dataDir, f), { force: true });
+    await (0, import_promises52.rm)(import_node_path50.default.join(dataDir, f), { force: true });
   }
   await run("chown", ["-R", `${serverUser().uid}:${serverUser().gid}`, dataDir]);
-  await (0, import_promises51.chmod)(dataDir, 448);
+  await (0, import_promises52.chmod)(dataDir, 448);
   await replaceSourceConfig(dataDir);
 }
 function singleUserSettings() {
@@ -15514,13 +15581,13 @@ async function bootstrapSuperuser(bins, dataDir) {
   if (!name) throw new BuildError(`Could not find the superuser of ${dataDir} (single-user mode said: ${stdout.slice(0, 300)}).`);
   return name;
 }
-var import_node_fs25, import_promises51, import_node_path50, localeChoice;
+var import_node_fs25, import_promises52, import_node_path50, localeChoice;
 var init_dataDir = __esm({
   "packages/core/src/engine/postgres/dataDir.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs25 = require("node:fs");
-    import_promises51 = require("node:fs/promises");
+    import_promises52 = require("node:fs/promises");
     import_node_path50 = __toESM(require("node:path"), 1);
     init_errors();
     init_childEnv();
@@ -15568,7 +15635,7 @@ async function readWalArchive(dir) {
   if (!(0, import_node_fs26.existsSync)(dir)) throw new SourceError(`The WAL archive ${dir} does not exist; pass the directory archive_command copies WAL segments into.`);
   let names;
   try {
-    names = await (0, import_promises52.readdir)(dir);
+    names = await (0, import_promises53.readdir)(dir);
   } catch (e) {
     throw new SourceError(`The WAL archive ${dir} cannot be read: ${e.message}.`);
   }
@@ -15581,7 +15648,7 @@ async function readWalArchive(dir) {
 }
 async function findBackupHistory(archive, startLsn) {
   for (const name of archive.backupHistoryFiles) {
-    const h = parseBackupHistory(name, await (0, import_promises52.readFile)(import_node_path51.default.join(archive.dir, name), "utf8"));
+    const h = parseBackupHistory(name, await (0, import_promises53.readFile)(import_node_path51.default.join(archive.dir, name), "utf8"));
     if (h.startLsn && lsnToBigInt(h.startLsn) === lsnToBigInt(startLsn)) return h;
   }
   return void 0;
@@ -15593,13 +15660,13 @@ function restoreCommand(archiveDir) {
   const source = shellQuote(`${import_node_path51.default.resolve(archiveDir)}/`).replace(/%/g, "%%");
   return `cp -- ${source}%f %p`;
 }
-var import_node_fs26, import_promises52, import_node_path51, SEGMENT_NAME, BACKUP_HISTORY, LSN, isLsn, formatLsn, lsnOf, intOf;
+var import_node_fs26, import_promises53, import_node_path51, SEGMENT_NAME, BACKUP_HISTORY, LSN, isLsn, formatLsn, lsnOf, intOf;
 var init_walArchive = __esm({
   "packages/core/src/engine/postgres/walArchive.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs26 = require("node:fs");
-    import_promises52 = require("node:fs/promises");
+    import_promises53 = require("node:fs/promises");
     import_node_path51 = __toESM(require("node:path"), 1);
     init_errors();
     SEGMENT_NAME = /^[0-9A-F]{24}$/;
@@ -15614,19 +15681,19 @@ var init_walArchive = __esm({
 
 // packages/core/src/engine/postgres/baseBackup.ts
 async function backupLabelText(dir, baseTar) {
-  if (!baseTar) return (0, import_promises53.readFile)(import_node_path52.default.join(dir, "backup_label"), "utf8");
+  if (!baseTar) return (0, import_promises54.readFile)(import_node_path52.default.join(dir, "backup_label"), "utf8");
   const { stdout } = await run("tar", ["-xOf", baseTar, "backup_label"], { packageHint: "tar" }).catch((e) => {
     throw new SourceError(`${baseTar} holds no backup_label (${e.message}); is it pg_basebackup's tar output?`);
   });
   return stdout;
 }
 async function pgVersionText(dir, baseTar) {
-  if (!baseTar) return (0, import_promises53.readFile)(import_node_path52.default.join(dir, "PG_VERSION"), "utf8");
+  if (!baseTar) return (0, import_promises54.readFile)(import_node_path52.default.join(dir, "PG_VERSION"), "utf8");
   return (await run("tar", ["-xOf", baseTar, "PG_VERSION"])).stdout;
 }
 async function readBaseBackup(dir) {
   if (!(0, import_node_fs27.existsSync)(dir)) throw new SourceError(`The base backup ${dir} does not exist.`);
-  const names = await (0, import_promises53.readdir)(dir).catch(() => {
+  const names = await (0, import_promises54.readdir)(dir).catch(() => {
     throw new SourceError(`The base backup ${dir} is not a directory; pass pg_basebackup's -D directory.`);
   });
   const tarName = TAR_NAMES.find((n) => names.includes(n));
@@ -15648,7 +15715,7 @@ async function readBaseBackup(dir) {
   let manifestEndLsn;
   let manifestTimeline;
   if (names.includes("backup_manifest")) {
-    const m = JSON.parse(await (0, import_promises53.readFile)(import_node_path52.default.join(dir, "backup_manifest"), "utf8"));
+    const m = JSON.parse(await (0, import_promises54.readFile)(import_node_path52.default.join(dir, "backup_manifest"), "utf8"));
     const last = m["WAL-Ranges"]?.at(-1);
     manifestEndLsn = last?.["End-LSN"];
     manifestTimeline = last?.Timeline;
@@ -15674,20 +15741,20 @@ async function placeBaseBackup(backupDir, info, dataDir) {
     await makeEmptyDataDir(dataDir);
     await run("tar", ["-xf", info.baseTar, "-C", dataDir], { timeoutMs: 6 * 36e5 });
     if (info.walTar) await run("tar", ["-xf", info.walTar, "-C", import_node_path52.default.join(dataDir, "pg_wal")], { timeoutMs: 36e5 });
-    for (const f of ["postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal"]) await (0, import_promises53.rm)(import_node_path52.default.join(dataDir, f), { force: true });
+    for (const f of ["postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal"]) await (0, import_promises54.rm)(import_node_path52.default.join(dataDir, f), { force: true });
     await run("chown", ["-R", `${serverUser().uid}:${serverUser().gid}`, dataDir]);
-    await (0, import_promises53.chmod)(dataDir, 448);
+    await (0, import_promises54.chmod)(dataDir, 448);
     await replaceSourceConfig(dataDir);
   }
-  await (0, import_promises53.rm)(import_node_path52.default.join(dataDir, "backup_manifest"), { force: true });
+  await (0, import_promises54.rm)(import_node_path52.default.join(dataDir, "backup_manifest"), { force: true });
 }
-var import_node_fs27, import_promises53, import_node_path52, TAR_NAMES;
+var import_node_fs27, import_promises54, import_node_path52, TAR_NAMES;
 var init_baseBackup = __esm({
   "packages/core/src/engine/postgres/baseBackup.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs27 = require("node:fs");
-    import_promises53 = require("node:fs/promises");
+    import_promises54 = require("node:fs/promises");
     import_node_path52 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
@@ -15740,6 +15807,7 @@ async function startHostProcess(launch, opts) {
     throw new CommandError(`Could not run ${launch.program}: ${spawnError?.message}`, launch.program, null, "");
   }
   const pid = child.pid;
+  await pausePoint("server:spawned");
   const deadline = Date.now() + opts.timeoutMs;
   while (true) {
     if (exit) {
@@ -15779,6 +15847,7 @@ var init_host = __esm({
     import_node_fs28 = require("node:fs");
     init_errors();
     init_childEnv();
+    init_pause_point();
     init_exec();
     POLL_MS = 5;
     sleep2 = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -16006,16 +16075,16 @@ ${tail}`);
 async function runRecovery(r) {
   const control = await controlData(r.bins, r.dataDir);
   if (r.archiveDir) await writeServerFile(import_node_path54.default.join(r.dataDir, "recovery.signal"), "");
-  const socketDir = await (0, import_promises54.mkdtemp)(import_node_path54.default.join(import_node_os8.default.tmpdir(), "dbclone-rec-"));
+  const socketDir = await (0, import_promises55.mkdtemp)(import_node_path54.default.join(import_node_os8.default.tmpdir(), "dbclone-rec-"));
   let pid;
   const logFile = import_node_path54.default.join(socketDir, "postgres.log");
-  const readLog = () => (0, import_promises54.readFile)(logFile, "utf8").catch(() => "");
+  const readLog = () => (0, import_promises55.readFile)(logFile, "utf8").catch(() => "");
   try {
-    await (0, import_promises54.chmod)(socketDir, 448);
+    await (0, import_promises55.chmod)(socketDir, 448);
     await giveToServerUser(socketDir);
     const hbaFile = import_node_path54.default.join(socketDir, "pg_hba.conf");
     await writeServerFile(hbaFile, LOCAL_TRUST_HBA);
-    await (0, import_promises54.writeFile)(logFile, "", { mode: 416 });
+    await (0, import_promises55.writeFile)(logFile, "", { mode: 416 });
     await giveToServerUser(logFile);
     const settings = {
       ...commonSettings(r.dataDir, socketDir, hbaFile),
@@ -16067,15 +16136,15 @@ async function runRecovery(r) {
     return outcome;
   } finally {
     if (pid !== void 0) await stopPostgres(pid, { fast: true, graceMs: 3e4 }).catch(() => void 0);
-    await (0, import_promises54.rm)(socketDir, { recursive: true, force: true });
+    await (0, import_promises55.rm)(socketDir, { recursive: true, force: true });
   }
 }
-var import_promises54, import_node_os8, import_node_path54, POLL_MS2, sleep3;
+var import_promises55, import_node_os8, import_node_path54, POLL_MS2, sleep3;
 var init_recoveryServer = __esm({
   "packages/core/src/engine/postgres/recoveryServer.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises54 = require("node:fs/promises");
+    import_promises55 = require("node:fs/promises");
     import_node_os8 = __toESM(require("node:os"), 1);
     import_node_path54 = __toESM(require("node:path"), 1);
     init_errors();
@@ -16104,11 +16173,11 @@ async function continueKeptState(a) {
   }
   const stateData = import_node_path55.default.join(stateDir2, "pgdata");
   const stateFile = import_node_path55.default.join(stateDir2, STATE_FILE);
-  await (0, import_promises55.mkdir)(stateDir2, { recursive: true, mode: 457 });
+  await (0, import_promises56.mkdir)(stateDir2, { recursive: true, mode: 457 });
   await assertReachable(stateData);
   let reused = false;
   if ((0, import_node_fs30.existsSync)(stateFile)) {
-    const last = JSON.parse(await (0, import_promises55.readFile)(stateFile, "utf8"));
+    const last = JSON.parse(await (0, import_promises56.readFile)(stateFile, "utf8"));
     if (last.backupStartLsn !== a.probe.backup.startLsn) {
       throw new SourceError(
         `The kept recovery state in ${stateDir2} was restored from another base backup (started at ${last.backupStartLsn}, this one at ${a.probe.backup.startLsn}). Remove ${stateDir2} to start over from this backup.`
@@ -16145,18 +16214,18 @@ async function continueKeptState(a) {
     replayedLsn: control.get("Minimum recovery ending location"),
     updatedAt: (/* @__PURE__ */ new Date()).toISOString()
   };
-  await (0, import_promises55.writeFile)(stateFile, `${JSON.stringify(state, null, 2)}
+  await (0, import_promises56.writeFile)(stateFile, `${JSON.stringify(state, null, 2)}
 `);
   await copyDataDir(stateData, a.dataDir);
   return { dir: stateDir2, reused, stateStoppedAt: outcome.stoppedAt, segmentsRestoredIntoState: outcome.restoredSegments.length };
 }
-var import_node_fs30, import_promises55, import_node_path55, STATE_FILE;
+var import_node_fs30, import_promises56, import_node_path55, STATE_FILE;
 var init_recoveryState = __esm({
   "packages/core/src/engine/postgres/recoveryState.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs30 = require("node:fs");
-    import_promises55 = require("node:fs/promises");
+    import_promises56 = require("node:fs/promises");
     import_node_path55 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
@@ -16341,19 +16410,19 @@ async function probeDataDir(dir) {
   if (!(0, import_node_fs31.existsSync)(pgVersion) || !(0, import_node_fs31.existsSync)(import_node_path57.default.join(dir, "global", "pg_control"))) {
     throw new SourceError(`${dir} is not a PostgreSQL data directory (expected PG_VERSION and global/pg_control in it).`);
   }
-  const version2 = (await (0, import_promises56.readFile)(pgVersion, "utf8")).trim();
+  const version2 = (await (0, import_promises57.readFile)(pgVersion, "utf8")).trim();
   const major = majorOf(version2);
   if (!Number.isFinite(major)) throw new SourceError(`${pgVersion} holds "${version2}", which is not a PostgreSQL version.`);
   const pidFile = import_node_path57.default.join(dir, "postmaster.pid");
   if ((0, import_node_fs31.existsSync)(pidFile)) {
-    const pid = Number.parseInt((await (0, import_promises56.readFile)(pidFile, "utf8")).split("\n")[0] ?? "", 10);
+    const pid = Number.parseInt((await (0, import_promises57.readFile)(pidFile, "utf8")).split("\n")[0] ?? "", 10);
     if (pid > 0 && isAlive(pid)) {
       throw new SourceError(
         `${dir} is in use by a running PostgreSQL (pid ${pid}). Stop it first (pg_ctl stop -D ${dir} -m fast) or use the live server as a source instead.`
       );
     }
   }
-  const tablespaces = (0, import_node_fs31.existsSync)(import_node_path57.default.join(dir, "pg_tblspc")) ? await (0, import_promises56.readdir)(import_node_path57.default.join(dir, "pg_tblspc")) : [];
+  const tablespaces = (0, import_node_fs31.existsSync)(import_node_path57.default.join(dir, "pg_tblspc")) ? await (0, import_promises57.readdir)(import_node_path57.default.join(dir, "pg_tblspc")) : [];
   if (tablespaces.length > 0) {
     throw new NotSupportedError(
       `${dir} uses tablespaces outside the data directory (${tablespaces.join(", ")}); dbclone images hold a single data directory. Use a dump instead.`
@@ -16412,13 +16481,13 @@ async function probeSource(source) {
       );
   }
 }
-var import_node_fs31, import_promises56, import_node_path57, import_pg5;
+var import_node_fs31, import_promises57, import_node_path57, import_pg5;
 var init_probe = __esm({
   "packages/core/src/engine/postgres/probe.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs31 = require("node:fs");
-    import_promises56 = require("node:fs/promises");
+    import_promises57 = require("node:fs/promises");
     import_node_path57 = __toESM(require("node:path"), 1);
     import_pg5 = __toESM(require_pg(), 1);
     init_errors();
@@ -16433,9 +16502,9 @@ var init_probe = __esm({
 
 // packages/core/src/engine/postgres/buildServer.ts
 async function startBuildServer(bins, dataDir, adminUser, timeoutMs = 12e4) {
-  const socketDir = await (0, import_promises57.mkdtemp)(import_node_path58.default.join(import_node_os9.default.tmpdir(), "dbclone-pg-"));
+  const socketDir = await (0, import_promises58.mkdtemp)(import_node_path58.default.join(import_node_os9.default.tmpdir(), "dbclone-pg-"));
   try {
-    await (0, import_promises57.chmod)(socketDir, 448);
+    await (0, import_promises58.chmod)(socketDir, 448);
     await giveToServerUser(socketDir);
     const hbaFile = import_node_path58.default.join(socketDir, "pg_hba.conf");
     await writeServerFile(hbaFile, LOCAL_TRUST_HBA);
@@ -16452,7 +16521,7 @@ async function startBuildServer(bins, dataDir, adminUser, timeoutMs = 12e4) {
     });
     return { pid, port: BUILD_PORT, socketDir, adminUser, logFile };
   } catch (e) {
-    await (0, import_promises57.rm)(socketDir, { recursive: true, force: true });
+    await (0, import_promises58.rm)(socketDir, { recursive: true, force: true });
     throw e;
   }
 }
@@ -16460,15 +16529,15 @@ async function stopBuildServer(s) {
   try {
     await stopPostgres(s.pid, { fast: true });
   } finally {
-    await (0, import_promises57.rm)(s.socketDir, { recursive: true, force: true });
+    await (0, import_promises58.rm)(s.socketDir, { recursive: true, force: true });
   }
 }
-var import_promises57, import_node_os9, import_node_path58, BUILD_PORT;
+var import_promises58, import_node_os9, import_node_path58, BUILD_PORT;
 var init_buildServer = __esm({
   "packages/core/src/engine/postgres/buildServer.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises57 = require("node:fs/promises");
+    import_promises58 = require("node:fs/promises");
     import_node_os9 = __toESM(require("node:os"), 1);
     import_node_path58 = __toESM(require("node:path"), 1);
     init_config();
@@ -16537,7 +16606,7 @@ async function ensureRoles(c, roles) {
   }
 }
 async function runRestoreTool(file, program2, args, what, stdin) {
-  const fh = stdin ? void 0 : await (0, import_promises58.open)(file, import_node_fs32.constants.O_RDONLY | import_node_fs32.constants.O_NOFOLLOW);
+  const fh = stdin ? void 0 : await (0, import_promises59.open)(file, import_node_fs32.constants.O_RDONLY | import_node_fs32.constants.O_NOFOLLOW);
   try {
     await run(program2, args, { asUser: serverUser().asUser, cwd: "/", stdin: stdin ?? fh.fd, timeoutMs: DAY_MS });
   } catch (e) {
@@ -16606,14 +16675,14 @@ async function restoreDumpall(bins, s, file) {
   );
   return new Set(after.filter((d) => !before.has(d) || d === "postgres"));
 }
-var import_node_crypto15, import_node_fs32, import_promises58, import_node_path59, import_node_readline2, import_node_stream2, DAY_MS, connArgs;
+var import_node_crypto15, import_node_fs32, import_promises59, import_node_path59, import_node_readline2, import_node_stream2, DAY_MS, connArgs;
 var init_restoreDump = __esm({
   "packages/core/src/engine/postgres/restoreDump.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto15 = require("node:crypto");
     import_node_fs32 = require("node:fs");
-    import_promises58 = require("node:fs/promises");
+    import_promises59 = require("node:fs/promises");
     import_node_path59 = __toESM(require("node:path"), 1);
     import_node_readline2 = require("node:readline");
     import_node_stream2 = require("node:stream");
@@ -16811,7 +16880,7 @@ var init_restore = __esm({
 
 // packages/core/src/engine/postgres/clean-shutdown.ts
 async function uncleanShutdown(dataDir) {
-  if (!(await (0, import_promises59.lstat)(import_node_path60.default.join(dataDir, "global")).catch(() => void 0))?.isDirectory()) return "has no global directory (or a link in its place)";
+  if (!(await (0, import_promises60.lstat)(import_node_path60.default.join(dataDir, "global")).catch(() => void 0))?.isDirectory()) return "has no global directory (or a link in its place)";
   const control = await readPrefix(import_node_path60.default.join(dataDir, "global", "pg_control"), 512);
   if (!control || control.length < 512) return "has no readable global/pg_control";
   const facts = controlFacts(control);
@@ -16820,7 +16889,7 @@ async function uncleanShutdown(dataDir) {
   const segNo = facts.checkPoint / BigInt(facts.walSegmentSize);
   const perId = 0x100000000n / BigInt(facts.walSegmentSize);
   const segName = `${hex8(segNo / perId)}${hex8(segNo % perId)}`;
-  const copies = (await (0, import_promises59.readdir)(walDir).catch(() => [])).filter(
+  const copies = (await (0, import_promises60.readdir)(walDir).catch(() => [])).filter(
     (n) => /^[0-9A-F]{8}$/.test(n.slice(0, 8)) && n.length === 24 && n.slice(8) === segName && Number.parseInt(n.slice(0, 8), 16) <= facts.timeline
   );
   if (!copies.includes(`${hex8(facts.timeline)}${segName}`)) return `has no WAL segment holding its last checkpoint (${lsnText(facts.checkPoint)})`;
@@ -16881,7 +16950,7 @@ async function recordBytes(fh, start2, f) {
   return out;
 }
 async function openPlainFile(file) {
-  const fh = await (0, import_promises59.open)(file, import_node_fs33.constants.O_RDONLY | import_node_fs33.constants.O_NOFOLLOW | import_node_fs33.constants.O_NONBLOCK).catch(() => void 0);
+  const fh = await (0, import_promises60.open)(file, import_node_fs33.constants.O_RDONLY | import_node_fs33.constants.O_NOFOLLOW | import_node_fs33.constants.O_NONBLOCK).catch(() => void 0);
   if (fh && !(await fh.stat()).isFile()) {
     await fh.close();
     return void 0;
@@ -16899,13 +16968,13 @@ async function readPrefix(file, n) {
     await fh.close();
   }
 }
-var import_node_fs33, import_promises59, import_node_path60, KNOWN_CONTROL_VERSION, DB_SHUTDOWNED, FLOAT_FORMAT, CONTROL, RECORD_HEADER, RM_XLOG_ID, XLOG_CHECKPOINT_SHUTDOWN, XLR_BLOCK_ID_DATA_SHORT, XLR_BLOCK_ID_DATA_LONG, XLP_LONG_HEADER, SHORT_PAGE_HEADER, LONG_PAGE_HEADER, NEEDED, lsnText, hex8;
+var import_node_fs33, import_promises60, import_node_path60, KNOWN_CONTROL_VERSION, DB_SHUTDOWNED, FLOAT_FORMAT, CONTROL, RECORD_HEADER, RM_XLOG_ID, XLOG_CHECKPOINT_SHUTDOWN, XLR_BLOCK_ID_DATA_SHORT, XLR_BLOCK_ID_DATA_LONG, XLP_LONG_HEADER, SHORT_PAGE_HEADER, LONG_PAGE_HEADER, NEEDED, lsnText, hex8;
 var init_clean_shutdown = __esm({
   "packages/core/src/engine/postgres/clean-shutdown.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs33 = require("node:fs");
-    import_promises59 = require("node:fs/promises");
+    import_promises60 = require("node:fs/promises");
     import_node_path60 = __toESM(require("node:path"), 1);
     KNOWN_CONTROL_VERSION = 1300;
     DB_SHUTDOWNED = 1;
@@ -16932,21 +17001,21 @@ function refuse2(mountPath, what) {
   );
 }
 async function assertImageDataDir(mountPath, opts = {}) {
-  const root = await (0, import_promises60.realpath)(mountPath);
+  const root = await (0, import_promises61.realpath)(mountPath);
   const dataDir = dataDirOf(mountPath);
-  const top = await (0, import_promises60.lstat)(dataDir).catch(() => void 0);
+  const top = await (0, import_promises61.lstat)(dataDir).catch(() => void 0);
   if (!top?.isDirectory()) refuse2(mountPath, `(${dataDir}) is ${top?.isSymbolicLink() ? "a symbolic link" : "missing or not a directory"}`);
-  for (const name of await (0, import_promises60.readdir)(dataDir)) {
-    const s = await (0, import_promises60.lstat)(import_node_path61.default.join(dataDir, name));
+  for (const name of await (0, import_promises61.readdir)(dataDir)) {
+    const s = await (0, import_promises61.lstat)(import_node_path61.default.join(dataDir, name));
     if (s.isSymbolicLink()) {
       if (!LINK_ALLOWED.has(name)) refuse2(mountPath, `has a symbolic link ${name}`);
-      const target = await (0, import_promises60.realpath)(import_node_path61.default.join(dataDir, name)).catch(() => void 0);
+      const target = await (0, import_promises61.realpath)(import_node_path61.default.join(dataDir, name)).catch(() => void 0);
       if (!target || !isInside(target, root)) refuse2(mountPath, `has ${name} linking outside its disk`);
     }
     if (SIGNALS2.includes(name)) refuse2(mountPath, `has ${name}, which would start recovery from elsewhere`);
     if (BACKUP_FILES.includes(name)) refuse2(mountPath, `has ${name}, which would start it as a backup (and make tablespace links)`);
   }
-  for (const entry of await (0, import_promises60.readdir)(import_node_path61.default.join(dataDir, "pg_tblspc")).catch(() => [])) {
+  for (const entry of await (0, import_promises61.readdir)(import_node_path61.default.join(dataDir, "pg_tblspc")).catch(() => [])) {
     refuse2(mountPath, `has a tablespace link pg_tblspc/${entry}`);
   }
   await assertAutoConfEmpty(mountPath, import_node_path61.default.join(dataDir, "postgresql.auto.conf"));
@@ -16954,7 +17023,7 @@ async function assertImageDataDir(mountPath, opts = {}) {
   if (unclean) refuse2(mountPath, unclean);
 }
 async function assertAutoConfEmpty(mountPath, file) {
-  const fh = await (0, import_promises60.open)(file, import_node_fs34.constants.O_RDONLY | import_node_fs34.constants.O_NOFOLLOW).catch((e) => {
+  const fh = await (0, import_promises61.open)(file, import_node_fs34.constants.O_RDONLY | import_node_fs34.constants.O_NOFOLLOW).catch((e) => {
     if (e.code === "ENOENT") return void 0;
     if (e.code === "ELOOP") refuse2(mountPath, "has postgresql.auto.conf as a symbolic link");
     throw e;
@@ -16971,13 +17040,13 @@ async function assertAutoConfEmpty(mountPath, file) {
     await fh.close();
   }
 }
-var import_node_fs34, import_promises60, import_node_path61, LINK_ALLOWED, SIGNALS2, BACKUP_FILES, AUTO_CONF_MAX_BYTES, isInside;
+var import_node_fs34, import_promises61, import_node_path61, LINK_ALLOWED, SIGNALS2, BACKUP_FILES, AUTO_CONF_MAX_BYTES, isInside;
 var init_dataDirLinks = __esm({
   "packages/core/src/engine/postgres/dataDirLinks.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs34 = require("node:fs");
-    import_promises60 = require("node:fs/promises");
+    import_promises61 = require("node:fs/promises");
     import_node_path61 = __toESM(require("node:path"), 1);
     init_errors();
     init_clean_shutdown();
@@ -17034,8 +17103,8 @@ async function prepareServer(mountPath, opts) {
   return { spec, server: { host, port: opts.port, socketDir: runDir, adminUser: info.adminUser }, version: info.version };
 }
 async function prepareRunDir(runDir) {
-  await (0, import_promises61.mkdir)(runDir, { recursive: true, mode: 448 });
-  await (0, import_promises61.chmod)(runDir, 448);
+  await (0, import_promises62.mkdir)(runDir, { recursive: true, mode: 448 });
+  await (0, import_promises62.chmod)(runDir, 448);
   await giveToServerUser(runDir);
   await assertReachable(import_node_path62.default.join(runDir, "postgres.log"));
   await writeRunConfig(runDir);
@@ -17064,12 +17133,12 @@ async function stopServer(server, opts = {}) {
   await dropReadySession(server);
   await stopPostgres(server.pid, { fast: opts.fast !== false });
 }
-var import_promises61, import_node_path62, MAX_SOCKET_PATH;
+var import_promises62, import_node_path62, MAX_SOCKET_PATH;
 var init_server = __esm({
   "packages/core/src/engine/postgres/server.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises61 = require("node:fs/promises");
+    import_promises62 = require("node:fs/promises");
     import_node_path62 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
@@ -17086,6 +17155,9 @@ var init_server = __esm({
 });
 
 // packages/core/src/engine/postgres/scrub.ts
+async function forgetStatistics(c) {
+  for (const statement of FORGET_STATISTICS) await c.query(statement);
+}
 async function scrub(server, reporter, opts = {}) {
   await grantCloneLoginGroup(server);
   const databases2 = await withAdmin(server, "template1", userDatabases);
@@ -17096,6 +17168,7 @@ async function scrub(server, reporter, opts = {}) {
     if (opts.full && jobs > 1) await vacuumFullInParallel(server, db, jobs);
     else
       await withAdmin(server, db, async (c) => {
+        if (opts.full) await forgetStatistics(c);
         await c.query(opts.full ? FULL : "VACUUM (FREEZE, ANALYZE)");
         if (opts.full) await c.query(STATISTICS);
       });
@@ -17121,6 +17194,7 @@ async function vacuumFullInParallel(server, db, jobs) {
     { catalogOnly: true }
   );
   const user = relations.filter((r) => !r.catalog && r.kind !== "p");
+  await withAdmin(server, db, forgetStatistics);
   await mapLimit(
     user,
     jobs,
@@ -17133,7 +17207,7 @@ async function vacuumFullInParallel(server, db, jobs) {
     await c.query(STATISTICS);
   });
 }
-var import_node_os10, FULL, STATISTICS;
+var import_node_os10, FULL, FORGET_STATISTICS, STATISTICS;
 var init_scrub = __esm({
   "packages/core/src/engine/postgres/scrub.ts"() {
     "use strict";
@@ -17145,6 +17219,7 @@ var init_scrub = __esm({
     init_map_limit();
     init_server();
     FULL = "VACUUM (FULL, FREEZE, ANALYZE)";
+    FORGET_STATISTICS = ["DELETE FROM pg_catalog.pg_statistic", "DELETE FROM pg_catalog.pg_statistic_ext_data"];
     STATISTICS = "VACUUM (FULL, FREEZE) pg_catalog.pg_statistic, pg_catalog.pg_statistic_ext_data";
   }
 });
@@ -17157,19 +17232,19 @@ async function stagingSize(sources, requested) {
   return Math.max(8 * GiB2, Math.ceil(bytes * 4 / GiB2) * GiB2);
 }
 async function sizeOnDisk(p) {
-  const st = await import_promises62.default.stat(p).catch(() => void 0);
+  const st = await import_promises63.default.stat(p).catch(() => void 0);
   if (!st) return 0;
   if (!st.isDirectory()) return st.size;
   let total = 0;
-  for (const entry of await import_promises62.default.readdir(p, { withFileTypes: true })) total += await sizeOnDisk(import_node_path63.default.join(p, entry.name));
+  for (const entry of await import_promises63.default.readdir(p, { withFileTypes: true })) total += await sizeOnDisk(import_node_path63.default.join(p, entry.name));
   return total;
 }
-var import_promises62, import_node_path63, GiB2;
+var import_promises63, import_node_path63, GiB2;
 var init_staging_size = __esm({
   "packages/core/src/engine/postgres/staging-size.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises62 = __toESM(require("node:fs/promises"), 1);
+    import_promises63 = __toESM(require("node:fs/promises"), 1);
     import_node_path63 = __toESM(require("node:path"), 1);
     GiB2 = 1024 ** 3;
   }
@@ -17364,9 +17439,9 @@ async function createSampleDump(outFile, opts = {}) {
   const faker = new import_faker.Faker({ locale: [import_faker.en] });
   faker.seed(opts.seed ?? 42);
   const bins = await findBinaries();
-  const work = await (0, import_promises63.mkdtemp)(import_node_path64.default.join(import_node_os11.default.tmpdir(), "dbclone-sample-"));
+  const work = await (0, import_promises64.mkdtemp)(import_node_path64.default.join(import_node_os11.default.tmpdir(), "dbclone-sample-"));
   try {
-    await (0, import_promises63.chmod)(work, 493);
+    await (0, import_promises64.chmod)(work, 493);
     const dataDir = import_node_path64.default.join(work, "pgdata");
     reporter.info(`Generating sample database "${database2}" (~${opts.sizeMb ?? 100} MB, ${customers} customers)`);
     await initDataDir(bins, dataDir, ADMIN_USER);
@@ -17387,16 +17462,16 @@ async function createSampleDump(outFile, opts = {}) {
       await stopBuildServer(server);
     }
   } finally {
-    await (0, import_promises63.rm)(work, { recursive: true, force: true });
+    await (0, import_promises64.rm)(work, { recursive: true, force: true });
   }
 }
-var import_faker, import_promises63, import_node_os11, import_node_path64, SAMPLE_SHOP_POLICY, BYTES_PER_CUSTOMER, EMPTY_DATABASE_BYTES, POOL, PRODUCTS, SCHEMA, CONSTRAINTS;
+var import_faker, import_promises64, import_node_os11, import_node_path64, SAMPLE_SHOP_POLICY, BYTES_PER_CUSTOMER, EMPTY_DATABASE_BYTES, POOL, PRODUCTS, SCHEMA, CONSTRAINTS;
 var init_sample = __esm({
   "packages/core/src/engine/postgres/sample.ts"() {
     "use strict";
     init_import_meta_url();
     import_faker = __toESM(require_faker(), 1);
-    import_promises63 = require("node:fs/promises");
+    import_promises64 = require("node:fs/promises");
     import_node_os11 = __toESM(require("node:os"), 1);
     import_node_path64 = __toESM(require("node:path"), 1);
     init_reporter();
@@ -17490,23 +17565,23 @@ async function robocopy(args, reporter) {
 }
 function windowsFileOps(reporter) {
   return {
-    makeDir: async (dir) => void await (0, import_promises64.mkdir)(dir, { recursive: true }),
+    makeDir: async (dir) => void await (0, import_promises65.mkdir)(dir, { recursive: true }),
     copyTree: (from, to, opts) => robocopy(robocopyTreeArgs(from, to, opts?.excludeFiles), reporter),
     moveFile: async (from, to) => {
       const dir = import_node_path65.default.win32.dirname(to);
       await robocopy(robocopyMoveArgs(from, dir), reporter);
       const moved = import_node_path65.default.win32.join(dir, import_node_path65.default.win32.basename(from));
-      if (moved.toLowerCase() !== to.toLowerCase()) await (0, import_promises64.rename)(moved, to);
+      if (moved.toLowerCase() !== to.toLowerCase()) await (0, import_promises65.rename)(moved, to);
     },
-    writeText: (file, text) => (0, import_promises64.writeFile)(file, text, "utf8")
+    writeText: (file, text) => (0, import_promises65.writeFile)(file, text, "utf8")
   };
 }
-var import_promises64, import_node_path65, QUIET, robocopyTreeArgs, robocopyMoveArgs, robocopySucceeded;
+var import_promises65, import_node_path65, QUIET, robocopyTreeArgs, robocopyMoveArgs, robocopySucceeded;
 var init_file_ops = __esm({
   "packages/core/src/engine/sqlserver/file-ops.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises64 = require("node:fs/promises");
+    import_promises65 = require("node:fs/promises");
     import_node_path65 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
@@ -17540,7 +17615,7 @@ async function readImageLayout(mountPath) {
   const file = import_node_path66.default.win32.join(mountPath, LAYOUT_FILE);
   let layout;
   try {
-    layout = JSON.parse(await (0, import_promises65.readFile)(file, "utf8"));
+    layout = JSON.parse(await (0, import_promises66.readFile)(file, "utf8"));
   } catch (e) {
     throw new BuildError(`${file} could not be read (${e.message}); this disk is not a dbclone SQL Server image.`);
   }
@@ -17548,12 +17623,12 @@ async function readImageLayout(mountPath) {
     throw new BuildError(`${file} has an unknown layout version ${String(layout.version)}; upgrade dbclone.`);
   return layout;
 }
-var import_promises65, import_node_path66, LAYOUT_FILE;
+var import_promises66, import_node_path66, LAYOUT_FILE;
 var init_layout2 = __esm({
   "packages/core/src/engine/sqlserver/layout.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises65 = require("node:fs/promises");
+    import_promises66 = require("node:fs/promises");
     import_node_path66 = __toESM(require("node:path"), 1);
     init_errors();
     LAYOUT_FILE = "dbclone-layout.json";
@@ -22162,18 +22237,18 @@ function* batched(lines) {
   if (buf) yield buf;
 }
 async function copyLines(c, copyStatement, lines) {
-  await (0, import_promises66.pipeline)(import_node_stream3.Readable.from(batched(lines)), c.query((0, import_pg_copy_streams.from)(copyStatement)));
+  await (0, import_promises67.pipeline)(import_node_stream3.Readable.from(batched(lines)), c.query((0, import_pg_copy_streams.from)(copyStatement)));
 }
 async function copyBetween(from, query2, to, copyStatement) {
-  await (0, import_promises66.pipeline)(from.query((0, import_pg_copy_streams.to)(`COPY (${query2}) TO STDOUT`)), to.query((0, import_pg_copy_streams.from)(copyStatement)));
+  await (0, import_promises67.pipeline)(from.query((0, import_pg_copy_streams.to)(`COPY (${query2}) TO STDOUT`)), to.query((0, import_pg_copy_streams.from)(copyStatement)));
 }
-var import_node_stream3, import_promises66, import_pg_copy_streams, WRITE_BYTES;
+var import_node_stream3, import_promises67, import_pg_copy_streams, WRITE_BYTES;
 var init_copy_rows = __esm({
   "packages/core/src/engine/postgres/masking/copy-rows.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_stream3 = require("node:stream");
-    import_promises66 = require("node:stream/promises");
+    import_promises67 = require("node:stream/promises");
     import_pg_copy_streams = __toESM(require_pg_copy_streams(), 1);
     WRITE_BYTES = 1 << 20;
   }
@@ -22581,18 +22656,18 @@ async function planTableWork(withDb2, tables, jobs, minBlocks = MIN_SLICE_BLOCKS
 async function runSlices(slices, session, update) {
   const barrier = (n) => {
     let arrived = 0;
-    let open23;
-    const all = new Promise((r) => open23 = r);
+    let open24;
+    const all = new Promise((r) => open24 = r);
     let failed;
     return {
       async wait() {
-        if (++arrived === n) open23();
+        if (++arrived === n) open24();
         await all;
         if (failed !== void 0) throw failed;
       },
       fail(e) {
         failed ??= e;
-        open23();
+        open24();
       }
     };
   };
@@ -23060,8 +23135,57 @@ var init_explain = __esm({
   }
 });
 
+// packages/core/src/engine/postgres/masking/node-tree-constants.ts
+function nodeTreeConstants(tree) {
+  const out = [];
+  for (const m of tree.matchAll(CONSTANT)) {
+    const numbers = m[2].trim().split(" ");
+    if (numbers.length !== Number(m[1]) || numbers.length === 0) continue;
+    out.push(Uint8Array.from(numbers, (n) => Number(n) & 255));
+  }
+  return out;
+}
+var CONSTANT;
+var init_node_tree_constants = __esm({
+  "packages/core/src/engine/postgres/masking/node-tree-constants.ts"() {
+    "use strict";
+    init_import_meta_url();
+    CONSTANT = /:constvalue (\d+) \[ ((?:-?\d+ )*)\]/g;
+  }
+});
+
+// packages/core/src/masking/errors.ts
+var UnmaskedPiiError, LeakFoundError, NothingToScanError, UnmaskedPublishError, UnscannableDatabaseError;
+var init_errors4 = __esm({
+  "packages/core/src/masking/errors.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_errors();
+    UnmaskedPiiError = class extends BuildError {
+    };
+    LeakFoundError = class extends BuildError {
+    };
+    NothingToScanError = class extends BuildError {
+    };
+    UnmaskedPublishError = class extends BuildError {
+    };
+    UnscannableDatabaseError = class extends BuildError {
+    };
+  }
+});
+
 // packages/core/src/engine/postgres/masking/read-published.ts
 async function readPublished2(withDb2, content, filter) {
+  const closed = await withDb2(
+    "postgres",
+    async (c) => (await c.query("SELECT datname FROM pg_database WHERE NOT datallowconn AND datname <> 'template0' ORDER BY datname")).rows.map(
+      (r) => r.datname
+    )
+  );
+  if (closed.length)
+    throw new UnscannableDatabaseError(
+      `the leak scan cannot read database(s) ${closed.map((d) => JSON.stringify(d)).join(", ")}: they refuse connections, yet the image would publish them, so nothing was published. In the source, allow connections to them (ALTER DATABASE \u2026 ALLOW_CONNECTIONS true) or drop them, then build again.`
+    );
   const databases2 = await withDb2("postgres", connectableDatabases);
   for (const database2 of databases2) {
     await withDb2(database2, async (c) => {
@@ -23073,8 +23197,9 @@ async function readPublished2(withDb2, content, filter) {
 }
 async function readRelation(c, database2, rel, content, filter) {
   const columns = rel.columns.map(
-    (col) => rel.toast ? quoteIdent(col.name) : rel.catalog ? `${quoteIdent(col.name)}${col.type.endsWith("[]") ? "::text[]" : "::text"}` : quoteIdent(col.name)
+    (col) => rel.toast || !rel.catalog || col.type === "bytea" ? quoteIdent(col.name) : `${quoteIdent(col.name)}${col.type.endsWith("[]") ? "::text[]" : "::text"}`
   );
+  const trees = rel.columns.map((col) => rel.catalog && col.type === "pg_node_tree");
   const userRow = rel.schema === "information_schema" ? "false" : rel.user_key ? `${quoteIdent(rel.user_key)}::oid >= ${FIRST_NORMAL_OID2}::oid` : "true";
   const select = [...columns, ...rel.catalog ? [userRow] : []].join(", ");
   const origins = rel.columns.map((col) => {
@@ -23092,7 +23217,9 @@ async function readRelation(c, database2, rel, content, filter) {
       for (const row of batch.rows) {
         const madeByUser = !rel.catalog || row[rel.columns.length] === true;
         for (let i = 0; i < rel.columns.length; i++) {
-          content.addValue(textLeaves(row[i], rel.columns[i].composite), madeByUser ? origins[i] : stock);
+          const value = row[i];
+          const leaves = trees[i] && typeof value === "string" ? [...textLeaves(value), ...nodeTreeConstants(value)] : textLeaves(value, rel.columns[i].composite);
+          content.addValue(leaves, madeByUser ? origins[i] : stock);
         }
       }
       if (batch.rows.length < FETCH_ROWS) break;
@@ -23109,6 +23236,8 @@ var init_read_published = __esm({
     init_client2();
     init_sql();
     init_explain();
+    init_node_tree_constants();
+    init_errors4();
     FETCH_ROWS = 2e3;
     FIRST_NORMAL_OID2 = 16384;
     USER_KEYS = ["oid", "objoid", "attrelid", "indexrelid", "aggfnoid", "stxoid", "partrelid", "ftrelid", "setdatabase", "roident"];
@@ -23122,7 +23251,7 @@ FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
 JOIN pg_type t ON t.oid = a.atttypid LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typelem <> 0
 WHERE (c.relkind = 'r' OR c.relkind = 'm' AND c.relispopulated OR c.relkind = 't' AND a.attname = 'chunk_data')
-  AND (n.nspname = 'pg_catalog' AND t.typname IN ('text', 'name', 'varchar', 'bpchar', 'pg_node_tree', '_text', '_name')
+  AND (n.nspname = 'pg_catalog' AND t.typname IN ('text', 'name', 'varchar', 'bpchar', 'pg_node_tree', '_text', '_name', 'bytea', 'anyarray')
        OR n.nspname = 'information_schema'
        OR c.relkind = 't'
        OR n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%')
@@ -23218,10 +23347,10 @@ async function scanUnmaskedPii(withDb2, databases2, rules = [], sampleRows = 200
         )).rows.map((r) => [r.s, r.t, r.c].join("\0"))
       );
       for (const t of db.tables) {
-        const open23 = t.columns.filter((col) => !masked.has([db.name, t.schema, t.name, col.name].join("\0")));
-        if (open23.length === 0) continue;
+        const open24 = t.columns.filter((col) => !masked.has([db.name, t.schema, t.name, col.name].join("\0")));
+        if (open24.length === 0) continue;
         const isComposite = (col) => compositeColumns.has([t.schema, t.name, col.name].join("\0"));
-        const sampled = open23.filter((col) => SAMPLED_TYPES.test(col.type) || isComposite(col));
+        const sampled = open24.filter((col) => SAMPLED_TYPES.test(col.type) || isComposite(col));
         let rows = [];
         if (sampled.length > 0) {
           const cols = sampled.map((col) => isComposite(col) ? `${quoteIdent(col.name)}::text` : quoteIdent(col.name)).join(", ");
@@ -23229,7 +23358,7 @@ async function scanUnmaskedPii(withDb2, databases2, rules = [], sampleRows = 200
           const r = await c.query({ text: `SELECT ${cols} FROM ${qualifiedName(t.schema, t.name)}${sample} LIMIT ${sampleRows}`, rowMode: "array" });
           rows = r.rows;
         }
-        for (const col of open23) {
+        for (const col of open24) {
           const i = sampled.indexOf(col);
           const values = [];
           if (i >= 0) {
@@ -23680,24 +23809,6 @@ var init_masking2 = __esm({
   }
 });
 
-// packages/core/src/masking/errors.ts
-var UnmaskedPiiError, LeakFoundError, NothingToScanError, UnmaskedPublishError;
-var init_errors4 = __esm({
-  "packages/core/src/masking/errors.ts"() {
-    "use strict";
-    init_import_meta_url();
-    init_errors();
-    UnmaskedPiiError = class extends BuildError {
-    };
-    LeakFoundError = class extends BuildError {
-    };
-    NothingToScanError = class extends BuildError {
-    };
-    UnmaskedPublishError = class extends BuildError {
-    };
-  }
-});
-
 // packages/core/src/masking/leak-scan/published-cache.ts
 function replayCacheFile(cache3, sink) {
   const replay = new CacheReplay(cache3);
@@ -23893,7 +24004,7 @@ async function channelOfFile(full, rel, offset) {
   return `file ${inner.join("/")}`;
 }
 async function pageKind(full, offset) {
-  const fh = await (0, import_promises67.open)(full, "r");
+  const fh = await (0, import_promises68.open)(full, "r");
   try {
     const header = Buffer.alloc(24);
     await fh.read(header, 0, 24, offset - offset % PAGE);
@@ -23906,7 +24017,7 @@ async function pageKind(full, offset) {
   }
 }
 async function insideCompressedDatum(full, offset, length) {
-  const fh = await (0, import_promises67.open)(full, "r");
+  const fh = await (0, import_promises68.open)(full, "r");
   try {
     const page = Buffer.alloc(PAGE);
     const pageStart = offset - offset % PAGE;
@@ -23936,7 +24047,7 @@ async function insideCompressedDatum(full, offset, length) {
   }
 }
 async function explainInPage(full, offset, length, window) {
-  const fh = await (0, import_promises67.open)(full, "r");
+  const fh = await (0, import_promises68.open)(full, "r");
   let page;
   try {
     page = Buffer.alloc(PAGE);
@@ -23966,12 +24077,12 @@ async function explainInPage(full, offset, length, window) {
   }
   return await insideCompressedDatum(full, offset, length) ? "compressed" : void 0;
 }
-var import_promises67, import_node_path77, PAGE, LP_NORMAL, HEAP_XMIN_COMMITTED, HEAP_XMIN_INVALID, HEAP_XMAX_INVALID, HEAP_XMAX_LOCK_ONLY;
+var import_promises68, import_node_path77, PAGE, LP_NORMAL, HEAP_XMIN_COMMITTED, HEAP_XMIN_INVALID, HEAP_XMAX_INVALID, HEAP_XMAX_LOCK_ONLY;
 var init_pg_page = __esm({
   "packages/core/src/masking/leak-scan/pg-page.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises67 = require("node:fs/promises");
+    import_promises68 = require("node:fs/promises");
     import_node_path77 = __toESM(require("node:path"), 1);
     PAGE = 8192;
     LP_NORMAL = 1;
@@ -24036,20 +24147,20 @@ async function dataFileSources(root) {
 }
 async function listFiles(root, rel) {
   const out = [];
-  for (const e of (await (0, import_promises68.readdir)(import_node_path78.default.join(root, rel), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const e of (await (0, import_promises69.readdir)(import_node_path78.default.join(root, rel), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
     const r = import_node_path78.default.join(rel, e.name);
     if (e.isDirectory()) out.push(...await listFiles(root, r));
-    else if (e.isFile() && (await (0, import_promises68.lstat)(import_node_path78.default.join(root, r))).isFile()) out.push(r);
+    else if (e.isFile() && (await (0, import_promises69.lstat)(import_node_path78.default.join(root, r))).isFile()) out.push(r);
   }
   return out;
 }
-var import_node_fs41, import_promises68, import_node_path78, emptyTally, EXAMPLES2, planOf, HitJudge, CHUNK3, blobSource;
+var import_node_fs41, import_promises69, import_node_path78, emptyTally, EXAMPLES2, planOf, HitJudge, CHUNK3, blobSource;
 var init_residue_scan = __esm({
   "packages/core/src/masking/leak-scan/residue-scan.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs41 = require("node:fs");
-    import_promises68 = require("node:fs/promises");
+    import_promises69 = require("node:fs/promises");
     import_node_path78 = __toESM(require("node:path"), 1);
     init_explain();
     init_originals();
@@ -24637,13 +24748,13 @@ async function checkPolicySql(resolved, policy, plan) {
   const seenWhere = /* @__PURE__ */ new Set();
   for (const rule2 of resolved.rules) {
     const checks = [];
-    const path100 = rule2.policyPath ?? [];
-    if (rule2.transformer === "sql") checks.push({ rule: rule2, path: path100, kind: "expression" });
-    if (rule2.transformer === "constant") checks.push({ rule: rule2, path: path100, kind: "constant" });
+    const path101 = rule2.policyPath ?? [];
+    if (rule2.transformer === "sql") checks.push({ rule: rule2, path: path101, kind: "expression" });
+    if (rule2.transformer === "constant") checks.push({ rule: rule2, path: path101, kind: "constant" });
     const table = `${rule2.database}\0${rule2.schema}\0${rule2.table}`;
     if (rule2.where && rule2.origin === "policy" && !seenWhere.has(table)) {
       seenWhere.add(table);
-      checks.push({ rule: rule2, path: [...path100.slice(0, -2), "where"], kind: "where" });
+      checks.push({ rule: rule2, path: [...path101.slice(0, -2), "where"], kind: "where" });
     }
     for (const check of checks) {
       const complaint = await plan(check);
@@ -24695,11 +24806,11 @@ function resolvePolicy(policy, variant, facts) {
       const at = [...layer.prefix, "databases", dbName];
       const info = facts.databases.find((d) => d.name === dbName);
       if (!info) throw policyErrorAt(origin, at, `database '${dbName}' is not in the image; it has: ${facts.databases.map((d) => d.name).join(", ")}`);
-      const findTable = (written, path100) => {
+      const findTable = (written, path101) => {
         const dot = written.indexOf(".");
         const [schema, table] = dot > 0 ? [written.slice(0, dot), written.slice(dot + 1)] : [facts.defaultSchema, written];
         const t = info.tables.find((x) => x.schema === schema && x.name === table);
-        if (!t) throw policyErrorAt(origin, path100, `table '${schema}.${table}' does not exist in database '${dbName}'`);
+        if (!t) throw policyErrorAt(origin, path101, `table '${schema}.${table}' does not exist in database '${dbName}'`);
         return t;
       };
       for (const [kind, list, out] of [
@@ -24714,30 +24825,30 @@ function resolvePolicy(policy, variant, facts) {
       for (const [written, tablePolicy] of Object.entries(db.tables)) {
         const t = findTable(written, [...at, "tables", written]);
         for (const [column, reason] of Object.entries(tablePolicy.notPersonal ?? {})) {
-          const path100 = [...at, "tables", written, "notPersonal", column];
+          const path101 = [...at, "tables", written, "notPersonal", column];
           if (!t.columns.some((c) => c.name === column))
-            throw policyErrorAt(origin, path100, `column '${column}' does not exist in ${t.schema}.${t.name} (database '${dbName}')`);
+            throw policyErrorAt(origin, path101, `column '${column}' does not exist in ${t.schema}.${t.name} (database '${dbName}')`);
           if (tablePolicy.columns[column])
-            throw policyErrorAt(origin, path100, `column '${column}' is masked by this policy; notPersonal is for unmasked columns`);
+            throw policyErrorAt(origin, path101, `column '${column}' is masked by this policy; notPersonal is for unmasked columns`);
           notPersonal.push({ database: dbName, schema: t.schema, table: t.name, column, reason });
         }
         for (const [column, rule2] of Object.entries(tablePolicy.columns)) {
-          const path100 = [...at, "tables", written, "columns", column];
+          const path101 = [...at, "tables", written, "columns", column];
           const col = t.columns.find((c) => c.name === column);
           if (!col)
             throw policyErrorAt(
               origin,
-              path100,
+              path101,
               `column '${column}' does not exist in ${t.schema}.${t.name} (database '${dbName}'); it has: ${t.columns.map((c) => c.name).join(", ")}`
             );
           if (rule2.transformer === "sql" && typeof rule2.expression === "object" && !rule2.expression.postgres && !rule2.expression.sqlserver) {
-            throw policyErrorAt(origin, path100, "an sql rule needs an expression");
+            throw policyErrorAt(origin, path101, "an sql rule needs an expression");
           }
           const ref = { database: dbName, schema: t.schema, table: t.name, column };
-          positionOf.set(refKey(ref), path100);
+          positionOf.set(refKey(ref), path101);
           byKey.set(
             refKey(ref),
-            finish3({ ...rule2, ...ref, type: col.type, ...tablePolicy.where ? { where: tablePolicy.where } : {}, origin: "policy", policyPath: path100 }, locale)
+            finish3({ ...rule2, ...ref, type: col.type, ...tablePolicy.where ? { where: tablePolicy.where } : {}, origin: "policy", policyPath: path101 }, locale)
           );
         }
       }
@@ -24787,11 +24898,11 @@ function finish3(rule2, locale) {
   const withLocale = { ...rule2, locale: rule2.locale ?? locale };
   return { ...withLocale, family: rule2.family ?? defaultFamily(withLocale) };
 }
-function compile2(d, path100) {
+function compile2(d, path101) {
   try {
     return new RegExp(d.column, "i");
   } catch (e) {
-    throw policyErrorAt(void 0, path100, `'${d.column}' is not a valid regular expression (${e.message})`);
+    throw policyErrorAt(void 0, path101, `'${d.column}' is not a valid regular expression (${e.message})`);
   }
 }
 function inheritThroughForeignKeys(byKey, facts, positionOf, policy) {
@@ -25228,19 +25339,19 @@ function newBuildRecord(workDir, image) {
 }
 async function readBuildRecord(workDir) {
   try {
-    const parsed = JSON.parse(await (0, import_promises69.readFile)(import_node_path80.default.join(workDir, BUILD_RECORD), "utf8"));
+    const parsed = JSON.parse(await (0, import_promises70.readFile)(import_node_path80.default.join(workDir, BUILD_RECORD), "utf8"));
     if (!parsed.owner || typeof parsed.owner.pid !== "number" || !Array.isArray(parsed.mounts)) return void 0;
     return parsed;
   } catch {
     return void 0;
   }
 }
-var import_promises69, import_node_path80, BUILD_DIR_PATTERN, BUILD_RECORD;
+var import_promises70, import_node_path80, BUILD_DIR_PATTERN, BUILD_RECORD;
 var init_build_record = __esm({
   "packages/core/src/util/build-record.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises69 = require("node:fs/promises");
+    import_promises70 = require("node:fs/promises");
     import_node_path80 = __toESM(require("node:path"), 1);
     init_durable_write();
     init_process_identity();
@@ -25254,7 +25365,7 @@ async function sourceFileDigests(sources, reporter) {
   const files = [];
   for (const source of sources) {
     if (source.kind !== "dump") continue;
-    const info = await (0, import_promises70.stat)(source.path).catch(() => void 0);
+    const info = await (0, import_promises71.stat)(source.path).catch(() => void 0);
     if (!info?.isFile()) continue;
     const name = import_node_path81.default.basename(source.path);
     const hashing = progressOnDemand(reporter, `Hashing ${name}`, info.size, { unit: "bytes" });
@@ -25263,12 +25374,12 @@ async function sourceFileDigests(sources, reporter) {
   }
   return files;
 }
-var import_promises70, import_node_path81;
+var import_promises71, import_node_path81;
 var init_source_files = __esm({
   "packages/core/src/build/source-files.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises70 = require("node:fs/promises");
+    import_promises71 = require("node:fs/promises");
     import_node_path81 = __toESM(require("node:path"), 1);
     init_image();
     init_reporter();
@@ -25301,7 +25412,7 @@ async function buildImage(input) {
   const buildRecord = newBuildRecord(workDir, `${opts.name}:${version2}`);
   await writeBuildRecord(workDir, buildRecord);
   const cleanup = new CleanupStack(reporter);
-  cleanup.push("remove the build's work directory", () => import_promises71.default.rm(workDir, { recursive: true, force: true }));
+  cleanup.push("remove the build's work directory", () => import_promises72.default.rm(workDir, { recursive: true, force: true }));
   try {
     const virtualSize = await engine.stagingSize(opts.sources, opts.diskSizeBytes, reporter);
     if (!opts.restored) reporter.info(`Restoring ${opts.sources.length} source(s) onto a staging disk`);
@@ -25407,13 +25518,13 @@ function nonEmpty(databases2, why) {
   if (databases2.length === 0) throw new SourceError(`${why}: there is nothing to publish. Check the source (or the policy's exclusions) and build again.`);
   return databases2;
 }
-var import_node_crypto21, import_promises71, import_node_path82;
+var import_node_crypto21, import_promises72, import_node_path82;
 var init_build_image = __esm({
   "packages/core/src/build/build-image.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto21 = __toESM(require("node:crypto"), 1);
-    import_promises71 = __toESM(require("node:fs/promises"), 1);
+    import_promises72 = __toESM(require("node:fs/promises"), 1);
     import_node_path82 = __toESM(require("node:path"), 1);
     init_paths();
     init_errors();
@@ -25455,7 +25566,7 @@ async function buildImageVariants(input, variants, hooks = {}) {
   await makeDir(workDir, TRAVERSABLE_DIR);
   await writeBuildRecord(workDir, newBuildRecord(workDir, `${input.name} (${variants.length} variants)`));
   const cleanup = new CleanupStack(reporter);
-  cleanup.push("remove the shared staging's work directory", () => import_promises72.default.rm(workDir, { recursive: true, force: true }));
+  cleanup.push("remove the shared staging's work directory", () => import_promises73.default.rm(workDir, { recursive: true, force: true }));
   try {
     const started = performance.now();
     reporter.info(`Restoring ${input.sources.length} source(s) once onto a staging disk for ${variants.length} variants`);
@@ -25470,7 +25581,7 @@ async function buildImageVariants(input, variants, hooks = {}) {
     });
     const engineInfo = await engine.restore(input.sources, staging.mountPath, reporter);
     await driver.unmount(staging.attachment);
-    await import_promises72.default.chmod(staging.file, 292);
+    await import_promises73.default.chmod(staging.file, 292);
     reporter.info(`Restored once in ${secondsSince(started).toFixed(1)} s; each variant masks a differencing child of that staging disk`);
     for (const variant of variants) {
       await buildOne(variant, {
@@ -25491,13 +25602,13 @@ async function buildImageVariants(input, variants, hooks = {}) {
     await cleanup.unwind();
   }
 }
-var import_node_crypto22, import_promises72, import_node_path83, withVariant;
+var import_node_crypto22, import_promises73, import_node_path83, withVariant;
 var init_build_variants = __esm({
   "packages/core/src/build/build-variants.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto22 = __toESM(require("node:crypto"), 1);
-    import_promises72 = __toESM(require("node:fs/promises"), 1);
+    import_promises73 = __toESM(require("node:fs/promises"), 1);
     import_node_path83 = __toESM(require("node:path"), 1);
     init_cleanup();
     init_paths();
@@ -25549,7 +25660,7 @@ async function scanSource(opts) {
   const workDir = import_node_path84.default.join(opts.home, "work", `scan-${import_node_crypto23.default.randomBytes(5).toString("hex")}`);
   await makeDir(workDir, TRAVERSABLE_DIR);
   const cleanup = new CleanupStack(opts.reporter);
-  cleanup.push("remove the scan's work directory", () => import_promises73.default.rm(workDir, { recursive: true, force: true }));
+  cleanup.push("remove the scan's work directory", () => import_promises74.default.rm(workDir, { recursive: true, force: true }));
   try {
     const size = await engine.stagingSize([opts.source], void 0, opts.reporter);
     const staging = await driver.createStaging(import_node_path84.default.join(workDir, platform.entry.stagingName), import_node_path84.default.join(workDir, "staging"), size);
@@ -25565,13 +25676,13 @@ async function scanSource(opts) {
     await cleanup.unwind();
   }
 }
-var import_node_crypto23, import_promises73, import_node_path84, COLUMNS_SQL;
+var import_node_crypto23, import_promises74, import_node_path84, COLUMNS_SQL;
 var init_scan_source = __esm({
   "packages/core/src/build/scan-source.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto23 = __toESM(require("node:crypto"), 1);
-    import_promises73 = __toESM(require("node:fs/promises"), 1);
+    import_promises74 = __toESM(require("node:fs/promises"), 1);
     import_node_path84 = __toESM(require("node:path"), 1);
     init_paths();
     init_errors();
@@ -25632,7 +25743,7 @@ function sourcesOf(given, names, name) {
   const one = values[0];
   switch (kind) {
     case "fromDump":
-      return values.map((path100) => ({ kind: "dump", path: path100 }));
+      return values.map((path101) => ({ kind: "dump", path: path101 }));
     case "fromDatadir":
       return [{ kind: "datadir", path: one }];
     case "fromServer":
@@ -25848,7 +25959,7 @@ var require_yaml = __commonJS({
 async function loadPolicyFile(file) {
   let text;
   try {
-    text = await (0, import_promises74.readFile)(file, "utf8");
+    text = await (0, import_promises75.readFile)(file, "utf8");
   } catch (e) {
     throw new PolicyError(`cannot read the policy file (${e.message}); check the path`, file);
   }
@@ -25978,12 +26089,12 @@ function normalise(raw, origin) {
     origin
   };
 }
-var import_promises74, import_ajv, import_yaml, validate2;
+var import_promises75, import_ajv, import_yaml, validate2;
 var init_load_policy = __esm({
   "packages/core/src/masking/policy/load-policy.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises74 = require("node:fs/promises");
+    import_promises75 = require("node:fs/promises");
     import_ajv = __toESM(require_ajv(), 1);
     import_yaml = __toESM(require_yaml(), 1);
     init_policy_error();
@@ -26040,6 +26151,7 @@ __export(masking_exports, {
   TRANSFORMERS: () => TRANSFORMERS,
   UnmaskedPiiError: () => UnmaskedPiiError,
   UnmaskedPublishError: () => UnmaskedPublishError,
+  UnscannableDatabaseError: () => UnscannableDatabaseError,
   VALUE_TRANSFORMERS: () => VALUE_TRANSFORMERS,
   WINDOW: () => WINDOW,
   WindowIndex: () => WindowIndex,
@@ -26438,7 +26550,7 @@ async function runnerChain(artifacts, places, runner) {
 async function readLines(file) {
   let text;
   try {
-    text = await (0, import_promises75.readFile)(file, "utf8");
+    text = await (0, import_promises76.readFile)(file, "utf8");
   } catch (e) {
     if (e.code === "ENOENT") return [];
     throw e;
@@ -26447,12 +26559,12 @@ async function readLines(file) {
   if (lines[lines.length - 1] === "") lines.pop();
   return lines;
 }
-var import_promises75, RUNNER_CONCURRENCY;
+var import_promises76, RUNNER_CONCURRENCY;
 var init_audit_sources = __esm({
   "packages/core/src/catalog/audit-sources.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises75 = require("node:fs/promises");
+    import_promises76 = require("node:fs/promises");
     init_audit();
     init_errors();
     init_audit_report();
@@ -27231,8 +27343,8 @@ async function writeCatalog(repository, outDir, opts = {}) {
   const tmp = `${out}.tmp-${process.pid}-${Date.now()}`;
   try {
     const pages = await writeSite(tmp, data);
-    await (0, import_promises76.rm)(out, { recursive: true, force: true });
-    await (0, import_promises76.rename)(tmp, out);
+    await (0, import_promises77.rm)(out, { recursive: true, force: true });
+    await (0, import_promises77.rename)(tmp, out);
     return {
       outDir: out,
       versions: data.versions.length,
@@ -27242,12 +27354,12 @@ async function writeCatalog(repository, outDir, opts = {}) {
       pages
     };
   } finally {
-    await (0, import_promises76.rm)(tmp, { recursive: true, force: true });
+    await (0, import_promises77.rm)(tmp, { recursive: true, force: true });
   }
 }
 async function writeSite(dir, data) {
-  await (0, import_promises76.mkdir)(import_node_path85.default.join(dir, "assets"), { recursive: true });
-  await (0, import_promises76.mkdir)(import_node_path85.default.join(dir, "versions"));
+  await (0, import_promises77.mkdir)(import_node_path85.default.join(dir, "assets"), { recursive: true });
+  await (0, import_promises77.mkdir)(import_node_path85.default.join(dir, "versions"));
   const links = versionLinks(data.versions);
   const pages = [
     ["index.html", () => renderLibrary(data)],
@@ -27256,13 +27368,13 @@ async function writeSite(dir, data) {
     ...data.versions.map((v) => [v.page, () => renderVersion(data, v, links)])
   ];
   await Promise.all([
-    (0, import_promises76.writeFile)(import_node_path85.default.join(dir, "assets", "catalog.css"), CATALOG_STYLE),
-    (0, import_promises76.writeFile)(import_node_path85.default.join(dir, "assets", "catalog.js"), CATALOG_SCRIPT),
-    (0, import_promises76.writeFile)(import_node_path85.default.join(dir, CATALOG_MARKER), `dbclone catalog of ${data.versions.length} versions, ${data.generatedAt}
+    (0, import_promises77.writeFile)(import_node_path85.default.join(dir, "assets", "catalog.css"), CATALOG_STYLE),
+    (0, import_promises77.writeFile)(import_node_path85.default.join(dir, "assets", "catalog.js"), CATALOG_SCRIPT),
+    (0, import_promises77.writeFile)(import_node_path85.default.join(dir, CATALOG_MARKER), `dbclone catalog of ${data.versions.length} versions, ${data.generatedAt}
 `),
     // GitHub Pages runs Jekyll unless told not to, and Jekyll hides files starting with "_" or ".".
-    (0, import_promises76.writeFile)(import_node_path85.default.join(dir, ".nojekyll"), ""),
-    mapLimit(pages, WRITE_CONCURRENCY, ([file, render2]) => (0, import_promises76.writeFile)(insideSite(dir, file), render2()))
+    (0, import_promises77.writeFile)(import_node_path85.default.join(dir, ".nojekyll"), ""),
+    mapLimit(pages, WRITE_CONCURRENCY, ([file, render2]) => (0, import_promises77.writeFile)(insideSite(dir, file), render2()))
   ]);
   return pages.map(([file]) => file);
 }
@@ -27274,23 +27386,23 @@ function insideSite(dir, file) {
   return target;
 }
 async function assertReplaceable(out) {
-  const info = await (0, import_promises76.stat)(out).catch((e) => {
+  const info = await (0, import_promises77.stat)(out).catch((e) => {
     if (e.code === "ENOENT") return void 0;
     throw e;
   });
   if (!info) return;
   if (!info.isDirectory()) throw new UsageError(`--out ${out} is a file; pass a folder for the catalog site`);
-  const entries = await (0, import_promises76.readdir)(out);
+  const entries = await (0, import_promises77.readdir)(out);
   if (entries.length && !entries.includes(CATALOG_MARKER)) {
     throw new UsageError(`--out ${out} is a non-empty folder that holds no dbclone catalog (no ${CATALOG_MARKER}); pass an empty or new folder`);
   }
 }
-var import_promises76, import_node_path85, CATALOG_MARKER, WRITE_CONCURRENCY;
+var import_promises77, import_node_path85, CATALOG_MARKER, WRITE_CONCURRENCY;
 var init_write_catalog = __esm({
   "packages/core/src/catalog/write-catalog.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises76 = require("node:fs/promises");
+    import_promises77 = require("node:fs/promises");
     import_node_path85 = __toESM(require("node:path"), 1);
     init_errors();
     init_asset_script();
@@ -27727,6 +27839,102 @@ var init_record = __esm({
   }
 });
 
+// packages/core/src/util/postmasters.ts
+async function postmastersUnder(dir) {
+  const roots = await rootsOf(dir);
+  const ownNamespace = await (0, import_promises78.readlink)("/proc/self/ns/pid").catch(() => void 0);
+  const found = [];
+  for (const entry of await (0, import_promises78.readdir)("/proc").catch(() => [])) {
+    if (!/^[1-9]\d*$/.test(entry)) continue;
+    const pm = await provePostmaster(Number(entry), roots, ownNamespace);
+    if (pm) found.push(pm);
+  }
+  return found;
+}
+async function isPostmasterUnder(pid, dir) {
+  const ownNamespace = await (0, import_promises78.readlink)("/proc/self/ns/pid").catch(() => void 0);
+  return await provePostmaster(pid, await rootsOf(dir), ownNamespace) !== void 0;
+}
+async function rootsOf(dir) {
+  const given = import_node_path89.default.resolve(dir);
+  const real = await (0, import_promises78.realpath)(given).catch(() => given);
+  return [.../* @__PURE__ */ new Set([given, real])];
+}
+async function provePostmaster(pid, roots, ownNamespace) {
+  if (pid === process.pid || ownNamespace === void 0) return void 0;
+  try {
+    const args = (await (0, import_promises78.readFile)(`/proc/${pid}/cmdline`, "utf8")).split("\0");
+    if (!/^(postgres|postmaster)$/.test(import_node_path89.default.basename(args[0] ?? ""))) return void 0;
+    const dataDir = dataDirArg(args);
+    if (!dataDir || !import_node_path89.default.isAbsolute(dataDir) || !roots.some((r) => isInside2(dataDir, r))) return void 0;
+    if (await (0, import_promises78.readlink)(`/proc/${pid}/ns/pid`) !== ownNamespace) return void 0;
+    const cwd = await (0, import_promises78.readlink)(`/proc/${pid}/cwd`);
+    if (!roots.some((r) => isInside2(cwd, r))) return void 0;
+    const owner = (await (0, import_promises78.stat)(`/proc/${pid}`)).uid;
+    return await pidFileNames(dataDir, owner) === pid ? { pid, dataDir: import_node_path89.default.resolve(dataDir), args } : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function dataDirArg(args) {
+  const i = args.indexOf("-D");
+  if (i >= 0) return args[i + 1] || void 0;
+  return args.find((a) => a.startsWith("-D") && a.length > 2)?.slice(2);
+}
+async function pidFileNames(dataDir, owner) {
+  const file = import_node_path89.default.join(dataDir, "postmaster.pid");
+  const fh = await (0, import_promises78.open)(file, import_node_fs45.constants.O_RDONLY | import_node_fs45.constants.O_NOFOLLOW | import_node_fs45.constants.O_NONBLOCK).catch(() => void 0);
+  if (!fh) return void 0;
+  try {
+    const st = await fh.stat();
+    if (!st.isFile() || st.uid !== owner) return void 0;
+    const buf = Buffer.alloc(PID_FILE_MAX_BYTES);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    const first = buf.subarray(0, bytesRead).toString("utf8").split("\n")[0]?.trim() ?? "";
+    return /^[1-9]\d{0,9}$/.test(first) ? Number(first) : void 0;
+  } finally {
+    await fh.close();
+  }
+}
+function isInside2(p, dir) {
+  const rel = import_node_path89.default.relative(dir, import_node_path89.default.resolve(p));
+  return rel === "" || rel !== ".." && !rel.startsWith(`..${import_node_path89.default.sep}`) && !import_node_path89.default.isAbsolute(rel);
+}
+var import_node_fs45, import_promises78, import_node_path89, PID_FILE_MAX_BYTES;
+var init_postmasters = __esm({
+  "packages/core/src/util/postmasters.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_fs45 = require("node:fs");
+    import_promises78 = require("node:fs/promises");
+    import_node_path89 = __toESM(require("node:path"), 1);
+    PID_FILE_MAX_BYTES = 4096;
+  }
+});
+
+// packages/core/src/clones/stray-servers.ts
+async function stopStrayServers(dir, reporter, keep = () => false) {
+  const stopped = [];
+  for (const pm of await postmastersUnder(dir)) {
+    if (keep(pm)) continue;
+    if (!await isPostmasterUnder(pm.pid, dir)) continue;
+    reporter.info(`Stopping server ${pm.pid} over ${pm.dataDir}: no record names it (its process was killed before recording it).`);
+    await stopPostgres(pm.pid, { fast: true, graceMs: GRACE_MS });
+    stopped.push(`server ${pm.pid}`);
+  }
+  return stopped;
+}
+var GRACE_MS;
+var init_stray_servers = __esm({
+  "packages/core/src/clones/stray-servers.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_launch();
+    init_postmasters();
+    GRACE_MS = 15e3;
+  }
+});
+
 // lazy-vendor:dockerode
 var require_dockerode = __commonJS({
   "lazy-vendor:dockerode"(exports2, module2) {
@@ -27781,14 +27989,14 @@ function apiStatus(e) {
 }
 function dockerConfigured(env = process.env) {
   if (env.DOCKER_HOST) return true;
-  return process.platform !== "win32" && (0, import_node_fs45.existsSync)("/var/run/docker.sock");
+  return process.platform !== "win32" && (0, import_node_fs46.existsSync)("/var/run/docker.sock");
 }
-var import_node_fs45, import_dockerode;
+var import_node_fs46, import_dockerode;
 var init_client3 = __esm({
   "packages/core/src/runtime/docker/client.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs45 = require("node:fs");
+    import_node_fs46 = require("node:fs");
     import_dockerode = __toESM(require_dockerode(), 1);
     init_errors();
   }
@@ -28136,7 +28344,7 @@ async function removeCloneContainers(record2, home2) {
   const { DockerRuntime: DockerRuntime2, listCloneContainers: listCloneContainers2 } = await Promise.resolve().then(() => (init_docker(), docker_exports));
   const runtime = new DockerRuntime2();
   if (record2.containerId) await runtime.stop({ containerId: record2.containerId }, { fast: true });
-  for (const c of await listCloneContainers2(runtime.docker, import_node_path89.default.resolve(home2))) {
+  for (const c of await listCloneContainers2(runtime.docker, import_node_path90.default.resolve(home2))) {
     if (c.cloneId === record2.id) await runtime.stop({ containerId: c.id }, { fast: true });
   }
 }
@@ -28158,9 +28366,13 @@ async function stopServer2(record2, platform, reporter) {
   }
   const server = serverOf(record2);
   if (server && isAlive(server.pid)) {
-    if (isPostgresOf(server.pid, record2.mountPath)) await engine.stop(server, { fast: true });
-    else reporter.warn(`Left process ${server.pid} alone: it is not clone ${record2.id}'s server (its pid was reused).`);
+    if (isPostgresOf(server.pid, record2.mountPath)) {
+      await engine.stop(server, { fast: true });
+      return void 0;
+    }
+    reporter.warn(`Left process ${server.pid} alone: it is not clone ${record2.id}'s server (its pid was reused).`);
   }
+  await stopStrayServers(record2.dir, reporter);
   return void 0;
 }
 async function claimClone(registry2, id) {
@@ -28177,7 +28389,7 @@ async function removeClone(record2, opts, action = "teardown") {
   if (record2.attachment) await driver.unmount(record2.attachment);
   await pausePoint("teardown:unmounted");
   await driver.destroy(record2.childFile);
-  await import_promises77.default.rm(record2.dir, { recursive: true, force: true });
+  await import_promises79.default.rm(record2.dir, { recursive: true, force: true });
   if (left) throw left;
   await registry2.remove(record2.id);
   opts.reporter.info(`Removed clone ${record2.id}${record2.name ? ` (${record2.name})` : ""}`);
@@ -28190,13 +28402,13 @@ async function removeClone(record2, opts, action = "teardown") {
     clone: record2.id
   }).catch((e) => opts.reporter.warn(`could not record the teardown in the audit log: ${e.message}`));
 }
-var import_promises77, import_node_path89;
+var import_promises79, import_node_path90;
 var init_teardown = __esm({
   "packages/core/src/clones/teardown.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises77 = __toESM(require("node:fs/promises"), 1);
-    import_node_path89 = __toESM(require("node:path"), 1);
+    import_promises79 = __toESM(require("node:fs/promises"), 1);
+    import_node_path90 = __toESM(require("node:path"), 1);
     init_platform();
     init_errors();
     init_repository();
@@ -28206,6 +28418,7 @@ var init_teardown = __esm({
     init_record();
     init_process_identity();
     init_pause_point();
+    init_stray_servers();
   }
 });
 
@@ -28301,12 +28514,12 @@ var init_named_clone = __esm({
 function stampFile(home2, manifestDigest2) {
   const m = /^sha256:([0-9a-f]{64})$/.exec(manifestDigest2);
   if (!m) throw new CloneError(`'${manifestDigest2}' is not a sha256 manifest digest; refusing to clone it.`);
-  return import_node_path90.default.join(stampDir(home2), `${m[1]}.r${CHECK_REVISION}`);
+  return import_node_path91.default.join(stampDir(home2), `${m[1]}.r${CHECK_REVISION}`);
 }
 async function checkImageOnce(home2, engine, server, image) {
   if (!engine.imageFindings) return;
   const stamp = stampFile(home2, image.manifestDigest);
-  const st = await (0, import_promises78.lstat)(stamp).catch(() => void 0);
+  const st = await (0, import_promises80.lstat)(stamp).catch(() => void 0);
   if (st && isOwnFile(st)) return;
   const findings = await engine.imageFindings(server);
   if (findings.length > 0) {
@@ -28315,25 +28528,25 @@ async function checkImageOnce(home2, engine, server, image) {
     );
   }
   await makeDir(stampDir(home2), PRIVATE_DIR);
-  await (0, import_promises78.open)(stamp, "wx", 384).then(
+  await (0, import_promises80.open)(stamp, "wx", 384).then(
     (fh) => fh.close(),
     (e) => {
       if (e.code !== "EEXIST") throw e;
     }
   );
 }
-var import_promises78, import_node_path90, CHECK_REVISION, stampDir;
+var import_promises80, import_node_path91, CHECK_REVISION, stampDir;
 var init_checked_images = __esm({
   "packages/core/src/clones/checked-images.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises78 = require("node:fs/promises");
-    import_node_path90 = __toESM(require("node:path"), 1);
+    import_promises80 = require("node:fs/promises");
+    import_node_path91 = __toESM(require("node:path"), 1);
     init_errors();
     init_own_file();
     init_paths();
     CHECK_REVISION = 2;
-    stampDir = (home2) => import_node_path90.default.join(home2, "state", "checked-images");
+    stampDir = (home2) => import_node_path91.default.join(home2, "state", "checked-images");
   }
 });
 
@@ -28484,7 +28697,7 @@ async function reserve(input, registry2, cleanup) {
   );
   const record2 = shared ? await registry2.patch(reserved.id, { port: shared(reserved.id).port }) : reserved;
   cleanup.push("forget the clone record", () => registry2.remove(record2.id));
-  cleanup.push("remove the clone directory", () => import_promises79.default.rm(record2.dir, { recursive: true, force: true }));
+  cleanup.push("remove the clone directory", () => import_promises81.default.rm(record2.dir, { recursive: true, force: true }));
   await pausePoint("clone:reserved");
   return record2;
 }
@@ -28512,7 +28725,7 @@ async function start(s) {
     {
       port: record2.port,
       host: record2.host,
-      runDir: import_node_path91.default.join(record2.dir, "run"),
+      runDir: import_node_path92.default.join(record2.dir, "run"),
       durability: opts.durability ?? "ephemeral",
       cloneId: record2.id,
       imageDigest: image.manifestDigest,
@@ -28579,21 +28792,21 @@ function ready(s) {
 }
 async function containerLabels(cloneId, home2) {
   const { cloneLabels: cloneLabels2 } = await Promise.resolve().then(() => (init_docker(), docker_exports));
-  return cloneLabels2(cloneId, import_node_path91.default.resolve(home2));
+  return cloneLabels2(cloneId, import_node_path92.default.resolve(home2));
 }
 async function ownBytesOf(driver, childFile) {
   if (driver.ownBytes) return driver.ownBytes(childFile);
-  const st = await import_promises79.default.stat(childFile).catch(() => void 0);
+  const st = await import_promises81.default.stat(childFile).catch(() => void 0);
   return st ? st.blocks * 512 : 0;
 }
-var import_node_crypto26, import_promises79, import_node_path91, DEFAULT_TIMEOUT_MS, liveOnly, deferReserveSync;
+var import_node_crypto26, import_promises81, import_node_path92, DEFAULT_TIMEOUT_MS, liveOnly, deferReserveSync;
 var init_session = __esm({
   "packages/core/src/clones/session.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto26 = __toESM(require("node:crypto"), 1);
-    import_promises79 = __toESM(require("node:fs/promises"), 1);
-    import_node_path91 = __toESM(require("node:path"), 1);
+    import_promises81 = __toESM(require("node:fs/promises"), 1);
+    import_node_path92 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_repository();
@@ -28678,11 +28891,11 @@ var init_lifecycle = __esm({
 
 // packages/core/src/clones/build-sweep.ts
 async function sweepDeadBuilds(home2, reporter) {
-  const workRoot = import_node_path92.default.join(home2, "work");
+  const workRoot = import_node_path93.default.join(home2, "work");
   const released = [];
-  for (const entry of await (0, import_promises80.readdir)(workRoot, { withFileTypes: true }).catch(() => [])) {
+  for (const entry of await (0, import_promises82.readdir)(workRoot, { withFileTypes: true }).catch(() => [])) {
     if (!entry.isDirectory() || !BUILD_DIR_PATTERN.test(entry.name)) continue;
-    const dir = import_node_path92.default.join(workRoot, entry.name);
+    const dir = import_node_path93.default.join(workRoot, entry.name);
     const record2 = await readBuildRecord(dir);
     if (record2 ? ownerAlive(record2.owner) : await isRecent(dir)) continue;
     reporter.info(`gc: sweeping build work dir ${dir} (${record2 ? `its process ${record2.owner.pid} is gone` : "no build record"})`);
@@ -28696,7 +28909,7 @@ async function sweepBuildDir(home2, dir) {
     await stopPostgres(server.pid, { fast: true });
     released.push(`server ${server.pid}`);
     if (server.socketDir) {
-      await (0, import_promises80.rm)(server.socketDir, { recursive: true, force: true });
+      await (0, import_promises82.rm)(server.socketDir, { recursive: true, force: true });
       released.push(`directory ${server.socketDir}`);
     }
   }
@@ -28707,56 +28920,40 @@ async function sweepBuildDir(home2, dir) {
       released.push(`${resource.kind} ${resource.id}`);
     }
   }
-  await (0, import_promises80.rm)(dir, { recursive: true, force: true });
+  await (0, import_promises82.rm)(dir, { recursive: true, force: true });
   released.push(`directory ${dir}`);
   return released;
 }
 function unmaskedFirst(dir) {
-  const staging = import_node_path92.default.join(dir, "staging");
+  const staging = import_node_path93.default.join(dir, "staging");
   const rank = (r) => r.id.startsWith(staging) || (r.detail ?? "").includes(staging) ? 0 : 1;
   const kinds = ["mount", "loop", "daemon", "fuse-export", "file"];
   return (a, b) => kinds.indexOf(a.kind) - kinds.indexOf(b.kind) || rank(a) - rank(b);
 }
 async function postgresUnder(dir) {
-  const found = [];
-  for (const entry of await (0, import_promises80.readdir)("/proc").catch(() => [])) {
-    if (!/^\d+$/.test(entry)) continue;
-    let argv;
-    try {
-      argv = (await (0, import_promises80.readFile)(`/proc/${entry}/cmdline`, "utf8")).split("\0");
-    } catch {
-      continue;
-    }
-    if (!/(^|\/)postgres$/.test(argv[0] ?? "")) continue;
-    const d = argv.indexOf("-D");
-    const dataDir = d >= 0 ? argv[d + 1] : void 0;
-    if (!dataDir || !isInside2(dataDir, dir)) continue;
-    const socketSetting = argv.find((a) => a.startsWith("unix_socket_directories="));
+  return (await postmastersUnder(dir)).map(({ pid, args }) => {
+    const socketSetting = args.find((a) => a.startsWith("unix_socket_directories="));
     const socketDir = socketSetting?.slice("unix_socket_directories=".length);
-    const ours = socketDir && import_node_path92.default.dirname(socketDir) === import_node_os16.default.tmpdir() && import_node_path92.default.basename(socketDir).startsWith("dbclone-pg-");
-    found.push({ pid: Number(entry), socketDir: ours ? socketDir : void 0 });
-  }
-  return found;
-}
-function isInside2(p, dir) {
-  const rel = import_node_path92.default.relative(dir, import_node_path92.default.resolve(p));
-  return rel !== "" && !rel.startsWith("..") && !import_node_path92.default.isAbsolute(rel);
+    const ours = socketDir && import_node_path93.default.dirname(socketDir) === import_node_os16.default.tmpdir() && import_node_path93.default.basename(socketDir).startsWith("dbclone-pg-");
+    return { pid, socketDir: ours ? socketDir : void 0 };
+  });
 }
 async function isRecent(dir) {
-  const st = await (0, import_promises80.stat)(dir).catch(() => void 0);
+  const st = await (0, import_promises82.stat)(dir).catch(() => void 0);
   return !!st && Date.now() - st.mtimeMs < UNRECORDED_GRACE_MS;
 }
-var import_promises80, import_node_os16, import_node_path92, UNRECORDED_GRACE_MS;
+var import_promises82, import_node_os16, import_node_path93, UNRECORDED_GRACE_MS;
 var init_build_sweep = __esm({
   "packages/core/src/clones/build-sweep.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises80 = require("node:fs/promises");
+    import_promises82 = require("node:fs/promises");
     import_node_os16 = __toESM(require("node:os"), 1);
-    import_node_path92 = __toESM(require("node:path"), 1);
+    import_node_path93 = __toESM(require("node:path"), 1);
     init_build_record();
     init_platform();
     init_launch();
+    init_postmasters();
     init_process_identity();
     UNRECORDED_GRACE_MS = 6e4;
   }
@@ -28787,8 +28984,13 @@ async function collectLocked(registry2, opts) {
   for (const id of await removeOrphanContainers2(opts.home, new Set(records.map((r) => r.id)), opts.reporter)) {
     result.released.push(`container ${id}`);
   }
-  const clonesDir = import_node_path93.default.join(opts.home, "clones");
+  const clonesDir = import_node_path94.default.join(opts.home, "clones");
   const known = new Set(records.map((r) => r.dir));
+  const recordedOrNotOurs = (pm) => {
+    const owner = import_node_path94.default.join(clonesDir, import_node_path94.default.relative(clonesDir, pm.dataDir).split(import_node_path94.default.sep)[0]);
+    return known.has(owner) || !isCloneDir(clonesDir, owner);
+  };
+  result.released.push(...await stopStrayServers(clonesDir, opts.reporter, recordedOrNotOurs));
   for (const driver of allCloneDiskDrivers(opts.home, opts.reporter)) {
     for (const resource of await driver.list(clonesDir)) {
       if (!resource.ownerDir || known.has(resource.ownerDir) || !isCloneDir(clonesDir, resource.ownerDir)) continue;
@@ -28797,23 +28999,23 @@ async function collectLocked(registry2, opts) {
     }
     result.released.push(...await driver.sweep?.() ?? []);
   }
-  for (const entry of await import_promises81.default.readdir(clonesDir, { withFileTypes: true }).catch(() => [])) {
-    const dir = import_node_path93.default.join(clonesDir, entry.name);
+  for (const entry of await import_promises83.default.readdir(clonesDir, { withFileTypes: true }).catch(() => [])) {
+    const dir = import_node_path94.default.join(clonesDir, entry.name);
     if (!entry.isDirectory() || known.has(dir) || !CLONE_ID_PATTERN.test(entry.name)) continue;
-    await import_promises81.default.rm(dir, { recursive: true, force: true });
+    await import_promises83.default.rm(dir, { recursive: true, force: true });
     result.released.push(`directory ${dir}`);
   }
   result.released.push(...await sweepDeadBuilds(opts.home, opts.reporter));
   let cacheTemps = 0;
-  for (const cacheDir of /* @__PURE__ */ new Set([import_node_path93.default.join(opts.home, "cache"), defaultCacheDir()])) {
-    cacheTemps += await removeStaleTemps(import_node_path93.default.join(cacheDir, "blobs", "sha256"), 60 * 6e4);
-    cacheTemps += await removeDeadPartials(import_node_path93.default.join(cacheDir, "partial"));
+  for (const cacheDir of /* @__PURE__ */ new Set([import_node_path94.default.join(opts.home, "cache"), defaultCacheDir()])) {
+    cacheTemps += await removeStaleTemps(import_node_path94.default.join(cacheDir, "blobs", "sha256"), 60 * 6e4);
+    cacheTemps += await removeDeadPartials(import_node_path94.default.join(cacheDir, "partial"));
   }
   if (cacheTemps > 0) result.released.push(`${cacheTemps} partial cache blob(s)`);
   return result;
 }
 function isCloneDir(clonesDir, dir) {
-  return import_node_path93.default.dirname(dir) === clonesDir && CLONE_ID_PATTERN.test(import_node_path93.default.basename(dir));
+  return import_node_path94.default.dirname(dir) === clonesDir && CLONE_ID_PATTERN.test(import_node_path94.default.basename(dir));
 }
 async function whyCollect(record2, now) {
   if (isExpired(record2, now)) return "expired";
@@ -28836,17 +29038,17 @@ async function removeOrphanContainers2(home2, liveIds, reporter) {
     reporter.debug(`gc: no Docker engine to look for containers in: ${e.message}`);
     return [];
   }
-  const removed = await docker.removeOrphanContainers(client, import_node_path93.default.resolve(home2), liveIds);
+  const removed = await docker.removeOrphanContainers(client, import_node_path94.default.resolve(home2), liveIds);
   for (const c of removed) reporter.info(`gc: removed container ${c.name || c.id.slice(0, 12)} of clone ${c.cloneId}, which has no record`);
   return removed.map((c) => c.name || c.id.slice(0, 12));
 }
-var import_promises81, import_node_path93, STALE_CREATING_MS;
+var import_promises83, import_node_path94, STALE_CREATING_MS;
 var init_gc2 = __esm({
   "packages/core/src/clones/gc.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises81 = __toESM(require("node:fs/promises"), 1);
-    import_node_path93 = __toESM(require("node:path"), 1);
+    import_promises83 = __toESM(require("node:fs/promises"), 1);
+    import_node_path94 = __toESM(require("node:path"), 1);
     init_platform();
     init_runtime2();
     init_build_sweep();
@@ -28857,6 +29059,7 @@ var init_gc2 = __esm({
     init_cache_dir();
     init_partial_files();
     init_teardown();
+    init_stray_servers();
     init_ttl();
     STALE_CREATING_MS = 10 * 6e4;
   }
@@ -28914,17 +29117,17 @@ var init_clones = __esm({
 async function runDemo(opts) {
   const print = opts.print ?? ((line) => process.stdout.write(`${line}
 `));
-  const tmp = await import_promises82.default.mkdtemp(import_node_path94.default.join(import_node_os17.default.tmpdir(), "dbclone-demo-"));
-  await import_promises82.default.chmod(tmp, 457);
-  const home2 = opts.home ?? import_node_path94.default.join(tmp, "home");
-  const repository = await openRepository(opts.repo ?? import_node_path94.default.join(tmp, "repository"));
+  const tmp = await import_promises84.default.mkdtemp(import_node_path95.default.join(import_node_os17.default.tmpdir(), "dbclone-demo-"));
+  await import_promises84.default.chmod(tmp, 457);
+  const home2 = opts.home ?? import_node_path95.default.join(tmp, "home");
+  const repository = await openRepository(opts.repo ?? import_node_path95.default.join(tmp, "repository"));
   const clones = [];
   try {
     print(`1. Making a sample shop database of about ${opts.sizeMb} MB (customers, products, orders)\u2026`);
     const dumpStart = performance.now();
-    const dump = import_node_path94.default.join(tmp, "shop.dump");
+    const dump = import_node_path95.default.join(tmp, "shop.dump");
     await createSampleDump(dump, { sizeMb: opts.sizeMb, seed: 42, reporter: opts.reporter });
-    print(`   pg_dump written in ${secondsSince(dumpStart).toFixed(1)} s (${mb3((await import_promises82.default.stat(dump)).size)})`);
+    print(`   pg_dump written in ${secondsSince(dumpStart).toFixed(1)} s (${mb3((await import_promises84.default.stat(dump)).size)})`);
     print("2. Building image demo/shop:v1 (restore \u2192 mask \u2192 VACUUM FULL \u2192 fresh base disk \u2192 leak scan \u2192 publish)\u2026");
     print(`   masking customers' names, emails, phones, addresses and birth dates with the demo key "${DEMO_MASKING_KEY}" (demo key, not a secret)`);
     const policy = parsePolicy(SAMPLE_SHOP_POLICY, "demo policy");
@@ -28969,7 +29172,7 @@ async function runDemo(opts) {
     const tdStart = performance.now();
     for (const c of clones.splice(0)) await teardownClones({ home: home2, reporter: opts.reporter, id: c.clone.id, repository });
     const teardownSeconds = secondsSince(tdStart);
-    const leftovers = (await Promise.all(allCloneDiskDrivers(home2).map((d) => d.list(import_node_path94.default.join(home2, "clones"))))).flat().map((r) => `${r.kind} ${r.id}`);
+    const leftovers = (await Promise.all(allCloneDiskDrivers(home2).map((d) => d.list(import_node_path95.default.join(home2, "clones"))))).flat().map((r) => `${r.kind} ${r.id}`);
     const report = {
       sampleMb: opts.sizeMb,
       buildSeconds: build.timings.totalSeconds,
@@ -28986,8 +29189,8 @@ async function runDemo(opts) {
   } finally {
     for (const c of clones) await teardownClones({ home: home2, reporter: opts.reporter, id: c.clone.id, repository }).catch(() => void 0);
     if (!opts.home) {
-      await new ReflinkDriver({ home: home2, stateDir: import_node_path94.default.join(home2, "state") }).removePool().catch((e) => opts.reporter.warn(`could not remove the demo's reflink pool: ${e.message}`));
-      await import_promises82.default.rm(tmp, { recursive: true, force: true });
+      await new ReflinkDriver({ home: home2, stateDir: import_node_path95.default.join(home2, "state") }).removePool().catch((e) => opts.reporter.warn(`could not remove the demo's reflink pool: ${e.message}`));
+      await import_promises84.default.rm(tmp, { recursive: true, force: true });
     }
   }
 }
@@ -29035,14 +29238,14 @@ async function countOrders(clone2) {
   const result = await query(clone2, "SELECT count(*)::int AS n FROM orders");
   return result.rows[0].n;
 }
-var import_promises82, import_node_os17, import_node_path94, import_pg7, DEMO_MASKING_KEY;
+var import_promises84, import_node_os17, import_node_path95, import_pg7, DEMO_MASKING_KEY;
 var init_run_demo = __esm({
   "packages/core/src/demo/run-demo.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises82 = __toESM(require("node:fs/promises"), 1);
+    import_promises84 = __toESM(require("node:fs/promises"), 1);
     import_node_os17 = __toESM(require("node:os"), 1);
-    import_node_path94 = __toESM(require("node:path"), 1);
+    import_node_path95 = __toESM(require("node:path"), 1);
     import_pg7 = __toESM(require_pg(), 1);
     init_build();
     init_platform();
@@ -30029,7 +30232,7 @@ async function promoteClone(opts) {
   if (!supportsLayers(driver)) throw new NotSupportedError(`the ${driver.name} disk driver cannot promote clones yet; clone with --disk qcow2 to promote`);
   const label3 = `${target.name}:${target.version}`;
   const sourceLabel = `${source.name}:${source.version}`;
-  const workDir = import_node_path98.default.join(opts.home, "work", `promote-${import_node_crypto27.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path99.default.join(opts.home, "work", `promote-${import_node_crypto27.default.randomBytes(5).toString("hex")}`);
   try {
     await claimClone(registry2, record2.id);
     await makeDir(workDir, PRIVATE_DIR);
@@ -30050,7 +30253,7 @@ async function promoteClone(opts) {
     await driver.unmount(record2.attachment);
     const layers = await pullLayers(repository, source);
     const child = { file: record2.childFile, parents: layers.map((l) => l.file) };
-    const out = import_node_path98.default.join(workDir, `disk.${driver.format}`);
+    const out = import_node_path99.default.join(workDir, `disk.${driver.format}`);
     const sealed = opts.flatten ? await driver.flatten(child, out) : await driver.sealLayer(child, out);
     await pausePoint("promote:sealed");
     const masking = await promotedMasking(source, sealed, reporter);
@@ -30112,7 +30315,7 @@ async function promoteClone(opts) {
     if (e instanceof DbcloneError) throw e;
     throw new CloneError(`promoting clone ${record2.id} to ${label3} failed: ${e.message}`, { cause: e });
   } finally {
-    await import_promises85.default.rm(workDir, { recursive: true, force: true });
+    await import_promises87.default.rm(workDir, { recursive: true, force: true });
   }
 }
 async function refuseExisting(repository, name, version2) {
@@ -30124,14 +30327,14 @@ async function refuseExisting(repository, name, version2) {
   }
   throw new VersionExistsError(`image ${name} version ${version2} already exists; versions are immutable: choose a new version`);
 }
-var import_node_crypto27, import_promises85, import_node_path98;
+var import_node_crypto27, import_promises87, import_node_path99;
 var init_promote2 = __esm({
   "packages/core/src/clones/promote.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto27 = __toESM(require("node:crypto"), 1);
-    import_promises85 = __toESM(require("node:fs/promises"), 1);
-    import_node_path98 = __toESM(require("node:path"), 1);
+    import_promises87 = __toESM(require("node:fs/promises"), 1);
+    import_node_path99 = __toESM(require("node:path"), 1);
     init_paths();
     init_platform();
     init_disk();
@@ -31353,7 +31556,7 @@ var require_command = __commonJS({
     init_import_meta_url();
     var EventEmitter = require("node:events").EventEmitter;
     var childProcess = require("node:child_process");
-    var path100 = require("node:path");
+    var path101 = require("node:path");
     var fs12 = require("node:fs");
     var process2 = require("node:process");
     var { Argument: Argument2, humanReadableArgName } = require_argument();
@@ -32366,9 +32569,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
         let launchWithNode = false;
         const sourceExt = [".js", ".ts", ".tsx", ".mjs", ".cjs"];
         function findFile(baseDir, baseName) {
-          const localBin = path100.resolve(baseDir, baseName);
+          const localBin = path101.resolve(baseDir, baseName);
           if (fs12.existsSync(localBin)) return localBin;
-          if (sourceExt.includes(path100.extname(baseName))) return void 0;
+          if (sourceExt.includes(path101.extname(baseName))) return void 0;
           const foundExt = sourceExt.find(
             (ext) => fs12.existsSync(`${localBin}${ext}`)
           );
@@ -32386,17 +32589,17 @@ Expecting one of '${allowedValues.join("', '")}'`);
           } catch {
             resolvedScriptPath = this._scriptPath;
           }
-          executableDir = path100.resolve(
-            path100.dirname(resolvedScriptPath),
+          executableDir = path101.resolve(
+            path101.dirname(resolvedScriptPath),
             executableDir
           );
         }
         if (executableDir) {
           let localFile = findFile(executableDir, executableFile);
           if (!localFile && !subcommand._executableFile && this._scriptPath) {
-            const legacyName = path100.basename(
+            const legacyName = path101.basename(
               this._scriptPath,
-              path100.extname(this._scriptPath)
+              path101.extname(this._scriptPath)
             );
             if (legacyName !== this._name) {
               localFile = findFile(
@@ -32407,7 +32610,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
           }
           executableFile = localFile || executableFile;
         }
-        launchWithNode = sourceExt.includes(path100.extname(executableFile));
+        launchWithNode = sourceExt.includes(path101.extname(executableFile));
         let proc;
         if (process2.platform !== "win32") {
           if (launchWithNode) {
@@ -33322,7 +33525,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @return {Command}
        */
       nameFromFilename(filename) {
-        this._name = path100.basename(filename, path100.extname(filename));
+        this._name = path101.basename(filename, path101.extname(filename));
         return this;
       }
       /**
@@ -33336,9 +33539,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} [path]
        * @return {(string|null|Command)}
        */
-      executableDir(path101) {
-        if (path101 === void 0) return this._executableDir;
-        this._executableDir = path101;
+      executableDir(path102) {
+        if (path102 === void 0) return this._executableDir;
+        this._executableDir = path102;
         return this;
       }
       /**
@@ -34100,8 +34303,8 @@ init_reporter();
 
 // packages/core/src/doctor/probe.ts
 init_import_meta_url();
-var import_promises83 = require("node:fs/promises");
-var import_node_path95 = __toESM(require("node:path"), 1);
+var import_promises85 = require("node:fs/promises");
+var import_node_path96 = __toESM(require("node:path"), 1);
 init_exec();
 function machineProbe(env = process.env, overrides = {}) {
   const probe = {
@@ -34110,12 +34313,12 @@ function machineProbe(env = process.env, overrides = {}) {
     devDir: "/dev",
     postgresRoot: "/usr/lib/postgresql",
     async which(program2) {
-      for (const dir of (probe.env.PATH ?? "").split(import_node_path95.default.delimiter)) {
+      for (const dir of (probe.env.PATH ?? "").split(import_node_path96.default.delimiter)) {
         if (!dir) continue;
-        const file = import_node_path95.default.join(dir, program2);
+        const file = import_node_path96.default.join(dir, program2);
         try {
-          await (0, import_promises83.access)(file, import_promises83.constants.X_OK);
-          if ((await (0, import_promises83.stat)(file)).isFile()) return file;
+          await (0, import_promises85.access)(file, import_promises85.constants.X_OK);
+          if ((await (0, import_promises85.stat)(file)).isFile()) return file;
         } catch {
         }
       }
@@ -34123,7 +34326,7 @@ function machineProbe(env = process.env, overrides = {}) {
     },
     async kind(file) {
       try {
-        const s = await (0, import_promises83.stat)(file);
+        const s = await (0, import_promises85.stat)(file);
         return s.isCharacterDevice() ? "char" : s.isDirectory() ? "dir" : s.isFile() ? "file" : "other";
       } catch {
         return void 0;
@@ -34138,8 +34341,8 @@ function machineProbe(env = process.env, overrides = {}) {
 
 // packages/core/src/doctor/requirements.ts
 init_import_meta_url();
-var import_promises84 = require("node:fs/promises");
-var import_node_path96 = __toESM(require("node:path"), 1);
+var import_promises86 = require("node:fs/promises");
+var import_node_path97 = __toESM(require("node:path"), 1);
 init_disk();
 var ok = (detail) => ({ status: "ok", detail });
 var programRequirement = (program2, aptPackage) => ({
@@ -34154,7 +34357,7 @@ var deviceRequirement = (id, device, hint, aptPackages) => ({
   id,
   feature: "clones",
   async check(probe) {
-    const file = import_node_path96.default.join(probe.devDir, device);
+    const file = import_node_path97.default.join(probe.devDir, device);
     return await probe.kind(file) === "char" ? ok(file) : { status: "missing", detail: `${file} is missing`, hint, aptPackages };
   }
 });
@@ -34186,13 +34389,13 @@ var postgresBinaries = {
     const candidates = [];
     if (probe.env.PG_BIN) candidates.push(probe.env.PG_BIN);
     for (const major of postgresMajor !== void 0 ? [postgresMajor] : [17, 16, 15, 14, 13]) {
-      candidates.push(import_node_path96.default.join(probe.postgresRoot, String(major), "bin"));
+      candidates.push(import_node_path97.default.join(probe.postgresRoot, String(major), "bin"));
     }
-    for (const dir of candidates) if (await probe.kind(import_node_path96.default.join(dir, "postgres")) === "file") return ok(dir);
+    for (const dir of candidates) if (await probe.kind(import_node_path97.default.join(dir, "postgres")) === "file") return ok(dir);
     const wanted = postgresMajor !== void 0 ? `PostgreSQL ${postgresMajor}` : "PostgreSQL";
     return {
       status: "missing",
-      detail: `no ${wanted} server binaries (postgres, pg_ctl) in ${import_node_path96.default.join(probe.postgresRoot, "<major>/bin")} or PG_BIN`,
+      detail: `no ${wanted} server binaries (postgres, pg_ctl) in ${import_node_path97.default.join(probe.postgresRoot, "<major>/bin")} or PG_BIN`,
       // Debian's `postgresql` is its default major (15 on Debian 12); a given major is postgresql-<N>.
       aptPackages: [postgresMajor !== void 0 ? `postgresql-${postgresMajor}` : "postgresql"]
     };
@@ -34215,9 +34418,9 @@ var reflinkHome = {
     if (await probe.kind(home2) !== "dir") return { status: "advice", detail: `${home2} does not exist yet; it is made on first use` };
     let dir;
     try {
-      dir = await (0, import_promises84.mkdtemp)(import_node_path96.default.join(home2, ".doctor-"));
-      await (0, import_promises84.writeFile)(import_node_path96.default.join(dir, "a"), "reflink probe");
-      const r = await probe.run("cp", ["--reflink=always", import_node_path96.default.join(dir, "a"), import_node_path96.default.join(dir, "b")]);
+      dir = await (0, import_promises86.mkdtemp)(import_node_path97.default.join(home2, ".doctor-"));
+      await (0, import_promises86.writeFile)(import_node_path97.default.join(dir, "a"), "reflink probe");
+      const r = await probe.run("cp", ["--reflink=always", import_node_path97.default.join(dir, "a"), import_node_path97.default.join(dir, "b")]);
       return r.code === 0 ? ok(`${home2} supports reflinks`) : {
         status: "advice",
         detail: `${home2} has no reflink support`,
@@ -34226,7 +34429,7 @@ var reflinkHome = {
     } catch (e) {
       return { status: "advice", detail: `could not test reflinks in ${home2}: ${e.message}` };
     } finally {
-      if (dir) await (0, import_promises84.rm)(dir, { recursive: true, force: true });
+      if (dir) await (0, import_promises86.rm)(dir, { recursive: true, force: true });
     }
   }
 };
@@ -34324,7 +34527,7 @@ function registerDoctor(program2, ctx) {
 
 // packages/cli/src/commands/gc.ts
 init_import_meta_url();
-var import_node_path97 = __toESM(require("node:path"), 1);
+var import_node_path98 = __toESM(require("node:path"), 1);
 function registerGc(program2, ctx) {
   program2.command("gc").description("remove expired clones and orphans (processes gone, mounts left, disks without a record)").option("--github", "also remove clones whose pull request is closed or branch deleted (asks the GitHub API; GITHUB_TOKEN, GITHUB_REPOSITORY)").option("--remove-pool", "then unmount and delete the reflink pool (expanded images, pool file) when no clone uses it, e.g. before removing DBCLONE_HOME").addHelpText(
     "after",
@@ -34346,7 +34549,7 @@ Leftovers released: ${result.released.length}` + (poolRemoved === void 0 ? "" : 
 }
 async function removeReflinkPool(home2, ctx) {
   const { ReflinkDriver: ReflinkDriver2 } = await Promise.resolve().then(() => (init_disk(), disk_exports));
-  return new ReflinkDriver2({ home: home2, stateDir: import_node_path97.default.join(home2, "state"), reporter: ctx.reporter }).removePool();
+  return new ReflinkDriver2({ home: home2, stateDir: import_node_path98.default.join(home2, "state"), reporter: ctx.reporter }).removePool();
 }
 
 // packages/cli/src/commands/images.ts
@@ -34489,11 +34692,11 @@ function registerRm(program2, ctx) {
 
 // packages/cli/src/commands/scan.ts
 init_import_meta_url();
-var import_promises86 = require("node:fs/promises");
+var import_promises88 = require("node:fs/promises");
 init_errors();
 async function sourceFromArgument(arg) {
   if (/^postgres(ql)?:\/\//.test(arg)) return { kind: "server", url: arg };
-  const s = await (0, import_promises86.stat)(arg).catch(() => void 0);
+  const s = await (0, import_promises88.stat)(arg).catch(() => void 0);
   if (!s) throw new UsageError(`scan: '${arg}' is neither a postgresql:// URL nor an existing dump file or data directory`);
   return s.isDirectory() ? { kind: "datadir", path: arg } : { kind: "dump", path: arg };
 }
@@ -34656,7 +34859,7 @@ init_import_meta_url();
 
 // packages/cli/src/context.ts
 init_import_meta_url();
-var import_node_path99 = __toESM(require("node:path"), 1);
+var import_node_path100 = __toESM(require("node:path"), 1);
 init_clones();
 init_repository();
 
@@ -34986,7 +35189,7 @@ var CliContext = class {
     const { repo, home: home2 } = this.globals(cmd);
     const named = cmd.optsWithGlobals().repo !== void 0 || !!this.io.env.DBCLONE_REPO;
     this.repository ??= openRepository(repo, {
-      cacheDir: import_node_path99.default.join(home2, "cache"),
+      cacheDir: import_node_path100.default.join(home2, "cache"),
       mustExist: named && !opts.create,
       oci: { cache: { inUse: diskDigestsInUse(home2) } }
     });
