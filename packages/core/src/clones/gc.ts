@@ -17,7 +17,7 @@ import { ownerAlive } from "../util/process-identity.js";
 import { removeStaleTemps } from "../repository/durable-files.js";
 import { defaultCacheDir } from "../repository/cache/cache-dir.js";
 import { removeDeadPartials } from "../repository/oci/partial-files.js";
-import { removeClone } from "./teardown.js";
+import { ForeignRecordError, removeClone } from "./teardown.js";
 import { stopStrayServers } from "./stray-servers.js";
 import type { Postmaster } from "../util/postmasters.js";
 import { isExpired } from "./ttl.js";
@@ -46,7 +46,14 @@ async function collectLocked(registry: CloneRegistry, opts: { home: string; repo
     }
     if (!reason) continue;
     opts.reporter.info(`gc: removing clone ${record.id} (${reason})`);
-    await removeClone(record, opts, "gc");
+    try {
+      await removeClone(record, opts, "gc");
+    } catch (e) {
+      // One damaged record must not keep gc from the others.
+      if (!(e instanceof ForeignRecordError)) throw e;
+      opts.reporter.warn(`gc: skipping clone ${record.id}: ${e.message}`);
+      continue;
+    }
     (reason === "expired" ? result.expired : result.orphans).push(record.id);
   }
 

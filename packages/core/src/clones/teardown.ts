@@ -17,6 +17,10 @@ import { serverOf, sharedServerOf } from "./record.js";
 import { currentProcess, isPostgresOf } from "../util/process-identity.js";
 import { pausePoint } from "../util/pause-point.js";
 import { stopStrayServers } from "./stray-servers.js";
+import { foreignPathsOf } from "./clone-paths.js";
+
+/** A clone record naming files outside the clone's own directory: nothing is done through it. */
+export class ForeignRecordError extends CloneError {}
 
 export async function teardownClones(opts: TeardownOptions): Promise<TeardownResult> {
   const started = performance.now();
@@ -122,6 +126,12 @@ export async function removeClone(
   opts: { home: string; reporter: Reporter; repository?: Repository; claimed?: boolean },
   action: "teardown" | "gc" = "teardown",
 ): Promise<void> {
+  const foreign = foreignPathsOf(record, opts.home);
+  if (foreign.length)
+    throw new ForeignRecordError(
+      `clone ${record.id}'s record names files outside ${path.join(opts.home, "clones", record.id)} (${foreign.join(", ")}): dbclone did not write it, ` +
+        `so nothing was stopped, unmounted or removed through it. Restore the record in ${path.join(opts.home, "clones", "registry.json")} or remove it from there, then run dbclone gc.`,
+    );
   const registry = new CloneRegistry(opts.home);
   if (!opts.claimed) await claimClone(registry, record.id).catch(() => undefined);
   await pausePoint("teardown:stopping");
