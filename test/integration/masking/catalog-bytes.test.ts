@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withAdmin } from "../../../packages/core/src/engine/postgres/client.js";
 import { LeakFoundError, UnscannableDatabaseError, parsePolicy } from "../../../packages/core/src/masking/index.js";
 import { scratchServer, type Scratch } from "./fixture.js";
-import { runMaskingPipeline } from "./leak-pipeline.js";
+import { pipelineFailure } from "./leak-pipeline.js";
 
 const key = Buffer.from("catalog-bytes-key-0123456789");
 const POLICY = `onUnmaskedPii: warn
@@ -56,7 +56,7 @@ const plantings: Record<string, (n: number) => string> = {
 describe("leak scan: originals in catalog bytes", () => {
   it("refuses to publish, naming each hiding place as a copy of the masked column and no value", async () => {
     const places = Object.keys(plantings);
-    const error = await runMaskingPipeline({
+    const error = await pipelineFailure({
       dump,
       policy: parsePolicy(POLICY, "policy.yml"),
       key,
@@ -64,13 +64,7 @@ describe("leak scan: originals in catalog bytes", () => {
         withAdmin(server, "shop", async (c) => {
           for (const [i, place] of places.entries()) await c.query(plantings[place]!(i + 1));
         }),
-    }).then(
-      async (r) => {
-        await r.cleanup();
-        return undefined;
-      },
-      (e: unknown) => e,
-    );
+    });
     expect(error).toBeInstanceOf(LeakFoundError);
     const message = (error as Error).message;
     expect(message).toMatch(/^unmasked columns hold copies of masked personal data, so nothing was published/);
@@ -82,7 +76,7 @@ describe("leak scan: originals in catalog bytes", () => {
   }, 600_000);
 
   it("refuses to publish a database that refuses connections, which it cannot read, naming it", async () => {
-    const error = await runMaskingPipeline({
+    const error = await pipelineFailure({
       dump,
       policy: parsePolicy(POLICY, "policy.yml"),
       key,
@@ -91,13 +85,7 @@ describe("leak scan: originals in catalog bytes", () => {
         await withAdmin(server, "archive", (c) => c.query(`CREATE TABLE old_customers AS SELECT '${ORIGINAL(1)}'::text AS email`));
         await withAdmin(server, "postgres", (c) => c.query("ALTER DATABASE archive ALLOW_CONNECTIONS false"));
       },
-    }).then(
-      async (r) => {
-        await r.cleanup();
-        return undefined;
-      },
-      (e: unknown) => e,
-    );
+    });
     expect(error).toBeInstanceOf(UnscannableDatabaseError);
     expect((error as Error).message).toMatch(/^the leak scan cannot read database\(s\) "archive": they refuse connections/);
     expect((error as Error).message).not.toContain(ORIGINAL(1));

@@ -102,7 +102,17 @@ export async function runMaskingPipeline(opts: PipelineOptions): Promise<Pipelin
   }
 }
 
-/** The raw scan of one file with a prepared plan (the blob half of the scan). */
+/** The error a pipeline run that must fail threw (undefined when it passed; what it made is removed). */
+export async function pipelineFailure(opts: PipelineOptions): Promise<unknown> {
+  return runMaskingPipeline(opts).then(
+    async (r) => {
+      await r.cleanup();
+      return undefined;
+    },
+    (e: unknown) => e,
+  );
+}
+
 /** Run `fn` on a finished pipeline, then remove what it made (server, disks, spill), pass or fail. */
 export async function withPipeline<T>(p: Promise<PipelineRun>, fn: (r: PipelineRun) => Promise<T>): Promise<T> {
   const r = await p;
@@ -113,6 +123,7 @@ export async function withPipeline<T>(p: Promise<PipelineRun>, fn: (r: PipelineR
   }
 }
 
+/** The raw scan of one file with a prepared plan (the blob half of the scan). */
 export async function scanOneFile(file: string, masked: MaskingStepResult) {
   const tally = emptyTally();
   await scanBlob(file, masked.leak!.plan, tally);
