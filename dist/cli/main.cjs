@@ -27528,6 +27528,26 @@ function clonePaths(home2, id, disk) {
   const dir = import_node_path86.default.join(home2, "clones", id);
   return { dir, childFile: childFileOf(dir, disk), mountPath: import_node_path86.default.join(dir, "mnt"), user: `clone_${cloneIdForIdentifier(id)}` };
 }
+function foreignPathsOf(record2, home2) {
+  if (!CLONE_ID_PATTERN.test(record2.id)) return ["id"];
+  const own2 = clonePaths(import_node_path86.default.resolve(home2), record2.id, record2.disk);
+  const same = (value, expected) => typeof value === "string" && value !== "" && import_node_path86.default.resolve(value) === expected;
+  const wrong = [];
+  if (!same(record2.dir, own2.dir)) wrong.push("dir");
+  if (!same(record2.childFile, own2.childFile)) wrong.push("childFile");
+  if (!same(record2.mountPath, own2.mountPath)) wrong.push("mountPath");
+  const a = record2.attachment;
+  if (a) {
+    if (!same(a.mountPath, own2.mountPath)) wrong.push("attachment.mountPath");
+    if (a.driver === "qcow2") {
+      const exports2 = exportPathsFor(own2.childFile);
+      if (!same(a.file, own2.childFile)) wrong.push("attachment.file");
+      if (a.handles.exportFile !== void 0 && !same(a.handles.exportFile, exports2.exportFile)) wrong.push("attachment.handles.exportFile");
+      if (a.handles.pidFile !== void 0 && !same(a.handles.pidFile, exports2.pidFile)) wrong.push("attachment.handles.pidFile");
+    }
+  }
+  return wrong;
+}
 var import_node_path86;
 var init_clone_paths = __esm({
   "packages/core/src/clones/clone-paths.ts"() {
@@ -27536,6 +27556,7 @@ var init_clone_paths = __esm({
     import_node_path86 = __toESM(require("node:path"), 1);
     init_disk_names();
     init_clone_id();
+    init_export();
   }
 });
 
@@ -28379,6 +28400,11 @@ async function claimClone(registry2, id) {
   await registry2.patch(id, { state: "stopping", owner: currentProcess() });
 }
 async function removeClone(record2, opts, action = "teardown") {
+  const foreign = foreignPathsOf(record2, opts.home);
+  if (foreign.length)
+    throw new ForeignRecordError(
+      `clone ${record2.id}'s record names files outside ${import_node_path90.default.join(opts.home, "clones", record2.id)} (${foreign.join(", ")}): dbclone did not write it, so nothing was stopped, unmounted or removed through it. Restore the record in ${import_node_path90.default.join(opts.home, "clones", "registry.json")} or remove it from there, then run dbclone gc.`
+    );
   const registry2 = new CloneRegistry(opts.home);
   if (!opts.claimed) await claimClone(registry2, record2.id).catch(() => void 0);
   await pausePoint("teardown:stopping");
@@ -28402,7 +28428,7 @@ async function removeClone(record2, opts, action = "teardown") {
     clone: record2.id
   }).catch((e) => opts.reporter.warn(`could not record the teardown in the audit log: ${e.message}`));
 }
-var import_promises79, import_node_path90;
+var import_promises79, import_node_path90, ForeignRecordError;
 var init_teardown = __esm({
   "packages/core/src/clones/teardown.ts"() {
     "use strict";
@@ -28419,6 +28445,9 @@ var init_teardown = __esm({
     init_process_identity();
     init_pause_point();
     init_stray_servers();
+    init_clone_paths();
+    ForeignRecordError = class extends CloneError {
+    };
   }
 });
 
@@ -28977,7 +29006,13 @@ async function collectLocked(registry2, opts) {
     }
     if (!reason) continue;
     opts.reporter.info(`gc: removing clone ${record2.id} (${reason})`);
-    await removeClone(record2, opts, "gc");
+    try {
+      await removeClone(record2, opts, "gc");
+    } catch (e) {
+      if (!(e instanceof ForeignRecordError)) throw e;
+      opts.reporter.warn(`gc: skipping clone ${record2.id}: ${e.message}`);
+      continue;
+    }
     (reason === "expired" ? result.expired : result.orphans).push(record2.id);
   }
   const records = await registry2.list();
