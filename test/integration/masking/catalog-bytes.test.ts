@@ -4,11 +4,10 @@
 // keeps as their bytes printed in decimal. Each is readable from the published image, so each is
 // a copy of a high-cardinality masked column: the build must refuse, naming the catalog column and
 // never the value.
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withAdmin } from "../../../packages/core/src/engine/postgres/client.js";
 import { LeakFoundError, UnscannableDatabaseError, parsePolicy } from "../../../packages/core/src/masking/index.js";
-import { scratchServer, type Scratch } from "./fixture.js";
+import { scratchShopDump, type Scratch } from "./fixture.js";
 import { pipelineFailure } from "./leak-pipeline.js";
 
 const key = Buffer.from("catalog-bytes-key-0123456789");
@@ -26,17 +25,12 @@ let scratch: Scratch;
 let dump: string;
 
 beforeAll(async () => {
-  scratch = await scratchServer();
-  await scratch.sql("postgres", "CREATE DATABASE shop");
-  await scratch.sql(
-    "shop",
+  ({ scratch, dump } = await scratchShopDump(
     `CREATE TABLE customers (id int PRIMARY KEY, email text UNIQUE NOT NULL);
      INSERT INTO customers SELECT g, 'hidden' || g || '@catalog-bytes.test' FROM generate_series(1, 60) g;
      CREATE TABLE notes (id int PRIMARY KEY);
      INSERT INTO notes VALUES (1);`,
-  );
-  dump = path.join(scratch.dir, "shop.dump");
-  await scratch.dump("shop", dump);
+  ));
 }, 600_000);
 
 afterAll(async () => {

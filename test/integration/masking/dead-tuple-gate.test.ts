@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withAdmin } from "../../../packages/core/src/engine/postgres/client.js";
 import { LeakFoundError, leakScanOrFail, parsePolicy } from "../../../packages/core/src/masking/index.js";
 import { silentReporter, type Reporter } from "../../../packages/core/src/reporter.js";
-import { scratchServer, type Scratch } from "./fixture.js";
+import { scratchShopDump, type Scratch } from "./fixture.js";
 import { runMaskingPipeline } from "./leak-pipeline.js";
 
 const key = Buffer.from("dead-tuple-gate-key-0123456789");
@@ -27,17 +27,12 @@ let scratch: Scratch;
 let dump: string;
 
 beforeAll(async () => {
-  scratch = await scratchServer();
-  await scratch.sql("postgres", "CREATE DATABASE shop");
-  await scratch.sql(
-    "shop",
+  ({ scratch, dump } = await scratchShopDump(
     `CREATE TABLE customers (id int PRIMARY KEY, email text UNIQUE NOT NULL);
     INSERT INTO customers SELECT g, 'person' || g || '@dead-tuple.test' FROM generate_series(1, 50) g;
     CREATE TABLE notes (id int PRIMARY KEY, body text NOT NULL);
     INSERT INTO notes VALUES (1, 'call the customer back about the refund');`,
-  );
-  dump = path.join(scratch.dir, "shop.dump");
-  await scratch.dump("shop", dump);
+  ));
 }, 600_000);
 
 afterAll(async () => {

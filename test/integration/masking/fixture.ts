@@ -51,6 +51,21 @@ export async function scratchServer(): Promise<Scratch> {
   };
 }
 
+/** A database `shop` made by `sql` on a new scratch server, and its dump (`<scratch.dir>/shop.dump`). */
+export async function scratchShopDump(sql: string): Promise<{ scratch: Scratch; dump: string }> {
+  const scratch = await scratchServer();
+  try {
+    await scratch.sql("postgres", "CREATE DATABASE shop");
+    await scratch.sql("shop", sql);
+    const dump = path.join(scratch.dir, "shop.dump");
+    await scratch.dump("shop", dump);
+    return { scratch, dump };
+  } catch (e) {
+    await scratch.close();
+    throw e;
+  }
+}
+
 /** Two databases: shop (customers ← orders by email) and crm (contacts by email), 300 people. */
 export async function makeShopAndCrm(s: Scratch): Promise<void> {
   await s.sql("postgres", "CREATE DATABASE shop");

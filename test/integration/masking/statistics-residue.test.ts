@@ -8,7 +8,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withAdmin } from "../../../packages/core/src/engine/postgres/client.js";
 import { parsePolicy } from "../../../packages/core/src/masking/index.js";
-import { scratchServer, type Scratch } from "./fixture.js";
+import { scratchShopDump, type Scratch } from "./fixture.js";
 import { runMaskingPipeline, withPipeline } from "./leak-pipeline.js";
 
 const key = Buffer.from("statistics-residue-key-0123456789");
@@ -27,16 +27,11 @@ let scratch: Scratch;
 let dump: string;
 
 beforeAll(async () => {
-  scratch = await scratchServer();
-  await scratch.sql("postgres", "CREATE DATABASE shop");
-  await scratch.sql(
-    "shop",
+  ({ scratch, dump } = await scratchShopDump(
     `CREATE TABLE customers (id int PRIMARY KEY, email text NOT NULL, city text NOT NULL);
      INSERT INTO customers SELECT g, 'stat' || g || '@residue.test', CASE WHEN g % 2 = 0 THEN '${ORIGINAL_CITY}' ELSE 'Other' || g END
      FROM generate_series(1, 40) g;`,
-  );
-  dump = path.join(scratch.dir, "shop.dump");
-  await scratch.dump("shop", dump);
+  ));
 }, 600_000);
 
 afterAll(async () => {

@@ -11,35 +11,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ReflinkDriver } from "../../../packages/core/src/disk/index.js";
 import { sha256File } from "../../../packages/core/src/image/digest.js";
 import { forceCleanup } from "../disk/cleanup.js";
-import { loopsUnder, mountsUnder } from "./fixture.js";
+import { loopsUnder, makeXfsImage, mountsUnder } from "./fixture.js";
 
 const canRun = process.platform === "linux" && process.getuid?.() === 0 && existsSync("/dev/loop-control");
 const MiB = 1024 * 1024;
 let root: string;
 
-/** A qcow2 blob holding an XFS with `data/filler` of `dataMb` MiB of non-zero bytes (unique per `seed`). */
-function makeImage(name: string, dataMb: number, seed: number): { file: string; digest: string } {
-  const raw = path.join(root, `${name}.src.raw`);
-  const mnt = path.join(root, `${name}.src.mnt`);
-  execFileSync("truncate", ["-s", "320M", raw]);
-  execFileSync("mkfs.xfs", ["-q", "-m", "reflink=1", raw]);
-  mkdirSync(mnt);
-  execFileSync("mount", ["-o", "loop", raw, mnt]);
-  try {
-    mkdirSync(path.join(mnt, "data"));
-    writeFileSync(path.join(mnt, "data", "seed"), String(seed));
-    // openssl-free, fast, incompressible enough for qcow2 (it does not compress anyway).
-    execFileSync("sh", ["-c", `head -c ${dataMb * MiB} /dev/urandom > '${path.join(mnt, "data", "filler")}'`]);
-  } finally {
-    execFileSync("umount", [mnt]);
-    rmSync(mnt, { recursive: true });
-  }
-  const file = path.join(root, `${name}.qcow2`);
-  execFileSync("qemu-img", ["convert", "-q", "-O", "qcow2", raw, file]);
-  rmSync(raw);
-  chmodSync(file, 0o444);
-  return { file, digest: "" };
-}
+/** fixture.ts's image (random filler: each one unique), with its digest to fill in. */
+const makeImage = (name: string, dataMb: number): { file: string; digest: string } => ({ file: makeXfsImage(root, name, dataMb), digest: "" });
 
 const images: Record<string, { file: string; digest: string }> = {};
 const driverFor = (home: string, poolSizeBytes?: number) => new ReflinkDriver({ home, stateDir: path.join(home, "state"), poolSizeBytes });
@@ -55,11 +34,11 @@ describe.skipIf(!canRun)("reflink pool against planted and modified files", () =
   beforeAll(async () => {
     root = mkdtempSync(path.join(os.tmpdir(), "dbclone-hostile-pool-"));
     chmodSync(root, 0o711);
-    for (const [name, mb, seed] of [
-      ["a", 4, 1],
-      ["b", 4, 2],
+    for (const [name, mb] of [
+      ["a", 4],
+      ["b", 4],
     ] as const) {
-      images[name] = makeImage(name, mb, seed);
+      images[name] = makeImage(name, mb);
       images[name].digest = await sha256File(images[name].file);
     }
   }, 300_000);
@@ -261,11 +240,11 @@ describe.skipIf(!canRun)("reflink pool against planted and modified files", () =
 
   it("a full fixed-size pool evicts an unused image, never the one a live clone was copied from", async () => {
     const home = newHome("evict");
-    const big = (name: string, seed: number) => {
-      const img = makeImage(name, 100, seed);
+    const big = (name: string) => {
+      const img = makeImage(name, 100);
       return sha256File(img.file).then((digest) => ({ file: img.file, digest }));
     };
-    const [inUse, unused, third] = [await big("e1", 11), await big("e2", 12), await big("e3", 13)];
+    const [inUse, unused, third] = [await big("e1"), await big("e2"), await big("e3")];
     const driver = driverFor(home, 1024 * MiB);
     // Oldest first: the in-use image is the least recently used, so only the in-use rule keeps it.
     const kept = await driver.createLayeredChild([inUse], path.join(home, "clones", "c-keep", "disk.qcow2"));
