@@ -1,7 +1,9 @@
 // A clone's loop mount as the driver makes it (reflink copy + attachClone), on a real pool file:
 // reading a file through a new clone leaves the file's atime alone (noatime), so a new clone's
-// cold reads queue no inode updates for the XFS log forces of its commits. Undone without a trace.
-// Real loop-mounted XFS, no PostgreSQL.
+// cold reads queue no inode updates for the XFS log forces of its commits; writing through it leaves
+// the clone file's mtime alone (the untimed loop device), so its flushes do not force the pool's log
+// for a timestamp; off an XFS pool it falls back to `mount -o loop`; a failed mount leaves no loop
+// device. Undone without a trace. Real loop-mounted XFS, no PostgreSQL.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -11,6 +13,7 @@ import { attachClone, detachClone, reflinkCopy, removeCloneFile } from "../../..
 import { ReflinkPool } from "../../../packages/core/src/disk/reflink/pool.js";
 import { removePoolFile } from "../../../packages/core/src/disk/reflink/pool-file.js";
 import { silentReporter } from "../../../packages/core/src/reporter.js";
+import type { Reporter } from "../../../packages/core/src/reporter.js";
 import { forceCleanup } from "../disk/cleanup.js";
 import { loopsUnder, mountsUnder } from "./fixture.js";
 
@@ -80,5 +83,91 @@ describe.skipIf(!canRun)("a reflink clone's mount", () => {
     await removePoolFile(pool.layout);
     expect(mountsUnder(root)).toEqual([]);
     expect(loopsUnder(root)).toEqual([]);
+  }, 120_000);
+
+  it("writes through the clone without moving the clone file's mtime; a plain loop mount moves it", async () => {
+    const pool = new ReflinkPool(path.join(root, "home-mtime"));
+    await pool.prepare(0, new Set());
+    const image = path.join(pool.layout.imagesDir, "image.raw");
+    makeImage(image);
+    const writeAndFlush = (mnt: string) => {
+      writeFileSync(path.join(mnt, "data", "page"), "y".repeat(8192));
+      execFileSync("sync", [path.join(mnt, "data", "page")]);
+    };
+    const since = (file: string) => {
+      const old = Date.now() / 1000 - DAY_S;
+      utimesSync(file, old, old);
+      return statSync(file).mtimeMs;
+    };
+    // The control: the same write through `mount -o loop` moves the file's mtime.
+    const control = path.join(pool.layout.clonesDir, "control.raw");
+    execFileSync("cp", ["--reflink=always", image, control]);
+    const plain = path.join(root, "plain-mtime.mnt");
+    mkdirSync(plain);
+    execFileSync("mount", ["-o", "loop,nouuid", control, plain]);
+    try {
+      const before = since(control);
+      writeAndFlush(plain);
+      expect(statSync(control).mtimeMs).toBeGreaterThan(before);
+    } finally {
+      execFileSync("umount", [plain]);
+      rmSync(control);
+    }
+
+    const cloneFile = path.join(pool.layout.clonesDir, "c-mtime.raw");
+    await reflinkCopy(image, cloneFile, { ownerDir: path.join(root, "owner-mtime"), key: "k" });
+    const mnt = path.join(root, "clone-mtime.mnt");
+    const attachment = await attachClone("reflink", cloneFile, mnt, silentReporter);
+    try {
+      expect(attachment.handles.loopDevice).toMatch(/^\/dev\/loop\d+$/);
+      const before = since(cloneFile);
+      writeAndFlush(mnt);
+      expect(readFileSync(path.join(mnt, "data", "page"), "utf8")).toBe("y".repeat(8192));
+      expect(statSync(cloneFile).mtimeMs).toBe(before);
+    } finally {
+      await detachClone(attachment, silentReporter);
+    }
+    // The data reached the file: mounted again, the write is there.
+    const again = await attachClone("reflink", cloneFile, mnt, silentReporter);
+    try {
+      expect(readFileSync(path.join(mnt, "data", "page"), "utf8")).toBe("y".repeat(8192));
+    } finally {
+      await detachClone(again, silentReporter);
+    }
+    await removeCloneFile(cloneFile);
+    expect(loopsUnder(pool.layout.dir)).toEqual([]);
+    await removePoolFile(pool.layout);
+    expect(mountsUnder(root)).toEqual([]);
+  }, 120_000);
+
+  it("off an XFS pool falls back to `mount -o loop` and says why; a failed mount leaves no loop device", async () => {
+    // The clone file on the host's own filesystem (ext4 here, or whatever tmpdir is): no XFS handles.
+    const file = path.join(root, "on-host.raw");
+    makeImage(file);
+    const notes: string[] = [];
+    const reporter: Reporter = { ...silentReporter, info: (m: string) => notes.push(m) };
+    const mnt = path.join(root, "on-host.mnt");
+    const hostFs = execFileSync("stat", ["-f", "-c", "%T", root], { encoding: "utf8" }).trim();
+    const attachment = await attachClone("reflink", file, mnt, reporter);
+    try {
+      expect(readFileSync(path.join(mnt, "data", "page"), "utf8")).toHaveLength(8192);
+      if (hostFs !== "xfs") expect(notes.join("\n")).toMatch(/mount -o loop.*XFS_IOC_FD_TO_HANDLE/s);
+    } finally {
+      await detachClone(attachment, reporter);
+    }
+    rmSync(file);
+    expect(loopsUnder(root)).toEqual([]);
+
+    // Not a filesystem at all, in an XFS pool: the untimed attach's mount fails, names the file, and detaches its loop device.
+    const pool = new ReflinkPool(path.join(root, "home-bad"));
+    await pool.prepare(0, new Set());
+    const junk = path.join(pool.layout.clonesDir, "c-junk.raw");
+    execFileSync("truncate", ["-s", "64M", junk]);
+    await expect(attachClone("reflink", junk, path.join(root, "junk.mnt"), silentReporter)).rejects.toThrow(/c-junk\.raw/);
+    expect(loopsUnder(pool.layout.dir)).toEqual([]);
+    expect(mountsUnder(path.join(root, "junk.mnt"))).toEqual([]);
+    rmSync(junk);
+    await removePoolFile(pool.layout);
+    expect(mountsUnder(root)).toEqual([]);
   }, 120_000);
 });

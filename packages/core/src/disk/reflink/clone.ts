@@ -14,6 +14,7 @@ import type { PoolCloneOwner } from "./expanded-index.js";
 import { ownerFileOf } from "./pool-layout.js";
 import { dataExtents } from "./extents.js";
 import { loopDeviceAt } from "./loop-at.js";
+import { mountUntimed } from "./untimed-loop.js";
 
 /** Owner record first, then the copy: a crash in between leaves something gc can attribute. */
 export async function reflinkCopy(imageFile: string, cloneFile: string, owner: PoolCloneOwner): Promise<void> {
@@ -38,10 +39,18 @@ export async function reflinkCopy(imageFile: string, cloneFile: string, owner: P
  */
 export const CLONE_MOUNT_OPTIONS = `${DISK_MOUNT_OPTIONS},noatime`;
 
+/**
+ * Mount the clone file, on a loop device that does not move the file's timestamps when the pool
+ * allows it (untimed-loop.ts: a durable clone's commits then skip the pool's log), else `mount -o loop`.
+ */
 export async function attachClone(driver: string, cloneFile: string, mountPath: string, reporter: Reporter): Promise<DiskAttachment> {
   mountPath = path.resolve(mountPath);
   await mkdir(mountPath, { recursive: true });
-  await run("mount", ["-t", "xfs", "-o", CLONE_MOUNT_OPTIONS, cloneFile, mountPath], { privileged: true, reporter, timeoutMs: 60_000, packageHint: "mount" });
+  const untimed = await mountUntimed(cloneFile, mountPath, CLONE_MOUNT_OPTIONS, reporter);
+  if ("cannot" in untimed) {
+    noteTimedFallback(untimed.cannot, reporter);
+    await run("mount", ["-t", "xfs", "-o", CLONE_MOUNT_OPTIONS, cloneFile, mountPath], { privileged: true, reporter, timeoutMs: 60_000, packageHint: "mount" });
+  }
   const attachment: DiskAttachment = { driver, file: cloneFile, mountPath, handles: {} };
   try {
     const loopDevice = await loopDeviceAt(mountPath, cloneFile);
@@ -54,6 +63,14 @@ export async function attachClone(driver: string, cloneFile: string, mountPath: 
     await detachClone(attachment, reporter).catch(() => undefined);
     throw e;
   }
+}
+
+let fallbackNoted = false;
+/** Once per process: a durable clone is slower this way (a pool log force per commit), which is worth knowing, not repeating. */
+function noteTimedFallback(reason: string, reporter: Reporter): void {
+  if (fallbackNoted) return;
+  fallbackNoted = true;
+  reporter.info(`Clone disks are attached with \`mount -o loop\` (${reason}); durable clones pay a pool log force per commit for the file's timestamps.`);
 }
 
 /** Filesystem first, then any loop device still on the clone's file (autoclear normally took it). */
