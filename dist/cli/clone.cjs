@@ -1960,13 +1960,113 @@ var init_loop_at = __esm({
   }
 });
 
+// packages/core/src/disk/reflink/untimed-loop.ts
+function mountArguments(options) {
+  let flags = 0;
+  const data = [];
+  for (const o of options.split(",").filter(Boolean)) {
+    if (o === "loop") continue;
+    const flag = MOUNT_FLAGS[o];
+    if (flag === void 0) data.push(o);
+    else flags |= flag;
+  }
+  return { flags, data: data.join(",") };
+}
+async function mountUntimed(file, mountPath, options, reporter) {
+  const call = process.platform === "linux" ? MOUNT_SYSCALL[process.arch] : void 0;
+  if (call === void 0) return { cannot: `the ioctl layout is known only for Linux on x64 and arm64, not ${process.platform} on ${process.arch}` };
+  const { flags, data } = mountArguments(options);
+  const r = await run("perl", ["-e", SCRIPT, "--", file, mountPath, ...[call, flags].map(String), data, ...[O_RDWR, O_NOFOLLOW, O_DIRECTORY].map(String)], {
+    privileged: true,
+    allowFailure: true,
+    reporter,
+    timeoutMs: 6e4
+  }).catch((e) => {
+    if (e instanceof MissingToolError) return void 0;
+    throw e;
+  });
+  if (!r) return { cannot: "perl is not installed" };
+  if (r.code === CANNOT) return { cannot: r.stderr.trim() };
+  if (r.code !== 0 && !isRoot() && SUDO_REFUSED.test(r.stderr)) return { cannot: `sudo -n refused perl (${r.stderr.trim()})` };
+  const device = r.stdout.trim();
+  if (r.code !== 0 || !/^\/dev\/loop\d+$/.test(device)) {
+    throw new CloneError(`mounting ${file} at ${mountPath} failed (exit ${r.code}): ${withoutDataLines(r.stderr.trim()).split("\n").slice(-5).join("\n")}`);
+  }
+  return { device };
+}
+var import_node_fs6, CANNOT, O_RDWR, O_NOFOLLOW, O_DIRECTORY, SUDO_REFUSED, SCRIPT, MOUNT_SYSCALL, MOUNT_FLAGS;
+var init_untimed_loop = __esm({
+  "packages/core/src/disk/reflink/untimed-loop.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_fs6 = require("node:fs");
+    init_errors();
+    init_exec();
+    init_errorText();
+    CANNOT = 3;
+    ({ O_RDWR, O_NOFOLLOW, O_DIRECTORY } = import_node_fs6.constants);
+    SUDO_REFUSED = /password is required|not allowed|may not run/i;
+    SCRIPT = String.raw`
+# No modules (strict, warnings, Fcntl and Errno would double its start): the open flags come from Node.
+@ARGV == 8 or cannot("expected 8 arguments, got " . scalar(@ARGV));
+my ($file, $mountPath, $mountCall, $flags, $data, $O_RDWR, $O_NOFOLLOW, $O_DIRECTORY) = @ARGV;
+$_ += 0 for ($mountCall, $flags, $O_RDWR, $O_NOFOLLOW, $O_DIRECTORY); # numbers: | on strings is bitwise on their bytes
+$SIG{__DIE__} = sub { print STDERR $_[0]; exit 1 }; # never an exit code that reads as ${CANNOT}
+sub cannot { print STDERR "$_[0]\n"; exit ${CANNOT} }
+sub pointer { unpack("J", pack("P", $_[0])) }
+sysopen(my $byPath, $file, $O_RDWR | $O_NOFOLLOW) or cannot("open $file: $!");
+my $handle = "\0" x 64; my $handleLength = pack("L", 64);
+ioctl($byPath, 0xC038586A, pack("L x4 Q L x4 Q L x4 Q Q", fileno($byPath), 0, 0, 0, 0, pointer($handle), pointer($handleLength)))
+  or cannot("XFS_IOC_FD_TO_HANDLE: $!");
+my $length = unpack("L", $handleLength);
+cannot("a handle of $length bytes") if $length < 1 || $length > 64;
+my $own = substr($handle, 0, $length);
+my ($dir) = $file =~ m{^(/.*)/[^/]+$} or cannot("not an absolute path: $file");
+sysopen(my $dirFd, $dir, $O_DIRECTORY | $O_NOFOLLOW) or cannot("open $dir: $!");
+my $fd = ioctl($dirFd, 0xC038586B, pack("L x4 Q L x4 Q L x4 Q Q", 0, 0, $O_RDWR, pointer($own), $length, 0, 0))
+  or cannot("XFS_IOC_OPEN_BY_HANDLE: $!");
+open(my $untimed, "+<&=", $fd + 0) or cannot("fdopen: $!");
+my @byPath = stat($byPath); my @byHandle = stat($untimed);
+cannot("the handle opened another file") unless $byPath[0] == $byHandle[0] && $byPath[1] == $byHandle[1];
+close($byPath); close($dirFd);
+sysopen(my $control, "/dev/loop-control", $O_RDWR) or cannot("open /dev/loop-control: $!");
+for my $attempt (1 .. 20) {
+  my $n = ioctl($control, 0x4C82, 0);
+  defined $n or cannot("LOOP_CTL_GET_FREE: $!");
+  $n += 0;
+  sysopen(my $loop, "/dev/loop$n", $O_RDWR) or next;
+  # LOOP_CONFIGURE: fd, block size, loop_info64 (flags: LO_FLAGS_AUTOCLEAR, the file's name), reserved.
+  my $info = pack("Q5 L4 a64 a64 a32 Q2", 0, 0, 0, 0, 0, 0, 0, 0, 4, substr($file, 0, 63), "", "", 0, 0);
+  if (!ioctl($loop, 0x4C0A, pack("L L", fileno($untimed), 0) . $info . ("\0" x 64))) {
+    next if $! == 16; # EBUSY: another process took it first
+    cannot("LOOP_CONFIGURE /dev/loop$n: $!");
+  }
+  close($untimed);
+  # Autoclear: once the mount holds the device, our close leaves it to the mount; if it fails, detach.
+  my ($device, $type) = ("/dev/loop$n", "xfs"); # syscall() wants its strings in variables
+  if (syscall($mountCall, $device, $mountPath, $type, $flags, $data) != 0) {
+    my $why = "$!";
+    ioctl($loop, 0x4C01, 0);
+    print STDERR "mount /dev/loop$n (xfs, $data) on $mountPath: $why (dmesg may say more)\n";
+    exit 1;
+  }
+  print "/dev/loop$n\n";
+  exit 0;
+}
+cannot("no free loop device after 20 attempts");
+`;
+    MOUNT_SYSCALL = { x64: 165, arm64: 40 };
+    MOUNT_FLAGS = { ro: 1, nosuid: 2, nodev: 4, noexec: 8, noatime: 1024, nodiratime: 2048 };
+  }
+});
+
 // packages/core/src/disk/reflink/clone.ts
 async function reflinkCopy(imageFile2, cloneFile, owner) {
   await (0, import_promises19.writeFile)(ownerFileOf(cloneFile), JSON.stringify(owner), { mode: 384, flag: "wx" }).catch((e) => {
     throw e.code === "EEXIST" ? new CloneError(`the reflink pool already holds a clone disk ${cloneFile}; run dbclone gc`) : e;
   });
   try {
-    await (0, import_promises19.copyFile)(imageFile2, cloneFile, import_node_fs6.constants.COPYFILE_FICLONE_FORCE | import_node_fs6.constants.COPYFILE_EXCL);
+    await (0, import_promises19.copyFile)(imageFile2, cloneFile, import_node_fs7.constants.COPYFILE_FICLONE_FORCE | import_node_fs7.constants.COPYFILE_EXCL);
     await (0, import_promises19.chmod)(cloneFile, 384);
   } catch (e) {
     await (0, import_promises19.rm)(cloneFile, { force: true });
@@ -1977,7 +2077,11 @@ async function reflinkCopy(imageFile2, cloneFile, owner) {
 async function attachClone(driver, cloneFile, mountPath, reporter) {
   mountPath = import_node_path16.default.resolve(mountPath);
   await (0, import_promises19.mkdir)(mountPath, { recursive: true });
-  await run("mount", ["-t", "xfs", "-o", CLONE_MOUNT_OPTIONS, cloneFile, mountPath], { privileged: true, reporter, timeoutMs: 6e4, packageHint: "mount" });
+  const untimed = await mountUntimed(cloneFile, mountPath, CLONE_MOUNT_OPTIONS, reporter);
+  if ("cannot" in untimed) {
+    noteTimedFallback(untimed.cannot, reporter);
+    await run("mount", ["-t", "xfs", "-o", CLONE_MOUNT_OPTIONS, cloneFile, mountPath], { privileged: true, reporter, timeoutMs: 6e4, packageHint: "mount" });
+  }
   const attachment = { driver, file: cloneFile, mountPath, handles: {} };
   try {
     const loopDevice = await loopDeviceAt(mountPath, cloneFile);
@@ -1989,6 +2093,11 @@ async function attachClone(driver, cloneFile, mountPath, reporter) {
     await detachClone(attachment, reporter).catch(() => void 0);
     throw e;
   }
+}
+function noteTimedFallback(reason, reporter) {
+  if (fallbackNoted) return;
+  fallbackNoted = true;
+  reporter.info(`Clone disks are attached with \`mount -o loop\` (${reason}); durable clones pay a pool log force per commit for the file's timestamps.`);
 }
 async function detachClone(attachment, reporter) {
   await unmountPath(attachment.mountPath, reporter);
@@ -2002,12 +2111,12 @@ async function ownBytes(file, reporter) {
   const extents = await dataExtents(file, reporter).catch(() => []);
   return extents.filter((e) => !e.shared).reduce((sum, e) => sum + e.length, 0);
 }
-var import_node_fs6, import_promises19, import_node_path16, CLONE_MOUNT_OPTIONS;
+var import_node_fs7, import_promises19, import_node_path16, CLONE_MOUNT_OPTIONS, fallbackNoted;
 var init_clone = __esm({
   "packages/core/src/disk/reflink/clone.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs6 = require("node:fs");
+    import_node_fs7 = require("node:fs");
     import_promises19 = require("node:fs/promises");
     import_node_path16 = __toESM(require("node:path"), 1);
     init_errors();
@@ -2017,7 +2126,9 @@ var init_clone = __esm({
     init_pool_layout();
     init_extents();
     init_loop_at();
+    init_untimed_loop();
     CLONE_MOUNT_OPTIONS = `${DISK_MOUNT_OPTIONS},noatime`;
+    fallbackNoted = false;
   }
 });
 
@@ -2895,7 +3006,7 @@ function mountOf(p) {
   let best;
   let text = "";
   try {
-    text = (0, import_node_fs7.readFileSync)("/proc/self/mountinfo", "utf8");
+    text = (0, import_node_fs8.readFileSync)("/proc/self/mountinfo", "utf8");
   } catch {
     return void 0;
   }
@@ -2950,12 +3061,12 @@ function formatBytes(n) {
   }
   return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
 }
-var import_node_fs7, import_promises20, import_node_path17, FULL_TEXT, NEARLY_FULL_BYTES, IO_ERROR;
+var import_node_fs8, import_promises20, import_node_path17, FULL_TEXT, NEARLY_FULL_BYTES, IO_ERROR;
 var init_disk_full = __esm({
   "packages/core/src/util/disk-full.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs7 = require("node:fs");
+    import_node_fs8 = require("node:fs");
     import_promises20 = require("node:fs/promises");
     import_node_path17 = __toESM(require("node:path"), 1);
     init_errors();
@@ -2970,16 +3081,16 @@ async function pausePoint(step) {
   const at = process.env.DBCLONE_TEST_PAUSE_AT;
   const file = process.env.DBCLONE_TEST_PAUSE_FILE;
   if (!at || !file || at !== step) return;
-  (0, import_node_fs8.writeFileSync)(file, `${process.pid} ${step}
+  (0, import_node_fs9.writeFileSync)(file, `${process.pid} ${step}
 `);
   await new Promise(() => setInterval(() => void 0, 6e4));
 }
-var import_node_fs8;
+var import_node_fs9;
 var init_pause_point = __esm({
   "packages/core/src/util/pause-point.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs8 = require("node:fs");
+    import_node_fs9 = require("node:fs");
   }
 });
 
@@ -3490,7 +3601,7 @@ async function hostHasReflinks(dir) {
   const probe = import_node_path23.default.join(dir, `.reflink-probe-${process.pid}`);
   try {
     await (0, import_promises27.writeFile)(probe, "probe");
-    await (0, import_promises27.copyFile)(probe, `${probe}.copy`, import_node_fs9.constants.COPYFILE_FICLONE_FORCE);
+    await (0, import_promises27.copyFile)(probe, `${probe}.copy`, import_node_fs10.constants.COPYFILE_FICLONE_FORCE);
     return true;
   } catch {
     return false;
@@ -3514,12 +3625,12 @@ async function refuseStaleMount(layout) {
     `The reflink pool ${layout.dir} is mounted from ${from}, not from its pool file ${layout.poolFile}${backing.endsWith(" (deleted)") ? " (the pool file was deleted while mounted)" : ""}. Tear down its clones (dbclone teardown --all), unmount it (umount ${layout.dir}) and clone again.`
   );
 }
-var import_node_fs9, import_promises27, import_node_path23, GiB, HEADROOM_BYTES, ReflinkPool;
+var import_node_fs10, import_promises27, import_node_path23, GiB, HEADROOM_BYTES, ReflinkPool;
 var init_pool = __esm({
   "packages/core/src/disk/reflink/pool.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs9 = require("node:fs");
+    import_node_fs10 = require("node:fs");
     import_promises27 = require("node:fs/promises");
     import_node_path23 = __toESM(require("node:path"), 1);
     init_exists();
@@ -3683,17 +3794,17 @@ function reflinkUnavailableReason(env = process.env) {
   const missing = TOOLS.filter((t) => !onPathSync(t.program, env));
   if (missing.length)
     return `${missing.map((t) => t.program).join(", ")} not on PATH (apt-get install ${[...new Set(missing.map((t) => t.packageName))].join(" ")})`;
-  if (!(0, import_node_fs10.existsSync)("/dev/loop-control")) return "no loop devices (/dev/loop-control is missing)";
+  if (!(0, import_node_fs11.existsSync)("/dev/loop-control")) return "no loop devices (/dev/loop-control is missing)";
   if (!isRoot() && !onPathSync("sudo", env)) return "it mounts loop devices, which needs root or sudo";
   if (!kernelHasXfs()) return "this kernel has no XFS (not in /proc/filesystems, no xfs module), which the pool and clone images need";
   return void 0;
 }
 function kernelHasXfs(release = import_node_os4.default.release(), filesystems = "/proc/filesystems") {
   try {
-    if (/\sxfs$/m.test((0, import_node_fs10.readFileSync)(filesystems, "utf8"))) return true;
+    if (/\sxfs$/m.test((0, import_node_fs11.readFileSync)(filesystems, "utf8"))) return true;
   } catch {
   }
-  return (0, import_node_fs10.existsSync)(`/lib/modules/${release}/kernel/fs/xfs`);
+  return (0, import_node_fs11.existsSync)(`/lib/modules/${release}/kernel/fs/xfs`);
 }
 async function checkReflinkPrerequisites(env = process.env) {
   const reason = reflinkUnavailableReason(env);
@@ -3704,12 +3815,12 @@ async function checkReflinkPrerequisites(env = process.env) {
       throw new PrivilegeError("The reflink driver mounts loop devices, which needs root. Run as root or allow passwordless sudo (sudo -n true failed).");
   }
 }
-var import_node_fs10, import_node_os4, TOOLS;
+var import_node_fs11, import_node_os4, TOOLS;
 var init_prerequisites3 = __esm({
   "packages/core/src/disk/reflink/prerequisites.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs10 = require("node:fs");
+    import_node_fs11 = require("node:fs");
     import_node_os4 = __toESM(require("node:os"), 1);
     init_errors();
     init_exec();
@@ -4006,7 +4117,7 @@ async function findBinaries(wanted, env = process.env) {
     return bins;
   };
   const tryDir = async (dir) => {
-    if (!(0, import_node_fs11.existsSync)(import_node_path26.default.join(dir, "postgres"))) return void 0;
+    if (!(0, import_node_fs12.existsSync)(import_node_path26.default.join(dir, "postgres"))) return void 0;
     const version2 = await binariesVersion(dir);
     found.push(`${dir} (${version2})`);
     return wanted === void 0 || majorOf(version2) === wanted ? accept(dir, majorOf(version2)) : void 0;
@@ -4018,7 +4129,7 @@ async function findBinaries(wanted, env = process.env) {
   const debianMajors = wanted !== void 0 ? [wanted] : [17, 16, 15, 14, 13];
   for (const m of debianMajors) {
     const dir = `/usr/lib/postgresql/${m}/bin`;
-    if ((0, import_node_fs11.existsSync)(import_node_path26.default.join(dir, "postgres"))) return accept(dir, m);
+    if ((0, import_node_fs12.existsSync)(import_node_path26.default.join(dir, "postgres"))) return accept(dir, m);
   }
   const cfg = await run("pg_config", ["--bindir"], { allowFailure: true }).catch(() => void 0);
   if (cfg?.code === 0 && cfg.stdout.trim()) {
@@ -4033,12 +4144,12 @@ async function findBinaries(wanted, env = process.env) {
     `The data needs PostgreSQL ${wanted}, but no PostgreSQL ${wanted} binaries were found.${seen} Install them (apt-get install postgresql-${wanted}, from apt.postgresql.org if your distribution lacks it) or set PG_BIN.`
   );
 }
-var import_node_fs11, import_node_path26, cache, majorOf;
+var import_node_fs12, import_node_path26, cache, majorOf;
 var init_binaries = __esm({
   "packages/core/src/engine/postgres/binaries.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs11 = require("node:fs");
+    import_node_fs12 = require("node:fs");
     import_node_path26 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
@@ -4066,7 +4177,7 @@ function serverUser() {
 }
 function passwdIds(user, text) {
   try {
-    text ??= (0, import_node_fs12.readFileSync)("/etc/passwd", "utf8");
+    text ??= (0, import_node_fs13.readFileSync)("/etc/passwd", "utf8");
   } catch {
     return void 0;
   }
@@ -4115,13 +4226,13 @@ async function assertReachable(target) {
     }
   }
 }
-var import_node_child_process2, import_node_fs12, import_promises30, import_node_os5, import_node_path27, cached;
+var import_node_child_process2, import_node_fs13, import_promises30, import_node_os5, import_node_path27, cached;
 var init_osUser = __esm({
   "packages/core/src/engine/postgres/osUser.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_child_process2 = require("node:child_process");
-    import_node_fs12 = require("node:fs");
+    import_node_fs13 = require("node:fs");
     import_promises30 = require("node:fs/promises");
     import_node_os5 = __toESM(require("node:os"), 1);
     import_node_path27 = __toESM(require("node:path"), 1);
@@ -4167,7 +4278,7 @@ function hbaContents(adminUser, host, listenAll = false, onlyPeer) {
 async function writeServerFile(file, text) {
   const existing = await (0, import_promises31.lstat)(file).catch(() => void 0);
   if (existing) await (0, import_promises31.unlink)(file);
-  const fh = await (0, import_promises31.open)(file, import_node_fs13.constants.O_WRONLY | import_node_fs13.constants.O_CREAT | import_node_fs13.constants.O_EXCL | import_node_fs13.constants.O_NOFOLLOW, 384).catch((e) => {
+  const fh = await (0, import_promises31.open)(file, import_node_fs14.constants.O_WRONLY | import_node_fs14.constants.O_CREAT | import_node_fs14.constants.O_EXCL | import_node_fs14.constants.O_NOFOLLOW, 384).catch((e) => {
     throw new BuildError(`Could not create ${file} (${e.code}): something else created it meanwhile; nothing was written through it. Retry.`);
   });
   try {
@@ -4187,12 +4298,12 @@ async function replaceSourceConfig(dataDir) {
     );
   }
 }
-var import_node_fs13, import_promises31, import_node_path28, CONFIG_FILE, IDENT_FILE, HARDENED_SETTINGS, BUILD_SETTINGS, hbaQuote, LOCAL_TRUST_HBA, SOURCE_CONFIG_FILES;
+var import_node_fs14, import_promises31, import_node_path28, CONFIG_FILE, IDENT_FILE, HARDENED_SETTINGS, BUILD_SETTINGS, hbaQuote, LOCAL_TRUST_HBA, SOURCE_CONFIG_FILES;
 var init_config = __esm({
   "packages/core/src/engine/postgres/config.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs13 = require("node:fs");
+    import_node_fs14 = require("node:fs");
     import_promises31 = require("node:fs/promises");
     import_node_path28 = __toESM(require("node:path"), 1);
     init_errors();
@@ -4257,7 +4368,7 @@ async function writeEngineFile(mountPath, info) {
 }
 async function readEngineFile(mountPath) {
   const file = import_node_path29.default.join(mountPath, ENGINE_FILE);
-  if ((0, import_node_fs14.existsSync)(file)) {
+  if ((0, import_node_fs15.existsSync)(file)) {
     const parsed = JSON.parse(await (0, import_promises32.readFile)(file, "utf8"));
     if (parsed.kind !== "postgres" || typeof parsed.version !== "string" || typeof parsed.adminUser !== "string") {
       throw new SourceError(`${file} is not a PostgreSQL engine record (expected {kind:"postgres", version, adminUser}).`);
@@ -4265,17 +4376,17 @@ async function readEngineFile(mountPath) {
     return parsed;
   }
   const pgVersion = import_node_path29.default.join(dataDirOf(mountPath), "PG_VERSION");
-  if (!(0, import_node_fs14.existsSync)(pgVersion)) {
+  if (!(0, import_node_fs15.existsSync)(pgVersion)) {
     throw new SourceError(`${mountPath} holds no PostgreSQL data (no ${ENGINE_FILE} and no ${DATA_DIR}/PG_VERSION).`);
   }
   return { kind: "postgres", version: (await (0, import_promises32.readFile)(pgVersion, "utf8")).trim(), adminUser: ADMIN_USER };
 }
-var import_node_fs14, import_promises32, import_node_path29, ENGINE_FILE, DATA_DIR, ADMIN_USER, dataDirOf;
+var import_node_fs15, import_promises32, import_node_path29, ENGINE_FILE, DATA_DIR, ADMIN_USER, dataDirOf;
 var init_engineFile = __esm({
   "packages/core/src/engine/postgres/engineFile.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs14 = require("node:fs");
+    import_node_fs15 = require("node:fs");
     import_promises32 = require("node:fs/promises");
     import_node_path29 = __toESM(require("node:path"), 1);
     init_errors();
@@ -4309,7 +4420,7 @@ async function copyTree(src, dst, relative, stats, onFile) {
 }
 async function copyEntry(parent, name, dst, relative, stats, onFile) {
   const where = `${byDescriptor(parent)}/${name}`;
-  const fh = await (0, import_promises33.open)(where, import_node_fs15.constants.O_RDONLY | import_node_fs15.constants.O_NOFOLLOW | import_node_fs15.constants.O_NONBLOCK).catch(async (e) => {
+  const fh = await (0, import_promises33.open)(where, import_node_fs16.constants.O_RDONLY | import_node_fs16.constants.O_NOFOLLOW | import_node_fs16.constants.O_NONBLOCK).catch(async (e) => {
     if (e.code === "ELOOP") return linkEntry(where, dst, relative);
     if (e.code === "ENXIO") return void 0;
     throw e;
@@ -4319,7 +4430,7 @@ async function copyEntry(parent, name, dst, relative, stats, onFile) {
     const s = await fh.stat();
     if (s.isDirectory()) return await copyTree(fh, dst, relative, stats, onFile);
     if (!s.isFile()) return;
-    await (0, import_promises33.copyFile)(byDescriptor(fh), dst, import_node_fs15.constants.COPYFILE_EXCL);
+    await (0, import_promises33.copyFile)(byDescriptor(fh), dst, import_node_fs16.constants.COPYFILE_EXCL);
     stats.bytes += s.size;
     onFile();
     await keepMetadata(dst, s);
@@ -4343,14 +4454,14 @@ async function copyFresh(fromMount, toMount, reporter) {
   const to = dataDirOf(toMount);
   const info = await readEngineFile(fromMount);
   const bins = await findBinaries(majorOf(info.version));
-  if ((0, import_node_fs15.existsSync)(import_node_path30.default.join(from, "postmaster.pid"))) {
+  if ((0, import_node_fs16.existsSync)(import_node_path30.default.join(from, "postmaster.pid"))) {
     throw new BuildError(`${from} still has postmaster.pid: stop its server (scrub does) before copying it.`);
   }
-  if ((0, import_node_fs15.existsSync)(to)) throw new BuildError(`${to} already exists; copyFresh needs a fresh disk.`);
+  if ((0, import_node_fs16.existsSync)(to)) throw new BuildError(`${to} already exists; copyFresh needs a fresh disk.`);
   const progress = reporter.progress("Copying data to the fresh disk");
   const stats = { bytes: 0 };
   let files = 0;
-  const root = await (0, import_promises33.open)(from, import_node_fs15.constants.O_RDONLY | import_node_fs15.constants.O_DIRECTORY | import_node_fs15.constants.O_NOFOLLOW).catch((e) => {
+  const root = await (0, import_promises33.open)(from, import_node_fs16.constants.O_RDONLY | import_node_fs16.constants.O_DIRECTORY | import_node_fs16.constants.O_NOFOLLOW).catch((e) => {
     throw new BuildError(`${from} cannot be opened as a directory (${e.code}); a data directory is never a link.`);
   });
   try {
@@ -4374,12 +4485,12 @@ async function copyFresh(fromMount, toMount, reporter) {
   await (0, import_promises33.copyFile)(import_node_path30.default.join(fromMount, ENGINE_FILE), import_node_path30.default.join(toMount, ENGINE_FILE));
   reporter.debug(`copyFresh ${fromMount}/${DATA_DIR} \u2192 ${toMount}/${DATA_DIR}: ${stats.bytes} bytes`);
 }
-var import_node_fs15, import_promises33, import_node_path30, SKIPPED_FILES, EMPTIED_DIRS, byDescriptor;
+var import_node_fs16, import_promises33, import_node_path30, SKIPPED_FILES, EMPTIED_DIRS, byDescriptor;
 var init_copyFresh = __esm({
   "packages/core/src/engine/postgres/copyFresh.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs15 = require("node:fs");
+    import_node_fs16 = require("node:fs");
     import_promises33 = require("node:fs/promises");
     import_node_path30 = __toESM(require("node:path"), 1);
     init_errors();
@@ -10791,7 +10902,7 @@ async function detectDumpKind(file) {
   const s = await (0, import_promises34.stat)(file).catch(() => void 0);
   if (!s) throw new SourceError(`${file} does not exist.`);
   if (s.isDirectory()) {
-    if ((0, import_node_fs16.existsSync)(import_node_path31.default.join(file, "toc.dat"))) return "directory";
+    if ((0, import_node_fs17.existsSync)(import_node_path31.default.join(file, "toc.dat"))) return "directory";
     throw new SourceError(`${file} is a directory without toc.dat, so not a PostgreSQL directory dump (${EXPECTED}).`);
   }
   const b = await head(file, 8192);
@@ -10813,12 +10924,12 @@ function parseTocHeader(listing) {
   const version2 = /^;\s+Dumped from database version:\s*(\d+(?:\.\d+)?)/m.exec(listing)?.[1];
   return { database, version: version2 };
 }
-var import_node_fs16, import_promises34, import_node_path31, EXPECTED;
+var import_node_fs17, import_promises34, import_node_path31, EXPECTED;
 var init_dumpFile = __esm({
   "packages/core/src/engine/postgres/dumpFile.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs16 = require("node:fs");
+    import_node_fs17 = require("node:fs");
     import_promises34 = require("node:fs/promises");
     import_node_path31 = __toESM(require("node:path"), 1);
     init_errors();
@@ -10956,7 +11067,7 @@ async function* readScriptLines(file) {
 }
 async function* readScriptLineBatches(file) {
   let rest = "";
-  for await (const chunk of (0, import_node_fs17.createReadStream)(file, { encoding: "latin1", highWaterMark: 1 << 20 })) {
+  for await (const chunk of (0, import_node_fs18.createReadStream)(file, { encoding: "latin1", highWaterMark: 1 << 20 })) {
     const parts = (rest + chunk).split("\n");
     rest = parts.pop();
     yield parts;
@@ -11011,12 +11122,12 @@ async function checkDumpScript(file) {
   checked.set(key, facts);
   return facts;
 }
-var import_node_fs17, import_promises35, KEY2, DB_ARG, ALLOWED_COMMAND, COPY_FROM_STDIN, isCopyEnd, checked;
+var import_node_fs18, import_promises35, KEY2, DB_ARG, ALLOWED_COMMAND, COPY_FROM_STDIN, isCopyEnd, checked;
 var init_dumpScript = __esm({
   "packages/core/src/engine/postgres/dumpScript.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs17 = require("node:fs");
+    import_node_fs18 = require("node:fs");
     import_promises35 = require("node:fs/promises");
     init_errors();
     init_sqlLexer();
@@ -11054,7 +11165,7 @@ var init_url = __esm({
 
 // packages/core/src/engine/postgres/dataDir.ts
 async function makeEmptyDataDir(dataDir) {
-  if ((0, import_node_fs18.existsSync)(dataDir) && (await (0, import_promises36.readdir)(dataDir)).length > 0) {
+  if ((0, import_node_fs19.existsSync)(dataDir) && (await (0, import_promises36.readdir)(dataDir)).length > 0) {
     throw new BuildError(`${dataDir} already holds files; restore needs a fresh, empty disk.`);
   }
   await (0, import_promises36.mkdir)(dataDir, { recursive: true, mode: 448 });
@@ -11079,7 +11190,7 @@ async function copyDataDir(source, dataDir) {
   await makeEmptyDataDir(dataDir);
   await run("cp", ["-a", "--", `${source}/.`, dataDir]);
   const wal = import_node_path32.default.join(dataDir, "pg_wal");
-  if ((0, import_node_fs18.lstatSync)(wal).isSymbolicLink()) {
+  if ((0, import_node_fs19.lstatSync)(wal).isSymbolicLink()) {
     await (0, import_promises36.rm)(wal);
     await giveToServerUser(dataDir);
     await run("cp", ["-a", "--", `${import_node_path32.default.resolve(source, "pg_wal")}/.`, wal], { asUser: serverUser().asUser, cwd: "/" }).catch((e) => {
@@ -11125,12 +11236,12 @@ async function bootstrapSuperuser(bins, dataDir) {
   if (!name) throw new BuildError(`Could not find the superuser of ${dataDir} (single-user mode said: ${stdout.slice(0, 300)}).`);
   return name;
 }
-var import_node_fs18, import_promises36, import_node_path32, localeChoice;
+var import_node_fs19, import_promises36, import_node_path32, localeChoice;
 var init_dataDir = __esm({
   "packages/core/src/engine/postgres/dataDir.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs18 = require("node:fs");
+    import_node_fs19 = require("node:fs");
     import_promises36 = require("node:fs/promises");
     import_node_path32 = __toESM(require("node:path"), 1);
     init_errors();
@@ -11176,7 +11287,7 @@ function parseBackupHistory(file, text) {
   };
 }
 async function readWalArchive(dir) {
-  if (!(0, import_node_fs19.existsSync)(dir)) throw new SourceError(`The WAL archive ${dir} does not exist; pass the directory archive_command copies WAL segments into.`);
+  if (!(0, import_node_fs20.existsSync)(dir)) throw new SourceError(`The WAL archive ${dir} does not exist; pass the directory archive_command copies WAL segments into.`);
   let names;
   try {
     names = await (0, import_promises37.readdir)(dir);
@@ -11204,12 +11315,12 @@ function restoreCommand(archiveDir) {
   const source = shellQuote(`${import_node_path33.default.resolve(archiveDir)}/`).replace(/%/g, "%%");
   return `cp -- ${source}%f %p`;
 }
-var import_node_fs19, import_promises37, import_node_path33, SEGMENT_NAME, BACKUP_HISTORY, LSN, isLsn, formatLsn, lsnOf, intOf;
+var import_node_fs20, import_promises37, import_node_path33, SEGMENT_NAME, BACKUP_HISTORY, LSN, isLsn, formatLsn, lsnOf, intOf;
 var init_walArchive = __esm({
   "packages/core/src/engine/postgres/walArchive.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs19 = require("node:fs");
+    import_node_fs20 = require("node:fs");
     import_promises37 = require("node:fs/promises");
     import_node_path33 = __toESM(require("node:path"), 1);
     init_errors();
@@ -11236,7 +11347,7 @@ async function pgVersionText(dir, baseTar) {
   return (await run("tar", ["-xOf", baseTar, "PG_VERSION"])).stdout;
 }
 async function readBaseBackup(dir) {
-  if (!(0, import_node_fs20.existsSync)(dir)) throw new SourceError(`The base backup ${dir} does not exist.`);
+  if (!(0, import_node_fs21.existsSync)(dir)) throw new SourceError(`The base backup ${dir} does not exist.`);
   const names = await (0, import_promises38.readdir)(dir).catch(() => {
     throw new SourceError(`The base backup ${dir} is not a directory; pass pg_basebackup's -D directory.`);
   });
@@ -11292,12 +11403,12 @@ async function placeBaseBackup(backupDir, info, dataDir) {
   }
   await (0, import_promises38.rm)(import_node_path34.default.join(dataDir, "backup_manifest"), { force: true });
 }
-var import_node_fs20, import_promises38, import_node_path34, TAR_NAMES;
+var import_node_fs21, import_promises38, import_node_path34, TAR_NAMES;
 var init_baseBackup = __esm({
   "packages/core/src/engine/postgres/baseBackup.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs20 = require("node:fs");
+    import_node_fs21 = require("node:fs");
     import_promises38 = require("node:fs/promises");
     import_node_path34 = __toESM(require("node:path"), 1);
     init_errors();
@@ -11313,7 +11424,7 @@ var init_baseBackup = __esm({
 // packages/core/src/runtime/host.ts
 function logTail(logFile, offset = 0, lines = 15) {
   try {
-    const text = (0, import_node_fs21.readFileSync)(logFile).subarray(offset).toString("utf8");
+    const text = (0, import_node_fs22.readFileSync)(logFile).subarray(offset).toString("utf8");
     return text.trimEnd().split("\n").slice(-lines).join("\n");
   } catch {
     return "(no log)";
@@ -11325,8 +11436,8 @@ Last lines of ${launch.logFile}:
 ${tail}`;
 }
 async function startHostProcess(launch, opts) {
-  const offset = (0, import_node_fs21.existsSync)(launch.logFile) ? (0, import_node_fs21.statSync)(launch.logFile).size : 0;
-  const logFd = (0, import_node_fs21.openSync)(launch.logFile, import_node_fs21.constants.O_WRONLY | import_node_fs21.constants.O_APPEND | import_node_fs21.constants.O_CREAT | import_node_fs21.constants.O_NOFOLLOW, 416);
+  const offset = (0, import_node_fs22.existsSync)(launch.logFile) ? (0, import_node_fs22.statSync)(launch.logFile).size : 0;
+  const logFd = (0, import_node_fs22.openSync)(launch.logFile, import_node_fs22.constants.O_WRONLY | import_node_fs22.constants.O_APPEND | import_node_fs22.constants.O_CREAT | import_node_fs22.constants.O_NOFOLLOW, 416);
   let child;
   try {
     child = (0, import_node_child_process3.spawn)(launch.program, launch.args, {
@@ -11339,7 +11450,7 @@ async function startHostProcess(launch, opts) {
       ...launch.switchUser ? { uid: launch.uid, gid: launch.gid } : {}
     });
   } finally {
-    (0, import_node_fs21.closeSync)(logFd);
+    (0, import_node_fs22.closeSync)(logFd);
   }
   let exit;
   let spawnError;
@@ -11382,13 +11493,13 @@ async function stopHostProcess(pid, signals, opts = {}) {
   signal2("SIGKILL", -pid);
   await waitForExit(pid, 5e3);
 }
-var import_node_child_process3, import_node_fs21, POLL_MS, sleep2, DEFAULT_SIGNALS, HostRuntime;
+var import_node_child_process3, import_node_fs22, POLL_MS, sleep2, DEFAULT_SIGNALS, HostRuntime;
 var init_host = __esm({
   "packages/core/src/runtime/host.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_child_process3 = require("node:child_process");
-    import_node_fs21 = require("node:fs");
+    import_node_fs22 = require("node:fs");
     init_errors();
     init_childEnv();
     init_pause_point();
@@ -11421,7 +11532,7 @@ function postgresArgs(spec) {
 }
 function serverLaunchOf(spec, paths = [spec.dataDir, spec.socketDir]) {
   const user = serverUser();
-  const owner = (0, import_node_fs22.statSync)(spec.dataDir);
+  const owner = (0, import_node_fs23.statSync)(spec.dataDir);
   const socket = import_node_path35.default.join(spec.socketDir, `.s.PGSQL.${spec.port}`);
   return {
     program: spec.bins.bin("postgres"),
@@ -11442,7 +11553,7 @@ function serverLaunchOf(spec, paths = [spec.dataDir, spec.socketDir]) {
     port: spec.port,
     logFile: spec.logFile,
     ready: async () => {
-      if ((0, import_node_fs22.existsSync)(socket)) return answers(spec);
+      if ((0, import_node_fs23.existsSync)(socket)) return answers(spec);
       void esm_default.Client;
       return false;
     },
@@ -11483,12 +11594,12 @@ async function answers(spec) {
 async function stopPostgres(pid, opts = {}) {
   await stopHostProcess(pid, SIGNALS, opts);
 }
-var import_node_fs22, import_node_path35, SIGNALS;
+var import_node_fs23, import_node_path35, SIGNALS;
 var init_launch = __esm({
   "packages/core/src/engine/postgres/launch.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs22 = require("node:fs");
+    import_node_fs23 = require("node:fs");
     import_node_path35 = __toESM(require("node:path"), 1);
     init_esm();
     init_host();
@@ -11720,7 +11831,7 @@ async function continueKeptState(a) {
   await (0, import_promises40.mkdir)(stateDir2, { recursive: true, mode: 457 });
   await assertReachable(stateData);
   let reused = false;
-  if ((0, import_node_fs23.existsSync)(stateFile)) {
+  if ((0, import_node_fs24.existsSync)(stateFile)) {
     const last = JSON.parse(await (0, import_promises40.readFile)(stateFile, "utf8"));
     if (last.backupStartLsn !== a.probe.backup.startLsn) {
       throw new SourceError(
@@ -11735,7 +11846,7 @@ async function continueKeptState(a) {
     reused = true;
     a.reporter.info(`Continuing the kept recovery state in ${stateDir2} (last at ${last.target.kind} ${last.target.value})`);
   } else {
-    if ((0, import_node_fs23.existsSync)(stateData))
+    if ((0, import_node_fs24.existsSync)(stateData))
       throw new SourceError(`${stateData} exists but ${stateFile} does not: not a state dbclone kept. Remove it or choose another directory.`);
     a.reporter.info(`Restoring base backup ${a.source.path} into the kept recovery state ${stateDir2}`);
     await placeBaseBackup(a.source.path, a.probe.backup, stateData);
@@ -11763,12 +11874,12 @@ async function continueKeptState(a) {
   await copyDataDir(stateData, a.dataDir);
   return { dir: stateDir2, reused, stateStoppedAt: outcome.stoppedAt, segmentsRestoredIntoState: outcome.restoredSegments.length };
 }
-var import_node_fs23, import_promises40, import_node_path37, STATE_FILE;
+var import_node_fs24, import_promises40, import_node_path37, STATE_FILE;
 var init_recoveryState = __esm({
   "packages/core/src/engine/postgres/recoveryState.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs23 = require("node:fs");
+    import_node_fs24 = require("node:fs");
     import_promises40 = require("node:fs/promises");
     import_node_path37 = __toESM(require("node:path"), 1);
     init_errors();
@@ -11951,14 +12062,14 @@ async function probeDump(file) {
 }
 async function probeDataDir(dir) {
   const pgVersion = import_node_path39.default.join(dir, "PG_VERSION");
-  if (!(0, import_node_fs24.existsSync)(pgVersion) || !(0, import_node_fs24.existsSync)(import_node_path39.default.join(dir, "global", "pg_control"))) {
+  if (!(0, import_node_fs25.existsSync)(pgVersion) || !(0, import_node_fs25.existsSync)(import_node_path39.default.join(dir, "global", "pg_control"))) {
     throw new SourceError(`${dir} is not a PostgreSQL data directory (expected PG_VERSION and global/pg_control in it).`);
   }
   const version2 = (await (0, import_promises41.readFile)(pgVersion, "utf8")).trim();
   const major = majorOf(version2);
   if (!Number.isFinite(major)) throw new SourceError(`${pgVersion} holds "${version2}", which is not a PostgreSQL version.`);
   const pidFile = import_node_path39.default.join(dir, "postmaster.pid");
-  if ((0, import_node_fs24.existsSync)(pidFile)) {
+  if ((0, import_node_fs25.existsSync)(pidFile)) {
     const pid = Number.parseInt((await (0, import_promises41.readFile)(pidFile, "utf8")).split("\n")[0] ?? "", 10);
     if (pid > 0 && isAlive(pid)) {
       throw new SourceError(
@@ -11966,7 +12077,7 @@ async function probeDataDir(dir) {
       );
     }
   }
-  const tablespaces = (0, import_node_fs24.existsSync)(import_node_path39.default.join(dir, "pg_tblspc")) ? await (0, import_promises41.readdir)(import_node_path39.default.join(dir, "pg_tblspc")) : [];
+  const tablespaces = (0, import_node_fs25.existsSync)(import_node_path39.default.join(dir, "pg_tblspc")) ? await (0, import_promises41.readdir)(import_node_path39.default.join(dir, "pg_tblspc")) : [];
   if (tablespaces.length > 0) {
     throw new NotSupportedError(
       `${dir} uses tablespaces outside the data directory (${tablespaces.join(", ")}); dbclone images hold a single data directory. Use a dump instead.`
@@ -12025,12 +12136,12 @@ async function probeSource(source) {
       );
   }
 }
-var import_node_fs24, import_promises41, import_node_path39;
+var import_node_fs25, import_promises41, import_node_path39;
 var init_probe = __esm({
   "packages/core/src/engine/postgres/probe.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs24 = require("node:fs");
+    import_node_fs25 = require("node:fs");
     import_promises41 = require("node:fs/promises");
     import_node_path39 = __toESM(require("node:path"), 1);
     init_esm();
@@ -12128,7 +12239,7 @@ async function isEmptyDatabase(s, name) {
 }
 async function rolesNamedInScript(file) {
   const roles = /* @__PURE__ */ new Set();
-  const lines = (0, import_node_readline.createInterface)({ input: (0, import_node_fs25.createReadStream)(file, "utf8"), crlfDelay: Infinity });
+  const lines = (0, import_node_readline.createInterface)({ input: (0, import_node_fs26.createReadStream)(file, "utf8"), crlfDelay: Infinity });
   const pattern = /^(?:ALTER .+ OWNER TO|GRANT .+ TO) (.+);$/;
   for await (const line of lines) {
     const m = pattern.exec(line);
@@ -12150,7 +12261,7 @@ async function ensureRoles(c, roles) {
   }
 }
 async function runRestoreTool(file, program2, args, what, stdin) {
-  const fh = stdin ? void 0 : await (0, import_promises43.open)(file, import_node_fs25.constants.O_RDONLY | import_node_fs25.constants.O_NOFOLLOW);
+  const fh = stdin ? void 0 : await (0, import_promises43.open)(file, import_node_fs26.constants.O_RDONLY | import_node_fs26.constants.O_NOFOLLOW);
   try {
     await run(program2, args, { asUser: serverUser().asUser, cwd: "/", stdin: stdin ?? fh.fd, timeoutMs: DAY_MS });
   } catch (e) {
@@ -12219,13 +12330,13 @@ async function restoreDumpall(bins, s, file) {
   );
   return new Set(after.filter((d) => !before.has(d) || d === "postgres"));
 }
-var import_node_crypto7, import_node_fs25, import_promises43, import_node_path41, import_node_readline, import_node_stream, DAY_MS, connArgs;
+var import_node_crypto7, import_node_fs26, import_promises43, import_node_path41, import_node_readline, import_node_stream, DAY_MS, connArgs;
 var init_restoreDump = __esm({
   "packages/core/src/engine/postgres/restoreDump.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto7 = require("node:crypto");
-    import_node_fs25 = require("node:fs");
+    import_node_fs26 = require("node:fs");
     import_promises43 = require("node:fs/promises");
     import_node_path41 = __toESM(require("node:path"), 1);
     import_node_readline = require("node:readline");
@@ -12494,7 +12605,7 @@ async function recordBytes(fh, start2, f) {
   return out;
 }
 async function openPlainFile(file) {
-  const fh = await (0, import_promises44.open)(file, import_node_fs26.constants.O_RDONLY | import_node_fs26.constants.O_NOFOLLOW | import_node_fs26.constants.O_NONBLOCK).catch(() => void 0);
+  const fh = await (0, import_promises44.open)(file, import_node_fs27.constants.O_RDONLY | import_node_fs27.constants.O_NOFOLLOW | import_node_fs27.constants.O_NONBLOCK).catch(() => void 0);
   if (fh && !(await fh.stat()).isFile()) {
     await fh.close();
     return void 0;
@@ -12512,12 +12623,12 @@ async function readPrefix(file, n) {
     await fh.close();
   }
 }
-var import_node_fs26, import_promises44, import_node_path42, KNOWN_CONTROL_VERSION, DB_SHUTDOWNED, FLOAT_FORMAT, CONTROL, RECORD_HEADER, RM_XLOG_ID, XLOG_CHECKPOINT_SHUTDOWN, XLR_BLOCK_ID_DATA_SHORT, XLR_BLOCK_ID_DATA_LONG, XLP_LONG_HEADER, SHORT_PAGE_HEADER, LONG_PAGE_HEADER, NEEDED, lsnText, hex8;
+var import_node_fs27, import_promises44, import_node_path42, KNOWN_CONTROL_VERSION, DB_SHUTDOWNED, FLOAT_FORMAT, CONTROL, RECORD_HEADER, RM_XLOG_ID, XLOG_CHECKPOINT_SHUTDOWN, XLR_BLOCK_ID_DATA_SHORT, XLR_BLOCK_ID_DATA_LONG, XLP_LONG_HEADER, SHORT_PAGE_HEADER, LONG_PAGE_HEADER, NEEDED, lsnText, hex8;
 var init_clean_shutdown = __esm({
   "packages/core/src/engine/postgres/clean-shutdown.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs26 = require("node:fs");
+    import_node_fs27 = require("node:fs");
     import_promises44 = require("node:fs/promises");
     import_node_path42 = __toESM(require("node:path"), 1);
     KNOWN_CONTROL_VERSION = 1300;
@@ -12567,7 +12678,7 @@ async function assertImageDataDir(mountPath, opts = {}) {
   if (unclean) refuse2(mountPath, unclean);
 }
 async function assertAutoConfEmpty(mountPath, file) {
-  const fh = await (0, import_promises45.open)(file, import_node_fs27.constants.O_RDONLY | import_node_fs27.constants.O_NOFOLLOW).catch((e) => {
+  const fh = await (0, import_promises45.open)(file, import_node_fs28.constants.O_RDONLY | import_node_fs28.constants.O_NOFOLLOW).catch((e) => {
     if (e.code === "ENOENT") return void 0;
     if (e.code === "ELOOP") refuse2(mountPath, "has postgresql.auto.conf as a symbolic link");
     throw e;
@@ -12584,12 +12695,12 @@ async function assertAutoConfEmpty(mountPath, file) {
     await fh.close();
   }
 }
-var import_node_fs27, import_promises45, import_node_path43, LINK_ALLOWED, SIGNALS2, BACKUP_FILES, AUTO_CONF_MAX_BYTES, isInside;
+var import_node_fs28, import_promises45, import_node_path43, LINK_ALLOWED, SIGNALS2, BACKUP_FILES, AUTO_CONF_MAX_BYTES, isInside;
 var init_dataDirLinks = __esm({
   "packages/core/src/engine/postgres/dataDirLinks.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs27 = require("node:fs");
+    import_node_fs28 = require("node:fs");
     import_promises45 = require("node:fs/promises");
     import_node_path43 = __toESM(require("node:path"), 1);
     init_errors();
@@ -12795,12 +12906,12 @@ var init_staging_size = __esm({
 });
 
 // packages/core/src/engine/postgres/engine.ts
-var import_node_fs28, PostgresEngine;
+var import_node_fs29, PostgresEngine;
 var init_engine = __esm({
   "packages/core/src/engine/postgres/engine.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs28 = require("node:fs");
+    import_node_fs29 = require("node:fs");
     init_errors();
     init_reporter();
     init_binaries();
@@ -12822,7 +12933,7 @@ var init_engine = __esm({
       async checkPrerequisites() {
         const bins = await findBinaries();
         for (const p of ["initdb", "postgres", "pg_restore", "psql", "pg_resetwal", "pg_basebackup"]) {
-          if (!(0, import_node_fs28.existsSync)(bins.bin(p))) {
+          if (!(0, import_node_fs29.existsSync)(bins.bin(p))) {
             throw new MissingToolError(`${bins.bin(p)} is missing. Install it: apt-get install postgresql-${bins.major}.`);
           }
         }
@@ -20748,7 +20859,7 @@ var init_ports = __esm({
 // packages/core/src/util/process-identity.ts
 function startTicks(pid) {
   try {
-    const stat29 = (0, import_node_fs29.readFileSync)(`/proc/${pid}/stat`, "utf8");
+    const stat29 = (0, import_node_fs30.readFileSync)(`/proc/${pid}/stat`, "utf8");
     const fields = stat29.slice(stat29.lastIndexOf(")") + 2).split(" ");
     if (fields[0] === "Z" || fields[0] === "X") return void 0;
     const ticks = Number(fields[19]);
@@ -20777,7 +20888,7 @@ function isPostgresOf(pid, dir) {
   if (process.platform !== "linux") return true;
   let argv;
   try {
-    argv = (0, import_node_fs29.readFileSync)(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    argv = (0, import_node_fs30.readFileSync)(`/proc/${pid}/cmdline`, "utf8").split("\0");
   } catch {
     return false;
   }
@@ -20788,12 +20899,12 @@ function isPostgresOf(pid, dir) {
   const rel = import_node_path52.default.relative(import_node_path52.default.resolve(dir), import_node_path52.default.resolve(dataDir));
   return rel === "" || !rel.startsWith("..") && !import_node_path52.default.isAbsolute(rel);
 }
-var import_node_fs29, import_node_path52;
+var import_node_fs30, import_node_path52;
 var init_process_identity = __esm({
   "packages/core/src/util/process-identity.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs29 = require("node:fs");
+    import_node_fs30 = require("node:fs");
     import_node_path52 = __toESM(require("node:path"), 1);
   }
 });
@@ -20812,20 +20923,20 @@ function matchesLabels(record2, labels) {
 async function replaceFile(file, text, mode) {
   const tmp = tempPath(import_node_path53.default.dirname(file));
   try {
-    await import_node_fs30.promises.writeFile(tmp, text, { mode, flag: "wx" });
-    await import_node_fs30.promises.rename(tmp, file);
+    await import_node_fs31.promises.writeFile(tmp, text, { mode, flag: "wx" });
+    await import_node_fs31.promises.rename(tmp, file);
   } catch (e) {
     await unlinkQuietly(tmp);
     throw e;
   }
 }
-var import_node_async_hooks, import_node_fs30, import_node_path53, import_proper_lockfile2, LOCK_OPTIONS, heldLocks, lockedSections, CloneRegistry;
+var import_node_async_hooks, import_node_fs31, import_node_path53, import_proper_lockfile2, LOCK_OPTIONS, heldLocks, lockedSections, CloneRegistry;
 var init_registry2 = __esm({
   "packages/core/src/clones/registry.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_async_hooks = require("node:async_hooks");
-    import_node_fs30 = require("node:fs");
+    import_node_fs31 = require("node:fs");
     import_node_path53 = __toESM(require("node:path"), 1);
     init_paths();
     init_durable_write();
@@ -21002,7 +21113,7 @@ var init_registry2 = __esm({
       async read() {
         let text;
         try {
-          text = await import_node_fs30.promises.readFile(this.file, "utf8");
+          text = await import_node_fs31.promises.readFile(this.file, "utf8");
         } catch (e) {
           if (e.code === "ENOENT") return [];
           throw e;
@@ -21242,12 +21353,12 @@ async function endsWithNewline(file) {
   const last = await readLastLine(file);
   return last === void 0 || last.complete;
 }
-var import_node_fs31, import_promises51, import_node_os9, import_node_path55, import_node_readline2, AuditLog;
+var import_node_fs32, import_promises51, import_node_os9, import_node_path55, import_node_readline2, AuditLog;
 var init_log = __esm({
   "packages/core/src/audit/log.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs31 = require("node:fs");
+    import_node_fs32 = require("node:fs");
     import_promises51 = require("node:fs/promises");
     import_node_os9 = __toESM(require("node:os"), 1);
     import_node_path55 = __toESM(require("node:path"), 1);
@@ -21451,7 +21562,7 @@ var init_log = __esm({
           if (e.code === "ENOENT") return;
           throw e;
         }
-        const rl = (0, import_node_readline2.createInterface)({ input: (0, import_node_fs31.createReadStream)(this.filePath, "utf8"), crlfDelay: Infinity });
+        const rl = (0, import_node_readline2.createInterface)({ input: (0, import_node_fs32.createReadStream)(this.filePath, "utf8"), crlfDelay: Infinity });
         for await (const line of rl) yield line;
       }
     };
@@ -21516,7 +21627,7 @@ async function copyAndHash(src, dest, onProgress) {
   const out = await (0, import_promises52.open)(dest, "wx", 420);
   try {
     let done = 0;
-    for await (const chunk of (0, import_node_fs32.createReadStream)(src, { highWaterMark: 1 << 20 })) {
+    for await (const chunk of (0, import_node_fs33.createReadStream)(src, { highWaterMark: 1 << 20 })) {
       const buf = chunk;
       hash.update(buf);
       await out.write(buf);
@@ -21559,13 +21670,13 @@ function pidAlive(pid) {
     return e.code === "EPERM";
   }
 }
-var import_node_crypto10, import_node_fs32, import_promises52, import_node_path56;
+var import_node_crypto10, import_node_fs33, import_promises52, import_node_path56;
 var init_durable_files = __esm({
   "packages/core/src/repository/durable-files.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto10 = require("node:crypto");
-    import_node_fs32 = require("node:fs");
+    import_node_fs33 = require("node:fs");
     import_promises52 = require("node:fs/promises");
     import_node_path56 = __toESM(require("node:path"), 1);
     init_durable_write();
@@ -21579,7 +21690,7 @@ function blobGroupId(env = process.env) {
   if (/^\d+$/.test(wanted)) return Number(wanted);
   let groups = "";
   try {
-    groups = (0, import_node_fs33.readFileSync)("/etc/group", "utf8");
+    groups = (0, import_node_fs34.readFileSync)("/etc/group", "utf8");
   } catch {
   }
   for (const line of groups.split("\n")) {
@@ -21590,12 +21701,12 @@ function blobGroupId(env = process.env) {
     `DBCLONE_BLOB_GROUP names the group '${wanted}', which does not exist on this machine; create it or set a group name or gid that exists`
   );
 }
-var import_node_fs33;
+var import_node_fs34;
 var init_blob_group = __esm({
   "packages/core/src/util/blob-group.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs33 = require("node:fs");
+    import_node_fs34 = require("node:fs");
     init_errors();
   }
 });
@@ -23228,7 +23339,7 @@ async function downloadLayer(d) {
   const body = res.body;
   const partialOut = await (0, import_promises60.open)(partial2, "a", 384);
   async function* layerBytesSource() {
-    if (have > 0) for await (const c of (0, import_node_fs34.createReadStream)(partial2, { end: have - 1, highWaterMark: 1 << 20 })) yield c;
+    if (have > 0) for await (const c of (0, import_node_fs35.createReadStream)(partial2, { end: have - 1, highWaterMark: 1 << 20 })) yield c;
     for await (const c of body) {
       const chunk = Buffer.from(c.buffer, c.byteOffset, c.byteLength);
       await partialOut.write(chunk);
@@ -23256,7 +23367,7 @@ async function downloadLayer(d) {
           yield c;
         }
       },
-      (0, import_node_fs34.createWriteStream)(d.tempFile, { flags: "wx", mode: 420 }),
+      (0, import_node_fs35.createWriteStream)(d.tempFile, { flags: "wx", mode: 420 }),
       { signal: d.signal }
     );
   } catch (e) {
@@ -23310,13 +23421,13 @@ function isZlibError(e) {
   const code = e?.code ?? "";
   return typeof code === "string" && code.startsWith("Z_");
 }
-var import_node_crypto11, import_node_fs34, import_promises60, import_node_stream2, import_promises61, import_node_zlib;
+var import_node_crypto11, import_node_fs35, import_promises60, import_node_stream2, import_promises61, import_node_zlib;
 var init_blob_download = __esm({
   "packages/core/src/repository/oci/blob-download.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto11 = require("node:crypto");
-    import_node_fs34 = require("node:fs");
+    import_node_fs35 = require("node:fs");
     import_promises60 = require("node:fs/promises");
     import_node_stream2 = require("node:stream");
     import_promises61 = require("node:stream/promises");
@@ -23797,7 +23908,7 @@ async function pushDiskLayer(client, repo, manifest, diskFile, settings, opts) {
   const total = manifest.disk.sizeBytes;
   async function* compressed() {
     const gzip = (0, import_node_zlib2.createGzip)({ level: settings.compressionLevel, chunkSize: 1 << 20 });
-    const input = (0, import_node_fs35.createReadStream)(diskFile, { highWaterMark: 1 << 20 });
+    const input = (0, import_node_fs36.createReadStream)(diskFile, { highWaterMark: 1 << 20 });
     input.on("data", (c) => {
       diskHash.update(c);
       read += c.length;
@@ -23836,12 +23947,12 @@ async function pushDiskLayer(client, repo, manifest, diskFile, settings, opts) {
   await settings.knownLayers.remember(manifest.disk.digest, layer, here);
   return layer;
 }
-var import_node_fs35, import_node_crypto14, import_node_zlib2;
+var import_node_fs36, import_node_crypto14, import_node_zlib2;
 var init_push_image = __esm({
   "packages/core/src/repository/oci/push-image.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs35 = require("node:fs");
+    import_node_fs36 = require("node:fs");
     import_node_crypto14 = require("node:crypto");
     import_node_zlib2 = require("node:zlib");
     init_errors();
@@ -24395,7 +24506,7 @@ async function openRepository(location, opts = {}) {
     return new OciRepository(location.trim(), { ...opts.oci, ...opts.cacheDir ? { cacheDir: opts.cacheDir } : {} });
   }
   const dir = directoryOf(location);
-  if (opts.mustExist && !(0, import_node_fs36.existsSync)(dir)) {
+  if (opts.mustExist && !(0, import_node_fs37.existsSync)(dir)) {
     throw new RepositoryError(`repository ${dir} does not exist: check the path, or make it by publishing an image to it`);
   }
   await assertUsableRoot(dir);
@@ -24411,12 +24522,12 @@ async function readRepositoryConfig(repository) {
   const layout = new FsLayout(directoryOf(repository));
   return configOf(await readConfigFile(layout), layout.configFile);
 }
-var import_node_fs36, import_node_path70, import_node_url2;
+var import_node_fs37, import_node_path70, import_node_url2;
 var init_open = __esm({
   "packages/core/src/repository/open.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs36 = require("node:fs");
+    import_node_fs37 = require("node:fs");
     import_node_path70 = __toESM(require("node:path"), 1);
     import_node_url2 = require("node:url");
     init_errors();
@@ -24616,7 +24727,7 @@ function dataDirArg(args) {
 }
 async function pidFileNames(dataDir, owner) {
   const file = import_node_path72.default.join(dataDir, "postmaster.pid");
-  const fh = await (0, import_promises66.open)(file, import_node_fs37.constants.O_RDONLY | import_node_fs37.constants.O_NOFOLLOW | import_node_fs37.constants.O_NONBLOCK).catch(() => void 0);
+  const fh = await (0, import_promises66.open)(file, import_node_fs38.constants.O_RDONLY | import_node_fs38.constants.O_NOFOLLOW | import_node_fs38.constants.O_NONBLOCK).catch(() => void 0);
   if (!fh) return void 0;
   try {
     const st = await fh.stat();
@@ -24633,12 +24744,12 @@ function isInside2(p, dir) {
   const rel = import_node_path72.default.relative(dir, import_node_path72.default.resolve(p));
   return rel === "" || rel !== ".." && !rel.startsWith(`..${import_node_path72.default.sep}`) && !import_node_path72.default.isAbsolute(rel);
 }
-var import_node_fs37, import_promises66, import_node_path72, PID_FILE_MAX_BYTES;
+var import_node_fs38, import_promises66, import_node_path72, PID_FILE_MAX_BYTES;
 var init_postmasters = __esm({
   "packages/core/src/util/postmasters.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs37 = require("node:fs");
+    import_node_fs38 = require("node:fs");
     import_promises66 = require("node:fs/promises");
     import_node_path72 = __toESM(require("node:path"), 1);
     PID_FILE_MAX_BYTES = 4096;
@@ -24722,14 +24833,14 @@ function apiStatus(e) {
 }
 function dockerConfigured(env = process.env) {
   if (env.DOCKER_HOST) return true;
-  return process.platform !== "win32" && (0, import_node_fs38.existsSync)("/var/run/docker.sock");
+  return process.platform !== "win32" && (0, import_node_fs39.existsSync)("/var/run/docker.sock");
 }
-var import_node_fs38, import_dockerode;
+var import_node_fs39, import_dockerode;
 var init_client3 = __esm({
   "packages/core/src/runtime/docker/client.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs38 = require("node:fs");
+    import_node_fs39 = require("node:fs");
     import_dockerode = __toESM(require_dockerode(), 1);
     init_errors();
   }

@@ -12726,13 +12726,113 @@ var init_loop_at = __esm({
   }
 });
 
+// packages/core/src/disk/reflink/untimed-loop.ts
+function mountArguments(options) {
+  let flags = 0;
+  const data = [];
+  for (const o of options.split(",").filter(Boolean)) {
+    if (o === "loop") continue;
+    const flag = MOUNT_FLAGS[o];
+    if (flag === void 0) data.push(o);
+    else flags |= flag;
+  }
+  return { flags, data: data.join(",") };
+}
+async function mountUntimed(file, mountPath, options, reporter) {
+  const call = process.platform === "linux" ? MOUNT_SYSCALL[process.arch] : void 0;
+  if (call === void 0) return { cannot: `the ioctl layout is known only for Linux on x64 and arm64, not ${process.platform} on ${process.arch}` };
+  const { flags, data } = mountArguments(options);
+  const r = await run("perl", ["-e", SCRIPT, "--", file, mountPath, ...[call, flags].map(String), data, ...[O_RDWR, O_NOFOLLOW, O_DIRECTORY].map(String)], {
+    privileged: true,
+    allowFailure: true,
+    reporter,
+    timeoutMs: 6e4
+  }).catch((e) => {
+    if (e instanceof MissingToolError) return void 0;
+    throw e;
+  });
+  if (!r) return { cannot: "perl is not installed" };
+  if (r.code === CANNOT) return { cannot: r.stderr.trim() };
+  if (r.code !== 0 && !isRoot() && SUDO_REFUSED.test(r.stderr)) return { cannot: `sudo -n refused perl (${r.stderr.trim()})` };
+  const device = r.stdout.trim();
+  if (r.code !== 0 || !/^\/dev\/loop\d+$/.test(device)) {
+    throw new CloneError(`mounting ${file} at ${mountPath} failed (exit ${r.code}): ${withoutDataLines(r.stderr.trim()).split("\n").slice(-5).join("\n")}`);
+  }
+  return { device };
+}
+var import_node_fs15, CANNOT, O_RDWR, O_NOFOLLOW, O_DIRECTORY, SUDO_REFUSED, SCRIPT, MOUNT_SYSCALL, MOUNT_FLAGS;
+var init_untimed_loop = __esm({
+  "packages/core/src/disk/reflink/untimed-loop.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_fs15 = require("node:fs");
+    init_errors();
+    init_exec();
+    init_errorText();
+    CANNOT = 3;
+    ({ O_RDWR, O_NOFOLLOW, O_DIRECTORY } = import_node_fs15.constants);
+    SUDO_REFUSED = /password is required|not allowed|may not run/i;
+    SCRIPT = String.raw`
+# No modules (strict, warnings, Fcntl and Errno would double its start): the open flags come from Node.
+@ARGV == 8 or cannot("expected 8 arguments, got " . scalar(@ARGV));
+my ($file, $mountPath, $mountCall, $flags, $data, $O_RDWR, $O_NOFOLLOW, $O_DIRECTORY) = @ARGV;
+$_ += 0 for ($mountCall, $flags, $O_RDWR, $O_NOFOLLOW, $O_DIRECTORY); # numbers: | on strings is bitwise on their bytes
+$SIG{__DIE__} = sub { print STDERR $_[0]; exit 1 }; # never an exit code that reads as ${CANNOT}
+sub cannot { print STDERR "$_[0]\n"; exit ${CANNOT} }
+sub pointer { unpack("J", pack("P", $_[0])) }
+sysopen(my $byPath, $file, $O_RDWR | $O_NOFOLLOW) or cannot("open $file: $!");
+my $handle = "\0" x 64; my $handleLength = pack("L", 64);
+ioctl($byPath, 0xC038586A, pack("L x4 Q L x4 Q L x4 Q Q", fileno($byPath), 0, 0, 0, 0, pointer($handle), pointer($handleLength)))
+  or cannot("XFS_IOC_FD_TO_HANDLE: $!");
+my $length = unpack("L", $handleLength);
+cannot("a handle of $length bytes") if $length < 1 || $length > 64;
+my $own = substr($handle, 0, $length);
+my ($dir) = $file =~ m{^(/.*)/[^/]+$} or cannot("not an absolute path: $file");
+sysopen(my $dirFd, $dir, $O_DIRECTORY | $O_NOFOLLOW) or cannot("open $dir: $!");
+my $fd = ioctl($dirFd, 0xC038586B, pack("L x4 Q L x4 Q L x4 Q Q", 0, 0, $O_RDWR, pointer($own), $length, 0, 0))
+  or cannot("XFS_IOC_OPEN_BY_HANDLE: $!");
+open(my $untimed, "+<&=", $fd + 0) or cannot("fdopen: $!");
+my @byPath = stat($byPath); my @byHandle = stat($untimed);
+cannot("the handle opened another file") unless $byPath[0] == $byHandle[0] && $byPath[1] == $byHandle[1];
+close($byPath); close($dirFd);
+sysopen(my $control, "/dev/loop-control", $O_RDWR) or cannot("open /dev/loop-control: $!");
+for my $attempt (1 .. 20) {
+  my $n = ioctl($control, 0x4C82, 0);
+  defined $n or cannot("LOOP_CTL_GET_FREE: $!");
+  $n += 0;
+  sysopen(my $loop, "/dev/loop$n", $O_RDWR) or next;
+  # LOOP_CONFIGURE: fd, block size, loop_info64 (flags: LO_FLAGS_AUTOCLEAR, the file's name), reserved.
+  my $info = pack("Q5 L4 a64 a64 a32 Q2", 0, 0, 0, 0, 0, 0, 0, 0, 4, substr($file, 0, 63), "", "", 0, 0);
+  if (!ioctl($loop, 0x4C0A, pack("L L", fileno($untimed), 0) . $info . ("\0" x 64))) {
+    next if $! == 16; # EBUSY: another process took it first
+    cannot("LOOP_CONFIGURE /dev/loop$n: $!");
+  }
+  close($untimed);
+  # Autoclear: once the mount holds the device, our close leaves it to the mount; if it fails, detach.
+  my ($device, $type) = ("/dev/loop$n", "xfs"); # syscall() wants its strings in variables
+  if (syscall($mountCall, $device, $mountPath, $type, $flags, $data) != 0) {
+    my $why = "$!";
+    ioctl($loop, 0x4C01, 0);
+    print STDERR "mount /dev/loop$n (xfs, $data) on $mountPath: $why (dmesg may say more)\n";
+    exit 1;
+  }
+  print "/dev/loop$n\n";
+  exit 0;
+}
+cannot("no free loop device after 20 attempts");
+`;
+    MOUNT_SYSCALL = { x64: 165, arm64: 40 };
+    MOUNT_FLAGS = { ro: 1, nosuid: 2, nodev: 4, noexec: 8, noatime: 1024, nodiratime: 2048 };
+  }
+});
+
 // packages/core/src/disk/reflink/clone.ts
 async function reflinkCopy(imageFile2, cloneFile, owner) {
   await (0, import_promises37.writeFile)(ownerFileOf(cloneFile), JSON.stringify(owner), { mode: 384, flag: "wx" }).catch((e) => {
     throw e.code === "EEXIST" ? new CloneError(`the reflink pool already holds a clone disk ${cloneFile}; run dbclone gc`) : e;
   });
   try {
-    await (0, import_promises37.copyFile)(imageFile2, cloneFile, import_node_fs15.constants.COPYFILE_FICLONE_FORCE | import_node_fs15.constants.COPYFILE_EXCL);
+    await (0, import_promises37.copyFile)(imageFile2, cloneFile, import_node_fs16.constants.COPYFILE_FICLONE_FORCE | import_node_fs16.constants.COPYFILE_EXCL);
     await (0, import_promises37.chmod)(cloneFile, 384);
   } catch (e) {
     await (0, import_promises37.rm)(cloneFile, { force: true });
@@ -12743,7 +12843,11 @@ async function reflinkCopy(imageFile2, cloneFile, owner) {
 async function attachClone(driver, cloneFile, mountPath, reporter) {
   mountPath = import_node_path35.default.resolve(mountPath);
   await (0, import_promises37.mkdir)(mountPath, { recursive: true });
-  await run("mount", ["-t", "xfs", "-o", CLONE_MOUNT_OPTIONS, cloneFile, mountPath], { privileged: true, reporter, timeoutMs: 6e4, packageHint: "mount" });
+  const untimed = await mountUntimed(cloneFile, mountPath, CLONE_MOUNT_OPTIONS, reporter);
+  if ("cannot" in untimed) {
+    noteTimedFallback(untimed.cannot, reporter);
+    await run("mount", ["-t", "xfs", "-o", CLONE_MOUNT_OPTIONS, cloneFile, mountPath], { privileged: true, reporter, timeoutMs: 6e4, packageHint: "mount" });
+  }
   const attachment = { driver, file: cloneFile, mountPath, handles: {} };
   try {
     const loopDevice = await loopDeviceAt(mountPath, cloneFile);
@@ -12755,6 +12859,11 @@ async function attachClone(driver, cloneFile, mountPath, reporter) {
     await detachClone(attachment, reporter).catch(() => void 0);
     throw e;
   }
+}
+function noteTimedFallback(reason, reporter) {
+  if (fallbackNoted) return;
+  fallbackNoted = true;
+  reporter.info(`Clone disks are attached with \`mount -o loop\` (${reason}); durable clones pay a pool log force per commit for the file's timestamps.`);
 }
 async function detachClone(attachment, reporter) {
   await unmountPath(attachment.mountPath, reporter);
@@ -12768,12 +12877,12 @@ async function ownBytes(file, reporter) {
   const extents = await dataExtents(file, reporter).catch(() => []);
   return extents.filter((e) => !e.shared).reduce((sum, e) => sum + e.length, 0);
 }
-var import_node_fs15, import_promises37, import_node_path35, CLONE_MOUNT_OPTIONS;
+var import_node_fs16, import_promises37, import_node_path35, CLONE_MOUNT_OPTIONS, fallbackNoted;
 var init_clone = __esm({
   "packages/core/src/disk/reflink/clone.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs15 = require("node:fs");
+    import_node_fs16 = require("node:fs");
     import_promises37 = require("node:fs/promises");
     import_node_path35 = __toESM(require("node:path"), 1);
     init_errors();
@@ -12783,7 +12892,9 @@ var init_clone = __esm({
     init_pool_layout();
     init_extents();
     init_loop_at();
+    init_untimed_loop();
     CLONE_MOUNT_OPTIONS = `${DISK_MOUNT_OPTIONS},noatime`;
+    fallbackNoted = false;
   }
 });
 
@@ -13274,7 +13385,7 @@ async function hostHasReflinks(dir) {
   const probe = import_node_path41.default.join(dir, `.reflink-probe-${process.pid}`);
   try {
     await (0, import_promises43.writeFile)(probe, "probe");
-    await (0, import_promises43.copyFile)(probe, `${probe}.copy`, import_node_fs16.constants.COPYFILE_FICLONE_FORCE);
+    await (0, import_promises43.copyFile)(probe, `${probe}.copy`, import_node_fs17.constants.COPYFILE_FICLONE_FORCE);
     return true;
   } catch {
     return false;
@@ -13298,12 +13409,12 @@ async function refuseStaleMount(layout) {
     `The reflink pool ${layout.dir} is mounted from ${from}, not from its pool file ${layout.poolFile}${backing.endsWith(" (deleted)") ? " (the pool file was deleted while mounted)" : ""}. Tear down its clones (dbclone teardown --all), unmount it (umount ${layout.dir}) and clone again.`
   );
 }
-var import_node_fs16, import_promises43, import_node_path41, GiB, HEADROOM_BYTES, ReflinkPool;
+var import_node_fs17, import_promises43, import_node_path41, GiB, HEADROOM_BYTES, ReflinkPool;
 var init_pool = __esm({
   "packages/core/src/disk/reflink/pool.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs16 = require("node:fs");
+    import_node_fs17 = require("node:fs");
     import_promises43 = require("node:fs/promises");
     import_node_path41 = __toESM(require("node:path"), 1);
     init_exists();
@@ -13467,17 +13578,17 @@ function reflinkUnavailableReason(env = process.env) {
   const missing = TOOLS.filter((t) => !onPathSync(t.program, env));
   if (missing.length)
     return `${missing.map((t) => t.program).join(", ")} not on PATH (apt-get install ${[...new Set(missing.map((t) => t.packageName))].join(" ")})`;
-  if (!(0, import_node_fs17.existsSync)("/dev/loop-control")) return "no loop devices (/dev/loop-control is missing)";
+  if (!(0, import_node_fs18.existsSync)("/dev/loop-control")) return "no loop devices (/dev/loop-control is missing)";
   if (!isRoot() && !onPathSync("sudo", env)) return "it mounts loop devices, which needs root or sudo";
   if (!kernelHasXfs()) return "this kernel has no XFS (not in /proc/filesystems, no xfs module), which the pool and clone images need";
   return void 0;
 }
 function kernelHasXfs(release = import_node_os6.default.release(), filesystems = "/proc/filesystems") {
   try {
-    if (/\sxfs$/m.test((0, import_node_fs17.readFileSync)(filesystems, "utf8"))) return true;
+    if (/\sxfs$/m.test((0, import_node_fs18.readFileSync)(filesystems, "utf8"))) return true;
   } catch {
   }
-  return (0, import_node_fs17.existsSync)(`/lib/modules/${release}/kernel/fs/xfs`);
+  return (0, import_node_fs18.existsSync)(`/lib/modules/${release}/kernel/fs/xfs`);
 }
 async function checkReflinkPrerequisites(env = process.env) {
   const reason = reflinkUnavailableReason(env);
@@ -13488,12 +13599,12 @@ async function checkReflinkPrerequisites(env = process.env) {
       throw new PrivilegeError("The reflink driver mounts loop devices, which needs root. Run as root or allow passwordless sudo (sudo -n true failed).");
   }
 }
-var import_node_fs17, import_node_os6, TOOLS;
+var import_node_fs18, import_node_os6, TOOLS;
 var init_prerequisites3 = __esm({
   "packages/core/src/disk/reflink/prerequisites.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs17 = require("node:fs");
+    import_node_fs18 = require("node:fs");
     import_node_os6 = __toESM(require("node:os"), 1);
     init_errors();
     init_exec();
@@ -13809,7 +13920,7 @@ async function findBinaries(wanted, env = process.env) {
     return bins;
   };
   const tryDir = async (dir) => {
-    if (!(0, import_node_fs18.existsSync)(import_node_path44.default.join(dir, "postgres"))) return void 0;
+    if (!(0, import_node_fs19.existsSync)(import_node_path44.default.join(dir, "postgres"))) return void 0;
     const version2 = await binariesVersion(dir);
     found.push(`${dir} (${version2})`);
     return wanted === void 0 || majorOf(version2) === wanted ? accept(dir, majorOf(version2)) : void 0;
@@ -13821,7 +13932,7 @@ async function findBinaries(wanted, env = process.env) {
   const debianMajors = wanted !== void 0 ? [wanted] : [17, 16, 15, 14, 13];
   for (const m of debianMajors) {
     const dir = `/usr/lib/postgresql/${m}/bin`;
-    if ((0, import_node_fs18.existsSync)(import_node_path44.default.join(dir, "postgres"))) return accept(dir, m);
+    if ((0, import_node_fs19.existsSync)(import_node_path44.default.join(dir, "postgres"))) return accept(dir, m);
   }
   const cfg = await run("pg_config", ["--bindir"], { allowFailure: true }).catch(() => void 0);
   if (cfg?.code === 0 && cfg.stdout.trim()) {
@@ -13836,12 +13947,12 @@ async function findBinaries(wanted, env = process.env) {
     `The data needs PostgreSQL ${wanted}, but no PostgreSQL ${wanted} binaries were found.${seen} Install them (apt-get install postgresql-${wanted}, from apt.postgresql.org if your distribution lacks it) or set PG_BIN.`
   );
 }
-var import_node_fs18, import_node_path44, cache, majorOf;
+var import_node_fs19, import_node_path44, cache, majorOf;
 var init_binaries = __esm({
   "packages/core/src/engine/postgres/binaries.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs18 = require("node:fs");
+    import_node_fs19 = require("node:fs");
     import_node_path44 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
@@ -13869,7 +13980,7 @@ function serverUser() {
 }
 function passwdIds(user, text) {
   try {
-    text ??= (0, import_node_fs19.readFileSync)("/etc/passwd", "utf8");
+    text ??= (0, import_node_fs20.readFileSync)("/etc/passwd", "utf8");
   } catch {
     return void 0;
   }
@@ -13918,13 +14029,13 @@ async function assertReachable(target) {
     }
   }
 }
-var import_node_child_process2, import_node_fs19, import_promises46, import_node_os7, import_node_path45, cached2;
+var import_node_child_process2, import_node_fs20, import_promises46, import_node_os7, import_node_path45, cached2;
 var init_osUser = __esm({
   "packages/core/src/engine/postgres/osUser.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_child_process2 = require("node:child_process");
-    import_node_fs19 = require("node:fs");
+    import_node_fs20 = require("node:fs");
     import_promises46 = require("node:fs/promises");
     import_node_os7 = __toESM(require("node:os"), 1);
     import_node_path45 = __toESM(require("node:path"), 1);
@@ -13970,7 +14081,7 @@ function hbaContents(adminUser, host, listenAll = false, onlyPeer) {
 async function writeServerFile(file, text) {
   const existing = await (0, import_promises47.lstat)(file).catch(() => void 0);
   if (existing) await (0, import_promises47.unlink)(file);
-  const fh = await (0, import_promises47.open)(file, import_node_fs20.constants.O_WRONLY | import_node_fs20.constants.O_CREAT | import_node_fs20.constants.O_EXCL | import_node_fs20.constants.O_NOFOLLOW, 384).catch((e) => {
+  const fh = await (0, import_promises47.open)(file, import_node_fs21.constants.O_WRONLY | import_node_fs21.constants.O_CREAT | import_node_fs21.constants.O_EXCL | import_node_fs21.constants.O_NOFOLLOW, 384).catch((e) => {
     throw new BuildError(`Could not create ${file} (${e.code}): something else created it meanwhile; nothing was written through it. Retry.`);
   });
   try {
@@ -13990,12 +14101,12 @@ async function replaceSourceConfig(dataDir) {
     );
   }
 }
-var import_node_fs20, import_promises47, import_node_path46, CONFIG_FILE2, IDENT_FILE, HARDENED_SETTINGS, BUILD_SETTINGS, hbaQuote, LOCAL_TRUST_HBA, SOURCE_CONFIG_FILES;
+var import_node_fs21, import_promises47, import_node_path46, CONFIG_FILE2, IDENT_FILE, HARDENED_SETTINGS, BUILD_SETTINGS, hbaQuote, LOCAL_TRUST_HBA, SOURCE_CONFIG_FILES;
 var init_config = __esm({
   "packages/core/src/engine/postgres/config.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs20 = require("node:fs");
+    import_node_fs21 = require("node:fs");
     import_promises47 = require("node:fs/promises");
     import_node_path46 = __toESM(require("node:path"), 1);
     init_errors();
@@ -14060,7 +14171,7 @@ async function writeEngineFile(mountPath, info) {
 }
 async function readEngineFile(mountPath) {
   const file = import_node_path47.default.join(mountPath, ENGINE_FILE);
-  if ((0, import_node_fs21.existsSync)(file)) {
+  if ((0, import_node_fs22.existsSync)(file)) {
     const parsed = JSON.parse(await (0, import_promises48.readFile)(file, "utf8"));
     if (parsed.kind !== "postgres" || typeof parsed.version !== "string" || typeof parsed.adminUser !== "string") {
       throw new SourceError(`${file} is not a PostgreSQL engine record (expected {kind:"postgres", version, adminUser}).`);
@@ -14068,17 +14179,17 @@ async function readEngineFile(mountPath) {
     return parsed;
   }
   const pgVersion = import_node_path47.default.join(dataDirOf(mountPath), "PG_VERSION");
-  if (!(0, import_node_fs21.existsSync)(pgVersion)) {
+  if (!(0, import_node_fs22.existsSync)(pgVersion)) {
     throw new SourceError(`${mountPath} holds no PostgreSQL data (no ${ENGINE_FILE} and no ${DATA_DIR}/PG_VERSION).`);
   }
   return { kind: "postgres", version: (await (0, import_promises48.readFile)(pgVersion, "utf8")).trim(), adminUser: ADMIN_USER };
 }
-var import_node_fs21, import_promises48, import_node_path47, ENGINE_FILE, DATA_DIR, ADMIN_USER, dataDirOf;
+var import_node_fs22, import_promises48, import_node_path47, ENGINE_FILE, DATA_DIR, ADMIN_USER, dataDirOf;
 var init_engineFile = __esm({
   "packages/core/src/engine/postgres/engineFile.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs21 = require("node:fs");
+    import_node_fs22 = require("node:fs");
     import_promises48 = require("node:fs/promises");
     import_node_path47 = __toESM(require("node:path"), 1);
     init_errors();
@@ -14112,7 +14223,7 @@ async function copyTree(src, dst, relative, stats, onFile) {
 }
 async function copyEntry(parent, name, dst, relative, stats, onFile) {
   const where2 = `${byDescriptor(parent)}/${name}`;
-  const fh = await (0, import_promises49.open)(where2, import_node_fs22.constants.O_RDONLY | import_node_fs22.constants.O_NOFOLLOW | import_node_fs22.constants.O_NONBLOCK).catch(async (e) => {
+  const fh = await (0, import_promises49.open)(where2, import_node_fs23.constants.O_RDONLY | import_node_fs23.constants.O_NOFOLLOW | import_node_fs23.constants.O_NONBLOCK).catch(async (e) => {
     if (e.code === "ELOOP") return linkEntry(where2, dst, relative);
     if (e.code === "ENXIO") return void 0;
     throw e;
@@ -14122,7 +14233,7 @@ async function copyEntry(parent, name, dst, relative, stats, onFile) {
     const s = await fh.stat();
     if (s.isDirectory()) return await copyTree(fh, dst, relative, stats, onFile);
     if (!s.isFile()) return;
-    await (0, import_promises49.copyFile)(byDescriptor(fh), dst, import_node_fs22.constants.COPYFILE_EXCL);
+    await (0, import_promises49.copyFile)(byDescriptor(fh), dst, import_node_fs23.constants.COPYFILE_EXCL);
     stats.bytes += s.size;
     onFile();
     await keepMetadata(dst, s);
@@ -14146,14 +14257,14 @@ async function copyFresh(fromMount, toMount, reporter) {
   const to = dataDirOf(toMount);
   const info = await readEngineFile(fromMount);
   const bins = await findBinaries(majorOf(info.version));
-  if ((0, import_node_fs22.existsSync)(import_node_path48.default.join(from, "postmaster.pid"))) {
+  if ((0, import_node_fs23.existsSync)(import_node_path48.default.join(from, "postmaster.pid"))) {
     throw new BuildError(`${from} still has postmaster.pid: stop its server (scrub does) before copying it.`);
   }
-  if ((0, import_node_fs22.existsSync)(to)) throw new BuildError(`${to} already exists; copyFresh needs a fresh disk.`);
+  if ((0, import_node_fs23.existsSync)(to)) throw new BuildError(`${to} already exists; copyFresh needs a fresh disk.`);
   const progress = reporter.progress("Copying data to the fresh disk");
   const stats = { bytes: 0 };
   let files = 0;
-  const root = await (0, import_promises49.open)(from, import_node_fs22.constants.O_RDONLY | import_node_fs22.constants.O_DIRECTORY | import_node_fs22.constants.O_NOFOLLOW).catch((e) => {
+  const root = await (0, import_promises49.open)(from, import_node_fs23.constants.O_RDONLY | import_node_fs23.constants.O_DIRECTORY | import_node_fs23.constants.O_NOFOLLOW).catch((e) => {
     throw new BuildError(`${from} cannot be opened as a directory (${e.code}); a data directory is never a link.`);
   });
   try {
@@ -14177,12 +14288,12 @@ async function copyFresh(fromMount, toMount, reporter) {
   await (0, import_promises49.copyFile)(import_node_path48.default.join(fromMount, ENGINE_FILE), import_node_path48.default.join(toMount, ENGINE_FILE));
   reporter.debug(`copyFresh ${fromMount}/${DATA_DIR} \u2192 ${toMount}/${DATA_DIR}: ${stats.bytes} bytes`);
 }
-var import_node_fs22, import_promises49, import_node_path48, SKIPPED_FILES, EMPTIED_DIRS, byDescriptor;
+var import_node_fs23, import_promises49, import_node_path48, SKIPPED_FILES, EMPTIED_DIRS, byDescriptor;
 var init_copyFresh = __esm({
   "packages/core/src/engine/postgres/copyFresh.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs22 = require("node:fs");
+    import_node_fs23 = require("node:fs");
     import_promises49 = require("node:fs/promises");
     import_node_path48 = __toESM(require("node:path"), 1);
     init_errors();
@@ -15247,7 +15358,7 @@ async function detectDumpKind(file) {
   const s = await (0, import_promises50.stat)(file).catch(() => void 0);
   if (!s) throw new SourceError(`${file} does not exist.`);
   if (s.isDirectory()) {
-    if ((0, import_node_fs23.existsSync)(import_node_path49.default.join(file, "toc.dat"))) return "directory";
+    if ((0, import_node_fs24.existsSync)(import_node_path49.default.join(file, "toc.dat"))) return "directory";
     throw new SourceError(`${file} is a directory without toc.dat, so not a PostgreSQL directory dump (${EXPECTED}).`);
   }
   const b = await head(file, 8192);
@@ -15269,12 +15380,12 @@ function parseTocHeader(listing) {
   const version2 = /^;\s+Dumped from database version:\s*(\d+(?:\.\d+)?)/m.exec(listing)?.[1];
   return { database: database2, version: version2 };
 }
-var import_node_fs23, import_promises50, import_node_path49, EXPECTED;
+var import_node_fs24, import_promises50, import_node_path49, EXPECTED;
 var init_dumpFile = __esm({
   "packages/core/src/engine/postgres/dumpFile.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs23 = require("node:fs");
+    import_node_fs24 = require("node:fs");
     import_promises50 = require("node:fs/promises");
     import_node_path49 = __toESM(require("node:path"), 1);
     init_errors();
@@ -15412,7 +15523,7 @@ async function* readScriptLines(file) {
 }
 async function* readScriptLineBatches(file) {
   let rest = "";
-  for await (const chunk of (0, import_node_fs24.createReadStream)(file, { encoding: "latin1", highWaterMark: 1 << 20 })) {
+  for await (const chunk of (0, import_node_fs25.createReadStream)(file, { encoding: "latin1", highWaterMark: 1 << 20 })) {
     const parts = (rest + chunk).split("\n");
     rest = parts.pop();
     yield parts;
@@ -15467,12 +15578,12 @@ async function checkDumpScript(file) {
   checked.set(key, facts);
   return facts;
 }
-var import_node_fs24, import_promises51, KEY2, DB_ARG, ALLOWED_COMMAND, COPY_FROM_STDIN, isCopyEnd, checked;
+var import_node_fs25, import_promises51, KEY2, DB_ARG, ALLOWED_COMMAND, COPY_FROM_STDIN, isCopyEnd, checked;
 var init_dumpScript = __esm({
   "packages/core/src/engine/postgres/dumpScript.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs24 = require("node:fs");
+    import_node_fs25 = require("node:fs");
     import_promises51 = require("node:fs/promises");
     init_errors();
     init_sqlLexer();
@@ -15510,7 +15621,7 @@ var init_url = __esm({
 
 // packages/core/src/engine/postgres/dataDir.ts
 async function makeEmptyDataDir(dataDir) {
-  if ((0, import_node_fs25.existsSync)(dataDir) && (await (0, import_promises52.readdir)(dataDir)).length > 0) {
+  if ((0, import_node_fs26.existsSync)(dataDir) && (await (0, import_promises52.readdir)(dataDir)).length > 0) {
     throw new BuildError(`${dataDir} already holds files; restore needs a fresh, empty disk.`);
   }
   await (0, import_promises52.mkdir)(dataDir, { recursive: true, mode: 448 });
@@ -15535,7 +15646,7 @@ async function copyDataDir(source, dataDir) {
   await makeEmptyDataDir(dataDir);
   await run("cp", ["-a", "--", `${source}/.`, dataDir]);
   const wal = import_node_path50.default.join(dataDir, "pg_wal");
-  if ((0, import_node_fs25.lstatSync)(wal).isSymbolicLink()) {
+  if ((0, import_node_fs26.lstatSync)(wal).isSymbolicLink()) {
     await (0, import_promises52.rm)(wal);
     await giveToServerUser(dataDir);
     await run("cp", ["-a", "--", `${import_node_path50.default.resolve(source, "pg_wal")}/.`, wal], { asUser: serverUser().asUser, cwd: "/" }).catch((e) => {
@@ -15581,12 +15692,12 @@ async function bootstrapSuperuser(bins, dataDir) {
   if (!name) throw new BuildError(`Could not find the superuser of ${dataDir} (single-user mode said: ${stdout.slice(0, 300)}).`);
   return name;
 }
-var import_node_fs25, import_promises52, import_node_path50, localeChoice;
+var import_node_fs26, import_promises52, import_node_path50, localeChoice;
 var init_dataDir = __esm({
   "packages/core/src/engine/postgres/dataDir.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs25 = require("node:fs");
+    import_node_fs26 = require("node:fs");
     import_promises52 = require("node:fs/promises");
     import_node_path50 = __toESM(require("node:path"), 1);
     init_errors();
@@ -15632,7 +15743,7 @@ function parseBackupHistory(file, text) {
   };
 }
 async function readWalArchive(dir) {
-  if (!(0, import_node_fs26.existsSync)(dir)) throw new SourceError(`The WAL archive ${dir} does not exist; pass the directory archive_command copies WAL segments into.`);
+  if (!(0, import_node_fs27.existsSync)(dir)) throw new SourceError(`The WAL archive ${dir} does not exist; pass the directory archive_command copies WAL segments into.`);
   let names;
   try {
     names = await (0, import_promises53.readdir)(dir);
@@ -15660,12 +15771,12 @@ function restoreCommand(archiveDir) {
   const source = shellQuote(`${import_node_path51.default.resolve(archiveDir)}/`).replace(/%/g, "%%");
   return `cp -- ${source}%f %p`;
 }
-var import_node_fs26, import_promises53, import_node_path51, SEGMENT_NAME, BACKUP_HISTORY, LSN, isLsn, formatLsn, lsnOf, intOf;
+var import_node_fs27, import_promises53, import_node_path51, SEGMENT_NAME, BACKUP_HISTORY, LSN, isLsn, formatLsn, lsnOf, intOf;
 var init_walArchive = __esm({
   "packages/core/src/engine/postgres/walArchive.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs26 = require("node:fs");
+    import_node_fs27 = require("node:fs");
     import_promises53 = require("node:fs/promises");
     import_node_path51 = __toESM(require("node:path"), 1);
     init_errors();
@@ -15692,7 +15803,7 @@ async function pgVersionText(dir, baseTar) {
   return (await run("tar", ["-xOf", baseTar, "PG_VERSION"])).stdout;
 }
 async function readBaseBackup(dir) {
-  if (!(0, import_node_fs27.existsSync)(dir)) throw new SourceError(`The base backup ${dir} does not exist.`);
+  if (!(0, import_node_fs28.existsSync)(dir)) throw new SourceError(`The base backup ${dir} does not exist.`);
   const names = await (0, import_promises54.readdir)(dir).catch(() => {
     throw new SourceError(`The base backup ${dir} is not a directory; pass pg_basebackup's -D directory.`);
   });
@@ -15748,12 +15859,12 @@ async function placeBaseBackup(backupDir, info, dataDir) {
   }
   await (0, import_promises54.rm)(import_node_path52.default.join(dataDir, "backup_manifest"), { force: true });
 }
-var import_node_fs27, import_promises54, import_node_path52, TAR_NAMES;
+var import_node_fs28, import_promises54, import_node_path52, TAR_NAMES;
 var init_baseBackup = __esm({
   "packages/core/src/engine/postgres/baseBackup.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs27 = require("node:fs");
+    import_node_fs28 = require("node:fs");
     import_promises54 = require("node:fs/promises");
     import_node_path52 = __toESM(require("node:path"), 1);
     init_errors();
@@ -15769,7 +15880,7 @@ var init_baseBackup = __esm({
 // packages/core/src/runtime/host.ts
 function logTail(logFile, offset = 0, lines = 15) {
   try {
-    const text = (0, import_node_fs28.readFileSync)(logFile).subarray(offset).toString("utf8");
+    const text = (0, import_node_fs29.readFileSync)(logFile).subarray(offset).toString("utf8");
     return text.trimEnd().split("\n").slice(-lines).join("\n");
   } catch {
     return "(no log)";
@@ -15781,8 +15892,8 @@ Last lines of ${launch.logFile}:
 ${tail}`;
 }
 async function startHostProcess(launch, opts) {
-  const offset = (0, import_node_fs28.existsSync)(launch.logFile) ? (0, import_node_fs28.statSync)(launch.logFile).size : 0;
-  const logFd = (0, import_node_fs28.openSync)(launch.logFile, import_node_fs28.constants.O_WRONLY | import_node_fs28.constants.O_APPEND | import_node_fs28.constants.O_CREAT | import_node_fs28.constants.O_NOFOLLOW, 416);
+  const offset = (0, import_node_fs29.existsSync)(launch.logFile) ? (0, import_node_fs29.statSync)(launch.logFile).size : 0;
+  const logFd = (0, import_node_fs29.openSync)(launch.logFile, import_node_fs29.constants.O_WRONLY | import_node_fs29.constants.O_APPEND | import_node_fs29.constants.O_CREAT | import_node_fs29.constants.O_NOFOLLOW, 416);
   let child;
   try {
     child = (0, import_node_child_process3.spawn)(launch.program, launch.args, {
@@ -15795,7 +15906,7 @@ async function startHostProcess(launch, opts) {
       ...launch.switchUser ? { uid: launch.uid, gid: launch.gid } : {}
     });
   } finally {
-    (0, import_node_fs28.closeSync)(logFd);
+    (0, import_node_fs29.closeSync)(logFd);
   }
   let exit;
   let spawnError;
@@ -15838,13 +15949,13 @@ async function stopHostProcess(pid, signals, opts = {}) {
   signal2("SIGKILL", -pid);
   await waitForExit(pid, 5e3);
 }
-var import_node_child_process3, import_node_fs28, POLL_MS, sleep2, DEFAULT_SIGNALS, HostRuntime;
+var import_node_child_process3, import_node_fs29, POLL_MS, sleep2, DEFAULT_SIGNALS, HostRuntime;
 var init_host = __esm({
   "packages/core/src/runtime/host.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_child_process3 = require("node:child_process");
-    import_node_fs28 = require("node:fs");
+    import_node_fs29 = require("node:fs");
     init_errors();
     init_childEnv();
     init_pause_point();
@@ -15877,7 +15988,7 @@ function postgresArgs(spec) {
 }
 function serverLaunchOf(spec, paths = [spec.dataDir, spec.socketDir]) {
   const user = serverUser();
-  const owner = (0, import_node_fs29.statSync)(spec.dataDir);
+  const owner = (0, import_node_fs30.statSync)(spec.dataDir);
   const socket = import_node_path53.default.join(spec.socketDir, `.s.PGSQL.${spec.port}`);
   return {
     program: spec.bins.bin("postgres"),
@@ -15898,7 +16009,7 @@ function serverLaunchOf(spec, paths = [spec.dataDir, spec.socketDir]) {
     port: spec.port,
     logFile: spec.logFile,
     ready: async () => {
-      if ((0, import_node_fs29.existsSync)(socket)) return answers(spec);
+      if ((0, import_node_fs30.existsSync)(socket)) return answers(spec);
       void import_pg4.default.Client;
       return false;
     },
@@ -15939,12 +16050,12 @@ async function answers(spec) {
 async function stopPostgres(pid, opts = {}) {
   await stopHostProcess(pid, SIGNALS, opts);
 }
-var import_node_fs29, import_node_path53, import_pg4, SIGNALS;
+var import_node_fs30, import_node_path53, import_pg4, SIGNALS;
 var init_launch = __esm({
   "packages/core/src/engine/postgres/launch.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs29 = require("node:fs");
+    import_node_fs30 = require("node:fs");
     import_node_path53 = __toESM(require("node:path"), 1);
     import_pg4 = __toESM(require_pg(), 1);
     init_host();
@@ -16176,7 +16287,7 @@ async function continueKeptState(a) {
   await (0, import_promises56.mkdir)(stateDir2, { recursive: true, mode: 457 });
   await assertReachable(stateData);
   let reused = false;
-  if ((0, import_node_fs30.existsSync)(stateFile)) {
+  if ((0, import_node_fs31.existsSync)(stateFile)) {
     const last = JSON.parse(await (0, import_promises56.readFile)(stateFile, "utf8"));
     if (last.backupStartLsn !== a.probe.backup.startLsn) {
       throw new SourceError(
@@ -16191,7 +16302,7 @@ async function continueKeptState(a) {
     reused = true;
     a.reporter.info(`Continuing the kept recovery state in ${stateDir2} (last at ${last.target.kind} ${last.target.value})`);
   } else {
-    if ((0, import_node_fs30.existsSync)(stateData))
+    if ((0, import_node_fs31.existsSync)(stateData))
       throw new SourceError(`${stateData} exists but ${stateFile} does not: not a state dbclone kept. Remove it or choose another directory.`);
     a.reporter.info(`Restoring base backup ${a.source.path} into the kept recovery state ${stateDir2}`);
     await placeBaseBackup(a.source.path, a.probe.backup, stateData);
@@ -16219,12 +16330,12 @@ async function continueKeptState(a) {
   await copyDataDir(stateData, a.dataDir);
   return { dir: stateDir2, reused, stateStoppedAt: outcome.stoppedAt, segmentsRestoredIntoState: outcome.restoredSegments.length };
 }
-var import_node_fs30, import_promises56, import_node_path55, STATE_FILE;
+var import_node_fs31, import_promises56, import_node_path55, STATE_FILE;
 var init_recoveryState = __esm({
   "packages/core/src/engine/postgres/recoveryState.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs30 = require("node:fs");
+    import_node_fs31 = require("node:fs");
     import_promises56 = require("node:fs/promises");
     import_node_path55 = __toESM(require("node:path"), 1);
     init_errors();
@@ -16407,14 +16518,14 @@ async function probeDump(file) {
 }
 async function probeDataDir(dir) {
   const pgVersion = import_node_path57.default.join(dir, "PG_VERSION");
-  if (!(0, import_node_fs31.existsSync)(pgVersion) || !(0, import_node_fs31.existsSync)(import_node_path57.default.join(dir, "global", "pg_control"))) {
+  if (!(0, import_node_fs32.existsSync)(pgVersion) || !(0, import_node_fs32.existsSync)(import_node_path57.default.join(dir, "global", "pg_control"))) {
     throw new SourceError(`${dir} is not a PostgreSQL data directory (expected PG_VERSION and global/pg_control in it).`);
   }
   const version2 = (await (0, import_promises57.readFile)(pgVersion, "utf8")).trim();
   const major = majorOf(version2);
   if (!Number.isFinite(major)) throw new SourceError(`${pgVersion} holds "${version2}", which is not a PostgreSQL version.`);
   const pidFile = import_node_path57.default.join(dir, "postmaster.pid");
-  if ((0, import_node_fs31.existsSync)(pidFile)) {
+  if ((0, import_node_fs32.existsSync)(pidFile)) {
     const pid = Number.parseInt((await (0, import_promises57.readFile)(pidFile, "utf8")).split("\n")[0] ?? "", 10);
     if (pid > 0 && isAlive(pid)) {
       throw new SourceError(
@@ -16422,7 +16533,7 @@ async function probeDataDir(dir) {
       );
     }
   }
-  const tablespaces = (0, import_node_fs31.existsSync)(import_node_path57.default.join(dir, "pg_tblspc")) ? await (0, import_promises57.readdir)(import_node_path57.default.join(dir, "pg_tblspc")) : [];
+  const tablespaces = (0, import_node_fs32.existsSync)(import_node_path57.default.join(dir, "pg_tblspc")) ? await (0, import_promises57.readdir)(import_node_path57.default.join(dir, "pg_tblspc")) : [];
   if (tablespaces.length > 0) {
     throw new NotSupportedError(
       `${dir} uses tablespaces outside the data directory (${tablespaces.join(", ")}); dbclone images hold a single data directory. Use a dump instead.`
@@ -16481,12 +16592,12 @@ async function probeSource(source) {
       );
   }
 }
-var import_node_fs31, import_promises57, import_node_path57, import_pg5;
+var import_node_fs32, import_promises57, import_node_path57, import_pg5;
 var init_probe = __esm({
   "packages/core/src/engine/postgres/probe.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs31 = require("node:fs");
+    import_node_fs32 = require("node:fs");
     import_promises57 = require("node:fs/promises");
     import_node_path57 = __toESM(require("node:path"), 1);
     import_pg5 = __toESM(require_pg(), 1);
@@ -16584,7 +16695,7 @@ async function isEmptyDatabase(s, name) {
 }
 async function rolesNamedInScript(file) {
   const roles = /* @__PURE__ */ new Set();
-  const lines = (0, import_node_readline2.createInterface)({ input: (0, import_node_fs32.createReadStream)(file, "utf8"), crlfDelay: Infinity });
+  const lines = (0, import_node_readline2.createInterface)({ input: (0, import_node_fs33.createReadStream)(file, "utf8"), crlfDelay: Infinity });
   const pattern = /^(?:ALTER .+ OWNER TO|GRANT .+ TO) (.+);$/;
   for await (const line of lines) {
     const m = pattern.exec(line);
@@ -16606,7 +16717,7 @@ async function ensureRoles(c, roles) {
   }
 }
 async function runRestoreTool(file, program2, args, what, stdin) {
-  const fh = stdin ? void 0 : await (0, import_promises59.open)(file, import_node_fs32.constants.O_RDONLY | import_node_fs32.constants.O_NOFOLLOW);
+  const fh = stdin ? void 0 : await (0, import_promises59.open)(file, import_node_fs33.constants.O_RDONLY | import_node_fs33.constants.O_NOFOLLOW);
   try {
     await run(program2, args, { asUser: serverUser().asUser, cwd: "/", stdin: stdin ?? fh.fd, timeoutMs: DAY_MS });
   } catch (e) {
@@ -16675,13 +16786,13 @@ async function restoreDumpall(bins, s, file) {
   );
   return new Set(after.filter((d) => !before.has(d) || d === "postgres"));
 }
-var import_node_crypto15, import_node_fs32, import_promises59, import_node_path59, import_node_readline2, import_node_stream2, DAY_MS, connArgs;
+var import_node_crypto15, import_node_fs33, import_promises59, import_node_path59, import_node_readline2, import_node_stream2, DAY_MS, connArgs;
 var init_restoreDump = __esm({
   "packages/core/src/engine/postgres/restoreDump.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto15 = require("node:crypto");
-    import_node_fs32 = require("node:fs");
+    import_node_fs33 = require("node:fs");
     import_promises59 = require("node:fs/promises");
     import_node_path59 = __toESM(require("node:path"), 1);
     import_node_readline2 = require("node:readline");
@@ -16950,7 +17061,7 @@ async function recordBytes(fh, start2, f) {
   return out;
 }
 async function openPlainFile(file) {
-  const fh = await (0, import_promises60.open)(file, import_node_fs33.constants.O_RDONLY | import_node_fs33.constants.O_NOFOLLOW | import_node_fs33.constants.O_NONBLOCK).catch(() => void 0);
+  const fh = await (0, import_promises60.open)(file, import_node_fs34.constants.O_RDONLY | import_node_fs34.constants.O_NOFOLLOW | import_node_fs34.constants.O_NONBLOCK).catch(() => void 0);
   if (fh && !(await fh.stat()).isFile()) {
     await fh.close();
     return void 0;
@@ -16968,12 +17079,12 @@ async function readPrefix(file, n) {
     await fh.close();
   }
 }
-var import_node_fs33, import_promises60, import_node_path60, KNOWN_CONTROL_VERSION, DB_SHUTDOWNED, FLOAT_FORMAT, CONTROL, RECORD_HEADER, RM_XLOG_ID, XLOG_CHECKPOINT_SHUTDOWN, XLR_BLOCK_ID_DATA_SHORT, XLR_BLOCK_ID_DATA_LONG, XLP_LONG_HEADER, SHORT_PAGE_HEADER, LONG_PAGE_HEADER, NEEDED, lsnText, hex8;
+var import_node_fs34, import_promises60, import_node_path60, KNOWN_CONTROL_VERSION, DB_SHUTDOWNED, FLOAT_FORMAT, CONTROL, RECORD_HEADER, RM_XLOG_ID, XLOG_CHECKPOINT_SHUTDOWN, XLR_BLOCK_ID_DATA_SHORT, XLR_BLOCK_ID_DATA_LONG, XLP_LONG_HEADER, SHORT_PAGE_HEADER, LONG_PAGE_HEADER, NEEDED, lsnText, hex8;
 var init_clean_shutdown = __esm({
   "packages/core/src/engine/postgres/clean-shutdown.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs33 = require("node:fs");
+    import_node_fs34 = require("node:fs");
     import_promises60 = require("node:fs/promises");
     import_node_path60 = __toESM(require("node:path"), 1);
     KNOWN_CONTROL_VERSION = 1300;
@@ -17023,7 +17134,7 @@ async function assertImageDataDir(mountPath, opts = {}) {
   if (unclean) refuse2(mountPath, unclean);
 }
 async function assertAutoConfEmpty(mountPath, file) {
-  const fh = await (0, import_promises61.open)(file, import_node_fs34.constants.O_RDONLY | import_node_fs34.constants.O_NOFOLLOW).catch((e) => {
+  const fh = await (0, import_promises61.open)(file, import_node_fs35.constants.O_RDONLY | import_node_fs35.constants.O_NOFOLLOW).catch((e) => {
     if (e.code === "ENOENT") return void 0;
     if (e.code === "ELOOP") refuse2(mountPath, "has postgresql.auto.conf as a symbolic link");
     throw e;
@@ -17040,12 +17151,12 @@ async function assertAutoConfEmpty(mountPath, file) {
     await fh.close();
   }
 }
-var import_node_fs34, import_promises61, import_node_path61, LINK_ALLOWED, SIGNALS2, BACKUP_FILES, AUTO_CONF_MAX_BYTES, isInside;
+var import_node_fs35, import_promises61, import_node_path61, LINK_ALLOWED, SIGNALS2, BACKUP_FILES, AUTO_CONF_MAX_BYTES, isInside;
 var init_dataDirLinks = __esm({
   "packages/core/src/engine/postgres/dataDirLinks.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs34 = require("node:fs");
+    import_node_fs35 = require("node:fs");
     import_promises61 = require("node:fs/promises");
     import_node_path61 = __toESM(require("node:path"), 1);
     init_errors();
@@ -17251,12 +17362,12 @@ var init_staging_size = __esm({
 });
 
 // packages/core/src/engine/postgres/engine.ts
-var import_node_fs35, PostgresEngine;
+var import_node_fs36, PostgresEngine;
 var init_engine = __esm({
   "packages/core/src/engine/postgres/engine.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs35 = require("node:fs");
+    import_node_fs36 = require("node:fs");
     init_errors();
     init_reporter();
     init_binaries();
@@ -17278,7 +17389,7 @@ var init_engine = __esm({
       async checkPrerequisites() {
         const bins = await findBinaries();
         for (const p of ["initdb", "postgres", "pg_restore", "psql", "pg_resetwal", "pg_basebackup"]) {
-          if (!(0, import_node_fs35.existsSync)(bins.bin(p))) {
+          if (!(0, import_node_fs36.existsSync)(bins.bin(p))) {
             throw new MissingToolError(`${bins.bin(p)} is missing. Install it: apt-get install postgresql-${bins.major}.`);
           }
         }
@@ -19370,25 +19481,25 @@ function makePrivateTempDir(prefix, parent = import_node_os12.default.tmpdir()) 
   if (!hooked) {
     hooked = true;
     process.on("exit", () => {
-      for (const d of live) (0, import_node_fs36.rmSync)(d, { recursive: true, force: true });
+      for (const d of live) (0, import_node_fs37.rmSync)(d, { recursive: true, force: true });
     });
   }
-  const dir = (0, import_node_fs36.mkdtempSync)(import_node_path72.default.join(parent, prefix));
+  const dir = (0, import_node_fs37.mkdtempSync)(import_node_path72.default.join(parent, prefix));
   live.add(dir);
   return {
     path: dir,
     remove() {
-      (0, import_node_fs36.rmSync)(dir, { recursive: true, force: true });
+      (0, import_node_fs37.rmSync)(dir, { recursive: true, force: true });
       live.delete(dir);
     }
   };
 }
-var import_node_fs36, import_node_os12, import_node_path72, live, hooked;
+var import_node_fs37, import_node_os12, import_node_path72, live, hooked;
 var init_private_temp_dir = __esm({
   "packages/core/src/util/private-temp-dir.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs36 = require("node:fs");
+    import_node_fs37 = require("node:fs");
     import_node_os12 = __toESM(require("node:os"), 1);
     import_node_path72 = __toESM(require("node:path"), 1);
     live = /* @__PURE__ */ new Set();
@@ -19582,13 +19693,13 @@ function damaged() {
     "a partition of the leak scan's originals was cut short or changed on disk, so nothing was published. Check the free space of the build's work directory and build again."
   );
 }
-var import_node_crypto16, import_node_fs37, import_node_path73, HEADER, WRITE_BUFFERS, MAX_FLUSH, READ_CHUNK, WindowIndex;
+var import_node_crypto16, import_node_fs38, import_node_path73, HEADER, WRITE_BUFFERS, MAX_FLUSH, READ_CHUNK, WindowIndex;
 var init_window_index = __esm({
   "packages/core/src/masking/leak-scan/window-index.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto16 = __toESM(require("node:crypto"), 1);
-    import_node_fs37 = require("node:fs");
+    import_node_fs38 = require("node:fs");
     import_node_path73 = __toESM(require("node:path"), 1);
     init_errors();
     init_private_temp_dir();
@@ -19629,7 +19740,7 @@ var init_window_index = __esm({
         const flushAt = Math.max(16 * 1024, Math.min(MAX_FLUSH, Math.floor(WRITE_BUFFERS / partitions)));
         this.parts = Array.from({ length: partitions }, (_, i) => {
           const file = import_node_path73.default.join(this.dir, `p${i}`);
-          (0, import_node_fs37.closeSync)((0, import_node_fs37.openSync)(file, "wx", 384));
+          (0, import_node_fs38.closeSync)((0, import_node_fs38.openSync)(file, "wx", 384));
           const iv = import_node_crypto16.default.randomBytes(16);
           return {
             file,
@@ -19695,12 +19806,12 @@ var init_window_index = __esm({
         if (p.used === 0) return;
         if (!p.cipher) throw new Error("internal: the leak-scan index was sealed");
         const out = p.cipher.update(p.pending.subarray(0, p.used));
-        const fd = (0, import_node_fs37.openSync)(p.file, "a");
+        const fd = (0, import_node_fs38.openSync)(p.file, "a");
         try {
           let done = 0;
-          while (done < out.length) done += (0, import_node_fs37.writeSync)(fd, out, done, out.length - done);
+          while (done < out.length) done += (0, import_node_fs38.writeSync)(fd, out, done, out.length - done);
         } finally {
-          (0, import_node_fs37.closeSync)(fd);
+          (0, import_node_fs38.closeSync)(fd);
         }
         p.bytes += p.used;
         p.used = 0;
@@ -19761,10 +19872,10 @@ var init_window_index = __esm({
         let read = 0;
         let fd;
         try {
-          fd = (0, import_node_fs37.openSync)(p.file, "r");
+          fd = (0, import_node_fs38.openSync)(p.file, "r");
           const decipher = import_node_crypto16.default.createDecipheriv("aes-256-ctr", this.key, p.iv);
           for (; ; ) {
-            const got = (0, import_node_fs37.readSync)(fd, this.raw, 0, this.raw.length, null);
+            const got = (0, import_node_fs38.readSync)(fd, this.raw, 0, this.raw.length, null);
             if (got > 0) {
               if (at > 0) {
                 stage.copy(stage, 0, at, have);
@@ -19794,7 +19905,7 @@ var init_window_index = __esm({
         } catch (e) {
           throw e instanceof BuildError ? e : damaged();
         } finally {
-          if (fd !== void 0) (0, import_node_fs37.closeSync)(fd);
+          if (fd !== void 0) (0, import_node_fs38.closeSync)(fd);
         }
         if (at !== have || read !== p.bytes || i !== p.records) throw damaged();
         for (const c of p.containers) {
@@ -20792,7 +20903,7 @@ async function workerScript() {
   const here = typeof importMetaUrl === "string" ? (0, import_node_url3.fileURLToPath)(importMetaUrl) : void 0;
   if (here?.endsWith(".cjs")) {
     const bundled = import_node_path74.default.join(import_node_path74.default.dirname(here), "mapping-worker.cjs");
-    if (!import_node_fs38.default.existsSync(bundled))
+    if (!import_node_fs39.default.existsSync(bundled))
       throw new BuildError(
         `the masking worker bundle ${bundled} is missing; reinstall dbclone (dist/ must hold mapping-worker.cjs beside ${import_node_path74.default.basename(here)}).`
       );
@@ -20804,17 +20915,17 @@ async function workerScript() {
   return sourceBundle;
 }
 async function bundleFromSource(entry) {
-  if (!import_node_fs38.default.existsSync(entry)) throw new BuildError(`the masking worker source ${entry} is missing`);
+  if (!import_node_fs39.default.existsSync(entry)) throw new BuildError(`the masking worker source ${entry} is missing`);
   const { build } = (0, import_node_module2.createRequire)(entry)("esbuild");
   const out = await build({ entryPoints: [entry], write: false, bundle: true, platform: "node", format: "cjs", target: "node20", logLevel: "error" });
   return { code: out.outputFiles[0].text };
 }
-var import_node_fs38, import_node_module2, import_node_os13, import_node_path74, import_node_url3, import_node_worker_threads, defaultJobs, MIN_SLICE, sourceBundle;
+var import_node_fs39, import_node_module2, import_node_os13, import_node_path74, import_node_url3, import_node_worker_threads, defaultJobs, MIN_SLICE, sourceBundle;
 var init_mapping_pool = __esm({
   "packages/core/src/masking/transformers/mapping-pool.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs38 = __toESM(require("node:fs"), 1);
+    import_node_fs39 = __toESM(require("node:fs"), 1);
     import_node_module2 = require("node:module");
     import_node_os13 = __toESM(require("node:os"), 1);
     import_node_path74 = __toESM(require("node:path"), 1);
@@ -20870,13 +20981,13 @@ var init_bucket_dedupe = __esm({
 });
 
 // packages/core/src/masking/leak-scan/originals-spill.ts
-var import_node_crypto18, import_node_fs39, import_node_path75, FLUSH_AT, OriginalsSpill;
+var import_node_crypto18, import_node_fs40, import_node_path75, FLUSH_AT, OriginalsSpill;
 var init_originals_spill = __esm({
   "packages/core/src/masking/leak-scan/originals-spill.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto18 = __toESM(require("node:crypto"), 1);
-    import_node_fs39 = require("node:fs");
+    import_node_fs40 = require("node:fs");
     import_node_path75 = __toESM(require("node:path"), 1);
     init_errors();
     init_originals();
@@ -20901,7 +21012,7 @@ var init_originals_spill = __esm({
         }));
         for (const b of this.buckets) {
           b.cipher = import_node_crypto18.default.createCipheriv("aes-256-ctr", this.key, b.iv);
-          (0, import_node_fs39.closeSync)((0, import_node_fs39.openSync)(b.file, "wx", 384));
+          (0, import_node_fs40.closeSync)((0, import_node_fs40.openSync)(b.file, "wx", 384));
         }
       }
       sources;
@@ -20929,16 +21040,16 @@ var init_originals_spill = __esm({
       }
       flush(b) {
         if (b.pendingBytes === 0) return;
-        const fd = (0, import_node_fs39.openSync)(b.file, "a");
+        const fd = (0, import_node_fs40.openSync)(b.file, "a");
         try {
-          (0, import_node_fs39.writeSync)(fd, b.cipher.update(b.pending.subarray(0, b.pendingBytes)));
+          (0, import_node_fs40.writeSync)(fd, b.cipher.update(b.pending.subarray(0, b.pendingBytes)));
         } finally {
-          (0, import_node_fs39.closeSync)(fd);
+          (0, import_node_fs40.closeSync)(fd);
         }
         b.pendingBytes = 0;
       }
       read(b) {
-        return import_node_crypto18.default.createDecipheriv("aes-256-ctr", this.key, b.iv).update((0, import_node_fs39.readFileSync)(b.file));
+        return import_node_crypto18.default.createDecipheriv("aes-256-ctr", this.key, b.iv).update((0, import_node_fs40.readFileSync)(b.file));
       }
       /** End of the stream: deduplicate and sort each bucket, count, and group buckets into batches. */
       finish() {
@@ -20963,7 +21074,7 @@ var init_originals_spill = __esm({
         b.count = d.count;
         b.bytes = d.bytes;
         b.iv = import_node_crypto18.default.randomBytes(16);
-        (0, import_node_fs39.writeFileSync)(b.file, import_node_crypto18.default.createCipheriv("aes-256-ctr", this.key, b.iv).update(d.data), { mode: 384 });
+        (0, import_node_fs40.writeFileSync)(b.file, import_node_crypto18.default.createCipheriv("aes-256-ctr", this.key, b.iv).update(d.data), { mode: 384 });
         return d.shorts;
       }
       groupBatches(shorts) {
@@ -23831,12 +23942,12 @@ function damaged2() {
     "the leak scan's copy of the published data was cut short or changed while it was read, so nothing was published. Check the free space of the temporary directory and build again."
   );
 }
-var import_node_fs40, import_node_os15, import_node_path76, RECORD_HEADER3, BUFFER, PublishedCache, CacheReplay;
+var import_node_fs41, import_node_os15, import_node_path76, RECORD_HEADER3, BUFFER, PublishedCache, CacheReplay;
 var init_published_cache = __esm({
   "packages/core/src/masking/leak-scan/published-cache.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs40 = require("node:fs");
+    import_node_fs41 = require("node:fs");
     import_node_os15 = __toESM(require("node:os"), 1);
     import_node_path76 = __toESM(require("node:path"), 1);
     init_errors();
@@ -23864,7 +23975,7 @@ var init_published_cache = __esm({
         this.temp = makePrivateTempDir("dbclone-published-", parent);
         this.dir = this.temp.path;
         this.file = import_node_path76.default.join(this.dir, "published");
-        this.fd = (0, import_node_fs40.openSync)(this.file, "wx", 384);
+        this.fd = (0, import_node_fs41.openSync)(this.file, "wx", 384);
       }
       addValue(leaves, origin) {
         if (this.sealed) throw new BuildError("internal: a value was added to the leak scan's published-data cache after it was sealed");
@@ -23898,7 +24009,7 @@ var init_published_cache = __esm({
       /** The last records written and the file closed; replay() may run now, any number of times. */
       seal() {
         this.flush();
-        if (this.fd !== void 0) (0, import_node_fs40.closeSync)(this.fd);
+        if (this.fd !== void 0) (0, import_node_fs41.closeSync)(this.fd);
         this.fd = void 0;
         this.sealed = true;
       }
@@ -23919,12 +24030,12 @@ var init_published_cache = __esm({
       write(bytes) {
         if (this.fd === void 0) throw new BuildError("internal: the leak scan's published-data cache is closed");
         let done = 0;
-        while (done < bytes.length) done += (0, import_node_fs40.writeSync)(this.fd, bytes, done, bytes.length - done);
+        while (done < bytes.length) done += (0, import_node_fs41.writeSync)(this.fd, bytes, done, bytes.length - done);
       }
       /** Remove the file and its directory (idempotent). */
       dispose() {
         if (this.fd !== void 0) {
-          (0, import_node_fs40.closeSync)(this.fd);
+          (0, import_node_fs41.closeSync)(this.fd);
           this.fd = void 0;
         }
         this.temp.remove();
@@ -23933,7 +24044,7 @@ var init_published_cache = __esm({
     CacheReplay = class {
       constructor(cache3) {
         this.cache = cache3;
-        this.fd = (0, import_node_fs40.openSync)(cache3.file, "r");
+        this.fd = (0, import_node_fs41.openSync)(cache3.file, "r");
       }
       cache;
       fd;
@@ -23952,7 +24063,7 @@ var init_published_cache = __esm({
           this.have -= this.at;
           this.at = 0;
         }
-        const n = (0, import_node_fs40.readSync)(this.fd, this.buf, this.have, this.buf.length - this.have, null);
+        const n = (0, import_node_fs41.readSync)(this.fd, this.buf, this.have, this.buf.length - this.have, null);
         this.have += n;
         this.read += n;
         const buf = this.buf;
@@ -23980,7 +24091,7 @@ var init_published_cache = __esm({
         return true;
       }
       close() {
-        (0, import_node_fs40.closeSync)(this.fd);
+        (0, import_node_fs41.closeSync)(this.fd);
       }
     };
   }
@@ -24120,7 +24231,7 @@ async function scanStream(chunks, plan, tally, source) {
   await judge.finish(source);
 }
 async function scanBlob(file, set, tally, onProgress) {
-  const stream = (0, import_node_fs41.createReadStream)(file, { highWaterMark: CHUNK3 });
+  const stream = (0, import_node_fs42.createReadStream)(file, { highWaterMark: CHUNK3 });
   let done = 0;
   const chunks = (async function* () {
     for await (const c of stream) {
@@ -24132,7 +24243,7 @@ async function scanBlob(file, set, tally, onProgress) {
   await scanStream(chunks, set, tally, blobSource(file));
 }
 async function scanDataFiles(root, set, tally) {
-  for (const f of await dataFileSources(root)) await scanStream((0, import_node_fs41.createReadStream)(f.path, { highWaterMark: CHUNK3 }), set, tally, f);
+  for (const f of await dataFileSources(root)) await scanStream((0, import_node_fs42.createReadStream)(f.path, { highWaterMark: CHUNK3 }), set, tally, f);
 }
 async function dataFileSources(root) {
   return (await listFiles(root, "")).map((rel) => {
@@ -24154,12 +24265,12 @@ async function listFiles(root, rel) {
   }
   return out;
 }
-var import_node_fs41, import_promises69, import_node_path78, emptyTally, EXAMPLES2, planOf, HitJudge, CHUNK3, blobSource;
+var import_node_fs42, import_promises69, import_node_path78, emptyTally, EXAMPLES2, planOf, HitJudge, CHUNK3, blobSource;
 var init_residue_scan = __esm({
   "packages/core/src/masking/leak-scan/residue-scan.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs41 = require("node:fs");
+    import_node_fs42 = require("node:fs");
     import_promises69 = require("node:fs/promises");
     import_node_path78 = __toESM(require("node:path"), 1);
     init_explain();
@@ -24258,7 +24369,7 @@ var init_residue_scan = __esm({
 function readFully(fd, buf, length, position) {
   let n = 0;
   for (; ; ) {
-    const r = (0, import_node_fs42.readSync)(fd, buf, n, length - n, position === null ? null : position + n);
+    const r = (0, import_node_fs43.readSync)(fd, buf, n, length - n, position === null ? null : position + n);
     if (r <= 0) return n;
     n += r;
     if (n === length) return n;
@@ -24269,12 +24380,12 @@ function damaged3() {
     "the leak scan's candidate positions or the bytes under them were cut short or changed on disk, so nothing was published. Check the free space of the build's work directory and build again."
   );
 }
-var import_node_fs42, import_node_path79, RECORD, BUFFER_RECORDS, WRITE_BUFFERS2, CandidateWriter, BLOCK, RangeReader;
+var import_node_fs43, import_node_path79, RECORD, BUFFER_RECORDS, WRITE_BUFFERS2, CandidateWriter, BLOCK, RangeReader;
 var init_candidates = __esm({
   "packages/core/src/masking/leak-scan/candidates.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs42 = require("node:fs");
+    import_node_fs43 = require("node:fs");
     import_node_path79 = __toESM(require("node:path"), 1);
     init_errors();
     RECORD = 16;
@@ -24291,7 +24402,7 @@ var init_candidates = __esm({
       readBuffer;
       constructor(dir, name, partitions) {
         this.files = Array.from({ length: partitions }, (_, k) => import_node_path79.default.join(dir, `${name}-${k}`));
-        this.fds = this.files.map((f) => (0, import_node_fs42.openSync)(f, "wx", 384));
+        this.fds = this.files.map((f) => (0, import_node_fs43.openSync)(f, "wx", 384));
         const records = Math.max(256, Math.min(BUFFER_RECORDS, Math.floor(WRITE_BUFFERS2 / RECORD / partitions)));
         this.bufs = this.files.map(() => Buffer.allocUnsafeSlow(RECORD * records));
         this.used = new Int32Array(partitions);
@@ -24310,7 +24421,7 @@ var init_candidates = __esm({
       flush(k) {
         const n = this.used[k];
         let done = 0;
-        while (done < n) done += (0, import_node_fs42.writeSync)(this.fds[k], this.bufs[k], done, n - done);
+        while (done < n) done += (0, import_node_fs43.writeSync)(this.fds[k], this.bufs[k], done, n - done);
         this.used[k] = 0;
       }
       /** Bytes of the write buffers (all partitions). */
@@ -24326,15 +24437,15 @@ var init_candidates = __esm({
         this.closed = true;
         for (let k = 0; k < this.fds.length; k++) {
           this.flush(k);
-          (0, import_node_fs42.closeSync)(this.fds[k]);
+          (0, import_node_fs43.closeSync)(this.fds[k]);
         }
       }
       /** Partition k's candidates in the order written (no object per candidate); throws if the file is not what was written. */
       read(k, each) {
         if (!this.closed) throw new Error("internal: leak-scan candidates read before they were all written");
-        const fd = (0, import_node_fs42.openSync)(this.files[k], "r");
+        const fd = (0, import_node_fs43.openSync)(this.files[k], "r");
         try {
-          if ((0, import_node_fs42.fstatSync)(fd).size !== this.counts[k] * RECORD) throw damaged3();
+          if ((0, import_node_fs43.fstatSync)(fd).size !== this.counts[k] * RECORD) throw damaged3();
           this.readBuffer ??= Buffer.allocUnsafeSlow(RECORD * BUFFER_RECORDS * 16);
           const buf = this.readBuffer;
           let seen = 0;
@@ -24347,14 +24458,14 @@ var init_candidates = __esm({
           }
           if (seen !== this.counts[k]) throw damaged3();
         } finally {
-          (0, import_node_fs42.closeSync)(fd);
+          (0, import_node_fs43.closeSync)(fd);
         }
       }
       /** Remove the files (idempotent; the index's directory goes with the originals too). */
       dispose() {
-        if (!this.closed) for (const fd of this.fds) (0, import_node_fs42.closeSync)(fd);
+        if (!this.closed) for (const fd of this.fds) (0, import_node_fs43.closeSync)(fd);
         this.closed = true;
-        for (const f of this.files) (0, import_node_fs42.rmSync)(f, { force: true });
+        for (const f of this.files) (0, import_node_fs43.rmSync)(f, { force: true });
       }
     };
     BLOCK = 1 << 20;
@@ -24369,8 +24480,8 @@ var init_candidates = __esm({
       size;
       /** `space`: the block's buffer, to share one between readers used one after the other. */
       constructor(file, space) {
-        this.fd = (0, import_node_fs42.openSync)(file, "r");
-        this.size = (0, import_node_fs42.fstatSync)(this.fd).size;
+        this.fd = (0, import_node_fs43.openSync)(file, "r");
+        this.size = (0, import_node_fs43.fstatSync)(this.fd).size;
         this.space = space ?? Buffer.allocUnsafeSlow(BLOCK);
       }
       /** The block's buffer (pass it to the next reader). */
@@ -24396,7 +24507,7 @@ var init_candidates = __esm({
         return this.block;
       }
       close() {
-        if (this.fd !== void 0) (0, import_node_fs42.closeSync)(this.fd);
+        if (this.fd !== void 0) (0, import_node_fs43.closeSync)(this.fd);
         this.fd = void 0;
       }
     };
@@ -24478,12 +24589,12 @@ async function scanFilesOnePass(index, sources, tally, wholeValues, reporter, wh
     let positions = 0;
     const chunk = Buffer.allocUnsafe(4 * 1024 * 1024 + WINDOW);
     for (const [f, source] of sources.entries()) {
-      const fd = (0, import_node_fs43.openSync)(source.path, "r");
+      const fd = (0, import_node_fs44.openSync)(source.path, "r");
       try {
         let carry = 0;
         let base2 = 0;
         for (; ; ) {
-          const n = (0, import_node_fs43.readSync)(fd, chunk, carry, chunk.length - carry, null);
+          const n = (0, import_node_fs44.readSync)(fd, chunk, carry, chunk.length - carry, null);
           if (n === 0) break;
           bytes += n;
           const have = carry + n;
@@ -24495,7 +24606,7 @@ async function scanFilesOnePass(index, sources, tally, wholeValues, reporter, wh
           await yieldToEventLoop();
         }
       } finally {
-        (0, import_node_fs43.closeSync)(fd);
+        (0, import_node_fs44.closeSync)(fd);
       }
     }
     tally.bytesScanned += bytes;
@@ -24556,12 +24667,12 @@ async function scanFilesOnePass(index, sources, tally, wholeValues, reporter, wh
     writer.dispose();
   }
 }
-var import_node_fs43, MatchList, mb2, rss, yieldToEventLoop, seconds, LeafReader;
+var import_node_fs44, MatchList, mb2, rss, yieldToEventLoop, seconds, LeafReader;
 var init_one_pass = __esm({
   "packages/core/src/masking/leak-scan/one-pass.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs43 = require("node:fs");
+    import_node_fs44 = require("node:fs");
     init_candidates();
     init_published_cache();
     init_residue_scan();
@@ -27614,20 +27725,20 @@ function matchesLabels(record2, labels) {
 async function replaceFile(file, text, mode) {
   const tmp = tempPath(import_node_path87.default.dirname(file));
   try {
-    await import_node_fs44.promises.writeFile(tmp, text, { mode, flag: "wx" });
-    await import_node_fs44.promises.rename(tmp, file);
+    await import_node_fs45.promises.writeFile(tmp, text, { mode, flag: "wx" });
+    await import_node_fs45.promises.rename(tmp, file);
   } catch (e) {
     await unlinkQuietly(tmp);
     throw e;
   }
 }
-var import_node_async_hooks2, import_node_fs44, import_node_path87, import_proper_lockfile2, LOCK_OPTIONS, heldLocks, lockedSections, CloneRegistry;
+var import_node_async_hooks2, import_node_fs45, import_node_path87, import_proper_lockfile2, LOCK_OPTIONS, heldLocks, lockedSections, CloneRegistry;
 var init_registry2 = __esm({
   "packages/core/src/clones/registry.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_async_hooks2 = require("node:async_hooks");
-    import_node_fs44 = require("node:fs");
+    import_node_fs45 = require("node:fs");
     import_node_path87 = __toESM(require("node:path"), 1);
     init_paths();
     init_durable_write();
@@ -27804,7 +27915,7 @@ var init_registry2 = __esm({
       async read() {
         let text;
         try {
-          text = await import_node_fs44.promises.readFile(this.file, "utf8");
+          text = await import_node_fs45.promises.readFile(this.file, "utf8");
         } catch (e) {
           if (e.code === "ENOENT") return [];
           throw e;
@@ -27904,7 +28015,7 @@ function dataDirArg(args) {
 }
 async function pidFileNames(dataDir, owner) {
   const file = import_node_path89.default.join(dataDir, "postmaster.pid");
-  const fh = await (0, import_promises78.open)(file, import_node_fs45.constants.O_RDONLY | import_node_fs45.constants.O_NOFOLLOW | import_node_fs45.constants.O_NONBLOCK).catch(() => void 0);
+  const fh = await (0, import_promises78.open)(file, import_node_fs46.constants.O_RDONLY | import_node_fs46.constants.O_NOFOLLOW | import_node_fs46.constants.O_NONBLOCK).catch(() => void 0);
   if (!fh) return void 0;
   try {
     const st = await fh.stat();
@@ -27921,12 +28032,12 @@ function isInside2(p, dir) {
   const rel = import_node_path89.default.relative(dir, import_node_path89.default.resolve(p));
   return rel === "" || rel !== ".." && !rel.startsWith(`..${import_node_path89.default.sep}`) && !import_node_path89.default.isAbsolute(rel);
 }
-var import_node_fs45, import_promises78, import_node_path89, PID_FILE_MAX_BYTES;
+var import_node_fs46, import_promises78, import_node_path89, PID_FILE_MAX_BYTES;
 var init_postmasters = __esm({
   "packages/core/src/util/postmasters.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs45 = require("node:fs");
+    import_node_fs46 = require("node:fs");
     import_promises78 = require("node:fs/promises");
     import_node_path89 = __toESM(require("node:path"), 1);
     PID_FILE_MAX_BYTES = 4096;
@@ -28010,14 +28121,14 @@ function apiStatus(e) {
 }
 function dockerConfigured(env = process.env) {
   if (env.DOCKER_HOST) return true;
-  return process.platform !== "win32" && (0, import_node_fs46.existsSync)("/var/run/docker.sock");
+  return process.platform !== "win32" && (0, import_node_fs47.existsSync)("/var/run/docker.sock");
 }
-var import_node_fs46, import_dockerode;
+var import_node_fs47, import_dockerode;
 var init_client3 = __esm({
   "packages/core/src/runtime/docker/client.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs46 = require("node:fs");
+    import_node_fs47 = require("node:fs");
     import_dockerode = __toESM(require_dockerode(), 1);
     init_errors();
   }
