@@ -5,6 +5,7 @@
 import { constants } from "node:fs";
 import { open, readdir, readFile, readlink, realpath, stat } from "node:fs/promises";
 import path from "node:path";
+import { isWithin } from "./within.js";
 
 export interface Postmaster {
   pid: number;
@@ -50,11 +51,11 @@ async function provePostmaster(pid: number, roots: string[], ownNamespace: strin
     // A postmaster keeps its argv; its children rewrite theirs ("postgres: checkpointer").
     if (!/^(postgres|postmaster)$/.test(path.basename(args[0] ?? ""))) return undefined;
     const dataDir = dataDirArg(args);
-    if (!dataDir || !path.isAbsolute(dataDir) || !roots.some((r) => isInside(dataDir, r))) return undefined;
+    if (!dataDir || !path.isAbsolute(dataDir) || !roots.some((r) => isWithin(dataDir, r))) return undefined;
     // In another pid namespace (a container) the pid its postmaster.pid holds is not this one.
     if ((await readlink(`/proc/${pid}/ns/pid`)) !== ownNamespace) return undefined;
     const cwd = await readlink(`/proc/${pid}/cwd`);
-    if (!roots.some((r) => isInside(cwd, r))) return undefined;
+    if (!roots.some((r) => isWithin(cwd, r))) return undefined;
     // The file a postmaster writes is its user's: one another user wrote proves nothing.
     const owner = (await stat(`/proc/${pid}`)).uid;
     return (await pidFileNames(dataDir, owner)) === pid ? { pid, dataDir: path.resolve(dataDir), args } : undefined;
@@ -85,9 +86,4 @@ async function pidFileNames(dataDir: string, owner: number): Promise<number | un
   } finally {
     await fh.close();
   }
-}
-
-function isInside(p: string, dir: string): boolean {
-  const rel = path.relative(dir, path.resolve(p));
-  return rel === "" || (rel !== ".." && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
 }

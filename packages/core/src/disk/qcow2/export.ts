@@ -4,8 +4,9 @@ import { open, readFile, readdir, rm } from "node:fs/promises";
 import { CommandError } from "../../errors.js";
 import { isAlive, isRoot, run } from "../../runtime/exec.js";
 import { silentReporter, type Reporter } from "../../reporter.js";
-import { isMountPoint, isUnder, unmountFuse } from "./mounts.js";
+import { isMountPoint, unmountFuse } from "./mounts.js";
 import { chainBlockdevArgs } from "./chain-spec.js";
+import { isWithin } from "../../util/within.js";
 
 export const STORAGE_DAEMON = "qemu-storage-daemon";
 
@@ -115,7 +116,7 @@ export async function findDaemonsUnder(rootDir: string): Promise<Array<{ pid: nu
     const argv = await processArgv(Number(entry));
     if (!isStorageDaemonArgv(argv)) continue;
     const paths = daemonPaths(argv);
-    if ((paths.pidFile && isUnder(paths.pidFile, rootDir)) || (paths.exportFile && isUnder(paths.exportFile, rootDir))) {
+    if ((paths.pidFile && isWithin(paths.pidFile, rootDir)) || (paths.exportFile && isWithin(paths.exportFile, rootDir))) {
       found.push({ pid: Number(entry), ...paths });
     }
   }

@@ -5,7 +5,8 @@ import path from "node:path";
 import type { DiskResource } from "../types.js";
 import { silentReporter, type Reporter } from "../../reporter.js";
 import { STORAGE_DAEMON, daemonExportFile, findDaemonsUnder, stopDaemon } from "./export.js";
-import { detachLoop, isUnder, readLoopDevices, readMounts, unmountFuse, unmountPath, waitForLoopRelease } from "./mounts.js";
+import { detachLoop, readLoopDevices, readMounts, unmountFuse, unmountPath, waitForLoopRelease } from "./mounts.js";
+import { isWithin } from "../../util/within.js";
 
 // Releasing in this order never pulls a layer out from under one still in use:
 // filesystem mounts → loop devices → daemons → dead FUSE exports → files.
@@ -32,13 +33,13 @@ async function ourFiles(dir: string, skip: Set<string>, depth: number, out: stri
 export async function listLeftovers(rootDir: string): Promise<DiskResource[]> {
   const root = path.resolve(rootDir);
   const found: DiskResource[] = [];
-  const mounts = (await readMounts()).filter((m) => isUnder(m.mountPoint, root));
+  const mounts = (await readMounts()).filter((m) => isWithin(m.mountPoint, root));
   for (const m of mounts) {
     const isFuse = m.fsType === "fuse" || m.fsType.startsWith("fuse.");
     found.push({ kind: isFuse ? "fuse-export" : "mount", id: m.mountPoint, ownerDir: path.dirname(m.mountPoint), detail: `${m.fsType} ${m.source}` });
   }
   for (const loop of await readLoopDevices()) {
-    if (isUnder(loop.backingFile, root)) {
+    if (isWithin(loop.backingFile, root)) {
       found.push({ kind: "loop", id: loop.device, ownerDir: path.dirname(loop.backingFile), detail: loop.backingFile });
     }
   }

@@ -37,11 +37,6 @@ export async function readMounts(): Promise<MountEntry[]> {
   return entries;
 }
 
-export const isUnder = (p: string, rootDir: string): boolean => {
-  const rel = path.relative(path.resolve(rootDir), path.resolve(p));
-  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
-};
-
 export async function isMountPoint(p: string): Promise<boolean> {
   const target = path.resolve(p);
   return (await readMounts()).some((m) => m.mountPoint === target);

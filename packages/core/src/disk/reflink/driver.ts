@@ -15,7 +15,7 @@ import { expandImage, type VerifiedLayer } from "./expand.js";
 import { listPoolLeftovers, releasePoolLeftover, sweepDeadExpansions } from "./leftovers.js";
 import { poolKeepMs, ReflinkPool } from "./pool.js";
 import { cloneFileFor, imageFile, linkedPoolDir, ownerFileOf, refuseLinkedPoolDirs } from "./pool-layout.js";
-import { isUnder } from "../qcow2/mounts.js";
+import { isWithin } from "../../util/within.js";
 import { readOwner } from "./expanded-index.js";
 import { checkReflinkPrerequisites } from "./prerequisites.js";
 import { flattenClone, sealCloneAsLayer } from "./promote.js";
@@ -140,7 +140,7 @@ export class ReflinkDriver implements LayeredDiskDriver {
   async unmount(attachment: DiskAttachment): Promise<void> {
     const { layout } = this.pool;
     const file = path.resolve(attachment.file);
-    const ok = path.dirname(file) === layout.clonesDir && file.endsWith(".raw") && isUnder(attachment.mountPath, path.join(layout.home, "clones"));
+    const ok = path.dirname(file) === layout.clonesDir && file.endsWith(".raw") && isWithin(attachment.mountPath, path.join(layout.home, "clones"));
     if (!ok)
       throw new CloneError(
         `The clone record's disk ${attachment.file} mounted at ${attachment.mountPath} is not a clone of the reflink pool ${layout.dir}; ` +

@@ -6,9 +6,10 @@ import path from "node:path";
 import { silentReporter, type Reporter } from "../../reporter.js";
 import { isAlive } from "../../runtime/exec.js";
 import type { DiskResource } from "../types.js";
-import { detachLoop, isUnder, readLoopDevices, readMounts, unmountPath } from "../qcow2/mounts.js";
+import { detachLoop, readLoopDevices, readMounts, unmountPath } from "../qcow2/mounts.js";
 import { readOwner } from "./expanded-index.js";
 import { EXPAND_TEMP, ownerFileOf, type PoolLayout } from "./pool-layout.js";
+import { isWithin } from "../../util/within.js";
 
 /** proper-lockfile holders refresh every 5 s and are taken over after 10 s: older locks are dead. */
 const STALE_LOCK_MS = 12_000;
@@ -35,14 +36,14 @@ export async function listPoolLeftovers(layout: PoolLayout, rootDir: string): Pr
   for (const m of await readMounts()) {
     const loop = loops.find((l) => l.device === m.source);
     const ownerDir = loop ? ownerOf(loop.backingFile) : undefined;
-    if (loop && ownerDir && isUnder(ownerDir, root)) found.push({ kind: "mount", id: m.mountPoint, ownerDir, detail: `xfs on ${loop.backingFile}` });
+    if (loop && ownerDir && isWithin(ownerDir, root)) found.push({ kind: "mount", id: m.mountPoint, ownerDir, detail: `xfs on ${loop.backingFile}` });
   }
   for (const loop of loops) {
     const ownerDir = ownerOf(loop.backingFile);
-    if (ownerDir && isUnder(ownerDir, root)) found.push({ kind: "loop", id: loop.device, ownerDir, detail: loop.backingFile });
+    if (ownerDir && isWithin(ownerDir, root)) found.push({ kind: "loop", id: loop.device, ownerDir, detail: loop.backingFile });
   }
   for (const [file, ownerDir] of files) {
-    if (ownerDir && isUnder(ownerDir, root)) found.push({ kind: "file", id: file, ownerDir });
+    if (ownerDir && isWithin(ownerDir, root)) found.push({ kind: "file", id: file, ownerDir });
   }
   return found.sort((a, b) => RELEASE_ORDER.indexOf(a.kind) - RELEASE_ORDER.indexOf(b.kind));
 }

@@ -7,6 +7,7 @@ import { constants } from "node:fs";
 import { lstat, open, readdir, realpath } from "node:fs/promises";
 import path from "node:path";
 import { SourceError } from "../../errors.js";
+import { isWithin } from "../../util/within.js";
 import { uncleanShutdown } from "./clean-shutdown.js";
 import { dataDirOf } from "./engineFile.js";
 
@@ -28,8 +29,6 @@ function refuse(mountPath: string, what: string): never {
   );
 }
 
-const isInside = (target: string, root: string): boolean => target === root || target.startsWith(root + path.sep);
-
 /**
  * Refuse an image's data directory that could make a server (or us) read or write elsewhere.
  * `clone`: also that it has nothing to replay. Every image's data directory went through
@@ -46,7 +45,7 @@ export async function assertImageDataDir(mountPath: string, opts: { clone?: bool
     if (s.isSymbolicLink()) {
       if (!LINK_ALLOWED.has(name)) refuse(mountPath, `has a symbolic link ${name}`);
       const target = await realpath(path.join(dataDir, name)).catch(() => undefined);
-      if (!target || !isInside(target, root)) refuse(mountPath, `has ${name} linking outside its disk`);
+      if (!target || !isWithin(target, root)) refuse(mountPath, `has ${name} linking outside its disk`);
     }
     if (SIGNALS.includes(name)) refuse(mountPath, `has ${name}, which would start recovery from elsewhere`);
     if (BACKUP_FILES.includes(name)) refuse(mountPath, `has ${name}, which would start it as a backup (and make tablespace links)`);
