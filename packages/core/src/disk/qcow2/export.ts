@@ -1,6 +1,7 @@
 // qemu-storage-daemon lifecycle: export a qcow2 (and its read-only backing chain) as a raw
 // regular file over FUSE, and stop it again without trusting a possibly recycled pid.
 import { open, readFile, readdir, rm } from "node:fs/promises";
+import path from "node:path";
 import { CommandError } from "../../errors.js";
 import { isAlive, isRoot, run } from "../../runtime/exec.js";
 import { silentReporter, type Reporter } from "../../reporter.js";
@@ -99,6 +100,11 @@ export async function processArgv(pid: number): Promise<string[] | undefined> {
 
 const isStorageDaemonArgv = (argv: string[] | undefined): argv is string[] => !!argv && argv.length > 0 && /(^|\/)qemu-storage-daemon$/.test(argv[0]!);
 
+/** The daemon's own pidfile or export file is the one expected (both resolved). */
+const servesExport = (named: { pidFile?: string; exportFile?: string }, expected: { pidFile: string; exportFile: string }): boolean =>
+  (!!named.pidFile && path.resolve(named.pidFile) === path.resolve(expected.pidFile)) ||
+  (!!named.exportFile && path.resolve(named.exportFile) === path.resolve(expected.exportFile));
+
 /** The pidfile and export file named on a daemon's command line. */
 function daemonPaths(argv: string[]): { pidFile?: string; exportFile?: string } {
   const i = argv.indexOf("--pidfile");
@@ -154,8 +160,14 @@ async function signal(pid: number, sig: "SIGTERM" | "SIGKILL", reporter: Reporte
  * Stop a daemon: SIGTERM (it flushes the qcow2 and unmounts its FUSE export), SIGKILL after
  * `timeoutMs`. Only signals `pid` if it still is a qemu-storage-daemon, so a recycled pid is safe.
  */
-export async function stopDaemon(pid: number, reporter: Reporter = silentReporter, timeoutMs = 5000): Promise<void> {
-  if (!isStorageDaemonArgv(await processArgv(pid))) return;
+export async function stopDaemon(pid: number, reporter: Reporter = silentReporter, timeoutMs = 5000, serving?: { pidFile: string; exportFile: string }): Promise<void> {
+  const argv = await processArgv(pid);
+  if (!isStorageDaemonArgv(argv)) return;
+  // A pid read from a record or pidfile must be the daemon of that export, not another clone's.
+  if (serving && !servesExport(daemonPaths(argv), serving)) {
+    reporter.warn(`${STORAGE_DAEMON} pid ${pid} serves another export than ${serving.exportFile}; left running.`);
+    return;
+  }
   await signal(pid, "SIGTERM", reporter);
   if (await waitForDaemonExit(pid, timeoutMs)) return;
   reporter.warn(`${STORAGE_DAEMON} (pid ${pid}) ignored SIGTERM for ${timeoutMs} ms; killing it.`);
@@ -168,7 +180,7 @@ export async function stopDaemon(pid: number, reporter: Reporter = silentReporte
 /** Stop the daemon, unmount a FUSE export it left dead, remove the export file and pidfile. */
 export async function stopExport(handle: Partial<ExportHandle> & { exportFile: string; pidFile: string }, reporter: Reporter = silentReporter): Promise<void> {
   const pid = handle.pid ?? (await readPidFile(handle.pidFile));
-  if (pid !== undefined) await stopDaemon(pid, reporter);
+  if (pid !== undefined) await stopDaemon(pid, reporter, undefined, handle);
   await unmountFuse(handle.exportFile, reporter);
   await rm(handle.exportFile, { force: true });
   await rm(handle.pidFile, { force: true });
