@@ -4,7 +4,6 @@
 // Catalog bytes a user's data can reach are read too: large objects, trigger arguments, fast
 // defaults and the constants inside stored expression trees (node-tree-constants.ts).
 import type pg from "pg";
-import { connectableDatabases } from "../client.js";
 import { qualifiedName, quoteIdent } from "../sql.js";
 import { textLeaves, type ValueOrigin } from "../../../masking/leak-scan/explain.js";
 import type { PublishedSink } from "../../../masking/leak-scan/published-cache.js";
@@ -58,20 +57,19 @@ export interface PublishedColumnFilter {
   isMasked(database: string, schema: string, table: string, column: string): boolean;
 }
 
+const DATABASES_SQL = "SELECT datname, datallowconn AS open FROM pg_database ORDER BY datname";
+
 export async function readPublished(withDb: WithDatabase, content: PublishedSink, filter: PublishedColumnFilter): Promise<string[]> {
   // A database that refuses connections (a data-directory source can bring one) is published all
   // the same, but nothing here can read it: fail closed. template0 is initdb's, never connectable.
-  const closed = await withDb("postgres", async (c) =>
-    (await c.query<{ datname: string }>("SELECT datname FROM pg_database WHERE NOT datallowconn AND datname <> 'template0' ORDER BY datname")).rows.map(
-      (r) => r.datname,
-    ),
-  );
+  const all = await withDb("postgres", async (c) => (await c.query<{ datname: string; open: boolean }>(DATABASES_SQL)).rows);
+  const closed = all.filter((d) => !d.open && d.datname !== "template0").map((d) => d.datname);
   if (closed.length)
     throw new UnscannableDatabaseError(
       `the leak scan cannot read database(s) ${closed.map((d) => JSON.stringify(d)).join(", ")}: they refuse connections, yet the image would publish them, so nothing was published. ` +
         "In the source, allow connections to them (ALTER DATABASE … ALLOW_CONNECTIONS true) or drop them, then build again.",
     );
-  const databases = await withDb("postgres", connectableDatabases);
+  const databases = all.filter((d) => d.open).map((d) => d.datname);
   for (const database of databases) {
     await withDb(database, async (c) => {
       const relations = (await c.query<RelationColumns>(RELATIONS_SQL)).rows;
