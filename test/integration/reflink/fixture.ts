@@ -1,9 +1,12 @@
 // What the reflink driver has on the machine for one DBCLONE_HOME, read straight from the kernel
 // and the filesystem (not through the driver), so a leak in the driver cannot hide itself.
 import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { ReflinkDriver } from "../../../packages/core/src/disk/index.js";
+import { sha256File } from "../../../packages/core/src/image/digest.js";
+import { forceCleanup } from "../disk/cleanup.js";
 
 const under = (p: string, root: string) => p === root || p.startsWith(`${root}/`);
 
@@ -78,4 +81,46 @@ export function makeXfsImage(root: string, name: string, dataMb: number): string
   rmSync(raw);
   chmodSync(file, 0o444);
   return file;
+}
+
+/**
+ * One test file's scratch directory (0711, so the database's OS user may pass): its image blobs
+ * (`makeXfsImage`, with digests), the homes it makes and drivers for them. `tearDown` removes
+ * every home's pool, then anything left under the root, and returns what was still mounted or
+ * attached before that last sweep (the tests expect nothing).
+ */
+export function poolScratch(prefix: string, imageSizesMb: Record<string, number>) {
+  let root = "";
+  const images: Record<string, { file: string; digest: string }> = {};
+  const homes: string[] = [];
+  const driverFor = (home: string, poolSizeBytes?: number) => new ReflinkDriver({ home, stateDir: path.join(home, "state"), poolSizeBytes });
+  return {
+    images,
+    driverFor,
+    root: () => root,
+    async setUp(): Promise<void> {
+      root = mkdtempSync(path.join(os.tmpdir(), prefix));
+      chmodSync(root, 0o711);
+      for (const [name, mb] of Object.entries(imageSizesMb)) {
+        const file = makeXfsImage(root, name, mb);
+        images[name] = { file, digest: await sha256File(file) };
+      }
+    },
+    newHome(name: string): string {
+      const home = path.join(root, name);
+      mkdirSync(home, { recursive: true, mode: 0o711 });
+      homes.push(home);
+      return home;
+    },
+    async tearDown(): Promise<{ mounts: string[]; loops: string[] }> {
+      for (const home of homes)
+        await driverFor(home)
+          .removePool()
+          .catch(() => undefined);
+      const left = { mounts: mountsUnder(root), loops: loopsUnder(root) };
+      forceCleanup(root);
+      rmSync(root, { recursive: true, force: true });
+      return left;
+    },
+  };
 }

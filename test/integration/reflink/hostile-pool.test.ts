@@ -4,61 +4,30 @@
 // images where only unused ones may be evicted, and a pool mount whose file was deleted.
 // Real loop-mounted XFS, no PostgreSQL: the images hold a small XFS tree made here.
 import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, statSync, symlinkSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statfsSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ReflinkDriver } from "../../../packages/core/src/disk/index.js";
 import { sha256File } from "../../../packages/core/src/image/digest.js";
-import { forceCleanup } from "../disk/cleanup.js";
-import { loopsUnder, makeXfsImage, mountsUnder } from "./fixture.js";
+import { loopsUnder, makeXfsImage, mountsUnder, poolScratch } from "./fixture.js";
 
 const canRun = process.platform === "linux" && process.getuid?.() === 0 && existsSync("/dev/loop-control");
+const scratch = poolScratch("dbclone-hostile-pool-", { a: 4, b: 4 });
+const { images, driverFor } = scratch;
+const newHome = scratch.newHome;
 const MiB = 1024 * 1024;
-let root: string;
-
-/** fixture.ts's image (random filler: each one unique), with its digest to fill in. */
-const makeImage = (name: string, dataMb: number): { file: string; digest: string } => ({ file: makeXfsImage(root, name, dataMb), digest: "" });
-
-const images: Record<string, { file: string; digest: string }> = {};
-const driverFor = (home: string, poolSizeBytes?: number) => new ReflinkDriver({ home, stateDir: path.join(home, "state"), poolSizeBytes });
-const homes: string[] = [];
-const newHome = (name: string) => {
-  const home = path.join(root, name);
-  mkdirSync(home, { recursive: true, mode: 0o711 });
-  homes.push(home);
-  return home;
-};
 
 describe.skipIf(!canRun)("reflink pool against planted and modified files", () => {
-  beforeAll(async () => {
-    root = mkdtempSync(path.join(os.tmpdir(), "dbclone-hostile-pool-"));
-    chmodSync(root, 0o711);
-    for (const [name, mb] of [
-      ["a", 4],
-      ["b", 4],
-    ] as const) {
-      images[name] = makeImage(name, mb);
-      images[name].digest = await sha256File(images[name].file);
-    }
-  }, 300_000);
+  beforeAll(() => scratch.setUp(), 300_000);
 
   afterAll(async () => {
-    for (const home of homes)
-      await driverFor(home)
-        .removePool()
-        .catch(() => undefined);
-    forceCleanup(root);
-    rmSync(root, { recursive: true, force: true });
-    expect(mountsUnder(root)).toEqual([]);
-    expect(loopsUnder(root)).toEqual([]);
+    expect(await scratch.tearDown()).toEqual({ mounts: [], loops: [] });
   }, 120_000);
 
   it("an index key naming a path outside the pool is never listed nor evicted", async () => {
     const home = newHome("index-escape");
     const driver = driverFor(home);
     await driver.prepare([images.a!]);
-    const victim = path.join(root, "victim.raw");
+    const victim = path.join(scratch.root(), "victim.raw");
     writeFileSync(victim, "not the pool's");
     const key = path.relative(driver.pool.layout.imagesDir, victim).replace(/\.raw$/, "");
     const indexFile = path.join(driver.pool.layout.imagesDir, "index.json");
@@ -140,7 +109,7 @@ describe.skipIf(!canRun)("reflink pool against planted and modified files", () =
 
   it("a symlink planted where the pool directory goes is refused, not mounted through", async () => {
     const home = newHome("pool-symlink");
-    const elsewhere = path.join(root, "elsewhere");
+    const elsewhere = path.join(scratch.root(), "elsewhere");
     mkdirSync(elsewhere);
     writeFileSync(path.join(elsewhere, "keep"), "x");
     symlinkSync(elsewhere, path.join(home, "pool"));
@@ -154,7 +123,7 @@ describe.skipIf(!canRun)("reflink pool against planted and modified files", () =
 
   it("a symlink planted where the pool file goes is refused, not loop-mounted", async () => {
     const home = newHome("poolfile-symlink");
-    const planted = path.join(root, "planted.xfs");
+    const planted = path.join(scratch.root(), "planted.xfs");
     execFileSync("truncate", ["-s", "320M", planted]);
     execFileSync("mkfs.xfs", ["-q", "-m", "reflink=1", planted]);
     symlinkSync(planted, path.join(home, "pool.xfs"));
@@ -170,7 +139,7 @@ describe.skipIf(!canRun)("reflink pool against planted and modified files", () =
     const home = newHome("clone-symlink");
     const driver = driverFor(home);
     await driver.prepare([images.a!]);
-    const target = path.join(root, "precious");
+    const target = path.join(scratch.root(), "precious");
     writeFileSync(target, "precious");
     for (const planted of ["c-sym1.raw", "c-sym2.json"]) {
       const at = path.join(driver.pool.layout.clonesDir, planted);
@@ -241,8 +210,8 @@ describe.skipIf(!canRun)("reflink pool against planted and modified files", () =
   it("a full fixed-size pool evicts an unused image, never the one a live clone was copied from", async () => {
     const home = newHome("evict");
     const big = (name: string) => {
-      const img = makeImage(name, 100);
-      return sha256File(img.file).then((digest) => ({ file: img.file, digest }));
+      const file = makeXfsImage(scratch.root(), name, 100);
+      return sha256File(file).then((digest) => ({ file, digest }));
     };
     const [inUse, unused, third] = [await big("e1"), await big("e2"), await big("e3")];
     const driver = driverFor(home, 1024 * MiB);

@@ -5,45 +5,21 @@
 // paths outside the pool, never makes gc, teardown or unmount act outside the pool.
 // Real loop-mounted XFS, no PostgreSQL.
 import { execFileSync } from "node:child_process";
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statfsSync,
-  statSync,
-  symlinkSync,
-  utimesSync,
-  writeFileSync,
-} from "node:fs";
-import os from "node:os";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statfsSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ReflinkDriver } from "../../../packages/core/src/disk/index.js";
 import { DiskFullError } from "../../../packages/core/src/errors.js";
-import { sha256File } from "../../../packages/core/src/image/digest.js";
 import { silentReporter } from "../../../packages/core/src/reporter.js";
-import { forceCleanup } from "../disk/cleanup.js";
-import { expandedImages, loopsUnder, makeXfsImage, mountsUnder } from "./fixture.js";
+import { expandedImages, loopsUnder, mountsUnder, poolScratch } from "./fixture.js";
 
 const canRun = process.platform === "linux" && process.getuid?.() === 0 && existsSync("/dev/loop-control");
+const scratch = poolScratch("dbclone-pool-limits-", { a: 40, b: 60 });
+const { images, driverFor } = scratch;
+const newHome = scratch.newHome;
 const MiB = 1024 * 1024;
 /** What the pool keeps free beyond a clone's own bound (pool.ts). */
 const HEADROOM = 256 * MiB;
-let root: string;
-const images: Record<string, { file: string; digest: string }> = {};
-const homes: string[] = [];
-const driverFor = (home: string, poolSizeBytes?: number) => new ReflinkDriver({ home, stateDir: path.join(home, "state"), poolSizeBytes });
-const newHome = (name: string) => {
-  const home = path.join(root, name);
-  mkdirSync(home, { recursive: true, mode: 0o711 });
-  homes.push(home);
-  return home;
-};
 const free = (dir: string) => statfsSync(dir).bavail * statfsSync(dir).bsize;
 /** Fill the pool so that exactly `left` bytes stay free. */
 const fillTo = (dir: string, left: number) => execFileSync("fallocate", ["-l", String(free(dir) - left), path.join(dir, "filler")]);
@@ -51,27 +27,10 @@ const childOf = (home: string, name: string) => path.join(home, "clones", name, 
 const indexKeys = (driver: ReflinkDriver) => Object.keys(JSON.parse(readFileSync(path.join(driver.pool.layout.imagesDir, "index.json"), "utf8"))).sort();
 
 describe.skipIf(!canRun)("reflink pool limits for clones", () => {
-  beforeAll(async () => {
-    root = mkdtempSync(path.join(os.tmpdir(), "dbclone-pool-limits-"));
-    chmodSync(root, 0o711);
-    for (const [name, mb] of [
-      ["a", 40],
-      ["b", 60],
-    ] as const) {
-      const file = makeXfsImage(root, name, mb);
-      images[name] = { file, digest: await sha256File(file) };
-    }
-  }, 300_000);
+  beforeAll(() => scratch.setUp(), 300_000);
 
   afterAll(async () => {
-    for (const home of homes)
-      await driverFor(home)
-        .removePool()
-        .catch(() => undefined);
-    forceCleanup(root);
-    rmSync(root, { recursive: true, force: true });
-    expect(mountsUnder(root)).toEqual([]);
-    expect(loopsUnder(root)).toEqual([]);
+    expect(await scratch.tearDown()).toEqual({ mounts: [], loops: [] });
   }, 120_000);
 
   it("a fixed pool without room for a clone's writes refuses it clearly, makes nothing, and clones again once freed", async () => {
@@ -139,8 +98,8 @@ describe.skipIf(!canRun)("reflink pool limits for clones", () => {
   }, 300_000);
 
   it("on the host's own filesystem (no pool file) a clone short of room is made, with a warning", async () => {
-    const xfsFile = path.join(root, "host-xfs.raw");
-    const hostDir = path.join(root, "host-xfs");
+    const xfsFile = path.join(scratch.root(), "host-xfs.raw");
+    const hostDir = path.join(scratch.root(), "host-xfs");
     execFileSync("truncate", ["-s", "1G", xfsFile]);
     execFileSync("mkfs.xfs", ["-q", "-m", "reflink=1", xfsFile]);
     mkdirSync(hostDir);
@@ -167,7 +126,7 @@ describe.skipIf(!canRun)("reflink pool limits for clones", () => {
     const driver = driverFor(home);
     await driver.prepare([images.a!]);
     const { imagesDir } = driver.pool.layout;
-    const elsewhere = path.join(root, "images-elsewhere");
+    const elsewhere = path.join(scratch.root(), "images-elsewhere");
     mkdirSync(elsewhere);
     // What gc would remove in the images directory: a dead holder's lock, a killed expansion's
     // temp file (pid 2^22 + 1 is above pid_max: never alive), an unused indexed image.
@@ -198,7 +157,7 @@ describe.skipIf(!canRun)("reflink pool limits for clones", () => {
     const driver = driverFor(home);
     await driver.prepare([images.a!]);
     const { clonesDir } = driver.pool.layout;
-    const elsewhere = path.join(root, "clones-elsewhere");
+    const elsewhere = path.join(scratch.root(), "clones-elsewhere");
     mkdirSync(elsewhere);
     const ownerDir = path.join(home, "clones", "c-planted");
     writeFileSync(path.join(elsewhere, "c-planted.raw"), "not the pool's");
@@ -222,8 +181,8 @@ describe.skipIf(!canRun)("reflink pool limits for clones", () => {
     const driver = driverFor(home);
     await driver.prepare([images.a!]);
     // Someone else's loop-mounted XFS outside the pool.
-    const victim = path.join(root, "victim.raw");
-    const victimMount = path.join(root, "victim.mnt");
+    const victim = path.join(scratch.root(), "victim.raw");
+    const victimMount = path.join(scratch.root(), "victim.mnt");
     execFileSync("truncate", ["-s", "320M", victim]);
     execFileSync("mkfs.xfs", ["-q", victim]);
     mkdirSync(victimMount);
