@@ -420,7 +420,7 @@ async function unmountFuse(mountPoint, reporter = silentReporter) {
   reporter.warn(`FUSE export ${mountPoint} would not unmount (${r.stderr.trim()}); detaching it lazily (umount -l).`);
   await run("umount", ["-l", mountPoint], { privileged: true, reporter, packageHint: "mount" });
 }
-var import_promises, import_node_path, DISK_MOUNT_OPTIONS, unescapeMountinfo, isUnder, sleep;
+var import_promises, import_node_path, DISK_MOUNT_OPTIONS, unescapeMountinfo, sleep;
 var init_mounts = __esm({
   "packages/core/src/disk/qcow2/mounts.ts"() {
     "use strict";
@@ -431,10 +431,6 @@ var init_mounts = __esm({
     init_reporter();
     DISK_MOUNT_OPTIONS = "loop,nouuid,nosuid,nodev";
     unescapeMountinfo = (s) => s.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
-    isUnder = (p, rootDir) => {
-      const rel = import_node_path.default.relative(import_node_path.default.resolve(rootDir), import_node_path.default.resolve(p));
-      return rel === "" || !rel.startsWith("..") && !import_node_path.default.isAbsolute(rel);
-    };
     sleep = (ms) => new Promise((r) => setTimeout(r, ms));
   }
 });
@@ -464,6 +460,20 @@ var init_chain_spec = __esm({
   "packages/core/src/disk/qcow2/chain-spec.ts"() {
     "use strict";
     init_import_meta_url();
+  }
+});
+
+// packages/core/src/util/within.ts
+function isWithin(p, dir) {
+  const rel = import_node_path2.default.relative(import_node_path2.default.resolve(dir), import_node_path2.default.resolve(p));
+  return rel === "" || rel !== ".." && !rel.startsWith(`..${import_node_path2.default.sep}`) && !import_node_path2.default.isAbsolute(rel);
+}
+var import_node_path2;
+var init_within = __esm({
+  "packages/core/src/util/within.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_path2 = __toESM(require("node:path"), 1);
   }
 });
 
@@ -544,7 +554,7 @@ async function findDaemonsUnder(rootDir) {
     const argv = await processArgv(Number(entry));
     if (!isStorageDaemonArgv(argv)) continue;
     const paths = daemonPaths(argv);
-    if (paths.pidFile && isUnder(paths.pidFile, rootDir) || paths.exportFile && isUnder(paths.exportFile, rootDir)) {
+    if (paths.pidFile && isWithin(paths.pidFile, rootDir) || paths.exportFile && isWithin(paths.exportFile, rootDir)) {
       found.push({ pid: Number(entry), ...paths });
     }
   }
@@ -572,8 +582,13 @@ async function signal(pid, sig, reporter) {
   }
   await run("kill", [`-${sig.slice(3)}`, String(pid)], { privileged: true, allowFailure: true, reporter });
 }
-async function stopDaemon(pid, reporter = silentReporter, timeoutMs = 5e3) {
-  if (!isStorageDaemonArgv(await processArgv(pid))) return;
+async function stopDaemon(pid, reporter = silentReporter, timeoutMs = 5e3, serving) {
+  const argv = await processArgv(pid);
+  if (!isStorageDaemonArgv(argv)) return;
+  if (serving && !servesExport(daemonPaths(argv), serving)) {
+    reporter.warn(`${STORAGE_DAEMON} pid ${pid} serves another export than ${serving.exportFile}; left running.`);
+    return;
+  }
   await signal(pid, "SIGTERM", reporter);
   if (await waitForDaemonExit(pid, timeoutMs)) return;
   reporter.warn(`${STORAGE_DAEMON} (pid ${pid}) ignored SIGTERM for ${timeoutMs} ms; killing it.`);
@@ -584,26 +599,29 @@ async function stopDaemon(pid, reporter = silentReporter, timeoutMs = 5e3) {
 }
 async function stopExport(handle, reporter = silentReporter) {
   const pid = handle.pid ?? await readPidFile(handle.pidFile);
-  if (pid !== void 0) await stopDaemon(pid, reporter);
+  if (pid !== void 0) await stopDaemon(pid, reporter, void 0, handle);
   await unmountFuse(handle.exportFile, reporter);
   await (0, import_promises2.rm)(handle.exportFile, { force: true });
   await (0, import_promises2.rm)(handle.pidFile, { force: true });
 }
-var import_promises2, STORAGE_DAEMON, exportPathsFor, escapeOpt, isStorageDaemonArgv;
+var import_promises2, import_node_path3, STORAGE_DAEMON, exportPathsFor, escapeOpt, isStorageDaemonArgv, servesExport;
 var init_export = __esm({
   "packages/core/src/disk/qcow2/export.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises2 = require("node:fs/promises");
+    import_node_path3 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_reporter();
     init_mounts();
     init_chain_spec();
+    init_within();
     STORAGE_DAEMON = "qemu-storage-daemon";
     exportPathsFor = (diskFile) => ({ exportFile: `${diskFile}.export.raw`, pidFile: `${diskFile}.qsd.pid` });
     escapeOpt = (v) => v.replace(/,/g, ",,");
     isStorageDaemonArgv = (argv) => !!argv && argv.length > 0 && /(^|\/)qemu-storage-daemon$/.test(argv[0]);
+    servesExport = (named, expected) => !!named.pidFile && import_node_path3.default.resolve(named.pidFile) === import_node_path3.default.resolve(expected.pidFile) || !!named.exportFile && import_node_path3.default.resolve(named.exportFile) === import_node_path3.default.resolve(expected.exportFile);
   }
 });
 
@@ -748,21 +766,21 @@ var init_digest = __esm({
 // packages/core/src/disk/qcow2/layers.ts
 async function sealChildAsLayer(child, outFile, reporter = silentReporter) {
   if (child.parents.length === 0) throw new CloneError(`${child.file} has no parent layers; a layer needs the chain it was written over.`);
-  const parents = child.parents.map((p) => import_node_path2.default.resolve(p));
+  const parents = child.parents.map((p) => import_node_path4.default.resolve(p));
   return sealInto(outFile, reporter, async (tmp) => {
-    await convertTopLayer(chainJsonFilename(import_node_path2.default.resolve(child.file), parents), parents[0], tmp, reporter);
+    await convertTopLayer(chainJsonFilename(import_node_path4.default.resolve(child.file), parents), parents[0], tmp, reporter);
     await detachBacking(tmp, reporter);
   });
 }
 async function flattenChain(child, outFile, reporter = silentReporter) {
   const source = child.parents.length ? chainJsonFilename(
-    import_node_path2.default.resolve(child.file),
-    child.parents.map((p) => import_node_path2.default.resolve(p))
-  ) : import_node_path2.default.resolve(child.file);
+    import_node_path4.default.resolve(child.file),
+    child.parents.map((p) => import_node_path4.default.resolve(p))
+  ) : import_node_path4.default.resolve(child.file);
   return sealInto(outFile, reporter, (tmp) => convertFlat(source, tmp, reporter));
 }
 async function sealInto(outFile, reporter, make) {
-  outFile = import_node_path2.default.resolve(outFile);
+  outFile = import_node_path4.default.resolve(outFile);
   const tmp = `${outFile}.tmp-${process.pid}-${(0, import_node_crypto2.randomBytes)(4).toString("hex")}`;
   try {
     await make(tmp);
@@ -778,13 +796,13 @@ async function sealInto(outFile, reporter, make) {
     await (0, import_promises5.rm)(tmp, { force: true });
   }
 }
-var import_promises5, import_node_path2, import_node_crypto2;
+var import_promises5, import_node_path4, import_node_crypto2;
 var init_layers = __esm({
   "packages/core/src/disk/qcow2/layers.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises5 = require("node:fs/promises");
-    import_node_path2 = __toESM(require("node:path"), 1);
+    import_node_path4 = __toESM(require("node:path"), 1);
     import_node_crypto2 = require("node:crypto");
     init_reporter();
     init_chain_spec();
@@ -796,7 +814,7 @@ var init_layers = __esm({
 
 // packages/core/src/util/durable-write.ts
 function tempPath(dir) {
-  return import_node_path3.default.join(dir, `${TEMP_PREFIX}${TEMP_HOST}-${process.pid}-${(0, import_node_crypto3.randomBytes)(6).toString("hex")}`);
+  return import_node_path5.default.join(dir, `${TEMP_PREFIX}${TEMP_HOST}-${process.pid}-${(0, import_node_crypto3.randomBytes)(6).toString("hex")}`);
 }
 async function writeDurable(file, data, mode = 420) {
   const fh = await (0, import_promises6.open)(file, "wx", mode);
@@ -829,13 +847,13 @@ async function syncFileAndDir(file) {
   } catch (e) {
     if (e.code !== "ENOENT") throw e;
   }
-  await syncDir(import_node_path3.default.dirname(file));
+  await syncDir(import_node_path5.default.dirname(file));
 }
 async function unlinkQuietly(file) {
   await (0, import_promises6.unlink)(file).catch(() => void 0);
 }
 async function writeFileAtomic(file, data, mode) {
-  const dir = import_node_path3.default.dirname(file);
+  const dir = import_node_path5.default.dirname(file);
   const tmp = tempPath(dir);
   try {
     await writeDurable(tmp, data, mode);
@@ -846,7 +864,7 @@ async function writeFileAtomic(file, data, mode) {
   }
   await syncDir(dir);
 }
-var import_node_crypto3, import_promises6, import_node_os, import_node_path3, TEMP_PREFIX, TEMP_HOST;
+var import_node_crypto3, import_promises6, import_node_os, import_node_path5, TEMP_PREFIX, TEMP_HOST;
 var init_durable_write = __esm({
   "packages/core/src/util/durable-write.ts"() {
     "use strict";
@@ -854,7 +872,7 @@ var init_durable_write = __esm({
     import_node_crypto3 = require("node:crypto");
     import_promises6 = require("node:fs/promises");
     import_node_os = __toESM(require("node:os"), 1);
-    import_node_path3 = __toESM(require("node:path"), 1);
+    import_node_path5 = __toESM(require("node:path"), 1);
     TEMP_PREFIX = ".tmp-";
     TEMP_HOST = import_node_os.default.hostname().replace(/[^A-Za-z0-9.-]/g, "_");
   }
@@ -887,19 +905,19 @@ var init_own_file = __esm({
 
 // packages/core/src/util/paths.ts
 function dbcloneHome(env = process.env) {
-  if (env.DBCLONE_HOME) return import_node_path4.default.resolve(env.DBCLONE_HOME);
+  if (env.DBCLONE_HOME) return import_node_path6.default.resolve(env.DBCLONE_HOME);
   const root = typeof process.getuid === "function" && process.getuid() === 0;
-  return root ? "/var/lib/dbclone" : import_node_path4.default.join(import_node_os2.default.homedir(), ".dbclone");
+  return root ? "/var/lib/dbclone" : import_node_path6.default.join(import_node_os2.default.homedir(), ".dbclone");
 }
 function defaultRepository(env = process.env) {
-  return env.DBCLONE_REPO || import_node_path4.default.join(dbcloneHome(env), "repository");
+  return env.DBCLONE_REPO || import_node_path6.default.join(dbcloneHome(env), "repository");
 }
 async function makeDir(dir, mode) {
-  dir = import_node_path4.default.resolve(dir);
-  const parent = import_node_path4.default.dirname(dir);
+  dir = import_node_path6.default.resolve(dir);
+  const parent = import_node_path6.default.dirname(dir);
   const first = await (0, import_promises8.mkdir)(parent, { recursive: true, mode: TRAVERSABLE_DIR });
   if (first) {
-    for (let p = parent; p.length >= first.length; p = import_node_path4.default.dirname(p)) await (0, import_promises8.chmod)(p, TRAVERSABLE_DIR);
+    for (let p = parent; p.length >= first.length; p = import_node_path6.default.dirname(p)) await (0, import_promises8.chmod)(p, TRAVERSABLE_DIR);
   }
   try {
     await (0, import_promises8.mkdir)(dir, { mode });
@@ -909,14 +927,14 @@ async function makeDir(dir, mode) {
   }
   await (0, import_promises8.chmod)(dir, mode);
 }
-var import_promises8, import_node_os2, import_node_path4, TRAVERSABLE_DIR, PRIVATE_DIR;
+var import_promises8, import_node_os2, import_node_path6, TRAVERSABLE_DIR, PRIVATE_DIR;
 var init_paths = __esm({
   "packages/core/src/util/paths.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises8 = require("node:fs/promises");
     import_node_os2 = __toESM(require("node:os"), 1);
-    import_node_path4 = __toESM(require("node:path"), 1);
+    import_node_path6 = __toESM(require("node:path"), 1);
     TRAVERSABLE_DIR = 457;
     PRIVATE_DIR = 448;
   }
@@ -930,13 +948,13 @@ async function stampOf(file) {
 function sameStamp(a, b) {
   return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs;
 }
-var import_promises9, import_node_path5, StampedDigestCache;
+var import_promises9, import_node_path7, StampedDigestCache;
 var init_stamped_digests = __esm({
   "packages/core/src/util/stamped-digests.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises9 = require("node:fs/promises");
-    import_node_path5 = __toESM(require("node:path"), 1);
+    import_node_path7 = __toESM(require("node:path"), 1);
     init_durable_write();
     init_own_file();
     init_paths();
@@ -948,7 +966,7 @@ var init_stamped_digests = __esm({
       file;
       /** The digest recorded for `file`, when the file has not changed since; else undefined. */
       async known(file) {
-        const key = import_node_path5.default.resolve(file);
+        const key = import_node_path7.default.resolve(file);
         const hit = (await this.load())[key];
         if (!hit) return void 0;
         const now = await stampOf(key).catch(() => void 0);
@@ -963,7 +981,7 @@ var init_stamped_digests = __esm({
        * but only when the file did not change while it was read).
        */
       async digestOf(file, hash) {
-        const key = import_node_path5.default.resolve(file);
+        const key = import_node_path7.default.resolve(file);
         const before = await stampOf(key);
         const hit = (await this.load())[key];
         if (hit && sameStamp(hit, before)) return { digest: hit.digest, cached: true };
@@ -973,7 +991,7 @@ var init_stamped_digests = __esm({
       }
       /** Record `digest` for the file as it is now (or as it was at `stamp`, taken before hashing). */
       async remember(file, digest, stamp) {
-        const key = import_node_path5.default.resolve(file);
+        const key = import_node_path7.default.resolve(file);
         const entry = { ...stamp ?? await stampOf(key), digest };
         const entries = await this.load();
         const had = entries[key];
@@ -982,14 +1000,14 @@ var init_stamped_digests = __esm({
         await this.save(entries);
       }
       async forget(file) {
-        const key = import_node_path5.default.resolve(file);
+        const key = import_node_path7.default.resolve(file);
         const entries = await this.load();
         if (!(key in entries)) return;
         delete entries[key];
         await this.save(entries);
       }
       async save(entries) {
-        await makeDir(import_node_path5.default.dirname(this.file), PRIVATE_DIR);
+        await makeDir(import_node_path7.default.dirname(this.file), PRIVATE_DIR);
         await writeFileAtomic(this.file, JSON.stringify(entries), 384);
       }
       async load() {
@@ -1008,37 +1026,37 @@ var init_stamped_digests = __esm({
 
 // packages/core/src/disk/base-digests.ts
 function baseDigestCache(stateDir2) {
-  return new StampedDigestCache(import_node_path6.default.join(stateDir2, "verified-digests.json"));
+  return new StampedDigestCache(import_node_path8.default.join(stateDir2, "verified-digests.json"));
 }
-var import_node_path6;
+var import_node_path8;
 var init_base_digests = __esm({
   "packages/core/src/disk/base-digests.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path6 = __toESM(require("node:path"), 1);
+    import_node_path8 = __toESM(require("node:path"), 1);
     init_stamped_digests();
   }
 });
 
 // packages/core/src/disk/host-tools.ts
 function onPathSync(program2, env = process.env) {
-  return (env.PATH ?? "").split(import_node_path7.default.delimiter).some((dir) => {
+  return (env.PATH ?? "").split(import_node_path9.default.delimiter).some((dir) => {
     if (!dir) return false;
     try {
-      (0, import_node_fs4.accessSync)(import_node_path7.default.join(dir, program2), import_node_fs4.constants.X_OK);
+      (0, import_node_fs4.accessSync)(import_node_path9.default.join(dir, program2), import_node_fs4.constants.X_OK);
       return true;
     } catch {
       return false;
     }
   });
 }
-var import_node_fs4, import_node_path7;
+var import_node_fs4, import_node_path9;
 var init_host_tools = __esm({
   "packages/core/src/disk/host-tools.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs4 = require("node:fs");
-    import_node_path7 = __toESM(require("node:path"), 1);
+    import_node_path9 = __toESM(require("node:path"), 1);
   }
 });
 
@@ -1104,33 +1122,33 @@ async function ourFiles(dir, skip, depth, out) {
     return;
   }
   for (const e of entries) {
-    const p = import_node_path8.default.join(dir, e.name);
+    const p = import_node_path10.default.join(dir, e.name);
     if (e.isDirectory()) await ourFiles(p, skip, depth - 1, out);
     else if (OUR_FILE.test(e.name)) out.push(p);
   }
 }
 async function listLeftovers(rootDir) {
-  const root = import_node_path8.default.resolve(rootDir);
+  const root = import_node_path10.default.resolve(rootDir);
   const found = [];
-  const mounts = (await readMounts()).filter((m) => isUnder(m.mountPoint, root));
+  const mounts = (await readMounts()).filter((m) => isWithin(m.mountPoint, root));
   for (const m of mounts) {
     const isFuse = m.fsType === "fuse" || m.fsType.startsWith("fuse.");
-    found.push({ kind: isFuse ? "fuse-export" : "mount", id: m.mountPoint, ownerDir: import_node_path8.default.dirname(m.mountPoint), detail: `${m.fsType} ${m.source}` });
+    found.push({ kind: isFuse ? "fuse-export" : "mount", id: m.mountPoint, ownerDir: import_node_path10.default.dirname(m.mountPoint), detail: `${m.fsType} ${m.source}` });
   }
   for (const loop of await readLoopDevices()) {
-    if (isUnder(loop.backingFile, root)) {
-      found.push({ kind: "loop", id: loop.device, ownerDir: import_node_path8.default.dirname(loop.backingFile), detail: loop.backingFile });
+    if (isWithin(loop.backingFile, root)) {
+      found.push({ kind: "loop", id: loop.device, ownerDir: import_node_path10.default.dirname(loop.backingFile), detail: loop.backingFile });
     }
   }
   for (const d of await findDaemonsUnder(root)) {
     const anchor2 = d.pidFile ?? d.exportFile;
-    found.push({ kind: "daemon", id: String(d.pid), ownerDir: anchor2 ? import_node_path8.default.dirname(anchor2) : void 0, detail: `pidfile ${d.pidFile ?? "?"}` });
+    found.push({ kind: "daemon", id: String(d.pid), ownerDir: anchor2 ? import_node_path10.default.dirname(anchor2) : void 0, detail: `pidfile ${d.pidFile ?? "?"}` });
   }
   const files = [];
   await ourFiles(root, new Set(mounts.filter((m) => m.mountPoint !== root).map((m) => m.mountPoint)), 6, files);
   for (const f of files) {
     if (mounts.some((m) => m.mountPoint === f)) continue;
-    found.push({ kind: "file", id: f, ownerDir: import_node_path8.default.dirname(f) });
+    found.push({ kind: "file", id: f, ownerDir: import_node_path10.default.dirname(f) });
   }
   return found.sort((a, b) => RELEASE_ORDER.indexOf(a.kind) - RELEASE_ORDER.indexOf(b.kind));
 }
@@ -1162,16 +1180,17 @@ async function stopDaemonUnlessInUse(pid, reporter) {
   }
   await stopDaemon(pid, reporter);
 }
-var import_promises11, import_node_path8, RELEASE_ORDER, OUR_FILE;
+var import_promises11, import_node_path10, RELEASE_ORDER, OUR_FILE;
 var init_leftovers = __esm({
   "packages/core/src/disk/qcow2/leftovers.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises11 = require("node:fs/promises");
-    import_node_path8 = __toESM(require("node:path"), 1);
+    import_node_path10 = __toESM(require("node:path"), 1);
     init_reporter();
     init_export();
     init_mounts();
+    init_within();
     RELEASE_ORDER = ["mount", "loop", "daemon", "fuse-export", "file"];
     OUR_FILE = /\.(qcow2|qcow2\.tmp-[\w.-]+|export\.raw|qsd\.pid)$/;
   }
@@ -1180,19 +1199,19 @@ var init_leftovers = __esm({
 // packages/core/src/disk/qcow2/xfs-error-policy.ts
 async function failFastOnWriteErrors(loopDevice) {
   if (!loopDevice) return;
-  const dir = import_node_path9.default.join("/sys/fs/xfs", import_node_path9.default.basename(loopDevice), "error");
+  const dir = import_node_path11.default.join("/sys/fs/xfs", import_node_path11.default.basename(loopDevice), "error");
   for (const kind of ["ENOSPC", "EIO", "ENODEV", "default"]) {
-    await (0, import_promises12.writeFile)(import_node_path9.default.join(dir, "metadata", kind, "max_retries"), "0").catch(() => void 0);
+    await (0, import_promises12.writeFile)(import_node_path11.default.join(dir, "metadata", kind, "max_retries"), "0").catch(() => void 0);
   }
-  await (0, import_promises12.writeFile)(import_node_path9.default.join(dir, "fail_at_unmount"), "1").catch(() => void 0);
+  await (0, import_promises12.writeFile)(import_node_path11.default.join(dir, "fail_at_unmount"), "1").catch(() => void 0);
 }
-var import_promises12, import_node_path9;
+var import_promises12, import_node_path11;
 var init_xfs_error_policy = __esm({
   "packages/core/src/disk/qcow2/xfs-error-policy.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises12 = require("node:fs/promises");
-    import_node_path9 = __toESM(require("node:path"), 1);
+    import_node_path11 = __toESM(require("node:path"), 1);
   }
 });
 
@@ -1231,13 +1250,13 @@ var init_xfs_quiesce = __esm({
 });
 
 // packages/core/src/disk/qcow2.ts
-var import_promises14, import_node_path10, import_node_crypto4, Qcow2Driver;
+var import_promises14, import_node_path12, import_node_crypto4, Qcow2Driver;
 var init_qcow2 = __esm({
   "packages/core/src/disk/qcow2.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises14 = require("node:fs/promises");
-    import_node_path10 = __toESM(require("node:path"), 1);
+    import_node_path12 = __toESM(require("node:path"), 1);
     import_node_crypto4 = require("node:crypto");
     init_errors();
     init_exec();
@@ -1267,8 +1286,8 @@ var init_qcow2 = __esm({
         return checkQcow2Prerequisites();
       }
       async createStaging(file, mountPath, virtualSizeBytes) {
-        file = import_node_path10.default.resolve(file);
-        await (0, import_promises14.mkdir)(import_node_path10.default.dirname(file), { recursive: true });
+        file = import_node_path12.default.resolve(file);
+        await (0, import_promises14.mkdir)(import_node_path12.default.dirname(file), { recursive: true });
         await createImage(file, virtualSizeBytes, this.reporter);
         const handle = await startExport(file, this.reporter);
         try {
@@ -1281,7 +1300,7 @@ var init_qcow2 = __esm({
         }
       }
       async seal(staging, outFile) {
-        outFile = import_node_path10.default.resolve(outFile);
+        outFile = import_node_path12.default.resolve(outFile);
         await this.trim(staging.mountPath);
         await assertFilesystemAlive(staging.mountPath);
         await this.unmount(staging.attachment);
@@ -1302,10 +1321,10 @@ var init_qcow2 = __esm({
         }
       }
       async createChild(parentFile, childFile, expectedDigest) {
-        parentFile = import_node_path10.default.resolve(parentFile);
-        childFile = import_node_path10.default.resolve(childFile);
+        parentFile = import_node_path12.default.resolve(parentFile);
+        childFile = import_node_path12.default.resolve(childFile);
         await this.checkLayer(parentFile, expectedDigest);
-        await (0, import_promises14.mkdir)(import_node_path10.default.dirname(childFile), { recursive: true });
+        await (0, import_promises14.mkdir)(import_node_path12.default.dirname(childFile), { recursive: true });
         await createChildImage(parentFile, childFile, this.reporter);
         if (!this.options.resolveParentChain) return { file: childFile, parents: [parentFile] };
         const chain = await backingChain(childFile, this.reporter);
@@ -1314,11 +1333,11 @@ var init_qcow2 = __esm({
       /** A child over published layers (nearest first); mount() assembles the chain explicitly. */
       async createLayeredChild(layers, childFile) {
         if (layers.length === 0) throw new CloneError("createLayeredChild needs at least one layer.");
-        const files = layers.map((l) => import_node_path10.default.resolve(l.file));
-        childFile = import_node_path10.default.resolve(childFile);
+        const files = layers.map((l) => import_node_path12.default.resolve(l.file));
+        childFile = import_node_path12.default.resolve(childFile);
         for (const [i, layer] of layers.entries()) await this.checkLayer(files[i], layer.digest);
         const info = await imageInfo(files[0], this.reporter);
-        await (0, import_promises14.mkdir)(import_node_path10.default.dirname(childFile), { recursive: true });
+        await (0, import_promises14.mkdir)(import_node_path12.default.dirname(childFile), { recursive: true });
         await createChildOverLayer(files[0], childFile, info["virtual-size"], this.reporter);
         return { file: childFile, parents: files };
       }
@@ -1347,11 +1366,11 @@ var init_qcow2 = __esm({
         }
       }
       async mount(child, mountPath) {
-        const file = import_node_path10.default.resolve(child.file);
+        const file = import_node_path12.default.resolve(child.file);
         const handle = await startExport(
           file,
           this.reporter,
-          child.parents.map((p) => import_node_path10.default.resolve(p))
+          child.parents.map((p) => import_node_path12.default.resolve(p))
         );
         try {
           return await this.loopMount(file, handle, mountPath);
@@ -1381,7 +1400,7 @@ var init_qcow2 = __esm({
         await stopExport({ pid, exportFile, pidFile }, this.reporter);
       }
       async destroy(file) {
-        await (0, import_promises14.rm)(import_node_path10.default.resolve(file), { force: true });
+        await (0, import_promises14.rm)(import_node_path12.default.resolve(file), { force: true });
       }
       list(rootDir) {
         return listLeftovers(rootDir);
@@ -1402,7 +1421,7 @@ var init_qcow2 = __esm({
         if (r.code !== 0) this.reporter.warn(`fstrim ${mountPath} failed (${r.stderr.trim()}); the sealed blob may still hold freed blocks.`);
       }
       async loopMount(file, handle, mountPath) {
-        mountPath = import_node_path10.default.resolve(mountPath);
+        mountPath = import_node_path12.default.resolve(mountPath);
         await (0, import_promises14.mkdir)(mountPath, { recursive: true });
         await run("mount", ["-t", "xfs", "-o", DISK_MOUNT_OPTIONS, handle.exportFile, mountPath], {
           privileged: true,
@@ -1450,11 +1469,11 @@ function buildPowerShellScript(body, paramsFile, resultFile) {
   ].join("\r\n");
 }
 async function runPowerShell(body, params, opts = {}) {
-  const dir = await (0, import_promises15.mkdtemp)(import_node_path11.default.join(import_node_os3.default.tmpdir(), "dbclone-ps-"));
+  const dir = await (0, import_promises15.mkdtemp)(import_node_path13.default.join(import_node_os3.default.tmpdir(), "dbclone-ps-"));
   try {
-    const scriptFile = import_node_path11.default.join(dir, "script.ps1");
-    const paramsFile = import_node_path11.default.join(dir, "params.json");
-    const resultFile = import_node_path11.default.join(dir, "result.json");
+    const scriptFile = import_node_path13.default.join(dir, "script.ps1");
+    const paramsFile = import_node_path13.default.join(dir, "params.json");
+    const resultFile = import_node_path13.default.join(dir, "result.json");
     await (0, import_promises15.writeFile)(scriptFile, BOM + buildPowerShellScript(body, paramsFile, resultFile), "utf8");
     await (0, import_promises15.writeFile)(paramsFile, JSON.stringify(params), "utf8");
     await run(opts.executable ?? "powershell.exe", powerShellArgs(scriptFile), {
@@ -1474,9 +1493,9 @@ async function runPowerShell(body, params, opts = {}) {
   }
 }
 async function runDiskpart(script, opts = {}) {
-  const dir = await (0, import_promises15.mkdtemp)(import_node_path11.default.join(import_node_os3.default.tmpdir(), "dbclone-diskpart-"));
+  const dir = await (0, import_promises15.mkdtemp)(import_node_path13.default.join(import_node_os3.default.tmpdir(), "dbclone-diskpart-"));
   try {
-    const file = import_node_path11.default.join(dir, "script.txt");
+    const file = import_node_path13.default.join(dir, "script.txt");
     await (0, import_promises15.writeFile)(file, Buffer.concat([Buffer.from([255, 254]), Buffer.from(script.replace(/\r?\n/g, "\r\n"), "utf16le")]));
     const r = await run("diskpart", ["/s", file], { allowFailure: true, reporter: opts.reporter, timeoutMs: opts.timeoutMs });
     if (r.code !== 0) {
@@ -1503,14 +1522,14 @@ function realWindowsRunner(opts = {}) {
     command: async (program2, args) => (await run(program2, args, { reporter, timeoutMs: opts.timeoutMs, secrets: opts.secrets })).stdout
   };
 }
-var import_promises15, import_node_os3, import_node_path11, PS_SINGLE_QUOTES, powerShellArgs, BOM;
+var import_promises15, import_node_os3, import_node_path13, PS_SINGLE_QUOTES, powerShellArgs, BOM;
 var init_powershell = __esm({
   "packages/core/src/runtime/powershell.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises15 = require("node:fs/promises");
     import_node_os3 = __toESM(require("node:os"), 1);
-    import_node_path11 = __toESM(require("node:path"), 1);
+    import_node_path13 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_exec();
@@ -1522,11 +1541,11 @@ var init_powershell = __esm({
 
 // packages/core/src/disk/vhdx/scripts.ts
 function diskpartPath(p) {
-  if (!import_node_path12.default.win32.isAbsolute(p) || /^[\\/]{2}[?.][\\/]/.test(p))
+  if (!import_node_path14.default.win32.isAbsolute(p) || /^[\\/]{2}[?.][\\/]/.test(p))
     throw new UsageError(`diskpart needs an absolute local path like C:\\dbclone\\disk.vhdx, not ${JSON.stringify(p)}.`);
   if (/["\u0000-\u001f]/.test(p))
     throw new UsageError(`The path ${JSON.stringify(p)} holds a double quote or a control character, which diskpart cannot take; choose another folder.`);
-  return `"${import_node_path12.default.win32.normalize(p)}"`;
+  return `"${import_node_path14.default.win32.normalize(p)}"`;
 }
 function createBaseDiskpart(file, virtualSizeBytes) {
   const mib = Math.max(8, Math.ceil(virtualSizeBytes / (1024 * 1024)));
@@ -1540,12 +1559,12 @@ function createChildDiskpart(childFile, parentFile) {
 function indent(text) {
   return text.trim().split("\n").map((l) => `  ${l}`).join("\n").concat("\n");
 }
-var import_node_path12, GPT_BASIC_DATA, CHECK_ELEVATION_PS, MOUNT_TO_FOLDER_PS, ATTACH_PS, DETACH_ON_ERROR_PS, FORMAT_AND_MOUNT_PS, ATTACH_AND_MOUNT_PS, UNMOUNT_PS, LIST_DISKS_PS, DESCRIBE_PS;
+var import_node_path14, GPT_BASIC_DATA, CHECK_ELEVATION_PS, MOUNT_TO_FOLDER_PS, ATTACH_PS, DETACH_ON_ERROR_PS, FORMAT_AND_MOUNT_PS, ATTACH_AND_MOUNT_PS, UNMOUNT_PS, LIST_DISKS_PS, DESCRIBE_PS;
 var init_scripts = __esm({
   "packages/core/src/disk/vhdx/scripts.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path12 = __toESM(require("node:path"), 1);
+    import_node_path14 = __toESM(require("node:path"), 1);
     init_errors();
     GPT_BASIC_DATA = "{ebd0a0a2-b9e5-4433-87c0-68b6b72699c7}";
     CHECK_ELEVATION_PS = `
@@ -1682,13 +1701,13 @@ var init_retry = __esm({
 });
 
 // packages/core/src/disk/vhdx/driver.ts
-var import_promises16, import_node_path13, VhdxDriver;
+var import_promises16, import_node_path15, VhdxDriver;
 var init_driver = __esm({
   "packages/core/src/disk/vhdx/driver.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises16 = require("node:fs/promises");
-    import_node_path13 = __toESM(require("node:path"), 1);
+    import_node_path15 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_powershell();
@@ -1703,7 +1722,7 @@ var init_driver = __esm({
         this.reporter = options.reporter ?? silentReporter;
         this.runner = options.runner ?? realWindowsRunner({ reporter: this.reporter });
         this.digests = baseDigestCache(options.stateDir);
-        this.win = options.paths ?? import_node_path13.default.win32;
+        this.win = options.paths ?? import_node_path15.default.win32;
       }
       options;
       name = "vhdx";
@@ -1845,22 +1864,22 @@ var init_vhdx = __esm({
 
 // packages/core/src/disk/reflink/pool-layout.ts
 function poolLayout(home) {
-  const dir = import_node_path14.default.join(import_node_path14.default.resolve(home), "pool");
+  const dir = import_node_path16.default.join(import_node_path16.default.resolve(home), "pool");
   return {
-    home: import_node_path14.default.resolve(home),
+    home: import_node_path16.default.resolve(home),
     dir,
     poolFile: `${dir}.xfs`,
-    imagesDir: import_node_path14.default.join(dir, "images"),
-    clonesDir: import_node_path14.default.join(dir, "clones"),
-    checkDir: import_node_path14.default.join(dir, "check")
+    imagesDir: import_node_path16.default.join(dir, "images"),
+    clonesDir: import_node_path16.default.join(dir, "clones"),
+    checkDir: import_node_path16.default.join(dir, "check")
   };
 }
 function cloneFileFor(layout, childFile) {
-  const resolved = import_node_path14.default.resolve(childFile);
-  if (import_node_path14.default.dirname(resolved) === layout.clonesDir && resolved.endsWith(".raw")) return resolved;
-  const owner = import_node_path14.default.basename(import_node_path14.default.dirname(resolved));
+  const resolved = import_node_path16.default.resolve(childFile);
+  if (import_node_path16.default.dirname(resolved) === layout.clonesDir && resolved.endsWith(".raw")) return resolved;
+  const owner = import_node_path16.default.basename(import_node_path16.default.dirname(resolved));
   if (!/^[\w.-]+$/.test(owner)) throw new Error(`reflink: cannot name a pool clone after the directory '${owner}'`);
-  return import_node_path14.default.join(layout.clonesDir, `${owner}.raw`);
+  return import_node_path16.default.join(layout.clonesDir, `${owner}.raw`);
 }
 async function linkedPoolDir(layout) {
   for (const dir of [layout.dir, layout.imagesDir, layout.clonesDir, layout.checkDir]) {
@@ -1876,15 +1895,15 @@ async function refuseLinkedPoolDirs(layout) {
       `${dir} is a symbolic link or not a directory; the reflink pool's directories must be dbclone's own, so nothing is done through it. Remove it (rm ${dir}) and run the command again.`
     );
 }
-var import_promises17, import_node_path14, imageFile, EXPAND_TEMP, ownerFileOf;
+var import_promises17, import_node_path16, imageFile, EXPAND_TEMP, ownerFileOf;
 var init_pool_layout = __esm({
   "packages/core/src/disk/reflink/pool-layout.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises17 = require("node:fs/promises");
-    import_node_path14 = __toESM(require("node:path"), 1);
+    import_node_path16 = __toESM(require("node:path"), 1);
     init_errors();
-    imageFile = (layout, key) => import_node_path14.default.join(layout.imagesDir, `${key}.raw`);
+    imageFile = (layout, key) => import_node_path16.default.join(layout.imagesDir, `${key}.raw`);
     EXPAND_TEMP = /^[0-9a-f]{64}\.raw\.tmp-(\d+)-[0-9a-f]+$/;
     ownerFileOf = (cloneFile) => cloneFile.replace(/\.raw$/, ".json");
   }
@@ -1943,18 +1962,18 @@ async function loopDeviceAt(mountPath, file) {
     const dash = fields.indexOf("-");
     const source = fields[dash + 2];
     if (dash < 0 || !where.has(unescapeMountPath(fields[4] ?? "")) || !source?.startsWith("/dev/loop")) continue;
-    const backing = await (0, import_promises18.readFile)(`/sys/block/${import_node_path15.default.basename(source)}/loop/backing_file`, "utf8").catch(() => "");
+    const backing = await (0, import_promises18.readFile)(`/sys/block/${import_node_path17.default.basename(source)}/loop/backing_file`, "utf8").catch(() => "");
     if (backing.trim().replace(/ \(deleted\)$/, "") === file) return source;
   }
   return (await readLoopDevices()).find((l) => l.backingFile === file)?.device;
 }
-var import_promises18, import_node_path15, unescapeMountPath;
+var import_promises18, import_node_path17, unescapeMountPath;
 var init_loop_at = __esm({
   "packages/core/src/disk/reflink/loop-at.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises18 = require("node:fs/promises");
-    import_node_path15 = __toESM(require("node:path"), 1);
+    import_node_path17 = __toESM(require("node:path"), 1);
     init_mounts();
     unescapeMountPath = (p) => p.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(Number.parseInt(o, 8)));
   }
@@ -2075,7 +2094,7 @@ async function reflinkCopy(imageFile2, cloneFile, owner) {
   }
 }
 async function attachClone(driver, cloneFile, mountPath, reporter) {
-  mountPath = import_node_path16.default.resolve(mountPath);
+  mountPath = import_node_path18.default.resolve(mountPath);
   await (0, import_promises19.mkdir)(mountPath, { recursive: true });
   const untimed = await mountUntimed(cloneFile, mountPath, CLONE_MOUNT_OPTIONS, reporter);
   if ("cannot" in untimed) {
@@ -2111,14 +2130,14 @@ async function ownBytes(file, reporter) {
   const extents = await dataExtents(file, reporter).catch(() => []);
   return extents.filter((e) => !e.shared).reduce((sum, e) => sum + e.length, 0);
 }
-var import_node_fs7, import_promises19, import_node_path16, CLONE_MOUNT_OPTIONS, fallbackNoted;
+var import_node_fs7, import_promises19, import_node_path18, CLONE_MOUNT_OPTIONS, fallbackNoted;
 var init_clone = __esm({
   "packages/core/src/disk/reflink/clone.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs7 = require("node:fs");
     import_promises19 = require("node:fs/promises");
-    import_node_path16 = __toESM(require("node:path"), 1);
+    import_node_path18 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_mounts();
@@ -2618,7 +2637,7 @@ var require_lockfile = __commonJS({
   "node_modules/proper-lockfile/lib/lockfile.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
-    var path80 = require("path");
+    var path82 = require("path");
     var fs6 = require("node:fs");
     var retry = require_retry2();
     var onExit = require_signal_exit();
@@ -2629,7 +2648,7 @@ var require_lockfile = __commonJS({
     }
     function resolveCanonicalPath(file, options, callback) {
       if (!options.realpath) {
-        return callback(null, path80.resolve(file));
+        return callback(null, path82.resolve(file));
       }
       options.fs.realpath(file, callback);
     }
@@ -3021,13 +3040,13 @@ function mountOf(p) {
   return best;
 }
 async function describeSpace(dir) {
-  for (let p = import_node_path17.default.resolve(dir); ; p = import_node_path17.default.dirname(p)) {
+  for (let p = import_node_path19.default.resolve(dir); ; p = import_node_path19.default.dirname(p)) {
     const st = await (0, import_promises20.statfs)(p).catch(() => void 0);
     if (st) {
       const m = mountOf(p);
       return { where: m ? `${m.mountPoint} (${m.fsType} on ${m.source})` : p, free: st.bavail * st.bsize, size: st.blocks * st.bsize };
     }
-    if (p === import_node_path17.default.dirname(p)) return void 0;
+    if (p === import_node_path19.default.dirname(p)) return void 0;
   }
 }
 function mentionsIoError(e) {
@@ -3061,14 +3080,14 @@ function formatBytes(n) {
   }
   return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
 }
-var import_node_fs8, import_promises20, import_node_path17, FULL_TEXT, NEARLY_FULL_BYTES, IO_ERROR;
+var import_node_fs8, import_promises20, import_node_path19, FULL_TEXT, NEARLY_FULL_BYTES, IO_ERROR;
 var init_disk_full = __esm({
   "packages/core/src/util/disk-full.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs8 = require("node:fs");
     import_promises20 = require("node:fs/promises");
-    import_node_path17 = __toESM(require("node:path"), 1);
+    import_node_path19 = __toESM(require("node:path"), 1);
     init_errors();
     FULL_TEXT = /No space left on device|Disk quota exceeded|ENOSPC|EDQUOT/i;
     NEARLY_FULL_BYTES = 1 << 20;
@@ -3096,8 +3115,8 @@ var init_pause_point = __esm({
 
 // packages/core/src/disk/reflink/data-check.ts
 async function checkExpandedImage(rawFile, what, reporter, opts = {}) {
-  const mnt = import_node_path18.default.join(opts.mountDir ?? import_node_path18.default.dirname(rawFile), `${import_node_path18.default.basename(rawFile)}.mnt`);
-  await (0, import_promises21.mkdir)(import_node_path18.default.dirname(mnt), { recursive: true, mode: 457 });
+  const mnt = import_node_path20.default.join(opts.mountDir ?? import_node_path20.default.dirname(rawFile), `${import_node_path20.default.basename(rawFile)}.mnt`);
+  await (0, import_promises21.mkdir)(import_node_path20.default.dirname(mnt), { recursive: true, mode: 457 });
   await (0, import_promises21.mkdir)(mnt, { mode: 448 });
   try {
     await run("mount", ["-t", "xfs", "-o", "loop,ro,norecovery,nouuid", rawFile, mnt], { privileged: true, reporter, packageHint: "mount", timeoutMs: 6e4 });
@@ -3165,13 +3184,13 @@ async function walk(root, what, asUser, reporter) {
   }
   return { entries: dots.length };
 }
-var import_promises21, import_node_path18;
+var import_promises21, import_node_path20;
 var init_data_check = __esm({
   "packages/core/src/disk/reflink/data-check.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises21 = require("node:fs/promises");
-    import_node_path18 = __toESM(require("node:path"), 1);
+    import_node_path20 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_pause_point();
@@ -3225,18 +3244,18 @@ async function expandImage(pool, layers, reporter, checkAs) {
   );
 }
 async function convertToRaw(layers, out, reporter) {
-  const files = layers.map((l) => import_node_path19.default.resolve(l.file));
+  const files = layers.map((l) => import_node_path21.default.resolve(l.file));
   const source = chainJsonFilename(files[0], files.slice(1));
   await run("qemu-img", ["convert", "-O", "raw", source, out], { reporter, packageHint: "qemu-utils", timeoutMs: 60 * 6e4 });
 }
-var import_node_crypto5, import_promises22, import_node_path19, hexOf;
+var import_node_crypto5, import_promises22, import_node_path21, hexOf;
 var init_expand = __esm({
   "packages/core/src/disk/reflink/expand.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto5 = require("node:crypto");
     import_promises22 = require("node:fs/promises");
-    import_node_path19 = __toESM(require("node:path"), 1);
+    import_node_path21 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_errors();
     init_exec();
@@ -3262,13 +3281,13 @@ async function readOwner(file) {
     return void 0;
   }
 }
-var import_promises23, import_node_path20, KEY, ExpandedIndex;
+var import_promises23, import_node_path22, KEY, ExpandedIndex;
 var init_expanded_index = __esm({
   "packages/core/src/disk/reflink/expanded-index.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises23 = require("node:fs/promises");
-    import_node_path20 = __toESM(require("node:path"), 1);
+    import_node_path22 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_durable_write();
     init_pool_layout();
@@ -3276,7 +3295,7 @@ var init_expanded_index = __esm({
     ExpandedIndex = class {
       constructor(layout) {
         this.layout = layout;
-        this.file = import_node_path20.default.join(layout.imagesDir, "index.json");
+        this.file = import_node_path22.default.join(layout.imagesDir, "index.json");
       }
       layout;
       file;
@@ -3331,7 +3350,7 @@ var init_expanded_index = __esm({
         if (s.mode & 146) return `writable (mode ${(s.mode & 511).toString(8)})`;
         const uid = process.getuid?.();
         if (uid !== void 0 && s.uid !== uid) return `owned by uid ${s.uid}, not ${uid}`;
-        const recorded = (await this.read())[import_node_path20.default.basename(file, ".raw")];
+        const recorded = (await this.read())[import_node_path22.default.basename(file, ".raw")];
         if (recorded?.mtimeMs === void 0 || recorded.size === void 0) return "not recorded as expanded in the pool's index";
         if (Math.abs(s.mtimeMs - recorded.mtimeMs) >= 2 || s.size !== recorded.size) return "modified since it was expanded";
         return void 0;
@@ -3341,7 +3360,7 @@ var init_expanded_index = __esm({
         const keys = /* @__PURE__ */ new Set();
         for (const name of await (0, import_promises23.readdir)(this.layout.clonesDir).catch(() => [])) {
           if (!name.endsWith(".json")) continue;
-          const owner = await readOwner(import_node_path20.default.join(this.layout.clonesDir, name));
+          const owner = await readOwner(import_node_path22.default.join(this.layout.clonesDir, name));
           if (owner) keys.add(owner.key);
         }
         return keys;
@@ -3386,29 +3405,29 @@ var init_expanded_index = __esm({
 async function poolClones(layout) {
   const owners = /* @__PURE__ */ new Map();
   for (const name of await (0, import_promises24.readdir)(layout.clonesDir).catch(() => [])) {
-    const file = import_node_path21.default.join(layout.clonesDir, name);
+    const file = import_node_path23.default.join(layout.clonesDir, name);
     if (name.endsWith(".json")) owners.set(file, (await readOwner(file))?.ownerDir);
     else if (name.endsWith(".raw")) owners.set(file, (await readOwner(ownerFileOf(file)))?.ownerDir);
   }
   return owners;
 }
 async function listPoolLeftovers(layout, rootDir) {
-  const root = import_node_path21.default.resolve(rootDir);
+  const root = import_node_path23.default.resolve(rootDir);
   const files = await poolClones(layout);
   const found = [];
-  const loops = (await readLoopDevices()).filter((l) => import_node_path21.default.dirname(l.backingFile) === layout.clonesDir);
+  const loops = (await readLoopDevices()).filter((l) => import_node_path23.default.dirname(l.backingFile) === layout.clonesDir);
   const ownerOf2 = (file) => files.get(file) ?? files.get(ownerFileOf(file));
   for (const m of await readMounts()) {
     const loop = loops.find((l) => l.device === m.source);
     const ownerDir = loop ? ownerOf2(loop.backingFile) : void 0;
-    if (loop && ownerDir && isUnder(ownerDir, root)) found.push({ kind: "mount", id: m.mountPoint, ownerDir, detail: `xfs on ${loop.backingFile}` });
+    if (loop && ownerDir && isWithin(ownerDir, root)) found.push({ kind: "mount", id: m.mountPoint, ownerDir, detail: `xfs on ${loop.backingFile}` });
   }
   for (const loop of loops) {
     const ownerDir = ownerOf2(loop.backingFile);
-    if (ownerDir && isUnder(ownerDir, root)) found.push({ kind: "loop", id: loop.device, ownerDir, detail: loop.backingFile });
+    if (ownerDir && isWithin(ownerDir, root)) found.push({ kind: "loop", id: loop.device, ownerDir, detail: loop.backingFile });
   }
   for (const [file, ownerDir] of files) {
-    if (ownerDir && isUnder(ownerDir, root)) found.push({ kind: "file", id: file, ownerDir });
+    if (ownerDir && isWithin(ownerDir, root)) found.push({ kind: "file", id: file, ownerDir });
   }
   return found.sort((a, b) => RELEASE_ORDER2.indexOf(a.kind) - RELEASE_ORDER2.indexOf(b.kind));
 }
@@ -3425,13 +3444,13 @@ async function sweepDeadExpansions(layout, reporter = silentReporter) {
   const released = [];
   const checkDirs = [layout.imagesDir, layout.checkDir];
   for (const m of await readMounts()) {
-    if (checkDirs.includes(import_node_path21.default.dirname(m.mountPoint)) && dead(import_node_path21.default.basename(m.mountPoint))) {
+    if (checkDirs.includes(import_node_path23.default.dirname(m.mountPoint)) && dead(import_node_path23.default.basename(m.mountPoint))) {
       await unmountPath(m.mountPoint, reporter);
       released.push(`mount ${m.mountPoint}`);
     }
   }
   for (const loop of await readLoopDevices()) {
-    if (import_node_path21.default.dirname(loop.backingFile) === layout.imagesDir && dead(import_node_path21.default.basename(loop.backingFile))) {
+    if (import_node_path23.default.dirname(loop.backingFile) === layout.imagesDir && dead(import_node_path23.default.basename(loop.backingFile))) {
       await detachLoop(loop.device, reporter);
       released.push(`loop ${loop.device}`);
     }
@@ -3439,7 +3458,7 @@ async function sweepDeadExpansions(layout, reporter = silentReporter) {
   for (const dir of checkDirs) {
     for (const name of await (0, import_promises24.readdir)(dir).catch(() => [])) {
       if (!dead(name)) continue;
-      const p = import_node_path21.default.join(dir, name);
+      const p = import_node_path23.default.join(dir, name);
       if (name.endsWith(".mnt")) await (0, import_promises24.rmdir)(p).catch(() => void 0);
       else await (0, import_promises24.rm)(p, { force: true });
       released.push(`file ${p}`);
@@ -3448,10 +3467,10 @@ async function sweepDeadExpansions(layout, reporter = silentReporter) {
   for (const name of await (0, import_promises24.readdir)(layout.home).catch(() => [])) {
     const m = /^pool\.xfs\.tmp-(\d+)$/.exec(name);
     if (!m || isAlive(Number(m[1]))) continue;
-    await (0, import_promises24.rm)(import_node_path21.default.join(layout.home, name), { force: true });
-    released.push(`file ${import_node_path21.default.join(layout.home, name)}`);
+    await (0, import_promises24.rm)(import_node_path23.default.join(layout.home, name), { force: true });
+    released.push(`file ${import_node_path23.default.join(layout.home, name)}`);
   }
-  const locks = (await (0, import_promises24.readdir)(layout.imagesDir).catch(() => [])).filter((n) => n.endsWith(".lock")).map((n) => import_node_path21.default.join(layout.imagesDir, n));
+  const locks = (await (0, import_promises24.readdir)(layout.imagesDir).catch(() => [])).filter((n) => n.endsWith(".lock")).map((n) => import_node_path23.default.join(layout.imagesDir, n));
   for (const lock of [...locks, `${layout.poolFile}.lock`]) {
     const s = await (0, import_promises24.stat)(lock).catch(() => void 0);
     if (!s || Date.now() - s.mtimeMs < STALE_LOCK_MS) continue;
@@ -3460,18 +3479,19 @@ async function sweepDeadExpansions(layout, reporter = silentReporter) {
   }
   return released;
 }
-var import_promises24, import_node_path21, STALE_LOCK_MS, RELEASE_ORDER2;
+var import_promises24, import_node_path23, STALE_LOCK_MS, RELEASE_ORDER2;
 var init_leftovers2 = __esm({
   "packages/core/src/disk/reflink/leftovers.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises24 = require("node:fs/promises");
-    import_node_path21 = __toESM(require("node:path"), 1);
+    import_node_path23 = __toESM(require("node:path"), 1);
     init_reporter();
     init_exec();
     init_mounts();
     init_expanded_index();
     init_pool_layout();
+    init_within();
     STALE_LOCK_MS = 12e3;
     RELEASE_ORDER2 = ["mount", "loop", "file"];
   }
@@ -3499,10 +3519,10 @@ var init_exists = __esm({
 
 // packages/core/src/disk/reflink/pool-file.ts
 async function freeBytes(dir) {
-  for (let p = import_node_path22.default.resolve(dir); ; p = import_node_path22.default.dirname(p)) {
+  for (let p = import_node_path24.default.resolve(dir); ; p = import_node_path24.default.dirname(p)) {
     const s = await (0, import_promises26.statfs)(p).catch(() => void 0);
     if (s) return s.bavail * s.bsize;
-    if (p === import_node_path22.default.dirname(p)) return 0;
+    if (p === import_node_path24.default.dirname(p)) return 0;
   }
 }
 async function poolLoopDevice(layout) {
@@ -3555,13 +3575,13 @@ async function removePoolFile(layout, reporter = silentReporter) {
   await (0, import_promises26.rm)(layout.poolFile, { force: true });
   await (0, import_promises26.rm)(layout.dir, { recursive: true, force: true });
 }
-var import_promises26, import_node_path22, MIN_POOL_BYTES, MiB, privileged, mb;
+var import_promises26, import_node_path24, MIN_POOL_BYTES, MiB, privileged, mb;
 var init_pool_file = __esm({
   "packages/core/src/disk/reflink/pool-file.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises26 = require("node:fs/promises");
-    import_node_path22 = __toESM(require("node:path"), 1);
+    import_node_path24 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_exec();
@@ -3598,7 +3618,7 @@ async function freedSpace(dir, before, reporter) {
 }
 async function hostHasReflinks(dir) {
   await (0, import_promises27.mkdir)(dir, { recursive: true, mode: 457 });
-  const probe = import_node_path23.default.join(dir, `.reflink-probe-${process.pid}`);
+  const probe = import_node_path25.default.join(dir, `.reflink-probe-${process.pid}`);
   try {
     await (0, import_promises27.writeFile)(probe, "probe");
     await (0, import_promises27.copyFile)(probe, `${probe}.copy`, import_node_fs10.constants.COPYFILE_FICLONE_FORCE);
@@ -3618,21 +3638,21 @@ async function refusePlantedLinks(layout) {
 async function refuseStaleMount(layout) {
   const mount2 = (await readMounts()).find((m) => m.mountPoint === layout.dir);
   if (!mount2) return;
-  const backing = mount2.source.startsWith("/dev/loop") ? (await (0, import_promises27.readFile)(`/sys/block/${import_node_path23.default.basename(mount2.source)}/loop/backing_file`, "utf8").catch(() => "")).trim() : "";
+  const backing = mount2.source.startsWith("/dev/loop") ? (await (0, import_promises27.readFile)(`/sys/block/${import_node_path25.default.basename(mount2.source)}/loop/backing_file`, "utf8").catch(() => "")).trim() : "";
   if (backing === layout.poolFile) return;
   const from = backing ? `${mount2.source} on ${backing}` : mount2.source;
   throw new CloneError(
     `The reflink pool ${layout.dir} is mounted from ${from}, not from its pool file ${layout.poolFile}${backing.endsWith(" (deleted)") ? " (the pool file was deleted while mounted)" : ""}. Tear down its clones (dbclone teardown --all), unmount it (umount ${layout.dir}) and clone again.`
   );
 }
-var import_node_fs10, import_promises27, import_node_path23, GiB, HEADROOM_BYTES, ReflinkPool;
+var import_node_fs10, import_promises27, import_node_path25, GiB, HEADROOM_BYTES, ReflinkPool;
 var init_pool = __esm({
   "packages/core/src/disk/reflink/pool.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs10 = require("node:fs");
     import_promises27 = require("node:fs/promises");
-    import_node_path23 = __toESM(require("node:path"), 1);
+    import_node_path25 = __toESM(require("node:path"), 1);
     init_exists();
     init_file_lock();
     init_errors();
@@ -3839,7 +3859,7 @@ var init_prerequisites3 = __esm({
 // packages/core/src/disk/reflink/promote.ts
 async function sealCloneAsLayer(cloneFile, imageFile2, parentsNearestFirst, outFile, reporter) {
   if (parentsNearestFirst.length === 0) throw new CloneError(`${cloneFile} has no parent layers; a layer needs the chain it was written over.`);
-  const parents = parentsNearestFirst.map((p) => import_node_path24.default.resolve(p));
+  const parents = parentsNearestFirst.map((p) => import_node_path26.default.resolve(p));
   const size = (await (0, import_promises28.stat)(cloneFile)).size;
   if ((await (0, import_promises28.stat)(imageFile2)).size !== size)
     throw new CloneError(`${cloneFile} and its image ${imageFile2} differ in size; cannot promote it as a layer (try --flatten).`);
@@ -3881,15 +3901,15 @@ async function flattenClone(cloneFile, outFile, reporter) {
   return sealInto(
     outFile,
     reporter,
-    (tmp) => qemuImg(["convert", "-q", "-f", "raw", "-O", "qcow2", "-o", BASE_CLUSTER_OPTS, import_node_path24.default.resolve(cloneFile), tmp], reporter).then(() => void 0)
+    (tmp) => qemuImg(["convert", "-q", "-f", "raw", "-O", "qcow2", "-o", BASE_CLUSTER_OPTS, import_node_path26.default.resolve(cloneFile), tmp], reporter).then(() => void 0)
   );
 }
-var import_node_path24, import_promises28, qemuImg, CHUNK;
+var import_node_path26, import_promises28, qemuImg, CHUNK;
 var init_promote = __esm({
   "packages/core/src/disk/reflink/promote.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path24 = __toESM(require("node:path"), 1);
+    import_node_path26 = __toESM(require("node:path"), 1);
     import_promises28 = require("node:fs/promises");
     init_errors();
     init_exec();
@@ -3903,13 +3923,13 @@ var init_promote = __esm({
 });
 
 // packages/core/src/disk/reflink/driver.ts
-var import_promises29, import_node_path25, ReflinkDriver;
+var import_promises29, import_node_path27, ReflinkDriver;
 var init_driver2 = __esm({
   "packages/core/src/disk/reflink/driver.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises29 = require("node:fs/promises");
-    import_node_path25 = __toESM(require("node:path"), 1);
+    import_node_path27 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_exec();
@@ -3920,7 +3940,7 @@ var init_driver2 = __esm({
     init_leftovers2();
     init_pool();
     init_pool_layout();
-    init_mounts();
+    init_within();
     init_expanded_index();
     init_prerequisites3();
     init_promote();
@@ -3957,7 +3977,7 @@ var init_driver2 = __esm({
       async prepare(layers) {
         if (layers.length === 0) throw new CloneError("a reflink clone needs at least one layer.");
         const verified = [];
-        for (const layer of layers) verified.push(await this.verifiedLayer(import_node_path25.default.resolve(layer.file), layer.digest));
+        for (const layer of layers) verified.push(await this.verifiedLayer(import_node_path27.default.resolve(layer.file), layer.digest));
         return expandImage(this.pool, verified, this.reporter, this.checkAs());
       }
       async listPrepared() {
@@ -3982,7 +4002,7 @@ var init_driver2 = __esm({
         const copy = async () => {
           const image2 = await this.prepare(layers);
           await this.pool.reserveForClone((await (0, import_promises29.stat)(image2.file)).blocks * 512, /* @__PURE__ */ new Set([image2.key]));
-          await reflinkCopy(image2.file, cloneFile, { ownerDir: import_node_path25.default.dirname(import_node_path25.default.resolve(childFile)), key: image2.key });
+          await reflinkCopy(image2.file, cloneFile, { ownerDir: import_node_path27.default.dirname(import_node_path27.default.resolve(childFile)), key: image2.key });
           return image2;
         };
         const image = await copy().catch(async (e) => {
@@ -4011,8 +4031,8 @@ var init_driver2 = __esm({
       /** Only a clone of this pool: the attachment comes from a clone record, which is a file on disk. */
       async unmount(attachment) {
         const { layout } = this.pool;
-        const file = import_node_path25.default.resolve(attachment.file);
-        const ok = import_node_path25.default.dirname(file) === layout.clonesDir && file.endsWith(".raw") && isUnder(attachment.mountPath, import_node_path25.default.join(layout.home, "clones"));
+        const file = import_node_path27.default.resolve(attachment.file);
+        const ok = import_node_path27.default.dirname(file) === layout.clonesDir && file.endsWith(".raw") && isWithin(attachment.mountPath, import_node_path27.default.join(layout.home, "clones"));
         if (!ok)
           throw new CloneError(
             `The clone record's disk ${attachment.file} mounted at ${attachment.mountPath} is not a clone of the reflink pool ${layout.dir}; refusing to unmount or detach it. The record was changed by hand: check what is mounted there before removing it yourself.`
@@ -4101,7 +4121,7 @@ var init_disk = __esm({
 
 // packages/core/src/engine/postgres/binaries.ts
 async function binariesVersion(dir) {
-  const { stdout } = await run(import_node_path26.default.join(dir, "postgres"), ["--version"], { packageHint: "postgresql" });
+  const { stdout } = await run(import_node_path28.default.join(dir, "postgres"), ["--version"], { packageHint: "postgresql" });
   const m = /\(PostgreSQL\)\s+(\d+(?:\.\d+)?)/.exec(stdout);
   if (!m) throw new MissingToolError(`Could not read the version of ${dir}/postgres ("${stdout.trim()}").`);
   return m[1];
@@ -4112,12 +4132,12 @@ async function findBinaries(wanted, env = process.env) {
   if (hit) return hit;
   const found = [];
   const accept = (dir, major) => {
-    const bins = { dir, major, bin: (p) => import_node_path26.default.join(dir, p) };
+    const bins = { dir, major, bin: (p) => import_node_path28.default.join(dir, p) };
     cache.set(key, bins);
     return bins;
   };
   const tryDir = async (dir) => {
-    if (!(0, import_node_fs12.existsSync)(import_node_path26.default.join(dir, "postgres"))) return void 0;
+    if (!(0, import_node_fs12.existsSync)(import_node_path28.default.join(dir, "postgres"))) return void 0;
     const version2 = await binariesVersion(dir);
     found.push(`${dir} (${version2})`);
     return wanted === void 0 || majorOf(version2) === wanted ? accept(dir, majorOf(version2)) : void 0;
@@ -4129,7 +4149,7 @@ async function findBinaries(wanted, env = process.env) {
   const debianMajors = wanted !== void 0 ? [wanted] : [17, 16, 15, 14, 13];
   for (const m of debianMajors) {
     const dir = `/usr/lib/postgresql/${m}/bin`;
-    if ((0, import_node_fs12.existsSync)(import_node_path26.default.join(dir, "postgres"))) return accept(dir, m);
+    if ((0, import_node_fs12.existsSync)(import_node_path28.default.join(dir, "postgres"))) return accept(dir, m);
   }
   const cfg = await run("pg_config", ["--bindir"], { allowFailure: true }).catch(() => void 0);
   if (cfg?.code === 0 && cfg.stdout.trim()) {
@@ -4144,13 +4164,13 @@ async function findBinaries(wanted, env = process.env) {
     `The data needs PostgreSQL ${wanted}, but no PostgreSQL ${wanted} binaries were found.${seen} Install them (apt-get install postgresql-${wanted}, from apt.postgresql.org if your distribution lacks it) or set PG_BIN.`
   );
 }
-var import_node_fs12, import_node_path26, cache, majorOf;
+var import_node_fs12, import_node_path28, cache, majorOf;
 var init_binaries = __esm({
   "packages/core/src/engine/postgres/binaries.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs12 = require("node:fs");
-    import_node_path26 = __toESM(require("node:path"), 1);
+    import_node_path28 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     cache = /* @__PURE__ */ new Map();
@@ -4208,11 +4228,11 @@ async function giveToServerUser(target, recursive2 = false) {
 async function assertReachable(target) {
   const u = serverUser();
   if (!u.asUser) return;
-  let dir = import_node_path27.default.resolve(target);
+  let dir = import_node_path29.default.resolve(target);
   const chain = [];
   while (true) {
     chain.unshift(dir);
-    const parent = import_node_path27.default.dirname(dir);
+    const parent = import_node_path29.default.dirname(dir);
     if (parent === dir) break;
     dir = parent;
   }
@@ -4226,7 +4246,7 @@ async function assertReachable(target) {
     }
   }
 }
-var import_node_child_process2, import_node_fs13, import_promises30, import_node_os5, import_node_path27, cached;
+var import_node_child_process2, import_node_fs13, import_promises30, import_node_os5, import_node_path29, cached;
 var init_osUser = __esm({
   "packages/core/src/engine/postgres/osUser.ts"() {
     "use strict";
@@ -4235,7 +4255,7 @@ var init_osUser = __esm({
     import_node_fs13 = require("node:fs");
     import_promises30 = require("node:fs/promises");
     import_node_os5 = __toESM(require("node:os"), 1);
-    import_node_path27 = __toESM(require("node:path"), 1);
+    import_node_path29 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
   }
@@ -4244,20 +4264,20 @@ var init_osUser = __esm({
 // packages/core/src/engine/postgres/config.ts
 function commonSettings(_dataDir, socketDir, hbaFile) {
   return {
-    config_file: import_node_path28.default.join(socketDir, CONFIG_FILE),
+    config_file: import_node_path30.default.join(socketDir, CONFIG_FILE),
     ...HARDENED_SETTINGS,
     unix_socket_directories: socketDir,
     unix_socket_permissions: "0700",
     hba_file: hbaFile,
-    ident_file: import_node_path28.default.join(socketDir, IDENT_FILE)
+    ident_file: import_node_path30.default.join(socketDir, IDENT_FILE)
   };
 }
 async function writeRunConfig(socketDir) {
   await writeServerFile(
-    import_node_path28.default.join(socketDir, CONFIG_FILE),
+    import_node_path30.default.join(socketDir, CONFIG_FILE),
     "# Written by dbclone; every setting is passed on the command line. The data directory's postgresql.conf is not read.\n"
   );
-  await writeServerFile(import_node_path28.default.join(socketDir, IDENT_FILE), "# Written by dbclone: no ident maps.\n");
+  await writeServerFile(import_node_path30.default.join(socketDir, IDENT_FILE), "# Written by dbclone: no ident maps.\n");
 }
 function durabilitySettings(d) {
   return d === "durable" ? {} : { fsync: "off", synchronous_commit: "off", full_page_writes: "off" };
@@ -4292,20 +4312,20 @@ async function writeServerFile(file, text) {
 async function replaceSourceConfig(dataDir) {
   for (const f of SOURCE_CONFIG_FILES) {
     await writeServerFile(
-      import_node_path28.default.join(dataDir, f),
+      import_node_path30.default.join(dataDir, f),
       `# Replaced by dbclone at build: servers read dbclone's own ${f === "postgresql.auto.conf" ? "settings" : "configuration"}.
 `
     );
   }
 }
-var import_node_fs14, import_promises31, import_node_path28, CONFIG_FILE, IDENT_FILE, HARDENED_SETTINGS, BUILD_SETTINGS, hbaQuote, LOCAL_TRUST_HBA, SOURCE_CONFIG_FILES;
+var import_node_fs14, import_promises31, import_node_path30, CONFIG_FILE, IDENT_FILE, HARDENED_SETTINGS, BUILD_SETTINGS, hbaQuote, LOCAL_TRUST_HBA, SOURCE_CONFIG_FILES;
 var init_config = __esm({
   "packages/core/src/engine/postgres/config.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs14 = require("node:fs");
     import_promises31 = require("node:fs/promises");
-    import_node_path28 = __toESM(require("node:path"), 1);
+    import_node_path30 = __toESM(require("node:path"), 1);
     init_errors();
     init_osUser();
     CONFIG_FILE = "postgresql.conf";
@@ -4363,11 +4383,11 @@ var init_config = __esm({
 
 // packages/core/src/engine/postgres/engineFile.ts
 async function writeEngineFile(mountPath, info) {
-  await (0, import_promises32.writeFile)(import_node_path29.default.join(mountPath, ENGINE_FILE), `${JSON.stringify(info, null, 2)}
+  await (0, import_promises32.writeFile)(import_node_path31.default.join(mountPath, ENGINE_FILE), `${JSON.stringify(info, null, 2)}
 `, { mode: 420 });
 }
 async function readEngineFile(mountPath) {
-  const file = import_node_path29.default.join(mountPath, ENGINE_FILE);
+  const file = import_node_path31.default.join(mountPath, ENGINE_FILE);
   if ((0, import_node_fs15.existsSync)(file)) {
     const parsed = JSON.parse(await (0, import_promises32.readFile)(file, "utf8"));
     if (parsed.kind !== "postgres" || typeof parsed.version !== "string" || typeof parsed.adminUser !== "string") {
@@ -4375,31 +4395,31 @@ async function readEngineFile(mountPath) {
     }
     return parsed;
   }
-  const pgVersion = import_node_path29.default.join(dataDirOf(mountPath), "PG_VERSION");
+  const pgVersion = import_node_path31.default.join(dataDirOf(mountPath), "PG_VERSION");
   if (!(0, import_node_fs15.existsSync)(pgVersion)) {
     throw new SourceError(`${mountPath} holds no PostgreSQL data (no ${ENGINE_FILE} and no ${DATA_DIR}/PG_VERSION).`);
   }
   return { kind: "postgres", version: (await (0, import_promises32.readFile)(pgVersion, "utf8")).trim(), adminUser: ADMIN_USER };
 }
-var import_node_fs15, import_promises32, import_node_path29, ENGINE_FILE, DATA_DIR, ADMIN_USER, dataDirOf;
+var import_node_fs15, import_promises32, import_node_path31, ENGINE_FILE, DATA_DIR, ADMIN_USER, dataDirOf;
 var init_engineFile = __esm({
   "packages/core/src/engine/postgres/engineFile.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs15 = require("node:fs");
     import_promises32 = require("node:fs/promises");
-    import_node_path29 = __toESM(require("node:path"), 1);
+    import_node_path31 = __toESM(require("node:path"), 1);
     init_errors();
     ENGINE_FILE = "dbclone-engine.json";
     DATA_DIR = "pgdata";
     ADMIN_USER = "dbclone_admin";
-    dataDirOf = (mountPath) => import_node_path29.default.join(mountPath, DATA_DIR);
+    dataDirOf = (mountPath) => import_node_path31.default.join(mountPath, DATA_DIR);
   }
 });
 
 // packages/core/src/engine/postgres/copyFresh.ts
 function isLeftBehind(relative) {
-  const parts = relative.split(import_node_path30.default.sep);
+  const parts = relative.split(import_node_path32.default.sep);
   if (parts.length === 1 && SKIPPED_FILES.has(parts[0])) return true;
   if (parts.length >= 2 && EMPTIED_DIRS.has(parts[0])) return true;
   return parts[parts.length - 1] === "pg_internal.init";
@@ -4412,9 +4432,9 @@ async function keepMetadata(target, s) {
 async function copyTree(src, dst, relative, stats, onFile) {
   const s = await src.stat();
   await (0, import_promises33.mkdir)(dst, { recursive: true });
-  const entries = (await (0, import_promises33.readdir)(byDescriptor(src))).filter((e) => !isLeftBehind(import_node_path30.default.join(relative, e)));
+  const entries = (await (0, import_promises33.readdir)(byDescriptor(src))).filter((e) => !isLeftBehind(import_node_path32.default.join(relative, e)));
   for (let i = 0; i < entries.length; i += 4) {
-    await Promise.all(entries.slice(i, i + 4).map((e) => copyEntry(src, e, import_node_path30.default.join(dst, e), import_node_path30.default.join(relative, e), stats, onFile)));
+    await Promise.all(entries.slice(i, i + 4).map((e) => copyEntry(src, e, import_node_path32.default.join(dst, e), import_node_path32.default.join(relative, e), stats, onFile)));
   }
   await keepMetadata(dst, s);
 }
@@ -4454,7 +4474,7 @@ async function copyFresh(fromMount, toMount, reporter) {
   const to = dataDirOf(toMount);
   const info = await readEngineFile(fromMount);
   const bins = await findBinaries(majorOf(info.version));
-  if ((0, import_node_fs16.existsSync)(import_node_path30.default.join(from, "postmaster.pid"))) {
+  if ((0, import_node_fs16.existsSync)(import_node_path32.default.join(from, "postmaster.pid"))) {
     throw new BuildError(`${from} still has postmaster.pid: stop its server (scrub does) before copying it.`);
   }
   if ((0, import_node_fs16.existsSync)(to)) throw new BuildError(`${to} already exists; copyFresh needs a fresh disk.`);
@@ -4470,9 +4490,9 @@ async function copyFresh(fromMount, toMount, reporter) {
     await root.close();
   }
   await replaceSourceConfig(to);
-  await (0, import_promises33.mkdir)(import_node_path30.default.join(to, "pg_wal", "archive_status"), { recursive: true, mode: 448 });
-  const walStat = await (0, import_promises33.lstat)(import_node_path30.default.join(to, "pg_wal"));
-  await keepMetadata(import_node_path30.default.join(to, "pg_wal", "archive_status"), walStat);
+  await (0, import_promises33.mkdir)(import_node_path32.default.join(to, "pg_wal", "archive_status"), { recursive: true, mode: 448 });
+  const walStat = await (0, import_promises33.lstat)(import_node_path32.default.join(to, "pg_wal"));
+  await keepMetadata(import_node_path32.default.join(to, "pg_wal", "archive_status"), walStat);
   progress.finish(`Copied ${files} files, ${Math.round(stats.bytes / 1048576)} MiB`);
   try {
     await run(bins.bin("pg_resetwal"), ["-D", to], { asUser: serverUser().asUser, cwd: "/" });
@@ -4482,17 +4502,17 @@ async function copyFresh(fromMount, toMount, reporter) {
     }
     throw e;
   }
-  await (0, import_promises33.copyFile)(import_node_path30.default.join(fromMount, ENGINE_FILE), import_node_path30.default.join(toMount, ENGINE_FILE));
+  await (0, import_promises33.copyFile)(import_node_path32.default.join(fromMount, ENGINE_FILE), import_node_path32.default.join(toMount, ENGINE_FILE));
   reporter.debug(`copyFresh ${fromMount}/${DATA_DIR} \u2192 ${toMount}/${DATA_DIR}: ${stats.bytes} bytes`);
 }
-var import_node_fs16, import_promises33, import_node_path30, SKIPPED_FILES, EMPTIED_DIRS, byDescriptor;
+var import_node_fs16, import_promises33, import_node_path32, SKIPPED_FILES, EMPTIED_DIRS, byDescriptor;
 var init_copyFresh = __esm({
   "packages/core/src/engine/postgres/copyFresh.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs16 = require("node:fs");
     import_promises33 = require("node:fs/promises");
-    import_node_path30 = __toESM(require("node:path"), 1);
+    import_node_path32 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_binaries();
@@ -8023,7 +8043,7 @@ var require_helper = __commonJS({
   "node_modules/pgpass/lib/helper.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
-    var path80 = require("path");
+    var path82 = require("path");
     var Stream = require("stream").Stream;
     var split = require_split2();
     var util = require("util");
@@ -8062,7 +8082,7 @@ var require_helper = __commonJS({
     };
     module2.exports.getFileName = function(rawEnv) {
       var env = rawEnv || process.env;
-      var file = env.PGPASSFILE || (isWin ? path80.join(env.APPDATA || "./", "postgresql", "pgpass.conf") : path80.join(env.HOME || "./", ".pgpass"));
+      var file = env.PGPASSFILE || (isWin ? path82.join(env.APPDATA || "./", "postgresql", "pgpass.conf") : path82.join(env.HOME || "./", ".pgpass"));
       return file;
     };
     module2.exports.usePgPass = function(stats, fname) {
@@ -8195,7 +8215,7 @@ var require_lib = __commonJS({
   "node_modules/pgpass/lib/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
-    var path80 = require("path");
+    var path82 = require("path");
     var fs6 = require("fs");
     var helper = require_helper();
     module2.exports = function(connInfo, cb) {
@@ -10902,7 +10922,7 @@ async function detectDumpKind(file) {
   const s = await (0, import_promises34.stat)(file).catch(() => void 0);
   if (!s) throw new SourceError(`${file} does not exist.`);
   if (s.isDirectory()) {
-    if ((0, import_node_fs17.existsSync)(import_node_path31.default.join(file, "toc.dat"))) return "directory";
+    if ((0, import_node_fs17.existsSync)(import_node_path33.default.join(file, "toc.dat"))) return "directory";
     throw new SourceError(`${file} is a directory without toc.dat, so not a PostgreSQL directory dump (${EXPECTED}).`);
   }
   const b = await head(file, 8192);
@@ -10917,21 +10937,21 @@ async function detectDumpKind(file) {
   throw new SourceError(`${file} is not a PostgreSQL dump (${EXPECTED}).`);
 }
 function databaseNameFromFile(file) {
-  return import_node_path31.default.basename(file).replace(/\.(sql|dump|pgdump|backup|tar|dir)$/i, "") || "restored";
+  return import_node_path33.default.basename(file).replace(/\.(sql|dump|pgdump|backup|tar|dir)$/i, "") || "restored";
 }
 function parseTocHeader(listing) {
   const database = /^;\s+dbname:\s*(.+)$/m.exec(listing)?.[1]?.trim();
   const version2 = /^;\s+Dumped from database version:\s*(\d+(?:\.\d+)?)/m.exec(listing)?.[1];
   return { database, version: version2 };
 }
-var import_node_fs17, import_promises34, import_node_path31, EXPECTED;
+var import_node_fs17, import_promises34, import_node_path33, EXPECTED;
 var init_dumpFile = __esm({
   "packages/core/src/engine/postgres/dumpFile.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs17 = require("node:fs");
     import_promises34 = require("node:fs/promises");
-    import_node_path31 = __toESM(require("node:path"), 1);
+    import_node_path33 = __toESM(require("node:path"), 1);
     init_errors();
     EXPECTED = "expected a pg_dump custom archive (-Fc), a directory dump with toc.dat (-Fd), a tar dump (-Ft), a plain SQL dump (-Fp) or pg_dumpall output";
   }
@@ -11189,11 +11209,11 @@ async function initDataDir(bins, dataDir, adminUser) {
 async function copyDataDir(source, dataDir) {
   await makeEmptyDataDir(dataDir);
   await run("cp", ["-a", "--", `${source}/.`, dataDir]);
-  const wal = import_node_path32.default.join(dataDir, "pg_wal");
+  const wal = import_node_path34.default.join(dataDir, "pg_wal");
   if ((0, import_node_fs19.lstatSync)(wal).isSymbolicLink()) {
     await (0, import_promises36.rm)(wal);
     await giveToServerUser(dataDir);
-    await run("cp", ["-a", "--", `${import_node_path32.default.resolve(source, "pg_wal")}/.`, wal], { asUser: serverUser().asUser, cwd: "/" }).catch((e) => {
+    await run("cp", ["-a", "--", `${import_node_path34.default.resolve(source, "pg_wal")}/.`, wal], { asUser: serverUser().asUser, cwd: "/" }).catch((e) => {
       throw new SourceError(
         `${source}/pg_wal links elsewhere and the server's OS user could not copy from there (${e.message.split("\n").pop()}); give it read access or copy the WAL into the data directory.`
       );
@@ -11216,7 +11236,7 @@ async function baseBackup(bins, url, dataDir) {
 }
 async function finishPhysicalCopy(dataDir) {
   for (const f of ["postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal"]) {
-    await (0, import_promises36.rm)(import_node_path32.default.join(dataDir, f), { force: true });
+    await (0, import_promises36.rm)(import_node_path34.default.join(dataDir, f), { force: true });
   }
   await run("chown", ["-R", `${serverUser().uid}:${serverUser().gid}`, dataDir]);
   await (0, import_promises36.chmod)(dataDir, 448);
@@ -11236,14 +11256,14 @@ async function bootstrapSuperuser(bins, dataDir) {
   if (!name) throw new BuildError(`Could not find the superuser of ${dataDir} (single-user mode said: ${stdout.slice(0, 300)}).`);
   return name;
 }
-var import_node_fs19, import_promises36, import_node_path32, localeChoice;
+var import_node_fs19, import_promises36, import_node_path34, localeChoice;
 var init_dataDir = __esm({
   "packages/core/src/engine/postgres/dataDir.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs19 = require("node:fs");
     import_promises36 = require("node:fs/promises");
-    import_node_path32 = __toESM(require("node:path"), 1);
+    import_node_path34 = __toESM(require("node:path"), 1);
     init_errors();
     init_childEnv();
     init_exec();
@@ -11303,7 +11323,7 @@ async function readWalArchive(dir) {
 }
 async function findBackupHistory(archive, startLsn) {
   for (const name of archive.backupHistoryFiles) {
-    const h = parseBackupHistory(name, await (0, import_promises37.readFile)(import_node_path33.default.join(archive.dir, name), "utf8"));
+    const h = parseBackupHistory(name, await (0, import_promises37.readFile)(import_node_path35.default.join(archive.dir, name), "utf8"));
     if (h.startLsn && lsnToBigInt(h.startLsn) === lsnToBigInt(startLsn)) return h;
   }
   return void 0;
@@ -11312,17 +11332,17 @@ function shellQuote(word) {
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 function restoreCommand(archiveDir) {
-  const source = shellQuote(`${import_node_path33.default.resolve(archiveDir)}/`).replace(/%/g, "%%");
+  const source = shellQuote(`${import_node_path35.default.resolve(archiveDir)}/`).replace(/%/g, "%%");
   return `cp -- ${source}%f %p`;
 }
-var import_node_fs20, import_promises37, import_node_path33, SEGMENT_NAME, BACKUP_HISTORY, LSN, isLsn, formatLsn, lsnOf, intOf;
+var import_node_fs20, import_promises37, import_node_path35, SEGMENT_NAME, BACKUP_HISTORY, LSN, isLsn, formatLsn, lsnOf, intOf;
 var init_walArchive = __esm({
   "packages/core/src/engine/postgres/walArchive.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs20 = require("node:fs");
     import_promises37 = require("node:fs/promises");
-    import_node_path33 = __toESM(require("node:path"), 1);
+    import_node_path35 = __toESM(require("node:path"), 1);
     init_errors();
     SEGMENT_NAME = /^[0-9A-F]{24}$/;
     BACKUP_HISTORY = /^([0-9A-F]{24})\.([0-9A-F]{8})\.backup$/;
@@ -11336,14 +11356,14 @@ var init_walArchive = __esm({
 
 // packages/core/src/engine/postgres/baseBackup.ts
 async function backupLabelText(dir, baseTar) {
-  if (!baseTar) return (0, import_promises38.readFile)(import_node_path34.default.join(dir, "backup_label"), "utf8");
+  if (!baseTar) return (0, import_promises38.readFile)(import_node_path36.default.join(dir, "backup_label"), "utf8");
   const { stdout } = await run("tar", ["-xOf", baseTar, "backup_label"], { packageHint: "tar" }).catch((e) => {
     throw new SourceError(`${baseTar} holds no backup_label (${e.message}); is it pg_basebackup's tar output?`);
   });
   return stdout;
 }
 async function pgVersionText(dir, baseTar) {
-  if (!baseTar) return (0, import_promises38.readFile)(import_node_path34.default.join(dir, "PG_VERSION"), "utf8");
+  if (!baseTar) return (0, import_promises38.readFile)(import_node_path36.default.join(dir, "PG_VERSION"), "utf8");
   return (await run("tar", ["-xOf", baseTar, "PG_VERSION"])).stdout;
 }
 async function readBaseBackup(dir) {
@@ -11358,8 +11378,8 @@ async function readBaseBackup(dir) {
       `${dir} is not a pg_basebackup output: it has neither backup_label (plain format) nor base.tar (tar format). A stopped data directory is --from-datadir; a backup taken by other tools must keep its backup_label.`
     );
   }
-  const baseTar = plain ? void 0 : import_node_path34.default.join(dir, tarName);
-  const walTar = plain ? void 0 : names.filter((n) => /^pg_wal\.tar(\.gz|\.lz4|\.zst)?$/.test(n)).map((n) => import_node_path34.default.join(dir, n))[0];
+  const baseTar = plain ? void 0 : import_node_path36.default.join(dir, tarName);
+  const walTar = plain ? void 0 : names.filter((n) => /^pg_wal\.tar(\.gz|\.lz4|\.zst)?$/.test(n)).map((n) => import_node_path36.default.join(dir, n))[0];
   if (!plain && names.some((n) => /^\d+\.tar/.test(n))) {
     throw new SourceError(`${dir} holds tablespace tars next to base.tar; dbclone images hold a single data directory. Use a dump instead.`);
   }
@@ -11370,7 +11390,7 @@ async function readBaseBackup(dir) {
   let manifestEndLsn;
   let manifestTimeline;
   if (names.includes("backup_manifest")) {
-    const m = JSON.parse(await (0, import_promises38.readFile)(import_node_path34.default.join(dir, "backup_manifest"), "utf8"));
+    const m = JSON.parse(await (0, import_promises38.readFile)(import_node_path36.default.join(dir, "backup_manifest"), "utf8"));
     const last = m["WAL-Ranges"]?.at(-1);
     manifestEndLsn = last?.["End-LSN"];
     manifestTimeline = last?.Timeline;
@@ -11395,22 +11415,22 @@ async function placeBaseBackup(backupDir, info, dataDir) {
   } else {
     await makeEmptyDataDir(dataDir);
     await run("tar", ["-xf", info.baseTar, "-C", dataDir], { timeoutMs: 6 * 36e5 });
-    if (info.walTar) await run("tar", ["-xf", info.walTar, "-C", import_node_path34.default.join(dataDir, "pg_wal")], { timeoutMs: 36e5 });
-    for (const f of ["postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal"]) await (0, import_promises38.rm)(import_node_path34.default.join(dataDir, f), { force: true });
+    if (info.walTar) await run("tar", ["-xf", info.walTar, "-C", import_node_path36.default.join(dataDir, "pg_wal")], { timeoutMs: 36e5 });
+    for (const f of ["postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal"]) await (0, import_promises38.rm)(import_node_path36.default.join(dataDir, f), { force: true });
     await run("chown", ["-R", `${serverUser().uid}:${serverUser().gid}`, dataDir]);
     await (0, import_promises38.chmod)(dataDir, 448);
     await replaceSourceConfig(dataDir);
   }
-  await (0, import_promises38.rm)(import_node_path34.default.join(dataDir, "backup_manifest"), { force: true });
+  await (0, import_promises38.rm)(import_node_path36.default.join(dataDir, "backup_manifest"), { force: true });
 }
-var import_node_fs21, import_promises38, import_node_path34, TAR_NAMES;
+var import_node_fs21, import_promises38, import_node_path36, TAR_NAMES;
 var init_baseBackup = __esm({
   "packages/core/src/engine/postgres/baseBackup.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs21 = require("node:fs");
     import_promises38 = require("node:fs/promises");
-    import_node_path34 = __toESM(require("node:path"), 1);
+    import_node_path36 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_config();
@@ -11533,7 +11553,7 @@ function postgresArgs(spec) {
 function serverLaunchOf(spec, paths = [spec.dataDir, spec.socketDir]) {
   const user = serverUser();
   const owner = (0, import_node_fs23.statSync)(spec.dataDir);
-  const socket = import_node_path35.default.join(spec.socketDir, `.s.PGSQL.${spec.port}`);
+  const socket = import_node_path37.default.join(spec.socketDir, `.s.PGSQL.${spec.port}`);
   return {
     program: spec.bins.bin("postgres"),
     // The official postgres:<major> images (Debian-based) keep it where Debian does.
@@ -11563,7 +11583,7 @@ function serverLaunchOf(spec, paths = [spec.dataDir, spec.socketDir]) {
   };
 }
 async function launchPostgres(spec) {
-  if (spec.settings.config_file === import_node_path35.default.join(spec.socketDir, CONFIG_FILE)) await writeRunConfig(spec.socketDir);
+  if (spec.settings.config_file === import_node_path37.default.join(spec.socketDir, CONFIG_FILE)) await writeRunConfig(spec.socketDir);
   return startHostProcess(serverLaunchOf(spec), { timeoutMs: spec.timeoutMs });
 }
 async function answers(spec) {
@@ -11594,13 +11614,13 @@ async function answers(spec) {
 async function stopPostgres(pid, opts = {}) {
   await stopHostProcess(pid, SIGNALS, opts);
 }
-var import_node_fs23, import_node_path35, SIGNALS;
+var import_node_fs23, import_node_path37, SIGNALS;
 var init_launch = __esm({
   "packages/core/src/engine/postgres/launch.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs23 = require("node:fs");
-    import_node_path35 = __toESM(require("node:path"), 1);
+    import_node_path37 = __toESM(require("node:path"), 1);
     init_esm();
     init_host();
     init_config();
@@ -11729,15 +11749,15 @@ ${tail}`);
 }
 async function runRecovery(r) {
   const control = await controlData(r.bins, r.dataDir);
-  if (r.archiveDir) await writeServerFile(import_node_path36.default.join(r.dataDir, "recovery.signal"), "");
-  const socketDir = await (0, import_promises39.mkdtemp)(import_node_path36.default.join(import_node_os6.default.tmpdir(), "dbclone-rec-"));
+  if (r.archiveDir) await writeServerFile(import_node_path38.default.join(r.dataDir, "recovery.signal"), "");
+  const socketDir = await (0, import_promises39.mkdtemp)(import_node_path38.default.join(import_node_os6.default.tmpdir(), "dbclone-rec-"));
   let pid;
-  const logFile = import_node_path36.default.join(socketDir, "postgres.log");
+  const logFile = import_node_path38.default.join(socketDir, "postgres.log");
   const readLog = () => (0, import_promises39.readFile)(logFile, "utf8").catch(() => "");
   try {
     await (0, import_promises39.chmod)(socketDir, 448);
     await giveToServerUser(socketDir);
-    const hbaFile = import_node_path36.default.join(socketDir, "pg_hba.conf");
+    const hbaFile = import_node_path38.default.join(socketDir, "pg_hba.conf");
     await writeServerFile(hbaFile, LOCAL_TRUST_HBA);
     await (0, import_promises39.writeFile)(logFile, "", { mode: 416 });
     await giveToServerUser(logFile);
@@ -11794,14 +11814,14 @@ async function runRecovery(r) {
     await (0, import_promises39.rm)(socketDir, { recursive: true, force: true });
   }
 }
-var import_promises39, import_node_os6, import_node_path36, POLL_MS2, sleep3;
+var import_promises39, import_node_os6, import_node_path38, POLL_MS2, sleep3;
 var init_recoveryServer = __esm({
   "packages/core/src/engine/postgres/recoveryServer.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises39 = require("node:fs/promises");
     import_node_os6 = __toESM(require("node:os"), 1);
-    import_node_path36 = __toESM(require("node:path"), 1);
+    import_node_path38 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_config();
@@ -11821,13 +11841,13 @@ function isForward(last, next) {
   return last.target.kind !== "time" || next.at.getTime() >= new Date(last.target.at ?? last.target.value).getTime();
 }
 async function continueKeptState(a) {
-  const stateDir2 = import_node_path37.default.resolve(a.source.keepRecoveryState);
+  const stateDir2 = import_node_path39.default.resolve(a.source.keepRecoveryState);
   const target = a.probe.target;
   if (target.kind === "end" || !a.source.walArchive) {
     throw new UsageError("--keep-recovery-state needs --wal-archive and a recovery target (time or LSN): the kept state stops at that target, unpromoted.");
   }
-  const stateData = import_node_path37.default.join(stateDir2, "pgdata");
-  const stateFile = import_node_path37.default.join(stateDir2, STATE_FILE);
+  const stateData = import_node_path39.default.join(stateDir2, "pgdata");
+  const stateFile = import_node_path39.default.join(stateDir2, STATE_FILE);
   await (0, import_promises40.mkdir)(stateDir2, { recursive: true, mode: 457 });
   await assertReachable(stateData);
   let reused = false;
@@ -11860,7 +11880,7 @@ async function continueKeptState(a) {
     reporter: a.reporter,
     explain: a.explain
   });
-  await run("sync", ["-f", import_node_path37.default.join(stateData, "PG_VERSION")]);
+  await run("sync", ["-f", import_node_path39.default.join(stateData, "PG_VERSION")]);
   const control = await controlData(a.bins, stateData);
   const state = {
     systemIdentifier: control.get("Database system identifier") ?? "",
@@ -11874,14 +11894,14 @@ async function continueKeptState(a) {
   await copyDataDir(stateData, a.dataDir);
   return { dir: stateDir2, reused, stateStoppedAt: outcome.stoppedAt, segmentsRestoredIntoState: outcome.restoredSegments.length };
 }
-var import_node_fs24, import_promises40, import_node_path37, STATE_FILE;
+var import_node_fs24, import_promises40, import_node_path39, STATE_FILE;
 var init_recoveryState = __esm({
   "packages/core/src/engine/postgres/recoveryState.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs24 = require("node:fs");
     import_promises40 = require("node:fs/promises");
-    import_node_path37 = __toESM(require("node:path"), 1);
+    import_node_path39 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_baseBackup();
@@ -11921,9 +11941,9 @@ async function probeBaseBackup(source, reporter) {
   }
   const backupEnd = { lsn: history?.stopLsn ?? backup.manifestEndLsn, time: history?.stopTime };
   refuseTargetBeforeBackupEnd(target, backup, backupEnd, (m) => reporter?.warn(m));
-  const range = archive ? `, WAL archive ${import_node_path38.default.basename(import_node_path38.default.resolve(archive.dir))} (${archive.segments[0]} \u2026 ${archive.segments.at(-1)})` : "";
+  const range = archive ? `, WAL archive ${import_node_path40.default.basename(import_node_path40.default.resolve(archive.dir))} (${archive.segments[0]} \u2026 ${archive.segments.at(-1)})` : "";
   return {
-    description: `PostgreSQL ${backup.major} base backup ${import_node_path38.default.basename(import_node_path38.default.resolve(source.path))} (${backup.format}, from ${backup.startLsn})${range}, recovered to ${describeTarget(target)}`,
+    description: `PostgreSQL ${backup.major} base backup ${import_node_path40.default.basename(import_node_path40.default.resolve(source.path))} (${backup.format}, from ${backup.startLsn})${range}, recovered to ${describeTarget(target)}`,
     version: String(backup.major),
     major: backup.major,
     backup,
@@ -12017,12 +12037,12 @@ function backupChainRecord(p, o, control, kept) {
   };
   return JSON.parse(JSON.stringify(record2));
 }
-var import_node_path38;
+var import_node_path40;
 var init_pitr = __esm({
   "packages/core/src/engine/postgres/pitr.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path38 = __toESM(require("node:path"), 1);
+    import_node_path40 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_binaries();
@@ -12055,20 +12075,20 @@ async function probeDump(file) {
   if (kind === "custom" || kind === "directory" || kind === "tar") {
     const toc = await readToc(file);
     const db = toc.database ? `, database ${toc.database}` : "";
-    return { kind, description: `${kind} pg_dump archive ${import_node_path39.default.basename(file)}${db}`, version: toc.version };
+    return { kind, description: `${kind} pg_dump archive ${import_node_path41.default.basename(file)}${db}`, version: toc.version };
   }
   await checkDumpScript(file);
-  return { kind, description: `${kind === "dumpall" ? "pg_dumpall script" : "plain SQL dump"} ${import_node_path39.default.basename(file)}` };
+  return { kind, description: `${kind === "dumpall" ? "pg_dumpall script" : "plain SQL dump"} ${import_node_path41.default.basename(file)}` };
 }
 async function probeDataDir(dir) {
-  const pgVersion = import_node_path39.default.join(dir, "PG_VERSION");
-  if (!(0, import_node_fs25.existsSync)(pgVersion) || !(0, import_node_fs25.existsSync)(import_node_path39.default.join(dir, "global", "pg_control"))) {
+  const pgVersion = import_node_path41.default.join(dir, "PG_VERSION");
+  if (!(0, import_node_fs25.existsSync)(pgVersion) || !(0, import_node_fs25.existsSync)(import_node_path41.default.join(dir, "global", "pg_control"))) {
     throw new SourceError(`${dir} is not a PostgreSQL data directory (expected PG_VERSION and global/pg_control in it).`);
   }
   const version2 = (await (0, import_promises41.readFile)(pgVersion, "utf8")).trim();
   const major = majorOf(version2);
   if (!Number.isFinite(major)) throw new SourceError(`${pgVersion} holds "${version2}", which is not a PostgreSQL version.`);
-  const pidFile = import_node_path39.default.join(dir, "postmaster.pid");
+  const pidFile = import_node_path41.default.join(dir, "postmaster.pid");
   if ((0, import_node_fs25.existsSync)(pidFile)) {
     const pid = Number.parseInt((await (0, import_promises41.readFile)(pidFile, "utf8")).split("\n")[0] ?? "", 10);
     if (pid > 0 && isAlive(pid)) {
@@ -12077,14 +12097,14 @@ async function probeDataDir(dir) {
       );
     }
   }
-  const tablespaces = (0, import_node_fs25.existsSync)(import_node_path39.default.join(dir, "pg_tblspc")) ? await (0, import_promises41.readdir)(import_node_path39.default.join(dir, "pg_tblspc")) : [];
+  const tablespaces = (0, import_node_fs25.existsSync)(import_node_path41.default.join(dir, "pg_tblspc")) ? await (0, import_promises41.readdir)(import_node_path41.default.join(dir, "pg_tblspc")) : [];
   if (tablespaces.length > 0) {
     throw new NotSupportedError(
       `${dir} uses tablespaces outside the data directory (${tablespaces.join(", ")}); dbclone images hold a single data directory. Use a dump instead.`
     );
   }
   await findBinaries(major);
-  return { description: `PostgreSQL ${major} data directory ${import_node_path39.default.basename(import_node_path39.default.resolve(dir))}`, version: version2, major };
+  return { description: `PostgreSQL ${major} data directory ${import_node_path41.default.basename(import_node_path41.default.resolve(dir))}`, version: version2, major };
 }
 async function probeServer(url) {
   const shown = redactUrl(url);
@@ -12136,14 +12156,14 @@ async function probeSource(source) {
       );
   }
 }
-var import_node_fs25, import_promises41, import_node_path39;
+var import_node_fs25, import_promises41, import_node_path41;
 var init_probe = __esm({
   "packages/core/src/engine/postgres/probe.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs25 = require("node:fs");
     import_promises41 = require("node:fs/promises");
-    import_node_path39 = __toESM(require("node:path"), 1);
+    import_node_path41 = __toESM(require("node:path"), 1);
     init_esm();
     init_errors();
     init_exec();
@@ -12157,13 +12177,13 @@ var init_probe = __esm({
 
 // packages/core/src/engine/postgres/buildServer.ts
 async function startBuildServer(bins, dataDir, adminUser, timeoutMs = 12e4) {
-  const socketDir = await (0, import_promises42.mkdtemp)(import_node_path40.default.join(import_node_os7.default.tmpdir(), "dbclone-pg-"));
+  const socketDir = await (0, import_promises42.mkdtemp)(import_node_path42.default.join(import_node_os7.default.tmpdir(), "dbclone-pg-"));
   try {
     await (0, import_promises42.chmod)(socketDir, 448);
     await giveToServerUser(socketDir);
-    const hbaFile = import_node_path40.default.join(socketDir, "pg_hba.conf");
+    const hbaFile = import_node_path42.default.join(socketDir, "pg_hba.conf");
     await writeServerFile(hbaFile, LOCAL_TRUST_HBA);
-    const logFile = import_node_path40.default.join(socketDir, "postgres.log");
+    const logFile = import_node_path42.default.join(socketDir, "postgres.log");
     const { pid } = await launchPostgres({
       bins,
       dataDir,
@@ -12187,14 +12207,14 @@ async function stopBuildServer(s) {
     await (0, import_promises42.rm)(s.socketDir, { recursive: true, force: true });
   }
 }
-var import_promises42, import_node_os7, import_node_path40, BUILD_PORT;
+var import_promises42, import_node_os7, import_node_path42, BUILD_PORT;
 var init_buildServer = __esm({
   "packages/core/src/engine/postgres/buildServer.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises42 = require("node:fs/promises");
     import_node_os7 = __toESM(require("node:os"), 1);
-    import_node_path40 = __toESM(require("node:path"), 1);
+    import_node_path42 = __toESM(require("node:path"), 1);
     init_config();
     init_launch();
     init_osUser();
@@ -12303,7 +12323,7 @@ async function restoreDump(bins, s, source, filled = /* @__PURE__ */ new Set()) 
   await prepareDatabase(s, db, source.path, filled);
   const args = [...connArgs(s, db), "--no-owner", "--no-privileges", "--exit-on-error"];
   if (kind === "directory") {
-    const readable = (await run("test", ["-r", import_node_path41.default.join(source.path, "toc.dat")], { asUser: serverUser().asUser, cwd: "/", allowFailure: true })).code === 0;
+    const readable = (await run("test", ["-r", import_node_path43.default.join(source.path, "toc.dat")], { asUser: serverUser().asUser, cwd: "/", allowFailure: true })).code === 0;
     try {
       await run(bins.bin("pg_restore"), [...args, "-j", "2", source.path], { asUser: readable ? serverUser().asUser : void 0, cwd: "/", timeoutMs: DAY_MS });
     } catch (e) {
@@ -12330,7 +12350,7 @@ async function restoreDumpall(bins, s, file) {
   );
   return new Set(after.filter((d) => !before.has(d) || d === "postgres"));
 }
-var import_node_crypto7, import_node_fs26, import_promises43, import_node_path41, import_node_readline, import_node_stream, DAY_MS, connArgs;
+var import_node_crypto7, import_node_fs26, import_promises43, import_node_path43, import_node_readline, import_node_stream, DAY_MS, connArgs;
 var init_restoreDump = __esm({
   "packages/core/src/engine/postgres/restoreDump.ts"() {
     "use strict";
@@ -12338,7 +12358,7 @@ var init_restoreDump = __esm({
     import_node_crypto7 = require("node:crypto");
     import_node_fs26 = require("node:fs");
     import_promises43 = require("node:fs/promises");
-    import_node_path41 = __toESM(require("node:path"), 1);
+    import_node_path43 = __toESM(require("node:path"), 1);
     import_node_readline = require("node:readline");
     import_node_stream = require("node:stream");
     init_errors();
@@ -12535,12 +12555,12 @@ var init_restore = __esm({
 
 // packages/core/src/engine/postgres/clean-shutdown.ts
 async function uncleanShutdown(dataDir) {
-  if (!(await (0, import_promises44.lstat)(import_node_path42.default.join(dataDir, "global")).catch(() => void 0))?.isDirectory()) return "has no global directory (or a link in its place)";
-  const control = await readPrefix(import_node_path42.default.join(dataDir, "global", "pg_control"), 512);
+  if (!(await (0, import_promises44.lstat)(import_node_path44.default.join(dataDir, "global")).catch(() => void 0))?.isDirectory()) return "has no global directory (or a link in its place)";
+  const control = await readPrefix(import_node_path44.default.join(dataDir, "global", "pg_control"), 512);
   if (!control || control.length < 512) return "has no readable global/pg_control";
   const facts = controlFacts(control);
   if (typeof facts === "string") return facts;
-  const walDir = import_node_path42.default.join(dataDir, "pg_wal");
+  const walDir = import_node_path44.default.join(dataDir, "pg_wal");
   const segNo = facts.checkPoint / BigInt(facts.walSegmentSize);
   const perId = 0x100000000n / BigInt(facts.walSegmentSize);
   const segName = `${hex8(segNo / perId)}${hex8(segNo % perId)}`;
@@ -12568,7 +12588,7 @@ function controlFacts(b) {
   return { checkPoint, timeline: b.readUInt32LE(CONTROL.timeline), walBlockSize, walSegmentSize };
 }
 async function checkpointRecordProblem(walDir, segmentFile, f) {
-  const fh = await openPlainFile(import_node_path42.default.join(walDir, segmentFile));
+  const fh = await openPlainFile(import_node_path44.default.join(walDir, segmentFile));
   if (!fh) return `has an unreadable WAL segment ${segmentFile}`;
   try {
     const bytes = await recordBytes(fh, Number(f.checkPoint % BigInt(f.walSegmentSize)), f);
@@ -12623,14 +12643,14 @@ async function readPrefix(file, n) {
     await fh.close();
   }
 }
-var import_node_fs27, import_promises44, import_node_path42, KNOWN_CONTROL_VERSION, DB_SHUTDOWNED, FLOAT_FORMAT, CONTROL, RECORD_HEADER, RM_XLOG_ID, XLOG_CHECKPOINT_SHUTDOWN, XLR_BLOCK_ID_DATA_SHORT, XLR_BLOCK_ID_DATA_LONG, XLP_LONG_HEADER, SHORT_PAGE_HEADER, LONG_PAGE_HEADER, NEEDED, lsnText, hex8;
+var import_node_fs27, import_promises44, import_node_path44, KNOWN_CONTROL_VERSION, DB_SHUTDOWNED, FLOAT_FORMAT, CONTROL, RECORD_HEADER, RM_XLOG_ID, XLOG_CHECKPOINT_SHUTDOWN, XLR_BLOCK_ID_DATA_SHORT, XLR_BLOCK_ID_DATA_LONG, XLP_LONG_HEADER, SHORT_PAGE_HEADER, LONG_PAGE_HEADER, NEEDED, lsnText, hex8;
 var init_clean_shutdown = __esm({
   "packages/core/src/engine/postgres/clean-shutdown.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs27 = require("node:fs");
     import_promises44 = require("node:fs/promises");
-    import_node_path42 = __toESM(require("node:path"), 1);
+    import_node_path44 = __toESM(require("node:path"), 1);
     KNOWN_CONTROL_VERSION = 1300;
     DB_SHUTDOWNED = 1;
     FLOAT_FORMAT = 1234567;
@@ -12661,19 +12681,19 @@ async function assertImageDataDir(mountPath, opts = {}) {
   const top = await (0, import_promises45.lstat)(dataDir).catch(() => void 0);
   if (!top?.isDirectory()) refuse2(mountPath, `(${dataDir}) is ${top?.isSymbolicLink() ? "a symbolic link" : "missing or not a directory"}`);
   for (const name of await (0, import_promises45.readdir)(dataDir)) {
-    const s = await (0, import_promises45.lstat)(import_node_path43.default.join(dataDir, name));
+    const s = await (0, import_promises45.lstat)(import_node_path45.default.join(dataDir, name));
     if (s.isSymbolicLink()) {
       if (!LINK_ALLOWED.has(name)) refuse2(mountPath, `has a symbolic link ${name}`);
-      const target = await (0, import_promises45.realpath)(import_node_path43.default.join(dataDir, name)).catch(() => void 0);
-      if (!target || !isInside(target, root)) refuse2(mountPath, `has ${name} linking outside its disk`);
+      const target = await (0, import_promises45.realpath)(import_node_path45.default.join(dataDir, name)).catch(() => void 0);
+      if (!target || !isWithin(target, root)) refuse2(mountPath, `has ${name} linking outside its disk`);
     }
     if (SIGNALS2.includes(name)) refuse2(mountPath, `has ${name}, which would start recovery from elsewhere`);
     if (BACKUP_FILES.includes(name)) refuse2(mountPath, `has ${name}, which would start it as a backup (and make tablespace links)`);
   }
-  for (const entry of await (0, import_promises45.readdir)(import_node_path43.default.join(dataDir, "pg_tblspc")).catch(() => [])) {
+  for (const entry of await (0, import_promises45.readdir)(import_node_path45.default.join(dataDir, "pg_tblspc")).catch(() => [])) {
     refuse2(mountPath, `has a tablespace link pg_tblspc/${entry}`);
   }
-  await assertAutoConfEmpty(mountPath, import_node_path43.default.join(dataDir, "postgresql.auto.conf"));
+  await assertAutoConfEmpty(mountPath, import_node_path45.default.join(dataDir, "postgresql.auto.conf"));
   const unclean = opts.clone ? await uncleanShutdown(dataDir) : void 0;
   if (unclean) refuse2(mountPath, unclean);
 }
@@ -12695,22 +12715,22 @@ async function assertAutoConfEmpty(mountPath, file) {
     await fh.close();
   }
 }
-var import_node_fs28, import_promises45, import_node_path43, LINK_ALLOWED, SIGNALS2, BACKUP_FILES, AUTO_CONF_MAX_BYTES, isInside;
+var import_node_fs28, import_promises45, import_node_path45, LINK_ALLOWED, SIGNALS2, BACKUP_FILES, AUTO_CONF_MAX_BYTES;
 var init_dataDirLinks = __esm({
   "packages/core/src/engine/postgres/dataDirLinks.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs28 = require("node:fs");
     import_promises45 = require("node:fs/promises");
-    import_node_path43 = __toESM(require("node:path"), 1);
+    import_node_path45 = __toESM(require("node:path"), 1);
     init_errors();
+    init_within();
     init_clean_shutdown();
     init_engineFile();
     LINK_ALLOWED = /* @__PURE__ */ new Set(["pg_wal"]);
     SIGNALS2 = ["standby.signal", "recovery.signal"];
     BACKUP_FILES = ["backup_label", "tablespace_map"];
     AUTO_CONF_MAX_BYTES = 1 << 20;
-    isInside = (target, root) => target === root || target.startsWith(root + import_node_path43.default.sep);
   }
 });
 
@@ -12718,20 +12738,20 @@ var init_dataDirLinks = __esm({
 async function prepareServer(mountPath, opts) {
   const dataDir = dataDirOf(mountPath);
   const host = opts.host ?? "127.0.0.1";
-  const runDir = import_node_path44.default.resolve(opts.runDir);
-  if (Buffer.byteLength(import_node_path44.default.join(runDir, `.s.PGSQL.${opts.port}`)) > MAX_SOCKET_PATH) {
+  const runDir = import_node_path46.default.resolve(opts.runDir);
+  if (Buffer.byteLength(import_node_path46.default.join(runDir, `.s.PGSQL.${opts.port}`)) > MAX_SOCKET_PATH) {
     throw new UsageError(`The run directory ${runDir} is too long for a unix socket path (${MAX_SOCKET_PATH} bytes max); use a shorter one.`);
   }
   const [read, ...checks] = await Promise.allSettled([
     readEngineFile(mountPath),
     prepareRunDir(runDir),
-    assertReachable(import_node_path44.default.join(dataDir, "PG_VERSION")),
+    assertReachable(import_node_path46.default.join(dataDir, "PG_VERSION")),
     assertImageDataDir(mountPath, { clone: opts.cloneId !== void 0 })
   ]);
   for (const r of [read, ...checks]) if (r.status === "rejected") throw r.reason;
   const info = read.value;
   const bins = await findBinaries(majorOf(info.version));
-  const hbaFile = import_node_path44.default.join(runDir, "pg_hba.conf");
+  const hbaFile = import_node_path46.default.join(runDir, "pg_hba.conf");
   await writeServerFile(hbaFile, hbaContents(info.adminUser, host, opts.listenAll));
   const settings = {
     ...commonSettings(dataDir, runDir, hbaFile),
@@ -12749,7 +12769,7 @@ async function prepareServer(mountPath, opts) {
     socketDir: runDir,
     port: opts.port,
     settings,
-    logFile: import_node_path44.default.join(runDir, "postgres.log"),
+    logFile: import_node_path46.default.join(runDir, "postgres.log"),
     connectUser: info.adminUser,
     hba: { adminUser: info.adminUser, host },
     timeoutMs: opts.timeoutMs ?? 6e4,
@@ -12761,7 +12781,7 @@ async function prepareRunDir(runDir) {
   await (0, import_promises46.mkdir)(runDir, { recursive: true, mode: 448 });
   await (0, import_promises46.chmod)(runDir, 448);
   await giveToServerUser(runDir);
-  await assertReachable(import_node_path44.default.join(runDir, "postgres.log"));
+  await assertReachable(import_node_path46.default.join(runDir, "postgres.log"));
   await writeRunConfig(runDir);
 }
 async function startServer(mountPath, opts, reporter = silentReporter) {
@@ -12771,7 +12791,7 @@ async function startServer(mountPath, opts, reporter = silentReporter) {
   if (!opts.runtime || opts.runtime.kind === "host") {
     running = { ...server, pid: (await startHostProcess(serverLaunchOf(spec), { timeoutMs: spec.timeoutMs })).pid };
   } else {
-    const launch = serverLaunchOf(spec, [import_node_path44.default.resolve(mountPath), spec.socketDir]);
+    const launch = serverLaunchOf(spec, [import_node_path46.default.resolve(mountPath), spec.socketDir]);
     const handle = await opts.runtime.start(launch, {
       timeoutMs: spec.timeoutMs,
       labels: opts.runtimeLabels,
@@ -12788,13 +12808,13 @@ async function stopServer(server, opts = {}) {
   await dropReadySession(server);
   await stopPostgres(server.pid, { fast: opts.fast !== false });
 }
-var import_promises46, import_node_path44, MAX_SOCKET_PATH;
+var import_promises46, import_node_path46, MAX_SOCKET_PATH;
 var init_server = __esm({
   "packages/core/src/engine/postgres/server.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises46 = require("node:fs/promises");
-    import_node_path44 = __toESM(require("node:path"), 1);
+    import_node_path46 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_binaries();
@@ -12891,16 +12911,16 @@ async function sizeOnDisk(p) {
   if (!st) return 0;
   if (!st.isDirectory()) return st.size;
   let total = 0;
-  for (const entry of await import_promises47.default.readdir(p, { withFileTypes: true })) total += await sizeOnDisk(import_node_path45.default.join(p, entry.name));
+  for (const entry of await import_promises47.default.readdir(p, { withFileTypes: true })) total += await sizeOnDisk(import_node_path47.default.join(p, entry.name));
   return total;
 }
-var import_promises47, import_node_path45, GiB2;
+var import_promises47, import_node_path47, GiB2;
 var init_staging_size = __esm({
   "packages/core/src/engine/postgres/staging-size.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises47 = __toESM(require("node:fs/promises"), 1);
-    import_node_path45 = __toESM(require("node:path"), 1);
+    import_node_path47 = __toESM(require("node:path"), 1);
     GiB2 = 1024 ** 3;
   }
 });
@@ -13094,21 +13114,21 @@ function windowsFileOps(reporter) {
     makeDir: async (dir) => void await (0, import_promises48.mkdir)(dir, { recursive: true }),
     copyTree: (from, to, opts) => robocopy(robocopyTreeArgs(from, to, opts?.excludeFiles), reporter),
     moveFile: async (from, to) => {
-      const dir = import_node_path46.default.win32.dirname(to);
+      const dir = import_node_path48.default.win32.dirname(to);
       await robocopy(robocopyMoveArgs(from, dir), reporter);
-      const moved = import_node_path46.default.win32.join(dir, import_node_path46.default.win32.basename(from));
+      const moved = import_node_path48.default.win32.join(dir, import_node_path48.default.win32.basename(from));
       if (moved.toLowerCase() !== to.toLowerCase()) await (0, import_promises48.rename)(moved, to);
     },
     writeText: (file, text) => (0, import_promises48.writeFile)(file, text, "utf8")
   };
 }
-var import_promises48, import_node_path46, QUIET, robocopyTreeArgs, robocopyMoveArgs, robocopySucceeded;
+var import_promises48, import_node_path48, QUIET, robocopyTreeArgs, robocopyMoveArgs, robocopySucceeded;
 var init_file_ops = __esm({
   "packages/core/src/engine/sqlserver/file-ops.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises48 = require("node:fs/promises");
-    import_node_path46 = __toESM(require("node:path"), 1);
+    import_node_path48 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     QUIET = ["/R:1", "/W:1", "/NP", "/NFL", "/NDL", "/NJH", "/NJS"];
@@ -13124,9 +13144,9 @@ var init_file_ops = __esm({
       ...QUIET
     ];
     robocopyMoveArgs = (from, toDir) => [
-      import_node_path46.default.win32.dirname(from),
+      import_node_path48.default.win32.dirname(from),
       toDir,
-      import_node_path46.default.win32.basename(from),
+      import_node_path48.default.win32.basename(from),
       "/B",
       "/MOV",
       "/COPY:DAT",
@@ -13138,7 +13158,7 @@ var init_file_ops = __esm({
 
 // packages/core/src/engine/sqlserver/layout.ts
 async function readImageLayout(mountPath) {
-  const file = import_node_path47.default.win32.join(mountPath, LAYOUT_FILE);
+  const file = import_node_path49.default.win32.join(mountPath, LAYOUT_FILE);
   let layout;
   try {
     layout = JSON.parse(await (0, import_promises49.readFile)(file, "utf8"));
@@ -13149,13 +13169,13 @@ async function readImageLayout(mountPath) {
     throw new BuildError(`${file} has an unknown layout version ${String(layout.version)}; upgrade dbclone.`);
   return layout;
 }
-var import_promises49, import_node_path47, LAYOUT_FILE;
+var import_promises49, import_node_path49, LAYOUT_FILE;
 var init_layout = __esm({
   "packages/core/src/engine/sqlserver/layout.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises49 = require("node:fs/promises");
-    import_node_path47 = __toESM(require("node:path"), 1);
+    import_node_path49 = __toESM(require("node:path"), 1);
     init_errors();
     LAYOUT_FILE = "dbclone-layout.json";
   }
@@ -13538,13 +13558,13 @@ async function attachCloneDatabases(deps, opts, cleanup) {
   const account = String(service?.account ?? "");
   if (!account) throw new CloneError("Could not read the SQL Server service account from sys.dm_server_services; the login needs VIEW SERVER STATE.");
   const instance = service?.instance == null ? null : String(service.instance);
-  const databasesDir = import_node_path48.default.win32.join(mountPath, "databases");
+  const databasesDir = import_node_path50.default.win32.join(mountPath, "databases");
   await runner.command("icacls", icaclsSetOwnerArgs(databasesDir));
   await runner.command("icacls", icaclsGrantArgs(databasesDir, filePrincipals(account, instance, opts.windowsCaller)));
   const attached = {};
   for (const [i, db] of layout.databases.entries()) {
     const name = cloneDatabaseName(db.name, opts.cloneId);
-    const files = db.files.map((f) => ({ logicalName: f.logicalName, path: import_node_path48.default.win32.join(mountPath, f.path) }));
+    const files = db.files.map((f) => ({ logicalName: f.logicalName, path: import_node_path50.default.win32.join(mountPath, f.path) }));
     const filestream = db.files.some((f) => f.kind === "FILESTREAM") ? { filestreamDirectory: `dbclone_${opts.cloneId}_${i}` } : {};
     await exec.execute(attachCloneSql(name, files, filestream));
     attached[db.name] = name;
@@ -13583,12 +13603,12 @@ IF DB_ID(@db) IS NOT NULL DROP DATABASE ${quoteName(name)};`, { db: name });
   }
   return { failures, stillAttached };
 }
-var import_node_path48, cloneDatabaseName, stillAttachedFailure, teardownError;
+var import_node_path50, cloneDatabaseName, stillAttachedFailure, teardownError;
 var init_clone2 = __esm({
   "packages/core/src/engine/sqlserver/clone.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path48 = __toESM(require("node:path"), 1);
+    import_node_path50 = __toESM(require("node:path"), 1);
     init_errors();
     init_cleanup();
     init_executor();
@@ -13759,12 +13779,12 @@ function assertHostFor(kind) {
 function engineConnection(kind) {
   return platformEntry(kind).connection();
 }
-var import_node_path49, stateDir, CLONE_DISKS, CLONE_DISK_NAMES, DEFAULT_ORDER, PLATFORMS;
+var import_node_path51, stateDir, CLONE_DISKS, CLONE_DISK_NAMES, DEFAULT_ORDER, PLATFORMS;
 var init_registry = __esm({
   "packages/core/src/platform/registry.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path49 = __toESM(require("node:path"), 1);
+    import_node_path51 = __toESM(require("node:path"), 1);
     init_disk();
     init_engine2();
     init_osUser();
@@ -13773,7 +13793,7 @@ var init_registry = __esm({
     init_errors();
     init_disk_names();
     init_reporter();
-    stateDir = (home) => import_node_path49.default.join(home, "state");
+    stateDir = (home) => import_node_path51.default.join(home, "state");
     CLONE_DISKS = {
       qcow2: { format: CLONE_DISK_FORMATS.qcow2, unavailable: qcow2UnavailableReason, make: (home) => new Qcow2Driver({ stateDir: stateDir(home) }) },
       reflink: {
@@ -13957,12 +13977,12 @@ var init_restore_plan = __esm({
 });
 
 // packages/core/src/engine/sqlserver/build-steps.ts
-var import_node_path50, win;
+var import_node_path52, win;
 var init_build_steps = __esm({
   "packages/core/src/engine/sqlserver/build-steps.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path50 = __toESM(require("node:path"), 1);
+    import_node_path52 = __toESM(require("node:path"), 1);
     init_errors();
     init_cleanup();
     init_executor();
@@ -13973,7 +13993,7 @@ var init_build_steps = __esm({
     init_sizing();
     init_restore_plan();
     init_layout();
-    win = import_node_path50.default.win32;
+    win = import_node_path52.default.win32;
   }
 });
 
@@ -14246,10 +14266,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path80) {
-  if (!path80)
+function getElementAtPath(obj, path82) {
+  if (!path82)
     return obj;
-  return path80.reduce((acc, key) => acc?.[key], obj);
+  return path82.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -14508,11 +14528,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path80, issues) {
+function prefixIssues(path82, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path80);
+    iss.path.unshift(path82);
     return iss;
   });
 }
@@ -15043,16 +15063,16 @@ function flattenError(error2, mapper = (issue2) => issue2.message) {
 }
 function formatError(error2, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error3, path80 = []) => {
+  const processError = (error3, path82 = []) => {
     for (const issue2 of error3.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path80, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path82, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path80, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path82, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path80, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path82, ...issue2.path]);
       } else {
-        const fullpath = [...path80, ...issue2.path];
+        const fullpath = [...path82, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -20778,16 +20798,16 @@ var init_clone_id = __esm({
 
 // packages/core/src/clones/clone-paths.ts
 function childFileOf(dir, disk) {
-  return import_node_path51.default.join(dir, `child.${CLONE_DISK_FORMATS[disk ?? "qcow2"]}`);
+  return import_node_path53.default.join(dir, `child.${CLONE_DISK_FORMATS[disk ?? "qcow2"]}`);
 }
 function clonePaths(home, id, disk) {
-  const dir = import_node_path51.default.join(home, "clones", id);
-  return { dir, childFile: childFileOf(dir, disk), mountPath: import_node_path51.default.join(dir, "mnt"), user: `clone_${cloneIdForIdentifier(id)}` };
+  const dir = import_node_path53.default.join(home, "clones", id);
+  return { dir, childFile: childFileOf(dir, disk), mountPath: import_node_path53.default.join(dir, "mnt"), user: `clone_${cloneIdForIdentifier(id)}` };
 }
 function foreignPathsOf(record2, home) {
   if (!CLONE_ID_PATTERN.test(record2.id)) return ["id"];
-  const own2 = clonePaths(import_node_path51.default.resolve(home), record2.id, record2.disk);
-  const same = (value, expected) => typeof value === "string" && value !== "" && import_node_path51.default.resolve(value) === expected;
+  const own2 = clonePaths(import_node_path53.default.resolve(home), record2.id, record2.disk);
+  const same = (value, expected) => typeof value === "string" && value !== "" && import_node_path53.default.resolve(value) === expected;
   const wrong = [];
   if (!same(record2.dir, own2.dir)) wrong.push("dir");
   if (!same(record2.childFile, own2.childFile)) wrong.push("childFile");
@@ -20804,12 +20824,12 @@ function foreignPathsOf(record2, home) {
   }
   return wrong;
 }
-var import_node_path51;
+var import_node_path53;
 var init_clone_paths = __esm({
   "packages/core/src/clones/clone-paths.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path51 = __toESM(require("node:path"), 1);
+    import_node_path53 = __toESM(require("node:path"), 1);
     init_disk_names();
     init_clone_id();
     init_export();
@@ -20896,16 +20916,16 @@ function isPostgresOf(pid, dir) {
   const d = argv.indexOf("-D");
   const dataDir = d >= 0 ? argv[d + 1] : void 0;
   if (!dataDir) return false;
-  const rel = import_node_path52.default.relative(import_node_path52.default.resolve(dir), import_node_path52.default.resolve(dataDir));
-  return rel === "" || !rel.startsWith("..") && !import_node_path52.default.isAbsolute(rel);
+  const rel = import_node_path54.default.relative(import_node_path54.default.resolve(dir), import_node_path54.default.resolve(dataDir));
+  return rel === "" || !rel.startsWith("..") && !import_node_path54.default.isAbsolute(rel);
 }
-var import_node_fs30, import_node_path52;
+var import_node_fs30, import_node_path54;
 var init_process_identity = __esm({
   "packages/core/src/util/process-identity.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs30 = require("node:fs");
-    import_node_path52 = __toESM(require("node:path"), 1);
+    import_node_path54 = __toESM(require("node:path"), 1);
   }
 });
 
@@ -20921,7 +20941,7 @@ function matchesLabels(record2, labels) {
   return wanted.length > 0 && wanted.every(([k, v]) => record2.labels?.[k] === v);
 }
 async function replaceFile(file, text, mode) {
-  const tmp = tempPath(import_node_path53.default.dirname(file));
+  const tmp = tempPath(import_node_path55.default.dirname(file));
   try {
     await import_node_fs31.promises.writeFile(tmp, text, { mode, flag: "wx" });
     await import_node_fs31.promises.rename(tmp, file);
@@ -20930,14 +20950,14 @@ async function replaceFile(file, text, mode) {
     throw e;
   }
 }
-var import_node_async_hooks, import_node_fs31, import_node_path53, import_proper_lockfile2, LOCK_OPTIONS, heldLocks, lockedSections, CloneRegistry;
+var import_node_async_hooks, import_node_fs31, import_node_path55, import_proper_lockfile2, LOCK_OPTIONS, heldLocks, lockedSections, CloneRegistry;
 var init_registry2 = __esm({
   "packages/core/src/clones/registry.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_async_hooks = require("node:async_hooks");
     import_node_fs31 = require("node:fs");
-    import_node_path53 = __toESM(require("node:path"), 1);
+    import_node_path55 = __toESM(require("node:path"), 1);
     init_paths();
     init_durable_write();
     import_proper_lockfile2 = __toESM(require_proper_lockfile(), 1);
@@ -20956,8 +20976,8 @@ var init_registry2 = __esm({
     CloneRegistry = class {
       constructor(home) {
         this.home = home;
-        this.dir = import_node_path53.default.join(home, "clones");
-        this.file = import_node_path53.default.join(this.dir, "registry.json");
+        this.dir = import_node_path55.default.join(home, "clones");
+        this.file = import_node_path55.default.join(this.dir, "registry.json");
         this.lockPath = `${this.file}.lock`;
       }
       home;
@@ -21238,18 +21258,18 @@ async function setAsideTornTail(file, last) {
     await (0, import_promises50.appendFile)(tornFile, Buffer.concat([torn, Buffer.from("\n")]), { mode: 384 });
     await fh.truncate(last.start);
     await fh.sync();
-    return { bytes: torn.length, tornFile: import_node_path54.default.basename(tornFile) };
+    return { bytes: torn.length, tornFile: import_node_path56.default.basename(tornFile) };
   } finally {
     await fh.close();
   }
 }
-var import_promises50, import_node_path54;
+var import_promises50, import_node_path56;
 var init_tail = __esm({
   "packages/core/src/audit/tail.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises50 = require("node:fs/promises");
-    import_node_path54 = __toESM(require("node:path"), 1);
+    import_node_path56 = __toESM(require("node:path"), 1);
   }
 });
 
@@ -21353,7 +21373,7 @@ async function endsWithNewline(file) {
   const last = await readLastLine(file);
   return last === void 0 || last.complete;
 }
-var import_node_fs32, import_promises51, import_node_os9, import_node_path55, import_node_readline2, AuditLog;
+var import_node_fs32, import_promises51, import_node_os9, import_node_path57, import_node_readline2, AuditLog;
 var init_log = __esm({
   "packages/core/src/audit/log.ts"() {
     "use strict";
@@ -21361,7 +21381,7 @@ var init_log = __esm({
     import_node_fs32 = require("node:fs");
     import_promises51 = require("node:fs/promises");
     import_node_os9 = __toESM(require("node:os"), 1);
-    import_node_path55 = __toESM(require("node:path"), 1);
+    import_node_path57 = __toESM(require("node:path"), 1);
     import_node_readline2 = require("node:readline");
     init_errors();
     init_durable_write();
@@ -21390,7 +21410,7 @@ var init_log = __esm({
       /** Append one event (fsynced) and move the head, under a cross-process lock. */
       async append(input) {
         await this.prepare?.();
-        await (0, import_promises51.mkdir)(import_node_path55.default.dirname(this.filePath), { recursive: true });
+        await (0, import_promises51.mkdir)(import_node_path57.default.dirname(this.filePath), { recursive: true });
         const event = await withFileLock(this.filePath, async () => {
           let prev = await this.repairTornTail();
           prev ??= await this.currentTail();
@@ -21401,7 +21421,7 @@ var init_log = __esm({
       }
       /** Walk the whole chain (setting aside a torn last line first); report the first problem. */
       async verify() {
-        if (!await exists(import_node_path55.default.dirname(this.filePath))) return { ok: true, events: 0 };
+        if (!await exists(import_node_path57.default.dirname(this.filePath))) return { ok: true, events: 0 };
         return withFileLock(this.filePath, async () => {
           await this.repairTornTail();
           return this.verifyUnlocked();
@@ -21516,7 +21536,7 @@ var init_log = __esm({
         const head2 = await this.readHead();
         const last = await readLastLine(this.filePath);
         if (last === void 0) {
-          if (head2 && head2.seq > 0) throw this.damaged(`it is empty but ${import_node_path55.default.basename(this.headPath)} records ${head2.seq} events`);
+          if (head2 && head2.seq > 0) throw this.damaged(`it is empty but ${import_node_path57.default.basename(this.headPath)} records ${head2.seq} events`);
           return { seq: 0, hash: GENESIS_HASH };
         }
         if (!last.complete) throw this.damaged("its last line is incomplete");
@@ -21530,7 +21550,7 @@ var init_log = __esm({
         if (hashEvent(rest) !== hash) throw this.damaged("its last line does not match its hash");
         const agrees = head2 ? head2.seq === event.seq && head2.hash === event.hash || // An append that died between the log write and the head write: the head catches up now.
         head2.seq === event.seq - 1 && head2.hash === event.prevHash : event.seq === 1 && event.prevHash === GENESIS_HASH;
-        if (!agrees) throw this.damaged(`its last line (seq ${event.seq}) does not match ${import_node_path55.default.basename(this.headPath)}`);
+        if (!agrees) throw this.damaged(`its last line (seq ${event.seq}) does not match ${import_node_path57.default.basename(this.headPath)}`);
         return { seq: event.seq, hash: event.hash };
       }
       damaged(what) {
@@ -21649,7 +21669,7 @@ async function removeStaleTemps(dir, staleMs) {
   }
   let removed = 0;
   for (const name of names.filter((n) => n.startsWith(TEMP_PREFIX))) {
-    const file = import_node_path56.default.join(dir, name);
+    const file = import_node_path58.default.join(dir, name);
     const st = await (0, import_promises52.stat)(file).catch(() => void 0);
     if (!st) continue;
     const m = /^\.tmp-(.+)-(\d+)-[0-9a-f]+$/.exec(name);
@@ -21670,7 +21690,7 @@ function pidAlive(pid) {
     return e.code === "EPERM";
   }
 }
-var import_node_crypto10, import_node_fs33, import_promises52, import_node_path56;
+var import_node_crypto10, import_node_fs33, import_promises52, import_node_path58;
 var init_durable_files = __esm({
   "packages/core/src/repository/durable-files.ts"() {
     "use strict";
@@ -21678,7 +21698,7 @@ var init_durable_files = __esm({
     import_node_crypto10 = require("node:crypto");
     import_node_fs33 = require("node:fs");
     import_promises52 = require("node:fs/promises");
-    import_node_path56 = __toESM(require("node:path"), 1);
+    import_node_path58 = __toESM(require("node:path"), 1);
     init_durable_write();
   }
 });
@@ -21864,7 +21884,7 @@ async function allNames(layout) {
     if (prefix.length && entries.some((d) => d.isFile() && d.name.endsWith(".json") && !d.name.startsWith(TEMP_PREFIX))) {
       names.push(prefix.join("/"));
     }
-    for (const d of entries) if (d.isDirectory()) await walk2(import_node_path57.default.join(dir, d.name), [...prefix, d.name]);
+    for (const d of entries) if (d.isDirectory()) await walk2(import_node_path59.default.join(dir, d.name), [...prefix, d.name]);
   }
   await walk2(layout.manifestsDir, []);
   return names.sort();
@@ -21890,18 +21910,18 @@ async function readTags(layout, name) {
   const tags = {};
   for (const d of entries) {
     if (!d.isFile() || d.name.startsWith(TEMP_PREFIX)) continue;
-    const version2 = (await (0, import_promises54.readFile)(import_node_path57.default.join(layout.tagDir(name), d.name), "utf8").catch(() => "")).trim();
+    const version2 = (await (0, import_promises54.readFile)(import_node_path59.default.join(layout.tagDir(name), d.name), "utf8").catch(() => "")).trim();
     if (version2) tags[d.name] = version2;
   }
   return tags;
 }
-var import_promises54, import_node_path57;
+var import_promises54, import_node_path59;
 var init_fs_scan = __esm({
   "packages/core/src/repository/fs-scan.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises54 = require("node:fs/promises");
-    import_node_path57 = __toESM(require("node:path"), 1);
+    import_node_path59 = __toESM(require("node:path"), 1);
     init_errors();
     init_digest();
     init_manifest();
@@ -21911,14 +21931,14 @@ var init_fs_scan = __esm({
 
 // packages/core/src/repository/validated-manifests.ts
 function validatedManifests(cacheDir) {
-  return new ValidatedManifests(import_node_path58.default.join(cacheDir, "validated-manifests.json"));
+  return new ValidatedManifests(import_node_path60.default.join(cacheDir, "validated-manifests.json"));
 }
-var import_node_path58, MAX_DIGESTS, ValidatedManifests, isObject2;
+var import_node_path60, MAX_DIGESTS, ValidatedManifests, isObject2;
 var init_validated_manifests = __esm({
   "packages/core/src/repository/validated-manifests.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path58 = __toESM(require("node:path"), 1);
+    import_node_path60 = __toESM(require("node:path"), 1);
     init_digest();
     init_manifest();
     init_durable_write();
@@ -21957,7 +21977,7 @@ var init_validated_manifests = __esm({
         }
       }
       async save(digests) {
-        await makeDir(import_node_path58.default.dirname(this.file), PRIVATE_DIR);
+        await makeDir(import_node_path60.default.dirname(this.file), PRIVATE_DIR);
         await writeFileAtomic(this.file, JSON.stringify({ revision: MANIFEST_SCHEMA_REVISION, digests }), 384);
       }
     };
@@ -22056,13 +22076,13 @@ async function assertUsableRoot(root) {
     );
   }
 }
-var import_promises55, import_node_path59, REPOSITORY_FORMAT, CONFIG_FILE2, FsLayout;
+var import_promises55, import_node_path61, REPOSITORY_FORMAT, CONFIG_FILE2, FsLayout;
 var init_layout2 = __esm({
   "packages/core/src/repository/layout.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises55 = require("node:fs/promises");
-    import_node_path59 = __toESM(require("node:path"), 1);
+    import_node_path61 = __toESM(require("node:path"), 1);
     init_errors();
     init_duration();
     init_durable_write();
@@ -22074,35 +22094,35 @@ var init_layout2 = __esm({
       }
       root;
       get configFile() {
-        return import_node_path59.default.join(this.root, CONFIG_FILE2);
+        return import_node_path61.default.join(this.root, CONFIG_FILE2);
       }
       get blobsDir() {
-        return import_node_path59.default.join(this.root, "blobs", "sha256");
+        return import_node_path61.default.join(this.root, "blobs", "sha256");
       }
       get manifestsDir() {
-        return import_node_path59.default.join(this.root, "manifests");
+        return import_node_path61.default.join(this.root, "manifests");
       }
       get tagsDir() {
-        return import_node_path59.default.join(this.root, "tags");
+        return import_node_path61.default.join(this.root, "tags");
       }
       get auditFile() {
-        return import_node_path59.default.join(this.root, "audit", "events.jsonl");
+        return import_node_path61.default.join(this.root, "audit", "events.jsonl");
       }
       blob(digest) {
-        return import_node_path59.default.join(this.blobsDir, digest.replace(/^sha256:/, ""));
+        return import_node_path61.default.join(this.blobsDir, digest.replace(/^sha256:/, ""));
       }
       /** Names are validated (lowercase segments, no `..`), so joining them is safe. */
       manifestDir(name) {
-        return import_node_path59.default.join(this.manifestsDir, ...name.split("/"));
+        return import_node_path61.default.join(this.manifestsDir, ...name.split("/"));
       }
       manifest(name, version2) {
-        return import_node_path59.default.join(this.manifestDir(name), `${version2}.json`);
+        return import_node_path61.default.join(this.manifestDir(name), `${version2}.json`);
       }
       tagDir(name) {
-        return import_node_path59.default.join(this.tagsDir, ...name.split("/"));
+        return import_node_path61.default.join(this.tagsDir, ...name.split("/"));
       }
       tag(name, tag) {
-        return import_node_path59.default.join(this.tagDir(name), tag);
+        return import_node_path61.default.join(this.tagDir(name), tag);
       }
     };
   }
@@ -22110,14 +22130,14 @@ var init_layout2 = __esm({
 
 // packages/core/src/repository/verified-blobs.ts
 function verifiedBlobCache(cacheDir) {
-  return new StampedDigestCache(import_node_path60.default.join(cacheDir, "verified-blobs.json"));
+  return new StampedDigestCache(import_node_path62.default.join(cacheDir, "verified-blobs.json"));
 }
-var import_node_path60;
+var import_node_path62;
 var init_verified_blobs = __esm({
   "packages/core/src/repository/verified-blobs.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path60 = __toESM(require("node:path"), 1);
+    import_node_path62 = __toESM(require("node:path"), 1);
     init_stamped_digests();
   }
 });
@@ -22140,13 +22160,13 @@ var init_audit_after_work = __esm({
 });
 
 // packages/core/src/repository/fs.ts
-var import_promises56, import_node_path61, FsRepository;
+var import_promises56, import_node_path63, FsRepository;
 var init_fs = __esm({
   "packages/core/src/repository/fs.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises56 = require("node:fs/promises");
-    import_node_path61 = __toESM(require("node:path"), 1);
+    import_node_path63 = __toESM(require("node:path"), 1);
     init_audit();
     init_file_lock();
     init_errors();
@@ -22173,10 +22193,10 @@ var init_fs = __esm({
       staleTempMs;
       reporter;
       constructor(root, opts = {}) {
-        this.location = import_node_path61.default.resolve(root);
+        this.location = import_node_path63.default.resolve(root);
         this.layout = new FsLayout(this.location);
         this.audit = new AuditLog(this.layout.auditFile, () => this.ensureLayout());
-        const cacheDir = opts.cacheDir ?? import_node_path61.default.join(dbcloneHome(), "cache");
+        const cacheDir = opts.cacheDir ?? import_node_path63.default.join(dbcloneHome(), "cache");
         this.cache = verifiedBlobCache(cacheDir);
         this.validated = validatedManifests(cacheDir);
         this.staleTempMs = (opts.staleTempMinutes ?? 60) * 6e4;
@@ -22376,7 +22396,7 @@ var init_fs = __esm({
           await placeWithoutOverwrite(tmp, this.layout.configFile);
           await unlinkQuietly(tmp);
         }
-        for (const dir of [this.layout.blobsDir, this.layout.manifestsDir, this.layout.tagsDir, import_node_path61.default.dirname(this.layout.auditFile)]) {
+        for (const dir of [this.layout.blobsDir, this.layout.manifestsDir, this.layout.tagsDir, import_node_path63.default.dirname(this.layout.auditFile)]) {
           await (0, import_promises56.mkdir)(dir, { recursive: true });
         }
       }
@@ -22395,13 +22415,13 @@ var init_fs = __esm({
 });
 
 // packages/core/src/repository/cache/cache-index.ts
-var import_promises57, import_node_path62, CacheIndex;
+var import_promises57, import_node_path64, CacheIndex;
 var init_cache_index = __esm({
   "packages/core/src/repository/cache/cache-index.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises57 = require("node:fs/promises");
-    import_node_path62 = __toESM(require("node:path"), 1);
+    import_node_path64 = __toESM(require("node:path"), 1);
     init_durable_write();
     init_paths();
     init_file_lock();
@@ -22409,7 +22429,7 @@ var init_cache_index = __esm({
       constructor(dir, blobsDir) {
         this.dir = dir;
         this.blobsDir = blobsDir;
-        this.file = import_node_path62.default.join(dir, "index.json");
+        this.file = import_node_path64.default.join(dir, "index.json");
       }
       dir;
       blobsDir;
@@ -22437,7 +22457,7 @@ var init_cache_index = __esm({
         const entries = {};
         const names = await (0, import_promises57.readdir)(this.blobsDir).catch(() => []);
         for (const hex of names.filter((n) => /^[0-9a-f]{64}$/.test(n))) {
-          const st = await (0, import_promises57.stat)(import_node_path62.default.join(this.blobsDir, hex)).catch(() => void 0);
+          const st = await (0, import_promises57.stat)(import_node_path64.default.join(this.blobsDir, hex)).catch(() => void 0);
           if (st?.isFile()) entries[`sha256:${hex}`] = { sizeBytes: st.size, lastUsedMs: st.mtimeMs };
         }
         return entries;
@@ -22447,13 +22467,13 @@ var init_cache_index = __esm({
 });
 
 // packages/core/src/repository/cache/blob-cache.ts
-var import_promises58, import_node_path63, BlobCache, EMPTY_DIGEST;
+var import_promises58, import_node_path65, BlobCache, EMPTY_DIGEST;
 var init_blob_cache = __esm({
   "packages/core/src/repository/cache/blob-cache.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises58 = require("node:fs/promises");
-    import_node_path63 = __toESM(require("node:path"), 1);
+    import_node_path65 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_errors();
     init_digest();
@@ -22467,8 +22487,8 @@ var init_blob_cache = __esm({
       constructor(dir, opts = {}) {
         this.dir = dir;
         this.opts = opts;
-        this.blobsDir = import_node_path63.default.join(dir, "blobs", "sha256");
-        this.partialDir = import_node_path63.default.join(dir, "partial");
+        this.blobsDir = import_node_path65.default.join(dir, "blobs", "sha256");
+        this.partialDir = import_node_path65.default.join(dir, "partial");
         this.index = new CacheIndex(dir, this.blobsDir);
         this.verified = verifiedBlobCache(dir);
         this.reporter = opts.reporter ?? silentReporter;
@@ -22484,7 +22504,7 @@ var init_blob_cache = __esm({
       verified;
       reporter;
       blobPath(digest) {
-        return import_node_path63.default.join(this.blobsDir, digest.replace(/^sha256:/, ""));
+        return import_node_path65.default.join(this.blobsDir, digest.replace(/^sha256:/, ""));
       }
       /** The cached blob's path when it is present and still hashes to `digest`. */
       async lookup(digest) {
@@ -22508,7 +22528,7 @@ var init_blob_cache = __esm({
       async obtain(digest, produce) {
         const file = this.blobPath(digest);
         await makeDir(this.dir, PRIVATE_DIR);
-        await makeDir(import_node_path63.default.dirname(this.blobsDir), PRIVATE_DIR);
+        await makeDir(import_node_path65.default.dirname(this.blobsDir), PRIVATE_DIR);
         await makeDir(this.blobsDir, PRIVATE_DIR);
         await makeDir(this.partialDir, PRIVATE_DIR);
         const result = await withFileLock(
@@ -22585,16 +22605,16 @@ var init_blob_cache = __esm({
 
 // packages/core/src/repository/cache/cache-dir.ts
 function defaultCacheDir(env = process.env) {
-  if (env.DBCLONE_CACHE_DIR) return import_node_path64.default.resolve(env.DBCLONE_CACHE_DIR);
-  if (env.GITHUB_ACTIONS === "true" && env.RUNNER_TOOL_CACHE) return import_node_path64.default.join(env.RUNNER_TOOL_CACHE, "dbclone");
-  return import_node_path64.default.join(dbcloneHome(env), "cache");
+  if (env.DBCLONE_CACHE_DIR) return import_node_path66.default.resolve(env.DBCLONE_CACHE_DIR);
+  if (env.GITHUB_ACTIONS === "true" && env.RUNNER_TOOL_CACHE) return import_node_path66.default.join(env.RUNNER_TOOL_CACHE, "dbclone");
+  return import_node_path66.default.join(dbcloneHome(env), "cache");
 }
-var import_node_path64;
+var import_node_path66;
 var init_cache_dir = __esm({
   "packages/core/src/repository/cache/cache-dir.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path64 = __toESM(require("node:path"), 1);
+    import_node_path66 = __toESM(require("node:path"), 1);
     init_paths();
   }
 });
@@ -23026,8 +23046,8 @@ async function errorText(res) {
   }
 }
 function shortPath(p) {
-  const path80 = /^https?:/.test(p) ? new URL(p).pathname : p.split("?")[0];
-  return path80.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/g, "sha256:$1\u2026").replace(/\/uploads\/[^/]+$/, "/uploads/\u2026");
+  const path82 = /^https?:/.test(p) ? new URL(p).pathname : p.split("?")[0];
+  return path82.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/g, "sha256:$1\u2026").replace(/\/uploads\/[^/]+$/, "/uploads/\u2026");
 }
 function reasonFor(e) {
   for (let err = e, depth = 0; err && depth < 4; err = err.cause, depth++) {
@@ -23262,13 +23282,13 @@ function ownerOf(name) {
 async function claimPartial(partialDir, digest) {
   const hex = digest.replace(/^sha256:/, "");
   const me = currentProcess();
-  const mine = import_node_path65.default.join(partialDir, `${hex}.${me.pid}-${me.start ?? ""}`);
+  const mine = import_node_path67.default.join(partialDir, `${hex}.${me.pid}-${me.start ?? ""}`);
   if (await (0, import_promises59.stat)(mine).catch(() => void 0)) return mine;
   for (const name of await (0, import_promises59.readdir)(partialDir).catch(() => [])) {
     const found = ownerOf(name);
     const legacy = name === hex;
     if (!legacy && (!found || found.hex !== hex || ownerAlive(found.owner))) continue;
-    if (await (0, import_promises59.rename)(import_node_path65.default.join(partialDir, name), mine).then(
+    if (await (0, import_promises59.rename)(import_node_path67.default.join(partialDir, name), mine).then(
       () => true,
       () => false
     ))
@@ -23280,7 +23300,7 @@ async function removeOwnPartials(partialDir) {
   const me = currentProcess();
   for (const name of await (0, import_promises59.readdir)(partialDir).catch(() => [])) {
     const found = ownerOf(name);
-    if (found && found.owner.pid === me.pid && found.owner.start === me.start) await (0, import_promises59.rm)(import_node_path65.default.join(partialDir, name), { force: true });
+    if (found && found.owner.pid === me.pid && found.owner.start === me.start) await (0, import_promises59.rm)(import_node_path67.default.join(partialDir, name), { force: true });
   }
 }
 async function removeDeadPartials(partialDir) {
@@ -23288,18 +23308,18 @@ async function removeDeadPartials(partialDir) {
   for (const name of await (0, import_promises59.readdir)(partialDir).catch(() => [])) {
     const found = ownerOf(name);
     if (!found || ownerAlive(found.owner)) continue;
-    await (0, import_promises59.rm)(import_node_path65.default.join(partialDir, name), { force: true });
+    await (0, import_promises59.rm)(import_node_path67.default.join(partialDir, name), { force: true });
     removed++;
   }
   return removed;
 }
-var import_promises59, import_node_path65, PARTIAL_NAME;
+var import_promises59, import_node_path67, PARTIAL_NAME;
 var init_partial_files = __esm({
   "packages/core/src/repository/oci/partial-files.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises59 = require("node:fs/promises");
-    import_node_path65 = __toESM(require("node:path"), 1);
+    import_node_path67 = __toESM(require("node:path"), 1);
     init_process_identity();
     PARTIAL_NAME = /^([0-9a-f]{64})\.(\d+)-(\d*)$/;
   }
@@ -23458,7 +23478,7 @@ function fromEnv(registry2, env) {
   return void 0;
 }
 function dockerConfigPath(env) {
-  return import_node_path66.default.join(env.DOCKER_CONFIG || import_node_path66.default.join(import_node_os10.default.homedir(), ".docker"), "config.json");
+  return import_node_path68.default.join(env.DOCKER_CONFIG || import_node_path68.default.join(import_node_os10.default.homedir(), ".docker"), "config.json");
 }
 async function fromDockerConfig(registry2, file) {
   let config2;
@@ -23481,37 +23501,37 @@ async function fromDockerConfig(registry2, file) {
   }
   return void 0;
 }
-var import_promises62, import_node_os10, import_node_path66;
+var import_promises62, import_node_os10, import_node_path68;
 var init_credentials = __esm({
   "packages/core/src/repository/oci/credentials.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises62 = require("node:fs/promises");
     import_node_os10 = __toESM(require("node:os"), 1);
-    import_node_path66 = __toESM(require("node:path"), 1);
+    import_node_path68 = __toESM(require("node:path"), 1);
   }
 });
 
 // packages/core/src/repository/oci/known-layers.ts
-var import_promises63, import_node_path67, KnownLayers;
+var import_promises63, import_node_path69, KnownLayers;
 var init_known_layers = __esm({
   "packages/core/src/repository/oci/known-layers.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises63 = require("node:fs/promises");
-    import_node_path67 = __toESM(require("node:path"), 1);
+    import_node_path69 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_durable_write();
     KnownLayers = class {
       file;
       constructor(cacheDir) {
-        this.file = import_node_path67.default.join(cacheDir, "known-layers.json");
+        this.file = import_node_path69.default.join(cacheDir, "known-layers.json");
       }
       async get(diskDigest) {
         return (await this.load())[diskDigest];
       }
       async remember(diskDigest, layer, repository) {
-        await (0, import_promises63.mkdir)(import_node_path67.default.dirname(this.file), { recursive: true });
+        await (0, import_promises63.mkdir)(import_node_path69.default.dirname(this.file), { recursive: true });
         await withFileLock(this.file, async () => {
           const all = await this.load();
           const known = all[diskDigest]?.layer.digest === layer.digest ? all[diskDigest] : { layer, repositories: [] };
@@ -24118,14 +24138,14 @@ function seqOf(line) {
     return void 0;
   }
 }
-var import_node_crypto15, import_promises64, import_node_path68, RunnerChainPublisher;
+var import_node_crypto15, import_promises64, import_node_path70, RunnerChainPublisher;
 var init_audit_publisher = __esm({
   "packages/core/src/repository/oci/audit-publisher.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto15 = require("node:crypto");
     import_promises64 = require("node:fs/promises");
-    import_node_path68 = __toESM(require("node:path"), 1);
+    import_node_path70 = __toESM(require("node:path"), 1);
     init_audit();
     init_file_lock();
     init_errors();
@@ -24141,7 +24161,7 @@ var init_audit_publisher = __esm({
       artifacts;
       /** This runner's id: 12 random hex characters, made once per cache directory and registry. */
       async runnerId() {
-        const file = import_node_path68.default.join(this.logDir, "runner-id");
+        const file = import_node_path70.default.join(this.logDir, "runner-id");
         const existing = (await (0, import_promises64.readFile)(file, "utf8").catch(() => "")).trim();
         if (/^[0-9a-f]{12}$/.test(existing)) return existing;
         await (0, import_promises64.mkdir)(this.logDir, { recursive: true });
@@ -24153,7 +24173,7 @@ var init_audit_publisher = __esm({
       /** Publish the events not yet in the registry as one segment; returns how many. */
       async publish() {
         await (0, import_promises64.mkdir)(this.logDir, { recursive: true });
-        return withFileLock(import_node_path68.default.join(this.logDir, "published.json"), async () => {
+        return withFileLock(import_node_path70.default.join(this.logDir, "published.json"), async () => {
           const state = await this.readState();
           const lines = [];
           for await (const line of this.audit.rawLines()) {
@@ -24185,14 +24205,14 @@ var init_audit_publisher = __esm({
       }
       async readState() {
         try {
-          const s = JSON.parse(await (0, import_promises64.readFile)(import_node_path68.default.join(this.logDir, "published.json"), "utf8"));
+          const s = JSON.parse(await (0, import_promises64.readFile)(import_node_path70.default.join(this.logDir, "published.json"), "utf8"));
           if (Number.isSafeInteger(s.seq) && typeof s.hash === "string") return s;
         } catch {
         }
         return { seq: 0, hash: GENESIS_HASH };
       }
       async writeState(s) {
-        const file = import_node_path68.default.join(this.logDir, "published.json");
+        const file = import_node_path70.default.join(this.logDir, "published.json");
         await writeFileAtomic(file, `${JSON.stringify(s)}
 `, 420);
       }
@@ -24201,12 +24221,12 @@ var init_audit_publisher = __esm({
 });
 
 // packages/core/src/repository/oci/oci-repository.ts
-var import_node_path69, import_promises65, OciRepository;
+var import_node_path71, import_promises65, OciRepository;
 var init_oci_repository = __esm({
   "packages/core/src/repository/oci/oci-repository.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path69 = __toESM(require("node:path"), 1);
+    import_node_path71 = __toESM(require("node:path"), 1);
     init_audit();
     init_errors();
     init_digest();
@@ -24239,12 +24259,12 @@ var init_oci_repository = __esm({
         this.oci = parseOciLocation(location, opts.plainHttp);
         this.location = this.oci.display;
         this.reporter = opts.reporter ?? silentReporter;
-        const cacheDir = import_node_path69.default.resolve(opts.cacheDir ?? defaultCacheDir(opts.env));
+        const cacheDir = import_node_path71.default.resolve(opts.cacheDir ?? defaultCacheDir(opts.env));
         this.cache = new BlobCache(cacheDir, { ...opts.cache, reporter: this.reporter });
         this.knownLayers = new KnownLayers(cacheDir);
-        const logDir = import_node_path69.default.join(cacheDir, "audit", this.oci.registry.replace(/[^A-Za-z0-9.-]/g, "_"), this.oci.namespace || "_root");
+        const logDir = import_node_path71.default.join(cacheDir, "audit", this.oci.registry.replace(/[^A-Za-z0-9.-]/g, "_"), this.oci.namespace || "_root");
         const publish = opts.publishAudit ?? (opts.env ?? process.env).DBCLONE_AUDIT_PUBLISH !== "0";
-        this.audit = new AuditLog(import_node_path69.default.join(logDir, "events.jsonl"), void 0, publish ? { afterAppend: () => this.publishAuditChain() } : {});
+        this.audit = new AuditLog(import_node_path71.default.join(logDir, "events.jsonl"), void 0, publish ? { afterAppend: () => this.publishAuditChain() } : {});
         this.auditChain = new RunnerChainPublisher(logDir, this.audit, () => this.auditArtifacts());
       }
       opts;
@@ -24499,7 +24519,7 @@ function directoryOf(location) {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s)) {
     throw new UsageError(`repository location '${location}' uses an unsupported scheme; pass a directory path, a file:// URL or an oci:// reference`);
   }
-  return import_node_path70.default.resolve(s);
+  return import_node_path72.default.resolve(s);
 }
 async function openRepository(location, opts = {}) {
   if (location.trim().startsWith("oci://")) {
@@ -24522,13 +24542,13 @@ async function readRepositoryConfig(repository) {
   const layout = new FsLayout(directoryOf(repository));
   return configOf(await readConfigFile(layout), layout.configFile);
 }
-var import_node_fs37, import_node_path70, import_node_url2;
+var import_node_fs37, import_node_path72, import_node_url2;
 var init_open = __esm({
   "packages/core/src/repository/open.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs37 = require("node:fs");
-    import_node_path70 = __toESM(require("node:path"), 1);
+    import_node_path72 = __toESM(require("node:path"), 1);
     import_node_url2 = require("node:url");
     init_errors();
     init_fs();
@@ -24667,17 +24687,17 @@ function assertDatabaseChoice(database, databases, image) {
 }
 function serverOf(record2) {
   if (!record2.serverPid) return void 0;
-  return { pid: record2.serverPid, host: record2.host, port: record2.port, socketDir: import_node_path71.default.join(record2.dir, "run"), adminUser: "" };
+  return { pid: record2.serverPid, host: record2.host, port: record2.port, socketDir: import_node_path73.default.join(record2.dir, "run"), adminUser: "" };
 }
 function sharedServerOf(record2) {
   return { pid: 0, host: record2.host, port: record2.port, adminUser: "", databases: record2.databases, cloneId: record2.id };
 }
-var import_node_path71;
+var import_node_path73;
 var init_record = __esm({
   "packages/core/src/clones/record.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path71 = __toESM(require("node:path"), 1);
+    import_node_path73 = __toESM(require("node:path"), 1);
     init_errors();
     init_platform();
   }
@@ -24700,7 +24720,7 @@ async function isPostmasterUnder(pid, dir) {
   return await provePostmaster(pid, await rootsOf(dir), ownNamespace) !== void 0;
 }
 async function rootsOf(dir) {
-  const given = import_node_path72.default.resolve(dir);
+  const given = import_node_path74.default.resolve(dir);
   const real = await (0, import_promises66.realpath)(given).catch(() => given);
   return [.../* @__PURE__ */ new Set([given, real])];
 }
@@ -24708,14 +24728,14 @@ async function provePostmaster(pid, roots, ownNamespace) {
   if (pid === process.pid || ownNamespace === void 0) return void 0;
   try {
     const args = (await (0, import_promises66.readFile)(`/proc/${pid}/cmdline`, "utf8")).split("\0");
-    if (!/^(postgres|postmaster)$/.test(import_node_path72.default.basename(args[0] ?? ""))) return void 0;
+    if (!/^(postgres|postmaster)$/.test(import_node_path74.default.basename(args[0] ?? ""))) return void 0;
     const dataDir = dataDirArg(args);
-    if (!dataDir || !import_node_path72.default.isAbsolute(dataDir) || !roots.some((r) => isInside2(dataDir, r))) return void 0;
+    if (!dataDir || !import_node_path74.default.isAbsolute(dataDir) || !roots.some((r) => isWithin(dataDir, r))) return void 0;
     if (await (0, import_promises66.readlink)(`/proc/${pid}/ns/pid`) !== ownNamespace) return void 0;
     const cwd = await (0, import_promises66.readlink)(`/proc/${pid}/cwd`);
-    if (!roots.some((r) => isInside2(cwd, r))) return void 0;
+    if (!roots.some((r) => isWithin(cwd, r))) return void 0;
     const owner = (await (0, import_promises66.stat)(`/proc/${pid}`)).uid;
-    return await pidFileNames(dataDir, owner) === pid ? { pid, dataDir: import_node_path72.default.resolve(dataDir), args } : void 0;
+    return await pidFileNames(dataDir, owner) === pid ? { pid, dataDir: import_node_path74.default.resolve(dataDir), args } : void 0;
   } catch {
     return void 0;
   }
@@ -24726,7 +24746,7 @@ function dataDirArg(args) {
   return args.find((a) => a.startsWith("-D") && a.length > 2)?.slice(2);
 }
 async function pidFileNames(dataDir, owner) {
-  const file = import_node_path72.default.join(dataDir, "postmaster.pid");
+  const file = import_node_path74.default.join(dataDir, "postmaster.pid");
   const fh = await (0, import_promises66.open)(file, import_node_fs38.constants.O_RDONLY | import_node_fs38.constants.O_NOFOLLOW | import_node_fs38.constants.O_NONBLOCK).catch(() => void 0);
   if (!fh) return void 0;
   try {
@@ -24740,18 +24760,15 @@ async function pidFileNames(dataDir, owner) {
     await fh.close();
   }
 }
-function isInside2(p, dir) {
-  const rel = import_node_path72.default.relative(dir, import_node_path72.default.resolve(p));
-  return rel === "" || rel !== ".." && !rel.startsWith(`..${import_node_path72.default.sep}`) && !import_node_path72.default.isAbsolute(rel);
-}
-var import_node_fs38, import_promises66, import_node_path72, PID_FILE_MAX_BYTES;
+var import_node_fs38, import_promises66, import_node_path74, PID_FILE_MAX_BYTES;
 var init_postmasters = __esm({
   "packages/core/src/util/postmasters.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs38 = require("node:fs");
     import_promises66 = require("node:fs/promises");
-    import_node_path72 = __toESM(require("node:path"), 1);
+    import_node_path74 = __toESM(require("node:path"), 1);
+    init_within();
     PID_FILE_MAX_BYTES = 4096;
   }
 });
@@ -25188,7 +25205,7 @@ async function removeCloneContainers(record2, home) {
   const { DockerRuntime: DockerRuntime2, listCloneContainers: listCloneContainers2 } = await Promise.resolve().then(() => (init_docker(), docker_exports));
   const runtime = new DockerRuntime2();
   if (record2.containerId) await runtime.stop({ containerId: record2.containerId }, { fast: true });
-  for (const c of await listCloneContainers2(runtime.docker, import_node_path73.default.resolve(home))) {
+  for (const c of await listCloneContainers2(runtime.docker, import_node_path75.default.resolve(home))) {
     if (c.cloneId === record2.id) await runtime.stop({ containerId: c.id }, { fast: true });
   }
 }
@@ -25226,7 +25243,7 @@ async function removeClone(record2, opts, action = "teardown") {
   const foreign = foreignPathsOf(record2, opts.home);
   if (foreign.length)
     throw new ForeignRecordError(
-      `clone ${record2.id}'s record names files outside ${import_node_path73.default.join(opts.home, "clones", record2.id)} (${foreign.join(", ")}): dbclone did not write it, so nothing was stopped, unmounted or removed through it. Restore the record in ${import_node_path73.default.join(opts.home, "clones", "registry.json")} or remove it from there, then run dbclone gc.`
+      `clone ${record2.id}'s record names files outside ${import_node_path75.default.join(opts.home, "clones", record2.id)} (${foreign.join(", ")}): dbclone did not write it, so nothing was stopped, unmounted or removed through it. Restore the record in ${import_node_path75.default.join(opts.home, "clones", "registry.json")} or remove it from there, then run dbclone gc.`
     );
   const registry2 = new CloneRegistry(opts.home);
   if (!opts.claimed) await claimClone(registry2, record2.id).catch(() => void 0);
@@ -25251,13 +25268,13 @@ async function removeClone(record2, opts, action = "teardown") {
     clone: record2.id
   }).catch((e) => opts.reporter.warn(`could not record the teardown in the audit log: ${e.message}`));
 }
-var import_promises67, import_node_path73, ForeignRecordError;
+var import_promises67, import_node_path75, ForeignRecordError;
 var init_teardown = __esm({
   "packages/core/src/clones/teardown.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises67 = __toESM(require("node:fs/promises"), 1);
-    import_node_path73 = __toESM(require("node:path"), 1);
+    import_node_path75 = __toESM(require("node:path"), 1);
     init_platform();
     init_errors();
     init_repository();
@@ -25366,7 +25383,7 @@ var init_named_clone = __esm({
 function stampFile(home, manifestDigest2) {
   const m = /^sha256:([0-9a-f]{64})$/.exec(manifestDigest2);
   if (!m) throw new CloneError(`'${manifestDigest2}' is not a sha256 manifest digest; refusing to clone it.`);
-  return import_node_path74.default.join(stampDir(home), `${m[1]}.r${CHECK_REVISION}`);
+  return import_node_path76.default.join(stampDir(home), `${m[1]}.r${CHECK_REVISION}`);
 }
 async function checkImageOnce(home, engine, server, image) {
   if (!engine.imageFindings) return;
@@ -25387,18 +25404,18 @@ async function checkImageOnce(home, engine, server, image) {
     }
   );
 }
-var import_promises68, import_node_path74, CHECK_REVISION, stampDir;
+var import_promises68, import_node_path76, CHECK_REVISION, stampDir;
 var init_checked_images = __esm({
   "packages/core/src/clones/checked-images.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises68 = require("node:fs/promises");
-    import_node_path74 = __toESM(require("node:path"), 1);
+    import_node_path76 = __toESM(require("node:path"), 1);
     init_errors();
     init_own_file();
     init_paths();
     CHECK_REVISION = 2;
-    stampDir = (home) => import_node_path74.default.join(home, "state", "checked-images");
+    stampDir = (home) => import_node_path76.default.join(home, "state", "checked-images");
   }
 });
 
@@ -25577,7 +25594,7 @@ async function start(s) {
     {
       port: record2.port,
       host: record2.host,
-      runDir: import_node_path75.default.join(record2.dir, "run"),
+      runDir: import_node_path77.default.join(record2.dir, "run"),
       durability: opts.durability ?? "ephemeral",
       cloneId: record2.id,
       imageDigest: image.manifestDigest,
@@ -25644,21 +25661,21 @@ function ready(s) {
 }
 async function containerLabels(cloneId, home) {
   const { cloneLabels: cloneLabels2 } = await Promise.resolve().then(() => (init_docker(), docker_exports));
-  return cloneLabels2(cloneId, import_node_path75.default.resolve(home));
+  return cloneLabels2(cloneId, import_node_path77.default.resolve(home));
 }
 async function ownBytesOf(driver, childFile) {
   if (driver.ownBytes) return driver.ownBytes(childFile);
   const st = await import_promises69.default.stat(childFile).catch(() => void 0);
   return st ? st.blocks * 512 : 0;
 }
-var import_node_crypto16, import_promises69, import_node_path75, DEFAULT_TIMEOUT_MS, liveOnly, deferReserveSync;
+var import_node_crypto16, import_promises69, import_node_path77, DEFAULT_TIMEOUT_MS, liveOnly, deferReserveSync;
 var init_session = __esm({
   "packages/core/src/clones/session.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto16 = __toESM(require("node:crypto"), 1);
     import_promises69 = __toESM(require("node:fs/promises"), 1);
-    import_node_path75 = __toESM(require("node:path"), 1);
+    import_node_path77 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_repository();
@@ -25744,20 +25761,20 @@ var init_lifecycle = __esm({
 // packages/core/src/util/build-record.ts
 async function readBuildRecord(workDir) {
   try {
-    const parsed = JSON.parse(await (0, import_promises70.readFile)(import_node_path76.default.join(workDir, BUILD_RECORD), "utf8"));
+    const parsed = JSON.parse(await (0, import_promises70.readFile)(import_node_path78.default.join(workDir, BUILD_RECORD), "utf8"));
     if (!parsed.owner || typeof parsed.owner.pid !== "number" || !Array.isArray(parsed.mounts)) return void 0;
     return parsed;
   } catch {
     return void 0;
   }
 }
-var import_promises70, import_node_path76, BUILD_DIR_PATTERN, BUILD_RECORD;
+var import_promises70, import_node_path78, BUILD_DIR_PATTERN, BUILD_RECORD;
 var init_build_record = __esm({
   "packages/core/src/util/build-record.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises70 = require("node:fs/promises");
-    import_node_path76 = __toESM(require("node:path"), 1);
+    import_node_path78 = __toESM(require("node:path"), 1);
     init_durable_write();
     init_process_identity();
     BUILD_DIR_PATTERN = /^(build|variants|promote)-[0-9a-f]{10}$/;
@@ -25767,11 +25784,11 @@ var init_build_record = __esm({
 
 // packages/core/src/clones/build-sweep.ts
 async function sweepDeadBuilds(home, reporter) {
-  const workRoot = import_node_path77.default.join(home, "work");
+  const workRoot = import_node_path79.default.join(home, "work");
   const released = [];
   for (const entry of await (0, import_promises71.readdir)(workRoot, { withFileTypes: true }).catch(() => [])) {
     if (!entry.isDirectory() || !BUILD_DIR_PATTERN.test(entry.name)) continue;
-    const dir = import_node_path77.default.join(workRoot, entry.name);
+    const dir = import_node_path79.default.join(workRoot, entry.name);
     const record2 = await readBuildRecord(dir);
     if (record2 ? ownerAlive(record2.owner) : await isRecent(dir)) continue;
     reporter.info(`gc: sweeping build work dir ${dir} (${record2 ? `its process ${record2.owner.pid} is gone` : "no build record"})`);
@@ -25801,7 +25818,7 @@ async function sweepBuildDir(home, dir) {
   return released;
 }
 function unmaskedFirst(dir) {
-  const staging = import_node_path77.default.join(dir, "staging");
+  const staging = import_node_path79.default.join(dir, "staging");
   const rank = (r) => r.id.startsWith(staging) || (r.detail ?? "").includes(staging) ? 0 : 1;
   const kinds = ["mount", "loop", "daemon", "fuse-export", "file"];
   return (a, b) => kinds.indexOf(a.kind) - kinds.indexOf(b.kind) || rank(a) - rank(b);
@@ -25810,7 +25827,7 @@ async function postgresUnder(dir) {
   return (await postmastersUnder(dir)).map(({ pid, args }) => {
     const socketSetting = args.find((a) => a.startsWith("unix_socket_directories="));
     const socketDir = socketSetting?.slice("unix_socket_directories=".length);
-    const ours = socketDir && import_node_path77.default.dirname(socketDir) === import_node_os11.default.tmpdir() && import_node_path77.default.basename(socketDir).startsWith("dbclone-pg-");
+    const ours = socketDir && import_node_path79.default.dirname(socketDir) === import_node_os11.default.tmpdir() && import_node_path79.default.basename(socketDir).startsWith("dbclone-pg-");
     return { pid, socketDir: ours ? socketDir : void 0 };
   });
 }
@@ -25818,14 +25835,14 @@ async function isRecent(dir) {
   const st = await (0, import_promises71.stat)(dir).catch(() => void 0);
   return !!st && Date.now() - st.mtimeMs < UNRECORDED_GRACE_MS;
 }
-var import_promises71, import_node_os11, import_node_path77, UNRECORDED_GRACE_MS;
+var import_promises71, import_node_os11, import_node_path79, UNRECORDED_GRACE_MS;
 var init_build_sweep = __esm({
   "packages/core/src/clones/build-sweep.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises71 = require("node:fs/promises");
     import_node_os11 = __toESM(require("node:os"), 1);
-    import_node_path77 = __toESM(require("node:path"), 1);
+    import_node_path79 = __toESM(require("node:path"), 1);
     init_build_record();
     init_platform();
     init_launch();
@@ -25866,10 +25883,10 @@ async function collectLocked(registry2, opts) {
   for (const id of await removeOrphanContainers2(opts.home, new Set(records.map((r) => r.id)), opts.reporter)) {
     result.released.push(`container ${id}`);
   }
-  const clonesDir = import_node_path78.default.join(opts.home, "clones");
+  const clonesDir = import_node_path80.default.join(opts.home, "clones");
   const known = new Set(records.map((r) => r.dir));
   const recordedOrNotOurs = (pm) => {
-    const owner = import_node_path78.default.join(clonesDir, import_node_path78.default.relative(clonesDir, pm.dataDir).split(import_node_path78.default.sep)[0]);
+    const owner = import_node_path80.default.join(clonesDir, import_node_path80.default.relative(clonesDir, pm.dataDir).split(import_node_path80.default.sep)[0]);
     return known.has(owner) || !isCloneDir(clonesDir, owner);
   };
   result.released.push(...await stopStrayServers(clonesDir, opts.reporter, recordedOrNotOurs));
@@ -25882,22 +25899,22 @@ async function collectLocked(registry2, opts) {
     result.released.push(...await driver.sweep?.() ?? []);
   }
   for (const entry of await import_promises72.default.readdir(clonesDir, { withFileTypes: true }).catch(() => [])) {
-    const dir = import_node_path78.default.join(clonesDir, entry.name);
+    const dir = import_node_path80.default.join(clonesDir, entry.name);
     if (!entry.isDirectory() || known.has(dir) || !CLONE_ID_PATTERN.test(entry.name)) continue;
     await import_promises72.default.rm(dir, { recursive: true, force: true });
     result.released.push(`directory ${dir}`);
   }
   result.released.push(...await sweepDeadBuilds(opts.home, opts.reporter));
   let cacheTemps = 0;
-  for (const cacheDir of /* @__PURE__ */ new Set([import_node_path78.default.join(opts.home, "cache"), defaultCacheDir()])) {
-    cacheTemps += await removeStaleTemps(import_node_path78.default.join(cacheDir, "blobs", "sha256"), 60 * 6e4);
-    cacheTemps += await removeDeadPartials(import_node_path78.default.join(cacheDir, "partial"));
+  for (const cacheDir of /* @__PURE__ */ new Set([import_node_path80.default.join(opts.home, "cache"), defaultCacheDir()])) {
+    cacheTemps += await removeStaleTemps(import_node_path80.default.join(cacheDir, "blobs", "sha256"), 60 * 6e4);
+    cacheTemps += await removeDeadPartials(import_node_path80.default.join(cacheDir, "partial"));
   }
   if (cacheTemps > 0) result.released.push(`${cacheTemps} partial cache blob(s)`);
   return result;
 }
 function isCloneDir(clonesDir, dir) {
-  return import_node_path78.default.dirname(dir) === clonesDir && CLONE_ID_PATTERN.test(import_node_path78.default.basename(dir));
+  return import_node_path80.default.dirname(dir) === clonesDir && CLONE_ID_PATTERN.test(import_node_path80.default.basename(dir));
 }
 async function whyCollect(record2, now) {
   if (isExpired(record2, now)) return "expired";
@@ -25920,17 +25937,17 @@ async function removeOrphanContainers2(home, liveIds, reporter) {
     reporter.debug(`gc: no Docker engine to look for containers in: ${e.message}`);
     return [];
   }
-  const removed = await docker.removeOrphanContainers(client, import_node_path78.default.resolve(home), liveIds);
+  const removed = await docker.removeOrphanContainers(client, import_node_path80.default.resolve(home), liveIds);
   for (const c of removed) reporter.info(`gc: removed container ${c.name || c.id.slice(0, 12)} of clone ${c.cloneId}, which has no record`);
   return removed.map((c) => c.name || c.id.slice(0, 12));
 }
-var import_promises72, import_node_path78, STALE_CREATING_MS;
+var import_promises72, import_node_path80, STALE_CREATING_MS;
 var init_gc2 = __esm({
   "packages/core/src/clones/gc.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises72 = __toESM(require("node:fs/promises"), 1);
-    import_node_path78 = __toESM(require("node:path"), 1);
+    import_node_path80 = __toESM(require("node:path"), 1);
     init_platform();
     init_runtime2();
     init_build_sweep();
@@ -27179,7 +27196,7 @@ var require_command = __commonJS({
     init_import_meta_url();
     var EventEmitter = require("node:events").EventEmitter;
     var childProcess = require("node:child_process");
-    var path80 = require("node:path");
+    var path82 = require("node:path");
     var fs6 = require("node:fs");
     var process2 = require("node:process");
     var { Argument: Argument2, humanReadableArgName } = require_argument();
@@ -28192,9 +28209,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
         let launchWithNode = false;
         const sourceExt = [".js", ".ts", ".tsx", ".mjs", ".cjs"];
         function findFile(baseDir, baseName) {
-          const localBin = path80.resolve(baseDir, baseName);
+          const localBin = path82.resolve(baseDir, baseName);
           if (fs6.existsSync(localBin)) return localBin;
-          if (sourceExt.includes(path80.extname(baseName))) return void 0;
+          if (sourceExt.includes(path82.extname(baseName))) return void 0;
           const foundExt = sourceExt.find(
             (ext) => fs6.existsSync(`${localBin}${ext}`)
           );
@@ -28212,17 +28229,17 @@ Expecting one of '${allowedValues.join("', '")}'`);
           } catch {
             resolvedScriptPath = this._scriptPath;
           }
-          executableDir = path80.resolve(
-            path80.dirname(resolvedScriptPath),
+          executableDir = path82.resolve(
+            path82.dirname(resolvedScriptPath),
             executableDir
           );
         }
         if (executableDir) {
           let localFile = findFile(executableDir, executableFile);
           if (!localFile && !subcommand._executableFile && this._scriptPath) {
-            const legacyName = path80.basename(
+            const legacyName = path82.basename(
               this._scriptPath,
-              path80.extname(this._scriptPath)
+              path82.extname(this._scriptPath)
             );
             if (legacyName !== this._name) {
               localFile = findFile(
@@ -28233,7 +28250,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
           }
           executableFile = localFile || executableFile;
         }
-        launchWithNode = sourceExt.includes(path80.extname(executableFile));
+        launchWithNode = sourceExt.includes(path82.extname(executableFile));
         let proc;
         if (process2.platform !== "win32") {
           if (launchWithNode) {
@@ -29148,7 +29165,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @return {Command}
        */
       nameFromFilename(filename) {
-        this._name = path80.basename(filename, path80.extname(filename));
+        this._name = path82.basename(filename, path82.extname(filename));
         return this;
       }
       /**
@@ -29162,9 +29179,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} [path]
        * @return {(string|null|Command)}
        */
-      executableDir(path81) {
-        if (path81 === void 0) return this._executableDir;
-        this._executableDir = path81;
+      executableDir(path83) {
+        if (path83 === void 0) return this._executableDir;
+        this._executableDir = path83;
         return this;
       }
       /**
@@ -29608,7 +29625,7 @@ init_import_meta_url();
 
 // packages/cli/src/context.ts
 init_import_meta_url();
-var import_node_path79 = __toESM(require("node:path"), 1);
+var import_node_path81 = __toESM(require("node:path"), 1);
 init_clones();
 init_repository();
 
@@ -29938,7 +29955,7 @@ var CliContext = class {
     const { repo, home } = this.globals(cmd);
     const named = cmd.optsWithGlobals().repo !== void 0 || !!this.io.env.DBCLONE_REPO;
     this.repository ??= openRepository(repo, {
-      cacheDir: import_node_path79.default.join(home, "cache"),
+      cacheDir: import_node_path81.default.join(home, "cache"),
       mustExist: named && !opts.create,
       oci: { cache: { inUse: diskDigestsInUse(home) } }
     });

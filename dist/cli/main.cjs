@@ -346,10 +346,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path101) {
-  if (!path101)
+function getElementAtPath(obj, path103) {
+  if (!path103)
     return obj;
-  return path101.reduce((acc, key) => acc?.[key], obj);
+  return path103.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -608,11 +608,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path101, issues) {
+function prefixIssues(path103, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path101);
+    iss.path.unshift(path103);
     return iss;
   });
 }
@@ -1143,16 +1143,16 @@ function flattenError(error2, mapper = (issue2) => issue2.message) {
 }
 function formatError(error2, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error3, path101 = []) => {
+  const processError = (error3, path103 = []) => {
     for (const issue2 of error3.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path101, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path103, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path101, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path103, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path101, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path103, ...issue2.path]);
       } else {
-        const fullpath = [...path101, ...issue2.path];
+        const fullpath = [...path103, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -9250,8 +9250,8 @@ async function errorText(res) {
   }
 }
 function shortPath(p) {
-  const path101 = /^https?:/.test(p) ? new URL(p).pathname : p.split("?")[0];
-  return path101.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/g, "sha256:$1\u2026").replace(/\/uploads\/[^/]+$/, "/uploads/\u2026");
+  const path103 = /^https?:/.test(p) ? new URL(p).pathname : p.split("?")[0];
+  return path103.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/g, "sha256:$1\u2026").replace(/\/uploads\/[^/]+$/, "/uploads/\u2026");
 }
 function reasonFor(e) {
   for (let err = e, depth = 0; err && depth < 4; err = err.cause, depth++) {
@@ -11458,7 +11458,7 @@ async function unmountFuse(mountPoint, reporter = silentReporter) {
   reporter.warn(`FUSE export ${mountPoint} would not unmount (${r.stderr.trim()}); detaching it lazily (umount -l).`);
   await run("umount", ["-l", mountPoint], { privileged: true, reporter, packageHint: "mount" });
 }
-var import_promises24, import_node_path23, DISK_MOUNT_OPTIONS, unescapeMountinfo, isUnder, sleep;
+var import_promises24, import_node_path23, DISK_MOUNT_OPTIONS, unescapeMountinfo, sleep;
 var init_mounts = __esm({
   "packages/core/src/disk/qcow2/mounts.ts"() {
     "use strict";
@@ -11469,10 +11469,6 @@ var init_mounts = __esm({
     init_reporter();
     DISK_MOUNT_OPTIONS = "loop,nouuid,nosuid,nodev";
     unescapeMountinfo = (s) => s.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
-    isUnder = (p, rootDir) => {
-      const rel = import_node_path23.default.relative(import_node_path23.default.resolve(rootDir), import_node_path23.default.resolve(p));
-      return rel === "" || !rel.startsWith("..") && !import_node_path23.default.isAbsolute(rel);
-    };
     sleep = (ms) => new Promise((r) => setTimeout(r, ms));
   }
 });
@@ -11502,6 +11498,20 @@ var init_chain_spec = __esm({
   "packages/core/src/disk/qcow2/chain-spec.ts"() {
     "use strict";
     init_import_meta_url();
+  }
+});
+
+// packages/core/src/util/within.ts
+function isWithin(p, dir) {
+  const rel = import_node_path24.default.relative(import_node_path24.default.resolve(dir), import_node_path24.default.resolve(p));
+  return rel === "" || rel !== ".." && !rel.startsWith(`..${import_node_path24.default.sep}`) && !import_node_path24.default.isAbsolute(rel);
+}
+var import_node_path24;
+var init_within = __esm({
+  "packages/core/src/util/within.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_path24 = __toESM(require("node:path"), 1);
   }
 });
 
@@ -11582,7 +11592,7 @@ async function findDaemonsUnder(rootDir) {
     const argv = await processArgv(Number(entry));
     if (!isStorageDaemonArgv(argv)) continue;
     const paths = daemonPaths(argv);
-    if (paths.pidFile && isUnder(paths.pidFile, rootDir) || paths.exportFile && isUnder(paths.exportFile, rootDir)) {
+    if (paths.pidFile && isWithin(paths.pidFile, rootDir) || paths.exportFile && isWithin(paths.exportFile, rootDir)) {
       found.push({ pid: Number(entry), ...paths });
     }
   }
@@ -11610,8 +11620,13 @@ async function signal(pid, sig, reporter) {
   }
   await run("kill", [`-${sig.slice(3)}`, String(pid)], { privileged: true, allowFailure: true, reporter });
 }
-async function stopDaemon(pid, reporter = silentReporter, timeoutMs = 5e3) {
-  if (!isStorageDaemonArgv(await processArgv(pid))) return;
+async function stopDaemon(pid, reporter = silentReporter, timeoutMs = 5e3, serving) {
+  const argv = await processArgv(pid);
+  if (!isStorageDaemonArgv(argv)) return;
+  if (serving && !servesExport(daemonPaths(argv), serving)) {
+    reporter.warn(`${STORAGE_DAEMON} pid ${pid} serves another export than ${serving.exportFile}; left running.`);
+    return;
+  }
   await signal(pid, "SIGTERM", reporter);
   if (await waitForDaemonExit(pid, timeoutMs)) return;
   reporter.warn(`${STORAGE_DAEMON} (pid ${pid}) ignored SIGTERM for ${timeoutMs} ms; killing it.`);
@@ -11622,26 +11637,29 @@ async function stopDaemon(pid, reporter = silentReporter, timeoutMs = 5e3) {
 }
 async function stopExport(handle, reporter = silentReporter) {
   const pid = handle.pid ?? await readPidFile(handle.pidFile);
-  if (pid !== void 0) await stopDaemon(pid, reporter);
+  if (pid !== void 0) await stopDaemon(pid, reporter, void 0, handle);
   await unmountFuse(handle.exportFile, reporter);
   await (0, import_promises25.rm)(handle.exportFile, { force: true });
   await (0, import_promises25.rm)(handle.pidFile, { force: true });
 }
-var import_promises25, STORAGE_DAEMON, exportPathsFor, escapeOpt, isStorageDaemonArgv;
+var import_promises25, import_node_path25, STORAGE_DAEMON, exportPathsFor, escapeOpt, isStorageDaemonArgv, servesExport;
 var init_export = __esm({
   "packages/core/src/disk/qcow2/export.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises25 = require("node:fs/promises");
+    import_node_path25 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_reporter();
     init_mounts();
     init_chain_spec();
+    init_within();
     STORAGE_DAEMON = "qemu-storage-daemon";
     exportPathsFor = (diskFile) => ({ exportFile: `${diskFile}.export.raw`, pidFile: `${diskFile}.qsd.pid` });
     escapeOpt = (v) => v.replace(/,/g, ",,");
     isStorageDaemonArgv = (argv) => !!argv && argv.length > 0 && /(^|\/)qemu-storage-daemon$/.test(argv[0]);
+    servesExport = (named, expected) => !!named.pidFile && import_node_path25.default.resolve(named.pidFile) === import_node_path25.default.resolve(expected.pidFile) || !!named.exportFile && import_node_path25.default.resolve(named.exportFile) === import_node_path25.default.resolve(expected.exportFile);
   }
 });
 
@@ -11726,21 +11744,21 @@ var init_qemu_img = __esm({
 // packages/core/src/disk/qcow2/layers.ts
 async function sealChildAsLayer(child, outFile, reporter = silentReporter) {
   if (child.parents.length === 0) throw new CloneError(`${child.file} has no parent layers; a layer needs the chain it was written over.`);
-  const parents = child.parents.map((p) => import_node_path24.default.resolve(p));
+  const parents = child.parents.map((p) => import_node_path26.default.resolve(p));
   return sealInto(outFile, reporter, async (tmp) => {
-    await convertTopLayer(chainJsonFilename(import_node_path24.default.resolve(child.file), parents), parents[0], tmp, reporter);
+    await convertTopLayer(chainJsonFilename(import_node_path26.default.resolve(child.file), parents), parents[0], tmp, reporter);
     await detachBacking(tmp, reporter);
   });
 }
 async function flattenChain(child, outFile, reporter = silentReporter) {
   const source = child.parents.length ? chainJsonFilename(
-    import_node_path24.default.resolve(child.file),
-    child.parents.map((p) => import_node_path24.default.resolve(p))
-  ) : import_node_path24.default.resolve(child.file);
+    import_node_path26.default.resolve(child.file),
+    child.parents.map((p) => import_node_path26.default.resolve(p))
+  ) : import_node_path26.default.resolve(child.file);
   return sealInto(outFile, reporter, (tmp) => convertFlat(source, tmp, reporter));
 }
 async function sealInto(outFile, reporter, make) {
-  outFile = import_node_path24.default.resolve(outFile);
+  outFile = import_node_path26.default.resolve(outFile);
   const tmp = `${outFile}.tmp-${process.pid}-${(0, import_node_crypto11.randomBytes)(4).toString("hex")}`;
   try {
     await make(tmp);
@@ -11756,13 +11774,13 @@ async function sealInto(outFile, reporter, make) {
     await (0, import_promises27.rm)(tmp, { force: true });
   }
 }
-var import_promises27, import_node_path24, import_node_crypto11;
+var import_promises27, import_node_path26, import_node_crypto11;
 var init_layers2 = __esm({
   "packages/core/src/disk/qcow2/layers.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises27 = require("node:fs/promises");
-    import_node_path24 = __toESM(require("node:path"), 1);
+    import_node_path26 = __toESM(require("node:path"), 1);
     import_node_crypto11 = require("node:crypto");
     init_reporter();
     init_chain_spec();
@@ -11774,37 +11792,37 @@ var init_layers2 = __esm({
 
 // packages/core/src/disk/base-digests.ts
 function baseDigestCache(stateDir2) {
-  return new StampedDigestCache(import_node_path25.default.join(stateDir2, "verified-digests.json"));
+  return new StampedDigestCache(import_node_path27.default.join(stateDir2, "verified-digests.json"));
 }
-var import_node_path25;
+var import_node_path27;
 var init_base_digests = __esm({
   "packages/core/src/disk/base-digests.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path25 = __toESM(require("node:path"), 1);
+    import_node_path27 = __toESM(require("node:path"), 1);
     init_stamped_digests();
   }
 });
 
 // packages/core/src/disk/host-tools.ts
 function onPathSync(program2, env = process.env) {
-  return (env.PATH ?? "").split(import_node_path26.default.delimiter).some((dir) => {
+  return (env.PATH ?? "").split(import_node_path28.default.delimiter).some((dir) => {
     if (!dir) return false;
     try {
-      (0, import_node_fs13.accessSync)(import_node_path26.default.join(dir, program2), import_node_fs13.constants.X_OK);
+      (0, import_node_fs13.accessSync)(import_node_path28.default.join(dir, program2), import_node_fs13.constants.X_OK);
       return true;
     } catch {
       return false;
     }
   });
 }
-var import_node_fs13, import_node_path26;
+var import_node_fs13, import_node_path28;
 var init_host_tools = __esm({
   "packages/core/src/disk/host-tools.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs13 = require("node:fs");
-    import_node_path26 = __toESM(require("node:path"), 1);
+    import_node_path28 = __toESM(require("node:path"), 1);
   }
 });
 
@@ -11870,33 +11888,33 @@ async function ourFiles(dir, skip, depth, out) {
     return;
   }
   for (const e of entries) {
-    const p = import_node_path27.default.join(dir, e.name);
+    const p = import_node_path29.default.join(dir, e.name);
     if (e.isDirectory()) await ourFiles(p, skip, depth - 1, out);
     else if (OUR_FILE.test(e.name)) out.push(p);
   }
 }
 async function listLeftovers(rootDir) {
-  const root = import_node_path27.default.resolve(rootDir);
+  const root = import_node_path29.default.resolve(rootDir);
   const found = [];
-  const mounts = (await readMounts()).filter((m) => isUnder(m.mountPoint, root));
+  const mounts = (await readMounts()).filter((m) => isWithin(m.mountPoint, root));
   for (const m of mounts) {
     const isFuse = m.fsType === "fuse" || m.fsType.startsWith("fuse.");
-    found.push({ kind: isFuse ? "fuse-export" : "mount", id: m.mountPoint, ownerDir: import_node_path27.default.dirname(m.mountPoint), detail: `${m.fsType} ${m.source}` });
+    found.push({ kind: isFuse ? "fuse-export" : "mount", id: m.mountPoint, ownerDir: import_node_path29.default.dirname(m.mountPoint), detail: `${m.fsType} ${m.source}` });
   }
   for (const loop of await readLoopDevices()) {
-    if (isUnder(loop.backingFile, root)) {
-      found.push({ kind: "loop", id: loop.device, ownerDir: import_node_path27.default.dirname(loop.backingFile), detail: loop.backingFile });
+    if (isWithin(loop.backingFile, root)) {
+      found.push({ kind: "loop", id: loop.device, ownerDir: import_node_path29.default.dirname(loop.backingFile), detail: loop.backingFile });
     }
   }
   for (const d of await findDaemonsUnder(root)) {
     const anchor2 = d.pidFile ?? d.exportFile;
-    found.push({ kind: "daemon", id: String(d.pid), ownerDir: anchor2 ? import_node_path27.default.dirname(anchor2) : void 0, detail: `pidfile ${d.pidFile ?? "?"}` });
+    found.push({ kind: "daemon", id: String(d.pid), ownerDir: anchor2 ? import_node_path29.default.dirname(anchor2) : void 0, detail: `pidfile ${d.pidFile ?? "?"}` });
   }
   const files = [];
   await ourFiles(root, new Set(mounts.filter((m) => m.mountPoint !== root).map((m) => m.mountPoint)), 6, files);
   for (const f of files) {
     if (mounts.some((m) => m.mountPoint === f)) continue;
-    found.push({ kind: "file", id: f, ownerDir: import_node_path27.default.dirname(f) });
+    found.push({ kind: "file", id: f, ownerDir: import_node_path29.default.dirname(f) });
   }
   return found.sort((a, b) => RELEASE_ORDER.indexOf(a.kind) - RELEASE_ORDER.indexOf(b.kind));
 }
@@ -11928,16 +11946,17 @@ async function stopDaemonUnlessInUse(pid, reporter) {
   }
   await stopDaemon(pid, reporter);
 }
-var import_promises29, import_node_path27, RELEASE_ORDER, OUR_FILE;
+var import_promises29, import_node_path29, RELEASE_ORDER, OUR_FILE;
 var init_leftovers = __esm({
   "packages/core/src/disk/qcow2/leftovers.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises29 = require("node:fs/promises");
-    import_node_path27 = __toESM(require("node:path"), 1);
+    import_node_path29 = __toESM(require("node:path"), 1);
     init_reporter();
     init_export();
     init_mounts();
+    init_within();
     RELEASE_ORDER = ["mount", "loop", "daemon", "fuse-export", "file"];
     OUR_FILE = /\.(qcow2|qcow2\.tmp-[\w.-]+|export\.raw|qsd\.pid)$/;
   }
@@ -11946,19 +11965,19 @@ var init_leftovers = __esm({
 // packages/core/src/disk/qcow2/xfs-error-policy.ts
 async function failFastOnWriteErrors(loopDevice) {
   if (!loopDevice) return;
-  const dir = import_node_path28.default.join("/sys/fs/xfs", import_node_path28.default.basename(loopDevice), "error");
+  const dir = import_node_path30.default.join("/sys/fs/xfs", import_node_path30.default.basename(loopDevice), "error");
   for (const kind of ["ENOSPC", "EIO", "ENODEV", "default"]) {
-    await (0, import_promises30.writeFile)(import_node_path28.default.join(dir, "metadata", kind, "max_retries"), "0").catch(() => void 0);
+    await (0, import_promises30.writeFile)(import_node_path30.default.join(dir, "metadata", kind, "max_retries"), "0").catch(() => void 0);
   }
-  await (0, import_promises30.writeFile)(import_node_path28.default.join(dir, "fail_at_unmount"), "1").catch(() => void 0);
+  await (0, import_promises30.writeFile)(import_node_path30.default.join(dir, "fail_at_unmount"), "1").catch(() => void 0);
 }
-var import_promises30, import_node_path28;
+var import_promises30, import_node_path30;
 var init_xfs_error_policy = __esm({
   "packages/core/src/disk/qcow2/xfs-error-policy.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises30 = require("node:fs/promises");
-    import_node_path28 = __toESM(require("node:path"), 1);
+    import_node_path30 = __toESM(require("node:path"), 1);
   }
 });
 
@@ -11997,13 +12016,13 @@ var init_xfs_quiesce = __esm({
 });
 
 // packages/core/src/disk/qcow2.ts
-var import_promises32, import_node_path29, import_node_crypto12, Qcow2Driver;
+var import_promises32, import_node_path31, import_node_crypto12, Qcow2Driver;
 var init_qcow2 = __esm({
   "packages/core/src/disk/qcow2.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises32 = require("node:fs/promises");
-    import_node_path29 = __toESM(require("node:path"), 1);
+    import_node_path31 = __toESM(require("node:path"), 1);
     import_node_crypto12 = require("node:crypto");
     init_errors();
     init_exec();
@@ -12033,8 +12052,8 @@ var init_qcow2 = __esm({
         return checkQcow2Prerequisites();
       }
       async createStaging(file, mountPath, virtualSizeBytes) {
-        file = import_node_path29.default.resolve(file);
-        await (0, import_promises32.mkdir)(import_node_path29.default.dirname(file), { recursive: true });
+        file = import_node_path31.default.resolve(file);
+        await (0, import_promises32.mkdir)(import_node_path31.default.dirname(file), { recursive: true });
         await createImage(file, virtualSizeBytes, this.reporter);
         const handle = await startExport(file, this.reporter);
         try {
@@ -12047,7 +12066,7 @@ var init_qcow2 = __esm({
         }
       }
       async seal(staging, outFile) {
-        outFile = import_node_path29.default.resolve(outFile);
+        outFile = import_node_path31.default.resolve(outFile);
         await this.trim(staging.mountPath);
         await assertFilesystemAlive(staging.mountPath);
         await this.unmount(staging.attachment);
@@ -12068,10 +12087,10 @@ var init_qcow2 = __esm({
         }
       }
       async createChild(parentFile, childFile, expectedDigest) {
-        parentFile = import_node_path29.default.resolve(parentFile);
-        childFile = import_node_path29.default.resolve(childFile);
+        parentFile = import_node_path31.default.resolve(parentFile);
+        childFile = import_node_path31.default.resolve(childFile);
         await this.checkLayer(parentFile, expectedDigest);
-        await (0, import_promises32.mkdir)(import_node_path29.default.dirname(childFile), { recursive: true });
+        await (0, import_promises32.mkdir)(import_node_path31.default.dirname(childFile), { recursive: true });
         await createChildImage(parentFile, childFile, this.reporter);
         if (!this.options.resolveParentChain) return { file: childFile, parents: [parentFile] };
         const chain = await backingChain(childFile, this.reporter);
@@ -12080,11 +12099,11 @@ var init_qcow2 = __esm({
       /** A child over published layers (nearest first); mount() assembles the chain explicitly. */
       async createLayeredChild(layers, childFile) {
         if (layers.length === 0) throw new CloneError("createLayeredChild needs at least one layer.");
-        const files = layers.map((l) => import_node_path29.default.resolve(l.file));
-        childFile = import_node_path29.default.resolve(childFile);
+        const files = layers.map((l) => import_node_path31.default.resolve(l.file));
+        childFile = import_node_path31.default.resolve(childFile);
         for (const [i, layer] of layers.entries()) await this.checkLayer(files[i], layer.digest);
         const info = await imageInfo(files[0], this.reporter);
-        await (0, import_promises32.mkdir)(import_node_path29.default.dirname(childFile), { recursive: true });
+        await (0, import_promises32.mkdir)(import_node_path31.default.dirname(childFile), { recursive: true });
         await createChildOverLayer(files[0], childFile, info["virtual-size"], this.reporter);
         return { file: childFile, parents: files };
       }
@@ -12113,11 +12132,11 @@ var init_qcow2 = __esm({
         }
       }
       async mount(child, mountPath) {
-        const file = import_node_path29.default.resolve(child.file);
+        const file = import_node_path31.default.resolve(child.file);
         const handle = await startExport(
           file,
           this.reporter,
-          child.parents.map((p) => import_node_path29.default.resolve(p))
+          child.parents.map((p) => import_node_path31.default.resolve(p))
         );
         try {
           return await this.loopMount(file, handle, mountPath);
@@ -12147,7 +12166,7 @@ var init_qcow2 = __esm({
         await stopExport({ pid, exportFile, pidFile }, this.reporter);
       }
       async destroy(file) {
-        await (0, import_promises32.rm)(import_node_path29.default.resolve(file), { force: true });
+        await (0, import_promises32.rm)(import_node_path31.default.resolve(file), { force: true });
       }
       list(rootDir) {
         return listLeftovers(rootDir);
@@ -12168,7 +12187,7 @@ var init_qcow2 = __esm({
         if (r.code !== 0) this.reporter.warn(`fstrim ${mountPath} failed (${r.stderr.trim()}); the sealed blob may still hold freed blocks.`);
       }
       async loopMount(file, handle, mountPath) {
-        mountPath = import_node_path29.default.resolve(mountPath);
+        mountPath = import_node_path31.default.resolve(mountPath);
         await (0, import_promises32.mkdir)(mountPath, { recursive: true });
         await run("mount", ["-t", "xfs", "-o", DISK_MOUNT_OPTIONS, handle.exportFile, mountPath], {
           privileged: true,
@@ -12216,11 +12235,11 @@ function buildPowerShellScript(body, paramsFile, resultFile) {
   ].join("\r\n");
 }
 async function runPowerShell(body, params, opts = {}) {
-  const dir = await (0, import_promises33.mkdtemp)(import_node_path30.default.join(import_node_os5.default.tmpdir(), "dbclone-ps-"));
+  const dir = await (0, import_promises33.mkdtemp)(import_node_path32.default.join(import_node_os5.default.tmpdir(), "dbclone-ps-"));
   try {
-    const scriptFile = import_node_path30.default.join(dir, "script.ps1");
-    const paramsFile = import_node_path30.default.join(dir, "params.json");
-    const resultFile = import_node_path30.default.join(dir, "result.json");
+    const scriptFile = import_node_path32.default.join(dir, "script.ps1");
+    const paramsFile = import_node_path32.default.join(dir, "params.json");
+    const resultFile = import_node_path32.default.join(dir, "result.json");
     await (0, import_promises33.writeFile)(scriptFile, BOM + buildPowerShellScript(body, paramsFile, resultFile), "utf8");
     await (0, import_promises33.writeFile)(paramsFile, JSON.stringify(params), "utf8");
     await run(opts.executable ?? "powershell.exe", powerShellArgs(scriptFile), {
@@ -12240,9 +12259,9 @@ async function runPowerShell(body, params, opts = {}) {
   }
 }
 async function runDiskpart(script, opts = {}) {
-  const dir = await (0, import_promises33.mkdtemp)(import_node_path30.default.join(import_node_os5.default.tmpdir(), "dbclone-diskpart-"));
+  const dir = await (0, import_promises33.mkdtemp)(import_node_path32.default.join(import_node_os5.default.tmpdir(), "dbclone-diskpart-"));
   try {
-    const file = import_node_path30.default.join(dir, "script.txt");
+    const file = import_node_path32.default.join(dir, "script.txt");
     await (0, import_promises33.writeFile)(file, Buffer.concat([Buffer.from([255, 254]), Buffer.from(script.replace(/\r?\n/g, "\r\n"), "utf16le")]));
     const r = await run("diskpart", ["/s", file], { allowFailure: true, reporter: opts.reporter, timeoutMs: opts.timeoutMs });
     if (r.code !== 0) {
@@ -12269,14 +12288,14 @@ function realWindowsRunner(opts = {}) {
     command: async (program2, args) => (await run(program2, args, { reporter, timeoutMs: opts.timeoutMs, secrets: opts.secrets })).stdout
   };
 }
-var import_promises33, import_node_os5, import_node_path30, PS_SINGLE_QUOTES, powerShellArgs, BOM;
+var import_promises33, import_node_os5, import_node_path32, PS_SINGLE_QUOTES, powerShellArgs, BOM;
 var init_powershell = __esm({
   "packages/core/src/runtime/powershell.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises33 = require("node:fs/promises");
     import_node_os5 = __toESM(require("node:os"), 1);
-    import_node_path30 = __toESM(require("node:path"), 1);
+    import_node_path32 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_exec();
@@ -12288,11 +12307,11 @@ var init_powershell = __esm({
 
 // packages/core/src/disk/vhdx/scripts.ts
 function diskpartPath(p) {
-  if (!import_node_path31.default.win32.isAbsolute(p) || /^[\\/]{2}[?.][\\/]/.test(p))
+  if (!import_node_path33.default.win32.isAbsolute(p) || /^[\\/]{2}[?.][\\/]/.test(p))
     throw new UsageError(`diskpart needs an absolute local path like C:\\dbclone\\disk.vhdx, not ${JSON.stringify(p)}.`);
   if (/["\u0000-\u001f]/.test(p))
     throw new UsageError(`The path ${JSON.stringify(p)} holds a double quote or a control character, which diskpart cannot take; choose another folder.`);
-  return `"${import_node_path31.default.win32.normalize(p)}"`;
+  return `"${import_node_path33.default.win32.normalize(p)}"`;
 }
 function createBaseDiskpart(file, virtualSizeBytes) {
   const mib = Math.max(8, Math.ceil(virtualSizeBytes / (1024 * 1024)));
@@ -12306,12 +12325,12 @@ function createChildDiskpart(childFile, parentFile) {
 function indent(text) {
   return text.trim().split("\n").map((l) => `  ${l}`).join("\n").concat("\n");
 }
-var import_node_path31, GPT_BASIC_DATA, CHECK_ELEVATION_PS, MOUNT_TO_FOLDER_PS, ATTACH_PS, DETACH_ON_ERROR_PS, FORMAT_AND_MOUNT_PS, ATTACH_AND_MOUNT_PS, UNMOUNT_PS, LIST_DISKS_PS, DESCRIBE_PS;
+var import_node_path33, GPT_BASIC_DATA, CHECK_ELEVATION_PS, MOUNT_TO_FOLDER_PS, ATTACH_PS, DETACH_ON_ERROR_PS, FORMAT_AND_MOUNT_PS, ATTACH_AND_MOUNT_PS, UNMOUNT_PS, LIST_DISKS_PS, DESCRIBE_PS;
 var init_scripts = __esm({
   "packages/core/src/disk/vhdx/scripts.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path31 = __toESM(require("node:path"), 1);
+    import_node_path33 = __toESM(require("node:path"), 1);
     init_errors();
     GPT_BASIC_DATA = "{ebd0a0a2-b9e5-4433-87c0-68b6b72699c7}";
     CHECK_ELEVATION_PS = `
@@ -12448,13 +12467,13 @@ var init_retry = __esm({
 });
 
 // packages/core/src/disk/vhdx/driver.ts
-var import_promises34, import_node_path32, VhdxDriver;
+var import_promises34, import_node_path34, VhdxDriver;
 var init_driver = __esm({
   "packages/core/src/disk/vhdx/driver.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises34 = require("node:fs/promises");
-    import_node_path32 = __toESM(require("node:path"), 1);
+    import_node_path34 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_powershell();
@@ -12469,7 +12488,7 @@ var init_driver = __esm({
         this.reporter = options.reporter ?? silentReporter;
         this.runner = options.runner ?? realWindowsRunner({ reporter: this.reporter });
         this.digests = baseDigestCache(options.stateDir);
-        this.win = options.paths ?? import_node_path32.default.win32;
+        this.win = options.paths ?? import_node_path34.default.win32;
       }
       options;
       name = "vhdx";
@@ -12611,22 +12630,22 @@ var init_vhdx = __esm({
 
 // packages/core/src/disk/reflink/pool-layout.ts
 function poolLayout(home2) {
-  const dir = import_node_path33.default.join(import_node_path33.default.resolve(home2), "pool");
+  const dir = import_node_path35.default.join(import_node_path35.default.resolve(home2), "pool");
   return {
-    home: import_node_path33.default.resolve(home2),
+    home: import_node_path35.default.resolve(home2),
     dir,
     poolFile: `${dir}.xfs`,
-    imagesDir: import_node_path33.default.join(dir, "images"),
-    clonesDir: import_node_path33.default.join(dir, "clones"),
-    checkDir: import_node_path33.default.join(dir, "check")
+    imagesDir: import_node_path35.default.join(dir, "images"),
+    clonesDir: import_node_path35.default.join(dir, "clones"),
+    checkDir: import_node_path35.default.join(dir, "check")
   };
 }
 function cloneFileFor(layout, childFile) {
-  const resolved = import_node_path33.default.resolve(childFile);
-  if (import_node_path33.default.dirname(resolved) === layout.clonesDir && resolved.endsWith(".raw")) return resolved;
-  const owner = import_node_path33.default.basename(import_node_path33.default.dirname(resolved));
+  const resolved = import_node_path35.default.resolve(childFile);
+  if (import_node_path35.default.dirname(resolved) === layout.clonesDir && resolved.endsWith(".raw")) return resolved;
+  const owner = import_node_path35.default.basename(import_node_path35.default.dirname(resolved));
   if (!/^[\w.-]+$/.test(owner)) throw new Error(`reflink: cannot name a pool clone after the directory '${owner}'`);
-  return import_node_path33.default.join(layout.clonesDir, `${owner}.raw`);
+  return import_node_path35.default.join(layout.clonesDir, `${owner}.raw`);
 }
 async function linkedPoolDir(layout) {
   for (const dir of [layout.dir, layout.imagesDir, layout.clonesDir, layout.checkDir]) {
@@ -12642,15 +12661,15 @@ async function refuseLinkedPoolDirs(layout) {
       `${dir} is a symbolic link or not a directory; the reflink pool's directories must be dbclone's own, so nothing is done through it. Remove it (rm ${dir}) and run the command again.`
     );
 }
-var import_promises35, import_node_path33, imageFile, EXPAND_TEMP, ownerFileOf;
+var import_promises35, import_node_path35, imageFile, EXPAND_TEMP, ownerFileOf;
 var init_pool_layout = __esm({
   "packages/core/src/disk/reflink/pool-layout.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises35 = require("node:fs/promises");
-    import_node_path33 = __toESM(require("node:path"), 1);
+    import_node_path35 = __toESM(require("node:path"), 1);
     init_errors();
-    imageFile = (layout, key) => import_node_path33.default.join(layout.imagesDir, `${key}.raw`);
+    imageFile = (layout, key) => import_node_path35.default.join(layout.imagesDir, `${key}.raw`);
     EXPAND_TEMP = /^[0-9a-f]{64}\.raw\.tmp-(\d+)-[0-9a-f]+$/;
     ownerFileOf = (cloneFile) => cloneFile.replace(/\.raw$/, ".json");
   }
@@ -12709,18 +12728,18 @@ async function loopDeviceAt(mountPath, file) {
     const dash = fields.indexOf("-");
     const source = fields[dash + 2];
     if (dash < 0 || !where2.has(unescapeMountPath(fields[4] ?? "")) || !source?.startsWith("/dev/loop")) continue;
-    const backing = await (0, import_promises36.readFile)(`/sys/block/${import_node_path34.default.basename(source)}/loop/backing_file`, "utf8").catch(() => "");
+    const backing = await (0, import_promises36.readFile)(`/sys/block/${import_node_path36.default.basename(source)}/loop/backing_file`, "utf8").catch(() => "");
     if (backing.trim().replace(/ \(deleted\)$/, "") === file) return source;
   }
   return (await readLoopDevices()).find((l) => l.backingFile === file)?.device;
 }
-var import_promises36, import_node_path34, unescapeMountPath;
+var import_promises36, import_node_path36, unescapeMountPath;
 var init_loop_at = __esm({
   "packages/core/src/disk/reflink/loop-at.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises36 = require("node:fs/promises");
-    import_node_path34 = __toESM(require("node:path"), 1);
+    import_node_path36 = __toESM(require("node:path"), 1);
     init_mounts();
     unescapeMountPath = (p) => p.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(Number.parseInt(o, 8)));
   }
@@ -12841,7 +12860,7 @@ async function reflinkCopy(imageFile2, cloneFile, owner) {
   }
 }
 async function attachClone(driver, cloneFile, mountPath, reporter) {
-  mountPath = import_node_path35.default.resolve(mountPath);
+  mountPath = import_node_path37.default.resolve(mountPath);
   await (0, import_promises37.mkdir)(mountPath, { recursive: true });
   const untimed = await mountUntimed(cloneFile, mountPath, CLONE_MOUNT_OPTIONS, reporter);
   if ("cannot" in untimed) {
@@ -12877,14 +12896,14 @@ async function ownBytes(file, reporter) {
   const extents = await dataExtents(file, reporter).catch(() => []);
   return extents.filter((e) => !e.shared).reduce((sum, e) => sum + e.length, 0);
 }
-var import_node_fs16, import_promises37, import_node_path35, CLONE_MOUNT_OPTIONS, fallbackNoted;
+var import_node_fs16, import_promises37, import_node_path37, CLONE_MOUNT_OPTIONS, fallbackNoted;
 var init_clone = __esm({
   "packages/core/src/disk/reflink/clone.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs16 = require("node:fs");
     import_promises37 = require("node:fs/promises");
-    import_node_path35 = __toESM(require("node:path"), 1);
+    import_node_path37 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_mounts();
@@ -12900,8 +12919,8 @@ var init_clone = __esm({
 
 // packages/core/src/disk/reflink/data-check.ts
 async function checkExpandedImage(rawFile, what, reporter, opts = {}) {
-  const mnt = import_node_path36.default.join(opts.mountDir ?? import_node_path36.default.dirname(rawFile), `${import_node_path36.default.basename(rawFile)}.mnt`);
-  await (0, import_promises38.mkdir)(import_node_path36.default.dirname(mnt), { recursive: true, mode: 457 });
+  const mnt = import_node_path38.default.join(opts.mountDir ?? import_node_path38.default.dirname(rawFile), `${import_node_path38.default.basename(rawFile)}.mnt`);
+  await (0, import_promises38.mkdir)(import_node_path38.default.dirname(mnt), { recursive: true, mode: 457 });
   await (0, import_promises38.mkdir)(mnt, { mode: 448 });
   try {
     await run("mount", ["-t", "xfs", "-o", "loop,ro,norecovery,nouuid", rawFile, mnt], { privileged: true, reporter, packageHint: "mount", timeoutMs: 6e4 });
@@ -12969,13 +12988,13 @@ async function walk(root, what, asUser, reporter) {
   }
   return { entries: dots.length };
 }
-var import_promises38, import_node_path36;
+var import_promises38, import_node_path38;
 var init_data_check = __esm({
   "packages/core/src/disk/reflink/data-check.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises38 = require("node:fs/promises");
-    import_node_path36 = __toESM(require("node:path"), 1);
+    import_node_path38 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_pause_point();
@@ -13029,18 +13048,18 @@ async function expandImage(pool, layers, reporter, checkAs) {
   );
 }
 async function convertToRaw(layers, out, reporter) {
-  const files = layers.map((l) => import_node_path37.default.resolve(l.file));
+  const files = layers.map((l) => import_node_path39.default.resolve(l.file));
   const source = chainJsonFilename(files[0], files.slice(1));
   await run("qemu-img", ["convert", "-O", "raw", source, out], { reporter, packageHint: "qemu-utils", timeoutMs: 60 * 6e4 });
 }
-var import_node_crypto13, import_promises39, import_node_path37, hexOf;
+var import_node_crypto13, import_promises39, import_node_path39, hexOf;
 var init_expand = __esm({
   "packages/core/src/disk/reflink/expand.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto13 = require("node:crypto");
     import_promises39 = require("node:fs/promises");
-    import_node_path37 = __toESM(require("node:path"), 1);
+    import_node_path39 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_errors();
     init_exec();
@@ -13066,13 +13085,13 @@ async function readOwner(file) {
     return void 0;
   }
 }
-var import_promises40, import_node_path38, KEY, ExpandedIndex;
+var import_promises40, import_node_path40, KEY, ExpandedIndex;
 var init_expanded_index = __esm({
   "packages/core/src/disk/reflink/expanded-index.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises40 = require("node:fs/promises");
-    import_node_path38 = __toESM(require("node:path"), 1);
+    import_node_path40 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_durable_write();
     init_pool_layout();
@@ -13080,7 +13099,7 @@ var init_expanded_index = __esm({
     ExpandedIndex = class {
       constructor(layout) {
         this.layout = layout;
-        this.file = import_node_path38.default.join(layout.imagesDir, "index.json");
+        this.file = import_node_path40.default.join(layout.imagesDir, "index.json");
       }
       layout;
       file;
@@ -13135,7 +13154,7 @@ var init_expanded_index = __esm({
         if (s.mode & 146) return `writable (mode ${(s.mode & 511).toString(8)})`;
         const uid = process.getuid?.();
         if (uid !== void 0 && s.uid !== uid) return `owned by uid ${s.uid}, not ${uid}`;
-        const recorded = (await this.read())[import_node_path38.default.basename(file, ".raw")];
+        const recorded = (await this.read())[import_node_path40.default.basename(file, ".raw")];
         if (recorded?.mtimeMs === void 0 || recorded.size === void 0) return "not recorded as expanded in the pool's index";
         if (Math.abs(s.mtimeMs - recorded.mtimeMs) >= 2 || s.size !== recorded.size) return "modified since it was expanded";
         return void 0;
@@ -13145,7 +13164,7 @@ var init_expanded_index = __esm({
         const keys = /* @__PURE__ */ new Set();
         for (const name of await (0, import_promises40.readdir)(this.layout.clonesDir).catch(() => [])) {
           if (!name.endsWith(".json")) continue;
-          const owner = await readOwner(import_node_path38.default.join(this.layout.clonesDir, name));
+          const owner = await readOwner(import_node_path40.default.join(this.layout.clonesDir, name));
           if (owner) keys.add(owner.key);
         }
         return keys;
@@ -13190,29 +13209,29 @@ var init_expanded_index = __esm({
 async function poolClones(layout) {
   const owners = /* @__PURE__ */ new Map();
   for (const name of await (0, import_promises41.readdir)(layout.clonesDir).catch(() => [])) {
-    const file = import_node_path39.default.join(layout.clonesDir, name);
+    const file = import_node_path41.default.join(layout.clonesDir, name);
     if (name.endsWith(".json")) owners.set(file, (await readOwner(file))?.ownerDir);
     else if (name.endsWith(".raw")) owners.set(file, (await readOwner(ownerFileOf(file)))?.ownerDir);
   }
   return owners;
 }
 async function listPoolLeftovers(layout, rootDir) {
-  const root = import_node_path39.default.resolve(rootDir);
+  const root = import_node_path41.default.resolve(rootDir);
   const files = await poolClones(layout);
   const found = [];
-  const loops = (await readLoopDevices()).filter((l) => import_node_path39.default.dirname(l.backingFile) === layout.clonesDir);
+  const loops = (await readLoopDevices()).filter((l) => import_node_path41.default.dirname(l.backingFile) === layout.clonesDir);
   const ownerOf2 = (file) => files.get(file) ?? files.get(ownerFileOf(file));
   for (const m of await readMounts()) {
     const loop = loops.find((l) => l.device === m.source);
     const ownerDir = loop ? ownerOf2(loop.backingFile) : void 0;
-    if (loop && ownerDir && isUnder(ownerDir, root)) found.push({ kind: "mount", id: m.mountPoint, ownerDir, detail: `xfs on ${loop.backingFile}` });
+    if (loop && ownerDir && isWithin(ownerDir, root)) found.push({ kind: "mount", id: m.mountPoint, ownerDir, detail: `xfs on ${loop.backingFile}` });
   }
   for (const loop of loops) {
     const ownerDir = ownerOf2(loop.backingFile);
-    if (ownerDir && isUnder(ownerDir, root)) found.push({ kind: "loop", id: loop.device, ownerDir, detail: loop.backingFile });
+    if (ownerDir && isWithin(ownerDir, root)) found.push({ kind: "loop", id: loop.device, ownerDir, detail: loop.backingFile });
   }
   for (const [file, ownerDir] of files) {
-    if (ownerDir && isUnder(ownerDir, root)) found.push({ kind: "file", id: file, ownerDir });
+    if (ownerDir && isWithin(ownerDir, root)) found.push({ kind: "file", id: file, ownerDir });
   }
   return found.sort((a, b) => RELEASE_ORDER2.indexOf(a.kind) - RELEASE_ORDER2.indexOf(b.kind));
 }
@@ -13229,13 +13248,13 @@ async function sweepDeadExpansions(layout, reporter = silentReporter) {
   const released = [];
   const checkDirs = [layout.imagesDir, layout.checkDir];
   for (const m of await readMounts()) {
-    if (checkDirs.includes(import_node_path39.default.dirname(m.mountPoint)) && dead(import_node_path39.default.basename(m.mountPoint))) {
+    if (checkDirs.includes(import_node_path41.default.dirname(m.mountPoint)) && dead(import_node_path41.default.basename(m.mountPoint))) {
       await unmountPath(m.mountPoint, reporter);
       released.push(`mount ${m.mountPoint}`);
     }
   }
   for (const loop of await readLoopDevices()) {
-    if (import_node_path39.default.dirname(loop.backingFile) === layout.imagesDir && dead(import_node_path39.default.basename(loop.backingFile))) {
+    if (import_node_path41.default.dirname(loop.backingFile) === layout.imagesDir && dead(import_node_path41.default.basename(loop.backingFile))) {
       await detachLoop(loop.device, reporter);
       released.push(`loop ${loop.device}`);
     }
@@ -13243,7 +13262,7 @@ async function sweepDeadExpansions(layout, reporter = silentReporter) {
   for (const dir of checkDirs) {
     for (const name of await (0, import_promises41.readdir)(dir).catch(() => [])) {
       if (!dead(name)) continue;
-      const p = import_node_path39.default.join(dir, name);
+      const p = import_node_path41.default.join(dir, name);
       if (name.endsWith(".mnt")) await (0, import_promises41.rmdir)(p).catch(() => void 0);
       else await (0, import_promises41.rm)(p, { force: true });
       released.push(`file ${p}`);
@@ -13252,10 +13271,10 @@ async function sweepDeadExpansions(layout, reporter = silentReporter) {
   for (const name of await (0, import_promises41.readdir)(layout.home).catch(() => [])) {
     const m = /^pool\.xfs\.tmp-(\d+)$/.exec(name);
     if (!m || isAlive(Number(m[1]))) continue;
-    await (0, import_promises41.rm)(import_node_path39.default.join(layout.home, name), { force: true });
-    released.push(`file ${import_node_path39.default.join(layout.home, name)}`);
+    await (0, import_promises41.rm)(import_node_path41.default.join(layout.home, name), { force: true });
+    released.push(`file ${import_node_path41.default.join(layout.home, name)}`);
   }
-  const locks = (await (0, import_promises41.readdir)(layout.imagesDir).catch(() => [])).filter((n) => n.endsWith(".lock")).map((n) => import_node_path39.default.join(layout.imagesDir, n));
+  const locks = (await (0, import_promises41.readdir)(layout.imagesDir).catch(() => [])).filter((n) => n.endsWith(".lock")).map((n) => import_node_path41.default.join(layout.imagesDir, n));
   for (const lock of [...locks, `${layout.poolFile}.lock`]) {
     const s = await (0, import_promises41.stat)(lock).catch(() => void 0);
     if (!s || Date.now() - s.mtimeMs < STALE_LOCK_MS) continue;
@@ -13264,18 +13283,19 @@ async function sweepDeadExpansions(layout, reporter = silentReporter) {
   }
   return released;
 }
-var import_promises41, import_node_path39, STALE_LOCK_MS, RELEASE_ORDER2;
+var import_promises41, import_node_path41, STALE_LOCK_MS, RELEASE_ORDER2;
 var init_leftovers2 = __esm({
   "packages/core/src/disk/reflink/leftovers.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises41 = require("node:fs/promises");
-    import_node_path39 = __toESM(require("node:path"), 1);
+    import_node_path41 = __toESM(require("node:path"), 1);
     init_reporter();
     init_exec();
     init_mounts();
     init_expanded_index();
     init_pool_layout();
+    init_within();
     STALE_LOCK_MS = 12e3;
     RELEASE_ORDER2 = ["mount", "loop", "file"];
   }
@@ -13283,10 +13303,10 @@ var init_leftovers2 = __esm({
 
 // packages/core/src/disk/reflink/pool-file.ts
 async function freeBytes(dir) {
-  for (let p = import_node_path40.default.resolve(dir); ; p = import_node_path40.default.dirname(p)) {
+  for (let p = import_node_path42.default.resolve(dir); ; p = import_node_path42.default.dirname(p)) {
     const s = await (0, import_promises42.statfs)(p).catch(() => void 0);
     if (s) return s.bavail * s.bsize;
-    if (p === import_node_path40.default.dirname(p)) return 0;
+    if (p === import_node_path42.default.dirname(p)) return 0;
   }
 }
 async function poolLoopDevice(layout) {
@@ -13339,13 +13359,13 @@ async function removePoolFile(layout, reporter = silentReporter) {
   await (0, import_promises42.rm)(layout.poolFile, { force: true });
   await (0, import_promises42.rm)(layout.dir, { recursive: true, force: true });
 }
-var import_promises42, import_node_path40, MIN_POOL_BYTES, MiB, privileged, mb;
+var import_promises42, import_node_path42, MIN_POOL_BYTES, MiB, privileged, mb;
 var init_pool_file = __esm({
   "packages/core/src/disk/reflink/pool-file.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises42 = require("node:fs/promises");
-    import_node_path40 = __toESM(require("node:path"), 1);
+    import_node_path42 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_exec();
@@ -13382,7 +13402,7 @@ async function freedSpace(dir, before, reporter) {
 }
 async function hostHasReflinks(dir) {
   await (0, import_promises43.mkdir)(dir, { recursive: true, mode: 457 });
-  const probe = import_node_path41.default.join(dir, `.reflink-probe-${process.pid}`);
+  const probe = import_node_path43.default.join(dir, `.reflink-probe-${process.pid}`);
   try {
     await (0, import_promises43.writeFile)(probe, "probe");
     await (0, import_promises43.copyFile)(probe, `${probe}.copy`, import_node_fs17.constants.COPYFILE_FICLONE_FORCE);
@@ -13402,21 +13422,21 @@ async function refusePlantedLinks(layout) {
 async function refuseStaleMount(layout) {
   const mount2 = (await readMounts()).find((m) => m.mountPoint === layout.dir);
   if (!mount2) return;
-  const backing = mount2.source.startsWith("/dev/loop") ? (await (0, import_promises43.readFile)(`/sys/block/${import_node_path41.default.basename(mount2.source)}/loop/backing_file`, "utf8").catch(() => "")).trim() : "";
+  const backing = mount2.source.startsWith("/dev/loop") ? (await (0, import_promises43.readFile)(`/sys/block/${import_node_path43.default.basename(mount2.source)}/loop/backing_file`, "utf8").catch(() => "")).trim() : "";
   if (backing === layout.poolFile) return;
   const from = backing ? `${mount2.source} on ${backing}` : mount2.source;
   throw new CloneError(
     `The reflink pool ${layout.dir} is mounted from ${from}, not from its pool file ${layout.poolFile}${backing.endsWith(" (deleted)") ? " (the pool file was deleted while mounted)" : ""}. Tear down its clones (dbclone teardown --all), unmount it (umount ${layout.dir}) and clone again.`
   );
 }
-var import_node_fs17, import_promises43, import_node_path41, GiB, HEADROOM_BYTES, ReflinkPool;
+var import_node_fs17, import_promises43, import_node_path43, GiB, HEADROOM_BYTES, ReflinkPool;
 var init_pool = __esm({
   "packages/core/src/disk/reflink/pool.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs17 = require("node:fs");
     import_promises43 = require("node:fs/promises");
-    import_node_path41 = __toESM(require("node:path"), 1);
+    import_node_path43 = __toESM(require("node:path"), 1);
     init_exists();
     init_file_lock();
     init_errors();
@@ -13623,7 +13643,7 @@ var init_prerequisites3 = __esm({
 // packages/core/src/disk/reflink/promote.ts
 async function sealCloneAsLayer(cloneFile, imageFile2, parentsNearestFirst, outFile, reporter) {
   if (parentsNearestFirst.length === 0) throw new CloneError(`${cloneFile} has no parent layers; a layer needs the chain it was written over.`);
-  const parents = parentsNearestFirst.map((p) => import_node_path42.default.resolve(p));
+  const parents = parentsNearestFirst.map((p) => import_node_path44.default.resolve(p));
   const size = (await (0, import_promises44.stat)(cloneFile)).size;
   if ((await (0, import_promises44.stat)(imageFile2)).size !== size)
     throw new CloneError(`${cloneFile} and its image ${imageFile2} differ in size; cannot promote it as a layer (try --flatten).`);
@@ -13665,15 +13685,15 @@ async function flattenClone(cloneFile, outFile, reporter) {
   return sealInto(
     outFile,
     reporter,
-    (tmp) => qemuImg(["convert", "-q", "-f", "raw", "-O", "qcow2", "-o", BASE_CLUSTER_OPTS, import_node_path42.default.resolve(cloneFile), tmp], reporter).then(() => void 0)
+    (tmp) => qemuImg(["convert", "-q", "-f", "raw", "-O", "qcow2", "-o", BASE_CLUSTER_OPTS, import_node_path44.default.resolve(cloneFile), tmp], reporter).then(() => void 0)
   );
 }
-var import_node_path42, import_promises44, qemuImg, CHUNK;
+var import_node_path44, import_promises44, qemuImg, CHUNK;
 var init_promote = __esm({
   "packages/core/src/disk/reflink/promote.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path42 = __toESM(require("node:path"), 1);
+    import_node_path44 = __toESM(require("node:path"), 1);
     import_promises44 = require("node:fs/promises");
     init_errors();
     init_exec();
@@ -13687,13 +13707,13 @@ var init_promote = __esm({
 });
 
 // packages/core/src/disk/reflink/driver.ts
-var import_promises45, import_node_path43, ReflinkDriver;
+var import_promises45, import_node_path45, ReflinkDriver;
 var init_driver2 = __esm({
   "packages/core/src/disk/reflink/driver.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises45 = require("node:fs/promises");
-    import_node_path43 = __toESM(require("node:path"), 1);
+    import_node_path45 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_exec();
@@ -13704,7 +13724,7 @@ var init_driver2 = __esm({
     init_leftovers2();
     init_pool();
     init_pool_layout();
-    init_mounts();
+    init_within();
     init_expanded_index();
     init_prerequisites3();
     init_promote();
@@ -13741,7 +13761,7 @@ var init_driver2 = __esm({
       async prepare(layers) {
         if (layers.length === 0) throw new CloneError("a reflink clone needs at least one layer.");
         const verified = [];
-        for (const layer of layers) verified.push(await this.verifiedLayer(import_node_path43.default.resolve(layer.file), layer.digest));
+        for (const layer of layers) verified.push(await this.verifiedLayer(import_node_path45.default.resolve(layer.file), layer.digest));
         return expandImage(this.pool, verified, this.reporter, this.checkAs());
       }
       async listPrepared() {
@@ -13766,7 +13786,7 @@ var init_driver2 = __esm({
         const copy = async () => {
           const image2 = await this.prepare(layers);
           await this.pool.reserveForClone((await (0, import_promises45.stat)(image2.file)).blocks * 512, /* @__PURE__ */ new Set([image2.key]));
-          await reflinkCopy(image2.file, cloneFile, { ownerDir: import_node_path43.default.dirname(import_node_path43.default.resolve(childFile)), key: image2.key });
+          await reflinkCopy(image2.file, cloneFile, { ownerDir: import_node_path45.default.dirname(import_node_path45.default.resolve(childFile)), key: image2.key });
           return image2;
         };
         const image = await copy().catch(async (e) => {
@@ -13795,8 +13815,8 @@ var init_driver2 = __esm({
       /** Only a clone of this pool: the attachment comes from a clone record, which is a file on disk. */
       async unmount(attachment) {
         const { layout } = this.pool;
-        const file = import_node_path43.default.resolve(attachment.file);
-        const ok2 = import_node_path43.default.dirname(file) === layout.clonesDir && file.endsWith(".raw") && isUnder(attachment.mountPath, import_node_path43.default.join(layout.home, "clones"));
+        const file = import_node_path45.default.resolve(attachment.file);
+        const ok2 = import_node_path45.default.dirname(file) === layout.clonesDir && file.endsWith(".raw") && isWithin(attachment.mountPath, import_node_path45.default.join(layout.home, "clones"));
         if (!ok2)
           throw new CloneError(
             `The clone record's disk ${attachment.file} mounted at ${attachment.mountPath} is not a clone of the reflink pool ${layout.dir}; refusing to unmount or detach it. The record was changed by hand: check what is mounted there before removing it yourself.`
@@ -13904,7 +13924,7 @@ var init_disk = __esm({
 
 // packages/core/src/engine/postgres/binaries.ts
 async function binariesVersion(dir) {
-  const { stdout } = await run(import_node_path44.default.join(dir, "postgres"), ["--version"], { packageHint: "postgresql" });
+  const { stdout } = await run(import_node_path46.default.join(dir, "postgres"), ["--version"], { packageHint: "postgresql" });
   const m = /\(PostgreSQL\)\s+(\d+(?:\.\d+)?)/.exec(stdout);
   if (!m) throw new MissingToolError(`Could not read the version of ${dir}/postgres ("${stdout.trim()}").`);
   return m[1];
@@ -13915,12 +13935,12 @@ async function findBinaries(wanted, env = process.env) {
   if (hit) return hit;
   const found = [];
   const accept = (dir, major) => {
-    const bins = { dir, major, bin: (p) => import_node_path44.default.join(dir, p) };
+    const bins = { dir, major, bin: (p) => import_node_path46.default.join(dir, p) };
     cache.set(key, bins);
     return bins;
   };
   const tryDir = async (dir) => {
-    if (!(0, import_node_fs19.existsSync)(import_node_path44.default.join(dir, "postgres"))) return void 0;
+    if (!(0, import_node_fs19.existsSync)(import_node_path46.default.join(dir, "postgres"))) return void 0;
     const version2 = await binariesVersion(dir);
     found.push(`${dir} (${version2})`);
     return wanted === void 0 || majorOf(version2) === wanted ? accept(dir, majorOf(version2)) : void 0;
@@ -13932,7 +13952,7 @@ async function findBinaries(wanted, env = process.env) {
   const debianMajors = wanted !== void 0 ? [wanted] : [17, 16, 15, 14, 13];
   for (const m of debianMajors) {
     const dir = `/usr/lib/postgresql/${m}/bin`;
-    if ((0, import_node_fs19.existsSync)(import_node_path44.default.join(dir, "postgres"))) return accept(dir, m);
+    if ((0, import_node_fs19.existsSync)(import_node_path46.default.join(dir, "postgres"))) return accept(dir, m);
   }
   const cfg = await run("pg_config", ["--bindir"], { allowFailure: true }).catch(() => void 0);
   if (cfg?.code === 0 && cfg.stdout.trim()) {
@@ -13947,13 +13967,13 @@ async function findBinaries(wanted, env = process.env) {
     `The data needs PostgreSQL ${wanted}, but no PostgreSQL ${wanted} binaries were found.${seen} Install them (apt-get install postgresql-${wanted}, from apt.postgresql.org if your distribution lacks it) or set PG_BIN.`
   );
 }
-var import_node_fs19, import_node_path44, cache, majorOf;
+var import_node_fs19, import_node_path46, cache, majorOf;
 var init_binaries = __esm({
   "packages/core/src/engine/postgres/binaries.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs19 = require("node:fs");
-    import_node_path44 = __toESM(require("node:path"), 1);
+    import_node_path46 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     cache = /* @__PURE__ */ new Map();
@@ -14011,11 +14031,11 @@ async function giveToServerUser(target, recursive2 = false) {
 async function assertReachable(target) {
   const u = serverUser();
   if (!u.asUser) return;
-  let dir = import_node_path45.default.resolve(target);
+  let dir = import_node_path47.default.resolve(target);
   const chain = [];
   while (true) {
     chain.unshift(dir);
-    const parent = import_node_path45.default.dirname(dir);
+    const parent = import_node_path47.default.dirname(dir);
     if (parent === dir) break;
     dir = parent;
   }
@@ -14029,7 +14049,7 @@ async function assertReachable(target) {
     }
   }
 }
-var import_node_child_process2, import_node_fs20, import_promises46, import_node_os7, import_node_path45, cached2;
+var import_node_child_process2, import_node_fs20, import_promises46, import_node_os7, import_node_path47, cached2;
 var init_osUser = __esm({
   "packages/core/src/engine/postgres/osUser.ts"() {
     "use strict";
@@ -14038,7 +14058,7 @@ var init_osUser = __esm({
     import_node_fs20 = require("node:fs");
     import_promises46 = require("node:fs/promises");
     import_node_os7 = __toESM(require("node:os"), 1);
-    import_node_path45 = __toESM(require("node:path"), 1);
+    import_node_path47 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
   }
@@ -14047,20 +14067,20 @@ var init_osUser = __esm({
 // packages/core/src/engine/postgres/config.ts
 function commonSettings(_dataDir, socketDir, hbaFile) {
   return {
-    config_file: import_node_path46.default.join(socketDir, CONFIG_FILE2),
+    config_file: import_node_path48.default.join(socketDir, CONFIG_FILE2),
     ...HARDENED_SETTINGS,
     unix_socket_directories: socketDir,
     unix_socket_permissions: "0700",
     hba_file: hbaFile,
-    ident_file: import_node_path46.default.join(socketDir, IDENT_FILE)
+    ident_file: import_node_path48.default.join(socketDir, IDENT_FILE)
   };
 }
 async function writeRunConfig(socketDir) {
   await writeServerFile(
-    import_node_path46.default.join(socketDir, CONFIG_FILE2),
+    import_node_path48.default.join(socketDir, CONFIG_FILE2),
     "# Written by dbclone; every setting is passed on the command line. The data directory's postgresql.conf is not read.\n"
   );
-  await writeServerFile(import_node_path46.default.join(socketDir, IDENT_FILE), "# Written by dbclone: no ident maps.\n");
+  await writeServerFile(import_node_path48.default.join(socketDir, IDENT_FILE), "# Written by dbclone: no ident maps.\n");
 }
 function durabilitySettings(d) {
   return d === "durable" ? {} : { fsync: "off", synchronous_commit: "off", full_page_writes: "off" };
@@ -14095,20 +14115,20 @@ async function writeServerFile(file, text) {
 async function replaceSourceConfig(dataDir) {
   for (const f of SOURCE_CONFIG_FILES) {
     await writeServerFile(
-      import_node_path46.default.join(dataDir, f),
+      import_node_path48.default.join(dataDir, f),
       `# Replaced by dbclone at build: servers read dbclone's own ${f === "postgresql.auto.conf" ? "settings" : "configuration"}.
 `
     );
   }
 }
-var import_node_fs21, import_promises47, import_node_path46, CONFIG_FILE2, IDENT_FILE, HARDENED_SETTINGS, BUILD_SETTINGS, hbaQuote, LOCAL_TRUST_HBA, SOURCE_CONFIG_FILES;
+var import_node_fs21, import_promises47, import_node_path48, CONFIG_FILE2, IDENT_FILE, HARDENED_SETTINGS, BUILD_SETTINGS, hbaQuote, LOCAL_TRUST_HBA, SOURCE_CONFIG_FILES;
 var init_config = __esm({
   "packages/core/src/engine/postgres/config.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs21 = require("node:fs");
     import_promises47 = require("node:fs/promises");
-    import_node_path46 = __toESM(require("node:path"), 1);
+    import_node_path48 = __toESM(require("node:path"), 1);
     init_errors();
     init_osUser();
     CONFIG_FILE2 = "postgresql.conf";
@@ -14166,11 +14186,11 @@ var init_config = __esm({
 
 // packages/core/src/engine/postgres/engineFile.ts
 async function writeEngineFile(mountPath, info) {
-  await (0, import_promises48.writeFile)(import_node_path47.default.join(mountPath, ENGINE_FILE), `${JSON.stringify(info, null, 2)}
+  await (0, import_promises48.writeFile)(import_node_path49.default.join(mountPath, ENGINE_FILE), `${JSON.stringify(info, null, 2)}
 `, { mode: 420 });
 }
 async function readEngineFile(mountPath) {
-  const file = import_node_path47.default.join(mountPath, ENGINE_FILE);
+  const file = import_node_path49.default.join(mountPath, ENGINE_FILE);
   if ((0, import_node_fs22.existsSync)(file)) {
     const parsed = JSON.parse(await (0, import_promises48.readFile)(file, "utf8"));
     if (parsed.kind !== "postgres" || typeof parsed.version !== "string" || typeof parsed.adminUser !== "string") {
@@ -14178,31 +14198,31 @@ async function readEngineFile(mountPath) {
     }
     return parsed;
   }
-  const pgVersion = import_node_path47.default.join(dataDirOf(mountPath), "PG_VERSION");
+  const pgVersion = import_node_path49.default.join(dataDirOf(mountPath), "PG_VERSION");
   if (!(0, import_node_fs22.existsSync)(pgVersion)) {
     throw new SourceError(`${mountPath} holds no PostgreSQL data (no ${ENGINE_FILE} and no ${DATA_DIR}/PG_VERSION).`);
   }
   return { kind: "postgres", version: (await (0, import_promises48.readFile)(pgVersion, "utf8")).trim(), adminUser: ADMIN_USER };
 }
-var import_node_fs22, import_promises48, import_node_path47, ENGINE_FILE, DATA_DIR, ADMIN_USER, dataDirOf;
+var import_node_fs22, import_promises48, import_node_path49, ENGINE_FILE, DATA_DIR, ADMIN_USER, dataDirOf;
 var init_engineFile = __esm({
   "packages/core/src/engine/postgres/engineFile.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs22 = require("node:fs");
     import_promises48 = require("node:fs/promises");
-    import_node_path47 = __toESM(require("node:path"), 1);
+    import_node_path49 = __toESM(require("node:path"), 1);
     init_errors();
     ENGINE_FILE = "dbclone-engine.json";
     DATA_DIR = "pgdata";
     ADMIN_USER = "dbclone_admin";
-    dataDirOf = (mountPath) => import_node_path47.default.join(mountPath, DATA_DIR);
+    dataDirOf = (mountPath) => import_node_path49.default.join(mountPath, DATA_DIR);
   }
 });
 
 // packages/core/src/engine/postgres/copyFresh.ts
 function isLeftBehind(relative) {
-  const parts = relative.split(import_node_path48.default.sep);
+  const parts = relative.split(import_node_path50.default.sep);
   if (parts.length === 1 && SKIPPED_FILES.has(parts[0])) return true;
   if (parts.length >= 2 && EMPTIED_DIRS.has(parts[0])) return true;
   return parts[parts.length - 1] === "pg_internal.init";
@@ -14215,9 +14235,9 @@ async function keepMetadata(target, s) {
 async function copyTree(src, dst, relative, stats, onFile) {
   const s = await src.stat();
   await (0, import_promises49.mkdir)(dst, { recursive: true });
-  const entries = (await (0, import_promises49.readdir)(byDescriptor(src))).filter((e) => !isLeftBehind(import_node_path48.default.join(relative, e)));
+  const entries = (await (0, import_promises49.readdir)(byDescriptor(src))).filter((e) => !isLeftBehind(import_node_path50.default.join(relative, e)));
   for (let i = 0; i < entries.length; i += 4) {
-    await Promise.all(entries.slice(i, i + 4).map((e) => copyEntry(src, e, import_node_path48.default.join(dst, e), import_node_path48.default.join(relative, e), stats, onFile)));
+    await Promise.all(entries.slice(i, i + 4).map((e) => copyEntry(src, e, import_node_path50.default.join(dst, e), import_node_path50.default.join(relative, e), stats, onFile)));
   }
   await keepMetadata(dst, s);
 }
@@ -14257,7 +14277,7 @@ async function copyFresh(fromMount, toMount, reporter) {
   const to = dataDirOf(toMount);
   const info = await readEngineFile(fromMount);
   const bins = await findBinaries(majorOf(info.version));
-  if ((0, import_node_fs23.existsSync)(import_node_path48.default.join(from, "postmaster.pid"))) {
+  if ((0, import_node_fs23.existsSync)(import_node_path50.default.join(from, "postmaster.pid"))) {
     throw new BuildError(`${from} still has postmaster.pid: stop its server (scrub does) before copying it.`);
   }
   if ((0, import_node_fs23.existsSync)(to)) throw new BuildError(`${to} already exists; copyFresh needs a fresh disk.`);
@@ -14273,9 +14293,9 @@ async function copyFresh(fromMount, toMount, reporter) {
     await root.close();
   }
   await replaceSourceConfig(to);
-  await (0, import_promises49.mkdir)(import_node_path48.default.join(to, "pg_wal", "archive_status"), { recursive: true, mode: 448 });
-  const walStat = await (0, import_promises49.lstat)(import_node_path48.default.join(to, "pg_wal"));
-  await keepMetadata(import_node_path48.default.join(to, "pg_wal", "archive_status"), walStat);
+  await (0, import_promises49.mkdir)(import_node_path50.default.join(to, "pg_wal", "archive_status"), { recursive: true, mode: 448 });
+  const walStat = await (0, import_promises49.lstat)(import_node_path50.default.join(to, "pg_wal"));
+  await keepMetadata(import_node_path50.default.join(to, "pg_wal", "archive_status"), walStat);
   progress.finish(`Copied ${files} files, ${Math.round(stats.bytes / 1048576)} MiB`);
   try {
     await run(bins.bin("pg_resetwal"), ["-D", to], { asUser: serverUser().asUser, cwd: "/" });
@@ -14285,17 +14305,17 @@ async function copyFresh(fromMount, toMount, reporter) {
     }
     throw e;
   }
-  await (0, import_promises49.copyFile)(import_node_path48.default.join(fromMount, ENGINE_FILE), import_node_path48.default.join(toMount, ENGINE_FILE));
+  await (0, import_promises49.copyFile)(import_node_path50.default.join(fromMount, ENGINE_FILE), import_node_path50.default.join(toMount, ENGINE_FILE));
   reporter.debug(`copyFresh ${fromMount}/${DATA_DIR} \u2192 ${toMount}/${DATA_DIR}: ${stats.bytes} bytes`);
 }
-var import_node_fs23, import_promises49, import_node_path48, SKIPPED_FILES, EMPTIED_DIRS, byDescriptor;
+var import_node_fs23, import_promises49, import_node_path50, SKIPPED_FILES, EMPTIED_DIRS, byDescriptor;
 var init_copyFresh = __esm({
   "packages/core/src/engine/postgres/copyFresh.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs23 = require("node:fs");
     import_promises49 = require("node:fs/promises");
-    import_node_path48 = __toESM(require("node:path"), 1);
+    import_node_path50 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_binaries();
@@ -15358,7 +15378,7 @@ async function detectDumpKind(file) {
   const s = await (0, import_promises50.stat)(file).catch(() => void 0);
   if (!s) throw new SourceError(`${file} does not exist.`);
   if (s.isDirectory()) {
-    if ((0, import_node_fs24.existsSync)(import_node_path49.default.join(file, "toc.dat"))) return "directory";
+    if ((0, import_node_fs24.existsSync)(import_node_path51.default.join(file, "toc.dat"))) return "directory";
     throw new SourceError(`${file} is a directory without toc.dat, so not a PostgreSQL directory dump (${EXPECTED}).`);
   }
   const b = await head(file, 8192);
@@ -15373,21 +15393,21 @@ async function detectDumpKind(file) {
   throw new SourceError(`${file} is not a PostgreSQL dump (${EXPECTED}).`);
 }
 function databaseNameFromFile(file) {
-  return import_node_path49.default.basename(file).replace(/\.(sql|dump|pgdump|backup|tar|dir)$/i, "") || "restored";
+  return import_node_path51.default.basename(file).replace(/\.(sql|dump|pgdump|backup|tar|dir)$/i, "") || "restored";
 }
 function parseTocHeader(listing) {
   const database2 = /^;\s+dbname:\s*(.+)$/m.exec(listing)?.[1]?.trim();
   const version2 = /^;\s+Dumped from database version:\s*(\d+(?:\.\d+)?)/m.exec(listing)?.[1];
   return { database: database2, version: version2 };
 }
-var import_node_fs24, import_promises50, import_node_path49, EXPECTED;
+var import_node_fs24, import_promises50, import_node_path51, EXPECTED;
 var init_dumpFile = __esm({
   "packages/core/src/engine/postgres/dumpFile.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs24 = require("node:fs");
     import_promises50 = require("node:fs/promises");
-    import_node_path49 = __toESM(require("node:path"), 1);
+    import_node_path51 = __toESM(require("node:path"), 1);
     init_errors();
     EXPECTED = "expected a pg_dump custom archive (-Fc), a directory dump with toc.dat (-Fd), a tar dump (-Ft), a plain SQL dump (-Fp) or pg_dumpall output";
   }
@@ -15645,11 +15665,11 @@ async function initDataDir(bins, dataDir, adminUser) {
 async function copyDataDir(source, dataDir) {
   await makeEmptyDataDir(dataDir);
   await run("cp", ["-a", "--", `${source}/.`, dataDir]);
-  const wal = import_node_path50.default.join(dataDir, "pg_wal");
+  const wal = import_node_path52.default.join(dataDir, "pg_wal");
   if ((0, import_node_fs26.lstatSync)(wal).isSymbolicLink()) {
     await (0, import_promises52.rm)(wal);
     await giveToServerUser(dataDir);
-    await run("cp", ["-a", "--", `${import_node_path50.default.resolve(source, "pg_wal")}/.`, wal], { asUser: serverUser().asUser, cwd: "/" }).catch((e) => {
+    await run("cp", ["-a", "--", `${import_node_path52.default.resolve(source, "pg_wal")}/.`, wal], { asUser: serverUser().asUser, cwd: "/" }).catch((e) => {
       throw new SourceError(
         `${source}/pg_wal links elsewhere and the server's OS user could not copy from there (${e.message.split("\n").pop()}); give it read access or copy the WAL into the data directory.`
       );
@@ -15672,7 +15692,7 @@ async function baseBackup(bins, url, dataDir) {
 }
 async function finishPhysicalCopy(dataDir) {
   for (const f of ["postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal"]) {
-    await (0, import_promises52.rm)(import_node_path50.default.join(dataDir, f), { force: true });
+    await (0, import_promises52.rm)(import_node_path52.default.join(dataDir, f), { force: true });
   }
   await run("chown", ["-R", `${serverUser().uid}:${serverUser().gid}`, dataDir]);
   await (0, import_promises52.chmod)(dataDir, 448);
@@ -15692,14 +15712,14 @@ async function bootstrapSuperuser(bins, dataDir) {
   if (!name) throw new BuildError(`Could not find the superuser of ${dataDir} (single-user mode said: ${stdout.slice(0, 300)}).`);
   return name;
 }
-var import_node_fs26, import_promises52, import_node_path50, localeChoice;
+var import_node_fs26, import_promises52, import_node_path52, localeChoice;
 var init_dataDir = __esm({
   "packages/core/src/engine/postgres/dataDir.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs26 = require("node:fs");
     import_promises52 = require("node:fs/promises");
-    import_node_path50 = __toESM(require("node:path"), 1);
+    import_node_path52 = __toESM(require("node:path"), 1);
     init_errors();
     init_childEnv();
     init_exec();
@@ -15759,7 +15779,7 @@ async function readWalArchive(dir) {
 }
 async function findBackupHistory(archive, startLsn) {
   for (const name of archive.backupHistoryFiles) {
-    const h = parseBackupHistory(name, await (0, import_promises53.readFile)(import_node_path51.default.join(archive.dir, name), "utf8"));
+    const h = parseBackupHistory(name, await (0, import_promises53.readFile)(import_node_path53.default.join(archive.dir, name), "utf8"));
     if (h.startLsn && lsnToBigInt(h.startLsn) === lsnToBigInt(startLsn)) return h;
   }
   return void 0;
@@ -15768,17 +15788,17 @@ function shellQuote(word) {
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 function restoreCommand(archiveDir) {
-  const source = shellQuote(`${import_node_path51.default.resolve(archiveDir)}/`).replace(/%/g, "%%");
+  const source = shellQuote(`${import_node_path53.default.resolve(archiveDir)}/`).replace(/%/g, "%%");
   return `cp -- ${source}%f %p`;
 }
-var import_node_fs27, import_promises53, import_node_path51, SEGMENT_NAME, BACKUP_HISTORY, LSN, isLsn, formatLsn, lsnOf, intOf;
+var import_node_fs27, import_promises53, import_node_path53, SEGMENT_NAME, BACKUP_HISTORY, LSN, isLsn, formatLsn, lsnOf, intOf;
 var init_walArchive = __esm({
   "packages/core/src/engine/postgres/walArchive.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs27 = require("node:fs");
     import_promises53 = require("node:fs/promises");
-    import_node_path51 = __toESM(require("node:path"), 1);
+    import_node_path53 = __toESM(require("node:path"), 1);
     init_errors();
     SEGMENT_NAME = /^[0-9A-F]{24}$/;
     BACKUP_HISTORY = /^([0-9A-F]{24})\.([0-9A-F]{8})\.backup$/;
@@ -15792,14 +15812,14 @@ var init_walArchive = __esm({
 
 // packages/core/src/engine/postgres/baseBackup.ts
 async function backupLabelText(dir, baseTar) {
-  if (!baseTar) return (0, import_promises54.readFile)(import_node_path52.default.join(dir, "backup_label"), "utf8");
+  if (!baseTar) return (0, import_promises54.readFile)(import_node_path54.default.join(dir, "backup_label"), "utf8");
   const { stdout } = await run("tar", ["-xOf", baseTar, "backup_label"], { packageHint: "tar" }).catch((e) => {
     throw new SourceError(`${baseTar} holds no backup_label (${e.message}); is it pg_basebackup's tar output?`);
   });
   return stdout;
 }
 async function pgVersionText(dir, baseTar) {
-  if (!baseTar) return (0, import_promises54.readFile)(import_node_path52.default.join(dir, "PG_VERSION"), "utf8");
+  if (!baseTar) return (0, import_promises54.readFile)(import_node_path54.default.join(dir, "PG_VERSION"), "utf8");
   return (await run("tar", ["-xOf", baseTar, "PG_VERSION"])).stdout;
 }
 async function readBaseBackup(dir) {
@@ -15814,8 +15834,8 @@ async function readBaseBackup(dir) {
       `${dir} is not a pg_basebackup output: it has neither backup_label (plain format) nor base.tar (tar format). A stopped data directory is --from-datadir; a backup taken by other tools must keep its backup_label.`
     );
   }
-  const baseTar = plain ? void 0 : import_node_path52.default.join(dir, tarName);
-  const walTar = plain ? void 0 : names.filter((n) => /^pg_wal\.tar(\.gz|\.lz4|\.zst)?$/.test(n)).map((n) => import_node_path52.default.join(dir, n))[0];
+  const baseTar = plain ? void 0 : import_node_path54.default.join(dir, tarName);
+  const walTar = plain ? void 0 : names.filter((n) => /^pg_wal\.tar(\.gz|\.lz4|\.zst)?$/.test(n)).map((n) => import_node_path54.default.join(dir, n))[0];
   if (!plain && names.some((n) => /^\d+\.tar/.test(n))) {
     throw new SourceError(`${dir} holds tablespace tars next to base.tar; dbclone images hold a single data directory. Use a dump instead.`);
   }
@@ -15826,7 +15846,7 @@ async function readBaseBackup(dir) {
   let manifestEndLsn;
   let manifestTimeline;
   if (names.includes("backup_manifest")) {
-    const m = JSON.parse(await (0, import_promises54.readFile)(import_node_path52.default.join(dir, "backup_manifest"), "utf8"));
+    const m = JSON.parse(await (0, import_promises54.readFile)(import_node_path54.default.join(dir, "backup_manifest"), "utf8"));
     const last = m["WAL-Ranges"]?.at(-1);
     manifestEndLsn = last?.["End-LSN"];
     manifestTimeline = last?.Timeline;
@@ -15851,22 +15871,22 @@ async function placeBaseBackup(backupDir, info, dataDir) {
   } else {
     await makeEmptyDataDir(dataDir);
     await run("tar", ["-xf", info.baseTar, "-C", dataDir], { timeoutMs: 6 * 36e5 });
-    if (info.walTar) await run("tar", ["-xf", info.walTar, "-C", import_node_path52.default.join(dataDir, "pg_wal")], { timeoutMs: 36e5 });
-    for (const f of ["postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal"]) await (0, import_promises54.rm)(import_node_path52.default.join(dataDir, f), { force: true });
+    if (info.walTar) await run("tar", ["-xf", info.walTar, "-C", import_node_path54.default.join(dataDir, "pg_wal")], { timeoutMs: 36e5 });
+    for (const f of ["postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal"]) await (0, import_promises54.rm)(import_node_path54.default.join(dataDir, f), { force: true });
     await run("chown", ["-R", `${serverUser().uid}:${serverUser().gid}`, dataDir]);
     await (0, import_promises54.chmod)(dataDir, 448);
     await replaceSourceConfig(dataDir);
   }
-  await (0, import_promises54.rm)(import_node_path52.default.join(dataDir, "backup_manifest"), { force: true });
+  await (0, import_promises54.rm)(import_node_path54.default.join(dataDir, "backup_manifest"), { force: true });
 }
-var import_node_fs28, import_promises54, import_node_path52, TAR_NAMES;
+var import_node_fs28, import_promises54, import_node_path54, TAR_NAMES;
 var init_baseBackup = __esm({
   "packages/core/src/engine/postgres/baseBackup.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs28 = require("node:fs");
     import_promises54 = require("node:fs/promises");
-    import_node_path52 = __toESM(require("node:path"), 1);
+    import_node_path54 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_config();
@@ -15989,7 +16009,7 @@ function postgresArgs(spec) {
 function serverLaunchOf(spec, paths = [spec.dataDir, spec.socketDir]) {
   const user = serverUser();
   const owner = (0, import_node_fs30.statSync)(spec.dataDir);
-  const socket = import_node_path53.default.join(spec.socketDir, `.s.PGSQL.${spec.port}`);
+  const socket = import_node_path55.default.join(spec.socketDir, `.s.PGSQL.${spec.port}`);
   return {
     program: spec.bins.bin("postgres"),
     // The official postgres:<major> images (Debian-based) keep it where Debian does.
@@ -16019,7 +16039,7 @@ function serverLaunchOf(spec, paths = [spec.dataDir, spec.socketDir]) {
   };
 }
 async function launchPostgres(spec) {
-  if (spec.settings.config_file === import_node_path53.default.join(spec.socketDir, CONFIG_FILE2)) await writeRunConfig(spec.socketDir);
+  if (spec.settings.config_file === import_node_path55.default.join(spec.socketDir, CONFIG_FILE2)) await writeRunConfig(spec.socketDir);
   return startHostProcess(serverLaunchOf(spec), { timeoutMs: spec.timeoutMs });
 }
 async function answers(spec) {
@@ -16050,13 +16070,13 @@ async function answers(spec) {
 async function stopPostgres(pid, opts = {}) {
   await stopHostProcess(pid, SIGNALS, opts);
 }
-var import_node_fs30, import_node_path53, import_pg4, SIGNALS;
+var import_node_fs30, import_node_path55, import_pg4, SIGNALS;
 var init_launch = __esm({
   "packages/core/src/engine/postgres/launch.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs30 = require("node:fs");
-    import_node_path53 = __toESM(require("node:path"), 1);
+    import_node_path55 = __toESM(require("node:path"), 1);
     import_pg4 = __toESM(require_pg(), 1);
     init_host();
     init_config();
@@ -16185,15 +16205,15 @@ ${tail}`);
 }
 async function runRecovery(r) {
   const control = await controlData(r.bins, r.dataDir);
-  if (r.archiveDir) await writeServerFile(import_node_path54.default.join(r.dataDir, "recovery.signal"), "");
-  const socketDir = await (0, import_promises55.mkdtemp)(import_node_path54.default.join(import_node_os8.default.tmpdir(), "dbclone-rec-"));
+  if (r.archiveDir) await writeServerFile(import_node_path56.default.join(r.dataDir, "recovery.signal"), "");
+  const socketDir = await (0, import_promises55.mkdtemp)(import_node_path56.default.join(import_node_os8.default.tmpdir(), "dbclone-rec-"));
   let pid;
-  const logFile = import_node_path54.default.join(socketDir, "postgres.log");
+  const logFile = import_node_path56.default.join(socketDir, "postgres.log");
   const readLog = () => (0, import_promises55.readFile)(logFile, "utf8").catch(() => "");
   try {
     await (0, import_promises55.chmod)(socketDir, 448);
     await giveToServerUser(socketDir);
-    const hbaFile = import_node_path54.default.join(socketDir, "pg_hba.conf");
+    const hbaFile = import_node_path56.default.join(socketDir, "pg_hba.conf");
     await writeServerFile(hbaFile, LOCAL_TRUST_HBA);
     await (0, import_promises55.writeFile)(logFile, "", { mode: 416 });
     await giveToServerUser(logFile);
@@ -16250,14 +16270,14 @@ async function runRecovery(r) {
     await (0, import_promises55.rm)(socketDir, { recursive: true, force: true });
   }
 }
-var import_promises55, import_node_os8, import_node_path54, POLL_MS2, sleep3;
+var import_promises55, import_node_os8, import_node_path56, POLL_MS2, sleep3;
 var init_recoveryServer = __esm({
   "packages/core/src/engine/postgres/recoveryServer.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises55 = require("node:fs/promises");
     import_node_os8 = __toESM(require("node:os"), 1);
-    import_node_path54 = __toESM(require("node:path"), 1);
+    import_node_path56 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_config();
@@ -16277,13 +16297,13 @@ function isForward(last, next) {
   return last.target.kind !== "time" || next.at.getTime() >= new Date(last.target.at ?? last.target.value).getTime();
 }
 async function continueKeptState(a) {
-  const stateDir2 = import_node_path55.default.resolve(a.source.keepRecoveryState);
+  const stateDir2 = import_node_path57.default.resolve(a.source.keepRecoveryState);
   const target = a.probe.target;
   if (target.kind === "end" || !a.source.walArchive) {
     throw new UsageError("--keep-recovery-state needs --wal-archive and a recovery target (time or LSN): the kept state stops at that target, unpromoted.");
   }
-  const stateData = import_node_path55.default.join(stateDir2, "pgdata");
-  const stateFile = import_node_path55.default.join(stateDir2, STATE_FILE);
+  const stateData = import_node_path57.default.join(stateDir2, "pgdata");
+  const stateFile = import_node_path57.default.join(stateDir2, STATE_FILE);
   await (0, import_promises56.mkdir)(stateDir2, { recursive: true, mode: 457 });
   await assertReachable(stateData);
   let reused = false;
@@ -16316,7 +16336,7 @@ async function continueKeptState(a) {
     reporter: a.reporter,
     explain: a.explain
   });
-  await run("sync", ["-f", import_node_path55.default.join(stateData, "PG_VERSION")]);
+  await run("sync", ["-f", import_node_path57.default.join(stateData, "PG_VERSION")]);
   const control = await controlData(a.bins, stateData);
   const state = {
     systemIdentifier: control.get("Database system identifier") ?? "",
@@ -16330,14 +16350,14 @@ async function continueKeptState(a) {
   await copyDataDir(stateData, a.dataDir);
   return { dir: stateDir2, reused, stateStoppedAt: outcome.stoppedAt, segmentsRestoredIntoState: outcome.restoredSegments.length };
 }
-var import_node_fs31, import_promises56, import_node_path55, STATE_FILE;
+var import_node_fs31, import_promises56, import_node_path57, STATE_FILE;
 var init_recoveryState = __esm({
   "packages/core/src/engine/postgres/recoveryState.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs31 = require("node:fs");
     import_promises56 = require("node:fs/promises");
-    import_node_path55 = __toESM(require("node:path"), 1);
+    import_node_path57 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_baseBackup();
@@ -16377,9 +16397,9 @@ async function probeBaseBackup(source, reporter) {
   }
   const backupEnd = { lsn: history?.stopLsn ?? backup.manifestEndLsn, time: history?.stopTime };
   refuseTargetBeforeBackupEnd(target, backup, backupEnd, (m) => reporter?.warn(m));
-  const range = archive ? `, WAL archive ${import_node_path56.default.basename(import_node_path56.default.resolve(archive.dir))} (${archive.segments[0]} \u2026 ${archive.segments.at(-1)})` : "";
+  const range = archive ? `, WAL archive ${import_node_path58.default.basename(import_node_path58.default.resolve(archive.dir))} (${archive.segments[0]} \u2026 ${archive.segments.at(-1)})` : "";
   return {
-    description: `PostgreSQL ${backup.major} base backup ${import_node_path56.default.basename(import_node_path56.default.resolve(source.path))} (${backup.format}, from ${backup.startLsn})${range}, recovered to ${describeTarget(target)}`,
+    description: `PostgreSQL ${backup.major} base backup ${import_node_path58.default.basename(import_node_path58.default.resolve(source.path))} (${backup.format}, from ${backup.startLsn})${range}, recovered to ${describeTarget(target)}`,
     version: String(backup.major),
     major: backup.major,
     backup,
@@ -16473,12 +16493,12 @@ function backupChainRecord(p, o, control, kept) {
   };
   return JSON.parse(JSON.stringify(record2));
 }
-var import_node_path56;
+var import_node_path58;
 var init_pitr = __esm({
   "packages/core/src/engine/postgres/pitr.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path56 = __toESM(require("node:path"), 1);
+    import_node_path58 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_binaries();
@@ -16511,20 +16531,20 @@ async function probeDump(file) {
   if (kind === "custom" || kind === "directory" || kind === "tar") {
     const toc = await readToc(file);
     const db = toc.database ? `, database ${toc.database}` : "";
-    return { kind, description: `${kind} pg_dump archive ${import_node_path57.default.basename(file)}${db}`, version: toc.version };
+    return { kind, description: `${kind} pg_dump archive ${import_node_path59.default.basename(file)}${db}`, version: toc.version };
   }
   await checkDumpScript(file);
-  return { kind, description: `${kind === "dumpall" ? "pg_dumpall script" : "plain SQL dump"} ${import_node_path57.default.basename(file)}` };
+  return { kind, description: `${kind === "dumpall" ? "pg_dumpall script" : "plain SQL dump"} ${import_node_path59.default.basename(file)}` };
 }
 async function probeDataDir(dir) {
-  const pgVersion = import_node_path57.default.join(dir, "PG_VERSION");
-  if (!(0, import_node_fs32.existsSync)(pgVersion) || !(0, import_node_fs32.existsSync)(import_node_path57.default.join(dir, "global", "pg_control"))) {
+  const pgVersion = import_node_path59.default.join(dir, "PG_VERSION");
+  if (!(0, import_node_fs32.existsSync)(pgVersion) || !(0, import_node_fs32.existsSync)(import_node_path59.default.join(dir, "global", "pg_control"))) {
     throw new SourceError(`${dir} is not a PostgreSQL data directory (expected PG_VERSION and global/pg_control in it).`);
   }
   const version2 = (await (0, import_promises57.readFile)(pgVersion, "utf8")).trim();
   const major = majorOf(version2);
   if (!Number.isFinite(major)) throw new SourceError(`${pgVersion} holds "${version2}", which is not a PostgreSQL version.`);
-  const pidFile = import_node_path57.default.join(dir, "postmaster.pid");
+  const pidFile = import_node_path59.default.join(dir, "postmaster.pid");
   if ((0, import_node_fs32.existsSync)(pidFile)) {
     const pid = Number.parseInt((await (0, import_promises57.readFile)(pidFile, "utf8")).split("\n")[0] ?? "", 10);
     if (pid > 0 && isAlive(pid)) {
@@ -16533,14 +16553,14 @@ async function probeDataDir(dir) {
       );
     }
   }
-  const tablespaces = (0, import_node_fs32.existsSync)(import_node_path57.default.join(dir, "pg_tblspc")) ? await (0, import_promises57.readdir)(import_node_path57.default.join(dir, "pg_tblspc")) : [];
+  const tablespaces = (0, import_node_fs32.existsSync)(import_node_path59.default.join(dir, "pg_tblspc")) ? await (0, import_promises57.readdir)(import_node_path59.default.join(dir, "pg_tblspc")) : [];
   if (tablespaces.length > 0) {
     throw new NotSupportedError(
       `${dir} uses tablespaces outside the data directory (${tablespaces.join(", ")}); dbclone images hold a single data directory. Use a dump instead.`
     );
   }
   await findBinaries(major);
-  return { description: `PostgreSQL ${major} data directory ${import_node_path57.default.basename(import_node_path57.default.resolve(dir))}`, version: version2, major };
+  return { description: `PostgreSQL ${major} data directory ${import_node_path59.default.basename(import_node_path59.default.resolve(dir))}`, version: version2, major };
 }
 async function probeServer(url) {
   const shown = redactUrl(url);
@@ -16592,14 +16612,14 @@ async function probeSource(source) {
       );
   }
 }
-var import_node_fs32, import_promises57, import_node_path57, import_pg5;
+var import_node_fs32, import_promises57, import_node_path59, import_pg5;
 var init_probe = __esm({
   "packages/core/src/engine/postgres/probe.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs32 = require("node:fs");
     import_promises57 = require("node:fs/promises");
-    import_node_path57 = __toESM(require("node:path"), 1);
+    import_node_path59 = __toESM(require("node:path"), 1);
     import_pg5 = __toESM(require_pg(), 1);
     init_errors();
     init_exec();
@@ -16613,13 +16633,13 @@ var init_probe = __esm({
 
 // packages/core/src/engine/postgres/buildServer.ts
 async function startBuildServer(bins, dataDir, adminUser, timeoutMs = 12e4) {
-  const socketDir = await (0, import_promises58.mkdtemp)(import_node_path58.default.join(import_node_os9.default.tmpdir(), "dbclone-pg-"));
+  const socketDir = await (0, import_promises58.mkdtemp)(import_node_path60.default.join(import_node_os9.default.tmpdir(), "dbclone-pg-"));
   try {
     await (0, import_promises58.chmod)(socketDir, 448);
     await giveToServerUser(socketDir);
-    const hbaFile = import_node_path58.default.join(socketDir, "pg_hba.conf");
+    const hbaFile = import_node_path60.default.join(socketDir, "pg_hba.conf");
     await writeServerFile(hbaFile, LOCAL_TRUST_HBA);
-    const logFile = import_node_path58.default.join(socketDir, "postgres.log");
+    const logFile = import_node_path60.default.join(socketDir, "postgres.log");
     const { pid } = await launchPostgres({
       bins,
       dataDir,
@@ -16643,14 +16663,14 @@ async function stopBuildServer(s) {
     await (0, import_promises58.rm)(s.socketDir, { recursive: true, force: true });
   }
 }
-var import_promises58, import_node_os9, import_node_path58, BUILD_PORT;
+var import_promises58, import_node_os9, import_node_path60, BUILD_PORT;
 var init_buildServer = __esm({
   "packages/core/src/engine/postgres/buildServer.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises58 = require("node:fs/promises");
     import_node_os9 = __toESM(require("node:os"), 1);
-    import_node_path58 = __toESM(require("node:path"), 1);
+    import_node_path60 = __toESM(require("node:path"), 1);
     init_config();
     init_launch();
     init_osUser();
@@ -16759,7 +16779,7 @@ async function restoreDump(bins, s, source, filled = /* @__PURE__ */ new Set()) 
   await prepareDatabase(s, db, source.path, filled);
   const args = [...connArgs(s, db), "--no-owner", "--no-privileges", "--exit-on-error"];
   if (kind === "directory") {
-    const readable = (await run("test", ["-r", import_node_path59.default.join(source.path, "toc.dat")], { asUser: serverUser().asUser, cwd: "/", allowFailure: true })).code === 0;
+    const readable = (await run("test", ["-r", import_node_path61.default.join(source.path, "toc.dat")], { asUser: serverUser().asUser, cwd: "/", allowFailure: true })).code === 0;
     try {
       await run(bins.bin("pg_restore"), [...args, "-j", "2", source.path], { asUser: readable ? serverUser().asUser : void 0, cwd: "/", timeoutMs: DAY_MS });
     } catch (e) {
@@ -16786,7 +16806,7 @@ async function restoreDumpall(bins, s, file) {
   );
   return new Set(after.filter((d) => !before.has(d) || d === "postgres"));
 }
-var import_node_crypto15, import_node_fs33, import_promises59, import_node_path59, import_node_readline2, import_node_stream2, DAY_MS, connArgs;
+var import_node_crypto15, import_node_fs33, import_promises59, import_node_path61, import_node_readline2, import_node_stream2, DAY_MS, connArgs;
 var init_restoreDump = __esm({
   "packages/core/src/engine/postgres/restoreDump.ts"() {
     "use strict";
@@ -16794,7 +16814,7 @@ var init_restoreDump = __esm({
     import_node_crypto15 = require("node:crypto");
     import_node_fs33 = require("node:fs");
     import_promises59 = require("node:fs/promises");
-    import_node_path59 = __toESM(require("node:path"), 1);
+    import_node_path61 = __toESM(require("node:path"), 1);
     import_node_readline2 = require("node:readline");
     import_node_stream2 = require("node:stream");
     init_errors();
@@ -16991,12 +17011,12 @@ var init_restore = __esm({
 
 // packages/core/src/engine/postgres/clean-shutdown.ts
 async function uncleanShutdown(dataDir) {
-  if (!(await (0, import_promises60.lstat)(import_node_path60.default.join(dataDir, "global")).catch(() => void 0))?.isDirectory()) return "has no global directory (or a link in its place)";
-  const control = await readPrefix(import_node_path60.default.join(dataDir, "global", "pg_control"), 512);
+  if (!(await (0, import_promises60.lstat)(import_node_path62.default.join(dataDir, "global")).catch(() => void 0))?.isDirectory()) return "has no global directory (or a link in its place)";
+  const control = await readPrefix(import_node_path62.default.join(dataDir, "global", "pg_control"), 512);
   if (!control || control.length < 512) return "has no readable global/pg_control";
   const facts = controlFacts(control);
   if (typeof facts === "string") return facts;
-  const walDir = import_node_path60.default.join(dataDir, "pg_wal");
+  const walDir = import_node_path62.default.join(dataDir, "pg_wal");
   const segNo = facts.checkPoint / BigInt(facts.walSegmentSize);
   const perId = 0x100000000n / BigInt(facts.walSegmentSize);
   const segName = `${hex8(segNo / perId)}${hex8(segNo % perId)}`;
@@ -17024,7 +17044,7 @@ function controlFacts(b) {
   return { checkPoint, timeline: b.readUInt32LE(CONTROL.timeline), walBlockSize, walSegmentSize };
 }
 async function checkpointRecordProblem(walDir, segmentFile, f) {
-  const fh = await openPlainFile(import_node_path60.default.join(walDir, segmentFile));
+  const fh = await openPlainFile(import_node_path62.default.join(walDir, segmentFile));
   if (!fh) return `has an unreadable WAL segment ${segmentFile}`;
   try {
     const bytes = await recordBytes(fh, Number(f.checkPoint % BigInt(f.walSegmentSize)), f);
@@ -17079,14 +17099,14 @@ async function readPrefix(file, n) {
     await fh.close();
   }
 }
-var import_node_fs34, import_promises60, import_node_path60, KNOWN_CONTROL_VERSION, DB_SHUTDOWNED, FLOAT_FORMAT, CONTROL, RECORD_HEADER, RM_XLOG_ID, XLOG_CHECKPOINT_SHUTDOWN, XLR_BLOCK_ID_DATA_SHORT, XLR_BLOCK_ID_DATA_LONG, XLP_LONG_HEADER, SHORT_PAGE_HEADER, LONG_PAGE_HEADER, NEEDED, lsnText, hex8;
+var import_node_fs34, import_promises60, import_node_path62, KNOWN_CONTROL_VERSION, DB_SHUTDOWNED, FLOAT_FORMAT, CONTROL, RECORD_HEADER, RM_XLOG_ID, XLOG_CHECKPOINT_SHUTDOWN, XLR_BLOCK_ID_DATA_SHORT, XLR_BLOCK_ID_DATA_LONG, XLP_LONG_HEADER, SHORT_PAGE_HEADER, LONG_PAGE_HEADER, NEEDED, lsnText, hex8;
 var init_clean_shutdown = __esm({
   "packages/core/src/engine/postgres/clean-shutdown.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs34 = require("node:fs");
     import_promises60 = require("node:fs/promises");
-    import_node_path60 = __toESM(require("node:path"), 1);
+    import_node_path62 = __toESM(require("node:path"), 1);
     KNOWN_CONTROL_VERSION = 1300;
     DB_SHUTDOWNED = 1;
     FLOAT_FORMAT = 1234567;
@@ -17117,19 +17137,19 @@ async function assertImageDataDir(mountPath, opts = {}) {
   const top = await (0, import_promises61.lstat)(dataDir).catch(() => void 0);
   if (!top?.isDirectory()) refuse2(mountPath, `(${dataDir}) is ${top?.isSymbolicLink() ? "a symbolic link" : "missing or not a directory"}`);
   for (const name of await (0, import_promises61.readdir)(dataDir)) {
-    const s = await (0, import_promises61.lstat)(import_node_path61.default.join(dataDir, name));
+    const s = await (0, import_promises61.lstat)(import_node_path63.default.join(dataDir, name));
     if (s.isSymbolicLink()) {
       if (!LINK_ALLOWED.has(name)) refuse2(mountPath, `has a symbolic link ${name}`);
-      const target = await (0, import_promises61.realpath)(import_node_path61.default.join(dataDir, name)).catch(() => void 0);
-      if (!target || !isInside(target, root)) refuse2(mountPath, `has ${name} linking outside its disk`);
+      const target = await (0, import_promises61.realpath)(import_node_path63.default.join(dataDir, name)).catch(() => void 0);
+      if (!target || !isWithin(target, root)) refuse2(mountPath, `has ${name} linking outside its disk`);
     }
     if (SIGNALS2.includes(name)) refuse2(mountPath, `has ${name}, which would start recovery from elsewhere`);
     if (BACKUP_FILES.includes(name)) refuse2(mountPath, `has ${name}, which would start it as a backup (and make tablespace links)`);
   }
-  for (const entry of await (0, import_promises61.readdir)(import_node_path61.default.join(dataDir, "pg_tblspc")).catch(() => [])) {
+  for (const entry of await (0, import_promises61.readdir)(import_node_path63.default.join(dataDir, "pg_tblspc")).catch(() => [])) {
     refuse2(mountPath, `has a tablespace link pg_tblspc/${entry}`);
   }
-  await assertAutoConfEmpty(mountPath, import_node_path61.default.join(dataDir, "postgresql.auto.conf"));
+  await assertAutoConfEmpty(mountPath, import_node_path63.default.join(dataDir, "postgresql.auto.conf"));
   const unclean = opts.clone ? await uncleanShutdown(dataDir) : void 0;
   if (unclean) refuse2(mountPath, unclean);
 }
@@ -17151,22 +17171,22 @@ async function assertAutoConfEmpty(mountPath, file) {
     await fh.close();
   }
 }
-var import_node_fs35, import_promises61, import_node_path61, LINK_ALLOWED, SIGNALS2, BACKUP_FILES, AUTO_CONF_MAX_BYTES, isInside;
+var import_node_fs35, import_promises61, import_node_path63, LINK_ALLOWED, SIGNALS2, BACKUP_FILES, AUTO_CONF_MAX_BYTES;
 var init_dataDirLinks = __esm({
   "packages/core/src/engine/postgres/dataDirLinks.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs35 = require("node:fs");
     import_promises61 = require("node:fs/promises");
-    import_node_path61 = __toESM(require("node:path"), 1);
+    import_node_path63 = __toESM(require("node:path"), 1);
     init_errors();
+    init_within();
     init_clean_shutdown();
     init_engineFile();
     LINK_ALLOWED = /* @__PURE__ */ new Set(["pg_wal"]);
     SIGNALS2 = ["standby.signal", "recovery.signal"];
     BACKUP_FILES = ["backup_label", "tablespace_map"];
     AUTO_CONF_MAX_BYTES = 1 << 20;
-    isInside = (target, root) => target === root || target.startsWith(root + import_node_path61.default.sep);
   }
 });
 
@@ -17174,20 +17194,20 @@ var init_dataDirLinks = __esm({
 async function prepareServer(mountPath, opts) {
   const dataDir = dataDirOf(mountPath);
   const host = opts.host ?? "127.0.0.1";
-  const runDir = import_node_path62.default.resolve(opts.runDir);
-  if (Buffer.byteLength(import_node_path62.default.join(runDir, `.s.PGSQL.${opts.port}`)) > MAX_SOCKET_PATH) {
+  const runDir = import_node_path64.default.resolve(opts.runDir);
+  if (Buffer.byteLength(import_node_path64.default.join(runDir, `.s.PGSQL.${opts.port}`)) > MAX_SOCKET_PATH) {
     throw new UsageError(`The run directory ${runDir} is too long for a unix socket path (${MAX_SOCKET_PATH} bytes max); use a shorter one.`);
   }
   const [read, ...checks] = await Promise.allSettled([
     readEngineFile(mountPath),
     prepareRunDir(runDir),
-    assertReachable(import_node_path62.default.join(dataDir, "PG_VERSION")),
+    assertReachable(import_node_path64.default.join(dataDir, "PG_VERSION")),
     assertImageDataDir(mountPath, { clone: opts.cloneId !== void 0 })
   ]);
   for (const r of [read, ...checks]) if (r.status === "rejected") throw r.reason;
   const info = read.value;
   const bins = await findBinaries(majorOf(info.version));
-  const hbaFile = import_node_path62.default.join(runDir, "pg_hba.conf");
+  const hbaFile = import_node_path64.default.join(runDir, "pg_hba.conf");
   await writeServerFile(hbaFile, hbaContents(info.adminUser, host, opts.listenAll));
   const settings = {
     ...commonSettings(dataDir, runDir, hbaFile),
@@ -17205,7 +17225,7 @@ async function prepareServer(mountPath, opts) {
     socketDir: runDir,
     port: opts.port,
     settings,
-    logFile: import_node_path62.default.join(runDir, "postgres.log"),
+    logFile: import_node_path64.default.join(runDir, "postgres.log"),
     connectUser: info.adminUser,
     hba: { adminUser: info.adminUser, host },
     timeoutMs: opts.timeoutMs ?? 6e4,
@@ -17217,7 +17237,7 @@ async function prepareRunDir(runDir) {
   await (0, import_promises62.mkdir)(runDir, { recursive: true, mode: 448 });
   await (0, import_promises62.chmod)(runDir, 448);
   await giveToServerUser(runDir);
-  await assertReachable(import_node_path62.default.join(runDir, "postgres.log"));
+  await assertReachable(import_node_path64.default.join(runDir, "postgres.log"));
   await writeRunConfig(runDir);
 }
 async function startServer(mountPath, opts, reporter = silentReporter) {
@@ -17227,7 +17247,7 @@ async function startServer(mountPath, opts, reporter = silentReporter) {
   if (!opts.runtime || opts.runtime.kind === "host") {
     running = { ...server, pid: (await startHostProcess(serverLaunchOf(spec), { timeoutMs: spec.timeoutMs })).pid };
   } else {
-    const launch = serverLaunchOf(spec, [import_node_path62.default.resolve(mountPath), spec.socketDir]);
+    const launch = serverLaunchOf(spec, [import_node_path64.default.resolve(mountPath), spec.socketDir]);
     const handle = await opts.runtime.start(launch, {
       timeoutMs: spec.timeoutMs,
       labels: opts.runtimeLabels,
@@ -17244,13 +17264,13 @@ async function stopServer(server, opts = {}) {
   await dropReadySession(server);
   await stopPostgres(server.pid, { fast: opts.fast !== false });
 }
-var import_promises62, import_node_path62, MAX_SOCKET_PATH;
+var import_promises62, import_node_path64, MAX_SOCKET_PATH;
 var init_server = __esm({
   "packages/core/src/engine/postgres/server.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises62 = require("node:fs/promises");
-    import_node_path62 = __toESM(require("node:path"), 1);
+    import_node_path64 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_binaries();
@@ -17347,16 +17367,16 @@ async function sizeOnDisk(p) {
   if (!st) return 0;
   if (!st.isDirectory()) return st.size;
   let total = 0;
-  for (const entry of await import_promises63.default.readdir(p, { withFileTypes: true })) total += await sizeOnDisk(import_node_path63.default.join(p, entry.name));
+  for (const entry of await import_promises63.default.readdir(p, { withFileTypes: true })) total += await sizeOnDisk(import_node_path65.default.join(p, entry.name));
   return total;
 }
-var import_promises63, import_node_path63, GiB2;
+var import_promises63, import_node_path65, GiB2;
 var init_staging_size = __esm({
   "packages/core/src/engine/postgres/staging-size.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises63 = __toESM(require("node:fs/promises"), 1);
-    import_node_path63 = __toESM(require("node:path"), 1);
+    import_node_path65 = __toESM(require("node:path"), 1);
     GiB2 = 1024 ** 3;
   }
 });
@@ -17550,10 +17570,10 @@ async function createSampleDump(outFile, opts = {}) {
   const faker = new import_faker.Faker({ locale: [import_faker.en] });
   faker.seed(opts.seed ?? 42);
   const bins = await findBinaries();
-  const work = await (0, import_promises64.mkdtemp)(import_node_path64.default.join(import_node_os11.default.tmpdir(), "dbclone-sample-"));
+  const work = await (0, import_promises64.mkdtemp)(import_node_path66.default.join(import_node_os11.default.tmpdir(), "dbclone-sample-"));
   try {
     await (0, import_promises64.chmod)(work, 493);
-    const dataDir = import_node_path64.default.join(work, "pgdata");
+    const dataDir = import_node_path66.default.join(work, "pgdata");
     reporter.info(`Generating sample database "${database2}" (~${opts.sizeMb ?? 100} MB, ${customers} customers)`);
     await initDataDir(bins, dataDir, ADMIN_USER);
     const server = await startBuildServer(bins, dataDir, ADMIN_USER);
@@ -17576,7 +17596,7 @@ async function createSampleDump(outFile, opts = {}) {
     await (0, import_promises64.rm)(work, { recursive: true, force: true });
   }
 }
-var import_faker, import_promises64, import_node_os11, import_node_path64, SAMPLE_SHOP_POLICY, BYTES_PER_CUSTOMER, EMPTY_DATABASE_BYTES, POOL, PRODUCTS, SCHEMA, CONSTRAINTS;
+var import_faker, import_promises64, import_node_os11, import_node_path66, SAMPLE_SHOP_POLICY, BYTES_PER_CUSTOMER, EMPTY_DATABASE_BYTES, POOL, PRODUCTS, SCHEMA, CONSTRAINTS;
 var init_sample = __esm({
   "packages/core/src/engine/postgres/sample.ts"() {
     "use strict";
@@ -17584,7 +17604,7 @@ var init_sample = __esm({
     import_faker = __toESM(require_faker(), 1);
     import_promises64 = require("node:fs/promises");
     import_node_os11 = __toESM(require("node:os"), 1);
-    import_node_path64 = __toESM(require("node:path"), 1);
+    import_node_path66 = __toESM(require("node:path"), 1);
     init_reporter();
     init_exec();
     init_binaries();
@@ -17679,21 +17699,21 @@ function windowsFileOps(reporter) {
     makeDir: async (dir) => void await (0, import_promises65.mkdir)(dir, { recursive: true }),
     copyTree: (from, to, opts) => robocopy(robocopyTreeArgs(from, to, opts?.excludeFiles), reporter),
     moveFile: async (from, to) => {
-      const dir = import_node_path65.default.win32.dirname(to);
+      const dir = import_node_path67.default.win32.dirname(to);
       await robocopy(robocopyMoveArgs(from, dir), reporter);
-      const moved = import_node_path65.default.win32.join(dir, import_node_path65.default.win32.basename(from));
+      const moved = import_node_path67.default.win32.join(dir, import_node_path67.default.win32.basename(from));
       if (moved.toLowerCase() !== to.toLowerCase()) await (0, import_promises65.rename)(moved, to);
     },
     writeText: (file, text) => (0, import_promises65.writeFile)(file, text, "utf8")
   };
 }
-var import_promises65, import_node_path65, QUIET, robocopyTreeArgs, robocopyMoveArgs, robocopySucceeded;
+var import_promises65, import_node_path67, QUIET, robocopyTreeArgs, robocopyMoveArgs, robocopySucceeded;
 var init_file_ops = __esm({
   "packages/core/src/engine/sqlserver/file-ops.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises65 = require("node:fs/promises");
-    import_node_path65 = __toESM(require("node:path"), 1);
+    import_node_path67 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     QUIET = ["/R:1", "/W:1", "/NP", "/NFL", "/NDL", "/NJH", "/NJS"];
@@ -17709,9 +17729,9 @@ var init_file_ops = __esm({
       ...QUIET
     ];
     robocopyMoveArgs = (from, toDir) => [
-      import_node_path65.default.win32.dirname(from),
+      import_node_path67.default.win32.dirname(from),
       toDir,
-      import_node_path65.default.win32.basename(from),
+      import_node_path67.default.win32.basename(from),
       "/B",
       "/MOV",
       "/COPY:DAT",
@@ -17723,7 +17743,7 @@ var init_file_ops = __esm({
 
 // packages/core/src/engine/sqlserver/layout.ts
 async function readImageLayout(mountPath) {
-  const file = import_node_path66.default.win32.join(mountPath, LAYOUT_FILE);
+  const file = import_node_path68.default.win32.join(mountPath, LAYOUT_FILE);
   let layout;
   try {
     layout = JSON.parse(await (0, import_promises66.readFile)(file, "utf8"));
@@ -17734,13 +17754,13 @@ async function readImageLayout(mountPath) {
     throw new BuildError(`${file} has an unknown layout version ${String(layout.version)}; upgrade dbclone.`);
   return layout;
 }
-var import_promises66, import_node_path66, LAYOUT_FILE;
+var import_promises66, import_node_path68, LAYOUT_FILE;
 var init_layout2 = __esm({
   "packages/core/src/engine/sqlserver/layout.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises66 = require("node:fs/promises");
-    import_node_path66 = __toESM(require("node:path"), 1);
+    import_node_path68 = __toESM(require("node:path"), 1);
     init_errors();
     LAYOUT_FILE = "dbclone-layout.json";
   }
@@ -18144,13 +18164,13 @@ async function attachCloneDatabases(deps, opts, cleanup) {
   const account = String(service?.account ?? "");
   if (!account) throw new CloneError("Could not read the SQL Server service account from sys.dm_server_services; the login needs VIEW SERVER STATE.");
   const instance = service?.instance == null ? null : String(service.instance);
-  const databasesDir = import_node_path67.default.win32.join(mountPath, "databases");
+  const databasesDir = import_node_path69.default.win32.join(mountPath, "databases");
   await runner.command("icacls", icaclsSetOwnerArgs(databasesDir));
   await runner.command("icacls", icaclsGrantArgs(databasesDir, filePrincipals(account, instance, opts.windowsCaller)));
   const attached = {};
   for (const [i, db] of layout.databases.entries()) {
     const name = cloneDatabaseName(db.name, opts.cloneId);
-    const files = db.files.map((f) => ({ logicalName: f.logicalName, path: import_node_path67.default.win32.join(mountPath, f.path) }));
+    const files = db.files.map((f) => ({ logicalName: f.logicalName, path: import_node_path69.default.win32.join(mountPath, f.path) }));
     const filestream = db.files.some((f) => f.kind === "FILESTREAM") ? { filestreamDirectory: `dbclone_${opts.cloneId}_${i}` } : {};
     await exec.execute(attachCloneSql(name, files, filestream));
     attached[db.name] = name;
@@ -18189,12 +18209,12 @@ IF DB_ID(@db) IS NOT NULL DROP DATABASE ${quoteName(name)};`, { db: name });
   }
   return { failures, stillAttached };
 }
-var import_node_path67, cloneDatabaseName, stillAttachedFailure, teardownError;
+var import_node_path69, cloneDatabaseName, stillAttachedFailure, teardownError;
 var init_clone2 = __esm({
   "packages/core/src/engine/sqlserver/clone.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path67 = __toESM(require("node:path"), 1);
+    import_node_path69 = __toESM(require("node:path"), 1);
     init_errors();
     init_cleanup();
     init_executor();
@@ -18365,12 +18385,12 @@ function assertHostFor(kind) {
 function engineConnection(kind) {
   return platformEntry(kind).connection();
 }
-var import_node_path68, stateDir, CLONE_DISKS, CLONE_DISK_NAMES, DEFAULT_ORDER, PLATFORMS;
+var import_node_path70, stateDir, CLONE_DISKS, CLONE_DISK_NAMES, DEFAULT_ORDER, PLATFORMS;
 var init_registry = __esm({
   "packages/core/src/platform/registry.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path68 = __toESM(require("node:path"), 1);
+    import_node_path70 = __toESM(require("node:path"), 1);
     init_disk();
     init_engine2();
     init_osUser();
@@ -18379,7 +18399,7 @@ var init_registry = __esm({
     init_errors();
     init_disk_names();
     init_reporter();
-    stateDir = (home2) => import_node_path68.default.join(home2, "state");
+    stateDir = (home2) => import_node_path70.default.join(home2, "state");
     CLONE_DISKS = {
       qcow2: { format: CLONE_DISK_FORMATS.qcow2, unavailable: qcow2UnavailableReason, make: (home2) => new Qcow2Driver({ stateDir: stateDir(home2) }) },
       reflink: {
@@ -18528,11 +18548,11 @@ function moveTargets(dir, files) {
     const stem = `f${f.fileId}-${safeFileName(f.logicalName)}`;
     const ext = f.kind === "L" ? ".ldf" : f.kind === "D" ? f.fileId === 1 ? ".mdf" : ".ndf" : "";
     const folder = f.kind === "S" ? "filestream" : f.kind === "F" ? "fulltext" : "";
-    return { logicalName: f.logicalName, kind: f.kind, target: import_node_path69.default.win32.join(dir, folder, stem + ext) };
+    return { logicalName: f.logicalName, kind: f.kind, target: import_node_path71.default.win32.join(dir, folder, stem + ext) };
   });
 }
 function foldersToCreate(targets) {
-  return [...new Set(targets.map((t) => import_node_path69.default.win32.dirname(t.target)))];
+  return [...new Set(targets.map((t) => import_node_path71.default.win32.dirname(t.target)))];
 }
 function withMoves(targets) {
   const params = {};
@@ -18572,12 +18592,12 @@ function restorePercent(m) {
   const n = /(\d+)/.exec(m.message);
   return n ? Number(n[1]) : void 0;
 }
-var import_node_path69, HEADERONLY, FILELISTONLY, DATABASE_EXISTS, safeFileName, databaseDir, backupKey;
+var import_node_path71, HEADERONLY, FILELISTONLY, DATABASE_EXISTS, safeFileName, databaseDir, backupKey;
 var init_restore_sql = __esm({
   "packages/core/src/engine/sqlserver/restore-sql.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path69 = __toESM(require("node:path"), 1);
+    import_node_path71 = __toESM(require("node:path"), 1);
     init_errors();
     HEADERONLY = (file) => ({ sql: "RESTORE HEADERONLY FROM DISK = @file;", params: { file } });
     FILELISTONLY = (file, position) => ({
@@ -18586,7 +18606,7 @@ var init_restore_sql = __esm({
     });
     DATABASE_EXISTS = (db) => ({ sql: "SELECT DB_ID(@db) AS id;", params: { db } });
     safeFileName = (name) => name.replace(/[<>:"/\\|?*\u0000-\u001f]/g, "_").replace(/[. ]+$/, "_") || "_";
-    databaseDir = (mountPath, index, db) => import_node_path69.default.win32.join(mountPath, "databases", `${index}-${safeFileName(db)}`);
+    databaseDir = (mountPath, index, db) => import_node_path71.default.win32.join(mountPath, "databases", `${index}-${safeFileName(db)}`);
     backupKey = (h) => `${h.file}#${h.position}`;
   }
 });
@@ -18905,12 +18925,12 @@ function backupChainRecord2(plans) {
     }))
   };
 }
-var import_node_path70, win, run3, SqlServerBuild;
+var import_node_path72, win, run3, SqlServerBuild;
 var init_build_steps = __esm({
   "packages/core/src/engine/sqlserver/build-steps.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path70 = __toESM(require("node:path"), 1);
+    import_node_path72 = __toESM(require("node:path"), 1);
     init_errors();
     init_cleanup();
     init_executor();
@@ -18921,7 +18941,7 @@ var init_build_steps = __esm({
     init_sizing();
     init_restore_plan();
     init_layout2();
-    win = import_node_path70.default.win32;
+    win = import_node_path72.default.win32;
     run3 = (exec, s) => exec.execute(s.sql, s.params);
     SqlServerBuild = class {
       constructor(files) {
@@ -19110,12 +19130,12 @@ var init_schema_facts = __esm({
 });
 
 // packages/core/src/engine/sqlserver/build-engine.ts
-var import_node_path71, SqlServerBuildEngine;
+var import_node_path73, SqlServerBuildEngine;
 var init_build_engine = __esm({
   "packages/core/src/engine/sqlserver/build-engine.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path71 = __toESM(require("node:path"), 1);
+    import_node_path73 = __toESM(require("node:path"), 1);
     init_errors();
     init_build_steps();
     init_engine3();
@@ -19134,7 +19154,7 @@ var init_build_engine = __esm({
       async probeSource(source) {
         if (source.kind !== "backup-chain") throw new SourceError(`SQL Server images are built from backup chains (--from-backup), not a ${source.kind} source.`);
         const files = [source.full, source.differential, ...source.logs ?? []].filter((f) => Boolean(f));
-        return { description: files.map((f) => import_node_path71.default.win32.basename(f)).join(" + ") };
+        return { description: files.map((f) => import_node_path73.default.win32.basename(f)).join(" + ") };
       }
       /** RESTORE HEADERONLY / FILELISTONLY of every backup: the restored size plus headroom, at least `requested`. */
       stagingSize(sources, requested) {
@@ -19484,7 +19504,7 @@ function makePrivateTempDir(prefix, parent = import_node_os12.default.tmpdir()) 
       for (const d of live) (0, import_node_fs37.rmSync)(d, { recursive: true, force: true });
     });
   }
-  const dir = (0, import_node_fs37.mkdtempSync)(import_node_path72.default.join(parent, prefix));
+  const dir = (0, import_node_fs37.mkdtempSync)(import_node_path74.default.join(parent, prefix));
   live.add(dir);
   return {
     path: dir,
@@ -19494,14 +19514,14 @@ function makePrivateTempDir(prefix, parent = import_node_os12.default.tmpdir()) 
     }
   };
 }
-var import_node_fs37, import_node_os12, import_node_path72, live, hooked;
+var import_node_fs37, import_node_os12, import_node_path74, live, hooked;
 var init_private_temp_dir = __esm({
   "packages/core/src/util/private-temp-dir.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs37 = require("node:fs");
     import_node_os12 = __toESM(require("node:os"), 1);
-    import_node_path72 = __toESM(require("node:path"), 1);
+    import_node_path74 = __toESM(require("node:path"), 1);
     live = /* @__PURE__ */ new Set();
     hooked = false;
   }
@@ -19693,14 +19713,14 @@ function damaged() {
     "a partition of the leak scan's originals was cut short or changed on disk, so nothing was published. Check the free space of the build's work directory and build again."
   );
 }
-var import_node_crypto16, import_node_fs38, import_node_path73, HEADER, WRITE_BUFFERS, MAX_FLUSH, READ_CHUNK, WindowIndex;
+var import_node_crypto16, import_node_fs38, import_node_path75, HEADER, WRITE_BUFFERS, MAX_FLUSH, READ_CHUNK, WindowIndex;
 var init_window_index = __esm({
   "packages/core/src/masking/leak-scan/window-index.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto16 = __toESM(require("node:crypto"), 1);
     import_node_fs38 = require("node:fs");
-    import_node_path73 = __toESM(require("node:path"), 1);
+    import_node_path75 = __toESM(require("node:path"), 1);
     init_errors();
     init_private_temp_dir();
     init_pattern_set();
@@ -19739,7 +19759,7 @@ var init_window_index = __esm({
         this.dir = this.temp.path;
         const flushAt = Math.max(16 * 1024, Math.min(MAX_FLUSH, Math.floor(WRITE_BUFFERS / partitions)));
         this.parts = Array.from({ length: partitions }, (_, i) => {
-          const file = import_node_path73.default.join(this.dir, `p${i}`);
+          const file = import_node_path75.default.join(this.dir, `p${i}`);
           (0, import_node_fs38.closeSync)((0, import_node_fs38.openSync)(file, "wx", 384));
           const iv = import_node_crypto16.default.randomBytes(16);
           return {
@@ -20902,15 +20922,15 @@ async function startMappingPool(key, size) {
 async function workerScript() {
   const here = typeof importMetaUrl === "string" ? (0, import_node_url3.fileURLToPath)(importMetaUrl) : void 0;
   if (here?.endsWith(".cjs")) {
-    const bundled = import_node_path74.default.join(import_node_path74.default.dirname(here), "mapping-worker.cjs");
+    const bundled = import_node_path76.default.join(import_node_path76.default.dirname(here), "mapping-worker.cjs");
     if (!import_node_fs39.default.existsSync(bundled))
       throw new BuildError(
-        `the masking worker bundle ${bundled} is missing; reinstall dbclone (dist/ must hold mapping-worker.cjs beside ${import_node_path74.default.basename(here)}).`
+        `the masking worker bundle ${bundled} is missing; reinstall dbclone (dist/ must hold mapping-worker.cjs beside ${import_node_path76.default.basename(here)}).`
       );
     return { file: bundled };
   }
   sourceBundle ??= bundleFromSource(
-    here ? import_node_path74.default.join(import_node_path74.default.dirname(here), "mapping-worker.ts") : import_node_path74.default.resolve("packages/core/src/masking/transformers/mapping-worker.ts")
+    here ? import_node_path76.default.join(import_node_path76.default.dirname(here), "mapping-worker.ts") : import_node_path76.default.resolve("packages/core/src/masking/transformers/mapping-worker.ts")
   );
   return sourceBundle;
 }
@@ -20920,7 +20940,7 @@ async function bundleFromSource(entry) {
   const out = await build({ entryPoints: [entry], write: false, bundle: true, platform: "node", format: "cjs", target: "node20", logLevel: "error" });
   return { code: out.outputFiles[0].text };
 }
-var import_node_fs39, import_node_module2, import_node_os13, import_node_path74, import_node_url3, import_node_worker_threads, defaultJobs, MIN_SLICE, sourceBundle;
+var import_node_fs39, import_node_module2, import_node_os13, import_node_path76, import_node_url3, import_node_worker_threads, defaultJobs, MIN_SLICE, sourceBundle;
 var init_mapping_pool = __esm({
   "packages/core/src/masking/transformers/mapping-pool.ts"() {
     "use strict";
@@ -20928,7 +20948,7 @@ var init_mapping_pool = __esm({
     import_node_fs39 = __toESM(require("node:fs"), 1);
     import_node_module2 = require("node:module");
     import_node_os13 = __toESM(require("node:os"), 1);
-    import_node_path74 = __toESM(require("node:path"), 1);
+    import_node_path76 = __toESM(require("node:path"), 1);
     import_node_url3 = require("node:url");
     import_node_worker_threads = require("node:worker_threads");
     init_errors();
@@ -20981,14 +21001,14 @@ var init_bucket_dedupe = __esm({
 });
 
 // packages/core/src/masking/leak-scan/originals-spill.ts
-var import_node_crypto18, import_node_fs40, import_node_path75, FLUSH_AT, OriginalsSpill;
+var import_node_crypto18, import_node_fs40, import_node_path77, FLUSH_AT, OriginalsSpill;
 var init_originals_spill = __esm({
   "packages/core/src/masking/leak-scan/originals-spill.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto18 = __toESM(require("node:crypto"), 1);
     import_node_fs40 = require("node:fs");
-    import_node_path75 = __toESM(require("node:path"), 1);
+    import_node_path77 = __toESM(require("node:path"), 1);
     init_errors();
     init_originals();
     init_pattern_set();
@@ -21004,7 +21024,7 @@ var init_originals_spill = __esm({
         this.temp = makePrivateTempDir("dbclone-originals-", parent);
         this.dir = this.temp.path;
         this.buckets = Array.from({ length: bucketCount }, (_, i) => ({
-          file: import_node_path75.default.join(this.dir, `b${i}`),
+          file: import_node_path77.default.join(this.dir, `b${i}`),
           iv: import_node_crypto18.default.randomBytes(16),
           pendingBytes: 0,
           count: 0,
@@ -23287,17 +23307,13 @@ var init_errors4 = __esm({
 
 // packages/core/src/engine/postgres/masking/read-published.ts
 async function readPublished2(withDb2, content, filter) {
-  const closed = await withDb2(
-    "postgres",
-    async (c) => (await c.query("SELECT datname FROM pg_database WHERE NOT datallowconn AND datname <> 'template0' ORDER BY datname")).rows.map(
-      (r) => r.datname
-    )
-  );
+  const all = await withDb2("postgres", async (c) => (await c.query(DATABASES_SQL)).rows);
+  const closed = all.filter((d) => !d.open && d.datname !== "template0").map((d) => d.datname);
   if (closed.length)
     throw new UnscannableDatabaseError(
       `the leak scan cannot read database(s) ${closed.map((d) => JSON.stringify(d)).join(", ")}: they refuse connections, yet the image would publish them, so nothing was published. In the source, allow connections to them (ALTER DATABASE \u2026 ALLOW_CONNECTIONS true) or drop them, then build again.`
     );
-  const databases2 = await withDb2("postgres", connectableDatabases);
+  const databases2 = all.filter((d) => d.open).map((d) => d.datname);
   for (const database2 of databases2) {
     await withDb2(database2, async (c) => {
       const relations = (await c.query(RELATIONS_SQL)).rows;
@@ -23339,12 +23355,11 @@ async function readRelation(c, database2, rel, content, filter) {
     await c.query("COMMIT");
   }
 }
-var FETCH_ROWS, FIRST_NORMAL_OID2, USER_KEYS, USER_KEYS_SQL, RELATIONS_SQL;
+var FETCH_ROWS, FIRST_NORMAL_OID2, USER_KEYS, USER_KEYS_SQL, RELATIONS_SQL, DATABASES_SQL;
 var init_read_published = __esm({
   "packages/core/src/engine/postgres/masking/read-published.ts"() {
     "use strict";
     init_import_meta_url();
-    init_client2();
     init_sql();
     init_explain();
     init_node_tree_constants();
@@ -23368,6 +23383,7 @@ WHERE (c.relkind = 'r' OR c.relkind = 'm' AND c.relispopulated OR c.relkind = 't
        OR n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%')
   AND c.relname <> 'pg_statistic'
 GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2`;
+    DATABASES_SQL = "SELECT datname, datallowconn AS open FROM pg_database ORDER BY datname";
   }
 });
 
@@ -23942,14 +23958,14 @@ function damaged2() {
     "the leak scan's copy of the published data was cut short or changed while it was read, so nothing was published. Check the free space of the temporary directory and build again."
   );
 }
-var import_node_fs41, import_node_os15, import_node_path76, RECORD_HEADER3, BUFFER, PublishedCache, CacheReplay;
+var import_node_fs41, import_node_os15, import_node_path78, RECORD_HEADER3, BUFFER, PublishedCache, CacheReplay;
 var init_published_cache = __esm({
   "packages/core/src/masking/leak-scan/published-cache.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs41 = require("node:fs");
     import_node_os15 = __toESM(require("node:os"), 1);
-    import_node_path76 = __toESM(require("node:path"), 1);
+    import_node_path78 = __toESM(require("node:path"), 1);
     init_errors();
     init_explain();
     init_pattern_set();
@@ -23974,7 +23990,7 @@ var init_published_cache = __esm({
       constructor(parent = import_node_os15.default.tmpdir()) {
         this.temp = makePrivateTempDir("dbclone-published-", parent);
         this.dir = this.temp.path;
-        this.file = import_node_path76.default.join(this.dir, "published");
+        this.file = import_node_path78.default.join(this.dir, "published");
         this.fd = (0, import_node_fs41.openSync)(this.file, "wx", 384);
       }
       addValue(leaves, origin) {
@@ -24099,12 +24115,12 @@ var init_published_cache = __esm({
 
 // packages/core/src/masking/leak-scan/pg-page.ts
 function isRelationFile(rel) {
-  const parts = rel.split(import_node_path77.default.sep);
+  const parts = rel.split(import_node_path79.default.sep);
   const at = parts.findIndex((p) => p === "base" || p === "global");
   return at >= 0 && /^\d+(\.\d+)?$/.test(parts[parts.length - 1]);
 }
 async function channelOfFile(full, rel, offset) {
-  const parts = rel.split(import_node_path77.default.sep);
+  const parts = rel.split(import_node_path79.default.sep);
   const dataAt = parts.findIndex((p) => p === "pg_wal" || p === "base" || p === "global");
   const inner = dataAt >= 0 ? parts.slice(dataAt) : parts;
   if (inner[0] === "pg_wal") return `a kept WAL segment (${inner.join("/")})`;
@@ -24188,13 +24204,13 @@ async function explainInPage(full, offset, length, window) {
   }
   return await insideCompressedDatum(full, offset, length) ? "compressed" : void 0;
 }
-var import_promises68, import_node_path77, PAGE, LP_NORMAL, HEAP_XMIN_COMMITTED, HEAP_XMIN_INVALID, HEAP_XMAX_INVALID, HEAP_XMAX_LOCK_ONLY;
+var import_promises68, import_node_path79, PAGE, LP_NORMAL, HEAP_XMIN_COMMITTED, HEAP_XMIN_INVALID, HEAP_XMAX_INVALID, HEAP_XMAX_LOCK_ONLY;
 var init_pg_page = __esm({
   "packages/core/src/masking/leak-scan/pg-page.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises68 = require("node:fs/promises");
-    import_node_path77 = __toESM(require("node:path"), 1);
+    import_node_path79 = __toESM(require("node:path"), 1);
     PAGE = 8192;
     LP_NORMAL = 1;
     HEAP_XMIN_COMMITTED = 256;
@@ -24247,7 +24263,7 @@ async function scanDataFiles(root, set, tally) {
 }
 async function dataFileSources(root) {
   return (await listFiles(root, "")).map((rel) => {
-    const full = import_node_path78.default.join(root, rel);
+    const full = import_node_path80.default.join(root, rel);
     return {
       path: full,
       file: rel,
@@ -24258,21 +24274,21 @@ async function dataFileSources(root) {
 }
 async function listFiles(root, rel) {
   const out = [];
-  for (const e of (await (0, import_promises69.readdir)(import_node_path78.default.join(root, rel), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
-    const r = import_node_path78.default.join(rel, e.name);
+  for (const e of (await (0, import_promises69.readdir)(import_node_path80.default.join(root, rel), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    const r = import_node_path80.default.join(rel, e.name);
     if (e.isDirectory()) out.push(...await listFiles(root, r));
-    else if (e.isFile() && (await (0, import_promises69.lstat)(import_node_path78.default.join(root, r))).isFile()) out.push(r);
+    else if (e.isFile() && (await (0, import_promises69.lstat)(import_node_path80.default.join(root, r))).isFile()) out.push(r);
   }
   return out;
 }
-var import_node_fs42, import_promises69, import_node_path78, emptyTally, EXAMPLES2, planOf, HitJudge, CHUNK3, blobSource;
+var import_node_fs42, import_promises69, import_node_path80, emptyTally, EXAMPLES2, planOf, HitJudge, CHUNK3, blobSource;
 var init_residue_scan = __esm({
   "packages/core/src/masking/leak-scan/residue-scan.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs42 = require("node:fs");
     import_promises69 = require("node:fs/promises");
-    import_node_path78 = __toESM(require("node:path"), 1);
+    import_node_path80 = __toESM(require("node:path"), 1);
     init_explain();
     init_originals();
     init_pattern_set();
@@ -24359,7 +24375,7 @@ var init_residue_scan = __esm({
     CHUNK3 = 4 * 1024 * 1024;
     blobSource = (file) => ({
       path: file,
-      file: import_node_path78.default.basename(file),
+      file: import_node_path80.default.basename(file),
       channelOf: () => "the disk outside the data files (free space or filesystem metadata)"
     });
   }
@@ -24380,13 +24396,13 @@ function damaged3() {
     "the leak scan's candidate positions or the bytes under them were cut short or changed on disk, so nothing was published. Check the free space of the build's work directory and build again."
   );
 }
-var import_node_fs43, import_node_path79, RECORD, BUFFER_RECORDS, WRITE_BUFFERS2, CandidateWriter, BLOCK, RangeReader;
+var import_node_fs43, import_node_path81, RECORD, BUFFER_RECORDS, WRITE_BUFFERS2, CandidateWriter, BLOCK, RangeReader;
 var init_candidates = __esm({
   "packages/core/src/masking/leak-scan/candidates.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs43 = require("node:fs");
-    import_node_path79 = __toESM(require("node:path"), 1);
+    import_node_path81 = __toESM(require("node:path"), 1);
     init_errors();
     RECORD = 16;
     BUFFER_RECORDS = 4096;
@@ -24401,7 +24417,7 @@ var init_candidates = __esm({
       /** read()'s buffer, one for every partition (no megabyte left to the collector per partition). */
       readBuffer;
       constructor(dir, name, partitions) {
-        this.files = Array.from({ length: partitions }, (_, k) => import_node_path79.default.join(dir, `${name}-${k}`));
+        this.files = Array.from({ length: partitions }, (_, k) => import_node_path81.default.join(dir, `${name}-${k}`));
         this.fds = this.files.map((f) => (0, import_node_fs43.openSync)(f, "wx", 384));
         const records = Math.max(256, Math.min(BUFFER_RECORDS, Math.floor(WRITE_BUFFERS2 / RECORD / partitions)));
         this.bufs = this.files.map(() => Buffer.allocUnsafeSlow(RECORD * records));
@@ -24859,13 +24875,13 @@ async function checkPolicySql(resolved, policy, plan) {
   const seenWhere = /* @__PURE__ */ new Set();
   for (const rule2 of resolved.rules) {
     const checks = [];
-    const path101 = rule2.policyPath ?? [];
-    if (rule2.transformer === "sql") checks.push({ rule: rule2, path: path101, kind: "expression" });
-    if (rule2.transformer === "constant") checks.push({ rule: rule2, path: path101, kind: "constant" });
+    const path103 = rule2.policyPath ?? [];
+    if (rule2.transformer === "sql") checks.push({ rule: rule2, path: path103, kind: "expression" });
+    if (rule2.transformer === "constant") checks.push({ rule: rule2, path: path103, kind: "constant" });
     const table = `${rule2.database}\0${rule2.schema}\0${rule2.table}`;
     if (rule2.where && rule2.origin === "policy" && !seenWhere.has(table)) {
       seenWhere.add(table);
-      checks.push({ rule: rule2, path: [...path101.slice(0, -2), "where"], kind: "where" });
+      checks.push({ rule: rule2, path: [...path103.slice(0, -2), "where"], kind: "where" });
     }
     for (const check of checks) {
       const complaint = await plan(check);
@@ -24917,11 +24933,11 @@ function resolvePolicy(policy, variant, facts) {
       const at = [...layer.prefix, "databases", dbName];
       const info = facts.databases.find((d) => d.name === dbName);
       if (!info) throw policyErrorAt(origin, at, `database '${dbName}' is not in the image; it has: ${facts.databases.map((d) => d.name).join(", ")}`);
-      const findTable = (written, path101) => {
+      const findTable = (written, path103) => {
         const dot = written.indexOf(".");
         const [schema, table] = dot > 0 ? [written.slice(0, dot), written.slice(dot + 1)] : [facts.defaultSchema, written];
         const t = info.tables.find((x) => x.schema === schema && x.name === table);
-        if (!t) throw policyErrorAt(origin, path101, `table '${schema}.${table}' does not exist in database '${dbName}'`);
+        if (!t) throw policyErrorAt(origin, path103, `table '${schema}.${table}' does not exist in database '${dbName}'`);
         return t;
       };
       for (const [kind, list, out] of [
@@ -24936,30 +24952,30 @@ function resolvePolicy(policy, variant, facts) {
       for (const [written, tablePolicy] of Object.entries(db.tables)) {
         const t = findTable(written, [...at, "tables", written]);
         for (const [column, reason] of Object.entries(tablePolicy.notPersonal ?? {})) {
-          const path101 = [...at, "tables", written, "notPersonal", column];
+          const path103 = [...at, "tables", written, "notPersonal", column];
           if (!t.columns.some((c) => c.name === column))
-            throw policyErrorAt(origin, path101, `column '${column}' does not exist in ${t.schema}.${t.name} (database '${dbName}')`);
+            throw policyErrorAt(origin, path103, `column '${column}' does not exist in ${t.schema}.${t.name} (database '${dbName}')`);
           if (tablePolicy.columns[column])
-            throw policyErrorAt(origin, path101, `column '${column}' is masked by this policy; notPersonal is for unmasked columns`);
+            throw policyErrorAt(origin, path103, `column '${column}' is masked by this policy; notPersonal is for unmasked columns`);
           notPersonal.push({ database: dbName, schema: t.schema, table: t.name, column, reason });
         }
         for (const [column, rule2] of Object.entries(tablePolicy.columns)) {
-          const path101 = [...at, "tables", written, "columns", column];
+          const path103 = [...at, "tables", written, "columns", column];
           const col = t.columns.find((c) => c.name === column);
           if (!col)
             throw policyErrorAt(
               origin,
-              path101,
+              path103,
               `column '${column}' does not exist in ${t.schema}.${t.name} (database '${dbName}'); it has: ${t.columns.map((c) => c.name).join(", ")}`
             );
           if (rule2.transformer === "sql" && typeof rule2.expression === "object" && !rule2.expression.postgres && !rule2.expression.sqlserver) {
-            throw policyErrorAt(origin, path101, "an sql rule needs an expression");
+            throw policyErrorAt(origin, path103, "an sql rule needs an expression");
           }
           const ref = { database: dbName, schema: t.schema, table: t.name, column };
-          positionOf.set(refKey(ref), path101);
+          positionOf.set(refKey(ref), path103);
           byKey.set(
             refKey(ref),
-            finish3({ ...rule2, ...ref, type: col.type, ...tablePolicy.where ? { where: tablePolicy.where } : {}, origin: "policy", policyPath: path101 }, locale)
+            finish3({ ...rule2, ...ref, type: col.type, ...tablePolicy.where ? { where: tablePolicy.where } : {}, origin: "policy", policyPath: path103 }, locale)
           );
         }
       }
@@ -25009,11 +25025,11 @@ function finish3(rule2, locale) {
   const withLocale = { ...rule2, locale: rule2.locale ?? locale };
   return { ...withLocale, family: rule2.family ?? defaultFamily(withLocale) };
 }
-function compile2(d, path101) {
+function compile2(d, path103) {
   try {
     return new RegExp(d.column, "i");
   } catch (e) {
-    throw policyErrorAt(void 0, path101, `'${d.column}' is not a valid regular expression (${e.message})`);
+    throw policyErrorAt(void 0, path103, `'${d.column}' is not a valid regular expression (${e.message})`);
   }
 }
 function inheritThroughForeignKeys(byKey, facts, positionOf, policy) {
@@ -25441,29 +25457,29 @@ var init_publish_build = __esm({
 
 // packages/core/src/util/build-record.ts
 async function writeBuildRecord(workDir, record2) {
-  const file = import_node_path80.default.join(workDir, BUILD_RECORD);
+  const file = import_node_path82.default.join(workDir, BUILD_RECORD);
   await writeFileAtomic(file, `${JSON.stringify(record2)}
 `, 384);
 }
 function newBuildRecord(workDir, image) {
-  return { owner: currentProcess(), startedAt: (/* @__PURE__ */ new Date()).toISOString(), image, mounts: [import_node_path80.default.join(workDir, "staging"), import_node_path80.default.join(workDir, "fresh")] };
+  return { owner: currentProcess(), startedAt: (/* @__PURE__ */ new Date()).toISOString(), image, mounts: [import_node_path82.default.join(workDir, "staging"), import_node_path82.default.join(workDir, "fresh")] };
 }
 async function readBuildRecord(workDir) {
   try {
-    const parsed = JSON.parse(await (0, import_promises70.readFile)(import_node_path80.default.join(workDir, BUILD_RECORD), "utf8"));
+    const parsed = JSON.parse(await (0, import_promises70.readFile)(import_node_path82.default.join(workDir, BUILD_RECORD), "utf8"));
     if (!parsed.owner || typeof parsed.owner.pid !== "number" || !Array.isArray(parsed.mounts)) return void 0;
     return parsed;
   } catch {
     return void 0;
   }
 }
-var import_promises70, import_node_path80, BUILD_DIR_PATTERN, BUILD_RECORD;
+var import_promises70, import_node_path82, BUILD_DIR_PATTERN, BUILD_RECORD;
 var init_build_record = __esm({
   "packages/core/src/util/build-record.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises70 = require("node:fs/promises");
-    import_node_path80 = __toESM(require("node:path"), 1);
+    import_node_path82 = __toESM(require("node:path"), 1);
     init_durable_write();
     init_process_identity();
     BUILD_DIR_PATTERN = /^(build|variants|promote)-[0-9a-f]{10}$/;
@@ -25478,20 +25494,20 @@ async function sourceFileDigests(sources, reporter) {
     if (source.kind !== "dump") continue;
     const info = await (0, import_promises71.stat)(source.path).catch(() => void 0);
     if (!info?.isFile()) continue;
-    const name = import_node_path81.default.basename(source.path);
+    const name = import_node_path83.default.basename(source.path);
     const hashing = progressOnDemand(reporter, `Hashing ${name}`, info.size, { unit: "bytes" });
     files.push({ name, digest: await sha256File(source.path, hashing.onProgress) });
     hashing.finish();
   }
   return files;
 }
-var import_promises71, import_node_path81;
+var import_promises71, import_node_path83;
 var init_source_files = __esm({
   "packages/core/src/build/source-files.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises71 = require("node:fs/promises");
-    import_node_path81 = __toESM(require("node:path"), 1);
+    import_node_path83 = __toESM(require("node:path"), 1);
     init_image();
     init_reporter();
   }
@@ -25518,7 +25534,7 @@ async function buildImage(input) {
   const described = [];
   for (const source of opts.sources) described.push(await engine.probeSource(source));
   const sourceFiles = await sourceFileDigests(opts.sources, reporter);
-  const workDir = import_node_path82.default.join(opts.home, "work", `build-${import_node_crypto21.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path84.default.join(opts.home, "work", `build-${import_node_crypto21.default.randomBytes(5).toString("hex")}`);
   await makeDir(workDir, TRAVERSABLE_DIR);
   const buildRecord = newBuildRecord(workDir, `${opts.name}:${version2}`);
   await writeBuildRecord(workDir, buildRecord);
@@ -25527,14 +25543,14 @@ async function buildImage(input) {
   try {
     const virtualSize = await engine.stagingSize(opts.sources, opts.diskSizeBytes, reporter);
     if (!opts.restored) reporter.info(`Restoring ${opts.sources.length} source(s) onto a staging disk`);
-    const stagingAt = [import_node_path82.default.join(workDir, platform.entry.stagingName), import_node_path82.default.join(workDir, "staging")];
+    const stagingAt = [import_node_path84.default.join(workDir, platform.entry.stagingName), import_node_path84.default.join(workDir, "staging")];
     const staging = opts.restored ? await opts.restored.stagingDisk(...stagingAt) : await driver.createStaging(...stagingAt, virtualSize);
     cleanup.push("remove the staging disk", async () => {
       await driver.unmount(staging.attachment);
       await driver.destroy(staging.file);
     });
     const engineInfo = opts.restored ? opts.restored.engineInfo : await engine.restore(opts.sources, staging.mountPath, reporter);
-    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path82.default.join(workDir, "run") }, reporter);
+    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path84.default.join(workDir, "run") }, reporter);
     cleanup.push("stop the build server", () => engine.stop(server, { fast: true }));
     if (server.pid) await writeBuildRecord(workDir, { ...buildRecord, serverPid: server.pid });
     await pausePoint("build:restored");
@@ -25553,7 +25569,7 @@ async function buildImage(input) {
     const restoreSeconds = secondsSince(started);
     reporter.info("Writing the base disk fresh from the prepared data");
     const sealStart = performance.now();
-    let fresh = await driver.createStaging(import_node_path82.default.join(workDir, `fresh.${driver.format}`), import_node_path82.default.join(workDir, "fresh"), virtualSize);
+    let fresh = await driver.createStaging(import_node_path84.default.join(workDir, `fresh.${driver.format}`), import_node_path84.default.join(workDir, "fresh"), virtualSize);
     cleanup.push("remove the fresh disk", async () => {
       await driver.unmount(fresh.attachment);
       await driver.destroy(fresh.file);
@@ -25569,7 +25585,7 @@ async function buildImage(input) {
       };
       fresh = await engine.finishFresh(fresh, { driver, stagingMount: staging.mountPath, moved }, reporter);
     }
-    const sealed = await driver.seal(fresh, import_node_path82.default.join(workDir, `base.${driver.format}`));
+    const sealed = await driver.seal(fresh, import_node_path84.default.join(workDir, `base.${driver.format}`));
     const sealSeconds = secondsSince(sealStart);
     await pausePoint("build:sealed");
     const leakScan = masked ? masked.leak || masked.leakUnprepared ? await leakScanOrFail(sealed.file, masked.run, reporter, masked.leak) : skippedLeakScan(masked.resolved, masked.run) : void 0;
@@ -25604,7 +25620,7 @@ async function buildImage(input) {
       ...record2 ? { masking: maskingReport(record2) } : {}
     };
   } catch (e) {
-    const full = await diskFullError(e, [import_node_path82.default.join(workDir, "staging"), import_node_path82.default.join(workDir, "fresh"), workDir], `building ${opts.name}:${version2}`);
+    const full = await diskFullError(e, [import_node_path84.default.join(workDir, "staging"), import_node_path84.default.join(workDir, "fresh"), workDir], `building ${opts.name}:${version2}`);
     await cleanup.unwind();
     throw await buildFailed(opts, version2, full ?? e);
   }
@@ -25629,14 +25645,14 @@ function nonEmpty(databases2, why) {
   if (databases2.length === 0) throw new SourceError(`${why}: there is nothing to publish. Check the source (or the policy's exclusions) and build again.`);
   return databases2;
 }
-var import_node_crypto21, import_promises72, import_node_path82;
+var import_node_crypto21, import_promises72, import_node_path84;
 var init_build_image = __esm({
   "packages/core/src/build/build-image.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto21 = __toESM(require("node:crypto"), 1);
     import_promises72 = __toESM(require("node:fs/promises"), 1);
-    import_node_path82 = __toESM(require("node:path"), 1);
+    import_node_path84 = __toESM(require("node:path"), 1);
     init_paths();
     init_errors();
     init_manifest();
@@ -25673,7 +25689,7 @@ async function buildImageVariants(input, variants, hooks = {}) {
   const { driver, engine, entry } = platformForBuild(kind, input.home);
   await driver.checkPrerequisites();
   await engine.checkPrerequisites();
-  const workDir = import_node_path83.default.join(input.home, "work", `variants-${import_node_crypto22.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path85.default.join(input.home, "work", `variants-${import_node_crypto22.default.randomBytes(5).toString("hex")}`);
   await makeDir(workDir, TRAVERSABLE_DIR);
   await writeBuildRecord(workDir, newBuildRecord(workDir, `${input.name} (${variants.length} variants)`));
   const cleanup = new CleanupStack(reporter);
@@ -25682,8 +25698,8 @@ async function buildImageVariants(input, variants, hooks = {}) {
     const started = performance.now();
     reporter.info(`Restoring ${input.sources.length} source(s) once onto a staging disk for ${variants.length} variants`);
     const staging = await driver.createStaging(
-      import_node_path83.default.join(workDir, entry.stagingName),
-      import_node_path83.default.join(workDir, "staging"),
+      import_node_path85.default.join(workDir, entry.stagingName),
+      import_node_path85.default.join(workDir, "staging"),
       await engine.stagingSize(input.sources, input.diskSizeBytes, reporter)
     );
     cleanup.push("remove the unmasked staging disk", async () => {
@@ -25713,14 +25729,14 @@ async function buildImageVariants(input, variants, hooks = {}) {
     await cleanup.unwind();
   }
 }
-var import_node_crypto22, import_promises73, import_node_path83, withVariant;
+var import_node_crypto22, import_promises73, import_node_path85, withVariant;
 var init_build_variants = __esm({
   "packages/core/src/build/build-variants.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto22 = __toESM(require("node:crypto"), 1);
     import_promises73 = __toESM(require("node:fs/promises"), 1);
-    import_node_path83 = __toESM(require("node:path"), 1);
+    import_node_path85 = __toESM(require("node:path"), 1);
     init_cleanup();
     init_paths();
     init_time();
@@ -25768,33 +25784,33 @@ async function scanSource(opts) {
   await driver.checkPrerequisites();
   await engine.checkPrerequisites();
   await engine.probeSource(opts.source);
-  const workDir = import_node_path84.default.join(opts.home, "work", `scan-${import_node_crypto23.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path86.default.join(opts.home, "work", `scan-${import_node_crypto23.default.randomBytes(5).toString("hex")}`);
   await makeDir(workDir, TRAVERSABLE_DIR);
   const cleanup = new CleanupStack(opts.reporter);
   cleanup.push("remove the scan's work directory", () => import_promises74.default.rm(workDir, { recursive: true, force: true }));
   try {
     const size = await engine.stagingSize([opts.source], void 0, opts.reporter);
-    const staging = await driver.createStaging(import_node_path84.default.join(workDir, platform.entry.stagingName), import_node_path84.default.join(workDir, "staging"), size);
+    const staging = await driver.createStaging(import_node_path86.default.join(workDir, platform.entry.stagingName), import_node_path86.default.join(workDir, "staging"), size);
     cleanup.push("remove the staging disk", async () => {
       await driver.unmount(staging.attachment);
       await driver.destroy(staging.file);
     });
     await engine.restore([opts.source], staging.mountPath, opts.reporter);
-    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path84.default.join(workDir, "run") }, opts.reporter);
+    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path86.default.join(workDir, "run") }, opts.reporter);
     cleanup.push("stop the scan server", () => engine.stop(server, { fast: true }));
     return await scanWith(adminConnector(server), await engine.inventory(server), opts);
   } finally {
     await cleanup.unwind();
   }
 }
-var import_node_crypto23, import_promises74, import_node_path84, COLUMNS_SQL;
+var import_node_crypto23, import_promises74, import_node_path86, COLUMNS_SQL;
 var init_scan_source = __esm({
   "packages/core/src/build/scan-source.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto23 = __toESM(require("node:crypto"), 1);
     import_promises74 = __toESM(require("node:fs/promises"), 1);
-    import_node_path84 = __toESM(require("node:path"), 1);
+    import_node_path86 = __toESM(require("node:path"), 1);
     init_paths();
     init_errors();
     init_platform();
@@ -25854,7 +25870,7 @@ function sourcesOf(given, names, name) {
   const one = values[0];
   switch (kind) {
     case "fromDump":
-      return values.map((path101) => ({ kind: "dump", path: path101 }));
+      return values.map((path103) => ({ kind: "dump", path: path103 }));
     case "fromDatadir":
       return [{ kind: "datadir", path: one }];
     case "fromServer":
@@ -27448,7 +27464,7 @@ It holds the source's data as it was; share it only where the source itself may 
 
 // packages/core/src/catalog/write-catalog.ts
 async function writeCatalog(repository, outDir, opts = {}) {
-  const out = import_node_path85.default.resolve(outDir);
+  const out = import_node_path87.default.resolve(outDir);
   await assertReplaceable(out);
   const data = await collectCatalog(repository, opts.now, { anchorsGitDir: opts.anchorsGitDir });
   const tmp = `${out}.tmp-${process.pid}-${Date.now()}`;
@@ -27469,8 +27485,8 @@ async function writeCatalog(repository, outDir, opts = {}) {
   }
 }
 async function writeSite(dir, data) {
-  await (0, import_promises77.mkdir)(import_node_path85.default.join(dir, "assets"), { recursive: true });
-  await (0, import_promises77.mkdir)(import_node_path85.default.join(dir, "versions"));
+  await (0, import_promises77.mkdir)(import_node_path87.default.join(dir, "assets"), { recursive: true });
+  await (0, import_promises77.mkdir)(import_node_path87.default.join(dir, "versions"));
   const links = versionLinks(data.versions);
   const pages = [
     ["index.html", () => renderLibrary(data)],
@@ -27479,19 +27495,19 @@ async function writeSite(dir, data) {
     ...data.versions.map((v) => [v.page, () => renderVersion(data, v, links)])
   ];
   await Promise.all([
-    (0, import_promises77.writeFile)(import_node_path85.default.join(dir, "assets", "catalog.css"), CATALOG_STYLE),
-    (0, import_promises77.writeFile)(import_node_path85.default.join(dir, "assets", "catalog.js"), CATALOG_SCRIPT),
-    (0, import_promises77.writeFile)(import_node_path85.default.join(dir, CATALOG_MARKER), `dbclone catalog of ${data.versions.length} versions, ${data.generatedAt}
+    (0, import_promises77.writeFile)(import_node_path87.default.join(dir, "assets", "catalog.css"), CATALOG_STYLE),
+    (0, import_promises77.writeFile)(import_node_path87.default.join(dir, "assets", "catalog.js"), CATALOG_SCRIPT),
+    (0, import_promises77.writeFile)(import_node_path87.default.join(dir, CATALOG_MARKER), `dbclone catalog of ${data.versions.length} versions, ${data.generatedAt}
 `),
     // GitHub Pages runs Jekyll unless told not to, and Jekyll hides files starting with "_" or ".".
-    (0, import_promises77.writeFile)(import_node_path85.default.join(dir, ".nojekyll"), ""),
+    (0, import_promises77.writeFile)(import_node_path87.default.join(dir, ".nojekyll"), ""),
     mapLimit(pages, WRITE_CONCURRENCY, ([file, render2]) => (0, import_promises77.writeFile)(insideSite(dir, file), render2()))
   ]);
   return pages.map(([file]) => file);
 }
 function insideSite(dir, file) {
-  const target = import_node_path85.default.resolve(dir, file);
-  if (!target.startsWith(import_node_path85.default.resolve(dir) + import_node_path85.default.sep)) {
+  const target = import_node_path87.default.resolve(dir, file);
+  if (!target.startsWith(import_node_path87.default.resolve(dir) + import_node_path87.default.sep)) {
     throw new RepositoryError(`catalog page '${file}' would land outside the site folder; the repository answered a bad image name or version`);
   }
   return target;
@@ -27508,13 +27524,13 @@ async function assertReplaceable(out) {
     throw new UsageError(`--out ${out} is a non-empty folder that holds no dbclone catalog (no ${CATALOG_MARKER}); pass an empty or new folder`);
   }
 }
-var import_promises77, import_node_path85, CATALOG_MARKER, WRITE_CONCURRENCY;
+var import_promises77, import_node_path87, CATALOG_MARKER, WRITE_CONCURRENCY;
 var init_write_catalog = __esm({
   "packages/core/src/catalog/write-catalog.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises77 = require("node:fs/promises");
-    import_node_path85 = __toESM(require("node:path"), 1);
+    import_node_path87 = __toESM(require("node:path"), 1);
     init_errors();
     init_asset_script();
     init_asset_style();
@@ -27633,16 +27649,16 @@ var init_clone_id = __esm({
 
 // packages/core/src/clones/clone-paths.ts
 function childFileOf(dir, disk) {
-  return import_node_path86.default.join(dir, `child.${CLONE_DISK_FORMATS[disk ?? "qcow2"]}`);
+  return import_node_path88.default.join(dir, `child.${CLONE_DISK_FORMATS[disk ?? "qcow2"]}`);
 }
 function clonePaths(home2, id, disk) {
-  const dir = import_node_path86.default.join(home2, "clones", id);
-  return { dir, childFile: childFileOf(dir, disk), mountPath: import_node_path86.default.join(dir, "mnt"), user: `clone_${cloneIdForIdentifier(id)}` };
+  const dir = import_node_path88.default.join(home2, "clones", id);
+  return { dir, childFile: childFileOf(dir, disk), mountPath: import_node_path88.default.join(dir, "mnt"), user: `clone_${cloneIdForIdentifier(id)}` };
 }
 function foreignPathsOf(record2, home2) {
   if (!CLONE_ID_PATTERN.test(record2.id)) return ["id"];
-  const own2 = clonePaths(import_node_path86.default.resolve(home2), record2.id, record2.disk);
-  const same = (value, expected) => typeof value === "string" && value !== "" && import_node_path86.default.resolve(value) === expected;
+  const own2 = clonePaths(import_node_path88.default.resolve(home2), record2.id, record2.disk);
+  const same = (value, expected) => typeof value === "string" && value !== "" && import_node_path88.default.resolve(value) === expected;
   const wrong = [];
   if (!same(record2.dir, own2.dir)) wrong.push("dir");
   if (!same(record2.childFile, own2.childFile)) wrong.push("childFile");
@@ -27659,12 +27675,12 @@ function foreignPathsOf(record2, home2) {
   }
   return wrong;
 }
-var import_node_path86;
+var import_node_path88;
 var init_clone_paths = __esm({
   "packages/core/src/clones/clone-paths.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path86 = __toESM(require("node:path"), 1);
+    import_node_path88 = __toESM(require("node:path"), 1);
     init_disk_names();
     init_clone_id();
     init_export();
@@ -27723,7 +27739,7 @@ function matchesLabels(record2, labels) {
   return wanted.length > 0 && wanted.every(([k, v]) => record2.labels?.[k] === v);
 }
 async function replaceFile(file, text, mode) {
-  const tmp = tempPath(import_node_path87.default.dirname(file));
+  const tmp = tempPath(import_node_path89.default.dirname(file));
   try {
     await import_node_fs45.promises.writeFile(tmp, text, { mode, flag: "wx" });
     await import_node_fs45.promises.rename(tmp, file);
@@ -27732,14 +27748,14 @@ async function replaceFile(file, text, mode) {
     throw e;
   }
 }
-var import_node_async_hooks2, import_node_fs45, import_node_path87, import_proper_lockfile2, LOCK_OPTIONS, heldLocks, lockedSections, CloneRegistry;
+var import_node_async_hooks2, import_node_fs45, import_node_path89, import_proper_lockfile2, LOCK_OPTIONS, heldLocks, lockedSections, CloneRegistry;
 var init_registry2 = __esm({
   "packages/core/src/clones/registry.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_async_hooks2 = require("node:async_hooks");
     import_node_fs45 = require("node:fs");
-    import_node_path87 = __toESM(require("node:path"), 1);
+    import_node_path89 = __toESM(require("node:path"), 1);
     init_paths();
     init_durable_write();
     import_proper_lockfile2 = __toESM(require_proper_lockfile(), 1);
@@ -27758,8 +27774,8 @@ var init_registry2 = __esm({
     CloneRegistry = class {
       constructor(home2) {
         this.home = home2;
-        this.dir = import_node_path87.default.join(home2, "clones");
-        this.file = import_node_path87.default.join(this.dir, "registry.json");
+        this.dir = import_node_path89.default.join(home2, "clones");
+        this.file = import_node_path89.default.join(this.dir, "registry.json");
         this.lockPath = `${this.file}.lock`;
       }
       home;
@@ -27955,17 +27971,17 @@ function assertDatabaseChoice(database2, databases2, image) {
 }
 function serverOf(record2) {
   if (!record2.serverPid) return void 0;
-  return { pid: record2.serverPid, host: record2.host, port: record2.port, socketDir: import_node_path88.default.join(record2.dir, "run"), adminUser: "" };
+  return { pid: record2.serverPid, host: record2.host, port: record2.port, socketDir: import_node_path90.default.join(record2.dir, "run"), adminUser: "" };
 }
 function sharedServerOf(record2) {
   return { pid: 0, host: record2.host, port: record2.port, adminUser: "", databases: record2.databases, cloneId: record2.id };
 }
-var import_node_path88;
+var import_node_path90;
 var init_record = __esm({
   "packages/core/src/clones/record.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path88 = __toESM(require("node:path"), 1);
+    import_node_path90 = __toESM(require("node:path"), 1);
     init_errors();
     init_platform();
   }
@@ -27988,7 +28004,7 @@ async function isPostmasterUnder(pid, dir) {
   return await provePostmaster(pid, await rootsOf(dir), ownNamespace) !== void 0;
 }
 async function rootsOf(dir) {
-  const given = import_node_path89.default.resolve(dir);
+  const given = import_node_path91.default.resolve(dir);
   const real = await (0, import_promises78.realpath)(given).catch(() => given);
   return [.../* @__PURE__ */ new Set([given, real])];
 }
@@ -27996,14 +28012,14 @@ async function provePostmaster(pid, roots, ownNamespace) {
   if (pid === process.pid || ownNamespace === void 0) return void 0;
   try {
     const args = (await (0, import_promises78.readFile)(`/proc/${pid}/cmdline`, "utf8")).split("\0");
-    if (!/^(postgres|postmaster)$/.test(import_node_path89.default.basename(args[0] ?? ""))) return void 0;
+    if (!/^(postgres|postmaster)$/.test(import_node_path91.default.basename(args[0] ?? ""))) return void 0;
     const dataDir = dataDirArg(args);
-    if (!dataDir || !import_node_path89.default.isAbsolute(dataDir) || !roots.some((r) => isInside2(dataDir, r))) return void 0;
+    if (!dataDir || !import_node_path91.default.isAbsolute(dataDir) || !roots.some((r) => isWithin(dataDir, r))) return void 0;
     if (await (0, import_promises78.readlink)(`/proc/${pid}/ns/pid`) !== ownNamespace) return void 0;
     const cwd = await (0, import_promises78.readlink)(`/proc/${pid}/cwd`);
-    if (!roots.some((r) => isInside2(cwd, r))) return void 0;
+    if (!roots.some((r) => isWithin(cwd, r))) return void 0;
     const owner = (await (0, import_promises78.stat)(`/proc/${pid}`)).uid;
-    return await pidFileNames(dataDir, owner) === pid ? { pid, dataDir: import_node_path89.default.resolve(dataDir), args } : void 0;
+    return await pidFileNames(dataDir, owner) === pid ? { pid, dataDir: import_node_path91.default.resolve(dataDir), args } : void 0;
   } catch {
     return void 0;
   }
@@ -28014,7 +28030,7 @@ function dataDirArg(args) {
   return args.find((a) => a.startsWith("-D") && a.length > 2)?.slice(2);
 }
 async function pidFileNames(dataDir, owner) {
-  const file = import_node_path89.default.join(dataDir, "postmaster.pid");
+  const file = import_node_path91.default.join(dataDir, "postmaster.pid");
   const fh = await (0, import_promises78.open)(file, import_node_fs46.constants.O_RDONLY | import_node_fs46.constants.O_NOFOLLOW | import_node_fs46.constants.O_NONBLOCK).catch(() => void 0);
   if (!fh) return void 0;
   try {
@@ -28028,18 +28044,15 @@ async function pidFileNames(dataDir, owner) {
     await fh.close();
   }
 }
-function isInside2(p, dir) {
-  const rel = import_node_path89.default.relative(dir, import_node_path89.default.resolve(p));
-  return rel === "" || rel !== ".." && !rel.startsWith(`..${import_node_path89.default.sep}`) && !import_node_path89.default.isAbsolute(rel);
-}
-var import_node_fs46, import_promises78, import_node_path89, PID_FILE_MAX_BYTES;
+var import_node_fs46, import_promises78, import_node_path91, PID_FILE_MAX_BYTES;
 var init_postmasters = __esm({
   "packages/core/src/util/postmasters.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs46 = require("node:fs");
     import_promises78 = require("node:fs/promises");
-    import_node_path89 = __toESM(require("node:path"), 1);
+    import_node_path91 = __toESM(require("node:path"), 1);
+    init_within();
     PID_FILE_MAX_BYTES = 4096;
   }
 });
@@ -28476,7 +28489,7 @@ async function removeCloneContainers(record2, home2) {
   const { DockerRuntime: DockerRuntime2, listCloneContainers: listCloneContainers2 } = await Promise.resolve().then(() => (init_docker(), docker_exports));
   const runtime = new DockerRuntime2();
   if (record2.containerId) await runtime.stop({ containerId: record2.containerId }, { fast: true });
-  for (const c of await listCloneContainers2(runtime.docker, import_node_path90.default.resolve(home2))) {
+  for (const c of await listCloneContainers2(runtime.docker, import_node_path92.default.resolve(home2))) {
     if (c.cloneId === record2.id) await runtime.stop({ containerId: c.id }, { fast: true });
   }
 }
@@ -28514,7 +28527,7 @@ async function removeClone(record2, opts, action = "teardown") {
   const foreign = foreignPathsOf(record2, opts.home);
   if (foreign.length)
     throw new ForeignRecordError(
-      `clone ${record2.id}'s record names files outside ${import_node_path90.default.join(opts.home, "clones", record2.id)} (${foreign.join(", ")}): dbclone did not write it, so nothing was stopped, unmounted or removed through it. Restore the record in ${import_node_path90.default.join(opts.home, "clones", "registry.json")} or remove it from there, then run dbclone gc.`
+      `clone ${record2.id}'s record names files outside ${import_node_path92.default.join(opts.home, "clones", record2.id)} (${foreign.join(", ")}): dbclone did not write it, so nothing was stopped, unmounted or removed through it. Restore the record in ${import_node_path92.default.join(opts.home, "clones", "registry.json")} or remove it from there, then run dbclone gc.`
     );
   const registry2 = new CloneRegistry(opts.home);
   if (!opts.claimed) await claimClone(registry2, record2.id).catch(() => void 0);
@@ -28539,13 +28552,13 @@ async function removeClone(record2, opts, action = "teardown") {
     clone: record2.id
   }).catch((e) => opts.reporter.warn(`could not record the teardown in the audit log: ${e.message}`));
 }
-var import_promises79, import_node_path90, ForeignRecordError;
+var import_promises79, import_node_path92, ForeignRecordError;
 var init_teardown = __esm({
   "packages/core/src/clones/teardown.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises79 = __toESM(require("node:fs/promises"), 1);
-    import_node_path90 = __toESM(require("node:path"), 1);
+    import_node_path92 = __toESM(require("node:path"), 1);
     init_platform();
     init_errors();
     init_repository();
@@ -28654,7 +28667,7 @@ var init_named_clone = __esm({
 function stampFile(home2, manifestDigest2) {
   const m = /^sha256:([0-9a-f]{64})$/.exec(manifestDigest2);
   if (!m) throw new CloneError(`'${manifestDigest2}' is not a sha256 manifest digest; refusing to clone it.`);
-  return import_node_path91.default.join(stampDir(home2), `${m[1]}.r${CHECK_REVISION}`);
+  return import_node_path93.default.join(stampDir(home2), `${m[1]}.r${CHECK_REVISION}`);
 }
 async function checkImageOnce(home2, engine, server, image) {
   if (!engine.imageFindings) return;
@@ -28675,18 +28688,18 @@ async function checkImageOnce(home2, engine, server, image) {
     }
   );
 }
-var import_promises80, import_node_path91, CHECK_REVISION, stampDir;
+var import_promises80, import_node_path93, CHECK_REVISION, stampDir;
 var init_checked_images = __esm({
   "packages/core/src/clones/checked-images.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises80 = require("node:fs/promises");
-    import_node_path91 = __toESM(require("node:path"), 1);
+    import_node_path93 = __toESM(require("node:path"), 1);
     init_errors();
     init_own_file();
     init_paths();
     CHECK_REVISION = 2;
-    stampDir = (home2) => import_node_path91.default.join(home2, "state", "checked-images");
+    stampDir = (home2) => import_node_path93.default.join(home2, "state", "checked-images");
   }
 });
 
@@ -28865,7 +28878,7 @@ async function start(s) {
     {
       port: record2.port,
       host: record2.host,
-      runDir: import_node_path92.default.join(record2.dir, "run"),
+      runDir: import_node_path94.default.join(record2.dir, "run"),
       durability: opts.durability ?? "ephemeral",
       cloneId: record2.id,
       imageDigest: image.manifestDigest,
@@ -28932,21 +28945,21 @@ function ready(s) {
 }
 async function containerLabels(cloneId, home2) {
   const { cloneLabels: cloneLabels2 } = await Promise.resolve().then(() => (init_docker(), docker_exports));
-  return cloneLabels2(cloneId, import_node_path92.default.resolve(home2));
+  return cloneLabels2(cloneId, import_node_path94.default.resolve(home2));
 }
 async function ownBytesOf(driver, childFile) {
   if (driver.ownBytes) return driver.ownBytes(childFile);
   const st = await import_promises81.default.stat(childFile).catch(() => void 0);
   return st ? st.blocks * 512 : 0;
 }
-var import_node_crypto26, import_promises81, import_node_path92, DEFAULT_TIMEOUT_MS, liveOnly, deferReserveSync;
+var import_node_crypto26, import_promises81, import_node_path94, DEFAULT_TIMEOUT_MS, liveOnly, deferReserveSync;
 var init_session = __esm({
   "packages/core/src/clones/session.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto26 = __toESM(require("node:crypto"), 1);
     import_promises81 = __toESM(require("node:fs/promises"), 1);
-    import_node_path92 = __toESM(require("node:path"), 1);
+    import_node_path94 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_repository();
@@ -29031,11 +29044,11 @@ var init_lifecycle = __esm({
 
 // packages/core/src/clones/build-sweep.ts
 async function sweepDeadBuilds(home2, reporter) {
-  const workRoot = import_node_path93.default.join(home2, "work");
+  const workRoot = import_node_path95.default.join(home2, "work");
   const released = [];
   for (const entry of await (0, import_promises82.readdir)(workRoot, { withFileTypes: true }).catch(() => [])) {
     if (!entry.isDirectory() || !BUILD_DIR_PATTERN.test(entry.name)) continue;
-    const dir = import_node_path93.default.join(workRoot, entry.name);
+    const dir = import_node_path95.default.join(workRoot, entry.name);
     const record2 = await readBuildRecord(dir);
     if (record2 ? ownerAlive(record2.owner) : await isRecent(dir)) continue;
     reporter.info(`gc: sweeping build work dir ${dir} (${record2 ? `its process ${record2.owner.pid} is gone` : "no build record"})`);
@@ -29065,7 +29078,7 @@ async function sweepBuildDir(home2, dir) {
   return released;
 }
 function unmaskedFirst(dir) {
-  const staging = import_node_path93.default.join(dir, "staging");
+  const staging = import_node_path95.default.join(dir, "staging");
   const rank = (r) => r.id.startsWith(staging) || (r.detail ?? "").includes(staging) ? 0 : 1;
   const kinds = ["mount", "loop", "daemon", "fuse-export", "file"];
   return (a, b) => kinds.indexOf(a.kind) - kinds.indexOf(b.kind) || rank(a) - rank(b);
@@ -29074,7 +29087,7 @@ async function postgresUnder(dir) {
   return (await postmastersUnder(dir)).map(({ pid, args }) => {
     const socketSetting = args.find((a) => a.startsWith("unix_socket_directories="));
     const socketDir = socketSetting?.slice("unix_socket_directories=".length);
-    const ours = socketDir && import_node_path93.default.dirname(socketDir) === import_node_os16.default.tmpdir() && import_node_path93.default.basename(socketDir).startsWith("dbclone-pg-");
+    const ours = socketDir && import_node_path95.default.dirname(socketDir) === import_node_os16.default.tmpdir() && import_node_path95.default.basename(socketDir).startsWith("dbclone-pg-");
     return { pid, socketDir: ours ? socketDir : void 0 };
   });
 }
@@ -29082,14 +29095,14 @@ async function isRecent(dir) {
   const st = await (0, import_promises82.stat)(dir).catch(() => void 0);
   return !!st && Date.now() - st.mtimeMs < UNRECORDED_GRACE_MS;
 }
-var import_promises82, import_node_os16, import_node_path93, UNRECORDED_GRACE_MS;
+var import_promises82, import_node_os16, import_node_path95, UNRECORDED_GRACE_MS;
 var init_build_sweep = __esm({
   "packages/core/src/clones/build-sweep.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises82 = require("node:fs/promises");
     import_node_os16 = __toESM(require("node:os"), 1);
-    import_node_path93 = __toESM(require("node:path"), 1);
+    import_node_path95 = __toESM(require("node:path"), 1);
     init_build_record();
     init_platform();
     init_launch();
@@ -29130,10 +29143,10 @@ async function collectLocked(registry2, opts) {
   for (const id of await removeOrphanContainers2(opts.home, new Set(records.map((r) => r.id)), opts.reporter)) {
     result.released.push(`container ${id}`);
   }
-  const clonesDir = import_node_path94.default.join(opts.home, "clones");
+  const clonesDir = import_node_path96.default.join(opts.home, "clones");
   const known = new Set(records.map((r) => r.dir));
   const recordedOrNotOurs = (pm) => {
-    const owner = import_node_path94.default.join(clonesDir, import_node_path94.default.relative(clonesDir, pm.dataDir).split(import_node_path94.default.sep)[0]);
+    const owner = import_node_path96.default.join(clonesDir, import_node_path96.default.relative(clonesDir, pm.dataDir).split(import_node_path96.default.sep)[0]);
     return known.has(owner) || !isCloneDir(clonesDir, owner);
   };
   result.released.push(...await stopStrayServers(clonesDir, opts.reporter, recordedOrNotOurs));
@@ -29146,22 +29159,22 @@ async function collectLocked(registry2, opts) {
     result.released.push(...await driver.sweep?.() ?? []);
   }
   for (const entry of await import_promises83.default.readdir(clonesDir, { withFileTypes: true }).catch(() => [])) {
-    const dir = import_node_path94.default.join(clonesDir, entry.name);
+    const dir = import_node_path96.default.join(clonesDir, entry.name);
     if (!entry.isDirectory() || known.has(dir) || !CLONE_ID_PATTERN.test(entry.name)) continue;
     await import_promises83.default.rm(dir, { recursive: true, force: true });
     result.released.push(`directory ${dir}`);
   }
   result.released.push(...await sweepDeadBuilds(opts.home, opts.reporter));
   let cacheTemps = 0;
-  for (const cacheDir of /* @__PURE__ */ new Set([import_node_path94.default.join(opts.home, "cache"), defaultCacheDir()])) {
-    cacheTemps += await removeStaleTemps(import_node_path94.default.join(cacheDir, "blobs", "sha256"), 60 * 6e4);
-    cacheTemps += await removeDeadPartials(import_node_path94.default.join(cacheDir, "partial"));
+  for (const cacheDir of /* @__PURE__ */ new Set([import_node_path96.default.join(opts.home, "cache"), defaultCacheDir()])) {
+    cacheTemps += await removeStaleTemps(import_node_path96.default.join(cacheDir, "blobs", "sha256"), 60 * 6e4);
+    cacheTemps += await removeDeadPartials(import_node_path96.default.join(cacheDir, "partial"));
   }
   if (cacheTemps > 0) result.released.push(`${cacheTemps} partial cache blob(s)`);
   return result;
 }
 function isCloneDir(clonesDir, dir) {
-  return import_node_path94.default.dirname(dir) === clonesDir && CLONE_ID_PATTERN.test(import_node_path94.default.basename(dir));
+  return import_node_path96.default.dirname(dir) === clonesDir && CLONE_ID_PATTERN.test(import_node_path96.default.basename(dir));
 }
 async function whyCollect(record2, now) {
   if (isExpired(record2, now)) return "expired";
@@ -29184,17 +29197,17 @@ async function removeOrphanContainers2(home2, liveIds, reporter) {
     reporter.debug(`gc: no Docker engine to look for containers in: ${e.message}`);
     return [];
   }
-  const removed = await docker.removeOrphanContainers(client, import_node_path94.default.resolve(home2), liveIds);
+  const removed = await docker.removeOrphanContainers(client, import_node_path96.default.resolve(home2), liveIds);
   for (const c of removed) reporter.info(`gc: removed container ${c.name || c.id.slice(0, 12)} of clone ${c.cloneId}, which has no record`);
   return removed.map((c) => c.name || c.id.slice(0, 12));
 }
-var import_promises83, import_node_path94, STALE_CREATING_MS;
+var import_promises83, import_node_path96, STALE_CREATING_MS;
 var init_gc2 = __esm({
   "packages/core/src/clones/gc.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises83 = __toESM(require("node:fs/promises"), 1);
-    import_node_path94 = __toESM(require("node:path"), 1);
+    import_node_path96 = __toESM(require("node:path"), 1);
     init_platform();
     init_runtime2();
     init_build_sweep();
@@ -29263,15 +29276,15 @@ var init_clones = __esm({
 async function runDemo(opts) {
   const print = opts.print ?? ((line) => process.stdout.write(`${line}
 `));
-  const tmp = await import_promises84.default.mkdtemp(import_node_path95.default.join(import_node_os17.default.tmpdir(), "dbclone-demo-"));
+  const tmp = await import_promises84.default.mkdtemp(import_node_path97.default.join(import_node_os17.default.tmpdir(), "dbclone-demo-"));
   await import_promises84.default.chmod(tmp, 457);
-  const home2 = opts.home ?? import_node_path95.default.join(tmp, "home");
-  const repository = await openRepository(opts.repo ?? import_node_path95.default.join(tmp, "repository"));
+  const home2 = opts.home ?? import_node_path97.default.join(tmp, "home");
+  const repository = await openRepository(opts.repo ?? import_node_path97.default.join(tmp, "repository"));
   const clones = [];
   try {
     print(`1. Making a sample shop database of about ${opts.sizeMb} MB (customers, products, orders)\u2026`);
     const dumpStart = performance.now();
-    const dump = import_node_path95.default.join(tmp, "shop.dump");
+    const dump = import_node_path97.default.join(tmp, "shop.dump");
     await createSampleDump(dump, { sizeMb: opts.sizeMb, seed: 42, reporter: opts.reporter });
     print(`   pg_dump written in ${secondsSince(dumpStart).toFixed(1)} s (${mb3((await import_promises84.default.stat(dump)).size)})`);
     print("2. Building image demo/shop:v1 (restore \u2192 mask \u2192 VACUUM FULL \u2192 fresh base disk \u2192 leak scan \u2192 publish)\u2026");
@@ -29318,7 +29331,7 @@ async function runDemo(opts) {
     const tdStart = performance.now();
     for (const c of clones.splice(0)) await teardownClones({ home: home2, reporter: opts.reporter, id: c.clone.id, repository });
     const teardownSeconds = secondsSince(tdStart);
-    const leftovers = (await Promise.all(allCloneDiskDrivers(home2).map((d) => d.list(import_node_path95.default.join(home2, "clones"))))).flat().map((r) => `${r.kind} ${r.id}`);
+    const leftovers = (await Promise.all(allCloneDiskDrivers(home2).map((d) => d.list(import_node_path97.default.join(home2, "clones"))))).flat().map((r) => `${r.kind} ${r.id}`);
     const report = {
       sampleMb: opts.sizeMb,
       buildSeconds: build.timings.totalSeconds,
@@ -29335,7 +29348,7 @@ async function runDemo(opts) {
   } finally {
     for (const c of clones) await teardownClones({ home: home2, reporter: opts.reporter, id: c.clone.id, repository }).catch(() => void 0);
     if (!opts.home) {
-      await new ReflinkDriver({ home: home2, stateDir: import_node_path95.default.join(home2, "state") }).removePool().catch((e) => opts.reporter.warn(`could not remove the demo's reflink pool: ${e.message}`));
+      await new ReflinkDriver({ home: home2, stateDir: import_node_path97.default.join(home2, "state") }).removePool().catch((e) => opts.reporter.warn(`could not remove the demo's reflink pool: ${e.message}`));
       await import_promises84.default.rm(tmp, { recursive: true, force: true });
     }
   }
@@ -29384,14 +29397,14 @@ async function countOrders(clone2) {
   const result = await query(clone2, "SELECT count(*)::int AS n FROM orders");
   return result.rows[0].n;
 }
-var import_promises84, import_node_os17, import_node_path95, import_pg7, DEMO_MASKING_KEY;
+var import_promises84, import_node_os17, import_node_path97, import_pg7, DEMO_MASKING_KEY;
 var init_run_demo = __esm({
   "packages/core/src/demo/run-demo.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises84 = __toESM(require("node:fs/promises"), 1);
     import_node_os17 = __toESM(require("node:os"), 1);
-    import_node_path95 = __toESM(require("node:path"), 1);
+    import_node_path97 = __toESM(require("node:path"), 1);
     import_pg7 = __toESM(require_pg(), 1);
     init_build();
     init_platform();
@@ -30378,7 +30391,7 @@ async function promoteClone(opts) {
   if (!supportsLayers(driver)) throw new NotSupportedError(`the ${driver.name} disk driver cannot promote clones yet; clone with --disk qcow2 to promote`);
   const label3 = `${target.name}:${target.version}`;
   const sourceLabel = `${source.name}:${source.version}`;
-  const workDir = import_node_path99.default.join(opts.home, "work", `promote-${import_node_crypto27.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path101.default.join(opts.home, "work", `promote-${import_node_crypto27.default.randomBytes(5).toString("hex")}`);
   try {
     await claimClone(registry2, record2.id);
     await makeDir(workDir, PRIVATE_DIR);
@@ -30399,7 +30412,7 @@ async function promoteClone(opts) {
     await driver.unmount(record2.attachment);
     const layers = await pullLayers(repository, source);
     const child = { file: record2.childFile, parents: layers.map((l) => l.file) };
-    const out = import_node_path99.default.join(workDir, `disk.${driver.format}`);
+    const out = import_node_path101.default.join(workDir, `disk.${driver.format}`);
     const sealed = opts.flatten ? await driver.flatten(child, out) : await driver.sealLayer(child, out);
     await pausePoint("promote:sealed");
     const masking = await promotedMasking(source, sealed, reporter);
@@ -30473,14 +30486,14 @@ async function refuseExisting(repository, name, version2) {
   }
   throw new VersionExistsError(`image ${name} version ${version2} already exists; versions are immutable: choose a new version`);
 }
-var import_node_crypto27, import_promises87, import_node_path99;
+var import_node_crypto27, import_promises87, import_node_path101;
 var init_promote2 = __esm({
   "packages/core/src/clones/promote.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto27 = __toESM(require("node:crypto"), 1);
     import_promises87 = __toESM(require("node:fs/promises"), 1);
-    import_node_path99 = __toESM(require("node:path"), 1);
+    import_node_path101 = __toESM(require("node:path"), 1);
     init_paths();
     init_platform();
     init_disk();
@@ -31702,7 +31715,7 @@ var require_command = __commonJS({
     init_import_meta_url();
     var EventEmitter = require("node:events").EventEmitter;
     var childProcess = require("node:child_process");
-    var path101 = require("node:path");
+    var path103 = require("node:path");
     var fs12 = require("node:fs");
     var process2 = require("node:process");
     var { Argument: Argument2, humanReadableArgName } = require_argument();
@@ -32715,9 +32728,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
         let launchWithNode = false;
         const sourceExt = [".js", ".ts", ".tsx", ".mjs", ".cjs"];
         function findFile(baseDir, baseName) {
-          const localBin = path101.resolve(baseDir, baseName);
+          const localBin = path103.resolve(baseDir, baseName);
           if (fs12.existsSync(localBin)) return localBin;
-          if (sourceExt.includes(path101.extname(baseName))) return void 0;
+          if (sourceExt.includes(path103.extname(baseName))) return void 0;
           const foundExt = sourceExt.find(
             (ext) => fs12.existsSync(`${localBin}${ext}`)
           );
@@ -32735,17 +32748,17 @@ Expecting one of '${allowedValues.join("', '")}'`);
           } catch {
             resolvedScriptPath = this._scriptPath;
           }
-          executableDir = path101.resolve(
-            path101.dirname(resolvedScriptPath),
+          executableDir = path103.resolve(
+            path103.dirname(resolvedScriptPath),
             executableDir
           );
         }
         if (executableDir) {
           let localFile = findFile(executableDir, executableFile);
           if (!localFile && !subcommand._executableFile && this._scriptPath) {
-            const legacyName = path101.basename(
+            const legacyName = path103.basename(
               this._scriptPath,
-              path101.extname(this._scriptPath)
+              path103.extname(this._scriptPath)
             );
             if (legacyName !== this._name) {
               localFile = findFile(
@@ -32756,7 +32769,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
           }
           executableFile = localFile || executableFile;
         }
-        launchWithNode = sourceExt.includes(path101.extname(executableFile));
+        launchWithNode = sourceExt.includes(path103.extname(executableFile));
         let proc;
         if (process2.platform !== "win32") {
           if (launchWithNode) {
@@ -33671,7 +33684,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @return {Command}
        */
       nameFromFilename(filename) {
-        this._name = path101.basename(filename, path101.extname(filename));
+        this._name = path103.basename(filename, path103.extname(filename));
         return this;
       }
       /**
@@ -33685,9 +33698,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} [path]
        * @return {(string|null|Command)}
        */
-      executableDir(path102) {
-        if (path102 === void 0) return this._executableDir;
-        this._executableDir = path102;
+      executableDir(path104) {
+        if (path104 === void 0) return this._executableDir;
+        this._executableDir = path104;
         return this;
       }
       /**
@@ -34450,7 +34463,7 @@ init_reporter();
 // packages/core/src/doctor/probe.ts
 init_import_meta_url();
 var import_promises85 = require("node:fs/promises");
-var import_node_path96 = __toESM(require("node:path"), 1);
+var import_node_path98 = __toESM(require("node:path"), 1);
 init_exec();
 function machineProbe(env = process.env, overrides = {}) {
   const probe = {
@@ -34459,9 +34472,9 @@ function machineProbe(env = process.env, overrides = {}) {
     devDir: "/dev",
     postgresRoot: "/usr/lib/postgresql",
     async which(program2) {
-      for (const dir of (probe.env.PATH ?? "").split(import_node_path96.default.delimiter)) {
+      for (const dir of (probe.env.PATH ?? "").split(import_node_path98.default.delimiter)) {
         if (!dir) continue;
-        const file = import_node_path96.default.join(dir, program2);
+        const file = import_node_path98.default.join(dir, program2);
         try {
           await (0, import_promises85.access)(file, import_promises85.constants.X_OK);
           if ((await (0, import_promises85.stat)(file)).isFile()) return file;
@@ -34488,7 +34501,7 @@ function machineProbe(env = process.env, overrides = {}) {
 // packages/core/src/doctor/requirements.ts
 init_import_meta_url();
 var import_promises86 = require("node:fs/promises");
-var import_node_path97 = __toESM(require("node:path"), 1);
+var import_node_path99 = __toESM(require("node:path"), 1);
 init_disk();
 var ok = (detail) => ({ status: "ok", detail });
 var programRequirement = (program2, aptPackage) => ({
@@ -34503,7 +34516,7 @@ var deviceRequirement = (id, device, hint, aptPackages) => ({
   id,
   feature: "clones",
   async check(probe) {
-    const file = import_node_path97.default.join(probe.devDir, device);
+    const file = import_node_path99.default.join(probe.devDir, device);
     return await probe.kind(file) === "char" ? ok(file) : { status: "missing", detail: `${file} is missing`, hint, aptPackages };
   }
 });
@@ -34535,13 +34548,13 @@ var postgresBinaries = {
     const candidates = [];
     if (probe.env.PG_BIN) candidates.push(probe.env.PG_BIN);
     for (const major of postgresMajor !== void 0 ? [postgresMajor] : [17, 16, 15, 14, 13]) {
-      candidates.push(import_node_path97.default.join(probe.postgresRoot, String(major), "bin"));
+      candidates.push(import_node_path99.default.join(probe.postgresRoot, String(major), "bin"));
     }
-    for (const dir of candidates) if (await probe.kind(import_node_path97.default.join(dir, "postgres")) === "file") return ok(dir);
+    for (const dir of candidates) if (await probe.kind(import_node_path99.default.join(dir, "postgres")) === "file") return ok(dir);
     const wanted = postgresMajor !== void 0 ? `PostgreSQL ${postgresMajor}` : "PostgreSQL";
     return {
       status: "missing",
-      detail: `no ${wanted} server binaries (postgres, pg_ctl) in ${import_node_path97.default.join(probe.postgresRoot, "<major>/bin")} or PG_BIN`,
+      detail: `no ${wanted} server binaries (postgres, pg_ctl) in ${import_node_path99.default.join(probe.postgresRoot, "<major>/bin")} or PG_BIN`,
       // Debian's `postgresql` is its default major (15 on Debian 12); a given major is postgresql-<N>.
       aptPackages: [postgresMajor !== void 0 ? `postgresql-${postgresMajor}` : "postgresql"]
     };
@@ -34564,9 +34577,9 @@ var reflinkHome = {
     if (await probe.kind(home2) !== "dir") return { status: "advice", detail: `${home2} does not exist yet; it is made on first use` };
     let dir;
     try {
-      dir = await (0, import_promises86.mkdtemp)(import_node_path97.default.join(home2, ".doctor-"));
-      await (0, import_promises86.writeFile)(import_node_path97.default.join(dir, "a"), "reflink probe");
-      const r = await probe.run("cp", ["--reflink=always", import_node_path97.default.join(dir, "a"), import_node_path97.default.join(dir, "b")]);
+      dir = await (0, import_promises86.mkdtemp)(import_node_path99.default.join(home2, ".doctor-"));
+      await (0, import_promises86.writeFile)(import_node_path99.default.join(dir, "a"), "reflink probe");
+      const r = await probe.run("cp", ["--reflink=always", import_node_path99.default.join(dir, "a"), import_node_path99.default.join(dir, "b")]);
       return r.code === 0 ? ok(`${home2} supports reflinks`) : {
         status: "advice",
         detail: `${home2} has no reflink support`,
@@ -34673,7 +34686,7 @@ function registerDoctor(program2, ctx) {
 
 // packages/cli/src/commands/gc.ts
 init_import_meta_url();
-var import_node_path98 = __toESM(require("node:path"), 1);
+var import_node_path100 = __toESM(require("node:path"), 1);
 function registerGc(program2, ctx) {
   program2.command("gc").description("remove expired clones and orphans (processes gone, mounts left, disks without a record)").option("--github", "also remove clones whose pull request is closed or branch deleted (asks the GitHub API; GITHUB_TOKEN, GITHUB_REPOSITORY)").option("--remove-pool", "then unmount and delete the reflink pool (expanded images, pool file) when no clone uses it, e.g. before removing DBCLONE_HOME").addHelpText(
     "after",
@@ -34695,7 +34708,7 @@ Leftovers released: ${result.released.length}` + (poolRemoved === void 0 ? "" : 
 }
 async function removeReflinkPool(home2, ctx) {
   const { ReflinkDriver: ReflinkDriver2 } = await Promise.resolve().then(() => (init_disk(), disk_exports));
-  return new ReflinkDriver2({ home: home2, stateDir: import_node_path98.default.join(home2, "state"), reporter: ctx.reporter }).removePool();
+  return new ReflinkDriver2({ home: home2, stateDir: import_node_path100.default.join(home2, "state"), reporter: ctx.reporter }).removePool();
 }
 
 // packages/cli/src/commands/images.ts
@@ -35005,7 +35018,7 @@ init_import_meta_url();
 
 // packages/cli/src/context.ts
 init_import_meta_url();
-var import_node_path100 = __toESM(require("node:path"), 1);
+var import_node_path102 = __toESM(require("node:path"), 1);
 init_clones();
 init_repository();
 
@@ -35335,7 +35348,7 @@ var CliContext = class {
     const { repo, home: home2 } = this.globals(cmd);
     const named = cmd.optsWithGlobals().repo !== void 0 || !!this.io.env.DBCLONE_REPO;
     this.repository ??= openRepository(repo, {
-      cacheDir: import_node_path100.default.join(home2, "cache"),
+      cacheDir: import_node_path102.default.join(home2, "cache"),
       mustExist: named && !opts.create,
       oci: { cache: { inUse: diskDigestsInUse(home2) } }
     });
