@@ -160,7 +160,12 @@ async function signal(pid: number, sig: "SIGTERM" | "SIGKILL", reporter: Reporte
  * Stop a daemon: SIGTERM (it flushes the qcow2 and unmounts its FUSE export), SIGKILL after
  * `timeoutMs`. Only signals `pid` if it still is a qemu-storage-daemon, so a recycled pid is safe.
  */
-export async function stopDaemon(pid: number, reporter: Reporter = silentReporter, timeoutMs = 5000, serving?: { pidFile: string; exportFile: string }): Promise<void> {
+export async function stopDaemon(
+  pid: number,
+  reporter: Reporter = silentReporter,
+  timeoutMs = 5000,
+  serving?: { pidFile: string; exportFile: string },
+): Promise<void> {
   const argv = await processArgv(pid);
   if (!isStorageDaemonArgv(argv)) return;
   // A pid read from a record or pidfile must be the daemon of that export, not another clone's.
