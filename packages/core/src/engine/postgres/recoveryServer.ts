@@ -12,6 +12,7 @@ import { launchPostgres, stopPostgres } from "./launch.js";
 import { giveToServerUser, serverUser } from "./osUser.js";
 import { describeTarget, targetSettings, type RecoveryTarget } from "./recoveryTarget.js";
 import { restoreCommand } from "./walArchive.js";
+import { refuseReplayOutside } from "./wal-check.js";
 
 export interface RecoveryRun {
   bins: PgBinaries;
@@ -108,6 +109,7 @@ function failure(r: RecoveryRun, log: string): Error {
 
 /** Replay to the target. Resolves after the server promoted (or shut down at the target) and stopped. */
 export async function runRecovery(r: RecoveryRun): Promise<RecoveryOutcome> {
+  await refuseReplayOutside(r.bins, r.dataDir, "The base backup", r.archiveDir);
   const control = await controlData(r.bins, r.dataDir);
   // With an archive: archive recovery. Without: crash recovery from backup_label over the WAL the backup carries.
   if (r.archiveDir) await writeServerFile(path.join(r.dataDir, "recovery.signal"), "");

@@ -8,6 +8,7 @@ import { binariesVersion, findBinaries, type PgBinaries } from "./binaries.js";
 import { startBuildServer, stopBuildServer } from "./buildServer.js";
 import { connectableDatabases, userDatabases, withAdmin } from "./client.js";
 import { baseBackup, bootstrapSuperuser, copyDataDir, initDataDir } from "./dataDir.js";
+import { refuseReplayOutside } from "./wal-check.js";
 import { ADMIN_USER, dataDirOf, writeEngineFile } from "./engineFile.js";
 import { replaceSourceConfig } from "./config.js";
 import { assertReachable } from "./osUser.js";
@@ -64,6 +65,9 @@ export async function restoreSources(sources: SourceSpec[], mountPath: string, r
   } else {
     await initDataDir(bins, dataDir, adminUser);
   }
+  // Single-user mode replays a copied cluster's WAL first: nothing in it may act outside the data directory.
+  if (base?.kind === "datadir") await refuseReplayOutside(bins, dataDir, `The data directory ${base.path}`);
+  if (base?.kind === "server") await refuseReplayOutside(bins, dataDir, "The live server's base backup");
   if (base) adminUser = await bootstrapSuperuser(bins, dataDir);
   progress.update(++step);
 
